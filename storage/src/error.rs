@@ -1,0 +1,43 @@
+//! The storage layer's error: a kind the engine maps onto its public `ErrorKind`, and a
+//! message that names the table, key or limit involved.
+
+use std::fmt;
+
+/// What went wrong, as far as the caller needs to decide what to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StorageErrorKind {
+    /// A write-write conflict with a concurrent transaction; retrying the transaction may succeed.
+    Conflict,
+    /// A unique key (primary key or unique index) already holds a visible row.
+    UniqueViolation,
+    /// A value does not fit its column, or a row breaks a storage rule.
+    InvalidData,
+    /// An input passed one of the limits in `limits`.
+    Limit,
+    /// The memory budget would be exceeded.
+    MemoryBudget,
+    /// The transaction is no longer usable (already committed or aborted).
+    TransactionClosed,
+}
+
+/// An error from the storage layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct StorageError {
+    pub kind: StorageErrorKind,
+    pub message: String,
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StorageError {
+    pub fn new(kind: StorageErrorKind, message: impl Into<String>) -> Self {
+        StorageError { kind, message: message.into() }
+    }
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;

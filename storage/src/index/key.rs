@@ -1,0 +1,119 @@
+//! Index keys: a single integer inline (the common primary key), anything else as encoded
+//! bytes. Also the small Fx-style hash used by the hash index.
+
+use crate::row::write_varint;
+use crate::value::Value;
+
+/// A key in a hash index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexKey {
+    Int(i64),
+    Bytes(Box<[u8]>),
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+/// Fx-style hash of a byte string (fast, not DoS resistant; keys are not attacker-chosen
+/// buckets of a server).
+pub fn fx_hash_bytes(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("chunk of 8"));
+        hash = (hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+    for byte in chunks.remainder() {
+        hash = (hash.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(FX_SEED);
+    }
+    finish(hash ^ bytes.len() as u64)
+}
+
+fn finish(hash: u64) -> u64 {
+    // A final avalanche so that the low bits used for bucket selection depend on all bits.
+    let mut h = hash;
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
+}
+
+impl IndexKey {
+    /// Builds the key for the given column values. `None` if any part is NULL: NULL keys are
+    /// never equal to anything, so they are not indexed.
+    pub fn from_values<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<IndexKey> {
+        let mut iter = values.into_iter().peekable();
+        let first = iter.next()?;
+        if iter.peek().is_none() {
+            if let Value::Integer(i) = first {
+                return Some(IndexKey::Int(*i));
+            }
+        }
+        let mut bytes = Vec::new();
+        for value in std::iter::once(first).chain(iter) {
+            encode_key_part(value, &mut bytes)?;
+        }
+        Some(IndexKey::Bytes(bytes.into_boxed_slice()))
+    }
+
+    pub fn hash(&self) -> u64 {
+        match self {
+            IndexKey::Int(i) => finish((*i as u64).wrapping_mul(FX_SEED)),
+            IndexKey::Bytes(bytes) => fx_hash_bytes(bytes),
+        }
+    }
+}
+
+fn encode_key_part(value: &Value, out: &mut Vec<u8>) -> Option<()> {
+    match value {
+        Value::Null => return None,
+        Value::Integer(i) => {
+            out.push(1);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::Real(r) => {
+            // Integral reals share the integer encoding so 1 and 1.0 find each other in ANY
+            // columns, matching SQL equality.
+            if r.fract() == 0.0 && r.abs() < 9.0e18 {
+                out.push(1);
+                out.extend_from_slice(&(*r as i64).to_le_bytes());
+            } else {
+                out.push(2);
+                out.extend_from_slice(&r.to_bits().to_le_bytes());
+            }
+        }
+        Value::Boolean(b) => {
+            out.push(1);
+            out.extend_from_slice(&i64::from(*b).to_le_bytes());
+        }
+        Value::Text(s) => {
+            out.push(3);
+            write_varint(s.len() as u64, out);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Value::Blob(b) => {
+            out.push(4);
+            write_varint(b.len() as u64, out);
+            out.extend_from_slice(b);
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_integer_keys_are_inline() {
+        assert_eq!(IndexKey::from_values([&Value::Integer(7)]), Some(IndexKey::Int(7)));
+        assert_eq!(IndexKey::from_values([&Value::Null]), None);
+        assert_eq!(IndexKey::from_values([&Value::Integer(1), &Value::Null]), None);
+    }
+
+    #[test]
+    fn composite_keys_do_not_collide_on_boundaries() {
+        let a = IndexKey::from_values([&Value::Text("ab".into()), &Value::Text("c".into())]);
+        let b = IndexKey::from_values([&Value::Text("a".into()), &Value::Text("bc".into())]);
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,9 @@
+//! Hash indexes: key -> row ids. The primary-key index maps each key to the one slot that
+//! holds every version of that key; secondary indexes may hold entries whose slot no longer
+//! has a visible version with that key, so callers always recheck the row they fetch.
+
+mod hash;
+mod key;
+
+pub use hash::HashIndex;
+pub use key::{fx_hash_bytes, IndexKey};

@@ -1,0 +1,23 @@
+//! EmberDB storage: the layer under SQL. It owns values and their compact row encoding
+//! (`value`, `row`), MVCC tables made of row slots with version chains (`mvcc`), the hash
+//! indexes that map keys to slots (`index`), and the `Store` that ties tables to one clock.
+//!
+//! Data flow of a write: `Transaction::insert` encodes the row (`row::encode`), creates a
+//! `Version` stamped with the writer's transaction id, links it at the head of a slot and
+//! records it in the write set. `Transaction::commit` takes a commit timestamp and restamps
+//! every version in the write set, then publishes the timestamp so new snapshots see it.
+//! Readers never lock: they pin an epoch and walk version chains to the version their
+//! snapshot may see.
+
+pub mod error;
+pub mod index;
+pub mod limits;
+pub mod mvcc;
+pub mod row;
+pub mod store;
+pub mod value;
+
+pub use error::{StorageError, StorageErrorKind, StorageResult};
+pub use mvcc::{RowId, Snapshot, Table, TableSchema, Transaction};
+pub use store::Store;
+pub use value::{DataType, Value};

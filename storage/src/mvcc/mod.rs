@@ -1,0 +1,41 @@
+//! Multi-version concurrency control.
+//!
+//! VERSIONS. A table is a growable array of row slots. A slot points at its newest `Version`;
+//! each version holds `begin` and `end` stamps, a pointer to the next older version and the
+//! encoded row. A stamp is either a commit timestamp (below `TXN_ID_BASE`) or the id of the
+//! transaction that wrote it and has not committed yet (at or above `TXN_ID_BASE`).
+//!
+//! VISIBILITY. A snapshot `(read_ts, txn_id)` sees a version when its begin is a commit
+//! timestamp `<= read_ts` or its own id, and its end is neither a commit timestamp
+//! `<= read_ts` nor its own id. Commits are stamped under the commit lock *before* the clock
+//! advances, so a snapshot taken at `read_ts` never sees a half-stamped commit:
+//!
+//! ```text
+//!   key   ts: 1    2    3    4
+//!   a         a1---------a2---->      T(read_ts=2) sees a1; T(read_ts=3) sees a2
+//!   b              b1---x            T(read_ts=3) sees nothing for b (deleted at 3)
+//! ```
+//!
+//! WRITES. First updater wins: a writer claims the visible head version by a CAS of its end
+//! from INFINITY to its own id. If the head was written by an uncommitted transaction, or
+//! committed after the writer's snapshot, or is already claimed, the write fails at once with
+//! a `Conflict` error and the caller retries the whole transaction.
+//!
+//! GARBAGE COLLECTION. Versions whose end is a commit timestamp below the oldest active
+//! snapshot can be seen by nobody; `gc` unlinks them and frees them through crossbeam-epoch
+//! once no reader can still hold them.
+
+mod active;
+mod clock;
+mod table;
+mod transaction;
+mod version;
+
+pub use active::ActiveSnapshots;
+pub use clock::{Clock, TXN_ID_BASE};
+pub use table::{RowId, Table, TableSchema, TableStats};
+pub use transaction::{Snapshot, Transaction};
+pub use version::END_INFINITY;
+
+#[cfg(test)]
+mod transaction_tests;

@@ -1,0 +1,255 @@
+//! An MVCC table: a growable array of row slots (chunked, so it grows without moving and
+//! readers index it without locks), each slot holding the head of a version chain, plus the
+//! primary-key hash index when the table declares a key. Tables without a key use the slot
+//! id as a hidden row id.
+
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use crossbeam_epoch::{self as epoch, Atomic, Guard, Shared};
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::index::{HashIndex, IndexKey};
+use crate::limits::TABLE_SLOTS_MAX;
+use crate::value::{DataType, Value};
+
+use super::transaction::Snapshot;
+use super::version::Version;
+
+/// A slot id: stable for the life of the row's key (primary-key tables) or row (others).
+pub type RowId = u64;
+
+/// What storage needs to know of a table's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSchema {
+    pub types: Vec<DataType>,
+    /// Columns of the primary key, in key order; empty for a table with a hidden row id.
+    pub key_columns: Vec<usize>,
+}
+
+pub(crate) struct Slot {
+    pub(crate) head: Atomic<Version>,
+}
+
+const CHUNK_BASE: u64 = 1024;
+const CHUNK_COUNT: usize = 31;
+
+const _: () = assert!(TABLE_SLOTS_MAX <= CHUNK_BASE * ((1u64 << CHUNK_COUNT) - 1));
+
+/// Counters a table keeps about itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableStats {
+    pub slots: u64,
+    pub live_rows: u64,
+    pub versions: u64,
+    pub payload_bytes: u64,
+}
+
+pub struct Table {
+    id: u64,
+    schema: TableSchema,
+    chunks: [AtomicPtr<Slot>; CHUNK_COUNT],
+    slot_count: AtomicU64,
+    grow_lock: Mutex<()>,
+    primary: Option<HashIndex>,
+}
+
+fn chunk_len(chunk: usize) -> u64 {
+    CHUNK_BASE << chunk
+}
+
+/// Which chunk holds `row`, and where in it.
+fn locate(row: RowId) -> (usize, usize) {
+    let n = row / CHUNK_BASE + 1;
+    let chunk = 63 - n.leading_zeros() as usize;
+    let offset = row - CHUNK_BASE * ((1u64 << chunk) - 1);
+    debug_assert!(offset < chunk_len(chunk));
+    (chunk, offset as usize)
+}
+
+impl Table {
+    pub fn new(id: u64, schema: TableSchema) -> Table {
+        debug_assert!(schema.key_columns.iter().all(|c| *c < schema.types.len()));
+        let primary = (!schema.key_columns.is_empty()).then(HashIndex::new);
+        Table {
+            id,
+            schema,
+            chunks: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
+            slot_count: AtomicU64::new(0),
+            grow_lock: Mutex::new(()),
+            primary,
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn schema(&self) -> &TableSchema {
+        &self.schema
+    }
+
+    pub(crate) fn primary(&self) -> Option<&HashIndex> {
+        self.primary.as_ref()
+    }
+
+    /// The primary key of a row, or `None` for tables without one (or a NULL key part).
+    pub fn key_of(&self, values: &[Value]) -> Option<IndexKey> {
+        if self.schema.key_columns.is_empty() {
+            return None;
+        }
+        IndexKey::from_values(self.schema.key_columns.iter().map(|c| &values[*c]))
+    }
+
+    /// Number of slots handed out (an upper bound for scans).
+    pub fn slot_count(&self) -> u64 {
+        self.slot_count.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn slot(&self, row: RowId) -> Option<&Slot> {
+        if row >= self.slot_count() {
+            return None;
+        }
+        let (chunk, offset) = locate(row);
+        let base = self.chunks[chunk].load(Ordering::Acquire);
+        if base.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null chunk pointer was published with Release after the chunk was
+        // fully initialized, has `chunk_len(chunk)` slots, and lives as long as the table;
+        // `offset < chunk_len(chunk)` by `locate`.
+        Some(unsafe { &*base.add(offset) })
+    }
+
+    /// Hands out a new empty slot.
+    pub(crate) fn allocate_slot(&self) -> StorageResult<RowId> {
+        let row = self.slot_count.load(Ordering::Relaxed);
+        if row >= TABLE_SLOTS_MAX {
+            return Err(StorageError::new(
+                StorageErrorKind::Limit,
+                format!("table passed {TABLE_SLOTS_MAX} row slots"),
+            ));
+        }
+        let _grow = self.grow_lock.lock().unwrap_or_else(|poison| poison.into_inner());
+        let row = self.slot_count.load(Ordering::Relaxed);
+        let (chunk, _) = locate(row);
+        if self.chunks[chunk].load(Ordering::Acquire).is_null() {
+            let slots: Box<[Slot]> =
+                (0..chunk_len(chunk)).map(|_| Slot { head: Atomic::null() }).collect();
+            self.chunks[chunk].store(Box::into_raw(slots) as *mut Slot, Ordering::Release);
+        }
+        self.slot_count.store(row + 1, Ordering::Release);
+        Ok(row)
+    }
+
+    /// The version of `row` that `snapshot` sees.
+    pub fn visible_version<'g>(
+        &self,
+        row: RowId,
+        snapshot: &Snapshot,
+        guard: &'g Guard,
+    ) -> Option<&'g Version> {
+        let slot = self.slot(row)?;
+        let mut current = slot.head.load(Ordering::Acquire, guard);
+        // SAFETY: versions are retired with `defer_destroy` only after being unlinked, and
+        // `guard` pins the epoch, so every version reachable now stays alive for 'g.
+        while let Some(version) = unsafe { current.as_ref() } {
+            if version.is_visible(snapshot) {
+                return Some(version);
+            }
+            current = version.older.load(Ordering::Acquire, guard);
+        }
+        None
+    }
+
+    /// Looks a primary key up in the index; the row may have no version visible to a given
+    /// snapshot (callers check with `visible_version`).
+    pub fn lookup_key(&self, key: &IndexKey) -> Option<RowId> {
+        self.primary.as_ref()?.get(key)
+    }
+
+    /// Counts slots, visible rows at `snapshot`, versions and payload bytes (walks all).
+    pub fn stats(&self, snapshot: &Snapshot) -> TableStats {
+        let guard = epoch::pin();
+        let mut stats = TableStats { slots: self.slot_count(), ..TableStats::default() };
+        for row in 0..stats.slots {
+            let Some(slot) = self.slot(row) else { continue };
+            let mut current = slot.head.load(Ordering::Acquire, &guard);
+            let mut counted_live = false;
+            // SAFETY: pinned guard; see `visible_version`.
+            while let Some(version) = unsafe { current.as_ref() } {
+                stats.versions += 1;
+                stats.payload_bytes += version.payload.len() as u64;
+                if !counted_live && version.is_visible(snapshot) {
+                    stats.live_rows += 1;
+                    counted_live = true;
+                }
+                current = version.older.load(Ordering::Acquire, &guard);
+            }
+        }
+        stats
+    }
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: no reader or writer holds this table any more, so every
+        // version chain and chunk is exclusively ours to free.
+        unsafe {
+            let guard = epoch::unprotected();
+            for chunk in 0..CHUNK_COUNT {
+                let base = self.chunks[chunk].load(Ordering::Relaxed);
+                if base.is_null() {
+                    continue;
+                }
+                let len = chunk_len(chunk) as usize;
+                let slots = Box::from_raw(ptr::slice_from_raw_parts_mut(base, len));
+                for slot in slots.iter() {
+                    free_chain(slot.head.load(Ordering::Relaxed, guard), guard);
+                }
+            }
+        }
+    }
+}
+
+/// Frees a whole version chain.
+///
+/// # Safety
+/// No other thread may reach any version of the chain.
+pub(crate) unsafe fn free_chain<'g>(mut current: Shared<'g, Version>, guard: &'g Guard) {
+    while !current.is_null() {
+        // SAFETY: guaranteed by the caller: the chain is exclusively ours.
+        let next = unsafe { current.deref().older.load(Ordering::Relaxed, guard) };
+        // SAFETY: as above; each version is freed exactly once as we walk past it.
+        drop(unsafe { current.into_owned() });
+        current = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_maps_rows_to_chunks_without_gaps() {
+        let mut expected = (0usize, 0usize);
+        for row in 0..(CHUNK_BASE * 15) {
+            assert_eq!(locate(row), expected, "row {row}");
+            expected.1 += 1;
+            if expected.1 as u64 == chunk_len(expected.0) {
+                expected = (expected.0 + 1, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn slots_grow_across_chunks() {
+        let table = Table::new(1, TableSchema { types: vec![DataType::Integer], key_columns: vec![] });
+        for expected in 0..5000 {
+            assert_eq!(table.allocate_slot().unwrap(), expected);
+        }
+        assert!(table.slot(4999).is_some());
+        assert!(table.slot(5000).is_none());
+    }
+}

@@ -1,0 +1,408 @@
+//! A transaction: a registered snapshot, a lazily assigned transaction id, and the write set
+//! of (table, slot) pairs it touched. Writes follow first-updater-wins; commit stamps every
+//! touched version under the commit lock and publishes the new timestamp; rollback unlinks
+//! the versions it created and releases the ones it claimed.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crossbeam_epoch::{self as epoch, Guard, Owned, Shared};
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::index::IndexKey;
+use crate::row;
+use crate::store::StoreShared;
+use crate::value::Value;
+
+use super::clock::TXN_ID_BASE;
+use super::table::{RowId, Slot, Table};
+use super::version::{Version, END_INFINITY};
+
+/// What a transaction reads: commits up to `read_ts`, plus its own writes (`txn_id`; 0 when
+/// it has not written yet, which matches no stamp).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Snapshot {
+    pub read_ts: u64,
+    pub txn_id: u64,
+}
+
+/// One row change of a committing transaction, handed to the commit hook (the WAL).
+pub struct Change<'a> {
+    pub table: &'a Arc<Table>,
+    pub row: RowId,
+    /// The new payload, or `None` when the row was deleted.
+    pub payload: Option<&'a [u8]>,
+}
+
+pub struct Transaction {
+    store: Arc<StoreShared>,
+    snapshot: Snapshot,
+    active_slot: Option<usize>,
+    writes: Vec<(Arc<Table>, RowId)>,
+}
+
+fn conflict(table: &Table) -> StorageError {
+    StorageError::new(
+        StorageErrorKind::Conflict,
+        format!(
+            "could not serialize access due to a concurrent update on table #{}; retry the \
+             transaction",
+            table.id()
+        ),
+    )
+}
+
+impl Transaction {
+    pub(crate) fn begin(store: Arc<StoreShared>) -> StorageResult<Transaction> {
+        let (slot, read_ts) = store.active.register(&store.clock)?;
+        Ok(Transaction {
+            store,
+            snapshot: Snapshot { read_ts, txn_id: 0 },
+            active_slot: Some(slot),
+            writes: Vec::new(),
+        })
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot
+    }
+
+    /// Whether this transaction has written anything.
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
+
+    fn writer_id(&mut self) -> u64 {
+        if self.snapshot.txn_id == 0 {
+            self.snapshot.txn_id = self.store.clock.next_txn_id();
+        }
+        self.snapshot.txn_id
+    }
+
+    /// Decodes the visible version of `row` into `out`. Returns false if there is none.
+    pub fn read_row(&self, table: &Table, row: RowId, out: &mut Vec<Value>) -> StorageResult<bool> {
+        let guard = epoch::pin();
+        match table.visible_version(row, &self.snapshot, &guard) {
+            Some(version) => {
+                row::decode_into(&table.schema().types, version.payload(), out)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// The row holding `key` that this transaction sees, if any.
+    pub fn find_key(&self, table: &Table, key: &IndexKey) -> Option<RowId> {
+        let row = table.lookup_key(key)?;
+        let guard = epoch::pin();
+        table.visible_version(row, &self.snapshot, &guard).map(|_| row)
+    }
+
+    /// Visits visible rows with ids in `rows`, decoding each into `buffer`. Returns the next
+    /// row id to resume from, so a caller can scan in bounded batches.
+    pub fn scan_batch(
+        &self,
+        table: &Table,
+        rows: std::ops::Range<RowId>,
+        buffer: &mut Vec<Value>,
+        mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+    ) -> StorageResult<RowId> {
+        let guard = epoch::pin();
+        let types = &table.schema().types;
+        let end = rows.end.min(table.slot_count());
+        let mut row = rows.start;
+        while row < end {
+            if let Some(version) = table.visible_version(row, &self.snapshot, &guard) {
+                row::decode_into(types, version.payload(), buffer)?;
+                if !visit(row, buffer) {
+                    return Ok(row + 1);
+                }
+            }
+            row += 1;
+        }
+        Ok(row)
+    }
+
+    /// Inserts a row; fails with `UniqueViolation` if its primary key is visible, or
+    /// `Conflict` if a concurrent transaction holds that key.
+    pub fn insert(&mut self, table: &Arc<Table>, values: &[Value]) -> StorageResult<RowId> {
+        let payload = row::encode(&table.schema().types, values)?.into_boxed_slice();
+        let txn_id = self.writer_id();
+        let guard = epoch::pin();
+        let Some(primary) = table.primary() else {
+            let row = table.allocate_slot()?;
+            let slot = table.slot(row).expect("slot just allocated");
+            slot.head.store(Owned::new(Version::new(txn_id, payload)), Ordering::Release);
+            self.writes.push((Arc::clone(table), row));
+            return Ok(row);
+        };
+        let key = table.key_of(values).ok_or_else(|| {
+            StorageError::new(StorageErrorKind::InvalidData, "primary key value cannot be NULL")
+        })?;
+        let mut new_version = Some(Owned::new(Version::new(txn_id, payload)));
+        let mut allocation_error = None;
+        let (row, created) = primary.get_or_insert_with(&key, || match table.allocate_slot() {
+            Ok(row) => {
+                let slot = table.slot(row).expect("slot just allocated");
+                slot.head.store(new_version.take().expect("unused"), Ordering::Release);
+                row
+            }
+            Err(error) => {
+                allocation_error = Some(error);
+                RowId::MAX
+            }
+        });
+        if let Some(error) = allocation_error {
+            primary.remove(&key, RowId::MAX);
+            return Err(error);
+        }
+        if !created {
+            let slot = table.slot(row).expect("indexed slot exists");
+            let version = new_version.take().expect("not yet used");
+            self.push_onto_dead_slot(table, slot, version, &guard)?;
+        }
+        self.writes.push((Arc::clone(table), row));
+        Ok(row)
+    }
+
+    /// Installs `version` at the head of a key's slot whose current head is not a live row
+    /// for this transaction.
+    fn push_onto_dead_slot(
+        &self,
+        table: &Table,
+        slot: &Slot,
+        version: Owned<Version>,
+        guard: &Guard,
+    ) -> StorageResult<()> {
+        let txn_id = self.snapshot.txn_id;
+        let mut version = version;
+        loop {
+            let head = slot.head.load(Ordering::Acquire, guard);
+            // SAFETY: pinned guard; versions reachable from a slot are alive.
+            if let Some(current) = unsafe { head.as_ref() } {
+                let begin = current.begin.load(Ordering::Acquire);
+                let end = current.end.load(Ordering::Acquire);
+                if begin >= TXN_ID_BASE && begin != txn_id {
+                    return Err(conflict(table));
+                }
+                if end == END_INFINITY {
+                    if begin == txn_id || begin <= self.snapshot.read_ts {
+                        return Err(StorageError::new(
+                            StorageErrorKind::UniqueViolation,
+                            "duplicate primary key",
+                        ));
+                    }
+                    return Err(conflict(table));
+                }
+                let ended_for_us = if end >= TXN_ID_BASE {
+                    end == txn_id
+                } else {
+                    end <= self.snapshot.read_ts
+                };
+                if !ended_for_us {
+                    return Err(conflict(table));
+                }
+            }
+            version.older.store(head, Ordering::Relaxed);
+            match slot.head.compare_exchange(
+                head,
+                version,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+                guard,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(failed) => version = failed.new,
+            }
+        }
+    }
+
+    /// Claims the visible head version of `row` for this transaction (first updater wins).
+    fn claim<'g>(
+        &mut self,
+        table: &'g Table,
+        row: RowId,
+        guard: &'g Guard,
+    ) -> StorageResult<(&'g Slot, Shared<'g, Version>)> {
+        let txn_id = self.writer_id();
+        let slot = table.slot(row).ok_or_else(|| {
+            StorageError::new(StorageErrorKind::InvalidData, format!("row {row} does not exist"))
+        })?;
+        let head = slot.head.load(Ordering::Acquire, guard);
+        // SAFETY: pinned guard; versions reachable from a slot are alive.
+        let Some(current) = (unsafe { head.as_ref() }) else {
+            return Err(conflict(table));
+        };
+        let begin = current.begin.load(Ordering::Acquire);
+        let mine = begin == txn_id;
+        if !mine && (begin >= TXN_ID_BASE || begin > self.snapshot.read_ts) {
+            return Err(conflict(table));
+        }
+        current
+            .end
+            .compare_exchange(END_INFINITY, txn_id, Ordering::AcqRel, Ordering::Acquire)
+            .map_err(|_| conflict(table))?;
+        Ok((slot, head))
+    }
+
+    /// Replaces the row's visible version with `values`. A changed primary key becomes a
+    /// delete of the old key and an insert of the new one; returns the row's (new) id.
+    pub fn update(
+        &mut self,
+        table: &Arc<Table>,
+        row: RowId,
+        values: &[Value],
+    ) -> StorageResult<RowId> {
+        if let Some(new_key) = table.key_of(values) {
+            if table.lookup_key(&new_key) != Some(row) {
+                self.delete(table, row)?;
+                return self.insert(table, values);
+            }
+        } else if !table.schema().key_columns.is_empty() {
+            return Err(StorageError::new(
+                StorageErrorKind::InvalidData,
+                "primary key value cannot be NULL",
+            ));
+        }
+        let payload = row::encode(&table.schema().types, values)?.into_boxed_slice();
+        let guard = epoch::pin();
+        let (slot, head) = self.claim(table, row, &guard)?;
+        let version = Owned::new(Version::new(self.snapshot.txn_id, payload));
+        version.older.store(head, Ordering::Relaxed);
+        slot.head.store(version, Ordering::Release);
+        self.writes.push((Arc::clone(table), row));
+        Ok(row)
+    }
+
+    /// Deletes the row's visible version.
+    pub fn delete(&mut self, table: &Arc<Table>, row: RowId) -> StorageResult<()> {
+        let guard = epoch::pin();
+        self.claim(table, row, &guard)?;
+        self.writes.push((Arc::clone(table), row));
+        Ok(())
+    }
+
+    /// Commits; returns the commit timestamp (the read timestamp for a read-only one).
+    pub fn commit(self) -> StorageResult<u64> {
+        self.commit_with(|_, _| Ok(()))
+    }
+
+    /// Commits, calling `hook` with the commit timestamp and the final change of every
+    /// touched row while the commit lock is held and before the commit becomes visible. If
+    /// the hook fails, the transaction is rolled back and the error returned.
+    pub fn commit_with(
+        mut self,
+        hook: impl FnOnce(u64, &[Change<'_>]) -> StorageResult<()>,
+    ) -> StorageResult<u64> {
+        if self.writes.is_empty() {
+            let read_ts = self.snapshot.read_ts;
+            self.release_snapshot();
+            return Ok(read_ts);
+        }
+        let txn_id = self.snapshot.txn_id;
+        let mut writes = std::mem::take(&mut self.writes);
+        writes.sort_by_key(|(table, row)| (Arc::as_ptr(table) as usize, *row));
+        writes.dedup_by(|a, b| Arc::ptr_eq(&a.0, &b.0) && a.1 == b.1);
+        let guard = epoch::pin();
+        let changes: Vec<Change<'_>> = writes
+            .iter()
+            .map(|(table, row)| Change { table, row: *row, payload: final_payload(table, *row, txn_id, &guard) })
+            .collect();
+        let (commit_lock, ts) = self.store.clock.begin_commit();
+        if let Err(error) = hook(ts, &changes) {
+            drop(changes);
+            drop(commit_lock);
+            self.writes = writes;
+            self.rollback_writes();
+            self.release_snapshot();
+            return Err(error);
+        }
+        for (table, row) in &writes {
+            stamp(table, *row, txn_id, ts, &guard);
+        }
+        self.store.clock.publish(&commit_lock, ts);
+        drop(commit_lock);
+        drop(changes);
+        self.release_snapshot();
+        Ok(ts)
+    }
+
+    /// Undoes every write and ends the transaction.
+    pub fn rollback(mut self) {
+        self.rollback_writes();
+        self.release_snapshot();
+    }
+
+    fn rollback_writes(&mut self) {
+        let txn_id = self.snapshot.txn_id;
+        let guard = epoch::pin();
+        for (table, row) in self.writes.drain(..).rev() {
+            let Some(slot) = table.slot(row) else { continue };
+            loop {
+                let head = slot.head.load(Ordering::Acquire, &guard);
+                // SAFETY: pinned guard; versions reachable from a slot are alive.
+                let Some(current) = (unsafe { head.as_ref() }) else { break };
+                if current.begin.load(Ordering::Acquire) == txn_id {
+                    let older = current.older.load(Ordering::Acquire, &guard);
+                    slot.head.store(older, Ordering::Release);
+                    // SAFETY: the version is unlinked; only this transaction could have
+                    // linked anything above it, and readers that hold it are epoch-pinned.
+                    unsafe { guard.defer_destroy(head) };
+                    continue;
+                }
+                let _ = current.end.compare_exchange(
+                    txn_id,
+                    END_INFINITY,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
+                break;
+            }
+        }
+    }
+
+    fn release_snapshot(&mut self) {
+        if let Some(slot) = self.active_slot.take() {
+            self.store.active.unregister(slot);
+        }
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if !self.writes.is_empty() {
+            self.rollback_writes();
+        }
+        self.release_snapshot();
+    }
+}
+
+/// The payload `txn_id` leaves in `row` (None if it deleted the row).
+fn final_payload<'g>(table: &Table, row: RowId, txn_id: u64, guard: &'g Guard) -> Option<&'g [u8]> {
+    let slot = table.slot(row)?;
+    // SAFETY: pinned guard; versions reachable from a slot are alive.
+    let head = unsafe { slot.head.load(Ordering::Acquire, guard).as_ref() }?;
+    let begin = head.begin.load(Ordering::Acquire);
+    let end = head.end.load(Ordering::Acquire);
+    (begin == txn_id && end != txn_id).then(|| head.payload())
+}
+
+/// Replaces `txn_id` by `ts` in the stamps of the versions it wrote in `row`.
+fn stamp(table: &Table, row: RowId, txn_id: u64, ts: u64, guard: &Guard) {
+    let Some(slot) = table.slot(row) else { return };
+    let mut current = slot.head.load(Ordering::Acquire, guard);
+    // SAFETY: pinned guard; versions reachable from a slot are alive.
+    while let Some(version) = unsafe { current.as_ref() } {
+        let own = version.begin.load(Ordering::Acquire) == txn_id;
+        if own {
+            version.begin.store(ts, Ordering::Release);
+        }
+        if version.end.load(Ordering::Acquire) == txn_id {
+            version.end.store(ts, Ordering::Release);
+        }
+        if !own {
+            break;
+        }
+        current = version.older.load(Ordering::Acquire, guard);
+    }
+}

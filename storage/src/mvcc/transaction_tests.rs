@@ -1,0 +1,120 @@
+//! Tests of snapshot isolation at the storage level: visibility of own and others' writes,
+//! first-updater-wins conflicts, rollback, and key reuse after delete.
+
+use crate::error::StorageErrorKind;
+use crate::mvcc::TableSchema;
+use crate::store::Store;
+use crate::value::{DataType, Value};
+
+fn keyed_table(store: &Store) -> std::sync::Arc<crate::mvcc::Table> {
+    store.create_table(TableSchema {
+        types: vec![DataType::Integer, DataType::Text],
+        key_columns: vec![0],
+    })
+}
+
+fn row(id: i64, name: &str) -> Vec<Value> {
+    vec![Value::Integer(id), Value::Text(name.into())]
+}
+
+fn read(store: &Store, table: &crate::mvcc::Table, id: i64) -> Option<Vec<Value>> {
+    let txn = store.begin().unwrap();
+    let slot = txn.find_key(table, &crate::index::IndexKey::Int(id))?;
+    let mut out = Vec::new();
+    txn.read_row(table, slot, &mut out).unwrap().then_some(out)
+}
+
+#[test]
+fn snapshot_does_not_see_later_commits() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let mut writer = store.begin().unwrap();
+    writer.insert(&table, &row(1, "a")).unwrap();
+    let old_reader = store.begin().unwrap();
+    writer.commit().unwrap();
+    assert!(old_reader.find_key(&table, &crate::index::IndexKey::Int(1)).is_none());
+    assert_eq!(read(&store, &table, 1), Some(row(1, "a")));
+}
+
+#[test]
+fn first_updater_wins() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let mut setup = store.begin().unwrap();
+    let slot = setup.insert(&table, &row(1, "a")).unwrap();
+    setup.commit().unwrap();
+
+    let mut first = store.begin().unwrap();
+    let mut second = store.begin().unwrap();
+    first.update(&table, slot, &row(1, "first")).unwrap();
+    let error = second.update(&table, slot, &row(1, "second")).unwrap_err();
+    assert_eq!(error.kind, StorageErrorKind::Conflict);
+    first.commit().unwrap();
+    // A transaction whose snapshot predates the commit also conflicts.
+    let error = second.delete(&table, slot).unwrap_err();
+    assert_eq!(error.kind, StorageErrorKind::Conflict);
+    second.rollback();
+    assert_eq!(read(&store, &table, 1), Some(row(1, "first")));
+}
+
+#[test]
+fn rollback_restores_previous_state() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let mut setup = store.begin().unwrap();
+    let slot = setup.insert(&table, &row(1, "a")).unwrap();
+    setup.commit().unwrap();
+
+    let mut txn = store.begin().unwrap();
+    txn.update(&table, slot, &row(1, "b")).unwrap();
+    txn.update(&table, slot, &row(1, "c")).unwrap();
+    txn.insert(&table, &row(2, "x")).unwrap();
+    txn.rollback();
+    assert_eq!(read(&store, &table, 1), Some(row(1, "a")));
+    assert_eq!(read(&store, &table, 2), None);
+    // The key freed by the rollback can be inserted again.
+    let mut again = store.begin().unwrap();
+    again.insert(&table, &row(2, "y")).unwrap();
+    again.commit().unwrap();
+    assert_eq!(read(&store, &table, 2), Some(row(2, "y")));
+}
+
+#[test]
+fn duplicate_key_and_reinsert_after_delete() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let mut txn = store.begin().unwrap();
+    let slot = txn.insert(&table, &row(1, "a")).unwrap();
+    let error = txn.insert(&table, &row(1, "b")).unwrap_err();
+    assert_eq!(error.kind, StorageErrorKind::UniqueViolation);
+    txn.delete(&table, slot).unwrap();
+    txn.insert(&table, &row(1, "c")).unwrap();
+    txn.commit().unwrap();
+    assert_eq!(read(&store, &table, 1), Some(row(1, "c")));
+}
+
+#[test]
+fn concurrent_insert_of_same_key_conflicts() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let mut first = store.begin().unwrap();
+    let mut second = store.begin().unwrap();
+    first.insert(&table, &row(7, "a")).unwrap();
+    let error = second.insert(&table, &row(7, "b")).unwrap_err();
+    assert_eq!(error.kind, StorageErrorKind::Conflict);
+    first.commit().unwrap();
+}
+
+#[test]
+fn primary_key_change_moves_the_row() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let mut txn = store.begin().unwrap();
+    let slot = txn.insert(&table, &row(1, "a")).unwrap();
+    txn.commit().unwrap();
+    let mut txn = store.begin().unwrap();
+    txn.update(&table, slot, &row(5, "a")).unwrap();
+    txn.commit().unwrap();
+    assert_eq!(read(&store, &table, 1), None);
+    assert_eq!(read(&store, &table, 5), Some(row(5, "a")));
+}
