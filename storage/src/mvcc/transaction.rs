@@ -34,11 +34,48 @@ pub struct Change<'a> {
     pub payload: Option<&'a [u8]>,
 }
 
+/// What one write did to one version.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WriteKind {
+    /// The transaction created the version (insert, or the new image of an update).
+    Created,
+    /// The transaction claimed the version's end (delete, or the old image of an update).
+    Claimed,
+}
+
+/// One entry of the write log: enough to stamp it at commit or undo it at rollback.
+struct Write {
+    table: Arc<Table>,
+    row: RowId,
+    kind: WriteKind,
+    version: VersionPtr,
+}
+
+/// A pointer to a version this transaction created or claimed.
+#[derive(Clone, Copy)]
+struct VersionPtr(*const Version);
+
+// SAFETY: the pointee is only read through atomics or immutable fields, and it stays alive
+// while the transaction is open: garbage collection never frees a version whose begin or end
+// still holds an uncommitted transaction id, and only this transaction unlinks its own
+// versions. Moving the pointer to another thread with the transaction is therefore sound.
+unsafe impl Send for VersionPtr {}
+// SAFETY: as above; shared access only reads atomics.
+unsafe impl Sync for VersionPtr {}
+
+impl VersionPtr {
+    fn get(&self) -> &Version {
+        // SAFETY: see the `Send` impl: alive while the owning transaction is open, and every
+        // use is inside a method of that open transaction.
+        unsafe { &*self.0 }
+    }
+}
+
 pub struct Transaction {
     store: Arc<StoreShared>,
     snapshot: Snapshot,
     active_slot: Option<usize>,
-    writes: Vec<(Arc<Table>, RowId)>,
+    writes: Vec<Write>,
 }
 
 fn conflict(table: &Table) -> StorageError {
@@ -132,19 +169,20 @@ impl Transaction {
         let Some(primary) = table.primary() else {
             let row = table.allocate_slot()?;
             let slot = table.slot(row).expect("slot just allocated");
-            slot.head.store(Owned::new(Version::new(txn_id, payload)), Ordering::Release);
-            self.writes.push((Arc::clone(table), row));
+            let version = Owned::new(Version::new(txn_id, payload)).into_shared(&guard);
+            slot.head.store(version, Ordering::Release);
+            self.log(table, row, WriteKind::Created, version);
             return Ok(row);
         };
         let key = table.key_of(values).ok_or_else(|| {
             StorageError::new(StorageErrorKind::InvalidData, "primary key value cannot be NULL")
         })?;
-        let mut new_version = Some(Owned::new(Version::new(txn_id, payload)));
+        let version = Owned::new(Version::new(txn_id, payload)).into_shared(&guard);
         let mut allocation_error = None;
         let (row, created) = primary.get_or_insert_with(&key, || match table.allocate_slot() {
             Ok(row) => {
                 let slot = table.slot(row).expect("slot just allocated");
-                slot.head.store(new_version.take().expect("unused"), Ordering::Release);
+                slot.head.store(version, Ordering::Release);
                 row
             }
             Err(error) => {
@@ -154,28 +192,34 @@ impl Transaction {
         });
         if let Some(error) = allocation_error {
             primary.remove(&key, RowId::MAX);
+            // SAFETY: the version was never linked anywhere, so it is exclusively ours.
+            drop(unsafe { version.into_owned() });
             return Err(error);
         }
         if !created {
             let slot = table.slot(row).expect("indexed slot exists");
-            let version = new_version.take().expect("not yet used");
-            self.push_onto_dead_slot(table, slot, version, &guard)?;
+            if let Err(error) = self.push_onto_dead_slot(table, slot, version, &guard) {
+                // SAFETY: the failed push never linked the version, so it is exclusively ours.
+                drop(unsafe { version.into_owned() });
+                return Err(error);
+            }
         }
-        self.writes.push((Arc::clone(table), row));
+        self.log(table, row, WriteKind::Created, version);
         Ok(row)
     }
 
     /// Installs `version` at the head of a key's slot whose current head is not a live row
     /// for this transaction.
-    fn push_onto_dead_slot(
+    fn push_onto_dead_slot<'g>(
         &self,
         table: &Table,
         slot: &Slot,
-        version: Owned<Version>,
-        guard: &Guard,
+        version: Shared<'g, Version>,
+        guard: &'g Guard,
     ) -> StorageResult<()> {
         let txn_id = self.snapshot.txn_id;
-        let mut version = version;
+        // SAFETY: `version` is not linked yet, so only this thread can reach it.
+        let new = unsafe { version.deref() };
         loop {
             let head = slot.head.load(Ordering::Acquire, guard);
             // SAFETY: pinned guard; versions reachable from a slot are alive.
@@ -203,16 +247,13 @@ impl Transaction {
                     return Err(conflict(table));
                 }
             }
-            version.older.store(head, Ordering::Relaxed);
-            match slot.head.compare_exchange(
-                head,
-                version,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-                guard,
-            ) {
-                Ok(_) => return Ok(()),
-                Err(failed) => version = failed.new,
+            new.older.store(head, Ordering::Relaxed);
+            if slot
+                .head
+                .compare_exchange(head, version, Ordering::AcqRel, Ordering::Acquire, guard)
+                .is_ok()
+            {
+                return Ok(());
             }
         }
     }
@@ -267,19 +308,67 @@ impl Transaction {
         let payload = row::encode(&table.schema().types, values)?.into_boxed_slice();
         let guard = epoch::pin();
         let (slot, head) = self.claim(table, row, &guard)?;
+        self.log(table, row, WriteKind::Claimed, head);
         let version = Owned::new(Version::new(self.snapshot.txn_id, payload));
         version.older.store(head, Ordering::Relaxed);
+        let version = version.into_shared(&guard);
         slot.head.store(version, Ordering::Release);
-        self.writes.push((Arc::clone(table), row));
+        self.log(table, row, WriteKind::Created, version);
         Ok(row)
     }
 
     /// Deletes the row's visible version.
     pub fn delete(&mut self, table: &Arc<Table>, row: RowId) -> StorageResult<()> {
         let guard = epoch::pin();
-        self.claim(table, row, &guard)?;
-        self.writes.push((Arc::clone(table), row));
+        let (_, head) = self.claim(table, row, &guard)?;
+        self.log(table, row, WriteKind::Claimed, head);
         Ok(())
+    }
+
+    fn log(&mut self, table: &Arc<Table>, row: RowId, kind: WriteKind, version: Shared<'_, Version>) {
+        debug_assert!(!version.is_null());
+        self.writes.push(Write {
+            table: Arc::clone(table),
+            row,
+            kind,
+            version: VersionPtr(version.as_raw()),
+        });
+    }
+
+    /// A savepoint: the current length of the write log. `rollback_to` undoes every write
+    /// made after it (statement-level atomicity inside an explicit transaction).
+    pub fn savepoint(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// Undoes every write made after `savepoint`, newest first.
+    pub fn rollback_to(&mut self, savepoint: usize) {
+        let guard = epoch::pin();
+        while self.writes.len() > savepoint {
+            let write = self.writes.pop().expect("length checked");
+            let version = write.version.get();
+            match write.kind {
+                WriteKind::Created => {
+                    let Some(slot) = write.table.slot(write.row) else { continue };
+                    let head = slot.head.load(Ordering::Acquire, &guard);
+                    debug_assert_eq!(head.as_raw(), write.version.0, "newer writes undone first");
+                    let older = version.older.load(Ordering::Acquire, &guard);
+                    slot.head.store(older, Ordering::Release);
+                    // SAFETY: the version is unlinked and was created by this transaction;
+                    // readers that reached it are protected by their epoch pins.
+                    unsafe { guard.defer_destroy(head) };
+                }
+                WriteKind::Claimed => {
+                    let claimed = version.end.compare_exchange(
+                        self.snapshot.txn_id,
+                        END_INFINITY,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    );
+                    debug_assert!(claimed.is_ok(), "a claimed version keeps our id until undone");
+                }
+            }
+        }
     }
 
     /// Commits; returns the commit timestamp (the read timestamp for a read-only one).
@@ -300,65 +389,47 @@ impl Transaction {
             return Ok(read_ts);
         }
         let txn_id = self.snapshot.txn_id;
-        let mut writes = std::mem::take(&mut self.writes);
-        writes.sort_by_key(|(table, row)| (Arc::as_ptr(table) as usize, *row));
-        writes.dedup_by(|a, b| Arc::ptr_eq(&a.0, &b.0) && a.1 == b.1);
         let guard = epoch::pin();
-        let changes: Vec<Change<'_>> = writes
+        let mut touched: Vec<(&Arc<Table>, RowId)> =
+            self.writes.iter().map(|write| (&write.table, write.row)).collect();
+        touched.sort_by_key(|(table, row)| (Arc::as_ptr(table) as usize, *row));
+        touched.dedup_by(|a, b| Arc::ptr_eq(a.0, b.0) && a.1 == b.1);
+        let changes: Vec<Change<'_>> = touched
             .iter()
-            .map(|(table, row)| Change { table, row: *row, payload: final_payload(table, *row, txn_id, &guard) })
+            .map(|(table, row)| Change {
+                table,
+                row: *row,
+                payload: final_payload(table, *row, txn_id, &guard),
+            })
             .collect();
         let (commit_lock, ts) = self.store.clock.begin_commit();
-        if let Err(error) = hook(ts, &changes) {
-            drop(changes);
+        let hooked = hook(ts, &changes);
+        drop(changes);
+        drop(touched);
+        if let Err(error) = hooked {
             drop(commit_lock);
-            self.writes = writes;
-            self.rollback_writes();
+            self.rollback_to(0);
             self.release_snapshot();
             return Err(error);
         }
-        for (table, row) in &writes {
-            stamp(table, *row, txn_id, ts, &guard);
+        for write in &self.writes {
+            let version = write.version.get();
+            match write.kind {
+                WriteKind::Created => version.begin.store(ts, Ordering::Release),
+                WriteKind::Claimed => version.end.store(ts, Ordering::Release),
+            }
         }
         self.store.clock.publish(&commit_lock, ts);
         drop(commit_lock);
-        drop(changes);
+        self.writes.clear();
         self.release_snapshot();
         Ok(ts)
     }
 
     /// Undoes every write and ends the transaction.
     pub fn rollback(mut self) {
-        self.rollback_writes();
+        self.rollback_to(0);
         self.release_snapshot();
-    }
-
-    fn rollback_writes(&mut self) {
-        let txn_id = self.snapshot.txn_id;
-        let guard = epoch::pin();
-        for (table, row) in self.writes.drain(..).rev() {
-            let Some(slot) = table.slot(row) else { continue };
-            loop {
-                let head = slot.head.load(Ordering::Acquire, &guard);
-                // SAFETY: pinned guard; versions reachable from a slot are alive.
-                let Some(current) = (unsafe { head.as_ref() }) else { break };
-                if current.begin.load(Ordering::Acquire) == txn_id {
-                    let older = current.older.load(Ordering::Acquire, &guard);
-                    slot.head.store(older, Ordering::Release);
-                    // SAFETY: the version is unlinked; only this transaction could have
-                    // linked anything above it, and readers that hold it are epoch-pinned.
-                    unsafe { guard.defer_destroy(head) };
-                    continue;
-                }
-                let _ = current.end.compare_exchange(
-                    txn_id,
-                    END_INFINITY,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                );
-                break;
-            }
-        }
     }
 
     fn release_snapshot(&mut self) {
@@ -370,9 +441,7 @@ impl Transaction {
 
 impl Drop for Transaction {
     fn drop(&mut self) {
-        if !self.writes.is_empty() {
-            self.rollback_writes();
-        }
+        self.rollback_to(0);
         self.release_snapshot();
     }
 }
@@ -385,24 +454,4 @@ fn final_payload<'g>(table: &Table, row: RowId, txn_id: u64, guard: &'g Guard) -
     let begin = head.begin.load(Ordering::Acquire);
     let end = head.end.load(Ordering::Acquire);
     (begin == txn_id && end != txn_id).then(|| head.payload())
-}
-
-/// Replaces `txn_id` by `ts` in the stamps of the versions it wrote in `row`.
-fn stamp(table: &Table, row: RowId, txn_id: u64, ts: u64, guard: &Guard) {
-    let Some(slot) = table.slot(row) else { return };
-    let mut current = slot.head.load(Ordering::Acquire, guard);
-    // SAFETY: pinned guard; versions reachable from a slot are alive.
-    while let Some(version) = unsafe { current.as_ref() } {
-        let own = version.begin.load(Ordering::Acquire) == txn_id;
-        if own {
-            version.begin.store(ts, Ordering::Release);
-        }
-        if version.end.load(Ordering::Acquire) == txn_id {
-            version.end.store(ts, Ordering::Release);
-        }
-        if !own {
-            break;
-        }
-        current = version.older.load(Ordering::Acquire, guard);
-    }
 }

@@ -118,3 +118,18 @@ fn primary_key_change_moves_the_row() {
     assert_eq!(read(&store, &table, 1), None);
     assert_eq!(read(&store, &table, 5), Some(row(5, "a")));
 }
+
+#[test]
+fn rollback_to_savepoint_undoes_only_later_writes() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let mut txn = store.begin().unwrap();
+    let slot = txn.insert(&table, &row(1, "a")).unwrap();
+    let savepoint = txn.savepoint();
+    txn.update(&table, slot, &row(1, "b")).unwrap();
+    txn.insert(&table, &row(2, "x")).unwrap();
+    txn.rollback_to(savepoint);
+    txn.commit().unwrap();
+    assert_eq!(read(&store, &table, 1), Some(row(1, "a")));
+    assert_eq!(read(&store, &table, 2), None);
+}
