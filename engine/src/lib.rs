@@ -1,1 +1,42 @@
-//! placeholder
+//! EmberDB: an embedded, in-memory SQL database engine with MVCC transactions.
+//!
+//! The life of a statement: `parse` (sqlparser, with size and depth limits) -> `bind`
+//! (names resolved against a catalog snapshot, producing a `plan::Plan`) -> `optimize`
+//! (access paths: primary-key lookup or scan) -> `exec` (pull-based operators over a
+//! storage transaction) -> commit.
+//!
+//! ```
+//! use ember::Database;
+//!
+//! let db = Database::in_memory();
+//! let mut conn = db.connect();
+//! conn.execute_batch("CREATE TABLE users(id INT PRIMARY KEY, name TEXT NOT NULL);
+//!                     INSERT INTO users VALUES (1, 'ada'), (2, 'grace');").unwrap();
+//! let rows = conn.query("SELECT name FROM users WHERE id >= ? ORDER BY id", [2]).unwrap();
+//! let names: Vec<String> = rows.into_iter().map(|row| row.get(0).unwrap()).collect();
+//! assert_eq!(names, ["grace"]);
+//! ```
+
+pub mod bind;
+pub mod catalog;
+mod connection;
+mod database;
+mod error;
+pub mod exec;
+pub mod expr;
+pub mod limits;
+pub mod optimize;
+mod params;
+pub mod parse;
+pub mod plan;
+mod rows;
+pub mod script;
+mod value;
+
+pub use connection::{Connection, Outcome};
+pub use database::Database;
+pub use ember_storage::{DataType, Value};
+pub use error::{Error, ErrorKind, Result};
+pub use params::Params;
+pub use rows::{ColumnIndex, Row, Rows};
+pub use value::{FromValue, ToValue};

@@ -36,7 +36,10 @@ impl fmt::Display for StorageError {
 
 impl StorageError {
     pub fn new(kind: StorageErrorKind, message: impl Into<String>) -> Self {
-        StorageError { kind, message: message.into() }
+        StorageError {
+            kind,
+            message: message.into(),
+        }
     }
 }
 

@@ -40,7 +40,10 @@ pub fn encode_into(types: &[DataType], values: &[Value], out: &mut Vec<u8>) -> S
     if out.len() > ROW_BYTES_MAX {
         return Err(StorageError::new(
             StorageErrorKind::Limit,
-            format!("row of {} bytes exceeds the limit of {ROW_BYTES_MAX} bytes", out.len()),
+            format!(
+                "row of {} bytes exceeds the limit of {ROW_BYTES_MAX} bytes",
+                out.len()
+            ),
         ));
     }
     Ok(())
@@ -74,7 +77,10 @@ fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) -> StorageResult<()> {
     if bytes.len() > VALUE_BYTES_MAX {
         return Err(StorageError::new(
             StorageErrorKind::Limit,
-            format!("value of {} bytes exceeds the limit of {VALUE_BYTES_MAX} bytes", bytes.len()),
+            format!(
+                "value of {} bytes exceeds the limit of {VALUE_BYTES_MAX} bytes",
+                bytes.len()
+            ),
         ));
     }
     write_varint(bytes.len() as u64, out);
@@ -96,7 +102,10 @@ pub fn decode_into(types: &[DataType], bytes: &[u8], values: &mut Vec<Value>) ->
     let Some(bitmap) = bytes.get(..bitmap_len) else {
         return Err(invalid("row payload is shorter than its null bitmap"));
     };
-    let mut reader = Reader { bytes, position: bitmap_len };
+    let mut reader = Reader {
+        bytes,
+        position: bitmap_len,
+    };
     for (index, column_type) in types.iter().enumerate() {
         if bitmap[index / 8] & (1 << (index % 8)) != 0 {
             values.push(Value::Null);
@@ -126,13 +135,19 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn byte(&mut self) -> StorageResult<u8> {
-        let byte = *self.bytes.get(self.position).ok_or_else(|| invalid("row payload truncated"))?;
+        let byte = *self
+            .bytes
+            .get(self.position)
+            .ok_or_else(|| invalid("row payload truncated"))?;
         self.position += 1;
         Ok(byte)
     }
 
     fn take(&mut self, len: usize) -> StorageResult<&[u8]> {
-        let end = self.position.checked_add(len).filter(|end| *end <= self.bytes.len());
+        let end = self
+            .position
+            .checked_add(len)
+            .filter(|end| *end <= self.bytes.len());
         let end = end.ok_or_else(|| invalid("row payload truncated"))?;
         let slice = &self.bytes[self.position..end];
         self.position = end;
@@ -182,7 +197,9 @@ impl Reader<'_> {
         let len = self.varint()?;
         let remaining = (self.bytes.len() - self.position) as u64;
         if len > remaining {
-            return Err(invalid(format!("length {len} passes the {remaining} bytes left in row")));
+            return Err(invalid(format!(
+                "length {len} passes the {remaining} bytes left in row"
+            )));
         }
         Ok(len as usize)
     }

@@ -132,10 +132,18 @@ pub fn format_real(r: f64) -> String {
         return "NaN".to_string();
     }
     if r.is_infinite() {
-        return if r > 0.0 { "Inf".to_string() } else { "-Inf".to_string() };
+        return if r > 0.0 {
+            "Inf".to_string()
+        } else {
+            "-Inf".to_string()
+        };
     }
     if r == 0.0 {
-        return if r.is_sign_negative() { "-0.0".to_string() } else { "0.0".to_string() };
+        return if r.is_sign_negative() {
+            "-0.0".to_string()
+        } else {
+            "0.0".to_string()
+        };
     }
     let exponent = r.abs().log10().floor() as i32;
     if !(-5..15).contains(&exponent) {
@@ -143,7 +151,11 @@ pub fn format_real(r: f64) -> String {
         let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
         let mantissa = trim_fraction(mantissa);
         let exp: i32 = exp.parse().unwrap_or(0);
-        let mantissa = if mantissa.contains('.') { mantissa } else { format!("{mantissa}.0") };
+        let mantissa = if mantissa.contains('.') {
+            mantissa
+        } else {
+            format!("{mantissa}.0")
+        };
         let sign = if exp < 0 { '-' } else { '+' };
         return format!("{mantissa}e{sign}{:02}", exp.abs());
     }

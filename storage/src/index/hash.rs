@@ -27,7 +27,9 @@ struct Buckets {
 impl Buckets {
     fn with_len(len: usize) -> Buckets {
         debug_assert!(len.is_power_of_two());
-        Buckets { heads: (0..len).map(|_| Atomic::null()).collect() }
+        Buckets {
+            heads: (0..len).map(|_| Atomic::null()).collect(),
+        }
     }
 
     fn head(&self, hash: u64) -> &Atomic<Entry> {
@@ -105,7 +107,10 @@ impl HashIndex {
         key: &IndexKey,
         make_row: impl FnOnce() -> EntryRow,
     ) -> (EntryRow, bool) {
-        let _writer = self.writer.lock().unwrap_or_else(|poison| poison.into_inner());
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         if let Some(row) = self.get(key) {
             return (row, false);
         }
@@ -116,7 +121,10 @@ impl HashIndex {
 
     /// Adds `(key, row)` unless that exact pair is already present.
     pub fn insert(&self, key: IndexKey, row: EntryRow) {
-        let _writer = self.writer.lock().unwrap_or_else(|poison| poison.into_inner());
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let guard = epoch::pin();
         let mut present = false;
         self.for_each(&key, &guard, |existing| present |= existing == row);
@@ -137,15 +145,25 @@ impl HashIndex {
         let buckets = unsafe { self.buckets.load(Ordering::Acquire, &guard).deref() };
         let hash = key.hash();
         let head = buckets.head(hash);
-        let entry = Owned::new(Entry { hash, key, row, next: Atomic::null() });
-        entry.next.store(head.load(Ordering::Acquire, &guard), Ordering::Relaxed);
+        let entry = Owned::new(Entry {
+            hash,
+            key,
+            row,
+            next: Atomic::null(),
+        });
+        entry
+            .next
+            .store(head.load(Ordering::Acquire, &guard), Ordering::Relaxed);
         head.store(entry, Ordering::Release);
         self.entries.store(count, Ordering::Relaxed);
     }
 
     /// Removes the `(key, row)` pair if present. Returns whether it was there.
     pub fn remove(&self, key: &IndexKey, row: EntryRow) -> bool {
-        let _writer = self.writer.lock().unwrap_or_else(|poison| poison.into_inner());
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let guard = epoch::pin();
         // SAFETY: pinned guard; see `for_each`.
         let buckets = unsafe { self.buckets.load(Ordering::Acquire, &guard).deref() };
@@ -154,7 +172,9 @@ impl HashIndex {
         loop {
             let current = link.load(Ordering::Acquire, &guard);
             // SAFETY: pinned guard; entries are alive while reachable.
-            let Some(entry) = (unsafe { current.as_ref() }) else { return false };
+            let Some(entry) = (unsafe { current.as_ref() }) else {
+                return false;
+            };
             if entry.hash == hash && entry.row == row && entry.key == *key {
                 let next = entry.next.load(Ordering::Acquire, &guard);
                 link.store(next, Ordering::Release);
@@ -186,7 +206,8 @@ impl HashIndex {
                     row: entry.row,
                     next: Atomic::null(),
                 });
-                copy.next.store(target.load(Ordering::Relaxed, guard), Ordering::Relaxed);
+                copy.next
+                    .store(target.load(Ordering::Relaxed, guard), Ordering::Relaxed);
                 target.store(copy, Ordering::Relaxed);
                 current = entry.next.load(Ordering::Acquire, guard);
             }

@@ -105,9 +105,15 @@ mod tests {
 
     #[test]
     fn single_integer_keys_are_inline() {
-        assert_eq!(IndexKey::from_values([&Value::Integer(7)]), Some(IndexKey::Int(7)));
+        assert_eq!(
+            IndexKey::from_values([&Value::Integer(7)]),
+            Some(IndexKey::Int(7))
+        );
         assert_eq!(IndexKey::from_values([&Value::Null]), None);
-        assert_eq!(IndexKey::from_values([&Value::Integer(1), &Value::Null]), None);
+        assert_eq!(
+            IndexKey::from_values([&Value::Integer(1), &Value::Null]),
+            None
+        );
     }
 
     #[test]

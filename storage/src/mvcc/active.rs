@@ -40,7 +40,9 @@ impl Default for ActiveSnapshots {
 impl ActiveSnapshots {
     pub fn new() -> ActiveSnapshots {
         ActiveSnapshots {
-            slots: (0..ACTIVE_SNAPSHOTS_MAX).map(|_| PaddedSlot(AtomicU64::new(FREE))).collect(),
+            slots: (0..ACTIVE_SNAPSHOTS_MAX)
+                .map(|_| PaddedSlot(AtomicU64::new(FREE)))
+                .collect(),
         }
     }
 
@@ -78,7 +80,10 @@ impl ActiveSnapshots {
 
     pub fn unregister(&self, slot: usize) {
         let previous = self.slots[slot].0.swap(FREE, Ordering::SeqCst);
-        debug_assert!(previous != FREE && previous != REGISTERING, "slot {slot} was not live");
+        debug_assert!(
+            previous != FREE && previous != REGISTERING,
+            "slot {slot} was not live"
+        );
     }
 
     /// Oldest read timestamp in use (or the clock when none is): versions that ended at or
@@ -103,7 +108,10 @@ impl ActiveSnapshots {
 
     /// Number of live snapshots.
     pub fn live_count(&self) -> usize {
-        self.slots.iter().filter(|slot| slot.0.load(Ordering::Relaxed) != FREE).count()
+        self.slots
+            .iter()
+            .filter(|slot| slot.0.load(Ordering::Relaxed) != FREE)
+            .count()
     }
 }
 

@@ -45,7 +45,10 @@ impl Clock {
 
     /// Takes the commit lock; returns it with the timestamp the commit will publish.
     pub fn begin_commit(&self) -> (MutexGuard<'_, ()>, u64) {
-        let guard = self.commit_lock.lock().unwrap_or_else(|poison| poison.into_inner());
+        let guard = self
+            .commit_lock
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let ts = self.published.load(Ordering::SeqCst) + 1;
         debug_assert!(ts < TXN_ID_BASE, "commit timestamps exhausted");
         (guard, ts)

@@ -131,12 +131,18 @@ impl Table {
                 format!("table passed {TABLE_SLOTS_MAX} row slots"),
             ));
         }
-        let _grow = self.grow_lock.lock().unwrap_or_else(|poison| poison.into_inner());
+        let _grow = self
+            .grow_lock
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let row = self.slot_count.load(Ordering::Relaxed);
         let (chunk, _) = locate(row);
         if self.chunks[chunk].load(Ordering::Acquire).is_null() {
-            let slots: Box<[Slot]> =
-                (0..chunk_len(chunk)).map(|_| Slot { head: Atomic::null() }).collect();
+            let slots: Box<[Slot]> = (0..chunk_len(chunk))
+                .map(|_| Slot {
+                    head: Atomic::null(),
+                })
+                .collect();
             self.chunks[chunk].store(Box::into_raw(slots) as *mut Slot, Ordering::Release);
         }
         self.slot_count.store(row + 1, Ordering::Release);
@@ -172,7 +178,10 @@ impl Table {
     /// Counts slots, visible rows at `snapshot`, versions and payload bytes (walks all).
     pub fn stats(&self, snapshot: &Snapshot) -> TableStats {
         let guard = epoch::pin();
-        let mut stats = TableStats { slots: self.slot_count(), ..TableStats::default() };
+        let mut stats = TableStats {
+            slots: self.slot_count(),
+            ..TableStats::default()
+        };
         for row in 0..stats.slots {
             let Some(slot) = self.slot(row) else { continue };
             let mut current = slot.head.load(Ordering::Acquire, &guard);
@@ -245,7 +254,13 @@ mod tests {
 
     #[test]
     fn slots_grow_across_chunks() {
-        let table = Table::new(1, TableSchema { types: vec![DataType::Integer], key_columns: vec![] });
+        let table = Table::new(
+            1,
+            TableSchema {
+                types: vec![DataType::Integer],
+                key_columns: vec![],
+            },
+        );
         for expected in 0..5000 {
             assert_eq!(table.allocate_slot().unwrap(), expected);
         }

@@ -132,7 +132,9 @@ impl Transaction {
     pub fn find_key(&self, table: &Table, key: &IndexKey) -> Option<RowId> {
         let row = table.lookup_key(key)?;
         let guard = epoch::pin();
-        table.visible_version(row, &self.snapshot, &guard).map(|_| row)
+        table
+            .visible_version(row, &self.snapshot, &guard)
+            .map(|_| row)
     }
 
     /// Visits visible rows with ids in `rows`, decoding each into `buffer`. Returns the next
@@ -175,7 +177,10 @@ impl Transaction {
             return Ok(row);
         };
         let key = table.key_of(values).ok_or_else(|| {
-            StorageError::new(StorageErrorKind::InvalidData, "primary key value cannot be NULL")
+            StorageError::new(
+                StorageErrorKind::InvalidData,
+                "primary key value cannot be NULL",
+            )
         })?;
         let version = Owned::new(Version::new(txn_id, payload)).into_shared(&guard);
         let mut allocation_error = None;
@@ -267,7 +272,10 @@ impl Transaction {
     ) -> StorageResult<(&'g Slot, Shared<'g, Version>)> {
         let txn_id = self.writer_id();
         let slot = table.slot(row).ok_or_else(|| {
-            StorageError::new(StorageErrorKind::InvalidData, format!("row {row} does not exist"))
+            StorageError::new(
+                StorageErrorKind::InvalidData,
+                format!("row {row} does not exist"),
+            )
         })?;
         let head = slot.head.load(Ordering::Acquire, guard);
         // SAFETY: pinned guard; versions reachable from a slot are alive.
@@ -325,7 +333,13 @@ impl Transaction {
         Ok(())
     }
 
-    fn log(&mut self, table: &Arc<Table>, row: RowId, kind: WriteKind, version: Shared<'_, Version>) {
+    fn log(
+        &mut self,
+        table: &Arc<Table>,
+        row: RowId,
+        kind: WriteKind,
+        version: Shared<'_, Version>,
+    ) {
         debug_assert!(!version.is_null());
         self.writes.push(Write {
             table: Arc::clone(table),
@@ -349,7 +363,9 @@ impl Transaction {
             let version = write.version.get();
             match write.kind {
                 WriteKind::Created => {
-                    let Some(slot) = write.table.slot(write.row) else { continue };
+                    let Some(slot) = write.table.slot(write.row) else {
+                        continue;
+                    };
                     let head = slot.head.load(Ordering::Acquire, &guard);
                     debug_assert_eq!(head.as_raw(), write.version.0, "newer writes undone first");
                     let older = version.older.load(Ordering::Acquire, &guard);
@@ -365,7 +381,10 @@ impl Transaction {
                         Ordering::AcqRel,
                         Ordering::Acquire,
                     );
-                    debug_assert!(claimed.is_ok(), "a claimed version keeps our id until undone");
+                    debug_assert!(
+                        claimed.is_ok(),
+                        "a claimed version keeps our id until undone"
+                    );
                 }
             }
         }
@@ -390,8 +409,11 @@ impl Transaction {
         }
         let txn_id = self.snapshot.txn_id;
         let guard = epoch::pin();
-        let mut touched: Vec<(&Arc<Table>, RowId)> =
-            self.writes.iter().map(|write| (&write.table, write.row)).collect();
+        let mut touched: Vec<(&Arc<Table>, RowId)> = self
+            .writes
+            .iter()
+            .map(|write| (&write.table, write.row))
+            .collect();
         touched.sort_by_key(|(table, row)| (Arc::as_ptr(table) as usize, *row));
         touched.dedup_by(|a, b| Arc::ptr_eq(a.0, b.0) && a.1 == b.1);
         let changes: Vec<Change<'_>> = touched

@@ -32,7 +32,9 @@ fn snapshot_does_not_see_later_commits() {
     writer.insert(&table, &row(1, "a")).unwrap();
     let old_reader = store.begin().unwrap();
     writer.commit().unwrap();
-    assert!(old_reader.find_key(&table, &crate::index::IndexKey::Int(1)).is_none());
+    assert!(old_reader
+        .find_key(&table, &crate::index::IndexKey::Int(1))
+        .is_none());
     assert_eq!(read(&store, &table, 1), Some(row(1, "a")));
 }
 

@@ -36,8 +36,11 @@ impl Version {
     #[inline]
     pub fn is_visible(&self, snapshot: &Snapshot) -> bool {
         let begin = self.begin.load(Ordering::Acquire);
-        let began =
-            if begin >= TXN_ID_BASE { begin == snapshot.txn_id } else { begin <= snapshot.read_ts };
+        let began = if begin >= TXN_ID_BASE {
+            begin == snapshot.txn_id
+        } else {
+            begin <= snapshot.read_ts
+        };
         if !began {
             return false;
         }
@@ -82,6 +85,9 @@ mod tests {
         assert!(version.is_visible(&snapshot(10, writer)));
         assert!(!version.is_visible(&snapshot(10, writer + 1)));
         version.end.store(writer, Ordering::Relaxed);
-        assert!(!version.is_visible(&snapshot(10, writer)), "deleted by its own writer");
+        assert!(
+            !version.is_visible(&snapshot(10, writer)),
+            "deleted by its own writer"
+        );
     }
 }

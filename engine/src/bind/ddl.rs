@@ -1,0 +1,165 @@
+//! Binding of DDL: CREATE TABLE (column types by SQLite's affinity rules, PRIMARY KEY,
+//! NOT NULL, UNIQUE, DEFAULT) and DROP TABLE.
+
+use sqlparser::ast::{self, ColumnOption, ObjectType, TableConstraint};
+
+use ember_storage::DataType;
+
+use crate::catalog::ColumnDef;
+use crate::error::{unsupported, Result};
+use crate::limits::COLUMNS_MAX;
+use crate::plan::{CreateTable, Plan};
+
+use super::{object_name, Binder, Scope};
+
+/// The column type for a declared type name, by SQLite's affinity rules: INT -> INTEGER;
+/// CHAR, CLOB, TEXT -> TEXT; BLOB -> BLOB; REAL, FLOA, DOUB -> REAL; BOOL -> BOOLEAN;
+/// anything else (or no type) holds any value.
+pub fn column_type(declared: &str) -> DataType {
+    let upper = declared.to_ascii_uppercase();
+    if upper.contains("INT") {
+        DataType::Integer
+    } else if upper.contains("CHAR") || upper.contains("CLOB") || upper.contains("TEXT") {
+        DataType::Text
+    } else if upper.contains("BLOB") || upper.contains("BYTEA") || upper.contains("BINARY") {
+        DataType::Blob
+    } else if upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB") {
+        DataType::Real
+    } else if upper.contains("BOOL") {
+        DataType::Boolean
+    } else {
+        DataType::Any
+    }
+}
+
+impl Binder<'_> {
+    pub(super) fn bind_create_table(&mut self, create: &ast::CreateTable) -> Result<Plan> {
+        if create.or_replace {
+            return Err(unsupported("CREATE OR REPLACE TABLE"));
+        }
+        if create.temporary {
+            return Err(unsupported("CREATE TEMPORARY TABLE"));
+        }
+        if create.query.is_some() {
+            return Err(unsupported("CREATE TABLE ... AS SELECT"));
+        }
+        if create.like.is_some() || create.clone.is_some() {
+            return Err(unsupported("CREATE TABLE ... LIKE/CLONE"));
+        }
+        let name = object_name(&create.name)?;
+        if create.columns.is_empty() {
+            return Err(crate::err!(
+                InvalidInput,
+                "table {name} must have at least one column"
+            ));
+        }
+        if create.columns.len() > COLUMNS_MAX {
+            return Err(crate::err!(
+                Limit,
+                "table {name} has {} columns; the limit is {COLUMNS_MAX}",
+                create.columns.len()
+            ));
+        }
+        let mut columns: Vec<ColumnDef> = Vec::with_capacity(create.columns.len());
+        let mut primary_key: Vec<usize> = Vec::new();
+        let mut unique: Vec<Vec<usize>> = Vec::new();
+        for (position, column) in create.columns.iter().enumerate() {
+            if columns
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(&column.name.value))
+            {
+                return Err(crate::err!(
+                    AlreadyExists,
+                    "duplicate column name: {}",
+                    column.name.value
+                ));
+            }
+            let mut definition = ColumnDef {
+                name: column.name.value.clone(),
+                data_type: column_type(&column.data_type.to_string()),
+                not_null: false,
+                default: None,
+            };
+            for option in &column.options {
+                match &option.option {
+                    ColumnOption::Null => {}
+                    ColumnOption::NotNull => definition.not_null = true,
+                    ColumnOption::Default(expr) => {
+                        let bound = self.bind_expr(expr, &Scope::default())?;
+                        definition.default = Some(bound);
+                    }
+                    ColumnOption::PrimaryKey(_) => {
+                        if !primary_key.is_empty() {
+                            return Err(crate::err!(
+                                InvalidInput,
+                                "table {name} has more than one primary key"
+                            ));
+                        }
+                        primary_key.push(position);
+                    }
+                    ColumnOption::Unique(_) => unique.push(vec![position]),
+                    other => return Err(unsupported(format!("column option {other}"))),
+                }
+            }
+            columns.push(definition);
+        }
+        let find = |ident: &ast::IndexColumn| -> Result<usize> {
+            let column_name = match &ident.column.expr {
+                ast::Expr::Identifier(ident) => ident.value.clone(),
+                other => return Err(unsupported(format!("key expression {other}"))),
+            };
+            columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(&column_name))
+                .ok_or_else(|| crate::err!(NotFound, "no such column in key: {column_name}"))
+        };
+        for constraint in &create.constraints {
+            match constraint {
+                TableConstraint::PrimaryKey(key) => {
+                    if !primary_key.is_empty() {
+                        return Err(crate::err!(
+                            InvalidInput,
+                            "table {name} has more than one primary key"
+                        ));
+                    }
+                    primary_key = key.columns.iter().map(&find).collect::<Result<_>>()?;
+                }
+                TableConstraint::Unique(key) => {
+                    unique.push(key.columns.iter().map(&find).collect::<Result<_>>()?);
+                }
+                other => return Err(unsupported(format!("table constraint {other}"))),
+            }
+        }
+        for &position in &primary_key {
+            columns[position].not_null = true;
+        }
+        Ok(Plan::CreateTable(CreateTable {
+            name,
+            if_not_exists: create.if_not_exists,
+            columns,
+            primary_key,
+            unique,
+            sql: ast::Statement::CreateTable(create.clone()).to_string(),
+        }))
+    }
+
+    pub(super) fn bind_drop(
+        &mut self,
+        object_type: ObjectType,
+        if_exists: bool,
+        names: &[ast::ObjectName],
+        cascade: bool,
+    ) -> Result<Plan> {
+        if cascade {
+            return Err(unsupported("DROP ... CASCADE"));
+        }
+        let [name] = names else {
+            return Err(unsupported("DROP of several objects in one statement"));
+        };
+        let name = object_name(name)?;
+        match object_type {
+            ObjectType::Table => Ok(Plan::DropTable { name, if_exists }),
+            other => Err(unsupported(format!("DROP {other}"))),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Binding of INSERT (column lists, multi-row VALUES, DEFAULT, INSERT ... SELECT), UPDATE and
+//! DELETE. UPDATE and DELETE get a `TableAccess` chosen by the optimizer, like a SELECT.
+
+use std::sync::Arc;
+
+use sqlparser::ast::{self, AssignmentTarget, FromTable, SetExpr, TableFactor, TableObject};
+
+use crate::catalog::TableDef;
+use crate::error::{unsupported, Result};
+use crate::expr::Expr;
+use crate::limits::VALUES_ROWS_MAX;
+use crate::optimize::choose_access;
+use crate::plan::{Node, Plan, TableAccess};
+
+use super::{object_name, Binder, Scope};
+
+impl Binder<'_> {
+    pub(super) fn table(&self, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
+        let name = object_name(name)?;
+        self.catalog
+            .table(&name)
+            .cloned()
+            .ok_or_else(|| crate::err!(NotFound, "no such table: {name}"))
+    }
+
+    pub(super) fn bind_insert(&mut self, insert: &ast::Insert) -> Result<Plan> {
+        if insert.or.is_some() || insert.replace_into || insert.ignore {
+            return Err(unsupported("INSERT OR ... / REPLACE"));
+        }
+        if insert.on.is_some() {
+            return Err(unsupported("INSERT ... ON CONFLICT"));
+        }
+        if insert.returning.is_some() {
+            return Err(unsupported("RETURNING"));
+        }
+        if !insert.assignments.is_empty() {
+            return Err(unsupported("INSERT ... SET"));
+        }
+        let TableObject::TableName(table_name) = &insert.table else {
+            return Err(unsupported("INSERT INTO a table function"));
+        };
+        let table = self.table(table_name)?;
+        let columns: Vec<usize> = if insert.columns.is_empty() {
+            (0..table.columns.len()).collect()
+        } else {
+            let mut positions = Vec::with_capacity(insert.columns.len());
+            for column in &insert.columns {
+                let name = object_name(column)?;
+                let position = table.column_index(&name).ok_or_else(|| {
+                    crate::err!(NotFound, "table {} has no column named {name}", table.name)
+                })?;
+                if positions.contains(&position) {
+                    return Err(crate::err!(InvalidInput, "column {name} is given twice"));
+                }
+                positions.push(position);
+            }
+            positions
+        };
+        let source = match &insert.source {
+            None => Node::Values {
+                rows: vec![Vec::new()],
+            },
+            Some(query) => match query.body.as_ref() {
+                SetExpr::Values(values)
+                    if query.order_by.is_none() && query.limit_clause.is_none() =>
+                {
+                    self.bind_insert_values(&table, &columns, values)?
+                }
+                _ => {
+                    let bound = self.bind_query(query)?;
+                    if bound.columns.len() != columns.len() {
+                        return Err(crate::err!(
+                            InvalidInput,
+                            "{} values for {} columns",
+                            bound.columns.len(),
+                            columns.len()
+                        ));
+                    }
+                    bound.node
+                }
+            },
+        };
+        let columns = if insert.source.is_none() {
+            Vec::new()
+        } else {
+            columns
+        };
+        Ok(Plan::Insert {
+            table,
+            columns,
+            source,
+        })
+    }
+
+    fn bind_insert_values(
+        &mut self,
+        table: &TableDef,
+        columns: &[usize],
+        values: &ast::Values,
+    ) -> Result<Node> {
+        if values.rows.len() > VALUES_ROWS_MAX {
+            return Err(crate::err!(
+                Limit,
+                "VALUES has {} rows; the limit is {VALUES_ROWS_MAX}",
+                values.rows.len()
+            ));
+        }
+        let empty = Scope::default();
+        let mut rows = Vec::with_capacity(values.rows.len());
+        for row in &values.rows {
+            if row.len() != columns.len() {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "table {} has {} columns but {} values were supplied",
+                    table.name,
+                    columns.len(),
+                    row.len()
+                ));
+            }
+            let mut bound = Vec::with_capacity(row.len());
+            for (expr, &column) in row.iter().zip(columns) {
+                let is_default_keyword = matches!(
+                    expr,
+                    ast::Expr::Identifier(ident)
+                        if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default")
+                );
+                bound.push(if is_default_keyword {
+                    table.columns[column]
+                        .default
+                        .clone()
+                        .unwrap_or(Expr::Literal(ember_storage::Value::Null))
+                } else {
+                    self.bind_expr(expr, &empty)?
+                });
+            }
+            rows.push(bound);
+        }
+        Ok(Node::Values { rows })
+    }
+
+    /// The single table an UPDATE or DELETE targets, with its scope.
+    fn single_table(&self, from: &ast::TableWithJoins) -> Result<(Arc<TableDef>, Scope)> {
+        if !from.joins.is_empty() {
+            return Err(unsupported("joins in UPDATE/DELETE"));
+        }
+        let TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            ..
+        } = &from.relation
+        else {
+            return Err(unsupported(format!(
+                "UPDATE/DELETE target {}",
+                from.relation
+            )));
+        };
+        let table = self.table(name)?;
+        let alias = alias
+            .as_ref()
+            .map(|a| a.name.value.clone())
+            .unwrap_or_else(|| table.name.clone());
+        let scope = Scope::for_table(&alias, table.columns.iter().map(|c| c.name.clone()));
+        Ok((table, scope))
+    }
+
+    pub(super) fn bind_update(&mut self, update: &ast::Update) -> Result<Plan> {
+        if update.from.is_some() {
+            return Err(unsupported("UPDATE ... FROM"));
+        }
+        if update.returning.is_some() {
+            return Err(unsupported("RETURNING"));
+        }
+        if update.or.is_some() {
+            return Err(unsupported("UPDATE OR ..."));
+        }
+        if !update.order_by.is_empty() || update.limit.is_some() {
+            return Err(unsupported("UPDATE ... ORDER BY/LIMIT"));
+        }
+        let (table, scope) = self.single_table(&update.table)?;
+        let mut assignments: Vec<(usize, Expr)> = Vec::with_capacity(update.assignments.len());
+        for assignment in &update.assignments {
+            let AssignmentTarget::ColumnName(column) = &assignment.target else {
+                return Err(unsupported("tuple assignment in UPDATE"));
+            };
+            let column_name = match column.0.last().and_then(|part| part.as_ident()) {
+                Some(ident) => ident.value.clone(),
+                None => return Err(unsupported(format!("assignment target {column}"))),
+            };
+            let position = table
+                .column_index(&column_name)
+                .ok_or_else(|| crate::err!(NotFound, "no such column: {column_name}"))?;
+            let value = self.bind_expr(&assignment.value, &scope)?;
+            assignments.retain(|(existing, _)| *existing != position);
+            assignments.push((position, value));
+        }
+        let filter = match &update.selection {
+            Some(predicate) => Some(self.bind_expr(predicate, &scope)?),
+            None => None,
+        };
+        Ok(Plan::Update {
+            target: choose_access(table, filter),
+            assignments,
+        })
+    }
+
+    pub(super) fn bind_delete(&mut self, delete: &ast::Delete) -> Result<Plan> {
+        if !delete.tables.is_empty() || delete.using.is_some() {
+            return Err(unsupported("multi-table DELETE"));
+        }
+        if delete.returning.is_some() {
+            return Err(unsupported("RETURNING"));
+        }
+        if !delete.order_by.is_empty() || delete.limit.is_some() {
+            return Err(unsupported("DELETE ... ORDER BY/LIMIT"));
+        }
+        let from = match &delete.from {
+            FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from) => from,
+        };
+        let [target] = from.as_slice() else {
+            return Err(unsupported("DELETE from several tables"));
+        };
+        let (table, scope) = self.single_table(target)?;
+        let filter = match &delete.selection {
+            Some(predicate) => Some(self.bind_expr(predicate, &scope)?),
+            None => None,
+        };
+        let target: TableAccess = choose_access(table, filter);
+        Ok(Plan::Delete { target })
+    }
+}

@@ -1,0 +1,159 @@
+//! AST expressions to bound `Expr`s: names resolved through the `Scope`, literals typed,
+//! parameters numbered, depth bounded. Constructs not handled here are reported by name.
+
+use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
+
+use ember_storage::Value;
+
+use crate::error::{unsupported, Result};
+use crate::expr::{BinaryOp, Expr, UnaryOp};
+use crate::limits::EXPR_DEPTH_MAX;
+
+use super::scope::Scope;
+use super::Binder;
+
+impl Binder<'_> {
+    /// Binds an expression against `scope`.
+    pub fn bind_expr(&mut self, expr: &ast::Expr, scope: &Scope) -> Result<Expr> {
+        self.bind_expr_at(expr, scope, 0)
+    }
+
+    fn bind_expr_at(&mut self, expr: &ast::Expr, scope: &Scope, depth: usize) -> Result<Expr> {
+        if depth > EXPR_DEPTH_MAX {
+            return Err(crate::err!(
+                Limit,
+                "expression nests deeper than the limit of {EXPR_DEPTH_MAX}"
+            ));
+        }
+        let depth = depth + 1;
+        Ok(match expr {
+            ast::Expr::Identifier(ident) => {
+                let index = scope.resolve(None, &ident.value)?;
+                Expr::Column {
+                    index,
+                    name: ident.value.clone(),
+                }
+            }
+            ast::Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [table, column] => {
+                    let index = scope.resolve(Some(&table.value), &column.value)?;
+                    Expr::Column {
+                        index,
+                        name: format!("{}.{}", table.value, column.value),
+                    }
+                }
+                _ => return Err(unsupported(format!("qualified name {expr}"))),
+            },
+            ast::Expr::Value(value) => self.bind_literal(&value.value)?,
+            ast::Expr::Nested(inner) => self.bind_expr_at(inner, scope, depth)?,
+            ast::Expr::UnaryOp { op, expr: operand } => {
+                let op = match op {
+                    UnaryOperator::Minus => UnaryOp::Negate,
+                    UnaryOperator::Plus => UnaryOp::Plus,
+                    UnaryOperator::Not => UnaryOp::Not,
+                    other => return Err(unsupported(format!("unary operator {other}"))),
+                };
+                Expr::Unary(op, Box::new(self.bind_expr_at(operand, scope, depth)?))
+            }
+            ast::Expr::BinaryOp { left, op, right } => {
+                let op = bind_binary_operator(op)?;
+                let left = self.bind_expr_at(left, scope, depth)?;
+                let right = self.bind_expr_at(right, scope, depth)?;
+                Expr::Binary(op, Box::new(left), Box::new(right))
+            }
+            ast::Expr::IsNull(inner) => Expr::IsNull {
+                expr: Box::new(self.bind_expr_at(inner, scope, depth)?),
+                negated: false,
+            },
+            ast::Expr::IsNotNull(inner) => Expr::IsNull {
+                expr: Box::new(self.bind_expr_at(inner, scope, depth)?),
+                negated: true,
+            },
+            other => return Err(unsupported(format!("expression {other}"))),
+        })
+    }
+
+    /// Binds a literal or a parameter placeholder.
+    pub fn bind_literal(&mut self, value: &ast::Value) -> Result<Expr> {
+        Ok(Expr::Literal(match value {
+            ast::Value::Number(text, _) => parse_number(text)?,
+            ast::Value::SingleQuotedString(text) => Value::Text(text.clone()),
+            ast::Value::Boolean(b) => Value::Boolean(*b),
+            ast::Value::Null => Value::Null,
+            ast::Value::HexStringLiteral(hex) => Value::Blob(parse_hex(hex)?),
+            ast::Value::Placeholder(name) => return self.bind_placeholder(name),
+            other => return Err(unsupported(format!("literal {other}"))),
+        }))
+    }
+
+    fn bind_placeholder(&mut self, name: &str) -> Result<Expr> {
+        let index = if name == "?" {
+            self.next_anonymous_parameter += 1;
+            self.next_anonymous_parameter - 1
+        } else {
+            let digits = name.strip_prefix('$').or_else(|| name.strip_prefix('?'));
+            match digits.and_then(|d| d.parse::<usize>().ok()) {
+                Some(n) if (1..=crate::limits::PARAMETERS_MAX).contains(&n) => n - 1,
+                _ => return Err(unsupported(format!("parameter {name} (use ?, ?N or $N)"))),
+            }
+        };
+        if index >= crate::limits::PARAMETERS_MAX {
+            return Err(crate::err!(
+                Limit,
+                "more than {} parameters in one statement",
+                crate::limits::PARAMETERS_MAX
+            ));
+        }
+        self.parameter_count = self.parameter_count.max(index + 1);
+        Ok(Expr::Parameter(index))
+    }
+}
+
+fn bind_binary_operator(op: &BinaryOperator) -> Result<BinaryOp> {
+    Ok(match op {
+        BinaryOperator::Plus => BinaryOp::Add,
+        BinaryOperator::Minus => BinaryOp::Subtract,
+        BinaryOperator::Multiply => BinaryOp::Multiply,
+        BinaryOperator::Divide => BinaryOp::Divide,
+        BinaryOperator::Modulo => BinaryOp::Modulo,
+        BinaryOperator::Eq => BinaryOp::Equal,
+        BinaryOperator::NotEq => BinaryOp::NotEqual,
+        BinaryOperator::Lt => BinaryOp::Less,
+        BinaryOperator::LtEq => BinaryOp::LessOrEqual,
+        BinaryOperator::Gt => BinaryOp::Greater,
+        BinaryOperator::GtEq => BinaryOp::GreaterOrEqual,
+        BinaryOperator::And => BinaryOp::And,
+        BinaryOperator::Or => BinaryOp::Or,
+        BinaryOperator::StringConcat => BinaryOp::Concat,
+        other => return Err(unsupported(format!("operator {other}"))),
+    })
+}
+
+/// Parses a numeric literal: an integer when it fits in i64 and has no fraction or
+/// exponent, a REAL otherwise.
+pub fn parse_number(text: &str) -> Result<Value> {
+    if !text.contains(['.', 'e', 'E']) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Ok(Value::Integer(i));
+        }
+    }
+    text.parse::<f64>()
+        .map(Value::Real)
+        .map_err(|_| crate::err!(Syntax, "invalid number literal {text}"))
+}
+
+fn parse_hex(hex: &str) -> Result<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return Err(crate::err!(
+            Syntax,
+            "blob literal X'{hex}' has an odd number of digits"
+        ));
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(&hex[i..i + 2], 16)
+                .map_err(|_| crate::err!(Syntax, "invalid blob literal X'{hex}'"))
+        })
+        .collect()
+}

@@ -1,0 +1,55 @@
+//! Name resolution: the columns in scope for an expression, each with the table (or alias)
+//! it came from, so `name`, `t.name` and ambiguous names resolve or fail clearly.
+
+use crate::error::Result;
+
+#[derive(Clone)]
+pub struct ScopeColumn {
+    pub table: Option<String>,
+    pub name: String,
+}
+
+/// The columns an expression may reference, in input row order.
+#[derive(Clone, Default)]
+pub struct Scope {
+    pub columns: Vec<ScopeColumn>,
+}
+
+impl Scope {
+    /// A scope over one table's columns, qualified by `alias`.
+    pub fn for_table(alias: &str, names: impl IntoIterator<Item = String>) -> Scope {
+        Scope {
+            columns: names
+                .into_iter()
+                .map(|name| ScopeColumn {
+                    table: Some(alias.to_string()),
+                    name,
+                })
+                .collect(),
+        }
+    }
+
+    /// Finds the position of `qualifier.name` (or just `name`).
+    pub fn resolve(&self, qualifier: Option<&str>, name: &str) -> Result<usize> {
+        let mut found = None;
+        for (index, column) in self.columns.iter().enumerate() {
+            if !column.name.eq_ignore_ascii_case(name) {
+                continue;
+            }
+            if let Some(qualifier) = qualifier {
+                match &column.table {
+                    Some(table) if table.eq_ignore_ascii_case(qualifier) => {}
+                    _ => continue,
+                }
+            }
+            if found.is_some() {
+                return Err(crate::err!(InvalidInput, "ambiguous column name: {name}"));
+            }
+            found = Some(index);
+        }
+        found.ok_or_else(|| match qualifier {
+            Some(qualifier) => crate::err!(NotFound, "no such column: {qualifier}.{name}"),
+            None => crate::err!(NotFound, "no such column: {name}"),
+        })
+    }
+}

@@ -1,0 +1,65 @@
+//! `Database`: the shared handle to one database (its storage and its catalog). Cheap to
+//! clone and safe to share across threads; each thread opens its own `Connection`.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use arc_swap::ArcSwap;
+use ember_storage::Store;
+
+use crate::catalog::Catalog;
+use crate::connection::Connection;
+
+/// State shared by every connection to one database.
+pub(crate) struct Shared {
+    pub(crate) store: Store,
+    pub(crate) catalog: ArcSwap<Catalog>,
+    ddl_lock: Mutex<()>,
+}
+
+impl Shared {
+    /// Serializes catalog changes (readers never take this lock).
+    pub(crate) fn lock_ddl(&self) -> MutexGuard<'_, ()> {
+        self.ddl_lock
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+/// An EmberDB database.
+///
+/// ```
+/// let db = ember::Database::in_memory();
+/// let mut conn = db.connect();
+/// conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)", ()).unwrap();
+/// conn.execute("INSERT INTO t VALUES (1, 'a')", ()).unwrap();
+/// let name: String = conn.query("SELECT name FROM t WHERE id = 1", ()).unwrap()
+///     .first().unwrap().get(0).unwrap();
+/// assert_eq!(name, "a");
+/// ```
+#[derive(Clone)]
+pub struct Database {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Database {
+    /// A new, empty database held only in memory.
+    pub fn in_memory() -> Database {
+        Database {
+            shared: Arc::new(Shared {
+                store: Store::new(),
+                catalog: ArcSwap::from_pointee(Catalog::default()),
+                ddl_lock: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// Opens a new connection (one per thread).
+    pub fn connect(&self) -> Connection {
+        Connection::new(self.clone())
+    }
+
+    /// The current catalog snapshot (tables and their definitions).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.shared.catalog.load_full()
+    }
+}

@@ -1,0 +1,109 @@
+//! The one public error type: a kind the caller can match on, and a message that points at
+//! the cause (the table, column, value or position involved).
+
+use std::fmt;
+
+use ember_storage::{StorageError, StorageErrorKind};
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The SQL text does not parse.
+    Syntax,
+    /// The SQL parses but uses a construct EmberDB does not implement.
+    Unsupported,
+    /// A table, column, index or other name does not exist.
+    NotFound,
+    /// A name being created already exists.
+    AlreadyExists,
+    /// A constraint (primary key, unique, not null) would be violated.
+    Constraint,
+    /// A value has the wrong type, or cannot be converted to the column's type.
+    Type,
+    /// A concurrent transaction conflicted; retrying the transaction may succeed.
+    SerializationConflict,
+    /// The memory budget would be exceeded.
+    MemoryBudget,
+    /// A limit on input size or depth was passed.
+    Limit,
+    /// The statement is not valid in the current transaction state.
+    Transaction,
+    /// Reading or writing a file failed.
+    Io,
+    /// Data read from disk is damaged.
+    Corruption,
+    /// Anything else that is the caller's mistake (wrong argument count, bad value).
+    InvalidInput,
+}
+
+/// An EmberDB error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether retrying the whole transaction may succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.kind == ErrorKind::SerializationConflict
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<StorageError> for Error {
+    fn from(error: StorageError) -> Error {
+        let kind = match error.kind {
+            StorageErrorKind::Conflict => ErrorKind::SerializationConflict,
+            StorageErrorKind::UniqueViolation => ErrorKind::Constraint,
+            StorageErrorKind::InvalidData => ErrorKind::Type,
+            StorageErrorKind::Limit => ErrorKind::Limit,
+            StorageErrorKind::MemoryBudget => ErrorKind::MemoryBudget,
+            StorageErrorKind::TransactionClosed => ErrorKind::Transaction,
+            _ => ErrorKind::InvalidInput,
+        };
+        Error::new(kind, error.message)
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Builds an [`Error`]: `err!(NotFound, "no such table: {name}")`.
+#[macro_export]
+macro_rules! err {
+    ($kind:ident, $($arg:tt)*) => {
+        $crate::Error::new($crate::ErrorKind::$kind, format!($($arg)*))
+    };
+}
+
+/// Shorthand for an `Unsupported` error naming the construct.
+pub(crate) fn unsupported(construct: impl fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!("not supported: {construct}"),
+    )
+}

@@ -1,0 +1,147 @@
+//! INSERT, UPDATE and DELETE through a storage transaction: build full rows (defaults,
+//! coercion to column types), check NOT NULL and UNIQUE, then write. Targets are collected
+//! before any change, so a statement never sees its own writes.
+
+use ember_storage::{RowId, StorageErrorKind, Transaction, Value};
+
+use crate::catalog::TableDef;
+use crate::error::{Error, Result};
+use crate::expr::{coerce_to_column, EvalContext, Expr};
+use crate::plan::{Node, TableAccess};
+
+use super::scan::collect_targets;
+use super::{collect, ExecContext, Row};
+
+/// Inserts the rows `source` produces into `columns` of `table`; returns the row count.
+pub fn insert(
+    txn: &mut Transaction,
+    table: &TableDef,
+    columns: &[usize],
+    source: &Node,
+    params: &[Value],
+) -> Result<usize> {
+    let eval = EvalContext { params };
+    let rows = collect(source, &ExecContext { txn, eval })?;
+    let mut row = Vec::with_capacity(table.columns.len());
+    for source_row in &rows {
+        row.clear();
+        for column in &table.columns {
+            row.push(match &column.default {
+                Some(default) => default.eval(&[], &eval)?,
+                None => Value::Null,
+            });
+        }
+        for (value, &position) in source_row.iter().zip(columns) {
+            row[position] = value.clone();
+        }
+        let checked = check_row(table, std::mem::take(&mut row))?;
+        check_unique(txn, table, &checked, None)?;
+        txn.insert(&table.storage, &checked)
+            .map_err(|e| storage_error(table, e))?;
+        row = checked;
+    }
+    Ok(rows.len())
+}
+
+/// Applies `assignments` to every row `target` reaches; returns the row count.
+pub fn update(
+    txn: &mut Transaction,
+    target: &TableAccess,
+    assignments: &[(usize, Expr)],
+    params: &[Value],
+) -> Result<usize> {
+    let table = &target.table;
+    let eval = EvalContext { params };
+    let targets = collect_targets(target, &ExecContext { txn, eval })?;
+    for (row_id, old) in &targets {
+        let mut new = old.clone();
+        for (position, expr) in assignments {
+            new[*position] = expr.eval(old, &eval)?;
+        }
+        let new = check_row(table, new)?;
+        check_unique(txn, table, &new, Some(*row_id))?;
+        txn.update(&table.storage, *row_id, &new)
+            .map_err(|e| storage_error(table, e))?;
+    }
+    Ok(targets.len())
+}
+
+/// Deletes every row `target` reaches; returns the row count.
+pub fn delete(txn: &mut Transaction, target: &TableAccess, params: &[Value]) -> Result<usize> {
+    let eval = EvalContext { params };
+    let targets = collect_targets(target, &ExecContext { txn, eval })?;
+    for (row_id, _) in &targets {
+        txn.delete(&target.table.storage, *row_id)
+            .map_err(|e| storage_error(&target.table, e))?;
+    }
+    Ok(targets.len())
+}
+
+/// Coerces every value to its column's type and checks NOT NULL.
+fn check_row(table: &TableDef, row: Row) -> Result<Row> {
+    let mut checked = Vec::with_capacity(row.len());
+    for (value, column) in row.into_iter().zip(&table.columns) {
+        let value = coerce_to_column(value, column.data_type, &column.name)?;
+        if value.is_null() && column.not_null {
+            return Err(crate::err!(
+                Constraint,
+                "NOT NULL constraint failed: {}.{}",
+                table.name,
+                column.name
+            ));
+        }
+        checked.push(value);
+    }
+    Ok(checked)
+}
+
+/// Checks the table's UNIQUE constraints (other than the primary key, which storage
+/// enforces) against the rows this transaction sees, skipping `updating` itself.
+fn check_unique(
+    txn: &Transaction,
+    table: &TableDef,
+    row: &[Value],
+    updating: Option<RowId>,
+) -> Result<()> {
+    for columns in &table.unique {
+        if columns.iter().any(|&c| row[c].is_null()) || *columns == table.primary_key {
+            continue;
+        }
+        let storage = &table.storage;
+        let mut duplicate = false;
+        let mut buffer = Vec::new();
+        txn.scan_batch(
+            storage,
+            0..storage.slot_count(),
+            &mut buffer,
+            |row_id, existing| {
+                duplicate = Some(row_id) != updating
+                    && columns.iter().all(|&c| {
+                        crate::expr::sql_compare(&existing[c], &row[c])
+                            == Some(std::cmp::Ordering::Equal)
+                    });
+                !duplicate
+            },
+        )?;
+        if duplicate {
+            return Err(unique_error(table, columns));
+        }
+    }
+    Ok(())
+}
+
+fn unique_error(table: &TableDef, columns: &[usize]) -> Error {
+    let names: Vec<String> = columns
+        .iter()
+        .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
+        .collect();
+    crate::err!(Constraint, "UNIQUE constraint failed: {}", names.join(", "))
+}
+
+/// Maps a storage error, naming the primary key for unique violations.
+fn storage_error(table: &TableDef, error: ember_storage::StorageError) -> Error {
+    if error.kind == StorageErrorKind::UniqueViolation {
+        return unique_error(table, &table.primary_key);
+    }
+    Error::from(error)
+}

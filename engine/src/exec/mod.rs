@@ -1,0 +1,65 @@
+//! The executor: pull-based operators built from a plan's node tree. Each operator's `next`
+//! returns one row or `None` at the end; operators borrow the plan, so running a prepared
+//! plan again builds a fresh operator tree without cloning expressions.
+
+mod ddl;
+mod dml;
+mod query;
+mod scan;
+
+use ember_storage::{Transaction, Value};
+
+use crate::error::Result;
+use crate::expr::EvalContext;
+use crate::plan::Node;
+
+pub(crate) use ddl::{create_table, drop_table};
+pub use dml::{delete, insert, update};
+
+/// A row flowing between operators.
+pub type Row = Vec<Value>;
+
+/// What operators read from: the transaction's snapshot and the bound parameters.
+pub struct ExecContext<'a> {
+    pub txn: &'a Transaction,
+    pub eval: EvalContext<'a>,
+}
+
+/// A pull-based operator.
+pub trait Operator {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>>;
+}
+
+/// Builds the operator tree for `node`.
+pub fn build(node: &Node) -> Box<dyn Operator + '_> {
+    match node {
+        Node::Scan(access) => Box::new(scan::ScanOperator::new(access)),
+        Node::Values { rows } => Box::new(query::ValuesOperator::new(rows)),
+        Node::Filter { input, predicate } => {
+            Box::new(query::FilterOperator::new(build(input), predicate))
+        }
+        Node::Project { input, exprs } => {
+            Box::new(query::ProjectOperator::new(build(input), exprs))
+        }
+        Node::Sort { input, keys } => Box::new(query::SortOperator::new(build(input), keys)),
+        Node::Limit {
+            input,
+            limit,
+            offset,
+        } => Box::new(query::LimitOperator::new(
+            build(input),
+            limit.as_ref(),
+            offset.as_ref(),
+        )),
+    }
+}
+
+/// Runs a query node to completion, collecting its rows.
+pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
+    let mut operator = build(node);
+    let mut rows = Vec::new();
+    while let Some(row) = operator.next(context)? {
+        rows.push(row);
+    }
+    Ok(rows)
+}

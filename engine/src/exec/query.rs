@@ -1,0 +1,231 @@
+//! Row operators over an input: literal VALUES rows, filter, projection, sort and
+//! LIMIT/OFFSET.
+
+use std::cmp::Ordering;
+
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::expr::{compare_for_sort, Expr};
+use crate::plan::SortKey;
+
+use super::{ExecContext, Operator, Row};
+
+pub struct ValuesOperator<'p> {
+    rows: std::slice::Iter<'p, Vec<Expr>>,
+}
+
+impl<'p> ValuesOperator<'p> {
+    pub fn new(rows: &'p [Vec<Expr>]) -> Self {
+        ValuesOperator { rows: rows.iter() }
+    }
+}
+
+impl Operator for ValuesOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        let Some(exprs) = self.rows.next() else {
+            return Ok(None);
+        };
+        let row = exprs
+            .iter()
+            .map(|e| e.eval(&[], &context.eval))
+            .collect::<Result<Row>>()?;
+        Ok(Some(row))
+    }
+}
+
+pub struct FilterOperator<'p> {
+    input: Box<dyn Operator + 'p>,
+    predicate: &'p Expr,
+}
+
+impl<'p> FilterOperator<'p> {
+    pub fn new(input: Box<dyn Operator + 'p>, predicate: &'p Expr) -> Self {
+        FilterOperator { input, predicate }
+    }
+}
+
+impl Operator for FilterOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        while let Some(row) = self.input.next(context)? {
+            if self.predicate.matches(&row, &context.eval)? {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
+    }
+}
+
+pub struct ProjectOperator<'p> {
+    input: Box<dyn Operator + 'p>,
+    exprs: &'p [Expr],
+}
+
+impl<'p> ProjectOperator<'p> {
+    pub fn new(input: Box<dyn Operator + 'p>, exprs: &'p [Expr]) -> Self {
+        ProjectOperator { input, exprs }
+    }
+}
+
+impl Operator for ProjectOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        let Some(row) = self.input.next(context)? else {
+            return Ok(None);
+        };
+        let projected = self
+            .exprs
+            .iter()
+            .map(|e| e.eval(&row, &context.eval))
+            .collect::<Result<Row>>()?;
+        Ok(Some(projected))
+    }
+}
+
+/// Materializes its input, sorts it by the keys (stable), then yields rows in order.
+pub struct SortOperator<'p> {
+    input: Box<dyn Operator + 'p>,
+    keys: &'p [SortKey],
+    sorted: Option<std::vec::IntoIter<Row>>,
+}
+
+impl<'p> SortOperator<'p> {
+    pub fn new(input: Box<dyn Operator + 'p>, keys: &'p [SortKey]) -> Self {
+        SortOperator {
+            input,
+            keys,
+            sorted: None,
+        }
+    }
+
+    fn sort_input(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
+        let mut keyed: Vec<(Vec<Value>, Row)> = Vec::new();
+        while let Some(row) = self.input.next(context)? {
+            let key = self
+                .keys
+                .iter()
+                .map(|k| k.expr.eval(&row, &context.eval))
+                .collect::<Result<_>>()?;
+            keyed.push((key, row));
+        }
+        let keys = self.keys;
+        keyed.sort_by(|(a, _), (b, _)| compare_keys(keys, a, b));
+        Ok(keyed.into_iter().map(|(_, row)| row).collect())
+    }
+}
+
+/// Compares two rows' sort keys: NULLs placed by `nulls_first`, then values in SQL order.
+pub fn compare_keys(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
+    for ((key, left), right) in keys.iter().zip(a).zip(b) {
+        let ordering = match (left.is_null(), right.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => {
+                if key.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (false, true) => {
+                if key.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (false, false) => {
+                let ordering = compare_for_sort(left, right);
+                if key.descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
+            }
+        };
+        if ordering != Ordering::Equal {
+            return ordering;
+        }
+    }
+    Ordering::Equal
+}
+
+impl Operator for SortOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        if self.sorted.is_none() {
+            let rows = self.sort_input(context)?;
+            self.sorted = Some(rows.into_iter());
+        }
+        Ok(self.sorted.as_mut().and_then(Iterator::next))
+    }
+}
+
+pub struct LimitOperator<'p> {
+    input: Box<dyn Operator + 'p>,
+    limit: Option<&'p Expr>,
+    offset: Option<&'p Expr>,
+    /// (rows still to skip, rows still to return); `None` until first evaluated.
+    remaining: Option<(u64, Option<u64>)>,
+}
+
+impl<'p> LimitOperator<'p> {
+    pub fn new(
+        input: Box<dyn Operator + 'p>,
+        limit: Option<&'p Expr>,
+        offset: Option<&'p Expr>,
+    ) -> Self {
+        LimitOperator {
+            input,
+            limit,
+            offset,
+            remaining: None,
+        }
+    }
+}
+
+/// Evaluates a LIMIT or OFFSET expression to a count; negative means "no limit" for LIMIT
+/// (as in SQLite) and 0 for OFFSET.
+fn count_of(expr: &Expr, what: &str, context: &ExecContext<'_>) -> Result<Option<u64>> {
+    match expr.eval(&[], &context.eval)? {
+        Value::Integer(n) if n < 0 => Ok(None),
+        Value::Integer(n) => Ok(Some(n as u64)),
+        Value::Real(r) if r.fract() == 0.0 => Ok(if r < 0.0 { None } else { Some(r as u64) }),
+        other => Err(crate::err!(
+            Type,
+            "{what} must be an integer, not {}",
+            other.type_name()
+        )),
+    }
+}
+
+impl Operator for LimitOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        let (skip, left) = match self.remaining {
+            Some(state) => state,
+            None => {
+                let limit = match self.limit {
+                    Some(expr) => count_of(expr, "LIMIT", context)?,
+                    None => None,
+                };
+                let offset = match self.offset {
+                    Some(expr) => count_of(expr, "OFFSET", context)?.unwrap_or(0),
+                    None => 0,
+                };
+                (offset, limit)
+            }
+        };
+        let mut skip = skip;
+        if left == Some(0) {
+            self.remaining = Some((skip, left));
+            return Ok(None);
+        }
+        while skip > 0 {
+            if self.input.next(context)?.is_none() {
+                self.remaining = Some((0, Some(0)));
+                return Ok(None);
+            }
+            skip -= 1;
+        }
+        let row = self.input.next(context)?;
+        self.remaining = Some((0, left.map(|n| if row.is_some() { n - 1 } else { 0 })));
+        Ok(row)
+    }
+}

@@ -1,0 +1,165 @@
+//! Table access operators: a full scan that reads visible rows in bounded batches, and a
+//! primary-key lookup. Both recheck the access filter on every row they return.
+
+use std::collections::VecDeque;
+
+use ember_storage::index::IndexKey;
+use ember_storage::{RowId, Value};
+
+use crate::error::Result;
+use crate::expr::coerce_to_column;
+use crate::plan::{AccessPath, TableAccess};
+
+use super::{ExecContext, Operator, Row};
+
+/// Rows fetched from storage per batch (bounds the memory a scan holds at once).
+const SCAN_BATCH_ROWS: usize = 256;
+/// Slots examined per batch, so a sparse table does not pin an epoch for long.
+const SCAN_BATCH_SLOTS: u64 = 4096;
+
+pub struct ScanOperator<'p> {
+    access: &'p TableAccess,
+    next_row: RowId,
+    pending: VecDeque<Row>,
+    finished: bool,
+}
+
+impl<'p> ScanOperator<'p> {
+    pub fn new(access: &'p TableAccess) -> Self {
+        ScanOperator {
+            access,
+            next_row: 0,
+            pending: VecDeque::new(),
+            finished: false,
+        }
+    }
+
+    fn refill(&mut self, context: &ExecContext<'_>) -> Result<()> {
+        match &self.access.path {
+            AccessPath::FullScan => self.refill_scan(context),
+            AccessPath::KeyLookup(key) => {
+                self.finished = true;
+                if let Some((_, row)) = lookup_key(self.access, key, context)? {
+                    self.pending.push_back(row);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
+        let table = &self.access.table.storage;
+        let filter = self.access.filter.as_ref();
+        let mut buffer = Vec::new();
+        while self.pending.is_empty() {
+            let end = table.slot_count();
+            if self.next_row >= end {
+                self.finished = true;
+                return Ok(());
+            }
+            let mut failure = None;
+            let range = self.next_row..end.min(self.next_row + SCAN_BATCH_SLOTS);
+            let pending = &mut self.pending;
+            self.next_row = context
+                .txn
+                .scan_batch(table, range, &mut buffer, |_, values| {
+                    let keep = match filter {
+                        None => Ok(true),
+                        Some(predicate) => predicate.matches(values, &context.eval),
+                    };
+                    match keep {
+                        Ok(true) => pending.push_back(std::mem::take(values)),
+                        Ok(false) => {}
+                        Err(error) => failure = Some(error),
+                    }
+                    failure.is_none() && pending.len() < SCAN_BATCH_ROWS
+                })?;
+            if let Some(error) = failure {
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Operator for ScanOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        if self.pending.is_empty() && !self.finished {
+            self.refill(context)?;
+        }
+        Ok(self.pending.pop_front())
+    }
+}
+
+/// Finds the row whose primary key equals `key` and that passes the access filter.
+pub fn lookup_key(
+    access: &TableAccess,
+    key: &[crate::expr::Expr],
+    context: &ExecContext<'_>,
+) -> Result<Option<(RowId, Row)>> {
+    let table = &access.table;
+    let mut key_values: Vec<Value> = Vec::with_capacity(key.len());
+    for (expr, &column) in key.iter().zip(&table.primary_key) {
+        let value = expr.eval(&[], &context.eval)?;
+        let definition = &table.columns[column];
+        // A value that cannot be stored in the key column cannot equal any stored key.
+        match coerce_to_column(value, definition.data_type, &definition.name) {
+            Ok(Value::Null) | Err(_) => return Ok(None),
+            Ok(value) => key_values.push(value),
+        }
+    }
+    let Some(index_key) = IndexKey::from_values(&key_values) else {
+        return Ok(None);
+    };
+    let Some(row_id) = context.txn.find_key(&table.storage, &index_key) else {
+        return Ok(None);
+    };
+    let mut row = Vec::with_capacity(table.columns.len());
+    if !context.txn.read_row(&table.storage, row_id, &mut row)? {
+        return Ok(None);
+    }
+    if let Some(filter) = &access.filter {
+        if !filter.matches(&row, &context.eval)? {
+            return Ok(None);
+        }
+    }
+    Ok(Some((row_id, row)))
+}
+
+/// Every (row id, row) the access reaches and its filter passes, collected up front (DML
+/// reads all targets before changing any, so it never sees its own changes).
+pub fn collect_targets(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+) -> Result<Vec<(RowId, Row)>> {
+    match &access.path {
+        AccessPath::KeyLookup(key) => Ok(lookup_key(access, key, context)?.into_iter().collect()),
+        AccessPath::FullScan => {
+            let table = &access.table.storage;
+            let mut targets = Vec::new();
+            let mut failure = None;
+            let mut buffer = Vec::new();
+            context.txn.scan_batch(
+                table,
+                0..table.slot_count(),
+                &mut buffer,
+                |row_id, values| {
+                    let keep = match &access.filter {
+                        None => Ok(true),
+                        Some(predicate) => predicate.matches(values, &context.eval),
+                    };
+                    match keep {
+                        Ok(true) => targets.push((row_id, values.clone())),
+                        Ok(false) => {}
+                        Err(error) => failure = Some(error),
+                    }
+                    failure.is_none()
+                },
+            )?;
+            match failure {
+                Some(error) => Err(error),
+                None => Ok(targets),
+            }
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! Operators on values, with SQLite's semantics: NULL propagates, integers stay integers
+//! (overflow falls back to REAL), integer division truncates, division by zero gives NULL,
+//! numbers sort before text before blobs, and truth is three-valued.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use ember_storage::Value;
+
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Negate,
+    Plus,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Modulo,
+    Equal,
+    NotEqual,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    And,
+    Or,
+    Concat,
+}
+
+impl fmt::Display for UnaryOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnaryOp::Negate => "-",
+            UnaryOp::Plus => "+",
+            UnaryOp::Not => "NOT ",
+        })
+    }
+}
+
+impl fmt::Display for BinaryOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Subtract => "-",
+            BinaryOp::Multiply => "*",
+            BinaryOp::Divide => "/",
+            BinaryOp::Modulo => "%",
+            BinaryOp::Equal => "=",
+            BinaryOp::NotEqual => "<>",
+            BinaryOp::Less => "<",
+            BinaryOp::LessOrEqual => "<=",
+            BinaryOp::Greater => ">",
+            BinaryOp::GreaterOrEqual => ">=",
+            BinaryOp::And => "AND",
+            BinaryOp::Or => "OR",
+            BinaryOp::Concat => "||",
+        })
+    }
+}
+
+/// The truth of a value: NULL is unknown, numbers are true when non-zero, text by its
+/// numeric prefix.
+pub fn truth(value: &Value) -> Option<bool> {
+    match value {
+        Value::Null => None,
+        Value::Boolean(b) => Some(*b),
+        Value::Integer(i) => Some(*i != 0),
+        Value::Real(r) => Some(*r != 0.0),
+        Value::Text(text) => Some(match numeric_prefix(text) {
+            Numeric::Integer(i) => i != 0,
+            Numeric::Real(r) => r != 0.0,
+        }),
+        Value::Blob(_) => Some(false),
+    }
+}
+
+pub(crate) fn and(left: Option<bool>, right: Option<bool>) -> Value {
+    match (left, right) {
+        (Some(false), _) | (_, Some(false)) => Value::Boolean(false),
+        (Some(true), Some(true)) => Value::Boolean(true),
+        _ => Value::Null,
+    }
+}
+
+pub(crate) fn or(left: Option<bool>, right: Option<bool>) -> Value {
+    match (left, right) {
+        (Some(true), _) | (_, Some(true)) => Value::Boolean(true),
+        (Some(false), Some(false)) => Value::Boolean(false),
+        _ => Value::Null,
+    }
+}
+
+/// A number parsed from text or taken from a value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Numeric {
+    Integer(i64),
+    Real(f64),
+}
+
+/// The leading number of `text` (SQLite's rule for text in arithmetic): "12abc" is 12,
+/// "abc" is 0, " 1.5e3x" is 1500.0.
+pub(crate) fn numeric_prefix(text: &str) -> Numeric {
+    let trimmed = text.trim_start();
+    let bytes = trimmed.as_bytes();
+    let mut end = 0;
+    if end < bytes.len() && (bytes[end] == b'+' || bytes[end] == b'-') {
+        end += 1;
+    }
+    let digits_start = end;
+    while end < bytes.len() && bytes[end].is_ascii_digit() {
+        end += 1;
+    }
+    let mut is_real = false;
+    if end < bytes.len() && bytes[end] == b'.' {
+        let mut next = end + 1;
+        while next < bytes.len() && bytes[next].is_ascii_digit() {
+            next += 1;
+        }
+        if next > digits_start + 1 {
+            is_real = true;
+            end = next;
+        }
+    }
+    if end > digits_start && end < bytes.len() && (bytes[end] == b'e' || bytes[end] == b'E') {
+        let mut next = end + 1;
+        if next < bytes.len() && (bytes[next] == b'+' || bytes[next] == b'-') {
+            next += 1;
+        }
+        let exponent_start = next;
+        while next < bytes.len() && bytes[next].is_ascii_digit() {
+            next += 1;
+        }
+        if next > exponent_start {
+            is_real = true;
+            end = next;
+        }
+    }
+    let number = &trimmed[..end];
+    if !is_real {
+        if let Ok(i) = number.parse::<i64>() {
+            return Numeric::Integer(i);
+        }
+    }
+    match number.parse::<f64>() {
+        Ok(r) => Numeric::Real(r),
+        Err(_) => Numeric::Integer(0),
+    }
+}
+
+fn to_numeric(value: &Value) -> Option<Numeric> {
+    match value {
+        Value::Null => None,
+        Value::Integer(i) => Some(Numeric::Integer(*i)),
+        Value::Boolean(b) => Some(Numeric::Integer(i64::from(*b))),
+        Value::Real(r) => Some(Numeric::Real(*r)),
+        Value::Text(text) => Some(numeric_prefix(text)),
+        Value::Blob(bytes) => Some(numeric_prefix(&String::from_utf8_lossy(bytes))),
+    }
+}
+
+fn as_real(number: Numeric) -> f64 {
+    match number {
+        Numeric::Integer(i) => i as f64,
+        Numeric::Real(r) => r,
+    }
+}
+
+fn real_result(r: f64) -> Value {
+    if r.is_nan() {
+        Value::Null
+    } else {
+        Value::Real(r)
+    }
+}
+
+impl UnaryOp {
+    pub fn apply(self, value: Value) -> Result<Value> {
+        Ok(match self {
+            UnaryOp::Not => match truth(&value) {
+                None => Value::Null,
+                Some(b) => Value::Boolean(!b),
+            },
+            UnaryOp::Plus => value,
+            UnaryOp::Negate => match to_numeric(&value) {
+                None => Value::Null,
+                Some(Numeric::Integer(i)) => match i.checked_neg() {
+                    Some(n) => Value::Integer(n),
+                    None => Value::Real(-(i as f64)),
+                },
+                Some(Numeric::Real(r)) => Value::Real(-r),
+            },
+        })
+    }
+}
+
+impl BinaryOp {
+    pub fn apply(self, left: Value, right: Value) -> Result<Value> {
+        use BinaryOp::*;
+        Ok(match self {
+            Add | Subtract | Multiply | Divide | Modulo => arithmetic(self, &left, &right),
+            Equal | NotEqual | Less | LessOrEqual | Greater | GreaterOrEqual => {
+                match sql_compare(&left, &right) {
+                    None => Value::Null,
+                    Some(ordering) => Value::Boolean(match self {
+                        Equal => ordering == Ordering::Equal,
+                        NotEqual => ordering != Ordering::Equal,
+                        Less => ordering == Ordering::Less,
+                        LessOrEqual => ordering != Ordering::Greater,
+                        Greater => ordering == Ordering::Greater,
+                        _ => ordering != Ordering::Less,
+                    }),
+                }
+            }
+            And => and(truth(&left), truth(&right)),
+            Or => or(truth(&left), truth(&right)),
+            Concat => {
+                if left.is_null() || right.is_null() {
+                    Value::Null
+                } else {
+                    Value::Text(format!("{left}{right}"))
+                }
+            }
+        })
+    }
+}
+
+fn arithmetic(op: BinaryOp, left: &Value, right: &Value) -> Value {
+    let (Some(a), Some(b)) = (to_numeric(left), to_numeric(right)) else {
+        return Value::Null;
+    };
+    if let (Numeric::Integer(x), Numeric::Integer(y)) = (a, b) {
+        let exact = match op {
+            BinaryOp::Add => x.checked_add(y),
+            BinaryOp::Subtract => x.checked_sub(y),
+            BinaryOp::Multiply => x.checked_mul(y),
+            BinaryOp::Divide => {
+                if y == 0 {
+                    return Value::Null;
+                }
+                Some(x.wrapping_div(y))
+            }
+            _ => {
+                if y == 0 {
+                    return Value::Null;
+                }
+                Some(x.wrapping_rem(y))
+            }
+        };
+        if let Some(result) = exact {
+            return Value::Integer(result);
+        }
+    }
+    let (x, y) = (as_real(a), as_real(b));
+    match op {
+        BinaryOp::Add => real_result(x + y),
+        BinaryOp::Subtract => real_result(x - y),
+        BinaryOp::Multiply => real_result(x * y),
+        BinaryOp::Divide => {
+            if y == 0.0 {
+                Value::Null
+            } else {
+                real_result(x / y)
+            }
+        }
+        _ => {
+            // SQLite's % on reals works on their integer parts.
+            let (xi, yi) = (x as i64, y as i64);
+            if yi == 0 {
+                Value::Null
+            } else {
+                real_result((xi.wrapping_rem(yi)) as f64)
+            }
+        }
+    }
+}
+
+/// Rank of a value's storage class in SQLite's cross-type order.
+fn class_rank(value: &Value) -> u8 {
+    match value {
+        Value::Null => 0,
+        Value::Integer(_) | Value::Real(_) | Value::Boolean(_) => 1,
+        Value::Text(_) => 2,
+        Value::Blob(_) => 3,
+    }
+}
+
+/// SQL comparison: `None` when either side is NULL.
+pub fn sql_compare(left: &Value, right: &Value) -> Option<Ordering> {
+    if left.is_null() || right.is_null() {
+        return None;
+    }
+    Some(compare_for_sort(left, right))
+}
+
+/// A total order for ORDER BY, DISTINCT and grouping: NULL first, then numbers (integers
+/// and reals compared by value), then text (bytewise), then blobs.
+pub fn compare_for_sort(left: &Value, right: &Value) -> Ordering {
+    match (left, right) {
+        (Value::Integer(a), Value::Integer(b)) => a.cmp(b),
+        (Value::Text(a), Value::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
+        (Value::Blob(a), Value::Blob(b)) => a.cmp(b),
+        _ => {
+            let (rank_left, rank_right) = (class_rank(left), class_rank(right));
+            if rank_left != rank_right || rank_left == 0 {
+                return rank_left.cmp(&rank_right);
+            }
+            compare_numbers(
+                to_numeric(left).expect("number"),
+                to_numeric(right).expect("number"),
+            )
+        }
+    }
+}
+
+fn compare_numbers(a: Numeric, b: Numeric) -> Ordering {
+    match (a, b) {
+        (Numeric::Integer(x), Numeric::Integer(y)) => x.cmp(&y),
+        (Numeric::Integer(x), Numeric::Real(y)) => compare_int_real(x, y),
+        (Numeric::Real(x), Numeric::Integer(y)) => compare_int_real(y, x).reverse(),
+        (Numeric::Real(x), Numeric::Real(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+    }
+}
+
+fn compare_int_real(integer: i64, real: f64) -> Ordering {
+    let as_real = integer as f64;
+    match as_real.partial_cmp(&real) {
+        Some(Ordering::Equal) => {
+            // Both round to the same double; compare exactly where the real is integral.
+            if real.fract() == 0.0 && real.abs() < 9.2e18 {
+                integer.cmp(&(real as i64))
+            } else {
+                Ordering::Equal
+            }
+        }
+        Some(ordering) => ordering,
+        None => Ordering::Less,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(i: i64) -> Value {
+        Value::Integer(i)
+    }
+
+    #[test]
+    fn integer_arithmetic_follows_sqlite() {
+        assert_eq!(BinaryOp::Divide.apply(int(7), int(2)).unwrap(), int(3));
+        assert_eq!(BinaryOp::Divide.apply(int(-7), int(2)).unwrap(), int(-3));
+        assert_eq!(BinaryOp::Divide.apply(int(1), int(0)).unwrap(), Value::Null);
+        assert_eq!(BinaryOp::Modulo.apply(int(7), int(0)).unwrap(), Value::Null);
+        assert_eq!(
+            BinaryOp::Add.apply(int(i64::MAX), int(1)).unwrap(),
+            Value::Real(9.223372036854776e18)
+        );
+        assert_eq!(
+            BinaryOp::Add.apply(int(1), Value::Real(0.5)).unwrap(),
+            Value::Real(1.5)
+        );
+        assert_eq!(
+            BinaryOp::Add.apply(int(1), Value::Null).unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            BinaryOp::Add
+                .apply(Value::Text("12abc".into()), int(1))
+                .unwrap(),
+            int(13)
+        );
+    }
+
+    #[test]
+    fn three_valued_logic() {
+        let null = || None;
+        assert_eq!(and(Some(false), null()), Value::Boolean(false));
+        assert_eq!(and(Some(true), null()), Value::Null);
+        assert_eq!(or(Some(true), null()), Value::Boolean(true));
+        assert_eq!(or(Some(false), null()), Value::Null);
+        assert_eq!(UnaryOp::Not.apply(Value::Null).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn cross_type_order() {
+        let values = [
+            Value::Null,
+            int(1),
+            Value::Real(1.5),
+            int(2),
+            Value::Text("a".into()),
+            Value::Blob(vec![0]),
+        ];
+        for pair in values.windows(2) {
+            assert_eq!(
+                compare_for_sort(&pair[0], &pair[1]),
+                Ordering::Less,
+                "{pair:?}"
+            );
+        }
+        assert_eq!(
+            sql_compare(&int(1), &Value::Real(1.0)),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(sql_compare(&Value::Null, &int(1)), None);
+    }
+
+    #[test]
+    fn numeric_prefixes() {
+        assert_eq!(numeric_prefix("12abc"), Numeric::Integer(12));
+        assert_eq!(numeric_prefix("abc"), Numeric::Integer(0));
+        assert_eq!(numeric_prefix(" 1.5e3x"), Numeric::Real(1500.0));
+        assert_eq!(numeric_prefix("-7"), Numeric::Integer(-7));
+    }
+}

@@ -1,0 +1,72 @@
+//! Parameters for `?` / `$N` placeholders: the `Params` trait turns `()`, slices, arrays,
+//! vectors and tuples of `ToValue` into a list of values.
+
+use ember_storage::Value;
+
+use crate::value::ToValue;
+
+/// Something that supplies the values of a statement's parameters.
+pub trait Params {
+    fn into_values(self) -> Vec<Value>;
+}
+
+impl Params for () {
+    fn into_values(self) -> Vec<Value> {
+        Vec::new()
+    }
+}
+
+impl Params for Vec<Value> {
+    fn into_values(self) -> Vec<Value> {
+        self
+    }
+}
+
+impl Params for &[Value] {
+    fn into_values(self) -> Vec<Value> {
+        self.to_vec()
+    }
+}
+
+impl<T: ToValue, const N: usize> Params for [T; N] {
+    fn into_values(self) -> Vec<Value> {
+        self.iter().map(ToValue::to_value).collect()
+    }
+}
+
+impl<T: ToValue, const N: usize> Params for &[T; N] {
+    fn into_values(self) -> Vec<Value> {
+        self.iter().map(ToValue::to_value).collect()
+    }
+}
+
+macro_rules! tuple_params {
+    ($($name:ident),+) => {
+        impl<$($name: ToValue),+> Params for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn into_values(self) -> Vec<Value> {
+                let ($($name,)+) = self;
+                vec![$($name.to_value()),+]
+            }
+        }
+    };
+}
+
+tuple_params!(A);
+tuple_params!(A, B);
+tuple_params!(A, B, C);
+tuple_params!(A, B, C, D);
+tuple_params!(A, B, C, D, E);
+tuple_params!(A, B, C, D, E, F);
+tuple_params!(A, B, C, D, E, F, G);
+tuple_params!(A, B, C, D, E, F, G, H);
+
+/// Builds a `Vec<Value>` of parameters from expressions of different types:
+/// `params![1, "a", None::<i64>]`.
+#[macro_export]
+macro_rules! params {
+    () => { ::std::vec::Vec::<$crate::Value>::new() };
+    ($($value:expr),+ $(,)?) => {
+        vec![$($crate::ToValue::to_value(&$value)),+]
+    };
+}

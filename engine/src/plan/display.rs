@@ -1,0 +1,131 @@
+//! Renders plans as indented trees, for EXPLAIN (and tests that read plans as text).
+
+use std::fmt::{self, Write};
+
+use super::{AccessPath, Node, Plan, TableAccess};
+
+impl Plan {
+    /// The plan as lines of text, one operator per line.
+    pub fn explain_lines(&self) -> Vec<String> {
+        let mut text = String::new();
+        self.write_tree(&mut text)
+            .expect("writing to a String cannot fail");
+        text.lines().map(str::to_string).collect()
+    }
+
+    fn write_tree(&self, out: &mut String) -> fmt::Result {
+        match self {
+            Plan::CreateTable(create) => writeln!(out, "CreateTable {}", create.name),
+            Plan::DropTable { name, .. } => writeln!(out, "DropTable {name}"),
+            Plan::Insert { table, source, .. } => {
+                writeln!(out, "Insert {}", table.name)?;
+                source.write_tree(out, 1)
+            }
+            Plan::Update {
+                target,
+                assignments,
+            } => {
+                let sets: Vec<String> = assignments
+                    .iter()
+                    .map(|(column, expr)| {
+                        format!("{} = {expr}", target.table.columns[*column].name)
+                    })
+                    .collect();
+                writeln!(out, "Update {} set {}", target.table.name, sets.join(", "))?;
+                write_access(out, target, 1)
+            }
+            Plan::Delete { target } => {
+                writeln!(out, "Delete {}", target.table.name)?;
+                write_access(out, target, 1)
+            }
+            Plan::Query(query) => query.node.write_tree(out, 0),
+            Plan::Begin => writeln!(out, "Begin"),
+            Plan::Commit => writeln!(out, "Commit"),
+            Plan::Rollback => writeln!(out, "Rollback"),
+            Plan::Explain(inner) => inner.write_tree(out),
+        }
+    }
+}
+
+fn indent(out: &mut String, depth: usize) {
+    if depth > 0 {
+        out.push_str(&"   ".repeat(depth - 1));
+        out.push_str("└─ ");
+    }
+}
+
+fn write_access(out: &mut String, access: &TableAccess, depth: usize) -> fmt::Result {
+    indent(out, depth);
+    let table = &access.table;
+    match &access.path {
+        AccessPath::FullScan => write!(out, "Scan {}", table.name)?,
+        AccessPath::KeyLookup(values) => {
+            let terms: Vec<String> = table
+                .primary_key
+                .iter()
+                .zip(values)
+                .map(|(column, value)| format!("{} = {value}", table.columns[*column].name))
+                .collect();
+            write!(out, "KeyLookup {} ({})", table.name, terms.join(", "))?
+        }
+    }
+    if let Some(filter) = &access.filter {
+        write!(out, " filter {filter}")?;
+    }
+    out.push('\n');
+    Ok(())
+}
+
+impl Node {
+    fn write_tree(&self, out: &mut String, depth: usize) -> fmt::Result {
+        match self {
+            Node::Scan(access) => write_access(out, access, depth),
+            Node::Values { rows } => {
+                indent(out, depth);
+                writeln!(out, "Values ({} rows)", rows.len())
+            }
+            Node::Filter { input, predicate } => {
+                indent(out, depth);
+                writeln!(out, "Filter {predicate}")?;
+                input.write_tree(out, depth + 1)
+            }
+            Node::Project { input, exprs } => {
+                indent(out, depth);
+                let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
+                writeln!(out, "Project {}", list.join(", "))?;
+                input.write_tree(out, depth + 1)
+            }
+            Node::Sort { input, keys } => {
+                indent(out, depth);
+                let list: Vec<String> = keys
+                    .iter()
+                    .map(|key| {
+                        format!(
+                            "{} {}",
+                            key.expr,
+                            if key.descending { "DESC" } else { "ASC" }
+                        )
+                    })
+                    .collect();
+                writeln!(out, "Sort {}", list.join(", "))?;
+                input.write_tree(out, depth + 1)
+            }
+            Node::Limit {
+                input,
+                limit,
+                offset,
+            } => {
+                indent(out, depth);
+                out.push_str("Limit");
+                if let Some(limit) = limit {
+                    write!(out, " {limit}")?;
+                }
+                if let Some(offset) = offset {
+                    write!(out, " offset {offset}")?;
+                }
+                out.push('\n');
+                input.write_tree(out, depth + 1)
+            }
+        }
+    }
+}

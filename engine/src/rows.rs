@@ -1,0 +1,152 @@
+//! Query results: `Rows` (column names plus rows) and `Row` with typed access by position
+//! or by column name.
+
+use std::sync::Arc;
+
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::value::FromValue;
+
+/// The rows a query returned, with their column names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rows {
+    columns: Arc<[String]>,
+    rows: Vec<Vec<Value>>,
+}
+
+/// One result row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    columns: Arc<[String]>,
+    values: Vec<Value>,
+}
+
+/// A way to name a column: its 0-based position or its name.
+pub trait ColumnIndex {
+    fn position(&self, columns: &[String]) -> Result<usize>;
+}
+
+impl ColumnIndex for usize {
+    fn position(&self, columns: &[String]) -> Result<usize> {
+        if *self < columns.len() {
+            Ok(*self)
+        } else {
+            Err(crate::err!(
+                InvalidInput,
+                "column index {self} is out of range; the row has {} columns",
+                columns.len()
+            ))
+        }
+    }
+}
+
+impl ColumnIndex for &str {
+    fn position(&self, columns: &[String]) -> Result<usize> {
+        columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(self))
+            .ok_or_else(|| crate::err!(NotFound, "no column named {self} in the result"))
+    }
+}
+
+impl Rows {
+    pub(crate) fn new(columns: Vec<String>, rows: Vec<Vec<Value>>) -> Rows {
+        Rows {
+            columns: columns.into(),
+            rows,
+        }
+    }
+
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The first row, if any.
+    pub fn first(&self) -> Option<Row> {
+        self.rows.first().map(|values| Row {
+            columns: self.columns.clone(),
+            values: values.clone(),
+        })
+    }
+
+    /// The raw values of every row.
+    pub fn values(&self) -> &[Vec<Value>] {
+        &self.rows
+    }
+
+    pub fn into_values(self) -> Vec<Vec<Value>> {
+        self.rows
+    }
+}
+
+impl IntoIterator for Rows {
+    type Item = Row;
+    type IntoIter = RowsIter;
+
+    fn into_iter(self) -> RowsIter {
+        RowsIter {
+            columns: self.columns,
+            rows: self.rows.into_iter(),
+        }
+    }
+}
+
+/// Iterator over owned rows.
+pub struct RowsIter {
+    columns: Arc<[String]>,
+    rows: std::vec::IntoIter<Vec<Value>>,
+}
+
+impl Iterator for RowsIter {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        self.rows.next().map(|values| Row {
+            columns: self.columns.clone(),
+            values,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.rows.size_hint()
+    }
+}
+
+impl Row {
+    /// The value of a column converted to `T`: `row.get::<i64>(0)`, `row.get::<String>("name")`.
+    pub fn get<T: FromValue>(&self, column: impl ColumnIndex) -> Result<T> {
+        let position = column.position(&self.columns)?;
+        T::from_value(&self.values[position]).map_err(|error| {
+            crate::Error::new(
+                error.kind(),
+                format!(
+                    "column {} ({}): {}",
+                    position,
+                    self.columns[position],
+                    error.message()
+                ),
+            )
+        })
+    }
+
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+}

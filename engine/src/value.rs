@@ -1,0 +1,204 @@
+//! Conversions between Rust types and SQL values: `ToValue` for parameters, `FromValue` for
+//! reading columns. NULL maps to `Option::None`; reading NULL into a non-Option type is an
+//! error, as is reading a value into a type it does not fit.
+
+use ember_storage::Value;
+
+use crate::error::Result;
+
+/// Converts a Rust value into a SQL value (for parameters).
+pub trait ToValue {
+    fn to_value(&self) -> Value;
+}
+
+/// Converts a SQL value into a Rust value (for reading rows).
+pub trait FromValue: Sized {
+    fn from_value(value: &Value) -> Result<Self>;
+}
+
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToValue::to_value)
+    }
+}
+
+macro_rules! integer_to_value {
+    ($($t:ty),+) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value {
+                Value::Integer(*self as i64)
+            }
+        }
+    )+};
+}
+integer_to_value!(i8, i16, i32, i64, u8, u16, u32, isize);
+
+impl ToValue for u64 {
+    fn to_value(&self) -> Value {
+        i64::try_from(*self).map_or(Value::Real(*self as f64), Value::Integer)
+    }
+}
+
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+
+impl ToValue for f32 {
+    fn to_value(&self) -> Value {
+        Value::Real(f64::from(*self))
+    }
+}
+
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Boolean(*self)
+    }
+}
+
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
+
+fn wrong_type(value: &Value, wanted: &str) -> crate::Error {
+    if value.is_null() {
+        crate::err!(Type, "cannot read NULL into {wanted}; use Option<{wanted}>")
+    } else {
+        crate::err!(
+            Type,
+            "cannot read {} value {value} into {wanted}",
+            value.type_name()
+        )
+    }
+}
+
+impl FromValue for Value {
+    fn from_value(value: &Value) -> Result<Self> {
+        Ok(value.clone())
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: &Value) -> Result<Self> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+impl FromValue for i64 {
+    fn from_value(value: &Value) -> Result<Self> {
+        match value {
+            Value::Integer(i) => Ok(*i),
+            Value::Boolean(b) => Ok(i64::from(*b)),
+            other => Err(wrong_type(other, "i64")),
+        }
+    }
+}
+
+macro_rules! narrow_integer_from_value {
+    ($($t:ty),+) => {$(
+        impl FromValue for $t {
+            fn from_value(value: &Value) -> Result<Self> {
+                let wide = i64::from_value(value).map_err(|_| wrong_type(value, stringify!($t)))?;
+                <$t>::try_from(wide).map_err(|_| {
+                    crate::err!(Type, "value {wide} is out of range for {}", stringify!($t))
+                })
+            }
+        }
+    )+};
+}
+narrow_integer_from_value!(i8, i16, i32, u8, u16, u32, u64, isize, usize);
+
+impl FromValue for f64 {
+    fn from_value(value: &Value) -> Result<Self> {
+        match value {
+            Value::Real(r) => Ok(*r),
+            Value::Integer(i) => Ok(*i as f64),
+            other => Err(wrong_type(other, "f64")),
+        }
+    }
+}
+
+impl FromValue for bool {
+    fn from_value(value: &Value) -> Result<Self> {
+        match value {
+            Value::Boolean(b) => Ok(*b),
+            Value::Integer(i) => Ok(*i != 0),
+            other => Err(wrong_type(other, "bool")),
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(value: &Value) -> Result<Self> {
+        match value {
+            Value::Text(text) => Ok(text.clone()),
+            other => Err(wrong_type(other, "String")),
+        }
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(value: &Value) -> Result<Self> {
+        match value {
+            Value::Blob(bytes) => Ok(bytes.clone()),
+            Value::Text(text) => Ok(text.as_bytes().to_vec()),
+            other => Err(wrong_type(other, "Vec<u8>")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn null_needs_option() {
+        let error = i64::from_value(&Value::Null).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Type);
+        assert_eq!(Option::<i64>::from_value(&Value::Null).unwrap(), None);
+    }
+
+    #[test]
+    fn narrowing_checks_range() {
+        assert_eq!(u8::from_value(&Value::Integer(255)).unwrap(), 255);
+        assert!(u8::from_value(&Value::Integer(256)).is_err());
+        assert!(String::from_value(&Value::Integer(1)).is_err());
+    }
+}
