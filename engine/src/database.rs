@@ -8,6 +8,7 @@ use ember_storage::Store;
 
 use crate::catalog::Catalog;
 use crate::connection::Connection;
+use crate::options::Options;
 
 /// State shared by every connection to one database.
 pub(crate) struct Shared {
@@ -39,12 +40,19 @@ impl Shared {
 #[derive(Clone)]
 pub struct Database {
     pub(crate) shared: Arc<Shared>,
+    options: Options,
 }
 
 impl Database {
     /// A new, empty database held only in memory.
     pub fn in_memory() -> Database {
+        Database::in_memory_with(Options::default())
+    }
+
+    /// A new, empty in-memory database with the given options.
+    pub fn in_memory_with(options: Options) -> Database {
         Database {
+            options,
             shared: Arc::new(Shared {
                 store: Store::new(),
                 catalog: ArcSwap::from_pointee(Catalog::default()),
@@ -56,6 +64,11 @@ impl Database {
     /// Opens a new connection (one per thread).
     pub fn connect(&self) -> Connection {
         Connection::new(self.clone())
+    }
+
+    /// The options the database was opened with.
+    pub fn options(&self) -> &Options {
+        &self.options
     }
 
     /// The current catalog snapshot (tables and their definitions).

@@ -1,1 +1,5 @@
-//! x
+//! The integration test binary: one `mod` per concern, linked once.
+
+mod api;
+mod bad_input;
+mod tidy;

@@ -122,7 +122,8 @@ impl Binder<'_> {
                 let is_default_keyword = matches!(
                     expr,
                     ast::Expr::Identifier(ident)
-                        if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default")
+                        if ident.quote_style.is_none()
+                            && ident.value.eq_ignore_ascii_case("default")
                 );
                 bound.push(if is_default_keyword {
                     table.columns[column]

@@ -143,7 +143,7 @@ pub fn parse_number(text: &str) -> Result<Value> {
 }
 
 fn parse_hex(hex: &str) -> Result<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err(crate::err!(
             Syntax,
             "blob literal X'{hex}' has an odd number of digits"
