@@ -176,16 +176,17 @@ impl Connection {
 
     /// Runs a query or DML statement in the open transaction, or in its own one.
     fn run_in_transaction(&mut self, plan: &Plan, params: &[Value]) -> Result<Outcome> {
+        let rows_max = self.db.options().effective_statement_rows_max();
         match &mut self.state {
             TransactionState::Autocommit => {
                 let mut txn = self.db.shared.store.begin()?;
-                let outcome = run_data_plan(&mut txn, plan, params)?;
+                let outcome = run_data_plan(&mut txn, plan, params, rows_max)?;
                 txn.commit()?;
                 Ok(outcome)
             }
             TransactionState::Explicit(txn) => {
                 let savepoint = txn.savepoint();
-                match run_data_plan(txn, plan, params) {
+                match run_data_plan(txn, plan, params, rows_max) {
                     Ok(outcome) => Ok(outcome),
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
                         if let TransactionState::Explicit(txn) =
@@ -210,12 +211,18 @@ impl Connection {
     }
 }
 
-fn run_data_plan(txn: &mut Transaction, plan: &Plan, params: &[Value]) -> Result<Outcome> {
+fn run_data_plan(
+    txn: &mut Transaction,
+    plan: &Plan,
+    params: &[Value],
+    rows_max: usize,
+) -> Result<Outcome> {
     let changes = match plan {
         Plan::Query(query) => {
             let context = ExecContext {
                 txn,
                 eval: EvalContext { params },
+                rows_max,
             };
             let rows = exec::collect(&query.node, &context)?;
             return Ok(Outcome {
@@ -228,12 +235,12 @@ fn run_data_plan(txn: &mut Transaction, plan: &Plan, params: &[Value]) -> Result
             table,
             columns,
             source,
-        } => exec::insert(txn, table, columns, source, params)?,
+        } => exec::insert(txn, table, columns, source, params, rows_max)?,
         Plan::Update {
             target,
             assignments,
-        } => exec::update(txn, target, assignments, params)?,
-        Plan::Delete { target } => exec::delete(txn, target, params)?,
+        } => exec::update(txn, target, assignments, params, rows_max)?,
+        Plan::Delete { target } => exec::delete(txn, target, params, rows_max)?,
         _ => unreachable!("run_data_plan gets only queries and DML"),
     };
     Ok(Outcome {

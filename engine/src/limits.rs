@@ -18,3 +18,11 @@ const _: () = assert!(EXPR_DEPTH_MAX >= 64);
 
 /// Most parameters (`?`, `$N`) one statement may use.
 pub const PARAMETERS_MAX: usize = 32_766;
+
+/// Most rows one statement may hold in memory at one materialization point (a sort's input,
+/// a query's result set, the rows an INSERT ... SELECT / UPDATE / DELETE collects first).
+/// A per-statement memory cap by row count; `Options::statement_rows_max` can lower it.
+pub const STATEMENT_ROWS_MAX: usize = 50_000_000;
+
+/// Most items in one `IN (...)` list (enforced by the binder once `IN` lists are bound).
+pub const IN_LIST_ITEMS_MAX: usize = 100_000;

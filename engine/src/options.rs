@@ -12,6 +12,9 @@
 pub struct Options {
     /// Most bytes the database may hold in rows and indexes; `None` for no limit.
     pub memory_budget_bytes: Option<u64>,
+    /// Most rows one statement may materialize at once; `None` means
+    /// [`crate::limits::STATEMENT_ROWS_MAX`]. Values above that limit are clamped to it.
+    pub statement_rows_max: Option<usize>,
 }
 
 impl Options {
@@ -23,5 +26,18 @@ impl Options {
     pub fn memory_budget_bytes(mut self, bytes: u64) -> Options {
         self.memory_budget_bytes = Some(bytes);
         self
+    }
+
+    /// Caps the rows one statement may materialize (sort input, result set, DML targets).
+    pub fn statement_rows_max(mut self, rows: usize) -> Options {
+        self.statement_rows_max = Some(rows);
+        self
+    }
+
+    /// The effective per-statement row cap.
+    pub fn effective_statement_rows_max(&self) -> usize {
+        let limit = crate::limits::STATEMENT_ROWS_MAX;
+        self.statement_rows_max
+            .map_or(limit, |rows| rows.min(limit))
     }
 }

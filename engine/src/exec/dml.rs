@@ -19,9 +19,17 @@ pub fn insert(
     columns: &[usize],
     source: &Node,
     params: &[Value],
+    rows_max: usize,
 ) -> Result<usize> {
     let eval = EvalContext { params };
-    let rows = collect(source, &ExecContext { txn, eval })?;
+    let rows = collect(
+        source,
+        &ExecContext {
+            txn,
+            eval,
+            rows_max,
+        },
+    )?;
     let mut row = Vec::with_capacity(table.columns.len());
     for source_row in &rows {
         row.clear();
@@ -49,10 +57,18 @@ pub fn update(
     target: &TableAccess,
     assignments: &[(usize, Expr)],
     params: &[Value],
+    rows_max: usize,
 ) -> Result<usize> {
     let table = &target.table;
     let eval = EvalContext { params };
-    let targets = collect_targets(target, &ExecContext { txn, eval })?;
+    let targets = collect_targets(
+        target,
+        &ExecContext {
+            txn,
+            eval,
+            rows_max,
+        },
+    )?;
     for (row_id, old) in &targets {
         let mut new = old.clone();
         for (position, expr) in assignments {
@@ -67,9 +83,21 @@ pub fn update(
 }
 
 /// Deletes every row `target` reaches; returns the row count.
-pub fn delete(txn: &mut Transaction, target: &TableAccess, params: &[Value]) -> Result<usize> {
+pub fn delete(
+    txn: &mut Transaction,
+    target: &TableAccess,
+    params: &[Value],
+    rows_max: usize,
+) -> Result<usize> {
     let eval = EvalContext { params };
-    let targets = collect_targets(target, &ExecContext { txn, eval })?;
+    let targets = collect_targets(
+        target,
+        &ExecContext {
+            txn,
+            eval,
+            rows_max,
+        },
+    )?;
     for (row_id, _) in &targets {
         txn.delete(&target.table.storage, *row_id)
             .map_err(|e| storage_error(&target.table, e))?;

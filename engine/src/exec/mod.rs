@@ -23,6 +23,23 @@ pub type Row = Vec<Value>;
 pub struct ExecContext<'a> {
     pub txn: &'a Transaction,
     pub eval: EvalContext<'a>,
+    /// Most rows one materialization point of this statement may hold.
+    pub rows_max: usize,
+}
+
+impl ExecContext<'_> {
+    /// Fails with a `Limit` error when a materialization point already holds `rows_max` rows
+    /// and wants one more.
+    pub fn check_rows(&self, held: usize) -> Result<()> {
+        if held >= self.rows_max {
+            return Err(crate::err!(
+                Limit,
+                "statement materializes more than the limit of {} rows",
+                self.rows_max
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A pull-based operator.
@@ -59,6 +76,7 @@ pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
     let mut operator = build(node);
     let mut rows = Vec::new();
     while let Some(row) = operator.next(context)? {
+        context.check_rows(rows.len())?;
         rows.push(row);
     }
     Ok(rows)

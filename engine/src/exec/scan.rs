@@ -148,6 +148,12 @@ pub fn collect_targets(
                         None => Ok(true),
                         Some(predicate) => predicate.matches(values, &context.eval),
                     };
+                    let keep = keep.and_then(|keep| {
+                        if keep {
+                            context.check_rows(targets.len())?;
+                        }
+                        Ok(keep)
+                    });
                     match keep {
                         Ok(true) => targets.push((row_id, values.clone())),
                         Ok(false) => {}
