@@ -100,10 +100,10 @@ fn is_committed_at_or_below(stamp: u64, watermark: u64) -> bool {
 }
 
 /// Collects one slot's chain (see the module comment).
-fn collect_chain<'g>(
+fn collect_chain(
     head: &Atomic<Version>,
     watermark: u64,
-    guard: &'g Guard,
+    guard: &Guard,
     report: &mut GcReport,
 ) {
     let first = head.load(Ordering::Acquire, guard);
