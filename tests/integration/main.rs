@@ -2,4 +2,7 @@
 
 mod api;
 mod bad_input;
+mod concurrency;
+mod gc;
+mod isolation;
 mod tidy;
