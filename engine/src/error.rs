@@ -83,6 +83,8 @@ impl From<StorageError> for Error {
             StorageErrorKind::Limit => ErrorKind::Limit,
             StorageErrorKind::MemoryBudget => ErrorKind::MemoryBudget,
             StorageErrorKind::TransactionClosed => ErrorKind::Transaction,
+            StorageErrorKind::Io => ErrorKind::Io,
+            StorageErrorKind::Corruption => ErrorKind::Corruption,
             _ => ErrorKind::InvalidInput,
         };
         Error::new(kind, error.message)
