@@ -94,6 +94,9 @@ impl Connection {
     }
 
     fn run_statement(&mut self, statement: &Statement, params: &[Value]) -> Result<Outcome> {
+        if let Statement::Pragma { .. } = statement {
+            return crate::durability::pragma(&self.db, statement);
+        }
         let catalog = self.db.shared.catalog.load();
         let mut binder = Binder::new(&catalog);
         let plan = binder.bind_statement(statement)?;
@@ -124,7 +127,7 @@ impl Connection {
             Plan::Commit => {
                 match std::mem::replace(&mut self.state, TransactionState::Autocommit) {
                     TransactionState::Explicit(txn) => {
-                        txn.commit()?;
+                        crate::durability::commit(&self.db.shared, txn)?;
                         Ok(empty_outcome())
                     }
                     TransactionState::Aborted => Err(crate::err!(
@@ -180,7 +183,7 @@ impl Connection {
             TransactionState::Autocommit => {
                 let mut txn = self.db.shared.store.begin()?;
                 let outcome = run_data_plan(&mut txn, plan, params)?;
-                txn.commit()?;
+                crate::durability::commit(&self.db.shared, txn)?;
                 Ok(outcome)
             }
             TransactionState::Explicit(txn) => {

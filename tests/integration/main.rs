@@ -2,4 +2,6 @@
 
 mod api;
 mod bad_input;
+mod crashtest;
+mod durability;
 mod tidy;

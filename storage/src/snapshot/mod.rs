@@ -189,7 +189,10 @@ pub struct LoadedSnapshot {
 fn corrupt(path: &Path, offset: usize, what: &str) -> StorageError {
     StorageError::new(
         StorageErrorKind::Corruption,
-        format!("snapshot file {} is corrupt at offset {offset}: {what}", path.display()),
+        format!(
+            "snapshot file {} is corrupt at offset {offset}: {what}",
+            path.display()
+        ),
     )
 }
 

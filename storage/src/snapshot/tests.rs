@@ -19,8 +19,11 @@ fn snapshot_round_trips_and_damage_is_detected() {
     });
     let mut txn = store.begin().unwrap();
     for i in 0..50 {
-        txn.insert(&table, &[Value::Integer(i), Value::Text(format!("row {i}"))])
-            .unwrap();
+        txn.insert(
+            &table,
+            &[Value::Integer(i), Value::Text(format!("row {i}"))],
+        )
+        .unwrap();
     }
     txn.commit().unwrap();
     let vfs = SimVfs::new();
@@ -28,7 +31,9 @@ fn snapshot_round_trips_and_damage_is_detected() {
     vfs.create_dir_all(dir).unwrap();
     let reader = store.begin().unwrap();
     let mut writer = SnapshotWriter::new(&vfs, dir, 5, 3).unwrap();
-    writer.table(table.id(), "t", "CREATE TABLE t(a INT PRIMARY KEY, b TEXT)").unwrap();
+    writer
+        .table(table.id(), "t", "CREATE TABLE t(a INT PRIMARY KEY, b TEXT)")
+        .unwrap();
     assert_eq!(writer.rows(&reader, &Arc::clone(&table)).unwrap(), 50);
     let path = writer.finish().unwrap();
     assert_eq!(snapshot_timestamps(&vfs, dir).unwrap(), vec![5]);

@@ -253,7 +253,8 @@ impl Vfs for SimVfs {
         let mut state = self.state();
         state.tick()?;
         let file = state.file_mut(path)?;
-        file.live.truncate(usize::try_from(len).unwrap_or(usize::MAX));
+        file.live
+            .truncate(usize::try_from(len).unwrap_or(usize::MAX));
         Ok(())
     }
 
@@ -268,7 +269,10 @@ impl Vfs for SimVfs {
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         let mut state = self.state();
         state.tick()?;
-        let id = state.live_names.remove(from).ok_or_else(|| not_found(from))?;
+        let id = state
+            .live_names
+            .remove(from)
+            .ok_or_else(|| not_found(from))?;
         state.live_names.insert(to.to_path_buf(), id);
         Ok(())
     }
@@ -291,7 +295,10 @@ impl Vfs for SimVfs {
     fn remove(&self, path: &Path) -> io::Result<()> {
         let mut state = self.state();
         state.tick()?;
-        state.live_names.remove(path).ok_or_else(|| not_found(path))?;
+        state
+            .live_names
+            .remove(path)
+            .ok_or_else(|| not_found(path))?;
         Ok(())
     }
 }

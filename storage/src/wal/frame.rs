@@ -96,7 +96,13 @@ mod tests {
                 assert_eq!(&flipped[payload], b"hello", "bit {bit}");
             }
         }
-        assert_eq!(frame_at(&[0u8; 16], 0, 100), FrameAt::Bad("zero-length frame"));
-        assert_eq!(frame_at(&bytes, 0, 3), FrameAt::Bad("frame length over the limit"));
+        assert_eq!(
+            frame_at(&[0u8; 16], 0, 100),
+            FrameAt::Bad("zero-length frame")
+        );
+        assert_eq!(
+            frame_at(&bytes, 0, 3),
+            FrameAt::Bad("frame length over the limit")
+        );
     }
 }

@@ -50,7 +50,10 @@ pub struct Reader<'a> {
 }
 
 fn damaged(what: &str) -> StorageError {
-    StorageError::new(StorageErrorKind::Corruption, format!("damaged record: {what}"))
+    StorageError::new(
+        StorageErrorKind::Corruption,
+        format!("damaged record: {what}"),
+    )
 }
 
 impl<'a> Reader<'a> {
@@ -59,7 +62,10 @@ impl<'a> Reader<'a> {
     }
 
     pub fn u8(&mut self) -> StorageResult<u8> {
-        let byte = *self.bytes.get(self.pos).ok_or_else(|| damaged("cut short"))?;
+        let byte = *self
+            .bytes
+            .get(self.pos)
+            .ok_or_else(|| damaged("cut short"))?;
         self.pos += 1;
         Ok(byte)
     }

@@ -33,7 +33,12 @@ pub fn segment_indexes(vfs: &dyn Vfs, dir: &Path) -> StorageResult<Vec<u64>> {
         .map_err(|e| StorageError::io(format!("listing {}", dir.display()), &e))?;
     let mut indexes: Vec<u64> = names
         .iter()
-        .filter_map(|name| name.strip_prefix("wal-")?.strip_suffix(".log")?.parse().ok())
+        .filter_map(|name| {
+            name.strip_prefix("wal-")?
+                .strip_suffix(".log")?
+                .parse()
+                .ok()
+        })
         .collect();
     indexes.sort_unstable();
     Ok(indexes)

@@ -41,11 +41,19 @@ fn appended_records_scan_back_across_rolled_segments() {
         wal.commit_durable(lsn).unwrap();
     }
     let scan = scan_wal(&vfs, dir, 1, false).unwrap();
-    assert!(scan.segments.len() > 3, "segments roll: {:?}", scan.segments);
+    assert!(
+        scan.segments.len() > 3,
+        "segments roll: {:?}",
+        scan.segments
+    );
     assert_eq!(scan.records, (1..=20).map(commit).collect::<Vec<_>>());
     vfs.crash(9);
     let after = scan_wal(&vfs, dir, 1, false).unwrap();
-    assert_eq!(after.records.len(), 20, "synced records survive a power loss");
+    assert_eq!(
+        after.records.len(),
+        20,
+        "synced records survive a power loss"
+    );
 }
 
 #[test]
@@ -87,7 +95,10 @@ fn a_failed_fsync_refuses_every_later_commit() {
         persistent: false,
     }));
     assert!(wal.commit_durable(lsn).is_err());
-    assert!(wal.append(&encoded(&commit(2))).is_err(), "poisoned after a failed fsync");
+    assert!(
+        wal.append(&encoded(&commit(2))).is_err(),
+        "poisoned after a failed fsync"
+    );
     assert!(wal.commit_durable(lsn).is_err());
 }
 
@@ -111,7 +122,11 @@ fn torn_tail_is_cut_and_mid_log_damage_is_corruption() {
     vfs.poke(&path, damaged).unwrap();
     let error = scan_wal(&vfs, dir, 1, false).unwrap_err();
     assert_eq!(error.kind, StorageErrorKind::Corruption);
-    assert!(error.message.contains("wal-00000000000000000001.log"), "{}", error.message);
+    assert!(
+        error.message.contains("wal-00000000000000000001.log"),
+        "{}",
+        error.message
+    );
     assert!(error.message.contains("offset 8"), "{}", error.message);
     let salvaged = scan_wal(&vfs, dir, 1, true).unwrap();
     assert_eq!(salvaged.records.len(), 0);
