@@ -167,9 +167,7 @@ fn pragma_synchronous_reads_and_sets_the_policy() {
     assert_eq!(mode(&mut conn), "OFF");
     conn.execute("PRAGMA synchronous = 'normal'", ()).unwrap();
     assert_eq!(mode(&mut conn), "NORMAL");
-    let error = conn
-        .execute("PRAGMA synchronous = 7", ())
-        .unwrap_err();
+    let error = conn.execute("PRAGMA synchronous = 7", ()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
     let memory = Database::in_memory();
     let error = memory
