@@ -124,10 +124,7 @@ pub fn run_text(text: &str, report: &mut FileReport) {
             RecordKind::Halt => halted = true,
             RecordKind::Statement { expect_error, sql } => {
                 let outcome = run_statement(&mut conn, sql);
-                let ok = match (&outcome, expect_error) {
-                    (Ok(()), false) | (Err(_), true) => true,
-                    _ => false,
-                };
+                let ok = matches!((&outcome, expect_error), (Ok(()), false) | (Err(_), true));
                 if ok {
                     report.passed += 1;
                 } else {
