@@ -24,6 +24,7 @@ mod database;
 mod error;
 pub mod exec;
 pub mod expr;
+mod gc;
 pub mod limits;
 pub mod optimize;
 mod options;
@@ -32,6 +33,7 @@ pub mod parse;
 pub mod plan;
 mod rows;
 pub mod script;
+pub mod system;
 mod value;
 
 pub use connection::{Connection, Outcome};

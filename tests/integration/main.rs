@@ -2,5 +2,8 @@
 
 mod api;
 mod bad_input;
+mod concurrency;
+mod gc;
+mod isolation;
 mod slt;
 mod tidy;
