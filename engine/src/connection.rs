@@ -162,6 +162,10 @@ impl Connection {
                 exec::drop_table(&self.db.shared, name, *if_exists)?;
                 Ok(empty_outcome())
             }
+            Plan::Vacuum => {
+                crate::gc::collect_now(&self.db.shared);
+                Ok(empty_outcome())
+            }
             Plan::Explain(inner) => Ok(Outcome {
                 columns: vec!["plan".to_string()],
                 rows: inner

@@ -56,15 +56,14 @@ impl Database {
 
     /// A new, empty in-memory database with the given options.
     pub fn in_memory_with(options: Options) -> Database {
-        Database {
-            options,
-            shared: Arc::new(Shared {
-                store: Store::new(),
-                catalog: ArcSwap::from_pointee(Catalog::default()),
-                ddl_lock: Mutex::new(()),
-                durable: OnceLock::new(),
-            }),
-        }
+        let shared = Arc::new(Shared {
+            store: Store::new(),
+            catalog: ArcSwap::from_pointee(Catalog::default()),
+            ddl_lock: Mutex::new(()),
+            durable: OnceLock::new(),
+        });
+        crate::gc::spawn_background(&shared);
+        Database { options, shared }
     }
 
     /// Opens a new connection (one per thread).

@@ -25,6 +25,7 @@ mod durability;
 mod error;
 pub mod exec;
 pub mod expr;
+mod gc;
 pub mod limits;
 pub mod optimize;
 mod options;
@@ -34,6 +35,7 @@ pub mod plan;
 mod recovery;
 mod rows;
 pub mod script;
+pub mod system;
 mod value;
 
 pub use connection::{Connection, Outcome};

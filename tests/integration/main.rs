@@ -2,6 +2,10 @@
 
 mod api;
 mod bad_input;
+mod concurrency;
 mod crashtest;
 mod durability;
+mod gc;
+mod isolation;
+mod slt;
 mod tidy;

@@ -1,4 +1,6 @@
-//! EmberDB test support: the crash-recovery harness (`crash`) that the `ember-crashtest`
-//! binary and the integration tests drive.
+//! EmberDB test support: the sqllogictest conformance runner (`slt`, used by `ember-slt`)
+//! and the crash-recovery harness (`crash`, used by `ember-crashtest`); the integration
+//! tests drive both.
 
 pub mod crash;
+pub mod slt;

@@ -79,7 +79,10 @@ fn concurrent_committers_share_fsyncs() {
     });
     let fsyncs = wal.stats.fsyncs.load(Ordering::Relaxed);
     assert_eq!(wal.stats.records.load(Ordering::Relaxed), 800);
-    assert!((1..=800).contains(&fsyncs), "at most one fsync per commit: {fsyncs}");
+    assert!(
+        (1..=800).contains(&fsyncs),
+        "at most one fsync per commit: {fsyncs}"
+    );
     let scan = scan_wal(&vfs, dir, 1, false).unwrap();
     assert_eq!(scan.records.len(), 800);
 }
