@@ -246,7 +246,9 @@ pub fn highlight_sql(line: &str) -> String {
             index = (index + 1).min(chars.len());
             Some(STRING_COLOUR)
         } else if ch == '-' && chars.get(index + 1).is_some_and(|(_, c)| *c == '-') {
-            index = chars.len();
+            while index < chars.len() && chars[index].1 != '\n' {
+                index += 1;
+            }
             Some(COMMENT_COLOUR)
         } else if ch.is_alphabetic() || ch == '_' {
             while index < chars.len() && (chars[index].1.is_alphanumeric() || chars[index].1 == '_')
