@@ -144,7 +144,8 @@ fn import_of_100_000_rows_reports_the_count() {
     }
     std::fs::write(&csv_path, csv).unwrap();
     let script = format!(
-        ".import {} big\nSELECT id FROM big WHERE id = '0';\nSELECT name FROM big WHERE id = '99999';\n",
+        ".import {} big\nSELECT id FROM big WHERE id = '0';\n\
+         SELECT name FROM big WHERE id = '99999';\n",
         csv_path.display()
     );
     let output = run_piped(EMBER, &[], &script);
