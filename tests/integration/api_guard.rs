@@ -104,7 +104,7 @@ fn transact_returns_non_retryable_errors_after_rolling_back() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
     assert_eq!(calls, 1, "constraint errors are not retried");
-    assert_eq!(conn.query("SELECT a FROM t", ()).unwrap().len() as i64, 0);
+    assert_eq!(conn.query("SELECT id FROM t", ()).unwrap().len() as i64, 0);
 }
 
 #[derive(serde::Deserialize, Debug, PartialEq)]
