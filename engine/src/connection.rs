@@ -503,6 +503,9 @@ impl Connection {
             Plan::DropTable { name, if_exists } => {
                 exec::drop_table(&self.db.shared, name, *if_exists)?
             }
+            Plan::Vacuum => {
+                crate::gc::collect_now(&self.db.shared);
+            }
             Plan::Explain(inner) => {
                 let rows = inner
                     .explain_lines()

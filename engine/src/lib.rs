@@ -25,6 +25,7 @@ mod de;
 mod error;
 pub mod exec;
 pub mod expr;
+mod gc;
 pub mod limits;
 pub mod optimize;
 mod options;
@@ -35,6 +36,7 @@ mod plan_cache;
 mod rows;
 pub mod script;
 mod statement;
+pub mod system;
 mod transaction;
 mod value;
 

@@ -3,5 +3,8 @@
 mod api;
 mod api_guard;
 mod bad_input;
+mod concurrency;
+mod gc;
+mod isolation;
 mod prepared;
 mod tidy;
