@@ -7,4 +7,5 @@ mod concurrency;
 mod gc;
 mod isolation;
 mod prepared;
+mod slt;
 mod tidy;
