@@ -51,14 +51,13 @@ impl Database {
 
     /// A new, empty in-memory database with the given options.
     pub fn in_memory_with(options: Options) -> Database {
-        Database {
-            options,
-            shared: Arc::new(Shared {
-                store: Store::new(),
-                catalog: ArcSwap::from_pointee(Catalog::default()),
-                ddl_lock: Mutex::new(()),
-            }),
-        }
+        let shared = Arc::new(Shared {
+            store: Store::new(),
+            catalog: ArcSwap::from_pointee(Catalog::default()),
+            ddl_lock: Mutex::new(()),
+        });
+        crate::gc::spawn_background(&shared);
+        Database { options, shared }
     }
 
     /// Opens a new connection (one per thread).

@@ -1,5 +1,11 @@
 //! The integration test binary: one `mod` per concern, linked once.
 
 mod api;
+mod api_guard;
 mod bad_input;
+mod concurrency;
+mod gc;
+mod isolation;
+mod prepared;
+mod slt;
 mod tidy;

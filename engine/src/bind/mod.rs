@@ -7,6 +7,7 @@ mod dml;
 mod expr;
 mod scope;
 mod select;
+mod system;
 
 use sqlparser::ast::{self, Statement};
 
@@ -76,6 +77,20 @@ impl<'c> Binder<'c> {
                 analyze: false,
                 ..
             } => Ok(Plan::Explain(Box::new(self.bind_statement(statement)?))),
+            Statement::Vacuum(vacuum) => {
+                let plain = !vacuum.full
+                    && !vacuum.sort_only
+                    && !vacuum.delete_only
+                    && !vacuum.reindex
+                    && !vacuum.recluster
+                    && vacuum.table_name.is_none()
+                    && vacuum.threshold.is_none()
+                    && !vacuum.boost;
+                if !plain {
+                    return Err(unsupported(format!("{vacuum}")));
+                }
+                Ok(Plan::Vacuum)
+            }
             other => Err(unsupported(statement_name(other))),
         }
     }

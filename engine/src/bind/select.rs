@@ -153,6 +153,9 @@ impl Binder<'_> {
                 else {
                     return Err(unsupported(format!("FROM {}", single.relation)));
                 };
+                if let Some(system) = self.system_table(name) {
+                    return self.bind_system_table(system, alias.as_ref(), selection);
+                }
                 let table = self.table(name)?;
                 let alias = match alias {
                     Some(alias) if alias.columns.is_empty() => alias.name.value.clone(),

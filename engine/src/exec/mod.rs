@@ -34,6 +34,9 @@ pub trait Operator {
 pub fn build(node: &Node) -> Box<dyn Operator + '_> {
     match node {
         Node::Scan(access) => Box::new(scan::ScanOperator::new(access)),
+        Node::System { table, tables } => {
+            Box::new(crate::system::SystemTableOperator::new(*table, tables))
+        }
         Node::Values { rows } => Box::new(query::ValuesOperator::new(rows)),
         Node::Filter { input, predicate } => {
             Box::new(query::FilterOperator::new(build(input), predicate))

@@ -42,6 +42,7 @@ impl Plan {
             Plan::Begin => writeln!(out, "Begin"),
             Plan::Commit => writeln!(out, "Commit"),
             Plan::Rollback => writeln!(out, "Rollback"),
+            Plan::Vacuum => writeln!(out, "Vacuum"),
             Plan::Explain(inner) => inner.write_tree(out),
         }
     }
@@ -80,6 +81,10 @@ impl Node {
     fn write_tree(&self, out: &mut String, depth: usize) -> fmt::Result {
         match self {
             Node::Scan(access) => write_access(out, access, depth),
+            Node::System { table, .. } => {
+                indent(out, depth);
+                writeln!(out, "SystemScan {}", table.name())
+            }
             Node::Values { rows } => {
                 indent(out, depth);
                 writeln!(out, "Values ({} rows)", rows.len())

@@ -43,6 +43,8 @@ pub enum Plan {
     Commit,
     Rollback,
     Explain(Box<Plan>),
+    /// VACUUM: garbage-collect old versions of every table now.
+    Vacuum,
 }
 
 /// CREATE TABLE, bound: column definitions checked, constraints resolved to positions.
@@ -85,6 +87,11 @@ pub struct SortKey {
 /// A node of a query's operator tree.
 pub enum Node {
     Scan(TableAccess),
+    /// The rows of a system table (`crate::system`), computed when the query runs.
+    System {
+        table: crate::system::SystemTable,
+        tables: Vec<Arc<TableDef>>,
+    },
     /// Literal rows (also the single empty row of a SELECT without FROM).
     Values {
         rows: Vec<Vec<Expr>>,

@@ -27,12 +27,14 @@
 
 mod active;
 mod clock;
+mod gc;
 mod table;
 mod transaction;
 mod version;
 
 pub use active::ActiveSnapshots;
 pub use clock::{Clock, TXN_ID_BASE};
+pub use gc::GcReport;
 pub use table::{RowId, Table, TableSchema, TableStats};
 pub use transaction::{Snapshot, Transaction};
 pub use version::END_INFINITY;

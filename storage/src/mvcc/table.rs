@@ -44,6 +44,10 @@ pub struct TableStats {
     pub live_rows: u64,
     pub versions: u64,
     pub payload_bytes: u64,
+    /// Memory held by versions: headers plus payloads.
+    pub version_bytes: u64,
+    pub gc_runs: u64,
+    pub gc_versions_freed: u64,
 }
 
 pub struct Table {
@@ -53,6 +57,8 @@ pub struct Table {
     slot_count: AtomicU64,
     grow_lock: Mutex<()>,
     primary: Option<HashIndex>,
+    /// Garbage collection bookkeeping (see `gc.rs`).
+    pub(crate) gc: super::gc::GcState,
 }
 
 fn chunk_len(chunk: usize) -> u64 {
@@ -79,6 +85,7 @@ impl Table {
             slot_count: AtomicU64::new(0),
             grow_lock: Mutex::new(()),
             primary,
+            gc: super::gc::GcState::default(),
         }
     }
 
@@ -180,6 +187,8 @@ impl Table {
         let guard = epoch::pin();
         let mut stats = TableStats {
             slots: self.slot_count(),
+            gc_runs: self.gc_runs(),
+            gc_versions_freed: self.gc_versions_freed(),
             ..TableStats::default()
         };
         for row in 0..stats.slots {
@@ -190,6 +199,7 @@ impl Table {
             while let Some(version) = unsafe { current.as_ref() } {
                 stats.versions += 1;
                 stats.payload_bytes += version.payload.len() as u64;
+                stats.version_bytes += version.footprint_bytes() as u64;
                 if !counted_live && version.is_visible(snapshot) {
                     stats.live_rows += 1;
                     counted_live = true;

@@ -477,3 +477,15 @@ fn final_payload<'g>(table: &Table, row: RowId, txn_id: u64, guard: &'g Guard) -
     let end = head.end.load(Ordering::Acquire);
     (begin == txn_id && end != txn_id).then(|| head.payload())
 }
+
+impl Transaction {
+    /// The oldest read timestamp any live snapshot of the store uses (the GC watermark).
+    pub fn store_watermark(&self) -> u64 {
+        self.store.active.watermark(&self.store.clock)
+    }
+
+    /// Number of snapshots (open transactions) live in the store.
+    pub fn store_active_snapshots(&self) -> usize {
+        self.store.active.live_count()
+    }
+}

@@ -1,0 +1,58 @@
+//! Garbage collection driven from the engine: `collect_now` runs a pass over every table of
+//! the current catalog (VACUUM), and a background thread per database runs passes while
+//! commits happen. The thread holds only a `Weak` reference, so it ends soon after the last
+//! `Database` handle is dropped.
+
+use std::sync::{Arc, Weak};
+use std::thread;
+use std::time::Duration;
+
+use ember_storage::mvcc::GcReport;
+
+use crate::database::Shared;
+
+/// Time between background passes.
+const BACKGROUND_INTERVAL_MS: u64 = 200;
+/// Granularity at which the background thread notices that the database is gone.
+const BACKGROUND_TICK_MS: u64 = 20;
+
+/// Collects garbage in every table now; returns what was freed.
+pub(crate) fn collect_now(shared: &Shared) -> GcReport {
+    let catalog = shared.catalog.load_full();
+    let watermark = shared.store.watermark();
+    let mut report = GcReport::default();
+    for table in catalog.tables() {
+        report.add(table.storage.collect_garbage(watermark));
+    }
+    report
+}
+
+/// Starts the background collector for `shared`.
+pub(crate) fn spawn_background(shared: &Arc<Shared>) {
+    let weak: Weak<Shared> = Arc::downgrade(shared);
+    let spawned = thread::Builder::new()
+        .name("ember-gc".to_string())
+        .spawn(move || background_loop(weak));
+    // Without the thread, VACUUM still collects; a failure to spawn is not an error.
+    drop(spawned);
+}
+
+fn background_loop(weak: Weak<Shared>) {
+    let mut last_collected_ts = 0;
+    loop {
+        for _ in 0..(BACKGROUND_INTERVAL_MS / BACKGROUND_TICK_MS) {
+            thread::sleep(Duration::from_millis(BACKGROUND_TICK_MS));
+            if weak.strong_count() == 0 {
+                return;
+            }
+        }
+        let Some(shared) = weak.upgrade() else {
+            return;
+        };
+        let read_ts = shared.store.clock().read_ts();
+        if read_ts != last_collected_ts {
+            collect_now(&shared);
+            last_collected_ts = read_ts;
+        }
+    }
+}

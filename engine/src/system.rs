@@ -1,0 +1,144 @@
+//! System tables: read-only views of the engine's own state, queryable with SELECT.
+//! `ember_tables` has one row per user table (rows, live and dead versions, bytes held by
+//! versions, garbage collection runs); `ember_stats` has one row for the whole database.
+//! A user table of the same name shadows a system table. Rows are computed when the query
+//! runs, against the catalog snapshot the statement was bound with.
+
+use std::sync::Arc;
+
+use ember_storage::{Transaction, Value};
+
+use crate::catalog::TableDef;
+use crate::error::Result;
+use crate::exec::{ExecContext, Operator, Row};
+
+/// Which system table a query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemTable {
+    Tables,
+    Stats,
+}
+
+const TABLES_COLUMNS: &[&str] = &[
+    "name",
+    "rows",
+    "live_versions",
+    "dead_versions",
+    "slots",
+    "bytes_used",
+    "payload_bytes",
+    "gc_runs",
+    "gc_versions_freed",
+];
+
+const STATS_COLUMNS: &[&str] = &[
+    "tables",
+    "rows",
+    "live_versions",
+    "dead_versions",
+    "bytes_used",
+    "payload_bytes",
+    "gc_runs",
+    "gc_versions_freed",
+    "active_snapshots",
+    "watermark",
+    "read_ts",
+];
+
+impl SystemTable {
+    pub fn by_name(name: &str) -> Option<SystemTable> {
+        if name.eq_ignore_ascii_case("ember_tables") {
+            Some(SystemTable::Tables)
+        } else if name.eq_ignore_ascii_case("ember_stats") {
+            Some(SystemTable::Stats)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SystemTable::Tables => "ember_tables",
+            SystemTable::Stats => "ember_stats",
+        }
+    }
+
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            SystemTable::Tables => TABLES_COLUMNS,
+            SystemTable::Stats => STATS_COLUMNS,
+        }
+    }
+
+    /// Computes the table's rows as `txn` sees the database.
+    pub fn rows(self, tables: &[Arc<TableDef>], txn: &Transaction) -> Vec<Row> {
+        let snapshot = txn.snapshot();
+        let per_table: Vec<(String, ember_storage::mvcc::TableStats)> = tables
+            .iter()
+            .map(|table| (table.name.clone(), table.storage.stats(&snapshot)))
+            .collect();
+        let int = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        match self {
+            SystemTable::Tables => per_table
+                .into_iter()
+                .map(|(name, stats)| {
+                    vec![
+                        Value::Text(name),
+                        int(stats.live_rows),
+                        int(stats.live_rows),
+                        int(stats.versions - stats.live_rows),
+                        int(stats.slots),
+                        int(stats.version_bytes),
+                        int(stats.payload_bytes),
+                        int(stats.gc_runs),
+                        int(stats.gc_versions_freed),
+                    ]
+                })
+                .collect(),
+            SystemTable::Stats => {
+                let sum = |f: fn(&ember_storage::mvcc::TableStats) -> u64| {
+                    int(per_table.iter().map(|(_, stats)| f(stats)).sum())
+                };
+                vec![vec![
+                    int(per_table.len() as u64),
+                    sum(|s| s.live_rows),
+                    sum(|s| s.live_rows),
+                    sum(|s| s.versions - s.live_rows),
+                    sum(|s| s.version_bytes),
+                    sum(|s| s.payload_bytes),
+                    sum(|s| s.gc_runs),
+                    sum(|s| s.gc_versions_freed),
+                    int(txn.store_active_snapshots() as u64),
+                    int(txn.store_watermark()),
+                    int(snapshot.read_ts),
+                ]]
+            }
+        }
+    }
+}
+
+/// Produces a system table's rows, computed on the first pull.
+pub struct SystemTableOperator<'p> {
+    table: SystemTable,
+    tables: &'p [Arc<TableDef>],
+    rows: Option<std::vec::IntoIter<Row>>,
+}
+
+impl<'p> SystemTableOperator<'p> {
+    pub fn new(table: SystemTable, tables: &'p [Arc<TableDef>]) -> Self {
+        SystemTableOperator {
+            table,
+            tables,
+            rows: None,
+        }
+    }
+}
+
+impl Operator for SystemTableOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        let rows = self
+            .rows
+            .get_or_insert_with(|| self.table.rows(self.tables, context.txn).into_iter());
+        Ok(rows.next())
+    }
+}

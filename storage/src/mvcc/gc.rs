@@ -1,0 +1,317 @@
+//! Garbage collection of old versions. A version is garbage when no present or future
+//! snapshot can see it: it ended at a commit timestamp at or below the watermark (the oldest
+//! read timestamp in use, see `active.rs`).
+//!
+//! Per slot, the collector finds the newest version whose begin is a commit timestamp at or
+//! below the watermark (the "anchor"): every snapshot at or above the watermark stops at the
+//! anchor or before it, so everything older than the anchor is unreachable for readers that
+//! start from now on. The collector cuts the chain below the anchor and retires the cut-off
+//! versions through crossbeam-epoch (`defer_destroy`), so readers already walking them (they
+//! hold an epoch pin) finish safely. When the anchor itself is the head and was deleted at or
+//! below the watermark, the whole chain is dead: the head is unlinked with a CAS (a concurrent
+//! insert onto the slot makes the CAS fail and the chain is left for the next pass).
+//!
+//! Concurrency: writers only ever change a slot's head pointer and the `end` of the head;
+//! rollback restores a head to the version below its own (never below the anchor, since the
+//! version it claimed still carries its transaction id and so is at or above the anchor).
+//! Only one collector works on a table at a time (`GcState::lock`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use crossbeam_epoch::{self as epoch, Atomic, Guard, Shared};
+
+use super::clock::TXN_ID_BASE;
+use super::table::Table;
+use super::version::{Version, END_INFINITY};
+
+/// Per-table collector state and counters.
+#[derive(Default)]
+pub(crate) struct GcState {
+    lock: Mutex<()>,
+    pub(crate) runs: AtomicU64,
+    pub(crate) versions_freed: AtomicU64,
+    pub(crate) bytes_freed: AtomicU64,
+}
+
+/// What one collection pass over a table did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GcReport {
+    pub versions_freed: u64,
+    pub bytes_freed: u64,
+}
+
+impl GcReport {
+    pub fn add(&mut self, other: GcReport) {
+        self.versions_freed += other.versions_freed;
+        self.bytes_freed += other.bytes_freed;
+    }
+}
+
+/// Most slots one pass examines under a single epoch pin (long pins delay reclamation).
+const SLOTS_PER_PIN: u64 = 4096;
+
+impl Table {
+    /// Unlinks and retires every version no snapshot at or above `watermark` can see.
+    pub fn collect_garbage(&self, watermark: u64) -> GcReport {
+        debug_assert!(watermark < TXN_ID_BASE);
+        let _collector = self
+            .gc
+            .lock
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let mut report = GcReport::default();
+        let slots = self.slot_count();
+        let mut start = 0;
+        while start < slots {
+            let end = slots.min(start + SLOTS_PER_PIN);
+            let guard = epoch::pin();
+            for row in start..end {
+                if let Some(slot) = self.slot(row) {
+                    collect_chain(&slot.head, watermark, &guard, &mut report);
+                }
+            }
+            guard.flush();
+            start = end;
+        }
+        self.gc.runs.fetch_add(1, Ordering::Relaxed);
+        self.gc
+            .versions_freed
+            .fetch_add(report.versions_freed, Ordering::Relaxed);
+        self.gc
+            .bytes_freed
+            .fetch_add(report.bytes_freed, Ordering::Relaxed);
+        report
+    }
+
+    /// Collection passes run over this table.
+    pub fn gc_runs(&self) -> u64 {
+        self.gc.runs.load(Ordering::Relaxed)
+    }
+
+    /// Versions freed by garbage collection so far.
+    pub fn gc_versions_freed(&self) -> u64 {
+        self.gc.versions_freed.load(Ordering::Relaxed)
+    }
+}
+
+fn is_committed_at_or_below(stamp: u64, watermark: u64) -> bool {
+    stamp < TXN_ID_BASE && stamp <= watermark
+}
+
+/// Collects one slot's chain (see the module comment).
+fn collect_chain(head: &Atomic<Version>, watermark: u64, guard: &Guard, report: &mut GcReport) {
+    let first = head.load(Ordering::Acquire, guard);
+    let mut current = first;
+    // SAFETY: `guard` is pinned and versions are only destroyed after being unlinked, so every
+    // version reachable from the slot now stays alive while we hold the pin.
+    while let Some(version) = unsafe { current.as_ref() } {
+        if is_committed_at_or_below(version.begin.load(Ordering::Acquire), watermark) {
+            break;
+        }
+        current = version.older.load(Ordering::Acquire, guard);
+    }
+    // SAFETY: as above.
+    let Some(anchor) = (unsafe { current.as_ref() }) else {
+        return;
+    };
+    let below = anchor.older.swap(Shared::null(), Ordering::AcqRel, guard);
+    retire_chain(below, guard, report);
+    let end = anchor.end.load(Ordering::Acquire);
+    if current == first
+        && end != END_INFINITY
+        && is_committed_at_or_below(end, watermark)
+        && head
+            .compare_exchange(
+                current,
+                Shared::null(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+                guard,
+            )
+            .is_ok()
+    {
+        retire_chain(current, guard, report);
+    }
+}
+
+/// Retires every version of an unlinked chain.
+fn retire_chain<'g>(mut current: Shared<'g, Version>, guard: &'g Guard, report: &mut GcReport) {
+    // SAFETY: the chain was unlinked by this (the only) collector, so no new reader can reach
+    // it; readers that reached it earlier hold epoch pins, which `defer_destroy` waits for.
+    // Each version is retired once, as the walk passes it.
+    while let Some(version) = unsafe { current.as_ref() } {
+        let next = version.older.load(Ordering::Acquire, guard);
+        report.versions_freed += 1;
+        report.bytes_freed += version.footprint_bytes() as u64;
+        // SAFETY: see above.
+        unsafe { guard.defer_destroy(current) };
+        current = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::store::Store;
+    use crate::value::{DataType, Value};
+    use crate::TableSchema;
+
+    fn keyed_table(store: &Store) -> Arc<crate::Table> {
+        store.create_table(TableSchema {
+            types: vec![DataType::Integer, DataType::Integer],
+            key_columns: vec![0],
+        })
+    }
+
+    fn value_of(store: &Store, table: &crate::Table, key: i64) -> Option<i64> {
+        let txn = store.begin().unwrap();
+        let row = txn.find_key(table, &crate::index::IndexKey::Int(key))?;
+        let mut out = Vec::new();
+        txn.read_row(table, row, &mut out).unwrap();
+        match out[1] {
+            Value::Integer(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn gc_frees_old_versions_but_keeps_what_snapshots_see() {
+        let store = Store::new();
+        let table = keyed_table(&store);
+        let mut txn = store.begin().unwrap();
+        let row = txn
+            .insert(&table, &[Value::Integer(1), Value::Integer(0)])
+            .unwrap();
+        txn.commit().unwrap();
+        for i in 1..=10 {
+            let mut txn = store.begin().unwrap();
+            txn.update(&table, row, &[Value::Integer(1), Value::Integer(i)])
+                .unwrap();
+            txn.commit().unwrap();
+        }
+        let old_reader = store.begin().unwrap();
+        for i in 11..=20 {
+            let mut txn = store.begin().unwrap();
+            txn.update(&table, row, &[Value::Integer(1), Value::Integer(i)])
+                .unwrap();
+            txn.commit().unwrap();
+        }
+        let report = table.collect_garbage(store.watermark());
+        assert_eq!(
+            report.versions_freed, 10,
+            "versions 0..=9 are below the reader"
+        );
+        let mut out = Vec::new();
+        assert!(old_reader.read_row(&table, row, &mut out).unwrap());
+        assert_eq!(out[1], Value::Integer(10));
+        drop(old_reader);
+        let report = table.collect_garbage(store.watermark());
+        assert_eq!(report.versions_freed, 10);
+        assert_eq!(value_of(&store, &table, 1), Some(20));
+        let stats = table.stats(&store.begin().unwrap().snapshot());
+        assert_eq!((stats.versions, stats.live_rows), (1, 1));
+        assert_eq!(table.gc_versions_freed(), 20);
+        assert_eq!(table.gc_runs(), 2);
+    }
+
+    #[test]
+    fn gc_unlinks_deleted_rows_and_the_key_can_return() {
+        let store = Store::new();
+        let table = keyed_table(&store);
+        let mut txn = store.begin().unwrap();
+        let row = txn
+            .insert(&table, &[Value::Integer(7), Value::Integer(1)])
+            .unwrap();
+        txn.commit().unwrap();
+        let mut txn = store.begin().unwrap();
+        txn.delete(&table, row).unwrap();
+        txn.commit().unwrap();
+        let report = table.collect_garbage(store.watermark());
+        assert_eq!(report.versions_freed, 1);
+        assert_eq!(table.stats(&store.begin().unwrap().snapshot()).versions, 0);
+        let mut txn = store.begin().unwrap();
+        txn.insert(&table, &[Value::Integer(7), Value::Integer(2)])
+            .unwrap();
+        txn.commit().unwrap();
+        assert_eq!(value_of(&store, &table, 7), Some(2));
+    }
+
+    #[test]
+    fn gc_leaves_uncommitted_and_claimed_versions_alone() {
+        let store = Store::new();
+        let table = keyed_table(&store);
+        let mut txn = store.begin().unwrap();
+        let row = txn
+            .insert(&table, &[Value::Integer(1), Value::Integer(0)])
+            .unwrap();
+        txn.commit().unwrap();
+        let mut writer = store.begin().unwrap();
+        writer
+            .update(&table, row, &[Value::Integer(1), Value::Integer(5)])
+            .unwrap();
+        assert_eq!(table.collect_garbage(store.watermark()).versions_freed, 0);
+        writer.rollback();
+        assert_eq!(value_of(&store, &table, 1), Some(0));
+        assert_eq!(table.collect_garbage(store.watermark()).versions_freed, 0);
+    }
+
+    #[test]
+    fn concurrent_gc_readers_and_writers_keep_every_row_readable() {
+        let store = Store::new();
+        let table = keyed_table(&store);
+        let rows: Vec<_> = {
+            let mut txn = store.begin().unwrap();
+            let rows = (0..64)
+                .map(|k| {
+                    txn.insert(&table, &[Value::Integer(k), Value::Integer(0)])
+                        .unwrap()
+                })
+                .collect();
+            txn.commit().unwrap();
+            rows
+        };
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let collector = {
+            let (store, table, stop) = (store.clone(), Arc::clone(&table), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    table.collect_garbage(store.watermark());
+                }
+            })
+        };
+        let workers: Vec<_> = (0..3)
+            .map(|seed| {
+                let (store, table, rows) = (store.clone(), Arc::clone(&table), rows.clone());
+                std::thread::spawn(move || {
+                    let mut out = Vec::new();
+                    for i in 0..3000usize {
+                        let row = rows[(i * 7 + seed * 13) % rows.len()];
+                        let key = ((i * 7 + seed * 13) % rows.len()) as i64;
+                        let mut txn = store.begin().unwrap();
+                        assert!(txn.read_row(&table, row, &mut out).unwrap(), "row vanished");
+                        let Value::Integer(old) = out[1] else {
+                            panic!("bad value")
+                        };
+                        let values = [Value::Integer(key), Value::Integer(old + 1)];
+                        let updated = txn.update(&table, row, &values).is_ok();
+                        if updated && i % 5 == 0 {
+                            txn.rollback();
+                        } else if updated {
+                            txn.commit().unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        collector.join().unwrap();
+        table.collect_garbage(store.watermark());
+        let stats = table.stats(&store.begin().unwrap().snapshot());
+        assert_eq!((stats.live_rows, stats.versions), (64, 64));
+    }
+}
