@@ -96,7 +96,7 @@ mod tests {
         .unwrap();
         let text = dump(&mut conn, None).unwrap();
         let copy = ember::Database::in_memory();
-        let mut copy_conn = copy.connect();
+        let copy_conn = copy.connect();
         copy_conn.execute_batch(&text).unwrap();
         let query = "SELECT * FROM t ORDER BY id";
         assert_eq!(
