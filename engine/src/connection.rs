@@ -320,8 +320,8 @@ impl Connection {
 
     /// Runs `f` in a transaction and commits it; when `f` or the commit fails with a
     /// serialization conflict ([`Error::is_retryable`](crate::Error::is_retryable)), rolls
-    /// back and runs `f` again, up to `limits::TRANSACT_ATTEMPTS_MAX` attempts. Any other
-    /// error rolls back and is returned.
+    /// back and runs `f` again after a short exponential backoff, up to
+    /// `limits::TRANSACT_ATTEMPTS_MAX` attempts. Any other error rolls back and is returned.
     ///
     /// ```
     /// let mut conn = ember::Database::in_memory().connect();
@@ -348,7 +348,9 @@ impl Connection {
             };
             match outcome {
                 Err(error) if error.is_retryable() && attempts < TRANSACT_ATTEMPTS_MAX => {
-                    std::thread::yield_now();
+                    // Back off exponentially (1 us .. ~1 ms) so contending writers spread out.
+                    let backoff_us = 1u64 << attempts.min(10);
+                    std::thread::sleep(std::time::Duration::from_micros(backoff_us));
                 }
                 other => return other,
             }

@@ -27,4 +27,4 @@ pub const PLAN_CACHE_ENTRIES_MAX: usize = 256;
 pub const PLAN_CACHE_SQL_BYTES_MAX: usize = 16 * 1024;
 
 /// Most attempts `Connection::transact` makes before returning a serialization conflict.
-pub const TRANSACT_ATTEMPTS_MAX: usize = 16;
+pub const TRANSACT_ATTEMPTS_MAX: usize = 100;
