@@ -244,6 +244,18 @@ fn single_value(column: &str, value: Value) -> Outcome {
     }
 }
 
+/// The columns a PRAGMA returns (known before it runs, for prepared statements).
+pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
+    let Statement::Pragma { name, value, .. } = statement else {
+        return Vec::new();
+    };
+    match name.to_string().to_lowercase().as_str() {
+        "wal_checkpoint" | "checkpoint" => vec!["checkpointed_rows".to_string()],
+        "synchronous" if value.is_none() => vec!["synchronous".to_string()],
+        _ => Vec::new(),
+    }
+}
+
 fn policy_name(policy: SyncPolicy) -> &'static str {
     match policy {
         SyncPolicy::Always => "FULL",

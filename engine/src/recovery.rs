@@ -214,7 +214,7 @@ fn load_snapshot(
     tables: &mut HashMap<u64, Rebuilt>,
     report: &mut RecoveryReport,
 ) -> Result<()> {
-    let mut conn = db.connect();
+    let conn = db.connect();
     for table in &snapshot.tables {
         conn.execute(&table.sql, ())
             .map_err(|e| corrupt(format!("snapshot table {}: {e}", table.name)))?;

@@ -40,7 +40,7 @@ fn reopen_after_clean_shutdown_keeps_exactly_the_committed_data() {
     let dir = TempDir::new("reopen");
     {
         let db = Database::open(&dir.0).unwrap();
-        let mut conn = db.connect();
+        let conn = db.connect();
         conn.execute_batch(
             "CREATE TABLE t(id INT PRIMARY KEY, v TEXT);
              CREATE TABLE gone(a INT);
@@ -76,7 +76,7 @@ fn a_database_checkpointed_many_times_reopens_intact() {
     let mut expected = std::collections::BTreeMap::new();
     {
         let db = Database::open_with(&dir.0, options.clone()).unwrap();
-        let mut conn = db.connect();
+        let conn = db.connect();
         conn.execute("CREATE TABLE t(id INT PRIMARY KEY, v TEXT)", ())
             .unwrap();
         for i in 0..300i64 {
@@ -118,7 +118,7 @@ fn four_threads_under_always_share_fsyncs() {
         for thread in 0..4i64 {
             let db = db.clone();
             scope.spawn(move || {
-                let mut conn = db.connect();
+                let conn = db.connect();
                 for i in 0..100i64 {
                     conn.execute("INSERT INTO t VALUES (?, ?)", (thread * 1000 + i, i))
                         .unwrap();
@@ -187,7 +187,7 @@ fn damage_before_valid_records_is_a_corruption_error_naming_file_and_offset() {
     let dir = Path::new("/db");
     {
         let db = sim_open(&vfs, dir).unwrap();
-        let mut conn = db.connect();
+        let conn = db.connect();
         conn.execute("CREATE TABLE t(id INT PRIMARY KEY, v TEXT)", ())
             .unwrap();
         for i in 0..5 {
@@ -221,7 +221,7 @@ fn power_loss_keeps_every_acknowledged_commit() {
         let dir = Path::new("/db");
         let acked = {
             let db = sim_open(&vfs, dir).unwrap();
-            let mut conn = db.connect();
+            let conn = db.connect();
             conn.execute("CREATE TABLE t(id INT PRIMARY KEY, v TEXT)", ())
                 .unwrap();
             for i in 0..20 {

@@ -191,7 +191,7 @@ pub fn bank(seed: u64, cycles: u64) -> Summary {
 pub fn child_bank(dir: &Path, seed: u64) -> ember::Result<()> {
     let db = Database::open_with(dir, ember::Options::new().checkpoint_bytes(16 << 10))?;
     if db.catalog().table("acct").is_none() {
-        let mut conn = db.connect();
+        let conn = db.connect();
         conn.execute("CREATE TABLE acct(id INT PRIMARY KEY, bal INT)", ())?;
         conn.execute("BEGIN", ())?;
         for id in 0..ACCOUNTS {
@@ -206,7 +206,7 @@ pub fn child_bank(dir: &Path, seed: u64) -> ember::Result<()> {
             let acked = &acked;
             scope.spawn(move || {
                 let mut rng = fastrand::Rng::with_seed(seed ^ thread);
-                let mut conn = db.connect();
+                let conn = db.connect();
                 loop {
                     let from = rng.i64(0..ACCOUNTS);
                     let to = rng.i64(0..ACCOUNTS);
