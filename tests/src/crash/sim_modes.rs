@@ -240,7 +240,7 @@ pub fn truncate(seed: u64, cycles: u64) -> Summary {
             summary.fail(seed, format!("WAL cut at byte {cut}: {problem}"));
             break;
         }
-        if last_prefix + 1 != models.len() && summary.failures.is_empty() {
+        if models.last() != Some(&models[last_prefix]) && summary.failures.is_empty() {
             summary.fail(
                 seed,
                 format!("the whole WAL recovered only {last_prefix} ops"),
