@@ -18,3 +18,13 @@ const _: () = assert!(EXPR_DEPTH_MAX >= 64);
 
 /// Most parameters (`?`, `$N`) one statement may use.
 pub const PARAMETERS_MAX: usize = 32_766;
+
+/// Most prepared plans one connection keeps in its statement cache.
+pub const PLAN_CACHE_ENTRIES_MAX: usize = 256;
+
+/// Longest SQL text (bytes) the per-connection plan cache keeps; longer statements are
+/// planned every time instead of pinning large keys in memory.
+pub const PLAN_CACHE_SQL_BYTES_MAX: usize = 16 * 1024;
+
+/// Most attempts `Connection::transact` makes before returning a serialization conflict.
+pub const TRANSACT_ATTEMPTS_MAX: usize = 100;

@@ -1,5 +1,14 @@
-//! `Options`: how a database is opened. A builder, so new knobs (durability policy,
-//! checkpoint size, ...) can be added without breaking callers.
+//! `Options`: how a database is opened. A builder, so new knobs can be added without
+//! breaking callers: the memory budget, and for directory databases the commit durability
+//! policy, the WAL size that triggers a checkpoint, the WAL segment size, and salvage.
+
+pub use ember_storage::wal::SyncPolicy;
+
+/// Default WAL size past which a commit triggers a checkpoint, in bytes.
+pub const CHECKPOINT_BYTES_DEFAULT: u64 = 64 << 20;
+
+/// Default background fsync interval of `PRAGMA synchronous = NORMAL`, in milliseconds.
+pub const SYNC_INTERVAL_MS_DEFAULT: u64 = 100;
 
 /// Settings for opening a [`crate::Database`].
 ///
@@ -8,10 +17,30 @@
 /// let db = ember::Database::in_memory_with(options);
 /// # let _ = db;
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// Most bytes the database may hold in rows and indexes; `None` for no limit.
     pub memory_budget_bytes: Option<u64>,
+    /// When commits reach the disk (directory databases only). Default: `Always`.
+    pub sync_policy: SyncPolicy,
+    /// A commit that finds more WAL than this since the last checkpoint starts one.
+    pub checkpoint_bytes: u64,
+    /// The WAL starts a new segment file past this size.
+    pub wal_segment_bytes: u64,
+    /// Open a damaged database anyway, keeping the committed prefix before the damage.
+    pub salvage: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            memory_budget_bytes: None,
+            sync_policy: SyncPolicy::Always,
+            checkpoint_bytes: CHECKPOINT_BYTES_DEFAULT,
+            wal_segment_bytes: ember_storage::limits::WAL_SEGMENT_BYTES_DEFAULT,
+            salvage: false,
+        }
+    }
 }
 
 impl Options {
@@ -22,6 +51,32 @@ impl Options {
     /// Caps the memory the database may use for data; writes past it fail.
     pub fn memory_budget_bytes(mut self, bytes: u64) -> Options {
         self.memory_budget_bytes = Some(bytes);
+        self
+    }
+
+    /// When commits reach the disk: `Always` (fsync before a commit returns, shared by
+    /// concurrent committers), `IntervalMs(n)` (background fsync) or `Off`.
+    pub fn sync_policy(mut self, policy: SyncPolicy) -> Options {
+        self.sync_policy = policy;
+        self
+    }
+
+    /// Checkpoint automatically once this many WAL bytes were written since the last one.
+    pub fn checkpoint_bytes(mut self, bytes: u64) -> Options {
+        self.checkpoint_bytes = bytes;
+        self
+    }
+
+    /// Largest WAL segment file before the log moves on to the next one.
+    pub fn wal_segment_bytes(mut self, bytes: u64) -> Options {
+        self.wal_segment_bytes = bytes;
+        self
+    }
+
+    /// Opens a database whose WAL or snapshot is damaged by keeping what precedes the damage
+    /// (instead of failing with a `Corruption` error).
+    pub fn salvage(mut self, salvage: bool) -> Options {
+        self.salvage = salvage;
         self
     }
 }

@@ -19,6 +19,10 @@ pub enum StorageErrorKind {
     MemoryBudget,
     /// The transaction is no longer usable (already committed or aborted).
     TransactionClosed,
+    /// A file-system operation failed (or a earlier failure made the log unusable).
+    Io,
+    /// Bytes read from disk are damaged; the message names the file and offset.
+    Corruption,
 }
 
 /// An error from the storage layer.
@@ -40,6 +44,13 @@ impl StorageError {
             kind,
             message: message.into(),
         }
+    }
+}
+
+impl StorageError {
+    /// An `Io` error that says what was being done to which file.
+    pub fn io(what: impl fmt::Display, error: &std::io::Error) -> Self {
+        StorageError::new(StorageErrorKind::Io, format!("{what}: {error}"))
     }
 }
 

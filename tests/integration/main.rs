@@ -1,8 +1,13 @@
 //! The integration test binary: one `mod` per concern, linked once.
 
 mod api;
+mod api_guard;
 mod bad_input;
 mod concurrency;
+mod crashtest;
+mod durability;
 mod gc;
 mod isolation;
+mod prepared;
+mod slt;
 mod tidy;

@@ -91,6 +91,7 @@ impl<'c> Binder<'c> {
                 }
                 Ok(Plan::Vacuum)
             }
+            Statement::Pragma { .. } => Ok(Plan::Pragma(Box::new(statement.clone()))),
             other => Err(unsupported(statement_name(other))),
         }
     }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use ember_storage::wal::record::CatalogOp;
 use ember_storage::TableSchema;
 
 use crate::catalog::TableDef;
@@ -35,6 +36,13 @@ pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> 
         sql: create.sql.clone(),
         storage: shared.store.create_table(schema),
     };
+    crate::durability::log_catalog(
+        shared,
+        CatalogOp::CreateTable,
+        table.storage.id(),
+        &table.name,
+        &table.sql,
+    )?;
     shared.catalog.store(Arc::new(catalog.with_table(table)));
     Ok(())
 }
@@ -42,12 +50,20 @@ pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> 
 pub(crate) fn drop_table(shared: &Shared, name: &str, if_exists: bool) -> Result<()> {
     let _ddl = shared.lock_ddl();
     let catalog = shared.catalog.load();
-    if catalog.table(name).is_none() {
+    let Some(table) = catalog.table(name) else {
         if if_exists {
             return Ok(());
         }
         return Err(crate::err!(NotFound, "no such table: {name}"));
-    }
+    };
+    let sql = format!("DROP TABLE {}", table.name);
+    crate::durability::log_catalog(
+        shared,
+        CatalogOp::DropTable,
+        table.storage.id(),
+        &table.name,
+        &sql,
+    )?;
     shared.catalog.store(Arc::new(catalog.without_table(name)));
     Ok(())
 }

@@ -43,6 +43,7 @@ impl Plan {
             Plan::Commit => writeln!(out, "Commit"),
             Plan::Rollback => writeln!(out, "Rollback"),
             Plan::Vacuum => writeln!(out, "Vacuum"),
+            Plan::Pragma(statement) => writeln!(out, "{statement}"),
             Plan::Explain(inner) => inner.write_tree(out),
         }
     }

@@ -45,6 +45,8 @@ pub enum Plan {
     Explain(Box<Plan>),
     /// VACUUM: garbage-collect old versions of every table now.
     Vacuum,
+    /// PRAGMA (synchronous, wal_checkpoint / CHECKPOINT): run by `durability::pragma`.
+    Pragma(Box<sqlparser::ast::Statement>),
 }
 
 /// CREATE TABLE, bound: column definitions checked, constraints resolved to positions.

@@ -100,12 +100,7 @@ fn is_committed_at_or_below(stamp: u64, watermark: u64) -> bool {
 }
 
 /// Collects one slot's chain (see the module comment).
-fn collect_chain(
-    head: &Atomic<Version>,
-    watermark: u64,
-    guard: &Guard,
-    report: &mut GcReport,
-) {
+fn collect_chain(head: &Atomic<Version>, watermark: u64, guard: &Guard, report: &mut GcReport) {
     let first = head.load(Ordering::Acquire, guard);
     let mut current = first;
     // SAFETY: `guard` is pinned and versions are only destroyed after being unlinked, so every

@@ -1,0 +1,238 @@
+//! Directory databases: reopen after clean shutdown, several checkpoints, group commit under
+//! `always`, the directory lock, corruption errors, PRAGMA synchronous and CHECKPOINT, and a
+//! simulated power loss through `SimVfs`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ember::{Database, ErrorKind, Options, SyncPolicy};
+use ember_storage::vfs::SimVfs;
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("ember-it-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn dump(db: &Database, table: &str) -> Vec<(i64, String)> {
+    let rows = db
+        .connect()
+        .query(&format!("SELECT id, v FROM {table} ORDER BY id"), ())
+        .unwrap();
+    rows.into_iter()
+        .map(|row| (row.get(0).unwrap(), row.get(1).unwrap()))
+        .collect()
+}
+
+#[test]
+fn reopen_after_clean_shutdown_keeps_exactly_the_committed_data() {
+    let dir = TempDir::new("reopen");
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE t(id INT PRIMARY KEY, v TEXT);
+             CREATE TABLE gone(a INT);
+             INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');
+             UPDATE t SET v = 'bb' WHERE id = 2;
+             DELETE FROM t WHERE id = 3;
+             BEGIN; INSERT INTO t VALUES (4, 'd'); UPDATE t SET id = 5 WHERE id = 4; COMMIT;
+             BEGIN; INSERT INTO t VALUES (6, 'rolled back'); ROLLBACK;
+             DROP TABLE gone;",
+        )
+        .unwrap();
+    }
+    let expected = vec![(1, "a".to_string()), (2, "bb".into()), (5, "d".into())];
+    for _ in 0..3 {
+        let db = Database::open(&dir.0).unwrap();
+        assert_eq!(dump(&db, "t"), expected);
+        assert!(db.catalog().table("gone").is_none());
+        let stats = db.durability_stats().unwrap();
+        assert!(stats.recovery.snapshot.is_some() || stats.recovery.records_replayed > 0);
+        db.connect()
+            .execute("UPDATE t SET v = v WHERE id = 1", ())
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_database_checkpointed_many_times_reopens_intact() {
+    let dir = TempDir::new("checkpoints");
+    let options = Options::new()
+        .checkpoint_bytes(2000)
+        .wal_segment_bytes(700)
+        .sync_policy(SyncPolicy::Off);
+    let mut expected = std::collections::BTreeMap::new();
+    {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        let conn = db.connect();
+        conn.execute("CREATE TABLE t(id INT PRIMARY KEY, v TEXT)", ())
+            .unwrap();
+        for i in 0..300i64 {
+            conn.execute("INSERT INTO t VALUES (?, ?)", (i % 50, format!("v{i}")))
+                .or_else(|_| {
+                    conn.execute("UPDATE t SET v = ? WHERE id = ?", (format!("v{i}"), i % 50))
+                })
+                .unwrap();
+            expected.insert(i % 50, format!("v{i}"));
+            if i % 7 == 0 {
+                conn.execute("DELETE FROM t WHERE id = ?", [(i * 3) % 50])
+                    .unwrap();
+                expected.remove(&((i * 3) % 50));
+            }
+        }
+        conn.execute("CHECKPOINT", ()).unwrap();
+        let stats = db.durability_stats().unwrap();
+        assert!(stats.checkpoints >= 3, "{stats:?}");
+    }
+    let db = Database::open_with(&dir.0, options).unwrap();
+    let expected: Vec<(i64, String)> = expected.into_iter().collect();
+    assert_eq!(dump(&db, "t"), expected);
+    let files = std::fs::read_dir(&dir.0).unwrap().count();
+    assert!(
+        files < 10,
+        "old segments and snapshots are deleted: {files} files"
+    );
+}
+
+#[test]
+fn four_threads_under_always_share_fsyncs() {
+    let dir = TempDir::new("group");
+    let db = Database::open(&dir.0).unwrap();
+    db.connect()
+        .execute("CREATE TABLE t(id INT PRIMARY KEY, v INT)", ())
+        .unwrap();
+    let before = db.durability_stats().unwrap();
+    std::thread::scope(|scope| {
+        for thread in 0..4i64 {
+            let db = db.clone();
+            scope.spawn(move || {
+                let conn = db.connect();
+                for i in 0..100i64 {
+                    conn.execute("INSERT INTO t VALUES (?, ?)", (thread * 1000 + i, i))
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let after = db.durability_stats().unwrap();
+    let commits = after.commits - before.commits;
+    let fsyncs = after.wal_fsyncs - before.wal_fsyncs;
+    println!("group commit: {commits} commits, {fsyncs} WAL fsyncs");
+    assert_eq!(commits, 400);
+    assert!(fsyncs < commits, "{fsyncs} fsyncs for {commits} commits");
+    drop(db);
+    let db = Database::open(&dir.0).unwrap();
+    let count = db.connect().query("SELECT id FROM t", ()).unwrap().len();
+    assert_eq!(count, 400);
+}
+
+#[test]
+fn a_directory_open_elsewhere_cannot_be_opened() {
+    let dir = TempDir::new("lock");
+    let db = Database::open(&dir.0).unwrap();
+    let error = Database::open(&dir.0).err().expect("second open fails");
+    assert_eq!(error.kind(), ErrorKind::Io);
+    assert!(error.message().contains("already open"), "{error}");
+    drop(db);
+    Database::open(&dir.0).unwrap();
+}
+
+#[test]
+fn pragma_synchronous_reads_and_sets_the_policy() {
+    let dir = TempDir::new("pragma");
+    let db = Database::open(&dir.0).unwrap();
+    let mut conn = db.connect();
+    let mode = |conn: &mut ember::Connection| -> String {
+        conn.query("PRAGMA synchronous", ())
+            .unwrap()
+            .first()
+            .unwrap()
+            .get(0)
+            .unwrap()
+    };
+    assert_eq!(mode(&mut conn), "FULL");
+    conn.execute("PRAGMA synchronous = 0", ()).unwrap();
+    assert_eq!(mode(&mut conn), "OFF");
+    conn.execute("PRAGMA synchronous = 'normal'", ()).unwrap();
+    assert_eq!(mode(&mut conn), "NORMAL");
+    let error = conn.execute("PRAGMA synchronous = 7", ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    let memory = Database::in_memory();
+    let error = memory
+        .connect()
+        .execute("PRAGMA synchronous = 0", ())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unsupported);
+}
+
+fn sim_open(vfs: &SimVfs, dir: &Path) -> ember::Result<Database> {
+    Database::open_with_vfs(dir, Options::new(), Arc::new(vfs.clone()))
+}
+
+#[test]
+fn damage_before_valid_records_is_a_corruption_error_naming_file_and_offset() {
+    let vfs = SimVfs::new();
+    let dir = Path::new("/db");
+    {
+        let db = sim_open(&vfs, dir).unwrap();
+        let conn = db.connect();
+        conn.execute("CREATE TABLE t(id INT PRIMARY KEY, v TEXT)", ())
+            .unwrap();
+        for i in 0..5 {
+            conn.execute("INSERT INTO t VALUES (?, 'x')", [i]).unwrap();
+        }
+    }
+    let segment = ember_storage::wal::segment_indexes(&vfs, dir).unwrap()[0];
+    let path = dir.join(ember_storage::wal::segment_name(segment));
+    let mut bytes = ember_storage::vfs::Vfs::read(&vfs, &path).unwrap();
+    bytes[20] ^= 0x01;
+    vfs.poke(&path, bytes).unwrap();
+    let error = sim_open(&vfs, dir).err().expect("corruption");
+    assert_eq!(error.kind(), ErrorKind::Corruption);
+    assert!(
+        error.message().contains(&path.display().to_string()),
+        "{error}"
+    );
+    assert!(error.message().contains("offset 8"), "{error}");
+    let salvaged =
+        Database::open_with_vfs(dir, Options::new().salvage(true), Arc::new(vfs.clone())).unwrap();
+    assert_eq!(
+        salvaged.durability_stats().unwrap().recovery.salvaged.len(),
+        1
+    );
+}
+
+#[test]
+fn power_loss_keeps_every_acknowledged_commit() {
+    for seed in 0..20 {
+        let vfs = SimVfs::new();
+        let dir = Path::new("/db");
+        let acked = {
+            let db = sim_open(&vfs, dir).unwrap();
+            let conn = db.connect();
+            conn.execute("CREATE TABLE t(id INT PRIMARY KEY, v TEXT)", ())
+                .unwrap();
+            for i in 0..20 {
+                conn.execute("INSERT INTO t VALUES (?, 'x')", [i]).unwrap();
+            }
+            std::mem::forget(db);
+            20
+        };
+        vfs.crash(seed);
+        let db = sim_open(&vfs, dir).unwrap();
+        let count = db.connect().query("SELECT id FROM t", ()).unwrap().len();
+        assert_eq!(count, acked, "seed {seed}");
+    }
+}
