@@ -41,10 +41,7 @@ pub struct Shell {
 pub fn open_database(dir: Option<&str>) -> Result<Database, String> {
     match dir {
         None => Ok(Database::in_memory()),
-        Some(dir) => Err(format!(
-            "cannot open {dir}: directory databases are not available in this build \
-             (durable storage is not merged yet); run without DIR for an in-memory database"
-        )),
+        Some(dir) => Database::open(dir).map_err(|error| format!("cannot open {dir}: {error}")),
     }
 }
 
@@ -199,9 +196,12 @@ mod tests {
     }
 
     #[test]
-    fn directory_databases_say_they_are_unavailable() {
-        let error = open_database(Some("/tmp/x")).err().unwrap();
-        assert!(error.contains("not available"), "{error}");
+    fn unopenable_directory_gives_a_clear_error() {
+        let file = std::env::temp_dir().join(format!("ember-not-a-dir-{}", std::process::id()));
+        std::fs::write(&file, b"x").unwrap();
+        let error = open_database(Some(file.to_str().unwrap())).err().unwrap();
+        assert!(error.starts_with("cannot open"), "{error}");
+        std::fs::remove_file(&file).unwrap();
         assert!(open_database(None).is_ok());
     }
 }

@@ -80,13 +80,22 @@ fn piped_errors_go_to_stderr_and_fail_the_exit_status() {
 }
 
 #[test]
-fn directory_argument_is_rejected_clearly_until_durability_lands() {
+fn directory_database_persists_between_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let output = run_piped(EMBER, &[dir.path().to_str().unwrap()], "SELECT 1;\n");
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("not available in this build"), "{stderr}");
-    }
+    let path = dir.path().join("db");
+    let path = path.to_str().unwrap();
+    let output = run_piped(
+        EMBER,
+        &[path],
+        "CREATE TABLE t(id INT PRIMARY KEY, name TEXT);\nINSERT INTO t VALUES (1, 'kept');\n",
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = run_piped(EMBER, &[path], "SELECT id, name FROM t;\n");
+    assert_eq!(stdout_of(&output), "1|kept\n");
 }
 
 #[test]
