@@ -1,5 +1,5 @@
 //! `Options`: how a database is opened. A builder, so new knobs can be added without
-//! breaking callers: the memory budget, and for directory databases the commit durability
+//! breaking callers: for directory databases the commit durability
 //! policy, the WAL size that triggers a checkpoint, the WAL segment size, and salvage.
 
 pub use ember_storage::wal::SyncPolicy;
@@ -13,14 +13,12 @@ pub const SYNC_INTERVAL_MS_DEFAULT: u64 = 100;
 /// Settings for opening a [`crate::Database`].
 ///
 /// ```
-/// let options = ember::Options::new().memory_budget_bytes(64 << 20);
+/// let options = ember::Options::new().checkpoint_bytes(16 << 20);
 /// let db = ember::Database::in_memory_with(options);
 /// # let _ = db;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// Most bytes the database may hold in rows and indexes; `None` for no limit.
-    pub memory_budget_bytes: Option<u64>,
     /// When commits reach the disk (directory databases only). Default: `Always`.
     pub sync_policy: SyncPolicy,
     /// A commit that finds more WAL than this since the last checkpoint starts one.
@@ -34,7 +32,6 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            memory_budget_bytes: None,
             sync_policy: SyncPolicy::Always,
             checkpoint_bytes: CHECKPOINT_BYTES_DEFAULT,
             wal_segment_bytes: ember_storage::limits::WAL_SEGMENT_BYTES_DEFAULT,
@@ -46,12 +43,6 @@ impl Default for Options {
 impl Options {
     pub fn new() -> Options {
         Options::default()
-    }
-
-    /// Caps the memory the database may use for data; writes past it fail.
-    pub fn memory_budget_bytes(mut self, bytes: u64) -> Options {
-        self.memory_budget_bytes = Some(bytes);
-        self
     }
 
     /// When commits reach the disk: `Always` (fsync before a commit returns, shared by
