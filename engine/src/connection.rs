@@ -18,7 +18,7 @@ use crate::bind::Binder;
 use crate::database::Database;
 use crate::error::{ErrorKind, Result};
 use crate::exec::{self, ExecContext};
-use crate::expr::EvalContext;
+use crate::expr::SubqueryRuntime;
 use crate::limits::TRANSACT_ATTEMPTS_MAX;
 use crate::params::Params;
 use crate::parse::parse_statements;
@@ -597,10 +597,8 @@ fn run_data_plan(
 ) -> Result<(Vec<Vec<Value>>, usize)> {
     let changes = match plan {
         Plan::Query(query) => {
-            let context = ExecContext {
-                txn,
-                eval: EvalContext { params },
-            };
+            let runtime = SubqueryRuntime::new(txn, params);
+            let context = ExecContext::new(&runtime);
             let rows = exec::collect(&query.node, &context)?;
             return Ok((rows, 0));
         }

@@ -6,7 +6,7 @@ use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 use ember_storage::Value;
 
 use crate::error::{unsupported, Result};
-use crate::expr::{BinaryOp, Expr, UnaryOp};
+use crate::expr::{BinaryOp, Expr, SubqueryKind, UnaryOp};
 use crate::limits::EXPR_DEPTH_MAX;
 
 use super::scope::Scope;
@@ -28,20 +28,15 @@ impl Binder<'_> {
         let depth = depth + 1;
         Ok(match expr {
             ast::Expr::Identifier(ident) => {
-                let index = scope.resolve(None, &ident.value)?;
-                Expr::Column {
-                    index,
-                    name: ident.value.clone(),
-                }
+                self.resolve_column(None, &ident.value, ident.value.clone(), scope)?
             }
             ast::Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-                [table, column] => {
-                    let index = scope.resolve(Some(&table.value), &column.value)?;
-                    Expr::Column {
-                        index,
-                        name: format!("{}.{}", table.value, column.value),
-                    }
-                }
+                [table, column] => self.resolve_column(
+                    Some(&table.value),
+                    &column.value,
+                    format!("{}.{}", table.value, column.value),
+                    scope,
+                )?,
                 _ => return Err(unsupported(format!("qualified name {expr}"))),
             },
             ast::Expr::Value(value) => self.bind_literal(&value.value)?,
@@ -69,6 +64,29 @@ impl Binder<'_> {
                 expr: Box::new(self.bind_expr_at(inner, scope, depth)?),
                 negated: true,
             },
+            ast::Expr::Function(function) => match self.bind_aggregate(function, scope)? {
+                Some(aggregate) => aggregate,
+                None => return Err(unsupported(format!("function {}", function.name))),
+            },
+            ast::Expr::Subquery(query) => self.bind_subquery(query, scope, SubqueryKind::Scalar)?,
+            ast::Expr::Exists { subquery, negated } => {
+                self.bind_subquery(subquery, scope, SubqueryKind::Exists { negated: *negated })?
+            }
+            ast::Expr::InSubquery {
+                expr: operand,
+                subquery,
+                negated,
+            } => {
+                let operand = self.bind_expr_at(operand, scope, depth)?;
+                self.bind_subquery(
+                    subquery,
+                    scope,
+                    SubqueryKind::In {
+                        expr: Box::new(operand),
+                        negated: *negated,
+                    },
+                )?
+            }
             other => return Err(unsupported(format!("expression {other}"))),
         })
     }

@@ -2,11 +2,15 @@
 //! types literals, checks what it can before execution, and rejects every construct it does
 //! not implement with an `Unsupported` error that names it (never a panic, never silence).
 
+mod aggregate;
 mod ddl;
 mod dml;
 mod expr;
+mod from;
+mod join;
 mod scope;
 mod select;
+mod subquery;
 mod system;
 
 use sqlparser::ast::{self, Statement};
@@ -24,6 +28,16 @@ pub struct Binder<'c> {
     /// Number of parameter slots the bound statement uses.
     pub parameter_count: usize,
     next_anonymous_parameter: usize,
+    /// Scopes of the queries enclosing the one being bound (innermost last), for
+    /// correlated subqueries; `correlated[i]` records whether the subquery bound inside
+    /// `outer_scopes[i]` read any enclosing row.
+    outer_scopes: Vec<Scope>,
+    correlated: Vec<bool>,
+    /// Collects aggregate calls while binding a SELECT's projection, HAVING and ORDER BY.
+    aggregates: Option<aggregate::AggregateCollector>,
+    next_subquery_id: usize,
+    /// Nesting depth of queries being bound (subqueries, FROM subqueries, compounds).
+    query_depth: usize,
 }
 
 impl<'c> Binder<'c> {
@@ -32,6 +46,11 @@ impl<'c> Binder<'c> {
             catalog,
             parameter_count: 0,
             next_anonymous_parameter: 0,
+            outer_scopes: Vec::new(),
+            correlated: Vec::new(),
+            aggregates: None,
+            next_subquery_id: 0,
+            query_depth: 0,
         }
     }
 

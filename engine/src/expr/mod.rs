@@ -3,7 +3,10 @@
 //! recurses over the tree, which the binder keeps within `limits::EXPR_DEPTH_MAX`.
 
 mod coerce;
+mod key;
 mod ops;
+mod subquery;
+mod visit;
 
 use std::fmt;
 
@@ -12,7 +15,10 @@ use ember_storage::Value;
 use crate::error::Result;
 
 pub use coerce::coerce_to_column;
+pub use key::{row_key, KeyValue};
+pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
+pub use subquery::{OuterFrame, SubqueryExpr, SubqueryKind, SubqueryRuntime};
 
 /// A scalar expression, bound to input row positions.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,12 +37,36 @@ pub enum Expr {
         expr: Box<Expr>,
         negated: bool,
     },
+    /// A column of an enclosing query's current row, `level` scopes out (1 = the query
+    /// just outside the subquery this expression sits in).
+    OuterColumn {
+        level: usize,
+        index: usize,
+        name: String,
+    },
+    /// A subquery: scalar, EXISTS or IN.
+    Subquery(Box<SubqueryExpr>),
 }
 
-/// What evaluation may read besides the row: bound parameter values.
+/// What evaluation may read besides the row: bound parameter values, the runtime that
+/// executes subqueries (absent where no subquery can appear, e.g. column defaults), and the
+/// rows of enclosing queries for correlated subqueries.
 #[derive(Clone, Copy, Default)]
 pub struct EvalContext<'a> {
     pub params: &'a [Value],
+    pub subqueries: Option<&'a SubqueryRuntime<'a>>,
+    pub outer: Option<&'a OuterFrame<'a>>,
+}
+
+impl<'a> EvalContext<'a> {
+    /// A context with parameters only.
+    pub fn with_params(params: &'a [Value]) -> EvalContext<'a> {
+        EvalContext {
+            params,
+            subqueries: None,
+            outer: None,
+        }
+    }
 }
 
 impl Expr {
@@ -70,6 +100,19 @@ impl Expr {
             Expr::IsNull { expr, negated } => {
                 Value::Boolean(expr.eval(row, context)?.is_null() != *negated)
             }
+            Expr::OuterColumn { level, index, name } => {
+                let frame = context.outer.and_then(|frame| frame.up(*level));
+                match frame.and_then(|frame| frame.row.get(*index)) {
+                    Some(value) => value.clone(),
+                    None => {
+                        return Err(crate::err!(
+                            Internal,
+                            "outer column {name} evaluated outside its query"
+                        ))
+                    }
+                }
+            }
+            Expr::Subquery(subquery) => subquery.eval(row, context)?,
         })
     }
 
@@ -86,6 +129,9 @@ impl Expr {
             Expr::Unary(_, operand) => operand.is_constant(),
             Expr::Binary(_, left, right) => left.is_constant() && right.is_constant(),
             Expr::IsNull { expr, .. } => expr.is_constant(),
+            // Constant for the current row's query: it reads an enclosing query's row.
+            Expr::OuterColumn { .. } => true,
+            Expr::Subquery(subquery) => !subquery.correlated && subquery.operands_constant(),
         }
     }
 
@@ -127,6 +173,8 @@ impl fmt::Display for Expr {
                 expr,
                 negated: true,
             } => write!(f, "({expr} IS NOT NULL)"),
+            Expr::OuterColumn { name, .. } => write!(f, "outer.{name}"),
+            Expr::Subquery(subquery) => write!(f, "{subquery}"),
         }
     }
 }

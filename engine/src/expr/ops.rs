@@ -154,6 +154,14 @@ pub(crate) fn numeric_prefix(text: &str) -> Numeric {
     }
 }
 
+/// The leading number of `text` as a value (INTEGER or REAL).
+pub(crate) fn numeric_value(text: &str) -> Value {
+    match numeric_prefix(text) {
+        Numeric::Integer(i) => Value::Integer(i),
+        Numeric::Real(r) => Value::Real(r),
+    }
+}
+
 fn to_numeric(value: &Value) -> Option<Numeric> {
     match value {
         Value::Null => None,
