@@ -112,6 +112,12 @@ impl Binder<'_> {
         if distinct && aggregate == AggregateFunction::CountStar {
             return Err(crate::err!(Syntax, "DISTINCT is not allowed in count(*)"));
         }
+        if distinct && matches!(&args, Arguments::List(exprs) if exprs.len() != 1) {
+            return Err(crate::err!(
+                InvalidInput,
+                "DISTINCT aggregates must have exactly one argument"
+            ));
+        }
         match &self.aggregates {
             Some(collector) if !collector.inside_call => {}
             _ => {

@@ -38,6 +38,9 @@ pub struct Binder<'c> {
     next_subquery_id: usize,
     /// Nesting depth of queries being bound (subqueries, FROM subqueries, compounds).
     query_depth: usize,
+    /// Output aliases (`expr AS name`) a name may fall back to when it names no input
+    /// column: set while binding GROUP BY, HAVING and ORDER BY, as SQLite allows.
+    output_aliases: Vec<(String, crate::expr::Expr)>,
 }
 
 impl<'c> Binder<'c> {
@@ -51,6 +54,7 @@ impl<'c> Binder<'c> {
             aggregates: None,
             next_subquery_id: 0,
             query_depth: 0,
+            output_aliases: Vec::new(),
         }
     }
 

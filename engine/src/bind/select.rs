@@ -10,7 +10,7 @@ use sqlparser::ast::{
     SelectItemQualifiedWildcardKind, SetExpr, SetQuantifier,
 };
 
-use crate::error::{unsupported, ErrorKind, Result};
+use crate::error::{unsupported, Result};
 use crate::expr::Expr;
 use crate::limits::EXPR_DEPTH_MAX;
 use crate::plan::{Node, Query, SetOperator, SortKey};
@@ -35,7 +35,10 @@ impl Binder<'_> {
             ));
         }
         self.query_depth += 1;
+        // An inner query's names never fall back to this query's output aliases.
+        let aliases = std::mem::take(&mut self.output_aliases);
         let result = self.bind_query_inner(query);
+        self.output_aliases = aliases;
         self.query_depth -= 1;
         result
     }
@@ -245,15 +248,18 @@ impl Binder<'_> {
         for item in &select.projection {
             self.bind_select_item(item, scope, &mut projection)?;
         }
-        let having = match &select.having {
-            Some(having) => Some(self.bind_expr_or_alias(having, scope, &projection)?),
-            None => None,
+        self.output_aliases = output_aliases(&projection);
+        let having = select
+            .having
+            .as_ref()
+            .map(|having| self.bind_expr(having, scope))
+            .transpose();
+        let keys = match (having.is_ok(), order_by) {
+            (true, Some(order_by)) => self.bind_order_by(order_by, scope, &projection),
+            _ => Ok(Vec::new()),
         };
-        let keys = match order_by {
-            Some(order_by) => self.bind_order_by(order_by, scope, &projection)?,
-            None => Vec::new(),
-        };
-        Ok((projection, having, keys))
+        self.output_aliases.clear();
+        Ok((projection, having?, keys?))
     }
 
     /// GROUP BY terms: positions and output aliases name projection expressions; anything
@@ -275,7 +281,12 @@ impl Binder<'_> {
         for term in terms {
             let expr = match position_of(term, projection.exprs.len())? {
                 Some(position) => projection.exprs[position].clone(),
-                None => self.bind_expr_or_alias(term, scope, projection)?,
+                None => {
+                    self.output_aliases = output_aliases(projection);
+                    let bound = self.bind_expr(term, scope);
+                    self.output_aliases.clear();
+                    bound?
+                }
             };
             let mut reads_aggregate = false;
             expr.walk(&mut |e| {
@@ -292,27 +303,6 @@ impl Binder<'_> {
             group_by.push(expr);
         }
         Ok(group_by)
-    }
-
-    /// Binds `expr` against the input scope; a bare name that is no input column but an
-    /// output alias stands for that output expression (SQLite's rule for GROUP BY/HAVING).
-    fn bind_expr_or_alias(
-        &mut self,
-        expr: &ast::Expr,
-        scope: &Scope,
-        projection: &Projection,
-    ) -> Result<Expr> {
-        match self.bind_expr(expr, scope) {
-            Err(error) if error.kind() == ErrorKind::NotFound => {
-                if let ast::Expr::Identifier(ident) = expr {
-                    if let Some(position) = alias_position(projection, &ident.value) {
-                        return Ok(projection.exprs[position].clone());
-                    }
-                }
-                Err(error)
-            }
-            other => other,
-        }
     }
 
     fn check_select_clauses(&self, select: &ast::Select) -> Result<()> {
@@ -464,6 +454,16 @@ fn push_column(projection: &mut Projection, index: usize, name: &str) {
     });
     projection.names.push(name.to_string());
     projection.aliases.push(None);
+}
+
+/// The projection's aliases with their expressions, for name fallback.
+fn output_aliases(projection: &Projection) -> Vec<(String, Expr)> {
+    projection
+        .aliases
+        .iter()
+        .zip(&projection.exprs)
+        .filter_map(|(alias, expr)| alias.clone().map(|alias| (alias, expr.clone())))
+        .collect()
 }
 
 /// The output column an alias names (the first, as SQLite picks).

@@ -33,6 +33,15 @@ impl Binder<'_> {
         if local.kind() != ErrorKind::NotFound {
             return Err(local);
         }
+        if qualifier.is_none() {
+            let alias = self
+                .output_aliases
+                .iter()
+                .find(|(alias, _)| alias.eq_ignore_ascii_case(name));
+            if let Some((_, expr)) = alias {
+                return Ok(expr.clone());
+            }
+        }
         for (distance, outer) in self.outer_scopes.iter().rev().enumerate() {
             match outer.resolve(qualifier, name) {
                 Ok(index) => {
