@@ -505,6 +505,13 @@ impl Connection {
             Plan::DropTable { name, if_exists } => {
                 exec::drop_table(&self.db.shared, name, *if_exists)?
             }
+            Plan::CreateView {
+                view,
+                if_not_exists,
+            } => exec::create_view(&self.db.shared, view, *if_not_exists)?,
+            Plan::DropView { name, if_exists } => {
+                exec::drop_view(&self.db.shared, name, *if_exists)?
+            }
             Plan::Pragma(statement) => {
                 let outcome = crate::durability::pragma(&self.db, statement)?;
                 return Ok((outcome.rows, outcome.changes));

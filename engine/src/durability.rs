@@ -211,6 +211,9 @@ pub(crate) fn checkpoint(shared: &Shared) -> Result<CheckpointReport> {
         report.rows += writer.rows(&txn, &table.storage)?;
         report.tables += 1;
     }
+    for view in catalog.views() {
+        writer.schema_sql(&view.sql)?;
+    }
     writer.finish()?;
     txn.rollback();
     durable.wal.checkpoint_done();

@@ -175,6 +175,14 @@ impl Binder<'_> {
                     let (node, scope) = self.bind_system_table(system, alias.as_ref())?;
                     return Ok((RelationSource::Node(node), scope));
                 }
+                if let Some(view) = self.catalog.view(&object_name(name)?).cloned() {
+                    if self.catalog.table(&view.name).is_none() {
+                        let qualifier = table_alias(alias.as_ref(), &view.name)?;
+                        let query = self.bind_view(&view)?;
+                        let scope = Scope::for_table(&qualifier, query.columns);
+                        return Ok((RelationSource::Node(query.node), scope));
+                    }
+                }
                 let table = self.table(name)?;
                 let qualifier = table_alias(alias.as_ref(), &table.name)?;
                 let scope =

@@ -12,6 +12,7 @@ mod scope;
 mod select;
 mod subquery;
 mod system;
+mod view;
 
 use sqlparser::ast::{self, Statement};
 
@@ -61,6 +62,7 @@ impl<'c> Binder<'c> {
     pub fn bind_statement(&mut self, statement: &Statement) -> Result<Plan> {
         match statement {
             Statement::CreateTable(create) => self.bind_create_table(create),
+            Statement::CreateView(create) => self.bind_create_view(create),
             Statement::Drop {
                 object_type,
                 if_exists,

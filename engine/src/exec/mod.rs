@@ -10,6 +10,7 @@ mod dml;
 mod join;
 mod query;
 mod scan;
+mod view;
 
 use ember_storage::{Transaction, Value};
 
@@ -19,6 +20,7 @@ use crate::plan::Node;
 
 pub(crate) use ddl::{create_table, drop_table};
 pub use dml::{delete, insert, update};
+pub(crate) use view::{create_view, drop_view};
 
 /// A row flowing between operators.
 pub type Row = Vec<Value>;

@@ -19,6 +19,8 @@ impl Plan {
         match self {
             Plan::CreateTable(create) => writeln!(out, "CreateTable {}", create.name),
             Plan::DropTable { name, .. } => writeln!(out, "DropTable {name}"),
+            Plan::CreateView { view, .. } => writeln!(out, "CreateView {}", view.name),
+            Plan::DropView { name, .. } => writeln!(out, "DropView {name}"),
             Plan::Insert { table, source, .. } => {
                 writeln!(out, "Insert {}", table.name)?;
                 source.write_tree(out, 1)

@@ -26,6 +26,14 @@ pub enum Plan {
         name: String,
         if_exists: bool,
     },
+    CreateView {
+        view: Arc<crate::catalog::ViewDef>,
+        if_not_exists: bool,
+    },
+    DropView {
+        name: String,
+        if_exists: bool,
+    },
     Insert {
         table: Arc<TableDef>,
         columns: Vec<usize>,
