@@ -264,7 +264,8 @@ impl IndexWriter<'_> {
     /// The rows stored under `key` (a consistent view: no writer runs meanwhile).
     pub fn rows(&self, key: &IndexKey) -> Vec<EntryRow> {
         let mut rows = Vec::new();
-        self.index.for_each(key, &epoch::pin(), |row| rows.push(row));
+        self.index
+            .for_each(key, &epoch::pin(), |row| rows.push(row));
         rows
     }
 }

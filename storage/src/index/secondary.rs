@@ -86,6 +86,9 @@ mod tests {
         let swapped = [Value::Text("a".into()), Value::Null, Value::Integer(1)];
         assert!(index.key_of(&row).is_some());
         assert_ne!(index.key_of(&row), index.key_of(&swapped));
-        assert_eq!(index.key_of(&[Value::Null, Value::Null, Value::Integer(1)]), None);
+        assert_eq!(
+            index.key_of(&[Value::Null, Value::Null, Value::Integer(1)]),
+            None
+        );
     }
 }

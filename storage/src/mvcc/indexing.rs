@@ -158,13 +158,14 @@ fn concurrent_key_write(index: &SecondaryIndex) -> StorageError {
 }
 
 /// Indexes the version just linked into slot `row` with `values`. `previous` is the row the
-/// version replaced (an update), whose keys are already indexed for this slot.
+/// version replaced (an update), whose keys are already indexed for this slot. Unique
+/// indexes are checked for a writer with `snapshot` (`None`: not checked).
 pub(super) fn index_new_version(
     table: &Table,
     row: RowId,
     values: &[Value],
     previous: Option<&[Value]>,
-    snapshot: &Snapshot,
+    snapshot: Option<&Snapshot>,
 ) -> StorageResult<()> {
     // Pairs with the fence in `create_index`: either this load sees the new index, or the
     // population scan sees the version this writer linked before.
@@ -183,7 +184,7 @@ pub(super) fn index_new_version(
             continue;
         }
         let writer = index.map.lock_writer();
-        if index.is_unique() {
+        if let Some(snapshot) = snapshot.filter(|_| index.is_unique()) {
             for other in writer.rows(&key) {
                 if other == row {
                     continue;
@@ -391,8 +392,7 @@ impl Table {
             for batch in entries.chunks(SLOTS_PER_BATCH as usize) {
                 let writer = index.map.lock_writer();
                 for (key, row) in batch {
-                    if let Ok(false) = chain_has_key(self, *row, index, key, &guard, &mut buffer)
-                    {
+                    if let Ok(false) = chain_has_key(self, *row, index, key, &guard, &mut buffer) {
                         removed += u64::from(writer.remove(key, *row));
                     }
                 }

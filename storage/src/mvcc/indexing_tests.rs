@@ -27,12 +27,18 @@ fn row(id: i64, key: i64) -> [Value; 2] {
 fn lookup(txn: &Transaction, table: &Table, index: &SecondaryIndex, key: i64) -> Vec<i64> {
     let mut ids = Vec::new();
     let mut buffer = Vec::new();
-    txn.index_lookup(table, index, &IndexKey::Int(key), &mut buffer, |_, values| {
-        if let Value::Integer(id) = values[0] {
-            ids.push(id);
-        }
-        true
-    })
+    txn.index_lookup(
+        table,
+        index,
+        &IndexKey::Int(key),
+        &mut buffer,
+        |_, values| {
+            if let Value::Integer(id) = values[0] {
+                ids.push(id);
+            }
+            true
+        },
+    )
     .unwrap();
     ids.sort();
     ids
@@ -46,19 +52,28 @@ fn non_unique_lookups_follow_snapshots_through_updates() {
     let first = txn.insert(&table, &row(1, 10)).unwrap();
     txn.insert(&table, &row(2, 10)).unwrap();
     txn.insert(&table, &row(3, 20)).unwrap();
-    txn.insert(&table, &[Value::Integer(4), Value::Null]).unwrap();
+    txn.insert(&table, &[Value::Integer(4), Value::Null])
+        .unwrap();
     txn.commit().unwrap();
     let before = store.begin().unwrap();
     let mut txn = store.begin().unwrap();
     txn.update(&table, first, &row(1, 20)).unwrap();
-    assert_eq!(lookup(&txn, &table, &index, 20), vec![1, 3], "own write seen");
+    assert_eq!(
+        lookup(&txn, &table, &index, 20),
+        vec![1, 3],
+        "own write seen"
+    );
     txn.commit().unwrap();
     assert_eq!(lookup(&before, &table, &index, 10), vec![1, 2]);
     assert_eq!(lookup(&before, &table, &index, 20), vec![3]);
     let after = store.begin().unwrap();
     assert_eq!(lookup(&after, &table, &index, 10), vec![2]);
     assert_eq!(lookup(&after, &table, &index, 20), vec![1, 3]);
-    assert_eq!(index.entries(), 4, "the NULL key is not indexed; slot 0 has two keys");
+    assert_eq!(
+        index.entries(),
+        4,
+        "the NULL key is not indexed; slot 0 has two keys"
+    );
 }
 
 #[test]
@@ -67,8 +82,10 @@ fn unique_index_rejects_visible_duplicates_but_not_nulls() {
     let (table, _index) = indexed(&store, true);
     let mut txn = store.begin().unwrap();
     txn.insert(&table, &row(1, 10)).unwrap();
-    txn.insert(&table, &[Value::Integer(2), Value::Null]).unwrap();
-    txn.insert(&table, &[Value::Integer(3), Value::Null]).unwrap();
+    txn.insert(&table, &[Value::Integer(2), Value::Null])
+        .unwrap();
+    txn.insert(&table, &[Value::Integer(3), Value::Null])
+        .unwrap();
     let error = txn.insert(&table, &row(4, 10)).unwrap_err();
     assert_eq!(error.kind, StorageErrorKind::UniqueViolation);
     assert_eq!(error.index.as_deref(), Some("k_index"));
@@ -76,11 +93,17 @@ fn unique_index_rejects_visible_duplicates_but_not_nulls() {
     let mut txn = store.begin().unwrap();
     let error = txn.insert(&table, &row(5, 10)).unwrap_err();
     assert_eq!(error.kind, StorageErrorKind::UniqueViolation);
-    assert!(txn.insert(&table, &[Value::Integer(6), Value::Real(10.0)]).is_err());
+    assert!(txn
+        .insert(&table, &[Value::Integer(6), Value::Real(10.0)])
+        .is_err());
     txn.insert(&table, &row(7, 11)).unwrap();
     txn.commit().unwrap();
     let check = store.begin().unwrap();
-    assert_eq!(table.stats(&check.snapshot()).live_rows, 4, "failed inserts left nothing");
+    assert_eq!(
+        table.stats(&check.snapshot()).live_rows,
+        4,
+        "failed inserts left nothing"
+    );
 }
 
 #[test]
@@ -206,7 +229,10 @@ fn creating_an_index_indexes_existing_rows_and_checks_uniqueness() {
     txn.commit().unwrap();
     let error = table.create_index("names", vec![1], true).unwrap_err();
     assert_eq!(error.kind, StorageErrorKind::UniqueViolation);
-    assert!(table.indexes().is_empty(), "a failed unique index leaves nothing");
+    assert!(
+        table.indexes().is_empty(),
+        "a failed unique index leaves nothing"
+    );
     let index = table.create_index("names", vec![1], false).unwrap();
     let reader = store.begin().unwrap();
     let key = IndexKey::from_values([&Value::Text("n7".into())]).unwrap();

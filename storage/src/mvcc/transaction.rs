@@ -76,6 +76,9 @@ pub struct Transaction {
     snapshot: Snapshot,
     active_slot: Option<usize>,
     writes: Vec<Write>,
+    /// Whether unique secondary indexes are checked (off only to replay commits that were
+    /// checked when they first ran).
+    unique_checks: bool,
 }
 
 fn conflict(table: &Table) -> StorageError {
@@ -97,11 +100,19 @@ impl Transaction {
             snapshot: Snapshot { read_ts, txn_id: 0 },
             active_slot: Some(slot),
             writes: Vec::new(),
+            unique_checks: true,
         })
     }
 
     pub fn snapshot(&self) -> Snapshot {
         self.snapshot
+    }
+
+    /// Stops checking unique secondary indexes for this transaction's writes. Only for
+    /// replaying commits that were checked when they first ran: their final row images,
+    /// applied one row at a time, may pass through states that repeat a key.
+    pub fn skip_unique_checks(&mut self) {
+        self.unique_checks = false;
     }
 
     /// Whether this transaction has written anything.
@@ -227,8 +238,8 @@ impl Transaction {
         previous: Option<&[Value]>,
         savepoint: usize,
     ) -> StorageResult<()> {
-        let indexed =
-            super::indexing::index_new_version(table, row, values, previous, &self.snapshot);
+        let checked = self.unique_checks.then_some(&self.snapshot);
+        let indexed = super::indexing::index_new_version(table, row, values, previous, checked);
         if indexed.is_err() {
             self.rollback_to(savepoint);
         }
