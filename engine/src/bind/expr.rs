@@ -69,6 +69,29 @@ impl Binder<'_> {
                 expr: Box::new(self.bind_expr_at(inner, scope, depth)?),
                 negated: true,
             },
+            ast::Expr::Between {
+                expr: operand,
+                negated,
+                low,
+                high,
+            } => Expr::Between {
+                expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
+                low: Box::new(self.bind_expr_at(low, scope, depth)?),
+                high: Box::new(self.bind_expr_at(high, scope, depth)?),
+                negated: *negated,
+            },
+            ast::Expr::InList {
+                expr: operand,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
+                list: list
+                    .iter()
+                    .map(|item| self.bind_expr_at(item, scope, depth))
+                    .collect::<Result<_>>()?,
+                negated: *negated,
+            },
             other => return Err(unsupported(format!("expression {other}"))),
         })
     }

@@ -4,6 +4,7 @@
 
 mod coerce;
 mod ops;
+mod predicate;
 
 use std::fmt;
 
@@ -29,6 +30,20 @@ pub enum Expr {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     IsNull {
         expr: Box<Expr>,
+        negated: bool,
+    },
+    // Scalar expressions of the SQL-breadth work (predicate.rs and the files it names).
+    /// `expr [NOT] BETWEEN low AND high`: `low <= expr AND expr <= high`, three-valued.
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    /// `expr [NOT] IN (list)` with SQLite's NULL rules (see `predicate::in_list`).
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
         negated: bool,
     },
 }
@@ -70,6 +85,26 @@ impl Expr {
             Expr::IsNull { expr, negated } => {
                 Value::Boolean(expr.eval(row, context)?.is_null() != *negated)
             }
+            // Scalar expressions of the SQL-breadth work.
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => predicate::between(
+                &expr.eval(row, context)?,
+                &low.eval(row, context)?,
+                &high.eval(row, context)?,
+                *negated,
+            ),
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let value = expr.eval(row, context)?;
+                predicate::in_list(&value, list, *negated, |item| item.eval(row, context))?
+            }
         })
     }
 
@@ -86,6 +121,13 @@ impl Expr {
             Expr::Unary(_, operand) => operand.is_constant(),
             Expr::Binary(_, left, right) => left.is_constant() && right.is_constant(),
             Expr::IsNull { expr, .. } => expr.is_constant(),
+            // Scalar expressions of the SQL-breadth work.
+            Expr::Between {
+                expr, low, high, ..
+            } => expr.is_constant() && low.is_constant() && high.is_constant(),
+            Expr::InList { expr, list, .. } => {
+                expr.is_constant() && list.iter().all(Expr::is_constant)
+            }
         }
     }
 
@@ -127,6 +169,31 @@ impl fmt::Display for Expr {
                 expr,
                 negated: true,
             } => write!(f, "({expr} IS NOT NULL)"),
+            // Scalar expressions of the SQL-breadth work.
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                let not = if *negated { "NOT " } else { "" };
+                write!(f, "({expr} {not}BETWEEN {low} AND {high})")
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let not = if *negated { "NOT " } else { "" };
+                write!(f, "({expr} {not}IN (")?;
+                for (position, item) in list.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("))")
+            }
         }
     }
 }
