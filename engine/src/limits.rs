@@ -28,3 +28,10 @@ pub const PLAN_CACHE_SQL_BYTES_MAX: usize = 16 * 1024;
 
 /// Most attempts `Connection::transact` makes before returning a serialization conflict.
 pub const TRANSACT_ATTEMPTS_MAX: usize = 100;
+
+/// Longest LIKE or GLOB pattern accepted, in bytes (SQLite's default is the same).
+pub const LIKE_PATTERN_BYTES_MAX: usize = 50_000;
+
+/// Longest text or blob a scalar function may build (`replace`, `hex`, `quote`, `char`,
+/// `||` is bounded by its inputs), in bytes.
+pub const FUNCTION_RESULT_BYTES_MAX: usize = 1_000_000_000;

@@ -5,6 +5,7 @@
 mod ddl;
 mod dml;
 mod expr;
+mod function;
 mod scope;
 mod select;
 mod system;
@@ -16,6 +17,7 @@ use crate::error::{unsupported, Result};
 use crate::plan::Plan;
 
 pub use expr::parse_number;
+pub use function::is_aggregate_call;
 pub use scope::{Scope, ScopeColumn};
 
 /// Binds statements against one catalog snapshot.

@@ -2,17 +2,24 @@
 //! Names are resolved by the binder: a column is a position in the input row. Evaluation
 //! recurses over the tree, which the binder keeps within `limits::EXPR_DEPTH_MAX`.
 
+mod cast;
 mod coerce;
+mod function;
+mod like;
 mod ops;
 mod predicate;
+mod text;
 
+use std::cmp::Ordering;
 use std::fmt;
 
 use ember_storage::Value;
 
 use crate::error::Result;
 
+pub use cast::Affinity;
 pub use coerce::coerce_to_column;
+pub use function::Function;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
 
 /// A scalar expression, bound to input row positions.
@@ -45,6 +52,24 @@ pub enum Expr {
         expr: Box<Expr>,
         list: Vec<Expr>,
         negated: bool,
+    },
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`. With an operand, a branch is taken
+    /// when `operand = when` is TRUE; without, when `when` is TRUE. No branch and no ELSE
+    /// gives NULL.
+    Case {
+        operand: Option<Box<Expr>>,
+        branches: Vec<(Expr, Expr)>,
+        else_result: Option<Box<Expr>>,
+    },
+    /// `CAST(expr AS type)`, the type reduced to its affinity (cast.rs).
+    Cast {
+        expr: Box<Expr>,
+        affinity: Affinity,
+    },
+    /// A scalar function call (function.rs); LIKE and GLOB are calls of like()/glob().
+    Function {
+        function: Function,
+        args: Vec<Expr>,
     },
 }
 
@@ -105,6 +130,34 @@ impl Expr {
                 let value = expr.eval(row, context)?;
                 predicate::in_list(&value, list, *negated, |item| item.eval(row, context))?
             }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                let operand = match operand {
+                    Some(operand) => Some(operand.eval(row, context)?),
+                    None => None,
+                };
+                for (when, then) in branches {
+                    let when = when.eval(row, context)?;
+                    let taken = match &operand {
+                        Some(operand) => sql_compare(operand, &when) == Some(Ordering::Equal),
+                        None => truth(&when) == Some(true),
+                    };
+                    if taken {
+                        return then.eval(row, context);
+                    }
+                }
+                match else_result {
+                    Some(else_result) => else_result.eval(row, context)?,
+                    None => Value::Null,
+                }
+            }
+            Expr::Cast { expr, affinity } => cast::cast(expr.eval(row, context)?, *affinity),
+            Expr::Function { function, args } => {
+                function::eval_call(*function, args, |arg| arg.eval(row, context))?
+            }
         })
     }
 
@@ -127,6 +180,23 @@ impl Expr {
             } => expr.is_constant() && low.is_constant() && high.is_constant(),
             Expr::InList { expr, list, .. } => {
                 expr.is_constant() && list.iter().all(Expr::is_constant)
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                operand.as_ref().is_none_or(|operand| operand.is_constant())
+                    && branches
+                        .iter()
+                        .all(|(when, then)| when.is_constant() && then.is_constant())
+                    && else_result
+                        .as_ref()
+                        .is_none_or(|result| result.is_constant())
+            }
+            Expr::Cast { expr, .. } => expr.is_constant(),
+            Expr::Function { function, args } => {
+                function.is_deterministic() && args.iter().all(Expr::is_constant)
             }
         }
     }
@@ -193,6 +263,34 @@ impl fmt::Display for Expr {
                     write!(f, "{item}")?;
                 }
                 f.write_str("))")
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                f.write_str("CASE")?;
+                if let Some(operand) = operand {
+                    write!(f, " {operand}")?;
+                }
+                for (when, then) in branches {
+                    write!(f, " WHEN {when} THEN {then}")?;
+                }
+                if let Some(else_result) = else_result {
+                    write!(f, " ELSE {else_result}")?;
+                }
+                f.write_str(" END")
+            }
+            Expr::Cast { expr, affinity } => write!(f, "CAST({expr} AS {affinity})"),
+            Expr::Function { function, args } => {
+                write!(f, "{function}(")?;
+                for (position, arg) in args.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{arg}")?;
+                }
+                f.write_str(")")
             }
         }
     }
