@@ -214,6 +214,12 @@ pub(crate) fn checkpoint(shared: &Shared) -> Result<CheckpointReport> {
     for view in catalog.views() {
         writer.schema_sql(&view.sql)?;
     }
+    // CREATE INDEX statements (UNIQUE constraints' indexes come back with their tables).
+    for table in catalog.tables() {
+        for sql in table.indexes.iter().filter_map(|index| index.sql.as_ref()) {
+            writer.schema_sql(sql)?;
+        }
+    }
     writer.finish()?;
     txn.rollback();
     durable.wal.checkpoint_done();

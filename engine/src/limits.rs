@@ -35,3 +35,9 @@ pub const TEXT_BYTES_MAX: usize = ember_storage::limits::VALUE_BYTES_MAX;
 
 /// Most tables (and subqueries) one FROM clause may join.
 pub const JOIN_RELATIONS_MAX: usize = 64;
+/// Longest LIKE or GLOB pattern accepted, in bytes (SQLite's default is the same).
+pub const LIKE_PATTERN_BYTES_MAX: usize = 50_000;
+
+/// Longest text or blob a scalar function may build (`replace`, `hex`, `quote`, `char`,
+/// `||` is bounded by its inputs), in bytes.
+pub const FUNCTION_RESULT_BYTES_MAX: usize = 1_000_000_000;

@@ -7,6 +7,7 @@ mod concurrency;
 mod crashtest;
 mod durability;
 mod gc;
+mod indexes;
 mod isolation;
 mod prepared;
 mod slt;

@@ -92,7 +92,7 @@ impl Binder<'_> {
             Arguments::List(exprs) => AggregateFunction::by_name(&name, exprs.len()),
         };
         let Some(aggregate) = aggregate else {
-            if is_aggregate_name(&name) && !matches!(name.as_str(), "min" | "max") {
+            if super::function::AGGREGATES.contains(&name.as_str()) {
                 return Err(crate::err!(
                     InvalidInput,
                     "wrong number of arguments to function {name}()"
@@ -167,12 +167,4 @@ impl Binder<'_> {
             name: display,
         }))
     }
-}
-
-/// Whether `name` is an aggregate function's name (with some argument count).
-pub(super) fn is_aggregate_name(name: &str) -> bool {
-    matches!(
-        name,
-        "count" | "sum" | "total" | "avg" | "min" | "max" | "group_concat" | "string_agg"
-    )
 }

@@ -6,9 +6,10 @@ use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 use ember_storage::Value;
 
 use crate::error::{unsupported, Result};
-use crate::expr::{BinaryOp, Expr, SubqueryKind, UnaryOp};
+use crate::expr::{BinaryOp, Expr, Function, SubqueryKind, UnaryOp};
 use crate::limits::EXPR_DEPTH_MAX;
 
+use super::function::negate_if;
 use super::scope::Scope;
 use super::Binder;
 
@@ -18,7 +19,12 @@ impl Binder<'_> {
         self.bind_expr_at(expr, scope, 0)
     }
 
-    fn bind_expr_at(&mut self, expr: &ast::Expr, scope: &Scope, depth: usize) -> Result<Expr> {
+    pub(super) fn bind_expr_at(
+        &mut self,
+        expr: &ast::Expr,
+        scope: &Scope,
+        depth: usize,
+    ) -> Result<Expr> {
         if depth > EXPR_DEPTH_MAX {
             return Err(crate::err!(
                 Limit,
@@ -50,6 +56,11 @@ impl Binder<'_> {
                 };
                 Expr::Unary(op, Box::new(self.bind_expr_at(operand, scope, depth)?))
             }
+            ast::Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Glob,
+                right,
+            } => self.bind_pattern_match(Function::Glob, left, right, None, scope, depth)?,
             ast::Expr::BinaryOp { left, op, right } => {
                 let op = bind_binary_operator(op)?;
                 let left = self.bind_expr_at(left, scope, depth)?;
@@ -66,7 +77,7 @@ impl Binder<'_> {
             },
             ast::Expr::Function(function) => match self.bind_aggregate(function, scope)? {
                 Some(aggregate) => aggregate,
-                None => return Err(unsupported(format!("function {}", function.name))),
+                None => self.bind_function(function, scope, depth)?,
             },
             ast::Expr::Subquery(query) => self.bind_subquery(query, scope, SubqueryKind::Scalar)?,
             ast::Expr::Exists { subquery, negated } => {
@@ -87,6 +98,89 @@ impl Binder<'_> {
                     },
                 )?
             }
+            ast::Expr::Between {
+                expr: operand,
+                negated,
+                low,
+                high,
+            } => Expr::Between {
+                expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
+                low: Box::new(self.bind_expr_at(low, scope, depth)?),
+                high: Box::new(self.bind_expr_at(high, scope, depth)?),
+                negated: *negated,
+            },
+            ast::Expr::InList {
+                expr: operand,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
+                list: list
+                    .iter()
+                    .map(|item| self.bind_expr_at(item, scope, depth))
+                    .collect::<Result<_>>()?,
+                negated: *negated,
+            },
+            ast::Expr::Like {
+                negated,
+                any: false,
+                expr: operand,
+                pattern,
+                escape_char,
+            } => negate_if(
+                *negated,
+                self.bind_pattern_match(
+                    Function::Like,
+                    operand,
+                    pattern,
+                    escape_char.as_deref(),
+                    scope,
+                    depth,
+                )?,
+            ),
+            ast::Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.bind_case(
+                operand.as_deref(),
+                conditions,
+                else_result.as_deref(),
+                scope,
+                depth,
+            )?,
+            ast::Expr::Cast {
+                kind,
+                expr: operand,
+                data_type,
+                format,
+            } => self.bind_cast(kind, operand, data_type, format.as_ref(), scope, depth)?,
+            ast::Expr::Substring {
+                expr: operand,
+                substring_from,
+                substring_for,
+                ..
+            } => self.bind_substring(
+                operand,
+                substring_from.as_deref(),
+                substring_for.as_deref(),
+                scope,
+                depth,
+            )?,
+            ast::Expr::Trim {
+                expr: operand,
+                trim_where,
+                trim_what,
+                trim_characters,
+            } => self.bind_trim(
+                trim_where.as_ref(),
+                trim_what.as_deref(),
+                operand,
+                trim_characters.as_ref(),
+                scope,
+                depth,
+            )?,
             other => return Err(unsupported(format!("expression {other}"))),
         })
     }

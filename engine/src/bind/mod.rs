@@ -7,6 +7,7 @@ mod ddl;
 mod dml;
 mod expr;
 mod from;
+mod function;
 mod join;
 mod scope;
 mod select;
@@ -21,6 +22,7 @@ use crate::error::{unsupported, Result};
 use crate::plan::Plan;
 
 pub use expr::parse_number;
+pub use function::is_aggregate_call;
 pub use scope::{Scope, ScopeColumn};
 
 /// Binds statements against one catalog snapshot.
@@ -63,6 +65,7 @@ impl<'c> Binder<'c> {
         match statement {
             Statement::CreateTable(create) => self.bind_create_table(create),
             Statement::CreateView(create) => self.bind_create_view(create),
+            Statement::CreateIndex(create) => self.bind_create_index(create),
             Statement::Drop {
                 object_type,
                 if_exists,

@@ -1,5 +1,5 @@
-//! Binding of system tables (`ember_tables`, `ember_stats`) in FROM: a user table of the
-//! same name wins; otherwise the query reads the system table's computed rows.
+//! Binding of system tables (`ember_tables`, `ember_indexes`, `ember_stats`) in FROM: a user
+//! table of the same name wins; otherwise the query reads the system table's computed rows.
 
 use sqlparser::ast;
 

@@ -2,19 +2,27 @@
 //! Names are resolved by the binder: a column is a position in the input row. Evaluation
 //! recurses over the tree, which the binder keeps within `limits::EXPR_DEPTH_MAX`.
 
+mod cast;
 mod coerce;
+mod function;
 mod key;
+mod like;
 mod ops;
+mod predicate;
 mod subquery;
+mod text;
 mod visit;
 
+use std::cmp::Ordering;
 use std::fmt;
 
 use ember_storage::Value;
 
 use crate::error::Result;
 
+pub use cast::Affinity;
 pub use coerce::coerce_to_column;
+pub use function::Function;
 pub use key::{row_key, KeyValue};
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
@@ -46,6 +54,38 @@ pub enum Expr {
     },
     /// A subquery: scalar, EXISTS or IN.
     Subquery(Box<SubqueryExpr>),
+    // Scalar expressions of the SQL-breadth work (predicate.rs and the files it names).
+    /// `expr [NOT] BETWEEN low AND high`: `low <= expr AND expr <= high`, three-valued.
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    /// `expr [NOT] IN (list)` with SQLite's NULL rules (see `predicate::in_list`).
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`. With an operand, a branch is taken
+    /// when `operand = when` is TRUE; without, when `when` is TRUE. No branch and no ELSE
+    /// gives NULL.
+    Case {
+        operand: Option<Box<Expr>>,
+        branches: Vec<(Expr, Expr)>,
+        else_result: Option<Box<Expr>>,
+    },
+    /// `CAST(expr AS type)`, the type reduced to its affinity (cast.rs).
+    Cast {
+        expr: Box<Expr>,
+        affinity: Affinity,
+    },
+    /// A scalar function call (function.rs); LIKE and GLOB are calls of like()/glob().
+    Function {
+        function: Function,
+        args: Vec<Expr>,
+    },
 }
 
 /// What evaluation may read besides the row: bound parameter values, the runtime that
@@ -113,6 +153,54 @@ impl Expr {
                 }
             }
             Expr::Subquery(subquery) => subquery.eval(row, context)?,
+            // Scalar expressions of the SQL-breadth work.
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => predicate::between(
+                &expr.eval(row, context)?,
+                &low.eval(row, context)?,
+                &high.eval(row, context)?,
+                *negated,
+            ),
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let value = expr.eval(row, context)?;
+                predicate::in_list(&value, list, *negated, |item| item.eval(row, context))?
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                let operand = match operand {
+                    Some(operand) => Some(operand.eval(row, context)?),
+                    None => None,
+                };
+                for (when, then) in branches {
+                    let when = when.eval(row, context)?;
+                    let taken = match &operand {
+                        Some(operand) => sql_compare(operand, &when) == Some(Ordering::Equal),
+                        None => truth(&when) == Some(true),
+                    };
+                    if taken {
+                        return then.eval(row, context);
+                    }
+                }
+                match else_result {
+                    Some(else_result) => else_result.eval(row, context)?,
+                    None => Value::Null,
+                }
+            }
+            Expr::Cast { expr, affinity } => cast::cast(expr.eval(row, context)?, *affinity),
+            Expr::Function { function, args } => {
+                function::eval_call(*function, args, |arg| arg.eval(row, context))?
+            }
         })
     }
 
@@ -132,6 +220,30 @@ impl Expr {
             // Constant for the current row's query: it reads an enclosing query's row.
             Expr::OuterColumn { .. } => true,
             Expr::Subquery(subquery) => !subquery.correlated && subquery.operands_constant(),
+            // Scalar expressions of the SQL-breadth work.
+            Expr::Between {
+                expr, low, high, ..
+            } => expr.is_constant() && low.is_constant() && high.is_constant(),
+            Expr::InList { expr, list, .. } => {
+                expr.is_constant() && list.iter().all(Expr::is_constant)
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                operand.as_ref().is_none_or(|operand| operand.is_constant())
+                    && branches
+                        .iter()
+                        .all(|(when, then)| when.is_constant() && then.is_constant())
+                    && else_result
+                        .as_ref()
+                        .is_none_or(|result| result.is_constant())
+            }
+            Expr::Cast { expr, .. } => expr.is_constant(),
+            Expr::Function { function, args } => {
+                function.is_deterministic() && args.iter().all(Expr::is_constant)
+            }
         }
     }
 
@@ -175,6 +287,59 @@ impl fmt::Display for Expr {
             } => write!(f, "({expr} IS NOT NULL)"),
             Expr::OuterColumn { name, .. } => write!(f, "outer.{name}"),
             Expr::Subquery(subquery) => write!(f, "{subquery}"),
+            // Scalar expressions of the SQL-breadth work.
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                let not = if *negated { "NOT " } else { "" };
+                write!(f, "({expr} {not}BETWEEN {low} AND {high})")
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let not = if *negated { "NOT " } else { "" };
+                write!(f, "({expr} {not}IN (")?;
+                for (position, item) in list.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("))")
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                f.write_str("CASE")?;
+                if let Some(operand) = operand {
+                    write!(f, " {operand}")?;
+                }
+                for (when, then) in branches {
+                    write!(f, " WHEN {when} THEN {then}")?;
+                }
+                if let Some(else_result) = else_result {
+                    write!(f, " ELSE {else_result}")?;
+                }
+                f.write_str(" END")
+            }
+            Expr::Cast { expr, affinity } => write!(f, "CAST({expr} AS {affinity})"),
+            Expr::Function { function, args } => {
+                write!(f, "{function}(")?;
+                for (position, arg) in args.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{arg}")?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }

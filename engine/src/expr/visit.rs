@@ -24,6 +24,35 @@ impl Expr {
                     expr.walk(visit);
                 }
             }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                expr.walk(visit);
+                low.walk(visit);
+                high.walk(visit);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.walk(visit);
+                list.iter().for_each(|item| item.walk(visit));
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                if let Some(operand) = operand {
+                    operand.walk(visit);
+                }
+                for (when, then) in branches {
+                    when.walk(visit);
+                    then.walk(visit);
+                }
+                if let Some(else_result) = else_result {
+                    else_result.walk(visit);
+                }
+            }
+            Expr::Cast { expr, .. } => expr.walk(visit),
+            Expr::Function { args, .. } => args.iter().for_each(|arg| arg.walk(visit)),
         }
     }
 
@@ -49,6 +78,46 @@ impl Expr {
                 }
                 Expr::Subquery(subquery)
             }
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => Expr::Between {
+                expr: boxed(expr),
+                low: boxed(low),
+                high: boxed(high),
+                negated: *negated,
+            },
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: boxed(expr),
+                list: list.iter().map(|item| item.map_columns(map)).collect(),
+                negated: *negated,
+            },
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => Expr::Case {
+                operand: operand.as_deref().map(boxed),
+                branches: branches
+                    .iter()
+                    .map(|(when, then)| (when.map_columns(map), then.map_columns(map)))
+                    .collect(),
+                else_result: else_result.as_deref().map(boxed),
+            },
+            Expr::Cast { expr, affinity } => Expr::Cast {
+                expr: boxed(expr),
+                affinity: *affinity,
+            },
+            Expr::Function { function, args } => Expr::Function {
+                function: *function,
+                args: args.iter().map(|arg| arg.map_columns(map)).collect(),
+            },
         }
     }
 

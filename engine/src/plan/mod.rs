@@ -16,7 +16,7 @@ mod display;
 
 use std::sync::Arc;
 
-use crate::catalog::{ColumnDef, TableDef};
+use crate::catalog::{ColumnDef, IndexDef, TableDef};
 use crate::expr::Expr;
 
 /// A bound statement, ready to execute.
@@ -31,6 +31,11 @@ pub enum Plan {
         if_not_exists: bool,
     },
     DropView {
+        name: String,
+        if_exists: bool,
+    },
+    CreateIndex(CreateIndex),
+    DropIndex {
         name: String,
         if_exists: bool,
     },
@@ -67,6 +72,16 @@ pub struct CreateTable {
     pub sql: String,
 }
 
+/// CREATE [UNIQUE] INDEX, bound: the table and column positions resolved.
+pub struct CreateIndex {
+    pub name: String,
+    pub table: String,
+    pub columns: Vec<usize>,
+    pub unique: bool,
+    pub if_not_exists: bool,
+    pub sql: String,
+}
+
 /// A query: its operator tree and the names of its output columns.
 pub struct Query {
     pub node: Node,
@@ -85,6 +100,13 @@ pub enum AccessPath {
     FullScan,
     /// The one row whose primary key equals these values (in key column order).
     KeyLookup(Vec<Expr>),
+    /// The rows whose key in a secondary index equals these values (in index column order).
+    IndexLookup { index: IndexDef, values: Vec<Expr> },
+    /// The rows whose key in a secondary index equals any of these keys (`col IN (...)`).
+    IndexIn {
+        index: IndexDef,
+        keys: Vec<Vec<Expr>>,
+    },
 }
 
 /// One ORDER BY key.
