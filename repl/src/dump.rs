@@ -102,7 +102,10 @@ mod tests {
         )
         .unwrap();
         let text = dump(&mut conn, None).unwrap();
-        assert!(text.ends_with("CREATE INDEX t_r ON t(r);\nCOMMIT;\n"), "{text}");
+        assert!(
+            text.ends_with("CREATE INDEX t_r ON t(r);\nCOMMIT;\n"),
+            "{text}"
+        );
         let copy = ember::Database::in_memory();
         let copy_conn = copy.connect();
         copy_conn.execute_batch(&text).unwrap();

@@ -240,9 +240,7 @@ fn index_targets(
     let (index, keys): (&IndexDef, Vec<&[Expr]>) = match &access.path {
         AccessPath::IndexLookup { index, values } => (index, vec![values.as_slice()]),
         AccessPath::IndexIn { index, keys } => (index, keys.iter().map(Vec::as_slice).collect()),
-        AccessPath::FullScan | AccessPath::KeyLookup(_) | AccessPath::KeyIn(_) => {
-            return Ok(None)
-        }
+        AccessPath::FullScan | AccessPath::KeyLookup(_) | AccessPath::KeyIn(_) => return Ok(None),
     };
     let table = &access.table;
     let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =

@@ -85,7 +85,9 @@ fn pinned_keys(columns: &[usize], terms: &[Expr], with_in: bool) -> Option<Pinne
         if !with_in || list.is_some() {
             return None;
         }
-        let members = terms.iter().find_map(|term| in_list_constants(term, column))?;
+        let members = terms
+            .iter()
+            .find_map(|term| in_list_constants(term, column))?;
         list = Some((position, members));
         values.push(Expr::Literal(ember_storage::Value::Null));
     }
