@@ -505,12 +505,16 @@ impl Connection {
             Plan::DropTable { name, if_exists } => {
                 exec::drop_table(&self.db.shared, name, *if_exists)?
             }
+            Plan::CreateIndex(create) => exec::create_index(&self.db.shared, create)?,
+            Plan::DropIndex { name, if_exists } => {
+                exec::drop_index(&self.db.shared, name, *if_exists)?
+            }
             Plan::Pragma(statement) => {
                 let outcome = crate::durability::pragma(&self.db, statement)?;
                 return Ok((outcome.rows, outcome.changes));
             }
             Plan::Vacuum => {
-                crate::gc::collect_now(&self.db.shared);
+                crate::gc::vacuum(&self.db.shared);
             }
             Plan::Explain(inner) => {
                 let rows = inner

@@ -211,6 +211,12 @@ pub(crate) fn checkpoint(shared: &Shared) -> Result<CheckpointReport> {
         report.rows += writer.rows(&txn, &table.storage)?;
         report.tables += 1;
     }
+    // CREATE INDEX statements (UNIQUE constraints' indexes come back with their tables).
+    for table in catalog.tables() {
+        for sql in table.indexes.iter().filter_map(|index| index.sql.as_ref()) {
+            writer.schema_sql(sql)?;
+        }
+    }
     writer.finish()?;
     txn.rollback();
     durable.wal.checkpoint_done();

@@ -30,6 +30,9 @@ pub enum StorageErrorKind {
 pub struct StorageError {
     pub kind: StorageErrorKind,
     pub message: String,
+    /// For `UniqueViolation` from a secondary index: the index's name (`None` for the
+    /// primary key and for every other kind).
+    pub index: Option<String>,
 }
 
 impl fmt::Display for StorageError {
@@ -43,6 +46,16 @@ impl StorageError {
         StorageError {
             kind,
             message: message.into(),
+            index: None,
+        }
+    }
+
+    /// A unique secondary index already holds `index`'s key for a row the writer sees.
+    pub fn unique_violation(index: &str) -> Self {
+        StorageError {
+            kind: StorageErrorKind::UniqueViolation,
+            message: format!("duplicate key in unique index {index}"),
+            index: Some(index.to_string()),
         }
     }
 }

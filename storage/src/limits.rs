@@ -22,6 +22,12 @@ pub const WAL_TEXT_BYTES_MAX: usize = 1 << 20;
 /// Largest WAL record or snapshot block payload, in bytes.
 pub const FRAME_PAYLOAD_BYTES_MAX: usize = 1 << 30;
 
+/// Most columns one secondary index may cover.
+pub const INDEX_COLUMNS_MAX: usize = 32;
+
+/// Most secondary indexes one table may have.
+pub const TABLE_INDEXES_MAX: usize = 64;
+
 /// Default size past which the WAL starts a new segment file, in bytes.
 pub const WAL_SEGMENT_BYTES_DEFAULT: u64 = 16 << 20;
 

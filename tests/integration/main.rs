@@ -8,6 +8,7 @@ mod crashtest;
 mod durability;
 mod expressions;
 mod gc;
+mod indexes;
 mod isolation;
 mod prepared;
 mod slt;

@@ -40,6 +40,7 @@ impl<'c> Binder<'c> {
     pub fn bind_statement(&mut self, statement: &Statement) -> Result<Plan> {
         match statement {
             Statement::CreateTable(create) => self.bind_create_table(create),
+            Statement::CreateIndex(create) => self.bind_create_index(create),
             Statement::Drop {
                 object_type,
                 if_exists,

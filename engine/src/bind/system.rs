@@ -1,5 +1,6 @@
-//! Binding of system tables (`ember_tables`, `ember_stats`) in FROM: a user table of the
-//! same name wins; otherwise the query reads the system table's computed rows, filtered.
+//! Binding of system tables (`ember_tables`, `ember_indexes`, `ember_stats`) in FROM: a user
+//! table of the same name wins; otherwise the query reads the system table's computed rows,
+//! filtered.
 
 use sqlparser::ast;
 

@@ -1,13 +1,13 @@
-//! The catalog: an immutable map of table definitions, versioned. The `Database` holds the
-//! current `Arc<Catalog>` in an `ArcSwap`: readers load it without locks, and DDL builds a new
-//! catalog (under the DDL lock) and swaps it in.
+//! The catalog: an immutable map of table definitions (each with its indexes), versioned.
+//! The `Database` holds the current `Arc<Catalog>` in an `ArcSwap`: readers load it without
+//! locks, and DDL builds a new catalog (under the DDL lock) and swaps it in.
 
 mod schema;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use schema::{ColumnDef, TableDef};
+pub use schema::{ColumnDef, IndexDef, TableDef};
 
 /// One immutable version of the schema.
 #[derive(Clone, Default)]
@@ -35,6 +35,14 @@ impl Catalog {
         let mut tables: Vec<_> = self.tables.values().collect();
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         tables
+    }
+
+    /// The table that has an index named `name`, if any (index names are unique per
+    /// database, case-insensitively).
+    pub fn index_table(&self, name: &str) -> Option<&Arc<TableDef>> {
+        self.tables
+            .values()
+            .find(|table| table.index(name).is_some())
     }
 
     /// A new catalog with `table` added (or replaced).

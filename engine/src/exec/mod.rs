@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::expr::EvalContext;
 use crate::plan::Node;
 
-pub(crate) use ddl::{create_table, drop_table};
+pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
 pub use dml::{delete, insert, update};
 
 /// A row flowing between operators.

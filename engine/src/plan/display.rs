@@ -17,6 +17,10 @@ impl Plan {
         match self {
             Plan::CreateTable(create) => writeln!(out, "CreateTable {}", create.name),
             Plan::DropTable { name, .. } => writeln!(out, "DropTable {name}"),
+            Plan::CreateIndex(create) => {
+                writeln!(out, "CreateIndex {} on {}", create.name, create.table)
+            }
+            Plan::DropIndex { name, .. } => writeln!(out, "DropIndex {name}"),
             Plan::Insert { table, source, .. } => {
                 writeln!(out, "Insert {}", table.name)?;
                 source.write_tree(out, 1)
@@ -70,12 +74,42 @@ fn write_access(out: &mut String, access: &TableAccess, depth: usize) -> fmt::Re
                 .collect();
             write!(out, "KeyLookup {} ({})", table.name, terms.join(", "))?
         }
+        AccessPath::IndexLookup { index, values } => write!(
+            out,
+            "IndexLookup {} using {} ({})",
+            table.name,
+            index.name,
+            key_terms(access, &index.columns, values)
+        )?,
+        AccessPath::IndexIn { index, keys } => {
+            let keys: Vec<String> = keys
+                .iter()
+                .map(|values| format!("({})", key_terms(access, &index.columns, values)))
+                .collect();
+            write!(
+                out,
+                "IndexIn {} using {} {}",
+                table.name,
+                index.name,
+                keys.join(" or ")
+            )?
+        }
     }
     if let Some(filter) = &access.filter {
         write!(out, " filter {filter}")?;
     }
     out.push('\n');
     Ok(())
+}
+
+/// `column = value, ...` for a key.
+fn key_terms(access: &TableAccess, columns: &[usize], values: &[crate::expr::Expr]) -> String {
+    let terms: Vec<String> = columns
+        .iter()
+        .zip(values)
+        .map(|(column, value)| format!("{} = {value}", access.table.columns[*column].name))
+        .collect();
+    terms.join(", ")
 }
 
 impl Node {

@@ -16,13 +16,18 @@ mod display;
 
 use std::sync::Arc;
 
-use crate::catalog::{ColumnDef, TableDef};
+use crate::catalog::{ColumnDef, IndexDef, TableDef};
 use crate::expr::Expr;
 
 /// A bound statement, ready to execute.
 pub enum Plan {
     CreateTable(CreateTable),
     DropTable {
+        name: String,
+        if_exists: bool,
+    },
+    CreateIndex(CreateIndex),
+    DropIndex {
         name: String,
         if_exists: bool,
     },
@@ -59,6 +64,16 @@ pub struct CreateTable {
     pub sql: String,
 }
 
+/// CREATE [UNIQUE] INDEX, bound: the table and column positions resolved.
+pub struct CreateIndex {
+    pub name: String,
+    pub table: String,
+    pub columns: Vec<usize>,
+    pub unique: bool,
+    pub if_not_exists: bool,
+    pub sql: String,
+}
+
 /// A query: its operator tree and the names of its output columns.
 pub struct Query {
     pub node: Node,
@@ -77,6 +92,13 @@ pub enum AccessPath {
     FullScan,
     /// The one row whose primary key equals these values (in key column order).
     KeyLookup(Vec<Expr>),
+    /// The rows whose key in a secondary index equals these values (in index column order).
+    IndexLookup { index: IndexDef, values: Vec<Expr> },
+    /// The rows whose key in a secondary index equals any of these keys (`col IN (...)`).
+    IndexIn {
+        index: IndexDef,
+        keys: Vec<Vec<Expr>>,
+    },
 }
 
 /// One ORDER BY key.
