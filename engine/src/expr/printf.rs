@@ -359,14 +359,14 @@ mod tests {
     #[test]
     fn reals() {
         assert_eq!(fmt("%f", &[Value::Real(1.5)]), "1.500000");
-        assert_eq!(fmt("%.2f", &[Value::Real(3.14159)]), "3.14");
-        assert_eq!(fmt("%8.2f|", &[Value::Real(-3.14159)]), "   -3.14|");
+        assert_eq!(fmt("%.2f", &[Value::Real(4.56789)]), "4.57");
+        assert_eq!(fmt("%8.2f|", &[Value::Real(-4.56789)]), "   -4.57|");
         assert_eq!(fmt("%e", &[Value::Real(12345.678)]), "1.234568e+04");
         assert_eq!(fmt("%g", &[Value::Real(0.0001)]), "0.0001");
         assert_eq!(fmt("%g", &[Value::Real(1e20)]), "1e+20");
         assert_eq!(fmt("%g", &[Value::Real(100.0)]), "100");
         assert_eq!(fmt("%g", &[Value::Real(1.5)]), "1.5");
-        assert_eq!(fmt("%.3g", &[Value::Real(3.14159)]), "3.14");
+        assert_eq!(fmt("%.3g", &[Value::Real(4.56789)]), "4.57");
     }
 
     #[test]
