@@ -332,3 +332,34 @@ fn eight_threads_inserting_overlapping_unique_keys_keep_each_key_once() {
         [KEYS]
     );
 }
+
+#[test]
+fn in_lists_use_the_primary_key_and_secondary_indexes() {
+    let conn = loaded();
+    let cases = [
+        "SELECT id FROM t WHERE a IN (3, 4, 4, NULL, 'x') ORDER BY id",
+        "SELECT id FROM t WHERE a IN (3, 4) AND b = 'b3' ORDER BY id",
+        "SELECT id FROM t WHERE id IN (5, 7, 7, 900, -1) ORDER BY id",
+        "SELECT id FROM t WHERE a NOT IN (3, 4) AND c < 60 ORDER BY id",
+    ];
+    let scanned: Vec<Vec<i64>> = cases.iter().map(|sql| ints(&conn, sql)).collect();
+    assert_eq!(scanned[2], [5, 7]);
+    conn.execute_batch("CREATE INDEX t_a ON t(a); CREATE INDEX t_ab ON t(a, b)")
+        .unwrap();
+    for (sql, expected) in cases.iter().zip(&scanned) {
+        assert_eq!(&ints(&conn, sql), expected, "{sql}");
+    }
+    let explained = plan(&conn, cases[0]);
+    assert!(
+        explained.contains("IndexIn t using t_a (a = 3) or (a = 4) or (a = 4) or (a = NULL)"),
+        "{explained}"
+    );
+    assert!(plan(&conn, cases[1]).contains("IndexIn t using t_ab (a = 3, b = 'b3') or"));
+    assert!(plan(&conn, cases[2]).contains("KeyIn t (id = 5) or (id = 7)"));
+    assert!(plan(&conn, cases[3]).contains("Scan t"));
+    // An equality beats an IN list on another index.
+    assert!(plan(&conn, "SELECT id FROM t WHERE a IN (1, 2) AND id = 3").contains("KeyLookup"));
+    conn.execute("DELETE FROM t WHERE a IN (3, 4)", ()).unwrap();
+    assert!(ints(&conn, cases[0]).is_empty());
+    assert_eq!(ints(&conn, "SELECT id FROM t WHERE a = 5").len(), 10);
+}
