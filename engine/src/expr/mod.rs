@@ -8,6 +8,7 @@ mod function;
 mod like;
 mod ops;
 mod predicate;
+mod printf;
 mod text;
 
 use std::cmp::Ordering;
