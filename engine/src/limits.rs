@@ -40,4 +40,4 @@ pub const LIKE_PATTERN_BYTES_MAX: usize = 50_000;
 
 /// Longest text or blob a scalar function may build (`replace`, `hex`, `quote`, `char`,
 /// `||` is bounded by its inputs), in bytes.
-pub const FUNCTION_RESULT_BYTES_MAX: usize = 1_000_000_000;
+pub const FUNCTION_RESULT_BYTES_MAX: usize = 1 << 28;

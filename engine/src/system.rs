@@ -1,7 +1,7 @@
 //! System tables: read-only views of the engine's own state, queryable with SELECT.
 //! `ember_tables` has one row per user table (rows, live and dead versions, bytes held by
 //! versions, garbage collection runs); `ember_indexes` has one row per secondary index
-//! (name, table, columns, unique, entries); `ember_stats` has one row for the whole database.
+//! (name, table_name, columns, unique, entries); `ember_stats` has one row for the whole database.
 //! A user table of the same name shadows a system table. Rows are computed when the query
 //! runs, against the catalog snapshot the statement was bound with.
 
@@ -33,7 +33,7 @@ const TABLES_COLUMNS: &[&str] = &[
     "gc_versions_freed",
 ];
 
-const INDEXES_COLUMNS: &[&str] = &["name", "table", "columns", "unique", "entries"];
+const INDEXES_COLUMNS: &[&str] = &["name", "table_name", "columns", "unique", "entries"];
 
 const STATS_COLUMNS: &[&str] = &[
     "tables",

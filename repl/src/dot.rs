@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::io::{self, BufWriter};
 
+use ember::Value;
+
 use crate::output::Mode;
 use crate::shell::{open_database, Shell, Target};
 
@@ -205,20 +207,39 @@ impl Shell {
             if table.is_none_or(|name| like(name, &def.name)) {
                 text.push_str(&def.sql);
                 text.push_str(";\n");
+                for sql in def.indexes.iter().filter_map(|index| index.sql.as_ref()) {
+                    text.push_str(sql);
+                    text.push_str(";\n");
+                }
             }
         }
         self.print(&text)
     }
 
+    /// Index names (of tables matching `table`, a LIKE pattern), from `ember_indexes`.
     fn indexes(&mut self, table: Option<&str>) -> Result<(), String> {
-        let sql = match table {
-            Some(table) => format!(
-                "SELECT * FROM ember_indexes WHERE table_name = '{}'",
-                table.replace('\'', "''")
-            ),
-            None => "SELECT * FROM ember_indexes".to_string(),
-        };
-        self.system_query(".indexes", &sql)
+        let rows = self
+            .connection
+            .query("SELECT name, table_name FROM ember_indexes", ())
+            .map_err(|error| format!(".indexes is not available in this build ({error})"))?;
+        let mut names: Vec<String> = rows
+            .into_values()
+            .into_iter()
+            .filter_map(|row| match (&row[0], &row[1]) {
+                (Value::Text(name), Value::Text(owner))
+                    if table.is_none_or(|pattern| like(pattern, owner)) =>
+                {
+                    Some(name.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        names.sort();
+        let mut text = names.join("  ");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        self.print(&text)
     }
 
     /// Runs a query over a system table the engine provides; a clear error when it does not.

@@ -47,7 +47,7 @@ pub fn dump(connection: &mut Connection, table: Option<&str>) -> Result<String, 
         }
     }
     let mut sql = String::from("BEGIN;\n");
-    for def in tables {
+    for def in &tables {
         let _ = writeln!(sql, "{};", def.sql);
         let select = format!("SELECT * FROM {}", quote_identifier(&def.name));
         let rows = connection
@@ -57,6 +57,12 @@ pub fn dump(connection: &mut Connection, table: Option<&str>) -> Result<String, 
         for row in rows.values() {
             let values: Vec<String> = row.iter().map(literal).collect();
             let _ = writeln!(sql, "INSERT INTO {target} VALUES({});", values.join(","));
+        }
+    }
+    // Indexes after the data, as sqlite3 does: each is built once from the loaded rows.
+    for def in &tables {
+        for index_sql in def.indexes.iter().filter_map(|index| index.sql.as_ref()) {
+            let _ = writeln!(sql, "{index_sql};");
         }
     }
     sql.push_str("COMMIT;\n");
@@ -89,12 +95,17 @@ mod tests {
         let db = ember::Database::in_memory();
         let mut conn = db.connect();
         conn.execute_batch(
-            "CREATE TABLE t(id INT PRIMARY KEY, r REAL, s TEXT, b BLOB);
+            "CREATE TABLE t(id INT PRIMARY KEY, r REAL, s TEXT UNIQUE, b BLOB);
+             CREATE INDEX t_r ON t(r);
              INSERT INTO t VALUES (1, 0.1, 'it''s', X'00ff'), (2, NULL, NULL, NULL),
                                   (3, 1e300, 'line\nbreak', X'');",
         )
         .unwrap();
         let text = dump(&mut conn, None).unwrap();
+        assert!(
+            text.ends_with("CREATE INDEX t_r ON t(r);\nCOMMIT;\n"),
+            "{text}"
+        );
         let copy = ember::Database::in_memory();
         let copy_conn = copy.connect();
         copy_conn.execute_batch(&text).unwrap();
@@ -102,6 +113,11 @@ mod tests {
         assert_eq!(
             conn.query(query, ()).unwrap().into_values(),
             copy_conn.query(query, ()).unwrap().into_values()
+        );
+        let indexes = "SELECT name, columns FROM ember_indexes ORDER BY name";
+        assert_eq!(
+            conn.query(indexes, ()).unwrap().into_values(),
+            copy_conn.query(indexes, ()).unwrap().into_values()
         );
     }
 }

@@ -287,3 +287,21 @@ fn help_and_version() {
     assert!(stdout_of(&output).contains("Usage: ember"));
     assert!(Path::new(EMBER).exists());
 }
+
+#[test]
+fn indexes_and_schema_show_secondary_indexes() {
+    let script = "CREATE TABLE t(id INT PRIMARY KEY, a INT, e TEXT UNIQUE);\n\
+                  CREATE TABLE u(x INT);\n\
+                  CREATE INDEX t_a ON t(a);\n\
+                  CREATE UNIQUE INDEX u_x ON u(x);\n\
+                  .indexes\n.indexes t\n.schema t\n";
+    let output = run_piped(EMBER, &[], script);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        stdout_of(&output),
+        "ember_autoindex_t_1  t_a  u_x\n\
+         ember_autoindex_t_1  t_a\n\
+         CREATE TABLE t (id INT PRIMARY KEY, a INT, e TEXT UNIQUE);\n\
+         CREATE INDEX t_a ON t(a);\n"
+    );
+}

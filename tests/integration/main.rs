@@ -6,6 +6,7 @@ mod bad_input;
 mod concurrency;
 mod crashtest;
 mod durability;
+mod expressions;
 mod gc;
 mod indexes;
 mod isolation;

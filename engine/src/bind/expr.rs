@@ -52,6 +52,7 @@ impl Binder<'_> {
                     UnaryOperator::Minus => UnaryOp::Negate,
                     UnaryOperator::Plus => UnaryOp::Plus,
                     UnaryOperator::Not => UnaryOp::Not,
+                    UnaryOperator::BitwiseNot => UnaryOp::BitNot,
                     other => return Err(unsupported(format!("unary operator {other}"))),
                 };
                 Expr::Unary(op, Box::new(self.bind_expr_at(operand, scope, depth)?))
@@ -97,6 +98,23 @@ impl Binder<'_> {
                         negated: *negated,
                     },
                 )?
+            }
+            ast::Expr::IsDistinctFrom(left, right) | ast::Expr::IsNotDistinctFrom(left, right) => {
+                let op = if matches!(expr, ast::Expr::IsDistinctFrom(..)) {
+                    BinaryOp::IsDistinctFrom
+                } else {
+                    BinaryOp::IsNotDistinctFrom
+                };
+                let left = self.bind_expr_at(left, scope, depth)?;
+                let right = self.bind_expr_at(right, scope, depth)?;
+                Expr::Binary(op, Box::new(left), Box::new(right))
+            }
+            ast::Expr::IsTrue(operand)
+            | ast::Expr::IsNotTrue(operand)
+            | ast::Expr::IsFalse(operand)
+            | ast::Expr::IsNotFalse(operand) => {
+                let operand = self.bind_expr_at(operand, scope, depth)?;
+                truth_test(expr, operand)
             }
             ast::Expr::Between {
                 expr: operand,
@@ -221,6 +239,27 @@ impl Binder<'_> {
     }
 }
 
+/// `x IS [NOT] TRUE|FALSE` as a CASE that is never NULL: `x IS TRUE` is
+/// `CASE WHEN x THEN TRUE ELSE FALSE END`, `x IS FALSE` tests `NOT x` likewise.
+fn truth_test(test: &ast::Expr, operand: Expr) -> Expr {
+    let (tests_false, negated) = match test {
+        ast::Expr::IsTrue(_) => (false, false),
+        ast::Expr::IsNotTrue(_) => (false, true),
+        ast::Expr::IsFalse(_) => (true, false),
+        _ => (true, true),
+    };
+    let condition = if tests_false {
+        Expr::Unary(UnaryOp::Not, Box::new(operand))
+    } else {
+        operand
+    };
+    Expr::Case {
+        operand: None,
+        branches: vec![(condition, Expr::Literal(Value::Boolean(!negated)))],
+        else_result: Some(Box::new(Expr::Literal(Value::Boolean(negated)))),
+    }
+}
+
 fn bind_binary_operator(op: &BinaryOperator) -> Result<BinaryOp> {
     Ok(match op {
         BinaryOperator::Plus => BinaryOp::Add,
@@ -237,6 +276,8 @@ fn bind_binary_operator(op: &BinaryOperator) -> Result<BinaryOp> {
         BinaryOperator::And => BinaryOp::And,
         BinaryOperator::Or => BinaryOp::Or,
         BinaryOperator::StringConcat => BinaryOp::Concat,
+        BinaryOperator::BitwiseAnd => BinaryOp::BitAnd,
+        BinaryOperator::BitwiseOr => BinaryOp::BitOr,
         other => return Err(unsupported(format!("operator {other}"))),
     })
 }

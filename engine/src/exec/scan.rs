@@ -47,6 +47,12 @@ impl<'p> ScanOperator<'p> {
                 }
                 Ok(())
             }
+            AccessPath::KeyIn(keys) => {
+                self.finished = true;
+                let rows = key_in_targets(self.access, keys, context)?;
+                self.pending.extend(rows.into_iter().map(|(_, row)| row));
+                Ok(())
+            }
             AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
                 match index_targets(self.access, context)? {
                     Some(rows) => {
@@ -147,6 +153,7 @@ pub fn collect_targets(
 ) -> Result<Vec<(RowId, Row)>> {
     match &access.path {
         AccessPath::KeyLookup(key) => Ok(lookup_key(access, key, context)?.into_iter().collect()),
+        AccessPath::KeyIn(keys) => key_in_targets(access, keys, context),
         AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
             match index_targets(access, context)? {
                 Some(targets) => Ok(targets),
@@ -155,6 +162,24 @@ pub fn collect_targets(
         }
         AccessPath::FullScan => scan_targets(access, context),
     }
+}
+
+/// The rows whose primary key is one of `keys` and that pass the filter, each once.
+fn key_in_targets(
+    access: &TableAccess,
+    keys: &[Vec<Expr>],
+    context: &ExecContext<'_>,
+) -> Result<Vec<(RowId, Row)>> {
+    let mut targets: Vec<(RowId, Row)> = Vec::new();
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    for key in keys {
+        if let Some((row_id, row)) = lookup_key(access, key, context)? {
+            if seen.insert(row_id) {
+                targets.push((row_id, row));
+            }
+        }
+    }
+    Ok(targets)
 }
 
 /// Every (row id, row) of a full scan that passes the access filter.
@@ -215,7 +240,7 @@ fn index_targets(
     let (index, keys): (&IndexDef, Vec<&[Expr]>) = match &access.path {
         AccessPath::IndexLookup { index, values } => (index, vec![values.as_slice()]),
         AccessPath::IndexIn { index, keys } => (index, keys.iter().map(Vec::as_slice).collect()),
-        AccessPath::FullScan | AccessPath::KeyLookup(_) => return Ok(None),
+        AccessPath::FullScan | AccessPath::KeyLookup(_) | AccessPath::KeyIn(_) => return Ok(None),
     };
     let table = &access.table;
     let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =

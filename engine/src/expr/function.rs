@@ -28,11 +28,15 @@ pub enum Function {
     Length,
     Like,
     Lower,
+    Likely,
     LTrim,
     Max,
     Min,
     NullIf,
+    Printf,
     Quote,
+    Random,
+    RandomBlob,
     Replace,
     Round,
     RTrim,
@@ -41,7 +45,9 @@ pub enum Function {
     Trim,
     TypeOf,
     Unicode,
+    Unlikely,
     Upper,
+    ZeroBlob,
 }
 
 /// Every function with its SQL name and its (fewest, most) argument counts; `None` = any.
@@ -56,12 +62,16 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Instr, "instr", 2, Some(2)),
     (Function::Length, "length", 1, Some(1)),
     (Function::Like, "like", 2, Some(3)),
+    (Function::Likely, "likely", 1, Some(1)),
     (Function::Lower, "lower", 1, Some(1)),
     (Function::LTrim, "ltrim", 1, Some(2)),
     (Function::Max, "max", 2, None),
     (Function::Min, "min", 2, None),
     (Function::NullIf, "nullif", 2, Some(2)),
+    (Function::Printf, "printf", 1, None),
     (Function::Quote, "quote", 1, Some(1)),
+    (Function::Random, "random", 0, Some(0)),
+    (Function::RandomBlob, "randomblob", 1, Some(1)),
     (Function::Replace, "replace", 3, Some(3)),
     (Function::Round, "round", 1, Some(2)),
     (Function::RTrim, "rtrim", 1, Some(2)),
@@ -70,14 +80,21 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Trim, "trim", 1, Some(2)),
     (Function::TypeOf, "typeof", 1, Some(1)),
     (Function::Unicode, "unicode", 1, Some(1)),
+    (Function::Unlikely, "unlikely", 1, Some(1)),
     (Function::Upper, "upper", 1, Some(1)),
+    (Function::ZeroBlob, "zeroblob", 1, Some(1)),
 ];
 
 impl Function {
-    /// The function called `name` (any case); `substring` is `substr`.
+    /// The function called `name` (any case); `substring` is `substr`, `format` is
+    /// `printf`.
     pub fn from_name(name: &str) -> Option<Function> {
         let name = name.to_ascii_lowercase();
-        let name = if name == "substring" { "substr" } else { &name };
+        let name = match name.as_str() {
+            "substring" => "substr",
+            "format" => "printf",
+            other => other,
+        };
         CATALOGUE
             .iter()
             .find(|entry| entry.1 == name)
@@ -107,10 +124,10 @@ impl Function {
         Ok(())
     }
 
-    /// Whether a call reads something besides its arguments (none does today: `random()`
-    /// is not implemented), so constant arguments make a constant call.
+    /// Whether the result depends on the arguments only (not so for `random()` and
+    /// `randomblob()`), so constant arguments make a constant call.
     pub fn is_deterministic(self) -> bool {
-        true
+        !matches!(self, Function::Random | Function::RandomBlob)
     }
 }
 
@@ -182,6 +199,30 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         Function::Round => round(first, args.get(1))?,
         Function::Sign => sign(first),
         Function::TypeOf => Value::Text(first.type_name().to_string()),
+        Function::Likely | Function::Unlikely => first.clone(),
+        Function::Printf => super::printf::printf(args)?,
+        Function::Random => Value::Integer(fastrand::i64(..)),
+        Function::RandomBlob | Function::ZeroBlob => {
+            // zeroblob(NULL) is empty; randomblob gives at least one byte.
+            let length = match number_of(first) {
+                Some(Numeric::Integer(i)) => i,
+                Some(Numeric::Real(r)) => real_to_integer(r),
+                None => 0,
+            };
+            let length = usize::try_from(length.max(0)).unwrap_or(0);
+            if length > crate::limits::FUNCTION_RESULT_BYTES_MAX {
+                return Err(crate::err!(
+                    Limit,
+                    "{function}({length}) exceeds the limit of {} bytes",
+                    crate::limits::FUNCTION_RESULT_BYTES_MAX
+                ));
+            }
+            if function == Function::ZeroBlob {
+                Value::Blob(vec![0; length])
+            } else {
+                Value::Blob((0..length.max(1)).map(|_| fastrand::u8(..)).collect())
+            }
+        }
         Function::Char
         | Function::Glob
         | Function::Hex
@@ -384,6 +425,67 @@ mod tests {
         assert_eq!(run(Function::Iif, &[int(5), int(1), int(2)]), int(1));
         assert_eq!(run(Function::TypeOf, &[real(1.0)]), text("real"));
         assert_eq!(run(Function::TypeOf, &[null]), text("null"));
+    }
+
+    #[test]
+    fn random_and_blobs() {
+        assert!(matches!(run(Function::Random, &[]), Value::Integer(_)));
+        assert!(!Function::Random.is_deterministic());
+        assert!(Function::Abs.is_deterministic());
+        assert_eq!(
+            run(Function::ZeroBlob, &[int(3)]),
+            Value::Blob(vec![0, 0, 0])
+        );
+        assert_eq!(run(Function::ZeroBlob, &[int(-1)]), Value::Blob(vec![]));
+        assert_eq!(run(Function::ZeroBlob, &[Value::Null]), Value::Blob(vec![]));
+        match run(Function::RandomBlob, &[int(16)]) {
+            Value::Blob(bytes) => assert_eq!(bytes.len(), 16),
+            other => panic!("{other:?}"),
+        }
+        match run(Function::RandomBlob, &[int(0)]) {
+            Value::Blob(bytes) => assert_eq!(bytes.len(), 1),
+            other => panic!("{other:?}"),
+        }
+        assert!(call(Function::ZeroBlob, &[int(i64::MAX)]).is_err());
+        assert_eq!(run(Function::Likely, &[int(4)]), int(4));
+        assert_eq!(Function::from_name("format"), Some(Function::Printf));
+    }
+
+    #[test]
+    fn no_function_panics_on_hostile_arguments() {
+        let hostile = [
+            Value::Null,
+            int(0),
+            int(-1),
+            int(i64::MIN),
+            int(i64::MAX),
+            real(1e308),
+            real(-0.0),
+            real(f64::INFINITY),
+            text(""),
+            text("%*d"),
+            text("[^é-"),
+            text("9223372036854775808"),
+            Value::Blob(vec![0xff, 0]),
+            Value::Boolean(true),
+        ];
+        for &(function, _, fewest, most) in CATALOGUE {
+            let most = most.unwrap_or(fewest + 1).min(3);
+            for count in fewest..=most {
+                let combinations = hostile.len().pow(count as u32);
+                for mut code in 0..combinations {
+                    let args: Vec<Value> = (0..count)
+                        .map(|_| {
+                            let value = hostile[code % hostile.len()].clone();
+                            code /= hostile.len();
+                            value
+                        })
+                        .collect();
+                    // Errors are fine (overflow, limits); panics are not.
+                    let _ = call(function, &args);
+                }
+            }
+        }
     }
 
     #[test]

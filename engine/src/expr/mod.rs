@@ -9,6 +9,7 @@ mod key;
 mod like;
 mod ops;
 mod predicate;
+mod printf;
 mod subquery;
 mod text;
 mod visit;

@@ -78,6 +78,13 @@ fn write_access(out: &mut String, access: &TableAccess, depth: usize) -> fmt::Re
                 .collect();
             write!(out, "KeyLookup {} ({})", table.name, terms.join(", "))?
         }
+        AccessPath::KeyIn(keys) => {
+            let keys: Vec<String> = keys
+                .iter()
+                .map(|values| format!("({})", key_terms(access, &table.primary_key, values)))
+                .collect();
+            write!(out, "KeyIn {} {}", table.name, keys.join(" or "))?
+        }
         AccessPath::IndexLookup { index, values } => write!(
             out,
             "IndexLookup {} using {} ({})",

@@ -100,6 +100,8 @@ pub enum AccessPath {
     FullScan,
     /// The one row whose primary key equals these values (in key column order).
     KeyLookup(Vec<Expr>),
+    /// The rows whose primary key equals any of these keys (`id IN (...)`).
+    KeyIn(Vec<Vec<Expr>>),
     /// The rows whose key in a secondary index equals these values (in index column order).
     IndexLookup { index: IndexDef, values: Vec<Expr> },
     /// The rows whose key in a secondary index equals any of these keys (`col IN (...)`).
