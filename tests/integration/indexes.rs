@@ -1,7 +1,7 @@
 //! Secondary indexes through SQL: CREATE/DROP INDEX, the planner choosing them (EXPLAIN),
 //! unique indexes and UNIQUE constraints against concurrent transactions, consistency with
-//! a full scan after updates, deletes, rollbacks and VACUUM, and cached plans re-planned
-//! after CREATE INDEX.
+//! a full scan after updates, deletes, rollbacks and VACUUM, 8 threads racing on unique
+//! keys. (Cached plans re-planned after CREATE INDEX: prepared.rs.)
 
 use std::collections::BTreeMap;
 
@@ -226,32 +226,6 @@ fn the_index_matches_a_scan_after_updates_deletes_rollbacks_and_vacuum() {
         [live],
         "after VACUUM only live keys have entries"
     );
-}
-
-#[test]
-fn cached_and_prepared_plans_are_rebuilt_after_create_index() {
-    let conn = loaded();
-    let explain = "EXPLAIN SELECT id FROM t WHERE c = ?";
-    let mut prepared_explain = conn.prepare(explain).unwrap();
-    let mut select = conn.prepare("SELECT id FROM t WHERE c = ?").unwrap();
-    let text = |rows: ember::Rows| format!("{:?}", rows.values());
-    assert!(text(prepared_explain.query([5]).unwrap()).contains("Scan t"));
-    assert!(text(conn.query(explain, [5]).unwrap()).contains("Scan t"));
-    assert_eq!(select.query_one::<i64>([5]).unwrap(), 5);
-    let built = conn.stats().plans_built;
-    conn.execute("CREATE INDEX t_c ON t(c)", ()).unwrap();
-    let built_by_ddl = conn.stats().plans_built - built;
-    // The same cached SQL text and the same prepared statements now plan the index lookup.
-    assert!(text(conn.query(explain, [5]).unwrap()).contains("IndexLookup t using t_c"));
-    assert!(text(prepared_explain.query([5]).unwrap()).contains("IndexLookup t using t_c"));
-    assert_eq!(select.query_one::<i64>([5]).unwrap(), 5);
-    assert_eq!(
-        conn.stats().plans_built - built - built_by_ddl,
-        2,
-        "each of the two SQL texts was re-planned once"
-    );
-    assert_eq!(select.query_one::<i64>([6]).unwrap(), 6);
-    assert_eq!(conn.stats().plans_built - built - built_by_ddl, 2);
 }
 
 #[test]

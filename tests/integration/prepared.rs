@@ -1,5 +1,6 @@
 //! Prepared statements and the per-connection plan cache: a prepared point select runs
-//! 100,000 times on one parse; `execute`/`query` reuse cached plans; DDL invalidates them;
+//! 100,000 times on one parse; `execute`/`query` reuse cached plans; DDL invalidates them
+//! (a cached or prepared plan picks up an index created after it);
 //! bad parameters give clear errors.
 
 use ember::{Database, ErrorKind, OptionalExtension, Value};
@@ -56,8 +57,8 @@ fn execute_and_query_go_through_the_plan_cache() {
 
 #[test]
 fn a_cached_plan_is_rebuilt_after_the_catalog_changes() {
-    // CREATE INDEX is not on main yet; dropping and recreating the table with another
-    // shape is the catalog change here: a stale plan would read the old table and columns.
+    // Dropping and recreating the table with another shape: a stale plan would read the old
+    // table and columns. (CREATE INDEX: the next test.)
     let conn = keyed_table(3);
     let mut select = conn.prepare("SELECT * FROM kv WHERE id = 1").unwrap();
     assert_eq!(select.columns(), ["id", "v"]);
@@ -89,6 +90,32 @@ fn a_cached_plan_is_rebuilt_after_the_catalog_changes() {
     conn.execute("CREATE TABLE other(x INT)", ()).unwrap();
     let count = conn.query("SELECT id FROM kv", ()).unwrap().len();
     assert_eq!(count, 2);
+}
+
+#[test]
+fn cached_and_prepared_plans_are_rebuilt_after_create_index() {
+    let conn = keyed_table(500);
+    let explain = "EXPLAIN SELECT id FROM kv WHERE v = ?";
+    let mut prepared_explain = conn.prepare(explain).unwrap();
+    let mut select = conn.prepare("SELECT id FROM kv WHERE v = ?").unwrap();
+    let text = |rows: ember::Rows| format!("{:?}", rows.values());
+    assert!(text(prepared_explain.query(["v5"]).unwrap()).contains("Scan kv"));
+    assert!(text(conn.query(explain, ["v5"]).unwrap()).contains("Scan kv"));
+    assert_eq!(select.query_one::<i64>(["v5"]).unwrap(), 5);
+    let built = conn.stats().plans_built;
+    conn.execute("CREATE INDEX kv_v ON kv(v)", ()).unwrap();
+    let built_by_ddl = conn.stats().plans_built - built;
+    // The same cached SQL text and the same prepared statements now plan the index lookup.
+    assert!(text(conn.query(explain, ["v5"]).unwrap()).contains("IndexLookup kv using kv_v"));
+    assert!(text(prepared_explain.query(["v5"]).unwrap()).contains("IndexLookup kv using kv_v"));
+    assert_eq!(select.query_one::<i64>(["v5"]).unwrap(), 5);
+    assert_eq!(
+        conn.stats().plans_built - built - built_by_ddl,
+        2,
+        "each of the two SQL texts was re-planned once"
+    );
+    assert_eq!(select.query_one::<i64>(["v6"]).unwrap(), 6);
+    assert_eq!(conn.stats().plans_built - built - built_by_ddl, 2);
 }
 
 #[test]

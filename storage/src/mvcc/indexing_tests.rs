@@ -334,3 +334,104 @@ fn many_threads_inserting_overlapping_unique_keys_keep_each_key_once() {
     table.sweep_index_entries();
     assert_eq!(index.entries(), scanned.len(), "no stale entries after GC");
 }
+
+#[test]
+fn readers_see_index_and_scan_agree_while_writers_move_unique_keys() {
+    const ROWS: i64 = 32;
+    const KEYS: i64 = 64;
+    let store = Store::new();
+    let (table, index) = indexed(&store, true);
+    let slots: Vec<_> = {
+        let mut txn = store.begin().unwrap();
+        let slots = (0..ROWS)
+            .map(|id| txn.insert(&table, &row(id, id)).unwrap())
+            .collect();
+        txn.commit().unwrap();
+        slots
+    };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..4u64)
+        .map(|seed| {
+            let (store, table, slots) = (store.clone(), Arc::clone(&table), slots.clone());
+            std::thread::spawn(move || {
+                let mut rng = fastrand::Rng::with_seed(seed);
+                let mut moved = 0;
+                for _ in 0..1500 {
+                    let position = rng.usize(..slots.len());
+                    let mut txn = store.begin().unwrap();
+                    let key = rng.i64(0..KEYS);
+                    let values = row(position as i64, key);
+                    match txn.update(&table, slots[position], &values) {
+                        Ok(_) if rng.u8(..10) == 0 => txn.rollback(),
+                        Ok(_) => {
+                            txn.commit().unwrap();
+                            moved += 1;
+                        }
+                        Err(error) => assert!(matches!(
+                            error.kind,
+                            StorageErrorKind::Conflict | StorageErrorKind::UniqueViolation
+                        )),
+                    }
+                }
+                moved
+            })
+        })
+        .collect();
+    let collector = {
+        let (store, table, stop) = (store.clone(), Arc::clone(&table), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                table.collect_garbage(store.watermark());
+                std::thread::yield_now();
+            }
+        })
+    };
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, table, index, stop) = (
+                store.clone(),
+                Arc::clone(&table),
+                Arc::clone(&index),
+                Arc::clone(&stop),
+            );
+            std::thread::spawn(move || {
+                let mut rounds = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) || rounds == 0 {
+                    let txn = store.begin().unwrap();
+                    let mut scanned = std::collections::BTreeMap::new();
+                    let mut buffer = Vec::new();
+                    txn.scan_batch(&table, 0..table.slot_count(), &mut buffer, |_, values| {
+                        let (Value::Integer(id), Value::Integer(key)) = (&values[0], &values[1])
+                        else {
+                            panic!("bad row")
+                        };
+                        assert!(scanned.insert(*key, *id).is_none(), "key {key} twice");
+                        true
+                    })
+                    .unwrap();
+                    assert_eq!(scanned.len() as i64, ROWS);
+                    for key in 0..KEYS {
+                        let expected: Vec<i64> = scanned.get(&key).copied().into_iter().collect();
+                        assert_eq!(lookup(&txn, &table, &index, key), expected, "key {key}");
+                    }
+                    rounds += 1;
+                }
+                rounds
+            })
+        })
+        .collect();
+    let moved: u64 = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    collector.join().unwrap();
+    for reader in readers {
+        assert!(reader.join().unwrap() > 0);
+    }
+    assert!(moved > 0);
+    table.collect_garbage(store.watermark());
+    assert_eq!(index.entries(), ROWS as usize, "GC left only the live keys");
+    assert_eq!(
+        table.sweep_index_entries(),
+        0,
+        "and no stale entry escaped it"
+    );
+}
