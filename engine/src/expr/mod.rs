@@ -6,6 +6,7 @@ mod cast;
 mod coerce;
 mod function;
 mod like;
+mod math;
 mod ops;
 mod predicate;
 mod printf;
@@ -21,6 +22,7 @@ use crate::error::Result;
 pub use cast::Affinity;
 pub use coerce::coerce_to_column;
 pub use function::Function;
+pub use math::Math;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
 
 /// A scalar expression, bound to input row positions.
