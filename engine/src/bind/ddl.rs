@@ -173,6 +173,12 @@ impl Binder<'_> {
             ));
         };
         let name = object_name(name)?;
+        if name.to_ascii_lowercase().starts_with("ember_autoindex_") {
+            return Err(crate::err!(
+                InvalidInput,
+                "index name {name} is reserved for the indexes of UNIQUE constraints"
+            ));
+        }
         if create.using.is_some() || !create.index_options.is_empty() {
             return Err(unsupported("index types (USING)"));
         }

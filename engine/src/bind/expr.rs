@@ -6,7 +6,7 @@ use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 use ember_storage::Value;
 
 use crate::error::{unsupported, Result};
-use crate::expr::{BinaryOp, Expr, Function, SubqueryKind, UnaryOp};
+use crate::expr::{BinaryOp, Expr, Function, Math, SubqueryKind, UnaryOp};
 use crate::limits::EXPR_DEPTH_MAX;
 
 use super::function::negate_if;
@@ -174,6 +174,24 @@ impl Binder<'_> {
                 data_type,
                 format,
             } => self.bind_cast(kind, operand, data_type, format.as_ref(), scope, depth)?,
+            ast::Expr::Ceil {
+                expr: operand,
+                field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+            }
+            | ast::Expr::Floor {
+                expr: operand,
+                field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+            } => {
+                let math = if matches!(expr, ast::Expr::Ceil { .. }) {
+                    Math::Ceil
+                } else {
+                    Math::Floor
+                };
+                Expr::Function {
+                    function: Function::Math(math),
+                    args: vec![self.bind_expr_at(operand, scope, depth)?],
+                }
+            }
             ast::Expr::Substring {
                 expr: operand,
                 substring_from,

@@ -11,6 +11,8 @@ use crate::error::Result;
 
 use super::cast::{real_prefix, real_to_integer};
 use super::coerce::parse_whole_number;
+use super::datetime::DateFunction;
+use super::math::Math;
 use super::ops::{compare_for_sort, truth, Numeric};
 use super::{text, Expr};
 
@@ -20,6 +22,10 @@ pub enum Function {
     Abs,
     Char,
     Coalesce,
+    Concat,
+    ConcatWs,
+    /// The date and time functions (datetime.rs).
+    Date(DateFunction),
     Glob,
     Hex,
     IfNull,
@@ -30,9 +36,12 @@ pub enum Function {
     Lower,
     Likely,
     LTrim,
+    /// The math functions (math.rs).
+    Math(Math),
     Max,
     Min,
     NullIf,
+    OctetLength,
     Printf,
     Quote,
     Random,
@@ -44,6 +53,7 @@ pub enum Function {
     Substr,
     Trim,
     TypeOf,
+    Unhex,
     Unicode,
     Unlikely,
     Upper,
@@ -55,6 +65,8 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Abs, "abs", 1, Some(1)),
     (Function::Char, "char", 0, None),
     (Function::Coalesce, "coalesce", 2, None),
+    (Function::Concat, "concat", 1, None),
+    (Function::ConcatWs, "concat_ws", 2, None),
     (Function::Glob, "glob", 2, Some(2)),
     (Function::Hex, "hex", 1, Some(1)),
     (Function::IfNull, "ifnull", 2, Some(2)),
@@ -68,6 +80,7 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Max, "max", 2, None),
     (Function::Min, "min", 2, None),
     (Function::NullIf, "nullif", 2, Some(2)),
+    (Function::OctetLength, "octet_length", 1, Some(1)),
     (Function::Printf, "printf", 1, None),
     (Function::Quote, "quote", 1, Some(1)),
     (Function::Random, "random", 0, Some(0)),
@@ -79,6 +92,7 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Substr, "substr", 2, Some(3)),
     (Function::Trim, "trim", 1, Some(2)),
     (Function::TypeOf, "typeof", 1, Some(1)),
+    (Function::Unhex, "unhex", 1, Some(2)),
     (Function::Unicode, "unicode", 1, Some(1)),
     (Function::Unlikely, "unlikely", 1, Some(1)),
     (Function::Upper, "upper", 1, Some(1)),
@@ -99,6 +113,8 @@ impl Function {
             .iter()
             .find(|entry| entry.1 == name)
             .map(|entry| entry.0)
+            .or_else(|| Math::from_name(name).map(Function::Math))
+            .or_else(|| DateFunction::from_name(name).map(Function::Date))
     }
 
     fn entry(self) -> &'static (Function, &'static str, usize, Option<usize>) {
@@ -109,12 +125,26 @@ impl Function {
     }
 
     pub fn name(self) -> &'static str {
-        self.entry().1
+        match self {
+            Function::Math(math) => math.name(),
+            Function::Date(date) => date.name(),
+            _ => self.entry().1,
+        }
     }
 
     /// Checks the argument count, with SQLite's message when it is wrong.
     pub fn check_arity(self, count: usize) -> Result<()> {
-        let &(_, name, fewest, most) = self.entry();
+        let (name, fewest, most) = match self {
+            Function::Math(math) => {
+                let (fewest, most) = math.arity();
+                (math.name(), fewest, Some(most))
+            }
+            Function::Date(date) => (date.name(), date.fewest_arguments(), None),
+            _ => {
+                let &(_, name, fewest, most) = self.entry();
+                (name, fewest, most)
+            }
+        };
         if count < fewest || most.is_some_and(|most| count > most) {
             return Err(crate::err!(
                 InvalidInput,
@@ -126,8 +156,12 @@ impl Function {
 
     /// Whether the result depends on the arguments only (not so for `random()` and
     /// `randomblob()`), so constant arguments make a constant call.
+    /// Date functions read the clock for 'now' (or no arguments).
     pub fn is_deterministic(self) -> bool {
-        !matches!(self, Function::Random | Function::RandomBlob)
+        !matches!(
+            self,
+            Function::Random | Function::RandomBlob | Function::Date(_)
+        )
     }
 }
 
@@ -200,6 +234,8 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         Function::Sign => sign(first),
         Function::TypeOf => Value::Text(first.type_name().to_string()),
         Function::Likely | Function::Unlikely => first.clone(),
+        Function::Math(math) => super::math::call(math, args),
+        Function::Date(date) => super::datetime::call(date, args),
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
         Function::RandomBlob | Function::ZeroBlob => {
@@ -224,6 +260,10 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
             }
         }
         Function::Char
+        | Function::Concat
+        | Function::ConcatWs
+        | Function::OctetLength
+        | Function::Unhex
         | Function::Glob
         | Function::Hex
         | Function::Instr
@@ -449,6 +489,12 @@ mod tests {
         assert!(call(Function::ZeroBlob, &[int(i64::MAX)]).is_err());
         assert_eq!(run(Function::Likely, &[int(4)]), int(4));
         assert_eq!(Function::from_name("format"), Some(Function::Printf));
+        assert_eq!(
+            Function::from_name("SQRT"),
+            Some(Function::Math(Math::Sqrt))
+        );
+        assert_eq!(Function::Math(Math::Sqrt).name(), "sqrt");
+        assert!(Function::Math(Math::Pi).check_arity(1).is_err());
     }
 
     #[test]
@@ -469,7 +515,20 @@ mod tests {
             Value::Blob(vec![0xff, 0]),
             Value::Boolean(true),
         ];
-        for &(function, _, fewest, most) in CATALOGUE {
+        let math = super::super::math::tests_catalogue()
+            .iter()
+            .map(|&(math, _, fewest, most)| (Function::Math(math), "", fewest, Some(most)));
+        let dates = [
+            DateFunction::Date,
+            DateFunction::Time,
+            DateFunction::DateTime,
+            DateFunction::JulianDay,
+            DateFunction::UnixEpoch,
+            DateFunction::Strftime,
+        ]
+        .map(|date| (Function::Date(date), "", 0, Some(3)));
+        let all: Vec<_> = CATALOGUE.iter().copied().chain(math).chain(dates).collect();
+        for (function, _, fewest, most) in all {
             let most = most.unwrap_or(fewest + 1).min(3);
             for count in fewest..=most {
                 let combinations = hostile.len().pow(count as u32);

@@ -4,9 +4,11 @@
 
 mod cast;
 mod coerce;
+mod datetime;
 mod function;
 mod key;
 mod like;
+mod math;
 mod ops;
 mod predicate;
 mod printf;
@@ -23,8 +25,10 @@ use crate::error::Result;
 
 pub use cast::Affinity;
 pub use coerce::coerce_to_column;
+pub use datetime::DateFunction;
 pub use function::Function;
 pub use key::{row_key, KeyValue};
+pub use math::Math;
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
 pub use subquery::{OuterFrame, SubqueryExpr, SubqueryKind, SubqueryRuntime};

@@ -52,6 +52,16 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
     // text results.
     match function {
         Function::Char => return char_of(args),
+        Function::Concat => return concat(None, args),
+        Function::ConcatWs => {
+            return match args.split_first() {
+                Some((separator, rest)) => match text_of(separator) {
+                    Some(separator) => concat(Some(&separator), rest),
+                    None => Ok(Value::Null),
+                },
+                None => Ok(Value::Null),
+            }
+        }
         Function::Hex => return hex(args.first().unwrap_or(&Value::Null)),
         Function::Quote => return quote(args.first().unwrap_or(&Value::Null)),
         _ => {}
@@ -66,6 +76,14 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
             Value::Blob(bytes) => bytes.len(),
             other => text_of(other).unwrap_or_default().chars().count(),
         } as i64),
+        Function::OctetLength => Value::Integer(match arg(0) {
+            Value::Blob(bytes) => bytes.len(),
+            other => text_of(other).unwrap_or_default().len(),
+        } as i64),
+        Function::Unhex => match unhex(&text(0), args.get(1).map(|_| text(1)).as_deref()) {
+            Some(bytes) => Value::Blob(bytes),
+            None => Value::Null,
+        },
         Function::Lower => Value::Text(text(0).to_ascii_lowercase()),
         Function::Upper => Value::Text(text(0).to_ascii_uppercase()),
         Function::Substr => substr(arg(0), integer_of(arg(1)), args.get(2).map(integer_of)),
@@ -121,6 +139,35 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
             ))
         }
     })
+}
+
+/// concat(...) (no separator) and concat_ws(separator, ...): NULL arguments are skipped,
+/// and the result is never NULL.
+fn concat(separator: Option<&str>, args: &[Value]) -> Result<Value> {
+    let parts: Vec<Cow<'_, str>> = args.iter().filter_map(text_of).collect();
+    let separator = separator.unwrap_or("");
+    let total = parts.iter().map(|part| part.len()).sum::<usize>()
+        + separator
+            .len()
+            .saturating_mul(parts.len().saturating_sub(1));
+    check_size(total)?;
+    Ok(Value::Text(parts.join(separator)))
+}
+
+/// unhex(X[, ignored]): the bytes of hex text X; characters of `ignored` may sit between
+/// pairs of digits; anything else (or an odd digit count) gives `None`.
+fn unhex(text: &str, ignored: Option<&str>) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(text.len() / 2);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if let Some(high) = c.to_digit(16) {
+            let low = chars.next()?.to_digit(16)?;
+            bytes.push((high * 16 + low) as u8);
+        } else if !ignored.is_some_and(|ignored| ignored.contains(c)) {
+            return None;
+        }
+    }
+    Some(bytes)
 }
 
 /// The ESCAPE character of LIKE: exactly one character.
@@ -362,5 +409,32 @@ mod tests {
             Value::Boolean(false)
         );
         assert!(call(Function::Like, &[text("a"), text("a"), text("xy")]).is_err());
+        assert_eq!(
+            run(Function::Concat, &[text("a"), Value::Null, int(1)]),
+            text("a1")
+        );
+        assert_eq!(run(Function::Concat, &[Value::Null]), text(""));
+        assert_eq!(
+            run(
+                Function::ConcatWs,
+                &[text(","), text("a"), Value::Null, int(1)]
+            ),
+            text("a,1")
+        );
+        assert_eq!(
+            run(Function::ConcatWs, &[Value::Null, text("a")]),
+            Value::Null
+        );
+        assert_eq!(run(Function::OctetLength, &[text("é")]), int(2));
+        assert_eq!(
+            run(Function::Unhex, &[text("0aFF")]),
+            Value::Blob(vec![0x0a, 0xff])
+        );
+        assert_eq!(run(Function::Unhex, &[text("0a F")]), Value::Null);
+        assert_eq!(
+            run(Function::Unhex, &[text("0a-ff"), text("-")]),
+            Value::Blob(vec![0x0a, 0xff])
+        );
+        assert_eq!(run(Function::Unhex, &[text("0-a"), text("-")]), Value::Null);
     }
 }

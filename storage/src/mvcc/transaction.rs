@@ -354,7 +354,13 @@ impl Transaction {
         let previous = if table.has_indexes() {
             // SAFETY: pinned guard; the claimed version is alive.
             let old = unsafe { head.deref() };
-            Some(row::decode(&table.schema().types, old.payload())?)
+            match row::decode(&table.schema().types, old.payload()) {
+                Ok(values) => Some(values),
+                Err(error) => {
+                    self.rollback_to(savepoint);
+                    return Err(error);
+                }
+            }
         } else {
             None
         };
