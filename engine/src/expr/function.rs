@@ -11,6 +11,7 @@ use crate::error::Result;
 
 use super::cast::{real_prefix, real_to_integer};
 use super::coerce::parse_whole_number;
+use super::datetime::DateFunction;
 use super::math::Math;
 use super::ops::{compare_for_sort, truth, Numeric};
 use super::{text, Expr};
@@ -23,6 +24,8 @@ pub enum Function {
     Coalesce,
     Concat,
     ConcatWs,
+    /// The date and time functions (datetime.rs).
+    Date(DateFunction),
     Glob,
     Hex,
     IfNull,
@@ -111,6 +114,7 @@ impl Function {
             .find(|entry| entry.1 == name)
             .map(|entry| entry.0)
             .or_else(|| Math::from_name(name).map(Function::Math))
+            .or_else(|| DateFunction::from_name(name).map(Function::Date))
     }
 
     fn entry(self) -> &'static (Function, &'static str, usize, Option<usize>) {
@@ -123,6 +127,7 @@ impl Function {
     pub fn name(self) -> &'static str {
         match self {
             Function::Math(math) => math.name(),
+            Function::Date(date) => date.name(),
             _ => self.entry().1,
         }
     }
@@ -134,6 +139,7 @@ impl Function {
                 let (fewest, most) = math.arity();
                 (math.name(), fewest, Some(most))
             }
+            Function::Date(date) => (date.name(), date.fewest_arguments(), None),
             _ => {
                 let &(_, name, fewest, most) = self.entry();
                 (name, fewest, most)
@@ -150,8 +156,12 @@ impl Function {
 
     /// Whether the result depends on the arguments only (not so for `random()` and
     /// `randomblob()`), so constant arguments make a constant call.
+    /// Date functions read the clock for 'now' (or no arguments).
     pub fn is_deterministic(self) -> bool {
-        !matches!(self, Function::Random | Function::RandomBlob)
+        !matches!(
+            self,
+            Function::Random | Function::RandomBlob | Function::Date(_)
+        )
     }
 }
 
@@ -225,6 +235,7 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         Function::TypeOf => Value::Text(first.type_name().to_string()),
         Function::Likely | Function::Unlikely => first.clone(),
         Function::Math(math) => super::math::call(math, args),
+        Function::Date(date) => super::datetime::call(date, args),
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
         Function::RandomBlob | Function::ZeroBlob => {
@@ -507,7 +518,16 @@ mod tests {
         let math = super::super::math::tests_catalogue()
             .iter()
             .map(|&(math, _, fewest, most)| (Function::Math(math), "", fewest, Some(most)));
-        let all: Vec<_> = CATALOGUE.iter().copied().chain(math).collect();
+        let dates = [
+            DateFunction::Date,
+            DateFunction::Time,
+            DateFunction::DateTime,
+            DateFunction::JulianDay,
+            DateFunction::UnixEpoch,
+            DateFunction::Strftime,
+        ]
+        .map(|date| (Function::Date(date), "", 0, Some(3)));
+        let all: Vec<_> = CATALOGUE.iter().copied().chain(math).chain(dates).collect();
         for (function, _, fewest, most) in all {
             let most = most.unwrap_or(fewest + 1).min(3);
             for count in fewest..=most {

@@ -4,6 +4,7 @@
 
 mod cast;
 mod coerce;
+mod datetime;
 mod function;
 mod like;
 mod math;
@@ -21,6 +22,7 @@ use crate::error::Result;
 
 pub use cast::Affinity;
 pub use coerce::coerce_to_column;
+pub use datetime::DateFunction;
 pub use function::Function;
 pub use math::Math;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
