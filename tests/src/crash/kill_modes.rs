@@ -194,9 +194,8 @@ pub fn child_bank(dir: &Path, seed: u64) -> ember::Result<()> {
     if db.catalog().table("acct").is_none() {
         conn.execute("CREATE TABLE acct(id INT PRIMARY KEY, bal INT)", ())?;
     }
-    // DDL commits on its own: a kill between CREATE TABLE and the accounts' transaction
-    // leaves the table empty, so the accounts go in whenever it is.
-    if conn.query_one::<i64>("SELECT count(*) FROM acct", ())? == 0 {
+    // A kill between CREATE TABLE and the COMMIT below leaves an empty table: fill it then.
+    if conn.query("SELECT id FROM acct", ())?.is_empty() {
         conn.execute("BEGIN", ())?;
         for id in 0..ACCOUNTS {
             conn.execute("INSERT INTO acct VALUES (?, ?)", (id, BALANCE))?;
