@@ -1,191 +1,558 @@
-//! `Connection`: one session on a database. It parses, binds and runs statements, in
-//! autocommit mode or inside an explicit transaction (BEGIN ... COMMIT/ROLLBACK). Inside a
-//! transaction a failed statement undoes only its own writes; a serialization conflict
-//! aborts the whole transaction, which must then be rolled back and retried.
+//! `Connection`: one session on a database. It prepares statements (through a per-connection
+//! plan cache keyed by SQL text) and runs them, in autocommit mode or inside an explicit
+//! transaction (BEGIN ... COMMIT/ROLLBACK, or the [`Transaction`] guard). Inside a transaction
+//! a failed statement undoes only its own writes; a serialization conflict aborts the whole
+//! transaction, which must then be rolled back and retried.
+//!
+//! A `Connection` is `Send` but not `Sync` (like rusqlite's): its state sits in `RefCell`s so
+//! that several [`Statement`]s can borrow it at once.
 
-use sqlparser::ast::Statement;
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 
-use ember_storage::{Transaction, Value};
+use serde::de::DeserializeOwned;
+
+use ember_storage::{Transaction as StorageTransaction, Value};
 
 use crate::bind::Binder;
 use crate::database::Database;
 use crate::error::{ErrorKind, Result};
 use crate::exec::{self, ExecContext};
-use crate::expr::EvalContext;
+use crate::expr::SubqueryRuntime;
+use crate::limits::TRANSACT_ATTEMPTS_MAX;
 use crate::params::Params;
 use crate::parse::parse_statements;
 use crate::plan::Plan;
-use crate::rows::Rows;
+use crate::plan_cache::{PlanCache, Prepared};
+use crate::rows::{Row, Rows};
+use crate::statement::Statement;
+use crate::transaction::Transaction;
+use crate::value::FromValue;
 
 /// Where the connection stands with respect to explicit transactions.
 enum TransactionState {
     /// Each statement runs in its own transaction.
     Autocommit,
     /// Inside BEGIN ... COMMIT.
-    Explicit(Transaction),
+    Explicit(StorageTransaction),
     /// An explicit transaction failed with a serialization conflict and was rolled back;
     /// statements fail until ROLLBACK (or COMMIT, which reports the failure).
     Aborted,
 }
 
-/// What running one statement produced.
+/// What running one statement produced (see [`Connection::run_script`]).
+///
+/// ```
+/// let db = ember::Database::in_memory();
+/// let conn = db.connect();
+/// let outcomes = conn.run_script("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2);
+///                                 SELECT a FROM t ORDER BY a").unwrap();
+/// assert_eq!(outcomes[1].changes, 2);
+/// assert_eq!(outcomes[2].columns, ["a"]);
+/// assert_eq!(outcomes[2].rows.len(), 2);
+/// ```
 pub struct Outcome {
     /// Column names (empty for statements that return no rows).
     pub columns: Vec<String>,
+    /// The rows a query returned (empty for other statements).
     pub rows: Vec<Vec<Value>>,
     /// Rows inserted, updated or deleted.
     pub changes: usize,
 }
 
-/// A session on a [`Database`]. Use one per thread.
+/// Counters of the work a connection did, for tests and monitoring.
+///
+/// ```
+/// let db = ember::Database::in_memory();
+/// let conn = db.connect();
+/// conn.execute("CREATE TABLE t(id INT PRIMARY KEY)", ()).unwrap();
+/// let mut stmt = conn.prepare("SELECT id FROM t WHERE id = ?").unwrap();
+/// for id in 0..10 {
+///     stmt.query([id]).unwrap();
+/// }
+/// // One parse for CREATE TABLE, one for the prepared SELECT.
+/// assert_eq!(conn.stats().parses, 2);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectionStats {
+    /// Times SQL text was parsed (each `execute_batch`/`run_script` call counts once).
+    pub parses: u64,
+    /// Plans bound and optimized (cache misses and re-plans after DDL).
+    pub plans_built: u64,
+    /// Statements served from the plan cache without parsing.
+    pub plan_cache_hits: u64,
+}
+
+/// A session on a [`Database`]. Use one per thread (it is `Send`, not `Sync`).
+///
+/// ```
+/// let db = ember::Database::in_memory();
+/// let conn = db.connect();
+/// conn.execute("CREATE TABLE t(id INT PRIMARY KEY, name TEXT)", ()).unwrap();
+/// conn.execute("INSERT INTO t VALUES (?, ?)", (1, "ada")).unwrap();
+/// let name: String = conn.query_one("SELECT name FROM t WHERE id = ?", [1]).unwrap();
+/// assert_eq!(name, "ada");
+/// ```
 pub struct Connection {
     db: Database,
-    state: TransactionState,
+    state: RefCell<TransactionState>,
+    cache: RefCell<PlanCache>,
+    stats: Cell<ConnectionStats>,
 }
 
 impl Connection {
     pub(crate) fn new(db: Database) -> Connection {
         Connection {
             db,
-            state: TransactionState::Autocommit,
+            state: RefCell::new(TransactionState::Autocommit),
+            cache: RefCell::new(PlanCache::default()),
+            stats: Cell::new(ConnectionStats::default()),
         }
     }
 
+    /// The database this connection belongs to.
+    ///
+    /// ```
+    /// let db = ember::Database::in_memory();
+    /// let conn = db.connect();
+    /// let mut other = conn.database().connect();
+    /// other.execute("CREATE TABLE t(a INT)", ()).unwrap();
+    /// assert!(conn.database().catalog().table("t").is_some());
+    /// ```
     pub fn database(&self) -> &Database {
         &self.db
     }
 
     /// Whether an explicit transaction is open (or aborted and awaiting ROLLBACK).
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute("BEGIN", ()).unwrap();
+    /// assert!(conn.in_transaction());
+    /// conn.execute("ROLLBACK", ()).unwrap();
+    /// assert!(!conn.in_transaction());
+    /// ```
     pub fn in_transaction(&self) -> bool {
-        !matches!(self.state, TransactionState::Autocommit)
+        !matches!(*self.state.borrow(), TransactionState::Autocommit)
+    }
+
+    /// What this connection has done so far: parses, plans built, plan-cache hits.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// for _ in 0..3 {
+    ///     conn.query("SELECT 1", ()).unwrap();
+    /// }
+    /// let stats = conn.stats();
+    /// assert_eq!((stats.parses, stats.plan_cache_hits), (1, 2));
+    /// ```
+    pub fn stats(&self) -> ConnectionStats {
+        self.stats.get()
+    }
+
+    /// Parses, binds and plans one statement once; the [`Statement`] runs it many times.
+    /// The plan is also kept in the connection's plan cache, so `execute`/`query` with the
+    /// same SQL text reuse it.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute("CREATE TABLE t(id INT PRIMARY KEY, v INT)", ()).unwrap();
+    /// let mut insert = conn.prepare("INSERT INTO t VALUES (?1, ?2)").unwrap();
+    /// for id in 0..5 {
+    ///     insert.execute((id, id * 10)).unwrap();
+    /// }
+    /// assert_eq!(insert.parameter_count(), 2);
+    /// let v: i64 = conn.query_one("SELECT v FROM t WHERE id = 4", ()).unwrap();
+    /// assert_eq!(v, 40);
+    /// ```
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        let prepared = self.prepared(sql)?;
+        Ok(Statement::new(self, sql, prepared))
     }
 
     /// Runs one statement; returns the number of rows it inserted, updated or deleted.
-    pub fn execute(&mut self, sql: &str, params: impl Params) -> Result<usize> {
-        let statement = single_statement(sql)?;
-        Ok(self
-            .run_statement(&statement, &params.into_values())?
-            .changes)
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute("CREATE TABLE t(a INT)", ()).unwrap();
+    /// assert_eq!(conn.execute("INSERT INTO t VALUES (?), (?)", [1, 2]).unwrap(), 2);
+    /// ```
+    pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
+        let prepared = self.prepared(sql)?;
+        Ok(self.run_prepared(&prepared, &params.into_values())?.1)
     }
 
-    /// Runs one query and returns its rows.
-    pub fn query(&mut self, sql: &str, params: impl Params) -> Result<Rows> {
-        let statement = single_statement(sql)?;
-        let outcome = self.run_statement(&statement, &params.into_values())?;
-        Ok(Rows::new(outcome.columns, outcome.rows))
+    /// Runs one query and returns its rows (iterate them, or look at `columns()`).
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2), (3)").unwrap();
+    /// let mut sum = 0;
+    /// for row in conn.query("SELECT a FROM t WHERE a > $1", [1]).unwrap() {
+    ///     sum += row.get::<i64>("a").unwrap();
+    /// }
+    /// assert_eq!(sum, 5);
+    /// ```
+    pub fn query(&self, sql: &str, params: impl Params) -> Result<Rows> {
+        let prepared = self.prepared(sql)?;
+        let (rows, _) = self.run_prepared(&prepared, &params.into_values())?;
+        Ok(Rows::new(prepared.columns.clone(), rows))
+    }
+
+    /// Runs a query and hands its first row to `f`. No row is an error of kind
+    /// [`ErrorKind::NoRows`]; use [`OptionalExtension::optional`](crate::OptionalExtension)
+    /// to turn that into `None`.
+    ///
+    /// ```
+    /// use ember::OptionalExtension;
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute_batch("CREATE TABLE t(id INT PRIMARY KEY, name TEXT);
+    ///                     INSERT INTO t VALUES (1, 'ada')").unwrap();
+    /// let (id, name) = conn
+    ///     .query_row("SELECT id, name FROM t WHERE id = ?", [1], |row| {
+    ///         Ok((row.get::<i64>(0)?, row.get::<String>(1)?))
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!((id, name.as_str()), (1, "ada"));
+    /// let missing = conn
+    ///     .query_row("SELECT name FROM t WHERE id = ?", [2], |row| row.get::<String>(0))
+    ///     .optional()
+    ///     .unwrap();
+    /// assert_eq!(missing, None);
+    /// ```
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T> {
+        let rows = self.query(sql, params)?;
+        match rows.into_iter().next() {
+            Some(row) => f(&row),
+            None => Err(crate::err!(NoRows, "query returned no rows: {sql}")),
+        }
+    }
+
+    /// Runs a query and returns the first column of its first row as `T`.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let n: i64 = conn.query_one("SELECT ? + 1", [41]).unwrap();
+    /// assert_eq!(n, 42);
+    /// let nothing: Option<i64> = conn.query_one("SELECT NULL", ()).unwrap();
+    /// assert_eq!(nothing, None);
+    /// ```
+    pub fn query_one<T: FromValue>(&self, sql: &str, params: impl Params) -> Result<T> {
+        self.query_row(sql, params, |row| row.get(0))
+    }
+
+    /// Runs a query and maps every row onto `T` by column name (serde).
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize, Debug, PartialEq)]
+    /// struct User { id: i64, name: String, email: Option<String> }
+    ///
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute_batch("CREATE TABLE users(id INT PRIMARY KEY, name TEXT, email TEXT);
+    ///                     INSERT INTO users VALUES (1, 'ada', NULL)").unwrap();
+    /// let users: Vec<User> = conn.query_as("SELECT * FROM users", ()).unwrap();
+    /// assert_eq!(users, [User { id: 1, name: "ada".into(), email: None }]);
+    /// ```
+    pub fn query_as<T: DeserializeOwned>(&self, sql: &str, params: impl Params) -> Result<Vec<T>> {
+        self.query(sql, params)?
+            .into_iter()
+            .map(|row| row.deserialize())
+            .collect()
     }
 
     /// Runs every statement in `sql` (separated by `;`), stopping at the first error.
-    pub fn execute_batch(&mut self, sql: &str) -> Result<()> {
-        for statement in parse_statements(sql)? {
-            self.run_statement(&statement, &[])?;
+    /// These statements are parsed each time (not cached).
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1);").unwrap();
+    /// assert_eq!(conn.query_one::<i64>("SELECT a FROM t", ()).unwrap(), 1);
+    /// ```
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        for statement in self.parse(sql)?.iter() {
+            self.run_statement(statement)?;
         }
         Ok(())
     }
 
     /// Parses and runs every statement in `sql`, returning each one's outcome; stops at the
     /// first error. (The REPL uses this to print each result.)
-    pub fn run_script(&mut self, sql: &str) -> Result<Vec<Outcome>> {
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let outcomes = conn.run_script("SELECT 1; SELECT 2").unwrap();
+    /// assert_eq!(outcomes.len(), 2);
+    /// ```
+    pub fn run_script(&self, sql: &str) -> Result<Vec<Outcome>> {
         let mut outcomes = Vec::new();
-        for statement in parse_statements(sql)? {
-            outcomes.push(self.run_statement(&statement, &[])?);
+        for statement in self.parse(sql)?.iter() {
+            outcomes.push(self.run_statement(statement)?);
         }
         Ok(outcomes)
     }
 
-    fn run_statement(&mut self, statement: &Statement, params: &[Value]) -> Result<Outcome> {
+    /// Starts an explicit transaction. The guard rolls it back when dropped unless
+    /// [`Transaction::commit`] is called; statements run through the guard (it derefs to
+    /// the connection).
+    ///
+    /// ```
+    /// let mut conn = ember::Database::in_memory().connect();
+    /// conn.execute("CREATE TABLE t(a INT)", ()).unwrap();
+    /// {
+    ///     let tx = conn.transaction().unwrap();
+    ///     tx.execute("INSERT INTO t VALUES (1)", ()).unwrap();
+    ///     // dropped without commit: rolled back
+    /// }
+    /// let tx = conn.transaction().unwrap();
+    /// tx.execute("INSERT INTO t VALUES (2)", ()).unwrap();
+    /// tx.commit().unwrap();
+    /// assert_eq!(conn.query_one::<i64>("SELECT a FROM t", ()).unwrap(), 2);
+    /// ```
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        self.begin()?;
+        Ok(Transaction::new(self))
+    }
+
+    /// Runs `f` in a transaction and commits it; when `f` or the commit fails with a
+    /// serialization conflict ([`Error::is_retryable`](crate::Error::is_retryable)), rolls
+    /// back and runs `f` again after a short exponential backoff, up to
+    /// `limits::TRANSACT_ATTEMPTS_MAX` attempts. Any other error rolls back and is returned.
+    ///
+    /// ```
+    /// let mut conn = ember::Database::in_memory().connect();
+    /// conn.execute_batch("CREATE TABLE acct(id INT PRIMARY KEY, balance INT);
+    ///                     INSERT INTO acct VALUES (1, 100), (2, 0)").unwrap();
+    /// conn.transact(|tx| {
+    ///     tx.execute("UPDATE acct SET balance = balance - 10 WHERE id = 1", ())?;
+    ///     tx.execute("UPDATE acct SET balance = balance + 10 WHERE id = 2", ())?;
+    ///     Ok(())
+    /// })
+    /// .unwrap();
+    /// assert_eq!(conn.query_one::<i64>("SELECT balance FROM acct WHERE id = 2", ()).unwrap(), 10);
+    /// ```
+    pub fn transact<T>(&mut self, mut f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let outcome = {
+                let tx = self.transaction()?;
+                match f(&tx) {
+                    Ok(value) => tx.commit().map(|()| value),
+                    Err(error) => Err(error),
+                }
+            };
+            match outcome {
+                Err(error) if error.is_retryable() && attempts < TRANSACT_ATTEMPTS_MAX => {
+                    // Back off exponentially (1 us .. ~1 ms) so contending writers spread out.
+                    let backoff_us = 1u64 << attempts.min(10);
+                    std::thread::sleep(std::time::Duration::from_micros(backoff_us));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Parses SQL text, counting the parse.
+    fn parse(&self, sql: &str) -> Result<crate::ast_drop::Parsed> {
+        self.bump(|stats| stats.parses += 1);
+        parse_statements(sql)
+    }
+
+    fn bump(&self, update: impl FnOnce(&mut ConnectionStats)) {
+        let mut stats = self.stats.get();
+        update(&mut stats);
+        self.stats.set(stats);
+    }
+
+    /// The current catalog version; a prepared plan bound against another is stale.
+    pub(crate) fn catalog_version(&self) -> u64 {
+        self.db.shared.catalog.load().version()
+    }
+
+    /// The prepared plan for one statement of SQL text: from the cache when it was bound
+    /// against the current catalog, else parsed, bound, planned and cached.
+    pub(crate) fn prepared(&self, sql: &str) -> Result<Arc<Prepared>> {
         let catalog = self.db.shared.catalog.load();
-        let mut binder = Binder::new(&catalog);
-        let plan = binder.bind_statement(statement)?;
-        if params.len() != binder.parameter_count {
+        if let Some(prepared) = self.cache.borrow_mut().get(sql, catalog.version()) {
+            self.bump(|stats| stats.plan_cache_hits += 1);
+            return Ok(prepared);
+        }
+        let statements = self.parse(sql)?;
+        let statement = match &statements[..] {
+            [statement] => statement,
+            [] => return Err(crate::err!(InvalidInput, "no SQL statement given")),
+            several => {
+                let n = several.len();
+                return Err(crate::err!(
+                    InvalidInput,
+                    "{n} statements given where one was expected; use execute_batch for \
+                     several"
+                ));
+            }
+        };
+        let prepared = Arc::new(bind(&catalog, statement)?);
+        self.bump(|stats| stats.plans_built += 1);
+        self.cache.borrow_mut().insert(sql, prepared.clone());
+        Ok(prepared)
+    }
+
+    /// Empties the plan cache (plans are rebuilt on next use).
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.query("SELECT 1", ()).unwrap();
+    /// conn.clear_plan_cache();
+    /// conn.query("SELECT 1", ()).unwrap();
+    /// assert_eq!(conn.stats().parses, 2);
+    /// ```
+    pub fn clear_plan_cache(&self) {
+        self.cache.borrow_mut().clear();
+    }
+
+    fn run_statement(&self, statement: &sqlparser::ast::Statement) -> Result<Outcome> {
+        let prepared = {
+            let catalog = self.db.shared.catalog.load();
+            bind(&catalog, statement)?
+        };
+        self.bump(|stats| stats.plans_built += 1);
+        let (rows, changes) = self.run_prepared(&prepared, &[])?;
+        Ok(Outcome {
+            columns: prepared.columns.to_vec(),
+            rows,
+            changes,
+        })
+    }
+
+    /// Runs a prepared plan with its parameter values: the rows it returned and the rows it
+    /// changed. Checks the parameter count first.
+    pub(crate) fn run_prepared(
+        &self,
+        prepared: &Prepared,
+        params: &[Value],
+    ) -> Result<(Vec<Vec<Value>>, usize)> {
+        if params.len() != prepared.parameter_count {
             return Err(crate::err!(
                 InvalidInput,
                 "statement takes {} parameters but {} were given",
-                binder.parameter_count,
+                prepared.parameter_count,
                 params.len()
             ));
         }
-        drop(catalog);
-        self.run_plan(&plan, params)
+        self.run_plan(&prepared.plan, params)
     }
 
-    fn run_plan(&mut self, plan: &Plan, params: &[Value]) -> Result<Outcome> {
-        match plan {
-            Plan::Begin => {
-                if self.in_transaction() {
-                    return Err(crate::err!(
-                        Transaction,
-                        "cannot start a transaction within a transaction"
-                    ));
-                }
-                self.state = TransactionState::Explicit(self.db.shared.store.begin()?);
-                Ok(empty_outcome())
+    /// BEGIN: opens an explicit transaction.
+    pub(crate) fn begin(&self) -> Result<()> {
+        let mut state = self.state.borrow_mut();
+        if !matches!(*state, TransactionState::Autocommit) {
+            return Err(crate::err!(
+                Transaction,
+                "cannot start a transaction within a transaction"
+            ));
+        }
+        *state = TransactionState::Explicit(self.db.shared.store.begin()?);
+        Ok(())
+    }
+
+    /// COMMIT of the explicit transaction.
+    pub(crate) fn commit(&self) -> Result<()> {
+        let previous =
+            std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
+        match previous {
+            TransactionState::Explicit(txn) => {
+                crate::durability::commit(&self.db.shared, txn)?;
+                Ok(())
             }
-            Plan::Commit => {
-                match std::mem::replace(&mut self.state, TransactionState::Autocommit) {
-                    TransactionState::Explicit(txn) => {
-                        txn.commit()?;
-                        Ok(empty_outcome())
-                    }
-                    TransactionState::Aborted => Err(crate::err!(
-                        SerializationConflict,
-                        "the transaction was aborted by a serialization conflict and has been \
-                     rolled back; retry it"
-                    )),
-                    TransactionState::Autocommit => Err(crate::err!(
-                        Transaction,
-                        "cannot commit - no transaction is active"
-                    )),
-                }
-            }
-            Plan::Rollback => {
-                match std::mem::replace(&mut self.state, TransactionState::Autocommit) {
-                    TransactionState::Explicit(txn) => {
-                        txn.rollback();
-                        Ok(empty_outcome())
-                    }
-                    TransactionState::Aborted => Ok(empty_outcome()),
-                    TransactionState::Autocommit => Err(crate::err!(
-                        Transaction,
-                        "cannot rollback - no transaction is active"
-                    )),
-                }
-            }
-            Plan::CreateTable(create) => {
-                exec::create_table(&self.db.shared, create)?;
-                Ok(empty_outcome())
-            }
-            Plan::DropTable { name, if_exists } => {
-                exec::drop_table(&self.db.shared, name, *if_exists)?;
-                Ok(empty_outcome())
-            }
-            Plan::Vacuum => {
-                crate::gc::collect_now(&self.db.shared);
-                Ok(empty_outcome())
-            }
-            Plan::Explain(inner) => Ok(Outcome {
-                columns: vec!["plan".to_string()],
-                rows: inner
-                    .explain_lines()
-                    .into_iter()
-                    .map(|line| vec![Value::Text(line)])
-                    .collect(),
-                changes: 0,
-            }),
-            Plan::Query(_) | Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
-                self.run_in_transaction(plan, params)
-            }
+            TransactionState::Aborted => Err(crate::err!(
+                SerializationConflict,
+                "the transaction was aborted by a serialization conflict and has been \
+                 rolled back; retry it"
+            )),
+            TransactionState::Autocommit => Err(crate::err!(
+                Transaction,
+                "cannot commit - no transaction is active"
+            )),
         }
     }
 
+    /// ROLLBACK of the explicit transaction.
+    pub(crate) fn rollback(&self) -> Result<()> {
+        let previous =
+            std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
+        match previous {
+            TransactionState::Explicit(txn) => {
+                txn.rollback();
+                Ok(())
+            }
+            TransactionState::Aborted => Ok(()),
+            TransactionState::Autocommit => Err(crate::err!(
+                Transaction,
+                "cannot rollback - no transaction is active"
+            )),
+        }
+    }
+
+    fn run_plan(&self, plan: &Plan, params: &[Value]) -> Result<(Vec<Vec<Value>>, usize)> {
+        match plan {
+            Plan::Begin => self.begin()?,
+            Plan::Commit => self.commit()?,
+            Plan::Rollback => self.rollback()?,
+            Plan::CreateTable(create) => exec::create_table(&self.db.shared, create)?,
+            Plan::DropTable { name, if_exists } => {
+                exec::drop_table(&self.db.shared, name, *if_exists)?
+            }
+            Plan::CreateView {
+                view,
+                if_not_exists,
+            } => exec::create_view(&self.db.shared, view, *if_not_exists)?,
+            Plan::DropView { name, if_exists } => {
+                exec::drop_view(&self.db.shared, name, *if_exists)?
+            }
+            Plan::CreateIndex(create) => exec::create_index(&self.db.shared, create)?,
+            Plan::DropIndex { name, if_exists } => {
+                exec::drop_index(&self.db.shared, name, *if_exists)?
+            }
+            Plan::Pragma(statement) => {
+                let outcome = crate::durability::pragma(&self.db, statement)?;
+                return Ok((outcome.rows, outcome.changes));
+            }
+            Plan::Vacuum => {
+                crate::gc::vacuum(&self.db.shared);
+            }
+            Plan::Explain(inner) => {
+                let rows = inner
+                    .explain_lines()
+                    .into_iter()
+                    .map(|line| vec![Value::Text(line)])
+                    .collect();
+                return Ok((rows, 0));
+            }
+            Plan::Query(_) | Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
+                return self.run_in_transaction(plan, params)
+            }
+        }
+        Ok((Vec::new(), 0))
+    }
+
     /// Runs a query or DML statement in the open transaction, or in its own one.
-    fn run_in_transaction(&mut self, plan: &Plan, params: &[Value]) -> Result<Outcome> {
-        let rows_max = self.db.options().effective_statement_rows_max();
-        match &mut self.state {
+    fn run_in_transaction(
+        &self,
+        plan: &Plan,
+        params: &[Value],
+    ) -> Result<(Vec<Vec<Value>>, usize)> {
+        let rows_max = self.db.options().statement_rows_max;
+        let mut state = self.state.borrow_mut();
+        match &mut *state {
             TransactionState::Autocommit => {
+                drop(state);
                 let mut txn = self.db.shared.store.begin()?;
                 let outcome = run_data_plan(&mut txn, plan, params, rows_max)?;
-                txn.commit()?;
+                crate::durability::commit(&self.db.shared, txn)?;
                 Ok(outcome)
             }
             TransactionState::Explicit(txn) => {
@@ -194,7 +561,7 @@ impl Connection {
                     Ok(outcome) => Ok(outcome),
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
                         if let TransactionState::Explicit(txn) =
-                            std::mem::replace(&mut self.state, TransactionState::Aborted)
+                            std::mem::replace(&mut *state, TransactionState::Aborted)
                         {
                             txn.rollback();
                         }
@@ -215,25 +582,39 @@ impl Connection {
     }
 }
 
+/// Binds and plans one parsed statement against `catalog`.
+fn bind(
+    catalog: &crate::catalog::Catalog,
+    statement: &sqlparser::ast::Statement,
+) -> Result<Prepared> {
+    let mut binder = Binder::new(catalog);
+    let plan = binder.bind_statement(statement)?;
+    let columns: Arc<[String]> = match &plan {
+        Plan::Query(query) => query.columns.clone().into(),
+        Plan::Explain(_) => Arc::from(vec!["plan".to_string()]),
+        Plan::Pragma(pragma) => crate::durability::pragma_columns(pragma).into(),
+        _ => Arc::from(Vec::new()),
+    };
+    Ok(Prepared {
+        parameter_count: binder.parameter_count,
+        catalog_version: catalog.version(),
+        plan,
+        columns,
+    })
+}
+
 fn run_data_plan(
-    txn: &mut Transaction,
+    txn: &mut StorageTransaction,
     plan: &Plan,
     params: &[Value],
     rows_max: usize,
-) -> Result<Outcome> {
+) -> Result<(Vec<Vec<Value>>, usize)> {
     let changes = match plan {
         Plan::Query(query) => {
-            let context = ExecContext {
-                txn,
-                eval: EvalContext { params },
-                rows_max,
-            };
+            let runtime = SubqueryRuntime::new(txn, params, rows_max);
+            let context = ExecContext::new(&runtime);
             let rows = exec::collect(&query.node, &context)?;
-            return Ok(Outcome {
-                columns: query.columns.clone(),
-                rows,
-                changes: 0,
-            });
+            return Ok((rows, 0));
         }
         Plan::Insert {
             table,
@@ -247,29 +628,5 @@ fn run_data_plan(
         Plan::Delete { target } => exec::delete(txn, target, params, rows_max)?,
         _ => unreachable!("run_data_plan gets only queries and DML"),
     };
-    Ok(Outcome {
-        columns: Vec::new(),
-        rows: Vec::new(),
-        changes,
-    })
-}
-
-fn empty_outcome() -> Outcome {
-    Outcome {
-        columns: Vec::new(),
-        rows: Vec::new(),
-        changes: 0,
-    }
-}
-
-fn single_statement(sql: &str) -> Result<Statement> {
-    let mut statements = parse_statements(sql)?;
-    match statements.len() {
-        1 => Ok(statements.pop().expect("one statement")),
-        0 => Err(crate::err!(InvalidInput, "no SQL statement given")),
-        n => Err(crate::err!(
-            InvalidInput,
-            "{n} statements given where one was expected; use execute_batch for several"
-        )),
-    }
+    Ok((Vec::new(), changes))
 }

@@ -1,13 +1,14 @@
 //! `Database`: the shared handle to one database (its storage and its catalog). Cheap to
 //! clone and safe to share across threads; each thread opens its own `Connection`.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use arc_swap::ArcSwap;
 use ember_storage::Store;
 
 use crate::catalog::Catalog;
 use crate::connection::Connection;
+use crate::durability::Durable;
 use crate::options::Options;
 
 /// State shared by every connection to one database.
@@ -15,6 +16,9 @@ pub(crate) struct Shared {
     pub(crate) store: Store,
     pub(crate) catalog: ArcSwap<Catalog>,
     ddl_lock: Mutex<()>,
+    /// The WAL and checkpoint state of a directory database; empty for in-memory ones
+    /// (and while recovery replays, so replay is not logged again).
+    pub(crate) durable: OnceLock<Durable>,
 }
 
 impl Shared {
@@ -44,7 +48,8 @@ pub struct Database {
 }
 
 impl Database {
-    /// A new, empty database held only in memory.
+    /// A new, empty database held only in memory. For a database kept on disk, see
+    /// [`Database::open`].
     pub fn in_memory() -> Database {
         Database::in_memory_with(Options::default())
     }
@@ -55,6 +60,7 @@ impl Database {
             store: Store::new(),
             catalog: ArcSwap::from_pointee(Catalog::default()),
             ddl_lock: Mutex::new(()),
+            durable: OnceLock::new(),
         });
         crate::gc::spawn_background(&shared);
         Database { options, shared }

@@ -33,8 +33,12 @@ pub enum ErrorKind {
     Io,
     /// Data read from disk is damaged.
     Corruption,
+    /// A query expected to return a row (`query_row`, `query_one`) returned none.
+    NoRows,
     /// Anything else that is the caller's mistake (wrong argument count, bad value).
     InvalidInput,
+    /// A broken internal invariant: a bug in EmberDB, reported instead of a panic.
+    Internal,
 }
 
 /// An EmberDB error.
@@ -83,9 +87,35 @@ impl From<StorageError> for Error {
             StorageErrorKind::Limit => ErrorKind::Limit,
             StorageErrorKind::MemoryBudget => ErrorKind::MemoryBudget,
             StorageErrorKind::TransactionClosed => ErrorKind::Transaction,
+            StorageErrorKind::Io => ErrorKind::Io,
+            StorageErrorKind::Corruption => ErrorKind::Corruption,
             _ => ErrorKind::InvalidInput,
         };
         Error::new(kind, error.message)
+    }
+}
+
+/// Turns a "no rows" error into `Ok(None)` (rusqlite's `OptionalExtension`).
+///
+/// ```
+/// use ember::OptionalExtension;
+/// let conn = ember::Database::in_memory().connect();
+/// conn.execute("CREATE TABLE t(a INT)", ()).unwrap();
+/// let a: Option<i64> = conn.query_one("SELECT a FROM t", ()).optional().unwrap();
+/// assert_eq!(a, None);
+/// ```
+pub trait OptionalExtension<T> {
+    /// `Ok(None)` for an [`ErrorKind::NoRows`] error, the value or other errors unchanged.
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(error) if error.kind() == ErrorKind::NoRows => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
 

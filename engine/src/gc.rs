@@ -1,7 +1,7 @@
 //! Garbage collection driven from the engine: `collect_now` runs a pass over every table of
-//! the current catalog (VACUUM), and a background thread per database runs passes while
-//! commits happen. The thread holds only a `Weak` reference, so it ends soon after the last
-//! `Database` handle is dropped.
+//! the current catalog (VACUUM adds a sweep of stale index entries), and a background thread
+//! per database runs passes while commits happen. The thread holds only a `Weak` reference,
+//! so it ends soon after the last `Database` handle is dropped.
 
 use std::sync::{Arc, Weak};
 use std::thread;
@@ -23,6 +23,17 @@ pub(crate) fn collect_now(shared: &Shared) -> GcReport {
     let mut report = GcReport::default();
     for table in catalog.tables() {
         report.add(table.storage.collect_garbage(watermark));
+    }
+    report
+}
+
+/// VACUUM: a collection pass, then a sweep of every secondary index for stale entries (the
+/// sweep walks every entry, so only VACUUM runs it; collection passes already remove the
+/// entries of the versions they free).
+pub(crate) fn vacuum(shared: &Shared) -> GcReport {
+    let report = collect_now(shared);
+    for table in shared.catalog.load_full().tables() {
+        table.storage.sweep_index_entries();
     }
     report
 }

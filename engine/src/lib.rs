@@ -17,10 +17,13 @@
 //! assert_eq!(names, ["grace"]);
 //! ```
 
+pub mod ast_drop;
 pub mod bind;
 pub mod catalog;
 mod connection;
 mod database;
+mod de;
+mod durability;
 mod error;
 pub mod exec;
 pub mod expr;
@@ -31,16 +34,24 @@ mod options;
 mod params;
 pub mod parse;
 pub mod plan;
+mod plan_cache;
+mod recovery;
 mod rows;
 pub mod script;
+mod statement;
 pub mod system;
+mod transaction;
 mod value;
 
-pub use connection::{Connection, Outcome};
+pub use connection::{Connection, ConnectionStats, Outcome};
 pub use database::Database;
+pub use durability::{CheckpointReport, DurabilityStats};
 pub use ember_storage::{DataType, Value};
-pub use error::{Error, ErrorKind, Result};
-pub use options::Options;
+pub use error::{Error, ErrorKind, OptionalExtension, Result};
+pub use options::{Options, SyncPolicy};
 pub use params::Params;
+pub use recovery::RecoveryReport;
 pub use rows::{ColumnIndex, Row, Rows};
+pub use statement::Statement;
+pub use transaction::Transaction;
 pub use value::{FromValue, ToValue};

@@ -1,20 +1,48 @@
-//! `Options`: how a database is opened. A builder, so new knobs (durability policy,
-//! checkpoint size, ...) can be added without breaking callers.
+//! `Options`: how a database is opened. A builder, so new knobs can be added without
+//! breaking callers: for directory databases the commit durability
+//! policy, the WAL size that triggers a checkpoint, the WAL segment size, salvage, and the
+//! per-statement row cap.
+
+pub use ember_storage::wal::SyncPolicy;
+
+/// Default WAL size past which a commit triggers a checkpoint, in bytes.
+pub const CHECKPOINT_BYTES_DEFAULT: u64 = 64 << 20;
+
+/// Default background fsync interval of `PRAGMA synchronous = NORMAL`, in milliseconds.
+pub const SYNC_INTERVAL_MS_DEFAULT: u64 = 100;
 
 /// Settings for opening a [`crate::Database`].
 ///
 /// ```
-/// let options = ember::Options::new().memory_budget_bytes(64 << 20);
+/// let options = ember::Options::new().checkpoint_bytes(16 << 20);
 /// let db = ember::Database::in_memory_with(options);
 /// # let _ = db;
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// Most bytes the database may hold in rows and indexes; `None` for no limit.
-    pub memory_budget_bytes: Option<u64>,
-    /// Most rows one statement may materialize at once; `None` means
-    /// [`crate::limits::STATEMENT_ROWS_MAX`]. Values above that limit are clamped to it.
-    pub statement_rows_max: Option<usize>,
+    /// When commits reach the disk (directory databases only). Default: `Always`.
+    pub sync_policy: SyncPolicy,
+    /// A commit that finds more WAL than this since the last checkpoint starts one.
+    pub checkpoint_bytes: u64,
+    /// The WAL starts a new segment file past this size.
+    pub wal_segment_bytes: u64,
+    /// Open a damaged database anyway, keeping the committed prefix before the damage.
+    pub salvage: bool,
+    /// Most rows one statement may materialize at one point (see
+    /// [`crate::limits::STATEMENT_ROWS_MAX`], which also caps this value).
+    pub statement_rows_max: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            sync_policy: SyncPolicy::Always,
+            checkpoint_bytes: CHECKPOINT_BYTES_DEFAULT,
+            wal_segment_bytes: ember_storage::limits::WAL_SEGMENT_BYTES_DEFAULT,
+            salvage: false,
+            statement_rows_max: crate::limits::STATEMENT_ROWS_MAX,
+        }
+    }
 }
 
 impl Options {
@@ -22,22 +50,37 @@ impl Options {
         Options::default()
     }
 
-    /// Caps the memory the database may use for data; writes past it fail.
-    pub fn memory_budget_bytes(mut self, bytes: u64) -> Options {
-        self.memory_budget_bytes = Some(bytes);
+    /// When commits reach the disk: `Always` (fsync before a commit returns, shared by
+    /// concurrent committers), `IntervalMs(n)` (background fsync) or `Off`.
+    pub fn sync_policy(mut self, policy: SyncPolicy) -> Options {
+        self.sync_policy = policy;
         self
     }
 
-    /// Caps the rows one statement may materialize (sort input, result set, DML targets).
+    /// Checkpoint automatically once this many WAL bytes were written since the last one.
+    pub fn checkpoint_bytes(mut self, bytes: u64) -> Options {
+        self.checkpoint_bytes = bytes;
+        self
+    }
+
+    /// Largest WAL segment file before the log moves on to the next one.
+    pub fn wal_segment_bytes(mut self, bytes: u64) -> Options {
+        self.wal_segment_bytes = bytes;
+        self
+    }
+
+    /// Opens a database whose WAL or snapshot is damaged by keeping what precedes the damage
+    /// (instead of failing with a `Corruption` error).
+    pub fn salvage(mut self, salvage: bool) -> Options {
+        self.salvage = salvage;
+        self
+    }
+
+    /// Lowers the number of rows one statement may materialize at one point (a result set,
+    /// a sort, groups, a join's build side, DML targets). Values above
+    /// [`crate::limits::STATEMENT_ROWS_MAX`] are clamped to it.
     pub fn statement_rows_max(mut self, rows: usize) -> Options {
-        self.statement_rows_max = Some(rows);
+        self.statement_rows_max = rows.min(crate::limits::STATEMENT_ROWS_MAX);
         self
-    }
-
-    /// The effective per-statement row cap.
-    pub fn effective_statement_rows_max(&self) -> usize {
-        let limit = crate::limits::STATEMENT_ROWS_MAX;
-        self.statement_rows_max
-            .map_or(limit, |rows| rows.min(limit))
     }
 }

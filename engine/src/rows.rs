@@ -51,11 +51,8 @@ impl ColumnIndex for &str {
 }
 
 impl Rows {
-    pub(crate) fn new(columns: Vec<String>, rows: Vec<Vec<Value>>) -> Rows {
-        Rows {
-            columns: columns.into(),
-            rows,
-        }
+    pub(crate) fn new(columns: Arc<[String]>, rows: Vec<Vec<Value>>) -> Rows {
+        Rows { columns, rows }
     }
 
     pub fn columns(&self) -> &[String] {
@@ -138,10 +135,39 @@ impl Row {
         })
     }
 
+    /// The result's column names.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let row = conn.query("SELECT 1 AS a", ()).unwrap().first().unwrap();
+    /// assert_eq!(row.columns(), ["a"]);
+    /// ```
     pub fn columns(&self) -> &[String] {
         &self.columns
     }
 
+    /// Maps the row onto `T` by column name (serde): struct fields match column names,
+    /// `Option` fields take NULL.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Point { x: i64, y: Option<f64> }
+    /// let conn = ember::Database::in_memory().connect();
+    /// let row = conn.query("SELECT 1 AS x, NULL AS y", ()).unwrap().first().unwrap();
+    /// let point: Point = row.deserialize().unwrap();
+    /// assert_eq!((point.x, point.y), (1, None));
+    /// ```
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        crate::de::deserialize_row(&self.columns, &self.values)
+    }
+
+    /// The row's values in column order.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let row = conn.query("SELECT 1", ()).unwrap().first().unwrap();
+    /// assert_eq!(row.values(), [ember::Value::Integer(1)]);
+    /// ```
     pub fn values(&self) -> &[Value] {
         &self.values
     }

@@ -1,6 +1,7 @@
 //! System tables: read-only views of the engine's own state, queryable with SELECT.
 //! `ember_tables` has one row per user table (rows, live and dead versions, bytes held by
-//! versions, garbage collection runs); `ember_stats` has one row for the whole database.
+//! versions, garbage collection runs); `ember_indexes` has one row per secondary index
+//! (name, table_name, columns, unique, entries); `ember_stats` has one row for the whole database.
 //! A user table of the same name shadows a system table. Rows are computed when the query
 //! runs, against the catalog snapshot the statement was bound with.
 
@@ -16,6 +17,7 @@ use crate::exec::{ExecContext, Operator, Row};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SystemTable {
     Tables,
+    Indexes,
     Stats,
 }
 
@@ -30,6 +32,8 @@ const TABLES_COLUMNS: &[&str] = &[
     "gc_runs",
     "gc_versions_freed",
 ];
+
+const INDEXES_COLUMNS: &[&str] = &["name", "table_name", "columns", "unique", "entries"];
 
 const STATS_COLUMNS: &[&str] = &[
     "tables",
@@ -49,6 +53,8 @@ impl SystemTable {
     pub fn by_name(name: &str) -> Option<SystemTable> {
         if name.eq_ignore_ascii_case("ember_tables") {
             Some(SystemTable::Tables)
+        } else if name.eq_ignore_ascii_case("ember_indexes") {
+            Some(SystemTable::Indexes)
         } else if name.eq_ignore_ascii_case("ember_stats") {
             Some(SystemTable::Stats)
         } else {
@@ -59,6 +65,7 @@ impl SystemTable {
     pub fn name(self) -> &'static str {
         match self {
             SystemTable::Tables => "ember_tables",
+            SystemTable::Indexes => "ember_indexes",
             SystemTable::Stats => "ember_stats",
         }
     }
@@ -66,12 +73,16 @@ impl SystemTable {
     pub fn columns(self) -> &'static [&'static str] {
         match self {
             SystemTable::Tables => TABLES_COLUMNS,
+            SystemTable::Indexes => INDEXES_COLUMNS,
             SystemTable::Stats => STATS_COLUMNS,
         }
     }
 
     /// Computes the table's rows as `txn` sees the database.
     pub fn rows(self, tables: &[Arc<TableDef>], txn: &Transaction) -> Vec<Row> {
+        if self == SystemTable::Indexes {
+            return index_rows(tables);
+        }
         let snapshot = txn.snapshot();
         let per_table: Vec<(String, ember_storage::mvcc::TableStats)> = tables
             .iter()
@@ -95,6 +106,7 @@ impl SystemTable {
                     ]
                 })
                 .collect(),
+            SystemTable::Indexes => index_rows(tables),
             SystemTable::Stats => {
                 let sum = |f: fn(&ember_storage::mvcc::TableStats) -> u64| {
                     int(per_table.iter().map(|(_, stats)| f(stats)).sum())
@@ -115,6 +127,23 @@ impl SystemTable {
             }
         }
     }
+}
+
+/// One row per secondary index, by table then creation order.
+fn index_rows(tables: &[Arc<TableDef>]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for table in tables {
+        for index in &table.indexes {
+            rows.push(vec![
+                Value::Text(index.name.clone()),
+                Value::Text(table.name.clone()),
+                Value::Text(index.column_list(table)),
+                Value::Integer(i64::from(index.unique)),
+                Value::Integer(i64::try_from(index.storage.entries()).unwrap_or(i64::MAX)),
+            ]);
+        }
+    }
+    rows
 }
 
 /// Produces a system table's rows, computed on the first pull.

@@ -1,10 +1,11 @@
-//! Command-line arguments: `ember [-c SQL | SQL]`, `--help`, `--version`.
+//! Command-line arguments: `ember [DIR] [SQL]`, `-c SQL`, `--help`, `--version`.
 
 pub const USAGE: &str = "\
-Usage: ember [OPTIONS] [SQL]
+Usage: ember [OPTIONS] [DIR] [SQL]
 
-Starts an EmberDB shell on a new in-memory database. With SQL (or -c SQL), runs it and
-exits. With standard input not a terminal, reads and runs it as a script.
+Starts an EmberDB shell. Without DIR the database is in memory and gone on exit; DIR opens
+(or creates) a directory database. With SQL (or -c SQL), runs it and exits. With standard
+input not a terminal, reads and runs it as a script (sqlite3 list mode).
 
 Options:
   -c SQL          run SQL and exit
@@ -15,30 +16,45 @@ Options:
 pub enum Command {
     Help,
     Version,
-    Run { sql: Option<String> },
+    Run {
+        dir: Option<String>,
+        sql: Option<String>,
+    },
+}
+
+/// Whether a positional argument is SQL rather than a directory: it has a space or `;`.
+fn looks_like_sql(argument: &str) -> bool {
+    argument.contains([' ', ';', '\n', '\t'])
 }
 
 pub fn parse(arguments: &[String]) -> Result<Command, String> {
     let mut sql = None;
+    let mut dir = None;
     let mut iter = arguments.iter();
     while let Some(argument) = iter.next() {
         match argument.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
             "-c" => {
+                if sql.is_some() {
+                    return Err("only one SQL argument is allowed".to_string());
+                }
                 let text = iter.next().ok_or("-c needs an SQL argument")?;
                 sql = Some(text.clone());
             }
             other if other.starts_with('-') => return Err(format!("unknown option {other}")),
             other => {
-                if sql.is_some() {
+                if dir.is_none() && sql.is_none() && !looks_like_sql(other) {
+                    dir = Some(other.to_string());
+                } else if sql.is_none() {
+                    sql = Some(other.to_string());
+                } else {
                     return Err(format!("unexpected argument {other}"));
                 }
-                sql = Some(other.to_string());
             }
         }
     }
-    Ok(Command::Run { sql })
+    Ok(Command::Run { dir, sql })
 }
 
 #[cfg(test)]
@@ -49,23 +65,36 @@ mod tests {
         parse(&arguments.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     }
 
+    fn run(dir: Option<&str>, sql: Option<&str>) -> Command {
+        Command::Run {
+            dir: dir.map(str::to_string),
+            sql: sql.map(str::to_string),
+        }
+    }
+
     #[test]
     fn forms() {
-        assert_eq!(parse_strs(&[]).unwrap(), Command::Run { sql: None });
+        assert_eq!(parse_strs(&[]).unwrap(), run(None, None));
         assert_eq!(
             parse_strs(&["-c", "SELECT 1"]).unwrap(),
-            Command::Run {
-                sql: Some("SELECT 1".into())
-            }
+            run(None, Some("SELECT 1"))
         );
         assert_eq!(
             parse_strs(&["SELECT 1"]).unwrap(),
-            Command::Run {
-                sql: Some("SELECT 1".into())
-            }
+            run(None, Some("SELECT 1"))
+        );
+        assert_eq!(parse_strs(&["data"]).unwrap(), run(Some("data"), None));
+        assert_eq!(
+            parse_strs(&["data", "SELECT 1;"]).unwrap(),
+            run(Some("data"), Some("SELECT 1;"))
+        );
+        assert_eq!(
+            parse_strs(&["data", "-c", "SELECT 1"]).unwrap(),
+            run(Some("data"), Some("SELECT 1"))
         );
         assert_eq!(parse_strs(&["--help"]).unwrap(), Command::Help);
         assert!(parse_strs(&["-c"]).is_err());
         assert!(parse_strs(&["--bogus"]).is_err());
+        assert!(parse_strs(&["a", "SELECT 1", "SELECT 2"]).is_err());
     }
 }

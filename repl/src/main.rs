@@ -1,15 +1,22 @@
-//! The `ember` binary: parses the command line and runs the shell, either on a script read
-//! from a pipe (sqlite3 list mode, errors on stderr, non-zero exit if any statement failed),
-//! on one `-c` string, or interactively with rustyline.
+//! The `ember` binary: parses the command line, opens the database (in memory, or a
+//! directory) and runs the shell on a piped script (sqlite3 list mode, errors on stderr,
+//! non-zero exit if any statement failed), on one SQL argument, or interactively.
 
 mod args;
+mod dot;
+mod dump;
+mod helper;
+mod import;
+mod interactive;
 mod output;
 mod shell;
+mod terminal;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use args::Command;
+use output::Settings;
 
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
@@ -21,33 +28,45 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match command {
+    let (dir, sql) = match command {
         Command::Help => {
             println!("{}", args::USAGE);
-            ExitCode::SUCCESS
+            return ExitCode::SUCCESS;
         }
         Command::Version => {
             println!("ember {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
+            return ExitCode::SUCCESS;
         }
-        Command::Run { sql } => {
-            let mut shell = shell::Shell::new(ember::Database::in_memory());
-            if let Some(sql) = sql {
-                return exit_code(shell.run_script(&sql));
-            }
-            let stdin = std::io::stdin();
-            if stdin.is_terminal() {
-                shell.interactive()
-            } else {
-                let mut script = String::new();
-                if let Err(error) = stdin.lock().read_to_string(&mut script) {
-                    eprintln!("Error: cannot read standard input: {error}");
-                    return ExitCode::FAILURE;
-                }
-                exit_code(shell.run_script(&script))
-            }
+        Command::Run { dir, sql } => (dir, sql),
+    };
+    let db = match shell::open_database(dir.as_deref()) {
+        Ok(db) => db,
+        Err(message) => {
+            eprintln!("Error: {message}");
+            return ExitCode::FAILURE;
         }
+    };
+    let stdin = std::io::stdin();
+    let interactive = sql.is_none() && stdin.is_terminal();
+    let settings = if interactive && std::io::stdout().is_terminal() {
+        Settings::interactive(terminal::width_chars())
+    } else {
+        Settings::piped()
+    };
+    let mut shell = shell::Shell::new(db, dir, settings);
+    if let Some(sql) = sql {
+        return exit_code(shell.run_script(&sql));
     }
+    if interactive {
+        shell.interactive = true;
+        return interactive::run(&mut shell);
+    }
+    let mut script = String::new();
+    if let Err(error) = stdin.lock().read_to_string(&mut script) {
+        eprintln!("Error: cannot read standard input: {error}");
+        return ExitCode::FAILURE;
+    }
+    exit_code(shell.run_script(&script))
 }
 
 fn exit_code(all_succeeded: bool) -> ExitCode {

@@ -1,97 +1,207 @@
-//! The shell: runs scripts statement by statement (an error in one does not stop the rest,
-//! as in sqlite3) and drives the interactive rustyline loop.
+//! The shell: runs scripts line by line as sqlite3 does (a line starting with `.` is a
+//! dot-command, other lines collect until a statement ends with `;`), runs each statement,
+//! prints results in the current output mode and reports errors without stopping.
 
-use std::io::{IsTerminal, Write};
-use std::process::ExitCode;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::time::Instant;
 
 use ember::script::{is_blank, is_complete, split_statements};
 use ember::{Connection, Database};
-use rustyline::error::ReadlineError;
-use rustyline::DefaultEditor;
 
-use crate::output::write_list;
+use crate::output::{write_result, Settings};
+
+/// Where results go: standard output, or a file from `.output` / `.once`.
+pub enum Target {
+    Stdout(io::Stdout),
+    File {
+        writer: BufWriter<File>,
+        /// `.once`: back to standard output after the next statement.
+        once: bool,
+    },
+}
 
 pub struct Shell {
-    connection: Connection,
+    pub db: Database,
+    pub connection: Connection,
+    pub settings: Settings,
+    pub timer: bool,
+    /// A person is typing: errors get carets, `.import` shows progress.
+    pub interactive: bool,
+    pub target: Target,
+    /// Nesting depth of `.read`, bounded so a file that reads itself stops.
+    pub read_depth: usize,
+    /// Set by `.quit` / `.exit`.
+    pub quit_requested: bool,
+    /// What the banner calls the database ("a transient in-memory database" or a path).
+    pub location: Option<String>,
+}
+
+/// Opens the database `ember DIR` or `.open DIR` names; `None` is a new in-memory database.
+pub fn open_database(dir: Option<&str>) -> Result<Database, String> {
+    match dir {
+        None => Ok(Database::in_memory()),
+        Some(dir) => Database::open(dir).map_err(|error| format!("cannot open {dir}: {error}")),
+    }
 }
 
 impl Shell {
-    pub fn new(db: Database) -> Shell {
+    pub fn new(db: Database, location: Option<String>, settings: Settings) -> Shell {
         Shell {
             connection: db.connect(),
+            db,
+            settings,
+            timer: false,
+            interactive: false,
+            target: Target::Stdout(io::stdout()),
+            read_depth: 0,
+            quit_requested: false,
+            location,
         }
     }
 
-    /// Runs every statement of `script`; returns whether all succeeded.
+    /// The writer results go to.
+    pub fn out(&mut self) -> &mut dyn Write {
+        match &mut self.target {
+            Target::Stdout(stdout) => stdout,
+            Target::File { writer, .. } => writer,
+        }
+    }
+
+    /// Runs a script: dot-command lines and SQL statements; returns whether all succeeded.
+    /// Stops early after `.quit`.
     pub fn run_script(&mut self, script: &str) -> bool {
         let mut all_succeeded = true;
-        for statement in split_statements(script) {
+        let mut buffer = String::new();
+        for line in script.lines() {
+            if self.quit_requested {
+                return all_succeeded;
+            }
+            if is_blank(&buffer) && line.starts_with('.') {
+                buffer.clear();
+                all_succeeded &= self.run_dot_command(line);
+                continue;
+            }
+            buffer.push_str(line);
+            buffer.push('\n');
+            if is_complete(&buffer) {
+                all_succeeded &= self.run_sql(&buffer);
+                buffer.clear();
+            }
+        }
+        if !is_blank(&buffer) && !self.quit_requested {
+            all_succeeded &= self.run_sql(&buffer);
+        }
+        all_succeeded
+    }
+
+    /// Runs every statement of `sql` (an error in one does not stop the rest).
+    pub fn run_sql(&mut self, sql: &str) -> bool {
+        let mut all_succeeded = true;
+        for statement in split_statements(sql) {
             all_succeeded &= self.run_statement(statement);
         }
         all_succeeded
     }
 
     fn run_statement(&mut self, sql: &str) -> bool {
-        match self.connection.run_script(sql) {
-            Ok(outcomes) => {
-                let stdout = std::io::stdout();
-                let mut out = stdout.lock();
-                for outcome in outcomes {
-                    if let Err(error) = write_list(&mut out, &outcome.rows) {
-                        eprintln!("Error: cannot write output: {error}");
-                        return false;
-                    }
-                }
-                let _ = out.flush();
-                true
-            }
+        let started = Instant::now();
+        let outcomes = match self.connection.run_script(sql) {
+            Ok(outcomes) => outcomes,
             Err(error) => {
-                eprintln!("Error: {error}");
+                self.report_sql_error(sql, &error.to_string());
+                return false;
+            }
+        };
+        let elapsed = started.elapsed();
+        let settings = self.settings.clone();
+        let mut written = Ok(());
+        for outcome in &outcomes {
+            let out = self.out();
+            written = written
+                .and_then(|()| write_result(out, &settings, &outcome.columns, &outcome.rows));
+        }
+        if self.timer {
+            let rows: usize = outcomes
+                .iter()
+                .map(|o| {
+                    if o.columns.is_empty() {
+                        o.changes
+                    } else {
+                        o.rows.len()
+                    }
+                })
+                .sum();
+            let noun = if rows == 1 { "row" } else { "rows" };
+            let line = format!("{rows} {noun} ({:.3} ms)", elapsed.as_secs_f64() * 1000.0);
+            let out = self.out();
+            written = written.and_then(|()| writeln!(out, "{line}"));
+        }
+        let flushed = written.and_then(|()| self.out().flush());
+        self.statement_done();
+        match flushed {
+            Ok(()) => true,
+            Err(error) => {
+                eprintln!("Error: cannot write output: {error}");
                 false
             }
         }
     }
 
-    /// The interactive loop: statements end with `;` and may span lines.
-    pub fn interactive(&mut self) -> ExitCode {
-        let mut editor = match DefaultEditor::new() {
-            Ok(editor) => editor,
-            Err(error) => {
-                eprintln!("Error: cannot start the line editor: {error}");
-                return ExitCode::FAILURE;
-            }
-        };
-        if std::io::stdout().is_terminal() {
-            println!("EmberDB {} (in-memory database)", env!("CARGO_PKG_VERSION"));
-            println!("Enter SQL statements terminated with a \";\". Ctrl-D exits.");
+    /// After each statement: a `.once` target goes back to standard output.
+    pub fn statement_done(&mut self) {
+        if let Target::File { once: true, writer } = &mut self.target {
+            let _ = writer.flush();
+            self.target = Target::Stdout(io::stdout());
         }
-        let mut buffer = String::new();
-        loop {
-            let prompt = if buffer.is_empty() {
-                "ember> "
-            } else {
-                "  ...> "
-            };
-            match editor.readline(prompt) {
-                Ok(line) => {
-                    if buffer.is_empty() && is_blank(&line) {
-                        continue;
-                    }
-                    buffer.push_str(&line);
-                    buffer.push('\n');
-                    if is_complete(&buffer) {
-                        let _ = editor.add_history_entry(buffer.trim_end());
-                        let script = std::mem::take(&mut buffer);
-                        self.run_script(&script);
-                    }
-                }
-                Err(ReadlineError::Interrupted) => buffer.clear(),
-                Err(ReadlineError::Eof) => return ExitCode::SUCCESS,
-                Err(error) => {
-                    eprintln!("Error: {error}");
-                    return ExitCode::FAILURE;
-                }
+    }
+
+    /// Prints an error as `Error: <message>`; at a terminal, syntax errors that carry a
+    /// position also get the statement line with a caret under the column.
+    pub fn report_sql_error(&self, sql: &str, message: &str) {
+        eprintln!("Error: {message}");
+        if !self.interactive {
+            return;
+        }
+        if let Some((line, column)) = error_position(message) {
+            if let Some(text) = sql.lines().nth(line.saturating_sub(1)) {
+                let caret_at = column.saturating_sub(1).min(text.chars().count());
+                eprintln!("  {text}");
+                eprintln!("  {}^", " ".repeat(caret_at));
             }
         }
+    }
+}
+
+/// The `Line: L, Column: C` position sqlparser puts in its messages.
+pub fn error_position(message: &str) -> Option<(usize, usize)> {
+    let at = message.rfind("Line: ")?;
+    let rest = &message[at + "Line: ".len()..];
+    let (line, rest) = rest.split_once(", Column: ")?;
+    let column: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_parser_positions() {
+        assert_eq!(
+            error_position("sql parser error: Expected: end, found: x at Line: 2, Column: 15"),
+            Some((2, 15))
+        );
+        assert_eq!(error_position("no such table: t"), None);
+    }
+
+    #[test]
+    fn unopenable_directory_gives_a_clear_error() {
+        let file = std::env::temp_dir().join(format!("ember-not-a-dir-{}", std::process::id()));
+        std::fs::write(&file, b"x").unwrap();
+        let error = open_database(Some(file.to_str().unwrap())).err().unwrap();
+        assert!(error.starts_with("cannot open"), "{error}");
+        std::fs::remove_file(&file).unwrap();
+        assert!(open_database(None).is_ok());
     }
 }

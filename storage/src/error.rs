@@ -19,6 +19,10 @@ pub enum StorageErrorKind {
     MemoryBudget,
     /// The transaction is no longer usable (already committed or aborted).
     TransactionClosed,
+    /// A file-system operation failed (or a earlier failure made the log unusable).
+    Io,
+    /// Bytes read from disk are damaged; the message names the file and offset.
+    Corruption,
 }
 
 /// An error from the storage layer.
@@ -26,6 +30,9 @@ pub enum StorageErrorKind {
 pub struct StorageError {
     pub kind: StorageErrorKind,
     pub message: String,
+    /// For `UniqueViolation` from a secondary index: the index's name (`None` for the
+    /// primary key and for every other kind).
+    pub index: Option<String>,
 }
 
 impl fmt::Display for StorageError {
@@ -39,7 +46,24 @@ impl StorageError {
         StorageError {
             kind,
             message: message.into(),
+            index: None,
         }
+    }
+
+    /// A unique secondary index already holds `index`'s key for a row the writer sees.
+    pub fn unique_violation(index: &str) -> Self {
+        StorageError {
+            kind: StorageErrorKind::UniqueViolation,
+            message: format!("duplicate key in unique index {index}"),
+            index: Some(index.to_string()),
+        }
+    }
+}
+
+impl StorageError {
+    /// An `Io` error that says what was being done to which file.
+    pub fn io(what: impl fmt::Display, error: &std::io::Error) -> Self {
+        StorageError::new(StorageErrorKind::Io, format!("{what}: {error}"))
     }
 }
 

@@ -8,14 +8,21 @@
 //! every version in the write set, then publishes the timestamp so new snapshots see it.
 //! Readers never lock: they pin an epoch and walk version chains to the version their
 //! snapshot may see.
+//!
+//! Durability lives here too, below SQL: the file-system seam (`vfs`), the write-ahead log
+//! (`wal`: framed redo records, segments, group commit, recovery scan) and checkpoint
+//! snapshot files (`snapshot`).
 
 pub mod error;
 pub mod index;
 pub mod limits;
 pub mod mvcc;
 pub mod row;
+pub mod snapshot;
 pub mod store;
 pub mod value;
+pub mod vfs;
+pub mod wal;
 
 pub use error::{StorageError, StorageErrorKind, StorageResult};
 pub use mvcc::{RowId, Snapshot, Table, TableSchema, Transaction};

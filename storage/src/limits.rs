@@ -13,5 +13,23 @@ pub const VALUE_BYTES_MAX: usize = ROW_BYTES_MAX - 64;
 /// Most row slots in one table (slot ids are `u32`-sized chunks addressed by `slot_chunk_of`).
 pub const TABLE_SLOTS_MAX: u64 = 1 << 40;
 
+/// Most row changes one WAL commit record may carry.
+pub const WAL_CHANGES_MAX: u64 = 1 << 32;
+
+/// Longest name or SQL text in a WAL catalog record or snapshot, in bytes.
+pub const WAL_TEXT_BYTES_MAX: usize = 1 << 20;
+
+/// Largest WAL record or snapshot block payload, in bytes.
+pub const FRAME_PAYLOAD_BYTES_MAX: usize = 1 << 30;
+
+/// Most columns one secondary index may cover.
+pub const INDEX_COLUMNS_MAX: usize = 32;
+
+/// Most secondary indexes one table may have.
+pub const TABLE_INDEXES_MAX: usize = 64;
+
+/// Default size past which the WAL starts a new segment file, in bytes.
+pub const WAL_SEGMENT_BYTES_DEFAULT: u64 = 16 << 20;
+
 const _: () = assert!(VALUE_BYTES_MAX < ROW_BYTES_MAX);
 const _: () = assert!(COLUMNS_MAX < u16::MAX as usize);

@@ -5,7 +5,7 @@ use ember::{Database, ErrorKind, Value};
 
 fn setup() -> ember::Connection {
     let db = Database::in_memory();
-    let mut conn = db.connect();
+    let conn = db.connect();
     conn.execute_batch(
         "CREATE TABLE people(id INTEGER PRIMARY KEY, name TEXT NOT NULL, age INT, score REAL,
                              active BOOLEAN DEFAULT TRUE, photo BLOB);
@@ -18,7 +18,7 @@ fn setup() -> ember::Connection {
 
 #[test]
 fn typed_access_by_position_and_name() {
-    let mut conn = setup();
+    let conn = setup();
     let rows = conn
         .query(
             "SELECT id, name, age, score, active, photo FROM people ORDER BY id",
@@ -46,7 +46,7 @@ fn typed_access_by_position_and_name() {
 
 #[test]
 fn update_delete_and_counts() {
-    let mut conn = setup();
+    let conn = setup();
     assert_eq!(
         conn.execute("UPDATE people SET age = age + 1 WHERE age IS NOT NULL", ())
             .unwrap(),
@@ -70,7 +70,7 @@ fn update_delete_and_counts() {
 
 #[test]
 fn parameters_bind_positionally() {
-    let mut conn = setup();
+    let conn = setup();
     let rows = conn
         .query(
             "SELECT name FROM people WHERE age > ? AND id <> $2",
@@ -85,10 +85,10 @@ fn parameters_bind_positionally() {
 #[test]
 fn explicit_transactions_commit_and_roll_back() {
     let db = Database::in_memory();
-    let mut conn = db.connect();
+    let conn = db.connect();
     conn.execute_batch("CREATE TABLE t(id INT PRIMARY KEY); BEGIN; INSERT INTO t VALUES (1);")
         .unwrap();
-    let mut other = db.connect();
+    let other = db.connect();
     assert!(
         other.query("SELECT id FROM t", ()).unwrap().is_empty(),
         "uncommitted is invisible"
@@ -107,7 +107,7 @@ fn explicit_transactions_commit_and_roll_back() {
 #[test]
 fn failed_statement_in_transaction_undoes_only_itself() {
     let db = Database::in_memory();
-    let mut conn = db.connect();
+    let conn = db.connect();
     conn.execute_batch("CREATE TABLE t(id INT PRIMARY KEY); BEGIN; INSERT INTO t VALUES (1);")
         .unwrap();
     let error = conn
@@ -121,7 +121,7 @@ fn failed_statement_in_transaction_undoes_only_itself() {
 
 #[test]
 fn explain_shows_a_key_lookup() {
-    let mut conn = setup();
+    let conn = setup();
     let plan = conn
         .query("EXPLAIN SELECT * FROM people WHERE id = 5", ())
         .unwrap();
@@ -151,7 +151,7 @@ fn database_is_shared_across_threads() {
         .map(|thread| {
             let db = db.clone();
             std::thread::spawn(move || {
-                let mut conn = db.connect();
+                let conn = db.connect();
                 for i in 0..250 {
                     conn.execute("INSERT INTO t VALUES (?, ?)", (thread * 1000 + i, i))
                         .unwrap();

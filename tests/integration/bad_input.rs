@@ -4,7 +4,7 @@
 use ember::{Database, ErrorKind, Value};
 
 fn conn_with_table() -> ember::Connection {
-    let mut conn = Database::in_memory().connect();
+    let conn = Database::in_memory().connect();
     conn.execute_batch(
         "CREATE TABLE t(id INT PRIMARY KEY, name TEXT NOT NULL, age INTEGER, code TEXT UNIQUE);
          INSERT INTO t VALUES (1, 'a', 10, 'x');",
@@ -86,7 +86,7 @@ fn errors_name_their_cause_and_change_nothing() {
 
 #[test]
 fn unsupported_constructs_are_named() {
-    let mut conn = conn_with_table();
+    let conn = conn_with_table();
     for (sql, fragment) in [
         ("SELECT * FROM t WINDOW w AS (ORDER BY id)", "not supported"),
         (
@@ -106,7 +106,7 @@ fn unsupported_constructs_are_named() {
 
 #[test]
 fn hostile_sql_never_panics() {
-    let mut conn = conn_with_table();
+    let conn = conn_with_table();
     let deep = format!("SELECT {}1{}", "(".repeat(100_000), ")".repeat(100_000));
     let nots = format!("SELECT {}1", "NOT ".repeat(100_000));
     for sql in [

@@ -41,7 +41,7 @@ fn updates_then_vacuum_return_to_the_loaded_size() {
     assert_eq!(stat(&mut conn, "t", "live_versions"), ROWS);
 
     // A reader holds an old snapshot for part of the run: GC must keep what it sees.
-    let mut reader = db.connect();
+    let reader = db.connect();
     reader.execute("BEGIN", ()).unwrap();
     let mut max_versions = 0;
     for i in 0..updates {
@@ -104,7 +104,7 @@ fn updates_then_vacuum_return_to_the_loaded_size() {
 #[test]
 fn system_tables_are_queryable_and_shadowable() {
     let db = Database::in_memory();
-    let mut conn = db.connect();
+    let conn = db.connect();
     conn.execute_batch("CREATE TABLE a(x INT); INSERT INTO a VALUES (1), (2);")
         .unwrap();
     let rows = conn

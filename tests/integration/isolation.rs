@@ -28,7 +28,7 @@ fn value(conn: &mut ember::Connection, id: i64) -> i64 {
 fn long_reader_keeps_seeing_old_values() {
     let db = setup();
     let mut reader = db.connect();
-    let mut writer = db.connect();
+    let writer = db.connect();
     reader.execute("BEGIN", ()).unwrap();
     assert_eq!(value(&mut reader, 1), 10);
     writer.execute("BEGIN", ()).unwrap();
@@ -63,8 +63,8 @@ fn long_reader_keeps_seeing_old_values() {
 #[test]
 fn write_write_conflict_is_a_serialization_error() {
     let db = setup();
-    let mut first = db.connect();
-    let mut second = db.connect();
+    let first = db.connect();
+    let second = db.connect();
     first.execute("BEGIN", ()).unwrap();
     second.execute("BEGIN", ()).unwrap();
     second

@@ -1,5 +1,5 @@
 //! Binding of DDL: CREATE TABLE (column types by SQLite's affinity rules, PRIMARY KEY,
-//! NOT NULL, UNIQUE, DEFAULT) and DROP TABLE.
+//! NOT NULL, UNIQUE, DEFAULT), CREATE [UNIQUE] INDEX, DROP TABLE and DROP INDEX.
 
 use sqlparser::ast::{self, ColumnOption, ObjectType, TableConstraint};
 
@@ -8,7 +8,7 @@ use ember_storage::DataType;
 use crate::catalog::ColumnDef;
 use crate::error::{unsupported, Result};
 use crate::limits::COLUMNS_MAX;
-use crate::plan::{CreateTable, Plan};
+use crate::plan::{CreateIndex, CreateTable, Plan};
 
 use super::{object_name, Binder, Scope};
 
@@ -159,7 +159,81 @@ impl Binder<'_> {
         let name = object_name(name)?;
         match object_type {
             ObjectType::Table => Ok(Plan::DropTable { name, if_exists }),
+            ObjectType::View => Ok(Plan::DropView { name, if_exists }),
+            ObjectType::Index => Ok(Plan::DropIndex { name, if_exists }),
             other => Err(unsupported(format!("DROP {other}"))),
         }
+    }
+
+    pub(super) fn bind_create_index(&mut self, create: &ast::CreateIndex) -> Result<Plan> {
+        let Some(name) = &create.name else {
+            return Err(crate::err!(
+                InvalidInput,
+                "CREATE INDEX needs an index name"
+            ));
+        };
+        let name = object_name(name)?;
+        if name.to_ascii_lowercase().starts_with("ember_autoindex_") {
+            return Err(crate::err!(
+                InvalidInput,
+                "index name {name} is reserved for the indexes of UNIQUE constraints"
+            ));
+        }
+        if create.using.is_some() || !create.index_options.is_empty() {
+            return Err(unsupported("index types (USING)"));
+        }
+        if create.concurrently || create.r#async {
+            return Err(unsupported("CREATE INDEX CONCURRENTLY/ASYNC"));
+        }
+        if create.predicate.is_some() {
+            return Err(unsupported("partial indexes (CREATE INDEX ... WHERE)"));
+        }
+        if !create.include.is_empty()
+            || !create.with.is_empty()
+            || create.nulls_distinct.is_some()
+            || !create.alter_options.is_empty()
+        {
+            return Err(unsupported("index options (INCLUDE, WITH, NULLS DISTINCT)"));
+        }
+        let table_name = object_name(&create.table_name)?;
+        let table = self
+            .catalog
+            .table(&table_name)
+            .ok_or_else(|| crate::err!(NotFound, "no such table: {table_name}"))?;
+        let mut columns = Vec::with_capacity(create.columns.len());
+        for column in &create.columns {
+            if column.operator_class.is_some() {
+                return Err(unsupported("index operator classes"));
+            }
+            // ASC/DESC are accepted and mean nothing to a hash index.
+            let column_name = match &column.column.expr {
+                ast::Expr::Identifier(ident) => &ident.value,
+                other => return Err(unsupported(format!("index on expression {other}"))),
+            };
+            let position = table.column_index(column_name).ok_or_else(|| {
+                crate::err!(
+                    NotFound,
+                    "no such column: {column_name} in table {table_name}"
+                )
+            })?;
+            if columns.contains(&position) {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "column {column_name} appears twice in index {name}"
+                ));
+            }
+            columns.push(position);
+        }
+        if columns.is_empty() {
+            return Err(crate::err!(InvalidInput, "index {name} has no columns"));
+        }
+        Ok(Plan::CreateIndex(CreateIndex {
+            name,
+            table: table.name.clone(),
+            columns,
+            unique: create.unique,
+            if_not_exists: create.if_not_exists,
+            sql: ast::Statement::CreateIndex(create.clone()).to_string(),
+        }))
     }
 }

@@ -6,9 +6,10 @@ use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 use ember_storage::Value;
 
 use crate::error::{unsupported, Result};
-use crate::expr::{BinaryOp, Expr, UnaryOp};
-use crate::limits::EXPR_DEPTH_MAX;
+use crate::expr::{BinaryOp, Expr, Function, Math, SubqueryKind, UnaryOp};
+use crate::limits::{EXPR_DEPTH_MAX, IN_LIST_ITEMS_MAX};
 
+use super::function::negate_if;
 use super::scope::Scope;
 use super::Binder;
 
@@ -18,8 +19,13 @@ impl Binder<'_> {
         self.bind_expr_at(expr, scope, 0)
     }
 
-    fn bind_expr_at(&mut self, expr: &ast::Expr, scope: &Scope, depth: usize) -> Result<Expr> {
-        if depth > EXPR_DEPTH_MAX {
+    pub(super) fn bind_expr_at(
+        &mut self,
+        expr: &ast::Expr,
+        scope: &Scope,
+        depth: usize,
+    ) -> Result<Expr> {
+        if depth + self.enclosing_expr_depth > EXPR_DEPTH_MAX {
             return Err(crate::err!(
                 Limit,
                 "expression nests deeper than the limit of {EXPR_DEPTH_MAX}"
@@ -28,20 +34,15 @@ impl Binder<'_> {
         let depth = depth + 1;
         Ok(match expr {
             ast::Expr::Identifier(ident) => {
-                let index = scope.resolve(None, &ident.value)?;
-                Expr::Column {
-                    index,
-                    name: ident.value.clone(),
-                }
+                self.resolve_column(None, &ident.value, ident.value.clone(), scope)?
             }
             ast::Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-                [table, column] => {
-                    let index = scope.resolve(Some(&table.value), &column.value)?;
-                    Expr::Column {
-                        index,
-                        name: format!("{}.{}", table.value, column.value),
-                    }
-                }
+                [table, column] => self.resolve_column(
+                    Some(&table.value),
+                    &column.value,
+                    format!("{}.{}", table.value, column.value),
+                    scope,
+                )?,
                 _ => return Err(unsupported(format!("qualified name {expr}"))),
             },
             ast::Expr::Value(value) => self.bind_literal(&value.value)?,
@@ -51,10 +52,16 @@ impl Binder<'_> {
                     UnaryOperator::Minus => UnaryOp::Negate,
                     UnaryOperator::Plus => UnaryOp::Plus,
                     UnaryOperator::Not => UnaryOp::Not,
+                    UnaryOperator::BitwiseNot => UnaryOp::BitNot,
                     other => return Err(unsupported(format!("unary operator {other}"))),
                 };
                 Expr::Unary(op, Box::new(self.bind_expr_at(operand, scope, depth)?))
             }
+            ast::Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Glob,
+                right,
+            } => self.bind_pattern_match(Function::Glob, left, right, None, scope, depth)?,
             ast::Expr::BinaryOp { left, op, right } => {
                 let op = bind_binary_operator(op)?;
                 let left = self.bind_expr_at(left, scope, depth)?;
@@ -69,6 +76,164 @@ impl Binder<'_> {
                 expr: Box::new(self.bind_expr_at(inner, scope, depth)?),
                 negated: true,
             },
+            ast::Expr::Function(function) => match self.bind_aggregate(function, scope)? {
+                Some(aggregate) => aggregate,
+                None => self.bind_function(function, scope, depth)?,
+            },
+            ast::Expr::Subquery(query) => {
+                self.bind_subquery(query, scope, SubqueryKind::Scalar, depth)?
+            }
+            ast::Expr::Exists { subquery, negated } => self.bind_subquery(
+                subquery,
+                scope,
+                SubqueryKind::Exists { negated: *negated },
+                depth,
+            )?,
+            ast::Expr::InSubquery {
+                expr: operand,
+                subquery,
+                negated,
+            } => {
+                let operand = self.bind_expr_at(operand, scope, depth)?;
+                self.bind_subquery(
+                    subquery,
+                    scope,
+                    SubqueryKind::In {
+                        expr: Box::new(operand),
+                        negated: *negated,
+                    },
+                    depth,
+                )?
+            }
+            ast::Expr::IsDistinctFrom(left, right) | ast::Expr::IsNotDistinctFrom(left, right) => {
+                let op = if matches!(expr, ast::Expr::IsDistinctFrom(..)) {
+                    BinaryOp::IsDistinctFrom
+                } else {
+                    BinaryOp::IsNotDistinctFrom
+                };
+                let left = self.bind_expr_at(left, scope, depth)?;
+                let right = self.bind_expr_at(right, scope, depth)?;
+                Expr::Binary(op, Box::new(left), Box::new(right))
+            }
+            ast::Expr::IsTrue(operand)
+            | ast::Expr::IsNotTrue(operand)
+            | ast::Expr::IsFalse(operand)
+            | ast::Expr::IsNotFalse(operand) => {
+                let operand = self.bind_expr_at(operand, scope, depth)?;
+                truth_test(expr, operand)
+            }
+            ast::Expr::Between {
+                expr: operand,
+                negated,
+                low,
+                high,
+            } => Expr::Between {
+                expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
+                low: Box::new(self.bind_expr_at(low, scope, depth)?),
+                high: Box::new(self.bind_expr_at(high, scope, depth)?),
+                negated: *negated,
+            },
+            ast::Expr::InList {
+                expr: operand,
+                list,
+                negated,
+            } if list.len() > IN_LIST_ITEMS_MAX => {
+                return Err(crate::err!(
+                    Limit,
+                    "IN list of {} items exceeds the limit of {IN_LIST_ITEMS_MAX}",
+                    list.len()
+                ))
+            }
+            ast::Expr::InList {
+                expr: operand,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
+                list: list
+                    .iter()
+                    .map(|item| self.bind_expr_at(item, scope, depth))
+                    .collect::<Result<_>>()?,
+                negated: *negated,
+            },
+            ast::Expr::Like {
+                negated,
+                any: false,
+                expr: operand,
+                pattern,
+                escape_char,
+            } => negate_if(
+                *negated,
+                self.bind_pattern_match(
+                    Function::Like,
+                    operand,
+                    pattern,
+                    escape_char.as_deref(),
+                    scope,
+                    depth,
+                )?,
+            ),
+            ast::Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.bind_case(
+                operand.as_deref(),
+                conditions,
+                else_result.as_deref(),
+                scope,
+                depth,
+            )?,
+            ast::Expr::Cast {
+                kind,
+                expr: operand,
+                data_type,
+                format,
+            } => self.bind_cast(kind, operand, data_type, format.as_ref(), scope, depth)?,
+            ast::Expr::Ceil {
+                expr: operand,
+                field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+            }
+            | ast::Expr::Floor {
+                expr: operand,
+                field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+            } => {
+                let math = if matches!(expr, ast::Expr::Ceil { .. }) {
+                    Math::Ceil
+                } else {
+                    Math::Floor
+                };
+                Expr::Function {
+                    function: Function::Math(math),
+                    args: vec![self.bind_expr_at(operand, scope, depth)?],
+                }
+            }
+            ast::Expr::Substring {
+                expr: operand,
+                substring_from,
+                substring_for,
+                ..
+            } => self.bind_substring(
+                operand,
+                substring_from.as_deref(),
+                substring_for.as_deref(),
+                scope,
+                depth,
+            )?,
+            ast::Expr::Trim {
+                expr: operand,
+                trim_where,
+                trim_what,
+                trim_characters,
+            } => self.bind_trim(
+                trim_where.as_ref(),
+                trim_what.as_deref(),
+                operand,
+                trim_characters.as_ref(),
+                scope,
+                depth,
+            )?,
             other => return Err(unsupported(format!("expression {other}"))),
         })
     }
@@ -94,6 +259,13 @@ impl Binder<'_> {
             let digits = name.strip_prefix('$').or_else(|| name.strip_prefix('?'));
             match digits.and_then(|d| d.parse::<usize>().ok()) {
                 Some(n) if (1..=crate::limits::PARAMETERS_MAX).contains(&n) => n - 1,
+                Some(n) if n > crate::limits::PARAMETERS_MAX => {
+                    return Err(crate::err!(
+                        Limit,
+                        "parameter {name} is past the limit of {} parameters",
+                        crate::limits::PARAMETERS_MAX
+                    ))
+                }
                 _ => return Err(unsupported(format!("parameter {name} (use ?, ?N or $N)"))),
             }
         };
@@ -106,6 +278,27 @@ impl Binder<'_> {
         }
         self.parameter_count = self.parameter_count.max(index + 1);
         Ok(Expr::Parameter(index))
+    }
+}
+
+/// `x IS [NOT] TRUE|FALSE` as a CASE that is never NULL: `x IS TRUE` is
+/// `CASE WHEN x THEN TRUE ELSE FALSE END`, `x IS FALSE` tests `NOT x` likewise.
+fn truth_test(test: &ast::Expr, operand: Expr) -> Expr {
+    let (tests_false, negated) = match test {
+        ast::Expr::IsTrue(_) => (false, false),
+        ast::Expr::IsNotTrue(_) => (false, true),
+        ast::Expr::IsFalse(_) => (true, false),
+        _ => (true, true),
+    };
+    let condition = if tests_false {
+        Expr::Unary(UnaryOp::Not, Box::new(operand))
+    } else {
+        operand
+    };
+    Expr::Case {
+        operand: None,
+        branches: vec![(condition, Expr::Literal(Value::Boolean(!negated)))],
+        else_result: Some(Box::new(Expr::Literal(Value::Boolean(negated)))),
     }
 }
 
@@ -125,6 +318,8 @@ fn bind_binary_operator(op: &BinaryOperator) -> Result<BinaryOp> {
         BinaryOperator::And => BinaryOp::And,
         BinaryOperator::Or => BinaryOp::Or,
         BinaryOperator::StringConcat => BinaryOp::Concat,
+        BinaryOperator::BitwiseAnd => BinaryOp::BitAnd,
+        BinaryOperator::BitwiseOr => BinaryOp::BitOr,
         other => return Err(unsupported(format!("operator {other}"))),
     })
 }

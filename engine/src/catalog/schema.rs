@@ -1,8 +1,9 @@
-//! Table and column definitions as the SQL layer sees them: names, declared types,
-//! constraints, defaults, and the storage table that holds the rows.
+//! Table, column and index definitions as the SQL layer sees them: names, declared types,
+//! constraints, defaults, secondary indexes, and the storage table that holds the rows.
 
 use std::sync::Arc;
 
+use ember_storage::index::SecondaryIndex;
 use ember_storage::{DataType, Table};
 
 use crate::expr::Expr;
@@ -29,6 +30,34 @@ pub struct TableDef {
     /// The CREATE TABLE statement, normalized, as `.schema` shows it.
     pub sql: String,
     pub storage: Arc<Table>,
+    /// Secondary indexes: one per UNIQUE constraint (created with the table), then those
+    /// CREATE INDEX added, in creation order.
+    pub indexes: Vec<IndexDef>,
+}
+
+/// A secondary hash index of a table.
+#[derive(Clone)]
+pub struct IndexDef {
+    pub name: String,
+    /// Indexed column positions, in key order.
+    pub columns: Vec<usize>,
+    pub unique: bool,
+    /// The CREATE INDEX statement; `None` for the index of a UNIQUE constraint, which the
+    /// CREATE TABLE statement recreates.
+    pub sql: Option<String>,
+    pub storage: Arc<SecondaryIndex>,
+}
+
+impl IndexDef {
+    /// Column names joined with ", ".
+    pub fn column_list(&self, table: &TableDef) -> String {
+        let names: Vec<&str> = self
+            .columns
+            .iter()
+            .map(|&c| table.columns[c].name.as_str())
+            .collect();
+        names.join(", ")
+    }
 }
 
 impl TableDef {
@@ -37,6 +66,13 @@ impl TableDef {
         self.columns
             .iter()
             .position(|column| column.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The index named `name` (case-insensitively).
+    pub fn index(&self, name: &str) -> Option<&IndexDef> {
+        self.indexes
+            .iter()
+            .find(|index| index.name.eq_ignore_ascii_case(name))
     }
 
     pub fn column_types(&self) -> Vec<DataType> {

@@ -1,18 +1,27 @@
-//! CREATE TABLE and DROP TABLE: build a new catalog with the change and swap it in, under
-//! the database's DDL lock so concurrent DDL cannot lose an update.
+//! CREATE/DROP TABLE and CREATE/DROP INDEX: build a new catalog with the change and swap it
+//! in, under the database's DDL lock so concurrent DDL cannot lose an update. A table's
+//! UNIQUE constraints become unique indexes created with it (`ember_autoindex_<table>_<n>`).
 
 use std::sync::Arc;
 
-use ember_storage::TableSchema;
+use ember_storage::wal::record::CatalogOp;
+use ember_storage::{StorageErrorKind, TableSchema};
 
-use crate::catalog::TableDef;
+use crate::catalog::{IndexDef, TableDef};
 use crate::database::Shared;
 use crate::error::Result;
-use crate::plan::CreateTable;
+use crate::plan::{CreateIndex, CreateTable};
 
 pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> {
     let _ddl = shared.lock_ddl();
     let catalog = shared.catalog.load();
+    if catalog.view(&create.name).is_some() {
+        return Err(crate::err!(
+            AlreadyExists,
+            "view {} already exists",
+            create.name
+        ));
+    }
     if catalog.table(&create.name).is_some() {
         if create.if_not_exists {
             return Ok(());
@@ -27,14 +36,47 @@ pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> 
         types: create.columns.iter().map(|c| c.data_type).collect(),
         key_columns: create.primary_key.clone(),
     };
+    if catalog.index_table(&create.name).is_some() {
+        return Err(crate::err!(
+            AlreadyExists,
+            "there is already an index named {}",
+            create.name
+        ));
+    }
+    let storage = shared.store.create_table(schema);
+    let mut indexes = Vec::new();
+    for columns in &create.unique {
+        if *columns == create.primary_key
+            || indexes.iter().any(|i: &IndexDef| i.columns == *columns)
+        {
+            continue;
+        }
+        let name = format!("ember_autoindex_{}_{}", create.name, indexes.len() + 1);
+        let index = storage.create_index(&name, columns.clone(), true)?;
+        indexes.push(IndexDef {
+            name,
+            columns: columns.clone(),
+            unique: true,
+            sql: None,
+            storage: index,
+        });
+    }
     let table = TableDef {
         name: create.name.clone(),
         columns: create.columns.clone(),
         primary_key: create.primary_key.clone(),
         unique: create.unique.clone(),
         sql: create.sql.clone(),
-        storage: shared.store.create_table(schema),
+        storage,
+        indexes,
     };
+    crate::durability::log_catalog(
+        shared,
+        CatalogOp::CreateTable,
+        table.storage.id(),
+        &table.name,
+        &table.sql,
+    )?;
     shared.catalog.store(Arc::new(catalog.with_table(table)));
     Ok(())
 }
@@ -42,12 +84,119 @@ pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> 
 pub(crate) fn drop_table(shared: &Shared, name: &str, if_exists: bool) -> Result<()> {
     let _ddl = shared.lock_ddl();
     let catalog = shared.catalog.load();
-    if catalog.table(name).is_none() {
+    let Some(table) = catalog.table(name) else {
+        if catalog.view(name).is_some() {
+            return Err(crate::err!(
+                InvalidInput,
+                "use DROP VIEW to delete view {name}"
+            ));
+        }
         if if_exists {
             return Ok(());
         }
         return Err(crate::err!(NotFound, "no such table: {name}"));
-    }
+    };
+    let sql = format!("DROP TABLE {}", table.name);
+    crate::durability::log_catalog(
+        shared,
+        CatalogOp::DropTable,
+        table.storage.id(),
+        &table.name,
+        &sql,
+    )?;
     shared.catalog.store(Arc::new(catalog.without_table(name)));
+    Ok(())
+}
+
+pub(crate) fn create_index(shared: &Shared, create: &CreateIndex) -> Result<()> {
+    let _ddl = shared.lock_ddl();
+    let catalog = shared.catalog.load();
+    if catalog.index_table(&create.name).is_some() {
+        if create.if_not_exists {
+            return Ok(());
+        }
+        return Err(crate::err!(
+            AlreadyExists,
+            "index {} already exists",
+            create.name
+        ));
+    }
+    if catalog.table(&create.name).is_some() {
+        return Err(crate::err!(
+            AlreadyExists,
+            "there is already a table named {}",
+            create.name
+        ));
+    }
+    // The binder resolved the columns against the catalog of its time; DDL since then
+    // (the table dropped and recreated) makes the plan stale.
+    let table = match catalog.table(&create.table) {
+        Some(table) if create.columns.iter().all(|&c| c < table.columns.len()) => table,
+        _ => return Err(crate::err!(NotFound, "no such table: {}", create.table)),
+    };
+    let storage = table
+        .storage
+        .create_index(&create.name, create.columns.clone(), create.unique)
+        .map_err(|error| {
+            if error.kind == StorageErrorKind::UniqueViolation {
+                let names: Vec<String> = create
+                    .columns
+                    .iter()
+                    .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
+                    .collect();
+                crate::err!(Constraint, "UNIQUE constraint failed: {}", names.join(", "))
+            } else {
+                crate::Error::from(error)
+            }
+        })?;
+    let index = IndexDef {
+        name: create.name.clone(),
+        columns: create.columns.clone(),
+        unique: create.unique,
+        sql: Some(create.sql.clone()),
+        storage,
+    };
+    let logged = crate::durability::log_catalog(
+        shared,
+        CatalogOp::Other,
+        table.storage.id(),
+        &create.name,
+        &create.sql,
+    );
+    if let Err(error) = logged {
+        table.storage.drop_index(index.storage.id());
+        return Err(error);
+    }
+    let mut next = TableDef::clone(table);
+    next.indexes.push(index);
+    shared.catalog.store(Arc::new(catalog.with_table(next)));
+    Ok(())
+}
+
+pub(crate) fn drop_index(shared: &Shared, name: &str, if_exists: bool) -> Result<()> {
+    let _ddl = shared.lock_ddl();
+    let catalog = shared.catalog.load();
+    let Some(table) = catalog.index_table(name) else {
+        if if_exists {
+            return Ok(());
+        }
+        return Err(crate::err!(NotFound, "no such index: {name}"));
+    };
+    let index = table.index(name).expect("index_table found it");
+    if index.sql.is_none() {
+        return Err(crate::err!(
+            InvalidInput,
+            "index {} belongs to a UNIQUE constraint of table {} and cannot be dropped",
+            index.name,
+            table.name
+        ));
+    }
+    let sql = format!("DROP INDEX {}", index.name);
+    crate::durability::log_catalog(shared, CatalogOp::Other, table.storage.id(), name, &sql)?;
+    table.storage.drop_index(index.storage.id());
+    let mut next = TableDef::clone(table);
+    next.indexes
+        .retain(|other| !other.name.eq_ignore_ascii_case(name));
+    shared.catalog.store(Arc::new(catalog.with_table(next)));
     Ok(())
 }

@@ -1,12 +1,14 @@
 //! INSERT, UPDATE and DELETE through a storage transaction: build full rows (defaults,
-//! coercion to column types), check NOT NULL and UNIQUE, then write. Targets are collected
-//! before any change, so a statement never sees its own writes.
+//! coercion to column types), check NOT NULL, then write. Storage enforces the primary key
+//! and the unique indexes (UNIQUE constraints are unique indexes), race-free against
+//! concurrent transactions. Targets are collected before any change, so a statement never
+//! sees its own writes.
 
-use ember_storage::{RowId, StorageErrorKind, Transaction, Value};
+use ember_storage::{StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
-use crate::expr::{coerce_to_column, EvalContext, Expr};
+use crate::expr::{coerce_to_column, EvalContext, Expr, SubqueryRuntime};
 use crate::plan::{Node, TableAccess};
 
 use super::scan::collect_targets;
@@ -21,15 +23,11 @@ pub fn insert(
     params: &[Value],
     rows_max: usize,
 ) -> Result<usize> {
-    let eval = EvalContext { params };
-    let rows = collect(
-        source,
-        &ExecContext {
-            txn,
-            eval,
-            rows_max,
-        },
-    )?;
+    let rows = {
+        let runtime = SubqueryRuntime::new(txn, params, rows_max);
+        collect(source, &ExecContext::new(&runtime))?
+    };
+    let eval = EvalContext::with_params(params);
     let mut row = Vec::with_capacity(table.columns.len());
     for source_row in &rows {
         row.clear();
@@ -43,7 +41,6 @@ pub fn insert(
             row[position] = value.clone();
         }
         let checked = check_row(table, std::mem::take(&mut row))?;
-        check_unique(txn, table, &checked, None)?;
         txn.insert(&table.storage, &checked)
             .map_err(|e| storage_error(table, e))?;
         row = checked;
@@ -60,26 +57,29 @@ pub fn update(
     rows_max: usize,
 ) -> Result<usize> {
     let table = &target.table;
-    let eval = EvalContext { params };
-    let targets = collect_targets(
-        target,
-        &ExecContext {
-            txn,
-            eval,
-            rows_max,
-        },
-    )?;
-    for (row_id, old) in &targets {
-        let mut new = old.clone();
-        for (position, expr) in assignments {
-            new[*position] = expr.eval(old, &eval)?;
+    // Every new row is computed before any is written: assignments may run subqueries,
+    // which must see the table as it was before the statement.
+    let changes = {
+        let runtime = SubqueryRuntime::new(txn, params, rows_max);
+        let context = ExecContext::new(&runtime);
+        let targets = collect_targets(target, &context)?;
+        let mut changes = Vec::with_capacity(targets.len());
+        for (row_id, old) in targets {
+            let mut new = old.clone();
+            for (position, expr) in assignments {
+                new[*position] = expr.eval(&old, &context.eval)?;
+            }
+            changes.push((row_id, new));
         }
+        changes
+    };
+    let count = changes.len();
+    for (row_id, new) in changes {
         let new = check_row(table, new)?;
-        check_unique(txn, table, &new, Some(*row_id))?;
-        txn.update(&table.storage, *row_id, &new)
+        txn.update(&table.storage, row_id, &new)
             .map_err(|e| storage_error(table, e))?;
     }
-    Ok(targets.len())
+    Ok(count)
 }
 
 /// Deletes every row `target` reaches; returns the row count.
@@ -89,15 +89,10 @@ pub fn delete(
     params: &[Value],
     rows_max: usize,
 ) -> Result<usize> {
-    let eval = EvalContext { params };
-    let targets = collect_targets(
-        target,
-        &ExecContext {
-            txn,
-            eval,
-            rows_max,
-        },
-    )?;
+    let targets = {
+        let runtime = SubqueryRuntime::new(txn, params, rows_max);
+        collect_targets(target, &ExecContext::new(&runtime))?
+    };
     for (row_id, _) in &targets {
         txn.delete(&target.table.storage, *row_id)
             .map_err(|e| storage_error(&target.table, e))?;
@@ -123,41 +118,6 @@ fn check_row(table: &TableDef, row: Row) -> Result<Row> {
     Ok(checked)
 }
 
-/// Checks the table's UNIQUE constraints (other than the primary key, which storage
-/// enforces) against the rows this transaction sees, skipping `updating` itself.
-fn check_unique(
-    txn: &Transaction,
-    table: &TableDef,
-    row: &[Value],
-    updating: Option<RowId>,
-) -> Result<()> {
-    for columns in &table.unique {
-        if columns.iter().any(|&c| row[c].is_null()) || *columns == table.primary_key {
-            continue;
-        }
-        let storage = &table.storage;
-        let mut duplicate = false;
-        let mut buffer = Vec::new();
-        txn.scan_batch(
-            storage,
-            0..storage.slot_count(),
-            &mut buffer,
-            |row_id, existing| {
-                duplicate = Some(row_id) != updating
-                    && columns.iter().all(|&c| {
-                        crate::expr::sql_compare(&existing[c], &row[c])
-                            == Some(std::cmp::Ordering::Equal)
-                    });
-                !duplicate
-            },
-        )?;
-        if duplicate {
-            return Err(unique_error(table, columns));
-        }
-    }
-    Ok(())
-}
-
 fn unique_error(table: &TableDef, columns: &[usize]) -> Error {
     let names: Vec<String> = columns
         .iter()
@@ -166,10 +126,16 @@ fn unique_error(table: &TableDef, columns: &[usize]) -> Error {
     crate::err!(Constraint, "UNIQUE constraint failed: {}", names.join(", "))
 }
 
-/// Maps a storage error, naming the primary key for unique violations.
+/// Maps a storage error, naming the key's columns for unique violations (SQLite's words).
 fn storage_error(table: &TableDef, error: ember_storage::StorageError) -> Error {
     if error.kind == StorageErrorKind::UniqueViolation {
-        return unique_error(table, &table.primary_key);
+        return match error.index.as_deref() {
+            None => unique_error(table, &table.primary_key),
+            Some(name) => match table.index(name) {
+                Some(index) => unique_error(table, &index.columns),
+                None => crate::err!(Constraint, "UNIQUE constraint failed: index {name}"),
+            },
+        };
     }
     Error::from(error)
 }

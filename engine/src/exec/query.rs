@@ -100,12 +100,12 @@ impl<'p> SortOperator<'p> {
     fn sort_input(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let mut keyed: Vec<(Vec<Value>, Row)> = Vec::new();
         while let Some(row) = self.input.next(context)? {
-            context.check_rows(keyed.len())?;
             let key = self
                 .keys
                 .iter()
                 .map(|k| k.expr.eval(&row, &context.eval))
                 .collect::<Result<_>>()?;
+            context.check_rows(keyed.len())?;
             keyed.push((key, row));
         }
         let keys = self.keys;

@@ -1,13 +1,16 @@
-//! Table access operators: a full scan that reads visible rows in bounded batches, and a
-//! primary-key lookup. Both recheck the access filter on every row they return.
+//! Table access operators: a full scan that reads visible rows in bounded batches, a
+//! primary-key lookup, and secondary-index lookups (one key, or the keys of an IN list). All
+//! recheck the access filter on every row they return. An index dropped after the plan was
+//! made is not read (it is no longer maintained): the access falls back to a full scan.
 
 use std::collections::VecDeque;
 
-use ember_storage::index::IndexKey;
+use ember_storage::index::{IndexKey, SecondaryIndex};
 use ember_storage::{RowId, Value};
 
+use crate::catalog::{IndexDef, TableDef};
 use crate::error::Result;
-use crate::expr::coerce_to_column;
+use crate::expr::{coerce_to_column, Expr};
 use crate::plan::{AccessPath, TableAccess};
 
 use super::{ExecContext, Operator, Row};
@@ -43,6 +46,22 @@ impl<'p> ScanOperator<'p> {
                     self.pending.push_back(row);
                 }
                 Ok(())
+            }
+            AccessPath::KeyIn(keys) => {
+                self.finished = true;
+                let rows = key_in_targets(self.access, keys, context)?;
+                self.pending.extend(rows.into_iter().map(|(_, row)| row));
+                Ok(())
+            }
+            AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
+                match index_targets(self.access, context)? {
+                    Some(rows) => {
+                        self.finished = true;
+                        self.pending.extend(rows.into_iter().map(|(_, row)| row));
+                        Ok(())
+                    }
+                    None => self.refill_scan(context),
+                }
             }
         }
     }
@@ -134,38 +153,142 @@ pub fn collect_targets(
 ) -> Result<Vec<(RowId, Row)>> {
     match &access.path {
         AccessPath::KeyLookup(key) => Ok(lookup_key(access, key, context)?.into_iter().collect()),
-        AccessPath::FullScan => {
-            let table = &access.table.storage;
-            let mut targets = Vec::new();
-            let mut failure = None;
-            let mut buffer = Vec::new();
-            context.txn.scan_batch(
-                table,
-                0..table.slot_count(),
-                &mut buffer,
-                |row_id, values| {
-                    let keep = match &access.filter {
-                        None => Ok(true),
-                        Some(predicate) => predicate.matches(values, &context.eval),
-                    };
-                    let keep = keep.and_then(|keep| {
-                        if keep {
-                            context.check_rows(targets.len())?;
-                        }
-                        Ok(keep)
-                    });
-                    match keep {
-                        Ok(true) => targets.push((row_id, values.clone())),
-                        Ok(false) => {}
-                        Err(error) => failure = Some(error),
-                    }
-                    failure.is_none()
-                },
-            )?;
-            match failure {
-                Some(error) => Err(error),
-                None => Ok(targets),
+        AccessPath::KeyIn(keys) => key_in_targets(access, keys, context),
+        AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
+            match index_targets(access, context)? {
+                Some(targets) => Ok(targets),
+                None => scan_targets(access, context),
+            }
+        }
+        AccessPath::FullScan => scan_targets(access, context),
+    }
+}
+
+/// The rows whose primary key is one of `keys` and that pass the filter, each once.
+fn key_in_targets(
+    access: &TableAccess,
+    keys: &[Vec<Expr>],
+    context: &ExecContext<'_>,
+) -> Result<Vec<(RowId, Row)>> {
+    let mut targets: Vec<(RowId, Row)> = Vec::new();
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    for key in keys {
+        if let Some((row_id, row)) = lookup_key(access, key, context)? {
+            if seen.insert(row_id) {
+                context.check_rows(targets.len())?;
+                targets.push((row_id, row));
             }
         }
     }
+    Ok(targets)
+}
+
+/// Every (row id, row) of a full scan that passes the access filter.
+fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(RowId, Row)>> {
+    let table = &access.table.storage;
+    let mut targets = Vec::new();
+    let mut failure = None;
+    let mut buffer = Vec::new();
+    context.txn.scan_batch(
+        table,
+        0..table.slot_count(),
+        &mut buffer,
+        |row_id, values| {
+            let keep = match &access.filter {
+                None => Ok(true),
+                Some(predicate) => predicate.matches(values, &context.eval),
+            };
+            match keep {
+                Ok(true) => match context.check_rows(targets.len()) {
+                    Ok(()) => targets.push((row_id, values.clone())),
+                    Err(error) => failure = Some(error),
+                },
+                Ok(false) => {}
+                Err(error) => failure = Some(error),
+            }
+            failure.is_none()
+        },
+    )?;
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(targets),
+    }
+}
+
+/// The index key for `values` (evaluated, coerced to the column types), or `None` when no
+/// stored row can have it (a NULL part, or a value the column cannot hold).
+fn index_key(
+    table: &TableDef,
+    columns: &[usize],
+    values: &[Expr],
+    context: &ExecContext<'_>,
+) -> Result<Option<IndexKey>> {
+    let mut key_values: Vec<Value> = Vec::with_capacity(values.len());
+    for (expr, &column) in values.iter().zip(columns) {
+        let value = expr.eval(&[], &context.eval)?;
+        let definition = &table.columns[column];
+        match coerce_to_column(value, definition.data_type, &definition.name) {
+            Ok(Value::Null) | Err(_) => return Ok(None),
+            Ok(value) => key_values.push(value),
+        }
+    }
+    Ok(IndexKey::from_values(&key_values))
+}
+
+/// The rows a secondary-index access reaches that pass its filter, or `None` when the index
+/// no longer exists (the caller scans instead).
+fn index_targets(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+) -> Result<Option<Vec<(RowId, Row)>>> {
+    let (index, keys): (&IndexDef, Vec<&[Expr]>) = match &access.path {
+        AccessPath::IndexLookup { index, values } => (index, vec![values.as_slice()]),
+        AccessPath::IndexIn { index, keys } => (index, keys.iter().map(Vec::as_slice).collect()),
+        AccessPath::FullScan | AccessPath::KeyLookup(_) | AccessPath::KeyIn(_) => return Ok(None),
+    };
+    let table = &access.table;
+    let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =
+        table.storage.index(index.storage.id())
+    else {
+        return Ok(None);
+    };
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    let mut targets = Vec::new();
+    let mut buffer = Vec::new();
+    for values in keys {
+        let Some(key) = index_key(table, &index.columns, values, context)? else {
+            continue;
+        };
+        // An IN list may repeat a key; each row is returned once.
+        if seen.contains(&key) {
+            continue;
+        }
+        let mut failure = None;
+        context.txn.index_lookup(
+            &table.storage,
+            &storage,
+            &key,
+            &mut buffer,
+            |row_id, values| {
+                let keep = match &access.filter {
+                    None => Ok(true),
+                    Some(predicate) => predicate.matches(values, &context.eval),
+                };
+                match keep {
+                    Ok(true) => match context.check_rows(targets.len()) {
+                        Ok(()) => targets.push((row_id, values.clone())),
+                        Err(error) => failure = Some(error),
+                    },
+                    Ok(false) => {}
+                    Err(error) => failure = Some(error),
+                }
+                failure.is_none()
+            },
+        )?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        seen.insert(key);
+    }
+    Ok(Some(targets))
 }

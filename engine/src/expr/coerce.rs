@@ -59,7 +59,7 @@ pub fn coerce_to_column(value: Value, data_type: DataType, column: &str) -> Resu
 }
 
 /// Parses text that is a number in its entirety (surrounding spaces allowed).
-fn parse_whole_number(text: &str) -> Option<Numeric> {
+pub(crate) fn parse_whole_number(text: &str) -> Option<Numeric> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return None;

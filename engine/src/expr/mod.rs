@@ -2,17 +2,36 @@
 //! Names are resolved by the binder: a column is a position in the input row. Evaluation
 //! recurses over the tree, which the binder keeps within `limits::EXPR_DEPTH_MAX`.
 
+mod cast;
 mod coerce;
+mod datetime;
+mod function;
+mod key;
+mod like;
+mod math;
 mod ops;
+mod predicate;
+mod printf;
+mod subquery;
+mod text;
+mod visit;
 
+use std::cmp::Ordering;
 use std::fmt;
 
 use ember_storage::Value;
 
 use crate::error::Result;
 
+pub use cast::Affinity;
 pub use coerce::coerce_to_column;
+pub use datetime::DateFunction;
+pub use function::Function;
+pub use key::{row_key, KeyValue};
+pub use math::Math;
+pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
+pub use subquery::{OuterFrame, SubqueryExpr, SubqueryKind, SubqueryRuntime};
 
 /// A scalar expression, bound to input row positions.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,12 +50,68 @@ pub enum Expr {
         expr: Box<Expr>,
         negated: bool,
     },
+    /// A column of an enclosing query's current row, `level` scopes out (1 = the query
+    /// just outside the subquery this expression sits in).
+    OuterColumn {
+        level: usize,
+        index: usize,
+        name: String,
+    },
+    /// A subquery: scalar, EXISTS or IN.
+    Subquery(Box<SubqueryExpr>),
+    // Scalar expressions of the SQL-breadth work (predicate.rs and the files it names).
+    /// `expr [NOT] BETWEEN low AND high`: `low <= expr AND expr <= high`, three-valued.
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    /// `expr [NOT] IN (list)` with SQLite's NULL rules (see `predicate::in_list`).
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`. With an operand, a branch is taken
+    /// when `operand = when` is TRUE; without, when `when` is TRUE. No branch and no ELSE
+    /// gives NULL.
+    Case {
+        operand: Option<Box<Expr>>,
+        branches: Vec<(Expr, Expr)>,
+        else_result: Option<Box<Expr>>,
+    },
+    /// `CAST(expr AS type)`, the type reduced to its affinity (cast.rs).
+    Cast {
+        expr: Box<Expr>,
+        affinity: Affinity,
+    },
+    /// A scalar function call (function.rs); LIKE and GLOB are calls of like()/glob().
+    Function {
+        function: Function,
+        args: Vec<Expr>,
+    },
 }
 
-/// What evaluation may read besides the row: bound parameter values.
+/// What evaluation may read besides the row: bound parameter values, the runtime that
+/// executes subqueries (absent where no subquery can appear, e.g. column defaults), and the
+/// rows of enclosing queries for correlated subqueries.
 #[derive(Clone, Copy, Default)]
 pub struct EvalContext<'a> {
     pub params: &'a [Value],
+    pub subqueries: Option<&'a SubqueryRuntime<'a>>,
+    pub outer: Option<&'a OuterFrame<'a>>,
+}
+
+impl<'a> EvalContext<'a> {
+    /// A context with parameters only.
+    pub fn with_params(params: &'a [Value]) -> EvalContext<'a> {
+        EvalContext {
+            params,
+            subqueries: None,
+            outer: None,
+        }
+    }
 }
 
 impl Expr {
@@ -70,6 +145,67 @@ impl Expr {
             Expr::IsNull { expr, negated } => {
                 Value::Boolean(expr.eval(row, context)?.is_null() != *negated)
             }
+            Expr::OuterColumn { level, index, name } => {
+                let frame = context.outer.and_then(|frame| frame.up(*level));
+                match frame.and_then(|frame| frame.row.get(*index)) {
+                    Some(value) => value.clone(),
+                    None => {
+                        return Err(crate::err!(
+                            Internal,
+                            "outer column {name} evaluated outside its query"
+                        ))
+                    }
+                }
+            }
+            Expr::Subquery(subquery) => subquery.eval(row, context)?,
+            // Scalar expressions of the SQL-breadth work.
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => predicate::between(
+                &expr.eval(row, context)?,
+                &low.eval(row, context)?,
+                &high.eval(row, context)?,
+                *negated,
+            ),
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let value = expr.eval(row, context)?;
+                predicate::in_list(&value, list, *negated, |item| item.eval(row, context))?
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                let operand = match operand {
+                    Some(operand) => Some(operand.eval(row, context)?),
+                    None => None,
+                };
+                for (when, then) in branches {
+                    let when = when.eval(row, context)?;
+                    let taken = match &operand {
+                        Some(operand) => sql_compare(operand, &when) == Some(Ordering::Equal),
+                        None => truth(&when) == Some(true),
+                    };
+                    if taken {
+                        return then.eval(row, context);
+                    }
+                }
+                match else_result {
+                    Some(else_result) => else_result.eval(row, context)?,
+                    None => Value::Null,
+                }
+            }
+            Expr::Cast { expr, affinity } => cast::cast(expr.eval(row, context)?, *affinity),
+            Expr::Function { function, args } => {
+                function::eval_call(*function, args, |arg| arg.eval(row, context))?
+            }
         })
     }
 
@@ -86,6 +222,33 @@ impl Expr {
             Expr::Unary(_, operand) => operand.is_constant(),
             Expr::Binary(_, left, right) => left.is_constant() && right.is_constant(),
             Expr::IsNull { expr, .. } => expr.is_constant(),
+            // Constant for the current row's query: it reads an enclosing query's row.
+            Expr::OuterColumn { .. } => true,
+            Expr::Subquery(subquery) => !subquery.correlated && subquery.operands_constant(),
+            // Scalar expressions of the SQL-breadth work.
+            Expr::Between {
+                expr, low, high, ..
+            } => expr.is_constant() && low.is_constant() && high.is_constant(),
+            Expr::InList { expr, list, .. } => {
+                expr.is_constant() && list.iter().all(Expr::is_constant)
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                operand.as_ref().is_none_or(|operand| operand.is_constant())
+                    && branches
+                        .iter()
+                        .all(|(when, then)| when.is_constant() && then.is_constant())
+                    && else_result
+                        .as_ref()
+                        .is_none_or(|result| result.is_constant())
+            }
+            Expr::Cast { expr, .. } => expr.is_constant(),
+            Expr::Function { function, args } => {
+                function.is_deterministic() && args.iter().all(Expr::is_constant)
+            }
         }
     }
 
@@ -127,6 +290,61 @@ impl fmt::Display for Expr {
                 expr,
                 negated: true,
             } => write!(f, "({expr} IS NOT NULL)"),
+            Expr::OuterColumn { name, .. } => write!(f, "outer.{name}"),
+            Expr::Subquery(subquery) => write!(f, "{subquery}"),
+            // Scalar expressions of the SQL-breadth work.
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                let not = if *negated { "NOT " } else { "" };
+                write!(f, "({expr} {not}BETWEEN {low} AND {high})")
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let not = if *negated { "NOT " } else { "" };
+                write!(f, "({expr} {not}IN (")?;
+                for (position, item) in list.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("))")
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                f.write_str("CASE")?;
+                if let Some(operand) = operand {
+                    write!(f, " {operand}")?;
+                }
+                for (when, then) in branches {
+                    write!(f, " WHEN {when} THEN {then}")?;
+                }
+                if let Some(else_result) = else_result {
+                    write!(f, " ELSE {else_result}")?;
+                }
+                f.write_str(" END")
+            }
+            Expr::Cast { expr, affinity } => write!(f, "CAST({expr} AS {affinity})"),
+            Expr::Function { function, args } => {
+                write!(f, "{function}(")?;
+                for (position, arg) in args.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{arg}")?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }

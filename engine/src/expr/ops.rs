@@ -14,6 +14,8 @@ pub enum UnaryOp {
     Negate,
     Plus,
     Not,
+    /// `~x`: bitwise complement of the integer value.
+    BitNot,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +34,13 @@ pub enum BinaryOp {
     And,
     Or,
     Concat,
+    /// `&` and `|` on the integer values of the operands.
+    BitAnd,
+    BitOr,
+    /// `IS NOT DISTINCT FROM` / `IS DISTINCT FROM`: comparisons where NULL equals NULL and
+    /// the result is never NULL.
+    IsNotDistinctFrom,
+    IsDistinctFrom,
 }
 
 impl fmt::Display for UnaryOp {
@@ -40,6 +49,7 @@ impl fmt::Display for UnaryOp {
             UnaryOp::Negate => "-",
             UnaryOp::Plus => "+",
             UnaryOp::Not => "NOT ",
+            UnaryOp::BitNot => "~",
         })
     }
 }
@@ -61,6 +71,10 @@ impl fmt::Display for BinaryOp {
             BinaryOp::And => "AND",
             BinaryOp::Or => "OR",
             BinaryOp::Concat => "||",
+            BinaryOp::BitAnd => "&",
+            BinaryOp::BitOr => "|",
+            BinaryOp::IsNotDistinctFrom => "IS NOT DISTINCT FROM",
+            BinaryOp::IsDistinctFrom => "IS DISTINCT FROM",
         })
     }
 }
@@ -154,6 +168,14 @@ pub(crate) fn numeric_prefix(text: &str) -> Numeric {
     }
 }
 
+/// The leading number of `text` as a value (INTEGER or REAL).
+pub(crate) fn numeric_value(text: &str) -> Value {
+    match numeric_prefix(text) {
+        Numeric::Integer(i) => Value::Integer(i),
+        Numeric::Real(r) => Value::Real(r),
+    }
+}
+
 fn to_numeric(value: &Value) -> Option<Numeric> {
     match value {
         Value::Null => None,
@@ -163,6 +185,18 @@ fn to_numeric(value: &Value) -> Option<Numeric> {
         Value::Text(text) => Some(numeric_prefix(text)),
         Value::Blob(bytes) => Some(numeric_prefix(&String::from_utf8_lossy(bytes))),
     }
+}
+
+/// The integer SQLite's bitwise operators read: reals truncate, text by its integer prefix.
+fn integer_value(value: &Value) -> Option<i64> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Integer(i) => *i,
+        Value::Boolean(b) => i64::from(*b),
+        Value::Real(r) => super::cast::real_to_integer(*r),
+        Value::Text(text) => super::cast::integer_prefix(text),
+        Value::Blob(bytes) => super::cast::integer_prefix(&String::from_utf8_lossy(bytes)),
+    })
 }
 
 fn as_real(number: Numeric) -> f64 {
@@ -188,6 +222,10 @@ impl UnaryOp {
                 Some(b) => Value::Boolean(!b),
             },
             UnaryOp::Plus => value,
+            UnaryOp::BitNot => match integer_value(&value) {
+                None => Value::Null,
+                Some(i) => Value::Integer(!i),
+            },
             UnaryOp::Negate => match to_numeric(&value) {
                 None => Value::Null,
                 Some(Numeric::Integer(i)) => match i.checked_neg() {
@@ -224,8 +262,25 @@ impl BinaryOp {
                 if left.is_null() || right.is_null() {
                     Value::Null
                 } else {
-                    Value::Text(format!("{left}{right}"))
+                    let text = format!("{left}{right}");
+                    if text.len() > crate::limits::TEXT_BYTES_MAX {
+                        return Err(crate::err!(
+                            Limit,
+                            "|| result of {} bytes exceeds the limit of {} bytes",
+                            text.len(),
+                            crate::limits::TEXT_BYTES_MAX
+                        ));
+                    }
+                    Value::Text(text)
                 }
+            }
+            BitAnd | BitOr => match (integer_value(&left), integer_value(&right)) {
+                (Some(a), Some(b)) => Value::Integer(if self == BitAnd { a & b } else { a | b }),
+                _ => Value::Null,
+            },
+            IsNotDistinctFrom | IsDistinctFrom => {
+                let same = compare_for_sort(&left, &right) == Ordering::Equal;
+                Value::Boolean(same == (self == IsNotDistinctFrom))
             }
         })
     }
@@ -375,6 +430,31 @@ mod tests {
                 .apply(Value::Text("12abc".into()), int(1))
                 .unwrap(),
             int(13)
+        );
+    }
+
+    #[test]
+    fn bitwise_and_null_safe_comparison() {
+        assert_eq!(BinaryOp::BitAnd.apply(int(6), int(3)).unwrap(), int(2));
+        assert_eq!(
+            BinaryOp::BitOr
+                .apply(Value::Real(4.9), Value::Text("1x".into()))
+                .unwrap(),
+            int(5)
+        );
+        assert_eq!(
+            BinaryOp::BitOr.apply(int(1), Value::Null).unwrap(),
+            Value::Null
+        );
+        assert_eq!(UnaryOp::BitNot.apply(int(1)).unwrap(), int(-2));
+        assert_eq!(UnaryOp::BitNot.apply(Value::Null).unwrap(), Value::Null);
+        let is = |a, b| BinaryOp::IsNotDistinctFrom.apply(a, b).unwrap();
+        assert_eq!(is(Value::Null, Value::Null), Value::Boolean(true));
+        assert_eq!(is(int(1), Value::Null), Value::Boolean(false));
+        assert_eq!(is(int(1), Value::Real(1.0)), Value::Boolean(true));
+        assert_eq!(
+            BinaryOp::IsDistinctFrom.apply(int(1), Value::Null).unwrap(),
+            Value::Boolean(true)
         );
     }
 

@@ -1,18 +1,28 @@
-//! The optimizer's access-path choice: a primary-key lookup when the WHERE clause pins every
-//! key column with `col = <constant or parameter>`, a full scan otherwise. The whole predicate
-//! stays on the access as a recheck, so the lookup can only narrow, never change, the result.
+//! The optimizer's access-path choice, per base table: a primary-key lookup when the WHERE
+//! clause pins every key column with `col = <constant or parameter>`; otherwise a
+//! secondary-index lookup when it pins every column of an index that way (unique indexes and
+//! then wider indexes first); otherwise the same two with one column pinned by
+//! `col IN (<constants>)` instead (one lookup per list value); otherwise a full scan. The
+//! whole predicate stays on the access as a recheck, so a lookup can only narrow, never
+//! change, the result.
 
 use std::sync::Arc;
 
-use crate::catalog::TableDef;
+use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
 use crate::plan::{AccessPath, TableAccess};
 
 /// Chooses how to reach the rows of `table` that pass `filter`.
 pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
     let path = match &filter {
-        Some(predicate) if !table.primary_key.is_empty() => key_lookup(&table, predicate),
-        _ => None,
+        Some(predicate) => {
+            let terms = predicate.clone().into_conjuncts();
+            key_lookup(&table, &terms, false)
+                .or_else(|| index_lookup(&table, &terms, false))
+                .or_else(|| key_lookup(&table, &terms, true))
+                .or_else(|| index_lookup(&table, &terms, true))
+        }
+        None => None,
     };
     TableAccess {
         table,
@@ -21,16 +31,96 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
     }
 }
 
-fn key_lookup(table: &TableDef, predicate: &Expr) -> Option<AccessPath> {
-    let terms = predicate.clone().into_conjuncts();
-    let mut values = Vec::with_capacity(table.primary_key.len());
-    for &key_column in &table.primary_key {
-        let value = terms
-            .iter()
-            .find_map(|term| equated_constant(term, key_column))?;
-        values.push(value);
+/// A primary-key lookup: by equalities only, or (`with_in`) with one IN list.
+fn key_lookup(table: &TableDef, terms: &[Expr], with_in: bool) -> Option<AccessPath> {
+    if table.primary_key.is_empty() {
+        return None;
     }
-    Some(AccessPath::KeyLookup(values))
+    match pinned_keys(&table.primary_key, terms, with_in)? {
+        Pinned::One(values) => Some(AccessPath::KeyLookup(values)),
+        Pinned::Many(keys) => Some(AccessPath::KeyIn(keys)),
+    }
+}
+
+/// The best secondary index whose every column the conjuncts pin to constants (by
+/// equalities only, or with one IN list when `with_in`).
+fn index_lookup(table: &TableDef, terms: &[Expr], with_in: bool) -> Option<AccessPath> {
+    let mut candidates: Vec<&IndexDef> = table.indexes.iter().collect();
+    // Unique first (at most one row), then more columns (more selective); stable otherwise.
+    candidates.sort_by_key(|index| (!index.unique, std::cmp::Reverse(index.columns.len())));
+    candidates.into_iter().find_map(|index| {
+        let index_def = index.clone();
+        match pinned_keys(&index.columns, terms, with_in)? {
+            Pinned::One(values) => Some(AccessPath::IndexLookup {
+                index: index_def,
+                values,
+            }),
+            Pinned::Many(keys) => Some(AccessPath::IndexIn {
+                index: index_def,
+                keys,
+            }),
+        }
+    })
+}
+
+/// The key values the conjuncts pin `columns` to.
+enum Pinned {
+    /// One key: every column equated with a constant.
+    One(Vec<Expr>),
+    /// Several keys: one column in an IN list of constants, the others equated.
+    Many(Vec<Vec<Expr>>),
+}
+
+/// For each of `columns`, the constant some conjunct equates it with; with `with_in`, one
+/// column (exactly one) may instead be pinned by `col IN (constants)`. `None` unless every
+/// column is pinned.
+fn pinned_keys(columns: &[usize], terms: &[Expr], with_in: bool) -> Option<Pinned> {
+    let mut values = Vec::with_capacity(columns.len());
+    let mut list: Option<(usize, &[Expr])> = None;
+    for (position, &column) in columns.iter().enumerate() {
+        if let Some(value) = terms.iter().find_map(|term| equated_constant(term, column)) {
+            values.push(value);
+            continue;
+        }
+        if !with_in || list.is_some() {
+            return None;
+        }
+        let members = terms
+            .iter()
+            .find_map(|term| in_list_constants(term, column))?;
+        list = Some((position, members));
+        values.push(Expr::Literal(ember_storage::Value::Null));
+    }
+    let Some((position, members)) = list else {
+        return (!with_in).then_some(Pinned::One(values));
+    };
+    let keys = members
+        .iter()
+        .map(|member| {
+            let mut key = values.clone();
+            key[position] = member.clone();
+            key
+        })
+        .collect();
+    Some(Pinned::Many(keys))
+}
+
+/// If `term` is `column IN (constants)` (not negated), the constants.
+fn in_list_constants(term: &Expr, column: usize) -> Option<&[Expr]> {
+    let Expr::InList {
+        expr,
+        list,
+        negated: false,
+    } = term
+    else {
+        return None;
+    };
+    match expr.as_ref() {
+        Expr::Column { index, .. } if *index == column && list.iter().all(Expr::is_constant) => {
+            Some(list)
+        }
+        _ => None,
+    }
 }
 
 /// If `term` is `column = constant` (either side), the constant.

@@ -107,10 +107,7 @@ impl HashIndex {
         key: &IndexKey,
         make_row: impl FnOnce() -> EntryRow,
     ) -> (EntryRow, bool) {
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let _writer = self.lock_writer();
         if let Some(row) = self.get(key) {
             return (row, false);
         }
@@ -121,15 +118,35 @@ impl HashIndex {
 
     /// Adds `(key, row)` unless that exact pair is already present.
     pub fn insert(&self, key: IndexKey, row: EntryRow) {
-        let _writer = self
+        self.lock_writer().insert(key, row);
+    }
+
+    /// Takes the writer lock: every change made through the returned handle is serialized
+    /// with other writers, so a caller can check and change an index atomically (unique
+    /// indexes do this). Readers are never blocked by it.
+    pub fn lock_writer(&self) -> IndexWriter<'_> {
+        let guard = self
             .writer
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        let guard = epoch::pin();
-        let mut present = false;
-        self.for_each(&key, &guard, |existing| present |= existing == row);
-        if !present {
-            self.insert_locked(key, row);
+        IndexWriter {
+            index: self,
+            _guard: guard,
+        }
+    }
+
+    /// Calls `visit` for every entry of the index. Lock-free; entries added or removed
+    /// concurrently may or may not be visited.
+    pub fn for_each_entry(&self, guard: &Guard, mut visit: impl FnMut(&IndexKey, EntryRow)) {
+        // SAFETY: pinned guard; see `for_each`.
+        let buckets = unsafe { self.buckets.load(Ordering::Acquire, guard).deref() };
+        for head in buckets.heads.iter() {
+            let mut current = head.load(Ordering::Acquire, guard);
+            // SAFETY: pinned guard; see `for_each`.
+            while let Some(entry) = unsafe { current.as_ref() } {
+                visit(&entry.key, entry.row);
+                current = entry.next.load(Ordering::Acquire, guard);
+            }
         }
     }
 
@@ -160,10 +177,10 @@ impl HashIndex {
 
     /// Removes the `(key, row)` pair if present. Returns whether it was there.
     pub fn remove(&self, key: &IndexKey, row: EntryRow) -> bool {
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+        self.lock_writer().remove(key, row)
+    }
+
+    fn remove_locked(&self, key: &IndexKey, row: EntryRow) -> bool {
         let guard = epoch::pin();
         // SAFETY: pinned guard; see `for_each`.
         let buckets = unsafe { self.buckets.load(Ordering::Acquire, &guard).deref() };
@@ -216,6 +233,40 @@ impl HashIndex {
         // SAFETY: the old array is no longer reachable from `self.buckets`; readers that
         // loaded it hold epoch pins, so destruction waits for them.
         unsafe { guard.defer_unchecked(move || drop_buckets(old_shared.into_owned())) };
+    }
+}
+
+/// The writer lock of one index, held: changes through it are serialized with every other
+/// writer of the index.
+pub struct IndexWriter<'a> {
+    index: &'a HashIndex,
+    _guard: std::sync::MutexGuard<'a, ()>,
+}
+
+impl IndexWriter<'_> {
+    /// Adds `(key, row)` unless that exact pair is already present; returns whether it added.
+    pub fn insert(&self, key: IndexKey, row: EntryRow) -> bool {
+        let guard = epoch::pin();
+        let mut present = false;
+        self.index
+            .for_each(&key, &guard, |existing| present |= existing == row);
+        if !present {
+            self.index.insert_locked(key, row);
+        }
+        !present
+    }
+
+    /// Removes the `(key, row)` pair if present. Returns whether it was there.
+    pub fn remove(&self, key: &IndexKey, row: EntryRow) -> bool {
+        self.index.remove_locked(key, row)
+    }
+
+    /// The rows stored under `key` (a consistent view: no writer runs meanwhile).
+    pub fn rows(&self, key: &IndexKey) -> Vec<EntryRow> {
+        let mut rows = Vec::new();
+        self.index
+            .for_each(key, &epoch::pin(), |row| rows.push(row));
+        rows
     }
 }
 

@@ -5,7 +5,7 @@ use crate::row::write_varint;
 use crate::value::Value;
 
 /// A key in a hash index.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IndexKey {
     Int(i64),
     Bytes(Box<[u8]>),
@@ -44,9 +44,15 @@ impl IndexKey {
         let mut iter = values.into_iter().peekable();
         let first = iter.next()?;
         if iter.peek().is_none() {
-            if let Value::Integer(i) = first {
-                return Some(IndexKey::Int(*i));
+            // Every value whose encoding is the integer one (integers, integral reals,
+            // booleans) takes the inline form, so equal values always make equal keys.
+            let mut part = Vec::with_capacity(9);
+            encode_key_part(first, &mut part)?;
+            if part[0] == 1 {
+                let int = i64::from_le_bytes(part[1..9].try_into().expect("8 bytes"));
+                return Some(IndexKey::Int(int));
             }
+            return Some(IndexKey::Bytes(part.into_boxed_slice()));
         }
         let mut bytes = Vec::new();
         for value in std::iter::once(first).chain(iter) {
@@ -114,6 +120,17 @@ mod tests {
             IndexKey::from_values([&Value::Integer(1), &Value::Null]),
             None
         );
+    }
+
+    #[test]
+    fn equal_numbers_make_equal_keys() {
+        let int = IndexKey::from_values([&Value::Integer(3)]);
+        assert_eq!(IndexKey::from_values([&Value::Real(3.0)]), int);
+        assert_eq!(
+            IndexKey::from_values([&Value::Boolean(true)]),
+            IndexKey::from_values([&Value::Integer(1)])
+        );
+        assert_ne!(IndexKey::from_values([&Value::Real(3.5)]), int);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Hash indexes: key -> row ids. The primary-key index maps each key to the one slot that
-//! holds every version of that key; secondary indexes may hold entries whose slot no longer
-//! has a visible version with that key, so callers always recheck the row they fetch.
+//! holds every version of that key; secondary indexes (`secondary.rs`) may hold entries whose
+//! slot no longer has a visible version with that key, so callers always recheck the row they
+//! fetch.
 
 mod hash;
 mod key;
+mod secondary;
 
-pub use hash::HashIndex;
+pub use hash::{HashIndex, IndexWriter};
 pub use key::{fx_hash_bytes, IndexKey};
+pub use secondary::SecondaryIndex;

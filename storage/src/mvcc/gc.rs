@@ -28,7 +28,7 @@ use super::version::{Version, END_INFINITY};
 /// Per-table collector state and counters.
 #[derive(Default)]
 pub(crate) struct GcState {
-    lock: Mutex<()>,
+    pub(crate) lock: Mutex<()>,
     pub(crate) runs: AtomicU64,
     pub(crate) versions_freed: AtomicU64,
     pub(crate) bytes_freed: AtomicU64,
@@ -68,7 +68,14 @@ impl Table {
             let guard = epoch::pin();
             for row in start..end {
                 if let Some(slot) = self.slot(row) {
-                    collect_chain(&slot.head, watermark, &guard, &mut report);
+                    let retired = collect_chain(&slot.head, watermark, &guard, &mut report);
+                    if !retired.is_empty() && self.has_indexes() {
+                        for version in retired {
+                            // SAFETY: retired but not yet destroyed: `guard` is still pinned.
+                            let version = unsafe { version.deref() };
+                            super::indexing::unindex_version(self, row, version, &guard);
+                        }
+                    }
                 }
             }
             guard.flush();
@@ -99,13 +106,15 @@ fn is_committed_at_or_below(stamp: u64, watermark: u64) -> bool {
     stamp < TXN_ID_BASE && stamp <= watermark
 }
 
-/// Collects one slot's chain (see the module comment).
-fn collect_chain(
+/// Collects one slot's chain (see the module comment); returns the versions it retired
+/// (alive until `guard` is unpinned), so their index entries can be removed.
+fn collect_chain<'g>(
     head: &Atomic<Version>,
     watermark: u64,
-    guard: &Guard,
+    guard: &'g Guard,
     report: &mut GcReport,
-) {
+) -> Vec<Shared<'g, Version>> {
+    let mut retired = Vec::new();
     let first = head.load(Ordering::Acquire, guard);
     let mut current = first;
     // SAFETY: `guard` is pinned and versions are only destroyed after being unlinked, so every
@@ -118,10 +127,10 @@ fn collect_chain(
     }
     // SAFETY: as above.
     let Some(anchor) = (unsafe { current.as_ref() }) else {
-        return;
+        return retired;
     };
     let below = anchor.older.swap(Shared::null(), Ordering::AcqRel, guard);
-    retire_chain(below, guard, report);
+    retire_chain(below, guard, report, &mut retired);
     let end = anchor.end.load(Ordering::Acquire);
     if current == first
         && end != END_INFINITY
@@ -136,12 +145,18 @@ fn collect_chain(
             )
             .is_ok()
     {
-        retire_chain(current, guard, report);
+        retire_chain(current, guard, report, &mut retired);
     }
+    retired
 }
 
 /// Retires every version of an unlinked chain.
-fn retire_chain<'g>(mut current: Shared<'g, Version>, guard: &'g Guard, report: &mut GcReport) {
+fn retire_chain<'g>(
+    mut current: Shared<'g, Version>,
+    guard: &'g Guard,
+    report: &mut GcReport,
+    retired: &mut Vec<Shared<'g, Version>>,
+) {
     // SAFETY: the chain was unlinked by this (the only) collector, so no new reader can reach
     // it; readers that reached it earlier hold epoch pins, which `defer_destroy` waits for.
     // Each version is retired once, as the walk passes it.
@@ -149,6 +164,7 @@ fn retire_chain<'g>(mut current: Shared<'g, Version>, guard: &'g Guard, report: 
         let next = version.older.load(Ordering::Acquire, guard);
         report.versions_freed += 1;
         report.bytes_freed += version.footprint_bytes() as u64;
+        retired.push(current);
         // SAFETY: see above.
         unsafe { guard.defer_destroy(current) };
         current = next;

@@ -28,6 +28,7 @@
 mod active;
 mod clock;
 mod gc;
+mod indexing;
 mod table;
 mod transaction;
 mod version;

@@ -1,16 +1,17 @@
 //! An MVCC table: a growable array of row slots (chunked, so it grows without moving and
 //! readers index it without locks), each slot holding the head of a version chain, plus the
-//! primary-key hash index when the table declares a key. Tables without a key use the slot
-//! id as a hidden row id.
+//! primary-key hash index when the table declares a key, and the table's secondary indexes
+//! (`indexing.rs`). Tables without a key use the slot id as a hidden row id.
 
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use arc_swap::ArcSwap;
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Shared};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{HashIndex, IndexKey};
+use crate::index::{HashIndex, IndexKey, SecondaryIndex};
 use crate::limits::TABLE_SLOTS_MAX;
 use crate::value::{DataType, Value};
 
@@ -57,6 +58,11 @@ pub struct Table {
     slot_count: AtomicU64,
     grow_lock: Mutex<()>,
     primary: Option<HashIndex>,
+    /// Secondary indexes, swapped whole when one is added or dropped; writers load the list
+    /// without locks and maintain every index in it.
+    pub(crate) secondary: ArcSwap<Vec<Arc<SecondaryIndex>>>,
+    /// Serializes adding and dropping secondary indexes; hands out index ids.
+    pub(crate) index_ddl: Mutex<u64>,
     /// Garbage collection bookkeeping (see `gc.rs`).
     pub(crate) gc: super::gc::GcState,
 }
@@ -85,6 +91,8 @@ impl Table {
             slot_count: AtomicU64::new(0),
             grow_lock: Mutex::new(()),
             primary,
+            secondary: ArcSwap::from_pointee(Vec::new()),
+            index_ddl: Mutex::new(1),
             gc: super::gc::GcState::default(),
         }
     }

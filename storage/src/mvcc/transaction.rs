@@ -76,6 +76,9 @@ pub struct Transaction {
     snapshot: Snapshot,
     active_slot: Option<usize>,
     writes: Vec<Write>,
+    /// Whether unique secondary indexes are checked (off only to replay commits that were
+    /// checked when they first ran).
+    unique_checks: bool,
 }
 
 fn conflict(table: &Table) -> StorageError {
@@ -97,11 +100,19 @@ impl Transaction {
             snapshot: Snapshot { read_ts, txn_id: 0 },
             active_slot: Some(slot),
             writes: Vec::new(),
+            unique_checks: true,
         })
     }
 
     pub fn snapshot(&self) -> Snapshot {
         self.snapshot
+    }
+
+    /// Stops checking unique secondary indexes for this transaction's writes. Only for
+    /// replaying commits that were checked when they first ran: their final row images,
+    /// applied one row at a time, may pass through states that repeat a key.
+    pub fn skip_unique_checks(&mut self) {
+        self.unique_checks = false;
     }
 
     /// Whether this transaction has written anything.
@@ -173,7 +184,9 @@ impl Transaction {
             let slot = table.slot(row).expect("slot just allocated");
             let version = Owned::new(Version::new(txn_id, payload)).into_shared(&guard);
             slot.head.store(version, Ordering::Release);
+            let savepoint = self.savepoint();
             self.log(table, row, WriteKind::Created, version);
+            self.index_or_undo(table, row, values, None, savepoint)?;
             return Ok(row);
         };
         let key = table.key_of(values).ok_or_else(|| {
@@ -209,8 +222,28 @@ impl Transaction {
                 return Err(error);
             }
         }
+        let savepoint = self.savepoint();
         self.log(table, row, WriteKind::Created, version);
+        self.index_or_undo(table, row, values, None, savepoint)?;
         Ok(row)
+    }
+
+    /// Adds the secondary-index entries of the version just written to `row`; if that
+    /// fails (a unique index), undoes the writes made since `savepoint`.
+    fn index_or_undo(
+        &mut self,
+        table: &Table,
+        row: RowId,
+        values: &[Value],
+        previous: Option<&[Value]>,
+        savepoint: usize,
+    ) -> StorageResult<()> {
+        let checked = self.unique_checks.then_some(&self.snapshot);
+        let indexed = super::indexing::index_new_version(table, row, values, previous, checked);
+        if indexed.is_err() {
+            self.rollback_to(savepoint);
+        }
+        indexed
     }
 
     /// Installs `version` at the head of a key's slot whose current head is not a live row
@@ -316,12 +349,27 @@ impl Transaction {
         let payload = row::encode(&table.schema().types, values)?.into_boxed_slice();
         let guard = epoch::pin();
         let (slot, head) = self.claim(table, row, &guard)?;
+        let savepoint = self.savepoint();
         self.log(table, row, WriteKind::Claimed, head);
+        let previous = if table.has_indexes() {
+            // SAFETY: pinned guard; the claimed version is alive.
+            let old = unsafe { head.deref() };
+            match row::decode(&table.schema().types, old.payload()) {
+                Ok(values) => Some(values),
+                Err(error) => {
+                    self.rollback_to(savepoint);
+                    return Err(error);
+                }
+            }
+        } else {
+            None
+        };
         let version = Owned::new(Version::new(self.snapshot.txn_id, payload));
         version.older.store(head, Ordering::Relaxed);
         let version = version.into_shared(&guard);
         slot.head.store(version, Ordering::Release);
         self.log(table, row, WriteKind::Created, version);
+        self.index_or_undo(table, row, values, previous.as_deref(), savepoint)?;
         Ok(row)
     }
 
@@ -370,6 +418,9 @@ impl Transaction {
                     debug_assert_eq!(head.as_raw(), write.version.0, "newer writes undone first");
                     let older = version.older.load(Ordering::Acquire, &guard);
                     slot.head.store(older, Ordering::Release);
+                    if write.table.has_indexes() {
+                        super::indexing::unindex_version(&write.table, write.row, version, &guard);
+                    }
                     // SAFETY: the version is unlinked and was created by this transaction;
                     // readers that reached it are protected by their epoch pins.
                     unsafe { guard.defer_destroy(head) };

@@ -1,0 +1,117 @@
+//! EmberDB under the benchmark: `Database::in_memory`, one `Connection` per thread.
+//! Statements go through `Connection::execute`/`query` with `?` parameters (EmberDB has no
+//! prepared-statement handle yet, so each call parses and binds its SQL).
+
+use ember::{Database, ErrorKind};
+
+use crate::data::Person;
+use crate::engine::{BenchError, BenchResult, Db, EngineSpec, Session, Storage};
+use crate::sql;
+
+fn convert(error: ember::Error) -> BenchError {
+    match error.kind() {
+        ErrorKind::Unsupported => BenchError::Missing(error.to_string()),
+        _ => BenchError::Failed(error.to_string()),
+    }
+}
+
+struct EmberDb {
+    db: Database,
+}
+
+impl Db for EmberDb {
+    fn connect(&self) -> BenchResult<Box<dyn Session>> {
+        Ok(Box::new(EmberSession {
+            conn: self.db.connect(),
+        }))
+    }
+}
+
+struct EmberSession {
+    conn: ember::Connection,
+}
+
+impl Session for EmberSession {
+    fn create_table(&mut self) -> BenchResult<()> {
+        self.conn.execute(sql::CREATE, ()).map_err(convert)?;
+        Ok(())
+    }
+
+    fn begin(&mut self) -> BenchResult<()> {
+        self.conn.execute("BEGIN", ()).map_err(convert)?;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> BenchResult<()> {
+        self.conn.execute("COMMIT", ()).map_err(convert)?;
+        Ok(())
+    }
+
+    fn insert(&mut self, row: &Person) -> BenchResult<()> {
+        let params = (
+            row.id,
+            row.name.as_str(),
+            row.email.as_str(),
+            row.age,
+            row.score,
+        );
+        self.conn.execute(sql::INSERT, params).map_err(convert)?;
+        Ok(())
+    }
+
+    fn select_age(&mut self, id: i64) -> BenchResult<Option<i64>> {
+        let rows = self.conn.query(sql::SELECT, [id]).map_err(convert)?;
+        match rows.first() {
+            Some(row) => Ok(Some(row.get(0usize).map_err(convert)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn update_score(&mut self, id: i64, score: f64) -> BenchResult<usize> {
+        self.conn.execute(sql::UPDATE, (score, id)).map_err(convert)
+    }
+
+    fn group_by_age(&mut self) -> BenchResult<(usize, i64)> {
+        let rows = self.conn.query(sql::GROUP_BY, ()).map_err(convert)?;
+        let mut total = 0i64;
+        for row in rows.values() {
+            total += match row.get(1) {
+                Some(ember::Value::Integer(count)) => *count,
+                other => return Err(BenchError::Failed(format!("COUNT(*) gave {other:?}"))),
+            };
+        }
+        Ok((rows.len(), total))
+    }
+
+    fn collect_garbage(&mut self) -> BenchResult<()> {
+        self.conn.execute("VACUUM", ()).map_err(convert)?;
+        Ok(())
+    }
+}
+
+fn open_memory(_dir: &std::path::Path) -> BenchResult<Box<dyn Db>> {
+    Ok(Box::new(EmberDb {
+        db: Database::in_memory(),
+    }))
+}
+
+fn open_durable(_dir: &std::path::Path) -> BenchResult<Box<dyn Db>> {
+    Err(BenchError::Missing("Database::open (durability)".into()))
+}
+
+pub const MEMORY: EngineSpec = EngineSpec {
+    name: "ember",
+    storage: Storage::Memory,
+    is_baseline: false,
+    remark: "Database::in_memory(); Connection::execute/query with ? params \
+             (no prepare() yet: SQL parsed per call)",
+    open: open_memory,
+};
+
+pub const DURABLE: EngineSpec = EngineSpec {
+    name: "ember file",
+    storage: Storage::DurableFull,
+    is_baseline: false,
+    remark: "Database::open(path): not available yet",
+    open: open_durable,
+};

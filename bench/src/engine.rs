@@ -1,0 +1,78 @@
+//! The engine abstraction: every engine under test opens a database (`Db`) that hands out
+//! per-thread sessions (`Session`) offering the handful of operations the workloads need.
+//! A `BenchError` says whether a cell is missing (the engine lacks a feature: the table
+//! prints `n/a (missing: X)`) or failed.
+
+use std::fmt;
+
+use crate::data::Person;
+
+/// Why an operation did not produce a measurement.
+#[derive(Debug, Clone)]
+pub enum BenchError {
+    /// The engine does not offer what the workload needs (yet).
+    Missing(String),
+    /// The engine failed.
+    Failed(String),
+}
+
+impl fmt::Display for BenchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BenchError::Missing(what) => write!(f, "missing: {what}"),
+            BenchError::Failed(message) => write!(f, "failed: {message}"),
+        }
+    }
+}
+
+pub type BenchResult<T> = Result<T, BenchError>;
+
+/// Turns any displayable engine error into a failure.
+pub fn failed(error: impl fmt::Display) -> BenchError {
+    BenchError::Failed(error.to_string())
+}
+
+/// One session (connection) on a database; used by one thread.
+pub trait Session: Send {
+    fn create_table(&mut self) -> BenchResult<()>;
+    fn begin(&mut self) -> BenchResult<()>;
+    fn commit(&mut self) -> BenchResult<()>;
+    fn insert(&mut self, row: &Person) -> BenchResult<()>;
+    /// Point select by primary key; returns the row's age if it exists.
+    fn select_age(&mut self, id: i64) -> BenchResult<Option<i64>>;
+    /// `UPDATE t SET score = ? WHERE id = ?`; returns rows changed.
+    fn update_score(&mut self, id: i64, score: f64) -> BenchResult<usize>;
+    /// `SELECT age, COUNT(*), AVG(score) FROM t GROUP BY age`; returns (groups, total count).
+    fn group_by_age(&mut self) -> BenchResult<(usize, i64)>;
+    /// Reclaims old row versions / free space, as the engine offers.
+    fn collect_garbage(&mut self) -> BenchResult<()>;
+}
+
+/// An open database.
+pub trait Db: Send + Sync {
+    /// A new session for the calling thread.
+    fn connect(&self) -> BenchResult<Box<dyn Session>>;
+}
+
+/// Where an engine keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    Memory,
+    /// A file, synced on every commit (SQLite: WAL + synchronous=FULL).
+    DurableFull,
+    /// SQLite WAL + synchronous=NORMAL (syncs at checkpoints only).
+    DurableNormal,
+}
+
+/// One engine configuration that appears in the table.
+pub struct EngineSpec {
+    /// Name printed in the table.
+    pub name: &'static str,
+    pub storage: Storage,
+    /// The reference engine for the ratio column of its workloads.
+    pub is_baseline: bool,
+    /// A remark printed under the table (configuration, caveats).
+    pub remark: &'static str,
+    /// Opens a fresh database in `dir` (a private, empty directory).
+    pub open: fn(&std::path::Path) -> BenchResult<Box<dyn Db>>,
+}

@@ -1,0 +1,70 @@
+//! The `ember-bench` binary: `ember-bench [--scale F] [--only W1,W2,...]` runs the
+//! workloads and prints the table. (`--m1-child ENGINE` is the internal child mode of M1.)
+
+use ember_bench::{m1_child, report, run, Config};
+
+const USAGE: &str = "usage: ember-bench [--scale F] [--only W1,W2,W3,W4,W5,W6,W7,M1]
+  --scale F   multiply every workload size by F (default 1.0 = the issue's sizes)
+  --only IDS  run only these workloads (comma-separated)";
+
+fn parse_scale(text: Option<String>) -> Result<f64, String> {
+    let text = text.ok_or("--scale needs a value")?;
+    match text.parse::<f64>() {
+        Ok(scale) if scale > 0.0 && scale <= 100.0 => Ok(scale),
+        _ => Err(format!(
+            "--scale must be a number in (0, 100], got {text:?}"
+        )),
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut config = Config {
+        scale: 1.0,
+        only: Vec::new(),
+        m1_child_exe: std::env::current_exe().ok(),
+    };
+    let mut m1_engine = None;
+    while let Some(arg) = args.next() {
+        let step = match arg.as_str() {
+            "--scale" => parse_scale(args.next()).map(|scale| config.scale = scale),
+            "--only" => match args.next() {
+                Some(list) => {
+                    config.only = list.split(',').map(|id| id.trim().to_string()).collect();
+                    Ok(())
+                }
+                None => Err("--only needs a list".to_string()),
+            },
+            "--m1-child" => match args.next() {
+                Some(engine) => {
+                    m1_engine = Some(engine);
+                    Ok(())
+                }
+                None => Err("--m1-child needs an engine name".to_string()),
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            other => Err(format!("unknown argument {other:?}")),
+        };
+        if let Err(message) = step {
+            eprintln!("ember-bench: {message}\n{USAGE}");
+            std::process::exit(2);
+        }
+    }
+    if let Some(engine) = m1_engine {
+        println!("{}", m1_child(&engine, config.scale));
+        return;
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("ember-bench: warning: debug build; use `cargo run --release -p ember-bench`");
+    }
+    eprintln!("ember-bench: scale {} (nproc {})", config.scale, nproc());
+    let measurements = run(&config);
+    print!("{}", report::format_table(&measurements));
+}
+
+fn nproc() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}

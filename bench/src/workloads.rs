@@ -1,0 +1,244 @@
+//! The workloads (W1-W7) and their sizes. Each function times one workload against one
+//! engine and checks its results (row counts, found keys) so a broken engine cannot post a
+//! good number.
+
+use std::time::Instant;
+
+use crate::data::{Person, Rng, Zipfian};
+use crate::engine::{BenchError, BenchResult, Db, Session};
+
+/// How much work each workload does; `Sizes::scaled(1.0)` is the full size.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub rows: usize,
+    pub insert_txn_rows: usize,
+    pub point_selects: usize,
+    pub updates: usize,
+    pub update_txn_rows: usize,
+    pub group_by_runs: usize,
+    pub durable_commits: usize,
+    pub mixed_ops: usize,
+    pub memory_updates: usize,
+}
+
+impl Sizes {
+    pub fn scaled(scale: f64) -> Sizes {
+        let size = |full: usize, min: usize| ((full as f64 * scale) as usize).max(min);
+        Sizes {
+            rows: size(200_000, 100),
+            insert_txn_rows: 1_000,
+            point_selects: size(200_000, 100),
+            updates: size(100_000, 100),
+            update_txn_rows: 100,
+            group_by_runs: size(20, 2),
+            durable_commits: size(2_000, 8),
+            mixed_ops: size(200_000, 100),
+            memory_updates: size(1_000_000, 100),
+        }
+    }
+}
+
+/// Operations per second for `ops` operations that took `started.elapsed()`.
+fn rate(ops: usize, started: Instant) -> f64 {
+    ops as f64 / started.elapsed().as_secs_f64().max(1e-9)
+}
+
+fn expect(condition: bool, what: impl FnOnce() -> String) -> BenchResult<()> {
+    if condition {
+        Ok(())
+    } else {
+        Err(BenchError::Failed(what()))
+    }
+}
+
+/// Inserts ids `first..first + count` in transactions of `txn_rows` rows.
+pub fn insert_rows(
+    session: &mut dyn Session,
+    first: i64,
+    count: usize,
+    txn_rows: usize,
+) -> BenchResult<()> {
+    let rows: Vec<Person> = (first..first + count as i64).map(Person::new).collect();
+    for chunk in rows.chunks(txn_rows.max(1)) {
+        session.begin()?;
+        for row in chunk {
+            session.insert(row)?;
+        }
+        session.commit()?;
+    }
+    Ok(())
+}
+
+/// W1: load `sizes.rows` rows in 1,000-row transactions (rows are built before timing).
+pub fn w1_insert(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
+    session.create_table()?;
+    let rows: Vec<Person> = (1..=sizes.rows as i64).map(Person::new).collect();
+    let started = Instant::now();
+    for chunk in rows.chunks(sizes.insert_txn_rows) {
+        session.begin()?;
+        for row in chunk {
+            session.insert(row)?;
+        }
+        session.commit()?;
+    }
+    Ok(rate(sizes.rows, started))
+}
+
+/// `count` uniform point selects; fails unless every key is found with the right age.
+fn point_selects(
+    session: &mut dyn Session,
+    rows: usize,
+    count: usize,
+    seed: u64,
+) -> BenchResult<()> {
+    let mut rng = Rng::new(seed);
+    for _ in 0..count {
+        let id = rng.key(rows);
+        let age = session.select_age(id)?;
+        let want = Person::new(id).age;
+        expect(age == Some(want), || {
+            format!("id {id}: age {age:?}, want {want}")
+        })?;
+    }
+    Ok(())
+}
+
+/// W2: uniform point selects by primary key on one thread.
+pub fn w2_point_select(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
+    let started = Instant::now();
+    point_selects(session, sizes.rows, sizes.point_selects, 2)?;
+    Ok(rate(sizes.point_selects, started))
+}
+
+/// W3: `UPDATE t SET score = ? WHERE id = ?` by uniform key in 100-row transactions.
+pub fn w3_update(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
+    let mut rng = Rng::new(3);
+    let started = Instant::now();
+    let mut done = 0;
+    while done < sizes.updates {
+        session.begin()?;
+        for _ in 0..sizes.update_txn_rows.min(sizes.updates - done) {
+            let id = rng.key(sizes.rows);
+            let changed = session.update_score(id, rng.next_f64() * 100.0)?;
+            expect(changed == 1, || {
+                format!("update of id {id} changed {changed} rows")
+            })?;
+            done += 1;
+        }
+        session.commit()?;
+    }
+    Ok(rate(sizes.updates, started))
+}
+
+/// W4: the GROUP BY aggregate over the whole table, `group_by_runs` times (queries/s).
+pub fn w4_group_by(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
+    let started = Instant::now();
+    for _ in 0..sizes.group_by_runs {
+        let (groups, total) = session.group_by_age()?;
+        expect(total == sizes.rows as i64, || {
+            format!("counts sum to {total}")
+        })?;
+        expect(groups == 60.min(sizes.rows), || {
+            format!("{groups} groups, want 60")
+        })?;
+    }
+    Ok(rate(sizes.group_by_runs, started))
+}
+
+/// Runs `work(thread_index, session)` on `threads` threads at once, each with its own
+/// session; returns the wall-clock seconds from the common start.
+fn on_threads(
+    db: &dyn Db,
+    threads: usize,
+    work: impl Fn(usize, &mut dyn Session) -> BenchResult<()> + Sync,
+) -> BenchResult<f64> {
+    let mut sessions = (0..threads)
+        .map(|_| db.connect())
+        .collect::<BenchResult<Vec<_>>>()?;
+    let barrier = std::sync::Barrier::new(threads + 1);
+    let (started, results) = std::thread::scope(|scope| {
+        let handles: Vec<_> = sessions
+            .iter_mut()
+            .enumerate()
+            .map(|(index, session)| {
+                let (barrier, work) = (&barrier, &work);
+                scope.spawn(move || {
+                    barrier.wait();
+                    work(index, session.as_mut())
+                })
+            })
+            .collect();
+        barrier.wait();
+        let started = Instant::now();
+        let results: Vec<_> = handles.into_iter().map(|handle| handle.join()).collect();
+        (started, results)
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    for result in results {
+        result.map_err(|_| BenchError::Failed("a worker thread panicked".into()))??;
+    }
+    Ok(seconds)
+}
+
+/// W6: uniform point selects split over `threads` threads (total ops/s).
+pub fn w6_parallel_select(db: &dyn Db, sizes: &Sizes, threads: usize) -> BenchResult<f64> {
+    let per_thread = sizes.point_selects / threads;
+    let seconds = on_threads(db, threads, |index, session| {
+        point_selects(session, sizes.rows, per_thread, 60 + index as u64)
+    })?;
+    Ok((per_thread * threads) as f64 / seconds.max(1e-9))
+}
+
+/// Retries `op` on failure (serialization conflicts under contention); gives up after
+/// `RETRIES_MAX` attempts.
+fn with_retries<T>(mut op: impl FnMut() -> BenchResult<T>) -> BenchResult<T> {
+    const RETRIES_MAX: usize = 1_000;
+    let mut attempt = 0;
+    loop {
+        match op() {
+            Ok(value) => return Ok(value),
+            Err(BenchError::Failed(_)) if attempt < RETRIES_MAX => attempt += 1,
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// W7: YCSB-A-like: 50% point select, 50% update by Zipfian key, 2 threads, autocommit.
+pub fn w7_ycsb_a(db: &dyn Db, sizes: &Sizes) -> BenchResult<f64> {
+    const THREADS: usize = 2;
+    let per_thread = sizes.mixed_ops / THREADS;
+    let zipf = Zipfian::new(sizes.rows, Zipfian::THETA_YCSB);
+    let seconds = on_threads(db, THREADS, |index, session| {
+        let mut rng = Rng::new(70 + index as u64);
+        for _ in 0..per_thread {
+            let id = zipf.next_key(&mut rng);
+            if rng.next_u64() % 2 == 0 {
+                let age = with_retries(|| session.select_age(id))?;
+                expect(age.is_some(), || format!("id {id} not found"))?;
+            } else {
+                let score = rng.next_f64();
+                let changed = with_retries(|| session.update_score(id, score))?;
+                expect(changed == 1, || {
+                    format!("update of id {id} changed {changed}")
+                })?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok((per_thread * THREADS) as f64 / seconds.max(1e-9))
+}
+
+/// W5: `sizes.durable_commits` single-row autocommit inserts, split over `threads`
+/// threads (commits/s). The table must exist and be empty of these ids.
+pub fn w5_durable_commits(db: &dyn Db, sizes: &Sizes, threads: usize) -> BenchResult<f64> {
+    let per_thread = sizes.durable_commits / threads;
+    let base = if threads == 1 { 1 } else { 10_000_000 };
+    let seconds = on_threads(db, threads, |index, session| {
+        let first = base + (index * per_thread) as i64;
+        for id in first..first + per_thread as i64 {
+            session.insert(&Person::new(id))?;
+        }
+        Ok(())
+    })?;
+    Ok((per_thread * threads) as f64 / seconds.max(1e-9))
+}

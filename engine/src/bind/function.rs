@@ -1,0 +1,251 @@
+//! Binding scalar function calls and the call-like expressions sqlparser gives their own
+//! nodes (`SUBSTR(..)`, `TRIM(..)`, `LIKE`, `GLOB`, `CAST`, `CASE`). Aggregate names are
+//! refused here: aggregates are bound by the SELECT binder before expressions reach this.
+
+use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, TrimWhereField};
+
+use crate::error::{unsupported, Result};
+use crate::expr::{Affinity, Expr, Function, UnaryOp};
+
+use super::scope::Scope;
+use super::Binder;
+
+/// Names of aggregate functions (min and max only with one argument).
+pub(super) const AGGREGATES: &[&str] =
+    &["count", "sum", "avg", "total", "group_concat", "string_agg"];
+
+/// Whether a call of `name` with `arg_count` arguments is an aggregate.
+pub fn is_aggregate_call(name: &str, arg_count: usize) -> bool {
+    let lower = name.to_ascii_lowercase();
+    AGGREGATES.contains(&lower.as_str()) || ((lower == "min" || lower == "max") && arg_count == 1)
+}
+
+impl Binder<'_> {
+    /// Binds a scalar function call. Aggregates are refused with "not supported: aggregate
+    /// function NAME here"; unknown names with "not supported: function NAME".
+    pub fn bind_function(
+        &mut self,
+        function: &ast::Function,
+        scope: &Scope,
+        depth: usize,
+    ) -> Result<Expr> {
+        let name = match function.name.0.as_slice() {
+            [part] => match part.as_ident() {
+                Some(ident) => ident.value.clone(),
+                None => return Err(unsupported(format!("function name {}", function.name))),
+            },
+            _ => return Err(unsupported(format!("qualified function {}", function.name))),
+        };
+        let list = match &function.args {
+            FunctionArguments::List(list) => Some(list),
+            FunctionArguments::None => None,
+            FunctionArguments::Subquery(_) => {
+                return Err(unsupported(format!("subquery as argument of {name}")))
+            }
+        };
+        let arg_count = list.map_or(0, |list| list.args.len());
+        if is_aggregate_call(&name, arg_count) {
+            return Err(unsupported(format!("aggregate function {name} here")));
+        }
+        if function.over.is_some() {
+            return Err(unsupported(format!("window function {name}")));
+        }
+        if function.filter.is_some() || !function.within_group.is_empty() {
+            return Err(unsupported(format!("FILTER or WITHIN GROUP on {name}")));
+        }
+        if function.null_treatment.is_some() || function.uses_odbc_syntax {
+            return Err(unsupported(format!("this form of call to {name}")));
+        }
+        if !matches!(function.parameters, FunctionArguments::None) {
+            return Err(unsupported(format!("parameters of {name}")));
+        }
+        let Some(resolved) = Function::from_name(&name) else {
+            return Err(unsupported(format!("function {name}")));
+        };
+        let Some(list) = list else {
+            return Err(crate::err!(Syntax, "function {name} needs parentheses"));
+        };
+        if list.duplicate_treatment.is_some() {
+            return Err(unsupported(format!(
+                "DISTINCT or ALL in scalar function {name}"
+            )));
+        }
+        if !list.clauses.is_empty() {
+            return Err(unsupported(format!("clauses inside {name}(...)")));
+        }
+        let mut args = Vec::with_capacity(list.args.len());
+        for arg in &list.args {
+            match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => {
+                    args.push(self.bind_expr_at(expr, scope, depth)?)
+                }
+                FunctionArg::Unnamed(_) => {
+                    return Err(crate::err!(
+                        InvalidInput,
+                        "wildcard argument to function {name}()"
+                    ))
+                }
+                FunctionArg::Named { .. } | FunctionArg::ExprNamed { .. } => {
+                    return Err(unsupported(format!("named arguments to {name}")))
+                }
+            }
+        }
+        resolved.check_arity(args.len())?;
+        Ok(Expr::Function {
+            function: resolved,
+            args,
+        })
+    }
+
+    /// `SUBSTR(x, start[, length])` / `SUBSTRING(x FROM start [FOR length])`.
+    pub(super) fn bind_substring(
+        &mut self,
+        expr: &ast::Expr,
+        from: Option<&ast::Expr>,
+        length: Option<&ast::Expr>,
+        scope: &Scope,
+        depth: usize,
+    ) -> Result<Expr> {
+        let Some(from) = from else {
+            return Err(crate::err!(
+                InvalidInput,
+                "wrong number of arguments to function substr()"
+            ));
+        };
+        let mut args = vec![
+            self.bind_expr_at(expr, scope, depth)?,
+            self.bind_expr_at(from, scope, depth)?,
+        ];
+        if let Some(length) = length {
+            args.push(self.bind_expr_at(length, scope, depth)?);
+        }
+        Ok(Expr::Function {
+            function: Function::Substr,
+            args,
+        })
+    }
+
+    /// `TRIM(x)`, and the standard `TRIM([BOTH|LEADING|TRAILING] [chars] FROM x)`.
+    pub(super) fn bind_trim(
+        &mut self,
+        where_: Option<&TrimWhereField>,
+        what: Option<&ast::Expr>,
+        expr: &ast::Expr,
+        characters: Option<&Vec<ast::Expr>>,
+        scope: &Scope,
+        depth: usize,
+    ) -> Result<Expr> {
+        let function = match where_ {
+            None | Some(TrimWhereField::Both) => Function::Trim,
+            Some(TrimWhereField::Leading) => Function::LTrim,
+            Some(TrimWhereField::Trailing) => Function::RTrim,
+        };
+        let mut args = vec![self.bind_expr_at(expr, scope, depth)?];
+        if let Some(what) = what {
+            args.push(self.bind_expr_at(what, scope, depth)?);
+        }
+        for character_set in characters.into_iter().flatten() {
+            args.push(self.bind_expr_at(character_set, scope, depth)?);
+        }
+        function.check_arity(args.len())?;
+        Ok(Expr::Function { function, args })
+    }
+
+    /// `x LIKE pattern [ESCAPE e]` as `like(pattern, x[, e])`, or GLOB likewise; the caller
+    /// applies NOT (see `negate_if`).
+    pub(super) fn bind_pattern_match(
+        &mut self,
+        function: Function,
+        expr: &ast::Expr,
+        pattern: &ast::Expr,
+        escape: Option<&ast::Expr>,
+        scope: &Scope,
+        depth: usize,
+    ) -> Result<Expr> {
+        let mut args = vec![
+            self.bind_expr_at(pattern, scope, depth)?,
+            self.bind_expr_at(expr, scope, depth)?,
+        ];
+        if let Some(escape) = escape {
+            args.push(self.bind_expr_at(escape, scope, depth)?);
+        }
+        Ok(Expr::Function { function, args })
+    }
+
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
+    pub(super) fn bind_case(
+        &mut self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        else_result: Option<&ast::Expr>,
+        scope: &Scope,
+        depth: usize,
+    ) -> Result<Expr> {
+        let operand = match operand {
+            Some(operand) => Some(Box::new(self.bind_expr_at(operand, scope, depth)?)),
+            None => None,
+        };
+        let mut branches = Vec::with_capacity(conditions.len());
+        for branch in conditions {
+            branches.push((
+                self.bind_expr_at(&branch.condition, scope, depth)?,
+                self.bind_expr_at(&branch.result, scope, depth)?,
+            ));
+        }
+        let else_result = match else_result {
+            Some(result) => Some(Box::new(self.bind_expr_at(result, scope, depth)?)),
+            None => None,
+        };
+        Ok(Expr::Case {
+            operand,
+            branches,
+            else_result,
+        })
+    }
+
+    /// `CAST(x AS type)`: the type name picks the affinity by SQLite's rules.
+    pub(super) fn bind_cast(
+        &mut self,
+        kind: &ast::CastKind,
+        expr: &ast::Expr,
+        data_type: &ast::DataType,
+        format: Option<&ast::CastFormat>,
+        scope: &Scope,
+        depth: usize,
+    ) -> Result<Expr> {
+        if format.is_some() {
+            return Err(unsupported("CAST ... FORMAT"));
+        }
+        match kind {
+            ast::CastKind::Cast | ast::CastKind::DoubleColon => {}
+            other => return Err(unsupported(format!("{other:?}"))),
+        }
+        Ok(Expr::Cast {
+            expr: Box::new(self.bind_expr_at(expr, scope, depth)?),
+            affinity: Affinity::from_type_name(&data_type.to_string()),
+        })
+    }
+}
+
+/// `NOT expr` when `negated`.
+pub(super) fn negate_if(negated: bool, expr: Expr) -> Expr {
+    if negated {
+        Expr::Unary(UnaryOp::Not, Box::new(expr))
+    } else {
+        expr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregate_names_are_recognised() {
+        assert!(is_aggregate_call("COUNT", 1));
+        assert!(is_aggregate_call("max", 1));
+        assert!(!is_aggregate_call("max", 2));
+        assert!(is_aggregate_call("group_concat", 2));
+        assert!(!is_aggregate_call("abs", 1));
+    }
+}

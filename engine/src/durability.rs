@@ -1,0 +1,330 @@
+//! The durable side of a directory database: the WAL hook on every commit (append under the
+//! commit lock, fsync outside it so concurrent committers share one), catalog records for
+//! DDL, checkpoints (a snapshot taken from MVCC while writers go on, then old WAL segments and
+//! snapshots deleted), `PRAGMA synchronous` / `CHECKPOINT`, and the counters behind
+//! `Database::durability_stats`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ember_storage::snapshot::{snapshot_name, snapshot_timestamps, SnapshotWriter};
+use ember_storage::vfs::{Vfs, VfsLock};
+use ember_storage::wal::record::{encode_change, encode_commit_header, CatalogOp, WalRecord};
+use ember_storage::wal::{segment_indexes, segment_name, SyncPolicy, Wal};
+use ember_storage::{Transaction, Value};
+use sqlparser::ast::Statement;
+
+use crate::connection::Outcome;
+use crate::database::{Database, Shared};
+use crate::error::Result;
+use crate::options::SYNC_INTERVAL_MS_DEFAULT;
+use crate::recovery::RecoveryReport;
+
+/// Counters of a directory database's durability machinery.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DurabilityStats {
+    /// Write transactions committed through the WAL.
+    pub commits: u64,
+    pub wal_records: u64,
+    pub wal_bytes: u64,
+    /// fsyncs of WAL segments (group commit makes this smaller than `commits`).
+    pub wal_fsyncs: u64,
+    pub checkpoints: u64,
+    /// The message of the last automatic checkpoint that failed, if any.
+    pub last_checkpoint_error: Option<String>,
+    /// What recovery did when the database was opened.
+    pub recovery: RecoveryReport,
+}
+
+/// The durable state of a directory database (absent for in-memory ones).
+pub(crate) struct Durable {
+    pub(crate) vfs: Arc<dyn Vfs>,
+    pub(crate) dir: PathBuf,
+    pub(crate) wal: Arc<Wal>,
+    pub(crate) checkpoint_bytes: u64,
+    pub(crate) recovery: RecoveryReport,
+    checkpoint_lock: Mutex<()>,
+    checkpoint_running: AtomicBool,
+    commits: AtomicU64,
+    checkpoints: AtomicU64,
+    last_checkpoint_error: Mutex<Option<String>>,
+    _lock: VfsLock,
+}
+
+impl Durable {
+    pub(crate) fn new(
+        vfs: Arc<dyn Vfs>,
+        dir: &Path,
+        wal: Arc<Wal>,
+        lock: VfsLock,
+        checkpoint_bytes: u64,
+        recovery: RecoveryReport,
+    ) -> Durable {
+        Durable {
+            vfs,
+            dir: dir.to_path_buf(),
+            wal,
+            checkpoint_bytes,
+            recovery,
+            checkpoint_lock: Mutex::new(()),
+            checkpoint_running: AtomicBool::new(false),
+            commits: AtomicU64::new(0),
+            checkpoints: AtomicU64::new(0),
+            last_checkpoint_error: Mutex::new(None),
+            _lock: lock,
+        }
+    }
+
+    pub(crate) fn stats(&self) -> DurabilityStats {
+        let wal = &self.wal.stats;
+        DurabilityStats {
+            commits: self.commits.load(Ordering::Relaxed),
+            wal_records: wal.records.load(Ordering::Relaxed),
+            wal_bytes: wal.bytes.load(Ordering::Relaxed),
+            wal_fsyncs: wal.fsyncs.load(Ordering::Relaxed),
+            checkpoints: self.checkpoints.load(Ordering::Relaxed),
+            last_checkpoint_error: self
+                .last_checkpoint_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+            recovery: self.recovery.clone(),
+        }
+    }
+}
+
+impl Drop for Durable {
+    fn drop(&mut self) {
+        // Clean shutdown: whatever the policy, make the log durable before unlocking.
+        if !self.wal.is_failed() {
+            let _ = self.wal.sync_now();
+        }
+    }
+}
+
+/// Commits `txn`; for a directory database, logs it first and (under `Always`) returns only
+/// once the log is fsynced. Under a failed log, the commit is refused.
+pub(crate) fn commit(shared: &Shared, txn: Transaction) -> Result<u64> {
+    let Some(durable) = shared.durable.get() else {
+        return Ok(txn.commit()?);
+    };
+    let mut lsn = None;
+    let ts = txn.commit_with(|ts, changes| {
+        let mut payload = Vec::new();
+        encode_commit_header(ts, changes.len(), &mut payload);
+        for change in changes {
+            encode_change(change.table.id(), change.row, change.payload, &mut payload);
+        }
+        lsn = Some(durable.wal.append(&payload)?);
+        Ok(())
+    })?;
+    if let Some(lsn) = lsn {
+        durable.wal.commit_durable(lsn)?;
+        durable.commits.fetch_add(1, Ordering::Relaxed);
+        maybe_checkpoint(shared, durable);
+    }
+    Ok(ts)
+}
+
+/// Logs a catalog change (call under the DDL lock, before the new catalog is published).
+pub(crate) fn log_catalog(
+    shared: &Shared,
+    op: CatalogOp,
+    table_id: u64,
+    name: &str,
+    sql: &str,
+) -> Result<()> {
+    let Some(durable) = shared.durable.get() else {
+        return Ok(());
+    };
+    let record = WalRecord::Catalog {
+        op,
+        table_id,
+        name: name.to_string(),
+        sql: sql.to_string(),
+    };
+    let mut payload = Vec::new();
+    record.encode(&mut payload);
+    let lsn = durable.wal.append(&payload)?;
+    durable.wal.commit_durable(lsn)?;
+    Ok(())
+}
+
+fn maybe_checkpoint(shared: &Shared, durable: &Durable) {
+    if durable.wal.bytes_since_checkpoint() < durable.checkpoint_bytes
+        || durable.checkpoint_running.swap(true, Ordering::AcqRel)
+    {
+        return;
+    }
+    let result = checkpoint(shared);
+    durable.checkpoint_running.store(false, Ordering::Release);
+    if let Err(error) = result {
+        *durable
+            .last_checkpoint_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(error.to_string());
+    }
+}
+
+/// What one checkpoint wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointReport {
+    pub ts: u64,
+    pub tables: u64,
+    pub rows: u64,
+    pub wal_segments_removed: u64,
+}
+
+/// Writes a snapshot of every table as of one timestamp, then removes the WAL segments and
+/// snapshots it supersedes. Writers go on meanwhile; only the WAL roll takes the commit lock.
+pub(crate) fn checkpoint(shared: &Shared) -> Result<CheckpointReport> {
+    let Some(durable) = shared.durable.get() else {
+        return Err(crate::err!(
+            InvalidInput,
+            "CHECKPOINT needs a directory database (this one is in memory)"
+        ));
+    };
+    let _one_at_a_time = durable
+        .checkpoint_lock
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let (txn, catalog, wal_start) = {
+        let _ddl = shared.lock_ddl();
+        let (commit_lock, _) = shared.store.clock().begin_commit();
+        let wal_start = durable.wal.roll()?;
+        let txn = shared.store.begin()?;
+        drop(commit_lock);
+        (txn, shared.catalog.load_full(), wal_start)
+    };
+    let ts = txn.snapshot().read_ts;
+    let vfs = &*durable.vfs;
+    let mut writer = SnapshotWriter::new(vfs, &durable.dir, ts, wal_start)?;
+    let mut report = CheckpointReport {
+        ts,
+        tables: 0,
+        rows: 0,
+        wal_segments_removed: 0,
+    };
+    for table in catalog.tables() {
+        writer.table(table.storage.id(), &table.name, &table.sql)?;
+        report.rows += writer.rows(&txn, &table.storage)?;
+        report.tables += 1;
+    }
+    for view in catalog.views() {
+        writer.schema_sql(&view.sql)?;
+    }
+    // CREATE INDEX statements (UNIQUE constraints' indexes come back with their tables).
+    for table in catalog.tables() {
+        for sql in table.indexes.iter().filter_map(|index| index.sql.as_ref()) {
+            writer.schema_sql(sql)?;
+        }
+    }
+    writer.finish()?;
+    txn.rollback();
+    durable.wal.checkpoint_done();
+    let io = |what: String, e: std::io::Error| crate::err!(Io, "{what}: {e}");
+    for old in snapshot_timestamps(vfs, &durable.dir)? {
+        if old != ts {
+            let path = durable.dir.join(snapshot_name(old));
+            vfs.remove(&path)
+                .map_err(|e| io(format!("removing {}", path.display()), e))?;
+        }
+    }
+    for segment in segment_indexes(vfs, &durable.dir)? {
+        if segment < wal_start {
+            let path = durable.dir.join(segment_name(segment));
+            vfs.remove(&path)
+                .map_err(|e| io(format!("removing {}", path.display()), e))?;
+            report.wal_segments_removed += 1;
+        }
+    }
+    vfs.sync_dir(&durable.dir)
+        .map_err(|e| io(format!("syncing {}", durable.dir.display()), e))?;
+    durable.checkpoints.fetch_add(1, Ordering::Relaxed);
+    Ok(report)
+}
+
+fn single_value(column: &str, value: Value) -> Outcome {
+    Outcome {
+        columns: vec![column.to_string()],
+        rows: vec![vec![value]],
+        changes: 0,
+    }
+}
+
+/// The columns a PRAGMA returns (known before it runs, for prepared statements).
+pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
+    let Statement::Pragma { name, value, .. } = statement else {
+        return Vec::new();
+    };
+    match name.to_string().to_lowercase().as_str() {
+        "wal_checkpoint" | "checkpoint" => vec!["checkpointed_rows".to_string()],
+        "synchronous" if value.is_none() => vec!["synchronous".to_string()],
+        _ => Vec::new(),
+    }
+}
+
+fn policy_name(policy: SyncPolicy) -> &'static str {
+    match policy {
+        SyncPolicy::Always => "FULL",
+        SyncPolicy::IntervalMs(_) => "NORMAL",
+        SyncPolicy::Off => "OFF",
+    }
+}
+
+/// Runs a PRAGMA: `synchronous` (read or set: FULL/ALWAYS/2, NORMAL/INTERVAL/1, OFF/0) and
+/// `wal_checkpoint` (what the `CHECKPOINT` statement becomes).
+pub(crate) fn pragma(db: &Database, statement: &Statement) -> Result<Outcome> {
+    let Statement::Pragma { name, value, .. } = statement else {
+        return Err(crate::err!(InvalidInput, "not a PRAGMA"));
+    };
+    let pragma = name.to_string().to_lowercase();
+    let durable = db.shared.durable.get();
+    match pragma.as_str() {
+        "wal_checkpoint" | "checkpoint" => {
+            if durable.is_none() {
+                return Ok(single_value("checkpointed_rows", Value::Integer(0)));
+            }
+            let report = checkpoint(&db.shared)?;
+            Ok(single_value(
+                "checkpointed_rows",
+                Value::Integer(i64::try_from(report.rows).unwrap_or(i64::MAX)),
+            ))
+        }
+        "synchronous" => {
+            let Some(durable) = durable else {
+                return Err(crate::err!(
+                    Unsupported,
+                    "not supported: PRAGMA synchronous on an in-memory database"
+                ));
+            };
+            let Some(value) = value else {
+                let name = policy_name(durable.wal.policy());
+                return Ok(single_value("synchronous", Value::Text(name.to_string())));
+            };
+            let text = value.to_string().trim_matches('\'').to_uppercase();
+            let policy = match text.as_str() {
+                "FULL" | "ALWAYS" | "2" | "EXTRA" | "3" => SyncPolicy::Always,
+                "NORMAL" | "INTERVAL" | "1" => SyncPolicy::IntervalMs(SYNC_INTERVAL_MS_DEFAULT),
+                "OFF" | "0" => SyncPolicy::Off,
+                _ => {
+                    return Err(crate::err!(
+                        InvalidInput,
+                        "PRAGMA synchronous takes FULL, NORMAL or OFF, not {value}"
+                    ))
+                }
+            };
+            durable.wal.set_policy(policy);
+            if policy == SyncPolicy::Always {
+                durable.wal.sync_now()?;
+            }
+            Ok(Outcome {
+                columns: Vec::new(),
+                rows: Vec::new(),
+                changes: 0,
+            })
+        }
+        _ => Err(crate::err!(Unsupported, "not supported: PRAGMA {pragma}")),
+    }
+}

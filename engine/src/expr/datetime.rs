@@ -1,0 +1,723 @@
+//! SQLite's date and time functions: `date`, `time`, `datetime`, `julianday`, `unixepoch`,
+//! `strftime`. A port of SQLite's date.c: a time value (ISO-8601 text, `now`, or a Julian
+//! day number) is held as milliseconds of Julian day plus lazily derived Y-M-D and h:m:s,
+//! then modifiers apply ('+N days', 'start of month', 'weekday N', 'unixepoch', ...).
+//! Invalid input gives NULL. Local time is treated as UTC ('localtime' and 'utc' are no-ops).
+
+use std::fmt::{self, Write as _};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ember_storage::Value;
+
+use super::text::text_of;
+
+/// A date/time function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateFunction {
+    Date,
+    Time,
+    DateTime,
+    JulianDay,
+    UnixEpoch,
+    Strftime,
+}
+
+impl DateFunction {
+    pub fn from_name(name: &str) -> Option<DateFunction> {
+        Some(match name {
+            "date" => DateFunction::Date,
+            "time" => DateFunction::Time,
+            "datetime" => DateFunction::DateTime,
+            "julianday" => DateFunction::JulianDay,
+            "unixepoch" => DateFunction::UnixEpoch,
+            "strftime" => DateFunction::Strftime,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DateFunction::Date => "date",
+            DateFunction::Time => "time",
+            DateFunction::DateTime => "datetime",
+            DateFunction::JulianDay => "julianday",
+            DateFunction::UnixEpoch => "unixepoch",
+            DateFunction::Strftime => "strftime",
+        }
+    }
+
+    /// Fewest arguments (there is no most).
+    pub fn fewest_arguments(self) -> usize {
+        usize::from(self == DateFunction::Strftime)
+    }
+}
+
+impl fmt::Display for DateFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Julian day milliseconds of 1970-01-01 00:00:00.
+const UNIX_EPOCH_JD_MS: i64 = 210_866_760_000_000;
+/// Largest valid Julian day in milliseconds (9999-12-31 23:59:59.999).
+const JD_MS_MAX: i64 = 464_269_060_799_999;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct DateTime {
+    jd_ms: i64,
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    /// Timezone offset in minutes.
+    tz_minutes: i64,
+    seconds: f64,
+    valid_jd: bool,
+    valid_ymd: bool,
+    valid_hms: bool,
+    valid_tz: bool,
+    /// `seconds` holds a raw number not yet interpreted (for 'unixepoch').
+    raw_number: bool,
+    error: bool,
+}
+
+fn valid_julian_day(jd_ms: i64) -> bool {
+    (0..=JD_MS_MAX).contains(&jd_ms)
+}
+
+impl DateTime {
+    fn compute_jd(&mut self) {
+        if self.valid_jd {
+            return;
+        }
+        let (mut y, mut m, d) = if self.valid_ymd {
+            (self.year, self.month, self.day)
+        } else {
+            (2000, 1, 1)
+        };
+        if !(-4713..=9999).contains(&y) || self.raw_number {
+            self.error = true;
+            return;
+        }
+        if m <= 2 {
+            y -= 1;
+            m += 12;
+        }
+        let a = y / 100;
+        let b = 2 - a + a / 4;
+        let x1 = 36525 * (y + 4716) / 100;
+        let x2 = 306001 * (m + 1) / 10000;
+        self.jd_ms = (((x1 + x2 + d + b) as f64 - 1524.5) * 86_400_000.0) as i64;
+        self.valid_jd = true;
+        if self.valid_hms {
+            self.jd_ms = self
+                .jd_ms
+                .saturating_add(self.hour * 3_600_000 + self.minute * 60_000)
+                .saturating_add((self.seconds * 1000.0 + 0.5) as i64);
+            if self.valid_tz {
+                self.jd_ms = self.jd_ms.saturating_sub(self.tz_minutes * 60_000);
+                self.valid_ymd = false;
+                self.valid_hms = false;
+                self.valid_tz = false;
+            }
+        }
+    }
+
+    fn compute_ymd(&mut self) {
+        if self.valid_ymd {
+            return;
+        }
+        if !self.valid_jd {
+            (self.year, self.month, self.day) = (2000, 1, 1);
+        } else if !valid_julian_day(self.jd_ms) {
+            self.error = true;
+            return;
+        } else {
+            let z = (self.jd_ms + 43_200_000) / 86_400_000;
+            let alpha = ((z as f64 - 1_867_216.25) / 36_524.25) as i64;
+            let a = z + 1 + alpha - alpha / 4;
+            let b = a + 1524;
+            let c = ((b as f64 - 122.1) / 365.25) as i64;
+            let d = (36525 * (c & 32767)) / 100;
+            let e = ((b - d) as f64 / 30.6001) as i64;
+            let x1 = (30.6001 * e as f64) as i64;
+            self.day = b - d - x1;
+            self.month = if e < 14 { e - 1 } else { e - 13 };
+            self.year = if self.month > 2 { c - 4716 } else { c - 4715 };
+        }
+        self.valid_ymd = true;
+    }
+
+    fn compute_hms(&mut self) {
+        if self.valid_hms {
+            return;
+        }
+        self.compute_jd();
+        let millis = self.jd_ms.saturating_add(43_200_000) % 86_400_000;
+        let whole_seconds = millis / 1000;
+        self.seconds = (millis % 1000) as f64 / 1000.0 + (whole_seconds % 60) as f64;
+        self.hour = whole_seconds / 3600;
+        self.minute = (whole_seconds % 3600) / 60;
+        self.raw_number = false;
+        self.valid_hms = true;
+    }
+
+    fn compute_ymd_hms(&mut self) {
+        self.compute_ymd();
+        self.compute_hms();
+    }
+
+    fn clear_ymd_hms_tz(&mut self) {
+        self.valid_ymd = false;
+        self.valid_hms = false;
+        self.valid_tz = false;
+    }
+
+    fn set_raw_number(&mut self, r: f64) {
+        self.seconds = r;
+        self.raw_number = true;
+        if (0.0..5_373_484.5).contains(&r) {
+            self.jd_ms = (r * 86_400_000.0 + 0.5) as i64;
+            self.valid_jd = true;
+        }
+    }
+
+    fn set_now(&mut self) {
+        let unix_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis() as i64);
+        self.jd_ms = UNIX_EPOCH_JD_MS + unix_ms;
+        self.valid_jd = true;
+    }
+}
+
+/// Reads `count` digits at the start of `text` as a number in `low..=high`.
+fn digits(text: &[u8], count: usize, low: i64, high: i64) -> Option<i64> {
+    let field = text.get(..count)?;
+    if !field.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = field
+        .iter()
+        .fold(0, |value, digit| value * 10 + i64::from(digit - b'0'));
+    (low..=high).contains(&value).then_some(value)
+}
+
+fn skip_spaces(text: &[u8]) -> &[u8] {
+    let start = text
+        .iter()
+        .position(|byte| !byte.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    &text[start..]
+}
+
+/// `[+-]HH:MM`, `Z` or nothing, then only spaces.
+fn parse_timezone(text: &[u8], p: &mut DateTime) -> Option<()> {
+    let text = skip_spaces(text);
+    p.tz_minutes = 0;
+    let rest = match text.first() {
+        None => return Some(()),
+        Some(b'Z' | b'z') => &text[1..],
+        Some(&sign @ (b'+' | b'-')) => {
+            let hours = digits(&text[1..], 2, 0, 14)?;
+            if text.get(3) != Some(&b':') {
+                return None;
+            }
+            let minutes = digits(&text[4..], 2, 0, 59)?;
+            let total = hours * 60 + minutes;
+            p.tz_minutes = if sign == b'-' { -total } else { total };
+            &text[6..]
+        }
+        Some(_) => return None,
+    };
+    skip_spaces(rest).is_empty().then_some(())
+}
+
+/// `HH:MM[:SS[.fff]]` then a timezone.
+fn parse_hh_mm_ss(text: &[u8], p: &mut DateTime) -> Option<()> {
+    let hour = digits(text, 2, 0, 24)?;
+    if text.get(2) != Some(&b':') {
+        return None;
+    }
+    let minute = digits(&text[3..], 2, 0, 59)?;
+    let mut rest = &text[5..];
+    let mut seconds = 0.0;
+    if rest.first() == Some(&b':') {
+        seconds = digits(&rest[1..], 2, 0, 59)? as f64;
+        rest = &rest[3..];
+        if rest.first() == Some(&b'.') && rest.get(1).is_some_and(u8::is_ascii_digit) {
+            let (mut fraction, mut scale) = (0.0, 1.0);
+            rest = &rest[1..];
+            while let Some(digit) = rest.first().filter(|byte| byte.is_ascii_digit()) {
+                fraction = fraction * 10.0 + f64::from(digit - b'0');
+                scale *= 10.0;
+                rest = &rest[1..];
+            }
+            seconds += fraction / scale;
+        }
+    }
+    p.valid_jd = false;
+    p.raw_number = false;
+    p.valid_hms = true;
+    (p.hour, p.minute, p.seconds) = (hour, minute, seconds);
+    parse_timezone(rest, p)?;
+    p.valid_tz = p.tz_minutes != 0;
+    Some(())
+}
+
+/// `[-]YYYY-MM-DD` optionally followed (after spaces or `T`) by a time.
+fn parse_yyyy_mm_dd(text: &[u8], p: &mut DateTime) -> Option<()> {
+    let (negative, text) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        _ => (false, text),
+    };
+    let year = digits(text, 4, 0, 9999)?;
+    if text.get(4) != Some(&b'-') {
+        return None;
+    }
+    let month = digits(&text[5..], 2, 1, 12)?;
+    if text.get(7) != Some(&b'-') {
+        return None;
+    }
+    let day = digits(&text[8..], 2, 1, 31)?;
+    let mut rest = &text[10..];
+    while rest
+        .first()
+        .is_some_and(|byte| byte.is_ascii_whitespace() || *byte == b'T')
+    {
+        rest = &rest[1..];
+    }
+    if parse_hh_mm_ss(rest, p).is_none() {
+        if !rest.is_empty() {
+            return None;
+        }
+        p.valid_hms = false;
+    }
+    p.valid_jd = false;
+    p.valid_ymd = true;
+    (p.year, p.month, p.day) = (if negative { -year } else { year }, month, day);
+    if p.valid_tz {
+        p.compute_jd();
+    }
+    Some(())
+}
+
+/// A number in its entirety (SQLite's sqlite3AtoF returning "pure number").
+fn whole_number(text: &str) -> Option<f64> {
+    let trimmed = text.trim();
+    let body = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
+    let valid = !body.is_empty()
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+        && body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    if !valid {
+        return None;
+    }
+    trimmed.parse::<f64>().ok().filter(|r| r.is_finite())
+}
+
+fn parse_date_or_time(text: &str, p: &mut DateTime) -> Option<()> {
+    let bytes = text.as_bytes();
+    if parse_yyyy_mm_dd(bytes, p).is_some() {
+        return Some(());
+    }
+    *p = DateTime::default();
+    if parse_hh_mm_ss(bytes, p).is_some() {
+        return Some(());
+    }
+    *p = DateTime::default();
+    if text.eq_ignore_ascii_case("now") {
+        p.set_now();
+        return Some(());
+    }
+    p.set_raw_number(whole_number(text)?);
+    Some(())
+}
+
+/// (name, limit, milliseconds per unit) of the '+N unit' modifiers, in SQLite's order.
+const UNITS: [(&str, f64, f64); 6] = [
+    ("second", 4.6427e14, 1.0),
+    ("minute", 7.7379e12, 60.0),
+    ("hour", 1.2897e11, 3600.0),
+    ("day", 5_373_485.0, 86400.0),
+    ("month", 176_546.0, 2_592_000.0),
+    ("year", 14_713.0, 31_536_000.0),
+];
+
+fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
+    let lower = modifier.to_ascii_lowercase();
+    match lower.as_str() {
+        "localtime" | "utc" => return Some(()),
+        "julianday" => return (p.valid_jd && p.raw_number).then(|| p.raw_number = false),
+        "unixepoch" => {
+            if !p.raw_number {
+                return None;
+            }
+            let r = p.seconds * 1000.0 + UNIX_EPOCH_JD_MS as f64;
+            if !(0.0..464_269_060_800_000.0).contains(&r) {
+                return None;
+            }
+            p.clear_ymd_hms_tz();
+            p.jd_ms = (r + 0.5) as i64;
+            p.valid_jd = true;
+            p.raw_number = false;
+            return Some(());
+        }
+        _ => {}
+    }
+    if let Some(weekday) = lower.strip_prefix("weekday ") {
+        let n = whole_number(weekday)?;
+        if !(0.0..7.0).contains(&n) || n.fract() != 0.0 {
+            return None;
+        }
+        p.compute_ymd_hms();
+        p.valid_tz = false;
+        p.valid_jd = false;
+        p.compute_jd();
+        let mut z = (p.jd_ms.saturating_add(129_600_000) / 86_400_000) % 7;
+        if z > n as i64 {
+            z -= 7;
+        }
+        p.jd_ms = p.jd_ms.saturating_add((n as i64 - z) * 86_400_000);
+        p.clear_ymd_hms_tz();
+        return Some(());
+    }
+    if let Some(unit) = lower.strip_prefix("start of ") {
+        if !p.valid_jd && !p.valid_ymd && !p.valid_hms {
+            return None;
+        }
+        p.compute_ymd();
+        p.valid_hms = true;
+        (p.hour, p.minute, p.seconds) = (0, 0, 0.0);
+        p.raw_number = false;
+        p.valid_tz = false;
+        p.valid_jd = false;
+        match unit {
+            "month" => p.day = 1,
+            "year" => (p.month, p.day) = (1, 1),
+            "day" => {}
+            _ => return None,
+        }
+        return Some(());
+    }
+    if !lower.starts_with(|c: char| c == '+' || c == '-' || c.is_ascii_digit()) {
+        return None;
+    }
+    let number_end = lower[1..]
+        .find(|c: char| c == ':' || c.is_ascii_whitespace())
+        .map_or(lower.len(), |at| at + 1);
+    let amount = whole_number(&lower[..number_end])?;
+    if lower[number_end..].starts_with(':') {
+        // (+|-)HH:MM[:SS.FFF] shifts the time.
+        let time = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
+        let mut shift = DateTime::default();
+        parse_hh_mm_ss(time.as_bytes(), &mut shift)?;
+        shift.compute_jd();
+        let mut millis = shift.jd_ms - 43_200_000;
+        millis -= (millis / 86_400_000) * 86_400_000;
+        if lower.starts_with('-') {
+            millis = -millis;
+        }
+        p.compute_jd();
+        p.clear_ymd_hms_tz();
+        p.jd_ms = p.jd_ms.saturating_add(millis);
+        return Some(());
+    }
+    let unit = lower[number_end..].trim_start();
+    if unit.len() > 10 || unit.len() < 3 {
+        return None;
+    }
+    let unit = unit.strip_suffix('s').unwrap_or(unit);
+    p.compute_jd();
+    let rounder = if amount < 0.0 { -0.5 } else { 0.5 };
+    let (index, &(_, _, unit_seconds)) = UNITS
+        .iter()
+        .enumerate()
+        .find(|(_, (name, limit, _))| *name == unit && amount.abs() < *limit)?;
+    let mut amount = amount;
+    if index == 4 {
+        p.compute_ymd_hms();
+        p.month += amount as i64;
+        let carry = if p.month > 0 {
+            (p.month - 1) / 12
+        } else {
+            (p.month - 12) / 12
+        };
+        p.year += carry;
+        p.month -= carry * 12;
+        p.valid_jd = false;
+        amount -= amount.trunc();
+    } else if index == 5 {
+        p.compute_ymd_hms();
+        p.year += amount as i64;
+        p.valid_jd = false;
+        amount -= amount.trunc();
+    }
+    p.compute_jd();
+    // Saturating: a chain of huge shifts must not overflow (the end result is then invalid).
+    p.jd_ms = p
+        .jd_ms
+        .saturating_add((amount * 1000.0 * unit_seconds + rounder) as i64);
+    p.clear_ymd_hms_tz();
+    Some(())
+}
+
+/// SQLite's isDate(): the time value and its modifiers; `None` for NULL or invalid input.
+fn read_date(args: &[Value]) -> Option<DateTime> {
+    let mut p = DateTime::default();
+    match args.first() {
+        None => p.set_now(),
+        Some(Value::Integer(i)) => p.set_raw_number(*i as f64),
+        Some(Value::Real(r)) => p.set_raw_number(*r),
+        Some(Value::Boolean(b)) => p.set_raw_number(f64::from(u8::from(*b))),
+        Some(other) => parse_date_or_time(&text_of(other)?, &mut p)?,
+    }
+    for modifier in args.iter().skip(1) {
+        apply_modifier(&text_of(modifier)?, &mut p)?;
+        if p.error {
+            return None;
+        }
+    }
+    p.compute_jd();
+    (!p.error && valid_julian_day(p.jd_ms)).then_some(p)
+}
+
+fn year_text(year: i64) -> String {
+    if year < 0 {
+        format!("-{:04}", -year)
+    } else {
+        format!("{year:04}")
+    }
+}
+
+/// Evaluates a date/time function.
+pub(crate) fn call(function: DateFunction, args: &[Value]) -> Value {
+    let (format, date_args) = match function {
+        DateFunction::Strftime => match args.split_first() {
+            Some((format, rest)) => match text_of(format) {
+                Some(format) => (Some(format.into_owned()), rest),
+                None => return Value::Null,
+            },
+            None => return Value::Null,
+        },
+        _ => (None, args),
+    };
+    let Some(mut p) = read_date(date_args) else {
+        return Value::Null;
+    };
+    match function {
+        DateFunction::JulianDay => Value::Real(p.jd_ms as f64 / 86_400_000.0),
+        DateFunction::UnixEpoch => Value::Integer((p.jd_ms - UNIX_EPOCH_JD_MS).div_euclid(1000)),
+        DateFunction::Date => {
+            p.compute_ymd();
+            Value::Text(format!("{}-{:02}-{:02}", year_text(p.year), p.month, p.day))
+        }
+        DateFunction::Time => {
+            p.compute_hms();
+            let seconds = p.seconds as i64;
+            Value::Text(format!("{:02}:{:02}:{seconds:02}", p.hour, p.minute))
+        }
+        DateFunction::DateTime => {
+            p.compute_ymd_hms();
+            let seconds = p.seconds as i64;
+            Value::Text(format!(
+                "{}-{:02}-{:02} {:02}:{:02}:{seconds:02}",
+                year_text(p.year),
+                p.month,
+                p.day,
+                p.hour,
+                p.minute
+            ))
+        }
+        DateFunction::Strftime => strftime(format.as_deref().unwrap_or(""), p),
+    }
+}
+
+fn strftime(format: &str, mut p: DateTime) -> Value {
+    p.compute_ymd_hms();
+    let mut out = String::with_capacity(format.len() + 8);
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let _ = match chars.next() {
+            Some('d') => write!(out, "{:02}", p.day),
+            Some('f') => write!(out, "{:06.3}", p.seconds.min(59.999)),
+            Some('H') => write!(out, "{:02}", p.hour),
+            Some(conversion @ ('W' | 'j')) => {
+                let mut start = p;
+                start.valid_jd = false;
+                (start.month, start.day) = (1, 1);
+                start.compute_jd();
+                let day_of_year = (p.jd_ms - start.jd_ms + 43_200_000) / 86_400_000;
+                if conversion == 'W' {
+                    let weekday = ((p.jd_ms + 43_200_000) / 86_400_000) % 7;
+                    write!(out, "{:02}", (day_of_year + 7 - weekday) / 7)
+                } else {
+                    write!(out, "{:03}", day_of_year + 1)
+                }
+            }
+            Some('J') => write!(out, "{}", format_g16(p.jd_ms as f64 / 86_400_000.0)),
+            Some('m') => write!(out, "{:02}", p.month),
+            Some('M') => write!(out, "{:02}", p.minute),
+            Some('s') => write!(out, "{}", (p.jd_ms - UNIX_EPOCH_JD_MS).div_euclid(1000)),
+            Some('S') => write!(out, "{:02}", p.seconds as i64),
+            Some('w') => write!(out, "{}", ((p.jd_ms + 129_600_000) / 86_400_000) % 7),
+            Some('Y') => write!(out, "{}", year_text(p.year)),
+            Some('%') => write!(out, "%"),
+            _ => return Value::Null,
+        };
+    }
+    Value::Text(out)
+}
+
+/// C's `%.16g` for the positive values Julian days are.
+fn format_g16(r: f64) -> String {
+    let integer_digits = if r >= 1.0 {
+        r.log10().floor() as usize + 1
+    } else {
+        1
+    };
+    let decimals = 16usize.saturating_sub(integer_digits);
+    let text = format!("{r:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(function: DateFunction, args: &[&str]) -> Value {
+        let args: Vec<Value> = args.iter().map(|a| Value::Text(a.to_string())).collect();
+        call(function, &args)
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+
+    #[test]
+    fn dates_and_modifiers_match_sqlite() {
+        use DateFunction::*;
+        assert_eq!(run(Date, &["2024-02-29", "+1 year"]), text("2025-03-01"));
+        assert_eq!(
+            run(DateTime, &["2023-01-31 10:00", "+1 month"]),
+            text("2023-03-03 10:00:00")
+        );
+        assert_eq!(
+            run(Date, &["2024-03-15", "start of month", "-1 day"]),
+            text("2024-02-29")
+        );
+        assert_eq!(
+            call(
+                DateTime,
+                &[
+                    Value::Integer(1_700_000_000),
+                    Value::Text("unixepoch".into())
+                ]
+            ),
+            text("2023-11-14 22:13:20")
+        );
+        assert_eq!(
+            run(JulianDay, &["2000-01-01 12:00:00"]),
+            Value::Real(2451545.0)
+        );
+        assert_eq!(run(UnixEpoch, &["1970-01-02"]), Value::Integer(86400));
+        assert_eq!(
+            run(
+                Strftime,
+                &[
+                    "%Y-%m-%d %H:%M:%f %j %w %W %s %J",
+                    "2024-03-10 13:45:30.123"
+                ]
+            ),
+            text("2024-03-10 13:45:30.123 070 0 10 1710078330 2460380.073265313")
+        );
+        assert_eq!(run(Date, &["2024-03-10", "weekday 0"]), text("2024-03-10"));
+        assert_eq!(run(Date, &["2024-03-11", "weekday 0"]), text("2024-03-17"));
+        assert_eq!(run(Time, &["13:45"]), text("13:45:00"));
+        assert_eq!(
+            run(DateTime, &["2024-03-10T13:45:30Z"]),
+            text("2024-03-10 13:45:30")
+        );
+        assert_eq!(
+            run(DateTime, &["2024-03-10 13:45:30+02:00"]),
+            text("2024-03-10 11:45:30")
+        );
+        assert_eq!(call(Date, &[Value::Real(2460000.5)]), text("2023-02-25"));
+        assert_eq!(
+            run(DateTime, &["2024-03-10", "+1.5 days"]),
+            text("2024-03-11 12:00:00")
+        );
+        assert_eq!(
+            run(DateTime, &["2024-03-10", "-90 minutes"]),
+            text("2024-03-09 22:30:00")
+        );
+        assert_eq!(run(Date, &["2024-02-30"]), text("2024-02-30"));
+        assert_eq!(
+            run(Date, &["2024-01-31", "+1 months", "-1 years"]),
+            text("2023-03-02")
+        );
+        assert_eq!(
+            run(DateTime, &["2024-03-10 10:00", "+02:30"]),
+            text("2024-03-10 12:30:00")
+        );
+        assert_eq!(run(Date, &["-0001-01-01"]), text("-0001-01-01"));
+        assert_eq!(run(Strftime, &["%f", "13:45:59.9999"]), text("59.999"));
+        assert_eq!(
+            run(DateTime, &["2024-03-10 24:00"]),
+            text("2024-03-10 24:00:00")
+        );
+    }
+
+    #[test]
+    fn invalid_input_is_null() {
+        use DateFunction::*;
+        for args in [
+            &["bad"][..],
+            &["2024-13-01"],
+            &["2024-01-01", "foo"],
+            &[" 2024-03-10 "],
+            &["20240310"],
+            &["2024-1-5"],
+            &["2024-03-10", "unixepoch"],
+        ] {
+            assert_eq!(run(Date, args), Value::Null, "{args:?}");
+        }
+        assert_eq!(run(Strftime, &["%q", "2024-01-01"]), Value::Null);
+        assert_eq!(call(Date, &[Value::Null]), Value::Null);
+        assert_eq!(call(Date, &[text("2024-01-01"), Value::Null]), Value::Null);
+        assert_eq!(call(Date, &[Value::Integer(1_700_000_000)]), Value::Null);
+    }
+
+    #[test]
+    fn huge_modifier_chains_do_not_overflow() {
+        let mut args = vec![Value::Text("2024-01-01".into())];
+        args.extend((0..40).map(|_| Value::Text("+400000000000000 seconds".into())));
+        assert_eq!(call(DateFunction::Date, &args), Value::Null);
+        args.truncate(1);
+        args.extend((0..40).map(|_| Value::Text("-5373000 days".into())));
+        assert_eq!(call(DateFunction::Date, &args), Value::Null);
+    }
+
+    #[test]
+    fn now_is_a_valid_date() {
+        match call(DateFunction::Date, &[]) {
+            Value::Text(date) => assert_eq!(date.len(), 10, "{date}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            call(DateFunction::UnixEpoch, &[]),
+            Value::Integer(seconds) if seconds > 1_600_000_000
+        ));
+    }
+}

@@ -1,0 +1,586 @@
+//! Scalar SQL functions: the catalogue (names, argument counts), evaluation of each call
+//! with SQLite's NULL and type rules, and the numeric functions (abs, round, sign, min/max,
+//! the NULL helpers). Text functions live in `text.rs`. Aggregates are not here.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use ember_storage::Value;
+
+use crate::error::Result;
+
+use super::cast::{real_prefix, real_to_integer};
+use super::coerce::parse_whole_number;
+use super::datetime::DateFunction;
+use super::math::Math;
+use super::ops::{compare_for_sort, truth, Numeric};
+use super::{text, Expr};
+
+/// A scalar function the engine implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Abs,
+    Char,
+    Coalesce,
+    Concat,
+    ConcatWs,
+    /// The date and time functions (datetime.rs).
+    Date(DateFunction),
+    Glob,
+    Hex,
+    IfNull,
+    Iif,
+    Instr,
+    Length,
+    Like,
+    Lower,
+    Likely,
+    LTrim,
+    /// The math functions (math.rs).
+    Math(Math),
+    Max,
+    Min,
+    NullIf,
+    OctetLength,
+    Printf,
+    Quote,
+    Random,
+    RandomBlob,
+    Replace,
+    Round,
+    RTrim,
+    Sign,
+    Substr,
+    Trim,
+    TypeOf,
+    Unhex,
+    Unicode,
+    Unlikely,
+    Upper,
+    ZeroBlob,
+}
+
+/// Every function with its SQL name and its (fewest, most) argument counts; `None` = any.
+const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
+    (Function::Abs, "abs", 1, Some(1)),
+    (Function::Char, "char", 0, None),
+    (Function::Coalesce, "coalesce", 2, None),
+    (Function::Concat, "concat", 1, None),
+    (Function::ConcatWs, "concat_ws", 2, None),
+    (Function::Glob, "glob", 2, Some(2)),
+    (Function::Hex, "hex", 1, Some(1)),
+    (Function::IfNull, "ifnull", 2, Some(2)),
+    (Function::Iif, "iif", 3, Some(3)),
+    (Function::Instr, "instr", 2, Some(2)),
+    (Function::Length, "length", 1, Some(1)),
+    (Function::Like, "like", 2, Some(3)),
+    (Function::Likely, "likely", 1, Some(1)),
+    (Function::Lower, "lower", 1, Some(1)),
+    (Function::LTrim, "ltrim", 1, Some(2)),
+    (Function::Max, "max", 2, None),
+    (Function::Min, "min", 2, None),
+    (Function::NullIf, "nullif", 2, Some(2)),
+    (Function::OctetLength, "octet_length", 1, Some(1)),
+    (Function::Printf, "printf", 1, None),
+    (Function::Quote, "quote", 1, Some(1)),
+    (Function::Random, "random", 0, Some(0)),
+    (Function::RandomBlob, "randomblob", 1, Some(1)),
+    (Function::Replace, "replace", 3, Some(3)),
+    (Function::Round, "round", 1, Some(2)),
+    (Function::RTrim, "rtrim", 1, Some(2)),
+    (Function::Sign, "sign", 1, Some(1)),
+    (Function::Substr, "substr", 2, Some(3)),
+    (Function::Trim, "trim", 1, Some(2)),
+    (Function::TypeOf, "typeof", 1, Some(1)),
+    (Function::Unhex, "unhex", 1, Some(2)),
+    (Function::Unicode, "unicode", 1, Some(1)),
+    (Function::Unlikely, "unlikely", 1, Some(1)),
+    (Function::Upper, "upper", 1, Some(1)),
+    (Function::ZeroBlob, "zeroblob", 1, Some(1)),
+];
+
+impl Function {
+    /// The function called `name` (any case); `substring` is `substr`, `format` is
+    /// `printf`.
+    pub fn from_name(name: &str) -> Option<Function> {
+        let name = name.to_ascii_lowercase();
+        let name = match name.as_str() {
+            "substring" => "substr",
+            "format" => "printf",
+            other => other,
+        };
+        CATALOGUE
+            .iter()
+            .find(|entry| entry.1 == name)
+            .map(|entry| entry.0)
+            .or_else(|| Math::from_name(name).map(Function::Math))
+            .or_else(|| DateFunction::from_name(name).map(Function::Date))
+    }
+
+    fn entry(self) -> &'static (Function, &'static str, usize, Option<usize>) {
+        CATALOGUE
+            .iter()
+            .find(|entry| entry.0 == self)
+            .unwrap_or(&CATALOGUE[0])
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Math(math) => math.name(),
+            Function::Date(date) => date.name(),
+            _ => self.entry().1,
+        }
+    }
+
+    /// Checks the argument count, with SQLite's message when it is wrong.
+    pub fn check_arity(self, count: usize) -> Result<()> {
+        let (name, fewest, most) = match self {
+            Function::Math(math) => {
+                let (fewest, most) = math.arity();
+                (math.name(), fewest, Some(most))
+            }
+            Function::Date(date) => (date.name(), date.fewest_arguments(), None),
+            _ => {
+                let &(_, name, fewest, most) = self.entry();
+                (name, fewest, most)
+            }
+        };
+        if count < fewest || most.is_some_and(|most| count > most) {
+            return Err(crate::err!(
+                InvalidInput,
+                "wrong number of arguments to function {name}()"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the result depends on the arguments only (not so for `random()` and
+    /// `randomblob()`), so constant arguments make a constant call.
+    /// Date functions read the clock for 'now' (or no arguments).
+    pub fn is_deterministic(self) -> bool {
+        !matches!(
+            self,
+            Function::Random | Function::RandomBlob | Function::Date(_)
+        )
+    }
+}
+
+impl fmt::Display for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Evaluates a call; `eval` evaluates one argument. COALESCE, IFNULL and IIF evaluate their
+/// arguments lazily, left to right, as SQLite does; the others evaluate all first.
+pub(crate) fn eval_call(
+    function: Function,
+    args: &[Expr],
+    mut eval: impl FnMut(&Expr) -> Result<Value>,
+) -> Result<Value> {
+    function.check_arity(args.len())?;
+    match (function, args) {
+        (Function::Coalesce | Function::IfNull, _) => {
+            for arg in args {
+                let value = eval(arg)?;
+                if !value.is_null() {
+                    return Ok(value);
+                }
+            }
+            Ok(Value::Null)
+        }
+        (Function::Iif, [condition, then, otherwise]) => {
+            if truth(&eval(condition)?) == Some(true) {
+                eval(then)
+            } else {
+                eval(otherwise)
+            }
+        }
+        _ => {
+            let values = args.iter().map(eval).collect::<Result<Vec<Value>>>()?;
+            call(function, &values)
+        }
+    }
+}
+
+/// Applies `function` to evaluated arguments (whose count was checked).
+pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
+    function.check_arity(args.len())?;
+    let first = args.first().unwrap_or(&Value::Null);
+    Ok(match function {
+        Function::Abs => abs(first)?,
+        Function::Coalesce | Function::IfNull => args
+            .iter()
+            .find(|value| !value.is_null())
+            .cloned()
+            .unwrap_or(Value::Null),
+        Function::Iif => match args {
+            [condition, then, otherwise] => {
+                if truth(condition) == Some(true) {
+                    then.clone()
+                } else {
+                    otherwise.clone()
+                }
+            }
+            _ => Value::Null,
+        },
+        Function::NullIf => match args {
+            [left, right] if compare_for_sort(left, right) == Ordering::Equal => Value::Null,
+            _ => first.clone(),
+        },
+        Function::Max => min_max(args, Ordering::Greater),
+        Function::Min => min_max(args, Ordering::Less),
+        Function::Round => round(first, args.get(1))?,
+        Function::Sign => sign(first),
+        Function::TypeOf => Value::Text(first.type_name().to_string()),
+        Function::Likely | Function::Unlikely => first.clone(),
+        Function::Math(math) => super::math::call(math, args),
+        Function::Date(date) => super::datetime::call(date, args),
+        Function::Printf => super::printf::printf(args)?,
+        Function::Random => Value::Integer(fastrand::i64(..)),
+        Function::RandomBlob | Function::ZeroBlob => {
+            // zeroblob(NULL) is empty; randomblob gives at least one byte.
+            let length = match number_of(first) {
+                Some(Numeric::Integer(i)) => i,
+                Some(Numeric::Real(r)) => real_to_integer(r),
+                None => 0,
+            };
+            let length = usize::try_from(length.max(0)).unwrap_or(0);
+            if length > crate::limits::FUNCTION_RESULT_BYTES_MAX {
+                return Err(crate::err!(
+                    Limit,
+                    "{function}({length}) exceeds the limit of {} bytes",
+                    crate::limits::FUNCTION_RESULT_BYTES_MAX
+                ));
+            }
+            if function == Function::ZeroBlob {
+                Value::Blob(vec![0; length])
+            } else {
+                Value::Blob((0..length.max(1)).map(|_| fastrand::u8(..)).collect())
+            }
+        }
+        Function::Char
+        | Function::Concat
+        | Function::ConcatWs
+        | Function::OctetLength
+        | Function::Unhex
+        | Function::Glob
+        | Function::Hex
+        | Function::Instr
+        | Function::Length
+        | Function::Like
+        | Function::Lower
+        | Function::LTrim
+        | Function::Quote
+        | Function::Replace
+        | Function::RTrim
+        | Function::Substr
+        | Function::Trim
+        | Function::Unicode
+        | Function::Upper => text::call(function, args)?,
+    })
+}
+
+fn abs(value: &Value) -> Result<Value> {
+    Ok(match value {
+        Value::Null => Value::Null,
+        Value::Integer(i) => Value::Integer(
+            i.checked_abs()
+                .ok_or_else(|| crate::err!(InvalidInput, "integer overflow in abs({i})"))?,
+        ),
+        Value::Boolean(b) => Value::Integer(i64::from(*b)),
+        Value::Real(r) => Value::Real(r.abs()),
+        Value::Text(text) => Value::Real(real_prefix(text).abs()),
+        Value::Blob(bytes) => Value::Real(real_prefix(&String::from_utf8_lossy(bytes)).abs()),
+    })
+}
+
+/// Scalar min/max: NULL if any argument is NULL; among equal values min keeps the last
+/// and max the first, as SQLite does (which shows when 1 and 1.0 tie).
+fn min_max(args: &[Value], wanted: Ordering) -> Value {
+    if args.iter().any(Value::is_null) {
+        return Value::Null;
+    }
+    let mut best = &args[0];
+    for value in &args[1..] {
+        let ordering = compare_for_sort(value, best);
+        let replace = match wanted {
+            Ordering::Less => ordering != Ordering::Greater,
+            _ => ordering == Ordering::Greater,
+        };
+        if replace {
+            best = value;
+        }
+    }
+    best.clone()
+}
+
+fn number_of(value: &Value) -> Option<Numeric> {
+    match value {
+        Value::Null => None,
+        Value::Integer(i) => Some(Numeric::Integer(*i)),
+        Value::Boolean(b) => Some(Numeric::Integer(i64::from(*b))),
+        Value::Real(r) => Some(Numeric::Real(*r)),
+        Value::Text(text) => Some(Numeric::Real(real_prefix(text))),
+        Value::Blob(bytes) => Some(Numeric::Real(real_prefix(&String::from_utf8_lossy(bytes)))),
+    }
+}
+
+/// sign(X): -1, 0 or 1 for a number or numeric text; NULL otherwise.
+fn sign(value: &Value) -> Value {
+    let number = match value {
+        Value::Text(text) => parse_whole_number(text),
+        Value::Blob(_) => None,
+        other => number_of(other),
+    };
+    match number {
+        Some(Numeric::Integer(i)) => Value::Integer(i.signum()),
+        Some(Numeric::Real(r)) if r > 0.0 => Value::Integer(1),
+        Some(Numeric::Real(r)) if r < 0.0 => Value::Integer(-1),
+        Some(Numeric::Real(_)) => Value::Integer(0),
+        None => Value::Null,
+    }
+}
+
+/// round(X[, digits]) as SQLite 3.40 computes it: always a REAL; digits clamp to 0..=30;
+/// halves round away from zero, with SQLite's printf rounding for digits > 0.
+fn round(value: &Value, digits: Option<&Value>) -> Result<Value> {
+    let digits = match digits {
+        None => 0,
+        Some(Value::Null) => return Ok(Value::Null),
+        Some(digits) => match number_of(digits) {
+            Some(Numeric::Integer(i)) => i.clamp(0, 30),
+            Some(Numeric::Real(r)) => real_to_integer(r).clamp(0, 30),
+            None => 0,
+        },
+    };
+    let r = match number_of(value) {
+        None => return Ok(Value::Null),
+        Some(Numeric::Integer(i)) => i as f64,
+        Some(Numeric::Real(r)) => r,
+    };
+    const EXACT_BEYOND: f64 = 4_503_599_627_370_496.0; // 2^52: no fraction left
+    if !(-EXACT_BEYOND..=EXACT_BEYOND).contains(&r) {
+        return Ok(Value::Real(r));
+    }
+    if digits == 0 {
+        let half = if r < 0.0 { -0.5 } else { 0.5 };
+        return Ok(Value::Real(real_to_integer(r + half) as f64));
+    }
+    Ok(Value::Real(round_like_printf(r, digits as usize)))
+}
+
+/// SQLite's `%.Nf`: add a rounder of half a unit in the last place (plus a 3e-16 relative
+/// nudge for small exponents), then truncate the decimal expansion to `digits`.
+fn round_like_printf(r: f64, digits: usize) -> f64 {
+    let magnitude = r.abs();
+    let mut rounder = 0.5;
+    for _ in 0..digits {
+        rounder *= 0.1;
+    }
+    let binary_exponent = ((magnitude.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    // C division truncates toward zero, as `/` on i64 does.
+    if digits as i64 + binary_exponent / 3 < 15 {
+        rounder += magnitude * 3e-16;
+    }
+    let expanded = format!("{:.*}", digits + 40, magnitude + rounder);
+    let cut = match expanded.find('.') {
+        Some(point) => &expanded[..(point + 1 + digits).min(expanded.len())],
+        None => expanded.as_str(),
+    };
+    let truncated: f64 = cut.parse().unwrap_or(magnitude);
+    if r < 0.0 {
+        -truncated
+    } else {
+        truncated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(i: i64) -> Value {
+        Value::Integer(i)
+    }
+
+    fn real(r: f64) -> Value {
+        Value::Real(r)
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+
+    fn run(function: Function, args: &[Value]) -> Value {
+        call(function, args).unwrap()
+    }
+
+    #[test]
+    fn names_and_arity() {
+        assert_eq!(Function::from_name("ABS"), Some(Function::Abs));
+        assert_eq!(Function::from_name("substring"), Some(Function::Substr));
+        assert_eq!(Function::from_name("nope"), None);
+        let error = Function::Abs.check_arity(2).unwrap_err();
+        assert_eq!(
+            error.message(),
+            "wrong number of arguments to function abs()"
+        );
+        assert!(Function::Coalesce.check_arity(1).is_err());
+        assert!(Function::Coalesce.check_arity(5).is_ok());
+        for (function, name, ..) in CATALOGUE {
+            assert_eq!(function.name(), *name);
+            assert_eq!(Function::from_name(name), Some(*function));
+        }
+    }
+
+    #[test]
+    fn abs_and_sign() {
+        assert_eq!(run(Function::Abs, &[int(-3)]), int(3));
+        assert_eq!(run(Function::Abs, &[real(-2.5)]), real(2.5));
+        assert_eq!(run(Function::Abs, &[text("-3")]), real(3.0));
+        assert_eq!(run(Function::Abs, &[text("x")]), real(0.0));
+        assert_eq!(run(Function::Abs, &[Value::Null]), Value::Null);
+        assert!(call(Function::Abs, &[int(i64::MIN)]).is_err());
+        assert_eq!(run(Function::Sign, &[real(-2.5)]), int(-1));
+        assert_eq!(run(Function::Sign, &[text("3")]), int(1));
+        assert_eq!(run(Function::Sign, &[text("abc")]), Value::Null);
+        assert_eq!(run(Function::Sign, &[int(0)]), int(0));
+        assert_eq!(run(Function::Sign, &[Value::Null]), Value::Null);
+    }
+
+    #[test]
+    fn null_helpers() {
+        let null = Value::Null;
+        assert_eq!(
+            run(Function::Coalesce, &[null.clone(), int(2), int(3)]),
+            int(2)
+        );
+        assert_eq!(run(Function::Coalesce, &[null.clone(), null.clone()]), null);
+        assert_eq!(run(Function::IfNull, &[null.clone(), int(2)]), int(2));
+        assert_eq!(run(Function::NullIf, &[int(1), real(1.0)]), null);
+        assert_eq!(run(Function::NullIf, &[int(1), null.clone()]), int(1));
+        assert_eq!(run(Function::NullIf, &[int(1), int(2)]), int(1));
+        assert_eq!(run(Function::Iif, &[null.clone(), int(1), int(2)]), int(2));
+        assert_eq!(run(Function::Iif, &[int(5), int(1), int(2)]), int(1));
+        assert_eq!(run(Function::TypeOf, &[real(1.0)]), text("real"));
+        assert_eq!(run(Function::TypeOf, &[null]), text("null"));
+    }
+
+    #[test]
+    fn random_and_blobs() {
+        assert!(matches!(run(Function::Random, &[]), Value::Integer(_)));
+        assert!(!Function::Random.is_deterministic());
+        assert!(Function::Abs.is_deterministic());
+        assert_eq!(
+            run(Function::ZeroBlob, &[int(3)]),
+            Value::Blob(vec![0, 0, 0])
+        );
+        assert_eq!(run(Function::ZeroBlob, &[int(-1)]), Value::Blob(vec![]));
+        assert_eq!(run(Function::ZeroBlob, &[Value::Null]), Value::Blob(vec![]));
+        match run(Function::RandomBlob, &[int(16)]) {
+            Value::Blob(bytes) => assert_eq!(bytes.len(), 16),
+            other => panic!("{other:?}"),
+        }
+        match run(Function::RandomBlob, &[int(0)]) {
+            Value::Blob(bytes) => assert_eq!(bytes.len(), 1),
+            other => panic!("{other:?}"),
+        }
+        assert!(call(Function::ZeroBlob, &[int(i64::MAX)]).is_err());
+        assert_eq!(run(Function::Likely, &[int(4)]), int(4));
+        assert_eq!(Function::from_name("format"), Some(Function::Printf));
+        assert_eq!(
+            Function::from_name("SQRT"),
+            Some(Function::Math(Math::Sqrt))
+        );
+        assert_eq!(Function::Math(Math::Sqrt).name(), "sqrt");
+        assert!(Function::Math(Math::Pi).check_arity(1).is_err());
+    }
+
+    #[test]
+    fn no_function_panics_on_hostile_arguments() {
+        let hostile = [
+            Value::Null,
+            int(0),
+            int(-1),
+            int(i64::MIN),
+            int(i64::MAX),
+            real(1e308),
+            real(-0.0),
+            real(f64::INFINITY),
+            text(""),
+            text("%*d"),
+            text("[^é-"),
+            text("9223372036854775808"),
+            Value::Blob(vec![0xff, 0]),
+            Value::Boolean(true),
+        ];
+        let math = super::super::math::tests_catalogue()
+            .iter()
+            .map(|&(math, _, fewest, most)| (Function::Math(math), "", fewest, Some(most)));
+        let dates = [
+            DateFunction::Date,
+            DateFunction::Time,
+            DateFunction::DateTime,
+            DateFunction::JulianDay,
+            DateFunction::UnixEpoch,
+            DateFunction::Strftime,
+        ]
+        .map(|date| (Function::Date(date), "", 0, Some(3)));
+        let all: Vec<_> = CATALOGUE.iter().copied().chain(math).chain(dates).collect();
+        for (function, _, fewest, most) in all {
+            let most = most.unwrap_or(fewest + 1).min(3);
+            for count in fewest..=most {
+                let combinations = hostile.len().pow(count as u32);
+                for mut code in 0..combinations {
+                    let args: Vec<Value> = (0..count)
+                        .map(|_| {
+                            let value = hostile[code % hostile.len()].clone();
+                            code /= hostile.len();
+                            value
+                        })
+                        .collect();
+                    // Errors are fine (overflow, limits); panics are not.
+                    let _ = call(function, &args);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scalar_min_max() {
+        assert_eq!(run(Function::Max, &[int(1), int(3), int(2)]), int(3));
+        assert_eq!(run(Function::Min, &[int(1), int(3), int(2)]), int(1));
+        assert_eq!(run(Function::Max, &[int(1), Value::Null]), Value::Null);
+        assert_eq!(run(Function::Max, &[int(1), text("a")]), text("a"));
+        // Ties: max keeps the first, min the last (SQLite's minmaxFunc).
+        assert_eq!(run(Function::Max, &[int(1), real(1.0)]), int(1));
+        assert_eq!(run(Function::Min, &[int(1), real(1.0)]), real(1.0));
+    }
+
+    #[test]
+    fn round_matches_sqlite() {
+        let round = |x: Value, digits: Option<Value>| {
+            let mut args = vec![x];
+            args.extend(digits);
+            run(Function::Round, &args)
+        };
+        assert_eq!(round(real(2.5), None), real(3.0));
+        assert_eq!(round(real(-2.5), None), real(-3.0));
+        assert_eq!(round(int(3), None), real(3.0));
+        assert_eq!(round(real(2.675), Some(int(2))), real(2.68));
+        assert_eq!(round(real(0.15), Some(int(1))), real(0.2));
+        assert_eq!(round(real(0.125), Some(int(2))), real(0.13));
+        assert_eq!(round(real(1.2345), Some(int(2))), real(1.23));
+        assert_eq!(round(real(-1.2355), Some(int(3))), real(-1.236));
+        assert_eq!(round(real(1.5), Some(int(-1))), real(2.0));
+        assert_eq!(round(text("2.6"), None), real(3.0));
+        assert_eq!(
+            round(real(123456789.987_654_3), Some(int(5))),
+            real(123456789.98765)
+        );
+        assert_eq!(round(real(1e300), Some(int(2))), real(1e300));
+        assert_eq!(round(Value::Null, None), Value::Null);
+        assert_eq!(round(int(1), Some(Value::Null)), Value::Null);
+    }
+}

@@ -1,0 +1,387 @@
+//! `printf(format, ...)` / `format(format, ...)`: SQLite's printf conversions `%d %i %u %f
+//! %e %E %g %G %x %X %o %c %s %z %q %Q %w %%`, with the flags `- + space 0 # ,` (`,` groups
+//! integers), width and precision (also `*`). Missing arguments read as 0 or ''; an unknown
+//! conversion gives NULL. Output size is bounded.
+
+use std::fmt::Write as _;
+
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::limits::FUNCTION_RESULT_BYTES_MAX;
+
+use super::cast::{integer_prefix, real_prefix, real_to_integer};
+use super::text::text_of;
+
+#[derive(Default)]
+struct Spec {
+    left_align: bool,
+    plus_sign: bool,
+    space_sign: bool,
+    zero_pad: bool,
+    alternate: bool,
+    thousands: bool,
+    width: usize,
+    precision: Option<usize>,
+}
+
+/// Formats `args[1..]` by the format text `args[0]`; NULL format gives NULL.
+pub(crate) fn printf(args: &[Value]) -> Result<Value> {
+    let Some(format) = args.first().and_then(text_of) else {
+        return Ok(Value::Null);
+    };
+    let mut rest = args.get(1..).unwrap_or(&[]).iter();
+    let mut next = move || rest.next().cloned().unwrap_or(Value::Null);
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = Spec::default();
+        while let Some(&flag) = chars.peek() {
+            match flag {
+                '-' => spec.left_align = true,
+                '+' => spec.plus_sign = true,
+                ' ' => spec.space_sign = true,
+                '0' => spec.zero_pad = true,
+                '#' => spec.alternate = true,
+                ',' => spec.thousands = true,
+                '!' => {}
+                _ => break,
+            }
+            chars.next();
+        }
+        spec.width = read_count(&mut chars, &mut next, &mut spec.left_align);
+        if chars.next_if_eq(&'.').is_some() {
+            let mut ignored = false;
+            spec.precision = Some(read_count(&mut chars, &mut next, &mut ignored));
+        }
+        while chars.next_if(|c| *c == 'l').is_some() {}
+        check_size(spec.width.max(spec.precision.unwrap_or(0)), out.len())?;
+        let Some(conversion) = chars.next() else {
+            break;
+        };
+        let body = match conversion {
+            '%' => "%".to_string(),
+            'd' | 'i' => signed(&spec, integer_arg(&next())),
+            'u' => {
+                let value = integer_arg(&next());
+                signed(&spec, if value < 0 { 0 } else { value })
+            }
+            'x' | 'X' | 'o' => radix(&spec, conversion, integer_arg(&next())),
+            'f' | 'e' | 'E' | 'g' | 'G' => match real_arg(&next()) {
+                Some(value) => real(&spec, conversion, value),
+                None => String::new(),
+            },
+            'c' => text_of(&next())
+                .and_then(|text| text.chars().next())
+                .map(String::from)
+                .unwrap_or_default(),
+            's' | 'z' => {
+                let value = next();
+                let text = text_of(&value).unwrap_or_default();
+                match spec.precision {
+                    Some(precision) => text.chars().take(precision).collect(),
+                    None => text.into_owned(),
+                }
+            }
+            'q' | 'Q' | 'w' => {
+                let value = next();
+                let quote = if conversion == 'w' { '"' } else { '\'' };
+                match text_of(&value) {
+                    None if conversion == 'Q' => "NULL".to_string(),
+                    None => "(NULL)".to_string(),
+                    Some(text) => {
+                        let doubled = text.replace(quote, &format!("{quote}{quote}"));
+                        if conversion == 'Q' {
+                            format!("'{doubled}'")
+                        } else {
+                            doubled
+                        }
+                    }
+                }
+            }
+            // An unknown conversion makes the whole result NULL, as in SQLite.
+            _ => return Ok(Value::Null),
+        };
+        pad(&mut out, &spec, &body, conversion);
+        check_size(0, out.len())?;
+    }
+    Ok(Value::Text(out))
+}
+
+fn check_size(extra: usize, current: usize) -> Result<()> {
+    if extra.saturating_add(current) > FUNCTION_RESULT_BYTES_MAX {
+        return Err(crate::err!(
+            Limit,
+            "printf result exceeds the limit of {FUNCTION_RESULT_BYTES_MAX} bytes"
+        ));
+    }
+    Ok(())
+}
+
+/// A width or precision: digits, or `*` taking the next argument (negative width aligns
+/// left).
+fn read_count(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    next: &mut impl FnMut() -> Value,
+    left_align: &mut bool,
+) -> usize {
+    if chars.next_if_eq(&'*').is_some() {
+        let value = integer_arg(&next());
+        if value < 0 {
+            *left_align = true;
+        }
+        return usize::try_from(value.unsigned_abs()).unwrap_or(usize::MAX);
+    }
+    let mut count: usize = 0;
+    while let Some(digit) = chars.next_if(char::is_ascii_digit) {
+        count = count
+            .saturating_mul(10)
+            .saturating_add(digit as usize - '0' as usize);
+    }
+    count
+}
+
+fn integer_arg(value: &Value) -> i64 {
+    match value {
+        Value::Null => 0,
+        Value::Integer(i) => *i,
+        Value::Boolean(b) => i64::from(*b),
+        Value::Real(r) => real_to_integer(*r),
+        Value::Text(text) => integer_prefix(text),
+        Value::Blob(bytes) => integer_prefix(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+fn real_arg(value: &Value) -> Option<f64> {
+    Some(match value {
+        Value::Null => 0.0,
+        Value::Integer(i) => *i as f64,
+        Value::Boolean(b) => f64::from(u8::from(*b)),
+        Value::Real(r) => *r,
+        Value::Text(text) => real_prefix(text),
+        Value::Blob(bytes) => real_prefix(&String::from_utf8_lossy(bytes)),
+    })
+}
+
+fn sign_prefix(spec: &Spec, negative: bool) -> &'static str {
+    if negative {
+        "-"
+    } else if spec.plus_sign {
+        "+"
+    } else if spec.space_sign {
+        " "
+    } else {
+        ""
+    }
+}
+
+fn signed(spec: &Spec, value: i64) -> String {
+    let mut digits = value.unsigned_abs().to_string();
+    if let Some(precision) = spec.precision {
+        if digits.len() < precision {
+            digits = format!("{}{digits}", "0".repeat(precision - digits.len()));
+        }
+    }
+    if spec.thousands {
+        digits = group_thousands(&digits);
+    }
+    format!("{}{digits}", sign_prefix(spec, value < 0))
+}
+
+fn group_thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn radix(spec: &Spec, conversion: char, value: i64) -> String {
+    let bits = value as u64;
+    let (mut digits, prefix) = match conversion {
+        'x' => (format!("{bits:x}"), "0x"),
+        'X' => (format!("{bits:X}"), "0X"),
+        _ => (format!("{bits:o}"), "0"),
+    };
+    if let Some(precision) = spec.precision {
+        if digits.len() < precision {
+            digits = format!("{}{digits}", "0".repeat(precision - digits.len()));
+        }
+    }
+    if spec.alternate && bits != 0 {
+        format!("{prefix}{digits}")
+    } else {
+        digits
+    }
+}
+
+fn real(spec: &Spec, conversion: char, value: f64) -> String {
+    if value.is_nan() {
+        return "NaN".to_string();
+    }
+    let sign = sign_prefix(spec, value.is_sign_negative() && value != 0.0);
+    let magnitude = value.abs();
+    if magnitude.is_infinite() {
+        return format!("{sign}Inf");
+    }
+    let precision = spec.precision.unwrap_or(6).min(350);
+    let body = match conversion {
+        'f' => {
+            format!("{magnitude:.precision$}")
+        }
+        'e' | 'E' => exponent_form(magnitude, precision, conversion == 'E'),
+        _ => general_form(
+            magnitude,
+            precision.max(1),
+            spec.alternate,
+            conversion == 'G',
+        ),
+    };
+    format!("{sign}{body}")
+}
+
+/// C's `%e`: one digit, the fraction, and a signed exponent of at least two digits.
+fn exponent_form(magnitude: f64, precision: usize, upper: bool) -> String {
+    let text = format!("{magnitude:.precision$e}");
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let sign = if exponent < 0 { '-' } else { '+' };
+    let e = if upper { 'E' } else { 'e' };
+    format!("{mantissa}{e}{sign}{:02}", exponent.abs())
+}
+
+/// C's `%g`: `%e` when the exponent is below -4 or at least the precision, else `%f`;
+/// trailing zeros removed unless `#`.
+fn general_form(magnitude: f64, precision: usize, alternate: bool, upper: bool) -> String {
+    let exponent = if magnitude == 0.0 {
+        0
+    } else {
+        let rounded = format!("{magnitude:.*e}", precision - 1);
+        rounded
+            .split_once('e')
+            .and_then(|(_, exponent)| exponent.parse::<i32>().ok())
+            .unwrap_or(0)
+    };
+    let text = if exponent < -4 || exponent >= precision as i32 {
+        exponent_form(magnitude, precision - 1, upper)
+    } else {
+        let decimals = (precision as i32 - 1 - exponent).max(0) as usize;
+        format!("{magnitude:.decimals$}")
+    };
+    if alternate {
+        return text;
+    }
+    let (mantissa, exponent_part) = match text.find(['e', 'E']) {
+        Some(at) => text.split_at(at),
+        None => (text.as_str(), ""),
+    };
+    let mantissa = if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    };
+    format!("{mantissa}{exponent_part}")
+}
+
+fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
+    let length = body.chars().count();
+    if length >= spec.width {
+        out.push_str(body);
+        return;
+    }
+    let fill = spec.width - length;
+    let numeric = matches!(
+        conversion,
+        'd' | 'i' | 'u' | 'x' | 'X' | 'o' | 'f' | 'e' | 'E' | 'g' | 'G'
+    );
+    if spec.left_align {
+        out.push_str(body);
+        out.extend(std::iter::repeat_n(' ', fill));
+    } else if spec.zero_pad && numeric {
+        let sign_length = body
+            .chars()
+            .take_while(|c| matches!(c, '-' | '+' | ' '))
+            .count();
+        let (sign, digits) = body.split_at(sign_length);
+        let _ = write!(out, "{sign}{}{digits}", "0".repeat(fill));
+    } else {
+        out.extend(std::iter::repeat_n(' ', fill));
+        out.push_str(body);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(format: &str, args: &[Value]) -> String {
+        let mut all = vec![Value::Text(format.to_string())];
+        all.extend_from_slice(args);
+        match printf(&all).unwrap() {
+            Value::Text(text) => text,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn int(i: i64) -> Value {
+        Value::Integer(i)
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(fmt("%d-%s", &[int(1), Value::Text("a".into())]), "1-a");
+        assert_eq!(
+            fmt("%5d|%-5d|%05d", &[int(42), int(42), int(-42)]),
+            "   42|42   |-0042"
+        );
+        assert_eq!(fmt("%+d % d", &[int(3), int(3)]), "+3  3");
+        assert_eq!(fmt("%,d", &[int(1234567)]), "1,234,567");
+        assert_eq!(fmt("%.3d", &[int(7)]), "007");
+        assert_eq!(
+            fmt("%x %X %#x %o", &[int(255), int(255), int(255), int(8)]),
+            "ff FF 0xff 10"
+        );
+        assert_eq!(fmt("%d", &[]), "0");
+        assert_eq!(fmt("%d", &[Value::Real(3.9)]), "3");
+        assert_eq!(fmt("%*d", &[int(4), int(1)]), "   1");
+        assert_eq!(fmt("100%%", &[]), "100%");
+        let unknown = printf(&[Value::Text("%y%d".into()), int(1)]).unwrap();
+        assert_eq!(unknown, Value::Null);
+    }
+
+    #[test]
+    fn reals() {
+        assert_eq!(fmt("%f", &[Value::Real(1.5)]), "1.500000");
+        assert_eq!(fmt("%.2f", &[Value::Real(4.56789)]), "4.57");
+        assert_eq!(fmt("%8.2f|", &[Value::Real(-4.56789)]), "   -4.57|");
+        assert_eq!(fmt("%e", &[Value::Real(12345.678)]), "1.234568e+04");
+        assert_eq!(fmt("%g", &[Value::Real(0.0001)]), "0.0001");
+        assert_eq!(fmt("%g", &[Value::Real(1e20)]), "1e+20");
+        assert_eq!(fmt("%g", &[Value::Real(100.0)]), "100");
+        assert_eq!(fmt("%g", &[Value::Real(1.5)]), "1.5");
+        assert_eq!(fmt("%.3g", &[Value::Real(4.56789)]), "4.57");
+    }
+
+    #[test]
+    fn text_and_quoting() {
+        let text = |s: &str| Value::Text(s.to_string());
+        assert_eq!(
+            fmt("%.2s|%5s|%-5s|", &[text("abc"), text("ab"), text("ab")]),
+            "ab|   ab|ab   |"
+        );
+        assert_eq!(fmt("%q", &[text("it's")]), "it''s");
+        assert_eq!(fmt("%Q %Q", &[text("it's"), Value::Null]), "'it''s' NULL");
+        assert_eq!(fmt("%w", &[text("a\"b")]), "a\"\"b");
+        assert_eq!(fmt("%c", &[text("xyz")]), "x");
+        assert_eq!(fmt("%s", &[Value::Null]), "");
+        assert_eq!(printf(&[Value::Null]).unwrap(), Value::Null);
+        assert!(printf(&[text("%2000000000d")]).is_err());
+    }
+}

@@ -1,0 +1,440 @@
+//! The text scalar functions (length, lower/upper, substr, trim family, replace, instr, hex,
+//! quote, char, unicode, and the like()/glob() function forms) with SQLite's rules: NULL in
+//! gives NULL out, numbers are read as their text, blobs are bytes where SQLite says so.
+
+use std::borrow::Cow;
+
+use ember_storage::value::format_real;
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::limits::FUNCTION_RESULT_BYTES_MAX;
+
+use super::cast::{integer_prefix, real_to_integer};
+use super::function::Function;
+use super::like;
+
+/// The text of a value as SQLite reads it for a text function; `None` for NULL.
+pub(crate) fn text_of(value: &Value) -> Option<Cow<'_, str>> {
+    match value {
+        Value::Null => None,
+        Value::Text(text) => Some(Cow::Borrowed(text)),
+        Value::Blob(bytes) => Some(String::from_utf8_lossy(bytes)),
+        other => Some(Cow::Owned(other.to_string())),
+    }
+}
+
+/// An integer argument (substr's start and length, char's code points).
+fn integer_of(value: &Value) -> i64 {
+    match value {
+        Value::Integer(i) => *i,
+        Value::Boolean(b) => i64::from(*b),
+        Value::Real(r) => real_to_integer(*r),
+        Value::Text(text) => integer_prefix(text),
+        Value::Blob(bytes) => integer_prefix(&String::from_utf8_lossy(bytes)),
+        Value::Null => 0,
+    }
+}
+
+fn check_size(bytes: usize) -> Result<()> {
+    if bytes > FUNCTION_RESULT_BYTES_MAX {
+        return Err(crate::err!(
+            Limit,
+            "string or blob of {bytes} bytes exceeds the limit of {FUNCTION_RESULT_BYTES_MAX}"
+        ));
+    }
+    Ok(())
+}
+
+/// Applies a text function to evaluated arguments (count already checked).
+pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
+    // Functions that accept NULLs: char() reads NULL as 0, hex(NULL) and quote(NULL) have
+    // text results.
+    match function {
+        Function::Char => return char_of(args),
+        Function::Concat => return concat(None, args),
+        Function::ConcatWs => {
+            return match args.split_first() {
+                Some((separator, rest)) => match text_of(separator) {
+                    Some(separator) => concat(Some(&separator), rest),
+                    None => Ok(Value::Null),
+                },
+                None => Ok(Value::Null),
+            }
+        }
+        Function::Hex => return hex(args.first().unwrap_or(&Value::Null)),
+        Function::Quote => return quote(args.first().unwrap_or(&Value::Null)),
+        _ => {}
+    }
+    if args.iter().any(Value::is_null) {
+        return Ok(Value::Null);
+    }
+    let arg = |index: usize| args.get(index).unwrap_or(&Value::Null);
+    let text = |index: usize| text_of(arg(index)).unwrap_or_default();
+    Ok(match function {
+        Function::Length => Value::Integer(match arg(0) {
+            Value::Blob(bytes) => bytes.len(),
+            other => text_of(other).unwrap_or_default().chars().count(),
+        } as i64),
+        Function::OctetLength => Value::Integer(match arg(0) {
+            Value::Blob(bytes) => bytes.len(),
+            other => text_of(other).unwrap_or_default().len(),
+        } as i64),
+        Function::Unhex => match unhex(&text(0), args.get(1).map(|_| text(1)).as_deref()) {
+            Some(bytes) => Value::Blob(bytes),
+            None => Value::Null,
+        },
+        Function::Lower => Value::Text(text(0).to_ascii_lowercase()),
+        Function::Upper => Value::Text(text(0).to_ascii_uppercase()),
+        Function::Substr => substr(arg(0), integer_of(arg(1)), args.get(2).map(integer_of)),
+        Function::Trim | Function::LTrim | Function::RTrim => {
+            let set: Vec<char> = match args.get(1) {
+                Some(set) => text_of(set).unwrap_or_default().chars().collect(),
+                None => vec![' '],
+            };
+            let source = text(0);
+            let trimmed = match function {
+                Function::LTrim => source.trim_start_matches(set.as_slice()),
+                Function::RTrim => source.trim_end_matches(set.as_slice()),
+                _ => source.trim_matches(set.as_slice()),
+            };
+            Value::Text(trimmed.to_string())
+        }
+        Function::Replace => {
+            let pattern = text(1);
+            if pattern.is_empty() {
+                return Ok(arg(0).clone());
+            }
+            let (source, replacement) = (text(0), text(2));
+            let count = source.matches(pattern.as_ref()).count();
+            let grown = replacement.len().saturating_sub(pattern.len());
+            check_size(source.len().saturating_add(count.saturating_mul(grown)))?;
+            Value::Text(source.replace(pattern.as_ref(), &replacement))
+        }
+        Function::Instr => Value::Integer(match (arg(0), arg(1)) {
+            (Value::Blob(haystack), Value::Blob(needle)) => find_bytes(haystack, needle),
+            _ => {
+                let (haystack, needle) = (text(0), text(1));
+                haystack
+                    .find(needle.as_ref())
+                    .map_or(0, |at| haystack[..at].chars().count() as i64 + 1)
+            }
+        }),
+        Function::Unicode => match text(0).chars().next() {
+            Some(c) => Value::Integer(i64::from(u32::from(c))),
+            None => Value::Null,
+        },
+        Function::Like => {
+            let escape = match args.get(2) {
+                Some(escape) => Some(single_char(&text_of(escape).unwrap_or_default())?),
+                None => None,
+            };
+            Value::Boolean(like::like(&text(1), &text(0), escape)?)
+        }
+        Function::Glob => Value::Boolean(like::glob(&text(1), &text(0))?),
+        other => {
+            return Err(crate::err!(
+                InvalidInput,
+                "{other}() is not a text function"
+            ))
+        }
+    })
+}
+
+/// concat(...) (no separator) and concat_ws(separator, ...): NULL arguments are skipped,
+/// and the result is never NULL.
+fn concat(separator: Option<&str>, args: &[Value]) -> Result<Value> {
+    let parts: Vec<Cow<'_, str>> = args.iter().filter_map(text_of).collect();
+    let separator = separator.unwrap_or("");
+    let total = parts.iter().map(|part| part.len()).sum::<usize>()
+        + separator
+            .len()
+            .saturating_mul(parts.len().saturating_sub(1));
+    check_size(total)?;
+    Ok(Value::Text(parts.join(separator)))
+}
+
+/// unhex(X[, ignored]): the bytes of hex text X; characters of `ignored` may sit between
+/// pairs of digits; anything else (or an odd digit count) gives `None`.
+fn unhex(text: &str, ignored: Option<&str>) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(text.len() / 2);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if let Some(high) = c.to_digit(16) {
+            let low = chars.next()?.to_digit(16)?;
+            bytes.push((high * 16 + low) as u8);
+        } else if !ignored.is_some_and(|ignored| ignored.contains(c)) {
+            return None;
+        }
+    }
+    Some(bytes)
+}
+
+/// The ESCAPE character of LIKE: exactly one character.
+pub(crate) fn single_char(text: &str) -> Result<char> {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Ok(c),
+        _ => Err(crate::err!(
+            InvalidInput,
+            "ESCAPE expression must be a single character"
+        )),
+    }
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> i64 {
+    if needle.is_empty() {
+        return 1;
+    }
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+        .map_or(0, |at| at as i64 + 1)
+}
+
+/// substr(X, start[, length]) with SQLite's rules: 1-based; a negative start counts from
+/// the end; start 0 shortens the length by one; a negative length takes the characters
+/// before start. Characters for text, bytes for blobs.
+fn substr(value: &Value, start: i64, length: Option<i64>) -> Value {
+    match value {
+        Value::Blob(bytes) => {
+            let (from, count) = substr_range(bytes.len(), start, length);
+            Value::Blob(bytes[from..from + count].to_vec())
+        }
+        other => {
+            let text = text_of(other).unwrap_or_default();
+            let total = text.chars().count();
+            let (from, count) = substr_range(total, start, length);
+            Value::Text(text.chars().skip(from).take(count).collect())
+        }
+    }
+}
+
+/// The 0-based (start, count) of a substr() call over `total` units, clipped to them.
+fn substr_range(total: usize, start: i64, length: Option<i64>) -> (usize, usize) {
+    let total_i = total as i64;
+    let mut start = start;
+    let (mut count, negative_length) = match length {
+        Some(length) if length < 0 => (length.saturating_neg(), true),
+        Some(length) => (length, false),
+        None => (total_i, false),
+    };
+    if start < 0 {
+        start = start.saturating_add(total_i);
+        if start < 0 {
+            count = count.saturating_add(start).max(0);
+            start = 0;
+        }
+    } else if start > 0 {
+        start -= 1;
+    } else if count > 0 {
+        count -= 1;
+    }
+    if negative_length {
+        start -= count;
+        if start < 0 {
+            count = count.saturating_add(start).max(0);
+            start = 0;
+        }
+    }
+    let from = start.min(total_i);
+    let count = count.min(total_i - from);
+    (from as usize, count as usize)
+}
+
+fn hex(value: &Value) -> Result<Value> {
+    let bytes: Cow<'_, [u8]> = match value {
+        Value::Null => Cow::Borrowed(&[]),
+        Value::Blob(bytes) => Cow::Borrowed(bytes),
+        other => match text_of(other).unwrap_or_default() {
+            Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+            Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+        },
+    };
+    check_size(bytes.len().saturating_mul(2))?;
+    Ok(Value::Text(upper_hex(&bytes)))
+}
+
+fn upper_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    out
+}
+
+/// quote(X): an SQL literal for the value.
+fn quote(value: &Value) -> Result<Value> {
+    Ok(Value::Text(match value {
+        Value::Null => "NULL".to_string(),
+        Value::Integer(_) | Value::Boolean(_) => value.to_string(),
+        Value::Real(r) => {
+            let short = format_real(*r);
+            if short.parse::<f64>().ok() == Some(*r) {
+                short
+            } else {
+                // C's %.20e: a signed exponent of at least two digits.
+                let long = format!("{r:.20e}");
+                match long.split_once('e') {
+                    Some((mantissa, exponent)) => {
+                        let exponent: i32 = exponent.parse().unwrap_or(0);
+                        let sign = if exponent < 0 { '-' } else { '+' };
+                        format!("{mantissa}e{sign}{:02}", exponent.abs())
+                    }
+                    None => long,
+                }
+            }
+        }
+        Value::Text(text) => {
+            check_size(text.len().saturating_mul(2))?;
+            format!("'{}'", text.replace('\'', "''"))
+        }
+        Value::Blob(bytes) => {
+            check_size(bytes.len().saturating_mul(2))?;
+            format!("X'{}'", upper_hex(bytes))
+        }
+    }))
+}
+
+/// char(X, ...): the characters with these code points (NULL reads as 0, invalid code
+/// points become U+FFFD).
+fn char_of(args: &[Value]) -> Result<Value> {
+    check_size(args.len().saturating_mul(4))?;
+    Ok(Value::Text(
+        args.iter()
+            .map(|arg| {
+                u32::try_from(integer_of(arg))
+                    .ok()
+                    .and_then(char::from_u32)
+                    .unwrap_or(char::REPLACEMENT_CHARACTER)
+            })
+            .collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(i: i64) -> Value {
+        Value::Integer(i)
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+
+    fn run(function: Function, args: &[Value]) -> Value {
+        call(function, args).unwrap()
+    }
+
+    #[test]
+    fn substr_follows_sqlite() {
+        let sub = |start, length: Option<i64>| {
+            let mut args = vec![text("hello"), int(start)];
+            args.extend(length.map(int));
+            run(Function::Substr, &args)
+        };
+        assert_eq!(sub(2, Some(3)), text("ell"));
+        assert_eq!(sub(2, None), text("ello"));
+        assert_eq!(sub(-3, None), text("llo"));
+        assert_eq!(sub(0, Some(2)), text("h"));
+        assert_eq!(sub(2, Some(-1)), text("h"));
+        assert_eq!(sub(-2, Some(-2)), text("el"));
+        assert_eq!(sub(10, Some(2)), text(""));
+        assert_eq!(sub(-10, Some(7)), text("he"));
+        assert_eq!(sub(1, Some(i64::MAX)), text("hello"));
+        assert_eq!(sub(i64::MIN, Some(i64::MIN)), text(""));
+        assert_eq!(
+            run(Function::Substr, &[text("héllo"), int(2), int(2)]),
+            text("él")
+        );
+        assert_eq!(
+            run(Function::Substr, &[Value::Blob(vec![1, 2, 3]), int(2)]),
+            Value::Blob(vec![2, 3])
+        );
+        assert_eq!(run(Function::Substr, &[Value::Null, int(1)]), Value::Null);
+        assert_eq!(
+            run(Function::Substr, &[int(12345), int(2), int(2)]),
+            text("23")
+        );
+    }
+
+    #[test]
+    fn text_functions() {
+        assert_eq!(run(Function::Length, &[text("héllo")]), int(5));
+        assert_eq!(run(Function::Length, &[Value::Real(12.5)]), int(4));
+        assert_eq!(run(Function::Length, &[Value::Blob(vec![1, 2])]), int(2));
+        assert_eq!(run(Function::Length, &[Value::Null]), Value::Null);
+        assert_eq!(run(Function::Lower, &[text("ÀB")]), text("Àb"));
+        assert_eq!(run(Function::Upper, &[text("abc")]), text("ABC"));
+        assert_eq!(run(Function::Trim, &[text("  a  ")]), text("a"));
+        assert_eq!(run(Function::LTrim, &[text("  a  ")]), text("a  "));
+        assert_eq!(run(Function::RTrim, &[text("  a  ")]), text("  a"));
+        assert_eq!(run(Function::Trim, &[text("xyaxy"), text("yx")]), text("a"));
+        assert_eq!(
+            run(Function::Replace, &[text("abcb"), text("b"), text("XY")]),
+            text("aXYcXY")
+        );
+        assert_eq!(
+            run(Function::Replace, &[text("abc"), text(""), text("x")]),
+            text("abc")
+        );
+        assert_eq!(run(Function::Instr, &[text("héllo"), text("l")]), int(3));
+        assert_eq!(run(Function::Instr, &[text("abc"), text("")]), int(1));
+        assert_eq!(run(Function::Instr, &[text("abc"), text("z")]), int(0));
+        assert_eq!(run(Function::Unicode, &[text("é")]), int(233));
+        assert_eq!(run(Function::Unicode, &[text("")]), Value::Null);
+        assert_eq!(
+            run(Function::Char, &[int(65), Value::Null, int(66)]),
+            text("A\0B")
+        );
+        assert_eq!(run(Function::Hex, &[int(12)]), text("3132"));
+        assert_eq!(run(Function::Hex, &[Value::Null]), text(""));
+        assert_eq!(run(Function::Quote, &[text("a'b")]), text("'a''b'"));
+        assert_eq!(
+            run(Function::Quote, &[Value::Blob(vec![0x0a, 0xff])]),
+            text("X'0AFF'")
+        );
+        assert_eq!(run(Function::Quote, &[Value::Null]), text("NULL"));
+        assert_eq!(run(Function::Quote, &[Value::Real(1.5)]), text("1.5"));
+        assert_eq!(
+            run(Function::Like, &[text("A%"), text("abc")]),
+            Value::Boolean(true)
+        );
+        assert_eq!(
+            run(Function::Glob, &[text("A*"), text("abc")]),
+            Value::Boolean(false)
+        );
+        assert!(call(Function::Like, &[text("a"), text("a"), text("xy")]).is_err());
+        assert_eq!(
+            run(Function::Concat, &[text("a"), Value::Null, int(1)]),
+            text("a1")
+        );
+        assert_eq!(run(Function::Concat, &[Value::Null]), text(""));
+        assert_eq!(
+            run(
+                Function::ConcatWs,
+                &[text(","), text("a"), Value::Null, int(1)]
+            ),
+            text("a,1")
+        );
+        assert_eq!(
+            run(Function::ConcatWs, &[Value::Null, text("a")]),
+            Value::Null
+        );
+        assert_eq!(run(Function::OctetLength, &[text("é")]), int(2));
+        assert_eq!(
+            run(Function::Unhex, &[text("0aFF")]),
+            Value::Blob(vec![0x0a, 0xff])
+        );
+        assert_eq!(run(Function::Unhex, &[text("0a F")]), Value::Null);
+        assert_eq!(
+            run(Function::Unhex, &[text("0a-ff"), text("-")]),
+            Value::Blob(vec![0x0a, 0xff])
+        );
+        assert_eq!(run(Function::Unhex, &[text("0-a"), text("-")]), Value::Null);
+    }
+}

@@ -1,0 +1,153 @@
+//! The per-connection cache of prepared plans, keyed by SQL text. Bounded
+//! (`limits::PLAN_CACHE_ENTRIES_MAX`); when full, the least recently used entry is evicted.
+//! Every entry remembers the catalog version it was bound against, and a lookup that finds
+//! an entry from an older catalog drops it, so DDL (CREATE/DROP TABLE, CREATE INDEX)
+//! makes the next use re-plan.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::limits::{PLAN_CACHE_ENTRIES_MAX, PLAN_CACHE_SQL_BYTES_MAX};
+use crate::plan::Plan;
+
+/// A statement parsed, bound and optimized once, ready to run many times.
+pub(crate) struct Prepared {
+    pub(crate) plan: Plan,
+    /// Number of parameter slots (`?`, `?N`, `$N`) the plan reads.
+    pub(crate) parameter_count: usize,
+    /// The catalog version the plan was bound against.
+    pub(crate) catalog_version: u64,
+    /// Output column names (empty for statements that return no rows), shared by every
+    /// result so running the plan does not copy them.
+    pub(crate) columns: Arc<[String]>,
+}
+
+struct Entry {
+    prepared: Arc<Prepared>,
+    last_used: u64,
+}
+
+/// SQL text -> prepared plan, least-recently-used eviction.
+pub(crate) struct PlanCache {
+    entries: HashMap<String, Entry>,
+    /// Advances on every hit or insert; entries remember when they were last used.
+    clock: u64,
+    capacity: usize,
+}
+
+impl Default for PlanCache {
+    fn default() -> PlanCache {
+        PlanCache::with_capacity(PLAN_CACHE_ENTRIES_MAX)
+    }
+}
+
+impl PlanCache {
+    pub(crate) fn with_capacity(capacity: usize) -> PlanCache {
+        PlanCache {
+            entries: HashMap::new(),
+            clock: 0,
+            capacity,
+        }
+    }
+
+    /// The cached plan for `sql` if it was bound against `catalog_version`. A plan from an
+    /// older catalog is removed.
+    pub(crate) fn get(&mut self, sql: &str, catalog_version: u64) -> Option<Arc<Prepared>> {
+        let entry = self.entries.get_mut(sql)?;
+        if entry.prepared.catalog_version != catalog_version {
+            self.entries.remove(sql);
+            return None;
+        }
+        self.clock += 1;
+        entry.last_used = self.clock;
+        Some(entry.prepared.clone())
+    }
+
+    /// Caches `prepared` under `sql`, evicting the least recently used entry when full.
+    pub(crate) fn insert(&mut self, sql: &str, prepared: Arc<Prepared>) {
+        if self.capacity == 0 || sql.len() > PLAN_CACHE_SQL_BYTES_MAX {
+            return;
+        }
+        if !self.entries.contains_key(sql) && self.entries.len() >= self.capacity {
+            self.evict_least_recently_used();
+        }
+        self.clock += 1;
+        self.entries.insert(
+            sql.to_string(),
+            Entry {
+                prepared,
+                last_used: self.clock,
+            },
+        );
+        debug_assert!(self.entries.len() <= self.capacity);
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    fn evict_least_recently_used(&mut self) {
+        let oldest = self
+            .entries
+            .iter()
+            .min_by_key(|(_, entry)| entry.last_used)
+            .map(|(sql, _)| sql.clone());
+        if let Some(sql) = oldest {
+            self.entries.remove(&sql);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepared(catalog_version: u64) -> Arc<Prepared> {
+        Arc::new(Prepared {
+            plan: Plan::Begin,
+            parameter_count: 0,
+            catalog_version,
+            columns: Arc::from(Vec::new()),
+        })
+    }
+
+    #[test]
+    fn hits_only_for_the_same_catalog_version() {
+        let mut cache = PlanCache::with_capacity(4);
+        cache.insert("BEGIN", prepared(3));
+        assert!(cache.get("BEGIN", 3).is_some());
+        assert!(
+            cache.get("BEGIN", 4).is_none(),
+            "stale plan must not be returned"
+        );
+        assert_eq!(cache.len(), 0, "stale plan is dropped");
+    }
+
+    #[test]
+    fn evicts_the_least_recently_used_entry() {
+        let mut cache = PlanCache::with_capacity(2);
+        cache.insert("a", prepared(0));
+        cache.insert("b", prepared(0));
+        assert!(cache.get("a", 0).is_some());
+        cache.insert("c", prepared(0));
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get("b", 0).is_none(), "b was least recently used");
+        assert!(cache.get("a", 0).is_some());
+        assert!(cache.get("c", 0).is_some());
+    }
+
+    #[test]
+    fn oversized_sql_and_zero_capacity_are_not_cached() {
+        let mut cache = PlanCache::with_capacity(0);
+        cache.insert("a", prepared(0));
+        assert_eq!(cache.len(), 0);
+        let mut cache = PlanCache::with_capacity(2);
+        cache.insert(&"x".repeat(PLAN_CACHE_SQL_BYTES_MAX + 1), prepared(0));
+        assert_eq!(cache.len(), 0);
+    }
+}

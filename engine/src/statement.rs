@@ -1,0 +1,179 @@
+//! `Statement`: a prepared statement. It holds the bound, optimized plan (shared with the
+//! connection's plan cache); running it binds the parameter values to the plan's slots and
+//! executes without parsing or planning. If DDL changed the catalog since, the next run
+//! re-prepares from the SQL text first.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use crate::connection::Connection;
+use crate::error::Result;
+use crate::params::Params;
+use crate::plan_cache::Prepared;
+use crate::rows::{Row, Rows};
+use crate::value::FromValue;
+
+/// A statement parsed and planned once, to run many times with different parameters.
+///
+/// ```
+/// let conn = ember::Database::in_memory().connect();
+/// conn.execute_batch("CREATE TABLE t(id INT PRIMARY KEY, name TEXT);
+///                     INSERT INTO t VALUES (1, 'ada'), (2, 'grace')").unwrap();
+/// let mut by_id = conn.prepare("SELECT name FROM t WHERE id = ?").unwrap();
+/// let name: String = by_id.query_one([2]).unwrap();
+/// assert_eq!(name, "grace");
+/// assert_eq!(by_id.columns(), ["name"]);
+/// ```
+pub struct Statement<'c> {
+    conn: &'c Connection,
+    sql: Box<str>,
+    prepared: Arc<Prepared>,
+}
+
+impl<'c> Statement<'c> {
+    pub(crate) fn new(conn: &'c Connection, sql: &str, prepared: Arc<Prepared>) -> Statement<'c> {
+        Statement {
+            conn,
+            sql: sql.into(),
+            prepared,
+        }
+    }
+
+    /// The SQL text the statement was prepared from.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// assert_eq!(conn.prepare("SELECT 1").unwrap().sql(), "SELECT 1");
+    /// ```
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// How many parameter values the statement takes.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// assert_eq!(conn.prepare("SELECT ?, $2").unwrap().parameter_count(), 2);
+    /// ```
+    pub fn parameter_count(&self) -> usize {
+        self.prepared.parameter_count
+    }
+
+    /// The names of the columns the statement returns (empty if it returns no rows).
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// assert_eq!(conn.prepare("SELECT 1 AS one").unwrap().columns(), ["one"]);
+    /// ```
+    pub fn columns(&self) -> &[String] {
+        &self.prepared.columns
+    }
+
+    /// Runs the statement; returns the number of rows inserted, updated or deleted.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute("CREATE TABLE t(a INT)", ()).unwrap();
+    /// let mut insert = conn.prepare("INSERT INTO t VALUES (?)").unwrap();
+    /// assert_eq!(insert.execute([7]).unwrap(), 1);
+    /// ```
+    pub fn execute(&mut self, params: impl Params) -> Result<usize> {
+        self.refresh()?;
+        Ok(self
+            .conn
+            .run_prepared(&self.prepared, &params.into_values())?
+            .1)
+    }
+
+    /// Runs the statement and returns its rows.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let mut stmt = conn.prepare("SELECT ? * 2").unwrap();
+    /// let rows = stmt.query([21]).unwrap();
+    /// assert_eq!(rows.first().unwrap().get::<i64>(0).unwrap(), 42);
+    /// ```
+    pub fn query(&mut self, params: impl Params) -> Result<Rows> {
+        self.refresh()?;
+        let (rows, _) = self
+            .conn
+            .run_prepared(&self.prepared, &params.into_values())?;
+        Ok(Rows::new(self.prepared.columns.clone(), rows))
+    }
+
+    /// Runs the statement and maps each row with `f`.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2)").unwrap();
+    /// let mut stmt = conn.prepare("SELECT a FROM t ORDER BY a").unwrap();
+    /// let doubled: Vec<i64> = stmt
+    ///     .query_map((), |row| Ok(row.get::<i64>(0)? * 2))
+    ///     .unwrap();
+    /// assert_eq!(doubled, [2, 4]);
+    /// ```
+    pub fn query_map<T>(
+        &mut self,
+        params: impl Params,
+        mut f: impl FnMut(&Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.query(params)?.into_iter().map(|row| f(&row)).collect()
+    }
+
+    /// Runs the statement and hands its first row to `f`; no row is an
+    /// [`ErrorKind::NoRows`](crate::ErrorKind::NoRows) error.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let mut stmt = conn.prepare("SELECT ?, ?").unwrap();
+    /// let pair = stmt.query_row((1, "x"), |row| Ok((row.get::<i64>(0)?, row.get::<String>(1)?)));
+    /// assert_eq!(pair.unwrap(), (1, "x".to_string()));
+    /// ```
+    pub fn query_row<T>(
+        &mut self,
+        params: impl Params,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T> {
+        match self.query(params)?.into_iter().next() {
+            Some(row) => f(&row),
+            None => Err(crate::err!(NoRows, "query returned no rows: {}", self.sql)),
+        }
+    }
+
+    /// Runs the statement and returns the first column of its first row.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let mut stmt = conn.prepare("SELECT ? || '!'").unwrap();
+    /// assert_eq!(stmt.query_one::<String>(["abc"]).unwrap(), "abc!");
+    /// ```
+    pub fn query_one<T: FromValue>(&mut self, params: impl Params) -> Result<T> {
+        self.query_row(params, |row| row.get(0))
+    }
+
+    /// Runs the statement and maps every row onto `T` by column name (serde).
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Pair { a: i64, b: String }
+    /// let conn = ember::Database::in_memory().connect();
+    /// let mut stmt = conn.prepare("SELECT ? AS a, ? AS b").unwrap();
+    /// let pairs: Vec<Pair> = stmt.query_as((1, "one")).unwrap();
+    /// assert_eq!((pairs[0].a, pairs[0].b.as_str()), (1, "one"));
+    /// ```
+    pub fn query_as<T: DeserializeOwned>(&mut self, params: impl Params) -> Result<Vec<T>> {
+        self.query(params)?
+            .into_iter()
+            .map(|row| row.deserialize())
+            .collect()
+    }
+
+    /// Re-prepares when DDL changed the catalog since the plan was bound.
+    fn refresh(&mut self) -> Result<()> {
+        if self.prepared.catalog_version != self.conn.catalog_version() {
+            self.prepared = self.conn.prepared(&self.sql)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,372 @@
+//! Dot-commands (`.help`, `.mode`, `.read`, …): one line, no `;`, as in sqlite3. Import and
+//! dump have their own files; the rest is here.
+
+use std::fs::File;
+use std::io::{self, BufWriter};
+
+use ember::Value;
+
+use crate::output::Mode;
+use crate::shell::{open_database, Shell, Target};
+
+/// Deepest nesting of `.read` (a file that reads itself stops here).
+const READ_DEPTH_MAX: usize = 16;
+
+/// Every dot-command with its one-line help, in `.help` order.
+pub const COMMANDS: &[(&str, &str)] = &[
+    (".checkpoint", "write a checkpoint of a directory database"),
+    (".compact", "reclaim space (runs VACUUM)"),
+    (
+        ".dump [TABLE]",
+        "print SQL that recreates the tables and their rows",
+    ),
+    (".exit [CODE]", "exit the shell"),
+    (
+        ".headers on|off",
+        "show column names in list, csv and tsv modes",
+    ),
+    (".help", "show this message"),
+    (
+        ".import FILE TABLE",
+        "import CSV; creates TABLE from the header row when absent",
+    ),
+    (".indexes [TABLE]", "list indexes"),
+    (
+        ".mode MODE",
+        "output mode: list csv tsv box table json line markdown",
+    ),
+    (".nullvalue TEXT", "text shown for NULL"),
+    (".once FILE", "send the next result to FILE"),
+    (".open DIR", "close this database and open DIR"),
+    (
+        ".output [FILE]",
+        "send results to FILE, or back to standard output",
+    ),
+    (".quit", "exit the shell"),
+    (".read FILE", "run the SQL and dot-commands in FILE"),
+    (".schema [TABLE]", "show CREATE statements"),
+    (".stats", "memory, rows, versions, GC and WAL statistics"),
+    (".tables [PATTERN]", "list tables"),
+    (
+        ".timer on|off",
+        "show row count and elapsed time after each statement",
+    ),
+];
+
+/// The command names alone (`.help`, `.mode`, …), for completion.
+pub fn command_names() -> impl Iterator<Item = &'static str> {
+    COMMANDS
+        .iter()
+        .map(|(usage, _)| usage.split(' ').next().unwrap_or(usage))
+}
+
+/// Splits a dot-command line into words; single or double quotes group words.
+fn words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(&ch) = chars.peek() {
+        if ch.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut word = String::new();
+        if ch == '"' || ch == '\'' {
+            chars.next();
+            for c in chars.by_ref() {
+                if c == ch {
+                    break;
+                }
+                word.push(c);
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+        }
+        words.push(word);
+    }
+    words
+}
+
+fn on_off(value: Option<&String>) -> Result<bool, String> {
+    match value.map(|v| v.to_ascii_lowercase()).as_deref() {
+        Some("on" | "yes" | "true" | "1") => Ok(true),
+        Some("off" | "no" | "false" | "0") => Ok(false),
+        _ => Err("expected on or off".to_string()),
+    }
+}
+
+impl Shell {
+    /// Runs one dot-command line; returns whether it succeeded (errors go to stderr).
+    pub fn run_dot_command(&mut self, line: &str) -> bool {
+        let words = words(line);
+        let result = match words.first() {
+            Some(name) => self.dispatch(name, &words[1..]),
+            None => Ok(()),
+        };
+        match result {
+            Ok(()) => true,
+            Err(message) => {
+                eprintln!("Error: {message}");
+                false
+            }
+        }
+    }
+
+    fn dispatch(&mut self, name: &str, args: &[String]) -> Result<(), String> {
+        match name {
+            ".help" => self.help(),
+            ".quit" | ".exit" | ".q" => {
+                self.quit_requested = true;
+                Ok(())
+            }
+            ".tables" => self.tables(args.first().map(String::as_str)),
+            ".schema" => self.schema(args.first().map(String::as_str)),
+            ".indexes" | ".indices" => self.indexes(args.first().map(String::as_str)),
+            ".mode" => {
+                let name = args.first().ok_or("usage: .mode MODE")?;
+                self.settings.mode = Mode::parse(name).ok_or_else(|| {
+                    format!("unknown mode {name}; use one of: {}", Mode::NAMES.join(" "))
+                })?;
+                Ok(())
+            }
+            ".headers" | ".header" => {
+                self.settings.headers = on_off(args.first())?;
+                Ok(())
+            }
+            ".nullvalue" => {
+                self.settings.null_text = args.first().cloned().unwrap_or_default();
+                Ok(())
+            }
+            ".timer" => {
+                self.timer = on_off(args.first())?;
+                Ok(())
+            }
+            ".read" => self.read(args.first().ok_or("usage: .read FILE")?),
+            ".import" => match args {
+                [file, table] => self.import(file, table),
+                [flag, file, table] if flag == "--csv" => self.import(file, table),
+                _ => Err("usage: .import FILE TABLE".to_string()),
+            },
+            ".output" => self.redirect(args.first(), false),
+            ".once" => self.redirect(Some(args.first().ok_or("usage: .once FILE")?), true),
+            ".dump" => self.dump_command(args.first().map(String::as_str)),
+            ".open" => self.open(args.first().map(String::as_str)),
+            ".stats" => self.system_query(".stats", "SELECT * FROM ember_stats"),
+            ".checkpoint" => self.system_statement(".checkpoint", "CHECKPOINT"),
+            ".compact" => self.system_statement(".compact", "VACUUM"),
+            other => Err(format!("unknown command {other}; enter .help for the list")),
+        }
+    }
+
+    fn help(&mut self) -> Result<(), String> {
+        let mut text = String::new();
+        for (usage, about) in COMMANDS {
+            text.push_str(&format!("{usage:<20} {about}\n"));
+        }
+        text.push_str("SQL statements end with ';' and may span lines.\n");
+        self.print(&text)
+    }
+
+    /// Writes text to the current output target.
+    pub fn print(&mut self, text: &str) -> Result<(), String> {
+        let out = self.out();
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|error| format!("cannot write output: {error}"))?;
+        self.statement_done();
+        Ok(())
+    }
+
+    fn tables(&mut self, pattern: Option<&str>) -> Result<(), String> {
+        let catalog = self.db.catalog();
+        let mut names: Vec<String> = catalog
+            .tables()
+            .iter()
+            .map(|table| table.name.clone())
+            .filter(|name| pattern.is_none_or(|p| like(p, name)))
+            .collect();
+        names.sort();
+        let mut text = names.join("  ");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        self.print(&text)
+    }
+
+    fn schema(&mut self, table: Option<&str>) -> Result<(), String> {
+        let catalog = self.db.catalog();
+        let mut tables = catalog.tables();
+        tables.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut text = String::new();
+        for def in tables {
+            if table.is_none_or(|name| like(name, &def.name)) {
+                text.push_str(&def.sql);
+                text.push_str(";\n");
+                for sql in def.indexes.iter().filter_map(|index| index.sql.as_ref()) {
+                    text.push_str(sql);
+                    text.push_str(";\n");
+                }
+            }
+        }
+        self.print(&text)
+    }
+
+    /// Index names (of tables matching `table`, a LIKE pattern), from `ember_indexes`.
+    fn indexes(&mut self, table: Option<&str>) -> Result<(), String> {
+        let rows = self
+            .connection
+            .query("SELECT name, table_name FROM ember_indexes", ())
+            .map_err(|error| format!(".indexes is not available in this build ({error})"))?;
+        let mut names: Vec<String> = rows
+            .into_values()
+            .into_iter()
+            .filter_map(|row| match (&row[0], &row[1]) {
+                (Value::Text(name), Value::Text(owner))
+                    if table.is_none_or(|pattern| like(pattern, owner)) =>
+                {
+                    Some(name.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        names.sort();
+        let mut text = names.join("  ");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        self.print(&text)
+    }
+
+    /// Runs a query over a system table the engine provides; a clear error when it does not.
+    fn system_query(&mut self, command: &str, sql: &str) -> Result<(), String> {
+        let rows = self
+            .connection
+            .query(sql, ())
+            .map_err(|error| format!("{command} is not available in this build ({error})"))?;
+        let columns = rows.columns().to_vec();
+        let values = rows.into_values();
+        let settings = self.settings.clone();
+        let out = self.out();
+        crate::output::write_result(out, &settings, &columns, &values)
+            .and_then(|()| out.flush())
+            .map_err(|error| format!("cannot write output: {error}"))?;
+        self.statement_done();
+        Ok(())
+    }
+
+    fn system_statement(&mut self, command: &str, sql: &str) -> Result<(), String> {
+        self.connection
+            .execute(sql, ())
+            .map(|_| ())
+            .map_err(|error| format!("{command} is not available in this build ({error})"))
+    }
+
+    fn read(&mut self, path: &str) -> Result<(), String> {
+        if self.read_depth >= READ_DEPTH_MAX {
+            return Err(format!(".read nested deeper than {READ_DEPTH_MAX} files"));
+        }
+        let script = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {path}: {error}"))?;
+        self.read_depth += 1;
+        let all_succeeded = self.run_script(&script);
+        self.read_depth -= 1;
+        if all_succeeded {
+            Ok(())
+        } else {
+            Err(format!("{path}: some statements failed"))
+        }
+    }
+
+    fn redirect(&mut self, path: Option<&String>, once: bool) -> Result<(), String> {
+        let _ = self.out().flush();
+        match path.map(String::as_str) {
+            None | Some("stdout") | Some("-") => self.target = Target::Stdout(io::stdout()),
+            Some(path) => {
+                let file =
+                    File::create(path).map_err(|error| format!("cannot open {path}: {error}"))?;
+                self.target = Target::File {
+                    writer: BufWriter::new(file),
+                    once,
+                };
+            }
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, dir: Option<&str>) -> Result<(), String> {
+        let db = open_database(dir)?;
+        self.connection = db.connect();
+        self.db = db;
+        self.location = dir.map(str::to_string);
+        Ok(())
+    }
+}
+
+/// SQL LIKE with `%` and `_`, case-insensitive, for `.tables PATTERN` / `.schema PATTERN`.
+pub fn like(pattern: &str, text: &str) -> bool {
+    fn matches(pattern: &[char], text: &[char]) -> bool {
+        match pattern.split_first() {
+            None => text.is_empty(),
+            Some(('%', rest)) => (0..=text.len()).any(|skip| matches(rest, &text[skip..])),
+            Some((p, rest)) => text.split_first().is_some_and(|(t, text_rest)| {
+                (*p == '_' || p.eq_ignore_ascii_case(t)) && matches(rest, text_rest)
+            }),
+        }
+    }
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    matches(&pattern, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Settings;
+
+    #[test]
+    fn words_and_quotes() {
+        assert_eq!(
+            words(".import 'my file.csv' t"),
+            [".import", "my file.csv", "t"]
+        );
+        assert_eq!(words("  .mode   box "), [".mode", "box"]);
+    }
+
+    #[test]
+    fn like_patterns() {
+        assert!(like("us%", "users"));
+        assert!(like("USERS", "users"));
+        assert!(like("u_ers", "users"));
+        assert!(!like("x%", "users"));
+    }
+
+    #[test]
+    fn settings_commands() {
+        let db = ember::Database::in_memory();
+        let mut shell = Shell::new(db, None, Settings::piped());
+        assert!(shell.run_dot_command(".mode box"));
+        assert_eq!(shell.settings.mode, Mode::Box);
+        assert!(!shell.run_dot_command(".mode nope"));
+        assert!(shell.run_dot_command(".headers on"));
+        assert!(shell.settings.headers);
+        assert!(!shell.run_dot_command(".headers maybe"));
+        assert!(!shell.run_dot_command(".bogus"));
+        assert!(shell.run_dot_command(".quit"));
+        assert!(shell.quit_requested);
+    }
+
+    #[test]
+    fn missing_system_tables_say_not_available() {
+        let db = ember::Database::in_memory();
+        let mut shell = Shell::new(db, None, Settings::piped());
+        // Once the engine has `ember_stats` this succeeds; until then the error is explicit.
+        if let Err(error) = shell.dispatch(".stats", &[]) {
+            assert!(error.contains("not available"), "{error}");
+        }
+    }
+}

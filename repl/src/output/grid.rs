@@ -1,0 +1,282 @@
+//! The drawn grids: box (Unicode lines, the interactive default), table (ASCII) and markdown.
+//! Columns are aligned, numbers right-aligned, and wide columns shrink (cells cut with `…`)
+//! so the grid fits the terminal width.
+
+use std::io::{self, Write};
+
+use ember::Value;
+
+use super::Settings;
+
+/// Narrowest a column gets when shrinking to fit.
+const COLUMN_CHARS_MIN: usize = 3;
+
+/// The characters of one grid style: left, middle and right pieces of each rule.
+struct Style {
+    top: Option<[&'static str; 4]>,
+    header_rule: [&'static str; 4],
+    bottom: Option<[&'static str; 4]>,
+    /// Left edge, column separator, right edge of a row.
+    row: [&'static str; 3],
+}
+
+const BOX: Style = Style {
+    top: Some(["┌", "┬", "┐", "─"]),
+    header_rule: ["├", "┼", "┤", "─"],
+    bottom: Some(["└", "┴", "┘", "─"]),
+    row: ["│ ", " │ ", " │"],
+};
+
+const TABLE: Style = Style {
+    top: Some(["+", "+", "+", "-"]),
+    header_rule: ["+", "+", "+", "-"],
+    bottom: Some(["+", "+", "+", "-"]),
+    row: ["| ", " | ", " |"],
+};
+
+struct Grid {
+    widths: Vec<usize>,
+    right_aligned: Vec<bool>,
+    header: Vec<String>,
+    body: Vec<Vec<String>>,
+}
+
+/// One line of display text: control characters made visible so rows stay on one line.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|ch| match ch {
+            '\n' | '\r' => '↵',
+            '\t' => ' ',
+            c if c.is_control() => '?',
+            c => c,
+        })
+        .collect()
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+impl Grid {
+    fn new(settings: &Settings, columns: &[String], rows: &[Vec<Value>], frame: usize) -> Grid {
+        let header: Vec<String> = columns.iter().map(|name| printable(name)).collect();
+        let body: Vec<Vec<String>> = rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|v| printable(&settings.grid_cell(v)))
+                    .collect()
+            })
+            .collect();
+        let mut widths: Vec<usize> = header.iter().map(|name| name.chars().count()).collect();
+        for row in &body {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        // A column is numeric when every non-NULL value in it is a number.
+        let right_aligned = (0..columns.len())
+            .map(|index| {
+                let mut values = rows.iter().filter_map(|row| row.get(index));
+                let mut any_number = false;
+                let all = values.all(|value| match value {
+                    Value::Integer(_) | Value::Real(_) => {
+                        any_number = true;
+                        true
+                    }
+                    Value::Null => true,
+                    _ => false,
+                });
+                all && any_number
+            })
+            .collect();
+        fit(&mut widths, settings.width_chars.saturating_sub(frame));
+        Grid {
+            widths,
+            right_aligned,
+            header,
+            body,
+        }
+    }
+
+    fn rule(&self, out: &mut dyn Write, pieces: [&str; 4]) -> io::Result<()> {
+        let segments: Vec<String> = self
+            .widths
+            .iter()
+            .map(|w| pieces[3].repeat(w + 2))
+            .collect();
+        writeln!(
+            out,
+            "{}{}{}",
+            pieces[0],
+            segments.join(pieces[1]),
+            pieces[2]
+        )
+    }
+
+    fn line(
+        &self,
+        out: &mut dyn Write,
+        cells: &[String],
+        edges: [&str; 3],
+        header: bool,
+    ) -> io::Result<()> {
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(index, cell)| {
+                let width = self.widths[index];
+                let cell = truncate(cell, width);
+                if self.right_aligned[index] && !header {
+                    format!("{cell:>width$}")
+                } else {
+                    format!("{cell:<width$}")
+                }
+            })
+            .collect();
+        writeln!(out, "{}{}{}", edges[0], padded.join(edges[1]), edges[2])
+    }
+
+    fn draw(&self, out: &mut dyn Write, style: &Style) -> io::Result<()> {
+        if let Some(top) = style.top {
+            self.rule(out, top)?;
+        }
+        self.line(out, &self.header, style.row, true)?;
+        self.rule(out, style.header_rule)?;
+        for row in &self.body {
+            self.line(out, row, style.row, false)?;
+        }
+        if let Some(bottom) = style.bottom {
+            self.rule(out, bottom)?;
+        }
+        Ok(())
+    }
+}
+
+/// Shrinks the widest columns until the sum fits in `budget` (or all reach the minimum).
+fn fit(widths: &mut [usize], budget: usize) {
+    let minimum_total = widths.len() * COLUMN_CHARS_MIN;
+    let budget = budget.max(minimum_total);
+    for width in widths.iter_mut() {
+        *width = (*width).min(budget);
+    }
+    while widths.iter().sum::<usize>() > budget {
+        let Some(widest) = widths.iter_mut().max() else {
+            return;
+        };
+        if *widest <= COLUMN_CHARS_MIN {
+            return;
+        }
+        *widest -= 1;
+    }
+}
+
+/// Characters a grid of `columns` columns spends on borders and padding.
+fn frame_chars(columns: usize) -> usize {
+    3 * columns + 1
+}
+
+pub fn write_box(
+    out: &mut dyn Write,
+    settings: &Settings,
+    columns: &[String],
+    rows: &[Vec<Value>],
+) -> io::Result<()> {
+    Grid::new(settings, columns, rows, frame_chars(columns.len())).draw(out, &BOX)
+}
+
+pub fn write_table(
+    out: &mut dyn Write,
+    settings: &Settings,
+    columns: &[String],
+    rows: &[Vec<Value>],
+) -> io::Result<()> {
+    Grid::new(settings, columns, rows, frame_chars(columns.len())).draw(out, &TABLE)
+}
+
+pub fn write_markdown(
+    out: &mut dyn Write,
+    settings: &Settings,
+    columns: &[String],
+    rows: &[Vec<Value>],
+) -> io::Result<()> {
+    let grid = Grid::new(settings, columns, rows, frame_chars(columns.len()));
+    let edges = ["| ", " | ", " |"];
+    grid.line(out, &grid.header, edges, true)?;
+    let rules: Vec<String> = grid
+        .widths
+        .iter()
+        .zip(&grid.right_aligned)
+        .map(|(width, right)| {
+            if *right {
+                format!("{}:", "-".repeat(width + 1))
+            } else {
+                "-".repeat(width + 2)
+            }
+        })
+        .collect();
+    writeln!(out, "|{}|", rules.join("|"))?;
+    for row in &grid.body {
+        grid.line(out, row, edges, false)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::render;
+    use super::super::{write_result, Mode, Settings};
+    use super::*;
+
+    #[test]
+    fn box_aligns_numbers_right_and_shows_null() {
+        let rows = vec![
+            vec![Value::Integer(7), Value::Text("ada".into())],
+            vec![Value::Integer(12345), Value::Null],
+        ];
+        let expected = "\
+┌───────┬──────┐
+│ id    │ name │
+├───────┼──────┤
+│     7 │ ada  │
+│ 12345 │ NULL │
+└───────┴──────┘
+";
+        assert_eq!(render(Mode::Box, false, &rows), expected);
+    }
+
+    #[test]
+    fn table_and_markdown() {
+        let rows = vec![vec![Value::Integer(1), Value::Text("x".into())]];
+        assert_eq!(
+            render(Mode::Table, false, &rows),
+            "+----+------+\n| id | name |\n+----+------+\n|  1 | x    |\n+----+------+\n"
+        );
+        assert_eq!(
+            render(Mode::Markdown, false, &rows),
+            "| id | name |\n|---:|------|\n|  1 | x    |\n"
+        );
+    }
+
+    #[test]
+    fn wide_text_is_cut_to_the_width() {
+        let settings = Settings {
+            width_chars: 20,
+            ..Settings::interactive(20)
+        };
+        let columns = vec!["id".to_string(), "text".to_string()];
+        let rows = vec![vec![Value::Integer(1), Value::Text("x".repeat(100))]];
+        let mut out = Vec::new();
+        write_result(&mut out, &settings, &columns, &rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for line in text.lines() {
+            assert!(line.chars().count() <= 20, "{line:?}");
+        }
+        assert!(text.contains('…'));
+    }
+}

@@ -1,0 +1,164 @@
+//! Result output: the display settings (`.mode`, `.headers`, `.nullvalue`) and the dispatch
+//! to one writer per mode. Text modes (list, csv, tsv, json, line) live in `text.rs`, the
+//! drawn grids (box, table, markdown) in `grid.rs`.
+
+mod grid;
+mod text;
+
+use std::io::{self, Write};
+
+use ember::Value;
+
+/// How result rows are printed (sqlite3's `.mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    List,
+    Csv,
+    Tsv,
+    Box,
+    Table,
+    Json,
+    Line,
+    Markdown,
+}
+
+impl Mode {
+    pub const NAMES: [&'static str; 8] = [
+        "list", "csv", "tsv", "box", "table", "json", "line", "markdown",
+    ];
+
+    pub fn parse(name: &str) -> Option<Mode> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "list" => Mode::List,
+            "csv" => Mode::Csv,
+            "tsv" | "tabs" => Mode::Tsv,
+            "box" => Mode::Box,
+            "table" => Mode::Table,
+            "json" => Mode::Json,
+            "line" => Mode::Line,
+            "markdown" => Mode::Markdown,
+            _ => return None,
+        })
+    }
+}
+
+/// Display settings shared by every mode.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub mode: Mode,
+    pub headers: bool,
+    /// Text shown for NULL (sqlite3's `.nullvalue`; empty by default).
+    pub null_text: String,
+    /// Width the grid modes fit into, in characters.
+    pub width_chars: usize,
+}
+
+impl Settings {
+    /// sqlite3's defaults for scripts: list mode, no header, NULL empty.
+    pub fn piped() -> Settings {
+        Settings {
+            mode: Mode::List,
+            headers: false,
+            null_text: String::new(),
+            width_chars: usize::MAX,
+        }
+    }
+
+    /// Defaults for a person at a terminal: box mode fitted to the terminal width.
+    pub fn interactive(width_chars: usize) -> Settings {
+        Settings {
+            mode: Mode::Box,
+            headers: true,
+            null_text: String::new(),
+            width_chars,
+        }
+    }
+
+    /// The text of one value in modes that print plain text.
+    pub fn cell(&self, value: &Value) -> String {
+        match value {
+            Value::Null => self.null_text.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The text of one value in the grid modes, where NULL must stand out from ''.
+    pub fn grid_cell(&self, value: &Value) -> String {
+        match value {
+            Value::Null if self.null_text.is_empty() => "NULL".to_string(),
+            Value::Blob(bytes) => format!("X'{}'", hex(bytes)),
+            other => self.cell(other),
+        }
+    }
+}
+
+/// Lower-case hex digits of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
+}
+
+/// Writes one statement's result in the current mode. Statements without columns print
+/// nothing.
+pub fn write_result(
+    out: &mut dyn Write,
+    settings: &Settings,
+    columns: &[String],
+    rows: &[Vec<Value>],
+) -> io::Result<()> {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    match settings.mode {
+        Mode::List => text::write_separated(out, settings, columns, rows, "|"),
+        Mode::Tsv => text::write_separated(out, settings, columns, rows, "\t"),
+        Mode::Csv => text::write_csv(out, settings, columns, rows),
+        Mode::Json => text::write_json(out, columns, rows),
+        Mode::Line => text::write_line(out, settings, columns, rows),
+        Mode::Box => grid::write_box(out, settings, columns, rows),
+        Mode::Table => grid::write_table(out, settings, columns, rows),
+        Mode::Markdown => grid::write_markdown(out, settings, columns, rows),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) fn render(mode: Mode, headers: bool, rows: &[Vec<Value>]) -> String {
+        let settings = Settings {
+            mode,
+            headers,
+            null_text: String::new(),
+            width_chars: 80,
+        };
+        let columns = vec!["id".to_string(), "name".to_string()];
+        let mut out = Vec::new();
+        write_result(&mut out, &settings, &columns, rows).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn list_mode_matches_sqlite() {
+        let rows = vec![
+            vec![Value::Integer(3), Value::Null],
+            vec![Value::Integer(2), Value::Text("b".into())],
+            vec![Value::Real(1.5), Value::Real(2.0)],
+        ];
+        assert_eq!(render(Mode::List, false, &rows), "3|\n2|b\n1.5|2.0\n");
+        assert_eq!(render(Mode::List, true, &rows[..1]), "id|name\n3|\n");
+    }
+
+    #[test]
+    fn mode_names_round_trip() {
+        for name in Mode::NAMES {
+            assert!(Mode::parse(name).is_some(), "{name}");
+        }
+        assert_eq!(Mode::parse("BOX"), Some(Mode::Box));
+        assert_eq!(Mode::parse("columns"), None);
+    }
+}

@@ -1,0 +1,168 @@
+//! The plain-text modes: list and tsv (separated values), csv (RFC 4180 quoting), json (an
+//! array of objects, as sqlite3's `.mode json`) and line (`name = value`, one per line).
+
+use std::io::{self, Write};
+
+use ember::Value;
+
+use super::{hex, Settings};
+
+pub fn write_separated(
+    out: &mut dyn Write,
+    settings: &Settings,
+    columns: &[String],
+    rows: &[Vec<Value>],
+    separator: &str,
+) -> io::Result<()> {
+    if settings.headers {
+        writeln!(out, "{}", columns.join(separator))?;
+    }
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|value| settings.cell(value)).collect();
+        writeln!(out, "{}", cells.join(separator))?;
+    }
+    Ok(())
+}
+
+/// Quotes a CSV field when it holds a separator, quote, line break or edge spaces.
+fn csv_field(text: &str) -> String {
+    let needs_quotes =
+        text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ');
+    if needs_quotes {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+pub fn write_csv(
+    out: &mut dyn Write,
+    settings: &Settings,
+    columns: &[String],
+    rows: &[Vec<Value>],
+) -> io::Result<()> {
+    if settings.headers {
+        let header: Vec<String> = columns.iter().map(|name| csv_field(name)).collect();
+        write!(out, "{}\r\n", header.join(","))?;
+    }
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|value| csv_field(&settings.cell(value)))
+            .collect();
+        write!(out, "{}\r\n", cells.join(","))?;
+    }
+    Ok(())
+}
+
+/// A JSON string literal.
+pub fn json_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            c if (c as u32) < 0x20 => quoted.push_str(&format!("\\u{:04x}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+fn json_value(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) if r.is_finite() => value.to_string(),
+        Value::Real(_) => "null".to_string(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Text(text) => json_string(text),
+        Value::Blob(bytes) => json_string(&hex(bytes)),
+    }
+}
+
+pub fn write_json(out: &mut dyn Write, columns: &[String], rows: &[Vec<Value>]) -> io::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    for (index, row) in rows.iter().enumerate() {
+        out.write_all(if index == 0 { b"[" } else { b",\n" })?;
+        let fields: Vec<String> = columns
+            .iter()
+            .zip(row)
+            .map(|(name, value)| format!("{}:{}", json_string(name), json_value(value)))
+            .collect();
+        write!(out, "{{{}}}", fields.join(","))?;
+    }
+    out.write_all(b"]\n")
+}
+
+pub fn write_line(
+    out: &mut dyn Write,
+    settings: &Settings,
+    columns: &[String],
+    rows: &[Vec<Value>],
+) -> io::Result<()> {
+    let name_width = columns
+        .iter()
+        .map(|name| name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (index, row) in rows.iter().enumerate() {
+        if index > 0 {
+            out.write_all(b"\n")?;
+        }
+        for (name, value) in columns.iter().zip(row) {
+            writeln!(out, "{name:>name_width$} = {}", settings.cell(value))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::render;
+    use super::super::Mode;
+    use ember::Value;
+
+    fn rows() -> Vec<Vec<Value>> {
+        vec![
+            vec![Value::Integer(1), Value::Text("a, \"b\"".into())],
+            vec![Value::Integer(2), Value::Null],
+        ]
+    }
+
+    #[test]
+    fn csv_quotes_when_needed() {
+        assert_eq!(
+            render(Mode::Csv, true, &rows()),
+            "id,name\r\n1,\"a, \"\"b\"\"\"\r\n2,\r\n"
+        );
+    }
+
+    #[test]
+    fn json_is_an_array_of_objects() {
+        assert_eq!(
+            render(Mode::Json, false, &rows()),
+            "[{\"id\":1,\"name\":\"a, \\\"b\\\"\"},\n{\"id\":2,\"name\":null}]\n"
+        );
+    }
+
+    #[test]
+    fn line_mode_aligns_names() {
+        assert_eq!(
+            render(Mode::Line, false, &rows()),
+            "  id = 1\nname = a, \"b\"\n\n  id = 2\nname = \n"
+        );
+    }
+
+    #[test]
+    fn tsv_uses_tabs() {
+        assert_eq!(render(Mode::Tsv, true, &rows()[1..]), "id\tname\n2\t\n");
+    }
+}

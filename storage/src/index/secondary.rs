@@ -1,0 +1,94 @@
+//! A secondary hash index: the key of one or more columns -> the slots of rows that have (or
+//! had, in some version) that key. Many slots per key; a unique index additionally has its
+//! writers check, under the index's writer lock, that no other slot holds the key in a
+//! version that is or may become current (see `mvcc/indexing.rs`). NULL keys are not
+//! indexed: NULL is never equal to anything, so it never conflicts either.
+//!
+//! Entries are never trusted alone: a reader checks the version its snapshot sees in each
+//! slot and compares that version's key, so entries left by rolled-back or replaced versions
+//! only cost a little work until garbage collection removes them.
+
+use crate::value::Value;
+
+use super::hash::HashIndex;
+use super::key::IndexKey;
+
+/// One secondary index of a table.
+pub struct SecondaryIndex {
+    id: u64,
+    name: String,
+    columns: Vec<usize>,
+    unique: bool,
+    pub(crate) map: HashIndex,
+}
+
+impl std::fmt::Debug for SecondaryIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondaryIndex")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("columns", &self.columns)
+            .field("unique", &self.unique)
+            .field("entries", &self.entries())
+            .finish()
+    }
+}
+
+impl SecondaryIndex {
+    pub(crate) fn new(id: u64, name: &str, columns: Vec<usize>, unique: bool) -> SecondaryIndex {
+        debug_assert!(!columns.is_empty());
+        SecondaryIndex {
+            id,
+            name: name.to_string(),
+            columns,
+            unique,
+            map: HashIndex::new(),
+        }
+    }
+
+    /// The id the table gave the index (stable while the table lives).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Indexed column positions, in key order.
+    pub fn columns(&self) -> &[usize] {
+        &self.columns
+    }
+
+    pub fn is_unique(&self) -> bool {
+        self.unique
+    }
+
+    /// Number of entries, stale ones (not yet collected) included.
+    pub fn entries(&self) -> usize {
+        self.map.len()
+    }
+
+    /// The key a row has in this index; `None` when any indexed column is NULL.
+    pub fn key_of(&self, row: &[Value]) -> Option<IndexKey> {
+        IndexKey::from_values(self.columns.iter().map(|&column| &row[column]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_skip_nulls_and_follow_column_order() {
+        let index = SecondaryIndex::new(1, "i", vec![2, 0], true);
+        let row = [Value::Integer(1), Value::Null, Value::Text("a".into())];
+        let swapped = [Value::Text("a".into()), Value::Null, Value::Integer(1)];
+        assert!(index.key_of(&row).is_some());
+        assert_ne!(index.key_of(&row), index.key_of(&swapped));
+        assert_eq!(
+            index.key_of(&[Value::Null, Value::Null, Value::Integer(1)]),
+            None
+        );
+    }
+}

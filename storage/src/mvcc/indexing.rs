@@ -1,0 +1,436 @@
+//! Secondary indexes over MVCC tables: creating one (register, then populate from every
+//! version of every slot, then verify uniqueness), maintaining them on writes, rollback and
+//! garbage collection, and reading through them.
+//!
+//! INVARIANT. For every version in a slot's chain and every index, the entry (key of the
+//! version, slot) is present, unless the key has a NULL part. Entries whose key no version
+//! of the slot has any more are stale: readers skip them (they compare the key of the version
+//! their snapshot sees), rollback and garbage collection remove them when they unlink the
+//! version that had the key, and `sweep_index_entries` (VACUUM) removes any that a race left.
+//!
+//! ORDER. A writer links its new version into the slot first and only then, under the index's
+//! writer lock, checks uniqueness and adds the entry. Two writers of one key therefore see
+//! each other: whichever takes the lock second finds the first one's entry and version.
+//! Registering a new index and a writer loading the index list are ordered by SeqCst fences,
+//! so a version is either indexed by its writer or found by the population scan.
+//!
+//! UNIQUENESS. A writer may add key K for slot S when no other slot holds K in a version
+//! that is, or may still become, current: a version with K whose end is a commit timestamp is
+//! gone for good; one the writer itself ended is gone for it. A committed, unended version
+//! the writer's snapshot sees is a duplicate (`UniqueViolation`, a constraint error). A
+//! version written or being ended by another open transaction, or committed after the
+//! writer's snapshot, is a concurrent write of the key (`Conflict`: the caller retries, and
+//! then sees the winner's row as a duplicate or finds the key free). This is what
+//! PostgreSQL reports under SERIALIZABLE, and the same rule the primary key follows here.
+
+use std::collections::HashMap;
+use std::sync::atomic::{fence, Ordering};
+use std::sync::Arc;
+
+use crossbeam_epoch::{self as epoch, Guard};
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::index::{IndexKey, SecondaryIndex};
+use crate::limits::{INDEX_COLUMNS_MAX, TABLE_INDEXES_MAX};
+use crate::row;
+use crate::value::Value;
+
+use super::clock::TXN_ID_BASE;
+use super::table::{RowId, Table};
+use super::transaction::{Snapshot, Transaction};
+use super::version::{Version, END_INFINITY};
+
+/// Slots populated or swept per epoch pin and writer-lock hold.
+const SLOTS_PER_BATCH: u64 = 1024;
+
+/// Whether a slot holds a key, as seen by one writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    /// No version with the key is or may become current.
+    No,
+    /// A committed, unended version with the key that the writer sees.
+    Visible,
+    /// A version with the key that another open transaction wrote or is ending, or that
+    /// was committed after the writer's snapshot.
+    Concurrent,
+}
+
+/// What `version` (which has the key) means for a writer with `snapshot`.
+fn holder_of(version: &Version, snapshot: &Snapshot) -> Holder {
+    let end = version.end.load(Ordering::Acquire);
+    if end != END_INFINITY {
+        if end < TXN_ID_BASE || end == snapshot.txn_id {
+            return Holder::No;
+        }
+        return Holder::Concurrent;
+    }
+    let begin = version.begin.load(Ordering::Acquire);
+    if begin >= TXN_ID_BASE {
+        if begin == snapshot.txn_id {
+            Holder::Visible
+        } else {
+            Holder::Concurrent
+        }
+    } else if begin <= snapshot.read_ts {
+        Holder::Visible
+    } else {
+        Holder::Concurrent
+    }
+}
+
+/// The key `version` has in `index` (decoding into `buffer`).
+fn version_key(
+    table: &Table,
+    index: &SecondaryIndex,
+    version: &Version,
+    buffer: &mut Vec<Value>,
+) -> StorageResult<Option<IndexKey>> {
+    row::decode_into(&table.schema().types, version.payload(), buffer)?;
+    Ok(index.key_of(buffer))
+}
+
+/// How slot `row` holds `key` for a writer with `snapshot`.
+fn slot_holder(
+    table: &Table,
+    row: RowId,
+    index: &SecondaryIndex,
+    key: &IndexKey,
+    snapshot: &Snapshot,
+    guard: &Guard,
+    buffer: &mut Vec<Value>,
+) -> StorageResult<Holder> {
+    let Some(slot) = table.slot(row) else {
+        return Ok(Holder::No);
+    };
+    let mut current = slot.head.load(Ordering::Acquire, guard);
+    // SAFETY: versions are retired only after being unlinked and `guard` is pinned, so every
+    // version reachable from the slot now stays alive while we walk.
+    while let Some(version) = unsafe { current.as_ref() } {
+        let end = version.end.load(Ordering::Acquire);
+        if end < TXN_ID_BASE {
+            // Ended by a commit: so is every older version (each was ended by the commit
+            // that began the next newer one).
+            break;
+        }
+        if version_key(table, index, version, buffer)?.as_ref() == Some(key) {
+            let holder = holder_of(version, snapshot);
+            if holder != Holder::No {
+                return Ok(holder);
+            }
+        }
+        current = version.older.load(Ordering::Acquire, guard);
+    }
+    Ok(Holder::No)
+}
+
+/// Whether any version in slot `row`'s chain has `key`.
+fn chain_has_key(
+    table: &Table,
+    row: RowId,
+    index: &SecondaryIndex,
+    key: &IndexKey,
+    guard: &Guard,
+    buffer: &mut Vec<Value>,
+) -> StorageResult<bool> {
+    let Some(slot) = table.slot(row) else {
+        return Ok(false);
+    };
+    let mut current = slot.head.load(Ordering::Acquire, guard);
+    // SAFETY: pinned guard; see `slot_holder`.
+    while let Some(version) = unsafe { current.as_ref() } {
+        if version_key(table, index, version, buffer)?.as_ref() == Some(key) {
+            return Ok(true);
+        }
+        current = version.older.load(Ordering::Acquire, guard);
+    }
+    Ok(false)
+}
+
+fn concurrent_key_write(index: &SecondaryIndex) -> StorageError {
+    StorageError::new(
+        StorageErrorKind::Conflict,
+        format!(
+            "could not serialize access: a concurrent transaction writes the same key of \
+             unique index {}; retry the transaction",
+            index.name()
+        ),
+    )
+}
+
+/// Indexes the version just linked into slot `row` with `values`. `previous` is the row the
+/// version replaced (an update), whose keys are already indexed for this slot. Unique
+/// indexes are checked for a writer with `snapshot` (`None`: not checked).
+pub(super) fn index_new_version(
+    table: &Table,
+    row: RowId,
+    values: &[Value],
+    previous: Option<&[Value]>,
+    snapshot: Option<&Snapshot>,
+) -> StorageResult<()> {
+    // Pairs with the fence in `create_index`: either this load sees the new index, or the
+    // population scan sees the version this writer linked before.
+    fence(Ordering::SeqCst);
+    let indexes = table.secondary.load();
+    if indexes.is_empty() {
+        return Ok(());
+    }
+    let guard = epoch::pin();
+    let mut buffer = Vec::new();
+    for index in indexes.iter() {
+        let Some(key) = index.key_of(values) else {
+            continue;
+        };
+        if previous.is_some_and(|old| index.key_of(old).as_ref() == Some(&key)) {
+            continue;
+        }
+        let writer = index.map.lock_writer();
+        if let Some(snapshot) = snapshot.filter(|_| index.is_unique()) {
+            for other in writer.rows(&key) {
+                if other == row {
+                    continue;
+                }
+                match slot_holder(table, other, index, &key, snapshot, &guard, &mut buffer)? {
+                    Holder::No => {}
+                    Holder::Visible => return Err(StorageError::unique_violation(index.name())),
+                    Holder::Concurrent => return Err(concurrent_key_write(index)),
+                }
+            }
+        }
+        writer.insert(key, row);
+    }
+    Ok(())
+}
+
+/// Removes the entries of `version` (just unlinked from slot `row`, still alive under
+/// `guard`) whose key no remaining version of the slot has.
+pub(super) fn unindex_version(table: &Table, row: RowId, version: &Version, guard: &Guard) {
+    let indexes = table.secondary.load();
+    let mut buffer = Vec::new();
+    let mut chain_buffer = Vec::new();
+    for index in indexes.iter() {
+        let Ok(Some(key)) = version_key(table, index, version, &mut buffer) else {
+            continue;
+        };
+        let writer = index.map.lock_writer();
+        // A payload that fails to decode keeps its entries: stale entries are harmless.
+        if let Ok(false) = chain_has_key(table, row, index, &key, guard, &mut chain_buffer) {
+            writer.remove(&key, row);
+        }
+    }
+}
+
+impl Table {
+    /// The table's secondary indexes.
+    pub fn indexes(&self) -> Arc<Vec<Arc<SecondaryIndex>>> {
+        self.secondary.load_full()
+    }
+
+    /// The secondary index with `id`, if it still exists.
+    pub fn index(&self, id: u64) -> Option<Arc<SecondaryIndex>> {
+        self.secondary
+            .load()
+            .iter()
+            .find(|index| index.id() == id)
+            .cloned()
+    }
+
+    pub(crate) fn has_indexes(&self) -> bool {
+        !self.secondary.load().is_empty()
+    }
+
+    /// Creates a secondary index on `columns` and fills it from every version of every row.
+    /// A unique index over rows that already repeat a key fails (`UniqueViolation`, or
+    /// `Conflict` when open transactions are writing the key) and leaves no index behind.
+    /// Writers may run meanwhile: they maintain the index from the moment it is registered.
+    pub fn create_index(
+        &self,
+        name: &str,
+        columns: Vec<usize>,
+        unique: bool,
+    ) -> StorageResult<Arc<SecondaryIndex>> {
+        let invalid = |what: String| StorageError::new(StorageErrorKind::InvalidData, what);
+        if columns.is_empty() {
+            return Err(invalid(format!("index {name} has no columns")));
+        }
+        if columns.len() > INDEX_COLUMNS_MAX {
+            return Err(StorageError::new(
+                StorageErrorKind::Limit,
+                format!("index {name} has more than {INDEX_COLUMNS_MAX} columns"),
+            ));
+        }
+        if let Some(column) = columns.iter().find(|&&c| c >= self.schema().types.len()) {
+            return Err(invalid(format!("index {name}: no column #{column}")));
+        }
+        let mut next_id = self
+            .index_ddl
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let current = self.secondary.load_full();
+        if current.len() >= TABLE_INDEXES_MAX {
+            return Err(StorageError::new(
+                StorageErrorKind::Limit,
+                format!("a table may have at most {TABLE_INDEXES_MAX} indexes"),
+            ));
+        }
+        let index = Arc::new(SecondaryIndex::new(*next_id, name, columns, unique));
+        *next_id += 1;
+        let mut list = (*current).clone();
+        list.push(Arc::clone(&index));
+        self.secondary.store(Arc::new(list));
+        // Pairs with the fence in `index_new_version`.
+        fence(Ordering::SeqCst);
+        if let Err(error) = self.populate(&index) {
+            let list: Vec<_> = (*self.secondary.load_full())
+                .iter()
+                .filter(|other| other.id() != index.id())
+                .cloned()
+                .collect();
+            self.secondary.store(Arc::new(list));
+            return Err(error);
+        }
+        Ok(index)
+    }
+
+    /// Drops the secondary index with `id`; returns whether it existed.
+    pub fn drop_index(&self, id: u64) -> bool {
+        let _ddl = self
+            .index_ddl
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let current = self.secondary.load_full();
+        let list: Vec<_> = current
+            .iter()
+            .filter(|index| index.id() != id)
+            .cloned()
+            .collect();
+        let dropped = list.len() != current.len();
+        self.secondary.store(Arc::new(list));
+        dropped
+    }
+
+    /// Adds an entry for every version of every slot, then checks uniqueness.
+    fn populate(&self, index: &SecondaryIndex) -> StorageResult<()> {
+        // The collector must not retire versions between our read and our insert of their
+        // entries (that would leave stale entries behind).
+        let _collector = self
+            .gc
+            .lock
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let mut buffer = Vec::new();
+        let slots = self.slot_count();
+        let mut start = 0;
+        while start < slots {
+            let end = slots.min(start + SLOTS_PER_BATCH);
+            let guard = epoch::pin();
+            let writer = index.map.lock_writer();
+            for row in start..end {
+                let Some(slot) = self.slot(row) else { continue };
+                let mut current = slot.head.load(Ordering::Acquire, &guard);
+                // SAFETY: pinned guard; see `slot_holder`.
+                while let Some(version) = unsafe { current.as_ref() } {
+                    if let Some(key) = version_key(self, index, version, &mut buffer)? {
+                        writer.insert(key, row);
+                    }
+                    current = version.older.load(Ordering::Acquire, &guard);
+                }
+            }
+            start = end;
+        }
+        if index.is_unique() {
+            self.verify_unique(index)?;
+        }
+        Ok(())
+    }
+
+    /// Fails if two slots hold one key in versions that are or may become current.
+    fn verify_unique(&self, index: &SecondaryIndex) -> StorageResult<()> {
+        let guard = epoch::pin();
+        let mut counts: HashMap<IndexKey, u32> = HashMap::new();
+        index.map.for_each_entry(&guard, |key, _| {
+            *counts.entry(key.clone()).or_default() += 1;
+        });
+        // Sees every committed version and no transaction's own writes.
+        let everyone = Snapshot {
+            read_ts: TXN_ID_BASE - 1,
+            txn_id: 0,
+        };
+        let mut buffer = Vec::new();
+        for (key, count) in counts {
+            if count < 2 {
+                continue;
+            }
+            let writer = index.map.lock_writer();
+            let mut holders = Vec::new();
+            for row in writer.rows(&key) {
+                let holder = slot_holder(self, row, index, &key, &everyone, &guard, &mut buffer)?;
+                if holder != Holder::No {
+                    holders.push(holder);
+                }
+            }
+            if holders.len() >= 2 {
+                if holders.contains(&Holder::Concurrent) {
+                    return Err(concurrent_key_write(index));
+                }
+                return Err(StorageError::unique_violation(index.name()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every entry whose key no version of its slot has any more (stale entries a
+    /// race between index creation and rollback can leave). Returns how many it removed.
+    pub fn sweep_index_entries(&self) -> u64 {
+        let mut removed = 0;
+        let mut buffer = Vec::new();
+        for index in self.secondary.load().iter() {
+            let guard = epoch::pin();
+            let mut entries = Vec::new();
+            index
+                .map
+                .for_each_entry(&guard, |key, row| entries.push((key.clone(), row)));
+            for batch in entries.chunks(SLOTS_PER_BATCH as usize) {
+                let writer = index.map.lock_writer();
+                for (key, row) in batch {
+                    if let Ok(false) = chain_has_key(self, *row, index, key, &guard, &mut buffer) {
+                        removed += u64::from(writer.remove(key, *row));
+                    }
+                }
+            }
+        }
+        removed
+    }
+}
+
+impl Transaction {
+    /// Visits every row this transaction sees whose key in `index` equals `key`, decoded into
+    /// `buffer`. Lock-free. `visit` returns false to stop.
+    pub fn index_lookup(
+        &self,
+        table: &Table,
+        index: &SecondaryIndex,
+        key: &IndexKey,
+        buffer: &mut Vec<Value>,
+        mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+    ) -> StorageResult<()> {
+        let guard = epoch::pin();
+        let mut rows = Vec::new();
+        index.map.for_each(key, &guard, |row| rows.push(row));
+        let snapshot = self.snapshot();
+        let types = &table.schema().types;
+        for row in rows {
+            let Some(version) = table.visible_version(row, &snapshot, &guard) else {
+                continue;
+            };
+            row::decode_into(types, version.payload(), buffer)?;
+            if index.key_of(buffer).as_ref() == Some(key) && !visit(row, buffer) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "indexing_tests.rs"]
+mod tests;

@@ -1,0 +1,318 @@
+//! The write-ahead log: framed logical redo records (`frame`, `record`) appended to bounded
+//! segment files `wal-<index>.log`, each starting with an 8-byte magic. Appends happen under
+//! the commit lock (so the log order is the commit order); the fsync happens outside it, and
+//! under `SyncPolicy::Always` concurrent committers share one fsync (group commit): the first
+//! waiter syncs everything appended so far while the others wait for it. After any failed
+//! append or fsync the log refuses all further writes until the database is reopened.
+
+pub mod frame;
+pub mod record;
+mod scan;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::vfs::Vfs;
+
+pub use scan::{scan_wal, segment_indexes, WalScan};
+
+/// First bytes of every WAL segment.
+pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL1";
+
+/// When commits reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPolicy {
+    /// fsync before a commit is acknowledged (group commit shares the fsync).
+    Always,
+    /// A background thread fsyncs every this many milliseconds.
+    IntervalMs(u64),
+    /// Never fsync the log (the OS writes it back when it likes).
+    Off,
+}
+
+/// The file name of segment `index`.
+pub fn segment_name(index: u64) -> String {
+    format!("wal-{index:020}.log")
+}
+
+/// Counters the WAL keeps.
+#[derive(Debug, Default)]
+pub struct WalStats {
+    pub records: AtomicU64,
+    pub bytes: AtomicU64,
+    pub fsyncs: AtomicU64,
+    pub durable_waits: AtomicU64,
+}
+
+struct Inner {
+    segment: u64,
+    segment_bytes: u64,
+    /// Bytes appended since the log was opened (a log sequence number).
+    appended: u64,
+    policy: SyncPolicy,
+}
+
+struct SyncState {
+    syncing: bool,
+}
+
+pub struct Wal {
+    vfs: Arc<dyn Vfs>,
+    dir: PathBuf,
+    segment_bytes_max: u64,
+    inner: Mutex<Inner>,
+    synced: AtomicU64,
+    sync_state: Mutex<SyncState>,
+    sync_done: Condvar,
+    failed: AtomicBool,
+    bytes_since_checkpoint: AtomicU64,
+    pub stats: WalStats,
+}
+
+fn poisoned() -> StorageError {
+    StorageError::new(
+        StorageErrorKind::Io,
+        "an earlier write or fsync of the log failed; no further commit can be made durable \
+         until the database is reopened",
+    )
+}
+
+impl Wal {
+    /// Starts a new segment `segment` in `dir` and returns the log writing to it.
+    pub fn create(
+        vfs: Arc<dyn Vfs>,
+        dir: &Path,
+        segment: u64,
+        policy: SyncPolicy,
+        segment_bytes_max: u64,
+    ) -> StorageResult<Arc<Wal>> {
+        let wal = Arc::new(Wal {
+            vfs,
+            dir: dir.to_path_buf(),
+            segment_bytes_max: segment_bytes_max.max(64),
+            inner: Mutex::new(Inner {
+                segment,
+                segment_bytes: WAL_MAGIC.len() as u64,
+                appended: 0,
+                policy,
+            }),
+            synced: AtomicU64::new(0),
+            sync_state: Mutex::new(SyncState { syncing: false }),
+            sync_done: Condvar::new(),
+            failed: AtomicBool::new(false),
+            bytes_since_checkpoint: AtomicU64::new(0),
+            stats: WalStats::default(),
+        });
+        wal.start_segment(segment)?;
+        if let SyncPolicy::IntervalMs(interval_ms) = policy {
+            start_syncer(Arc::downgrade(&wal), interval_ms);
+        }
+        Ok(wal)
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn segment_path(&self, segment: u64) -> PathBuf {
+        self.dir.join(segment_name(segment))
+    }
+
+    fn start_segment(&self, segment: u64) -> StorageResult<()> {
+        let path = self.segment_path(segment);
+        let result = self
+            .vfs
+            .write_new(&path, WAL_MAGIC)
+            .and_then(|()| self.vfs.sync(&path))
+            .and_then(|()| self.vfs.sync_dir(&self.dir));
+        result.map_err(|error| {
+            self.failed.store(true, Ordering::SeqCst);
+            StorageError::io(format!("creating {}", path.display()), &error)
+        })
+    }
+
+    pub fn policy(&self) -> SyncPolicy {
+        self.inner().policy
+    }
+
+    /// Changes the policy (a switch to `IntervalMs` starts a background syncer).
+    pub fn set_policy(self: &Arc<Self>, policy: SyncPolicy) {
+        let old = std::mem::replace(&mut self.inner().policy, policy);
+        if let (SyncPolicy::IntervalMs(interval_ms), false) =
+            (policy, matches!(old, SyncPolicy::IntervalMs(_)))
+        {
+            start_syncer(Arc::downgrade(self), interval_ms);
+        }
+    }
+
+    pub fn is_failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+
+    pub fn bytes_since_checkpoint(&self) -> u64 {
+        self.bytes_since_checkpoint.load(Ordering::Relaxed)
+    }
+
+    /// Appends one framed record payload; returns the log position after it. Call under
+    /// the commit lock (or the DDL lock for catalog records) so log order is commit order.
+    pub fn append(&self, payload: &[u8]) -> StorageResult<u64> {
+        if self.is_failed() {
+            return Err(poisoned());
+        }
+        let mut framed = Vec::with_capacity(payload.len() + frame::FRAME_HEADER_BYTES);
+        frame::encode_frame(payload, &mut framed);
+        let mut inner = self.inner();
+        if inner.segment_bytes + framed.len() as u64 > self.segment_bytes_max
+            && inner.segment_bytes > WAL_MAGIC.len() as u64
+        {
+            self.roll_locked(&mut inner)?;
+        }
+        let path = self.segment_path(inner.segment);
+        if let Err(error) = self.vfs.append(&path, &framed) {
+            self.failed.store(true, Ordering::SeqCst);
+            return Err(StorageError::io(
+                format!("appending to {}", path.display()),
+                &error,
+            ));
+        }
+        inner.segment_bytes += framed.len() as u64;
+        inner.appended += framed.len() as u64;
+        self.stats.records.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .bytes
+            .fetch_add(framed.len() as u64, Ordering::Relaxed);
+        self.bytes_since_checkpoint
+            .fetch_add(framed.len() as u64, Ordering::Relaxed);
+        Ok(inner.appended)
+    }
+
+    /// Syncs the current segment and starts the next; returns the new segment's index.
+    /// Every record appended before the call is in an older segment.
+    pub fn roll(&self) -> StorageResult<u64> {
+        if self.is_failed() {
+            return Err(poisoned());
+        }
+        let mut inner = self.inner();
+        self.roll_locked(&mut inner)?;
+        Ok(inner.segment)
+    }
+
+    fn roll_locked(&self, inner: &mut Inner) -> StorageResult<()> {
+        let path = self.segment_path(inner.segment);
+        if let Err(error) = self.vfs.sync(&path) {
+            self.failed.store(true, Ordering::SeqCst);
+            return Err(StorageError::io(
+                format!("syncing {}", path.display()),
+                &error,
+            ));
+        }
+        self.stats.fsyncs.fetch_add(1, Ordering::Relaxed);
+        self.synced.fetch_max(inner.appended, Ordering::SeqCst);
+        self.start_segment(inner.segment + 1)?;
+        inner.segment += 1;
+        inner.segment_bytes = WAL_MAGIC.len() as u64;
+        Ok(())
+    }
+
+    /// Marks that a checkpoint now covers everything before the current segment.
+    pub fn checkpoint_done(&self) {
+        self.bytes_since_checkpoint.store(0, Ordering::Relaxed);
+    }
+
+    /// What a committer does after appending at `lsn`: waits for the fsync under `Always`
+    /// (sharing it with concurrent committers), nothing otherwise.
+    pub fn commit_durable(&self, lsn: u64) -> StorageResult<()> {
+        match self.policy() {
+            SyncPolicy::Always => self.wait_durable(lsn),
+            SyncPolicy::IntervalMs(_) | SyncPolicy::Off => {
+                if self.is_failed() {
+                    return Err(poisoned());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Returns once every byte up to `lsn` is synced (group commit).
+    pub fn wait_durable(&self, lsn: u64) -> StorageResult<()> {
+        self.stats.durable_waits.fetch_add(1, Ordering::Relaxed);
+        let mut state = self.sync_state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if self.is_failed() {
+                return Err(poisoned());
+            }
+            if self.synced.load(Ordering::SeqCst) >= lsn {
+                return Ok(());
+            }
+            if state.syncing {
+                state = self
+                    .sync_done
+                    .wait(state)
+                    .unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            state.syncing = true;
+            drop(state);
+            let result = self.sync_all_appended();
+            state = self.sync_state.lock().unwrap_or_else(|p| p.into_inner());
+            state.syncing = false;
+            self.sync_done.notify_all();
+            result?;
+        }
+    }
+
+    /// Syncs the current segment up to what has been appended.
+    fn sync_all_appended(&self) -> StorageResult<()> {
+        let (target, path) = {
+            let inner = self.inner();
+            (inner.appended, self.segment_path(inner.segment))
+        };
+        if self.synced.load(Ordering::SeqCst) >= target {
+            return Ok(());
+        }
+        let result = self.vfs.sync(&path);
+        self.stats.fsyncs.fetch_add(1, Ordering::Relaxed);
+        match result {
+            Ok(()) => {
+                self.synced.fetch_max(target, Ordering::SeqCst);
+                Ok(())
+            }
+            // A roll synced (and a checkpoint may have removed) the segment meanwhile.
+            Err(_) if self.synced.load(Ordering::SeqCst) >= target => Ok(()),
+            Err(error) => {
+                self.failed.store(true, Ordering::SeqCst);
+                Err(StorageError::io(
+                    format!("syncing {}", path.display()),
+                    &error,
+                ))
+            }
+        }
+    }
+
+    /// Syncs everything appended so far (background syncer, clean shutdown).
+    pub fn sync_now(&self) -> StorageResult<()> {
+        let lsn = self.inner().appended;
+        self.wait_durable(lsn)
+    }
+}
+
+/// The `IntervalMs` background syncer; it ends when the log is dropped or the policy changes.
+fn start_syncer(wal: Weak<Wal>, interval_ms: u64) {
+    let spawned = std::thread::Builder::new()
+        .name("ember-wal-sync".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(interval_ms.max(1)));
+            let Some(wal) = wal.upgrade() else { return };
+            if wal.policy() != SyncPolicy::IntervalMs(interval_ms) || wal.is_failed() {
+                return;
+            }
+            let _ = wal.sync_now();
+        });
+    debug_assert!(spawned.is_ok(), "could not start the WAL syncer thread");
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,51 @@
+//! A short run of every `ember-crashtest` mode, so `cargo test` exercises the crash harness
+//! (the long run is `ember-crashtest all --cycles 200`).
+
+use ember_tests::crash::{sim_modes, Summary};
+
+fn check(summary: Summary) {
+    println!("{}", summary.line());
+    assert!(summary.failures.is_empty(), "{:#?}", summary.failures);
+    assert!(
+        summary.cycles > 0 && summary.faults_injected > 0,
+        "{}",
+        summary.line()
+    );
+}
+
+#[test]
+fn powerloss_short() {
+    check(sim_modes::powerloss(1, 1));
+}
+
+#[test]
+fn ioerr_short() {
+    check(sim_modes::ioerr(2, 1));
+}
+
+#[test]
+fn truncate_short() {
+    check(sim_modes::truncate(3, 1));
+}
+
+#[test]
+fn bitflip_short() {
+    check(sim_modes::bitflip(4, 2));
+}
+
+/// The kill modes spawn `ember-crashtest` itself as the child writer, so they run through
+/// the binary.
+#[test]
+fn kill_and_bank_short() {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest"));
+    for mode in ["kill", "bank"] {
+        let output = std::process::Command::new(exe)
+            .args([mode, "--seed", "5", "--cycles", "3"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        println!("{stdout}");
+        assert!(output.status.success(), "{mode}: {stdout}");
+        assert!(stdout.contains("failures 0"), "{stdout}");
+    }
+}

@@ -1,0 +1,47 @@
+//! The crash-recovery harness behind `ember-crashtest`: a seeded workload with a model of
+//! what is committed (`workload`), in-process modes over the simulated file system
+//! (`sim_modes`: powerloss, ioerr, truncate, bitflip) and child-process modes under SIGKILL
+//! (`kill_modes`: kill, bank). Each mode returns a `Summary`; failures carry the command
+//! line that replays them.
+
+pub mod kill_modes;
+pub mod sim_modes;
+pub mod workload;
+
+/// What a mode did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub mode: &'static str,
+    pub cycles: u64,
+    pub commits_verified: u64,
+    pub faults_injected: u64,
+    pub failures: Vec<String>,
+}
+
+impl Summary {
+    pub fn new(mode: &'static str) -> Summary {
+        Summary {
+            mode,
+            ..Summary::default()
+        }
+    }
+
+    pub fn fail(&mut self, seed: u64, detail: String) {
+        self.failures.push(format!(
+            "{detail}\n  replay: cargo run -p ember-tests --release --bin ember-crashtest -- {} \
+             --seed {seed} --cycles 1",
+            self.mode
+        ));
+    }
+
+    pub fn line(&self) -> String {
+        format!(
+            "{:<9} cycles {:>5}  commits verified {:>7}  faults injected {:>6}  failures {}",
+            self.mode,
+            self.cycles,
+            self.commits_verified,
+            self.faults_injected,
+            self.failures.len()
+        )
+    }
+}

@@ -1,0 +1,294 @@
+//! Crash modes over the simulated file system (`SimVfs`), all in-process and deterministic
+//! per seed: `powerloss` (a power loss before every file operation of a fixed workload,
+//! unsynced writes dropped or torn), `ioerr` (each operation failing in turn with EIO or
+//! ENOSPC, transient and persistent), `truncate` (the WAL cut at every byte offset) and
+//! `bitflip` (single bits flipped in WAL and snapshot files).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+
+use ember::{Database, ErrorKind, Options};
+use ember_storage::vfs::{Fault, FaultKind, SimVfs, Vfs};
+
+use super::workload::{self, Model, Op, Workload};
+use super::Summary;
+
+const DIR: &str = "/db";
+const OPS_PER_RUN: usize = 12;
+
+fn options() -> Options {
+    Options::new().checkpoint_bytes(600).wal_segment_bytes(400)
+}
+
+fn open(vfs: &SimVfs) -> ember::Result<Database> {
+    Database::open_with_vfs(DIR, options(), Arc::new(vfs.clone()))
+}
+
+/// The fixed workload of a seed, and the model after each prefix of it.
+fn plan(seed: u64, checkpoints: bool) -> (Vec<Op>, Vec<Model>) {
+    let mut generator = Workload::new(seed, checkpoints);
+    let mut models = vec![Model::new()];
+    let ops: Vec<Op> = (0..OPS_PER_RUN)
+        .map(|_| {
+            let op = generator.next_op();
+            generator.commit(&op);
+            models.push(generator.model.clone());
+            op
+        })
+        .collect();
+    (ops, models)
+}
+
+/// How far a run got: the schema acknowledged, ops acknowledged, and the op in doubt.
+struct Progress {
+    schema: bool,
+    acked: usize,
+}
+
+/// Runs the workload until the first error; the database is leaked, as in a crash.
+fn run(vfs: &SimVfs, ops: &[Op]) -> Progress {
+    let mut progress = Progress {
+        schema: false,
+        acked: 0,
+    };
+    let Ok(db) = open(vfs) else { return progress };
+    let mut conn = db.connect();
+    if conn.execute(workload::SCHEMA, ()).is_ok() {
+        progress.schema = true;
+        for op in ops {
+            if workload::run(&mut conn, op).is_err() {
+                break;
+            }
+            progress.acked += 1;
+        }
+    }
+    drop(conn);
+    std::mem::forget(db);
+    progress
+}
+
+/// Reopens and checks the table holds the acknowledged prefix (or that plus the op in doubt).
+fn verify(vfs: &SimVfs, progress: &Progress, models: &[Model]) -> Result<(), String> {
+    let db = open(vfs).map_err(|e| format!("reopen failed: {e}"))?;
+    let mut conn = db.connect();
+    let found = match workload::read_model(&mut conn) {
+        Ok(found) => found,
+        Err(e) if e.kind() == ErrorKind::NotFound && !progress.schema => return Ok(()),
+        Err(e) => return Err(format!("reading t failed: {e}")),
+    };
+    let acked = &models[progress.acked];
+    let in_doubt = models.get(progress.acked + 1);
+    if &found == acked || Some(&found) == in_doubt {
+        Ok(())
+    } else {
+        Err(format!(
+            "after {} acknowledged ops the table holds {found:?}, expected {acked:?}{}",
+            progress.acked,
+            in_doubt.map_or(String::new(), |m| format!(" or {m:?}"))
+        ))
+    }
+}
+
+/// Operations a whole fault-free run takes.
+fn total_ops(ops: &[Op]) -> u64 {
+    let vfs = SimVfs::new();
+    run(&vfs, ops);
+    vfs.ops()
+}
+
+pub fn powerloss(seed: u64, cycles: u64) -> Summary {
+    let mut summary = Summary::new("powerloss");
+    for cycle in 0..cycles {
+        let seed = seed.wrapping_add(cycle);
+        let (ops, models) = plan(seed, true);
+        for at_op in 0..total_ops(&ops) {
+            let vfs = SimVfs::new();
+            vfs.set_fault(Some(Fault {
+                at_op,
+                kind: FaultKind::Eio,
+                persistent: true,
+            }));
+            let progress = run(&vfs, &ops);
+            vfs.crash(seed ^ at_op.rotate_left(17));
+            summary.faults_injected += 1;
+            match verify(&vfs, &progress, &models) {
+                Ok(()) => summary.commits_verified += progress.acked as u64,
+                Err(detail) => {
+                    summary.fail(seed, format!("powerloss before op {at_op}: {detail}"));
+                    break;
+                }
+            }
+        }
+        summary.cycles += 1;
+    }
+    summary
+}
+
+pub fn ioerr(seed: u64, cycles: u64) -> Summary {
+    let mut summary = Summary::new("ioerr");
+    for cycle in 0..cycles {
+        let seed = seed.wrapping_add(cycle);
+        let (ops, models) = plan(seed, true);
+        for at_op in 0..total_ops(&ops) {
+            for persistent in [false, true] {
+                let vfs = SimVfs::new();
+                let kind = if at_op % 2 == 0 {
+                    FaultKind::Eio
+                } else {
+                    FaultKind::Enospc
+                };
+                vfs.set_fault(Some(Fault {
+                    at_op,
+                    kind,
+                    persistent,
+                }));
+                let progress = run(&vfs, &ops);
+                summary.faults_injected += vfs.faults_injected();
+                vfs.set_fault(None);
+                // The failed process's lock dies with it; a crash also drops unsynced data.
+                vfs.crash(seed ^ at_op);
+                if let Err(detail) = verify(&vfs, &progress, &models) {
+                    let how = if persistent {
+                        "persistent"
+                    } else {
+                        "transient"
+                    };
+                    summary.fail(seed, format!("{how} {kind:?} at op {at_op}: {detail}"));
+                    break;
+                }
+                summary.commits_verified += progress.acked as u64;
+            }
+        }
+        summary.cycles += 1;
+    }
+    summary
+}
+
+/// Every file of a finished run (name, bytes), and the models of its workload.
+fn finished_files(seed: u64, checkpoints: bool) -> (Vec<(String, Vec<u8>)>, Vec<Model>) {
+    let (ops, models) = plan(seed, checkpoints);
+    let vfs = SimVfs::new();
+    let progress = run(&vfs, &ops);
+    debug_assert_eq!(progress.acked, ops.len());
+    let dir = Path::new(DIR);
+    let files = vfs
+        .list(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|name| name != "LOCK" && name != "ember.log")
+        .filter_map(|name| Some((name.clone(), vfs.read(&dir.join(&name)).ok()?)))
+        .collect();
+    (files, models)
+}
+
+fn install(files: &[(String, Vec<u8>)]) -> SimVfs {
+    let vfs = SimVfs::new();
+    let dir = Path::new(DIR);
+    vfs.create_dir_all(dir).expect("sim");
+    for (name, bytes) in files {
+        vfs.write_new(&dir.join(name), bytes).expect("sim");
+        vfs.sync(&dir.join(name)).expect("sim");
+    }
+    vfs.sync_dir(dir).expect("sim");
+    vfs
+}
+
+/// Opens damaged files: Ok(the table found) or Err(error kind); a panic is an outer Err.
+fn open_damaged(vfs: &SimVfs) -> Result<Result<Model, ErrorKind>, String> {
+    let outcome = catch_unwind(AssertUnwindSafe(|| match open(vfs) {
+        Err(error) => Ok(Err(error.kind())),
+        Ok(db) => {
+            let found = match workload::read_model(&mut db.connect()) {
+                Ok(found) => found,
+                Err(e) if e.kind() == ErrorKind::NotFound => Model::new(),
+                Err(e) => return Err(format!("reading t failed: {e}")),
+            };
+            Ok(Ok(found))
+        }
+    }));
+    outcome.unwrap_or_else(|_| Err("panicked".to_string()))
+}
+
+pub fn truncate(seed: u64, cycles: u64) -> Summary {
+    let mut summary = Summary::new("truncate");
+    for cycle in 0..cycles {
+        let seed = seed.wrapping_add(cycle);
+        let (files, models) = finished_files(seed, false);
+        let Some(wal) = files.iter().rposition(|(name, _)| name.starts_with("wal-")) else {
+            summary.fail(seed, "the run left no WAL segment".into());
+            continue;
+        };
+        // The prefix may only grow with the cut (models can repeat: take the first match
+        // at or after the previous prefix).
+        let mut last_prefix = 0;
+        for cut in 0..=files[wal].1.len() {
+            let mut damaged = files.clone();
+            damaged[wal].1.truncate(cut);
+            summary.faults_injected += 1;
+            let problem = match open_damaged(&install(&damaged)) {
+                Ok(Ok(found)) => match models[last_prefix..].iter().position(|m| *m == found) {
+                    Some(offset) => {
+                        last_prefix += offset;
+                        continue;
+                    }
+                    None => format!("table holds {found:?}, no committed prefix >= {last_prefix}"),
+                },
+                Ok(Err(kind)) => format!("open failed with {kind:?}"),
+                Err(detail) => detail,
+            };
+            summary.fail(seed, format!("WAL cut at byte {cut}: {problem}"));
+            break;
+        }
+        if models.last() != Some(&models[last_prefix]) && summary.failures.is_empty() {
+            summary.fail(
+                seed,
+                format!("the whole WAL recovered only {last_prefix} ops"),
+            );
+        }
+        summary.commits_verified += last_prefix as u64;
+        summary.cycles += 1;
+    }
+    summary
+}
+
+pub fn bitflip(seed: u64, cycles: u64) -> Summary {
+    let mut summary = Summary::new("bitflip");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    for cycle in 0..cycles {
+        let seed = seed.wrapping_add(cycle);
+        let (files, models) = finished_files(seed, true);
+        for _ in 0..32 {
+            let file = rng.usize(..files.len());
+            let bit = rng.usize(..files[file].1.len() * 8);
+            let mut damaged = files.clone();
+            damaged[file].1[bit / 8] ^= 1 << (bit % 8);
+            summary.faults_injected += 1;
+            match open_damaged(&install(&damaged)) {
+                Ok(Ok(found)) => match models.iter().rposition(|m| *m == found) {
+                    Some(prefix) => summary.commits_verified += prefix as u64,
+                    None => summary.fail(
+                        seed,
+                        format!(
+                            "bit {bit} of {}: table holds {found:?}, no prefix",
+                            files[file].0
+                        ),
+                    ),
+                },
+                Ok(Err(ErrorKind::Corruption)) => {}
+                Ok(Err(kind)) => {
+                    let name = &files[file].0;
+                    summary.fail(
+                        seed,
+                        format!("bit {bit} of {name}: open failed with {kind:?}"),
+                    );
+                }
+                Err(detail) => {
+                    summary.fail(seed, format!("bit {bit} of {}: {detail}", files[file].0));
+                }
+            }
+        }
+        summary.cycles += 1;
+    }
+    summary
+}
