@@ -5,6 +5,7 @@ mod api_guard;
 mod bad_input;
 mod concurrency;
 mod crashtest;
+mod differential;
 mod durability;
 mod expressions;
 mod gc;

@@ -486,19 +486,39 @@ fn alias_position(projection: &Projection, name: &str) -> Option<usize> {
     })
 }
 
-/// For an integer literal term (`ORDER BY 2`, `GROUP BY 1`), the 0-based output position.
+/// For an integer literal term (`ORDER BY 2`, `GROUP BY 1`, also signed or parenthesized, as
+/// SQLite reads them), the 0-based output position. Any other term is an expression.
 fn position_of(term: &ast::Expr, width: usize) -> Result<Option<usize>> {
+    let mut term = term;
+    let mut negative = false;
+    loop {
+        term = match term {
+            ast::Expr::Nested(inner) => inner,
+            ast::Expr::UnaryOp {
+                op: op @ (ast::UnaryOperator::Minus | ast::UnaryOperator::Plus),
+                expr,
+            } => {
+                negative ^= *op == ast::UnaryOperator::Minus;
+                expr
+            }
+            _ => break,
+        };
+    }
     let ast::Expr::Value(value) = term else {
         return Ok(None);
     };
     let ast::Value::Number(text, _) = &value.value else {
         return Ok(None);
     };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
     match text.parse::<usize>() {
-        Ok(position) if (1..=width).contains(&position) => Ok(Some(position - 1)),
+        Ok(position) if !negative && (1..=width).contains(&position) => Ok(Some(position - 1)),
         _ => Err(crate::err!(
             InvalidInput,
-            "term {text} out of range - should be between 1 and {width}"
+            "term {}{text} out of range - should be between 1 and {width}",
+            if negative { "-" } else { "" }
         )),
     }
 }

@@ -232,7 +232,8 @@ impl UnaryOp {
                     Some(n) => Value::Integer(n),
                     None => Value::Real(-(i as f64)),
                 },
-                Some(Numeric::Real(r)) => Value::Real(-r),
+                // SQLite computes `-x` as `0 - x`, so the negation of 0.0 is 0.0, not -0.0.
+                Some(Numeric::Real(r)) => Value::Real(0.0 - r),
             },
         })
     }
@@ -409,6 +410,8 @@ mod tests {
 
     #[test]
     fn integer_arithmetic_follows_sqlite() {
+        let negated_zero = UnaryOp::Negate.apply(Value::Real(0.0)).unwrap();
+        assert!(matches!(negated_zero, Value::Real(r) if r.is_sign_positive()));
         assert_eq!(BinaryOp::Divide.apply(int(7), int(2)).unwrap(), int(3));
         assert_eq!(BinaryOp::Divide.apply(int(-7), int(2)).unwrap(), int(-3));
         assert_eq!(BinaryOp::Divide.apply(int(1), int(0)).unwrap(), Value::Null);
