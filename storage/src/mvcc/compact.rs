@@ -5,11 +5,10 @@
 //! table's collector lock, so it never races garbage collection of the same table.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 use crossbeam_epoch as epoch;
 
-use crate::slab::Compaction;
+use crate::slab::{retire_moved_slots, Compaction};
 
 use super::table::Table;
 
@@ -35,7 +34,7 @@ impl Table {
         while start < slots {
             let end = slots.min(start + SLOTS_PER_PIN);
             let guard = epoch::pin();
-            let mut old_slots: Vec<usize> = Vec::new();
+            let mut old_slots = Vec::new();
             for row in start..end {
                 let Some(slot) = self.slot(row) else { continue };
                 let mut current = slot.head.load(Ordering::Acquire, &guard);
@@ -43,30 +42,13 @@ impl Table {
                 // and `guard` is pinned, so every version reachable now stays alive.
                 while let Some(version) = unsafe { current.as_ref() } {
                     if let Some(old) = version.payload.relocate_if_evacuating(pool, &guard) {
-                        old_slots.push(old.as_ptr() as usize);
+                        old_slots.push(old);
                     }
                     current = version.older.load(Ordering::Acquire, &guard);
                 }
             }
             moved += old_slots.len() as u64;
-            if !old_slots.is_empty() {
-                let account = Arc::clone(pool.account());
-                let count = old_slots.len() as u64;
-                account.pending_frees.fetch_add(count, Ordering::AcqRel);
-                // SAFETY: each old slot was replaced in its payload by a CAS, so no new reader
-                // can load it; readers that loaded it hold epoch pins, which the deferred free
-                // waits for. Each slot is in the list once and freed once.
-                unsafe {
-                    guard.defer_unchecked(move || {
-                        for slot in old_slots {
-                            let slot = std::ptr::NonNull::new(slot as *mut u8)
-                                .expect("slot pointers are non-null");
-                            crate::slab::free_moved_slot(slot);
-                        }
-                        account.pending_frees.fetch_sub(count, Ordering::AcqRel);
-                    });
-                }
-            }
+            retire_moved_slots(&guard, pool.account(), old_slots);
             guard.flush();
             start = end;
         }

@@ -39,14 +39,35 @@ pub use page::PAGE_BYTES;
 pub(crate) use payload::Payload;
 pub use pool::{Compaction, CompactionReport, SlabPool};
 
-/// Frees a slot whose payload compaction moved elsewhere.
-///
-/// # Safety
-/// `slot` is the old slot `Payload::relocate_if_evacuating` returned, freed once, after the
-/// epoch (no reader can hold it).
-pub(crate) unsafe fn free_moved_slot(slot: std::ptr::NonNull<u8>) {
-    // SAFETY: the caller's contract is `free_slot`'s.
-    unsafe { page::PagePtr::free_slot(slot) }
+/// Frees the slots compaction moved payloads out of, once no reader pinned now can hold them.
+pub(crate) fn retire_moved_slots(
+    guard: &crossbeam_epoch::Guard,
+    account: &std::sync::Arc<MemoryAccount>,
+    slots: Vec<std::ptr::NonNull<u8>>,
+) {
+    if slots.is_empty() {
+        return;
+    }
+    let count = slots.len() as u64;
+    account
+        .pending_frees
+        .fetch_add(count, std::sync::atomic::Ordering::AcqRel);
+    let account = std::sync::Arc::clone(account);
+    let slots: Vec<usize> = slots.into_iter().map(|slot| slot.as_ptr() as usize).collect();
+    // SAFETY: each slot was replaced in its payload by a CAS, so no new reader can load it;
+    // readers that loaded it hold epoch pins, which the deferred free waits for. Each slot
+    // is in the list once and freed once.
+    unsafe {
+        guard.defer_unchecked(move || {
+            for slot in slots {
+                let slot = std::ptr::NonNull::new(slot as *mut u8).expect("slots are non-null");
+                page::PagePtr::free_slot(slot);
+            }
+            account
+                .pending_frees
+                .fetch_sub(count, std::sync::atomic::Ordering::AcqRel);
+        });
+    }
 }
 
 /// Slot sizes of the size classes, in bytes (ascending).

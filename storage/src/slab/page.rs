@@ -19,6 +19,9 @@ use super::CLASS_SLOT_BYTES;
 /// Size (and alignment) of a slab page.
 pub const PAGE_BYTES: usize = 64 << 10;
 
+/// What debug builds fill freed slots with.
+const FREED_SLOT_POISON: u8 = 0xDB;
+
 const BITMAP_WORDS: usize = PAGE_BYTES / CLASS_SLOT_BYTES[0] / 64;
 
 #[repr(C)]
@@ -165,6 +168,11 @@ impl PagePtr {
         // SAFETY: the page holds a strong count of the account until it is deallocated, and
         // our slot's reference keeps the page alive here.
         let account = unsafe { &*header.account };
+        if cfg!(debug_assertions) {
+            // Poison freed slots in debug builds, so a reader of a freed slot sees the damage.
+            // SAFETY: the slot is ours (the caller's contract) and `slot_bytes` long.
+            unsafe { std::ptr::write_bytes(slot.as_ptr(), FREED_SLOT_POISON, header.slot_bytes) };
+        }
         account.class_used_slots[header.class].fetch_sub(1, Ordering::Relaxed);
         let before = header.free_bits[index / 64].fetch_or(1u64 << (index % 64), Ordering::AcqRel);
         debug_assert!(before & (1u64 << (index % 64)) == 0, "slot freed twice");

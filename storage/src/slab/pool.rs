@@ -164,6 +164,27 @@ impl SlabPool {
         }
     }
 
+    /// A compaction run that evacuates every page (tests: every payload moves).
+    #[cfg(test)]
+    pub(crate) fn begin_compaction_of_every_page(&self) -> Compaction<'_> {
+        let run = self
+            .compaction
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let mut pages_evacuated = 0;
+        for class in 0..CLASS_COUNT {
+            for page in &self.class(class).pages {
+                page.set_evacuating(true);
+                pages_evacuated += 1;
+            }
+        }
+        Compaction {
+            pool: self,
+            _run: run,
+            pages_evacuated,
+        }
+    }
+
     /// Flushes the epoch until the frees handed to it (retired versions, moved-out slots) ran,
     /// or a bounded number of rounds passed (a long-pinned reader can hold them back).
     pub fn drain_deferred_frees(&self) {

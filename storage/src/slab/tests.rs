@@ -106,6 +106,84 @@ fn payloads_outlive_a_dropped_pool() {
     assert_eq!(account.stats().slab_pages, 0, "the last free released the page");
 }
 
+/// Readers hold payload bytes under a pin and check them again and again while a compactor
+/// moves every payload each round and frees the old slots (then writers of new payloads
+/// reuse them). Freeing a moved-out slot before the readers' pins are gone, or reading a
+/// half-copied slot, shows up as changed bytes.
+#[test]
+fn readers_keep_valid_bytes_while_every_payload_moves() {
+    const PAYLOADS: usize = 64;
+    let pool = Arc::new(pool());
+    let expected = |i: usize| -> Vec<u8> { (0..100).map(|j| (i * 7 + j) as u8).collect() };
+    let payloads: Arc<Vec<Payload>> = Arc::new(
+        (0..PAYLOADS)
+            .map(|i| Payload::new(&pool, &expected(i), 0).unwrap())
+            .collect(),
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let checks = Arc::new(AtomicU64::new(0));
+    let readers: Vec<_> = (0..3)
+        .map(|seed| {
+            let (payloads, stop, checks) =
+                (Arc::clone(&payloads), Arc::clone(&stop), Arc::clone(&checks));
+            std::thread::spawn(move || {
+                let mut i = seed;
+                while !stop.load(Ordering::Relaxed) {
+                    i = (i + 5) % PAYLOADS;
+                    let guard = crossbeam_epoch::pin();
+                    let bytes = payloads[i].bytes(&guard);
+                    for _ in 0..4 {
+                        assert_eq!(bytes, &expected(i)[..], "payload {i} changed under a pin");
+                        for _ in 0..200 {
+                            std::hint::spin_loop();
+                        }
+                    }
+                    checks.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let scribbler = {
+        let (pool, stop) = (Arc::clone(&pool), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                // New payloads take the freed slots; fill them with other bytes.
+                let fresh: Vec<Payload> = (0..PAYLOADS)
+                    .map(|_| Payload::new(&pool, &[0x55; 100], 0).unwrap())
+                    .collect();
+                drop(fresh);
+            }
+        })
+    };
+    let mut moved = 0;
+    let mut rounds = 0;
+    // Run until the readers did a fair amount of work alongside the moves (bounded).
+    while rounds < 40 || (checks.load(Ordering::Relaxed) < 20_000 && rounds < 20_000) {
+        let compaction = pool.begin_compaction_of_every_page();
+        let guard = crossbeam_epoch::pin();
+        let old: Vec<_> = payloads
+            .iter()
+            .filter_map(|payload| payload.relocate_if_evacuating(&pool, &guard))
+            .collect();
+        moved += old.len() as u64;
+        retire_moved_slots(&guard, pool.account(), old);
+        drop(guard);
+        drop(compaction);
+        pool.release_empty_pages();
+        rounds += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    scribbler.join().unwrap();
+    assert!(moved >= rounds * PAYLOADS as u64 / 2, "moved {moved} in {rounds} rounds");
+    let guard = crossbeam_epoch::pin();
+    for (i, payload) in payloads.iter().enumerate() {
+        assert_eq!(payload.bytes(&guard), &expected(i)[..]);
+    }
+}
+
 fn table_with_pad(store: &Store) -> Arc<Table> {
     store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Integer, DataType::Text],
