@@ -28,6 +28,7 @@ pub mod exec;
 pub mod expr;
 mod gc;
 pub mod limits;
+mod memory;
 pub mod optimize;
 mod options;
 mod params;

@@ -13,7 +13,7 @@ pub(crate) struct StoreShared {
     pub(crate) clock: Clock,
     pub(crate) active: ActiveSnapshots,
     next_table_id: AtomicU64,
-    pool: Arc<SlabPool>,
+    pub(crate) pool: Arc<SlabPool>,
 }
 
 #[derive(Clone)]

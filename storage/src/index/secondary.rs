@@ -90,13 +90,7 @@ mod tests {
 
     #[test]
     fn keys_skip_nulls_and_follow_column_order() {
-        let index = SecondaryIndex::new(
-            1,
-            "i",
-            vec![2, 0],
-            true,
-            Arc::new(MemoryAccount::new()),
-        );
+        let index = SecondaryIndex::new(1, "i", vec![2, 0], true, Arc::new(MemoryAccount::new()));
         let row = [Value::Integer(1), Value::Null, Value::Text("a".into())];
         let swapped = [Value::Text("a".into()), Value::Null, Value::Integer(1)];
         assert!(index.key_of(&row).is_some());

@@ -547,6 +547,11 @@ impl Transaction {
         self.store.active.watermark(&self.store.clock)
     }
 
+    /// The store's memory counters (slab pool, usage, budget).
+    pub fn store_memory(&self) -> crate::slab::MemoryStats {
+        self.store.pool.account().stats()
+    }
+
     /// Number of snapshots (open transactions) live in the store.
     pub fn store_active_snapshots(&self) -> usize {
         self.store.active.live_count()

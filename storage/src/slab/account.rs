@@ -104,10 +104,7 @@ impl MemoryAccount {
         let before = self.charged_bytes.fetch_add(bytes, Ordering::Relaxed);
         let budget = self.budget_bytes.load(Ordering::Relaxed);
         if budget != BUDGET_UNLIMITED
-            && before
-                .saturating_add(bytes)
-                .saturating_add(headroom_bytes)
-                > budget
+            && before.saturating_add(bytes).saturating_add(headroom_bytes) > budget
         {
             self.charged_bytes.fetch_sub(bytes, Ordering::Relaxed);
             return Err(StorageError::new(

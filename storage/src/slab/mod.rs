@@ -53,7 +53,10 @@ pub(crate) fn retire_moved_slots(
         .pending_frees
         .fetch_add(count, std::sync::atomic::Ordering::AcqRel);
     let account = std::sync::Arc::clone(account);
-    let slots: Vec<usize> = slots.into_iter().map(|slot| slot.as_ptr() as usize).collect();
+    let slots: Vec<usize> = slots
+        .into_iter()
+        .map(|slot| slot.as_ptr() as usize)
+        .collect();
     // SAFETY: each slot was replaced in its payload by a CAS, so no new reader can load it;
     // readers that loaded it hold epoch pins, which the deferred free waits for. Each slot
     // is in the list once and freed once.
@@ -86,7 +89,7 @@ pub const SLOT_BYTES_MAX: usize = CLASS_SLOT_BYTES[CLASS_COUNT - 1];
 /// is in use.
 pub const SPARSE_PAGE_USED_PERCENT: u64 = 50;
 
-const _: () = assert!(CLASS_SLOT_BYTES[0] >= 8 && CLASS_SLOT_BYTES[0] % 8 == 0);
+const _: () = assert!(CLASS_SLOT_BYTES[0] >= 8 && CLASS_SLOT_BYTES[0] & 7 == 0);
 const _: () = assert!(SLOT_BYTES_MAX * 4 <= PAGE_BYTES);
 
 /// The size class of a payload of `len` bytes (`None` when it is too large for a slot).

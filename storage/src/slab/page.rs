@@ -72,7 +72,11 @@ impl PagePtr {
         let free_bits = std::array::from_fn(|word| {
             let first = word * 64;
             let bits = slot_count.saturating_sub(first).min(64);
-            AtomicU64::new(if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 })
+            AtomicU64::new(if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            })
         });
         let header = PageHeader {
             refs: AtomicUsize::new(1),
@@ -126,7 +130,9 @@ impl PagePtr {
     }
 
     pub(crate) fn set_evacuating(&self, evacuating: bool) {
-        self.header().evacuating.store(evacuating, Ordering::Release);
+        self.header()
+            .evacuating
+            .store(evacuating, Ordering::Release);
     }
 
     /// Takes a free slot. Only the pool's allocator calls this, holding the class lock, so
@@ -144,7 +150,10 @@ impl PagePtr {
             // slot is handed out.
             header.refs.fetch_add(1, Ordering::AcqRel);
             let before = word.fetch_and(!(1u64 << bit), Ordering::AcqRel);
-            debug_assert!(before & (1u64 << bit) != 0, "only the allocator clears bits");
+            debug_assert!(
+                before & (1u64 << bit) != 0,
+                "only the allocator clears bits"
+            );
             let index = word_index * 64 + bit;
             debug_assert!(index < header.slot_count);
             let offset = SLOTS_OFFSET + index * header.slot_bytes;

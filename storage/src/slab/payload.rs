@@ -14,9 +14,9 @@ use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::ROW_BYTES_MAX;
 
 use super::account::MemoryAccount;
+use super::class_of;
 use super::page::PagePtr;
 use super::pool::SlabPool;
-use super::class_of;
 
 pub(crate) use crate::mvcc::VERSION_HEADER_BYTES;
 
@@ -47,7 +47,10 @@ impl Payload {
         if bytes.len() > ROW_BYTES_MAX {
             return Err(StorageError::new(
                 StorageErrorKind::Limit,
-                format!("row payload of {} bytes passes {ROW_BYTES_MAX}", bytes.len()),
+                format!(
+                    "row payload of {} bytes passes {ROW_BYTES_MAX}",
+                    bytes.len()
+                ),
             ));
         }
         let account = pool.account();

@@ -23,7 +23,10 @@ fn size_classes_fit_and_ascend() {
     for len in 0..=SLOT_BYTES_MAX {
         let class = class_of(len).unwrap();
         assert!(CLASS_SLOT_BYTES[class] >= len.max(1), "len {len}");
-        assert!(class == 0 || CLASS_SLOT_BYTES[class - 1] < len, "len {len} too loose");
+        assert!(
+            class == 0 || CLASS_SLOT_BYTES[class - 1] < len,
+            "len {len} too loose"
+        );
     }
     assert_eq!(class_of(SLOT_BYTES_MAX + 1), None);
 }
@@ -65,7 +68,10 @@ fn large_payloads_live_outside_pages_and_are_accounted() {
     let stats = account.stats();
     assert_eq!(stats.slab_pages, 0);
     assert!(stats.large_bytes >= 100_000);
-    assert_eq!(stats.used_bytes, stats.large_bytes + VERSION_HEADER_BYTES_FOR_TESTS);
+    assert_eq!(
+        stats.used_bytes,
+        stats.large_bytes + VERSION_HEADER_BYTES_FOR_TESTS
+    );
     drop(payload);
     assert_eq!(account.stats().used_bytes, 0);
 }
@@ -103,7 +109,11 @@ fn payloads_outlive_a_dropped_pool() {
     drop(pool);
     assert_eq!(payload.bytes(&crossbeam_epoch::pin()), b"still here");
     drop(payload);
-    assert_eq!(account.stats().slab_pages, 0, "the last free released the page");
+    assert_eq!(
+        account.stats().slab_pages,
+        0,
+        "the last free released the page"
+    );
 }
 
 /// Readers hold payload bytes under a pin and check them again and again while a compactor
@@ -124,8 +134,11 @@ fn readers_keep_valid_bytes_while_every_payload_moves() {
     let checks = Arc::new(AtomicU64::new(0));
     let readers: Vec<_> = (0..3)
         .map(|seed| {
-            let (payloads, stop, checks) =
-                (Arc::clone(&payloads), Arc::clone(&stop), Arc::clone(&checks));
+            let (payloads, stop, checks) = (
+                Arc::clone(&payloads),
+                Arc::clone(&stop),
+                Arc::clone(&checks),
+            );
             std::thread::spawn(move || {
                 let mut i = seed;
                 while !stop.load(Ordering::Relaxed) {
@@ -177,7 +190,10 @@ fn readers_keep_valid_bytes_while_every_payload_moves() {
         reader.join().unwrap();
     }
     scribbler.join().unwrap();
-    assert!(moved >= rounds * PAYLOADS as u64 / 2, "moved {moved} in {rounds} rounds");
+    assert!(
+        moved >= rounds * PAYLOADS as u64 / 2,
+        "moved {moved} in {rounds} rounds"
+    );
     let guard = crossbeam_epoch::pin();
     for (i, payload) in payloads.iter().enumerate() {
         assert_eq!(payload.bytes(&guard), &expected(i)[..]);
@@ -197,7 +213,11 @@ fn padded_row(key: i64, value: i64) -> Vec<Value> {
     let unit = format!("{key}:{value};");
     let len = 600 + (key as usize * 7 + value as usize) % 300;
     let text: String = unit.chars().cycle().take(len).collect();
-    vec![Value::Integer(key), Value::Integer(value), Value::Text(text)]
+    vec![
+        Value::Integer(key),
+        Value::Integer(value),
+        Value::Text(text),
+    ]
 }
 
 fn read(store: &Store, table: &Table, key: i64) -> Option<Vec<Value>> {
@@ -237,9 +257,16 @@ fn compaction_empties_sparse_pages_and_keeps_every_row() {
         after.slab_pages
     );
     assert!(after.fragmentation < before.fragmentation);
-    assert_eq!(after.slab_bytes_used, table.stats(&store.begin().unwrap().snapshot()).slab_bytes);
+    assert_eq!(
+        after.slab_bytes_used,
+        table.stats(&store.begin().unwrap().snapshot()).slab_bytes
+    );
     for key in (0..20_000).step_by(10) {
-        assert_eq!(read(&store, &table, key), Some(padded_row(key, 0)), "key {key}");
+        assert_eq!(
+            read(&store, &table, key),
+            Some(padded_row(key, 0)),
+            "key {key}"
+        );
     }
     assert_eq!(after.compaction_runs, 1);
 }
@@ -272,7 +299,9 @@ fn readers_never_see_a_reused_or_moved_slot() {
                 };
                 let mut out = Vec::new();
                 assert!(txn.read_row(&table, row, &mut out).unwrap());
-                let Value::Integer(value) = out[1] else { panic!("bad value") };
+                let Value::Integer(value) = out[1] else {
+                    panic!("bad value")
+                };
                 if txn.update(&table, row, &padded_row(key, value + 1)).is_ok() {
                     if i % 7 == 0 {
                         txn.rollback();
@@ -293,7 +322,9 @@ fn readers_never_see_a_reused_or_moved_slot() {
             while !stop.load(Ordering::Relaxed) || checked < 1000 {
                 key = (key + 13) % KEYS;
                 let row = read(&store, &table, key).expect("row readable");
-                let Value::Integer(value) = row[1] else { panic!("bad value") };
+                let Value::Integer(value) = row[1] else {
+                    panic!("bad value")
+                };
                 assert_eq!(row, padded_row(key, value), "payload of key {key} damaged");
                 checked += 1;
             }
@@ -326,14 +357,23 @@ fn readers_never_see_a_reused_or_moved_slot() {
     store.compact(&[&table]);
     let snapshot = store.begin().unwrap().snapshot();
     let stats = table.stats(&snapshot);
-    assert_eq!((stats.live_rows, stats.versions), (KEYS as u64, KEYS as u64));
+    assert_eq!(
+        (stats.live_rows, stats.versions),
+        (KEYS as u64, KEYS as u64)
+    );
     let total: i64 = (0..KEYS)
         .map(|key| {
             let row = read(&store, &table, key).unwrap();
-            assert_eq!(row, padded_row(key, match row[1] {
-                Value::Integer(v) => v,
-                _ => panic!("bad value"),
-            }));
+            assert_eq!(
+                row,
+                padded_row(
+                    key,
+                    match row[1] {
+                        Value::Integer(v) => v,
+                        _ => panic!("bad value"),
+                    }
+                )
+            );
             match row[1] {
                 Value::Integer(v) => v,
                 _ => 0,
@@ -342,8 +382,14 @@ fn readers_never_see_a_reused_or_moved_slot() {
         .sum();
     assert_eq!(total as u64, committed.load(Ordering::Relaxed));
     let memory = store.memory().stats();
-    assert_eq!(memory.versions, KEYS as u64, "every freed version gave its slot back");
+    assert_eq!(
+        memory.versions, KEYS as u64,
+        "every freed version gave its slot back"
+    );
     assert_eq!(memory.slab_bytes_used, stats.slab_bytes);
     assert!(memory.compaction_runs > 1);
-    assert!(memory.payloads_moved > 0, "compaction moved nothing: {memory:?}");
+    assert!(
+        memory.payloads_moved > 0,
+        "compaction moved nothing: {memory:?}"
+    );
 }
