@@ -6,11 +6,12 @@
 //! below the watermark (the "anchor"): every snapshot at or above the watermark stops at the
 //! anchor or before it, so everything older than the anchor is unreachable for readers that
 //! start from now on. The collector cuts the chain below the anchor and retires the cut-off
-//! versions through crossbeam-epoch (one deferred destruction per batch of slots, counted in
-//! the account's `pending_frees` so VACUUM can wait for it), so readers already walking them
-//! (they hold an epoch pin) finish safely. Destroying a version frees its slab slot. When the anchor itself is the head and was deleted at or
-//! below the watermark, the whole chain is dead: the head is unlinked with a CAS (a concurrent
-//! insert onto the slot makes the CAS fail and the chain is left for the next pass).
+//! versions through crossbeam-epoch (one deferred destruction per batch of slots, counted
+//! in the account's `pending_frees` so VACUUM can wait for it), so readers already walking
+//! them (they hold an epoch pin) finish safely. Destroying a version frees its slab slot.
+//! When the anchor itself is the head and was deleted at or below the watermark, the whole
+//! chain is dead: the head is unlinked with a CAS (a concurrent insert onto the slot makes the
+//! CAS fail and the chain is left for the next pass).
 //!
 //! Concurrency: writers only ever change a slot's head pointer and the `end` of the head;
 //! rollback restores a head to the version below its own (never below the anchor, since the
