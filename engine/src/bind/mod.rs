@@ -2,6 +2,7 @@
 //! types literals, checks what it can before execution, and rejects every construct it does
 //! not implement with an `Unsupported` error that names it (never a panic, never silence).
 
+mod compare;
 mod ddl;
 mod dml;
 mod expr;

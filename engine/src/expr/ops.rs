@@ -308,8 +308,12 @@ fn arithmetic(op: BinaryOp, left: &Value, right: &Value) -> Value {
             }
         }
         _ => {
-            // SQLite's % on reals works on their integer parts.
-            let (xi, yi) = (x as i64, y as i64);
+            // SQLite's % on reals works on the operands' integer values: reals truncate,
+            // text gives its integer prefix ('1e2' % 2 is 1.0, not 0.0).
+            let (xi, yi) = (
+                integer_value(left).unwrap_or(0),
+                integer_value(right).unwrap_or(0),
+            );
             if yi == 0 {
                 Value::Null
             } else {
@@ -413,6 +417,21 @@ mod tests {
                 .apply(Value::Text("12abc".into()), int(1))
                 .unwrap(),
             int(13)
+        );
+        let text = |s: &str| Value::Text(s.to_string());
+        assert_eq!(
+            BinaryOp::Modulo.apply(text("1e2"), int(2)).unwrap(),
+            Value::Real(1.0)
+        );
+        assert_eq!(
+            BinaryOp::Modulo
+                .apply(Value::Real(-2.5), text(" 3 "))
+                .unwrap(),
+            Value::Real(-2.0)
+        );
+        assert_eq!(
+            BinaryOp::Modulo.apply(text("5"), Value::Real(2.5)).unwrap(),
+            Value::Real(1.0)
         );
     }
 
