@@ -18,7 +18,7 @@ use crate::bind::Binder;
 use crate::database::Database;
 use crate::error::{ErrorKind, Result};
 use crate::exec::{self, ExecContext};
-use crate::expr::EvalContext;
+use crate::expr::SubqueryRuntime;
 use crate::limits::TRANSACT_ATTEMPTS_MAX;
 use crate::params::Params;
 use crate::parse::parse_statements;
@@ -505,6 +505,13 @@ impl Connection {
             Plan::DropTable { name, if_exists } => {
                 exec::drop_table(&self.db.shared, name, *if_exists)?
             }
+            Plan::CreateView {
+                view,
+                if_not_exists,
+            } => exec::create_view(&self.db.shared, view, *if_not_exists)?,
+            Plan::DropView { name, if_exists } => {
+                exec::drop_view(&self.db.shared, name, *if_exists)?
+            }
             Plan::CreateIndex(create) => exec::create_index(&self.db.shared, create)?,
             Plan::DropIndex { name, if_exists } => {
                 exec::drop_index(&self.db.shared, name, *if_exists)?
@@ -601,10 +608,8 @@ fn run_data_plan(
 ) -> Result<(Vec<Vec<Value>>, usize)> {
     let changes = match plan {
         Plan::Query(query) => {
-            let context = ExecContext {
-                txn,
-                eval: EvalContext { params },
-            };
+            let runtime = SubqueryRuntime::new(txn, params);
+            let context = ExecContext::new(&runtime);
             let rows = exec::collect(&query.node, &context)?;
             return Ok((rows, 0));
         }

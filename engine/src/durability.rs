@@ -211,6 +211,9 @@ pub(crate) fn checkpoint(shared: &Shared) -> Result<CheckpointReport> {
         report.rows += writer.rows(&txn, &table.storage)?;
         report.tables += 1;
     }
+    for view in catalog.views() {
+        writer.schema_sql(&view.sql)?;
+    }
     // CREATE INDEX statements (UNIQUE constraints' indexes come back with their tables).
     for table in catalog.tables() {
         for sql in table.indexes.iter().filter_map(|index| index.sql.as_ref()) {

@@ -37,6 +37,8 @@ pub enum ErrorKind {
     NoRows,
     /// Anything else that is the caller's mistake (wrong argument count, bad value).
     InvalidInput,
+    /// A broken internal invariant: a bug in EmberDB, reported instead of a panic.
+    Internal,
 }
 
 /// An EmberDB error.

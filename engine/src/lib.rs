@@ -22,6 +22,7 @@ pub mod catalog;
 mod connection;
 mod database;
 mod de;
+mod dialect;
 mod durability;
 mod error;
 pub mod exec;

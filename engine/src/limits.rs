@@ -29,6 +29,12 @@ pub const PLAN_CACHE_SQL_BYTES_MAX: usize = 16 * 1024;
 /// Most attempts `Connection::transact` makes before returning a serialization conflict.
 pub const TRANSACT_ATTEMPTS_MAX: usize = 100;
 
+/// Largest TEXT or BLOB value an expression or aggregate may build, in bytes (what a row
+/// can store).
+pub const TEXT_BYTES_MAX: usize = ember_storage::limits::VALUE_BYTES_MAX;
+
+/// Most tables (and subqueries) one FROM clause may join.
+pub const JOIN_RELATIONS_MAX: usize = 64;
 /// Longest LIKE or GLOB pattern accepted, in bytes (SQLite's default is the same).
 pub const LIKE_PATTERN_BYTES_MAX: usize = 50_000;
 

@@ -327,3 +327,55 @@ fn power_loss_keeps_every_acknowledged_commit() {
         assert_eq!(count, acked, "seed {seed}");
     }
 }
+
+#[test]
+fn views_survive_reopen_from_the_wal_and_from_a_checkpoint() {
+    let dir = TempDir::new("views");
+    let names = |db: &Database| -> Vec<String> {
+        let rows = db
+            .connect()
+            .query("SELECT v FROM long_names ORDER BY v", ())
+            .unwrap();
+        rows.into_iter().map(|row| row.get(0).unwrap()).collect()
+    };
+    {
+        let db = Database::open(&dir.0).unwrap();
+        db.connect()
+            .execute_batch(
+                "CREATE TABLE t(id INT PRIMARY KEY, v TEXT);
+                 INSERT INTO t VALUES (1, 'a'), (2, 'bbb'), (3, 'cccc');
+                 CREATE VIEW longer AS SELECT id, v FROM t WHERE id > 1;
+                 CREATE VIEW long_names(v) AS SELECT v FROM longer;
+                 CREATE VIEW dropped AS SELECT 1;
+                 DROP VIEW dropped;",
+            )
+            .unwrap();
+        assert_eq!(names(&db), ["bbb", "cccc"]);
+    }
+    {
+        // Replayed from the WAL; then checkpointed, so the next open reads the snapshot.
+        let db = Database::open(&dir.0).unwrap();
+        assert_eq!(names(&db), ["bbb", "cccc"]);
+        assert!(db.catalog().view("dropped").is_none());
+        let conn = db.connect();
+        conn.execute_batch(
+            "INSERT INTO t VALUES (4, 'dd');
+             CREATE TABLE tmp(a INT);
+             CREATE VIEW over_tmp AS SELECT a FROM tmp;
+             DROP TABLE tmp;
+             CHECKPOINT;",
+        )
+        .unwrap();
+    }
+    let db = Database::open(&dir.0).unwrap();
+    assert!(db.durability_stats().unwrap().recovery.snapshot.is_some());
+    assert_eq!(names(&db), ["bbb", "cccc", "dd"]);
+    // A view whose table is gone is kept (as in SQLite) and fails only when used.
+    let error = db
+        .connect()
+        .query("SELECT * FROM over_tmp", ())
+        .unwrap_err();
+    assert!(error.message().contains("no such table: tmp"), "{error}");
+    let error = db.connect().execute("DROP TABLE longer", ()).unwrap_err();
+    assert!(error.message().contains("DROP VIEW"), "{error}");
+}

@@ -159,6 +159,7 @@ impl Binder<'_> {
         let name = object_name(name)?;
         match object_type {
             ObjectType::Table => Ok(Plan::DropTable { name, if_exists }),
+            ObjectType::View => Ok(Plan::DropView { name, if_exists }),
             ObjectType::Index => Ok(Plan::DropIndex { name, if_exists }),
             other => Err(unsupported(format!("DROP {other}"))),
         }

@@ -6,7 +6,7 @@ use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 use ember_storage::Value;
 
 use crate::error::{unsupported, Result};
-use crate::expr::{BinaryOp, Expr, Function, Math, UnaryOp};
+use crate::expr::{BinaryOp, Expr, Function, Math, SubqueryKind, UnaryOp};
 use crate::limits::EXPR_DEPTH_MAX;
 
 use super::compare;
@@ -35,20 +35,15 @@ impl Binder<'_> {
         let depth = depth + 1;
         Ok(match expr {
             ast::Expr::Identifier(ident) => {
-                let index = scope.resolve(None, &ident.value)?;
-                Expr::Column {
-                    index,
-                    name: ident.value.clone(),
-                }
+                self.resolve_column(None, &ident.value, ident.value.clone(), scope)?
             }
             ast::Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-                [table, column] => {
-                    let index = scope.resolve(Some(&table.value), &column.value)?;
-                    Expr::Column {
-                        index,
-                        name: format!("{}.{}", table.value, column.value),
-                    }
-                }
+                [table, column] => self.resolve_column(
+                    Some(&table.value),
+                    &column.value,
+                    format!("{}.{}", table.value, column.value),
+                    scope,
+                )?,
                 _ => return Err(unsupported(format!("qualified name {expr}"))),
             },
             ast::Expr::Value(value) => self.bind_literal(&value.value)?,
@@ -88,6 +83,29 @@ impl Binder<'_> {
                 expr: Box::new(self.bind_expr_at(inner, scope, depth)?),
                 negated: true,
             },
+            ast::Expr::Function(function) => match self.bind_aggregate(function, scope)? {
+                Some(aggregate) => aggregate,
+                None => self.bind_function(function, scope, depth)?,
+            },
+            ast::Expr::Subquery(query) => self.bind_subquery(query, scope, SubqueryKind::Scalar)?,
+            ast::Expr::Exists { subquery, negated } => {
+                self.bind_subquery(subquery, scope, SubqueryKind::Exists { negated: *negated })?
+            }
+            ast::Expr::InSubquery {
+                expr: operand,
+                subquery,
+                negated,
+            } => {
+                let operand = self.bind_expr_at(operand, scope, depth)?;
+                self.bind_subquery(
+                    subquery,
+                    scope,
+                    SubqueryKind::In {
+                        expr: Box::new(operand),
+                        negated: *negated,
+                    },
+                )?
+            }
             ast::Expr::IsDistinctFrom(left, right) | ast::Expr::IsNotDistinctFrom(left, right) => {
                 let op = if matches!(expr, ast::Expr::IsDistinctFrom(..)) {
                     BinaryOp::IsDistinctFrom
@@ -167,7 +185,6 @@ impl Binder<'_> {
                 data_type,
                 format,
             } => self.bind_cast(kind, operand, data_type, format.as_ref(), scope, depth)?,
-            ast::Expr::Function(function) => self.bind_function(function, scope, depth)?,
             ast::Expr::Ceil {
                 expr: operand,
                 field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
@@ -346,6 +363,8 @@ fn bind_binary_operator(op: &BinaryOperator) -> Result<BinaryOp> {
         BinaryOperator::StringConcat => BinaryOp::Concat,
         BinaryOperator::BitwiseAnd => BinaryOp::BitAnd,
         BinaryOperator::BitwiseOr => BinaryOp::BitOr,
+        BinaryOperator::PGBitwiseShiftLeft => BinaryOp::ShiftLeft,
+        BinaryOperator::PGBitwiseShiftRight => BinaryOp::ShiftRight,
         other => return Err(unsupported(format!("operator {other}"))),
     })
 }

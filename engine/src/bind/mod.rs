@@ -2,14 +2,19 @@
 //! types literals, checks what it can before execution, and rejects every construct it does
 //! not implement with an `Unsupported` error that names it (never a panic, never silence).
 
+mod aggregate;
 mod compare;
 mod ddl;
 mod dml;
 mod expr;
+mod from;
 mod function;
+mod join;
 mod scope;
 mod select;
+mod subquery;
 mod system;
+mod view;
 
 use sqlparser::ast::{self, Statement};
 
@@ -27,6 +32,19 @@ pub struct Binder<'c> {
     /// Number of parameter slots the bound statement uses.
     pub parameter_count: usize,
     next_anonymous_parameter: usize,
+    /// Scopes of the queries enclosing the one being bound (innermost last), for
+    /// correlated subqueries; `correlated[i]` records whether the subquery bound inside
+    /// `outer_scopes[i]` read any enclosing row.
+    outer_scopes: Vec<Scope>,
+    correlated: Vec<bool>,
+    /// Collects aggregate calls while binding a SELECT's projection, HAVING and ORDER BY.
+    aggregates: Option<aggregate::AggregateCollector>,
+    next_subquery_id: usize,
+    /// Nesting depth of queries being bound (subqueries, FROM subqueries, compounds).
+    query_depth: usize,
+    /// Output aliases (`expr AS name`) a name may fall back to when it names no input
+    /// column: set while binding GROUP BY, HAVING and ORDER BY, as SQLite allows.
+    output_aliases: Vec<(String, crate::expr::Expr)>,
 }
 
 impl<'c> Binder<'c> {
@@ -35,12 +53,19 @@ impl<'c> Binder<'c> {
             catalog,
             parameter_count: 0,
             next_anonymous_parameter: 0,
+            outer_scopes: Vec::new(),
+            correlated: Vec::new(),
+            aggregates: None,
+            next_subquery_id: 0,
+            query_depth: 0,
+            output_aliases: Vec::new(),
         }
     }
 
     pub fn bind_statement(&mut self, statement: &Statement) -> Result<Plan> {
         match statement {
             Statement::CreateTable(create) => self.bind_create_table(create),
+            Statement::CreateView(create) => self.bind_create_view(create),
             Statement::CreateIndex(create) => self.bind_create_index(create),
             Statement::Drop {
                 object_type,

@@ -1,5 +1,7 @@
 //! Name resolution: the columns in scope for an expression, each with the table (or alias)
-//! it came from, so `name`, `t.name` and ambiguous names resolve or fail clearly.
+//! it came from, so `name`, `t.name` and ambiguous names resolve or fail clearly. A column a
+//! `USING`/`NATURAL` join merged into its left twin is hidden: `*` and unqualified names
+//! skip it, `t.name` still reaches it.
 
 use crate::error::Result;
 
@@ -7,6 +9,7 @@ use crate::error::Result;
 pub struct ScopeColumn {
     pub table: Option<String>,
     pub name: String,
+    pub hidden: bool,
 }
 
 /// The columns an expression may reference, in input row order.
@@ -24,6 +27,7 @@ impl Scope {
                 .map(|name| ScopeColumn {
                     table: Some(alias.to_string()),
                     name,
+                    hidden: false,
                 })
                 .collect(),
         }
@@ -41,6 +45,8 @@ impl Scope {
                     Some(table) if table.eq_ignore_ascii_case(qualifier) => {}
                     _ => continue,
                 }
+            } else if column.hidden {
+                continue;
             }
             if found.is_some() {
                 return Err(crate::err!(InvalidInput, "ambiguous column name: {name}"));

@@ -1,22 +1,49 @@
-//! Binding of queries: SELECT with FROM (one table), WHERE, the projection (`*`, `t.*`,
-//! expressions, aliases), ORDER BY (expressions, output aliases, positions) and
-//! LIMIT/OFFSET. The node tree is Scan -> Sort -> Project -> Limit, so ORDER BY may use
-//! input columns that are not projected.
+//! Binding of queries: a SELECT core (FROM/WHERE via `from.rs`, projection, GROUP BY,
+//! HAVING, aggregates, DISTINCT, ORDER BY), compounds (UNION [ALL], INTERSECT, EXCEPT),
+//! VALUES, and LIMIT/OFFSET. A SELECT core's node tree is
+//! `input -> Aggregate? -> Filter(HAVING)? -> Sort? -> Project -> Distinct?`: sorting happens
+//! before projection, so ORDER BY may use input columns that are not projected; a
+//! compound's ORDER BY sorts its output columns.
 
 use sqlparser::ast::{
-    self, GroupByExpr, LimitClause, OrderByKind, OrderBySort, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, TableFactor,
+    self, Distinct, GroupByExpr, LimitClause, OrderByKind, OrderBySort, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, SetQuantifier,
 };
 
 use crate::error::{unsupported, Result};
 use crate::expr::Expr;
-use crate::optimize::choose_access;
-use crate::plan::{Node, Query, SortKey};
+use crate::limits::EXPR_DEPTH_MAX;
+use crate::plan::{Node, Query, SetOperator, SortKey};
 
+use super::aggregate::AggregateCollector;
 use super::{object_name, Binder, Scope};
+
+/// A bound projection: expressions and their output names.
+struct Projection {
+    exprs: Vec<Expr>,
+    names: Vec<String>,
+    /// For each output column, the alias it was given (`AS name`), if any.
+    aliases: Vec<Option<String>>,
+}
 
 impl Binder<'_> {
     pub fn bind_query(&mut self, query: &ast::Query) -> Result<Query> {
+        if self.query_depth >= EXPR_DEPTH_MAX {
+            return Err(crate::err!(
+                Limit,
+                "queries nest deeper than the limit of {EXPR_DEPTH_MAX}"
+            ));
+        }
+        self.query_depth += 1;
+        // An inner query's names never fall back to this query's output aliases.
+        let aliases = std::mem::take(&mut self.output_aliases);
+        let result = self.bind_query_inner(query);
+        self.output_aliases = aliases;
+        self.query_depth -= 1;
+        result
+    }
+
+    fn bind_query_inner(&mut self, query: &ast::Query) -> Result<Query> {
         if query.with.is_some() {
             return Err(unsupported("WITH (common table expressions)"));
         }
@@ -29,37 +56,22 @@ impl Binder<'_> {
         if !query.pipe_operators.is_empty() {
             return Err(unsupported("pipe operators"));
         }
-        let select = match query.body.as_ref() {
-            SetExpr::Select(select) => select,
-            SetExpr::Query(inner) if query.order_by.is_none() && query.limit_clause.is_none() => {
-                return self.bind_query(inner);
+        let (mut node, columns) = match query.body.as_ref() {
+            SetExpr::Select(select) => self.bind_select(select, query.order_by.as_ref())?,
+            body => {
+                let (node, columns) = self.bind_set_expr(body)?;
+                match &query.order_by {
+                    Some(order_by) => {
+                        let keys = self.bind_compound_order_by(order_by, &columns)?;
+                        let node = Node::Sort {
+                            input: Box::new(node),
+                            keys,
+                        };
+                        (node, columns)
+                    }
+                    None => (node, columns),
+                }
             }
-            SetExpr::SetOperation { op, .. } => return Err(unsupported(op.to_string())),
-            SetExpr::Values(_) => return Err(unsupported("VALUES as a query")),
-            other => return Err(unsupported(format!("query body {other}"))),
-        };
-        self.check_select_clauses(select)?;
-        let (input, scope) = self.bind_from(&select.from, select.selection.as_ref())?;
-
-        let mut exprs = Vec::new();
-        let mut names = Vec::new();
-        for item in &select.projection {
-            self.bind_select_item(item, &scope, &mut exprs, &mut names)?;
-        }
-
-        let mut node = input;
-        if let Some(order_by) = &query.order_by {
-            let keys = self.bind_order_by(order_by, &scope, &exprs, &names, &select.projection)?;
-            if !keys.is_empty() {
-                node = Node::Sort {
-                    input: Box::new(node),
-                    keys,
-                };
-            }
-        }
-        node = Node::Project {
-            input: Box::new(node),
-            exprs,
         };
         if let Some(limit_clause) = &query.limit_clause {
             let (limit, offset) = match limit_clause {
@@ -84,26 +96,218 @@ impl Binder<'_> {
                 offset,
             };
         }
-        Ok(Query {
-            node,
-            columns: names,
-        })
+        Ok(Query { node, columns })
+    }
+
+    /// Binds a query body that is part of a compound, or a compound itself.
+    fn bind_set_expr(&mut self, body: &SetExpr) -> Result<(Node, Vec<String>)> {
+        match body {
+            SetExpr::Select(select) => self.bind_select(select, None),
+            SetExpr::Query(query) => {
+                let query = self.bind_query(query)?;
+                Ok((query.node, query.columns))
+            }
+            SetExpr::SetOperation {
+                op,
+                set_quantifier,
+                left,
+                right,
+            } => {
+                let all = match set_quantifier {
+                    SetQuantifier::None | SetQuantifier::Distinct => false,
+                    SetQuantifier::All => true,
+                    other => return Err(unsupported(format!("{op} {other}"))),
+                };
+                let operator = match (op, all) {
+                    (ast::SetOperator::Union, false) => SetOperator::Union,
+                    (ast::SetOperator::Union, true) => SetOperator::UnionAll,
+                    (ast::SetOperator::Intersect, false) => SetOperator::Intersect,
+                    (ast::SetOperator::Except, false) => SetOperator::Except,
+                    _ => return Err(unsupported(format!("{op} {set_quantifier}"))),
+                };
+                let (left, columns) = self.bind_set_expr(left)?;
+                let (right, right_columns) = self.bind_set_expr(right)?;
+                if columns.len() != right_columns.len() {
+                    return Err(crate::err!(
+                        InvalidInput,
+                        "SELECTs to the left and right of {op} do not have the same number \
+                         of result columns"
+                    ));
+                }
+                let node = Node::SetOperation {
+                    op: operator,
+                    left: Box::new(left),
+                    right: Box::new(right),
+                };
+                Ok((node, columns))
+            }
+            SetExpr::Values(values) => self.bind_values_query(values),
+            other => Err(unsupported(format!("query body {other}"))),
+        }
+    }
+
+    /// `VALUES (..), (..)` as a query: columns named column1, column2, ...
+    fn bind_values_query(&mut self, values: &ast::Values) -> Result<(Node, Vec<String>)> {
+        if values.rows.len() > crate::limits::VALUES_ROWS_MAX {
+            return Err(crate::err!(
+                Limit,
+                "VALUES has {} rows; the limit is {}",
+                values.rows.len(),
+                crate::limits::VALUES_ROWS_MAX
+            ));
+        }
+        let width = values.rows.first().map_or(0, |row| row.len());
+        let empty = Scope::default();
+        let mut rows = Vec::with_capacity(values.rows.len());
+        for row in &values.rows {
+            if row.len() != width {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "all VALUES must have the same number of terms"
+                ));
+            }
+            rows.push(
+                row.iter()
+                    .map(|expr| self.bind_expr(expr, &empty))
+                    .collect::<Result<Vec<_>>>()?,
+            );
+        }
+        let names = (1..=width).map(|i| format!("column{i}")).collect();
+        Ok((Node::Values { rows }, names))
+    }
+
+    /// Binds one SELECT core with the ORDER BY that applies to it.
+    fn bind_select(
+        &mut self,
+        select: &ast::Select,
+        order_by: Option<&ast::OrderBy>,
+    ) -> Result<(Node, Vec<String>)> {
+        self.check_select_clauses(select)?;
+        let distinct = match &select.distinct {
+            None | Some(Distinct::All) => false,
+            Some(Distinct::Distinct) => true,
+            Some(Distinct::On(_)) => return Err(unsupported("DISTINCT ON")),
+        };
+        let (input, scope) = self.bind_from(&select.from, select.selection.as_ref())?;
+        let input_width = scope.columns.len();
+
+        let saved = self
+            .aggregates
+            .replace(AggregateCollector::new(input_width));
+        let bound = self.bind_select_terms(select, order_by, &scope);
+        let collector = std::mem::replace(&mut self.aggregates, saved);
+        let (projection, having, keys) = bound?;
+        let calls = collector.map(|c| c.calls).unwrap_or_default();
+
+        let group_by = self.bind_group_by(select, &scope, &projection, input_width)?;
+        let mut node = input;
+        if !group_by.is_empty() || having.is_some() || !calls.is_empty() {
+            node = Node::Aggregate {
+                input: Box::new(node),
+                group_by,
+                aggregates: calls,
+                input_width,
+            };
+        }
+        if let Some(predicate) = having {
+            node = Node::Filter {
+                input: Box::new(node),
+                predicate,
+            };
+        }
+        if !keys.is_empty() {
+            node = Node::Sort {
+                input: Box::new(node),
+                keys,
+            };
+        }
+        node = Node::Project {
+            input: Box::new(node),
+            exprs: projection.exprs,
+        };
+        if distinct {
+            node = Node::Distinct {
+                input: Box::new(node),
+            };
+        }
+        Ok((node, projection.names))
+    }
+
+    /// The projection, HAVING and ORDER BY of a SELECT, bound with aggregates collected.
+    fn bind_select_terms(
+        &mut self,
+        select: &ast::Select,
+        order_by: Option<&ast::OrderBy>,
+        scope: &Scope,
+    ) -> Result<(Projection, Option<Expr>, Vec<SortKey>)> {
+        let mut projection = Projection {
+            exprs: Vec::new(),
+            names: Vec::new(),
+            aliases: Vec::new(),
+        };
+        for item in &select.projection {
+            self.bind_select_item(item, scope, &mut projection)?;
+        }
+        self.output_aliases = output_aliases(&projection);
+        let having = select
+            .having
+            .as_ref()
+            .map(|having| self.bind_expr(having, scope))
+            .transpose();
+        let keys = match (having.is_ok(), order_by) {
+            (true, Some(order_by)) => self.bind_order_by(order_by, scope, &projection),
+            _ => Ok(Vec::new()),
+        };
+        self.output_aliases.clear();
+        Ok((projection, having?, keys?))
+    }
+
+    /// GROUP BY terms: positions and output aliases name projection expressions; anything
+    /// else is an expression over the input. Aggregates are not allowed here.
+    fn bind_group_by(
+        &mut self,
+        select: &ast::Select,
+        scope: &Scope,
+        projection: &Projection,
+        input_width: usize,
+    ) -> Result<Vec<Expr>> {
+        let GroupByExpr::Expressions(terms, modifiers) = &select.group_by else {
+            return Err(unsupported("GROUP BY ALL"));
+        };
+        if !modifiers.is_empty() {
+            return Err(unsupported("GROUP BY modifiers (ROLLUP, CUBE, ...)"));
+        }
+        let mut group_by = Vec::with_capacity(terms.len());
+        for term in terms {
+            let expr = match position_of(term, projection.exprs.len())? {
+                Some(position) => projection.exprs[position].clone(),
+                None => {
+                    self.output_aliases = output_aliases(projection);
+                    let bound = self.bind_expr(term, scope);
+                    self.output_aliases.clear();
+                    bound?
+                }
+            };
+            let mut reads_aggregate = false;
+            expr.walk(&mut |e| {
+                if let Expr::Column { index, .. } = e {
+                    reads_aggregate |= *index >= input_width;
+                }
+            });
+            if reads_aggregate {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "aggregate functions are not allowed in the GROUP BY clause"
+                ));
+            }
+            group_by.push(expr);
+        }
+        Ok(group_by)
     }
 
     fn check_select_clauses(&self, select: &ast::Select) -> Result<()> {
-        if select.distinct.is_some() {
-            return Err(unsupported("SELECT DISTINCT"));
-        }
         if select.top.is_some() || select.into.is_some() {
             return Err(unsupported("TOP / SELECT INTO"));
-        }
-        match &select.group_by {
-            GroupByExpr::Expressions(exprs, modifiers)
-                if exprs.is_empty() && modifiers.is_empty() => {}
-            _ => return Err(unsupported("GROUP BY")),
-        }
-        if select.having.is_some() {
-            return Err(unsupported("HAVING"));
         }
         if !select.lateral_views.is_empty()
             || select.prewhere.is_some()
@@ -119,112 +323,64 @@ impl Binder<'_> {
         Ok(())
     }
 
-    /// Binds FROM and WHERE into an access node and the scope of its rows.
-    fn bind_from(
-        &mut self,
-        from: &[ast::TableWithJoins],
-        selection: Option<&ast::Expr>,
-    ) -> Result<(Node, Scope)> {
-        match from {
-            [] => {
-                let scope = Scope::default();
-                let node = Node::Values {
-                    rows: vec![Vec::new()],
-                };
-                let node = match selection {
-                    Some(predicate) => {
-                        let predicate = self.bind_expr(predicate, &scope)?;
-                        Node::Filter {
-                            input: Box::new(node),
-                            predicate,
-                        }
-                    }
-                    None => node,
-                };
-                Ok((node, scope))
-            }
-            [single] if single.joins.is_empty() => {
-                let TableFactor::Table {
-                    name,
-                    alias,
-                    args: None,
-                    ..
-                } = &single.relation
-                else {
-                    return Err(unsupported(format!("FROM {}", single.relation)));
-                };
-                if let Some(system) = self.system_table(name) {
-                    return self.bind_system_table(system, alias.as_ref(), selection);
-                }
-                let table = self.table(name)?;
-                let alias = match alias {
-                    Some(alias) if alias.columns.is_empty() => alias.name.value.clone(),
-                    Some(_) => return Err(unsupported("column aliases on a table")),
-                    None => object_name(name)?,
-                };
-                let scope = Scope::for_table(&alias, table.columns.iter().map(|c| c.name.clone()));
-                let filter = selection.map(|p| self.bind_expr(p, &scope)).transpose()?;
-                Ok((Node::Scan(choose_access(table, filter)), scope))
-            }
-            _ => Err(unsupported("joins and several tables in FROM")),
-        }
-    }
-
     fn bind_select_item(
         &mut self,
         item: &SelectItem,
         scope: &Scope,
-        exprs: &mut Vec<Expr>,
-        names: &mut Vec<String>,
+        projection: &mut Projection,
     ) -> Result<()> {
         match item {
             SelectItem::UnnamedExpr(expr) => {
-                exprs.push(self.bind_expr(expr, scope)?);
-                names.push(match expr {
+                projection.exprs.push(self.bind_expr(expr, scope)?);
+                projection.names.push(match expr {
                     ast::Expr::Identifier(ident) => ident.value.clone(),
                     ast::Expr::CompoundIdentifier(parts) => {
                         parts.last().map(|p| p.value.clone()).unwrap_or_default()
                     }
                     other => other.to_string(),
                 });
+                projection.aliases.push(None);
             }
             SelectItem::ExprWithAlias { expr, alias } => {
-                exprs.push(self.bind_expr(expr, scope)?);
-                names.push(alias.value.clone());
+                projection.exprs.push(self.bind_expr(expr, scope)?);
+                projection.names.push(alias.value.clone());
+                projection.aliases.push(Some(alias.value.clone()));
             }
             SelectItem::Wildcard(_) => {
                 if scope.columns.is_empty() {
                     return Err(crate::err!(InvalidInput, "no tables specified for *"));
                 }
                 for (index, column) in scope.columns.iter().enumerate() {
-                    exprs.push(Expr::Column {
-                        index,
-                        name: column.name.clone(),
-                    });
-                    names.push(column.name.clone());
+                    if !column.hidden {
+                        push_column(projection, index, &column.name);
+                    }
                 }
             }
             SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
                 let qualifier = object_name(name)?;
-                let before = exprs.len();
+                let mut found = false;
                 for (index, column) in scope.columns.iter().enumerate() {
                     if column
                         .table
                         .as_deref()
                         .is_some_and(|t| t.eq_ignore_ascii_case(&qualifier))
                     {
-                        exprs.push(Expr::Column {
-                            index,
-                            name: column.name.clone(),
-                        });
-                        names.push(column.name.clone());
+                        found = true;
+                        push_column(projection, index, &column.name);
                     }
                 }
-                if exprs.len() == before {
+                if !found {
                     return Err(crate::err!(NotFound, "no such table: {qualifier}"));
                 }
             }
             other => return Err(unsupported(format!("select item {other}"))),
+        }
+        if projection.exprs.len() > crate::limits::COLUMNS_MAX {
+            return Err(crate::err!(
+                Limit,
+                "more than {} result columns",
+                crate::limits::COLUMNS_MAX
+            ));
         }
         Ok(())
     }
@@ -233,54 +389,122 @@ impl Binder<'_> {
         &mut self,
         order_by: &ast::OrderBy,
         scope: &Scope,
-        exprs: &[Expr],
-        names: &[String],
-        projection: &[SelectItem],
+        projection: &Projection,
     ) -> Result<Vec<SortKey>> {
         let OrderByKind::Expressions(terms) = &order_by.kind else {
             return Err(unsupported("ORDER BY ALL"));
         };
         let mut keys = Vec::with_capacity(terms.len());
         for term in terms {
-            if term.with_fill.is_some() {
-                return Err(unsupported("ORDER BY ... WITH FILL"));
-            }
-            let expr = match &term.expr {
-                ast::Expr::Value(value) if matches!(value.value, ast::Value::Number(..)) => {
-                    let position = value.value.to_string().parse::<usize>().unwrap_or(0);
-                    if position == 0 || position > exprs.len() {
-                        return Err(crate::err!(
-                            InvalidInput,
-                            "ORDER BY term out of range - should be between 1 and {}",
-                            exprs.len()
-                        ));
+            let expr = match position_of(&term.expr, projection.exprs.len())? {
+                Some(position) => projection.exprs[position].clone(),
+                None => match &term.expr {
+                    ast::Expr::Identifier(ident) => {
+                        match alias_position(projection, &ident.value) {
+                            Some(position) => projection.exprs[position].clone(),
+                            None => self.bind_expr(&term.expr, scope)?,
+                        }
                     }
-                    exprs[position - 1].clone()
-                }
-                ast::Expr::Identifier(ident) => {
-                    let alias = projection.iter().zip(names).position(|(item, name)| {
-                        matches!(item, SelectItem::ExprWithAlias { .. })
-                            && name.eq_ignore_ascii_case(&ident.value)
-                    });
-                    match alias {
-                        Some(position) => exprs[position].clone(),
-                        None => self.bind_expr(&term.expr, scope)?,
-                    }
-                }
-                other => self.bind_expr(other, scope)?,
+                    other => self.bind_expr(other, scope)?,
+                },
             };
-            let descending = match &term.options.sort {
-                None | Some(OrderBySort::Asc) => false,
-                Some(OrderBySort::Desc) => true,
-                Some(_) => return Err(unsupported("ORDER BY ... USING")),
-            };
-            let nulls_first = term.options.nulls_first.unwrap_or(!descending);
-            keys.push(SortKey {
-                expr,
-                descending,
-                nulls_first,
-            });
+            keys.push(sort_key(term, expr)?);
         }
         Ok(keys)
     }
+
+    /// ORDER BY of a compound: positions, output names, or expressions over the output.
+    fn bind_compound_order_by(
+        &mut self,
+        order_by: &ast::OrderBy,
+        columns: &[String],
+    ) -> Result<Vec<SortKey>> {
+        let OrderByKind::Expressions(terms) = &order_by.kind else {
+            return Err(unsupported("ORDER BY ALL"));
+        };
+        let output = Scope {
+            columns: columns
+                .iter()
+                .map(|name| super::ScopeColumn {
+                    table: None,
+                    name: name.clone(),
+                    hidden: false,
+                })
+                .collect(),
+        };
+        let mut keys = Vec::with_capacity(terms.len());
+        for term in terms {
+            let expr = match position_of(&term.expr, columns.len())? {
+                Some(index) => Expr::Column {
+                    index,
+                    name: columns[index].clone(),
+                },
+                None => self.bind_expr(&term.expr, &output)?,
+            };
+            keys.push(sort_key(term, expr)?);
+        }
+        Ok(keys)
+    }
+}
+
+fn push_column(projection: &mut Projection, index: usize, name: &str) {
+    projection.exprs.push(Expr::Column {
+        index,
+        name: name.to_string(),
+    });
+    projection.names.push(name.to_string());
+    projection.aliases.push(None);
+}
+
+/// The projection's aliases with their expressions, for name fallback.
+fn output_aliases(projection: &Projection) -> Vec<(String, Expr)> {
+    projection
+        .aliases
+        .iter()
+        .zip(&projection.exprs)
+        .filter_map(|(alias, expr)| alias.clone().map(|alias| (alias, expr.clone())))
+        .collect()
+}
+
+/// The output column an alias names (the first, as SQLite picks).
+fn alias_position(projection: &Projection, name: &str) -> Option<usize> {
+    projection.aliases.iter().position(|alias| {
+        alias
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(name))
+    })
+}
+
+/// For an integer literal term (`ORDER BY 2`, `GROUP BY 1`), the 0-based output position.
+fn position_of(term: &ast::Expr, width: usize) -> Result<Option<usize>> {
+    let ast::Expr::Value(value) = term else {
+        return Ok(None);
+    };
+    let ast::Value::Number(text, _) = &value.value else {
+        return Ok(None);
+    };
+    match text.parse::<usize>() {
+        Ok(position) if (1..=width).contains(&position) => Ok(Some(position - 1)),
+        _ => Err(crate::err!(
+            InvalidInput,
+            "term {text} out of range - should be between 1 and {width}"
+        )),
+    }
+}
+
+fn sort_key(term: &ast::OrderByExpr, expr: Expr) -> Result<SortKey> {
+    if term.with_fill.is_some() {
+        return Err(unsupported("ORDER BY ... WITH FILL"));
+    }
+    let descending = match &term.options.sort {
+        None | Some(OrderBySort::Asc) => false,
+        Some(OrderBySort::Desc) => true,
+        Some(_) => return Err(unsupported("ORDER BY ... USING")),
+    };
+    let nulls_first = term.options.nulls_first.unwrap_or(!descending);
+    Ok(SortKey {
+        expr,
+        descending,
+        nulls_first,
+    })
 }

@@ -1,6 +1,5 @@
 //! Binding of system tables (`ember_tables`, `ember_indexes`, `ember_stats`) in FROM: a user
-//! table of the same name wins; otherwise the query reads the system table's computed rows,
-//! filtered.
+//! table of the same name wins; otherwise the query reads the system table's computed rows.
 
 use sqlparser::ast;
 
@@ -24,7 +23,6 @@ impl Binder<'_> {
         &mut self,
         system: SystemTable,
         alias: Option<&ast::TableAlias>,
-        selection: Option<&ast::Expr>,
     ) -> Result<(Node, Scope)> {
         let alias = match alias {
             Some(alias) if alias.columns.is_empty() => alias.name.value.clone(),
@@ -35,13 +33,6 @@ impl Binder<'_> {
         let node = Node::System {
             table: system,
             tables: self.catalog.tables().into_iter().cloned().collect(),
-        };
-        let node = match selection {
-            Some(predicate) => Node::Filter {
-                input: Box::new(node),
-                predicate: self.bind_expr(predicate, &scope)?,
-            },
-            None => node,
         };
         Ok((node, scope))
     }

@@ -1,18 +1,22 @@
-//! The catalog: an immutable map of table definitions (each with its indexes), versioned.
+//! The catalog: an immutable map of table definitions (each with its indexes) and views,
+//! versioned.
 //! The `Database` holds the current `Arc<Catalog>` in an `ArcSwap`: readers load it without
 //! locks, and DDL builds a new catalog (under the DDL lock) and swaps it in.
 
 mod schema;
+mod view;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use schema::{ColumnDef, IndexDef, TableDef};
+pub use view::ViewDef;
 
 /// One immutable version of the schema.
 #[derive(Clone, Default)]
 pub struct Catalog {
     tables: HashMap<String, Arc<TableDef>>,
+    views: HashMap<String, Arc<ViewDef>>,
     version: u64,
 }
 
@@ -50,6 +54,35 @@ impl Catalog {
         let mut next = self.clone();
         next.tables
             .insert(normalize_name(&table.name), Arc::new(table));
+        next.version += 1;
+        next
+    }
+
+    pub fn view(&self, name: &str) -> Option<&Arc<ViewDef>> {
+        self.views.get(&normalize_name(name))
+    }
+
+    /// Views in creation order.
+    pub fn views(&self) -> Vec<&Arc<ViewDef>> {
+        let mut views: Vec<_> = self.views.values().collect();
+        views.sort_by_key(|view| view.created);
+        views
+    }
+
+    /// A new catalog with `view` added; its `created` is set to the new version.
+    pub fn with_view(&self, mut view: ViewDef) -> Catalog {
+        let mut next = self.clone();
+        next.version += 1;
+        view.created = next.version;
+        next.views
+            .insert(normalize_name(&view.name), Arc::new(view));
+        next
+    }
+
+    /// A new catalog without the named view.
+    pub fn without_view(&self, name: &str) -> Catalog {
+        let mut next = self.clone();
+        next.views.remove(&normalize_name(name));
         next.version += 1;
         next
     }

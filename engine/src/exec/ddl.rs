@@ -15,6 +15,13 @@ use crate::plan::{CreateIndex, CreateTable};
 pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> {
     let _ddl = shared.lock_ddl();
     let catalog = shared.catalog.load();
+    if catalog.view(&create.name).is_some() {
+        return Err(crate::err!(
+            AlreadyExists,
+            "view {} already exists",
+            create.name
+        ));
+    }
     if catalog.table(&create.name).is_some() {
         if create.if_not_exists {
             return Ok(());
@@ -78,6 +85,12 @@ pub(crate) fn drop_table(shared: &Shared, name: &str, if_exists: bool) -> Result
     let _ddl = shared.lock_ddl();
     let catalog = shared.catalog.load();
     let Some(table) = catalog.table(name) else {
+        if catalog.view(name).is_some() {
+            return Err(crate::err!(
+                InvalidInput,
+                "use DROP VIEW to delete view {name}"
+            ));
+        }
         if if_exists {
             return Ok(());
         }

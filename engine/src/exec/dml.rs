@@ -8,7 +8,7 @@ use ember_storage::{StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
-use crate::expr::{coerce_to_column, EvalContext, Expr};
+use crate::expr::{coerce_to_column, EvalContext, Expr, SubqueryRuntime};
 use crate::plan::{Node, TableAccess};
 
 use super::scan::collect_targets;
@@ -22,8 +22,11 @@ pub fn insert(
     source: &Node,
     params: &[Value],
 ) -> Result<usize> {
-    let eval = EvalContext { params };
-    let rows = collect(source, &ExecContext { txn, eval })?;
+    let rows = {
+        let runtime = SubqueryRuntime::new(txn, params);
+        collect(source, &ExecContext::new(&runtime))?
+    };
+    let eval = EvalContext::with_params(params);
     let mut row = Vec::with_capacity(table.columns.len());
     for source_row in &rows {
         row.clear();
@@ -52,24 +55,37 @@ pub fn update(
     params: &[Value],
 ) -> Result<usize> {
     let table = &target.table;
-    let eval = EvalContext { params };
-    let targets = collect_targets(target, &ExecContext { txn, eval })?;
-    for (row_id, old) in &targets {
-        let mut new = old.clone();
-        for (position, expr) in assignments {
-            new[*position] = expr.eval(old, &eval)?;
+    // Every new row is computed before any is written: assignments may run subqueries,
+    // which must see the table as it was before the statement.
+    let changes = {
+        let runtime = SubqueryRuntime::new(txn, params);
+        let context = ExecContext::new(&runtime);
+        let targets = collect_targets(target, &context)?;
+        let mut changes = Vec::with_capacity(targets.len());
+        for (row_id, old) in targets {
+            let mut new = old.clone();
+            for (position, expr) in assignments {
+                new[*position] = expr.eval(&old, &context.eval)?;
+            }
+            changes.push((row_id, new));
         }
+        changes
+    };
+    let count = changes.len();
+    for (row_id, new) in changes {
         let new = check_row(table, new)?;
-        txn.update(&table.storage, *row_id, &new)
+        txn.update(&table.storage, row_id, &new)
             .map_err(|e| storage_error(table, e))?;
     }
-    Ok(targets.len())
+    Ok(count)
 }
 
 /// Deletes every row `target` reaches; returns the row count.
 pub fn delete(txn: &mut Transaction, target: &TableAccess, params: &[Value]) -> Result<usize> {
-    let eval = EvalContext { params };
-    let targets = collect_targets(target, &ExecContext { txn, eval })?;
+    let targets = {
+        let runtime = SubqueryRuntime::new(txn, params);
+        collect_targets(target, &ExecContext::new(&runtime))?
+    };
     for (row_id, _) in &targets {
         txn.delete(&target.table.storage, *row_id)
             .map_err(|e| storage_error(&target.table, e))?;

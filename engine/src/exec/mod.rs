@@ -2,19 +2,25 @@
 //! returns one row or `None` at the end; operators borrow the plan, so running a prepared
 //! plan again builds a fresh operator tree without cloning expressions.
 
+mod accumulator;
+mod aggregate;
 mod ddl;
+mod distinct;
 mod dml;
+mod join;
 mod query;
 mod scan;
+mod view;
 
 use ember_storage::{Transaction, Value};
 
 use crate::error::Result;
-use crate::expr::EvalContext;
+use crate::expr::{EvalContext, SubqueryRuntime};
 use crate::plan::Node;
 
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
 pub use dml::{delete, insert, update};
+pub(crate) use view::{create_view, drop_view};
 
 /// A row flowing between operators.
 pub type Row = Vec<Value>;
@@ -23,6 +29,21 @@ pub type Row = Vec<Value>;
 pub struct ExecContext<'a> {
     pub txn: &'a Transaction,
     pub eval: EvalContext<'a>,
+}
+
+impl<'a> ExecContext<'a> {
+    /// The context of one statement execution: its transaction, parameters and subquery
+    /// runtime (which holds both).
+    pub fn new(runtime: &'a SubqueryRuntime<'a>) -> ExecContext<'a> {
+        ExecContext {
+            txn: runtime.txn,
+            eval: EvalContext {
+                params: runtime.params,
+                subqueries: Some(runtime),
+                outer: None,
+            },
+        }
+    }
 }
 
 /// A pull-based operator.
@@ -54,6 +75,22 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
             limit.as_ref(),
             offset.as_ref(),
         )),
+        Node::Join(join) => Box::new(join::JoinOperator::new(join)),
+        Node::Aggregate {
+            input,
+            group_by,
+            aggregates,
+            input_width,
+        } => Box::new(aggregate::AggregateOperator::new(
+            input,
+            group_by,
+            aggregates,
+            *input_width,
+        )),
+        Node::Distinct { input } => Box::new(distinct::DistinctOperator::new(build(input))),
+        Node::SetOperation { op, left, right } => {
+            Box::new(distinct::SetOperationOperator::new(*op, left, right))
+        }
     }
 }
 

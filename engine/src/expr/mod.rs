@@ -6,12 +6,15 @@ mod cast;
 mod coerce;
 mod datetime;
 mod function;
+mod key;
 mod like;
 mod math;
 mod ops;
 mod predicate;
 mod printf;
+mod subquery;
 mod text;
+mod visit;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -24,8 +27,11 @@ pub use cast::{apply_affinity, Affinity};
 pub use coerce::coerce_to_column;
 pub use datetime::DateFunction;
 pub use function::Function;
+pub use key::{row_key, KeyValue};
 pub use math::Math;
+pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
+pub use subquery::{OuterFrame, SubqueryExpr, SubqueryKind, SubqueryRuntime};
 
 /// A scalar expression, bound to input row positions.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +50,15 @@ pub enum Expr {
         expr: Box<Expr>,
         negated: bool,
     },
+    /// A column of an enclosing query's current row, `level` scopes out (1 = the query
+    /// just outside the subquery this expression sits in).
+    OuterColumn {
+        level: usize,
+        index: usize,
+        name: String,
+    },
+    /// A subquery: scalar, EXISTS or IN.
+    Subquery(Box<SubqueryExpr>),
     // Scalar expressions of the SQL-breadth work (predicate.rs and the files it names).
     /// `expr [NOT] BETWEEN low AND high`: `low <= expr AND expr <= high`, three-valued.
     Between {
@@ -84,10 +99,25 @@ pub enum Expr {
     },
 }
 
-/// What evaluation may read besides the row: bound parameter values.
+/// What evaluation may read besides the row: bound parameter values, the runtime that
+/// executes subqueries (absent where no subquery can appear, e.g. column defaults), and the
+/// rows of enclosing queries for correlated subqueries.
 #[derive(Clone, Copy, Default)]
 pub struct EvalContext<'a> {
     pub params: &'a [Value],
+    pub subqueries: Option<&'a SubqueryRuntime<'a>>,
+    pub outer: Option<&'a OuterFrame<'a>>,
+}
+
+impl<'a> EvalContext<'a> {
+    /// A context with parameters only.
+    pub fn with_params(params: &'a [Value]) -> EvalContext<'a> {
+        EvalContext {
+            params,
+            subqueries: None,
+            outer: None,
+        }
+    }
 }
 
 impl Expr {
@@ -121,6 +151,19 @@ impl Expr {
             Expr::IsNull { expr, negated } => {
                 Value::Boolean(expr.eval(row, context)?.is_null() != *negated)
             }
+            Expr::OuterColumn { level, index, name } => {
+                let frame = context.outer.and_then(|frame| frame.up(*level));
+                match frame.and_then(|frame| frame.row.get(*index)) {
+                    Some(value) => value.clone(),
+                    None => {
+                        return Err(crate::err!(
+                            Internal,
+                            "outer column {name} evaluated outside its query"
+                        ))
+                    }
+                }
+            }
+            Expr::Subquery(subquery) => subquery.eval(row, context)?,
             // Scalar expressions of the SQL-breadth work.
             Expr::Between {
                 expr,
@@ -188,6 +231,9 @@ impl Expr {
             Expr::Unary(_, operand) => operand.is_constant(),
             Expr::Binary(_, left, right) => left.is_constant() && right.is_constant(),
             Expr::IsNull { expr, .. } => expr.is_constant(),
+            // Constant for the current row's query: it reads an enclosing query's row.
+            Expr::OuterColumn { .. } => true,
+            Expr::Subquery(subquery) => !subquery.correlated && subquery.operands_constant(),
             // Scalar expressions of the SQL-breadth work.
             Expr::Between {
                 expr, low, high, ..
@@ -254,6 +300,8 @@ impl fmt::Display for Expr {
                 expr,
                 negated: true,
             } => write!(f, "({expr} IS NOT NULL)"),
+            Expr::OuterColumn { name, .. } => write!(f, "outer.{name}"),
+            Expr::Subquery(subquery) => write!(f, "{subquery}"),
             // Scalar expressions of the SQL-breadth work.
             Expr::Between {
                 expr,

@@ -37,6 +37,9 @@ pub enum BinaryOp {
     /// `&` and `|` on the integer values of the operands.
     BitAnd,
     BitOr,
+    /// `<<` and `>>` on integer values; a negative amount shifts the other way.
+    ShiftLeft,
+    ShiftRight,
     /// `IS NOT DISTINCT FROM` / `IS DISTINCT FROM`: comparisons where NULL equals NULL and
     /// the result is never NULL.
     IsNotDistinctFrom,
@@ -73,6 +76,8 @@ impl fmt::Display for BinaryOp {
             BinaryOp::Concat => "||",
             BinaryOp::BitAnd => "&",
             BinaryOp::BitOr => "|",
+            BinaryOp::ShiftLeft => "<<",
+            BinaryOp::ShiftRight => ">>",
             BinaryOp::IsNotDistinctFrom => "IS NOT DISTINCT FROM",
             BinaryOp::IsDistinctFrom => "IS DISTINCT FROM",
         })
@@ -168,6 +173,14 @@ pub(crate) fn numeric_prefix(text: &str) -> Numeric {
     }
 }
 
+/// The leading number of `text` as a value (INTEGER or REAL).
+pub(crate) fn numeric_value(text: &str) -> Value {
+    match numeric_prefix(text) {
+        Numeric::Integer(i) => Value::Integer(i),
+        Numeric::Real(r) => Value::Real(r),
+    }
+}
+
 fn to_numeric(value: &Value) -> Option<Numeric> {
     match value {
         Value::Null => None,
@@ -176,6 +189,24 @@ fn to_numeric(value: &Value) -> Option<Numeric> {
         Value::Real(r) => Some(Numeric::Real(*r)),
         Value::Text(text) => Some(numeric_prefix(text)),
         Value::Blob(bytes) => Some(numeric_prefix(&String::from_utf8_lossy(bytes))),
+    }
+}
+
+/// SQLite's `<<` (`left` true) and `>>`: shifts of 64 or more give 0 (or -1 for a negative
+/// value shifted right); right shifts are arithmetic.
+fn shift(value: i64, amount: i64, left: bool) -> i64 {
+    let (left, amount) = if amount < 0 {
+        (!left, amount.checked_neg().unwrap_or(64).min(64))
+    } else {
+        (left, amount)
+    };
+    if amount >= 64 {
+        return if value >= 0 || left { 0 } else { -1 };
+    }
+    if left {
+        ((value as u64) << amount) as i64
+    } else {
+        value >> amount
     }
 }
 
@@ -259,6 +290,10 @@ impl BinaryOp {
             }
             BitAnd | BitOr => match (integer_value(&left), integer_value(&right)) {
                 (Some(a), Some(b)) => Value::Integer(if self == BitAnd { a & b } else { a | b }),
+                _ => Value::Null,
+            },
+            ShiftLeft | ShiftRight => match (integer_value(&left), integer_value(&right)) {
+                (Some(a), Some(b)) => Value::Integer(shift(a, b, self == ShiftLeft)),
                 _ => Value::Null,
             },
             IsNotDistinctFrom | IsDistinctFrom => {
@@ -449,6 +484,15 @@ mod tests {
             Value::Null
         );
         assert_eq!(UnaryOp::BitNot.apply(int(1)).unwrap(), int(-2));
+        let shl = |a, b| BinaryOp::ShiftLeft.apply(int(a), int(b)).unwrap();
+        let shr = |a, b| BinaryOp::ShiftRight.apply(int(a), int(b)).unwrap();
+        assert_eq!(shl(1, 63), int(i64::MIN));
+        assert_eq!(shl(1, 64), int(0));
+        assert_eq!(shl(8, -2), int(2));
+        assert_eq!(shr(-8, 1), int(-4));
+        assert_eq!(shr(-8, 100), int(-1));
+        assert_eq!(shr(8, i64::MIN), int(0));
+        assert_eq!(shr(1, -3), int(8));
         assert_eq!(UnaryOp::BitNot.apply(Value::Null).unwrap(), Value::Null);
         let is = |a, b| BinaryOp::IsNotDistinctFrom.apply(a, b).unwrap();
         assert_eq!(is(Value::Null, Value::Null), Value::Boolean(true));

@@ -2,7 +2,9 @@
 
 use std::fmt::{self, Write};
 
-use super::{AccessPath, Node, Plan, TableAccess};
+use super::{
+    AccessPath, AggregateCall, AggregateFunction, JoinKind, Node, Plan, SetOperator, TableAccess,
+};
 
 impl Plan {
     /// The plan as lines of text, one operator per line.
@@ -17,6 +19,8 @@ impl Plan {
         match self {
             Plan::CreateTable(create) => writeln!(out, "CreateTable {}", create.name),
             Plan::DropTable { name, .. } => writeln!(out, "DropTable {name}"),
+            Plan::CreateView { view, .. } => writeln!(out, "CreateView {}", view.name),
+            Plan::DropView { name, .. } => writeln!(out, "DropView {name}"),
             Plan::CreateIndex(create) => {
                 writeln!(out, "CreateIndex {} on {}", create.name, create.table)
             }
@@ -173,6 +177,74 @@ impl Node {
                 out.push('\n');
                 input.write_tree(out, depth + 1)
             }
+            Node::Join(join) => {
+                indent(out, depth);
+                let kind = match join.kind {
+                    JoinKind::Inner => "",
+                    JoinKind::Left => "Left",
+                };
+                if join.left_keys.is_empty() {
+                    write!(out, "{kind}NestedLoopJoin")?;
+                } else {
+                    let keys: Vec<String> = join
+                        .left_keys
+                        .iter()
+                        .zip(&join.right_keys)
+                        .map(|(left, right)| format!("{left} = {right}"))
+                        .collect();
+                    write!(out, "{kind}HashJoin ({})", keys.join(", "))?;
+                }
+                if let Some(condition) = &join.condition {
+                    write!(out, " on {condition}")?;
+                }
+                out.push('\n');
+                join.left.write_tree(out, depth + 1)?;
+                join.right.write_tree(out, depth + 1)
+            }
+            Node::Aggregate {
+                input,
+                group_by,
+                aggregates,
+                ..
+            } => {
+                indent(out, depth);
+                let calls: Vec<String> = aggregates.iter().map(ToString::to_string).collect();
+                write!(out, "Aggregate {}", calls.join(", "))?;
+                if !group_by.is_empty() {
+                    let keys: Vec<String> = group_by.iter().map(ToString::to_string).collect();
+                    write!(out, " group by {}", keys.join(", "))?;
+                }
+                out.push('\n');
+                input.write_tree(out, depth + 1)
+            }
+            Node::Distinct { input } => {
+                indent(out, depth);
+                writeln!(out, "Distinct")?;
+                input.write_tree(out, depth + 1)
+            }
+            Node::SetOperation { op, left, right } => {
+                indent(out, depth);
+                let name = match op {
+                    SetOperator::Union => "Union",
+                    SetOperator::UnionAll => "UnionAll",
+                    SetOperator::Intersect => "Intersect",
+                    SetOperator::Except => "Except",
+                };
+                writeln!(out, "{name}")?;
+                left.write_tree(out, depth + 1)?;
+                right.write_tree(out, depth + 1)
+            }
         }
+    }
+}
+
+impl fmt::Display for AggregateCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.function == AggregateFunction::CountStar {
+            return f.write_str("count(*)");
+        }
+        let args: Vec<String> = self.args.iter().map(ToString::to_string).collect();
+        let distinct = if self.distinct { "DISTINCT " } else { "" };
+        write!(f, "{}({distinct}{})", self.function.name(), args.join(", "))
     }
 }

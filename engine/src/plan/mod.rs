@@ -26,6 +26,14 @@ pub enum Plan {
         name: String,
         if_exists: bool,
     },
+    CreateView {
+        view: Arc<crate::catalog::ViewDef>,
+        if_not_exists: bool,
+    },
+    DropView {
+        name: String,
+        if_exists: bool,
+    },
     CreateIndex(CreateIndex),
     DropIndex {
         name: String,
@@ -139,4 +147,102 @@ pub enum Node {
         limit: Option<Expr>,
         offset: Option<Expr>,
     },
+    /// Rows of `left` joined with rows of `right`: each output row is the left row followed
+    /// by the right row (or NULLs for an unmatched left row of a LEFT join).
+    Join(Box<Join>),
+    /// Groups its input by `group_by` and computes `aggregates` per group. Each output row
+    /// is the group's last input row (`input_width` values, so bare columns read as in
+    /// SQLite) followed by one value per aggregate. Without GROUP BY, exactly one row.
+    Aggregate {
+        input: Box<Node>,
+        group_by: Vec<Expr>,
+        aggregates: Vec<AggregateCall>,
+        input_width: usize,
+    },
+    /// Drops rows equal to an earlier row (NULLs equal), keeping first occurrences in order.
+    Distinct {
+        input: Box<Node>,
+    },
+    /// UNION [ALL], INTERSECT, EXCEPT of two inputs of the same width.
+    SetOperation {
+        op: SetOperator,
+        left: Box<Node>,
+        right: Box<Node>,
+    },
+}
+
+/// A join of two inputs. With `left_keys`/`right_keys` it is a hash join on their equality
+/// (NULL keys never match); `condition` is checked on every candidate pair.
+pub struct Join {
+    pub kind: JoinKind,
+    pub left: Node,
+    pub right: Node,
+    pub left_keys: Vec<Expr>,
+    pub right_keys: Vec<Expr>,
+    /// Evaluated over the joined row (left values, then right values).
+    pub condition: Option<Expr>,
+    pub right_width: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOperator {
+    Union,
+    UnionAll,
+    Intersect,
+    Except,
+}
+
+/// One aggregate function call: `function(DISTINCT? args)`; COUNT(*) has no arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateCall {
+    pub function: AggregateFunction,
+    pub args: Vec<Expr>,
+    pub distinct: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateFunction {
+    CountStar,
+    Count,
+    Sum,
+    Total,
+    Avg,
+    Min,
+    Max,
+    GroupConcat,
+}
+
+impl AggregateFunction {
+    /// The aggregate a function name denotes with `arg_count` arguments, if any.
+    pub fn by_name(name: &str, arg_count: usize) -> Option<AggregateFunction> {
+        Some(match (name.to_ascii_lowercase().as_str(), arg_count) {
+            ("count", 0) => AggregateFunction::CountStar,
+            ("count", 1) => AggregateFunction::Count,
+            ("sum", 1) => AggregateFunction::Sum,
+            ("total", 1) => AggregateFunction::Total,
+            ("avg", 1) => AggregateFunction::Avg,
+            ("min", 1) => AggregateFunction::Min,
+            ("max", 1) => AggregateFunction::Max,
+            ("group_concat", 1 | 2) | ("string_agg", 2) => AggregateFunction::GroupConcat,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AggregateFunction::CountStar | AggregateFunction::Count => "count",
+            AggregateFunction::Sum => "sum",
+            AggregateFunction::Total => "total",
+            AggregateFunction::Avg => "avg",
+            AggregateFunction::Min => "min",
+            AggregateFunction::Max => "max",
+            AggregateFunction::GroupConcat => "group_concat",
+        }
+    }
 }

@@ -435,3 +435,67 @@ fn readers_see_index_and_scan_agree_while_writers_move_unique_keys() {
         "and no stale entry escaped it"
     );
 }
+
+#[test]
+fn an_index_created_while_writers_run_indexes_every_row() {
+    let store = Store::new();
+    let table = store.create_table(TableSchema {
+        types: vec![DataType::Integer, DataType::Any],
+        key_columns: vec![],
+    });
+    let started = Arc::new(std::sync::Barrier::new(4));
+    let writers: Vec<_> = (0..3i64)
+        .map(|thread| {
+            let (store, table, started) = (store.clone(), Arc::clone(&table), Arc::clone(&started));
+            std::thread::spawn(move || {
+                started.wait();
+                for i in 0..2000i64 {
+                    // Distinct keys per thread; every third row is moved to another distinct key.
+                    let id = thread * 1_000_000 + i;
+                    let mut txn = store.begin().unwrap();
+                    let slot = txn.insert(&table, &row(id, id)).unwrap();
+                    if i % 3 == 0 {
+                        txn.update(&table, slot, &row(id, id + 500_000)).unwrap();
+                    }
+                    if i % 7 == 0 {
+                        txn.rollback();
+                    } else {
+                        txn.commit().unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    started.wait();
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    let index = table.create_index("k", vec![1], true).unwrap();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let reader = store.begin().unwrap();
+    let mut rows = Vec::new();
+    reader
+        .scan_batch(
+            &table,
+            0..table.slot_count(),
+            &mut Vec::new(),
+            |_, values| {
+                rows.push(values.clone());
+                true
+            },
+        )
+        .unwrap();
+    assert!(rows.len() > 5000);
+    for values in &rows {
+        let Value::Integer(key) = values[1] else {
+            panic!("key")
+        };
+        let Value::Integer(id) = values[0] else {
+            panic!("id")
+        };
+        assert_eq!(lookup(&reader, &table, &index, key), [id], "key {key}");
+    }
+    let mut txn = store.begin().unwrap();
+    let error = txn.insert(&table, &rows[0]).unwrap_err();
+    assert_eq!(error.kind, StorageErrorKind::UniqueViolation);
+}

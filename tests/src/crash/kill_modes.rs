@@ -190,9 +190,12 @@ pub fn bank(seed: u64, cycles: u64) -> Summary {
 /// money in explicit transactions, retrying conflicts.
 pub fn child_bank(dir: &Path, seed: u64) -> ember::Result<()> {
     let db = Database::open_with(dir, ember::Options::new().checkpoint_bytes(16 << 10))?;
+    let conn = db.connect();
     if db.catalog().table("acct").is_none() {
-        let conn = db.connect();
         conn.execute("CREATE TABLE acct(id INT PRIMARY KEY, bal INT)", ())?;
+    }
+    // A kill between CREATE TABLE and the COMMIT below leaves an empty table: fill it then.
+    if conn.query("SELECT id FROM acct", ())?.is_empty() {
         conn.execute("BEGIN", ())?;
         for id in 0..ACCOUNTS {
             conn.execute("INSERT INTO acct VALUES (?, ?)", (id, BALANCE))?;

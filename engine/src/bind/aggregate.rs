@@ -1,0 +1,170 @@
+//! Binding of function calls that are aggregates. While a SELECT's projection, HAVING and
+//! ORDER BY are bound, an `AggregateCollector` is active: each aggregate call is bound (its
+//! arguments against the input scope), recorded once, and replaced by a column reference
+//! to its slot after the input row (`input_width + k`), which is where the Aggregate node
+//! puts its value. Elsewhere (WHERE, GROUP BY, nested inside another aggregate) an
+//! aggregate call is a misuse error, as in SQLite.
+
+use sqlparser::ast::{self, DuplicateTreatment, FunctionArg, FunctionArgExpr, FunctionArguments};
+
+use crate::error::{unsupported, Result};
+use crate::expr::Expr;
+use crate::plan::{AggregateCall, AggregateFunction};
+
+use super::{Binder, Scope};
+
+/// Aggregate calls found while binding one SELECT.
+pub(super) struct AggregateCollector {
+    /// Width of the input rows; aggregate k is read at `input_width + k`.
+    pub input_width: usize,
+    pub calls: Vec<AggregateCall>,
+    /// Set while binding an aggregate's arguments (aggregates do not nest).
+    inside_call: bool,
+}
+
+impl AggregateCollector {
+    pub fn new(input_width: usize) -> AggregateCollector {
+        AggregateCollector {
+            input_width,
+            calls: Vec::new(),
+            inside_call: false,
+        }
+    }
+}
+
+/// A function call's arguments: plain expressions, or `*` (COUNT(*)).
+enum Arguments<'a> {
+    Star,
+    List(Vec<&'a ast::Expr>),
+}
+
+fn arguments(function: &ast::Function) -> Result<(Arguments<'_>, bool)> {
+    let list = match &function.args {
+        FunctionArguments::None => return Ok((Arguments::List(Vec::new()), false)),
+        FunctionArguments::Subquery(_) => {
+            return Err(unsupported(format!(
+                "subquery as the argument of {}",
+                function.name
+            )))
+        }
+        FunctionArguments::List(list) => list,
+    };
+    if !list.clauses.is_empty() {
+        return Err(unsupported(format!(
+            "clauses in the arguments of {}",
+            function.name
+        )));
+    }
+    let distinct = matches!(list.duplicate_treatment, Some(DuplicateTreatment::Distinct));
+    let mut exprs = Vec::with_capacity(list.args.len());
+    for arg in &list.args {
+        match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => exprs.push(expr),
+            FunctionArg::Unnamed(FunctionArgExpr::Wildcard) if list.args.len() == 1 => {
+                return Ok((Arguments::Star, distinct));
+            }
+            other => return Err(unsupported(format!("function argument {other}"))),
+        }
+    }
+    Ok((Arguments::List(exprs), distinct))
+}
+
+impl Binder<'_> {
+    /// Binds `function` if it is an aggregate call; `None` for any other function.
+    pub(super) fn bind_aggregate(
+        &mut self,
+        function: &ast::Function,
+        scope: &Scope,
+    ) -> Result<Option<Expr>> {
+        let name = match function.name.0.as_slice() {
+            [part] => match part.as_ident() {
+                Some(ident) => ident.value.to_ascii_lowercase(),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let (args, distinct) = arguments(function)?;
+        let aggregate = match &args {
+            Arguments::Star if name == "count" => Some(AggregateFunction::CountStar),
+            Arguments::Star => {
+                return Err(crate::err!(InvalidInput, "wrong use of * in {name}()"));
+            }
+            Arguments::List(exprs) => AggregateFunction::by_name(&name, exprs.len()),
+        };
+        let Some(aggregate) = aggregate else {
+            if super::function::AGGREGATES.contains(&name.as_str()) {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "wrong number of arguments to function {name}()"
+                ));
+            }
+            return Ok(None);
+        };
+        if function.over.is_some() {
+            return Err(unsupported("window functions (OVER)"));
+        }
+        if function.filter.is_some() || !function.within_group.is_empty() {
+            return Err(unsupported(format!("FILTER / WITHIN GROUP on {name}()")));
+        }
+        if function.null_treatment.is_some() {
+            return Err(unsupported(format!("IGNORE/RESPECT NULLS on {name}()")));
+        }
+        if distinct && aggregate == AggregateFunction::CountStar {
+            return Err(crate::err!(Syntax, "DISTINCT is not allowed in count(*)"));
+        }
+        if distinct && matches!(&args, Arguments::List(exprs) if exprs.len() != 1) {
+            return Err(crate::err!(
+                InvalidInput,
+                "DISTINCT aggregates must have exactly one argument"
+            ));
+        }
+        match &self.aggregates {
+            Some(collector) if !collector.inside_call => {}
+            _ => {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "misuse of aggregate function {name}()"
+                ))
+            }
+        }
+        let mut bound_args = Vec::new();
+        if let Arguments::List(exprs) = &args {
+            if let Some(collector) = &mut self.aggregates {
+                collector.inside_call = true;
+            }
+            let result: Result<Vec<Expr>> = exprs
+                .iter()
+                .map(|expr| self.bind_expr(expr, scope))
+                .collect();
+            if let Some(collector) = &mut self.aggregates {
+                collector.inside_call = false;
+            }
+            bound_args = result?;
+        }
+        let call = AggregateCall {
+            function: aggregate,
+            args: bound_args,
+            distinct,
+        };
+        let display = call.to_string();
+        let collector = self
+            .aggregates
+            .as_mut()
+            .ok_or_else(|| crate::err!(Internal, "aggregate collector vanished"))?;
+        let slot = match collector
+            .calls
+            .iter()
+            .position(|existing| *existing == call)
+        {
+            Some(slot) => slot,
+            None => {
+                collector.calls.push(call);
+                collector.calls.len() - 1
+            }
+        };
+        Ok(Some(Expr::Column {
+            index: collector.input_width + slot,
+            name: display,
+        }))
+    }
+}

@@ -1,0 +1,284 @@
+//! Join planning. Given the FROM relations and the WHERE / ON conjuncts (over the syntactic
+//! row layout), it:
+//! - pushes a conjunct that reads one relation into that relation's access (so a key or
+//!   index lookup can serve it), except onto the NULL-padded side of a LEFT join;
+//! - orders inner joins greedily (smallest estimate first, then relations connected by a
+//!   conjunct), keeping FROM order when there is a LEFT join;
+//! - applies every other conjunct at the first join where all it reads is present, turning
+//!   `left = right` conjuncts into hash-join keys;
+//! - restores the syntactic layout at the end, and filters there with conjuncts that must
+//!   see it (correlated subqueries bound against it, when the order changed).
+
+use crate::error::Result;
+use crate::expr::{BinaryOp, Expr};
+use crate::optimize::choose_access;
+use crate::plan::{AccessPath, Join, JoinKind, Node};
+
+use super::from::{Relation, RelationSource};
+
+/// Row-count guess for a relation that is not a base table.
+const DERIVED_ROWS_ESTIMATE: u64 = 1_000;
+
+/// Which relations a conjunct reads.
+struct Term {
+    expr: Expr,
+    relations: Vec<usize>,
+}
+
+pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Result<Node> {
+    let count = relations.len();
+    let offsets: Vec<usize> = relations.iter().map(|r| r.offset).collect();
+    let widths: Vec<usize> = relations.iter().map(|r| r.width).collect();
+    let relation_of = |column: usize| offsets.partition_point(|&offset| offset <= column) - 1;
+    let term = |expr: Expr| {
+        let mut read: Vec<usize> = expr.columns_read().into_iter().map(relation_of).collect();
+        read.sort_unstable();
+        read.dedup();
+        Term {
+            expr,
+            relations: read,
+        }
+    };
+    let any_left = relations.iter().skip(1).any(|r| r.kind == JoinKind::Left);
+
+    // Inner joins' ON terms behave like WHERE terms; LEFT joins keep theirs at the join.
+    let mut terms: Vec<Term> = Vec::new();
+    let mut left_conditions: Vec<Vec<Term>> = (0..count).map(|_| Vec::new()).collect();
+    let mut sources = Vec::with_capacity(count);
+    for (index, relation) in relations.into_iter().enumerate() {
+        for on in relation.on {
+            if relation.kind == JoinKind::Left {
+                left_conditions[index].push(term(on));
+            } else {
+                terms.push(term(on));
+            }
+        }
+        sources.push((relation.source, relation.kind));
+    }
+    terms.extend(where_terms.into_iter().map(term));
+
+    // Single-relation, uncorrelated terms go into that relation's access.
+    let kinds: Vec<JoinKind> = sources.iter().map(|(_, kind)| *kind).collect();
+    let nullable = |r: usize| r > 0 && kinds[r] == JoinKind::Left;
+    let mut local: Vec<Vec<Expr>> = (0..count).map(|_| Vec::new()).collect();
+    let mut pending: Vec<Term> = Vec::new();
+    let mut top: Vec<Expr> = Vec::new();
+    let localize = |expr: &Expr, r: usize| expr.map_columns(&|i| i - offsets[r]);
+    for term in terms {
+        if term.expr.has_correlated_subquery() {
+            pending.push(term);
+        } else if term.relations.is_empty() {
+            top.push(term.expr);
+        } else if term.relations.len() == 1 && !nullable(term.relations[0]) {
+            let r = term.relations[0];
+            local[r].push(localize(&term.expr, r));
+        } else {
+            pending.push(term);
+        }
+    }
+    for (r, conditions) in left_conditions.iter_mut().enumerate() {
+        conditions.retain(|term| {
+            let pushable = term.relations == [r] && !term.expr.has_correlated_subquery();
+            if pushable {
+                local[r].push(localize(&term.expr, r));
+            }
+            !pushable
+        });
+    }
+
+    let mut nodes: Vec<Option<Node>> = Vec::with_capacity(count);
+    let mut estimates = Vec::with_capacity(count);
+    for ((source, _), filters) in sources.into_iter().zip(local) {
+        let filter = Expr::from_conjuncts(filters);
+        let (node, estimate) = match source {
+            RelationSource::Table(table) => {
+                let access = choose_access(table, filter);
+                let estimate = match access.path {
+                    AccessPath::FullScan => access.table.storage.slot_count(),
+                    _ => 1,
+                };
+                (Node::Scan(access), estimate)
+            }
+            RelationSource::Node(node) => {
+                let node = match filter {
+                    Some(predicate) => Node::Filter {
+                        input: Box::new(node),
+                        predicate,
+                    },
+                    None => node,
+                };
+                (node, DERIVED_ROWS_ESTIMATE)
+            }
+        };
+        nodes.push(Some(node));
+        estimates.push(estimate);
+    }
+
+    let order = if any_left {
+        (0..count).collect()
+    } else {
+        greedy_order(&estimates, &pending)
+    };
+    let reordered = order.iter().enumerate().any(|(i, &r)| i != r);
+    if reordered {
+        // Correlated subqueries were bound against the syntactic layout: check them there.
+        pending.retain(|term| {
+            let correlated = term.expr.has_correlated_subquery();
+            if correlated {
+                top.push(term.expr.clone());
+            }
+            !correlated
+        });
+    }
+
+    // Join in order; `position[r]` is where relation r's columns start in the current row.
+    let mut position: Vec<Option<usize>> = vec![None; count];
+    let first = order[0];
+    let mut node = nodes[first].take().expect("each relation is joined once");
+    position[first] = Some(0);
+    let mut width = widths[first];
+    for &r in &order[1..] {
+        let right = nodes[r].take().expect("each relation is joined once");
+        let kind = kinds[r];
+        let mut conditions: Vec<Term> = std::mem::take(&mut left_conditions[r]);
+        let mut after: Vec<Term> = Vec::new();
+        let ready = |term: &Term| {
+            term.relations
+                .iter()
+                .all(|&t| t == r || position[t].is_some())
+        };
+        let (now, later): (Vec<Term>, Vec<Term>) = pending.into_iter().partition(|t| ready(t));
+        pending = later;
+        if kind == JoinKind::Left {
+            after = now;
+        } else {
+            conditions.extend(now);
+        }
+        position[r] = Some(width);
+        let map = |i: usize| {
+            let owner = relation_of(i);
+            position[owner].expect("joined") + (i - offsets[owner])
+        };
+        let mut left_keys = Vec::new();
+        let mut right_keys = Vec::new();
+        let mut residual = Vec::new();
+        for term in conditions {
+            match equi_key(
+                &term.expr,
+                r,
+                &|t| t != r && position[t].is_some(),
+                &relation_of,
+            ) {
+                Some((left, right)) => {
+                    left_keys.push(left.map_columns(&map));
+                    right_keys.push(right.map_columns(&|i| i - offsets[r]));
+                }
+                None => residual.push(term.expr.map_columns(&map)),
+            }
+        }
+        node = Node::Join(Box::new(Join {
+            kind,
+            left: node,
+            right,
+            left_keys,
+            right_keys,
+            condition: Expr::from_conjuncts(residual),
+            right_width: widths[r],
+        }));
+        width += widths[r];
+        if let Some(predicate) = Expr::from_conjuncts(
+            after
+                .into_iter()
+                .map(|t| t.expr.map_columns(&map))
+                .collect(),
+        ) {
+            node = Node::Filter {
+                input: Box::new(node),
+                predicate,
+            };
+        }
+    }
+    top.extend(pending.into_iter().map(|term| term.expr));
+
+    if reordered {
+        let exprs = (0..count)
+            .flat_map(|r| {
+                let start = position[r].expect("every relation joined");
+                (0..widths[r]).map(move |i| Expr::Column {
+                    index: start + i,
+                    name: String::new(),
+                })
+            })
+            .collect();
+        node = Node::Project {
+            input: Box::new(node),
+            exprs,
+        };
+    }
+    Ok(match Expr::from_conjuncts(top) {
+        Some(predicate) => Node::Filter {
+            input: Box::new(node),
+            predicate,
+        },
+        None => node,
+    })
+}
+
+/// Join order for inner joins: start with the smallest estimate, then repeatedly take the
+/// smallest relation a pending conjunct connects to those joined (else the smallest left).
+fn greedy_order(estimates: &[u64], pending: &[Term]) -> Vec<usize> {
+    let count = estimates.len();
+    let mut joined = vec![false; count];
+    let mut order = Vec::with_capacity(count);
+    let smallest =
+        |candidates: &mut dyn Iterator<Item = usize>| candidates.min_by_key(|&r| (estimates[r], r));
+    while order.len() < count {
+        let connected = |r: usize| {
+            pending.iter().any(|term| {
+                term.relations.contains(&r)
+                    && term.relations.iter().any(|&t| t != r && joined[t])
+                    && term.relations.iter().all(|&t| t == r || joined[t])
+            })
+        };
+        let next = smallest(&mut (0..count).filter(|&r| !joined[r] && connected(r)))
+            .or_else(|| smallest(&mut (0..count).filter(|&r| !joined[r])))
+            .expect("a relation is left to join");
+        joined[next] = true;
+        order.push(next);
+    }
+    order
+}
+
+/// If `expr` is `a = b` with one side reading only relation `right` and the other only
+/// relations already joined (`is_joined`), the pair (joined side, right side).
+fn equi_key(
+    expr: &Expr,
+    right: usize,
+    is_joined: &dyn Fn(usize) -> bool,
+    relation_of: &dyn Fn(usize) -> usize,
+) -> Option<(Expr, Expr)> {
+    let Expr::Binary(BinaryOp::Equal, a, b) = expr else {
+        return None;
+    };
+    if expr.has_correlated_subquery() {
+        return None;
+    }
+    let side = |e: &Expr| -> Option<bool> {
+        let read = e.columns_read();
+        if read.is_empty() {
+            return None;
+        }
+        if read.iter().all(|&c| relation_of(c) == right) {
+            Some(true)
+        } else if read.iter().all(|&c| is_joined(relation_of(c))) {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    match (side(a)?, side(b)?) {
+        (false, true) => Some((a.as_ref().clone(), b.as_ref().clone())),
+        (true, false) => Some((b.as_ref().clone(), a.as_ref().clone())),
+        _ => None,
+    }
+}

@@ -1,0 +1,97 @@
+//! Binding of subqueries in expressions, and of names that reach an enclosing query. A
+//! subquery is bound with the current scope pushed as its outer scope; a name it cannot
+//! resolve locally is looked up outward and becomes an `OuterColumn`, marking every
+//! subquery between the two as correlated.
+
+use std::sync::Arc;
+
+use sqlparser::ast;
+
+use crate::error::{ErrorKind, Result};
+use crate::expr::{Expr, SubqueryExpr, SubqueryKind};
+
+use super::{Binder, Scope};
+
+impl Binder<'_> {
+    /// Resolves `qualifier.name` in `scope`, then in the enclosing queries' scopes.
+    pub(super) fn resolve_column(
+        &mut self,
+        qualifier: Option<&str>,
+        name: &str,
+        display: String,
+        scope: &Scope,
+    ) -> Result<Expr> {
+        let local = match scope.resolve(qualifier, name) {
+            Ok(index) => {
+                return Ok(Expr::Column {
+                    index,
+                    name: display,
+                })
+            }
+            Err(error) => error,
+        };
+        if local.kind() != ErrorKind::NotFound {
+            return Err(local);
+        }
+        if qualifier.is_none() {
+            let alias = self
+                .output_aliases
+                .iter()
+                .find(|(alias, _)| alias.eq_ignore_ascii_case(name));
+            if let Some((_, expr)) = alias {
+                return Ok(expr.clone());
+            }
+        }
+        for (distance, outer) in self.outer_scopes.iter().rev().enumerate() {
+            match outer.resolve(qualifier, name) {
+                Ok(index) => {
+                    let level = distance + 1;
+                    let depth = self.correlated.len();
+                    for flag in &mut self.correlated[depth - level..] {
+                        *flag = true;
+                    }
+                    return Ok(Expr::OuterColumn {
+                        level,
+                        index,
+                        name: display,
+                    });
+                }
+                Err(error) if error.kind() == ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Err(local)
+    }
+
+    /// Binds `query` as a subquery of the given kind inside an expression over `scope`.
+    pub(super) fn bind_subquery(
+        &mut self,
+        query: &ast::Query,
+        scope: &Scope,
+        kind: SubqueryKind,
+    ) -> Result<Expr> {
+        self.outer_scopes.push(scope.clone());
+        self.correlated.push(false);
+        let saved_aggregates = self.aggregates.take();
+        let bound = self.bind_query(query);
+        self.aggregates = saved_aggregates;
+        let correlated = self.correlated.pop().unwrap_or(false);
+        self.outer_scopes.pop();
+        let bound = bound?;
+        let width = bound.columns.len();
+        if width != 1 && !matches!(kind, SubqueryKind::Exists { .. }) {
+            return Err(crate::err!(
+                InvalidInput,
+                "sub-select returns {width} columns - expected 1"
+            ));
+        }
+        let id = self.next_subquery_id;
+        self.next_subquery_id += 1;
+        Ok(Expr::Subquery(Box::new(SubqueryExpr {
+            id,
+            kind,
+            query: Arc::new(bound),
+            correlated,
+        })))
+    }
+}

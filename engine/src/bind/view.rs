@@ -1,0 +1,72 @@
+//! Binding of CREATE VIEW (the query is stored parsed) and of a view used in FROM (its
+//! stored query bound then, against the current catalog).
+
+use sqlparser::ast;
+
+use crate::catalog::ViewDef;
+use crate::error::{unsupported, Result};
+use crate::plan::{Plan, Query};
+
+use super::{object_name, Binder};
+
+impl Binder<'_> {
+    pub(super) fn bind_create_view(&mut self, create: &ast::CreateView) -> Result<Plan> {
+        if create.or_replace || create.or_alter {
+            return Err(unsupported("CREATE OR REPLACE VIEW"));
+        }
+        if create.materialized || create.secure || create.temporary {
+            return Err(unsupported("MATERIALIZED / SECURE / TEMPORARY views"));
+        }
+        if create.to.is_some() || create.params.is_some() || !create.cluster_by.is_empty() {
+            return Err(unsupported("view options"));
+        }
+        let name = object_name(&create.name)?;
+        if self.catalog.table(&name).is_some() {
+            return Err(crate::err!(AlreadyExists, "table {name} already exists"));
+        }
+        let columns: Vec<String> = create
+            .columns
+            .iter()
+            .map(|c| c.name.value.clone())
+            .collect();
+        let view = ViewDef {
+            name,
+            columns,
+            query: create.query.as_ref().clone(),
+            sql: ast::Statement::CreateView(create.clone()).to_string(),
+            created: 0,
+        };
+        // Not bound now: as in SQLite, a view's tables need not exist until it is used (a
+        // checkpoint may hold a view whose table was dropped, and recovery must replay it).
+        Ok(Plan::CreateView {
+            view: view.into(),
+            if_not_exists: create.if_not_exists,
+        })
+    }
+
+    /// The view's query, bound against the current catalog, with the view's column names.
+    pub(super) fn bind_view(&mut self, view: &ViewDef) -> Result<Query> {
+        // A view is bound outside any enclosing query: its names never reach outward.
+        let outer_scopes = std::mem::take(&mut self.outer_scopes);
+        let correlated = std::mem::take(&mut self.correlated);
+        let aggregates = self.aggregates.take();
+        let bound = self.bind_query(&view.query);
+        self.outer_scopes = outer_scopes;
+        self.correlated = correlated;
+        self.aggregates = aggregates;
+        let mut query = bound?;
+        if !view.columns.is_empty() {
+            if view.columns.len() != query.columns.len() {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "expected {} columns for '{}' but got {}",
+                    view.columns.len(),
+                    view.name,
+                    query.columns.len()
+                ));
+            }
+            query.columns = view.columns.clone();
+        }
+        Ok(query)
+    }
+}

@@ -1,0 +1,253 @@
+//! Aggregate accumulators with SQLite's semantics: COUNT skips NULLs (COUNT(*) does not),
+//! SUM stays an integer while every input is one (overflow is an error) and is NULL over no
+//! values, TOTAL is always a real, AVG is a real or NULL, MIN/MAX ignore NULLs, GROUP_CONCAT
+//! joins text with "," or the given separator. DISTINCT feeds each value once.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::expr::{compare_for_sort, KeyValue};
+use crate::plan::AggregateFunction;
+
+/// The running state of one aggregate call over one group.
+pub struct Accumulator {
+    function: AggregateFunction,
+    /// Values seen, for DISTINCT aggregates.
+    seen: Option<HashSet<KeyValue>>,
+    count: i64,
+    integer_sum: i64,
+    real_sum: f64,
+    /// Whether some summed input was not an integer (the sum is then a real).
+    sum_is_real: bool,
+    extreme: Value,
+    text: Option<String>,
+}
+
+impl Accumulator {
+    pub fn new(function: AggregateFunction, distinct: bool) -> Accumulator {
+        Accumulator {
+            function,
+            seen: distinct.then(HashSet::new),
+            count: 0,
+            integer_sum: 0,
+            real_sum: 0.0,
+            sum_is_real: false,
+            extreme: Value::Null,
+            text: None,
+        }
+    }
+
+    /// Feeds one row's argument values (none for COUNT(*)).
+    pub fn add(&mut self, args: &[Value]) -> Result<()> {
+        if self.function == AggregateFunction::CountStar {
+            self.count += 1;
+            return Ok(());
+        }
+        let Some(value) = args.first() else {
+            return Err(crate::err!(
+                Internal,
+                "aggregate called without its argument"
+            ));
+        };
+        if value.is_null() {
+            return Ok(());
+        }
+        if let Some(seen) = &mut self.seen {
+            if !seen.insert(KeyValue::new(value)) {
+                return Ok(());
+            }
+        }
+        self.count += 1;
+        match self.function {
+            AggregateFunction::CountStar | AggregateFunction::Count => {}
+            AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg => {
+                self.add_number(value)?
+            }
+            AggregateFunction::Min => self.keep_extreme(value, Ordering::Less),
+            AggregateFunction::Max => self.keep_extreme(value, Ordering::Greater),
+            AggregateFunction::GroupConcat => {
+                let separator = match args.get(1) {
+                    Some(Value::Null) => String::new(),
+                    Some(separator) => separator.to_string(),
+                    None => ",".to_string(),
+                };
+                match &mut self.text {
+                    None => self.text = Some(value.to_string()),
+                    Some(text) => {
+                        if text.len() + separator.len() + 64 > crate::limits::TEXT_BYTES_MAX {
+                            return Err(crate::err!(
+                                Limit,
+                                "group_concat result passes {} bytes",
+                                crate::limits::TEXT_BYTES_MAX
+                            ));
+                        }
+                        text.push_str(&separator);
+                        text.push_str(&value.to_string());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn add_number(&mut self, value: &Value) -> Result<()> {
+        let integer = match value {
+            Value::Integer(i) => Some(*i),
+            Value::Boolean(b) => Some(i64::from(*b)),
+            Value::Text(text) => match crate::expr::numeric_value(text) {
+                Value::Integer(i) if text.trim().parse::<i64>().is_ok() => Some(i),
+                _ => None,
+            },
+            _ => None,
+        };
+        match integer {
+            Some(i) if !self.sum_is_real => match self.integer_sum.checked_add(i) {
+                Some(sum) => self.integer_sum = sum,
+                None if self.function == AggregateFunction::Sum => {
+                    return Err(crate::err!(InvalidInput, "integer overflow in sum()"));
+                }
+                None => {
+                    self.sum_is_real = true;
+                    self.real_sum = self.integer_sum as f64 + i as f64;
+                }
+            },
+            _ => {
+                if !self.sum_is_real {
+                    self.sum_is_real = true;
+                    self.real_sum = self.integer_sum as f64;
+                }
+                self.real_sum += match value {
+                    Value::Integer(i) => *i as f64,
+                    Value::Real(r) => *r,
+                    Value::Boolean(b) => f64::from(u8::from(*b)),
+                    Value::Text(text) => real_of(&crate::expr::numeric_value(text)),
+                    Value::Blob(bytes) => {
+                        real_of(&crate::expr::numeric_value(&String::from_utf8_lossy(bytes)))
+                    }
+                    Value::Null => 0.0,
+                };
+            }
+        }
+        Ok(())
+    }
+
+    fn keep_extreme(&mut self, value: &Value, wanted: Ordering) {
+        if self.extreme.is_null() || compare_for_sort(value, &self.extreme) == wanted {
+            self.extreme = value.clone();
+        }
+    }
+
+    /// The aggregate's value over everything fed so far.
+    pub fn finish(&self) -> Value {
+        let sum = || {
+            if self.sum_is_real {
+                self.real_sum
+            } else {
+                self.integer_sum as f64
+            }
+        };
+        match self.function {
+            AggregateFunction::CountStar | AggregateFunction::Count => Value::Integer(self.count),
+            AggregateFunction::Sum if self.count == 0 => Value::Null,
+            AggregateFunction::Sum if self.sum_is_real => Value::Real(self.real_sum),
+            AggregateFunction::Sum => Value::Integer(self.integer_sum),
+            AggregateFunction::Total => Value::Real(sum()),
+            AggregateFunction::Avg if self.count == 0 => Value::Null,
+            AggregateFunction::Avg => Value::Real(sum() / self.count as f64),
+            AggregateFunction::Min | AggregateFunction::Max => self.extreme.clone(),
+            AggregateFunction::GroupConcat => match &self.text {
+                Some(text) => Value::Text(text.clone()),
+                None => Value::Null,
+            },
+        }
+    }
+}
+
+fn real_of(value: &Value) -> f64 {
+    match value {
+        Value::Integer(i) => *i as f64,
+        Value::Real(r) => *r,
+        _ => 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(function: AggregateFunction, distinct: bool, values: &[Value]) -> Value {
+        let mut accumulator = Accumulator::new(function, distinct);
+        for value in values {
+            accumulator.add(std::slice::from_ref(value)).unwrap();
+        }
+        accumulator.finish()
+    }
+
+    #[test]
+    fn sums_follow_sqlite() {
+        let ints = [Value::Integer(1), Value::Null, Value::Integer(2)];
+        assert_eq!(run(AggregateFunction::Sum, false, &ints), Value::Integer(3));
+        assert_eq!(
+            run(AggregateFunction::Total, false, &ints),
+            Value::Real(3.0)
+        );
+        assert_eq!(run(AggregateFunction::Avg, false, &ints), Value::Real(1.5));
+        assert_eq!(
+            run(AggregateFunction::Count, false, &ints),
+            Value::Integer(2)
+        );
+        assert_eq!(
+            run(AggregateFunction::Sum, false, &[Value::Null]),
+            Value::Null
+        );
+        assert_eq!(run(AggregateFunction::Total, false, &[]), Value::Real(0.0));
+        assert_eq!(run(AggregateFunction::Avg, false, &[]), Value::Null);
+        let mixed = [Value::Integer(1), Value::Real(0.5)];
+        assert_eq!(run(AggregateFunction::Sum, false, &mixed), Value::Real(1.5));
+        let overflow = [Value::Integer(i64::MAX), Value::Integer(1)];
+        let mut accumulator = Accumulator::new(AggregateFunction::Sum, false);
+        accumulator.add(&overflow[..1]).unwrap();
+        assert!(accumulator.add(&overflow[1..]).is_err());
+        assert_eq!(
+            run(AggregateFunction::Total, false, &overflow),
+            Value::Real(i64::MAX as f64 + 1.0)
+        );
+    }
+
+    #[test]
+    fn distinct_min_max_and_concat() {
+        let values = [
+            Value::Integer(2),
+            Value::Real(2.0),
+            Value::Null,
+            Value::Integer(1),
+        ];
+        assert_eq!(
+            run(AggregateFunction::Count, true, &values),
+            Value::Integer(2)
+        );
+        assert_eq!(
+            run(AggregateFunction::Sum, true, &values),
+            Value::Integer(3)
+        );
+        assert_eq!(
+            run(AggregateFunction::Min, false, &values),
+            Value::Integer(1)
+        );
+        assert_eq!(
+            run(AggregateFunction::Max, false, &values),
+            Value::Integer(2)
+        );
+        assert_eq!(
+            run(AggregateFunction::GroupConcat, false, &values),
+            Value::Text("2,2.0,1".into())
+        );
+        assert_eq!(
+            run(AggregateFunction::Min, false, &[Value::Null]),
+            Value::Null
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! The aggregate operator: reads its whole input, groups rows by the GROUP BY values (NULLs
+//! form one group), feeds each group's accumulators, and emits one row per group in group
+//! key order (as SQLite's sorter does): the group's last input row, then the aggregates.
+//! Without GROUP BY it emits exactly one row, with NULLs for the input row when empty.
+
+use std::collections::HashMap;
+
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::expr::{compare_for_sort, row_key, KeyValue};
+use crate::plan::AggregateCall;
+
+use super::accumulator::Accumulator;
+use super::{build, ExecContext, Operator, Row};
+use crate::plan::Node;
+
+struct Group {
+    key_values: Vec<Value>,
+    last_row: Row,
+    accumulators: Vec<Accumulator>,
+}
+
+pub struct AggregateOperator<'p> {
+    input: &'p Node,
+    group_by: &'p [crate::expr::Expr],
+    aggregates: &'p [AggregateCall],
+    input_width: usize,
+    output: Option<std::vec::IntoIter<Row>>,
+}
+
+impl<'p> AggregateOperator<'p> {
+    pub fn new(
+        input: &'p Node,
+        group_by: &'p [crate::expr::Expr],
+        aggregates: &'p [AggregateCall],
+        input_width: usize,
+    ) -> Self {
+        AggregateOperator {
+            input,
+            group_by,
+            aggregates,
+            input_width,
+            output: None,
+        }
+    }
+
+    fn new_group(&self, key_values: Vec<Value>) -> Group {
+        Group {
+            key_values,
+            last_row: vec![Value::Null; self.input_width],
+            accumulators: self
+                .aggregates
+                .iter()
+                .map(|call| Accumulator::new(call.function, call.distinct))
+                .collect(),
+        }
+    }
+
+    fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
+        let mut input = build(self.input);
+        let mut groups: Vec<Group> = Vec::new();
+        let mut index: HashMap<Vec<KeyValue>, usize> = HashMap::new();
+        let mut args = Vec::new();
+        while let Some(row) = input.next(context)? {
+            let key_values = self
+                .group_by
+                .iter()
+                .map(|expr| expr.eval(&row, &context.eval))
+                .collect::<Result<Vec<Value>>>()?;
+            let position = match index.get(&row_key(&key_values)) {
+                Some(&position) => position,
+                None => {
+                    index.insert(row_key(&key_values), groups.len());
+                    groups.push(self.new_group(key_values));
+                    groups.len() - 1
+                }
+            };
+            let group = &mut groups[position];
+            for (call, accumulator) in self.aggregates.iter().zip(&mut group.accumulators) {
+                args.clear();
+                for arg in &call.args {
+                    args.push(arg.eval(&row, &context.eval)?);
+                }
+                accumulator.add(&args)?;
+            }
+            group.last_row = row;
+        }
+        if groups.is_empty() && self.group_by.is_empty() {
+            groups.push(self.new_group(Vec::new()));
+        }
+        groups.sort_by(|a, b| {
+            a.key_values
+                .iter()
+                .zip(&b.key_values)
+                .map(|(x, y)| compare_for_sort(x, y))
+                .find(|ordering| ordering.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        Ok(groups
+            .into_iter()
+            .map(|group| {
+                let mut row = group.last_row;
+                debug_assert_eq!(row.len(), self.input_width);
+                row.extend(group.accumulators.iter().map(Accumulator::finish));
+                row
+            })
+            .collect())
+    }
+}
+
+impl Operator for AggregateOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        if self.output.is_none() {
+            self.output = Some(self.compute(context)?.into_iter());
+        }
+        Ok(self.output.as_mut().and_then(Iterator::next))
+    }
+}

@@ -1,0 +1,84 @@
+//! `KeyValue`: a value normalized so that hashing and `Eq` agree with SQL equality, for hash
+//! joins, GROUP BY, DISTINCT, set operations and IN-subquery sets. Integers, booleans and
+//! integral reals that compare equal in SQL become the same key; NULL is a key of its own
+//! (grouping and DISTINCT treat NULLs as equal; joins and IN skip NULL keys themselves).
+
+use ember_storage::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum KeyValue {
+    Null,
+    Integer(i64),
+    /// A real with a fractional part (or outside the i64 range), by its bits; -0.0 and 0.0
+    /// never reach here (both are the integer 0).
+    Real(u64),
+    Text(Box<str>),
+    Blob(Box<[u8]>),
+}
+
+impl KeyValue {
+    pub fn new(value: &Value) -> KeyValue {
+        match value {
+            Value::Null => KeyValue::Null,
+            Value::Integer(i) => KeyValue::Integer(*i),
+            Value::Boolean(b) => KeyValue::Integer(i64::from(*b)),
+            Value::Real(r) => real_key(*r),
+            Value::Text(text) => KeyValue::Text(text.as_str().into()),
+            Value::Blob(bytes) => KeyValue::Blob(bytes.as_slice().into()),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, KeyValue::Null)
+    }
+}
+
+/// 2^63 as f64: reals in [-2^63, 2^63) with no fraction convert to i64 exactly.
+const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
+
+fn real_key(real: f64) -> KeyValue {
+    if real.fract() == 0.0 && (-I64_BOUND..I64_BOUND).contains(&real) {
+        KeyValue::Integer(real as i64)
+    } else {
+        KeyValue::Real(real.to_bits())
+    }
+}
+
+/// The key of a whole row (or of several key expressions' values).
+pub fn row_key(values: &[Value]) -> Vec<KeyValue> {
+    values.iter().map(KeyValue::new).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::sql_compare;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn keys_agree_with_sql_equality() {
+        let values = [
+            Value::Integer(1),
+            Value::Real(1.0),
+            Value::Boolean(true),
+            Value::Real(1.5),
+            Value::Real(-0.0),
+            Value::Integer(0),
+            Value::Text("1".into()),
+            Value::Blob(b"1".to_vec()),
+            Value::Real(1e300),
+            Value::Integer(i64::MIN),
+            Value::Real(-9_223_372_036_854_775_808.0),
+        ];
+        for a in &values {
+            for b in &values {
+                let sql_equal = sql_compare(a, b) == Some(Ordering::Equal);
+                assert_eq!(
+                    KeyValue::new(a) == KeyValue::new(b),
+                    sql_equal,
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Subquery expressions: scalar `(SELECT ...)`, `[NOT] EXISTS (...)` and `x [NOT] IN
+//! (SELECT ...)`. An uncorrelated subquery runs once per statement execution and its result
+//! is cached in the `SubqueryRuntime`; a correlated one runs again for every outer row, with
+//! that row pushed as an `OuterFrame` so `Expr::OuterColumn` can read it.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use ember_storage::{Transaction, Value};
+
+use crate::error::Result;
+use crate::exec::{self, ExecContext};
+use crate::plan::Query;
+
+use super::key::KeyValue;
+use super::{EvalContext, Expr};
+
+/// What a subquery expression computes from the subquery's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubqueryKind {
+    /// The first column of the first row, or NULL for no rows.
+    Scalar,
+    Exists {
+        negated: bool,
+    },
+    In {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+}
+
+/// A bound subquery inside an expression.
+#[derive(Clone)]
+pub struct SubqueryExpr {
+    /// Unique within one statement's plan: the cache key of an uncorrelated result.
+    pub id: usize,
+    pub kind: SubqueryKind,
+    pub query: Arc<Query>,
+    /// Whether the subquery reads a row of an enclosing query (then it cannot be cached).
+    pub correlated: bool,
+}
+
+impl PartialEq for SubqueryExpr {
+    fn eq(&self, other: &SubqueryExpr) -> bool {
+        self.id == other.id && Arc::ptr_eq(&self.query, &other.query)
+    }
+}
+
+impl fmt::Debug for SubqueryExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Subquery#{}({:?})", self.id, self.kind)
+    }
+}
+
+impl fmt::Display for SubqueryExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.correlated {
+            "correlated subquery"
+        } else {
+            "subquery"
+        };
+        match &self.kind {
+            SubqueryKind::Scalar => write!(f, "({what} #{})", self.id),
+            SubqueryKind::Exists { negated } => {
+                let not = if *negated { "NOT " } else { "" };
+                write!(f, "{not}EXISTS ({what} #{})", self.id)
+            }
+            SubqueryKind::In { expr, negated } => {
+                let not = if *negated { "NOT " } else { "" };
+                write!(f, "({expr} {not}IN ({what} #{}))", self.id)
+            }
+        }
+    }
+}
+
+/// A row of an enclosing query, and the frames further out.
+pub struct OuterFrame<'a> {
+    pub row: &'a [Value],
+    pub parent: Option<&'a OuterFrame<'a>>,
+}
+
+impl<'a> OuterFrame<'a> {
+    /// The frame `level` steps out (1 = this one).
+    pub fn up(&'a self, level: usize) -> Option<&'a OuterFrame<'a>> {
+        let mut frame = self;
+        for _ in 1..level {
+            frame = frame.parent?;
+        }
+        Some(frame)
+    }
+}
+
+/// The result of a subquery, reduced to what its expression kind needs.
+enum SubqueryResult {
+    Scalar(Value),
+    Exists(bool),
+    Set {
+        keys: HashSet<KeyValue>,
+        has_null: bool,
+    },
+}
+
+/// Runs subqueries for one statement execution: the transaction they read, the parameter
+/// values, and the cache of uncorrelated results.
+pub struct SubqueryRuntime<'a> {
+    pub txn: &'a Transaction,
+    pub params: &'a [Value],
+    cache: RefCell<HashMap<usize, Rc<SubqueryResult>>>,
+}
+
+impl<'a> SubqueryRuntime<'a> {
+    pub fn new(txn: &'a Transaction, params: &'a [Value]) -> SubqueryRuntime<'a> {
+        SubqueryRuntime {
+            txn,
+            params,
+            cache: RefCell::new(HashMap::new()),
+        }
+    }
+}
+
+impl SubqueryExpr {
+    /// Whether the operands outside the subquery (the IN operand) read no column.
+    pub fn operands_constant(&self) -> bool {
+        match &self.kind {
+            SubqueryKind::In { expr, .. } => expr.is_constant(),
+            _ => true,
+        }
+    }
+
+    pub fn eval(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
+        let Some(runtime) = context.subqueries else {
+            return Err(crate::err!(
+                Unsupported,
+                "not supported: a subquery in this place"
+            ));
+        };
+        let result = if self.correlated {
+            let frame = OuterFrame {
+                row,
+                parent: context.outer,
+            };
+            Rc::new(self.run(runtime, Some(&frame))?)
+        } else {
+            let cached = runtime.cache.borrow().get(&self.id).cloned();
+            match cached {
+                Some(result) => result,
+                None => {
+                    // Not borrowed while running: the subquery may run subqueries itself.
+                    let result = Rc::new(self.run(runtime, context.outer)?);
+                    runtime.cache.borrow_mut().insert(self.id, result.clone());
+                    result
+                }
+            }
+        };
+        Ok(match (&self.kind, result.as_ref()) {
+            (SubqueryKind::Scalar, SubqueryResult::Scalar(value)) => value.clone(),
+            (SubqueryKind::Exists { negated }, SubqueryResult::Exists(found)) => {
+                Value::Boolean(*found != *negated)
+            }
+            (SubqueryKind::In { expr, negated }, SubqueryResult::Set { keys, has_null }) => {
+                let value = expr.eval(row, context)?;
+                in_result(&value, keys, *has_null, *negated)
+            }
+            _ => return Err(crate::err!(Internal, "subquery result of the wrong kind")),
+        })
+    }
+
+    fn run(
+        &self,
+        runtime: &SubqueryRuntime<'_>,
+        outer: Option<&OuterFrame<'_>>,
+    ) -> Result<SubqueryResult> {
+        let context = ExecContext {
+            txn: runtime.txn,
+            eval: EvalContext {
+                params: runtime.params,
+                subqueries: Some(runtime),
+                outer,
+            },
+        };
+        let mut operator = exec::build(&self.query.node);
+        Ok(match &self.kind {
+            SubqueryKind::Scalar => {
+                let first = operator.next(&context)?;
+                SubqueryResult::Scalar(
+                    first
+                        .and_then(|row| row.into_iter().next())
+                        .unwrap_or(Value::Null),
+                )
+            }
+            SubqueryKind::Exists { .. } => {
+                SubqueryResult::Exists(operator.next(&context)?.is_some())
+            }
+            SubqueryKind::In { .. } => {
+                let mut keys = HashSet::new();
+                let mut has_null = false;
+                while let Some(row) = operator.next(&context)? {
+                    let value = row.into_iter().next().unwrap_or(Value::Null);
+                    if value.is_null() {
+                        has_null = true;
+                    } else {
+                        keys.insert(KeyValue::new(&value));
+                    }
+                }
+                SubqueryResult::Set { keys, has_null }
+            }
+        })
+    }
+}
+
+/// `value [NOT] IN set` with SQL's NULL rules: a match is TRUE; no match is FALSE unless
+/// the value is NULL or the set holds a NULL, which make it NULL; an empty set is FALSE.
+fn in_result(value: &Value, keys: &HashSet<KeyValue>, has_null: bool, negated: bool) -> Value {
+    if keys.is_empty() && !has_null {
+        return Value::Boolean(negated);
+    }
+    if value.is_null() {
+        return Value::Null;
+    }
+    if keys.contains(&KeyValue::new(value)) {
+        return Value::Boolean(!negated);
+    }
+    if has_null {
+        Value::Null
+    } else {
+        Value::Boolean(negated)
+    }
+}

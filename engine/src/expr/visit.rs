@@ -1,0 +1,150 @@
+//! Generic walks over bound expressions: visiting every node, and rebuilding a tree with its
+//! column positions remapped (used when the join planner changes the row layout).
+
+use super::{Expr, SubqueryKind};
+
+impl Expr {
+    /// Calls `visit` on this node and every node below it (not inside subquery plans, but
+    /// on an IN subquery's operand).
+    pub fn walk(&self, visit: &mut dyn FnMut(&Expr)) {
+        visit(self);
+        match self {
+            Expr::Literal(_)
+            | Expr::Column { .. }
+            | Expr::Parameter(_)
+            | Expr::OuterColumn { .. } => {}
+            Expr::Unary(_, operand) => operand.walk(visit),
+            Expr::Binary(_, left, right) => {
+                left.walk(visit);
+                right.walk(visit);
+            }
+            Expr::IsNull { expr, .. } => expr.walk(visit),
+            Expr::Subquery(subquery) => {
+                if let SubqueryKind::In { expr, .. } = &subquery.kind {
+                    expr.walk(visit);
+                }
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                expr.walk(visit);
+                low.walk(visit);
+                high.walk(visit);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.walk(visit);
+                list.iter().for_each(|item| item.walk(visit));
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                if let Some(operand) = operand {
+                    operand.walk(visit);
+                }
+                for (when, then) in branches {
+                    when.walk(visit);
+                    then.walk(visit);
+                }
+                if let Some(else_result) = else_result {
+                    else_result.walk(visit);
+                }
+            }
+            Expr::Cast { expr, .. } | Expr::Affinity { expr, .. } => expr.walk(visit),
+            Expr::Function { args, .. } => args.iter().for_each(|arg| arg.walk(visit)),
+        }
+    }
+
+    /// A copy with every `Column` position replaced by `map(position)`.
+    pub fn map_columns(&self, map: &dyn Fn(usize) -> usize) -> Expr {
+        let boxed = |expr: &Expr| Box::new(expr.map_columns(map));
+        match self {
+            Expr::Column { index, name } => Expr::Column {
+                index: map(*index),
+                name: name.clone(),
+            },
+            Expr::Literal(_) | Expr::Parameter(_) | Expr::OuterColumn { .. } => self.clone(),
+            Expr::Unary(op, operand) => Expr::Unary(*op, boxed(operand)),
+            Expr::Binary(op, left, right) => Expr::Binary(*op, boxed(left), boxed(right)),
+            Expr::IsNull { expr, negated } => Expr::IsNull {
+                expr: boxed(expr),
+                negated: *negated,
+            },
+            Expr::Subquery(subquery) => {
+                let mut subquery = subquery.clone();
+                if let SubqueryKind::In { expr, .. } = &mut subquery.kind {
+                    *expr = boxed(expr);
+                }
+                Expr::Subquery(subquery)
+            }
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => Expr::Between {
+                expr: boxed(expr),
+                low: boxed(low),
+                high: boxed(high),
+                negated: *negated,
+            },
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: boxed(expr),
+                list: list.iter().map(|item| item.map_columns(map)).collect(),
+                negated: *negated,
+            },
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => Expr::Case {
+                operand: operand.as_deref().map(boxed),
+                branches: branches
+                    .iter()
+                    .map(|(when, then)| (when.map_columns(map), then.map_columns(map)))
+                    .collect(),
+                else_result: else_result.as_deref().map(boxed),
+            },
+            Expr::Cast { expr, affinity } => Expr::Cast {
+                expr: boxed(expr),
+                affinity: *affinity,
+            },
+            Expr::Affinity { expr, affinity } => Expr::Affinity {
+                expr: boxed(expr),
+                affinity: *affinity,
+            },
+            Expr::Function { function, args } => Expr::Function {
+                function: *function,
+                args: args.iter().map(|arg| arg.map_columns(map)).collect(),
+            },
+        }
+    }
+
+    /// The column positions the expression reads (outside subquery plans).
+    pub fn columns_read(&self) -> Vec<usize> {
+        let mut columns = Vec::new();
+        self.walk(&mut |expr| {
+            if let Expr::Column { index, .. } = expr {
+                columns.push(*index);
+            }
+        });
+        columns
+    }
+
+    /// Whether the expression holds a correlated subquery (whose outer references assume the
+    /// row layout the expression was bound against).
+    pub fn has_correlated_subquery(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |expr| {
+            if let Expr::Subquery(subquery) = expr {
+                found |= subquery.correlated;
+            }
+        });
+        found
+    }
+}
