@@ -1,6 +1,7 @@
-//! The sqlparser wrapper: one dialect (`dialect::EmberDialect`), the size and nesting limits, and parser errors mapped
-//! to `ErrorKind::Syntax` (or `Limit` for the recursion limit). One extension: a bare
-//! `CHECKPOINT` statement (which sqlparser does not know) becomes `PRAGMA wal_checkpoint`.
+//! The sqlparser wrapper: one dialect (`dialect::EmberDialect`), the size and nesting limits, and
+//! parser errors mapped to `ErrorKind::Syntax` (or `Limit` for the recursion limit). One
+//! extension: a bare `CHECKPOINT` statement (which sqlparser does not know) becomes `PRAGMA
+//! wal_checkpoint`.
 
 use sqlparser::ast::Statement;
 use sqlparser::parser::{Parser, ParserError};
