@@ -26,6 +26,7 @@ pub mod catalog;
 mod connection;
 mod database;
 mod de;
+mod dialect;
 mod durability;
 mod error;
 #[doc(hidden)]

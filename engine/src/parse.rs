@@ -1,14 +1,15 @@
-//! The sqlparser wrapper: one dialect, the size and nesting limits, and parser errors mapped
-//! to `ErrorKind::Syntax` (or `Limit` for the recursion limit). Two SQLite forms sqlparser
-//! does not know are rewritten at the token level first: a bare `CHECKPOINT` statement
-//! becomes `PRAGMA wal_checkpoint`, and `x IN table` becomes `x IN (SELECT * FROM table)`.
+//! The sqlparser wrapper: one dialect (`dialect::EmberDialect`), the size and nesting limits,
+//! and parser errors mapped to `ErrorKind::Syntax` (or `Limit` for the recursion limit). Two
+//! SQLite forms sqlparser does not know are rewritten at the token level first: a bare
+//! `CHECKPOINT` statement becomes `PRAGMA wal_checkpoint`, and `x IN table` becomes
+//! `x IN (SELECT * FROM table)`.
 
 use sqlparser::ast::Statement;
-use sqlparser::dialect::SQLiteDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
+use crate::dialect::EmberDialect;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::{EXPR_DEPTH_MAX, SQL_BYTES_MAX};
 
@@ -21,7 +22,7 @@ pub fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
             sql.len()
         ));
     }
-    let dialect = SQLiteDialect {};
+    let dialect = EmberDialect::default();
     let rewritten = rewrite(sql);
     Parser::new(&dialect)
         .with_recursion_limit(EXPR_DEPTH_MAX)
@@ -52,7 +53,9 @@ fn rewrite(sql: &str) -> Option<String> {
     if !sql.to_ascii_lowercase().contains("checkpoint") && !may_have_in_table(sql) {
         return None;
     }
-    let tokens = Tokenizer::new(&SQLiteDialect {}, sql).tokenize().ok()?;
+    let tokens = Tokenizer::new(&EmberDialect::default(), sql)
+        .tokenize()
+        .ok()?;
     let next_significant = |from: usize| {
         tokens[from..]
             .iter()
