@@ -3,7 +3,7 @@
 //! hold), plus what SQLite parses and sqlparser's dialect does not: SQLite's operator
 //! precedence (`||` binds tighter than `*`; `& | << >>` share one level, above `<`, which is
 //! above `=`; unary `-` and `~` bind tightest), `<<` / `>>`, `NOT GLOB` / `NOT REGEXP` /
-//! `NOT MATCH`, and the postfix `ISNULL`.
+//! `NOT MATCH`, the postfix `ISNULL`, and `x [NOT] IN table`.
 
 use std::any::TypeId;
 
@@ -26,6 +26,39 @@ const IS: u8 = 17;
 fn is_isnull(token: &Token) -> bool {
     matches!(token, Token::Word(word)
         if word.quote_style.is_none() && word.value.eq_ignore_ascii_case("isnull"))
+}
+
+/// SQLite's `x [NOT] IN table` (a table name instead of a list or subquery), parsed as
+/// `x [NOT] IN (SELECT * FROM table)`; `None` (nothing consumed) for other input.
+fn parse_in_table(parser: &mut Parser, expr: &Expr) -> Option<Result<Expr, ParserError>> {
+    let negated = match &parser.peek_token_ref().token {
+        Token::Word(word) if word.keyword == Keyword::NOT => true,
+        Token::Word(word) if word.keyword == Keyword::IN => false,
+        _ => return None,
+    };
+    let offset = usize::from(negated);
+    if negated
+        && !matches!(&parser.peek_nth_token_ref(1).token,
+            Token::Word(word) if word.keyword == Keyword::IN)
+    {
+        return None;
+    }
+    let Token::Word(table) = &parser.peek_nth_token_ref(offset + 1).token else {
+        return None;
+    };
+    let table = table.clone();
+    for _ in 0..offset + 2 {
+        parser.next_token();
+    }
+    let sql = format!("SELECT * FROM {table}");
+    let query = Parser::new(&EmberDialect::default())
+        .try_with_sql(&sql)
+        .and_then(|mut inner| inner.parse_query());
+    Some(query.map(|subquery| Expr::InSubquery {
+        expr: Box::new(expr.clone()),
+        subquery,
+        negated,
+    }))
 }
 
 /// sqlparser's SQLite dialect with SQLite's precedence and the operators above.
@@ -76,6 +109,9 @@ impl Dialect for EmberDialect {
         if is_isnull(&parser.peek_token_ref().token) {
             parser.next_token();
             return Some(Ok(Expr::IsNull(Box::new(expr.clone()))));
+        }
+        if let Some(result) = parse_in_table(parser, expr) {
+            return Some(result);
         }
         for (keyword, op) in [
             (Keyword::GLOB, BinaryOperator::Glob),
