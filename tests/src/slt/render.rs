@@ -193,7 +193,10 @@ mod tests {
             render(&Value::Real(-18_446_744_073_709_551_616.0), 'R'),
             "-18446744073709550000.000"
         );
-        assert_eq!(render(&Value::Real(1234567890123.4567), 'R'), "1234567890123.457");
+        assert_eq!(
+            render(&Value::Real(1234567890123.4567), 'R'),
+            "1234567890123.457"
+        );
         assert_eq!(render(&Value::Text(String::new()), 'T'), "(empty)");
         assert_eq!(render(&Value::Text("a\tb".into()), 'T'), "a@b");
         assert_eq!(render(&Value::Integer(7), 'T'), "7");
