@@ -617,7 +617,8 @@ fn run_data_plan(
             table,
             columns,
             source,
-        } => exec::insert(txn, table, columns, source, params)?,
+            on_conflict,
+        } => exec::insert(txn, table, columns, source, params, *on_conflict)?,
         Plan::Update {
             target,
             assignments,

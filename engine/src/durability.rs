@@ -26,10 +26,13 @@ use crate::recovery::RecoveryReport;
 pub struct DurabilityStats {
     /// Write transactions committed through the WAL.
     pub commits: u64,
+    /// Records appended to the WAL (commits and catalog changes).
     pub wal_records: u64,
+    /// Bytes appended to the WAL, framing included.
     pub wal_bytes: u64,
     /// fsyncs of WAL segments (group commit makes this smaller than `commits`).
     pub wal_fsyncs: u64,
+    /// Checkpoints completed (automatic and `CHECKPOINT`).
     pub checkpoints: u64,
     /// The message of the last automatic checkpoint that failed, if any.
     pub last_checkpoint_error: Option<String>,
@@ -170,9 +173,13 @@ fn maybe_checkpoint(shared: &Shared, durable: &Durable) {
 /// What one checkpoint wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckpointReport {
+    /// The commit timestamp the snapshot is consistent at.
     pub ts: u64,
+    /// Tables written.
     pub tables: u64,
+    /// Rows written.
     pub rows: u64,
+    /// WAL segment files deleted because the snapshot covers them.
     pub wal_segments_removed: u64,
 }
 

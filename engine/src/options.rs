@@ -45,6 +45,13 @@ impl Default for Options {
 }
 
 impl Options {
+    /// The defaults: commits fsynced before they return (`SyncPolicy::Always`), automatic
+    /// checkpoints at the default WAL size.
+    ///
+    /// ```
+    /// let options = ember::Options::new();
+    /// # let _ = options;
+    /// ```
     pub fn new() -> Options {
         Options::default()
     }

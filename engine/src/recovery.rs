@@ -26,6 +26,7 @@ use crate::options::Options;
 pub struct RecoveryReport {
     /// The snapshot file loaded, if any.
     pub snapshot: Option<String>,
+    /// Rows loaded from that snapshot.
     pub snapshot_rows: u64,
     /// WAL records (commits and catalog changes) replayed after the snapshot.
     pub records_replayed: u64,
@@ -33,6 +34,7 @@ pub struct RecoveryReport {
     pub bytes_truncated: u64,
     /// Damage skipped by salvage (file and offset), empty otherwise.
     pub salvaged: Vec<String>,
+    /// Wall-clock time recovery took.
     pub duration: Duration,
 }
 

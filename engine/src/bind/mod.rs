@@ -3,6 +3,7 @@
 //! not implement with an `Unsupported` error that names it (never a panic, never silence).
 
 mod aggregate;
+mod compare;
 mod ddl;
 mod dml;
 mod expr;
