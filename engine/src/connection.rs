@@ -620,7 +620,8 @@ fn run_data_plan(
             table,
             columns,
             source,
-        } => exec::insert(txn, table, columns, source, params, rows_max)?,
+            on_conflict,
+        } => exec::insert(txn, table, columns, source, params, *on_conflict, rows_max)?,
         Plan::Update {
             target,
             assignments,

@@ -26,10 +26,13 @@ use crate::recovery::RecoveryReport;
 pub struct DurabilityStats {
     /// Write transactions committed through the WAL.
     pub commits: u64,
+    /// Records appended to the WAL (commits and catalog changes).
     pub wal_records: u64,
+    /// Bytes appended to the WAL, framing included.
     pub wal_bytes: u64,
     /// fsyncs of WAL segments (group commit makes this smaller than `commits`).
     pub wal_fsyncs: u64,
+    /// Checkpoints completed (automatic and `CHECKPOINT`).
     pub checkpoints: u64,
     /// The message of the last automatic checkpoint that failed, if any.
     pub last_checkpoint_error: Option<String>,
@@ -170,9 +173,13 @@ fn maybe_checkpoint(shared: &Shared, durable: &Durable) {
 /// What one checkpoint wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckpointReport {
+    /// The commit timestamp the snapshot is consistent at.
     pub ts: u64,
+    /// Tables written.
     pub tables: u64,
+    /// Rows written.
     pub rows: u64,
+    /// WAL segment files deleted because the snapshot covers them.
     pub wal_segments_removed: u64,
 }
 
@@ -259,6 +266,7 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         return Vec::new();
     };
     match name.to_string().to_lowercase().as_str() {
+        "max_memory" if value.is_none() => vec!["max_memory".to_string()],
         "wal_checkpoint" | "checkpoint" => vec!["checkpointed_rows".to_string()],
         "synchronous" if value.is_none() => vec!["synchronous".to_string()],
         _ => Vec::new(),
@@ -273,15 +281,20 @@ fn policy_name(policy: SyncPolicy) -> &'static str {
     }
 }
 
-/// Runs a PRAGMA: `synchronous` (read or set: FULL/ALWAYS/2, NORMAL/INTERVAL/1, OFF/0) and
-/// `wal_checkpoint` (what the `CHECKPOINT` statement becomes).
+/// Runs a PRAGMA: `synchronous` (read or set: FULL/ALWAYS/2, NORMAL/INTERVAL/1, OFF/0),
+/// `wal_checkpoint` (what the `CHECKPOINT` statement becomes) and `max_memory` (read or
+/// set); and the settings statement `SET max_memory = '<size>'`.
 pub(crate) fn pragma(db: &Database, statement: &Statement) -> Result<Outcome> {
+    if let Statement::Set(set) = statement {
+        return crate::memory::set_statement(db, set);
+    }
     let Statement::Pragma { name, value, .. } = statement else {
         return Err(crate::err!(InvalidInput, "not a PRAGMA"));
     };
     let pragma = name.to_string().to_lowercase();
     let durable = db.shared.durable.get();
     match pragma.as_str() {
+        "max_memory" => crate::memory::pragma_max_memory(db, value.as_ref()),
         "wal_checkpoint" | "checkpoint" => {
             if durable.is_none() {
                 return Ok(single_value("checkpointed_rows", Value::Integer(0)));

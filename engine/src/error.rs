@@ -49,6 +49,14 @@ pub struct Error {
 }
 
 impl Error {
+    /// An error of `kind` with `message` (for code that wraps EmberDB and reports alike).
+    ///
+    /// ```
+    /// use ember::{Error, ErrorKind};
+    /// let error = Error::new(ErrorKind::InvalidInput, "bad input");
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// assert_eq!(error.message(), "bad input");
+    /// ```
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
@@ -56,10 +64,19 @@ impl Error {
         }
     }
 
+    /// What kind of failure this is, to match on.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let error = conn.execute("SELECT * FROM missing", ()).unwrap_err();
+    /// assert_eq!(error.kind(), ember::ErrorKind::NotFound);
+    /// assert_eq!(error.message(), "no such table: missing");
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
+    /// The message, naming the table, column, value or position involved.
     pub fn message(&self) -> &str {
         &self.message
     }

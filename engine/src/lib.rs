@@ -17,28 +17,43 @@
 //! assert_eq!(names, ["grace"]);
 //! ```
 
+// The layers below are public for the REPL, the benches and the tests, hidden from the
+// docs: they are not part of the stable API (that is the re-exports at the end).
+#[doc(hidden)]
 pub mod ast_drop;
+#[doc(hidden)]
 pub mod bind;
+#[doc(hidden)]
 pub mod catalog;
 mod connection;
 mod database;
 mod de;
+mod dialect;
 mod durability;
 mod error;
+#[doc(hidden)]
 pub mod exec;
+#[doc(hidden)]
 pub mod expr;
 mod gc;
+#[doc(hidden)]
 pub mod limits;
+mod memory;
+#[doc(hidden)]
 pub mod optimize;
 mod options;
 mod params;
+#[doc(hidden)]
 pub mod parse;
+#[doc(hidden)]
 pub mod plan;
 mod plan_cache;
 mod recovery;
 mod rows;
+#[doc(hidden)]
 pub mod script;
 mod statement;
+#[doc(hidden)]
 pub mod system;
 mod transaction;
 mod value;

@@ -6,7 +6,16 @@ use ember_storage::Value;
 use crate::value::ToValue;
 
 /// Something that supplies the values of a statement's parameters.
+///
+/// Implemented for `()` (no parameters), tuples of up to 8 [`ToValue`]s, arrays, slices and
+/// vectors of them, and `Vec<Value>`.
+///
+/// ```
+/// use ember::Params;
+/// assert_eq!((1, "a").into_values(), [ember::Value::Integer(1), ember::Value::Text("a".into())]);
+/// ```
 pub trait Params {
+    /// The parameter values in order (`?1` first).
     fn into_values(self) -> Vec<Value>;
 }
 

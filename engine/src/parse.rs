@@ -1,12 +1,13 @@
-//! The sqlparser wrapper: one dialect, the size and nesting limits, and parser errors mapped
-//! to `ErrorKind::Syntax` (or `Limit` for the recursion limit). One extension: a bare
-//! `CHECKPOINT` statement (which sqlparser does not know) becomes `PRAGMA wal_checkpoint`.
+//! The sqlparser wrapper: one dialect (`dialect::EmberDialect`), the size and nesting limits, and
+//! parser errors mapped to `ErrorKind::Syntax` (or `Limit` for the recursion limit). One
+//! extension: a bare `CHECKPOINT` statement (which sqlparser does not know) becomes `PRAGMA
+//! wal_checkpoint`.
 
-use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::ast_drop::Parsed;
+use crate::dialect::EmberDialect;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::{EXPR_DEPTH_MAX, SQL_BYTES_MAX};
 
@@ -19,7 +20,7 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
             sql.len()
         ));
     }
-    let dialect = SQLiteDialect {};
+    let dialect = EmberDialect::default();
     let rewritten = rewrite_checkpoint(sql);
     Parser::new(&dialect)
         .with_recursion_limit(EXPR_DEPTH_MAX)
@@ -35,7 +36,9 @@ fn rewrite_checkpoint(sql: &str) -> Option<String> {
     if !sql.to_ascii_lowercase().contains("checkpoint") {
         return None;
     }
-    let tokens = Tokenizer::new(&SQLiteDialect {}, sql).tokenize().ok()?;
+    let tokens = Tokenizer::new(&EmberDialect::default(), sql)
+        .tokenize()
+        .ok()?;
     let mut out = String::with_capacity(sql.len() + 16);
     let mut at_start = true;
     let mut changed = false;

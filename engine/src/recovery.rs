@@ -26,6 +26,7 @@ use crate::options::Options;
 pub struct RecoveryReport {
     /// The snapshot file loaded, if any.
     pub snapshot: Option<String>,
+    /// Rows loaded from that snapshot.
     pub snapshot_rows: u64,
     /// WAL records (commits and catalog changes) replayed after the snapshot.
     pub records_replayed: u64,
@@ -33,6 +34,7 @@ pub struct RecoveryReport {
     pub bytes_truncated: u64,
     /// Damage skipped by salvage (file and offset), empty otherwise.
     pub salvaged: Vec<String>,
+    /// Wall-clock time recovery took.
     pub duration: Duration,
 }
 
@@ -104,8 +106,14 @@ impl Database {
             )
         })?;
         let db = Database::in_memory_with(options.clone());
+        // Data already on disk always loads; the budget applies to writes after the open.
+        db.shared.store.memory().set_budget(None);
         let mut report = RecoveryReport::default();
         let loaded_anything = recover(&db, &*vfs, dir, options.salvage, &mut report)?;
+        db.shared
+            .store
+            .memory()
+            .set_budget(options.memory_budget_bytes);
         let next_segment = segment_indexes(&*vfs, dir)?
             .last()
             .map_or(1, |last| last + 1);

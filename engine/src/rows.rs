@@ -24,6 +24,7 @@ pub struct Row {
 
 /// A way to name a column: its 0-based position or its name.
 pub trait ColumnIndex {
+    /// The 0-based position in `columns`, or an error naming the bad index or name.
     fn position(&self, columns: &[String]) -> Result<usize>;
 }
 
@@ -55,14 +56,25 @@ impl Rows {
         Rows { columns, rows }
     }
 
+    /// The result's column names.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let rows = conn.query("SELECT 1 AS one, 2 AS two", ()).unwrap();
+    /// assert_eq!(rows.columns(), ["one", "two"]);
+    /// assert_eq!(rows.len(), 1);
+    /// assert!(!rows.is_empty());
+    /// ```
     pub fn columns(&self) -> &[String] {
         &self.columns
     }
 
+    /// The number of rows.
     pub fn len(&self) -> usize {
         self.rows.len()
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
@@ -80,6 +92,14 @@ impl Rows {
         &self.rows
     }
 
+    /// The raw values of every row, taken out.
+    ///
+    /// ```
+    /// use ember::Value;
+    /// let conn = ember::Database::in_memory().connect();
+    /// let rows = conn.query("VALUES (1), (NULL)", ()).unwrap();
+    /// assert_eq!(rows.into_values(), [vec![Value::Integer(1)], vec![Value::Null]]);
+    /// ```
     pub fn into_values(self) -> Vec<Vec<Value>> {
         self.rows
     }
@@ -172,6 +192,14 @@ impl Row {
         &self.values
     }
 
+    /// The row's values, taken out.
+    ///
+    /// ```
+    /// use ember::Value;
+    /// let conn = ember::Database::in_memory().connect();
+    /// let row = conn.query("SELECT 1, 'a'", ()).unwrap().first().unwrap();
+    /// assert_eq!(row.into_values(), [Value::Integer(1), Value::Text("a".into())]);
+    /// ```
     pub fn into_values(self) -> Vec<Value> {
         self.values
     }

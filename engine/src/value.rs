@@ -7,12 +7,28 @@ use ember_storage::Value;
 use crate::error::Result;
 
 /// Converts a Rust value into a SQL value (for parameters).
+///
+/// ```
+/// use ember::{ToValue, Value};
+/// assert_eq!(42i32.to_value(), Value::Integer(42));
+/// assert_eq!(Some("x").to_value(), Value::Text("x".into()));
+/// assert_eq!(None::<i64>.to_value(), Value::Null);
+/// ```
 pub trait ToValue {
+    /// The SQL value for `self`.
     fn to_value(&self) -> Value;
 }
 
 /// Converts a SQL value into a Rust value (for reading rows).
+///
+/// ```
+/// use ember::{FromValue, Value};
+/// assert_eq!(i64::from_value(&Value::Integer(7)).unwrap(), 7);
+/// assert_eq!(Option::<String>::from_value(&Value::Null).unwrap(), None);
+/// assert!(i64::from_value(&Value::Null).is_err()); // NULL needs an Option
+/// ```
 pub trait FromValue: Sized {
+    /// Converts `value`, or fails with a `Type` error naming both types.
     fn from_value(value: &Value) -> Result<Self>;
 }
 

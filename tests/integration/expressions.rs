@@ -155,6 +155,27 @@ fn deep_and_wide_expressions_fail_cleanly_or_work() {
             .join(", ")
     );
     assert_eq!(one(&conn, &wide_in), Value::Boolean(true));
+    let minuses = format!("SELECT {}1", "- ".repeat(100_000));
+    let tildes = format!("SELECT {}1", "~".repeat(100_000));
+    for sql in [&minuses, &tildes] {
+        let error = conn.query(sql, ()).map(|_| ()).unwrap_err();
+        assert!(
+            matches!(error.kind(), ErrorKind::Limit | ErrorKind::Syntax),
+            "{error}"
+        );
+    }
+    let concat_chain = format!("SELECT length('a'{})", " || 'a'".repeat(150));
+    assert_eq!(one(&conn, &concat_chain), Value::Integer(151));
+    for (sql, expected) in [
+        ("SELECT 1 << 99999999999", Value::Integer(0)),
+        ("SELECT -1 >> 99999999999", Value::Integer(-1)),
+        ("SELECT -1 >> -99999999999", Value::Integer(0)),
+        ("SELECT NULL ISNULL ISNULL", Value::Boolean(false)),
+        // `||` binds tighter than `*` in SQLite: 2 * '34'.
+        ("SELECT 2 * 3 || 4", Value::Integer(68)),
+    ] {
+        assert_eq!(one(&conn, sql), expected, "{sql}");
+    }
     // A pathological LIKE pattern stays polynomial.
     let text = "a".repeat(2000);
     let pattern = format!("{}b", "%a".repeat(50));

@@ -13,6 +13,7 @@ mod indexes;
 mod isolation;
 mod limits;
 mod limits_disk;
+mod memory;
 mod prepared;
 mod slt;
 mod tidy;

@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
-use sqlparser::ast::{self, AssignmentTarget, FromTable, SetExpr, TableFactor, TableObject};
+use sqlparser::ast::{
+    self, AssignmentTarget, FromTable, SetExpr, SqliteOnConflict, TableFactor, TableObject,
+};
 
 use crate::catalog::TableDef;
 use crate::error::{unsupported, Result};
 use crate::expr::Expr;
 use crate::limits::VALUES_ROWS_MAX;
 use crate::optimize::choose_access;
-use crate::plan::{Node, Plan, TableAccess};
+use crate::plan::{Node, OnConflict, Plan, TableAccess};
 
 use super::{object_name, Binder, Scope};
 
@@ -24,9 +26,17 @@ impl Binder<'_> {
     }
 
     pub(super) fn bind_insert(&mut self, insert: &ast::Insert) -> Result<Plan> {
-        if insert.or.is_some() || insert.replace_into || insert.ignore {
-            return Err(unsupported("INSERT OR ... / REPLACE"));
-        }
+        let on_conflict = match (&insert.or, insert.replace_into, insert.ignore) {
+            (None, false, false) | (Some(SqliteOnConflict::Abort), false, false) => {
+                OnConflict::Abort
+            }
+            (Some(SqliteOnConflict::Replace), _, false) | (None, true, false) => {
+                OnConflict::Replace
+            }
+            (Some(SqliteOnConflict::Ignore), false, _) | (None, false, true) => OnConflict::Ignore,
+            (Some(other), ..) => return Err(unsupported(format!("INSERT OR {other}"))),
+            _ => return Err(unsupported("this INSERT conflict clause")),
+        };
         if insert.on.is_some() {
             return Err(unsupported("INSERT ... ON CONFLICT"));
         }
@@ -89,6 +99,7 @@ impl Binder<'_> {
             table,
             columns,
             source,
+            on_conflict,
         })
     }
 

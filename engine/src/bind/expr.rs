@@ -9,6 +9,7 @@ use crate::error::{unsupported, Result};
 use crate::expr::{BinaryOp, Expr, Function, Math, SubqueryKind, UnaryOp};
 use crate::limits::{EXPR_DEPTH_MAX, IN_LIST_ITEMS_MAX};
 
+use super::compare;
 use super::function::negate_if;
 use super::scope::Scope;
 use super::Binder;
@@ -47,6 +48,12 @@ impl Binder<'_> {
             },
             ast::Expr::Value(value) => self.bind_literal(&value.value)?,
             ast::Expr::Nested(inner) => self.bind_expr_at(inner, scope, depth)?,
+            ast::Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr: operand,
+            } if negative_integer_literal(operand).is_some() => {
+                Expr::Literal(negative_integer_literal(operand).unwrap_or(Value::Null))
+            }
             ast::Expr::UnaryOp { op, expr: operand } => {
                 let op = match op {
                     UnaryOperator::Minus => UnaryOp::Negate,
@@ -66,7 +73,7 @@ impl Binder<'_> {
                 let op = bind_binary_operator(op)?;
                 let left = self.bind_expr_at(left, scope, depth)?;
                 let right = self.bind_expr_at(right, scope, depth)?;
-                Expr::Binary(op, Box::new(left), Box::new(right))
+                binary(op, left, right)
             }
             ast::Expr::IsNull(inner) => Expr::IsNull {
                 expr: Box::new(self.bind_expr_at(inner, scope, depth)?),
@@ -113,7 +120,7 @@ impl Binder<'_> {
                 };
                 let left = self.bind_expr_at(left, scope, depth)?;
                 let right = self.bind_expr_at(right, scope, depth)?;
-                Expr::Binary(op, Box::new(left), Box::new(right))
+                binary(op, left, right)
             }
             ast::Expr::IsTrue(operand)
             | ast::Expr::IsNotTrue(operand)
@@ -127,12 +134,12 @@ impl Binder<'_> {
                 negated,
                 low,
                 high,
-            } => Expr::Between {
-                expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
-                low: Box::new(self.bind_expr_at(low, scope, depth)?),
-                high: Box::new(self.bind_expr_at(high, scope, depth)?),
-                negated: *negated,
-            },
+            } => between(
+                self.bind_expr_at(operand, scope, depth)?,
+                self.bind_expr_at(low, scope, depth)?,
+                self.bind_expr_at(high, scope, depth)?,
+                *negated,
+            ),
             ast::Expr::InList {
                 expr: operand,
                 list,
@@ -148,14 +155,18 @@ impl Binder<'_> {
                 expr: operand,
                 list,
                 negated,
-            } => Expr::InList {
-                expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
-                list: list
+            } => {
+                let operand = self.bind_expr_at(operand, scope, depth)?;
+                let list = list
                     .iter()
                     .map(|item| self.bind_expr_at(item, scope, depth))
-                    .collect::<Result<_>>()?,
-                negated: *negated,
-            },
+                    .collect::<Result<_>>()?;
+                Expr::InList {
+                    list: compare::in_list_items(&operand, list),
+                    expr: Box::new(operand),
+                    negated: *negated,
+                }
+            }
             ast::Expr::Like {
                 negated,
                 any: false,
@@ -281,6 +292,62 @@ impl Binder<'_> {
     }
 }
 
+/// A binary operation; comparisons convert their operands by SQLite's comparison affinity.
+fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
+    let (left, right) = if compare::is_comparison(op) {
+        compare::comparison(left, right)
+    } else {
+        (left, right)
+    };
+    Expr::Binary(op, Box::new(left), Box::new(right))
+}
+
+/// `x [NOT] BETWEEN low AND high`. When affinity would convert `x` itself (a bound has an
+/// affinity `x` lacks), it becomes `x >= low AND x <= high` so each comparison converts on
+/// its own; otherwise only the bounds are converted.
+fn between(operand: Expr, low: Expr, high: Expr, negated: bool) -> Expr {
+    let (converted_for_low, low) = compare::comparison(operand.clone(), low);
+    let (converted_for_high, high) = compare::comparison(operand.clone(), high);
+    if converted_for_low == operand && converted_for_high == operand {
+        return Expr::Between {
+            expr: Box::new(operand),
+            low: Box::new(low),
+            high: Box::new(high),
+            negated,
+        };
+    }
+    let range = Expr::Binary(
+        BinaryOp::And,
+        Box::new(Expr::Binary(
+            BinaryOp::GreaterOrEqual,
+            Box::new(converted_for_low),
+            Box::new(low),
+        )),
+        Box::new(Expr::Binary(
+            BinaryOp::LessOrEqual,
+            Box::new(converted_for_high),
+            Box::new(high),
+        )),
+    );
+    negate_if(negated, range)
+}
+
+/// `-N` for an integer literal N (possibly parenthesized) whose negation fits in i64: SQLite
+/// reads `-9223372036854775808` as the smallest INTEGER although `9223372036854775808` alone
+/// is a REAL.
+fn negative_integer_literal(operand: &ast::Expr) -> Option<Value> {
+    match operand {
+        ast::Expr::Nested(inner) => negative_integer_literal(inner),
+        ast::Expr::Value(value) => match &value.value {
+            ast::Value::Number(text, _) if text.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("-{text}").parse::<i64>().ok().map(Value::Integer)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `x IS [NOT] TRUE|FALSE` as a CASE that is never NULL: `x IS TRUE` is
 /// `CASE WHEN x THEN TRUE ELSE FALSE END`, `x IS FALSE` tests `NOT x` likewise.
 fn truth_test(test: &ast::Expr, operand: Expr) -> Expr {
@@ -320,6 +387,8 @@ fn bind_binary_operator(op: &BinaryOperator) -> Result<BinaryOp> {
         BinaryOperator::StringConcat => BinaryOp::Concat,
         BinaryOperator::BitwiseAnd => BinaryOp::BitAnd,
         BinaryOperator::BitwiseOr => BinaryOp::BitOr,
+        BinaryOperator::PGBitwiseShiftLeft => BinaryOp::ShiftLeft,
+        BinaryOperator::PGBitwiseShiftRight => BinaryOp::ShiftRight,
         other => return Err(unsupported(format!("operator {other}"))),
     })
 }

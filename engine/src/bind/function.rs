@@ -5,7 +5,7 @@
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, TrimWhereField};
 
 use crate::error::{unsupported, Result};
-use crate::expr::{Affinity, Expr, Function, UnaryOp};
+use crate::expr::{Affinity, BinaryOp, Expr, Function, UnaryOp};
 
 use super::scope::Scope;
 use super::Binder;
@@ -196,8 +196,40 @@ impl Binder<'_> {
             Some(result) => Some(Box::new(self.bind_expr_at(result, scope, depth)?)),
             None => None,
         };
+        let Some(operand) = operand else {
+            return Ok(Expr::Case {
+                operand: None,
+                branches,
+                else_result,
+            });
+        };
+        // `CASE x WHEN w` compares `x = w` with comparison affinity. When that would convert
+        // `x` itself (a WHEN value has an affinity `x` lacks), each branch gets its own
+        // comparison (`CASE WHEN x = w ...`); otherwise only the WHEN values convert.
+        let converts_operand = branches.iter().any(|(when, _)| {
+            super::compare::comparison((*operand).clone(), when.clone()).0 != *operand
+        });
+        if converts_operand {
+            let branches = branches
+                .into_iter()
+                .map(|(when, then)| {
+                    let (left, right) = super::compare::comparison((*operand).clone(), when);
+                    let test = Expr::Binary(BinaryOp::Equal, Box::new(left), Box::new(right));
+                    (test, then)
+                })
+                .collect();
+            return Ok(Expr::Case {
+                operand: None,
+                branches,
+                else_result,
+            });
+        }
+        let branches = branches
+            .into_iter()
+            .map(|(when, then)| (super::compare::case_when(&operand, when), then))
+            .collect();
         Ok(Expr::Case {
-            operand,
+            operand: Some(operand),
             branches,
             else_result,
         })

@@ -3,6 +3,7 @@
 //! not implement with an `Unsupported` error that names it (never a panic, never silence).
 
 mod aggregate;
+mod compare;
 mod ddl;
 mod dml;
 mod expr;
@@ -128,6 +129,8 @@ impl<'c> Binder<'c> {
                 Ok(Plan::Vacuum)
             }
             Statement::Pragma { .. } => Ok(Plan::Pragma(Box::new(statement.clone()))),
+            // Settings (`SET max_memory = '64MB'`) run like a PRAGMA (see `memory.rs`).
+            Statement::Set(_) => Ok(Plan::Pragma(Box::new(statement.clone()))),
             other => Err(unsupported(statement_name(other))),
         }
     }

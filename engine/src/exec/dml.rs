@@ -9,8 +9,9 @@ use ember_storage::{StorageErrorKind, Transaction, Value};
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
 use crate::expr::{coerce_to_column, EvalContext, Expr, SubqueryRuntime};
-use crate::plan::{Node, TableAccess};
+use crate::plan::{Node, OnConflict, TableAccess};
 
+use super::conflict::insert_row;
 use super::scan::collect_targets;
 use super::{collect, ExecContext, Row};
 
@@ -21,6 +22,7 @@ pub fn insert(
     columns: &[usize],
     source: &Node,
     params: &[Value],
+    on_conflict: OnConflict,
     rows_max: usize,
 ) -> Result<usize> {
     let rows = {
@@ -28,6 +30,7 @@ pub fn insert(
         collect(source, &ExecContext::new(&runtime))?
     };
     let eval = EvalContext::with_params(params);
+    let mut inserted = 0;
     let mut row = Vec::with_capacity(table.columns.len());
     for source_row in &rows {
         row.clear();
@@ -40,12 +43,18 @@ pub fn insert(
         for (value, &position) in source_row.iter().zip(columns) {
             row[position] = value.clone();
         }
-        let checked = check_row(table, std::mem::take(&mut row))?;
-        txn.insert(&table.storage, &checked)
-            .map_err(|e| storage_error(table, e))?;
+        let checked = match check_row(table, std::mem::take(&mut row)) {
+            Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => continue,
+            other => other?,
+        };
+        if insert_row(txn, table, &checked, on_conflict, |e| {
+            storage_error(table, e)
+        })? {
+            inserted += 1;
+        }
         row = checked;
     }
-    Ok(rows.len())
+    Ok(inserted)
 }
 
 /// Applies `assignments` to every row `target` reaches; returns the row count.
@@ -98,6 +107,11 @@ pub fn delete(
             .map_err(|e| storage_error(&target.table, e))?;
     }
     Ok(targets.len())
+}
+
+/// Whether `error` is a NOT NULL failure (which INSERT OR IGNORE skips, as SQLite does).
+fn is_not_null(error: &Error) -> bool {
+    error.kind() == crate::ErrorKind::Constraint && error.message().starts_with("NOT NULL")
 }
 
 /// Coerces every value to its column's type and checks NOT NULL.

@@ -4,6 +4,7 @@
 
 mod accumulator;
 mod aggregate;
+mod conflict;
 mod ddl;
 mod distinct;
 mod dml;

@@ -6,6 +6,7 @@ use std::fmt;
 
 use ember_storage::Value;
 
+use super::coerce::parse_whole_number;
 use super::ops::{numeric_prefix, Numeric};
 
 /// The type a CAST converts to, chosen from the type name as SQLite chooses a column's
@@ -94,6 +95,25 @@ pub(crate) fn cast(value: Value, affinity: Affinity) -> Value {
             Value::Text(text) => Value::Blob(text.into_bytes()),
             number => Value::Blob(number.to_string().into_bytes()),
         },
+    }
+}
+
+/// Applies a comparison affinity (SQLite's applyAffinity): numeric affinities turn text
+/// that is entirely a number into that number (other text stays text); TEXT affinity turns
+/// numbers into their text; BLOB changes nothing.
+pub fn apply_affinity(value: Value, affinity: Affinity) -> Value {
+    match (affinity, value) {
+        (Affinity::Integer | Affinity::Real | Affinity::Numeric, Value::Text(text)) => {
+            match parse_whole_number(&text) {
+                Some(Numeric::Integer(i)) => Value::Integer(i),
+                Some(Numeric::Real(r)) => Value::Real(r),
+                None => Value::Text(text),
+            }
+        }
+        (Affinity::Text, number @ (Value::Integer(_) | Value::Real(_) | Value::Boolean(_))) => {
+            Value::Text(number.to_string())
+        }
+        (_, value) => value,
     }
 }
 
@@ -196,6 +216,21 @@ mod tests {
         assert_eq!(cast(text("1.9"), Affinity::Numeric), Value::Real(1.9));
         assert_eq!(cast(text("12abc"), Affinity::Numeric), Value::Integer(12));
         assert_eq!(cast(text("1e3"), Affinity::Numeric), Value::Integer(1000));
+    }
+
+    #[test]
+    fn comparison_affinity_converts_only_whole_numbers() {
+        let numeric = |v| apply_affinity(v, Affinity::Numeric);
+        assert_eq!(numeric(text(" -4.5 ")), Value::Real(-4.5));
+        assert_eq!(numeric(text("12")), Value::Integer(12));
+        assert_eq!(numeric(text("12abc")), text("12abc"));
+        assert_eq!(numeric(Value::Blob(vec![1])), Value::Blob(vec![1]));
+        assert_eq!(
+            apply_affinity(Value::Real(2.5), Affinity::Text),
+            text("2.5")
+        );
+        assert_eq!(apply_affinity(text("2"), Affinity::Blob), text("2"));
+        assert_eq!(apply_affinity(Value::Null, Affinity::Text), Value::Null);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use ember_storage::Value;
 
 use crate::error::Result;
 
-pub use cast::Affinity;
+pub use cast::{apply_affinity, Affinity};
 pub use coerce::coerce_to_column;
 pub use datetime::DateFunction;
 pub use function::Function;
@@ -90,6 +90,12 @@ pub enum Expr {
     Function {
         function: Function,
         args: Vec<Expr>,
+    },
+    /// An operand of a comparison converted by SQLite's comparison affinity (the binder adds
+    /// it, see bind/compare.rs); shown in EXPLAIN as the bare operand.
+    Affinity {
+        expr: Box<Expr>,
+        affinity: Affinity,
     },
 }
 
@@ -206,6 +212,9 @@ impl Expr {
             Expr::Function { function, args } => {
                 function::eval_call(*function, args, |arg| arg.eval(row, context))?
             }
+            Expr::Affinity { expr, affinity } => {
+                cast::apply_affinity(expr.eval(row, context)?, *affinity)
+            }
         })
     }
 
@@ -249,6 +258,7 @@ impl Expr {
             Expr::Function { function, args } => {
                 function.is_deterministic() && args.iter().all(Expr::is_constant)
             }
+            Expr::Affinity { expr, .. } => expr.is_constant(),
         }
     }
 
@@ -345,6 +355,7 @@ impl fmt::Display for Expr {
                 }
                 f.write_str(")")
             }
+            Expr::Affinity { expr, .. } => write!(f, "{expr}"),
         }
     }
 }

@@ -37,6 +37,9 @@ pub enum BinaryOp {
     /// `&` and `|` on the integer values of the operands.
     BitAnd,
     BitOr,
+    /// `<<` and `>>` on integer values; a negative amount shifts the other way.
+    ShiftLeft,
+    ShiftRight,
     /// `IS NOT DISTINCT FROM` / `IS DISTINCT FROM`: comparisons where NULL equals NULL and
     /// the result is never NULL.
     IsNotDistinctFrom,
@@ -73,6 +76,8 @@ impl fmt::Display for BinaryOp {
             BinaryOp::Concat => "||",
             BinaryOp::BitAnd => "&",
             BinaryOp::BitOr => "|",
+            BinaryOp::ShiftLeft => "<<",
+            BinaryOp::ShiftRight => ">>",
             BinaryOp::IsNotDistinctFrom => "IS NOT DISTINCT FROM",
             BinaryOp::IsDistinctFrom => "IS DISTINCT FROM",
         })
@@ -187,6 +192,24 @@ fn to_numeric(value: &Value) -> Option<Numeric> {
     }
 }
 
+/// SQLite's `<<` (`left` true) and `>>`: shifts of 64 or more give 0 (or -1 for a negative
+/// value shifted right); right shifts are arithmetic.
+fn shift(value: i64, amount: i64, left: bool) -> i64 {
+    let (left, amount) = if amount < 0 {
+        (!left, amount.checked_neg().unwrap_or(64).min(64))
+    } else {
+        (left, amount)
+    };
+    if amount >= 64 {
+        return if value >= 0 || left { 0 } else { -1 };
+    }
+    if left {
+        ((value as u64) << amount) as i64
+    } else {
+        value >> amount
+    }
+}
+
 /// The integer SQLite's bitwise operators read: reals truncate, text by its integer prefix.
 fn integer_value(value: &Value) -> Option<i64> {
     Some(match value {
@@ -279,6 +302,10 @@ impl BinaryOp {
                 (Some(a), Some(b)) => Value::Integer(if self == BitAnd { a & b } else { a | b }),
                 _ => Value::Null,
             },
+            ShiftLeft | ShiftRight => match (integer_value(&left), integer_value(&right)) {
+                (Some(a), Some(b)) => Value::Integer(shift(a, b, self == ShiftLeft)),
+                _ => Value::Null,
+            },
             IsNotDistinctFrom | IsDistinctFrom => {
                 let same = compare_for_sort(&left, &right) == Ordering::Equal;
                 Value::Boolean(same == (self == IsNotDistinctFrom))
@@ -326,8 +353,12 @@ fn arithmetic(op: BinaryOp, left: &Value, right: &Value) -> Value {
             }
         }
         _ => {
-            // SQLite's % on reals works on their integer parts.
-            let (xi, yi) = (x as i64, y as i64);
+            // SQLite's % on reals works on the operands' integer values: reals truncate,
+            // text gives its integer prefix ('1e2' % 2 is 1.0, not 0.0).
+            let (xi, yi) = (
+                integer_value(left).unwrap_or(0),
+                integer_value(right).unwrap_or(0),
+            );
             if yi == 0 {
                 Value::Null
             } else {
@@ -434,6 +465,21 @@ mod tests {
                 .unwrap(),
             int(13)
         );
+        let text = |s: &str| Value::Text(s.to_string());
+        assert_eq!(
+            BinaryOp::Modulo.apply(text("1e2"), int(2)).unwrap(),
+            Value::Real(1.0)
+        );
+        assert_eq!(
+            BinaryOp::Modulo
+                .apply(Value::Real(-2.5), text(" 3 "))
+                .unwrap(),
+            Value::Real(-2.0)
+        );
+        assert_eq!(
+            BinaryOp::Modulo.apply(text("5"), Value::Real(2.5)).unwrap(),
+            Value::Real(1.0)
+        );
     }
 
     #[test]
@@ -450,6 +496,15 @@ mod tests {
             Value::Null
         );
         assert_eq!(UnaryOp::BitNot.apply(int(1)).unwrap(), int(-2));
+        let shl = |a, b| BinaryOp::ShiftLeft.apply(int(a), int(b)).unwrap();
+        let shr = |a, b| BinaryOp::ShiftRight.apply(int(a), int(b)).unwrap();
+        assert_eq!(shl(1, 63), int(i64::MIN));
+        assert_eq!(shl(1, 64), int(0));
+        assert_eq!(shl(8, -2), int(2));
+        assert_eq!(shr(-8, 1), int(-4));
+        assert_eq!(shr(-8, 100), int(-1));
+        assert_eq!(shr(8, i64::MIN), int(0));
+        assert_eq!(shr(1, -3), int(8));
         assert_eq!(UnaryOp::BitNot.apply(Value::Null).unwrap(), Value::Null);
         let is = |a, b| BinaryOp::IsNotDistinctFrom.apply(a, b).unwrap();
         assert_eq!(is(Value::Null, Value::Null), Value::Boolean(true));

@@ -27,7 +27,8 @@ struct Spec {
 
 /// Formats `args[1..]` by the format text `args[0]`; NULL format gives NULL.
 pub(crate) fn printf(args: &[Value]) -> Result<Value> {
-    let Some(format) = args.first().and_then(text_of) else {
+    // A NULL or empty format gives NULL, as in SQLite.
+    let Some(format) = args.first().and_then(text_of).filter(|f| !f.is_empty()) else {
         return Ok(Value::Null);
     };
     let mut rest = args.get(1..).unwrap_or(&[]).iter();
@@ -61,6 +62,8 @@ pub(crate) fn printf(args: &[Value]) -> Result<Value> {
         while chars.next_if(|c| *c == 'l').is_some() {}
         check_size(spec.width.max(spec.precision.unwrap_or(0)), out.len())?;
         let Some(conversion) = chars.next() else {
+            // A '%' that ends the format is kept.
+            out.push('%');
             break;
         };
         let body = match conversion {
@@ -352,6 +355,7 @@ mod tests {
         assert_eq!(fmt("%d", &[Value::Real(3.9)]), "3");
         assert_eq!(fmt("%*d", &[int(4), int(1)]), "   1");
         assert_eq!(fmt("100%%", &[]), "100%");
+        assert_eq!(fmt("5%", &[]), "5%");
         let unknown = printf(&[Value::Text("%y%d".into()), int(1)]).unwrap();
         assert_eq!(unknown, Value::Null);
     }
@@ -382,6 +386,8 @@ mod tests {
         assert_eq!(fmt("%c", &[text("xyz")]), "x");
         assert_eq!(fmt("%s", &[Value::Null]), "");
         assert_eq!(printf(&[Value::Null]).unwrap(), Value::Null);
+        assert_eq!(printf(&[text("")]).unwrap(), Value::Null);
+        assert_eq!(fmt("%s", &[text("")]), "");
         assert!(printf(&[text("%2000000000d")]).is_err());
     }
 }

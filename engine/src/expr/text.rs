@@ -86,7 +86,13 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         },
         Function::Lower => Value::Text(text(0).to_ascii_lowercase()),
         Function::Upper => Value::Text(text(0).to_ascii_uppercase()),
-        Function::Substr => substr(arg(0), integer_of(arg(1)), args.get(2).map(integer_of)),
+        // SQLite reads substr's numbers as C ints: the low 32 bits of the integer.
+        Function::Substr => substr(
+            arg(0),
+            i64::from(integer_of(arg(1)) as i32),
+            args.get(2)
+                .map(|length| i64::from(integer_of(length) as i32)),
+        ),
         Function::Trim | Function::LTrim | Function::RTrim => {
             let set: Vec<char> = match args.get(1) {
                 Some(set) => text_of(set).unwrap_or_default().chars().collect(),
@@ -217,7 +223,9 @@ fn substr_range(total: usize, start: i64, length: Option<i64>) -> (usize, usize)
     let (mut count, negative_length) = match length {
         Some(length) if length < 0 => (length.saturating_neg(), true),
         Some(length) => (length, false),
-        None => (total_i, false),
+        // SQLite's default length is its string size limit, not the string's length: it
+        // matters when a negative start eats into it (substr('0', -6) is '0').
+        None => (i64::from(i32::MAX), false),
     };
     if start < 0 {
         start = start.saturating_add(total_i);
@@ -340,12 +348,18 @@ mod tests {
         assert_eq!(sub(2, Some(3)), text("ell"));
         assert_eq!(sub(2, None), text("ello"));
         assert_eq!(sub(-3, None), text("llo"));
+        assert_eq!(sub(-6, None), text("hello"));
+        // 2^63 - 1 as a C int is -1.
+        assert_eq!(sub(i64::MAX, None), text("o"));
+        assert_eq!(run(Function::Substr, &[text("0"), int(-6)]), text("0"));
         assert_eq!(sub(0, Some(2)), text("h"));
         assert_eq!(sub(2, Some(-1)), text("h"));
         assert_eq!(sub(-2, Some(-2)), text("el"));
         assert_eq!(sub(10, Some(2)), text(""));
         assert_eq!(sub(-10, Some(7)), text("he"));
-        assert_eq!(sub(1, Some(i64::MAX)), text("hello"));
+        assert_eq!(sub(1, Some(i64::MAX)), text(""));
+        assert_eq!(sub(1, Some(4294967298)), text("he"));
+        assert_eq!(sub(1, Some(i64::from(i32::MAX))), text("hello"));
         assert_eq!(sub(i64::MIN, Some(i64::MIN)), text(""));
         assert_eq!(
             run(Function::Substr, &[text("héllo"), int(2), int(2)]),

@@ -51,7 +51,7 @@ impl Expr {
                     else_result.walk(visit);
                 }
             }
-            Expr::Cast { expr, .. } => expr.walk(visit),
+            Expr::Cast { expr, .. } | Expr::Affinity { expr, .. } => expr.walk(visit),
             Expr::Function { args, .. } => args.iter().for_each(|arg| arg.walk(visit)),
         }
     }
@@ -111,6 +111,10 @@ impl Expr {
                 else_result: else_result.as_deref().map(boxed),
             },
             Expr::Cast { expr, affinity } => Expr::Cast {
+                expr: boxed(expr),
+                affinity: *affinity,
+            },
+            Expr::Affinity { expr, affinity } => Expr::Affinity {
                 expr: boxed(expr),
                 affinity: *affinity,
             },

@@ -43,6 +43,7 @@ pub enum Plan {
         table: Arc<TableDef>,
         columns: Vec<usize>,
         source: Node,
+        on_conflict: OnConflict,
     },
     Update {
         target: TableAccess,
@@ -60,6 +61,17 @@ pub enum Plan {
     Vacuum,
     /// PRAGMA (synchronous, wal_checkpoint / CHECKPOINT): run by `durability::pragma`.
     Pragma(Box<sqlparser::ast::Statement>),
+}
+
+/// What an INSERT does with a row whose key is already taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Fail the statement (plain INSERT, OR ABORT).
+    Abort,
+    /// Skip the row (OR IGNORE).
+    Ignore,
+    /// Delete the rows holding its keys, then insert it (OR REPLACE, REPLACE).
+    Replace,
 }
 
 /// CREATE TABLE, bound: column definitions checked, constraints resolved to positions.

@@ -13,9 +13,37 @@ pub fn render(value: &Value, letter: char) -> String {
     }
     match letter {
         'I' => render_integer(value),
-        'R' => format!("{:.3}", as_real(value)),
+        'R' => render_real(as_real(value)),
         _ => render_text(value),
     }
+}
+
+/// `%.3f` as the reference implementation prints it (SQLite's printf): at most 16
+/// significant digits, the rest of the integer part as zeros.
+fn render_real(real: f64) -> String {
+    const DIGITS_MAX: usize = 16;
+    let exact = format!("{real:.3}");
+    let significant = exact
+        .trim_start_matches('-')
+        .trim_start_matches(['0', '.'])
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    if !real.is_finite() || significant <= DIGITS_MAX {
+        return exact;
+    }
+    // Round to 16 significant digits, then lay them out in fixed notation.
+    let scientific = format!("{:.*e}", DIGITS_MAX - 1, real.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let point = exponent.parse::<i32>().unwrap_or(0) + 1;
+    let sign = if real < 0.0 { "-" } else { "" };
+    if point <= 0 {
+        return exact;
+    }
+    let point = point as usize;
+    let padded = format!("{digits:0<width$}", width = point + 3);
+    format!("{sign}{}.{}", &padded[..point], &padded[point..point + 3])
 }
 
 fn render_integer(value: &Value) -> String {
@@ -157,6 +185,18 @@ mod tests {
         assert_eq!(render(&Value::Text("abc".into()), 'I'), "0");
         assert_eq!(render(&Value::Integer(3), 'R'), "3.000");
         assert_eq!(render(&Value::Real(1.23456), 'R'), "1.235");
+        assert_eq!(
+            render(&Value::Real(-9_223_372_036_854_775_808.0), 'R'),
+            "-9223372036854776000.000"
+        );
+        assert_eq!(
+            render(&Value::Real(-18_446_744_073_709_551_616.0), 'R'),
+            "-18446744073709550000.000"
+        );
+        assert_eq!(
+            render(&Value::Real(1234567890123.4567), 'R'),
+            "1234567890123.457"
+        );
         assert_eq!(render(&Value::Text(String::new()), 'T'), "(empty)");
         assert_eq!(render(&Value::Text("a\tb".into()), 'T'), "a@b");
         assert_eq!(render(&Value::Integer(7), 'T'), "7");

@@ -1,0 +1,94 @@
+//! Inserting one row under a conflict policy: `INSERT` (abort the statement on a duplicate
+//! key), `INSERT OR IGNORE` (skip the row) and `INSERT OR REPLACE` / `REPLACE` (delete the
+//! rows holding the row's primary key or unique-index keys, then insert), as in SQLite.
+//! Each attempt runs under a savepoint, so a failed attempt leaves nothing behind.
+
+use ember_storage::index::IndexKey;
+use ember_storage::{StorageError, StorageErrorKind, Transaction, Value};
+
+use crate::catalog::TableDef;
+use crate::error::Result;
+use crate::plan::OnConflict;
+
+/// Inserts `row` (already checked against the column types); false when IGNORE skipped it.
+pub fn insert_row(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[Value],
+    on_conflict: OnConflict,
+    map_error: impl Fn(StorageError) -> crate::Error,
+) -> Result<bool> {
+    // Each replacement removes one conflicting row; a row can conflict with at most one
+    // row per unique key (the primary key and each unique index), plus the final insert.
+    let attempts = table.indexes.len() + 2;
+    for _ in 0..attempts {
+        let savepoint = txn.savepoint();
+        match txn.insert(&table.storage, row) {
+            Ok(_) => return Ok(true),
+            Err(error) if error.kind == StorageErrorKind::UniqueViolation => {
+                txn.rollback_to(savepoint);
+                match on_conflict {
+                    OnConflict::Abort => return Err(map_error(error)),
+                    OnConflict::Ignore => return Ok(false),
+                    OnConflict::Replace => {
+                        if !delete_holder(txn, table, row, error.index.as_deref())? {
+                            // The key is held by a row this transaction cannot see (a
+                            // concurrent writer): nothing to replace, so it is a conflict.
+                            return Err(map_error(error));
+                        }
+                    }
+                }
+            }
+            Err(error) => return Err(map_error(error)),
+        }
+    }
+    Err(crate::err!(
+        Internal,
+        "INSERT OR REPLACE into {} did not settle after {attempts} attempts",
+        table.name
+    ))
+}
+
+/// Deletes the visible row holding `row`'s key in the primary key (`index` None) or in the
+/// named unique index; false when no visible row holds it.
+fn delete_holder(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[Value],
+    index: Option<&str>,
+) -> Result<bool> {
+    let holder = match index {
+        None => {
+            let key = IndexKey::from_values(table.primary_key.iter().map(|&c| &row[c]));
+            key.and_then(|key| txn.find_key(&table.storage, &key))
+        }
+        Some(name) => {
+            let Some(index) = table.index(name) else {
+                return Ok(false);
+            };
+            let Some(key) = index.storage.key_of(row) else {
+                return Ok(false);
+            };
+            let mut found = None;
+            let mut buffer = Vec::new();
+            txn.index_lookup(
+                &table.storage,
+                &index.storage,
+                &key,
+                &mut buffer,
+                |id, _| {
+                    found = Some(id);
+                    false
+                },
+            )?;
+            found
+        }
+    };
+    match holder {
+        Some(id) => {
+            txn.delete(&table.storage, id)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
