@@ -37,6 +37,7 @@ mod gc;
 mod interrupt;
 #[doc(hidden)]
 pub mod limits;
+mod memory;
 #[doc(hidden)]
 pub mod optimize;
 mod options;
