@@ -329,3 +329,50 @@ fn indexes_and_schema_show_secondary_indexes() {
          CREATE INDEX t_a ON t(a);\n"
     );
 }
+
+/// A directory database is locked against a second process: while one `ember DIR` waits
+/// on its input, another fails to open the directory, and can once the first has exited.
+#[test]
+fn a_directory_database_is_locked_against_a_second_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_dir = dir.path().join("db");
+    let mut first = Command::new(EMBER)
+        .arg(&db_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The WAL segment is created after the lock is taken.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !db_dir.join("wal-00000000000000000001.log").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = Command::new(EMBER)
+        .arg(&db_dir)
+        .arg("SELECT 1;")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr).to_string();
+    // Let the first finish its (empty) script and release the lock.
+    let mut stdin = first.stdin.take().unwrap();
+    stdin.write_all(b"CREATE TABLE t(a INT);\n").unwrap();
+    drop(stdin);
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        !second.status.success(),
+        "the second process opened a locked database"
+    );
+    assert!(
+        stderr.contains("already open in another process"),
+        "{stderr}"
+    );
+    assert!(first.status.success(), "{first:?}");
+    let third = Command::new(EMBER)
+        .arg(&db_dir)
+        .arg(".tables")
+        .output()
+        .unwrap();
+    assert!(third.status.success(), "{third:?}");
+    assert_eq!(stdout_of(&third), "t\n");
+}
