@@ -34,6 +34,7 @@ pub mod exec;
 #[doc(hidden)]
 pub mod expr;
 mod gc;
+mod interrupt;
 #[doc(hidden)]
 pub mod limits;
 mod memory;
@@ -61,6 +62,7 @@ pub use database::Database;
 pub use durability::{CheckpointReport, DurabilityStats};
 pub use ember_storage::{DataType, Value};
 pub use error::{Error, ErrorKind, OptionalExtension, Result};
+pub use interrupt::InterruptHandle;
 pub use options::{Options, SyncPolicy};
 pub use params::Params;
 pub use recovery::RecoveryReport;
