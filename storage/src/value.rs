@@ -139,11 +139,8 @@ pub fn format_real(r: f64) -> String {
         };
     }
     if r == 0.0 {
-        return if r.is_sign_negative() {
-            "-0.0".to_string()
-        } else {
-            "0.0".to_string()
-        };
+        // SQLite prints -0.0 as 0.0 (its decimal conversion drops the sign of a zero).
+        return "0.0".to_string();
     }
     let exponent = r.abs().log10().floor() as i32;
     if !(-5..15).contains(&exponent) {
@@ -184,6 +181,7 @@ mod tests {
     #[test]
     fn reals_render_like_sqlite() {
         assert_eq!(format_real(1.0), "1.0");
+        assert_eq!(format_real(-0.0), "0.0");
         assert_eq!(format_real(0.1), "0.1");
         assert_eq!(format_real(-2.5), "-2.5");
         assert_eq!(format_real(1.0 / 3.0), "0.333333333333333");

@@ -65,25 +65,43 @@ fn same_after(ours: &Outcome, theirs: &Outcome, normalize: impl Fn(&Cell) -> Cel
     map(ours) == map(theirs)
 }
 
-/// `text` with every run of more than 12 digits that follows a `.` cut to 12 digits (the
-/// engines print the same REAL with 15 or up to 17 significant digits; numbers may be glued
-/// together by `||`, so runs are cut rather than parsed).
+/// `text` with every run of more than 10 digits that follows a `.` rounded to 10 digits, and
+/// trailing zeros of such runs dropped (the engines print the same REAL with 15 or up to 17
+/// significant digits; numbers may be glued together by `||`, so runs are rounded rather than
+/// parsed).
 fn round_numbers_in(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
     let mut after_point = false;
-    let mut run = 0;
+    let flush = |run: &mut String, out: &mut String, after_point: bool| {
+        if after_point && run.len() > 10 {
+            let mut digits: Vec<u8> = run.bytes().take(10).collect();
+            if run.as_bytes()[10] >= b'5' {
+                // Round up; a carry out of the first digit is left as all nines.
+                if let Some(last) = digits.iter().rposition(|&d| d != b'9') {
+                    digits[last] += 1;
+                    digits[last + 1..].iter_mut().for_each(|d| *d = b'0');
+                }
+            }
+            let rounded = String::from_utf8(digits).unwrap_or_default();
+            out.push_str(rounded.trim_end_matches('0'));
+        } else if after_point {
+            out.push_str(run.trim_end_matches('0'));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
     for c in text.chars() {
         if c.is_ascii_digit() {
-            run += 1;
-            if after_point && run > 12 {
-                continue;
-            }
+            run.push(c);
         } else {
+            flush(&mut run, &mut out, after_point);
             after_point = c == '.';
-            run = 0;
+            out.push(c);
         }
-        out.push(c);
     }
+    flush(&mut run, &mut out, after_point);
     out
 }
 
@@ -121,6 +139,9 @@ mod tests {
         let theirs: Outcome = Ok(vec![vec![Cell::Text("01.7777777777777777".into())]]);
         let known = explains("SELECT 1", &ours, &theirs).expect("explained");
         assert_eq!(known.name, "REAL to TEXT keeps 15 significant digits");
+        let ours_short: Outcome = Ok(vec![vec![Cell::Text("-1.5bb-3.754".into())]]);
+        let theirs_long: Outcome = Ok(vec![vec![Cell::Text("-1.5bb-3.7539999999999996".into())]]);
+        assert!(explains("SELECT 1", &ours_short, &theirs_long).is_some());
         let other: Outcome = Ok(vec![vec![Cell::Text("01.8".into())]]);
         assert!(explains("SELECT 1", &ours, &other).is_none());
     }
