@@ -33,6 +33,7 @@ mod error;
 pub mod exec;
 #[doc(hidden)]
 pub mod expr;
+mod fast_hash;
 mod gc;
 #[doc(hidden)]
 pub mod limits;
