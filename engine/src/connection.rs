@@ -8,6 +8,7 @@
 //! that several [`Statement`]s can borrow it at once.
 
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -19,6 +20,7 @@ use crate::database::Database;
 use crate::error::{ErrorKind, Result};
 use crate::exec::{self, ExecContext};
 use crate::expr::SubqueryRuntime;
+use crate::interrupt::InterruptHandle;
 use crate::limits::TRANSACT_ATTEMPTS_MAX;
 use crate::params::Params;
 use crate::parse::parse_statements;
@@ -98,6 +100,7 @@ pub struct Connection {
     state: RefCell<TransactionState>,
     cache: RefCell<PlanCache>,
     stats: Cell<ConnectionStats>,
+    interrupt: InterruptHandle,
 }
 
 impl Connection {
@@ -107,7 +110,14 @@ impl Connection {
             state: RefCell::new(TransactionState::Autocommit),
             cache: RefCell::new(PlanCache::default()),
             stats: Cell::new(ConnectionStats::default()),
+            interrupt: InterruptHandle::default(),
         }
+    }
+
+    /// A handle that stops this connection's running query from another thread (for a
+    /// Ctrl-C handler); see [`InterruptHandle`].
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.interrupt.clone()
     }
 
     /// The database this connection belongs to.
@@ -497,6 +507,7 @@ impl Connection {
     }
 
     fn run_plan(&self, plan: &Plan, params: &[Value]) -> Result<(Vec<Vec<Value>>, usize)> {
+        self.interrupt.reset();
         match plan {
             Plan::Begin => self.begin()?,
             Plan::Commit => self.commit()?,
@@ -549,13 +560,13 @@ impl Connection {
             TransactionState::Autocommit => {
                 drop(state);
                 let mut txn = self.db.shared.store.begin()?;
-                let outcome = run_data_plan(&mut txn, plan, params)?;
+                let outcome = run_data_plan(&mut txn, plan, params, self.interrupt.flag())?;
                 crate::durability::commit(&self.db.shared, txn)?;
                 Ok(outcome)
             }
             TransactionState::Explicit(txn) => {
                 let savepoint = txn.savepoint();
-                match run_data_plan(txn, plan, params) {
+                match run_data_plan(txn, plan, params, self.interrupt.flag()) {
                     Ok(outcome) => Ok(outcome),
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
                         if let TransactionState::Explicit(txn) =
@@ -605,10 +616,11 @@ fn run_data_plan(
     txn: &mut StorageTransaction,
     plan: &Plan,
     params: &[Value],
+    interrupt: &AtomicBool,
 ) -> Result<(Vec<Vec<Value>>, usize)> {
     let changes = match plan {
         Plan::Query(query) => {
-            let runtime = SubqueryRuntime::new(txn, params);
+            let runtime = SubqueryRuntime::new(txn, params).with_interrupt(interrupt);
             let context = ExecContext::new(&runtime);
             let rows = exec::collect(&query.node, &context)?;
             return Ok((rows, 0));

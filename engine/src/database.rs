@@ -62,6 +62,10 @@ impl Database {
             ddl_lock: Mutex::new(()),
             durable: OnceLock::new(),
         });
+        shared
+            .store
+            .memory()
+            .set_budget(options.memory_budget_bytes);
         crate::gc::spawn_background(&shared);
         Database { options, shared }
     }

@@ -266,6 +266,7 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         return Vec::new();
     };
     match name.to_string().to_lowercase().as_str() {
+        "max_memory" if value.is_none() => vec!["max_memory".to_string()],
         "wal_checkpoint" | "checkpoint" => vec!["checkpointed_rows".to_string()],
         "synchronous" if value.is_none() => vec!["synchronous".to_string()],
         _ => Vec::new(),
@@ -280,15 +281,20 @@ fn policy_name(policy: SyncPolicy) -> &'static str {
     }
 }
 
-/// Runs a PRAGMA: `synchronous` (read or set: FULL/ALWAYS/2, NORMAL/INTERVAL/1, OFF/0) and
-/// `wal_checkpoint` (what the `CHECKPOINT` statement becomes).
+/// Runs a PRAGMA: `synchronous` (read or set: FULL/ALWAYS/2, NORMAL/INTERVAL/1, OFF/0),
+/// `wal_checkpoint` (what the `CHECKPOINT` statement becomes) and `max_memory` (read or
+/// set); and the settings statement `SET max_memory = '<size>'`.
 pub(crate) fn pragma(db: &Database, statement: &Statement) -> Result<Outcome> {
+    if let Statement::Set(set) = statement {
+        return crate::memory::set_statement(db, set);
+    }
     let Statement::Pragma { name, value, .. } = statement else {
         return Err(crate::err!(InvalidInput, "not a PRAGMA"));
     };
     let pragma = name.to_string().to_lowercase();
     let durable = db.shared.durable.get();
     match pragma.as_str() {
+        "max_memory" => crate::memory::pragma_max_memory(db, value.as_ref()),
         "wal_checkpoint" | "checkpoint" => {
             if durable.is_none() {
                 return Ok(single_value("checkpointed_rows", Value::Integer(0)));

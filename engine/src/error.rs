@@ -39,6 +39,8 @@ pub enum ErrorKind {
     InvalidInput,
     /// A broken internal invariant: a bug in EmberDB, reported instead of a panic.
     Internal,
+    /// The statement was stopped through its connection's [`crate::InterruptHandle`].
+    Interrupted,
 }
 
 /// An EmberDB error.

@@ -1,13 +1,16 @@
 //! Garbage collection driven from the engine: `collect_now` runs a pass over every table of
-//! the current catalog (VACUUM adds a sweep of stale index entries), and a background thread
-//! per database runs passes while commits happen. The thread holds only a `Weak` reference,
-//! so it ends soon after the last `Database` handle is dropped.
+//! the current catalog and releases slab pages left empty; VACUUM adds a sweep of stale index
+//! entries and a compaction of the slab pool. A background thread per database runs passes
+//! while commits happen, and compacts when the pool's fragmentation passes
+//! `BACKGROUND_COMPACT_FRAGMENTATION_PERCENT`. The thread holds only a `Weak` reference, so
+//! it ends soon after the last `Database` handle is dropped.
 
 use std::sync::{Arc, Weak};
 use std::thread;
 use std::time::Duration;
 
 use ember_storage::mvcc::GcReport;
+use ember_storage::slab::CompactionReport;
 
 use crate::database::Shared;
 
@@ -15,6 +18,10 @@ use crate::database::Shared;
 const BACKGROUND_INTERVAL_MS: u64 = 200;
 /// Granularity at which the background thread notices that the database is gone.
 const BACKGROUND_TICK_MS: u64 = 20;
+/// The background thread compacts when this percentage of the slab pages' bytes is free...
+const BACKGROUND_COMPACT_FRAGMENTATION_PERCENT: u64 = 50;
+/// ...and the pool holds at least this many pages (small pools are not worth it).
+const BACKGROUND_COMPACT_PAGES_MIN: u64 = 16;
 
 /// Collects garbage in every table now; returns what was freed.
 pub(crate) fn collect_now(shared: &Shared) -> GcReport {
@@ -24,17 +31,32 @@ pub(crate) fn collect_now(shared: &Shared) -> GcReport {
     for table in catalog.tables() {
         report.add(table.storage.collect_garbage(watermark));
     }
+    // Frees of earlier passes ran by now (mostly): give their empty pages back.
+    shared.store.pool().release_empty_pages();
     report
+}
+
+/// Compaction of the slab pool over every table of the current catalog.
+pub(crate) fn compact_now(shared: &Shared) -> CompactionReport {
+    let catalog = shared.catalog.load_full();
+    let tables: Vec<&ember_storage::Table> = catalog
+        .tables()
+        .into_iter()
+        .map(|table| &*table.storage)
+        .collect();
+    shared.store.compact(&tables)
 }
 
 /// VACUUM: a collection pass, then a sweep of every secondary index for stale entries (the
 /// sweep walks every entry, so only VACUUM runs it; collection passes already remove the
-/// entries of the versions they free).
+/// entries of the versions they free), then compaction (which first waits for the pass's
+/// frees, so the stats read after VACUUM show the memory given back).
 pub(crate) fn vacuum(shared: &Shared) -> GcReport {
     let report = collect_now(shared);
     for table in shared.catalog.load_full().tables() {
         table.storage.sweep_index_entries();
     }
+    compact_now(shared);
     report
 }
 
@@ -64,6 +86,13 @@ fn background_loop(weak: Weak<Shared>) {
         if read_ts != last_collected_ts {
             collect_now(&shared);
             last_collected_ts = read_ts;
+            let memory = shared.store.memory().stats();
+            if memory.slab_pages >= BACKGROUND_COMPACT_PAGES_MIN
+                && memory.slab_bytes_free * 100
+                    >= memory.slab_page_bytes * BACKGROUND_COMPACT_FRAGMENTATION_PERCENT
+            {
+                compact_now(&shared);
+            }
         }
     }
 }

@@ -35,8 +35,10 @@ pub mod exec;
 pub mod expr;
 mod fast_hash;
 mod gc;
+mod interrupt;
 #[doc(hidden)]
 pub mod limits;
+mod memory;
 #[doc(hidden)]
 pub mod optimize;
 mod options;
@@ -61,6 +63,7 @@ pub use database::Database;
 pub use durability::{CheckpointReport, DurabilityStats};
 pub use ember_storage::{DataType, Value};
 pub use error::{Error, ErrorKind, OptionalExtension, Result};
+pub use interrupt::InterruptHandle;
 pub use options::{Options, SyncPolicy};
 pub use params::Params;
 pub use recovery::RecoveryReport;

@@ -1,5 +1,5 @@
 //! `Options`: how a database is opened. A builder, so new knobs can be added without
-//! breaking callers: for directory databases the commit durability
+//! breaking callers: the memory budget, and for directory databases the commit durability
 //! policy, the WAL size that triggers a checkpoint, the WAL segment size, and salvage.
 
 pub use ember_storage::wal::SyncPolicy;
@@ -27,6 +27,9 @@ pub struct Options {
     pub wal_segment_bytes: u64,
     /// Open a damaged database anyway, keeping the committed prefix before the damage.
     pub salvage: bool,
+    /// Most memory the database may hold for rows, versions and indexes (`None`: no limit).
+    /// A write that would pass it fails with `ErrorKind::MemoryBudget` and changes nothing.
+    pub memory_budget_bytes: Option<u64>,
 }
 
 impl Default for Options {
@@ -36,6 +39,7 @@ impl Default for Options {
             checkpoint_bytes: CHECKPOINT_BYTES_DEFAULT,
             wal_segment_bytes: ember_storage::limits::WAL_SEGMENT_BYTES_DEFAULT,
             salvage: false,
+            memory_budget_bytes: None,
         }
     }
 }
@@ -75,6 +79,25 @@ impl Options {
     /// (instead of failing with a `Corruption` error).
     pub fn salvage(mut self, salvage: bool) -> Options {
         self.salvage = salvage;
+        self
+    }
+
+    /// Caps the memory held for rows, versions and indexes (slab pages, large payloads,
+    /// version headers, index entries) at `bytes`; `SET max_memory` changes it later. A
+    /// directory database applies it after recovery, so data already on disk always loads.
+    ///
+    /// ```
+    /// let options = ember::Options::new().memory_budget_bytes(1 << 20);
+    /// let db = ember::Database::in_memory_with(options);
+    /// let conn = db.connect();
+    /// conn.execute("CREATE TABLE t(x TEXT)", ()).unwrap();
+    /// let error = (0..100_000)
+    ///     .find_map(|i| conn.execute("INSERT INTO t VALUES (printf('%0100d', ?))", [i]).err())
+    ///     .unwrap();
+    /// assert_eq!(error.kind(), ember::ErrorKind::MemoryBudget);
+    /// ```
+    pub fn memory_budget_bytes(mut self, bytes: u64) -> Options {
+        self.memory_budget_bytes = Some(bytes);
         self
     }
 }

@@ -106,8 +106,14 @@ impl Database {
             )
         })?;
         let db = Database::in_memory_with(options.clone());
+        // Data already on disk always loads; the budget applies to writes after the open.
+        db.shared.store.memory().set_budget(None);
         let mut report = RecoveryReport::default();
         let loaded_anything = recover(&db, &*vfs, dir, options.salvage, &mut report)?;
+        db.shared
+            .store
+            .memory()
+            .set_budget(options.memory_budget_bytes);
         let next_segment = segment_indexes(&*vfs, dir)?
             .last()
             .map_or(1, |last| last + 1);

@@ -1,7 +1,10 @@
 //! System tables: read-only views of the engine's own state, queryable with SELECT.
 //! `ember_tables` has one row per user table (rows, live and dead versions, bytes held by
-//! versions, garbage collection runs); `ember_indexes` has one row per secondary index
-//! (name, table_name, columns, unique, entries); `ember_stats` has one row for the whole database.
+//! versions and by the table's slab slots, garbage collection runs); `ember_indexes` has one
+//! row per secondary index (name, table_name, columns, unique, entries); `ember_stats` has
+//! one row for the whole database, with the slab pool (pages, bytes used and free,
+//! fragmentation, compaction), the memory in use and the budget (`max_memory`, NULL when
+//! there is none).
 //! A user table of the same name shadows a system table. Rows are computed when the query
 //! runs, against the catalog snapshot the statement was bound with.
 
@@ -29,6 +32,7 @@ const TABLES_COLUMNS: &[&str] = &[
     "slots",
     "bytes_used",
     "payload_bytes",
+    "slab_bytes",
     "gc_runs",
     "gc_versions_freed",
 ];
@@ -47,6 +51,19 @@ const STATS_COLUMNS: &[&str] = &[
     "active_snapshots",
     "watermark",
     "read_ts",
+    "memory_used_bytes",
+    "max_memory",
+    "slab_pages",
+    "slab_page_bytes",
+    "slab_bytes_used",
+    "slab_bytes_free",
+    "fragmentation",
+    "large_payload_bytes",
+    "version_header_bytes",
+    "index_bytes",
+    "compaction_runs",
+    "payloads_moved",
+    "pages_released",
 ];
 
 impl SystemTable {
@@ -101,6 +118,7 @@ impl SystemTable {
                         int(stats.slots),
                         int(stats.version_bytes),
                         int(stats.payload_bytes),
+                        int(stats.slab_bytes),
                         int(stats.gc_runs),
                         int(stats.gc_versions_freed),
                     ]
@@ -108,6 +126,7 @@ impl SystemTable {
                 .collect(),
             SystemTable::Indexes => index_rows(tables),
             SystemTable::Stats => {
+                let memory = txn.store_memory();
                 let sum = |f: fn(&ember_storage::mvcc::TableStats) -> u64| {
                     int(per_table.iter().map(|(_, stats)| f(stats)).sum())
                 };
@@ -123,6 +142,19 @@ impl SystemTable {
                     int(txn.store_active_snapshots() as u64),
                     int(txn.store_watermark()),
                     int(snapshot.read_ts),
+                    int(memory.used_bytes),
+                    memory.budget_bytes.map_or(Value::Null, int),
+                    int(memory.slab_pages),
+                    int(memory.slab_page_bytes),
+                    int(memory.slab_bytes_used),
+                    int(memory.slab_bytes_free),
+                    Value::Real(memory.fragmentation),
+                    int(memory.large_bytes),
+                    int(memory.version_header_bytes),
+                    int(memory.index_bytes),
+                    int(memory.compaction_runs),
+                    int(memory.payloads_moved),
+                    int(memory.pages_released),
                 ]]
             }
         }

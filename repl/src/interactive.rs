@@ -1,10 +1,14 @@
 //! The interactive loop on rustyline: banner, `ember> ` / `   ...> ` prompts (statements end
 //! with `;` and may span lines), history in `~/.ember_history`, Ctrl-C clears the current
-//! input, Ctrl-D exits.
+//! input (and stops a running query: a SIGINT handler interrupts the connection), Ctrl-D
+//! exits.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
+
+use ember::InterruptHandle;
 
 use ember::script::{is_blank, is_complete};
 use rustyline::config::Config;
@@ -35,7 +39,27 @@ fn colour_supported() -> bool {
         && std::env::var("TERM").map_or(true, |term| term != "dumb")
 }
 
+/// The connection whose statement is running, for the SIGINT handler (none at the prompt:
+/// there the line editor reads Ctrl-C as a key).
+static RUNNING: Mutex<Option<InterruptHandle>> = Mutex::new(None);
+
+/// Runs `work` with Ctrl-C interrupting `handle`'s query instead of ending the shell.
+fn interruptible<T>(handle: InterruptHandle, work: impl FnOnce() -> T) -> T {
+    *RUNNING.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+    let result = work();
+    *RUNNING.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    result
+}
+
 pub fn run(shell: &mut Shell) -> ExitCode {
+    let installed = ctrlc::set_handler(|| {
+        if let Some(handle) = RUNNING.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            handle.interrupt();
+        }
+    });
+    if let Err(error) = installed {
+        eprintln!("Warning: Ctrl-C will not stop running queries: {error}");
+    }
     let config = Config::builder()
         .history_ignore_space(true)
         .completion_type(CompletionType::List)
@@ -77,7 +101,8 @@ pub fn run(shell: &mut Shell) -> ExitCode {
                     let _ = editor.add_history_entry(line.as_str());
                 }
                 if buffer.is_empty() && line.starts_with('.') {
-                    shell.run_dot_command(&line);
+                    let handle = shell.connection.interrupt_handle();
+                    interruptible(handle, || shell.run_dot_command(&line));
                 } else {
                     if buffer.is_empty() && is_blank(&line) {
                         continue;
@@ -86,7 +111,8 @@ pub fn run(shell: &mut Shell) -> ExitCode {
                     buffer.push('\n');
                     if is_complete(&buffer) {
                         let sql = std::mem::take(&mut buffer);
-                        shell.run_sql(&sql);
+                        let handle = shell.connection.interrupt_handle();
+                        interruptible(handle, || shell.run_sql(&sql));
                     }
                 }
                 if shell.quit_requested {

@@ -9,6 +9,9 @@
 //! Readers never lock: they pin an epoch and walk version chains to the version their
 //! snapshot may see.
 //!
+//! Payloads live in a slab pool (`slab`) that also keeps the memory account and budget;
+//! garbage collection frees versions and compaction empties sparse pages.
+//!
 //! Durability lives here too, below SQL: the file-system seam (`vfs`), the write-ahead log
 //! (`wal`: framed redo records, segments, group commit, recovery scan) and checkpoint
 //! snapshot files (`snapshot`).
@@ -18,6 +21,7 @@ pub mod index;
 pub mod limits;
 pub mod mvcc;
 pub mod row;
+pub mod slab;
 pub mod snapshot;
 pub mod store;
 pub mod value;

@@ -1,10 +1,20 @@
 //! Garbage collection seen through SQL: many updates over a fixed set of rows, then VACUUM;
-//! the figures come from the `ember_stats` / `ember_tables` system tables. The default run is
-//! 100,000 updates; `EMBER_GC_UPDATES=1000000` runs the issue's full size.
+//! the figures (live versions, slab bytes in use) come from the `ember_stats` /
+//! `ember_tables` system tables. The default run is 100,000 updates;
+//! `EMBER_GC_UPDATES=1000000` runs the issue's full size.
 
 use ember::{Connection, Database};
 
 const ROWS: i64 = 1_000;
+
+fn global_stat(conn: &mut Connection, column: &str) -> i64 {
+    conn.query(&format!("SELECT {column} FROM ember_stats"), ())
+        .unwrap()
+        .first()
+        .expect("one row")
+        .get(0)
+        .unwrap()
+}
 
 fn stat(conn: &mut Connection, table: &str, column: &str) -> i64 {
     conn.query(
@@ -38,6 +48,8 @@ fn updates_then_vacuum_return_to_the_loaded_size() {
     }
     conn.execute("COMMIT", ()).unwrap();
     let loaded_bytes = stat(&mut conn, "t", "bytes_used");
+    let loaded_slab_bytes = global_stat(&mut conn, "slab_bytes_used");
+    assert_eq!(loaded_slab_bytes, stat(&mut conn, "t", "slab_bytes"));
     assert_eq!(stat(&mut conn, "t", "live_versions"), ROWS);
 
     // A reader holds an old snapshot for part of the run: GC must keep what it sees.
@@ -63,10 +75,12 @@ fn updates_then_vacuum_return_to_the_loaded_size() {
             max_versions = live + dead;
         }
     }
+    let peak_slab_pages = global_stat(&mut conn, "slab_pages");
     conn.execute("VACUUM", ()).unwrap();
     let stats = conn
         .query(
-            "SELECT live_versions, dead_versions, bytes_used, gc_runs, gc_versions_freed \
+            "SELECT live_versions, dead_versions, bytes_used, gc_runs, gc_versions_freed, \
+             slab_bytes_used, slab_pages, fragmentation, compaction_runs, memory_used_bytes \
              FROM ember_stats",
             (),
         )
@@ -80,10 +94,20 @@ fn updates_then_vacuum_return_to_the_loaded_size() {
         stats.get(3).unwrap(),
         stats.get(4).unwrap(),
     );
+    let (slab_bytes, slab_pages, fragmentation, compactions, memory): (i64, i64, f64, i64, i64) = (
+        stats.get(5).unwrap(),
+        stats.get(6).unwrap(),
+        stats.get(7).unwrap(),
+        stats.get(8).unwrap(),
+        stats.get(9).unwrap(),
+    );
     println!(
-        "gc: {updates} updates over {ROWS} rows; loaded {loaded_bytes} bytes; versions at the \
-         midpoint {max_versions}; after VACUUM live {live} dead {dead} bytes {bytes} \
-         gc_runs {runs} freed {freed}"
+        "gc: {updates} updates over {ROWS} rows; loaded {loaded_bytes} bytes, slab bytes in use \
+         {loaded_slab_bytes}; versions at the midpoint {max_versions}; slab pages before the \
+         last VACUUM {peak_slab_pages}; after VACUUM live {live} dead {dead} bytes {bytes} \
+         slab bytes in use {slab_bytes} slab pages {slab_pages} fragmentation \
+         {fragmentation:.3} memory {memory} gc_runs {runs} compaction_runs {compactions} \
+         freed {freed}"
     );
     assert_eq!(live, ROWS);
     assert!(dead <= ROWS / 10, "dead versions left: {dead}");
@@ -91,6 +115,11 @@ fn updates_then_vacuum_return_to_the_loaded_size() {
         (bytes - loaded_bytes).abs() * 10 <= loaded_bytes,
         "bytes {bytes} vs {loaded_bytes} after load"
     );
+    assert!(
+        (slab_bytes - loaded_slab_bytes).abs() * 10 <= loaded_slab_bytes,
+        "slab bytes in use {slab_bytes} vs {loaded_slab_bytes} after load"
+    );
+    assert!(compactions >= 2, "each VACUUM compacts");
     assert!(freed >= updates - ROWS / 10, "freed {freed} of {updates}");
     let sum: i64 = conn
         .query("SELECT v FROM t", ())

@@ -10,6 +10,7 @@ mod expressions;
 mod gc;
 mod indexes;
 mod isolation;
+mod memory;
 mod prepared;
 mod slt;
 mod tidy;

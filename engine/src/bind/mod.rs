@@ -121,6 +121,8 @@ impl<'c> Binder<'c> {
                 Ok(Plan::Vacuum)
             }
             Statement::Pragma { .. } => Ok(Plan::Pragma(Box::new(statement.clone()))),
+            // Settings (`SET max_memory = '64MB'`) run like a PRAGMA (see `memory.rs`).
+            Statement::Set(_) => Ok(Plan::Pragma(Box::new(statement.clone()))),
             other => Err(unsupported(statement_name(other))),
         }
     }

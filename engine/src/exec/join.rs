@@ -93,6 +93,7 @@ impl Operator for JoinOperator<'_> {
         }
         loop {
             if self.current.is_none() {
+                context.check_interrupt()?;
                 let Some(left) = self.left.next(context)? else {
                     return Ok(None);
                 };

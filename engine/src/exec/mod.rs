@@ -47,6 +47,16 @@ impl<'a> ExecContext<'a> {
     }
 }
 
+impl ExecContext<'_> {
+    /// An `Interrupted` error if the statement was asked to stop (see `InterruptHandle`).
+    pub fn check_interrupt(&self) -> Result<()> {
+        match self.eval.subqueries {
+            Some(runtime) => runtime.check_interrupt(),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A pull-based operator.
 pub trait Operator {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>>;

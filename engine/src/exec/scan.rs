@@ -71,6 +71,7 @@ impl<'p> ScanOperator<'p> {
         let filter = self.access.filter.as_ref();
         let mut buffer = Vec::new();
         while self.pending.is_empty() {
+            context.check_interrupt()?;
             let end = table.slot_count();
             if self.next_row >= end {
                 self.finished = true;

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use ember_storage::{Transaction, Value};
@@ -109,6 +110,8 @@ pub struct SubqueryRuntime<'a> {
     pub txn: &'a Transaction,
     pub params: &'a [Value],
     cache: RefCell<HashMap<usize, Rc<SubqueryResult>>>,
+    /// Set from another thread to stop the statement (checked by scans and joins).
+    pub interrupt: Option<&'a AtomicBool>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
@@ -117,6 +120,25 @@ impl<'a> SubqueryRuntime<'a> {
             txn,
             params,
             cache: RefCell::new(HashMap::new()),
+            interrupt: None,
+        }
+    }
+
+    /// The same runtime, stopped with an `Interrupted` error once `flag` is set.
+    pub fn with_interrupt(mut self, flag: &'a AtomicBool) -> SubqueryRuntime<'a> {
+        self.interrupt = Some(flag);
+        self
+    }
+}
+
+impl SubqueryRuntime<'_> {
+    /// An `Interrupted` error if the statement was asked to stop.
+    pub fn check_interrupt(&self) -> Result<()> {
+        match self.interrupt {
+            Some(flag) if flag.load(Ordering::Relaxed) => {
+                Err(crate::err!(Interrupted, "interrupted"))
+            }
+            _ => Ok(()),
         }
     }
 }

@@ -3,12 +3,14 @@
 //! publish new entries with release stores at a bucket head, and retire unlinked entries and
 //! old bucket arrays through the epoch, so a reader still walking them stays safe.
 
+use std::mem::size_of;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 
 use super::key::IndexKey;
+use crate::slab::MemoryAccount;
 
 /// The row an entry points at (a slot id in the owning table).
 pub type EntryRow = u64;
@@ -37,11 +39,21 @@ impl Buckets {
     }
 }
 
+/// Memory one index entry is charged (its node; a key's heap bytes are not counted).
+pub const ENTRY_BYTES: u64 = size_of::<Entry>() as u64;
+
+/// Memory a bucket array of `len` heads is charged.
+fn bucket_bytes(len: usize) -> u64 {
+    (len * size_of::<Atomic<Entry>>()) as u64
+}
+
 /// Key -> rows, many rows per key allowed (uniqueness is the caller's rule).
 pub struct HashIndex {
     buckets: Atomic<Buckets>,
     writer: Mutex<()>,
     entries: AtomicUsize,
+    /// Where the index charges its entries and bucket arrays (none in bare unit tests).
+    account: Option<Arc<MemoryAccount>>,
 }
 
 const INITIAL_BUCKETS: usize = 64;
@@ -54,10 +66,32 @@ impl Default for HashIndex {
 
 impl HashIndex {
     pub fn new() -> HashIndex {
+        HashIndex::with_account(None)
+    }
+
+    /// An index that charges its memory to `account`. Charges never fail: writers check
+    /// the budget (with room for their entries) before they write.
+    pub fn with_account(account: Option<Arc<MemoryAccount>>) -> HashIndex {
+        if let Some(account) = &account {
+            account.charge_index(bucket_bytes(INITIAL_BUCKETS));
+        }
         HashIndex {
             buckets: Atomic::new(Buckets::with_len(INITIAL_BUCKETS)),
             writer: Mutex::new(()),
             entries: AtomicUsize::new(0),
+            account,
+        }
+    }
+
+    fn charge(&self, bytes: u64) {
+        if let Some(account) = &self.account {
+            account.charge_index(bytes);
+        }
+    }
+
+    fn release(&self, bytes: u64) {
+        if let Some(account) = &self.account {
+            account.release_index(bytes);
         }
     }
 
@@ -177,6 +211,7 @@ impl HashIndex {
             .store(head.load(Ordering::Acquire, &guard), Ordering::Relaxed);
         head.store(entry, Ordering::Release);
         self.entries.store(count, Ordering::Relaxed);
+        self.charge(ENTRY_BYTES);
     }
 
     /// Removes the `(key, row)` pair if present. Returns whether it was there.
@@ -203,6 +238,7 @@ impl HashIndex {
                 // can reach it; readers that already did are protected by their epoch pins.
                 unsafe { guard.defer_destroy(current) };
                 self.entries.fetch_sub(1, Ordering::Relaxed);
+                self.release(ENTRY_BYTES);
                 return true;
             }
             link = &entry.next;
@@ -233,6 +269,8 @@ impl HashIndex {
                 current = entry.next.load(Ordering::Acquire, guard);
             }
         }
+        self.charge(bucket_bytes(new.heads.len()));
+        self.release(bucket_bytes(old.heads.len()));
         self.buckets.store(Owned::new(new), Ordering::Release);
         // SAFETY: the old array is no longer reachable from `self.buckets`; readers that
         // loaded it hold epoch pins, so destruction waits for them.
@@ -298,6 +336,8 @@ impl Drop for HashIndex {
             let guard = epoch::unprotected();
             let buckets = self.buckets.load(Ordering::Relaxed, guard);
             if !buckets.is_null() {
+                let len = buckets.deref().heads.len();
+                self.release(bucket_bytes(len) + self.len() as u64 * ENTRY_BYTES);
                 drop_buckets(buckets.into_owned());
             }
         }

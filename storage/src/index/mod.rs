@@ -7,6 +7,6 @@ mod hash;
 mod key;
 mod secondary;
 
-pub use hash::{HashIndex, IndexWriter};
+pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
 pub use key::{fx_hash_bytes, IndexKey};
 pub use secondary::SecondaryIndex;

@@ -8,6 +8,9 @@
 //! slot and compares that version's key, so entries left by rolled-back or replaced versions
 //! only cost a little work until garbage collection removes them.
 
+use std::sync::Arc;
+
+use crate::slab::MemoryAccount;
 use crate::value::Value;
 
 use super::hash::HashIndex;
@@ -35,14 +38,20 @@ impl std::fmt::Debug for SecondaryIndex {
 }
 
 impl SecondaryIndex {
-    pub(crate) fn new(id: u64, name: &str, columns: Vec<usize>, unique: bool) -> SecondaryIndex {
+    pub(crate) fn new(
+        id: u64,
+        name: &str,
+        columns: Vec<usize>,
+        unique: bool,
+        account: Arc<MemoryAccount>,
+    ) -> SecondaryIndex {
         debug_assert!(!columns.is_empty());
         SecondaryIndex {
             id,
             name: name.to_string(),
             columns,
             unique,
-            map: HashIndex::new(),
+            map: HashIndex::with_account(Some(account)),
         }
     }
 
@@ -81,7 +90,7 @@ mod tests {
 
     #[test]
     fn keys_skip_nulls_and_follow_column_order() {
-        let index = SecondaryIndex::new(1, "i", vec![2, 0], true);
+        let index = SecondaryIndex::new(1, "i", vec![2, 0], true, Arc::new(MemoryAccount::new()));
         let row = [Value::Integer(1), Value::Null, Value::Text("a".into())];
         let swapped = [Value::Text("a".into()), Value::Null, Value::Integer(1)];
         assert!(index.key_of(&row).is_some());

@@ -6,10 +6,12 @@
 //! below the watermark (the "anchor"): every snapshot at or above the watermark stops at the
 //! anchor or before it, so everything older than the anchor is unreachable for readers that
 //! start from now on. The collector cuts the chain below the anchor and retires the cut-off
-//! versions through crossbeam-epoch (`defer_destroy`), so readers already walking them (they
-//! hold an epoch pin) finish safely. When the anchor itself is the head and was deleted at or
-//! below the watermark, the whole chain is dead: the head is unlinked with a CAS (a concurrent
-//! insert onto the slot makes the CAS fail and the chain is left for the next pass).
+//! versions through crossbeam-epoch (one deferred destruction per batch of slots, counted
+//! in the account's `pending_frees` so VACUUM can wait for it), so readers already walking
+//! them (they hold an epoch pin) finish safely. Destroying a version frees its slab slot.
+//! When the anchor itself is the head and was deleted at or below the watermark, the whole
+//! chain is dead: the head is unlinked with a CAS (a concurrent insert onto the slot makes the
+//! CAS fail and the chain is left for the next pass).
 //!
 //! Concurrency: writers only ever change a slot's head pointer and the `end` of the head;
 //! rollback restores a head to the version below its own (never below the anchor, since the
@@ -17,9 +19,9 @@
 //! Only one collector works on a table at a time (`GcState::lock`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use crossbeam_epoch::{self as epoch, Atomic, Guard, Shared};
+use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 
 use super::clock::TXN_ID_BASE;
 use super::table::Table;
@@ -66,16 +68,38 @@ impl Table {
         while start < slots {
             let end = slots.min(start + SLOTS_PER_PIN);
             let guard = epoch::pin();
+            let mut batch: Vec<usize> = Vec::new();
             for row in start..end {
                 if let Some(slot) = self.slot(row) {
                     let retired = collect_chain(&slot.head, watermark, &guard, &mut report);
                     if !retired.is_empty() && self.has_indexes() {
-                        for version in retired {
-                            // SAFETY: retired but not yet destroyed: `guard` is still pinned.
+                        for version in &retired {
+                            // SAFETY: unlinked but not destroyed: destruction is deferred
+                            // below, after this pinned `guard`.
                             let version = unsafe { version.deref() };
                             super::indexing::unindex_version(self, row, version, &guard);
                         }
                     }
+                    batch.extend(retired.iter().map(|version| version.as_raw() as usize));
+                }
+            }
+            if !batch.is_empty() {
+                let account = Arc::clone(self.pool().account());
+                account
+                    .pending_frees
+                    .fetch_add(batch.len() as u64, Ordering::AcqRel);
+                // SAFETY: every version in `batch` was unlinked by this (the only) collector,
+                // so no new reader can reach it, and each is in the batch once; readers that
+                // reached one earlier hold epoch pins, which the deferred destruction waits
+                // for.
+                unsafe {
+                    guard.defer_unchecked(move || {
+                        let count = batch.len() as u64;
+                        for version in batch {
+                            drop(Owned::from_raw(version as *mut Version));
+                        }
+                        account.pending_frees.fetch_sub(count, Ordering::AcqRel);
+                    });
                 }
             }
             guard.flush();
@@ -106,8 +130,8 @@ fn is_committed_at_or_below(stamp: u64, watermark: u64) -> bool {
     stamp < TXN_ID_BASE && stamp <= watermark
 }
 
-/// Collects one slot's chain (see the module comment); returns the versions it retired
-/// (alive until `guard` is unpinned), so their index entries can be removed.
+/// Collects one slot's chain (see the module comment); returns the versions it unlinked, which
+/// the caller must destroy after the epoch (after removing their index entries).
 fn collect_chain<'g>(
     head: &Atomic<Version>,
     watermark: u64,
@@ -150,23 +174,21 @@ fn collect_chain<'g>(
     retired
 }
 
-/// Retires every version of an unlinked chain.
+/// Collects every version of an unlinked chain into `retired`.
 fn retire_chain<'g>(
     mut current: Shared<'g, Version>,
     guard: &'g Guard,
     report: &mut GcReport,
     retired: &mut Vec<Shared<'g, Version>>,
 ) {
-    // SAFETY: the chain was unlinked by this (the only) collector, so no new reader can reach
-    // it; readers that reached it earlier hold epoch pins, which `defer_destroy` waits for.
-    // Each version is retired once, as the walk passes it.
+    // SAFETY: the chain was unlinked by this (the only) collector and `guard` is pinned, so
+    // its versions stay alive; the caller defers their destruction past the epoch. Each
+    // version is collected once, as the walk passes it.
     while let Some(version) = unsafe { current.as_ref() } {
         let next = version.older.load(Ordering::Acquire, guard);
         report.versions_freed += 1;
-        report.bytes_freed += version.footprint_bytes() as u64;
+        report.bytes_freed += version.footprint_bytes();
         retired.push(current);
-        // SAFETY: see above.
-        unsafe { guard.defer_destroy(current) };
         current = next;
     }
 }

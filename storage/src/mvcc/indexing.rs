@@ -83,9 +83,10 @@ fn version_key(
     table: &Table,
     index: &SecondaryIndex,
     version: &Version,
+    guard: &Guard,
     buffer: &mut Vec<Value>,
 ) -> StorageResult<Option<IndexKey>> {
-    row::decode_into(&table.schema().types, version.payload(), buffer)?;
+    row::decode_into(&table.schema().types, version.payload(guard), buffer)?;
     Ok(index.key_of(buffer))
 }
 
@@ -112,7 +113,7 @@ fn slot_holder(
             // that began the next newer one).
             break;
         }
-        if version_key(table, index, version, buffer)?.as_ref() == Some(key) {
+        if version_key(table, index, version, guard, buffer)?.as_ref() == Some(key) {
             let holder = holder_of(version, snapshot);
             if holder != Holder::No {
                 return Ok(holder);
@@ -138,7 +139,7 @@ fn chain_has_key(
     let mut current = slot.head.load(Ordering::Acquire, guard);
     // SAFETY: pinned guard; see `slot_holder`.
     while let Some(version) = unsafe { current.as_ref() } {
-        if version_key(table, index, version, buffer)?.as_ref() == Some(key) {
+        if version_key(table, index, version, guard, buffer)?.as_ref() == Some(key) {
             return Ok(true);
         }
         current = version.older.load(Ordering::Acquire, guard);
@@ -208,7 +209,7 @@ pub(super) fn unindex_version(table: &Table, row: RowId, version: &Version, guar
     let mut buffer = Vec::new();
     let mut chain_buffer = Vec::new();
     for index in indexes.iter() {
-        let Ok(Some(key)) = version_key(table, index, version, &mut buffer) else {
+        let Ok(Some(key)) = version_key(table, index, version, guard, &mut buffer) else {
             continue;
         };
         let writer = index.map.lock_writer();
@@ -272,7 +273,13 @@ impl Table {
                 format!("a table may have at most {TABLE_INDEXES_MAX} indexes"),
             ));
         }
-        let index = Arc::new(SecondaryIndex::new(*next_id, name, columns, unique));
+        let index = Arc::new(SecondaryIndex::new(
+            *next_id,
+            name,
+            columns,
+            unique,
+            Arc::clone(self.pool().account()),
+        ));
         *next_id += 1;
         let mut list = (*current).clone();
         list.push(Arc::clone(&index));
@@ -318,6 +325,7 @@ impl Table {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let mut buffer = Vec::new();
+        let account = self.pool().account();
         let slots = self.slot_count();
         let mut start = 0;
         while start < slots {
@@ -329,7 +337,9 @@ impl Table {
                 let mut current = slot.head.load(Ordering::Acquire, &guard);
                 // SAFETY: pinned guard; see `slot_holder`.
                 while let Some(version) = unsafe { current.as_ref() } {
-                    if let Some(key) = version_key(self, index, version, &mut buffer)? {
+                    if let Some(key) = version_key(self, index, version, &guard, &mut buffer)? {
+                        // Index growth counts against the memory budget.
+                        account.try_charge(0, crate::index::ENTRY_BYTES)?;
                         writer.insert(key, row);
                     }
                     current = version.older.load(Ordering::Acquire, &guard);
@@ -422,7 +432,7 @@ impl Transaction {
             let Some(version) = table.visible_version(row, &snapshot, &guard) else {
                 continue;
             };
-            row::decode_into(types, version.payload(), buffer)?;
+            row::decode_into(types, version.payload(&guard), buffer)?;
             if index.key_of(buffer).as_ref() == Some(key) && !visit(row, buffer) {
                 break;
             }

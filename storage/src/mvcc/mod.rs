@@ -27,6 +27,7 @@
 
 mod active;
 mod clock;
+mod compact;
 mod gc;
 mod indexing;
 mod table;
@@ -39,6 +40,7 @@ pub use gc::GcReport;
 pub use table::{RowId, Table, TableSchema, TableStats};
 pub use transaction::{Snapshot, Transaction};
 pub use version::END_INFINITY;
+pub(crate) use version::VERSION_HEADER_BYTES;
 
 #[cfg(test)]
 mod transaction_tests;

@@ -13,6 +13,7 @@ use crossbeam_epoch::{self as epoch, Atomic, Guard, Shared};
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{HashIndex, IndexKey, SecondaryIndex};
 use crate::limits::TABLE_SLOTS_MAX;
+use crate::slab::SlabPool;
 use crate::value::{DataType, Value};
 
 use super::transaction::Snapshot;
@@ -45,8 +46,10 @@ pub struct TableStats {
     pub live_rows: u64,
     pub versions: u64,
     pub payload_bytes: u64,
-    /// Memory held by versions: headers plus payloads.
+    /// Memory held by versions: headers plus payload slots (or large allocations).
     pub version_bytes: u64,
+    /// Slab slot bytes (and large allocations) holding this table's payloads.
+    pub slab_bytes: u64,
     pub gc_runs: u64,
     pub gc_versions_freed: u64,
 }
@@ -65,6 +68,8 @@ pub struct Table {
     pub(crate) index_ddl: Mutex<u64>,
     /// Garbage collection bookkeeping (see `gc.rs`).
     pub(crate) gc: super::gc::GcState,
+    /// Where payloads live (shared by every table of the store).
+    pool: Arc<SlabPool>,
 }
 
 fn chunk_len(chunk: usize) -> u64 {
@@ -81,9 +86,10 @@ fn locate(row: RowId) -> (usize, usize) {
 }
 
 impl Table {
-    pub fn new(id: u64, schema: TableSchema) -> Table {
+    pub fn new(id: u64, schema: TableSchema, pool: Arc<SlabPool>) -> Table {
         debug_assert!(schema.key_columns.iter().all(|c| *c < schema.types.len()));
-        let primary = (!schema.key_columns.is_empty()).then(HashIndex::new);
+        let primary = (!schema.key_columns.is_empty())
+            .then(|| HashIndex::with_account(Some(Arc::clone(pool.account()))));
         Table {
             id,
             schema,
@@ -94,7 +100,19 @@ impl Table {
             secondary: ArcSwap::from_pointee(Vec::new()),
             index_ddl: Mutex::new(1),
             gc: super::gc::GcState::default(),
+            pool,
         }
+    }
+
+    pub(crate) fn pool(&self) -> &Arc<SlabPool> {
+        &self.pool
+    }
+
+    /// Index memory a new row version may add (one entry per index), which a write must
+    /// leave room for under the budget.
+    pub(crate) fn index_headroom_bytes(&self) -> u64 {
+        let indexes = u64::from(self.primary.is_some()) + self.secondary.load().len() as u64;
+        indexes * crate::index::ENTRY_BYTES
     }
 
     pub fn id(&self) -> u64 {
@@ -212,7 +230,8 @@ impl Table {
             while let Some(version) = unsafe { current.as_ref() } {
                 stats.versions += 1;
                 stats.payload_bytes += version.payload.len() as u64;
-                stats.version_bytes += version.footprint_bytes() as u64;
+                stats.version_bytes += version.footprint_bytes();
+                stats.slab_bytes += version.payload.held_bytes();
                 if !counted_live && version.is_visible(snapshot) {
                     stats.live_rows += 1;
                     counted_live = true;
@@ -277,12 +296,14 @@ mod tests {
 
     #[test]
     fn slots_grow_across_chunks() {
+        let account = Arc::new(crate::slab::MemoryAccount::new());
         let table = Table::new(
             1,
             TableSchema {
                 types: vec![DataType::Integer],
                 key_columns: vec![],
             },
+            Arc::new(SlabPool::new(account)),
         );
         for expected in 0..5000 {
             assert_eq!(table.allocate_slot().unwrap(), expected);

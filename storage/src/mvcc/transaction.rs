@@ -11,6 +11,7 @@ use crossbeam_epoch::{self as epoch, Guard, Owned, Shared};
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::IndexKey;
 use crate::row;
+use crate::slab::Payload;
 use crate::store::StoreShared;
 use crate::value::Value;
 
@@ -132,7 +133,7 @@ impl Transaction {
         let guard = epoch::pin();
         match table.visible_version(row, &self.snapshot, &guard) {
             Some(version) => {
-                row::decode_into(&table.schema().types, version.payload(), out)?;
+                row::decode_into(&table.schema().types, version.payload(&guard), out)?;
                 Ok(true)
             }
             None => Ok(false),
@@ -184,7 +185,7 @@ impl Transaction {
         let mut row = rows.start;
         while row < end {
             if let Some(version) = table.visible_version(row, &self.snapshot, &guard) {
-                row::decode_into(types, version.payload(), buffer)?;
+                row::decode_into(types, version.payload(&guard), buffer)?;
                 if !visit(row, buffer) {
                     return Ok(row + 1);
                 }
@@ -197,7 +198,8 @@ impl Transaction {
     /// Inserts a row; fails with `UniqueViolation` if its primary key is visible, or
     /// `Conflict` if a concurrent transaction holds that key.
     pub fn insert(&mut self, table: &Arc<Table>, values: &[Value]) -> StorageResult<RowId> {
-        let payload = row::encode(&table.schema().types, values)?.into_boxed_slice();
+        let encoded = row::encode(&table.schema().types, values)?;
+        let payload = Payload::new(table.pool(), &encoded, table.index_headroom_bytes())?;
         let txn_id = self.writer_id();
         let guard = epoch::pin();
         let Some(primary) = table.primary() else {
@@ -367,7 +369,8 @@ impl Transaction {
                 "primary key value cannot be NULL",
             ));
         }
-        let payload = row::encode(&table.schema().types, values)?.into_boxed_slice();
+        let encoded = row::encode(&table.schema().types, values)?;
+        let payload = Payload::new(table.pool(), &encoded, table.index_headroom_bytes())?;
         let guard = epoch::pin();
         let (slot, head) = self.claim(table, row, &guard)?;
         let savepoint = self.savepoint();
@@ -375,7 +378,7 @@ impl Transaction {
         let previous = if table.has_indexes() {
             // SAFETY: pinned guard; the claimed version is alive.
             let old = unsafe { head.deref() };
-            match row::decode(&table.schema().types, old.payload()) {
+            match row::decode(&table.schema().types, old.payload(&guard)) {
                 Ok(values) => Some(values),
                 Err(error) => {
                     self.rollback_to(savepoint);
@@ -442,9 +445,18 @@ impl Transaction {
                     if write.table.has_indexes() {
                         super::indexing::unindex_version(&write.table, write.row, version, &guard);
                     }
-                    // SAFETY: the version is unlinked and was created by this transaction;
-                    // readers that reached it are protected by their epoch pins.
-                    unsafe { guard.defer_destroy(head) };
+                    let account = Arc::clone(write.table.pool().account());
+                    account.pending_frees.fetch_add(1, Ordering::AcqRel);
+                    let unlinked = head.as_raw() as usize;
+                    // SAFETY: the version is unlinked and was created by this transaction, so
+                    // it is destroyed once; readers that reached it are protected by their
+                    // epoch pins, which the deferred destruction waits for.
+                    unsafe {
+                        guard.defer_unchecked(move || {
+                            drop(Owned::from_raw(unlinked as *mut Version));
+                            account.pending_frees.fetch_sub(1, Ordering::AcqRel);
+                        });
+                    }
                 }
                 WriteKind::Claimed => {
                     let claimed = version.end.compare_exchange(
@@ -547,13 +559,18 @@ fn final_payload<'g>(table: &Table, row: RowId, txn_id: u64, guard: &'g Guard) -
     let head = unsafe { slot.head.load(Ordering::Acquire, guard).as_ref() }?;
     let begin = head.begin.load(Ordering::Acquire);
     let end = head.end.load(Ordering::Acquire);
-    (begin == txn_id && end != txn_id).then(|| head.payload())
+    (begin == txn_id && end != txn_id).then(|| head.payload(guard))
 }
 
 impl Transaction {
     /// The oldest read timestamp any live snapshot of the store uses (the GC watermark).
     pub fn store_watermark(&self) -> u64 {
         self.store.active.watermark(&self.store.clock)
+    }
+
+    /// The store's memory counters (slab pool, usage, budget).
+    pub fn store_memory(&self) -> crate::slab::MemoryStats {
+        self.store.pool.account().stats()
     }
 
     /// Number of snapshots (open transactions) live in the store.

@@ -3,7 +3,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crossbeam_epoch::Atomic;
+use crossbeam_epoch::{Atomic, Guard};
+
+use crate::slab::Payload;
 
 use super::clock::TXN_ID_BASE;
 use super::transaction::Snapshot;
@@ -15,11 +17,14 @@ pub struct Version {
     pub(crate) begin: AtomicU64,
     pub(crate) end: AtomicU64,
     pub(crate) older: Atomic<Version>,
-    pub(crate) payload: Box<[u8]>,
+    pub(crate) payload: Payload,
 }
 
+/// Bytes of a version's header (its payload lives in the slab pool), for accounting.
+pub(crate) const VERSION_HEADER_BYTES: u64 = std::mem::size_of::<Version>() as u64;
+
 impl Version {
-    pub(crate) fn new(begin: u64, payload: Box<[u8]>) -> Version {
+    pub(crate) fn new(begin: u64, payload: Payload) -> Version {
         Version {
             begin: AtomicU64::new(begin),
             end: AtomicU64::new(END_INFINITY),
@@ -28,8 +33,10 @@ impl Version {
         }
     }
 
-    pub fn payload(&self) -> &[u8] {
-        &self.payload
+    /// The encoded row, valid while `guard` is pinned (compaction may move it, freeing the
+    /// old copy after the epoch).
+    pub fn payload<'g>(&'g self, guard: &'g Guard) -> &'g [u8] {
+        self.payload.bytes(guard)
     }
 
     /// Whether `snapshot` sees this version (see the module essay in `mvcc`).
@@ -54,15 +61,23 @@ impl Version {
         }
     }
 
-    /// Bytes of memory this version takes (header plus payload), for accounting.
-    pub fn footprint_bytes(&self) -> usize {
-        std::mem::size_of::<Version>() + self.payload.len()
+    /// Bytes of memory this version holds (header plus payload slot), for accounting.
+    pub fn footprint_bytes(&self) -> u64 {
+        VERSION_HEADER_BYTES + self.payload.held_bytes()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::slab::{MemoryAccount, SlabPool};
+
+    fn empty_payload() -> Payload {
+        let pool = SlabPool::new(Arc::new(MemoryAccount::new()));
+        Payload::new(&pool, &[], 0).unwrap()
+    }
 
     fn snapshot(read_ts: u64, txn_id: u64) -> Snapshot {
         Snapshot { read_ts, txn_id }
@@ -70,7 +85,7 @@ mod tests {
 
     #[test]
     fn committed_version_visibility_window() {
-        let version = Version::new(3, Box::new([]));
+        let version = Version::new(3, empty_payload());
         version.end.store(7, Ordering::Relaxed);
         assert!(!version.is_visible(&snapshot(2, 0)));
         assert!(version.is_visible(&snapshot(3, 0)));
@@ -81,7 +96,7 @@ mod tests {
     #[test]
     fn uncommitted_version_is_visible_only_to_its_writer() {
         let writer = TXN_ID_BASE + 4;
-        let version = Version::new(writer, Box::new([]));
+        let version = Version::new(writer, empty_payload());
         assert!(version.is_visible(&snapshot(10, writer)));
         assert!(!version.is_visible(&snapshot(10, writer + 1)));
         version.end.store(writer, Ordering::Relaxed);

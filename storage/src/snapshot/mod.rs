@@ -133,7 +133,7 @@ impl<'v> SnapshotWriter<'v> {
             };
             debug_assert!(version.begin.load(Ordering::Acquire) <= snapshot.read_ts);
             write_varint(row, &mut entries);
-            write_bytes(version.payload(), &mut entries);
+            write_bytes(version.payload(&guard), &mut entries);
             count += 1;
             rows_written += 1;
             if entries.len() >= ROWS_BLOCK_BYTES {

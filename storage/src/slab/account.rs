@@ -1,0 +1,228 @@
+//! Memory accounting: what the database holds (slab pages, large payloads, version headers,
+//! index entries) and the budget a charge may not pass. All counters are atomics; a charge
+//! that would pass the budget is undone and fails with `MemoryBudget`, naming the budget and
+//! the usage.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+
+use super::{CLASS_COUNT, CLASS_SLOT_BYTES};
+
+/// The budget value meaning "no budget".
+pub const BUDGET_UNLIMITED: u64 = u64::MAX;
+
+/// Shared counters of one store's memory, and its budget.
+#[derive(Debug)]
+pub struct MemoryAccount {
+    budget_bytes: AtomicU64,
+    /// Everything charged: pages, large payloads, version headers, index memory.
+    charged_bytes: AtomicU64,
+    pub(crate) pages: AtomicU64,
+    pub(crate) large_bytes: AtomicU64,
+    pub(crate) versions: AtomicU64,
+    pub(crate) index_bytes: AtomicU64,
+    pub(crate) class_used_slots: [AtomicU64; CLASS_COUNT],
+    pub(crate) compaction_runs: AtomicU64,
+    pub(crate) payloads_moved: AtomicU64,
+    pub(crate) pages_released: AtomicU64,
+    /// Frees handed to the epoch (retired versions, moved-out slots) not yet run.
+    pub(crate) pending_frees: AtomicU64,
+}
+
+/// A consistent-enough snapshot of the counters, for the stats tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MemoryStats {
+    /// The budget, or `None` when there is none.
+    pub budget_bytes: Option<u64>,
+    /// Everything charged against the budget.
+    pub used_bytes: u64,
+    pub slab_pages: u64,
+    /// Bytes of the slab pages held (pages x 64 KiB).
+    pub slab_page_bytes: u64,
+    /// Bytes of slab slots holding a payload.
+    pub slab_bytes_used: u64,
+    /// Bytes of the held pages not in a used slot (free slots, headers, tails).
+    pub slab_bytes_free: u64,
+    /// `slab_bytes_free / slab_page_bytes` (0 without pages).
+    pub fragmentation: f64,
+    /// Payloads too large for a slot, with their headers.
+    pub large_bytes: u64,
+    /// Live versions and the bytes of their headers.
+    pub versions: u64,
+    pub version_header_bytes: u64,
+    pub index_bytes: u64,
+    pub compaction_runs: u64,
+    pub payloads_moved: u64,
+    pub pages_released: u64,
+}
+
+impl Default for MemoryAccount {
+    fn default() -> Self {
+        MemoryAccount::new()
+    }
+}
+
+impl MemoryAccount {
+    pub fn new() -> MemoryAccount {
+        MemoryAccount {
+            budget_bytes: AtomicU64::new(BUDGET_UNLIMITED),
+            charged_bytes: AtomicU64::new(0),
+            pages: AtomicU64::new(0),
+            large_bytes: AtomicU64::new(0),
+            versions: AtomicU64::new(0),
+            index_bytes: AtomicU64::new(0),
+            class_used_slots: std::array::from_fn(|_| AtomicU64::new(0)),
+            compaction_runs: AtomicU64::new(0),
+            payloads_moved: AtomicU64::new(0),
+            pages_released: AtomicU64::new(0),
+            pending_frees: AtomicU64::new(0),
+        }
+    }
+
+    /// Sets the budget (`None` removes it). Memory already held stays; later charges that
+    /// would pass the new budget fail.
+    pub fn set_budget(&self, budget_bytes: Option<u64>) {
+        self.budget_bytes
+            .store(budget_bytes.unwrap_or(BUDGET_UNLIMITED), Ordering::Relaxed);
+    }
+
+    pub fn budget(&self) -> Option<u64> {
+        let budget = self.budget_bytes.load(Ordering::Relaxed);
+        (budget != BUDGET_UNLIMITED).then_some(budget)
+    }
+
+    /// Everything charged so far.
+    pub fn used_bytes(&self) -> u64 {
+        self.charged_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Charges `bytes`, failing (and charging nothing) if the usage plus `bytes` plus
+    /// `headroom_bytes` (memory the caller is about to need and will charge later, such as
+    /// index entries) would pass the budget.
+    pub fn try_charge(&self, bytes: u64, headroom_bytes: u64) -> StorageResult<()> {
+        let before = self.charged_bytes.fetch_add(bytes, Ordering::Relaxed);
+        let budget = self.budget_bytes.load(Ordering::Relaxed);
+        if budget != BUDGET_UNLIMITED
+            && before.saturating_add(bytes).saturating_add(headroom_bytes) > budget
+        {
+            self.charged_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            return Err(StorageError::new(
+                StorageErrorKind::MemoryBudget,
+                format!(
+                    "memory budget exceeded: the write needs {} more, but {} of the {} \
+                     budget (max_memory) is in use; free memory (DELETE, VACUUM) or raise \
+                     max_memory",
+                    format_bytes(bytes + headroom_bytes),
+                    format_bytes(before),
+                    format_bytes(budget)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Charges `bytes` whatever the budget (memory that is needed to finish work already
+    /// admitted, such as index entries of an admitted write, or compaction's copies).
+    pub fn charge(&self, bytes: u64) {
+        self.charged_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub fn release(&self, bytes: u64) {
+        let before = self.charged_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        debug_assert!(before >= bytes, "released more than was charged");
+    }
+
+    /// Charges index memory (never fails; the write that adds it checked its headroom).
+    pub(crate) fn charge_index(&self, bytes: u64) {
+        self.charge(bytes);
+        self.index_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn release_index(&self, bytes: u64) {
+        self.release(bytes);
+        self.index_bytes.fetch_sub(bytes, Ordering::Relaxed);
+    }
+
+    /// Frees handed to the epoch that have not run yet.
+    pub fn pending_frees(&self) -> u64 {
+        self.pending_frees.load(Ordering::Acquire)
+    }
+
+    pub fn stats(&self) -> MemoryStats {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let slab_pages = load(&self.pages);
+        let slab_page_bytes = slab_pages * super::PAGE_BYTES as u64;
+        let slab_bytes_used: u64 = self
+            .class_used_slots
+            .iter()
+            .zip(CLASS_SLOT_BYTES)
+            .map(|(used, slot_bytes)| load(used) * slot_bytes as u64)
+            .sum();
+        let slab_bytes_free = slab_page_bytes.saturating_sub(slab_bytes_used);
+        let versions = load(&self.versions);
+        MemoryStats {
+            budget_bytes: self.budget(),
+            used_bytes: load(&self.charged_bytes),
+            slab_pages,
+            slab_page_bytes,
+            slab_bytes_used,
+            slab_bytes_free,
+            fragmentation: if slab_page_bytes == 0 {
+                0.0
+            } else {
+                slab_bytes_free as f64 / slab_page_bytes as f64
+            },
+            large_bytes: load(&self.large_bytes),
+            versions,
+            version_header_bytes: versions * super::payload::VERSION_HEADER_BYTES,
+            index_bytes: load(&self.index_bytes),
+            compaction_runs: load(&self.compaction_runs),
+            payloads_moved: load(&self.payloads_moved),
+            pages_released: load(&self.pages_released),
+        }
+    }
+}
+
+/// `bytes` in the largest binary unit that keeps it at or above 1 ("64.0 MiB", "512 B").
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_charge_past_the_budget_fails_and_charges_nothing() {
+        let account = MemoryAccount::new();
+        account.set_budget(Some(1000));
+        account.try_charge(600, 0).unwrap();
+        let error = account.try_charge(300, 200).unwrap_err();
+        assert_eq!(error.kind, StorageErrorKind::MemoryBudget);
+        assert!(error.message.contains("1000 B budget"), "{}", error.message);
+        assert!(error.message.contains("600 B"), "{}", error.message);
+        assert_eq!(account.used_bytes(), 600);
+        account.try_charge(400, 0).unwrap();
+        account.release(1000);
+        account.set_budget(None);
+        account.try_charge(u64::MAX / 2, 0).unwrap();
+    }
+
+    #[test]
+    fn formats_sizes() {
+        assert_eq!(format_bytes(512), "512 B");
+        assert_eq!(format_bytes(64 << 20), "64.0 MiB");
+        assert_eq!(format_bytes(1536), "1.5 KiB");
+    }
+}

@@ -1,0 +1,101 @@
+//! The slab memory pool for row payloads, memory accounting and the memory budget.
+//!
+//! LAYOUT. Payloads up to `SLOT_BYTES_MAX` live in fixed-size slots of 64 KiB pages; each
+//! page serves one size class (`CLASS_SLOT_BYTES`, about 1.25x apart, so a payload wastes at
+//! most a fifth of its slot). A page starts with a header (`page.rs`): a reference count
+//! (live slots, plus one while the pool owns the page) and a bitmap of free slots. Pages are
+//! aligned to their size, so the header of any slot is found by masking its address. Larger
+//! payloads get an allocation of their own with a small header (`payload.rs`).
+//!
+//! ALLOCATION. Each size class has a mutex-protected list of pages (`pool.rs`); writers take
+//! it to find a free slot (a rotating cursor over pages with free slots, or a new page).
+//! Freeing never locks: it sets the slot's bit and drops the page reference. Readers never
+//! touch the pool: a version's payload is an atomic pointer plus a length (`Payload`), read
+//! under an epoch pin.
+//!
+//! REUSE. A slot is freed only when its version is destroyed, which garbage collection
+//! defers through crossbeam-epoch until no reader can hold the version; so a reused slot is
+//! never under a reader's feet.
+//!
+//! COMPACTION. `SlabPool::begin_compaction` marks sparse pages as evacuating (allocation
+//! skips them); `Table::compact_payloads` then copies each live payload found in such a page
+//! to a fresh slot, swings the version's pointer with a CAS and frees the old slot after the
+//! epoch; `SlabPool::finish_compaction` waits for those frees and releases pages left empty.
+//!
+//! ACCOUNTING. `MemoryAccount` (`account.rs`) charges pages, large payloads, version headers
+//! and index entries; a charge that would pass the budget fails with `MemoryBudget` before
+//! anything is linked, so the write changes nothing.
+
+mod account;
+mod page;
+mod payload;
+mod pool;
+
+#[cfg(test)]
+mod tests;
+
+pub use account::{format_bytes, MemoryAccount, MemoryStats, BUDGET_UNLIMITED};
+pub use page::PAGE_BYTES;
+pub(crate) use payload::Payload;
+pub use pool::{Compaction, CompactionReport, SlabPool};
+
+/// Frees the slots compaction moved payloads out of, once no reader pinned now can hold them.
+pub(crate) fn retire_moved_slots(
+    guard: &crossbeam_epoch::Guard,
+    account: &std::sync::Arc<MemoryAccount>,
+    slots: Vec<std::ptr::NonNull<u8>>,
+) {
+    if slots.is_empty() {
+        return;
+    }
+    let count = slots.len() as u64;
+    account
+        .pending_frees
+        .fetch_add(count, std::sync::atomic::Ordering::AcqRel);
+    let account = std::sync::Arc::clone(account);
+    let slots: Vec<usize> = slots
+        .into_iter()
+        .map(|slot| slot.as_ptr() as usize)
+        .collect();
+    // SAFETY: each slot was replaced in its payload by a CAS, so no new reader can load it;
+    // readers that loaded it hold epoch pins, which the deferred free waits for. Each slot
+    // is in the list once and freed once.
+    unsafe {
+        guard.defer_unchecked(move || {
+            for slot in slots {
+                let slot = std::ptr::NonNull::new(slot as *mut u8).expect("slots are non-null");
+                page::PagePtr::free_slot(slot);
+            }
+            account
+                .pending_frees
+                .fetch_sub(count, std::sync::atomic::Ordering::AcqRel);
+        });
+    }
+}
+
+/// Slot sizes of the size classes, in bytes (ascending).
+pub const CLASS_SLOT_BYTES: [usize; CLASS_COUNT] = [
+    16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768,
+    896, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096, 5120, 6144, 8192,
+];
+
+/// Number of size classes.
+pub const CLASS_COUNT: usize = 33;
+
+/// Largest payload kept in a slab slot; larger ones get an allocation of their own.
+pub const SLOT_BYTES_MAX: usize = CLASS_SLOT_BYTES[CLASS_COUNT - 1];
+
+/// A page is evacuated by compaction when at most this fraction (in percent) of its slots
+/// is in use.
+pub const SPARSE_PAGE_USED_PERCENT: u64 = 50;
+
+const _: () = assert!(CLASS_SLOT_BYTES[0] >= 8 && CLASS_SLOT_BYTES[0] & 7 == 0);
+const _: () = assert!(SLOT_BYTES_MAX * 4 <= PAGE_BYTES);
+
+/// The size class of a payload of `len` bytes (`None` when it is too large for a slot).
+pub(crate) fn class_of(len: usize) -> Option<usize> {
+    if len > SLOT_BYTES_MAX {
+        return None;
+    }
+    Some(CLASS_SLOT_BYTES.partition_point(|slot| *slot < len.max(1)))
+}

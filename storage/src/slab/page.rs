@@ -1,0 +1,231 @@
+//! One slab page: `PAGE_BYTES` of memory aligned to its size, a header at its start and
+//! equal slots after it. The header holds a reference count (one per used slot, plus one
+//! while the pool owns the page) and a bitmap with a set bit per free slot.
+//!
+//! Only the pool's allocator (holding its size class's lock) clears bits and adds references;
+//! freeing a slot, from any thread and without a lock, sets its bit and drops its reference.
+//! Whoever drops the last reference deallocates the page: the pool when it releases an
+//! empty page, or the last free after the pool itself is gone.
+
+use std::alloc::{self, Layout};
+use std::mem::size_of;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use super::account::MemoryAccount;
+use super::CLASS_SLOT_BYTES;
+
+/// Size (and alignment) of a slab page.
+pub const PAGE_BYTES: usize = 64 << 10;
+
+/// What debug builds fill freed slots with.
+const FREED_SLOT_POISON: u8 = 0xDB;
+
+const BITMAP_WORDS: usize = PAGE_BYTES / CLASS_SLOT_BYTES[0] / 64;
+
+#[repr(C)]
+struct PageHeader {
+    refs: AtomicUsize,
+    evacuating: AtomicBool,
+    class: usize,
+    slot_bytes: usize,
+    slot_count: usize,
+    /// One strong count of the store's account, owned by the page.
+    account: *const MemoryAccount,
+    free_bits: [AtomicU64; BITMAP_WORDS],
+}
+
+const SLOTS_OFFSET: usize = size_of::<PageHeader>().next_multiple_of(16);
+
+const _: () = assert!(SLOTS_OFFSET < PAGE_BYTES / 8);
+const _: () = assert!(PAGE_BYTES.is_power_of_two());
+
+fn page_layout() -> Layout {
+    Layout::from_size_align(PAGE_BYTES, PAGE_BYTES).expect("constant page layout is valid")
+}
+
+/// A page the caller holds a reference to (the pool's, or a used slot's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PagePtr(NonNull<u8>);
+
+// SAFETY: a page is shared memory whose header is only changed through atomics (the other
+// header fields are written once, before the page is published), and slot bytes are written
+// only by the allocator that owns the slot, before the slot is published.
+unsafe impl Send for PagePtr {}
+// SAFETY: as above.
+unsafe impl Sync for PagePtr {}
+
+impl PagePtr {
+    /// Allocates and initializes an empty page for `class`, owned by the pool (one reference).
+    /// The caller has charged `PAGE_BYTES` to `account`.
+    pub(crate) fn create(class: usize, account: &Arc<MemoryAccount>) -> PagePtr {
+        let layout = page_layout();
+        // SAFETY: the layout has a non-zero size.
+        let memory = unsafe { alloc::alloc(layout) };
+        let Some(memory) = NonNull::new(memory) else {
+            alloc::handle_alloc_error(layout)
+        };
+        let slot_bytes = CLASS_SLOT_BYTES[class];
+        let slot_count = (PAGE_BYTES - SLOTS_OFFSET) / slot_bytes;
+        debug_assert!(slot_count <= BITMAP_WORDS * 64);
+        let free_bits = std::array::from_fn(|word| {
+            let first = word * 64;
+            let bits = slot_count.saturating_sub(first).min(64);
+            AtomicU64::new(if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            })
+        });
+        let header = PageHeader {
+            refs: AtomicUsize::new(1),
+            evacuating: AtomicBool::new(false),
+            class,
+            slot_bytes,
+            slot_count,
+            account: Arc::into_raw(Arc::clone(account)),
+            free_bits,
+        };
+        // SAFETY: `memory` is a fresh allocation of PAGE_BYTES aligned to PAGE_BYTES, large
+        // and aligned enough for the header at its start.
+        unsafe { memory.cast::<PageHeader>().as_ptr().write(header) };
+        account.pages.fetch_add(1, Ordering::Relaxed);
+        PagePtr(memory)
+    }
+
+    /// The page holding `slot` (any pointer into a slot of a live page).
+    pub(crate) fn of_slot(slot: NonNull<u8>) -> PagePtr {
+        let base = slot.as_ptr() as usize & !(PAGE_BYTES - 1);
+        let page = PagePtr(slot.with_addr(std::num::NonZeroUsize::new(base).expect("non-null")));
+        debug_assert!(slot.as_ptr() as usize >= base + SLOTS_OFFSET);
+        page
+    }
+
+    fn header(&self) -> &PageHeader {
+        // SAFETY: the page stays allocated while a reference to it is held, and every caller
+        // holds one (the pool's, or the slot it works on); the header was initialized before
+        // the page was published.
+        unsafe { self.0.cast::<PageHeader>().as_ref() }
+    }
+
+    /// The store's account (alive while the page is: the page holds a strong count).
+    pub(crate) fn account(&self) -> &MemoryAccount {
+        // SAFETY: the page owns a strong count of the account until it is deallocated, and
+        // the caller's reference keeps the page allocated for the borrow.
+        unsafe { &*self.header().account }
+    }
+
+    pub(crate) fn slot_count(&self) -> usize {
+        self.header().slot_count
+    }
+
+    /// Slots in use (meaningful while the pool owns the page).
+    pub(crate) fn used_slots(&self) -> usize {
+        self.header().refs.load(Ordering::Acquire).saturating_sub(1)
+    }
+
+    pub(crate) fn is_evacuating(&self) -> bool {
+        self.header().evacuating.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_evacuating(&self, evacuating: bool) {
+        self.header()
+            .evacuating
+            .store(evacuating, Ordering::Release);
+    }
+
+    /// Takes a free slot. Only the pool's allocator calls this, holding the class lock, so
+    /// no other thread clears bits meanwhile.
+    pub(crate) fn take_slot(&self) -> Option<NonNull<u8>> {
+        let header = self.header();
+        let words = header.slot_count.div_ceil(64);
+        for (word_index, word) in header.free_bits[..words].iter().enumerate() {
+            let bits = word.load(Ordering::Acquire);
+            if bits == 0 {
+                continue;
+            }
+            let bit = bits.trailing_zeros() as usize;
+            // Add the slot's reference first, so the page can never look empty while the
+            // slot is handed out.
+            header.refs.fetch_add(1, Ordering::AcqRel);
+            let before = word.fetch_and(!(1u64 << bit), Ordering::AcqRel);
+            debug_assert!(
+                before & (1u64 << bit) != 0,
+                "only the allocator clears bits"
+            );
+            let index = word_index * 64 + bit;
+            debug_assert!(index < header.slot_count);
+            let offset = SLOTS_OFFSET + index * header.slot_bytes;
+            // SAFETY: `offset + slot_bytes <= PAGE_BYTES` since `index < slot_count`.
+            return Some(unsafe { self.0.add(offset) });
+        }
+        None
+    }
+
+    /// Frees a slot: sets its bit and drops its reference (deallocating the page if that
+    /// was the last one). Lock-free.
+    ///
+    /// # Safety
+    /// `slot` was returned by `take_slot` and is freed once; no thread reads it any more.
+    pub(crate) unsafe fn free_slot(slot: NonNull<u8>) {
+        let page = PagePtr::of_slot(slot);
+        let header = page.header();
+        let offset = slot.as_ptr() as usize - page.0.as_ptr() as usize - SLOTS_OFFSET;
+        debug_assert_eq!(offset % header.slot_bytes, 0);
+        let index = offset / header.slot_bytes;
+        // SAFETY: the page holds a strong count of the account until it is deallocated, and
+        // our slot's reference keeps the page alive here.
+        let account = unsafe { &*header.account };
+        if cfg!(debug_assertions) {
+            // Poison freed slots in debug builds, so a reader of a freed slot sees the damage.
+            // SAFETY: the slot is ours (the caller's contract) and `slot_bytes` long.
+            unsafe { std::ptr::write_bytes(slot.as_ptr(), FREED_SLOT_POISON, header.slot_bytes) };
+        }
+        account.class_used_slots[header.class].fetch_sub(1, Ordering::Relaxed);
+        let before = header.free_bits[index / 64].fetch_or(1u64 << (index % 64), Ordering::AcqRel);
+        debug_assert!(before & (1u64 << (index % 64)) == 0, "slot freed twice");
+        // SAFETY: we drop the slot's own reference, and touch the page no more.
+        unsafe { page.drop_reference() };
+    }
+
+    /// Releases an empty page the pool owns. Returns false (and keeps the page) if a slot is
+    /// in use. Only the pool calls this, holding the class lock (so no slot is being taken).
+    pub(crate) fn try_release(self) -> bool {
+        let released = self
+            .header()
+            .refs
+            .compare_exchange(1, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if released {
+            // SAFETY: the count went from the pool's reference alone to zero: no slot is in
+            // use and the pool forgets the page, so nobody can reach it.
+            unsafe { self.deallocate() };
+        }
+        released
+    }
+
+    /// Drops one reference; the last one deallocates the page.
+    ///
+    /// # Safety
+    /// The caller owns one reference and does not use the page afterwards.
+    pub(crate) unsafe fn drop_reference(self) {
+        if self.header().refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // SAFETY: that was the last reference.
+            unsafe { self.deallocate() };
+        }
+    }
+
+    /// # Safety
+    /// No reference to the page remains.
+    unsafe fn deallocate(self) {
+        let account_ptr = self.header().account;
+        // SAFETY: the page owns one strong count of the account (taken in `create`).
+        let account = unsafe { Arc::from_raw(account_ptr) };
+        account.pages.fetch_sub(1, Ordering::Relaxed);
+        account.pages_released.fetch_add(1, Ordering::Relaxed);
+        account.release(PAGE_BYTES as u64);
+        // SAFETY: allocated in `create` with this layout; no reference remains.
+        unsafe { alloc::dealloc(self.0.as_ptr(), page_layout()) };
+    }
+}

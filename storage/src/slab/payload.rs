@@ -1,0 +1,202 @@
+//! `Payload`: a version's encoded row, held in a slab slot (or, past `SLOT_BYTES_MAX`, in an
+//! allocation of its own). The bytes never change; the pointer may: compaction copies the
+//! bytes to a fresh slot and swings the pointer with a CAS, and frees the old slot only after
+//! the epoch, so a reader that loaded the old pointer under its pin keeps valid bytes.
+
+use std::alloc::{self, Layout};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
+
+use crossbeam_epoch::Guard;
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::limits::ROW_BYTES_MAX;
+
+use super::account::MemoryAccount;
+use super::class_of;
+use super::page::PagePtr;
+use super::pool::SlabPool;
+
+pub(crate) use crate::mvcc::VERSION_HEADER_BYTES;
+
+/// Bytes in front of a large payload: the account pointer, padded to the alignment.
+const LARGE_HEADER_BYTES: usize = 16;
+
+fn large_layout(len: usize) -> Layout {
+    Layout::from_size_align(LARGE_HEADER_BYTES + len, LARGE_HEADER_BYTES)
+        .expect("row payloads are far below isize::MAX")
+}
+
+/// The bytes one large payload charges (its allocation).
+fn large_charge(len: usize) -> u64 {
+    (LARGE_HEADER_BYTES + len) as u64
+}
+
+pub(crate) struct Payload {
+    ptr: AtomicPtr<u8>,
+    len: u32,
+}
+
+const _: () = assert!(ROW_BYTES_MAX <= u32::MAX as usize);
+
+impl Payload {
+    /// Copies `bytes` into the pool, charging the slot (or large allocation) and one version
+    /// header. Fails with `MemoryBudget` if that plus `headroom_bytes` would pass the budget.
+    pub(crate) fn new(pool: &SlabPool, bytes: &[u8], headroom_bytes: u64) -> StorageResult<Self> {
+        if bytes.len() > ROW_BYTES_MAX {
+            return Err(StorageError::new(
+                StorageErrorKind::Limit,
+                format!(
+                    "row payload of {} bytes passes {ROW_BYTES_MAX}",
+                    bytes.len()
+                ),
+            ));
+        }
+        let account = pool.account();
+        account.try_charge(VERSION_HEADER_BYTES, headroom_bytes)?;
+        let memory = match class_of(bytes.len()) {
+            Some(class) => pool.alloc_slot(class, Some(headroom_bytes)),
+            None => allocate_large(account, bytes.len(), headroom_bytes),
+        };
+        let memory = match memory {
+            Ok(memory) => memory,
+            Err(error) => {
+                account.release(VERSION_HEADER_BYTES);
+                return Err(error);
+            }
+        };
+        account.versions.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: `memory` is a fresh slot or allocation of at least `bytes.len()` bytes that
+        // no other thread can reach yet.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.as_ptr(), bytes.len());
+        }
+        Ok(Payload {
+            ptr: AtomicPtr::new(memory.as_ptr()),
+            len: bytes.len() as u32,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Bytes of pool memory the payload holds (its slot, or its large allocation).
+    pub(crate) fn held_bytes(&self) -> u64 {
+        match class_of(self.len()) {
+            Some(class) => super::CLASS_SLOT_BYTES[class] as u64,
+            None => large_charge(self.len()),
+        }
+    }
+
+    /// The payload's bytes, valid while `guard` stays pinned.
+    pub(crate) fn bytes<'g>(&'g self, _guard: &'g Guard) -> &'g [u8] {
+        let ptr = self.ptr.load(Ordering::Acquire);
+        // SAFETY: `ptr` holds `len` initialized bytes that never change. The memory is freed
+        // only (a) when the payload is dropped, which cannot happen while `&self` is borrowed,
+        // or (b) after compaction swapped in a new pointer, and then through the epoch: our
+        // pinned `guard` predates that retirement's completion, so the bytes outlive 'g.
+        unsafe { std::slice::from_raw_parts(ptr, self.len()) }
+    }
+
+    /// Compaction: if the payload's slot is in a page being evacuated, copies it to a fresh
+    /// slot and swings the pointer. Returns the old slot, which the caller must free after
+    /// the epoch (readers may still hold it).
+    pub(crate) fn relocate_if_evacuating(
+        &self,
+        pool: &SlabPool,
+        _guard: &Guard,
+    ) -> Option<NonNull<u8>> {
+        let class = class_of(self.len())?;
+        let old = NonNull::new(self.ptr.load(Ordering::Acquire))?;
+        if !PagePtr::of_slot(old).is_evacuating() {
+            return None;
+        }
+        let new = pool.alloc_slot_for_move(class);
+        // SAFETY: `old` holds `len` bytes and stays allocated while `_guard` is pinned (see
+        // `bytes`); `new` is a fresh slot of the same class that only we can reach.
+        unsafe { std::ptr::copy_nonoverlapping(old.as_ptr(), new.as_ptr(), self.len()) };
+        match self.ptr.compare_exchange(
+            old.as_ptr(),
+            new.as_ptr(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => Some(old),
+            Err(_) => {
+                debug_assert!(false, "only the compactor (one at a time) moves payloads");
+                // SAFETY: `new` was never published.
+                unsafe { PagePtr::free_slot(new) };
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Payload {
+    fn drop(&mut self) {
+        let Some(memory) = NonNull::new(*self.ptr.get_mut()) else {
+            return;
+        };
+        match class_of(self.len()) {
+            Some(_) => {
+                let page = PagePtr::of_slot(memory);
+                {
+                    let account = page.account();
+                    account.versions.fetch_sub(1, Ordering::Relaxed);
+                    account.release(VERSION_HEADER_BYTES);
+                }
+                // SAFETY: the payload owns its slot and is being dropped, so nobody reads it
+                // (readers borrow the version, which an epoch-deferred drop outlives).
+                unsafe { PagePtr::free_slot(memory) };
+            }
+            None => {
+                // SAFETY: as above; a large allocation is exclusively the payload's.
+                unsafe { free_large(memory, self.len()) };
+            }
+        }
+    }
+}
+
+fn allocate_large(
+    account: &Arc<MemoryAccount>,
+    len: usize,
+    headroom_bytes: u64,
+) -> StorageResult<NonNull<u8>> {
+    account.try_charge(large_charge(len), headroom_bytes)?;
+    let layout = large_layout(len);
+    // SAFETY: the layout has a non-zero size.
+    let memory = unsafe { alloc::alloc(layout) };
+    let Some(memory) = NonNull::new(memory) else {
+        alloc::handle_alloc_error(layout)
+    };
+    account
+        .large_bytes
+        .fetch_add(large_charge(len), Ordering::Relaxed);
+    // SAFETY: the allocation starts with LARGE_HEADER_BYTES (>= a pointer, aligned) for the
+    // account pointer; the page-less payload owns this strong count until it is freed.
+    unsafe {
+        memory
+            .cast::<*const MemoryAccount>()
+            .as_ptr()
+            .write(Arc::into_raw(Arc::clone(account)));
+        Ok(memory.add(LARGE_HEADER_BYTES))
+    }
+}
+
+/// # Safety
+/// `data` came from `allocate_large(_, len, _)` and is freed once, with no reader left.
+unsafe fn free_large(data: NonNull<u8>, len: usize) {
+    // SAFETY: the caller's contract: the header precedes `data` in the same allocation.
+    unsafe {
+        let memory = data.sub(LARGE_HEADER_BYTES);
+        let account = Arc::from_raw(memory.cast::<*const MemoryAccount>().as_ptr().read());
+        account.versions.fetch_sub(1, Ordering::Relaxed);
+        account.release(VERSION_HEADER_BYTES + large_charge(len));
+        account
+            .large_bytes
+            .fetch_sub(large_charge(len), Ordering::Relaxed);
+        alloc::dealloc(memory.as_ptr(), large_layout(len));
+    }
+}

@@ -1,0 +1,246 @@
+//! `SlabPool`: the pages of every size class, slot allocation, release of empty pages and
+//! the page selection of compaction. One pool per store; tables allocate their payloads from
+//! it and it charges its pages to the store's `MemoryAccount`.
+
+use std::ptr::NonNull;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crossbeam_epoch as epoch;
+
+use crate::error::StorageResult;
+
+use super::account::MemoryAccount;
+use super::page::{PagePtr, PAGE_BYTES};
+use super::{CLASS_COUNT, SPARSE_PAGE_USED_PERCENT};
+
+/// Most epoch flushes a compaction makes while waiting for deferred frees to run.
+const DRAIN_ROUNDS_MAX: u32 = 4096;
+
+#[derive(Default)]
+struct ClassPages {
+    pages: Vec<PagePtr>,
+    /// Where the last free slot was found; the next search starts there.
+    cursor: usize,
+    /// Slots of all pages of the class.
+    capacity_slots: u64,
+}
+
+pub struct SlabPool {
+    account: Arc<MemoryAccount>,
+    classes: [Mutex<ClassPages>; CLASS_COUNT],
+    /// Held for a whole compaction run (runs do not overlap).
+    compaction: Mutex<()>,
+}
+
+/// What a compaction run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompactionReport {
+    pub pages_evacuated: u64,
+    pub payloads_moved: u64,
+    pub pages_released: u64,
+}
+
+/// A compaction in progress: sparse pages are marked; dropping it ends the run.
+pub struct Compaction<'p> {
+    pool: &'p SlabPool,
+    _run: MutexGuard<'p, ()>,
+    pub(crate) pages_evacuated: u64,
+}
+
+impl SlabPool {
+    pub fn new(account: Arc<MemoryAccount>) -> SlabPool {
+        SlabPool {
+            account,
+            classes: std::array::from_fn(|_| Mutex::new(ClassPages::default())),
+            compaction: Mutex::new(()),
+        }
+    }
+
+    pub fn account(&self) -> &Arc<MemoryAccount> {
+        &self.account
+    }
+
+    fn class(&self, class: usize) -> MutexGuard<'_, ClassPages> {
+        self.classes[class]
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Takes a free slot of `class`, adding a page when none has one. A new page is charged
+    /// against the budget (with `headroom_bytes` more) unless `headroom_bytes` is `None`.
+    pub(crate) fn alloc_slot(
+        &self,
+        class: usize,
+        headroom_bytes: Option<u64>,
+    ) -> StorageResult<NonNull<u8>> {
+        let mut pages = self.class(class);
+        let used = self.account.class_used_slots[class].load(Ordering::Relaxed);
+        if used < pages.capacity_slots {
+            let count = pages.pages.len();
+            for step in 0..count {
+                let index = (pages.cursor + step) % count;
+                let page = pages.pages[index];
+                if page.is_evacuating() || page.used_slots() >= page.slot_count() {
+                    continue;
+                }
+                if let Some(slot) = page.take_slot() {
+                    pages.cursor = index;
+                    self.account.class_used_slots[class].fetch_add(1, Ordering::Relaxed);
+                    return Ok(slot);
+                }
+            }
+        }
+        match headroom_bytes {
+            Some(headroom) => self.account.try_charge(PAGE_BYTES as u64, headroom)?,
+            None => self.account.charge(PAGE_BYTES as u64),
+        }
+        let page = PagePtr::create(class, &self.account);
+        pages.pages.push(page);
+        pages.capacity_slots += page.slot_count() as u64;
+        pages.cursor = pages.pages.len() - 1;
+        let slot = page.take_slot().expect("a new page has free slots");
+        self.account.class_used_slots[class].fetch_add(1, Ordering::Relaxed);
+        Ok(slot)
+    }
+
+    /// A slot for a payload compaction moves (not checked against the budget: the move
+    /// frees more than it takes).
+    pub(crate) fn alloc_slot_for_move(&self, class: usize) -> NonNull<u8> {
+        self.alloc_slot(class, None)
+            .expect("an unbudgeted allocation does not fail")
+    }
+
+    /// Releases every empty page; returns how many.
+    pub fn release_empty_pages(&self) -> u64 {
+        let mut released = 0;
+        for class in 0..CLASS_COUNT {
+            let mut pages = self.class(class);
+            let before = pages.pages.len();
+            pages.pages.retain(|page| !page.try_release());
+            released += (before - pages.pages.len()) as u64;
+            pages.capacity_slots = pages.pages.iter().map(|p| p.slot_count() as u64).sum();
+            pages.cursor = 0;
+        }
+        released
+    }
+
+    /// Starts a compaction run: in each class, marks the sparsest pages (at most
+    /// `SPARSE_PAGE_USED_PERCENT` used) as evacuating, as many as the free slots of the
+    /// remaining pages can take in, so the moves need no new pages.
+    pub fn begin_compaction(&self) -> Compaction<'_> {
+        let run = self
+            .compaction
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let mut pages_evacuated = 0;
+        for class in 0..CLASS_COUNT {
+            let pages = self.class(class);
+            let mut by_use: Vec<(usize, usize, PagePtr)> = pages
+                .pages
+                .iter()
+                .map(|page| (page.used_slots(), page.slot_count(), *page))
+                .filter(|(used, _, _)| *used > 0)
+                .collect();
+            by_use.sort_by_key(|(used, _, _)| *used);
+            let mut free_rest: usize = by_use.iter().map(|(used, slots, _)| slots - used).sum();
+            let mut moving = 0;
+            for (used, slots, page) in &by_use {
+                let sparse = (*used as u64) * 100 <= (*slots as u64) * SPARSE_PAGE_USED_PERCENT;
+                let free_after = free_rest - (slots - used);
+                if !sparse || moving + used > free_after {
+                    break;
+                }
+                free_rest = free_after;
+                moving += used;
+                page.set_evacuating(true);
+                pages_evacuated += 1;
+            }
+        }
+        Compaction {
+            pool: self,
+            _run: run,
+            pages_evacuated,
+        }
+    }
+
+    /// A compaction run that evacuates every page (tests: every payload moves).
+    #[cfg(test)]
+    pub(crate) fn begin_compaction_of_every_page(&self) -> Compaction<'_> {
+        let run = self
+            .compaction
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let mut pages_evacuated = 0;
+        for class in 0..CLASS_COUNT {
+            for page in &self.class(class).pages {
+                page.set_evacuating(true);
+                pages_evacuated += 1;
+            }
+        }
+        Compaction {
+            pool: self,
+            _run: run,
+            pages_evacuated,
+        }
+    }
+
+    /// Flushes the epoch until the frees handed to it (retired versions, moved-out slots) ran,
+    /// or a bounded number of rounds passed (a long-pinned reader can hold them back).
+    pub fn drain_deferred_frees(&self) {
+        for _ in 0..DRAIN_ROUNDS_MAX {
+            if self.account.pending_frees() == 0 {
+                return;
+            }
+            epoch::pin().flush();
+            std::thread::yield_now();
+        }
+    }
+}
+
+impl Compaction<'_> {
+    pub fn pages_evacuated(&self) -> u64 {
+        self.pages_evacuated
+    }
+
+    /// Ends the run: waits for the moved-out slots to be freed, releases the pages left
+    /// empty, and lets allocation use the pages that could not be emptied.
+    pub fn finish(self, payloads_moved: u64) -> CompactionReport {
+        let pool = self.pool;
+        pool.drain_deferred_frees();
+        let pages_released = pool.release_empty_pages();
+        let account = &pool.account;
+        account.compaction_runs.fetch_add(1, Ordering::Relaxed);
+        account
+            .payloads_moved
+            .fetch_add(payloads_moved, Ordering::Relaxed);
+        CompactionReport {
+            pages_evacuated: self.pages_evacuated,
+            payloads_moved,
+            pages_released,
+        }
+    }
+}
+
+impl Drop for Compaction<'_> {
+    fn drop(&mut self) {
+        for class in 0..CLASS_COUNT {
+            for page in &self.pool.class(class).pages {
+                page.set_evacuating(false);
+            }
+        }
+    }
+}
+
+impl Drop for SlabPool {
+    fn drop(&mut self) {
+        for class in &mut self.classes {
+            let pages = class.get_mut().unwrap_or_else(|poison| poison.into_inner());
+            for page in pages.pages.drain(..) {
+                // SAFETY: the pool's own reference; the pool forgets the page, and a page
+                // with used slots lives on until its last slot is freed.
+                unsafe { page.drop_reference() };
+            }
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! Tests of the slab pool: size classes, slot reuse, page release, the budget, compaction,
+//! and many threads reading while garbage collection frees slots that writers reuse and
+//! compaction moves payloads.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::error::StorageErrorKind;
+use crate::index::IndexKey;
+use crate::store::Store;
+use crate::value::{DataType, Value};
+use crate::{Table, TableSchema};
+
+use super::*;
+
+fn pool() -> SlabPool {
+    SlabPool::new(Arc::new(MemoryAccount::new()))
+}
+
+#[test]
+fn size_classes_fit_and_ascend() {
+    assert!(CLASS_SLOT_BYTES.windows(2).all(|pair| pair[0] < pair[1]));
+    for len in 0..=SLOT_BYTES_MAX {
+        let class = class_of(len).unwrap();
+        assert!(CLASS_SLOT_BYTES[class] >= len.max(1), "len {len}");
+        assert!(
+            class == 0 || CLASS_SLOT_BYTES[class - 1] < len,
+            "len {len} too loose"
+        );
+    }
+    assert_eq!(class_of(SLOT_BYTES_MAX + 1), None);
+}
+
+#[test]
+fn freed_slots_are_reused_and_empty_pages_released() {
+    let pool = pool();
+    let account = Arc::clone(pool.account());
+    let guard = crossbeam_epoch::pin();
+    let payloads: Vec<Payload> = (0..10_000u32)
+        .map(|i| Payload::new(&pool, &i.to_le_bytes(), 0).unwrap())
+        .collect();
+    let pages = account.stats().slab_pages;
+    assert!(pages >= 2, "10,000 16-byte slots need more than one page");
+    for (i, payload) in payloads.iter().enumerate() {
+        assert_eq!(payload.bytes(&guard), &(i as u32).to_le_bytes());
+    }
+    assert_eq!(account.stats().slab_bytes_used, 10_000 * 16);
+    drop(payloads);
+    assert_eq!(account.stats().slab_bytes_used, 0);
+    assert_eq!(account.stats().versions, 0);
+    let again: Vec<Payload> = (0..10_000u32)
+        .map(|i| Payload::new(&pool, &i.to_le_bytes(), 0).unwrap())
+        .collect();
+    assert_eq!(account.stats().slab_pages, pages, "freed slots were reused");
+    drop(again);
+    assert_eq!(pool.release_empty_pages(), pages);
+    let stats = account.stats();
+    assert_eq!((stats.slab_pages, stats.used_bytes), (0, 0));
+}
+
+#[test]
+fn large_payloads_live_outside_pages_and_are_accounted() {
+    let pool = pool();
+    let account = Arc::clone(pool.account());
+    let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let payload = Payload::new(&pool, &bytes, 0).unwrap();
+    assert_eq!(payload.bytes(&crossbeam_epoch::pin()), &bytes[..]);
+    let stats = account.stats();
+    assert_eq!(stats.slab_pages, 0);
+    assert!(stats.large_bytes >= 100_000);
+    assert_eq!(
+        stats.used_bytes,
+        stats.large_bytes + VERSION_HEADER_BYTES_FOR_TESTS
+    );
+    drop(payload);
+    assert_eq!(account.stats().used_bytes, 0);
+}
+
+const VERSION_HEADER_BYTES_FOR_TESTS: u64 = crate::mvcc::VERSION_HEADER_BYTES;
+
+#[test]
+fn a_payload_past_the_budget_fails_and_charges_nothing() {
+    let pool = pool();
+    let account = Arc::clone(pool.account());
+    account.set_budget(Some(PAGE_BYTES as u64 + 4096));
+    let mut kept = Vec::new();
+    let error = loop {
+        match Payload::new(&pool, &[7u8; 100], 0) {
+            Ok(payload) => kept.push(payload),
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(error.kind, StorageErrorKind::MemoryBudget);
+    assert!(error.message.contains("budget"), "{}", error.message);
+    let stats = account.stats();
+    assert_eq!(stats.slab_pages, 1, "the second page would pass the budget");
+    assert_eq!(stats.versions, kept.len() as u64);
+    assert!(stats.used_bytes <= PAGE_BYTES as u64 + 4096);
+    drop(kept);
+    account.set_budget(None);
+    Payload::new(&pool, &[7u8; 100], 0).unwrap();
+}
+
+#[test]
+fn payloads_outlive_a_dropped_pool() {
+    let pool = pool();
+    let account = Arc::clone(pool.account());
+    let payload = Payload::new(&pool, b"still here", 0).unwrap();
+    drop(pool);
+    assert_eq!(payload.bytes(&crossbeam_epoch::pin()), b"still here");
+    drop(payload);
+    assert_eq!(
+        account.stats().slab_pages,
+        0,
+        "the last free released the page"
+    );
+}
+
+/// Readers hold payload bytes under a pin and check them again and again while a compactor
+/// moves every payload each round and frees the old slots (then writers of new payloads
+/// reuse them). Freeing a moved-out slot before the readers' pins are gone, or reading a
+/// half-copied slot, shows up as changed bytes.
+#[test]
+fn readers_keep_valid_bytes_while_every_payload_moves() {
+    const PAYLOADS: usize = 64;
+    let pool = Arc::new(pool());
+    let expected = |i: usize| -> Vec<u8> { (0..100).map(|j| (i * 7 + j) as u8).collect() };
+    let payloads: Arc<Vec<Payload>> = Arc::new(
+        (0..PAYLOADS)
+            .map(|i| Payload::new(&pool, &expected(i), 0).unwrap())
+            .collect(),
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let checks = Arc::new(AtomicU64::new(0));
+    let readers: Vec<_> = (0..3)
+        .map(|seed| {
+            let (payloads, stop, checks) = (
+                Arc::clone(&payloads),
+                Arc::clone(&stop),
+                Arc::clone(&checks),
+            );
+            std::thread::spawn(move || {
+                let mut i = seed;
+                while !stop.load(Ordering::Relaxed) {
+                    i = (i + 5) % PAYLOADS;
+                    let guard = crossbeam_epoch::pin();
+                    let bytes = payloads[i].bytes(&guard);
+                    for _ in 0..4 {
+                        assert_eq!(bytes, &expected(i)[..], "payload {i} changed under a pin");
+                        for _ in 0..200 {
+                            std::hint::spin_loop();
+                        }
+                    }
+                    checks.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let scribbler = {
+        let (pool, stop) = (Arc::clone(&pool), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                // New payloads take the freed slots; fill them with other bytes.
+                let fresh: Vec<Payload> = (0..PAYLOADS)
+                    .map(|_| Payload::new(&pool, &[0x55; 100], 0).unwrap())
+                    .collect();
+                drop(fresh);
+            }
+        })
+    };
+    let mut moved = 0;
+    let mut rounds = 0;
+    // Run until the readers did a fair amount of work alongside the moves (bounded).
+    while rounds < 40 || (checks.load(Ordering::Relaxed) < 20_000 && rounds < 20_000) {
+        let compaction = pool.begin_compaction_of_every_page();
+        let guard = crossbeam_epoch::pin();
+        let old: Vec<_> = payloads
+            .iter()
+            .filter_map(|payload| payload.relocate_if_evacuating(&pool, &guard))
+            .collect();
+        moved += old.len() as u64;
+        retire_moved_slots(&guard, pool.account(), old);
+        drop(guard);
+        drop(compaction);
+        pool.release_empty_pages();
+        rounds += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    scribbler.join().unwrap();
+    assert!(
+        moved >= rounds * PAYLOADS as u64 / 2,
+        "moved {moved} in {rounds} rounds"
+    );
+    let guard = crossbeam_epoch::pin();
+    for (i, payload) in payloads.iter().enumerate() {
+        assert_eq!(payload.bytes(&guard), &expected(i)[..]);
+    }
+}
+
+fn table_with_pad(store: &Store) -> Arc<Table> {
+    store.create_table(TableSchema {
+        types: vec![DataType::Integer, DataType::Integer, DataType::Text],
+        key_columns: vec![0],
+    })
+}
+
+/// A row whose text repeats its key and value, so a reader can tell a payload that is not
+/// this row's (a slot reused or moved under it) from the real one.
+fn padded_row(key: i64, value: i64) -> Vec<Value> {
+    let unit = format!("{key}:{value};");
+    let len = 600 + (key as usize * 7 + value as usize) % 300;
+    let text: String = unit.chars().cycle().take(len).collect();
+    vec![
+        Value::Integer(key),
+        Value::Integer(value),
+        Value::Text(text),
+    ]
+}
+
+fn read(store: &Store, table: &Table, key: i64) -> Option<Vec<Value>> {
+    let txn = store.begin().unwrap();
+    let row = txn.find_key(table, &IndexKey::Int(key))?;
+    let mut out = Vec::new();
+    txn.read_row(table, row, &mut out).unwrap().then_some(out)
+}
+
+#[test]
+fn compaction_empties_sparse_pages_and_keeps_every_row() {
+    let store = Store::new();
+    let table = table_with_pad(&store);
+    let mut txn = store.begin().unwrap();
+    for key in 0..20_000 {
+        txn.insert(&table, &padded_row(key, 0)).unwrap();
+    }
+    txn.commit().unwrap();
+    let mut txn = store.begin().unwrap();
+    for key in 0..20_000 {
+        if key % 10 != 0 {
+            let row = txn.find_key(&table, &IndexKey::Int(key)).unwrap();
+            txn.delete(&table, row).unwrap();
+        }
+    }
+    txn.commit().unwrap();
+    table.collect_garbage(store.watermark());
+    store.pool().drain_deferred_frees();
+    let before = store.memory().stats();
+    let report = store.compact(&[&table]);
+    let after = store.memory().stats();
+    assert!(report.payloads_moved > 0, "{report:?}");
+    assert!(
+        after.slab_pages * 2 < before.slab_pages,
+        "pages {} -> {} ({report:?})",
+        before.slab_pages,
+        after.slab_pages
+    );
+    assert!(after.fragmentation < before.fragmentation);
+    assert_eq!(
+        after.slab_bytes_used,
+        table.stats(&store.begin().unwrap().snapshot()).slab_bytes
+    );
+    for key in (0..20_000).step_by(10) {
+        assert_eq!(
+            read(&store, &table, key),
+            Some(padded_row(key, 0)),
+            "key {key}"
+        );
+    }
+    assert_eq!(after.compaction_runs, 1);
+}
+
+/// Readers check every payload they read against its key while writers update (allocating
+/// slots), the collector frees old versions (whose slots writers then reuse) and compaction
+/// moves payloads. A slot freed or reused while a reader could still see it shows up as a
+/// row whose text does not match its key and value.
+#[test]
+fn readers_never_see_a_reused_or_moved_slot() {
+    const KEYS: i64 = 200;
+    let store = Store::new();
+    let table = table_with_pad(&store);
+    let mut txn = store.begin().unwrap();
+    for key in 0..KEYS {
+        txn.insert(&table, &padded_row(key, 0)).unwrap();
+    }
+    txn.commit().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let committed = Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+    for seed in 0..3i64 {
+        let (store, table, committed) = (store.clone(), Arc::clone(&table), Arc::clone(&committed));
+        threads.push(std::thread::spawn(move || {
+            for i in 0..4000i64 {
+                let key = (i * 31 + seed * 17) % KEYS;
+                let mut txn = store.begin().unwrap();
+                let Some(row) = txn.find_key(&table, &IndexKey::Int(key)) else {
+                    panic!("key {key} vanished")
+                };
+                let mut out = Vec::new();
+                assert!(txn.read_row(&table, row, &mut out).unwrap());
+                let Value::Integer(value) = out[1] else {
+                    panic!("bad value")
+                };
+                if txn.update(&table, row, &padded_row(key, value + 1)).is_ok() {
+                    if i % 7 == 0 {
+                        txn.rollback();
+                    } else {
+                        txn.commit().unwrap();
+                        committed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    let mut helpers = Vec::new();
+    for reader in 0..3i64 {
+        let (store, table, stop) = (store.clone(), Arc::clone(&table), Arc::clone(&stop));
+        helpers.push(std::thread::spawn(move || {
+            let mut checked = 0u64;
+            let mut key = reader;
+            while !stop.load(Ordering::Relaxed) || checked < 1000 {
+                key = (key + 13) % KEYS;
+                let row = read(&store, &table, key).expect("row readable");
+                let Value::Integer(value) = row[1] else {
+                    panic!("bad value")
+                };
+                assert_eq!(row, padded_row(key, value), "payload of key {key} damaged");
+                checked += 1;
+            }
+        }));
+    }
+    {
+        let (store, table, stop) = (store.clone(), Arc::clone(&table), Arc::clone(&stop));
+        helpers.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                table.collect_garbage(store.watermark());
+            }
+        }));
+    }
+    {
+        let (store, table, stop) = (store.clone(), Arc::clone(&table), Arc::clone(&stop));
+        helpers.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                store.compact(&[&table]);
+            }
+        }));
+    }
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    for helper in helpers {
+        helper.join().unwrap();
+    }
+    table.collect_garbage(store.watermark());
+    store.compact(&[&table]);
+    let snapshot = store.begin().unwrap().snapshot();
+    let stats = table.stats(&snapshot);
+    assert_eq!(
+        (stats.live_rows, stats.versions),
+        (KEYS as u64, KEYS as u64)
+    );
+    let total: i64 = (0..KEYS)
+        .map(|key| {
+            let row = read(&store, &table, key).unwrap();
+            assert_eq!(
+                row,
+                padded_row(
+                    key,
+                    match row[1] {
+                        Value::Integer(v) => v,
+                        _ => panic!("bad value"),
+                    }
+                )
+            );
+            match row[1] {
+                Value::Integer(v) => v,
+                _ => 0,
+            }
+        })
+        .sum();
+    assert_eq!(total as u64, committed.load(Ordering::Relaxed));
+    let memory = store.memory().stats();
+    assert_eq!(
+        memory.versions, KEYS as u64,
+        "every freed version gave its slot back"
+    );
+    assert_eq!(memory.slab_bytes_used, stats.slab_bytes);
+    assert!(memory.compaction_runs > 1);
+    assert!(
+        memory.payloads_moved > 0,
+        "compaction moved nothing: {memory:?}"
+    );
+}
