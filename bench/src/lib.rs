@@ -70,7 +70,11 @@ impl Config {
     }
 
     fn runs_engine(&self, name: &str) -> bool {
-        self.engines.is_empty() || self.engines.iter().any(|want| name.starts_with(want.as_str()))
+        self.engines.is_empty()
+            || self
+                .engines
+                .iter()
+                .any(|want| name.starts_with(want.as_str()))
     }
 }
 

@@ -41,7 +41,10 @@ fn main() {
             },
             "--engines" => match args.next() {
                 Some(list) => {
-                    config.engines = list.split(',').map(|name| name.trim().to_string()).collect();
+                    config.engines = list
+                        .split(',')
+                        .map(|name| name.trim().to_string())
+                        .collect();
                     Ok(())
                 }
                 None => Err("--engines needs a list".to_string()),

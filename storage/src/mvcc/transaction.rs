@@ -163,7 +163,7 @@ impl Transaction {
         };
         match table.visible_version(row, &self.snapshot, &guard) {
             Some(version) => {
-                row::decode_into(&table.schema().types, version.payload(), out)?;
+                row::decode_into(&table.schema().types, version.payload(&guard), out)?;
                 Ok(Some(row))
             }
             None => Ok(None),
