@@ -284,8 +284,8 @@ impl Connection {
     /// assert_eq!(conn.query_one::<i64>("SELECT a FROM t", ()).unwrap(), 1);
     /// ```
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        for statement in self.parse(sql)? {
-            self.run_statement(&statement)?;
+        for statement in self.parse(sql)?.iter() {
+            self.run_statement(statement)?;
         }
         Ok(())
     }
@@ -300,8 +300,8 @@ impl Connection {
     /// ```
     pub fn run_script(&self, sql: &str) -> Result<Vec<Outcome>> {
         let mut outcomes = Vec::new();
-        for statement in self.parse(sql)? {
-            outcomes.push(self.run_statement(&statement)?);
+        for statement in self.parse(sql)?.iter() {
+            outcomes.push(self.run_statement(statement)?);
         }
         Ok(outcomes)
     }
@@ -368,7 +368,7 @@ impl Connection {
     }
 
     /// Parses SQL text, counting the parse.
-    fn parse(&self, sql: &str) -> Result<Vec<sqlparser::ast::Statement>> {
+    fn parse(&self, sql: &str) -> Result<crate::ast_drop::Parsed> {
         self.bump(|stats| stats.parses += 1);
         parse_statements(sql)
     }
@@ -392,19 +392,20 @@ impl Connection {
             self.bump(|stats| stats.plan_cache_hits += 1);
             return Ok(prepared);
         }
-        let mut statements = self.parse(sql)?;
-        let statement = match statements.len() {
-            1 => statements.pop().expect("one statement"),
-            0 => return Err(crate::err!(InvalidInput, "no SQL statement given")),
-            n => {
+        let statements = self.parse(sql)?;
+        let statement = match &statements[..] {
+            [statement] => statement,
+            [] => return Err(crate::err!(InvalidInput, "no SQL statement given")),
+            several => {
+                let n = several.len();
                 return Err(crate::err!(
                     InvalidInput,
                     "{n} statements given where one was expected; use execute_batch for \
                      several"
-                ))
+                ));
             }
         };
-        let prepared = Arc::new(bind(&catalog, &statement)?);
+        let prepared = Arc::new(bind(&catalog, statement)?);
         self.bump(|stats| stats.plans_built += 1);
         self.cache.borrow_mut().insert(sql, prepared.clone());
         Ok(prepared)
@@ -555,18 +556,20 @@ impl Connection {
         plan: &Plan,
         params: &[Value],
     ) -> Result<(Vec<Vec<Value>>, usize)> {
+        let rows_max = self.db.options().statement_rows_max;
         let mut state = self.state.borrow_mut();
         match &mut *state {
             TransactionState::Autocommit => {
                 drop(state);
                 let mut txn = self.db.shared.store.begin()?;
-                let outcome = run_data_plan(&mut txn, plan, params, self.interrupt.flag())?;
+                let outcome =
+                    run_data_plan(&mut txn, plan, params, rows_max, self.interrupt.flag())?;
                 crate::durability::commit(&self.db.shared, txn)?;
                 Ok(outcome)
             }
             TransactionState::Explicit(txn) => {
                 let savepoint = txn.savepoint();
-                match run_data_plan(txn, plan, params, self.interrupt.flag()) {
+                match run_data_plan(txn, plan, params, rows_max, self.interrupt.flag()) {
                     Ok(outcome) => Ok(outcome),
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
                         if let TransactionState::Explicit(txn) =
@@ -616,11 +619,12 @@ fn run_data_plan(
     txn: &mut StorageTransaction,
     plan: &Plan,
     params: &[Value],
+    rows_max: usize,
     interrupt: &AtomicBool,
 ) -> Result<(Vec<Vec<Value>>, usize)> {
     let changes = match plan {
         Plan::Query(query) => {
-            let runtime = SubqueryRuntime::new(txn, params).with_interrupt(interrupt);
+            let runtime = SubqueryRuntime::new(txn, params, rows_max).with_interrupt(interrupt);
             let context = ExecContext::new(&runtime);
             let rows = exec::collect(&query.node, &context)?;
             return Ok((rows, 0));
@@ -630,12 +634,12 @@ fn run_data_plan(
             columns,
             source,
             on_conflict,
-        } => exec::insert(txn, table, columns, source, params, *on_conflict)?,
+        } => exec::insert(txn, table, columns, source, params, *on_conflict, rows_max)?,
         Plan::Update {
             target,
             assignments,
-        } => exec::update(txn, target, assignments, params)?,
-        Plan::Delete { target } => exec::delete(txn, target, params)?,
+        } => exec::update(txn, target, assignments, params, rows_max)?,
+        Plan::Delete { target } => exec::delete(txn, target, params, rows_max)?,
         _ => unreachable!("run_data_plan gets only queries and DML"),
     };
     Ok((Vec::new(), changes))

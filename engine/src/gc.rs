@@ -72,6 +72,7 @@ pub(crate) fn spawn_background(shared: &Arc<Shared>) {
 
 fn background_loop(weak: Weak<Shared>) {
     let mut last_collected_ts = 0;
+    let mut pages_after_last_compaction = None;
     loop {
         for _ in 0..(BACKGROUND_INTERVAL_MS / BACKGROUND_TICK_MS) {
             thread::sleep(Duration::from_millis(BACKGROUND_TICK_MS));
@@ -86,13 +87,26 @@ fn background_loop(weak: Weak<Shared>) {
         if read_ts != last_collected_ts {
             collect_now(&shared);
             last_collected_ts = read_ts;
-            let memory = shared.store.memory().stats();
-            if memory.slab_pages >= BACKGROUND_COMPACT_PAGES_MIN
-                && memory.slab_bytes_free * 100
-                    >= memory.slab_page_bytes * BACKGROUND_COMPACT_FRAGMENTATION_PERCENT
-            {
-                compact_now(&shared);
-            }
         }
+        compact_if_fragmented(&shared, &mut pages_after_last_compaction);
+    }
+}
+
+/// Compacts when the pool is large and fragmented enough, and has changed since the last
+/// compaction (a pool compaction could not improve is not compacted again and again).
+fn compact_if_fragmented(shared: &Shared, pages_after_last_compaction: &mut Option<u64>) {
+    let pool = shared.store.pool();
+    let memory = shared.store.memory();
+    if memory.pending_frees() > 0 {
+        pool.drain_deferred_frees();
+        pool.release_empty_pages();
+    }
+    let stats = memory.stats();
+    let fragmented = stats.slab_pages >= BACKGROUND_COMPACT_PAGES_MIN
+        && stats.slab_bytes_free * 100
+            >= stats.slab_page_bytes * BACKGROUND_COMPACT_FRAGMENTATION_PERCENT;
+    if fragmented && *pages_after_last_compaction != Some(stats.slab_pages) {
+        compact_now(shared);
+        *pages_after_last_compaction = Some(memory.stats().slab_pages);
     }
 }

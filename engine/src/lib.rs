@@ -20,6 +20,8 @@
 // The layers below are public for the REPL, the benches and the tests, hidden from the
 // docs: they are not part of the stable API (that is the re-exports at the end).
 #[doc(hidden)]
+pub mod ast_drop;
+#[doc(hidden)]
 pub mod bind;
 #[doc(hidden)]
 pub mod catalog;

@@ -16,6 +16,27 @@ pub const VALUES_ROWS_MAX: usize = 1_000_000;
 
 const _: () = assert!(EXPR_DEPTH_MAX >= 64);
 
+/// Deepest nesting of queries inside one statement (subqueries in expressions, subqueries in
+/// FROM, compound SELECT operands). Each level may hold expressions up to `EXPR_DEPTH_MAX`
+/// deep, so the binder's and evaluator's recursion is bounded by the product.
+pub const QUERY_DEPTH_MAX: usize = 32;
+
+const _: () = assert!(QUERY_DEPTH_MAX <= EXPR_DEPTH_MAX);
+
+/// Most SELECTs one compound query may combine with UNION / INTERSECT / EXCEPT (SQLite's
+/// default is the same). The binder and the executor recurse once per term.
+pub const COMPOUND_SELECT_TERMS_MAX: usize = 500;
+
+/// Most items in one `x IN (a, b, ...)` list.
+pub const IN_LIST_ITEMS_MAX: usize = 100_000;
+
+/// Most rows one statement may hold in memory at any one materialization point: a query's
+/// result set, a sort's input, the groups of an aggregation, a hash join's build side, the
+/// rows a DISTINCT or a set operation remembers, an `IN (SELECT ...)` set, and the rows an
+/// INSERT, UPDATE or DELETE collects before writing. A per-statement memory bound by row
+/// count; `Options::statement_rows_max` can lower it per database, never raise it.
+pub const STATEMENT_ROWS_MAX: usize = 50_000_000;
+
 /// Most parameters (`?`, `$N`) one statement may use.
 pub const PARAMETERS_MAX: usize = 32_766;
 
@@ -38,6 +59,6 @@ pub const JOIN_RELATIONS_MAX: usize = 64;
 /// Longest LIKE or GLOB pattern accepted, in bytes (SQLite's default is the same).
 pub const LIKE_PATTERN_BYTES_MAX: usize = 50_000;
 
-/// Longest text or blob a scalar function may build (`replace`, `hex`, `quote`, `char`,
-/// `||` is bounded by its inputs), in bytes.
+/// Longest text or blob a scalar function may build (`replace`, `hex`, `quote`, `char`;
+/// `||` is bounded by `TEXT_BYTES_MAX`), in bytes.
 pub const FUNCTION_RESULT_BYTES_MAX: usize = 1 << 28;

@@ -1,6 +1,7 @@
 //! `Options`: how a database is opened. A builder, so new knobs can be added without
-//! breaking callers: the memory budget, and for directory databases the commit durability
-//! policy, the WAL size that triggers a checkpoint, the WAL segment size, and salvage.
+//! breaking callers: the memory budget, the per-statement row cap, and for directory
+//! databases the commit durability policy, the WAL size that triggers a checkpoint, the WAL
+//! segment size, and salvage.
 
 pub use ember_storage::wal::SyncPolicy;
 
@@ -30,6 +31,9 @@ pub struct Options {
     /// Most memory the database may hold for rows, versions and indexes (`None`: no limit).
     /// A write that would pass it fails with `ErrorKind::MemoryBudget` and changes nothing.
     pub memory_budget_bytes: Option<u64>,
+    /// Most rows one statement may materialize at one point (see
+    /// [`crate::limits::STATEMENT_ROWS_MAX`], which also caps this value).
+    pub statement_rows_max: usize,
 }
 
 impl Default for Options {
@@ -40,6 +44,7 @@ impl Default for Options {
             wal_segment_bytes: ember_storage::limits::WAL_SEGMENT_BYTES_DEFAULT,
             salvage: false,
             memory_budget_bytes: None,
+            statement_rows_max: crate::limits::STATEMENT_ROWS_MAX,
         }
     }
 }
@@ -98,6 +103,14 @@ impl Options {
     /// ```
     pub fn memory_budget_bytes(mut self, bytes: u64) -> Options {
         self.memory_budget_bytes = Some(bytes);
+        self
+    }
+
+    /// Lowers the number of rows one statement may materialize at one point (a result set,
+    /// a sort, groups, a join's build side, DML targets). Values above
+    /// [`crate::limits::STATEMENT_ROWS_MAX`] are clamped to it.
+    pub fn statement_rows_max(mut self, rows: usize) -> Options {
+        self.statement_rows_max = rows.min(crate::limits::STATEMENT_ROWS_MAX);
         self
     }
 }

@@ -3,16 +3,16 @@
 //! extension: a bare `CHECKPOINT` statement (which sqlparser does not know) becomes `PRAGMA
 //! wal_checkpoint`.
 
-use sqlparser::ast::Statement;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
+use crate::ast_drop::Parsed;
 use crate::dialect::EmberDialect;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::{EXPR_DEPTH_MAX, SQL_BYTES_MAX};
 
 /// Parses SQL text holding zero or more `;`-separated statements.
-pub fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
+pub fn parse_statements(sql: &str) -> Result<Parsed> {
     if sql.len() > SQL_BYTES_MAX {
         return Err(crate::err!(
             Limit,
@@ -26,6 +26,7 @@ pub fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         .with_recursion_limit(EXPR_DEPTH_MAX)
         .try_with_sql(rewritten.as_deref().unwrap_or(sql))
         .and_then(|mut parser| parser.parse_statements())
+        .map(|statements| Parsed::new(statements, sql.len()))
         .map_err(map_parser_error)
 }
 

@@ -201,3 +201,56 @@ fn deleting_and_vacuuming_gives_memory_back() {
         "{again} rows fit again, {inserted} the first time"
     );
 }
+
+/// The `ember-gc` thread compacts on its own once most of the pool's page bytes are free.
+#[test]
+fn the_background_thread_compacts_a_fragmented_pool() {
+    let db = Database::in_memory();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, pad TEXT)", ())
+        .unwrap();
+    conn.execute("BEGIN", ()).unwrap();
+    for i in 0..20_000 {
+        conn.execute("INSERT INTO t VALUES (?, printf('%0200d', ?))", (i, i))
+            .unwrap();
+    }
+    conn.execute("COMMIT", ()).unwrap();
+    let pages_loaded: i64 = conn
+        .query("SELECT slab_pages FROM ember_stats", ())
+        .unwrap()
+        .first()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    conn.execute("DELETE FROM t WHERE id % 10 <> 0", ())
+        .unwrap();
+    // Bounded wait for the thread (it wakes every 200 ms); not a speed check.
+    let mut waited = 0;
+    let (runs, pages) = loop {
+        let row = conn
+            .query("SELECT compaction_runs, slab_pages FROM ember_stats", ())
+            .unwrap()
+            .first()
+            .unwrap();
+        let (runs, pages): (i64, i64) = (row.get(0).unwrap(), row.get(1).unwrap());
+        if runs > 0 || waited >= 600 {
+            break (runs, pages);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 1;
+    };
+    assert!(runs > 0, "no background compaction within 30 s");
+    assert!(
+        pages * 3 <= pages_loaded,
+        "{pages} pages after compaction, {pages_loaded} loaded"
+    );
+    assert_eq!(count(&conn, "t"), 2000);
+    let sum: i64 = conn
+        .query("SELECT sum(length(pad)) FROM t", ())
+        .unwrap()
+        .first()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(sum, 2000 * 200, "moved payloads are intact");
+}

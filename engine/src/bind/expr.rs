@@ -7,7 +7,7 @@ use ember_storage::Value;
 
 use crate::error::{unsupported, Result};
 use crate::expr::{BinaryOp, Expr, Function, Math, SubqueryKind, UnaryOp};
-use crate::limits::EXPR_DEPTH_MAX;
+use crate::limits::{EXPR_DEPTH_MAX, IN_LIST_ITEMS_MAX};
 
 use super::compare;
 use super::function::negate_if;
@@ -26,7 +26,7 @@ impl Binder<'_> {
         scope: &Scope,
         depth: usize,
     ) -> Result<Expr> {
-        if depth > EXPR_DEPTH_MAX {
+        if depth + self.enclosing_expr_depth > EXPR_DEPTH_MAX {
             return Err(crate::err!(
                 Limit,
                 "expression nests deeper than the limit of {EXPR_DEPTH_MAX}"
@@ -87,10 +87,15 @@ impl Binder<'_> {
                 Some(aggregate) => aggregate,
                 None => self.bind_function(function, scope, depth)?,
             },
-            ast::Expr::Subquery(query) => self.bind_subquery(query, scope, SubqueryKind::Scalar)?,
-            ast::Expr::Exists { subquery, negated } => {
-                self.bind_subquery(subquery, scope, SubqueryKind::Exists { negated: *negated })?
+            ast::Expr::Subquery(query) => {
+                self.bind_subquery(query, scope, SubqueryKind::Scalar, depth)?
             }
+            ast::Expr::Exists { subquery, negated } => self.bind_subquery(
+                subquery,
+                scope,
+                SubqueryKind::Exists { negated: *negated },
+                depth,
+            )?,
             ast::Expr::InSubquery {
                 expr: operand,
                 subquery,
@@ -104,6 +109,7 @@ impl Binder<'_> {
                         expr: Box::new(operand),
                         negated: *negated,
                     },
+                    depth,
                 )?
             }
             ast::Expr::IsDistinctFrom(left, right) | ast::Expr::IsNotDistinctFrom(left, right) => {
@@ -134,6 +140,17 @@ impl Binder<'_> {
                 self.bind_expr_at(high, scope, depth)?,
                 *negated,
             ),
+            ast::Expr::InList {
+                expr: operand,
+                list,
+                negated,
+            } if list.len() > IN_LIST_ITEMS_MAX => {
+                return Err(crate::err!(
+                    Limit,
+                    "IN list of {} items exceeds the limit of {IN_LIST_ITEMS_MAX}",
+                    list.len()
+                ))
+            }
             ast::Expr::InList {
                 expr: operand,
                 list,
@@ -253,6 +270,13 @@ impl Binder<'_> {
             let digits = name.strip_prefix('$').or_else(|| name.strip_prefix('?'));
             match digits.and_then(|d| d.parse::<usize>().ok()) {
                 Some(n) if (1..=crate::limits::PARAMETERS_MAX).contains(&n) => n - 1,
+                Some(n) if n > crate::limits::PARAMETERS_MAX => {
+                    return Err(crate::err!(
+                        Limit,
+                        "parameter {name} is past the limit of {} parameters",
+                        crate::limits::PARAMETERS_MAX
+                    ))
+                }
                 _ => return Err(unsupported(format!("parameter {name} (use ?, ?N or $N)"))),
             }
         };

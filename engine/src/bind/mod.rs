@@ -42,6 +42,12 @@ pub struct Binder<'c> {
     next_subquery_id: usize,
     /// Nesting depth of queries being bound (subqueries, FROM subqueries, compounds).
     query_depth: usize,
+    /// Expression depth of the expressions enclosing the subquery being bound (plus a cost
+    /// per subquery level): evaluating a subquery recurses from inside its enclosing
+    /// expression, so `EXPR_DEPTH_MAX` bounds the sum over all levels.
+    enclosing_expr_depth: usize,
+    /// Terms of the compound SELECT being bound, counted down its (left-deep) tree.
+    compound_terms: usize,
     /// Output aliases (`expr AS name`) a name may fall back to when it names no input
     /// column: set while binding GROUP BY, HAVING and ORDER BY, as SQLite allows.
     output_aliases: Vec<(String, crate::expr::Expr)>,
@@ -58,6 +64,8 @@ impl<'c> Binder<'c> {
             aggregates: None,
             next_subquery_id: 0,
             query_depth: 0,
+            enclosing_expr_depth: 0,
+            compound_terms: 0,
             output_aliases: Vec::new(),
         }
     }

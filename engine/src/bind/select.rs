@@ -12,7 +12,7 @@ use sqlparser::ast::{
 
 use crate::error::{unsupported, Result};
 use crate::expr::Expr;
-use crate::limits::EXPR_DEPTH_MAX;
+use crate::limits::{COMPOUND_SELECT_TERMS_MAX, QUERY_DEPTH_MAX};
 use crate::plan::{Node, Query, SetOperator, SortKey};
 
 use super::aggregate::AggregateCollector;
@@ -28,10 +28,10 @@ struct Projection {
 
 impl Binder<'_> {
     pub fn bind_query(&mut self, query: &ast::Query) -> Result<Query> {
-        if self.query_depth >= EXPR_DEPTH_MAX {
+        if self.query_depth >= QUERY_DEPTH_MAX {
             return Err(crate::err!(
                 Limit,
-                "queries nest deeper than the limit of {EXPR_DEPTH_MAX}"
+                "queries nest deeper than the limit of {QUERY_DEPTH_MAX}"
             ));
         }
         self.query_depth += 1;
@@ -125,8 +125,19 @@ impl Binder<'_> {
                     (ast::SetOperator::Except, false) => SetOperator::Except,
                     _ => return Err(unsupported(format!("{op} {set_quantifier}"))),
                 };
-                let (left, columns) = self.bind_set_expr(left)?;
-                let (right, right_columns) = self.bind_set_expr(right)?;
+                if self.compound_terms + 1 >= COMPOUND_SELECT_TERMS_MAX {
+                    return Err(crate::err!(
+                        Limit,
+                        "compound SELECT has more than the limit of \
+                         {COMPOUND_SELECT_TERMS_MAX} terms"
+                    ));
+                }
+                self.compound_terms += 1;
+                let bound = self
+                    .bind_set_expr(left)
+                    .and_then(|left| Ok((left, self.bind_set_expr(right)?)));
+                self.compound_terms -= 1;
+                let ((left, columns), (right, right_columns)) = bound?;
                 if columns.len() != right_columns.len() {
                     return Err(crate::err!(
                         InvalidInput,
@@ -475,19 +486,39 @@ fn alias_position(projection: &Projection, name: &str) -> Option<usize> {
     })
 }
 
-/// For an integer literal term (`ORDER BY 2`, `GROUP BY 1`), the 0-based output position.
+/// For an integer literal term (`ORDER BY 2`, `GROUP BY 1`, also signed or parenthesized, as
+/// SQLite reads them), the 0-based output position. Any other term is an expression.
 fn position_of(term: &ast::Expr, width: usize) -> Result<Option<usize>> {
+    let mut term = term;
+    let mut negative = false;
+    loop {
+        term = match term {
+            ast::Expr::Nested(inner) => inner,
+            ast::Expr::UnaryOp {
+                op: op @ (ast::UnaryOperator::Minus | ast::UnaryOperator::Plus),
+                expr,
+            } => {
+                negative ^= *op == ast::UnaryOperator::Minus;
+                expr
+            }
+            _ => break,
+        };
+    }
     let ast::Expr::Value(value) = term else {
         return Ok(None);
     };
     let ast::Value::Number(text, _) = &value.value else {
         return Ok(None);
     };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
     match text.parse::<usize>() {
-        Ok(position) if (1..=width).contains(&position) => Ok(Some(position - 1)),
+        Ok(position) if !negative && (1..=width).contains(&position) => Ok(Some(position - 1)),
         _ => Err(crate::err!(
             InvalidInput,
-            "term {text} out of range - should be between 1 and {width}"
+            "term {}{text} out of range - should be between 1 and {width}",
+            if negative { "-" } else { "" }
         )),
     }
 }

@@ -12,6 +12,10 @@ use crate::expr::{Expr, SubqueryExpr, SubqueryKind};
 
 use super::{Binder, Scope};
 
+/// How many expression levels one subquery level counts toward `EXPR_DEPTH_MAX`: evaluating
+/// it goes through the subquery expression, the operator tree and its projection.
+const SUBQUERY_EXPR_DEPTH_COST: usize = 4;
+
 impl Binder<'_> {
     /// Resolves `qualifier.name` in `scope`, then in the enclosing queries' scopes.
     pub(super) fn resolve_column(
@@ -63,17 +67,22 @@ impl Binder<'_> {
         Err(local)
     }
 
-    /// Binds `query` as a subquery of the given kind inside an expression over `scope`.
+    /// Binds `query` as a subquery of the given kind inside an expression over `scope`, at
+    /// expression depth `depth`.
     pub(super) fn bind_subquery(
         &mut self,
         query: &ast::Query,
         scope: &Scope,
         kind: SubqueryKind,
+        depth: usize,
     ) -> Result<Expr> {
         self.outer_scopes.push(scope.clone());
         self.correlated.push(false);
         let saved_aggregates = self.aggregates.take();
+        let saved_depth = self.enclosing_expr_depth;
+        self.enclosing_expr_depth += depth + SUBQUERY_EXPR_DEPTH_COST;
         let bound = self.bind_query(query);
+        self.enclosing_expr_depth = saved_depth;
         self.aggregates = saved_aggregates;
         let correlated = self.correlated.pop().unwrap_or(false);
         self.outer_scopes.pop();

@@ -17,6 +17,8 @@ pub struct Accumulator {
     function: AggregateFunction,
     /// Values seen, for DISTINCT aggregates.
     seen: Option<HashSet<KeyValue>>,
+    /// Most distinct values `seen` may hold (the statement's row cap).
+    seen_max: usize,
     count: i64,
     integer_sum: i64,
     real_sum: f64,
@@ -31,6 +33,7 @@ impl Accumulator {
         Accumulator {
             function,
             seen: distinct.then(HashSet::new),
+            seen_max: crate::limits::STATEMENT_ROWS_MAX,
             count: 0,
             integer_sum: 0,
             real_sum: 0.0,
@@ -38,6 +41,12 @@ impl Accumulator {
             extreme: Value::Null,
             text: None,
         }
+    }
+
+    /// Caps the distinct values a DISTINCT aggregate remembers.
+    pub fn with_seen_max(mut self, seen_max: usize) -> Accumulator {
+        self.seen_max = seen_max;
+        self
     }
 
     /// Feeds one row's argument values (none for COUNT(*)).
@@ -56,9 +65,18 @@ impl Accumulator {
             return Ok(());
         }
         if let Some(seen) = &mut self.seen {
-            if !seen.insert(KeyValue::new(value)) {
+            let key = KeyValue::new(value);
+            if seen.contains(&key) {
                 return Ok(());
             }
+            if seen.len() >= self.seen_max {
+                return Err(crate::err!(
+                    Limit,
+                    "statement materializes more than the limit of {} rows",
+                    self.seen_max
+                ));
+            }
+            seen.insert(key);
         }
         self.count += 1;
         match self.function {
@@ -184,6 +202,16 @@ mod tests {
             accumulator.add(std::slice::from_ref(value)).unwrap();
         }
         accumulator.finish()
+    }
+
+    #[test]
+    fn distinct_values_past_the_cap_are_a_limit_error() {
+        let mut accumulator = Accumulator::new(AggregateFunction::Count, true).with_seen_max(2);
+        for value in [1, 2, 2, 1] {
+            accumulator.add(&[Value::Integer(value)]).unwrap();
+        }
+        let error = accumulator.add(&[Value::Integer(3)]).unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Limit);
     }
 
     #[test]

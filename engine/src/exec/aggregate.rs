@@ -46,14 +46,14 @@ impl<'p> AggregateOperator<'p> {
         }
     }
 
-    fn new_group(&self, key_values: Vec<Value>) -> Group {
+    fn new_group(&self, key_values: Vec<Value>, rows_max: usize) -> Group {
         Group {
             key_values,
             last_row: vec![Value::Null; self.input_width],
             accumulators: self
                 .aggregates
                 .iter()
-                .map(|call| Accumulator::new(call.function, call.distinct))
+                .map(|call| Accumulator::new(call.function, call.distinct).with_seen_max(rows_max))
                 .collect(),
         }
     }
@@ -76,8 +76,9 @@ impl<'p> AggregateOperator<'p> {
             let position = match index.get(key.as_slice()) {
                 Some(&position) => position,
                 None => {
+                    context.check_rows(groups.len())?;
                     index.insert(key.clone(), groups.len());
-                    groups.push(self.new_group(key_values.clone()));
+                    groups.push(self.new_group(key_values.clone(), context.rows_max));
                     groups.len() - 1
                 }
             };
@@ -92,7 +93,7 @@ impl<'p> AggregateOperator<'p> {
             group.last_row = row;
         }
         if groups.is_empty() && self.group_by.is_empty() {
-            groups.push(self.new_group(Vec::new()));
+            groups.push(self.new_group(Vec::new(), context.rows_max));
         }
         groups.sort_by(|a, b| {
             a.key_values

@@ -29,7 +29,10 @@ impl<'p> DistinctOperator<'p> {
 impl Operator for DistinctOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         while let Some(row) = self.input.next(context)? {
-            if self.seen.insert(row_key(&row)) {
+            let key = row_key(&row);
+            if !self.seen.contains(&key) {
+                context.check_rows(self.seen.len())?;
+                self.seen.insert(key);
                 return Ok(Some(row));
             }
         }
@@ -82,15 +85,15 @@ impl<'p> SetOperationOperator<'p> {
         let mut left = build(self.left);
         match self.op {
             SetOperator::Union => {
-                while let Some(row) = left.next(context)? {
-                    if emitted.insert(row_key(&row)) {
-                        output.push(row);
-                    }
-                }
                 let mut right = build(self.right);
-                while let Some(row) = right.next(context)? {
-                    if emitted.insert(row_key(&row)) {
-                        output.push(row);
+                for input in [&mut left, &mut right] {
+                    while let Some(row) = input.next(context)? {
+                        let key = row_key(&row);
+                        if !emitted.contains(&key) {
+                            context.check_rows(output.len())?;
+                            emitted.insert(key);
+                            output.push(row);
+                        }
                     }
                 }
             }
@@ -98,12 +101,18 @@ impl<'p> SetOperationOperator<'p> {
                 let mut right_keys = HashSet::new();
                 let mut right = build(self.right);
                 while let Some(row) = right.next(context)? {
-                    right_keys.insert(row_key(&row));
+                    let key = row_key(&row);
+                    if !right_keys.contains(&key) {
+                        context.check_rows(right_keys.len())?;
+                        right_keys.insert(key);
+                    }
                 }
                 let keep_common = self.op == SetOperator::Intersect;
                 while let Some(row) = left.next(context)? {
                     let key = row_key(&row);
-                    if right_keys.contains(&key) == keep_common && emitted.insert(key) {
+                    if right_keys.contains(&key) == keep_common && !emitted.contains(&key) {
+                        context.check_rows(output.len())?;
+                        emitted.insert(key);
                         output.push(row);
                     }
                 }

@@ -23,9 +23,10 @@ pub fn insert(
     source: &Node,
     params: &[Value],
     on_conflict: OnConflict,
+    rows_max: usize,
 ) -> Result<usize> {
     let rows = {
-        let runtime = SubqueryRuntime::new(txn, params);
+        let runtime = SubqueryRuntime::new(txn, params, rows_max);
         collect(source, &ExecContext::new(&runtime))?
     };
     let eval = EvalContext::with_params(params);
@@ -59,12 +60,13 @@ pub fn update(
     target: &TableAccess,
     assignments: &[(usize, Expr)],
     params: &[Value],
+    rows_max: usize,
 ) -> Result<usize> {
     let table = &target.table;
     // Every new row is computed before any is written: assignments may run subqueries,
     // which must see the table as it was before the statement.
     let changes = {
-        let runtime = SubqueryRuntime::new(txn, params);
+        let runtime = SubqueryRuntime::new(txn, params, rows_max);
         let context = ExecContext::new(&runtime);
         let targets = collect_targets(target, &context)?;
         let mut changes = Vec::with_capacity(targets.len());
@@ -93,9 +95,14 @@ pub fn update(
 }
 
 /// Deletes every row `target` reaches; returns the row count.
-pub fn delete(txn: &mut Transaction, target: &TableAccess, params: &[Value]) -> Result<usize> {
+pub fn delete(
+    txn: &mut Transaction,
+    target: &TableAccess,
+    params: &[Value],
+    rows_max: usize,
+) -> Result<usize> {
     let targets = {
-        let runtime = SubqueryRuntime::new(txn, params);
+        let runtime = SubqueryRuntime::new(txn, params, rows_max);
         collect_targets(target, &ExecContext::new(&runtime))?
     };
     for (row_id, _) in &targets {

@@ -45,13 +45,17 @@ impl<'p> JoinOperator<'p> {
         if self.join.right_keys.is_empty() {
             let mut rows = Vec::new();
             while let Some(row) = operator.next(context)? {
+                context.check_rows(rows.len())?;
                 rows.push(row);
             }
             return Ok(RightRows::All(rows));
         }
         let mut table: HashMap<Vec<KeyValue>, Vec<Row>> = HashMap::new();
+        let mut held = 0;
         while let Some(row) = operator.next(context)? {
             if let Some(key) = eval_key(&self.join.right_keys, &row, &context.eval)? {
+                context.check_rows(held)?;
+                held += 1;
                 table.entry(key).or_default().push(row);
             }
         }

@@ -30,6 +30,8 @@ pub type Row = Vec<Value>;
 pub struct ExecContext<'a> {
     pub txn: &'a Transaction,
     pub eval: EvalContext<'a>,
+    /// Most rows one materialization point of this statement may hold.
+    pub rows_max: usize,
 }
 
 impl<'a> ExecContext<'a> {
@@ -43,7 +45,21 @@ impl<'a> ExecContext<'a> {
                 subqueries: Some(runtime),
                 outer: None,
             },
+            rows_max: runtime.rows_max,
         }
+    }
+
+    /// Fails with a `Limit` error when a materialization point that already holds `held`
+    /// rows would take one more past the statement's row cap.
+    pub fn check_rows(&self, held: usize) -> Result<()> {
+        if held >= self.rows_max {
+            return Err(crate::err!(
+                Limit,
+                "statement materializes more than the limit of {} rows",
+                self.rows_max
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -110,6 +126,7 @@ pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
     let mut operator = build(node);
     let mut rows = Vec::new();
     while let Some(row) = operator.next(context)? {
+        context.check_rows(rows.len())?;
         rows.push(row);
     }
     Ok(rows)

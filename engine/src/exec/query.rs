@@ -105,6 +105,7 @@ impl<'p> SortOperator<'p> {
                 .iter()
                 .map(|k| k.expr.eval(&row, &context.eval))
                 .collect::<Result<_>>()?;
+            context.check_rows(keyed.len())?;
             keyed.push((key, row));
         }
         let keys = self.keys;

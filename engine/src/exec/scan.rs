@@ -199,6 +199,7 @@ fn key_in_targets(
     for key in keys {
         if let Some((row_id, row)) = lookup_key(access, key, context)? {
             if seen.insert(row_id) {
+                context.check_rows(targets.len())?;
                 targets.push((row_id, row));
             }
         }
@@ -222,7 +223,10 @@ fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(
                 Some(predicate) => predicate.matches(values, &context.eval),
             };
             match keep {
-                Ok(true) => targets.push((row_id, values.clone())),
+                Ok(true) => match context.check_rows(targets.len()) {
+                    Ok(()) => targets.push((row_id, values.clone())),
+                    Err(error) => failure = Some(error),
+                },
                 Ok(false) => {}
                 Err(error) => failure = Some(error),
             }
@@ -295,7 +299,10 @@ fn index_targets(
                     Some(predicate) => predicate.matches(values, &context.eval),
                 };
                 match keep {
-                    Ok(true) => targets.push((row_id, values.clone())),
+                    Ok(true) => match context.check_rows(targets.len()) {
+                        Ok(()) => targets.push((row_id, values.clone())),
+                        Err(error) => failure = Some(error),
+                    },
                     Ok(false) => {}
                     Err(error) => failure = Some(error),
                 }

@@ -255,7 +255,8 @@ impl UnaryOp {
                     Some(n) => Value::Integer(n),
                     None => Value::Real(-(i as f64)),
                 },
-                Some(Numeric::Real(r)) => Value::Real(-r),
+                // SQLite computes `-x` as `0 - x`, so the negation of 0.0 is 0.0, not -0.0.
+                Some(Numeric::Real(r)) => Value::Real(0.0 - r),
             },
         })
     }
@@ -285,7 +286,16 @@ impl BinaryOp {
                 if left.is_null() || right.is_null() {
                     Value::Null
                 } else {
-                    Value::Text(format!("{left}{right}"))
+                    let text = format!("{left}{right}");
+                    if text.len() > crate::limits::TEXT_BYTES_MAX {
+                        return Err(crate::err!(
+                            Limit,
+                            "|| result of {} bytes exceeds the limit of {} bytes",
+                            text.len(),
+                            crate::limits::TEXT_BYTES_MAX
+                        ));
+                    }
+                    Value::Text(text)
                 }
             }
             BitAnd | BitOr => match (integer_value(&left), integer_value(&right)) {
@@ -431,6 +441,8 @@ mod tests {
 
     #[test]
     fn integer_arithmetic_follows_sqlite() {
+        let negated_zero = UnaryOp::Negate.apply(Value::Real(0.0)).unwrap();
+        assert!(matches!(negated_zero, Value::Real(r) if r.is_sign_positive()));
         assert_eq!(BinaryOp::Divide.apply(int(7), int(2)).unwrap(), int(3));
         assert_eq!(BinaryOp::Divide.apply(int(-7), int(2)).unwrap(), int(-3));
         assert_eq!(BinaryOp::Divide.apply(int(1), int(0)).unwrap(), Value::Null);

@@ -109,16 +109,21 @@ enum SubqueryResult {
 pub struct SubqueryRuntime<'a> {
     pub txn: &'a Transaction,
     pub params: &'a [Value],
+    /// Most rows one materialization point of the statement may hold.
+    pub rows_max: usize,
     cache: RefCell<HashMap<usize, Rc<SubqueryResult>>>,
     /// Set from another thread to stop the statement (checked by scans and joins).
     pub interrupt: Option<&'a AtomicBool>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
-    pub fn new(txn: &'a Transaction, params: &'a [Value]) -> SubqueryRuntime<'a> {
+    /// The runtime of one statement execution; `rows_max` is the statement's row cap
+    /// (clamped to `STATEMENT_ROWS_MAX`).
+    pub fn new(txn: &'a Transaction, params: &'a [Value], rows_max: usize) -> SubqueryRuntime<'a> {
         SubqueryRuntime {
             txn,
             params,
+            rows_max: rows_max.min(crate::limits::STATEMENT_ROWS_MAX),
             cache: RefCell::new(HashMap::new()),
             interrupt: None,
         }
@@ -202,6 +207,7 @@ impl SubqueryExpr {
                 subqueries: Some(runtime),
                 outer,
             },
+            rows_max: runtime.rows_max,
         };
         let mut operator = exec::build(&self.query.node);
         Ok(match &self.kind {
@@ -224,6 +230,7 @@ impl SubqueryExpr {
                     if value.is_null() {
                         has_null = true;
                     } else {
+                        context.check_rows(keys.len())?;
                         keys.insert(KeyValue::new(&value));
                     }
                 }

@@ -5,6 +5,7 @@
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use crossbeam_epoch as epoch;
 
@@ -14,8 +15,11 @@ use super::account::MemoryAccount;
 use super::page::{PagePtr, PAGE_BYTES};
 use super::{CLASS_COUNT, SPARSE_PAGE_USED_PERCENT};
 
-/// Most epoch flushes a compaction makes while waiting for deferred frees to run.
-const DRAIN_ROUNDS_MAX: u32 = 4096;
+/// Longest a compaction waits for deferred frees to run (a pinned thread that the scheduler
+/// preempted, or a backlog of other garbage in the process-wide epoch queue, delays them).
+const DRAIN_WAIT_MS_MAX: u64 = 5000;
+/// Epoch flushes made with a bare yield before the wait sleeps between flushes.
+const DRAIN_SPIN_ROUNDS: u32 = 256;
 
 #[derive(Default)]
 struct ClassPages {
@@ -186,14 +190,20 @@ impl SlabPool {
     }
 
     /// Flushes the epoch until the frees handed to it (retired versions, moved-out slots) ran,
-    /// or a bounded number of rounds passed (a long-pinned reader can hold them back).
+    /// or `DRAIN_WAIT_MS_MAX` passed (a long-pinned reader can hold them back).
     pub fn drain_deferred_frees(&self) {
-        for _ in 0..DRAIN_ROUNDS_MAX {
-            if self.account.pending_frees() == 0 {
-                return;
-            }
+        let started = Instant::now();
+        let mut rounds = 0u32;
+        while self.account.pending_frees() > 0
+            && started.elapsed() < Duration::from_millis(DRAIN_WAIT_MS_MAX)
+        {
             epoch::pin().flush();
-            std::thread::yield_now();
+            if rounds < DRAIN_SPIN_ROUNDS {
+                rounds += 1;
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
     }
 }

@@ -1,0 +1,1 @@
+SELECT id, name FROM t WHERE id > 1 ORDER BY name DESC LIMIT 2 OFFSET 1

@@ -1,0 +1,1 @@
+SELECT a + 1, b || 'x', NOT c FROM u WHERE a IS NOT NULL

@@ -1,0 +1,1 @@
+UPDATE t SET score = score * 2 WHERE id = 1

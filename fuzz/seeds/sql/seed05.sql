@@ -1,0 +1,1 @@
+INSERT INTO u VALUES (5, 'q', NULL), (6, 'r', 1)

@@ -1,0 +1,1 @@
+SELECT name FROM t WHERE name = 'one' OR score < 0 AND data IS NULL

@@ -1,0 +1,278 @@
+//! The differential tester: random schemas, rows and queries (`gen.rs`, `query.rs`) run on
+//! EmberDB and on SQLite (rusqlite, bundled); results are compared as multisets, along with
+//! error / no error. Plus two oracles that need no second engine, run on EmberDB: TLP (a
+//! query's rows are the union of its `WHERE p`, `WHERE NOT p` and `WHERE p IS NULL` parts)
+//! and NoREC (`count(*) ... WHERE p` equals the number of rows where `CASE WHEN p` holds).
+//! Seeded and replayable: a case is `(seed, case index)`. Accepted dialect differences are
+//! listed, with reasons, in `known.rs`.
+
+pub mod gen;
+pub mod known;
+pub mod query;
+
+use std::fmt;
+
+use ember::{Connection, Database, Value};
+
+use gen::{Rng, Schema};
+use query::QueryGen;
+
+/// A value normalized for comparison across engines.
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+pub enum Cell {
+    Null,
+    Integer(i64),
+    /// Reals compare after rounding to 12 significant digits (see known.rs).
+    Real(String),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+fn real_cell(real: f64) -> Cell {
+    // -0.0 and 0.0 are the same number; both engines print them alike.
+    let real = if real == 0.0 { 0.0 } else { real };
+    Cell::Real(format!("{real:.11e}"))
+}
+
+impl Cell {
+    fn from_ember(value: &Value) -> Cell {
+        match value {
+            Value::Null => Cell::Null,
+            Value::Integer(i) => Cell::Integer(*i),
+            // known.rs: EmberDB has a BOOLEAN type; SQLite answers comparisons with 1 / 0.
+            Value::Boolean(b) => Cell::Integer(i64::from(*b)),
+            Value::Real(r) => real_cell(*r),
+            Value::Text(t) => Cell::Text(t.clone()),
+            Value::Blob(b) => Cell::Blob(b.clone()),
+        }
+    }
+
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Cell {
+        use rusqlite::types::ValueRef;
+        match value {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Integer(i) => Cell::Integer(i),
+            ValueRef::Real(r) => real_cell(r),
+            ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
+        }
+    }
+}
+
+/// A query's outcome: its rows sorted (a multiset), or an error message.
+pub type Outcome = Result<Vec<Vec<Cell>>, String>;
+
+fn sorted(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
+    rows.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    rows
+}
+
+fn run_ember(conn: &Connection, sql: &str) -> Outcome {
+    let rows = conn.query(sql, ()).map_err(|e| e.to_string())?;
+    Ok(sorted(
+        rows.values()
+            .iter()
+            .map(|row| row.iter().map(Cell::from_ember).collect())
+            .collect(),
+    ))
+}
+
+fn run_sqlite(conn: &rusqlite::Connection, sql: &str) -> Outcome {
+    let mut statement = conn.prepare(sql).map_err(|e| e.to_string())?;
+    let width = statement.column_count();
+    let mut rows = statement.query([]).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        let mut cells = Vec::with_capacity(width);
+        for index in 0..width {
+            cells.push(Cell::from_sqlite(
+                row.get_ref(index).map_err(|e| e.to_string())?,
+            ));
+        }
+        out.push(cells);
+    }
+    Ok(sorted(out))
+}
+
+/// A disagreement found by one of the oracles, with everything needed to replay it.
+#[derive(Debug)]
+pub struct Mismatch {
+    pub seed: u64,
+    pub case: u64,
+    pub oracle: &'static str,
+    pub setup: Vec<String>,
+    pub sql: String,
+    pub detail: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} mismatch (seed {}, case {}):",
+            self.oracle, self.seed, self.case
+        )?;
+        for statement in &self.setup {
+            writeln!(f, "  {statement};")?;
+        }
+        writeln!(f, "  {};", self.sql)?;
+        write!(f, "  {}", self.detail)
+    }
+}
+
+/// Counts from a run.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub queries: u64,
+    /// Queries both engines answered (with the same rows, unless a mismatch was reported).
+    pub both_answered: u64,
+    pub both_errored: u64,
+    /// Disagreements explained by known.rs, by the name of the difference.
+    pub known_differences: std::collections::BTreeMap<&'static str, u64>,
+    pub tlp_checks: u64,
+    pub norec_checks: u64,
+}
+
+/// One database pair with a random schema and rows, reused for `queries` queries.
+pub fn run_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mismatch> {
+    let mut rng = Rng::new(seed ^ case.wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let schema = Schema::random(&mut rng);
+    let setup = schema.setup_sql(&mut rng);
+    let ember = Database::in_memory().connect();
+    let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite opens");
+    for statement in &setup {
+        ember.execute(statement, ()).expect("setup runs on EmberDB");
+        sqlite.execute(statement, []).expect("setup runs on SQLite");
+    }
+    let mut case_run = CaseRun {
+        seed,
+        case,
+        setup,
+        ember,
+        sqlite,
+        mismatches: Vec::new(),
+    };
+    let mut gen = QueryGen::new(&schema);
+    for _ in 0..queries {
+        let select = gen.select(&mut rng);
+        stats.queries += 1;
+        case_run.differential(&select.sql(), stats);
+        if let Some(predicate) = &select.predicate {
+            if select.partitionable() {
+                case_run.tlp(&select, predicate, stats);
+            }
+            case_run.norec(&select.from, predicate, stats);
+        }
+    }
+    case_run.mismatches
+}
+
+/// The state of one case: both connections and the mismatches found so far.
+struct CaseRun {
+    seed: u64,
+    case: u64,
+    setup: Vec<String>,
+    ember: Connection,
+    sqlite: rusqlite::Connection,
+    mismatches: Vec<Mismatch>,
+}
+
+impl CaseRun {
+    fn report(&mut self, oracle: &'static str, sql: String, detail: String) {
+        self.mismatches.push(Mismatch {
+            seed: self.seed,
+            case: self.case,
+            oracle,
+            setup: self.setup.clone(),
+            sql,
+            detail,
+        });
+    }
+
+    /// The same query on both engines: same rows, or both an error.
+    fn differential(&mut self, sql: &str, stats: &mut Stats) {
+        let ours = run_ember(&self.ember, sql);
+        let theirs = run_sqlite(&self.sqlite, sql);
+        match (&ours, &theirs) {
+            (Ok(a), Ok(b)) if a == b => stats.both_answered += 1,
+            (Err(_), Err(_)) => stats.both_errored += 1,
+            _ => match known::explains(sql, &ours, &theirs) {
+                Some(known) => *stats.known_differences.entry(known.name).or_default() += 1,
+                None => self.report(
+                    "differential",
+                    sql.to_string(),
+                    format!("EmberDB: {ours:?}\n  SQLite:  {theirs:?}"),
+                ),
+            },
+        }
+    }
+
+    /// TLP: the rows of `WHERE p`, `WHERE NOT p` and `WHERE p IS NULL` add up to the rows
+    /// of the query without the WHERE.
+    fn tlp(&mut self, select: &query::Select, predicate: &str, stats: &mut Stats) {
+        let Ok(whole) = run_ember(&self.ember, &select.sql_with(None)) else {
+            return;
+        };
+        let parts = [
+            select.sql_with(Some(&format!("({predicate})"))),
+            select.sql_with(Some(&format!("NOT ({predicate})"))),
+            select.sql_with(Some(&format!("({predicate}) IS NULL"))),
+        ];
+        let mut union = Vec::new();
+        for part in &parts {
+            match run_ember(&self.ember, part) {
+                Ok(rows) => union.extend(rows),
+                // An error in a part (e.g. a runtime type error in NOT p) is not a TLP
+                // violation: the differential check covers errors.
+                Err(_) => return,
+            }
+        }
+        stats.tlp_checks += 1;
+        let union = sorted(union);
+        if union != whole {
+            self.report(
+                "TLP",
+                parts.join(" UNION ALL "),
+                format!("whole: {whole:?}\n  union: {union:?}"),
+            );
+        }
+    }
+
+    /// NoREC: the optimized `count(*) WHERE p` equals counting `CASE WHEN p` row by row.
+    fn norec(&mut self, from: &str, predicate: &str, stats: &mut Stats) {
+        let filtered = run_ember(
+            &self.ember,
+            &format!("SELECT count(*) FROM {from} WHERE {predicate}"),
+        );
+        let unoptimized = format!("SELECT CASE WHEN {predicate} THEN 1 ELSE 0 END FROM {from}");
+        let projected = run_ember(&self.ember, &unoptimized);
+        let (Ok(filtered), Ok(projected)) = (filtered, projected) else {
+            return;
+        };
+        stats.norec_checks += 1;
+        let expected = projected
+            .iter()
+            .filter(|row| row[0] == Cell::Integer(1))
+            .count();
+        if filtered != vec![vec![Cell::Integer(expected as i64)]] {
+            self.report(
+                "NoREC",
+                unoptimized,
+                format!("count(*) WHERE p: {filtered:?}; CASE WHEN p true in {expected} rows"),
+            );
+        }
+    }
+}
+
+/// Runs `total` queries from `seed`, in cases of `per_case` queries each.
+pub fn run(seed: u64, total: u64, per_case: u64) -> (Stats, Vec<Mismatch>) {
+    let mut stats = Stats::default();
+    let mut mismatches = Vec::new();
+    let mut case = 0;
+    while stats.queries < total {
+        let queries = per_case.max(1).min(total - stats.queries);
+        mismatches.extend(run_case(seed, case, queries, &mut stats));
+        case += 1;
+    }
+    (stats, mismatches)
+}
