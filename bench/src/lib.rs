@@ -58,6 +58,8 @@ pub struct Config {
     pub scale: f64,
     /// Workload ids to run (`W1`..`W7`, `M1`); empty means all.
     pub only: Vec<String>,
+    /// Engine name prefixes to run (`ember`, `sqlite`, `stoolap`); empty means all.
+    pub engines: Vec<String>,
     /// Run M1 in a child process of this executable (None: in this process).
     pub m1_child_exe: Option<PathBuf>,
 }
@@ -65,6 +67,14 @@ pub struct Config {
 impl Config {
     fn wants(&self, id: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|want| want.eq_ignore_ascii_case(id))
+    }
+
+    fn runs_engine(&self, name: &str) -> bool {
+        self.engines.is_empty()
+            || self
+                .engines
+                .iter()
+                .any(|want| name.starts_with(want.as_str()))
     }
 }
 
@@ -232,7 +242,10 @@ pub fn m1_child(engine_name: &str, scale: f64) -> String {
 /// Runs every selected workload against every engine.
 pub fn run(config: &Config) -> Vec<Measurement> {
     let sizes = Sizes::scaled(config.scale);
-    let specs = engines();
+    let specs: Vec<EngineSpec> = engines()
+        .into_iter()
+        .filter(|spec| config.runs_engine(spec.name))
+        .collect();
     let mut out = Vec::new();
     let memory_ids = ["W1", "W2", "W3", "W4", "W6", "W7"];
     for spec in specs.iter().filter(|spec| spec.storage == Storage::Memory) {
@@ -273,6 +286,7 @@ mod tests {
         let config = Config {
             scale: 0.001,
             only: Vec::new(),
+            engines: Vec::new(),
             m1_child_exe: None,
         };
         let measurements = run(&config);

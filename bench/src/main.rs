@@ -1,11 +1,14 @@
-//! The `ember-bench` binary: `ember-bench [--scale F] [--only W1,W2,...]` runs the
-//! workloads and prints the table. (`--m1-child ENGINE` is the internal child mode of M1.)
+//! The `ember-bench` binary: `ember-bench [--scale F] [--only W1,...] [--engines ember,...]`
+//! runs the workloads and prints the table. (`--m1-child ENGINE` is the internal child mode
+//! of M1.)
 
 use ember_bench::{m1_child, report, run, Config};
 
-const USAGE: &str = "usage: ember-bench [--scale F] [--only W1,W2,W3,W4,W5,W6,W7,M1]
-  --scale F   multiply every workload size by F (default 1.0 = the issue's sizes)
-  --only IDS  run only these workloads (comma-separated)";
+const USAGE: &str = "usage: ember-bench [--scale F] [--only W1,W2,W3,W4,W5,W6,W7,M1] \
+[--engines ember,sqlite,stoolap]
+  --scale F      multiply every workload size by F (default 1.0 = the issue's sizes)
+  --only IDS     run only these workloads (comma-separated)
+  --engines PFX  run only engines whose name starts with one of these (comma-separated)";
 
 fn parse_scale(text: Option<String>) -> Result<f64, String> {
     let text = text.ok_or("--scale needs a value")?;
@@ -22,6 +25,7 @@ fn main() {
     let mut config = Config {
         scale: 1.0,
         only: Vec::new(),
+        engines: Vec::new(),
         m1_child_exe: std::env::current_exe().ok(),
     };
     let mut m1_engine = None;
@@ -34,6 +38,16 @@ fn main() {
                     Ok(())
                 }
                 None => Err("--only needs a list".to_string()),
+            },
+            "--engines" => match args.next() {
+                Some(list) => {
+                    config.engines = list
+                        .split(',')
+                        .map(|name| name.trim().to_string())
+                        .collect();
+                    Ok(())
+                }
+                None => Err("--engines needs a list".to_string()),
             },
             "--m1-child" => match args.next() {
                 Some(engine) => {

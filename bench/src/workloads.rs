@@ -58,13 +58,19 @@ pub fn insert_rows(
     count: usize,
     txn_rows: usize,
 ) -> BenchResult<()> {
-    let rows: Vec<Person> = (first..first + count as i64).map(Person::new).collect();
-    for chunk in rows.chunks(txn_rows.max(1)) {
+    // Rows are made one transaction at a time, so M1 (which measures the process around this
+    // call) does not count a heap full of freed test rows.
+    let end = first + count as i64;
+    let mut start = first;
+    while start < end {
+        let stop = end.min(start + txn_rows.max(1) as i64);
+        let rows: Vec<Person> = (start..stop).map(Person::new).collect();
         session.begin()?;
-        for row in chunk {
+        for row in &rows {
             session.insert(row)?;
         }
         session.commit()?;
+        start = stop;
     }
     Ok(())
 }
@@ -190,14 +196,24 @@ pub fn w6_parallel_select(db: &dyn Db, sizes: &Sizes, threads: usize) -> BenchRe
 }
 
 /// Retries `op` on failure (serialization conflicts under contention); gives up after
-/// `RETRIES_MAX` attempts.
+/// `RETRIES_MAX` attempts. Each retry yields the CPU, and later ones sleep briefly: the
+/// writer holding the key may be descheduled (2 cores, shared), and spinning would only
+/// burn its time slice.
 fn with_retries<T>(mut op: impl FnMut() -> BenchResult<T>) -> BenchResult<T> {
-    const RETRIES_MAX: usize = 1_000;
+    const RETRIES_MAX: usize = 100_000;
+    const SPIN_RETRIES: usize = 100;
     let mut attempt = 0;
     loop {
         match op() {
             Ok(value) => return Ok(value),
-            Err(BenchError::Failed(_)) if attempt < RETRIES_MAX => attempt += 1,
+            Err(BenchError::Failed(_)) if attempt < RETRIES_MAX => {
+                attempt += 1;
+                if attempt < SPIN_RETRIES {
+                    std::thread::yield_now();
+                } else {
+                    std::thread::sleep(std::time::Duration::from_micros(50));
+                }
+            }
             Err(error) => return Err(error),
         }
     }

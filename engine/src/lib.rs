@@ -35,6 +35,7 @@ mod error;
 pub mod exec;
 #[doc(hidden)]
 pub mod expr;
+mod fast_hash;
 mod gc;
 mod interrupt;
 #[doc(hidden)]

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::fast_hash::FastBuildHasher;
 use crate::limits::{PLAN_CACHE_ENTRIES_MAX, PLAN_CACHE_SQL_BYTES_MAX};
 use crate::plan::Plan;
 
@@ -29,7 +30,7 @@ struct Entry {
 
 /// SQL text -> prepared plan, least-recently-used eviction.
 pub(crate) struct PlanCache {
-    entries: HashMap<String, Entry>,
+    entries: HashMap<String, Entry, FastBuildHasher>,
     /// Advances on every hit or insert; entries remember when they were last used.
     clock: u64,
     capacity: usize,
@@ -44,7 +45,7 @@ impl Default for PlanCache {
 impl PlanCache {
     pub(crate) fn with_capacity(capacity: usize) -> PlanCache {
         PlanCache {
-            entries: HashMap::new(),
+            entries: HashMap::default(),
             clock: 0,
             capacity,
         }

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, row_key, KeyValue};
+use crate::expr::{compare_for_sort, KeyValue};
+use crate::fast_hash::FastBuildHasher;
 use crate::plan::AggregateCall;
 
 use super::accumulator::Accumulator;
@@ -60,20 +61,24 @@ impl<'p> AggregateOperator<'p> {
     fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let mut input = build(self.input);
         let mut groups: Vec<Group> = Vec::new();
-        let mut index: HashMap<Vec<KeyValue>, usize> = HashMap::new();
+        let mut index: HashMap<Vec<KeyValue>, usize, FastBuildHasher> = HashMap::default();
         let mut args = Vec::new();
+        // Reused per row: a row of an existing group allocates nothing for its key.
+        let mut key_values: Vec<Value> = Vec::with_capacity(self.group_by.len());
+        let mut key: Vec<KeyValue> = Vec::with_capacity(self.group_by.len());
         while let Some(row) = input.next(context)? {
-            let key_values = self
-                .group_by
-                .iter()
-                .map(|expr| expr.eval(&row, &context.eval))
-                .collect::<Result<Vec<Value>>>()?;
-            let position = match index.get(&row_key(&key_values)) {
+            key_values.clear();
+            for expr in self.group_by {
+                key_values.push(expr.eval(&row, &context.eval)?);
+            }
+            key.clear();
+            key.extend(key_values.iter().map(KeyValue::new));
+            let position = match index.get(key.as_slice()) {
                 Some(&position) => position,
                 None => {
                     context.check_rows(groups.len())?;
-                    index.insert(row_key(&key_values), groups.len());
-                    groups.push(self.new_group(key_values, context.rows_max));
+                    index.insert(key.clone(), groups.len());
+                    groups.push(self.new_group(key_values.clone(), context.rows_max));
                     groups.len() - 1
                 }
             };

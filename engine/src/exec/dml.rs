@@ -32,7 +32,7 @@ pub fn insert(
     let eval = EvalContext::with_params(params);
     let mut inserted = 0;
     let mut row = Vec::with_capacity(table.columns.len());
-    for source_row in &rows {
+    for source_row in rows {
         row.clear();
         for column in &table.columns {
             row.push(match &column.default {
@@ -40,19 +40,16 @@ pub fn insert(
                 None => Value::Null,
             });
         }
-        for (value, &position) in source_row.iter().zip(columns) {
-            row[position] = value.clone();
+        for (value, &position) in source_row.into_iter().zip(columns) {
+            row[position] = value;
         }
-        let checked = match check_row(table, std::mem::take(&mut row)) {
+        match check_row(table, &mut row) {
             Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => continue,
             other => other?,
         };
-        if insert_row(txn, table, &checked, on_conflict, |e| {
-            storage_error(table, e)
-        })? {
+        if insert_row(txn, table, &row, on_conflict, |e| storage_error(table, e))? {
             inserted += 1;
         }
-        row = checked;
     }
     Ok(inserted)
 }
@@ -73,18 +70,24 @@ pub fn update(
         let context = ExecContext::new(&runtime);
         let targets = collect_targets(target, &context)?;
         let mut changes = Vec::with_capacity(targets.len());
-        for (row_id, old) in targets {
-            let mut new = old.clone();
-            for (position, expr) in assignments {
-                new[*position] = expr.eval(&old, &context.eval)?;
+        let mut assigned = Vec::with_capacity(assignments.len());
+        for (row_id, mut row) in targets {
+            // Every assignment reads the old row; then the new values replace the old ones
+            // in place (no copy of the row).
+            assigned.clear();
+            for (_, expr) in assignments {
+                assigned.push(expr.eval(&row, &context.eval)?);
             }
-            changes.push((row_id, new));
+            for ((position, _), value) in assignments.iter().zip(assigned.drain(..)) {
+                row[*position] = value;
+            }
+            changes.push((row_id, row));
         }
         changes
     };
     let count = changes.len();
-    for (row_id, new) in changes {
-        let new = check_row(table, new)?;
+    for (row_id, mut new) in changes {
+        check_row(table, &mut new)?;
         txn.update(&table.storage, row_id, &new)
             .map_err(|e| storage_error(table, e))?;
     }
@@ -114,10 +117,11 @@ fn is_not_null(error: &Error) -> bool {
     error.kind() == crate::ErrorKind::Constraint && error.message().starts_with("NOT NULL")
 }
 
-/// Coerces every value to its column's type and checks NOT NULL.
-fn check_row(table: &TableDef, row: Row) -> Result<Row> {
-    let mut checked = Vec::with_capacity(row.len());
-    for (value, column) in row.into_iter().zip(&table.columns) {
+/// Coerces every value to its column's type (in place) and checks NOT NULL.
+fn check_row(table: &TableDef, row: &mut Row) -> Result<()> {
+    debug_assert_eq!(row.len(), table.columns.len());
+    for (slot, column) in row.iter_mut().zip(&table.columns) {
+        let value = std::mem::replace(slot, Value::Null);
         let value = coerce_to_column(value, column.data_type, &column.name)?;
         if value.is_null() && column.not_null {
             return Err(crate::err!(
@@ -127,9 +131,9 @@ fn check_row(table: &TableDef, row: Row) -> Result<Row> {
                 column.name
             ));
         }
-        checked.push(value);
+        *slot = value;
     }
-    Ok(checked)
+    Ok(())
 }
 
 fn unique_error(table: &TableDef, columns: &[usize]) -> Error {

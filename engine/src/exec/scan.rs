@@ -104,6 +104,11 @@ impl<'p> ScanOperator<'p> {
 
 impl Operator for ScanOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        if let (AccessPath::KeyLookup(key), false) = (&self.access.path, self.finished) {
+            // At most one row: hand it over without queueing it.
+            self.finished = true;
+            return Ok(lookup_key(self.access, key, context)?.map(|(_, row)| row));
+        }
         if self.pending.is_empty() && !self.finished {
             self.refill(context)?;
         }
@@ -118,32 +123,50 @@ pub fn lookup_key(
     context: &ExecContext<'_>,
 ) -> Result<Option<(RowId, Row)>> {
     let table = &access.table;
-    let mut key_values: Vec<Value> = Vec::with_capacity(key.len());
-    for (expr, &column) in key.iter().zip(&table.primary_key) {
-        let value = expr.eval(&[], &context.eval)?;
-        let definition = &table.columns[column];
-        // A value that cannot be stored in the key column cannot equal any stored key.
-        match coerce_to_column(value, definition.data_type, &definition.name) {
-            Ok(Value::Null) | Err(_) => return Ok(None),
-            Ok(value) => key_values.push(value),
-        }
-    }
-    let Some(index_key) = IndexKey::from_values(&key_values) else {
-        return Ok(None);
-    };
-    let Some(row_id) = context.txn.find_key(&table.storage, &index_key) else {
+    let Some(index_key) = primary_key_of(table, key, context)? else {
         return Ok(None);
     };
     let mut row = Vec::with_capacity(table.columns.len());
-    if !context.txn.read_row(&table.storage, row_id, &mut row)? {
+    let Some(row_id) = context.txn.read_key(&table.storage, &index_key, &mut row)? else {
         return Ok(None);
-    }
+    };
     if let Some(filter) = &access.filter {
         if !filter.matches(&row, &context.eval)? {
             return Ok(None);
         }
     }
     Ok(Some((row_id, row)))
+}
+
+/// The primary-key index key `key` evaluates to (coerced to the key columns' types), or
+/// `None` when no stored row can have it. A single-column key needs no allocation.
+fn primary_key_of(
+    table: &TableDef,
+    key: &[Expr],
+    context: &ExecContext<'_>,
+) -> Result<Option<IndexKey>> {
+    let key_value = |expr: &Expr, column: usize| -> Result<Option<Value>> {
+        let value = expr.eval(&[], &context.eval)?;
+        let definition = &table.columns[column];
+        // A value that cannot be stored in the key column cannot equal any stored key.
+        Ok(
+            match coerce_to_column(value, definition.data_type, &definition.name) {
+                Ok(Value::Null) | Err(_) => None,
+                Ok(value) => Some(value),
+            },
+        )
+    };
+    if let ([expr], [column]) = (key, table.primary_key.as_slice()) {
+        return Ok(key_value(expr, *column)?.and_then(|value| IndexKey::from_values([&value])));
+    }
+    let mut key_values: Vec<Value> = Vec::with_capacity(key.len());
+    for (expr, &column) in key.iter().zip(&table.primary_key) {
+        match key_value(expr, column)? {
+            Some(value) => key_values.push(value),
+            None => return Ok(None),
+        }
+    }
+    Ok(IndexKey::from_values(&key_values))
 }
 
 /// Every (row id, row) the access reaches and its filter passes, collected up front (DML

@@ -123,9 +123,13 @@ impl HashIndex {
 
     /// The first row stored under `key`, if any. Lock-free.
     pub fn get(&self, key: &IndexKey) -> Option<EntryRow> {
-        let guard = epoch::pin();
+        self.get_pinned(key, &epoch::pin())
+    }
+
+    /// `get` under a guard the caller already holds (saves a second epoch pin).
+    pub fn get_pinned(&self, key: &IndexKey, guard: &Guard) -> Option<EntryRow> {
         let mut found = None;
-        self.for_each(key, &guard, |row| {
+        self.for_each(key, guard, |row| {
             if found.is_none() {
                 found = Some(row);
             }

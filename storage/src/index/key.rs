@@ -44,6 +44,10 @@ impl IndexKey {
         let mut iter = values.into_iter().peekable();
         let first = iter.next()?;
         if iter.peek().is_none() {
+            // The common single-integer key: no allocation.
+            if let Some(int) = inline_int(first) {
+                return Some(IndexKey::Int(int));
+            }
             // Every value whose encoding is the integer one (integers, integral reals,
             // booleans) takes the inline form, so equal values always make equal keys.
             let mut part = Vec::with_capacity(9);
@@ -66,6 +70,17 @@ impl IndexKey {
             IndexKey::Int(i) => finish((*i as u64).wrapping_mul(FX_SEED)),
             IndexKey::Bytes(bytes) => fx_hash_bytes(bytes),
         }
+    }
+}
+
+/// The integer a value's key encoding carries when it takes the integer form (integers,
+/// integral reals in range, booleans), matching `encode_key_part`.
+fn inline_int(value: &Value) -> Option<i64> {
+    match value {
+        Value::Integer(i) => Some(*i),
+        Value::Real(r) if r.fract() == 0.0 && r.abs() < 9.0e18 => Some(*r as i64),
+        Value::Boolean(b) => Some(i64::from(*b)),
+        _ => None,
     }
 }
 

@@ -208,6 +208,11 @@ impl Table {
         self.primary.as_ref()?.get(key)
     }
 
+    /// `lookup_key` under a guard the caller already holds.
+    pub(crate) fn lookup_key_pinned(&self, key: &IndexKey, guard: &Guard) -> Option<RowId> {
+        self.primary.as_ref()?.get_pinned(key, guard)
+    }
+
     /// Counts slots, visible rows at `snapshot`, versions and payload bytes (walks all).
     pub fn stats(&self, snapshot: &Snapshot) -> TableStats {
         let guard = epoch::pin();

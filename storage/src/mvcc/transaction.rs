@@ -142,11 +142,32 @@ impl Transaction {
 
     /// The row holding `key` that this transaction sees, if any.
     pub fn find_key(&self, table: &Table, key: &IndexKey) -> Option<RowId> {
-        let row = table.lookup_key(key)?;
         let guard = epoch::pin();
+        let row = table.lookup_key_pinned(key, &guard)?;
         table
             .visible_version(row, &self.snapshot, &guard)
             .map(|_| row)
+    }
+
+    /// The row holding primary key `key` that this transaction sees, decoded into `out`
+    /// (one epoch pin for the index probe and the read). `None` when there is none.
+    pub fn read_key(
+        &self,
+        table: &Table,
+        key: &IndexKey,
+        out: &mut Vec<Value>,
+    ) -> StorageResult<Option<RowId>> {
+        let guard = epoch::pin();
+        let Some(row) = table.lookup_key_pinned(key, &guard) else {
+            return Ok(None);
+        };
+        match table.visible_version(row, &self.snapshot, &guard) {
+            Some(version) => {
+                row::decode_into(&table.schema().types, version.payload(&guard), out)?;
+                Ok(Some(row))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Visits visible rows with ids in `rows`, decoding each into `buffer`. Returns the next
