@@ -21,6 +21,9 @@ use crate::durability::{self, Durable};
 use crate::error::Result;
 use crate::options::Options;
 
+/// How long opening waits for a directory lock held elsewhere before failing.
+const LOCK_WAIT: Duration = Duration::from_secs(6);
+
 /// What recovery did when a directory database was opened.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecoveryReport {
@@ -98,13 +101,24 @@ impl Database {
         let started = Instant::now();
         vfs.create_dir_all(dir)
             .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
-        let lock = vfs.lock(dir).map_err(|e| {
-            crate::err!(
-                Io,
-                "database {} is already open in another process or handle: {e}",
-                dir.display()
-            )
-        })?;
+        // A handle of this process that was just dropped may still be held for a moment by
+        // its background GC pass (a compaction waits up to 5 s for deferred frees), so a
+        // held lock is retried for a bounded time before it is an error.
+        let lock = loop {
+            match vfs.lock(dir) {
+                Ok(lock) => break lock,
+                Err(_) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => {
+                    return Err(crate::err!(
+                        Io,
+                        "database {} is already open in another process or handle: {e}",
+                        dir.display()
+                    ))
+                }
+            }
+        };
         let db = Database::in_memory_with(options.clone());
         // Data already on disk always loads; the budget applies to writes after the open.
         db.shared.store.memory().set_budget(None);
