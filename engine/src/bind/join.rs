@@ -141,7 +141,6 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
         let right = nodes[r].take().expect("each relation is joined once");
         let kind = kinds[r];
         let mut conditions: Vec<Term> = std::mem::take(&mut left_conditions[r]);
-        let mut after: Vec<Term> = Vec::new();
         let ready = |term: &Term| {
             term.relations
                 .iter()
@@ -149,11 +148,14 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
         };
         let (now, later): (Vec<Term>, Vec<Term>) = pending.into_iter().partition(|t| ready(t));
         pending = later;
-        if kind == JoinKind::Left {
-            after = now;
+        // WHERE terms that become ready at a LEFT join filter its output; at an inner join
+        // they are part of the join condition.
+        let after = if kind == JoinKind::Left {
+            now
         } else {
             conditions.extend(now);
-        }
+            Vec::new()
+        };
         position[r] = Some(width);
         let map = |i: usize| {
             let owner = relation_of(i);

@@ -21,9 +21,6 @@ impl Binder<'_> {
             return Err(unsupported("view options"));
         }
         let name = object_name(&create.name)?;
-        if self.catalog.table(&name).is_some() {
-            return Err(crate::err!(AlreadyExists, "table {name} already exists"));
-        }
         let columns: Vec<String> = create
             .columns
             .iter()

@@ -9,6 +9,8 @@ mod view;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::error::Result;
+
 pub use schema::{ColumnDef, IndexDef, TableDef};
 pub use view::ViewDef;
 
@@ -47,6 +49,33 @@ impl Catalog {
         self.tables
             .values()
             .find(|table| table.index(name).is_some())
+    }
+
+    /// What kind of object (`"table"`, `"view"` or `"index"`) holds `name`, if any: the
+    /// three share one name space, as in SQLite.
+    pub fn object_kind(&self, name: &str) -> Option<&'static str> {
+        if self.table(name).is_some() {
+            Some("table")
+        } else if self.view(name).is_some() {
+            Some("view")
+        } else if self.index_table(name).is_some() {
+            Some("index")
+        } else {
+            None
+        }
+    }
+
+    /// The `AlreadyExists` error for creating a `kind` named `name`, or `Ok(true)` when an
+    /// object of that kind exists and `if_not_exists` makes the CREATE a no-op.
+    pub fn check_new_name(&self, kind: &str, name: &str, if_not_exists: bool) -> Result<bool> {
+        match self.object_kind(name) {
+            None => Ok(false),
+            Some(existing) if existing == kind && if_not_exists => Ok(true),
+            Some(existing) => Err(crate::err!(
+                AlreadyExists,
+                "{existing} {name} already exists"
+            )),
+        }
     }
 
     /// A new catalog with `table` added (or replaced).

@@ -5,6 +5,7 @@
 use sqlparser::ast;
 
 /// A view: `CREATE VIEW name [(columns)] AS query`.
+#[derive(Clone)]
 pub struct ViewDef {
     pub name: String,
     /// Column names given in the definition; empty to use the query's own names.

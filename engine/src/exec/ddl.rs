@@ -15,34 +15,13 @@ use crate::plan::{CreateIndex, CreateTable};
 pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> {
     let _ddl = shared.lock_ddl();
     let catalog = shared.catalog.load();
-    if catalog.view(&create.name).is_some() {
-        return Err(crate::err!(
-            AlreadyExists,
-            "view {} already exists",
-            create.name
-        ));
-    }
-    if catalog.table(&create.name).is_some() {
-        if create.if_not_exists {
-            return Ok(());
-        }
-        return Err(crate::err!(
-            AlreadyExists,
-            "table {} already exists",
-            create.name
-        ));
+    if catalog.check_new_name("table", &create.name, create.if_not_exists)? {
+        return Ok(());
     }
     let schema = TableSchema {
         types: create.columns.iter().map(|c| c.data_type).collect(),
         key_columns: create.primary_key.clone(),
     };
-    if catalog.index_table(&create.name).is_some() {
-        return Err(crate::err!(
-            AlreadyExists,
-            "there is already an index named {}",
-            create.name
-        ));
-    }
     let storage = shared.store.create_table(schema);
     let mut indexes = Vec::new();
     for columns in &create.unique {
@@ -111,22 +90,8 @@ pub(crate) fn drop_table(shared: &Shared, name: &str, if_exists: bool) -> Result
 pub(crate) fn create_index(shared: &Shared, create: &CreateIndex) -> Result<()> {
     let _ddl = shared.lock_ddl();
     let catalog = shared.catalog.load();
-    if catalog.index_table(&create.name).is_some() {
-        if create.if_not_exists {
-            return Ok(());
-        }
-        return Err(crate::err!(
-            AlreadyExists,
-            "index {} already exists",
-            create.name
-        ));
-    }
-    if catalog.table(&create.name).is_some() {
-        return Err(crate::err!(
-            AlreadyExists,
-            "there is already a table named {}",
-            create.name
-        ));
+    if catalog.check_new_name("index", &create.name, create.if_not_exists)? {
+        return Ok(());
     }
     // The binder resolved the columns against the catalog of its time; DDL since then
     // (the table dropped and recreated) makes the plan stale.

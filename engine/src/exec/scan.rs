@@ -207,6 +207,34 @@ fn key_in_targets(
     Ok(targets)
 }
 
+/// Visits one row a DML access reaches: keeps it in `targets` when it passes the access
+/// filter (within the statement's row limit), records an error in `failure`; returns
+/// whether the visit goes on.
+fn keep_target(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    targets: &mut Vec<(RowId, Row)>,
+    failure: &mut Option<crate::Error>,
+    row_id: RowId,
+    values: &[Value],
+) -> bool {
+    let keep = match &access.filter {
+        None => Ok(true),
+        Some(predicate) => predicate.matches(values, &context.eval),
+    };
+    match keep.and_then(|keep| {
+        if keep {
+            context.check_rows(targets.len())?;
+        }
+        Ok(keep)
+    }) {
+        Ok(true) => targets.push((row_id, values.to_vec())),
+        Ok(false) => {}
+        Err(error) => *failure = Some(error),
+    }
+    failure.is_none()
+}
+
 /// Every (row id, row) of a full scan that passes the access filter.
 fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(RowId, Row)>> {
     let table = &access.table.storage;
@@ -217,21 +245,7 @@ fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(
         table,
         0..table.slot_count(),
         &mut buffer,
-        |row_id, values| {
-            let keep = match &access.filter {
-                None => Ok(true),
-                Some(predicate) => predicate.matches(values, &context.eval),
-            };
-            match keep {
-                Ok(true) => match context.check_rows(targets.len()) {
-                    Ok(()) => targets.push((row_id, values.clone())),
-                    Err(error) => failure = Some(error),
-                },
-                Ok(false) => {}
-                Err(error) => failure = Some(error),
-            }
-            failure.is_none()
-        },
+        |row_id, values| keep_target(access, context, &mut targets, &mut failure, row_id, values),
     )?;
     match failure {
         Some(error) => Err(error),
@@ -294,19 +308,7 @@ fn index_targets(
             &key,
             &mut buffer,
             |row_id, values| {
-                let keep = match &access.filter {
-                    None => Ok(true),
-                    Some(predicate) => predicate.matches(values, &context.eval),
-                };
-                match keep {
-                    Ok(true) => match context.check_rows(targets.len()) {
-                        Ok(()) => targets.push((row_id, values.clone())),
-                        Err(error) => failure = Some(error),
-                    },
-                    Ok(false) => {}
-                    Err(error) => failure = Some(error),
-                }
-                failure.is_none()
+                keep_target(access, context, &mut targets, &mut failure, row_id, values)
             },
         )?;
         if let Some(error) = failure {

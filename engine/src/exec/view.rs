@@ -12,32 +12,13 @@ use crate::error::Result;
 pub(crate) fn create_view(shared: &Shared, view: &ViewDef, if_not_exists: bool) -> Result<()> {
     let _ddl = shared.lock_ddl();
     let catalog = shared.catalog.load();
-    if catalog.view(&view.name).is_some() {
-        if if_not_exists {
-            return Ok(());
-        }
-        return Err(crate::err!(
-            AlreadyExists,
-            "view {} already exists",
-            view.name
-        ));
-    }
-    if catalog.table(&view.name).is_some() {
-        return Err(crate::err!(
-            AlreadyExists,
-            "table {} already exists",
-            view.name
-        ));
+    if catalog.check_new_name("view", &view.name, if_not_exists)? {
+        return Ok(());
     }
     crate::durability::log_catalog(shared, CatalogOp::Other, 0, &view.name, &view.sql)?;
-    let view = ViewDef {
-        name: view.name.clone(),
-        columns: view.columns.clone(),
-        query: view.query.clone(),
-        sql: view.sql.clone(),
-        created: 0,
-    };
-    shared.catalog.store(Arc::new(catalog.with_view(view)));
+    shared
+        .catalog
+        .store(Arc::new(catalog.with_view(view.clone())));
     Ok(())
 }
 

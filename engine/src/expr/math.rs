@@ -7,7 +7,7 @@ use std::fmt;
 use ember_storage::Value;
 
 use super::coerce::parse_whole_number;
-use super::ops::Numeric;
+use super::ops::{as_real, real_result, Numeric};
 
 /// A math function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,18 +123,7 @@ fn numeric(value: &Value) -> Option<Numeric> {
 }
 
 fn real(value: &Value) -> Option<f64> {
-    numeric(value).map(|number| match number {
-        Numeric::Integer(i) => i as f64,
-        Numeric::Real(r) => r,
-    })
-}
-
-fn real_result(r: f64) -> Value {
-    if r.is_nan() {
-        Value::Null
-    } else {
-        Value::Real(r)
-    }
+    numeric(value).map(as_real)
 }
 
 /// Applies `math` to its arguments (count already checked).

@@ -222,14 +222,15 @@ fn integer_value(value: &Value) -> Option<i64> {
     })
 }
 
-fn as_real(number: Numeric) -> f64 {
+pub(crate) fn as_real(number: Numeric) -> f64 {
     match number {
         Numeric::Integer(i) => i as f64,
         Numeric::Real(r) => r,
     }
 }
 
-fn real_result(r: f64) -> Value {
+/// A REAL result, with NaN (SQLite has none) as NULL.
+pub(crate) fn real_result(r: f64) -> Value {
     if r.is_nan() {
         Value::Null
     } else {

@@ -16,7 +16,11 @@ const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 /// Fx-style hash of a byte string (fast, not DoS resistant; keys are not attacker-chosen
 /// buckets of a server).
 pub fn fx_hash_bytes(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0;
+    fx_finish(fx_add(0, bytes) ^ bytes.len() as u64)
+}
+
+/// Folds `bytes` into a running Fx hash state: a rotate, xor and multiply per 8 bytes.
+pub fn fx_add(mut hash: u64, bytes: &[u8]) -> u64 {
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         let word = u64::from_le_bytes(chunk.try_into().expect("chunk of 8"));
@@ -25,10 +29,11 @@ pub fn fx_hash_bytes(bytes: &[u8]) -> u64 {
     for byte in chunks.remainder() {
         hash = (hash.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(FX_SEED);
     }
-    finish(hash ^ bytes.len() as u64)
+    hash
 }
 
-fn finish(hash: u64) -> u64 {
+/// The final mix of an Fx hash state.
+pub fn fx_finish(hash: u64) -> u64 {
     // A final avalanche so that the low bits used for bucket selection depend on all bits.
     let mut h = hash;
     h ^= h >> 33;
@@ -67,7 +72,7 @@ impl IndexKey {
 
     pub fn hash(&self) -> u64 {
         match self {
-            IndexKey::Int(i) => finish((*i as u64).wrapping_mul(FX_SEED)),
+            IndexKey::Int(i) => fx_finish((*i as u64).wrapping_mul(FX_SEED)),
             IndexKey::Bytes(bytes) => fx_hash_bytes(bytes),
         }
     }

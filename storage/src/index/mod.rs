@@ -8,5 +8,5 @@ mod key;
 mod secondary;
 
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
-pub use key::{fx_hash_bytes, IndexKey};
+pub use key::{fx_add, fx_finish, fx_hash_bytes, IndexKey};
 pub use secondary::SecondaryIndex;
