@@ -8,7 +8,6 @@
 //! that several [`Statement`]s can borrow it at once.
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -19,7 +18,7 @@ use crate::bind::Binder;
 use crate::database::Database;
 use crate::error::{ErrorKind, Result};
 use crate::exec::{self, ExecContext};
-use crate::expr::SubqueryRuntime;
+use crate::expr::{StatementEnv, SubqueryRuntime};
 use crate::interrupt::InterruptHandle;
 use crate::limits::TRANSACT_ATTEMPTS_MAX;
 use crate::params::Params;
@@ -556,20 +555,24 @@ impl Connection {
         plan: &Plan,
         params: &[Value],
     ) -> Result<(Vec<Vec<Value>>, usize)> {
-        let rows_max = self.db.options().statement_rows_max;
+        let env = StatementEnv {
+            params,
+            rows_max: self.db.options().statement_rows_max,
+            interrupt: Some(self.interrupt.flag()),
+            durable: self.db.shared.durable.get(),
+        };
         let mut state = self.state.borrow_mut();
         match &mut *state {
             TransactionState::Autocommit => {
                 drop(state);
                 let mut txn = self.db.shared.store.begin()?;
-                let outcome =
-                    run_data_plan(&mut txn, plan, params, rows_max, self.interrupt.flag())?;
+                let outcome = run_data_plan(&mut txn, plan, env)?;
                 crate::durability::commit(&self.db.shared, txn)?;
                 Ok(outcome)
             }
             TransactionState::Explicit(txn) => {
                 let savepoint = txn.savepoint();
-                match run_data_plan(txn, plan, params, rows_max, self.interrupt.flag()) {
+                match run_data_plan(txn, plan, env) {
                     Ok(outcome) => Ok(outcome),
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
                         if let TransactionState::Explicit(txn) =
@@ -618,13 +621,11 @@ fn bind(
 fn run_data_plan(
     txn: &mut StorageTransaction,
     plan: &Plan,
-    params: &[Value],
-    rows_max: usize,
-    interrupt: &AtomicBool,
+    env: StatementEnv<'_>,
 ) -> Result<(Vec<Vec<Value>>, usize)> {
     let changes = match plan {
         Plan::Query(query) => {
-            let runtime = SubqueryRuntime::new(txn, params, rows_max).with_interrupt(interrupt);
+            let runtime = SubqueryRuntime::new(txn, env);
             let context = ExecContext::new(&runtime);
             let rows = exec::collect(&query.node, &context)?;
             return Ok((rows, 0));
@@ -634,12 +635,12 @@ fn run_data_plan(
             columns,
             source,
             on_conflict,
-        } => exec::insert(txn, table, columns, source, params, *on_conflict, rows_max)?,
+        } => exec::insert(txn, table, columns, source, *on_conflict, env)?,
         Plan::Update {
             target,
             assignments,
-        } => exec::update(txn, target, assignments, params, rows_max)?,
-        Plan::Delete { target } => exec::delete(txn, target, params, rows_max)?,
+        } => exec::update(txn, target, assignments, env)?,
+        Plan::Delete { target } => exec::delete(txn, target, env)?,
         _ => unreachable!("run_data_plan gets only queries and DML"),
     };
     Ok((Vec::new(), changes))

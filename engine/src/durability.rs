@@ -273,7 +273,7 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
     }
 }
 
-fn policy_name(policy: SyncPolicy) -> &'static str {
+pub(crate) fn policy_name(policy: SyncPolicy) -> &'static str {
     match policy {
         SyncPolicy::Always => "FULL",
         SyncPolicy::IntervalMs(_) => "NORMAL",

@@ -4,15 +4,18 @@
 //! row per secondary index (name, table_name, columns, unique, entries); `ember_stats` has
 //! one row for the whole database, with the slab pool (pages, bytes used and free,
 //! fragmentation, compaction), the memory in use and the budget (`max_memory`, NULL when
-//! there is none).
+//! there is none); `ember_durability` has one row for a directory database (none for an
+//! in-memory one) with the sync policy, commits, WAL records, bytes and fsyncs (group commit
+//! shows as fewer fsyncs than commits), checkpoints, and what recovery did at open.
 //! A user table of the same name shadows a system table. Rows are computed when the query
 //! runs, against the catalog snapshot the statement was bound with.
 
 use std::sync::Arc;
 
-use ember_storage::{Transaction, Value};
+use ember_storage::Value;
 
 use crate::catalog::TableDef;
+use crate::durability::{policy_name, Durable};
 use crate::error::Result;
 use crate::exec::{ExecContext, Operator, Row};
 
@@ -22,6 +25,7 @@ pub enum SystemTable {
     Tables,
     Indexes,
     Stats,
+    Durability,
 }
 
 const TABLES_COLUMNS: &[&str] = &[
@@ -66,6 +70,23 @@ const STATS_COLUMNS: &[&str] = &[
     "pages_released",
 ];
 
+const DURABILITY_COLUMNS: &[&str] = &[
+    "directory",
+    "synchronous",
+    "commits",
+    "wal_records",
+    "wal_bytes",
+    "wal_fsyncs",
+    "checkpoints",
+    "last_checkpoint_error",
+    "recovery_snapshot",
+    "recovery_snapshot_rows",
+    "recovery_records_replayed",
+    "recovery_bytes_truncated",
+    "recovery_salvaged",
+    "recovery_ms",
+];
+
 impl SystemTable {
     pub fn by_name(name: &str) -> Option<SystemTable> {
         if name.eq_ignore_ascii_case("ember_tables") {
@@ -74,6 +95,8 @@ impl SystemTable {
             Some(SystemTable::Indexes)
         } else if name.eq_ignore_ascii_case("ember_stats") {
             Some(SystemTable::Stats)
+        } else if name.eq_ignore_ascii_case("ember_durability") {
+            Some(SystemTable::Durability)
         } else {
             None
         }
@@ -84,6 +107,7 @@ impl SystemTable {
             SystemTable::Tables => "ember_tables",
             SystemTable::Indexes => "ember_indexes",
             SystemTable::Stats => "ember_stats",
+            SystemTable::Durability => "ember_durability",
         }
     }
 
@@ -92,13 +116,20 @@ impl SystemTable {
             SystemTable::Tables => TABLES_COLUMNS,
             SystemTable::Indexes => INDEXES_COLUMNS,
             SystemTable::Stats => STATS_COLUMNS,
+            SystemTable::Durability => DURABILITY_COLUMNS,
         }
     }
 
-    /// Computes the table's rows as `txn` sees the database.
-    pub fn rows(self, tables: &[Arc<TableDef>], txn: &Transaction) -> Vec<Row> {
-        if self == SystemTable::Indexes {
-            return index_rows(tables);
+    /// Computes the table's rows as the statement's transaction sees the database.
+    pub fn rows(self, tables: &[Arc<TableDef>], context: &ExecContext<'_>) -> Vec<Row> {
+        let txn = context.txn;
+        match self {
+            SystemTable::Indexes => return index_rows(tables),
+            SystemTable::Durability => {
+                let durable = context.eval.subqueries.and_then(|runtime| runtime.durable);
+                return durable.map(durability_row).into_iter().collect();
+            }
+            SystemTable::Tables | SystemTable::Stats => {}
         }
         let snapshot = txn.snapshot();
         let per_table: Vec<(String, ember_storage::mvcc::TableStats)> = tables
@@ -124,7 +155,9 @@ impl SystemTable {
                     ]
                 })
                 .collect(),
-            SystemTable::Indexes => index_rows(tables),
+            SystemTable::Indexes | SystemTable::Durability => {
+                unreachable!("answered before the per-table statistics")
+            }
             SystemTable::Stats => {
                 let memory = txn.store_memory();
                 let sum = |f: fn(&ember_storage::mvcc::TableStats) -> u64| {
@@ -159,6 +192,30 @@ impl SystemTable {
             }
         }
     }
+}
+
+/// The one row of `ember_durability` for a directory database.
+fn durability_row(durable: &Durable) -> Row {
+    let stats = durable.stats();
+    let int = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    let text_or_null = |text: Option<String>| text.map_or(Value::Null, Value::Text);
+    let recovery = stats.recovery;
+    vec![
+        Value::Text(durable.dir.display().to_string()),
+        Value::Text(policy_name(durable.wal.policy()).to_string()),
+        int(stats.commits),
+        int(stats.wal_records),
+        int(stats.wal_bytes),
+        int(stats.wal_fsyncs),
+        int(stats.checkpoints),
+        text_or_null(stats.last_checkpoint_error),
+        text_or_null(recovery.snapshot),
+        int(recovery.snapshot_rows),
+        int(recovery.records_replayed),
+        int(recovery.bytes_truncated),
+        text_or_null((!recovery.salvaged.is_empty()).then(|| recovery.salvaged.join("; "))),
+        Value::Real(recovery.duration.as_secs_f64() * 1000.0),
+    ]
 }
 
 /// One row per secondary index, by table then creation order.
@@ -199,7 +256,7 @@ impl Operator for SystemTableOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         let rows = self
             .rows
-            .get_or_insert_with(|| self.table.rows(self.tables, context.txn).into_iter());
+            .get_or_insert_with(|| self.table.rows(self.tables, context).into_iter());
         Ok(rows.next())
     }
 }

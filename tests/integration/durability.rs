@@ -223,10 +223,75 @@ fn four_threads_under_always_share_fsyncs() {
     println!("group commit: {commits} commits, {fsyncs} WAL fsyncs");
     assert_eq!(commits, 400);
     assert!(fsyncs < commits, "{fsyncs} fsyncs for {commits} commits");
+    // The same counters, through SQL.
+    let (synchronous, sql_commits, sql_fsyncs) = db
+        .connect()
+        .query_row(
+            "SELECT synchronous, commits, wal_fsyncs FROM ember_durability",
+            (),
+            |row| {
+                Ok((
+                    row.get::<String>(0)?,
+                    row.get::<i64>(1)?,
+                    row.get::<i64>(2)?,
+                ))
+            },
+        )
+        .unwrap();
+    assert_eq!(synchronous, "FULL");
+    assert_eq!(sql_commits as u64, after.commits);
+    assert_eq!(sql_fsyncs as u64, after.wal_fsyncs);
     drop(db);
     let db = Database::open(&dir.0).unwrap();
     let count = db.connect().query("SELECT id FROM t", ()).unwrap().len();
     assert_eq!(count, 400);
+}
+
+#[test]
+fn ember_durability_reports_recovery_and_checkpoints_and_is_empty_in_memory() {
+    let dir = TempDir::new("durability-table");
+    {
+        let db = Database::open(&dir.0).unwrap();
+        db.connect()
+            .execute_batch(
+                "CREATE TABLE t(id INT PRIMARY KEY);
+                 INSERT INTO t VALUES (1), (2);
+                 CHECKPOINT;
+                 INSERT INTO t VALUES (3);",
+            )
+            .unwrap();
+        let conn = db.connect();
+        let checkpoints: i64 = conn
+            .query_one("SELECT checkpoints FROM ember_durability", ())
+            .unwrap();
+        assert_eq!(checkpoints, 1);
+    }
+    let db = Database::open(&dir.0).unwrap();
+    let rows = db
+        .connect()
+        .query(
+            "SELECT directory, recovery_snapshot, recovery_snapshot_rows,
+                    recovery_records_replayed, recovery_bytes_truncated, recovery_ms,
+                    last_checkpoint_error
+             FROM ember_durability",
+            (),
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let row = rows.into_iter().next().unwrap();
+    assert_eq!(row.get::<String>(0).unwrap(), dir.0.display().to_string());
+    assert!(row.get::<Option<String>>(1).unwrap().is_some());
+    assert_eq!(row.get::<i64>(2).unwrap(), 2);
+    assert_eq!(row.get::<i64>(3).unwrap(), 1);
+    assert_eq!(row.get::<i64>(4).unwrap(), 0);
+    assert!(row.get::<f64>(5).unwrap() >= 0.0);
+    assert_eq!(row.get::<Option<String>>(6).unwrap(), None);
+    let memory = Database::in_memory();
+    let rows = memory
+        .connect()
+        .query("SELECT * FROM ember_durability", ())
+        .unwrap();
+    assert_eq!(rows.len(), 0);
 }
 
 #[test]

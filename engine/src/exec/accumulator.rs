@@ -21,9 +21,12 @@ pub struct Accumulator {
     seen_max: usize,
     count: i64,
     integer_sum: i64,
-    real_sum: f64,
-    /// Whether some summed input was not an integer (the sum is then a real).
+    real_sum: CompensatedSum,
+    /// Whether some summed input was not an integer, or the integers overflowed (the sum is
+    /// then a real).
     sum_is_real: bool,
+    /// Whether the integer sum overflowed with no real input after it: SUM fails.
+    integer_overflowed: bool,
     extreme: Value,
     text: Option<String>,
 }
@@ -36,8 +39,9 @@ impl Accumulator {
             seen_max: crate::limits::STATEMENT_ROWS_MAX,
             count: 0,
             integer_sum: 0,
-            real_sum: 0.0,
+            real_sum: CompensatedSum::default(),
             sum_is_real: false,
+            integer_overflowed: false,
             extreme: Value::Null,
             text: None,
         }
@@ -124,32 +128,36 @@ impl Accumulator {
         match integer {
             Some(i) if !self.sum_is_real => match self.integer_sum.checked_add(i) {
                 Some(sum) => self.integer_sum = sum,
-                None if self.function == AggregateFunction::Sum => {
-                    return Err(crate::err!(InvalidInput, "integer overflow in sum()"));
-                }
                 None => {
-                    self.sum_is_real = true;
-                    self.real_sum = self.integer_sum as f64 + i as f64;
+                    // SUM reports the overflow at the end unless a real input follows.
+                    self.integer_overflowed = true;
+                    self.start_real_sum();
+                    self.real_sum.add_integer(i);
                 }
             },
-            _ => {
-                if !self.sum_is_real {
-                    self.sum_is_real = true;
-                    self.real_sum = self.integer_sum as f64;
-                }
-                self.real_sum += match value {
-                    Value::Integer(i) => *i as f64,
+            Some(i) => self.real_sum.add_integer(i),
+            None => {
+                self.start_real_sum();
+                self.integer_overflowed = false;
+                self.real_sum.add(match value {
                     Value::Real(r) => *r,
-                    Value::Boolean(b) => f64::from(u8::from(*b)),
                     Value::Text(text) => real_of(&crate::expr::numeric_value(text)),
                     Value::Blob(bytes) => {
                         real_of(&crate::expr::numeric_value(&String::from_utf8_lossy(bytes)))
                     }
-                    Value::Null => 0.0,
-                };
+                    Value::Integer(_) | Value::Boolean(_) | Value::Null => 0.0,
+                });
             }
         }
         Ok(())
+    }
+
+    /// Switches the sum from exact integers to compensated reals, once.
+    fn start_real_sum(&mut self) {
+        if !self.sum_is_real {
+            self.sum_is_real = true;
+            self.real_sum = CompensatedSum::from_integer(self.integer_sum);
+        }
     }
 
     fn keep_extreme(&mut self, value: &Value, wanted: Ordering) {
@@ -159,18 +167,21 @@ impl Accumulator {
     }
 
     /// The aggregate's value over everything fed so far.
-    pub fn finish(&self) -> Value {
+    pub fn finish(&self) -> Result<Value> {
         let sum = || {
             if self.sum_is_real {
-                self.real_sum
+                self.real_sum.value()
             } else {
                 self.integer_sum as f64
             }
         };
-        match self.function {
+        Ok(match self.function {
             AggregateFunction::CountStar | AggregateFunction::Count => Value::Integer(self.count),
             AggregateFunction::Sum if self.count == 0 => Value::Null,
-            AggregateFunction::Sum if self.sum_is_real => Value::Real(self.real_sum),
+            AggregateFunction::Sum if self.integer_overflowed => {
+                return Err(crate::err!(InvalidInput, "integer overflow in sum()"));
+            }
+            AggregateFunction::Sum if self.sum_is_real => Value::Real(sum()),
             AggregateFunction::Sum => Value::Integer(self.integer_sum),
             AggregateFunction::Total => Value::Real(sum()),
             AggregateFunction::Avg if self.count == 0 => Value::Null,
@@ -180,6 +191,64 @@ impl Accumulator {
                 Some(text) => Value::Text(text.clone()),
                 None => Value::Null,
             },
+        })
+    }
+}
+
+/// A sum of reals with Kahan–Babuška–Neumaier compensation, as SQLite (3.43 and later) sums
+/// for SUM, TOTAL and AVG: `sum` is the running total and `error` collects the low-order bits
+/// each addition lost.
+#[derive(Debug, Default, Clone, Copy)]
+struct CompensatedSum {
+    sum: f64,
+    error: f64,
+}
+
+/// Integers at or past 2^52 in magnitude are added in two parts so no bit is lost.
+const EXACT_INTEGER_BOUND: i64 = 1 << 52;
+
+impl CompensatedSum {
+    fn from_integer(value: i64) -> CompensatedSum {
+        if value.abs_diff(0) >= EXACT_INTEGER_BOUND as u64 {
+            let small = value % 16384;
+            CompensatedSum {
+                sum: (value - small) as f64,
+                error: small as f64,
+            }
+        } else {
+            CompensatedSum {
+                sum: value as f64,
+                error: 0.0,
+            }
+        }
+    }
+
+    fn add(&mut self, addend: f64) {
+        let total = self.sum + addend;
+        if self.sum.abs() > addend.abs() {
+            self.error += (self.sum - total) + addend;
+        } else {
+            self.error += (addend - total) + self.sum;
+        }
+        self.sum = total;
+    }
+
+    fn add_integer(&mut self, value: i64) {
+        if value.abs_diff(0) >= EXACT_INTEGER_BOUND as u64 {
+            let small = value % 16384;
+            self.add((value - small) as f64);
+            self.add(small as f64);
+        } else {
+            self.add(value as f64);
+        }
+    }
+
+    /// The compensated total; the error term is dropped when it is not finite.
+    fn value(&self) -> f64 {
+        if self.error.is_finite() {
+            self.sum + self.error
+        } else {
+            self.sum
         }
     }
 }
@@ -201,7 +270,7 @@ mod tests {
         for value in values {
             accumulator.add(std::slice::from_ref(value)).unwrap();
         }
-        accumulator.finish()
+        accumulator.finish().unwrap()
     }
 
     #[test]
@@ -237,11 +306,44 @@ mod tests {
         assert_eq!(run(AggregateFunction::Sum, false, &mixed), Value::Real(1.5));
         let overflow = [Value::Integer(i64::MAX), Value::Integer(1)];
         let mut accumulator = Accumulator::new(AggregateFunction::Sum, false);
-        accumulator.add(&overflow[..1]).unwrap();
-        assert!(accumulator.add(&overflow[1..]).is_err());
+        for value in &overflow {
+            accumulator.add(std::slice::from_ref(value)).unwrap();
+        }
+        let error = accumulator.finish().unwrap_err();
+        assert!(error.to_string().contains("integer overflow"), "{error}");
         assert_eq!(
             run(AggregateFunction::Total, false, &overflow),
             Value::Real(i64::MAX as f64 + 1.0)
+        );
+        // A real input after the overflow makes SUM a real, as in SQLite.
+        let rescued = [
+            Value::Integer(i64::MAX),
+            Value::Integer(1),
+            Value::Real(0.5),
+        ];
+        assert_eq!(
+            run(AggregateFunction::Sum, false, &rescued),
+            Value::Real(i64::MAX as f64 + 1.5)
+        );
+    }
+
+    #[test]
+    fn real_sums_are_compensated_as_sqlite_does() {
+        // Naive left-to-right addition gives 0.0 here; SQLite 3.43+ gives 1.0.
+        let values = [Value::Real(1e100), Value::Real(1.0), Value::Real(-1e100)];
+        assert_eq!(
+            run(AggregateFunction::Total, false, &values),
+            Value::Real(1.0)
+        );
+        assert_eq!(
+            run(AggregateFunction::Sum, false, &values),
+            Value::Real(1.0)
+        );
+        // 0.1 ten times is 0.9999999999999999 added naively.
+        let tenths = vec![Value::Real(0.1); 10];
+        assert_eq!(
+            run(AggregateFunction::Total, false, &tenths),
+            Value::Real(1.0)
         );
     }
 

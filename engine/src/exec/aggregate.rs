@@ -103,15 +103,17 @@ impl<'p> AggregateOperator<'p> {
                 .find(|ordering| ordering.is_ne())
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
-        Ok(groups
+        groups
             .into_iter()
             .map(|group| {
                 let mut row = group.last_row;
                 debug_assert_eq!(row.len(), self.input_width);
-                row.extend(group.accumulators.iter().map(Accumulator::finish));
-                row
+                for accumulator in &group.accumulators {
+                    row.push(accumulator.finish()?);
+                }
+                Ok(row)
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -8,7 +8,7 @@ use ember_storage::{StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
-use crate::expr::{coerce_to_column, EvalContext, Expr, SubqueryRuntime};
+use crate::expr::{coerce_to_column, EvalContext, Expr, StatementEnv, SubqueryRuntime};
 use crate::plan::{Node, OnConflict, TableAccess};
 
 use super::conflict::insert_row;
@@ -21,15 +21,14 @@ pub fn insert(
     table: &TableDef,
     columns: &[usize],
     source: &Node,
-    params: &[Value],
     on_conflict: OnConflict,
-    rows_max: usize,
+    env: StatementEnv<'_>,
 ) -> Result<usize> {
     let rows = {
-        let runtime = SubqueryRuntime::new(txn, params, rows_max);
+        let runtime = SubqueryRuntime::new(txn, env);
         collect(source, &ExecContext::new(&runtime))?
     };
-    let eval = EvalContext::with_params(params);
+    let eval = EvalContext::with_params(env.params);
     let mut inserted = 0;
     let mut row = Vec::with_capacity(table.columns.len());
     for source_row in rows {
@@ -59,14 +58,13 @@ pub fn update(
     txn: &mut Transaction,
     target: &TableAccess,
     assignments: &[(usize, Expr)],
-    params: &[Value],
-    rows_max: usize,
+    env: StatementEnv<'_>,
 ) -> Result<usize> {
     let table = &target.table;
     // Every new row is computed before any is written: assignments may run subqueries,
     // which must see the table as it was before the statement.
     let changes = {
-        let runtime = SubqueryRuntime::new(txn, params, rows_max);
+        let runtime = SubqueryRuntime::new(txn, env);
         let context = ExecContext::new(&runtime);
         let targets = collect_targets(target, &context)?;
         let mut changes = Vec::with_capacity(targets.len());
@@ -95,14 +93,9 @@ pub fn update(
 }
 
 /// Deletes every row `target` reaches; returns the row count.
-pub fn delete(
-    txn: &mut Transaction,
-    target: &TableAccess,
-    params: &[Value],
-    rows_max: usize,
-) -> Result<usize> {
+pub fn delete(txn: &mut Transaction, target: &TableAccess, env: StatementEnv<'_>) -> Result<usize> {
     let targets = {
-        let runtime = SubqueryRuntime::new(txn, params, rows_max);
+        let runtime = SubqueryRuntime::new(txn, env);
         collect_targets(target, &ExecContext::new(&runtime))?
     };
     for (row_id, _) in &targets {

@@ -31,7 +31,7 @@ pub use key::{row_key, KeyValue};
 pub use math::Math;
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
-pub use subquery::{OuterFrame, SubqueryExpr, SubqueryKind, SubqueryRuntime};
+pub use subquery::{OuterFrame, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime};
 
 /// A scalar expression, bound to input row positions.
 #[derive(Debug, Clone, PartialEq)]

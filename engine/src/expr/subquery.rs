@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use ember_storage::{Transaction, Value};
 
+use crate::durability::Durable;
 use crate::error::Result;
 use crate::exec::{self, ExecContext};
 use crate::plan::Query;
@@ -104,6 +105,19 @@ enum SubqueryResult {
     },
 }
 
+/// What one statement execution carries besides its transaction.
+#[derive(Clone, Copy)]
+pub struct StatementEnv<'a> {
+    /// The values bound to the statement's parameters.
+    pub params: &'a [Value],
+    /// Most rows one materialization point of the statement may hold.
+    pub rows_max: usize,
+    /// Set from another thread to stop the statement (checked by scans and joins).
+    pub interrupt: Option<&'a AtomicBool>,
+    /// The durable side of a directory database (read by the `ember_durability` table).
+    pub(crate) durable: Option<&'a Durable>,
+}
+
 /// Runs subqueries for one statement execution: the transaction they read, the parameter
 /// values, and the cache of uncorrelated results.
 pub struct SubqueryRuntime<'a> {
@@ -114,25 +128,22 @@ pub struct SubqueryRuntime<'a> {
     cache: RefCell<HashMap<usize, Rc<SubqueryResult>>>,
     /// Set from another thread to stop the statement (checked by scans and joins).
     pub interrupt: Option<&'a AtomicBool>,
+    /// The durable side of a directory database, if the database has one.
+    pub(crate) durable: Option<&'a Durable>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
-    /// The runtime of one statement execution; `rows_max` is the statement's row cap
-    /// (clamped to `STATEMENT_ROWS_MAX`).
-    pub fn new(txn: &'a Transaction, params: &'a [Value], rows_max: usize) -> SubqueryRuntime<'a> {
+    /// The runtime of one statement execution; the environment's row cap is clamped to
+    /// `STATEMENT_ROWS_MAX`.
+    pub fn new(txn: &'a Transaction, env: StatementEnv<'a>) -> SubqueryRuntime<'a> {
         SubqueryRuntime {
             txn,
-            params,
-            rows_max: rows_max.min(crate::limits::STATEMENT_ROWS_MAX),
+            params: env.params,
+            rows_max: env.rows_max.min(crate::limits::STATEMENT_ROWS_MAX),
             cache: RefCell::new(HashMap::new()),
-            interrupt: None,
+            interrupt: env.interrupt,
+            durable: env.durable,
         }
-    }
-
-    /// The same runtime, stopped with an `Interrupted` error once `flag` is set.
-    pub fn with_interrupt(mut self, flag: &'a AtomicBool) -> SubqueryRuntime<'a> {
-        self.interrupt = Some(flag);
-        self
     }
 }
 
