@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use ember_storage::{Transaction as StorageTransaction, Value};
+use ember_storage::{IdleTransaction, Transaction as StorageTransaction, Value};
 
 use crate::bind::Binder;
 use crate::database::Database;
@@ -100,6 +100,9 @@ pub struct Connection {
     cache: RefCell<PlanCache>,
     stats: Cell<ConnectionStats>,
     interrupt: InterruptHandle,
+    /// The last autocommit statement's transaction when it wrote nothing: the next one
+    /// starts from it (no shared store handle cloned per statement).
+    idle: Cell<Option<IdleTransaction>>,
 }
 
 impl Connection {
@@ -110,6 +113,7 @@ impl Connection {
             cache: RefCell::new(PlanCache::default()),
             stats: Cell::new(ConnectionStats::default()),
             interrupt: InterruptHandle::default(),
+            idle: Cell::new(None),
         }
     }
 
@@ -188,7 +192,7 @@ impl Connection {
     /// ```
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         let prepared = self.prepared(sql)?;
-        Ok(self.run_prepared(&prepared, &params.into_values())?.1)
+        Ok(params.with_values(|values| self.run_prepared(&prepared, values))?.1)
     }
 
     /// Runs one query and returns its rows (iterate them, or look at `columns()`).
@@ -204,7 +208,7 @@ impl Connection {
     /// ```
     pub fn query(&self, sql: &str, params: impl Params) -> Result<Rows> {
         let prepared = self.prepared(sql)?;
-        let (rows, _) = self.run_prepared(&prepared, &params.into_values())?;
+        let (rows, _) = params.with_values(|values| self.run_prepared(&prepared, values))?;
         Ok(Rows::new(prepared.columns.clone(), rows))
     }
 
@@ -565,10 +569,23 @@ impl Connection {
         match &mut *state {
             TransactionState::Autocommit => {
                 drop(state);
-                let mut txn = self.db.shared.store.begin()?;
-                let outcome = run_data_plan(&mut txn, plan, env)?;
-                crate::durability::commit(&self.db.shared, txn)?;
-                Ok(outcome)
+                let mut txn = match self.idle.take() {
+                    Some(idle) => idle.begin()?,
+                    None => self.db.shared.store.begin()?,
+                };
+                let outcome = run_data_plan(&mut txn, plan, env);
+                match txn.into_idle() {
+                    // Nothing written: ending the snapshot is the whole commit.
+                    Ok(idle) => {
+                        self.idle.set(Some(idle));
+                        outcome
+                    }
+                    Err(txn) => {
+                        let outcome = outcome?;
+                        crate::durability::commit(&self.db.shared, txn)?;
+                        Ok(outcome)
+                    }
+                }
             }
             TransactionState::Explicit(txn) => {
                 let savepoint = txn.savepoint();
@@ -603,7 +620,12 @@ fn bind(
     statement: &sqlparser::ast::Statement,
 ) -> Result<Prepared> {
     let mut binder = Binder::new(catalog);
-    let plan = binder.bind_statement(statement)?;
+    let mut plan = binder.bind_statement(statement)?;
+    match &mut plan {
+        Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
+        Plan::Insert { source, .. } => crate::optimize::prune_columns(source),
+        _ => {}
+    }
     let columns: Arc<[String]> = match &plan {
         Plan::Query(query) => query.columns.clone().into(),
         Plan::Explain(_) => Arc::from(vec!["plan".to_string()]),

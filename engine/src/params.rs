@@ -14,14 +14,24 @@ use crate::value::ToValue;
 /// use ember::Params;
 /// assert_eq!((1, "a").into_values(), [ember::Value::Integer(1), ember::Value::Text("a".into())]);
 /// ```
-pub trait Params {
+pub trait Params: Sized {
     /// The parameter values in order (`?1` first).
     fn into_values(self) -> Vec<Value>;
+
+    /// Calls `f` with the parameter values in order. Arrays and tuples lend them from the
+    /// stack, so binding parameters allocates nothing for the list itself.
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+        f(&self.into_values())
+    }
 }
 
 impl Params for () {
     fn into_values(self) -> Vec<Value> {
         Vec::new()
+    }
+
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+        f(&[])
     }
 }
 
@@ -35,17 +45,30 @@ impl Params for &[Value] {
     fn into_values(self) -> Vec<Value> {
         self.to_vec()
     }
+
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+        f(self)
+    }
 }
 
 impl<T: ToValue, const N: usize> Params for [T; N] {
     fn into_values(self) -> Vec<Value> {
         self.iter().map(ToValue::to_value).collect()
     }
+
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+        (&self).with_values(f)
+    }
 }
 
 impl<T: ToValue, const N: usize> Params for &[T; N] {
     fn into_values(self) -> Vec<Value> {
         self.iter().map(ToValue::to_value).collect()
+    }
+
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+        let values: [Value; N] = std::array::from_fn(|i| self[i].to_value());
+        f(&values)
     }
 }
 
@@ -56,6 +79,12 @@ macro_rules! tuple_params {
             fn into_values(self) -> Vec<Value> {
                 let ($($name,)+) = self;
                 vec![$($name.to_value()),+]
+            }
+
+            #[allow(non_snake_case)]
+            fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+                let ($($name,)+) = self;
+                f(&[$($name.to_value()),+])
             }
         }
     };

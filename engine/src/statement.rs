@@ -80,9 +80,9 @@ impl<'c> Statement<'c> {
     /// ```
     pub fn execute(&mut self, params: impl Params) -> Result<usize> {
         self.refresh()?;
-        Ok(self
-            .conn
-            .run_prepared(&self.prepared, &params.into_values())?
+        let prepared = &self.prepared;
+        Ok(params
+            .with_values(|values| self.conn.run_prepared(prepared, values))?
             .1)
     }
 
@@ -96,9 +96,8 @@ impl<'c> Statement<'c> {
     /// ```
     pub fn query(&mut self, params: impl Params) -> Result<Rows> {
         self.refresh()?;
-        let (rows, _) = self
-            .conn
-            .run_prepared(&self.prepared, &params.into_values())?;
+        let prepared = &self.prepared;
+        let (rows, _) = params.with_values(|values| self.conn.run_prepared(prepared, values))?;
         Ok(Rows::new(self.prepared.columns.clone(), rows))
     }
 

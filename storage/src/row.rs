@@ -97,7 +97,21 @@ pub fn decode(types: &[DataType], bytes: &[u8]) -> StorageResult<Vec<Value>> {
 
 /// Decodes a whole row into `values`, replacing its contents (lets scans reuse one buffer).
 pub fn decode_into(types: &[DataType], bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {
+    decode_columns_into(types, bytes, None, values)
+}
+
+/// Decodes the columns `wanted` marks (every column when `None`) into `values`, replacing its
+/// contents; the other columns read as NULL and are only skipped over (no allocation, no
+/// UTF-8 check), though their lengths are still checked. A `wanted` shorter than the row
+/// leaves the columns past its end undecoded.
+pub fn decode_columns_into(
+    types: &[DataType],
+    bytes: &[u8],
+    wanted: Option<&[bool]>,
+    values: &mut Vec<Value>,
+) -> StorageResult<()> {
     values.clear();
+    values.reserve(types.len());
     let bitmap_len = types.len().div_ceil(8);
     let Some(bitmap) = bytes.get(..bitmap_len) else {
         return Err(invalid("row payload is shorter than its null bitmap"));
@@ -120,7 +134,13 @@ pub fn decode_into(types: &[DataType], bytes: &[u8], values: &mut Vec<Value>) ->
         } else {
             *column_type
         };
-        values.push(reader.value(value_type)?);
+        match wanted {
+            Some(wanted) if !wanted.get(index).copied().unwrap_or(false) => {
+                reader.skip(value_type)?;
+                values.push(Value::Null);
+            }
+            _ => values.push(reader.value(value_type)?),
+        }
     }
     if reader.position != bytes.len() {
         return Err(invalid("row payload has trailing bytes"));
@@ -191,6 +211,27 @@ impl Reader<'_> {
             }
             DataType::Any => return Err(invalid("nested ANY value in row payload")),
         })
+    }
+
+    /// Steps over one encoded value of `value_type` without materializing it.
+    fn skip(&mut self, value_type: DataType) -> StorageResult<()> {
+        match value_type {
+            DataType::Integer => {
+                self.varint()?;
+            }
+            DataType::Real => {
+                self.take(8)?;
+            }
+            DataType::Boolean => {
+                self.byte()?;
+            }
+            DataType::Text | DataType::Blob => {
+                let len = self.length()?;
+                self.take(len)?;
+            }
+            DataType::Any => return Err(invalid("nested ANY value in row payload")),
+        }
+        Ok(())
     }
 
     fn length(&mut self) -> StorageResult<usize> {
@@ -305,5 +346,38 @@ mod tests {
         }
         let huge_length = [0u8, 0xff, 0xff, 0xff, 0xff, 0x0f];
         assert!(decode(&[DataType::Text], &huge_length).is_err());
+    }
+
+    #[test]
+    fn projected_decode_reads_only_wanted_columns() {
+        let types = all_types();
+        let row = vec![
+            Value::Integer(300),
+            Value::Real(1.5),
+            Value::Text("abc".into()),
+            Value::Null,
+            Value::Blob(vec![9; 20]),
+            Value::Text("any".into()),
+        ];
+        let bytes = encode(&types, &row).unwrap();
+        let mut out = Vec::new();
+        for mask in 0u32..64 {
+            let wanted: Vec<bool> = (0..6).map(|i| mask & (1 << i) != 0).collect();
+            decode_columns_into(&types, &bytes, Some(&wanted), &mut out).unwrap();
+            let expected: Vec<Value> = row
+                .iter()
+                .zip(&wanted)
+                .map(|(value, &keep)| if keep { value.clone() } else { Value::Null })
+                .collect();
+            assert_eq!(out, expected, "mask {mask:06b}");
+        }
+        // A short mask leaves the rest undecoded; truncation is still caught when skipping.
+        decode_columns_into(&types, &bytes, Some(&[true]), &mut out).unwrap();
+        assert_eq!(out[0], Value::Integer(300));
+        assert!(out[1..].iter().all(Value::is_null));
+        for cut in 0..bytes.len() {
+            let result = decode_columns_into(&types, &bytes[..cut], Some(&[false; 6]), &mut out);
+            assert!(result.is_err(), "cut at {cut}");
+        }
     }
 }

@@ -123,6 +123,9 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
 
 /// Runs a query node to completion, collecting its rows.
 pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
+    if let Some(rows) = collect_key_lookup(node, context)? {
+        return Ok(rows);
+    }
     let mut operator = build(node);
     let mut rows = Vec::new();
     while let Some(row) = operator.next(context)? {
@@ -130,4 +133,32 @@ pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// A primary-key lookup, or a projection of one (the commonest OLTP query), run without an
+/// operator tree: at most one row. `None` for any other plan shape.
+fn collect_key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Vec<Row>>> {
+    let (access, exprs) = match node {
+        Node::Scan(access) => (access, None),
+        Node::Project { input, exprs } => match input.as_ref() {
+            Node::Scan(access) => (access, Some(exprs)),
+            _ => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let crate::plan::AccessPath::KeyLookup(key) = &access.path else {
+        return Ok(None);
+    };
+    let Some((_, row)) = scan::lookup_key(access, key, context)? else {
+        return Ok(Some(Vec::new()));
+    };
+    context.check_rows(0)?;
+    let row = match exprs {
+        None => row,
+        Some(exprs) => exprs
+            .iter()
+            .map(|expr| expr.eval(&row, &context.eval))
+            .collect::<Result<Row>>()?,
+    };
+    Ok(Some(vec![row]))
 }

@@ -80,14 +80,17 @@ impl<'p> ScanOperator<'p> {
             let mut failure = None;
             let range = self.next_row..end.min(self.next_row + SCAN_BATCH_SLOTS);
             let pending = &mut self.pending;
+            let columns = self.access.columns_read.as_deref();
             self.next_row = context
                 .txn
-                .scan_batch(table, range, &mut buffer, |_, values| {
+                .scan_batch_columns(table, range, columns, &mut buffer, |_, values| {
                     let keep = match filter {
                         None => Ok(true),
                         Some(predicate) => predicate.matches(values, &context.eval),
                     };
                     match keep {
+                        // The buffer moves into the queue; decoding the next row reserves
+                        // a fresh one of the row's width.
                         Ok(true) => pending.push_back(std::mem::take(values)),
                         Ok(false) => {}
                         Err(error) => failure = Some(error),
@@ -116,6 +119,52 @@ impl Operator for ScanOperator<'_> {
     }
 }
 
+/// Calls `visit` with every row of a full scan of `access` that passes its filter, in slot
+/// order, decoded into one reused buffer (only the columns the access reads). Checks for an
+/// interrupt once per batch of slots; stops at the first error.
+pub fn for_each_row(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    mut visit: impl FnMut(&[Value]) -> Result<()>,
+) -> Result<()> {
+    let table = &access.table.storage;
+    let filter = access.filter.as_ref();
+    let columns = access.columns_read.as_deref();
+    let mut buffer = Vec::new();
+    let mut next_row = 0;
+    loop {
+        context.check_interrupt()?;
+        let end = table.slot_count();
+        if next_row >= end {
+            return Ok(());
+        }
+        let range = next_row..end.min(next_row + SCAN_BATCH_SLOTS);
+        let mut failure = None;
+        next_row = context
+            .txn
+            .scan_batch_columns(table, range, columns, &mut buffer, |_, values| {
+                let outcome = match filter {
+                    None => visit(values),
+                    Some(predicate) => match predicate.matches(values, &context.eval) {
+                        Ok(true) => visit(values),
+                        Ok(false) => Ok(()),
+                        Err(error) => Err(error),
+                    },
+                };
+                match outcome {
+                    Ok(()) => true,
+                    Err(error) => {
+                        failure = Some(error);
+                        false
+                    }
+                }
+            })?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+    }
+}
+
 /// Finds the row whose primary key equals `key` and that passes the access filter.
 pub fn lookup_key(
     access: &TableAccess,
@@ -127,7 +176,11 @@ pub fn lookup_key(
         return Ok(None);
     };
     let mut row = Vec::with_capacity(table.columns.len());
-    let Some(row_id) = context.txn.read_key(&table.storage, &index_key, &mut row)? else {
+    let columns = access.columns_read.as_deref();
+    let read = context
+        .txn
+        .read_key_columns(&table.storage, &index_key, columns, &mut row)?;
+    let Some(row_id) = read else {
         return Ok(None);
     };
     if let Some(filter) = &access.filter {

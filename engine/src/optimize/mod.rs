@@ -6,11 +6,15 @@
 //! whole predicate stays on the access as a recheck, so a lookup can only narrow, never
 //! change, the result.
 
+mod prune;
+
 use std::sync::Arc;
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
 use crate::plan::{AccessPath, TableAccess};
+
+pub use prune::prune_columns;
 
 /// Chooses how to reach the rows of `table` that pass `filter`.
 pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
@@ -28,6 +32,7 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
         table,
         path: path.unwrap_or(AccessPath::FullScan),
         filter,
+        columns_read: None,
     }
 }
 

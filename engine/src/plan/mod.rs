@@ -105,6 +105,9 @@ pub struct TableAccess {
     pub table: Arc<TableDef>,
     pub path: AccessPath,
     pub filter: Option<Expr>,
+    /// The columns the operators above read (`optimize::prune_columns`); the others are not
+    /// decoded and read as NULL. `None`: every column.
+    pub columns_read: Option<Vec<bool>>,
 }
 
 pub enum AccessPath {

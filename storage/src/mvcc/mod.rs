@@ -38,7 +38,7 @@ pub use active::ActiveSnapshots;
 pub use clock::{Clock, TXN_ID_BASE};
 pub use gc::GcReport;
 pub use table::{RowId, Table, TableSchema, TableStats};
-pub use transaction::{Snapshot, Transaction};
+pub use transaction::{IdleTransaction, Snapshot, Transaction};
 pub use version::END_INFINITY;
 pub(crate) use version::VERSION_HEADER_BYTES;
 

@@ -157,13 +157,26 @@ impl Transaction {
         key: &IndexKey,
         out: &mut Vec<Value>,
     ) -> StorageResult<Option<RowId>> {
+        self.read_key_columns(table, key, None, out)
+    }
+
+    /// `read_key` decoding only the columns `wanted` marks (the others read as NULL; see
+    /// `row::decode_columns_into`); `None` decodes every column.
+    pub fn read_key_columns(
+        &self,
+        table: &Table,
+        key: &IndexKey,
+        wanted: Option<&[bool]>,
+        out: &mut Vec<Value>,
+    ) -> StorageResult<Option<RowId>> {
         let guard = epoch::pin();
         let Some(row) = table.lookup_key_pinned(key, &guard) else {
             return Ok(None);
         };
         match table.visible_version(row, &self.snapshot, &guard) {
             Some(version) => {
-                row::decode_into(&table.schema().types, version.payload(&guard), out)?;
+                let types = &table.schema().types;
+                row::decode_columns_into(types, version.payload(&guard), wanted, out)?;
                 Ok(Some(row))
             }
             None => Ok(None),
@@ -177,6 +190,19 @@ impl Transaction {
         table: &Table,
         rows: std::ops::Range<RowId>,
         buffer: &mut Vec<Value>,
+        visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+    ) -> StorageResult<RowId> {
+        self.scan_batch_columns(table, rows, None, buffer, visit)
+    }
+
+    /// `scan_batch` decoding only the columns `wanted` marks (the others read as NULL; see
+    /// `row::decode_columns_into`); `None` decodes every column. One epoch pin per batch.
+    pub fn scan_batch_columns(
+        &self,
+        table: &Table,
+        rows: std::ops::Range<RowId>,
+        wanted: Option<&[bool]>,
+        buffer: &mut Vec<Value>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
         let guard = epoch::pin();
@@ -185,7 +211,7 @@ impl Transaction {
         let mut row = rows.start;
         while row < end {
             if let Some(version) = table.visible_version(row, &self.snapshot, &guard) {
-                row::decode_into(types, version.payload(&guard), buffer)?;
+                row::decode_columns_into(types, version.payload(&guard), wanted, buffer)?;
                 if !visit(row, buffer) {
                     return Ok(row + 1);
                 }
@@ -429,6 +455,9 @@ impl Transaction {
 
     /// Undoes every write made after `savepoint`, newest first.
     pub fn rollback_to(&mut self, savepoint: usize) {
+        if self.writes.len() <= savepoint {
+            return;
+        }
         let guard = epoch::pin();
         while self.writes.len() > savepoint {
             let write = self.writes.pop().expect("length checked");
@@ -576,5 +605,37 @@ impl Transaction {
     /// Number of snapshots (open transactions) live in the store.
     pub fn store_active_snapshots(&self) -> usize {
         self.store.active.live_count()
+    }
+}
+
+/// A transaction object that holds no snapshot: what a read-only transaction becomes when it
+/// ends ([`Transaction::into_idle`]), kept to start the next one without cloning the store
+/// handle (a reference count every session would otherwise bounce between cores).
+pub struct IdleTransaction {
+    txn: Transaction,
+}
+
+impl Transaction {
+    /// Ends a transaction that never wrote (the same as committing it) and keeps the object
+    /// for reuse; a transaction that wrote (or took a transaction id) is handed back.
+    pub fn into_idle(mut self) -> Result<IdleTransaction, Transaction> {
+        if self.has_writes() || self.snapshot.txn_id != 0 {
+            return Err(self);
+        }
+        self.release_snapshot();
+        Ok(IdleTransaction { txn: self })
+    }
+}
+
+impl IdleTransaction {
+    /// Starts a transaction reading at the newest published commit, like `Store::begin`.
+    pub fn begin(mut self) -> StorageResult<Transaction> {
+        let txn = &mut self.txn;
+        debug_assert!(txn.active_slot.is_none() && txn.writes.is_empty());
+        let (slot, read_ts) = txn.store.active.register(&txn.store.clock)?;
+        txn.snapshot = Snapshot { read_ts, txn_id: 0 };
+        txn.active_slot = Some(slot);
+        txn.unique_checks = true;
+        Ok(self.txn)
     }
 }

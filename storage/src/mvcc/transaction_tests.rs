@@ -135,3 +135,31 @@ fn rollback_to_savepoint_undoes_only_later_writes() {
     assert_eq!(read(&store, &table, 1), Some(row(1, "a")));
     assert_eq!(read(&store, &table, 2), None);
 }
+
+#[test]
+fn an_idle_reader_releases_its_snapshot_and_restarts_at_the_newest_commit() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let reader = store.begin().unwrap();
+    let first_ts = reader.snapshot().read_ts;
+    assert_eq!(reader.store_active_snapshots(), 1);
+    let idle = reader.into_idle().ok().expect("a reader that never wrote goes idle");
+    let mut writer = store.begin().unwrap();
+    assert_eq!(writer.store_active_snapshots(), 1, "the idle reader holds no snapshot");
+    assert_eq!(store.watermark(), first_ts);
+    writer.insert(&table, &row(1, "a")).unwrap();
+    let commit_ts = writer.commit().unwrap();
+    let reader = idle.begin().unwrap();
+    assert_eq!(reader.snapshot().read_ts, commit_ts);
+    assert_eq!(reader.snapshot().txn_id, 0);
+    assert!(reader
+        .find_key(&table, &crate::index::IndexKey::Int(1))
+        .is_some());
+    let mut writer = store.begin().unwrap();
+    writer.insert(&table, &row(2, "b")).unwrap();
+    let writer = writer.into_idle().err().expect("a writer does not go idle");
+    assert!(writer.has_writes());
+    drop(writer);
+    drop(reader);
+    assert_eq!(read(&store, &table, 2), None, "the refused writer rolled back on drop");
+}

@@ -1,0 +1,144 @@
+//! Column pruning: marks, on every table access of a query, which columns the operators
+//! above it read, so the scan decodes only those (the others read as NULL and are never
+//! materialized: no string copies for columns nobody looks at).
+//!
+//! The pass walks the node tree top-down with the set of output columns the parent needs:
+//! a projection needs the columns its expressions read; a filter, sort or limit needs what
+//! its parent needs plus what its own expressions read; an aggregate needs its group keys,
+//! its aggregate arguments and whichever bare input columns its parent reads. An expression
+//! holding a correlated subquery may read any column of the row it sees (the subquery's
+//! outer references), as do DISTINCT, set operations and joins: below those, every column
+//! is needed.
+
+use crate::expr::Expr;
+use crate::plan::{Node, TableAccess};
+
+/// The output columns of a node that the operators above it read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Needed {
+    All,
+    /// `columns[i]`: whether output column `i` is read (positions past the end are not).
+    Some(Vec<bool>),
+}
+
+impl Needed {
+    fn none() -> Needed {
+        Needed::Some(Vec::new())
+    }
+
+    fn add(&mut self, column: usize) {
+        if let Needed::Some(columns) = self {
+            if columns.len() <= column {
+                columns.resize(column + 1, false);
+            }
+            columns[column] = true;
+        }
+    }
+
+    /// Adds every column `expr` reads; a correlated subquery makes it `All`.
+    fn add_expr(&mut self, expr: &Expr) {
+        if expr.has_correlated_subquery() {
+            *self = Needed::All;
+            return;
+        }
+        if let Needed::Some(_) = self {
+            for column in expr.columns_read() {
+                self.add(column);
+            }
+        }
+    }
+
+    fn add_exprs<'e>(&mut self, exprs: impl IntoIterator<Item = &'e Expr>) {
+        for expr in exprs {
+            self.add_expr(expr);
+        }
+    }
+
+    fn contains(&self, column: usize) -> bool {
+        match self {
+            Needed::All => true,
+            Needed::Some(columns) => columns.get(column).copied().unwrap_or(false),
+        }
+    }
+}
+
+/// Marks the columns every table access under `node` must decode, given that the node's
+/// whole output is read (the root of a query, an INSERT's source).
+pub fn prune_columns(node: &mut Node) {
+    prune(node, Needed::All);
+}
+
+fn prune(node: &mut Node, needed: Needed) {
+    match node {
+        Node::Scan(access) => mark_access(access, needed),
+        Node::System { .. } | Node::Values { .. } => {}
+        Node::Filter { input, predicate } => {
+            let mut below = needed;
+            below.add_expr(predicate);
+            prune(input, below);
+        }
+        Node::Project { input, exprs } => {
+            let mut below = Needed::none();
+            below.add_exprs(exprs.iter());
+            prune(input, below);
+        }
+        Node::Sort { input, keys } => {
+            let mut below = needed;
+            below.add_exprs(keys.iter().map(|key| &key.expr));
+            prune(input, below);
+        }
+        Node::Limit {
+            input,
+            limit,
+            offset,
+        } => {
+            let mut below = needed;
+            below.add_exprs(limit.iter().chain(offset.iter()));
+            prune(input, below);
+        }
+        Node::Aggregate {
+            input,
+            group_by,
+            aggregates,
+            input_width,
+        } => {
+            // Output: the group's last input row (bare columns), then the aggregates.
+            let mut below = Needed::none();
+            for column in 0..*input_width {
+                if needed.contains(column) {
+                    below.add(column);
+                }
+            }
+            below.add_exprs(group_by.iter());
+            below.add_exprs(aggregates.iter().flat_map(|call| call.args.iter()));
+            prune(input, below);
+        }
+        Node::Distinct { input } => prune(input, Needed::All),
+        Node::SetOperation { left, right, .. } => {
+            prune(left, Needed::All);
+            prune(right, Needed::All);
+        }
+        Node::Join(join) => {
+            prune(&mut join.left, Needed::All);
+            prune(&mut join.right, Needed::All);
+        }
+    }
+}
+
+fn mark_access(access: &mut TableAccess, mut needed: Needed) {
+    if let Some(filter) = &access.filter {
+        needed.add_expr(filter);
+    }
+    access.columns_read = match needed {
+        Needed::All => None,
+        Needed::Some(mut columns) => {
+            let width = access.table.columns.len();
+            columns.resize(width, false);
+            if columns.iter().all(|&read| read) {
+                None
+            } else {
+                Some(columns)
+            }
+        }
+    };
+}
