@@ -192,7 +192,9 @@ impl Connection {
     /// ```
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         let prepared = self.prepared(sql)?;
-        Ok(params.with_values(|values| self.run_prepared(&prepared, values))?.1)
+        Ok(params
+            .with_values(|values| self.run_prepared(&prepared, values))?
+            .1)
     }
 
     /// Runs one query and returns its rows (iterate them, or look at `columns()`).

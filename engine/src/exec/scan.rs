@@ -81,9 +81,12 @@ impl<'p> ScanOperator<'p> {
             let range = self.next_row..end.min(self.next_row + SCAN_BATCH_SLOTS);
             let pending = &mut self.pending;
             let columns = self.access.columns_read.as_deref();
-            self.next_row = context
-                .txn
-                .scan_batch_columns(table, range, columns, &mut buffer, |_, values| {
+            self.next_row = context.txn.scan_batch_columns(
+                table,
+                range,
+                columns,
+                &mut buffer,
+                |_, values| {
                     let keep = match filter {
                         None => Ok(true),
                         Some(predicate) => predicate.matches(values, &context.eval),
@@ -96,7 +99,8 @@ impl<'p> ScanOperator<'p> {
                         Err(error) => failure = Some(error),
                     }
                     failure.is_none() && pending.len() < SCAN_BATCH_ROWS
-                })?;
+                },
+            )?;
             if let Some(error) = failure {
                 return Err(error);
             }
@@ -140,25 +144,26 @@ pub fn for_each_row(
         }
         let range = next_row..end.min(next_row + SCAN_BATCH_SLOTS);
         let mut failure = None;
-        next_row = context
-            .txn
-            .scan_batch_columns(table, range, columns, &mut buffer, |_, values| {
-                let outcome = match filter {
-                    None => visit(values),
-                    Some(predicate) => match predicate.matches(values, &context.eval) {
-                        Ok(true) => visit(values),
-                        Ok(false) => Ok(()),
-                        Err(error) => Err(error),
-                    },
-                };
-                match outcome {
-                    Ok(()) => true,
-                    Err(error) => {
-                        failure = Some(error);
-                        false
+        next_row =
+            context
+                .txn
+                .scan_batch_columns(table, range, columns, &mut buffer, |_, values| {
+                    let outcome = match filter {
+                        None => visit(values),
+                        Some(predicate) => match predicate.matches(values, &context.eval) {
+                            Ok(true) => visit(values),
+                            Ok(false) => Ok(()),
+                            Err(error) => Err(error),
+                        },
+                    };
+                    match outcome {
+                        Ok(()) => true,
+                        Err(error) => {
+                            failure = Some(error);
+                            false
+                        }
                     }
-                }
-            })?;
+                })?;
         if let Some(error) = failure {
             return Err(error);
         }

@@ -143,9 +143,16 @@ fn an_idle_reader_releases_its_snapshot_and_restarts_at_the_newest_commit() {
     let reader = store.begin().unwrap();
     let first_ts = reader.snapshot().read_ts;
     assert_eq!(reader.store_active_snapshots(), 1);
-    let idle = reader.into_idle().ok().expect("a reader that never wrote goes idle");
+    let idle = reader
+        .into_idle()
+        .ok()
+        .expect("a reader that never wrote goes idle");
     let mut writer = store.begin().unwrap();
-    assert_eq!(writer.store_active_snapshots(), 1, "the idle reader holds no snapshot");
+    assert_eq!(
+        writer.store_active_snapshots(),
+        1,
+        "the idle reader holds no snapshot"
+    );
     assert_eq!(store.watermark(), first_ts);
     writer.insert(&table, &row(1, "a")).unwrap();
     let commit_ts = writer.commit().unwrap();
@@ -161,5 +168,9 @@ fn an_idle_reader_releases_its_snapshot_and_restarts_at_the_newest_commit() {
     assert!(writer.has_writes());
     drop(writer);
     drop(reader);
-    assert_eq!(read(&store, &table, 2), None, "the refused writer rolled back on drop");
+    assert_eq!(
+        read(&store, &table, 2),
+        None,
+        "the refused writer rolled back on drop"
+    );
 }
