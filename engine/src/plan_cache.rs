@@ -2,7 +2,8 @@
 //! (`limits::PLAN_CACHE_ENTRIES_MAX`); when full, the least recently used entry is evicted.
 //! Every entry remembers the catalog version it was bound against, and a lookup that finds
 //! an entry from an older catalog drops it, so DDL (CREATE/DROP TABLE, CREATE INDEX)
-//! makes the next use re-plan.
+//! makes the next use re-plan. The entry hit last is remembered apart, so running one
+//! statement over and over compares its text once instead of hashing it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +32,9 @@ struct Entry {
 /// SQL text -> prepared plan, least-recently-used eviction.
 pub(crate) struct PlanCache {
     entries: HashMap<String, Entry, FastBuildHasher>,
+    /// The SQL text and plan of the last hit or insert (also in `entries`); it counts as
+    /// the most recently used entry.
+    last: Option<(String, Arc<Prepared>)>,
     /// Advances on every hit or insert; entries remember when they were last used.
     clock: u64,
     capacity: usize,
@@ -46,6 +50,7 @@ impl PlanCache {
     pub(crate) fn with_capacity(capacity: usize) -> PlanCache {
         PlanCache {
             entries: HashMap::default(),
+            last: None,
             clock: 0,
             capacity,
         }
@@ -54,14 +59,36 @@ impl PlanCache {
     /// The cached plan for `sql` if it was bound against `catalog_version`. A plan from an
     /// older catalog is removed.
     pub(crate) fn get(&mut self, sql: &str, catalog_version: u64) -> Option<Arc<Prepared>> {
+        if let Some((last_sql, prepared)) = &self.last {
+            if last_sql == sql && prepared.catalog_version == catalog_version {
+                return Some(prepared.clone());
+            }
+        }
         let entry = self.entries.get_mut(sql)?;
         if entry.prepared.catalog_version != catalog_version {
             self.entries.remove(sql);
+            if self
+                .last
+                .as_ref()
+                .is_some_and(|(last_sql, _)| last_sql == sql)
+            {
+                self.last = None;
+            }
             return None;
         }
         self.clock += 1;
         entry.last_used = self.clock;
-        Some(entry.prepared.clone())
+        let prepared = entry.prepared.clone();
+        self.remember(sql, &prepared);
+        Some(prepared)
+    }
+
+    /// Makes `sql` the remembered last entry (reusing the text buffer of the previous one).
+    fn remember(&mut self, sql: &str, prepared: &Arc<Prepared>) {
+        let mut text = self.last.take().map(|(text, _)| text).unwrap_or_default();
+        text.clear();
+        text.push_str(sql);
+        self.last = Some((text, prepared.clone()));
     }
 
     /// Caches `prepared` under `sql`, evicting the least recently used entry when full.
@@ -73,6 +100,7 @@ impl PlanCache {
             self.evict_least_recently_used();
         }
         self.clock += 1;
+        self.remember(sql, &prepared);
         self.entries.insert(
             sql.to_string(),
             Entry {
@@ -90,12 +118,16 @@ impl PlanCache {
 
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
+        self.last = None;
     }
 
     fn evict_least_recently_used(&mut self) {
+        let last_sql = self.last.as_ref().map(|(sql, _)| sql.as_str());
         let oldest = self
             .entries
             .iter()
+            // The remembered entry was used last, whatever its counter says.
+            .filter(|(sql, _)| Some(sql.as_str()) != last_sql)
             .min_by_key(|(_, entry)| entry.last_used)
             .map(|(sql, _)| sql.clone());
         if let Some(sql) = oldest {
@@ -140,6 +172,32 @@ mod tests {
         assert!(cache.get("b", 0).is_none(), "b was least recently used");
         assert!(cache.get("a", 0).is_some());
         assert!(cache.get("c", 0).is_some());
+    }
+
+    #[test]
+    fn repeated_hits_keep_the_statement_most_recently_used() {
+        let mut cache = PlanCache::with_capacity(2);
+        cache.insert("a", prepared(0));
+        cache.insert("b", prepared(0));
+        assert!(cache.get("a", 0).is_some());
+        for _ in 0..3 {
+            assert!(
+                cache.get("a", 0).is_some(),
+                "served from the remembered entry"
+            );
+        }
+        cache.insert("c", prepared(0));
+        assert!(cache.get("b", 0).is_none(), "b was least recently used");
+        assert!(cache.get("c", 0).is_some());
+        assert!(cache.get("a", 0).is_some());
+        assert!(
+            cache.get("a", 1).is_none(),
+            "a stale remembered plan is not returned"
+        );
+        assert!(cache.get("a", 0).is_none(), "and is dropped");
+        cache.insert("d", prepared(0));
+        cache.clear();
+        assert!(cache.get("d", 0).is_none());
     }
 
     #[test]

@@ -154,6 +154,7 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    #[inline]
     fn byte(&mut self) -> StorageResult<u8> {
         let byte = *self
             .bytes
@@ -163,6 +164,7 @@ impl Reader<'_> {
         Ok(byte)
     }
 
+    #[inline]
     fn take(&mut self, len: usize) -> StorageResult<&[u8]> {
         let end = self
             .position
@@ -174,7 +176,19 @@ impl Reader<'_> {
         Ok(slice)
     }
 
+    #[inline]
     fn varint(&mut self) -> StorageResult<u64> {
+        // One byte holds 0..=127: most lengths and small integers.
+        if let Some(&byte) = self.bytes.get(self.position) {
+            if byte & 0x80 == 0 {
+                self.position += 1;
+                return Ok(u64::from(byte));
+            }
+        }
+        self.varint_long()
+    }
+
+    fn varint_long(&mut self) -> StorageResult<u64> {
         let mut result: u64 = 0;
         for shift in (0..64).step_by(7) {
             let byte = self.byte()?;
@@ -214,6 +228,7 @@ impl Reader<'_> {
     }
 
     /// Steps over one encoded value of `value_type` without materializing it.
+    #[inline]
     fn skip(&mut self, value_type: DataType) -> StorageResult<()> {
         match value_type {
             DataType::Integer => {
@@ -234,6 +249,7 @@ impl Reader<'_> {
         Ok(())
     }
 
+    #[inline]
     fn length(&mut self) -> StorageResult<usize> {
         let len = self.varint()?;
         let remaining = (self.bytes.len() - self.position) as u64;

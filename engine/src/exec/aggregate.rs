@@ -7,6 +7,7 @@
 //! moved or copied unless it becomes a group's last row), and a single small non-negative
 //! integer group key finds its group by direct indexing instead of hashing.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use ember_storage::Value;
@@ -84,57 +85,84 @@ impl<'p> Grouper<'p> {
     /// Finds (or creates) the group of `row`, feeds its accumulators, and returns the
     /// group's position (the caller stores the row as the group's last row).
     fn add(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
-        self.key_values.clear();
-        for expr in self.group_by {
-            self.key_values.push(expr.eval(row, &context.eval)?);
-        }
-        self.key.clear();
-        self.key.extend(self.key_values.iter().map(KeyValue::new));
-        let direct_slot = match self.key.as_slice() {
-            [KeyValue::Integer(k)] if (0..DIRECT_KEYS_MAX).contains(k) => Some(*k as usize),
-            _ => None,
-        };
-        let found = match direct_slot {
-            Some(slot) => self
-                .direct
-                .get(slot)
-                .filter(|&&position| position != NO_GROUP)
-                .map(|&position| position as usize),
-            None => self.index.get(self.key.as_slice()).copied(),
-        };
-        let position = match found {
-            Some(position) => position,
-            None => {
-                context.check_rows(self.groups.len())?;
-                let position = self.groups.len();
-                match direct_slot {
-                    Some(slot) => {
-                        if self.direct.len() <= slot {
-                            self.direct.resize(slot + 1, NO_GROUP);
+        let position = match self.group_by {
+            [expr] => {
+                let value = eval_borrowed(expr, row, context)?;
+                match direct_slot(&value) {
+                    Some(slot) => match self.direct.get(slot) {
+                        Some(&position) if position != NO_GROUP => position as usize,
+                        _ => {
+                            self.key_values.clear();
+                            self.key_values.push(value.into_owned());
+                            self.new_direct_group(slot, context)?
                         }
-                        self.direct[slot] = u32::try_from(position).unwrap_or(NO_GROUP);
-                        if self.direct[slot] == NO_GROUP {
-                            return Err(crate::err!(Limit, "too many groups"));
-                        }
-                    }
+                    },
                     None => {
-                        self.index.insert(self.key.clone(), position);
+                        self.key_values.clear();
+                        self.key_values.push(value.into_owned());
+                        self.find_hashed(context)?
                     }
                 }
-                let group = self.new_group(self.key_values.clone(), context.rows_max);
-                self.groups.push(group);
-                position
+            }
+            group_by => {
+                self.key_values.clear();
+                for expr in group_by {
+                    self.key_values.push(expr.eval(row, &context.eval)?);
+                }
+                self.find_hashed(context)?
             }
         };
         let group = &mut self.groups[position];
         for (call, accumulator) in self.aggregates.iter().zip(&mut group.accumulators) {
-            self.args.clear();
-            for arg in &call.args {
-                self.args.push(arg.eval(row, &context.eval)?);
+            match call.args.as_slice() {
+                [] => accumulator.add(&[])?,
+                [arg] => {
+                    let value = eval_borrowed(arg, row, context)?;
+                    accumulator.add(std::slice::from_ref(value.as_ref()))?;
+                }
+                args => {
+                    self.args.clear();
+                    for arg in args {
+                        self.args.push(arg.eval(row, &context.eval)?);
+                    }
+                    accumulator.add(&self.args)?;
+                }
             }
-            accumulator.add(&self.args)?;
         }
         Ok(position)
+    }
+
+    /// The group of the key in `key_values` (created when new), found by hashing.
+    fn find_hashed(&mut self, context: &ExecContext<'_>) -> Result<usize> {
+        self.key.clear();
+        self.key.extend(self.key_values.iter().map(KeyValue::new));
+        if let Some(&position) = self.index.get(self.key.as_slice()) {
+            return Ok(position);
+        }
+        let position = self.push_group(context)?;
+        self.index.insert(self.key.clone(), position);
+        Ok(position)
+    }
+
+    /// A new group for the single small-integer key in `key_values`, at `direct[slot]`.
+    fn new_direct_group(&mut self, slot: usize, context: &ExecContext<'_>) -> Result<usize> {
+        let position = self.push_group(context)?;
+        if self.direct.len() <= slot {
+            self.direct.resize(slot + 1, NO_GROUP);
+        }
+        self.direct[slot] = u32::try_from(position)
+            .ok()
+            .filter(|&position| position != NO_GROUP)
+            .ok_or_else(|| crate::err!(Limit, "too many groups"))?;
+        Ok(position)
+    }
+
+    /// Appends a group for the key in `key_values` (within the statement's row cap).
+    fn push_group(&mut self, context: &ExecContext<'_>) -> Result<usize> {
+        context.check_rows(self.groups.len())?;
+        let group = self.new_group(self.key_values.clone(), context.rows_max);
+        self.groups.push(group);
+        Ok(self.groups.len() - 1)
     }
 
     fn finish(mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
@@ -166,6 +194,31 @@ impl<'p> Grouper<'p> {
     }
 }
 
+/// `expr`'s value over `row`: borrowed when it is a plain column (no copy per row).
+fn eval_borrowed<'r>(
+    expr: &Expr,
+    row: &'r [Value],
+    context: &ExecContext<'_>,
+) -> Result<Cow<'r, Value>> {
+    match expr {
+        Expr::Column { index, .. } => Ok(Cow::Borrowed(&row[*index])),
+        _ => expr.eval(row, &context.eval).map(Cow::Owned),
+    }
+}
+
+/// The `direct` slot of a single group key: the key's integer form (as `KeyValue` makes it,
+/// so 2, 2.0 and TRUE-ish values group as they do when hashed) when in `0..DIRECT_KEYS_MAX`.
+fn direct_slot(value: &Value) -> Option<usize> {
+    let key = match value {
+        Value::Null | Value::Text(_) | Value::Blob(_) => return None,
+        number => KeyValue::new(number),
+    };
+    match key {
+        KeyValue::Integer(k) if (0..DIRECT_KEYS_MAX).contains(&k) => Some(k as usize),
+        _ => None,
+    }
+}
+
 impl<'p> AggregateOperator<'p> {
     pub fn new(
         input: &'p Node,
@@ -186,14 +239,25 @@ impl<'p> AggregateOperator<'p> {
         let mut grouper = Grouper::new(self);
         match self.input {
             Node::Scan(access) if matches!(access.path, AccessPath::FullScan) => {
+                // Columns the scan does not decode are NULL in every row: only the decoded
+                // ones need copying into a group's last row.
+                let decoded: Option<Vec<usize>> = access
+                    .columns_read
+                    .as_ref()
+                    .map(|read| (0..read.len()).filter(|&column| read[column]).collect());
                 scan::for_each_row(access, context, |row| {
                     let position = grouper.add(row, context)?;
                     let last_row = &mut grouper.groups[position].last_row;
-                    if last_row.len() == row.len() {
-                        last_row.clone_from_slice(row);
-                    } else {
-                        last_row.clear();
-                        last_row.extend_from_slice(row);
+                    match &decoded {
+                        Some(columns) if last_row.len() == row.len() => {
+                            for &column in columns {
+                                last_row[column].clone_from(&row[column]);
+                            }
+                        }
+                        _ => {
+                            last_row.clear();
+                            last_row.extend_from_slice(row);
+                        }
                     }
                     Ok(())
                 })?;

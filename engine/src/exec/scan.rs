@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use ember_storage::index::{IndexKey, SecondaryIndex};
-use ember_storage::{RowId, Value};
+use ember_storage::{DataType, RowId, Value};
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::Result;
@@ -177,7 +177,7 @@ pub fn lookup_key(
     context: &ExecContext<'_>,
 ) -> Result<Option<(RowId, Row)>> {
     let table = &access.table;
-    let Some(index_key) = primary_key_of(table, key, context)? else {
+    let Some((index_key, exact)) = primary_key_of(table, key, context)? else {
         return Ok(None);
     };
     let mut row = Vec::with_capacity(table.columns.len());
@@ -188,7 +188,11 @@ pub fn lookup_key(
     let Some(row_id) = read else {
         return Ok(None);
     };
-    if let Some(filter) = &access.filter {
+    let recheck = match (&access.key_residual, exact) {
+        (Some(residual), true) => residual.as_ref(),
+        _ => access.filter.as_ref(),
+    };
+    if let Some(filter) = recheck {
         if !filter.matches(&row, &context.eval)? {
             return Ok(None);
         }
@@ -197,15 +201,19 @@ pub fn lookup_key(
 }
 
 /// The primary-key index key `key` evaluates to (coerced to the key columns' types), or
-/// `None` when no stored row can have it. A single-column key needs no allocation.
+/// `None` when no stored row can have it; with whether every key value was an integer for
+/// an INTEGER column (then a row found under the key satisfies `column = value` exactly).
+/// A single-column key needs no allocation.
 fn primary_key_of(
     table: &TableDef,
     key: &[Expr],
     context: &ExecContext<'_>,
-) -> Result<Option<IndexKey>> {
-    let key_value = |expr: &Expr, column: usize| -> Result<Option<Value>> {
+) -> Result<Option<(IndexKey, bool)>> {
+    let mut exact = true;
+    let mut key_value = |expr: &Expr, column: usize| -> Result<Option<Value>> {
         let value = expr.eval(&[], &context.eval)?;
         let definition = &table.columns[column];
+        exact &= matches!(value, Value::Integer(_)) && definition.data_type == DataType::Integer;
         // A value that cannot be stored in the key column cannot equal any stored key.
         Ok(
             match coerce_to_column(value, definition.data_type, &definition.name) {
@@ -215,7 +223,8 @@ fn primary_key_of(
         )
     };
     if let ([expr], [column]) = (key, table.primary_key.as_slice()) {
-        return Ok(key_value(expr, *column)?.and_then(|value| IndexKey::from_values([&value])));
+        let index_key = key_value(expr, *column)?.and_then(|value| IndexKey::from_values([&value]));
+        return Ok(index_key.map(|index_key| (index_key, exact)));
     }
     let mut key_values: Vec<Value> = Vec::with_capacity(key.len());
     for (expr, &column) in key.iter().zip(&table.primary_key) {
@@ -224,7 +233,7 @@ fn primary_key_of(
             None => return Ok(None),
         }
     }
-    Ok(IndexKey::from_values(&key_values))
+    Ok(IndexKey::from_values(&key_values).map(|index_key| (index_key, exact)))
 }
 
 /// Every (row id, row) the access reaches and its filter passes, collected up front (DML

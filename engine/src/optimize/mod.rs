@@ -28,12 +28,36 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
         }
         None => None,
     };
+    let key_residual = match (&path, &filter) {
+        (Some(AccessPath::KeyLookup(values)), Some(predicate)) => {
+            Some(key_residual(&table.primary_key, values, predicate))
+        }
+        _ => None,
+    };
     TableAccess {
         table,
         path: path.unwrap_or(AccessPath::FullScan),
         filter,
         columns_read: None,
+        key_residual,
     }
+}
+
+/// The conjuncts of `filter` other than the `column = value` equalities a key lookup on
+/// `columns` with `values` was built from.
+fn key_residual(columns: &[usize], values: &[Expr], filter: &Expr) -> Option<Expr> {
+    let remaining = filter
+        .clone()
+        .into_conjuncts()
+        .into_iter()
+        .filter(|term| {
+            !columns
+                .iter()
+                .zip(values)
+                .any(|(&column, value)| equated_constant(term, column).as_ref() == Some(value))
+        })
+        .collect();
+    Expr::from_conjuncts(remaining)
 }
 
 /// A primary-key lookup: by equalities only, or (`with_in`) with one IN list.

@@ -108,6 +108,10 @@ pub struct TableAccess {
     /// The columns the operators above read (`optimize::prune_columns`); the others are not
     /// decoded and read as NULL. `None`: every column.
     pub columns_read: Option<Vec<bool>>,
+    /// For a `KeyLookup`: `filter` without the key equalities the lookup already decided
+    /// (`Some(None)`: nothing left). Rechecked instead of `filter` when every key value is
+    /// an integer probing an INTEGER column, where index equality is SQL equality.
+    pub key_residual: Option<Option<Expr>>,
 }
 
 pub enum AccessPath {
