@@ -189,7 +189,7 @@ pub fn lookup_key(
         return Ok(None);
     };
     let recheck = match (&access.key_residual, exact) {
-        (Some(residual), true) => residual.as_ref(),
+        (Some(residual), true) => residual.as_ref().as_ref(),
         _ => access.filter.as_ref(),
     };
     if let Some(filter) = recheck {

@@ -30,7 +30,7 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
     };
     let key_residual = match (&path, &filter) {
         (Some(AccessPath::KeyLookup(values)), Some(predicate)) => {
-            Some(key_residual(&table.primary_key, values, predicate))
+            Some(Box::new(key_residual(&table.primary_key, values, predicate)))
         }
         _ => None,
     };

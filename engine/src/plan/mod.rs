@@ -110,8 +110,9 @@ pub struct TableAccess {
     pub columns_read: Option<Vec<bool>>,
     /// For a `KeyLookup`: `filter` without the key equalities the lookup already decided
     /// (`Some(None)`: nothing left). Rechecked instead of `filter` when every key value is
-    /// an integer probing an INTEGER column, where index equality is SQL equality.
-    pub key_residual: Option<Option<Expr>>,
+    /// an integer probing an INTEGER column, where index equality is SQL equality. Boxed:
+    /// `Node` stays small.
+    pub key_residual: Option<Box<Option<Expr>>>,
 }
 
 pub enum AccessPath {
