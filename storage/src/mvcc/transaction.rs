@@ -19,6 +19,9 @@ use super::clock::TXN_ID_BASE;
 use super::table::{RowId, Slot, Table};
 use super::version::{Version, END_INFINITY};
 
+/// Largest encode buffer a transaction keeps between writes.
+const ENCODE_BUFFER_KEPT_BYTES_MAX: usize = 64 << 10;
+
 /// What a transaction reads: commits up to `read_ts`, plus its own writes (`txn_id`; 0 when
 /// it has not written yet, which matches no stamp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +83,8 @@ pub struct Transaction {
     /// Whether unique secondary indexes are checked (off only to replay commits that were
     /// checked when they first ran).
     unique_checks: bool,
+    /// Scratch buffer rows are encoded into before their payload is copied to the pool.
+    encoded: Vec<u8>,
 }
 
 fn conflict(table: &Table) -> StorageError {
@@ -102,6 +107,7 @@ impl Transaction {
             active_slot: Some(slot),
             writes: Vec::new(),
             unique_checks: true,
+            encoded: Vec::new(),
         })
     }
 
@@ -198,8 +204,7 @@ impl Transaction {
     /// Inserts a row; fails with `UniqueViolation` if its primary key is visible, or
     /// `Conflict` if a concurrent transaction holds that key.
     pub fn insert(&mut self, table: &Arc<Table>, values: &[Value]) -> StorageResult<RowId> {
-        let encoded = row::encode(&table.schema().types, values)?;
-        let payload = Payload::new(table.pool(), &encoded, table.index_headroom_bytes())?;
+        let payload = self.encode_payload(table, values)?;
         let txn_id = self.writer_id();
         let guard = epoch::pin();
         let Some(primary) = table.primary() else {
@@ -220,7 +225,7 @@ impl Transaction {
         })?;
         let version = Owned::new(Version::new(txn_id, payload)).into_shared(&guard);
         let mut allocation_error = None;
-        let (row, created) = primary.get_or_insert_with(&key, || match table.allocate_slot() {
+        let make_row = || match table.allocate_slot() {
             Ok(row) => {
                 let slot = table.slot(row).expect("slot just allocated");
                 slot.head.store(version, Ordering::Release);
@@ -230,7 +235,8 @@ impl Transaction {
                 allocation_error = Some(error);
                 RowId::MAX
             }
-        });
+        };
+        let (row, created) = primary.get_or_insert_with_pinned(&key, make_row, &guard);
         if let Some(error) = allocation_error {
             primary.remove(&key, RowId::MAX);
             // SAFETY: the version was never linked anywhere, so it is exclusively ours.
@@ -249,6 +255,17 @@ impl Transaction {
         self.log(table, row, WriteKind::Created, version);
         self.index_or_undo(table, row, values, None, savepoint)?;
         Ok(row)
+    }
+
+    /// Encodes `values` (through the scratch buffer) into a new payload in the pool.
+    fn encode_payload(&mut self, table: &Table, values: &[Value]) -> StorageResult<Payload> {
+        row::encode_into(&table.schema().types, values, &mut self.encoded)?;
+        let payload = Payload::new(table.pool(), &self.encoded, table.index_headroom_bytes());
+        if self.encoded.capacity() > ENCODE_BUFFER_KEPT_BYTES_MAX {
+            // A huge row's buffer is not kept for the rest of the transaction.
+            self.encoded = Vec::new();
+        }
+        payload
     }
 
     /// Adds the secondary-index entries of the version just written to `row`; if that
@@ -369,8 +386,7 @@ impl Transaction {
                 "primary key value cannot be NULL",
             ));
         }
-        let encoded = row::encode(&table.schema().types, values)?;
-        let payload = Payload::new(table.pool(), &encoded, table.index_headroom_bytes())?;
+        let payload = self.encode_payload(table, values)?;
         let guard = epoch::pin();
         let (slot, head) = self.claim(table, row, &guard)?;
         let savepoint = self.savepoint();
@@ -475,8 +491,17 @@ impl Transaction {
     }
 
     /// Commits; returns the commit timestamp (the read timestamp for a read-only one).
-    pub fn commit(self) -> StorageResult<u64> {
-        self.commit_with(|_, _| Ok(()))
+    pub fn commit(mut self) -> StorageResult<u64> {
+        if self.writes.is_empty() {
+            let read_ts = self.snapshot.read_ts;
+            self.release_snapshot();
+            return Ok(read_ts);
+        }
+        // Without a hook nobody needs the list of changes: stamp and publish.
+        let store = Arc::clone(&self.store);
+        let (commit_lock, ts) = store.clock.begin_commit();
+        self.stamp_and_publish(commit_lock, ts);
+        Ok(ts)
     }
 
     /// Commits, calling `hook` with the commit timestamp and the final change of every
@@ -508,7 +533,8 @@ impl Transaction {
                 payload: final_payload(table, *row, txn_id, &guard),
             })
             .collect();
-        let (commit_lock, ts) = self.store.clock.begin_commit();
+        let store = Arc::clone(&self.store);
+        let (commit_lock, ts) = store.clock.begin_commit();
         let hooked = hook(ts, &changes);
         drop(changes);
         drop(touched);
@@ -518,6 +544,12 @@ impl Transaction {
             self.release_snapshot();
             return Err(error);
         }
+        self.stamp_and_publish(commit_lock, ts);
+        Ok(ts)
+    }
+
+    /// Stamps every written version with `ts`, publishes `ts` and ends the transaction.
+    fn stamp_and_publish(&mut self, commit_lock: std::sync::MutexGuard<'_, ()>, ts: u64) {
         for write in &self.writes {
             let version = write.version.get();
             match write.kind {
@@ -529,7 +561,6 @@ impl Transaction {
         drop(commit_lock);
         self.writes.clear();
         self.release_snapshot();
-        Ok(ts)
     }
 
     /// Undoes every write and ends the transaction.
