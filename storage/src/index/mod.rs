@@ -1,7 +1,7 @@
 //! Hash indexes: key -> row ids. The primary-key index (`primary.rs`, open addressing,
-//! one row per key) maps each key to the one slot that holds every version of that key; secondary indexes (`secondary.rs`) may hold entries whose
-//! slot no longer has a visible version with that key, so callers always recheck the row they
-//! fetch.
+//! one row per key) maps each key to the one slot that holds every version of that key;
+//! secondary indexes (`secondary.rs`) may hold entries whose slot no longer has a visible
+//! version with that key, so callers always recheck the row they fetch.
 
 mod hash;
 mod key;
