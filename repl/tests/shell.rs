@@ -100,6 +100,23 @@ fn directory_database_persists_between_runs() {
     );
     let output = run_piped(EMBER, &[path], "SELECT id, name FROM t;\n");
     assert_eq!(stdout_of(&output), "1|kept\n");
+    // `.stats` adds the durability row for a directory database: the second run replayed
+    // the WAL and checkpointed, so this third one loaded the one row from that snapshot.
+    let output = run_piped(EMBER, &[path], ".headers on\n.stats\n");
+    let text = stdout_of(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines
+        .iter()
+        .position(|line| line.starts_with("directory|synchronous|commits"))
+        .unwrap_or_else(|| panic!("no durability header in {text}"));
+    let columns: Vec<&str> = lines[header].split('|').collect();
+    let values: Vec<&str> = lines[header + 1].split('|').collect();
+    let snapshot_rows = columns
+        .iter()
+        .position(|c| *c == "recovery_snapshot_rows")
+        .unwrap();
+    assert_eq!(values[1], "FULL", "{text}");
+    assert_eq!(values[snapshot_rows], "1", "{text}");
 }
 
 #[test]

@@ -20,6 +20,7 @@ pub mod error;
 pub mod index;
 pub mod limits;
 pub mod mvcc;
+pub mod real_text;
 pub mod row;
 pub mod slab;
 pub mod snapshot;

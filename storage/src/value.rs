@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+pub use crate::real_text::{format_real, format_real_15};
+
 /// A column's declared type. `Any` holds any value, as an untyped SQLite column does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataType {
@@ -125,70 +127,9 @@ impl fmt::Display for Value {
     }
 }
 
-/// Formats a REAL as SQLite's `%!.15g` does: 15 significant digits, trailing zeros removed,
-/// but always a decimal point or exponent so it reads back as a real.
-pub fn format_real(r: f64) -> String {
-    if r.is_nan() {
-        return "NaN".to_string();
-    }
-    if r.is_infinite() {
-        return if r > 0.0 {
-            "Inf".to_string()
-        } else {
-            "-Inf".to_string()
-        };
-    }
-    if r == 0.0 {
-        // SQLite prints -0.0 as 0.0 (its decimal conversion drops the sign of a zero).
-        return "0.0".to_string();
-    }
-    let exponent = r.abs().log10().floor() as i32;
-    if !(-5..15).contains(&exponent) {
-        let text = format!("{:.14e}", r);
-        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
-        let mantissa = trim_fraction(mantissa);
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let mantissa = if mantissa.contains('.') {
-            mantissa
-        } else {
-            format!("{mantissa}.0")
-        };
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.abs());
-    }
-    let decimals = (14 - exponent).max(0) as usize;
-    let text = trim_fraction(&format!("{:.*}", decimals, r));
-    if text.contains('.') {
-        text
-    } else {
-        format!("{text}.0")
-    }
-}
-
-fn trim_fraction(text: &str) -> String {
-    if !text.contains('.') {
-        return text.to_string();
-    }
-    let trimmed = text.trim_end_matches('0');
-    let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
-    trimmed.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reals_render_like_sqlite() {
-        assert_eq!(format_real(1.0), "1.0");
-        assert_eq!(format_real(-0.0), "0.0");
-        assert_eq!(format_real(0.1), "0.1");
-        assert_eq!(format_real(-2.5), "-2.5");
-        assert_eq!(format_real(1.0 / 3.0), "0.333333333333333");
-        assert_eq!(format_real(1e20), "1.0e+20");
-        assert_eq!(format_real(123456.789), "123456.789");
-        assert_eq!(format_real(1.5e-7), "1.5e-07");
-    }
 
     #[test]
     fn tags_round_trip() {

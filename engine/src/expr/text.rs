@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use ember_storage::value::format_real;
+use ember_storage::value::format_real_15;
 use ember_storage::Value;
 
 use crate::error::Result;
@@ -279,7 +279,7 @@ fn quote(value: &Value) -> Result<Value> {
         Value::Null => "NULL".to_string(),
         Value::Integer(_) | Value::Boolean(_) => value.to_string(),
         Value::Real(r) => {
-            let short = format_real(*r);
+            let short = format_real_15(*r);
             if short.parse::<f64>().ok() == Some(*r) {
                 short
             } else {
