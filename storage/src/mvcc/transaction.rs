@@ -22,6 +22,13 @@ use super::version::{Version, END_INFINITY};
 /// Largest encode buffer a transaction keeps between writes.
 const ENCODE_BUFFER_KEPT_BYTES_MAX: usize = 64 << 10;
 
+/// A commit that replaced at least this many row versions computes the exact GC watermark
+/// (a scan of every snapshot slot) to free them; smaller ones use the last one computed.
+const EXACT_WATERMARK_ROWS_MIN: usize = 32;
+
+/// Every this many commits, a commit computes the exact watermark whatever its size.
+const EXACT_WATERMARK_EVERY: u64 = 16;
+
 /// What a transaction reads: commits up to `read_ts`, plus its own writes (`txn_id`; 0 when
 /// it has not written yet, which matches no stamp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -559,8 +566,43 @@ impl Transaction {
         }
         self.store.clock.publish(&commit_lock, ts);
         drop(commit_lock);
-        self.writes.clear();
         self.release_snapshot();
+        self.collect_replaced(ts);
+        self.writes.clear();
+    }
+
+    /// After commit: collects the chains of the rows this transaction updated or deleted,
+    /// so the versions it replaced are freed as soon as no snapshot can see them (usually
+    /// at once) instead of waiting for the next collector pass.
+    fn collect_replaced(&self, ts: u64) {
+        let claimed = self
+            .writes
+            .iter()
+            .filter(|write| write.kind == WriteKind::Claimed)
+            .count();
+        if claimed == 0 {
+            return;
+        }
+        // The exact watermark scans every snapshot slot: paid when enough rows share it, or
+        // every few commits; otherwise the last computed one (older, so still safe) is used.
+        let watermark = if claimed >= EXACT_WATERMARK_ROWS_MIN || ts % EXACT_WATERMARK_EVERY == 0 {
+            self.store.active.watermark(&self.store.clock)
+        } else {
+            self.store.active.watermark_hint()
+        };
+        let mut rest = &self.writes[..];
+        while let Some(first) = rest.first() {
+            let same_table = rest
+                .iter()
+                .take_while(|write| Arc::ptr_eq(&write.table, &first.table))
+                .count();
+            let (run, next) = rest.split_at(same_table);
+            let claimed = run.iter().filter(|write| write.kind == WriteKind::Claimed);
+            first
+                .table
+                .collect_slots(claimed.map(|write| write.row), watermark);
+            rest = next;
+        }
     }
 
     /// Undoes every write and ends the transaction.
