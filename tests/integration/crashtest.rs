@@ -18,6 +18,21 @@ fn powerloss_short() {
     check(sim_modes::powerloss(1, 1));
 }
 
+/// The harness's own check: with the WAL's fsyncs turned into no-ops (what deleting the
+/// fsync from the commit path does), powerloss must report lost acknowledged commits.
+#[test]
+fn powerloss_catches_a_wal_that_is_never_fsynced() {
+    let summary = sim_modes::powerloss_losing_syncs_of(1, 2, Some("wal-"));
+    println!("{}", summary.line());
+    assert!(!summary.failures.is_empty(), "{}", summary.line());
+    assert!(
+        summary.failures[0].contains("reading t failed")
+            || summary.failures[0].contains("acknowledged ops"),
+        "{:#?}",
+        summary.failures
+    );
+}
+
 #[test]
 fn ioerr_short() {
     check(sim_modes::ioerr(2, 1));

@@ -46,6 +46,8 @@ struct SimState {
     ops: u64,
     fault: Option<Fault>,
     faults_injected: u64,
+    /// Files whose name contains this have their syncs acknowledged but not done.
+    lost_syncs: Option<String>,
 }
 
 /// A simulated file system; clones share the same files.
@@ -139,6 +141,13 @@ impl SimVfs {
     /// Arms (or with `None` disarms) a fault.
     pub fn set_fault(&self, fault: Option<Fault>) {
         self.state().fault = fault;
+    }
+
+    /// Makes syncs of files whose name contains `name_part` succeed without making anything
+    /// durable (`None` undoes it): a build that forgot an fsync, or a disk that lies about
+    /// flushing. For checking that the crash harness notices; it survives `crash`.
+    pub fn lose_syncs_of(&self, name_part: Option<&str>) {
+        self.state().lost_syncs = name_part.map(str::to_string);
     }
 
     /// Simulates a power loss and reboot: keeps only what was synced, plus (chosen by
@@ -261,7 +270,14 @@ impl Vfs for SimVfs {
     fn sync(&self, path: &Path) -> io::Result<()> {
         let mut state = self.state();
         state.tick()?;
+        let lost = state.lost_syncs.as_deref().is_some_and(|part| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().contains(part))
+        });
         let file = state.file_mut(path)?;
+        if lost {
+            return Ok(());
+        }
         file.durable = file.live.clone();
         Ok(())
     }
