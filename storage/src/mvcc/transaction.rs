@@ -29,6 +29,8 @@ const EXACT_WATERMARK_ROWS_MIN: usize = 32;
 /// Every this many commits, a commit computes the exact watermark whatever its size.
 const EXACT_WATERMARK_EVERY: u64 = 16;
 
+const _: () = assert!(EXACT_WATERMARK_EVERY.is_power_of_two());
+
 /// What a transaction reads: commits up to `read_ts`, plus its own writes (`txn_id`; 0 when
 /// it has not written yet, which matches no stamp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -585,7 +587,8 @@ impl Transaction {
         }
         // The exact watermark scans every snapshot slot: paid when enough rows share it, or
         // every few commits; otherwise the last computed one (older, so still safe) is used.
-        let watermark = if claimed >= EXACT_WATERMARK_ROWS_MIN || ts % EXACT_WATERMARK_EVERY == 0 {
+        let every = ts & (EXACT_WATERMARK_EVERY - 1) == 0;
+        let watermark = if claimed >= EXACT_WATERMARK_ROWS_MIN || every {
             self.store.active.watermark(&self.store.clock)
         } else {
             self.store.active.watermark_hint()
