@@ -64,4 +64,9 @@ for t in "${targets[@]}"; do
         echo "fuzz run of $t did not finish cleanly; see fuzz/artifacts/$t/last-run.log"
         exit 1
     }
+    # A sanitizer report after the last input (a leak found at exit) is a failure too.
+    if grep -qE '^==[0-9]+==ERROR' "artifacts/$t/last-run.log"; then
+        echo "fuzz run of $t reported a sanitizer error; see fuzz/artifacts/$t/last-run.log"
+        exit 1
+    fi
 done

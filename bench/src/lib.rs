@@ -205,16 +205,18 @@ pub fn run_m1(spec: &EngineSpec, sizes: &Sizes, config: &Config) -> Vec<Measurem
             }),
         None => ScratchDir::new(spec.name).and_then(|dir| memory::measure(spec, sizes, dir.path())),
     };
-    let mut loaded = cell("M1 bytes/row after W1", spec, Ok(0.0));
-    let mut after = cell("M1 bytes/row after updates+GC", spec, Ok(0.0));
+    let mut loaded = cell("M1 anon bytes/row after W1", spec, Ok(0.0));
+    let mut after = cell("M1 anon bytes/row after updates+GC", spec, Ok(0.0));
     loaded.unit = Unit::BytesPerRow;
     after.unit = Unit::BytesPerRow;
     match usage {
         Ok(usage) => {
             loaded.value = Ok(usage.loaded_bytes_per_row);
             after.value = Ok(usage.after_gc_bytes_per_row);
+            loaded.note = format!("VmRSS: {:.1} B/row", usage.loaded_rss_per_row);
+            after.note = format!("VmRSS: {:.1} B/row", usage.after_gc_rss_per_row);
             if let Err(error) = usage.gc {
-                after.note = format!("no GC ({error})");
+                after.note = format!("{}; no GC ({error})", after.note);
             }
         }
         Err(error) => {

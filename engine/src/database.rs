@@ -19,6 +19,8 @@ pub(crate) struct Shared {
     /// The WAL and checkpoint state of a directory database; empty for in-memory ones
     /// (and while recovery replays, so replay is not logged again).
     pub(crate) durable: OnceLock<Durable>,
+    /// The background collector, stopped and joined when this state drops.
+    pub(crate) collector: OnceLock<crate::gc::Collector>,
 }
 
 impl Shared {
@@ -61,6 +63,7 @@ impl Database {
             catalog: ArcSwap::from_pointee(Catalog::default()),
             ddl_lock: Mutex::new(()),
             durable: OnceLock::new(),
+            collector: OnceLock::new(),
         });
         shared
             .store

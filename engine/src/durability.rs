@@ -52,6 +52,8 @@ pub(crate) struct Durable {
     commits: AtomicU64,
     checkpoints: AtomicU64,
     last_checkpoint_error: Mutex<Option<String>>,
+    /// Set by `Database::drop_as_if_crashed`: the drop writes nothing more.
+    abandoned: AtomicBool,
     _lock: VfsLock,
 }
 
@@ -75,6 +77,7 @@ impl Durable {
             commits: AtomicU64::new(0),
             checkpoints: AtomicU64::new(0),
             last_checkpoint_error: Mutex::new(None),
+            abandoned: AtomicBool::new(false),
             _lock: lock,
         }
     }
@@ -97,10 +100,17 @@ impl Durable {
     }
 }
 
+impl Durable {
+    /// Makes the coming drop skip the clean-shutdown sync, as a crash would.
+    pub(crate) fn abandon(&self) {
+        self.abandoned.store(true, Ordering::SeqCst);
+    }
+}
+
 impl Drop for Durable {
     fn drop(&mut self) {
         // Clean shutdown: whatever the policy, make the log durable before unlocking.
-        if !self.wal.is_failed() {
+        if !self.wal.is_failed() && !self.abandoned.load(Ordering::SeqCst) {
             let _ = self.wal.sync_now();
         }
     }

@@ -2,12 +2,13 @@
 //! the current catalog and releases slab pages left empty; VACUUM adds a sweep of stale index
 //! entries and a compaction of the slab pool. A background thread per database runs passes
 //! while commits happen, and compacts when the pool's fragmentation passes
-//! `BACKGROUND_COMPACT_FRAGMENTATION_PERCENT`. The thread holds only a `Weak` reference, so
-//! it ends soon after the last `Database` handle is dropped.
+//! `BACKGROUND_COMPACT_FRAGMENTATION_PERCENT`. The thread holds only a `Weak` reference; when
+//! the database's shared state drops, its `Collector` wakes the thread and joins it, so no
+//! thread outlives its database.
 
-use std::sync::{Arc, Weak};
-use std::thread;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use ember_storage::mvcc::GcReport;
 use ember_storage::slab::CompactionReport;
@@ -16,8 +17,6 @@ use crate::database::Shared;
 
 /// Time between background passes.
 const BACKGROUND_INTERVAL_MS: u64 = 200;
-/// Granularity at which the background thread notices that the database is gone.
-const BACKGROUND_TICK_MS: u64 = 20;
 /// The background thread compacts when this percentage of the slab pages' bytes is free...
 const BACKGROUND_COMPACT_FRAGMENTATION_PERCENT: u64 = 50;
 /// ...and the pool holds at least this many pages (small pools are not worth it).
@@ -60,25 +59,70 @@ pub(crate) fn vacuum(shared: &Shared) -> GcReport {
     report
 }
 
-/// Starts the background collector for `shared`.
-pub(crate) fn spawn_background(shared: &Arc<Shared>) {
-    let weak: Weak<Shared> = Arc::downgrade(shared);
-    let spawned = thread::Builder::new()
-        .name("ember-gc".to_string())
-        .spawn(move || background_loop(weak));
-    // Without the thread, VACUUM still collects; a failure to spawn is not an error.
-    drop(spawned);
+/// The stop flag a collector thread waits on between passes.
+type StopSignal = Arc<(Mutex<bool>, Condvar)>;
+
+/// A database's background collector thread. Dropped with the database's shared state: it
+/// stops the thread and joins it (unless the drop runs on that thread itself, which then
+/// ends at its next wait).
+pub(crate) struct Collector {
+    stop: StopSignal,
+    thread: Option<JoinHandle<()>>,
 }
 
-fn background_loop(weak: Weak<Shared>) {
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let (stopped, wake) = &*self.stop;
+        *stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        wake.notify_all();
+        if let Some(handle) = self.thread.take() {
+            if handle.thread().id() != thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+/// Starts the background collector for `shared` and hands it to `shared` to own.
+pub(crate) fn spawn_background(shared: &Arc<Shared>) {
+    let weak: Weak<Shared> = Arc::downgrade(shared);
+    let stop: StopSignal = Arc::new((Mutex::new(false), Condvar::new()));
+    let thread_stop = Arc::clone(&stop);
+    let spawned = thread::Builder::new()
+        .name("ember-gc".to_string())
+        .spawn(move || background_loop(weak, thread_stop));
+    // Without the thread, VACUUM still collects; a failure to spawn is not an error.
+    let collector = Collector {
+        stop,
+        thread: spawned.ok(),
+    };
+    let _ = shared.collector.set(collector);
+}
+
+/// Waits up to one interval; whether the collector was told to stop.
+fn wait_or_stop(stop: &StopSignal) -> bool {
+    let (stopped, wake) = &**stop;
+    let deadline = Instant::now() + Duration::from_millis(BACKGROUND_INTERVAL_MS);
+    let mut guard = stopped.lock().unwrap_or_else(|p| p.into_inner());
+    while !*guard {
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        guard = wake
+            .wait_timeout(guard, deadline - now)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+    }
+    true
+}
+
+fn background_loop(weak: Weak<Shared>, stop: StopSignal) {
     let mut last_collected_ts = 0;
     let mut pages_after_last_compaction = None;
     loop {
-        for _ in 0..(BACKGROUND_INTERVAL_MS / BACKGROUND_TICK_MS) {
-            thread::sleep(Duration::from_millis(BACKGROUND_TICK_MS));
-            if weak.strong_count() == 0 {
-                return;
-            }
+        if wait_or_stop(&stop) {
+            return;
         }
         let Some(shared) = weak.upgrade() else {
             return;
@@ -108,5 +152,29 @@ fn compact_if_fragmented(shared: &Shared, pages_after_last_compaction: &mut Opti
     if fragmented && *pages_after_last_compaction != Some(stats.slab_pages) {
         compact_now(shared);
         *pages_after_last_compaction = Some(memory.stats().slab_pages);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    #[test]
+    fn dropping_the_last_handle_ends_the_collector_thread_before_drop_returns() {
+        for _ in 0..20 {
+            let db = crate::Database::in_memory();
+            let clone = db.clone();
+            let stop = Arc::clone(&db.shared.collector.get().expect("collector").stop);
+            // The thread holds a clone of the stop signal until it returns.
+            assert_eq!(Arc::strong_count(&stop), 3);
+            drop(db);
+            assert_eq!(
+                Arc::strong_count(&stop),
+                3,
+                "a clone keeps the database alive"
+            );
+            drop(clone);
+            assert_eq!(Arc::strong_count(&stop), 1, "the thread was joined");
+        }
     }
 }

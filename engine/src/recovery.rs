@@ -159,6 +159,17 @@ impl Database {
         Ok(db)
     }
 
+    /// Drops this handle as a crash would, for crash tests over a simulated file system:
+    /// once the last handle goes, the directory database writes nothing more (no final WAL
+    /// sync), while memory and background threads are released as in a normal drop (unlike
+    /// `std::mem::forget`, which leaks a collector thread per database).
+    #[doc(hidden)]
+    pub fn drop_as_if_crashed(self) {
+        if let Some(durable) = self.shared.durable.get() {
+            durable.abandon();
+        }
+    }
+
     /// Counters of the WAL, checkpoints and recovery; `None` for an in-memory database.
     pub fn durability_stats(&self) -> Option<crate::DurabilityStats> {
         self.shared.durable.get().map(Durable::stats)

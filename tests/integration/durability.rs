@@ -444,3 +444,24 @@ fn views_survive_reopen_from_the_wal_and_from_a_checkpoint() {
     let error = db.connect().execute("DROP TABLE longer", ()).unwrap_err();
     assert!(error.message().contains("DROP VIEW"), "{error}");
 }
+
+#[test]
+fn a_crash_drop_writes_nothing_more_and_a_clean_drop_syncs() {
+    let ops_of_drop = |crash: bool| {
+        let vfs = SimVfs::new();
+        let options = Options::new().sync_policy(SyncPolicy::Off);
+        let db = Database::open_with_vfs("/db", options, Arc::new(vfs.clone())).unwrap();
+        db.connect()
+            .execute_batch("CREATE TABLE t(id INT PRIMARY KEY); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let before = vfs.ops();
+        if crash {
+            db.drop_as_if_crashed();
+        } else {
+            drop(db);
+        }
+        vfs.ops() - before
+    };
+    assert_eq!(ops_of_drop(true), 0, "a crash drop touched the disk");
+    assert!(ops_of_drop(false) > 0, "a clean drop syncs the log");
+}

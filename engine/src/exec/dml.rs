@@ -4,7 +4,7 @@
 //! concurrent transactions. Targets are collected before any change, so a statement never
 //! sees its own writes.
 
-use ember_storage::{StorageErrorKind, Transaction, Value};
+use ember_storage::{DataType, StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
@@ -24,33 +24,82 @@ pub fn insert(
     on_conflict: OnConflict,
     env: StatementEnv<'_>,
 ) -> Result<usize> {
+    let eval = EvalContext::with_params(env.params);
+    let mut row = Vec::with_capacity(table.columns.len());
+    let mut inserted = 0;
+    if let Some(rows) = constant_rows(source) {
+        // Constants and parameters (the prepared `INSERT ... VALUES (?, ...)`) read nothing,
+        // so each row is evaluated straight into the table row: no operator, no list of
+        // source rows.
+        if rows.len() > env.rows_max {
+            return Err(crate::err!(
+                Limit,
+                "statement materializes more than the limit of {} rows",
+                env.rows_max
+            ));
+        }
+        for exprs in rows {
+            let values = exprs.iter().map(|expr| expr.eval(&[], &eval));
+            if insert_one(txn, table, columns, values, on_conflict, &eval, &mut row)? {
+                inserted += 1;
+            }
+        }
+        return Ok(inserted);
+    }
     let rows = {
         let runtime = SubqueryRuntime::new(txn, env);
         collect(source, &ExecContext::new(&runtime))?
     };
-    let eval = EvalContext::with_params(env.params);
-    let mut inserted = 0;
-    let mut row = Vec::with_capacity(table.columns.len());
     for source_row in rows {
-        row.clear();
-        for column in &table.columns {
-            row.push(match &column.default {
-                Some(default) => default.eval(&[], &eval)?,
-                None => Value::Null,
-            });
-        }
-        for (value, &position) in source_row.into_iter().zip(columns) {
-            row[position] = value;
-        }
-        match check_row(table, &mut row) {
-            Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => continue,
-            other => other?,
-        };
-        if insert_row(txn, table, &row, on_conflict, |e| storage_error(table, e))? {
+        let values = source_row.into_iter().map(Ok);
+        if insert_one(txn, table, columns, values, on_conflict, &eval, &mut row)? {
             inserted += 1;
         }
     }
     Ok(inserted)
+}
+
+/// The rows of a `VALUES` source made only of literals and parameters, if it is one.
+fn constant_rows(source: &Node) -> Option<&[Vec<Expr>]> {
+    match source {
+        Node::Values { rows }
+            if rows
+                .iter()
+                .flatten()
+                .all(|expr| matches!(expr, Expr::Literal(_) | Expr::Parameter(_))) =>
+        {
+            Some(rows)
+        }
+        _ => None,
+    }
+}
+
+/// Builds one table row (defaults, then `values` into `columns`), checks and inserts it
+/// under `on_conflict`; false when the row was skipped. `row` is a reused buffer.
+fn insert_one(
+    txn: &mut Transaction,
+    table: &TableDef,
+    columns: &[usize],
+    values: impl Iterator<Item = Result<Value>>,
+    on_conflict: OnConflict,
+    eval: &EvalContext<'_>,
+    row: &mut Vec<Value>,
+) -> Result<bool> {
+    row.clear();
+    for column in &table.columns {
+        row.push(match &column.default {
+            Some(default) => default.eval(&[], eval)?,
+            None => Value::Null,
+        });
+    }
+    for (value, &position) in values.zip(columns) {
+        row[position] = value?;
+    }
+    match check_row(table, row) {
+        Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => return Ok(false),
+        other => other?,
+    };
+    insert_row(txn, table, row, on_conflict, |e| storage_error(table, e))
 }
 
 /// Applies `assignments` to every row `target` reaches; returns the row count.
@@ -114,9 +163,13 @@ fn is_not_null(error: &Error) -> bool {
 fn check_row(table: &TableDef, row: &mut Row) -> Result<()> {
     debug_assert_eq!(row.len(), table.columns.len());
     for (slot, column) in row.iter_mut().zip(&table.columns) {
-        let value = std::mem::replace(slot, Value::Null);
-        let value = coerce_to_column(value, column.data_type, &column.name)?;
-        if value.is_null() && column.not_null {
+        // A value that already has the column's type is what coercion would return.
+        let fits = column.data_type == DataType::Any || slot.data_type() == Some(column.data_type);
+        if !fits {
+            let value = std::mem::replace(slot, Value::Null);
+            *slot = coerce_to_column(value, column.data_type, &column.name)?;
+        }
+        if slot.is_null() && column.not_null {
             return Err(crate::err!(
                 Constraint,
                 "NOT NULL constraint failed: {}.{}",
@@ -124,7 +177,6 @@ fn check_row(table: &TableDef, row: &mut Row) -> Result<()> {
                 column.name
             ));
         }
-        *slot = value;
     }
     Ok(())
 }

@@ -1,12 +1,14 @@
-//! Hash indexes: key -> row ids. The primary-key index maps each key to the one slot that
-//! holds every version of that key; secondary indexes (`secondary.rs`) may hold entries whose
-//! slot no longer has a visible version with that key, so callers always recheck the row they
-//! fetch.
+//! Hash indexes: key -> row ids. The primary-key index (`primary.rs`, open addressing,
+//! one row per key) maps each key to the one slot that holds every version of that key;
+//! secondary indexes (`secondary.rs`) may hold entries whose slot no longer has a visible
+//! version with that key, so callers always recheck the row they fetch.
 
 mod hash;
 mod key;
+mod primary;
 mod secondary;
 
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
 pub use key::{fx_add, fx_finish, fx_hash_bytes, IndexKey};
+pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};
 pub use secondary::SecondaryIndex;

@@ -25,6 +25,9 @@ struct PaddedSlot(AtomicU64);
 
 pub struct ActiveSnapshots {
     slots: Box<[PaddedSlot]>,
+    /// The largest watermark computed so far: a lower bound of the current one (the
+    /// watermark never goes back), for callers that cannot afford a scan.
+    watermark_hint: AtomicU64,
 }
 
 thread_local! {
@@ -43,6 +46,7 @@ impl ActiveSnapshots {
             slots: (0..ACTIVE_SNAPSHOTS_MAX)
                 .map(|_| PaddedSlot(AtomicU64::new(FREE)))
                 .collect(),
+            watermark_hint: AtomicU64::new(0),
         }
     }
 
@@ -100,10 +104,17 @@ impl ActiveSnapshots {
                 }
             }
             if !registering {
+                self.watermark_hint.fetch_max(oldest, Ordering::Relaxed);
                 return oldest;
             }
             std::hint::spin_loop();
         }
+    }
+
+    /// A watermark without the scan: the largest one computed so far. It may be older than
+    /// the current watermark, never newer, so collecting below it is safe.
+    pub fn watermark_hint(&self) -> u64 {
+        self.watermark_hint.load(Ordering::Relaxed)
     }
 
     /// Number of live snapshots.

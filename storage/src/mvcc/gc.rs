@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 
 use super::clock::TXN_ID_BASE;
-use super::table::Table;
+use super::table::{RowId, Table};
 use super::version::{Version, END_INFINITY};
 
 /// Per-table collector state and counters.
@@ -67,42 +67,7 @@ impl Table {
         let mut start = 0;
         while start < slots {
             let end = slots.min(start + SLOTS_PER_PIN);
-            let guard = epoch::pin();
-            let mut batch: Vec<usize> = Vec::new();
-            for row in start..end {
-                if let Some(slot) = self.slot(row) {
-                    let retired = collect_chain(&slot.head, watermark, &guard, &mut report);
-                    if !retired.is_empty() && self.has_indexes() {
-                        for version in &retired {
-                            // SAFETY: unlinked but not destroyed: destruction is deferred
-                            // below, after this pinned `guard`.
-                            let version = unsafe { version.deref() };
-                            super::indexing::unindex_version(self, row, version, &guard);
-                        }
-                    }
-                    batch.extend(retired.iter().map(|version| version.as_raw() as usize));
-                }
-            }
-            if !batch.is_empty() {
-                let account = Arc::clone(self.pool().account());
-                account
-                    .pending_frees
-                    .fetch_add(batch.len() as u64, Ordering::AcqRel);
-                // SAFETY: every version in `batch` was unlinked by this (the only) collector,
-                // so no new reader can reach it, and each is in the batch once; readers that
-                // reached one earlier hold epoch pins, which the deferred destruction waits
-                // for.
-                unsafe {
-                    guard.defer_unchecked(move || {
-                        let count = batch.len() as u64;
-                        for version in batch {
-                            drop(Owned::from_raw(version as *mut Version));
-                        }
-                        account.pending_frees.fetch_sub(count, Ordering::AcqRel);
-                    });
-                }
-            }
-            guard.flush();
+            self.collect_rows(start..end, watermark, &mut report);
             start = end;
         }
         self.gc.runs.fetch_add(1, Ordering::Relaxed);
@@ -113,6 +78,71 @@ impl Table {
             .bytes_freed
             .fetch_add(report.bytes_freed, Ordering::Relaxed);
         report
+    }
+
+    /// Collects the chains of `rows` (the slots a transaction just changed, at commit) by the
+    /// rule of `collect_garbage`, so updated rows do not pile up old versions between
+    /// collector passes. Skipped when a collector holds the table (it collects them anyway).
+    pub(crate) fn collect_slots(&self, rows: impl Iterator<Item = RowId>, watermark: u64) {
+        debug_assert!(watermark < TXN_ID_BASE);
+        let Ok(_collector) = self.gc.lock.try_lock() else {
+            return;
+        };
+        let mut report = GcReport::default();
+        self.collect_rows(rows, watermark, &mut report);
+        self.gc
+            .versions_freed
+            .fetch_add(report.versions_freed, Ordering::Relaxed);
+        self.gc
+            .bytes_freed
+            .fetch_add(report.bytes_freed, Ordering::Relaxed);
+    }
+
+    /// Collects the chains of `rows` under one epoch pin and retires what it unlinked.
+    /// The caller holds `self.gc.lock`.
+    fn collect_rows(
+        &self,
+        rows: impl Iterator<Item = RowId>,
+        watermark: u64,
+        report: &mut GcReport,
+    ) {
+        let guard = epoch::pin();
+        let mut batch: Vec<usize> = Vec::new();
+        for row in rows {
+            if let Some(slot) = self.slot(row) {
+                let retired = collect_chain(&slot.head, watermark, &guard, report);
+                if !retired.is_empty() && self.has_indexes() {
+                    for version in &retired {
+                        // SAFETY: unlinked but not destroyed: destruction is deferred
+                        // below, after this pinned `guard`.
+                        let version = unsafe { version.deref() };
+                        super::indexing::unindex_version(self, row, version, &guard);
+                    }
+                }
+                batch.extend(retired.iter().map(|version| version.as_raw() as usize));
+            }
+        }
+        if batch.is_empty() {
+            return;
+        }
+        let account = Arc::clone(self.pool().account());
+        account
+            .pending_frees
+            .fetch_add(batch.len() as u64, Ordering::AcqRel);
+        // SAFETY: every version in `batch` was unlinked by this collector (the only one: the
+        // caller holds the table's collector lock), so no new reader can reach it, and each
+        // is in the batch once; readers that reached one earlier hold epoch pins, which the
+        // deferred destruction waits for.
+        unsafe {
+            guard.defer_unchecked(move || {
+                let count = batch.len() as u64;
+                for version in batch {
+                    drop(Owned::from_raw(version as *mut Version));
+                }
+                account.pending_frees.fetch_sub(count, Ordering::AcqRel);
+            });
+        }
+        guard.flush();
     }
 
     /// Collection passes run over this table.
@@ -228,6 +258,8 @@ mod tests {
             .insert(&table, &[Value::Integer(1), Value::Integer(0)])
             .unwrap();
         txn.commit().unwrap();
+        // Holds the watermark at version 0 so commits cannot free what follows.
+        let first_reader = store.begin().unwrap();
         for i in 1..=10 {
             let mut txn = store.begin().unwrap();
             txn.update(&table, row, &[Value::Integer(1), Value::Integer(i)])
@@ -241,6 +273,7 @@ mod tests {
                 .unwrap();
             txn.commit().unwrap();
         }
+        drop(first_reader);
         let report = table.collect_garbage(store.watermark());
         assert_eq!(
             report.versions_freed, 10,
@@ -268,9 +301,11 @@ mod tests {
             .insert(&table, &[Value::Integer(7), Value::Integer(1)])
             .unwrap();
         txn.commit().unwrap();
+        let reader = store.begin().unwrap();
         let mut txn = store.begin().unwrap();
         txn.delete(&table, row).unwrap();
         txn.commit().unwrap();
+        drop(reader);
         let report = table.collect_garbage(store.watermark());
         assert_eq!(report.versions_freed, 1);
         assert_eq!(table.stats(&store.begin().unwrap().snapshot()).versions, 0);
@@ -356,5 +391,137 @@ mod tests {
         table.collect_garbage(store.watermark());
         let stats = table.stats(&store.begin().unwrap().snapshot());
         assert_eq!((stats.live_rows, stats.versions), (64, 64));
+    }
+
+    fn set_all(store: &Store, table: &Arc<crate::Table>, rows: &[u64], value: i64) {
+        let mut txn = store.begin().unwrap();
+        for (key, row) in rows.iter().enumerate() {
+            txn.update(
+                table,
+                *row,
+                &[Value::Integer(key as i64), Value::Integer(value)],
+            )
+            .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+
+    #[test]
+    fn commit_frees_the_versions_it_replaced_unless_a_snapshot_sees_them() {
+        let store = Store::new();
+        let table = keyed_table(&store);
+        let mut txn = store.begin().unwrap();
+        let rows: Vec<u64> = (0..40)
+            .map(|k| {
+                txn.insert(&table, &[Value::Integer(k), Value::Integer(0)])
+                    .unwrap()
+            })
+            .collect();
+        txn.commit().unwrap();
+        let versions = || table.stats(&store.begin().unwrap().snapshot()).versions;
+        set_all(&store, &table, &rows, 1);
+        assert_eq!(
+            versions(),
+            40,
+            "no snapshot: the replaced versions are freed"
+        );
+        let reader = store.begin().unwrap();
+        set_all(&store, &table, &rows, 2);
+        assert_eq!(versions(), 80, "the reader's versions stay");
+        let mut out = Vec::new();
+        for row in &rows {
+            assert!(reader.read_row(&table, *row, &mut out).unwrap());
+            assert_eq!(out[1], Value::Integer(1));
+        }
+        drop(reader);
+        set_all(&store, &table, &rows, 3);
+        assert_eq!(versions(), 40, "the next commit frees what the reader held");
+        assert_eq!(
+            table.gc_versions_freed(),
+            120,
+            "40 at the first commit, 80 at the last"
+        );
+        assert_eq!(table.gc_runs(), 0, "commits are not collector passes");
+    }
+
+    #[test]
+    fn snapshots_stay_stable_while_commits_free_versions() {
+        // Writers move amounts between rows (the sum stays 0) and now and then rewrite every
+        // row in one transaction; their commits free the versions they replace. Readers hold
+        // snapshots across many commits and read every row twice: a version freed under a
+        // reader would change what it reads (freed slots are poisoned in debug builds).
+        let store = Store::new();
+        let table = keyed_table(&store);
+        let mut txn = store.begin().unwrap();
+        let rows: Vec<u64> = (0..32)
+            .map(|k| {
+                txn.insert(&table, &[Value::Integer(k), Value::Integer(0)])
+                    .unwrap()
+            })
+            .collect();
+        txn.commit().unwrap();
+        let read_all = |txn: &crate::Transaction, table: &crate::Table, rows: &[u64]| {
+            let mut out = Vec::new();
+            rows.iter()
+                .map(|row| {
+                    assert!(txn.read_row(table, *row, &mut out).unwrap(), "row vanished");
+                    match out[1] {
+                        Value::Integer(v) => v,
+                        _ => panic!("bad value"),
+                    }
+                })
+                .collect::<Vec<i64>>()
+        };
+        let writers: Vec<_> = (0..2u64)
+            .map(|seed| {
+                let (store, table, rows) = (store.clone(), Arc::clone(&table), rows.clone());
+                std::thread::spawn(move || {
+                    for i in 0..1500u64 {
+                        let mut txn = store.begin().unwrap();
+                        let values = read_all(&txn, &table, &rows);
+                        let n = rows.len() as u64;
+                        let changes: Vec<(usize, i64)> = if i % 50 == 0 {
+                            (0..rows.len()).map(|k| (k, values[k])).collect()
+                        } else {
+                            let a = ((i * 7 + seed * 3) % n) as usize;
+                            let b = ((i * 13 + seed * 5 + 1) % n) as usize;
+                            if a == b {
+                                continue;
+                            }
+                            vec![(a, values[a] - 1), (b, values[b] + 1)]
+                        };
+                        let written = changes.iter().all(|(k, v)| {
+                            let new = [Value::Integer(*k as i64), Value::Integer(*v)];
+                            txn.update(&table, rows[*k], &new).is_ok()
+                        });
+                        if written {
+                            txn.commit().unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (store, table, rows) = (store.clone(), Arc::clone(&table), rows.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..300 {
+                        let txn = store.begin().unwrap();
+                        let first = read_all(&txn, &table, &rows);
+                        assert_eq!(first.iter().sum::<i64>(), 0, "a snapshot is consistent");
+                        std::thread::yield_now();
+                        assert_eq!(read_all(&txn, &table, &rows), first, "snapshot moved");
+                    }
+                })
+            })
+            .collect();
+        for thread in writers.into_iter().chain(readers) {
+            thread.join().unwrap();
+        }
+        table.collect_garbage(store.watermark());
+        let stats = table.stats(&store.begin().unwrap().snapshot());
+        assert_eq!((stats.live_rows, stats.versions), (32, 32));
+        let txn = store.begin().unwrap();
+        assert_eq!(read_all(&txn, &table, &rows).iter().sum::<i64>(), 0);
     }
 }

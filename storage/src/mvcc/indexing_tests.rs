@@ -198,6 +198,8 @@ fn garbage_collection_removes_entries_of_freed_versions() {
     let slot = txn.insert(&table, &row(1, 0)).unwrap();
     let doomed = txn.insert(&table, &row(2, 100)).unwrap();
     txn.commit().unwrap();
+    // Holds the watermark, so the commits below cannot free the versions they replace.
+    let holder = store.begin().unwrap();
     for key in 1..=20 {
         let mut txn = store.begin().unwrap();
         txn.update(&table, slot, &row(1, key)).unwrap();
@@ -207,6 +209,7 @@ fn garbage_collection_removes_entries_of_freed_versions() {
     txn.delete(&table, doomed).unwrap();
     txn.commit().unwrap();
     assert_eq!(index.entries(), 22);
+    drop(holder);
     table.collect_garbage(store.watermark());
     assert_eq!(index.entries(), 1, "only the live version's key is left");
     let reader = store.begin().unwrap();

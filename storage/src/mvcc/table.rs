@@ -11,7 +11,7 @@ use arc_swap::ArcSwap;
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Shared};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{HashIndex, IndexKey, SecondaryIndex};
+use crate::index::{IndexKey, PrimaryIndex, SecondaryIndex};
 use crate::limits::TABLE_SLOTS_MAX;
 use crate::slab::SlabPool;
 use crate::value::{DataType, Value};
@@ -60,7 +60,7 @@ pub struct Table {
     chunks: [AtomicPtr<Slot>; CHUNK_COUNT],
     slot_count: AtomicU64,
     grow_lock: Mutex<()>,
-    primary: Option<HashIndex>,
+    primary: Option<PrimaryIndex>,
     /// Secondary indexes, swapped whole when one is added or dropped; writers load the list
     /// without locks and maintain every index in it.
     pub(crate) secondary: ArcSwap<Vec<Arc<SecondaryIndex>>>,
@@ -89,7 +89,7 @@ impl Table {
     pub fn new(id: u64, schema: TableSchema, pool: Arc<SlabPool>) -> Table {
         debug_assert!(schema.key_columns.iter().all(|c| *c < schema.types.len()));
         let primary = (!schema.key_columns.is_empty())
-            .then(|| HashIndex::with_account(Some(Arc::clone(pool.account()))));
+            .then(|| PrimaryIndex::with_account(Some(Arc::clone(pool.account()))));
         Table {
             id,
             schema,
@@ -111,8 +111,12 @@ impl Table {
     /// Index memory a new row version may add (one entry per index), which a write must
     /// leave room for under the budget.
     pub(crate) fn index_headroom_bytes(&self) -> u64 {
-        let indexes = u64::from(self.primary.is_some()) + self.secondary.load().len() as u64;
-        indexes * crate::index::ENTRY_BYTES
+        let primary = if self.primary.is_some() {
+            crate::index::PRIMARY_ENTRY_BYTES
+        } else {
+            0
+        };
+        primary + self.secondary.load().len() as u64 * crate::index::ENTRY_BYTES
     }
 
     pub fn id(&self) -> u64 {
@@ -123,7 +127,7 @@ impl Table {
         &self.schema
     }
 
-    pub(crate) fn primary(&self) -> Option<&HashIndex> {
+    pub(crate) fn primary(&self) -> Option<&PrimaryIndex> {
         self.primary.as_ref()
     }
 
@@ -171,12 +175,7 @@ impl Table {
         let row = self.slot_count.load(Ordering::Relaxed);
         let (chunk, _) = locate(row);
         if self.chunks[chunk].load(Ordering::Acquire).is_null() {
-            let slots: Box<[Slot]> = (0..chunk_len(chunk))
-                .map(|_| Slot {
-                    head: Atomic::null(),
-                })
-                .collect();
-            self.chunks[chunk].store(Box::into_raw(slots) as *mut Slot, Ordering::Release);
+            self.chunks[chunk].store(zeroed_chunk(chunk_len(chunk) as usize), Ordering::Release);
         }
         self.slot_count.store(row + 1, Ordering::Release);
         Ok(row)
@@ -262,6 +261,24 @@ impl Drop for Table {
             }
         }
     }
+}
+
+/// A chunk of `len` empty slots, from zeroed memory: a null `Atomic` is all zero bits, and
+/// the allocator hands large zeroed blocks out as fresh pages, so the slots a table has not
+/// reached yet take no resident memory. Freed as a `Box<[Slot]>` (same layout).
+fn zeroed_chunk(len: usize) -> *mut Slot {
+    let layout = std::alloc::Layout::array::<Slot>(len).expect("chunk sizes are small");
+    // SAFETY: the layout has a non-zero size (chunks hold at least `CHUNK_BASE` slots).
+    let memory = unsafe { std::alloc::alloc_zeroed(layout) } as *mut Slot;
+    if memory.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    debug_assert!({
+        // SAFETY: `memory` holds `len` zeroed slots, and a zeroed `Slot` is a null head.
+        let first = unsafe { &*memory };
+        first.head.load(Ordering::Relaxed, &epoch::pin()).is_null()
+    });
+    memory
 }
 
 /// Frees a whole version chain.

@@ -19,6 +19,18 @@ use super::clock::TXN_ID_BASE;
 use super::table::{RowId, Slot, Table};
 use super::version::{Version, END_INFINITY};
 
+/// Largest encode buffer a transaction keeps between writes.
+const ENCODE_BUFFER_KEPT_BYTES_MAX: usize = 64 << 10;
+
+/// A commit that replaced at least this many row versions computes the exact GC watermark
+/// (a scan of every snapshot slot) to free them; smaller ones use the last one computed.
+const EXACT_WATERMARK_ROWS_MIN: usize = 32;
+
+/// Every this many commits, a commit computes the exact watermark whatever its size.
+const EXACT_WATERMARK_EVERY: u64 = 16;
+
+const _: () = assert!(EXACT_WATERMARK_EVERY.is_power_of_two());
+
 /// What a transaction reads: commits up to `read_ts`, plus its own writes (`txn_id`; 0 when
 /// it has not written yet, which matches no stamp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +92,8 @@ pub struct Transaction {
     /// Whether unique secondary indexes are checked (off only to replay commits that were
     /// checked when they first ran).
     unique_checks: bool,
+    /// Scratch buffer rows are encoded into before their payload is copied to the pool.
+    encoded: Vec<u8>,
 }
 
 fn conflict(table: &Table) -> StorageError {
@@ -102,6 +116,7 @@ impl Transaction {
             active_slot: Some(slot),
             writes: Vec::new(),
             unique_checks: true,
+            encoded: Vec::new(),
         })
     }
 
@@ -224,8 +239,7 @@ impl Transaction {
     /// Inserts a row; fails with `UniqueViolation` if its primary key is visible, or
     /// `Conflict` if a concurrent transaction holds that key.
     pub fn insert(&mut self, table: &Arc<Table>, values: &[Value]) -> StorageResult<RowId> {
-        let encoded = row::encode(&table.schema().types, values)?;
-        let payload = Payload::new(table.pool(), &encoded, table.index_headroom_bytes())?;
+        let payload = self.encode_payload(table, values)?;
         let txn_id = self.writer_id();
         let guard = epoch::pin();
         let Some(primary) = table.primary() else {
@@ -246,7 +260,7 @@ impl Transaction {
         })?;
         let version = Owned::new(Version::new(txn_id, payload)).into_shared(&guard);
         let mut allocation_error = None;
-        let (row, created) = primary.get_or_insert_with(&key, || match table.allocate_slot() {
+        let make_row = || match table.allocate_slot() {
             Ok(row) => {
                 let slot = table.slot(row).expect("slot just allocated");
                 slot.head.store(version, Ordering::Release);
@@ -256,7 +270,8 @@ impl Transaction {
                 allocation_error = Some(error);
                 RowId::MAX
             }
-        });
+        };
+        let (row, created) = primary.get_or_insert_with_pinned(&key, make_row, &guard);
         if let Some(error) = allocation_error {
             primary.remove(&key, RowId::MAX);
             // SAFETY: the version was never linked anywhere, so it is exclusively ours.
@@ -275,6 +290,17 @@ impl Transaction {
         self.log(table, row, WriteKind::Created, version);
         self.index_or_undo(table, row, values, None, savepoint)?;
         Ok(row)
+    }
+
+    /// Encodes `values` (through the scratch buffer) into a new payload in the pool.
+    fn encode_payload(&mut self, table: &Table, values: &[Value]) -> StorageResult<Payload> {
+        row::encode_into(&table.schema().types, values, &mut self.encoded)?;
+        let payload = Payload::new(table.pool(), &self.encoded, table.index_headroom_bytes());
+        if self.encoded.capacity() > ENCODE_BUFFER_KEPT_BYTES_MAX {
+            // A huge row's buffer is not kept for the rest of the transaction.
+            self.encoded = Vec::new();
+        }
+        payload
     }
 
     /// Adds the secondary-index entries of the version just written to `row`; if that
@@ -395,8 +421,7 @@ impl Transaction {
                 "primary key value cannot be NULL",
             ));
         }
-        let encoded = row::encode(&table.schema().types, values)?;
-        let payload = Payload::new(table.pool(), &encoded, table.index_headroom_bytes())?;
+        let payload = self.encode_payload(table, values)?;
         let guard = epoch::pin();
         let (slot, head) = self.claim(table, row, &guard)?;
         let savepoint = self.savepoint();
@@ -504,8 +529,17 @@ impl Transaction {
     }
 
     /// Commits; returns the commit timestamp (the read timestamp for a read-only one).
-    pub fn commit(self) -> StorageResult<u64> {
-        self.commit_with(|_, _| Ok(()))
+    pub fn commit(mut self) -> StorageResult<u64> {
+        if self.writes.is_empty() {
+            let read_ts = self.snapshot.read_ts;
+            self.release_snapshot();
+            return Ok(read_ts);
+        }
+        // Without a hook nobody needs the list of changes: stamp and publish.
+        let store = Arc::clone(&self.store);
+        let (commit_lock, ts) = store.clock.begin_commit();
+        self.stamp_and_publish(commit_lock, ts);
+        Ok(ts)
     }
 
     /// Commits, calling `hook` with the commit timestamp and the final change of every
@@ -537,7 +571,8 @@ impl Transaction {
                 payload: final_payload(table, *row, txn_id, &guard),
             })
             .collect();
-        let (commit_lock, ts) = self.store.clock.begin_commit();
+        let store = Arc::clone(&self.store);
+        let (commit_lock, ts) = store.clock.begin_commit();
         let hooked = hook(ts, &changes);
         drop(changes);
         drop(touched);
@@ -547,6 +582,12 @@ impl Transaction {
             self.release_snapshot();
             return Err(error);
         }
+        self.stamp_and_publish(commit_lock, ts);
+        Ok(ts)
+    }
+
+    /// Stamps every written version with `ts`, publishes `ts` and ends the transaction.
+    fn stamp_and_publish(&mut self, commit_lock: std::sync::MutexGuard<'_, ()>, ts: u64) {
         for write in &self.writes {
             let version = write.version.get();
             match write.kind {
@@ -556,9 +597,44 @@ impl Transaction {
         }
         self.store.clock.publish(&commit_lock, ts);
         drop(commit_lock);
-        self.writes.clear();
         self.release_snapshot();
-        Ok(ts)
+        self.collect_replaced(ts);
+        self.writes.clear();
+    }
+
+    /// After commit: collects the chains of the rows this transaction updated or deleted,
+    /// so the versions it replaced are freed as soon as no snapshot can see them (usually
+    /// at once) instead of waiting for the next collector pass.
+    fn collect_replaced(&self, ts: u64) {
+        let claimed = self
+            .writes
+            .iter()
+            .filter(|write| write.kind == WriteKind::Claimed)
+            .count();
+        if claimed == 0 {
+            return;
+        }
+        // The exact watermark scans every snapshot slot: paid when enough rows share it, or
+        // every few commits; otherwise the last computed one (older, so still safe) is used.
+        let every = ts & (EXACT_WATERMARK_EVERY - 1) == 0;
+        let watermark = if claimed >= EXACT_WATERMARK_ROWS_MIN || every {
+            self.store.active.watermark(&self.store.clock)
+        } else {
+            self.store.active.watermark_hint()
+        };
+        let mut rest = &self.writes[..];
+        while let Some(first) = rest.first() {
+            let same_table = rest
+                .iter()
+                .take_while(|write| Arc::ptr_eq(&write.table, &first.table))
+                .count();
+            let (run, next) = rest.split_at(same_table);
+            let claimed = run.iter().filter(|write| write.kind == WriteKind::Claimed);
+            first
+                .table
+                .collect_slots(claimed.map(|write| write.row), watermark);
+            rest = next;
+        }
     }
 
     /// Undoes every write and ends the transaction.

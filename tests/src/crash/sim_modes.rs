@@ -46,7 +46,7 @@ struct Progress {
     acked: usize,
 }
 
-/// Runs the workload until the first error; the database is leaked, as in a crash.
+/// Runs the workload until the first error; the database is then dropped as in a crash.
 fn run(vfs: &SimVfs, ops: &[Op]) -> Progress {
     let mut progress = Progress {
         schema: false,
@@ -64,7 +64,7 @@ fn run(vfs: &SimVfs, ops: &[Op]) -> Progress {
         }
     }
     drop(conn);
-    std::mem::forget(db);
+    db.drop_as_if_crashed();
     progress
 }
 

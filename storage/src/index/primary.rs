@@ -1,0 +1,462 @@
+//! The primary-key index: key -> the one slot holding every version of that key. Open
+//! addressing with linear probing over an array of 16-byte entries (no allocation per entry
+//! for integer keys; other keys keep one boxed `IndexKey`), so a probe touches one or two
+//! cache lines and a row costs about 20 bytes of index at the usual load.
+//!
+//! CONCURRENCY. Readers pin a crossbeam epoch, load the entry array and probe it without
+//! locks. Writers serialize on one mutex. An entry is written once: key word first, then the
+//! row word with a release store; readers load the row word (acquire) before the key word,
+//! so a published row always comes with its key. An entry is never reused in place: a removed
+//! entry becomes a tombstone (row word `TOMBSTONE`) that probes skip, and only a rebuild (a
+//! fresh array, published with a release store; the old one retired through the epoch)
+//! drops tombstones. So a reader never pairs one entry's row with another entry's key.
+//!
+//! ENTRY WORDS. Row word: 0 = empty; `TOMBSTONE`; otherwise `row + 1`, with `BOXED_KEY` set
+//! when the key word is a pointer to a boxed `IndexKey` (non-integer keys) instead of the
+//! integer key itself. A boxed key belongs to the live entry that points at it: rebuilds move
+//! the pointer, removal frees it after the epoch, dropping the index frees the rest.
+
+use std::mem::size_of;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned};
+
+use super::hash::EntryRow;
+use super::key::IndexKey;
+use crate::slab::MemoryAccount;
+
+const EMPTY: u64 = 0;
+const TOMBSTONE: u64 = u64::MAX;
+const BOXED_KEY: u64 = 1 << 63;
+/// Rows must fit under the flag without making the word `TOMBSTONE`. `ROW_MAX` itself stands
+/// for `EntryRow::MAX` (the placeholder of a failed insert).
+const ROW_MAX: u64 = BOXED_KEY - 3;
+
+fn encode_row(row: EntryRow) -> u64 {
+    row.min(ROW_MAX) + 1
+}
+
+fn decode_row(row_word: u64) -> EntryRow {
+    match (row_word & !BOXED_KEY) - 1 {
+        ROW_MAX => EntryRow::MAX,
+        row => row,
+    }
+}
+
+const INITIAL_CAPACITY: usize = 64;
+
+/// Used entries (live + tombstones) per 16 of capacity past which the array is rebuilt.
+const LOAD_SIXTEENTHS_MAX: usize = 13;
+
+/// Bytes of one entry (key word + row word).
+pub const PRIMARY_ENTRY_BYTES: u64 = size_of::<Entry>() as u64;
+
+const _: () = assert!(crate::limits::TABLE_SLOTS_MAX <= ROW_MAX);
+
+struct Entry {
+    key: AtomicU64,
+    row: AtomicU64,
+}
+
+struct Entries {
+    slots: Box<[Entry]>,
+}
+
+impl Entries {
+    fn with_capacity(capacity: usize) -> Entries {
+        debug_assert!(capacity.is_power_of_two());
+        Entries {
+            slots: (0..capacity)
+                .map(|_| Entry {
+                    key: AtomicU64::new(0),
+                    row: AtomicU64::new(EMPTY),
+                })
+                .collect(),
+        }
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    fn bytes(&self) -> u64 {
+        self.slots.len() as u64 * PRIMARY_ENTRY_BYTES
+    }
+}
+
+/// The key word for `key`, and whether it is a boxed key (`None` if it must be boxed first).
+fn inline_word(key: &IndexKey) -> Option<u64> {
+    match key {
+        IndexKey::Int(int) => Some(*int as u64),
+        IndexKey::Bytes(_) => None,
+    }
+}
+
+/// Whether the entry with words (`key_word`, `row_word`) holds `key`.
+///
+/// # Safety
+/// `row_word` was loaded (acquire) from the entry before `key_word`, under a pinned guard
+/// that predates any retirement of the boxed key it may point at.
+unsafe fn entry_holds(key_word: u64, row_word: u64, key: &IndexKey) -> bool {
+    match (key, row_word & BOXED_KEY != 0) {
+        (IndexKey::Int(int), false) => key_word == *int as u64,
+        (IndexKey::Bytes(_), true) => {
+            // SAFETY: by the caller's contract the boxed key is alive (see module comment).
+            let boxed = unsafe { &*(key_word as *const IndexKey) };
+            boxed == key
+        }
+        _ => false,
+    }
+}
+
+/// Key -> row, one row per key.
+pub struct PrimaryIndex {
+    entries: Atomic<Entries>,
+    writer: Mutex<()>,
+    /// Live entries.
+    live: AtomicUsize,
+    /// Live entries plus tombstones in the current array (writers only, under the lock).
+    used: AtomicUsize,
+    account: Option<Arc<MemoryAccount>>,
+}
+
+impl PrimaryIndex {
+    /// An index that charges its entry arrays to `account` (charges never fail: writers
+    /// check the budget before they write).
+    pub fn with_account(account: Option<Arc<MemoryAccount>>) -> PrimaryIndex {
+        let entries = Entries::with_capacity(INITIAL_CAPACITY);
+        if let Some(account) = &account {
+            account.charge_index(entries.bytes());
+        }
+        PrimaryIndex {
+            entries: Atomic::new(entries),
+            writer: Mutex::new(()),
+            live: AtomicUsize::new(0),
+            used: AtomicUsize::new(0),
+            account,
+        }
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The row stored under `key`, if any. Lock-free.
+    pub fn get(&self, key: &IndexKey) -> Option<EntryRow> {
+        self.get_pinned(key, &epoch::pin())
+    }
+
+    /// `get` under a guard the caller already holds.
+    pub fn get_pinned(&self, key: &IndexKey, guard: &Guard) -> Option<EntryRow> {
+        // SAFETY: arrays are retired through the epoch only after being replaced, and
+        // `guard` is pinned, so the array outlives this borrow.
+        let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        let mask = entries.mask();
+        let mut index = key.hash() as usize & mask;
+        loop {
+            let entry = &entries.slots[index];
+            let row_word = entry.row.load(Ordering::Acquire);
+            if row_word == EMPTY {
+                return None;
+            }
+            if row_word != TOMBSTONE {
+                let key_word = entry.key.load(Ordering::Relaxed);
+                // SAFETY: row word loaded (acquire) first, under the pinned guard.
+                if unsafe { entry_holds(key_word, row_word, key) } {
+                    return Some(decode_row(row_word));
+                }
+            }
+            // The load limit keeps empty entries in every array, so the probe ends.
+            index = (index + 1) & mask;
+        }
+    }
+
+    /// Returns the row under `key`, or stores `make_row()` under it if there is none (the
+    /// check and the insert happen under the writer lock, so racing callers agree on one
+    /// row). The bool says whether it inserted.
+    pub fn get_or_insert_with(
+        &self,
+        key: &IndexKey,
+        make_row: impl FnOnce() -> EntryRow,
+    ) -> (EntryRow, bool) {
+        self.get_or_insert_with_pinned(key, make_row, &epoch::pin())
+    }
+
+    /// `get_or_insert_with` under a guard the caller already holds.
+    pub fn get_or_insert_with_pinned(
+        &self,
+        key: &IndexKey,
+        make_row: impl FnOnce() -> EntryRow,
+        guard: &Guard,
+    ) -> (EntryRow, bool) {
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(row) = self.get_pinned(key, guard) {
+            return (row, false);
+        }
+        let row = make_row();
+        self.insert_locked(key, row, guard);
+        (row, true)
+    }
+
+    fn insert_locked(&self, key: &IndexKey, row: EntryRow, guard: &Guard) {
+        debug_assert!(row < ROW_MAX || row == EntryRow::MAX);
+        let used = self.used.load(Ordering::Relaxed);
+        // SAFETY: pinned guard; only writers (serialized by the lock) replace the array.
+        let mut entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        if (used + 1) * 16 > entries.slots.len() * LOAD_SIXTEENTHS_MAX {
+            self.rebuild_locked(guard);
+            // SAFETY: as above; the rebuild installed a new array, which we reload.
+            entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        }
+        let (key_word, boxed) = match inline_word(key) {
+            Some(word) => (word, 0),
+            None => (Box::into_raw(Box::new(key.clone())) as u64, BOXED_KEY),
+        };
+        let row_word = encode_row(row) | boxed;
+        place(entries, key.hash(), key_word, row_word);
+        self.used
+            .store(self.used.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        self.live.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Removes `key` if it maps to `row` (`RowId::MAX` matches the placeholder of a failed
+    /// insert). Returns whether it was there.
+    pub fn remove(&self, key: &IndexKey, row: EntryRow) -> bool {
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = epoch::pin();
+        // SAFETY: pinned guard; see `get_pinned`.
+        let entries = unsafe { self.entries.load(Ordering::Acquire, &guard).deref() };
+        let mask = entries.mask();
+        let mut index = key.hash() as usize & mask;
+        loop {
+            let entry = &entries.slots[index];
+            let row_word = entry.row.load(Ordering::Acquire);
+            if row_word == EMPTY {
+                return false;
+            }
+            let key_word = entry.key.load(Ordering::Relaxed);
+            // SAFETY: row word loaded first, under the pinned guard.
+            if row_word != TOMBSTONE && unsafe { entry_holds(key_word, row_word, key) } {
+                if decode_row(row_word) != row {
+                    return false;
+                }
+                entry.row.store(TOMBSTONE, Ordering::Release);
+                if row_word & BOXED_KEY != 0 {
+                    let boxed = key_word as usize;
+                    // SAFETY: the entry is a tombstone now, so no new probe reads its key;
+                    // probes that loaded the live row word hold epoch pins, which the
+                    // deferred free waits for. The box is freed once: tombstones are
+                    // skipped by rebuilds and by `Drop`.
+                    unsafe {
+                        guard.defer_unchecked(move || drop(Box::from_raw(boxed as *mut IndexKey)))
+                    };
+                }
+                self.live.fetch_sub(1, Ordering::Relaxed);
+                return true;
+            }
+            index = (index + 1) & mask;
+        }
+    }
+
+    /// Replaces the array with one holding only the live entries: twice as large when more
+    /// than half the load limit is live, else the same size (tombstones purged).
+    fn rebuild_locked(&self, guard: &Guard) {
+        let old_shared = self.entries.load(Ordering::Acquire, guard);
+        // SAFETY: pinned guard; only writers replace the array.
+        let old = unsafe { old_shared.deref() };
+        let live = self.live.load(Ordering::Relaxed);
+        let mut capacity = old.slots.len();
+        while (live + 1) * 32 > capacity * LOAD_SIXTEENTHS_MAX {
+            capacity *= 2;
+        }
+        let new = Entries::with_capacity(capacity);
+        for entry in old.slots.iter() {
+            let row_word = entry.row.load(Ordering::Relaxed);
+            if row_word == EMPTY || row_word == TOMBSTONE {
+                continue;
+            }
+            let key_word = entry.key.load(Ordering::Relaxed);
+            let hash = if row_word & BOXED_KEY != 0 {
+                // SAFETY: a live entry's boxed key is alive (only removal frees it).
+                unsafe { &*(key_word as *const IndexKey) }.hash()
+            } else {
+                IndexKey::Int(key_word as i64).hash()
+            };
+            place(&new, hash, key_word, row_word);
+        }
+        if let Some(account) = &self.account {
+            account.charge_index(new.bytes());
+            account.release_index(old.bytes());
+        }
+        self.used.store(live, Ordering::Relaxed);
+        self.entries.store(Owned::new(new), Ordering::Release);
+        // SAFETY: the old array is unreachable from `self.entries`; readers that loaded it
+        // hold epoch pins, which destruction waits for. Dropping `Entries` frees only the
+        // array: the boxed keys moved to the new one.
+        unsafe { guard.defer_destroy(old_shared) };
+    }
+}
+
+/// Writes an entry into the first empty slot of `hash`'s probe sequence: key word, then the
+/// row word with a release store (readers load the row word first).
+fn place(entries: &Entries, hash: u64, key_word: u64, row_word: u64) {
+    let mask = entries.mask();
+    let mut index = hash as usize & mask;
+    loop {
+        let entry = &entries.slots[index];
+        if entry.row.load(Ordering::Relaxed) == EMPTY {
+            entry.key.store(key_word, Ordering::Relaxed);
+            entry.row.store(row_word, Ordering::Release);
+            return;
+        }
+        index = (index + 1) & mask;
+    }
+}
+
+impl Drop for PrimaryIndex {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: no reader or writer can reach the array any more.
+        unsafe {
+            let guard = epoch::unprotected();
+            let shared = self.entries.load(Ordering::Relaxed, guard);
+            if shared.is_null() {
+                return;
+            }
+            let entries = shared.into_owned();
+            for entry in entries.slots.iter() {
+                let row_word = entry.row.load(Ordering::Relaxed);
+                if row_word != EMPTY && row_word != TOMBSTONE && row_word & BOXED_KEY != 0 {
+                    drop(Box::from_raw(
+                        entry.key.load(Ordering::Relaxed) as *mut IndexKey
+                    ));
+                }
+            }
+            if let Some(account) = &self.account {
+                account.release_index(entries.bytes());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> IndexKey {
+        IndexKey::Bytes(s.as_bytes().to_vec().into())
+    }
+
+    #[test]
+    fn insert_get_and_grow_with_int_and_boxed_keys() {
+        let index = PrimaryIndex::with_account(None);
+        for i in 0..20_000i64 {
+            let (row, inserted) = index.get_or_insert_with(&IndexKey::Int(i), || i as u64 * 3);
+            assert!(inserted);
+            assert_eq!(row, i as u64 * 3);
+            let (row, inserted) = index.get_or_insert_with(&text(&format!("k{i}")), || 7);
+            assert!(inserted);
+            assert_eq!(row, 7);
+        }
+        assert_eq!(index.len(), 40_000);
+        for i in 0..20_000i64 {
+            assert_eq!(index.get(&IndexKey::Int(i)), Some(i as u64 * 3));
+            assert_eq!(index.get(&text(&format!("k{i}"))), Some(7));
+            assert_eq!(
+                index.get_or_insert_with(&IndexKey::Int(i), || 1),
+                (i as u64 * 3, false)
+            );
+        }
+        assert_eq!(index.get(&IndexKey::Int(-1)), None);
+        assert_eq!(index.get(&text("nope")), None);
+    }
+
+    #[test]
+    fn remove_leaves_tombstones_that_rebuilds_purge() {
+        let account = Arc::new(MemoryAccount::new());
+        let index = PrimaryIndex::with_account(Some(Arc::clone(&account)));
+        // Insert and remove many keys: without purging, tombstones would fill the array.
+        for round in 0..50i64 {
+            for i in 0..1000i64 {
+                let key = if i % 2 == 0 {
+                    IndexKey::Int(round * 1000 + i)
+                } else {
+                    text(&format!("{round}/{i}"))
+                };
+                index.get_or_insert_with(&key, || EntryRow::MAX);
+                assert!(!index.remove(&key, 5), "a different row does not match");
+                assert!(index.remove(&key, EntryRow::MAX));
+                assert!(!index.remove(&key, EntryRow::MAX));
+                assert_eq!(index.get(&key), None);
+            }
+        }
+        assert_eq!(index.len(), 0);
+        // SAFETY: test only: reads the current array's length under a pin.
+        let capacity = unsafe { index.entries.load(Ordering::Acquire, &epoch::pin()).deref() }
+            .slots
+            .len();
+        assert_eq!(
+            capacity, INITIAL_CAPACITY,
+            "tombstones were purged, not grown over"
+        );
+        drop(index);
+        assert_eq!(account.stats().index_bytes, 0);
+    }
+
+    #[test]
+    fn concurrent_readers_see_every_published_key_through_rebuilds() {
+        // Readers probe while the writer inserts (rebuilding the array many times) and
+        // removes boxed keys (freed after the epoch): a reader must never see a wrong row,
+        // and a key it saw inserted must stay found (ids only grow).
+        let index = Arc::new(PrimaryIndex::with_account(None));
+        let published = Arc::new(AtomicU64::new(0));
+        let writer = {
+            let index = Arc::clone(&index);
+            let published = Arc::clone(&published);
+            std::thread::spawn(move || {
+                for i in 0..30_000i64 {
+                    index.get_or_insert_with(&IndexKey::Int(i), || i as u64);
+                    let scratch = text(&format!("scratch{i}"));
+                    index.get_or_insert_with(&scratch, || EntryRow::MAX);
+                    assert!(index.remove(&scratch, EntryRow::MAX));
+                    index.get_or_insert_with(&text(&format!("t{i}")), || i as u64 + 1);
+                    published.store(i as u64 + 1, Ordering::Release);
+                }
+            })
+        };
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                let index = Arc::clone(&index);
+                let published = Arc::clone(&published);
+                std::thread::spawn(move || {
+                    let mut probes = 0u64;
+                    loop {
+                        let done = published.load(Ordering::Acquire);
+                        for i in (0..done).rev().take(64) {
+                            let i = i as i64;
+                            assert_eq!(index.get(&IndexKey::Int(i)), Some(i as u64));
+                            assert_eq!(index.get(&text(&format!("t{i}"))), Some(i as u64 + 1));
+                            if let Some(row) = index.get(&text(&format!("scratch{i}"))) {
+                                assert_eq!(row, EntryRow::MAX, "only the placeholder row");
+                            }
+                            probes += 1;
+                        }
+                        if done == 30_000 {
+                            return probes;
+                        }
+                    }
+                })
+            })
+            .collect();
+        writer.join().unwrap();
+        for reader in readers {
+            assert!(reader.join().unwrap() > 0);
+        }
+        assert_eq!(index.len(), 60_000);
+    }
+}
