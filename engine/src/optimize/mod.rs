@@ -29,9 +29,11 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
         None => None,
     };
     let key_residual = match (&path, &filter) {
-        (Some(AccessPath::KeyLookup(values)), Some(predicate)) => {
-            Some(Box::new(key_residual(&table.primary_key, values, predicate)))
-        }
+        (Some(AccessPath::KeyLookup(values)), Some(predicate)) => Some(Box::new(key_residual(
+            &table.primary_key,
+            values,
+            predicate,
+        ))),
         _ => None,
     };
     TableAccess {
