@@ -103,20 +103,25 @@ impl Database {
             .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
         // A handle of this process that was just dropped may still be held for a moment by
         // its background GC pass (a compaction waits up to 5 s for deferred frees), so a
-        // held lock is retried for a bounded time before it is an error.
+        // held lock is retried for a bounded time before it is an error; any other failure
+        // (an I/O error) is an error at once.
         let lock = loop {
             match vfs.lock(dir) {
                 Ok(lock) => break lock,
-                Err(_) if started.elapsed() < LOCK_WAIT => {
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        && started.elapsed() < LOCK_WAIT =>
+                {
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                Err(e) => {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     return Err(crate::err!(
                         Io,
                         "database {} is already open in another process or handle: {e}",
                         dir.display()
                     ))
                 }
+                Err(e) => return Err(io_error(format!("locking {}", dir.display()), e)),
             }
         };
         let db = Database::in_memory_with(options.clone());
