@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use ember_storage::Value;
+use ember_storage::{Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::durability::{policy_name, Durable};
@@ -122,82 +122,97 @@ impl SystemTable {
 
     /// Computes the table's rows as the statement's transaction sees the database.
     pub fn rows(self, tables: &[Arc<TableDef>], context: &ExecContext<'_>) -> Vec<Row> {
-        let txn = context.txn;
         match self {
-            SystemTable::Indexes => return index_rows(tables),
+            SystemTable::Tables => table_rows(tables, context.txn),
+            SystemTable::Indexes => index_rows(tables),
+            SystemTable::Stats => vec![stats_row(tables, context.txn)],
             SystemTable::Durability => {
-                let durable = context.eval.subqueries.and_then(|runtime| runtime.durable);
-                return durable.map(durability_row).into_iter().collect();
-            }
-            SystemTable::Tables | SystemTable::Stats => {}
-        }
-        let snapshot = txn.snapshot();
-        let per_table: Vec<(String, ember_storage::mvcc::TableStats)> = tables
-            .iter()
-            .map(|table| (table.name.clone(), table.storage.stats(&snapshot)))
-            .collect();
-        let int = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
-        match self {
-            SystemTable::Tables => per_table
-                .into_iter()
-                .map(|(name, stats)| {
-                    vec![
-                        Value::Text(name),
-                        int(stats.live_rows),
-                        int(stats.live_rows),
-                        int(stats.versions - stats.live_rows),
-                        int(stats.slots),
-                        int(stats.version_bytes),
-                        int(stats.payload_bytes),
-                        int(stats.slab_bytes),
-                        int(stats.gc_runs),
-                        int(stats.gc_versions_freed),
-                    ]
-                })
-                .collect(),
-            SystemTable::Indexes | SystemTable::Durability => {
-                unreachable!("answered before the per-table statistics")
-            }
-            SystemTable::Stats => {
-                let memory = txn.store_memory();
-                let sum = |f: fn(&ember_storage::mvcc::TableStats) -> u64| {
-                    int(per_table.iter().map(|(_, stats)| f(stats)).sum())
-                };
-                vec![vec![
-                    int(per_table.len() as u64),
-                    sum(|s| s.live_rows),
-                    sum(|s| s.live_rows),
-                    sum(|s| s.versions - s.live_rows),
-                    sum(|s| s.version_bytes),
-                    sum(|s| s.payload_bytes),
-                    sum(|s| s.gc_runs),
-                    sum(|s| s.gc_versions_freed),
-                    int(txn.store_active_snapshots() as u64),
-                    int(txn.store_watermark()),
-                    int(snapshot.read_ts),
-                    int(memory.used_bytes),
-                    memory.budget_bytes.map_or(Value::Null, int),
-                    int(memory.slab_pages),
-                    int(memory.slab_page_bytes),
-                    int(memory.slab_bytes_used),
-                    int(memory.slab_bytes_free),
-                    Value::Real(memory.fragmentation),
-                    int(memory.large_bytes),
-                    int(memory.version_header_bytes),
-                    int(memory.index_bytes),
-                    int(memory.compaction_runs),
-                    int(memory.payloads_moved),
-                    int(memory.pages_released),
-                ]]
+                let durable = context
+                    .eval
+                    .subqueries
+                    .and_then(|runtime| runtime.env.durable);
+                durable.map(durability_row).into_iter().collect()
             }
         }
     }
 }
 
+/// A count as an INTEGER value (saturating: counts past `i64::MAX` cannot occur in practice).
+fn int(n: u64) -> Value {
+    Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// Every table's statistics as `txn` sees them, by name.
+fn per_table_stats(
+    tables: &[Arc<TableDef>],
+    txn: &Transaction,
+) -> Vec<(String, ember_storage::mvcc::TableStats)> {
+    let snapshot = txn.snapshot();
+    tables
+        .iter()
+        .map(|table| (table.name.clone(), table.storage.stats(&snapshot)))
+        .collect()
+}
+
+/// One row per user table.
+fn table_rows(tables: &[Arc<TableDef>], txn: &Transaction) -> Vec<Row> {
+    per_table_stats(tables, txn)
+        .into_iter()
+        .map(|(name, stats)| {
+            vec![
+                Value::Text(name),
+                int(stats.live_rows),
+                int(stats.live_rows),
+                int(stats.versions - stats.live_rows),
+                int(stats.slots),
+                int(stats.version_bytes),
+                int(stats.payload_bytes),
+                int(stats.slab_bytes),
+                int(stats.gc_runs),
+                int(stats.gc_versions_freed),
+            ]
+        })
+        .collect()
+}
+
+/// The one row of `ember_stats`: sums over the tables, snapshots, and the memory account.
+fn stats_row(tables: &[Arc<TableDef>], txn: &Transaction) -> Row {
+    let per_table = per_table_stats(tables, txn);
+    let memory = txn.store_memory();
+    let sum = |f: fn(&ember_storage::mvcc::TableStats) -> u64| {
+        int(per_table.iter().map(|(_, stats)| f(stats)).sum())
+    };
+    vec![
+        int(per_table.len() as u64),
+        sum(|s| s.live_rows),
+        sum(|s| s.live_rows),
+        sum(|s| s.versions - s.live_rows),
+        sum(|s| s.version_bytes),
+        sum(|s| s.payload_bytes),
+        sum(|s| s.gc_runs),
+        sum(|s| s.gc_versions_freed),
+        int(txn.store_active_snapshots() as u64),
+        int(txn.store_watermark()),
+        int(txn.snapshot().read_ts),
+        int(memory.used_bytes),
+        memory.budget_bytes.map_or(Value::Null, int),
+        int(memory.slab_pages),
+        int(memory.slab_page_bytes),
+        int(memory.slab_bytes_used),
+        int(memory.slab_bytes_free),
+        Value::Real(memory.fragmentation),
+        int(memory.large_bytes),
+        int(memory.version_header_bytes),
+        int(memory.index_bytes),
+        int(memory.compaction_runs),
+        int(memory.payloads_moved),
+        int(memory.pages_released),
+    ]
+}
+
 /// The one row of `ember_durability` for a directory database.
 fn durability_row(durable: &Durable) -> Row {
     let stats = durable.stats();
-    let int = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
     let text_or_null = |text: Option<String>| text.map_or(Value::Null, Value::Text);
     let recovery = stats.recovery;
     vec![

@@ -6,21 +6,31 @@
 use ember::{Connection, Database, ErrorKind, Options};
 
 fn count(conn: &Connection, table: &str) -> i64 {
-    conn.query(&format!("SELECT count(*) FROM {table}"), ())
-        .unwrap()
-        .first()
-        .unwrap()
-        .get(0)
+    conn.query_one(&format!("SELECT count(*) FROM {table}"), ())
         .unwrap()
 }
 
 fn memory_used(conn: &Connection) -> i64 {
-    conn.query("SELECT memory_used_bytes FROM ember_stats", ())
+    stat(conn, "memory_used_bytes")
+}
+
+/// One column of `ember_stats`.
+fn stat(conn: &Connection, column: &str) -> i64 {
+    conn.query_one(&format!("SELECT {column} FROM ember_stats"), ())
         .unwrap()
-        .first()
-        .unwrap()
-        .get(0)
-        .unwrap()
+}
+
+/// Creates `t(id INTEGER PRIMARY KEY, pad TEXT)` holding `rows` rows whose pad is the id
+/// zero-padded to `pad_digits`, in one transaction.
+fn load_padded_rows(conn: &Connection, rows: i64, pad_digits: usize) {
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, pad TEXT)", ())
+        .unwrap();
+    let insert = format!("INSERT INTO t VALUES (?, printf('%0{pad_digits}d', ?))");
+    conn.execute("BEGIN", ()).unwrap();
+    for i in 0..rows {
+        conn.execute(&insert, (i, i)).unwrap();
+    }
+    conn.execute("COMMIT", ()).unwrap();
 }
 
 /// Inserts 200-byte rows one statement at a time until the budget stops it; returns how many
@@ -147,14 +157,7 @@ fn set_max_memory_changes_the_budget_and_pragma_reads_it() {
 fn index_growth_counts_against_the_budget() {
     let db = Database::in_memory();
     let conn = db.connect();
-    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, pad TEXT)", ())
-        .unwrap();
-    conn.execute("BEGIN", ()).unwrap();
-    for i in 0..20_000 {
-        conn.execute("INSERT INTO t VALUES (?, printf('%020d', ?))", (i, i))
-            .unwrap();
-    }
-    conn.execute("COMMIT", ()).unwrap();
+    load_padded_rows(&conn, 20_000, 20);
     let used = memory_used(&conn);
     conn.execute(&format!("SET max_memory = '{}'", used + (64 << 10)), ())
         .unwrap();
@@ -166,13 +169,7 @@ fn index_growth_counts_against_the_budget() {
     assert!(indexes.is_empty(), "the failed CREATE INDEX left no index");
     conn.execute("SET max_memory = 'unlimited'", ()).unwrap();
     conn.execute("CREATE INDEX t_pad ON t(pad)", ()).unwrap();
-    let index_bytes: i64 = conn
-        .query("SELECT index_bytes FROM ember_stats", ())
-        .unwrap()
-        .first()
-        .unwrap()
-        .get(0)
-        .unwrap();
+    let index_bytes = stat(&conn, "index_bytes");
     assert!(
         index_bytes > 20_000 * 2 * 16,
         "two indexes of 20,000 entries: {index_bytes}"
@@ -219,21 +216,8 @@ fn deleting_and_vacuuming_gives_memory_back() {
 fn the_background_thread_compacts_a_fragmented_pool() {
     let db = Database::in_memory();
     let conn = db.connect();
-    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, pad TEXT)", ())
-        .unwrap();
-    conn.execute("BEGIN", ()).unwrap();
-    for i in 0..20_000 {
-        conn.execute("INSERT INTO t VALUES (?, printf('%0200d', ?))", (i, i))
-            .unwrap();
-    }
-    conn.execute("COMMIT", ()).unwrap();
-    let pages_loaded: i64 = conn
-        .query("SELECT slab_pages FROM ember_stats", ())
-        .unwrap()
-        .first()
-        .unwrap()
-        .get(0)
-        .unwrap();
+    load_padded_rows(&conn, 20_000, 200);
+    let pages_loaded = stat(&conn, "slab_pages");
     conn.execute("DELETE FROM t WHERE id % 10 <> 0", ())
         .unwrap();
     // Bounded wait for the thread (it wakes every 200 ms); not a speed check.

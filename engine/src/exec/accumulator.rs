@@ -207,19 +207,23 @@ struct CompensatedSum {
 /// Integers at or past 2^52 in magnitude are added in two parts so no bit is lost.
 const EXACT_INTEGER_BOUND: i64 = 1 << 52;
 
+/// `value` as a large part and a small remainder, each exact as an f64 (SQLite's split:
+/// the remainder modulo 16384 for magnitudes from 2^52 up, else no remainder).
+fn split_integer(value: i64) -> (f64, f64) {
+    if value.abs_diff(0) >= EXACT_INTEGER_BOUND as u64 {
+        let small = value % 16384;
+        ((value - small) as f64, small as f64)
+    } else {
+        (value as f64, 0.0)
+    }
+}
+
 impl CompensatedSum {
     fn from_integer(value: i64) -> CompensatedSum {
-        if value.abs_diff(0) >= EXACT_INTEGER_BOUND as u64 {
-            let small = value % 16384;
-            CompensatedSum {
-                sum: (value - small) as f64,
-                error: small as f64,
-            }
-        } else {
-            CompensatedSum {
-                sum: value as f64,
-                error: 0.0,
-            }
+        let (large, small) = split_integer(value);
+        CompensatedSum {
+            sum: large,
+            error: small,
         }
     }
 
@@ -234,12 +238,10 @@ impl CompensatedSum {
     }
 
     fn add_integer(&mut self, value: i64) {
-        if value.abs_diff(0) >= EXACT_INTEGER_BOUND as u64 {
-            let small = value % 16384;
-            self.add((value - small) as f64);
-            self.add(small as f64);
-        } else {
-            self.add(value as f64);
+        let (large, small) = split_integer(value);
+        self.add(large);
+        if small != 0.0 {
+            self.add(small);
         }
     }
 

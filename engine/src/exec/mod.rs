@@ -41,11 +41,11 @@ impl<'a> ExecContext<'a> {
         ExecContext {
             txn: runtime.txn,
             eval: EvalContext {
-                params: runtime.params,
+                params: runtime.env.params,
                 subqueries: Some(runtime),
                 outer: None,
             },
-            rows_max: runtime.rows_max,
+            rows_max: runtime.env.rows_max,
         }
     }
 

@@ -118,18 +118,14 @@ pub struct StatementEnv<'a> {
     pub(crate) durable: Option<&'a Durable>,
 }
 
-/// Runs subqueries for one statement execution: the transaction they read, the parameter
-/// values, and the cache of uncorrelated results.
+/// Runs subqueries for one statement execution: the transaction they read, the statement's
+/// environment (parameters, row cap, interrupt flag, durable side), and the cache of
+/// uncorrelated results.
 pub struct SubqueryRuntime<'a> {
     pub txn: &'a Transaction,
-    pub params: &'a [Value],
-    /// Most rows one materialization point of the statement may hold.
-    pub rows_max: usize,
+    /// The statement's environment, its row cap clamped to `STATEMENT_ROWS_MAX`.
+    pub env: StatementEnv<'a>,
     cache: RefCell<HashMap<usize, Rc<SubqueryResult>>>,
-    /// Set from another thread to stop the statement (checked by scans and joins).
-    pub interrupt: Option<&'a AtomicBool>,
-    /// The durable side of a directory database, if the database has one.
-    pub(crate) durable: Option<&'a Durable>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
@@ -138,11 +134,11 @@ impl<'a> SubqueryRuntime<'a> {
     pub fn new(txn: &'a Transaction, env: StatementEnv<'a>) -> SubqueryRuntime<'a> {
         SubqueryRuntime {
             txn,
-            params: env.params,
-            rows_max: env.rows_max.min(crate::limits::STATEMENT_ROWS_MAX),
+            env: StatementEnv {
+                rows_max: env.rows_max.min(crate::limits::STATEMENT_ROWS_MAX),
+                ..env
+            },
             cache: RefCell::new(HashMap::new()),
-            interrupt: env.interrupt,
-            durable: env.durable,
         }
     }
 }
@@ -150,7 +146,7 @@ impl<'a> SubqueryRuntime<'a> {
 impl SubqueryRuntime<'_> {
     /// An `Interrupted` error if the statement was asked to stop.
     pub fn check_interrupt(&self) -> Result<()> {
-        match self.interrupt {
+        match self.env.interrupt {
             Some(flag) if flag.load(Ordering::Relaxed) => {
                 Err(crate::err!(Interrupted, "interrupted"))
             }
@@ -214,11 +210,11 @@ impl SubqueryExpr {
         let context = ExecContext {
             txn: runtime.txn,
             eval: EvalContext {
-                params: runtime.params,
+                params: runtime.env.params,
                 subqueries: Some(runtime),
                 outer,
             },
-            rows_max: runtime.rows_max,
+            rows_max: runtime.env.rows_max,
         };
         let mut operator = exec::build(&self.query.node);
         Ok(match &self.kind {

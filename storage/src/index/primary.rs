@@ -157,24 +157,7 @@ impl PrimaryIndex {
         // SAFETY: arrays are retired through the epoch only after being replaced, and
         // `guard` is pinned, so the array outlives this borrow.
         let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
-        let mask = entries.mask();
-        let mut index = key.hash() as usize & mask;
-        loop {
-            let entry = &entries.slots[index];
-            let row_word = entry.row.load(Ordering::Acquire);
-            if row_word == EMPTY {
-                return None;
-            }
-            if row_word != TOMBSTONE {
-                let key_word = entry.key.load(Ordering::Relaxed);
-                // SAFETY: row word loaded (acquire) first, under the pinned guard.
-                if unsafe { entry_holds(key_word, row_word, key) } {
-                    return Some(decode_row(row_word));
-                }
-            }
-            // The load limit keeps empty entries in every array, so the probe ends.
-            index = (index + 1) & mask;
-        }
+        find(entries, key).map(|(_, row_word, _)| decode_row(row_word))
     }
 
     /// Returns the row under `key`, or stores `make_row()` under it if there is none (the
@@ -232,36 +215,22 @@ impl PrimaryIndex {
         let guard = epoch::pin();
         // SAFETY: pinned guard; see `get_pinned`.
         let entries = unsafe { self.entries.load(Ordering::Acquire, &guard).deref() };
-        let mask = entries.mask();
-        let mut index = key.hash() as usize & mask;
-        loop {
-            let entry = &entries.slots[index];
-            let row_word = entry.row.load(Ordering::Acquire);
-            if row_word == EMPTY {
-                return false;
-            }
-            let key_word = entry.key.load(Ordering::Relaxed);
-            // SAFETY: row word loaded first, under the pinned guard.
-            if row_word != TOMBSTONE && unsafe { entry_holds(key_word, row_word, key) } {
-                if decode_row(row_word) != row {
-                    return false;
-                }
-                entry.row.store(TOMBSTONE, Ordering::Release);
-                if row_word & BOXED_KEY != 0 {
-                    let boxed = key_word as usize;
-                    // SAFETY: the entry is a tombstone now, so no new probe reads its key;
-                    // probes that loaded the live row word hold epoch pins, which the
-                    // deferred free waits for. The box is freed once: tombstones are
-                    // skipped by rebuilds and by `Drop`.
-                    unsafe {
-                        guard.defer_unchecked(move || drop(Box::from_raw(boxed as *mut IndexKey)))
-                    };
-                }
-                self.live.fetch_sub(1, Ordering::Relaxed);
-                return true;
-            }
-            index = (index + 1) & mask;
+        let Some((entry, row_word, key_word)) = find(entries, key) else {
+            return false;
+        };
+        if decode_row(row_word) != row {
+            return false;
         }
+        entry.row.store(TOMBSTONE, Ordering::Release);
+        if row_word & BOXED_KEY != 0 {
+            let boxed = key_word as usize;
+            // SAFETY: the entry is a tombstone now, so no new probe reads its key; probes
+            // that loaded the live row word hold epoch pins, which the deferred free waits
+            // for. The box is freed once: tombstones are skipped by rebuilds and by `Drop`.
+            unsafe { guard.defer_unchecked(move || drop(Box::from_raw(boxed as *mut IndexKey))) };
+        }
+        self.live.fetch_sub(1, Ordering::Relaxed);
+        true
     }
 
     /// Replaces the array with one holding only the live entries: twice as large when more
@@ -305,6 +274,30 @@ impl PrimaryIndex {
 
 /// Writes an entry into the first empty slot of `hash`'s probe sequence: key word, then the
 /// row word with a release store (readers load the row word first).
+/// The live entry holding `key` in `entries`, with its row and key words, if any. The
+/// caller holds an epoch pin under which `entries` was loaded.
+fn find<'e>(entries: &'e Entries, key: &IndexKey) -> Option<(&'e Entry, u64, u64)> {
+    let mask = entries.mask();
+    let mut index = key.hash() as usize & mask;
+    loop {
+        let entry = &entries.slots[index];
+        let row_word = entry.row.load(Ordering::Acquire);
+        if row_word == EMPTY {
+            return None;
+        }
+        if row_word != TOMBSTONE {
+            let key_word = entry.key.load(Ordering::Relaxed);
+            // SAFETY: the row word was loaded (acquire) first, and the caller's pin keeps a
+            // boxed key alive until every probe that saw it live has ended.
+            if unsafe { entry_holds(key_word, row_word, key) } {
+                return Some((entry, row_word, key_word));
+            }
+        }
+        // The load limit keeps empty entries in every array, so the probe ends.
+        index = (index + 1) & mask;
+    }
+}
+
 fn place(entries: &Entries, hash: u64, key_word: u64, row_word: u64) {
     let mask = entries.mask();
     let mut index = hash as usize & mask;

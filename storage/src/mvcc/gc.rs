@@ -393,6 +393,19 @@ mod tests {
         assert_eq!((stats.live_rows, stats.versions), (64, 64));
     }
 
+    /// Commits rows `(k, 0)` for k in `0..count`; returns their row ids.
+    fn insert_zeroed_rows(store: &Store, table: &Arc<crate::Table>, count: i64) -> Vec<u64> {
+        let mut txn = store.begin().unwrap();
+        let rows = (0..count)
+            .map(|k| {
+                txn.insert(table, &[Value::Integer(k), Value::Integer(0)])
+                    .unwrap()
+            })
+            .collect();
+        txn.commit().unwrap();
+        rows
+    }
+
     fn set_all(store: &Store, table: &Arc<crate::Table>, rows: &[u64], value: i64) {
         let mut txn = store.begin().unwrap();
         for (key, row) in rows.iter().enumerate() {
@@ -410,14 +423,7 @@ mod tests {
     fn commit_frees_the_versions_it_replaced_unless_a_snapshot_sees_them() {
         let store = Store::new();
         let table = keyed_table(&store);
-        let mut txn = store.begin().unwrap();
-        let rows: Vec<u64> = (0..40)
-            .map(|k| {
-                txn.insert(&table, &[Value::Integer(k), Value::Integer(0)])
-                    .unwrap()
-            })
-            .collect();
-        txn.commit().unwrap();
+        let rows = insert_zeroed_rows(&store, &table, 40);
         let versions = || table.stats(&store.begin().unwrap().snapshot()).versions;
         set_all(&store, &table, &rows, 1);
         assert_eq!(
@@ -452,14 +458,7 @@ mod tests {
         // reader would change what it reads (freed slots are poisoned in debug builds).
         let store = Store::new();
         let table = keyed_table(&store);
-        let mut txn = store.begin().unwrap();
-        let rows: Vec<u64> = (0..32)
-            .map(|k| {
-                txn.insert(&table, &[Value::Integer(k), Value::Integer(0)])
-                    .unwrap()
-            })
-            .collect();
-        txn.commit().unwrap();
+        let rows = insert_zeroed_rows(&store, &table, 32);
         let read_all = |txn: &crate::Transaction, table: &crate::Table, rows: &[u64]| {
             let mut out = Vec::new();
             rows.iter()
