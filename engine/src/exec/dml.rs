@@ -4,11 +4,13 @@
 //! concurrent transactions. Targets are collected before any change, so a statement never
 //! sees its own writes.
 
-use ember_storage::{DataType, StorageErrorKind, Transaction, Value};
+use ember_storage::{StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
-use crate::expr::{coerce_to_column, EvalContext, Expr, StatementEnv, SubqueryRuntime};
+use crate::expr::{
+    coerce_to_column, fits_column, EvalContext, Expr, StatementEnv, SubqueryRuntime,
+};
 use crate::plan::{Node, OnConflict, TableAccess};
 
 use super::conflict::insert_row;
@@ -163,9 +165,7 @@ fn is_not_null(error: &Error) -> bool {
 fn check_row(table: &TableDef, row: &mut Row) -> Result<()> {
     debug_assert_eq!(row.len(), table.columns.len());
     for (slot, column) in row.iter_mut().zip(&table.columns) {
-        // A value that already has the column's type is what coercion would return.
-        let fits = column.data_type == DataType::Any || slot.data_type() == Some(column.data_type);
-        if !fits {
+        if !fits_column(slot, column.data_type) {
             let value = std::mem::replace(slot, Value::Null);
             *slot = coerce_to_column(value, column.data_type, &column.name)?;
         }

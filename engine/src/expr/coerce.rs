@@ -8,6 +8,12 @@ use crate::error::Result;
 
 use super::ops::{numeric_prefix, Numeric};
 
+/// Whether `value` already has `data_type`'s type (or the column takes any): coercing it
+/// would return it unchanged, so writers may skip `coerce_to_column`.
+pub fn fits_column(value: &Value, data_type: DataType) -> bool {
+    data_type == DataType::Any || value.data_type() == Some(data_type)
+}
+
 /// Converts `value` for storage in `column` of type `data_type`.
 pub fn coerce_to_column(value: Value, data_type: DataType, column: &str) -> Result<Value> {
     let mismatch = |value: &Value| {
@@ -87,6 +93,34 @@ fn describe(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fitting_value_is_what_coercion_returns() {
+        let values = [
+            Value::Null,
+            Value::Integer(7),
+            Value::Real(2.5),
+            Value::Text("x".into()),
+            Value::Boolean(true),
+            Value::Blob(vec![1]),
+        ];
+        let types = [
+            DataType::Integer,
+            DataType::Real,
+            DataType::Text,
+            DataType::Boolean,
+            DataType::Blob,
+            DataType::Any,
+        ];
+        for data_type in types {
+            for value in &values {
+                if fits_column(value, data_type) {
+                    let coerced = coerce_to_column(value.clone(), data_type, "c").unwrap();
+                    assert_eq!(&coerced, value, "{value:?} into {data_type}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn lossless_conversions_succeed() {

@@ -24,7 +24,7 @@ use ember_storage::Value;
 use crate::error::Result;
 
 pub use cast::{apply_affinity, Affinity};
-pub use coerce::coerce_to_column;
+pub use coerce::{coerce_to_column, fits_column};
 pub use datetime::DateFunction;
 pub use function::Function;
 pub use key::{row_key, KeyValue};
