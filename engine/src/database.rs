@@ -31,7 +31,10 @@ pub(crate) struct Shared {
 impl Shared {
     /// Makes `catalog` the current one. Call with the DDL lock held.
     pub(crate) fn publish_catalog(&self, catalog: Catalog) {
-        debug_assert!(self.ddl_lock.try_lock().is_err(), "catalog changes hold the lock");
+        debug_assert!(
+            self.ddl_lock.try_lock().is_err(),
+            "catalog changes hold the lock"
+        );
         let version = catalog.version();
         self.catalog.store(Arc::new(catalog));
         self.catalog_version.store(version, Ordering::Release);

@@ -53,7 +53,11 @@ impl ColumnIndex for &str {
 
 impl Row {
     pub(crate) fn new(columns: Arc<[String]>, values: Vec<Value>) -> Row {
-        debug_assert_eq!(columns.len(), values.len(), "a row has one value per column");
+        debug_assert_eq!(
+            columns.len(),
+            values.len(),
+            "a row has one value per column"
+        );
         Row { columns, values }
     }
 }

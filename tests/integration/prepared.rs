@@ -258,7 +258,10 @@ fn a_key_lookup_inside_a_key_lookup_projection_reads_its_own_row() {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })
             .unwrap();
-        assert_eq!((v, nested, next), (format!("v{outer}"), format!("v{inner}"), outer + 1));
+        assert_eq!(
+            (v, nested, next),
+            (format!("v{outer}"), format!("v{inner}"), outer + 1)
+        );
         let rows = conn.query(sql, [outer, inner]).unwrap().into_values();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0][1], Value::Text(format!("v{inner}")));

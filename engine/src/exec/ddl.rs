@@ -2,7 +2,6 @@
 //! in, under the database's DDL lock so concurrent DDL cannot lose an update. A table's
 //! UNIQUE constraints become unique indexes created with it (`ember_autoindex_<table>_<n>`).
 
-
 use ember_storage::wal::record::CatalogOp;
 use ember_storage::{StorageErrorKind, TableSchema};
 

@@ -1,7 +1,6 @@
 //! CREATE VIEW and DROP VIEW: swap in a catalog with the change, under the DDL lock, after
 //! logging the statement for recovery (replayed from its SQL text).
 
-
 use ember_storage::wal::record::CatalogOp;
 
 use crate::catalog::ViewDef;
