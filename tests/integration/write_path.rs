@@ -34,8 +34,11 @@ fn table_rows(conn: &Connection) -> Model {
     let rows = conn.query("SELECT * FROM t ORDER BY id", ()).unwrap();
     let mut model = Model::new();
     for row in rows.values() {
-        let [Value::Integer(id), Value::Text(name), email, Value::Integer(age), Value::Real(score)] =
-            row.as_slice()
+        let [id, name, email, age, score] = row.as_slice() else {
+            panic!("unexpected row {row:?}");
+        };
+        let (Value::Integer(id), Value::Text(name), Value::Integer(age), Value::Real(score)) =
+            (id, name, age, score)
         else {
             panic!("unexpected row {row:?}");
         };
