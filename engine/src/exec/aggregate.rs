@@ -247,9 +247,7 @@ fn direct_slot(value: &Value) -> Option<usize> {
             _ => return None,
         },
     };
-    (0..DIRECT_KEYS_MAX)
-        .contains(&key)
-        .then_some(key as usize)
+    (0..DIRECT_KEYS_MAX).contains(&key).then_some(key as usize)
 }
 
 impl<'p> AggregateOperator<'p> {

@@ -151,26 +151,29 @@ pub fn for_each_row(
         }
         let range = next_row..end.min(next_row + SCAN_BATCH_SLOTS);
         let mut failure = None;
-        next_row =
-            context
-                .txn
-                .scan_batch_decoded(table, range, &decoder, &mut buffer, |row, values| {
-                    let outcome = match filter {
-                        None => visit(row, values),
-                        Some(predicate) => match predicate.matches(values, &context.eval) {
-                            Ok(true) => visit(row, values),
-                            Ok(false) => Ok(()),
-                            Err(error) => Err(error),
-                        },
-                    };
-                    match outcome {
-                        Ok(()) => true,
-                        Err(error) => {
-                            failure = Some(error);
-                            false
-                        }
+        next_row = context.txn.scan_batch_decoded(
+            table,
+            range,
+            &decoder,
+            &mut buffer,
+            |row, values| {
+                let outcome = match filter {
+                    None => visit(row, values),
+                    Some(predicate) => match predicate.matches(values, &context.eval) {
+                        Ok(true) => visit(row, values),
+                        Ok(false) => Ok(()),
+                        Err(error) => Err(error),
+                    },
+                };
+                match outcome {
+                    Ok(()) => true,
+                    Err(error) => {
+                        failure = Some(error);
+                        false
                     }
-                })?;
+                }
+            },
+        )?;
         if let Some(error) = failure {
             return Err(error);
         }

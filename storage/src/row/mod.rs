@@ -118,9 +118,10 @@ pub fn decode_columns_into(
     wanted: Option<&[bool]>,
     values: &mut Vec<Value>,
 ) -> StorageResult<()> {
-    let steps = types.iter().enumerate().map(|(column, &column_type)| {
-        Step::new(column_type, is_wanted(wanted, column))
-    });
+    let steps = types
+        .iter()
+        .enumerate()
+        .map(|(column, &column_type)| Step::new(column_type, is_wanted(wanted, column)));
     // Point reads of ordinary tables lay their steps out on the stack.
     let mut on_stack = [Step::SkipVarint; STACK_STEPS_MAX];
     if types.len() <= STACK_STEPS_MAX {
@@ -152,9 +153,10 @@ impl RowDecoder {
     /// A decoder for rows of `types` that decodes the columns `wanted` marks (every column
     /// when `None`), as `decode_columns_into` does.
     pub fn new(types: &[DataType], wanted: Option<&[bool]>) -> RowDecoder {
-        let steps = types.iter().enumerate().map(|(column, &column_type)| {
-            Step::new(column_type, is_wanted(wanted, column))
-        });
+        let steps = types
+            .iter()
+            .enumerate()
+            .map(|(column, &column_type)| Step::new(column_type, is_wanted(wanted, column)));
         RowDecoder {
             steps: steps.collect(),
         }

@@ -50,7 +50,11 @@ impl Step {
 
 /// Decodes a row of `steps.len()` columns into `values` (see `decode_columns_into`).
 #[inline(always)]
-pub(crate) fn decode_steps(steps: &[Step], bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {
+pub(crate) fn decode_steps(
+    steps: &[Step],
+    bytes: &[u8],
+    values: &mut Vec<Value>,
+) -> StorageResult<()> {
     let width = steps.len();
     if values.len() != width {
         values.clear();
@@ -284,7 +288,11 @@ impl<'a> Reader<'a> {
         };
         let len = match len {
             Some(len) => len,
-            None => match rest.iter().take(VARINT_BYTES_MAX).position(|byte| byte & 0x80 == 0) {
+            None => match rest
+                .iter()
+                .take(VARINT_BYTES_MAX)
+                .position(|byte| byte & 0x80 == 0)
+            {
                 Some(index) => index + 1,
                 None => return self.varint_fault(rest.len()),
             },

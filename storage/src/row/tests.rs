@@ -140,7 +140,11 @@ fn a_reused_buffer_is_overwritten_in_place() {
         let wanted = [true, false, false, true, false, true];
         decode_columns_into(&types, &bytes, Some(&wanted), &mut out).unwrap();
         for (column, value) in out.iter().enumerate() {
-            let expected = if wanted[column] { &row[column] } else { &Value::Null };
+            let expected = if wanted[column] {
+                &row[column]
+            } else {
+                &Value::Null
+            };
             assert_eq!(value, expected, "column {column}");
         }
         decode_into(&types, &bytes, &mut out).unwrap();
@@ -152,14 +156,21 @@ fn varints_of_every_length_round_trip_and_skip() {
     let types = [DataType::Integer, DataType::Integer];
     let mut out = Vec::new();
     for shift in 0..64 {
-        for value in [1i64 << shift, (1i64 << shift).wrapping_sub(1), (1i64 << shift).wrapping_neg()] {
+        for value in [
+            1i64 << shift,
+            (1i64 << shift).wrapping_sub(1),
+            (1i64 << shift).wrapping_neg(),
+        ] {
             let row = [Value::Integer(value), Value::Integer(value.wrapping_neg())];
             let bytes = encode(&types, &row).unwrap();
             assert_eq!(decode(&types, &bytes).unwrap(), row);
             decode_columns_into(&types, &bytes, Some(&[false, true]), &mut out).unwrap();
             assert_eq!(out, [Value::Null, Value::Integer(value.wrapping_neg())]);
             for cut in 1..bytes.len() {
-                assert!(decode(&types, &bytes[..cut]).is_err(), "{value} cut at {cut}");
+                assert!(
+                    decode(&types, &bytes[..cut]).is_err(),
+                    "{value} cut at {cut}"
+                );
                 let skipped = decode_columns_into(&types, &bytes[..cut], Some(&[]), &mut out);
                 assert!(skipped.is_err(), "{value} cut at {cut}");
             }
@@ -193,7 +204,11 @@ fn corrupted_rows_fail_the_same_whether_read_or_skipped() {
             let mut damaged = bytes.clone();
             damaged[position] ^= 1 << bit;
             let full = decode(&types, &damaged);
-            for mask in [&[true; 6][..], &[false; 6], &[true, false, true, false, true]] {
+            for mask in [
+                &[true; 6][..],
+                &[false; 6],
+                &[true, false, true, false, true],
+            ] {
                 let projected = decode_columns_into(&types, &damaged, Some(mask), &mut out);
                 // Skipping checks lengths, tags and framing, not UTF-8 or boolean bytes.
                 if projected.is_err() {
