@@ -5,7 +5,7 @@
 //!
 //! `cargo run --release -p ember-bench --example read_profile -- [rows] [selects] [group_bys]`
 
-use ember::{Database, Value};
+use ember::{Database, OptionalExtension};
 use ember_bench::data::Person;
 use ember_bench::sql;
 
@@ -47,8 +47,8 @@ fn run_selects(conn: &ember::Connection, rows: i64, selects: usize) -> ember::Re
     for _ in 0..selects {
         key = key.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
         let id = (key >> 33) as i64 % rows + 1;
-        let result = conn.query(sql::SELECT, [id])?;
-        if let Some(Value::Integer(_)) = result.values().first().and_then(|row| row.first()) {
+        let age = conn.query_row(sql::SELECT, [id], |row| row.get::<i64>(0));
+        if age.optional()?.is_some() {
             found += 1;
         }
     }

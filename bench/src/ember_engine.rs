@@ -6,7 +6,7 @@
 //! handle borrows its `Connection` (which is not `Sync`), so it cannot live in a session that
 //! moves to a worker thread; the plan cache path needs no borrow.
 
-use ember::{Database, ErrorKind, Options, SyncPolicy, Value};
+use ember::{Database, ErrorKind, OptionalExtension, Options, SyncPolicy, Value};
 
 use crate::data::Person;
 use crate::engine::{BenchError, BenchResult, Db, EngineSpec, Session, Storage};
@@ -64,12 +64,10 @@ impl Session for EmberSession {
     }
 
     fn select_age(&mut self, id: i64) -> BenchResult<Option<i64>> {
-        let rows = self.conn.query(sql::SELECT, [id]).map_err(convert)?;
-        match rows.values().first().and_then(|row| row.first()) {
-            Some(Value::Integer(age)) => Ok(Some(*age)),
-            Some(other) => Err(BenchError::Failed(format!("age is {other:?}"))),
-            None => Ok(None),
-        }
+        self.conn
+            .query_row(sql::SELECT, [id], |row| row.get::<i64>(0))
+            .optional()
+            .map_err(convert)
     }
 
     fn update_score(&mut self, id: i64, score: f64) -> BenchResult<usize> {

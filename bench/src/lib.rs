@@ -7,6 +7,7 @@ pub mod ember_engine;
 pub mod engine;
 pub mod memory;
 pub mod report;
+pub mod rounds;
 pub mod sql;
 pub mod sqlite_engine;
 #[cfg(feature = "stoolap")]
@@ -62,6 +63,8 @@ pub struct Config {
     pub engines: Vec<String>,
     /// Run M1 in a child process of this executable (None: in this process).
     pub m1_child_exe: Option<PathBuf>,
+    /// Times the timed workloads (all but M1) run; each cell reports the median.
+    pub rounds: usize,
 }
 
 impl Config {
@@ -160,18 +163,42 @@ fn run_memory_engine(spec: &EngineSpec, sizes: &Sizes, config: &Config) -> Vec<M
     if config.wants("W6") {
         let one = or_load(&mut || workloads::w6_parallel_select(db.as_ref(), sizes, 1));
         let two = or_load(&mut || workloads::w6_parallel_select(db.as_ref(), sizes, 2));
-        let mut second = cell("W6 point select, 2 threads", spec, two.clone());
-        if let (Ok(one), Ok(two)) = (&one, &two) {
-            second.note = format!("speed-up 1->2 threads: {:.2}x", two / one);
-        }
-        out.push(cell("W6 point select, 1 thread", spec, one));
-        out.push(second);
+        out.push(cell(W6_ONE_THREAD, spec, one));
+        out.push(cell(W6_TWO_THREADS, spec, two));
     }
     if config.wants("W7") {
         let value = or_load(&mut || workloads::w7_ycsb_a(db.as_ref(), sizes));
         out.push(cell("W7 YCSB-A zipf, 2 threads", spec, value));
     }
     out
+}
+
+const W6_ONE_THREAD: &str = "W6 point select, 1 thread";
+const W6_TWO_THREADS: &str = "W6 point select, 2 threads";
+
+/// Notes each engine's W6 speed-up from 1 to 2 threads (from the cells' final values).
+fn note_w6_speedups(measurements: &mut [Measurement]) {
+    let one_thread: Vec<(&'static str, f64)> = measurements
+        .iter()
+        .filter(|m| m.workload == W6_ONE_THREAD)
+        .filter_map(|m| Some((m.engine, *m.value.as_ref().ok()?)))
+        .collect();
+    for measurement in measurements.iter_mut() {
+        let Ok(two) = &measurement.value else {
+            continue;
+        };
+        if measurement.workload != W6_TWO_THREADS {
+            continue;
+        }
+        if let Some((_, one)) = one_thread.iter().find(|(e, _)| *e == measurement.engine) {
+            let speedup = format!("speed-up 1->2 threads: {:.2}x", two / one);
+            measurement.note = if measurement.note.is_empty() {
+                speedup
+            } else {
+                format!("{speedup}; {}", measurement.note)
+            };
+        }
+    }
 }
 
 /// Runs W5 (1 thread, then 4 threads) against one durable engine.
@@ -248,18 +275,24 @@ pub fn run(config: &Config) -> Vec<Measurement> {
         .into_iter()
         .filter(|spec| config.runs_engine(spec.name))
         .collect();
-    let mut out = Vec::new();
     let memory_ids = ["W1", "W2", "W3", "W4", "W6", "W7"];
-    for spec in specs.iter().filter(|spec| spec.storage == Storage::Memory) {
-        if memory_ids.iter().any(|id| config.wants(id)) {
-            out.extend(run_memory_engine(spec, &sizes, config));
+    let mut rounds = Vec::new();
+    for _ in 0..config.rounds.max(1) {
+        let mut round = Vec::new();
+        for spec in specs.iter().filter(|spec| spec.storage == Storage::Memory) {
+            if memory_ids.iter().any(|id| config.wants(id)) {
+                round.extend(run_memory_engine(spec, &sizes, config));
+            }
         }
-    }
-    if config.wants("W5") {
-        for spec in specs.iter().filter(|spec| spec.storage != Storage::Memory) {
-            out.extend(run_durable_engine(spec, &sizes));
+        if config.wants("W5") {
+            for spec in specs.iter().filter(|spec| spec.storage != Storage::Memory) {
+                round.extend(run_durable_engine(spec, &sizes));
+            }
         }
+        rounds.push(round);
     }
+    let mut out = rounds::median_of_rounds(rounds);
+    note_w6_speedups(&mut out);
     if config.wants("M1") {
         for spec in specs.iter().filter(|spec| spec.storage == Storage::Memory) {
             out.extend(run_m1(spec, &sizes, config));
@@ -290,6 +323,7 @@ mod tests {
             only: Vec::new(),
             engines: Vec::new(),
             m1_child_exe: None,
+            rounds: 2,
         };
         let measurements = run(&config);
         for id in ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "M1"] {

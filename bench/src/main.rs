@@ -1,12 +1,15 @@
-//! The `ember-bench` binary: `ember-bench [--scale F] [--only W1,...] [--engines ember,...]`
+//! The `ember-bench` binary: `ember-bench [--scale F] [--only W1,...] [--engines ember,...]
+//! [--rounds N]`
 //! runs the workloads and prints the table. (`--m1-child ENGINE` is the internal child mode
 //! of M1.)
 
 use ember_bench::{m1_child, report, run, Config};
 
 const USAGE: &str = "usage: ember-bench [--scale F] [--only W1,W2,W3,W4,W5,W6,W7,M1] \
-[--engines ember,sqlite,stoolap]
+[--engines ember,sqlite,stoolap] [--rounds N]
   --scale F      multiply every workload size by F (default 1.0 = the issue's sizes)
+  --rounds N     run the timed workloads N times, engines taking turns, and report each
+                 cell's median (default 3; M1 runs once)
   --only IDS     run only these workloads (comma-separated)
   --engines PFX  run only engines whose name starts with one of these (comma-separated)";
 
@@ -27,11 +30,19 @@ fn main() {
         only: Vec::new(),
         engines: Vec::new(),
         m1_child_exe: std::env::current_exe().ok(),
+        rounds: 3,
     };
     let mut m1_engine = None;
     while let Some(arg) = args.next() {
         let step = match arg.as_str() {
             "--scale" => parse_scale(args.next()).map(|scale| config.scale = scale),
+            "--rounds" => match args.next().and_then(|text| text.parse::<usize>().ok()) {
+                Some(rounds) if (1..=100).contains(&rounds) => {
+                    config.rounds = rounds;
+                    Ok(())
+                }
+                _ => Err("--rounds needs a number from 1 to 100".to_string()),
+            },
             "--only" => match args.next() {
                 Some(list) => {
                     config.only = list.split(',').map(|id| id.trim().to_string()).collect();

@@ -5,7 +5,7 @@ use crate::engine::BenchError;
 use crate::{engines, Measurement, Unit};
 
 /// `1234567.8` -> `"1,234,568"`.
-fn thousands(value: f64) -> String {
+pub fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value.max(0.0));
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {

@@ -17,7 +17,7 @@ use ember_storage::{IdleTransaction, Transaction as StorageTransaction, Value};
 use crate::bind::Binder;
 use crate::database::Database;
 use crate::error::{ErrorKind, Result};
-use crate::exec::{self, ExecContext};
+use crate::exec::{self, ExecContext, RowSink};
 use crate::expr::{StatementEnv, SubqueryRuntime};
 use crate::interrupt::InterruptHandle;
 use crate::limits::TRANSACT_ATTEMPTS_MAX;
@@ -103,6 +103,8 @@ pub struct Connection {
     /// The last autocommit statement's transaction when it wrote nothing: the next one
     /// starts from it (no shared store handle cloned per statement).
     idle: Cell<Option<IdleTransaction>>,
+    /// The decode buffer of key lookups, reused from statement to statement.
+    lookup_row: Cell<Vec<Value>>,
 }
 
 impl Connection {
@@ -114,6 +116,7 @@ impl Connection {
             stats: Cell::new(ConnectionStats::default()),
             interrupt: InterruptHandle::default(),
             idle: Cell::new(None),
+            lookup_row: Cell::new(Vec::new()),
         }
     }
 
@@ -192,9 +195,7 @@ impl Connection {
     /// ```
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         let prepared = self.prepared(sql)?;
-        Ok(params
-            .with_values(|values| self.run_prepared(&prepared, values))?
-            .1)
+        params.with_values(|values| self.run_prepared(&prepared, values, &mut |_| Ok(true)))
     }
 
     /// Runs one query and returns its rows (iterate them, or look at `columns()`).
@@ -210,11 +211,12 @@ impl Connection {
     /// ```
     pub fn query(&self, sql: &str, params: impl Params) -> Result<Rows> {
         let prepared = self.prepared(sql)?;
-        let (rows, _) = params.with_values(|values| self.run_prepared(&prepared, values))?;
+        let (rows, _) = params.with_values(|values| self.collect_prepared(&prepared, values))?;
         Ok(Rows::new(prepared.columns.clone(), rows))
     }
 
-    /// Runs a query and hands its first row to `f`. No row is an error of kind
+    /// Runs a query and hands its first row to `f` (the query stops there: later rows are
+    /// not computed). No row is an error of kind
     /// [`ErrorKind::NoRows`]; use [`OptionalExtension::optional`](crate::OptionalExtension)
     /// to turn that into `None`.
     ///
@@ -241,9 +243,10 @@ impl Connection {
         params: impl Params,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        let rows = self.query(sql, params)?;
-        match rows.into_iter().next() {
-            Some(row) => f(&row),
+        let prepared = self.prepared(sql)?;
+        let first = params.with_values(|values| self.first_row_prepared(&prepared, values))?;
+        match first {
+            Some(values) => f(&Row::new(prepared.columns.clone(), values)),
             None => Err(crate::err!(NoRows, "query returned no rows: {sql}")),
         }
     }
@@ -386,17 +389,18 @@ impl Connection {
 
     /// The current catalog version; a prepared plan bound against another is stale.
     pub(crate) fn catalog_version(&self) -> u64 {
-        self.db.shared.catalog.load().version()
+        self.db.shared.catalog_version()
     }
 
     /// The prepared plan for one statement of SQL text: from the cache when it was bound
     /// against the current catalog, else parsed, bound, planned and cached.
     pub(crate) fn prepared(&self, sql: &str) -> Result<Arc<Prepared>> {
-        let catalog = self.db.shared.catalog.load();
-        if let Some(prepared) = self.cache.borrow_mut().get(sql, catalog.version()) {
+        let cached = self.cache.borrow_mut().get(sql, self.catalog_version());
+        if let Some(prepared) = cached {
             self.bump(|stats| stats.plan_cache_hits += 1);
             return Ok(prepared);
         }
+        let catalog = self.db.shared.catalog.load();
         let statements = self.parse(sql)?;
         let statement = match &statements[..] {
             [statement] => statement,
@@ -435,7 +439,7 @@ impl Connection {
             bind(&catalog, statement)?
         };
         self.bump(|stats| stats.plans_built += 1);
-        let (rows, changes) = self.run_prepared(&prepared, &[])?;
+        let (rows, changes) = self.collect_prepared(&prepared, &[])?;
         Ok(Outcome {
             columns: prepared.columns.to_vec(),
             rows,
@@ -443,13 +447,43 @@ impl Connection {
         })
     }
 
-    /// Runs a prepared plan with its parameter values: the rows it returned and the rows it
-    /// changed. Checks the parameter count first.
-    pub(crate) fn run_prepared(
+    /// Runs a prepared plan with its parameter values and collects its rows: the rows it
+    /// returned and the rows it changed.
+    pub(crate) fn collect_prepared(
         &self,
         prepared: &Prepared,
         params: &[Value],
     ) -> Result<(Vec<Vec<Value>>, usize)> {
+        let mut rows = Vec::new();
+        let changes = self.run_prepared(prepared, params, &mut |row| {
+            rows.push(row);
+            Ok(true)
+        })?;
+        Ok((rows, changes))
+    }
+
+    /// Runs a prepared plan until its first row, which it returns (`None`: no row).
+    pub(crate) fn first_row_prepared(
+        &self,
+        prepared: &Prepared,
+        params: &[Value],
+    ) -> Result<Option<Vec<Value>>> {
+        let mut first = None;
+        self.run_prepared(prepared, params, &mut |row| {
+            first = Some(row);
+            Ok(false)
+        })?;
+        Ok(first)
+    }
+
+    /// Runs a prepared plan with its parameter values, handing the rows it returns to
+    /// `sink`; returns the rows it changed. Checks the parameter count first.
+    pub(crate) fn run_prepared(
+        &self,
+        prepared: &Prepared,
+        params: &[Value],
+        sink: &mut RowSink<'_>,
+    ) -> Result<usize> {
         if params.len() != prepared.parameter_count {
             return Err(crate::err!(
                 InvalidInput,
@@ -458,7 +492,7 @@ impl Connection {
                 params.len()
             ));
         }
-        self.run_plan(&prepared.plan, params)
+        self.run_plan(&prepared.plan, params, sink)
     }
 
     /// BEGIN: opens an explicit transaction.
@@ -512,7 +546,7 @@ impl Connection {
         }
     }
 
-    fn run_plan(&self, plan: &Plan, params: &[Value]) -> Result<(Vec<Vec<Value>>, usize)> {
+    fn run_plan(&self, plan: &Plan, params: &[Value], sink: &mut RowSink<'_>) -> Result<usize> {
         self.interrupt.reset();
         match plan {
             Plan::Begin => self.begin()?,
@@ -535,24 +569,21 @@ impl Connection {
             }
             Plan::Pragma(statement) => {
                 let outcome = crate::durability::pragma(&self.db, statement)?;
-                return Ok((outcome.rows, outcome.changes));
+                feed(outcome.rows, sink)?;
+                return Ok(outcome.changes);
             }
             Plan::Vacuum => {
                 crate::gc::vacuum(&self.db.shared);
             }
             Plan::Explain(inner) => {
-                let rows = inner
-                    .explain_lines()
-                    .into_iter()
-                    .map(|line| vec![Value::Text(line)])
-                    .collect();
-                return Ok((rows, 0));
+                let rows = inner.explain_lines().into_iter();
+                feed(rows.map(|line| vec![Value::Text(line)]), sink)?;
             }
             Plan::Query(_) | Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
-                return self.run_in_transaction(plan, params)
+                return self.run_in_transaction(plan, params, sink)
             }
         }
-        Ok((Vec::new(), 0))
+        Ok(0)
     }
 
     /// Runs a query or DML statement in the open transaction, or in its own one.
@@ -560,12 +591,14 @@ impl Connection {
         &self,
         plan: &Plan,
         params: &[Value],
-    ) -> Result<(Vec<Vec<Value>>, usize)> {
+        sink: &mut RowSink<'_>,
+    ) -> Result<usize> {
         let env = StatementEnv {
             params,
             rows_max: self.db.options().statement_rows_max,
             interrupt: Some(self.interrupt.flag()),
             durable: self.db.shared.durable.get(),
+            lookup_row: Some(&self.lookup_row),
         };
         let mut state = self.state.borrow_mut();
         match &mut *state {
@@ -575,7 +608,7 @@ impl Connection {
                     Some(idle) => idle.begin()?,
                     None => self.db.shared.store.begin()?,
                 };
-                let outcome = run_data_plan(&mut txn, plan, env);
+                let outcome = run_data_plan(&mut txn, plan, env, sink);
                 match txn.into_idle() {
                     // Nothing written: ending the snapshot is the whole commit.
                     Ok(idle) => {
@@ -591,7 +624,7 @@ impl Connection {
             }
             TransactionState::Explicit(txn) => {
                 let savepoint = txn.savepoint();
-                match run_data_plan(txn, plan, env) {
+                match run_data_plan(txn, plan, env, sink) {
                     Ok(outcome) => Ok(outcome),
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
                         if let TransactionState::Explicit(txn) =
@@ -642,17 +675,28 @@ fn bind(
     })
 }
 
+/// Hands `rows` to `sink` until it has enough.
+fn feed(rows: impl IntoIterator<Item = Vec<Value>>, sink: &mut RowSink<'_>) -> Result<()> {
+    for row in rows {
+        if !sink(row)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
 fn run_data_plan(
     txn: &mut StorageTransaction,
     plan: &Plan,
     env: StatementEnv<'_>,
-) -> Result<(Vec<Vec<Value>>, usize)> {
+    sink: &mut RowSink<'_>,
+) -> Result<usize> {
     let changes = match plan {
         Plan::Query(query) => {
             let runtime = SubqueryRuntime::new(txn, env);
             let context = ExecContext::new(&runtime);
-            let rows = exec::collect(&query.node, &context)?;
-            return Ok((rows, 0));
+            exec::run_query(&query.node, &context, sink)?;
+            return Ok(0);
         }
         Plan::Insert {
             table,
@@ -667,5 +711,5 @@ fn run_data_plan(
         Plan::Delete { target } => exec::delete(txn, target, env)?,
         _ => unreachable!("run_data_plan gets only queries and DML"),
     };
-    Ok((Vec::new(), changes))
+    Ok(changes)
 }

@@ -1,6 +1,7 @@
 //! `Database`: the shared handle to one database (its storage and its catalog). Cheap to
 //! clone and safe to share across threads; each thread opens its own `Connection`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use arc_swap::ArcSwap;
@@ -14,7 +15,11 @@ use crate::options::Options;
 /// State shared by every connection to one database.
 pub(crate) struct Shared {
     pub(crate) store: Store,
+    /// The current catalog; replaced only through `publish_catalog`.
     pub(crate) catalog: ArcSwap<Catalog>,
+    /// The version of `catalog`, readable without loading it (every statement checks its
+    /// cached plan against it).
+    catalog_version: AtomicU64,
     ddl_lock: Mutex<()>,
     /// The WAL and checkpoint state of a directory database; empty for in-memory ones
     /// (and while recovery replays, so replay is not logged again).
@@ -24,6 +29,22 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Makes `catalog` the current one. Call with the DDL lock held.
+    pub(crate) fn publish_catalog(&self, catalog: Catalog) {
+        debug_assert!(
+            self.ddl_lock.try_lock().is_err(),
+            "catalog changes hold the lock"
+        );
+        let version = catalog.version();
+        self.catalog.store(Arc::new(catalog));
+        self.catalog_version.store(version, Ordering::Release);
+    }
+
+    /// The current catalog's version (a plan bound against another is stale).
+    pub(crate) fn catalog_version(&self) -> u64 {
+        self.catalog_version.load(Ordering::Acquire)
+    }
+
     /// Serializes catalog changes (readers never take this lock).
     pub(crate) fn lock_ddl(&self) -> MutexGuard<'_, ()> {
         self.ddl_lock
@@ -61,6 +82,7 @@ impl Database {
         let shared = Arc::new(Shared {
             store: Store::new(),
             catalog: ArcSwap::from_pointee(Catalog::default()),
+            catalog_version: AtomicU64::new(Catalog::default().version()),
             ddl_lock: Mutex::new(()),
             durable: OnceLock::new(),
             collector: OnceLock::new(),

@@ -51,6 +51,17 @@ impl ColumnIndex for &str {
     }
 }
 
+impl Row {
+    pub(crate) fn new(columns: Arc<[String]>, values: Vec<Value>) -> Row {
+        debug_assert_eq!(
+            columns.len(),
+            values.len(),
+            "a row has one value per column"
+        );
+        Row { columns, values }
+    }
+}
+
 impl Rows {
     pub(crate) fn new(columns: Arc<[String]>, rows: Vec<Vec<Value>>) -> Rows {
         Rows { columns, rows }

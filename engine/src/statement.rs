@@ -81,9 +81,7 @@ impl<'c> Statement<'c> {
     pub fn execute(&mut self, params: impl Params) -> Result<usize> {
         self.refresh()?;
         let prepared = &self.prepared;
-        Ok(params
-            .with_values(|values| self.conn.run_prepared(prepared, values))?
-            .1)
+        params.with_values(|values| self.conn.run_prepared(prepared, values, &mut |_| Ok(true)))
     }
 
     /// Runs the statement and returns its rows.
@@ -97,7 +95,8 @@ impl<'c> Statement<'c> {
     pub fn query(&mut self, params: impl Params) -> Result<Rows> {
         self.refresh()?;
         let prepared = &self.prepared;
-        let (rows, _) = params.with_values(|values| self.conn.run_prepared(prepared, values))?;
+        let (rows, _) =
+            params.with_values(|values| self.conn.collect_prepared(prepared, values))?;
         Ok(Rows::new(self.prepared.columns.clone(), rows))
     }
 
@@ -120,7 +119,7 @@ impl<'c> Statement<'c> {
         self.query(params)?.into_iter().map(|row| f(&row)).collect()
     }
 
-    /// Runs the statement and hands its first row to `f`; no row is an
+    /// Runs the statement and hands its first row to `f` (the query stops there); no row is an
     /// [`ErrorKind::NoRows`](crate::ErrorKind::NoRows) error.
     ///
     /// ```
@@ -134,8 +133,11 @@ impl<'c> Statement<'c> {
         params: impl Params,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        match self.query(params)?.into_iter().next() {
-            Some(row) => f(&row),
+        self.refresh()?;
+        let prepared = &self.prepared;
+        let first = params.with_values(|values| self.conn.first_row_prepared(prepared, values))?;
+        match first {
+            Some(values) => f(&Row::new(self.prepared.columns.clone(), values)),
             None => Err(crate::err!(NoRows, "query returned no rows: {}", self.sql)),
         }
     }

@@ -230,3 +230,45 @@ fn a_statement_per_call_site_and_several_at_once() {
     let values = get.query_map([4], |row| row.get::<String>(0)).unwrap();
     assert_eq!(values, ["v4!"]);
 }
+
+#[test]
+fn query_row_stops_at_the_first_row() {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE t(a INTEGER);
+         INSERT INTO t VALUES (-5), (-9223372036854775808)",
+    )
+    .unwrap();
+    // The second row overflows abs(): the whole query fails, its first row does not.
+    let error = conn.query("SELECT abs(a) FROM t", ()).unwrap_err();
+    assert!(error.to_string().contains("overflow"), "{error}");
+    let first: i64 = conn.query_one("SELECT abs(a) FROM t", ()).unwrap();
+    assert_eq!(first, 5);
+    let mut select = conn.prepare("SELECT abs(a) FROM t").unwrap();
+    assert_eq!(select.query_row((), |row| row.get::<i64>(0)).unwrap(), 5);
+}
+
+#[test]
+fn a_key_lookup_inside_a_key_lookup_projection_reads_its_own_row() {
+    let conn = keyed_table(100);
+    let sql = "SELECT v, (SELECT v FROM kv WHERE id = ?2), id + 1 FROM kv WHERE id = ?1";
+    for (outer, inner) in [(1i64, 2i64), (50, 7), (99, 0), (3, 3)] {
+        let (v, nested, next): (String, String, i64) = conn
+            .query_row(sql, [outer, inner], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (v, nested, next),
+            (format!("v{outer}"), format!("v{inner}"), outer + 1)
+        );
+        let rows = conn.query(sql, [outer, inner]).unwrap().into_values();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0][1], Value::Text(format!("v{inner}")));
+    }
+    let missing = conn
+        .query_row(sql, [1000, 1], |row| row.get::<String>(0))
+        .optional()
+        .unwrap();
+    assert_eq!(missing, None);
+}

@@ -2,8 +2,6 @@
 //! in, under the database's DDL lock so concurrent DDL cannot lose an update. A table's
 //! UNIQUE constraints become unique indexes created with it (`ember_autoindex_<table>_<n>`).
 
-use std::sync::Arc;
-
 use ember_storage::wal::record::CatalogOp;
 use ember_storage::{StorageErrorKind, TableSchema};
 
@@ -56,7 +54,7 @@ pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> 
         &table.name,
         &table.sql,
     )?;
-    shared.catalog.store(Arc::new(catalog.with_table(table)));
+    shared.publish_catalog(catalog.with_table(table));
     Ok(())
 }
 
@@ -83,7 +81,7 @@ pub(crate) fn drop_table(shared: &Shared, name: &str, if_exists: bool) -> Result
         &table.name,
         &sql,
     )?;
-    shared.catalog.store(Arc::new(catalog.without_table(name)));
+    shared.publish_catalog(catalog.without_table(name));
     Ok(())
 }
 
@@ -134,7 +132,7 @@ pub(crate) fn create_index(shared: &Shared, create: &CreateIndex) -> Result<()> 
     }
     let mut next = TableDef::clone(table);
     next.indexes.push(index);
-    shared.catalog.store(Arc::new(catalog.with_table(next)));
+    shared.publish_catalog(catalog.with_table(next));
     Ok(())
 }
 
@@ -162,6 +160,6 @@ pub(crate) fn drop_index(shared: &Shared, name: &str, if_exists: bool) -> Result
     let mut next = TableDef::clone(table);
     next.indexes
         .retain(|other| !other.name.eq_ignore_ascii_case(name));
-    shared.catalog.store(Arc::new(catalog.with_table(next)));
+    shared.publish_catalog(catalog.with_table(next));
     Ok(())
 }

@@ -13,6 +13,8 @@ mod query;
 mod scan;
 mod view;
 
+use std::cell::Cell;
+
 use ember_storage::{Transaction, Value};
 
 use crate::error::Result;
@@ -32,6 +34,8 @@ pub struct ExecContext<'a> {
     pub eval: EvalContext<'a>,
     /// Most rows one materialization point of this statement may hold.
     pub rows_max: usize,
+    /// The connection's decode buffer for projected key lookups (`None`: allocate one).
+    pub lookup_row: Option<&'a Cell<Row>>,
 }
 
 impl<'a> ExecContext<'a> {
@@ -46,6 +50,7 @@ impl<'a> ExecContext<'a> {
                 outer: None,
             },
             rows_max: runtime.env.rows_max,
+            lookup_row: runtime.env.lookup_row,
         }
     }
 
@@ -121,23 +126,45 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
     }
 }
 
-/// Runs a query node to completion, collecting its rows.
-pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
-    if let Some(rows) = collect_key_lookup(node, context)? {
-        return Ok(rows);
+/// Receives a statement's result rows one at a time and says whether it wants more
+/// (`Ok(false)` stops the query there: `query_row` reads one row, not the whole result).
+pub type RowSink<'s> = dyn FnMut(Row) -> Result<bool> + 's;
+
+/// Runs a query node, handing its rows to `sink` until the input ends or the sink has
+/// enough. Every row handed over counts against the statement's row cap.
+pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<()> {
+    if let Some(row) = key_lookup(node, context)? {
+        if let Some(row) = row {
+            context.check_rows(0)?;
+            sink(row)?;
+        }
+        return Ok(());
     }
     let mut operator = build(node);
-    let mut rows = Vec::new();
+    let mut delivered = 0;
     while let Some(row) = operator.next(context)? {
-        context.check_rows(rows.len())?;
-        rows.push(row);
+        context.check_rows(delivered)?;
+        delivered += 1;
+        if !sink(row)? {
+            break;
+        }
     }
+    Ok(())
+}
+
+/// Runs a query node to completion, collecting its rows.
+pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    run_query(node, context, &mut |row| {
+        rows.push(row);
+        Ok(true)
+    })?;
     Ok(rows)
 }
 
 /// A primary-key lookup, or a projection of one (the commonest OLTP query), run without an
-/// operator tree: at most one row. `None` for any other plan shape.
-fn collect_key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Vec<Row>>> {
+/// operator tree: `Some(row)` with at most one row, `None` for any other plan shape.
+fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
     let (access, exprs) = match node {
         Node::Scan(access) => (access, None),
         Node::Project { input, exprs } => match input.as_ref() {
@@ -149,16 +176,37 @@ fn collect_key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<V
     let crate::plan::AccessPath::KeyLookup(key) = &access.path else {
         return Ok(None);
     };
-    let Some((_, row)) = scan::lookup_key(access, key, context)? else {
-        return Ok(Some(Vec::new()));
+    let Some(exprs) = exprs else {
+        let mut row = Vec::new();
+        let found = scan::lookup_key_into(access, key, context, &mut row)?;
+        return Ok(Some(found.map(|_| row)));
     };
-    context.check_rows(0)?;
-    let row = match exprs {
-        None => row,
-        Some(exprs) => exprs
-            .iter()
-            .map(|expr| expr.eval(&row, &context.eval))
-            .collect::<Result<Row>>()?,
-    };
-    Ok(Some(vec![row]))
+    // The connection's buffer, kept between statements so that a point select allocates
+    // only its result row. Taken while in use: a lookup nested in this one's projection
+    // finds it empty and allocates its own.
+    let mut row = context.lookup_row.map(Cell::take).unwrap_or_default();
+    let projected = project_key_row(access, key, exprs, context, &mut row);
+    if let Some(cell) = context.lookup_row {
+        row.clear();
+        cell.set(row);
+    }
+    projected.map(Some)
+}
+
+/// Looks the key up into `row` (a scratch buffer) and evaluates the projection over it.
+fn project_key_row(
+    access: &crate::plan::TableAccess,
+    key: &[crate::expr::Expr],
+    exprs: &[crate::expr::Expr],
+    context: &ExecContext<'_>,
+    row: &mut Row,
+) -> Result<Option<Row>> {
+    if scan::lookup_key_into(access, key, context, row)?.is_none() {
+        return Ok(None);
+    }
+    let mut projected = Vec::with_capacity(exprs.len());
+    for expr in exprs {
+        projected.push(expr.eval(row, &context.eval)?);
+    }
+    Ok(Some(projected))
 }

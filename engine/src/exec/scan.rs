@@ -186,15 +186,28 @@ pub fn lookup_key(
     key: &[crate::expr::Expr],
     context: &ExecContext<'_>,
 ) -> Result<Option<(RowId, Row)>> {
+    let mut row = Vec::with_capacity(access.table.columns.len());
+    let found = lookup_key_into(access, key, context, &mut row)?;
+    Ok(found.map(|row_id| (row_id, row)))
+}
+
+/// `lookup_key` decoding into `row` (cleared first), which the caller may reuse; the row
+/// id of the row found, `None` (and `row` unspecified) when there is none.
+pub fn lookup_key_into(
+    access: &TableAccess,
+    key: &[crate::expr::Expr],
+    context: &ExecContext<'_>,
+    row: &mut Row,
+) -> Result<Option<RowId>> {
     let table = &access.table;
     let Some((index_key, exact)) = primary_key_of(table, key, context)? else {
         return Ok(None);
     };
-    let mut row = Vec::with_capacity(table.columns.len());
+    row.clear();
     let columns = access.columns_read.as_deref();
     let read = context
         .txn
-        .read_key_columns(&table.storage, &index_key, columns, &mut row)?;
+        .read_key_columns(&table.storage, &index_key, columns, row)?;
     let Some(row_id) = read else {
         return Ok(None);
     };
@@ -203,11 +216,11 @@ pub fn lookup_key(
         _ => access.filter.as_ref(),
     };
     if let Some(filter) = recheck {
-        if !filter.matches(&row, &context.eval)? {
+        if !filter.matches(row, &context.eval)? {
             return Ok(None);
         }
     }
-    Ok(Some((row_id, row)))
+    Ok(Some(row_id))
 }
 
 /// The primary-key index key `key` evaluates to (coerced to the key columns' types), or
@@ -220,25 +233,28 @@ fn primary_key_of(
     context: &ExecContext<'_>,
 ) -> Result<Option<(IndexKey, bool)>> {
     let mut exact = true;
-    let mut key_value = |expr: &Expr, column: usize| -> Result<Option<Value>> {
-        let value = expr.eval(&[], &context.eval)?;
+    let mut key_value = |value: Value, column: usize| -> Option<Value> {
         let definition = &table.columns[column];
         exact &= matches!(value, Value::Integer(_)) && definition.data_type == DataType::Integer;
         // A value that cannot be stored in the key column cannot equal any stored key.
-        Ok(
-            match coerce_to_column(value, definition.data_type, &definition.name) {
-                Ok(Value::Null) | Err(_) => None,
-                Ok(value) => Some(value),
-            },
-        )
+        match coerce_to_column(value, definition.data_type, &definition.name) {
+            Ok(Value::Null) | Err(_) => None,
+            Ok(value) => Some(value),
+        }
     };
     if let ([expr], [column]) = (key, table.primary_key.as_slice()) {
-        let index_key = key_value(expr, *column)?.and_then(|value| IndexKey::from_values([&value]));
+        let value = expr.eval(&[], &context.eval)?;
+        if let (Value::Integer(int), DataType::Integer) = (&value, table.columns[*column].data_type)
+        {
+            // An integer needs no coercion to an INTEGER column and finds it exactly.
+            return Ok(Some((IndexKey::Int(*int), true)));
+        }
+        let index_key = key_value(value, *column).and_then(|value| IndexKey::from_values([&value]));
         return Ok(index_key.map(|index_key| (index_key, exact)));
     }
     let mut key_values: Vec<Value> = Vec::with_capacity(key.len());
     for (expr, &column) in key.iter().zip(&table.primary_key) {
-        match key_value(expr, column)? {
+        match key_value(expr.eval(&[], &context.eval)?, column) {
             Some(value) => key_values.push(value),
             None => return Ok(None),
         }

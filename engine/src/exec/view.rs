@@ -1,8 +1,6 @@
 //! CREATE VIEW and DROP VIEW: swap in a catalog with the change, under the DDL lock, after
 //! logging the statement for recovery (replayed from its SQL text).
 
-use std::sync::Arc;
-
 use ember_storage::wal::record::CatalogOp;
 
 use crate::catalog::ViewDef;
@@ -16,9 +14,7 @@ pub(crate) fn create_view(shared: &Shared, view: &ViewDef, if_not_exists: bool) 
         return Ok(());
     }
     crate::durability::log_catalog(shared, CatalogOp::Other, 0, &view.name, &view.sql)?;
-    shared
-        .catalog
-        .store(Arc::new(catalog.with_view(view.clone())));
+    shared.publish_catalog(catalog.with_view(view.clone()));
     Ok(())
 }
 
@@ -39,6 +35,6 @@ pub(crate) fn drop_view(shared: &Shared, name: &str, if_exists: bool) -> Result<
     };
     let sql = format!("DROP VIEW {}", view.name);
     crate::durability::log_catalog(shared, CatalogOp::Other, 0, &view.name, &sql)?;
-    shared.catalog.store(Arc::new(catalog.without_view(name)));
+    shared.publish_catalog(catalog.without_view(name));
     Ok(())
 }
