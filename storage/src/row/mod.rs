@@ -60,7 +60,11 @@ pub fn encode(types: &[DataType], values: &[Value]) -> StorageResult<Vec<u8>> {
     Ok(out)
 }
 
-fn encode_value(column_type: DataType, value: &Value, out: &mut Vec<u8>) -> StorageResult<()> {
+pub(crate) fn encode_value(
+    column_type: DataType,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> StorageResult<()> {
     match (column_type, value) {
         (DataType::Integer, Value::Integer(i)) => write_varint(zigzag(*i), out),
         (DataType::Real, Value::Real(r)) => out.extend_from_slice(&r.to_le_bytes()),
@@ -147,6 +151,8 @@ fn is_wanted(wanted: Option<&[bool]>, column: usize) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowDecoder {
     steps: Vec<Step>,
+    /// Whether every step only skips.
+    decodes_nothing: bool,
 }
 
 impl RowDecoder {
@@ -157,8 +163,10 @@ impl RowDecoder {
             .iter()
             .enumerate()
             .map(|(column, &column_type)| Step::new(column_type, is_wanted(wanted, column)));
+        let steps: Vec<Step> = steps.collect();
         RowDecoder {
-            steps: steps.collect(),
+            decodes_nothing: steps.iter().all(|step| !step.decodes()),
+            steps,
         }
     }
 
@@ -167,14 +175,25 @@ impl RowDecoder {
         self.steps.len()
     }
 
-    /// Decodes `bytes` into `values` (see `decode_columns_into`).
+    /// Decodes `bytes` into `values` (see `decode_columns_into`). When no column is
+    /// decoded (a scan that only counts rows), the payload is not read: every column is NULL.
     #[inline]
     pub fn decode_into(&self, bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {
+        if self.decodes_nothing {
+            values.resize(self.steps.len(), Value::Null);
+            values.truncate(self.steps.len());
+            values.iter_mut().for_each(|value| {
+                if !value.is_null() {
+                    *value = Value::Null;
+                }
+            });
+            return Ok(());
+        }
         reader::decode_steps(&self.steps, bytes, values)
     }
 }
 
-fn invalid(message: impl Into<String>) -> StorageError {
+pub(crate) fn invalid(message: impl Into<String>) -> StorageError {
     StorageError::new(StorageErrorKind::InvalidData, message)
 }
 

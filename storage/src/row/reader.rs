@@ -48,6 +48,16 @@ impl Step {
     }
 }
 
+impl Step {
+    /// Whether the step decodes a value (rather than stepping over it).
+    pub(crate) fn decodes(self) -> bool {
+        matches!(
+            self,
+            Step::Integer | Step::Real | Step::Boolean | Step::Text | Step::Blob | Step::Any
+        )
+    }
+}
+
 /// Decodes a row of `steps.len()` columns into `values` (see `decode_columns_into`).
 #[inline(always)]
 pub(crate) fn decode_steps(

@@ -218,3 +218,32 @@ fn corrupted_rows_fail_the_same_whether_read_or_skipped() {
         }
     }
 }
+
+#[test]
+fn a_decoder_that_decodes_nothing_reads_no_bytes() {
+    let types = all_types();
+    let decoder = RowDecoder::new(&types, Some(&[false; 6]));
+    let mut out = vec![Value::Text("stale".into()); 3];
+    // Even bytes that are not a row: nothing is read.
+    decoder.decode_into(&[0xff, 0x80], &mut out).unwrap();
+    assert_eq!(out, vec![Value::Null; 6]);
+    out[2] = Value::Integer(4);
+    decoder.decode_into(&[], &mut out).unwrap();
+    assert_eq!(out, vec![Value::Null; 6]);
+    // One decoded column makes it read (and check) the whole row.
+    let decoder = RowDecoder::new(&types, Some(&[false, true]));
+    assert!(decoder.decode_into(&[0xff, 0x80], &mut out).is_err());
+    let row = vec![
+        Value::Integer(1),
+        Value::Real(2.0),
+        Value::Null,
+        Value::Boolean(false),
+        Value::Null,
+        Value::Integer(5),
+    ];
+    let bytes = encode(&types, &row).unwrap();
+    decoder.decode_into(&bytes, &mut out).unwrap();
+    let mut expected = vec![Value::Null; 6];
+    expected[1] = Value::Real(2.0);
+    assert_eq!(out, expected);
+}
