@@ -100,8 +100,8 @@ pub struct Connection {
     cache: RefCell<PlanCache>,
     stats: Cell<ConnectionStats>,
     interrupt: InterruptHandle,
-    /// The last autocommit statement's transaction when it wrote nothing: the next one
-    /// starts from it (no shared store handle cloned per statement).
+    /// The last transaction, ended: the next one starts from it (no shared store handle
+    /// cloned per statement, and its write log keeps its memory).
     idle: Cell<Option<IdleTransaction>>,
     /// The decode buffer of key lookups, reused from statement to statement.
     lookup_row: Cell<Vec<Value>>,
@@ -504,8 +504,16 @@ impl Connection {
                 "cannot start a transaction within a transaction"
             ));
         }
-        *state = TransactionState::Explicit(self.db.shared.store.begin()?);
+        *state = TransactionState::Explicit(self.start_transaction()?);
         Ok(())
+    }
+
+    /// A new storage transaction, from the connection's ended one when it kept it.
+    fn start_transaction(&self) -> Result<StorageTransaction> {
+        Ok(match self.idle.take() {
+            Some(idle) => idle.begin()?,
+            None => self.db.shared.store.begin()?,
+        })
     }
 
     /// COMMIT of the explicit transaction.
@@ -514,8 +522,9 @@ impl Connection {
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
         match previous {
             TransactionState::Explicit(txn) => {
-                crate::durability::commit(&self.db.shared, txn)?;
-                Ok(())
+                let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
+                self.idle.set(Some(idle));
+                committed.map(|_| ())
             }
             TransactionState::Aborted => Err(crate::err!(
                 SerializationConflict,
@@ -535,7 +544,7 @@ impl Connection {
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
         match previous {
             TransactionState::Explicit(txn) => {
-                txn.rollback();
+                self.idle.set(Some(txn.rollback_reusable()));
                 Ok(())
             }
             TransactionState::Aborted => Ok(()),
@@ -604,10 +613,7 @@ impl Connection {
         match &mut *state {
             TransactionState::Autocommit => {
                 drop(state);
-                let mut txn = match self.idle.take() {
-                    Some(idle) => idle.begin()?,
-                    None => self.db.shared.store.begin()?,
-                };
+                let mut txn = self.start_transaction()?;
                 let outcome = run_data_plan(&mut txn, plan, env, sink);
                 match txn.into_idle() {
                     // Nothing written: ending the snapshot is the whole commit.
@@ -616,8 +622,16 @@ impl Connection {
                         outcome
                     }
                     Err(txn) => {
-                        let outcome = outcome?;
-                        crate::durability::commit(&self.db.shared, txn)?;
+                        let outcome = match outcome {
+                            Ok(outcome) => outcome,
+                            Err(error) => {
+                                self.idle.set(Some(txn.rollback_reusable()));
+                                return Err(error);
+                            }
+                        };
+                        let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
+                        self.idle.set(Some(idle));
+                        committed?;
                         Ok(outcome)
                     }
                 }
@@ -630,7 +644,7 @@ impl Connection {
                         if let TransactionState::Explicit(txn) =
                             std::mem::replace(&mut *state, TransactionState::Aborted)
                         {
-                            txn.rollback();
+                            self.idle.set(Some(txn.rollback_reusable()));
                         }
                         Err(error)
                     }
@@ -659,6 +673,11 @@ fn bind(
     match &mut plan {
         Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
         Plan::Insert { source, .. } => crate::optimize::prune_columns(source),
+        Plan::Update {
+            target,
+            assignments,
+        } => crate::optimize::prune_update(target, assignments),
+        Plan::Delete { target } => crate::optimize::prune_delete(target),
         _ => {}
     }
     let columns: Arc<[String]> = match &plan {

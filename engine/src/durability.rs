@@ -12,7 +12,7 @@ use ember_storage::snapshot::{snapshot_name, snapshot_timestamps, SnapshotWriter
 use ember_storage::vfs::{Vfs, VfsLock};
 use ember_storage::wal::record::{encode_change, encode_commit_header, CatalogOp, WalRecord};
 use ember_storage::wal::{segment_indexes, segment_name, SyncPolicy, Wal};
-use ember_storage::{Transaction, Value};
+use ember_storage::{IdleTransaction, Transaction, Value};
 use sqlparser::ast::Statement;
 
 use crate::connection::Outcome;
@@ -117,13 +117,15 @@ impl Drop for Durable {
 }
 
 /// Commits `txn`; for a directory database, logs it first and (under `Always`) returns only
-/// once the log is fsynced. Under a failed log, the commit is refused.
-pub(crate) fn commit(shared: &Shared, txn: Transaction) -> Result<u64> {
+/// once the log is fsynced. Under a failed log, the commit is refused. The ended transaction
+/// comes back (committed or not) for the connection to start its next one from.
+pub(crate) fn commit(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTransaction) {
     let Some(durable) = shared.durable.get() else {
-        return Ok(txn.commit()?);
+        let (committed, idle) = txn.commit_reusable();
+        return (committed.map_err(crate::Error::from), idle);
     };
     let mut lsn = None;
-    let ts = txn.commit_with(|ts, changes| {
+    let (committed, idle) = txn.commit_with_reusable(|ts, changes| {
         let mut payload = Vec::new();
         encode_commit_header(ts, changes.len(), &mut payload);
         for change in changes {
@@ -131,13 +133,17 @@ pub(crate) fn commit(shared: &Shared, txn: Transaction) -> Result<u64> {
         }
         lsn = Some(durable.wal.append(&payload)?);
         Ok(())
-    })?;
-    if let Some(lsn) = lsn {
-        durable.wal.commit_durable(lsn)?;
-        durable.commits.fetch_add(1, Ordering::Relaxed);
-        maybe_checkpoint(shared, durable);
-    }
-    Ok(ts)
+    });
+    let durable_commit = || -> Result<u64> {
+        let ts = committed?;
+        if let Some(lsn) = lsn {
+            durable.wal.commit_durable(lsn)?;
+            durable.commits.fetch_add(1, Ordering::Relaxed);
+            maybe_checkpoint(shared, durable);
+        }
+        Ok(ts)
+    };
+    (durable_commit(), idle)
 }
 
 /// Logs a catalog change (call under the DDL lock, before the new catalog is published).

@@ -22,6 +22,7 @@ pub mod limits;
 pub mod mvcc;
 pub mod real_text;
 pub mod row;
+pub mod row_splice;
 pub mod slab;
 pub mod snapshot;
 pub mod store;

@@ -56,7 +56,11 @@ pub fn encode(types: &[DataType], values: &[Value]) -> StorageResult<Vec<u8>> {
     Ok(out)
 }
 
-fn encode_value(column_type: DataType, value: &Value, out: &mut Vec<u8>) -> StorageResult<()> {
+pub(crate) fn encode_value(
+    column_type: DataType,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> StorageResult<()> {
     match (column_type, value) {
         (DataType::Integer, Value::Integer(i)) => write_varint(zigzag(*i), out),
         (DataType::Real, Value::Real(r)) => out.extend_from_slice(&r.to_le_bytes()),
@@ -262,7 +266,7 @@ impl Reader<'_> {
     }
 }
 
-fn invalid(message: impl Into<String>) -> StorageError {
+pub(crate) fn invalid(message: impl Into<String>) -> StorageError {
     StorageError::new(StorageErrorKind::InvalidData, message)
 }
 

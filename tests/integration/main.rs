@@ -17,3 +17,4 @@ mod memory;
 mod prepared;
 mod slt;
 mod tidy;
+mod write_path;

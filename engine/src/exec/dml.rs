@@ -104,7 +104,10 @@ fn insert_one(
     insert_row(txn, table, row, on_conflict, |e| storage_error(table, e))
 }
 
-/// Applies `assignments` to every row `target` reaches; returns the row count.
+/// Applies `assignments` to every row `target` reaches; returns the row count. The target
+/// rows hold only the columns the assignments and the filter read
+/// (`optimize::prune_update`): storage writes just the assigned columns into a copy of each
+/// row's encoded image (`Transaction::update_columns`), so the others are never decoded.
 pub fn update(
     txn: &mut Transaction,
     target: &TableAccess,
@@ -112,35 +115,38 @@ pub fn update(
     env: StatementEnv<'_>,
 ) -> Result<usize> {
     let table = &target.table;
-    // Every new row is computed before any is written: assignments may run subqueries,
-    // which must see the table as it was before the statement.
-    let changes = {
+    let width = assignments.len();
+    // Every new value is computed before any is written: assignments may run subqueries,
+    // which must see the table as it was before the statement. `changes` holds `width`
+    // (column, value) pairs per target row.
+    let (targets, mut changes) = {
         let runtime = SubqueryRuntime::new(txn, env);
         let context = ExecContext::new(&runtime);
         let targets = collect_targets(target, &context)?;
-        let mut changes = Vec::with_capacity(targets.len());
-        let mut assigned = Vec::with_capacity(assignments.len());
-        for (row_id, mut row) in targets {
-            // Every assignment reads the old row; then the new values replace the old ones
-            // in place (no copy of the row).
-            assigned.clear();
-            for (_, expr) in assignments {
-                assigned.push(expr.eval(&row, &context.eval)?);
+        let mut changes: Vec<(usize, Value)> = Vec::with_capacity(targets.len() * width);
+        for (_, row) in &targets {
+            for (position, expr) in assignments {
+                changes.push((*position, expr.eval(row, &context.eval)?));
             }
-            for ((position, _), value) in assignments.iter().zip(assigned.drain(..)) {
-                row[*position] = value;
-            }
-            changes.push((row_id, row));
         }
-        changes
+        (targets, changes)
     };
-    let count = changes.len();
-    for (row_id, mut new) in changes {
-        check_row(table, &mut new)?;
-        txn.update(&table.storage, row_id, &new)
+    let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
+    // `max(1)`: without assignments every chunk is empty (and `chunks_exact` wants a size).
+    let mut chunks = changes.chunks_exact_mut(width.max(1));
+    for (row_id, _) in &targets {
+        let row_changes = match width {
+            0 => &mut [],
+            _ => chunks.next().expect("one chunk per target row"),
+        };
+        if !in_column_order {
+            row_changes.sort_unstable_by_key(|(position, _)| *position);
+        }
+        check_changes(table, row_changes)?;
+        txn.update_columns(&table.storage, *row_id, row_changes)
             .map_err(|e| storage_error(table, e))?;
     }
-    Ok(count)
+    Ok(targets.len())
 }
 
 /// Deletes every row `target` reaches; returns the row count.
@@ -170,15 +176,33 @@ fn check_row(table: &TableDef, row: &mut Row) -> Result<()> {
             *slot = coerce_to_column(value, column.data_type, &column.name)?;
         }
         if slot.is_null() && column.not_null {
-            return Err(crate::err!(
-                Constraint,
-                "NOT NULL constraint failed: {}.{}",
-                table.name,
-                column.name
-            ));
+            return Err(not_null_error(table, &column.name));
         }
     }
     Ok(())
+}
+
+/// `check_row` for the assigned columns of an UPDATE (the others were checked when written).
+fn check_changes(table: &TableDef, changes: &mut [(usize, Value)]) -> Result<()> {
+    for (position, slot) in changes.iter_mut() {
+        let column = &table.columns[*position];
+        if !fits_column(slot, column.data_type) {
+            let value = std::mem::replace(slot, Value::Null);
+            *slot = coerce_to_column(value, column.data_type, &column.name)?;
+        }
+        if slot.is_null() && column.not_null {
+            return Err(not_null_error(table, &column.name));
+        }
+    }
+    Ok(())
+}
+
+fn not_null_error(table: &TableDef, column: &str) -> Error {
+    crate::err!(
+        Constraint,
+        "NOT NULL constraint failed: {}.{column}",
+        table.name
+    )
 }
 
 fn unique_error(table: &TableDef, columns: &[usize]) -> Error {

@@ -324,9 +324,10 @@ fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(
     let mut targets = Vec::new();
     let mut failure = None;
     let mut buffer = Vec::new();
-    context.txn.scan_batch(
+    context.txn.scan_batch_columns(
         table,
         0..table.slot_count(),
+        access.columns_read.as_deref(),
         &mut buffer,
         |row_id, values| keep_target(access, context, &mut targets, &mut failure, row_id, values),
     )?;

@@ -14,7 +14,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
 use crate::plan::{AccessPath, TableAccess};
 
-pub use prune::prune_columns;
+pub use prune::{prune_columns, prune_delete, prune_update};
 
 /// Chooses how to reach the rows of `table` that pass `filter`.
 pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {

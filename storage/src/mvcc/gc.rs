@@ -107,24 +107,29 @@ impl Table {
         report: &mut GcReport,
     ) {
         let guard = epoch::pin();
-        let mut batch: Vec<usize> = Vec::new();
+        // Every version retired so far (one buffer for all the rows).
+        let mut retired: Vec<Shared<'_, Version>> = Vec::new();
         for row in rows {
             if let Some(slot) = self.slot(row) {
-                let retired = collect_chain(&slot.head, watermark, &guard, report);
-                if !retired.is_empty() && self.has_indexes() {
-                    for version in &retired {
+                let first = retired.len();
+                collect_chain(&slot.head, watermark, &guard, report, &mut retired);
+                if retired.len() > first && self.has_indexes() {
+                    for version in &retired[first..] {
                         // SAFETY: unlinked but not destroyed: destruction is deferred
                         // below, after this pinned `guard`.
                         let version = unsafe { version.deref() };
                         super::indexing::unindex_version(self, row, version, &guard);
                     }
                 }
-                batch.extend(retired.iter().map(|version| version.as_raw() as usize));
             }
         }
-        if batch.is_empty() {
+        if retired.is_empty() {
             return;
         }
+        let batch: Vec<usize> = retired
+            .iter()
+            .map(|version| version.as_raw() as usize)
+            .collect();
         let account = Arc::clone(self.pool().account());
         account
             .pending_frees
@@ -160,15 +165,16 @@ fn is_committed_at_or_below(stamp: u64, watermark: u64) -> bool {
     stamp < TXN_ID_BASE && stamp <= watermark
 }
 
-/// Collects one slot's chain (see the module comment); returns the versions it unlinked, which
-/// the caller must destroy after the epoch (after removing their index entries).
+/// Collects one slot's chain (see the module comment); appends the versions it unlinked to
+/// `retired`: the caller must destroy them after the epoch (after removing their index
+/// entries).
 fn collect_chain<'g>(
     head: &Atomic<Version>,
     watermark: u64,
     guard: &'g Guard,
     report: &mut GcReport,
-) -> Vec<Shared<'g, Version>> {
-    let mut retired = Vec::new();
+    retired: &mut Vec<Shared<'g, Version>>,
+) {
     let first = head.load(Ordering::Acquire, guard);
     let mut current = first;
     // SAFETY: `guard` is pinned and versions are only destroyed after being unlinked, so every
@@ -181,10 +187,10 @@ fn collect_chain<'g>(
     }
     // SAFETY: as above.
     let Some(anchor) = (unsafe { current.as_ref() }) else {
-        return retired;
+        return;
     };
     let below = anchor.older.swap(Shared::null(), Ordering::AcqRel, guard);
-    retire_chain(below, guard, report, &mut retired);
+    retire_chain(below, guard, report, retired);
     let end = anchor.end.load(Ordering::Acquire);
     if current == first
         && end != END_INFINITY
@@ -199,9 +205,8 @@ fn collect_chain<'g>(
             )
             .is_ok()
     {
-        retire_chain(current, guard, report, &mut retired);
+        retire_chain(current, guard, report, retired);
     }
-    retired
 }
 
 /// Collects every version of an unlinked chain into `retired`.

@@ -171,6 +171,9 @@ pub(super) fn index_new_version(
     // Pairs with the fence in `create_index`: either this load sees the new index, or the
     // population scan sees the version this writer linked before.
     fence(Ordering::SeqCst);
+    if table.secondary_count.load(Ordering::Relaxed) == 0 {
+        return Ok(());
+    }
     let indexes = table.secondary.load();
     if indexes.is_empty() {
         return Ok(());
@@ -236,7 +239,14 @@ impl Table {
     }
 
     pub(crate) fn has_indexes(&self) -> bool {
-        !self.secondary.load().is_empty()
+        self.secondary_count.load(Ordering::Acquire) != 0
+    }
+
+    /// Installs a new list of secondary indexes (and its length, which writers read first).
+    fn publish_indexes(&self, list: Vec<Arc<SecondaryIndex>>) {
+        let count = list.len();
+        self.secondary.store(Arc::new(list));
+        self.secondary_count.store(count, Ordering::SeqCst);
     }
 
     /// Creates a secondary index on `columns` and fills it from every version of every row.
@@ -283,7 +293,7 @@ impl Table {
         *next_id += 1;
         let mut list = (*current).clone();
         list.push(Arc::clone(&index));
-        self.secondary.store(Arc::new(list));
+        self.publish_indexes(list);
         // Pairs with the fence in `index_new_version`.
         fence(Ordering::SeqCst);
         if let Err(error) = self.populate(&index) {
@@ -292,7 +302,7 @@ impl Table {
                 .filter(|other| other.id() != index.id())
                 .cloned()
                 .collect();
-            self.secondary.store(Arc::new(list));
+            self.publish_indexes(list);
             return Err(error);
         }
         Ok(index)
@@ -311,7 +321,7 @@ impl Table {
             .cloned()
             .collect();
         let dropped = list.len() != current.len();
-        self.secondary.store(Arc::new(list));
+        self.publish_indexes(list);
         dropped
     }
 

@@ -4,7 +4,7 @@
 //! (`indexing.rs`). Tables without a key use the slot id as a hidden row id.
 
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -64,6 +64,9 @@ pub struct Table {
     /// Secondary indexes, swapped whole when one is added or dropped; writers load the list
     /// without locks and maintain every index in it.
     pub(crate) secondary: ArcSwap<Vec<Arc<SecondaryIndex>>>,
+    /// The length of the `secondary` list, stored with it: writers read this one word to
+    /// learn that there is no index to maintain, without loading the list.
+    pub(crate) secondary_count: AtomicUsize,
     /// Serializes adding and dropping secondary indexes; hands out index ids.
     pub(crate) index_ddl: Mutex<u64>,
     /// Garbage collection bookkeeping (see `gc.rs`).
@@ -98,6 +101,7 @@ impl Table {
             grow_lock: Mutex::new(()),
             primary,
             secondary: ArcSwap::from_pointee(Vec::new()),
+            secondary_count: AtomicUsize::new(0),
             index_ddl: Mutex::new(1),
             gc: super::gc::GcState::default(),
             pool,
@@ -116,7 +120,8 @@ impl Table {
         } else {
             0
         };
-        primary + self.secondary.load().len() as u64 * crate::index::ENTRY_BYTES
+        let secondary = self.secondary_count.load(Ordering::Relaxed) as u64;
+        primary + secondary * crate::index::ENTRY_BYTES
     }
 
     pub fn id(&self) -> u64 {

@@ -20,7 +20,7 @@ use super::table::{RowId, Slot, Table};
 use super::version::{Version, END_INFINITY};
 
 /// Largest encode buffer a transaction keeps between writes.
-const ENCODE_BUFFER_KEPT_BYTES_MAX: usize = 64 << 10;
+pub(super) const ENCODE_BUFFER_KEPT_BYTES_MAX: usize = 64 << 10;
 
 /// A commit that replaced at least this many row versions computes the exact GC watermark
 /// (a scan of every snapshot slot) to free them; smaller ones use the last one computed.
@@ -49,7 +49,7 @@ pub struct Change<'a> {
 
 /// What one write did to one version.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum WriteKind {
+pub(super) enum WriteKind {
     /// The transaction created the version (insert, or the new image of an update).
     Created,
     /// The transaction claimed the version's end (delete, or the old image of an update).
@@ -57,7 +57,7 @@ enum WriteKind {
 }
 
 /// One entry of the write log: enough to stamp it at commit or undo it at rollback.
-struct Write {
+pub(super) struct Write {
     table: Arc<Table>,
     row: RowId,
     kind: WriteKind,
@@ -85,18 +85,18 @@ impl VersionPtr {
 }
 
 pub struct Transaction {
-    store: Arc<StoreShared>,
-    snapshot: Snapshot,
-    active_slot: Option<usize>,
-    writes: Vec<Write>,
+    pub(super) store: Arc<StoreShared>,
+    pub(super) snapshot: Snapshot,
+    pub(super) active_slot: Option<usize>,
+    pub(super) writes: Vec<Write>,
     /// Whether unique secondary indexes are checked (off only to replay commits that were
     /// checked when they first ran).
-    unique_checks: bool,
+    pub(super) unique_checks: bool,
     /// Scratch buffer rows are encoded into before their payload is copied to the pool.
-    encoded: Vec<u8>,
+    pub(super) encoded: Vec<u8>,
 }
 
-fn conflict(table: &Table) -> StorageError {
+pub(super) fn conflict(table: &Table) -> StorageError {
     StorageError::new(
         StorageErrorKind::Conflict,
         format!(
@@ -136,7 +136,7 @@ impl Transaction {
         !self.writes.is_empty()
     }
 
-    fn writer_id(&mut self) -> u64 {
+    pub(super) fn writer_id(&mut self) -> u64 {
         if self.snapshot.txn_id == 0 {
             self.snapshot.txn_id = self.store.clock.next_txn_id();
         }
@@ -190,8 +190,7 @@ impl Transaction {
         };
         match table.visible_version(row, &self.snapshot, &guard) {
             Some(version) => {
-                let types = &table.schema().types;
-                row::decode_columns_into(types, version.payload(&guard), wanted, out)?;
+                decode_wanted(&table.schema().types, version, wanted, out, &guard)?;
                 Ok(Some(row))
             }
             None => Ok(None),
@@ -305,7 +304,7 @@ impl Transaction {
 
     /// Adds the secondary-index entries of the version just written to `row`; if that
     /// fails (a unique index), undoes the writes made since `savepoint`.
-    fn index_or_undo(
+    pub(super) fn index_or_undo(
         &mut self,
         table: &Table,
         row: RowId,
@@ -372,7 +371,7 @@ impl Transaction {
     }
 
     /// Claims the visible head version of `row` for this transaction (first updater wins).
-    fn claim<'g>(
+    pub(super) fn claim<'g>(
         &mut self,
         table: &'g Table,
         row: RowId,
@@ -456,7 +455,7 @@ impl Transaction {
         Ok(())
     }
 
-    fn log(
+    pub(super) fn log(
         &mut self,
         table: &Arc<Table>,
         row: RowId,
@@ -530,6 +529,20 @@ impl Transaction {
 
     /// Commits; returns the commit timestamp (the read timestamp for a read-only one).
     pub fn commit(mut self) -> StorageResult<u64> {
+        self.commit_in_place()
+    }
+
+    /// Commits, calling `hook` with the commit timestamp and the final change of every
+    /// touched row while the commit lock is held and before the commit becomes visible. If
+    /// the hook fails, the transaction is rolled back and the error returned.
+    pub fn commit_with(
+        mut self,
+        hook: impl FnOnce(u64, &[Change<'_>]) -> StorageResult<()>,
+    ) -> StorageResult<u64> {
+        self.commit_with_in_place(hook)
+    }
+
+    pub(super) fn commit_in_place(&mut self) -> StorageResult<u64> {
         if self.writes.is_empty() {
             let read_ts = self.snapshot.read_ts;
             self.release_snapshot();
@@ -542,11 +555,8 @@ impl Transaction {
         Ok(ts)
     }
 
-    /// Commits, calling `hook` with the commit timestamp and the final change of every
-    /// touched row while the commit lock is held and before the commit becomes visible. If
-    /// the hook fails, the transaction is rolled back and the error returned.
-    pub fn commit_with(
-        mut self,
+    pub(super) fn commit_with_in_place(
+        &mut self,
         hook: impl FnOnce(u64, &[Change<'_>]) -> StorageResult<()>,
     ) -> StorageResult<u64> {
         if self.writes.is_empty() {
@@ -643,7 +653,7 @@ impl Transaction {
         self.release_snapshot();
     }
 
-    fn release_snapshot(&mut self) {
+    pub(super) fn release_snapshot(&mut self) {
         if let Some(slot) = self.active_slot.take() {
             self.store.active.unregister(slot);
         }
@@ -654,6 +664,27 @@ impl Drop for Transaction {
     fn drop(&mut self) {
         self.rollback_to(0);
         self.release_snapshot();
+    }
+}
+
+/// Decodes the columns `wanted` marks of `version` into `out` (see
+/// `row::decode_columns_into`). When it marks none (an UPDATE or DELETE that needs only the
+/// row ids), the payload is not read at all: every column reads as NULL.
+#[inline]
+fn decode_wanted(
+    types: &[crate::value::DataType],
+    version: &Version,
+    wanted: Option<&[bool]>,
+    out: &mut Vec<Value>,
+    guard: &Guard,
+) -> StorageResult<()> {
+    match wanted {
+        Some(wanted) if !wanted.contains(&true) => {
+            out.clear();
+            out.resize(types.len(), Value::Null);
+            Ok(())
+        }
+        _ => row::decode_columns_into(types, version.payload(guard), wanted, out),
     }
 }
 
@@ -681,37 +712,5 @@ impl Transaction {
     /// Number of snapshots (open transactions) live in the store.
     pub fn store_active_snapshots(&self) -> usize {
         self.store.active.live_count()
-    }
-}
-
-/// A transaction object that holds no snapshot: what a read-only transaction becomes when it
-/// ends ([`Transaction::into_idle`]), kept to start the next one without cloning the store
-/// handle (a reference count every session would otherwise bounce between cores).
-pub struct IdleTransaction {
-    txn: Transaction,
-}
-
-impl Transaction {
-    /// Ends a transaction that never wrote (the same as committing it) and keeps the object
-    /// for reuse; a transaction that wrote (or took a transaction id) is handed back.
-    pub fn into_idle(mut self) -> Result<IdleTransaction, Transaction> {
-        if self.has_writes() || self.snapshot.txn_id != 0 {
-            return Err(self);
-        }
-        self.release_snapshot();
-        Ok(IdleTransaction { txn: self })
-    }
-}
-
-impl IdleTransaction {
-    /// Starts a transaction reading at the newest published commit, like `Store::begin`.
-    pub fn begin(mut self) -> StorageResult<Transaction> {
-        let txn = &mut self.txn;
-        debug_assert!(txn.active_slot.is_none() && txn.writes.is_empty());
-        let (slot, read_ts) = txn.store.active.register(&txn.store.clock)?;
-        txn.snapshot = Snapshot { read_ts, txn_id: 0 };
-        txn.active_slot = Some(slot);
-        txn.unique_checks = true;
-        Ok(self.txn)
     }
 }

@@ -1,0 +1,268 @@
+//! `Transaction::update_columns`: an update that names only the columns it changes. The new
+//! version's payload is the old one with those columns spliced in (`row_splice`): the other
+//! columns are neither decoded nor re-encoded, and the row is not looked up again by key.
+//! A change to a primary-key column takes the whole-row path (`Transaction::update`, which
+//! turns it into a delete and an insert), and secondary indexes are maintained only when
+//! one of them covers a changed column.
+
+use std::sync::atomic::{fence, Ordering};
+use std::sync::Arc;
+
+use crossbeam_epoch::{self as epoch, Owned};
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::row;
+use crate::row_splice::splice_into;
+use crate::slab::Payload;
+use crate::value::Value;
+
+use super::table::{RowId, Table};
+use super::transaction::{conflict, Transaction, WriteKind, ENCODE_BUFFER_KEPT_BYTES_MAX};
+use super::version::Version;
+
+impl Transaction {
+    /// Replaces columns of the row's visible version: each `(column, value)` of `changes`
+    /// (columns in increasing order, values already of their column's type or NULL), the
+    /// other columns kept. Same rules as [`Transaction::update`] (first updater wins, unique
+    /// indexes checked, a changed primary key moves the row); returns the row's (new) id.
+    pub fn update_columns(
+        &mut self,
+        table: &Arc<Table>,
+        row: RowId,
+        changes: &[(usize, Value)],
+    ) -> StorageResult<RowId> {
+        let schema = table.schema();
+        if let Some((column, _)) = changes.iter().find(|(c, _)| *c >= schema.types.len()) {
+            return Err(StorageError::new(
+                StorageErrorKind::InvalidData,
+                format!("no column #{column} in table #{}", table.id()),
+            ));
+        }
+        let key_changed = changes
+            .iter()
+            .any(|(column, _)| schema.key_columns.contains(column));
+        if key_changed {
+            return self.update_whole_row(table, row, changes);
+        }
+        let guard = epoch::pin();
+        let (slot, head) = self.claim(table, row, &guard)?;
+        let savepoint = self.savepoint();
+        self.log(table, row, WriteKind::Claimed, head);
+        // SAFETY: pinned guard; the version we just claimed is alive.
+        let old = unsafe { head.deref() };
+        let payload = match self.splice_payload(table, old.payload(&guard), changes) {
+            Ok(payload) => payload,
+            Err(error) => {
+                self.rollback_to(savepoint);
+                return Err(error);
+            }
+        };
+        let version = Owned::new(Version::new(self.snapshot().txn_id, payload));
+        version.older.store(head, Ordering::Relaxed);
+        let version = version.into_shared(&guard);
+        slot.head.store(version, Ordering::Release);
+        self.log(table, row, WriteKind::Created, version);
+        // Pairs with the fence of `create_index` (as in `index_new_version`): either this
+        // load sees a new index, or its population scan sees the version linked above.
+        fence(Ordering::SeqCst);
+        if table.secondary_count.load(Ordering::Relaxed) == 0 {
+            return Ok(row);
+        }
+        let touched = table.secondary.load().iter().any(|index| {
+            let covers = |column: &usize| changes.iter().any(|(changed, _)| changed == column);
+            index.columns().iter().any(covers)
+        });
+        if !touched {
+            // Every index key of the new version is the old version's, whose entries exist.
+            return Ok(row);
+        }
+        let types = &schema.types;
+        let previous = match row::decode(types, old.payload(&guard)) {
+            Ok(values) => values,
+            Err(error) => {
+                self.rollback_to(savepoint);
+                return Err(error);
+            }
+        };
+        let mut values = previous.clone();
+        for (column, value) in changes {
+            values[*column] = value.clone();
+        }
+        self.index_or_undo(table, row, &values, Some(&previous), savepoint)?;
+        Ok(row)
+    }
+
+    /// `update_columns` through the whole row: read it, put the changes in, `update`; all or
+    /// nothing.
+    fn update_whole_row(
+        &mut self,
+        table: &Arc<Table>,
+        row: RowId,
+        changes: &[(usize, Value)],
+    ) -> StorageResult<RowId> {
+        let mut values = Vec::with_capacity(table.schema().types.len());
+        if !self.read_row(table, row, &mut values)? {
+            return Err(conflict(table));
+        }
+        for (column, value) in changes {
+            values[*column] = value.clone();
+        }
+        // A moved key is a delete and an insert: a failed insert takes the delete back.
+        let savepoint = self.savepoint();
+        let updated = self.update(table, row, &values);
+        if updated.is_err() {
+            self.rollback_to(savepoint);
+        }
+        updated
+    }
+
+    /// The payload of `old` with `changes` spliced in, copied into the pool.
+    fn splice_payload(
+        &mut self,
+        table: &Table,
+        old: &[u8],
+        changes: &[(usize, Value)],
+    ) -> StorageResult<Payload> {
+        splice_into(&table.schema().types, old, changes, &mut self.encoded)?;
+        let payload = Payload::new(table.pool(), &self.encoded, table.index_headroom_bytes());
+        if self.encoded.capacity() > ENCODE_BUFFER_KEPT_BYTES_MAX {
+            self.encoded = Vec::new();
+        }
+        payload
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::value::DataType;
+    use crate::TableSchema;
+
+    fn setup() -> (Store, Arc<Table>) {
+        let store = Store::new();
+        let schema = TableSchema {
+            types: vec![DataType::Integer, DataType::Text, DataType::Real],
+            key_columns: vec![0],
+        };
+        let table = store.create_table(schema);
+        let mut txn = store.begin().unwrap();
+        for id in 0..4 {
+            let name = Value::Text(format!("n{id}"));
+            txn.insert(&table, &[Value::Integer(id), name, Value::Real(0.5)])
+                .unwrap();
+        }
+        txn.commit().unwrap();
+        (store, table)
+    }
+
+    fn read(store: &Store, table: &Table, id: i64) -> Option<Vec<Value>> {
+        let txn = store.begin().unwrap();
+        let mut out = Vec::new();
+        let key = crate::index::IndexKey::Int(id);
+        txn.read_key(table, &key, &mut out).unwrap().map(|_| out)
+    }
+
+    #[test]
+    fn changes_only_the_named_columns_and_versions_like_update() {
+        let (store, table) = setup();
+        let before = store.begin().unwrap();
+        let mut txn = store.begin().unwrap();
+        let row = txn
+            .find_key(&table, &crate::index::IndexKey::Int(2))
+            .unwrap();
+        txn.update_columns(&table, row, &[(2, Value::Real(9.0))])
+            .unwrap();
+        txn.update_columns(&table, row, &[(1, Value::Null)])
+            .unwrap();
+        txn.commit().unwrap();
+        let expected = vec![Value::Integer(2), Value::Null, Value::Real(9.0)];
+        assert_eq!(read(&store, &table, 2), Some(expected));
+        let mut old = Vec::new();
+        before.read_row(&table, row, &mut old).unwrap();
+        assert_eq!(
+            old[2],
+            Value::Real(0.5),
+            "an older snapshot keeps the old version"
+        );
+    }
+
+    #[test]
+    fn first_updater_wins_and_rollback_restores() {
+        let (store, table) = setup();
+        let mut first = store.begin().unwrap();
+        let mut second = store.begin().unwrap();
+        let row = first
+            .find_key(&table, &crate::index::IndexKey::Int(1))
+            .unwrap();
+        first
+            .update_columns(&table, row, &[(2, Value::Real(1.0))])
+            .unwrap();
+        let error = second
+            .update_columns(&table, row, &[(2, Value::Real(2.0))])
+            .unwrap_err();
+        assert_eq!(error.kind, StorageErrorKind::Conflict);
+        first.rollback();
+        second
+            .update_columns(&table, row, &[(2, Value::Real(2.0))])
+            .unwrap();
+        second.commit().unwrap();
+        assert_eq!(read(&store, &table, 1).unwrap()[2], Value::Real(2.0));
+    }
+
+    #[test]
+    fn a_key_change_moves_the_row_and_bad_changes_change_nothing() {
+        let (store, table) = setup();
+        let mut txn = store.begin().unwrap();
+        let row = txn
+            .find_key(&table, &crate::index::IndexKey::Int(3))
+            .unwrap();
+        let duplicate = txn.update_columns(&table, row, &[(0, Value::Integer(0))]);
+        assert_eq!(
+            duplicate.unwrap_err().kind,
+            StorageErrorKind::UniqueViolation
+        );
+        let wrong_type = txn.update_columns(&table, row, &[(2, Value::Text("x".into()))]);
+        assert_eq!(wrong_type.unwrap_err().kind, StorageErrorKind::InvalidData);
+        let past_end = txn.update_columns(&table, row, &[(3, Value::Null)]);
+        assert_eq!(past_end.unwrap_err().kind, StorageErrorKind::InvalidData);
+        assert!(!txn.has_writes(), "failed updates leave nothing behind");
+        txn.update_columns(&table, row, &[(0, Value::Integer(30))])
+            .unwrap();
+        txn.commit().unwrap();
+        assert_eq!(read(&store, &table, 3), None);
+        let moved = vec![
+            Value::Integer(30),
+            Value::Text("n3".into()),
+            Value::Real(0.5),
+        ];
+        assert_eq!(read(&store, &table, 30), Some(moved));
+    }
+
+    #[test]
+    fn indexes_follow_changed_columns_only() {
+        let (store, table) = setup();
+        let index = table.create_index("by_name", vec![1], true).unwrap();
+        let mut txn = store.begin().unwrap();
+        let row = txn
+            .find_key(&table, &crate::index::IndexKey::Int(0))
+            .unwrap();
+        txn.update_columns(&table, row, &[(2, Value::Real(3.0))])
+            .unwrap();
+        let taken = txn.update_columns(&table, row, &[(1, Value::Text("n1".into()))]);
+        assert_eq!(taken.unwrap_err().kind, StorageErrorKind::UniqueViolation);
+        txn.update_columns(&table, row, &[(1, Value::Text("zed".into()))])
+            .unwrap();
+        txn.commit().unwrap();
+        let reader = store.begin().unwrap();
+        let mut found = Vec::new();
+        let key = crate::index::IndexKey::from_values([&Value::Text("zed".into())]).unwrap();
+        reader
+            .index_lookup(&table, &index, &key, &mut Vec::new(), |id, values| {
+                found.push((id, values[2].clone()));
+                true
+            })
+            .unwrap();
+        assert_eq!(found, [(row, Value::Real(3.0))]);
+    }
+}
