@@ -53,6 +53,50 @@ impl Accumulator {
         self
     }
 
+    /// Feeds one row to COUNT(*) (which takes no argument).
+    #[inline]
+    pub fn add_row(&mut self) {
+        debug_assert_eq!(self.function, AggregateFunction::CountStar);
+        self.count += 1;
+    }
+
+    /// Feeds one row's single argument value. The common cases (no DISTINCT; COUNT, or a
+    /// number that keeps the sum's current kind) are done here, the rest by `add`.
+    #[inline]
+    pub fn add_value(&mut self, value: &Value) -> Result<()> {
+        if self.seen.is_none() {
+            match (self.function, value) {
+                (AggregateFunction::CountStar, _) => {}
+                (_, Value::Null) => return Ok(()),
+                (AggregateFunction::Count, _) => {
+                    self.count += 1;
+                    return Ok(());
+                }
+                (
+                    AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg,
+                    Value::Real(real),
+                ) if self.sum_is_real => {
+                    self.count += 1;
+                    self.integer_overflowed = false;
+                    self.real_sum.add(*real);
+                    return Ok(());
+                }
+                (
+                    AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg,
+                    Value::Integer(integer),
+                ) if !self.sum_is_real => {
+                    if let Some(sum) = self.integer_sum.checked_add(*integer) {
+                        self.count += 1;
+                        self.integer_sum = sum;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.add(std::slice::from_ref(value))
+    }
+
     /// Feeds one row's argument values (none for COUNT(*)).
     pub fn add(&mut self, args: &[Value]) -> Result<()> {
         if self.function == AggregateFunction::CountStar {

@@ -4,13 +4,14 @@
 //! Without GROUP BY it emits exactly one row, with NULLs for the input row when empty.
 //!
 //! Over a full table scan the operator reads the scan's decoded rows in place (no row is
-//! moved or copied unless it becomes a group's last row), and a single small non-negative
-//! integer group key finds its group by direct indexing instead of hashing.
+//! moved or copied): a group remembers its last row's slot, and the row is read again, once,
+//! when the groups are emitted. A single small non-negative integer group key finds its group
+//! by direct indexing instead of hashing, and column arguments feed the accumulators by
+//! reference.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
-use ember_storage::Value;
+use ember_storage::{RowId, Value};
 
 use crate::error::Result;
 use crate::expr::{compare_for_sort, Expr, KeyValue};
@@ -27,8 +28,34 @@ const NO_GROUP: u32 = u32::MAX;
 
 struct Group {
     key_values: Vec<Value>,
+    /// The group's last input row; over a table scan it is read at the end from
+    /// `last_row_id` and stays empty until then.
     last_row: Row,
+    last_row_id: RowId,
     accumulators: Vec<Accumulator>,
+}
+
+/// Where an aggregate call's arguments come from, resolved once per statement.
+enum Args<'p> {
+    /// COUNT(*): none.
+    None,
+    /// One plain column of the input row (borrowed, never copied).
+    Column(usize),
+    /// One computed value.
+    Expr(&'p Expr),
+    /// Several values (group_concat with a separator).
+    Exprs(&'p [Expr]),
+}
+
+impl<'p> Args<'p> {
+    fn of(call: &'p AggregateCall) -> Args<'p> {
+        match call.args.as_slice() {
+            [] => Args::None,
+            [Expr::Column { index, .. }] => Args::Column(*index),
+            [expr] => Args::Expr(expr),
+            exprs => Args::Exprs(exprs),
+        }
+    }
 }
 
 pub struct AggregateOperator<'p> {
@@ -43,6 +70,8 @@ pub struct AggregateOperator<'p> {
 struct Grouper<'p> {
     group_by: &'p [Expr],
     aggregates: &'p [AggregateCall],
+    /// Each aggregate's argument source, in `aggregates` order.
+    args: Vec<Args<'p>>,
     input_width: usize,
     groups: Vec<Group>,
     index: HashMap<Vec<KeyValue>, usize, FastBuildHasher>,
@@ -52,7 +81,7 @@ struct Grouper<'p> {
     // Reused per row: a row of an existing group allocates nothing for its key.
     key_values: Vec<Value>,
     key: Vec<KeyValue>,
-    args: Vec<Value>,
+    arg_values: Vec<Value>,
 }
 
 impl<'p> Grouper<'p> {
@@ -60,20 +89,22 @@ impl<'p> Grouper<'p> {
         Grouper {
             group_by: operator.group_by,
             aggregates: operator.aggregates,
+            args: operator.aggregates.iter().map(Args::of).collect(),
             input_width: operator.input_width,
             groups: Vec::new(),
             index: HashMap::default(),
             direct: Vec::new(),
             key_values: Vec::with_capacity(operator.group_by.len()),
             key: Vec::with_capacity(operator.group_by.len()),
-            args: Vec::new(),
+            arg_values: Vec::new(),
         }
     }
 
     fn new_group(&self, key_values: Vec<Value>, rows_max: usize) -> Group {
         Group {
             key_values,
-            last_row: vec![Value::Null; self.input_width],
+            last_row: Vec::new(),
+            last_row_id: 0,
             accumulators: self
                 .aggregates
                 .iter()
@@ -86,24 +117,8 @@ impl<'p> Grouper<'p> {
     /// group's position (the caller stores the row as the group's last row).
     fn add(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
         let position = match self.group_by {
-            [expr] => {
-                let value = eval_borrowed(expr, row, context)?;
-                match direct_slot(&value) {
-                    Some(slot) => match self.direct.get(slot) {
-                        Some(&position) if position != NO_GROUP => position as usize,
-                        _ => {
-                            self.key_values.clear();
-                            self.key_values.push(value.into_owned());
-                            self.new_direct_group(slot, context)?
-                        }
-                    },
-                    None => {
-                        self.key_values.clear();
-                        self.key_values.push(value.into_owned());
-                        self.find_hashed(context)?
-                    }
-                }
-            }
+            [Expr::Column { index, .. }] => self.find_single(&row[*index], context)?,
+            [expr] => self.find_single(&expr.eval(row, &context.eval)?, context)?,
             group_by => {
                 self.key_values.clear();
                 for expr in group_by {
@@ -113,23 +128,45 @@ impl<'p> Grouper<'p> {
             }
         };
         let group = &mut self.groups[position];
-        for (call, accumulator) in self.aggregates.iter().zip(&mut group.accumulators) {
-            match call.args.as_slice() {
-                [] => accumulator.add(&[])?,
-                [arg] => {
-                    let value = eval_borrowed(arg, row, context)?;
-                    accumulator.add(std::slice::from_ref(value.as_ref()))?;
-                }
-                args => {
-                    self.args.clear();
-                    for arg in args {
-                        self.args.push(arg.eval(row, &context.eval)?);
+        for (args, accumulator) in self.args.iter().zip(&mut group.accumulators) {
+            match args {
+                Args::None => accumulator.add_row(),
+                Args::Column(index) => accumulator.add_value(&row[*index])?,
+                Args::Expr(expr) => accumulator.add_value(&expr.eval(row, &context.eval)?)?,
+                Args::Exprs(exprs) => {
+                    self.arg_values.clear();
+                    for expr in *exprs {
+                        self.arg_values.push(expr.eval(row, &context.eval)?);
                     }
-                    accumulator.add(&self.args)?;
+                    accumulator.add(&self.arg_values)?;
                 }
             }
         }
         Ok(position)
+    }
+
+    /// The group of the single key `value` (created when new).
+    #[inline]
+    fn find_single(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
+        if let Some(slot) = direct_slot(value) {
+            if let Some(&position) = self.direct.get(slot) {
+                if position != NO_GROUP {
+                    return Ok(position as usize);
+                }
+            }
+        }
+        self.find_single_slow(value, context)
+    }
+
+    /// `find_single` for a key that is new or not a small integer.
+    #[inline(never)]
+    fn find_single_slow(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
+        self.key_values.clear();
+        self.key_values.push(value.clone());
+        match direct_slot(value) {
+            Some(slot) => self.new_direct_group(slot, context),
+            None => self.find_hashed(context),
+        }
     }
 
     /// The group of the key in `key_values` (created when new), found by hashing.
@@ -184,6 +221,10 @@ impl<'p> Grouper<'p> {
             .into_iter()
             .map(|group| {
                 let mut row = group.last_row;
+                if row.is_empty() {
+                    // A group always has a last row (or none had any input: all NULL).
+                    row.resize(input_width, Value::Null);
+                }
                 debug_assert_eq!(row.len(), input_width);
                 for accumulator in &group.accumulators {
                     row.push(accumulator.finish()?);
@@ -194,29 +235,19 @@ impl<'p> Grouper<'p> {
     }
 }
 
-/// `expr`'s value over `row`: borrowed when it is a plain column (no copy per row).
-fn eval_borrowed<'r>(
-    expr: &Expr,
-    row: &'r [Value],
-    context: &ExecContext<'_>,
-) -> Result<Cow<'r, Value>> {
-    match expr {
-        Expr::Column { index, .. } => Ok(Cow::Borrowed(&row[*index])),
-        _ => expr.eval(row, &context.eval).map(Cow::Owned),
-    }
-}
-
 /// The `direct` slot of a single group key: the key's integer form (as `KeyValue` makes it,
 /// so 2, 2.0 and TRUE-ish values group as they do when hashed) when in `0..DIRECT_KEYS_MAX`.
+#[inline]
 fn direct_slot(value: &Value) -> Option<usize> {
     let key = match value {
+        Value::Integer(key) => *key,
         Value::Null | Value::Text(_) | Value::Blob(_) => return None,
-        number => KeyValue::new(number),
+        number => match KeyValue::new(number) {
+            KeyValue::Integer(key) => key,
+            _ => return None,
+        },
     };
-    match key {
-        KeyValue::Integer(k) if (0..DIRECT_KEYS_MAX).contains(&k) => Some(k as usize),
-        _ => None,
-    }
+    (0..DIRECT_KEYS_MAX).contains(&key).then_some(key as usize)
 }
 
 impl<'p> AggregateOperator<'p> {
@@ -239,28 +270,30 @@ impl<'p> AggregateOperator<'p> {
         let mut grouper = Grouper::new(self);
         match self.input {
             Node::Scan(access) if matches!(access.path, AccessPath::FullScan) => {
-                // Columns the scan does not decode are NULL in every row: only the decoded
-                // ones need copying into a group's last row.
-                let decoded: Option<Vec<usize>> = access
-                    .columns_read
-                    .as_ref()
-                    .map(|read| (0..read.len()).filter(|&column| read[column]).collect());
-                scan::for_each_row(access, context, |row| {
+                scan::for_each_row(access, context, |row_id, row| {
                     let position = grouper.add(row, context)?;
-                    let last_row = &mut grouper.groups[position].last_row;
-                    match &decoded {
-                        Some(columns) if last_row.len() == row.len() => {
-                            for &column in columns {
-                                last_row[column].clone_from(&row[column]);
-                            }
-                        }
-                        _ => {
-                            last_row.clear();
-                            last_row.extend_from_slice(row);
-                        }
-                    }
+                    grouper.groups[position].last_row_id = row_id;
                     Ok(())
                 })?;
+                // Each group's last row, read again under the same snapshot (this statement
+                // writes nothing, so it is the row the scan saw).
+                let table = &access.table.storage;
+                let columns = access.columns_read.as_deref();
+                for group in &mut grouper.groups {
+                    let found = context.txn.read_row_columns(
+                        table,
+                        group.last_row_id,
+                        columns,
+                        &mut group.last_row,
+                    )?;
+                    if !found {
+                        return Err(crate::err!(
+                            Internal,
+                            "row {} of a group vanished during the statement",
+                            group.last_row_id
+                        ));
+                    }
+                }
             }
             input => {
                 let mut input = build(input);

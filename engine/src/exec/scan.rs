@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 
 use ember_storage::index::{IndexKey, SecondaryIndex};
+use ember_storage::row::RowDecoder;
 use ember_storage::{DataType, RowId, Value};
 
 use crate::catalog::{IndexDef, TableDef};
@@ -22,6 +23,8 @@ const SCAN_BATCH_SLOTS: u64 = 4096;
 
 pub struct ScanOperator<'p> {
     access: &'p TableAccess,
+    /// Made on the first batch of a full scan.
+    decoder: Option<RowDecoder>,
     next_row: RowId,
     pending: VecDeque<Row>,
     finished: bool,
@@ -31,6 +34,7 @@ impl<'p> ScanOperator<'p> {
     pub fn new(access: &'p TableAccess) -> Self {
         ScanOperator {
             access,
+            decoder: None,
             next_row: 0,
             pending: VecDeque::new(),
             finished: false,
@@ -81,10 +85,13 @@ impl<'p> ScanOperator<'p> {
             let range = self.next_row..end.min(self.next_row + SCAN_BATCH_SLOTS);
             let pending = &mut self.pending;
             let columns = self.access.columns_read.as_deref();
-            self.next_row = context.txn.scan_batch_columns(
+            let decoder = self
+                .decoder
+                .get_or_insert_with(|| RowDecoder::new(&table.schema().types, columns));
+            self.next_row = context.txn.scan_batch_decoded(
                 table,
                 range,
-                columns,
+                decoder,
                 &mut buffer,
                 |_, values| {
                     let keep = match filter {
@@ -123,17 +130,17 @@ impl Operator for ScanOperator<'_> {
     }
 }
 
-/// Calls `visit` with every row of a full scan of `access` that passes its filter, in slot
-/// order, decoded into one reused buffer (only the columns the access reads). Checks for an
-/// interrupt once per batch of slots; stops at the first error.
+/// Calls `visit` with every row (id and values) of a full scan of `access` that passes its
+/// filter, in slot order, decoded into one reused buffer (only the columns the access
+/// reads). Checks for an interrupt once per batch of slots; stops at the first error.
 pub fn for_each_row(
     access: &TableAccess,
     context: &ExecContext<'_>,
-    mut visit: impl FnMut(&[Value]) -> Result<()>,
+    mut visit: impl FnMut(RowId, &[Value]) -> Result<()>,
 ) -> Result<()> {
     let table = &access.table.storage;
     let filter = access.filter.as_ref();
-    let columns = access.columns_read.as_deref();
+    let decoder = RowDecoder::new(&table.schema().types, access.columns_read.as_deref());
     let mut buffer = Vec::new();
     let mut next_row = 0;
     loop {
@@ -144,26 +151,29 @@ pub fn for_each_row(
         }
         let range = next_row..end.min(next_row + SCAN_BATCH_SLOTS);
         let mut failure = None;
-        next_row =
-            context
-                .txn
-                .scan_batch_columns(table, range, columns, &mut buffer, |_, values| {
-                    let outcome = match filter {
-                        None => visit(values),
-                        Some(predicate) => match predicate.matches(values, &context.eval) {
-                            Ok(true) => visit(values),
-                            Ok(false) => Ok(()),
-                            Err(error) => Err(error),
-                        },
-                    };
-                    match outcome {
-                        Ok(()) => true,
-                        Err(error) => {
-                            failure = Some(error);
-                            false
-                        }
+        next_row = context.txn.scan_batch_decoded(
+            table,
+            range,
+            &decoder,
+            &mut buffer,
+            |row, values| {
+                let outcome = match filter {
+                    None => visit(row, values),
+                    Some(predicate) => match predicate.matches(values, &context.eval) {
+                        Ok(true) => visit(row, values),
+                        Ok(false) => Ok(()),
+                        Err(error) => Err(error),
+                    },
+                };
+                match outcome {
+                    Ok(()) => true,
+                    Err(error) => {
+                        failure = Some(error);
+                        false
                     }
-                })?;
+                }
+            },
+        )?;
         if let Some(error) = failure {
             return Err(error);
         }

@@ -109,6 +109,19 @@ pub struct EvalContext<'a> {
     pub outer: Option<&'a OuterFrame<'a>>,
 }
 
+/// The value bound to parameter `index`.
+#[inline]
+fn parameter(context: &EvalContext<'_>, index: usize) -> Result<Value> {
+    match context.params.get(index) {
+        Some(value) => Ok(value.clone()),
+        None => Err(crate::err!(
+            InvalidInput,
+            "parameter ${} has no value bound",
+            index + 1
+        )),
+    }
+}
+
 impl<'a> EvalContext<'a> {
     /// A context with parameters only.
     pub fn with_params(params: &'a [Value]) -> EvalContext<'a> {
@@ -121,13 +134,24 @@ impl<'a> EvalContext<'a> {
 }
 
 impl Expr {
+    /// The expression's value over `row`. The leaves (column, parameter, literal) are
+    /// inlined at the call site; everything else goes through `eval_node`.
+    #[inline]
     pub fn eval(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
+        match self {
+            Expr::Column { index, .. } => Ok(row[*index].clone()),
+            Expr::Parameter(index) => parameter(context, *index),
+            Expr::Literal(value) => Ok(value.clone()),
+            _ => self.eval_node(row, context),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_node(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
         Ok(match self {
             Expr::Literal(value) => value.clone(),
             Expr::Column { index, .. } => row[*index].clone(),
-            Expr::Parameter(index) => context.params.get(*index).cloned().ok_or_else(|| {
-                crate::err!(InvalidInput, "parameter ${} has no value bound", index + 1)
-            })?,
+            Expr::Parameter(index) => parameter(context, *index)?,
             Expr::Unary(op, operand) => op.apply(operand.eval(row, context)?)?,
             Expr::Binary(BinaryOp::And, left, right) => {
                 let left = truth(&left.eval(row, context)?);

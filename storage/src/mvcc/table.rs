@@ -145,10 +145,12 @@ impl Table {
     }
 
     /// Number of slots handed out (an upper bound for scans).
+    #[inline]
     pub fn slot_count(&self) -> u64 {
         self.slot_count.load(Ordering::Acquire)
     }
 
+    #[inline]
     pub(crate) fn slot(&self, row: RowId) -> Option<&Slot> {
         if row >= self.slot_count() {
             return None;
@@ -187,6 +189,7 @@ impl Table {
     }
 
     /// The version of `row` that `snapshot` sees.
+    #[inline]
     pub fn visible_version<'g>(
         &self,
         row: RowId,

@@ -146,10 +146,23 @@ impl Transaction {
 
     /// Decodes the visible version of `row` into `out`. Returns false if there is none.
     pub fn read_row(&self, table: &Table, row: RowId, out: &mut Vec<Value>) -> StorageResult<bool> {
+        self.read_row_columns(table, row, None, out)
+    }
+
+    /// `read_row` decoding only the columns `wanted` marks (the others read as NULL; see
+    /// `row::decode_columns_into`); `None` decodes every column.
+    pub fn read_row_columns(
+        &self,
+        table: &Table,
+        row: RowId,
+        wanted: Option<&[bool]>,
+        out: &mut Vec<Value>,
+    ) -> StorageResult<bool> {
         let guard = epoch::pin();
         match table.visible_version(row, &self.snapshot, &guard) {
             Some(version) => {
-                row::decode_into(&table.schema().types, version.payload(&guard), out)?;
+                let types = &table.schema().types;
+                row::decode_columns_into(types, version.payload(&guard), wanted, out)?;
                 Ok(true)
             }
             None => Ok(false),
@@ -218,15 +231,38 @@ impl Transaction {
         rows: std::ops::Range<RowId>,
         wanted: Option<&[bool]>,
         buffer: &mut Vec<Value>,
+        visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+    ) -> StorageResult<RowId> {
+        let decoder = row::RowDecoder::new(&table.schema().types, wanted);
+        self.scan_batch_decoded(table, rows, &decoder, buffer, visit)
+    }
+
+    /// `scan_batch` decoding each row with `decoder` (made for this table's columns, once
+    /// per scan). One epoch pin per batch.
+    pub fn scan_batch_decoded(
+        &self,
+        table: &Table,
+        rows: std::ops::Range<RowId>,
+        decoder: &row::RowDecoder,
+        buffer: &mut Vec<Value>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
+        if decoder.width() != table.schema().types.len() {
+            return Err(StorageError::new(
+                StorageErrorKind::InvalidData,
+                format!(
+                    "row decoder for {} columns used on a table of {}",
+                    decoder.width(),
+                    table.schema().types.len()
+                ),
+            ));
+        }
         let guard = epoch::pin();
-        let types = &table.schema().types;
         let end = rows.end.min(table.slot_count());
         let mut row = rows.start;
         while row < end {
             if let Some(version) = table.visible_version(row, &self.snapshot, &guard) {
-                row::decode_columns_into(types, version.payload(&guard), wanted, buffer)?;
+                decoder.decode_into(version.payload(&guard), buffer)?;
                 if !visit(row, buffer) {
                     return Ok(row + 1);
                 }

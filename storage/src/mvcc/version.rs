@@ -35,6 +35,7 @@ impl Version {
 
     /// The encoded row, valid while `guard` is pinned (compaction may move it, freeing the
     /// old copy after the epoch).
+    #[inline]
     pub fn payload<'g>(&'g self, guard: &'g Guard) -> &'g [u8] {
         self.payload.bytes(guard)
     }

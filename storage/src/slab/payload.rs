@@ -78,6 +78,7 @@ impl Payload {
         })
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len as usize
     }
@@ -91,6 +92,7 @@ impl Payload {
     }
 
     /// The payload's bytes, valid while `guard` stays pinned.
+    #[inline]
     pub(crate) fn bytes<'g>(&'g self, _guard: &'g Guard) -> &'g [u8] {
         let ptr = self.ptr.load(Ordering::Acquire);
         // SAFETY: `ptr` holds `len` initialized bytes that never change. The memory is freed

@@ -1,0 +1,245 @@
+//! Compact row codec: a null bitmap, then each non-null column in declared order. Integers are
+//! zigzag varints, reals 8 bytes little-endian, booleans 1 byte, text and blobs a varint
+//! length then the bytes; an `Any` column prefixes its value with the value's type tag.
+//!
+//! ```text
+//! [null bitmap: ceil(n/8) bytes][col 0][col 2]...   (NULL columns take no bytes)
+//! ```
+//! Decoding treats the bytes as untrusted: every length is checked against the bytes left
+//! before anything is allocated, and a malformed payload is an `InvalidData` error.
+
+use std::borrow::Borrow;
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::limits::{ROW_BYTES_MAX, VALUE_BYTES_MAX};
+use crate::value::{DataType, Value};
+
+mod reader;
+
+use reader::Step;
+
+/// Encodes `values` (already coerced to `types`) into `out`, replacing its contents. The
+/// values may be owned or borrowed (`Value`, `&Value`, `Cow<Value>`).
+pub fn encode_into<V: Borrow<Value>>(
+    types: &[DataType],
+    values: &[V],
+    out: &mut Vec<u8>,
+) -> StorageResult<()> {
+    if types.len() != values.len() {
+        return Err(invalid(format!(
+            "row has {} values but the table has {} columns",
+            values.len(),
+            types.len()
+        )));
+    }
+    out.clear();
+    let bitmap_len = types.len().div_ceil(8);
+    out.resize(bitmap_len, 0);
+    for (index, (column_type, value)) in types.iter().zip(values).enumerate() {
+        let value = value.borrow();
+        // The common cases inline; the rest (ANY columns, booleans, blobs, long text and
+        // type errors) through `encode_value`.
+        match (column_type, value) {
+            (_, Value::Null) => {
+                out[index / 8] |= 1 << (index % 8);
+                continue;
+            }
+            (DataType::Integer, Value::Integer(i)) => {
+                write_varint(zigzag(*i), out);
+                continue;
+            }
+            (DataType::Real, Value::Real(r)) => {
+                out.extend_from_slice(&r.to_le_bytes());
+                continue;
+            }
+            (DataType::Text, Value::Text(text)) if text.len() < 0x80 => {
+                out.push(text.len() as u8);
+                out.extend_from_slice(text.as_bytes());
+                continue;
+            }
+            _ => {}
+        }
+        if *column_type == DataType::Any {
+            let value_type = value.data_type().expect("non-null value has a type");
+            out.push(value_type.tag());
+            encode_value(value_type, value, out)?;
+        } else {
+            encode_value(*column_type, value, out)?;
+        }
+    }
+    if out.len() > ROW_BYTES_MAX {
+        return Err(StorageError::new(
+            StorageErrorKind::Limit,
+            format!(
+                "row of {} bytes exceeds the limit of {ROW_BYTES_MAX} bytes",
+                out.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Encodes a row into a new buffer.
+pub fn encode(types: &[DataType], values: &[Value]) -> StorageResult<Vec<u8>> {
+    let mut out = Vec::with_capacity(types.len() * 9);
+    encode_into(types, values, &mut out)?;
+    Ok(out)
+}
+
+pub(crate) fn encode_value(
+    column_type: DataType,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> StorageResult<()> {
+    match (column_type, value) {
+        (DataType::Integer, Value::Integer(i)) => write_varint(zigzag(*i), out),
+        (DataType::Real, Value::Real(r)) => out.extend_from_slice(&r.to_le_bytes()),
+        (DataType::Boolean, Value::Boolean(b)) => out.push(u8::from(*b)),
+        (DataType::Text, Value::Text(s)) => write_bytes(s.as_bytes(), out)?,
+        (DataType::Blob, Value::Blob(b)) => write_bytes(b, out)?,
+        (expected, other) => {
+            return Err(invalid(format!(
+                "value of type {} cannot be stored in a {expected} column",
+                other.type_name()
+            )))
+        }
+    }
+    Ok(())
+}
+
+fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) -> StorageResult<()> {
+    if bytes.len() > VALUE_BYTES_MAX {
+        return Err(StorageError::new(
+            StorageErrorKind::Limit,
+            format!(
+                "value of {} bytes exceeds the limit of {VALUE_BYTES_MAX} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    write_varint(bytes.len() as u64, out);
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+/// Decodes a whole row.
+pub fn decode(types: &[DataType], bytes: &[u8]) -> StorageResult<Vec<Value>> {
+    let mut values = Vec::with_capacity(types.len());
+    decode_into(types, bytes, &mut values)?;
+    Ok(values)
+}
+
+/// Decodes a whole row into `values`, replacing its contents (lets scans reuse one buffer).
+pub fn decode_into(types: &[DataType], bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {
+    decode_columns_into(types, bytes, None, values)
+}
+
+/// Decodes the columns `wanted` marks (every column when `None`) into `values`; the other
+/// columns read as NULL and are only skipped over (no allocation, no UTF-8 check), though
+/// their lengths are still checked. A `wanted` shorter than the row leaves the columns past
+/// its end undecoded.
+///
+/// A `values` already as wide as the row is overwritten in place (a scan reusing one buffer
+/// writes only the decoded columns, and a text or blob column reuses its old allocation);
+/// any other is replaced. On error `values` holds a partly decoded row.
+pub fn decode_columns_into(
+    types: &[DataType],
+    bytes: &[u8],
+    wanted: Option<&[bool]>,
+    values: &mut Vec<Value>,
+) -> StorageResult<()> {
+    let steps = types
+        .iter()
+        .enumerate()
+        .map(|(column, &column_type)| Step::new(column_type, is_wanted(wanted, column)));
+    // Point reads of ordinary tables lay their steps out on the stack.
+    let mut on_stack = [Step::SkipVarint; STACK_STEPS_MAX];
+    if types.len() <= STACK_STEPS_MAX {
+        for (slot, step) in on_stack.iter_mut().zip(steps) {
+            *slot = step;
+        }
+        reader::decode_steps(&on_stack[..types.len()], bytes, values)
+    } else {
+        reader::decode_steps(&steps.collect::<Vec<_>>(), bytes, values)
+    }
+}
+
+/// Columns up to which `decode_columns_into` needs no allocation for its steps.
+const STACK_STEPS_MAX: usize = 64;
+
+/// Whether column `column` is decoded under the mask `wanted` (see `decode_columns_into`).
+fn is_wanted(wanted: Option<&[bool]>, column: usize) -> bool {
+    wanted.is_none_or(|wanted| wanted.get(column).copied().unwrap_or(false))
+}
+
+/// `decode_columns_into` prepared once for many rows of one table (a scan): each column's
+/// type and whether it is decoded are folded into one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowDecoder {
+    steps: Vec<Step>,
+    /// Whether every step only skips.
+    decodes_nothing: bool,
+}
+
+impl RowDecoder {
+    /// A decoder for rows of `types` that decodes the columns `wanted` marks (every column
+    /// when `None`), as `decode_columns_into` does.
+    pub fn new(types: &[DataType], wanted: Option<&[bool]>) -> RowDecoder {
+        let steps = types
+            .iter()
+            .enumerate()
+            .map(|(column, &column_type)| Step::new(column_type, is_wanted(wanted, column)));
+        let steps: Vec<Step> = steps.collect();
+        RowDecoder {
+            decodes_nothing: steps.iter().all(|step| !step.decodes()),
+            steps,
+        }
+    }
+
+    /// Columns of the rows this decoder reads.
+    pub fn width(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Decodes `bytes` into `values` (see `decode_columns_into`). When no column is
+    /// decoded (a scan that only counts rows), the payload is not read: every column is NULL.
+    #[inline]
+    pub fn decode_into(&self, bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {
+        if self.decodes_nothing {
+            values.resize(self.steps.len(), Value::Null);
+            values.truncate(self.steps.len());
+            values.iter_mut().for_each(|value| {
+                if !value.is_null() {
+                    *value = Value::Null;
+                }
+            });
+            return Ok(());
+        }
+        reader::decode_steps(&self.steps, bytes, values)
+    }
+}
+
+pub(crate) fn invalid(message: impl Into<String>) -> StorageError {
+    StorageError::new(StorageErrorKind::InvalidData, message)
+}
+
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+fn unzigzag(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
+}
+
+/// Appends `value` as a LEB128 varint.
+#[inline]
+pub fn write_varint(mut value: u64, out: &mut Vec<u8>) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,348 @@
+//! Row decoding: walks a payload column by column, each column's work named by one `Step`
+//! (its type, and whether it is decoded or only stepped over). The bytes are untrusted: every
+//! read is bounds-checked, and the first fault stops the walk and becomes an `InvalidData`
+//! error. Reads return `Option` and park the fault's details in the reader, so the hot path
+//! moves no error values around.
+
+use crate::error::{StorageError, StorageResult};
+use crate::value::{DataType, Value};
+
+use super::{invalid, unzigzag};
+
+/// Bytes of the longest varint (a u64 takes at most 10 groups of 7 bits).
+const VARINT_BYTES_MAX: usize = 10;
+
+/// What to do with one non-NULL column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Integer,
+    Real,
+    Boolean,
+    Text,
+    Blob,
+    /// A type tag, then a value of that type.
+    Any,
+    SkipVarint,
+    SkipReal,
+    SkipBoolean,
+    /// A varint length, then that many bytes (text or blob).
+    SkipBytes,
+    SkipAny,
+}
+
+impl Step {
+    pub(crate) fn new(column_type: DataType, decoded: bool) -> Step {
+        match (column_type, decoded) {
+            (DataType::Integer, true) => Step::Integer,
+            (DataType::Real, true) => Step::Real,
+            (DataType::Boolean, true) => Step::Boolean,
+            (DataType::Text, true) => Step::Text,
+            (DataType::Blob, true) => Step::Blob,
+            (DataType::Any, true) => Step::Any,
+            (DataType::Integer, false) => Step::SkipVarint,
+            (DataType::Real, false) => Step::SkipReal,
+            (DataType::Boolean, false) => Step::SkipBoolean,
+            (DataType::Text | DataType::Blob, false) => Step::SkipBytes,
+            (DataType::Any, false) => Step::SkipAny,
+        }
+    }
+}
+
+impl Step {
+    /// Whether the step decodes a value (rather than stepping over it).
+    pub(crate) fn decodes(self) -> bool {
+        matches!(
+            self,
+            Step::Integer | Step::Real | Step::Boolean | Step::Text | Step::Blob | Step::Any
+        )
+    }
+}
+
+/// Decodes a row of `steps.len()` columns into `values` (see `decode_columns_into`).
+#[inline(always)]
+pub(crate) fn decode_steps(
+    steps: &[Step],
+    bytes: &[u8],
+    values: &mut Vec<Value>,
+) -> StorageResult<()> {
+    let width = steps.len();
+    if values.len() != width {
+        values.clear();
+        values.resize(width, Value::Null);
+    }
+    let bitmap_len = width.div_ceil(8);
+    let Some(bitmap) = bytes.get(..bitmap_len) else {
+        return Err(invalid("row payload is shorter than its null bitmap"));
+    };
+    let mut reader = Reader {
+        bytes,
+        position: bitmap_len,
+        fault: Fault::Truncated,
+    };
+    // Eight columns per bitmap byte.
+    let groups = steps.chunks(8).zip(values.chunks_mut(8));
+    for ((steps, slots), &null_bits) in groups.zip(bitmap) {
+        let mut null_bits = null_bits;
+        for (&step, slot) in steps.iter().zip(slots) {
+            if null_bits & 1 != 0 {
+                set_null(slot);
+            } else if reader.column(step, slot).is_none() {
+                return Err(reader.fault.into_error());
+            }
+            null_bits >>= 1;
+        }
+    }
+    if reader.position != bytes.len() {
+        return Err(invalid("row payload has trailing bytes"));
+    }
+    Ok(())
+}
+
+/// Makes `slot` NULL (a no-op when it is: most skipped columns of a reused buffer).
+#[inline(always)]
+fn set_null(slot: &mut Value) {
+    if !slot.is_null() {
+        *slot = Value::Null;
+    }
+}
+
+/// Why a payload could not be read.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    Truncated,
+    OverlongVarint,
+    Length { len: u64, remaining: u64 },
+    NotUtf8,
+    Boolean(u8),
+    Tag(u8),
+}
+
+impl Fault {
+    #[cold]
+    fn into_error(self) -> StorageError {
+        match self {
+            Fault::Truncated => invalid("row payload truncated"),
+            Fault::OverlongVarint => invalid("overlong varint in row payload"),
+            Fault::Length { len, remaining } => invalid(format!(
+                "length {len} passes the {remaining} bytes left in row"
+            )),
+            Fault::NotUtf8 => invalid("text value in row payload is not UTF-8"),
+            Fault::Boolean(byte) => invalid(format!("invalid boolean byte {byte}")),
+            Fault::Tag(tag) => invalid(format!("unknown value tag {tag} in row payload")),
+        }
+    }
+}
+
+/// A cursor over one payload; `position <= bytes.len()` always.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+    /// Why the last read that returned `None` failed.
+    fault: Fault,
+}
+
+impl<'a> Reader<'a> {
+    /// Records `fault` and fails the read (inlined, so the reader stays in registers).
+    #[inline(always)]
+    fn fail<T>(&mut self, fault: Fault) -> Option<T> {
+        self.fault = fault;
+        None
+    }
+
+    /// The bytes not read yet.
+    #[inline]
+    fn rest(&self) -> &'a [u8] {
+        debug_assert!(self.position <= self.bytes.len());
+        self.bytes.get(self.position..).unwrap_or_default()
+    }
+
+    /// Does `step` for one non-NULL column, writing a decoded value into `slot` (NULL for
+    /// a skipped one).
+    #[inline(always)]
+    fn column(&mut self, step: Step, slot: &mut Value) -> Option<()> {
+        let skip = match step {
+            Step::Integer => return self.read(DataType::Integer, slot),
+            Step::Real => return self.read(DataType::Real, slot),
+            Step::Boolean => return self.read(DataType::Boolean, slot),
+            Step::Text => return self.read(DataType::Text, slot),
+            Step::Blob => return self.read(DataType::Blob, slot),
+            Step::Any => {
+                let value_type = self.tag()?;
+                return self.read(value_type, slot);
+            }
+            Step::SkipVarint => self.skip_varint(),
+            Step::SkipReal => self.advance(8),
+            Step::SkipBoolean => self.advance(1),
+            Step::SkipBytes => {
+                let len = self.varint()?;
+                self.advance(len)
+            }
+            Step::SkipAny => {
+                let value_type = self.tag()?;
+                match value_type {
+                    DataType::Integer => self.skip_varint(),
+                    DataType::Real => self.advance(8),
+                    DataType::Boolean => self.advance(1),
+                    DataType::Text | DataType::Blob | DataType::Any => {
+                        let len = self.varint()?;
+                        self.advance(len)
+                    }
+                }
+            }
+        };
+        set_null(slot);
+        skip
+    }
+
+    /// Decodes one value of `value_type` (never `Any`: `tag` rules it out) into `slot`;
+    /// text and blobs reuse the allocation a `slot` of the same type holds.
+    #[inline(always)]
+    fn read(&mut self, value_type: DataType, slot: &mut Value) -> Option<()> {
+        match value_type {
+            DataType::Integer => *slot = Value::Integer(unzigzag(self.varint()?)),
+            DataType::Real => {
+                let Some((bytes, _)) = self.rest().split_first_chunk::<8>() else {
+                    return self.fail(Fault::Truncated);
+                };
+                self.position += 8;
+                *slot = Value::Real(f64::from_le_bytes(*bytes));
+            }
+            DataType::Boolean => {
+                let Some(&byte) = self.rest().first() else {
+                    return self.fail(Fault::Truncated);
+                };
+                self.position += 1;
+                *slot = Value::Boolean(match byte {
+                    0 => false,
+                    1 => true,
+                    other => return self.fail(Fault::Boolean(other)),
+                });
+            }
+            DataType::Text => {
+                let bytes = self.length_prefixed()?;
+                let Ok(text) = std::str::from_utf8(bytes) else {
+                    return self.fail(Fault::NotUtf8);
+                };
+                match slot {
+                    Value::Text(old) => {
+                        old.clear();
+                        old.push_str(text);
+                    }
+                    _ => *slot = Value::Text(text.to_owned()),
+                }
+            }
+            DataType::Blob | DataType::Any => {
+                debug_assert_eq!(value_type, DataType::Blob, "tag() never yields Any");
+                let bytes = self.length_prefixed()?;
+                match slot {
+                    Value::Blob(old) => {
+                        old.clear();
+                        old.extend_from_slice(bytes);
+                    }
+                    _ => *slot = Value::Blob(bytes.to_vec()),
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The value type an `Any` column's tag names (never `Any` itself).
+    #[inline]
+    fn tag(&mut self) -> Option<DataType> {
+        let Some(&tag) = self.rest().first() else {
+            return self.fail(Fault::Truncated);
+        };
+        self.position += 1;
+        match DataType::from_tag(tag) {
+            Some(value_type) if value_type != DataType::Any => Some(value_type),
+            _ => self.fail(Fault::Tag(tag)),
+        }
+    }
+
+    #[inline(always)]
+    fn varint(&mut self) -> Option<u64> {
+        // One byte holds 0..=127: most lengths and small integers.
+        match self.rest().first() {
+            Some(&byte) if byte & 0x80 == 0 => {
+                self.position += 1;
+                Some(u64::from(byte))
+            }
+            _ => self.varint_long(),
+        }
+    }
+
+    fn varint_long(&mut self) -> Option<u64> {
+        let rest = self.rest();
+        let mut result: u64 = 0;
+        for (index, &byte) in rest.iter().take(VARINT_BYTES_MAX).enumerate() {
+            result |= u64::from(byte & 0x7f) << (7 * index);
+            if byte & 0x80 == 0 {
+                self.position += index + 1;
+                return Some(result);
+            }
+        }
+        self.varint_fault(rest.len())
+    }
+
+    /// Steps over one varint.
+    #[inline(always)]
+    fn skip_varint(&mut self) -> Option<()> {
+        let rest = self.rest();
+        let len = match rest.first_chunk::<8>() {
+            // The first byte without the continuation bit ends the varint.
+            Some(word) => match !u64::from_le_bytes(*word) & 0x8080_8080_8080_8080 {
+                0 => None,
+                ends => Some(ends.trailing_zeros() as usize / 8 + 1),
+            },
+            None => None,
+        };
+        let len = match len {
+            Some(len) => len,
+            None => match rest
+                .iter()
+                .take(VARINT_BYTES_MAX)
+                .position(|byte| byte & 0x80 == 0)
+            {
+                Some(index) => index + 1,
+                None => return self.varint_fault(rest.len()),
+            },
+        };
+        self.position += len;
+        Some(())
+    }
+
+    /// Fails a varint that has no last byte among the `available` bytes left.
+    fn varint_fault<T>(&mut self, available: usize) -> Option<T> {
+        if available < VARINT_BYTES_MAX {
+            self.fail(Fault::Truncated)
+        } else {
+            self.fail(Fault::OverlongVarint)
+        }
+    }
+
+    /// Steps over `len` bytes.
+    #[inline(always)]
+    fn advance(&mut self, len: u64) -> Option<()> {
+        let remaining = self.rest().len() as u64;
+        if len > remaining {
+            return self.fail(Fault::Length { len, remaining });
+        }
+        self.position += len as usize;
+        Some(())
+    }
+
+    /// A varint length, then that many bytes.
+    #[inline(always)]
+    fn length_prefixed(&mut self) -> Option<&'a [u8]> {
+        let len = self.varint()?;
+        let rest = self.rest();
+        if len > rest.len() as u64 {
+            return self.fail(Fault::Length {
+                len,
+                remaining: rest.len() as u64,
+            });
+        }
+        self.position += len as usize;
+        Some(&rest[..len as usize])
+    }
+}

@@ -1,0 +1,249 @@
+//! Tests of the row codec: round trips, projections, reused buffers, and damaged bytes.
+
+use super::*;
+
+fn all_types() -> Vec<DataType> {
+    vec![
+        DataType::Integer,
+        DataType::Real,
+        DataType::Text,
+        DataType::Boolean,
+        DataType::Blob,
+        DataType::Any,
+    ]
+}
+
+#[test]
+fn round_trips_every_type_and_nulls() {
+    let types = all_types();
+    let rows = vec![
+        vec![
+            Value::Integer(-5),
+            Value::Real(2.5),
+            Value::Text("héllo".into()),
+            Value::Boolean(true),
+            Value::Blob(vec![0, 1, 255]),
+            Value::Text("any".into()),
+        ],
+        vec![Value::Null; 6],
+        vec![
+            Value::Integer(i64::MIN),
+            Value::Null,
+            Value::Text(String::new()),
+            Value::Boolean(false),
+            Value::Null,
+            Value::Integer(i64::MAX),
+        ],
+    ];
+    for row in rows {
+        let bytes = encode(&types, &row).unwrap();
+        assert_eq!(decode(&types, &bytes).unwrap(), row);
+    }
+}
+
+#[test]
+fn small_integers_are_compact() {
+    let bytes = encode(&[DataType::Integer], &[Value::Integer(3)]).unwrap();
+    assert_eq!(bytes.len(), 2, "bitmap byte + one varint byte");
+}
+
+#[test]
+fn wrong_type_is_rejected() {
+    let err = encode(&[DataType::Integer], &[Value::Text("x".into())]).unwrap_err();
+    assert_eq!(err.kind, StorageErrorKind::InvalidData);
+}
+
+#[test]
+fn every_truncation_and_corruption_is_an_error_not_a_panic() {
+    let types = all_types();
+    let row = vec![
+        Value::Integer(300),
+        Value::Real(1.0),
+        Value::Text("abc".into()),
+        Value::Boolean(true),
+        Value::Blob(vec![9; 20]),
+        Value::Real(3.0),
+    ];
+    let bytes = encode(&types, &row).unwrap();
+    for cut in 0..bytes.len() {
+        assert!(decode(&types, &bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    for position in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut damaged = bytes.clone();
+            damaged[position] ^= 1 << bit;
+            let _ = decode(&types, &damaged);
+        }
+    }
+    let huge_length = [0u8, 0xff, 0xff, 0xff, 0xff, 0x0f];
+    assert!(decode(&[DataType::Text], &huge_length).is_err());
+}
+
+#[test]
+fn projected_decode_reads_only_wanted_columns() {
+    let types = all_types();
+    let row = vec![
+        Value::Integer(300),
+        Value::Real(1.5),
+        Value::Text("abc".into()),
+        Value::Null,
+        Value::Blob(vec![9; 20]),
+        Value::Text("any".into()),
+    ];
+    let bytes = encode(&types, &row).unwrap();
+    let mut out = Vec::new();
+    for mask in 0u32..64 {
+        let wanted: Vec<bool> = (0..6).map(|i| mask & (1 << i) != 0).collect();
+        decode_columns_into(&types, &bytes, Some(&wanted), &mut out).unwrap();
+        let expected: Vec<Value> = row
+            .iter()
+            .zip(&wanted)
+            .map(|(value, &keep)| if keep { value.clone() } else { Value::Null })
+            .collect();
+        assert_eq!(out, expected, "mask {mask:06b}");
+    }
+    // A short mask leaves the rest undecoded; truncation is still caught when skipping.
+    decode_columns_into(&types, &bytes, Some(&[true]), &mut out).unwrap();
+    assert_eq!(out[0], Value::Integer(300));
+    assert!(out[1..].iter().all(Value::is_null));
+    for cut in 0..bytes.len() {
+        let result = decode_columns_into(&types, &bytes[..cut], Some(&[false; 6]), &mut out);
+        assert!(result.is_err(), "cut at {cut}");
+    }
+}
+
+#[test]
+fn a_reused_buffer_is_overwritten_in_place() {
+    let types = all_types();
+    let first = vec![
+        Value::Integer(1),
+        Value::Real(1.5),
+        Value::Text("a longer first text".into()),
+        Value::Boolean(true),
+        Value::Blob(vec![1; 40]),
+        Value::Text("any".into()),
+    ];
+    let second = vec![
+        Value::Integer(2),
+        Value::Null,
+        Value::Text("b".into()),
+        Value::Null,
+        Value::Blob(vec![2]),
+        Value::Blob(vec![3, 4]),
+    ];
+    let mut out = vec![Value::Integer(9)]; // narrower than the row: replaced whole
+    for row in [&first, &second, &first, &second] {
+        let bytes = encode(&types, row).unwrap();
+        decode_into(&types, &bytes, &mut out).unwrap();
+        assert_eq!(&out, row);
+        // Skipped columns read as NULL even where the buffer held a value.
+        let wanted = [true, false, false, true, false, true];
+        decode_columns_into(&types, &bytes, Some(&wanted), &mut out).unwrap();
+        for (column, value) in out.iter().enumerate() {
+            let expected = if wanted[column] {
+                &row[column]
+            } else {
+                &Value::Null
+            };
+            assert_eq!(value, expected, "column {column}");
+        }
+        decode_into(&types, &bytes, &mut out).unwrap();
+    }
+}
+
+#[test]
+fn varints_of_every_length_round_trip_and_skip() {
+    let types = [DataType::Integer, DataType::Integer];
+    let mut out = Vec::new();
+    for shift in 0..64 {
+        for value in [
+            1i64 << shift,
+            (1i64 << shift).wrapping_sub(1),
+            (1i64 << shift).wrapping_neg(),
+        ] {
+            let row = [Value::Integer(value), Value::Integer(value.wrapping_neg())];
+            let bytes = encode(&types, &row).unwrap();
+            assert_eq!(decode(&types, &bytes).unwrap(), row);
+            decode_columns_into(&types, &bytes, Some(&[false, true]), &mut out).unwrap();
+            assert_eq!(out, [Value::Null, Value::Integer(value.wrapping_neg())]);
+            for cut in 1..bytes.len() {
+                assert!(
+                    decode(&types, &bytes[..cut]).is_err(),
+                    "{value} cut at {cut}"
+                );
+                let skipped = decode_columns_into(&types, &bytes[..cut], Some(&[]), &mut out);
+                assert!(skipped.is_err(), "{value} cut at {cut}");
+            }
+        }
+    }
+    // Eleven continuation bytes: overlong whether read or skipped.
+    let mut overlong = vec![0u8];
+    overlong.extend([0x80; 11]);
+    overlong.push(0);
+    for wanted in [None, Some(&[][..])] {
+        let error = decode_columns_into(&[DataType::Integer], &overlong, wanted, &mut out);
+        assert!(error.unwrap_err().message.contains("overlong"));
+    }
+}
+
+#[test]
+fn corrupted_rows_fail_the_same_whether_read_or_skipped() {
+    let types = all_types();
+    let row = vec![
+        Value::Integer(123_456),
+        Value::Real(1.0),
+        Value::Text("abc".into()),
+        Value::Boolean(true),
+        Value::Blob(vec![9; 20]),
+        Value::Blob(vec![7; 3]),
+    ];
+    let bytes = encode(&types, &row).unwrap();
+    let mut out = Vec::new();
+    for position in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut damaged = bytes.clone();
+            damaged[position] ^= 1 << bit;
+            let full = decode(&types, &damaged);
+            for mask in [
+                &[true; 6][..],
+                &[false; 6],
+                &[true, false, true, false, true],
+            ] {
+                let projected = decode_columns_into(&types, &damaged, Some(mask), &mut out);
+                // Skipping checks lengths, tags and framing, not UTF-8 or boolean bytes.
+                if projected.is_err() {
+                    assert!(full.is_err(), "byte {position} bit {bit} mask {mask:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_decoder_that_decodes_nothing_reads_no_bytes() {
+    let types = all_types();
+    let decoder = RowDecoder::new(&types, Some(&[false; 6]));
+    let mut out = vec![Value::Text("stale".into()); 3];
+    // Even bytes that are not a row: nothing is read.
+    decoder.decode_into(&[0xff, 0x80], &mut out).unwrap();
+    assert_eq!(out, vec![Value::Null; 6]);
+    out[2] = Value::Integer(4);
+    decoder.decode_into(&[], &mut out).unwrap();
+    assert_eq!(out, vec![Value::Null; 6]);
+    // One decoded column makes it read (and check) the whole row.
+    let decoder = RowDecoder::new(&types, Some(&[false, true]));
+    assert!(decoder.decode_into(&[0xff, 0x80], &mut out).is_err());
+    let row = vec![
+        Value::Integer(1),
+        Value::Real(2.0),
+        Value::Null,
+        Value::Boolean(false),
+        Value::Null,
+        Value::Integer(5),
+    ];
+    let bytes = encode(&types, &row).unwrap();
+    decoder.decode_into(&bytes, &mut out).unwrap();
+    let mut expected = vec![Value::Null; 6];
+    expected[1] = Value::Real(2.0);
+    assert_eq!(out, expected);
+}
