@@ -20,7 +20,7 @@ use crate::error::{ErrorKind, Result};
 use crate::exec::{self, ExecContext, RowSink};
 use crate::expr::{StatementEnv, SubqueryRuntime};
 use crate::interrupt::InterruptHandle;
-use crate::limits::TRANSACT_ATTEMPTS_MAX;
+use crate::limits::{PARAMS_KEPT_MAX, PARAM_KEPT_BYTES_MAX, TRANSACT_ATTEMPTS_MAX};
 use crate::params::Params;
 use crate::parse::parse_statements;
 use crate::plan::Plan;
@@ -103,6 +103,8 @@ pub struct Connection {
     /// The last transaction, ended: the next one starts from it (no shared store handle
     /// cloned per statement, and its write log keeps its memory).
     idle: Cell<Option<IdleTransaction>>,
+    /// The parameter list `execute` binds into (see `with_params`).
+    params: Cell<Vec<Value>>,
     /// The decode buffer of key lookups, reused from statement to statement.
     lookup_row: Cell<Vec<Value>>,
 }
@@ -116,6 +118,7 @@ impl Connection {
             stats: Cell::new(ConnectionStats::default()),
             interrupt: InterruptHandle::default(),
             idle: Cell::new(None),
+            params: Cell::new(Vec::new()),
             lookup_row: Cell::new(Vec::new()),
         }
     }
@@ -195,7 +198,34 @@ impl Connection {
     /// ```
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         let prepared = self.prepared(sql)?;
-        params.with_values(|values| self.run_prepared(&prepared, values, &mut |_| Ok(true)))
+        self.with_params(params, |values| {
+            self.run_prepared(&prepared, values, &mut |_| Ok(true))
+        })
+    }
+
+    /// Binds `params` into the connection's parameter list and runs `f` with it. The list
+    /// lives from statement to statement, so text and blob parameters are copied into the
+    /// buffers the last statement's left (no allocation per value); an unusually large one
+    /// is not kept.
+    pub(crate) fn with_params<R>(&self, params: impl Params, f: impl FnOnce(&[Value]) -> R) -> R {
+        let mut values = self.params.take();
+        params.write_values(&mut values);
+        let result = f(&values);
+        if values.len() > PARAMS_KEPT_MAX {
+            values = Vec::new();
+        }
+        for value in &mut values {
+            let kept_bytes = match value {
+                Value::Text(text) => text.capacity(),
+                Value::Blob(bytes) => bytes.capacity(),
+                _ => 0,
+            };
+            if kept_bytes > PARAM_KEPT_BYTES_MAX {
+                *value = Value::Null;
+            }
+        }
+        self.params.set(values);
+        result
     }
 
     /// Runs one query and returns its rows (iterate them, or look at `columns()`).

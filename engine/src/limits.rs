@@ -47,6 +47,11 @@ pub const PLAN_CACHE_ENTRIES_MAX: usize = 256;
 /// planned every time instead of pinning large keys in memory.
 pub const PLAN_CACHE_SQL_BYTES_MAX: usize = 16 * 1024;
 
+/// Most parameters a connection's parameter list (`Connection::with_params`) keeps between
+/// statements, and the largest text or blob buffer (bytes) it keeps in one of them.
+pub const PARAMS_KEPT_MAX: usize = 64;
+pub const PARAM_KEPT_BYTES_MAX: usize = 4 << 10;
+
 /// Most attempts `Connection::transact` makes before returning a serialization conflict.
 pub const TRANSACT_ATTEMPTS_MAX: usize = 100;
 

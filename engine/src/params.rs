@@ -23,6 +23,29 @@ pub trait Params: Sized {
     fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
         f(&self.into_values())
     }
+
+    /// Stores the parameter values in order into `out` (replacing its contents), reusing
+    /// the text and blob buffers of the values already there (see
+    /// [`ToValue::write_value`]): `Connection::execute` binds into one list per connection.
+    ///
+    /// ```
+    /// use ember::{Params, Value};
+    /// let mut out = vec![Value::Text(String::with_capacity(16))];
+    /// ("ada", 36).write_values(&mut out);
+    /// assert_eq!(out, [Value::Text("ada".into()), Value::Integer(36)]);
+    /// ```
+    fn write_values(self, out: &mut Vec<Value>) {
+        let values = self.into_values();
+        out.clear();
+        out.extend(values);
+    }
+}
+
+/// Makes `out` hold `count` values, keeping the ones (and their buffers) it has.
+fn slots(out: &mut Vec<Value>, count: usize) -> &mut [Value] {
+    out.truncate(count);
+    out.resize_with(count, || Value::Null);
+    out
 }
 
 impl Params for () {
@@ -33,11 +56,19 @@ impl Params for () {
     fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
         f(&[])
     }
+
+    fn write_values(self, out: &mut Vec<Value>) {
+        out.clear();
+    }
 }
 
 impl Params for Vec<Value> {
     fn into_values(self) -> Vec<Value> {
         self
+    }
+
+    fn write_values(self, out: &mut Vec<Value>) {
+        *out = self;
     }
 }
 
@@ -49,6 +80,12 @@ impl Params for &[Value] {
     fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
         f(self)
     }
+
+    fn write_values(self, out: &mut Vec<Value>) {
+        for (value, slot) in self.iter().zip(slots(out, self.len())) {
+            value.write_value(slot);
+        }
+    }
 }
 
 impl<T: ToValue, const N: usize> Params for [T; N] {
@@ -58,6 +95,10 @@ impl<T: ToValue, const N: usize> Params for [T; N] {
 
     fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
         (&self).with_values(f)
+    }
+
+    fn write_values(self, out: &mut Vec<Value>) {
+        (&self).write_values(out);
     }
 }
 
@@ -69,6 +110,12 @@ impl<T: ToValue, const N: usize> Params for &[T; N] {
     fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
         let values: [Value; N] = std::array::from_fn(|i| self[i].to_value());
         f(&values)
+    }
+
+    fn write_values(self, out: &mut Vec<Value>) {
+        for (value, slot) in self.iter().zip(slots(out, N)) {
+            value.write_value(slot);
+        }
     }
 }
 
@@ -85,6 +132,14 @@ macro_rules! tuple_params {
             fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
                 let ($($name,)+) = self;
                 f(&[$($name.to_value()),+])
+            }
+
+            #[allow(non_snake_case)]
+            fn write_values(self, out: &mut Vec<Value>) {
+                let ($($name,)+) = self;
+                let count = [$(stringify!($name)),+].len();
+                let mut slots = slots(out, count).iter_mut();
+                $($name.write_value(slots.next().expect("one slot per value"));)+
             }
         }
     };

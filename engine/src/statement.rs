@@ -81,7 +81,10 @@ impl<'c> Statement<'c> {
     pub fn execute(&mut self, params: impl Params) -> Result<usize> {
         self.refresh()?;
         let prepared = &self.prepared;
-        params.with_values(|values| self.conn.run_prepared(prepared, values, &mut |_| Ok(true)))
+        let conn = self.conn;
+        conn.with_params(params, |values| {
+            conn.run_prepared(prepared, values, &mut |_| Ok(true))
+        })
     }
 
     /// Runs the statement and returns its rows.

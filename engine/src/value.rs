@@ -17,6 +17,44 @@ use crate::error::Result;
 pub trait ToValue {
     /// The SQL value for `self`.
     fn to_value(&self) -> Value;
+
+    /// Stores the SQL value for `self` in `slot`. Text and blob values reuse the buffer a
+    /// text or blob already in `slot` holds, so a connection binding parameters into the same
+    /// slots statement after statement does not allocate for them.
+    ///
+    /// ```
+    /// use ember::{ToValue, Value};
+    /// let mut slot = Value::Text(String::with_capacity(32));
+    /// "ada".write_value(&mut slot);
+    /// assert_eq!(slot, Value::Text("ada".into()));
+    /// 7.write_value(&mut slot);
+    /// assert_eq!(slot, Value::Integer(7));
+    /// ```
+    fn write_value(&self, slot: &mut Value) {
+        *slot = self.to_value();
+    }
+}
+
+/// `slot` becomes a text value holding `text`, in the text buffer `slot` holds if any.
+fn write_text(text: &str, slot: &mut Value) {
+    match slot {
+        Value::Text(buffer) => {
+            buffer.clear();
+            buffer.push_str(text);
+        }
+        other => *other = Value::Text(text.to_string()),
+    }
+}
+
+/// `slot` becomes a blob holding `bytes`, in the blob buffer `slot` holds if any.
+fn write_blob(bytes: &[u8], slot: &mut Value) {
+    match slot {
+        Value::Blob(buffer) => {
+            buffer.clear();
+            buffer.extend_from_slice(bytes);
+        }
+        other => *other = Value::Blob(bytes.to_vec()),
+    }
 }
 
 /// Converts a SQL value into a Rust value (for reading rows).
@@ -36,17 +74,36 @@ impl ToValue for Value {
     fn to_value(&self) -> Value {
         self.clone()
     }
+
+    fn write_value(&self, slot: &mut Value) {
+        match self {
+            Value::Text(text) => write_text(text, slot),
+            Value::Blob(bytes) => write_blob(bytes, slot),
+            other => *slot = other.clone(),
+        }
+    }
 }
 
 impl<T: ToValue + ?Sized> ToValue for &T {
     fn to_value(&self) -> Value {
         (**self).to_value()
     }
+
+    fn write_value(&self, slot: &mut Value) {
+        (**self).write_value(slot);
+    }
 }
 
 impl<T: ToValue> ToValue for Option<T> {
     fn to_value(&self) -> Value {
         self.as_ref().map_or(Value::Null, ToValue::to_value)
+    }
+
+    fn write_value(&self, slot: &mut Value) {
+        match self {
+            Some(value) => value.write_value(slot),
+            None => *slot = Value::Null,
+        }
     }
 }
 
@@ -89,11 +146,19 @@ impl ToValue for str {
     fn to_value(&self) -> Value {
         Value::Text(self.to_string())
     }
+
+    fn write_value(&self, slot: &mut Value) {
+        write_text(self, slot);
+    }
 }
 
 impl ToValue for String {
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
+    }
+
+    fn write_value(&self, slot: &mut Value) {
+        write_text(self, slot);
     }
 }
 
@@ -101,11 +166,19 @@ impl ToValue for [u8] {
     fn to_value(&self) -> Value {
         Value::Blob(self.to_vec())
     }
+
+    fn write_value(&self, slot: &mut Value) {
+        write_blob(self, slot);
+    }
 }
 
 impl ToValue for Vec<u8> {
     fn to_value(&self) -> Value {
         Value::Blob(self.clone())
+    }
+
+    fn write_value(&self, slot: &mut Value) {
+        write_blob(self, slot);
     }
 }
 

@@ -255,3 +255,85 @@ fn update_and_delete_read_only_the_columns_they_need_and_still_see_the_rest() {
     ];
     assert_eq!(rows.values(), expected.as_slice());
 }
+
+#[test]
+fn inserts_bind_parameters_and_defaults_into_rows_of_any_width() {
+    let conn = Database::in_memory().connect();
+    // Wider than the rows `INSERT` builds on the stack.
+    let columns: Vec<String> = (1..12)
+        .map(|i| format!("c{i} TEXT DEFAULT 'd{i}'"))
+        .collect();
+    let create = format!(
+        "CREATE TABLE w(id INTEGER PRIMARY KEY, {})",
+        columns.join(", ")
+    );
+    conn.execute(&create, ()).unwrap();
+    let insert = "INSERT INTO w(id, c3, c11) VALUES (?, ?, ?)";
+    // A long text (not kept in the connection's parameter list), then short ones that reuse
+    // the list's buffers: every row must hold its own values.
+    let long = "x".repeat(10_000);
+    conn.execute(insert, (1, long.as_str(), "a")).unwrap();
+    for id in 2..50i64 {
+        let text = format!("t{id}");
+        conn.execute(insert, (id, text.as_str(), Some(text.as_str())))
+            .unwrap();
+    }
+    conn.execute(insert, (50, None::<&str>, "z")).unwrap();
+    let rows = conn
+        .query("SELECT id, c1, c3, c10, c11 FROM w ORDER BY id", ())
+        .unwrap();
+    let rows = rows.values();
+    assert_eq!(rows.len(), 50);
+    let text = |s: &str| Value::Text(s.to_string());
+    assert_eq!(
+        rows[0],
+        [
+            Value::Integer(1),
+            text("d1"),
+            text(&long),
+            text("d10"),
+            text("a")
+        ]
+    );
+    for (id, row) in (2..50i64).zip(&rows[1..49]) {
+        let expected = [
+            Value::Integer(id),
+            text("d1"),
+            text(&format!("t{id}")),
+            text("d10"),
+        ];
+        assert_eq!(row[..4], expected);
+        assert_eq!(row[4], text(&format!("t{id}")));
+    }
+    assert_eq!(
+        rows[49][2],
+        Value::Null,
+        "an explicit NULL, not the default"
+    );
+    // INSERT ... SELECT (rows built from owned values), OR REPLACE and OR IGNORE.
+    conn.execute(
+        "INSERT INTO w(id, c2) SELECT id + 100, c3 FROM w WHERE id <= 3",
+        (),
+    )
+    .unwrap();
+    let c2: String = conn
+        .query_one("SELECT c2 FROM w WHERE id = 102", ())
+        .unwrap();
+    assert_eq!(c2, "t2");
+    let replace = "INSERT OR REPLACE INTO w(id, c1) VALUES (?, ?)";
+    conn.execute(replace, (2, "replaced")).unwrap();
+    let ignore = "INSERT OR IGNORE INTO w(id, c1) VALUES (?, ?)";
+    assert_eq!(conn.execute(ignore, (3, "ignored")).unwrap(), 0);
+    let rows = conn
+        .query("SELECT c1, c3 FROM w WHERE id IN (2, 3) ORDER BY id", ())
+        .unwrap();
+    assert_eq!(
+        rows.values(),
+        [
+            vec![text("replaced"), text("d3")],
+            vec![text("d1"), text("t3")]
+        ]
+    );
+    let error = conn.execute(insert, (2, "dup", "dup")).unwrap_err();
+    assert_eq!(error.message(), "UNIQUE constraint failed: w.id");
+}

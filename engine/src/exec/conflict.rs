@@ -3,6 +3,8 @@
 //! rows holding the row's primary key or unique-index keys, then insert), as in SQLite.
 //! Each attempt runs under a savepoint, so a failed attempt leaves nothing behind.
 
+use std::borrow::Borrow;
+
 use ember_storage::index::IndexKey;
 use ember_storage::{StorageError, StorageErrorKind, Transaction, Value};
 
@@ -11,10 +13,10 @@ use crate::error::Result;
 use crate::plan::OnConflict;
 
 /// Inserts `row` (already checked against the column types); false when IGNORE skipped it.
-pub fn insert_row(
+pub fn insert_row<V: Borrow<Value>>(
     txn: &mut Transaction,
     table: &TableDef,
-    row: &[Value],
+    row: &[V],
     on_conflict: OnConflict,
     map_error: impl Fn(StorageError) -> crate::Error,
 ) -> Result<bool> {
@@ -51,15 +53,15 @@ pub fn insert_row(
 
 /// Deletes the visible row holding `row`'s key in the primary key (`index` None) or in the
 /// named unique index; false when no visible row holds it.
-fn delete_holder(
+fn delete_holder<V: Borrow<Value>>(
     txn: &mut Transaction,
     table: &TableDef,
-    row: &[Value],
+    row: &[V],
     index: Option<&str>,
 ) -> Result<bool> {
     let holder = match index {
         None => {
-            let key = IndexKey::from_values(table.primary_key.iter().map(|&c| &row[c]));
+            let key = IndexKey::from_values(table.primary_key.iter().map(|&c| row[c].borrow()));
             key.and_then(|key| txn.find_key(&table.storage, &key))
         }
         Some(name) => {

@@ -4,6 +4,8 @@
 //! concurrent transactions. Targets are collected before any change, so a statement never
 //! sees its own writes.
 
+use std::borrow::Cow;
+
 use ember_storage::{StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
@@ -15,7 +17,13 @@ use crate::plan::{Node, OnConflict, TableAccess};
 
 use super::conflict::insert_row;
 use super::scan::collect_targets;
-use super::{collect, ExecContext, Row};
+use super::{collect, ExecContext};
+
+/// The value of a column that a row does not give yet (borrowed by rows under construction).
+static NULL: Value = Value::Null;
+
+/// Widest table whose INSERT builds its rows in a stack array rather than a heap one.
+const STACK_ROW_COLUMNS: usize = 8;
 
 /// Inserts the rows `source` produces into `columns` of `table`; returns the row count.
 pub fn insert(
@@ -27,12 +35,22 @@ pub fn insert(
     env: StatementEnv<'_>,
 ) -> Result<usize> {
     let eval = EvalContext::with_params(env.params);
-    let mut row = Vec::with_capacity(table.columns.len());
     let mut inserted = 0;
+    let width = table.columns.len();
+    // The row under construction: on the stack for tables of up to `STACK_ROW_COLUMNS`.
+    let mut stack_row: [Cow<'_, Value>; STACK_ROW_COLUMNS] =
+        std::array::from_fn(|_| Cow::Borrowed(&NULL));
+    let mut heap_row = Vec::new();
+    let row: &mut [Cow<'_, Value>] = if width <= STACK_ROW_COLUMNS {
+        &mut stack_row[..width]
+    } else {
+        heap_row.resize(width, Cow::Borrowed(&NULL));
+        &mut heap_row
+    };
     if let Some(rows) = constant_rows(source) {
         // Constants and parameters (the prepared `INSERT ... VALUES (?, ...)`) read nothing,
-        // so each row is evaluated straight into the table row: no operator, no list of
-        // source rows.
+        // so each row is built straight from them, borrowed from the plan and the
+        // parameter list (no copy of a text value): no operator, no list of source rows.
         if rows.len() > env.rows_max {
             return Err(crate::err!(
                 Limit,
@@ -41,8 +59,8 @@ pub fn insert(
             ));
         }
         for exprs in rows {
-            let values = exprs.iter().map(|expr| expr.eval(&[], &eval));
-            if insert_one(txn, table, columns, values, on_conflict, &eval, &mut row)? {
+            let values = exprs.iter().map(|expr| constant_value(expr, &eval));
+            if insert_one(txn, table, (columns, values), on_conflict, &eval, row)? {
                 inserted += 1;
             }
         }
@@ -53,8 +71,8 @@ pub fn insert(
         collect(source, &ExecContext::new(&runtime))?
     };
     for source_row in rows {
-        let values = source_row.into_iter().map(Ok);
-        if insert_one(txn, table, columns, values, on_conflict, &eval, &mut row)? {
+        let values = source_row.into_iter().map(|value| Ok(Cow::Owned(value)));
+        if insert_one(txn, table, (columns, values), on_conflict, &eval, row)? {
             inserted += 1;
         }
     }
@@ -76,23 +94,36 @@ fn constant_rows(source: &Node) -> Option<&[Vec<Expr>]> {
     }
 }
 
-/// Builds one table row (defaults, then `values` into `columns`), checks and inserts it
-/// under `on_conflict`; false when the row was skipped. `row` is a reused buffer.
-fn insert_one(
+/// A literal or a parameter, borrowed from the plan or the parameter list.
+fn constant_value<'a>(expr: &'a Expr, eval: &EvalContext<'a>) -> Result<Cow<'a, Value>> {
+    match expr {
+        Expr::Literal(value) => Ok(Cow::Borrowed(value)),
+        Expr::Parameter(index) => eval.params.get(*index).map(Cow::Borrowed).ok_or_else(|| {
+            crate::err!(InvalidInput, "parameter ${} has no value bound", index + 1)
+        }),
+        other => other.eval(&[], eval).map(Cow::Owned),
+    }
+}
+
+/// Builds one table row in `row` (one slot per column): the values of `given` (table
+/// positions, and the values for them in order), defaults for the columns it does not name;
+/// checks and inserts it under `on_conflict`; false when the row was skipped.
+fn insert_one<'a>(
     txn: &mut Transaction,
     table: &TableDef,
-    columns: &[usize],
-    values: impl Iterator<Item = Result<Value>>,
+    given: (&[usize], impl Iterator<Item = Result<Cow<'a, Value>>>),
     on_conflict: OnConflict,
     eval: &EvalContext<'_>,
-    row: &mut Vec<Value>,
+    row: &mut [Cow<'a, Value>],
 ) -> Result<bool> {
-    row.clear();
-    for column in &table.columns {
-        row.push(match &column.default {
-            Some(default) => default.eval(&[], eval)?,
-            None => Value::Null,
-        });
+    debug_assert_eq!(row.len(), table.columns.len());
+    let (columns, values) = given;
+    for (position, (slot, column)) in row.iter_mut().zip(&table.columns).enumerate() {
+        *slot = match &column.default {
+            // Defaults are constants: evaluated only for the columns not given.
+            Some(default) if !columns.contains(&position) => Cow::Owned(default.eval(&[], eval)?),
+            _ => Cow::Borrowed(&NULL),
+        };
     }
     for (value, &position) in values.zip(columns) {
         row[position] = value?;
@@ -168,12 +199,12 @@ fn is_not_null(error: &Error) -> bool {
 }
 
 /// Coerces every value to its column's type (in place) and checks NOT NULL.
-fn check_row(table: &TableDef, row: &mut Row) -> Result<()> {
+fn check_row(table: &TableDef, row: &mut [Cow<'_, Value>]) -> Result<()> {
     debug_assert_eq!(row.len(), table.columns.len());
     for (slot, column) in row.iter_mut().zip(&table.columns) {
         if !fits_column(slot, column.data_type) {
-            let value = std::mem::replace(slot, Value::Null);
-            *slot = coerce_to_column(value, column.data_type, &column.name)?;
+            let value = std::mem::replace(slot, Cow::Borrowed(&NULL)).into_owned();
+            *slot = Cow::Owned(coerce_to_column(value, column.data_type, &column.name)?);
         }
         if slot.is_null() && column.not_null {
             return Err(not_null_error(table, &column.name));

@@ -179,33 +179,40 @@ impl PrimaryIndex {
         guard: &Guard,
     ) -> (EntryRow, bool) {
         let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(row) = self.get_pinned(key, guard) {
-            return (row, false);
-        }
+        self.make_room_locked(guard);
+        // SAFETY: pinned guard; only writers (serialized by the lock) replace the array, and
+        // `make_room_locked` already did, so this array takes the entry.
+        let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        // One probe: it finds the key, or ends at the empty entry the key goes into (entries
+        // are never reused in place, so that is where `place` would put it).
+        let empty = match probe(entries, key) {
+            Ok((_, row_word, _)) => return (decode_row(row_word), false),
+            Err(empty) => empty,
+        };
         let row = make_row();
-        self.insert_locked(key, row, guard);
-        (row, true)
-    }
-
-    fn insert_locked(&self, key: &IndexKey, row: EntryRow, guard: &Guard) {
         debug_assert!(row < ROW_MAX || row == EntryRow::MAX);
-        let used = self.used.load(Ordering::Relaxed);
-        // SAFETY: pinned guard; only writers (serialized by the lock) replace the array.
-        let mut entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
-        if (used + 1) * 16 > entries.slots.len() * LOAD_SIXTEENTHS_MAX {
-            self.rebuild_locked(guard);
-            // SAFETY: as above; the rebuild installed a new array, which we reload.
-            entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
-        }
         let (key_word, boxed) = match inline_word(key) {
             Some(word) => (word, 0),
             None => (Box::into_raw(Box::new(key.clone())) as u64, BOXED_KEY),
         };
-        let row_word = encode_row(row) | boxed;
-        place(entries, key.hash(), key_word, row_word);
+        let entry = &entries.slots[empty];
+        debug_assert_eq!(entry.row.load(Ordering::Relaxed), EMPTY);
+        entry.key.store(key_word, Ordering::Relaxed);
+        entry.row.store(encode_row(row) | boxed, Ordering::Release);
         self.used
             .store(self.used.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         self.live.fetch_add(1, Ordering::Relaxed);
+        (row, true)
+    }
+
+    /// Rebuilds the array first if one more entry would pass the load limit.
+    fn make_room_locked(&self, guard: &Guard) {
+        let used = self.used.load(Ordering::Relaxed);
+        // SAFETY: pinned guard; only writers (serialized by the lock) replace the array.
+        let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        if (used + 1) * 16 > entries.slots.len() * LOAD_SIXTEENTHS_MAX {
+            self.rebuild_locked(guard);
+        }
     }
 
     /// Removes `key` if it maps to `row` (`RowId::MAX` matches the placeholder of a failed
@@ -272,25 +279,28 @@ impl PrimaryIndex {
     }
 }
 
-/// Writes an entry into the first empty slot of `hash`'s probe sequence: key word, then the
-/// row word with a release store (readers load the row word first).
 /// The live entry holding `key` in `entries`, with its row and key words, if any. The
 /// caller holds an epoch pin under which `entries` was loaded.
 fn find<'e>(entries: &'e Entries, key: &IndexKey) -> Option<(&'e Entry, u64, u64)> {
+    probe(entries, key).ok()
+}
+
+/// `find`, or else the index of the empty entry that ended the probe.
+fn probe<'e>(entries: &'e Entries, key: &IndexKey) -> Result<(&'e Entry, u64, u64), usize> {
     let mask = entries.mask();
     let mut index = key.hash() as usize & mask;
     loop {
         let entry = &entries.slots[index];
         let row_word = entry.row.load(Ordering::Acquire);
         if row_word == EMPTY {
-            return None;
+            return Err(index);
         }
         if row_word != TOMBSTONE {
             let key_word = entry.key.load(Ordering::Relaxed);
             // SAFETY: the row word was loaded (acquire) first, and the caller's pin keeps a
             // boxed key alive until every probe that saw it live has ended.
             if unsafe { entry_holds(key_word, row_word, key) } {
-                return Some((entry, row_word, key_word));
+                return Ok((entry, row_word, key_word));
             }
         }
         // The load limit keeps empty entries in every array, so the probe ends.
@@ -298,6 +308,8 @@ fn find<'e>(entries: &'e Entries, key: &IndexKey) -> Option<(&'e Entry, u64, u64
     }
 }
 
+/// Writes an entry into the first empty slot of `hash`'s probe sequence: key word, then the
+/// row word with a release store (readers load the row word first).
 fn place(entries: &Entries, hash: u64, key_word: u64, row_word: u64) {
     let mask = entries.mask();
     let mut index = hash as usize & mask;
@@ -399,6 +411,45 @@ mod tests {
         );
         drop(index);
         assert_eq!(account.stats().index_bytes, 0);
+    }
+
+    #[test]
+    fn racing_writers_agree_on_one_row_per_key() {
+        // Four writers insert overlapping keys (every key by two of them) through many
+        // rebuilds: each key is inserted once, and every writer gets the winner's row.
+        let index = Arc::new(PrimaryIndex::with_account(None));
+        let writers: Vec<_> = (0..4u64)
+            .map(|writer| {
+                let index = Arc::clone(&index);
+                std::thread::spawn(move || {
+                    let mut inserted = 0u64;
+                    let mut seen = Vec::new();
+                    for i in 0..20_000i64 {
+                        let key = i + (writer as i64 / 2) * 20_000;
+                        let row = (i as u64) * 8 + writer;
+                        let (got, created) = index.get_or_insert_with(&IndexKey::Int(key), || row);
+                        inserted += u64::from(created);
+                        assert!(!created || got == row);
+                        seen.push((key, got));
+                    }
+                    (inserted, seen)
+                })
+            })
+            .collect();
+        let mut inserted = 0;
+        let mut rows = std::collections::HashMap::new();
+        for writer in writers {
+            let (count, seen) = writer.join().unwrap();
+            inserted += count;
+            for (key, row) in seen {
+                assert_eq!(*rows.entry(key).or_insert(row), row, "key {key}");
+            }
+        }
+        assert_eq!(inserted, 40_000);
+        assert_eq!(index.len(), 40_000);
+        for (key, row) in rows {
+            assert_eq!(index.get(&IndexKey::Int(key)), Some(row));
+        }
     }
 
     #[test]

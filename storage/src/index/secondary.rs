@@ -79,8 +79,8 @@ impl SecondaryIndex {
     }
 
     /// The key a row has in this index; `None` when any indexed column is NULL.
-    pub fn key_of(&self, row: &[Value]) -> Option<IndexKey> {
-        IndexKey::from_values(self.columns.iter().map(|&column| &row[column]))
+    pub fn key_of<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> Option<IndexKey> {
+        IndexKey::from_values(self.columns.iter().map(|&column| row[column].borrow()))
     }
 }
 

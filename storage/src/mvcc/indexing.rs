@@ -161,10 +161,10 @@ fn concurrent_key_write(index: &SecondaryIndex) -> StorageError {
 /// Indexes the version just linked into slot `row` with `values`. `previous` is the row the
 /// version replaced (an update), whose keys are already indexed for this slot. Unique
 /// indexes are checked for a writer with `snapshot` (`None`: not checked).
-pub(super) fn index_new_version(
+pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
     table: &Table,
     row: RowId,
-    values: &[Value],
+    values: &[V],
     previous: Option<&[Value]>,
     snapshot: Option<&Snapshot>,
 ) -> StorageResult<()> {

@@ -137,11 +137,11 @@ impl Table {
     }
 
     /// The primary key of a row, or `None` for tables without one (or a NULL key part).
-    pub fn key_of(&self, values: &[Value]) -> Option<IndexKey> {
+    pub fn key_of<V: std::borrow::Borrow<Value>>(&self, values: &[V]) -> Option<IndexKey> {
         if self.schema.key_columns.is_empty() {
             return None;
         }
-        IndexKey::from_values(self.schema.key_columns.iter().map(|c| &values[*c]))
+        IndexKey::from_values(self.schema.key_columns.iter().map(|c| values[*c].borrow()))
     }
 
     /// Number of slots handed out (an upper bound for scans).

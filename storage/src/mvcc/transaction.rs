@@ -3,6 +3,7 @@
 //! touched version under the commit lock and publishes the new timestamp; rollback unlinks
 //! the versions it created and releases the ones it claimed.
 
+use std::borrow::Borrow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -278,7 +279,12 @@ impl Transaction {
 
     /// Inserts a row; fails with `UniqueViolation` if its primary key is visible, or
     /// `Conflict` if a concurrent transaction holds that key.
-    pub fn insert(&mut self, table: &Arc<Table>, values: &[Value]) -> StorageResult<RowId> {
+    /// The values may be owned or borrowed (`Value`, `&Value`, `Cow<Value>`).
+    pub fn insert<V: Borrow<Value>>(
+        &mut self,
+        table: &Arc<Table>,
+        values: &[V],
+    ) -> StorageResult<RowId> {
         let payload = self.encode_payload(table, values)?;
         let txn_id = self.writer_id();
         let guard = epoch::pin();
@@ -333,7 +339,11 @@ impl Transaction {
     }
 
     /// Encodes `values` (through the scratch buffer) into a new payload in the pool.
-    fn encode_payload(&mut self, table: &Table, values: &[Value]) -> StorageResult<Payload> {
+    fn encode_payload<V: Borrow<Value>>(
+        &mut self,
+        table: &Table,
+        values: &[V],
+    ) -> StorageResult<Payload> {
         row::encode_into(&table.schema().types, values, &mut self.encoded)?;
         let payload = Payload::new(table.pool(), &self.encoded, table.index_headroom_bytes());
         if self.encoded.capacity() > ENCODE_BUFFER_KEPT_BYTES_MAX {
@@ -345,11 +355,11 @@ impl Transaction {
 
     /// Adds the secondary-index entries of the version just written to `row`; if that
     /// fails (a unique index), undoes the writes made since `savepoint`.
-    pub(super) fn index_or_undo(
+    pub(super) fn index_or_undo<V: Borrow<Value>>(
         &mut self,
         table: &Table,
         row: RowId,
-        values: &[Value],
+        values: &[V],
         previous: Option<&[Value]>,
         savepoint: usize,
     ) -> StorageResult<()> {

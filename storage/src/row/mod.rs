@@ -8,6 +8,8 @@
 //! Decoding treats the bytes as untrusted: every length is checked against the bytes left
 //! before anything is allocated, and a malformed payload is an `InvalidData` error.
 
+use std::borrow::Borrow;
+
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::{ROW_BYTES_MAX, VALUE_BYTES_MAX};
 use crate::value::{DataType, Value};
@@ -16,8 +18,13 @@ mod reader;
 
 use reader::Step;
 
-/// Encodes `values` (already coerced to `types`) into `out`, replacing its contents.
-pub fn encode_into(types: &[DataType], values: &[Value], out: &mut Vec<u8>) -> StorageResult<()> {
+/// Encodes `values` (already coerced to `types`) into `out`, replacing its contents. The
+/// values may be owned or borrowed (`Value`, `&Value`, `Cow<Value>`).
+pub fn encode_into<V: Borrow<Value>>(
+    types: &[DataType],
+    values: &[V],
+    out: &mut Vec<u8>,
+) -> StorageResult<()> {
     if types.len() != values.len() {
         return Err(invalid(format!(
             "row has {} values but the table has {} columns",
@@ -29,9 +36,28 @@ pub fn encode_into(types: &[DataType], values: &[Value], out: &mut Vec<u8>) -> S
     let bitmap_len = types.len().div_ceil(8);
     out.resize(bitmap_len, 0);
     for (index, (column_type, value)) in types.iter().zip(values).enumerate() {
-        if value.is_null() {
-            out[index / 8] |= 1 << (index % 8);
-            continue;
+        let value = value.borrow();
+        // The common cases inline; the rest (ANY columns, booleans, blobs, long text and
+        // type errors) through `encode_value`.
+        match (column_type, value) {
+            (_, Value::Null) => {
+                out[index / 8] |= 1 << (index % 8);
+                continue;
+            }
+            (DataType::Integer, Value::Integer(i)) => {
+                write_varint(zigzag(*i), out);
+                continue;
+            }
+            (DataType::Real, Value::Real(r)) => {
+                out.extend_from_slice(&r.to_le_bytes());
+                continue;
+            }
+            (DataType::Text, Value::Text(text)) if text.len() < 0x80 => {
+                out.push(text.len() as u8);
+                out.extend_from_slice(text.as_bytes());
+                continue;
+            }
+            _ => {}
         }
         if *column_type == DataType::Any {
             let value_type = value.data_type().expect("non-null value has a type");
@@ -206,6 +232,7 @@ fn unzigzag(value: u64) -> i64 {
 }
 
 /// Appends `value` as a LEB128 varint.
+#[inline]
 pub fn write_varint(mut value: u64, out: &mut Vec<u8>) {
     while value >= 0x80 {
         out.push((value as u8) | 0x80);
