@@ -205,6 +205,38 @@ impl Table {
         }
     }
 
+    /// Calls `visit` with each slot whose id is in `rows` (up to the slots handed out), in
+    /// id order, until it returns false; returns the id to resume from. Walks each chunk as
+    /// a slice instead of locating every row.
+    #[inline]
+    pub(crate) fn for_each_slot(
+        &self,
+        rows: std::ops::Range<RowId>,
+        mut visit: impl FnMut(RowId, &Slot) -> bool,
+    ) -> RowId {
+        let end = rows.end.min(self.slot_count());
+        let mut row = rows.start;
+        while row < end {
+            let (chunk, offset) = locate(row);
+            let chunk_end = (row - offset as u64 + chunk_len(chunk)).min(end);
+            let base = self.chunks[chunk].load(Ordering::Acquire);
+            if base.is_null() {
+                row = chunk_end;
+                continue;
+            }
+            // SAFETY: as in `slot`: a published chunk holds `chunk_len(chunk)` initialized
+            // slots for the table's life, and `offset + (chunk_end - row) <= chunk_len`.
+            let slots = unsafe { std::slice::from_raw_parts(base, chunk_len(chunk) as usize) };
+            for slot in &slots[offset..offset + (chunk_end - row) as usize] {
+                if !visit(row, slot) {
+                    return row + 1;
+                }
+                row += 1;
+            }
+        }
+        row
+    }
+
     /// The version of `row` that `snapshot` sees.
     #[inline]
     pub fn visible_version<'g>(
@@ -213,17 +245,7 @@ impl Table {
         snapshot: &Snapshot,
         guard: &'g Guard,
     ) -> Option<&'g Version> {
-        let slot = self.slot(row)?;
-        let mut current = slot.head.load(Ordering::Acquire, guard);
-        // SAFETY: versions are retired with `defer_destroy` only after being unlinked, and
-        // `guard` pins the epoch, so every version reachable now stays alive for 'g.
-        while let Some(version) = unsafe { current.as_ref() } {
-            if version.is_visible(snapshot) {
-                return Some(version);
-            }
-            current = version.older.load(Ordering::Acquire, guard);
-        }
-        None
+        visible_in(self.slot(row)?, snapshot, guard)
     }
 
     /// Looks a primary key up in the index; the row may have no version visible to a given
@@ -286,6 +308,25 @@ impl Drop for Table {
             }
         }
     }
+}
+
+/// The version in `slot`'s chain that `snapshot` sees.
+#[inline]
+pub(crate) fn visible_in<'g>(
+    slot: &Slot,
+    snapshot: &Snapshot,
+    guard: &'g Guard,
+) -> Option<&'g Version> {
+    let mut current = slot.head.load(Ordering::Acquire, guard);
+    // SAFETY: versions are retired with `defer_destroy` only after being unlinked, and
+    // `guard` pins the epoch, so every version reachable now stays alive for 'g.
+    while let Some(version) = unsafe { current.as_ref() } {
+        if version.is_visible(snapshot) {
+            return Some(version);
+        }
+        current = version.older.load(Ordering::Acquire, guard);
+    }
+    None
 }
 
 /// A chunk of `len` empty slots, from zeroed memory: a null `Atomic` is all zero bits, and
@@ -390,5 +431,27 @@ mod tests {
         }
         assert!(table.slot(4999).is_some());
         assert!(table.slot(5000).is_none());
+        // Walking slots chunk by chunk meets the same slots as locating each one, across
+        // chunk boundaries, from any start, and stops where asked.
+        for (start, end) in [
+            (0, 5000),
+            (1000, 3100),
+            (1023, 1025),
+            (3071, 9000),
+            (4999, 5000),
+        ] {
+            let mut expected = start;
+            let resume = table.for_each_slot(start..end, |row, slot| {
+                assert_eq!(row, expected);
+                assert!(std::ptr::eq(slot, table.slot(row).unwrap()), "row {row}");
+                expected += 1;
+                true
+            });
+            assert_eq!(resume, end.min(5000));
+            assert_eq!(expected, end.min(5000));
+        }
+        let resume = table.for_each_slot(2000..4000, |row, _| row < 3070);
+        assert_eq!(resume, 3071);
+        assert_eq!(table.for_each_slot(6000..7000, |_, _| true), 6000);
     }
 }

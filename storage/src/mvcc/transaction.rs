@@ -17,7 +17,7 @@ use crate::store::StoreShared;
 use crate::value::Value;
 
 use super::clock::TXN_ID_BASE;
-use super::table::{RowId, Slot, Table};
+use super::table::{visible_in, RowId, Slot, Table};
 use super::version::{Version, END_INFINITY};
 
 /// Largest encode buffer a transaction keeps between writes.
@@ -263,18 +263,23 @@ impl Transaction {
             ));
         }
         let guard = epoch::pin();
-        let end = rows.end.min(table.slot_count());
-        let mut row = rows.start;
-        while row < end {
-            if let Some(version) = table.visible_version(row, &self.snapshot, &guard) {
-                decoder.decode_into(version.payload(&guard), buffer)?;
-                if !visit(row, buffer) {
-                    return Ok(row + 1);
+        let mut failure = None;
+        let resume = table.for_each_slot(rows, |row, slot| {
+            let Some(version) = visible_in(slot, &self.snapshot, &guard) else {
+                return true;
+            };
+            match decoder.decode_into(version.payload(&guard), buffer) {
+                Ok(()) => visit(row, buffer),
+                Err(error) => {
+                    failure = Some(error);
+                    false
                 }
             }
-            row += 1;
+        });
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(resume),
         }
-        Ok(row)
     }
 
     /// Inserts a row; fails with `UniqueViolation` if its primary key is visible, or

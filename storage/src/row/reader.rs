@@ -79,18 +79,18 @@ pub(crate) fn decode_steps(
         position: bitmap_len,
         fault: Fault::Truncated,
     };
-    // Eight columns per bitmap byte.
-    let groups = steps.chunks(8).zip(values.chunks_mut(8));
-    for ((steps, slots), &null_bits) in groups.zip(bitmap) {
-        let mut null_bits = null_bits;
-        for (&step, slot) in steps.iter().zip(slots) {
-            if null_bits & 1 != 0 {
-                set_null(slot);
-            } else if reader.column(step, slot).is_none() {
-                return Err(reader.fault.into_error());
-            }
-            null_bits >>= 1;
+    let mut null_bits = 0u8;
+    for (column, (&step, slot)) in steps.iter().zip(values.iter_mut()).enumerate() {
+        if column % 8 == 0 {
+            // One bitmap byte per eight columns (`bitmap` has one for each).
+            null_bits = bitmap.get(column / 8).copied().unwrap_or(u8::MAX);
         }
+        if null_bits & 1 != 0 {
+            set_null(slot);
+        } else if reader.column(step, slot).is_none() {
+            return Err(reader.fault.into_error());
+        }
+        null_bits >>= 1;
     }
     if reader.position != bytes.len() {
         return Err(invalid("row payload has trailing bytes"));
@@ -173,10 +173,17 @@ impl<'a> Reader<'a> {
             Step::SkipVarint => self.skip_varint(),
             Step::SkipReal => self.advance(8),
             Step::SkipBoolean => self.advance(1),
-            Step::SkipBytes => {
-                let len = self.varint()?;
-                self.advance(len)
-            }
+            Step::SkipBytes => match self.bytes.get(self.position) {
+                // A one-byte length (under 128): the common short text.
+                Some(&len) if len & 0x80 == 0 => {
+                    self.position += 1;
+                    self.advance(u64::from(len))
+                }
+                _ => {
+                    let len = self.varint()?;
+                    self.advance(len)
+                }
+            },
             Step::SkipAny => {
                 let value_type = self.tag()?;
                 match value_type {
@@ -262,7 +269,7 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     fn varint(&mut self) -> Option<u64> {
         // One byte holds 0..=127: most lengths and small integers.
-        match self.rest().first() {
+        match self.bytes.get(self.position) {
             Some(&byte) if byte & 0x80 == 0 => {
                 self.position += 1;
                 Some(u64::from(byte))
@@ -323,7 +330,8 @@ impl<'a> Reader<'a> {
     /// Steps over `len` bytes.
     #[inline(always)]
     fn advance(&mut self, len: u64) -> Option<()> {
-        let remaining = self.rest().len() as u64;
+        debug_assert!(self.position <= self.bytes.len());
+        let remaining = (self.bytes.len() - self.position) as u64;
         if len > remaining {
             return self.fail(Fault::Length { len, remaining });
         }
