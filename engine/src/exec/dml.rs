@@ -118,12 +118,17 @@ fn insert_one<'a>(
 ) -> Result<bool> {
     debug_assert_eq!(row.len(), table.columns.len());
     let (columns, values) = given;
-    for (position, (slot, column)) in row.iter_mut().zip(&table.columns).enumerate() {
-        *slot = match &column.default {
-            // Defaults are constants: evaluated only for the columns not given.
-            Some(default) if !columns.contains(&position) => Cow::Owned(default.eval(&[], eval)?),
-            _ => Cow::Borrowed(&NULL),
-        };
+    // The binder rejects a column given twice, so a full list overwrites every slot below.
+    if columns.len() < row.len() {
+        for (position, (slot, column)) in row.iter_mut().zip(&table.columns).enumerate() {
+            *slot = match &column.default {
+                // Defaults are constants: evaluated only for the columns not given.
+                Some(default) if !columns.contains(&position) => {
+                    Cow::Owned(default.eval(&[], eval)?)
+                }
+                _ => Cow::Borrowed(&NULL),
+            };
+        }
     }
     for (value, &position) in values.zip(columns) {
         row[position] = value?;
