@@ -26,13 +26,13 @@ static NULL: Value = Value::Null;
 const STACK_ROW_COLUMNS: usize = 8;
 
 /// Inserts the rows `source` produces into `columns` of `table`; returns the row count.
-pub fn insert(
+pub fn insert<'a>(
     txn: &mut Transaction,
     table: &TableDef,
     columns: &[usize],
-    source: &Node,
+    source: &'a Node,
     on_conflict: OnConflict,
-    env: StatementEnv<'_>,
+    env: StatementEnv<'a>,
 ) -> Result<usize> {
     let eval = EvalContext::with_params(env.params);
     let mut inserted = 0;
@@ -59,8 +59,13 @@ pub fn insert(
             ));
         }
         for exprs in rows {
-            let values = exprs.iter().map(|expr| constant_value(expr, &eval));
-            if insert_one(txn, table, (columns, values), on_conflict, &eval, row)? {
+            let fill = |row: &mut [Cow<'a, Value>]| {
+                for (expr, &position) in exprs.iter().zip(columns) {
+                    row[position] = Cow::Borrowed(constant_value(expr, env.params)?);
+                }
+                Ok(())
+            };
+            if insert_one(txn, table, (columns, fill), on_conflict, &eval, row)? {
                 inserted += 1;
             }
         }
@@ -71,8 +76,13 @@ pub fn insert(
         collect(source, &ExecContext::new(&runtime))?
     };
     for source_row in rows {
-        let values = source_row.into_iter().map(|value| Ok(Cow::Owned(value)));
-        if insert_one(txn, table, (columns, values), on_conflict, &eval, row)? {
+        let fill = |row: &mut [Cow<'a, Value>]| {
+            for (value, &position) in source_row.into_iter().zip(columns) {
+                row[position] = Cow::Owned(value);
+            }
+            Ok(())
+        };
+        if insert_one(txn, table, (columns, fill), on_conflict, &eval, row)? {
             inserted += 1;
         }
     }
@@ -94,30 +104,34 @@ fn constant_rows(source: &Node) -> Option<&[Vec<Expr>]> {
     }
 }
 
-/// A literal or a parameter, borrowed from the plan or the parameter list.
-fn constant_value<'a>(expr: &'a Expr, eval: &EvalContext<'a>) -> Result<Cow<'a, Value>> {
+/// A literal or a parameter (what `constant_rows` admits), borrowed from the plan or the
+/// parameter list.
+fn constant_value<'a>(expr: &'a Expr, params: &'a [Value]) -> Result<&'a Value> {
     match expr {
-        Expr::Literal(value) => Ok(Cow::Borrowed(value)),
-        Expr::Parameter(index) => eval.params.get(*index).map(Cow::Borrowed).ok_or_else(|| {
+        Expr::Literal(value) => Ok(value),
+        Expr::Parameter(index) => params.get(*index).ok_or_else(|| {
             crate::err!(InvalidInput, "parameter ${} has no value bound", index + 1)
         }),
-        other => other.eval(&[], eval).map(Cow::Owned),
+        other => Err(crate::err!(
+            Internal,
+            "constant INSERT row holds a computed expression: {other}"
+        )),
     }
 }
 
-/// Builds one table row in `row` (one slot per column): the values of `given` (table
-/// positions, and the values for them in order), defaults for the columns it does not name;
-/// checks and inserts it under `on_conflict`; false when the row was skipped.
+/// Builds one table row in `row` (one slot per column): `given` names the table positions
+/// a source row gives and puts its values there; the other columns get their defaults.
+/// Checks and inserts the row under `on_conflict`; false when it was skipped.
 fn insert_one<'a>(
     txn: &mut Transaction,
     table: &TableDef,
-    given: (&[usize], impl Iterator<Item = Result<Cow<'a, Value>>>),
+    given: (&[usize], impl FnOnce(&mut [Cow<'a, Value>]) -> Result<()>),
     on_conflict: OnConflict,
     eval: &EvalContext<'_>,
     row: &mut [Cow<'a, Value>],
 ) -> Result<bool> {
     debug_assert_eq!(row.len(), table.columns.len());
-    let (columns, values) = given;
+    let (columns, fill) = given;
     // The binder rejects a column given twice, so a full list overwrites every slot below.
     if columns.len() < row.len() {
         for (position, (slot, column)) in row.iter_mut().zip(&table.columns).enumerate() {
@@ -130,9 +144,7 @@ fn insert_one<'a>(
             };
         }
     }
-    for (value, &position) in values.zip(columns) {
-        row[position] = value?;
-    }
+    fill(row)?;
     match check_row(table, row) {
         Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => return Ok(false),
         other => other?,
