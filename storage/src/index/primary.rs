@@ -114,7 +114,7 @@ unsafe fn entry_holds(key_word: u64, row_word: u64, key: &IndexKey) -> bool {
 pub struct PrimaryIndex {
     entries: Atomic<Entries>,
     writer: Mutex<()>,
-    /// Live entries.
+    /// Live entries (changed by writers only, under the lock).
     live: AtomicUsize,
     /// Live entries plus tombstones in the current array (writers only, under the lock).
     used: AtomicUsize,
@@ -201,7 +201,9 @@ impl PrimaryIndex {
         entry.row.store(encode_row(row) | boxed, Ordering::Release);
         self.used
             .store(self.used.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        self.live.fetch_add(1, Ordering::Relaxed);
+        // Writers change `live` only under the lock: a plain store, no read-modify-write.
+        self.live
+            .store(self.live.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         (row, true)
     }
 
@@ -236,7 +238,8 @@ impl PrimaryIndex {
             // for. The box is freed once: tombstones are skipped by rebuilds and by `Drop`.
             unsafe { guard.defer_unchecked(move || drop(Box::from_raw(boxed as *mut IndexKey))) };
         }
-        self.live.fetch_sub(1, Ordering::Relaxed);
+        self.live
+            .store(self.live.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
         true
     }
 

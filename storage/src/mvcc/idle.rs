@@ -57,6 +57,10 @@ impl Transaction {
     /// an unusually large one.
     fn into_ended_idle(mut self) -> IdleTransaction {
         debug_assert!(self.active_slot.is_none() && self.writes.is_empty());
+        debug_assert!(
+            self.tables.is_empty(),
+            "an ended transaction holds no table"
+        );
         if self.writes.capacity() > WRITE_LOG_KEPT_ENTRIES_MAX {
             self.writes = Vec::new();
         }

@@ -166,26 +166,43 @@ impl Table {
         Some(unsafe { &*base.add(offset) })
     }
 
-    /// Hands out a new empty slot.
+    /// Hands out a new empty slot. Lock-free: a CAS on the slot count, after making sure
+    /// the slot's chunk exists (only a new chunk takes the grow lock). A reader that sees
+    /// the new count also sees the chunk (allocated before the count was published).
     pub(crate) fn allocate_slot(&self) -> StorageResult<RowId> {
-        let row = self.slot_count.load(Ordering::Relaxed);
-        if row >= TABLE_SLOTS_MAX {
-            return Err(StorageError::new(
-                StorageErrorKind::Limit,
-                format!("table passed {TABLE_SLOTS_MAX} row slots"),
-            ));
+        let mut row = self.slot_count.load(Ordering::Acquire);
+        loop {
+            if row >= TABLE_SLOTS_MAX {
+                return Err(StorageError::new(
+                    StorageErrorKind::Limit,
+                    format!("table passed {TABLE_SLOTS_MAX} row slots"),
+                ));
+            }
+            let (chunk, _) = locate(row);
+            if self.chunks[chunk].load(Ordering::Acquire).is_null() {
+                self.grow(chunk);
+            }
+            match self.slot_count.compare_exchange_weak(
+                row,
+                row + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(row),
+                Err(current) => row = current,
+            }
         }
+    }
+
+    /// Allocates chunk `chunk` unless another writer already did.
+    fn grow(&self, chunk: usize) {
         let _grow = self
             .grow_lock
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        let row = self.slot_count.load(Ordering::Relaxed);
-        let (chunk, _) = locate(row);
         if self.chunks[chunk].load(Ordering::Acquire).is_null() {
             self.chunks[chunk].store(zeroed_chunk(chunk_len(chunk) as usize), Ordering::Release);
         }
-        self.slot_count.store(row + 1, Ordering::Release);
-        Ok(row)
     }
 
     /// Calls `visit` with each slot whose id is in `rows` (up to the slots handed out), in
@@ -358,6 +375,44 @@ mod tests {
                 expected = (expected.0 + 1, 0);
             }
         }
+    }
+
+    #[test]
+    fn racing_writers_get_distinct_slots_across_chunks() {
+        let account = Arc::new(crate::slab::MemoryAccount::new());
+        let schema = TableSchema {
+            types: vec![DataType::Integer],
+            key_columns: vec![],
+        };
+        let table = Arc::new(Table::new(1, schema, Arc::new(SlabPool::new(account))));
+        let writers: Vec<_> = (0..4)
+            .map(|_| {
+                let table = Arc::clone(&table);
+                std::thread::spawn(move || {
+                    let mut rows = Vec::new();
+                    for _ in 0..5000 {
+                        let row = table.allocate_slot().unwrap();
+                        // The slot is reachable (its chunk exists) and empty.
+                        let slot = table.slot(row).expect("allocated slot is reachable");
+                        assert!(slot.head.load(Ordering::Acquire, &epoch::pin()).is_null());
+                        rows.push(row);
+                    }
+                    rows
+                })
+            })
+            .collect();
+        let mut all: Vec<RowId> = writers
+            .into_iter()
+            .flat_map(|writer| writer.join().unwrap())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(
+            all,
+            (0..20_000).collect::<Vec<_>>(),
+            "every slot once, none skipped"
+        );
+        assert_eq!(table.slot_count(), 20_000);
     }
 
     #[test]

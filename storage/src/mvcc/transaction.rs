@@ -59,7 +59,8 @@ pub(super) enum WriteKind {
 
 /// One entry of the write log: enough to stamp it at commit or undo it at rollback.
 pub(super) struct Write {
-    table: Arc<Table>,
+    /// Position of the table in the transaction's `tables`.
+    table: u32,
     row: RowId,
     kind: WriteKind,
     version: VersionPtr,
@@ -90,6 +91,9 @@ pub struct Transaction {
     pub(super) snapshot: Snapshot,
     pub(super) active_slot: Option<usize>,
     pub(super) writes: Vec<Write>,
+    /// The tables the write log names (each once), so a write holds no reference count of
+    /// its own.
+    pub(super) tables: Vec<Arc<Table>>,
     /// Whether unique secondary indexes are checked (off only to replay commits that were
     /// checked when they first ran).
     pub(super) unique_checks: bool,
@@ -116,6 +120,7 @@ impl Transaction {
             snapshot: Snapshot { read_ts, txn_id: 0 },
             active_slot: Some(slot),
             writes: Vec::new(),
+            tables: Vec::new(),
             unique_checks: true,
             encoded: Vec::new(),
         })
@@ -514,8 +519,15 @@ impl Transaction {
         version: Shared<'_, Version>,
     ) {
         debug_assert!(!version.is_null());
+        let position = match self.tables.iter().rposition(|t| Arc::ptr_eq(t, table)) {
+            Some(position) => position,
+            None => {
+                self.tables.push(Arc::clone(table));
+                self.tables.len() - 1
+            }
+        };
         self.writes.push(Write {
-            table: Arc::clone(table),
+            table: u32::try_from(position).expect("fewer tables than writes"),
             row,
             kind,
             version: VersionPtr(version.as_raw()),
@@ -537,19 +549,20 @@ impl Transaction {
         while self.writes.len() > savepoint {
             let write = self.writes.pop().expect("length checked");
             let version = write.version.get();
+            let table = &self.tables[write.table as usize];
             match write.kind {
                 WriteKind::Created => {
-                    let Some(slot) = write.table.slot(write.row) else {
+                    let Some(slot) = table.slot(write.row) else {
                         continue;
                     };
                     let head = slot.head.load(Ordering::Acquire, &guard);
                     debug_assert_eq!(head.as_raw(), write.version.0, "newer writes undone first");
                     let older = version.older.load(Ordering::Acquire, &guard);
                     slot.head.store(older, Ordering::Release);
-                    if write.table.has_indexes() {
-                        super::indexing::unindex_version(&write.table, write.row, version, &guard);
+                    if table.has_indexes() {
+                        super::indexing::unindex_version(table, write.row, version, &guard);
                     }
-                    let account = Arc::clone(write.table.pool().account());
+                    let account = Arc::clone(table.pool().account());
                     account.pending_frees.fetch_add(1, Ordering::AcqRel);
                     let unlinked = head.as_raw() as usize;
                     // SAFETY: the version is unlinked and was created by this transaction, so
@@ -575,6 +588,9 @@ impl Transaction {
                     );
                 }
             }
+        }
+        if self.writes.is_empty() {
+            self.tables.clear();
         }
     }
 
@@ -620,7 +636,7 @@ impl Transaction {
         let mut touched: Vec<(&Arc<Table>, RowId)> = self
             .writes
             .iter()
-            .map(|write| (&write.table, write.row))
+            .map(|write| (&self.tables[write.table as usize], write.row))
             .collect();
         touched.sort_by_key(|(table, row)| (Arc::as_ptr(table) as usize, *row));
         touched.dedup_by(|a, b| Arc::ptr_eq(a.0, b.0) && a.1 == b.1);
@@ -661,6 +677,7 @@ impl Transaction {
         self.release_snapshot();
         self.collect_replaced(ts);
         self.writes.clear();
+        self.tables.clear();
     }
 
     /// After commit: collects the chains of the rows this transaction updated or deleted,
@@ -687,12 +704,11 @@ impl Transaction {
         while let Some(first) = rest.first() {
             let same_table = rest
                 .iter()
-                .take_while(|write| Arc::ptr_eq(&write.table, &first.table))
+                .take_while(|write| write.table == first.table)
                 .count();
             let (run, next) = rest.split_at(same_table);
             let claimed = run.iter().filter(|write| write.kind == WriteKind::Claimed);
-            first
-                .table
+            self.tables[first.table as usize]
                 .collect_slots(claimed.map(|write| write.row), watermark);
             rest = next;
         }
