@@ -62,7 +62,7 @@ impl Accumulator {
 
     /// Feeds one row's single argument value. The common cases (no DISTINCT; COUNT, or a
     /// number that keeps the sum's current kind) are done here, the rest by `add`.
-    #[inline]
+    #[inline(always)]
     pub fn add_value(&mut self, value: &Value) -> Result<()> {
         if self.seen.is_none() {
             match (self.function, value) {

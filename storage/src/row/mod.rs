@@ -203,7 +203,7 @@ impl RowDecoder {
 
     /// Decodes `bytes` into `values` (see `decode_columns_into`). When no column is
     /// decoded (a scan that only counts rows), the payload is not read: every column is NULL.
-    #[inline]
+    #[inline(always)]
     pub fn decode_into(&self, bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {
         if self.decodes_nothing {
             values.resize(self.steps.len(), Value::Null);

@@ -106,6 +106,20 @@ fn set_null(slot: &mut Value) {
     }
 }
 
+/// The varint at the start of `bytes` and its length in bytes, or `None` when it has no
+/// last byte within `VARINT_BYTES_MAX` (a free function: the reader stays in registers).
+#[inline(never)]
+fn decode_varint(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut result: u64 = 0;
+    for (index, &byte) in bytes.iter().take(VARINT_BYTES_MAX).enumerate() {
+        result |= u64::from(byte & 0x7f) << (7 * index);
+        if byte & 0x80 == 0 {
+            return Some((result, index + 1));
+        }
+    }
+    None
+}
+
 /// Why a payload could not be read.
 #[derive(Debug, Clone, Copy)]
 enum Fault {
@@ -278,17 +292,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// `varint` past its one-byte case.
+    #[inline(always)]
     fn varint_long(&mut self) -> Option<u64> {
         let rest = self.rest();
-        let mut result: u64 = 0;
-        for (index, &byte) in rest.iter().take(VARINT_BYTES_MAX).enumerate() {
-            result |= u64::from(byte & 0x7f) << (7 * index);
-            if byte & 0x80 == 0 {
-                self.position += index + 1;
-                return Some(result);
+        match decode_varint(rest) {
+            Some((value, len)) => {
+                self.position += len;
+                Some(value)
             }
+            None => self.varint_fault(rest.len()),
         }
-        self.varint_fault(rest.len())
     }
 
     /// Steps over one varint.
@@ -319,6 +333,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Fails a varint that has no last byte among the `available` bytes left.
+    #[inline(always)]
     fn varint_fault<T>(&mut self, available: usize) -> Option<T> {
         if available < VARINT_BYTES_MAX {
             self.fail(Fault::Truncated)
