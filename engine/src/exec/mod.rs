@@ -182,12 +182,12 @@ fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Ro
         return Ok(Some(found.map(|_| row)));
     };
     // The connection's buffer, kept between statements so that a point select allocates
-    // only its result row. Taken while in use: a lookup nested in this one's projection
-    // finds it empty and allocates its own.
+    // only its result row, and kept full (the next lookup of the table decodes over it in
+    // place; it holds at most one row's decoded columns). Taken while in use: a lookup
+    // nested in this one's projection finds it empty and allocates its own.
     let mut row = context.lookup_row.map(Cell::take).unwrap_or_default();
     let projected = project_key_row(access, key, exprs, context, &mut row);
     if let Some(cell) = context.lookup_row {
-        row.clear();
         cell.set(row);
     }
     projected.map(Some)

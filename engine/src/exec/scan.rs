@@ -191,8 +191,9 @@ pub fn lookup_key(
     Ok(found.map(|row_id| (row_id, row)))
 }
 
-/// `lookup_key` decoding into `row` (cleared first), which the caller may reuse; the row
-/// id of the row found, `None` (and `row` unspecified) when there is none.
+/// `lookup_key` decoding into `row` (overwritten: a buffer of the table's width is decoded
+/// in place), which the caller may reuse; the row id of the row found, `None` (and `row`
+/// unspecified) when there is none.
 pub fn lookup_key_into(
     access: &TableAccess,
     key: &[crate::expr::Expr],
@@ -203,7 +204,6 @@ pub fn lookup_key_into(
     let Some((index_key, exact)) = primary_key_of(table, key, context)? else {
         return Ok(None);
     };
-    row.clear();
     let columns = access.columns_read.as_deref();
     let read = context
         .txn
