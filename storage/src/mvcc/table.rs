@@ -34,6 +34,43 @@ pub(crate) struct Slot {
     pub(crate) head: Atomic<Version>,
 }
 
+impl TableSchema {
+    /// When `wanted` marks no column but a single INTEGER primary-key column, fills `out` from
+    /// the probed `key` (every version in the key's slot holds exactly that integer there) and
+    /// returns true: an UPDATE or DELETE by key, or a select of the key alone, reads no payload.
+    pub(crate) fn key_gives_wanted(
+        &self,
+        key: &IndexKey,
+        wanted: Option<&[bool]>,
+        out: &mut Vec<Value>,
+    ) -> bool {
+        let Some(wanted) = wanted else {
+            return false;
+        };
+        let key_column = match (self.key_columns.as_slice(), key) {
+            ([column], IndexKey::Int(int)) if self.types[*column] == DataType::Integer => {
+                Some((*column, *int))
+            }
+            _ => None,
+        };
+        let others_wanted = wanted
+            .iter()
+            .enumerate()
+            .any(|(column, &read)| read && Some(column) != key_column.map(|(key, _)| key));
+        if others_wanted {
+            return false;
+        }
+        out.clear();
+        out.resize(self.types.len(), Value::Null);
+        if let Some((column, int)) = key_column {
+            if wanted.get(column).copied().unwrap_or(false) {
+                out[column] = Value::Integer(int);
+            }
+        }
+        true
+    }
+}
+
 const CHUNK_BASE: u64 = 1024;
 const CHUNK_COUNT: usize = 31;
 

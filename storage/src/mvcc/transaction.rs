@@ -209,7 +209,10 @@ impl Transaction {
         };
         match table.visible_version(row, &self.snapshot, &guard) {
             Some(version) => {
-                decode_wanted(&table.schema().types, version, wanted, out, &guard)?;
+                if !table.schema().key_gives_wanted(key, wanted, out) {
+                    let types = &table.schema().types;
+                    row::decode_columns_into(types, version.payload(&guard), wanted, out)?;
+                }
                 Ok(Some(row))
             }
             None => Ok(None),
@@ -731,27 +734,6 @@ impl Drop for Transaction {
     fn drop(&mut self) {
         self.rollback_to(0);
         self.release_snapshot();
-    }
-}
-
-/// Decodes the columns `wanted` marks of `version` into `out` (see
-/// `row::decode_columns_into`). When it marks none (an UPDATE or DELETE that needs only the
-/// row ids), the payload is not read at all: every column reads as NULL.
-#[inline]
-fn decode_wanted(
-    types: &[crate::value::DataType],
-    version: &Version,
-    wanted: Option<&[bool]>,
-    out: &mut Vec<Value>,
-    guard: &Guard,
-) -> StorageResult<()> {
-    match wanted {
-        Some(wanted) if !wanted.contains(&true) => {
-            out.clear();
-            out.resize(types.len(), Value::Null);
-            Ok(())
-        }
-        _ => row::decode_columns_into(types, version.payload(guard), wanted, out),
     }
 }
 

@@ -174,3 +174,47 @@ fn an_idle_reader_releases_its_snapshot_and_restarts_at_the_newest_commit() {
         "the refused writer rolled back on drop"
     );
 }
+
+#[test]
+fn a_key_lookup_wanting_only_an_integer_key_reads_it_from_the_key() {
+    use crate::index::IndexKey;
+    let store = Store::new();
+    let table = keyed_table(&store);
+    // A REAL key column: the probe key of 5.0 is the integer 5, but the column holds 5.0.
+    let real_keyed = store.create_table(TableSchema {
+        types: vec![DataType::Text, DataType::Real],
+        key_columns: vec![1],
+    });
+    let mut writer = store.begin().unwrap();
+    writer.insert(&table, &row(7, "g")).unwrap();
+    let real_row = [Value::Text("five".into()), Value::Real(5.0)];
+    writer.insert(&real_keyed, &real_row).unwrap();
+    writer.commit().unwrap();
+    let reader = store.begin().unwrap();
+    let mut out = vec![Value::Text("stale".into()); 4];
+    let cases: [(&[bool], Vec<Value>); 4] = [
+        (&[true, false], vec![Value::Integer(7), Value::Null]),
+        (&[false, false], vec![Value::Null, Value::Null]),
+        (&[true], vec![Value::Integer(7), Value::Null]),
+        (&[true, true], row(7, "g")),
+    ];
+    for (wanted, expected) in cases {
+        let found = reader.read_key_columns(&table, &IndexKey::Int(7), Some(wanted), &mut out);
+        assert!(found.unwrap().is_some());
+        assert_eq!(out, expected, "wanted {wanted:?}");
+    }
+    let found = reader.read_key_columns(
+        &real_keyed,
+        &IndexKey::Int(5),
+        Some(&[false, true]),
+        &mut out,
+    );
+    assert!(found.unwrap().is_some());
+    assert_eq!(
+        out,
+        [Value::Null, Value::Real(5.0)],
+        "decoded, not taken from the key"
+    );
+    let missing = reader.read_key_columns(&table, &IndexKey::Int(8), Some(&[true]), &mut out);
+    assert_eq!(missing.unwrap(), None);
+}
