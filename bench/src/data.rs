@@ -19,9 +19,15 @@ impl Person {
             id,
             name: format!("user{id}"),
             email: format!("user{id}@example.com"),
-            age: 18 + (id * 7) % 60,
+            age: Person::age_of(id),
             score: (id % 1000) as f64 * 0.5,
         }
+    }
+
+    /// The `age` of row `id`, without building the row (the selects check every answer,
+    /// and formatting two strings per check would cost more than some engines' select).
+    pub fn age_of(id: i64) -> i64 {
+        18 + (id * 7) % 60
     }
 
     /// Raw payload size: 8 bytes per integer/real plus the text bytes.

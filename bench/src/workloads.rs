@@ -101,7 +101,7 @@ fn point_selects(
     for _ in 0..count {
         let id = rng.key(rows);
         let age = session.select_age(id)?;
-        let want = Person::new(id).age;
+        let want = Person::age_of(id);
         expect(age == Some(want), || {
             format!("id {id}: age {age:?}, want {want}")
         })?;
