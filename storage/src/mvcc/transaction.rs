@@ -267,7 +267,7 @@ impl Transaction {
         }
         let guard = epoch::pin();
         let mut failure = None;
-        let resume = table.for_each_slot(rows, |row, slot| {
+        let resume = table.for_each_slot(rows, &guard, |row, slot| {
             let Some(version) = visible_in(slot, &self.snapshot, &guard) else {
                 return true;
             };

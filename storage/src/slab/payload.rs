@@ -91,6 +91,12 @@ impl Payload {
         }
     }
 
+    /// Where the payload's bytes are now (for a prefetch hint; read them with `bytes`).
+    #[inline]
+    pub(crate) fn as_ptr(&self) -> *const u8 {
+        self.ptr.load(Ordering::Relaxed)
+    }
+
     /// The payload's bytes, valid while `guard` stays pinned.
     #[inline]
     pub(crate) fn bytes<'g>(&'g self, _guard: &'g Guard) -> &'g [u8] {
