@@ -1,10 +1,10 @@
 //! EmberDB under the benchmark: `Database::in_memory` or a durable directory database
 //! (`Database::open_with`, `SyncPolicy::Always`), one `Connection` per thread. Statements go
-//! through `Connection::execute`/`query` with `?` parameters and the same SQL text every
-//! time, so after the first call each one is served from the connection's plan cache (no
-//! parsing, no planning) - the same thing rusqlite's `prepare_cached` does. A `Statement`
-//! handle borrows its `Connection` (which is not `Sync`), so it cannot live in a session that
-//! moves to a worker thread; the plan cache path needs no borrow.
+//! through `Connection::execute`/`query_row`/`query` with `?` parameters and the same SQL
+//! text every time, so after the first call each one is served from the connection's plan
+//! cache (no parsing, no planning) - the same thing rusqlite's `prepare_cached` does. A
+//! `Statement` handle borrows its `Connection` (which is not `Sync`), so it cannot live in a
+//! session that moves to a worker thread; the plan cache path needs no borrow.
 
 use ember::{Database, ErrorKind, OptionalExtension, Options, SyncPolicy, Value};
 
@@ -108,8 +108,8 @@ pub const MEMORY: EngineSpec = EngineSpec {
     name: "ember",
     storage: Storage::Memory,
     is_baseline: false,
-    remark: "Database::in_memory(); Connection::execute/query with ? params and fixed SQL \
-             text (plan cache hit: no parse, no plan per call)",
+    remark: "Database::in_memory(); Connection::execute/query_row/query with ? params and \
+             fixed SQL text (plan cache hit: no parse, no plan per call)",
     open: open_memory,
 };
 
