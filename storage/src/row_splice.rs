@@ -7,9 +7,8 @@
 //! replaced column is checked, and a malformed row is an `InvalidData` error. The bytes past
 //! the last replaced column are copied unread (a damaged tail stays exactly as damaged).
 
-use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::limits::ROW_BYTES_MAX;
-use crate::row::{encode_value, invalid};
+use crate::error::StorageResult;
+use crate::row::{check_row_bytes, encode_column, invalid};
 use crate::value::{DataType, Value};
 
 /// Writes into `out` (replacing its contents) the row `old` (encoded for `types`) with each
@@ -67,28 +66,7 @@ pub fn splice_into(
         column += 1;
     }
     out.extend_from_slice(&old[copied..]);
-    if out.len() > ROW_BYTES_MAX {
-        return Err(StorageError::new(
-            StorageErrorKind::Limit,
-            format!(
-                "row of {} bytes exceeds the limit of {ROW_BYTES_MAX} bytes",
-                out.len()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Appends one non-NULL column value, an `Any` column's with its type tag first (as
-/// `row::encode_into` does).
-fn encode_column(column_type: DataType, value: &Value, out: &mut Vec<u8>) -> StorageResult<()> {
-    match (column_type, value.data_type()) {
-        (DataType::Any, Some(value_type)) => {
-            out.push(value_type.tag());
-            encode_value(value_type, value, out)
-        }
-        _ => encode_value(column_type, value, out),
-    }
+    check_row_bytes(out.len())
 }
 
 /// Where the non-NULL column of `column_type` that starts at `position` in `row` ends (an

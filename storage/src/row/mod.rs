@@ -59,21 +59,33 @@ pub fn encode_into<V: Borrow<Value>>(
             }
             _ => {}
         }
-        if *column_type == DataType::Any {
-            let value_type = value.data_type().expect("non-null value has a type");
-            out.push(value_type.tag());
-            encode_value(value_type, value, out)?;
-        } else {
-            encode_value(*column_type, value, out)?;
-        }
+        encode_column(*column_type, value, out)?;
     }
-    if out.len() > ROW_BYTES_MAX {
+    check_row_bytes(out.len())
+}
+
+/// Appends one non-NULL column value, an `Any` column's with its type tag first.
+pub(crate) fn encode_column(
+    column_type: DataType,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> StorageResult<()> {
+    debug_assert!(!value.is_null(), "NULLs live in the bitmap");
+    match (column_type, value.data_type()) {
+        (DataType::Any, Some(value_type)) => {
+            out.push(value_type.tag());
+            encode_value(value_type, value, out)
+        }
+        _ => encode_value(column_type, value, out),
+    }
+}
+
+/// Fails when an encoded row of `len` bytes passes `ROW_BYTES_MAX`.
+pub(crate) fn check_row_bytes(len: usize) -> StorageResult<()> {
+    if len > ROW_BYTES_MAX {
         return Err(StorageError::new(
             StorageErrorKind::Limit,
-            format!(
-                "row of {} bytes exceeds the limit of {ROW_BYTES_MAX} bytes",
-                out.len()
-            ),
+            format!("row of {len} bytes exceeds the limit of {ROW_BYTES_MAX} bytes"),
         ));
     }
     Ok(())
