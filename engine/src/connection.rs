@@ -17,7 +17,7 @@ use ember_storage::{IdleTransaction, Transaction as StorageTransaction, Value};
 use crate::bind::Binder;
 use crate::database::Database;
 use crate::error::{ErrorKind, Result};
-use crate::exec::{self, ExecContext, RowSink};
+use crate::exec::{self, ExecContext, RowBuffers, RowSink};
 use crate::expr::{StatementEnv, SubqueryRuntime};
 use crate::interrupt::InterruptHandle;
 use crate::limits::{PARAMS_KEPT_MAX, PARAM_KEPT_BYTES_MAX, TRANSACT_ATTEMPTS_MAX};
@@ -105,8 +105,8 @@ pub struct Connection {
     idle: Cell<Option<IdleTransaction>>,
     /// The parameter list `execute` binds into (see `with_params`).
     params: Cell<Vec<Value>>,
-    /// The decode buffer of key lookups, reused from statement to statement.
-    lookup_row: Cell<Vec<Value>>,
+    /// Row buffers reused from statement to statement (key lookups, `query_row` results).
+    buffers: RowBuffers,
 }
 
 impl Connection {
@@ -119,7 +119,7 @@ impl Connection {
             interrupt: InterruptHandle::default(),
             idle: Cell::new(None),
             params: Cell::new(Vec::new()),
-            lookup_row: Cell::new(Vec::new()),
+            buffers: RowBuffers::default(),
         }
     }
 
@@ -276,9 +276,23 @@ impl Connection {
         let prepared = self.prepared(sql)?;
         let first = params.with_values(|values| self.first_row_prepared(&prepared, values))?;
         match first {
-            Some(values) => f(&Row::new(prepared.columns.clone(), values)),
+            Some(values) => self.read_first_row(&prepared, values, f),
             None => Err(crate::err!(NoRows, "query returned no rows: {sql}")),
         }
+    }
+
+    /// Hands `values` (a query's first row) to `f`, then keeps the row's memory for the
+    /// next result.
+    pub(crate) fn read_first_row<T>(
+        &self,
+        prepared: &Prepared,
+        values: Vec<Value>,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T> {
+        let row = Row::new(prepared.columns.clone(), values);
+        let read = f(&row);
+        self.buffers.recycle_result(row.into_values());
+        read
     }
 
     /// Runs a query and returns the first column of its first row as `T`.
@@ -637,7 +651,7 @@ impl Connection {
             rows_max: self.db.options().statement_rows_max,
             interrupt: Some(self.interrupt.flag()),
             durable: self.db.shared.durable.get(),
-            lookup_row: Some(&self.lookup_row),
+            buffers: Some(&self.buffers),
         };
         let mut state = self.state.borrow_mut();
         match &mut *state {

@@ -140,7 +140,7 @@ impl<'c> Statement<'c> {
         let prepared = &self.prepared;
         let first = params.with_values(|values| self.conn.first_row_prepared(prepared, values))?;
         match first {
-            Some(values) => f(&Row::new(self.prepared.columns.clone(), values)),
+            Some(values) => self.conn.read_first_row(&self.prepared, values, f),
             None => Err(crate::err!(NoRows, "query returned no rows: {}", self.sql)),
         }
     }

@@ -34,8 +34,8 @@ pub struct ExecContext<'a> {
     pub eval: EvalContext<'a>,
     /// Most rows one materialization point of this statement may hold.
     pub rows_max: usize,
-    /// The connection's decode buffer for projected key lookups (`None`: allocate one).
-    pub lookup_row: Option<&'a Cell<Row>>,
+    /// The connection's reused row buffers (`None`: allocate).
+    pub buffers: Option<&'a RowBuffers>,
 }
 
 impl<'a> ExecContext<'a> {
@@ -50,7 +50,7 @@ impl<'a> ExecContext<'a> {
                 outer: None,
             },
             rows_max: runtime.env.rows_max,
-            lookup_row: runtime.env.lookup_row,
+            buffers: runtime.env.buffers,
         }
     }
 
@@ -126,6 +126,23 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
     }
 }
 
+/// Row buffers a connection keeps from statement to statement, so that a point select
+/// allocates nothing: the decode buffer of key lookups (kept full: the next lookup decodes
+/// over it in place) and the memory of the last result row `query_row` handed back.
+#[derive(Default)]
+pub struct RowBuffers {
+    pub(crate) lookup: Cell<Row>,
+    pub(crate) result: Cell<Row>,
+}
+
+impl RowBuffers {
+    /// Keeps a result row's memory (its values dropped) for the next statement's result.
+    pub(crate) fn recycle_result(&self, mut row: Row) {
+        row.clear();
+        self.result.set(row);
+    }
+}
+
 /// Receives a statement's result rows one at a time and says whether it wants more
 /// (`Ok(false)` stops the query there: `query_row` reads one row, not the whole result).
 pub type RowSink<'s> = dyn FnMut(Row) -> Result<bool> + 's;
@@ -185,10 +202,13 @@ fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Ro
     // only its result row, and kept full (the next lookup of the table decodes over it in
     // place; it holds at most one row's decoded columns). Taken while in use: a lookup
     // nested in this one's projection finds it empty and allocates its own.
-    let mut row = context.lookup_row.map(Cell::take).unwrap_or_default();
+    let mut row = context
+        .buffers
+        .map(|buffers| buffers.lookup.take())
+        .unwrap_or_default();
     let projected = project_key_row(access, key, exprs, context, &mut row);
-    if let Some(cell) = context.lookup_row {
-        cell.set(row);
+    if let Some(buffers) = context.buffers {
+        buffers.lookup.set(row);
     }
     projected.map(Some)
 }
@@ -204,7 +224,14 @@ fn project_key_row(
     if scan::lookup_key_into(access, key, context, row)?.is_none() {
         return Ok(None);
     }
-    let mut projected = Vec::with_capacity(exprs.len());
+    // The result row's memory comes back through `RowBuffers::recycle_result` when the
+    // caller only read it (`query_row`).
+    let mut projected = context
+        .buffers
+        .map(|buffers| buffers.result.take())
+        .unwrap_or_default();
+    debug_assert!(projected.is_empty(), "recycled result rows are cleared");
+    projected.reserve(exprs.len());
     for expr in exprs {
         projected.push(expr.eval(row, &context.eval)?);
     }

@@ -3,7 +3,7 @@
 //! is cached in the `SubqueryRuntime`; a correlated one runs again for every outer row, with
 //! that row pushed as an `OuterFrame` so `Expr::OuterColumn` can read it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::rc::Rc;
@@ -116,8 +116,8 @@ pub struct StatementEnv<'a> {
     pub interrupt: Option<&'a AtomicBool>,
     /// The durable side of a directory database (read by the `ember_durability` table).
     pub(crate) durable: Option<&'a Durable>,
-    /// A decode buffer kept by the connection between statements (see `exec::run_query`).
-    pub(crate) lookup_row: Option<&'a Cell<Vec<Value>>>,
+    /// Row buffers kept by the connection between statements (see `exec::RowBuffers`).
+    pub(crate) buffers: Option<&'a exec::RowBuffers>,
 }
 
 /// Runs subqueries for one statement execution: the transaction they read, the statement's
@@ -217,7 +217,7 @@ impl SubqueryExpr {
                 outer,
             },
             rows_max: runtime.env.rows_max,
-            lookup_row: None,
+            buffers: None,
         };
         let mut operator = exec::build(&self.query.node);
         Ok(match &self.kind {
