@@ -206,7 +206,9 @@ impl Connection {
     /// Binds `params` into the connection's parameter list and runs `f` with it. The list
     /// lives from statement to statement, so text and blob parameters are copied into the
     /// buffers the last statement's left (no allocation per value); an unusually large one
-    /// is not kept.
+    /// is not kept. `execute` binds this way (writes carry text); queries lend their values
+    /// from the stack (`Params::with_values`), which for a point select's integer key costs
+    /// ~80 instructions less than going through the list (measured with callgrind).
     pub(crate) fn with_params<R>(&self, params: impl Params, f: impl FnOnce(&[Value]) -> R) -> R {
         let mut values = self.params.take();
         params.write_values(&mut values);

@@ -18,6 +18,16 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// Every type, in declaration order.
+    pub const ALL: [DataType; 6] = [
+        DataType::Integer,
+        DataType::Real,
+        DataType::Text,
+        DataType::Boolean,
+        DataType::Blob,
+        DataType::Any,
+    ];
+
     /// The SQL name used in `.schema`, `EXPLAIN` and error messages.
     pub fn name(self) -> &'static str {
         match self {
@@ -133,14 +143,7 @@ mod tests {
 
     #[test]
     fn tags_round_trip() {
-        for t in [
-            DataType::Integer,
-            DataType::Real,
-            DataType::Text,
-            DataType::Boolean,
-            DataType::Blob,
-            DataType::Any,
-        ] {
+        for t in DataType::ALL {
             assert_eq!(DataType::from_tag(t.tag()), Some(t));
         }
         assert_eq!(DataType::from_tag(0), None);

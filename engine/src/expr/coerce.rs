@@ -104,15 +104,7 @@ mod tests {
             Value::Boolean(true),
             Value::Blob(vec![1]),
         ];
-        let types = [
-            DataType::Integer,
-            DataType::Real,
-            DataType::Text,
-            DataType::Boolean,
-            DataType::Blob,
-            DataType::Any,
-        ];
-        for data_type in types {
+        for data_type in DataType::ALL {
             for value in &values {
                 if fits_column(value, data_type) {
                     let coerced = coerce_to_column(value.clone(), data_type, "c").unwrap();

@@ -36,6 +36,16 @@ pub(crate) struct GcState {
     pub(crate) bytes_freed: AtomicU64,
 }
 
+impl GcState {
+    /// Adds what a collection freed to the table's counters.
+    fn count_freed(&self, report: &GcReport) {
+        self.versions_freed
+            .fetch_add(report.versions_freed, Ordering::Relaxed);
+        self.bytes_freed
+            .fetch_add(report.bytes_freed, Ordering::Relaxed);
+    }
+}
+
 /// What one collection pass over a table did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GcReport {
@@ -71,12 +81,7 @@ impl Table {
             start = end;
         }
         self.gc.runs.fetch_add(1, Ordering::Relaxed);
-        self.gc
-            .versions_freed
-            .fetch_add(report.versions_freed, Ordering::Relaxed);
-        self.gc
-            .bytes_freed
-            .fetch_add(report.bytes_freed, Ordering::Relaxed);
+        self.gc.count_freed(&report);
         report
     }
 
@@ -90,12 +95,7 @@ impl Table {
         };
         let mut report = GcReport::default();
         self.collect_rows(rows, watermark, &mut report);
-        self.gc
-            .versions_freed
-            .fetch_add(report.versions_freed, Ordering::Relaxed);
-        self.gc
-            .bytes_freed
-            .fetch_add(report.bytes_freed, Ordering::Relaxed);
+        self.gc.count_freed(&report);
     }
 
     /// Collects the chains of `rows` under one epoch pin and retires what it unlinked.

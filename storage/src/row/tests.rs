@@ -3,14 +3,7 @@
 use super::*;
 
 fn all_types() -> Vec<DataType> {
-    vec![
-        DataType::Integer,
-        DataType::Real,
-        DataType::Text,
-        DataType::Boolean,
-        DataType::Blob,
-        DataType::Any,
-    ]
+    DataType::ALL.to_vec()
 }
 
 #[test]
