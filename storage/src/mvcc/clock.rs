@@ -39,7 +39,7 @@ impl Clock {
 
     pub fn next_txn_id(&self) -> u64 {
         let id = self.next_txn_id.fetch_add(1, Ordering::Relaxed);
-        debug_assert!((TXN_ID_BASE..super::END_INFINITY).contains(&id));
+        debug_assert!((TXN_ID_BASE..super::version::END_FREEZING).contains(&id));
         id
     }
 

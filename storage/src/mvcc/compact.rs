@@ -1,15 +1,20 @@
 //! Compaction of a table's payloads: while the pool has pages marked as evacuating
 //! (`SlabPool::begin_compaction`), every version reachable from the table's slots whose
 //! payload sits in such a page gets its payload copied to a slot elsewhere; the old slots are
-//! freed after the epoch, so readers that loaded the old pointer finish safely. Runs under the
+//! freed after the epoch, so readers that loaded the old pointer finish safely (a frozen head
+//! is swapped for the moved payload with a CAS, which fails harmlessly if a writer thawed the
+//! row meanwhile: the header holds the old slot then, and a later run moves it). Runs under the
 //! table's collector lock, so it never races garbage collection of the same table.
 
 use std::sync::atomic::Ordering;
 
-use crossbeam_epoch as epoch;
+use std::ptr::NonNull;
 
-use crate::slab::{retire_moved_slots, Compaction};
+use crossbeam_epoch::{self as epoch, Guard};
 
+use crate::slab::{copy_if_evacuating, retire_moved_slots, Compaction, SlabPool};
+
+use super::head::{FrozenSlot, Head, HeadWord};
 use super::table::Table;
 
 /// Most slots one compaction batch walks under a single epoch pin.
@@ -37,7 +42,12 @@ impl Table {
             let mut old_slots = Vec::new();
             for row in start..end {
                 let Some(slot) = self.slot(row) else { continue };
-                let mut current = slot.head.load(Ordering::Acquire, &guard);
+                let head = slot.head.load(Ordering::Acquire, &guard);
+                if let Some(frozen) = head.frozen_slot() {
+                    old_slots.extend(relocate_frozen(pool, &slot.head, head, frozen, &guard));
+                    continue;
+                }
+                let mut current = head.version().unwrap_or_default();
                 // SAFETY: versions are destroyed only after being unlinked, through the epoch,
                 // and `guard` is pinned, so every version reachable now stays alive.
                 while let Some(version) = unsafe { current.as_ref() } {
@@ -53,5 +63,32 @@ impl Table {
             start = end;
         }
         moved
+    }
+}
+
+/// Moves a frozen head's payload out of an evacuating page: copies it, swaps the head with a
+/// CAS and returns the old slot (to free after the epoch). `None` if it stays.
+fn relocate_frozen(
+    pool: &SlabPool,
+    head: &Head,
+    word: HeadWord<'_>,
+    frozen: FrozenSlot,
+    guard: &Guard,
+) -> Option<NonNull<u8>> {
+    let new = copy_if_evacuating(pool, frozen.memory, frozen.len, guard)?;
+    let moved = HeadWord::frozen(FrozenSlot {
+        memory: new,
+        len: frozen.len,
+    });
+    let swapped = moved.is_some_and(|moved| {
+        head.compare_exchange(word, moved, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    });
+    if swapped {
+        Some(frozen.memory)
+    } else {
+        // SAFETY: `new` was never published.
+        unsafe { crate::slab::free_moved_copy(new) };
+        None
     }
 }

@@ -13,6 +13,12 @@
 //! chain is dead: the head is unlinked with a CAS (a concurrent insert onto the slot makes the
 //! CAS fail and the chain is left for the next pass).
 //!
+//! FREEZING. When the anchor is the head, nobody ended it and nothing is left below it,
+//! every present and future snapshot sees it: the collector freezes the row (`head.rs`). It
+//! first claims the head's `end` with `END_FREEZING` (a CAS from `END_INFINITY`, so no writer
+//! holds the version and none can claim it until the swap is done), then swaps the head for
+//! the payload and retires the header alone (its payload lives on in the head).
+//!
 //! Concurrency: writers only ever change a slot's head pointer and the `end` of the head;
 //! rollback restores a head to the version below its own (never below the anchor, since the
 //! version it claimed still carries its transaction id and so is at or above the anchor).
@@ -21,11 +27,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
+use crossbeam_epoch::{self as epoch, Guard, Owned, Shared};
 
 use super::clock::TXN_ID_BASE;
 use super::table::{RowId, Table};
-use super::version::{Version, END_INFINITY};
+use super::head::{Head, HeadWord};
+use super::VERSION_HEADER_BYTES;
+use super::version::{Version, END_FREEZING, END_INFINITY};
 
 /// Per-table collector state and counters.
 #[derive(Default)]
@@ -50,13 +58,18 @@ impl GcState {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GcReport {
     pub versions_freed: u64,
+    /// Bytes freed: the freed versions' headers and payloads, and the headers of the rows
+    /// frozen.
     pub bytes_freed: u64,
+    /// Rows frozen (their one version's header freed, the payload kept).
+    pub rows_frozen: u64,
 }
 
 impl GcReport {
     pub fn add(&mut self, other: GcReport) {
         self.versions_freed += other.versions_freed;
         self.bytes_freed += other.bytes_freed;
+        self.rows_frozen += other.rows_frozen;
     }
 }
 
@@ -109,10 +122,17 @@ impl Table {
         let guard = epoch::pin();
         // Every version retired so far (one buffer for all the rows).
         let mut retired: Vec<Shared<'_, Version>> = Vec::new();
+        // The headers of the rows frozen so far (their payloads live on in the heads).
+        let mut frozen: Vec<usize> = Vec::new();
         for row in rows {
             if let Some(slot) = self.slot(row) {
                 let first = retired.len();
-                collect_chain(&slot.head, watermark, &guard, report, &mut retired);
+                let chain = Chain {
+                    head: &slot.head,
+                    watermark,
+                    guard: &guard,
+                };
+                chain.collect(report, &mut retired, &mut frozen);
                 if retired.len() > first && self.has_indexes() {
                     for version in &retired[first..] {
                         // SAFETY: unlinked but not destroyed: destruction is deferred
@@ -123,6 +143,7 @@ impl Table {
                 }
             }
         }
+        retire_frozen_headers(self, frozen, &guard);
         if retired.is_empty() {
             return;
         }
@@ -165,47 +186,131 @@ fn is_committed_at_or_below(stamp: u64, watermark: u64) -> bool {
     stamp < TXN_ID_BASE && stamp <= watermark
 }
 
-/// Collects one slot's chain (see the module comment); appends the versions it unlinked to
-/// `retired`: the caller must destroy them after the epoch (after removing their index
-/// entries).
-fn collect_chain<'g>(
-    head: &Atomic<Version>,
+/// One slot's chain under collection.
+struct Chain<'h, 'g> {
+    head: &'h Head,
     watermark: u64,
     guard: &'g Guard,
-    report: &mut GcReport,
-    retired: &mut Vec<Shared<'g, Version>>,
-) {
-    let first = head.load(Ordering::Acquire, guard);
-    let mut current = first;
-    // SAFETY: `guard` is pinned and versions are only destroyed after being unlinked, so every
-    // version reachable from the slot now stays alive while we hold the pin.
-    while let Some(version) = unsafe { current.as_ref() } {
-        if is_committed_at_or_below(version.begin.load(Ordering::Acquire), watermark) {
-            break;
+}
+
+impl<'g> Chain<'_, 'g> {
+    /// Collects the chain (see the module comment): appends the versions it unlinked to
+    /// `retired` (the caller destroys them after the epoch, after removing their index
+    /// entries) and the header of a row it froze to `frozen`.
+    fn collect(
+        &self,
+        report: &mut GcReport,
+        retired: &mut Vec<Shared<'g, Version>>,
+        frozen: &mut Vec<usize>,
+    ) {
+        let (watermark, guard) = (self.watermark, self.guard);
+        let first = self.head.load(Ordering::Acquire, guard);
+        // A frozen head has nothing below it; an empty one nothing at all.
+        let Some(head) = first.version() else {
+            return;
+        };
+        let mut current = head;
+        // SAFETY: `guard` is pinned and versions are only destroyed after being unlinked, so
+        // every version reachable from the slot now stays alive while we hold the pin.
+        while let Some(version) = unsafe { current.as_ref() } {
+            if is_committed_at_or_below(version.begin.load(Ordering::Acquire), watermark) {
+                break;
+            }
+            current = version.older.load(Ordering::Acquire, guard);
         }
-        current = version.older.load(Ordering::Acquire, guard);
+        // SAFETY: as above.
+        let Some(anchor) = (unsafe { current.as_ref() }) else {
+            return;
+        };
+        if !anchor.older.load(Ordering::Acquire, guard).is_null() {
+            let below = anchor.older.swap(Shared::null(), Ordering::AcqRel, guard);
+            retire_chain(below, guard, report, retired);
+        }
+        if current != head {
+            return;
+        }
+        let end = anchor.end.load(Ordering::Acquire);
+        if end == END_INFINITY {
+            self.freeze(anchor, current, report, frozen);
+        } else if is_committed_at_or_below(end, watermark)
+            && self
+                .head
+                .compare_exchange(
+                    first,
+                    HeadWord::null(),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok()
+        {
+            retire_chain(current, guard, report, retired);
+        }
     }
-    // SAFETY: as above.
-    let Some(anchor) = (unsafe { current.as_ref() }) else {
-        return;
-    };
-    let below = anchor.older.swap(Shared::null(), Ordering::AcqRel, guard);
-    retire_chain(below, guard, report, retired);
-    let end = anchor.end.load(Ordering::Acquire);
-    if current == first
-        && end != END_INFINITY
-        && is_committed_at_or_below(end, watermark)
-        && head
+
+    /// Freezes the row whose head `anchor` (at `current`) began at or below the watermark,
+    /// is unended and has nothing below it.
+    fn freeze(
+        &self,
+        anchor: &Version,
+        current: Shared<'g, Version>,
+        report: &mut GcReport,
+        frozen: &mut Vec<usize>,
+    ) {
+        let Some(word) = anchor.payload.slot().and_then(HeadWord::frozen) else {
+            return;
+        };
+        if anchor
+            .end
             .compare_exchange(
-                current,
-                Shared::null(),
+                END_INFINITY,
+                END_FREEZING,
                 Ordering::AcqRel,
                 Ordering::Acquire,
-                guard,
             )
-            .is_ok()
-    {
-        retire_chain(current, guard, report, retired);
+            .is_err()
+        {
+            return; // a writer claimed it first
+        }
+        // Only the claimant of the head's `end` changes a head whose top version is live, and
+        // that is us now; compaction (which moves payloads) holds the collector lock we hold.
+        let swapped = self.head.compare_exchange(
+            HeadWord::from_version(current),
+            word,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        debug_assert!(swapped.is_ok(), "a claimed head changed under the collector");
+        if swapped.is_err() {
+            anchor.end.store(END_INFINITY, Ordering::Release);
+            return;
+        }
+        report.rows_frozen += 1;
+        report.bytes_freed += VERSION_HEADER_BYTES;
+        frozen.push(current.as_raw() as usize);
+    }
+}
+
+/// Destroys, after the epoch, the headers of the rows `collect` froze, keeping their
+/// payloads (the heads own them now).
+fn retire_frozen_headers(table: &Table, frozen: Vec<usize>, guard: &Guard) {
+    if frozen.is_empty() {
+        return;
+    }
+    let account = Arc::clone(table.pool().account());
+    let count = frozen.len() as u64;
+    account.pending_frees.fetch_add(count, Ordering::AcqRel);
+    // SAFETY: each header was swapped out of its slot by this collector (the only one: the
+    // caller holds the table's collector lock) and is referenced from nowhere else (it had
+    // nothing below it and no writer claimed it), so no new reader can reach it; readers that
+    // did hold epoch pins, which the deferred destruction waits for. Each is in the list once.
+    unsafe {
+        guard.defer_unchecked(move || {
+            for header in frozen {
+                let mut header = Owned::from_raw(header as *mut Version);
+                header.payload.give_up_slot(&account);
+            }
+            account.pending_frees.fetch_sub(count, Ordering::AcqRel);
+        });
     }
 }
 

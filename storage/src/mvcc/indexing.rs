@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 
-use crossbeam_epoch::{self as epoch, Guard};
+use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{IndexKey, SecondaryIndex};
@@ -38,7 +38,8 @@ use crate::value::Value;
 use super::clock::TXN_ID_BASE;
 use super::table::{RowId, Table};
 use super::transaction::{Snapshot, Transaction};
-use super::version::{Version, END_INFINITY};
+use super::head::HeadWord;
+use super::version::{is_unended, Version};
 
 /// Slots populated or swept per epoch pin and writer-lock hold.
 const SLOTS_PER_BATCH: u64 = 1024;
@@ -58,7 +59,7 @@ enum Holder {
 /// What `version` (which has the key) means for a writer with `snapshot`.
 fn holder_of(version: &Version, snapshot: &Snapshot) -> Holder {
     let end = version.end.load(Ordering::Acquire);
-    if end != END_INFINITY {
+    if !is_unended(end) {
         if end < TXN_ID_BASE || end == snapshot.txn_id {
             return Holder::No;
         }
@@ -86,8 +87,26 @@ fn version_key(
     guard: &Guard,
     buffer: &mut Vec<Value>,
 ) -> StorageResult<Option<IndexKey>> {
-    row::decode_into(&table.schema().types, version.payload(guard), buffer)?;
+    payload_key(table, index, version.payload(guard), buffer)
+}
+
+/// The key a version with `payload` has in `index` (decoding into `buffer`).
+fn payload_key(
+    table: &Table,
+    index: &SecondaryIndex,
+    payload: &[u8],
+    buffer: &mut Vec<Value>,
+) -> StorageResult<Option<IndexKey>> {
+    row::decode_into(&table.schema().types, payload, buffer)?;
     Ok(index.key_of(buffer))
+}
+
+/// The first version of a chain whose head is `head`, or the frozen payload it holds.
+fn chain_start<'g>(head: HeadWord<'g>) -> Result<Shared<'g, Version>, &'g [u8]> {
+    match head.frozen_bytes() {
+        Some(payload) => Err(payload),
+        None => Ok(head.version().unwrap_or_default()),
+    }
 }
 
 /// How slot `row` holds `key` for a writer with `snapshot`.
@@ -103,7 +122,14 @@ fn slot_holder(
     let Some(slot) = table.slot(row) else {
         return Ok(Holder::No);
     };
-    let mut current = slot.head.load(Ordering::Acquire, guard);
+    let mut current = match chain_start(slot.head.load(Ordering::Acquire, guard)) {
+        Ok(version) => version,
+        // A frozen row: committed, live, seen by every snapshot.
+        Err(payload) => {
+            let holds = payload_key(table, index, payload, buffer)?.as_ref() == Some(key);
+            return Ok(if holds { Holder::Visible } else { Holder::No });
+        }
+    };
     // SAFETY: versions are retired only after being unlinked and `guard` is pinned, so every
     // version reachable from the slot now stays alive while we walk.
     while let Some(version) = unsafe { current.as_ref() } {
@@ -136,7 +162,12 @@ fn chain_has_key(
     let Some(slot) = table.slot(row) else {
         return Ok(false);
     };
-    let mut current = slot.head.load(Ordering::Acquire, guard);
+    let mut current = match chain_start(slot.head.load(Ordering::Acquire, guard)) {
+        Ok(version) => version,
+        Err(payload) => {
+            return Ok(payload_key(table, index, payload, buffer)?.as_ref() == Some(key));
+        }
+    };
     // SAFETY: pinned guard; see `slot_holder`.
     while let Some(version) = unsafe { current.as_ref() } {
         if version_key(table, index, version, guard, buffer)?.as_ref() == Some(key) {
@@ -344,7 +375,16 @@ impl Table {
             let writer = index.map.lock_writer();
             for row in start..end {
                 let Some(slot) = self.slot(row) else { continue };
-                let mut current = slot.head.load(Ordering::Acquire, &guard);
+                let mut current = match chain_start(slot.head.load(Ordering::Acquire, &guard)) {
+                    Ok(version) => version,
+                    Err(payload) => {
+                        if let Some(key) = payload_key(self, index, payload, &mut buffer)? {
+                            account.try_charge(0, crate::index::ENTRY_BYTES)?;
+                            writer.insert(key, row);
+                        }
+                        continue;
+                    }
+                };
                 // SAFETY: pinned guard; see `slot_holder`.
                 while let Some(version) = unsafe { current.as_ref() } {
                     if let Some(key) = version_key(self, index, version, &guard, &mut buffer)? {
@@ -439,10 +479,10 @@ impl Transaction {
         let snapshot = self.snapshot();
         let types = &table.schema().types;
         for row in rows {
-            let Some(version) = table.visible_version(row, &snapshot, &guard) else {
+            let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
                 continue;
             };
-            row::decode_into(types, version.payload(&guard), buffer)?;
+            row::decode_into(types, payload, buffer)?;
             if index.key_of(buffer).as_ref() == Some(key) && !visit(row, buffer) {
                 break;
             }

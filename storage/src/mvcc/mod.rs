@@ -29,6 +29,7 @@ mod active;
 mod clock;
 mod compact;
 mod gc;
+mod head;
 mod idle;
 mod indexing;
 mod patch;
@@ -43,6 +44,7 @@ pub use idle::IdleTransaction;
 pub use table::{RowId, Table, TableSchema, TableStats};
 pub use transaction::{Snapshot, Transaction};
 pub use version::END_INFINITY;
+pub(crate) use head::FrozenSlot;
 pub(crate) use version::VERSION_HEADER_BYTES;
 
 #[cfg(test)]

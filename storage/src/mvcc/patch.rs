@@ -60,7 +60,8 @@ impl Transaction {
         let version = Owned::new(Version::new(self.snapshot().txn_id, payload));
         version.older.store(head, Ordering::Relaxed);
         let version = version.into_shared(&guard);
-        slot.head.store(version, Ordering::Release);
+        slot.head
+            .store(super::head::HeadWord::from_version(version), Ordering::Release);
         self.log(table, row, WriteKind::Created, version);
         // Pairs with the fence of `create_index` (as in `index_new_version`): either this
         // load sees a new index, or its population scan sees the version linked above.

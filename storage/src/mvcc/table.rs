@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-use crossbeam_epoch::{self as epoch, Atomic, Guard, Shared};
+use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{IndexKey, PrimaryIndex, SecondaryIndex};
@@ -16,6 +16,7 @@ use crate::limits::TABLE_SLOTS_MAX;
 use crate::slab::SlabPool;
 use crate::value::{DataType, Value};
 
+use super::head::Head;
 use super::transaction::Snapshot;
 use super::version::Version;
 
@@ -31,7 +32,7 @@ pub struct TableSchema {
 }
 
 pub(crate) struct Slot {
-    pub(crate) head: Atomic<Version>,
+    pub(crate) head: Head,
 }
 
 impl TableSchema {
@@ -279,14 +280,14 @@ impl Table {
         row
     }
 
-    /// The version of `row` that `snapshot` sees.
+    /// The payload of the version of `row` that `snapshot` sees.
     #[inline]
-    pub fn visible_version<'g>(
+    pub fn visible_payload<'g>(
         &self,
         row: RowId,
         snapshot: &Snapshot,
         guard: &'g Guard,
-    ) -> Option<&'g Version> {
+    ) -> Option<&'g [u8]> {
         visible_in(self.slot(row)?, snapshot, guard)
     }
 
@@ -312,9 +313,19 @@ impl Table {
         };
         for row in 0..stats.slots {
             let Some(slot) = self.slot(row) else { continue };
-            let mut current = slot.head.load(Ordering::Acquire, &guard);
+            let head = slot.head.load(Ordering::Acquire, &guard);
+            if let Some(frozen) = head.frozen_slot() {
+                stats.versions += 1;
+                stats.live_rows += 1;
+                stats.payload_bytes += frozen.len as u64;
+                stats.version_bytes += frozen.held_bytes();
+                stats.slab_bytes += frozen.held_bytes();
+                continue;
+            }
+            let mut current = head.version().unwrap_or_default();
             let mut counted_live = false;
-            // SAFETY: pinned guard; see `visible_version`.
+            // SAFETY: pinned guard; versions are destroyed only through the epoch after
+            // being unlinked, so every version reachable now stays alive.
             while let Some(version) = unsafe { current.as_ref() } {
                 stats.versions += 1;
                 stats.payload_bytes += version.payload.len() as u64;
@@ -345,30 +356,38 @@ impl Drop for Table {
                 let len = chunk_len(chunk) as usize;
                 let slots = Box::from_raw(ptr::slice_from_raw_parts_mut(base, len));
                 for slot in slots.iter() {
-                    free_chain(slot.head.load(Ordering::Relaxed, guard), guard);
+                    let head = slot.head.load(Ordering::Relaxed, guard);
+                    match head.frozen_slot() {
+                        Some(frozen) => crate::slab::free_frozen_slot(frozen),
+                        None => free_chain(head.version().unwrap_or_default(), guard),
+                    }
                 }
             }
         }
     }
 }
 
-/// The version in `slot`'s chain that `snapshot` sees.
+/// The payload of the version in `slot`'s chain that `snapshot` sees (a frozen head is
+/// seen by every snapshot).
 #[inline]
 pub(crate) fn visible_in<'g>(
     slot: &Slot,
     snapshot: &Snapshot,
     guard: &'g Guard,
-) -> Option<&'g Version> {
-    let mut current = slot.head.load(Ordering::Acquire, guard);
-    // SAFETY: versions are retired with `defer_destroy` only after being unlinked, and
-    // `guard` pins the epoch, so every version reachable now stays alive for 'g.
-    while let Some(version) = unsafe { current.as_ref() } {
+) -> Option<&'g [u8]> {
+    let head = slot.head.load(Ordering::Acquire, guard);
+    let Some(mut version) = head.version_ref() else {
+        return head.frozen_bytes();
+    };
+    loop {
         if version.is_visible(snapshot) {
-            return Some(version);
+            return Some(version.payload(guard));
         }
-        current = version.older.load(Ordering::Acquire, guard);
+        let older = version.older.load(Ordering::Acquire, guard);
+        // SAFETY: versions are destroyed only through the epoch after being unlinked, and
+        // `guard` pins the epoch, so every version reachable now stays alive for 'g.
+        version = unsafe { older.as_ref() }?;
     }
-    None
 }
 
 /// Rows ahead of a scan's position whose newest version header is prefetched.
@@ -381,13 +400,10 @@ const PREFETCH_PAYLOAD_AHEAD: usize = 8;
 #[inline(always)]
 fn prefetch_ahead(slots: &[Slot], index: usize, guard: &Guard) {
     if let Some(slot) = slots.get(index + PREFETCH_HEADER_AHEAD) {
-        prefetch_read(slot.head.load(Ordering::Relaxed, guard).as_raw());
+        prefetch_read(slot.head.load(Ordering::Relaxed, guard).address());
     }
     if let Some(slot) = slots.get(index + PREFETCH_PAYLOAD_AHEAD) {
-        let head = slot.head.load(Ordering::Acquire, guard);
-        // SAFETY: `guard` is pinned and the version was reachable from its slot when loaded,
-        // so (as in `visible_in`) it stays allocated while the guard lives.
-        if let Some(version) = unsafe { head.as_ref() } {
+        if let Some(version) = slot.head.load(Ordering::Acquire, guard).version_ref() {
             prefetch_read(version.payload.as_ptr());
         }
     }
@@ -407,7 +423,7 @@ fn prefetch_read<T>(address: *const T) {
     let _ = address;
 }
 
-/// A chunk of `len` empty slots, from zeroed memory: a null `Atomic` is all zero bits, and
+/// A chunk of `len` empty slots, from zeroed memory: an empty head is all zero bits, and
 /// the allocator hands large zeroed blocks out as fresh pages, so the slots a table has not
 /// reached yet take no resident memory. Freed as a `Box<[Slot]>` (same layout).
 fn zeroed_chunk(len: usize) -> *mut Slot {

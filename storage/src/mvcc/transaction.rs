@@ -17,14 +17,16 @@ use crate::store::StoreShared;
 use crate::value::Value;
 
 use super::clock::TXN_ID_BASE;
+use super::head::{HeadWord, FROZEN_BEGIN};
 use super::table::{visible_in, RowId, Slot, Table};
-use super::version::{Version, END_INFINITY};
+use super::version::{is_unended, Version, END_FREEZING, END_INFINITY};
 
 /// Largest encode buffer a transaction keeps between writes.
 pub(super) const ENCODE_BUFFER_KEPT_BYTES_MAX: usize = 64 << 10;
 
-/// A commit that replaced at least this many row versions computes the exact GC watermark
-/// (a scan of every snapshot slot) to free them; smaller ones use the last one computed.
+/// A commit that wrote at least this many row versions computes the exact GC watermark (a
+/// scan of every snapshot slot) to free or freeze them; smaller ones use the last one
+/// computed.
 const EXACT_WATERMARK_ROWS_MIN: usize = 32;
 
 /// Every this many commits, a commit computes the exact watermark whatever its size.
@@ -164,10 +166,10 @@ impl Transaction {
         out: &mut Vec<Value>,
     ) -> StorageResult<bool> {
         let guard = epoch::pin();
-        match table.visible_version(row, &self.snapshot, &guard) {
-            Some(version) => {
+        match table.visible_payload(row, &self.snapshot, &guard) {
+            Some(payload) => {
                 let types = &table.schema().types;
-                row::decode_columns_into(types, version.payload(&guard), wanted, out)?;
+                row::decode_columns_into(types, payload, wanted, out)?;
                 Ok(true)
             }
             None => Ok(false),
@@ -179,7 +181,7 @@ impl Transaction {
         let guard = epoch::pin();
         let row = table.lookup_key_pinned(key, &guard)?;
         table
-            .visible_version(row, &self.snapshot, &guard)
+            .visible_payload(row, &self.snapshot, &guard)
             .map(|_| row)
     }
 
@@ -207,11 +209,11 @@ impl Transaction {
         let Some(row) = table.lookup_key_pinned(key, &guard) else {
             return Ok(None);
         };
-        match table.visible_version(row, &self.snapshot, &guard) {
-            Some(version) => {
+        match table.visible_payload(row, &self.snapshot, &guard) {
+            Some(payload) => {
                 if !table.schema().key_gives_wanted(key, wanted, out) {
                     let types = &table.schema().types;
-                    row::decode_columns_into(types, version.payload(&guard), wanted, out)?;
+                    row::decode_columns_into(types, payload, wanted, out)?;
                 }
                 Ok(Some(row))
             }
@@ -268,10 +270,10 @@ impl Transaction {
         let guard = epoch::pin();
         let mut failure = None;
         let resume = table.for_each_slot(rows, &guard, |row, slot| {
-            let Some(version) = visible_in(slot, &self.snapshot, &guard) else {
+            let Some(payload) = visible_in(slot, &self.snapshot, &guard) else {
                 return true;
             };
-            match decoder.decode_into(version.payload(&guard), buffer) {
+            match decoder.decode_into(payload, buffer) {
                 Ok(()) => visit(row, buffer),
                 Err(error) => {
                     failure = Some(error);
@@ -300,7 +302,8 @@ impl Transaction {
             let row = table.allocate_slot()?;
             let slot = table.slot(row).expect("slot just allocated");
             let version = Owned::new(Version::new(txn_id, payload)).into_shared(&guard);
-            slot.head.store(version, Ordering::Release);
+            slot.head
+                .store(HeadWord::from_version(version), Ordering::Release);
             let savepoint = self.savepoint();
             self.log(table, row, WriteKind::Created, version);
             self.index_or_undo(table, row, values, None, savepoint)?;
@@ -317,7 +320,8 @@ impl Transaction {
         let make_row = || match table.allocate_slot() {
             Ok(row) => {
                 let slot = table.slot(row).expect("slot just allocated");
-                slot.head.store(version, Ordering::Release);
+                slot.head
+                    .store(HeadWord::from_version(version), Ordering::Release);
                 row
             }
             Err(error) => {
@@ -393,14 +397,20 @@ impl Transaction {
         let new = unsafe { version.deref() };
         loop {
             let head = slot.head.load(Ordering::Acquire, guard);
-            // SAFETY: pinned guard; versions reachable from a slot are alive.
-            if let Some(current) = unsafe { head.as_ref() } {
+            if head.is_frozen() {
+                // A frozen row is committed, live and seen by every snapshot.
+                return Err(StorageError::new(
+                    StorageErrorKind::UniqueViolation,
+                    "duplicate primary key",
+                ));
+            }
+            if let Some(current) = head.version_ref() {
                 let begin = current.begin.load(Ordering::Acquire);
                 let end = current.end.load(Ordering::Acquire);
                 if begin >= TXN_ID_BASE && begin != txn_id {
                     return Err(conflict(table));
                 }
-                if end == END_INFINITY {
+                if is_unended(end) {
                     if begin == txn_id || begin <= self.snapshot.read_ts {
                         return Err(StorageError::new(
                             StorageErrorKind::UniqueViolation,
@@ -418,10 +428,12 @@ impl Transaction {
                     return Err(conflict(table));
                 }
             }
-            new.older.store(head, Ordering::Relaxed);
+            new.older
+                .store(head.version().unwrap_or_default(), Ordering::Relaxed);
+            let new_head = HeadWord::from_version(version);
             if slot
                 .head
-                .compare_exchange(head, version, Ordering::AcqRel, Ordering::Acquire, guard)
+                .compare_exchange(head, new_head, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
                 return Ok(());
@@ -443,21 +455,60 @@ impl Transaction {
                 format!("row {row} does not exist"),
             )
         })?;
-        let head = slot.head.load(Ordering::Acquire, guard);
-        // SAFETY: pinned guard; versions reachable from a slot are alive.
-        let Some(current) = (unsafe { head.as_ref() }) else {
-            return Err(conflict(table));
-        };
-        let begin = current.begin.load(Ordering::Acquire);
-        let mine = begin == txn_id;
-        if !mine && (begin >= TXN_ID_BASE || begin > self.snapshot.read_ts) {
-            return Err(conflict(table));
+        loop {
+            let word = slot.head.load(Ordering::Acquire, guard);
+            if let Some(frozen) = word.frozen_slot() {
+                self.thaw(table, slot, word, frozen, guard)?;
+                continue;
+            }
+            let Some(head) = word.version() else {
+                return Err(conflict(table));
+            };
+            // SAFETY: pinned guard; versions reachable from a slot are alive.
+            let current = unsafe { head.deref() };
+            let begin = current.begin.load(Ordering::Acquire);
+            let mine = begin == txn_id;
+            if !mine && (begin >= TXN_ID_BASE || begin > self.snapshot.read_ts) {
+                return Err(conflict(table));
+            }
+            match current.end.compare_exchange(
+                END_INFINITY,
+                txn_id,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok((slot, head)),
+                // The collector is swapping this head for its payload; claim that next.
+                Err(END_FREEZING) => std::thread::yield_now(),
+                Err(_) => return Err(conflict(table)),
+            }
         }
-        current
-            .end
-            .compare_exchange(END_INFINITY, txn_id, Ordering::AcqRel, Ordering::Acquire)
-            .map_err(|_| conflict(table))?;
-        Ok((slot, head))
+    }
+
+    /// Puts a header back over a frozen row (see `head.rs`): a version stamped
+    /// `FROZEN_BEGIN`..`END_INFINITY` that takes the frozen payload over, swapped in with a
+    /// CAS. If another writer (or compaction) changed the head first, the caller reloads it.
+    fn thaw<'g>(
+        &self,
+        table: &Table,
+        slot: &Slot,
+        word: HeadWord<'g>,
+        frozen: super::FrozenSlot,
+        guard: &'g Guard,
+    ) -> StorageResult<()> {
+        let payload = Payload::adopt_slot(table.pool(), frozen, table.index_headroom_bytes())?;
+        let header = Owned::new(Version::new(FROZEN_BEGIN, payload)).into_shared(guard);
+        let thawed = HeadWord::from_version(header);
+        if slot
+            .head
+            .compare_exchange(word, thawed, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // SAFETY: the header was never published, so it is ours alone.
+            let mut header = unsafe { header.into_owned() };
+            header.payload.give_up_slot(table.pool().account());
+        }
+        Ok(())
     }
 
     /// Replaces the row's visible version with `values`. A changed primary key becomes a
@@ -500,7 +551,8 @@ impl Transaction {
         let version = Owned::new(Version::new(self.snapshot.txn_id, payload));
         version.older.store(head, Ordering::Relaxed);
         let version = version.into_shared(&guard);
-        slot.head.store(version, Ordering::Release);
+        slot.head
+            .store(HeadWord::from_version(version), Ordering::Release);
         self.log(table, row, WriteKind::Created, version);
         self.index_or_undo(table, row, values, previous.as_deref(), savepoint)?;
         Ok(row)
@@ -559,15 +611,20 @@ impl Transaction {
                         continue;
                     };
                     let head = slot.head.load(Ordering::Acquire, &guard);
-                    debug_assert_eq!(head.as_raw(), write.version.0, "newer writes undone first");
+                    debug_assert_eq!(
+                        head.version().map(|head| head.as_raw()),
+                        Some(write.version.0),
+                        "newer writes undone first"
+                    );
                     let older = version.older.load(Ordering::Acquire, &guard);
-                    slot.head.store(older, Ordering::Release);
+                    slot.head
+                        .store(HeadWord::from_version(older), Ordering::Release);
                     if table.has_indexes() {
                         super::indexing::unindex_version(table, write.row, version, &guard);
                     }
                     let account = Arc::clone(table.pool().account());
                     account.pending_frees.fetch_add(1, Ordering::AcqRel);
-                    let unlinked = head.as_raw() as usize;
+                    let unlinked = write.version.0 as usize;
                     // SAFETY: the version is unlinked and was created by this transaction, so
                     // it is destroyed once; readers that reached it are protected by their
                     // epoch pins, which the deferred destruction waits for.
@@ -683,22 +740,18 @@ impl Transaction {
         self.tables.clear();
     }
 
-    /// After commit: collects the chains of the rows this transaction updated or deleted,
-    /// so the versions it replaced are freed as soon as no snapshot can see them (usually
-    /// at once) instead of waiting for the next collector pass.
+    /// After commit: collects the chains of the rows this transaction wrote, so the versions
+    /// it replaced are freed as soon as no snapshot can see them (usually at once) instead of
+    /// waiting for the next collector pass, and its new rows are frozen (`head.rs`) when no
+    /// snapshot older than the commit is left.
     fn collect_replaced(&self, ts: u64) {
-        let claimed = self
-            .writes
-            .iter()
-            .filter(|write| write.kind == WriteKind::Claimed)
-            .count();
-        if claimed == 0 {
+        if self.writes.is_empty() {
             return;
         }
         // The exact watermark scans every snapshot slot: paid when enough rows share it, or
         // every few commits; otherwise the last computed one (older, so still safe) is used.
         let every = ts & (EXACT_WATERMARK_EVERY - 1) == 0;
-        let watermark = if claimed >= EXACT_WATERMARK_ROWS_MIN || every {
+        let watermark = if self.writes.len() >= EXACT_WATERMARK_ROWS_MIN || every {
             self.store.active.watermark(&self.store.clock)
         } else {
             self.store.active.watermark_hint()
@@ -710,9 +763,13 @@ impl Transaction {
                 .take_while(|write| write.table == first.table)
                 .count();
             let (run, next) = rest.split_at(same_table);
-            let claimed = run.iter().filter(|write| write.kind == WriteKind::Claimed);
-            self.tables[first.table as usize]
-                .collect_slots(claimed.map(|write| write.row), watermark);
+            // An update logs its row twice in a row (claimed, then created): collect it once.
+            let rows = run
+                .iter()
+                .enumerate()
+                .filter(|(at, write)| *at == 0 || run[at - 1].row != write.row)
+                .map(|(_, write)| write.row);
+            self.tables[first.table as usize].collect_slots(rows, watermark);
             rest = next;
         }
     }
@@ -740,8 +797,7 @@ impl Drop for Transaction {
 /// The payload `txn_id` leaves in `row` (None if it deleted the row).
 fn final_payload<'g>(table: &Table, row: RowId, txn_id: u64, guard: &'g Guard) -> Option<&'g [u8]> {
     let slot = table.slot(row)?;
-    // SAFETY: pinned guard; versions reachable from a slot are alive.
-    let head = unsafe { slot.head.load(Ordering::Acquire, guard).as_ref() }?;
+    let head = slot.head.load(Ordering::Acquire, guard).version_ref()?;
     let begin = head.begin.load(Ordering::Acquire);
     let end = head.end.load(Ordering::Acquire);
     (begin == txn_id && end != txn_id).then(|| head.payload(guard))

@@ -13,6 +13,17 @@ use super::transaction::Snapshot;
 /// The `end` stamp of a version nobody has replaced or deleted.
 pub const END_INFINITY: u64 = u64::MAX;
 
+/// The `end` stamp the collector puts on a live head version while it freezes the row (see
+/// `head.rs`): no writer can claim the version meanwhile (writers wait for the swap), and
+/// readers still see it as live (it is no transaction's id).
+pub const END_FREEZING: u64 = u64::MAX - 1;
+
+/// Whether an `end` stamp leaves the version live for everyone (nobody ended it).
+#[inline]
+pub(crate) fn is_unended(end: u64) -> bool {
+    end == END_INFINITY || end == END_FREEZING
+}
+
 pub struct Version {
     pub(crate) begin: AtomicU64,
     pub(crate) end: AtomicU64,
@@ -53,7 +64,7 @@ impl Version {
             return false;
         }
         let end = self.end.load(Ordering::Acquire);
-        if end == END_INFINITY {
+        if is_unended(end) {
             true
         } else if end >= TXN_ID_BASE {
             end != snapshot.txn_id

@@ -36,7 +36,7 @@ mod tests;
 
 pub use account::{format_bytes, MemoryAccount, MemoryStats, BUDGET_UNLIMITED};
 pub use page::PAGE_BYTES;
-pub(crate) use payload::Payload;
+pub(crate) use payload::{copy_if_evacuating, free_frozen_slot, free_moved_copy, Payload};
 pub use pool::{Compaction, CompactionReport, SlabPool};
 
 /// Frees the slots compaction moved payloads out of, once no reader pinned now can hold them.

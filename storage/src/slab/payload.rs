@@ -18,7 +18,7 @@ use super::class_of;
 use super::page::PagePtr;
 use super::pool::SlabPool;
 
-pub(crate) use crate::mvcc::VERSION_HEADER_BYTES;
+pub(crate) use crate::mvcc::{FrozenSlot, VERSION_HEADER_BYTES};
 
 /// Bytes in front of a large payload: the account pointer, padded to the alignment.
 const LARGE_HEADER_BYTES: usize = 16;
@@ -114,17 +114,11 @@ impl Payload {
     pub(crate) fn relocate_if_evacuating(
         &self,
         pool: &SlabPool,
-        _guard: &Guard,
+        guard: &Guard,
     ) -> Option<NonNull<u8>> {
-        let class = class_of(self.len())?;
+        class_of(self.len())?;
         let old = NonNull::new(self.ptr.load(Ordering::Acquire))?;
-        if !PagePtr::of_slot(old).is_evacuating() {
-            return None;
-        }
-        let new = pool.alloc_slot_for_move(class);
-        // SAFETY: `old` holds `len` bytes and stays allocated while `_guard` is pinned (see
-        // `bytes`); `new` is a fresh slot of the same class that only we can reach.
-        unsafe { std::ptr::copy_nonoverlapping(old.as_ptr(), new.as_ptr(), self.len()) };
+        let new = copy_if_evacuating(pool, old, self.len(), guard)?;
         match self.ptr.compare_exchange(
             old.as_ptr(),
             new.as_ptr(),
@@ -135,11 +129,90 @@ impl Payload {
             Err(_) => {
                 debug_assert!(false, "only the compactor (one at a time) moves payloads");
                 // SAFETY: `new` was never published.
-                unsafe { PagePtr::free_slot(new) };
+                unsafe { free_moved_copy(new) };
                 None
             }
         }
     }
+
+    /// The payload's slot, when it is in one (a large payload has an allocation instead).
+    pub(crate) fn slot(&self) -> Option<FrozenSlot> {
+        class_of(self.len())?;
+        Some(FrozenSlot {
+            memory: NonNull::new(self.ptr.load(Ordering::Acquire))?,
+            len: self.len(),
+        })
+    }
+
+    /// A payload over the slot of a frozen row (see `mvcc::head`), for the header a writer
+    /// puts back. Charges one version header (the slot is charged already); fails with
+    /// `MemoryBudget` if that plus `headroom_bytes` would pass the budget.
+    pub(crate) fn adopt_slot(
+        pool: &SlabPool,
+        slot: FrozenSlot,
+        headroom_bytes: u64,
+    ) -> StorageResult<Payload> {
+        debug_assert!(class_of(slot.len).is_some());
+        pool.account()
+            .try_charge(VERSION_HEADER_BYTES, headroom_bytes)?;
+        Ok(Payload {
+            ptr: AtomicPtr::new(slot.memory.as_ptr()),
+            len: slot.len as u32,
+        })
+    }
+
+    /// Gives up the payload's slot without freeing it or touching it (a frozen head owns it
+    /// now; the table may even have freed it by the time a retired header is destroyed) and
+    /// releases the version header charged with it to `account`. Dropping the payload then
+    /// frees nothing.
+    pub(crate) fn give_up_slot(&mut self, account: &MemoryAccount) {
+        if self.ptr.get_mut().is_null() {
+            return;
+        }
+        debug_assert!(class_of(self.len()).is_some(), "only slab payloads are frozen");
+        account.release(VERSION_HEADER_BYTES);
+        *self.ptr.get_mut() = std::ptr::null_mut();
+    }
+}
+
+/// Frees the slot of a frozen row's payload (one version, no header).
+///
+/// # Safety
+/// `slot` is a frozen payload's slot that nothing reaches any more, freed once.
+pub(crate) unsafe fn free_frozen_slot(slot: FrozenSlot) {
+    let page = PagePtr::of_slot(slot.memory);
+    page.account().versions.fetch_sub(1, Ordering::Relaxed);
+    // SAFETY: by the caller's contract.
+    unsafe { PagePtr::free_slot(slot.memory) };
+}
+
+/// Frees a copy `copy_if_evacuating` made that was never published.
+///
+/// # Safety
+/// Nothing else holds `copy`.
+pub(crate) unsafe fn free_moved_copy(copy: NonNull<u8>) {
+    // SAFETY: by the caller's contract.
+    unsafe { PagePtr::free_slot(copy) };
+}
+
+/// Compaction of one slot: if `old` (a slot holding `len` bytes) is in a page being
+/// evacuated, a fresh slot of the same class with the same bytes; the caller publishes it
+/// (or frees it if it cannot) and frees `old` after the epoch.
+pub(crate) fn copy_if_evacuating(
+    pool: &SlabPool,
+    old: NonNull<u8>,
+    len: usize,
+    _guard: &Guard,
+) -> Option<NonNull<u8>> {
+    let class = class_of(len)?;
+    if !PagePtr::of_slot(old).is_evacuating() {
+        return None;
+    }
+    let new = pool.alloc_slot_for_move(class);
+    // SAFETY: `old` holds `len` bytes and stays allocated while `_guard` is pinned (it is
+    // freed only through the epoch); `new` is a fresh slot of the same class only we reach.
+    unsafe { std::ptr::copy_nonoverlapping(old.as_ptr(), new.as_ptr(), len) };
+    Some(new)
 }
 
 impl Drop for Payload {

@@ -6,7 +6,6 @@
 //! the directory fsynced; a file missing its end block or failing any check is not valid.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 
 use crossbeam_epoch as epoch;
 
@@ -128,12 +127,11 @@ impl<'v> SnapshotWriter<'v> {
         let mut flush_rows = flush_rows;
         for row in 0..table.slot_count() {
             let guard = epoch::pin();
-            let Some(version) = table.visible_version(row, &snapshot, &guard) else {
+            let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
                 continue;
             };
-            debug_assert!(version.begin.load(Ordering::Acquire) <= snapshot.read_ts);
             write_varint(row, &mut entries);
-            write_bytes(version.payload(&guard), &mut entries);
+            write_bytes(payload, &mut entries);
             count += 1;
             rows_written += 1;
             if entries.len() >= ROWS_BLOCK_BYTES {
