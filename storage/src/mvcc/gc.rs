@@ -30,10 +30,10 @@ use std::sync::{Arc, Mutex};
 use crossbeam_epoch::{self as epoch, Guard, Owned, Shared};
 
 use super::clock::TXN_ID_BASE;
-use super::table::{RowId, Table};
 use super::head::{Head, HeadWord};
-use super::VERSION_HEADER_BYTES;
+use super::table::{RowId, Table};
 use super::version::{Version, END_FREEZING, END_INFINITY};
+use super::VERSION_HEADER_BYTES;
 
 /// Per-table collector state and counters.
 #[derive(Default)]
@@ -235,12 +235,7 @@ impl<'g> Chain<'_, 'g> {
         } else if is_committed_at_or_below(end, watermark)
             && self
                 .head
-                .compare_exchange(
-                    first,
-                    HeadWord::null(),
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                )
+                .compare_exchange(first, HeadWord::null(), Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
         {
             retire_chain(current, guard, report, retired);
@@ -279,7 +274,10 @@ impl<'g> Chain<'_, 'g> {
             Ordering::AcqRel,
             Ordering::Acquire,
         );
-        debug_assert!(swapped.is_ok(), "a claimed head changed under the collector");
+        debug_assert!(
+            swapped.is_ok(),
+            "a claimed head changed under the collector"
+        );
         if swapped.is_err() {
             anchor.end.store(END_INFINITY, Ordering::Release);
             return;

@@ -138,8 +138,7 @@ impl<'g> HeadWord<'g> {
     /// The head version, if the head is one (not empty, not frozen).
     #[inline]
     pub(crate) fn version(self) -> Option<Shared<'g, Version>> {
-        (!self.is_null() && !self.is_frozen())
-            .then(|| Shared::from(self.word as *const Version))
+        (!self.is_null() && !self.is_frozen()).then(|| Shared::from(self.word as *const Version))
     }
 
     /// The head version, borrowed for the guard's life.
@@ -206,7 +205,10 @@ mod tests {
             len: SLOT_BYTES_MAX,
             ..slot
         };
-        assert_eq!(HeadWord::frozen(longest).unwrap().frozen_slot(), Some(longest));
+        assert_eq!(
+            HeadWord::frozen(longest).unwrap().frozen_slot(),
+            Some(longest)
+        );
         let too_long = FrozenSlot {
             len: SLOT_BYTES_MAX + 1,
             ..slot

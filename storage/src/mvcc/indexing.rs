@@ -36,9 +36,9 @@ use crate::row;
 use crate::value::Value;
 
 use super::clock::TXN_ID_BASE;
+use super::head::HeadWord;
 use super::table::{RowId, Table};
 use super::transaction::{Snapshot, Transaction};
-use super::head::HeadWord;
 use super::version::{is_unended, Version};
 
 /// Slots populated or swept per epoch pin and writer-lock hold.

@@ -26,6 +26,7 @@
 //! once no reader can still hold them.
 
 mod active;
+mod claim;
 mod clock;
 mod compact;
 mod gc;
@@ -40,11 +41,11 @@ mod version;
 pub use active::ActiveSnapshots;
 pub use clock::{Clock, TXN_ID_BASE};
 pub use gc::GcReport;
+pub(crate) use head::FrozenSlot;
 pub use idle::IdleTransaction;
 pub use table::{RowId, Table, TableSchema, TableStats};
 pub use transaction::{Snapshot, Transaction};
 pub use version::END_INFINITY;
-pub(crate) use head::FrozenSlot;
 pub(crate) use version::VERSION_HEADER_BYTES;
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ impl Transaction {
             return self.update_whole_row(table, row, changes);
         }
         let guard = epoch::pin();
-        let (slot, head) = self.claim(table, row, &guard)?;
+        let (slot, head) = self.claim(table, row, super::claim::ClaimFor::Update, &guard)?;
         let savepoint = self.savepoint();
         self.log(table, row, WriteKind::Claimed, head);
         // SAFETY: pinned guard; the version we just claimed is alive.
@@ -60,8 +60,10 @@ impl Transaction {
         let version = Owned::new(Version::new(self.snapshot().txn_id, payload));
         version.older.store(head, Ordering::Relaxed);
         let version = version.into_shared(&guard);
-        slot.head
-            .store(super::head::HeadWord::from_version(version), Ordering::Release);
+        slot.head.store(
+            super::head::HeadWord::from_version(version),
+            Ordering::Release,
+        );
         self.log(table, row, WriteKind::Created, version);
         // Pairs with the fence of `create_index` (as in `index_new_version`): either this
         // load sees a new index, or its population scan sees the version linked above.

@@ -146,15 +146,18 @@ impl Payload {
 
     /// A payload over the slot of a frozen row (see `mvcc::head`), for the header a writer
     /// puts back. Charges one version header (the slot is charged already); fails with
-    /// `MemoryBudget` if that plus `headroom_bytes` would pass the budget.
+    /// `MemoryBudget` if that plus `headroom_bytes` would pass the budget (never when
+    /// `headroom_bytes` is `None`).
     pub(crate) fn adopt_slot(
         pool: &SlabPool,
         slot: FrozenSlot,
-        headroom_bytes: u64,
+        headroom_bytes: Option<u64>,
     ) -> StorageResult<Payload> {
         debug_assert!(class_of(slot.len).is_some());
-        pool.account()
-            .try_charge(VERSION_HEADER_BYTES, headroom_bytes)?;
+        match headroom_bytes {
+            Some(headroom) => pool.account().try_charge(VERSION_HEADER_BYTES, headroom)?,
+            None => pool.account().charge(VERSION_HEADER_BYTES),
+        }
         Ok(Payload {
             ptr: AtomicPtr::new(slot.memory.as_ptr()),
             len: slot.len as u32,
@@ -169,7 +172,10 @@ impl Payload {
         if self.ptr.get_mut().is_null() {
             return;
         }
-        debug_assert!(class_of(self.len()).is_some(), "only slab payloads are frozen");
+        debug_assert!(
+            class_of(self.len()).is_some(),
+            "only slab payloads are frozen"
+        );
         account.release(VERSION_HEADER_BYTES);
         *self.ptr.get_mut() = std::ptr::null_mut();
     }

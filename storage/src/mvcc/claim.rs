@@ -1,0 +1,162 @@
+//! First updater wins: how a writer takes a row. `claim` stamps the visible head version's
+//! `end` with the writer's id (a CAS from `END_INFINITY`), after putting a header back over a
+//! frozen row (`thaw`, see `head.rs`); `push_onto_dead_slot` links a new version over a key
+//! whose row is gone. A write that meets another transaction's claim or uncommitted version
+//! fails at once with `Conflict`.
+
+use std::sync::atomic::Ordering;
+
+use crossbeam_epoch::{Guard, Owned, Shared};
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::slab::Payload;
+
+use super::clock::TXN_ID_BASE;
+use super::head::{FrozenSlot, HeadWord, FROZEN_BEGIN};
+use super::table::{RowId, Slot, Table};
+use super::transaction::{conflict, Transaction};
+use super::version::{is_unended, Version, END_FREEZING, END_INFINITY};
+
+/// What a claim is for: the header a frozen row gets back is checked against the memory
+/// budget for an update (which adds a version anyway), but not for a delete, which must work
+/// when memory is full (it is how memory is given back; the header goes at commit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClaimFor {
+    Update,
+    Delete,
+}
+
+impl Transaction {
+    /// Installs `version` at the head of a key's slot whose current head is not a live row
+    /// for this transaction.
+    pub(super) fn push_onto_dead_slot<'g>(
+        &self,
+        table: &Table,
+        slot: &Slot,
+        version: Shared<'g, Version>,
+        guard: &'g Guard,
+    ) -> StorageResult<()> {
+        let txn_id = self.snapshot.txn_id;
+        // SAFETY: `version` is not linked yet, so only this thread can reach it.
+        let new = unsafe { version.deref() };
+        loop {
+            let head = slot.head.load(Ordering::Acquire, guard);
+            if head.is_frozen() {
+                // A frozen row is committed, live and seen by every snapshot.
+                return Err(StorageError::new(
+                    StorageErrorKind::UniqueViolation,
+                    "duplicate primary key",
+                ));
+            }
+            if let Some(current) = head.version_ref() {
+                let begin = current.begin.load(Ordering::Acquire);
+                let end = current.end.load(Ordering::Acquire);
+                if begin >= TXN_ID_BASE && begin != txn_id {
+                    return Err(conflict(table));
+                }
+                if is_unended(end) {
+                    if begin == txn_id || begin <= self.snapshot.read_ts {
+                        return Err(StorageError::new(
+                            StorageErrorKind::UniqueViolation,
+                            "duplicate primary key",
+                        ));
+                    }
+                    return Err(conflict(table));
+                }
+                let ended_for_us = if end >= TXN_ID_BASE {
+                    end == txn_id
+                } else {
+                    end <= self.snapshot.read_ts
+                };
+                if !ended_for_us {
+                    return Err(conflict(table));
+                }
+            }
+            new.older
+                .store(head.version().unwrap_or_default(), Ordering::Relaxed);
+            let new_head = HeadWord::from_version(version);
+            if slot
+                .head
+                .compare_exchange(head, new_head, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Claims the visible head version of `row` for this transaction (first updater wins).
+    pub(super) fn claim<'g>(
+        &mut self,
+        table: &'g Table,
+        row: RowId,
+        purpose: ClaimFor,
+        guard: &'g Guard,
+    ) -> StorageResult<(&'g Slot, Shared<'g, Version>)> {
+        let txn_id = self.writer_id();
+        let slot = table.slot(row).ok_or_else(|| {
+            StorageError::new(
+                StorageErrorKind::InvalidData,
+                format!("row {row} does not exist"),
+            )
+        })?;
+        loop {
+            let word = slot.head.load(Ordering::Acquire, guard);
+            if let Some(frozen) = word.frozen_slot() {
+                thaw(table, slot, word, frozen, purpose, guard)?;
+                continue;
+            }
+            let Some(head) = word.version() else {
+                return Err(conflict(table));
+            };
+            // SAFETY: pinned guard; versions reachable from a slot are alive.
+            let current = unsafe { head.deref() };
+            let begin = current.begin.load(Ordering::Acquire);
+            let mine = begin == txn_id;
+            if !mine && (begin >= TXN_ID_BASE || begin > self.snapshot.read_ts) {
+                return Err(conflict(table));
+            }
+            match current.end.compare_exchange(
+                END_INFINITY,
+                txn_id,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok((slot, head)),
+                // The collector is swapping this head for its payload; claim that next.
+                Err(END_FREEZING) => std::thread::yield_now(),
+                Err(_) => return Err(conflict(table)),
+            }
+        }
+    }
+}
+
+/// Puts a header back over a frozen row (see `head.rs`): a version stamped
+/// `FROZEN_BEGIN`..`END_INFINITY` that takes the frozen payload over, swapped in with a
+/// CAS. If another writer (or compaction) changed the head first, the caller reloads it.
+fn thaw<'g>(
+    table: &Table,
+    slot: &Slot,
+    word: HeadWord<'g>,
+    frozen: FrozenSlot,
+    purpose: ClaimFor,
+    guard: &'g Guard,
+) -> StorageResult<()> {
+    let headroom = match purpose {
+        ClaimFor::Update => Some(table.index_headroom_bytes()),
+        ClaimFor::Delete => None,
+    };
+    let payload = Payload::adopt_slot(table.pool(), frozen, headroom)?;
+    let header = Owned::new(Version::new(FROZEN_BEGIN, payload)).into_shared(guard);
+    let thawed = HeadWord::from_version(header);
+    if slot
+        .head
+        .compare_exchange(word, thawed, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        // SAFETY: the header was never published, so it is ours alone.
+        let mut header = unsafe { header.into_owned() };
+        header.payload.give_up_slot(table.pool().account());
+    }
+    Ok(())
+}
