@@ -49,4 +49,6 @@ pub use version::END_INFINITY;
 pub(crate) use version::VERSION_HEADER_BYTES;
 
 #[cfg(test)]
+mod freeze_tests;
+#[cfg(test)]
 mod transaction_tests;

@@ -21,6 +21,8 @@ pub struct MemoryAccount {
     pub(crate) pages: AtomicU64,
     pub(crate) large_bytes: AtomicU64,
     pub(crate) versions: AtomicU64,
+    /// Version headers charged (frozen rows have none, see `mvcc::head`).
+    pub(crate) headers: AtomicU64,
     pub(crate) index_bytes: AtomicU64,
     pub(crate) class_used_slots: [AtomicU64; CLASS_COUNT],
     pub(crate) compaction_runs: AtomicU64,
@@ -48,7 +50,7 @@ pub struct MemoryStats {
     pub fragmentation: f64,
     /// Payloads too large for a slot, with their headers.
     pub large_bytes: u64,
-    /// Live versions and the bytes of their headers.
+    /// Live versions, and the bytes of their headers (a frozen row has none).
     pub versions: u64,
     pub version_header_bytes: u64,
     pub index_bytes: u64,
@@ -71,6 +73,7 @@ impl MemoryAccount {
             pages: AtomicU64::new(0),
             large_bytes: AtomicU64::new(0),
             versions: AtomicU64::new(0),
+            headers: AtomicU64::new(0),
             index_bytes: AtomicU64::new(0),
             class_used_slots: std::array::from_fn(|_| AtomicU64::new(0)),
             compaction_runs: AtomicU64::new(0),
@@ -145,6 +148,24 @@ impl MemoryAccount {
     }
 
     /// Frees handed to the epoch that have not run yet.
+    /// Charges one version header; fails like `try_charge` unless `headroom_bytes` is
+    /// `None` (memory needed to finish admitted work, such as a delete).
+    pub(crate) fn charge_header(&self, headroom_bytes: Option<u64>) -> StorageResult<()> {
+        match headroom_bytes {
+            Some(headroom) => self.try_charge(super::payload::VERSION_HEADER_BYTES, headroom)?,
+            None => self.charge(super::payload::VERSION_HEADER_BYTES),
+        }
+        self.headers.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Releases one version header's charge.
+    pub(crate) fn release_header(&self) {
+        let before = self.headers.fetch_sub(1, Ordering::Relaxed);
+        debug_assert!(before > 0, "released a header that was not charged");
+        self.release(super::payload::VERSION_HEADER_BYTES);
+    }
+
     pub fn pending_frees(&self) -> u64 {
         self.pending_frees.load(Ordering::Acquire)
     }
@@ -175,7 +196,7 @@ impl MemoryAccount {
             },
             large_bytes: load(&self.large_bytes),
             versions,
-            version_header_bytes: versions * super::payload::VERSION_HEADER_BYTES,
+            version_header_bytes: load(&self.headers) * super::payload::VERSION_HEADER_BYTES,
             index_bytes: load(&self.index_bytes),
             compaction_runs: load(&self.compaction_runs),
             payloads_moved: load(&self.payloads_moved),

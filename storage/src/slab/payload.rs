@@ -54,7 +54,7 @@ impl Payload {
             ));
         }
         let account = pool.account();
-        account.try_charge(VERSION_HEADER_BYTES, headroom_bytes)?;
+        account.charge_header(Some(headroom_bytes))?;
         let memory = match class_of(bytes.len()) {
             Some(class) => pool.alloc_slot(class, Some(headroom_bytes)),
             None => allocate_large(account, bytes.len(), headroom_bytes),
@@ -62,7 +62,7 @@ impl Payload {
         let memory = match memory {
             Ok(memory) => memory,
             Err(error) => {
-                account.release(VERSION_HEADER_BYTES);
+                account.release_header();
                 return Err(error);
             }
         };
@@ -154,10 +154,7 @@ impl Payload {
         headroom_bytes: Option<u64>,
     ) -> StorageResult<Payload> {
         debug_assert!(class_of(slot.len).is_some());
-        match headroom_bytes {
-            Some(headroom) => pool.account().try_charge(VERSION_HEADER_BYTES, headroom)?,
-            None => pool.account().charge(VERSION_HEADER_BYTES),
-        }
+        pool.account().charge_header(headroom_bytes)?;
         Ok(Payload {
             ptr: AtomicPtr::new(slot.memory.as_ptr()),
             len: slot.len as u32,
@@ -176,7 +173,7 @@ impl Payload {
             class_of(self.len()).is_some(),
             "only slab payloads are frozen"
         );
-        account.release(VERSION_HEADER_BYTES);
+        account.release_header();
         *self.ptr.get_mut() = std::ptr::null_mut();
     }
 }
@@ -232,7 +229,7 @@ impl Drop for Payload {
                 {
                     let account = page.account();
                     account.versions.fetch_sub(1, Ordering::Relaxed);
-                    account.release(VERSION_HEADER_BYTES);
+                    account.release_header();
                 }
                 // SAFETY: the payload owns its slot and is being dropped, so nobody reads it
                 // (readers borrow the version, which an epoch-deferred drop outlives).
@@ -280,7 +277,8 @@ unsafe fn free_large(data: NonNull<u8>, len: usize) {
         let memory = data.sub(LARGE_HEADER_BYTES);
         let account = Arc::from_raw(memory.cast::<*const MemoryAccount>().as_ptr().read());
         account.versions.fetch_sub(1, Ordering::Relaxed);
-        account.release(VERSION_HEADER_BYTES + large_charge(len));
+        account.release_header();
+        account.release(large_charge(len));
         account
             .large_bytes
             .fetch_sub(large_charge(len), Ordering::Relaxed);
