@@ -16,7 +16,9 @@
 //! integer key itself. A boxed key belongs to the live entry that points at it: rebuilds move
 //! the pointer, removal frees it after the epoch, dropping the index frees the rest.
 
+use std::alloc::Layout;
 use std::mem::size_of;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -24,7 +26,7 @@ use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned};
 
 use super::hash::EntryRow;
 use super::key::IndexKey;
-use crate::slab::MemoryAccount;
+use crate::slab::{arena, MemoryAccount};
 
 const EMPTY: u64 = 0;
 const TOMBSTONE: u64 = u64::MAX;
@@ -59,29 +61,54 @@ struct Entry {
     row: AtomicU64,
 }
 
+/// The entry array: arena memory (huge pages once it is large: a probe is a random access
+/// over the whole array), zeroed, since an all-zero entry is an empty one (row word `EMPTY`).
 struct Entries {
-    slots: Box<[Entry]>,
+    first: NonNull<Entry>,
+    len: usize,
 }
 
+const _: () = assert!(EMPTY == 0);
+
+// SAFETY: `Entries` owns its array (freed once, by `Drop`), and entries are atomics.
+unsafe impl Send for Entries {}
+// SAFETY: as above: shared access only goes through the entries' atomics.
+unsafe impl Sync for Entries {}
+
 impl Entries {
+    fn layout(capacity: usize) -> Layout {
+        Layout::array::<Entry>(capacity).expect("capacities stay far below isize::MAX bytes")
+    }
+
     fn with_capacity(capacity: usize) -> Entries {
         debug_assert!(capacity.is_power_of_two());
+        let first = arena::allocate_zeroed(Entries::layout(capacity)).cast::<Entry>();
         Entries {
-            slots: (0..capacity)
-                .map(|_| Entry {
-                    key: AtomicU64::new(0),
-                    row: AtomicU64::new(EMPTY),
-                })
-                .collect(),
+            first,
+            len: capacity,
         }
     }
 
+    fn slots(&self) -> &[Entry] {
+        // SAFETY: `first` points at `len` entries allocated (zeroed: valid empty entries) in
+        // `with_capacity` and freed only by `Drop`.
+        unsafe { std::slice::from_raw_parts(self.first.as_ptr(), self.len) }
+    }
+
     fn mask(&self) -> usize {
-        self.slots.len() - 1
+        self.len - 1
     }
 
     fn bytes(&self) -> u64 {
-        self.slots.len() as u64 * PRIMARY_ENTRY_BYTES
+        self.len as u64 * PRIMARY_ENTRY_BYTES
+    }
+}
+
+impl Drop for Entries {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `with_capacity` with this layout; `&mut self`: no borrow of the
+        // entries remains, and `Drop` runs once.
+        unsafe { arena::deallocate(self.first.cast(), Entries::layout(self.len)) };
     }
 }
 
@@ -195,7 +222,7 @@ impl PrimaryIndex {
             Some(word) => (word, 0),
             None => (Box::into_raw(Box::new(key.clone())) as u64, BOXED_KEY),
         };
-        let entry = &entries.slots[empty];
+        let entry = &entries.slots()[empty];
         debug_assert_eq!(entry.row.load(Ordering::Relaxed), EMPTY);
         entry.key.store(key_word, Ordering::Relaxed);
         entry.row.store(encode_row(row) | boxed, Ordering::Release);
@@ -212,7 +239,7 @@ impl PrimaryIndex {
         let used = self.used.load(Ordering::Relaxed);
         // SAFETY: pinned guard; only writers (serialized by the lock) replace the array.
         let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
-        if (used + 1) * 16 > entries.slots.len() * LOAD_SIXTEENTHS_MAX {
+        if (used + 1) * 16 > entries.len * LOAD_SIXTEENTHS_MAX {
             self.rebuild_locked(guard);
         }
     }
@@ -250,12 +277,12 @@ impl PrimaryIndex {
         // SAFETY: pinned guard; only writers replace the array.
         let old = unsafe { old_shared.deref() };
         let live = self.live.load(Ordering::Relaxed);
-        let mut capacity = old.slots.len();
+        let mut capacity = old.slots().len();
         while (live + 1) * 32 > capacity * LOAD_SIXTEENTHS_MAX {
             capacity *= 2;
         }
         let new = Entries::with_capacity(capacity);
-        for entry in old.slots.iter() {
+        for entry in old.slots().iter() {
             let row_word = entry.row.load(Ordering::Relaxed);
             if row_word == EMPTY || row_word == TOMBSTONE {
                 continue;
@@ -293,7 +320,7 @@ fn probe<'e>(entries: &'e Entries, key: &IndexKey) -> Result<(&'e Entry, u64, u6
     let mask = entries.mask();
     let mut index = key.hash() as usize & mask;
     loop {
-        let entry = &entries.slots[index];
+        let entry = &entries.slots()[index];
         let row_word = entry.row.load(Ordering::Acquire);
         if row_word == EMPTY {
             return Err(index);
@@ -317,7 +344,7 @@ fn place(entries: &Entries, hash: u64, key_word: u64, row_word: u64) {
     let mask = entries.mask();
     let mut index = hash as usize & mask;
     loop {
-        let entry = &entries.slots[index];
+        let entry = &entries.slots()[index];
         if entry.row.load(Ordering::Relaxed) == EMPTY {
             entry.key.store(key_word, Ordering::Relaxed);
             entry.row.store(row_word, Ordering::Release);
@@ -337,7 +364,7 @@ impl Drop for PrimaryIndex {
                 return;
             }
             let entries = shared.into_owned();
-            for entry in entries.slots.iter() {
+            for entry in entries.slots().iter() {
                 let row_word = entry.row.load(Ordering::Relaxed);
                 if row_word != EMPTY && row_word != TOMBSTONE && row_word & BOXED_KEY != 0 {
                     drop(Box::from_raw(
@@ -406,7 +433,7 @@ mod tests {
         assert_eq!(index.len(), 0);
         // SAFETY: test only: reads the current array's length under a pin.
         let capacity = unsafe { index.entries.load(Ordering::Acquire, &epoch::pin()).deref() }
-            .slots
+            .slots()
             .len();
         assert_eq!(
             capacity, INITIAL_CAPACITY,

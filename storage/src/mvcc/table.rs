@@ -13,7 +13,7 @@ use crossbeam_epoch::{self as epoch, Guard, Shared};
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{IndexKey, PrimaryIndex, SecondaryIndex};
 use crate::limits::TABLE_SLOTS_MAX;
-use crate::slab::SlabPool;
+use crate::slab::{arena, SlabPool};
 use crate::value::{DataType, Value};
 
 use super::head::Head;
@@ -354,14 +354,14 @@ impl Drop for Table {
                     continue;
                 }
                 let len = chunk_len(chunk) as usize;
-                let slots = Box::from_raw(ptr::slice_from_raw_parts_mut(base, len));
-                for slot in slots.iter() {
+                for slot in std::slice::from_raw_parts(base, len) {
                     let head = slot.head.load(Ordering::Relaxed, guard);
                     match head.frozen_slot() {
                         Some(frozen) => crate::slab::free_frozen_slot(frozen),
                         None => free_chain(head.version().unwrap_or_default(), guard),
                     }
                 }
+                free_chunk(base, len);
             }
         }
     }
@@ -423,22 +423,34 @@ fn prefetch_read<T>(address: *const T) {
     let _ = address;
 }
 
-/// A chunk of `len` empty slots, from zeroed memory: an empty head is all zero bits, and
-/// the allocator hands large zeroed blocks out as fresh pages, so the slots a table has not
-/// reached yet take no resident memory. Freed as a `Box<[Slot]>` (same layout).
+/// A chunk of `len` empty slots, from zeroed memory (an empty head is all zero bits). Large
+/// chunks come from the slab arena's huge-page regions (a point select lands on a random slot,
+/// so 4 KiB pages would cost a TLB miss each); fresh arena memory is untouched, so the slots
+/// of a small table's chunks take no resident memory. Freed by `free_chunk`.
 fn zeroed_chunk(len: usize) -> *mut Slot {
-    let layout = std::alloc::Layout::array::<Slot>(len).expect("chunk sizes are small");
-    // SAFETY: the layout has a non-zero size (chunks hold at least `CHUNK_BASE` slots).
-    let memory = unsafe { std::alloc::alloc_zeroed(layout) } as *mut Slot;
-    if memory.is_null() {
-        std::alloc::handle_alloc_error(layout);
-    }
+    let memory = arena::allocate_zeroed(chunk_layout(len))
+        .cast::<Slot>()
+        .as_ptr();
     debug_assert!({
         // SAFETY: `memory` holds `len` zeroed slots, and a zeroed `Slot` is a null head.
         let first = unsafe { &*memory };
         first.head.load(Ordering::Relaxed, &epoch::pin()).is_null()
     });
     memory
+}
+
+fn chunk_layout(len: usize) -> std::alloc::Layout {
+    std::alloc::Layout::array::<Slot>(len).expect("chunk sizes are small")
+}
+
+/// Frees a chunk made by `zeroed_chunk(len)`.
+///
+/// # Safety
+/// Nothing uses the chunk any more, and it is freed once.
+unsafe fn free_chunk(base: *mut Slot, len: usize) {
+    let base = ptr::NonNull::new(base).expect("freed chunks were allocated");
+    // SAFETY: allocated by `zeroed_chunk(len)` with this layout (the caller's contract).
+    unsafe { arena::deallocate(base.cast(), chunk_layout(len)) };
 }
 
 /// Frees a whole version chain.

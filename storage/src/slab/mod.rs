@@ -27,6 +27,7 @@
 //! anything is linked, so the write changes nothing.
 
 mod account;
+pub(crate) mod arena;
 mod page;
 mod payload;
 mod pool;

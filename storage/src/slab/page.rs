@@ -5,15 +5,17 @@
 //! Only the pool's allocator (holding its size class's lock) clears bits and adds references;
 //! freeing a slot, from any thread and without a lock, sets its bit and drops its reference.
 //! Whoever drops the last reference deallocates the page: the pool when it releases an
-//! empty page, or the last free after the pool itself is gone.
+//! empty page, or the last free after the pool itself is gone. Page memory comes from the
+//! process-wide arena (`arena.rs`: huge-page regions on Linux, handed back to the OS).
 
-use std::alloc::{self, Layout};
+use std::alloc::Layout;
 use std::mem::size_of;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::account::MemoryAccount;
+use super::arena;
 use super::CLASS_SLOT_BYTES;
 
 /// Size (and alignment) of a slab page.
@@ -60,12 +62,7 @@ impl PagePtr {
     /// Allocates and initializes an empty page for `class`, owned by the pool (one reference).
     /// The caller has charged `PAGE_BYTES` to `account`.
     pub(crate) fn create(class: usize, account: &Arc<MemoryAccount>) -> PagePtr {
-        let layout = page_layout();
-        // SAFETY: the layout has a non-zero size.
-        let memory = unsafe { alloc::alloc(layout) };
-        let Some(memory) = NonNull::new(memory) else {
-            alloc::handle_alloc_error(layout)
-        };
+        let memory = arena::allocate(page_layout());
         let slot_bytes = CLASS_SLOT_BYTES[class];
         let slot_count = (PAGE_BYTES - SLOTS_OFFSET) / slot_bytes;
         debug_assert!(slot_count <= BITMAP_WORDS * 64);
@@ -226,6 +223,6 @@ impl PagePtr {
         account.pages_released.fetch_add(1, Ordering::Relaxed);
         account.release(PAGE_BYTES as u64);
         // SAFETY: allocated in `create` with this layout; no reference remains.
-        unsafe { alloc::dealloc(self.0.as_ptr(), page_layout()) };
+        unsafe { arena::deallocate(self.0, page_layout()) };
     }
 }
