@@ -278,7 +278,7 @@ impl<'p> AggregateOperator<'p> {
                 // Each group's last row, read again under the same snapshot (this statement
                 // writes nothing, so it is the row the scan saw).
                 let table = &access.table.storage;
-                let columns = access.columns_read.as_deref();
+                let columns = access.read.columns();
                 for group in &mut grouper.groups {
                     let found = context.txn.read_row_columns(
                         table,

@@ -6,7 +6,6 @@
 use std::collections::VecDeque;
 
 use ember_storage::index::{IndexKey, SecondaryIndex};
-use ember_storage::row::RowDecoder;
 use ember_storage::{DataType, RowId, Value};
 
 use crate::catalog::{IndexDef, TableDef};
@@ -23,8 +22,6 @@ const SCAN_BATCH_SLOTS: u64 = 4096;
 
 pub struct ScanOperator<'p> {
     access: &'p TableAccess,
-    /// Made on the first batch of a full scan.
-    decoder: Option<RowDecoder>,
     next_row: RowId,
     pending: VecDeque<Row>,
     finished: bool,
@@ -34,7 +31,6 @@ impl<'p> ScanOperator<'p> {
     pub fn new(access: &'p TableAccess) -> Self {
         ScanOperator {
             access,
-            decoder: None,
             next_row: 0,
             pending: VecDeque::new(),
             finished: false,
@@ -84,10 +80,7 @@ impl<'p> ScanOperator<'p> {
             let mut failure = None;
             let range = self.next_row..end.min(self.next_row + SCAN_BATCH_SLOTS);
             let pending = &mut self.pending;
-            let columns = self.access.columns_read.as_deref();
-            let decoder = self
-                .decoder
-                .get_or_insert_with(|| RowDecoder::new(&table.schema().types, columns));
+            let decoder = self.access.read.decoder();
             self.next_row = context.txn.scan_batch_decoded(
                 table,
                 range,
@@ -140,7 +133,7 @@ pub fn for_each_row(
 ) -> Result<()> {
     let table = &access.table.storage;
     let filter = access.filter.as_ref();
-    let decoder = RowDecoder::new(&table.schema().types, access.columns_read.as_deref());
+    let decoder = access.read.decoder();
     let mut buffer = Vec::new();
     let mut next_row = 0;
     loop {
@@ -151,29 +144,26 @@ pub fn for_each_row(
         }
         let range = next_row..end.min(next_row + SCAN_BATCH_SLOTS);
         let mut failure = None;
-        next_row = context.txn.scan_batch_decoded(
-            table,
-            range,
-            &decoder,
-            &mut buffer,
-            |row, values| {
-                let outcome = match filter {
-                    None => visit(row, values),
-                    Some(predicate) => match predicate.matches(values, &context.eval) {
-                        Ok(true) => visit(row, values),
-                        Ok(false) => Ok(()),
-                        Err(error) => Err(error),
-                    },
-                };
-                match outcome {
-                    Ok(()) => true,
-                    Err(error) => {
-                        failure = Some(error);
-                        false
+        next_row =
+            context
+                .txn
+                .scan_batch_decoded(table, range, decoder, &mut buffer, |row, values| {
+                    let outcome = match filter {
+                        None => visit(row, values),
+                        Some(predicate) => match predicate.matches(values, &context.eval) {
+                            Ok(true) => visit(row, values),
+                            Ok(false) => Ok(()),
+                            Err(error) => Err(error),
+                        },
+                    };
+                    match outcome {
+                        Ok(()) => true,
+                        Err(error) => {
+                            failure = Some(error);
+                            false
+                        }
                     }
-                }
-            },
-        )?;
+                })?;
         if let Some(error) = failure {
             return Err(error);
         }
@@ -204,10 +194,10 @@ pub fn lookup_key_into(
     let Some((index_key, exact)) = primary_key_of(table, key, context)? else {
         return Ok(None);
     };
-    let columns = access.columns_read.as_deref();
-    let read = context
-        .txn
-        .read_key_columns(&table.storage, &index_key, columns, row)?;
+    let read =
+        context
+            .txn
+            .read_key_decoded(&table.storage, &index_key, access.read.decoder(), row)?;
     let Some(row_id) = read else {
         return Ok(None);
     };
@@ -337,7 +327,7 @@ fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(
     context.txn.scan_batch_columns(
         table,
         0..table.slot_count(),
-        access.columns_read.as_deref(),
+        access.read.columns(),
         &mut buffer,
         |row_id, values| keep_target(access, context, &mut targets, &mut failure, row_id, values),
     )?;

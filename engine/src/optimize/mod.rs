@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
-use crate::plan::{AccessPath, TableAccess};
+use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
 pub use prune::{prune_columns, prune_delete, prune_update};
 
@@ -37,10 +37,10 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
         _ => None,
     };
     TableAccess {
+        read: ColumnsRead::all(&table),
         table,
         path: path.unwrap_or(AccessPath::FullScan),
         filter,
-        columns_read: None,
         key_residual,
     }
 }

@@ -11,7 +11,7 @@
 //! is needed.
 
 use crate::expr::Expr;
-use crate::plan::{Node, TableAccess};
+use crate::plan::{ColumnsRead, Node, TableAccess};
 
 /// The output columns of a node that the operators above it read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +143,7 @@ fn mark_access(access: &mut TableAccess, mut needed: Needed) {
     if let Some(filter) = &access.filter {
         needed.add_expr(filter);
     }
-    access.columns_read = match needed {
+    let columns_read = match needed {
         Needed::All => None,
         Needed::Some(mut columns) => {
             let width = access.table.columns.len();
@@ -155,4 +155,5 @@ fn mark_access(access: &mut TableAccess, mut needed: Needed) {
             }
         }
     };
+    access.read = ColumnsRead::some(&access.table, columns_read);
 }

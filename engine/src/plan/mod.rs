@@ -105,14 +105,48 @@ pub struct TableAccess {
     pub table: Arc<TableDef>,
     pub path: AccessPath,
     pub filter: Option<Expr>,
-    /// The columns the operators above read (`optimize::prune_columns`); the others are not
-    /// decoded and read as NULL. `None`: every column.
-    pub columns_read: Option<Vec<bool>>,
+    /// The columns the operators above read and the decoder that reads them (boxed: `Node`
+    /// stays small).
+    pub read: Box<ColumnsRead>,
     /// For a `KeyLookup`: `filter` without the key equalities the lookup already decided
     /// (`Some(None)`: nothing left). Rechecked instead of `filter` when every key value is
     /// an integer probing an INTEGER column, where index equality is SQL equality. Boxed:
     /// `Node` stays small.
     pub key_residual: Option<Box<Option<Expr>>>,
+}
+
+/// The columns a table access decodes (`optimize::prune_columns`); the others are not decoded
+/// and read as NULL.
+pub struct ColumnsRead {
+    /// `None`: every column.
+    columns: Option<Vec<bool>>,
+    /// Decodes the table's rows as `columns` says, made once per plan.
+    decoder: ember_storage::row::RowDecoder,
+}
+
+impl ColumnsRead {
+    /// Every column of `table`.
+    pub fn all(table: &TableDef) -> Box<ColumnsRead> {
+        ColumnsRead::some(table, None)
+    }
+
+    /// The columns `columns` marks (every column when `None`).
+    pub fn some(table: &TableDef, columns: Option<Vec<bool>>) -> Box<ColumnsRead> {
+        let types = &table.storage.schema().types;
+        Box::new(ColumnsRead {
+            decoder: ember_storage::row::RowDecoder::new(types, columns.as_deref()),
+            columns,
+        })
+    }
+
+    /// The mask of columns read (`None`: every column).
+    pub fn columns(&self) -> Option<&[bool]> {
+        self.columns.as_deref()
+    }
+
+    pub fn decoder(&self) -> &ember_storage::row::RowDecoder {
+        &self.decoder
+    }
 }
 
 pub enum AccessPath {

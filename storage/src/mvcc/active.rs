@@ -6,6 +6,10 @@
 //! stores its read timestamp. The watermark reader loads the clock first, then scans; if it
 //! sees `REGISTERING` it rescans. Under SeqCst, a reader whose slot the scan saw as free reads
 //! the clock after the scan, so its timestamp is at least the clock value the scan began with.
+//! Only that first step needs the total order (a CAS). Publishing the timestamp and freeing
+//! the slot are release stores: a scan that still sees `REGISTERING` or the old timestamp
+//! only computes an older (safe) watermark, and a scan that sees `FREE` acquires every read
+//! the snapshot made before it ended.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,7 +75,7 @@ impl ActiveSnapshots {
                     .is_ok()
             {
                 let read_ts = clock.read_ts();
-                slot.store(read_ts, Ordering::SeqCst);
+                slot.store(read_ts, Ordering::Release);
                 SLOT_HINT.with(|hint| hint.set(index));
                 return Ok((index, read_ts));
             }
@@ -83,11 +87,12 @@ impl ActiveSnapshots {
     }
 
     pub fn unregister(&self, slot: usize) {
-        let previous = self.slots[slot].0.swap(FREE, Ordering::SeqCst);
+        let slot = &self.slots[slot].0;
         debug_assert!(
-            previous != FREE && previous != REGISTERING,
-            "slot {slot} was not live"
+            !matches!(slot.load(Ordering::Relaxed), FREE | REGISTERING),
+            "the slot was not live"
         );
+        slot.store(FREE, Ordering::Release);
     }
 
     /// Oldest read timestamp in use (or the clock when none is): versions that ended at or

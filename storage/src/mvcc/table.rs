@@ -36,38 +36,28 @@ pub(crate) struct Slot {
 }
 
 impl TableSchema {
-    /// When `wanted` marks no column but a single INTEGER primary-key column, fills `out` from
-    /// the probed `key` (every version in the key's slot holds exactly that integer there) and
-    /// returns true: an UPDATE or DELETE by key, or a select of the key alone, reads no payload.
-    pub(crate) fn key_gives_wanted(
+    /// When `decoder` decodes no column but a single INTEGER primary-key column, fills `out`
+    /// from the probed `key` (every version in the key's slot holds exactly that integer
+    /// there) and returns true: an UPDATE or DELETE by key, or a select of the key alone,
+    /// reads no payload. (A decoder that decodes nothing reads no payload either.)
+    #[inline]
+    pub(crate) fn key_gives_decoded(
         &self,
         key: &IndexKey,
-        wanted: Option<&[bool]>,
+        decoder: &crate::row::RowDecoder,
         out: &mut Vec<Value>,
     ) -> bool {
-        let Some(wanted) = wanted else {
+        let (&[key_column], IndexKey::Int(int)) = (self.key_columns.as_slice(), key) else {
             return false;
         };
-        let key_column = match (self.key_columns.as_slice(), key) {
-            ([column], IndexKey::Int(int)) if self.types[*column] == DataType::Integer => {
-                Some((*column, *int))
-            }
-            _ => None,
-        };
-        let others_wanted = wanted
-            .iter()
-            .enumerate()
-            .any(|(column, &read)| read && Some(column) != key_column.map(|(key, _)| key));
-        if others_wanted {
+        if decoder.sole_decoded_column() != Some(key_column)
+            || self.types[key_column] != DataType::Integer
+        {
             return false;
         }
         out.clear();
         out.resize(self.types.len(), Value::Null);
-        if let Some((column, int)) = key_column {
-            if wanted.get(column).copied().unwrap_or(false) {
-                out[column] = Value::Integer(int);
-            }
-        }
+        out[key_column] = Value::Integer(*int);
         true
     }
 }

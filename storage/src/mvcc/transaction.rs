@@ -205,20 +205,30 @@ impl Transaction {
         wanted: Option<&[bool]>,
         out: &mut Vec<Value>,
     ) -> StorageResult<Option<RowId>> {
+        let decoder = row::RowDecoder::new(&table.schema().types, wanted);
+        self.read_key_decoded(table, key, &decoder, out)
+    }
+
+    /// `read_key` decoding with `decoder` (made for this table's columns, once per plan).
+    pub fn read_key_decoded(
+        &self,
+        table: &Table,
+        key: &IndexKey,
+        decoder: &row::RowDecoder,
+        out: &mut Vec<Value>,
+    ) -> StorageResult<Option<RowId>> {
+        check_decoder_width(table, decoder)?;
         let guard = epoch::pin();
         let Some(row) = table.lookup_key_pinned(key, &guard) else {
             return Ok(None);
         };
-        match table.visible_payload(row, &self.snapshot, &guard) {
-            Some(payload) => {
-                if !table.schema().key_gives_wanted(key, wanted, out) {
-                    let types = &table.schema().types;
-                    row::decode_columns_into(types, payload, wanted, out)?;
-                }
-                Ok(Some(row))
-            }
-            None => Ok(None),
+        let Some(payload) = table.visible_payload(row, &self.snapshot, &guard) else {
+            return Ok(None);
+        };
+        if !table.schema().key_gives_decoded(key, decoder, out) {
+            decoder.decode_into(payload, out)?;
         }
+        Ok(Some(row))
     }
 
     /// Visits visible rows with ids in `rows`, decoding each into `buffer`. Returns the next
@@ -257,16 +267,7 @@ impl Transaction {
         buffer: &mut Vec<Value>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
-        if decoder.width() != table.schema().types.len() {
-            return Err(StorageError::new(
-                StorageErrorKind::InvalidData,
-                format!(
-                    "row decoder for {} columns used on a table of {}",
-                    decoder.width(),
-                    table.schema().types.len()
-                ),
-            ));
-        }
+        check_decoder_width(table, decoder)?;
         let guard = epoch::pin();
         let mut failure = None;
         let resume = table.for_each_slot(rows, &guard, |row, slot| {
@@ -664,6 +665,21 @@ impl Drop for Transaction {
         self.rollback_to(0);
         self.release_snapshot();
     }
+}
+
+/// Fails unless `decoder` reads rows as wide as `table`'s.
+fn check_decoder_width(table: &Table, decoder: &row::RowDecoder) -> StorageResult<()> {
+    if decoder.width() == table.schema().types.len() {
+        return Ok(());
+    }
+    Err(StorageError::new(
+        StorageErrorKind::InvalidData,
+        format!(
+            "row decoder for {} columns used on a table of {}",
+            decoder.width(),
+            table.schema().types.len()
+        ),
+    ))
 }
 
 /// The payload `txn_id` leaves in `row` (None if it deleted the row).

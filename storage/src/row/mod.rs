@@ -191,6 +191,8 @@ pub struct RowDecoder {
     steps: Vec<Step>,
     /// Whether every step only skips.
     decodes_nothing: bool,
+    /// The column decoded, when exactly one is.
+    sole_decoded: Option<usize>,
 }
 
 impl RowDecoder {
@@ -202,10 +204,30 @@ impl RowDecoder {
             .enumerate()
             .map(|(column, &column_type)| Step::new(column_type, is_wanted(wanted, column)));
         let steps: Vec<Step> = steps.collect();
+        let mut decoded = steps
+            .iter()
+            .enumerate()
+            .filter(|(_, step)| step.decodes())
+            .map(|(column, _)| column);
+        let sole_decoded = match (decoded.next(), decoded.next()) {
+            (Some(column), None) => Some(column),
+            _ => None,
+        };
         RowDecoder {
             decodes_nothing: steps.iter().all(|step| !step.decodes()),
+            sole_decoded,
             steps,
         }
+    }
+
+    /// The column this decoder decodes, when it decodes exactly one.
+    pub fn sole_decoded_column(&self) -> Option<usize> {
+        self.sole_decoded
+    }
+
+    /// Whether the decoder decodes no column at all.
+    pub fn decodes_nothing(&self) -> bool {
+        self.decodes_nothing
     }
 
     /// Columns of the rows this decoder reads.
