@@ -27,7 +27,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crossbeam_epoch::{self as epoch, Guard, Owned, Shared};
+use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use super::clock::TXN_ID_BASE;
 use super::head::{Head, HeadWord};
@@ -143,8 +143,15 @@ impl Table {
                 }
             }
         }
+        let froze = !frozen.is_empty();
         retire_frozen_headers(self, frozen, &guard);
         if retired.is_empty() {
+            if froze {
+                // Hands the retirement to the global queue now: left in this thread's bag,
+                // it would wait for 63 more deferred batches (tens of thousands of rows)
+                // before the headers are reused (`spare.rs`) or freed.
+                guard.flush();
+            }
             return;
         }
         let batch: Vec<usize> = retired
@@ -152,19 +159,18 @@ impl Table {
             .map(|version| version.as_raw() as usize)
             .collect();
         let account = Arc::clone(self.pool().account());
+        let spare = Arc::clone(self.pool().spare_headers());
         account
             .pending_frees
             .fetch_add(batch.len() as u64, Ordering::AcqRel);
         // SAFETY: every version in `batch` was unlinked by this collector (the only one: the
         // caller holds the table's collector lock), so no new reader can reach it, and each
         // is in the batch once; readers that reached one earlier hold epoch pins, which the
-        // deferred destruction waits for.
+        // deferred destruction waits for. Every version is an `Owned<Version>` (a box).
         unsafe {
             guard.defer_unchecked(move || {
                 let count = batch.len() as u64;
-                for version in batch {
-                    drop(Owned::from_raw(version as *mut Version));
-                }
+                spare.recycle(batch.into_iter().map(|version| version as *mut Version));
                 account.pending_frees.fetch_sub(count, Ordering::AcqRel);
             });
         }
@@ -295,18 +301,22 @@ fn retire_frozen_headers(table: &Table, frozen: Vec<usize>, guard: &Guard) {
         return;
     }
     let account = Arc::clone(table.pool().account());
+    let spare = Arc::clone(table.pool().spare_headers());
     let count = frozen.len() as u64;
     account.pending_frees.fetch_add(count, Ordering::AcqRel);
     // SAFETY: each header was swapped out of its slot by this collector (the only one: the
     // caller holds the table's collector lock) and is referenced from nowhere else (it had
     // nothing below it and no writer claimed it), so no new reader can reach it; readers that
-    // did hold epoch pins, which the deferred destruction waits for. Each is in the list once.
+    // did hold epoch pins, which the deferred destruction waits for. Each is in the list once
+    // and is an `Owned<Version>` (a box); its payload is given up before it is recycled.
     unsafe {
         guard.defer_unchecked(move || {
-            for header in frozen {
-                let mut header = Owned::from_raw(header as *mut Version);
-                header.payload.give_up_slot(&account);
-            }
+            let headers = frozen.into_iter().map(|header| {
+                let header = header as *mut Version;
+                (*header).payload.give_up_slot(&account);
+                header
+            });
+            spare.recycle(headers);
             account.pending_frees.fetch_sub(count, Ordering::AcqRel);
         });
     }

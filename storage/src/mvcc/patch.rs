@@ -8,7 +8,7 @@
 use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 
-use crossbeam_epoch::{self as epoch, Owned};
+use crossbeam_epoch as epoch;
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::row;
@@ -18,7 +18,6 @@ use crate::value::Value;
 
 use super::table::{RowId, Table};
 use super::transaction::{conflict, Transaction, WriteKind, ENCODE_BUFFER_KEPT_BYTES_MAX};
-use super::version::Version;
 
 impl Transaction {
     /// Replaces columns of the row's visible version: each `(column, value)` of `changes`
@@ -57,7 +56,7 @@ impl Transaction {
                 return Err(error);
             }
         };
-        let version = Owned::new(Version::new(self.snapshot().txn_id, payload));
+        let version = self.new_version(table, self.snapshot().txn_id, payload);
         version.older.store(head, Ordering::Relaxed);
         let version = version.into_shared(&guard);
         slot.head.store(

@@ -18,6 +18,7 @@ use crate::value::Value;
 
 use super::claim::ClaimFor;
 use super::head::HeadWord;
+use super::spare::HeaderCache;
 use super::table::{visible_in, RowId, Table};
 use super::version::{Version, END_INFINITY};
 
@@ -101,6 +102,8 @@ pub struct Transaction {
     pub(super) unique_checks: bool,
     /// Scratch buffer rows are encoded into before their payload is copied to the pool.
     pub(super) encoded: Vec<u8>,
+    /// Recycled version headers new versions are written into (`spare.rs`).
+    pub(super) headers: HeaderCache,
 }
 
 pub(super) fn conflict(table: &Table) -> StorageError {
@@ -125,6 +128,7 @@ impl Transaction {
             tables: Vec::new(),
             unique_checks: true,
             encoded: Vec::new(),
+            headers: HeaderCache::default(),
         })
     }
 
@@ -302,7 +306,7 @@ impl Transaction {
         let Some(primary) = table.primary() else {
             let row = table.allocate_slot()?;
             let slot = table.slot(row).expect("slot just allocated");
-            let version = Owned::new(Version::new(txn_id, payload)).into_shared(&guard);
+            let version = self.new_version(table, txn_id, payload).into_shared(&guard);
             slot.head
                 .store(HeadWord::from_version(version), Ordering::Release);
             let savepoint = self.savepoint();
@@ -316,7 +320,7 @@ impl Transaction {
                 "primary key value cannot be NULL",
             )
         })?;
-        let version = Owned::new(Version::new(txn_id, payload)).into_shared(&guard);
+        let version = self.new_version(table, txn_id, payload).into_shared(&guard);
         let mut allocation_error = None;
         let make_row = || match table.allocate_slot() {
             Ok(row) => {
@@ -349,6 +353,17 @@ impl Transaction {
         self.log(table, row, WriteKind::Created, version);
         self.index_or_undo(table, row, values, None, savepoint)?;
         Ok(row)
+    }
+
+    /// A new version of a row of `table`, in a recycled header when there is one.
+    pub(super) fn new_version(
+        &mut self,
+        table: &Table,
+        begin: u64,
+        payload: Payload,
+    ) -> Owned<Version> {
+        let spare = table.pool().spare_headers();
+        self.headers.make(spare, Version::new(begin, payload))
     }
 
     /// Encodes `values` (through the scratch buffer) into a new payload in the pool.
@@ -421,7 +436,7 @@ impl Transaction {
         } else {
             None
         };
-        let version = Owned::new(Version::new(self.snapshot.txn_id, payload));
+        let version = self.new_version(table, self.snapshot.txn_id, payload);
         version.older.store(head, Ordering::Relaxed);
         let version = version.into_shared(&guard);
         slot.head

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crossbeam_epoch as epoch;
 
 use crate::error::StorageResult;
+use crate::mvcc::SpareHeaders;
 
 use super::account::MemoryAccount;
 use super::page::{PagePtr, PAGE_BYTES};
@@ -35,6 +36,8 @@ pub struct SlabPool {
     classes: [Mutex<ClassPages>; CLASS_COUNT],
     /// Held for a whole compaction run (runs do not overlap).
     compaction: Mutex<()>,
+    /// Retired version headers kept for new versions (`mvcc/spare.rs`).
+    spare_headers: Arc<SpareHeaders>,
 }
 
 /// What a compaction run did.
@@ -58,11 +61,16 @@ impl SlabPool {
             account,
             classes: std::array::from_fn(|_| Mutex::new(ClassPages::default())),
             compaction: Mutex::new(()),
+            spare_headers: Arc::default(),
         }
     }
 
     pub fn account(&self) -> &Arc<MemoryAccount> {
         &self.account
+    }
+
+    pub(crate) fn spare_headers(&self) -> &Arc<SpareHeaders> {
+        &self.spare_headers
     }
 
     fn class(&self, class: usize) -> MutexGuard<'_, ClassPages> {
