@@ -143,8 +143,14 @@ impl Table {
                 }
             }
         }
+        let froze = !frozen.is_empty();
         retire_frozen_headers(self, frozen, &guard);
         if retired.is_empty() {
+            if froze {
+                // Hands the deferred frees to the global queue now, so a VACUUM waiting for
+                // them does not wait for this thread to pin again.
+                guard.flush();
+            }
             return;
         }
         let batch: Vec<usize> = retired
