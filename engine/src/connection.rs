@@ -14,7 +14,6 @@ use serde::de::DeserializeOwned;
 
 use ember_storage::{IdleTransaction, Transaction as StorageTransaction, Value};
 
-use crate::bind::Binder;
 use crate::database::Database;
 use crate::error::{ErrorKind, Result};
 use crate::exec::{self, ExecContext, RowBuffers, RowSink};
@@ -101,8 +100,10 @@ pub struct Connection {
     stats: Cell<ConnectionStats>,
     interrupt: InterruptHandle,
     /// The last transaction, ended: the next one starts from it (no shared store handle
-    /// cloned per statement, and its write log keeps its memory).
-    idle: Cell<Option<IdleTransaction>>,
+    /// cloned per statement, and its write log keeps its memory); an autocommit query runs
+    /// inside it in place. Borrowed only briefly or for one query (`try_borrow_mut`: a
+    /// statement run from a row callback of that query starts a fresh transaction).
+    idle: RefCell<Option<IdleTransaction>>,
     /// The parameter list `execute` binds into (see `with_params`).
     params: Cell<Vec<Value>>,
     /// Row buffers reused from statement to statement (key lookups, `query_row` results).
@@ -117,7 +118,7 @@ impl Connection {
             cache: RefCell::new(PlanCache::default()),
             stats: Cell::new(ConnectionStats::default()),
             interrupt: InterruptHandle::default(),
-            idle: Cell::new(None),
+            idle: RefCell::new(None),
             params: Cell::new(Vec::new()),
             buffers: RowBuffers::default(),
         }
@@ -460,7 +461,7 @@ impl Connection {
                 ));
             }
         };
-        let prepared = Arc::new(bind(&catalog, statement)?);
+        let prepared = Arc::new(Prepared::bind(&catalog, statement)?);
         self.bump(|stats| stats.plans_built += 1);
         self.cache.borrow_mut().insert(sql, prepared.clone());
         Ok(prepared)
@@ -482,7 +483,7 @@ impl Connection {
     fn run_statement(&self, statement: &sqlparser::ast::Statement) -> Result<Outcome> {
         let prepared = {
             let catalog = self.db.shared.catalog.load();
-            bind(&catalog, statement)?
+            Prepared::bind(&catalog, statement)?
         };
         self.bump(|stats| stats.plans_built += 1);
         let (rows, changes) = self.collect_prepared(&prepared, &[])?;
@@ -556,10 +557,22 @@ impl Connection {
 
     /// A new storage transaction, from the connection's ended one when it kept it.
     fn start_transaction(&self) -> Result<StorageTransaction> {
-        Ok(match self.idle.take() {
+        let idle = self
+            .idle
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut idle| idle.take());
+        Ok(match idle {
             Some(idle) => idle.begin()?,
             None => self.db.shared.store.begin()?,
         })
+    }
+
+    /// Keeps an ended transaction to start the next one from.
+    fn keep_idle(&self, ended: IdleTransaction) {
+        if let Ok(mut idle) = self.idle.try_borrow_mut() {
+            *idle = Some(ended);
+        }
     }
 
     /// COMMIT of the explicit transaction.
@@ -569,7 +582,7 @@ impl Connection {
         match previous {
             TransactionState::Explicit(txn) => {
                 let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
-                self.idle.set(Some(idle));
+                self.keep_idle(idle);
                 committed.map(|_| ())
             }
             TransactionState::Aborted => Err(crate::err!(
@@ -590,7 +603,7 @@ impl Connection {
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
         match previous {
             TransactionState::Explicit(txn) => {
-                self.idle.set(Some(txn.rollback_reusable()));
+                self.keep_idle(txn.rollback_reusable());
                 Ok(())
             }
             TransactionState::Aborted => Ok(()),
@@ -659,24 +672,33 @@ impl Connection {
         match &mut *state {
             TransactionState::Autocommit => {
                 drop(state);
+                if matches!(plan, Plan::Query(_)) {
+                    // A query writes nothing: it runs inside the kept transaction object.
+                    if let Ok(mut idle) = self.idle.try_borrow_mut() {
+                        if let Some(idle) = idle.as_mut() {
+                            return idle
+                                .read_in_place(|txn| run_data_plan(txn, plan, env, sink))?;
+                        }
+                    }
+                }
                 let mut txn = self.start_transaction()?;
                 let outcome = run_data_plan(&mut txn, plan, env, sink);
                 match txn.into_idle() {
                     // Nothing written: ending the snapshot is the whole commit.
                     Ok(idle) => {
-                        self.idle.set(Some(idle));
+                        self.keep_idle(idle);
                         outcome
                     }
                     Err(txn) => {
                         let outcome = match outcome {
                             Ok(outcome) => outcome,
                             Err(error) => {
-                                self.idle.set(Some(txn.rollback_reusable()));
+                                self.keep_idle(txn.rollback_reusable());
                                 return Err(error);
                             }
                         };
                         let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
-                        self.idle.set(Some(idle));
+                        self.keep_idle(idle);
                         committed?;
                         Ok(outcome)
                     }
@@ -690,7 +712,7 @@ impl Connection {
                         if let TransactionState::Explicit(txn) =
                             std::mem::replace(&mut *state, TransactionState::Aborted)
                         {
-                            self.idle.set(Some(txn.rollback_reusable()));
+                            self.keep_idle(txn.rollback_reusable());
                         }
                         Err(error)
                     }
@@ -707,37 +729,6 @@ impl Connection {
             )),
         }
     }
-}
-
-/// Binds and plans one parsed statement against `catalog`.
-fn bind(
-    catalog: &crate::catalog::Catalog,
-    statement: &sqlparser::ast::Statement,
-) -> Result<Prepared> {
-    let mut binder = Binder::new(catalog);
-    let mut plan = binder.bind_statement(statement)?;
-    match &mut plan {
-        Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
-        Plan::Insert { source, .. } => crate::optimize::prune_columns(source),
-        Plan::Update {
-            target,
-            assignments,
-        } => crate::optimize::prune_update(target, assignments),
-        Plan::Delete { target } => crate::optimize::prune_delete(target),
-        _ => {}
-    }
-    let columns: Arc<[String]> = match &plan {
-        Plan::Query(query) => query.columns.clone().into(),
-        Plan::Explain(_) => Arc::from(vec!["plan".to_string()]),
-        Plan::Pragma(pragma) => crate::durability::pragma_columns(pragma).into(),
-        _ => Arc::from(Vec::new()),
-    };
-    Ok(Prepared {
-        parameter_count: binder.parameter_count,
-        catalog_version: catalog.version(),
-        plan,
-        columns,
-    })
 }
 
 /// Hands `rows` to `sink` until it has enough.

@@ -24,6 +24,39 @@ pub(crate) struct Prepared {
     pub(crate) columns: Arc<[String]>,
 }
 
+impl Prepared {
+    /// Binds and plans one parsed statement against `catalog`.
+    pub(crate) fn bind(
+        catalog: &crate::catalog::Catalog,
+        statement: &sqlparser::ast::Statement,
+    ) -> crate::error::Result<Prepared> {
+        let mut binder = crate::bind::Binder::new(catalog);
+        let mut plan = binder.bind_statement(statement)?;
+        match &mut plan {
+            Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
+            Plan::Insert { source, .. } => crate::optimize::prune_columns(source),
+            Plan::Update {
+                target,
+                assignments,
+            } => crate::optimize::prune_update(target, assignments),
+            Plan::Delete { target } => crate::optimize::prune_delete(target),
+            _ => {}
+        }
+        let columns: Arc<[String]> = match &plan {
+            Plan::Query(query) => query.columns.clone().into(),
+            Plan::Explain(_) => Arc::from(vec!["plan".to_string()]),
+            Plan::Pragma(pragma) => crate::durability::pragma_columns(pragma).into(),
+            _ => Arc::from(Vec::new()),
+        };
+        Ok(Prepared {
+            parameter_count: binder.parameter_count,
+            catalog_version: catalog.version(),
+            plan,
+            columns,
+        })
+    }
+}
+
 struct Entry {
     prepared: Arc<Prepared>,
     last_used: u64,

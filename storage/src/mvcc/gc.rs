@@ -147,9 +147,9 @@ impl Table {
         retire_frozen_headers(self, frozen, &guard);
         if retired.is_empty() {
             if froze {
-                // Hands the retirement to the global queue now: left in this thread's bag,
-                // it would wait for 63 more deferred batches (tens of thousands of rows)
-                // before the headers are reused (`spare.rs`) or freed.
+                // Hands the deferred work to the global queue now, so a VACUUM waiting for it
+                // does not wait for this thread to pin again, and the headers come back to
+                // the spare list (`spare.rs`) within a few commits.
                 guard.flush();
             }
             return;

@@ -21,6 +21,9 @@ pub struct IdleTransaction {
 impl Transaction {
     /// Ends a transaction that never wrote (the same as committing it) and keeps the object
     /// for reuse; a transaction that wrote (or took a transaction id) is handed back.
+    // The "error" is the transaction itself, handed back by value: boxing it would cost an
+    // allocation per statement, which this function exists to avoid.
+    #[allow(clippy::result_large_err)]
     pub fn into_idle(mut self) -> Result<IdleTransaction, Transaction> {
         if self.has_writes() || self.snapshot.txn_id != 0 {
             return Err(self);
@@ -69,6 +72,36 @@ impl Transaction {
 }
 
 impl IdleTransaction {
+    /// Runs `read` in a transaction begun inside this object (reading at the newest
+    /// published commit, like `begin`) and ends it, without moving the transaction in and
+    /// out: for read-only statements, one after another. Whatever `read` wrote is rolled
+    /// back; the snapshot ends even if `read` panics.
+    pub fn read_in_place<T>(
+        &mut self,
+        read: impl FnOnce(&mut Transaction) -> T,
+    ) -> StorageResult<T> {
+        struct EndOnDrop<'t>(&'t mut Transaction);
+        impl Drop for EndOnDrop<'_> {
+            fn drop(&mut self) {
+                let txn = &mut *self.0;
+                txn.rollback_to(0);
+                txn.release_snapshot();
+                // An id taken and never stamped anywhere (its writes are undone): the next
+                // transaction started here reads as a fresh one.
+                txn.snapshot.txn_id = 0;
+                txn.tables.clear();
+            }
+        }
+        let txn = &mut self.txn;
+        debug_assert!(txn.active_slot.is_none() && txn.writes.is_empty());
+        let (slot, read_ts) = txn.store.active.register(&txn.store.clock)?;
+        txn.snapshot = Snapshot { read_ts, txn_id: 0 };
+        txn.active_slot = Some(slot);
+        txn.unique_checks = true;
+        let active = EndOnDrop(txn);
+        Ok(read(active.0))
+    }
+
     /// Starts a transaction reading at the newest published commit, like `Store::begin`.
     pub fn begin(mut self) -> StorageResult<Transaction> {
         let txn = &mut self.txn;
@@ -78,5 +111,53 @@ impl IdleTransaction {
         txn.active_slot = Some(slot);
         txn.unique_checks = true;
         Ok(self.txn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::index::IndexKey;
+    use crate::mvcc::TableSchema;
+    use crate::store::Store;
+    use crate::value::{DataType, Value};
+
+    #[test]
+    fn a_read_in_place_sees_the_newest_commit_and_ends_its_snapshot() {
+        let store = Store::new();
+        let table = store.create_table(TableSchema {
+            types: vec![DataType::Integer, DataType::Integer],
+            key_columns: vec![0],
+        });
+        let mut idle = store.begin().unwrap().into_idle().ok().unwrap();
+        for value in 0..3 {
+            let mut txn = store.begin().unwrap();
+            txn.insert(&table, &[Value::Integer(value), Value::Integer(value)])
+                .unwrap();
+            txn.commit().unwrap();
+            let seen = idle
+                .read_in_place(|txn| {
+                    (0..=value)
+                        .filter(|key| txn.find_key(&table, &IndexKey::Int(*key)).is_some())
+                        .count()
+                })
+                .unwrap();
+            assert_eq!(seen, value as usize + 1);
+            assert_eq!(store.begin().unwrap().store_active_snapshots(), 1);
+        }
+        // Writes made in place are undone, and a panic inside still ends the snapshot.
+        idle.read_in_place(|txn| {
+            txn.insert(&table, &[Value::Integer(9), Value::Integer(9)])
+                .unwrap()
+        })
+        .unwrap();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            idle.read_in_place(|_| panic!("reader failed")).unwrap();
+        }));
+        assert!(panicked.is_err());
+        let reader = store.begin().unwrap();
+        assert_eq!(reader.store_active_snapshots(), 1, "only this reader");
+        assert!(reader.find_key(&table, &IndexKey::Int(9)).is_none());
+        let txn = idle.begin().unwrap();
+        assert_eq!(txn.snapshot().txn_id, 0);
     }
 }
