@@ -276,25 +276,44 @@ impl Connection {
         params: impl Params,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
+        // The statement run last, again: its plan is lent by the cache (no parse, no
+        // reference count). Nothing run by the plan uses the cache mutably.
+        if let Ok(cache) = self.cache.try_borrow() {
+            if let Some(prepared) = cache.last_hit(sql, self.catalog_version()) {
+                self.bump(|stats| stats.plan_cache_hits += 1);
+                let first =
+                    params.with_values(|values| self.first_row_prepared(prepared, values))?;
+                let Some(values) = first else {
+                    return Err(crate::err!(NoRows, "query returned no rows: {sql}"));
+                };
+                let row = self.result_row(&prepared.columns, values);
+                drop(cache);
+                return self.read_first_row(row, f);
+            }
+        }
         let prepared = self.prepared(sql)?;
         let first = params.with_values(|values| self.first_row_prepared(&prepared, values))?;
         match first {
-            Some(values) => self.read_first_row(&prepared, values, f),
+            Some(values) => self.read_first_row(self.result_row(&prepared.columns, values), f),
             None => Err(crate::err!(NoRows, "query returned no rows: {sql}")),
         }
     }
 
-    /// Hands `values` (a query's first row) to `f`, then keeps the row's memory for the
+    /// A result row of `values` under `columns`, in the row the last result left.
+    pub(crate) fn result_row(&self, columns: &Arc<[String]>, values: Vec<Value>) -> Row {
+        Row::reuse(self.buffers.output.take(), columns, values)
+    }
+
+    /// Hands `row` (a query's first row) to `f`, then keeps the row and its memory for the
     /// next result.
     pub(crate) fn read_first_row<T>(
         &self,
-        prepared: &Prepared,
-        values: Vec<Value>,
+        mut row: Row,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        let row = Row::new(prepared.columns.clone(), values);
         let read = f(&row);
-        self.buffers.recycle_result(row.into_values());
+        self.buffers.recycle_result(row.take_values());
+        self.buffers.output.set(Some(row));
         read
     }
 
@@ -442,29 +461,40 @@ impl Connection {
     /// The prepared plan for one statement of SQL text: from the cache when it was bound
     /// against the current catalog, else parsed, bound, planned and cached.
     pub(crate) fn prepared(&self, sql: &str) -> Result<Arc<Prepared>> {
-        let cached = self.cache.borrow_mut().get(sql, self.catalog_version());
-        if let Some(prepared) = cached {
+        // Not cached while the cache is lent out (to a running `query_row`).
+        let Ok(mut cache) = self.cache.try_borrow_mut() else {
+            return Ok(Arc::new(self.bind_one(sql)?));
+        };
+        if let Some(prepared) = cache.get(sql, self.catalog_version()) {
+            drop(cache);
             self.bump(|stats| stats.plan_cache_hits += 1);
             return Ok(prepared);
         }
+        drop(cache);
+        let prepared = Arc::new(self.bind_one(sql)?);
+        self.bump(|stats| stats.plans_built += 1);
+        if let Ok(mut cache) = self.cache.try_borrow_mut() {
+            cache.insert(sql, prepared.clone());
+        }
+        Ok(prepared)
+    }
+
+    /// Parses and binds the one statement of `sql` against the current catalog.
+    fn bind_one(&self, sql: &str) -> Result<Prepared> {
         let catalog = self.db.shared.catalog.load();
         let statements = self.parse(sql)?;
-        let statement = match &statements[..] {
-            [statement] => statement,
-            [] => return Err(crate::err!(InvalidInput, "no SQL statement given")),
+        match &statements[..] {
+            [statement] => Prepared::bind(&catalog, statement),
+            [] => Err(crate::err!(InvalidInput, "no SQL statement given")),
             several => {
                 let n = several.len();
-                return Err(crate::err!(
+                Err(crate::err!(
                     InvalidInput,
                     "{n} statements given where one was expected; use execute_batch for \
                      several"
-                ));
+                ))
             }
-        };
-        let prepared = Arc::new(Prepared::bind(&catalog, statement)?);
-        self.bump(|stats| stats.plans_built += 1);
-        self.cache.borrow_mut().insert(sql, prepared.clone());
-        Ok(prepared)
+        }
     }
 
     /// Empties the plan cache (plans are rebuilt on next use).
@@ -637,7 +667,7 @@ impl Connection {
             }
             Plan::Pragma(statement) => {
                 let outcome = crate::durability::pragma(&self.db, statement)?;
-                feed(outcome.rows, sink)?;
+                exec::feed(outcome.rows, sink)?;
                 return Ok(outcome.changes);
             }
             Plan::Vacuum => {
@@ -645,7 +675,7 @@ impl Connection {
             }
             Plan::Explain(inner) => {
                 let rows = inner.explain_lines().into_iter();
-                feed(rows.map(|line| vec![Value::Text(line)]), sink)?;
+                exec::feed(rows.map(|line| vec![Value::Text(line)]), sink)?;
             }
             Plan::Query(_) | Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
                 return self.run_in_transaction(plan, params, sink)
@@ -729,16 +759,6 @@ impl Connection {
             )),
         }
     }
-}
-
-/// Hands `rows` to `sink` until it has enough.
-fn feed(rows: impl IntoIterator<Item = Vec<Value>>, sink: &mut RowSink<'_>) -> Result<()> {
-    for row in rows {
-        if !sink(row)? {
-            break;
-        }
-    }
-    Ok(())
 }
 
 fn run_data_plan(

@@ -91,6 +91,13 @@ impl PlanCache {
 
     /// The cached plan for `sql` if it was bound against `catalog_version`. A plan from an
     /// older catalog is removed.
+    /// The plan of the last hit or insert, if it is `sql`'s and still current: lent, not
+    /// cloned (a statement run over and over touches no reference count).
+    pub(crate) fn last_hit(&self, sql: &str, catalog_version: u64) -> Option<&Arc<Prepared>> {
+        let (last_sql, prepared) = self.last.as_ref()?;
+        (last_sql == sql && prepared.catalog_version == catalog_version).then_some(prepared)
+    }
+
     pub(crate) fn get(&mut self, sql: &str, catalog_version: u64) -> Option<Arc<Prepared>> {
         if let Some((last_sql, prepared)) = &self.last {
             if last_sql == sql && prepared.catalog_version == catalog_version {

@@ -60,6 +60,24 @@ impl Row {
         );
         Row { columns, values }
     }
+
+    /// A row of `values` under `columns`, in `kept` (a row handed back by `take_values`)
+    /// when it has those very columns: no reference count is touched.
+    pub(crate) fn reuse(kept: Option<Row>, columns: &Arc<[String]>, values: Vec<Value>) -> Row {
+        match kept {
+            Some(mut row) if Arc::ptr_eq(&row.columns, columns) => {
+                debug_assert_eq!(columns.len(), values.len());
+                row.values = values;
+                row
+            }
+            _ => Row::new(Arc::clone(columns), values),
+        }
+    }
+
+    /// Takes the values out, leaving the row empty (to be reused by `reuse`).
+    pub(crate) fn take_values(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.values)
+    }
 }
 
 impl Rows {

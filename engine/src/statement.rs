@@ -140,7 +140,10 @@ impl<'c> Statement<'c> {
         let prepared = &self.prepared;
         let first = params.with_values(|values| self.conn.first_row_prepared(prepared, values))?;
         match first {
-            Some(values) => self.conn.read_first_row(&self.prepared, values, f),
+            Some(values) => {
+                let row = self.conn.result_row(&self.prepared.columns, values);
+                self.conn.read_first_row(row, f)
+            }
             None => Err(crate::err!(NoRows, "query returned no rows: {}", self.sql)),
         }
     }

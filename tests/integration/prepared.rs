@@ -272,3 +272,50 @@ fn a_key_lookup_inside_a_key_lookup_projection_reads_its_own_row() {
         .unwrap();
     assert_eq!(missing, None);
 }
+
+/// `query_row` keeps its last result row (and lends the last statement's plan): a
+/// different statement in between, DDL that changes the plan, and a result read by column
+/// name must each see their own columns and values.
+#[test]
+fn query_row_results_keep_their_own_columns_across_statements() {
+    let conn = ember::Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INT, b TEXT);
+         INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'y');",
+    )
+    .unwrap();
+    let by_name = |sql: &str, column: &str, id: i64| -> ember::Value {
+        conn.query_row(sql, [id], |row| row.get::<ember::Value>(column))
+            .unwrap()
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            by_name("SELECT a FROM t WHERE id = ?", "a", 1),
+            ember::Value::Integer(10)
+        );
+        assert_eq!(
+            by_name("SELECT b, a FROM t WHERE id = ?", "b", 2),
+            ember::Value::Text("y".into())
+        );
+        let error = conn
+            .query_row("SELECT a FROM t WHERE id = ?", [2], |row| {
+                row.get::<i64>("b")
+            })
+            .unwrap_err();
+        assert_eq!(error.kind(), ember::ErrorKind::NotFound, "{error}");
+    }
+    // DDL: the lent plan is stale now and the statement is planned again.
+    conn.execute_batch(
+        "DROP TABLE t; CREATE TABLE t(id INTEGER PRIMARY KEY, c INT, b TEXT);
+         INSERT INTO t VALUES (1, 11, 'x');",
+    )
+    .unwrap();
+    let error = conn
+        .query_row("SELECT a FROM t WHERE id = ?", [1], |row| row.get::<i64>(0))
+        .unwrap_err();
+    assert!(error.message().contains("a"), "{error}");
+    let c: i64 = conn
+        .query_row("SELECT c FROM t WHERE id = ?", [1], |row| row.get("c"))
+        .unwrap();
+    assert_eq!(c, 11);
+}

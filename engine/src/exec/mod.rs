@@ -133,6 +133,9 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
 pub struct RowBuffers {
     pub(crate) lookup: Cell<Row>,
     pub(crate) result: Cell<Row>,
+    /// The last `query_row` result, its values taken out: the next one of the same
+    /// statement reuses it with its column names.
+    pub(crate) output: Cell<Option<crate::rows::Row>>,
 }
 
 impl RowBuffers {
@@ -162,6 +165,19 @@ pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>)
     while let Some(row) = operator.next(context)? {
         context.check_rows(delivered)?;
         delivered += 1;
+        if !sink(row)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Hands `rows` to `sink` until it has enough.
+pub(crate) fn feed(
+    rows: impl IntoIterator<Item = Vec<Value>>,
+    sink: &mut RowSink<'_>,
+) -> Result<()> {
+    for row in rows {
         if !sink(row)? {
             break;
         }
