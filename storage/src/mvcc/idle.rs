@@ -92,25 +92,26 @@ impl IdleTransaction {
                 txn.tables.clear();
             }
         }
-        let txn = &mut self.txn;
-        debug_assert!(txn.active_slot.is_none() && txn.writes.is_empty());
-        let (slot, read_ts) = txn.store.active.register(&txn.store.clock)?;
-        txn.snapshot = Snapshot { read_ts, txn_id: 0 };
-        txn.active_slot = Some(slot);
-        txn.unique_checks = true;
-        let active = EndOnDrop(txn);
+        self.restart()?;
+        let active = EndOnDrop(&mut self.txn);
         Ok(read(active.0))
     }
 
     /// Starts a transaction reading at the newest published commit, like `Store::begin`.
     pub fn begin(mut self) -> StorageResult<Transaction> {
+        self.restart()?;
+        Ok(self.txn)
+    }
+
+    /// Registers a snapshot at the newest published commit for the kept transaction.
+    fn restart(&mut self) -> StorageResult<()> {
         let txn = &mut self.txn;
         debug_assert!(txn.active_slot.is_none() && txn.writes.is_empty());
         let (slot, read_ts) = txn.store.active.register(&txn.store.clock)?;
         txn.snapshot = Snapshot { read_ts, txn_id: 0 };
         txn.active_slot = Some(slot);
         txn.unique_checks = true;
-        Ok(self.txn)
+        Ok(())
     }
 }
 

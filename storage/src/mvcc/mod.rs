@@ -24,6 +24,9 @@
 //! GARBAGE COLLECTION. Versions whose end is a commit timestamp below the oldest active
 //! snapshot can be seen by nobody; `gc` unlinks them and frees them through crossbeam-epoch
 //! once no reader can still hold them.
+//!
+//! FROZEN ROWS. A row whose only version every snapshot sees loses its header: the slot's
+//! head points at the bare payload (`head.rs`), until a writer thaws it (`claim.rs`).
 
 mod active;
 mod claim;
