@@ -35,6 +35,9 @@ struct PageHeader {
     slot_count: usize,
     /// One strong count of the store's account, owned by the page.
     account: *const MemoryAccount,
+    /// The bitmap word where the last slot was taken: the next search starts there (the
+    /// words before it are usually full). Only the allocator (under the class lock) uses it.
+    search_word: AtomicUsize,
     free_bits: [AtomicU64; BITMAP_WORDS],
 }
 
@@ -82,6 +85,7 @@ impl PagePtr {
             slot_bytes,
             slot_count,
             account: Arc::into_raw(Arc::clone(account)),
+            search_word: AtomicUsize::new(0),
             free_bits,
         };
         // SAFETY: `memory` is a fresh allocation of PAGE_BYTES aligned to PAGE_BYTES, large
@@ -137,11 +141,16 @@ impl PagePtr {
     pub(crate) fn take_slot(&self) -> Option<NonNull<u8>> {
         let header = self.header();
         let words = header.slot_count.div_ceil(64);
-        for (word_index, word) in header.free_bits[..words].iter().enumerate() {
+        // From the word of the last take to the end, then the words before it (frees set
+        // bits anywhere), so every word is looked at once.
+        let start = header.search_word.load(Ordering::Relaxed).min(words);
+        for word_index in (start..words).chain(0..start) {
+            let word = &header.free_bits[word_index];
             let bits = word.load(Ordering::Acquire);
             if bits == 0 {
                 continue;
             }
+            header.search_word.store(word_index, Ordering::Relaxed);
             let bit = bits.trailing_zeros() as usize;
             // Add the slot's reference first, so the page can never look empty while the
             // slot is handed out.

@@ -59,6 +59,35 @@ fn freed_slots_are_reused_and_empty_pages_released() {
 }
 
 #[test]
+fn a_slot_freed_before_the_search_word_is_found_again() {
+    let pool = pool();
+    let account = Arc::clone(pool.account());
+    let guard = crossbeam_epoch::pin();
+    // Fill one page of 16-byte slots (its search word ends at the last bitmap word).
+    let mut payloads: Vec<Payload> = Vec::new();
+    while account.stats().slab_pages < 2 {
+        payloads.push(Payload::new(&pool, &[7; 16], 0).unwrap());
+    }
+    let last = payloads.pop().expect("the first slot of the second page");
+    drop(last);
+    let first_page = payloads.len();
+    // Free the first slot of the first page: the only free slot in it, behind the search
+    // word. The next allocations fill the second page's slots and then must find it.
+    let freed = payloads.swap_remove(0);
+    drop(freed);
+    let used = account.stats().slab_bytes_used;
+    assert_eq!(used, (first_page as u64 - 1) * 16);
+    let second_page_slots = (first_page as u64) + 1;
+    for _ in 0..second_page_slots {
+        payloads.push(Payload::new(&pool, &[9; 16], 0).unwrap());
+    }
+    assert_eq!(account.stats().slab_pages, 2, "the freed slot was reused");
+    for payload in &payloads {
+        assert_eq!(payload.bytes(&guard).len(), 16);
+    }
+}
+
+#[test]
 fn large_payloads_live_outside_pages_and_are_accounted() {
     let pool = pool();
     let account = Arc::clone(pool.account());
