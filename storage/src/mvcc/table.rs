@@ -166,8 +166,15 @@ impl Table {
 
     /// The primary key of a row, or `None` for tables without one (or a NULL key part).
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, values: &[V]) -> Option<IndexKey> {
-        if self.schema.key_columns.is_empty() {
-            return None;
+        match self.schema.key_columns[..] {
+            [] => return None,
+            // The common INTEGER key: what `from_values` makes of it, without its iterator.
+            [column] => {
+                if let Value::Integer(int) = values[column].borrow() {
+                    return Some(IndexKey::Int(*int));
+                }
+            }
+            _ => {}
         }
         IndexKey::from_values(self.schema.key_columns.iter().map(|c| values[*c].borrow()))
     }
@@ -460,6 +467,32 @@ pub(crate) unsafe fn free_chain<'g>(mut current: Shared<'g, Version>, guard: &'g
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_of_matches_the_general_key_builder() {
+        let pool = Arc::new(SlabPool::new(Arc::new(crate::slab::MemoryAccount::new())));
+        let table = |key_columns: Vec<usize>| {
+            let types = vec![DataType::Any, DataType::Any];
+            Table::new(1, TableSchema { types, key_columns }, Arc::clone(&pool))
+        };
+        let rows = [
+            [Value::Integer(-7), Value::Integer(3)],
+            [Value::Real(4.0), Value::Null],
+            [Value::Real(4.5), Value::Text("x".into())],
+            [Value::Boolean(true), Value::Integer(1)],
+            [Value::Text("k".into()), Value::Blob(vec![1])],
+            [Value::Null, Value::Integer(2)],
+        ];
+        for key_columns in [vec![], vec![0], vec![1], vec![0, 1]] {
+            let table = table(key_columns.clone());
+            for row in &rows {
+                let general = (!key_columns.is_empty())
+                    .then(|| IndexKey::from_values(key_columns.iter().map(|&c| &row[c])))
+                    .flatten();
+                assert_eq!(table.key_of(row), general, "{key_columns:?} {row:?}");
+            }
+        }
+    }
 
     #[test]
     fn locate_maps_rows_to_chunks_without_gaps() {
