@@ -29,6 +29,8 @@ use crate::statement::Statement;
 use crate::transaction::Transaction;
 use crate::value::FromValue;
 
+mod plans;
+
 /// Where the connection stands with respect to explicit transactions.
 enum TransactionState {
     /// Each statement runs in its own transaction.
@@ -198,6 +200,11 @@ impl Connection {
     /// assert_eq!(conn.execute("INSERT INTO t VALUES (?), (?)", [1, 2]).unwrap(), 2);
     /// ```
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
+        if let Some(prepared) = self.last_plan(sql) {
+            return self.with_params(params, |values| {
+                self.run_prepared(&prepared, values, &mut |_| Ok(true))
+            });
+        }
         let prepared = self.prepared(sql)?;
         self.with_params(params, |values| {
             self.run_prepared(&prepared, values, &mut |_| Ok(true))
@@ -276,20 +283,14 @@ impl Connection {
         params: impl Params,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        // The statement run last, again: its plan is lent by the cache (no parse, no
-        // reference count). Nothing run by the plan uses the cache mutably.
-        if let Ok(cache) = self.cache.try_borrow() {
-            if let Some(prepared) = cache.last_hit(sql, self.catalog_version()) {
-                self.bump(|stats| stats.plan_cache_hits += 1);
-                let first =
-                    params.with_values(|values| self.first_row_prepared(prepared, values))?;
-                let Some(values) = first else {
-                    return Err(crate::err!(NoRows, "query returned no rows: {sql}"));
-                };
-                let row = self.result_row(&prepared.columns, values);
-                drop(cache);
-                return self.read_first_row(row, f);
-            }
+        if let Some(prepared) = self.last_plan(sql) {
+            let first = params.with_values(|values| self.first_row_prepared(&prepared, values))?;
+            let Some(values) = first else {
+                return Err(crate::err!(NoRows, "query returned no rows: {sql}"));
+            };
+            let row = self.result_row(&prepared.columns, values);
+            drop(prepared);
+            return self.read_first_row(row, f);
         }
         let prepared = self.prepared(sql)?;
         let first = params.with_values(|values| self.first_row_prepared(&prepared, values))?;
@@ -456,45 +457,6 @@ impl Connection {
     /// The current catalog version; a prepared plan bound against another is stale.
     pub(crate) fn catalog_version(&self) -> u64 {
         self.db.shared.catalog_version()
-    }
-
-    /// The prepared plan for one statement of SQL text: from the cache when it was bound
-    /// against the current catalog, else parsed, bound, planned and cached.
-    pub(crate) fn prepared(&self, sql: &str) -> Result<Arc<Prepared>> {
-        // Not cached while the cache is lent out (to a running `query_row`).
-        let Ok(mut cache) = self.cache.try_borrow_mut() else {
-            return Ok(Arc::new(self.bind_one(sql)?));
-        };
-        if let Some(prepared) = cache.get(sql, self.catalog_version()) {
-            drop(cache);
-            self.bump(|stats| stats.plan_cache_hits += 1);
-            return Ok(prepared);
-        }
-        drop(cache);
-        let prepared = Arc::new(self.bind_one(sql)?);
-        self.bump(|stats| stats.plans_built += 1);
-        if let Ok(mut cache) = self.cache.try_borrow_mut() {
-            cache.insert(sql, prepared.clone());
-        }
-        Ok(prepared)
-    }
-
-    /// Parses and binds the one statement of `sql` against the current catalog.
-    fn bind_one(&self, sql: &str) -> Result<Prepared> {
-        let catalog = self.db.shared.catalog.load();
-        let statements = self.parse(sql)?;
-        match &statements[..] {
-            [statement] => Prepared::bind(&catalog, statement),
-            [] => Err(crate::err!(InvalidInput, "no SQL statement given")),
-            several => {
-                let n = several.len();
-                Err(crate::err!(
-                    InvalidInput,
-                    "{n} statements given where one was expected; use execute_batch for \
-                     several"
-                ))
-            }
-        }
     }
 
     /// Empties the plan cache (plans are rebuilt on next use).

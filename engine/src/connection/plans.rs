@@ -1,0 +1,65 @@
+//! How a connection finds the plan for SQL text: the statement run last is lent by the plan
+//! cache (`last_plan`), others come from the cache or are parsed, bound and cached
+//! (`prepared`).
+
+use std::cell::Ref;
+use std::sync::Arc;
+
+use super::Connection;
+use crate::error::Result;
+use crate::plan_cache::Prepared;
+
+impl Connection {
+    /// The plan of `sql` when it is the statement run last (the common loop of one
+    /// statement), lent by the cache: no hash, no reference count. Nothing a plan runs
+    /// uses the cache mutably (`prepared` skips the cache while it is lent).
+    pub(super) fn last_plan(&self, sql: &str) -> Option<Ref<'_, Prepared>> {
+        let cache = self.cache.try_borrow().ok()?;
+        let version = self.catalog_version();
+        let prepared = Ref::filter_map(cache, |cache| {
+            cache.last_hit(sql, version).map(|prepared| &**prepared)
+        })
+        .ok()?;
+        self.bump(|stats| stats.plan_cache_hits += 1);
+        Some(prepared)
+    }
+
+    /// The prepared plan for one statement of SQL text: from the cache when it was bound
+    /// against the current catalog, else parsed, bound, planned and cached.
+    pub(crate) fn prepared(&self, sql: &str) -> Result<Arc<Prepared>> {
+        // Not cached while the cache is lent out (`last_plan`).
+        let Ok(mut cache) = self.cache.try_borrow_mut() else {
+            return Ok(Arc::new(self.bind_one(sql)?));
+        };
+        if let Some(prepared) = cache.get(sql, self.catalog_version()) {
+            drop(cache);
+            self.bump(|stats| stats.plan_cache_hits += 1);
+            return Ok(prepared);
+        }
+        drop(cache);
+        let prepared = Arc::new(self.bind_one(sql)?);
+        self.bump(|stats| stats.plans_built += 1);
+        if let Ok(mut cache) = self.cache.try_borrow_mut() {
+            cache.insert(sql, prepared.clone());
+        }
+        Ok(prepared)
+    }
+
+    /// Parses and binds the one statement of `sql` against the current catalog.
+    pub(super) fn bind_one(&self, sql: &str) -> Result<Prepared> {
+        let catalog = self.db.shared.catalog.load();
+        let statements = self.parse(sql)?;
+        match &statements[..] {
+            [statement] => Prepared::bind(&catalog, statement),
+            [] => Err(crate::err!(InvalidInput, "no SQL statement given")),
+            several => {
+                let n = several.len();
+                Err(crate::err!(
+                    InvalidInput,
+                    "{n} statements given where one was expected; use execute_batch for \
+                     several"
+                ))
+            }
+        }
+    }
+}
