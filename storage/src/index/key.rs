@@ -49,25 +49,31 @@ impl IndexKey {
         let mut iter = values.into_iter().peekable();
         let first = iter.next()?;
         if iter.peek().is_none() {
-            // The common single-integer key: no allocation.
-            if let Some(int) = inline_int(first) {
-                return Some(IndexKey::Int(int));
-            }
-            // Every value whose encoding is the integer one (integers, integral reals,
-            // booleans) takes the inline form, so equal values always make equal keys.
-            let mut part = Vec::with_capacity(9);
-            encode_key_part(first, &mut part)?;
-            if part[0] == 1 {
-                let int = i64::from_le_bytes(part[1..9].try_into().expect("8 bytes"));
-                return Some(IndexKey::Int(int));
-            }
-            return Some(IndexKey::Bytes(part.into_boxed_slice()));
+            return IndexKey::from_value(first);
         }
         let mut bytes = Vec::new();
         for value in std::iter::once(first).chain(iter) {
             encode_key_part(value, &mut bytes)?;
         }
         Some(IndexKey::Bytes(bytes.into_boxed_slice()))
+    }
+
+    /// The key of a single-column key value (what `from_values` makes of one value).
+    #[inline]
+    pub fn from_value(value: &Value) -> Option<IndexKey> {
+        // The common single-integer key: no allocation.
+        if let Some(int) = inline_int(value) {
+            return Some(IndexKey::Int(int));
+        }
+        // Every value whose encoding is the integer one (integers, integral reals,
+        // booleans) takes the inline form, so equal values always make equal keys.
+        let mut part = Vec::with_capacity(9);
+        encode_key_part(value, &mut part)?;
+        if part[0] == 1 {
+            let int = i64::from_le_bytes(part[1..9].try_into().expect("8 bytes"));
+            return Some(IndexKey::Int(int));
+        }
+        Some(IndexKey::Bytes(part.into_boxed_slice()))
     }
 
     pub fn hash(&self) -> u64 {

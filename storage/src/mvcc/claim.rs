@@ -6,7 +6,7 @@
 
 use std::sync::atomic::Ordering;
 
-use crossbeam_epoch::{Guard, Owned, Shared};
+use crossbeam_epoch::{Guard, Shared};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::slab::Payload;
@@ -103,7 +103,7 @@ impl Transaction {
         loop {
             let word = slot.head.load(Ordering::Acquire, guard);
             if let Some(frozen) = word.frozen_slot() {
-                thaw(table, slot, word, frozen, purpose, guard)?;
+                self.thaw(table, slot, word, frozen, purpose, guard)?;
                 continue;
             }
             let Some(head) = word.version() else {
@@ -129,34 +129,37 @@ impl Transaction {
             }
         }
     }
-}
 
-/// Puts a header back over a frozen row (see `head.rs`): a version stamped
-/// `FROZEN_BEGIN`..`END_INFINITY` that takes the frozen payload over, swapped in with a
-/// CAS. If another writer (or compaction) changed the head first, the caller reloads it.
-fn thaw<'g>(
-    table: &Table,
-    slot: &Slot,
-    word: HeadWord<'g>,
-    frozen: FrozenSlot,
-    purpose: ClaimFor,
-    guard: &'g Guard,
-) -> StorageResult<()> {
-    let headroom = match purpose {
-        ClaimFor::Update => Some(table.index_headroom_bytes()),
-        ClaimFor::Delete => None,
-    };
-    let payload = Payload::adopt_slot(table.pool(), frozen, headroom)?;
-    let header = Owned::new(Version::new(FROZEN_BEGIN, payload)).into_shared(guard);
-    let thawed = HeadWord::from_version(header);
-    if slot
-        .head
-        .compare_exchange(word, thawed, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
-    {
-        // SAFETY: the header was never published, so it is ours alone.
-        let mut header = unsafe { header.into_owned() };
-        header.payload.give_up_slot(table.pool().account());
+    /// Puts a header back over a frozen row (see `head.rs`): a version stamped
+    /// `FROZEN_BEGIN`..`END_INFINITY` that takes the frozen payload over, swapped in with a
+    /// CAS. If another writer (or compaction) changed the head first, the caller reloads it.
+    fn thaw<'g>(
+        &mut self,
+        table: &Table,
+        slot: &Slot,
+        word: HeadWord<'g>,
+        frozen: FrozenSlot,
+        purpose: ClaimFor,
+        guard: &'g Guard,
+    ) -> StorageResult<()> {
+        let headroom = match purpose {
+            ClaimFor::Update => Some(table.index_headroom_bytes()),
+            ClaimFor::Delete => None,
+        };
+        let payload = Payload::adopt_slot(table.pool(), frozen, headroom)?;
+        let header = self
+            .new_version(table, FROZEN_BEGIN, payload)
+            .into_shared(guard);
+        let thawed = HeadWord::from_version(header);
+        if slot
+            .head
+            .compare_exchange(word, thawed, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // SAFETY: the header was never published, so it is ours alone.
+            let mut header = unsafe { header.into_owned() };
+            header.payload.give_up_slot(table.pool().account());
+        }
+        Ok(())
     }
-    Ok(())
 }

@@ -143,38 +143,7 @@ impl Table {
                 }
             }
         }
-        let froze = !frozen.is_empty();
-        retire_frozen_headers(self, frozen, &guard);
-        if retired.is_empty() {
-            if froze {
-                // Hands the deferred work to the global queue now, so a VACUUM waiting for it
-                // does not wait for this thread to pin again, and the headers come back to
-                // the spare list (`spare.rs`) within a few commits.
-                guard.flush();
-            }
-            return;
-        }
-        let batch: Vec<usize> = retired
-            .iter()
-            .map(|version| version.as_raw() as usize)
-            .collect();
-        let account = Arc::clone(self.pool().account());
-        let spare = Arc::clone(self.pool().spare_headers());
-        account
-            .pending_frees
-            .fetch_add(batch.len() as u64, Ordering::AcqRel);
-        // SAFETY: every version in `batch` was unlinked by this collector (the only one: the
-        // caller holds the table's collector lock), so no new reader can reach it, and each
-        // is in the batch once; readers that reached one earlier hold epoch pins, which the
-        // deferred destruction waits for. Every version is an `Owned<Version>` (a box).
-        unsafe {
-            guard.defer_unchecked(move || {
-                let count = batch.len() as u64;
-                spare.recycle(batch.into_iter().map(|version| version as *mut Version));
-                account.pending_frees.fetch_sub(count, Ordering::AcqRel);
-            });
-        }
-        guard.flush();
+        retire(self, &retired, frozen, &guard);
     }
 
     /// Collection passes run over this table.
@@ -294,21 +263,29 @@ impl<'g> Chain<'_, 'g> {
     }
 }
 
-/// Destroys, after the epoch, the headers of the rows `collect` froze, keeping their
-/// payloads (the heads own them now).
-fn retire_frozen_headers(table: &Table, frozen: Vec<usize>, guard: &Guard) {
-    if frozen.is_empty() {
+/// Recycles, after the epoch, the versions `collect` unlinked (payload and all) and the
+/// headers of the rows it froze (keeping their payloads: the heads own them now), in one
+/// deferred call handed to the epoch's global queue at once, so a VACUUM waiting for it does
+/// not wait for this thread to pin again and the headers come back to the spare list
+/// (`spare.rs`) within a few commits.
+fn retire(table: &Table, unlinked: &[Shared<'_, Version>], frozen: Vec<usize>, guard: &Guard) {
+    if unlinked.is_empty() && frozen.is_empty() {
         return;
     }
+    let unlinked: Vec<usize> = unlinked
+        .iter()
+        .map(|version| version.as_raw() as usize)
+        .collect();
     let account = Arc::clone(table.pool().account());
     let spare = Arc::clone(table.pool().spare_headers());
-    let count = frozen.len() as u64;
+    let count = (unlinked.len() + frozen.len()) as u64;
     account.pending_frees.fetch_add(count, Ordering::AcqRel);
-    // SAFETY: each header was swapped out of its slot by this collector (the only one: the
-    // caller holds the table's collector lock) and is referenced from nowhere else (it had
-    // nothing below it and no writer claimed it), so no new reader can reach it; readers that
-    // did hold epoch pins, which the deferred destruction waits for. Each is in the list once
-    // and is an `Owned<Version>` (a box); its payload is given up before it is recycled.
+    // SAFETY: every version in either list was unlinked or swapped out of its slot by this
+    // collector (the only one: the caller holds the table's collector lock), so no new reader
+    // can reach it; a frozen row's header is referenced from nowhere else (nothing was below
+    // it and no writer claimed it). Readers that reached one earlier hold epoch pins, which
+    // the deferred call waits for. Each is in the lists once and is an `Owned<Version>` (a
+    // box); a frozen header gives its payload up before it is recycled.
     unsafe {
         guard.defer_unchecked(move || {
             let headers = frozen.into_iter().map(|header| {
@@ -316,10 +293,12 @@ fn retire_frozen_headers(table: &Table, frozen: Vec<usize>, guard: &Guard) {
                 (*header).payload.give_up_slot(&account);
                 header
             });
-            spare.recycle(headers);
+            let versions = unlinked.into_iter().map(|version| version as *mut Version);
+            spare.recycle(versions.chain(headers));
             account.pending_frees.fetch_sub(count, Ordering::AcqRel);
         });
     }
+    guard.flush();
 }
 
 /// Collects every version of an unlinked chain into `retired`.

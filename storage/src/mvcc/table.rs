@@ -168,12 +168,8 @@ impl Table {
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, values: &[V]) -> Option<IndexKey> {
         match self.schema.key_columns[..] {
             [] => return None,
-            // The common INTEGER key: what `from_values` makes of it, without its iterator.
-            [column] => {
-                if let Value::Integer(int) = values[column].borrow() {
-                    return Some(IndexKey::Int(*int));
-                }
-            }
+            // The common single-column key, without `from_values`' iterator.
+            [column] => return IndexKey::from_value(values[column].borrow()),
             _ => {}
         }
         IndexKey::from_values(self.schema.key_columns.iter().map(|c| values[*c].borrow()))

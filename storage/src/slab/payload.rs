@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crossbeam_epoch::Guard;
 
-use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::error::StorageResult;
 use crate::limits::ROW_BYTES_MAX;
 
 use super::account::MemoryAccount;
@@ -44,15 +44,7 @@ impl Payload {
     /// Copies `bytes` into the pool, charging the slot (or large allocation) and one version
     /// header. Fails with `MemoryBudget` if that plus `headroom_bytes` would pass the budget.
     pub(crate) fn new(pool: &SlabPool, bytes: &[u8], headroom_bytes: u64) -> StorageResult<Self> {
-        if bytes.len() > ROW_BYTES_MAX {
-            return Err(StorageError::new(
-                StorageErrorKind::Limit,
-                format!(
-                    "row payload of {} bytes passes {ROW_BYTES_MAX}",
-                    bytes.len()
-                ),
-            ));
-        }
+        crate::row::check_row_bytes(bytes.len())?;
         let account = pool.account();
         account.charge_header(Some(headroom_bytes))?;
         let memory = match class_of(bytes.len()) {
