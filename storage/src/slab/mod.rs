@@ -8,7 +8,8 @@
 //! payloads get an allocation of their own with a small header (`payload.rs`).
 //!
 //! ALLOCATION. Each size class has a mutex-protected list of pages (`pool.rs`); writers take
-//! it to find a free slot (a rotating cursor over pages with free slots, or a new page).
+//! it to find a free slot (a rotating cursor over pages with free slots, or a new page). A
+//! transaction writing many rows reserves a run of slots at a time instead (`reserve.rs`).
 //! Freeing never locks: it sets the slot's bit and drops the page reference. Readers never
 //! touch the pool: a version's payload is an atomic pointer plus a length (`Payload`), read
 //! under an epoch pin.
@@ -31,6 +32,7 @@ pub(crate) mod arena;
 mod page;
 mod payload;
 mod pool;
+mod reserve;
 
 #[cfg(test)]
 mod tests;
@@ -39,6 +41,7 @@ pub use account::{format_bytes, MemoryAccount, MemoryStats, BUDGET_UNLIMITED};
 pub use page::PAGE_BYTES;
 pub(crate) use payload::{copy_if_evacuating, free_frozen_slot, free_moved_copy, Payload};
 pub use pool::{Compaction, CompactionReport, SlabPool};
+pub(crate) use reserve::SlotReserve;
 
 /// Frees the slots compaction moved payloads out of, once no reader pinned now can hold them.
 pub(crate) fn retire_moved_slots(

@@ -17,6 +17,7 @@ use super::account::MemoryAccount;
 use super::class_of;
 use super::page::PagePtr;
 use super::pool::SlabPool;
+use super::reserve::SlotReserve;
 
 pub(crate) use crate::mvcc::{FrozenSlot, VERSION_HEADER_BYTES};
 
@@ -43,13 +44,35 @@ const _: () = assert!(ROW_BYTES_MAX <= u32::MAX as usize);
 impl Payload {
     /// Copies `bytes` into the pool, charging the slot (or large allocation) and one version
     /// header. Fails with `MemoryBudget` if that plus `headroom_bytes` would pass the budget.
+    #[cfg(test)]
     pub(crate) fn new(pool: &SlabPool, bytes: &[u8], headroom_bytes: u64) -> StorageResult<Self> {
+        Payload::new_in(pool, None, bytes, headroom_bytes)
+    }
+
+    /// `new`, taking the slot from a transaction's `reserve` (see `reserve.rs`).
+    pub(crate) fn new_reserved(
+        pool: &SlabPool,
+        reserve: &mut SlotReserve,
+        bytes: &[u8],
+        headroom_bytes: u64,
+    ) -> StorageResult<Self> {
+        Payload::new_in(pool, Some(reserve), bytes, headroom_bytes)
+    }
+
+    #[inline]
+    fn new_in(
+        pool: &SlabPool,
+        reserve: Option<&mut SlotReserve>,
+        bytes: &[u8],
+        headroom_bytes: u64,
+    ) -> StorageResult<Self> {
         crate::row::check_row_bytes(bytes.len())?;
         let account = pool.account();
         account.charge_header(Some(headroom_bytes))?;
-        let memory = match class_of(bytes.len()) {
-            Some(class) => pool.alloc_slot(class, Some(headroom_bytes)),
-            None => allocate_large(account, bytes.len(), headroom_bytes),
+        let memory = match (class_of(bytes.len()), reserve) {
+            (Some(class), Some(reserve)) => reserve.take(pool, class, Some(headroom_bytes)),
+            (Some(class), None) => pool.alloc_slot(class, Some(headroom_bytes)),
+            (None, _) => allocate_large(account, bytes.len(), headroom_bytes),
         };
         let memory = match memory {
             Ok(memory) => memory,
