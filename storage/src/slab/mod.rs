@@ -97,9 +97,33 @@ const _: () = assert!(CLASS_SLOT_BYTES[0] >= 8 && CLASS_SLOT_BYTES[0] & 7 == 0);
 const _: () = assert!(SLOT_BYTES_MAX * 4 <= PAGE_BYTES);
 
 /// The size class of a payload of `len` bytes (`None` when it is too large for a slot).
+#[inline]
 pub(crate) fn class_of(len: usize) -> Option<usize> {
-    if len > SLOT_BYTES_MAX {
-        return None;
-    }
-    Some(CLASS_SLOT_BYTES.partition_point(|slot| *slot < len.max(1)))
+    CLASS_BY_EIGHTHS
+        .get(len.div_ceil(8))
+        .map(|class| *class as usize)
 }
+
+/// The size class of each payload length rounded up to a multiple of 8 (every slot size is
+/// one), indexed by that length / 8: one load instead of a search.
+static CLASS_BY_EIGHTHS: [u8; SLOT_BYTES_MAX / 8 + 1] = {
+    let mut table = [0u8; SLOT_BYTES_MAX / 8 + 1];
+    let mut eighths = 0;
+    let mut class = 0;
+    while eighths < table.len() {
+        while CLASS_SLOT_BYTES[class] < eighths * 8 {
+            class += 1;
+        }
+        table[eighths] = class as u8;
+        eighths += 1;
+    }
+    table
+};
+
+const _: () = {
+    let mut class = 0;
+    while class < CLASS_COUNT {
+        assert!(CLASS_SLOT_BYTES[class] % 8 == 0);
+        class += 1;
+    }
+};

@@ -46,7 +46,12 @@ impl Payload {
     /// header. Fails with `MemoryBudget` if that plus `headroom_bytes` would pass the budget.
     #[cfg(test)]
     pub(crate) fn new(pool: &SlabPool, bytes: &[u8], headroom_bytes: u64) -> StorageResult<Self> {
-        Payload::new_in(pool, None, bytes, headroom_bytes)
+        // SAFETY: the copy writes all `bytes.len()` bytes.
+        unsafe {
+            Payload::new_in(pool, None, bytes.len(), headroom_bytes, |memory| {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.as_ptr(), bytes.len())
+            })
+        }
     }
 
     /// `new`, taking the slot from a transaction's `reserve` (see `reserve.rs`).
@@ -56,23 +61,49 @@ impl Payload {
         bytes: &[u8],
         headroom_bytes: u64,
     ) -> StorageResult<Self> {
-        Payload::new_in(pool, Some(reserve), bytes, headroom_bytes)
+        // SAFETY: the copy writes all `bytes.len()` bytes.
+        unsafe {
+            Payload::new_in(pool, Some(reserve), bytes.len(), headroom_bytes, |memory| {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.as_ptr(), bytes.len())
+            })
+        }
     }
 
+    /// A payload of `len` bytes that `write` writes straight into its fresh memory (a slot
+    /// from `reserve`, or a large allocation), charged like `new`'s. `write` runs only if
+    /// the charges succeed.
+    ///
+    /// # Safety
+    /// `write` initializes all `len` bytes of the memory it is given, and writes nothing
+    /// past them.
+    pub(crate) unsafe fn new_written(
+        pool: &SlabPool,
+        reserve: &mut SlotReserve,
+        len: usize,
+        headroom_bytes: u64,
+        write: impl FnOnce(NonNull<u8>),
+    ) -> StorageResult<Self> {
+        // SAFETY: the caller's contract.
+        unsafe { Payload::new_in(pool, Some(reserve), len, headroom_bytes, write) }
+    }
+
+    /// # Safety
+    /// As `new_written`'s.
     #[inline]
-    fn new_in(
+    unsafe fn new_in(
         pool: &SlabPool,
         reserve: Option<&mut SlotReserve>,
-        bytes: &[u8],
+        len: usize,
         headroom_bytes: u64,
+        write: impl FnOnce(NonNull<u8>),
     ) -> StorageResult<Self> {
-        crate::row::check_row_bytes(bytes.len())?;
+        crate::row::check_row_bytes(len)?;
         let account = pool.account();
         account.charge_header(Some(headroom_bytes))?;
-        let memory = match (class_of(bytes.len()), reserve) {
+        let memory = match (class_of(len), reserve) {
             (Some(class), Some(reserve)) => reserve.take(pool, class, Some(headroom_bytes)),
             (Some(class), None) => pool.alloc_slot(class, Some(headroom_bytes)),
-            (None, _) => allocate_large(account, bytes.len(), headroom_bytes),
+            (None, _) => allocate_large(account, len, headroom_bytes),
         };
         let memory = match memory {
             Ok(memory) => memory,
@@ -82,14 +113,12 @@ impl Payload {
             }
         };
         account.versions.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: `memory` is a fresh slot or allocation of at least `bytes.len()` bytes that
-        // no other thread can reach yet.
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.as_ptr(), bytes.len());
-        }
+        // `memory` is a fresh slot or allocation of at least `len` bytes that no other
+        // thread can reach yet; `write` fills it (the caller's contract).
+        write(memory);
         Ok(Payload {
             ptr: AtomicPtr::new(memory.as_ptr()),
-            len: bytes.len() as u32,
+            len: len as u32,
         })
     }
 

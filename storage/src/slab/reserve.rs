@@ -35,8 +35,9 @@ struct SlotRun {
 #[derive(Default)]
 pub(crate) struct SlotReserve {
     runs: Vec<SlotRun>,
-    /// Slots taken since the reserve was last emptied (the first comes from the pool).
-    taken: u64,
+    /// Whether the first slot since the reserve was last emptied was taken (it comes from
+    /// the pool, one at a time).
+    took_first: bool,
     /// The account of the pool the runs came from.
     account: Option<Arc<MemoryAccount>>,
 }
@@ -44,7 +45,31 @@ pub(crate) struct SlotReserve {
 impl SlotReserve {
     /// A free slot of `class` from `pool`: from this reserve's run of that class, or a new
     /// run (a new page, if one is needed, is charged like `SlabPool::alloc_slot`'s).
+    #[inline]
     pub(crate) fn take(
+        &mut self,
+        pool: &SlabPool,
+        class: usize,
+        headroom_bytes: Option<u64>,
+    ) -> StorageResult<NonNull<u8>> {
+        // The hot case: the last run taken from is of this class and pool and has a slot
+        // left.
+        let same_pool = self.is_from(pool);
+        if let Some(run) = self.runs.last_mut() {
+            if same_pool && run.class == class && run.bits != 0 && !run.page.is_evacuating() {
+                let bit = run.bits.trailing_zeros();
+                run.bits &= run.bits - 1;
+                return Ok(run.page.slot_at(run.word, bit));
+            }
+        }
+        self.take_slow(pool, class, headroom_bytes)
+    }
+
+    /// `take` when the last run cannot give the slot: another class's run, a new run, the
+    /// first slot of a transaction, or another pool.
+    #[cold]
+    #[inline(never)]
+    fn take_slow(
         &mut self,
         pool: &SlabPool,
         class: usize,
@@ -54,40 +79,40 @@ impl SlotReserve {
             self.give_back();
             self.account = Some(Arc::clone(pool.account()));
         }
-        self.taken += 1;
-        if self.taken == 1 {
+        if self.runs.is_empty() && !self.took_first {
+            // A transaction's first slot: a one-row transaction reserves nothing.
+            self.took_first = true;
             return pool.alloc_slot(class, headroom_bytes);
         }
-        let at = match self.runs.iter().position(|run| run.class == class) {
-            Some(at) if self.runs[at].bits != 0 && !self.runs[at].page.is_evacuating() => at,
-            found => {
-                let (page, word, bits) = pool.reserve_slots(class, headroom_bytes)?;
-                let run = SlotRun {
-                    page,
-                    class,
-                    word,
-                    bits,
-                };
-                match found {
-                    Some(at) => {
-                        let old = std::mem::replace(&mut self.runs[at], run);
-                        // SAFETY: the run's remaining bits are slots it reserved and never
-                        // handed out; it is forgotten here, so they are given back once.
-                        unsafe { old.page.return_slots(old.word, old.bits) };
-                        at
-                    }
-                    None => {
-                        self.runs.push(run);
-                        self.runs.len() - 1
-                    }
-                }
+        let found = self.runs.iter().position(|run| run.class == class);
+        if let Some(at) = found {
+            let run = self.runs.remove(at);
+            if run.bits != 0 && !run.page.is_evacuating() {
+                // Still good: make it the last run, so the next take finds it first.
+                self.runs.push(run);
+                return Ok(self.take_from_last());
             }
-        };
-        let run = &mut self.runs[at];
+            // SAFETY: the run's remaining bits are slots it reserved and never handed out;
+            // it is dropped here, so they are given back once.
+            unsafe { run.page.return_slots(run.word, run.bits) };
+        }
+        let (page, word, bits) = pool.reserve_slots(class, headroom_bytes)?;
+        self.runs.push(SlotRun {
+            page,
+            class,
+            word,
+            bits,
+        });
+        Ok(self.take_from_last())
+    }
+
+    /// Hands out a slot of the last run (which has one).
+    fn take_from_last(&mut self) -> NonNull<u8> {
+        let run = self.runs.last_mut().expect("a run was just pushed");
         debug_assert_ne!(run.bits, 0, "a reserved run has a slot");
         let bit = run.bits.trailing_zeros();
         run.bits &= run.bits - 1;
-        Ok(run.page.slot_at(run.word, bit))
+        run.page.slot_at(run.word, bit)
     }
 
     fn is_from(&self, pool: &SlabPool) -> bool {
@@ -103,7 +128,7 @@ impl SlotReserve {
             // dropped here, so they are given back once.
             unsafe { run.page.return_slots(run.word, run.bits) };
         }
-        self.taken = 0;
+        self.took_first = false;
     }
 
     /// Slots reserved and not handed out.
@@ -188,6 +213,27 @@ mod tests {
         drop((first, second, third));
         assert_eq!(pool.release_empty_pages(), 2);
         assert_eq!(account.stats().used_bytes, 0);
+    }
+
+    #[test]
+    fn a_reserve_used_with_another_pool_gives_its_runs_back() {
+        let (first_pool, second_pool) = (pool(), pool());
+        let mut reserve = SlotReserve::default();
+        let kept: Vec<Payload> = (0..3u8)
+            .map(|i| Payload::new_reserved(&first_pool, &mut reserve, &[i; 20], 0).unwrap())
+            .collect();
+        assert!(reserve.reserved_slots() > 0);
+        let other = Payload::new_reserved(&second_pool, &mut reserve, &[9; 20], 0).unwrap();
+        assert_eq!(
+            first_pool.account().stats().slab_bytes_used,
+            3 * slot_bytes(20),
+            "the first pool's run went back"
+        );
+        assert_eq!(second_pool.account().stats().versions, 1);
+        assert_eq!(second_pool.account().stats().slab_bytes_used, slot_bytes(20));
+        drop((kept, other, reserve));
+        assert_eq!(first_pool.account().stats().slab_bytes_used, 0);
+        assert_eq!(second_pool.account().stats().slab_bytes_used, 0);
     }
 
     #[test]
