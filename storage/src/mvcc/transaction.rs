@@ -369,27 +369,12 @@ impl Transaction {
         self.headers.make(spare, Version::new(begin, payload))
     }
 
-    /// Encodes `values` into a new payload in the pool: straight into its memory when the
-    /// row is plain (`row/direct.rs`), else through the scratch buffer.
+    /// Encodes `values` (through the scratch buffer) into a new payload in the pool.
     fn encode_payload<V: Borrow<Value>>(
         &mut self,
         table: &Table,
         values: &[V],
     ) -> StorageResult<Payload> {
-        let types = &table.schema().types;
-        if let Some(len) = row::plain_len(types, values) {
-            // SAFETY: `encode_plain` writes exactly the `len` bytes `plain_len` counted for
-            // these types and values, into the fresh memory it is handed.
-            return unsafe {
-                Payload::new_written(
-                    table.pool(),
-                    &mut self.slots,
-                    len,
-                    table.index_headroom_bytes(),
-                    |memory| row::encode_plain(types, values, memory.as_ptr(), len),
-                )
-            };
-        }
         row::encode_into(&table.schema().types, values, &mut self.encoded)?;
         let payload = Payload::new_reserved(
             table.pool(),

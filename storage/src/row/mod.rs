@@ -14,10 +14,7 @@ use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::{ROW_BYTES_MAX, VALUE_BYTES_MAX};
 use crate::value::{DataType, Value};
 
-mod direct;
 mod reader;
-
-pub(crate) use direct::{encode_plain, plain_len};
 
 use reader::Step;
 

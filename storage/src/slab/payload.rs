@@ -69,26 +69,13 @@ impl Payload {
         }
     }
 
-    /// A payload of `len` bytes that `write` writes straight into its fresh memory (a slot
-    /// from `reserve`, or a large allocation), charged like `new`'s. `write` runs only if
-    /// the charges succeed.
+    /// A payload of `len` bytes that `write` writes into its fresh memory (a slot, from
+    /// `reserve` when there is one, or a large allocation), charged like `new`'s. `write`
+    /// runs only if the charges succeed.
     ///
     /// # Safety
     /// `write` initializes all `len` bytes of the memory it is given, and writes nothing
     /// past them.
-    pub(crate) unsafe fn new_written(
-        pool: &SlabPool,
-        reserve: &mut SlotReserve,
-        len: usize,
-        headroom_bytes: u64,
-        write: impl FnOnce(NonNull<u8>),
-    ) -> StorageResult<Self> {
-        // SAFETY: the caller's contract.
-        unsafe { Payload::new_in(pool, Some(reserve), len, headroom_bytes, write) }
-    }
-
-    /// # Safety
-    /// As `new_written`'s.
     #[inline]
     unsafe fn new_in(
         pool: &SlabPool,

@@ -199,12 +199,18 @@ mod tests {
         let mut reserve = SlotReserve::default();
         let first = Payload::new_reserved(&pool, &mut reserve, &[1; 40], 0).unwrap();
         let second = Payload::new_reserved(&pool, &mut reserve, &[2; 40], 0).unwrap();
-        assert!(reserve.reserved_slots() > 0, "the second slot came with a run");
+        assert!(
+            reserve.reserved_slots() > 0,
+            "the second slot came with a run"
+        );
         let page = PagePtr::of_slot(NonNull::new(second.as_ptr().cast_mut()).unwrap());
         let compaction = pool.begin_compaction_of_every_page();
         let third = Payload::new_reserved(&pool, &mut reserve, &[3; 40], 0).unwrap();
         let third_page = PagePtr::of_slot(NonNull::new(third.as_ptr().cast_mut()).unwrap());
-        assert_ne!(third_page, page, "no new payload goes into an evacuating page");
+        assert_ne!(
+            third_page, page,
+            "no new payload goes into an evacuating page"
+        );
         assert!(!third_page.is_evacuating());
         assert_eq!(page.used_slots(), 2, "the old run went back to its page");
         drop(compaction);
@@ -230,7 +236,10 @@ mod tests {
             "the first pool's run went back"
         );
         assert_eq!(second_pool.account().stats().versions, 1);
-        assert_eq!(second_pool.account().stats().slab_bytes_used, slot_bytes(20));
+        assert_eq!(
+            second_pool.account().stats().slab_bytes_used,
+            slot_bytes(20)
+        );
         drop((kept, other, reserve));
         assert_eq!(first_pool.account().stats().slab_bytes_used, 0);
         assert_eq!(second_pool.account().stats().slab_bytes_used, 0);
@@ -246,7 +255,11 @@ mod tests {
             .collect();
         drop(pool);
         drop(payloads);
-        assert_eq!(account.stats().slab_pages, 1, "the run still holds the page");
+        assert_eq!(
+            account.stats().slab_pages,
+            1,
+            "the run still holds the page"
+        );
         drop(reserve);
         let stats = account.stats();
         assert_eq!((stats.slab_pages, stats.used_bytes), (0, 0));
@@ -340,7 +353,11 @@ mod tests {
         let guard = crossbeam_epoch::pin();
         let mut slot_total = 0;
         for (writer, i, payload) in &kept {
-            assert_eq!(payload.bytes(&guard), &content(*writer, *i)[..], "{writer}/{i}");
+            assert_eq!(
+                payload.bytes(&guard),
+                &content(*writer, *i)[..],
+                "{writer}/{i}"
+            );
             slot_total += slot_bytes(payload.len());
         }
         drop(guard);
