@@ -123,7 +123,7 @@ static CLASS_BY_EIGHTHS: [u8; SLOT_BYTES_MAX / 8 + 1] = {
 const _: () = {
     let mut class = 0;
     while class < CLASS_COUNT {
-        assert!(CLASS_SLOT_BYTES[class] % 8 == 0);
+        assert!(CLASS_SLOT_BYTES[class] & 7 == 0);
         class += 1;
     }
 };
