@@ -12,6 +12,7 @@ pub mod sql;
 pub mod sqlite_engine;
 #[cfg(feature = "stoolap")]
 pub mod stoolap_engine;
+pub mod turns;
 pub mod workloads;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,9 @@ pub struct Measurement {
     /// Whether this engine is the ratio baseline for this workload.
     pub is_baseline: bool,
     pub note: String,
+    /// This cell's ratio to its workload's baseline in each round where both ran (paired:
+    /// the two were measured in neighbouring turns of the same round).
+    pub round_ratios: Vec<f64>,
 }
 
 /// Every engine configuration in the table, in print order.
@@ -114,80 +118,22 @@ fn cell(workload: &str, spec: &EngineSpec, value: BenchResult<f64>) -> Measureme
         unit: Unit::OpsPerSecond,
         is_baseline: spec.is_baseline,
         note: String::new(),
+        round_ratios: Vec::new(),
     }
 }
-
-/// Runs W1-W4, W6, W7 against one in-memory engine, in that order on one database.
-fn run_memory_engine(spec: &EngineSpec, sizes: &Sizes, config: &Config) -> Vec<Measurement> {
-    let mut out = Vec::new();
-    let scratch = ScratchDir::new(spec.name);
-    let db = scratch.and_then(|dir| Ok(((spec.open)(dir.path())?, dir)));
-    let (db, _dir) = match db {
-        Ok(pair) => pair,
-        Err(error) => {
-            for id in ["W1", "W2", "W3", "W4", "W6", "W7"] {
-                out.push(cell(id, spec, Err(error.clone())));
-            }
-            return out;
-        }
-    };
-    let session = db.connect();
-    let mut session = match session {
-        Ok(session) => session,
-        Err(error) => return vec![cell("W1 insert", spec, Err(error))],
-    };
-    let loaded = workloads::w1_insert(session.as_mut(), sizes);
-    let needs_rows = match &loaded {
-        Ok(_) => None,
-        Err(error) => Some(BenchError::Missing(format!("rows from W1 ({error})"))),
-    };
-    let or_load = |run: &mut dyn FnMut() -> BenchResult<f64>| match &needs_rows {
-        Some(error) => Err(error.clone()),
-        None => run(),
-    };
-    if config.wants("W1") {
-        out.push(cell("W1 insert (1k-row txns)", spec, loaded.clone()));
-    }
-    if config.wants("W2") {
-        let value = or_load(&mut || workloads::w2_point_select(session.as_mut(), sizes));
-        out.push(cell("W2 point select", spec, value));
-    }
-    if config.wants("W3") {
-        let value = or_load(&mut || workloads::w3_update(session.as_mut(), sizes));
-        out.push(cell("W3 update (100-row txns)", spec, value));
-    }
-    if config.wants("W4") {
-        let value = or_load(&mut || workloads::w4_group_by(session.as_mut(), sizes));
-        out.push(cell("W4 GROUP BY age (queries/s)", spec, value));
-    }
-    if config.wants("W6") {
-        let one = or_load(&mut || workloads::w6_parallel_select(db.as_ref(), sizes, 1));
-        let two = or_load(&mut || workloads::w6_parallel_select(db.as_ref(), sizes, 2));
-        out.push(cell(W6_ONE_THREAD, spec, one));
-        out.push(cell(W6_TWO_THREADS, spec, two));
-    }
-    if config.wants("W7") {
-        let value = or_load(&mut || workloads::w7_ycsb_a(db.as_ref(), sizes));
-        out.push(cell("W7 YCSB-A zipf, 2 threads", spec, value));
-    }
-    out
-}
-
-const W6_ONE_THREAD: &str = "W6 point select, 1 thread";
-const W6_TWO_THREADS: &str = "W6 point select, 2 threads";
 
 /// Notes each engine's W6 speed-up from 1 to 2 threads (from the cells' final values).
 fn note_w6_speedups(measurements: &mut [Measurement]) {
     let one_thread: Vec<(&'static str, f64)> = measurements
         .iter()
-        .filter(|m| m.workload == W6_ONE_THREAD)
+        .filter(|m| m.workload == turns::W6_ONE_THREAD)
         .filter_map(|m| Some((m.engine, *m.value.as_ref().ok()?)))
         .collect();
     for measurement in measurements.iter_mut() {
         let Ok(two) = &measurement.value else {
             continue;
         };
-        if measurement.workload != W6_TWO_THREADS {
+        if measurement.workload != turns::W6_TWO_THREADS {
             continue;
         }
         if let Some((_, one)) = one_thread.iter().find(|(e, _)| *e == measurement.engine) {
@@ -199,20 +145,6 @@ fn note_w6_speedups(measurements: &mut [Measurement]) {
             };
         }
     }
-}
-
-/// Runs W5 (1 thread, then 4 threads) against one durable engine.
-fn run_durable_engine(spec: &EngineSpec, sizes: &Sizes) -> Vec<Measurement> {
-    let run = |threads: usize| -> BenchResult<f64> {
-        let dir = ScratchDir::new(spec.name)?;
-        let db = (spec.open)(dir.path())?;
-        db.connect()?.create_table()?;
-        workloads::w5_durable_commits(db.as_ref(), sizes, threads)
-    };
-    vec![
-        cell("W5 durable commits, 1 thread", spec, run(1)),
-        cell("W5 durable commits, 4 threads", spec, run(4)),
-    ]
 }
 
 /// M1 for one engine, in a child process when configured.
@@ -276,19 +208,24 @@ pub fn run(config: &Config) -> Vec<Measurement> {
         .filter(|spec| config.runs_engine(spec.name))
         .collect();
     let memory_ids = ["W1", "W2", "W3", "W4", "W6", "W7"];
+    let memory: Vec<&EngineSpec> = specs
+        .iter()
+        .filter(|s| s.storage == Storage::Memory)
+        .collect();
+    let durable: Vec<&EngineSpec> = specs
+        .iter()
+        .filter(|s| s.storage != Storage::Memory)
+        .collect();
     let mut rounds = Vec::new();
     for _ in 0..config.rounds.max(1) {
         let mut round = Vec::new();
-        for spec in specs.iter().filter(|spec| spec.storage == Storage::Memory) {
-            if memory_ids.iter().any(|id| config.wants(id)) {
-                round.extend(run_memory_engine(spec, &sizes, config));
-            }
+        if memory_ids.iter().any(|id| config.wants(id)) {
+            round.extend(turns::memory_round(&memory, &sizes, config));
         }
         if config.wants("W5") {
-            for spec in specs.iter().filter(|spec| spec.storage != Storage::Memory) {
-                round.extend(run_durable_engine(spec, &sizes));
-            }
+            round.extend(turns::durable_round(&durable, &sizes));
         }
+        rounds::note_round_ratios(&mut round);
         rounds.push(round);
     }
     let mut out = rounds::median_of_rounds(rounds);
@@ -305,6 +242,7 @@ pub fn run(config: &Config) -> Vec<Measurement> {
             unit: Unit::BytesPerRow,
             is_baseline: false,
             note: "8 (id) + name + email + 8 (age) + 8 (score)".into(),
+            round_ratios: Vec::new(),
         });
     }
     out

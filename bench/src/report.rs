@@ -32,9 +32,13 @@ fn result_text(measurement: &Measurement) -> String {
     }
 }
 
-/// The value divided by the baseline engine's value for the same workload.
+/// The median of the cell's per-round ratios to its baseline (see `rounds`); for a cell
+/// without them, its value divided by the baseline engine's value for the same workload.
 pub fn ratio(measurement: &Measurement, all: &[Measurement]) -> Option<f64> {
     let value = measurement.value.as_ref().ok()?;
+    if !measurement.round_ratios.is_empty() {
+        return crate::rounds::median(&mut measurement.round_ratios.clone());
+    }
     let baseline = all
         .iter()
         .find(|other| other.workload == measurement.workload && other.is_baseline)?;

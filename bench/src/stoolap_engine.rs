@@ -70,15 +70,14 @@ impl Session for StoolapSession {
     }
 
     fn select_age(&mut self, id: i64) -> BenchResult<Option<i64>> {
-        let rows = self
+        let mut rows = self
             .statement(sql::SELECT_DOLLAR)?
             .query((id,))
             .map_err(failed)?;
-        for row in rows {
-            let row = row.map_err(failed)?;
-            return Ok(Some(row.get::<i64>(0).map_err(failed)?));
+        match rows.next() {
+            Some(row) => Ok(Some(row.map_err(failed)?.get::<i64>(0).map_err(failed)?)),
+            None => Ok(None),
         }
-        Ok(None)
     }
 
     fn update_score(&mut self, id: i64, score: f64) -> BenchResult<usize> {

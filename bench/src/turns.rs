@@ -1,0 +1,133 @@
+//! One round of the timed workloads, with the engines taking turns workload by workload.
+//! Every in-memory engine is open side by side; W1 runs on each in turn, then W2 on each,
+//! and so on, so the two cells a ratio compares were measured seconds apart rather than a
+//! whole engine's run apart. This machine's speed drifts by tens of percent over minutes;
+//! drift that falls on one turn falls on its neighbours too. W5 takes turns the same way
+//! (1 thread on every durable engine, then 4 threads on every durable engine).
+
+use crate::engine::{BenchError, BenchResult, Db, EngineSpec, Session};
+use crate::workloads::{self, Sizes};
+use crate::{cell, Config, Measurement, ScratchDir};
+
+pub const W6_ONE_THREAD: &str = "W6 point select, 1 thread";
+pub const W6_TWO_THREADS: &str = "W6 point select, 2 threads";
+
+/// A database with the session the single-thread workloads use, and its directory (fields
+/// drop in this order: the session before its database, the directory last).
+struct Opened {
+    session: Box<dyn Session>,
+    db: Box<dyn Db>,
+    _dir: ScratchDir,
+}
+
+/// An in-memory engine opened for one round.
+struct OpenEngine<'a> {
+    spec: &'a EngineSpec,
+    /// The open database, or why it did not open.
+    state: BenchResult<Opened>,
+    /// Set when W1 failed: the workloads that need its rows report this instead.
+    not_loaded: Option<BenchError>,
+}
+
+impl<'a> OpenEngine<'a> {
+    fn open(spec: &'a EngineSpec) -> OpenEngine<'a> {
+        let state = ScratchDir::new(spec.name).and_then(|dir| {
+            let db = (spec.open)(dir.path())?;
+            let session = db.connect()?;
+            Ok(Opened {
+                db,
+                session,
+                _dir: dir,
+            })
+        });
+        OpenEngine {
+            spec,
+            state,
+            not_loaded: None,
+        }
+    }
+
+    /// Runs `workload` on this engine unless it failed to open or to load its rows.
+    fn run(
+        &mut self,
+        workload: impl FnOnce(&dyn Db, &mut dyn Session) -> BenchResult<f64>,
+    ) -> BenchResult<f64> {
+        let opened = self.state.as_mut().map_err(|error| error.clone())?;
+        if let Some(error) = &self.not_loaded {
+            return Err(error.clone());
+        }
+        workload(opened.db.as_ref(), opened.session.as_mut())
+    }
+}
+
+/// The in-memory workloads after W1, in the order they run; each may report several cells.
+const AFTER_LOAD: [&str; 5] = ["W2", "W3", "W4", "W6", "W7"];
+
+/// Runs the selected in-memory workloads (W1-W4, W6, W7) with the engines taking turns.
+/// W1 always runs (the others need its rows) but is reported only when selected.
+pub fn memory_round(specs: &[&EngineSpec], sizes: &Sizes, config: &Config) -> Vec<Measurement> {
+    let mut engines: Vec<OpenEngine> = specs.iter().map(|spec| OpenEngine::open(spec)).collect();
+    let mut out = Vec::new();
+    for engine in &mut engines {
+        let loaded = engine.run(|_, session| workloads::w1_insert(session, sizes));
+        if let Err(error) = &loaded {
+            if engine.state.is_ok() {
+                engine.not_loaded = Some(BenchError::Missing(format!("rows from W1 ({error})")));
+            }
+        }
+        if config.wants("W1") {
+            out.push(cell("W1 insert (1k-row txns)", engine.spec, loaded));
+        }
+    }
+    for id in AFTER_LOAD.into_iter().filter(|id| config.wants(id)) {
+        for engine in &mut engines {
+            let spec = engine.spec;
+            match id {
+                "W2" => {
+                    let value = engine.run(|_, s| workloads::w2_point_select(s, sizes));
+                    out.push(cell("W2 point select", spec, value));
+                }
+                "W3" => {
+                    let value = engine.run(|_, s| workloads::w3_update(s, sizes));
+                    out.push(cell("W3 update (100-row txns)", spec, value));
+                }
+                "W4" => {
+                    let value = engine.run(|_, s| workloads::w4_group_by(s, sizes));
+                    out.push(cell("W4 GROUP BY age (queries/s)", spec, value));
+                }
+                "W6" => {
+                    let one = engine.run(|db, _| workloads::w6_parallel_select(db, sizes, 1));
+                    let two = engine.run(|db, _| workloads::w6_parallel_select(db, sizes, 2));
+                    out.push(cell(W6_ONE_THREAD, spec, one));
+                    out.push(cell(W6_TWO_THREADS, spec, two));
+                }
+                _ => {
+                    debug_assert_eq!(id, "W7");
+                    let value = engine.run(|db, _| workloads::w7_ycsb_a(db, sizes));
+                    out.push(cell("W7 YCSB-A zipf, 2 threads", spec, value));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Runs W5 on every durable engine: 1 thread on each in turn, then 4 threads on each. Each
+/// run gets a fresh database.
+pub fn durable_round(specs: &[&EngineSpec], sizes: &Sizes) -> Vec<Measurement> {
+    let mut out = Vec::new();
+    for (threads, label) in [
+        (1, "W5 durable commits, 1 thread"),
+        (4, "W5 durable commits, 4 threads"),
+    ] {
+        for spec in specs {
+            let value = ScratchDir::new(spec.name).and_then(|dir| {
+                let db = (spec.open)(dir.path())?;
+                db.connect()?.create_table()?;
+                workloads::w5_durable_commits(db.as_ref(), sizes, threads)
+            });
+            out.push(cell(label, spec, value));
+        }
+    }
+    out
+}
