@@ -35,6 +35,7 @@ const BOXED_KEY: u64 = 1 << 63;
 /// for `EntryRow::MAX` (the placeholder of a failed insert).
 const ROW_MAX: u64 = BOXED_KEY - 3;
 
+#[inline]
 fn encode_row(row: EntryRow) -> u64 {
     row.min(ROW_MAX) + 1
 }
@@ -235,6 +236,7 @@ impl PrimaryIndex {
     }
 
     /// Rebuilds the array first if one more entry would pass the load limit.
+    #[inline]
     fn make_room_locked(&self, guard: &Guard) {
         let used = self.used.load(Ordering::Relaxed);
         // SAFETY: pinned guard; only writers (serialized by the lock) replace the array.
@@ -272,6 +274,8 @@ impl PrimaryIndex {
 
     /// Replaces the array with one holding only the live entries: twice as large when more
     /// than half the load limit is live, else the same size (tombstones purged).
+    #[cold]
+    #[inline(never)]
     fn rebuild_locked(&self, guard: &Guard) {
         let old_shared = self.entries.load(Ordering::Acquire, guard);
         // SAFETY: pinned guard; only writers replace the array.
@@ -316,6 +320,7 @@ fn find<'e>(entries: &'e Entries, key: &IndexKey) -> Option<(&'e Entry, u64, u64
 }
 
 /// `find`, or else the index of the empty entry that ended the probe.
+#[inline]
 fn probe<'e>(entries: &'e Entries, key: &IndexKey) -> Result<(&'e Entry, u64, u64), usize> {
     let mask = entries.mask();
     let mut index = key.hash() as usize & mask;

@@ -126,7 +126,12 @@ impl Transaction {
         changes: &[(usize, Value)],
     ) -> StorageResult<Payload> {
         splice_into(&table.schema().types, old, changes, &mut self.encoded)?;
-        let payload = Payload::new(table.pool(), &self.encoded, table.index_headroom_bytes());
+        let payload = Payload::new_reserved(
+            table.pool(),
+            &mut self.slots,
+            &self.encoded,
+            table.index_headroom_bytes(),
+        );
         if self.encoded.capacity() > ENCODE_BUFFER_KEPT_BYTES_MAX {
             self.encoded = Vec::new();
         }

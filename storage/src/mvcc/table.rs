@@ -107,6 +107,15 @@ fn chunk_len(chunk: usize) -> u64 {
     CHUNK_BASE << chunk
 }
 
+/// The error of a table that handed out every slot it may have.
+#[cold]
+fn slots_exhausted() -> StorageError {
+    StorageError::new(
+        StorageErrorKind::Limit,
+        format!("table passed {TABLE_SLOTS_MAX} row slots"),
+    )
+}
+
 /// Which chunk holds `row`, and where in it.
 fn locate(row: RowId) -> (usize, usize) {
     let n = row / CHUNK_BASE + 1;
@@ -200,14 +209,12 @@ impl Table {
     /// Hands out a new empty slot. Lock-free: a CAS on the slot count, after making sure
     /// the slot's chunk exists (only a new chunk takes the grow lock). A reader that sees
     /// the new count also sees the chunk (allocated before the count was published).
+    #[inline]
     pub(crate) fn allocate_slot(&self) -> StorageResult<RowId> {
         let mut row = self.slot_count.load(Ordering::Acquire);
         loop {
             if row >= TABLE_SLOTS_MAX {
-                return Err(StorageError::new(
-                    StorageErrorKind::Limit,
-                    format!("table passed {TABLE_SLOTS_MAX} row slots"),
-                ));
+                return Err(slots_exhausted());
             }
             let (chunk, _) = locate(row);
             if self.chunks[chunk].load(Ordering::Acquire).is_null() {
@@ -226,6 +233,8 @@ impl Table {
     }
 
     /// Allocates chunk `chunk` unless another writer already did.
+    #[cold]
+    #[inline(never)]
     fn grow(&self, chunk: usize) {
         let _grow = self
             .grow_lock

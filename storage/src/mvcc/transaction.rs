@@ -12,7 +12,7 @@ use crossbeam_epoch::{self as epoch, Guard, Owned, Shared};
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::IndexKey;
 use crate::row;
-use crate::slab::Payload;
+use crate::slab::{Payload, SlotReserve};
 use crate::store::StoreShared;
 use crate::value::Value;
 
@@ -104,6 +104,8 @@ pub struct Transaction {
     pub(super) encoded: Vec<u8>,
     /// Recycled version headers new versions are written into (`spare.rs`).
     pub(super) headers: HeaderCache,
+    /// Slab slots reserved for this transaction's payloads, given back when it ends.
+    pub(super) slots: SlotReserve,
 }
 
 pub(super) fn conflict(table: &Table) -> StorageError {
@@ -129,6 +131,7 @@ impl Transaction {
             unique_checks: true,
             encoded: Vec::new(),
             headers: HeaderCache::default(),
+            slots: SlotReserve::default(),
         })
     }
 
@@ -373,7 +376,12 @@ impl Transaction {
         values: &[V],
     ) -> StorageResult<Payload> {
         row::encode_into(&table.schema().types, values, &mut self.encoded)?;
-        let payload = Payload::new(table.pool(), &self.encoded, table.index_headroom_bytes());
+        let payload = Payload::new_reserved(
+            table.pool(),
+            &mut self.slots,
+            &self.encoded,
+            table.index_headroom_bytes(),
+        );
         if self.encoded.capacity() > ENCODE_BUFFER_KEPT_BYTES_MAX {
             // A huge row's buffer is not kept for the rest of the transaction.
             self.encoded = Vec::new();
@@ -454,6 +462,7 @@ impl Transaction {
         Ok(())
     }
 
+    #[inline]
     pub(super) fn log(
         &mut self,
         table: &Arc<Table>,
@@ -669,6 +678,7 @@ impl Transaction {
     }
 
     pub(super) fn release_snapshot(&mut self) {
+        self.slots.give_back();
         if let Some(slot) = self.active_slot.take() {
             self.store.active.unregister(slot);
         }

@@ -218,3 +218,44 @@ fn a_key_lookup_wanting_only_an_integer_key_reads_it_from_the_key() {
     let missing = reader.read_key_columns(&table, &IndexKey::Int(8), Some(&[true]), &mut out);
     assert_eq!(missing.unwrap(), None);
 }
+
+/// A transaction's reserved slab slots count as used while it runs and go back when it ends
+/// (commit, rollback, or a reused transaction object's commit), so the stats then count
+/// exactly the slots of live rows.
+#[test]
+fn reserved_slots_go_back_when_a_transaction_ends() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    // Every row encodes to 1 + 1 + 1 + 8 = 11 bytes: a 16-byte slot.
+    let slot_bytes = 16;
+    let used = || store.memory().stats().slab_bytes_used;
+    let mut txn = store.begin().unwrap();
+    for id in 0..300 {
+        txn.insert(&table, &row(id, "abcdefgh")).unwrap();
+    }
+    assert!(used() >= 300 * slot_bytes);
+    txn.commit().unwrap();
+    assert_eq!(used(), 300 * slot_bytes);
+    let mut txn = store.begin().unwrap();
+    for id in 300..600 {
+        txn.insert(&table, &row(id, "abcdefgh")).unwrap();
+    }
+    txn.rollback();
+    // The undone versions are destroyed through the epoch.
+    store.pool().drain_deferred_frees();
+    assert_eq!(used(), 300 * slot_bytes);
+    let mut txn = store.begin().unwrap();
+    for id in 300..400 {
+        txn.insert(&table, &row(id, "abcdefgh")).unwrap();
+    }
+    let (committed, idle) = txn.commit_reusable();
+    committed.unwrap();
+    assert_eq!(used(), 400 * slot_bytes);
+    let mut txn = idle.begin().unwrap();
+    txn.insert(&table, &row(400, "abcdefgh")).unwrap();
+    txn.insert(&table, &row(401, "abcdefgh")).unwrap();
+    drop(txn);
+    store.pool().drain_deferred_frees();
+    assert_eq!(used(), 400 * slot_bytes);
+    assert_eq!(store.memory().stats().versions, 400);
+}

@@ -169,6 +169,67 @@ impl PagePtr {
         None
     }
 
+    /// Takes every free slot of one bitmap word (a run of up to 64 slots for a transaction's
+    /// `SlotReserve`): returns the word's index and the taken bits, adding one reference per
+    /// slot. Only the pool's allocator calls this, holding the class lock.
+    pub(crate) fn take_word(&self) -> Option<(usize, u64)> {
+        let header = self.header();
+        let words = header.slot_count.div_ceil(64);
+        let start = header.search_word.load(Ordering::Relaxed).min(words);
+        for word_index in (start..words).chain(0..start) {
+            let word = &header.free_bits[word_index];
+            let bits = word.load(Ordering::Acquire);
+            if bits == 0 {
+                continue;
+            }
+            header.search_word.store(word_index, Ordering::Relaxed);
+            // References first, as in `take_slot`. Frees only set bits (of other slots), so
+            // clearing exactly `bits` takes exactly the slots counted.
+            header
+                .refs
+                .fetch_add(bits.count_ones() as usize, Ordering::AcqRel);
+            let before = word.fetch_and(!bits, Ordering::AcqRel);
+            debug_assert_eq!(before & bits, bits, "only the allocator clears bits");
+            return Some((word_index, bits));
+        }
+        None
+    }
+
+    /// The address of slot `bit` of bitmap word `word` (a slot taken with `take_word`).
+    #[inline]
+    pub(crate) fn slot_at(&self, word: usize, bit: u32) -> NonNull<u8> {
+        let header = self.header();
+        let index = word * 64 + bit as usize;
+        debug_assert!(index < header.slot_count);
+        let offset = SLOTS_OFFSET + index * header.slot_bytes;
+        // SAFETY: `offset + slot_bytes <= PAGE_BYTES` since `index < slot_count`.
+        unsafe { self.0.add(offset) }
+    }
+
+    /// Gives back slots taken with `take_word` and never used: sets their bits and drops
+    /// their references (deallocating the page if those were the last). Lock-free.
+    ///
+    /// # Safety
+    /// `bits` are slots of word `word` the caller took with `take_word`, never handed out
+    /// since, and given back once; the caller does not use the page afterwards.
+    pub(crate) unsafe fn return_slots(self, word: usize, bits: u64) {
+        if bits == 0 {
+            return;
+        }
+        let header = self.header();
+        let count = bits.count_ones() as usize;
+        // SAFETY: the page holds a strong count of the account until it is deallocated, and
+        // the slots' references keep the page alive here.
+        let account = unsafe { &*header.account };
+        account.class_used_slots[header.class].fetch_sub(count as u64, Ordering::Relaxed);
+        let before = header.free_bits[word].fetch_or(bits, Ordering::AcqRel);
+        debug_assert_eq!(before & bits, 0, "slot given back twice");
+        if header.refs.fetch_sub(count, Ordering::AcqRel) == count {
+            // SAFETY: those were the last references.
+            unsafe { self.deallocate() };
+        }
+    }
+
     /// Frees a slot: sets its bit and drops its reference (deallocating the page if that
     /// was the last one). Lock-free.
     ///

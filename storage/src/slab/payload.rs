@@ -17,6 +17,7 @@ use super::account::MemoryAccount;
 use super::class_of;
 use super::page::PagePtr;
 use super::pool::SlabPool;
+use super::reserve::SlotReserve;
 
 pub(crate) use crate::mvcc::{FrozenSlot, VERSION_HEADER_BYTES};
 
@@ -43,13 +44,53 @@ const _: () = assert!(ROW_BYTES_MAX <= u32::MAX as usize);
 impl Payload {
     /// Copies `bytes` into the pool, charging the slot (or large allocation) and one version
     /// header. Fails with `MemoryBudget` if that plus `headroom_bytes` would pass the budget.
+    #[cfg(test)]
     pub(crate) fn new(pool: &SlabPool, bytes: &[u8], headroom_bytes: u64) -> StorageResult<Self> {
-        crate::row::check_row_bytes(bytes.len())?;
+        // SAFETY: the copy writes all `bytes.len()` bytes.
+        unsafe {
+            Payload::new_in(pool, None, bytes.len(), headroom_bytes, |memory| {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.as_ptr(), bytes.len())
+            })
+        }
+    }
+
+    /// `new`, taking the slot from a transaction's `reserve` (see `reserve.rs`).
+    pub(crate) fn new_reserved(
+        pool: &SlabPool,
+        reserve: &mut SlotReserve,
+        bytes: &[u8],
+        headroom_bytes: u64,
+    ) -> StorageResult<Self> {
+        // SAFETY: the copy writes all `bytes.len()` bytes.
+        unsafe {
+            Payload::new_in(pool, Some(reserve), bytes.len(), headroom_bytes, |memory| {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.as_ptr(), bytes.len())
+            })
+        }
+    }
+
+    /// A payload of `len` bytes that `write` writes into its fresh memory (a slot, from
+    /// `reserve` when there is one, or a large allocation), charged like `new`'s. `write`
+    /// runs only if the charges succeed.
+    ///
+    /// # Safety
+    /// `write` initializes all `len` bytes of the memory it is given, and writes nothing
+    /// past them.
+    #[inline]
+    unsafe fn new_in(
+        pool: &SlabPool,
+        reserve: Option<&mut SlotReserve>,
+        len: usize,
+        headroom_bytes: u64,
+        write: impl FnOnce(NonNull<u8>),
+    ) -> StorageResult<Self> {
+        crate::row::check_row_bytes(len)?;
         let account = pool.account();
         account.charge_header(Some(headroom_bytes))?;
-        let memory = match class_of(bytes.len()) {
-            Some(class) => pool.alloc_slot(class, Some(headroom_bytes)),
-            None => allocate_large(account, bytes.len(), headroom_bytes),
+        let memory = match (class_of(len), reserve) {
+            (Some(class), Some(reserve)) => reserve.take(pool, class, Some(headroom_bytes)),
+            (Some(class), None) => pool.alloc_slot(class, Some(headroom_bytes)),
+            (None, _) => allocate_large(account, len, headroom_bytes),
         };
         let memory = match memory {
             Ok(memory) => memory,
@@ -59,14 +100,12 @@ impl Payload {
             }
         };
         account.versions.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: `memory` is a fresh slot or allocation of at least `bytes.len()` bytes that
-        // no other thread can reach yet.
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.as_ptr(), bytes.len());
-        }
+        // `memory` is a fresh slot or allocation of at least `len` bytes that no other
+        // thread can reach yet; `write` fills it (the caller's contract).
+        write(memory);
         Ok(Payload {
             ptr: AtomicPtr::new(memory.as_ptr()),
-            len: bytes.len() as u32,
+            len: len as u32,
         })
     }
 

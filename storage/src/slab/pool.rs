@@ -86,6 +86,35 @@ impl SlabPool {
         class: usize,
         headroom_bytes: Option<u64>,
     ) -> StorageResult<NonNull<u8>> {
+        self.take_from_class(class, headroom_bytes, |page| {
+            page.take_slot().map(|slot| (slot, 1))
+        })
+    }
+
+    /// Takes a run of free slots of `class` for a transaction's `SlotReserve`: every free
+    /// slot of one bitmap word of one page (at least one), adding a page like `alloc_slot`
+    /// when none has a free slot. Returns the page, the word's index and the slots' bits;
+    /// the slots count as used until they are handed out or given back
+    /// (`PagePtr::return_slots`).
+    pub(crate) fn reserve_slots(
+        &self,
+        class: usize,
+        headroom_bytes: Option<u64>,
+    ) -> StorageResult<(PagePtr, usize, u64)> {
+        self.take_from_class(class, headroom_bytes, |page| {
+            page.take_word()
+                .map(|(word, bits)| ((page, word, bits), u64::from(bits.count_ones())))
+        })
+    }
+
+    /// Runs `take` (which takes slots from a page and says how many) on the pages of `class`
+    /// with free slots, from the cursor on, then on a new page if none gave any.
+    fn take_from_class<T>(
+        &self,
+        class: usize,
+        headroom_bytes: Option<u64>,
+        take: impl Fn(PagePtr) -> Option<(T, u64)>,
+    ) -> StorageResult<T> {
         let mut pages = self.class(class);
         let used = self.account.class_used_slots[class].load(Ordering::Relaxed);
         if used < pages.capacity_slots {
@@ -96,10 +125,10 @@ impl SlabPool {
                 if page.is_evacuating() || page.used_slots() >= page.slot_count() {
                     continue;
                 }
-                if let Some(slot) = page.take_slot() {
+                if let Some((taken, slots)) = take(page) {
                     pages.cursor = index;
-                    self.account.class_used_slots[class].fetch_add(1, Ordering::Relaxed);
-                    return Ok(slot);
+                    self.account.class_used_slots[class].fetch_add(slots, Ordering::Relaxed);
+                    return Ok(taken);
                 }
             }
         }
@@ -111,9 +140,9 @@ impl SlabPool {
         pages.pages.push(page);
         pages.capacity_slots += page.slot_count() as u64;
         pages.cursor = pages.pages.len() - 1;
-        let slot = page.take_slot().expect("a new page has free slots");
-        self.account.class_used_slots[class].fetch_add(1, Ordering::Relaxed);
-        Ok(slot)
+        let (taken, slots) = take(page).expect("a new page has free slots");
+        self.account.class_used_slots[class].fetch_add(slots, Ordering::Relaxed);
+        Ok(taken)
     }
 
     /// A slot for a payload compaction moves (not checked against the budget: the move
