@@ -639,7 +639,7 @@ impl Connection {
                 let rows = inner.explain_lines().into_iter();
                 exec::feed(rows.map(|line| vec![Value::Text(line)]), sink)?;
             }
-            Plan::Query(_) | Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
+            Plan::Query(_) | Plan::Insert(_) | Plan::Update { .. } | Plan::Delete { .. } => {
                 return self.run_in_transaction(plan, params, sink)
             }
         }
@@ -736,12 +736,7 @@ fn run_data_plan(
             exec::run_query(&query.node, &context, sink)?;
             return Ok(0);
         }
-        Plan::Insert {
-            table,
-            columns,
-            source,
-            on_conflict,
-        } => exec::insert(txn, table, columns, source, *on_conflict, env)?,
+        Plan::Insert(insert) => exec::insert(txn, insert, env)?,
         Plan::Update {
             target,
             assignments,

@@ -34,7 +34,7 @@ impl Prepared {
         let mut plan = binder.bind_statement(statement)?;
         match &mut plan {
             Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
-            Plan::Insert { source, .. } => crate::optimize::prune_columns(source),
+            Plan::Insert(insert) => crate::optimize::prune_columns(&mut insert.source),
             Plan::Update {
                 target,
                 assignments,

@@ -12,7 +12,7 @@ use crate::error::{unsupported, Result};
 use crate::expr::Expr;
 use crate::limits::VALUES_ROWS_MAX;
 use crate::optimize::choose_access;
-use crate::plan::{Node, OnConflict, Plan, TableAccess};
+use crate::plan::{Insert, Node, OnConflict, PlainRows, Plan, TableAccess};
 
 use super::{object_name, Binder, Scope};
 
@@ -95,12 +95,14 @@ impl Binder<'_> {
         } else {
             columns
         };
-        Ok(Plan::Insert {
+        let plain_rows = PlainRows::build(&table, &columns, &source);
+        Ok(Plan::Insert(Insert {
             table,
             columns,
             source,
             on_conflict,
-        })
+            plain_rows,
+        }))
     }
 
     fn bind_insert_values(

@@ -13,6 +13,8 @@ use crate::error::Result;
 use crate::plan::OnConflict;
 
 /// Inserts `row` (already checked against the column types); false when IGNORE skipped it.
+/// The first attempt is the whole cost of a row without a conflict; `settle_conflict`
+/// handles the rest.
 pub fn insert_row<V: Borrow<Value>>(
     txn: &mut Transaction,
     table: &TableDef,
@@ -20,28 +22,59 @@ pub fn insert_row<V: Borrow<Value>>(
     on_conflict: OnConflict,
     map_error: impl Fn(StorageError) -> crate::Error,
 ) -> Result<bool> {
+    let savepoint = txn.savepoint();
+    match txn.insert(&table.storage, row) {
+        Ok(_) => Ok(true),
+        Err(error) => settle_conflict(
+            txn,
+            table,
+            (row, on_conflict),
+            &map_error,
+            (savepoint, error),
+        ),
+    }
+}
+
+/// What follows a failed first attempt of `insert_row` (`failed`: its savepoint and
+/// error): a unique violation is undone, then the statement fails (ABORT), the row is
+/// skipped (IGNORE), or the rows holding its keys are deleted and the insert retried
+/// (REPLACE).
+#[cold]
+#[inline(never)]
+fn settle_conflict<V: Borrow<Value>>(
+    txn: &mut Transaction,
+    table: &TableDef,
+    (row, on_conflict): (&[V], OnConflict),
+    map_error: &impl Fn(StorageError) -> crate::Error,
+    failed: (usize, StorageError),
+) -> Result<bool> {
     // Each replacement removes one conflicting row; a row can conflict with at most one
     // row per unique key (the primary key and each unique index), plus the final insert.
     let attempts = table.indexes.len() + 2;
-    for _ in 0..attempts {
-        let savepoint = txn.savepoint();
-        match txn.insert(&table.storage, row) {
-            Ok(_) => return Ok(true),
-            Err(error) if error.kind == StorageErrorKind::UniqueViolation => {
-                txn.rollback_to(savepoint);
-                match on_conflict {
-                    OnConflict::Abort => return Err(map_error(error)),
-                    OnConflict::Ignore => return Ok(false),
-                    OnConflict::Replace => {
-                        if !delete_holder(txn, table, row, error.index.as_deref())? {
-                            // The key is held by a row this transaction cannot see (a
-                            // concurrent writer): nothing to replace, so it is a conflict.
-                            return Err(map_error(error));
-                        }
-                    }
+    let (mut savepoint, mut error) = failed;
+    for attempt in 1.. {
+        if error.kind != StorageErrorKind::UniqueViolation {
+            return Err(map_error(error));
+        }
+        txn.rollback_to(savepoint);
+        match on_conflict {
+            OnConflict::Abort => return Err(map_error(error)),
+            OnConflict::Ignore => return Ok(false),
+            OnConflict::Replace => {
+                if !delete_holder(txn, table, row, error.index.as_deref())? {
+                    // The key is held by a row this transaction cannot see (a concurrent
+                    // writer): nothing to replace, so it is a conflict.
+                    return Err(map_error(error));
                 }
             }
-            Err(error) => return Err(map_error(error)),
+        }
+        if attempt == attempts {
+            break;
+        }
+        savepoint = txn.savepoint();
+        match txn.insert(&table.storage, row) {
+            Ok(_) => return Ok(true),
+            Err(next) => error = next,
         }
     }
     Err(crate::err!(

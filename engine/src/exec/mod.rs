@@ -8,6 +8,7 @@ mod conflict;
 mod ddl;
 mod distinct;
 mod dml;
+mod insert;
 mod join;
 mod query;
 mod scan;
@@ -22,7 +23,8 @@ use crate::expr::{EvalContext, SubqueryRuntime};
 use crate::plan::Node;
 
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
-pub use dml::{delete, insert, update};
+pub use dml::{delete, update};
+pub use insert::insert;
 pub(crate) use view::{create_view, drop_view};
 
 /// A row flowing between operators.

@@ -25,9 +25,9 @@ impl Plan {
                 writeln!(out, "CreateIndex {} on {}", create.name, create.table)
             }
             Plan::DropIndex { name, .. } => writeln!(out, "DropIndex {name}"),
-            Plan::Insert { table, source, .. } => {
-                writeln!(out, "Insert {}", table.name)?;
-                source.write_tree(out, 1)
+            Plan::Insert(insert) => {
+                writeln!(out, "Insert {}", insert.table.name)?;
+                insert.source.write_tree(out, 1)
             }
             Plan::Update {
                 target,

@@ -13,11 +13,14 @@
 //! access as a recheck.
 
 mod display;
+mod insert;
 
 use std::sync::Arc;
 
 use crate::catalog::{ColumnDef, IndexDef, TableDef};
 use crate::expr::Expr;
+
+pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 
 /// A bound statement, ready to execute.
 pub enum Plan {
@@ -39,12 +42,7 @@ pub enum Plan {
         name: String,
         if_exists: bool,
     },
-    Insert {
-        table: Arc<TableDef>,
-        columns: Vec<usize>,
-        source: Node,
-        on_conflict: OnConflict,
-    },
+    Insert(Insert),
     Update {
         target: TableAccess,
         assignments: Vec<(usize, Expr)>,

@@ -1,0 +1,148 @@
+//! INSERT plans, and the plain form of an INSERT whose `VALUES` rows hold only literals and parameters (the
+//! prepared `INSERT INTO t VALUES (?, ...)`): each row as one `RowValue` per table column,
+//! omitted columns already holding their literal defaults. The executor reads a row's
+//! values straight from it (borrowed from the plan and the parameter list), with no
+//! expression to match and no default to look up per row (`exec::insert`).
+
+use std::sync::Arc;
+
+use ember_storage::Value;
+
+use crate::catalog::TableDef;
+use crate::expr::Expr;
+
+use super::{Node, OnConflict};
+
+/// INSERT, bound: the rows `source` produces go into `columns` of `table` (an empty list
+/// with `DEFAULT VALUES`: every column takes its default).
+pub struct Insert {
+    pub table: Arc<TableDef>,
+    pub columns: Vec<usize>,
+    pub source: Node,
+    pub on_conflict: OnConflict,
+    /// `source` in plain form, when it is `VALUES` of literals and parameters (see
+    /// `PlainRows::build`).
+    pub plain_rows: Option<PlainRows>,
+}
+
+/// Widest table an INSERT gets plain rows for: the executor builds each row as a stack
+/// array of this many borrowed values.
+pub const PLAIN_ROW_COLUMNS_MAX: usize = 8;
+
+/// Where one column of a plain row takes its value from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowValue {
+    /// A literal: given in the statement, an omitted column's literal default, or NULL.
+    Value(Value),
+    /// The 0-based positional parameter.
+    Parameter(usize),
+}
+
+/// The rows of an INSERT source in plain form, in source order, each with one `RowValue`
+/// per table column in table order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlainRows {
+    pub rows: Vec<Vec<RowValue>>,
+}
+
+impl PlainRows {
+    /// The plain form of inserting `source` into `columns` of `table`: None unless the
+    /// source is `VALUES` of literals and parameters, the table has at most
+    /// `PLAIN_ROW_COLUMNS_MAX` columns and every column not in `columns` has a literal
+    /// default or none (a computed default is evaluated per row by the general path).
+    pub fn build(table: &TableDef, columns: &[usize], source: &Node) -> Option<PlainRows> {
+        let Node::Values { rows } = source else {
+            return None;
+        };
+        if table.columns.len() > PLAIN_ROW_COLUMNS_MAX {
+            return None;
+        }
+        let mut template = Vec::with_capacity(table.columns.len());
+        for (position, column) in table.columns.iter().enumerate() {
+            template.push(match &column.default {
+                _ if columns.contains(&position) => RowValue::Value(Value::Null),
+                Some(Expr::Literal(value)) => RowValue::Value(value.clone()),
+                Some(_) => return None,
+                None => RowValue::Value(Value::Null),
+            });
+        }
+        let mut plain = Vec::with_capacity(rows.len());
+        for exprs in rows {
+            debug_assert_eq!(exprs.len(), columns.len(), "the binder checks row widths");
+            let mut row = template.clone();
+            for (expr, &position) in exprs.iter().zip(columns) {
+                row[position] = match expr {
+                    Expr::Literal(value) => RowValue::Value(value.clone()),
+                    Expr::Parameter(index) => RowValue::Parameter(*index),
+                    _ => return None,
+                };
+            }
+            plain.push(row);
+        }
+        Some(PlainRows { rows: plain })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Database;
+
+    fn plain(create: &str, columns: &[usize], rows: Vec<Vec<Expr>>) -> Option<PlainRows> {
+        let db = Database::in_memory();
+        db.connect().execute(create, ()).unwrap();
+        let catalog = db.catalog();
+        let table = catalog.table("t").unwrap();
+        PlainRows::build(table, columns, &Node::Values { rows })
+    }
+
+    #[test]
+    fn omitted_columns_take_literal_defaults_and_computed_ones_refuse() {
+        let create = "CREATE TABLE t(a INT, b TEXT DEFAULT 'x', c REAL)";
+        let rows = vec![
+            vec![Expr::Parameter(0), Expr::Literal(Value::Real(1.5))],
+            vec![Expr::Literal(Value::Integer(7)), Expr::Parameter(1)],
+        ];
+        let built = plain(create, &[0, 2], rows.clone()).unwrap();
+        let text = RowValue::Value(Value::Text("x".into()));
+        assert_eq!(
+            built.rows,
+            [
+                vec![
+                    RowValue::Parameter(0),
+                    text.clone(),
+                    RowValue::Value(Value::Real(1.5))
+                ],
+                vec![
+                    RowValue::Value(Value::Integer(7)),
+                    text,
+                    RowValue::Parameter(1)
+                ],
+            ]
+        );
+        let computed = "CREATE TABLE t(a INT, b TEXT DEFAULT (upper('x')), c REAL)";
+        assert_eq!(plain(computed, &[0, 2], rows.clone()), None);
+        // Given, a computed default does not matter.
+        let given = vec![vec![
+            Expr::Parameter(0),
+            Expr::Parameter(1),
+            Expr::Parameter(2),
+        ]];
+        assert!(plain(computed, &[2, 1, 0], given).is_some());
+    }
+
+    #[test]
+    fn computed_values_and_wide_tables_refuse() {
+        let create = "CREATE TABLE t(a INT)";
+        let negated = Expr::Unary(
+            crate::expr::UnaryOp::Negate,
+            Box::new(Expr::Literal(Value::Integer(1))),
+        );
+        assert_eq!(plain(create, &[0], vec![vec![negated]]), None);
+        let columns: Vec<String> = (0..=PLAIN_ROW_COLUMNS_MAX)
+            .map(|i| format!("c{i} INT"))
+            .collect();
+        let wide = format!("CREATE TABLE t({})", columns.join(", "));
+        assert_eq!(plain(&wide, &[0], vec![vec![Expr::Parameter(0)]]), None);
+    }
+}
