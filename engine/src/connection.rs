@@ -729,20 +729,19 @@ fn run_data_plan(
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
-    let changes = match plan {
+    match plan {
         Plan::Query(query) => {
             let runtime = SubqueryRuntime::new(txn, env);
             let context = ExecContext::new(&runtime);
             exec::run_query(&query.node, &context, sink)?;
-            return Ok(0);
+            Ok(0)
         }
-        Plan::Insert(insert) => exec::insert(txn, insert, env)?,
+        Plan::Insert(insert) => exec::insert(txn, insert, env),
         Plan::Update {
             target,
             assignments,
-        } => exec::update(txn, target, assignments, env)?,
-        Plan::Delete { target } => exec::delete(txn, target, env)?,
+        } => exec::update(txn, target, assignments, env),
+        Plan::Delete { target } => exec::delete(txn, target, env),
         _ => unreachable!("run_data_plan gets only queries and DML"),
-    };
-    Ok(changes)
+    }
 }

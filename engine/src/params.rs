@@ -42,6 +42,7 @@ pub trait Params: Sized {
 }
 
 /// Makes `out` hold `count` values, keeping the ones (and their buffers) it has.
+#[inline]
 fn slots(out: &mut Vec<Value>, count: usize) -> &mut [Value] {
     out.truncate(count);
     out.resize_with(count, || Value::Null);

@@ -36,6 +36,7 @@ pub trait ToValue {
 }
 
 /// `slot` becomes a text value holding `text`, in the text buffer `slot` holds if any.
+#[inline(always)]
 fn write_text(text: &str, slot: &mut Value) {
     match slot {
         Value::Text(buffer) => {
@@ -47,6 +48,7 @@ fn write_text(text: &str, slot: &mut Value) {
 }
 
 /// `slot` becomes a blob holding `bytes`, in the blob buffer `slot` holds if any.
+#[inline]
 fn write_blob(bytes: &[u8], slot: &mut Value) {
     match slot {
         Value::Blob(buffer) => {
@@ -147,6 +149,7 @@ impl ToValue for str {
         Value::Text(self.to_string())
     }
 
+    #[inline]
     fn write_value(&self, slot: &mut Value) {
         write_text(self, slot);
     }
@@ -157,6 +160,7 @@ impl ToValue for String {
         Value::Text(self.clone())
     }
 
+    #[inline]
     fn write_value(&self, slot: &mut Value) {
         write_text(self, slot);
     }
