@@ -100,26 +100,39 @@ impl MemoryAccount {
     /// Charges `bytes`, failing (and charging nothing) if the usage plus `bytes` plus
     /// `headroom_bytes` (memory the caller is about to need and will charge later, such as
     /// index entries) would pass the budget.
+    #[inline]
     pub fn try_charge(&self, bytes: u64, headroom_bytes: u64) -> StorageResult<()> {
         let before = self.charged_bytes.fetch_add(bytes, Ordering::Relaxed);
         let budget = self.budget_bytes.load(Ordering::Relaxed);
         if budget != BUDGET_UNLIMITED
             && before.saturating_add(bytes).saturating_add(headroom_bytes) > budget
         {
-            self.charged_bytes.fetch_sub(bytes, Ordering::Relaxed);
-            return Err(StorageError::new(
-                StorageErrorKind::MemoryBudget,
-                format!(
-                    "memory budget exceeded: the write needs {} more, but {} of the {} \
-                     budget (max_memory) is in use; free memory (DELETE, VACUUM) or raise \
-                     max_memory",
-                    format_bytes(bytes + headroom_bytes),
-                    format_bytes(before),
-                    format_bytes(budget)
-                ),
-            ));
+            return Err(self.refuse_charge(bytes, headroom_bytes, before, budget));
         }
         Ok(())
+    }
+
+    /// Undoes a charge of `bytes` that would pass `budget`, and says why it failed.
+    #[cold]
+    #[inline(never)]
+    fn refuse_charge(
+        &self,
+        bytes: u64,
+        headroom_bytes: u64,
+        before: u64,
+        budget: u64,
+    ) -> StorageError {
+        self.charged_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        StorageError::new(
+            StorageErrorKind::MemoryBudget,
+            format!(
+                "memory budget exceeded: the write needs {} more, but {} of the {} budget \
+                 (max_memory) is in use; free memory (DELETE, VACUUM) or raise max_memory",
+                format_bytes(bytes + headroom_bytes),
+                format_bytes(before),
+                format_bytes(budget)
+            ),
+        )
     }
 
     /// Charges `bytes` whatever the budget (memory that is needed to finish work already
@@ -147,6 +160,7 @@ impl MemoryAccount {
     /// Frees handed to the epoch that have not run yet.
     /// Charges one version header; fails like `try_charge` unless `headroom_bytes` is
     /// `None` (memory needed to finish admitted work, such as a delete).
+    #[inline]
     pub(crate) fn charge_header(&self, headroom_bytes: Option<u64>) -> StorageResult<()> {
         match headroom_bytes {
             Some(headroom) => self.try_charge(super::payload::VERSION_HEADER_BYTES, headroom)?,
