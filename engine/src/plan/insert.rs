@@ -1,8 +1,8 @@
-//! INSERT plans, and the plain form of an INSERT whose `VALUES` rows hold only literals and parameters (the
-//! prepared `INSERT INTO t VALUES (?, ...)`): each row as one `RowValue` per table column,
-//! omitted columns already holding their literal defaults. The executor reads a row's
-//! values straight from it (borrowed from the plan and the parameter list), with no
-//! expression to match and no default to look up per row (`exec::insert`).
+//! INSERT plans (`Insert`), and the plain form of an INSERT whose `VALUES` rows hold only
+//! literals and parameters (the prepared `INSERT INTO t VALUES (?, ...)`): each row as one
+//! `RowValue` per table column, omitted columns already holding their literal defaults. The
+//! executor reads a row's values straight from it (borrowed from the plan and the parameter
+//! list), with no expression to match and no default to look up per row (`exec::insert`).
 
 use std::sync::Arc;
 
