@@ -351,4 +351,34 @@ mod tests {
             ]
         );
     }
+
+    /// Plain rows hold the literal defaults of the table they were planned against: after
+    /// the table is recreated, the same SQL text must be planned again.
+    #[test]
+    fn recreated_tables_replan_their_defaults() {
+        let conn = Database::in_memory().connect();
+        conn.execute(
+            "CREATE TABLE t(id INT PRIMARY KEY, v TEXT DEFAULT 'old')",
+            (),
+        )
+        .unwrap();
+        let insert = "INSERT INTO t(id) VALUES (?)";
+        conn.execute(insert, [1]).unwrap();
+        conn.execute("INSERT INTO t DEFAULT VALUES", ())
+            .unwrap_err();
+        conn.execute_batch(
+            "DROP TABLE t; CREATE TABLE t(id INT PRIMARY KEY DEFAULT 9, v TEXT DEFAULT 'new')",
+        )
+        .unwrap();
+        conn.execute(insert, [2]).unwrap();
+        conn.execute("INSERT INTO t DEFAULT VALUES", ()).unwrap();
+        let text = |s: &str| Value::Text(s.into());
+        assert_eq!(
+            rows(&conn, "SELECT id, v FROM t ORDER BY id"),
+            [
+                vec![Value::Integer(2), text("new")],
+                vec![Value::Integer(9), text("new")]
+            ]
+        );
+    }
 }
