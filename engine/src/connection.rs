@@ -107,7 +107,7 @@ pub struct Connection {
     /// statement run from a row callback of that query starts a fresh transaction).
     idle: RefCell<Option<IdleTransaction>>,
     /// The parameter list `execute` binds into (see `with_params`).
-    params: Cell<Vec<Value>>,
+    params: RefCell<Vec<Value>>,
     /// Row buffers reused from statement to statement (key lookups, `query_row` results).
     buffers: RowBuffers,
 }
@@ -121,7 +121,7 @@ impl Connection {
             stats: Cell::new(ConnectionStats::default()),
             interrupt: InterruptHandle::default(),
             idle: RefCell::new(None),
-            params: Cell::new(Vec::new()),
+            params: RefCell::new(Vec::new()),
             buffers: RowBuffers::default(),
         }
     }
@@ -218,13 +218,19 @@ impl Connection {
     /// from the stack (`Params::with_values`), which for a point select's integer key costs
     /// ~80 instructions less than going through the list (measured with callgrind).
     pub(crate) fn with_params<R>(&self, params: impl Params, f: impl FnOnce(&[Value]) -> R) -> R {
-        let mut values = self.params.take();
+        // Borrowed for the whole statement; a statement started while it runs binds into
+        // a list of its own.
+        let Ok(mut values) = self.params.try_borrow_mut() else {
+            let mut values = Vec::new();
+            params.write_values(&mut values);
+            return f(&values);
+        };
         params.write_values(&mut values);
         let result = f(&values);
         if values.len() > PARAMS_KEPT_MAX {
-            values = Vec::new();
+            *values = Vec::new();
         }
-        for value in &mut values {
+        for value in values.iter_mut() {
             let kept_bytes = match value {
                 Value::Text(text) => text.capacity(),
                 Value::Blob(bytes) => bytes.capacity(),
@@ -234,7 +240,6 @@ impl Connection {
                 *value = Value::Null;
             }
         }
-        self.params.set(values);
         result
     }
 

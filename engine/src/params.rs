@@ -164,3 +164,45 @@ macro_rules! params {
         vec![$($crate::ToValue::to_value(&$value)),+]
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Connection, Database, ToValue, Value};
+
+    /// A parameter whose conversion runs a statement on the same connection, while the
+    /// connection's parameter list is being bound into.
+    struct Nested<'c>(&'c Connection);
+
+    impl ToValue for Nested<'_> {
+        fn to_value(&self) -> Value {
+            let changes = self.0.execute("INSERT INTO log VALUES (?)", ["inner"]);
+            Value::Integer(changes.unwrap() as i64)
+        }
+    }
+
+    #[test]
+    fn a_statement_run_while_binding_gets_its_own_list() {
+        let conn = Database::in_memory().connect();
+        conn.execute_batch("CREATE TABLE log(v TEXT); CREATE TABLE t(a TEXT, b INT)")
+            .unwrap();
+        // Leave text buffers in the connection's list first.
+        conn.execute("INSERT INTO t VALUES (?, ?)", ("first", 0))
+            .unwrap();
+        conn.execute("INSERT INTO t VALUES (?, ?)", ("outer", Nested(&conn)))
+            .unwrap();
+        conn.execute("INSERT INTO t VALUES (?, ?)", ("last", 2))
+            .unwrap();
+        let rows = conn.query("SELECT a, b FROM t ORDER BY b", ()).unwrap();
+        let text = |s: &str| Value::Text(s.into());
+        assert_eq!(
+            rows.values(),
+            [
+                vec![text("first"), Value::Integer(0)],
+                vec![text("outer"), Value::Integer(1)],
+                vec![text("last"), Value::Integer(2)],
+            ]
+        );
+        let log: String = conn.query_one("SELECT v FROM log", ()).unwrap();
+        assert_eq!(log, "inner");
+    }
+}
