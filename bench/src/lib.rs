@@ -8,6 +8,7 @@ pub mod engine;
 pub mod memory;
 pub mod report;
 pub mod rounds;
+pub mod settle;
 pub mod sql;
 pub mod sqlite_engine;
 #[cfg(feature = "stoolap")]
@@ -69,6 +70,8 @@ pub struct Config {
     pub m1_child_exe: Option<PathBuf>,
     /// Times the timed workloads (all but M1) run; each cell reports the median.
     pub rounds: usize,
+    /// Wait for the machine to go quiet before each timed turn (`settle.rs`).
+    pub settle: bool,
 }
 
 impl Config {
@@ -223,7 +226,7 @@ pub fn run(config: &Config) -> Vec<Measurement> {
             round.extend(turns::memory_round(&memory, &sizes, config));
         }
         if config.wants("W5") {
-            round.extend(turns::durable_round(&durable, &sizes));
+            round.extend(turns::durable_round(&durable, &sizes, config));
         }
         rounds::note_round_ratios(&mut round);
         rounds.push(round);
@@ -262,6 +265,7 @@ mod tests {
             engines: Vec::new(),
             m1_child_exe: None,
             rounds: 2,
+            settle: false,
         };
         let measurements = run(&config);
         for id in ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "M1"] {

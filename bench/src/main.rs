@@ -1,17 +1,19 @@
 //! The `ember-bench` binary: `ember-bench [--scale F] [--only W1,...] [--engines ember,...]
-//! [--rounds N]`
+//! [--rounds N] [--no-settle]`
 //! runs the workloads and prints the table. (`--m1-child ENGINE` is the internal child mode
 //! of M1.)
 
 use ember_bench::{m1_child, report, run, Config};
 
 const USAGE: &str = "usage: ember-bench [--scale F] [--only W1,W2,W3,W4,W5,W6,W7,M1] \
-[--engines ember,sqlite,stoolap] [--rounds N]
+[--engines ember,sqlite,stoolap] [--rounds N] [--no-settle]
   --scale F      multiply every workload size by F (default 1.0 = the issue's sizes)
   --rounds N     run the timed workloads N times, engines taking turns, and report each
                  cell's median (default 3; M1 runs once)
   --only IDS     run only these workloads (comma-separated)
-  --engines PFX  run only engines whose name starts with one of these (comma-separated)";
+  --engines PFX  run only engines whose name starts with one of these (comma-separated)
+  --no-settle    start each timed turn at once instead of waiting (up to 3 s) for the
+                 machine's cores to go idle after the previous turn";
 
 fn parse_scale(text: Option<String>) -> Result<f64, String> {
     let text = text.ok_or("--scale needs a value")?;
@@ -31,6 +33,7 @@ fn main() {
         engines: Vec::new(),
         m1_child_exe: std::env::current_exe().ok(),
         rounds: 3,
+        settle: true,
     };
     let mut m1_engine = None;
     while let Some(arg) = args.next() {
@@ -43,6 +46,10 @@ fn main() {
                 }
                 _ => Err("--rounds needs a number from 1 to 100".to_string()),
             },
+            "--no-settle" => {
+                config.settle = false;
+                Ok(())
+            }
             "--only" => match args.next() {
                 Some(list) => {
                     config.only = list.split(',').map(|id| id.trim().to_string()).collect();
@@ -88,6 +95,18 @@ fn main() {
     eprintln!("ember-bench: scale {} (nproc {})", config.scale, nproc());
     let measurements = run(&config);
     print!("{}", report::format_table(&measurements));
+    let (quiet, timed_out) = ember_bench::settle::wait_counts();
+    if quiet + timed_out > 0 {
+        let busy = if timed_out > 0 {
+            " (the machine was busy: figures are less reliable)"
+        } else {
+            ""
+        };
+        eprintln!(
+            "ember-bench: {quiet} timed turns started on a quiet machine, {timed_out} after \
+             waiting 3 s for one{busy}"
+        );
+    }
 }
 
 fn nproc() -> usize {

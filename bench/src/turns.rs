@@ -7,7 +7,7 @@
 
 use crate::engine::{BenchError, BenchResult, Db, EngineSpec, Session};
 use crate::workloads::{self, Sizes};
-use crate::{cell, Config, Measurement, ScratchDir};
+use crate::{cell, settle, Config, Measurement, ScratchDir};
 
 pub const W6_ONE_THREAD: &str = "W6 point select, 1 thread";
 pub const W6_TWO_THREADS: &str = "W6 point select, 2 threads";
@@ -47,14 +47,19 @@ impl<'a> OpenEngine<'a> {
         }
     }
 
-    /// Runs `workload` on this engine unless it failed to open or to load its rows.
+    /// Runs `workload` on this engine unless it failed to open or to load its rows; with
+    /// `config.settle`, first waits for the machine to go quiet (outside the timing).
     fn run(
         &mut self,
+        config: &Config,
         workload: impl FnOnce(&dyn Db, &mut dyn Session) -> BenchResult<f64>,
     ) -> BenchResult<f64> {
         let opened = self.state.as_mut().map_err(|error| error.clone())?;
         if let Some(error) = &self.not_loaded {
             return Err(error.clone());
+        }
+        if config.settle {
+            settle::settle();
         }
         workload(opened.db.as_ref(), opened.session.as_mut())
     }
@@ -69,7 +74,7 @@ pub fn memory_round(specs: &[&EngineSpec], sizes: &Sizes, config: &Config) -> Ve
     let mut engines: Vec<OpenEngine> = specs.iter().map(|spec| OpenEngine::open(spec)).collect();
     let mut out = Vec::new();
     for engine in &mut engines {
-        let loaded = engine.run(|_, session| workloads::w1_insert(session, sizes));
+        let loaded = engine.run(config, |_, session| workloads::w1_insert(session, sizes));
         if let Err(error) = &loaded {
             if engine.state.is_ok() {
                 engine.not_loaded = Some(BenchError::Missing(format!("rows from W1 ({error})")));
@@ -84,26 +89,28 @@ pub fn memory_round(specs: &[&EngineSpec], sizes: &Sizes, config: &Config) -> Ve
             let spec = engine.spec;
             match id {
                 "W2" => {
-                    let value = engine.run(|_, s| workloads::w2_point_select(s, sizes));
+                    let value = engine.run(config, |_, s| workloads::w2_point_select(s, sizes));
                     out.push(cell("W2 point select", spec, value));
                 }
                 "W3" => {
-                    let value = engine.run(|_, s| workloads::w3_update(s, sizes));
+                    let value = engine.run(config, |_, s| workloads::w3_update(s, sizes));
                     out.push(cell("W3 update (100-row txns)", spec, value));
                 }
                 "W4" => {
-                    let value = engine.run(|_, s| workloads::w4_group_by(s, sizes));
+                    let value = engine.run(config, |_, s| workloads::w4_group_by(s, sizes));
                     out.push(cell("W4 GROUP BY age (queries/s)", spec, value));
                 }
                 "W6" => {
-                    let one = engine.run(|db, _| workloads::w6_parallel_select(db, sizes, 1));
-                    let two = engine.run(|db, _| workloads::w6_parallel_select(db, sizes, 2));
+                    let one =
+                        engine.run(config, |db, _| workloads::w6_parallel_select(db, sizes, 1));
+                    let two =
+                        engine.run(config, |db, _| workloads::w6_parallel_select(db, sizes, 2));
                     out.push(cell(W6_ONE_THREAD, spec, one));
                     out.push(cell(W6_TWO_THREADS, spec, two));
                 }
                 _ => {
                     debug_assert_eq!(id, "W7");
-                    let value = engine.run(|db, _| workloads::w7_ycsb_a(db, sizes));
+                    let value = engine.run(config, |db, _| workloads::w7_ycsb_a(db, sizes));
                     out.push(cell("W7 YCSB-A zipf, 2 threads", spec, value));
                 }
             }
@@ -114,7 +121,7 @@ pub fn memory_round(specs: &[&EngineSpec], sizes: &Sizes, config: &Config) -> Ve
 
 /// Runs W5 on every durable engine: 1 thread on each in turn, then 4 threads on each. Each
 /// run gets a fresh database.
-pub fn durable_round(specs: &[&EngineSpec], sizes: &Sizes) -> Vec<Measurement> {
+pub fn durable_round(specs: &[&EngineSpec], sizes: &Sizes, config: &Config) -> Vec<Measurement> {
     let mut out = Vec::new();
     for (threads, label) in [
         (1, "W5 durable commits, 1 thread"),
@@ -124,6 +131,9 @@ pub fn durable_round(specs: &[&EngineSpec], sizes: &Sizes) -> Vec<Measurement> {
             let value = ScratchDir::new(spec.name).and_then(|dir| {
                 let db = (spec.open)(dir.path())?;
                 db.connect()?.create_table()?;
+                if config.settle {
+                    settle::settle();
+                }
                 workloads::w5_durable_commits(db.as_ref(), sizes, threads)
             });
             out.push(cell(label, spec, value));
