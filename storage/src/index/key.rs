@@ -33,6 +33,7 @@ pub fn fx_add(mut hash: u64, bytes: &[u8]) -> u64 {
 }
 
 /// The final mix of an Fx hash state.
+#[inline]
 pub fn fx_finish(hash: u64) -> u64 {
     // A final avalanche so that the low bits used for bucket selection depend on all bits.
     let mut h = hash;
@@ -76,6 +77,7 @@ impl IndexKey {
         Some(IndexKey::Bytes(part.into_boxed_slice()))
     }
 
+    #[inline]
     pub fn hash(&self) -> u64 {
         match self {
             IndexKey::Int(i) => fx_finish((*i as u64).wrapping_mul(FX_SEED)),

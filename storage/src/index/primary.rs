@@ -126,6 +126,7 @@ fn inline_word(key: &IndexKey) -> Option<u64> {
 /// # Safety
 /// `row_word` was loaded (acquire) from the entry before `key_word`, under a pinned guard
 /// that predates any retirement of the boxed key it may point at.
+#[inline(always)]
 unsafe fn entry_holds(key_word: u64, row_word: u64, key: &IndexKey) -> bool {
     match (key, row_word & BOXED_KEY != 0) {
         (IndexKey::Int(int), false) => key_word == *int as u64,
