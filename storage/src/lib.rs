@@ -20,6 +20,7 @@ pub mod error;
 pub mod index;
 pub mod limits;
 pub mod mvcc;
+mod prefetch;
 pub mod real_text;
 pub mod row;
 pub mod row_splice;

@@ -13,6 +13,7 @@ use crossbeam_epoch::{self as epoch, Guard, Shared};
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{IndexKey, PrimaryIndex, SecondaryIndex};
 use crate::limits::TABLE_SLOTS_MAX;
+use crate::prefetch::prefetch_read;
 use crate::slab::{arena, SlabPool};
 use crate::value::{DataType, Value};
 
@@ -409,20 +410,6 @@ fn prefetch_ahead(slots: &[Slot], index: usize, guard: &Guard) {
             prefetch_read(version.payload.as_ptr());
         }
     }
-}
-
-/// Asks the CPU to bring the cache line at `address` in; a hint that reads nothing and never
-/// faults, whatever the address.
-#[inline(always)]
-fn prefetch_read<T>(address: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch does not access memory (an invalid or null address is ignored).
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(address.cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = address;
 }
 
 /// A chunk of `len` empty slots, from zeroed memory (an empty head is all zero bits). Large

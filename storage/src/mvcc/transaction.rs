@@ -303,9 +303,15 @@ impl Transaction {
         table: &Arc<Table>,
         values: &[V],
     ) -> StorageResult<RowId> {
+        let guard = epoch::pin();
+        // The key first: its index entry is prefetched while the row is encoded.
+        let key = table.primary().and_then(|primary| {
+            let key = table.key_of(values)?;
+            primary.prefetch(&key, &guard);
+            Some(key)
+        });
         let payload = self.encode_payload(table, values)?;
         let txn_id = self.writer_id();
-        let guard = epoch::pin();
         let Some(primary) = table.primary() else {
             let row = table.allocate_slot()?;
             let slot = table.slot(row).expect("slot just allocated");
@@ -317,7 +323,7 @@ impl Transaction {
             self.index_or_undo(table, row, values, None, savepoint)?;
             return Ok(row);
         };
-        let key = table.key_of(values).ok_or_else(|| {
+        let key = key.ok_or_else(|| {
             StorageError::new(
                 StorageErrorKind::InvalidData,
                 "primary key value cannot be NULL",

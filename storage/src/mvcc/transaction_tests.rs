@@ -259,3 +259,28 @@ fn reserved_slots_go_back_when_a_transaction_ends() {
     assert_eq!(used(), 400 * slot_bytes);
     assert_eq!(store.memory().stats().versions, 400);
 }
+
+/// A NULL primary key fails the insert with a clear error and leaves nothing behind: no
+/// slot, no index entry, no payload left (the key is read before the row is encoded, so its
+/// index entry can be prefetched; the failure must still release the encoded payload).
+#[test]
+fn null_primary_key_fails_and_changes_nothing() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let account = store.pool().account();
+    let versions_before = account.stats().versions;
+    let mut txn = store.begin().unwrap();
+    let error = txn
+        .insert(&table, &[Value::Null, Value::Text("x".into())])
+        .unwrap_err();
+    assert_eq!(error.kind, StorageErrorKind::InvalidData);
+    assert!(error.message.contains("primary key"), "{}", error.message);
+    assert_eq!(table.slot_count(), 0, "the failed insert took no slot");
+    assert_eq!(account.stats().versions, versions_before);
+    assert!(table.lookup_key(&crate::index::IndexKey::Int(0)).is_none());
+    // The transaction goes on: a valid row after the failure is written and committed.
+    txn.insert(&table, &row(1, "a")).unwrap();
+    txn.commit().unwrap();
+    assert_eq!(table.slot_count(), 1);
+    assert_eq!(read(&store, &table, 1), Some(row(1, "a")));
+}
