@@ -114,6 +114,21 @@ mod tests {
         assert_eq!(parse_cpu_line("cpu  1 2 3\n"), None);
     }
 
+    /// On the real counters the wait ends by its limit, quiet or not, and is counted.
+    #[test]
+    fn settle_returns_within_its_limit() {
+        let (quiet_before, timed_out_before) = wait_counts();
+        let started = Instant::now();
+        let quiet = settle();
+        assert!(started.elapsed() < SETTLE_MAX + 2 * WINDOW);
+        if read_cpu_ticks().is_some() {
+            let (quiet_after, timed_out_after) = wait_counts();
+            let counted = (quiet_after - quiet_before) + (timed_out_after - timed_out_before);
+            assert!(counted >= 1, "the wait was not counted");
+            assert!(!quiet || quiet_after > quiet_before);
+        }
+    }
+
     #[test]
     fn a_window_is_quiet_when_at_most_a_tenth_was_busy() {
         let before = CpuTicks {
