@@ -95,16 +95,31 @@ fn main() {
     eprintln!("ember-bench: scale {} (nproc {})", config.scale, nproc());
     let measurements = run(&config);
     print!("{}", report::format_table(&measurements));
-    let (quiet, timed_out) = ember_bench::settle::wait_counts();
-    if quiet + timed_out > 0 {
-        let busy = if timed_out > 0 {
+    report_waits();
+}
+
+/// Says after the table how the waits for a quiet machine ended (`settle.rs`).
+fn report_waits() {
+    let counts = ember_bench::settle::wait_counts();
+    if counts.quiet + counts.timed_out > 0 {
+        let busy = if counts.timed_out > 0 {
             " (the machine was busy: figures are less reliable)"
         } else {
             ""
         };
         eprintln!(
-            "ember-bench: {quiet} timed turns started on a quiet machine, {timed_out} after \
-             waiting 3 s for one{busy}"
+            "ember-bench: {} timed turns started on a quiet machine, {} after waiting {} s \
+             for one{busy}",
+            counts.quiet,
+            counts.timed_out,
+            ember_bench::settle::SETTLE_MAX.as_secs()
+        );
+    }
+    if counts.unreadable > 0 {
+        eprintln!(
+            "ember-bench: /proc/stat could not be read: {} timed turns started without \
+             waiting for a quiet machine",
+            counts.unreadable
         );
     }
 }

@@ -19,18 +19,31 @@ const WINDOW: Duration = Duration::from_millis(200);
 const QUIET_BUSY_SHARE: f64 = 0.10;
 
 /// The longest wait before a turn: past it the turn starts anyway.
-const SETTLE_MAX: Duration = Duration::from_secs(3);
+pub const SETTLE_MAX: Duration = Duration::from_secs(3);
 
-/// Waits that ended quiet, and waits that hit `SETTLE_MAX` (reported after the run).
+/// Waits that ended quiet, waits that hit `SETTLE_MAX`, and waits that could not read
+/// `/proc/stat` (reported after the run).
 static QUIET_WAITS: AtomicUsize = AtomicUsize::new(0);
 static TIMED_OUT_WAITS: AtomicUsize = AtomicUsize::new(0);
+static UNREADABLE_WAITS: AtomicUsize = AtomicUsize::new(0);
 
-/// How many waits ended with a quiet machine, and how many gave up at `SETTLE_MAX`.
-pub fn wait_counts() -> (usize, usize) {
-    (
-        QUIET_WAITS.load(Ordering::Relaxed),
-        TIMED_OUT_WAITS.load(Ordering::Relaxed),
-    )
+/// How the waits so far ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitCounts {
+    /// The machine went quiet.
+    pub quiet: usize,
+    /// Gave up at `SETTLE_MAX`.
+    pub timed_out: usize,
+    /// `/proc/stat` could not be read (not Linux): the turn started at once.
+    pub unreadable: usize,
+}
+
+pub fn wait_counts() -> WaitCounts {
+    WaitCounts {
+        quiet: QUIET_WAITS.load(Ordering::Relaxed),
+        timed_out: TIMED_OUT_WAITS.load(Ordering::Relaxed),
+        unreadable: UNREADABLE_WAITS.load(Ordering::Relaxed),
+    }
 }
 
 /// Machine-wide CPU ticks since boot: busy and total.
@@ -74,15 +87,20 @@ fn quiet_between(before: CpuTicks, after: CpuTicks) -> bool {
 
 /// Waits until the machine is quiet (see the module comment), at most `SETTLE_MAX`. Returns
 /// whether it got quiet; without `/proc/stat` (not Linux) it returns at once with `false`.
+/// Every wait is counted by how it ended (`wait_counts`).
 pub fn settle() -> bool {
     let started = Instant::now();
+    let unreadable = || {
+        UNREADABLE_WAITS.fetch_add(1, Ordering::Relaxed);
+        false
+    };
     let Some(mut before) = read_cpu_ticks() else {
-        return false;
+        return unreadable();
     };
     while started.elapsed() < SETTLE_MAX {
         std::thread::sleep(WINDOW);
         let Some(after) = read_cpu_ticks() else {
-            return false;
+            return unreadable();
         };
         if quiet_between(before, after) {
             QUIET_WAITS.fetch_add(1, Ordering::Relaxed);
@@ -117,16 +135,16 @@ mod tests {
     /// On the real counters the wait ends by its limit, quiet or not, and is counted.
     #[test]
     fn settle_returns_within_its_limit() {
-        let (quiet_before, timed_out_before) = wait_counts();
+        let before = wait_counts();
         let started = Instant::now();
         let quiet = settle();
         assert!(started.elapsed() < SETTLE_MAX + 2 * WINDOW);
-        if read_cpu_ticks().is_some() {
-            let (quiet_after, timed_out_after) = wait_counts();
-            let counted = (quiet_after - quiet_before) + (timed_out_after - timed_out_before);
-            assert!(counted >= 1, "the wait was not counted");
-            assert!(!quiet || quiet_after > quiet_before);
-        }
+        let after = wait_counts();
+        let counted = (after.quiet - before.quiet)
+            + (after.timed_out - before.timed_out)
+            + (after.unreadable - before.unreadable);
+        assert!(counted >= 1, "the wait was not counted");
+        assert!(!quiet || after.quiet > before.quiet);
     }
 
     #[test]

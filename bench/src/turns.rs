@@ -58,10 +58,16 @@ impl<'a> OpenEngine<'a> {
         if let Some(error) = &self.not_loaded {
             return Err(error.clone());
         }
-        if config.settle {
-            settle::settle();
-        }
+        before_turn(config);
         workload(opened.db.as_ref(), opened.session.as_mut())
+    }
+}
+
+/// What happens before every timed turn: with `config.settle`, the wait for a quiet machine
+/// (outside the timing).
+fn before_turn(config: &Config) {
+    if config.settle {
+        settle::settle();
     }
 }
 
@@ -131,9 +137,7 @@ pub fn durable_round(specs: &[&EngineSpec], sizes: &Sizes, config: &Config) -> V
             let value = ScratchDir::new(spec.name).and_then(|dir| {
                 let db = (spec.open)(dir.path())?;
                 db.connect()?.create_table()?;
-                if config.settle {
-                    settle::settle();
-                }
+                before_turn(config);
                 workloads::w5_durable_commits(db.as_ref(), sizes, threads)
             });
             out.push(cell(label, spec, value));

@@ -304,15 +304,16 @@ impl Transaction {
         values: &[V],
     ) -> StorageResult<RowId> {
         let guard = epoch::pin();
+        let primary = table.primary();
         // The key first: its index entry is prefetched while the row is encoded.
-        let key = table.primary().and_then(|primary| {
+        let key = primary.and_then(|primary| {
             let key = table.key_of(values)?;
             primary.prefetch(&key, &guard);
             Some(key)
         });
         let payload = self.encode_payload(table, values)?;
         let txn_id = self.writer_id();
-        let Some(primary) = table.primary() else {
+        let Some(primary) = primary else {
             let row = table.allocate_slot()?;
             let slot = table.slot(row).expect("slot just allocated");
             let version = self.new_version(table, txn_id, payload).into_shared(&guard);
