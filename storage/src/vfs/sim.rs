@@ -4,7 +4,8 @@
 //! `crash` simulates a power loss: unsynced appends survive as a random prefix whose end may
 //! be torn into garbage, other unsynced rewrites survive or vanish whole, and unsynced
 //! directory changes are undone. A `Fault` fails the N-th operation (counting from 0) with
-//! EIO or ENOSPC, once (transient) or for every later operation too (persistent).
+//! EIO or ENOSPC, once (transient) or for every later operation too (persistent); a capacity
+//! makes writes past it fail with ENOSPC as a full disk does.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -48,6 +49,8 @@ struct SimState {
     faults_injected: u64,
     /// Files whose name contains this have their syncs acknowledged but not done.
     lost_syncs: Option<String>,
+    /// Most bytes the named files may hold together (a full disk past it), `None`: no limit.
+    capacity: Option<u64>,
 }
 
 /// A simulated file system; clones share the same files.
@@ -99,6 +102,23 @@ impl SimState {
         Ok(())
     }
 
+    /// Bytes held by the files that have a name (what a real disk would count as used).
+    fn used_bytes(&self) -> u64 {
+        let named: HashSet<u64> = self.live_names.values().copied().collect();
+        named
+            .iter()
+            .filter_map(|id| self.files.get(id))
+            .map(|file| file.live.len() as u64)
+            .sum()
+    }
+
+    /// How many more bytes may be written before the disk is full (`u64::MAX`: no limit).
+    fn free_bytes(&self) -> u64 {
+        self.capacity.map_or(u64::MAX, |capacity| {
+            capacity.saturating_sub(self.used_bytes())
+        })
+    }
+
     fn file_mut(&mut self, path: &Path) -> io::Result<&mut SimFile> {
         let id = *self.live_names.get(path).ok_or_else(|| not_found(path))?;
         Ok(self.files.get_mut(&id).expect("named files exist"))
@@ -148,6 +168,18 @@ impl SimVfs {
     /// flushing. For checking that the crash harness notices; it survives `crash`.
     pub fn lose_syncs_of(&self, name_part: Option<&str>) {
         self.state().lost_syncs = name_part.map(str::to_string);
+    }
+
+    /// Makes the disk hold at most `bytes` in all (`None`: no limit): a write past it fails
+    /// with ENOSPC after writing what fits, as a full disk does. Removing files frees space.
+    /// Survives `crash`.
+    pub fn set_capacity(&self, bytes: Option<u64>) {
+        self.state().capacity = bytes;
+    }
+
+    /// Bytes held by the files that have a name.
+    pub fn used_bytes(&self) -> u64 {
+        self.state().used_bytes()
     }
 
     /// Simulates a power loss and reboot: keeps only what was synced, plus (chosen by
@@ -242,6 +274,17 @@ impl Vfs for SimVfs {
     fn write_new(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
         let mut state = self.state();
         state.tick()?;
+        let old_len = state
+            .live_names
+            .get(path)
+            .and_then(|id| state.files.get(id))
+            .map_or(0, |file| file.live.len() as u64);
+        let room = state.free_bytes().saturating_add(old_len);
+        if bytes.len() as u64 > room {
+            // A full disk: the file is created (or emptied) but the bytes do not fit.
+            state.file_or_create(path).live.clear();
+            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+        }
         state.file_or_create(path).live = bytes.to_vec();
         Ok(())
     }
@@ -253,6 +296,15 @@ impl Vfs for SimVfs {
             let half = &bytes[..bytes.len() / 2];
             state.file_or_create(path).live.extend_from_slice(half);
             return Err(error);
+        }
+        let room = usize::try_from(state.free_bytes()).unwrap_or(usize::MAX);
+        if bytes.len() > room {
+            // A full disk writes what fits, then fails.
+            state
+                .file_or_create(path)
+                .live
+                .extend_from_slice(&bytes[..room]);
+            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
         }
         state.file_or_create(path).live.extend_from_slice(bytes);
         Ok(())
@@ -381,6 +433,23 @@ mod tests {
         assert!(vfs.sync(&dir.join("f")).is_err());
         assert!(vfs.read(&dir.join("f")).is_err());
         assert_eq!(vfs.faults_injected(), 3);
+    }
+
+    #[test]
+    fn a_full_disk_writes_what_fits_and_frees_space_on_remove() {
+        let vfs = SimVfs::new();
+        let dir = Path::new("/db");
+        vfs.create_dir_all(dir).unwrap();
+        vfs.set_capacity(Some(10));
+        vfs.write_new(&dir.join("a"), b"123456").unwrap();
+        let error = vfs.append(&dir.join("a"), b"789abc").unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::ENOSPC));
+        assert_eq!(vfs.read(&dir.join("a")).unwrap(), b"123456789a");
+        assert_eq!(vfs.used_bytes(), 10);
+        assert!(vfs.write_new(&dir.join("b"), b"x").is_err());
+        vfs.remove(&dir.join("a")).unwrap();
+        vfs.write_new(&dir.join("b"), b"x").unwrap();
+        assert_eq!(vfs.used_bytes(), 1);
     }
 
     #[test]
