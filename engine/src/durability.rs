@@ -46,7 +46,8 @@ pub(crate) struct Durable {
     pub(crate) dir: PathBuf,
     pub(crate) wal: Arc<Wal>,
     pub(crate) checkpoint_bytes: u64,
-    pub(crate) recovery: RecoveryReport,
+    /// What recovery did (its duration and read-only state filled in once the open ends).
+    recovery: Mutex<RecoveryReport>,
     checkpoint_lock: Mutex<()>,
     checkpoint_running: AtomicBool,
     commits: AtomicU64,
@@ -71,7 +72,7 @@ impl Durable {
             dir: dir.to_path_buf(),
             wal,
             checkpoint_bytes,
-            recovery,
+            recovery: Mutex::new(recovery),
             checkpoint_lock: Mutex::new(()),
             checkpoint_running: AtomicBool::new(false),
             commits: AtomicU64::new(0),
@@ -95,8 +96,24 @@ impl Durable {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
-            recovery: self.recovery.clone(),
+            recovery: {
+                let mut recovery = self
+                    .recovery
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                recovery.read_only = self.wal.read_only_reason();
+                recovery
+            },
         }
+    }
+
+    /// Records how long the open took, once it is done.
+    pub(crate) fn finish_recovery(&self, duration: std::time::Duration) {
+        self.recovery
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .duration = duration;
     }
 }
 
@@ -129,6 +146,9 @@ pub(crate) fn commit(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTra
         let mut payload = Vec::new();
         encode_commit_header(ts, changes.len(), &mut payload);
         for change in changes {
+            if change.table.is_dropped() {
+                return Err(dropped_while_writing(change.table.id()));
+            }
             encode_change(change.table.id(), change.row, change.payload, &mut payload);
         }
         lsn = Some(durable.wal.append(&payload)?);
@@ -144,6 +164,19 @@ pub(crate) fn commit(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTra
         Ok(ts)
     };
     (durable_commit(), idle)
+}
+
+/// The refusal of a commit that wrote to a table a concurrent DROP TABLE removed (its record
+/// would name a table the log no longer defines).
+#[cold]
+fn dropped_while_writing(table_id: u64) -> ember_storage::StorageError {
+    ember_storage::StorageError::new(
+        ember_storage::StorageErrorKind::Conflict,
+        format!(
+            "the transaction wrote to a table (id {table_id}) that a concurrent DROP TABLE \
+             removed; nothing was committed"
+        ),
+    )
 }
 
 /// Logs a catalog change (call under the DDL lock, before the new catalog is published).

@@ -41,6 +41,10 @@ pub enum ErrorKind {
     Internal,
     /// The statement was stopped through its connection's [`crate::InterruptHandle`].
     Interrupted,
+    /// A write to a database that was opened read-only ([`crate::Options::read_only`], or
+    /// because its directory could not be written at open: a full disk); the message says
+    /// why.
+    ReadOnly,
 }
 
 /// An EmberDB error.
@@ -108,6 +112,7 @@ impl From<StorageError> for Error {
             StorageErrorKind::TransactionClosed => ErrorKind::Transaction,
             StorageErrorKind::Io => ErrorKind::Io,
             StorageErrorKind::Corruption => ErrorKind::Corruption,
+            StorageErrorKind::ReadOnly => ErrorKind::ReadOnly,
             _ => ErrorKind::InvalidInput,
         };
         Error::new(kind, error.message)

@@ -41,6 +41,7 @@ mod interrupt;
 #[doc(hidden)]
 pub mod limits;
 mod memory;
+mod open_dir;
 #[doc(hidden)]
 pub mod optimize;
 mod options;

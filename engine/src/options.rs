@@ -1,7 +1,7 @@
 //! `Options`: how a database is opened. A builder, so new knobs can be added without
 //! breaking callers: the memory budget, the per-statement row cap, and for directory
 //! databases the commit durability policy, the WAL size that triggers a checkpoint, the WAL
-//! segment size, and salvage.
+//! segment size, salvage and read-only opening.
 
 pub use ember_storage::wal::SyncPolicy;
 
@@ -28,6 +28,9 @@ pub struct Options {
     pub wal_segment_bytes: u64,
     /// Open a damaged database anyway, keeping the committed prefix before the damage.
     pub salvage: bool,
+    /// Open a directory database without writing to it: no torn tail cut, no checkpoint;
+    /// every write fails with `ErrorKind::ReadOnly`.
+    pub read_only: bool,
     /// Most memory the database may hold for rows, versions and indexes (`None`: no limit).
     /// A write that would pass it fails with `ErrorKind::MemoryBudget` and changes nothing.
     pub memory_budget_bytes: Option<u64>,
@@ -43,6 +46,7 @@ impl Default for Options {
             checkpoint_bytes: CHECKPOINT_BYTES_DEFAULT,
             wal_segment_bytes: ember_storage::limits::WAL_SEGMENT_BYTES_DEFAULT,
             salvage: false,
+            read_only: false,
             memory_budget_bytes: None,
             statement_rows_max: crate::limits::STATEMENT_ROWS_MAX,
         }
@@ -81,9 +85,20 @@ impl Options {
     }
 
     /// Opens a database whose WAL or snapshot is damaged by keeping what precedes the damage
-    /// (instead of failing with a `Corruption` error).
+    /// (instead of failing with a `Corruption` error). What was dropped is listed in
+    /// `RecoveryReport::salvaged` and `ember.log`; the damaged files are first copied into a
+    /// `salvage-<time>` folder of the directory, so nothing recovery could not apply is lost.
     pub fn salvage(mut self, salvage: bool) -> Options {
         self.salvage = salvage;
+        self
+    }
+
+    /// Opens a directory database for reading only: recovery writes nothing (a torn tail is
+    /// skipped in memory, not cut; no checkpoint) and every write fails with
+    /// `ErrorKind::ReadOnly`. A database whose disk cannot be written at open (full) is
+    /// opened this way without asking, and `RecoveryReport::read_only` says why.
+    pub fn read_only(mut self, read_only: bool) -> Options {
+        self.read_only = read_only;
         self
     }
 

@@ -1,28 +1,23 @@
-//! Opening a directory database: lock the directory, load the newest snapshot, replay the WAL
-//! after it (a torn tail is cut; damage before valid records is a `Corruption` error naming
-//! file and offset, unless salvaging), then start a fresh WAL segment. Row and table ids in
-//! the files are those of the process that wrote them, so replay maps them onto the new
-//! store's ids, and whenever anything was loaded a checkpoint re-bases the files on the new
-//! ids before the first commit.
+//! The read phase of opening a directory database: load the newest snapshot, then replay the
+//! WAL segments from the one it names, writing nothing to disk. Row and table ids in the files
+//! are those of the process that wrote them, so replay maps them onto the new store's ids. A
+//! missing or damaged file, or a commit naming a table no file defines, is a `Corruption` error
+//! naming the file, unless salvaging, which keeps what it can and lists what it dropped. What
+//! must change on disk (a torn tail cut) is handed to the write phase (`open_dir.rs`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ember_storage::snapshot::{read_snapshot, snapshot_name, snapshot_timestamps, LoadedSnapshot};
-use ember_storage::vfs::{OsVfs, Vfs};
+use ember_storage::vfs::Vfs;
 use ember_storage::wal::record::{CatalogOp, RowChange, WalRecord};
-use ember_storage::wal::{scan_wal, segment_indexes, Wal};
+use ember_storage::wal::{scan_wal, segment_name, Repair, WalStart};
 use ember_storage::{row, Table, Transaction};
 
 use crate::database::Database;
-use crate::durability::{self, Durable};
 use crate::error::Result;
-use crate::options::Options;
-
-/// How long opening waits for a directory lock held elsewhere before failing.
-const LOCK_WAIT: Duration = Duration::from_secs(6);
 
 /// What recovery did when a directory database was opened.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,8 +30,13 @@ pub struct RecoveryReport {
     pub records_replayed: u64,
     /// Bytes cut off the WAL (a torn tail, or the damaged rest when salvaging).
     pub bytes_truncated: u64,
-    /// Damage skipped by salvage (file and offset), empty otherwise.
+    /// What salvage dropped (file and offset, skipped changes), empty otherwise.
     pub salvaged: Vec<String>,
+    /// Where salvage kept a copy of the files as they were before it cut anything.
+    pub salvage_copy: Option<String>,
+    /// Why the database is read-only (`Options::read_only`, or a directory that could not
+    /// be written at open, such as a full disk); `None` when it takes writes.
+    pub read_only: Option<String>,
     /// Wall-clock time recovery took.
     pub duration: Duration,
 }
@@ -53,7 +53,17 @@ impl std::fmt::Display for RecoveryReport {
             self.bytes_truncated,
             self.salvaged.len(),
             self.duration.as_secs_f64() * 1000.0
-        )
+        )?;
+        if let Some(copy) = &self.salvage_copy {
+            write!(f, ", damaged files kept in {copy}")?;
+        }
+        if let Some(reason) = &self.read_only {
+            write!(f, ", read-only: {reason}")?;
+        }
+        for dropped in &self.salvaged {
+            write!(f, "\n  salvage dropped: {dropped}")?;
+        }
+        Ok(())
     }
 }
 
@@ -63,162 +73,71 @@ struct Rebuilt {
     rows: HashMap<u64, u64>,
 }
 
-fn io_error(what: String, error: std::io::Error) -> crate::Error {
+/// The tables replay knows by their ids in the files.
+#[derive(Default)]
+struct ReplayTables {
+    live: HashMap<u64, Rebuilt>,
+    /// Ids whose DROP TABLE was replayed: later changes to them are skipped (a commit that
+    /// raced the drop). Any other unknown id is damage.
+    dropped: HashSet<u64>,
+    /// Unknown ids whose changes salvage skipped, with how many.
+    skipped: BTreeMap<u64, u64>,
+}
+
+pub(crate) fn io_error(what: String, error: std::io::Error) -> crate::Error {
     crate::err!(Io, "{what}: {error}")
 }
 
-impl Database {
-    /// Opens (creating it if absent) the directory database at `dir`, with default options
-    /// (commits fsynced before they return). Fails if another process has it open.
-    ///
-    /// ```
-    /// let dir = std::env::temp_dir().join(format!("ember-doc-open-{}", std::process::id()));
-    /// {
-    ///     let db = ember::Database::open(&dir).unwrap();
-    ///     db.connect().execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1)").unwrap();
-    /// }
-    /// let db = ember::Database::open(&dir).unwrap();
-    /// let rows = db.connect().query("SELECT a FROM t", ()).unwrap();
-    /// assert_eq!(rows.len(), 1);
-    /// # drop(db); std::fs::remove_dir_all(&dir).unwrap();
-    /// ```
-    pub fn open(dir: impl AsRef<Path>) -> Result<Database> {
-        Database::open_with(dir, Options::default())
-    }
-
-    /// Opens a directory database with the given options.
-    pub fn open_with(dir: impl AsRef<Path>, options: Options) -> Result<Database> {
-        Database::open_with_vfs(dir, options, Arc::new(OsVfs::new()))
-    }
-
-    /// Opens a directory database through a given file system (tests use `SimVfs`).
-    pub fn open_with_vfs(
-        dir: impl AsRef<Path>,
-        options: Options,
-        vfs: Arc<dyn Vfs>,
-    ) -> Result<Database> {
-        let dir = dir.as_ref();
-        let started = Instant::now();
-        vfs.create_dir_all(dir)
-            .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
-        // A handle of this process that was just dropped may still be held for a moment by
-        // its background GC pass (a compaction waits up to 5 s for deferred frees), so a
-        // held lock is retried for a bounded time before it is an error; any other failure
-        // (an I/O error) is an error at once.
-        let lock = loop {
-            match vfs.lock(dir) {
-                Ok(lock) => break lock,
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        && started.elapsed() < LOCK_WAIT =>
-                {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    return Err(crate::err!(
-                        Io,
-                        "database {} is already open in another process or handle: {e}",
-                        dir.display()
-                    ))
-                }
-                Err(e) => return Err(io_error(format!("locking {}", dir.display()), e)),
-            }
-        };
-        let db = Database::in_memory_with(options.clone());
-        // Data already on disk always loads; the budget applies to writes after the open.
-        db.shared.store.memory().set_budget(None);
-        let mut report = RecoveryReport::default();
-        let loaded_anything = recover(&db, &*vfs, dir, options.salvage, &mut report)?;
-        db.shared
-            .store
-            .memory()
-            .set_budget(options.memory_budget_bytes);
-        let next_segment = segment_indexes(&*vfs, dir)?
-            .last()
-            .map_or(1, |last| last + 1);
-        let wal = Wal::create(
-            Arc::clone(&vfs),
-            dir,
-            next_segment,
-            options.sync_policy,
-            options.wal_segment_bytes,
-        )?;
-        report.duration = started.elapsed();
-        let line = format!("{report}\n");
-        let durable = Durable::new(
-            Arc::clone(&vfs),
-            dir,
-            wal,
-            lock,
-            options.checkpoint_bytes,
-            report,
-        );
-        if db.shared.durable.set(durable).is_err() {
-            return Err(crate::err!(InvalidInput, "database opened twice"));
-        }
-        if loaded_anything {
-            durability::checkpoint(&db.shared)?;
-        }
-        // The recovery log is best effort: failing to write it does not fail the open.
-        let _ = vfs.append(&dir.join("ember.log"), line.as_bytes());
-        Ok(db)
-    }
-
-    /// Drops this handle as a crash would, for crash tests over a simulated file system:
-    /// once the last handle goes, the directory database writes nothing more (no final WAL
-    /// sync), while memory and background threads are released as in a normal drop (unlike
-    /// `std::mem::forget`, which leaks a collector thread per database).
-    #[doc(hidden)]
-    pub fn drop_as_if_crashed(self) {
-        if let Some(durable) = self.shared.durable.get() {
-            durable.abandon();
-        }
-    }
-
-    /// Counters of the WAL, checkpoints and recovery; `None` for an in-memory database.
-    pub fn durability_stats(&self) -> Option<crate::DurabilityStats> {
-        self.shared.durable.get().map(Durable::stats)
-    }
-
-    /// Takes a checkpoint now (what the `CHECKPOINT` statement does).
-    pub fn checkpoint(&self) -> Result<crate::CheckpointReport> {
-        durability::checkpoint(&self.shared)
-    }
+/// What the read phase of recovery leaves for the write phase.
+pub(crate) struct Recovered {
+    /// Cuts and removals the WAL scan asked for.
+    pub(crate) repairs: Vec<Repair>,
+    /// The last WAL segment kept, its length, and whether it already ends with a mark.
+    pub(crate) last_segment: Option<(u64, u64, bool)>,
+    /// The first segment the log had to start at.
+    pub(crate) wal_start: u64,
 }
 
-/// Loads the snapshot and replays the WAL into `db`; returns whether anything was loaded.
-fn recover(
+/// Loads the snapshot and replays the WAL into `db`, writing nothing to disk.
+pub(crate) fn recover(
     db: &Database,
     vfs: &dyn Vfs,
     dir: &Path,
     salvage: bool,
     report: &mut RecoveryReport,
-) -> Result<bool> {
-    let names = vfs
-        .list(dir)
-        .map_err(|e| io_error(format!("listing {}", dir.display()), e))?;
-    for temp in names.iter().filter(|name| name.ends_with(".tmp")) {
-        let path = dir.join(temp);
-        vfs.remove(&path)
-            .map_err(|e| io_error(format!("removing {}", path.display()), e))?;
-    }
-    let mut tables: HashMap<u64, Rebuilt> = HashMap::new();
-    let mut wal_start = 0;
+) -> Result<Recovered> {
+    let mut tables = ReplayTables::default();
+    let mut start = WalStart::without_snapshot();
     if let Some(snapshot) = newest_snapshot(vfs, dir, salvage, report)? {
-        wal_start = snapshot.wal_start;
+        start = WalStart {
+            first: snapshot.wal_start,
+            snapshot: report.snapshot.clone(),
+        };
         db.shared.store.clock().advance_to(snapshot.ts);
-        load_snapshot(db, &snapshot, &mut tables, report)?;
+        load_snapshot(db, &snapshot, &mut tables.live, report)?;
     }
-    let scan = scan_wal(vfs, dir, wal_start, salvage)?;
+    let scan = scan_wal(vfs, dir, &start, salvage)?;
     report.bytes_truncated = scan.truncated_bytes;
     report.salvaged.extend(scan.salvaged);
-    for record in &scan.records {
-        replay(db, record, &mut tables)?;
+    for (record, segment) in scan.records.iter().zip(&scan.record_segments) {
+        let file = dir.join(segment_name(*segment));
+        replay(db, record, &mut tables, salvage, &file)?;
         report.records_replayed += 1;
     }
-    Ok(report.snapshot.is_some() || report.records_replayed > 0)
+    for (table_id, changes) in &tables.skipped {
+        report.salvaged.push(format!(
+            "{changes} row changes to table id {table_id} skipped: no snapshot or CREATE TABLE \
+             record defines that table"
+        ));
+    }
+    Ok(Recovered {
+        repairs: scan.repairs,
+        last_segment: scan.last_segment,
+        wal_start: start.first,
+    })
 }
 
+/// The newest snapshot that reads back whole (with salvage: falling back to older ones).
 fn newest_snapshot(
     vfs: &dyn Vfs,
     dir: &Path,
@@ -295,7 +214,13 @@ fn table_storage(db: &Database, name: &str) -> Result<Arc<Table>> {
         .ok_or_else(|| corrupt(format!("table {name} missing after its CREATE")))
 }
 
-fn replay(db: &Database, record: &WalRecord, tables: &mut HashMap<u64, Rebuilt>) -> Result<()> {
+fn replay(
+    db: &Database,
+    record: &WalRecord,
+    tables: &mut ReplayTables,
+    salvage: bool,
+    file: &Path,
+) -> Result<()> {
     match record {
         WalRecord::Catalog {
             op,
@@ -308,7 +233,7 @@ fn replay(db: &Database, record: &WalRecord, tables: &mut HashMap<u64, Rebuilt>)
                     .execute(sql, ())
                     .map_err(|e| corrupt(format!("replaying `{sql}`: {e}")))?;
                 let table = table_storage(db, name)?;
-                tables.insert(
+                tables.live.insert(
                     *table_id,
                     Rebuilt {
                         table,
@@ -318,7 +243,8 @@ fn replay(db: &Database, record: &WalRecord, tables: &mut HashMap<u64, Rebuilt>)
             }
             CatalogOp::DropTable => {
                 crate::exec::drop_table(&db.shared, name, true)?;
-                tables.remove(table_id);
+                tables.live.remove(table_id);
+                tables.dropped.insert(*table_id);
             }
             CatalogOp::Other => {
                 db.connect()
@@ -326,15 +252,27 @@ fn replay(db: &Database, record: &WalRecord, tables: &mut HashMap<u64, Rebuilt>)
                     .map_err(|e| corrupt(format!("replaying `{sql}`: {e}")))?;
             }
         },
+        WalRecord::SegmentEnd { .. } => {}
         WalRecord::Commit { ts, changes } => {
             let mut txn = db.shared.store.begin()?;
             // Checked when it first ran; replayed row by row it may pass through states
             // that repeat a unique key (two rows swapping keys).
             txn.skip_unique_checks();
             for change in changes {
-                // Changes to a table dropped later in the log have no table to go to.
-                if let Some(rebuilt) = tables.get_mut(&change.table_id) {
+                if let Some(rebuilt) = tables.live.get_mut(&change.table_id) {
                     replay_change(&mut txn, rebuilt, change)?;
+                } else if tables.dropped.contains(&change.table_id) {
+                    // A commit that raced its table's DROP TABLE: the drop came first.
+                } else if salvage {
+                    *tables.skipped.entry(change.table_id).or_default() += 1;
+                } else {
+                    return Err(corrupt(format!(
+                        "a commit (timestamp {ts}) in {} changes table id {}, which no snapshot \
+                         or CREATE TABLE record defines (a snapshot or WAL segment that \
+                         defined it is missing or damaged; open with salvage to skip it)",
+                        file.display(),
+                        change.table_id
+                    )));
                 }
             }
             txn.commit()?;

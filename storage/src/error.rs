@@ -23,6 +23,9 @@ pub enum StorageErrorKind {
     Io,
     /// Bytes read from disk are damaged; the message names the file and offset.
     Corruption,
+    /// The database was opened read-only (by request, or because its disk could not be
+    /// written at open); the message says why.
+    ReadOnly,
 }
 
 /// An error from the storage layer.

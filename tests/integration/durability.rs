@@ -264,7 +264,7 @@ fn ember_durability_reports_recovery_and_checkpoints_and_is_empty_in_memory() {
         let checkpoints: i64 = conn
             .query_one("SELECT checkpoints FROM ember_durability", ())
             .unwrap();
-        assert_eq!(checkpoints, 1);
+        assert_eq!(checkpoints, 2, "the open's own checkpoint and CHECKPOINT");
     }
     let db = Database::open(&dir.0).unwrap();
     let rows = db

@@ -81,6 +81,9 @@ pub(crate) fn drop_table(shared: &Shared, name: &str, if_exists: bool) -> Result
         &table.name,
         &sql,
     )?;
+    // After the drop is logged, under the DDL lock: a commit that wrote to the table and
+    // comes later is refused (see `Table::mark_dropped`).
+    table.storage.mark_dropped();
     shared.publish_catalog(catalog.without_table(name));
     Ok(())
 }

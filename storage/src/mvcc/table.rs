@@ -4,7 +4,7 @@
 //! (`indexing.rs`). Tables without a key use the slot id as a hidden row id.
 
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -102,6 +102,10 @@ pub struct Table {
     pub(crate) gc: super::gc::GcState,
     /// Where payloads live (shared by every table of the store).
     pool: Arc<SlabPool>,
+    /// Set by DROP TABLE (under the DDL lock, before the drop is logged): a transaction that
+    /// wrote to the table and commits later is refused, so no logged commit names a table
+    /// the log no longer defines.
+    dropped: AtomicBool,
 }
 
 fn chunk_len(chunk: usize) -> u64 {
@@ -143,7 +147,20 @@ impl Table {
             index_ddl: Mutex::new(1),
             gc: super::gc::GcState::default(),
             pool,
+            dropped: AtomicBool::new(false),
         }
+    }
+
+    /// Marks the table dropped (DROP TABLE): later commits that wrote to it are refused.
+    pub fn mark_dropped(&self) {
+        self.dropped.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether DROP TABLE removed this table. Read under the commit lock; the DDL and commit
+    /// locks order it after the drop's store, so a relaxed load suffices.
+    #[inline]
+    pub fn is_dropped(&self) -> bool {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     pub(crate) fn pool(&self) -> &Arc<SlabPool> {

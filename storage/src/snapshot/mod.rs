@@ -3,7 +3,9 @@
 //! framed blocks (the WAL's `[len][crc32][payload]` framing): a header (format version,
 //! timestamp, first WAL segment not covered), table definitions, row blocks, and an end
 //! block with the block count. It is written to a temp file, fsynced, renamed into place and
-//! the directory fsynced; a file missing its end block or failing any check is not valid.
+//! the directory fsynced; a file missing its end block or failing any check is not valid. A
+//! writer dropped before `finish` succeeded (a failed write, a full disk) removes its temp
+//! file, so a failed checkpoint does not keep the space it took.
 
 use std::path::{Path, PathBuf};
 
@@ -53,13 +55,22 @@ pub struct SnapshotWriter<'v> {
     ts: u64,
     buffer: Vec<u8>,
     blocks: u64,
+    /// Set once the file is in place under its real name.
+    finished: bool,
+}
+
+impl Drop for SnapshotWriter<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Best effort: a temp file left behind is removed at the next open.
+            let _ = self.vfs.remove(&self.temp);
+        }
+    }
 }
 
 impl<'v> SnapshotWriter<'v> {
     pub fn new(vfs: &'v dyn Vfs, dir: &Path, ts: u64, wal_start: u64) -> StorageResult<Self> {
         let temp = dir.join(format!("{}.tmp", snapshot_name(ts)));
-        vfs.write_new(&temp, SNAPSHOT_MAGIC)
-            .map_err(|e| StorageError::io(format!("creating {}", temp.display()), &e))?;
         let mut writer = SnapshotWriter {
             vfs,
             dir: dir.to_path_buf(),
@@ -67,7 +78,10 @@ impl<'v> SnapshotWriter<'v> {
             ts,
             buffer: Vec::new(),
             blocks: 0,
+            finished: false,
         };
+        vfs.write_new(&writer.temp, SNAPSHOT_MAGIC)
+            .map_err(|e| StorageError::io(format!("creating {}", writer.temp.display()), &e))?;
         let mut header = vec![BLOCK_HEADER];
         write_varint(FORMAT_VERSION, &mut header);
         write_varint(ts, &mut header);
@@ -158,6 +172,7 @@ impl<'v> SnapshotWriter<'v> {
         self.vfs
             .rename(&self.temp, &path)
             .map_err(|e| io(&format!("renaming {}", self.temp.display()), e))?;
+        self.finished = true;
         self.vfs
             .sync_dir(&self.dir)
             .map_err(|e| io(&format!("syncing {}", self.dir.display()), e))?;

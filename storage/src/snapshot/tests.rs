@@ -1,5 +1,6 @@
 //! Snapshot file tests: a written snapshot reads back equal, and every truncation or bit flip
-//! is reported as corruption (or, for flips that keep every check passing, never happens).
+//! is reported as corruption (or, for flips that keep every check passing, never happens), and
+//! a snapshot that fails midway leaves no temp file.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -50,4 +51,37 @@ fn snapshot_round_trips_and_damage_is_detected() {
         flipped[bit / 8] ^= 1 << (bit % 8);
         assert!(read_snapshot(&flipped, &path).is_err(), "bit {bit}");
     }
+}
+
+#[test]
+fn a_snapshot_that_fails_on_a_full_disk_removes_its_temp_file() {
+    let store = Store::new();
+    let table = store.create_table(TableSchema {
+        types: vec![DataType::Integer, DataType::Text],
+        key_columns: vec![0],
+    });
+    let mut txn = store.begin().unwrap();
+    for i in 0..2_000 {
+        txn.insert(&table, &[Value::Integer(i), Value::Text("x".repeat(600))])
+            .unwrap();
+    }
+    txn.commit().unwrap();
+    let vfs = SimVfs::new();
+    let dir = Path::new("/db");
+    vfs.create_dir_all(dir).unwrap();
+    vfs.set_capacity(Some(256 << 10));
+    let reader = store.begin().unwrap();
+    let mut writer = SnapshotWriter::new(&vfs, dir, 5, 3).unwrap();
+    writer
+        .table(table.id(), "t", "CREATE TABLE t(a INT, b TEXT)")
+        .unwrap();
+    let error = writer.rows(&reader, &table).unwrap_err();
+    assert_eq!(error.kind, StorageErrorKind::Io, "{error}");
+    drop(writer);
+    assert_eq!(
+        vfs.list(dir).unwrap(),
+        Vec::<String>::new(),
+        "temp file removed"
+    );
+    assert_eq!(vfs.used_bytes(), 0);
 }

@@ -2,8 +2,13 @@
 //! segment files `wal-<index>.log`, each starting with an 8-byte magic. Appends happen under
 //! the commit lock (so the log order is the commit order); the fsync happens outside it, and
 //! under `SyncPolicy::Always` concurrent committers share one fsync (group commit): the first
-//! waiter syncs everything appended so far while the others wait for it. After any failed
-//! append or fsync the log refuses all further writes until the database is reopened.
+//! waiter syncs everything appended so far while the others wait for it. After a failed
+//! fsync (or a failed write it cannot undo) the log refuses all further writes until the
+//! database is reopened; a write refused by a full disk is undone (the segment truncated back
+//! to its last whole record) and only that write fails. A segment that is left for the next
+//! one ends with a `SegmentEnd` record, written once the next segment exists, so recovery
+//! can tell a deleted or emptied segment from one a crash never finished creating. A log
+//! opened read-only (`Wal::read_only`, or `set_read_only` after a failure) refuses appends.
 
 pub mod frame;
 pub mod record;
@@ -17,7 +22,7 @@ use std::time::Duration;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::vfs::Vfs;
 
-pub use scan::{scan_wal, segment_indexes, WalScan};
+pub use scan::{apply_repairs, scan_wal, segment_indexes, Repair, WalScan, WalStart};
 
 /// First bytes of every WAL segment.
 pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL1";
@@ -53,6 +58,8 @@ struct Inner {
     /// Bytes appended since the log was opened (a log sequence number).
     appended: u64,
     policy: SyncPolicy,
+    /// Why the log takes no writes (a read-only open, or a disk that was full at open).
+    read_only: Option<String>,
 }
 
 struct SyncState {
@@ -80,7 +87,77 @@ fn poisoned() -> StorageError {
     )
 }
 
+/// Whether an I/O error means the disk (or the user's quota) is full. Such a failed write is
+/// undone and refused alone; the log stays usable once there is room again.
+pub fn is_disk_full(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
+/// Whether an I/O error means the file system cannot be written at all (full, or mounted
+/// read-only): opening a database then falls back to read-only.
+pub fn is_unwritable(error: &std::io::Error) -> bool {
+    is_disk_full(error)
+        || matches!(
+            error.kind(),
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+        )
+}
+
+fn disk_full(what: String, error: &std::io::Error) -> StorageError {
+    StorageError::new(
+        StorageErrorKind::Io,
+        format!("{what}: {error} (disk full: nothing was written; retry once there is room)"),
+    )
+}
+
+fn read_only_error(reason: &str) -> StorageError {
+    StorageError::new(
+        StorageErrorKind::ReadOnly,
+        format!("the database is read-only: {reason}"),
+    )
+}
+
 impl Wal {
+    /// A log that takes no writes, for a database opened read-only (`reason` says why).
+    pub fn read_only(
+        vfs: Arc<dyn Vfs>,
+        dir: &Path,
+        policy: SyncPolicy,
+        reason: String,
+    ) -> Arc<Wal> {
+        Arc::new(Wal {
+            vfs,
+            dir: dir.to_path_buf(),
+            segment_bytes_max: u64::MAX,
+            inner: Mutex::new(Inner {
+                segment: 0,
+                segment_bytes: WAL_MAGIC.len() as u64,
+                appended: 0,
+                policy,
+                read_only: Some(reason),
+            }),
+            synced: AtomicU64::new(0),
+            sync_state: Mutex::new(SyncState { syncing: false }),
+            sync_done: Condvar::new(),
+            failed: AtomicBool::new(false),
+            bytes_since_checkpoint: AtomicU64::new(0),
+            stats: WalStats::default(),
+        })
+    }
+
+    /// Why the log takes no writes, if it does not.
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.inner().read_only.clone()
+    }
+
+    /// Makes the log refuse every later write with a `ReadOnly` error saying `reason`.
+    pub fn set_read_only(&self, reason: String) {
+        self.inner().read_only = Some(reason);
+    }
+
     /// Starts a new segment `segment` in `dir` and returns the log writing to it.
     pub fn create(
         vfs: Arc<dyn Vfs>,
@@ -98,6 +175,7 @@ impl Wal {
                 segment_bytes: WAL_MAGIC.len() as u64,
                 appended: 0,
                 policy,
+                read_only: None,
             }),
             synced: AtomicU64::new(0),
             sync_state: Mutex::new(SyncState { syncing: false }),
@@ -121,6 +199,8 @@ impl Wal {
         self.dir.join(segment_name(segment))
     }
 
+    /// Creates segment `segment` holding only the magic, durably. On a full disk the partial
+    /// file is removed and the log stays usable (nothing refers to the new segment yet).
     fn start_segment(&self, segment: u64) -> StorageResult<()> {
         let path = self.segment_path(segment);
         let result = self
@@ -129,8 +209,37 @@ impl Wal {
             .and_then(|()| self.vfs.sync(&path))
             .and_then(|()| self.vfs.sync_dir(&self.dir));
         result.map_err(|error| {
+            let what = format!("creating {}", path.display());
+            if is_disk_full(&error) {
+                // Best effort: a leftover partial segment is a torn header recovery removes.
+                let _ = self.vfs.remove(&path);
+                return disk_full(what, &error);
+            }
             self.failed.store(true, Ordering::SeqCst);
-            StorageError::io(format!("creating {}", path.display()), &error)
+            StorageError::io(what, &error)
+        })
+    }
+
+    /// Ends segment `segment` (whose whole records take `len` bytes) with a `SegmentEnd`
+    /// naming `next`, durably; call once `next` exists. A write refused by a full disk is
+    /// undone; any failure it cannot undo leaves the log refusing writes.
+    pub fn end_segment(&self, segment: u64, next: u64, len: u64) -> StorageResult<()> {
+        let path = self.segment_path(segment);
+        let mut payload = Vec::new();
+        record::WalRecord::SegmentEnd { next }.encode(&mut payload);
+        let mut framed = Vec::new();
+        frame::encode_frame(&payload, &mut framed);
+        let result = self
+            .vfs
+            .append(&path, &framed)
+            .and_then(|()| self.vfs.sync(&path));
+        result.map_err(|error| {
+            let what = format!("ending {}", path.display());
+            if is_disk_full(&error) && self.vfs.truncate(&path, len).is_ok() {
+                return disk_full(what, &error);
+            }
+            self.failed.store(true, Ordering::SeqCst);
+            StorageError::io(what, &error)
         })
     }
 
@@ -165,6 +274,9 @@ impl Wal {
         let mut framed = Vec::with_capacity(payload.len() + frame::FRAME_HEADER_BYTES);
         frame::encode_frame(payload, &mut framed);
         let mut inner = self.inner();
+        if let Some(reason) = &inner.read_only {
+            return Err(read_only_error(reason));
+        }
         if inner.segment_bytes + framed.len() as u64 > self.segment_bytes_max
             && inner.segment_bytes > WAL_MAGIC.len() as u64
         {
@@ -172,11 +284,14 @@ impl Wal {
         }
         let path = self.segment_path(inner.segment);
         if let Err(error) = self.vfs.append(&path, &framed) {
+            let what = format!("appending to {}", path.display());
+            // Whatever part of the frame reached the file is cut off again; the records
+            // before it were written whole, so the log can go on once there is room.
+            if is_disk_full(&error) && self.vfs.truncate(&path, inner.segment_bytes).is_ok() {
+                return Err(disk_full(what, &error));
+            }
             self.failed.store(true, Ordering::SeqCst);
-            return Err(StorageError::io(
-                format!("appending to {}", path.display()),
-                &error,
-            ));
+            return Err(StorageError::io(what, &error));
         }
         inner.segment_bytes += framed.len() as u64;
         inner.appended += framed.len() as u64;
@@ -196,6 +311,9 @@ impl Wal {
             return Err(poisoned());
         }
         let mut inner = self.inner();
+        if let Some(reason) = &inner.read_only {
+            return Err(read_only_error(reason));
+        }
         self.roll_locked(&mut inner)?;
         Ok(inner.segment)
     }
@@ -211,8 +329,15 @@ impl Wal {
         }
         self.stats.fsyncs.fetch_add(1, Ordering::Relaxed);
         self.synced.fetch_max(inner.appended, Ordering::SeqCst);
-        self.start_segment(inner.segment + 1)?;
-        inner.segment += 1;
+        let next = inner.segment + 1;
+        self.start_segment(next)?;
+        if let Err(error) = self.end_segment(inner.segment, next, inner.segment_bytes) {
+            // The log stays in the current segment; the empty next one goes (best effort:
+            // left behind, it is an unmarked empty segment, which recovery accepts).
+            let _ = self.vfs.remove(&self.segment_path(next));
+            return Err(error);
+        }
+        inner.segment = next;
         inner.segment_bytes = WAL_MAGIC.len() as u64;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! WAL record payloads: logical redo of one committed transaction (commit timestamp plus the
 //! final payload or deletion of every row it touched) or one catalog change (the SQL text and
-//! table id of a CREATE/DROP). Decoding checks every length against the bytes that remain
+//! table id of a CREATE/DROP), or the end mark of a segment (the log continues in the next
+//! segment, which already exists: recovery then knows that segment must be there). Decoding checks every length against the bytes that remain
 //! and the limits, so a damaged record is an error, never a panic or a huge allocation.
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
@@ -9,6 +10,7 @@ use crate::row::write_varint;
 
 const KIND_COMMIT: u8 = 1;
 const KIND_CATALOG: u8 = 2;
+const KIND_SEGMENT_END: u8 = 3;
 
 /// One row's final state after a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +42,11 @@ pub enum WalRecord {
         table_id: u64,
         name: String,
         sql: String,
+    },
+    /// The last record of a segment: the log goes on in segment `next`, which was created
+    /// (and synced) before this record was written.
+    SegmentEnd {
+        next: u64,
     },
 }
 
@@ -134,6 +141,10 @@ impl WalRecord {
                 write_bytes(name.as_bytes(), out);
                 write_bytes(sql.as_bytes(), out);
             }
+            WalRecord::SegmentEnd { next } => {
+                out.push(KIND_SEGMENT_END);
+                write_varint(*next, out);
+            }
         }
     }
 
@@ -177,6 +188,9 @@ impl WalRecord {
                     sql: reader.text(WAL_TEXT_BYTES_MAX)?,
                 }
             }
+            KIND_SEGMENT_END => WalRecord::SegmentEnd {
+                next: reader.varint()?,
+            },
             _ => return Err(damaged("unknown record kind")),
         };
         reader.finish()?;
@@ -232,6 +246,7 @@ mod tests {
                 name: "t".into(),
                 sql: "CREATE TABLE t(a INT)".into(),
             },
+            WalRecord::SegmentEnd { next: 12 },
         ];
         for record in records {
             let mut bytes = Vec::new();

@@ -40,7 +40,7 @@ fn appended_records_scan_back_across_rolled_segments() {
         let lsn = wal.append(&encoded(&commit(ts))).unwrap();
         wal.commit_durable(lsn).unwrap();
     }
-    let scan = scan_wal(&vfs, dir, 1, false).unwrap();
+    let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
     assert!(
         scan.segments.len() > 3,
         "segments roll: {:?}",
@@ -48,7 +48,7 @@ fn appended_records_scan_back_across_rolled_segments() {
     );
     assert_eq!(scan.records, (1..=20).map(commit).collect::<Vec<_>>());
     vfs.crash(9);
-    let after = scan_wal(&vfs, dir, 1, false).unwrap();
+    let after = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
     assert_eq!(
         after.records.len(),
         20,
@@ -83,7 +83,7 @@ fn concurrent_committers_share_fsyncs() {
         (1..=800).contains(&fsyncs),
         "at most one fsync per commit: {fsyncs}"
     );
-    let scan = scan_wal(&vfs, dir, 1, false).unwrap();
+    let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
     assert_eq!(scan.records.len(), 800);
 }
 
@@ -117,13 +117,13 @@ fn torn_tail_is_cut_and_mid_log_damage_is_corruption() {
     let mut torn = good.clone();
     torn.truncate(good.len() - 3);
     vfs.poke(&path, torn).unwrap();
-    let scan = scan_wal(&vfs, dir, 1, false).unwrap();
+    let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
     assert_eq!(scan.records.len(), 2);
     assert!(scan.truncated_bytes > 0);
     let mut damaged = good.clone();
     damaged[WAL_MAGIC.len() + 9] ^= 0x40;
     vfs.poke(&path, damaged).unwrap();
-    let error = scan_wal(&vfs, dir, 1, false).unwrap_err();
+    let error = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap_err();
     assert_eq!(error.kind, StorageErrorKind::Corruption);
     assert!(
         error.message.contains("wal-00000000000000000001.log"),
@@ -131,7 +131,7 @@ fn torn_tail_is_cut_and_mid_log_damage_is_corruption() {
         error.message
     );
     assert!(error.message.contains("offset 8"), "{}", error.message);
-    let salvaged = scan_wal(&vfs, dir, 1, true).unwrap();
+    let salvaged = scan_wal(&vfs, dir, &WalStart::without_snapshot(), true).unwrap();
     assert_eq!(salvaged.records.len(), 0);
     assert_eq!(salvaged.salvaged.len(), 1);
 }

@@ -1,0 +1,244 @@
+//! Opening a directory database: lock it, run recovery's read phase (`recovery.rs`), then the
+//! write phase: keep a copy of damaged files before salvage cuts anything, make the WAL
+//! scan's repairs (a torn tail cut), start a fresh WAL segment (marking the one before it as
+//! continued there) and take a checkpoint, which re-bases the files on the new store's ids
+//! before the first commit. When the directory cannot be written (a full disk, a read-only
+//! file system) the database opens read-only instead, with every row it holds, and the report
+//! says why; `Options::read_only` asks for that outright. Nothing is deleted that a
+//! checkpoint does not cover.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ember_storage::vfs::{OsVfs, Vfs};
+use ember_storage::wal::{apply_repairs, segment_indexes, Wal};
+
+use crate::database::Database;
+use crate::durability::{self, Durable};
+use crate::error::Result;
+use crate::options::Options;
+use crate::recovery::{io_error, recover, Recovered, RecoveryReport};
+
+/// How long opening waits for a directory lock held elsewhere before failing.
+const LOCK_WAIT: Duration = Duration::from_secs(6);
+
+impl Database {
+    /// Opens (creating it if absent) the directory database at `dir`, with default options
+    /// (commits fsynced before they return). Fails if another process has it open.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("ember-doc-open-{}", std::process::id()));
+    /// {
+    ///     let db = ember::Database::open(&dir).unwrap();
+    ///     db.connect().execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1)").unwrap();
+    /// }
+    /// let db = ember::Database::open(&dir).unwrap();
+    /// let rows = db.connect().query("SELECT a FROM t", ()).unwrap();
+    /// assert_eq!(rows.len(), 1);
+    /// # drop(db); std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn open(dir: impl AsRef<Path>) -> Result<Database> {
+        Database::open_with(dir, Options::default())
+    }
+
+    /// Opens a directory database with the given options.
+    pub fn open_with(dir: impl AsRef<Path>, options: Options) -> Result<Database> {
+        Database::open_with_vfs(dir, options, Arc::new(OsVfs::new()))
+    }
+
+    /// Opens a directory database through a given file system (tests use `SimVfs`).
+    pub fn open_with_vfs(
+        dir: impl AsRef<Path>,
+        options: Options,
+        vfs: Arc<dyn Vfs>,
+    ) -> Result<Database> {
+        let dir = dir.as_ref();
+        let started = Instant::now();
+        if !options.read_only {
+            vfs.create_dir_all(dir)
+                .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
+        }
+        let lock = lock_dir(&*vfs, dir, started)?;
+        let db = Database::in_memory_with(options.clone());
+        // Data already on disk always loads; the budget applies to writes after the open.
+        db.shared.store.memory().set_budget(None);
+        let mut report = RecoveryReport::default();
+        let recovered = recover(&db, &*vfs, dir, options.salvage, &mut report)?;
+        db.shared
+            .store
+            .memory()
+            .set_budget(options.memory_budget_bytes);
+        let wal = if options.read_only {
+            let reason = "opened read-only (Options::read_only)".to_string();
+            Wal::read_only(Arc::clone(&vfs), dir, options.sync_policy, reason)
+        } else {
+            match prepare_for_writes(&vfs, dir, &options, &recovered, &mut report) {
+                Ok(wal) => wal,
+                Err(error) if error.kind() == crate::ErrorKind::Io => {
+                    let reason = format!(
+                        "the directory could not be written at open ({}); reopen once it can",
+                        error.message()
+                    );
+                    Wal::read_only(Arc::clone(&vfs), dir, options.sync_policy, reason)
+                }
+                Err(error) => return Err(error),
+            }
+        };
+        let writable = wal.read_only_reason().is_none();
+        let durable = Durable::new(
+            Arc::clone(&vfs),
+            dir,
+            wal,
+            lock,
+            options.checkpoint_bytes,
+            report,
+        );
+        if db.shared.durable.set(durable).is_err() {
+            return Err(crate::err!(InvalidInput, "database opened twice"));
+        }
+        let durable = db.shared.durable.get().expect("set above");
+        // Every writable open checkpoints: the files then use this process's ids, and a new
+        // directory gets a snapshot naming its first segment (so losing that segment shows).
+        if writable {
+            if let Err(error) = durability::checkpoint(&db.shared) {
+                durable.wal.set_read_only(format!(
+                    "the checkpoint that ends recovery could not be written ({}); reopen once \
+                     the directory can be written",
+                    error.message()
+                ));
+            }
+        }
+        durable.finish_recovery(started.elapsed());
+        // The recovery log is best effort: failing to write it does not fail the open.
+        if !options.read_only {
+            let line = format!("{}\n", durable.stats().recovery);
+            let _ = vfs.append(&dir.join("ember.log"), line.as_bytes());
+        }
+        Ok(db)
+    }
+
+    /// Drops this handle as a crash would, for crash tests over a simulated file system:
+    /// once the last handle goes, the directory database writes nothing more (no final WAL
+    /// sync), while memory and background threads are released as in a normal drop (unlike
+    /// `std::mem::forget`, which leaks a collector thread per database).
+    #[doc(hidden)]
+    pub fn drop_as_if_crashed(self) {
+        if let Some(durable) = self.shared.durable.get() {
+            durable.abandon();
+        }
+    }
+
+    /// Counters of the WAL, checkpoints and recovery; `None` for an in-memory database.
+    pub fn durability_stats(&self) -> Option<crate::DurabilityStats> {
+        self.shared.durable.get().map(Durable::stats)
+    }
+
+    /// Takes a checkpoint now (what the `CHECKPOINT` statement does).
+    pub fn checkpoint(&self) -> Result<crate::CheckpointReport> {
+        durability::checkpoint(&self.shared)
+    }
+}
+
+/// Takes the directory lock. A handle of this process that was just dropped may still hold
+/// it for a moment (its background GC pass: a compaction waits up to 5 s for deferred
+/// frees), so a held lock is retried for a bounded time; any other failure is an error.
+fn lock_dir(vfs: &dyn Vfs, dir: &Path, started: Instant) -> Result<ember_storage::vfs::VfsLock> {
+    loop {
+        match vfs.lock(dir) {
+            Ok(lock) => return Ok(lock),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                return Err(crate::err!(
+                    Io,
+                    "database {} is already open in another process or handle: {e}",
+                    dir.display()
+                ))
+            }
+            Err(e) => return Err(io_error(format!("locking {}", dir.display()), e)),
+        }
+    }
+}
+
+/// The write phase before the first commit: keeps a copy of what salvage dropped, removes
+/// temp files of interrupted checkpoints, makes the scan's repairs and starts a new WAL
+/// segment after the last one kept (ending that one with a mark naming the new one).
+fn prepare_for_writes(
+    vfs: &Arc<dyn Vfs>,
+    dir: &Path,
+    options: &Options,
+    recovered: &Recovered,
+    report: &mut RecoveryReport,
+) -> Result<Arc<Wal>> {
+    if !report.salvaged.is_empty() {
+        report.salvage_copy = Some(keep_damaged_files(&**vfs, dir)?);
+    }
+    let names = vfs
+        .list(dir)
+        .map_err(|e| io_error(format!("listing {}", dir.display()), e))?;
+    for temp in names.iter().filter(|name| name.ends_with(".tmp")) {
+        let path = dir.join(temp);
+        vfs.remove(&path)
+            .map_err(|e| io_error(format!("removing {}", path.display()), e))?;
+    }
+    apply_repairs(&**vfs, dir, &recovered.repairs)?;
+    let next_segment = segment_indexes(&**vfs, dir)?
+        .last()
+        .map_or(1, |last| last + 1)
+        .max(recovered.wal_start);
+    let wal = Wal::create(
+        Arc::clone(vfs),
+        dir,
+        next_segment,
+        options.sync_policy,
+        options.wal_segment_bytes,
+    )?;
+    if let Some((last, len, marked)) = recovered.last_segment {
+        if last + 1 == next_segment && !marked {
+            wal.end_segment(last, next_segment, len)?;
+        }
+    }
+    Ok(wal)
+}
+
+/// Copies every snapshot and WAL file, as it is before salvage cuts anything, into a new
+/// `salvage-<unix time>` folder of `dir`; returns its path.
+fn keep_damaged_files(vfs: &dyn Vfs, dir: &Path) -> Result<String> {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let names = vfs
+        .list(dir)
+        .map_err(|e| io_error(format!("listing {}", dir.display()), e))?;
+    let mut copy_dir = dir.join(format!("salvage-{seconds}"));
+    let mut attempt = 1;
+    while names
+        .iter()
+        .any(|name| copy_dir.file_name() == Some(name.as_ref()))
+    {
+        attempt += 1;
+        copy_dir = dir.join(format!("salvage-{seconds}-{attempt}"));
+    }
+    vfs.create_dir_all(&copy_dir)
+        .map_err(|e| io_error(format!("creating {}", copy_dir.display()), e))?;
+    let kept = names
+        .iter()
+        .filter(|name| name.ends_with(".snap") || name.ends_with(".log"));
+    for name in kept {
+        let (from, to) = (dir.join(name), copy_dir.join(name));
+        let bytes = vfs
+            .read(&from)
+            .map_err(|e| io_error(format!("reading {}", from.display()), e))?;
+        vfs.write_new(&to, &bytes)
+            .and_then(|()| vfs.sync(&to))
+            .map_err(|e| io_error(format!("copying {} to {}", from.display(), to.display()), e))?;
+    }
+    vfs.sync_dir(&copy_dir)
+        .and_then(|()| vfs.sync_dir(dir))
+        .map_err(|e| io_error(format!("syncing {}", copy_dir.display()), e))?;
+    Ok(copy_dir.display().to_string())
+}
