@@ -227,7 +227,7 @@ fn keep_damaged_files(vfs: &dyn Vfs, dir: &Path) -> Result<String> {
         .map_err(|e| io_error(format!("creating {}", copy_dir.display()), e))?;
     let kept = names
         .iter()
-        .filter(|name| name.ends_with(".snap") || name.ends_with(".log"));
+        .filter(|name| name.starts_with("snap-") || name.starts_with("wal-"));
     for name in kept {
         let (from, to) = (dir.join(name), copy_dir.join(name));
         let bytes = vfs

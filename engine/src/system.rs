@@ -85,6 +85,7 @@ const DURABILITY_COLUMNS: &[&str] = &[
     "recovery_bytes_truncated",
     "recovery_salvaged",
     "recovery_ms",
+    "read_only",
 ];
 
 impl SystemTable {
@@ -230,6 +231,7 @@ fn durability_row(durable: &Durable) -> Row {
         int(recovery.bytes_truncated),
         text_or_null((!recovery.salvaged.is_empty()).then(|| recovery.salvaged.join("; "))),
         Value::Real(recovery.duration.as_secs_f64() * 1000.0),
+        text_or_null(recovery.read_only),
     ]
 }
 

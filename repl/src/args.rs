@@ -1,4 +1,5 @@
-//! Command-line arguments: `ember [DIR] [SQL]`, `-c SQL`, `--help`, `--version`.
+//! Command-line arguments: `ember [DIR] [SQL]`, `-c SQL`, `--salvage`, `--readonly`,
+//! `--help`, `--version`.
 
 pub const USAGE: &str = "\
 Usage: ember [OPTIONS] [DIR] [SQL]
@@ -9,6 +10,9 @@ input not a terminal, reads and runs it as a script (sqlite3 list mode).
 
 Options:
   -c SQL          run SQL and exit
+  --salvage       open a damaged DIR anyway: keep what precedes the damage, print what
+                  was dropped, and first copy the damaged files into DIR/salvage-<time>
+  --readonly      open DIR without writing to it (writes fail)
   -h, --help      print this help
   -V, --version   print the version";
 
@@ -19,7 +23,27 @@ pub enum Command {
     Run {
         dir: Option<String>,
         sql: Option<String>,
+        open: OpenFlags,
     },
+}
+
+/// How a directory database is opened (`--salvage`, `--readonly`; also `.open`'s flags).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OpenFlags {
+    pub salvage: bool,
+    pub read_only: bool,
+}
+
+impl OpenFlags {
+    /// Takes `--salvage` or `--readonly`; returns false for any other argument.
+    pub fn take(&mut self, argument: &str) -> bool {
+        match argument {
+            "--salvage" => self.salvage = true,
+            "--readonly" | "--read-only" => self.read_only = true,
+            _ => return false,
+        }
+        true
+    }
 }
 
 /// Whether a positional argument is SQL rather than a directory: it has a space or `;`.
@@ -30,8 +54,12 @@ fn looks_like_sql(argument: &str) -> bool {
 pub fn parse(arguments: &[String]) -> Result<Command, String> {
     let mut sql = None;
     let mut dir = None;
+    let mut open = OpenFlags::default();
     let mut iter = arguments.iter();
     while let Some(argument) = iter.next() {
+        if open.take(argument) {
+            continue;
+        }
         match argument.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
@@ -54,7 +82,10 @@ pub fn parse(arguments: &[String]) -> Result<Command, String> {
             }
         }
     }
-    Ok(Command::Run { dir, sql })
+    if (open.salvage || open.read_only) && dir.is_none() {
+        return Err("--salvage and --readonly need a directory database (DIR)".to_string());
+    }
+    Ok(Command::Run { dir, sql, open })
 }
 
 #[cfg(test)]
@@ -69,6 +100,7 @@ mod tests {
         Command::Run {
             dir: dir.map(str::to_string),
             sql: sql.map(str::to_string),
+            open: OpenFlags::default(),
         }
     }
 
@@ -96,5 +128,17 @@ mod tests {
         assert!(parse_strs(&["-c"]).is_err());
         assert!(parse_strs(&["--bogus"]).is_err());
         assert!(parse_strs(&["a", "SELECT 1", "SELECT 2"]).is_err());
+        assert_eq!(
+            parse_strs(&["--salvage", "data"]).unwrap(),
+            Command::Run {
+                dir: Some("data".into()),
+                sql: None,
+                open: OpenFlags {
+                    salvage: true,
+                    read_only: false
+                }
+            }
+        );
+        assert!(parse_strs(&["--readonly"]).is_err(), "needs DIR");
     }
 }

@@ -37,7 +37,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (".nullvalue TEXT", "text shown for NULL"),
     (".once FILE", "send the next result to FILE"),
-    (".open DIR", "close this database and open DIR"),
+    (
+        ".open [--salvage] [--readonly] DIR",
+        "close this database and open DIR (no DIR: a new in-memory one)",
+    ),
     (
         ".output [FILE]",
         "send results to FILE, or back to standard output",
@@ -155,7 +158,7 @@ impl Shell {
             ".output" => self.redirect(args.first(), false),
             ".once" => self.redirect(Some(args.first().ok_or("usage: .once FILE")?), true),
             ".dump" => self.dump_command(args.first().map(String::as_str)),
-            ".open" => self.open(args.first().map(String::as_str)),
+            ".open" => self.open(&args),
             ".stats" => {
                 self.system_query(".stats", "SELECT * FROM ember_stats", false)?;
                 self.system_query(".stats", "SELECT * FROM ember_durability", true)
@@ -306,8 +309,21 @@ impl Shell {
         Ok(())
     }
 
-    fn open(&mut self, dir: Option<&str>) -> Result<(), String> {
-        let db = open_database(dir)?;
+    fn open(&mut self, args: &[String]) -> Result<(), String> {
+        let mut flags = crate::args::OpenFlags::default();
+        let mut dir = None;
+        for arg in args {
+            if flags.take(arg) {
+                continue;
+            }
+            if arg.starts_with("--") || dir.is_some() {
+                return Err(format!(
+                    "usage: .open [--salvage] [--readonly] DIR ({arg}?)"
+                ));
+            }
+            dir = Some(arg.as_str());
+        }
+        let db = open_database(dir, flags)?;
         self.connection = db.connect();
         self.db = db;
         self.location = dir.map(str::to_string);

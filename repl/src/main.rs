@@ -28,7 +28,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (dir, sql) = match command {
+    let (dir, sql, open) = match command {
         Command::Help => {
             println!("{}", args::USAGE);
             return ExitCode::SUCCESS;
@@ -37,9 +37,9 @@ fn main() -> ExitCode {
             println!("ember {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Command::Run { dir, sql } => (dir, sql),
+        Command::Run { dir, sql, open } => (dir, sql, open),
     };
-    let db = match shell::open_database(dir.as_deref()) {
+    let db = match shell::open_database(dir.as_deref(), open) {
         Ok(db) => db,
         Err(message) => {
             eprintln!("Error: {message}");

@@ -9,6 +9,7 @@ use std::time::Instant;
 use ember::script::{is_blank, is_complete, split_statements};
 use ember::{Connection, Database};
 
+use crate::args::OpenFlags;
 use crate::output::{write_result, Settings};
 
 /// Where results go: standard output, or a file from `.output` / `.once`.
@@ -38,11 +39,34 @@ pub struct Shell {
 }
 
 /// Opens the database `ember DIR` or `.open DIR` names; `None` is a new in-memory database.
-pub fn open_database(dir: Option<&str>) -> Result<Database, String> {
-    match dir {
-        None => Ok(Database::in_memory()),
-        Some(dir) => Database::open(dir).map_err(|error| format!("cannot open {dir}: {error}")),
+/// What recovery salvaged, and why a database opened read-only, goes to stderr.
+pub fn open_database(dir: Option<&str>, flags: OpenFlags) -> Result<Database, String> {
+    let Some(dir) = dir else {
+        return Ok(Database::in_memory());
+    };
+    let options = ember::Options::new()
+        .salvage(flags.salvage)
+        .read_only(flags.read_only);
+    let db = Database::open_with(dir, options).map_err(|error| {
+        let hint = if error.kind() == ember::ErrorKind::Corruption {
+            " (`ember --salvage DIR` or `.open --salvage DIR` opens it with what can be kept)"
+        } else {
+            ""
+        };
+        format!("cannot open {dir}: {error}{hint}")
+    })?;
+    if let Some(recovery) = db.durability_stats().map(|stats| stats.recovery) {
+        for dropped in &recovery.salvaged {
+            eprintln!("salvage dropped: {dropped}");
+        }
+        if let Some(copy) = &recovery.salvage_copy {
+            eprintln!("salvage kept a copy of the files as they were in {copy}");
+        }
+        if let (Some(reason), false) = (&recovery.read_only, flags.read_only) {
+            eprintln!("warning: {dir} is read-only: {reason}");
+        }
     }
+    Ok(db)
 }
 
 impl Shell {

@@ -84,6 +84,42 @@ fn piped_errors_go_to_stderr_and_fail_the_exit_status() {
 }
 
 #[test]
+fn a_damaged_directory_is_refused_then_opened_with_salvage_and_readonly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let db = path.to_str().unwrap();
+    let script = "CREATE TABLE t(id INT PRIMARY KEY);\nINSERT INTO t VALUES (1);\n\
+                  CHECKPOINT;\nINSERT INTO t VALUES (2);\n";
+    assert!(run_piped(EMBER, &[db], script).status.success());
+    for entry in std::fs::read_dir(&path).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().starts_with("snap-") {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    let refused = run_piped(EMBER, &[db], "SELECT count(*) FROM t;\n");
+    let stderr = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("no snapshot") && stderr.contains("--salvage"),
+        "{stderr}"
+    );
+    let read_only = run_piped(EMBER, &["--readonly", db], "SELECT 1;\n");
+    assert!(
+        !read_only.status.success(),
+        "read-only does not get past damage"
+    );
+    let salvaged = run_piped(EMBER, &["--salvage", db], "SELECT 1;\n");
+    let stderr = String::from_utf8_lossy(&salvaged.stderr).into_owned();
+    assert!(salvaged.status.success(), "{stderr}");
+    assert!(stderr.contains("salvage dropped:"), "{stderr}");
+    assert!(stderr.contains("salvage kept a copy"), "{stderr}");
+    let again = run_piped(EMBER, &["--readonly", db], "CREATE TABLE u(a INT);\n");
+    let stderr = String::from_utf8_lossy(&again.stderr).into_owned();
+    assert!(stderr.contains("read-only"), "{stderr}");
+}
+
+#[test]
 fn directory_database_persists_between_runs() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");

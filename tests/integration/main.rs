@@ -7,6 +7,7 @@ mod concurrency;
 mod crashtest;
 mod differential;
 mod durability;
+mod durability_damage;
 mod expressions;
 mod gc;
 mod indexes;

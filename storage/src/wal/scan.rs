@@ -171,7 +171,11 @@ pub fn scan_wal(
         let path = dir.join(segment_name(index));
         let last = position + 1 == indexes.len();
         if position > 0 && indexes[position - 1] + 1 != index {
-            let error = corruption(&path, 0, "the segment before it is missing");
+            let error = missing(format!(
+                "WAL file {} is missing: the log has segments before and after it, so the \
+                 commits it held are gone",
+                dir.join(segment_name(indexes[position - 1] + 1)).display()
+            ));
             damage(error, salvage, &mut scan)?;
             remove_from(vfs, dir, &indexes[position..], &mut scan);
             return Ok(scan);

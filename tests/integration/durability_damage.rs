@@ -1,0 +1,293 @@
+//! Damaged and full directories (issue 17's findings 1-3): a missing snapshot, a missing,
+//! empty or garbage WAL segment give `Corruption` and change no file; salvage opens them,
+//! says what it dropped and keeps a copy of the files; a checkpoint that hits a full disk
+//! removes its temp file and later commits go on; a full disk opens read-only with every
+//! row, and writes resume after a reopen with room.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ember::{Database, ErrorKind, Options};
+use ember_storage::vfs::{SimVfs, Vfs};
+
+const DIR: &str = "/db";
+
+fn open(vfs: &SimVfs, options: Options) -> ember::Result<Database> {
+    Database::open_with_vfs(DIR, options, Arc::new(vfs.clone()))
+}
+
+fn files(vfs: &SimVfs) -> BTreeMap<String, Vec<u8>> {
+    let dir = Path::new(DIR);
+    vfs.list(dir)
+        .unwrap()
+        .into_iter()
+        .filter(|name| name.starts_with("wal-") || name.starts_with("snap-"))
+        .map(|name| {
+            let bytes = vfs.read(&dir.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect()
+}
+
+fn ids(db: &Database) -> Vec<i64> {
+    db.connect()
+        .query("SELECT id FROM t ORDER BY id", ())
+        .unwrap()
+        .into_iter()
+        .map(|row| row.get(0).unwrap())
+        .collect()
+}
+
+/// A closed database: rows 1..=3 before a CHECKPOINT, 4..=6 after it (only in the WAL).
+fn checkpointed_then_written(segment_bytes: u64) -> SimVfs {
+    let vfs = SimVfs::new();
+    let db = open(&vfs, Options::new().wal_segment_bytes(segment_bytes)).unwrap();
+    let conn = db.connect();
+    conn.execute_batch(
+        "CREATE TABLE t(id INT PRIMARY KEY, v TEXT);
+         INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');
+         CHECKPOINT;",
+    )
+    .unwrap();
+    for id in 4..=6 {
+        conn.execute("INSERT INTO t VALUES (?, 'after the checkpoint')", [id])
+            .unwrap();
+    }
+    drop(conn);
+    drop(db);
+    vfs
+}
+
+fn path(name: &str) -> PathBuf {
+    Path::new(DIR).join(name)
+}
+
+/// Opens the damaged directory: it must fail with `Corruption` naming `names_file` and leave
+/// every file as it was; then salvage must open it, say what it dropped and keep a copy
+/// (whose folder it returns).
+fn corruption_then_salvage(vfs: &SimVfs, names_file: &str) -> PathBuf {
+    let before = files(vfs);
+    let error = open(vfs, Options::new())
+        .err()
+        .expect("a damaged directory opens");
+    assert_eq!(error.kind(), ErrorKind::Corruption, "{error}");
+    assert!(error.message().contains(names_file), "{error}");
+    assert_eq!(files(vfs), before, "a failed open changed the files");
+    let db = open(vfs, Options::new().salvage(true)).unwrap();
+    let report = db.durability_stats().unwrap().recovery;
+    assert!(
+        !report.salvaged.is_empty(),
+        "salvage dropped data silently: {report}"
+    );
+    let copy = report.salvage_copy.clone().expect("damaged files copied");
+    let kept = vfs.list(Path::new(&copy)).unwrap();
+    assert_eq!(kept.len(), before.len(), "{kept:?} vs {:?}", before.keys());
+    drop(db);
+    PathBuf::from(copy)
+}
+
+#[test]
+fn a_missing_snapshot_is_corruption_and_the_wal_after_it_is_kept() {
+    let vfs = checkpointed_then_written(1 << 20);
+    let snapshot = files(&vfs)
+        .into_keys()
+        .find(|name| name.starts_with("snap-"))
+        .unwrap();
+    vfs.remove(&path(&snapshot)).unwrap();
+    let wal_before: Vec<String> = files(&vfs).into_keys().collect();
+    assert!(!wal_before.is_empty());
+    let copy = corruption_then_salvage(&vfs, "no snapshot");
+    for name in wal_before {
+        let kept = vfs.read(&copy.join(&name));
+        assert!(kept.is_ok(), "{name} was deleted without a copy");
+    }
+}
+
+#[test]
+fn a_missing_empty_or_garbage_wal_segment_after_the_snapshot_is_corruption() {
+    for damage in ["delete", "empty", "garbage"] {
+        let vfs = checkpointed_then_written(1 << 20);
+        let segment = files(&vfs)
+            .into_iter()
+            .find(|(name, _)| name.starts_with("wal-"))
+            .unwrap();
+        match damage {
+            "delete" => vfs.remove(&path(&segment.0)).unwrap(),
+            "empty" => vfs.poke(&path(&segment.0), Vec::new()).unwrap(),
+            _ => {
+                let mut rng = fastrand::Rng::with_seed(7);
+                let garbage = (0..segment.1.len()).map(|_| rng.u8(..)).collect();
+                vfs.poke(&path(&segment.0), garbage).unwrap();
+            }
+        }
+        corruption_then_salvage(&vfs, &segment.0);
+    }
+}
+
+#[test]
+fn the_loss_of_a_later_segment_shows_through_the_mark_of_the_one_before() {
+    // Segments of at most 64 bytes: every insert after the checkpoint rolls the log.
+    let vfs = checkpointed_then_written(64);
+    let segments: Vec<String> = files(&vfs)
+        .into_keys()
+        .filter(|name| name.starts_with("wal-"))
+        .collect();
+    assert!(segments.len() >= 3, "{segments:?}");
+    for victim in &segments[1..] {
+        for damage in ["delete", "empty"] {
+            let vfs = checkpointed_then_written(64);
+            match damage {
+                "delete" => vfs.remove(&path(victim)).unwrap(),
+                _ => vfs.poke(&path(victim), Vec::new()).unwrap(),
+            }
+            corruption_then_salvage(&vfs, victim);
+        }
+    }
+    // Undamaged, every row is there.
+    let db = open(&checkpointed_then_written(64), Options::new()).unwrap();
+    assert_eq!(ids(&db), (1..=6).collect::<Vec<_>>());
+}
+
+#[test]
+fn salvage_skips_changes_to_tables_no_file_defines_and_says_so() {
+    let vfs = checkpointed_then_written(1 << 20);
+    for name in files(&vfs).into_keys().filter(|n| n.starts_with("snap-")) {
+        vfs.remove(&path(&name)).unwrap();
+    }
+    let db = open(&vfs, Options::new().salvage(true)).unwrap();
+    let report = db.durability_stats().unwrap().recovery;
+    assert!(
+        report.salvaged.iter().any(|line| line.contains("table id")),
+        "{report}"
+    );
+    let error = db.connect().query("SELECT * FROM t", ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound);
+}
+
+/// A database holding `rows` rows of ~500 bytes, closed; returns the file system.
+fn filled(rows: i64) -> SimVfs {
+    let vfs = SimVfs::new();
+    let db = open(&vfs, Options::new()).unwrap();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(id INT PRIMARY KEY, v TEXT)", ())
+        .unwrap();
+    for id in 1..=rows {
+        conn.execute("INSERT INTO t VALUES (?, printf('%0500d', ?))", (id, id))
+            .unwrap();
+    }
+    drop(conn);
+    drop(db);
+    vfs
+}
+
+#[test]
+fn a_checkpoint_on_a_full_disk_removes_its_temp_file_and_commits_go_on() {
+    let vfs = filled(200);
+    let db = open(&vfs, Options::new()).unwrap();
+    let conn = db.connect();
+    // Room for a few more commits, not for another snapshot of ~100 KB.
+    vfs.set_capacity(Some(vfs.used_bytes() + (8 << 10)));
+    let error = conn.execute("CHECKPOINT", ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Io, "{error}");
+    let leftovers: Vec<String> = vfs
+        .list(Path::new(DIR))
+        .unwrap()
+        .into_iter()
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    conn.execute(
+        "INSERT INTO t VALUES (1000, 'after the failed checkpoint')",
+        (),
+    )
+    .unwrap();
+    drop(conn);
+    drop(db);
+    vfs.set_capacity(None);
+    let db = open(&vfs, Options::new()).unwrap();
+    assert_eq!(ids(&db).len(), 201);
+}
+
+#[test]
+fn a_commit_that_finds_the_disk_full_fails_alone_and_later_ones_succeed() {
+    let vfs = filled(10);
+    let db = open(&vfs, Options::new()).unwrap();
+    let conn = db.connect();
+    vfs.set_capacity(Some(vfs.used_bytes() + 2_000));
+    let mut acknowledged = Vec::new();
+    let mut refused = 0;
+    for id in 100..110 {
+        match conn.execute("INSERT INTO t VALUES (?, printf('%0500d', ?))", (id, id)) {
+            Ok(_) => acknowledged.push(id),
+            Err(error) => {
+                assert_eq!(error.kind(), ErrorKind::Io, "{error}");
+                assert!(error.message().contains("disk full"), "{error}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        refused > 0 && !acknowledged.is_empty(),
+        "{refused} {acknowledged:?}"
+    );
+    vfs.set_capacity(None);
+    conn.execute("INSERT INTO t VALUES (500, 'room again')", ())
+        .unwrap();
+    acknowledged.push(500);
+    drop(conn);
+    drop(db);
+    let db = open(&vfs, Options::new()).unwrap();
+    let found = ids(&db);
+    for id in acknowledged {
+        assert!(found.contains(&id), "acknowledged {id} lost: {found:?}");
+    }
+}
+
+#[test]
+fn a_full_disk_opens_read_only_with_every_row_and_writes_resume_with_room() {
+    let vfs = filled(50);
+    vfs.set_capacity(Some(vfs.used_bytes()));
+    let db = open(&vfs, Options::new()).unwrap();
+    let report = db.durability_stats().unwrap().recovery;
+    assert!(report.read_only.is_some(), "{report}");
+    let shown: Option<String> = db
+        .connect()
+        .query_one("SELECT read_only FROM ember_durability", ())
+        .unwrap();
+    assert_eq!(shown, report.read_only);
+    assert_eq!(ids(&db), (1..=50).collect::<Vec<_>>());
+    let error = db
+        .connect()
+        .execute("INSERT INTO t VALUES (51, 'x')", ())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ReadOnly, "{error}");
+    assert!(error.message().contains("could not be written"), "{error}");
+    drop(db);
+    vfs.set_capacity(None);
+    let db = open(&vfs, Options::new()).unwrap();
+    assert_eq!(db.durability_stats().unwrap().recovery.read_only, None);
+    db.connect()
+        .execute("INSERT INTO t VALUES (51, 'x')", ())
+        .unwrap();
+    drop(db);
+    assert_eq!(ids(&open(&vfs, Options::new()).unwrap()).len(), 51);
+}
+
+#[test]
+fn read_only_opens_write_nothing() {
+    let vfs = filled(5);
+    let before = files(&vfs);
+    let db = open(&vfs, Options::new().read_only(true)).unwrap();
+    assert_eq!(ids(&db), (1..=5).collect::<Vec<_>>());
+    for sql in [
+        "INSERT INTO t VALUES (6, 'x')",
+        "CREATE TABLE u(a INT)",
+        "CHECKPOINT",
+    ] {
+        let error = db.connect().execute(sql, ()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::ReadOnly, "{sql}: {error}");
+    }
+    drop(db);
+    assert_eq!(files(&vfs), before);
+}
