@@ -158,7 +158,7 @@ impl Shell {
             ".output" => self.redirect(args.first(), false),
             ".once" => self.redirect(Some(args.first().ok_or("usage: .once FILE")?), true),
             ".dump" => self.dump_command(args.first().map(String::as_str)),
-            ".open" => self.open(&args),
+            ".open" => self.open(args),
             ".stats" => {
                 self.system_query(".stats", "SELECT * FROM ember_stats", false)?;
                 self.system_query(".stats", "SELECT * FROM ember_durability", true)

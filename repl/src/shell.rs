@@ -223,9 +223,11 @@ mod tests {
     fn unopenable_directory_gives_a_clear_error() {
         let file = std::env::temp_dir().join(format!("ember-not-a-dir-{}", std::process::id()));
         std::fs::write(&file, b"x").unwrap();
-        let error = open_database(Some(file.to_str().unwrap())).err().unwrap();
+        let error = open_database(Some(file.to_str().unwrap()), OpenFlags::default())
+            .err()
+            .unwrap();
         assert!(error.starts_with("cannot open"), "{error}");
         std::fs::remove_file(&file).unwrap();
-        assert!(open_database(None).is_ok());
+        assert!(open_database(None, OpenFlags::default()).is_ok());
     }
 }
