@@ -234,7 +234,19 @@ pub struct CheckpointReport {
 
 /// Writes a snapshot of every table as of one timestamp, then removes the WAL segments and
 /// snapshots it supersedes. Writers go on meanwhile; only the WAL roll takes the commit lock.
+/// It first puts the log's reserve of disk space in place, and is refused when it cannot
+/// (a full disk): the snapshot must not take the space the next commits need.
 pub(crate) fn checkpoint(shared: &Shared) -> Result<CheckpointReport> {
+    checkpoint_with(shared, true)
+}
+
+/// The checkpoint that ends recovery: it goes ahead without the log's reserve when there is
+/// no room for one (the database would otherwise open read-only).
+pub(crate) fn checkpoint_at_open(shared: &Shared) -> Result<CheckpointReport> {
+    checkpoint_with(shared, false)
+}
+
+fn checkpoint_with(shared: &Shared, reserve_required: bool) -> Result<CheckpointReport> {
     let Some(durable) = shared.durable.get() else {
         return Err(crate::err!(
             InvalidInput,
@@ -245,6 +257,19 @@ pub(crate) fn checkpoint(shared: &Shared) -> Result<CheckpointReport> {
         .checkpoint_lock
         .lock()
         .unwrap_or_else(|p| p.into_inner());
+    if let Some(reason) = durable.wal.read_only_reason() {
+        return Err(crate::err!(ReadOnly, "the database is read-only: {reason}"));
+    }
+    if let Err(error) = durable.wal.ensure_reserve() {
+        if reserve_required {
+            return Err(crate::err!(
+                Io,
+                "checkpoint refused: {} (the disk is too full to keep room for the log's next \
+                 commits; free space and retry)",
+                error.message
+            ));
+        }
+    }
     let (txn, catalog, wal_start) = {
         let _ddl = shared.lock_ddl();
         let (commit_lock, _) = shared.store.clock().begin_commit();
@@ -298,6 +323,8 @@ pub(crate) fn checkpoint(shared: &Shared) -> Result<CheckpointReport> {
     vfs.sync_dir(&durable.dir)
         .map_err(|e| io(format!("syncing {}", durable.dir.display()), e))?;
     durable.checkpoints.fetch_add(1, Ordering::Relaxed);
+    // Old segments are gone: take the reserve back if an append used it (best effort).
+    let _ = durable.wal.ensure_reserve();
     Ok(report)
 }
 

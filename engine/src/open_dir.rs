@@ -101,7 +101,7 @@ impl Database {
         // Every writable open checkpoints: the files then use this process's ids, and a new
         // directory gets a snapshot naming its first segment (so losing that segment shows).
         if writable {
-            if let Err(error) = durability::checkpoint(&db.shared) {
+            if let Err(error) = durability::checkpoint_at_open(&db.shared) {
                 durable.wal.set_read_only(format!(
                     "the checkpoint that ends recovery could not be written ({}); reopen once \
                      the directory can be written",
@@ -202,6 +202,8 @@ fn prepare_for_writes(
             wal.end_segment(last, next_segment, len)?;
         }
     }
+    // Head room for commits on a filling disk; without room for it the log still works.
+    let _ = wal.ensure_reserve();
     Ok(wal)
 }
 

@@ -31,5 +31,9 @@ pub const TABLE_INDEXES_MAX: usize = 64;
 /// Default size past which the WAL starts a new segment file, in bytes.
 pub const WAL_SEGMENT_BYTES_DEFAULT: u64 = 16 << 20;
 
+/// Most space kept aside for the log (`wal.reserve`), released to commits when the disk
+/// fills; a log with smaller segments keeps one segment's worth.
+pub const WAL_RESERVE_BYTES_MAX: u64 = 1 << 20;
+
 const _: () = assert!(VALUE_BYTES_MAX < ROW_BYTES_MAX);
 const _: () = assert!(COLUMNS_MAX < u16::MAX as usize);

@@ -1,8 +1,9 @@
 //! Damaged and full directories (issue 17's findings 1-3): a missing snapshot, a missing,
 //! empty or garbage WAL segment give `Corruption` and change no file; salvage opens them,
 //! says what it dropped and keeps a copy of the files; a checkpoint that hits a full disk
-//! removes its temp file and later commits go on; a full disk opens read-only with every
-//! row, and writes resume after a reopen with room.
+//! removes its temp file and later commits go on (through the log's reserve, which a
+//! checkpoint may not take); a full disk opens read-only with every row, and writes resume
+//! after a reopen with room.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -214,34 +215,67 @@ fn a_commit_that_finds_the_disk_full_fails_alone_and_later_ones_succeed() {
     let vfs = filled(10);
     let db = open(&vfs, Options::new()).unwrap();
     let conn = db.connect();
-    vfs.set_capacity(Some(vfs.used_bytes() + 2_000));
+    // No free space at all: the log's reserve (1 MiB) takes the commits for a while.
+    vfs.set_capacity(Some(vfs.used_bytes()));
     let mut acknowledged = Vec::new();
     let mut refused = 0;
-    for id in 100..110 {
+    for id in 100..10_000 {
         match conn.execute("INSERT INTO t VALUES (?, printf('%0500d', ?))", (id, id)) {
             Ok(_) => acknowledged.push(id),
             Err(error) => {
                 assert_eq!(error.kind(), ErrorKind::Io, "{error}");
                 assert!(error.message().contains("disk full"), "{error}");
                 refused += 1;
+                if refused == 3 {
+                    break;
+                }
             }
         }
     }
+    assert!(refused == 3, "the disk never filled");
     assert!(
-        refused > 0 && !acknowledged.is_empty(),
-        "{refused} {acknowledged:?}"
+        acknowledged.len() > 100,
+        "the reserve let only {acknowledged:?} in"
     );
     vfs.set_capacity(None);
-    conn.execute("INSERT INTO t VALUES (500, 'room again')", ())
+    conn.execute("INSERT INTO t VALUES (50000, 'room again')", ())
         .unwrap();
-    acknowledged.push(500);
+    acknowledged.push(50_000);
     drop(conn);
     drop(db);
     let db = open(&vfs, Options::new()).unwrap();
     let found = ids(&db);
     for id in acknowledged {
-        assert!(found.contains(&id), "acknowledged {id} lost: {found:?}");
+        assert!(found.contains(&id), "acknowledged {id} lost");
     }
+}
+
+#[test]
+fn a_checkpoint_is_refused_when_it_would_take_the_log_reserve() {
+    let vfs = filled(10);
+    let db = open(&vfs, Options::new()).unwrap();
+    let conn = db.connect();
+    let reserve = path(ember_storage::wal::RESERVE_NAME);
+    assert!(
+        vfs.read(&reserve).is_ok(),
+        "the open put the reserve in place"
+    );
+    vfs.set_capacity(Some(vfs.used_bytes()));
+    conn.execute("INSERT INTO t VALUES (11, 'through the reserve')", ())
+        .unwrap();
+    assert!(
+        vfs.read(&reserve).is_err(),
+        "the append released the reserve"
+    );
+    let error = conn.execute("CHECKPOINT", ()).unwrap_err();
+    assert!(error.message().contains("checkpoint refused"), "{error}");
+    vfs.set_capacity(None);
+    conn.execute("CHECKPOINT", ()).unwrap();
+    assert!(
+        vfs.read(&reserve).is_ok(),
+        "the checkpoint took the reserve back"
+    );
+    assert_eq!(ids(&db).len(), 11);
 }
 
 #[test]

@@ -12,6 +12,7 @@
 
 pub mod frame;
 pub mod record;
+mod reserve;
 mod scan;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use std::time::Duration;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::vfs::Vfs;
 
+pub use reserve::RESERVE_NAME;
 pub use scan::{apply_repairs, scan_wal, segment_indexes, Repair, WalScan, WalStart};
 
 /// First bytes of every WAL segment.
@@ -76,6 +78,8 @@ pub struct Wal {
     sync_done: Condvar,
     failed: AtomicBool,
     bytes_since_checkpoint: AtomicU64,
+    /// Disk space kept for appends when the disk fills (see `reserve.rs`).
+    reserve: reserve::LogReserve,
     pub stats: WalStats,
 }
 
@@ -144,8 +148,15 @@ impl Wal {
             sync_done: Condvar::new(),
             failed: AtomicBool::new(false),
             bytes_since_checkpoint: AtomicU64::new(0),
+            reserve: reserve::LogReserve::new(dir, 0),
             stats: WalStats::default(),
         })
+    }
+
+    /// Puts the log's reserve of disk space in place if it is not (a checkpoint calls this
+    /// first, so it cannot take the space the next commits need). Fails on a full disk.
+    pub fn ensure_reserve(&self) -> StorageResult<()> {
+        self.reserve.ensure(&*self.vfs)
     }
 
     /// Why the log takes no writes, if it does not.
@@ -182,6 +193,10 @@ impl Wal {
             sync_done: Condvar::new(),
             failed: AtomicBool::new(false),
             bytes_since_checkpoint: AtomicU64::new(0),
+            reserve: reserve::LogReserve::new(
+                dir,
+                segment_bytes_max.min(crate::limits::WAL_RESERVE_BYTES_MAX),
+            ),
             stats: WalStats::default(),
         });
         wal.start_segment(segment)?;
@@ -283,15 +298,22 @@ impl Wal {
             self.roll_locked(&mut inner)?;
         }
         let path = self.segment_path(inner.segment);
-        if let Err(error) = self.vfs.append(&path, &framed) {
+        let mut written = self.vfs.append(&path, &framed);
+        let mut released = false;
+        while let Err(error) = written {
             let what = format!("appending to {}", path.display());
             // Whatever part of the frame reached the file is cut off again; the records
             // before it were written whole, so the log can go on once there is room.
-            if is_disk_full(&error) && self.vfs.truncate(&path, inner.segment_bytes).is_ok() {
+            if !is_disk_full(&error) || self.vfs.truncate(&path, inner.segment_bytes).is_err() {
+                self.failed.store(true, Ordering::SeqCst);
+                return Err(StorageError::io(what, &error));
+            }
+            // The disk is full: the reserve makes room for this append, once.
+            if released || !self.reserve.release(&*self.vfs) {
                 return Err(disk_full(what, &error));
             }
-            self.failed.store(true, Ordering::SeqCst);
-            return Err(StorageError::io(what, &error));
+            released = true;
+            written = self.vfs.append(&path, &framed);
         }
         inner.segment_bytes += framed.len() as u64;
         inner.appended += framed.len() as u64;
