@@ -190,17 +190,19 @@ fn prepare_for_writes(
         .last()
         .map_or(1, |last| last + 1)
         .max(recovered.wal_start);
-    let wal = Wal::create(
+    let previous = recovered
+        .last_segment
+        .filter(|(last, _, _)| last + 1 == next_segment);
+    let wal = Wal::create_after(
         Arc::clone(vfs),
         dir,
         next_segment,
         options.sync_policy,
         options.wal_segment_bytes,
+        previous.map(|(_, len, _)| len),
     )?;
-    if let Some((last, len, marked)) = recovered.last_segment {
-        if last + 1 == next_segment && !marked {
-            wal.end_segment(last, next_segment, len)?;
-        }
+    if let Some((last, len, false)) = previous {
+        wal.end_segment(last, next_segment, len)?;
     }
     // Head room for commits on a filling disk; without room for it the log still works.
     let _ = wal.ensure_reserve();

@@ -7,7 +7,9 @@
 //! database is reopened; a write refused by a full disk is undone (the segment truncated back
 //! to its last whole record) and only that write fails. A segment that is left for the next
 //! one ends with a `SegmentEnd` record, written once the next segment exists, so recovery
-//! can tell a deleted or emptied segment from one a crash never finished creating. A log
+//! can tell a deleted or emptied segment from one a crash never finished creating; the next
+//! segment starts with a `SegmentStart` record giving the length of the one before, so a
+//! torn `SegmentEnd` can be told from a cut record. A log
 //! opened read-only (`Wal::read_only`, or `set_read_only` after a failure) refuses appends.
 
 pub mod frame;
@@ -57,6 +59,8 @@ pub struct WalStats {
 struct Inner {
     segment: u64,
     segment_bytes: u64,
+    /// Bytes of the current segment's header (magic and `SegmentStart`), before any record.
+    segment_header_bytes: u64,
     /// Bytes appended since the log was opened (a log sequence number).
     appended: u64,
     policy: SyncPolicy,
@@ -139,6 +143,7 @@ impl Wal {
             inner: Mutex::new(Inner {
                 segment: 0,
                 segment_bytes: WAL_MAGIC.len() as u64,
+                segment_header_bytes: WAL_MAGIC.len() as u64,
                 appended: 0,
                 policy,
                 read_only: Some(reason),
@@ -177,13 +182,27 @@ impl Wal {
         policy: SyncPolicy,
         segment_bytes_max: u64,
     ) -> StorageResult<Arc<Wal>> {
+        Wal::create_after(vfs, dir, segment, policy, segment_bytes_max, None)
+    }
+
+    /// `create`, for a log that goes on after segment `segment - 1`, whose records take
+    /// `previous_len` bytes: the new segment starts by saying so (see `SegmentStart`).
+    pub fn create_after(
+        vfs: Arc<dyn Vfs>,
+        dir: &Path,
+        segment: u64,
+        policy: SyncPolicy,
+        segment_bytes_max: u64,
+        previous_len: Option<u64>,
+    ) -> StorageResult<Arc<Wal>> {
         let wal = Arc::new(Wal {
             vfs,
             dir: dir.to_path_buf(),
             segment_bytes_max: segment_bytes_max.max(64),
             inner: Mutex::new(Inner {
                 segment,
-                segment_bytes: WAL_MAGIC.len() as u64,
+                segment_bytes: 0,
+                segment_header_bytes: 0,
                 appended: 0,
                 policy,
                 read_only: None,
@@ -199,7 +218,12 @@ impl Wal {
             ),
             stats: WalStats::default(),
         });
-        wal.start_segment(segment)?;
+        let header_bytes = wal.start_segment(segment, previous_len)?;
+        {
+            let mut inner = wal.inner();
+            inner.segment_bytes = header_bytes;
+            inner.segment_header_bytes = header_bytes;
+        }
         if let SyncPolicy::IntervalMs(interval_ms) = policy {
             start_syncer(Arc::downgrade(&wal), interval_ms);
         }
@@ -214,13 +238,21 @@ impl Wal {
         self.dir.join(segment_name(segment))
     }
 
-    /// Creates segment `segment` holding only the magic, durably. On a full disk the partial
-    /// file is removed and the log stays usable (nothing refers to the new segment yet).
-    fn start_segment(&self, segment: u64) -> StorageResult<()> {
+    /// Creates segment `segment` holding only its header, durably: the magic, then (when the
+    /// log goes on from segment `segment - 1`) a `SegmentStart` with that segment's length.
+    /// Returns the header's length. On a full disk the partial file is removed and the log
+    /// stays usable (nothing refers to the new segment yet).
+    fn start_segment(&self, segment: u64, previous_len: Option<u64>) -> StorageResult<u64> {
         let path = self.segment_path(segment);
+        let mut header = WAL_MAGIC.to_vec();
+        if let Some(previous_len) = previous_len {
+            let mut payload = Vec::new();
+            record::WalRecord::SegmentStart { previous_len }.encode(&mut payload);
+            frame::encode_frame(&payload, &mut header);
+        }
         let result = self
             .vfs
-            .write_new(&path, WAL_MAGIC)
+            .write_new(&path, &header)
             .and_then(|()| self.vfs.sync(&path))
             .and_then(|()| self.vfs.sync_dir(&self.dir));
         result.map_err(|error| {
@@ -232,7 +264,8 @@ impl Wal {
             }
             self.failed.store(true, Ordering::SeqCst);
             StorageError::io(what, &error)
-        })
+        })?;
+        Ok(header.len() as u64)
     }
 
     /// Ends segment `segment` (whose whole records take `len` bytes) with a `SegmentEnd`
@@ -293,7 +326,7 @@ impl Wal {
             return Err(read_only_error(reason));
         }
         if inner.segment_bytes + framed.len() as u64 > self.segment_bytes_max
-            && inner.segment_bytes > WAL_MAGIC.len() as u64
+            && inner.segment_bytes > inner.segment_header_bytes
         {
             self.roll_locked(&mut inner)?;
         }
@@ -352,7 +385,7 @@ impl Wal {
         self.stats.fsyncs.fetch_add(1, Ordering::Relaxed);
         self.synced.fetch_max(inner.appended, Ordering::SeqCst);
         let next = inner.segment + 1;
-        self.start_segment(next)?;
+        let header_bytes = self.start_segment(next, Some(inner.segment_bytes))?;
         if let Err(error) = self.end_segment(inner.segment, next, inner.segment_bytes) {
             // The log stays in the current segment; the empty next one goes (best effort:
             // left behind, it is an unmarked empty segment, which recovery accepts).
@@ -360,7 +393,8 @@ impl Wal {
             return Err(error);
         }
         inner.segment = next;
-        inner.segment_bytes = WAL_MAGIC.len() as u64;
+        inner.segment_bytes = header_bytes;
+        inner.segment_header_bytes = header_bytes;
         Ok(())
     }
 

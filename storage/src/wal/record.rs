@@ -11,6 +11,7 @@ use crate::row::write_varint;
 const KIND_COMMIT: u8 = 1;
 const KIND_CATALOG: u8 = 2;
 const KIND_SEGMENT_END: u8 = 3;
+const KIND_SEGMENT_START: u8 = 4;
 
 /// One row's final state after a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,12 @@ pub enum WalRecord {
     /// (and synced) before this record was written.
     SegmentEnd {
         next: u64,
+    },
+    /// The first record of a segment that follows another: the previous segment's records
+    /// (before its `SegmentEnd`) take `previous_len` bytes, all synced before this segment
+    /// was created.
+    SegmentStart {
+        previous_len: u64,
     },
 }
 
@@ -145,6 +152,10 @@ impl WalRecord {
                 out.push(KIND_SEGMENT_END);
                 write_varint(*next, out);
             }
+            WalRecord::SegmentStart { previous_len } => {
+                out.push(KIND_SEGMENT_START);
+                write_varint(*previous_len, out);
+            }
         }
     }
 
@@ -190,6 +201,9 @@ impl WalRecord {
             }
             KIND_SEGMENT_END => WalRecord::SegmentEnd {
                 next: reader.varint()?,
+            },
+            KIND_SEGMENT_START => WalRecord::SegmentStart {
+                previous_len: reader.varint()?,
             },
             _ => return Err(damaged("unknown record kind")),
         };
@@ -247,6 +261,7 @@ mod tests {
                 sql: "CREATE TABLE t(a INT)".into(),
             },
             WalRecord::SegmentEnd { next: 12 },
+            WalRecord::SegmentStart { previous_len: 4096 },
         ];
         for record in records {
             let mut bytes = Vec::new();

@@ -3,17 +3,21 @@
 //! disk: what recovery should cut off comes back as `Repair`s, applied by `apply_repairs`
 //! only when the database is opened for writing.
 //!
-//! The rules, from what the writer guarantees:
+//! The rules, from what the writer guarantees (`mod.rs`):
 //! - The first segment must be the expected one: the snapshot's, which was created and synced
 //!   before the snapshot was written, or segment 1 without a snapshot (older segments are
 //!   deleted only after a snapshot covers them). Otherwise a segment or the snapshot is
 //!   missing: corruption.
-//! - Segments are consecutive; a segment that ends with `SegmentEnd { next }` was followed by
-//!   a complete segment `next`, so that one missing, empty or with a bad header is corruption.
+//! - Segments are consecutive. A segment that ends with `SegmentEnd` was followed by a
+//!   complete next segment, so that one missing, empty or with a bad header is corruption.
+//!   A segment that starts with `SegmentStart { previous_len }` was created after the one
+//!   before it was synced with exactly that many bytes of records; and that one was marked
+//!   ended before any record went into the new one.
 //! - A bad frame with no valid frame after it is a torn tail (a crash mid-write) in the last
-//!   segment, or in the one before it when the last holds no record (a crash while the
-//!   `SegmentEnd` was being written); it is cut off. A last segment with a bad header that no
-//!   `SegmentEnd` or snapshot vouches for is one a crash never finished creating; it goes.
+//!   segment; in the one before it only if it is a torn `SegmentEnd`: the last segment holds
+//!   nothing but a `SegmentStart` saying the records ended where the bad frame starts. A last
+//!   segment with a bad header that no `SegmentEnd` or snapshot vouches for is one a crash
+//!   never finished creating. These are cut off.
 //! - Anything else (a bad frame with valid frames after it, a frame that checks out but does
 //!   not decode, damage in an earlier segment) is corruption: an error naming the file and
 //!   offset, unless `salvage` is set, in which case replay stops there, the rest is cut off
@@ -122,12 +126,87 @@ fn damage(error: StorageError, salvage: bool, scan: &mut WalScan) -> StorageResu
     Ok(())
 }
 
-/// What reading one segment found.
-enum SegmentEnd {
-    /// Read to its end; `Some(next)` when it ends with a `SegmentEnd` mark.
-    Whole { marked: Option<u64> },
-    /// Cut at this offset (torn tail or salvaged damage); nothing after it is read.
-    Cut { at: usize, salvaged: bool },
+/// What one segment holds, read without judging it.
+struct SegmentRead {
+    /// The `SegmentStart` length of the segment before, when this segment has one.
+    starts_after: Option<u64>,
+    records: Vec<WalRecord>,
+    /// Where the records end: at the end mark, the damage or the end of the file.
+    records_end: usize,
+    ending: Ending,
+}
+
+enum Ending {
+    /// Read to its end; `marked` when a `SegmentEnd` naming the next segment ends it.
+    Whole { marked: bool },
+    /// The file does not start with the magic; `framed` when a valid frame starts in it.
+    BadHeader { framed: bool },
+    /// A bad frame at `records_end`; `tail` when no valid frame starts after it (and the
+    /// frame failed its checks, rather than decoding to a wrong record).
+    Bad { reason: String, tail: bool },
+}
+
+fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
+    let mut read = SegmentRead {
+        starts_after: None,
+        records: Vec::new(),
+        records_end: 0,
+        ending: Ending::Whole { marked: false },
+    };
+    if !bytes.starts_with(WAL_MAGIC) {
+        let framed = valid_frame_after(bytes, 0, FRAME_PAYLOAD_BYTES_MAX).is_some();
+        read.ending = Ending::BadHeader { framed };
+        return read;
+    }
+    let mut pos = WAL_MAGIC.len();
+    read.ending = loop {
+        read.records_end = pos;
+        let (payload, next) = match frame_at(bytes, pos, FRAME_PAYLOAD_BYTES_MAX) {
+            FrameAt::End => break Ending::Whole { marked: false },
+            FrameAt::Valid { payload, next } => (payload, next),
+            FrameAt::Bad(reason) => {
+                let tail = valid_frame_after(bytes, pos + 1, FRAME_PAYLOAD_BYTES_MAX).is_none();
+                let reason = reason.to_string();
+                break Ending::Bad { reason, tail };
+            }
+        };
+        let misplaced = |what: &str| Ending::Bad {
+            reason: what.to_string(),
+            tail: false,
+        };
+        match WalRecord::decode(&bytes[payload]) {
+            Ok(WalRecord::SegmentEnd { next: following }) => {
+                if following != index + 1 || next != bytes.len() {
+                    break misplaced(
+                        "a segment end mark that is not the last record or names \
+                                     the wrong segment",
+                    );
+                }
+                break Ending::Whole { marked: true };
+            }
+            Ok(WalRecord::SegmentStart { previous_len }) => {
+                if pos != WAL_MAGIC.len() {
+                    break misplaced("a segment start record that is not the first record");
+                }
+                read.starts_after = Some(previous_len);
+            }
+            Ok(record) => read.records.push(record),
+            Err(error) => break misplaced(&error.message),
+        }
+        pos = next;
+    };
+    read
+}
+
+/// What the scan knows of the segment before the one being read.
+struct Previous {
+    path: PathBuf,
+    records_end: usize,
+    marked: bool,
+    /// A bad tail found in it, judged once the next segment is read: it is a torn end mark
+    /// (a crash while it was written) only if the next segment is the last, holds nothing
+    /// but its `SegmentStart`, and that says the records ended exactly there.
+    torn_at: Option<String>,
 }
 
 /// Reads the segments from `start.first` on. Changes nothing on disk.
@@ -166,10 +245,11 @@ pub fn scan_wal(
     }
     // A segment that must exist whole: named by the snapshot, or by a `SegmentEnd`.
     let mut vouched = start.snapshot.is_some();
-    let mut marked = None;
+    let mut previous: Option<Previous> = None;
     for (position, &index) in indexes.iter().enumerate() {
         let path = dir.join(segment_name(index));
         let last = position + 1 == indexes.len();
+        let later = &indexes[position..];
         if position > 0 && indexes[position - 1] + 1 != index {
             let error = missing(format!(
                 "WAL file {} is missing: the log has segments before and after it, so the \
@@ -177,54 +257,115 @@ pub fn scan_wal(
                 dir.join(segment_name(indexes[position - 1] + 1)).display()
             ));
             damage(error, salvage, &mut scan)?;
-            remove_from(vfs, dir, &indexes[position..], &mut scan);
+            if let Some(Previous {
+                path,
+                records_end,
+                torn_at: Some(_),
+                ..
+            }) = &previous
+            {
+                cut(path, *records_end, vfs, &mut scan);
+            }
+            remove_from(vfs, dir, later, &mut scan);
             return Ok(scan);
         }
         let bytes = vfs
             .read(&path)
             .map_err(|e| StorageError::io(format!("reading {}", path.display()), &e))?;
-        let next_is_empty = !last && indexes.len() == position + 2 && {
-            let next = dir.join(segment_name(indexes[position + 1]));
-            vfs.read(&next)
-                .map_err(|e| StorageError::io(format!("reading {}", next.display()), &e))?
-                .len()
-                <= WAL_MAGIC.len()
-        };
-        let role = Role {
-            last,
-            vouched,
-            torn_tail_max: if last {
-                usize::MAX
-            } else if next_is_empty {
-                segment_end_frame_bytes(index)
-            } else {
-                0
-            },
-            index,
-        };
-        match scan_segment(&bytes, &path, &role, salvage, &mut scan)? {
-            SegmentEnd::Whole { marked: mark } => {
-                scan.segments.push(index);
-                scan.last_segment = Some((index, bytes.len() as u64, mark.is_some()));
-                vouched = mark.is_some();
-                marked = mark;
+        let read = read_segment(&bytes, index);
+        let header_only =
+            read.records.is_empty() && matches!(read.ending, Ending::Whole { marked: false });
+        if let Some(before) = previous.take() {
+            let problem = match (&before.torn_at, read.starts_after) {
+                (Some(reason), starts_after) => {
+                    let torn_mark =
+                        last && header_only && starts_after == Some(before.records_end as u64);
+                    (!torn_mark).then(|| reason.clone())
+                }
+                (None, Some(len)) if len != before.records_end as u64 => Some(format!(
+                    "the records end here, but {} says they end at offset {len}",
+                    path.display()
+                )),
+                (None, Some(_)) if !(before.marked || last && header_only) => Some(format!(
+                    "the segment has no end mark, but {} holds later records",
+                    path.display()
+                )),
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                let error = corruption(&before.path, before.records_end, &problem);
+                damage(error, salvage, &mut scan)?;
+                cut(&before.path, before.records_end, vfs, &mut scan);
+                remove_from(vfs, dir, later, &mut scan);
+                return Ok(scan);
             }
-            SegmentEnd::Cut { at, salvaged } => {
-                cut(&path, at, bytes.len(), &mut scan);
-                if at > 0 {
-                    scan.segments.push(index);
-                    scan.last_segment = Some((index, at as u64, false));
+            if before.torn_at.is_some() {
+                cut(&before.path, before.records_end, vfs, &mut scan);
+            }
+        }
+        let records_end = read.records_end;
+        let segment_index = std::iter::repeat_n(index, read.records.len());
+        scan.record_segments.extend(segment_index);
+        scan.records.extend(read.records);
+        match read.ending {
+            Ending::BadHeader { framed } => {
+                if last && !vouched && !framed {
+                    // A segment a crash never finished creating: it held nothing.
+                    cut(&path, 0, vfs, &mut scan);
+                    break;
                 }
-                if salvaged {
-                    remove_from(vfs, dir, &indexes[position + 1..], &mut scan);
-                    return Ok(scan);
-                }
+                let what = match (bytes.is_empty(), vouched) {
+                    (true, true) => "the file is empty, but the log is known to continue in it",
+                    (true, false) => "the file is empty, but later segments follow it",
+                    (false, _) => "bad segment header",
+                };
+                damage(corruption(&path, 0, what), salvage, &mut scan)?;
+                remove_from(vfs, dir, later, &mut scan);
+                return Ok(scan);
+            }
+            Ending::Whole { marked } => {
+                scan.segments.push(index);
+                scan.last_segment = Some((index, records_end as u64, marked));
+                vouched = marked;
+                previous = Some(Previous {
+                    path,
+                    records_end,
+                    marked,
+                    torn_at: None,
+                });
+            }
+            Ending::Bad { reason, tail } if tail && last => {
+                // A torn tail: a crash in the middle of an append.
+                debug_assert!(!reason.is_empty());
+                cut(&path, records_end, vfs, &mut scan);
+                scan.segments.push(index);
+                scan.last_segment = Some((index, records_end as u64, false));
+            }
+            Ending::Bad { reason, tail } if tail && indexes.len() == position + 2 => {
+                scan.segments.push(index);
+                scan.last_segment = Some((index, records_end as u64, false));
                 vouched = false;
-                marked = None;
+                previous = Some(Previous {
+                    path,
+                    records_end,
+                    marked: false,
+                    torn_at: Some(reason),
+                });
+            }
+            Ending::Bad { reason, .. } => {
+                damage(corruption(&path, records_end, &reason), salvage, &mut scan)?;
+                cut(&path, records_end, vfs, &mut scan);
+                scan.segments.push(index);
+                scan.last_segment = Some((index, records_end as u64, false));
+                remove_from(vfs, dir, &indexes[position + 1..], &mut scan);
+                return Ok(scan);
             }
         }
     }
-    if let Some(next) = marked {
+    if let Some(Previous { marked: true, .. }) = previous {
+        let next = scan
+            .last_segment
+            .map_or(start.first, |(index, _, _)| index + 1);
         let error = missing(format!(
             "WAL file {} is missing: the segment before it ends saying the log continues \
              there, so the commits it held are gone",
@@ -235,102 +376,9 @@ pub fn scan_wal(
     Ok(scan)
 }
 
-/// How one segment may end.
-struct Role {
-    last: bool,
-    /// A snapshot or `SegmentEnd` says this segment was created whole.
-    vouched: bool,
-    /// A bad frame with nothing valid after it may be a torn tail here if it is at most
-    /// this many bytes from the end: anywhere in the last segment; in the one before an empty
-    /// last segment only a torn `SegmentEnd` (every commit before it was synced whole).
-    torn_tail_max: usize,
-    index: u64,
-}
-
-fn scan_segment(
-    bytes: &[u8],
-    path: &Path,
-    role: &Role,
-    salvage: bool,
-    scan: &mut WalScan,
-) -> StorageResult<SegmentEnd> {
-    if !bytes.starts_with(WAL_MAGIC) {
-        let never_finished = role.last
-            && !role.vouched
-            && valid_frame_after(bytes, 0, FRAME_PAYLOAD_BYTES_MAX).is_none();
-        if never_finished {
-            return Ok(SegmentEnd::Cut {
-                at: 0,
-                salvaged: false,
-            });
-        }
-        let what = match (bytes.is_empty(), role.vouched) {
-            (true, true) => "the file is empty, but the log is known to continue in it",
-            (true, false) => "the file is empty, but later segments follow it",
-            (false, _) => "bad segment header",
-        };
-        damage(corruption(path, 0, what), salvage, scan)?;
-        return Ok(SegmentEnd::Cut {
-            at: 0,
-            salvaged: true,
-        });
-    }
-    let mut pos = WAL_MAGIC.len();
-    loop {
-        let reason = match frame_at(bytes, pos, FRAME_PAYLOAD_BYTES_MAX) {
-            FrameAt::End => return Ok(SegmentEnd::Whole { marked: None }),
-            FrameAt::Valid { payload, next } => match WalRecord::decode(&bytes[payload]) {
-                Ok(WalRecord::SegmentEnd { next: following }) => {
-                    if following != role.index + 1 || next != bytes.len() {
-                        "a segment end mark that is not the last record or names the wrong \
-                         segment"
-                    } else {
-                        return Ok(SegmentEnd::Whole {
-                            marked: Some(following),
-                        });
-                    }
-                }
-                Ok(record) => {
-                    scan.records.push(record);
-                    scan.record_segments.push(role.index);
-                    pos = next;
-                    continue;
-                }
-                Err(error) => {
-                    damage(corruption(path, pos, &error.message), salvage, scan)?;
-                    return Ok(SegmentEnd::Cut {
-                        at: pos,
-                        salvaged: true,
-                    });
-                }
-            },
-            FrameAt::Bad(reason) => reason,
-        };
-        let torn_tail = bytes.len() - pos <= role.torn_tail_max
-            && valid_frame_after(bytes, pos + 1, FRAME_PAYLOAD_BYTES_MAX).is_none();
-        if torn_tail {
-            return Ok(SegmentEnd::Cut {
-                at: pos,
-                salvaged: false,
-            });
-        }
-        damage(corruption(path, pos, reason), salvage, scan)?;
-        return Ok(SegmentEnd::Cut {
-            at: pos,
-            salvaged: true,
-        });
-    }
-}
-
-/// Bytes of the framed `SegmentEnd` that ends segment `index`.
-fn segment_end_frame_bytes(index: u64) -> usize {
-    let mut payload = Vec::new();
-    WalRecord::SegmentEnd { next: index + 1 }.encode(&mut payload);
-    super::frame::FRAME_HEADER_BYTES + payload.len()
-}
-
-/// Records a cut of `path` at `at` (removal when nothing whole remains).
-fn cut(path: &Path, at: usize, len: usize, scan: &mut WalScan) {
+/// Records a cut of `path` at `at` (its removal when nothing remains).
+fn cut(path: &Path, at: usize, vfs: &dyn Vfs, scan: &mut WalScan) {
+    let len = vfs.read(path).map_or(at, |bytes| bytes.len());
     debug_assert!(at <= len);
     let path = path.to_path_buf();
     scan.repairs.push(if at == 0 {
@@ -341,7 +389,7 @@ fn cut(path: &Path, at: usize, len: usize, scan: &mut WalScan) {
             len: at as u64,
         }
     });
-    scan.truncated_bytes += (len - at) as u64;
+    scan.truncated_bytes += len.saturating_sub(at) as u64;
 }
 
 /// Records the removal of whole segments after salvaged damage.

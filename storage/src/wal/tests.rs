@@ -135,3 +135,112 @@ fn torn_tail_is_cut_and_mid_log_damage_is_corruption() {
     assert_eq!(salvaged.records.len(), 0);
     assert_eq!(salvaged.salvaged.len(), 1);
 }
+
+/// A log of `commits` records over 64-byte segments (two records per segment).
+fn rolled_log(commits: u64) -> (SimVfs, &'static Path, Vec<u64>) {
+    let (vfs, dir) = setup();
+    let wal = Wal::create(Arc::new(vfs.clone()), dir, 1, SyncPolicy::Always, 64).unwrap();
+    for ts in 1..=commits {
+        let lsn = wal.append(&encoded(&commit(ts))).unwrap();
+        wal.commit_durable(lsn).unwrap();
+    }
+    let segments = segment_indexes(&vfs, dir).unwrap();
+    (vfs, dir, segments)
+}
+
+#[test]
+fn a_rolled_segment_ends_with_a_mark_and_losing_its_successor_is_corruption() {
+    let (vfs, dir, segments) = rolled_log(7);
+    assert!(segments.len() >= 3, "{segments:?}");
+    let last = *segments.last().unwrap();
+    let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
+    assert_eq!(
+        scan.records,
+        (1..=7).map(commit).collect::<Vec<_>>(),
+        "marks are not replayed"
+    );
+    let in_last = scan.record_segments.iter().filter(|s| **s == last).count();
+    vfs.remove(&dir.join(segment_name(last))).unwrap();
+    let error = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap_err();
+    assert_eq!(error.kind, StorageErrorKind::Corruption);
+    let missing = format!("{} is missing", segment_name(last));
+    assert!(error.message.contains(&missing), "{}", error.message);
+    let salvaged = scan_wal(&vfs, dir, &WalStart::without_snapshot(), true).unwrap();
+    assert_eq!(salvaged.records.len(), 7 - in_last);
+    assert_eq!(salvaged.salvaged.len(), 1);
+}
+
+#[test]
+fn a_torn_mark_before_an_empty_last_segment_is_a_crash_but_a_cut_record_is_damage() {
+    let (vfs, dir, segments) = rolled_log(3);
+    assert_eq!(segments, vec![1, 2]);
+    let first = dir.join(segment_name(1));
+    let second = dir.join(segment_name(2));
+    let whole = vfs.read(&first).unwrap();
+    // Segment 2 holds commit 3: cut it back to its header, what a crash right after the
+    // roll leaves.
+    let header_end = match frame::frame_at(&vfs.read(&second).unwrap(), 8, 1 << 20) {
+        frame::FrameAt::Valid { next, .. } => next,
+        other => panic!("{other:?}"),
+    };
+    let header = vfs.read(&second).unwrap()[..header_end].to_vec();
+    vfs.poke(&second, header).unwrap();
+    // The mark torn (its last 3 bytes lost): a crash while it was written.
+    vfs.poke(&first, whole[..whole.len() - 3].to_vec()).unwrap();
+    let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
+    assert_eq!(scan.records, vec![commit(1), commit(2)]);
+    assert_eq!(
+        scan.truncated_bytes,
+        whole.len() as u64 - 3 - mark_start(&whole)
+    );
+    // Cut inside commit 2 instead: it was synced before the roll, so that is damage.
+    vfs.poke(&first, whole[..mark_start(&whole) as usize - 5].to_vec())
+        .unwrap();
+    let error = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap_err();
+    assert_eq!(
+        error.kind,
+        StorageErrorKind::Corruption,
+        "{}",
+        error.message
+    );
+    // And a cut at a record boundary with the mark gone: the next segment says where the
+    // records ended.
+    let after_commit_one = {
+        let mut pos = 8;
+        if let frame::FrameAt::Valid { next, .. } = frame::frame_at(&whole, pos, 1 << 20) {
+            pos = next;
+        }
+        pos
+    };
+    vfs.poke(&first, whole[..after_commit_one].to_vec())
+        .unwrap();
+    let error = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap_err();
+    assert!(error.message.contains("says they end"), "{}", error.message);
+}
+
+/// Where segment bytes' final `SegmentEnd` frame starts.
+fn mark_start(bytes: &[u8]) -> u64 {
+    let mut payload = Vec::new();
+    record::WalRecord::SegmentEnd { next: 2 }.encode(&mut payload);
+    (bytes.len() - frame::FRAME_HEADER_BYTES - payload.len()) as u64
+}
+
+#[test]
+fn a_roll_or_append_refused_by_a_full_disk_leaves_the_log_usable() {
+    let (vfs, dir) = setup();
+    let wal = Wal::create(Arc::new(vfs.clone()), dir, 1, SyncPolicy::Always, 64).unwrap();
+    let lsn = wal.append(&encoded(&commit(1))).unwrap();
+    wal.commit_durable(lsn).unwrap();
+    vfs.set_capacity(Some(vfs.used_bytes() + 3));
+    assert!(wal
+        .append(&encoded(&commit(2)))
+        .unwrap_err()
+        .message
+        .contains("disk full"));
+    assert!(!wal.is_failed());
+    vfs.set_capacity(None);
+    let lsn = wal.append(&encoded(&commit(3))).unwrap();
+    wal.commit_durable(lsn).unwrap();
+    let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
+    assert_eq!(scan.records, vec![commit(1), commit(3)]);
+}
