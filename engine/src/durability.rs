@@ -128,7 +128,7 @@ impl Drop for Durable {
     fn drop(&mut self) {
         // Clean shutdown: whatever the policy, make the log durable before unlocking.
         if !self.wal.is_failed() && !self.abandoned.load(Ordering::SeqCst) {
-            let _ = self.wal.sync_now();
+            let _ = self.wal.close();
         }
     }
 }

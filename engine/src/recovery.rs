@@ -252,7 +252,7 @@ fn replay(
                     .map_err(|e| corrupt(format!("replaying `{sql}`: {e}")))?;
             }
         },
-        WalRecord::SegmentEnd { .. } | WalRecord::SegmentStart { .. } => {}
+        WalRecord::SegmentEnd { .. } | WalRecord::SegmentStart { .. } | WalRecord::SyncPoint => {}
         WalRecord::Commit { ts, changes } => {
             let mut txn = db.shared.store.begin()?;
             // Checked when it first ran; replayed row by row it may pass through states

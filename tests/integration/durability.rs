@@ -361,9 +361,9 @@ fn damage_before_valid_records_is_a_corruption_error_naming_file_and_offset() {
         error.message().contains(&path.display().to_string()),
         "{error}"
     );
-    // The segment opens with its magic (8 bytes) and a `SegmentStart` frame (10 bytes); the
+    // The segment opens with its magic (8 bytes) and a `SegmentStart` frame (11 bytes); the
     // first record, whose length field the flip hit, starts after them.
-    assert!(error.message().contains("offset 18"), "{error}");
+    assert!(error.message().contains("offset 19"), "{error}");
     let salvaged =
         Database::open_with_vfs(dir, Options::new().salvage(true), Arc::new(vfs.clone())).unwrap();
     assert_eq!(

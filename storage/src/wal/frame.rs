@@ -15,6 +15,21 @@ pub fn encode_frame(payload: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(payload);
 }
 
+/// Appends one frame whose payload is `parts` one after another (no copy to join them).
+pub fn encode_frame_parts(parts: &[&[u8]], out: &mut Vec<u8>) {
+    let len: usize = parts.iter().map(|part| part.len()).sum();
+    debug_assert!(len > 0 && len <= u32::MAX as usize);
+    let mut hasher = crc32fast::Hasher::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    out.extend_from_slice(&(len as u32).to_le_bytes());
+    out.extend_from_slice(&hasher.finalize().to_le_bytes());
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+}
+
 /// What is at a position of a framed file.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FrameAt {
@@ -96,6 +111,9 @@ mod tests {
                 assert_eq!(&flipped[payload], b"hello", "bit {bit}");
             }
         }
+        let mut joined = Vec::new();
+        encode_frame_parts(&[b"hel", b"", b"lo"], &mut joined);
+        assert_eq!(joined, bytes[..joined.len()]);
         assert_eq!(
             frame_at(&[0u8; 16], 0, 100),
             FrameAt::Bad("zero-length frame")

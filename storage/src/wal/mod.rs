@@ -28,8 +28,20 @@ use crate::vfs::Vfs;
 pub use reserve::RESERVE_NAME;
 pub use scan::{apply_repairs, scan_wal, segment_indexes, Repair, WalScan, WalStart};
 
-/// First bytes of every WAL segment.
-pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL1";
+/// First bytes of every WAL segment written now: each frame's payload starts with the
+/// segment offset known to be synced when it was appended (`synced_before`, a varint),
+/// followed by the record.
+pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL2";
+
+/// First bytes of a segment of the first format (frames hold the record alone); still read.
+pub const WAL_MAGIC_V1: &[u8; 8] = b"EMBRWAL1";
+
+/// Frames `record` with its `synced_before` offset (the current segment format) into `out`.
+pub fn frame_record(synced_before: u64, record: &[u8], out: &mut Vec<u8>) {
+    let mut prefix = Vec::with_capacity(10);
+    crate::row::write_varint(synced_before, &mut prefix);
+    frame::encode_frame_parts(&[&prefix, record], out);
+}
 
 /// When commits reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +73,8 @@ struct Inner {
     segment_bytes: u64,
     /// Bytes of the current segment's header (magic and `SegmentStart`), before any record.
     segment_header_bytes: u64,
+    /// Bytes of the current segment known to be on disk (synced); every frame records it.
+    segment_synced: u64,
     /// Bytes appended since the log was opened (a log sequence number).
     appended: u64,
     policy: SyncPolicy,
@@ -144,6 +158,7 @@ impl Wal {
                 segment: 0,
                 segment_bytes: WAL_MAGIC.len() as u64,
                 segment_header_bytes: WAL_MAGIC.len() as u64,
+                segment_synced: WAL_MAGIC.len() as u64,
                 appended: 0,
                 policy,
                 read_only: Some(reason),
@@ -203,6 +218,7 @@ impl Wal {
                 segment,
                 segment_bytes: 0,
                 segment_header_bytes: 0,
+                segment_synced: 0,
                 appended: 0,
                 policy,
                 read_only: None,
@@ -223,6 +239,7 @@ impl Wal {
             let mut inner = wal.inner();
             inner.segment_bytes = header_bytes;
             inner.segment_header_bytes = header_bytes;
+            inner.segment_synced = header_bytes;
         }
         if let SyncPolicy::IntervalMs(interval_ms) = policy {
             start_syncer(Arc::downgrade(&wal), interval_ms);
@@ -248,7 +265,7 @@ impl Wal {
         if let Some(previous_len) = previous_len {
             let mut payload = Vec::new();
             record::WalRecord::SegmentStart { previous_len }.encode(&mut payload);
-            frame::encode_frame(&payload, &mut header);
+            frame_record(0, &payload, &mut header);
         }
         let result = self
             .vfs
@@ -276,7 +293,8 @@ impl Wal {
         let mut payload = Vec::new();
         record::WalRecord::SegmentEnd { next }.encode(&mut payload);
         let mut framed = Vec::new();
-        frame::encode_frame(&payload, &mut framed);
+        // The whole segment was synced before the next one was created.
+        frame_record(len, &payload, &mut framed);
         let result = self
             .vfs
             .append(&path, &framed)
@@ -319,17 +337,19 @@ impl Wal {
         if self.is_failed() {
             return Err(poisoned());
         }
-        let mut framed = Vec::with_capacity(payload.len() + frame::FRAME_HEADER_BYTES);
-        frame::encode_frame(payload, &mut framed);
+        // The frame's header, its `synced_before` varint and the record.
+        let framed_max = (payload.len() + frame::FRAME_HEADER_BYTES + 10) as u64;
         let mut inner = self.inner();
         if let Some(reason) = &inner.read_only {
             return Err(read_only_error(reason));
         }
-        if inner.segment_bytes + framed.len() as u64 > self.segment_bytes_max
+        if inner.segment_bytes + framed_max > self.segment_bytes_max
             && inner.segment_bytes > inner.segment_header_bytes
         {
             self.roll_locked(&mut inner)?;
         }
+        let mut framed = Vec::with_capacity(framed_max as usize);
+        frame_record(inner.segment_synced, payload, &mut framed);
         let path = self.segment_path(inner.segment);
         let mut written = self.vfs.append(&path, &framed);
         let mut released = false;
@@ -395,6 +415,7 @@ impl Wal {
         inner.segment = next;
         inner.segment_bytes = header_bytes;
         inner.segment_header_bytes = header_bytes;
+        inner.segment_synced = header_bytes;
         Ok(())
     }
 
@@ -447,10 +468,11 @@ impl Wal {
 
     /// Syncs the current segment up to what has been appended.
     fn sync_all_appended(&self) -> StorageResult<()> {
-        let (target, path) = {
+        let (target, segment, segment_bytes) = {
             let inner = self.inner();
-            (inner.appended, self.segment_path(inner.segment))
+            (inner.appended, inner.segment, inner.segment_bytes)
         };
+        let path = self.segment_path(segment);
         if self.synced.load(Ordering::SeqCst) >= target {
             return Ok(());
         }
@@ -458,6 +480,11 @@ impl Wal {
         self.stats.fsyncs.fetch_add(1, Ordering::Relaxed);
         match result {
             Ok(()) => {
+                let mut inner = self.inner();
+                if inner.segment == segment {
+                    inner.segment_synced = inner.segment_synced.max(segment_bytes);
+                }
+                drop(inner);
                 self.synced.fetch_max(target, Ordering::SeqCst);
                 Ok(())
             }
@@ -477,6 +504,41 @@ impl Wal {
     pub fn sync_now(&self) -> StorageResult<()> {
         let lsn = self.inner().appended;
         self.wait_durable(lsn)
+    }
+
+    /// Clean shutdown: syncs everything, then appends a `SyncPoint` saying so and syncs it,
+    /// so recovery can tell damage to the last records from a crash's torn tail.
+    pub fn close(&self) -> StorageResult<()> {
+        self.sync_now()?;
+        let mut inner = self.inner();
+        if inner.read_only.is_some()
+            || self.is_failed()
+            || inner.segment_bytes <= inner.segment_header_bytes
+        {
+            return Ok(());
+        }
+        let mut payload = Vec::new();
+        record::WalRecord::SyncPoint.encode(&mut payload);
+        let mut framed = Vec::new();
+        // Everything before it was just synced.
+        frame_record(inner.segment_bytes, &payload, &mut framed);
+        let path = self.segment_path(inner.segment);
+        let written = self
+            .vfs
+            .append(&path, &framed)
+            .and_then(|()| self.vfs.sync(&path));
+        if let Err(error) = written {
+            if !is_disk_full(&error) || self.vfs.truncate(&path, inner.segment_bytes).is_err() {
+                self.failed.store(true, Ordering::SeqCst);
+            }
+            return Err(StorageError::io(
+                format!("closing {}", path.display()),
+                &error,
+            ));
+        }
+        inner.segment_bytes += framed.len() as u64;
+        inner.segment_synced = inner.segment_bytes;
+        Ok(())
     }
 }
 

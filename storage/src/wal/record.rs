@@ -12,6 +12,7 @@ const KIND_COMMIT: u8 = 1;
 const KIND_CATALOG: u8 = 2;
 const KIND_SEGMENT_END: u8 = 3;
 const KIND_SEGMENT_START: u8 = 4;
+const KIND_SYNC_POINT: u8 = 5;
 
 /// One row's final state after a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +56,9 @@ pub enum WalRecord {
     SegmentStart {
         previous_len: u64,
     },
+    /// Written at a clean close after the last fsync: its frame's `synced_before` covers
+    /// every record before it, so damage to them cannot pass for a crash's torn tail.
+    SyncPoint,
 }
 
 /// A cursor over untrusted bytes.
@@ -112,6 +116,11 @@ impl<'a> Reader<'a> {
         String::from_utf8(bytes.to_vec()).map_err(|_| damaged("text is not UTF-8"))
     }
 
+    /// Bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
     pub fn finish(&self) -> StorageResult<()> {
         if self.pos != self.bytes.len() {
             return Err(damaged("trailing bytes"));
@@ -156,6 +165,7 @@ impl WalRecord {
                 out.push(KIND_SEGMENT_START);
                 write_varint(*previous_len, out);
             }
+            WalRecord::SyncPoint => out.push(KIND_SYNC_POINT),
         }
     }
 
@@ -205,6 +215,7 @@ impl WalRecord {
             KIND_SEGMENT_START => WalRecord::SegmentStart {
                 previous_len: reader.varint()?,
             },
+            KIND_SYNC_POINT => WalRecord::SyncPoint,
             _ => return Err(damaged("unknown record kind")),
         };
         reader.finish()?;
@@ -262,6 +273,7 @@ mod tests {
             },
             WalRecord::SegmentEnd { next: 12 },
             WalRecord::SegmentStart { previous_len: 4096 },
+            WalRecord::SyncPoint,
         ];
         for record in records {
             let mut bytes = Vec::new();

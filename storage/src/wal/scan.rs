@@ -13,8 +13,11 @@
 //!   A segment that starts with `SegmentStart { previous_len }` was created after the one
 //!   before it was synced with exactly that many bytes of records; and that one was marked
 //!   ended before any record went into the new one.
-//! - A bad frame with no valid frame after it is a torn tail (a crash mid-write) in the last
-//!   segment; in the one before it only if it is a torn `SegmentEnd`: the last segment holds
+//! - A bad frame is a torn tail (a crash mid-write) in the last segment when no valid frame
+//!   follows it, or only frames appended while it was not yet synced (each frame records
+//!   how much of its segment was synced when it was appended: a crash may persist unsynced
+//!   pages out of order). A clean close ends the log with a `SyncPoint` covering everything.
+//!   In the segment before the last, a bad frame is torn only if it is a torn `SegmentEnd`: the last segment holds
 //!   nothing but a `SegmentStart` saying the records ended where the bad frame starts. A last
 //!   segment with a bad header that no `SegmentEnd` or snapshot vouches for is one a crash
 //!   never finished creating. These are cut off.
@@ -30,8 +33,8 @@ use crate::limits::FRAME_PAYLOAD_BYTES_MAX;
 use crate::vfs::Vfs;
 
 use super::frame::{frame_at, valid_frame_after, FrameAt};
-use super::record::WalRecord;
-use super::{segment_name, WAL_MAGIC};
+use super::record::{Reader, WalRecord};
+use super::{segment_name, WAL_MAGIC, WAL_MAGIC_V1};
 
 /// Where the log must start.
 #[derive(Debug, Clone)]
@@ -146,6 +149,36 @@ enum Ending {
     Bad { reason: String, tail: bool },
 }
 
+/// A frame's payload split into its `synced_before` offset (current format; 0 in the first
+/// format, which has none) and the record's bytes.
+fn split_payload(payload: &[u8], prefixed: bool) -> Option<(u64, &[u8])> {
+    if !prefixed {
+        return Some((0, payload));
+    }
+    let mut reader = Reader::new(payload);
+    let synced_before = reader.varint().ok()?;
+    let used = payload.len() - reader.remaining();
+    Some((synced_before, &payload[used..]))
+}
+
+/// Whether a bad frame at `pos` can be a crash's doing: no valid frame after it (a torn
+/// tail), or (current format) every valid frame after it was appended while `pos` was not
+/// yet synced, so its bytes may have reached the disk out of order while `pos`'s did not.
+fn torn_at(bytes: &[u8], pos: usize, prefixed: bool) -> bool {
+    let mut from = pos + 1;
+    while let Some(found) = valid_frame_after(bytes, from, FRAME_PAYLOAD_BYTES_MAX) {
+        let FrameAt::Valid { payload, next } = frame_at(bytes, found, FRAME_PAYLOAD_BYTES_MAX)
+        else {
+            return false;
+        };
+        match split_payload(&bytes[payload], prefixed) {
+            Some((synced_before, _)) if prefixed && synced_before <= pos as u64 => from = next,
+            _ => return false,
+        }
+    }
+    true
+}
+
 fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
     let mut read = SegmentRead {
         starts_after: None,
@@ -153,7 +186,8 @@ fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
         records_end: 0,
         ending: Ending::Whole { marked: false },
     };
-    if !bytes.starts_with(WAL_MAGIC) {
+    let prefixed = bytes.starts_with(WAL_MAGIC);
+    if !prefixed && !bytes.starts_with(WAL_MAGIC_V1) {
         let framed = valid_frame_after(bytes, 0, FRAME_PAYLOAD_BYTES_MAX).is_some();
         read.ending = Ending::BadHeader { framed };
         return read;
@@ -165,7 +199,7 @@ fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
             FrameAt::End => break Ending::Whole { marked: false },
             FrameAt::Valid { payload, next } => (payload, next),
             FrameAt::Bad(reason) => {
-                let tail = valid_frame_after(bytes, pos + 1, FRAME_PAYLOAD_BYTES_MAX).is_none();
+                let tail = torn_at(bytes, pos, prefixed);
                 let reason = reason.to_string();
                 break Ending::Bad { reason, tail };
             }
@@ -174,7 +208,10 @@ fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
             reason: what.to_string(),
             tail: false,
         };
-        match WalRecord::decode(&bytes[payload]) {
+        let Some((_, record)) = split_payload(&bytes[payload], prefixed) else {
+            break misplaced("a frame without its synced offset");
+        };
+        match WalRecord::decode(record) {
             Ok(WalRecord::SegmentEnd { next: following }) => {
                 if following != index + 1 || next != bytes.len() {
                     break misplaced(
@@ -190,6 +227,7 @@ fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
                 }
                 read.starts_after = Some(previous_len);
             }
+            Ok(WalRecord::SyncPoint) => {}
             Ok(record) => read.records.push(record),
             Err(error) => break misplaced(&error.message),
         }

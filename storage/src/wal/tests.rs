@@ -108,9 +108,10 @@ fn a_failed_fsync_refuses_every_later_commit() {
 #[test]
 fn torn_tail_is_cut_and_mid_log_damage_is_corruption() {
     let (vfs, dir) = setup();
-    let wal = Wal::create(Arc::new(vfs.clone()), dir, 1, SyncPolicy::Off, 1 << 20).unwrap();
+    let wal = Wal::create(Arc::new(vfs.clone()), dir, 1, SyncPolicy::Always, 1 << 20).unwrap();
     for ts in 1..=3 {
-        wal.append(&encoded(&commit(ts))).unwrap();
+        let lsn = wal.append(&encoded(&commit(ts))).unwrap();
+        wal.commit_durable(lsn).unwrap();
     }
     let path = dir.join(segment_name(1));
     let good = vfs.read(&path).unwrap();
@@ -136,10 +137,17 @@ fn torn_tail_is_cut_and_mid_log_damage_is_corruption() {
     assert_eq!(salvaged.salvaged.len(), 1);
 }
 
-/// A log of `commits` records over 64-byte segments (two records per segment).
-fn rolled_log(commits: u64) -> (SimVfs, &'static Path, Vec<u64>) {
+/// A log of `commits` records over segments of at most `segment_bytes`.
+fn rolled_log(commits: u64, segment_bytes: u64) -> (SimVfs, &'static Path, Vec<u64>) {
     let (vfs, dir) = setup();
-    let wal = Wal::create(Arc::new(vfs.clone()), dir, 1, SyncPolicy::Always, 64).unwrap();
+    let wal = Wal::create(
+        Arc::new(vfs.clone()),
+        dir,
+        1,
+        SyncPolicy::Always,
+        segment_bytes,
+    )
+    .unwrap();
     for ts in 1..=commits {
         let lsn = wal.append(&encoded(&commit(ts))).unwrap();
         wal.commit_durable(lsn).unwrap();
@@ -150,7 +158,7 @@ fn rolled_log(commits: u64) -> (SimVfs, &'static Path, Vec<u64>) {
 
 #[test]
 fn a_rolled_segment_ends_with_a_mark_and_losing_its_successor_is_corruption() {
-    let (vfs, dir, segments) = rolled_log(7);
+    let (vfs, dir, segments) = rolled_log(7, 64);
     assert!(segments.len() >= 3, "{segments:?}");
     let last = *segments.last().unwrap();
     let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
@@ -172,7 +180,8 @@ fn a_rolled_segment_ends_with_a_mark_and_losing_its_successor_is_corruption() {
 
 #[test]
 fn a_torn_mark_before_an_empty_last_segment_is_a_crash_but_a_cut_record_is_damage() {
-    let (vfs, dir, segments) = rolled_log(3);
+    // Two commits (26-byte frames) fit a segment of 80 bytes, the third rolls the log.
+    let (vfs, dir, segments) = rolled_log(3, 80);
     assert_eq!(segments, vec![1, 2]);
     let first = dir.join(segment_name(1));
     let second = dir.join(segment_name(2));
@@ -218,11 +227,15 @@ fn a_torn_mark_before_an_empty_last_segment_is_a_crash_but_a_cut_record_is_damag
     assert!(error.message.contains("says they end"), "{}", error.message);
 }
 
-/// Where segment bytes' final `SegmentEnd` frame starts.
+/// Where a segment's final frame (its `SegmentEnd`) starts.
 fn mark_start(bytes: &[u8]) -> u64 {
-    let mut payload = Vec::new();
-    record::WalRecord::SegmentEnd { next: 2 }.encode(&mut payload);
-    (bytes.len() - frame::FRAME_HEADER_BYTES - payload.len()) as u64
+    let mut pos = WAL_MAGIC.len();
+    let mut last = pos;
+    while let frame::FrameAt::Valid { next, .. } = frame::frame_at(bytes, pos, 1 << 20) {
+        last = pos;
+        pos = next;
+    }
+    last as u64
 }
 
 #[test]
@@ -243,4 +256,52 @@ fn a_roll_or_append_refused_by_a_full_disk_leaves_the_log_usable() {
     wal.commit_durable(lsn).unwrap();
     let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
     assert_eq!(scan.records, vec![commit(1), commit(3)]);
+}
+
+/// Offsets where the frames of a segment start.
+fn frame_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut pos = WAL_MAGIC.len();
+    while let frame::FrameAt::Valid { next, .. } = frame::frame_at(bytes, pos, 1 << 20) {
+        starts.push(pos);
+        pos = next;
+    }
+    starts
+}
+
+#[test]
+fn unsynced_frames_may_reach_the_disk_out_of_order_but_synced_ones_may_not() {
+    let (vfs, dir) = setup();
+    let wal = Wal::create(Arc::new(vfs.clone()), dir, 1, SyncPolicy::Always, 1 << 20).unwrap();
+    let lsn = wal.append(&encoded(&commit(1))).unwrap();
+    wal.commit_durable(lsn).unwrap();
+    // Commits 2 and 3 appended, not yet synced: a crash may keep 3's bytes and lose 2's.
+    wal.append(&encoded(&commit(2))).unwrap();
+    let lsn = wal.append(&encoded(&commit(3))).unwrap();
+    let path = dir.join(segment_name(1));
+    let bytes = vfs.read(&path).unwrap();
+    let starts = frame_starts(&bytes);
+    let mut lost_middle = bytes.clone();
+    lost_middle[starts[1]..starts[2]].fill(0);
+    vfs.poke(&path, lost_middle).unwrap();
+    let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
+    assert_eq!(
+        scan.records,
+        vec![commit(1)],
+        "cut where the unsynced pages start"
+    );
+    vfs.poke(&path, bytes).unwrap();
+    // Once synced and acknowledged, and the log closed cleanly, the same loss is damage.
+    wal.commit_durable(lsn).unwrap();
+    wal.close().unwrap();
+    let mut damaged = vfs.read(&path).unwrap();
+    damaged[starts[1]..starts[2]].fill(0);
+    vfs.poke(&path, damaged).unwrap();
+    let error = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap_err();
+    assert_eq!(
+        error.kind,
+        StorageErrorKind::Corruption,
+        "{}",
+        error.message
+    );
 }
