@@ -1,8 +1,9 @@
 //! WAL record payloads: logical redo of one committed transaction (commit timestamp plus the
-//! final payload or deletion of every row it touched) or one catalog change (the SQL text and
-//! table id of a CREATE/DROP), or the end mark of a segment (the log continues in the next
-//! segment, which already exists: recovery then knows that segment must be there). Decoding checks every length against the bytes that remain
-//! and the limits, so a damaged record is an error, never a panic or a huge allocation.
+//! final payload or deletion of every row it touched), one catalog change (the SQL text and
+//! table id of a CREATE/DROP), and the log's own marks: a segment's end (the log continues in
+//! the next segment, which already exists), a segment's start (how long the one before it
+//! is) and a clean close's sync point. Decoding checks every length against the bytes that
+//! remain and the limits, so a damaged record is an error, never a panic or a huge allocation.
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::{ROW_BYTES_MAX, WAL_CHANGES_MAX, WAL_TEXT_BYTES_MAX};
