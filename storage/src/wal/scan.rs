@@ -18,9 +18,9 @@
 //!   how much of its segment was synced when it was appended: a crash may persist unsynced
 //!   pages out of order). A clean close ends the log with a `SyncPoint` covering everything.
 //!   In the segment before the last, a bad frame is torn only if it is a torn `SegmentEnd`:
-//!   the last segment holds nothing but a `SegmentStart` saying the records ended where the bad frame starts. A last
-//!   segment with a bad header that no `SegmentEnd` or snapshot vouches for is one a crash
-//!   never finished creating. These are cut off.
+//!   the last segment holds nothing but a `SegmentStart` saying the records ended where the
+//!   bad frame starts. A last segment with a bad header that no `SegmentEnd` or snapshot
+//!   vouches for is one a crash never finished creating. These are cut off.
 //! - Anything else (a bad frame with valid frames after it, a frame that checks out but does
 //!   not decode, damage in an earlier segment) is corruption: an error naming the file and
 //!   offset, unless `salvage` is set, in which case replay stops there, the rest is cut off
