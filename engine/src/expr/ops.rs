@@ -328,7 +328,8 @@ fn arithmetic(op: BinaryOp, left: &Value, right: &Value) -> Value {
                 if y == 0 {
                     return Value::Null;
                 }
-                Some(x.wrapping_div(y))
+                // i64::MIN / -1 overflows: SQLite then divides as REAL (9.22337203685478e+18).
+                x.checked_div(y)
             }
             _ => {
                 if y == 0 {
@@ -480,6 +481,24 @@ mod tests {
         assert_eq!(
             BinaryOp::Modulo.apply(text("5"), Value::Real(2.5)).unwrap(),
             Value::Real(1.0)
+        );
+    }
+
+    #[test]
+    fn integer_overflow_becomes_real_as_in_sqlite() {
+        let real = |op: BinaryOp, a, b| match op.apply(int(a), int(b)).unwrap() {
+            Value::Real(r) => r,
+            other => panic!("{op:?}({a}, {b}) gave {other:?}"),
+        };
+        assert_eq!(real(BinaryOp::Divide, i64::MIN, -1), 9.223372036854775808e18);
+        assert_eq!(real(BinaryOp::Multiply, i64::MIN, -1), 9.223372036854775808e18);
+        assert_eq!(real(BinaryOp::Add, i64::MAX, 1), 9.223372036854775808e18);
+        assert_eq!(real(BinaryOp::Subtract, i64::MIN, 1), -9.223372036854775808e18);
+        assert_eq!(BinaryOp::Modulo.apply(int(i64::MIN), int(-1)).unwrap(), int(0));
+        assert_eq!(BinaryOp::Divide.apply(int(i64::MIN), int(1)).unwrap(), int(i64::MIN));
+        assert_eq!(
+            UnaryOp::Negate.apply(int(i64::MIN)).unwrap(),
+            Value::Real(9.223372036854775808e18)
         );
     }
 
