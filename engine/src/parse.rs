@@ -1,7 +1,8 @@
 //! The sqlparser wrapper: one dialect (`dialect::EmberDialect`), the size and nesting limits, and
-//! parser errors mapped to `ErrorKind::Syntax` (or `Limit` for the recursion limit). One
-//! extension: a bare `CHECKPOINT` statement (which sqlparser does not know) becomes `PRAGMA
-//! wal_checkpoint`.
+//! parser errors mapped to `ErrorKind::Syntax` (or `Limit` for the recursion limit, also when
+//! the parser reports passing it as a syntax error elsewhere: see `nesting_depth`). One
+//! Two extensions sqlparser does not know: a bare `CHECKPOINT` statement becomes `PRAGMA
+//! wal_checkpoint`, and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
 
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -21,19 +22,100 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
         ));
     }
     let dialect = EmberDialect::default();
-    let rewritten = rewrite_checkpoint(sql);
+    let rewritten = rewrite_extensions(sql);
     Parser::new(&dialect)
         .with_recursion_limit(EXPR_DEPTH_MAX)
         .try_with_sql(rewritten.as_deref().unwrap_or(sql))
         .and_then(|mut parser| parser.parse_statements())
         .map(|statements| Parsed::new(statements, sql.len()))
-        .map_err(map_parser_error)
+        .map_err(
+            |error| match (map_parser_error(error), nesting_depth(sql)) {
+                // The parser reports some recursion-limit hits (deep CASE, long NOT chains) as
+                // a syntax error somewhere else; the nesting is the cause.
+                (error, Some((depth, what))) if error.kind() == ErrorKind::Syntax => Error::new(
+                    ErrorKind::Limit,
+                    format!(
+                        "statement nests deeper than the limit of {EXPR_DEPTH_MAX}: {what} nested \
+                     {depth} deep"
+                    ),
+                ),
+                (error, _) => error,
+            },
+        )
 }
 
-/// Rewrites statements that are exactly the word `CHECKPOINT` into `PRAGMA wal_checkpoint`;
-/// `None` when there are none.
-fn rewrite_checkpoint(sql: &str) -> Option<String> {
-    if !sql.to_ascii_lowercase().contains("checkpoint") {
+/// The deepest nesting of `sql`'s tokens past `EXPR_DEPTH_MAX`, if any, and what nests:
+/// parentheses and CASE .. END open a level each, and a run of prefix operators (NOT, -, +,
+/// ~) adds one level per operator. `None` when within the limit (or not tokenizable).
+fn nesting_depth(sql: &str) -> Option<(usize, &'static str)> {
+    let tokens = Tokenizer::new(&EmberDialect::default(), sql)
+        .tokenize()
+        .ok()?;
+    let (mut parens, mut cases, mut prefix_run) = (0usize, 0usize, 0usize);
+    let mut deepest = (0, "");
+    let mut previous_is_operand = false;
+    for token in tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))) {
+        let keyword = match token {
+            Token::Word(word) if word.quote_style.is_none() => word.value.to_ascii_uppercase(),
+            _ => String::new(),
+        };
+        let prefix = !previous_is_operand
+            && (keyword == "NOT" || matches!(token, Token::Minus | Token::Plus | Token::Tilde));
+        prefix_run = if prefix { prefix_run + 1 } else { 0 };
+        match (token, keyword.as_str()) {
+            (Token::LParen, _) => parens += 1,
+            (Token::RParen, _) => parens = parens.saturating_sub(1),
+            (_, "CASE") => cases += 1,
+            (_, "END") => cases = cases.saturating_sub(1),
+            _ => {}
+        }
+        let levels = [
+            (parens, "parentheses"),
+            (cases, "CASE expressions"),
+            (prefix_run, "prefix operators (NOT, -, +, ~)"),
+            (parens + cases + prefix_run, "expressions"),
+        ];
+        for level in levels {
+            if level.0 > deepest.0 {
+                deepest = level;
+            }
+        }
+        previous_is_operand = matches!(
+            token,
+            Token::Number(..) | Token::SingleQuotedString(_) | Token::RParen
+        ) || (matches!(token, Token::Word(_))
+            && !matches!(
+                keyword.as_str(),
+                "NOT"
+                    | "AND"
+                    | "OR"
+                    | "SELECT"
+                    | "WHERE"
+                    | "WHEN"
+                    | "THEN"
+                    | "ELSE"
+                    | "CASE"
+                    | "ON"
+                    | "HAVING"
+                    | "BY"
+                    | "IS"
+                    | "IN"
+                    | "LIKE"
+                    | "BETWEEN"
+                    | "SET"
+                    | "VALUES"
+            ));
+    }
+    (deepest.0 > EXPR_DEPTH_MAX).then_some(deepest)
+}
+
+/// Rewrites what sqlparser does not take into what it does; `None` when nothing changes:
+/// statements that are exactly the word `CHECKPOINT` become `PRAGMA wal_checkpoint`, and a
+/// PRAGMA's unquoted word value (`PRAGMA synchronous = OFF`, `PRAGMA synchronous(OFF)`, as
+/// sqlite3 takes them) becomes a quoted one (`'OFF'`).
+fn rewrite_extensions(sql: &str) -> Option<String> {
+    let lower = sql.to_ascii_lowercase();
+    if !lower.contains("checkpoint") && !lower.contains("pragma") {
         return None;
     }
     let tokens = Tokenizer::new(&EmberDialect::default(), sql)
@@ -42,10 +124,16 @@ fn rewrite_checkpoint(sql: &str) -> Option<String> {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut at_start = true;
     let mut changed = false;
+    // Within a PRAGMA: whether the last significant token was its `=` or `(`.
+    let (mut in_pragma, mut after_assign) = (false, false);
     for (position, token) in tokens.iter().enumerate() {
+        let significant = !matches!(token, Token::Whitespace(_));
         match token {
             Token::Whitespace(_) => {}
-            Token::SemiColon => at_start = true,
+            Token::SemiColon => {
+                at_start = true;
+                in_pragma = false;
+            }
             Token::Word(word)
                 if at_start
                     && word.quote_style.is_none()
@@ -60,7 +148,22 @@ fn rewrite_checkpoint(sql: &str) -> Option<String> {
                 at_start = false;
                 continue;
             }
+            Token::Word(word) if in_pragma && after_assign && word.quote_style.is_none() => {
+                out.push('\'');
+                out.push_str(&word.value);
+                out.push('\'');
+                changed = true;
+                after_assign = false;
+                continue;
+            }
+            Token::Word(word) if at_start => {
+                in_pragma = word.quote_style.is_none() && word.value.eq_ignore_ascii_case("pragma");
+                at_start = false;
+            }
             _ => at_start = false,
+        }
+        if significant {
+            after_assign = in_pragma && matches!(token, Token::Eq | Token::LParen);
         }
         out.push_str(&token.to_string());
     }
@@ -94,14 +197,41 @@ mod tests {
     fn deep_nesting_is_a_limit_error() {
         let sql = format!("SELECT {}1{}", "(".repeat(100_000), ")".repeat(100_000));
         assert_eq!(parse_statements(&sql).unwrap_err().kind(), ErrorKind::Limit);
-        // sqlparser backtracks out of the recursion limit on a NOT chain and reports where it
-        // stopped as a syntax error; either way it is an error, returned quickly.
-        let sql = format!("SELECT {}1", "NOT ".repeat(100_000));
-        let kind = parse_statements(&sql).unwrap_err().kind();
-        assert!(
-            matches!(kind, ErrorKind::Limit | ErrorKind::Syntax),
-            "{kind:?}"
-        );
+        // sqlparser backtracks out of the recursion limit on a NOT chain or nested CASE and
+        // reports a syntax error elsewhere; the message must still name the nesting.
+        for sql in [
+            format!("SELECT {}1", "NOT ".repeat(100_000)),
+            format!(
+                "SELECT {}1{}",
+                "CASE WHEN 1 THEN ".repeat(10_000),
+                " END".repeat(10_000)
+            ),
+        ] {
+            let error = parse_statements(&sql).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Limit, "{error}");
+            assert!(error.message().contains("nested"), "{error}");
+        }
+        // A plain syntax error stays one.
+        let error = parse_statements("SELECT NOT NOT 1 +").unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Syntax);
+    }
+
+    #[test]
+    fn unquoted_pragma_values_are_taken() {
+        for sql in [
+            "PRAGMA synchronous = OFF",
+            "pragma synchronous=normal;",
+            "PRAGMA synchronous(FULL)",
+        ] {
+            let statements = parse_statements(sql).unwrap();
+            assert!(
+                statements[0].to_string().contains('\''),
+                "{}",
+                statements[0]
+            );
+        }
+        let statements = parse_statements("SELECT off FROM t WHERE a = b").unwrap();
+        assert_eq!(statements[0].to_string(), "SELECT off FROM t WHERE a = b");
     }
 
     #[test]

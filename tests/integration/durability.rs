@@ -323,6 +323,11 @@ fn pragma_synchronous_reads_and_sets_the_policy() {
     assert_eq!(mode(&mut conn), "OFF");
     conn.execute("PRAGMA synchronous = 'normal'", ()).unwrap();
     assert_eq!(mode(&mut conn), "NORMAL");
+    // Unquoted, as sqlite3 takes it.
+    conn.execute("PRAGMA synchronous = OFF", ()).unwrap();
+    assert_eq!(mode(&mut conn), "OFF");
+    conn.execute("PRAGMA synchronous(FULL)", ()).unwrap();
+    assert_eq!(mode(&mut conn), "FULL");
     let error = conn.execute("PRAGMA synchronous = 7", ()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
     let memory = Database::in_memory();

@@ -490,12 +490,27 @@ mod tests {
             Value::Real(r) => r,
             other => panic!("{op:?}({a}, {b}) gave {other:?}"),
         };
-        assert_eq!(real(BinaryOp::Divide, i64::MIN, -1), 9.223372036854775808e18);
-        assert_eq!(real(BinaryOp::Multiply, i64::MIN, -1), 9.223372036854775808e18);
+        assert_eq!(
+            real(BinaryOp::Divide, i64::MIN, -1),
+            9.223372036854775808e18
+        );
+        assert_eq!(
+            real(BinaryOp::Multiply, i64::MIN, -1),
+            9.223372036854775808e18
+        );
         assert_eq!(real(BinaryOp::Add, i64::MAX, 1), 9.223372036854775808e18);
-        assert_eq!(real(BinaryOp::Subtract, i64::MIN, 1), -9.223372036854775808e18);
-        assert_eq!(BinaryOp::Modulo.apply(int(i64::MIN), int(-1)).unwrap(), int(0));
-        assert_eq!(BinaryOp::Divide.apply(int(i64::MIN), int(1)).unwrap(), int(i64::MIN));
+        assert_eq!(
+            real(BinaryOp::Subtract, i64::MIN, 1),
+            -9.223372036854775808e18
+        );
+        assert_eq!(
+            BinaryOp::Modulo.apply(int(i64::MIN), int(-1)).unwrap(),
+            int(0)
+        );
+        assert_eq!(
+            BinaryOp::Divide.apply(int(i64::MIN), int(1)).unwrap(),
+            int(i64::MIN)
+        );
         assert_eq!(
             UnaryOp::Negate.apply(int(i64::MIN)).unwrap(),
             Value::Real(9.223372036854775808e18)
