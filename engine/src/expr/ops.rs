@@ -492,16 +492,16 @@ mod tests {
         };
         assert_eq!(
             real(BinaryOp::Divide, i64::MIN, -1),
-            9.223372036854775808e18
+            9.223_372_036_854_776e18
         );
         assert_eq!(
             real(BinaryOp::Multiply, i64::MIN, -1),
-            9.223372036854775808e18
+            9.223_372_036_854_776e18
         );
-        assert_eq!(real(BinaryOp::Add, i64::MAX, 1), 9.223372036854775808e18);
+        assert_eq!(real(BinaryOp::Add, i64::MAX, 1), 9.223_372_036_854_776e18);
         assert_eq!(
             real(BinaryOp::Subtract, i64::MIN, 1),
-            -9.223372036854775808e18
+            -9.223_372_036_854_776e18
         );
         assert_eq!(
             BinaryOp::Modulo.apply(int(i64::MIN), int(-1)).unwrap(),
@@ -513,7 +513,7 @@ mod tests {
         );
         assert_eq!(
             UnaryOp::Negate.apply(int(i64::MIN)).unwrap(),
-            Value::Real(9.223372036854775808e18)
+            Value::Real(9.223_372_036_854_776e18)
         );
     }
 
