@@ -1,7 +1,8 @@
 //! `.import FILE TABLE`: loads a CSV file (read with the `csv` crate). When TABLE does not
 //! exist it is created from the header row with TEXT columns; when it exists every record is
 //! data (as sqlite3 does). Rows go in with multi-row INSERTs inside one transaction, with a
-//! progress line on standard error for large files at a terminal.
+//! progress line on standard error for large files at a terminal. All or nothing: a failed
+//! import rolls back its rows and drops the table it created.
 
 use std::fs::File;
 use std::io::IsTerminal;
@@ -26,6 +27,9 @@ impl Shell {
         let show_progress = self.interactive
             && file_bytes >= PROGRESS_FILE_BYTES_MIN
             && std::io::stderr().is_terminal();
+        if self.connection.in_transaction() {
+            return Err(".import cannot run inside an open transaction".to_string());
+        }
         let existing = self.db.catalog().table(table).map(|def| def.columns.len());
         let mut records = reader.records();
         let column_count = match existing {
@@ -50,9 +54,33 @@ impl Shell {
                 header.len()
             }
         };
-        if self.connection.in_transaction() {
-            return Err(".import cannot run inside an open transaction".to_string());
+        let created = existing.is_none();
+        let result = self.import_records(
+            path,
+            table,
+            records,
+            column_count,
+            file_bytes,
+            show_progress,
+        );
+        if result.is_err() && created {
+            // All or nothing: the table made from the header row goes too.
+            let drop = format!("DROP TABLE {}", quote_identifier(table));
+            let _ = self.connection.execute(&drop, ());
         }
+        result
+    }
+
+    /// Inserts the data records in one transaction; rolls it back on any failure.
+    fn import_records(
+        &mut self,
+        path: &str,
+        table: &str,
+        records: csv::StringRecordsIter<'_, std::io::BufReader<File>>,
+        column_count: usize,
+        file_bytes: u64,
+        show_progress: bool,
+    ) -> Result<(), String> {
         self.connection
             .execute("BEGIN", ())
             .map_err(|error| error.to_string())?;
@@ -106,9 +134,12 @@ impl Shell {
             let _ = self.connection.execute("ROLLBACK", ());
             return Err(format!("{error}; nothing imported"));
         }
-        self.connection
-            .execute("COMMIT", ())
-            .map_err(|error| format!("cannot commit the import: {error}"))?;
+        if let Err(error) = self.connection.execute("COMMIT", ()) {
+            let _ = self.connection.execute("ROLLBACK", ());
+            return Err(format!(
+                "cannot commit the import: {error}; nothing imported"
+            ));
+        }
         let out = self.out();
         let _ = writeln!(out, "Imported {imported} rows into {table}.");
         let _ = out.flush();

@@ -231,12 +231,23 @@ fn import_rejects_ragged_files_and_imports_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("bad.csv");
     std::fs::write(&csv_path, "a,b\n1,2\n3\n").unwrap();
+    // All or nothing: the table the header row created goes with the rows.
     let script = format!(".import {} t\nSELECT * FROM t;\n", csv_path.display());
     let output = run_piped(EMBER, &[], &script);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("record 2 has 1 fields"));
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("no such table"));
+    assert!(stderr.contains("record 2 has 1 fields"), "{stderr}");
+    assert!(stderr.contains("nothing imported"), "{stderr}");
+    assert!(stderr.contains("no such table: t"), "{stderr}");
     assert_eq!(stdout_of(&output), "");
+    // Into a table that existed, a failed import leaves the table and its rows as they were.
+    let script = format!(
+        "CREATE TABLE t(a, b);\nINSERT INTO t VALUES ('x', 'y');\n.import {} t\n\
+         SELECT * FROM t;\n",
+        csv_path.display()
+    );
+    let output = run_piped(EMBER, &[], &script);
+    assert_eq!(stdout_of(&output), "x|y\n");
 }
 
 fn tmux(args: &[&str]) -> Output {
