@@ -110,12 +110,13 @@ pub struct Connection {
     params: RefCell<Vec<Value>>,
     /// Row buffers reused from statement to statement (key lookups, `query_row` results).
     buffers: RowBuffers,
+    /// How long one statement may run (`PRAGMA statement_timeout`); `None`: no limit.
+    statement_timeout: Cell<Option<std::time::Duration>>,
 }
 
 impl Connection {
     pub(crate) fn new(db: Database) -> Connection {
         Connection {
-            db,
             state: RefCell::new(TransactionState::Autocommit),
             cache: RefCell::new(PlanCache::default()),
             stats: Cell::new(ConnectionStats::default()),
@@ -123,7 +124,35 @@ impl Connection {
             idle: RefCell::new(None),
             params: RefCell::new(Vec::new()),
             buffers: RowBuffers::default(),
+            statement_timeout: Cell::new(db.options().statement_timeout),
+            db,
         }
+    }
+
+    /// Stops each later statement of this connection that runs longer than `timeout` with
+    /// an `Interrupted` error, its changes undone (`None`: no limit). What `PRAGMA
+    /// statement_timeout` sets; starts at `Options::statement_timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2), (3), (4)")
+    ///     .unwrap();
+    /// conn.set_statement_timeout(Some(Duration::from_millis(50)));
+    /// let error = conn
+    ///     .query("SELECT count(*) FROM t, t t2, t t3, t t4, t t5, t t6, t t7, t t8, t t9, \
+    ///             t t10, t t11, t t12, t t13", ())
+    ///     .unwrap_err();
+    /// assert_eq!(error.kind(), ember::ErrorKind::Interrupted);
+    /// assert!(error.message().contains("statement timeout"));
+    /// ```
+    pub fn set_statement_timeout(&self, timeout: Option<std::time::Duration>) {
+        self.statement_timeout.set(timeout);
+    }
+
+    /// This connection's statement timeout (see `set_statement_timeout`).
+    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
+        self.statement_timeout.get()
     }
 
     /// A handle that stops this connection's running query from another thread (for a
@@ -633,7 +662,10 @@ impl Connection {
                 exec::drop_index(&self.db.shared, name, *if_exists)?
             }
             Plan::Pragma(statement) => {
-                let outcome = crate::durability::pragma(&self.db, statement)?;
+                let outcome = match crate::timeout::pragma(&self.statement_timeout, statement) {
+                    Some(outcome) => outcome?,
+                    None => crate::durability::pragma(&self.db, statement)?,
+                };
                 exec::feed(outcome.rows, sink)?;
                 return Ok(outcome.changes);
             }
@@ -658,12 +690,16 @@ impl Connection {
         params: &[Value],
         sink: &mut RowSink<'_>,
     ) -> Result<usize> {
+        let memory = self.db.shared.store.memory();
+        let deadline = exec::Deadline::starting_now(self.statement_timeout.get());
         let env = StatementEnv {
             params,
             rows_max: self.db.options().statement_rows_max,
             interrupt: Some(self.interrupt.flag()),
             durable: self.db.shared.durable.get(),
             buffers: Some(&self.buffers),
+            memory: memory.budget().is_some().then_some(memory),
+            deadline: deadline.as_ref(),
         };
         let mut state = self.state.borrow_mut();
         match &mut *state {

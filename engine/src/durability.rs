@@ -345,6 +345,7 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "max_memory" if value.is_none() => vec!["max_memory".to_string()],
         "wal_checkpoint" | "checkpoint" => vec!["checkpointed_rows".to_string()],
         "synchronous" if value.is_none() => vec!["synchronous".to_string()],
+        "statement_timeout" if value.is_none() => vec!["statement_timeout".to_string()],
         _ => Vec::new(),
     }
 }

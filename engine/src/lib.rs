@@ -58,6 +58,7 @@ pub mod script;
 mod statement;
 #[doc(hidden)]
 pub mod system;
+mod timeout;
 mod transaction;
 mod value;
 

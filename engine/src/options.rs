@@ -37,6 +37,9 @@ pub struct Options {
     /// Most rows one statement may materialize at one point (see
     /// [`crate::limits::STATEMENT_ROWS_MAX`], which also caps this value).
     pub statement_rows_max: usize,
+    /// How long one statement may run before it stops with `ErrorKind::Interrupted` (each
+    /// connection starts with it; `PRAGMA statement_timeout` changes it). `None`: no limit.
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -49,6 +52,7 @@ impl Default for Options {
             read_only: false,
             memory_budget_bytes: None,
             statement_rows_max: crate::limits::STATEMENT_ROWS_MAX,
+            statement_timeout: None,
         }
     }
 }
@@ -126,6 +130,14 @@ impl Options {
     /// [`crate::limits::STATEMENT_ROWS_MAX`] are clamped to it.
     pub fn statement_rows_max(mut self, rows: usize) -> Options {
         self.statement_rows_max = rows.min(crate::limits::STATEMENT_ROWS_MAX);
+        self
+    }
+
+    /// Stops a statement that runs longer than `timeout` with `ErrorKind::Interrupted`, its
+    /// changes undone: the default of every connection (`PRAGMA statement_timeout` and
+    /// `Connection::set_statement_timeout` change it per connection).
+    pub fn statement_timeout(mut self, timeout: std::time::Duration) -> Options {
+        self.statement_timeout = Some(timeout);
         self
     }
 }

@@ -51,6 +51,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (".stats", "memory, rows, versions, GC and WAL statistics"),
     (".tables [PATTERN]", "list tables"),
     (
+        ".timeout [MS]",
+        "stop statements running longer than MS milliseconds (0: never; no MS: show it); \
+         unlike sqlite3's busy timeout, this is PRAGMA statement_timeout",
+    ),
+    (
         ".timer on|off",
         "show row count and elapsed time after each statement",
     ),
@@ -149,6 +154,7 @@ impl Shell {
                 self.timer = on_off(args.first())?;
                 Ok(())
             }
+            ".timeout" => self.timeout(args.first().map(String::as_str)),
             ".read" => self.read(args.first().ok_or("usage: .read FILE")?),
             ".import" => match args {
                 [file, table] => self.import(file, table),
@@ -309,6 +315,23 @@ impl Shell {
         Ok(())
     }
 
+    fn timeout(&mut self, ms: Option<&str>) -> Result<(), String> {
+        let Some(ms) = ms else {
+            let shown = self
+                .connection
+                .statement_timeout()
+                .map_or("off".to_string(), ember::exec::format_duration);
+            let out = self.out();
+            return writeln!(out, "statement timeout: {shown}").map_err(|e| e.to_string());
+        };
+        let ms: u64 = ms
+            .parse()
+            .map_err(|_| format!(".timeout takes milliseconds, not {ms}"))?;
+        let timeout = (ms > 0).then(|| std::time::Duration::from_millis(ms));
+        self.connection.set_statement_timeout(timeout);
+        Ok(())
+    }
+
     fn open(&mut self, args: &[String]) -> Result<(), String> {
         let mut flags = crate::args::OpenFlags::default();
         let mut dir = None;
@@ -324,7 +347,9 @@ impl Shell {
             dir = Some(arg.as_str());
         }
         let db = open_database(dir, flags)?;
+        let timeout = self.connection.statement_timeout();
         self.connection = db.connect();
+        self.connection.set_statement_timeout(timeout);
         self.db = db;
         self.location = dir.map(str::to_string);
         Ok(())

@@ -6,9 +6,6 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
-
-use ember::InterruptHandle;
 
 use ember::script::{is_blank, is_complete};
 use rustyline::config::Config;
@@ -39,25 +36,8 @@ fn colour_supported() -> bool {
         && std::env::var("TERM").map_or(true, |term| term != "dumb")
 }
 
-/// The connection whose statement is running, for the SIGINT handler (none at the prompt:
-/// there the line editor reads Ctrl-C as a key).
-static RUNNING: Mutex<Option<InterruptHandle>> = Mutex::new(None);
-
-/// Runs `work` with Ctrl-C interrupting `handle`'s query instead of ending the shell.
-fn interruptible<T>(handle: InterruptHandle, work: impl FnOnce() -> T) -> T {
-    *RUNNING.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
-    let result = work();
-    *RUNNING.lock().unwrap_or_else(|p| p.into_inner()) = None;
-    result
-}
-
 pub fn run(shell: &mut Shell) -> ExitCode {
-    let installed = ctrlc::set_handler(|| {
-        if let Some(handle) = RUNNING.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            handle.interrupt();
-        }
-    });
-    if let Err(error) = installed {
+    if let Err(error) = crate::sigint::install() {
         eprintln!("Warning: Ctrl-C will not stop running queries: {error}");
     }
     let config = Config::builder()
@@ -102,7 +82,8 @@ pub fn run(shell: &mut Shell) -> ExitCode {
                 }
                 if buffer.is_empty() && line.starts_with('.') {
                     let handle = shell.connection.interrupt_handle();
-                    interruptible(handle, || shell.run_dot_command(&line));
+                    crate::sigint::take_seen();
+                    crate::sigint::while_running(handle, || shell.run_dot_command(&line));
                 } else {
                     if buffer.is_empty() && is_blank(&line) {
                         continue;
@@ -112,7 +93,8 @@ pub fn run(shell: &mut Shell) -> ExitCode {
                     if is_complete(&buffer) {
                         let sql = std::mem::take(&mut buffer);
                         let handle = shell.connection.interrupt_handle();
-                        interruptible(handle, || shell.run_sql(&sql));
+                        crate::sigint::take_seen();
+                        crate::sigint::while_running(handle, || shell.run_sql(&sql));
                     }
                 }
                 if shell.quit_requested {

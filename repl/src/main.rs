@@ -10,6 +10,7 @@ mod import;
 mod interactive;
 mod output;
 mod shell;
+mod sigint;
 mod terminal;
 
 use std::io::{IsTerminal, Read};
@@ -54,6 +55,12 @@ fn main() -> ExitCode {
         Settings::piped()
     };
     let mut shell = shell::Shell::new(db, dir, settings);
+    if !interactive {
+        // Ctrl-C stops the running statement of a script too (and the script after it).
+        if let Err(error) = sigint::install() {
+            eprintln!("Warning: Ctrl-C will not stop running statements: {error}");
+        }
+    }
     if let Some(sql) = sql {
         return exit_code(shell.run_script(&sql));
     }

@@ -101,6 +101,10 @@ impl Shell {
             if self.quit_requested {
                 return all_succeeded;
             }
+            if crate::sigint::take_seen() {
+                eprintln!("Error: interrupted; the rest of the script was not run");
+                return false;
+            }
             if is_blank(&buffer) && line.starts_with('.') {
                 buffer.clear();
                 all_succeeded &= self.run_dot_command(line);
@@ -130,7 +134,10 @@ impl Shell {
 
     fn run_statement(&mut self, sql: &str) -> bool {
         let started = Instant::now();
-        let outcomes = match self.connection.run_script(sql) {
+        let handle = self.connection.interrupt_handle();
+        let connection = &self.connection;
+        let outcomes = crate::sigint::while_running(handle, || connection.run_script(sql));
+        let outcomes = match outcomes {
             Ok(outcomes) => outcomes,
             Err(error) => {
                 self.report_sql_error(sql, &error.to_string());

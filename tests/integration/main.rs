@@ -17,5 +17,6 @@ mod limits_disk;
 mod memory;
 mod prepared;
 mod slt;
+mod statement_timeout;
 mod tidy;
 mod write_path;

@@ -58,6 +58,11 @@ impl<'p> Args<'p> {
     }
 }
 
+/// Estimated bytes of one aggregate's accumulator in a group.
+const GROUP_ACCUMULATOR_BYTES: usize = 64;
+/// Estimated bytes of a group's own fields and its entries in the lookup structures.
+const GROUP_OVERHEAD_BYTES: u64 = 256;
+
 pub struct AggregateOperator<'p> {
     input: &'p Node,
     group_by: &'p [Expr],
@@ -82,11 +87,14 @@ struct Grouper<'p> {
     key_values: Vec<Value>,
     key: Vec<KeyValue>,
     arg_values: Vec<Value>,
+    /// The memory the groups hold (charged to the account when there is a budget).
+    memory: super::MemoryCharge,
 }
 
 impl<'p> Grouper<'p> {
-    fn new(operator: &AggregateOperator<'p>) -> Grouper<'p> {
+    fn new(operator: &AggregateOperator<'p>, context: &ExecContext<'_>) -> Grouper<'p> {
         Grouper {
+            memory: context.memory_charge("GROUP BY groups"),
             group_by: operator.group_by,
             aggregates: operator.aggregates,
             args: operator.aggregates.iter().map(Args::of).collect(),
@@ -197,6 +205,13 @@ impl<'p> Grouper<'p> {
     /// Appends a group for the key in `key_values` (within the statement's row cap).
     fn push_group(&mut self, context: &ExecContext<'_>) -> Result<usize> {
         context.check_rows(self.groups.len())?;
+        // The key (in the group and again in the index), the group's last row (its values
+        // and, not known yet, a small heap block each), its accumulators and bookkeeping.
+        let bytes = 2 * super::row_bytes(&self.key_values)
+            + (self.input_width * 2 * std::mem::size_of::<Value>()) as u64
+            + (self.aggregates.len() * GROUP_ACCUMULATOR_BYTES) as u64
+            + GROUP_OVERHEAD_BYTES;
+        self.memory.add(bytes)?;
         let group = self.new_group(self.key_values.clone(), context.rows_max);
         self.groups.push(group);
         Ok(self.groups.len() - 1)
@@ -267,7 +282,7 @@ impl<'p> AggregateOperator<'p> {
     }
 
     fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
-        let mut grouper = Grouper::new(self);
+        let mut grouper = Grouper::new(self, context);
         match self.input {
             Node::Scan(access) if matches!(access.path, AccessPath::FullScan) => {
                 scan::for_each_row(access, context, |row_id, row| {

@@ -15,6 +15,22 @@ use super::{build, ExecContext, Operator, Row};
 pub struct DistinctOperator<'p> {
     input: Box<dyn Operator + 'p>,
     seen: HashSet<Vec<KeyValue>>,
+    /// The memory `seen` holds, charged once the first row comes.
+    memory: Option<super::MemoryCharge>,
+}
+
+/// Estimated bytes a key held in a hash set takes: its values, their heap bytes, and the
+/// set's entry.
+fn key_bytes(key: &[KeyValue]) -> u64 {
+    let mut bytes = (std::mem::size_of::<Vec<KeyValue>>() + std::mem::size_of_val(key)) as u64;
+    for value in key {
+        match value {
+            KeyValue::Text(text) => bytes += text.len() as u64,
+            KeyValue::Blob(blob) => bytes += blob.len() as u64,
+            _ => {}
+        }
+    }
+    bytes + 8
 }
 
 impl<'p> DistinctOperator<'p> {
@@ -22,6 +38,7 @@ impl<'p> DistinctOperator<'p> {
         DistinctOperator {
             input,
             seen: HashSet::new(),
+            memory: None,
         }
     }
 }
@@ -32,6 +49,9 @@ impl Operator for DistinctOperator<'_> {
             let key = row_key(&row);
             if !self.seen.contains(&key) {
                 context.check_rows(self.seen.len())?;
+                self.memory
+                    .get_or_insert_with(|| context.memory_charge("DISTINCT"))
+                    .add(key_bytes(&key))?;
                 self.seen.insert(key);
                 return Ok(Some(row));
             }
@@ -81,6 +101,7 @@ impl<'p> SetOperationOperator<'p> {
 
     fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let mut output: Vec<Row> = Vec::new();
+        let mut memory = context.memory_charge("a UNION / INTERSECT / EXCEPT");
         let mut emitted: HashSet<Vec<KeyValue>> = HashSet::new();
         let mut left = build(self.left);
         match self.op {
@@ -91,6 +112,7 @@ impl<'p> SetOperationOperator<'p> {
                         let key = row_key(&row);
                         if !emitted.contains(&key) {
                             context.check_rows(output.len())?;
+                            memory.add(key_bytes(&key) + super::row_bytes(&row))?;
                             emitted.insert(key);
                             output.push(row);
                         }
@@ -104,6 +126,7 @@ impl<'p> SetOperationOperator<'p> {
                     let key = row_key(&row);
                     if !right_keys.contains(&key) {
                         context.check_rows(right_keys.len())?;
+                        memory.add(key_bytes(&key))?;
                         right_keys.insert(key);
                     }
                 }
@@ -112,6 +135,7 @@ impl<'p> SetOperationOperator<'p> {
                     let key = row_key(&row);
                     if right_keys.contains(&key) == keep_common && !emitted.contains(&key) {
                         context.check_rows(output.len())?;
+                        memory.add(key_bytes(&key) + super::row_bytes(&row))?;
                         emitted.insert(key);
                         output.push(row);
                     }

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::expr::{EvalContext, Expr, KeyValue};
 use crate::plan::{Join, JoinKind};
 
-use super::{build, ExecContext, Operator, Row};
+use super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row};
 
 /// The right input, materialized.
 enum RightRows {
@@ -27,7 +27,12 @@ pub struct JoinOperator<'p> {
     current: Option<(Row, usize, bool)>,
     /// The current left row's candidate list when hashing (empty when its key had no match).
     candidates_key: Option<Vec<KeyValue>>,
+    /// The memory the right rows hold, released when the operator goes.
+    memory: Option<MemoryCharge>,
 }
+
+/// Bytes one key value takes in a hash join's table.
+const KEY_VALUE_BYTES: usize = std::mem::size_of::<KeyValue>();
 
 impl<'p> JoinOperator<'p> {
     pub fn new(join: &'p Join) -> Self {
@@ -37,6 +42,7 @@ impl<'p> JoinOperator<'p> {
             right: None,
             current: None,
             candidates_key: None,
+            memory: None,
         }
     }
 
@@ -44,17 +50,26 @@ impl<'p> JoinOperator<'p> {
         let mut operator = build(&self.join.right);
         if self.join.right_keys.is_empty() {
             let mut rows = Vec::new();
+            let memory = self
+                .memory
+                .insert(context.memory_charge("a join's inner rows"));
             while let Some(row) = operator.next(context)? {
                 context.check_rows(rows.len())?;
+                memory.add_row(&row)?;
                 rows.push(row);
             }
             return Ok(RightRows::All(rows));
         }
         let mut table: HashMap<Vec<KeyValue>, Vec<Row>> = HashMap::new();
         let mut held = 0;
+        let memory = self
+            .memory
+            .insert(context.memory_charge("a hash join's build side"));
         while let Some(row) = operator.next(context)? {
             if let Some(key) = eval_key(&self.join.right_keys, &row, &context.eval)? {
                 context.check_rows(held)?;
+                // The key is held beside the row (once per distinct key, counted per row).
+                memory.add(row_bytes(&row) + (key.len() * KEY_VALUE_BYTES) as u64)?;
                 held += 1;
                 table.entry(key).or_default().push(row);
             }

@@ -4,6 +4,7 @@
 
 mod accumulator;
 mod aggregate;
+mod bounds;
 mod conflict;
 mod ddl;
 mod distinct;
@@ -22,6 +23,7 @@ use crate::error::Result;
 use crate::expr::{EvalContext, SubqueryRuntime};
 use crate::plan::Node;
 
+pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge};
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
 pub use dml::{delete, update};
 pub use insert::insert;
@@ -71,6 +73,13 @@ impl<'a> ExecContext<'a> {
 }
 
 impl ExecContext<'_> {
+    /// A charge against the database's memory account for what an operator builds (counts
+    /// nothing without a budget).
+    pub fn memory_charge(&self, what: &'static str) -> MemoryCharge {
+        let account = self.eval.subqueries.and_then(|runtime| runtime.env.memory);
+        MemoryCharge::new(account, what)
+    }
+
     /// An `Interrupted` error if the statement was asked to stop (see `InterruptHandle`).
     pub fn check_interrupt(&self) -> Result<()> {
         match self.eval.subqueries {
@@ -164,8 +173,11 @@ pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>)
     }
     let mut operator = build(node);
     let mut delivered = 0;
+    // The rows handed over are held (a result set) while the statement runs.
+    let mut memory = context.memory_charge("the result rows");
     while let Some(row) = operator.next(context)? {
         context.check_rows(delivered)?;
+        memory.add_row(&row)?;
         delivered += 1;
         if !sink(row)? {
             break;

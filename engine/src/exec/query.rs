@@ -86,6 +86,8 @@ pub struct SortOperator<'p> {
     input: Box<dyn Operator + 'p>,
     keys: &'p [SortKey],
     sorted: Option<std::vec::IntoIter<Row>>,
+    /// The memory the sorted rows hold, released when the operator goes.
+    memory: Option<super::MemoryCharge>,
 }
 
 impl<'p> SortOperator<'p> {
@@ -94,18 +96,21 @@ impl<'p> SortOperator<'p> {
             input,
             keys,
             sorted: None,
+            memory: None,
         }
     }
 
     fn sort_input(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let mut keyed: Vec<(Vec<Value>, Row)> = Vec::new();
+        let memory = self.memory.insert(context.memory_charge("a sort"));
         while let Some(row) = self.input.next(context)? {
-            let key = self
+            let key: Vec<Value> = self
                 .keys
                 .iter()
                 .map(|k| k.expr.eval(&row, &context.eval))
                 .collect::<Result<_>>()?;
             context.check_rows(keyed.len())?;
+            memory.add(super::row_bytes(&key) + super::row_bytes(&row))?;
             keyed.push((key, row));
         }
         let keys = self.keys;

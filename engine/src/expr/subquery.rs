@@ -118,6 +118,10 @@ pub struct StatementEnv<'a> {
     pub(crate) durable: Option<&'a Durable>,
     /// Row buffers kept by the connection between statements (see `exec::RowBuffers`).
     pub(crate) buffers: Option<&'a exec::RowBuffers>,
+    /// The memory account intermediate results are charged to; `None` without a budget.
+    pub memory: Option<&'a std::sync::Arc<ember_storage::slab::MemoryAccount>>,
+    /// When the statement times out (`PRAGMA statement_timeout`), checked with the interrupt.
+    pub deadline: Option<&'a exec::Deadline>,
 }
 
 /// Runs subqueries for one statement execution: the transaction they read, the statement's
@@ -152,7 +156,10 @@ impl SubqueryRuntime<'_> {
             Some(flag) if flag.load(Ordering::Relaxed) => {
                 Err(crate::err!(Interrupted, "interrupted"))
             }
-            _ => Ok(()),
+            _ => match self.env.deadline {
+                Some(deadline) => deadline.check(),
+                None => Ok(()),
+            },
         }
     }
 }
@@ -235,7 +242,9 @@ impl SubqueryExpr {
             SubqueryKind::In { .. } => {
                 let mut keys = HashSet::new();
                 let mut has_null = false;
+                let mut memory = context.memory_charge("an IN (SELECT ...) set");
                 while let Some(row) = operator.next(&context)? {
+                    memory.add_row(&row)?;
                     let value = row.into_iter().next().unwrap_or(Value::Null);
                     if value.is_null() {
                         has_null = true;
