@@ -690,16 +690,21 @@ impl Connection {
         params: &[Value],
         sink: &mut RowSink<'_>,
     ) -> Result<usize> {
-        let memory = self.db.shared.store.memory();
-        let deadline = exec::Deadline::starting_now(self.statement_timeout.get());
+        let account = self.db.shared.store.memory();
+        let timeout = self.statement_timeout.get();
+        // Neither a budget nor a timeout (the common case): nothing to build.
+        let bounds = if timeout.is_none() && account.budget().is_none() {
+            None
+        } else {
+            exec::StatementBounds::starting_now(account, timeout)
+        };
         let env = StatementEnv {
             params,
             rows_max: self.db.options().statement_rows_max,
             interrupt: Some(self.interrupt.flag()),
             durable: self.db.shared.durable.get(),
             buffers: Some(&self.buffers),
-            memory: memory.budget().is_some().then_some(memory),
-            deadline: deadline.as_ref(),
+            bounds: bounds.as_ref(),
         };
         let mut state = self.state.borrow_mut();
         match &mut *state {

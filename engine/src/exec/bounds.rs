@@ -127,6 +127,32 @@ impl Drop for MemoryCharge {
     }
 }
 
+/// What bounds one statement: the memory account its operators charge (only with a budget)
+/// and its deadline (only with a timeout). Absent when there is neither.
+pub struct StatementBounds<'a> {
+    pub memory: Option<&'a Arc<MemoryAccount>>,
+    pub deadline: Option<Deadline>,
+}
+
+impl<'a> StatementBounds<'a> {
+    /// The bounds of a statement starting now; `None` when nothing bounds it.
+    #[cold]
+    #[inline(never)]
+    pub fn starting_now(
+        account: &'a Arc<MemoryAccount>,
+        timeout: Option<Duration>,
+    ) -> Option<StatementBounds<'a>> {
+        let memory = account.budget().map(|_| account);
+        if memory.is_none() && timeout.is_none() {
+            return None;
+        }
+        Some(StatementBounds {
+            memory,
+            deadline: Deadline::starting_now(timeout),
+        })
+    }
+}
+
 /// A statement's deadline, looked at every `CLOCK_CHECK_EVERY` interrupt checks.
 #[derive(Debug)]
 pub struct Deadline {

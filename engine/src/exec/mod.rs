@@ -23,7 +23,7 @@ use crate::error::Result;
 use crate::expr::{EvalContext, SubqueryRuntime};
 use crate::plan::Node;
 
-pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge};
+pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
 pub use dml::{delete, update};
 pub use insert::insert;
@@ -76,7 +76,11 @@ impl ExecContext<'_> {
     /// A charge against the database's memory account for what an operator builds (counts
     /// nothing without a budget).
     pub fn memory_charge(&self, what: &'static str) -> MemoryCharge {
-        let account = self.eval.subqueries.and_then(|runtime| runtime.env.memory);
+        let account = self
+            .eval
+            .subqueries
+            .and_then(|runtime| runtime.env.bounds)
+            .and_then(|bounds| bounds.memory);
         MemoryCharge::new(account, what)
     }
 

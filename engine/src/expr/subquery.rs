@@ -118,10 +118,9 @@ pub struct StatementEnv<'a> {
     pub(crate) durable: Option<&'a Durable>,
     /// Row buffers kept by the connection between statements (see `exec::RowBuffers`).
     pub(crate) buffers: Option<&'a exec::RowBuffers>,
-    /// The memory account intermediate results are charged to; `None` without a budget.
-    pub memory: Option<&'a std::sync::Arc<ember_storage::slab::MemoryAccount>>,
-    /// When the statement times out (`PRAGMA statement_timeout`), checked with the interrupt.
-    pub deadline: Option<&'a exec::Deadline>,
+    /// The statement's memory account and deadline; `None` when there is neither a memory
+    /// budget nor a statement timeout (the common case costs one word).
+    pub bounds: Option<&'a exec::StatementBounds<'a>>,
 }
 
 /// Runs subqueries for one statement execution: the transaction they read, the statement's
@@ -156,7 +155,7 @@ impl SubqueryRuntime<'_> {
             Some(flag) if flag.load(Ordering::Relaxed) => {
                 Err(crate::err!(Interrupted, "interrupted"))
             }
-            _ => match self.env.deadline {
+            _ => match self.env.bounds.and_then(|bounds| bounds.deadline.as_ref()) {
                 Some(deadline) => deadline.check(),
                 None => Ok(()),
             },

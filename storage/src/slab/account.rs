@@ -87,6 +87,7 @@ impl MemoryAccount {
             .store(budget_bytes.unwrap_or(BUDGET_UNLIMITED), Ordering::Relaxed);
     }
 
+    #[inline]
     pub fn budget(&self) -> Option<u64> {
         let budget = self.budget_bytes.load(Ordering::Relaxed);
         (budget != BUDGET_UNLIMITED).then_some(budget)
