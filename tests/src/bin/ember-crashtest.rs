@@ -1,15 +1,16 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
-//! [--cycles N]` with MODE one of kill, powerloss, ioerr, truncate, bitflip, bank, all.
+//! [--cycles N]` with MODE one of kill, powerloss, ioerr, truncate, bitflip, damage, fulldisk,
+//! bank, all.
 //! Prints one summary line per mode; exits 1 on any failure, printing each failure with the
 //! command that replays it.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use ember_tests::crash::{kill_modes, sim_modes, Summary};
+use ember_tests::crash::{damage_modes, kill_modes, sim_modes, Summary};
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
-modes: kill powerloss ioerr truncate bitflip bank all";
+modes: kill powerloss ioerr truncate bitflip damage fulldisk bank all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
@@ -19,6 +20,8 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
         "ioerr" => sim_modes::ioerr(seed, cycles),
         "truncate" => sim_modes::truncate(seed, cycles),
         "bitflip" => sim_modes::bitflip(seed, cycles),
+        "damage" => damage_modes::damage(seed, cycles),
+        "fulldisk" => damage_modes::fulldisk(seed, cycles),
         _ => return None,
     })
 }
@@ -59,7 +62,16 @@ fn main() -> ExitCode {
         }
     }
     let modes: Vec<&str> = if mode == "all" {
-        vec!["powerloss", "ioerr", "truncate", "bitflip", "kill", "bank"]
+        vec![
+            "powerloss",
+            "ioerr",
+            "truncate",
+            "bitflip",
+            "damage",
+            "fulldisk",
+            "kill",
+            "bank",
+        ]
     } else {
         vec![mode.as_str()]
     };

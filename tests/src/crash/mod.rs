@@ -4,6 +4,7 @@
 //! (`kill_modes`: kill, bank). Each mode returns a `Summary`; failures carry the command
 //! line that replays them.
 
+pub mod damage_modes;
 pub mod kill_modes;
 pub mod sim_modes;
 pub mod workload;

@@ -14,19 +14,19 @@ use ember_storage::vfs::{Fault, FaultKind, SimVfs, Vfs};
 use super::workload::{self, Model, Op, Workload};
 use super::Summary;
 
-const DIR: &str = "/db";
+pub(super) const DIR: &str = "/db";
 const OPS_PER_RUN: usize = 12;
 
-fn options() -> Options {
+pub(super) fn options() -> Options {
     Options::new().checkpoint_bytes(600).wal_segment_bytes(400)
 }
 
-fn open(vfs: &SimVfs) -> ember::Result<Database> {
+pub(super) fn open(vfs: &SimVfs) -> ember::Result<Database> {
     Database::open_with_vfs(DIR, options(), Arc::new(vfs.clone()))
 }
 
 /// The fixed workload of a seed, and the model after each prefix of it.
-fn plan(seed: u64, checkpoints: bool) -> (Vec<Op>, Vec<Model>) {
+pub(super) fn plan(seed: u64, checkpoints: bool) -> (Vec<Op>, Vec<Model>) {
     let mut generator = Workload::new(seed, checkpoints);
     let mut models = vec![Model::new()];
     let ops: Vec<Op> = (0..OPS_PER_RUN)
@@ -41,13 +41,13 @@ fn plan(seed: u64, checkpoints: bool) -> (Vec<Op>, Vec<Model>) {
 }
 
 /// How far a run got: the schema acknowledged, ops acknowledged, and the op in doubt.
-struct Progress {
-    schema: bool,
-    acked: usize,
+pub(super) struct Progress {
+    pub(super) schema: bool,
+    pub(super) acked: usize,
 }
 
 /// Runs the workload until the first error; the database is then dropped as in a crash.
-fn run(vfs: &SimVfs, ops: &[Op]) -> Progress {
+pub(super) fn run(vfs: &SimVfs, ops: &[Op]) -> Progress {
     let mut progress = Progress {
         schema: false,
         acked: 0,
@@ -190,7 +190,7 @@ fn finished_files(seed: u64, checkpoints: bool) -> (Vec<(String, Vec<u8>)>, Vec<
     (files, models)
 }
 
-fn install(files: &[(String, Vec<u8>)]) -> SimVfs {
+pub(super) fn install(files: &[(String, Vec<u8>)]) -> SimVfs {
     let vfs = SimVfs::new();
     let dir = Path::new(DIR);
     vfs.create_dir_all(dir).expect("sim");
@@ -203,7 +203,7 @@ fn install(files: &[(String, Vec<u8>)]) -> SimVfs {
 }
 
 /// Opens damaged files: Ok(the table found) or Err(error kind); a panic is an outer Err.
-fn open_damaged(vfs: &SimVfs) -> Result<Result<Model, ErrorKind>, String> {
+pub(super) fn open_damaged(vfs: &SimVfs) -> Result<Result<Model, ErrorKind>, String> {
     let outcome = catch_unwind(AssertUnwindSafe(|| match open(vfs) {
         Err(error) => Ok(Err(error.kind())),
         Ok(db) => {
