@@ -26,7 +26,9 @@ use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::vfs::Vfs;
 
 pub use reserve::RESERVE_NAME;
-pub use scan::{apply_repairs, scan_wal, segment_indexes, Repair, WalScan, WalStart};
+pub use scan::{
+    apply_repairs, scan_wal, segment_indexes, segment_records, Repair, WalScan, WalStart,
+};
 
 /// First bytes of every WAL segment written now: each frame's payload starts with the
 /// segment offset known to be synced when it was appended (`synced_before`, a varint),

@@ -161,6 +161,29 @@ fn split_payload(payload: &[u8], prefixed: bool) -> Option<(u64, &[u8])> {
     Some((synced_before, &payload[used..]))
 }
 
+/// The records of one segment's bytes up to its first bad frame, each with the offset where
+/// its frame ends (the segment's own marks included). For tools and tests that relate log
+/// positions to commits.
+pub fn segment_records(bytes: &[u8]) -> Vec<(usize, WalRecord)> {
+    let prefixed = bytes.starts_with(WAL_MAGIC);
+    if !prefixed && !bytes.starts_with(WAL_MAGIC_V1) {
+        return Vec::new();
+    }
+    let mut records = Vec::new();
+    let mut pos = WAL_MAGIC.len();
+    while let FrameAt::Valid { payload, next } = frame_at(bytes, pos, FRAME_PAYLOAD_BYTES_MAX) {
+        let Some((_, record)) = split_payload(&bytes[payload], prefixed) else {
+            break;
+        };
+        let Ok(record) = WalRecord::decode(record) else {
+            break;
+        };
+        records.push((next, record));
+        pos = next;
+    }
+    records
+}
+
 /// Whether a bad frame at `pos` can be a crash's doing: no valid frame after it (a torn
 /// tail), or (current format) every valid frame after it was appended while `pos` was not
 /// yet synced, so its bytes may have reached the disk out of order while `pos`'s did not.

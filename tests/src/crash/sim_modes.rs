@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use ember::{Database, ErrorKind, Options};
 use ember_storage::vfs::{Fault, FaultKind, SimVfs, Vfs};
+use ember_storage::wal::record::WalRecord;
+use ember_storage::wal::WAL_MAGIC;
 
 use super::workload::{self, Model, Op, Workload};
 use super::Summary;
@@ -218,89 +220,134 @@ pub(super) fn open_damaged(vfs: &SimVfs) -> Result<Result<Model, ErrorKind>, Str
     outcome.unwrap_or_else(|_| Err("panicked".to_string()))
 }
 
+/// Whether `op` leaves a commit record in the log.
+fn commits(op: &Op) -> bool {
+    !matches!(op, Op::RolledBack(_) | Op::Checkpoint)
+}
+
+/// The model once the first `commit_records` commit-producing ops took effect.
+fn model_after(ops: &[Op], models: &[Model], commit_records: usize) -> Option<Model> {
+    if commit_records == 0 {
+        return Some(models[0].clone());
+    }
+    let mut seen = 0;
+    for (index, op) in ops.iter().enumerate() {
+        if commits(op) {
+            seen += 1;
+            if seen == commit_records {
+                return Some(models[index + 1].clone());
+            }
+        }
+    }
+    None
+}
+
+fn commit_records(bytes: &[u8]) -> Vec<usize> {
+    ember_storage::wal::segment_records(bytes)
+        .into_iter()
+        .filter(|(_, record)| matches!(record, WalRecord::Commit { .. }))
+        .map(|(end, _)| end)
+        .collect()
+}
+
+/// The last WAL segment of a finished run cut at every byte offset: the open must keep
+/// exactly the commits whose records end at or before the cut (a crash can only tear what
+/// follows), or refuse a cut inside the header of a segment the snapshot vouches for.
 pub fn truncate(seed: u64, cycles: u64) -> Summary {
     let mut summary = Summary::new("truncate");
     for cycle in 0..cycles {
         let seed = seed.wrapping_add(cycle);
         let (files, models) = finished_files(seed, false);
+        let (ops, _) = plan(seed, false);
         let Some(wal) = files.iter().rposition(|(name, _)| name.starts_with("wal-")) else {
             summary.fail(seed, "the run left no WAL segment".into());
             continue;
         };
-        // The prefix may only grow with the cut (models can repeat: take the first match
-        // at or after the previous prefix).
-        let mut last_prefix = 0;
+        // Commits before the last segment: in the snapshot or in earlier segments.
+        let total = ops.iter().filter(|op| commits(op)).count();
+        let in_last = commit_records(&files[wal].1);
+        let before_last = total - in_last.len();
+        let mut failed = false;
         for cut in 0..=files[wal].1.len() {
             let mut damaged = files.clone();
             damaged[wal].1.truncate(cut);
             summary.faults_injected += 1;
+            let kept = before_last + in_last.iter().filter(|end| **end <= cut).count();
+            let expected = model_after(&ops, &models, kept);
             let problem = match open_damaged(&install(&damaged)) {
-                Ok(Ok(found)) => match models[last_prefix..].iter().position(|m| *m == found) {
-                    Some(offset) => {
-                        last_prefix += offset;
-                        continue;
-                    }
-                    None => format!("table holds {found:?}, no committed prefix >= {last_prefix}"),
-                },
+                Ok(Ok(found)) if Some(&found) == expected.as_ref() => continue,
+                Ok(Ok(found)) => format!(
+                    "table holds {found:?}, expected the {kept} commits before the cut: \
+                     {expected:?}"
+                ),
                 // A segment the snapshot names was synced whole before the snapshot was
                 // written: cut inside its header, it is damage, not a torn tail.
-                Ok(Err(ember::ErrorKind::Corruption))
-                    if cut < ember_storage::wal::WAL_MAGIC.len() =>
-                {
-                    continue
-                }
+                Ok(Err(ErrorKind::Corruption)) if cut < WAL_MAGIC.len() => continue,
                 Ok(Err(kind)) => format!("open failed with {kind:?}"),
                 Err(detail) => detail,
             };
             summary.fail(seed, format!("WAL cut at byte {cut}: {problem}"));
+            failed = true;
             break;
         }
-        if models.last() != Some(&models[last_prefix]) && summary.failures.is_empty() {
-            summary.fail(
-                seed,
-                format!("the whole WAL recovered only {last_prefix} ops"),
-            );
+        if !failed {
+            summary.commits_verified += total as u64;
         }
-        summary.commits_verified += last_prefix as u64;
         summary.cycles += 1;
     }
     summary
 }
 
+/// Single bits flipped in WAL and snapshot files of a finished run: the open must give every
+/// acknowledged commit or a `Corruption` error; only a flip in the last frame of the last
+/// segment may read as a torn tail, and then exactly the commits before that frame remain.
 pub fn bitflip(seed: u64, cycles: u64) -> Summary {
     let mut summary = Summary::new("bitflip");
     let mut rng = fastrand::Rng::with_seed(seed);
     for cycle in 0..cycles {
         let seed = seed.wrapping_add(cycle);
         let (files, models) = finished_files(seed, true);
+        let (ops, _) = plan(seed, true);
+        let total = ops.iter().filter(|op| commits(op)).count();
+        let last_wal = files.iter().rposition(|(name, _)| name.starts_with("wal-"));
         for _ in 0..32 {
             let file = rng.usize(..files.len());
             let bit = rng.usize(..files[file].1.len() * 8);
             let mut damaged = files.clone();
             damaged[file].1[bit / 8] ^= 1 << (bit % 8);
             summary.faults_injected += 1;
+            let whole = models.last().cloned();
+            // A flip in the last frame of the last segment: the commits before that frame.
+            let torn = (Some(file) == last_wal)
+                .then(|| {
+                    let records = ember_storage::wal::segment_records(&files[file].1);
+                    let start = records.iter().rev().nth(1).map_or(WAL_MAGIC.len(), |r| r.0);
+                    let last_end = records.last().map_or(0, |r| r.0);
+                    let commits_in = commit_records(&files[file].1);
+                    let before = total - commits_in.len()
+                        + commits_in.iter().filter(|end| **end <= start).count();
+                    (bit / 8 >= start && bit / 8 < last_end)
+                        .then(|| model_after(&ops, &models, before))
+                        .flatten()
+                })
+                .flatten();
+            let name = &files[file].0;
             match open_damaged(&install(&damaged)) {
-                Ok(Ok(found)) => match models.iter().rposition(|m| *m == found) {
-                    Some(prefix) => summary.commits_verified += prefix as u64,
-                    None => summary.fail(
-                        seed,
-                        format!(
-                            "bit {bit} of {}: table holds {found:?}, no prefix",
-                            files[file].0
-                        ),
-                    ),
-                },
+                Ok(Ok(found)) if Some(&found) == whole.as_ref() => {
+                    summary.commits_verified += total as u64;
+                }
+                Ok(Ok(found)) if Some(&found) == torn.as_ref() => {
+                    summary.commits_verified += total as u64 - 1;
+                }
+                Ok(Ok(found)) => summary.fail(
+                    seed,
+                    format!("bit {bit} of {name}: table holds {found:?}, not every commit"),
+                ),
                 Ok(Err(ErrorKind::Corruption)) => {}
                 Ok(Err(kind)) => {
-                    let name = &files[file].0;
-                    summary.fail(
-                        seed,
-                        format!("bit {bit} of {name}: open failed with {kind:?}"),
-                    );
+                    summary.fail(seed, format!("bit {bit} of {name}: open failed with {kind:?}"));
                 }
-                Err(detail) => {
-                    summary.fail(seed, format!("bit {bit} of {}: {detail}", files[file].0));
-                }
+                Err(detail) => summary.fail(seed, format!("bit {bit} of {name}: {detail}")),
             }
         }
         summary.cycles += 1;
