@@ -1,7 +1,7 @@
 //! A short run of every `ember-crashtest` mode, so `cargo test` exercises the crash harness
 //! (the long run is `ember-crashtest all --cycles 200`).
 
-use ember_tests::crash::{sim_modes, Summary};
+use ember_tests::crash::{damage_modes, sim_modes, Summary};
 
 fn check(summary: Summary) {
     println!("{}", summary.line());
@@ -49,6 +49,16 @@ fn bitflip_short() {
     check(sim_modes::bitflip(4, 2));
 }
 
+#[test]
+fn damage_short() {
+    check(damage_modes::damage(6, 2));
+}
+
+#[test]
+fn fulldisk_short() {
+    check(damage_modes::fulldisk(7, 6));
+}
+
 /// The kill modes spawn `ember-crashtest` itself as the child writer, so they run through
 /// the binary.
 #[test]
@@ -64,4 +74,19 @@ fn kill_and_bank_short() {
         assert!(output.status.success(), "{mode}: {stdout}");
         assert!(stdout.contains("failures 0"), "{stdout}");
     }
+}
+
+/// The bank mode's own check: a child that acknowledges one transfer it rolled back must be
+/// caught (the total alone would not show it: the rollback keeps it whole).
+#[test]
+fn bank_catches_a_lost_acknowledged_transfer() {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest"));
+    let output = std::process::Command::new(exe)
+        .args(["bank-broken", "--seed", "5", "--cycles", "6"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(!output.status.success(), "{stdout}");
+    assert!(stdout.contains("acknowledged transfers are missing"), "{stdout}");
 }

@@ -16,6 +16,8 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
         "kill" => kill_modes::kill(seed, cycles),
         "bank" => kill_modes::bank(seed, cycles),
+        // The harness's self-check: a child that acknowledges a transfer it rolled back.
+        "bank-broken" => kill_modes::bank_with(seed, cycles, true),
         "powerloss" => sim_modes::powerloss(seed, cycles),
         "ioerr" => sim_modes::ioerr(seed, cycles),
         "truncate" => sim_modes::truncate(seed, cycles),
@@ -35,7 +37,7 @@ fn main() -> ExitCode {
                 "child-kill" => {
                     kill_modes::child_kill(Path::new(dir), seed, resume.parse().unwrap_or(0))
                 }
-                _ => kill_modes::child_bank(Path::new(dir), seed),
+                _ => kill_modes::child_bank(Path::new(dir), seed, resume.parse().unwrap_or(0)),
             };
             if let Err(error) = result {
                 eprintln!("child: {error}");

@@ -123,7 +123,10 @@ fn salvage_says_what_it_dropped(vfs: &SimVfs, expected: &Model) -> Result<(), St
         Err(e) if e.kind() == ErrorKind::NotFound => Model::new(),
         Err(e) => return Err(format!("reading t after salvage failed: {e}")),
     };
-    let report = db.durability_stats().map(|s| s.recovery).unwrap_or_default();
+    let report = db
+        .durability_stats()
+        .map(|s| s.recovery)
+        .unwrap_or_default();
     if &found != expected && report.salvaged.is_empty() {
         return Err(format!(
             "salvage lost rows ({} of {}) without saying so",

@@ -1,13 +1,15 @@
 //! Crash modes with a real child process killed by SIGKILL: `kill` (the seeded workload; the
 //! child prints `ack N` after op N is acknowledged; the parent reopens and checks the table
-//! equals the model of the acknowledged ops, or that plus the op in doubt) and `bank`
-//! (threads moving money between accounts; the total never changes). The child side is
-//! `child_kill` / `child_bank`, run as `ember-crashtest child-kill|child-bank`.
+//! equals the model of the acknowledged ops, or that plus the op in doubt; each commit counted
+//! once across cycles) and `bank` (four threads moving money between accounts and recording
+//! each transfer, CHECKPOINTs among them: every acknowledged transfer survives as it was
+//! acknowledged, balances match the transfers present, the total never changes). The child
+//! side is `child_kill` / `child_bank`, run as `ember-crashtest child-kill|child-bank`.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ember::{Database, ErrorKind};
@@ -17,6 +19,13 @@ use super::Summary;
 
 const ACCOUNTS: i64 = 10;
 const BALANCE: i64 = 1000;
+
+/// Set in a bank child's environment, it acknowledges one transfer it rolled back: the
+/// harness's own check that the bank mode sees a lost acknowledged transfer.
+pub const BROKEN: &str = "EMBER_CRASHTEST_BROKEN";
+
+/// Transfer ids: each cycle and thread of `bank` numbers its transfers in its own range.
+const TRANSFERS_PER_THREAD: i64 = 1 << 32;
 
 fn scratch_dir(mode: &str, seed: u64) -> PathBuf {
     std::env::temp_dir().join(format!(
@@ -32,9 +41,25 @@ fn run_child(
     seed: u64,
     resume: u64,
     run_ms: u64,
-) -> Result<Vec<u64>, String> {
+) -> Result<Vec<String>, String> {
+    run_child_with(mode, dir, seed, resume, run_ms, false)
+}
+
+/// `run_child`, with the child told to misbehave on purpose when `broken` (see `BROKEN`).
+fn run_child_with(
+    mode: &str,
+    dir: &Path,
+    seed: u64,
+    resume: u64,
+    run_ms: u64,
+    broken: bool,
+) -> Result<Vec<String>, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    if broken {
+        command.env(BROKEN, "drop-transfer");
+    }
+    let mut child = command
         .arg(mode)
         .arg(dir)
         .arg(seed.to_string())
@@ -48,8 +73,8 @@ fn run_child(
         BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
-            .filter_map(|line| line.strip_prefix("ack ")?.trim().parse::<u64>().ok())
-            .collect::<Vec<u64>>()
+            .filter_map(|line| Some(line.strip_prefix("ack ")?.trim().to_string()))
+            .collect::<Vec<String>>()
     });
     std::thread::sleep(Duration::from_millis(run_ms));
     let _ = child.kill();
@@ -65,6 +90,9 @@ pub fn kill(seed: u64, cycles: u64) -> Summary {
     let _ = std::fs::remove_dir_all(&dir);
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut done = 0u64;
+    // The directory carries over between cycles: each commit is counted once, the first
+    // time a reopen verifies it.
+    let mut verified = 0u64;
     for _ in 0..cycles {
         let acks = match run_child("child-kill", &dir, seed, done, rng.u64(20..200)) {
             Ok(acks) => acks,
@@ -73,6 +101,7 @@ pub fn kill(seed: u64, cycles: u64) -> Summary {
                 break;
             }
         };
+        let acks: Vec<u64> = acks.iter().filter_map(|a| a.parse().ok()).collect();
         let acked = acks.last().map_or(done, |last| last + 1);
         summary.faults_injected += 1;
         let mut generator = Workload::new(seed, true);
@@ -110,7 +139,8 @@ pub fn kill(seed: u64, cycles: u64) -> Summary {
             );
             break;
         }
-        summary.commits_verified += acked;
+        summary.commits_verified += acked.saturating_sub(verified);
+        verified = verified.max(acked);
         summary.cycles += 1;
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -142,18 +172,41 @@ pub fn child_kill(dir: &Path, seed: u64, resume: u64) -> ember::Result<()> {
 }
 
 pub fn bank(seed: u64, cycles: u64) -> Summary {
+    bank_with(seed, cycles, false)
+}
+
+/// One acknowledged transfer, as the child printed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Transfer {
+    from: i64,
+    to: i64,
+    amount: i64,
+}
+
+fn parse_transfer(line: &str) -> Option<(i64, Transfer)> {
+    let mut fields = line
+        .split_whitespace()
+        .map(|field| field.parse::<i64>().ok());
+    let id = fields.next()??;
+    let transfer = Transfer {
+        from: fields.next()??,
+        to: fields.next()??,
+        amount: fields.next()??,
+    };
+    Some((id, transfer))
+}
+
+/// `bank`, with the child acknowledging a transfer it rolled back when `broken`.
+pub fn bank_with(seed: u64, cycles: u64, broken: bool) -> Summary {
     let mut summary = Summary::new("bank");
     let dir = scratch_dir("bank", seed);
     let _ = std::fs::remove_dir_all(&dir);
     let mut rng = fastrand::Rng::with_seed(seed);
+    let mut acknowledged: BTreeMap<i64, Transfer> = BTreeMap::new();
     for cycle in 0..cycles {
-        let acks = match run_child(
-            "child-bank",
-            &dir,
-            seed.wrapping_add(cycle),
-            0,
-            rng.u64(20..200),
-        ) {
+        let run_ms = rng.u64(20..200);
+        let seed_now = seed.wrapping_add(cycle);
+        let acks = match run_child_with("child-bank", &dir, seed_now, cycle, run_ms, broken) {
             Ok(acks) => acks,
             Err(detail) => {
                 summary.fail(seed, detail);
@@ -161,40 +214,107 @@ pub fn bank(seed: u64, cycles: u64) -> Summary {
             }
         };
         summary.faults_injected += 1;
-        let total = Database::open(&dir).and_then(|db| {
-            let rows = db.connect().query("SELECT bal FROM acct", ())?;
-            let count = rows.len() as i64;
-            let mut sum = 0i64;
-            for row in rows {
-                sum += row.get::<i64>(0)?;
-            }
-            Ok((sum, count))
-        });
-        match total {
-            Ok((sum, count)) if sum == ACCOUNTS * BALANCE && count == ACCOUNTS => {}
-            Ok((0, 0)) if acks.is_empty() => {}
-            Err(e) if e.kind() == ErrorKind::NotFound && acks.is_empty() => {}
-            other => {
-                summary.fail(seed, format!("after {} transfers: {other:?}", acks.len()));
-                break;
-            }
+        let before = acknowledged.len();
+        acknowledged.extend(acks.iter().filter_map(|line| parse_transfer(line)));
+        if let Err(detail) = check_bank(&dir, &acknowledged, cycle) {
+            summary.fail(
+                seed,
+                format!(
+                    "cycle {cycle}, {} transfers acknowledged: {detail}",
+                    acknowledged.len()
+                ),
+            );
+            break;
         }
-        summary.commits_verified += acks.len() as u64;
+        summary.commits_verified += (acknowledged.len() - before) as u64;
         summary.cycles += 1;
     }
     let _ = std::fs::remove_dir_all(&dir);
     summary
 }
 
-/// The child of `bank`: sets up the accounts once (one transaction), then four threads move
-/// money in explicit transactions, retrying conflicts.
-pub fn child_bank(dir: &Path, seed: u64) -> ember::Result<()> {
-    let db = Database::open_with(dir, ember::Options::new().checkpoint_bytes(16 << 10))?;
+/// After a kill: every acknowledged transfer is there as acknowledged; any other present was
+/// in flight at a kill (at most one per thread per cycle); each balance is its opening
+/// balance plus the transfers present; the total never changes.
+fn check_bank(
+    dir: &Path,
+    acknowledged: &BTreeMap<i64, Transfer>,
+    cycle: u64,
+) -> Result<(), String> {
+    let db = Database::open(dir).map_err(|e| format!("reopen failed: {e}"))?;
     let conn = db.connect();
-    if db.catalog().table("acct").is_none() {
-        conn.execute("CREATE TABLE acct(id INT PRIMARY KEY, bal INT)", ())?;
+    let present = match conn.query("SELECT id, src, dst, amount FROM xfer", ()) {
+        Ok(rows) => rows,
+        Err(e) if e.kind() == ErrorKind::NotFound && acknowledged.is_empty() => return Ok(()),
+        Err(e) => return Err(format!("reading xfer failed: {e}")),
+    };
+    let mut balances = vec![BALANCE; ACCOUNTS as usize];
+    let mut unacknowledged = 0u64;
+    let mut seen = 0usize;
+    for row in present {
+        let read = |i| row.get::<i64>(i).map_err(|e| e.to_string());
+        let (id, transfer) = (
+            read(0)?,
+            Transfer {
+                from: read(1)?,
+                to: read(2)?,
+                amount: read(3)?,
+            },
+        );
+        match acknowledged.get(&id) {
+            Some(acked) if *acked == transfer => seen += 1,
+            Some(acked) => {
+                return Err(format!(
+                    "transfer {id} is {transfer:?}, acknowledged as {acked:?}"
+                ))
+            }
+            None => unacknowledged += 1,
+        }
+        let valid = |account: i64| (0..ACCOUNTS).contains(&account);
+        if !valid(transfer.from) || !valid(transfer.to) {
+            return Err(format!(
+                "transfer {id} names an unknown account: {transfer:?}"
+            ));
+        }
+        balances[transfer.from as usize] -= transfer.amount;
+        balances[transfer.to as usize] += transfer.amount;
     }
-    // A kill between CREATE TABLE and the COMMIT below leaves an empty table: fill it then.
+    if seen != acknowledged.len() {
+        let lost = acknowledged.len() - seen;
+        return Err(format!("{lost} acknowledged transfers are missing"));
+    }
+    if unacknowledged > 4 * (cycle + 1) {
+        return Err(format!(
+            "{unacknowledged} transfers present that were never acknowledged"
+        ));
+    }
+    let rows = conn
+        .query("SELECT id, bal FROM acct ORDER BY id", ())
+        .map_err(|e| e.to_string())?;
+    let found: Vec<i64> = rows
+        .into_iter()
+        .map(|row| row.get::<i64>(1).unwrap_or(i64::MIN))
+        .collect();
+    if found != balances {
+        return Err(format!(
+            "balances {found:?}, but the transfers present give {balances:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// The child of `bank`: sets up the accounts once (one transaction), then four threads move
+/// money in explicit transactions that also record the transfer, retrying conflicts, and
+/// print `ack ID FROM TO AMOUNT` once a transfer is committed. CHECKPOINT runs often, so
+/// kills land in checkpoints too.
+pub fn child_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
+    let db = Database::open_with(dir, ember::Options::new().checkpoint_bytes(4 << 10))?;
+    let conn = db.connect();
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS acct(id INT PRIMARY KEY, bal INT);
+         CREATE TABLE IF NOT EXISTS xfer(id INT PRIMARY KEY, src INT, dst INT, amount INT);",
+    )?;
+    // A kill before the accounts' COMMIT leaves the table empty: fill it then.
     if conn.query("SELECT id FROM acct", ())?.is_empty() {
         conn.execute("BEGIN", ())?;
         for id in 0..ACCOUNTS {
@@ -202,32 +322,38 @@ pub fn child_bank(dir: &Path, seed: u64) -> ember::Result<()> {
         }
         conn.execute("COMMIT", ())?;
     }
-    let acked = AtomicU64::new(0);
+    let broken = std::env::var(BROKEN).is_ok_and(|v| v == "drop-transfer");
     std::thread::scope(|scope| {
         for thread in 0..4u64 {
             let db = db.clone();
-            let acked = &acked;
             scope.spawn(move || {
                 let mut rng = fastrand::Rng::with_seed(seed ^ thread);
                 let conn = db.connect();
-                loop {
-                    let from = rng.i64(0..ACCOUNTS);
-                    let to = rng.i64(0..ACCOUNTS);
-                    let amount = rng.i64(1..50);
+                let first = (cycle as i64 * 4 + thread as i64) * TRANSFERS_PER_THREAD;
+                for id in first.. {
+                    let (from, to, amount) =
+                        (rng.i64(0..ACCOUNTS), rng.i64(0..ACCOUNTS), rng.i64(1..50));
+                    let drop_it = broken && thread == 0 && id == first + 3;
                     let result = (|| -> ember::Result<()> {
                         conn.execute("BEGIN", ())?;
                         conn.execute("UPDATE acct SET bal = bal - ? WHERE id = ?", (amount, from))?;
                         conn.execute("UPDATE acct SET bal = bal + ? WHERE id = ?", (amount, to))?;
-                        conn.execute("COMMIT", ())?;
+                        conn.execute(
+                            "INSERT INTO xfer VALUES (?, ?, ?, ?)",
+                            (id, from, to, amount),
+                        )?;
+                        conn.execute(if drop_it { "ROLLBACK" } else { "COMMIT" }, ())?;
+                        if id % 64 == 0 {
+                            conn.execute("CHECKPOINT", ())?;
+                        }
                         Ok(())
                     })();
                     if result.is_err() {
                         let _ = conn.execute("ROLLBACK", ());
                         continue;
                     }
-                    let n = acked.fetch_add(1, Ordering::Relaxed);
                     let mut out = std::io::stdout().lock();
-                    let _ = writeln!(out, "ack {n}");
+                    let _ = writeln!(out, "ack {id} {from} {to} {amount}");
                     let _ = out.flush();
                 }
             });

@@ -345,7 +345,10 @@ pub fn bitflip(seed: u64, cycles: u64) -> Summary {
                 ),
                 Ok(Err(ErrorKind::Corruption)) => {}
                 Ok(Err(kind)) => {
-                    summary.fail(seed, format!("bit {bit} of {name}: open failed with {kind:?}"));
+                    summary.fail(
+                        seed,
+                        format!("bit {bit} of {name}: open failed with {kind:?}"),
+                    );
                 }
                 Err(detail) => summary.fail(seed, format!("bit {bit} of {name}: {detail}")),
             }
