@@ -1,7 +1,7 @@
 //! A short run of every `ember-crashtest` mode, so `cargo test` exercises the crash harness
 //! (the long run is `ember-crashtest all --cycles 200`).
 
-use ember_tests::crash::{damage_modes, sim_modes, Summary};
+use ember_tests::crash::{damage_modes, group_modes, sim_modes, Summary};
 
 fn check(summary: Summary) {
     println!("{}", summary.line());
@@ -50,6 +50,11 @@ fn bitflip_short() {
 }
 
 #[test]
+fn powerloss_group_short() {
+    check(group_modes::powerloss_group(8, 20));
+}
+
+#[test]
 fn damage_short() {
     check(damage_modes::damage(6, 2));
 }
@@ -88,5 +93,8 @@ fn bank_catches_a_lost_acknowledged_transfer() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     assert!(!output.status.success(), "{stdout}");
-    assert!(stdout.contains("acknowledged transfers are missing"), "{stdout}");
+    assert!(
+        stdout.contains("acknowledged transfers are missing"),
+        "{stdout}"
+    );
 }

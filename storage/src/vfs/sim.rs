@@ -3,7 +3,8 @@
 //! directory keeps its live entries apart from its durable ones (as of its last `sync_dir`).
 //! `crash` simulates a power loss: unsynced appends survive as a random prefix whose end may
 //! be torn into garbage, other unsynced rewrites survive or vanish whole, and unsynced
-//! directory changes are undone. A `Fault` fails the N-th operation (counting from 0) with
+//! directory changes are undone (`crash_out_of_order`: unsynced sectors survive, vanish or
+//! turn to garbage independently). A `Fault` fails the N-th operation (counting from 0) with
 //! EIO or ENOSPC, once (transient) or for every later operation too (persistent); a capacity
 //! makes writes past it fail with ENOSPC as a full disk does.
 
@@ -216,6 +217,42 @@ impl SimVfs {
         state.locks.clear();
         state.fault = None;
         state.ops = 0;
+    }
+
+    /// A harsher power loss: of each file's unsynced appends, a random length survives, and
+    /// within it each 512-byte sector independently keeps its bytes, reads back as zeros or
+    /// as garbage (the disk wrote the pages out of order, or some not at all). Synced bytes
+    /// and the rest of `crash`'s rules are as in `crash`.
+    pub fn crash_out_of_order(&self, seed: u64) {
+        const SECTOR: usize = 512;
+        let mut rng = fastrand::Rng::with_seed(seed);
+        {
+            let mut state = self.state();
+            for file in state.files.values_mut() {
+                if !file.live.starts_with(&file.durable) || file.live.len() == file.durable.len() {
+                    continue;
+                }
+                let start = file.durable.len();
+                let end = rng.usize(start..=file.live.len());
+                let mut bytes = file.live[..end].to_vec();
+                let mut sector_start = start;
+                while sector_start < end {
+                    let sector_end = ((sector_start / SECTOR + 1) * SECTOR).min(end);
+                    match rng.u8(..4) {
+                        0 => bytes[sector_start..sector_end].fill(0),
+                        1 => bytes[sector_start..sector_end]
+                            .iter_mut()
+                            .for_each(|b| *b = rng.u8(..)),
+                        _ => {}
+                    }
+                    sector_start = sector_end;
+                }
+                // What survives is on disk now: `crash` below keeps it whole.
+                file.live = bytes.clone();
+                file.durable = bytes;
+            }
+        }
+        self.crash(seed);
     }
 
     /// Overwrites a file's bytes in place, durably (for corruption tests).

@@ -1,5 +1,6 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
-//! [--cycles N]` with MODE one of kill, powerloss, ioerr, truncate, bitflip, damage, fulldisk,
+//! [--cycles N]` with MODE one of kill, powerloss, powerloss-group, ioerr, truncate, bitflip,
+//! damage, fulldisk,
 //! bank, all.
 //! Prints one summary line per mode; exits 1 on any failure, printing each failure with the
 //! command that replays it.
@@ -7,10 +8,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use ember_tests::crash::{damage_modes, kill_modes, sim_modes, Summary};
+use ember_tests::crash::{damage_modes, group_modes, kill_modes, sim_modes, Summary};
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
-modes: kill powerloss ioerr truncate bitflip damage fulldisk bank all";
+modes: kill powerloss powerloss-group ioerr truncate bitflip damage fulldisk bank all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
@@ -24,6 +25,7 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
         "bitflip" => sim_modes::bitflip(seed, cycles),
         "damage" => damage_modes::damage(seed, cycles),
         "fulldisk" => damage_modes::fulldisk(seed, cycles),
+        "powerloss-group" => group_modes::powerloss_group(seed, cycles),
         _ => return None,
     })
 }
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
     let modes: Vec<&str> = if mode == "all" {
         vec![
             "powerloss",
+            "powerloss-group",
             "ioerr",
             "truncate",
             "bitflip",

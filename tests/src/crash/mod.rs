@@ -1,10 +1,12 @@
 //! The crash-recovery harness behind `ember-crashtest`: a seeded workload with a model of
 //! what is committed (`workload`), in-process modes over the simulated file system
-//! (`sim_modes`: powerloss, ioerr, truncate, bitflip) and child-process modes under SIGKILL
-//! (`kill_modes`: kill, bank). Each mode returns a `Summary`; failures carry the command
-//! line that replays them.
+//! (`sim_modes`: powerloss, ioerr, truncate, bitflip; `damage_modes`: damage, fulldisk;
+//! `group_modes`: powerloss with committing threads and out-of-order persistence) and
+//! child-process modes under SIGKILL (`kill_modes`: kill, bank). Each mode returns a
+//! `Summary`; failures carry the command line that replays them.
 
 pub mod damage_modes;
+pub mod group_modes;
 pub mod kill_modes;
 pub mod sim_modes;
 pub mod workload;
