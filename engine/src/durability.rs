@@ -21,6 +21,9 @@ use crate::error::Result;
 use crate::options::SYNC_INTERVAL_MS_DEFAULT;
 use crate::recovery::RecoveryReport;
 
+/// Least log growth between an automatic checkpoint that failed and the next try.
+const CHECKPOINT_RETRY_BYTES_MIN: u64 = 64 << 10;
+
 /// Counters of a directory database's durability machinery.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DurabilityStats {
@@ -50,6 +53,9 @@ pub(crate) struct Durable {
     recovery: Mutex<RecoveryReport>,
     checkpoint_lock: Mutex<()>,
     checkpoint_running: AtomicBool,
+    /// Log bytes since the last checkpoint before an automatic one is tried again after a
+    /// failure (0: no failure pending).
+    checkpoint_retry_at: AtomicU64,
     commits: AtomicU64,
     checkpoints: AtomicU64,
     last_checkpoint_error: Mutex<Option<String>>,
@@ -75,6 +81,7 @@ impl Durable {
             recovery: Mutex::new(recovery),
             checkpoint_lock: Mutex::new(()),
             checkpoint_running: AtomicBool::new(false),
+            checkpoint_retry_at: AtomicU64::new(0),
             commits: AtomicU64::new(0),
             checkpoints: AtomicU64::new(0),
             last_checkpoint_error: Mutex::new(None),
@@ -204,13 +211,24 @@ pub(crate) fn log_catalog(
 }
 
 fn maybe_checkpoint(shared: &Shared, durable: &Durable) {
-    if durable.wal.bytes_since_checkpoint() < durable.checkpoint_bytes
+    let since = durable.wal.bytes_since_checkpoint();
+    if since < durable.checkpoint_bytes
+        || since < durable.checkpoint_retry_at.load(Ordering::Relaxed)
         || durable.checkpoint_running.swap(true, Ordering::AcqRel)
     {
         return;
     }
     let result = checkpoint(shared);
     durable.checkpoint_running.store(false, Ordering::Release);
+    // After a failure (a full disk, say) the next try waits for another quarter of
+    // `checkpoint_bytes` of log, not for the next commit.
+    let retry_at = match &result {
+        Ok(_) => 0,
+        Err(_) => since + (durable.checkpoint_bytes / 4).max(CHECKPOINT_RETRY_BYTES_MIN),
+    };
+    durable
+        .checkpoint_retry_at
+        .store(retry_at, Ordering::Relaxed);
     if let Err(error) = result {
         *durable
             .last_checkpoint_error
@@ -240,8 +258,9 @@ pub(crate) fn checkpoint(shared: &Shared) -> Result<CheckpointReport> {
     checkpoint_with(shared, true)
 }
 
-/// The checkpoint that ends recovery: it goes ahead without the log's reserve when there is
-/// no room for one (the database would otherwise open read-only).
+/// The checkpoint that ends recovery: it does not put the log's reserve back first (the
+/// open did, where there was room), so on a full disk it may use that space (see
+/// `open_dir.rs`) rather than leave the database read-only.
 pub(crate) fn checkpoint_at_open(shared: &Shared) -> Result<CheckpointReport> {
     checkpoint_with(shared, false)
 }
@@ -260,8 +279,8 @@ fn checkpoint_with(shared: &Shared, reserve_required: bool) -> Result<Checkpoint
     if let Some(reason) = durable.wal.read_only_reason() {
         return Err(crate::err!(ReadOnly, "the database is read-only: {reason}"));
     }
-    if let Err(error) = durable.wal.ensure_reserve() {
-        if reserve_required {
+    if reserve_required {
+        if let Err(error) = durable.wal.ensure_reserve() {
             return Err(crate::err!(
                 Io,
                 "checkpoint refused: {} (the disk is too full to keep room for the log's next \

@@ -101,7 +101,13 @@ impl Database {
         // Every writable open checkpoints: the files then use this process's ids, and a new
         // directory gets a snapshot naming its first segment (so losing that segment shows).
         if writable {
-            if let Err(error) = durability::checkpoint_at_open(&db.shared) {
+            let mut checkpointed = durability::checkpoint_at_open(&db.shared);
+            // On a full disk the log's reserve makes room for this one checkpoint, which
+            // then frees the old segments (and takes the reserve back if it can).
+            if checkpointed.is_err() && durable.wal.release_reserve() {
+                checkpointed = durability::checkpoint_at_open(&db.shared);
+            }
+            if let Err(error) = checkpointed {
                 durable.wal.set_read_only(format!(
                     "the checkpoint that ends recovery could not be written ({}); reopen once \
                      the directory can be written",

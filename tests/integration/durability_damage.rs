@@ -281,6 +281,8 @@ fn a_checkpoint_is_refused_when_it_would_take_the_log_reserve() {
 #[test]
 fn a_full_disk_opens_read_only_with_every_row_and_writes_resume_with_room() {
     let vfs = filled(50);
+    // No reserve left to make room with: the disk is simply full.
+    vfs.remove(&path(ember_storage::wal::RESERVE_NAME)).unwrap();
     vfs.set_capacity(Some(vfs.used_bytes()));
     let db = open(&vfs, Options::new()).unwrap();
     let report = db.durability_stats().unwrap().recovery;
@@ -309,6 +311,22 @@ fn a_full_disk_opens_read_only_with_every_row_and_writes_resume_with_room() {
 }
 
 #[test]
+fn recovery_on_a_full_disk_checkpoints_in_the_log_reserve_and_stays_writable() {
+    let vfs = filled(50);
+    assert!(vfs.read(&path(ember_storage::wal::RESERVE_NAME)).is_ok());
+    // Room for the new segment, not for the recovery checkpoint's snapshot (~30 KB).
+    vfs.set_capacity(Some(vfs.used_bytes() + 1_000));
+    let db = open(&vfs, Options::new()).unwrap();
+    let report = db.durability_stats().unwrap().recovery;
+    assert_eq!(report.read_only, None, "{report}");
+    db.connect()
+        .execute("INSERT INTO t VALUES (51, 'x')", ())
+        .unwrap();
+    drop(db);
+    assert_eq!(ids(&open(&vfs, Options::new()).unwrap()).len(), 51);
+}
+
+#[test]
 fn read_only_opens_write_nothing() {
     let vfs = filled(5);
     let before = files(&vfs);
@@ -324,4 +342,31 @@ fn read_only_opens_write_nothing() {
     }
     drop(db);
     assert_eq!(files(&vfs), before);
+}
+
+#[test]
+fn automatic_checkpoints_that_fail_back_off_instead_of_retrying_every_commit() {
+    let vfs = filled(400);
+    let options = Options::new().checkpoint_bytes(4 << 10);
+    let db = open(&vfs, options).unwrap();
+    let conn = db.connect();
+    // Room for the commits, never for a snapshot (~220 KB).
+    vfs.remove(&path(ember_storage::wal::RESERVE_NAME)).ok();
+    vfs.set_capacity(Some(vfs.used_bytes() + (100 << 10)));
+    let before = vfs.ops();
+    for id in 1000..1200 {
+        conn.execute("INSERT INTO t VALUES (?, printf('%0100d', ?))", (id, id))
+            .unwrap();
+    }
+    let ops_per_commit = (vfs.ops() - before) / 200;
+    let stats = db.durability_stats().unwrap();
+    assert!(
+        stats.last_checkpoint_error.is_some(),
+        "a checkpoint was tried"
+    );
+    // A commit is an append and an fsync; a checkpoint attempt dozens of operations more.
+    assert!(
+        ops_per_commit < 4,
+        "{ops_per_commit} file operations per commit"
+    );
 }

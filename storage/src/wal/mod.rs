@@ -181,6 +181,12 @@ impl Wal {
         self.reserve.ensure(&*self.vfs)
     }
 
+    /// Gives the reserve's space back to the disk (recovery's checkpoint on a full disk);
+    /// returns whether there was any.
+    pub fn release_reserve(&self) -> bool {
+        self.reserve.release(&*self.vfs)
+    }
+
     /// Why the log takes no writes, if it does not.
     pub fn read_only_reason(&self) -> Option<String> {
         self.inner().read_only.clone()
