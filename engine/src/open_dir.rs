@@ -58,6 +58,12 @@ impl Database {
         if !options.read_only {
             vfs.create_dir_all(dir)
                 .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
+        } else if let Err(error) = vfs.list(dir) {
+            return Err(crate::err!(
+                NotFound,
+                "no database at {} (a read-only open does not create one): {error}",
+                dir.display()
+            ));
         }
         let lock = lock_dir(&*vfs, dir, started)?;
         let db = Database::in_memory_with(options.clone());

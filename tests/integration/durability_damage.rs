@@ -342,6 +342,10 @@ fn read_only_opens_write_nothing() {
     }
     drop(db);
     assert_eq!(files(&vfs), before);
+    let missing =
+        Database::open_with_vfs("/nowhere", Options::new().read_only(true), Arc::new(vfs));
+    let error = missing.err().expect("no directory to read");
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
 }
 
 #[test]
