@@ -110,6 +110,9 @@ pub struct Connection {
     params: RefCell<Vec<Value>>,
     /// Row buffers reused from statement to statement (key lookups, `query_row` results).
     buffers: RowBuffers,
+    /// The last `query_row` result, its values taken out: the next one of the same
+    /// statement reuses it with its column names.
+    output_row: Cell<Option<crate::rows::Row>>,
     /// How long one statement may run (`PRAGMA statement_timeout`); `None`: no limit.
     statement_timeout: Cell<Option<std::time::Duration>>,
 }
@@ -124,6 +127,7 @@ impl Connection {
             idle: RefCell::new(None),
             params: RefCell::new(Vec::new()),
             buffers: RowBuffers::default(),
+            output_row: Cell::new(None),
             statement_timeout: Cell::new(db.options().statement_timeout),
             db,
         }
@@ -336,7 +340,7 @@ impl Connection {
 
     /// A result row of `values` under `columns`, in the row the last result left.
     pub(crate) fn result_row(&self, columns: &Arc<[String]>, values: Vec<Value>) -> Row {
-        Row::reuse(self.buffers.output.take(), columns, values)
+        Row::reuse(self.output_row.take(), columns, values)
     }
 
     /// Hands `row` (a query's first row) to `f`, then keeps the row and its memory for the
@@ -348,7 +352,7 @@ impl Connection {
     ) -> Result<T> {
         let read = f(&row);
         self.buffers.recycle_result(row.take_values());
-        self.buffers.output.set(Some(row));
+        self.output_row.set(Some(row));
         read
     }
 
@@ -646,20 +650,20 @@ impl Connection {
             Plan::Begin => self.begin()?,
             Plan::Commit => self.commit()?,
             Plan::Rollback => self.rollback()?,
-            Plan::CreateTable(create) => exec::create_table(&self.db.shared, create)?,
+            Plan::CreateTable(create) => exec::create_table(&*self.db.shared, create)?,
             Plan::DropTable { name, if_exists } => {
-                exec::drop_table(&self.db.shared, name, *if_exists)?
+                exec::drop_table(&*self.db.shared, name, *if_exists)?
             }
             Plan::CreateView {
                 view,
                 if_not_exists,
-            } => exec::create_view(&self.db.shared, view, *if_not_exists)?,
+            } => exec::create_view(&*self.db.shared, view, *if_not_exists)?,
             Plan::DropView { name, if_exists } => {
-                exec::drop_view(&self.db.shared, name, *if_exists)?
+                exec::drop_view(&*self.db.shared, name, *if_exists)?
             }
-            Plan::CreateIndex(create) => exec::create_index(&self.db.shared, create)?,
+            Plan::CreateIndex(create) => exec::create_index(&*self.db.shared, create)?,
             Plan::DropIndex { name, if_exists } => {
-                exec::drop_index(&self.db.shared, name, *if_exists)?
+                exec::drop_index(&*self.db.shared, name, *if_exists)?
             }
             Plan::Pragma(statement) => {
                 let outcome = match crate::timeout::pragma(&self.statement_timeout, statement) {

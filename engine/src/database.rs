@@ -53,6 +53,34 @@ impl Shared {
     }
 }
 
+impl crate::exec::SchemaHost for Shared {
+    fn lock_ddl(&self) -> MutexGuard<'_, ()> {
+        Shared::lock_ddl(self)
+    }
+
+    fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.load_full()
+    }
+
+    fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn publish_catalog(&self, catalog: Catalog) {
+        Shared::publish_catalog(self, catalog);
+    }
+
+    fn log_catalog(
+        &self,
+        op: ember_storage::wal::record::CatalogOp,
+        table_id: u64,
+        name: &str,
+        sql: &str,
+    ) -> crate::error::Result<()> {
+        crate::durability::log_catalog(self, op, table_id, name, sql)
+    }
+}
+
 /// An EmberDB database.
 ///
 /// ```

@@ -242,7 +242,7 @@ fn replay(
                 );
             }
             CatalogOp::DropTable => {
-                crate::exec::drop_table(&db.shared, name, true)?;
+                crate::exec::drop_table(&*db.shared, name, true)?;
                 tables.live.remove(table_id);
                 tables.dropped.insert(*table_id);
             }

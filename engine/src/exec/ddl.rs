@@ -6,13 +6,14 @@ use ember_storage::wal::record::CatalogOp;
 use ember_storage::{StorageErrorKind, TableSchema};
 
 use crate::catalog::{IndexDef, TableDef};
-use crate::database::Shared;
 use crate::error::Result;
+
+use super::SchemaHost;
 use crate::plan::{CreateIndex, CreateTable};
 
-pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> {
-    let _ddl = shared.lock_ddl();
-    let catalog = shared.catalog.load();
+pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Result<()> {
+    let _ddl = host.lock_ddl();
+    let catalog = host.catalog();
     if catalog.check_new_name("table", &create.name, create.if_not_exists)? {
         return Ok(());
     }
@@ -20,7 +21,7 @@ pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> 
         types: create.columns.iter().map(|c| c.data_type).collect(),
         key_columns: create.primary_key.clone(),
     };
-    let storage = shared.store.create_table(schema);
+    let storage = host.store().create_table(schema);
     let mut indexes = Vec::new();
     for columns in &create.unique {
         if *columns == create.primary_key
@@ -47,20 +48,19 @@ pub(crate) fn create_table(shared: &Shared, create: &CreateTable) -> Result<()> 
         storage,
         indexes,
     };
-    crate::durability::log_catalog(
-        shared,
+    host.log_catalog(
         CatalogOp::CreateTable,
         table.storage.id(),
         &table.name,
         &table.sql,
     )?;
-    shared.publish_catalog(catalog.with_table(table));
+    host.publish_catalog(catalog.with_table(table));
     Ok(())
 }
 
-pub(crate) fn drop_table(shared: &Shared, name: &str, if_exists: bool) -> Result<()> {
-    let _ddl = shared.lock_ddl();
-    let catalog = shared.catalog.load();
+pub(crate) fn drop_table(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
+    let _ddl = host.lock_ddl();
+    let catalog = host.catalog();
     let Some(table) = catalog.table(name) else {
         if catalog.view(name).is_some() {
             return Err(crate::err!(
@@ -74,23 +74,17 @@ pub(crate) fn drop_table(shared: &Shared, name: &str, if_exists: bool) -> Result
         return Err(crate::err!(NotFound, "no such table: {name}"));
     };
     let sql = format!("DROP TABLE {}", table.name);
-    crate::durability::log_catalog(
-        shared,
-        CatalogOp::DropTable,
-        table.storage.id(),
-        &table.name,
-        &sql,
-    )?;
+    host.log_catalog(CatalogOp::DropTable, table.storage.id(), &table.name, &sql)?;
     // After the drop is logged, under the DDL lock: a commit that wrote to the table and
     // comes later is refused (see `Table::mark_dropped`).
     table.storage.mark_dropped();
-    shared.publish_catalog(catalog.without_table(name));
+    host.publish_catalog(catalog.without_table(name));
     Ok(())
 }
 
-pub(crate) fn create_index(shared: &Shared, create: &CreateIndex) -> Result<()> {
-    let _ddl = shared.lock_ddl();
-    let catalog = shared.catalog.load();
+pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Result<()> {
+    let _ddl = host.lock_ddl();
+    let catalog = host.catalog();
     if catalog.check_new_name("index", &create.name, create.if_not_exists)? {
         return Ok(());
     }
@@ -122,8 +116,7 @@ pub(crate) fn create_index(shared: &Shared, create: &CreateIndex) -> Result<()> 
         sql: Some(create.sql.clone()),
         storage,
     };
-    let logged = crate::durability::log_catalog(
-        shared,
+    let logged = host.log_catalog(
         CatalogOp::Other,
         table.storage.id(),
         &create.name,
@@ -135,13 +128,13 @@ pub(crate) fn create_index(shared: &Shared, create: &CreateIndex) -> Result<()> 
     }
     let mut next = TableDef::clone(table);
     next.indexes.push(index);
-    shared.publish_catalog(catalog.with_table(next));
+    host.publish_catalog(catalog.with_table(next));
     Ok(())
 }
 
-pub(crate) fn drop_index(shared: &Shared, name: &str, if_exists: bool) -> Result<()> {
-    let _ddl = shared.lock_ddl();
-    let catalog = shared.catalog.load();
+pub(crate) fn drop_index(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
+    let _ddl = host.lock_ddl();
+    let catalog = host.catalog();
     let Some(table) = catalog.index_table(name) else {
         if if_exists {
             return Ok(());
@@ -158,11 +151,11 @@ pub(crate) fn drop_index(shared: &Shared, name: &str, if_exists: bool) -> Result
         ));
     }
     let sql = format!("DROP INDEX {}", index.name);
-    crate::durability::log_catalog(shared, CatalogOp::Other, table.storage.id(), name, &sql)?;
+    host.log_catalog(CatalogOp::Other, table.storage.id(), name, &sql)?;
     table.storage.drop_index(index.storage.id());
     let mut next = TableDef::clone(table);
     next.indexes
         .retain(|other| !other.name.eq_ignore_ascii_case(name));
-    shared.publish_catalog(catalog.with_table(next));
+    host.publish_catalog(catalog.with_table(next));
     Ok(())
 }

@@ -13,6 +13,7 @@ mod insert;
 mod join;
 mod query;
 mod scan;
+mod schema_host;
 mod view;
 
 use std::cell::Cell;
@@ -27,6 +28,7 @@ pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBo
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
 pub use dml::{delete, update};
 pub use insert::insert;
+pub use schema_host::SchemaHost;
 pub(crate) use view::{create_view, drop_view};
 
 /// A row flowing between operators.
@@ -148,9 +150,6 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
 pub struct RowBuffers {
     pub(crate) lookup: Cell<Row>,
     pub(crate) result: Cell<Row>,
-    /// The last `query_row` result, its values taken out: the next one of the same
-    /// statement reuses it with its column names.
-    pub(crate) output: Cell<Option<crate::rows::Row>>,
 }
 
 impl RowBuffers {

@@ -4,23 +4,28 @@
 use ember_storage::wal::record::CatalogOp;
 
 use crate::catalog::ViewDef;
-use crate::database::Shared;
 use crate::error::Result;
 
-pub(crate) fn create_view(shared: &Shared, view: &ViewDef, if_not_exists: bool) -> Result<()> {
-    let _ddl = shared.lock_ddl();
-    let catalog = shared.catalog.load();
+use super::SchemaHost;
+
+pub(crate) fn create_view(
+    host: &dyn SchemaHost,
+    view: &ViewDef,
+    if_not_exists: bool,
+) -> Result<()> {
+    let _ddl = host.lock_ddl();
+    let catalog = host.catalog();
     if catalog.check_new_name("view", &view.name, if_not_exists)? {
         return Ok(());
     }
-    crate::durability::log_catalog(shared, CatalogOp::Other, 0, &view.name, &view.sql)?;
-    shared.publish_catalog(catalog.with_view(view.clone()));
+    host.log_catalog(CatalogOp::Other, 0, &view.name, &view.sql)?;
+    host.publish_catalog(catalog.with_view(view.clone()));
     Ok(())
 }
 
-pub(crate) fn drop_view(shared: &Shared, name: &str, if_exists: bool) -> Result<()> {
-    let _ddl = shared.lock_ddl();
-    let catalog = shared.catalog.load();
+pub(crate) fn drop_view(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
+    let _ddl = host.lock_ddl();
+    let catalog = host.catalog();
     let Some(view) = catalog.view(name) else {
         if catalog.table(name).is_some() {
             return Err(crate::err!(
@@ -34,7 +39,7 @@ pub(crate) fn drop_view(shared: &Shared, name: &str, if_exists: bool) -> Result<
         return Err(crate::err!(NotFound, "no such view: {name}"));
     };
     let sql = format!("DROP VIEW {}", view.name);
-    crate::durability::log_catalog(shared, CatalogOp::Other, 0, &view.name, &sql)?;
-    shared.publish_catalog(catalog.without_view(name));
+    host.log_catalog(CatalogOp::Other, 0, &view.name, &sql)?;
+    host.publish_catalog(catalog.without_view(name));
     Ok(())
 }
