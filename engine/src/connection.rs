@@ -706,7 +706,7 @@ impl Connection {
             params,
             rows_max: self.db.options().statement_rows_max,
             interrupt: Some(self.interrupt.flag()),
-            durable: self.db.shared.durable.get(),
+            durable: self.db.shared.durable.get().map(|durable| durable as _),
             buffers: Some(&self.buffers),
             bounds: bounds.as_ref(),
         };

@@ -140,6 +140,34 @@ impl Drop for Durable {
     }
 }
 
+impl crate::exec::system::DurabilityRow for Durable {
+    /// The one row of `ember_durability` for a directory database.
+    fn durability_row(&self) -> Vec<Value> {
+        use crate::exec::system::int;
+        let stats = self.stats();
+        let text_or_null = |text: Option<String>| text.map_or(Value::Null, Value::Text);
+        let recovery = stats.recovery;
+        let salvaged = (!recovery.salvaged.is_empty()).then(|| recovery.salvaged.join("; "));
+        vec![
+            Value::Text(self.dir.display().to_string()),
+            Value::Text(policy_name(self.wal.policy()).to_string()),
+            int(stats.commits),
+            int(stats.wal_records),
+            int(stats.wal_bytes),
+            int(stats.wal_fsyncs),
+            int(stats.checkpoints),
+            text_or_null(stats.last_checkpoint_error),
+            text_or_null(recovery.snapshot),
+            int(recovery.snapshot_rows),
+            int(recovery.records_replayed),
+            int(recovery.bytes_truncated),
+            text_or_null(salvaged),
+            Value::Real(recovery.duration.as_secs_f64() * 1000.0),
+            text_or_null(recovery.read_only),
+        ]
+    }
+}
+
 /// Commits `txn`; for a directory database, logs it first and (under `Always`) returns only
 /// once the log is fsynced. Under a failed log, the commit is refused. The ended transaction
 /// comes back (committed or not) for the connection to start its next one from.

@@ -57,7 +57,6 @@ mod rows;
 pub mod script;
 mod statement;
 #[doc(hidden)]
-pub mod system;
 mod timeout;
 mod transaction;
 mod value;
@@ -67,6 +66,7 @@ pub use database::Database;
 pub use durability::{CheckpointReport, DurabilityStats};
 pub use ember_storage::{DataType, Value};
 pub use error::{Error, ErrorKind, OptionalExtension, Result};
+pub use exec::system;
 pub use interrupt::InterruptHandle;
 pub use options::{Options, SyncPolicy};
 pub use params::Params;

@@ -4,8 +4,8 @@
 use sqlparser::ast;
 
 use crate::error::{unsupported, Result};
+use crate::exec::system::SystemTable;
 use crate::plan::Node;
-use crate::system::SystemTable;
 
 use super::{object_name, Binder, Scope};
 

@@ -14,6 +14,7 @@ mod join;
 mod query;
 mod scan;
 mod schema_host;
+pub mod system;
 mod view;
 
 use std::cell::Cell;
@@ -105,7 +106,7 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
     match node {
         Node::Scan(access) => Box::new(scan::ScanOperator::new(access)),
         Node::System { table, tables } => {
-            Box::new(crate::system::SystemTableOperator::new(*table, tables))
+            Box::new(system::SystemTableOperator::new(*table, tables))
         }
         Node::Values { rows } => Box::new(query::ValuesOperator::new(rows)),
         Node::Filter { input, predicate } => {

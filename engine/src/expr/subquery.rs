@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use ember_storage::{Transaction, Value};
 
-use crate::durability::Durable;
 use crate::error::Result;
 use crate::exec::{self, ExecContext};
 use crate::plan::Query;
@@ -115,7 +114,7 @@ pub struct StatementEnv<'a> {
     /// Set from another thread to stop the statement (checked by scans and joins).
     pub interrupt: Option<&'a AtomicBool>,
     /// The durable side of a directory database (read by the `ember_durability` table).
-    pub(crate) durable: Option<&'a Durable>,
+    pub durable: Option<&'a dyn exec::system::DurabilityRow>,
     /// Row buffers kept by the connection between statements (see `exec::RowBuffers`).
     pub(crate) buffers: Option<&'a exec::RowBuffers>,
     /// The statement's memory account and deadline; `None` when there is neither a memory

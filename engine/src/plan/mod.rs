@@ -173,9 +173,9 @@ pub struct SortKey {
 /// A node of a query's operator tree.
 pub enum Node {
     Scan(TableAccess),
-    /// The rows of a system table (`crate::system`), computed when the query runs.
+    /// The rows of a system table (`exec::system`), computed when the query runs.
     System {
-        table: crate::system::SystemTable,
+        table: crate::exec::system::SystemTable,
         tables: Vec<Arc<TableDef>>,
     },
     /// Literal rows (also the single empty row of a SELECT without FROM).

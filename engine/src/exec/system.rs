@@ -15,9 +15,14 @@ use std::sync::Arc;
 use ember_storage::{Transaction, Value};
 
 use crate::catalog::TableDef;
-use crate::durability::{policy_name, Durable};
 use crate::error::Result;
 use crate::exec::{ExecContext, Operator, Row};
+
+/// The row of `ember_durability`, supplied by the database that has a durable side (the
+/// session layer implements it; an in-memory database has none, and the table is empty).
+pub trait DurabilityRow {
+    fn durability_row(&self) -> Row;
+}
 
 /// Which system table a query reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,14 +137,14 @@ impl SystemTable {
                     .eval
                     .subqueries
                     .and_then(|runtime| runtime.env.durable);
-                durable.map(durability_row).into_iter().collect()
+                durable.map(|d| d.durability_row()).into_iter().collect()
             }
         }
     }
 }
 
 /// A count as an INTEGER value (saturating: counts past `i64::MAX` cannot occur in practice).
-fn int(n: u64) -> Value {
+pub fn int(n: u64) -> Value {
     Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
@@ -208,30 +213,6 @@ fn stats_row(tables: &[Arc<TableDef>], txn: &Transaction) -> Row {
         int(memory.compaction_runs),
         int(memory.payloads_moved),
         int(memory.pages_released),
-    ]
-}
-
-/// The one row of `ember_durability` for a directory database.
-fn durability_row(durable: &Durable) -> Row {
-    let stats = durable.stats();
-    let text_or_null = |text: Option<String>| text.map_or(Value::Null, Value::Text);
-    let recovery = stats.recovery;
-    vec![
-        Value::Text(durable.dir.display().to_string()),
-        Value::Text(policy_name(durable.wal.policy()).to_string()),
-        int(stats.commits),
-        int(stats.wal_records),
-        int(stats.wal_bytes),
-        int(stats.wal_fsyncs),
-        int(stats.checkpoints),
-        text_or_null(stats.last_checkpoint_error),
-        text_or_null(recovery.snapshot),
-        int(recovery.snapshot_rows),
-        int(recovery.records_replayed),
-        int(recovery.bytes_truncated),
-        text_or_null((!recovery.salvaged.is_empty()).then(|| recovery.salvaged.join("; "))),
-        Value::Real(recovery.duration.as_secs_f64() * 1000.0),
-        text_or_null(recovery.read_only),
     ]
 }
 
