@@ -17,49 +17,26 @@
 //! assert_eq!(names, ["grace"]);
 //! ```
 
-// The layers below are public for the REPL, the benches and the tests, hidden from the
+// Two layers, each a folder: the query pipeline (`pipeline/`: parse, bind, plan, optimize,
+// exec, expr, catalog), which never imports the session, and the session (`session/`: the
+// API types, shared state, durability), which calls the pipeline. Their modules are
+// re-exported here under their short names (`crate::exec`, `crate::database`, ...). The
+// pipeline's modules are public for the REPL, the benches and the tests, hidden from the
 // docs: they are not part of the stable API (that is the re-exports at the end).
-#[doc(hidden)]
-pub mod ast_drop;
-#[doc(hidden)]
-pub mod bind;
-#[doc(hidden)]
-pub mod catalog;
-mod connection;
-mod database;
-mod de;
-mod dialect;
-mod durability;
 mod error;
 #[doc(hidden)]
-pub mod exec;
-#[doc(hidden)]
-pub mod expr;
-mod fast_hash;
-mod gc;
-mod interrupt;
-#[doc(hidden)]
 pub mod limits;
-mod memory;
-mod open_dir;
 #[doc(hidden)]
-pub mod optimize;
-mod options;
-mod params;
+pub mod pipeline;
+mod session;
+
 #[doc(hidden)]
-pub mod parse;
-#[doc(hidden)]
-pub mod plan;
-mod plan_cache;
-mod recovery;
-mod rows;
-#[doc(hidden)]
-pub mod script;
-mod statement;
-#[doc(hidden)]
-mod timeout;
-mod transaction;
-mod value;
+pub use pipeline::{ast_drop, bind, catalog, exec, expr, optimize, parse, plan, script};
+pub(crate) use pipeline::{dialect, fast_hash};
+pub(crate) use session::{
+    connection, database, de, durability, gc, interrupt, memory, options, params, plan_cache,
+    recovery, rows, statement, timeout, transaction, value,
+};
 
 pub use connection::{Connection, ConnectionStats, Outcome};
 pub use database::Database;

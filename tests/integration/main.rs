@@ -19,4 +19,5 @@ mod prepared;
 mod slt;
 mod statement_timeout;
 mod tidy;
+mod tidy_layers;
 mod write_path;

@@ -1,0 +1,24 @@
+//! The session layer: the public API (`Database`, `Connection`, `Statement`, `Transaction`,
+//! `Rows`, `Options`, parameters and values) and the shared state it owns (the store, the
+//! catalog, the plan caches), with durability (`durability`, `recovery`, `open_dir`), the
+//! garbage-collection driver (`gc`), memory settings (`memory`), the statement timeout
+//! (`timeout`) and interrupts. It calls the query pipeline (`crate::pipeline`) and
+//! implements the traits the pipeline asks for.
+
+pub(crate) mod connection;
+pub(crate) mod database;
+pub(crate) mod de;
+pub(crate) mod durability;
+pub(crate) mod gc;
+pub(crate) mod interrupt;
+pub(crate) mod memory;
+pub(crate) mod open_dir;
+pub(crate) mod options;
+pub(crate) mod params;
+pub(crate) mod plan_cache;
+pub(crate) mod recovery;
+pub(crate) mod rows;
+pub(crate) mod statement;
+pub(crate) mod timeout;
+pub(crate) mod transaction;
+pub(crate) mod value;
