@@ -120,6 +120,24 @@ fn a_damaged_directory_is_refused_then_opened_with_salvage_and_readonly() {
 }
 
 #[test]
+fn a_sqlite3_dump_loads() {
+    // What `sqlite3 db .dump` prints (sqlite3 3.40), starting with PRAGMA foreign_keys=OFF.
+    let dump = "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n\
+        CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, b BLOB, r REAL);\n\
+        INSERT INTO t VALUES(1,'a''b',X'0102',1.5);\nINSERT INTO t VALUES(2,NULL,NULL,NULL);\n\
+        CREATE INDEX ti ON t(name);\nCREATE VIEW v AS SELECT id FROM t;\nCOMMIT;\n\
+        SELECT id, name, hex(b), r FROM t ORDER BY id;\nSELECT count(*) FROM v;\n\
+        PRAGMA foreign_keys;\n";
+    let output = run_piped(EMBER, &[], dump);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stdout_of(&output), "1|a'b|0102|1.5\n2|||\n2\n0\n");
+    let refused = run_piped(EMBER, &[], "PRAGMA foreign_keys = ON;\n");
+    let stderr = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(stderr.contains("not supported: FOREIGN KEY"), "{stderr}");
+}
+
+#[test]
 fn directory_database_persists_between_runs() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
