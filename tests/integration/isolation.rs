@@ -102,3 +102,24 @@ fn write_write_conflict_is_a_serialization_error() {
     stale.execute("ROLLBACK", ()).unwrap();
     assert_eq!(value(&mut check, 1), 5);
 }
+
+#[test]
+fn a_write_conflict_names_the_table() {
+    let db = setup();
+    let first = db.connect();
+    let second = db.connect();
+    first.execute("BEGIN", ()).unwrap();
+    first
+        .execute("UPDATE t SET v = 11 WHERE id = 1", ())
+        .unwrap();
+    for sql in [
+        "UPDATE t SET v = 12 WHERE id = 1",
+        "DELETE FROM t WHERE id = 1",
+    ] {
+        let error = second.execute(sql, ()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::SerializationConflict, "{error}");
+        assert!(error.message().contains("on table t;"), "{error}");
+        assert!(!error.message().contains('#'), "{error}");
+    }
+    first.execute("COMMIT", ()).unwrap();
+}

@@ -139,5 +139,13 @@ pub(super) fn storage_error(table: &TableDef, error: ember_storage::StorageError
             },
         };
     }
+    let mut error = error;
+    // The storage layer knows the table by id only; the message names it.
+    let by_id = format!("table #{}", table.storage.id());
+    if error.message.contains(&by_id) {
+        error.message = error
+            .message
+            .replace(&by_id, &format!("table {}", table.name));
+    }
     Error::from(error)
 }
