@@ -87,7 +87,7 @@ fn kill_and_bank_short() {
 fn bank_catches_a_lost_acknowledged_transfer() {
     let exe = std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest"));
     let output = std::process::Command::new(exe)
-        .args(["bank-broken", "--seed", "5", "--cycles", "6"])
+        .args(["bank-broken", "--seed", "5", "--cycles", "12"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

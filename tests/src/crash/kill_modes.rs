@@ -288,13 +288,19 @@ fn check_bank(
             "{unacknowledged} transfers present that were never acknowledged"
         ));
     }
-    let rows = conn
-        .query("SELECT id, bal FROM acct ORDER BY id", ())
-        .map_err(|e| e.to_string())?;
+    let rows = match conn.query("SELECT id, bal FROM acct ORDER BY id", ()) {
+        Ok(rows) => rows,
+        Err(e) if e.kind() == ErrorKind::NotFound && acknowledged.is_empty() => return Ok(()),
+        Err(e) => return Err(e.to_string()),
+    };
     let found: Vec<i64> = rows
         .into_iter()
         .map(|row| row.get::<i64>(1).unwrap_or(i64::MIN))
         .collect();
+    // A kill before the accounts' setup committed leaves no accounts and no transfers.
+    if found.is_empty() && seen == 0 && unacknowledged == 0 && acknowledged.is_empty() {
+        return Ok(());
+    }
     if found != balances {
         return Err(format!(
             "balances {found:?}, but the transfers present give {balances:?}"
@@ -333,7 +339,7 @@ pub fn child_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
                 for id in first.. {
                     let (from, to, amount) =
                         (rng.i64(0..ACCOUNTS), rng.i64(0..ACCOUNTS), rng.i64(1..50));
-                    let drop_it = broken && thread == 0 && id == first + 3;
+                    let drop_it = broken && thread == 0 && id == first;
                     let result = (|| -> ember::Result<()> {
                         conn.execute("BEGIN", ())?;
                         conn.execute("UPDATE acct SET bal = bal - ? WHERE id = ?", (amount, from))?;
