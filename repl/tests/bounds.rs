@@ -80,7 +80,8 @@ fn ctrl_c_stops_the_running_statement_and_the_script() {
         .unwrap()
         .write_all(script.as_bytes())
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Long enough for the shell to start and install its handler; the join runs for minutes.
+    std::thread::sleep(Duration::from_millis(1500));
     let started = Instant::now();
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
