@@ -64,37 +64,65 @@ fn fulldisk_short() {
     check(damage_modes::fulldisk(7, 6));
 }
 
-/// The kill modes spawn `ember-crashtest` itself as the child writer, so they run through
-/// the binary.
-#[test]
-fn kill_and_bank_short() {
-    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest"));
-    for mode in ["kill", "bank"] {
-        let output = std::process::Command::new(exe)
-            .args([mode, "--seed", "5", "--cycles", "3"])
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        println!("{stdout}");
-        assert!(output.status.success(), "{mode}: {stdout}");
-        assert!(stdout.contains("failures 0"), "{stdout}");
+/// Runs `ember-crashtest ARGS` (the SIGKILL modes spawn the binary itself as their child),
+/// with `EMBER_CRASHTEST_BROKEN` set when `broken`; returns whether it succeeded and its
+/// stdout.
+fn crashtest(args: &[&str], broken: Option<&str>) -> (bool, String) {
+    let mut command =
+        std::process::Command::new(std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest")));
+    command.args(args).env_remove("EMBER_CRASHTEST_BROKEN");
+    if let Some(value) = broken {
+        command.env("EMBER_CRASHTEST_BROKEN", value);
     }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{args:?} broken {broken:?}:\n{stdout}");
+    (output.status.success(), stdout)
 }
 
-/// The bank mode's own check: a child that acknowledges one transfer it rolled back must be
-/// caught (the total alone would not show it: the rollback keeps it whole).
 #[test]
-fn bank_catches_a_lost_acknowledged_transfer() {
-    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest"));
-    let output = std::process::Command::new(exe)
-        .args(["bank-broken", "--seed", "5", "--cycles", "12"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    assert!(!output.status.success(), "{stdout}");
-    assert!(
-        stdout.contains("acknowledged transfers are missing"),
-        "{stdout}"
-    );
+fn kill_short() {
+    let (ok, stdout) = crashtest(&["kill", "--seed", "5", "--cycles", "3"], None);
+    assert!(ok && stdout.contains("failures 0"), "{stdout}");
+}
+
+#[test]
+fn kill_checkpoint_short() {
+    let (ok, stdout) = crashtest(&["kill-checkpoint", "--seed", "5", "--cycles", "3"], None);
+    assert!(ok && stdout.contains("failures 0"), "{stdout}");
+}
+
+#[test]
+fn bank_short() {
+    let (ok, stdout) = crashtest(&["bank", "--seed", "5", "--cycles", "3"], None);
+    assert!(ok && stdout.contains("failures 0"), "{stdout}");
+}
+
+/// The SIGKILL modes' own checks: a child broken on purpose (see
+/// `kill_child::BROKEN`) must make the mode fail, each way with its own finding. Each run
+/// stops at its first failure; 12 cycles leave room for kills that land before the child
+/// committed anything.
+#[test]
+fn kill_modes_catch_a_broken_child() {
+    let cases = [
+        // Bank: an acknowledged transfer rolled back (the total alone would not show it).
+        ("bank-broken", None, "is missing"),
+        ("bank", Some("drop-transfer"), "is missing"),
+        // Bank: a transfer's credit lost (the record is there: only the balances show it).
+        ("bank", Some("half-transfer"), "the total is"),
+        // Bank: a transfer committed that the child never reported attempting.
+        ("bank", Some("phantom-transfer"), "never attempted"),
+        (
+            "kill-checkpoint",
+            Some("drop-commit"),
+            "commits acknowledged, found",
+        ),
+        ("kill", Some("drop-commit"), "acknowledged ops found"),
+    ];
+    for (mode, broken, finding) in cases {
+        let (ok, stdout) = crashtest(&[mode, "--seed", "5", "--cycles", "12"], broken);
+        assert!(!ok, "{mode} {broken:?}: {stdout}");
+        assert!(stdout.contains(finding), "{mode} {broken:?}: {stdout}");
+        assert!(stdout.contains("replay: "), "{stdout}");
+    }
 }

@@ -1,24 +1,28 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
-//! [--cycles N]` with MODE one of kill, powerloss, powerloss-group, ioerr, truncate, bitflip,
-//! damage, fulldisk,
-//! bank, all.
-//! Prints one summary line per mode; exits 1 on any failure, printing each failure with the
-//! command that replays it.
+//! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
+//! truncate, bitflip, damage, fulldisk, bank, all (and bank-broken, the bank mode's
+//! self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
+//! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
+//! child process of the SIGKILL modes (see `crash::kill_child`).
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use ember_tests::crash::{damage_modes, group_modes, kill_modes, sim_modes, Summary};
+use ember_tests::crash::{
+    damage_modes, group_modes, kill_bank, kill_checkpoint, kill_modes, sim_modes, Summary,
+};
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
-modes: kill powerloss powerloss-group ioerr truncate bitflip damage fulldisk bank all";
+modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
+bank all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
         "kill" => kill_modes::kill(seed, cycles),
-        "bank" => kill_modes::bank(seed, cycles),
+        "kill-checkpoint" => kill_checkpoint::kill_checkpoint(seed, cycles),
+        "bank" => kill_bank::bank(seed, cycles),
         // The harness's self-check: a child that acknowledges a transfer it rolled back.
-        "bank-broken" => kill_modes::bank_with(seed, cycles, true),
+        "bank-broken" => kill_bank::bank_with(seed, cycles, Some("drop-transfer")),
         "powerloss" => sim_modes::powerloss(seed, cycles),
         "ioerr" => sim_modes::ioerr(seed, cycles),
         "truncate" => sim_modes::truncate(seed, cycles),
@@ -33,13 +37,16 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [mode, dir, seed, resume] = args.as_slice() {
-        if mode.starts_with("child-") {
-            let seed = seed.parse().unwrap_or(0);
-            let result = match mode.as_str() {
-                "child-kill" => {
-                    kill_modes::child_kill(Path::new(dir), seed, resume.parse().unwrap_or(0))
+        if let Some(child) = mode.strip_prefix("child-") {
+            let (dir, seed) = (Path::new(dir), seed.parse().unwrap_or(0));
+            let result = match child {
+                "kill" => kill_modes::child_kill(dir, seed, resume.parse().unwrap_or(0)),
+                "kill-checkpoint" => kill_checkpoint::child_kill_checkpoint(dir, seed, resume),
+                "bank" => kill_bank::child_bank(dir, seed, resume.parse().unwrap_or(0)),
+                _ => {
+                    eprintln!("unknown child mode {mode}");
+                    return ExitCode::from(2);
                 }
-                _ => kill_modes::child_bank(Path::new(dir), seed, resume.parse().unwrap_or(0)),
             };
             if let Err(error) = result {
                 eprintln!("child: {error}");
@@ -75,6 +82,7 @@ fn main() -> ExitCode {
             "damage",
             "fulldisk",
             "kill",
+            "kill-checkpoint",
             "bank",
         ]
     } else {

@@ -2,11 +2,16 @@
 //! what is committed (`workload`), in-process modes over the simulated file system
 //! (`sim_modes`: powerloss, ioerr, truncate, bitflip; `damage_modes`: damage, fulldisk;
 //! `group_modes`: powerloss with committing threads and out-of-order persistence) and
-//! child-process modes under SIGKILL (`kill_modes`: kill, bank). Each mode returns a
-//! `Summary`; failures carry the command line that replays them.
+//! child-process modes under SIGKILL (`kill_child`: spawning and killing the child and
+//! reading what it reports; `kill_modes`: kill; `kill_checkpoint`: kill-checkpoint;
+//! `kill_bank`: bank). Each mode returns a `Summary`; failures carry the command line that
+//! replays them.
 
 pub mod damage_modes;
 pub mod group_modes;
+pub mod kill_bank;
+pub mod kill_checkpoint;
+pub mod kill_child;
 pub mod kill_modes;
 pub mod sim_modes;
 pub mod workload;
@@ -19,6 +24,8 @@ pub struct Summary {
     pub commits_verified: u64,
     pub faults_injected: u64,
     pub failures: Vec<String>,
+    /// Anything else the mode measured, printed after the counts (empty: nothing).
+    pub notes: String,
 }
 
 impl Summary {
@@ -37,14 +44,29 @@ impl Summary {
         ));
     }
 
+    /// A failure in a mode whose cycles build on each other (the child-process modes reuse
+    /// one directory): the replay runs the first `cycles` cycles.
+    pub fn fail_after(&mut self, seed: u64, cycles: u64, detail: String) {
+        self.failures.push(format!(
+            "{detail}\n  replay: cargo run -p ember-tests --release --bin ember-crashtest -- {} \
+             --seed {seed} --cycles {cycles}",
+            self.mode
+        ));
+    }
+
     pub fn line(&self) -> String {
-        format!(
+        let mut line = format!(
             "{:<9} cycles {:>5}  commits verified {:>7}  faults injected {:>6}  failures {}",
             self.mode,
             self.cycles,
             self.commits_verified,
             self.faults_injected,
             self.failures.len()
-        )
+        );
+        if !self.notes.is_empty() {
+            line.push_str("\n          ");
+            line.push_str(&self.notes);
+        }
+        line
     }
 }
