@@ -115,7 +115,7 @@ fn kill_modes_catch_a_broken_child() {
         (
             "kill-checkpoint",
             Some("drop-commit"),
-            "commits acknowledged, found",
+            "commits acknowledged (commit",
         ),
         ("kill", Some("drop-commit"), "acknowledged ops found"),
     ];

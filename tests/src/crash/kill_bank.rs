@@ -204,8 +204,9 @@ pub fn bank_with(seed: u64, cycles: u64, broken: Option<&str>) -> Summary {
         summary.cycles += 1;
     }
     summary.notes = format!(
-        "{} transfers present at the end; in flight at a kill: {doubt_present} found, \
-         {doubt_absent} not; {}",
+        "commits verified: distinct acknowledged transfers, each checked once; {} transfers \
+         present at the end; in doubt at a kill (each thread's next id): {doubt_present} \
+         found, {doubt_absent} not; {}",
         durable.len(),
         tally.notes()
     );

@@ -9,8 +9,8 @@
 //! - `open begin` / `open end`: around the child's open (recovery, then its checkpoint);
 //! - `stats COMMITS FSYNCS CHECKPOINTS`: the child's durability counters.
 //!
-//! The parent also notes whether the kill left a snapshot half written (`snap-*.tmp`), and a
-//! child that ended before the kill is a finding too. `EMBER_CRASHTEST_BROKEN` (see
+//! The parent also notes whether the kill left a snapshot half written (`snap-*.tmp`); a
+//! child that ended before the kill or wrote to stderr (a panicking thread) is a finding too. `EMBER_CRASHTEST_BROKEN` (see
 //! `BROKEN`) makes a child misbehave on purpose, so a test can show a mode's check fails.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -125,6 +125,10 @@ pub fn run_child(
             "the child ended by itself before the kill ({status}): {}",
             stderr.trim()
         ));
+    } else if !stderr.trim().is_empty() {
+        // A panic in one of its threads, say: the others went on.
+        run.errors
+            .push(format!("the child wrote to stderr: {}", stderr.trim()));
     }
     run.snapshot_tmp_left = std::fs::read_dir(dir).is_ok_and(|entries| {
         entries.filter_map(Result::ok).any(|entry| {

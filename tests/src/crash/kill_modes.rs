@@ -104,7 +104,10 @@ pub fn kill(seed: u64, cycles: u64) -> Summary {
         summary.commits_verified += new_commits;
         summary.cycles += 1;
     }
-    summary.notes = tally.notes();
+    summary.notes = format!(
+        "commits verified: distinct acknowledged commits, each counted once; {}",
+        tally.notes()
+    );
     let _ = std::fs::remove_dir_all(&dir);
     summary
 }
