@@ -10,8 +10,9 @@
 //! - `stats COMMITS FSYNCS CHECKPOINTS`: the child's durability counters.
 //!
 //! The parent also notes whether the kill left a snapshot half written (`snap-*.tmp`); a
-//! child that ended before the kill or wrote to stderr (a panicking thread) is a finding too. `EMBER_CRASHTEST_BROKEN` (see
-//! `BROKEN`) makes a child misbehave on purpose, so a test can show a mode's check fails.
+//! child that ended before the kill or wrote to stderr (a panicking thread) is a finding
+//! too. `EMBER_CRASHTEST_BROKEN` (see `BROKEN`) makes a child misbehave on purpose, so a
+//! test can show that a mode's check fails.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
