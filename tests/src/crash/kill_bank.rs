@@ -204,7 +204,7 @@ pub fn bank_with(seed: u64, cycles: u64, broken: Option<&str>) -> Summary {
         summary.cycles += 1;
     }
     summary.notes = format!(
-        "commits verified: distinct acknowledged transfers, each checked once; {} transfers \
+        "commits verified: distinct acknowledged transfers, each counted once; {} transfers \
          present at the end; in doubt at a kill (each thread's next id): {doubt_present} \
          found, {doubt_absent} not; {}",
         durable.len(),
