@@ -1,23 +1,18 @@
-//! The `kill` mode: a child process runs the seeded workload (`workload`: inserts, updates,
-//! deletes, multi-statement and rolled-back transactions, CHECKPOINTs, with 8 KiB automatic
-//! checkpoints) on a real directory and prints `ack N` once op N is acknowledged; the parent
-//! SIGKILLs it at a random moment, reopens, and requires the table to equal the model of the
-//! acknowledged ops, or that plus the one op in doubt. The next cycle resumes on the same
-//! directory from what the reopen found. Each acknowledged commit is counted once, the first
-//! time a reopen verifies it. The child side is `child_kill`.
+//! The `kill` mode: a child process runs the seeded workload (`kill_workload`: inserts,
+//! updates, deletes, multi-statement and rolled-back transactions, CHECKPOINTs, with 8 KiB
+//! automatic checkpoints) on a real directory and prints `ack N` once op N is acknowledged;
+//! the parent SIGKILLs it at a random moment, reopens, and requires the table to equal the
+//! model of the acknowledged ops, or that plus the one op in doubt. The next cycle resumes
+//! on the same directory from what the reopen found, so each op is acknowledged by one child
+//! at most and each acknowledged commit is counted once. The child side is `child_kill`.
 
 use std::path::Path;
 
 use ember::{Database, ErrorKind};
 
 use super::kill_child::{self, KillTally};
-use super::workload::{self, Op, Workload};
+use super::kill_workload::{self as workload, Op, Workload};
 use super::Summary;
-
-/// Whether `op` commits a change (not a CHECKPOINT or a rolled-back transaction).
-fn commits(op: &Op) -> bool {
-    !matches!(op, Op::Checkpoint | Op::RolledBack(_))
-}
 
 pub fn kill(seed: u64, cycles: u64) -> Summary {
     let mut summary = Summary::new("kill");
@@ -66,11 +61,11 @@ pub fn kill(seed: u64, cycles: u64) -> Summary {
         }
         // Ops done..acked were acknowledged by this child.
         let acked = done + acks.len() as u64;
-        let mut generator = Workload::new(seed, true);
+        let mut generator = Workload::new(seed);
         let mut new_commits = 0u64;
         for index in 0..acked {
             let op = generator.next_op();
-            new_commits += u64::from(index >= done && commits(&op));
+            new_commits += u64::from(index >= done && op.commits());
             generator.commit(&op);
         }
         let expected = generator.model.clone();
@@ -132,7 +127,7 @@ fn difference(found: &workload::Model, expected: &workload::Model) -> String {
 /// Reopens the directory and reads `t` (absent only if nothing was acknowledged yet).
 fn read_table(dir: &Path, acked: u64) -> Result<workload::Model, String> {
     let db = Database::open(dir).map_err(|e| format!("reopen after kill failed: {e}"))?;
-    match workload::read_model(&mut db.connect()) {
+    match workload::read_model(&db.connect()) {
         Ok(found) => Ok(found),
         Err(e) if e.kind() == ErrorKind::NotFound && acked == 0 => Ok(Default::default()),
         Err(e) => Err(format!("reading t failed: {e}")),
@@ -145,11 +140,11 @@ fn read_table(dir: &Path, acked: u64) -> Result<workload::Model, String> {
 /// acknowledges it all the same.
 pub fn child_kill(dir: &Path, seed: u64, resume: u64) -> ember::Result<()> {
     let db = kill_child::open(dir, ember::Options::new().checkpoint_bytes(8 << 10))?;
-    let mut conn = db.connect();
+    let conn = db.connect();
     if db.catalog().table("t").is_none() {
         conn.execute(workload::SCHEMA, ())?;
     }
-    let mut generator = Workload::new(seed, true);
+    let mut generator = Workload::new(seed);
     for _ in 0..resume {
         let op = generator.next_op();
         generator.commit(&op);
@@ -157,17 +152,12 @@ pub fn child_kill(dir: &Path, seed: u64, resume: u64) -> ember::Result<()> {
     let mut drop_one = kill_child::broken().as_deref() == Some("drop-commit");
     for index in resume.. {
         let op = generator.next_op();
-        if drop_one && commits(&op) {
-            drop_one = false;
-            let dropped = match &op {
-                Op::Txn(ops) => Op::RolledBack(ops.clone()),
-                other => Op::RolledBack(vec![other.clone()]),
-            };
-            workload::run(&mut conn, &dropped)?;
-        } else if matches!(op, Op::Checkpoint) {
+        if matches!(op, Op::Checkpoint) {
             kill_child::checkpoint(&conn);
         } else {
-            workload::run(&mut conn, &op)?;
+            let rollback = drop_one && op.commits();
+            drop_one &= !rollback;
+            workload::run(&conn, &op, rollback)?;
         }
         generator.commit(&op);
         kill_child::say(format_args!("ack {index}"));

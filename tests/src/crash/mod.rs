@@ -3,9 +3,9 @@
 //! (`sim_modes`: powerloss, ioerr, truncate, bitflip; `damage_modes`: damage, fulldisk;
 //! `group_modes`: powerloss with committing threads and out-of-order persistence) and
 //! child-process modes under SIGKILL (`kill_child`: spawning and killing the child and
-//! reading what it reports; `kill_modes`: kill; `kill_checkpoint`: kill-checkpoint;
-//! `kill_bank`: bank). Each mode returns a `Summary`; failures carry the command line that
-//! replays them.
+//! reading what it reports; `kill_modes`: kill, on its workload `kill_workload`;
+//! `kill_checkpoint`: kill-checkpoint; `kill_bank`: bank). Each mode returns a `Summary`;
+//! failures carry the command line that replays them.
 
 pub mod damage_modes;
 pub mod group_modes;
@@ -13,6 +13,7 @@ pub mod kill_bank;
 pub mod kill_checkpoint;
 pub mod kill_child;
 pub mod kill_modes;
+pub mod kill_workload;
 pub mod sim_modes;
 pub mod workload;
 
