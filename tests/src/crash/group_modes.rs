@@ -102,7 +102,7 @@ fn verify(vfs: &SimVfs, outcome: &Outcome) -> Result<(), String> {
 }
 
 pub fn powerloss_group(seed: u64, cycles: u64) -> Summary {
-    let mut summary = Summary::new("pl-group");
+    let mut summary = Summary::new("powerloss-group");
     let mut rng = fastrand::Rng::with_seed(seed);
     let total_ops = {
         let vfs = SimVfs::new();
