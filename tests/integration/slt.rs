@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ember_tests::slt::{collect_files, run_file};
+use ember_tests::slt::{collect_files, run_file, run_file_on, Backend};
 
 fn repository_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,13 +13,13 @@ fn repository_root() -> PathBuf {
         .to_path_buf()
 }
 
-#[test]
-fn our_slt_files_pass_fully() {
+/// Runs every tests/slt/*.slt on `backend` and fails with each failed record.
+fn our_slt_files_pass_on(backend: Backend) {
     let files = collect_files(&repository_root().join("tests/slt"));
     assert!(!files.is_empty(), "no .slt files found under tests/slt");
     let mut problems = Vec::new();
     for file in files {
-        let report = run_file(&file);
+        let report = run_file_on(&file, backend);
         if report.failed > 0 || report.error.is_some() {
             let details: Vec<String> = report
                 .failures
@@ -32,7 +32,7 @@ fn our_slt_files_pass_fully() {
                 })
                 .collect();
             problems.push(format!(
-                "{}: {} failed {:?}\n{}",
+                "{} on {backend:?}: {} failed {:?}\n{}",
                 file.display(),
                 report.failed,
                 report.error,
@@ -41,6 +41,18 @@ fn our_slt_files_pass_fully() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn our_slt_files_pass_fully() {
+    our_slt_files_pass_on(Backend::Ember);
+}
+
+/// The oracle: every case of our own files gives SQLite's answer on rusqlite's bundled
+/// SQLite too (records where EmberDB knowingly differs are `onlyif ember`).
+#[test]
+fn our_slt_files_agree_with_sqlite() {
+    our_slt_files_pass_on(Backend::Sqlite);
 }
 
 /// Reads `path count` lines (blank lines and `#` comments ignored).

@@ -1,6 +1,8 @@
-//! `ember-difftest [--seed N] [--queries N] [--per-case N]`: runs random queries on EmberDB
-//! and SQLite plus the TLP and NoREC oracles (see `ember_tests::difftest`); prints the seed,
-//! the counts and every mismatch with a reproducer. Exits 1 when a mismatch was found.
+//! `ember-difftest [--modern] [--seed N] [--queries N] [--per-case N]`: runs random queries
+//! on EmberDB and SQLite plus the TLP and NoREC oracles (see `ember_tests::difftest`), or
+//! with `--modern` the CTEs, window functions, join forms, upserts and RETURNING of
+//! `difftest::modern`; prints the seed, the counts and every mismatch with a reproducer.
+//! Exits 1 when a mismatch was found.
 
 use std::process::ExitCode;
 
@@ -8,15 +10,22 @@ fn main() -> ExitCode {
     let mut seed = None;
     let mut queries = 10_000u64;
     let mut per_case = 200u64;
+    let mut modern = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--modern" {
+            modern = true;
+            continue;
+        }
         let value = args.next().and_then(|v| v.parse::<u64>().ok());
         match (flag.as_str(), value) {
             ("--seed", Some(v)) => seed = Some(v),
             ("--queries", Some(v)) => queries = v,
             ("--per-case", Some(v)) if v > 0 => per_case = v,
             _ => {
-                eprintln!("usage: ember-difftest [--seed N] [--queries N] [--per-case N]");
+                eprintln!(
+                    "usage: ember-difftest [--modern] [--seed N] [--queries N] [--per-case N]"
+                );
                 return ExitCode::from(2);
             }
         }
@@ -25,9 +34,14 @@ fn main() -> ExitCode {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
         now.map(|d| d.as_nanos() as u64).unwrap_or(1)
     });
-    println!("ember-difftest --seed {seed} --queries {queries} --per-case {per_case}");
+    let mode = if modern { "--modern " } else { "" };
+    println!("ember-difftest {mode}--seed {seed} --queries {queries} --per-case {per_case}");
     let started = std::time::Instant::now();
-    let (stats, mismatches) = ember_tests::difftest::run(seed, queries, per_case);
+    let (stats, mismatches) = if modern {
+        ember_tests::difftest::run_modern(seed, queries, per_case)
+    } else {
+        ember_tests::difftest::run(seed, queries, per_case)
+    };
     for mismatch in &mismatches {
         println!("{mismatch}\n");
     }

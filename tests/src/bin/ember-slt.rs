@@ -1,28 +1,31 @@
 //! `ember-slt`: runs sqllogictest files (or directories of them) against EmberDB and prints
 //! per-file passed/failed/skipped counts and a total line `N passed, N failed`.
-//! Usage: `ember-slt [--verbose] <file|directory>...`
+//! Usage: `ember-slt [--verbose] [--sqlite] <file|directory>...`; `--sqlite` runs the files
+//! on rusqlite's bundled SQLite instead, the oracle for our own `tests/slt/*.slt`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use ember_tests::slt::{collect_files, run_file};
+use ember_tests::slt::{collect_files, run_file_on, Backend};
 
 fn main() -> ExitCode {
     let mut verbose = false;
+    let mut backend = Backend::Ember;
     let mut paths = Vec::new();
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--verbose" | "-v" => verbose = true,
+            "--sqlite" => backend = Backend::Sqlite,
             "--help" | "-h" => {
-                println!("usage: ember-slt [--verbose] <file|directory>...");
+                println!("usage: ember-slt [--verbose] [--sqlite] <file|directory>...");
                 return ExitCode::SUCCESS;
             }
             _ => paths.push(PathBuf::from(arg)),
         }
     }
     if paths.is_empty() {
-        eprintln!("usage: ember-slt [--verbose] <file|directory>...");
+        eprintln!("usage: ember-slt [--verbose] [--sqlite] <file|directory>...");
         return ExitCode::from(2);
     }
     if !verbose {
@@ -39,7 +42,7 @@ fn main() -> ExitCode {
         }
         for file in collect_files(path) {
             let file_started = Instant::now();
-            let report = run_file(&file);
+            let report = run_file_on(&file, backend);
             if verbose {
                 for failure in &report.failures {
                     println!("FAIL {}:{}", file.display(), failure.line);

@@ -4,10 +4,13 @@
 //! query's rows are the union of its `WHERE p`, `WHERE NOT p` and `WHERE p IS NULL` parts)
 //! and NoREC (`count(*) ... WHERE p` equals the number of rows where `CASE WHEN p` holds).
 //! Seeded and replayable: a case is `(seed, case index)`. Accepted dialect differences are
-//! listed, with reasons, in `known.rs`.
+//! listed, with reasons, in `known.rs`. `run_modern` runs the statements of `modern.rs`
+//! (CTEs, window functions, every join form, upserts and RETURNING) on both engines the
+//! same way, and after each write compares the written table.
 
 pub mod gen;
 pub mod known;
+pub mod modern;
 pub mod query;
 
 use std::fmt;
@@ -133,25 +136,36 @@ pub struct Stats {
     pub norec_checks: u64,
 }
 
+impl CaseRun {
+    /// Both engines with the case's setup run.
+    fn open(seed: u64, case: u64, setup: Vec<String>) -> CaseRun {
+        let ember = Database::in_memory().connect();
+        let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite opens");
+        for statement in &setup {
+            ember.execute(statement, ()).expect("setup runs on EmberDB");
+            sqlite.execute(statement, []).expect("setup runs on SQLite");
+        }
+        CaseRun {
+            seed,
+            case,
+            setup,
+            ember,
+            sqlite,
+            mismatches: Vec::new(),
+        }
+    }
+}
+
+fn case_rng(seed: u64, case: u64) -> Rng {
+    Rng::new(seed ^ case.wrapping_mul(0x2545_F491_4F6C_DD1D))
+}
+
 /// One database pair with a random schema and rows, reused for `queries` queries.
 pub fn run_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mismatch> {
-    let mut rng = Rng::new(seed ^ case.wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let mut rng = case_rng(seed, case);
     let schema = Schema::random(&mut rng);
     let setup = schema.setup_sql(&mut rng);
-    let ember = Database::in_memory().connect();
-    let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite opens");
-    for statement in &setup {
-        ember.execute(statement, ()).expect("setup runs on EmberDB");
-        sqlite.execute(statement, []).expect("setup runs on SQLite");
-    }
-    let mut case_run = CaseRun {
-        seed,
-        case,
-        setup,
-        ember,
-        sqlite,
-        mismatches: Vec::new(),
-    };
+    let mut case_run = CaseRun::open(seed, case, setup);
     let mut gen = QueryGen::new(&schema);
     for _ in 0..queries {
         let select = gen.select(&mut rng);
@@ -162,6 +176,24 @@ pub fn run_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mi
                 case_run.tlp(&select, predicate, stats);
             }
             case_run.norec(&select.from, predicate, stats);
+        }
+    }
+    case_run.mismatches
+}
+
+/// Like `run_case`, with the statements of `modern.rs` (and the keyed table they write).
+pub fn run_modern_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mismatch> {
+    let mut rng = case_rng(seed, case);
+    let schema = Schema::random(&mut rng);
+    let mut setup = schema.setup_sql(&mut rng);
+    setup.extend(modern::keyed_table_setup(&mut rng));
+    let mut case_run = CaseRun::open(seed, case, setup);
+    let mut gen = modern::ModernGen::new(&schema);
+    for _ in 0..queries {
+        stats.queries += 1;
+        match gen.statement(&mut rng) {
+            modern::Statement::Query(sql) => case_run.differential(&sql, stats),
+            modern::Statement::Write(sql) => case_run.write(&sql, stats),
         }
     }
     case_run.mismatches
@@ -205,6 +237,44 @@ impl CaseRun {
                 ),
             },
         }
+    }
+
+    /// A write on both engines: the same RETURNING rows (or both an error, or both none),
+    /// then the same contents of the written table. A mismatch is reported once and the
+    /// case stops comparing writes (its tables have diverged).
+    fn write(&mut self, sql: &str, stats: &mut Stats) {
+        if self.mismatches.iter().any(|m| m.oracle == "write") {
+            return;
+        }
+        let ours = run_ember(&self.ember, sql);
+        let theirs = run_sqlite(&self.sqlite, sql);
+        let same = match (&ours, &theirs) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err(_), Err(_)) => true,
+            _ => false,
+        };
+        let contents = format!("SELECT * FROM {}", modern::KEYED_TABLE);
+        let (ours_after, theirs_after) = (
+            run_ember(&self.ember, &contents),
+            run_sqlite(&self.sqlite, &contents),
+        );
+        if same && ours_after == theirs_after {
+            // The reproducer of a later mismatch replays this write too.
+            self.setup.push(sql.to_string());
+            match ours {
+                Ok(_) => stats.both_answered += 1,
+                Err(_) => stats.both_errored += 1,
+            }
+            return;
+        }
+        self.report(
+            "write",
+            sql.to_string(),
+            format!(
+                "EmberDB: {ours:?}\n  SQLite:  {theirs:?}\n  \
+                 table after, EmberDB: {ours_after:?}\n  table after, SQLite:  {theirs_after:?}"
+            ),
+        );
     }
 
     /// TLP: the rows of `WHERE p`, `WHERE NOT p` and `WHERE p IS NULL` add up to the rows
@@ -266,12 +336,23 @@ impl CaseRun {
 
 /// Runs `total` queries from `seed`, in cases of `per_case` queries each.
 pub fn run(seed: u64, total: u64, per_case: u64) -> (Stats, Vec<Mismatch>) {
+    run_cases(seed, total, per_case, run_case)
+}
+
+/// Runs `total` statements of `modern.rs` from `seed`, in cases of `per_case` each.
+pub fn run_modern(seed: u64, total: u64, per_case: u64) -> (Stats, Vec<Mismatch>) {
+    run_cases(seed, total, per_case, run_modern_case)
+}
+
+type CaseFn = fn(u64, u64, u64, &mut Stats) -> Vec<Mismatch>;
+
+fn run_cases(seed: u64, total: u64, per_case: u64, run_one: CaseFn) -> (Stats, Vec<Mismatch>) {
     let mut stats = Stats::default();
     let mut mismatches = Vec::new();
     let mut case = 0;
     while stats.queries < total {
         let queries = per_case.max(1).min(total - stats.queries);
-        mismatches.extend(run_case(seed, case, queries, &mut stats));
+        mismatches.extend(run_one(seed, case, queries, &mut stats));
         case += 1;
     }
     (stats, mismatches)

@@ -54,9 +54,16 @@ pub struct Record {
 impl Record {
     /// Whether the record applies to the engine called `engine`.
     pub fn applies_to(&self, engine: &str) -> bool {
+        self.applies_to_any(&[engine])
+    }
+
+    /// Whether the record runs on an engine that answers to any of `names`: no `skipif`
+    /// names one of them, and every `onlyif` does.
+    pub fn applies_to_any(&self, names: &[&str]) -> bool {
+        let named = |name: &str| names.iter().any(|n| name.eq_ignore_ascii_case(n));
         self.conditions.iter().all(|c| match c {
-            Condition::SkipIf(name) => !name.eq_ignore_ascii_case(engine),
-            Condition::OnlyIf(name) => name.eq_ignore_ascii_case(engine),
+            Condition::SkipIf(name) => !named(name),
+            Condition::OnlyIf(name) => named(name),
         })
     }
 }

@@ -1,18 +1,14 @@
-//! Runs parsed sqllogictest records against a fresh in-memory EmberDB database per file and
-//! counts passed, failed and skipped records. A panic in the engine is caught and counted as
-//! a failed record; the run goes on.
+//! Runs parsed sqllogictest records against a fresh in-memory database per file (EmberDB, or
+//! SQLite as the oracle: `engine.rs`) and counts passed, failed and skipped records. A panic
+//! in the engine is caught and counted as a failed record; the run goes on.
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use ember::{Connection, Database, Value};
-
+use super::engine::{Backend, SltEngine};
 use super::parser::{parse, Expected, Record, RecordKind};
 use super::render::{hash_values, render_rows};
 
-/// The engine name used for skipif/onlyif.
-pub const ENGINE_NAME: &str = "sqlite";
 /// The hash threshold before any `hash-threshold` line.
 pub const HASH_THRESHOLD_DEFAULT: usize = 8;
 
@@ -65,8 +61,13 @@ fn walk(directory: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// Runs one file from disk.
+/// Runs one file from disk on EmberDB.
 pub fn run_file(path: &Path) -> FileReport {
+    run_file_on(path, Backend::Ember)
+}
+
+/// Runs one file from disk on `backend`.
+pub fn run_file_on(path: &Path, backend: Backend) -> FileReport {
     let mut report = FileReport {
         path: path.to_path_buf(),
         ..FileReport::default()
@@ -79,12 +80,17 @@ pub fn run_file(path: &Path) -> FileReport {
             return report;
         }
     };
-    run_text(&text, &mut report);
+    run_text_on(&text, backend, &mut report);
     report
 }
 
-/// Runs the records of `text` into `report`.
+/// Runs the records of `text` on EmberDB into `report`.
 pub fn run_text(text: &str, report: &mut FileReport) {
+    run_text_on(text, Backend::Ember, report)
+}
+
+/// Runs the records of `text` on `backend` into `report`.
+pub fn run_text_on(text: &str, backend: Backend, report: &mut FileReport) {
     let records = match parse(text) {
         Ok(records) => records,
         Err(e) => {
@@ -93,8 +99,14 @@ pub fn run_text(text: &str, report: &mut FileReport) {
             return;
         }
     };
-    let db = Database::in_memory();
-    let mut conn = db.connect();
+    let mut conn = match backend.open() {
+        Ok(engine) => engine,
+        Err(e) => {
+            report.error = Some(e);
+            report.failed = 1;
+            return;
+        }
+    };
     let mut threshold = HASH_THRESHOLD_DEFAULT;
     let mut labels: HashMap<String, String> = HashMap::new();
     let mut halted = false;
@@ -103,7 +115,7 @@ pub fn run_text(text: &str, report: &mut FileReport) {
             record.kind,
             RecordKind::Statement { .. } | RecordKind::Query { .. }
         );
-        if halted || !record.applies_to(ENGINE_NAME) {
+        if halted || !record.applies_to_any(backend.names()) {
             if counted {
                 report.skipped += 1;
             }
@@ -123,7 +135,7 @@ pub fn run_text(text: &str, report: &mut FileReport) {
             RecordKind::HashThreshold(n) => threshold = *n,
             RecordKind::Halt => halted = true,
             RecordKind::Statement { expect_error, sql } => {
-                let outcome = run_statement(&mut conn, sql);
+                let outcome = conn.execute_batch(sql);
                 let ok = matches!((&outcome, expect_error), (Ok(()), false) | (Err(_), true));
                 if ok {
                     report.passed += 1;
@@ -141,7 +153,7 @@ pub fn run_text(text: &str, report: &mut FileReport) {
                 }
             }
             RecordKind::Query { .. } => {
-                let verdict = check_query(&mut conn, record, threshold, &mut labels);
+                let verdict = check_query(conn.as_mut(), record, threshold, &mut labels);
                 match verdict {
                     Ok(()) => {
                         report.passed += 1;
@@ -166,37 +178,8 @@ fn expected_hash(expected: &Expected) -> String {
     }
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("panic: {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("panic: {s}")
-    } else {
-        "panic".to_string()
-    }
-}
-
-fn run_statement(conn: &mut Connection, sql: &str) -> Result<(), String> {
-    match catch_unwind(AssertUnwindSafe(|| conn.execute_batch(sql))) {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(format!("error: {e}")),
-        Err(payload) => Err(panic_message(payload.as_ref())),
-    }
-}
-
-fn run_query(conn: &mut Connection, sql: &str) -> Result<(usize, Vec<Vec<Value>>), String> {
-    match catch_unwind(AssertUnwindSafe(|| conn.query(sql, ()))) {
-        Ok(Ok(rows)) => {
-            let width = rows.columns().len();
-            Ok((width, rows.into_values()))
-        }
-        Ok(Err(e)) => Err(format!("error: {e}")),
-        Err(payload) => Err(panic_message(payload.as_ref())),
-    }
-}
-
 fn check_query(
-    conn: &mut Connection,
+    conn: &mut dyn SltEngine,
     record: &Record,
     threshold: usize,
     labels: &mut HashMap<String, String>,
@@ -217,7 +200,7 @@ fn check_query(
         expected: describe_expected(expected),
         got,
     };
-    let (width, rows) = run_query(conn, sql).map_err(fail)?;
+    let (width, rows) = conn.query(sql).map_err(fail)?;
     if width != types.len() || rows.iter().any(|r| r.len() != types.len()) {
         return Err(fail(format!(
             "{width} columns, but the record has {} type letters",
