@@ -171,6 +171,9 @@ impl Binder<'_> {
                 partitions,
                 ..
             } if with_hints.is_empty() && partitions.is_empty() => {
+                if let Some(cte) = self.cte_reference(name, alias.as_ref())? {
+                    return Ok(cte);
+                }
                 if let Some(system) = self.system_table(name) {
                     let (node, scope) = self.bind_system_table(system, alias.as_ref())?;
                     return Ok((RelationSource::Node(node), scope));

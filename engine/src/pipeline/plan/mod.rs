@@ -12,6 +12,7 @@
 //! The primary-key lookup was chosen by `optimize::choose_access`; the filter stays on the
 //! access as a recheck.
 
+mod cte;
 mod display;
 mod insert;
 
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use crate::catalog::{ColumnDef, IndexDef, TableDef};
 use crate::expr::Expr;
 
+pub use cte::{CteQuery, RecursiveUnion};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 
 /// A bound statement, ready to execute.
@@ -221,6 +223,15 @@ pub enum Node {
         left: Box<Node>,
         right: Box<Node>,
     },
+    /// The rows of a CTE bound once for the statement (`plan::cte`).
+    CteScan(Arc<CteQuery>),
+    /// A recursive CTE (`plan::cte`).
+    RecursiveUnion(Box<RecursiveUnion>),
+    /// The current row of the recursive CTE `id`, read by its recursive terms.
+    WorkTable {
+        id: usize,
+        name: String,
+    },
 }
 
 /// A join of two inputs. With `left_keys`/`right_keys` it is a hash join on their equality
@@ -240,6 +251,10 @@ pub struct Join {
 pub enum JoinKind {
     Inner,
     Left,
+    /// Every right row at least once: unmatched ones padded with NULLs on the left.
+    Right,
+    /// LEFT and RIGHT at once.
+    Full,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
