@@ -339,6 +339,8 @@ impl Binder<'_> {
         let def = &self.with_frames[frame].ctes[index];
         let (name, declared) = (def.name.clone(), def.columns.clone());
         let (initial, initial_columns) = self.bind_set_expr(initial)?;
+        // The compound's ORDER BY sees its own output names (the first SELECT's), as in SQLite.
+        let compound_columns = initial_columns.clone();
         let columns = if declared.is_empty() {
             initial_columns
         } else if declared.len() != initial_columns.len() {
@@ -385,7 +387,7 @@ impl Binder<'_> {
         // Terms are listed right to left by `split_recursive`; they run left to right.
         recursive.reverse();
         let order = match &query.order_by {
-            Some(order_by) => self.bind_compound_order_by(order_by, &columns)?,
+            Some(order_by) => self.bind_compound_order_by(order_by, &compound_columns)?,
             None => Vec::new(),
         };
         let (limit, offset) = self.bind_limit(query.limit_clause.as_ref())?;

@@ -11,6 +11,7 @@ mod expr;
 mod from;
 mod function;
 mod join;
+mod outer_join;
 mod scope;
 mod select;
 mod subquery;

@@ -12,6 +12,7 @@ mod distinct;
 mod dml;
 mod insert;
 mod join;
+mod outer_join;
 mod query;
 mod recursive;
 mod scan;
@@ -25,7 +26,7 @@ use ember_storage::{Transaction, Value};
 
 use crate::error::Result;
 use crate::expr::{EvalContext, SubqueryRuntime};
-use crate::plan::Node;
+use crate::plan::{JoinKind, Node};
 
 pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
 pub use cte::{CteRows, WorkRow};
@@ -131,7 +132,10 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
             limit.as_ref(),
             offset.as_ref(),
         )),
-        Node::Join(join) => Box::new(join::JoinOperator::new(join)),
+        Node::Join(join) => match join.kind {
+            JoinKind::Inner | JoinKind::Left => Box::new(join::JoinOperator::new(join)),
+            JoinKind::Right | JoinKind::Full => Box::new(outer_join::OuterJoinOperator::new(join)),
+        },
         Node::Aggregate {
             input,
             group_by,

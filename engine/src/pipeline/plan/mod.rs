@@ -202,7 +202,8 @@ pub enum Node {
         offset: Option<Expr>,
     },
     /// Rows of `left` joined with rows of `right`: each output row is the left row followed
-    /// by the right row (or NULLs for an unmatched left row of a LEFT join).
+    /// by the right row (or NULLs for an unmatched left row of a LEFT or FULL join; an
+    /// unmatched right row of a RIGHT or FULL join comes after all others, NULLs first).
     Join(Box<Join>),
     /// Groups its input by `group_by` and computes `aggregates` per group. Each output row
     /// is the group's last input row (`input_width` values, so bare columns read as in
@@ -244,6 +245,8 @@ pub struct Join {
     pub right_keys: Vec<Expr>,
     /// Evaluated over the joined row (left values, then right values).
     pub condition: Option<Expr>,
+    /// Widths of the inputs' rows (the NULL padding of an unmatched row).
+    pub left_width: usize,
     pub right_width: usize,
 }
 
