@@ -38,6 +38,9 @@ pub(super) struct Relation {
     pub on: Vec<Expr>,
 }
 
+/// The (left, right) column pairs a USING / NATURAL join merged.
+type MergedColumns = Vec<(usize, usize)>;
+
 /// The FROM clause bound so far.
 #[derive(Default)]
 pub(super) struct FromState {
@@ -221,7 +224,7 @@ impl Binder<'_> {
         left: std::ops::Range<usize>,
         offset: usize,
         scope: &mut Scope,
-    ) -> Result<(Vec<Expr>, Vec<(usize, usize)>)> {
+    ) -> Result<(Vec<Expr>, MergedColumns)> {
         let mut on = Vec::new();
         let mut merged = Vec::new();
         match constraint {
