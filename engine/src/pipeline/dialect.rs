@@ -194,6 +194,12 @@ impl Dialect for EmberDialect {
         self.sqlite.supports_notnull_operator()
     }
 
+    /// `FROM (t)`, `FROM ((SELECT ..) AS s)`: parentheses around one FROM item, as SQLite
+    /// takes them.
+    fn supports_parens_around_table_factor(&self) -> bool {
+        true
+    }
+
     fn supports_comma_separated_trim(&self) -> bool {
         self.sqlite.supports_comma_separated_trim()
     }

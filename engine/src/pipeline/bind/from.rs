@@ -1,7 +1,9 @@
 //! Binding of FROM and WHERE: each FROM item (table, view, system table, subquery) becomes a
 //! `Relation`; joins' ON / USING / NATURAL constraints and WHERE become conjuncts over the
 //! syntactic row layout (every relation's columns in FROM order). `join::plan_joins` then
-//! places each conjunct and orders the joins.
+//! places each conjunct and orders the joins. A parenthesized join is flattened into the
+//! list or bound as one relation; a RIGHT / FULL join is planned where it stands
+//! (`outer_join.rs`).
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use crate::expr::{BinaryOp, Expr};
 use crate::plan::{JoinKind, Node};
 
 use super::join::plan_joins;
+use super::outer_join::collapse;
 use super::{object_name, Binder, Scope};
 
 /// Where a relation's rows come from.
@@ -35,6 +38,21 @@ pub(super) struct Relation {
     pub on: Vec<Expr>,
 }
 
+/// The (left, right) column pairs a USING / NATURAL join merged.
+type MergedColumns = Vec<(usize, usize)>;
+
+/// The FROM clause bound so far.
+#[derive(Default)]
+pub(super) struct FromState {
+    pub relations: Vec<Relation>,
+    pub scope: Scope,
+    /// ON terms of inner joins that attach a flattened parenthesized join: WHERE-like.
+    pub inner_terms: Vec<Expr>,
+    /// Where the innermost parenthesized join being flattened starts: a USING / NATURAL
+    /// inside it sees only columns from here on its left.
+    pub base: usize,
+}
+
 impl Binder<'_> {
     /// Binds FROM and WHERE into a node whose rows follow the syntactic layout of `Scope`.
     pub(super) fn bind_from(
@@ -42,44 +60,21 @@ impl Binder<'_> {
         from: &[ast::TableWithJoins],
         selection: Option<&ast::Expr>,
     ) -> Result<(Node, Scope)> {
-        let mut relations: Vec<Relation> = Vec::new();
-        let mut scope = Scope::default();
+        let mut state = FromState::default();
         for item in from {
-            self.add_relation(
-                &item.relation,
-                JoinKind::Inner,
-                None,
-                &mut relations,
-                &mut scope,
-            )?;
-            for join in &item.joins {
-                if join.global {
-                    return Err(unsupported("GLOBAL JOIN"));
-                }
-                let (kind, constraint) = match &join.join_operator {
-                    JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => {
-                        (JoinKind::Inner, c)
-                    }
-                    JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, c),
-                    JoinOperator::Right(_) | JoinOperator::RightOuter(_) => {
-                        return Err(unsupported("RIGHT JOIN"))
-                    }
-                    JoinOperator::FullOuter(_) => return Err(unsupported("FULL OUTER JOIN")),
-                    other => return Err(unsupported(format!("join {other:?}"))),
-                };
-                self.add_relation(
-                    &join.relation,
-                    kind,
-                    Some(constraint),
-                    &mut relations,
-                    &mut scope,
-                )?;
-            }
+            self.add_join_tree(item, JoinKind::Inner, None, &mut state)?;
         }
-        let where_terms = match selection {
+        let FromState {
+            relations,
+            scope,
+            inner_terms,
+            ..
+        } = state;
+        let mut where_terms = match selection {
             Some(predicate) => self.bind_expr(predicate, &scope)?.into_conjuncts(),
             None => Vec::new(),
         };
+        where_terms.extend(inner_terms);
         if relations.is_empty() {
             let node = Node::Values {
                 rows: vec![Vec::new()],
@@ -97,66 +92,179 @@ impl Binder<'_> {
         Ok((node, scope))
     }
 
-    /// Binds one FROM item and its join constraint, appending it to `relations` and `scope`.
-    fn add_relation(
+    /// Adds one FROM item with its joins, the first attached by `kind` / `constraint`.
+    fn add_join_tree(
+        &mut self,
+        item: &ast::TableWithJoins,
+        kind: JoinKind,
+        constraint: Option<&JoinConstraint>,
+        state: &mut FromState,
+    ) -> Result<()> {
+        self.add_item(&item.relation, kind, constraint, state)?;
+        for join in &item.joins {
+            if join.global {
+                return Err(unsupported("GLOBAL JOIN"));
+            }
+            let (kind, constraint) = join_kind(&join.join_operator)?;
+            self.add_item(&join.relation, kind, Some(constraint), state)?;
+        }
+        Ok(())
+    }
+
+    /// Adds one FROM item: a parenthesized join is flattened into the FROM list when it
+    /// holds only inner and LEFT joins and attaches by an inner join (the same rows, and
+    /// the planner may reorder it), else bound on its own as one relation.
+    fn add_item(
         &mut self,
         factor: &TableFactor,
         kind: JoinKind,
         constraint: Option<&JoinConstraint>,
-        relations: &mut Vec<Relation>,
-        scope: &mut Scope,
+        state: &mut FromState,
     ) -> Result<()> {
-        if relations.len() >= crate::limits::JOIN_RELATIONS_MAX {
+        let TableFactor::NestedJoin {
+            table_with_joins: nested,
+            alias,
+        } = factor
+        else {
+            let (source, own_scope) = self.bind_factor(factor)?;
+            return self.add_relation(source, own_scope, kind, constraint, state);
+        };
+        if alias.is_some() {
+            return Err(unsupported("an alias on a parenthesized join"));
+        }
+        if nested.joins.is_empty() {
+            return self.add_item(&nested.relation, kind, constraint, state);
+        }
+        let flat = kind == JoinKind::Inner
+            && nested.joins.iter().all(|join| {
+                matches!(
+                    join_kind(&join.join_operator),
+                    Ok((JoinKind::Inner | JoinKind::Left, _))
+                )
+            });
+        if !flat {
+            let (node, own_scope) = self.bind_from(std::slice::from_ref(nested.as_ref()), None)?;
+            return self.add_relation(
+                RelationSource::Node(node),
+                own_scope,
+                kind,
+                constraint,
+                state,
+            );
+        }
+        let offset = state.scope.columns.len();
+        let first = state.relations.len();
+        let base = std::mem::replace(&mut state.base, offset);
+        let added = self.add_join_tree(nested, JoinKind::Inner, None, state);
+        state.base = base;
+        added?;
+        let left = base..offset;
+        let (on, _) = self.bind_constraint(constraint, left, offset, &mut state.scope)?;
+        if first == 0 && !on.is_empty() {
+            return Err(crate::err!(
+                InvalidInput,
+                "a join constraint needs a table on its left"
+            ));
+        }
+        state.inner_terms.extend(on);
+        Ok(())
+    }
+
+    /// Appends one bound FROM item and its join constraint to `state`. A RIGHT or FULL join
+    /// is planned at once with everything on its left as one relation (see `outer_join`).
+    fn add_relation(
+        &mut self,
+        source: RelationSource,
+        own_scope: Scope,
+        kind: JoinKind,
+        constraint: Option<&JoinConstraint>,
+        state: &mut FromState,
+    ) -> Result<()> {
+        if state.relations.len() >= crate::limits::JOIN_RELATIONS_MAX {
             return Err(crate::err!(
                 Limit,
                 "more than {} tables in one FROM clause",
                 crate::limits::JOIN_RELATIONS_MAX
             ));
         }
-        let (source, own_scope) = self.bind_factor(factor)?;
-        let offset = scope.columns.len();
-        let width = own_scope.columns.len();
-        let left_width = offset;
-        scope.columns.extend(own_scope.columns);
-        let mut on = Vec::new();
-        match constraint {
-            None | Some(JoinConstraint::None) => {}
-            Some(JoinConstraint::On(expr)) => on = self.bind_expr(expr, scope)?.into_conjuncts(),
-            Some(JoinConstraint::Using(names)) => {
-                for name in names {
-                    let name = object_name(name)?;
-                    on.push(merge_columns(scope, left_width, offset, &name)?);
-                }
-            }
-            Some(JoinConstraint::Natural) => {
-                let right_names: Vec<String> = scope.columns[offset..]
-                    .iter()
-                    .map(|column| column.name.clone())
-                    .collect();
-                for name in right_names {
-                    let on_left = scope.columns[..left_width]
-                        .iter()
-                        .any(|c| !c.hidden && c.name.eq_ignore_ascii_case(&name));
-                    if on_left {
-                        on.push(merge_columns(scope, left_width, offset, &name)?);
-                    }
-                }
-            }
+        let outer = matches!(kind, JoinKind::Right | JoinKind::Full);
+        if outer && !state.relations.is_empty() {
+            collapse(state, Vec::new())?;
         }
-        if relations.is_empty() && !on.is_empty() {
+        let offset = state.scope.columns.len();
+        let width = own_scope.columns.len();
+        state.scope.columns.extend(own_scope.columns);
+        let left = state.base..offset;
+        let (on, merged) = self.bind_constraint(constraint, left, offset, &mut state.scope)?;
+        if state.relations.is_empty() && !on.is_empty() {
             return Err(crate::err!(
                 InvalidInput,
                 "a join constraint needs a table on its left"
             ));
         }
-        relations.push(Relation {
+        state.relations.push(Relation {
             source,
             width,
             offset,
             kind,
             on,
         });
+        if outer && state.relations.len() > 1 {
+            collapse(state, merged)?;
+        }
         Ok(())
+    }
+
+    /// Binds a join's ON / USING / NATURAL over `scope` (the left side is `left`, the joined
+    /// item `offset..`): its conjuncts, and the (left, right) columns USING or NATURAL
+    /// merged.
+    fn bind_constraint(
+        &mut self,
+        constraint: Option<&JoinConstraint>,
+        left: std::ops::Range<usize>,
+        offset: usize,
+        scope: &mut Scope,
+    ) -> Result<(Vec<Expr>, MergedColumns)> {
+        let mut on = Vec::new();
+        let mut merged = Vec::new();
+        match constraint {
+            None | Some(JoinConstraint::None) => {}
+            Some(JoinConstraint::On(expr)) => on = self.bind_expr(expr, scope)?.into_conjuncts(),
+            Some(JoinConstraint::Using(names)) => {
+                for name in names {
+                    let name = object_name(name)?;
+                    on.push(merge_columns(
+                        scope,
+                        left.clone(),
+                        offset,
+                        &name,
+                        &mut merged,
+                    )?);
+                }
+            }
+            Some(JoinConstraint::Natural) => {
+                let right_names: Vec<String> = scope.columns[offset..]
+                    .iter()
+                    .filter(|column| !column.hidden)
+                    .map(|column| column.name.clone())
+                    .collect();
+                for name in right_names {
+                    let on_left = scope.columns[left.clone()]
+                        .iter()
+                        .any(|c| !c.hidden && c.name.eq_ignore_ascii_case(&name));
+                    if on_left {
+                        on.push(merge_columns(
+                            scope,
+                            left.clone(),
+                            offset,
+                            &name,
+                            &mut merged,
+                        )?);
+                    }
+                }
+            }
+        }
+        Ok((on, merged))
     }
 
     /// Binds a table, view, system table or subquery in FROM.
@@ -171,6 +279,9 @@ impl Binder<'_> {
                 partitions,
                 ..
             } if with_hints.is_empty() && partitions.is_empty() => {
+                if let Some(cte) = self.cte_reference(name, alias.as_ref())? {
+                    return Ok(cte);
+                }
                 if let Some(system) = self.system_table(name) {
                     let (node, scope) = self.bind_system_table(system, alias.as_ref())?;
                     return Ok((RelationSource::Node(node), scope));
@@ -240,7 +351,13 @@ fn table_alias(alias: Option<&ast::TableAlias>, name: &str) -> Result<String> {
 
 /// For `USING (name)` / NATURAL: `left.name = right.name`, hiding the right column so `*` and
 /// unqualified `name` see it once.
-fn merge_columns(scope: &mut Scope, left_width: usize, offset: usize, name: &str) -> Result<Expr> {
+fn merge_columns(
+    scope: &mut Scope,
+    left_range: std::ops::Range<usize>,
+    offset: usize,
+    name: &str,
+    merged: &mut Vec<(usize, usize)>,
+) -> Result<Expr> {
     let find = |range: std::ops::Range<usize>, scope: &Scope| {
         let mut found = range.clone().filter(|&i| {
             !scope.columns[i].hidden && scope.columns[i].name.eq_ignore_ascii_case(name)
@@ -255,9 +372,10 @@ fn merge_columns(scope: &mut Scope, left_width: usize, offset: usize, name: &str
             (Some(_), Some(_)) => Err(crate::err!(InvalidInput, "ambiguous column name: {name}")),
         }
     };
-    let left = find(0..left_width, scope)?;
+    let left = find(left_range, scope)?;
     let right = find(offset..scope.columns.len(), scope)?;
     scope.columns[right].hidden = true;
+    merged.push((left, right));
     let column = |index: usize| Expr::Column {
         index,
         name: name.to_string(),
@@ -267,4 +385,17 @@ fn merge_columns(scope: &mut Scope, left_width: usize, offset: usize, name: &str
         Box::new(column(left)),
         Box::new(column(right)),
     ))
+}
+
+/// The join kind and constraint of a join operator.
+fn join_kind(operator: &JoinOperator) -> Result<(JoinKind, &JoinConstraint)> {
+    Ok(match operator {
+        JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => {
+            (JoinKind::Inner, c)
+        }
+        JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, c),
+        JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (JoinKind::Right, c),
+        JoinOperator::FullOuter(c) => (JoinKind::Full, c),
+        other => return Err(unsupported(format!("join {other:?}"))),
+    })
 }

@@ -1,9 +1,9 @@
 //! Join planning. Given the FROM relations and the WHERE / ON conjuncts (over the syntactic
 //! row layout), it:
 //! - pushes a conjunct that reads one relation into that relation's access (so a key or
-//!   index lookup can serve it), except onto the NULL-padded side of a LEFT join;
+//!   index lookup can serve it), except onto a NULL-padded side of an outer join;
 //! - orders inner joins greedily (smallest estimate first, then relations connected by a
-//!   conjunct), keeping FROM order when there is a LEFT join;
+//!   conjunct), keeping FROM order when there is an outer join;
 //! - applies every other conjunct at the first join where all it reads is present, turning
 //!   `left = right` conjuncts into hash-join keys;
 //! - restores the syntactic layout at the end, and filters there with conjuncts that must
@@ -39,15 +39,16 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             relations: read,
         }
     };
-    let any_left = relations.iter().skip(1).any(|r| r.kind == JoinKind::Left);
+    // Outer joins keep FROM order (only inner joins commute).
+    let any_outer = relations.iter().skip(1).any(|r| r.kind != JoinKind::Inner);
 
-    // Inner joins' ON terms behave like WHERE terms; LEFT joins keep theirs at the join.
+    // Inner joins' ON terms behave like WHERE terms; outer joins keep theirs at the join.
     let mut terms: Vec<Term> = Vec::new();
     let mut left_conditions: Vec<Vec<Term>> = (0..count).map(|_| Vec::new()).collect();
     let mut sources = Vec::with_capacity(count);
     for (index, relation) in relations.into_iter().enumerate() {
         for on in relation.on {
-            if relation.kind == JoinKind::Left {
+            if relation.kind != JoinKind::Inner {
                 left_conditions[index].push(term(on));
             } else {
                 terms.push(term(on));
@@ -59,7 +60,15 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
 
     // Single-relation, uncorrelated terms go into that relation's access.
     let kinds: Vec<JoinKind> = sources.iter().map(|(_, kind)| *kind).collect();
-    let nullable = |r: usize| r > 0 && kinds[r] == JoinKind::Left;
+    // A relation some join pads with NULLs: the right of a LEFT / FULL join, anything left
+    // of a RIGHT / FULL one.
+    let outer_after = |r: usize| {
+        kinds[r + 1..]
+            .iter()
+            .any(|kind| matches!(kind, JoinKind::Right | JoinKind::Full))
+    };
+    let nullable =
+        |r: usize| (r > 0 && matches!(kinds[r], JoinKind::Left | JoinKind::Full)) || outer_after(r);
     let mut local: Vec<Vec<Expr>> = (0..count).map(|_| Vec::new()).collect();
     let mut pending: Vec<Term> = Vec::new();
     let mut top: Vec<Expr> = Vec::new();
@@ -77,6 +86,10 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
         }
     }
     for (r, conditions) in left_conditions.iter_mut().enumerate() {
+        // A LEFT join's ON term reading only its right side filters that side first.
+        if kinds[r] != JoinKind::Left {
+            continue;
+        }
         conditions.retain(|term| {
             let pushable = term.relations == [r] && !term.expr.has_correlated_subquery();
             if pushable {
@@ -100,6 +113,11 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
                 (Node::Scan(access), estimate)
             }
             RelationSource::Node(node) => {
+                // A recursive CTE's work table is one row: joined first, it drives the join.
+                let estimate = match node {
+                    Node::WorkTable { .. } => 1,
+                    _ => DERIVED_ROWS_ESTIMATE,
+                };
                 let node = match filter {
                     Some(predicate) => Node::Filter {
                         input: Box::new(node),
@@ -107,14 +125,14 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
                     },
                     None => node,
                 };
-                (node, DERIVED_ROWS_ESTIMATE)
+                (node, estimate)
             }
         };
         nodes.push(Some(node));
         estimates.push(estimate);
     }
 
-    let order = if any_left {
+    let order = if any_outer {
         (0..count).collect()
     } else {
         greedy_order(&estimates, &pending)
@@ -148,9 +166,9 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
         };
         let (now, later): (Vec<Term>, Vec<Term>) = pending.into_iter().partition(|t| ready(t));
         pending = later;
-        // WHERE terms that become ready at a LEFT join filter its output; at an inner join
+        // WHERE terms that become ready at an outer join filter its output; at an inner join
         // they are part of the join condition.
-        let after = if kind == JoinKind::Left {
+        let after = if kind != JoinKind::Inner {
             now
         } else {
             conditions.extend(now);
@@ -185,6 +203,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             left_keys,
             right_keys,
             condition: Expr::from_conjuncts(residual),
+            left_width: width,
             right_width: widths[r],
         }));
         width += widths[r];

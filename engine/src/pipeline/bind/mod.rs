@@ -4,12 +4,14 @@
 
 mod aggregate;
 mod compare;
+mod cte;
 mod ddl;
 mod dml;
 mod expr;
 mod from;
 mod function;
 mod join;
+mod outer_join;
 mod scope;
 mod select;
 mod subquery;
@@ -51,6 +53,11 @@ pub struct Binder<'c> {
     /// Output aliases (`expr AS name`) a name may fall back to when it names no input
     /// column: set while binding GROUP BY, HAVING and ORDER BY, as SQLite allows.
     output_aliases: Vec<(String, crate::expr::Expr)>,
+    /// The WITH clauses in scope, innermost last (`cte.rs`).
+    with_frames: Vec<cte::WithFrame>,
+    /// The recursive term being bound, and the columns of the CTE it reads.
+    recursion: Option<cte::Recursion>,
+    recursive_columns: Vec<String>,
 }
 
 impl<'c> Binder<'c> {
@@ -67,6 +74,9 @@ impl<'c> Binder<'c> {
             enclosing_expr_depth: 0,
             compound_terms: 0,
             output_aliases: Vec::new(),
+            with_frames: Vec::new(),
+            recursion: None,
+            recursive_columns: Vec::new(),
         }
     }
 
@@ -85,7 +95,12 @@ impl<'c> Binder<'c> {
             Statement::Insert(insert) => self.bind_insert(insert),
             Statement::Update(update) => self.bind_update(update),
             Statement::Delete(delete) => self.bind_delete(delete),
-            Statement::Query(query) => Ok(Plan::Query(self.bind_query(query)?)),
+            Statement::Query(query) => match query.body.as_ref() {
+                ast::SetExpr::Insert(inner)
+                | ast::SetExpr::Update(inner)
+                | ast::SetExpr::Delete(inner) => self.bind_with_statement(query, inner),
+                _ => Ok(Plan::Query(self.bind_query(query)?)),
+            },
             Statement::StartTransaction {
                 modes,
                 statements,

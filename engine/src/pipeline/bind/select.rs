@@ -44,9 +44,13 @@ impl Binder<'_> {
     }
 
     fn bind_query_inner(&mut self, query: &ast::Query) -> Result<Query> {
-        if query.with.is_some() {
-            return Err(unsupported("WITH (common table expressions)"));
-        }
+        let pushed = self.push_with(query.with.as_ref())?;
+        let bound = self.bind_query_clauses(query);
+        self.pop_with(pushed);
+        bound
+    }
+
+    fn bind_query_clauses(&mut self, query: &ast::Query) -> Result<Query> {
         if query.fetch.is_some() || !query.locks.is_empty() || query.for_clause.is_some() {
             return Err(unsupported("FETCH / FOR UPDATE clauses"));
         }
@@ -100,7 +104,7 @@ impl Binder<'_> {
     }
 
     /// Binds a query body that is part of a compound, or a compound itself.
-    fn bind_set_expr(&mut self, body: &SetExpr) -> Result<(Node, Vec<String>)> {
+    pub(super) fn bind_set_expr(&mut self, body: &SetExpr) -> Result<(Node, Vec<String>)> {
         match body {
             SetExpr::Select(select) => self.bind_select(select, None),
             SetExpr::Query(query) => {
@@ -425,7 +429,7 @@ impl Binder<'_> {
     }
 
     /// ORDER BY of a compound: positions, output names, or expressions over the output.
-    fn bind_compound_order_by(
+    pub(super) fn bind_compound_order_by(
         &mut self,
         order_by: &ast::OrderBy,
         columns: &[String],

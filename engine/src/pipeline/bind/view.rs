@@ -47,7 +47,12 @@ impl Binder<'_> {
         let outer_scopes = std::mem::take(&mut self.outer_scopes);
         let correlated = std::mem::take(&mut self.correlated);
         let aggregates = self.aggregates.take();
+        // Nor do the CTEs of the query reading it.
+        let with_frames = std::mem::take(&mut self.with_frames);
+        let recursion = self.recursion.take();
         let bound = self.bind_query(&view.query);
+        self.with_frames = with_frames;
+        self.recursion = recursion;
         self.outer_scopes = outer_scopes;
         self.correlated = correlated;
         self.aggregates = aggregates;

@@ -32,7 +32,7 @@ pub struct JoinOperator<'p> {
 }
 
 /// Bytes one key value takes in a hash join's table.
-const KEY_VALUE_BYTES: usize = std::mem::size_of::<KeyValue>();
+pub(super) const KEY_VALUE_BYTES: usize = std::mem::size_of::<KeyValue>();
 
 impl<'p> JoinOperator<'p> {
     pub fn new(join: &'p Join) -> Self {
@@ -89,7 +89,7 @@ fn candidates_for<'r>(right: &'r RightRows, key: Option<&Vec<KeyValue>>) -> &'r 
 }
 
 /// Evaluates key expressions; `None` when any is NULL (a NULL key matches nothing).
-fn eval_key(
+pub(super) fn eval_key(
     exprs: &[Expr],
     row: &[Value],
     context: &EvalContext<'_>,

@@ -6,12 +6,15 @@ mod accumulator;
 mod aggregate;
 mod bounds;
 mod conflict;
+mod cte;
 mod ddl;
 mod distinct;
 mod dml;
 mod insert;
 mod join;
+mod outer_join;
 mod query;
+mod recursive;
 mod scan;
 mod schema_host;
 pub mod system;
@@ -23,9 +26,10 @@ use ember_storage::{Transaction, Value};
 
 use crate::error::Result;
 use crate::expr::{EvalContext, SubqueryRuntime};
-use crate::plan::Node;
+use crate::plan::{JoinKind, Node};
 
 pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
+pub use cte::{CteRows, WorkRow};
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
 pub use dml::{delete, update};
 pub use insert::insert;
@@ -43,6 +47,8 @@ pub struct ExecContext<'a> {
     pub rows_max: usize,
     /// The connection's reused row buffers (`None`: allocate).
     pub buffers: Option<&'a RowBuffers>,
+    /// The rows recursive CTEs are computing from, innermost first (`exec::recursive`).
+    pub work: Option<&'a WorkRow<'a>>,
 }
 
 impl<'a> ExecContext<'a> {
@@ -58,6 +64,7 @@ impl<'a> ExecContext<'a> {
             },
             rows_max: runtime.env.rows_max,
             buffers: runtime.env.buffers,
+            work: None,
         }
     }
 
@@ -125,7 +132,10 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
             limit.as_ref(),
             offset.as_ref(),
         )),
-        Node::Join(join) => Box::new(join::JoinOperator::new(join)),
+        Node::Join(join) => match join.kind {
+            JoinKind::Inner | JoinKind::Left => Box::new(join::JoinOperator::new(join)),
+            JoinKind::Right | JoinKind::Full => Box::new(outer_join::OuterJoinOperator::new(join)),
+        },
         Node::Aggregate {
             input,
             group_by,
@@ -141,6 +151,9 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
         Node::SetOperation { op, left, right } => {
             Box::new(distinct::SetOperationOperator::new(*op, left, right))
         }
+        Node::CteScan(cte) => Box::new(cte::CteScanOperator::new(cte)),
+        Node::RecursiveUnion(union) => Box::new(recursive::RecursiveUnionOperator::new(union)),
+        Node::WorkTable { id, .. } => Box::new(cte::WorkTableOperator::new(*id)),
     }
 }
 

@@ -189,7 +189,7 @@ impl<'p> LimitOperator<'p> {
 
 /// Evaluates a LIMIT or OFFSET expression to a count; negative means "no limit" for LIMIT
 /// (as in SQLite) and 0 for OFFSET.
-fn count_of(expr: &Expr, what: &str, context: &ExecContext<'_>) -> Result<Option<u64>> {
+pub(super) fn count_of(expr: &Expr, what: &str, context: &ExecContext<'_>) -> Result<Option<u64>> {
     match expr.eval(&[], &context.eval)? {
         Value::Integer(n) if n < 0 => Ok(None),
         Value::Integer(n) => Ok(Some(n as u64)),

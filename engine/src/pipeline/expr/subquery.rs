@@ -130,6 +130,8 @@ pub struct SubqueryRuntime<'a> {
     /// The statement's environment, its row cap clamped to `STATEMENT_ROWS_MAX`.
     pub env: StatementEnv<'a>,
     cache: RefCell<HashMap<usize, Rc<SubqueryResult>>>,
+    /// The rows of CTEs read more than once, computed once per execution (`exec::cte`).
+    pub(crate) cte_rows: RefCell<HashMap<usize, Rc<exec::CteRows>>>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
@@ -143,6 +145,7 @@ impl<'a> SubqueryRuntime<'a> {
                 ..env
             },
             cache: RefCell::new(HashMap::new()),
+            cte_rows: RefCell::new(HashMap::new()),
         }
     }
 }
@@ -223,6 +226,7 @@ impl SubqueryExpr {
             },
             rows_max: runtime.env.rows_max,
             buffers: None,
+            work: None,
         };
         let mut operator = exec::build(&self.query.node);
         Ok(match &self.kind {

@@ -85,7 +85,14 @@ pub fn prune_delete(target: &mut TableAccess) {
 fn prune(node: &mut Node, needed: Needed) {
     match node {
         Node::Scan(access) => mark_access(access, needed),
-        Node::System { .. } | Node::Values { .. } => {}
+        Node::System { .. } | Node::Values { .. } | Node::CteScan(_) | Node::WorkTable { .. } => {}
+        Node::RecursiveUnion(union) => {
+            prune(&mut union.initial, Needed::All);
+            union
+                .recursive
+                .iter_mut()
+                .for_each(|term| prune(term, Needed::All));
+        }
         Node::Filter { input, predicate } => {
             let mut below = needed;
             below.add_expr(predicate);

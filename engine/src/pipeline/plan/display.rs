@@ -182,6 +182,8 @@ impl Node {
                 let kind = match join.kind {
                     JoinKind::Inner => "",
                     JoinKind::Left => "Left",
+                    JoinKind::Right => "Right",
+                    JoinKind::Full => "Full",
                 };
                 if join.left_keys.is_empty() {
                     write!(out, "{kind}NestedLoopJoin")?;
@@ -233,6 +235,39 @@ impl Node {
                 writeln!(out, "{name}")?;
                 left.write_tree(out, depth + 1)?;
                 right.write_tree(out, depth + 1)
+            }
+            Node::CteScan(cte) => {
+                indent(out, depth);
+                let once = if cte.is_shared() {
+                    " (materialized once)"
+                } else {
+                    ""
+                };
+                writeln!(out, "CteScan {}{once}", cte.name)?;
+                cte.query.node.write_tree(out, depth + 1)
+            }
+            Node::RecursiveUnion(union) => {
+                indent(out, depth);
+                let all = if union.distinct { "" } else { " ALL" };
+                write!(out, "RecursiveUnion{all} {}", union.name)?;
+                if !union.order.is_empty() {
+                    let keys: Vec<String> =
+                        union.order.iter().map(|k| k.expr.to_string()).collect();
+                    write!(out, " order by {}", keys.join(", "))?;
+                }
+                if let Some(limit) = &union.limit {
+                    write!(out, " limit {limit}")?;
+                }
+                out.push('\n');
+                union.initial.write_tree(out, depth + 1)?;
+                for term in &union.recursive {
+                    term.write_tree(out, depth + 1)?;
+                }
+                Ok(())
+            }
+            Node::WorkTable { name, .. } => {
+                indent(out, depth);
+                writeln!(out, "WorkTable {name}")
             }
         }
     }

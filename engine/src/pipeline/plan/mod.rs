@@ -12,6 +12,7 @@
 //! The primary-key lookup was chosen by `optimize::choose_access`; the filter stays on the
 //! access as a recheck.
 
+mod cte;
 mod display;
 mod insert;
 
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use crate::catalog::{ColumnDef, IndexDef, TableDef};
 use crate::expr::Expr;
 
+pub use cte::{CteQuery, RecursiveUnion};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 
 /// A bound statement, ready to execute.
@@ -200,7 +202,8 @@ pub enum Node {
         offset: Option<Expr>,
     },
     /// Rows of `left` joined with rows of `right`: each output row is the left row followed
-    /// by the right row (or NULLs for an unmatched left row of a LEFT join).
+    /// by the right row (or NULLs for an unmatched left row of a LEFT or FULL join; an
+    /// unmatched right row of a RIGHT or FULL join comes after all others, NULLs first).
     Join(Box<Join>),
     /// Groups its input by `group_by` and computes `aggregates` per group. Each output row
     /// is the group's last input row (`input_width` values, so bare columns read as in
@@ -221,6 +224,15 @@ pub enum Node {
         left: Box<Node>,
         right: Box<Node>,
     },
+    /// The rows of a CTE bound once for the statement (`plan::cte`).
+    CteScan(Arc<CteQuery>),
+    /// A recursive CTE (`plan::cte`).
+    RecursiveUnion(Box<RecursiveUnion>),
+    /// The current row of the recursive CTE `id`, read by its recursive terms.
+    WorkTable {
+        id: usize,
+        name: String,
+    },
 }
 
 /// A join of two inputs. With `left_keys`/`right_keys` it is a hash join on their equality
@@ -233,6 +245,8 @@ pub struct Join {
     pub right_keys: Vec<Expr>,
     /// Evaluated over the joined row (left values, then right values).
     pub condition: Option<Expr>,
+    /// Widths of the inputs' rows (the NULL padding of an unmatched row).
+    pub left_width: usize,
     pub right_width: usize,
 }
 
@@ -240,6 +254,10 @@ pub struct Join {
 pub enum JoinKind {
     Inner,
     Left,
+    /// Every right row at least once: unmatched ones padded with NULLs on the left.
+    Right,
+    /// LEFT and RIGHT at once.
+    Full,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,59 @@
+//! RIGHT and FULL joins in FROM. Such a join keeps every row of its right side, so nothing
+//! on its left may be reordered across it or filtered before it by a WHERE term: when one
+//! comes, everything on its left is planned into one relation (`collapse`), the right item is
+//! joined to it, and the pair is planned at once into one relation again. The join itself
+//! runs in `exec/outer_join.rs`.
+//!
+//! `USING` / `NATURAL` on a RIGHT or FULL join merge their columns as SQLite 3.39+ does: the
+//! unqualified name (and `*`) reads `coalesce(left, right)`, while `left_table.name` still
+//! reads the left side's own value (NULL on a padded row).
+
+use crate::error::Result;
+use crate::expr::{Expr, Function};
+use crate::plan::{JoinKind, Node};
+
+use super::from::{FromState, Relation, RelationSource};
+use super::join::plan_joins;
+
+/// Plans `state`'s relations (and pending inner-join terms) into one relation with the same
+/// row layout. `merged`: the (left, right) column pairs a USING / NATURAL of the RIGHT or
+/// FULL join just added merged, which become `coalesce(left, right)` in the left column's
+/// place, the raw left value moving to a hidden column at the end.
+pub(super) fn collapse(state: &mut FromState, merged: Vec<(usize, usize)>) -> Result<()> {
+    let relations = std::mem::take(&mut state.relations);
+    let terms = std::mem::take(&mut state.inner_terms);
+    let mut node = plan_joins(relations, terms)?;
+    let scope = &mut state.scope;
+    if !merged.is_empty() {
+        let column = |index: usize| Expr::Column {
+            index,
+            name: scope.columns[index].name.clone(),
+        };
+        let mut exprs: Vec<Expr> = (0..scope.columns.len()).map(column).collect();
+        for &(left, right) in &merged {
+            exprs.push(column(left));
+            exprs[left] = Expr::Function {
+                function: Function::Coalesce,
+                args: vec![column(left), column(right)],
+            };
+        }
+        for &(left, _) in &merged {
+            let mut raw = scope.columns[left].clone();
+            raw.hidden = true;
+            scope.columns.push(raw);
+            scope.columns[left].table = None;
+        }
+        node = Node::Project {
+            input: Box::new(node),
+            exprs,
+        };
+    }
+    state.relations.push(Relation {
+        source: RelationSource::Node(node),
+        width: scope.columns.len(),
+        offset: 0,
+        kind: JoinKind::Inner,
+        on: Vec::new(),
+    });
+    Ok(())
+}
