@@ -165,6 +165,7 @@ impl Binder<'_> {
         Ok(Some(Expr::Column {
             index: collector.input_width + slot,
             name: display,
+            meta: Default::default(),
         }))
     }
 }

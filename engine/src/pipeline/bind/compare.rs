@@ -1,15 +1,130 @@
-//! SQLite's comparison affinity: when an operand of `=`, `<`, `IN`, `BETWEEN`, `CASE x WHEN`
-//! has an affinity (today: a `CAST(.. AS type)`), the comparison converts the operands first,
-//! so `CAST(x AS REAL) >= '-4.5'` compares numbers. Column references carry no affinity here:
-//! their values already have the column's type.
+//! SQLite's comparison affinity and collation. When an operand of `=`, `<`, `IN`, `BETWEEN`,
+//! `CASE x WHEN` has an affinity (a column's, decided by its declared type; a `CAST(.. AS
+//! type)`'s; a scalar subquery's first column's), the comparison converts the operands first
+//! (datatype3.html 4.2), so `int_column = '1'` compares numbers and `text_column = 1` texts.
+//! Everything is decided here, at bind time: a literal is converted once, a column whose
+//! values already have the affinity is left alone (so `int_column = 5` costs nothing), and
+//! only an operand that may need converting is wrapped in `Expr::Affinity`. The collation of
+//! a comparison follows SQLite's precedence (an explicit COLLATE on the left, then on the
+//! right, then the left column's, then the right column's); a collation other than BINARY
+//! wraps both operands in `Expr::CollationKey`.
 
-use crate::expr::{Affinity, BinaryOp, Expr};
+use crate::expr::{Affinity, BinaryOp, Collation, ColumnMeta, Expr, SubqueryKind, UnaryOp};
+use crate::plan::Node;
 
 /// The affinity an operand carries into a comparison.
 pub(super) fn affinity_of(expr: &Expr) -> Option<Affinity> {
     match expr {
         Expr::Cast { affinity, .. } => Some(*affinity),
+        Expr::Column { meta, .. } | Expr::OuterColumn { meta, .. } => meta.affinity,
+        Expr::Collate { expr, .. } => affinity_of(expr),
+        Expr::Subquery(subquery) if matches!(subquery.kind, SubqueryKind::Scalar) => {
+            output_meta(&subquery.query.node, 0).affinity
+        }
         _ => None,
+    }
+}
+
+/// The affinity and collation of output column `index` of a query's operator tree, as a
+/// subquery or view column carries them: a column reference keeps its table column's, a
+/// CAST its affinity, anything else has none.
+pub(super) fn output_meta(node: &Node, index: usize) -> ColumnMeta {
+    match node {
+        Node::Project { exprs, .. } => {
+            exprs
+                .get(index)
+                .map_or_else(ColumnMeta::default, |expr| ColumnMeta {
+                    affinity: affinity_of(expr),
+                    collation: collation_of(expr)
+                        .map_or(Collation::Binary, |(collation, _)| collation),
+                })
+        }
+        Node::Scan(access) => access
+            .table
+            .columns
+            .get(index)
+            .map_or_else(ColumnMeta::default, |column| column.meta()),
+        Node::Filter { input, .. }
+        | Node::Sort { input, .. }
+        | Node::Limit { input, .. }
+        | Node::Distinct { input, .. } => output_meta(input, index),
+        Node::Aggregate {
+            input, input_width, ..
+        } if index < *input_width => output_meta(input, index),
+        Node::SetOperation { left, .. } => output_meta(left, index),
+        _ => ColumnMeta::default(),
+    }
+}
+
+/// Gives the columns of `scope` (a view's or a FROM subquery's) the affinity and collation
+/// of the query's output columns.
+pub(super) fn take_output_meta(scope: &mut super::Scope, node: &Node) {
+    for (index, column) in scope.columns.iter_mut().enumerate() {
+        column.meta = output_meta(node, index);
+    }
+}
+
+/// The collation an operand brings, and whether it is explicit (a COLLATE operator, also
+/// inside the operand) rather than a column's.
+fn collation_of(expr: &Expr) -> Option<(Collation, bool)> {
+    match expr {
+        Expr::Collate { collation, .. } => Some((*collation, true)),
+        Expr::Column { meta, .. } | Expr::OuterColumn { meta, .. } => Some((meta.collation, false)),
+        Expr::Cast { expr, .. }
+        | Expr::Affinity { expr, .. }
+        | Expr::Unary(UnaryOp::Plus, expr) => collation_of(expr),
+        Expr::Unary(_, operand) => explicit_collation(operand),
+        Expr::Binary(_, left, right) => {
+            explicit_collation(left).or_else(|| explicit_collation(right))
+        }
+        Expr::Function { args, .. } => args.iter().find_map(explicit_collation),
+        _ => None,
+    }
+}
+
+fn explicit_collation(expr: &Expr) -> Option<(Collation, bool)> {
+    collation_of(expr).filter(|(_, explicit)| *explicit)
+}
+
+/// The collation comparing `left` with `right` (SQLite's sqlite3BinaryCompareCollSeq).
+pub(super) fn comparison_collation(left: &Expr, right: &Expr) -> Collation {
+    explicit_collation(left)
+        .or_else(|| explicit_collation(right))
+        .or_else(|| collation_of(left))
+        .or_else(|| collation_of(right))
+        .map_or(Collation::Binary, |(collation, _)| collation)
+}
+
+/// The collation an expression sorts and groups by (ORDER BY, GROUP BY, DISTINCT).
+fn sort_collation(expr: &Expr) -> Collation {
+    collation_of(expr).map_or(Collation::Binary, |(collation, _)| collation)
+}
+
+/// What ORDER BY and GROUP BY compare for `expr`: its collation key (`expr` itself under
+/// BINARY, so the usual plan is unchanged).
+pub(super) fn sort_key_of(expr: Expr) -> Expr {
+    let collation = sort_collation(&expr);
+    collation_key(expr, collation)
+}
+
+/// The collation of each output column for DISTINCT; empty when all are BINARY.
+pub(super) fn distinct_collations(exprs: &[Expr]) -> Vec<Collation> {
+    let collations: Vec<Collation> = exprs.iter().map(sort_collation).collect();
+    if collations.iter().all(|&c| c == Collation::Binary) {
+        return Vec::new();
+    }
+    collations
+}
+
+/// `expr`'s collation key under `collation` (a literal folds now); `expr` under BINARY.
+pub(super) fn collation_key(expr: Expr, collation: Collation) -> Expr {
+    match expr {
+        _ if collation == Collation::Binary => expr,
+        Expr::Literal(value) => Expr::Literal(collation.key(value)),
+        other => Expr::CollationKey {
+            expr: Box::new(other),
+            collation,
+        },
     }
 }
 
@@ -55,27 +170,50 @@ fn apply(expr: Expr, affinity: Option<Affinity>) -> Expr {
     }
 }
 
-/// The operands of a comparison, converted as SQLite converts them.
+/// The operands of a comparison, converted as SQLite converts them (affinity, then
+/// collation).
 pub(super) fn comparison(left: Expr, right: Expr) -> (Expr, Expr) {
     let affinity = comparison_affinity(affinity_of(&left), affinity_of(&right));
-    (apply(left, affinity), apply(right, affinity))
+    let collation = comparison_collation(&left, &right);
+    (
+        collation_key(apply(left, affinity), collation),
+        collation_key(apply(right, affinity), collation),
+    )
 }
 
-/// The items of `lhs IN (items)`: they count as having no affinity, so the left operand's
-/// affinity (if any) converts them.
-pub(super) fn in_list_items(lhs: &Expr, items: Vec<Expr>) -> Vec<Expr> {
-    let affinity = comparison_affinity(affinity_of(lhs), None);
-    items
+/// The operand and items of `lhs IN (items)`: the items count as having no affinity, so the
+/// left operand's affinity (if any) converts them; the collation is the one comparing the
+/// operand with the first item.
+pub(super) fn in_list(lhs: Expr, items: Vec<Expr>) -> (Expr, Vec<Expr>) {
+    let affinity = comparison_affinity(affinity_of(&lhs), None);
+    let collation = items
+        .first()
+        .map_or(Collation::Binary, |first| comparison_collation(&lhs, first));
+    let items = items
         .into_iter()
-        .map(|item| apply(item, affinity))
-        .collect()
+        .map(|item| collation_key(apply(item, affinity), collation))
+        .collect();
+    (collation_key(lhs, collation), items)
+}
+
+/// For `lhs IN (SELECT column ...)`: the affinity both sides are converted by (SQLite's
+/// comparison affinity of the operand and the subquery's column), the collation, and the
+/// operand converted by them (the subquery's values are converted as the set is built).
+pub(super) fn in_subquery(lhs: Expr, query: &Node) -> (Expr, Option<Affinity>, Collation) {
+    let column = output_meta(query, 0);
+    let affinity = comparison_affinity(affinity_of(&lhs), column.affinity);
+    let collation = collation_of(&lhs).map_or(column.collation, |(collation, _)| collation);
+    (
+        collation_key(apply(lhs, affinity), collation),
+        affinity,
+        collation,
+    )
 }
 
 /// The WHEN value of `CASE operand WHEN value`, converted for `operand = value` (the caller
 /// handles the case where the operand itself would need converting).
 pub(super) fn case_when(operand: &Expr, when: Expr) -> Expr {
-    let affinity = comparison_affinity(affinity_of(operand), affinity_of(&when));
-    apply(when, affinity)
+    comparison(operand.clone(), when).1
 }
 
 /// Whether `op` compares its operands (and so applies comparison affinity).
@@ -103,6 +241,7 @@ mod tests {
             expr: Box::new(Expr::Column {
                 index: 0,
                 name: "x".into(),
+                meta: ColumnMeta::default(),
             }),
             affinity,
         }
@@ -134,9 +273,65 @@ mod tests {
 
     #[test]
     fn in_list_items_take_the_left_affinity() {
-        let items = in_list_items(&cast(Affinity::Numeric), vec![text("2"), text("x")]);
+        let (_, items) = in_list(cast(Affinity::Numeric), vec![text("2"), text("x")]);
         assert_eq!(items, [Expr::Literal(Value::Integer(2)), text("x")]);
-        let items = in_list_items(&text("2"), vec![cast(Affinity::Numeric)]);
+        let (_, items) = in_list(text("2"), vec![cast(Affinity::Numeric)]);
         assert_eq!(items, [cast(Affinity::Numeric)]);
+    }
+
+    fn column(affinity: Affinity, collation: Collation) -> Expr {
+        Expr::Column {
+            index: 0,
+            name: "c".into(),
+            meta: ColumnMeta {
+                affinity: Some(affinity),
+                collation,
+            },
+        }
+    }
+
+    #[test]
+    fn columns_carry_their_affinity() {
+        let int = column(Affinity::Integer, Collation::Binary);
+        // `int_column = 5`: nothing to convert, no wrapper (the hot path stays as it was).
+        let five = Expr::Literal(Value::Integer(5));
+        assert_eq!(
+            comparison(int.clone(), five.clone()),
+            (int.clone(), five.clone())
+        );
+        let (_, right) = comparison(int.clone(), text("5"));
+        assert_eq!(right, five);
+        let txt = column(Affinity::Text, Collation::Binary);
+        assert_eq!(comparison(txt.clone(), five).1, text("5"));
+        // INTEGER column against TEXT column: the text side converts to a number.
+        let (left, right) = comparison(int.clone(), txt.clone());
+        assert_eq!(left, int);
+        assert!(matches!(
+            right,
+            Expr::Affinity {
+                affinity: Affinity::Numeric,
+                ..
+            }
+        ));
+        // A BLOB (untyped) column converts nothing.
+        let untyped = column(Affinity::Blob, Collation::Binary);
+        assert_eq!(comparison(untyped.clone(), text("1")).1, text("1"));
+    }
+
+    #[test]
+    fn collation_precedence_is_sqlites() {
+        let nocase = column(Affinity::Text, Collation::NoCase);
+        let binary = column(Affinity::Text, Collation::Binary);
+        assert_eq!(comparison_collation(&nocase, &binary), Collation::NoCase);
+        assert_eq!(comparison_collation(&binary, &nocase), Collation::Binary);
+        let explicit = Expr::Collate {
+            expr: Box::new(text("x")),
+            collation: Collation::RTrim,
+        };
+        assert_eq!(comparison_collation(&binary, &explicit), Collation::RTrim);
+        assert_eq!(comparison_collation(&text("a"), &nocase), Collation::NoCase);
+        let (left, right) = comparison(nocase, text("AB"));
+        assert!(matches!(left, Expr::CollationKey { .. }));
+        assert_eq!(right, text("ab"));
     }
 }

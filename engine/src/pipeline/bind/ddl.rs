@@ -7,6 +7,7 @@ use ember_storage::DataType;
 
 use crate::catalog::ColumnDef;
 use crate::error::{unsupported, Result};
+use crate::expr::{Affinity, Collation};
 use crate::limits::COLUMNS_MAX;
 use crate::plan::{CreateIndex, CreateTable, Plan};
 
@@ -74,11 +75,14 @@ impl Binder<'_> {
                     column.name.value
                 ));
             }
+            let declared = column.data_type.to_string();
             let mut definition = ColumnDef {
                 name: column.name.value.clone(),
-                data_type: column_type(&column.data_type.to_string()),
+                data_type: column_type(&declared),
                 not_null: false,
                 default: None,
+                affinity: Affinity::from_type_name(&declared),
+                collation: Collation::Binary,
             };
             for option in &column.options {
                 match &option.option {
@@ -98,6 +102,9 @@ impl Binder<'_> {
                         primary_key.push(position);
                     }
                     ColumnOption::Unique(_) => unique.push(vec![position]),
+                    ColumnOption::Collation(name) => {
+                        definition.collation = Collation::by_name(&object_name(name)?)?;
+                    }
                     other => return Err(unsupported(format!("column option {other}"))),
                 }
             }
@@ -132,6 +139,16 @@ impl Binder<'_> {
         }
         for &position in &primary_key {
             columns[position].not_null = true;
+        }
+        let keyed = primary_key.iter().chain(unique.iter().flatten());
+        if let Some(&position) = keyed
+            .into_iter()
+            .find(|&&p| columns[p].collation != Collation::Binary)
+        {
+            return Err(unsupported(format!(
+                "PRIMARY KEY or UNIQUE on column {} with COLLATE {}",
+                columns[position].name, columns[position].collation
+            )));
         }
         Ok(Plan::CreateTable(CreateTable {
             name,
@@ -206,8 +223,18 @@ impl Binder<'_> {
                 return Err(unsupported("index operator classes"));
             }
             // ASC/DESC are accepted and mean nothing to a hash index.
-            let column_name = match &column.column.expr {
-                ast::Expr::Identifier(ident) => &ident.value,
+            let (column_name, explicit) = match &column.column.expr {
+                ast::Expr::Identifier(ident) => (&ident.value, None),
+                ast::Expr::Collate {
+                    expr: inner,
+                    collation,
+                } => match inner.as_ref() {
+                    ast::Expr::Identifier(ident) => (
+                        &ident.value,
+                        Some(Collation::by_name(&object_name(collation)?)?),
+                    ),
+                    other => return Err(unsupported(format!("index on expression {other}"))),
+                },
                 other => return Err(unsupported(format!("index on expression {other}"))),
             };
             let position = table.column_index(column_name).ok_or_else(|| {
@@ -216,6 +243,14 @@ impl Binder<'_> {
                     "no such column: {column_name} in table {table_name}"
                 )
             })?;
+            // A hash index keys raw values: right for BINARY lookups, which are the only ones
+            // the planner makes; a unique key under another collation would need folded keys.
+            let collation = explicit.unwrap_or(table.columns[position].collation);
+            if create.unique && collation != Collation::Binary {
+                return Err(unsupported(format!(
+                    "UNIQUE index on {column_name} with COLLATE {collation}"
+                )));
+            }
             if columns.contains(&position) {
                 return Err(crate::err!(
                     InvalidInput,

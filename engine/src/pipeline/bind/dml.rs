@@ -174,7 +174,7 @@ impl Binder<'_> {
             .as_ref()
             .map(|a| a.name.value.clone())
             .unwrap_or_else(|| table.name.clone());
-        let scope = Scope::for_table(&alias, table.columns.iter().map(|c| c.name.clone()));
+        let scope = Scope::for_columns(&alias, &table.columns);
         Ok((table, scope))
     }
 

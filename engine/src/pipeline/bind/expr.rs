@@ -108,6 +108,8 @@ impl Binder<'_> {
                     SubqueryKind::In {
                         expr: Box::new(operand),
                         negated: *negated,
+                        affinity: None,
+                        collation: crate::expr::Collation::Binary,
                     },
                     depth,
                 )?
@@ -161,8 +163,9 @@ impl Binder<'_> {
                     .iter()
                     .map(|item| self.bind_expr_at(item, scope, depth))
                     .collect::<Result<_>>()?;
+                let (operand, list) = compare::in_list(operand, list);
                 Expr::InList {
-                    list: compare::in_list_items(&operand, list),
+                    list,
                     expr: Box::new(operand),
                     negated: *negated,
                 }
@@ -245,6 +248,13 @@ impl Binder<'_> {
                 scope,
                 depth,
             )?,
+            ast::Expr::Collate {
+                expr: operand,
+                collation,
+            } => Expr::Collate {
+                expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
+                collation: crate::expr::Collation::by_name(&super::object_name(collation)?)?,
+            },
             other => return Err(unsupported(format!("expression {other}"))),
         })
     }

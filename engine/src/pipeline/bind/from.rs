@@ -290,14 +290,14 @@ impl Binder<'_> {
                     if self.catalog.table(&view.name).is_none() {
                         let qualifier = table_alias(alias.as_ref(), &view.name)?;
                         let query = self.bind_view(&view)?;
-                        let scope = Scope::for_table(&qualifier, query.columns);
+                        let mut scope = Scope::for_table(&qualifier, query.columns);
+                        super::compare::take_output_meta(&mut scope, &query.node);
                         return Ok((RelationSource::Node(query.node), scope));
                     }
                 }
                 let table = self.table(name)?;
                 let qualifier = table_alias(alias.as_ref(), &table.name)?;
-                let scope =
-                    Scope::for_table(&qualifier, table.columns.iter().map(|c| c.name.clone()));
+                let scope = Scope::for_columns(&qualifier, &table.columns);
                 Ok((RelationSource::Table(table), scope))
             }
             TableFactor::Derived {
@@ -327,6 +327,7 @@ impl Binder<'_> {
                     None => String::new(),
                 };
                 let mut scope = Scope::for_table(&qualifier, names);
+                super::compare::take_output_meta(&mut scope, &query.node);
                 if alias.is_none() {
                     scope
                         .columns
@@ -379,6 +380,7 @@ fn merge_columns(
     let column = |index: usize| Expr::Column {
         index,
         name: name.to_string(),
+        meta: scope.columns[index].meta,
     };
     Ok(Expr::Binary(
         BinaryOp::Equal,

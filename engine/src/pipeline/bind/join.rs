@@ -228,6 +228,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
                 (0..widths[r]).map(move |i| Expr::Column {
                     index: start + i,
                     name: String::new(),
+                    meta: Default::default(),
                 })
             })
             .collect();

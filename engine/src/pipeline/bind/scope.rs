@@ -3,13 +3,17 @@
 //! `USING`/`NATURAL` join merged into its left twin is hidden: `*` and unqualified names
 //! skip it, `t.name` still reaches it.
 
+use crate::catalog::ColumnDef;
 use crate::error::Result;
+use crate::expr::ColumnMeta;
 
 #[derive(Clone)]
 pub struct ScopeColumn {
     pub table: Option<String>,
     pub name: String,
     pub hidden: bool,
+    /// The column's affinity and collation, which comparisons over it follow.
+    pub meta: ColumnMeta,
 }
 
 /// The columns an expression may reference, in input row order.
@@ -28,9 +32,19 @@ impl Scope {
                     table: Some(alias.to_string()),
                     name,
                     hidden: false,
+                    meta: ColumnMeta::default(),
                 })
                 .collect(),
         }
+    }
+
+    /// A scope over a table's columns with their affinities and collations.
+    pub fn for_columns(alias: &str, columns: &[ColumnDef]) -> Scope {
+        let mut scope = Scope::for_table(alias, columns.iter().map(|c| c.name.clone()));
+        for (scope_column, column) in scope.columns.iter_mut().zip(columns) {
+            scope_column.meta = column.meta();
+        }
+        scope
     }
 
     /// Finds the position of `qualifier.name` (or just `name`).

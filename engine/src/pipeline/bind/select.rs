@@ -236,6 +236,7 @@ impl Binder<'_> {
                 keys,
             };
         }
+        let collations = super::compare::distinct_collations(&projection.exprs);
         node = Node::Project {
             input: Box::new(node),
             exprs: projection.exprs,
@@ -243,6 +244,7 @@ impl Binder<'_> {
         if distinct {
             node = Node::Distinct {
                 input: Box::new(node),
+                collations,
             };
         }
         Ok((node, projection.names))
@@ -315,7 +317,7 @@ impl Binder<'_> {
                     "aggregate functions are not allowed in the GROUP BY clause"
                 ));
             }
-            group_by.push(expr);
+            group_by.push(super::compare::sort_key_of(expr));
         }
         Ok(group_by)
     }
@@ -444,6 +446,7 @@ impl Binder<'_> {
                     table: None,
                     name: name.clone(),
                     hidden: false,
+                    meta: crate::expr::ColumnMeta::default(),
                 })
                 .collect(),
         };
@@ -453,6 +456,7 @@ impl Binder<'_> {
                 Some(index) => Expr::Column {
                     index,
                     name: columns[index].clone(),
+                    meta: Default::default(),
                 },
                 None => self.bind_expr(&term.expr, &output)?,
             };
@@ -466,6 +470,7 @@ fn push_column(projection: &mut Projection, index: usize, name: &str) {
     projection.exprs.push(Expr::Column {
         index,
         name: name.to_string(),
+        meta: Default::default(),
     });
     projection.names.push(name.to_string());
     projection.aliases.push(None);
@@ -538,7 +543,7 @@ fn sort_key(term: &ast::OrderByExpr, expr: Expr) -> Result<SortKey> {
     };
     let nulls_first = term.options.nulls_first.unwrap_or(!descending);
     Ok(SortKey {
-        expr,
+        expr: super::compare::sort_key_of(expr),
         descending,
         nulls_first,
     })

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 
+use ember_storage::Value;
+
 use crate::error::{ErrorKind, Result};
 use crate::expr::{Expr, SubqueryExpr, SubqueryKind};
 
@@ -30,6 +32,7 @@ impl Binder<'_> {
                 return Ok(Expr::Column {
                     index,
                     name: display,
+                    meta: scope.columns[index].meta,
                 })
             }
             Err(error) => error,
@@ -58,6 +61,7 @@ impl Binder<'_> {
                         level,
                         index,
                         name: display,
+                        meta: outer.columns[index].meta,
                     });
                 }
                 Err(error) if error.kind() == ErrorKind::NotFound => {}
@@ -93,6 +97,20 @@ impl Binder<'_> {
                 InvalidInput,
                 "sub-select returns {width} columns - expected 1"
             ));
+        }
+        let mut kind = kind;
+        if let SubqueryKind::In {
+            expr,
+            affinity,
+            collation,
+            ..
+        } = &mut kind
+        {
+            let operand = std::mem::replace(expr.as_mut(), Expr::Literal(Value::Null));
+            let (operand, set_affinity, set_collation) =
+                super::compare::in_subquery(operand, &bound.node);
+            **expr = operand;
+            (*affinity, *collation) = (set_affinity, set_collation);
         }
         let id = self.next_subquery_id;
         self.next_subquery_id += 1;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ember_storage::index::SecondaryIndex;
 use ember_storage::{DataType, Table};
 
-use crate::expr::Expr;
+use crate::expr::{Affinity, Collation, ColumnMeta, Expr};
 
 /// One column of a table.
 #[derive(Clone)]
@@ -16,6 +16,21 @@ pub struct ColumnDef {
     pub not_null: bool,
     /// Evaluated for each inserted row that gives no value (constant expressions only).
     pub default: Option<Expr>,
+    /// SQLite's affinity of the declared type (comparisons and, for ANY columns, inserts
+    /// follow it: a NUMERIC column stores '1.0' as 1).
+    pub affinity: Affinity,
+    /// `COLLATE name` of the definition (BINARY without one).
+    pub collation: Collation,
+}
+
+impl ColumnDef {
+    /// What a reference to this column carries into comparisons.
+    pub fn meta(&self) -> ColumnMeta {
+        ColumnMeta {
+            affinity: Some(self.affinity),
+            collation: self.collation,
+        }
+    }
 }
 
 /// A table: its columns, keys and the storage that holds its rows.

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::error::Result;
-use crate::expr::{row_key, KeyValue};
+use crate::expr::{row_key, Collation, KeyValue};
 use crate::plan::{Node, SetOperator, SortKey};
 
 use super::query::compare_keys;
@@ -14,6 +14,8 @@ use super::{build, ExecContext, Operator, Row};
 
 pub struct DistinctOperator<'p> {
     input: Box<dyn Operator + 'p>,
+    /// Each column's collation (empty: all BINARY); rows compare by collation keys.
+    collations: &'p [Collation],
     seen: HashSet<Vec<KeyValue>>,
     /// The memory `seen` holds, charged once the first row comes.
     memory: Option<super::MemoryCharge>,
@@ -34,9 +36,10 @@ fn key_bytes(key: &[KeyValue]) -> u64 {
 }
 
 impl<'p> DistinctOperator<'p> {
-    pub fn new(input: Box<dyn Operator + 'p>) -> Self {
+    pub fn new(input: Box<dyn Operator + 'p>, collations: &'p [Collation]) -> Self {
         DistinctOperator {
             input,
+            collations,
             seen: HashSet::new(),
             memory: None,
         }
@@ -46,7 +49,14 @@ impl<'p> DistinctOperator<'p> {
 impl Operator for DistinctOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         while let Some(row) = self.input.next(context)? {
-            let key = row_key(&row);
+            let key = if self.collations.is_empty() {
+                row_key(&row)
+            } else {
+                row.iter()
+                    .zip(self.collations)
+                    .map(|(value, collation)| KeyValue::new(&collation.key(value.clone())))
+                    .collect()
+            };
             if !self.seen.contains(&key) {
                 context.check_rows(self.seen.len())?;
                 self.memory
@@ -151,6 +161,7 @@ impl<'p> SetOperationOperator<'p> {
                 expr: crate::expr::Expr::Column {
                     index,
                     name: String::new(),
+                    meta: Default::default(),
                 },
                 descending: false,
                 nulls_first: true,

@@ -86,9 +86,9 @@ pub(super) fn is_not_null(error: &Error) -> bool {
 pub(super) fn check_row(table: &TableDef, row: &mut [Cow<'_, Value>]) -> Result<()> {
     debug_assert_eq!(row.len(), table.columns.len());
     for (slot, column) in row.iter_mut().zip(&table.columns) {
-        if !fits_column(slot, column.data_type) {
+        if !fits_column(slot, column) {
             let value = std::mem::replace(slot, Cow::Borrowed(&NULL)).into_owned();
-            *slot = Cow::Owned(coerce_to_column(value, column.data_type, &column.name)?);
+            *slot = Cow::Owned(coerce_to_column(value, column)?);
         }
         if slot.is_null() && column.not_null {
             return Err(not_null_error(table, &column.name));
@@ -101,9 +101,9 @@ pub(super) fn check_row(table: &TableDef, row: &mut [Cow<'_, Value>]) -> Result<
 fn check_changes(table: &TableDef, changes: &mut [(usize, Value)]) -> Result<()> {
     for (position, slot) in changes.iter_mut() {
         let column = &table.columns[*position];
-        if !fits_column(slot, column.data_type) {
+        if !fits_column(slot, column) {
             let value = std::mem::replace(slot, Value::Null);
-            *slot = coerce_to_column(value, column.data_type, &column.name)?;
+            *slot = coerce_to_column(value, column)?;
         }
         if slot.is_null() && column.not_null {
             return Err(not_null_error(table, &column.name));

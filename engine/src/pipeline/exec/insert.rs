@@ -97,7 +97,7 @@ fn insert_plain_rows(
             fits &= if value.is_null() {
                 !column.not_null
             } else {
-                fits_column(value, column.data_type)
+                fits_column(value, column)
             };
             *slot = value;
         }

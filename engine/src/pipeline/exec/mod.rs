@@ -147,7 +147,9 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
             aggregates,
             *input_width,
         )),
-        Node::Distinct { input } => Box::new(distinct::DistinctOperator::new(build(input))),
+        Node::Distinct { input, collations } => {
+            Box::new(distinct::DistinctOperator::new(build(input), collations))
+        }
         Node::SetOperation { op, left, right } => {
             Box::new(distinct::SetOperationOperator::new(*op, left, right))
         }

@@ -227,7 +227,7 @@ fn primary_key_of(
         let definition = &table.columns[column];
         exact &= matches!(value, Value::Integer(_)) && definition.data_type == DataType::Integer;
         // A value that cannot be stored in the key column cannot equal any stored key.
-        match coerce_to_column(value, definition.data_type, &definition.name) {
+        match coerce_to_column(value, definition) {
             Ok(Value::Null) | Err(_) => None,
             Ok(value) => Some(value),
         }
@@ -349,7 +349,7 @@ fn index_key(
     for (expr, &column) in values.iter().zip(columns) {
         let value = expr.eval(&[], &context.eval)?;
         let definition = &table.columns[column];
-        match coerce_to_column(value, definition.data_type, &definition.name) {
+        match coerce_to_column(value, definition) {
             Ok(Value::Null) | Err(_) => return Ok(None),
             Ok(value) => key_values.push(value),
         }

@@ -1,21 +1,63 @@
-//! Converting a value to a column's declared type on INSERT and UPDATE. Lossless conversions
-//! happen (text '12' into INTEGER, 3 into REAL, 3.0 into INTEGER); anything else is a `Type`
-//! error naming the column and the value.
+//! Converting a value to a column's declared type on INSERT and UPDATE, as SQLite's column
+//! affinity converts it where that is lossless (text '12' into INTEGER, 3 into REAL, 3.0
+//! into INTEGER, 5 into TEXT '5'; into a NUMERIC column '1.0' and 3.0 become the integers 1
+//! and 3, and other text that is a whole number becomes that number); anything else is a
+//! `Type` error naming the column and the value (a column of a typed EmberDB table behaves
+//! like a column of SQLite's STRICT tables there). Untyped (BLOB affinity) columns keep
+//! values as they are.
 
 use ember_storage::{DataType, Value};
 
+use crate::catalog::ColumnDef;
 use crate::error::Result;
 
 use super::ops::{numeric_prefix, Numeric};
+use super::Affinity;
 
-/// Whether `value` already has `data_type`'s type (or the column takes any): coercing it
-/// would return it unchanged, so writers may skip `coerce_to_column`.
-pub fn fits_column(value: &Value, data_type: DataType) -> bool {
-    data_type == DataType::Any || value.data_type() == Some(data_type)
+/// Whether `value` can be stored in `column` as it is: coercing it would return it
+/// unchanged, so writers may skip `coerce_to_column`.
+#[inline]
+pub fn fits_column(value: &Value, column: &ColumnDef) -> bool {
+    match column.data_type {
+        DataType::Any => {
+            column.affinity != Affinity::Numeric
+                || !matches!(value, Value::Text(_) | Value::Real(_))
+        }
+        data_type => value.data_type() == Some(data_type),
+    }
 }
 
-/// Converts `value` for storage in `column` of type `data_type`.
-pub fn coerce_to_column(value: Value, data_type: DataType, column: &str) -> Result<Value> {
+/// Converts `value` for storage in `column`.
+pub fn coerce_to_column(value: Value, column: &ColumnDef) -> Result<Value> {
+    match (column.data_type, column.affinity) {
+        (DataType::Any, Affinity::Numeric) => Ok(numeric_affinity(value)),
+        (data_type, _) => coerce(value, data_type, &column.name),
+    }
+}
+
+/// SQLite's NUMERIC affinity on storage: text that is entirely a number becomes it (an
+/// integral real in the 64-bit range becomes an INTEGER), as does an integral REAL.
+fn numeric_affinity(value: Value) -> Value {
+    let real_or_integer = |r: f64| {
+        if r.fract() == 0.0 && r.abs() < 9.2e18 {
+            Value::Integer(r as i64)
+        } else {
+            Value::Real(r)
+        }
+    };
+    match value {
+        Value::Text(text) => match parse_whole_number(&text) {
+            Some(Numeric::Integer(i)) => Value::Integer(i),
+            Some(Numeric::Real(r)) => real_or_integer(r),
+            None => Value::Text(text),
+        },
+        Value::Real(r) => real_or_integer(r),
+        other => other,
+    }
+}
+
+/// Converts `value` for storage in a column of type `data_type` named `column`.
+fn coerce(value: Value, data_type: DataType, column: &str) -> Result<Value> {
     let mismatch = |value: &Value| {
         crate::err!(
             Type,
@@ -94,6 +136,44 @@ fn describe(value: &Value) -> String {
 mod tests {
     use super::*;
 
+    fn column_of(data_type: DataType, affinity: Affinity) -> ColumnDef {
+        ColumnDef {
+            name: "c".into(),
+            data_type,
+            not_null: false,
+            default: None,
+            affinity,
+            collation: crate::expr::Collation::Binary,
+        }
+    }
+
+    #[test]
+    fn numeric_columns_convert_numbers_in_text_and_integral_reals() {
+        let numeric = column_of(DataType::Any, Affinity::Numeric);
+        let store = |v: Value| {
+            let fits = fits_column(&v, &numeric);
+            let stored = coerce_to_column(v.clone(), &numeric).unwrap();
+            assert!(!fits || stored == v, "{v:?} fits but changes");
+            stored
+        };
+        assert_eq!(store(Value::Text("1.0".into())), Value::Integer(1));
+        assert_eq!(store(Value::Text(" 12 ".into())), Value::Integer(12));
+        assert_eq!(store(Value::Text("1.5".into())), Value::Real(1.5));
+        assert_eq!(store(Value::Text("1e3".into())), Value::Integer(1000));
+        assert_eq!(
+            store(Value::Text("0x10".into())),
+            Value::Text("0x10".into())
+        );
+        assert_eq!(store(Value::Real(3.0)), Value::Integer(3));
+        assert_eq!(store(Value::Integer(7)), Value::Integer(7));
+        let untyped = column_of(DataType::Any, Affinity::Blob);
+        assert!(fits_column(&Value::Text("1".into()), &untyped));
+        assert_eq!(
+            coerce_to_column(Value::Real(3.0), &untyped).unwrap(),
+            Value::Real(3.0)
+        );
+    }
+
     #[test]
     fn a_fitting_value_is_what_coercion_returns() {
         let values = [
@@ -106,8 +186,9 @@ mod tests {
         ];
         for data_type in DataType::ALL {
             for value in &values {
-                if fits_column(value, data_type) {
-                    let coerced = coerce_to_column(value.clone(), data_type, "c").unwrap();
+                let column = column_of(data_type, Affinity::Blob);
+                if fits_column(value, &column) {
+                    let coerced = coerce(value.clone(), data_type, "c").unwrap();
                     assert_eq!(&coerced, value, "{value:?} into {data_type}");
                 }
             }
@@ -116,28 +197,27 @@ mod tests {
 
     #[test]
     fn lossless_conversions_succeed() {
-        let to_int = |v| coerce_to_column(v, DataType::Integer, "c");
+        let to_int = |v| coerce(v, DataType::Integer, "c");
         assert_eq!(
             to_int(Value::Text(" 12 ".into())).unwrap(),
             Value::Integer(12)
         );
         assert_eq!(to_int(Value::Real(3.0)).unwrap(), Value::Integer(3));
         assert_eq!(
-            coerce_to_column(Value::Integer(3), DataType::Real, "c").unwrap(),
+            coerce(Value::Integer(3), DataType::Real, "c").unwrap(),
             Value::Real(3.0)
         );
         assert_eq!(
-            coerce_to_column(Value::Integer(3), DataType::Text, "c").unwrap(),
+            coerce(Value::Integer(3), DataType::Text, "c").unwrap(),
             Value::Text("3".into())
         );
     }
 
     #[test]
     fn lossy_conversions_fail_with_the_column_named() {
-        let error =
-            coerce_to_column(Value::Text("abc".into()), DataType::Integer, "age").unwrap_err();
+        let error = coerce(Value::Text("abc".into()), DataType::Integer, "age").unwrap_err();
         assert!(error.message().contains("age"), "{error}");
-        assert!(coerce_to_column(Value::Real(3.5), DataType::Integer, "c").is_err());
-        assert!(coerce_to_column(Value::Text("inf".into()), DataType::Real, "c").is_err());
+        assert!(coerce(Value::Real(3.5), DataType::Integer, "c").is_err());
+        assert!(coerce(Value::Text("inf".into()), DataType::Real, "c").is_err());
     }
 }

@@ -4,6 +4,7 @@
 
 mod cast;
 mod coerce;
+mod collate;
 mod datetime;
 mod function;
 mod key;
@@ -25,6 +26,7 @@ use crate::error::Result;
 
 pub use cast::{apply_affinity, Affinity};
 pub use coerce::{coerce_to_column, fits_column};
+pub use collate::{Collation, ColumnMeta};
 pub use datetime::DateFunction;
 pub use function::Function;
 pub use key::{row_key, KeyValue};
@@ -37,10 +39,12 @@ pub use subquery::{OuterFrame, StatementEnv, SubqueryExpr, SubqueryKind, Subquer
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     Literal(Value),
-    /// The value at `index` of the input row; `name` is kept for EXPLAIN.
+    /// The value at `index` of the input row; `name` is kept for EXPLAIN, `meta` (the
+    /// column's affinity and collation) for binding comparisons.
     Column {
         index: usize,
         name: String,
+        meta: ColumnMeta,
     },
     /// The 0-based positional parameter `index` (`?`, `$1`).
     Parameter(usize),
@@ -56,6 +60,7 @@ pub enum Expr {
         level: usize,
         index: usize,
         name: String,
+        meta: ColumnMeta,
     },
     /// A subquery: scalar, EXISTS or IN.
     Subquery(Box<SubqueryExpr>),
@@ -96,6 +101,18 @@ pub enum Expr {
     Affinity {
         expr: Box<Expr>,
         affinity: Affinity,
+    },
+    /// `expr COLLATE name`: the value of `expr`; the collation decides comparisons it is an
+    /// operand of (the binder reads it, see bind/compare.rs).
+    Collate {
+        expr: Box<Expr>,
+        collation: Collation,
+    },
+    /// The collation key of `expr` (collate.rs), which the binder puts on both operands of a
+    /// comparison under a collation other than BINARY; shown in EXPLAIN as `x COLLATE NAME`.
+    CollationKey {
+        expr: Box<Expr>,
+        collation: Collation,
     },
 }
 
@@ -175,7 +192,9 @@ impl Expr {
             Expr::IsNull { expr, negated } => {
                 Value::Boolean(expr.eval(row, context)?.is_null() != *negated)
             }
-            Expr::OuterColumn { level, index, name } => {
+            Expr::OuterColumn {
+                level, index, name, ..
+            } => {
                 let frame = context.outer.and_then(|frame| frame.up(*level));
                 match frame.and_then(|frame| frame.row.get(*index)) {
                     Some(value) => value.clone(),
@@ -239,6 +258,8 @@ impl Expr {
             Expr::Affinity { expr, affinity } => {
                 cast::apply_affinity(expr.eval(row, context)?, *affinity)
             }
+            Expr::Collate { expr, .. } => expr.eval(row, context)?,
+            Expr::CollationKey { expr, collation } => collation.key(expr.eval(row, context)?),
         })
     }
 
@@ -282,7 +303,9 @@ impl Expr {
             Expr::Function { function, args } => {
                 function.is_deterministic() && args.iter().all(Expr::is_constant)
             }
-            Expr::Affinity { expr, .. } => expr.is_constant(),
+            Expr::Affinity { expr, .. }
+            | Expr::Collate { expr, .. }
+            | Expr::CollationKey { expr, .. } => expr.is_constant(),
         }
     }
 
@@ -380,6 +403,9 @@ impl fmt::Display for Expr {
                 f.write_str(")")
             }
             Expr::Affinity { expr, .. } => write!(f, "{expr}"),
+            Expr::Collate { expr, collation } | Expr::CollationKey { expr, collation } => {
+                write!(f, "({expr} COLLATE {collation})")
+            }
         }
     }
 }

@@ -27,9 +27,13 @@ pub enum SubqueryKind {
     Exists {
         negated: bool,
     },
+    /// `expr` is already converted for the comparison (bind/compare.rs `in_subquery`); the
+    /// subquery's values are converted by `affinity` and `collation` as the set is built.
     In {
         expr: Box<Expr>,
         negated: bool,
+        affinity: Option<super::Affinity>,
+        collation: super::Collation,
     },
 }
 
@@ -69,7 +73,7 @@ impl fmt::Display for SubqueryExpr {
                 let not = if *negated { "NOT " } else { "" };
                 write!(f, "{not}EXISTS ({what} #{})", self.id)
             }
-            SubqueryKind::In { expr, negated } => {
+            SubqueryKind::In { expr, negated, .. } => {
                 let not = if *negated { "NOT " } else { "" };
                 write!(f, "({expr} {not}IN ({what} #{}))", self.id)
             }
@@ -204,7 +208,7 @@ impl SubqueryExpr {
             (SubqueryKind::Exists { negated }, SubqueryResult::Exists(found)) => {
                 Value::Boolean(*found != *negated)
             }
-            (SubqueryKind::In { expr, negated }, SubqueryResult::Set { keys, has_null }) => {
+            (SubqueryKind::In { expr, negated, .. }, SubqueryResult::Set { keys, has_null }) => {
                 let value = expr.eval(row, context)?;
                 in_result(&value, keys, *has_null, *negated)
             }
@@ -241,13 +245,21 @@ impl SubqueryExpr {
             SubqueryKind::Exists { .. } => {
                 SubqueryResult::Exists(operator.next(&context)?.is_some())
             }
-            SubqueryKind::In { .. } => {
+            SubqueryKind::In {
+                affinity,
+                collation,
+                ..
+            } => {
                 let mut keys = HashSet::new();
                 let mut has_null = false;
                 let mut memory = context.memory_charge("an IN (SELECT ...) set");
                 while let Some(row) = operator.next(&context)? {
                     memory.add_row(&row)?;
-                    let value = row.into_iter().next().unwrap_or(Value::Null);
+                    let mut value = row.into_iter().next().unwrap_or(Value::Null);
+                    if let Some(affinity) = affinity {
+                        value = super::apply_affinity(value, *affinity);
+                    }
+                    let value = collation.key(value);
                     if value.is_null() {
                         has_null = true;
                     } else {

@@ -51,7 +51,10 @@ impl Expr {
                     else_result.walk(visit);
                 }
             }
-            Expr::Cast { expr, .. } | Expr::Affinity { expr, .. } => expr.walk(visit),
+            Expr::Cast { expr, .. }
+            | Expr::Affinity { expr, .. }
+            | Expr::Collate { expr, .. }
+            | Expr::CollationKey { expr, .. } => expr.walk(visit),
             Expr::Function { args, .. } => args.iter().for_each(|arg| arg.walk(visit)),
         }
     }
@@ -60,9 +63,10 @@ impl Expr {
     pub fn map_columns(&self, map: &dyn Fn(usize) -> usize) -> Expr {
         let boxed = |expr: &Expr| Box::new(expr.map_columns(map));
         match self {
-            Expr::Column { index, name } => Expr::Column {
+            Expr::Column { index, name, meta } => Expr::Column {
                 index: map(*index),
                 name: name.clone(),
+                meta: *meta,
             },
             Expr::Literal(_) | Expr::Parameter(_) | Expr::OuterColumn { .. } => self.clone(),
             Expr::Unary(op, operand) => Expr::Unary(*op, boxed(operand)),
@@ -121,6 +125,14 @@ impl Expr {
             Expr::Function { function, args } => Expr::Function {
                 function: *function,
                 args: args.iter().map(|arg| arg.map_columns(map)).collect(),
+            },
+            Expr::Collate { expr, collation } => Expr::Collate {
+                expr: boxed(expr),
+                collation: *collation,
+            },
+            Expr::CollationKey { expr, collation } => Expr::CollationKey {
+                expr: boxed(expr),
+                collation: *collation,
             },
         }
     }

@@ -134,7 +134,7 @@ fn prune(node: &mut Node, needed: Needed) {
             below.add_exprs(aggregates.iter().flat_map(|call| call.args.iter()));
             prune(input, below);
         }
-        Node::Distinct { input } => prune(input, Needed::All),
+        Node::Distinct { input, .. } => prune(input, Needed::All),
         Node::SetOperation { left, right, .. } => {
             prune(left, Needed::All);
             prune(right, Needed::All);

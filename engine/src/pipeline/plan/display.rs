@@ -219,7 +219,7 @@ impl Node {
                 out.push('\n');
                 input.write_tree(out, depth + 1)
             }
-            Node::Distinct { input } => {
+            Node::Distinct { input, .. } => {
                 indent(out, depth);
                 writeln!(out, "Distinct")?;
                 input.write_tree(out, depth + 1)

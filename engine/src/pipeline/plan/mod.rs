@@ -215,8 +215,10 @@ pub enum Node {
         input_width: usize,
     },
     /// Drops rows equal to an earlier row (NULLs equal), keeping first occurrences in order.
+    /// `collations` (empty when every column is BINARY) gives each column's collation.
     Distinct {
         input: Box<Node>,
+        collations: Vec<crate::expr::Collation>,
     },
     /// UNION [ALL], INTERSECT, EXCEPT of two inputs of the same width.
     SetOperation {
