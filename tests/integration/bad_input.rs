@@ -93,7 +93,7 @@ fn unsupported_constructs_are_named() {
             "CREATE TABLE v AS SELECT * FROM t",
             "CREATE TABLE ... AS SELECT",
         ),
-        ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH"),
+        ("CREATE TEMPORARY TABLE x(a INTEGER)", "TEMPORARY"),
     ] {
         let error = conn.execute(sql, ()).unwrap_err();
         assert!(

@@ -503,7 +503,7 @@ fn aggregates_on_top(node: &Node) -> bool {
     match node {
         Node::Aggregate { .. } => true,
         Node::Project { input, .. }
-        | Node::Distinct { input }
+        | Node::Distinct { input, .. }
         | Node::Sort { input, .. }
         | Node::Filter { input, .. }
         | Node::Limit { input, .. } => aggregates_on_top(input),

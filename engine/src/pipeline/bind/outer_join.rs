@@ -28,6 +28,7 @@ pub(super) fn collapse(state: &mut FromState, merged: Vec<(usize, usize)>) -> Re
         let column = |index: usize| Expr::Column {
             index,
             name: scope.columns[index].name.clone(),
+            meta: scope.columns[index].meta,
         };
         let mut exprs: Vec<Expr> = (0..scope.columns.len()).map(column).collect();
         for &(left, right) in &merged {
