@@ -52,6 +52,10 @@ pub(super) fn output_meta(node: &Node, index: usize) -> ColumnMeta {
             input, input_width, ..
         } if index < *input_width => output_meta(input, index),
         Node::SetOperation { left, .. } => output_meta(left, index),
+        // A CTE's columns are its query's (a recursive one's, its initial select's), as in
+        // SQLite.
+        Node::CteScan(cte) => output_meta(&cte.query.node, index),
+        Node::RecursiveUnion(union) => output_meta(&union.initial, index),
         _ => ColumnMeta::default(),
     }
 }

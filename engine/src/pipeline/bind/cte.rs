@@ -166,7 +166,8 @@ impl Binder<'_> {
                 }
             }
         };
-        let scope = Scope::for_table(&qualifier, columns);
+        let mut scope = Scope::for_table(&qualifier, columns);
+        super::compare::take_output_meta(&mut scope, &node);
         Ok(Some((RelationSource::Node(node), scope)))
     }
 
