@@ -1,5 +1,6 @@
 //! The integration test binary: one `mod` per concern, linked once.
 
+mod affinity;
 mod api;
 mod api_guard;
 mod bad_input;

@@ -143,6 +143,9 @@ impl Binder<'_> {
         }
         let call = AggregateCall {
             function: aggregate,
+            collation: bound_args
+                .first()
+                .map_or(Default::default(), super::compare::sort_collation),
             args: bound_args,
             distinct,
         };

@@ -99,8 +99,8 @@ pub(super) fn comparison_collation(left: &Expr, right: &Expr) -> Collation {
         .map_or(Collation::Binary, |(collation, _)| collation)
 }
 
-/// The collation an expression sorts and groups by (ORDER BY, GROUP BY, DISTINCT).
-fn sort_collation(expr: &Expr) -> Collation {
+/// The collation an expression sorts and groups by (ORDER BY, GROUP BY, DISTINCT, MIN/MAX).
+pub(super) fn sort_collation(expr: &Expr) -> Collation {
     collation_of(expr).map_or(Collation::Binary, |(collation, _)| collation)
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, KeyValue};
+use crate::expr::{compare_for_sort, Collation, KeyValue};
 use crate::plan::AggregateFunction;
 
 /// The running state of one aggregate call over one group.
@@ -29,6 +29,8 @@ pub struct Accumulator {
     integer_overflowed: bool,
     extreme: Value,
     text: Option<String>,
+    /// How MIN/MAX and DISTINCT compare text (BINARY unless the argument has a collation).
+    collation: Collation,
 }
 
 impl Accumulator {
@@ -44,7 +46,14 @@ impl Accumulator {
             integer_overflowed: false,
             extreme: Value::Null,
             text: None,
+            collation: Collation::Binary,
         }
+    }
+
+    /// Compares text by `collation` in MIN/MAX and DISTINCT.
+    pub fn with_collation(mut self, collation: Collation) -> Accumulator {
+        self.collation = collation;
+        self
     }
 
     /// Caps the distinct values a DISTINCT aggregate remembers.
@@ -113,7 +122,10 @@ impl Accumulator {
             return Ok(());
         }
         if let Some(seen) = &mut self.seen {
-            let key = KeyValue::new(value);
+            let key = match self.collation {
+                Collation::Binary => KeyValue::new(value),
+                collation => KeyValue::new(&collation.key(value.clone())),
+            };
             if seen.contains(&key) {
                 return Ok(());
             }
@@ -205,7 +217,15 @@ impl Accumulator {
     }
 
     fn keep_extreme(&mut self, value: &Value, wanted: Ordering) {
-        if self.extreme.is_null() || compare_for_sort(value, &self.extreme) == wanted {
+        let ordering = match (self.collation, value, &self.extreme) {
+            (Collation::Binary, ..) | (_, _, Value::Null) => compare_for_sort(value, &self.extreme),
+            (collation, Value::Text(_), Value::Text(_)) => compare_for_sort(
+                &collation.key(value.clone()),
+                &collation.key(self.extreme.clone()),
+            ),
+            _ => compare_for_sort(value, &self.extreme),
+        };
+        if self.extreme.is_null() || ordering == wanted {
             self.extreme = value.clone();
         }
     }

@@ -116,7 +116,11 @@ impl<'p> Grouper<'p> {
             accumulators: self
                 .aggregates
                 .iter()
-                .map(|call| Accumulator::new(call.function, call.distinct).with_seen_max(rows_max))
+                .map(|call| {
+                    Accumulator::new(call.function, call.distinct)
+                        .with_seen_max(rows_max)
+                        .with_collation(call.collation)
+                })
                 .collect(),
         }
     }

@@ -154,6 +154,18 @@ fn in_list_constants(term: &Expr, column: usize) -> Option<&[Expr]> {
     }
 }
 
+/// The value a lookup probes with for `constant`: without the comparison-affinity wrapper
+/// the binder put on it for the column (`id = ?` binds as `id = Affinity(?)`), because the
+/// lookup converts its probe to the column's type, which finds exactly the rows the
+/// converted comparison matches; the filter is rechecked unless the probe is an integer for
+/// an INTEGER key. So `id = ?` probes as it did before affinity existed.
+fn probe_value(constant: &Expr) -> &Expr {
+    match constant {
+        Expr::Affinity { expr, .. } => expr,
+        other => other,
+    }
+}
+
 /// If `term` is `column = constant` (either side), the constant.
 fn equated_constant(term: &Expr, column: usize) -> Option<Expr> {
     let Expr::Binary(BinaryOp::Equal, left, right) = term else {
@@ -163,7 +175,7 @@ fn equated_constant(term: &Expr, column: usize) -> Option<Expr> {
         (Expr::Column { index, .. }, constant) | (constant, Expr::Column { index, .. })
             if *index == column && constant.is_constant() =>
         {
-            Some(constant.clone())
+            Some(probe_value(constant).clone())
         }
         _ => None,
     }

@@ -276,6 +276,8 @@ pub struct AggregateCall {
     pub function: AggregateFunction,
     pub args: Vec<Expr>,
     pub distinct: bool,
+    /// The first argument's collation, which MIN/MAX and DISTINCT compare text by.
+    pub collation: crate::expr::Collation,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
