@@ -9,6 +9,7 @@
 //! right, then the left column's, then the right column's); a collation other than BINARY
 //! wraps both operands in `Expr::CollationKey`.
 
+use crate::error::Result;
 use crate::expr::{Affinity, BinaryOp, Collation, ColumnMeta, Expr, SubqueryKind, UnaryOp};
 use crate::plan::Node;
 
@@ -66,6 +67,22 @@ pub(super) fn take_output_meta(scope: &mut super::Scope, node: &Node) {
     for (index, column) in scope.columns.iter_mut().enumerate() {
         column.meta = output_meta(node, index);
     }
+}
+
+/// UNION, INTERSECT and EXCEPT compare rows bytewise: a column under another collation
+/// on either side is refused rather than compared differently from SQLite.
+pub(super) fn check_compound_collations(left: &Node, right: &Node, width: usize) -> Result<()> {
+    for index in 0..width {
+        for side in [left, right] {
+            let collation = output_meta(side, index).collation;
+            if collation != Collation::Binary {
+                return Err(crate::error::unsupported(format!(
+                    "UNION, INTERSECT or EXCEPT over a column with COLLATE {collation}"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The collation an operand brings, and whether it is explicit (a COLLATE operator, also

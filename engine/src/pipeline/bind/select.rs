@@ -66,7 +66,7 @@ impl Binder<'_> {
                 let (node, columns) = self.bind_set_expr(body)?;
                 match &query.order_by {
                     Some(order_by) => {
-                        let keys = self.bind_compound_order_by(order_by, &columns)?;
+                        let keys = self.bind_compound_order_by(order_by, &columns, &node)?;
                         let node = Node::Sort {
                             input: Box::new(node),
                             keys,
@@ -148,6 +148,9 @@ impl Binder<'_> {
                         "SELECTs to the left and right of {op} do not have the same number \
                          of result columns"
                     ));
+                }
+                if operator != SetOperator::UnionAll {
+                    super::compare::check_compound_collations(&left, &right, columns.len())?;
                 }
                 let node = Node::SetOperation {
                     op: operator,
@@ -435,11 +438,12 @@ impl Binder<'_> {
         &mut self,
         order_by: &ast::OrderBy,
         columns: &[String],
+        compound: &Node,
     ) -> Result<Vec<SortKey>> {
         let OrderByKind::Expressions(terms) = &order_by.kind else {
             return Err(unsupported("ORDER BY ALL"));
         };
-        let output = Scope {
+        let mut output = Scope {
             columns: columns
                 .iter()
                 .map(|name| super::ScopeColumn {
@@ -450,13 +454,14 @@ impl Binder<'_> {
                 })
                 .collect(),
         };
+        super::compare::take_output_meta(&mut output, compound);
         let mut keys = Vec::with_capacity(terms.len());
         for term in terms {
             let expr = match position_of(&term.expr, columns.len())? {
                 Some(index) => Expr::Column {
                     index,
                     name: columns[index].clone(),
-                    meta: Default::default(),
+                    meta: output.columns[index].meta,
                 },
                 None => self.bind_expr(&term.expr, &output)?,
             };
