@@ -388,7 +388,7 @@ impl Binder<'_> {
         // Terms are listed right to left by `split_recursive`; they run left to right.
         recursive.reverse();
         let order = match &query.order_by {
-            Some(order_by) => self.bind_compound_order_by(order_by, &compound_columns)?,
+            Some(order_by) => self.bind_compound_order_by(order_by, &compound_columns, &initial)?,
             None => Vec::new(),
         };
         let (limit, offset) = self.bind_limit(query.limit_clause.as_ref())?;
