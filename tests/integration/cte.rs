@@ -32,7 +32,11 @@ fn an_endless_recursion_stops_at_the_statement_timeout() {
     let started = Instant::now();
     let error = conn.query(ENDLESS, ()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Interrupted, "{error}");
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     // The connection goes on.
     let x: i64 = conn
         .query_one(
@@ -87,4 +91,53 @@ fn a_growing_queue_fails_with_the_memory_budget() {
         matches!(error.kind(), ErrorKind::MemoryBudget | ErrorKind::Limit),
         "{error}"
     );
+}
+
+#[test]
+fn parameters_in_cte_bodies_are_numbered_in_text_order() {
+    let db = Database::in_memory();
+    let conn = db.connect();
+    // The body's `?` comes first in the text, wherever the body is bound; a CTE read twice
+    // reads the same parameter at both references.
+    let (a, b, c): (i64, i64, i64) = conn
+        .query_row(
+            "WITH c(x) AS (SELECT ?) SELECT c.x, d.x, ? FROM c, c AS d",
+            (1, 2),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((a, b, c), (1, 1, 2));
+    let sum: i64 = conn
+        .query_one(
+            "WITH RECURSIVE c(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM c WHERE x < ?) \
+             SELECT sum(x) FROM c",
+            (1, 4),
+        )
+        .unwrap();
+    assert_eq!(sum, 10);
+}
+
+#[test]
+fn explain_shows_the_cte_operators() {
+    let db = Database::in_memory();
+    let conn = db.connect();
+    let plan: Vec<String> = conn
+        .query(
+            "EXPLAIN WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3) \
+             SELECT * FROM c AS a, c AS b",
+            (),
+        )
+        .unwrap()
+        .values()
+        .iter()
+        .map(|row| format!("{:?}", row[0]))
+        .collect();
+    let text = plan.join("\n");
+    for operator in [
+        "CteScan c (materialized once)",
+        "RecursiveUnion ALL c",
+        "WorkTable c",
+    ] {
+        assert!(text.contains(operator), "{operator} missing from:\n{text}");
+    }
 }
