@@ -525,3 +525,73 @@ fn anonymous_parameters(query: &ast::Query) -> usize {
     });
     count
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::plan::Plan;
+
+    fn query(sql: &str) -> ast::Query {
+        let parsed = crate::parse::parse_statements(sql).unwrap();
+        match &parsed[0] {
+            ast::Statement::Query(query) => query.as_ref().clone(),
+            other => panic!("not a query: {other}"),
+        }
+    }
+
+    fn cte_body(sql: &str) -> ast::Query {
+        *query(sql).with.unwrap().cte_tables[0].query.clone()
+    }
+
+    fn explain(sql: &str) -> String {
+        let catalog = Catalog::default();
+        let statement = &crate::parse::parse_statements(sql).unwrap()[0];
+        let plan = Binder::new(&catalog).bind_statement(statement).unwrap();
+        assert!(matches!(plan, Plan::Query(_)));
+        plan.explain_lines().join("\n") + "\n"
+    }
+
+    #[test]
+    fn the_rightmost_terms_naming_the_cte_recurse() {
+        let body = cte_body(
+            "WITH c(x) AS (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT x FROM c \
+             UNION ALL SELECT x FROM t JOIN c) SELECT 1",
+        );
+        let (initial, terms, all) = split_recursive(&body.body, "C").unwrap();
+        assert!(all);
+        assert_eq!(terms.len(), 2);
+        assert_eq!(initial.to_string(), "SELECT 1 UNION ALL SELECT 2");
+        // A body with no direct reference, or a different operator, is not recursive.
+        let body = cte_body("WITH c AS (SELECT 1 UNION SELECT x FROM (SELECT x FROM c)) SELECT 1");
+        assert!(split_recursive(&body.body, "c").is_none());
+        let body = cte_body("WITH c AS (SELECT 1 INTERSECT SELECT x FROM c) SELECT 1");
+        assert!(split_recursive(&body.body, "c").is_none());
+    }
+
+    #[test]
+    fn anonymous_parameters_are_counted() {
+        let body = cte_body("WITH c AS (SELECT ?, ?2 WHERE ? IN (SELECT ?)) SELECT 1");
+        assert_eq!(anonymous_parameters(&body), 3);
+    }
+
+    #[test]
+    fn a_cte_read_twice_is_shared_and_once_is_not() {
+        let twice = explain("WITH c AS (SELECT 1 AS x) SELECT * FROM c, c AS d");
+        assert_eq!(twice.matches("CteScan c (materialized once)").count(), 2);
+        let once = explain("WITH c AS (SELECT 1 AS x), d AS (SELECT 2) SELECT * FROM c");
+        assert!(
+            once.contains("CteScan c\n") && !once.contains("materialized"),
+            "{once}"
+        );
+        let recursive = explain(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION SELECT x + 1 FROM c ORDER BY 1 LIMIT 9) \
+             SELECT x FROM c",
+        );
+        assert!(
+            recursive.contains("RecursiveUnion c order by"),
+            "{recursive}"
+        );
+        assert!(recursive.contains("WorkTable c"), "{recursive}");
+    }
+}
