@@ -141,3 +141,14 @@ fn explain_shows_the_cte_operators() {
         assert!(text.contains(operator), "{operator} missing from:\n{text}");
     }
 }
+
+#[test]
+fn a_long_chain_of_ctes_binds_one_level_deep() {
+    let db = Database::in_memory();
+    let conn = db.connect();
+    let mut ctes = vec!["c0 AS (SELECT 1 AS x)".to_string()];
+    ctes.extend((1..300).map(|i| format!("c{i} AS (SELECT x + 1 AS x FROM c{})", i - 1)));
+    let sql = format!("WITH {} SELECT x FROM c299", ctes.join(", "));
+    let x: i64 = conn.query_one(&sql, ()).unwrap();
+    assert_eq!(x, 300);
+}
