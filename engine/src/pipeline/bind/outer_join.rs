@@ -47,11 +47,15 @@ pub(super) fn collapse(
                 _ => column(right),
             };
         }
-        for &(left, _) in &merged {
+        for &(left, right) in &merged {
             let mut raw = scope.columns[left].clone();
             raw.hidden = true;
             scope.columns.push(raw);
             scope.columns[left].table = None;
+            if kind != JoinKind::Full {
+                // A RIGHT join's merged column is the right column, affinity and all.
+                scope.columns[left].meta = scope.columns[right].meta;
+            }
         }
         node = Node::Project {
             input: Box::new(node),
