@@ -6,6 +6,7 @@ mod api_guard;
 mod bad_input;
 mod concurrency;
 mod crashtest;
+mod cte;
 mod differential;
 mod durability;
 mod durability_damage;

@@ -1,9 +1,10 @@
 //! Binding of common table expressions (`WITH [RECURSIVE] name[(columns)] AS (query), ...`)
 //! with SQLite's scoping: a CTE name shadows a table; every CTE of one WITH sees the others
-//! (a cycle is a `circular reference`); an inner query's CTE shadows an outer one. A CTE is
-//! bound where it is first read (an unused one is never bound, as in SQLite):
-//! - one that reads no enclosing row is bound once into a shared `CteQuery` (`CteScan`);
-//! - one that reads a row of an enclosing query is bound again at each reference, inline.
+//! (a cycle is a `circular reference`); an inner query's CTE shadows an outer one.
+//! - A CTE that reads no enclosing row is bound once into a shared `CteQuery` (`CteScan`),
+//!   when its WITH is (so chains bind one level deep), else where first read;
+//! - one that reads a row of an enclosing query is bound again at each reference, inline;
+//! - an error in a CTE's body is reported only when the CTE is read, as in SQLite.
 //!
 //! A body `initial UNION [ALL] term ...` whose rightmost terms name the CTE in their FROM is
 //! recursive (the keyword RECURSIVE is optional, as in SQLite): the terms become a
@@ -96,7 +97,28 @@ impl Binder<'_> {
             });
         }
         self.with_frames.push(WithFrame { ctes });
+        self.prebind_ctes();
         Ok(true)
+    }
+
+    /// Binds the innermost WITH's CTEs that read no enclosing row, in order, so that a chain
+    /// (each CTE reading the one before) binds one level deep instead of nesting one query
+    /// level per link. A CTE that fails here (it reads an enclosing row, or has an error
+    /// SQLite reports only when the CTE is read) stays unbound until it is read.
+    fn prebind_ctes(&mut self) {
+        let frame = self.with_frames.len() - 1;
+        for index in 0..self.with_frames[frame].ctes.len() {
+            if !matches!(self.with_frames[frame].ctes[index].state, CteState::Unbound) {
+                continue;
+            }
+            if let Ok((query, false)) = self.bind_cte_body(frame, index, false) {
+                let def = &mut self.with_frames[frame].ctes[index];
+                let id = self.next_subquery_id;
+                self.next_subquery_id += 1;
+                let cte = Arc::new(CteQuery::new(id, def.name.clone(), query));
+                def.state = CteState::Shared(cte);
+            }
+        }
     }
 
     pub(super) fn pop_with(&mut self, pushed: bool) {
@@ -150,7 +172,7 @@ impl Binder<'_> {
                 (Node::CteScan(cte), columns)
             }
             CteState::Unbound | CteState::Correlated => {
-                let (query, correlated) = self.bind_cte_body(frame, index)?;
+                let (query, correlated) = self.bind_cte_body(frame, index, true)?;
                 let def = &mut self.with_frames[frame].ctes[index];
                 if correlated {
                     def.state = CteState::Correlated;
@@ -236,9 +258,14 @@ impl Binder<'_> {
 
     /// Binds CTE `(frame, index)`'s body where it is defined: only its WITH clause and the
     /// enclosing ones in scope. First without the enclosing queries' scopes; if a name is
-    /// then missing, again with them (a correlated CTE). Returns the query, its columns
-    /// named, and whether it is correlated.
-    fn bind_cte_body(&mut self, frame: usize, index: usize) -> Result<(Query, bool)> {
+    /// then missing and `may_correlate`, again with them (a correlated CTE). Returns the
+    /// query, its columns named, and whether it is correlated.
+    fn bind_cte_body(
+        &mut self,
+        frame: usize,
+        index: usize,
+        may_correlate: bool,
+    ) -> Result<(Query, bool)> {
         let def = &mut self.with_frames[frame].ctes[index];
         def.state = CteState::Binding;
         let query = def.query.clone();
@@ -254,7 +281,9 @@ impl Binder<'_> {
         self.next_anonymous_parameter = first_parameter;
         let mut bound = self.bind_cte_query(&query, frame, index);
         self.correlated = flags;
-        let retry = matches!(&bound, Err(e) if e.kind() == ErrorKind::NotFound) && outer_depth > 0;
+        let retry = may_correlate
+            && matches!(&bound, Err(e) if e.kind() == ErrorKind::NotFound)
+            && outer_depth > 0;
         if retry {
             // Only the scopes enclosing the WITH clause are visible; deeper ones (where the
             // CTE is read) are blanked, keeping the levels of outer references right.
@@ -524,4 +553,74 @@ fn anonymous_parameters(query: &ast::Query) -> usize {
         std::ops::ControlFlow::<()>::Continue(())
     });
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::plan::Plan;
+
+    fn query(sql: &str) -> ast::Query {
+        let parsed = crate::parse::parse_statements(sql).unwrap();
+        match &parsed[0] {
+            ast::Statement::Query(query) => query.as_ref().clone(),
+            other => panic!("not a query: {other}"),
+        }
+    }
+
+    fn cte_body(sql: &str) -> ast::Query {
+        *query(sql).with.unwrap().cte_tables[0].query.clone()
+    }
+
+    fn explain(sql: &str) -> String {
+        let catalog = Catalog::default();
+        let statement = &crate::parse::parse_statements(sql).unwrap()[0];
+        let plan = Binder::new(&catalog).bind_statement(statement).unwrap();
+        assert!(matches!(plan, Plan::Query(_)));
+        plan.explain_lines().join("\n") + "\n"
+    }
+
+    #[test]
+    fn the_rightmost_terms_naming_the_cte_recurse() {
+        let body = cte_body(
+            "WITH c(x) AS (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT x FROM c \
+             UNION ALL SELECT x FROM t JOIN c) SELECT 1",
+        );
+        let (initial, terms, all) = split_recursive(&body.body, "C").unwrap();
+        assert!(all);
+        assert_eq!(terms.len(), 2);
+        assert_eq!(initial.to_string(), "SELECT 1 UNION ALL SELECT 2");
+        // A body with no direct reference, or a different operator, is not recursive.
+        let body = cte_body("WITH c AS (SELECT 1 UNION SELECT x FROM (SELECT x FROM c)) SELECT 1");
+        assert!(split_recursive(&body.body, "c").is_none());
+        let body = cte_body("WITH c AS (SELECT 1 INTERSECT SELECT x FROM c) SELECT 1");
+        assert!(split_recursive(&body.body, "c").is_none());
+    }
+
+    #[test]
+    fn anonymous_parameters_are_counted() {
+        let body = cte_body("WITH c AS (SELECT ?, ?2 WHERE ? IN (SELECT ?)) SELECT 1");
+        assert_eq!(anonymous_parameters(&body), 3);
+    }
+
+    #[test]
+    fn a_cte_read_twice_is_shared_and_once_is_not() {
+        let twice = explain("WITH c AS (SELECT 1 AS x) SELECT * FROM c, c AS d");
+        assert_eq!(twice.matches("CteScan c (materialized once)").count(), 2);
+        let once = explain("WITH c AS (SELECT 1 AS x), d AS (SELECT 2) SELECT * FROM c");
+        assert!(
+            once.contains("CteScan c\n") && !once.contains("materialized"),
+            "{once}"
+        );
+        let recursive = explain(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION SELECT x + 1 FROM c ORDER BY 1 LIMIT 9) \
+             SELECT x FROM c",
+        );
+        assert!(
+            recursive.contains("RecursiveUnion c order by"),
+            "{recursive}"
+        );
+        assert!(recursive.contains("WorkTable c"), "{recursive}");
+    }
 }

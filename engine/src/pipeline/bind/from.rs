@@ -189,7 +189,7 @@ impl Binder<'_> {
         }
         let outer = matches!(kind, JoinKind::Right | JoinKind::Full);
         if outer && !state.relations.is_empty() {
-            collapse(state, Vec::new())?;
+            collapse(state, Vec::new(), kind)?;
         }
         let offset = state.scope.columns.len();
         let width = own_scope.columns.len();
@@ -210,7 +210,7 @@ impl Binder<'_> {
             on,
         });
         if outer && state.relations.len() > 1 {
-            collapse(state, merged)?;
+            collapse(state, merged, kind)?;
         }
         Ok(())
     }

@@ -5,8 +5,9 @@
 //! runs in `exec/outer_join.rs`.
 //!
 //! `USING` / `NATURAL` on a RIGHT or FULL join merge their columns as SQLite 3.39+ does: the
-//! unqualified name (and `*`) reads `coalesce(left, right)`, while `left_table.name` still
-//! reads the left side's own value (NULL on a padded row).
+//! unqualified name (and `*`) reads the right side's value for RIGHT (never padded) and
+//! `coalesce(left, right)` for FULL, while `left_table.name` still reads the left side's own
+//! value (NULL on a padded row).
 
 use crate::error::Result;
 use crate::expr::{Expr, Function};
@@ -17,9 +18,14 @@ use super::join::plan_joins;
 
 /// Plans `state`'s relations (and pending inner-join terms) into one relation with the same
 /// row layout. `merged`: the (left, right) column pairs a USING / NATURAL of the RIGHT or
-/// FULL join just added merged, which become `coalesce(left, right)` in the left column's
-/// place, the raw left value moving to a hidden column at the end.
-pub(super) fn collapse(state: &mut FromState, merged: Vec<(usize, usize)>) -> Result<()> {
+/// FULL join (`kind`) just added merged, which become the right value (RIGHT) or
+/// `coalesce(left, right)` (FULL) in the left column's place, the raw left value moving to a
+/// hidden column at the end.
+pub(super) fn collapse(
+    state: &mut FromState,
+    merged: Vec<(usize, usize)>,
+    kind: JoinKind,
+) -> Result<()> {
     let relations = std::mem::take(&mut state.relations);
     let terms = std::mem::take(&mut state.inner_terms);
     let mut node = plan_joins(relations, terms)?;
@@ -33,16 +39,23 @@ pub(super) fn collapse(state: &mut FromState, merged: Vec<(usize, usize)>) -> Re
         let mut exprs: Vec<Expr> = (0..scope.columns.len()).map(column).collect();
         for &(left, right) in &merged {
             exprs.push(column(left));
-            exprs[left] = Expr::Function {
-                function: Function::Coalesce,
-                args: vec![column(left), column(right)],
+            exprs[left] = match kind {
+                JoinKind::Full => Expr::Function {
+                    function: Function::Coalesce,
+                    args: vec![column(left), column(right)],
+                },
+                _ => column(right),
             };
         }
-        for &(left, _) in &merged {
+        for &(left, right) in &merged {
             let mut raw = scope.columns[left].clone();
             raw.hidden = true;
             scope.columns.push(raw);
             scope.columns[left].table = None;
+            if kind != JoinKind::Full {
+                // A RIGHT join's merged column is the right column, affinity and all.
+                scope.columns[left].meta = scope.columns[right].meta;
+            }
         }
         node = Node::Project {
             input: Box::new(node),
