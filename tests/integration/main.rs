@@ -6,6 +6,7 @@ mod bad_input;
 mod concurrency;
 mod crashtest;
 mod differential;
+mod dml_clauses;
 mod durability;
 mod durability_damage;
 mod expressions;

@@ -449,6 +449,7 @@ impl Binder<'_> {
                     meta: crate::expr::ColumnMeta::default(),
                 })
                 .collect(),
+            ..Scope::default()
         };
         let mut keys = Vec::with_capacity(terms.len());
         for term in terms {
