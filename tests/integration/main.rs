@@ -8,6 +8,7 @@ mod concurrency;
 mod crashtest;
 mod cte;
 mod differential;
+mod dml_clauses;
 mod durability;
 mod durability_damage;
 mod expressions;

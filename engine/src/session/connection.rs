@@ -29,6 +29,7 @@ use crate::statement::Statement;
 use crate::transaction::Transaction;
 use crate::value::FromValue;
 
+mod counters;
 mod plans;
 
 /// Where the connection stands with respect to explicit transactions.
@@ -115,6 +116,8 @@ pub struct Connection {
     output_row: Cell<Option<crate::rows::Row>>,
     /// How long one statement may run (`PRAGMA statement_timeout`); `None`: no limit.
     statement_timeout: Cell<Option<std::time::Duration>>,
+    /// What INSERT, UPDATE and DELETE changed (`changes()`; see `connection/counters.rs`).
+    counters: crate::expr::ChangeCounters,
 }
 
 impl Connection {
@@ -129,6 +132,7 @@ impl Connection {
             buffers: RowBuffers::default(),
             output_row: Cell::new(None),
             statement_timeout: Cell::new(db.options().statement_timeout),
+            counters: Default::default(),
             db,
         }
     }
@@ -497,19 +501,6 @@ impl Connection {
         self.db.shared.catalog_version()
     }
 
-    /// Empties the plan cache (plans are rebuilt on next use).
-    ///
-    /// ```
-    /// let conn = ember::Database::in_memory().connect();
-    /// conn.query("SELECT 1", ()).unwrap();
-    /// conn.clear_plan_cache();
-    /// conn.query("SELECT 1", ()).unwrap();
-    /// assert_eq!(conn.stats().parses, 2);
-    /// ```
-    pub fn clear_plan_cache(&self) {
-        self.cache.borrow_mut().clear();
-    }
-
     fn run_statement(&self, statement: &sqlparser::ast::Statement) -> Result<Outcome> {
         let prepared = {
             let catalog = self.db.shared.catalog.load();
@@ -709,6 +700,7 @@ impl Connection {
             durable: self.db.shared.durable.get().map(|durable| durable as _),
             buffers: Some(&self.buffers),
             bounds: bounds.as_ref(),
+            counters: Some(&self.counters),
         };
         let mut state = self.state.borrow_mut();
         match &mut *state {
@@ -786,12 +778,15 @@ fn run_data_plan(
             exec::run_query(&query.node, &context, sink)?;
             Ok(0)
         }
-        Plan::Insert(insert) => exec::insert(txn, insert, env),
+        Plan::Insert(insert) => exec::insert(txn, insert, env, sink),
         Plan::Update {
             target,
             assignments,
-        } => exec::update(txn, target, assignments, env),
-        Plan::Delete { target } => exec::delete(txn, target, env),
+            returning,
+        } => exec::update(txn, (target, assignments), returning.as_deref(), env, sink),
+        Plan::Delete { target, returning } => {
+            exec::delete(txn, target, returning.as_deref(), env, sink)
+        }
         _ => unreachable!("run_data_plan gets only queries and DML"),
     }
 }

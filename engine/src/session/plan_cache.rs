@@ -35,18 +35,26 @@ impl Prepared {
         match &mut plan {
             Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
             Plan::Insert(insert) => crate::optimize::prune_columns(&mut insert.source),
+            // With RETURNING the target rows keep every column.
             Plan::Update {
                 target,
                 assignments,
+                returning: None,
             } => crate::optimize::prune_update(target, assignments),
-            Plan::Delete { target } => crate::optimize::prune_delete(target),
+            Plan::Delete {
+                target,
+                returning: None,
+            } => crate::optimize::prune_delete(target),
             _ => {}
         }
         let columns: Arc<[String]> = match &plan {
             Plan::Query(query) => query.columns.clone().into(),
             Plan::Explain(_) => Arc::from(vec!["plan".to_string()]),
             Plan::Pragma(pragma) => crate::durability::pragma_columns(pragma).into(),
-            _ => Arc::from(Vec::new()),
+            _ => match plan.returning() {
+                Some(returning) => returning.columns.clone().into(),
+                None => Arc::from(Vec::new()),
+            },
         };
         Ok(Prepared {
             parameter_count: binder.parameter_count,

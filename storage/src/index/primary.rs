@@ -19,7 +19,7 @@
 use std::alloc::Layout;
 use std::mem::size_of;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned};
@@ -148,6 +148,10 @@ pub struct PrimaryIndex {
     live: AtomicUsize,
     /// Live entries plus tombstones in the current array (writers only, under the lock).
     used: AtomicUsize,
+    /// The largest integer key ever stored (`i64::MIN` before the first): an upper bound of
+    /// every integer key any snapshot sees, kept under the writer lock (plain stores).
+    /// The engine assigns INTEGER PRIMARY KEY values from it.
+    max_int_key: AtomicI64,
     account: Option<Arc<MemoryAccount>>,
 }
 
@@ -164,6 +168,7 @@ impl PrimaryIndex {
             writer: Mutex::new(()),
             live: AtomicUsize::new(0),
             used: AtomicUsize::new(0),
+            max_int_key: AtomicI64::new(i64::MIN),
             account,
         }
     }
@@ -175,6 +180,18 @@ impl PrimaryIndex {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The largest integer key ever stored in this index (its row may since be deleted,
+    /// rolled back or not yet committed); `None` before the first integer key.
+    pub fn max_int_key(&self) -> Option<i64> {
+        let max = self.max_int_key.load(Ordering::Relaxed);
+        (max != i64::MIN || self.is_int_min_stored()).then_some(max)
+    }
+
+    /// Whether `i64::MIN` itself is a key (it doubles as "no key yet" in `max_int_key`).
+    fn is_int_min_stored(&self) -> bool {
+        self.get(&IndexKey::Int(i64::MIN)).is_some()
     }
 
     /// The row stored under `key`, if any. Lock-free.
@@ -245,6 +262,11 @@ impl PrimaryIndex {
         // Writers change `live` only under the lock: a plain store, no read-modify-write.
         self.live
             .store(self.live.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        if let IndexKey::Int(int) = key {
+            if *int > self.max_int_key.load(Ordering::Relaxed) {
+                self.max_int_key.store(*int, Ordering::Relaxed);
+            }
+        }
         (row, true)
     }
 

@@ -191,6 +191,13 @@ impl Table {
         self.primary.as_ref()
     }
 
+    /// The largest integer primary key ever stored in the table (its row may since be
+    /// deleted, rolled back or not yet committed): an upper bound of the integer keys any
+    /// snapshot sees. `None` without a primary key or before the first integer key.
+    pub fn max_integer_key(&self) -> Option<i64> {
+        self.primary.as_ref()?.max_int_key()
+    }
+
     /// The primary key of a row, or `None` for tables without one (or a NULL key part).
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, values: &[V]) -> Option<IndexKey> {
         match self.schema.key_columns[..] {

@@ -33,6 +33,17 @@ pub fn column_type(declared: &str) -> DataType {
     }
 }
 
+/// Whether a declared type makes a single-column primary key SQLite's rowid alias: the
+/// type name is exactly INTEGER (any case; `INT` or `BIGINT` are not).
+fn is_integer_type(declared: &str) -> bool {
+    declared.eq_ignore_ascii_case("INTEGER")
+}
+
+/// Whether dialect-specific column option tokens are the one keyword `word`.
+fn is_keyword(tokens: &[sqlparser::tokenizer::Token], word: &str) -> bool {
+    matches!(tokens, [sqlparser::tokenizer::Token::Word(w)] if w.value.eq_ignore_ascii_case(word))
+}
+
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, create: &ast::CreateTable) -> Result<Plan> {
         if create.or_replace {
@@ -64,6 +75,7 @@ impl Binder<'_> {
         let mut columns: Vec<ColumnDef> = Vec::with_capacity(create.columns.len());
         let mut primary_key: Vec<usize> = Vec::new();
         let mut unique: Vec<Vec<usize>> = Vec::new();
+        let mut autoincrement = false;
         for (position, column) in create.columns.iter().enumerate() {
             if columns
                 .iter()
@@ -104,6 +116,19 @@ impl Binder<'_> {
                     ColumnOption::Unique(_) => unique.push(vec![position]),
                     ColumnOption::Collation(name) => {
                         definition.collation = Collation::by_name(&object_name(name)?)?;
+                    }
+                    ColumnOption::DialectSpecific(tokens)
+                        if is_keyword(tokens, "AUTOINCREMENT") =>
+                    {
+                        if primary_key != [position]
+                            || !is_integer_type(&column.data_type.to_string())
+                        {
+                            return Err(crate::err!(
+                                InvalidInput,
+                                "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY"
+                            ));
+                        }
+                        autoincrement = true;
                     }
                     other => return Err(unsupported(format!("column option {other}"))),
                 }
@@ -150,6 +175,10 @@ impl Binder<'_> {
                 columns[position].name, columns[position].collation
             )));
         }
+        let rowid_column = match primary_key.as_slice() {
+            [key] if is_integer_type(&create.columns[*key].data_type.to_string()) => Some(*key),
+            _ => None,
+        };
         Ok(Plan::CreateTable(CreateTable {
             name,
             if_not_exists: create.if_not_exists,
@@ -157,6 +186,8 @@ impl Binder<'_> {
             primary_key,
             unique,
             sql: ast::Statement::CreateTable(create.clone()).to_string(),
+            rowid_column,
+            autoincrement,
         }))
     }
 
@@ -175,6 +206,9 @@ impl Binder<'_> {
         };
         let name = object_name(name)?;
         match object_type {
+            ObjectType::Table if name.eq_ignore_ascii_case(crate::catalog::SEQUENCE_TABLE) => {
+                Err(crate::err!(InvalidInput, "table {name} may not be dropped"))
+            }
             ObjectType::Table => Ok(Plan::DropTable { name, if_exists }),
             ObjectType::View => Ok(Plan::DropView { name, if_exists }),
             ObjectType::Index => Ok(Plan::DropIndex { name, if_exists }),

@@ -1,19 +1,19 @@
 //! Binding of INSERT (column lists, multi-row VALUES, DEFAULT, INSERT ... SELECT), UPDATE and
 //! DELETE. UPDATE and DELETE get a `TableAccess` chosen by the optimizer, like a SELECT.
+//! Their ON CONFLICT and RETURNING clauses are bound in `upsert.rs`.
 
 use std::sync::Arc;
 
-use sqlparser::ast::{
-    self, AssignmentTarget, FromTable, SetExpr, SqliteOnConflict, TableFactor, TableObject,
-};
+use sqlparser::ast::{self, FromTable, SetExpr, SqliteOnConflict, TableFactor, TableObject};
 
 use crate::catalog::TableDef;
 use crate::error::{unsupported, Result};
 use crate::expr::Expr;
 use crate::limits::VALUES_ROWS_MAX;
 use crate::optimize::choose_access;
-use crate::plan::{Insert, Node, OnConflict, PlainRows, Plan, TableAccess};
+use crate::plan::{Insert, Node, OnConflict, PlainRows, Plan, Sequence, TableAccess};
 
+use super::upsert::target_column;
 use super::{object_name, Binder, Scope};
 
 impl Binder<'_> {
@@ -37,12 +37,6 @@ impl Binder<'_> {
             (Some(other), ..) => return Err(unsupported(format!("INSERT OR {other}"))),
             _ => return Err(unsupported("this INSERT conflict clause")),
         };
-        if insert.on.is_some() {
-            return Err(unsupported("INSERT ... ON CONFLICT"));
-        }
-        if insert.returning.is_some() {
-            return Err(unsupported("RETURNING"));
-        }
         if !insert.assignments.is_empty() {
             return Err(unsupported("INSERT ... SET"));
         }
@@ -56,7 +50,7 @@ impl Binder<'_> {
             let mut positions = Vec::with_capacity(insert.columns.len());
             for column in &insert.columns {
                 let name = object_name(column)?;
-                let position = table.column_index(&name).ok_or_else(|| {
+                let position = target_column(&table, &name).ok_or_else(|| {
                     crate::err!(NotFound, "table {} has no column named {name}", table.name)
                 })?;
                 if positions.contains(&position) {
@@ -95,13 +89,50 @@ impl Binder<'_> {
         } else {
             columns
         };
-        let plain_rows = PlainRows::build(&table, &columns, &source);
+        let alias = match &insert.table_alias {
+            Some(alias) => alias.alias.value.clone(),
+            None => table.name.clone(),
+        };
+        let upsert = match &insert.on {
+            Some(on) => Some(self.bind_upsert(on, &table, &alias)?),
+            None => None,
+        };
+        let returning = match &insert.returning {
+            Some(items) => Some(self.bind_returning(items, &table)?),
+            None => None,
+        };
+        let sequence = if table.autoincrement {
+            let sequence = self
+                .catalog
+                .table(crate::catalog::SEQUENCE_TABLE)
+                .ok_or_else(|| {
+                    crate::err!(
+                        NotFound,
+                        "no such table: {} (AUTOINCREMENT table {} needs it)",
+                        crate::catalog::SEQUENCE_TABLE,
+                        table.name
+                    )
+                })?;
+            Some(Box::new(Sequence {
+                table: Arc::clone(sequence),
+            }))
+        } else {
+            None
+        };
+        // The plain form is the fast path of a plain INSERT only.
+        let plain_rows = match (&upsert, &returning, &sequence) {
+            (None, None, None) => PlainRows::build(&table, &columns, &source),
+            _ => None,
+        };
         Ok(Plan::Insert(Insert {
             table,
             columns,
             source,
             on_conflict,
             plain_rows,
+            upsert,
+            returning,
+            sequence,
         }))
     }
 
@@ -174,16 +205,13 @@ impl Binder<'_> {
             .as_ref()
             .map(|a| a.name.value.clone())
             .unwrap_or_else(|| table.name.clone());
-        let scope = Scope::for_columns(&alias, &table.columns);
+        let scope = Scope::for_table_def(&alias, &table);
         Ok((table, scope))
     }
 
     pub(super) fn bind_update(&mut self, update: &ast::Update) -> Result<Plan> {
         if update.from.is_some() {
             return Err(unsupported("UPDATE ... FROM"));
-        }
-        if update.returning.is_some() {
-            return Err(unsupported("RETURNING"));
         }
         if update.or.is_some() {
             return Err(unsupported("UPDATE OR ..."));
@@ -192,38 +220,25 @@ impl Binder<'_> {
             return Err(unsupported("UPDATE ... ORDER BY/LIMIT"));
         }
         let (table, scope) = self.single_table(&update.table)?;
-        let mut assignments: Vec<(usize, Expr)> = Vec::with_capacity(update.assignments.len());
-        for assignment in &update.assignments {
-            let AssignmentTarget::ColumnName(column) = &assignment.target else {
-                return Err(unsupported("tuple assignment in UPDATE"));
-            };
-            let column_name = match column.0.last().and_then(|part| part.as_ident()) {
-                Some(ident) => ident.value.clone(),
-                None => return Err(unsupported(format!("assignment target {column}"))),
-            };
-            let position = table
-                .column_index(&column_name)
-                .ok_or_else(|| crate::err!(NotFound, "no such column: {column_name}"))?;
-            let value = self.bind_expr(&assignment.value, &scope)?;
-            assignments.retain(|(existing, _)| *existing != position);
-            assignments.push((position, value));
-        }
+        let assignments = self.bind_assignments(&update.assignments, &table, &scope)?;
         let filter = match &update.selection {
             Some(predicate) => Some(self.bind_expr(predicate, &scope)?),
+            None => None,
+        };
+        let returning = match &update.returning {
+            Some(items) => Some(self.bind_returning(items, &table)?),
             None => None,
         };
         Ok(Plan::Update {
             target: choose_access(table, filter),
             assignments,
+            returning,
         })
     }
 
     pub(super) fn bind_delete(&mut self, delete: &ast::Delete) -> Result<Plan> {
         if !delete.tables.is_empty() || delete.using.is_some() {
             return Err(unsupported("multi-table DELETE"));
-        }
-        if delete.returning.is_some() {
-            return Err(unsupported("RETURNING"));
         }
         if !delete.order_by.is_empty() || delete.limit.is_some() {
             return Err(unsupported("DELETE ... ORDER BY/LIMIT"));
@@ -239,7 +254,11 @@ impl Binder<'_> {
             Some(predicate) => Some(self.bind_expr(predicate, &scope)?),
             None => None,
         };
+        let returning = match &delete.returning {
+            Some(items) => Some(self.bind_returning(items, &table)?),
+            None => None,
+        };
         let target: TableAccess = choose_access(table, filter);
-        Ok(Plan::Delete { target })
+        Ok(Plan::Delete { target, returning })
     }
 }

@@ -193,7 +193,7 @@ impl Binder<'_> {
         }
         let offset = state.scope.columns.len();
         let width = own_scope.columns.len();
-        state.scope.columns.extend(own_scope.columns);
+        state.scope.append(own_scope);
         let left = state.base..offset;
         let (on, merged) = self.bind_constraint(constraint, left, offset, &mut state.scope)?;
         if state.relations.is_empty() && !on.is_empty() {
@@ -297,7 +297,7 @@ impl Binder<'_> {
                 }
                 let table = self.table(name)?;
                 let qualifier = table_alias(alias.as_ref(), &table.name)?;
-                let scope = Scope::for_columns(&qualifier, &table.columns);
+                let scope = Scope::for_table_def(&qualifier, &table);
                 Ok((RelationSource::Table(table), scope))
             }
             TableFactor::Derived {

@@ -16,6 +16,7 @@ mod scope;
 mod select;
 mod subquery;
 mod system;
+mod upsert;
 mod view;
 
 use sqlparser::ast::{self, Statement};

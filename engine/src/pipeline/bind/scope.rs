@@ -20,6 +20,9 @@ pub struct ScopeColumn {
 #[derive(Clone, Default)]
 pub struct Scope {
     pub columns: Vec<ScopeColumn>,
+    /// Positions of INTEGER PRIMARY KEY columns, which `rowid`, `oid` and `_rowid_` also
+    /// name (when no column has that name).
+    pub rowid_columns: Vec<usize>,
 }
 
 impl Scope {
@@ -35,6 +38,7 @@ impl Scope {
                     meta: ColumnMeta::default(),
                 })
                 .collect(),
+            rowid_columns: Vec::new(),
         }
     }
 
@@ -45,6 +49,21 @@ impl Scope {
             scope_column.meta = column.meta();
         }
         scope
+    }
+
+    /// `for_table` over a table's columns, its INTEGER PRIMARY KEY being the rowid.
+    pub fn for_table_def(alias: &str, table: &crate::catalog::TableDef) -> Scope {
+        let mut scope = Scope::for_columns(alias, &table.columns);
+        scope.rowid_columns.extend(table.rowid_column);
+        scope
+    }
+
+    /// Appends `other`'s columns (a FROM item joined on the right).
+    pub fn append(&mut self, other: Scope) {
+        let offset = self.columns.len();
+        self.rowid_columns
+            .extend(other.rowid_columns.iter().map(|position| position + offset));
+        self.columns.extend(other.columns);
     }
 
     /// Finds the position of `qualifier.name` (or just `name`).
@@ -66,6 +85,31 @@ impl Scope {
                 return Err(crate::err!(InvalidInput, "ambiguous column name: {name}"));
             }
             found = Some(index);
+        }
+        if found.is_none() && super::upsert::is_rowid_name(name) {
+            return self.resolve_rowid(qualifier, name);
+        }
+        found.ok_or_else(|| match qualifier {
+            Some(qualifier) => crate::err!(NotFound, "no such column: {qualifier}.{name}"),
+            None => crate::err!(NotFound, "no such column: {name}"),
+        })
+    }
+
+    /// `rowid` (or `oid`, `_rowid_`) naming the INTEGER PRIMARY KEY column of the table
+    /// `qualifier` names (or of the only table with one).
+    fn resolve_rowid(&self, qualifier: Option<&str>, name: &str) -> Result<usize> {
+        let mut found = None;
+        for &position in &self.rowid_columns {
+            if let Some(qualifier) = qualifier {
+                match &self.columns[position].table {
+                    Some(table) if table.eq_ignore_ascii_case(qualifier) => {}
+                    _ => continue,
+                }
+            }
+            if found.is_some() {
+                return Err(crate::err!(InvalidInput, "ambiguous column name: {name}"));
+            }
+            found = Some(position);
         }
         found.ok_or_else(|| match qualifier {
             Some(qualifier) => crate::err!(NotFound, "no such column: {qualifier}.{name}"),

@@ -453,6 +453,7 @@ impl Binder<'_> {
                     meta: crate::expr::ColumnMeta::default(),
                 })
                 .collect(),
+            ..Scope::default()
         };
         super::compare::take_output_meta(&mut output, compound);
         let mut keys = Vec::with_capacity(terms.len());

@@ -68,6 +68,11 @@ impl Binder<'_> {
                 Err(error) => return Err(error),
             }
         }
+        if super::upsert::is_rowid_name(name) && !scope.columns.is_empty() {
+            return Err(crate::error::unsupported(format!(
+                "{name} of a table without an INTEGER PRIMARY KEY column"
+            )));
+        }
         Err(local)
     }
 

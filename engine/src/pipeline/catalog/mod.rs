@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 
-pub use schema::{ColumnDef, IndexDef, TableDef};
+pub use schema::{ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL};
 pub use view::ViewDef;
 
 /// One immutable version of the schema.

@@ -8,6 +8,13 @@ use ember_storage::{DataType, Table};
 
 use crate::expr::{Affinity, Collation, ColumnMeta, Expr};
 
+/// The table that keeps, per AUTOINCREMENT table (`name`), the largest key it ever held
+/// (`seq`), as SQLite's does; created with the first AUTOINCREMENT table.
+pub const SEQUENCE_TABLE: &str = "sqlite_sequence";
+
+/// Its CREATE statement (IF NOT EXISTS: recovery may meet it after a table that made it).
+pub const SEQUENCE_TABLE_SQL: &str = "CREATE TABLE IF NOT EXISTS sqlite_sequence(name, seq)";
+
 /// One column of a table.
 #[derive(Clone)]
 pub struct ColumnDef {
@@ -48,6 +55,11 @@ pub struct TableDef {
     /// Secondary indexes: one per UNIQUE constraint (created with the table), then those
     /// CREATE INDEX added, in creation order.
     pub indexes: Vec<IndexDef>,
+    /// The INTEGER PRIMARY KEY column, SQLite's rowid alias (`rowid`, `oid`, `_rowid_`
+    /// name it; a key is assigned when an INSERT gives none), if the table has one.
+    pub rowid_column: Option<usize>,
+    /// AUTOINCREMENT: assigned keys never reuse one used before (`sqlite_sequence`).
+    pub autoincrement: bool,
 }
 
 /// A secondary hash index of a table.

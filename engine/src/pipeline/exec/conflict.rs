@@ -6,7 +6,7 @@
 use std::borrow::Borrow;
 
 use ember_storage::index::IndexKey;
-use ember_storage::{StorageError, StorageErrorKind, Transaction, Value};
+use ember_storage::{RowId, StorageError, StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::Result;
@@ -92,17 +92,34 @@ fn delete_holder<V: Borrow<Value>>(
     row: &[V],
     index: Option<&str>,
 ) -> Result<bool> {
-    let holder = match index {
+    match find_holder(txn, table, row, index)? {
+        Some(id) => {
+            txn.delete(&table.storage, id)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// The visible row holding `row`'s key in the primary key (`index` None) or in the named
+/// unique index, if any.
+pub(super) fn find_holder<V: Borrow<Value>>(
+    txn: &Transaction,
+    table: &TableDef,
+    row: &[V],
+    index: Option<&str>,
+) -> Result<Option<RowId>> {
+    Ok(match index {
         None => {
             let key = IndexKey::from_values(table.primary_key.iter().map(|&c| row[c].borrow()));
             key.and_then(|key| txn.find_key(&table.storage, &key))
         }
         Some(name) => {
             let Some(index) = table.index(name) else {
-                return Ok(false);
+                return Ok(None);
             };
             let Some(key) = index.storage.key_of(row) else {
-                return Ok(false);
+                return Ok(None);
             };
             let mut found = None;
             let mut buffer = Vec::new();
@@ -118,12 +135,5 @@ fn delete_holder<V: Borrow<Value>>(
             )?;
             found
         }
-    };
-    match holder {
-        Some(id) => {
-            txn.delete(&table.storage, id)?;
-            Ok(true)
-        }
-        None => Ok(false),
-    }
+    })
 }

@@ -12,6 +12,9 @@ use super::SchemaHost;
 use crate::plan::{CreateIndex, CreateTable};
 
 pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Result<()> {
+    if create.autoincrement {
+        create_table(host, &super::rowid::sequence_table())?;
+    }
     let _ddl = host.lock_ddl();
     let catalog = host.catalog();
     if catalog.check_new_name("table", &create.name, create.if_not_exists)? {
@@ -47,6 +50,8 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
         sql: create.sql.clone(),
         storage,
         indexes,
+        rowid_column: create.rowid_column,
+        autoincrement: create.autoincrement,
     };
     host.log_catalog(
         CatalogOp::CreateTable,

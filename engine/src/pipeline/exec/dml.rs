@@ -11,23 +11,41 @@ use ember_storage::{StorageErrorKind, Transaction, Value};
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
 use crate::expr::{coerce_to_column, fits_column, Expr, StatementEnv, SubqueryRuntime};
-use crate::plan::TableAccess;
+use crate::plan::{Returning, TableAccess};
 
+use super::returning::{written_rows_charge, WrittenRows};
 use super::scan::collect_targets;
-use super::ExecContext;
+use super::{ExecContext, RowSink};
 
 /// The value of a column that a row does not give (borrowed by rows under construction).
 pub(super) static NULL: Value = Value::Null;
 
-/// Applies `assignments` to every row `target` reaches; returns the row count. The target
-/// rows hold only the columns the assignments and the filter read
-/// (`optimize::prune_update`): storage writes just the assigned columns into a copy of each
-/// row's encoded image (`Transaction::update_columns`), so the others are never decoded.
+/// Applies `assignments` to every row `target` reaches; returns the row count (and records
+/// it in the connection's counters). The target rows hold only the columns the assignments
+/// and the filter read (`optimize::prune_update`; every column with RETURNING, whose rows,
+/// the new values, go to `sink`): storage writes just the assigned columns into a copy of
+/// each row's encoded image (`Transaction::update_columns`), so the others are never
+/// decoded.
 pub fn update(
     txn: &mut Transaction,
-    target: &TableAccess,
-    assignments: &[(usize, Expr)],
+    (target, assignments): (&TableAccess, &[(usize, Expr)]),
+    returning: Option<&Returning>,
     env: StatementEnv<'_>,
+    sink: &mut RowSink<'_>,
+) -> Result<usize> {
+    let updated = update_rows(txn, (target, assignments), returning, env, sink);
+    if let Some(counters) = env.counters {
+        counters.record(&updated);
+    }
+    updated
+}
+
+fn update_rows(
+    txn: &mut Transaction,
+    (target, assignments): (&TableAccess, &[(usize, Expr)]),
+    returning: Option<&Returning>,
+    env: StatementEnv<'_>,
+    sink: &mut RowSink<'_>,
 ) -> Result<usize> {
     let table = &target.table;
     let width = assignments.len();
@@ -47,9 +65,10 @@ pub fn update(
         (targets, changes)
     };
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
+    let mut written = returning.map(|_| WrittenRows::new(&env, written_rows_charge(&env)));
     // `max(1)`: without assignments every chunk is empty (and `chunks_exact` wants a size).
     let mut chunks = changes.chunks_exact_mut(width.max(1));
-    for (row_id, _) in &targets {
+    for (row_id, old_row) in &targets {
         let row_changes = match width {
             0 => &mut [],
             _ => chunks.next().expect("one chunk per target row"),
@@ -60,12 +79,43 @@ pub fn update(
         check_changes(table, row_changes)?;
         txn.update_columns(&table.storage, *row_id, row_changes)
             .map_err(|e| storage_error(table, e))?;
+        if let Some(written) = &mut written {
+            let mut new_row = old_row.clone();
+            for (position, value) in row_changes.iter() {
+                new_row[*position] = value.clone();
+            }
+            written.push(new_row)?;
+        }
+    }
+    if let (Some(written), Some(returning)) = (written, returning) {
+        written.emit(txn, env, returning, sink)?;
     }
     Ok(targets.len())
 }
 
-/// Deletes every row `target` reaches; returns the row count.
-pub fn delete(txn: &mut Transaction, target: &TableAccess, env: StatementEnv<'_>) -> Result<usize> {
+/// Deletes every row `target` reaches (with RETURNING, handing the deleted rows' results
+/// to `sink`); returns the row count and records it in the connection's counters.
+pub fn delete(
+    txn: &mut Transaction,
+    target: &TableAccess,
+    returning: Option<&Returning>,
+    env: StatementEnv<'_>,
+    sink: &mut RowSink<'_>,
+) -> Result<usize> {
+    let deleted = delete_rows(txn, target, returning, env, sink);
+    if let Some(counters) = env.counters {
+        counters.record(&deleted);
+    }
+    deleted
+}
+
+fn delete_rows(
+    txn: &mut Transaction,
+    target: &TableAccess,
+    returning: Option<&Returning>,
+    env: StatementEnv<'_>,
+    sink: &mut RowSink<'_>,
+) -> Result<usize> {
     let targets = {
         let runtime = SubqueryRuntime::new(txn, env);
         collect_targets(target, &ExecContext::new(&runtime))?
@@ -74,7 +124,15 @@ pub fn delete(txn: &mut Transaction, target: &TableAccess, env: StatementEnv<'_>
         txn.delete(&target.table.storage, *row_id)
             .map_err(|e| storage_error(&target.table, e))?;
     }
-    Ok(targets.len())
+    let deleted = targets.len();
+    if let Some(returning) = returning {
+        let mut written = WrittenRows::new(&env, written_rows_charge(&env));
+        for (_, row) in targets {
+            written.push(row)?;
+        }
+        written.emit(txn, env, returning, sink)?;
+    }
+    Ok(deleted)
 }
 
 /// Whether `error` is a NOT NULL failure (which INSERT OR IGNORE skips, as SQLite does).
@@ -98,7 +156,7 @@ pub(super) fn check_row(table: &TableDef, row: &mut [Cow<'_, Value>]) -> Result<
 }
 
 /// `check_row` for the assigned columns of an UPDATE (the others were checked when written).
-fn check_changes(table: &TableDef, changes: &mut [(usize, Value)]) -> Result<()> {
+pub(super) fn check_changes(table: &TableDef, changes: &mut [(usize, Value)]) -> Result<()> {
     for (position, slot) in changes.iter_mut() {
         let column = &table.columns[*position];
         if !fits_column(slot, column) {

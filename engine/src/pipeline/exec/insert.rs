@@ -3,7 +3,10 @@
 //! (`conflict::insert_row`). A plan with plain rows (`plan::PlainRows`: `VALUES` of literals
 //! and parameters) reads each row straight from the plan and the parameter list; a row whose
 //! values all fit their columns as they are goes to storage as an array of borrowed values.
-//! Any other row is built in a row of `Cow` values (coerced values, computed defaults).
+//! Any other row is built in a row of `Cow` values (coerced values, computed defaults, a
+//! key assigned to an INTEGER PRIMARY KEY left NULL). Rows computed by expressions or a
+//! query, and statements with ON CONFLICT, RETURNING or an AUTOINCREMENT table, take the
+//! general path (`upsert.rs`).
 
 use std::borrow::Cow;
 
@@ -11,57 +14,56 @@ use ember_storage::{Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::Result;
-use crate::expr::{fits_column, EvalContext, Expr, StatementEnv, SubqueryRuntime};
+use crate::expr::{fits_column, ChangeCounters, EvalContext, Expr, StatementEnv};
 use crate::plan::{Insert, Node, OnConflict, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 
 use super::conflict::insert_row;
 use super::dml::{check_row, is_not_null, storage_error, NULL};
-use super::{collect, ExecContext};
+use super::rowid::RowidKeys;
+use super::RowSink;
 
 /// Widest table whose INSERT builds its rows in a stack array rather than a heap one.
 const STACK_ROW_COLUMNS: usize = 8;
 
-/// Inserts the rows `insert.source` produces; returns the row count.
-pub fn insert(txn: &mut Transaction, insert: &Insert, env: StatementEnv<'_>) -> Result<usize> {
-    let Insert {
-        table,
-        columns,
-        source,
-        on_conflict,
-        plain_rows,
-    } = insert;
-    if let (Some(plain), Node::Values { rows }) = (plain_rows, source) {
+/// Inserts the rows `insert.source` produces, handing RETURNING rows to `sink`; returns
+/// the row count (rows an upsert updated included) and records it in the connection's
+/// counters.
+pub fn insert(
+    txn: &mut Transaction,
+    insert: &Insert,
+    env: StatementEnv<'_>,
+    sink: &mut RowSink<'_>,
+) -> Result<usize> {
+    let inserted = insert_rows(txn, insert, env, sink);
+    if let Some(counters) = env.counters {
+        counters.record(&inserted);
+    }
+    inserted
+}
+
+fn insert_rows(
+    txn: &mut Transaction,
+    insert: &Insert,
+    env: StatementEnv<'_>,
+    sink: &mut RowSink<'_>,
+) -> Result<usize> {
+    let clauses = insert.upsert.is_some() || insert.returning.is_some();
+    if clauses || insert.sequence.is_some() {
+        return super::upsert::insert_general(txn, insert, env, sink);
+    }
+    if let (Some(plain), Node::Values { rows }) = (&insert.plain_rows, &insert.source) {
         check_rows_max(rows.len(), env.rows_max)?;
-        return insert_plain_rows(txn, insert, (plain, rows), env.params);
+        return insert_plain_rows(txn, insert, (plain, rows), env);
     }
-    if let Some(rows) = constant_rows(source) {
+    if let Some(rows) = constant_rows(&insert.source) {
         check_rows_max(rows.len(), env.rows_max)?;
-        return insert_constant_rows(txn, insert, rows, env.params);
+        return insert_constant_rows(txn, insert, rows, env);
     }
-    let eval = EvalContext::with_params(env.params);
-    let rows = {
-        let runtime = SubqueryRuntime::new(txn, env);
-        collect(source, &ExecContext::new(&runtime))?
-    };
-    let mut slots = RowSlots::new(table.columns.len());
-    let mut inserted = 0;
-    for source_row in rows {
-        let fill = |row: &mut [Cow<'_, Value>]| {
-            for (value, &position) in source_row.into_iter().zip(columns) {
-                row[position] = Cow::Owned(value);
-            }
-            Ok(())
-        };
-        let row = slots.row();
-        if insert_one(txn, table, (columns, fill), *on_conflict, &eval, row)? {
-            inserted += 1;
-        }
-    }
-    Ok(inserted)
+    super::upsert::insert_general(txn, insert, env, sink)
 }
 
 /// The statement row limit, for the rows of a `VALUES` source.
-fn check_rows_max(rows: usize, rows_max: usize) -> Result<()> {
+pub(super) fn check_rows_max(rows: usize, rows_max: usize) -> Result<()> {
     if rows > rows_max {
         return Err(crate::err!(
             Limit,
@@ -79,40 +81,59 @@ fn insert_plain_rows(
     txn: &mut Transaction,
     insert: &Insert,
     (plain, exprs): (&PlainRows, &[Vec<Expr>]),
-    params: &[Value],
+    env: StatementEnv<'_>,
 ) -> Result<usize> {
+    let params = env.params;
     let table = &*insert.table;
     let width = table.columns.len();
     debug_assert!(width <= PLAIN_ROW_COLUMNS_MAX && plain.rows.len() == exprs.len());
     let mut slots = None;
     let mut inserted = 0;
-    for (row, row_exprs) in plain.rows.iter().zip(exprs) {
-        let mut values = [&NULL; PLAIN_ROW_COLUMNS_MAX];
-        let mut fits = true;
-        for ((slot, source), column) in values.iter_mut().zip(row).zip(&table.columns) {
-            let value = match source {
-                RowValue::Value(value) => value,
-                RowValue::Parameter(index) => parameter(params, *index)?,
-            };
-            fits &= if value.is_null() {
-                !column.not_null
+    // The INTEGER PRIMARY KEY of the last row inserted as it was given, recorded when the
+    // statement ends (also in failure, as SQLite's row-by-row record would have it).
+    let mut last_key = None;
+    let inserted = (|| {
+        for (row, row_exprs) in plain.rows.iter().zip(exprs) {
+            let mut values = [&NULL; PLAIN_ROW_COLUMNS_MAX];
+            let mut fits = true;
+            for ((slot, source), column) in values.iter_mut().zip(row).zip(&table.columns) {
+                let value = match source {
+                    RowValue::Value(value) => value,
+                    RowValue::Parameter(index) => parameter(params, *index)?,
+                };
+                fits &= if value.is_null() {
+                    !column.not_null
+                } else {
+                    fits_column(value, column)
+                };
+                *slot = value;
+            }
+            let added = if fits {
+                let values = &values[..width];
+                let added = insert_row(txn, table, values, insert.on_conflict, |e| {
+                    storage_error(table, e)
+                })?;
+                if let (true, Some(column)) = (added, table.rowid_column) {
+                    last_key = Some(values[column]);
+                }
+                added
             } else {
-                fits_column(value, column)
+                let slots = slots.get_or_insert_with(|| RowSlots::new(width));
+                let added = insert_exprs(txn, insert, row_exprs, env, slots)?;
+                if added {
+                    // `insert_one` recorded its key.
+                    last_key = None;
+                }
+                added
             };
-            *slot = value;
+            inserted += usize::from(added);
         }
-        let added = if fits {
-            let values = &values[..width];
-            insert_row(txn, table, values, insert.on_conflict, |e| {
-                storage_error(table, e)
-            })?
-        } else {
-            let slots = slots.get_or_insert_with(|| RowSlots::new(width));
-            insert_exprs(txn, insert, row_exprs, params, slots)?
-        };
-        inserted += usize::from(added);
+        Ok(inserted)
+    })();
+    if let (Some(Value::Integer(key)), Some(counters)) = (last_key, env.counters) {
+        counters.set_last_insert_rowid(*key);
     }
-    Ok(inserted)
+    inserted
 }
 
 /// INSERT of `VALUES` rows made of constants and parameters without a plain form (a wide
@@ -123,12 +144,12 @@ fn insert_constant_rows(
     txn: &mut Transaction,
     insert: &Insert,
     rows: &[Vec<Expr>],
-    params: &[Value],
+    env: StatementEnv<'_>,
 ) -> Result<usize> {
     let mut slots = RowSlots::new(insert.table.columns.len());
     let mut inserted = 0;
     for exprs in rows {
-        inserted += usize::from(insert_exprs(txn, insert, exprs, params, &mut slots)?);
+        inserted += usize::from(insert_exprs(txn, insert, exprs, env, &mut slots)?);
     }
     Ok(inserted)
 }
@@ -138,9 +159,10 @@ fn insert_exprs<'a>(
     txn: &mut Transaction,
     insert: &Insert,
     exprs: &'a [Expr],
-    params: &'a [Value],
+    env: StatementEnv<'a>,
     slots: &mut RowSlots<'a>,
 ) -> Result<bool> {
+    let params = env.params;
     let fill = |row: &mut [Cow<'a, Value>]| {
         for (expr, &position) in exprs.iter().zip(&insert.columns) {
             row[position] = Cow::Borrowed(constant_value(expr, params)?);
@@ -153,7 +175,7 @@ fn insert_exprs<'a>(
         txn,
         table,
         (columns, fill),
-        insert.on_conflict,
+        (insert.on_conflict, env.counters),
         &eval,
         slots.row(),
     )
@@ -225,13 +247,14 @@ fn constant_value<'a>(expr: &'a Expr, params: &'a [Value]) -> Result<&'a Value> 
 }
 
 /// Builds one table row in `row` (one slot per column): `given` names the table positions
-/// a source row gives and puts its values there; the other columns get their defaults.
-/// Checks and inserts the row under `on_conflict`; false when it was skipped.
+/// a source row gives and puts its values there; the other columns get their defaults, an
+/// INTEGER PRIMARY KEY left NULL a new key. Checks and inserts the row under
+/// `on_conflict`, recording its key in `counters`; false when it was skipped.
 fn insert_one<'a>(
     txn: &mut Transaction,
     table: &TableDef,
     given: (&[usize], impl FnOnce(&mut [Cow<'a, Value>]) -> Result<()>),
-    on_conflict: OnConflict,
+    (on_conflict, counters): (OnConflict, Option<&ChangeCounters>),
     eval: &EvalContext<'_>,
     row: &mut [Cow<'a, Value>],
 ) -> Result<bool> {
@@ -250,11 +273,23 @@ fn insert_one<'a>(
         }
     }
     fill(row)?;
+    if let Some(column) = table.rowid_column {
+        if row[column].is_null() {
+            let key = RowidKeys::default().next_key(txn, table, None)?;
+            row[column] = Cow::Owned(Value::Integer(key));
+        }
+    }
     match check_row(table, row) {
         Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => return Ok(false),
         other => other?,
     };
-    insert_row(txn, table, row, on_conflict, |e| storage_error(table, e))
+    let inserted = insert_row(txn, table, row, on_conflict, |e| storage_error(table, e))?;
+    if let (true, Some(column), Some(counters)) = (inserted, table.rowid_column, counters) {
+        if let Value::Integer(key) = &*row[column] {
+            counters.set_last_insert_rowid(*key);
+        }
+    }
+    Ok(inserted)
 }
 
 #[cfg(test)]

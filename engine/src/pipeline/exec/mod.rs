@@ -15,9 +15,12 @@ mod join;
 mod outer_join;
 mod query;
 mod recursive;
+mod returning;
+mod rowid;
 mod scan;
 mod schema_host;
 pub mod system;
+mod upsert;
 mod view;
 
 use std::cell::Cell;

@@ -14,6 +14,7 @@ use super::coerce::parse_whole_number;
 use super::datetime::DateFunction;
 use super::math::Math;
 use super::ops::{compare_for_sort, truth, Numeric};
+use super::session_values::SessionFunction;
 use super::{text, Expr};
 
 /// A scalar function the engine implements.
@@ -49,6 +50,8 @@ pub enum Function {
     Replace,
     Round,
     RTrim,
+    /// A connection counter (session_values.rs): evaluated by `Expr::eval` with the context.
+    Session(SessionFunction),
     Sign,
     Substr,
     Trim,
@@ -115,6 +118,7 @@ impl Function {
             .map(|entry| entry.0)
             .or_else(|| Math::from_name(name).map(Function::Math))
             .or_else(|| DateFunction::from_name(name).map(Function::Date))
+            .or_else(|| SessionFunction::from_name(name).map(Function::Session))
     }
 
     fn entry(self) -> &'static (Function, &'static str, usize, Option<usize>) {
@@ -128,6 +132,7 @@ impl Function {
         match self {
             Function::Math(math) => math.name(),
             Function::Date(date) => date.name(),
+            Function::Session(session) => session.name(),
             _ => self.entry().1,
         }
     }
@@ -140,6 +145,7 @@ impl Function {
                 (math.name(), fewest, Some(most))
             }
             Function::Date(date) => (date.name(), date.fewest_arguments(), None),
+            Function::Session(session) => (session.name(), 0, Some(0)),
             _ => {
                 let &(_, name, fewest, most) = self.entry();
                 (name, fewest, most)
@@ -160,7 +166,7 @@ impl Function {
     pub fn is_deterministic(self) -> bool {
         !matches!(
             self,
-            Function::Random | Function::RandomBlob | Function::Date(_)
+            Function::Random | Function::RandomBlob | Function::Date(_) | Function::Session(_)
         )
     }
 }
@@ -238,6 +244,13 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         Function::Date(date) => super::datetime::call(date, args),
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
+        Function::Session(session) => {
+            return Err(crate::err!(
+                Internal,
+                "{}() evaluated without its statement",
+                session.name()
+            ))
+        }
         Function::RandomBlob | Function::ZeroBlob => {
             // zeroblob(NULL) is empty; randomblob gives at least one byte.
             let length = match number_of(first) {

@@ -13,6 +13,7 @@ mod math;
 mod ops;
 mod predicate;
 mod printf;
+mod session_values;
 mod subquery;
 mod text;
 mod visit;
@@ -33,6 +34,7 @@ pub use key::{row_key, KeyValue};
 pub use math::Math;
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
+pub use session_values::{ChangeCounters, SessionFunction};
 pub use subquery::{OuterFrame, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime};
 
 /// A scalar expression, bound to input row positions.
@@ -252,6 +254,10 @@ impl Expr {
                 }
             }
             Expr::Cast { expr, affinity } => cast::cast(expr.eval(row, context)?, *affinity),
+            Expr::Function {
+                function: Function::Session(session),
+                ..
+            } => session.eval(context)?,
             Expr::Function { function, args } => {
                 function::eval_call(*function, args, |arg| arg.eval(row, context))?
             }

@@ -119,6 +119,9 @@ pub struct StatementEnv<'a> {
     pub interrupt: Option<&'a AtomicBool>,
     /// The durable side of a directory database (read by the `ember_durability` table).
     pub durable: Option<&'a dyn exec::system::DurabilityRow>,
+    /// The connection's change counters (`last_insert_rowid()`, `changes()`); `None` where
+    /// no connection runs the statement.
+    pub counters: Option<&'a super::ChangeCounters>,
     /// Row buffers kept by the connection between statements (see `exec::RowBuffers`).
     pub(crate) buffers: Option<&'a exec::RowBuffers>,
     /// The statement's memory account and deadline; `None` when there is neither a memory

@@ -26,12 +26,14 @@ impl Plan {
             }
             Plan::DropIndex { name, .. } => writeln!(out, "DropIndex {name}"),
             Plan::Insert(insert) => {
-                writeln!(out, "Insert {}", insert.table.name)?;
+                let clauses = insert.clauses_text();
+                writeln!(out, "Insert {}{clauses}", insert.table.name)?;
                 insert.source.write_tree(out, 1)
             }
             Plan::Update {
                 target,
                 assignments,
+                returning,
             } => {
                 let sets: Vec<String> = assignments
                     .iter()
@@ -39,11 +41,14 @@ impl Plan {
                         format!("{} = {expr}", target.table.columns[*column].name)
                     })
                     .collect();
-                writeln!(out, "Update {} set {}", target.table.name, sets.join(", "))?;
+                let returning = super::upsert::returning_text(returning.as_deref());
+                let (table, sets) = (&target.table.name, sets.join(", "));
+                writeln!(out, "Update {table} set {sets}{returning}")?;
                 write_access(out, target, 1)
             }
-            Plan::Delete { target } => {
-                writeln!(out, "Delete {}", target.table.name)?;
+            Plan::Delete { target, returning } => {
+                let returning = super::upsert::returning_text(returning.as_deref());
+                writeln!(out, "Delete {}{returning}", target.table.name)?;
                 write_access(out, target, 1)
             }
             Plan::Query(query) => query.node.write_tree(out, 0),

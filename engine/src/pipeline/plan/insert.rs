@@ -11,7 +11,7 @@ use ember_storage::Value;
 use crate::catalog::TableDef;
 use crate::expr::Expr;
 
-use super::{Node, OnConflict};
+use super::{Node, OnConflict, Returning, Sequence, Upsert};
 
 /// INSERT, bound: the rows `source` produces go into `columns` of `table` (an empty list
 /// with `DEFAULT VALUES`: every column takes its default).
@@ -21,8 +21,13 @@ pub struct Insert {
     pub source: Node,
     pub on_conflict: OnConflict,
     /// `source` in plain form, when it is `VALUES` of literals and parameters (see
-    /// `PlainRows::build`).
+    /// `PlainRows::build`) and the statement has no clause below.
     pub plain_rows: Option<PlainRows>,
+    /// `ON CONFLICT ...`.
+    pub upsert: Option<Box<Upsert>>,
+    pub returning: Option<Box<Returning>>,
+    /// For an AUTOINCREMENT table.
+    pub sequence: Option<Box<Sequence>>,
 }
 
 /// Widest table an INSERT gets plain rows for: the executor builds each row as a stack

@@ -15,6 +15,7 @@
 mod cte;
 mod display;
 mod insert;
+mod upsert;
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ use crate::expr::Expr;
 
 pub use cte::{CteQuery, RecursiveUnion};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
+pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
 
 /// A bound statement, ready to execute.
 pub enum Plan {
@@ -48,9 +50,11 @@ pub enum Plan {
     Update {
         target: TableAccess,
         assignments: Vec<(usize, Expr)>,
+        returning: Option<Box<Returning>>,
     },
     Delete {
         target: TableAccess,
+        returning: Option<Box<Returning>>,
     },
     Query(Query),
     Begin,
@@ -82,6 +86,9 @@ pub struct CreateTable {
     pub primary_key: Vec<usize>,
     pub unique: Vec<Vec<usize>>,
     pub sql: String,
+    /// See `TableDef::rowid_column` and `TableDef::autoincrement`.
+    pub rowid_column: Option<usize>,
+    pub autoincrement: bool,
 }
 
 /// CREATE [UNIQUE] INDEX, bound: the table and column positions resolved.

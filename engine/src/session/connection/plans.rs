@@ -10,6 +10,19 @@ use crate::error::Result;
 use crate::plan_cache::Prepared;
 
 impl Connection {
+    /// Empties the plan cache (plans are rebuilt on next use).
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.query("SELECT 1", ()).unwrap();
+    /// conn.clear_plan_cache();
+    /// conn.query("SELECT 1", ()).unwrap();
+    /// assert_eq!(conn.stats().parses, 2);
+    /// ```
+    pub fn clear_plan_cache(&self) {
+        self.cache.borrow_mut().clear();
+    }
+
     /// The plan of `sql` when it is the statement run last (the common loop of one
     /// statement), lent by the cache: no hash, no reference count. Nothing a plan runs
     /// uses the cache mutably (`prepared` skips the cache while it is lent).

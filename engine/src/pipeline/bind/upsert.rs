@@ -1,0 +1,179 @@
+//! Binding of an INSERT's `ON CONFLICT` clause (the conflict target resolved to the primary
+//! key or a unique index, `excluded.col` naming the proposed row) and of the `RETURNING`
+//! clause of INSERT, UPDATE and DELETE (expressions over the table's columns).
+
+use sqlparser::ast::{self, AssignmentTarget, OnConflictAction, OnInsert, SelectItem};
+
+use crate::catalog::TableDef;
+use crate::error::{unsupported, Result};
+use crate::expr::Expr;
+use crate::plan::{ConflictTarget, Returning, Upsert, UpsertAction};
+
+use super::{Binder, Scope};
+
+/// The names `rowid`, `oid` and `_rowid_`, which SQLite gives the rowid.
+pub fn is_rowid_name(name: &str) -> bool {
+    ["rowid", "oid", "_rowid_"]
+        .iter()
+        .any(|alias| name.eq_ignore_ascii_case(alias))
+}
+
+/// The position of column `name` of `table`, a rowid name standing for the INTEGER
+/// PRIMARY KEY column (as in `INSERT INTO t(rowid, ..)` and `UPDATE t SET rowid = ..`).
+pub fn target_column(table: &TableDef, name: &str) -> Option<usize> {
+    table
+        .column_index(name)
+        .or_else(|| table.rowid_column.filter(|_| is_rowid_name(name)))
+}
+
+impl Binder<'_> {
+    /// `ON CONFLICT ...` of an INSERT into `table` (named `alias` in the statement).
+    pub(super) fn bind_upsert(
+        &mut self,
+        on: &OnInsert,
+        table: &TableDef,
+        alias: &str,
+    ) -> Result<Box<Upsert>> {
+        let OnInsert::OnConflict(clause) = on else {
+            return Err(unsupported("ON DUPLICATE KEY UPDATE"));
+        };
+        let target = match &clause.conflict_target {
+            None => None,
+            Some(ast::ConflictTarget::Columns(columns)) => Some(conflict_target(table, columns)?),
+            Some(ast::ConflictTarget::OnConstraint(name)) => {
+                return Err(unsupported(format!("ON CONFLICT ON CONSTRAINT {name}")))
+            }
+        };
+        let action = match &clause.action {
+            OnConflictAction::DoNothing => UpsertAction::Nothing,
+            OnConflictAction::DoUpdate(update) => {
+                let mut scope = Scope::for_table_def(alias, table);
+                let mut excluded = Scope::for_columns("excluded", &table.columns);
+                excluded
+                    .columns
+                    .iter_mut()
+                    .for_each(|column| column.hidden = true);
+                scope.columns.extend(excluded.columns);
+                let assignments = self.bind_assignments(&update.assignments, table, &scope)?;
+                let filter = match &update.selection {
+                    Some(predicate) => Some(self.bind_expr(predicate, &scope)?),
+                    None => None,
+                };
+                UpsertAction::Update {
+                    assignments,
+                    filter,
+                }
+            }
+        };
+        Ok(Box::new(Upsert { target, action }))
+    }
+
+    /// `SET col = expr, ...` over `scope`: (column position, value) pairs, a column set
+    /// twice taking its last value.
+    pub(super) fn bind_assignments(
+        &mut self,
+        assignments: &[ast::Assignment],
+        table: &TableDef,
+        scope: &Scope,
+    ) -> Result<Vec<(usize, Expr)>> {
+        let mut bound: Vec<(usize, Expr)> = Vec::with_capacity(assignments.len());
+        for assignment in assignments {
+            let AssignmentTarget::ColumnName(column) = &assignment.target else {
+                return Err(unsupported("tuple assignment in UPDATE"));
+            };
+            let column_name = match column.0.last().and_then(|part| part.as_ident()) {
+                Some(ident) => ident.value.clone(),
+                None => return Err(unsupported(format!("assignment target {column}"))),
+            };
+            let position = target_column(table, &column_name)
+                .ok_or_else(|| crate::err!(NotFound, "no such column: {column_name}"))?;
+            let value = self.bind_expr(&assignment.value, scope)?;
+            bound.retain(|(existing, _)| *existing != position);
+            bound.push((position, value));
+        }
+        Ok(bound)
+    }
+
+    /// `RETURNING items` over the columns of `table` (in table order), which only the
+    /// table's own name qualifies (not an alias), as in SQLite.
+    pub(super) fn bind_returning(
+        &mut self,
+        items: &[SelectItem],
+        table: &TableDef,
+    ) -> Result<Box<Returning>> {
+        let scope = &Scope::for_table_def(&table.name, table);
+        let mut exprs = Vec::new();
+        let mut columns = Vec::new();
+        let all_columns = |exprs: &mut Vec<Expr>, columns: &mut Vec<String>| {
+            for (index, column) in table.columns.iter().enumerate() {
+                exprs.push(Expr::Column {
+                    index,
+                    name: column.name.clone(),
+                    meta: column.meta(),
+                });
+                columns.push(column.name.clone());
+            }
+        };
+        for item in items {
+            match item {
+                SelectItem::UnnamedExpr(expr) => {
+                    exprs.push(self.bind_expr(expr, scope)?);
+                    columns.push(match expr {
+                        ast::Expr::Identifier(ident) => ident.value.clone(),
+                        ast::Expr::CompoundIdentifier(parts) => {
+                            parts.last().map(|p| p.value.clone()).unwrap_or_default()
+                        }
+                        other => other.to_string(),
+                    });
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    exprs.push(self.bind_expr(expr, scope)?);
+                    columns.push(alias.value.clone());
+                }
+                SelectItem::Wildcard(_) => all_columns(&mut exprs, &mut columns),
+                SelectItem::QualifiedWildcard(..) => {
+                    return Err(crate::err!(
+                        InvalidInput,
+                        "RETURNING may not use \"TABLE.*\" wildcards"
+                    ))
+                }
+                other => return Err(unsupported(format!("RETURNING item {other}"))),
+            }
+            if exprs.len() > crate::limits::COLUMNS_MAX {
+                return Err(crate::err!(
+                    Limit,
+                    "more than {} RETURNING columns",
+                    crate::limits::COLUMNS_MAX
+                ));
+            }
+        }
+        Ok(Box::new(Returning { exprs, columns }))
+    }
+}
+
+/// The primary key or unique index whose columns are exactly `columns` (in any order).
+fn conflict_target(table: &TableDef, columns: &[ast::Ident]) -> Result<ConflictTarget> {
+    let mut positions = Vec::with_capacity(columns.len());
+    for column in columns {
+        let position = target_column(table, &column.value)
+            .ok_or_else(|| crate::err!(NotFound, "no such column: {}", column.value))?;
+        positions.push(position);
+    }
+    let same_set = |key: &[usize]| {
+        key.len() == positions.len() && key.iter().all(|column| positions.contains(column))
+    };
+    if !table.primary_key.is_empty() && same_set(&table.primary_key) {
+        return Ok(ConflictTarget::PrimaryKey);
+    }
+    match table
+        .indexes
+        .iter()
+        .find(|index| index.unique && same_set(&index.columns))
+    {
+        Some(index) => Ok(ConflictTarget::Index(index.name.clone())),
+        None => Err(crate::err!(
+            InvalidInput,
+            "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint"
+        )),
+    }
+}

@@ -1,0 +1,72 @@
+//! RETURNING: the rows an INSERT, UPDATE or DELETE wrote (or deleted) are kept while it
+//! runs, then, after the last write, its expressions are evaluated over each and the results
+//! handed to the statement's row sink, as SQLite does (it too runs every change first).
+
+use ember_storage::{Transaction, Value};
+
+use crate::error::Result;
+use crate::expr::{StatementEnv, SubqueryRuntime};
+use crate::plan::Returning;
+
+use super::{ExecContext, MemoryCharge, Row, RowSink};
+
+/// The rows a statement with RETURNING wrote, counted against its row cap and memory
+/// budget as they are kept.
+pub(super) struct WrittenRows {
+    rows: Vec<Row>,
+    rows_max: usize,
+    memory: MemoryCharge,
+}
+
+impl WrittenRows {
+    pub(super) fn new(env: &StatementEnv<'_>, memory: MemoryCharge) -> WrittenRows {
+        WrittenRows {
+            rows: Vec::new(),
+            rows_max: env.rows_max.min(crate::limits::STATEMENT_ROWS_MAX),
+            memory,
+        }
+    }
+
+    /// Keeps one written row.
+    pub(super) fn push(&mut self, row: Row) -> Result<()> {
+        if self.rows.len() >= self.rows_max {
+            return Err(crate::err!(
+                Limit,
+                "statement materializes more than the limit of {} rows",
+                self.rows_max
+            ));
+        }
+        self.memory.add_row(&row)?;
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// Evaluates `returning` over every kept row and hands the results to `sink`.
+    pub(super) fn emit(
+        self,
+        txn: &Transaction,
+        env: StatementEnv<'_>,
+        returning: &Returning,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let runtime = SubqueryRuntime::new(txn, env);
+        let context = ExecContext::new(&runtime);
+        for row in &self.rows {
+            let values = returning
+                .exprs
+                .iter()
+                .map(|expr| expr.eval(row, &context.eval))
+                .collect::<Result<Vec<Value>>>()?;
+            if !sink(values)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A memory charge for the rows kept for RETURNING.
+pub(super) fn written_rows_charge(env: &StatementEnv<'_>) -> MemoryCharge {
+    let account = env.bounds.and_then(|bounds| bounds.memory);
+    MemoryCharge::new(account, "the rows of RETURNING")
+}

@@ -1,0 +1,105 @@
+//! The parts of a DML plan beyond writing rows: an INSERT's `ON CONFLICT` clause (`Upsert`)
+//! and the `RETURNING` clause of INSERT, UPDATE and DELETE (`Returning`).
+
+use std::sync::Arc;
+
+use crate::catalog::TableDef;
+use crate::expr::Expr;
+
+use super::Plan;
+
+/// `RETURNING expr, ...`: expressions over a written row (the table's columns in table
+/// order: the values written, or for DELETE the row deleted), and their output names.
+pub struct Returning {
+    pub exprs: Vec<Expr>,
+    pub columns: Vec<String>,
+}
+
+/// `ON CONFLICT [target] DO NOTHING | DO UPDATE SET .. [WHERE ..]`, bound.
+pub struct Upsert {
+    /// The uniqueness constraint the clause applies to; `None`: any of them.
+    pub target: Option<ConflictTarget>,
+    pub action: UpsertAction,
+}
+
+/// The constraint an `ON CONFLICT (columns)` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConflictTarget {
+    PrimaryKey,
+    /// A unique index, by name.
+    Index(String),
+}
+
+pub enum UpsertAction {
+    Nothing,
+    /// Updates the row that holds the key. The expressions read a row made of the existing
+    /// row's columns followed by the proposed row's (`excluded.col`), both in table order.
+    Update {
+        assignments: Vec<(usize, Expr)>,
+        filter: Option<Expr>,
+    },
+}
+
+/// What an AUTOINCREMENT table's INSERT needs: the `sqlite_sequence` table that keeps the
+/// largest key each such table ever held.
+pub struct Sequence {
+    pub table: Arc<TableDef>,
+}
+
+impl Plan {
+    /// The RETURNING clause of an INSERT, UPDATE or DELETE, if it has one.
+    pub fn returning(&self) -> Option<&Returning> {
+        match self {
+            Plan::Insert(insert) => insert.returning.as_deref(),
+            Plan::Update { returning, .. } | Plan::Delete { returning, .. } => returning.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// " returning e1, e2" for EXPLAIN ("" without RETURNING).
+pub(super) fn returning_text(returning: Option<&Returning>) -> String {
+    match returning {
+        Some(returning) => {
+            let exprs: Vec<String> = returning.exprs.iter().map(Expr::to_string).collect();
+            format!(" returning {}", exprs.join(", "))
+        }
+        None => String::new(),
+    }
+}
+
+impl super::Insert {
+    /// The ON CONFLICT and RETURNING clauses for EXPLAIN: " upsert on (PRIMARY KEY) do
+    /// update set c = ..." and " returning ..." ("" for neither).
+    pub(super) fn clauses_text(&self) -> String {
+        let mut text = String::new();
+        if let Some(upsert) = &self.upsert {
+            let target = match &upsert.target {
+                None => "any".to_string(),
+                Some(ConflictTarget::PrimaryKey) => "PRIMARY KEY".to_string(),
+                Some(ConflictTarget::Index(name)) => name.clone(),
+            };
+            text.push_str(&format!(" upsert on ({target}) do "));
+            match &upsert.action {
+                UpsertAction::Nothing => text.push_str("nothing"),
+                UpsertAction::Update {
+                    assignments,
+                    filter,
+                } => {
+                    let sets: Vec<String> = assignments
+                        .iter()
+                        .map(|(column, expr)| {
+                            format!("{} = {expr}", self.table.columns[*column].name)
+                        })
+                        .collect();
+                    text.push_str(&format!("update set {}", sets.join(", ")));
+                    if let Some(filter) = filter {
+                        text.push_str(&format!(" where {filter}"));
+                    }
+                }
+            }
+        }
+        text.push_str(&returning_text(self.returning.as_deref()));
+        text
+    }
+}
