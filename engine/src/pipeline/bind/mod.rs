@@ -16,6 +16,7 @@ mod scope;
 mod select;
 mod subquery;
 mod system;
+mod table_function;
 mod view;
 
 use sqlparser::ast::{self, Statement};

@@ -18,6 +18,7 @@ mod recursive;
 mod scan;
 mod schema_host;
 pub mod system;
+mod table_function;
 mod view;
 
 use std::cell::Cell;
@@ -150,6 +151,7 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
         Node::Distinct { input, collations } => {
             Box::new(distinct::DistinctOperator::new(build(input), collations))
         }
+        Node::TableFunction(scan) => Box::new(table_function::TableFunctionOperator::new(scan)),
         Node::SetOperation { op, left, right } => {
             Box::new(distinct::SetOperationOperator::new(*op, left, right))
         }

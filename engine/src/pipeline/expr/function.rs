@@ -12,6 +12,7 @@ use crate::error::Result;
 use super::cast::{real_prefix, real_to_integer};
 use super::coerce::parse_whole_number;
 use super::datetime::DateFunction;
+use super::json::JsonFunction;
 use super::math::Math;
 use super::ops::{compare_for_sort, truth, Numeric};
 use super::{text, Expr};
@@ -30,6 +31,8 @@ pub enum Function {
     Hex,
     IfNull,
     Iif,
+    /// The JSON functions (json/).
+    Json(JsonFunction),
     Instr,
     Length,
     Like,
@@ -115,6 +118,7 @@ impl Function {
             .map(|entry| entry.0)
             .or_else(|| Math::from_name(name).map(Function::Math))
             .or_else(|| DateFunction::from_name(name).map(Function::Date))
+            .or_else(|| JsonFunction::from_name(name).map(Function::Json))
     }
 
     fn entry(self) -> &'static (Function, &'static str, usize, Option<usize>) {
@@ -128,6 +132,7 @@ impl Function {
         match self {
             Function::Math(math) => math.name(),
             Function::Date(date) => date.name(),
+            Function::Json(json) => json.name(),
             _ => self.entry().1,
         }
     }
@@ -140,6 +145,10 @@ impl Function {
                 (math.name(), fewest, Some(most))
             }
             Function::Date(date) => (date.name(), date.fewest_arguments(), None),
+            Function::Json(json) => {
+                let (fewest, most) = json.arity();
+                (json.name(), fewest, most)
+            }
             _ => {
                 let &(_, name, fewest, most) = self.entry();
                 (name, fewest, most)
@@ -189,6 +198,7 @@ pub(crate) fn eval_call(
             }
             Ok(Value::Null)
         }
+        (Function::Json(json), _) => super::json::eval_call(json, args, &mut eval),
         (Function::Iif, [condition, then, otherwise]) => {
             if truth(&eval(condition)?) == Some(true) {
                 eval(then)
@@ -236,6 +246,7 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         Function::Likely | Function::Unlikely => first.clone(),
         Function::Math(math) => super::math::call(math, args),
         Function::Date(date) => super::datetime::call(date, args),
+        Function::Json(json) => super::json::call(json, args)?,
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
         Function::RandomBlob | Function::ZeroBlob => {
