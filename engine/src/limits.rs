@@ -67,3 +67,10 @@ pub const LIKE_PATTERN_BYTES_MAX: usize = 50_000;
 /// Longest text or blob a scalar function may build (`replace`, `hex`, `quote`, `char`;
 /// `||` is bounded by `TEXT_BYTES_MAX`), in bytes.
 pub const FUNCTION_RESULT_BYTES_MAX: usize = 1 << 28;
+
+/// Deepest nesting of arrays and objects a JSON text may have (SQLite's JSON functions use
+/// the same bound); deeper input is `malformed JSON`.
+pub const JSON_DEPTH_MAX: usize = 1000;
+
+/// Longest JSON text a JSON function parses or builds, in bytes.
+pub const JSON_TEXT_BYTES_MAX: usize = FUNCTION_RESULT_BYTES_MAX;

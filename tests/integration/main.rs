@@ -15,6 +15,7 @@ mod expressions;
 mod gc;
 mod indexes;
 mod isolation;
+mod json;
 mod limits;
 mod limits_disk;
 mod memory;

@@ -3,7 +3,8 @@
 //! hold), plus what SQLite parses and sqlparser's dialect does not: SQLite's operator
 //! precedence (`||` binds tighter than `*`; `& | << >>` share one level, above `<`, which is
 //! above `=`; unary `-` and `~` bind tightest), `<<` / `>>`, `NOT GLOB` / `NOT REGEXP` /
-//! `NOT MATCH`, the postfix `ISNULL`, and `x [NOT] IN table`.
+//! `NOT MATCH`, the postfix `ISNULL`, `x [NOT] IN table`, and the JSON operators `->` and
+//! `->>` at the level of `||`.
 
 use std::any::TypeId;
 
@@ -138,7 +139,7 @@ impl Dialect for EmberDialect {
 
     fn get_next_precedence(&self, parser: &Parser) -> Option<Result<u8, ParserError>> {
         let precedence = match &parser.peek_token_ref().token {
-            Token::StringConcat => CONCAT,
+            Token::StringConcat | Token::Arrow | Token::LongArrow => CONCAT,
             Token::Mul | Token::Div | Token::Mod => MULTIPLY,
             Token::Plus | Token::Minus => ADD,
             Token::Ampersand | Token::Pipe | Token::ShiftLeft | Token::ShiftRight => BITWISE,

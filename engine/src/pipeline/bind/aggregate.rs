@@ -8,7 +8,7 @@
 use sqlparser::ast::{self, DuplicateTreatment, FunctionArg, FunctionArgExpr, FunctionArguments};
 
 use crate::error::{unsupported, Result};
-use crate::expr::Expr;
+use crate::expr::{Expr, Function, JsonFunction};
 use crate::plan::{AggregateCall, AggregateFunction};
 
 use super::{Binder, Scope};
@@ -141,6 +141,7 @@ impl Binder<'_> {
             }
             bound_args = result?;
         }
+        let json_result = quote_json_aggregate_value(aggregate, &mut bound_args);
         let call = AggregateCall {
             function: aggregate,
             collation: bound_args
@@ -165,10 +166,36 @@ impl Binder<'_> {
                 collector.calls.len() - 1
             }
         };
-        Ok(Some(Expr::Column {
+        let column = Expr::Column {
             index: collector.input_width + slot,
             name: display,
             meta: Default::default(),
-        }))
+        };
+        if json_result {
+            // The result is JSON for the JSON functions it is an argument of.
+            return Ok(Some(Expr::Function {
+                function: Function::Json(JsonFunction::Json),
+                args: vec![column],
+            }));
+        }
+        Ok(Some(column))
     }
+}
+
+/// For json_group_array / json_group_object: binds the value argument as `json_quote(x)`
+/// (so a JSON argument nests and anything else is quoted) and returns `true`.
+fn quote_json_aggregate_value(aggregate: AggregateFunction, args: &mut [Expr]) -> bool {
+    let value = match aggregate {
+        AggregateFunction::JsonGroupArray => args.first_mut(),
+        AggregateFunction::JsonGroupObject => args.get_mut(1),
+        _ => return false,
+    };
+    if let Some(value) = value {
+        let inner = std::mem::replace(value, Expr::Literal(ember_storage::Value::Null));
+        *value = Expr::Function {
+            function: Function::Json(JsonFunction::Quote),
+            args: vec![inner],
+        };
+    }
+    true
 }

@@ -69,6 +69,23 @@ impl Binder<'_> {
                 op: BinaryOperator::Glob,
                 right,
             } => self.bind_pattern_match(Function::Glob, left, right, None, scope, depth)?,
+            ast::Expr::BinaryOp {
+                left,
+                op: op @ (BinaryOperator::Arrow | BinaryOperator::LongArrow),
+                right,
+            } => {
+                let function = match op {
+                    BinaryOperator::Arrow => crate::expr::JsonFunction::Arrow,
+                    _ => crate::expr::JsonFunction::LongArrow,
+                };
+                Expr::Function {
+                    function: Function::Json(function),
+                    args: vec![
+                        self.bind_expr_at(left, scope, depth)?,
+                        self.bind_expr_at(right, scope, depth)?,
+                    ],
+                }
+            }
             ast::Expr::BinaryOp { left, op, right } => {
                 let op = bind_binary_operator(op)?;
                 let left = self.bind_expr_at(left, scope, depth)?;

@@ -126,7 +126,10 @@ impl Binder<'_> {
             alias,
         } = factor
         else {
-            let (source, own_scope) = self.bind_factor(factor)?;
+            let (source, own_scope) = match self.bind_table_function(factor, &state.scope)? {
+                Some(bound) => bound,
+                None => self.bind_factor(factor)?,
+            };
             return self.add_relation(source, own_scope, kind, constraint, state);
         };
         if alias.is_some() {

@@ -11,8 +11,16 @@ use super::scope::Scope;
 use super::Binder;
 
 /// Names of aggregate functions (min and max only with one argument).
-pub(super) const AGGREGATES: &[&str] =
-    &["count", "sum", "avg", "total", "group_concat", "string_agg"];
+pub(super) const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "total",
+    "group_concat",
+    "string_agg",
+    "json_group_array",
+    "json_group_object",
+];
 
 /// Whether a call of `name` with `arg_count` arguments is an aggregate.
 pub fn is_aggregate_call(name: &str, arg_count: usize) -> bool {

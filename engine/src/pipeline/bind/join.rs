@@ -26,6 +26,8 @@ struct Term {
 }
 
 pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Result<Node> {
+    // A table-valued function reading the relations to its left takes them as its input.
+    let (relations, where_terms) = super::table_function::join_laterally(relations, where_terms)?;
     let count = relations.len();
     let offsets: Vec<usize> = relations.iter().map(|r| r.offset).collect();
     let widths: Vec<usize> = relations.iter().map(|r| r.width).collect();

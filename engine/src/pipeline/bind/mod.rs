@@ -17,6 +17,7 @@ mod select;
 mod subquery;
 mod system;
 mod upsert;
+mod table_function;
 mod view;
 
 use sqlparser::ast::{self, Statement};

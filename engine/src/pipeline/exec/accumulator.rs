@@ -167,6 +167,36 @@ impl Accumulator {
                     }
                 }
             }
+            AggregateFunction::JsonGroupArray | AggregateFunction::JsonGroupObject => {
+                self.add_json(value, args.get(1))?
+            }
+        }
+        Ok(())
+    }
+
+    /// json_group_array's element or json_group_object's member: the value is JSON text
+    /// already (bound as `json_quote(x)`); a key is written as a JSON string.
+    fn add_json(&mut self, first: &Value, second: Option<&Value>) -> Result<()> {
+        let text = self.text.get_or_insert_with(String::new);
+        let added = first.to_string().len() + second.map_or(0, |v| v.to_string().len());
+        if text.len() + added + 8 > crate::limits::JSON_TEXT_BYTES_MAX {
+            return Err(crate::err!(
+                Limit,
+                "{} result passes {} bytes",
+                self.function.name(),
+                crate::limits::JSON_TEXT_BYTES_MAX
+            ));
+        }
+        if !text.is_empty() {
+            text.push(',');
+        }
+        match second {
+            None => text.push_str(&first.to_string()),
+            Some(value) => {
+                text.push_str(&crate::expr::json_quote_text(&first.to_string()));
+                text.push(':');
+                text.push_str(&value.to_string());
+            }
         }
         Ok(())
     }
@@ -255,6 +285,12 @@ impl Accumulator {
                 Some(text) => Value::Text(text.clone()),
                 None => Value::Null,
             },
+            AggregateFunction::JsonGroupArray => {
+                Value::Text(format!("[{}]", self.text.as_deref().unwrap_or("")))
+            }
+            AggregateFunction::JsonGroupObject => {
+                Value::Text(format!("{{{}}}", self.text.as_deref().unwrap_or("")))
+            }
         })
     }
 }

@@ -21,6 +21,7 @@ mod scan;
 mod schema_host;
 pub mod system;
 mod upsert;
+mod table_function;
 mod view;
 
 use std::cell::Cell;
@@ -153,6 +154,7 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
         Node::Distinct { input, collations } => {
             Box::new(distinct::DistinctOperator::new(build(input), collations))
         }
+        Node::TableFunction(scan) => Box::new(table_function::TableFunctionOperator::new(scan)),
         Node::SetOperation { op, left, right } => {
             Box::new(distinct::SetOperationOperator::new(*op, left, right))
         }

@@ -12,6 +12,7 @@ use crate::error::Result;
 use super::cast::{real_prefix, real_to_integer};
 use super::coerce::parse_whole_number;
 use super::datetime::DateFunction;
+use super::json::JsonFunction;
 use super::math::Math;
 use super::ops::{compare_for_sort, truth, Numeric};
 use super::session_values::SessionFunction;
@@ -31,6 +32,8 @@ pub enum Function {
     Hex,
     IfNull,
     Iif,
+    /// The JSON functions (json/).
+    Json(JsonFunction),
     Instr,
     Length,
     Like,
@@ -119,6 +122,7 @@ impl Function {
             .or_else(|| Math::from_name(name).map(Function::Math))
             .or_else(|| DateFunction::from_name(name).map(Function::Date))
             .or_else(|| SessionFunction::from_name(name).map(Function::Session))
+            .or_else(|| JsonFunction::from_name(name).map(Function::Json))
     }
 
     fn entry(self) -> &'static (Function, &'static str, usize, Option<usize>) {
@@ -133,6 +137,7 @@ impl Function {
             Function::Math(math) => math.name(),
             Function::Date(date) => date.name(),
             Function::Session(session) => session.name(),
+            Function::Json(json) => json.name(),
             _ => self.entry().1,
         }
     }
@@ -146,6 +151,10 @@ impl Function {
             }
             Function::Date(date) => (date.name(), date.fewest_arguments(), None),
             Function::Session(session) => (session.name(), 0, Some(0)),
+            Function::Json(json) => {
+                let (fewest, most) = json.arity();
+                (json.name(), fewest, most)
+            }
             _ => {
                 let &(_, name, fewest, most) = self.entry();
                 (name, fewest, most)
@@ -195,6 +204,7 @@ pub(crate) fn eval_call(
             }
             Ok(Value::Null)
         }
+        (Function::Json(json), _) => super::json::eval_call(json, args, &mut eval),
         (Function::Iif, [condition, then, otherwise]) => {
             if truth(&eval(condition)?) == Some(true) {
                 eval(then)
@@ -242,6 +252,7 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         Function::Likely | Function::Unlikely => first.clone(),
         Function::Math(math) => super::math::call(math, args),
         Function::Date(date) => super::datetime::call(date, args),
+        Function::Json(json) => super::json::call(json, args)?,
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
         Function::Session(session) => {

@@ -7,6 +7,7 @@ mod coerce;
 mod collate;
 mod datetime;
 mod function;
+mod json;
 mod key;
 mod like;
 mod math;
@@ -30,6 +31,10 @@ pub use coerce::{coerce_to_column, fits_column};
 pub use collate::{Collation, ColumnMeta};
 pub use datetime::DateFunction;
 pub use function::Function;
+pub use json::{
+    json_quote_text, JsonFunction, TableFunction, TABLE_FUNCTION_COLUMNS,
+    TABLE_FUNCTION_VISIBLE_COLUMNS,
+};
 pub use key::{row_key, KeyValue};
 pub use math::Math;
 pub(crate) use ops::numeric_value;
@@ -398,6 +403,10 @@ impl fmt::Display for Expr {
                 f.write_str(" END")
             }
             Expr::Cast { expr, affinity } => write!(f, "CAST({expr} AS {affinity})"),
+            Expr::Function {
+                function: Function::Json(op @ (JsonFunction::Arrow | JsonFunction::LongArrow)),
+                args,
+            } if args.len() == 2 => write!(f, "({} {} {})", args[0], op.name(), args[1]),
             Expr::Function { function, args } => {
                 write!(f, "{function}(")?;
                 for (position, arg) in args.iter().enumerate() {

@@ -135,6 +135,11 @@ fn prune(node: &mut Node, needed: Needed) {
             prune(input, below);
         }
         Node::Distinct { input, .. } => prune(input, Needed::All),
+        Node::TableFunction(scan) => {
+            if let Some(input) = &mut scan.input {
+                prune(input, Needed::All);
+            }
+        }
         Node::SetOperation { left, right, .. } => {
             prune(left, Needed::All);
             prune(right, Needed::All);

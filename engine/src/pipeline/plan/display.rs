@@ -229,6 +229,29 @@ impl Node {
                 writeln!(out, "Distinct")?;
                 input.write_tree(out, depth + 1)
             }
+            Node::TableFunction(scan) => {
+                indent(out, depth);
+                let args: Vec<String> = scan.args.iter().map(|arg| arg.to_string()).collect();
+                let lateral = match (&scan.input, scan.left) {
+                    (None, _) => "",
+                    (Some(_), false) => "Lateral",
+                    (Some(_), true) => "LeftLateral",
+                };
+                write!(
+                    out,
+                    "{lateral}TableFunction {}({})",
+                    scan.function,
+                    args.join(", ")
+                )?;
+                if let Some(condition) = &scan.condition {
+                    write!(out, " on {condition}")?;
+                }
+                out.push('\n');
+                match &scan.input {
+                    Some(input) => input.write_tree(out, depth + 1),
+                    None => Ok(()),
+                }
+            }
             Node::SetOperation { op, left, right } => {
                 indent(out, depth);
                 let name = match op {

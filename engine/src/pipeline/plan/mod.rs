@@ -227,6 +227,8 @@ pub enum Node {
         input: Box<Node>,
         collations: Vec<crate::expr::Collation>,
     },
+    /// The rows of a table-valued function (`json_each`, `json_tree`).
+    TableFunction(Box<TableFunctionScan>),
     /// UNION [ALL], INTERSECT, EXCEPT of two inputs of the same width.
     SetOperation {
         op: SetOperator,
@@ -242,6 +244,23 @@ pub enum Node {
         id: usize,
         name: String,
     },
+}
+
+/// A table-valued function call. Without `input`, its arguments are evaluated once and its
+/// rows are the output. With `input` (a lateral join: the arguments read the input's
+/// columns), the arguments are evaluated over each input row and each output row is that
+/// input row followed by a function row; with `left`, an input row with no function row
+/// passing `condition` is kept once, NULL-padded.
+pub struct TableFunctionScan {
+    pub function: crate::expr::TableFunction,
+    pub args: Vec<Expr>,
+    pub input: Option<Node>,
+    pub left: bool,
+    /// Checked over the joined row (input values, then the function's).
+    pub condition: Option<Expr>,
+    /// Set by the binder while the arguments read columns of relations to its left and
+    /// `input` is not yet attached.
+    pub lateral: bool,
 }
 
 /// A join of two inputs. With `left_keys`/`right_keys` it is a hash join on their equality
@@ -297,6 +316,10 @@ pub enum AggregateFunction {
     Min,
     Max,
     GroupConcat,
+    /// json_group_array(x): its argument is bound as `json_quote(x)`.
+    JsonGroupArray,
+    /// json_group_object(key, x): `x` is bound as `json_quote(x)`.
+    JsonGroupObject,
 }
 
 impl AggregateFunction {
@@ -311,6 +334,8 @@ impl AggregateFunction {
             ("min", 1) => AggregateFunction::Min,
             ("max", 1) => AggregateFunction::Max,
             ("group_concat", 1 | 2) | ("string_agg", 2) => AggregateFunction::GroupConcat,
+            ("json_group_array", 1) => AggregateFunction::JsonGroupArray,
+            ("json_group_object", 2) => AggregateFunction::JsonGroupObject,
             _ => return None,
         })
     }
@@ -324,6 +349,8 @@ impl AggregateFunction {
             AggregateFunction::Min => "min",
             AggregateFunction::Max => "max",
             AggregateFunction::GroupConcat => "group_concat",
+            AggregateFunction::JsonGroupArray => "json_group_array",
+            AggregateFunction::JsonGroupObject => "json_group_object",
         }
     }
 }

@@ -1,0 +1,142 @@
+//! Table-valued functions in FROM (`json_each(json[, path])`, `json_tree(json[, path])`):
+//! binding the call, and joining it laterally when its arguments read columns of the
+//! relations to its left (`FROM t, json_each(t.doc) AS j`): those relations are planned
+//! first (with the WHERE terms that read only them) and become the input the function's
+//! arguments are evaluated over, row by row.
+
+use sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor};
+
+use crate::error::{unsupported, Result};
+use crate::expr::{Expr, TableFunction, TABLE_FUNCTION_COLUMNS, TABLE_FUNCTION_VISIBLE_COLUMNS};
+use crate::plan::{JoinKind, Node, TableFunctionScan};
+
+use super::from::{Relation, RelationSource};
+use super::join::plan_joins;
+use super::{object_name, Binder, Scope};
+
+impl Binder<'_> {
+    /// Binds `factor` if it is a table-valued function call; `left` is the scope of the
+    /// relations before it, which its arguments may read.
+    pub(super) fn bind_table_function(
+        &mut self,
+        factor: &TableFactor,
+        left: &Scope,
+    ) -> Result<Option<(RelationSource, Scope)>> {
+        let TableFactor::Table {
+            name,
+            alias,
+            args: Some(args),
+            ..
+        } = factor
+        else {
+            return Ok(None);
+        };
+        let function_name = object_name(name)?;
+        let Some(function) = TableFunction::from_name(&function_name) else {
+            return Err(unsupported(format!(
+                "table-valued function {function_name}"
+            )));
+        };
+        if args.settings.is_some() {
+            return Err(unsupported(format!("SETTINGS in {function}()")));
+        }
+        if args.args.is_empty() || args.args.len() > 2 {
+            return Err(crate::err!(
+                InvalidInput,
+                "wrong number of arguments to table-valued function {function}()"
+            ));
+        }
+        let mut bound = Vec::with_capacity(args.args.len());
+        for arg in &args.args {
+            match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => {
+                    bound.push(self.bind_expr(expr, left)?)
+                }
+                other => return Err(unsupported(format!("argument {other} of {function}()"))),
+            }
+        }
+        let qualifier = match alias {
+            Some(alias) if alias.columns.is_empty() => alias.name.value.clone(),
+            Some(_) => return Err(unsupported("column aliases on a table-valued function")),
+            None => function.name().to_string(),
+        };
+        let lateral = bound.iter().any(|arg| !arg.columns_read().is_empty());
+        let mut scope = Scope::for_table(
+            &qualifier,
+            TABLE_FUNCTION_COLUMNS.iter().map(|name| name.to_string()),
+        );
+        for column in &mut scope.columns[TABLE_FUNCTION_VISIBLE_COLUMNS..] {
+            column.hidden = true;
+        }
+        let node = Node::TableFunction(Box::new(TableFunctionScan {
+            function,
+            args: bound,
+            input: None,
+            left: false,
+            condition: None,
+            lateral,
+        }));
+        Ok(Some((RelationSource::Node(node), scope)))
+    }
+}
+
+/// Whether a relation is a table-valued function whose arguments read relations before it.
+fn is_lateral(relation: &Relation) -> bool {
+    matches!(&relation.source,
+        RelationSource::Node(Node::TableFunction(scan)) if scan.lateral)
+}
+
+/// Rewrites the FROM relations so no lateral table function is left: the relations before
+/// the last lateral one are planned into its input (recursively), taking the WHERE terms
+/// that read only them. Returns the relations and the WHERE terms left.
+pub(super) fn join_laterally(
+    mut relations: Vec<Relation>,
+    where_terms: Vec<Expr>,
+) -> Result<(Vec<Relation>, Vec<Expr>)> {
+    let Some(last) = relations.iter().rposition(is_lateral) else {
+        return Ok((relations, where_terms));
+    };
+    let later = relations.split_off(last + 1);
+    let Some(mut lateral) = relations.pop() else {
+        return Err(crate::err!(Internal, "lateral relation vanished"));
+    };
+    let prefix_width = lateral.offset;
+    let (inner_terms, mut outer_terms): (Vec<Expr>, Vec<Expr>) =
+        where_terms.into_iter().partition(|term| {
+            let read = term.columns_read();
+            !read.is_empty()
+                && read.iter().all(|&column| column < prefix_width)
+                && !term.has_correlated_subquery()
+        });
+    let (prefix, inner_terms) = join_laterally(relations, inner_terms)?;
+    let input = plan_joins(prefix, inner_terms)?;
+    let RelationSource::Node(Node::TableFunction(scan)) = &mut lateral.source else {
+        return Err(crate::err!(
+            Internal,
+            "lateral relation is not a table function"
+        ));
+    };
+    scan.input = Some(input);
+    scan.lateral = false;
+    match lateral.kind {
+        JoinKind::Left => {
+            scan.left = true;
+            scan.condition = Expr::from_conjuncts(std::mem::take(&mut lateral.on));
+        }
+        JoinKind::Inner => outer_terms.append(&mut lateral.on),
+        JoinKind::Right | JoinKind::Full => {
+            return Err(unsupported(
+                "RIGHT or FULL JOIN of a table-valued function that reads the tables before it",
+            ))
+        }
+    }
+    let mut joined = vec![Relation {
+        source: lateral.source,
+        width: prefix_width + lateral.width,
+        offset: 0,
+        kind: JoinKind::Inner,
+        on: Vec::new(),
+    }];
+    joined.extend(later);
+    Ok((joined, outer_terms))
+}

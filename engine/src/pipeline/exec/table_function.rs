@@ -1,0 +1,99 @@
+//! The operator of a table-valued function (`json_each`, `json_tree`): its rows for
+//! arguments evaluated once, or, joined laterally, for arguments evaluated over each input
+//! row (each output row is the input row followed by a function row; a LEFT lateral join
+//! keeps an input row no function row matched, NULL-padded).
+
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::expr::TABLE_FUNCTION_COLUMNS;
+use crate::plan::TableFunctionScan;
+
+use super::{build, ExecContext, Operator, Row};
+
+pub struct TableFunctionOperator<'p> {
+    scan: &'p TableFunctionScan,
+    input: Option<Box<dyn Operator + 'p>>,
+    /// The input row whose function rows are being handed out (empty without input).
+    current: Option<Row>,
+    pending: std::vec::IntoIter<Row>,
+    /// Whether some function row of `current` was handed out (for LEFT).
+    matched: bool,
+    /// Without input: whether the single call was made.
+    called: bool,
+}
+
+impl<'p> TableFunctionOperator<'p> {
+    pub fn new(scan: &'p TableFunctionScan) -> Self {
+        TableFunctionOperator {
+            scan,
+            input: scan.input.as_ref().map(build),
+            current: None,
+            pending: Vec::new().into_iter(),
+            matched: false,
+            called: false,
+        }
+    }
+
+    /// The next input row (the empty row, once, without input).
+    fn next_input(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        match &mut self.input {
+            Some(input) => input.next(context),
+            None if self.called => Ok(None),
+            None => {
+                self.called = true;
+                Ok(Some(Vec::new()))
+            }
+        }
+    }
+
+    /// The function's rows for `row`'s argument values.
+    fn call(&self, row: &[Value], context: &ExecContext<'_>) -> Result<Vec<Row>> {
+        let json = match self.scan.args.first() {
+            Some(arg) => arg.eval(row, &context.eval)?,
+            None => Value::Null,
+        };
+        let path = match self.scan.args.get(1) {
+            Some(arg) => Some(arg.eval(row, &context.eval)?),
+            None => None,
+        };
+        let rows = self.scan.function.rows(&json, path.as_ref())?;
+        context.check_rows(rows.len().saturating_sub(1))?;
+        Ok(rows)
+    }
+}
+
+impl Operator for TableFunctionOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        loop {
+            if let Some(current) = &self.current {
+                for function_row in self.pending.by_ref() {
+                    let mut row = Vec::with_capacity(current.len() + function_row.len());
+                    row.extend_from_slice(current);
+                    row.extend(function_row);
+                    if let Some(condition) = &self.scan.condition {
+                        if !condition.matches(&row, &context.eval)? {
+                            continue;
+                        }
+                    }
+                    self.matched = true;
+                    return Ok(Some(row));
+                }
+                let unmatched = self.scan.left && !self.matched;
+                if let Some(mut row) = self.current.take() {
+                    if unmatched {
+                        row.resize(row.len() + TABLE_FUNCTION_COLUMNS.len(), Value::Null);
+                        return Ok(Some(row));
+                    }
+                }
+            }
+            context.check_interrupt()?;
+            let Some(row) = self.next_input(context)? else {
+                return Ok(None);
+            };
+            self.pending = self.call(&row, context)?.into_iter();
+            self.current = Some(row);
+            self.matched = false;
+        }
+    }
+}

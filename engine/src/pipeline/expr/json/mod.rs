@@ -1,0 +1,263 @@
+//! The JSON functions (SQLite's json1): the catalogue, and evaluation with SQLite's
+//! subtype rule. A value a JSON function returns as JSON (`json()`, `json_array()`, `->`,
+//! an array or object from `json_extract()`, ...) is embedded as JSON when it is an
+//! argument of another JSON function, where plain text would be quoted as a string. SQL
+//! values carry no subtype here, so the rule is applied through the expression: an argument
+//! that is itself a JSON function call is evaluated with its "is JSON" flag (`eval_arg`).
+//!
+//! Files: `value.rs` the tree and its text, `parse.rs` the parser, `path.rs` paths and
+//! edits, `scalar.rs` the functions, `each.rs` the rows of `json_each` / `json_tree`.
+
+mod each;
+mod parse;
+mod path;
+mod scalar;
+mod value;
+
+use std::cmp::Ordering;
+
+use ember_storage::Value;
+
+use crate::error::Result;
+
+use super::{sql_compare, truth, Expr, Function};
+
+pub use each::{TableFunction, TABLE_FUNCTION_COLUMNS, TABLE_FUNCTION_VISIBLE_COLUMNS};
+
+/// A JSON scalar function (the aggregates are `plan::AggregateFunction`s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonFunction {
+    Json,
+    Valid,
+    Extract,
+    /// `json -> path`: the JSON text at the path.
+    Arrow,
+    /// `json ->> path`: the SQL value at the path.
+    LongArrow,
+    Array,
+    Object,
+    ArrayLength,
+    Type,
+    Set,
+    Insert,
+    Replace,
+    Remove,
+    Quote,
+    Patch,
+}
+
+/// Every JSON function with its SQL name and its (fewest, most) argument counts.
+const CATALOGUE: &[(JsonFunction, &str, usize, Option<usize>)] = &[
+    (JsonFunction::Json, "json", 1, Some(1)),
+    (JsonFunction::Valid, "json_valid", 1, Some(2)),
+    (JsonFunction::Extract, "json_extract", 1, None),
+    (JsonFunction::Arrow, "->", 2, Some(2)),
+    (JsonFunction::LongArrow, "->>", 2, Some(2)),
+    (JsonFunction::Array, "json_array", 0, None),
+    (JsonFunction::Object, "json_object", 0, None),
+    (JsonFunction::ArrayLength, "json_array_length", 1, Some(2)),
+    (JsonFunction::Type, "json_type", 1, Some(2)),
+    (JsonFunction::Set, "json_set", 1, None),
+    (JsonFunction::Insert, "json_insert", 1, None),
+    (JsonFunction::Replace, "json_replace", 1, None),
+    (JsonFunction::Remove, "json_remove", 1, None),
+    (JsonFunction::Quote, "json_quote", 1, Some(1)),
+    (JsonFunction::Patch, "json_patch", 2, Some(2)),
+];
+
+impl JsonFunction {
+    /// The function called `name` (lower case); the operators have no name.
+    pub fn from_name(name: &str) -> Option<JsonFunction> {
+        CATALOGUE
+            .iter()
+            .find(|entry| entry.1 == name && name.starts_with("json"))
+            .map(|entry| entry.0)
+    }
+
+    fn entry(self) -> &'static (JsonFunction, &'static str, usize, Option<usize>) {
+        CATALOGUE
+            .iter()
+            .find(|entry| entry.0 == self)
+            .unwrap_or(&CATALOGUE[0])
+    }
+
+    pub fn name(self) -> &'static str {
+        self.entry().1
+    }
+
+    /// (fewest, most) arguments; `None` = any number.
+    pub fn arity(self) -> (usize, Option<usize>) {
+        let &(_, _, fewest, most) = self.entry();
+        (fewest, most)
+    }
+}
+
+/// An evaluated argument and whether it is JSON (SQLite's JSON subtype).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonArg {
+    pub value: Value,
+    pub is_json: bool,
+}
+
+impl JsonArg {
+    /// A plain SQL value (no JSON subtype).
+    pub fn plain(value: Value) -> JsonArg {
+        JsonArg {
+            value,
+            is_json: false,
+        }
+    }
+}
+
+/// Evaluates a call of `function` over `args`.
+pub(crate) fn eval_call(
+    function: JsonFunction,
+    args: &[Expr],
+    eval: &mut dyn FnMut(&Expr) -> Result<Value>,
+) -> Result<Value> {
+    Ok(eval_typed(function, args, eval)?.value)
+}
+
+fn eval_typed(
+    function: JsonFunction,
+    args: &[Expr],
+    eval: &mut dyn FnMut(&Expr) -> Result<Value>,
+) -> Result<JsonArg> {
+    let mut values = Vec::with_capacity(args.len());
+    for arg in args {
+        values.push(eval_arg(arg, eval)?);
+    }
+    scalar::call(function, &values)
+}
+
+/// One argument, with its JSON flag when it is a JSON function's result, also through
+/// CASE, COALESCE / IFNULL and IIF (which pass the flag on in SQLite too).
+fn eval_arg(arg: &Expr, eval: &mut dyn FnMut(&Expr) -> Result<Value>) -> Result<JsonArg> {
+    match arg {
+        Expr::Function {
+            function: Function::Json(inner),
+            args,
+        } => eval_typed(*inner, args, eval),
+        Expr::Function {
+            function: Function::Coalesce | Function::IfNull,
+            args,
+        } if args.len() >= 2 => {
+            for candidate in args {
+                let value = eval_arg(candidate, eval)?;
+                if !value.value.is_null() {
+                    return Ok(value);
+                }
+            }
+            Ok(JsonArg::plain(Value::Null))
+        }
+        Expr::Function {
+            function: Function::Iif,
+            args,
+        } if args.len() == 3 => {
+            if truth(&eval(&args[0])?) == Some(true) {
+                eval_arg(&args[1], eval)
+            } else {
+                eval_arg(&args[2], eval)
+            }
+        }
+        Expr::Case {
+            operand,
+            branches,
+            else_result,
+        } => {
+            let operand = match operand {
+                Some(operand) => Some(eval(operand)?),
+                None => None,
+            };
+            for (when, then) in branches {
+                let when = eval(when)?;
+                let taken = match &operand {
+                    Some(operand) => sql_compare(operand, &when) == Some(Ordering::Equal),
+                    None => truth(&when) == Some(true),
+                };
+                if taken {
+                    return eval_arg(then, eval);
+                }
+            }
+            match else_result {
+                Some(else_result) => eval_arg(else_result, eval),
+                None => Ok(JsonArg::plain(Value::Null)),
+            }
+        }
+        other => Ok(JsonArg::plain(eval(other)?)),
+    }
+}
+
+/// `text` as a JSON string, quotes included.
+pub fn json_quote_text(text: &str) -> String {
+    format!("\"{}\"", value::escape(text))
+}
+
+/// Applies `function` to plain values (none of them JSON).
+pub(crate) fn call(function: JsonFunction, args: &[Value]) -> Result<Value> {
+    let args: Vec<JsonArg> = args.iter().cloned().map(JsonArg::plain).collect();
+    Ok(scalar::call(function, &args)?.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_arity() {
+        for (function, name, ..) in CATALOGUE {
+            assert_eq!(function.name(), *name);
+            if name.starts_with("json") {
+                assert_eq!(JsonFunction::from_name(name), Some(*function));
+            }
+        }
+        assert_eq!(JsonFunction::from_name("->"), None);
+        assert_eq!(JsonFunction::Quote.arity(), (1, Some(1)));
+    }
+
+    #[test]
+    fn no_function_panics_on_hostile_arguments() {
+        let text = |s: &str| Value::Text(s.to_string());
+        let hostile = [
+            Value::Null,
+            Value::Integer(-1),
+            Value::Integer(i64::MIN),
+            Value::Real(f64::NAN),
+            Value::Real(f64::INFINITY),
+            text(""),
+            text("$"),
+            text("$[#-99999999999999999999]"),
+            text("$.a[0]"),
+            text("[1,{\"a\":[2]}]"),
+            text("{\"a\":{\"b\":null}}"),
+            text("\"\\ud800\""),
+            text(&"[".repeat(5000)),
+            Value::Blob(vec![0]),
+        ];
+        for &(function, ..) in CATALOGUE {
+            for count in 0..=3usize {
+                for mut code in 0..hostile.len().pow(count as u32) {
+                    let args: Vec<JsonArg> = (0..count)
+                        .map(|_| {
+                            let value = hostile[code % hostile.len()].clone();
+                            code /= hostile.len();
+                            JsonArg {
+                                value,
+                                is_json: code % 2 == 0,
+                            }
+                        })
+                        .collect();
+                    // Errors are fine; panics are not.
+                    let _ = scalar::call(function, &args);
+                }
+            }
+        }
+        for function in [TableFunction::Each, TableFunction::Tree] {
+            for json in &hostile {
+                for path in &hostile {
+                    let _ = function.rows(json, Some(path));
+                }
+            }
+        }
+    }
+}

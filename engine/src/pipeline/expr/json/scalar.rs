@@ -1,0 +1,323 @@
+//! The JSON scalar functions over evaluated arguments, with SQLite's NULL rules and error
+//! messages. Each returns its value and whether that value is JSON (the subtype).
+
+use ember_storage::Value;
+
+use crate::error::{unsupported, ErrorKind, Result};
+
+use super::parse::parse;
+use super::path::{edit, lookup, parse_path, remove, EditMode, Step};
+use super::value::Json;
+use super::{JsonArg, JsonFunction};
+
+/// A result that is JSON text.
+fn json_result(json: &Json) -> Result<JsonArg> {
+    Ok(JsonArg {
+        value: Value::Text(json.to_text()?),
+        is_json: true,
+    })
+}
+
+fn plain(value: Value) -> Result<JsonArg> {
+    Ok(JsonArg::plain(value))
+}
+
+fn null() -> Result<JsonArg> {
+    plain(Value::Null)
+}
+
+/// Refuses a BLOB where JSON is expected (SQLite would read it as JSONB).
+fn no_blob(value: &Value) -> Result<()> {
+    if matches!(value, Value::Blob(_)) {
+        return Err(unsupported("JSONB (a BLOB argument to a JSON function)"));
+    }
+    Ok(())
+}
+
+/// A JSON document argument: `None` for NULL; numbers are read as their text.
+pub fn document(value: &Value) -> Result<Option<Json>> {
+    no_blob(value)?;
+    match value {
+        Value::Null => Ok(None),
+        Value::Text(text) => parse(text).map(Some),
+        other => parse(&other.to_string()).map(Some),
+    }
+}
+
+/// A JSON value for an SQL argument: JSON text (the subtype) is embedded, anything else
+/// becomes a JSON null, number or string.
+pub fn to_json(arg: &JsonArg) -> Result<Json> {
+    no_blob(&arg.value)?;
+    Ok(match &arg.value {
+        Value::Null => Json::Null,
+        Value::Integer(i) => Json::Number(i.to_string()),
+        Value::Boolean(b) => Json::Number(i64::from(*b).to_string()),
+        Value::Real(r) if r.is_nan() => Json::Null,
+        Value::Real(r) if r.is_infinite() => {
+            Json::Number(if *r > 0.0 { "9.0e+999" } else { "-9.0e+999" }.to_string())
+        }
+        Value::Real(r) => Json::Number(ember_storage::real_text::format_real(*r)),
+        Value::Text(text) if arg.is_json => parse(text)?,
+        Value::Text(text) => Json::string(text),
+        Value::Blob(_) => Json::Null,
+    })
+}
+
+/// A path argument: `None` for NULL.
+fn path_of(value: &Value) -> Result<Option<Vec<Step>>> {
+    match value {
+        Value::Null => Ok(None),
+        other => parse_path(&other.to_string()).map(Some),
+    }
+}
+
+/// The path of `->` / `->>`: a full path, or SQLite's abbreviations (an integer N is
+/// `$[N]`, -N is `$[#-N]`, a name is `$.name`, `[N]` is `$[N]`, other text `$."text"`).
+fn arrow_path(value: &Value) -> Result<Option<Vec<Step>>> {
+    let text = match value {
+        Value::Null => return Ok(None),
+        Value::Integer(i) if *i < 0 => format!("$[#{i}]"),
+        Value::Integer(i) => format!("$[{i}]"),
+        other => {
+            let text = other.to_string();
+            if text.starts_with('$') {
+                text
+            } else if !text.is_empty()
+                && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                format!("$.{text}")
+            } else if text.len() >= 3 && text.starts_with('[') && text.ends_with(']') {
+                format!("${text}")
+            } else {
+                format!("$.\"{text}\"")
+            }
+        }
+    };
+    parse_path(&text).map(Some)
+}
+
+/// Applies `function` to its evaluated arguments.
+pub fn call(function: JsonFunction, args: &[JsonArg]) -> Result<JsonArg> {
+    let (fewest, most) = function.arity();
+    if args.len() < fewest || most.is_some_and(|most| args.len() > most) {
+        return Err(crate::err!(
+            InvalidInput,
+            "wrong number of arguments to function {}()",
+            function.name()
+        ));
+    }
+    let null_value = Value::Null;
+    let first = args.first().map_or(&null_value, |arg| &arg.value);
+    match function {
+        JsonFunction::Json => match document(first)? {
+            Some(json) => json_result(&json),
+            None => null(),
+        },
+        JsonFunction::Valid => valid(first, args.get(1).map(|arg| &arg.value)),
+        JsonFunction::Quote => json_result(&to_json(&args[0])?),
+        JsonFunction::Array => {
+            let items = args.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+            json_result(&Json::Array(items))
+        }
+        JsonFunction::Object => object(args),
+        JsonFunction::Extract => extract(args),
+        JsonFunction::Arrow | JsonFunction::LongArrow => {
+            let (Some(json), Some(path)) = (document(first)?, arrow_path(&args[1].value)?) else {
+                return null();
+            };
+            match lookup(&json, &path) {
+                None => null(),
+                Some(found) if function == JsonFunction::Arrow => json_result(found),
+                Some(found) => plain(found.to_sql()?),
+            }
+        }
+        JsonFunction::ArrayLength | JsonFunction::Type => {
+            let Some(json) = document(first)? else {
+                return null();
+            };
+            let path = match args.get(1) {
+                Some(arg) => match path_of(&arg.value)? {
+                    Some(path) => path,
+                    None => return null(),
+                },
+                None => Vec::new(),
+            };
+            match lookup(&json, &path) {
+                None => null(),
+                Some(found) if function == JsonFunction::Type => {
+                    plain(Value::Text(found.type_name().to_string()))
+                }
+                Some(Json::Array(items)) => plain(Value::Integer(items.len() as i64)),
+                Some(_) => plain(Value::Integer(0)),
+            }
+        }
+        JsonFunction::Set | JsonFunction::Insert | JsonFunction::Replace => {
+            let mode = match function {
+                JsonFunction::Set => EditMode::Set,
+                JsonFunction::Insert => EditMode::Insert,
+                _ => EditMode::Replace,
+            };
+            edit_all(function, mode, args)
+        }
+        JsonFunction::Remove => {
+            let Some(mut json) = document(first)? else {
+                return null();
+            };
+            for arg in &args[1..] {
+                let Some(path) = path_of(&arg.value)? else {
+                    return null();
+                };
+                if !remove(&mut json, &path) {
+                    return null();
+                }
+            }
+            json_result(&json)
+        }
+        JsonFunction::Patch => {
+            let (Some(mut target), Some(patch)) = (document(first)?, document(&args[1].value)?)
+            else {
+                return null();
+            };
+            merge_patch(&mut target, patch);
+            json_result(&target)
+        }
+    }
+}
+
+/// json_valid(X[, flags]): flags 1 (RFC 8259 text, the default) is supported; 2 (JSON5)
+/// answers for RFC 8259 text and refuses other text; 4 and 8 (JSONB) refuse BLOBs.
+fn valid(value: &Value, flags: Option<&Value>) -> Result<JsonArg> {
+    let flags = match flags {
+        None => 1,
+        Some(Value::Integer(flags)) if (1..=15).contains(flags) => *flags,
+        Some(_) => {
+            return Err(crate::err!(
+                InvalidInput,
+                "FLAGS parameter to json_valid() must be between 1 and 15"
+            ))
+        }
+    };
+    let text = match value {
+        Value::Null => return null(),
+        Value::Blob(_) if flags & 0b1100 != 0 => {
+            return Err(unsupported("JSONB (json_valid() flags 4 and 8)"))
+        }
+        Value::Blob(_) => return plain(Value::Integer(0)),
+        _ if flags & 0b0011 == 0 => return plain(Value::Integer(0)),
+        other => other.to_string(),
+    };
+    let answer = match parse(&text) {
+        Ok(_) => true,
+        // Text SQLite reads as JSON5 is valid under flag 2, which is not supported.
+        Err(error) if error.kind() == ErrorKind::Unsupported && flags & 0b0010 != 0 => {
+            return Err(error)
+        }
+        Err(_) => false,
+    };
+    plain(Value::Integer(i64::from(answer)))
+}
+
+fn object(args: &[JsonArg]) -> Result<JsonArg> {
+    if !args.len().is_multiple_of(2) {
+        return Err(crate::err!(
+            InvalidInput,
+            "json_object() requires an even number of arguments"
+        ));
+    }
+    let mut members = Vec::with_capacity(args.len() / 2);
+    for pair in args.chunks_exact(2) {
+        let Value::Text(key) = &pair[0].value else {
+            return Err(crate::err!(
+                InvalidInput,
+                "json_object() labels must be TEXT"
+            ));
+        };
+        members.push((super::value::escape(key), to_json(&pair[1])?));
+    }
+    json_result(&Json::Object(members))
+}
+
+/// json_extract(J, P...): one path gives the SQL value (an array or object as JSON text),
+/// several give a JSON array of what each finds (null where nothing).
+fn extract(args: &[JsonArg]) -> Result<JsonArg> {
+    let Some(json) = document(&args[0].value)? else {
+        return null();
+    };
+    let mut paths = Vec::with_capacity(args.len() - 1);
+    for arg in &args[1..] {
+        match path_of(&arg.value)? {
+            Some(path) => paths.push(path),
+            None => return null(),
+        }
+    }
+    match paths.as_slice() {
+        [] => null(),
+        [path] => match lookup(&json, path) {
+            None => null(),
+            Some(found) if found.is_container() => json_result(found),
+            Some(found) => plain(found.to_sql()?),
+        },
+        paths => {
+            let found = paths
+                .iter()
+                .map(|path| lookup(&json, path).cloned().unwrap_or(Json::Null))
+                .collect();
+            json_result(&Json::Array(found))
+        }
+    }
+}
+
+/// json_set / json_insert / json_replace: (path, value) pairs applied in order.
+fn edit_all(function: JsonFunction, mode: EditMode, args: &[JsonArg]) -> Result<JsonArg> {
+    if args.len().is_multiple_of(2) {
+        return Err(crate::err!(
+            InvalidInput,
+            "{}() needs an odd number of arguments",
+            function.name()
+        ));
+    }
+    let Some(mut json) = document(&args[0].value)? else {
+        return null();
+    };
+    for pair in args[1..].chunks_exact(2) {
+        let path = match &pair[0].value {
+            Value::Null => continue,
+            other => parse_path(&other.to_string())?,
+        };
+        edit(&mut json, &path, mode, to_json(&pair[1])?);
+    }
+    json_result(&json)
+}
+
+/// RFC 7396 MergePatch as SQLite applies it, in place (only the first of duplicate keys is
+/// patched). Recursion follows the patch's nesting, which the parser bounds.
+fn merge_patch(target: &mut Json, patch: Json) {
+    let Json::Object(patch_members) = patch else {
+        *target = patch;
+        return;
+    };
+    if !matches!(target, Json::Object(_)) {
+        *target = Json::Object(Vec::new());
+    }
+    let Json::Object(members) = target else {
+        return;
+    };
+    for (key, value) in patch_members {
+        let wanted = super::value::unescape(&key);
+        let existing = members
+            .iter()
+            .position(|(raw, _)| super::path::key_matches(raw, &wanted));
+        match (existing, value) {
+            (Some(at), Json::Null) => {
+                members.remove(at);
+            }
+            (None, Json::Null) => {}
+            (Some(at), value) => merge_patch(&mut members[at].1, value),
+            (None, value) => {
+                let mut fresh = Json::Null;
+                merge_patch(&mut fresh, value);
+                members.push((key, fresh));
+            }
+        }
+    }
+}
