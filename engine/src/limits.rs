@@ -67,3 +67,9 @@ pub const LIKE_PATTERN_BYTES_MAX: usize = 50_000;
 /// Longest text or blob a scalar function may build (`replace`, `hex`, `quote`, `char`;
 /// `||` is bounded by `TEXT_BYTES_MAX`), in bytes.
 pub const FUNCTION_RESULT_BYTES_MAX: usize = 1 << 28;
+
+/// Deepest chain of FOREIGN KEY actions one statement may run: a delete or key update that
+/// cascades (or sets NULL / a default) into a child table whose rows are themselves parents,
+/// and so on. Deeper fails the statement (changing nothing). SQLite bounds the same chains
+/// by its trigger depth (1000); each level here is a native stack frame or three.
+pub const FOREIGN_KEY_CASCADE_DEPTH_MAX: usize = 100;

@@ -4,6 +4,7 @@ mod api;
 mod api_guard;
 mod bad_input;
 mod concurrency;
+mod constraints;
 mod crashtest;
 mod differential;
 mod durability;

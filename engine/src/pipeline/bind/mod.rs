@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod compare;
+mod constraint;
 mod cte;
 mod ddl;
 mod dml;

@@ -48,6 +48,8 @@ pub struct TableDef {
     /// Secondary indexes: one per UNIQUE constraint (created with the table), then those
     /// CREATE INDEX added, in creation order.
     pub indexes: Vec<IndexDef>,
+    /// CHECK and FOREIGN KEY constraints (catalog/constraint.rs).
+    pub constraints: super::TableConstraints,
 }
 
 /// A secondary hash index of a table.

@@ -47,6 +47,7 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
         sql: create.sql.clone(),
         storage,
         indexes,
+        constraints: create.constraints.clone(),
     };
     host.log_catalog(
         CatalogOp::CreateTable,

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::expr::{coerce_to_column, fits_column, Expr, StatementEnv, SubqueryRuntime};
 use crate::plan::TableAccess;
 
+use super::constraint::RowGuard;
 use super::scan::collect_targets;
 use super::ExecContext;
 
@@ -31,6 +32,8 @@ pub fn update(
 ) -> Result<usize> {
     let table = &target.table;
     let width = assignments.len();
+    let assigned = |column: usize| assignments.iter().any(|(c, _)| *c == column);
+    let guard = RowGuard::for_update(table, &env, &assigned)?;
     // Every new value is computed before any is written: assignments may run subqueries,
     // which must see the table as it was before the statement. `changes` holds `width`
     // (column, value) pairs per target row.
@@ -58,22 +61,33 @@ pub fn update(
             row_changes.sort_unstable_by_key(|(position, _)| *position);
         }
         check_changes(table, row_changes)?;
+        if let Some(guard) = &guard {
+            guard.update_row(txn, *row_id, row_changes)?;
+            continue;
+        }
         txn.update_columns(&table.storage, *row_id, row_changes)
             .map_err(|e| storage_error(table, e))?;
     }
+    guard.map_or(Ok(()), |guard| guard.finish(txn))?;
     Ok(targets.len())
 }
 
 /// Deletes every row `target` reaches; returns the row count.
 pub fn delete(txn: &mut Transaction, target: &TableAccess, env: StatementEnv<'_>) -> Result<usize> {
+    let guard = RowGuard::for_delete(&target.table, &env)?;
     let targets = {
         let runtime = SubqueryRuntime::new(txn, env);
         collect_targets(target, &ExecContext::new(&runtime))?
     };
     for (row_id, _) in &targets {
+        if let Some(guard) = &guard {
+            guard.delete_row(txn, *row_id)?;
+            continue;
+        }
         txn.delete(&target.table.storage, *row_id)
             .map_err(|e| storage_error(&target.table, e))?;
     }
+    guard.map_or(Ok(()), |guard| guard.finish(txn))?;
     Ok(targets.len())
 }
 

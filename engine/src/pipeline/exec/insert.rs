@@ -15,6 +15,7 @@ use crate::expr::{fits_column, EvalContext, Expr, StatementEnv, SubqueryRuntime}
 use crate::plan::{Insert, Node, OnConflict, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 
 use super::conflict::insert_row;
+use super::constraint::RowGuard;
 use super::dml::{check_row, is_not_null, storage_error, NULL};
 use super::{collect, ExecContext};
 
@@ -23,6 +24,20 @@ const STACK_ROW_COLUMNS: usize = 8;
 
 /// Inserts the rows `insert.source` produces; returns the row count.
 pub fn insert(txn: &mut Transaction, insert: &Insert, env: StatementEnv<'_>) -> Result<usize> {
+    let replace = insert.on_conflict == OnConflict::Replace;
+    let guard = RowGuard::for_insert(&insert.table, &env, replace)?;
+    let inserted = insert_rows(txn, insert, env, guard.as_ref())?;
+    guard.map_or(Ok(()), |guard| guard.finish(txn))?;
+    Ok(inserted)
+}
+
+/// `insert` with the statement's constraint guard (`None`: no CHECK, no foreign key).
+fn insert_rows(
+    txn: &mut Transaction,
+    insert: &Insert,
+    env: StatementEnv<'_>,
+    guard: Option<&RowGuard<'_>>,
+) -> Result<usize> {
     let Insert {
         table,
         columns,
@@ -30,13 +45,13 @@ pub fn insert(txn: &mut Transaction, insert: &Insert, env: StatementEnv<'_>) -> 
         on_conflict,
         plain_rows,
     } = insert;
-    if let (Some(plain), Node::Values { rows }) = (plain_rows, source) {
+    if let (Some(plain), Node::Values { rows }, None) = (plain_rows, source, guard) {
         check_rows_max(rows.len(), env.rows_max)?;
         return insert_plain_rows(txn, insert, (plain, rows), env.params);
     }
     if let Some(rows) = constant_rows(source) {
         check_rows_max(rows.len(), env.rows_max)?;
-        return insert_constant_rows(txn, insert, rows, env.params);
+        return insert_constant_rows(txn, insert, rows, env.params, guard);
     }
     let eval = EvalContext::with_params(env.params);
     let rows = {
@@ -53,7 +68,14 @@ pub fn insert(txn: &mut Transaction, insert: &Insert, env: StatementEnv<'_>) -> 
             Ok(())
         };
         let row = slots.row();
-        if insert_one(txn, table, (columns, fill), *on_conflict, &eval, row)? {
+        if insert_one(
+            txn,
+            table,
+            (columns, fill),
+            (*on_conflict, guard),
+            &eval,
+            row,
+        )? {
             inserted += 1;
         }
     }
@@ -108,7 +130,7 @@ fn insert_plain_rows(
             })?
         } else {
             let slots = slots.get_or_insert_with(|| RowSlots::new(width));
-            insert_exprs(txn, insert, row_exprs, params, slots)?
+            insert_exprs(txn, insert, row_exprs, params, slots, None)?
         };
         inserted += usize::from(added);
     }
@@ -124,11 +146,12 @@ fn insert_constant_rows(
     insert: &Insert,
     rows: &[Vec<Expr>],
     params: &[Value],
+    guard: Option<&RowGuard<'_>>,
 ) -> Result<usize> {
     let mut slots = RowSlots::new(insert.table.columns.len());
     let mut inserted = 0;
     for exprs in rows {
-        inserted += usize::from(insert_exprs(txn, insert, exprs, params, &mut slots)?);
+        inserted += usize::from(insert_exprs(txn, insert, exprs, params, &mut slots, guard)?);
     }
     Ok(inserted)
 }
@@ -140,6 +163,7 @@ fn insert_exprs<'a>(
     exprs: &'a [Expr],
     params: &'a [Value],
     slots: &mut RowSlots<'a>,
+    guard: Option<&RowGuard<'_>>,
 ) -> Result<bool> {
     let fill = |row: &mut [Cow<'a, Value>]| {
         for (expr, &position) in exprs.iter().zip(&insert.columns) {
@@ -153,7 +177,7 @@ fn insert_exprs<'a>(
         txn,
         table,
         (columns, fill),
-        insert.on_conflict,
+        (insert.on_conflict, guard),
         &eval,
         slots.row(),
     )
@@ -231,7 +255,7 @@ fn insert_one<'a>(
     txn: &mut Transaction,
     table: &TableDef,
     given: (&[usize], impl FnOnce(&mut [Cow<'a, Value>]) -> Result<()>),
-    on_conflict: OnConflict,
+    (on_conflict, guard): (OnConflict, Option<&RowGuard<'_>>),
     eval: &EvalContext<'_>,
     row: &mut [Cow<'a, Value>],
 ) -> Result<bool> {
@@ -254,7 +278,18 @@ fn insert_one<'a>(
         Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => return Ok(false),
         other => other?,
     };
-    insert_row(txn, table, row, on_conflict, |e| storage_error(table, e))
+    let Some(guard) = guard else {
+        return insert_row(txn, table, row, on_conflict, |e| storage_error(table, e));
+    };
+    if !guard.admit(row, on_conflict)? {
+        return Ok(false);
+    }
+    guard.replace_holders(txn, row, on_conflict)?;
+    let inserted = insert_row(txn, table, row, on_conflict, |e| storage_error(table, e))?;
+    if inserted {
+        guard.inserted(txn, row)?;
+    }
+    Ok(inserted)
 }
 
 #[cfg(test)]

@@ -5,11 +5,14 @@
 mod accumulator;
 mod aggregate;
 mod bounds;
+mod check;
 mod conflict;
+mod constraint;
 mod cte;
 mod ddl;
 mod distinct;
 mod dml;
+mod foreign_key;
 mod insert;
 mod join;
 mod outer_join;

@@ -81,6 +81,7 @@ pub struct CreateTable {
     pub columns: Vec<ColumnDef>,
     pub primary_key: Vec<usize>,
     pub unique: Vec<Vec<usize>>,
+    pub constraints: crate::catalog::TableConstraints,
     pub sql: String,
 }
 
