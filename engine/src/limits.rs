@@ -74,3 +74,8 @@ pub const JSON_DEPTH_MAX: usize = 1000;
 
 /// Longest JSON text a JSON function parses or builds, in bytes.
 pub const JSON_TEXT_BYTES_MAX: usize = FUNCTION_RESULT_BYTES_MAX;
+/// Deepest chain of FOREIGN KEY actions one statement may run: a delete or key update that
+/// cascades (or sets NULL / a default) into a child table whose rows are themselves parents,
+/// and so on. Deeper fails the statement (changing nothing). SQLite bounds the same chains
+/// by its trigger depth (1000); each level here is a native stack frame or three.
+pub const FOREIGN_KEY_CASCADE_DEPTH_MAX: usize = 100;

@@ -5,6 +5,7 @@ mod api;
 mod api_guard;
 mod bad_input;
 mod concurrency;
+mod constraints;
 mod crashtest;
 mod cte;
 mod differential;

@@ -31,6 +31,7 @@ use crate::value::FromValue;
 
 mod counters;
 mod plans;
+mod settings;
 
 /// Where the connection stands with respect to explicit transactions.
 enum TransactionState {
@@ -118,6 +119,8 @@ pub struct Connection {
     statement_timeout: Cell<Option<std::time::Duration>>,
     /// What INSERT, UPDATE and DELETE changed (`changes()`; see `connection/counters.rs`).
     counters: crate::expr::ChangeCounters,
+    /// Whether FOREIGN KEY constraints are enforced (`PRAGMA foreign_keys`; off by default).
+    pub(crate) foreign_keys: Cell<bool>,
 }
 
 impl Connection {
@@ -133,34 +136,9 @@ impl Connection {
             output_row: Cell::new(None),
             statement_timeout: Cell::new(db.options().statement_timeout),
             counters: Default::default(),
+            foreign_keys: Cell::new(false),
             db,
         }
-    }
-
-    /// Stops each later statement of this connection that runs longer than `timeout` with
-    /// an `Interrupted` error, its changes undone (`None`: no limit). What `PRAGMA
-    /// statement_timeout` sets; starts at `Options::statement_timeout`.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let conn = ember::Database::in_memory().connect();
-    /// conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2), (3), (4)")
-    ///     .unwrap();
-    /// conn.set_statement_timeout(Some(Duration::from_millis(50)));
-    /// let error = conn
-    ///     .query("SELECT count(*) FROM t, t t2, t t3, t t4, t t5, t t6, t t7, t t8, t t9, \
-    ///             t t10, t t11, t t12, t t13", ())
-    ///     .unwrap_err();
-    /// assert_eq!(error.kind(), ember::ErrorKind::Interrupted);
-    /// assert!(error.message().contains("statement timeout"));
-    /// ```
-    pub fn set_statement_timeout(&self, timeout: Option<std::time::Duration>) {
-        self.statement_timeout.set(timeout);
-    }
-
-    /// This connection's statement timeout (see `set_statement_timeout`).
-    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
-        self.statement_timeout.get()
     }
 
     /// A handle that stops this connection's running query from another thread (for a
@@ -643,6 +621,7 @@ impl Connection {
             Plan::Rollback => self.rollback()?,
             Plan::CreateTable(create) => exec::create_table(&*self.db.shared, create)?,
             Plan::DropTable { name, if_exists } => {
+                crate::session::foreign_keys::before_drop_table(self, name)?;
                 exec::drop_table(&*self.db.shared, name, *if_exists)?
             }
             Plan::CreateView {
@@ -657,7 +636,9 @@ impl Connection {
                 exec::drop_index(&*self.db.shared, name, *if_exists)?
             }
             Plan::Pragma(statement) => {
-                let outcome = match crate::timeout::pragma(&self.statement_timeout, statement) {
+                let outcome = match crate::timeout::pragma(&self.statement_timeout, statement)
+                    .or_else(|| crate::session::foreign_keys::pragma(self, statement))
+                {
                     Some(outcome) => outcome?,
                     None => crate::durability::pragma(&self.db, statement)?,
                 };
@@ -693,6 +674,8 @@ impl Connection {
         } else {
             exec::StatementBounds::starting_now(account, timeout)
         };
+        // Only when the connection enforces foreign keys: the catalog they resolve against.
+        let foreign_key_catalog = self.foreign_keys.get().then(|| self.db.catalog());
         let env = StatementEnv {
             params,
             rows_max: self.db.options().statement_rows_max,
@@ -701,6 +684,7 @@ impl Connection {
             buffers: Some(&self.buffers),
             bounds: bounds.as_ref(),
             counters: Some(&self.counters),
+            foreign_keys: foreign_key_catalog.as_deref(),
         };
         let mut state = self.state.borrow_mut();
         match &mut *state {

@@ -394,32 +394,10 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "synchronous" if value.is_none() => vec!["synchronous".to_string()],
         "statement_timeout" if value.is_none() => vec!["statement_timeout".to_string()],
         "foreign_keys" if value.is_none() => vec!["foreign_keys".to_string()],
+        "foreign_key_list" => crate::session::foreign_keys::FOREIGN_KEY_LIST_COLUMNS
+            .map(String::from)
+            .to_vec(),
         _ => Vec::new(),
-    }
-}
-
-/// `PRAGMA foreign_keys`: EmberDB enforces no FOREIGN KEY constraints, which is what
-/// SQLite's default `OFF` means, so it reads 0 and setting it off (as sqlite3's `.dump`
-/// output does first) is accepted; turning it on is refused.
-fn foreign_keys(value: Option<&impl ToString>) -> Result<Outcome> {
-    let Some(value) = value else {
-        return Ok(single_value("foreign_keys", Value::Integer(0)));
-    };
-    let text = value.to_string().trim_matches('\'').to_ascii_lowercase();
-    match text.as_str() {
-        "off" | "0" | "false" | "no" => Ok(Outcome {
-            columns: Vec::new(),
-            rows: Vec::new(),
-            changes: 0,
-        }),
-        "on" | "1" | "true" | "yes" => Err(crate::err!(
-            Unsupported,
-            "not supported: FOREIGN KEY constraints (PRAGMA foreign_keys = ON)"
-        )),
-        _ => Err(crate::err!(
-            InvalidInput,
-            "PRAGMA foreign_keys takes ON or OFF, not {text}"
-        )),
     }
 }
 
@@ -445,7 +423,6 @@ pub(crate) fn pragma(db: &Database, statement: &Statement) -> Result<Outcome> {
     let durable = db.shared.durable.get();
     match pragma.as_str() {
         "max_memory" => crate::memory::pragma_max_memory(db, value.as_ref()),
-        "foreign_keys" => foreign_keys(value.as_ref()),
         "wal_checkpoint" | "checkpoint" => {
             if durable.is_none() {
                 return Ok(single_value("checkpointed_rows", Value::Integer(0)));

@@ -1,5 +1,6 @@
 //! Binding of DDL: CREATE TABLE (column types by SQLite's affinity rules, PRIMARY KEY,
-//! NOT NULL, UNIQUE, DEFAULT), CREATE [UNIQUE] INDEX, DROP TABLE and DROP INDEX.
+//! NOT NULL, UNIQUE, DEFAULT; CHECK and FOREIGN KEY in constraint.rs), CREATE [UNIQUE]
+//! INDEX, DROP TABLE and DROP INDEX.
 
 use sqlparser::ast::{self, ColumnOption, ObjectType, TableConstraint};
 
@@ -76,6 +77,7 @@ impl Binder<'_> {
         let mut primary_key: Vec<usize> = Vec::new();
         let mut unique: Vec<Vec<usize>> = Vec::new();
         let mut autoincrement = false;
+        let mut pending = super::constraint::PendingConstraints::default();
         for (position, column) in create.columns.iter().enumerate() {
             if columns
                 .iter()
@@ -130,6 +132,7 @@ impl Binder<'_> {
                         }
                         autoincrement = true;
                     }
+                    _ if pending.column_option(position, option) => {}
                     other => return Err(unsupported(format!("column option {other}"))),
                 }
             }
@@ -159,6 +162,7 @@ impl Binder<'_> {
                 TableConstraint::Unique(key) => {
                     unique.push(key.columns.iter().map(&find).collect::<Result<_>>()?);
                 }
+                _ if pending.table_constraint(constraint) => {}
                 other => return Err(unsupported(format!("table constraint {other}"))),
             }
         }
@@ -179,12 +183,14 @@ impl Binder<'_> {
             [key] if is_integer_type(&create.columns[*key].data_type.to_string()) => Some(*key),
             _ => None,
         };
+        let constraints = self.bind_constraints(&name, &columns, pending)?;
         Ok(Plan::CreateTable(CreateTable {
             name,
             if_not_exists: create.if_not_exists,
             columns,
             primary_key,
             unique,
+            constraints,
             sql: ast::Statement::CreateTable(create.clone()).to_string(),
             rowid_column,
             autoincrement,

@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod compare;
+mod constraint;
 mod cte;
 mod ddl;
 mod dml;
@@ -16,8 +17,8 @@ mod scope;
 mod select;
 mod subquery;
 mod system;
-mod upsert;
 mod table_function;
+mod upsert;
 mod view;
 
 use sqlparser::ast::{self, Statement};

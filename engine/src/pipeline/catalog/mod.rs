@@ -3,6 +3,7 @@
 //! The `Database` holds the current `Arc<Catalog>` in an `ArcSwap`: readers load it without
 //! locks, and DDL builds a new catalog (under the DDL lock) and swaps it in.
 
+mod constraint;
 mod schema;
 mod view;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 
+pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
 pub use schema::{ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL};
 pub use view::ViewDef;
 

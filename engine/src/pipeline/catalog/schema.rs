@@ -60,6 +60,8 @@ pub struct TableDef {
     pub rowid_column: Option<usize>,
     /// AUTOINCREMENT: assigned keys never reuse one used before (`sqlite_sequence`).
     pub autoincrement: bool,
+    /// CHECK and FOREIGN KEY constraints (catalog/constraint.rs).
+    pub constraints: super::TableConstraints,
 }
 
 /// A secondary hash index of a table.

@@ -52,6 +52,7 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
         indexes,
         rowid_column: create.rowid_column,
         autoincrement: create.autoincrement,
+        constraints: create.constraints.clone(),
     };
     host.log_catalog(
         CatalogOp::CreateTable,

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::expr::{coerce_to_column, fits_column, Expr, StatementEnv, SubqueryRuntime};
 use crate::plan::{Returning, TableAccess};
 
+use super::constraint::RowGuard;
 use super::returning::{written_rows_charge, WrittenRows};
 use super::scan::collect_targets;
 use super::{ExecContext, RowSink};
@@ -49,6 +50,8 @@ fn update_rows(
 ) -> Result<usize> {
     let table = &target.table;
     let width = assignments.len();
+    let assigned = |column: usize| assignments.iter().any(|(c, _)| *c == column);
+    let guard = RowGuard::for_update(table, &env, &assigned)?;
     // Every new value is computed before any is written: assignments may run subqueries,
     // which must see the table as it was before the statement. `changes` holds `width`
     // (column, value) pairs per target row.
@@ -77,9 +80,16 @@ fn update_rows(
             row_changes.sort_unstable_by_key(|(position, _)| *position);
         }
         check_changes(table, row_changes)?;
-        txn.update_columns(&table.storage, *row_id, row_changes)
-            .map_err(|e| storage_error(table, e))?;
-        if let Some(written) = &mut written {
+        let still_there = match &guard {
+            // CHECK, and the foreign keys the row holds or that reference it.
+            Some(guard) => guard.update_row(txn, *row_id, row_changes)?,
+            None => {
+                txn.update_columns(&table.storage, *row_id, row_changes)
+                    .map_err(|e| storage_error(table, e))?;
+                true
+            }
+        };
+        if let (Some(written), true) = (&mut written, still_there) {
             let mut new_row = old_row.clone();
             for (position, value) in row_changes.iter() {
                 new_row[*position] = value.clone();
@@ -87,6 +97,7 @@ fn update_rows(
             written.push(new_row)?;
         }
     }
+    guard.map_or(Ok(()), |guard| guard.finish(txn))?;
     if let (Some(written), Some(returning)) = (written, returning) {
         written.emit(txn, env, returning, sink)?;
     }
@@ -116,14 +127,20 @@ fn delete_rows(
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
+    let guard = RowGuard::for_delete(&target.table, &env)?;
     let targets = {
         let runtime = SubqueryRuntime::new(txn, env);
         collect_targets(target, &ExecContext::new(&runtime))?
     };
     for (row_id, _) in &targets {
+        if let Some(guard) = &guard {
+            guard.delete_row(txn, *row_id)?;
+            continue;
+        }
         txn.delete(&target.table.storage, *row_id)
             .map_err(|e| storage_error(&target.table, e))?;
     }
+    guard.map_or(Ok(()), |guard| guard.finish(txn))?;
     let deleted = targets.len();
     if let Some(returning) = returning {
         let mut written = WrittenRows::new(&env, written_rows_charge(&env));

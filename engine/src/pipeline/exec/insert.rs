@@ -5,8 +5,8 @@
 //! values all fit their columns as they are goes to storage as an array of borrowed values.
 //! Any other row is built in a row of `Cow` values (coerced values, computed defaults, a
 //! key assigned to an INTEGER PRIMARY KEY left NULL). Rows computed by expressions or a
-//! query, and statements with ON CONFLICT, RETURNING or an AUTOINCREMENT table, take the
-//! general path (`upsert.rs`).
+//! query, and statements with ON CONFLICT, RETURNING, an AUTOINCREMENT table or CHECK /
+//! FOREIGN KEY constraints to enforce, take the general path (`upsert.rs`).
 
 use std::borrow::Cow;
 
@@ -18,6 +18,7 @@ use crate::expr::{fits_column, ChangeCounters, EvalContext, Expr, StatementEnv};
 use crate::plan::{Insert, Node, OnConflict, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 
 use super::conflict::insert_row;
+use super::constraint::RowGuard;
 use super::dml::{check_row, is_not_null, storage_error, NULL};
 use super::rowid::RowidKeys;
 use super::RowSink;
@@ -47,9 +48,16 @@ fn insert_rows(
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
+    let replace = insert.on_conflict == OnConflict::Replace;
+    // CHECK and FOREIGN KEY constraints (`None`: the table has none to enforce here).
+    if let Some(guard) = RowGuard::for_insert(&insert.table, &env, replace)? {
+        let inserted = super::upsert::insert_general(txn, insert, env, sink, Some(&guard))?;
+        guard.finish(txn)?;
+        return Ok(inserted);
+    }
     let clauses = insert.upsert.is_some() || insert.returning.is_some();
     if clauses || insert.sequence.is_some() {
-        return super::upsert::insert_general(txn, insert, env, sink);
+        return super::upsert::insert_general(txn, insert, env, sink, None);
     }
     if let (Some(plain), Node::Values { rows }) = (&insert.plain_rows, &insert.source) {
         check_rows_max(rows.len(), env.rows_max)?;
@@ -59,7 +67,7 @@ fn insert_rows(
         check_rows_max(rows.len(), env.rows_max)?;
         return insert_constant_rows(txn, insert, rows, env);
     }
-    super::upsert::insert_general(txn, insert, env, sink)
+    super::upsert::insert_general(txn, insert, env, sink, None)
 }
 
 /// The statement row limit, for the rows of a `VALUES` source.

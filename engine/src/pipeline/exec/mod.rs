@@ -5,11 +5,14 @@
 mod accumulator;
 mod aggregate;
 mod bounds;
+mod check;
 mod conflict;
+mod constraint;
 mod cte;
 mod ddl;
 mod distinct;
 mod dml;
+mod foreign_key;
 mod insert;
 mod join;
 mod outer_join;
@@ -20,8 +23,8 @@ mod rowid;
 mod scan;
 mod schema_host;
 pub mod system;
-mod upsert;
 mod table_function;
+mod upsert;
 mod view;
 
 use std::cell::Cell;

@@ -40,6 +40,7 @@ pub(super) fn sequence_table() -> CreateTable {
         sql: SEQUENCE_TABLE_SQL.to_string(),
         rowid_column: None,
         autoincrement: false,
+        constraints: Default::default(),
     }
 }
 

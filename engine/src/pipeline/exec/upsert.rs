@@ -20,6 +20,7 @@ use crate::expr::{EvalContext, StatementEnv, SubqueryRuntime};
 use crate::plan::{ConflictTarget, Insert, Node, OnConflict, Upsert, UpsertAction};
 
 use super::conflict::{find_holder, insert_row};
+use super::constraint::RowGuard;
 use super::dml::{check_changes, check_row, is_not_null, storage_error, NULL};
 use super::returning::{written_rows_charge, WrittenRows};
 use super::rowid::RowidKeys;
@@ -38,10 +39,12 @@ pub(super) fn insert_general(
     insert: &Insert,
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
+    guard: Option<&RowGuard<'_>>,
 ) -> Result<usize> {
     let mut statement = StatementState {
         insert,
         env,
+        guard,
         keys: RowidKeys::default(),
         written: insert
             .returning
@@ -83,16 +86,18 @@ pub(super) fn insert_general(
     Ok(statement.changed)
 }
 
-struct StatementState<'p, 'e> {
+struct StatementState<'p, 'e, 'g, 'r> {
     insert: &'p Insert,
     env: StatementEnv<'e>,
+    /// The table's CHECK and FOREIGN KEY constraints, when there are any to enforce.
+    guard: Option<&'g RowGuard<'r>>,
     keys: RowidKeys,
     /// The rows kept for RETURNING.
     written: Option<WrittenRows>,
     changed: usize,
 }
 
-impl StatementState<'_, '_> {
+impl StatementState<'_, '_, '_, '_> {
     /// Builds the table row from one source row (`insert.columns` order) and writes it.
     fn write(&mut self, txn: &mut Transaction, values: Vec<Value>) -> Result<()> {
         let insert = self.insert;
@@ -120,6 +125,12 @@ impl StatementState<'_, '_> {
             other => other?,
         }
         let row: Row = row.into_iter().map(Cow::into_owned).collect();
+        if let Some(guard) = self.guard {
+            if !guard.admit(&row, insert.on_conflict)? {
+                return Ok(());
+            }
+            guard.replace_holders(txn, &row, insert.on_conflict)?;
+        }
         let written = match &insert.upsert {
             None => match insert_row(txn, table, &row, insert.on_conflict, |e| {
                 storage_error(table, e)
@@ -129,6 +140,9 @@ impl StatementState<'_, '_> {
             },
             Some(upsert) => self.upsert_row(txn, upsert, row)?,
         };
+        if let (Some(guard), Written::Inserted(row)) = (self.guard, &written) {
+            guard.inserted(txn, row)?;
+        }
         let row = match written {
             Written::Skipped => return Ok(()),
             Written::Inserted(row) => {
@@ -222,8 +236,19 @@ impl StatementState<'_, '_> {
         };
         changes.sort_by_key(|(position, _)| *position);
         check_changes(table, &mut changes)?;
-        txn.update_columns(&table.storage, holder, &changes)
-            .map_err(|e| storage_error(table, e))?;
+        // CHECK on the updated row and the foreign keys it reads or that reference it, as
+        // an UPDATE of the assigned columns would enforce them.
+        let assigned = |column: usize| changes.iter().any(|(position, _)| *position == column);
+        match RowGuard::for_update(table, &self.env, &assigned)? {
+            Some(guard) => {
+                guard.update_row(txn, holder, &changes)?;
+                guard.finish(txn)?;
+            }
+            None => {
+                txn.update_columns(&table.storage, holder, &changes)
+                    .map_err(|e| storage_error(table, e))?;
+            }
+        }
         both.truncate(table.columns.len());
         for (position, value) in changes {
             both[position] = value;

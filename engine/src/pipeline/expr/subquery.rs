@@ -127,6 +127,9 @@ pub struct StatementEnv<'a> {
     /// The statement's memory account and deadline; `None` when there is neither a memory
     /// budget nor a statement timeout (the common case costs one word).
     pub bounds: Option<&'a exec::StatementBounds<'a>>,
+    /// The catalog FOREIGN KEY constraints resolve against, when the connection enforces
+    /// them (`PRAGMA foreign_keys = ON`); `None` (SQLite's default) enforces none.
+    pub foreign_keys: Option<&'a crate::catalog::Catalog>,
 }
 
 /// Runs subqueries for one statement execution: the transaction they read, the statement's

@@ -85,6 +85,7 @@ pub struct CreateTable {
     pub columns: Vec<ColumnDef>,
     pub primary_key: Vec<usize>,
     pub unique: Vec<Vec<usize>>,
+    pub constraints: crate::catalog::TableConstraints,
     pub sql: String,
     /// See `TableDef::rowid_column` and `TableDef::autoincrement`.
     pub rowid_column: Option<usize>,

@@ -1,0 +1,81 @@
+//! CHECK and FOREIGN KEY constraints of a table, as bound from its CREATE TABLE statement:
+//! what `exec::check` evaluates on every written row and `exec::foreign_key` enforces
+//! under `PRAGMA foreign_keys = ON`.
+
+use std::fmt;
+
+use crate::expr::Expr;
+
+/// The CHECK and FOREIGN KEY constraints of one table (both empty for most tables: then
+/// writing to the table costs nothing more).
+#[derive(Clone, Default)]
+pub struct TableConstraints {
+    /// In definition order: column constraints, then table constraints.
+    pub checks: Vec<CheckDef>,
+    /// In definition order (SQLite's `PRAGMA foreign_key_list` numbers them backwards).
+    pub foreign_keys: Vec<ForeignKeyDef>,
+}
+
+impl TableConstraints {
+    pub fn is_empty(&self) -> bool {
+        self.checks.is_empty() && self.foreign_keys.is_empty()
+    }
+}
+
+/// `[CONSTRAINT name] CHECK (expr)`: a row passes unless `expr` is FALSE (NULL passes).
+#[derive(Clone)]
+pub struct CheckDef {
+    pub name: Option<String>,
+    /// Bound over the table's row (column i at position i); no subqueries, no parameters.
+    pub expr: Expr,
+    /// The expression as written (normalized by the SQL printer), for the error message.
+    pub text: String,
+}
+
+impl CheckDef {
+    /// What `CHECK constraint failed: ...` names: the constraint's name, else its text.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.text)
+    }
+}
+
+/// `FOREIGN KEY (columns) REFERENCES parent (parent_columns)`, or a column's `REFERENCES`.
+#[derive(Clone)]
+pub struct ForeignKeyDef {
+    /// Child column positions, in key order.
+    pub columns: Vec<usize>,
+    /// The parent table's name as written (it need not exist until the key is enforced).
+    pub parent: String,
+    /// Parent column names in key order; empty means the parent's primary key.
+    pub parent_columns: Vec<String>,
+    pub on_delete: ForeignKeyAction,
+    pub on_update: ForeignKeyAction,
+    /// `DEFERRABLE INITIALLY DEFERRED`: checked at COMMIT in SQLite (not enforced here:
+    /// writing such a table under `foreign_keys = ON` fails as not supported).
+    pub deferred: bool,
+}
+
+/// What a parent-row delete or key update does to the child rows that reference it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForeignKeyAction {
+    /// Fails at the end of the statement if children still reference a missing key.
+    NoAction,
+    /// Fails at once if any child references the key.
+    Restrict,
+    SetNull,
+    SetDefault,
+    /// Deletes the children (ON DELETE) or gives them the new key (ON UPDATE).
+    Cascade,
+}
+
+impl fmt::Display for ForeignKeyAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ForeignKeyAction::NoAction => "NO ACTION",
+            ForeignKeyAction::Restrict => "RESTRICT",
+            ForeignKeyAction::SetNull => "SET NULL",
+            ForeignKeyAction::SetDefault => "SET DEFAULT",
+            ForeignKeyAction::Cascade => "CASCADE",
+        })
+    }
+}

@@ -1,0 +1,33 @@
+//! A connection's per-connection settings reached through methods: the statement timeout
+//! (`PRAGMA statement_timeout` sets it too). `PRAGMA foreign_keys` is in
+//! `session/foreign_keys.rs`.
+
+use super::Connection;
+
+impl Connection {
+    /// Stops each later statement of this connection that runs longer than `timeout` with
+    /// an `Interrupted` error, its changes undone (`None`: no limit). What `PRAGMA
+    /// statement_timeout` sets; starts at `Options::statement_timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2), (3), (4)")
+    ///     .unwrap();
+    /// conn.set_statement_timeout(Some(Duration::from_millis(50)));
+    /// let error = conn
+    ///     .query("SELECT count(*) FROM t, t t2, t t3, t t4, t t5, t t6, t t7, t t8, t t9, \
+    ///             t t10, t t11, t t12, t t13", ())
+    ///     .unwrap_err();
+    /// assert_eq!(error.kind(), ember::ErrorKind::Interrupted);
+    /// assert!(error.message().contains("statement timeout"));
+    /// ```
+    pub fn set_statement_timeout(&self, timeout: Option<std::time::Duration>) {
+        self.statement_timeout.set(timeout);
+    }
+
+    /// This connection's statement timeout (see `set_statement_timeout`).
+    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
+        self.statement_timeout.get()
+    }
+}

@@ -1,0 +1,154 @@
+//! `PRAGMA foreign_keys`: whether a connection enforces FOREIGN KEY constraints
+//! (`pipeline/exec/foreign_key`). Per connection and OFF by default, as in SQLite; like
+//! SQLite, setting it inside an open transaction changes nothing. With it on, DROP TABLE of
+//! a parent table first deletes its rows (`implicit_delete`), as SQLite does.
+
+use ember_storage::Value;
+use sqlparser::ast::Statement;
+
+use crate::catalog::Catalog;
+use crate::connection::{Connection, Outcome};
+use crate::error::Result;
+
+/// Runs `PRAGMA foreign_keys[= value]` against a connection's setting, and `PRAGMA
+/// foreign_key_list(table)`; `None` when the statement is another PRAGMA.
+pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<Outcome>> {
+    let enabled = &conn.foreign_keys;
+    let Statement::Pragma { name, value, .. } = statement else {
+        return None;
+    };
+    if name.to_string().eq_ignore_ascii_case("foreign_key_list") {
+        let catalog = conn.database().catalog();
+        return Some(Ok(foreign_key_list(&catalog, value.as_ref())));
+    }
+    if !name.to_string().eq_ignore_ascii_case("foreign_keys") {
+        return None;
+    }
+    let Some(value) = value else {
+        return Some(Ok(Outcome {
+            columns: vec!["foreign_keys".to_string()],
+            rows: vec![vec![Value::Integer(i64::from(enabled.get()))]],
+            changes: 0,
+        }));
+    };
+    let text = value.to_string().trim_matches('\'').to_ascii_lowercase();
+    let on = match text.as_str() {
+        "off" | "0" | "false" | "no" => false,
+        "on" | "1" | "true" | "yes" => true,
+        _ => {
+            return Some(Err(crate::err!(
+                InvalidInput,
+                "PRAGMA foreign_keys takes ON or OFF, not {text}"
+            )))
+        }
+    };
+    if !conn.in_transaction() {
+        enabled.set(on);
+    }
+    Some(Ok(Outcome {
+        columns: Vec::new(),
+        rows: Vec::new(),
+        changes: 0,
+    }))
+}
+
+/// Before `DROP TABLE name`: the implicit DELETE (see `implicit_delete`) when the
+/// connection enforces foreign keys.
+pub(crate) fn before_drop_table(conn: &Connection, name: &str) -> Result<()> {
+    if conn.foreign_keys.get() {
+        if let Some(delete) = implicit_delete(&conn.database().catalog(), name) {
+            conn.execute(&delete, ())?;
+        }
+    }
+    Ok(())
+}
+
+/// The implicit `DELETE FROM table` SQLite runs before `DROP TABLE` when foreign keys are
+/// enforced and another table's key references it (so its actions apply, and RESTRICT or
+/// NO ACTION children make the DROP fail); `None` when there is nothing to do.
+pub(crate) fn implicit_delete(catalog: &Catalog, table: &str) -> Option<String> {
+    let dropped = catalog.table(table)?;
+    let referenced = catalog.tables().into_iter().any(|child| {
+        !child.name.eq_ignore_ascii_case(&dropped.name)
+            && child
+                .constraints
+                .foreign_keys
+                .iter()
+                .any(|key| key.parent.eq_ignore_ascii_case(&dropped.name))
+    });
+    let quoted = dropped.name.replace('"', "\"\"");
+    referenced.then(|| format!("DELETE FROM \"{quoted}\""))
+}
+
+/// The columns of `PRAGMA foreign_key_list`, as SQLite names them.
+pub(crate) const FOREIGN_KEY_LIST_COLUMNS: [&str; 8] = [
+    "id",
+    "seq",
+    "table",
+    "from",
+    "to",
+    "on_update",
+    "on_delete",
+    "match",
+];
+
+/// `PRAGMA foreign_key_list(table)`: one row per column of each foreign key of the table,
+/// numbered as SQLite numbers them (the last defined key is 0); no rows for an unknown table.
+fn foreign_key_list(catalog: &Catalog, table: Option<&impl ToString>) -> Outcome {
+    let columns = FOREIGN_KEY_LIST_COLUMNS.map(String::from).to_vec();
+    let name = table.map(|t| t.to_string().trim_matches(['\'', '"']).to_string());
+    let Some(table) = name.and_then(|name| catalog.table(&name)) else {
+        return Outcome {
+            columns,
+            rows: Vec::new(),
+            changes: 0,
+        };
+    };
+    let text = |s: &str| Value::Text(s.into());
+    let mut rows = Vec::new();
+    for (id, key) in table.constraints.foreign_keys.iter().rev().enumerate() {
+        for (seq, &column) in key.columns.iter().enumerate() {
+            let to = key.parent_columns.get(seq).map_or(Value::Null, |c| text(c));
+            rows.push(vec![
+                Value::Integer(id as i64),
+                Value::Integer(seq as i64),
+                text(&key.parent),
+                text(&table.columns[column].name),
+                to,
+                text(&key.on_update.to_string()),
+                text(&key.on_delete.to_string()),
+                text("NONE"),
+            ]);
+        }
+    }
+    Outcome {
+        columns,
+        rows,
+        changes: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Database, Value};
+
+    #[test]
+    fn the_setting_reads_back_refuses_bad_values_and_ignores_transactions() {
+        let conn = Database::in_memory().connect();
+        let read = || conn.query("PRAGMA foreign_keys", ()).unwrap().values()[0][0].clone();
+        assert_eq!(read(), Value::Integer(0));
+        conn.execute("PRAGMA foreign_keys = 'yes'", ()).unwrap();
+        assert_eq!(read(), Value::Integer(1));
+        let error = conn.execute("PRAGMA foreign_keys = maybe", ()).unwrap_err();
+        assert_eq!(
+            error.message(),
+            "PRAGMA foreign_keys takes ON or OFF, not maybe"
+        );
+        conn.execute_batch("BEGIN; PRAGMA foreign_keys = 0")
+            .unwrap();
+        assert_eq!(read(), Value::Integer(1));
+        conn.execute_batch("COMMIT; PRAGMA foreign_keys(0)")
+            .unwrap();
+        assert_eq!(read(), Value::Integer(0));
+    }
+}
