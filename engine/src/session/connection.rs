@@ -30,6 +30,7 @@ use crate::transaction::Transaction;
 use crate::value::FromValue;
 
 mod plans;
+mod savepoints;
 
 /// Where the connection stands with respect to explicit transactions.
 enum TransactionState {
@@ -115,6 +116,8 @@ pub struct Connection {
     output_row: Cell<Option<crate::rows::Row>>,
     /// How long one statement may run (`PRAGMA statement_timeout`); `None`: no limit.
     statement_timeout: Cell<Option<std::time::Duration>>,
+    /// SAVEPOINTs of the open transaction, innermost last (see `connection/savepoints.rs`).
+    savepoints: RefCell<Vec<savepoints::SavepointMark>>,
 }
 
 impl Connection {
@@ -129,6 +132,7 @@ impl Connection {
             buffers: RowBuffers::default(),
             output_row: Cell::new(None),
             statement_timeout: Cell::new(db.options().statement_timeout),
+            savepoints: RefCell::new(Vec::new()),
             db,
         }
     }
@@ -607,6 +611,7 @@ impl Connection {
 
     /// COMMIT of the explicit transaction.
     pub(crate) fn commit(&self) -> Result<()> {
+        self.savepoints.borrow_mut().clear();
         let previous =
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
         match previous {
@@ -629,6 +634,7 @@ impl Connection {
 
     /// ROLLBACK of the explicit transaction.
     pub(crate) fn rollback(&self) -> Result<()> {
+        self.savepoints.borrow_mut().clear();
         let previous =
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
         match previous {
@@ -650,6 +656,7 @@ impl Connection {
             Plan::Begin => self.begin()?,
             Plan::Commit => self.commit()?,
             Plan::Rollback => self.rollback()?,
+            Plan::Savepoint(op) => self.run_savepoint(op)?,
             Plan::CreateTable(create) => exec::create_table(&*self.db.shared, create)?,
             Plan::DropTable { name, if_exists } => {
                 exec::drop_table(&*self.db.shared, name, *if_exists)?

@@ -22,7 +22,7 @@ use sqlparser::ast::{self, Statement};
 
 use crate::catalog::Catalog;
 use crate::error::{unsupported, Result};
-use crate::plan::Plan;
+use crate::plan::{Plan, SavepointOp};
 
 pub use expr::parse_number;
 pub use function::is_aggregate_call;
@@ -124,6 +124,16 @@ impl<'c> Binder<'c> {
                 chain: false,
                 savepoint: None,
             } => Ok(Plan::Rollback),
+            Statement::Rollback {
+                chain: false,
+                savepoint: Some(name),
+            } => Ok(Plan::Savepoint(SavepointOp::RollbackTo(name.value.clone()))),
+            Statement::Savepoint { name } => {
+                Ok(Plan::Savepoint(SavepointOp::Begin(name.value.clone())))
+            }
+            Statement::ReleaseSavepoint { name } => {
+                Ok(Plan::Savepoint(SavepointOp::Release(name.value.clone())))
+            }
             Statement::Explain {
                 statement,
                 analyze: false,

@@ -50,6 +50,7 @@ impl Plan {
             Plan::Begin => writeln!(out, "Begin"),
             Plan::Commit => writeln!(out, "Commit"),
             Plan::Rollback => writeln!(out, "Rollback"),
+            Plan::Savepoint(op) => writeln!(out, "{op:?}"),
             Plan::Vacuum => writeln!(out, "Vacuum"),
             Plan::Pragma(statement) => writeln!(out, "{statement}"),
             Plan::Explain(inner) => inner.write_tree(out),

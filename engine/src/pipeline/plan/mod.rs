@@ -56,11 +56,24 @@ pub enum Plan {
     Begin,
     Commit,
     Rollback,
+    /// SAVEPOINT / RELEASE / ROLLBACK TO (run by the session's `connection/savepoints.rs`).
+    Savepoint(SavepointOp),
     Explain(Box<Plan>),
     /// VACUUM: garbage-collect old versions of every table now.
     Vacuum,
     /// PRAGMA (synchronous, wal_checkpoint / CHECKPOINT): run by `durability::pragma`.
     Pragma(Box<sqlparser::ast::Statement>),
+}
+
+/// A savepoint statement, with the savepoint's name as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavepointOp {
+    /// `SAVEPOINT name`: marks the write log (outside a transaction, starts one).
+    Begin(String),
+    /// `RELEASE [SAVEPOINT] name`: forgets it and every newer one.
+    Release(String),
+    /// `ROLLBACK [TRANSACTION] TO [SAVEPOINT] name`: undoes the writes since it.
+    RollbackTo(String),
 }
 
 /// What an INSERT does with a row whose key is already taken.
