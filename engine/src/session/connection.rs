@@ -669,6 +669,7 @@ impl Connection {
                 exec::drop_view(&*self.db.shared, name, *if_exists)?
             }
             Plan::CreateIndex(create) => exec::create_index(&*self.db.shared, create)?,
+            Plan::AlterTable(alter) => exec::alter_table(&*self.db.shared, alter)?,
             Plan::DropIndex { name, if_exists } => {
                 exec::drop_index(&*self.db.shared, name, *if_exists)?
             }

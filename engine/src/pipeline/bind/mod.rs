@@ -3,6 +3,7 @@
 //! not implement with an `Unsupported` error that names it (never a panic, never silence).
 
 mod aggregate;
+mod alter;
 mod compare;
 mod cte;
 mod ddl;
@@ -85,6 +86,7 @@ impl<'c> Binder<'c> {
             Statement::CreateTable(create) => self.bind_create_table(create),
             Statement::CreateView(create) => self.bind_create_view(create),
             Statement::CreateIndex(create) => self.bind_create_index(create),
+            Statement::AlterTable(alter) => self.bind_alter_table(alter),
             Statement::Drop {
                 object_type,
                 if_exists,

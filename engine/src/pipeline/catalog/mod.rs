@@ -4,6 +4,7 @@
 //! locks, and DDL builds a new catalog (under the DDL lock) and swaps it in.
 
 mod schema;
+mod sql_rewrite;
 mod view;
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use crate::error::Result;
 
 pub use schema::{ColumnDef, IndexDef, TableDef};
+pub use sql_rewrite::{rename_key_column, rewrite_create_index, rewrite_create_table};
 pub use view::ViewDef;
 
 /// One immutable version of the schema.

@@ -51,6 +51,7 @@ impl Plan {
             Plan::Commit => writeln!(out, "Commit"),
             Plan::Rollback => writeln!(out, "Rollback"),
             Plan::Savepoint(op) => writeln!(out, "{op:?}"),
+            Plan::AlterTable(alter) => writeln!(out, "{}", alter.sql),
             Plan::Vacuum => writeln!(out, "Vacuum"),
             Plan::Pragma(statement) => writeln!(out, "{statement}"),
             Plan::Explain(inner) => inner.write_tree(out),

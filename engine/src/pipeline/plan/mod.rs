@@ -12,6 +12,7 @@
 //! The primary-key lookup was chosen by `optimize::choose_access`; the filter stays on the
 //! access as a recheck.
 
+mod alter;
 mod cte;
 mod display;
 mod insert;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use crate::catalog::{ColumnDef, IndexDef, TableDef};
 use crate::expr::Expr;
 
+pub use alter::AlterTable;
 pub use cte::{CteQuery, RecursiveUnion};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 
@@ -40,6 +42,8 @@ pub enum Plan {
         if_exists: bool,
     },
     CreateIndex(CreateIndex),
+    /// ALTER TABLE (boxed: it holds two table definitions).
+    AlterTable(Box<AlterTable>),
     DropIndex {
         name: String,
         if_exists: bool,
@@ -145,9 +149,8 @@ impl ColumnsRead {
 
     /// The columns `columns` marks (every column when `None`).
     pub fn some(table: &TableDef, columns: Option<Vec<bool>>) -> Box<ColumnsRead> {
-        let types = &table.storage.schema().types;
         Box::new(ColumnsRead {
-            decoder: ember_storage::row::RowDecoder::new(types, columns.as_deref()),
+            decoder: table.storage.schema().decoder(columns.as_deref()),
             columns,
         })
     }
