@@ -29,6 +29,7 @@ use crate::statement::Statement;
 use crate::transaction::Transaction;
 use crate::value::FromValue;
 
+mod ctas;
 mod plans;
 mod savepoints;
 
@@ -670,6 +671,7 @@ impl Connection {
             }
             Plan::CreateIndex(create) => exec::create_index(&*self.db.shared, create)?,
             Plan::AlterTable(alter) => exec::alter_table(&*self.db.shared, alter)?,
+            Plan::CreateTableAs(ctas) => return self.create_table_as(ctas),
             Plan::DropIndex { name, if_exists } => {
                 exec::drop_index(&*self.db.shared, name, *if_exists)?
             }

@@ -5,6 +5,7 @@
 mod aggregate;
 mod alter;
 mod compare;
+mod ctas;
 mod cte;
 mod ddl;
 mod dml;

@@ -52,6 +52,7 @@ impl Plan {
             Plan::Rollback => writeln!(out, "Rollback"),
             Plan::Savepoint(op) => writeln!(out, "{op:?}"),
             Plan::AlterTable(alter) => writeln!(out, "{}", alter.sql),
+            Plan::CreateTableAs(ctas) => writeln!(out, "{} AS {}", ctas.table.sql, ctas.query),
             Plan::Vacuum => writeln!(out, "Vacuum"),
             Plan::Pragma(statement) => writeln!(out, "{statement}"),
             Plan::Explain(inner) => inner.write_tree(out),

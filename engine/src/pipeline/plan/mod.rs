@@ -42,6 +42,8 @@ pub enum Plan {
         if_exists: bool,
     },
     CreateIndex(CreateIndex),
+    /// CREATE TABLE .. AS SELECT: the table (as a CREATE TABLE), then its rows.
+    CreateTableAs(Box<CreateTableAs>),
     /// ALTER TABLE (boxed: it holds two table definitions).
     AlterTable(Box<AlterTable>),
     DropIndex {
@@ -99,6 +101,14 @@ pub struct CreateTable {
     pub primary_key: Vec<usize>,
     pub unique: Vec<Vec<usize>>,
     pub sql: String,
+}
+
+/// CREATE TABLE .. AS SELECT, bound: the table its query's columns define, and the query
+/// (as text: the session inserts its rows with `INSERT INTO table <query>` once the table
+/// exists).
+pub struct CreateTableAs {
+    pub table: CreateTable,
+    pub query: String,
 }
 
 /// CREATE [UNIQUE] INDEX, bound: the table and column positions resolved.
