@@ -1,8 +1,9 @@
 //! Binding of ALTER TABLE with SQLite's rules and messages: `ADD [COLUMN]` (no PRIMARY KEY
 //! or UNIQUE column, a NOT NULL column needs a non-NULL default, the default must be a
 //! constant), `RENAME COLUMN a TO b` and `RENAME TO u` (the stored CREATE TABLE and CREATE
-//! INDEX text rewritten, the UNIQUE constraints' indexes renamed with the table). Views that
-//! name a renamed table or column are left as written: they fail to bind when next used.
+//! INDEX text rewritten, the UNIQUE constraints' indexes renamed with the table, and views
+//! over a renamed table rewritten to its new name, as SQLite does). Views that name a
+//! renamed column are left as written: they fail to bind when next used.
 //! `DROP COLUMN` is not supported yet.
 
 use std::sync::Arc;
@@ -12,7 +13,8 @@ use sqlparser::ast::{self, AlterTableOperation, ColumnOption, RenameTableNameKin
 use ember_storage::Value;
 
 use crate::catalog::{
-    rename_key_column, rewrite_create_index, rewrite_create_table, ColumnDef, TableDef,
+    rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table, ColumnDef,
+    TableDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{EvalContext, Expr};
@@ -50,6 +52,7 @@ impl Binder<'_> {
         let before = Arc::clone(table);
         let mut after = TableDef::clone(&before);
         let mut added = None;
+        let mut views = Vec::new();
         match operation {
             AlterTableOperation::AddColumn {
                 column_keyword: _,
@@ -75,6 +78,7 @@ impl Binder<'_> {
                 let (RenameTableNameKind::To(new_name) | RenameTableNameKind::As(new_name)) =
                     table_name;
                 rename_table(&mut after, new_name)?;
+                let new_name_ast = new_name;
                 let new_name = &after.name;
                 if !new_name.eq_ignore_ascii_case(&before.name)
                     && self.catalog.object_kind(new_name).is_some()
@@ -83,6 +87,11 @@ impl Binder<'_> {
                         AlreadyExists,
                         "there is already another table or index with this name: {new_name}"
                     ));
+                }
+                for view in self.catalog.views() {
+                    if let Some(view) = rename_table_in_view(view, &before.name, new_name_ast)? {
+                        views.push(view);
+                    }
                 }
             }
             AlterTableOperation::DropColumn { .. } => {
@@ -94,6 +103,7 @@ impl Binder<'_> {
             before,
             after,
             added,
+            views,
             sql: ast::Statement::AlterTable(alter.clone()).to_string(),
         })))
     }

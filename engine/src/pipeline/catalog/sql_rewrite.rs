@@ -7,7 +7,7 @@ use sqlparser::ast::{self, Statement};
 
 use crate::error::Result;
 
-use super::TableDef;
+use super::{TableDef, ViewDef};
 
 /// The one statement of stored schema text.
 fn parse_one(sql: &str) -> Result<Statement> {
@@ -64,6 +64,40 @@ pub fn rename_key_column(columns: &mut [ast::IndexColumn], old: &str, new: &ast:
             }
         }
     }
+}
+
+/// `view` with every reference to table `old` renamed to `new`, or `None` when it names no
+/// such table (SQLite rewrites the views of a renamed table the same way).
+pub fn rename_table_in_view(
+    view: &ViewDef,
+    old: &str,
+    new: &ast::ObjectName,
+) -> Result<Option<ViewDef>> {
+    let mut statement = parse_one(&view.sql)?;
+    let mut renamed = false;
+    let _ = ast::visit_relations_mut(&mut statement, |name| {
+        if let [part] = name.0.as_slice() {
+            if part
+                .as_ident()
+                .is_some_and(|ident| ident.value.eq_ignore_ascii_case(old))
+            {
+                *name = new.clone();
+                renamed = true;
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let Statement::CreateView(create) = &statement else {
+        return Err(crate::err!(Internal, "stored view text is not CREATE VIEW"));
+    };
+    if !renamed {
+        return Ok(None);
+    }
+    Ok(Some(ViewDef {
+        query: create.query.as_ref().clone(),
+        sql: statement.to_string(),
+        ..view.clone()
+    }))
 }
 
 impl TableDef {

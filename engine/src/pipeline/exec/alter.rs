@@ -59,10 +59,18 @@ pub(crate) fn alter_table(host: &dyn SchemaHost, alter: &AlterTable) -> Result<(
     if let Some((data_type, missing)) = &alter.added {
         before.storage.add_column(*data_type, missing.clone());
     }
-    host.publish_catalog(
-        catalog
-            .without_table(&before.name)
-            .with_table(after.clone()),
-    );
+    let mut next = catalog
+        .without_table(&before.name)
+        .with_table(after.clone());
+    // Views over a renamed table, unless one was dropped or recreated since binding.
+    for view in &alter.views {
+        if catalog
+            .view(&view.name)
+            .is_some_and(|current| current.created == view.created)
+        {
+            next = next.with_view_replaced(view.clone());
+        }
+    }
+    host.publish_catalog(next);
     Ok(())
 }

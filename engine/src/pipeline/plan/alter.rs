@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ember_storage::{DataType, Value};
 
-use crate::catalog::TableDef;
+use crate::catalog::{TableDef, ViewDef};
 
 /// ALTER TABLE .. ADD COLUMN / RENAME COLUMN / RENAME TO.
 pub struct AlterTable {
@@ -17,6 +17,9 @@ pub struct AlterTable {
     /// For ADD COLUMN: the new column's storage type and the value rows already written
     /// read for it (its DEFAULT, coerced to the column's type).
     pub added: Option<(DataType, Value)>,
+    /// Views rewritten to name the table's new name (RENAME TO), replacing their old
+    /// definitions.
+    pub views: Vec<ViewDef>,
     /// The statement's text, logged for recovery.
     pub sql: String,
 }
