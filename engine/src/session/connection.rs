@@ -577,19 +577,6 @@ impl Connection {
         self.run_plan(&prepared.plan, params, sink)
     }
 
-    /// BEGIN: opens an explicit transaction.
-    pub(crate) fn begin(&self) -> Result<()> {
-        let mut state = self.state.borrow_mut();
-        if !matches!(*state, TransactionState::Autocommit) {
-            return Err(crate::err!(
-                Transaction,
-                "cannot start a transaction within a transaction"
-            ));
-        }
-        *state = TransactionState::Explicit(self.start_transaction()?);
-        Ok(())
-    }
-
     /// A new storage transaction, from the connection's ended one when it kept it.
     fn start_transaction(&self) -> Result<StorageTransaction> {
         let idle = self

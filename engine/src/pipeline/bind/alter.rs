@@ -80,9 +80,8 @@ impl Binder<'_> {
                 rename_table(&mut after, new_name)?;
                 let new_name_ast = new_name;
                 let new_name = &after.name;
-                if !new_name.eq_ignore_ascii_case(&before.name)
-                    && self.catalog.object_kind(new_name).is_some()
-                {
+                // Its own name counts too, as in SQLite.
+                if self.catalog.object_kind(new_name).is_some() {
                     return Err(crate::err!(
                         AlreadyExists,
                         "there is already another table or index with this name: {new_name}"
@@ -232,6 +231,15 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
                 _ => {}
             }
         }
+        // Column names inside constraint expressions (CHECK) follow too.
+        let _ = ast::visit_expressions_mut(create, |expr| {
+            if let ast::Expr::Identifier(ident) = expr {
+                if ident.value.eq_ignore_ascii_case(&old_name) {
+                    *ident = new.clone();
+                }
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
     })?;
     for index in &mut table.indexes {
         if let Some(sql) = &index.sql {

@@ -33,8 +33,8 @@ pub(crate) fn alter_table(host: &dyn SchemaHost, alter: &AlterTable) -> Result<(
         }
     }
     let after = &alter.after;
-    if !after.name.eq_ignore_ascii_case(&before.name) && catalog.object_kind(&after.name).is_some()
-    {
+    let renamed = !after.name.eq(&before.name);
+    if renamed && catalog.object_kind(&after.name).is_some() {
         return Err(crate::err!(
             AlreadyExists,
             "there is already another table or index with this name: {}",

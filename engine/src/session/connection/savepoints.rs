@@ -1,7 +1,7 @@
-//! SAVEPOINT, RELEASE and ROLLBACK TO with SQLite's semantics: named marks in the open
-//! transaction's write log, innermost last. `SAVEPOINT` outside a transaction starts one,
-//! which the RELEASE of that (outermost) savepoint commits; `ROLLBACK TO` undoes the writes
-//! made since the savepoint and keeps it (dropping the newer ones); names match
+//! BEGIN, and SAVEPOINT, RELEASE and ROLLBACK TO with SQLite's semantics: named marks in
+//! the open transaction's write log, innermost last. `SAVEPOINT` outside a transaction
+//! starts one, which the RELEASE of that (outermost) savepoint commits; `ROLLBACK TO` undoes
+//! the writes made since the savepoint and keeps it (dropping the newer ones); names match
 //! case-insensitively, the newest of a repeated name first. Schema changes are not
 //! transactional (see `architecture.md`): a rollback to a savepoint undoes only row writes.
 
@@ -19,6 +19,19 @@ pub(super) struct SavepointMark {
 }
 
 impl Connection {
+    /// BEGIN: opens an explicit transaction.
+    pub(crate) fn begin(&self) -> Result<()> {
+        let mut state = self.state.borrow_mut();
+        if !matches!(*state, TransactionState::Autocommit) {
+            return Err(crate::err!(
+                Transaction,
+                "cannot start a transaction within a transaction"
+            ));
+        }
+        *state = TransactionState::Explicit(self.start_transaction()?);
+        Ok(())
+    }
+
     /// Runs one savepoint statement.
     pub(crate) fn run_savepoint(&self, op: &SavepointOp) -> Result<()> {
         match op {
