@@ -17,7 +17,7 @@ use crate::catalog::{
     TableDef,
 };
 use crate::error::{unsupported, Result};
-use crate::expr::{EvalContext, Expr};
+use crate::expr::{Affinity, Collation, EvalContext, Expr};
 use crate::limits::COLUMNS_MAX;
 use crate::plan::{AlterTable, Plan};
 
@@ -125,11 +125,14 @@ impl Binder<'_> {
                 table.columns.len()
             ));
         }
+        let declared = column.data_type.to_string();
         let mut definition = ColumnDef {
             name: name.clone(),
-            data_type: column_type(&column.data_type.to_string()),
+            data_type: column_type(&declared),
             not_null: false,
             default: None,
+            affinity: Affinity::from_type_name(&declared),
+            collation: Collation::Binary,
         };
         for option in &column.options {
             match &option.option {
@@ -147,6 +150,9 @@ impl Binder<'_> {
                     }
                     definition.default = Some(self.bind_expr(expr, &Scope::default())?);
                 }
+                ColumnOption::Collation(name) => {
+                    definition.collation = Collation::by_name(&object_name(name)?)?;
+                }
                 other => return Err(unsupported(format!("column option {other}"))),
             }
         }
@@ -160,7 +166,7 @@ impl Binder<'_> {
                 "Cannot add a NOT NULL column with default value NULL"
             ));
         }
-        let missing = crate::expr::coerce_to_column(default, definition.data_type, name)?;
+        let missing = crate::expr::coerce_to_column(default, &definition)?;
         Ok((definition, missing))
     }
 }

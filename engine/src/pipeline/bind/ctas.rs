@@ -120,7 +120,7 @@ fn declared_types(node: &Node) -> Option<Vec<Option<&'static str>>> {
         Node::Filter { input, .. }
         | Node::Sort { input, .. }
         | Node::Limit { input, .. }
-        | Node::Distinct { input } => declared_types(input)?,
+        | Node::Distinct { input, .. } => declared_types(input)?,
         Node::SetOperation { left, .. } => declared_types(left)?,
         Node::Join(join) => {
             let mut types = declared_types(&join.left)?;
