@@ -1,6 +1,7 @@
 //! The integration test binary: one `mod` per concern, linked once.
 
 mod affinity;
+mod alter;
 mod api;
 mod api_guard;
 mod bad_input;

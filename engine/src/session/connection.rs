@@ -30,7 +30,9 @@ use crate::transaction::Transaction;
 use crate::value::FromValue;
 
 mod counters;
+mod ctas;
 mod plans;
+mod savepoints;
 mod settings;
 
 /// Where the connection stands with respect to explicit transactions.
@@ -121,6 +123,8 @@ pub struct Connection {
     counters: crate::expr::ChangeCounters,
     /// Whether FOREIGN KEY constraints are enforced (`PRAGMA foreign_keys`; off by default).
     pub(crate) foreign_keys: Cell<bool>,
+    /// SAVEPOINTs of the open transaction, innermost last (see `connection/savepoints.rs`).
+    savepoints: RefCell<Vec<savepoints::SavepointMark>>,
 }
 
 impl Connection {
@@ -137,6 +141,7 @@ impl Connection {
             statement_timeout: Cell::new(db.options().statement_timeout),
             counters: Default::default(),
             foreign_keys: Cell::new(false),
+            savepoints: RefCell::new(Vec::new()),
             db,
         }
     }
@@ -541,19 +546,6 @@ impl Connection {
         self.run_plan(&prepared.plan, params, sink)
     }
 
-    /// BEGIN: opens an explicit transaction.
-    pub(crate) fn begin(&self) -> Result<()> {
-        let mut state = self.state.borrow_mut();
-        if !matches!(*state, TransactionState::Autocommit) {
-            return Err(crate::err!(
-                Transaction,
-                "cannot start a transaction within a transaction"
-            ));
-        }
-        *state = TransactionState::Explicit(self.start_transaction()?);
-        Ok(())
-    }
-
     /// A new storage transaction, from the connection's ended one when it kept it.
     fn start_transaction(&self) -> Result<StorageTransaction> {
         let idle = self
@@ -576,6 +568,7 @@ impl Connection {
 
     /// COMMIT of the explicit transaction.
     pub(crate) fn commit(&self) -> Result<()> {
+        self.savepoints.borrow_mut().clear();
         let previous =
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
         match previous {
@@ -598,6 +591,7 @@ impl Connection {
 
     /// ROLLBACK of the explicit transaction.
     pub(crate) fn rollback(&self) -> Result<()> {
+        self.savepoints.borrow_mut().clear();
         let previous =
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
         match previous {
@@ -619,6 +613,7 @@ impl Connection {
             Plan::Begin => self.begin()?,
             Plan::Commit => self.commit()?,
             Plan::Rollback => self.rollback()?,
+            Plan::Savepoint(op) => self.run_savepoint(op)?,
             Plan::CreateTable(create) => exec::create_table(&*self.db.shared, create)?,
             Plan::DropTable { name, if_exists } => {
                 crate::session::foreign_keys::before_drop_table(self, name)?;
@@ -632,6 +627,8 @@ impl Connection {
                 exec::drop_view(&*self.db.shared, name, *if_exists)?
             }
             Plan::CreateIndex(create) => exec::create_index(&*self.db.shared, create)?,
+            Plan::AlterTable(alter) => exec::alter_table(&*self.db.shared, alter)?,
+            Plan::CreateTableAs(ctas) => return self.create_table_as(ctas),
             Plan::DropIndex { name, if_exists } => {
                 exec::drop_index(&*self.db.shared, name, *if_exists)?
             }

@@ -335,7 +335,7 @@ fn checkpoint_with(shared: &Shared, reserve_required: bool) -> Result<Checkpoint
         wal_segments_removed: 0,
     };
     for table in catalog.tables() {
-        writer.table(table.storage.id(), &table.name, &table.sql)?;
+        writer.table(table.storage.id(), &table.name, &table.creation_sql()?)?;
         report.rows += writer.rows(&txn, &table.storage)?;
         report.tables += 1;
     }

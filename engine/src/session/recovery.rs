@@ -14,7 +14,7 @@ use ember_storage::snapshot::{read_snapshot, snapshot_name, snapshot_timestamps,
 use ember_storage::vfs::Vfs;
 use ember_storage::wal::record::{CatalogOp, RowChange, WalRecord};
 use ember_storage::wal::{scan_wal, segment_name, Repair, WalStart};
-use ember_storage::{row, Table, Transaction};
+use ember_storage::{Table, Transaction};
 
 use crate::database::Database;
 use crate::error::Result;
@@ -173,7 +173,8 @@ fn load_snapshot(
 ) -> Result<()> {
     let conn = db.connect();
     for table in &snapshot.tables {
-        conn.execute(&table.sql, ())
+        // One CREATE TABLE, or a script for a table that grew columns (`creation_sql`).
+        conn.execute_batch(&table.sql)
             .map_err(|e| corrupt(format!("snapshot table {}: {e}", table.name)))?;
         let storage = table_storage(db, &table.name)?;
         tables.insert(
@@ -192,9 +193,10 @@ fn load_snapshot(
     txn.skip_unique_checks();
     for table in &snapshot.tables {
         let rebuilt = tables.get_mut(&table.table_id).expect("inserted above");
-        let types = &rebuilt.table.schema().types;
+        let schema = rebuilt.table.schema();
         for (row, payload) in &table.rows {
-            let values = row::decode(types, payload)
+            let values = schema
+                .decode(payload)
                 .map_err(|e| corrupt(format!("snapshot row of {}: {}", table.name, e.message)))?;
             let new_row = txn
                 .insert(&rebuilt.table, &values)
@@ -294,7 +296,7 @@ fn replay_change(txn: &mut Transaction, rebuilt: &mut Rebuilt, change: &RowChang
     };
     match (&change.payload, live) {
         (Some(payload), live) => {
-            let values = row::decode(&table.schema().types, payload).map_err(damaged)?;
+            let values = table.schema().decode(payload).map_err(damaged)?;
             let new_row = match live {
                 Some(row) => txn.update(table, row, &values).map_err(damaged)?,
                 None => txn.insert(table, &values).map_err(damaged)?,

@@ -18,6 +18,7 @@ fn keyed_table(store: &Store) -> Arc<Table> {
     store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Integer],
         key_columns: vec![0],
+        added: Vec::new(),
     })
 }
 

@@ -332,6 +332,7 @@ mod tests {
         store.create_table(TableSchema {
             types: vec![DataType::Integer, DataType::Integer],
             key_columns: vec![0],
+            added: Vec::new(),
         })
     }
 

@@ -128,6 +128,7 @@ mod tests {
         let table = store.create_table(TableSchema {
             types: vec![DataType::Integer, DataType::Integer],
             key_columns: vec![0],
+            added: Vec::new(),
         });
         let mut idle = store.begin().unwrap().into_idle().ok().unwrap();
         for value in 0..3 {

@@ -32,7 +32,6 @@ use crossbeam_epoch::{self as epoch, Guard, Shared};
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{IndexKey, SecondaryIndex};
 use crate::limits::{INDEX_COLUMNS_MAX, TABLE_INDEXES_MAX};
-use crate::row;
 use crate::value::Value;
 
 use super::clock::TXN_ID_BASE;
@@ -97,7 +96,7 @@ fn payload_key(
     payload: &[u8],
     buffer: &mut Vec<Value>,
 ) -> StorageResult<Option<IndexKey>> {
-    row::decode_into(&table.schema().types, payload, buffer)?;
+    table.schema().decode_into(payload, buffer)?;
     Ok(index.key_of(buffer))
 }
 
@@ -477,12 +476,12 @@ impl Transaction {
         let mut rows = Vec::new();
         index.map.for_each(key, &guard, |row| rows.push(row));
         let snapshot = self.snapshot();
-        let types = &table.schema().types;
+        let schema = table.schema();
         for row in rows {
             let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
                 continue;
             };
-            row::decode_into(types, payload, buffer)?;
+            schema.decode_into(payload, buffer)?;
             if index.key_of(buffer).as_ref() == Some(key) && !visit(row, buffer) {
                 break;
             }

@@ -14,6 +14,7 @@ fn indexed(store: &Store, unique: bool) -> (Arc<Table>, Arc<SecondaryIndex>) {
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Any],
         key_columns: vec![],
+        added: Vec::new(),
     });
     let index = table.create_index("k_index", vec![1], unique).unwrap();
     (table, index)
@@ -223,6 +224,7 @@ fn creating_an_index_indexes_existing_rows_and_checks_uniqueness() {
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Text],
         key_columns: vec![0],
+        added: Vec::new(),
     });
     let mut txn = store.begin().unwrap();
     for id in 0..3000 {
@@ -265,6 +267,7 @@ fn unique_index_over_an_uncommitted_duplicate_is_a_conflict() {
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer],
         key_columns: vec![],
+        added: Vec::new(),
     });
     let mut txn = store.begin().unwrap();
     txn.insert(&table, &[Value::Integer(1)]).unwrap();
@@ -445,6 +448,7 @@ fn an_index_created_while_writers_run_indexes_every_row() {
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Any],
         key_columns: vec![],
+        added: Vec::new(),
     });
     let started = Arc::new(std::sync::Barrier::new(4));
     let writers: Vec<_> = (0..3i64)

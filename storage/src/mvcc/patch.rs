@@ -11,7 +11,6 @@ use std::sync::Arc;
 use crossbeam_epoch as epoch;
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::row;
 use crate::row_splice::splice_into;
 use crate::slab::Payload;
 use crate::value::Value;
@@ -78,8 +77,7 @@ impl Transaction {
             // Every index key of the new version is the old version's, whose entries exist.
             return Ok(row);
         }
-        let types = &schema.types;
-        let previous = match row::decode(types, old.payload(&guard)) {
+        let previous = match schema.decode(old.payload(&guard)) {
             Ok(values) => values,
             Err(error) => {
                 self.rollback_to(savepoint);
@@ -125,7 +123,17 @@ impl Transaction {
         old: &[u8],
         changes: &[(usize, Value)],
     ) -> StorageResult<Payload> {
-        splice_into(&table.schema().types, old, changes, &mut self.encoded)?;
+        let schema = table.schema();
+        if schema.added.is_empty() {
+            splice_into(&schema.types, old, changes, &mut self.encoded)?;
+        } else {
+            // A table that grew columns: its rows may be narrower than it (`row/added.rs`).
+            let mut values = schema.decode(old)?;
+            for (column, value) in changes {
+                values[*column] = value.clone();
+            }
+            schema.encode_into(&values, &mut self.encoded)?;
+        }
         let payload = Payload::new_reserved(
             table.pool(),
             &mut self.slots,
@@ -151,6 +159,7 @@ mod tests {
         let schema = TableSchema {
             types: vec![DataType::Integer, DataType::Text, DataType::Real],
             key_columns: vec![0],
+            added: Vec::new(),
         };
         let table = store.create_table(schema);
         let mut txn = store.begin().unwrap();

@@ -190,6 +190,7 @@ mod tests {
         let table = store.create_table(TableSchema {
             types: vec![DataType::Integer, DataType::Integer],
             key_columns: vec![0],
+            added: Vec::new(),
         });
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let reader = {

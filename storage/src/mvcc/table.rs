@@ -25,11 +25,14 @@ use super::version::Version;
 pub type RowId = u64;
 
 /// What storage needs to know of a table's shape.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TableSchema {
     pub types: Vec<DataType>,
     /// Columns of the primary key, in key order; empty for a table with a hidden row id.
     pub key_columns: Vec<usize>,
+    /// What rows written before each added column (the last `added.len()` of `types`, see
+    /// `row/added.rs`) read for it; empty for a table that never grew.
+    pub added: Vec<Value>,
 }
 
 pub(crate) struct Slot {
@@ -85,7 +88,10 @@ pub struct TableStats {
 
 pub struct Table {
     id: u64,
-    schema: TableSchema,
+    /// The current schema, one of `schemas` (see `schema()`).
+    schema: AtomicPtr<TableSchema>,
+    /// Every schema the table has had, oldest first, kept until the table is dropped.
+    schemas: Mutex<Vec<Arc<TableSchema>>>,
     chunks: [AtomicPtr<Slot>; CHUNK_COUNT],
     slot_count: AtomicU64,
     grow_lock: Mutex<()>,
@@ -135,9 +141,11 @@ impl Table {
         debug_assert!(schema.key_columns.iter().all(|c| *c < schema.types.len()));
         let primary = (!schema.key_columns.is_empty())
             .then(|| PrimaryIndex::with_account(Some(Arc::clone(pool.account()))));
+        let schema = Arc::new(schema);
         Table {
             id,
-            schema,
+            schema: AtomicPtr::new(Arc::as_ptr(&schema).cast_mut()),
+            schemas: Mutex::new(vec![schema]),
             chunks: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
             slot_count: AtomicU64::new(0),
             grow_lock: Mutex::new(()),
@@ -183,8 +191,25 @@ impl Table {
         self.id
     }
 
+    /// The table's current schema. ALTER TABLE ADD COLUMN swaps in a wider one
+    /// (`add_column`); a caller holding an older one still encodes and decodes valid rows of
+    /// that width (see `row/added.rs`).
+    #[inline]
     pub fn schema(&self) -> &TableSchema {
-        &self.schema
+        // SAFETY: `schema` points into an `Arc` that `schemas` holds; schemas are only added, never
+        // freed before the table, so the reference lives as long as `&self`.
+        unsafe { &*self.schema.load(Ordering::Acquire) }
+    }
+
+    /// Adds a column of `column_type` at the end (ALTER TABLE ADD COLUMN): rows already
+    /// written are not touched and read it as `missing`. Call under the DDL lock, with no
+    /// index on the new column (none can exist yet).
+    pub fn add_column(&self, column_type: DataType, missing: Value) {
+        let mut schemas = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
+        let next = Arc::new(self.schema().with_added_column(column_type, missing));
+        let pointer = Arc::as_ptr(&next).cast_mut();
+        schemas.push(next);
+        self.schema.store(pointer, Ordering::Release);
     }
 
     pub(crate) fn primary(&self) -> Option<&PrimaryIndex> {
@@ -200,13 +225,18 @@ impl Table {
 
     /// The primary key of a row, or `None` for tables without one (or a NULL key part).
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, values: &[V]) -> Option<IndexKey> {
-        match self.schema.key_columns[..] {
+        match self.schema().key_columns[..] {
             [] => return None,
             // The common single-column key, without `from_values`' iterator.
             [column] => return IndexKey::from_value(values[column].borrow()),
             _ => {}
         }
-        IndexKey::from_values(self.schema.key_columns.iter().map(|c| values[*c].borrow()))
+        IndexKey::from_values(
+            self.schema()
+                .key_columns
+                .iter()
+                .map(|c| values[*c].borrow()),
+        )
     }
 
     /// Number of slots handed out (an upper bound for scans).
@@ -489,7 +519,15 @@ mod tests {
         let pool = Arc::new(SlabPool::new(Arc::new(crate::slab::MemoryAccount::new())));
         let table = |key_columns: Vec<usize>| {
             let types = vec![DataType::Any, DataType::Any];
-            Table::new(1, TableSchema { types, key_columns }, Arc::clone(&pool))
+            Table::new(
+                1,
+                TableSchema {
+                    types,
+                    key_columns,
+                    added: Vec::new(),
+                },
+                Arc::clone(&pool),
+            )
         };
         let rows = [
             [Value::Integer(-7), Value::Integer(3)],
@@ -528,6 +566,7 @@ mod tests {
         let schema = TableSchema {
             types: vec![DataType::Integer],
             key_columns: vec![],
+            added: Vec::new(),
         };
         let table = Arc::new(Table::new(1, schema, Arc::new(SlabPool::new(account))));
         let writers: Vec<_> = (0..4)
@@ -568,6 +607,7 @@ mod tests {
             TableSchema {
                 types: vec![DataType::Integer],
                 key_columns: vec![],
+                added: Vec::new(),
             },
             Arc::new(SlabPool::new(account)),
         );

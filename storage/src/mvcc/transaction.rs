@@ -175,8 +175,7 @@ impl Transaction {
         let guard = epoch::pin();
         match table.visible_payload(row, &self.snapshot, &guard) {
             Some(payload) => {
-                let types = &table.schema().types;
-                row::decode_columns_into(types, payload, wanted, out)?;
+                table.schema().decode_columns_into(payload, wanted, out)?;
                 Ok(true)
             }
             None => Ok(false),
@@ -212,7 +211,7 @@ impl Transaction {
         wanted: Option<&[bool]>,
         out: &mut Vec<Value>,
     ) -> StorageResult<Option<RowId>> {
-        let decoder = row::RowDecoder::new(&table.schema().types, wanted);
+        let decoder = table.schema().decoder(wanted);
         self.read_key_decoded(table, key, &decoder, out)
     }
 
@@ -260,7 +259,7 @@ impl Transaction {
         buffer: &mut Vec<Value>,
         visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
-        let decoder = row::RowDecoder::new(&table.schema().types, wanted);
+        let decoder = table.schema().decoder(wanted);
         self.scan_batch_decoded(table, rows, &decoder, buffer, visit)
     }
 
@@ -382,7 +381,7 @@ impl Transaction {
         table: &Table,
         values: &[V],
     ) -> StorageResult<Payload> {
-        row::encode_into(&table.schema().types, values, &mut self.encoded)?;
+        table.schema().encode_into(values, &mut self.encoded)?;
         let payload = Payload::new_reserved(
             table.pool(),
             &mut self.slots,
@@ -441,7 +440,7 @@ impl Transaction {
         let previous = if table.has_indexes() {
             // SAFETY: pinned guard; the claimed version is alive.
             let old = unsafe { head.deref() };
-            match row::decode(&table.schema().types, old.payload(&guard)) {
+            match table.schema().decode(old.payload(&guard)) {
                 Ok(values) => Some(values),
                 Err(error) => {
                     self.rollback_to(savepoint);

@@ -10,6 +10,7 @@ fn keyed_table(store: &Store) -> std::sync::Arc<crate::mvcc::Table> {
     store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Text],
         key_columns: vec![0],
+        added: Vec::new(),
     })
 }
 
@@ -184,6 +185,7 @@ fn a_key_lookup_wanting_only_an_integer_key_reads_it_from_the_key() {
     let real_keyed = store.create_table(TableSchema {
         types: vec![DataType::Text, DataType::Real],
         key_columns: vec![1],
+        added: Vec::new(),
     });
     let mut writer = store.begin().unwrap();
     writer.insert(&table, &row(7, "g")).unwrap();

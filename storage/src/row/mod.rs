@@ -14,7 +14,10 @@ use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::{ROW_BYTES_MAX, VALUE_BYTES_MAX};
 use crate::value::{DataType, Value};
 
+mod added;
 mod reader;
+
+pub use added::encode_with_added;
 
 use reader::Step;
 
@@ -186,9 +189,12 @@ fn is_wanted(wanted: Option<&[bool]>, column: usize) -> bool {
 
 /// `decode_columns_into` prepared once for many rows of one table (a scan): each column's
 /// type and whether it is decoded are folded into one step.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RowDecoder {
     steps: Vec<Step>,
+    /// For a table that grew columns (`added.rs`): where its added columns start and what
+    /// rows written before each read for it. `None` for the plain format.
+    added: Option<Box<(usize, Vec<Value>)>>,
     /// Whether every step only skips.
     decodes_nothing: bool,
     /// The column decoded, when exactly one is.
@@ -199,6 +205,13 @@ impl RowDecoder {
     /// A decoder for rows of `types` that decodes the columns `wanted` marks (every column
     /// when `None`), as `decode_columns_into` does.
     pub fn new(types: &[DataType], wanted: Option<&[bool]>) -> RowDecoder {
+        RowDecoder::with_added(types, wanted, &[])
+    }
+
+    /// A decoder for rows of a table whose last `added.len()` columns were added after the
+    /// others (see `added.rs`), rows written before each reading it as its `added` value.
+    pub fn with_added(types: &[DataType], wanted: Option<&[bool]>, added: &[Value]) -> RowDecoder {
+        debug_assert!(added.len() <= types.len());
         let steps = types
             .iter()
             .enumerate()
@@ -214,6 +227,8 @@ impl RowDecoder {
             _ => None,
         };
         RowDecoder {
+            added: (!added.is_empty())
+                .then(|| Box::new((types.len() - added.len(), added.to_vec()))),
             decodes_nothing: steps.iter().all(|step| !step.decodes()),
             sole_decoded,
             steps,
@@ -249,7 +264,10 @@ impl RowDecoder {
             });
             return Ok(());
         }
-        reader::decode_steps(&self.steps, bytes, values)
+        match &self.added {
+            None => reader::decode_steps(&self.steps, bytes, values),
+            Some(added) => reader::decode_with_added(&self.steps, added.0, &added.1, bytes, values),
+        }
     }
 }
 

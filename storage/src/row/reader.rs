@@ -70,6 +70,19 @@ pub(crate) fn decode_steps(
         values.clear();
         values.resize(width, Value::Null);
     }
+    let position = decode_prefix(steps, bytes, values)?;
+    if position != bytes.len() {
+        return Err(invalid("row payload has trailing bytes"));
+    }
+    Ok(())
+}
+
+/// Decodes the plain-format columns `steps` names from the start of `bytes` into the first
+/// `steps.len()` of `values`; returns where they end.
+#[inline(always)]
+fn decode_prefix(steps: &[Step], bytes: &[u8], values: &mut [Value]) -> StorageResult<usize> {
+    let width = steps.len();
+    debug_assert!(values.len() >= width);
     let bitmap_len = width.div_ceil(8);
     let Some(bitmap) = bytes.get(..bitmap_len) else {
         return Err(invalid("row payload is shorter than its null bitmap"));
@@ -91,6 +104,55 @@ pub(crate) fn decode_steps(
             return Err(reader.fault.into_error());
         }
         null_bits >>= 1;
+    }
+    Ok(reader.position)
+}
+
+/// Decodes a row of a table that grew columns (see `row/added.rs`): the base columns (before
+/// `base`) in the plain format, then each added column's marker and value; a payload that
+/// stops at an added column reads it and the later ones as their `missing` values (NULL when
+/// not wanted).
+pub(crate) fn decode_with_added(
+    steps: &[Step],
+    base: usize,
+    missing: &[Value],
+    bytes: &[u8],
+    values: &mut Vec<Value>,
+) -> StorageResult<()> {
+    let width = steps.len();
+    debug_assert_eq!(width - base, missing.len());
+    if values.len() != width {
+        values.clear();
+        values.resize(width, Value::Null);
+    }
+    let position = decode_prefix(&steps[..base], bytes, values)?;
+    let mut reader = Reader {
+        bytes,
+        position,
+        fault: Fault::Truncated,
+    };
+    let added = steps[base..].iter().zip(&mut values[base..]).zip(missing);
+    for ((&step, slot), missing) in added {
+        match bytes.get(reader.position) {
+            // Written before this column was added.
+            None if step.decodes() => *slot = missing.clone(),
+            None => set_null(slot),
+            Some(&super::added::ADDED_NULL) => {
+                reader.position += 1;
+                set_null(slot);
+            }
+            Some(&super::added::ADDED_VALUE) => {
+                reader.position += 1;
+                if reader.column(step, slot).is_none() {
+                    return Err(reader.fault.into_error());
+                }
+            }
+            Some(&other) => {
+                return Err(invalid(format!(
+                    "invalid added-column marker {other} in row"
+                )))
+            }
+        }
     }
     if reader.position != bytes.len() {
         return Err(invalid("row payload has trailing bytes"));

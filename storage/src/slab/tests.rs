@@ -233,6 +233,7 @@ fn table_with_pad(store: &Store) -> Arc<Table> {
     store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Integer, DataType::Text],
         key_columns: vec![0],
+        added: Vec::new(),
     })
 }
 

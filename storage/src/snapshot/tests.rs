@@ -17,6 +17,7 @@ fn snapshot_round_trips_and_damage_is_detected() {
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Text],
         key_columns: vec![0],
+        added: Vec::new(),
     });
     let mut txn = store.begin().unwrap();
     for i in 0..50 {
@@ -59,6 +60,7 @@ fn a_snapshot_that_fails_on_a_full_disk_removes_its_temp_file() {
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Text],
         key_columns: vec![0],
+        added: Vec::new(),
     });
     let mut txn = store.begin().unwrap();
     for i in 0..2_000 {

@@ -53,11 +53,11 @@ impl Binder<'_> {
         if create.temporary {
             return Err(unsupported("CREATE TEMPORARY TABLE"));
         }
-        if create.query.is_some() {
-            return Err(unsupported("CREATE TABLE ... AS SELECT"));
-        }
         if create.like.is_some() || create.clone.is_some() {
             return Err(unsupported("CREATE TABLE ... LIKE/CLONE"));
+        }
+        if let Some(query) = &create.query {
+            return self.bind_create_table_as(create, query);
         }
         let name = object_name(&create.name)?;
         if create.columns.is_empty() {

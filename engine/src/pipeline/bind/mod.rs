@@ -3,8 +3,10 @@
 //! not implement with an `Unsupported` error that names it (never a panic, never silence).
 
 mod aggregate;
+mod alter;
 mod compare;
 mod constraint;
+mod ctas;
 mod cte;
 mod ddl;
 mod dml;
@@ -25,7 +27,7 @@ use sqlparser::ast::{self, Statement};
 
 use crate::catalog::Catalog;
 use crate::error::{unsupported, Result};
-use crate::plan::Plan;
+use crate::plan::{Plan, SavepointOp};
 
 pub use expr::parse_number;
 pub use function::is_aggregate_call;
@@ -88,6 +90,7 @@ impl<'c> Binder<'c> {
             Statement::CreateTable(create) => self.bind_create_table(create),
             Statement::CreateView(create) => self.bind_create_view(create),
             Statement::CreateIndex(create) => self.bind_create_index(create),
+            Statement::AlterTable(alter) => self.bind_alter_table(alter),
             Statement::Drop {
                 object_type,
                 if_exists,
@@ -127,6 +130,16 @@ impl<'c> Binder<'c> {
                 chain: false,
                 savepoint: None,
             } => Ok(Plan::Rollback),
+            Statement::Rollback {
+                chain: false,
+                savepoint: Some(name),
+            } => Ok(Plan::Savepoint(SavepointOp::RollbackTo(name.value.clone()))),
+            Statement::Savepoint { name } => {
+                Ok(Plan::Savepoint(SavepointOp::Begin(name.value.clone())))
+            }
+            Statement::ReleaseSavepoint { name } => {
+                Ok(Plan::Savepoint(SavepointOp::Release(name.value.clone())))
+            }
             Statement::Explain {
                 statement,
                 analyze: false,

@@ -5,6 +5,7 @@
 
 mod constraint;
 mod schema;
+mod sql_rewrite;
 mod view;
 
 use std::collections::HashMap;
@@ -14,6 +15,9 @@ use crate::error::Result;
 
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
 pub use schema::{ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL};
+pub use sql_rewrite::{
+    rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,
+};
 pub use view::ViewDef;
 
 /// One immutable version of the schema.
@@ -107,6 +111,16 @@ impl Catalog {
         view.created = next.version;
         next.views
             .insert(normalize_name(&view.name), Arc::new(view));
+        next
+    }
+
+    /// A new catalog with `view` in place of the view of its name, in the same creation
+    /// order (ALTER TABLE .. RENAME TO rewrites the views over the table).
+    pub fn with_view_replaced(&self, view: ViewDef) -> Catalog {
+        let mut next = self.clone();
+        next.views
+            .insert(normalize_name(&view.name), Arc::new(view));
+        next.version += 1;
         next
     }
 

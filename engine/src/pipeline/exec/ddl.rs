@@ -23,6 +23,7 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
     let schema = TableSchema {
         types: create.columns.iter().map(|c| c.data_type).collect(),
         key_columns: create.primary_key.clone(),
+        added: Vec::new(),
     };
     let storage = host.store().create_table(schema);
     let mut indexes = Vec::new();

@@ -4,6 +4,7 @@
 
 mod accumulator;
 mod aggregate;
+mod alter;
 mod bounds;
 mod check;
 mod conflict;
@@ -35,6 +36,7 @@ use crate::error::Result;
 use crate::expr::{EvalContext, SubqueryRuntime};
 use crate::plan::{JoinKind, Node};
 
+pub(crate) use alter::alter_table;
 pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
 pub use cte::{CteRows, WorkRow};
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};

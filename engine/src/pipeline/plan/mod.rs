@@ -12,6 +12,7 @@
 //! The primary-key lookup was chosen by `optimize::choose_access`; the filter stays on the
 //! access as a recheck.
 
+mod alter;
 mod cte;
 mod display;
 mod insert;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use crate::catalog::{ColumnDef, IndexDef, TableDef};
 use crate::expr::Expr;
 
+pub use alter::AlterTable;
 pub use cte::{CteQuery, RecursiveUnion};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
@@ -42,6 +44,10 @@ pub enum Plan {
         if_exists: bool,
     },
     CreateIndex(CreateIndex),
+    /// CREATE TABLE .. AS SELECT: the table (as a CREATE TABLE), then its rows.
+    CreateTableAs(Box<CreateTableAs>),
+    /// ALTER TABLE (boxed: it holds two table definitions).
+    AlterTable(Box<AlterTable>),
     DropIndex {
         name: String,
         if_exists: bool,
@@ -60,11 +66,24 @@ pub enum Plan {
     Begin,
     Commit,
     Rollback,
+    /// SAVEPOINT / RELEASE / ROLLBACK TO (run by the session's `connection/savepoints.rs`).
+    Savepoint(SavepointOp),
     Explain(Box<Plan>),
     /// VACUUM: garbage-collect old versions of every table now.
     Vacuum,
     /// PRAGMA (synchronous, wal_checkpoint / CHECKPOINT): run by `durability::pragma`.
     Pragma(Box<sqlparser::ast::Statement>),
+}
+
+/// A savepoint statement, with the savepoint's name as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavepointOp {
+    /// `SAVEPOINT name`: marks the write log (outside a transaction, starts one).
+    Begin(String),
+    /// `RELEASE [SAVEPOINT] name`: forgets it and every newer one.
+    Release(String),
+    /// `ROLLBACK [TRANSACTION] TO [SAVEPOINT] name`: undoes the writes since it.
+    RollbackTo(String),
 }
 
 /// What an INSERT does with a row whose key is already taken.
@@ -90,6 +109,14 @@ pub struct CreateTable {
     /// See `TableDef::rowid_column` and `TableDef::autoincrement`.
     pub rowid_column: Option<usize>,
     pub autoincrement: bool,
+}
+
+/// CREATE TABLE .. AS SELECT, bound: the table its query's columns define, and the query
+/// (as text: the session inserts its rows with `INSERT INTO table <query>` once the table
+/// exists).
+pub struct CreateTableAs {
+    pub table: CreateTable,
+    pub query: String,
 }
 
 /// CREATE [UNIQUE] INDEX, bound: the table and column positions resolved.
@@ -140,9 +167,8 @@ impl ColumnsRead {
 
     /// The columns `columns` marks (every column when `None`).
     pub fn some(table: &TableDef, columns: Option<Vec<bool>>) -> Box<ColumnsRead> {
-        let types = &table.storage.schema().types;
         Box::new(ColumnsRead {
-            decoder: ember_storage::row::RowDecoder::new(types, columns.as_deref()),
+            decoder: table.storage.schema().decoder(columns.as_deref()),
             columns,
         })
     }

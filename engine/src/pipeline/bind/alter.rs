@@ -1,0 +1,283 @@
+//! Binding of ALTER TABLE with SQLite's rules and messages: `ADD [COLUMN]` (no PRIMARY KEY
+//! or UNIQUE column, a NOT NULL column needs a non-NULL default, the default must be a
+//! constant), `RENAME COLUMN a TO b` and `RENAME TO u` (the stored CREATE TABLE and CREATE
+//! INDEX text rewritten, the UNIQUE constraints' indexes renamed with the table, and views
+//! over a renamed table rewritten to its new name, as SQLite does). Views that name a
+//! renamed column are left as written: they fail to bind when next used.
+//! `DROP COLUMN` is not supported yet.
+
+use std::sync::Arc;
+
+use sqlparser::ast::{self, AlterTableOperation, ColumnOption, RenameTableNameKind};
+
+use ember_storage::Value;
+
+use crate::catalog::{
+    rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table, ColumnDef,
+    TableDef,
+};
+use crate::error::{unsupported, Result};
+use crate::expr::{Affinity, Collation, EvalContext, Expr};
+use crate::limits::COLUMNS_MAX;
+use crate::plan::{AlterTable, Plan};
+
+use super::ddl::column_type;
+use super::{object_name, Binder, Scope};
+
+impl Binder<'_> {
+    pub(super) fn bind_alter_table(&mut self, alter: &ast::AlterTable) -> Result<Plan> {
+        if alter.if_exists
+            || alter.only
+            || alter.on_cluster.is_some()
+            || alter.location.is_some()
+            || alter.table_type.is_some()
+        {
+            return Err(unsupported("ALTER TABLE options (IF EXISTS, ONLY, ...)"));
+        }
+        let name = object_name(&alter.name)?;
+        let [operation] = alter.operations.as_slice() else {
+            return Err(unsupported("several operations in one ALTER TABLE"));
+        };
+        let Some(table) = self.catalog.table(&name) else {
+            if self.catalog.view(&name).is_some() {
+                return Err(match operation {
+                    AlterTableOperation::AddColumn { .. } => {
+                        crate::err!(InvalidInput, "Cannot add a column to a view")
+                    }
+                    _ => crate::err!(InvalidInput, "view {name} may not be altered"),
+                });
+            }
+            return Err(crate::err!(NotFound, "no such table: {name}"));
+        };
+        let before = Arc::clone(table);
+        let mut after = TableDef::clone(&before);
+        let mut added = None;
+        let mut views = Vec::new();
+        match operation {
+            AlterTableOperation::AddColumn {
+                column_keyword: _,
+                if_not_exists,
+                column_def,
+                column_position,
+            } => {
+                if *if_not_exists || column_position.is_some() {
+                    return Err(unsupported("ADD COLUMN IF NOT EXISTS / FIRST / AFTER"));
+                }
+                let (column, missing) = self.bind_added_column(&before, column_def)?;
+                after.sql = rewrite_create_table(&before.sql, |create| {
+                    create.columns.push(column_def.clone());
+                })?;
+                added = Some((column.data_type, missing));
+                after.columns.push(column);
+            }
+            AlterTableOperation::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => rename_column(&mut after, old_column_name, new_column_name)?,
+            AlterTableOperation::RenameTable { table_name } => {
+                let (RenameTableNameKind::To(new_name) | RenameTableNameKind::As(new_name)) =
+                    table_name;
+                rename_table(&mut after, new_name)?;
+                let new_name_ast = new_name;
+                let new_name = &after.name;
+                // Its own name counts too, as in SQLite.
+                if self.catalog.object_kind(new_name).is_some() {
+                    return Err(crate::err!(
+                        AlreadyExists,
+                        "there is already another table or index with this name: {new_name}"
+                    ));
+                }
+                for view in self.catalog.views() {
+                    if let Some(view) = rename_table_in_view(view, &before.name, new_name_ast)? {
+                        views.push(view);
+                    }
+                }
+            }
+            AlterTableOperation::DropColumn { .. } => {
+                return Err(unsupported("ALTER TABLE DROP COLUMN"))
+            }
+            other => return Err(unsupported(format!("ALTER TABLE {other}"))),
+        }
+        Ok(Plan::AlterTable(Box::new(AlterTable {
+            before,
+            after,
+            added,
+            views,
+            sql: ast::Statement::AlterTable(alter.clone()).to_string(),
+        })))
+    }
+
+    /// The column ADD COLUMN adds, and the value the rows already there read for it.
+    fn bind_added_column(
+        &mut self,
+        table: &TableDef,
+        column: &ast::ColumnDef,
+    ) -> Result<(ColumnDef, Value)> {
+        let name = &column.name.value;
+        if table.column_index(name).is_some() {
+            return Err(crate::err!(AlreadyExists, "duplicate column name: {name}"));
+        }
+        if table.columns.len() >= COLUMNS_MAX {
+            return Err(crate::err!(
+                Limit,
+                "table {} has {} columns; the limit is {COLUMNS_MAX}",
+                table.name,
+                table.columns.len()
+            ));
+        }
+        let declared = column.data_type.to_string();
+        let mut definition = ColumnDef {
+            name: name.clone(),
+            data_type: column_type(&declared),
+            not_null: false,
+            default: None,
+            affinity: Affinity::from_type_name(&declared),
+            collation: Collation::Binary,
+        };
+        for option in &column.options {
+            match &option.option {
+                ColumnOption::Null => {}
+                ColumnOption::NotNull => definition.not_null = true,
+                ColumnOption::PrimaryKey(_) => {
+                    return Err(crate::err!(InvalidInput, "Cannot add a PRIMARY KEY column"))
+                }
+                ColumnOption::Unique(_) => {
+                    return Err(crate::err!(InvalidInput, "Cannot add a UNIQUE column"))
+                }
+                ColumnOption::Default(expr) => {
+                    if !is_constant_default(expr) {
+                        return Err(non_constant_default());
+                    }
+                    definition.default = Some(self.bind_expr(expr, &Scope::default())?);
+                }
+                ColumnOption::Collation(name) => {
+                    definition.collation = Collation::by_name(&object_name(name)?)?;
+                }
+                other => return Err(unsupported(format!("column option {other}"))),
+            }
+        }
+        let default = match &definition.default {
+            None => Value::Null,
+            Some(expr) => constant_value(expr)?,
+        };
+        if definition.not_null && default.is_null() {
+            return Err(crate::err!(
+                Constraint,
+                "Cannot add a NOT NULL column with default value NULL"
+            ));
+        }
+        let missing = crate::expr::coerce_to_column(default, &definition)?;
+        Ok((definition, missing))
+    }
+}
+
+/// Whether a DEFAULT is a constant by SQLite's rule for ADD COLUMN: a literal, possibly
+/// signed or parenthesized (no expression, no CURRENT_TIMESTAMP, no parameter).
+fn is_constant_default(expr: &ast::Expr) -> bool {
+    match expr {
+        ast::Expr::Value(value) => !matches!(value.value, ast::Value::Placeholder(_)),
+        ast::Expr::Nested(inner) => is_constant_default(inner),
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus | ast::UnaryOperator::Plus,
+            expr,
+        } => matches!(**expr, ast::Expr::Value(_)) && is_constant_default(expr),
+        _ => false,
+    }
+}
+
+fn non_constant_default() -> crate::Error {
+    crate::err!(
+        InvalidInput,
+        "Cannot add a column with non-constant default"
+    )
+}
+
+/// The value of a bound constant default (a literal, maybe negated).
+fn constant_value(expr: &Expr) -> Result<Value> {
+    let context = EvalContext {
+        params: &[],
+        subqueries: None,
+        outer: None,
+    };
+    expr.eval(&[], &context)
+}
+
+/// RENAME COLUMN: the column, the stored CREATE TABLE (column and key lists) and the CREATE
+/// INDEX statements that name it.
+fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Result<()> {
+    let Some(position) = table.column_index(&old.value) else {
+        return Err(crate::err!(NotFound, "no such column: \"{}\"", old.value));
+    };
+    if table
+        .column_index(&new.value)
+        .is_some_and(|other| other != position)
+    {
+        return Err(crate::err!(
+            AlreadyExists,
+            "error in table {} after rename: duplicate column name: {}",
+            table.name,
+            new.value
+        ));
+    }
+    let old_name = table.columns[position].name.clone();
+    table.sql = rewrite_create_table(&table.sql, |create| {
+        for column in &mut create.columns {
+            if column.name.value.eq_ignore_ascii_case(&old_name) {
+                column.name = new.clone();
+            }
+        }
+        for constraint in &mut create.constraints {
+            match constraint {
+                ast::TableConstraint::PrimaryKey(key) => {
+                    rename_key_column(&mut key.columns, &old_name, new)
+                }
+                ast::TableConstraint::Unique(key) => {
+                    rename_key_column(&mut key.columns, &old_name, new)
+                }
+                _ => {}
+            }
+        }
+        // Column names inside constraint expressions (CHECK) follow too.
+        let _ = ast::visit_expressions_mut(create, |expr| {
+            if let ast::Expr::Identifier(ident) = expr {
+                if ident.value.eq_ignore_ascii_case(&old_name) {
+                    *ident = new.clone();
+                }
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+    })?;
+    for index in &mut table.indexes {
+        if let Some(sql) = &index.sql {
+            index.sql = Some(rewrite_create_index(sql, |create| {
+                rename_key_column(&mut create.columns, &old_name, new)
+            })?);
+        }
+    }
+    table.columns[position].name = new.value.clone();
+    Ok(())
+}
+
+/// RENAME TO: the name, the stored CREATE TABLE and CREATE INDEX text, and the names of
+/// the UNIQUE constraints' indexes (`ember_autoindex_<table>_<n>`).
+fn rename_table(table: &mut TableDef, new_name: &ast::ObjectName) -> Result<()> {
+    let name = object_name(new_name)?;
+    let old_prefix = format!("ember_autoindex_{}_", table.name);
+    table.sql = rewrite_create_table(&table.sql, |create| create.name = new_name.clone())?;
+    for index in &mut table.indexes {
+        match &index.sql {
+            Some(sql) => {
+                index.sql = Some(rewrite_create_index(sql, |create| {
+                    create.table_name = new_name.clone()
+                })?)
+            }
+            None => {
+                if let Some(number) = index.name.strip_prefix(&old_prefix) {
+                    index.name = format!("ember_autoindex_{name}_{number}");
+                }
+            }
+        }
+    }
+    table.name = name;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! The stored schema text under ALTER TABLE: a table's CREATE TABLE and its indexes' CREATE
+//! INDEX statements are parsed, changed (a column added or renamed, the table renamed) and
+//! printed again, as SQLite rewrites `sqlite_schema`. Also the script that recreates a table
+//! that grew columns with the same row format (`TableDef::creation_sql`, for checkpoints).
+
+use sqlparser::ast::{self, Statement};
+
+use crate::error::Result;
+
+use super::{TableDef, ViewDef};
+
+/// The one statement of stored schema text.
+fn parse_one(sql: &str) -> Result<Statement> {
+    let parsed = crate::parse::parse_statements(sql)?;
+    match &parsed[..] {
+        [statement] => Ok(statement.clone()),
+        _ => Err(crate::err!(
+            Internal,
+            "stored schema text is not one statement: {sql}"
+        )),
+    }
+}
+
+/// `sql` (a CREATE TABLE statement) changed by `change`, printed again.
+pub fn rewrite_create_table(
+    sql: &str,
+    change: impl FnOnce(&mut ast::CreateTable),
+) -> Result<String> {
+    match parse_one(sql)? {
+        Statement::CreateTable(mut create) => {
+            change(&mut create);
+            Ok(Statement::CreateTable(create).to_string())
+        }
+        _ => Err(crate::err!(
+            Internal,
+            "stored table text is not CREATE TABLE: {sql}"
+        )),
+    }
+}
+
+/// `sql` (a CREATE INDEX statement) changed by `change`, printed again.
+pub fn rewrite_create_index(
+    sql: &str,
+    change: impl FnOnce(&mut ast::CreateIndex),
+) -> Result<String> {
+    match parse_one(sql)? {
+        Statement::CreateIndex(mut create) => {
+            change(&mut create);
+            Ok(Statement::CreateIndex(create).to_string())
+        }
+        _ => Err(crate::err!(
+            Internal,
+            "stored index text is not CREATE INDEX: {sql}"
+        )),
+    }
+}
+
+/// Renames column `old` to `new` (case-insensitively) in a key or index column list.
+pub fn rename_key_column(columns: &mut [ast::IndexColumn], old: &str, new: &ast::Ident) {
+    for column in columns {
+        if let ast::Expr::Identifier(ident) = &mut column.column.expr {
+            if ident.value.eq_ignore_ascii_case(old) {
+                *ident = new.clone();
+            }
+        }
+    }
+}
+
+/// `view` with every reference to table `old` renamed to `new`, or `None` when it names no
+/// such table (SQLite rewrites the views of a renamed table the same way).
+pub fn rename_table_in_view(
+    view: &ViewDef,
+    old: &str,
+    new: &ast::ObjectName,
+) -> Result<Option<ViewDef>> {
+    let mut statement = parse_one(&view.sql)?;
+    let mut renamed = false;
+    let _ = ast::visit_relations_mut(&mut statement, |name| {
+        if let [part] = name.0.as_slice() {
+            if part
+                .as_ident()
+                .is_some_and(|ident| ident.value.eq_ignore_ascii_case(old))
+            {
+                *name = new.clone();
+                renamed = true;
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let Statement::CreateView(create) = &statement else {
+        return Err(crate::err!(Internal, "stored view text is not CREATE VIEW"));
+    };
+    if !renamed {
+        return Ok(None);
+    }
+    Ok(Some(ViewDef {
+        query: create.query.as_ref().clone(),
+        sql: statement.to_string(),
+        ..view.clone()
+    }))
+}
+
+impl TableDef {
+    /// SQL that recreates this table with its row format: the CREATE TABLE text, or for a
+    /// table that grew columns without rewriting its rows (`storage/src/row/added.rs`), a
+    /// CREATE TABLE of its base columns followed by one `ALTER TABLE .. ADD COLUMN` per
+    /// added column, `;`-separated, so rows copied from it (a checkpoint) read the same.
+    pub fn creation_sql(&self) -> Result<String> {
+        let added = self.storage.schema().added.len();
+        if added == 0 {
+            return Ok(self.sql.clone());
+        }
+        let Statement::CreateTable(mut create) = parse_one(&self.sql)? else {
+            return Err(crate::err!(
+                Internal,
+                "stored table text is not CREATE TABLE"
+            ));
+        };
+        if create.columns.len() != self.columns.len() || added >= create.columns.len() {
+            return Err(crate::err!(
+                Internal,
+                "table {} has {} columns, {added} of them added, but its text has {}",
+                self.name,
+                self.columns.len(),
+                create.columns.len()
+            ));
+        }
+        let tail = create.columns.split_off(create.columns.len() - added);
+        let name = create.name.clone();
+        let mut script = Statement::CreateTable(create).to_string();
+        for column in tail {
+            script.push_str(&format!(";\nALTER TABLE {name} ADD COLUMN {column}"));
+        }
+        Ok(script)
+    }
+}

@@ -1,0 +1,76 @@
+//! ALTER TABLE: under the DDL lock, checks that the table is still the one the statement
+//! was bound against, logs the statement, makes the storage change (ADD COLUMN swaps in a
+//! wider row format: no row is rewritten, see `storage/src/row/added.rs`) and publishes the
+//! new definition, which bumps the catalog version so cached plans and prepared statements
+//! bind again.
+//!
+//! Concurrent transactions: rows they wrote under the old definition stay valid (narrower
+//! rows read the added column as its default), so they commit normally; a statement still
+//! running a plan bound before the change fails with an error instead of misreading a row
+//! (its row width no longer matches), and runs correctly when retried.
+
+use std::sync::Arc;
+
+use ember_storage::wal::record::CatalogOp;
+
+use crate::error::Result;
+use crate::plan::AlterTable;
+
+use super::SchemaHost;
+
+pub(crate) fn alter_table(host: &dyn SchemaHost, alter: &AlterTable) -> Result<()> {
+    let _ddl = host.lock_ddl();
+    let catalog = host.catalog();
+    let before = &alter.before;
+    match catalog.table(&before.name) {
+        Some(current) if Arc::ptr_eq(current, before) => {}
+        _ => {
+            return Err(crate::err!(
+                SerializationConflict,
+                "table {} changed while ALTER TABLE was prepared; run it again",
+                before.name
+            ))
+        }
+    }
+    let after = &alter.after;
+    let renamed = !after.name.eq(&before.name);
+    if renamed && catalog.object_kind(&after.name).is_some() {
+        return Err(crate::err!(
+            AlreadyExists,
+            "there is already another table or index with this name: {}",
+            after.name
+        ));
+    }
+    if alter.added.is_some() && before.storage.schema().types.len() != before.columns.len() {
+        return Err(crate::err!(
+            Internal,
+            "table {} has {} columns but its storage {}",
+            before.name,
+            before.columns.len(),
+            before.storage.schema().types.len()
+        ));
+    }
+    host.log_catalog(
+        CatalogOp::Other,
+        before.storage.id(),
+        &after.name,
+        &alter.sql,
+    )?;
+    if let Some((data_type, missing)) = &alter.added {
+        before.storage.add_column(*data_type, missing.clone());
+    }
+    let mut next = catalog
+        .without_table(&before.name)
+        .with_table(after.clone());
+    // Views over a renamed table, unless one was dropped or recreated since binding.
+    for view in &alter.views {
+        if catalog
+            .view(&view.name)
+            .is_some_and(|current| current.created == view.created)
+        {
+            next = next.with_view_replaced(view.clone());
+        }
+    }
+    host.publish_catalog(next);
+    Ok(())
+}
