@@ -17,6 +17,7 @@ mod select;
 mod subquery;
 mod system;
 mod view;
+mod window;
 
 use sqlparser::ast::{self, Statement};
 
@@ -41,6 +42,8 @@ pub struct Binder<'c> {
     correlated: Vec<bool>,
     /// Collects aggregate calls while binding a SELECT's projection, HAVING and ORDER BY.
     aggregates: Option<aggregate::AggregateCollector>,
+    /// Collects window calls while binding a SELECT's projection and ORDER BY.
+    windows: Option<window::WindowCollector>,
     next_subquery_id: usize,
     /// Nesting depth of queries being bound (subqueries, FROM subqueries, compounds).
     query_depth: usize,
@@ -69,6 +72,7 @@ impl<'c> Binder<'c> {
             outer_scopes: Vec::new(),
             correlated: Vec::new(),
             aggregates: None,
+            windows: None,
             next_subquery_id: 0,
             query_depth: 0,
             enclosing_expr_depth: 0,

@@ -19,6 +19,9 @@ mod scan;
 mod schema_host;
 pub mod system;
 mod view;
+mod window;
+mod window_eval;
+mod window_frame;
 
 use std::cell::Cell;
 
@@ -147,6 +150,7 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
             aggregates,
             *input_width,
         )),
+        Node::Window(window) => Box::new(window::WindowOperator::new(window)),
         Node::Distinct { input, collations } => {
             Box::new(distinct::DistinctOperator::new(build(input), collations))
         }

@@ -15,6 +15,7 @@
 mod cte;
 mod display;
 mod insert;
+mod window;
 
 use std::sync::Arc;
 
@@ -23,6 +24,9 @@ use crate::expr::Expr;
 
 pub use cte::{CteQuery, RecursiveUnion};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
+pub use window::{
+    Frame, FrameBound, FrameExclude, FrameUnits, Window, WindowCall, WindowFunction, WindowPass,
+};
 
 /// A bound statement, ready to execute.
 pub enum Plan {
@@ -214,6 +218,9 @@ pub enum Node {
         aggregates: Vec<AggregateCall>,
         input_width: usize,
     },
+    /// Window functions (plan/window.rs): each output row is the input row followed by one
+    /// value per window call.
+    Window(Box<Window>),
     /// Drops rows equal to an earlier row (NULLs equal), keeping first occurrences in order.
     /// `collations` (empty when every column is BINARY) gives each column's collation.
     Distinct {
@@ -270,7 +277,8 @@ pub enum SetOperator {
     Except,
 }
 
-/// One aggregate function call: `function(DISTINCT? args)`; COUNT(*) has no arguments.
+/// One aggregate function call: `function(DISTINCT? args) FILTER (WHERE filter)?`; COUNT(*)
+/// has no arguments. Rows where `filter` is not true are not fed to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggregateCall {
     pub function: AggregateFunction,
@@ -278,6 +286,7 @@ pub struct AggregateCall {
     pub distinct: bool,
     /// The first argument's collation, which MIN/MAX and DISTINCT compare text by.
     pub collation: crate::expr::Collation,
+    pub filter: Option<Expr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
