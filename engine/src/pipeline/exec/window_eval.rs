@@ -290,9 +290,10 @@ fn aggregate(
     if frame.exclude != FrameExclude::NoOthers
         || (function == AggregateFunction::GroupConcat && frame.start != Bound::UnboundedPreceding)
     {
-        // Recomputed for every row over exactly its frame.
+        // Recomputed for every row over exactly its frame (a whole frame's work between
+        // two interrupt checks).
         for position in 0..len {
-            check_interrupt(position, context)?;
+            context.check_interrupt()?;
             let mut accumulator = fresh();
             for row in frame.rows(peers, keys, position).positions() {
                 input.add(&mut accumulator, row)?;
