@@ -1,7 +1,7 @@
 //! Binding of queries: a SELECT core (FROM/WHERE via `from.rs`, projection, GROUP BY,
 //! HAVING, aggregates, DISTINCT, ORDER BY), compounds (UNION [ALL], INTERSECT, EXCEPT),
 //! VALUES, and LIMIT/OFFSET. A SELECT core's node tree is
-//! `input -> Aggregate? -> Filter(HAVING)? -> Sort? -> Project -> Distinct?`: sorting happens
+//! `input -> Aggregate? -> Filter(HAVING)? -> Window? -> Sort? -> Project -> Distinct?`: sorting happens
 //! before projection, so ORDER BY may use input columns that are not projected; a
 //! compound's ORDER BY sorts its output columns.
 
@@ -392,7 +392,7 @@ impl Binder<'_> {
                     ast::Expr::CompoundIdentifier(parts) => {
                         parts.last().map(|p| p.value.clone()).unwrap_or_default()
                     }
-                    other => other.to_string(),
+                    other => super::window::column_name(other),
                 });
                 projection.aliases.push(None);
             }

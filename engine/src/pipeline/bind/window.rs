@@ -116,6 +116,49 @@ pub(super) fn reads_window(expr: &Expr) -> bool {
         .any(|&index| index >= WINDOW_SLOT_BASE)
 }
 
+/// The name of an unaliased result column holding `expr`: its SQL text, with any frame
+/// EXCLUDE clause put back where `parse/exclude.rs` took it from.
+pub(super) fn column_name(expr: &ast::Expr) -> String {
+    let mut text = expr.to_string();
+    let quoted = format!("\"{EXCLUDE_MARKER}");
+    while let Some(at) = text.find(&quoted) {
+        let Some(length) = text[at + 1..].find('"').map(|end| end + 2) else {
+            break;
+        };
+        let kind = text[at + quoted.len()..at + length - 1].to_ascii_uppercase();
+        // `, "marker"` goes; `ORDER BY "marker" ` goes with its trailing space.
+        let (start, end) = if text[..at].ends_with(", ") {
+            (at - 2, at + length)
+        } else if text[..at].ends_with("ORDER BY ") {
+            (at - "ORDER BY ".len(), at + length + 1)
+        } else {
+            (at, at + length)
+        };
+        let end = end.min(text.len());
+        text.replace_range(start..end, "");
+        // The window's closing parenthesis follows the frame.
+        let mut depth = 0usize;
+        let close = text[start..]
+            .char_indices()
+            .find_map(|(offset, c)| match c {
+                '(' => {
+                    depth += 1;
+                    None
+                }
+                ')' if depth == 0 => Some(start + offset),
+                ')' => {
+                    depth -= 1;
+                    None
+                }
+                _ => None,
+            });
+        let close = close.unwrap_or(text.len());
+        let close = text[..close].trim_end().len();
+        text.insert_str(close, &format!(" EXCLUDE {kind}"));
+    }
+    text
+}
+
 fn find_named<'s>(named: &'s [(String, Spec)], name: &str) -> Result<&'s Spec> {
     named
         .iter()
@@ -441,4 +484,37 @@ fn same_sort_keys(left: &[SortKey], right: &[SortKey]) -> bool {
         && left.iter().zip(right).all(|(a, b)| {
             a.expr == b.expr && a.descending == b.descending && a.nulls_first == b.nulls_first
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_names_show_exclude_again() {
+        let sql = "SELECT sum(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW \
+                   EXCLUDE TIES), count(*) OVER (GROUPS CURRENT ROW EXCLUDE GROUP) FROM t";
+        let parsed = crate::parse::parse_statements(sql).unwrap();
+        let ast::Statement::Query(query) = &parsed[0] else {
+            panic!("a query");
+        };
+        let ast::SetExpr::Select(select) = query.body.as_ref() else {
+            panic!("a select");
+        };
+        let names: Vec<String> = select
+            .projection
+            .iter()
+            .map(|item| match item {
+                ast::SelectItem::UnnamedExpr(expr) => column_name(expr),
+                other => panic!("{other}"),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "sum(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE TIES)",
+                "count(*) OVER (GROUPS CURRENT ROW EXCLUDE GROUP)"
+            ]
+        );
+    }
 }

@@ -15,7 +15,11 @@ pub(crate) const FRAME_EXCLUDE_MARKER: &str = "\u{1}ember-exclude:";
 
 /// `sql` with every frame EXCLUDE clause rewritten, or `None` when there is none.
 pub(super) fn rewrite_frame_exclusions(sql: &str) -> Option<String> {
-    if !sql.to_ascii_lowercase().contains("exclude") {
+    if !sql
+        .as_bytes()
+        .windows(7)
+        .any(|word| word.eq_ignore_ascii_case(b"exclude"))
+    {
         return None;
     }
     let tokens = Tokenizer::new(&EmberDialect::default(), sql)
