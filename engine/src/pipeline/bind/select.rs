@@ -1,9 +1,9 @@
 //! Binding of queries: a SELECT core (FROM/WHERE via `from.rs`, projection, GROUP BY,
 //! HAVING, aggregates, DISTINCT, ORDER BY), compounds (UNION [ALL], INTERSECT, EXCEPT),
 //! VALUES, and LIMIT/OFFSET. A SELECT core's node tree is
-//! `input -> Aggregate? -> Filter(HAVING)? -> Window? -> Sort? -> Project -> Distinct?`: sorting happens
-//! before projection, so ORDER BY may use input columns that are not projected; a
-//! compound's ORDER BY sorts its output columns.
+//! `input -> Aggregate? -> Filter(HAVING)? -> Window? -> Sort? -> Project -> Distinct?`:
+//! sorting happens before projection, so ORDER BY may use input columns that are not
+//! projected; a compound's ORDER BY sorts its output columns.
 
 use sqlparser::ast::{
     self, Distinct, GroupByExpr, LimitClause, OrderByKind, OrderBySort, SelectItem,
