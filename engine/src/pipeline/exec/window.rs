@@ -1,8 +1,9 @@
 //! The Window operator: materializes its input (charged to the statement's bounds), then
 //! for each pass (one distinct PARTITION BY + ORDER BY) sorts the rows once, splits them
 //! into partitions and peer groups, and computes every call of the pass
-//! (`window_eval.rs`), writing call k's value at `input_width + k` of each row. Rows come
-//! out in the order of the last pass's sort.
+//! (`window_eval.rs`), writing call k's value at `input_width + k` of each row. Passes run
+//! from the last window specification to the first, so rows come out in the first one's
+//! order, as in SQLite.
 
 use std::cmp::Ordering;
 
@@ -49,10 +50,20 @@ impl<'p> WindowOperator<'p> {
             }
         }
         drop(input);
+        // As SQLite: the last window specification is computed first, and each pass sorts
+        // the previous pass's order (stably), so the rows come out in the first window's
+        // order, ties in the order of the passes after it.
         let mut order: Vec<usize> = (0..rows.len()).collect();
-        for pass in &self.plan.passes {
+        for pass in self.plan.passes.iter().rev() {
             context.check_interrupt()?;
-            order = run_pass(self.plan.input_width, pass, &mut rows, memory, context)?;
+            order = run_pass(
+                self.plan.input_width,
+                pass,
+                order,
+                &mut rows,
+                memory,
+                context,
+            )?;
         }
         let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
         Ok(order
@@ -62,11 +73,12 @@ impl<'p> WindowOperator<'p> {
     }
 }
 
-/// Sorts the rows by the pass's partition and order keys and computes its calls (values at
-/// `input_width + slot`); returns the sorted order (indexes into `rows`).
+/// Sorts `order` (indexes into `rows`) stably by the pass's partition and order keys and
+/// computes its calls (values at `input_width + slot`); returns the sorted order.
 fn run_pass(
     input_width: usize,
     pass: &WindowPass,
+    mut order: Vec<usize>,
     rows: &mut [Row],
     memory: &mut super::MemoryCharge,
     context: &ExecContext<'_>,
@@ -99,7 +111,6 @@ fn run_pass(
             .zip(&keys[b][..split])
             .all(|(x, y)| same_value(x, y))
     };
-    let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by(|&a, &b| {
         let partition = keys[a][..split]
             .iter()
