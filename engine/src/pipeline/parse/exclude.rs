@@ -134,7 +134,10 @@ mod tests {
         let sql = "SELECT sum(x) OVER (ORDER BY x ROWS 1 PRECEDING EXCLUDE TIES) FROM t";
         assert_eq!(
             rewritten(sql).unwrap(),
-            format!("SELECT sum(x) OVER (ORDER BY x , \"{FRAME_EXCLUDE_MARKER}ties\" ROWS 1 PRECEDING ) FROM t")
+            format!(
+                "SELECT sum(x) OVER (ORDER BY x , \"{FRAME_EXCLUDE_MARKER}ties\" ROWS 1 \
+                 PRECEDING ) FROM t"
+            )
         );
         let sql = "SELECT sum(x) OVER (PARTITION BY (a) GROUPS CURRENT ROW exclude current row)";
         let out = rewritten(sql).unwrap();
