@@ -88,7 +88,6 @@ fn errors_name_their_cause_and_change_nothing() {
 fn unsupported_constructs_are_named() {
     let conn = conn_with_table();
     for (sql, fragment) in [
-        ("SELECT * FROM t WINDOW w AS (ORDER BY id)", "not supported"),
         ("ALTER TABLE t DROP COLUMN id", "ALTER TABLE DROP COLUMN"),
         ("CREATE TEMPORARY TABLE x(a INTEGER)", "TEMPORARY"),
     ] {

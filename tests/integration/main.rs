@@ -26,4 +26,5 @@ mod slt;
 mod statement_timeout;
 mod tidy;
 mod tidy_layers;
+mod window;
 mod write_path;

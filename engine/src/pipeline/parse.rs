@@ -4,6 +4,10 @@
 //! Two extensions sqlparser does not know: a bare `CHECKPOINT` statement becomes `PRAGMA
 //! wal_checkpoint`, and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
 
+mod exclude;
+
+pub(crate) use exclude::FRAME_EXCLUDE_MARKER;
+
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
@@ -23,6 +27,9 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
     }
     let dialect = EmberDialect::default();
     let rewritten = rewrite_extensions(sql);
+    // Window frames' EXCLUDE clauses (parse/exclude.rs).
+    let rewritten =
+        exclude::rewrite_frame_exclusions(rewritten.as_deref().unwrap_or(sql)).or(rewritten);
     Parser::new(&dialect)
         .with_recursion_limit(EXPR_DEPTH_MAX)
         .try_with_sql(rewritten.as_deref().unwrap_or(sql))

@@ -30,6 +30,11 @@ impl AggregateCollector {
             inside_call: false,
         }
     }
+
+    /// Whether an aggregate's arguments or FILTER are being bound.
+    pub fn inside_call(&self) -> bool {
+        self.inside_call
+    }
 }
 
 /// A function call's arguments: plain expressions, or `*` (COUNT(*)).
@@ -84,6 +89,21 @@ impl Binder<'_> {
             _ => return Ok(None),
         };
         let (args, distinct) = arguments(function)?;
+        if function.over.is_some() {
+            let list = match &args {
+                Arguments::Star => None,
+                Arguments::List(exprs) => Some(exprs.as_slice()),
+            };
+            return self
+                .bind_window_call(function, &name, list, distinct, scope)
+                .map(Some);
+        }
+        if super::window::is_window_only(&name) {
+            return Err(crate::err!(
+                InvalidInput,
+                "misuse of window function {name}()"
+            ));
+        }
         let aggregate = match &args {
             Arguments::Star if name == "count" => Some(AggregateFunction::CountStar),
             Arguments::Star => {
@@ -100,11 +120,8 @@ impl Binder<'_> {
             }
             return Ok(None);
         };
-        if function.over.is_some() {
-            return Err(unsupported("window functions (OVER)"));
-        }
-        if function.filter.is_some() || !function.within_group.is_empty() {
-            return Err(unsupported(format!("FILTER / WITHIN GROUP on {name}()")));
+        if !function.within_group.is_empty() {
+            return Err(unsupported(format!("WITHIN GROUP on {name}()")));
         }
         if function.null_treatment.is_some() {
             return Err(unsupported(format!("IGNORE/RESPECT NULLS on {name}()")));
@@ -142,6 +159,19 @@ impl Binder<'_> {
             bound_args = result?;
         }
         let json_result = quote_json_aggregate_value(aggregate, &mut bound_args);
+        let filter = match &function.filter {
+            Some(filter) => {
+                if let Some(collector) = &mut self.aggregates {
+                    collector.inside_call = true;
+                }
+                let bound = self.bind_expr(filter, scope);
+                if let Some(collector) = &mut self.aggregates {
+                    collector.inside_call = false;
+                }
+                Some(bound?)
+            }
+            None => None,
+        };
         let call = AggregateCall {
             function: aggregate,
             collation: bound_args
@@ -149,6 +179,7 @@ impl Binder<'_> {
                 .map_or(Default::default(), super::compare::sort_collation),
             args: bound_args,
             distinct,
+            filter,
         };
         let display = call.to_string();
         let collector = self

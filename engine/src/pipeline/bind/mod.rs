@@ -22,6 +22,7 @@ mod system;
 mod table_function;
 mod upsert;
 mod view;
+mod window;
 
 use sqlparser::ast::{self, Statement};
 
@@ -46,6 +47,8 @@ pub struct Binder<'c> {
     correlated: Vec<bool>,
     /// Collects aggregate calls while binding a SELECT's projection, HAVING and ORDER BY.
     aggregates: Option<aggregate::AggregateCollector>,
+    /// Collects window calls while binding a SELECT's projection and ORDER BY.
+    windows: Option<window::WindowCollector>,
     next_subquery_id: usize,
     /// Nesting depth of queries being bound (subqueries, FROM subqueries, compounds).
     query_depth: usize,
@@ -74,6 +77,7 @@ impl<'c> Binder<'c> {
             outer_scopes: Vec::new(),
             correlated: Vec::new(),
             aggregates: None,
+            windows: None,
             next_subquery_id: 0,
             query_depth: 0,
             enclosing_expr_depth: 0,

@@ -1,9 +1,9 @@
 //! Binding of queries: a SELECT core (FROM/WHERE via `from.rs`, projection, GROUP BY,
 //! HAVING, aggregates, DISTINCT, ORDER BY), compounds (UNION [ALL], INTERSECT, EXCEPT),
 //! VALUES, and LIMIT/OFFSET. A SELECT core's node tree is
-//! `input -> Aggregate? -> Filter(HAVING)? -> Sort? -> Project -> Distinct?`: sorting happens
-//! before projection, so ORDER BY may use input columns that are not projected; a
-//! compound's ORDER BY sorts its output columns.
+//! `input -> Aggregate? -> Filter(HAVING)? -> Window? -> Sort? -> Project -> Distinct?`:
+//! sorting happens before projection, so ORDER BY may use input columns that are not
+//! projected; a compound's ORDER BY sorts its output columns.
 
 use sqlparser::ast::{
     self, Distinct, GroupByExpr, LimitClause, OrderByKind, OrderBySort, SelectItem,
@@ -16,6 +16,7 @@ use crate::limits::{COMPOUND_SELECT_TERMS_MAX, QUERY_DEPTH_MAX};
 use crate::plan::{Node, Query, SetOperator, SortKey};
 
 use super::aggregate::AggregateCollector;
+use super::window::{reads_window, remap_window_columns, WindowCollector};
 use super::{object_name, Binder, Scope};
 
 /// A bound projection: expressions and their output names.
@@ -206,20 +207,38 @@ impl Binder<'_> {
             Some(Distinct::Distinct) => true,
             Some(Distinct::On(_)) => return Err(unsupported("DISTINCT ON")),
         };
+        // Window calls are bound only in this SELECT's projection and ORDER BY.
+        let outer_windows = self.windows.take();
+        let bound = self.bind_select_core(select, order_by, distinct);
+        self.windows = outer_windows;
+        bound
+    }
+
+    /// `bind_select` past the clauses' checks, with no window collector active.
+    fn bind_select_core(
+        &mut self,
+        select: &ast::Select,
+        order_by: Option<&ast::OrderBy>,
+        distinct: bool,
+    ) -> Result<(Node, Vec<String>)> {
         let (input, scope) = self.bind_from(&select.from, select.selection.as_ref())?;
         let input_width = scope.columns.len();
 
         let saved = self
             .aggregates
             .replace(AggregateCollector::new(input_width));
+        self.windows = Some(WindowCollector::new(&select.named_window)?);
         let bound = self.bind_select_terms(select, order_by, &scope);
         let collector = std::mem::replace(&mut self.aggregates, saved);
-        let (projection, having, keys) = bound?;
+        let windows = self.windows.take();
+        let (mut projection, having, mut keys) = bound?;
         let calls = collector.map(|c| c.calls).unwrap_or_default();
 
         let group_by = self.bind_group_by(select, &scope, &projection, input_width)?;
         let mut node = input;
+        let mut window_input_width = input_width;
         if !group_by.is_empty() || having.is_some() || !calls.is_empty() {
+            window_input_width += calls.len();
             node = Node::Aggregate {
                 input: Box::new(node),
                 group_by,
@@ -232,6 +251,15 @@ impl Binder<'_> {
                 input: Box::new(node),
                 predicate,
             };
+        }
+        if let Some(windows) = windows.filter(|windows| !windows.is_empty()) {
+            node = windows.into_node(node, window_input_width);
+            for expr in &mut projection.exprs {
+                *expr = remap_window_columns(expr, window_input_width);
+            }
+            for key in &mut keys {
+                key.expr = remap_window_columns(&key.expr, window_input_width);
+            }
         }
         if !keys.is_empty() {
             node = Node::Sort {
@@ -269,11 +297,13 @@ impl Binder<'_> {
             self.bind_select_item(item, scope, &mut projection)?;
         }
         self.output_aliases = output_aliases(&projection);
+        self.allow_windows(false);
         let having = select
             .having
             .as_ref()
             .map(|having| self.bind_expr(having, scope))
             .transpose();
+        self.allow_windows(true);
         let keys = match (having.is_ok(), order_by) {
             (true, Some(order_by)) => self.bind_order_by(order_by, scope, &projection),
             _ => Ok(Vec::new()),
@@ -308,6 +338,12 @@ impl Binder<'_> {
                     bound?
                 }
             };
+            if reads_window(&expr) {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "misuse of window function in GROUP BY"
+                ));
+            }
             let mut reads_aggregate = false;
             expr.walk(&mut |e| {
                 if let Expr::Column { index, .. } = e {
@@ -331,7 +367,6 @@ impl Binder<'_> {
         }
         if !select.lateral_views.is_empty()
             || select.prewhere.is_some()
-            || !select.named_window.is_empty()
             || select.qualify.is_some()
             || !select.cluster_by.is_empty()
             || !select.distribute_by.is_empty()
@@ -357,7 +392,7 @@ impl Binder<'_> {
                     ast::Expr::CompoundIdentifier(parts) => {
                         parts.last().map(|p| p.value.clone()).unwrap_or_default()
                     }
-                    other => other.to_string(),
+                    other => super::window::column_name(other),
                 });
                 projection.aliases.push(None);
             }
@@ -538,7 +573,7 @@ fn position_of(term: &ast::Expr, width: usize) -> Result<Option<usize>> {
     }
 }
 
-fn sort_key(term: &ast::OrderByExpr, expr: Expr) -> Result<SortKey> {
+pub(super) fn sort_key(term: &ast::OrderByExpr, expr: Expr) -> Result<SortKey> {
     if term.with_fill.is_some() {
         return Err(unsupported("ORDER BY ... WITH FILL"));
     }

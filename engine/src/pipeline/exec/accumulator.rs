@@ -201,17 +201,57 @@ impl Accumulator {
         Ok(())
     }
 
-    fn add_number(&mut self, value: &Value) -> Result<()> {
-        let integer = match value {
-            Value::Integer(i) => Some(*i),
-            Value::Boolean(b) => Some(i64::from(*b)),
-            Value::Text(text) => match crate::expr::numeric_value(text) {
-                Value::Integer(i) if text.trim().parse::<i64>().is_ok() => Some(i),
-                _ => None,
-            },
-            _ => None,
+    /// Takes back one row's arguments fed earlier by `add`, for a window frame that slides
+    /// (count, sum, total, avg only), as SQLite's inverse functions do: the sum stays a real
+    /// once it became one.
+    pub fn remove(&mut self, args: &[Value]) -> Result<()> {
+        debug_assert!(self.seen.is_none(), "DISTINCT aggregates never slide");
+        if self.function == AggregateFunction::CountStar {
+            self.count -= 1;
+            return Ok(());
+        }
+        let Some(value) = args.first() else {
+            return Err(crate::err!(
+                Internal,
+                "aggregate called without its argument"
+            ));
         };
-        match integer {
+        if value.is_null() {
+            return Ok(());
+        }
+        self.count -= 1;
+        match self.function {
+            AggregateFunction::Count => {}
+            AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg => {
+                match integer_of(value) {
+                    Some(i) if !self.sum_is_real => match self.integer_sum.checked_sub(i) {
+                        Some(sum) => self.integer_sum = sum,
+                        None => {
+                            self.integer_overflowed = true;
+                            self.start_real_sum();
+                            self.real_sum.add_integer_negated(i);
+                        }
+                    },
+                    Some(i) => self.real_sum.add_integer_negated(i),
+                    None => {
+                        self.start_real_sum();
+                        self.real_sum.add(-real_of_input(value));
+                    }
+                }
+            }
+            other => {
+                return Err(crate::err!(
+                    Internal,
+                    "{}() cannot take rows back",
+                    other.name()
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn add_number(&mut self, value: &Value) -> Result<()> {
+        match integer_of(value) {
             Some(i) if !self.sum_is_real => match self.integer_sum.checked_add(i) {
                 Some(sum) => self.integer_sum = sum,
                 None => {
@@ -225,14 +265,7 @@ impl Accumulator {
             None => {
                 self.start_real_sum();
                 self.integer_overflowed = false;
-                self.real_sum.add(match value {
-                    Value::Real(r) => *r,
-                    Value::Text(text) => real_of(&crate::expr::numeric_value(text)),
-                    Value::Blob(bytes) => {
-                        real_of(&crate::expr::numeric_value(&String::from_utf8_lossy(bytes)))
-                    }
-                    Value::Integer(_) | Value::Boolean(_) | Value::Null => 0.0,
-                });
+                self.real_sum.add(real_of_input(value));
             }
         }
         Ok(())
@@ -345,6 +378,17 @@ impl CompensatedSum {
         }
     }
 
+    /// Adds `-value` (as SQLite does, `i64::MIN` in two steps).
+    fn add_integer_negated(&mut self, value: i64) {
+        match value.checked_neg() {
+            Some(negated) => self.add_integer(negated),
+            None => {
+                self.add_integer(i64::MAX);
+                self.add_integer(1);
+            }
+        }
+    }
+
     /// The compensated total; the error term is dropped when it is not finite.
     fn value(&self) -> f64 {
         if self.error.is_finite() {
@@ -352,6 +396,30 @@ impl CompensatedSum {
         } else {
             self.sum
         }
+    }
+}
+
+/// A summed input that counts as an integer (an integer, or a text that reads entirely as
+/// one); `None` makes the sum a real.
+fn integer_of(value: &Value) -> Option<i64> {
+    match value {
+        Value::Integer(i) => Some(*i),
+        Value::Boolean(b) => Some(i64::from(*b)),
+        Value::Text(text) => match crate::expr::numeric_value(text) {
+            Value::Integer(i) if text.trim().parse::<i64>().is_ok() => Some(i),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A summed input that is not an integer, as a real.
+fn real_of_input(value: &Value) -> f64 {
+    match value {
+        Value::Real(r) => *r,
+        Value::Text(text) => real_of(&crate::expr::numeric_value(text)),
+        Value::Blob(bytes) => real_of(&crate::expr::numeric_value(&String::from_utf8_lossy(bytes))),
+        Value::Integer(_) | Value::Boolean(_) | Value::Null => 0.0,
     }
 }
 

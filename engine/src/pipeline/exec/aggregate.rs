@@ -140,7 +140,17 @@ impl<'p> Grouper<'p> {
             }
         };
         let group = &mut self.groups[position];
-        for (args, accumulator) in self.args.iter().zip(&mut group.accumulators) {
+        for ((args, accumulator), call) in self
+            .args
+            .iter()
+            .zip(&mut group.accumulators)
+            .zip(self.aggregates)
+        {
+            if let Some(filter) = &call.filter {
+                if !filter.matches(row, &context.eval)? {
+                    continue;
+                }
+            }
             match args {
                 Args::None => accumulator.add_row(),
                 Args::Column(index) => accumulator.add_value(&row[*index])?,

@@ -27,6 +27,9 @@ pub mod system;
 mod table_function;
 mod upsert;
 mod view;
+mod window;
+mod window_eval;
+mod window_frame;
 
 use std::cell::Cell;
 
@@ -156,6 +159,7 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
             aggregates,
             *input_width,
         )),
+        Node::Window(window) => Box::new(window::WindowOperator::new(window)),
         Node::Distinct { input, collations } => {
             Box::new(distinct::DistinctOperator::new(build(input), collations))
         }

@@ -132,7 +132,25 @@ fn prune(node: &mut Node, needed: Needed) {
             }
             below.add_exprs(group_by.iter());
             below.add_exprs(aggregates.iter().flat_map(|call| call.args.iter()));
+            below.add_exprs(aggregates.iter().filter_map(|call| call.filter.as_ref()));
             prune(input, below);
+        }
+        Node::Window(window) => {
+            // Output: the input row, then the window values.
+            let mut below = Needed::none();
+            for column in 0..window.input_width {
+                if needed.contains(column) {
+                    below.add(column);
+                }
+            }
+            for pass in &window.passes {
+                below.add_exprs(pass.partition_by.iter());
+                below.add_exprs(pass.order_by.iter().map(|key| &key.expr));
+                for call in &pass.calls {
+                    below.add_exprs(call.args.iter().chain(call.filter.iter()));
+                }
+            }
+            prune(&mut window.input, below);
         }
         Node::Distinct { input, .. } => prune(input, Needed::All),
         Node::TableFunction(scan) => {

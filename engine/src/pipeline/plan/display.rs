@@ -227,6 +227,12 @@ impl Node {
                 out.push('\n');
                 input.write_tree(out, depth + 1)
             }
+            Node::Window(window) => {
+                indent(out, depth);
+                let passes: Vec<String> = window.passes.iter().map(ToString::to_string).collect();
+                writeln!(out, "Window {}", passes.join("; "))?;
+                window.input.write_tree(out, depth + 1)
+            }
             Node::Distinct { input, .. } => {
                 indent(out, depth);
                 writeln!(out, "Distinct")?;
@@ -307,10 +313,15 @@ impl Node {
 impl fmt::Display for AggregateCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.function == AggregateFunction::CountStar {
-            return f.write_str("count(*)");
+            f.write_str("count(*)")?;
+        } else {
+            let args: Vec<String> = self.args.iter().map(ToString::to_string).collect();
+            let distinct = if self.distinct { "DISTINCT " } else { "" };
+            write!(f, "{}({distinct}{})", self.function.name(), args.join(", "))?;
         }
-        let args: Vec<String> = self.args.iter().map(ToString::to_string).collect();
-        let distinct = if self.distinct { "DISTINCT " } else { "" };
-        write!(f, "{}({distinct}{})", self.function.name(), args.join(", "))
+        if let Some(filter) = &self.filter {
+            write!(f, " FILTER (WHERE {filter})")?;
+        }
+        Ok(())
     }
 }

@@ -17,6 +17,7 @@ mod cte;
 mod display;
 mod insert;
 mod upsert;
+mod window;
 
 use std::sync::Arc;
 
@@ -27,6 +28,9 @@ pub use alter::AlterTable;
 pub use cte::{CteQuery, RecursiveUnion};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
+pub use window::{
+    Frame, FrameBound, FrameExclude, FrameUnits, Window, WindowCall, WindowFunction, WindowPass,
+};
 
 /// A bound statement, ready to execute.
 pub enum Plan {
@@ -248,6 +252,9 @@ pub enum Node {
         aggregates: Vec<AggregateCall>,
         input_width: usize,
     },
+    /// Window functions (plan/window.rs): each output row is the input row followed by one
+    /// value per window call.
+    Window(Box<Window>),
     /// Drops rows equal to an earlier row (NULLs equal), keeping first occurrences in order.
     /// `collations` (empty when every column is BINARY) gives each column's collation.
     Distinct {
@@ -323,7 +330,8 @@ pub enum SetOperator {
     Except,
 }
 
-/// One aggregate function call: `function(DISTINCT? args)`; COUNT(*) has no arguments.
+/// One aggregate function call: `function(DISTINCT? args) FILTER (WHERE filter)?`; COUNT(*)
+/// has no arguments. Rows where `filter` is not true are not fed to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggregateCall {
     pub function: AggregateFunction,
@@ -331,6 +339,7 @@ pub struct AggregateCall {
     pub distinct: bool,
     /// The first argument's collation, which MIN/MAX and DISTINCT compare text by.
     pub collation: crate::expr::Collation,
+    pub filter: Option<Expr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
