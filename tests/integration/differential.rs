@@ -15,3 +15,16 @@ fn short_differential_run_finds_no_mismatch() {
         assert!(stats.tlp_checks > 0 && stats.norec_checks > 0, "{stats:?}");
     }
 }
+
+#[test]
+fn short_modern_differential_run_finds_no_mismatch() {
+    // CTEs (recursive too), window functions with random frames, every join form, upserts,
+    // UPDATE/DELETE with RETURNING; the long run is `ember-difftest --modern`.
+    for seed in [1, 2] {
+        let (stats, mismatches) = difftest::run_modern(seed, 400, 200);
+        let report: Vec<String> = mismatches.iter().map(|m| m.to_string()).collect();
+        assert!(report.is_empty(), "seed {seed}:\n{}", report.join("\n\n"));
+        assert_eq!(stats.queries, 400);
+        assert!(stats.both_answered > 300, "{stats:?}");
+    }
+}

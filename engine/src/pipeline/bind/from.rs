@@ -385,10 +385,12 @@ fn merge_columns(
         name: name.to_string(),
         meta: scope.columns[index].meta,
     };
+    // Compared as `left = right` is: affinity and collation as SQLite applies them.
+    let (left, right) = super::compare::comparison(column(left), column(right));
     Ok(Expr::Binary(
         BinaryOp::Equal,
-        Box::new(column(left)),
-        Box::new(column(right)),
+        Box::new(left),
+        Box::new(right),
     ))
 }
 

@@ -33,7 +33,14 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
     let widths: Vec<usize> = relations.iter().map(|r| r.width).collect();
     let relation_of = |column: usize| offsets.partition_point(|&offset| offset <= column) - 1;
     let term = |expr: Expr| {
-        let mut read: Vec<usize> = expr.columns_read().into_iter().map(relation_of).collect();
+        let mut read: Vec<usize> = if expr.has_correlated_subquery() {
+            // Its subqueries read columns of this query's row by their syntactic position
+            // (not seen by `columns_read`, not remapped by `map_columns`): it waits until
+            // every relation is joined, in FROM order, where that row is whole.
+            (0..count).collect()
+        } else {
+            expr.columns_read().into_iter().map(relation_of).collect()
+        };
         read.sort_unstable();
         read.dedup();
         Term {

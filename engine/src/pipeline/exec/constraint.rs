@@ -41,6 +41,9 @@ impl<'a> RowGuard<'a> {
         env: &StatementEnv<'a>,
         replace: bool,
     ) -> Result<Option<Self>> {
+        if !RowGuard::may_apply(table, env) {
+            return Ok(None);
+        }
         let checks = table.constraints.checks.iter().collect();
         RowGuard::new(table, env, checks, &|_| true, replace)
     }
@@ -51,13 +54,26 @@ impl<'a> RowGuard<'a> {
         env: &StatementEnv<'a>,
         assigned: &dyn Fn(usize) -> bool,
     ) -> Result<Option<Self>> {
+        if !RowGuard::may_apply(table, env) {
+            return Ok(None);
+        }
         let checks = checks_reading(table, assigned);
         RowGuard::new(table, env, checks, assigned, true)
     }
 
     /// The guard of a DELETE.
     pub fn for_delete(table: &'a TableDef, env: &StatementEnv<'a>) -> Result<Option<Self>> {
+        if !RowGuard::may_apply(table, env) {
+            return Ok(None);
+        }
         RowGuard::new(table, env, Vec::new(), &|_| false, true)
+    }
+
+    /// Whether a guard may be needed at all: the table has CHECK constraints or foreign
+    /// keys are enforced. Inlined, so the write paths of plain tables pay one test.
+    #[inline]
+    fn may_apply(table: &TableDef, env: &StatementEnv<'_>) -> bool {
+        !table.constraints.checks.is_empty() || env.foreign_keys.is_some()
     }
 
     fn new(

@@ -49,24 +49,13 @@ fn update_rows(
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
     let table = &target.table;
-    let width = assignments.len();
     let assigned = |column: usize| assignments.iter().any(|(c, _)| *c == column);
     let guard = RowGuard::for_update(table, &env, &assigned)?;
-    // Every new value is computed before any is written: assignments may run subqueries,
-    // which must see the table as it was before the statement. `changes` holds `width`
-    // (column, value) pairs per target row.
-    let (targets, mut changes) = {
-        let runtime = SubqueryRuntime::new(txn, env);
-        let context = ExecContext::new(&runtime);
-        let targets = collect_targets(target, &context)?;
-        let mut changes: Vec<(usize, Value)> = Vec::with_capacity(targets.len() * width);
-        for (_, row) in &targets {
-            for (position, expr) in assignments {
-                changes.push((*position, expr.eval(row, &context.eval)?));
-            }
-        }
-        (targets, changes)
-    };
+    if guard.is_none() && returning.is_none() {
+        return update_plain(txn, (target, assignments), env);
+    }
+    let width = assignments.len();
+    let (targets, mut changes) = new_values(txn, (target, assignments), env)?;
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
     let mut written = returning.map(|_| WrittenRows::new(&env, written_rows_charge(&env)));
     // `max(1)`: without assignments every chunk is empty (and `chunks_exact` wants a size).
@@ -100,6 +89,57 @@ fn update_rows(
     guard.map_or(Ok(()), |guard| guard.finish(txn))?;
     if let (Some(written), Some(returning)) = (written, returning) {
         written.emit(txn, env, returning, sink)?;
+    }
+    Ok(targets.len())
+}
+
+/// The rows a statement targets: their ids and values.
+type Targets = Vec<(ember_storage::RowId, super::Row)>;
+
+/// The rows an UPDATE targets and their new values: `width` (column, value) pairs per
+/// target row. Every new value is computed before any is written: assignments may run
+/// subqueries, which must see the table as it was before the statement.
+#[inline(always)]
+fn new_values(
+    txn: &Transaction,
+    (target, assignments): (&TableAccess, &[(usize, Expr)]),
+    env: StatementEnv<'_>,
+) -> Result<(Targets, Vec<(usize, Value)>)> {
+    let runtime = SubqueryRuntime::new(txn, env);
+    let context = ExecContext::new(&runtime);
+    let targets = collect_targets(target, &context)?;
+    let mut changes: Vec<(usize, Value)> = Vec::with_capacity(targets.len() * assignments.len());
+    for (_, row) in &targets {
+        for (position, expr) in assignments {
+            changes.push((*position, expr.eval(row, &context.eval)?));
+        }
+    }
+    Ok((targets, changes))
+}
+
+/// UPDATE without RETURNING, CHECK or foreign keys to enforce: the common case, kept small
+/// so it inlines as it did before those clauses existed.
+fn update_plain(
+    txn: &mut Transaction,
+    (target, assignments): (&TableAccess, &[(usize, Expr)]),
+    env: StatementEnv<'_>,
+) -> Result<usize> {
+    let table = &target.table;
+    let width = assignments.len();
+    let (targets, mut changes) = new_values(txn, (target, assignments), env)?;
+    let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
+    let mut chunks = changes.chunks_exact_mut(width.max(1));
+    for (row_id, _) in &targets {
+        let row_changes = match width {
+            0 => &mut [],
+            _ => chunks.next().expect("one chunk per target row"),
+        };
+        if !in_column_order {
+            row_changes.sort_unstable_by_key(|(position, _)| *position);
+        }
+        check_changes(table, row_changes)?;
+        txn.update_columns(&table.storage, *row_id, row_changes)
+            .map_err(|e| storage_error(table, e))?;
     }
     Ok(targets.len())
 }
@@ -173,6 +213,7 @@ pub(super) fn check_row(table: &TableDef, row: &mut [Cow<'_, Value>]) -> Result<
 }
 
 /// `check_row` for the assigned columns of an UPDATE (the others were checked when written).
+#[inline(always)]
 pub(super) fn check_changes(table: &TableDef, changes: &mut [(usize, Value)]) -> Result<()> {
     for (position, slot) in changes.iter_mut() {
         let column = &table.columns[*position];

@@ -14,6 +14,7 @@ use ember_storage::{Transaction, Value};
 
 use crate::error::Result;
 use crate::exec::{self, ExecContext};
+use crate::fast_hash::FastBuildHasher;
 use crate::plan::Query;
 
 use super::key::KeyValue;
@@ -139,14 +140,17 @@ pub struct SubqueryRuntime<'a> {
     pub txn: &'a Transaction,
     /// The statement's environment, its row cap clamped to `STATEMENT_ROWS_MAX`.
     pub env: StatementEnv<'a>,
-    cache: RefCell<HashMap<usize, Rc<SubqueryResult>>>,
+    /// Keyed by small ids: the fast hasher makes an empty map free to create (no random
+    /// keys to draw), which every statement does.
+    cache: RefCell<HashMap<usize, Rc<SubqueryResult>, FastBuildHasher>>,
     /// The rows of CTEs read more than once, computed once per execution (`exec::cte`).
-    pub(crate) cte_rows: RefCell<HashMap<usize, Rc<exec::CteRows>>>,
+    pub(crate) cte_rows: RefCell<HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
     /// The runtime of one statement execution; the environment's row cap is clamped to
     /// `STATEMENT_ROWS_MAX`.
+    #[inline]
     pub fn new(txn: &'a Transaction, env: StatementEnv<'a>) -> SubqueryRuntime<'a> {
         SubqueryRuntime {
             txn,
@@ -154,8 +158,8 @@ impl<'a> SubqueryRuntime<'a> {
                 rows_max: env.rows_max.min(crate::limits::STATEMENT_ROWS_MAX),
                 ..env
             },
-            cache: RefCell::new(HashMap::new()),
-            cte_rows: RefCell::new(HashMap::new()),
+            cache: RefCell::new(HashMap::default()),
+            cte_rows: RefCell::new(HashMap::default()),
         }
     }
 }
