@@ -1,5 +1,6 @@
 //! REAL to TEXT as SQLite renders it. `format_real` is SQLite's (3.54) `%!.17g` with its
-//! round-trip shortening: the value's 18 leading decimal digits are rounded to 17, unless a
+//! round-trip shortening: the value's 18 leading decimal digits (as SQLite computes them:
+//! `real_digits`) are rounded to 17, unless a
 //! run of nines or zeros in digits 14-16 shows a shorter text that reads back as exactly the
 //! same double (so 49.47 prints as 49.47, 0.1 + 0.2 as 0.30000000000000004, 1.0 / 3 as
 //! 0.33333333333333332). `format_real_15` is `%!.15g`, which `quote()` tries first. Both
@@ -13,15 +14,15 @@ struct Decimal {
     point: i32,
 }
 
-/// The `count` leading significant digits of `r` (> 0, finite), correctly rounded.
+/// The `count` leading significant digits of `r` (> 0, finite) as SQLite computes them
+/// (`real_digits`: not always correctly rounded in the last digit).
 fn leading_digits(r: f64, count: usize) -> Decimal {
     debug_assert!(r > 0.0 && r.is_finite() && (1..=18).contains(&count));
-    let text = format!("{:.*e}", count - 1, r);
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (value, power) = crate::real_digits::leading_digits(r, count as i32);
+    let digits = value.to_string().into_bytes();
     Decimal {
-        digits: mantissa.bytes().filter(u8::is_ascii_digit).collect(),
-        point: exponent + 1,
+        point: digits.len() as i32 + power,
+        digits,
     }
 }
 
@@ -64,8 +65,11 @@ fn round_to(mut decimal: Decimal, keep: usize) -> Decimal {
 /// zeros allows a shorter text that reads back as `r`.
 fn digits_17(r: f64) -> Decimal {
     let decimal = leading_digits(r, 18);
+    if decimal.digits.len() <= 17 {
+        // Nothing to round (SQLite shortens only digits it rounds).
+        return round_to(decimal, 17);
+    }
     let z = &decimal.digits;
-    debug_assert_eq!(z.len(), 18);
     let n = z.len() as i32;
     let mut keep = 17;
     if z[15] == b'9' && z[14] == b'9' {
@@ -183,6 +187,8 @@ mod tests {
             (-2.5, "-2.5"),
             (0.1 + 0.2, "0.30000000000000004"),
             (1.0 / 3.0, "0.33333333333333332"),
+            (1.0 / 9.0, "0.1111111111111111"),
+            (-1.0 / 9.0, "-0.1111111111111111"),
             (2.0 / 3.0, "0.66666666666666663"),
             (49.47, "49.47"),
             (100.0, "100.0"),

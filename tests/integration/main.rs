@@ -22,6 +22,7 @@ mod limits;
 mod limits_disk;
 mod memory;
 mod prepared;
+mod real_text;
 mod slt;
 mod statement_timeout;
 mod tidy;

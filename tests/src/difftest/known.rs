@@ -55,6 +55,40 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
                 })
         },
     },
+    KnownDifference {
+        name: "a window aggregate gives an equal number as INTEGER or REAL",
+        reason: "Whether sum() over a sliding frame stays REAL once a REAL passed through its \
+                 running state depends on the order SQLite's window code steps rows in and out \
+                 (3.54 gives REAL for `sum(x) OVER (ORDER BY y ROWS BETWEEN 1 FOLLOWING AND 1 \
+                 FOLLOWING)` over a frame of integers, INTEGER in some RANGE frames), and which \
+                 of equal values 0 and 0.0 min()/max() keep depends on row order the query \
+                 leaves unspecified. The numbers are equal; only their type differs.",
+        matches: |sql, ours, theirs| {
+            sql.contains(" OVER ")
+                && same_after(ours, theirs, |cell| match cell {
+                    Cell::Integer(i) => super::real_cell(*i as f64),
+                    other => other.clone(),
+                })
+        },
+    },
+    KnownDifference {
+        name: "group_concat over a sliding frame of empty strings loses separators in SQLite",
+        reason: "SQLite's group_concat removes a leaving row by cutting its length plus one \
+                 separator from the front of its running text, and once that text is empty it \
+                 forgets the separators of the empty strings still in the frame (so '' and '' \
+                 give '' rather than '.' after a row has left). EmberDB recomputes such frames \
+                 and gives the text the frame's rows join to.",
+        matches: |sql, ours, theirs| {
+            sql.contains("group_concat")
+                && sql.contains(" OVER ")
+                && same_after(ours, theirs, |cell| match cell {
+                    Cell::Text(text) if text.chars().all(|c| c == '.' || c == ',') => {
+                        Cell::Text(String::new())
+                    }
+                    other => other.clone(),
+                })
+        },
+    },
 ];
 
 /// Whether both outcomes are rows that agree once every cell is mapped by `normalize`.
@@ -118,5 +152,20 @@ mod tests {
         assert!(explains("SELECT k, v FROM u", &ours, &theirs).is_none());
         let fraction: Outcome = Ok(vec![vec![Cell::Integer(2), super::super::real_cell(-5.5)]]);
         assert!(explains(returning, &fraction, &theirs).is_none());
+    }
+
+    #[test]
+    fn window_types_and_lost_separators_are_known_only_over_windows() {
+        let ours: Outcome = Ok(vec![vec![super::super::real_cell(-9.0)]]);
+        let theirs: Outcome = Ok(vec![vec![Cell::Integer(-9)]]);
+        let window = "SELECT sum(x) OVER (ORDER BY y) FROM t";
+        assert!(explains(window, &ours, &theirs).is_some());
+        assert!(explains("SELECT sum(x) FROM t", &ours, &theirs).is_none());
+        let joined: Outcome = Ok(vec![vec![Cell::Text(".".into())]]);
+        let lost: Outcome = Ok(vec![vec![Cell::Text(String::new())]]);
+        let concat = "SELECT group_concat(x, '.') OVER (ROWS 1 PRECEDING) FROM t";
+        assert!(explains(concat, &joined, &lost).is_some());
+        let other: Outcome = Ok(vec![vec![Cell::Text("a.".into())]]);
+        assert!(explains(concat, &other, &lost).is_none());
     }
 }
