@@ -177,6 +177,7 @@ pub const MEMORY: EngineSpec = EngineSpec {
     remark: "Database::in_memory(); Connection::execute/query_row/query with ? params and \
              fixed SQL text (plan cache hit: no parse, no plan per call)",
     open: open_memory,
+    open_m1: None,
 };
 
 pub const DURABLE: EngineSpec = EngineSpec {
@@ -186,4 +187,5 @@ pub const DURABLE: EngineSpec = EngineSpec {
     remark: "Database::open_with(dir, Options::new().sync_policy(SyncPolicy::Always)): \
              WAL fsync before each commit returns, shared by concurrent committers",
     open: open_durable,
+    open_m1: None,
 };

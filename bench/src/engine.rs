@@ -121,5 +121,10 @@ pub struct EngineSpec {
     /// A remark printed under the table (configuration, caveats).
     pub remark: &'static str,
     /// Opens a fresh database in `dir` (a private, empty directory).
-    pub open: fn(&std::path::Path) -> BenchResult<Box<dyn Db>>,
+    pub open: OpenFn,
+    /// How M1 opens it, when not as `open` does (M1 uses one session).
+    pub open_m1: Option<OpenFn>,
 }
+
+/// Opens a fresh database in a private, empty directory.
+pub type OpenFn = fn(&std::path::Path) -> BenchResult<Box<dyn Db>>;

@@ -16,6 +16,9 @@ use crate::workloads::Sizes;
 /// Rows of one query's answer.
 pub type Answer = Vec<Vec<Cell>>;
 
+/// The measured part of a query-shape workload.
+pub type TimedFn = fn(&mut dyn Session, &[Vec<Param>]) -> BenchResult<Vec<Answer>>;
+
 /// One query-shape workload.
 pub struct Workload {
     pub id: &'static str,
@@ -28,7 +31,7 @@ pub struct Workload {
     /// The measured part: runs the workload's statement with each parameter list. Each
     /// workload has its own function (distinct bodies, so the compiler cannot merge them
     /// into one symbol).
-    pub timed: fn(&mut dyn Session, &[Vec<Param>]) -> BenchResult<Vec<Answer>>,
+    pub timed: TimedFn,
     /// Checks run `i`'s answer; the error says what is wrong.
     pub check: fn(usize, &[Param], &Answer, &Fixture) -> Result<(), String>,
 }

@@ -205,6 +205,7 @@ pub const MEMORY: EngineSpec = EngineSpec {
     remark: "stoolap 0.4.2 (default features off, `parallel` on), open_in_memory(), \
              prepare() once per session and held, $N params, one cloned handle per thread",
     open: open_memory,
+    open_m1: None,
 };
 
 pub const FILE_FULL: EngineSpec = EngineSpec {
@@ -213,4 +214,5 @@ pub const FILE_FULL: EngineSpec = EngineSpec {
     is_baseline: false,
     remark: "stoolap file://dir?sync=full (WAL fsync per commit)",
     open: open_file,
+    open_m1: None,
 };
