@@ -12,6 +12,8 @@ pub const GROUP_BY: &str = "SELECT age, COUNT(*), AVG(score) FROM t GROUP BY age
 /// Every statement of the bench. The discriminant indexes per-engine statement arrays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Query {
+    Begin,
+    Commit,
     // W1-W7 on `t`.
     Insert,
     SelectAge,
@@ -56,6 +58,8 @@ impl Query {
     /// The SQL text, with `?` placeholders.
     pub fn text(self) -> &'static str {
         match self {
+            Query::Begin => "BEGIN",
+            Query::Commit => "COMMIT",
             Query::Insert => INSERT,
             Query::SelectAge => SELECT,
             Query::SelectRow => "SELECT * FROM t WHERE id = ?",
