@@ -353,3 +353,28 @@ pub fn tpch_q6(_: usize, params: &[Param], answer: &Answer, fx: &Fixture) -> Res
     let sum = if matched { Cell::Real(sum) } else { Cell::Null };
     compare(answer, &[vec![sum]])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checks reject a wrong answer, so a broken engine cannot post a number.
+    #[test]
+    fn a_wrong_answer_fails_its_check() {
+        let sizes = Sizes::scaled(0.001);
+        let fixture = Fixture::new(sizes, &[Table::U, Table::O, Table::R]);
+        let bounds = [Param::Int(20), Param::Int(30)];
+        let (count, sum) = fixture.by_age[20..=30]
+            .iter()
+            .fold((0, 0.0), |(c, s), (count, sum)| (c + count, s + sum));
+        let right = vec![vec![Cell::Int(count), Cell::Real(sum)]];
+        assert_eq!(range_unindexed(0, &bounds, &right, &fixture), Ok(()));
+        let wrong = vec![vec![Cell::Int(count + 1), Cell::Real(sum)]];
+        assert!(range_unindexed(0, &bounds, &wrong, &fixture).is_err());
+        assert!(join(0, &[], &Vec::new(), &fixture).is_err());
+        let n = sizes.rows as i64;
+        let top: Answer = (0..10).map(|i| r_row(&fixture, n - i)).collect();
+        assert_eq!(top_k_indexed(0, &[], &top, &fixture), Ok(()));
+        assert!(top_k_indexed(0, &[], &top[1..].to_vec(), &fixture).is_err());
+    }
+}
