@@ -9,8 +9,10 @@
 use ember::{Database, ErrorKind, OptionalExtension, Options, SyncPolicy, Value};
 
 use crate::data::Person;
-use crate::engine::{BenchError, BenchResult, Db, EngineSpec, Session, Storage};
-use crate::sql;
+use crate::engine::{
+    BenchError, BenchResult, Cell, Db, EngineSpec, Param, RowSum, Session, Storage,
+};
+use crate::sql::{self, Query};
 
 fn convert(error: ember::Error) -> BenchError {
     match error.kind() {
@@ -27,12 +29,37 @@ impl Db for EmberDb {
     fn connect(&self) -> BenchResult<Box<dyn Session>> {
         Ok(Box::new(EmberSession {
             conn: self.db.connect(),
+            params: Vec::new(),
         }))
     }
 }
 
 struct EmberSession {
     conn: ember::Connection,
+    /// The parameter list of `execute`/`query`, reused from call to call.
+    params: Vec<Value>,
+}
+
+impl EmberSession {
+    fn bind(&mut self, params: &[Param]) {
+        self.params.clear();
+        self.params.extend(params.iter().map(|param| match *param {
+            Param::Int(value) => Value::Integer(value),
+            Param::Real(value) => Value::Real(value),
+            Param::Text(text) => Value::Text(text.to_string()),
+        }));
+    }
+}
+
+fn cell(value: &Value) -> Cell {
+    match value {
+        Value::Null => Cell::Null,
+        Value::Integer(value) => Cell::Int(*value),
+        Value::Real(value) => Cell::Real(*value),
+        Value::Text(text) => Cell::Text(text.clone()),
+        Value::Boolean(value) => Cell::Int(i64::from(*value)),
+        Value::Blob(bytes) => Cell::Text(String::from_utf8_lossy(bytes).into_owned()),
+    }
 }
 
 impl Session for EmberSession {
@@ -68,6 +95,45 @@ impl Session for EmberSession {
             .query_row(sql::SELECT, [id], |row| row.get::<i64>(0))
             .optional()
             .map_err(convert)
+    }
+
+    fn point_row(&mut self, query: Query, key: i64) -> BenchResult<Option<RowSum>> {
+        self.conn
+            .query_row(query.text(), [key], |row| {
+                let mut sum = RowSum::default();
+                for value in row.values() {
+                    sum.columns += 1;
+                    match value {
+                        Value::Integer(value) => sum.ints += value,
+                        Value::Real(value) => sum.reals += value,
+                        Value::Text(text) => sum.text_bytes += text.len(),
+                        _ => {}
+                    }
+                }
+                Ok(sum)
+            })
+            .optional()
+            .map_err(convert)
+    }
+
+    fn execute(&mut self, query: Query, params: &[Param]) -> BenchResult<usize> {
+        self.bind(params);
+        self.conn
+            .execute(query.text(), self.params.as_slice())
+            .map_err(convert)
+    }
+
+    fn query(&mut self, query: Query, params: &[Param]) -> BenchResult<Vec<Vec<Cell>>> {
+        self.bind(params);
+        let rows = self
+            .conn
+            .query(query.text(), self.params.as_slice())
+            .map_err(convert)?;
+        Ok(rows
+            .values()
+            .iter()
+            .map(|row| row.iter().map(cell).collect())
+            .collect())
     }
 
     fn update_score(&mut self, id: i64, score: f64) -> BenchResult<usize> {
@@ -111,6 +177,7 @@ pub const MEMORY: EngineSpec = EngineSpec {
     remark: "Database::in_memory(); Connection::execute/query_row/query with ? params and \
              fixed SQL text (plan cache hit: no parse, no plan per call)",
     open: open_memory,
+    open_m1: None,
 };
 
 pub const DURABLE: EngineSpec = EngineSpec {
@@ -120,4 +187,5 @@ pub const DURABLE: EngineSpec = EngineSpec {
     remark: "Database::open_with(dir, Options::new().sync_policy(SyncPolicy::Always)): \
              WAL fsync before each commit returns, shared by concurrent committers",
     open: open_durable,
+    open_m1: None,
 };

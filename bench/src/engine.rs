@@ -6,6 +6,7 @@
 use std::fmt;
 
 use crate::data::Person;
+use crate::sql::Query;
 
 /// Why an operation did not produce a measurement.
 #[derive(Debug, Clone)]
@@ -32,6 +33,45 @@ pub fn failed(error: impl fmt::Display) -> BenchError {
     BenchError::Failed(error.to_string())
 }
 
+/// A parameter value of a statement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param<'a> {
+    Int(i64),
+    Real(f64),
+    Text(&'a str),
+}
+
+/// A value of a result row, as the workloads check it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl Cell {
+    /// The value as a float (integers widen); None for NULL and text.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Int(value) => Some(*value as f64),
+            Cell::Real(value) => Some(*value),
+            _ => None,
+        }
+    }
+}
+
+/// What a point select read from every column of its row, folded so that reading a row
+/// allocates nothing: the column count, the sum of the integers, the sum of the reals and
+/// the total length of the texts.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RowSum {
+    pub columns: usize,
+    pub ints: i64,
+    pub reals: f64,
+    pub text_bytes: usize,
+}
+
 /// One session (connection) on a database; used by one thread.
 pub trait Session: Send {
     fn create_table(&mut self) -> BenchResult<()>;
@@ -40,6 +80,13 @@ pub trait Session: Send {
     fn insert(&mut self, row: &Person) -> BenchResult<()>;
     /// Point select by primary key; returns the row's age if it exists.
     fn select_age(&mut self, id: i64) -> BenchResult<Option<i64>>;
+    /// Runs the one-parameter `query` (a point select) and folds every column of its first
+    /// row into a `RowSum`; None when it returns no row.
+    fn point_row(&mut self, query: Query, key: i64) -> BenchResult<Option<RowSum>>;
+    /// Runs a statement that returns no rows; returns the rows it changed.
+    fn execute(&mut self, query: Query, params: &[Param]) -> BenchResult<usize>;
+    /// Runs a query and returns all its rows.
+    fn query(&mut self, query: Query, params: &[Param]) -> BenchResult<Vec<Vec<Cell>>>;
     /// `UPDATE t SET score = ? WHERE id = ?`; returns rows changed.
     fn update_score(&mut self, id: i64, score: f64) -> BenchResult<usize>;
     /// `SELECT age, COUNT(*), AVG(score) FROM t GROUP BY age`; returns (groups, total count).
@@ -74,5 +121,10 @@ pub struct EngineSpec {
     /// A remark printed under the table (configuration, caveats).
     pub remark: &'static str,
     /// Opens a fresh database in `dir` (a private, empty directory).
-    pub open: fn(&std::path::Path) -> BenchResult<Box<dyn Db>>,
+    pub open: OpenFn,
+    /// How M1 opens it, when not as `open` does (M1 uses one session).
+    pub open_m1: Option<OpenFn>,
 }
+
+/// Opens a fresh database in a private, empty directory.
+pub type OpenFn = fn(&std::path::Path) -> BenchResult<Box<dyn Db>>;

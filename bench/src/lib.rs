@@ -5,7 +5,9 @@
 pub mod data;
 pub mod ember_engine;
 pub mod engine;
+pub mod expect;
 pub mod memory;
+pub mod queries;
 pub mod report;
 pub mod rounds;
 pub mod settle;
@@ -13,6 +15,7 @@ pub mod sql;
 pub mod sqlite_engine;
 #[cfg(feature = "stoolap")]
 pub mod stoolap_engine;
+pub mod tables;
 pub mod turns;
 pub mod workloads;
 
@@ -62,7 +65,8 @@ pub fn engines() -> Vec<EngineSpec> {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub scale: f64,
-    /// Workload ids to run (`W1`..`W7`, `M1`); empty means all.
+    /// Workload ids to run (`W1`..`W7`, `W2A`, `M1`, the query shapes `R1`..`Q6`); empty
+    /// means all.
     pub only: Vec<String>,
     /// Engine name prefixes to run (`ember`, `sqlite`, `stoolap`); empty means all.
     pub engines: Vec<String>,
@@ -210,7 +214,11 @@ pub fn run(config: &Config) -> Vec<Measurement> {
         .into_iter()
         .filter(|spec| config.runs_engine(spec.name))
         .collect();
-    let memory_ids = ["W1", "W2", "W3", "W4", "W6", "W7"];
+    let tables = turns::tables_wanted(config);
+    let fixture = (!tables.is_empty()).then(|| expect::Fixture::new(sizes, &tables));
+    let wants_memory = config.wants("W1")
+        || turns::AFTER_LOAD.iter().any(|id| config.wants(id))
+        || fixture.is_some();
     let memory: Vec<&EngineSpec> = specs
         .iter()
         .filter(|s| s.storage == Storage::Memory)
@@ -222,8 +230,13 @@ pub fn run(config: &Config) -> Vec<Measurement> {
     let mut rounds = Vec::new();
     for _ in 0..config.rounds.max(1) {
         let mut round = Vec::new();
-        if memory_ids.iter().any(|id| config.wants(id)) {
-            round.extend(turns::memory_round(&memory, &sizes, config));
+        if wants_memory {
+            round.extend(turns::memory_round(
+                &memory,
+                &sizes,
+                config,
+                fixture.as_ref(),
+            ));
         }
         if config.wants("W5") {
             round.extend(turns::durable_round(&durable, &sizes, config));
@@ -268,7 +281,9 @@ mod tests {
             settle: false,
         };
         let measurements = run(&config);
-        for id in ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "M1"] {
+        let query_ids = queries::WORKLOADS.iter().map(|w| w.id);
+        let ids = ["W1", "W2 ", "W2A", "W3", "W4", "W5", "W6", "W7", "M1"];
+        for id in ids.into_iter().chain(query_ids) {
             assert!(
                 measurements.iter().any(|m| m.workload.starts_with(id)),
                 "{id} produced no measurement"
@@ -281,11 +296,13 @@ mod tests {
                     measurement.workload, measurement.engine
                 );
             }
-            if measurement.engine.starts_with("sqlite") {
+            if measurement.engine.starts_with("sqlite") || measurement.engine == "ember" {
                 assert!(
                     measurement.value.is_ok(),
-                    "sqlite must run {}",
-                    measurement.workload
+                    "{} must run {}: {:?}",
+                    measurement.engine,
+                    measurement.workload,
+                    measurement.value
                 );
             }
         }

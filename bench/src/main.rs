@@ -1,19 +1,23 @@
 //! The `ember-bench` binary: `ember-bench [--scale F] [--only W1,...] [--engines ember,...]
 //! [--rounds N] [--no-settle]`
 //! runs the workloads and prints the table. (`--m1-child ENGINE` is the internal child mode
-//! of M1.)
+//! of M1; `--ops-of ID` prints how many operations workload ID's measured function runs at
+//! the given `--scale`, for `bench/callgrind.sh`.)
 
 use ember_bench::{m1_child, report, run, Config};
 
-const USAGE: &str = "usage: ember-bench [--scale F] [--only W1,W2,W3,W4,W5,W6,W7,M1] \
-[--engines ember,sqlite,stoolap] [--rounds N] [--no-settle]
+const USAGE: &str = "usage: ember-bench [--scale F] [--only IDS] \
+[--engines ember,sqlite,stoolap] [--rounds N] [--no-settle] [--ops-of ID]
+  workload ids: W1 W2 W2A W3 W4 W5 W6 W7 M1 R1 R2 K1 K2 J1 J2 G2 J3 S1 Q1 Q6
   --scale F      multiply every workload size by F (default 1.0 = the issue's sizes)
   --rounds N     run the timed workloads N times, engines taking turns, and report each
                  cell's median (default 3; M1 runs once)
   --only IDS     run only these workloads (comma-separated)
   --engines PFX  run only engines whose name starts with one of these (comma-separated)
   --no-settle    start each timed turn at once instead of waiting (up to 3 s) for the
-                 machine's cores to go idle after the previous turn";
+                 machine's cores to go idle after the previous turn
+  --ops-of ID    print the operations workload ID's measured function runs at this
+                 --scale (what bench/callgrind.sh divides instructions by), and exit";
 
 fn parse_scale(text: Option<String>) -> Result<f64, String> {
     let text = text.ok_or("--scale needs a value")?;
@@ -36,6 +40,7 @@ fn main() {
         settle: true,
     };
     let mut m1_engine = None;
+    let mut ops_of = None;
     while let Some(arg) = args.next() {
         let step = match arg.as_str() {
             "--scale" => parse_scale(args.next()).map(|scale| config.scale = scale),
@@ -74,6 +79,13 @@ fn main() {
                 }
                 None => Err("--m1-child needs an engine name".to_string()),
             },
+            "--ops-of" => match args.next() {
+                Some(id) => {
+                    ops_of = Some(id);
+                    Ok(())
+                }
+                None => Err("--ops-of needs a workload id".to_string()),
+            },
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -84,6 +96,17 @@ fn main() {
             eprintln!("ember-bench: {message}\n{USAGE}");
             std::process::exit(2);
         }
+    }
+    if let Some(id) = ops_of {
+        let sizes = ember_bench::workloads::Sizes::scaled(config.scale);
+        match ember_bench::workloads::operations(&id, &sizes) {
+            Some(ops) => println!("{ops}"),
+            None => {
+                eprintln!("ember-bench: no operation count for workload {id:?}");
+                std::process::exit(2);
+            }
+        }
+        return;
     }
     if let Some(engine) = m1_engine {
         println!("{}", m1_child(&engine, config.scale));

@@ -54,7 +54,7 @@ pub fn measure(spec: &EngineSpec, sizes: &Sizes, dir: &std::path::Path) -> Bench
         ))
     };
     let before = read()?;
-    let db = (spec.open)(dir)?;
+    let db = (spec.open_m1.unwrap_or(spec.open))(dir)?;
     let mut session = db.connect()?;
     session.create_table()?;
     insert_rows(session.as_mut(), 1, sizes.rows, sizes.insert_txn_rows)?;

@@ -3,9 +3,14 @@
 //! and so on, so the two cells a ratio compares were measured seconds apart rather than a
 //! whole engine's run apart. This machine's speed drifts by tens of percent over minutes;
 //! drift that falls on one turn falls on its neighbours too. W5 takes turns the same way
-//! (1 thread on every durable engine, then 4 threads on every durable engine).
+//! (1 thread on every durable engine, then 4 threads on every durable engine). The
+//! query-shape workloads (`queries.rs`) follow on the same open engines: their tables are
+//! loaded into each (untimed), then each workload takes its turn on every engine.
 
 use crate::engine::{BenchError, BenchResult, Db, EngineSpec, Session};
+use crate::expect::Fixture;
+use crate::queries::WORKLOADS;
+use crate::tables::Table;
 use crate::workloads::{self, Sizes};
 use crate::{cell, settle, Config, Measurement, ScratchDir};
 
@@ -72,14 +77,21 @@ fn before_turn(config: &Config) {
 }
 
 /// The in-memory workloads after W1, in the order they run; each may report several cells.
-const AFTER_LOAD: [&str; 5] = ["W2", "W3", "W4", "W6", "W7"];
+pub const AFTER_LOAD: [&str; 6] = ["W2", "W2A", "W3", "W4", "W6", "W7"];
 
-/// Runs the selected in-memory workloads (W1-W4, W6, W7) with the engines taking turns.
-/// W1 always runs (the others need its rows) but is reported only when selected.
-pub fn memory_round(specs: &[&EngineSpec], sizes: &Sizes, config: &Config) -> Vec<Measurement> {
+/// Runs the selected in-memory workloads (W1-W4, W6, W7, then the query shapes of
+/// `fixture`'s tables) with the engines taking turns. W1 runs when any of W1-W7 is selected
+/// (they need its rows) but is reported only when selected.
+pub fn memory_round(
+    specs: &[&EngineSpec],
+    sizes: &Sizes,
+    config: &Config,
+    fixture: Option<&Fixture>,
+) -> Vec<Measurement> {
     let mut engines: Vec<OpenEngine> = specs.iter().map(|spec| OpenEngine::open(spec)).collect();
     let mut out = Vec::new();
-    for engine in &mut engines {
+    let wants_t = config.wants("W1") || AFTER_LOAD.iter().any(|id| config.wants(id));
+    for engine in engines.iter_mut().filter(|_| wants_t) {
         let loaded = engine.run(config, |_, session| workloads::w1_insert(session, sizes));
         if let Err(error) = &loaded {
             if engine.state.is_ok() {
@@ -95,8 +107,13 @@ pub fn memory_round(specs: &[&EngineSpec], sizes: &Sizes, config: &Config) -> Ve
             let spec = engine.spec;
             match id {
                 "W2" => {
-                    let value = engine.run(config, |_, s| workloads::w2_point_select(s, sizes));
-                    out.push(cell("W2 point select", spec, value));
+                    let value = engine.run(config, |_, s| workloads::w2_point_select_row(s, sizes));
+                    out.push(cell("W2 point select, all columns", spec, value));
+                }
+                "W2A" => {
+                    let value =
+                        engine.run(config, |_, s| workloads::w2a_point_select_age(s, sizes));
+                    out.push(cell("W2A point select, age only", spec, value));
                 }
                 "W3" => {
                     let value = engine.run(config, |_, s| workloads::w3_update(s, sizes));
@@ -122,7 +139,71 @@ pub fn memory_round(specs: &[&EngineSpec], sizes: &Sizes, config: &Config) -> Ve
             }
         }
     }
+    if let Some(fixture) = fixture {
+        query_shapes(&mut engines, config, fixture, &mut out);
+    }
     out
+}
+
+/// The tables the selected query-shape workloads read, each once.
+pub fn tables_wanted(config: &Config) -> Vec<Table> {
+    let mut tables = Vec::new();
+    for workload in WORKLOADS.iter().filter(|w| config.wants(w.id)) {
+        for table in workload.tables {
+            if !tables.contains(table) {
+                tables.push(*table);
+            }
+        }
+    }
+    tables
+}
+
+/// Loads the query-shape tables into every engine (untimed), then runs each selected
+/// query-shape workload on every engine in turn.
+fn query_shapes(
+    engines: &mut [OpenEngine],
+    config: &Config,
+    fixture: &Fixture,
+    out: &mut Vec<Measurement>,
+) {
+    let sizes = &fixture.sizes;
+    let tables = tables_wanted(config);
+    // Per engine, each table's load result (a failed load fails only the workloads that
+    // read that table).
+    let mut loaded: Vec<Vec<(Table, BenchResult<()>)>> = Vec::new();
+    for engine in engines.iter_mut() {
+        let mut results = Vec::new();
+        for table in &tables {
+            let result = match &mut engine.state {
+                Ok(opened) => {
+                    let session = opened.session.as_mut();
+                    crate::tables::load(session, *table, sizes.rows, sizes.orders, sizes.lineitems)
+                        .map_err(|error| match error {
+                            BenchError::Missing(what) => BenchError::Missing(what),
+                            BenchError::Failed(why) => {
+                                BenchError::Failed(format!("loading {table:?}: {why}"))
+                            }
+                        })
+                }
+                Err(error) => Err(error.clone()),
+            };
+            results.push((*table, result));
+        }
+        loaded.push(results);
+    }
+    for workload in WORKLOADS.iter().filter(|w| config.wants(w.id)) {
+        for (engine, results) in engines.iter_mut().zip(&loaded) {
+            let failed_load = results
+                .iter()
+                .filter(|(table, _)| workload.tables.contains(table))
+                .find_map(|(_, result)| result.as_ref().err());
+            let value = match failed_load {
+                None => engine.run(config, |_, session| workload.run(session, fixture)),
+                Some(error) => Err(error.clone()),
+            };
+            out.push(cell(workload.label, engine.spec, value));
+        }
+    }
 }
 
 /// Runs W5 on every durable engine: 1 thread on each in turn, then 4 threads on each. Each

@@ -1,11 +1,14 @@
-//! The workloads (W1-W7) and their sizes. Each function times one workload against one
-//! engine and checks its results (row counts, found keys) so a broken engine cannot post a
-//! good number.
+//! The workloads W1-W7 and the sizes of every workload. Each function times one workload
+//! against one engine and checks its results (row counts, found keys) so a broken engine
+//! cannot post a good number. The measured part of each is an `#[inline(never)]` function
+//! named `timed_<id>_...`, so `valgrind --tool=callgrind --toggle-collect='*timed_w2_*'`
+//! counts exactly it (`bench/callgrind.sh`).
 
 use std::time::Instant;
 
 use crate::data::{Person, Rng, Zipfian};
-use crate::engine::{BenchError, BenchResult, Db, Session};
+use crate::engine::{BenchError, BenchResult, Db, RowSum, Session};
+use crate::sql::Query;
 
 /// How much work each workload does; `Sizes::scaled(1.0)` is the full size.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +22,18 @@ pub struct Sizes {
     pub durable_commits: usize,
     pub mixed_ops: usize,
     pub memory_updates: usize,
+    /// Rows of `o` (J1, J2, J3).
+    pub orders: usize,
+    /// Rows of `lineitem` (Q1, Q6).
+    pub lineitems: usize,
+    /// Runs of each whole-table query (R1, K1, J1, J2, G2, J3).
+    pub scan_runs: usize,
+    /// Runs of each index-range query (R2, K2).
+    pub range_runs: usize,
+    /// Point selects through the secondary index (S1).
+    pub secondary_selects: usize,
+    /// Runs of each TPC-H-like query (Q1, Q6).
+    pub tpch_runs: usize,
 }
 
 impl Sizes {
@@ -34,6 +49,12 @@ impl Sizes {
             durable_commits: size(2_000, 8),
             mixed_ops: size(200_000, 100),
             memory_updates: size(1_000_000, 100),
+            orders: size(10_000, 20),
+            lineitems: size(300_000, 200),
+            scan_runs: size(20, 2),
+            range_runs: size(2_000, 10),
+            secondary_selects: size(100_000, 100),
+            tpch_runs: size(10, 2),
         }
     }
 }
@@ -80,14 +101,20 @@ pub fn w1_insert(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
     session.create_table()?;
     let rows: Vec<Person> = (1..=sizes.rows as i64).map(Person::new).collect();
     let started = Instant::now();
-    for chunk in rows.chunks(sizes.insert_txn_rows) {
+    timed_w1_insert(session, &rows, sizes.insert_txn_rows)?;
+    Ok(rate(sizes.rows, started))
+}
+
+#[inline(never)]
+fn timed_w1_insert(session: &mut dyn Session, rows: &[Person], txn_rows: usize) -> BenchResult<()> {
+    for chunk in rows.chunks(txn_rows) {
         session.begin()?;
         for row in chunk {
             session.insert(row)?;
         }
         session.commit()?;
     }
-    Ok(rate(sizes.rows, started))
+    Ok(())
 }
 
 /// `count` uniform point selects; fails unless every key is found with the right age.
@@ -109,17 +136,61 @@ fn point_selects(
     Ok(())
 }
 
-/// W2: uniform point selects by primary key on one thread.
-pub fn w2_point_select(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
+/// W2A: uniform point selects of `age` by primary key on one thread.
+pub fn w2a_point_select_age(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
     let started = Instant::now();
-    point_selects(session, sizes.rows, sizes.point_selects, 2)?;
+    timed_w2a_point_select_age(session, sizes)?;
     Ok(rate(sizes.point_selects, started))
+}
+
+#[inline(never)]
+fn timed_w2a_point_select_age(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
+    point_selects(session, sizes.rows, sizes.point_selects, 2)
+}
+
+/// The digits of a positive `id`.
+fn digits(id: i64) -> usize {
+    id.checked_ilog10().map_or(1, |log| log as usize + 1)
+}
+
+/// W2: uniform point selects of every column by primary key on one thread (W3 runs after
+/// it, so every row still has its loaded score).
+pub fn w2_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
+    let started = Instant::now();
+    timed_w2_point_select_row(session, sizes)?;
+    Ok(rate(sizes.point_selects, started))
+}
+
+#[inline(never)]
+fn timed_w2_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
+    let mut rng = Rng::new(2);
+    for _ in 0..sizes.point_selects {
+        let id = rng.key(sizes.rows);
+        let row = session.point_row(Query::SelectRow, id)?;
+        // name 'user<id>' and email 'user<id>@example.com': 20 bytes and the digits twice.
+        let want = RowSum {
+            columns: 5,
+            ints: id + Person::age_of(id),
+            reals: (id % 1000) as f64 * 0.5,
+            text_bytes: 20 + 2 * digits(id),
+        };
+        expect(row == Some(want), || {
+            format!("id {id}: row {row:?}, want {want:?}")
+        })?;
+    }
+    Ok(())
 }
 
 /// W3: `UPDATE t SET score = ? WHERE id = ?` by uniform key in 100-row transactions.
 pub fn w3_update(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
-    let mut rng = Rng::new(3);
     let started = Instant::now();
+    timed_w3_update(session, sizes)?;
+    Ok(rate(sizes.updates, started))
+}
+
+#[inline(never)]
+fn timed_w3_update(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
+    let mut rng = Rng::new(3);
     let mut done = 0;
     while done < sizes.updates {
         session.begin()?;
@@ -133,12 +204,18 @@ pub fn w3_update(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
         }
         session.commit()?;
     }
-    Ok(rate(sizes.updates, started))
+    Ok(())
 }
 
 /// W4: the GROUP BY aggregate over the whole table, `group_by_runs` times (queries/s).
 pub fn w4_group_by(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
     let started = Instant::now();
+    timed_w4_group_by(session, sizes)?;
+    Ok(rate(sizes.group_by_runs, started))
+}
+
+#[inline(never)]
+fn timed_w4_group_by(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
     for _ in 0..sizes.group_by_runs {
         let (groups, total) = session.group_by_age()?;
         expect(total == sizes.rows as i64, || {
@@ -148,7 +225,7 @@ pub fn w4_group_by(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64>
             format!("{groups} groups, want 60")
         })?;
     }
-    Ok(rate(sizes.group_by_runs, started))
+    Ok(())
 }
 
 /// Runs `work(thread_index, session)` on `threads` threads at once, each with its own
@@ -161,8 +238,11 @@ fn on_threads(
     let mut sessions = (0..threads)
         .map(|_| db.connect())
         .collect::<BenchResult<Vec<_>>>()?;
-    let barrier = std::sync::Barrier::new(threads + 1);
-    let (started, results) = std::thread::scope(|scope| {
+    // Each worker notes its own start and end: the span from the first start to the last
+    // end is the time, whenever the coordinating thread itself gets the core (on a busy
+    // machine it may run only after the workers finished).
+    let barrier = std::sync::Barrier::new(threads);
+    let results: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = sessions
             .iter_mut()
             .enumerate()
@@ -170,27 +250,43 @@ fn on_threads(
                 let (barrier, work) = (&barrier, &work);
                 scope.spawn(move || {
                     barrier.wait();
-                    work(index, session.as_mut())
+                    let started = Instant::now();
+                    let result = work(index, session.as_mut());
+                    (started, Instant::now(), result)
                 })
             })
             .collect();
-        barrier.wait();
-        let started = Instant::now();
-        let results: Vec<_> = handles.into_iter().map(|handle| handle.join()).collect();
-        (started, results)
+        handles.into_iter().map(|handle| handle.join()).collect()
     });
-    let seconds = started.elapsed().as_secs_f64();
-    for result in results {
-        result.map_err(|_| BenchError::Failed("a worker thread panicked".into()))??;
+    let mut span: Option<(Instant, Instant)> = None;
+    for joined in results {
+        let (started, ended, result) =
+            joined.map_err(|_| BenchError::Failed("a worker thread panicked".into()))?;
+        result?;
+        span = Some(match span {
+            None => (started, ended),
+            Some((first, last)) => (first.min(started), last.max(ended)),
+        });
     }
+    let seconds = span.map_or(0.0, |(first, last)| (last - first).as_secs_f64());
     Ok(seconds)
+}
+
+#[inline(never)]
+fn timed_w6_point_selects(
+    session: &mut dyn Session,
+    rows: usize,
+    count: usize,
+    seed: u64,
+) -> BenchResult<()> {
+    point_selects(session, rows, count, seed)
 }
 
 /// W6: uniform point selects split over `threads` threads (total ops/s).
 pub fn w6_parallel_select(db: &dyn Db, sizes: &Sizes, threads: usize) -> BenchResult<f64> {
     let per_thread = sizes.point_selects / threads;
     let seconds = on_threads(db, threads, |index, session| {
-        point_selects(session, sizes.rows, per_thread, 60 + index as u64)
+        timed_w6_point_selects(session, sizes.rows, per_thread, 60 + index as u64)
     })?;
     Ok((per_thread * threads) as f64 / seconds.max(1e-9))
 }
@@ -225,8 +321,21 @@ pub fn w7_ycsb_a(db: &dyn Db, sizes: &Sizes) -> BenchResult<f64> {
     let per_thread = sizes.mixed_ops / THREADS;
     let zipf = Zipfian::new(sizes.rows, Zipfian::THETA_YCSB);
     let seconds = on_threads(db, THREADS, |index, session| {
-        let mut rng = Rng::new(70 + index as u64);
-        for _ in 0..per_thread {
+        timed_w7_ycsb_a(session, &zipf, per_thread, 70 + index as u64)
+    })?;
+    Ok((per_thread * THREADS) as f64 / seconds.max(1e-9))
+}
+
+#[inline(never)]
+fn timed_w7_ycsb_a(
+    session: &mut dyn Session,
+    zipf: &Zipfian,
+    count: usize,
+    seed: u64,
+) -> BenchResult<()> {
+    {
+        let mut rng = Rng::new(seed);
+        for _ in 0..count {
             let id = zipf.next_key(&mut rng);
             if rng.next_u64() % 2 == 0 {
                 let age = with_retries(|| session.select_age(id))?;
@@ -240,8 +349,7 @@ pub fn w7_ycsb_a(db: &dyn Db, sizes: &Sizes) -> BenchResult<f64> {
             }
         }
         Ok(())
-    })?;
-    Ok((per_thread * THREADS) as f64 / seconds.max(1e-9))
+    }
 }
 
 /// W5: `sizes.durable_commits` single-row autocommit inserts, split over `threads`
@@ -250,11 +358,36 @@ pub fn w5_durable_commits(db: &dyn Db, sizes: &Sizes, threads: usize) -> BenchRe
     let per_thread = sizes.durable_commits / threads;
     let base = if threads == 1 { 1 } else { 10_000_000 };
     let seconds = on_threads(db, threads, |index, session| {
-        let first = base + (index * per_thread) as i64;
-        for id in first..first + per_thread as i64 {
-            session.insert(&Person::new(id))?;
-        }
-        Ok(())
+        timed_w5_commits(session, base + (index * per_thread) as i64, per_thread)
     })?;
     Ok((per_thread * threads) as f64 / seconds.max(1e-9))
+}
+
+#[inline(never)]
+fn timed_w5_commits(session: &mut dyn Session, first: i64, count: usize) -> BenchResult<()> {
+    for id in first..first + count as i64 {
+        session.insert(&Person::new(id))?;
+    }
+    Ok(())
+}
+
+/// The operations a workload's `timed_<id>_*` function(s) perform in one round: what
+/// `bench/callgrind.sh` divides the instruction count by. None for unknown ids and M1.
+pub fn operations(id: &str, sizes: &Sizes) -> Option<usize> {
+    let id = id.to_ascii_uppercase();
+    let ops = match id.as_str() {
+        "W1" => sizes.rows,
+        "W2" | "W2A" => sizes.point_selects,
+        "W3" => sizes.updates,
+        "W4" => sizes.group_by_runs,
+        "W5" => sizes.durable_commits + (sizes.durable_commits / 4) * 4,
+        // 1 thread, then 2 threads.
+        "W6" => sizes.point_selects + (sizes.point_selects / 2) * 2,
+        "W7" => (sizes.mixed_ops / 2) * 2,
+        _ => {
+            let workload = crate::queries::WORKLOADS.iter().find(|w| w.id == id)?;
+            (workload.runs)(sizes)
+        }
+    };
+    Some(ops)
 }
