@@ -5,10 +5,14 @@
 
 mod hash;
 mod key;
+mod order_key;
 mod primary;
 mod secondary;
 
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
 pub use key::{fx_add, fx_finish, fx_hash_bytes, IndexKey};
+pub use order_key::{
+    encode_ordered_key, encode_ordered_part, ordered_entry_key, prefix_successor, KeyCollation,
+};
 pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};
 pub use secondary::SecondaryIndex;
