@@ -234,8 +234,8 @@ mod tests {
             1 => Value::Integer(rng.pick(&INTS).wrapping_add((rng.next() % 3) as i64 - 1)),
             2 => Value::Real(rng.pick(&REALS)),
             3 => Value::Text(rng.pick(&TEXTS).into()),
-            4 => Value::Blob(rng.pick(&TEXTS).as_bytes().to_vec().into()),
-            _ => Value::Boolean(rng.next() % 2 == 0),
+            4 => Value::Blob(rng.pick(&TEXTS).as_bytes().to_vec()),
+            _ => Value::Boolean(rng.next().is_multiple_of(2)),
         }
     }
 
