@@ -11,7 +11,7 @@
 
 use crate::error::Result;
 use crate::expr::{BinaryOp, Expr};
-use crate::optimize::choose_access;
+use crate::optimize::{choose_access, choose_probe, equi_join_rows, table_rows};
 use crate::plan::{AccessPath, Join, JoinKind, Node};
 
 use super::from::{Relation, RelationSource};
@@ -116,7 +116,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             RelationSource::Table(table) => {
                 let access = choose_access(table, filter);
                 let estimate = match access.path {
-                    AccessPath::FullScan => access.table.storage.slot_count(),
+                    AccessPath::FullScan => table_rows(&access.table),
                     _ => 1,
                 };
                 (Node::Scan(access), estimate)
@@ -164,6 +164,8 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
     let mut node = nodes[first].take().expect("each relation is joined once");
     position[first] = Some(0);
     let mut width = widths[first];
+    // About how many rows the joins so far give (drives the choice of index joins).
+    let mut rows = estimates[first];
     for &r in &order[1..] {
         let right = nodes[r].take().expect("each relation is joined once");
         let kind = kinds[r];
@@ -205,7 +207,17 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
                 None => residual.push(term.expr.map_columns(&map)),
             }
         }
+        let probe = match kind {
+            JoinKind::Inner | JoinKind::Left => choose_probe(&right, &right_keys, rows),
+            JoinKind::Right | JoinKind::Full => None,
+        };
+        rows = if left_keys.is_empty() {
+            rows.saturating_mul(estimates[r])
+        } else {
+            equi_join_rows(rows, estimates[r])
+        };
         node = Node::Join(Box::new(Join {
+            probe: probe.map(Box::new),
             kind,
             left: node,
             right,

@@ -193,7 +193,9 @@ impl Node {
                     JoinKind::Right => "Right",
                     JoinKind::Full => "Full",
                 };
-                if join.left_keys.is_empty() {
+                if let Some(probe) = &join.probe {
+                    super::join_probe::write_index_join(out, join, probe)?;
+                } else if join.left_keys.is_empty() {
                     write!(out, "{kind}NestedLoopJoin")?;
                 } else {
                     let keys: Vec<String> = join

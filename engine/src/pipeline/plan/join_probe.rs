@@ -1,0 +1,60 @@
+//! An index nested-loop join's probe: the right side of a `Join` that carries one is a base
+//! table reached by its primary key or a secondary index, once per left row, instead of
+//! being read whole into a hash table (`optimize::join_access` chooses it,
+//! `exec::index_join` runs it).
+
+use std::fmt::{self, Write};
+
+use crate::catalog::IndexDef;
+
+use super::{Join, JoinKind, Node};
+
+pub struct JoinProbe {
+    /// The secondary index probed; `None`: the primary key.
+    pub index: Option<IndexDef>,
+    /// For each key column (in key order), the position in the join's `left_keys` /
+    /// `right_keys` of the equality that binds it: the probe value is that left key,
+    /// evaluated over the left row.
+    pub pairs: Vec<usize>,
+}
+
+/// EXPLAIN's line for a probing join: `IndexJoin t using primary key (t.id = <left key>)`,
+/// then the rechecked condition.
+pub(super) fn write_index_join(out: &mut String, join: &Join, probe: &JoinProbe) -> fmt::Result {
+    let kind = match join.kind {
+        JoinKind::Left => "Left",
+        _ => "",
+    };
+    let Node::Scan(access) = &join.right else {
+        return write!(out, "{kind}IndexJoin");
+    };
+    let table = &access.table;
+    let (using, columns) = match &probe.index {
+        Some(index) => (index.name.as_str(), index.columns.as_slice()),
+        None => ("primary key", table.primary_key.as_slice()),
+    };
+    let terms: Vec<String> = columns
+        .iter()
+        .zip(&probe.pairs)
+        .map(|(&column, &pair)| {
+            format!(
+                "{}.{} = {}",
+                table.name, table.columns[column].name, join.left_keys[pair]
+            )
+        })
+        .collect();
+    write!(
+        out,
+        "{kind}IndexJoin {} using {using} ({})",
+        table.name,
+        terms.join(", ")
+    )?;
+    let others: Vec<String> = (0..join.left_keys.len())
+        .filter(|pair| !probe.pairs.contains(pair))
+        .map(|pair| format!("{} = {}", join.left_keys[pair], join.right_keys[pair]))
+        .collect();
+    if !others.is_empty() {
+        write!(out, " keys {}", others.join(", "))?;
+    }
+    Ok(())
+}
