@@ -21,6 +21,7 @@ mod json;
 mod limits;
 mod limits_disk;
 mod memory;
+mod plans_joins;
 mod prepared;
 mod real_text;
 mod slt;

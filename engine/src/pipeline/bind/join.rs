@@ -11,7 +11,7 @@
 
 use crate::error::Result;
 use crate::expr::{BinaryOp, Expr};
-use crate::optimize::{choose_access, choose_probe, equi_join_rows, table_rows};
+use crate::optimize::{choose_access, join_access, table_rows};
 use crate::plan::{AccessPath, Join, JoinKind, Node};
 
 use super::from::{Relation, RelationSource};
@@ -207,17 +207,17 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
                 None => residual.push(term.expr.map_columns(&map)),
             }
         }
-        let probe = match kind {
-            JoinKind::Inner | JoinKind::Left => choose_probe(&right, &right_keys, rows),
-            JoinKind::Right | JoinKind::Full => None,
-        };
-        rows = if left_keys.is_empty() {
-            rows.saturating_mul(estimates[r])
-        } else {
-            equi_join_rows(rows, estimates[r])
-        };
+        let (probe, joined_rows) = join_access(&right, &left_keys, &right_keys, rows, estimates[r]);
+        let probe = probe.filter(|_| matches!(kind, JoinKind::Inner | JoinKind::Left));
+        // An INNER hash join builds on the smaller side by estimate.
+        let build_left = kind == JoinKind::Inner
+            && probe.is_none()
+            && !left_keys.is_empty()
+            && rows < estimates[r];
+        rows = joined_rows;
         node = Node::Join(Box::new(Join {
             probe: probe.map(Box::new),
+            build_left,
             kind,
             left: node,
             right,

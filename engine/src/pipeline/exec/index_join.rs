@@ -7,16 +7,16 @@
 //! whole, unless the probed index was dropped after the plan was made: then its rows are
 //! read once and every one is a candidate.
 
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 use ember_storage::index::{IndexKey, SecondaryIndex};
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{coerce_to_column, sql_compare};
+use crate::expr::coerce_to_column;
 use crate::plan::{Join, JoinKind, JoinProbe, Node, TableAccess};
 
+use super::join_table::keys_match;
 use super::{build, ExecContext, Operator, Row};
 
 /// What the probe reads.
@@ -95,8 +95,8 @@ impl<'p> IndexJoinOperator<'p> {
         let table = &self.access.table;
         let columns = self.key_columns();
         let mut values: Vec<Value> = Vec::with_capacity(columns.len());
-        for (&column, &pair) in columns.iter().zip(&self.probe.pairs) {
-            let value = self.join.left_keys[pair].eval(left, &context.eval)?;
+        for (&column, probe) in columns.iter().zip(&self.probe.values) {
+            let value = probe.eval(left, &context.eval)?;
             match coerce_to_column(value, &table.columns[column]) {
                 Ok(Value::Null) | Err(_) => return Ok(None),
                 Ok(value) => values.push(value),
@@ -159,24 +159,6 @@ impl<'p> IndexJoinOperator<'p> {
     }
 }
 
-/// Whether every key equality of `join` holds between `left` and `right` (NULL never
-/// equal).
-fn keys_equal(
-    join: &Join,
-    left: &[Value],
-    right: &[Value],
-    context: &ExecContext<'_>,
-) -> Result<bool> {
-    for (left_key, right_key) in join.left_keys.iter().zip(&join.right_keys) {
-        let a = left_key.eval(left, &context.eval)?;
-        let b = right_key.eval(right, &context.eval)?;
-        if sql_compare(&a, &b) != Some(Ordering::Equal) {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
 fn passes_filter(access: &TableAccess, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
     match &access.filter {
         Some(filter) => filter.matches(row, &context.eval),
@@ -206,7 +188,14 @@ impl Operator for IndexJoinOperator<'_> {
             while current.position < self.candidates.len() {
                 let candidate = &self.candidates[current.position];
                 current.position += 1;
-                if !keys_equal(self.join, &current.row, candidate, context)? {
+                let join = self.join;
+                if !keys_match(
+                    &join.left_keys,
+                    &current.row,
+                    &join.right_keys,
+                    candidate,
+                    &context.eval,
+                )? {
                     continue;
                 }
                 let mut joined = Vec::with_capacity(current.row.len() + candidate.len());

@@ -17,6 +17,7 @@ mod foreign_key;
 mod index_join;
 mod insert;
 mod join;
+mod join_table;
 mod outer_join;
 mod query;
 mod recursive;

@@ -15,10 +15,10 @@
 
 use crate::catalog::TableDef;
 use crate::expr::Expr;
-use crate::plan::{AccessPath, JoinProbe, Node};
+use crate::plan::{AccessPath, JoinProbe, Node, TableAccess};
 
-/// Cost of one key probe (hash lookup, visibility check, decode), in row-steps.
-const PROBE_COST: u64 = 4;
+/// Cost of one key probe beyond reading the rows it finds (hash lookup, visibility check).
+const PROBE_COST: u64 = 2;
 /// Cost of reading one row into a hash join's table.
 const BUILD_COST: u64 = 3;
 /// Rows a non-unique index returns per key, without statistics.
@@ -30,56 +30,95 @@ pub fn table_rows(table: &TableDef) -> u64 {
     table.storage.slot_count()
 }
 
-/// The probe an INNER or LEFT join with these equality keys should use on `right` when
-/// about `outer_rows` left rows drive it; `None` to hash (or when nothing qualifies).
-pub fn choose_probe(right: &Node, right_keys: &[Expr], outer_rows: u64) -> Option<JoinProbe> {
-    let Node::Scan(access) = right else {
-        return None;
-    };
-    if !matches!(access.path, AccessPath::FullScan) || right_keys.is_empty() {
-        return None;
+/// How an INNER or LEFT join with these equality keys (`left_keys[i] = right_keys[i]`)
+/// should reach `right` (about `inner_rows` rows) when about `outer_rows` left rows drive
+/// it: the probe to use (`None`: hash), and about how many rows the join gives.
+pub fn join_access(
+    right: &Node,
+    left_keys: &[Expr],
+    right_keys: &[Expr],
+    outer_rows: u64,
+    inner_rows: u64,
+) -> (Option<JoinProbe>, u64) {
+    if right_keys.is_empty() {
+        return (None, outer_rows.saturating_mul(inner_rows));
     }
+    let hashed_rows = outer_rows.max(inner_rows);
+    let Node::Scan(access) = right else {
+        return (None, hashed_rows);
+    };
+    let Some((per_key, probe)) = best_probe(access, left_keys, right_keys) else {
+        return (None, hashed_rows);
+    };
+    let rows = outer_rows
+        .saturating_mul(per_key)
+        .min(hashed_rows.max(outer_rows));
+    if !matches!(access.path, AccessPath::FullScan) {
+        // A lookup already narrows the right side to a few rows: hash those.
+        return (None, rows);
+    }
+    let probe_cost = outer_rows.saturating_mul(PROBE_COST + per_key);
+    let hash_cost = table_rows(&access.table)
+        .saturating_mul(BUILD_COST)
+        .saturating_add(outer_rows);
+    ((probe_cost < hash_cost).then_some(probe), rows)
+}
+
+/// The key of `access`'s table every column of which a join equality binds (its right side
+/// the bare column) or the access filter equates with a constant: the primary key, else
+/// the secondary index returning the fewest rows per key. With the rows per key.
+fn best_probe(
+    access: &TableAccess,
+    left_keys: &[Expr],
+    right_keys: &[Expr],
+) -> Option<(u64, JoinProbe)> {
     let table = &access.table;
-    // The pair binding each column, when its right side is the bare column.
-    let pair_of = |column: usize| {
+    let filter_terms = access
+        .filter
+        .clone()
+        .map(Expr::into_conjuncts)
+        .unwrap_or_default();
+    let value_of = |column: usize| {
         right_keys
             .iter()
             .position(|key| matches!(key, Expr::Column { index, .. } if *index == column))
+            .map(|pair| left_keys[pair].clone())
+            .or_else(|| {
+                filter_terms
+                    .iter()
+                    .find_map(|term| super::equated_constant(term, column))
+            })
     };
-    let pairs_for =
-        |columns: &[usize]| -> Option<Vec<usize>> { columns.iter().map(|&c| pair_of(c)).collect() };
-    let mut best: Option<(u64, JoinProbe)> = None;
+    let values_for = |columns: &[usize]| -> Option<Vec<Expr>> {
+        let values: Vec<Expr> = columns
+            .iter()
+            .map(|&c| value_of(c))
+            .collect::<Option<_>>()?;
+        // At least one column bound by the join (else the access path would have served).
+        values.iter().any(|v| !v.is_constant()).then_some(values)
+    };
     if !table.primary_key.is_empty() {
-        if let Some(pairs) = pairs_for(&table.primary_key) {
-            best = Some((1, JoinProbe { index: None, pairs }));
+        if let Some(values) = values_for(&table.primary_key) {
+            return Some((
+                1,
+                JoinProbe {
+                    index: None,
+                    values,
+                },
+            ));
         }
     }
-    if best.is_none() {
-        let mut indexes: Vec<_> = table.indexes.iter().collect();
-        indexes.sort_by_key(|index| (!index.unique, std::cmp::Reverse(index.columns.len())));
-        best = indexes.into_iter().find_map(|index| {
-            let pairs = pairs_for(&index.columns)?;
-            let per_key = if index.unique { 1 } else { ROWS_PER_KEY_GUESS };
-            Some((
-                per_key,
-                JoinProbe {
-                    index: Some(index.clone()),
-                    pairs,
-                },
-            ))
-        });
-    }
-    let (per_key, probe) = best?;
-    let inner_rows = table_rows(table);
-    let probe_cost = outer_rows.saturating_mul(PROBE_COST + per_key);
-    let hash_cost = inner_rows
-        .saturating_mul(BUILD_COST)
-        .saturating_add(outer_rows);
-    (probe_cost < hash_cost).then_some(probe)
-}
-
-/// Rows an equi-join of `outer_rows` with a relation of `inner_rows` is guessed to give:
-/// each left row meets about one right row (a key / foreign-key join), so the larger side.
-pub fn equi_join_rows(outer_rows: u64, inner_rows: u64) -> u64 {
-    outer_rows.max(inner_rows)
+    let mut indexes: Vec<_> = table.indexes.iter().collect();
+    indexes.sort_by_key(|index| (!index.unique, std::cmp::Reverse(index.columns.len())));
+    indexes.into_iter().find_map(|index| {
+        let values = values_for(&index.columns)?;
+        let per_key = if index.unique { 1 } else { ROWS_PER_KEY_GUESS };
+        Some((
+            per_key,
+            JoinProbe {
+                index: Some(index.clone()),
+                values,
+            },
+        ))
+    })
 }

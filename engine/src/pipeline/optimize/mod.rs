@@ -15,7 +15,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
-pub use join_access::{choose_probe, equi_join_rows, table_rows};
+pub use join_access::{join_access, table_rows};
 pub use prune::{prune_columns, prune_delete, prune_update};
 
 /// Chooses how to reach the rows of `table` that pass `filter`.

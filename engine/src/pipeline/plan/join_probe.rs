@@ -6,16 +6,17 @@
 use std::fmt::{self, Write};
 
 use crate::catalog::IndexDef;
+use crate::expr::Expr;
 
 use super::{Join, JoinKind, Node};
 
 pub struct JoinProbe {
     /// The secondary index probed; `None`: the primary key.
     pub index: Option<IndexDef>,
-    /// For each key column (in key order), the position in the join's `left_keys` /
-    /// `right_keys` of the equality that binds it: the probe value is that left key,
-    /// evaluated over the left row.
-    pub pairs: Vec<usize>,
+    /// For each key column (in key order), the value it is probed with, evaluated over the
+    /// left row: the left side of a join equality on it, or a constant the right access's
+    /// filter equates it with.
+    pub values: Vec<Expr>,
 }
 
 /// EXPLAIN's line for a probing join: `IndexJoin t using primary key (t.id = <left key>)`,
@@ -35,13 +36,8 @@ pub(super) fn write_index_join(out: &mut String, join: &Join, probe: &JoinProbe)
     };
     let terms: Vec<String> = columns
         .iter()
-        .zip(&probe.pairs)
-        .map(|(&column, &pair)| {
-            format!(
-                "{}.{} = {}",
-                table.name, table.columns[column].name, join.left_keys[pair]
-            )
-        })
+        .zip(&probe.values)
+        .map(|(&column, value)| format!("{}.{} = {value}", table.name, table.columns[column].name))
         .collect();
     write!(
         out,
@@ -49,12 +45,8 @@ pub(super) fn write_index_join(out: &mut String, join: &Join, probe: &JoinProbe)
         table.name,
         terms.join(", ")
     )?;
-    let others: Vec<String> = (0..join.left_keys.len())
-        .filter(|pair| !probe.pairs.contains(pair))
-        .map(|pair| format!("{} = {}", join.left_keys[pair], join.right_keys[pair]))
-        .collect();
-    if !others.is_empty() {
-        write!(out, " keys {}", others.join(", "))?;
+    if let Some(condition) = &join.condition {
+        write!(out, " on {condition}")?;
     }
     Ok(())
 }

@@ -315,6 +315,9 @@ pub struct Join {
     /// An index nested-loop join (INNER / LEFT): the right side, a base-table scan, is
     /// probed per left row by these keys instead of hashed (`plan/join_probe.rs`).
     pub probe: Option<Box<JoinProbe>>,
+    /// A hash or nested-loop INNER join that reads its left input into memory and streams
+    /// its right one (the left is the smaller by estimate).
+    pub build_left: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
