@@ -5,7 +5,8 @@
 //! Meant for `valgrind --tool=callgrind`: the difference between a run with `repeats` and
 //! one with 0 is the joins' cost, and the same run with `sqlite` gives SQLite's.
 //!
-//! `cargo run --release -p ember-bench --example join_profile -- <ember|sqlite> <pk|hash> [repeats] [rows]`
+//! `cargo run --release -p ember-bench --example join_profile --`
+//! `<ember|sqlite> <pk|hash> [repeats] [rows]`
 
 fn arg(position: usize, default: &str) -> String {
     std::env::args()
