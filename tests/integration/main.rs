@@ -22,6 +22,7 @@ mod limits;
 mod limits_disk;
 mod memory;
 mod ordered_key;
+mod plans_joins;
 mod prepared;
 mod real_text;
 mod slt;

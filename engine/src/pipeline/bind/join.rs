@@ -11,7 +11,7 @@
 
 use crate::error::Result;
 use crate::expr::{BinaryOp, Expr};
-use crate::optimize::choose_access;
+use crate::optimize::{choose_access, join_access, table_rows};
 use crate::plan::{AccessPath, Join, JoinKind, Node};
 
 use super::from::{Relation, RelationSource};
@@ -116,7 +116,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             RelationSource::Table(table) => {
                 let access = choose_access(table, filter);
                 let estimate = match access.path {
-                    AccessPath::FullScan => access.table.storage.slot_count(),
+                    AccessPath::FullScan => table_rows(&access.table),
                     _ => 1,
                 };
                 (Node::Scan(access), estimate)
@@ -164,6 +164,8 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
     let mut node = nodes[first].take().expect("each relation is joined once");
     position[first] = Some(0);
     let mut width = widths[first];
+    // About how many rows the joins so far give (drives the choice of index joins).
+    let mut rows = estimates[first];
     for &r in &order[1..] {
         let right = nodes[r].take().expect("each relation is joined once");
         let kind = kinds[r];
@@ -205,7 +207,17 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
                 None => residual.push(term.expr.map_columns(&map)),
             }
         }
+        let (probe, joined_rows) = join_access(&right, &left_keys, &right_keys, rows, estimates[r]);
+        let probe = probe.filter(|_| matches!(kind, JoinKind::Inner | JoinKind::Left));
+        // An INNER hash join builds on the smaller side by estimate.
+        let build_left = kind == JoinKind::Inner
+            && probe.is_none()
+            && !left_keys.is_empty()
+            && rows < estimates[r];
+        rows = joined_rows;
         node = Node::Join(Box::new(Join {
+            probe: probe.map(Box::new),
+            build_left,
             kind,
             left: node,
             right,

@@ -1,54 +1,95 @@
-//! The join operator. The right input is read once into memory: into a hash table on its key
-//! expressions when the join has equality keys, else into a list for a nested loop. Left rows
-//! stream; each is paired with its candidate right rows, the join condition is checked on the
-//! joined row, and a LEFT join emits an unmatched left row once, padded with NULLs.
-
-use std::collections::HashMap;
+//! The join operator (INNER and LEFT). One input, the build side, is read once into memory:
+//! into a hash table on its key expressions when the join has equality keys (`join_table.rs`),
+//! else into a list for a nested loop. It is the right input, or for an INNER join the plan
+//! marked `build_left` on (the smaller by estimate), the left. Rows of the other input
+//! stream; each is paired with its candidate rows (equal keys), the join condition is
+//! checked on the joined row (always left values, then right values), and a LEFT join emits
+//! an unmatched left row once, padded with NULLs.
 
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{EvalContext, Expr, KeyValue};
+use crate::expr::Expr;
 use crate::plan::{Join, JoinKind};
 
+use super::join_table::{hash_key, keys_match, JoinTable, ENTRY_BYTES};
 use super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row};
 
-/// The right input, materialized.
-enum RightRows {
+/// The build side, materialized.
+enum BuildRows {
     All(Vec<Row>),
-    ByKey(HashMap<Vec<KeyValue>, Vec<Row>>),
+    Hashed(JoinTable),
+}
+
+impl BuildRows {
+    fn row(&self, index: usize) -> &Row {
+        match self {
+            BuildRows::All(rows) => &rows[index],
+            BuildRows::Hashed(table) => table.row(index),
+        }
+    }
+
+    /// The candidate after `index`.
+    fn next(&self, index: usize) -> Option<usize> {
+        match self {
+            BuildRows::All(rows) => Some(index + 1).filter(|&next| next < rows.len()),
+            BuildRows::Hashed(table) => table.next(index),
+        }
+    }
+}
+
+/// The streamed row being joined: its next candidate, whether any joined.
+struct Current {
+    row: Row,
+    candidate: Option<usize>,
+    matched: bool,
 }
 
 pub struct JoinOperator<'p> {
     join: &'p Join,
-    left: Box<dyn Operator + 'p>,
-    right: Option<RightRows>,
-    /// The current left row and how far through its candidates we are.
-    current: Option<(Row, usize, bool)>,
-    /// The current left row's candidate list when hashing (empty when its key had no match).
-    candidates_key: Option<Vec<KeyValue>>,
-    /// The memory the right rows hold, released when the operator goes.
+    stream: Box<dyn Operator + 'p>,
+    built: Option<BuildRows>,
+    current: Option<Current>,
+    /// The memory the build rows hold, released when the operator goes.
     memory: Option<MemoryCharge>,
 }
 
-/// Bytes one key value takes in a hash join's table.
-pub(super) const KEY_VALUE_BYTES: usize = std::mem::size_of::<KeyValue>();
-
 impl<'p> JoinOperator<'p> {
     pub fn new(join: &'p Join) -> Self {
+        debug_assert!(!join.build_left || join.kind == JoinKind::Inner);
+        let stream = if join.build_left {
+            &join.right
+        } else {
+            &join.left
+        };
         JoinOperator {
             join,
-            left: build(&join.left),
-            right: None,
+            stream: build(stream),
+            built: None,
             current: None,
-            candidates_key: None,
             memory: None,
         }
     }
 
-    fn load_right(&mut self, context: &ExecContext<'_>) -> Result<RightRows> {
-        let mut operator = build(&self.join.right);
-        if self.join.right_keys.is_empty() {
+    /// The key expressions of the (streamed, built) sides.
+    fn keys(&self) -> (&'p [Expr], &'p [Expr]) {
+        let join = self.join;
+        if join.build_left {
+            (&join.right_keys, &join.left_keys)
+        } else {
+            (&join.left_keys, &join.right_keys)
+        }
+    }
+
+    fn load(&mut self, context: &ExecContext<'_>) -> Result<BuildRows> {
+        let join = self.join;
+        let mut operator = build(if join.build_left {
+            &join.left
+        } else {
+            &join.right
+        });
+        let (_, build_keys) = self.keys();
+        if build_keys.is_empty() {
             let mut rows = Vec::new();
             let memory = self
                 .memory
@@ -58,90 +99,96 @@ impl<'p> JoinOperator<'p> {
                 memory.add_row(&row)?;
                 rows.push(row);
             }
-            return Ok(RightRows::All(rows));
+            return Ok(BuildRows::All(rows));
         }
-        let mut table: HashMap<Vec<KeyValue>, Vec<Row>> = HashMap::new();
-        let mut held = 0;
+        let mut table = JoinTable::default();
         let memory = self
             .memory
             .insert(context.memory_charge("a hash join's build side"));
         while let Some(row) = operator.next(context)? {
-            if let Some(key) = eval_key(&self.join.right_keys, &row, &context.eval)? {
-                context.check_rows(held)?;
-                // The key is held beside the row (once per distinct key, counted per row).
-                memory.add(row_bytes(&row) + (key.len() * KEY_VALUE_BYTES) as u64)?;
-                held += 1;
-                table.entry(key).or_default().push(row);
+            // A row with a NULL key matches nothing: not kept.
+            if let Some(hash) = hash_key(build_keys, &row, &context.eval)? {
+                context.check_rows(table.len())?;
+                memory.add(row_bytes(&row) + ENTRY_BYTES)?;
+                table.insert(hash, row);
             }
         }
-        Ok(RightRows::ByKey(table))
+        Ok(BuildRows::Hashed(table))
     }
-}
 
-/// The right rows a left row may join with: all of them, or those under its key.
-fn candidates_for<'r>(right: &'r RightRows, key: Option<&Vec<KeyValue>>) -> &'r [Row] {
-    match right {
-        RightRows::All(rows) => rows,
-        RightRows::ByKey(table) => key
-            .and_then(|key| table.get(key))
-            .map_or(&[], Vec::as_slice),
+    /// The first candidate for streamed row `row`.
+    fn first_candidate(&self, row: &[Value], context: &ExecContext<'_>) -> Result<Option<usize>> {
+        let built = self.built.as_ref().expect("loaded first");
+        Ok(match built {
+            BuildRows::All(rows) => (!rows.is_empty()).then_some(0),
+            BuildRows::Hashed(table) => {
+                let (stream_keys, _) = self.keys();
+                hash_key(stream_keys, row, &context.eval)?.and_then(|hash| table.first(hash))
+            }
+        })
     }
-}
-
-/// Evaluates key expressions; `None` when any is NULL (a NULL key matches nothing).
-pub(super) fn eval_key(
-    exprs: &[Expr],
-    row: &[Value],
-    context: &EvalContext<'_>,
-) -> Result<Option<Vec<KeyValue>>> {
-    let mut key = Vec::with_capacity(exprs.len());
-    for expr in exprs {
-        let value = expr.eval(row, context)?;
-        if value.is_null() {
-            return Ok(None);
-        }
-        key.push(KeyValue::new(&value));
-    }
-    Ok(Some(key))
 }
 
 impl Operator for JoinOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
-        if self.right.is_none() {
-            self.right = Some(self.load_right(context)?);
+        if self.built.is_none() {
+            self.built = Some(self.load(context)?);
         }
+        let join = self.join;
         loop {
             if self.current.is_none() {
                 context.check_interrupt()?;
-                let Some(left) = self.left.next(context)? else {
+                let Some(row) = self.stream.next(context)? else {
                     return Ok(None);
                 };
-                if !self.join.left_keys.is_empty() {
-                    self.candidates_key = eval_key(&self.join.left_keys, &left, &context.eval)?;
-                }
-                self.current = Some((left, 0, false));
+                let candidate = self.first_candidate(&row, context)?;
+                self.current = Some(Current {
+                    row,
+                    candidate,
+                    matched: false,
+                });
             }
-            let right = self.right.as_ref().expect("loaded above");
-            let candidates = candidates_for(right, self.candidates_key.as_ref());
-            let (left, position, matched) = self.current.as_mut().expect("set above");
-            while *position < candidates.len() {
-                let candidate = &candidates[*position];
-                *position += 1;
-                let mut joined = Vec::with_capacity(left.len() + candidate.len());
+            let built = self.built.as_ref().expect("loaded above");
+            let hashed = matches!(built, BuildRows::Hashed(_));
+            let current = self.current.as_mut().expect("set above");
+            while let Some(index) = current.candidate {
+                current.candidate = built.next(index);
+                let candidate = built.row(index);
+                let (left, right) = if join.build_left {
+                    (candidate.as_slice(), current.row.as_slice())
+                } else {
+                    (current.row.as_slice(), candidate.as_slice())
+                };
+                if hashed
+                    && !keys_match(
+                        &join.left_keys,
+                        left,
+                        &join.right_keys,
+                        right,
+                        &context.eval,
+                    )?
+                {
+                    continue;
+                }
+                let mut joined = Vec::with_capacity(left.len() + right.len());
                 joined.extend_from_slice(left);
-                joined.extend_from_slice(candidate);
-                let passes = match &self.join.condition {
+                joined.extend_from_slice(right);
+                let passes = match &join.condition {
                     Some(condition) => condition.matches(&joined, &context.eval)?,
                     None => true,
                 };
                 if passes {
-                    *matched = true;
+                    current.matched = true;
                     return Ok(Some(joined));
                 }
             }
-            let (mut left, _, matched) = self.current.take().expect("set above");
-            if self.join.kind == JoinKind::Left && !matched {
-                left.resize(left.len() + self.join.right_width, Value::Null);
+            let Current {
+                row: mut left,
+                matched,
+                ..
+            } = self.current.take().expect("set above");
+            if join.kind == JoinKind::Left && !matched {
+                left.resize(left.len() + join.right_width, Value::Null);
                 return Ok(Some(left));
             }
         }

@@ -14,8 +14,10 @@ mod ddl;
 mod distinct;
 mod dml;
 mod foreign_key;
+mod index_join;
 mod insert;
 mod join;
+mod join_table;
 mod outer_join;
 mod query;
 mod recursive;
@@ -144,9 +146,12 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
             limit.as_ref(),
             offset.as_ref(),
         )),
-        Node::Join(join) => match join.kind {
-            JoinKind::Inner | JoinKind::Left => Box::new(join::JoinOperator::new(join)),
-            JoinKind::Right | JoinKind::Full => Box::new(outer_join::OuterJoinOperator::new(join)),
+        Node::Join(join) => match (join.kind, &join.probe) {
+            (_, Some(probe)) => Box::new(index_join::IndexJoinOperator::new(join, probe)),
+            (JoinKind::Inner | JoinKind::Left, None) => Box::new(join::JoinOperator::new(join)),
+            (JoinKind::Right | JoinKind::Full, None) => {
+                Box::new(outer_join::OuterJoinOperator::new(join))
+            }
         },
         Node::Aggregate {
             input,

@@ -9,10 +9,9 @@ use std::collections::HashMap;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::KeyValue;
+use crate::expr::{EvalContext, Expr, KeyValue};
 use crate::plan::{Join, JoinKind};
 
-use super::join::{eval_key, KEY_VALUE_BYTES};
 use super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row};
 
 /// The right input, materialized, with its match flags.
@@ -80,6 +79,26 @@ impl<'p> OuterJoinOperator<'p> {
             by_key: keyed.then_some(by_key),
         })
     }
+}
+
+/// Bytes one key value takes in the table of row positions by key.
+const KEY_VALUE_BYTES: usize = std::mem::size_of::<KeyValue>();
+
+/// Evaluates key expressions; `None` when any is NULL (a NULL key matches nothing).
+fn eval_key(
+    exprs: &[Expr],
+    row: &[Value],
+    context: &EvalContext<'_>,
+) -> Result<Option<Vec<KeyValue>>> {
+    let mut key = Vec::with_capacity(exprs.len());
+    for expr in exprs {
+        let value = expr.eval(row, context)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        key.push(KeyValue::new(&value));
+    }
+    Ok(Some(key))
 }
 
 /// `left` followed by `right` in one new row.

@@ -6,6 +6,7 @@
 //! whole predicate stays on the access as a recheck, so a lookup can only narrow, never
 //! change, the result.
 
+mod join_access;
 mod prune;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
+pub use join_access::{join_access, table_rows};
 pub use prune::{prune_columns, prune_delete, prune_update};
 
 /// Chooses how to reach the rows of `table` that pass `filter`.

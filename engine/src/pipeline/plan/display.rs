@@ -193,6 +193,12 @@ impl Node {
                     JoinKind::Right => "Right",
                     JoinKind::Full => "Full",
                 };
+                if let Some(probe) = &join.probe {
+                    super::join_probe::write_index_join(out, join, probe)?;
+                    out.push('\n');
+                    join.left.write_tree(out, depth + 1)?;
+                    return join.right.write_tree(out, depth + 1);
+                }
                 if join.left_keys.is_empty() {
                     write!(out, "{kind}NestedLoopJoin")?;
                 } else {
@@ -202,7 +208,8 @@ impl Node {
                         .zip(&join.right_keys)
                         .map(|(left, right)| format!("{left} = {right}"))
                         .collect();
-                    write!(out, "{kind}HashJoin ({})", keys.join(", "))?;
+                    let build = if join.build_left { " build=left" } else { "" };
+                    write!(out, "{kind}HashJoin{build} ({})", keys.join(", "))?;
                 }
                 if let Some(condition) = &join.condition {
                     write!(out, " on {condition}")?;

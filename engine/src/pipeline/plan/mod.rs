@@ -16,6 +16,7 @@ mod alter;
 mod cte;
 mod display;
 mod insert;
+mod join_probe;
 mod upsert;
 mod window;
 
@@ -27,6 +28,7 @@ use crate::expr::Expr;
 pub use alter::AlterTable;
 pub use cte::{CteQuery, RecursiveUnion};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
+pub use join_probe::JoinProbe;
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
 pub use window::{
     Frame, FrameBound, FrameExclude, FrameUnits, Window, WindowCall, WindowFunction, WindowPass,
@@ -310,6 +312,12 @@ pub struct Join {
     /// Widths of the inputs' rows (the NULL padding of an unmatched row).
     pub left_width: usize,
     pub right_width: usize,
+    /// An index nested-loop join (INNER / LEFT): the right side, a base-table scan, is
+    /// probed per left row by these keys instead of hashed (`plan/join_probe.rs`).
+    pub probe: Option<Box<JoinProbe>>,
+    /// A hash or nested-loop INNER join that reads its left input into memory and streams
+    /// its right one (the left is the smaller by estimate).
+    pub build_left: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,224 @@
+//! Index nested-loop joins (INNER and LEFT): left rows stream; each left row's probe values
+//! (its side of the key equalities, converted to the key columns' types as the lookup
+//! access paths convert constants) are looked up in the right table's primary key or
+//! secondary index, and every row found that passes the right access's filter, every key
+//! equality (SQL equality of both sides' values) and the join condition joins it. A LEFT
+//! join emits an unmatched left row once, padded with NULLs. The right table is never read
+//! whole, unless the probed index was dropped after the plan was made: then its rows are
+//! read once and every one is a candidate.
+
+use std::sync::Arc;
+
+use ember_storage::index::{IndexKey, SecondaryIndex};
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::expr::coerce_to_column;
+use crate::plan::{Join, JoinKind, JoinProbe, Node, TableAccess};
+
+use super::join_table::keys_match;
+use super::{build, ExecContext, Operator, Row};
+
+/// What the probe reads.
+enum Target {
+    PrimaryKey,
+    Index(Arc<SecondaryIndex>),
+    /// The index is gone: every row of the table (filtered), read once.
+    AllRows(Vec<Row>),
+}
+
+/// The left row being joined, its candidate right rows, how far through them, whether any
+/// joined.
+struct Current {
+    row: Row,
+    position: usize,
+    matched: bool,
+}
+
+pub struct IndexJoinOperator<'p> {
+    join: &'p Join,
+    probe: &'p JoinProbe,
+    access: &'p TableAccess,
+    left: Box<dyn Operator + 'p>,
+    target: Option<Target>,
+    current: Option<Current>,
+    candidates: Vec<Row>,
+    /// Reused decode buffer.
+    buffer: Row,
+}
+
+impl<'p> IndexJoinOperator<'p> {
+    pub fn new(join: &'p Join, probe: &'p JoinProbe) -> Self {
+        debug_assert!(matches!(join.kind, JoinKind::Inner | JoinKind::Left));
+        let Node::Scan(access) = &join.right else {
+            unreachable!("the planner probes only base-table scans")
+        };
+        IndexJoinOperator {
+            join,
+            probe,
+            access,
+            left: build(&join.left),
+            target: None,
+            current: None,
+            candidates: Vec::new(),
+            buffer: Vec::new(),
+        }
+    }
+
+    fn resolve_target(&self, context: &ExecContext<'_>) -> Result<Target> {
+        let Some(index) = &self.probe.index else {
+            return Ok(Target::PrimaryKey);
+        };
+        if let Some(storage) = self.access.table.storage.index(index.storage.id()) {
+            return Ok(Target::Index(storage));
+        }
+        let mut scan = build(&self.join.right);
+        let mut rows = Vec::new();
+        while let Some(row) = scan.next(context)? {
+            context.check_rows(rows.len())?;
+            rows.push(row);
+        }
+        Ok(Target::AllRows(rows))
+    }
+
+    /// The key columns probed, in key order.
+    fn key_columns(&self) -> &'p [usize] {
+        match &self.probe.index {
+            Some(index) => &index.columns,
+            None => &self.access.table.primary_key,
+        }
+    }
+
+    /// The index key `left` probes with, or `None` when no stored row can match (a NULL
+    /// probe value, or one the key column cannot hold).
+    fn probe_key(&self, left: &[Value], context: &ExecContext<'_>) -> Result<Option<IndexKey>> {
+        let table = &self.access.table;
+        let columns = self.key_columns();
+        let mut values: Vec<Value> = Vec::with_capacity(columns.len());
+        for (&column, probe) in columns.iter().zip(&self.probe.values) {
+            let value = probe.eval(left, &context.eval)?;
+            match coerce_to_column(value, &table.columns[column]) {
+                Ok(Value::Null) | Err(_) => return Ok(None),
+                Ok(value) => values.push(value),
+            }
+        }
+        Ok(IndexKey::from_values(&values))
+    }
+
+    /// Fills `candidates` with the right rows `left` may join: those under its key that
+    /// pass the access filter.
+    fn find_candidates(&mut self, left: &[Value], context: &ExecContext<'_>) -> Result<()> {
+        self.candidates.clear();
+        let target = self.target.as_ref().expect("resolved before probing");
+        if let Target::AllRows(rows) = target {
+            self.candidates.extend(rows.iter().cloned());
+            return Ok(());
+        }
+        let Some(key) = self.probe_key(left, context)? else {
+            return Ok(());
+        };
+        let access = self.access;
+        let storage = &access.table.storage;
+        match target {
+            Target::PrimaryKey => {
+                let found = context.txn.read_key_decoded(
+                    storage,
+                    &key,
+                    access.read.decoder(),
+                    &mut self.buffer,
+                )?;
+                if found.is_some() && passes_filter(access, &self.buffer, context)? {
+                    self.candidates.push(std::mem::take(&mut self.buffer));
+                }
+            }
+            Target::Index(index) => {
+                let mut failure = None;
+                let candidates = &mut self.candidates;
+                context
+                    .txn
+                    .index_lookup(storage, index, &key, &mut self.buffer, |_, values| {
+                        match passes_filter(access, values, context).and_then(|keep| {
+                            if keep {
+                                context.check_rows(candidates.len())?;
+                            }
+                            Ok(keep)
+                        }) {
+                            Ok(true) => candidates.push(values.clone()),
+                            Ok(false) => {}
+                            Err(error) => failure = Some(error),
+                        }
+                        failure.is_none()
+                    })?;
+                if let Some(error) = failure {
+                    return Err(error);
+                }
+            }
+            Target::AllRows(_) => unreachable!("handled above"),
+        }
+        Ok(())
+    }
+}
+
+fn passes_filter(access: &TableAccess, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
+    match &access.filter {
+        Some(filter) => filter.matches(row, &context.eval),
+        None => Ok(true),
+    }
+}
+
+impl Operator for IndexJoinOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        if self.target.is_none() {
+            self.target = Some(self.resolve_target(context)?);
+        }
+        loop {
+            if self.current.is_none() {
+                context.check_interrupt()?;
+                let Some(left) = self.left.next(context)? else {
+                    return Ok(None);
+                };
+                self.find_candidates(&left, context)?;
+                self.current = Some(Current {
+                    row: left,
+                    position: 0,
+                    matched: false,
+                });
+            }
+            let current = self.current.as_mut().expect("set above");
+            while current.position < self.candidates.len() {
+                let candidate = &self.candidates[current.position];
+                current.position += 1;
+                let join = self.join;
+                if !keys_match(
+                    &join.left_keys,
+                    &current.row,
+                    &join.right_keys,
+                    candidate,
+                    &context.eval,
+                )? {
+                    continue;
+                }
+                let mut joined = Vec::with_capacity(current.row.len() + candidate.len());
+                joined.extend_from_slice(&current.row);
+                joined.extend_from_slice(candidate);
+                let passes = match &self.join.condition {
+                    Some(condition) => condition.matches(&joined, &context.eval)?,
+                    None => true,
+                };
+                if passes {
+                    current.matched = true;
+                    return Ok(Some(joined));
+                }
+            }
+            let Current {
+                row: mut left,
+                matched,
+                ..
+            } = self.current.take().expect("set above");
+            if self.join.kind == JoinKind::Left && !matched {
+                left.resize(left.len() + self.join.right_width, Value::Null);
+                return Ok(Some(left));
+            }
+        }
+    }
+}

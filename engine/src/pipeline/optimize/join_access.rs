@@ -1,0 +1,124 @@
+//! How a join reaches its right side, and the simple table statistics the join planner
+//! uses. An equi-join whose right side is a base table with a primary key or a secondary
+//! index covering the join columns can probe that key once per left row (an index
+//! nested-loop join) instead of reading the whole table into a hash table; the choice is by
+//! estimated cost:
+//! - probing costs `PROBE_COST` per left row, plus the rows each probe returns (one for a
+//!   primary key or unique index, `ROWS_PER_KEY_GUESS` for another index: no distinct
+//!   counts are kept, as SQLite guesses without ANALYZE);
+//! - hashing costs `BUILD_COST` per right row plus one step per left row.
+//!
+//! A key column qualifies only when its side of the equality is the bare column: then the
+//! comparison converts only the left value (affinity) and compares under BINARY, exactly
+//! what converting the probe to the column's type (`coerce_to_column`) and looking it up
+//! finds. The equalities and the join condition are still rechecked on each joined row.
+
+use crate::catalog::TableDef;
+use crate::expr::Expr;
+use crate::plan::{AccessPath, JoinProbe, Node, TableAccess};
+
+/// Cost of one key probe beyond reading the rows it finds (hash lookup, visibility check).
+const PROBE_COST: u64 = 2;
+/// Cost of reading one row into a hash join's table.
+const BUILD_COST: u64 = 3;
+/// Rows a non-unique index returns per key, without statistics.
+pub const ROWS_PER_KEY_GUESS: u64 = 10;
+
+/// A table's row count: the slots it has used (deleted rows included until reused), which
+/// storage keeps and which costs nothing to read.
+pub fn table_rows(table: &TableDef) -> u64 {
+    table.storage.slot_count()
+}
+
+/// How an INNER or LEFT join with these equality keys (`left_keys[i] = right_keys[i]`)
+/// should reach `right` (about `inner_rows` rows) when about `outer_rows` left rows drive
+/// it: the probe to use (`None`: hash), and about how many rows the join gives.
+pub fn join_access(
+    right: &Node,
+    left_keys: &[Expr],
+    right_keys: &[Expr],
+    outer_rows: u64,
+    inner_rows: u64,
+) -> (Option<JoinProbe>, u64) {
+    if right_keys.is_empty() {
+        return (None, outer_rows.saturating_mul(inner_rows));
+    }
+    let hashed_rows = outer_rows.max(inner_rows);
+    let Node::Scan(access) = right else {
+        return (None, hashed_rows);
+    };
+    let Some((per_key, probe)) = best_probe(access, left_keys, right_keys) else {
+        return (None, hashed_rows);
+    };
+    let rows = outer_rows
+        .saturating_mul(per_key)
+        .min(hashed_rows.max(outer_rows));
+    if !matches!(access.path, AccessPath::FullScan) {
+        // A lookup already narrows the right side to a few rows: hash those.
+        return (None, rows);
+    }
+    let probe_cost = outer_rows.saturating_mul(PROBE_COST + per_key);
+    let hash_cost = table_rows(&access.table)
+        .saturating_mul(BUILD_COST)
+        .saturating_add(outer_rows);
+    ((probe_cost < hash_cost).then_some(probe), rows)
+}
+
+/// The key of `access`'s table every column of which a join equality binds (its right side
+/// the bare column) or the access filter equates with a constant: the primary key, else
+/// the secondary index returning the fewest rows per key. With the rows per key.
+fn best_probe(
+    access: &TableAccess,
+    left_keys: &[Expr],
+    right_keys: &[Expr],
+) -> Option<(u64, JoinProbe)> {
+    let table = &access.table;
+    let filter_terms = access
+        .filter
+        .clone()
+        .map(Expr::into_conjuncts)
+        .unwrap_or_default();
+    let value_of = |column: usize| {
+        right_keys
+            .iter()
+            .position(|key| matches!(key, Expr::Column { index, .. } if *index == column))
+            .map(|pair| left_keys[pair].clone())
+            .or_else(|| {
+                filter_terms
+                    .iter()
+                    .find_map(|term| super::equated_constant(term, column))
+            })
+    };
+    let values_for = |columns: &[usize]| -> Option<Vec<Expr>> {
+        let values: Vec<Expr> = columns
+            .iter()
+            .map(|&c| value_of(c))
+            .collect::<Option<_>>()?;
+        // At least one column bound by the join (else the access path would have served).
+        values.iter().any(|v| !v.is_constant()).then_some(values)
+    };
+    if !table.primary_key.is_empty() {
+        if let Some(values) = values_for(&table.primary_key) {
+            return Some((
+                1,
+                JoinProbe {
+                    index: None,
+                    values,
+                },
+            ));
+        }
+    }
+    let mut indexes: Vec<_> = table.indexes.iter().collect();
+    indexes.sort_by_key(|index| (!index.unique, std::cmp::Reverse(index.columns.len())));
+    indexes.into_iter().find_map(|index| {
+        let values = values_for(&index.columns)?;
+        let per_key = if index.unique { 1 } else { ROWS_PER_KEY_GUESS };
+        Some((
+            per_key,
+            JoinProbe {
+                index: Some(index.clone()),
+                values,
+            },
+        ))
+    })
+}

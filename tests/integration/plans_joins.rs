@@ -1,0 +1,149 @@
+//! Golden EXPLAIN plans for joins: index nested-loop joins probing a primary key, a
+//! composite key (one column bound by a constant), a secondary index, LEFT joins, a
+//! 3-table chain, and hash joins building on the smaller side.
+
+use ember::{Connection, Database, Value};
+
+fn plan(conn: &Connection, sql: &str) -> String {
+    let rows = conn.query(&format!("EXPLAIN {sql}"), ()).unwrap();
+    rows.values()
+        .iter()
+        .map(|row| match &row[0] {
+            Value::Text(line) => line.clone(),
+            other => panic!("plan line {other:?}"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn setup() -> Connection {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);
+         INSERT INTO t WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c
+             WHERE i < 1000) SELECT i, 'v' || i FROM c;
+         CREATE TABLE o(tid INTEGER, x INTEGER);
+         INSERT INTO o VALUES (1, 1), (2, 2), (3, 3);
+         CREATE TABLE p(a INTEGER, b TEXT, w INTEGER, PRIMARY KEY (a, b));
+         INSERT INTO p SELECT id, 'k', id FROM t;
+         CREATE TABLE s(id INTEGER PRIMARY KEY, k INTEGER, name TEXT);
+         INSERT INTO s SELECT id, id % 50, 'n' || id FROM t;
+         CREATE INDEX s_k ON s(k);
+         CREATE TABLE big(a INTEGER, b INTEGER);
+         INSERT INTO big SELECT id, id FROM t;
+         CREATE TABLE tk(name TEXT PRIMARY KEY, n INTEGER);
+         INSERT INTO tk SELECT v, id FROM t;",
+    )
+    .unwrap();
+    conn
+}
+
+#[test]
+fn inner_join_probes_the_primary_key() {
+    let conn = setup();
+    assert_eq!(
+        plan(&conn, "SELECT * FROM o JOIN t ON t.id = o.tid"),
+        "Project tid, x, id, v\n\
+         └─ IndexJoin t using primary key (t.id = o.tid)\n   \
+            └─ Scan o\n   \
+            └─ Scan t"
+    );
+}
+
+#[test]
+fn left_join_probes_and_rechecks_its_conditions() {
+    let conn = setup();
+    assert_eq!(
+        plan(
+            &conn,
+            "SELECT * FROM o LEFT JOIN t ON t.id = o.tid AND t.v <> 'x' WHERE o.x > 1"
+        ),
+        "Project tid, x, id, v\n\
+         └─ LeftIndexJoin t using primary key (t.id = o.tid)\n   \
+            └─ Scan o filter (o.x > 1)\n   \
+            └─ Scan t filter (t.v <> 'x')"
+    );
+}
+
+#[test]
+fn composite_key_takes_a_constant_from_the_filter() {
+    let conn = setup();
+    assert_eq!(
+        plan(&conn, "SELECT * FROM o JOIN p ON p.a = o.tid AND p.b = 'k'"),
+        "Project tid, x, a, b, w\n\
+         └─ IndexJoin p using primary key (p.a = o.tid, p.b = 'k')\n   \
+            └─ Scan o\n   \
+            └─ Scan p filter (p.b = 'k')"
+    );
+}
+
+#[test]
+fn secondary_index_and_three_table_chain() {
+    let conn = setup();
+    assert_eq!(
+        plan(&conn, "SELECT * FROM o JOIN s ON s.k = o.tid"),
+        "Project tid, x, id, k, name\n\
+         └─ IndexJoin s using s_k (s.k = o.tid)\n   \
+            └─ Scan o\n   \
+            └─ Scan s"
+    );
+    assert_eq!(
+        plan(
+            &conn,
+            "SELECT * FROM o JOIN t ON t.id = o.tid JOIN s ON s.k = t.id"
+        ),
+        "Project tid, x, id, v, id, k, name\n\
+         └─ IndexJoin s using s_k (s.k = t.id)\n   \
+            └─ IndexJoin t using primary key (t.id = o.tid)\n      \
+               └─ Scan o\n      \
+               └─ Scan t\n   \
+            └─ Scan s"
+    );
+}
+
+#[test]
+fn unindexed_or_converted_keys_hash_on_the_smaller_side() {
+    let conn = setup();
+    assert_eq!(
+        plan(&conn, "SELECT * FROM o JOIN big ON big.a = o.tid"),
+        "Project tid, x, a, b\n\
+         └─ HashJoin build=left (o.tid = big.a)\n   \
+            └─ Scan o\n   \
+            └─ Scan big"
+    );
+    // A TEXT key compared with an INTEGER converts the key side: no probe on it.
+    assert_eq!(
+        plan(&conn, "SELECT * FROM o JOIN tk ON tk.name = o.x"),
+        "Project tid, x, name, n\n\
+         └─ HashJoin build=left (o.x = tk.name)\n   \
+            └─ Scan o\n   \
+            └─ Scan tk"
+    );
+    // A LEFT join keeps its right side as the build side.
+    assert_eq!(
+        plan(&conn, "SELECT * FROM o LEFT JOIN big ON big.a = o.tid"),
+        "Project tid, x, a, b\n\
+         └─ LeftHashJoin (o.tid = big.a)\n   \
+            └─ Scan o\n   \
+            └─ Scan big"
+    );
+}
+
+#[test]
+fn a_small_key_side_is_hashed_not_probed() {
+    let conn = setup();
+    // Two rows of `small` are cheaper to hash than a thousand probes: it is joined first
+    // and built, `big` streams.
+    conn.execute_batch(
+        "CREATE TABLE small(id INTEGER PRIMARY KEY); INSERT INTO small VALUES (1), (2)",
+    )
+    .unwrap();
+    assert_eq!(
+        plan(&conn, "SELECT * FROM big JOIN small ON small.id = big.a"),
+        "Project a, b, id\n\
+         └─ Project , , \n   \
+            └─ HashJoin build=left (small.id = big.a)\n      \
+               └─ Scan small\n      \
+               └─ Scan big"
+    );
+}
