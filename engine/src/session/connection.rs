@@ -31,6 +31,7 @@ use crate::value::FromValue;
 
 mod counters;
 mod ctas;
+mod drop_table;
 mod plans;
 mod savepoints;
 mod settings;
@@ -616,7 +617,7 @@ impl Connection {
             Plan::Savepoint(op) => self.run_savepoint(op)?,
             Plan::CreateTable(create) => exec::create_table(&*self.db.shared, create)?,
             Plan::DropTable { name, if_exists } => {
-                crate::session::foreign_keys::before_drop_table(self, name)?;
+                self.before_drop_table(name)?;
                 exec::drop_table(&*self.db.shared, name, *if_exists)?
             }
             Plan::CreateView {

@@ -41,6 +41,21 @@ impl ChangeCounters {
         self.last_insert_rowid.set(rowid);
     }
 
+    /// Runs `work` without letting the statements it runs change the counters (the
+    /// internal DELETE a DROP TABLE makes, which SQLite does not count).
+    pub fn uncounted<T>(&self, work: impl FnOnce() -> T) -> T {
+        let saved = (
+            self.last_insert_rowid.get(),
+            self.changes.get(),
+            self.total_changes.get(),
+        );
+        let result = work();
+        self.last_insert_rowid.set(saved.0);
+        self.changes.set(saved.1);
+        self.total_changes.set(saved.2);
+        result
+    }
+
     /// Records the row count of an INSERT, UPDATE or DELETE that completed.
     pub fn statement_changed(&self, rows: usize) {
         let rows = rows as u64;
