@@ -29,6 +29,9 @@ use crate::statement::Statement;
 use crate::transaction::Transaction;
 use crate::value::FromValue;
 
+use conflict_clause::{failure_keeps_changes, failure_rolls_back_transaction};
+
+mod conflict_clause;
 mod counters;
 mod ctas;
 mod drop_table;
@@ -698,8 +701,16 @@ impl Connection {
                     }
                 }
                 let mut txn = self.start_transaction()?;
-                let outcome = run_data_plan(&mut txn, plan, env, sink);
-                match txn.into_idle() {
+                let mut outcome = run_data_plan(&mut txn, plan, env, sink);
+                // OR FAIL: the rows changed before the failure commit.
+                let kept_failure = match outcome {
+                    Err(error) if failure_keeps_changes(plan, &error) => {
+                        outcome = Ok(0);
+                        Some(error)
+                    }
+                    _ => None,
+                };
+                let outcome = match txn.into_idle() {
                     // Nothing written: ending the snapshot is the whole commit.
                     Ok(idle) => {
                         self.keep_idle(idle);
@@ -718,12 +729,27 @@ impl Connection {
                         committed?;
                         Ok(outcome)
                     }
+                };
+                match kept_failure {
+                    Some(error) => outcome.and(Err(error)),
+                    None => outcome,
                 }
             }
             TransactionState::Explicit(txn) => {
                 let savepoint = txn.savepoint();
                 match run_data_plan(txn, plan, env, sink) {
                     Ok(outcome) => Ok(outcome),
+                    Err(error) if failure_keeps_changes(plan, &error) => Err(error),
+                    Err(error) if failure_rolls_back_transaction(plan, &error) => {
+                        // OR ROLLBACK: the transaction ends, as in SQLite.
+                        self.savepoints.borrow_mut().clear();
+                        if let TransactionState::Explicit(txn) =
+                            std::mem::replace(&mut *state, TransactionState::Autocommit)
+                        {
+                            self.keep_idle(txn.rollback_reusable());
+                        }
+                        Err(error)
+                    }
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
                         if let TransactionState::Explicit(txn) =
                             std::mem::replace(&mut *state, TransactionState::Aborted)

@@ -34,6 +34,8 @@ impl Binder<'_> {
                 OnConflict::Replace
             }
             (Some(SqliteOnConflict::Ignore), false, _) | (None, false, true) => OnConflict::Ignore,
+            (Some(SqliteOnConflict::Fail), false, false) => OnConflict::Fail,
+            (Some(SqliteOnConflict::Rollback), false, false) => OnConflict::Rollback,
             (Some(other), ..) => return Err(unsupported(format!("INSERT OR {other}"))),
             _ => return Err(unsupported("this INSERT conflict clause")),
         };

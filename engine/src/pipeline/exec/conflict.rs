@@ -58,7 +58,9 @@ fn settle_conflict<V: Borrow<Value>>(
         }
         txn.rollback_to(savepoint);
         match on_conflict {
-            OnConflict::Abort => return Err(map_error(error)),
+            OnConflict::Abort | OnConflict::Fail | OnConflict::Rollback => {
+                return Err(map_error(error))
+            }
             OnConflict::Ignore => return Ok(false),
             OnConflict::Replace => {
                 if !delete_holder(txn, table, row, error.index.as_deref())? {

@@ -101,6 +101,11 @@ pub enum OnConflict {
     Ignore,
     /// Delete the rows holding its keys, then insert it (OR REPLACE, REPLACE).
     Replace,
+    /// Fail the statement but keep the rows it already changed (OR FAIL; the session
+    /// layer skips the statement's rollback on a constraint error).
+    Fail,
+    /// Fail the statement and roll back the whole transaction (OR ROLLBACK).
+    Rollback,
 }
 
 /// CREATE TABLE, bound: column definitions checked, constraints resolved to positions.
