@@ -11,6 +11,7 @@ mod crashtest;
 mod cte;
 mod differential;
 mod dml_clauses;
+mod drop_column;
 mod durability;
 mod durability_damage;
 mod expressions;

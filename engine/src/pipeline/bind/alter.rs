@@ -4,7 +4,7 @@
 //! INDEX text rewritten, the UNIQUE constraints' indexes renamed with the table, and views
 //! over a renamed table rewritten to its new name, as SQLite does). Views that name a
 //! renamed column are left as written: they fail to bind when next used.
-//! `DROP COLUMN` is not supported yet.
+//! `DROP COLUMN` gives SQLite's errors (`drop_column.rs`) but drops nothing yet.
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use ember_storage::Value;
 
 use crate::catalog::{
     rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table, ColumnDef,
-    TableDef,
+    TableDef, ViewDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, EvalContext, Expr};
@@ -43,6 +43,9 @@ impl Binder<'_> {
                 return Err(match operation {
                     AlterTableOperation::AddColumn { .. } => {
                         crate::err!(InvalidInput, "Cannot add a column to a view")
+                    }
+                    AlterTableOperation::DropColumn { .. } => {
+                        crate::err!(InvalidInput, "cannot drop column from view \"{name}\"")
                     }
                     _ => crate::err!(InvalidInput, "view {name} may not be altered"),
                 });
@@ -93,8 +96,23 @@ impl Binder<'_> {
                     }
                 }
             }
-            AlterTableOperation::DropColumn { .. } => {
-                return Err(unsupported("ALTER TABLE DROP COLUMN"))
+            AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                drop_behavior,
+                ..
+            } => {
+                let ([column], false, None) = (column_names.as_slice(), if_exists, drop_behavior)
+                else {
+                    return Err(unsupported(
+                        "DROP COLUMN of several columns, IF EXISTS, CASCADE or RESTRICT",
+                    ));
+                };
+                let views = self.catalog.views();
+                let views: Vec<&ViewDef> = views.iter().map(|view| view.as_ref()).collect();
+                return Err(super::drop_column::drop_column_error(
+                    &before, &views, column,
+                ));
             }
             other => return Err(unsupported(format!("ALTER TABLE {other}"))),
         }

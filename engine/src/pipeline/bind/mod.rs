@@ -10,6 +10,7 @@ mod ctas;
 mod cte;
 mod ddl;
 mod dml;
+mod drop_column;
 mod expr;
 mod from;
 mod function;
