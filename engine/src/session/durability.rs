@@ -397,6 +397,9 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "foreign_key_list" => crate::session::foreign_keys::FOREIGN_KEY_LIST_COLUMNS
             .map(String::from)
             .to_vec(),
+        "foreign_key_check" => crate::session::foreign_key_check::COLUMNS
+            .map(String::from)
+            .to_vec(),
         _ => Vec::new(),
     }
 }

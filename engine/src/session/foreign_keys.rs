@@ -11,7 +11,7 @@ use crate::connection::{Connection, Outcome};
 use crate::error::Result;
 
 /// Runs `PRAGMA foreign_keys[= value]` against a connection's setting, and `PRAGMA
-/// foreign_key_list(table)`; `None` when the statement is another PRAGMA.
+/// foreign_key_list(table)` and `PRAGMA foreign_key_check` (`foreign_key_check.rs`); `None` when the statement is another PRAGMA.
 pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<Outcome>> {
     let enabled = &conn.foreign_keys;
     let Statement::Pragma { name, value, .. } = statement else {
@@ -20,6 +20,15 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
     if name.to_string().eq_ignore_ascii_case("foreign_key_list") {
         let catalog = conn.database().catalog();
         return Some(Ok(foreign_key_list(&catalog, value.as_ref())));
+    }
+    if name.to_string().eq_ignore_ascii_case("foreign_key_check") {
+        let table = value
+            .as_ref()
+            .map(|t| t.to_string().trim_matches(['\'', '"']).to_string());
+        return Some(crate::session::foreign_key_check::foreign_key_check(
+            conn,
+            table.as_deref(),
+        ));
     }
     if !name.to_string().eq_ignore_ascii_case("foreign_keys") {
         return None;

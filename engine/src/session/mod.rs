@@ -9,6 +9,7 @@ pub(crate) mod connection;
 pub(crate) mod database;
 pub(crate) mod de;
 pub(crate) mod durability;
+pub(crate) mod foreign_key_check;
 pub(crate) mod foreign_keys;
 pub(crate) mod gc;
 pub(crate) mod interrupt;

@@ -1,0 +1,136 @@
+//! `PRAGMA foreign_key_check [(table)]`: the rows whose foreign keys find no parent row, as
+//! SQLite lists them (`table, rowid, parent, fkid`), whatever `PRAGMA foreign_keys` says.
+//! A row is a violation when every child column of the key is non-NULL and no parent row
+//! holds the key (every such row when the parent table does not exist); `fkid` numbers the
+//! table's keys as `foreign_key_list` does (the last defined is 0). Each key is checked by
+//! one query (`NOT EXISTS` over the parent) run in the connection's transaction. Rows come
+//! table by table (by name), in rowid order, then by `fkid`. `rowid` is the INTEGER PRIMARY
+//! KEY, or NULL for a table without one (EmberDB has no hidden rowid).
+
+use ember_storage::Value;
+
+use crate::catalog::{Catalog, ForeignKeyDef, TableDef};
+use crate::connection::{Connection, Outcome};
+use crate::error::Result;
+
+/// The columns of `PRAGMA foreign_key_check`, as SQLite names them.
+pub(crate) const COLUMNS: [&str; 4] = ["table", "rowid", "parent", "fkid"];
+
+pub(crate) fn foreign_key_check(conn: &Connection, table: Option<&str>) -> Result<Outcome> {
+    let catalog = conn.database().catalog();
+    let tables = match table {
+        Some(name) => match catalog.table(name) {
+            Some(table) => vec![table],
+            None => return Err(crate::err!(NotFound, "no such table: {name}")),
+        },
+        None => catalog.tables(),
+    };
+    let mut rows = Vec::new();
+    for child in tables {
+        let mut violations: Vec<(Value, usize, &str)> = Vec::new();
+        for (fkid, key) in child.constraints.foreign_keys.iter().rev().enumerate() {
+            let sql = violations_query(&catalog, child, key)?;
+            for row in conn.query(&sql, ())?.into_values() {
+                let rowid = row.into_iter().next().unwrap_or(Value::Null);
+                violations.push((rowid, fkid, &key.parent));
+            }
+        }
+        // Rowid order, then fkid (a stable sort keeps NULL rowids in scan order).
+        violations.sort_by(|a, b| match (&a.0, &b.0) {
+            (Value::Integer(x), Value::Integer(y)) => x.cmp(y).then(a.1.cmp(&b.1)),
+            _ => std::cmp::Ordering::Equal,
+        });
+        for (rowid, fkid, parent) in violations {
+            rows.push(vec![
+                Value::Text(child.name.clone()),
+                rowid,
+                Value::Text(parent.to_string()),
+                Value::Integer(fkid as i64),
+            ]);
+        }
+    }
+    Ok(Outcome {
+        columns: COLUMNS.map(String::from).to_vec(),
+        rows,
+        changes: 0,
+    })
+}
+
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The query listing the rowids of `child`'s rows that break `key`.
+fn violations_query(catalog: &Catalog, child: &TableDef, key: &ForeignKeyDef) -> Result<String> {
+    let rowid = match child.rowid_column {
+        Some(column) => format!("c.{}", quoted(&child.columns[column].name)),
+        None => "NULL".to_string(),
+    };
+    let child_columns: Vec<String> = key
+        .columns
+        .iter()
+        .map(|&column| format!("c.{}", quoted(&child.columns[column].name)))
+        .collect();
+    let mut conditions: Vec<String> = child_columns
+        .iter()
+        .map(|column| format!("{column} IS NOT NULL"))
+        .collect();
+    if let Some(parent) = catalog.table(&key.parent) {
+        let parent_columns = parent_key(child, key, parent)?;
+        let matches: Vec<String> = parent_columns
+            .iter()
+            .zip(&child_columns)
+            .map(|(parent, child)| format!("p.{} = {child}", quoted(parent)))
+            .collect();
+        conditions.push(format!(
+            "NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})",
+            quoted(&parent.name),
+            matches.join(" AND ")
+        ));
+    }
+    let order = match child.rowid_column {
+        Some(_) => format!(" ORDER BY {rowid}"),
+        None => String::new(),
+    };
+    Ok(format!(
+        "SELECT {rowid} FROM {} AS c WHERE {}{order}",
+        quoted(&child.name),
+        conditions.join(" AND ")
+    ))
+}
+
+/// The parent's key column names: the ones the key names, or the parent's PRIMARY KEY; they
+/// must be its primary key or a unique index, else SQLite's `foreign key mismatch`.
+fn parent_key(child: &TableDef, key: &ForeignKeyDef, parent: &TableDef) -> Result<Vec<String>> {
+    let mismatch = || {
+        crate::err!(
+            InvalidInput,
+            "foreign key mismatch - \"{}\" referencing \"{}\"",
+            child.name,
+            parent.name
+        )
+    };
+    let mut positions = Vec::with_capacity(key.columns.len());
+    if key.parent_columns.is_empty() {
+        positions.extend_from_slice(&parent.primary_key);
+    } else {
+        for name in &key.parent_columns {
+            positions.push(parent.column_index(name).ok_or_else(mismatch)?);
+        }
+    }
+    let same_set = |other: &[usize]| {
+        other.len() == positions.len() && other.iter().all(|c| positions.contains(c))
+    };
+    let unique = same_set(&parent.primary_key)
+        || parent
+            .indexes
+            .iter()
+            .any(|index| index.unique && same_set(&index.columns));
+    if positions.len() != key.columns.len() || !unique {
+        return Err(mismatch());
+    }
+    Ok(positions
+        .iter()
+        .map(|&column| parent.columns[column].name.clone())
+        .collect())
+}
