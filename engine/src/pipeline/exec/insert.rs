@@ -51,7 +51,13 @@ fn insert_rows(
     let replace = insert.on_conflict == OnConflict::Replace;
     // CHECK and FOREIGN KEY constraints (`None`: the table has none to enforce here).
     if let Some(guard) = RowGuard::for_insert(&insert.table, &env, replace)? {
-        let inserted = super::upsert::insert_general(txn, insert, env, sink, Some(&guard))?;
+        let inserted = super::upsert::insert_general(txn, insert, env, sink, Some(&guard));
+        if inserted.is_err() && insert.on_conflict == OnConflict::Fail {
+            // OR FAIL keeps the rows before the failure: their foreign keys must hold (if
+            // not, that error wins and the statement is undone, as in SQLite).
+            guard.finish(txn)?;
+        }
+        let inserted = inserted?;
         guard.finish(txn)?;
         return Ok(inserted);
     }
