@@ -11,7 +11,8 @@ use crate::connection::{Connection, Outcome};
 use crate::error::Result;
 
 /// Runs `PRAGMA foreign_keys[= value]` against a connection's setting, and `PRAGMA
-/// foreign_key_list(table)` and `PRAGMA foreign_key_check` (`foreign_key_check.rs`); `None` when the statement is another PRAGMA.
+/// foreign_key_list(table)` and `PRAGMA foreign_key_check` (`foreign_key_check.rs`);
+/// `None` when the statement is another PRAGMA.
 pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<Outcome>> {
     let enabled = &conn.foreign_keys;
     let Statement::Pragma { name, value, .. } = statement else {
