@@ -190,9 +190,7 @@ fn explain_shows_the_clauses_and_errors_name_the_cause() {
     assert!(error
         .message()
         .contains("rowid of a table without an INTEGER PRIMARY KEY"));
-    let error = conn
-        .execute("INSERT OR FAIL INTO t VALUES ('b', 2)", ())
-        .unwrap_err();
+    let error = conn.execute("UPDATE OR FAIL t SET v = 2", ()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unsupported);
 }
 
