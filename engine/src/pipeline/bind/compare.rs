@@ -10,13 +10,20 @@
 //! wraps both operands in `Expr::CollationKey`.
 
 use crate::error::Result;
-use crate::expr::{Affinity, BinaryOp, Collation, ColumnMeta, Expr, SubqueryKind, UnaryOp};
+use crate::expr::{
+    Affinity, BinaryOp, Collation, ColumnMeta, Expr, Function, SubqueryKind, UnaryOp,
+};
 use crate::plan::Node;
+use ember_storage::Value;
 
 /// The affinity an operand carries into a comparison.
 pub(super) fn affinity_of(expr: &Expr) -> Option<Affinity> {
     match expr {
         Expr::Cast { affinity, .. } => Some(*affinity),
+        Expr::Function {
+            function: Function::ReadAsReal(affinity),
+            ..
+        } => *affinity,
         Expr::Column { meta, .. } | Expr::OuterColumn { meta, .. } => meta.affinity,
         Expr::Collate { expr, .. } => affinity_of(expr),
         Expr::Subquery(subquery) if matches!(subquery.kind, SubqueryKind::Scalar) => {
@@ -59,6 +66,210 @@ pub(super) fn output_meta(node: &Node, index: usize) -> ColumnMeta {
         Node::RecursiveUnion(union) => output_meta(&union.initial, index),
         _ => ColumnMeta::default(),
     }
+}
+
+/// The SELECTs of a compound, left to right (a node that is no compound is its own).
+fn arms_of(node: &Node) -> Vec<&Node> {
+    match node {
+        Node::SetOperation { left, right, .. } => {
+            let mut arms = arms_of(left);
+            arms.extend(arms_of(right));
+            arms
+        }
+        other => vec![other],
+    }
+}
+
+/// SQLite's `sqlite3ExprDataType`: the storage classes an expression may give (1 numeric, 2
+/// text, 4 blob; 0 for NULL).
+fn data_types(expr: &Expr) -> u8 {
+    match expr {
+        Expr::Collate { expr, .. } | Expr::Unary(UnaryOp::Plus, expr) => data_types(expr),
+        Expr::Literal(Value::Null) => 0,
+        Expr::Literal(Value::Text(_)) => 0x02,
+        Expr::Literal(Value::Blob(_)) => 0x04,
+        Expr::Binary(BinaryOp::Concat, ..) => 0x06,
+        Expr::Parameter(_) | Expr::Function { .. } if !is_store_as(expr) => 0x07,
+        Expr::Function {
+            function: Function::ReadAsReal(_),
+            ..
+        }
+        | Expr::Column { .. }
+        | Expr::OuterColumn { .. }
+        | Expr::Cast { .. }
+        | Expr::Subquery(_) => match affinity_of(expr) {
+            Some(Affinity::Integer | Affinity::Real | Affinity::Numeric) => 0x05,
+            Some(Affinity::Text) => 0x06,
+            _ => 0x07,
+        },
+        Expr::Case {
+            branches,
+            else_result,
+            ..
+        } => branches
+            .iter()
+            .map(|(_, then)| then)
+            .chain(else_result.as_deref())
+            .fold(0, |types, result| types | data_types(result)),
+        _ => 0x01,
+    }
+}
+
+fn is_store_as(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Function {
+            function: Function::ReadAsReal(_),
+            ..
+        }
+    )
+}
+
+/// Column `index` of one SELECT of a compound: its affinity, the storage classes it may
+/// give, whether it is a CAST. A SELECT that is not a projection is taken as any class.
+fn arm_column(arm: &Node, index: usize) -> (Option<Affinity>, u8, bool) {
+    match arm {
+        Node::Project { exprs, .. } => match exprs.get(index) {
+            Some(expr) => (
+                affinity_of(expr),
+                data_types(expr),
+                matches!(expr, Expr::Cast { .. }),
+            ),
+            None => (None, 0x07, false),
+        },
+        Node::Distinct { input, .. } | Node::Sort { input, .. } | Node::Limit { input, .. } => {
+            arm_column(input, index)
+        }
+        other => (output_meta(other, index).affinity, 0x07, false),
+    }
+}
+
+/// The affinity of column `index` of a compound read as a table (a subquery, a CTE), as
+/// SQLite 3.54's `sqlite3SubqueryColumnTypes` decides it: the first SELECT's column's, or if
+/// it has none the first later SELECT's that has one; dropped to BLOB (none) when another
+/// SELECT may give text for a numeric column or a number for a TEXT one. The flag says
+/// whether rows are converted by it: not under BLOB, nor when the first SELECT's column is
+/// a CAST to a numeric type (SQLite's FLEXNUM, which converts nothing numeric).
+pub(super) fn compound_affinity(arms: &[&Node], index: usize) -> (Option<Affinity>, bool) {
+    let columns: Vec<(Option<Affinity>, u8, bool)> =
+        arms.iter().map(|arm| arm_column(arm, index)).collect();
+    let Some(&(first, _, first_is_cast)) = columns.first() else {
+        return (None, false);
+    };
+    let (mut seen, mut at, mut affinity) = (0u8, 0, first);
+    while affinity.is_none() && at + 1 < columns.len() {
+        seen |= columns[at].1;
+        at += 1;
+        affinity = columns[at].0;
+    }
+    let Some(affinity) = affinity else {
+        return (None, false);
+    };
+    if affinity == Affinity::Blob {
+        return (Some(affinity), false);
+    }
+    if at + 1 < columns.len() || at != 0 {
+        seen |= columns[at + 1..]
+            .iter()
+            .fold(0, |types, column| types | column.1);
+        if affinity == Affinity::Text && seen & 0x01 != 0
+            || is_numeric(affinity) && seen & 0x02 != 0
+        {
+            return (Some(Affinity::Blob), false);
+        }
+        if is_numeric(affinity) && first_is_cast {
+            return (Some(Affinity::Numeric), false);
+        }
+    }
+    (Some(affinity), true)
+}
+
+/// The projection converting `input`'s rows as the columns of a compound whose SELECTs are
+/// `arms` are read (`None` when none converts): SQLite reads a column of REAL affinity of a
+/// subquery, CTE or recursive queue with its INTEGERs as REALs, and converts nothing else
+/// (a compound's comparisons keep the first SELECT's affinity: SQLite pushes them into each
+/// SELECT).
+fn conversions(arms: &[&Node], input: &Node, width: usize) -> Option<Vec<Expr>> {
+    let real: Vec<bool> = (0..width)
+        .map(|index| compound_affinity(arms, index) == (Some(Affinity::Real), true))
+        .collect();
+    if !real.contains(&true) {
+        return None;
+    }
+    let exprs = real
+        .into_iter()
+        .enumerate()
+        .map(|(index, real)| {
+            let meta = output_meta(input, index);
+            let column = Expr::Column {
+                index,
+                name: String::new(),
+                meta,
+            };
+            match real {
+                true => Expr::Function {
+                    function: Function::ReadAsReal(meta.affinity),
+                    args: vec![column],
+                },
+                false => column,
+            }
+        })
+        .collect();
+    Some(exprs)
+}
+
+/// `node` under the projection `exprs` (itself when `None`).
+fn project(node: Node, exprs: Option<Vec<Expr>>) -> Node {
+    match exprs {
+        Some(exprs) => Node::Project {
+            input: Box::new(node),
+            exprs,
+        },
+        None => node,
+    }
+}
+
+/// A query read as a table (a FROM subquery, a view, a CTE): when it is a compound whose
+/// column has REAL affinity, INTEGERs read as REALs (SQLite 3.54: `SELECT 2 UNION ALL
+/// SELECT CAST(x AS REAL)` read as a subquery gives 2.0).
+pub(super) fn convert_compound_query(node: Node, width: usize) -> Node {
+    let mut compound = &node;
+    while let Node::Sort { input, .. } | Node::Limit { input, .. } = compound {
+        compound = input;
+    }
+    if !matches!(compound, Node::SetOperation { .. }) {
+        return node;
+    }
+    let exprs = conversions(&arms_of(compound), &node, width);
+    project(node, exprs)
+}
+
+/// The SELECTs of a recursive CTE (`initial`'s, then the recursive terms) converted so their
+/// rows are read from the queue as SQLite reads its queue table (INTEGERs of a REAL column
+/// as REALs): the recursive terms see them so.
+pub(super) fn convert_recursive_arms(
+    initial: Node,
+    recursive: Vec<Node>,
+    width: usize,
+) -> (Node, Vec<Node>) {
+    let (initial_exprs, recursive_exprs) = {
+        let mut arms = arms_of(&initial);
+        arms.extend(recursive.iter());
+        let own: Vec<Option<Vec<Expr>>> = recursive
+            .iter()
+            .map(|node| conversions(&arms, node, width))
+            .collect();
+        (conversions(&arms, &initial, width), own)
+    };
+    if initial_exprs.is_none() {
+        return (initial, recursive);
+    }
+    let recursive = recursive
+        .into_iter()
+        .zip(recursive_exprs)
+        .map(|(node, exprs)| project(node, exprs))
+        .collect();
+    (project(initial, initial_exprs), recursive)
 }
 
 /// Gives the columns of `scope` (a view's or a FROM subquery's) the affinity and collation

@@ -330,7 +330,7 @@ impl Binder<'_> {
     fn bind_cte_query(&mut self, query: &ast::Query, frame: usize, index: usize) -> Result<Query> {
         let name = self.with_frames[frame].ctes[index].name.clone();
         let Some((initial, terms, all)) = split_recursive(&query.body, &name) else {
-            return self.bind_query(query);
+            return self.bind_query(query).map(table_rows);
         };
         if self.query_depth >= QUERY_DEPTH_MAX {
             return Err(crate::err!(
@@ -416,6 +416,8 @@ impl Binder<'_> {
         }
         // Terms are listed right to left by `split_recursive`; they run left to right.
         recursive.reverse();
+        let (initial, recursive) =
+            super::compare::convert_recursive_arms(initial, recursive, columns.len());
         let order = match &query.order_by {
             Some(order_by) => self.bind_compound_order_by(order_by, &compound_columns, &initial)?,
             None => Vec::new(),
@@ -459,6 +461,15 @@ impl Binder<'_> {
         let limit = limit.map(|e| self.bind_expr(e, &empty)).transpose()?;
         let offset = offset.map(|e| self.bind_expr(e, &empty)).transpose()?;
         Ok((limit, offset))
+    }
+}
+
+/// A query's rows as read from a table holding them (`compare::convert_compound_query`).
+pub(super) fn table_rows(query: Query) -> Query {
+    let node = super::compare::convert_compound_query(query.node, query.columns.len());
+    Query {
+        node,
+        columns: query.columns,
     }
 }
 

@@ -292,7 +292,7 @@ impl Binder<'_> {
                 if let Some(view) = self.catalog.view(&object_name(name)?).cloned() {
                     if self.catalog.table(&view.name).is_none() {
                         let qualifier = table_alias(alias.as_ref(), &view.name)?;
-                        let query = self.bind_view(&view)?;
+                        let query = super::cte::table_rows(self.bind_view(&view)?);
                         let mut scope = Scope::for_table(&qualifier, query.columns);
                         super::compare::take_output_meta(&mut scope, &query.node);
                         return Ok((RelationSource::Node(query.node), scope));
@@ -309,7 +309,7 @@ impl Binder<'_> {
                 alias,
                 ..
             } => {
-                let query = self.bind_query(subquery)?;
+                let query = super::cte::table_rows(self.bind_query(subquery)?);
                 let mut names = query.columns;
                 let qualifier = match alias {
                     Some(alias) => {

@@ -64,6 +64,11 @@ pub enum Function {
     Unlikely,
     Upper,
     ZeroBlob,
+    /// Not callable from SQL: an INTEGER read as REAL, as SQLite reads a column of REAL
+    /// affinity of a compound subquery or CTE (`bind::compare::convert_compound_query`).
+    /// Holds the affinity the column carries into comparisons (that of the compound's first
+    /// SELECT), which the conversion does not change.
+    ReadAsReal(Option<super::Affinity>),
 }
 
 /// Every function with its SQL name and its (fewest, most) argument counts; `None` = any.
@@ -138,6 +143,7 @@ impl Function {
             Function::Date(date) => date.name(),
             Function::Session(session) => session.name(),
             Function::Json(json) => json.name(),
+            Function::ReadAsReal(_) => "read_as_real",
             _ => self.entry().1,
         }
     }
@@ -151,6 +157,7 @@ impl Function {
             }
             Function::Date(date) => (date.name(), date.fewest_arguments(), None),
             Function::Session(session) => (session.name(), 0, Some(0)),
+            Function::ReadAsReal(_) => ("read_as_real", 1, Some(1)),
             Function::Json(json) => {
                 let (fewest, most) = json.arity();
                 (json.name(), fewest, most)
@@ -225,6 +232,10 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
     let first = args.first().unwrap_or(&Value::Null);
     Ok(match function {
         Function::Abs => abs(first)?,
+        Function::ReadAsReal(_) => match first {
+            Value::Integer(i) => Value::Real(*i as f64),
+            other => other.clone(),
+        },
         Function::Coalesce | Function::IfNull => args
             .iter()
             .find(|value| !value.is_null())
