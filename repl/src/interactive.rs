@@ -1,5 +1,5 @@
 //! The interactive loop on rustyline: banner, `ember> ` / `   ...> ` prompts (statements end
-//! with `;` and may span lines), history in `~/.ember_history`, Ctrl-C clears the current
+//! with `;` and may span lines), history in `~/.ember_history` (one entry per statement, however many lines), Ctrl-C clears the current
 //! input (and stops a running query: a SIGINT handler interrupts the connection), Ctrl-D
 //! exits.
 
@@ -34,6 +34,11 @@ fn colour_supported() -> bool {
     std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none()
         && std::env::var("TERM").map_or(true, |term| term != "dumb")
+}
+
+/// The history entry of a completed statement: its lines as typed, without the final newline.
+fn history_entry(statement: &str) -> &str {
+    statement.trim_end_matches('\n')
 }
 
 pub fn run(shell: &mut Shell) -> ExitCode {
@@ -77,10 +82,8 @@ pub fn run(shell: &mut Shell) -> ExitCode {
         };
         match editor.readline(prompt) {
             Ok(line) => {
-                if !is_blank(&line) {
-                    let _ = editor.add_history_entry(line.as_str());
-                }
                 if buffer.is_empty() && line.starts_with('.') {
+                    let _ = editor.add_history_entry(line.as_str());
                     let handle = shell.connection.interrupt_handle();
                     crate::sigint::take_seen();
                     crate::sigint::while_running(handle, || shell.run_dot_command(&line));
@@ -92,6 +95,8 @@ pub fn run(shell: &mut Shell) -> ExitCode {
                     buffer.push('\n');
                     if is_complete(&buffer) {
                         let sql = std::mem::take(&mut buffer);
+                        // One history entry per statement, so a multi-line one is recalled whole.
+                        let _ = editor.add_history_entry(history_entry(&sql));
                         let handle = shell.connection.interrupt_handle();
                         crate::sigint::take_seen();
                         crate::sigint::while_running(handle, || shell.run_sql(&sql));
@@ -104,7 +109,13 @@ pub fn run(shell: &mut Shell) -> ExitCode {
                     helper.db = shell.db.clone();
                 }
             }
-            Err(ReadlineError::Interrupted) => buffer.clear(),
+            Err(ReadlineError::Interrupted) => {
+                // An abandoned statement still goes to history, so it can be recalled and fixed.
+                if !is_blank(&buffer) {
+                    let _ = editor.add_history_entry(history_entry(&buffer));
+                }
+                buffer.clear();
+            }
             Err(ReadlineError::Eof) => break ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("Error: {error}");
@@ -121,4 +132,18 @@ pub fn run(shell: &mut Shell) -> ExitCode {
         }
     }
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_is_one_history_entry() {
+        assert_eq!(
+            history_entry("SELECT a\nFROM t\nWHERE a > 1;\n"),
+            "SELECT a\nFROM t\nWHERE a > 1;"
+        );
+        assert_eq!(history_entry("SELECT 1;\n"), "SELECT 1;");
+    }
 }

@@ -366,6 +366,15 @@ fn interactive_session_in_tmux() {
             pane.contains("   ...> FROM customers ORDER BY id;"),
             "{pane}"
         );
+        // History recalls the multi-line statement as one entry.
+        send(&["C-l"]);
+        std::thread::sleep(Duration::from_millis(200));
+        send(&["Up"]);
+        wait_for_pane(&session, "ORDER BY id");
+        send(&["Enter"]);
+        let pane = wait_for_pane(&session, "└");
+        assert!(pane.contains(expected), "{pane}");
+        assert!(pane.contains("SELECT id, name"), "{pane}");
         // Ctrl-C stops a running query (a cross join of 2^30 rows) and the shell goes on.
         send(&["C-l"]);
         let joined: Vec<String> = (0..30).map(|i| format!("customers c{i}")).collect();
