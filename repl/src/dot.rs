@@ -35,6 +35,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".mode MODE",
         "output mode: list csv tsv box table json line markdown",
     ),
+    (
+        ".maxrows [N]",
+        "rows box and table modes print (0: all; no N: show it); 1000 at a terminal",
+    ),
     (".nullvalue TEXT", "text shown for NULL"),
     (".once FILE", "send the next result to FILE"),
     (
@@ -150,6 +154,7 @@ impl Shell {
                 self.settings.null_text = args.first().cloned().unwrap_or_default();
                 Ok(())
             }
+            ".maxrows" => self.max_rows(args.first().map(String::as_str)),
             ".timer" => {
                 self.timer = on_off(args.first())?;
                 Ok(())
@@ -312,6 +317,23 @@ impl Shell {
                 };
             }
         }
+        Ok(())
+    }
+
+    /// `.maxrows [N]`: the display row limit of box and table modes (0 lifts it).
+    fn max_rows(&mut self, rows: Option<&str>) -> Result<(), String> {
+        let Some(rows) = rows else {
+            let shown = match self.settings.max_rows {
+                usize::MAX => "0 (all rows)".to_string(),
+                n => n.to_string(),
+            };
+            println!("maxrows: {shown}");
+            return Ok(());
+        };
+        let rows: usize = rows
+            .parse()
+            .map_err(|_| format!("usage: .maxrows N (a row count, 0 for all), not {rows:?}"))?;
+        self.settings.max_rows = if rows == 0 { usize::MAX } else { rows };
         Ok(())
     }
 

@@ -148,9 +148,9 @@ impl Shell {
         let settings = self.settings.clone();
         let mut written = Ok(());
         for outcome in &outcomes {
-            let out = self.out();
+            let mut out = crate::sigint::StopOnInterrupt(self.out());
             written = written
-                .and_then(|()| write_result(out, &settings, &outcome.columns, &outcome.rows));
+                .and_then(|()| write_result(&mut out, &settings, &outcome.columns, &outcome.rows));
         }
         if self.timer {
             let rows: usize = outcomes
@@ -172,6 +172,12 @@ impl Shell {
         self.statement_done();
         match flushed {
             Ok(()) => true,
+            Err(_) if crate::sigint::seen() => {
+                // The rows printed so far stay; the shell goes on at its prompt.
+                let _ = self.out().write_all(b"\n");
+                eprintln!("Error: {}", crate::sigint::INTERRUPTED);
+                false
+            }
             Err(error) => {
                 eprintln!("Error: cannot write output: {error}");
                 false

@@ -1,8 +1,9 @@
 //! Ctrl-C (SIGINT) while a statement runs: the handler (the `ctrlc` crate) interrupts the
 //! running connection's statement through its `InterruptHandle`, at a terminal and in script
-//! mode alike. It also records that Ctrl-C was pressed, so a script stops after the
+//! mode alike; printing a result stops as well (`StopOnInterrupt`). It also records that Ctrl-C was pressed, so a script stops after the
 //! interrupted statement (as sqlite3 does) instead of running the rest.
 
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
@@ -36,6 +37,31 @@ pub fn while_running<T>(handle: InterruptHandle, work: impl FnOnce() -> T) -> T 
     let result = work();
     *RUNNING.lock().unwrap_or_else(|p| p.into_inner()) = previous;
     result
+}
+
+/// Whether Ctrl-C was pressed since the last `take_seen`, without clearing it.
+pub fn seen() -> bool {
+    SEEN.load(Ordering::SeqCst)
+}
+
+/// A writer that fails once Ctrl-C is pressed, so printing a large result stops too.
+pub struct StopOnInterrupt<'a>(pub &'a mut dyn Write);
+
+/// The message of the write error `StopOnInterrupt` gives.
+pub const INTERRUPTED: &str = "interrupted";
+
+impl Write for StopOnInterrupt<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if seen() {
+            // Not `ErrorKind::Interrupted`: `write_all` retries that one.
+            return Err(io::Error::other(INTERRUPTED));
+        }
+        self.0.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Whether Ctrl-C was pressed since the last call.

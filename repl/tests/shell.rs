@@ -390,6 +390,37 @@ fn interactive_session_in_tmux() {
         send(&["Enter"]);
         let pane = wait_for_pane(&session, "│ 2 │");
         assert!(pane.contains("│ 2 │"), "{pane}");
+        // At a terminal, box mode shows 1,000 rows and says how many more there are.
+        send(&["C-l"]);
+        let join_of = |tables: usize| {
+            let joined: Vec<String> = (0..tables).map(|i| format!("customers c{i}")).collect();
+            format!("SELECT c0.id FROM {}", joined.join(", "))
+        };
+        send(&["-l", &join_of(11)]);
+        semicolon();
+        send(&["Enter"]);
+        let pane = wait_for_pane(&session, "more rows");
+        assert!(
+            pane.contains("... 1048 more rows (.maxrows N to show more)"),
+            "{pane}"
+        );
+        // Ctrl-C stops the printing of a large result (2^18 rows) and the shell goes on.
+        send(&["-l", ".maxrows 0"]);
+        send(&["Enter"]);
+        wait_for_count(&session, "ember>", 2);
+        send(&["-l", &join_of(18)]);
+        semicolon();
+        send(&["Enter"]);
+        wait_for_pane(&session, "│ 22 │");
+        send(&["C-c"]);
+        let pane = wait_for_pane(&session, "Error: interrupted");
+        assert!(pane.contains("Error: interrupted"), "{pane}");
+        send(&["C-l"]);
+        send(&["-l", "SELECT 40 + 2 AS answer"]);
+        semicolon();
+        send(&["Enter"]);
+        let pane = wait_for_pane(&session, "│     42 │");
+        assert!(pane.contains("│     42 │"), "{pane}");
     });
     tmux(&["kill-session", "-t", &session]);
     if let Err(panic) = result {

@@ -51,7 +51,12 @@ pub struct Settings {
     pub null_text: String,
     /// Width the grid modes fit into, in characters.
     pub width_chars: usize,
+    /// Rows box and table modes print before a `... N more rows` line (`.maxrows`).
+    pub max_rows: usize,
 }
+
+/// Rows box and table modes show at a terminal unless `.maxrows` says otherwise.
+pub const INTERACTIVE_ROWS_MAX: usize = 1_000;
 
 impl Settings {
     /// sqlite3's defaults for scripts: list mode, no header, NULL empty.
@@ -61,6 +66,7 @@ impl Settings {
             headers: false,
             null_text: String::new(),
             width_chars: usize::MAX,
+            max_rows: usize::MAX,
         }
     }
 
@@ -71,6 +77,7 @@ impl Settings {
             headers: true,
             null_text: String::new(),
             width_chars,
+            max_rows: INTERACTIVE_ROWS_MAX,
         }
     }
 
@@ -119,9 +126,31 @@ pub fn write_result(
         Mode::Csv => text::write_csv(out, settings, columns, rows),
         Mode::Json => text::write_json(out, columns, rows),
         Mode::Line => text::write_line(out, settings, columns, rows),
-        Mode::Box => grid::write_box(out, settings, columns, rows),
-        Mode::Table => grid::write_table(out, settings, columns, rows),
+        Mode::Box => {
+            let (shown, hidden) = limit_rows(rows, settings.max_rows);
+            grid::write_box(out, settings, columns, shown)?;
+            write_hidden_rows(out, hidden)
+        }
+        Mode::Table => {
+            let (shown, hidden) = limit_rows(rows, settings.max_rows);
+            grid::write_table(out, settings, columns, shown)?;
+            write_hidden_rows(out, hidden)
+        }
         Mode::Markdown => grid::write_markdown(out, settings, columns, rows),
+    }
+}
+
+/// The rows to draw and how many are left out by the display limit.
+fn limit_rows(rows: &[Vec<Value>], max_rows: usize) -> (&[Vec<Value>], usize) {
+    let shown = rows.len().min(max_rows);
+    (&rows[..shown], rows.len() - shown)
+}
+
+fn write_hidden_rows(out: &mut dyn Write, hidden: usize) -> io::Result<()> {
+    match hidden {
+        0 => Ok(()),
+        1 => writeln!(out, "... 1 more row (.maxrows N to show more)"),
+        n => writeln!(out, "... {n} more rows (.maxrows N to show more)"),
     }
 }
 
@@ -135,6 +164,7 @@ mod tests {
             headers,
             null_text: String::new(),
             width_chars: 80,
+            max_rows: usize::MAX,
         };
         let columns = vec!["id".to_string(), "name".to_string()];
         let mut out = Vec::new();
@@ -151,6 +181,28 @@ mod tests {
         ];
         assert_eq!(render(Mode::List, false, &rows), "3|\n2|b\n1.5|2.0\n");
         assert_eq!(render(Mode::List, true, &rows[..1]), "id|name\n3|\n");
+    }
+
+    #[test]
+    fn box_and_table_stop_at_max_rows_and_list_does_not() {
+        let rows: Vec<Vec<Value>> = (0..5)
+            .map(|i| vec![Value::Integer(i), Value::Text("x".into())])
+            .collect();
+        let columns = vec!["id".to_string(), "name".to_string()];
+        let mut settings = Settings::interactive(80);
+        settings.max_rows = 2;
+        let mut out = Vec::new();
+        write_result(&mut out, &settings, &columns, &rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("│  1 │ x    │\n└"), "{text}");
+        assert!(
+            text.ends_with("... 3 more rows (.maxrows N to show more)\n"),
+            "{text}"
+        );
+        settings.mode = Mode::List;
+        let mut out = Vec::new();
+        write_result(&mut out, &settings, &columns, &rows).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 6);
     }
 
     #[test]
