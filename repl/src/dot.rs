@@ -170,10 +170,7 @@ impl Shell {
             ".once" => self.redirect(Some(args.first().ok_or("usage: .once FILE")?), true),
             ".dump" => self.dump_command(args.first().map(String::as_str)),
             ".open" => self.open(args),
-            ".stats" => {
-                self.system_query(".stats", "SELECT * FROM ember_stats", false)?;
-                self.system_query(".stats", "SELECT * FROM ember_durability", true)
-            }
+            ".stats" => self.stats(),
             ".checkpoint" => self.system_statement(".checkpoint", "CHECKPOINT"),
             ".compact" => self.system_statement(".compact", "VACUUM"),
             other => Err(format!("unknown command {other}; enter .help for the list")),
@@ -262,7 +259,12 @@ impl Shell {
     /// Runs a query over a system table the engine provides; a clear error when it does not.
     /// Prints a system table's rows; with `skip_empty`, an empty result prints nothing (an
     /// in-memory database has no `ember_durability` row).
-    fn system_query(&mut self, command: &str, sql: &str, skip_empty: bool) -> Result<(), String> {
+    pub fn system_query(
+        &mut self,
+        command: &str,
+        sql: &str,
+        skip_empty: bool,
+    ) -> Result<(), String> {
         let rows = self
             .connection
             .query(sql, ())

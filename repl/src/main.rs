@@ -11,6 +11,7 @@ mod interactive;
 mod output;
 mod shell;
 mod sigint;
+mod stats;
 mod terminal;
 
 use std::io::{IsTerminal, Read};

@@ -271,6 +271,28 @@ fn import_rejects_ragged_files_and_imports_nothing() {
     assert_eq!(stdout_of(&output), "x|y\n");
 }
 
+#[test]
+fn stats_in_box_mode_read_at_100_columns() {
+    let script = "\
+CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INT, note TEXT);
+INSERT INTO users VALUES (1, 'ada'), (2, 'grace');
+INSERT INTO orders VALUES (1, 1, 'a fairly long note to take some bytes'), (2, 2, 'x');
+.mode box
+.stats
+";
+    let output = run_piped(EMBER, &[], script);
+    let text = stdout_of(&output);
+    assert!(output.status.success(), "{text}");
+    for line in text.lines() {
+        assert!(line.chars().count() <= 100, "{line:?}");
+    }
+    assert!(text.contains("│ metric "), "{text}");
+    assert!(text.contains("│ live_versions "), "{text}");
+    assert!(text.contains("│ orders │"), "{text}");
+    assert!(text.contains('█'), "{text}");
+}
+
 fn tmux(args: &[&str]) -> Output {
     Command::new("tmux").args(args).output().unwrap()
 }
