@@ -443,6 +443,23 @@ fn interactive_session_in_tmux() {
         send(&["Enter"]);
         let pane = wait_for_pane(&session, "│     42 │");
         assert!(pane.contains("│     42 │"), "{pane}");
+        // Borders stay aligned on CJK and emoji text (two columns per character).
+        send(&["C-l"]);
+        send(&[
+            "-l",
+            "SELECT '東京' AS city UNION ALL SELECT '🍣 x' UNION ALL SELECT 'ab'",
+        ]);
+        semicolon();
+        send(&["Enter"]);
+        let pane = wait_for_pane(&session, "└");
+        let expected = "\
+│ city │
+├──────┤
+│ 東京 │
+│ 🍣 x │
+│ ab   │
+└──────┘";
+        assert!(pane.contains(expected), "{pane}");
     });
     tmux(&["kill-session", "-t", &session]);
     if let Err(panic) = result {

@@ -1,10 +1,12 @@
 //! The drawn grids: box (Unicode lines, the interactive default), table (ASCII) and markdown.
 //! Columns are aligned, numbers right-aligned, and wide columns shrink (cells cut with `…`)
-//! so the grid fits the terminal width.
+//! so the grid fits the terminal width. Widths are display columns (`unicode-width`), so CJK
+//! and emoji text, two columns per character, keeps the borders aligned.
 
 use std::io::{self, Write};
 
 use ember::Value;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::Settings;
 
@@ -53,13 +55,41 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
+/// Terminal columns `text` takes.
+fn columns_of(text: &str) -> usize {
+    text.width()
+}
+
+/// `text` cut to at most `width` columns, ending in `…` when cut; a wide character that
+/// would straddle the edge is left out whole.
 fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    if columns_of(text) <= width {
         return text.to_string();
     }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    let budget = width.saturating_sub(1);
+    let mut cut = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let ch_width = ch.width().unwrap_or(0);
+        if used + ch_width > budget {
+            break;
+        }
+        used += ch_width;
+        cut.push(ch);
+    }
     cut.push('…');
+    debug_assert!(columns_of(&cut) <= width.max(1));
     cut
+}
+
+/// `cell` padded with spaces to `width` columns, on the right or on the left.
+fn pad(cell: &str, width: usize, right_aligned: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(columns_of(cell)));
+    if right_aligned {
+        format!("{fill}{cell}")
+    } else {
+        format!("{cell}{fill}")
+    }
 }
 
 impl Grid {
@@ -73,10 +103,10 @@ impl Grid {
                     .collect()
             })
             .collect();
-        let mut widths: Vec<usize> = header.iter().map(|name| name.chars().count()).collect();
+        let mut widths: Vec<usize> = header.iter().map(|name| columns_of(name)).collect();
         for row in &body {
             for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
+                *width = (*width).max(columns_of(cell));
             }
         }
         // A column is numeric when every non-NULL value in it is a number.
@@ -131,12 +161,11 @@ impl Grid {
             .enumerate()
             .map(|(index, cell)| {
                 let width = self.widths[index];
-                let cell = truncate(cell, width);
-                if self.right_aligned[index] && !header {
-                    format!("{cell:>width$}")
-                } else {
-                    format!("{cell:<width$}")
-                }
+                pad(
+                    &truncate(cell, width),
+                    width,
+                    self.right_aligned[index] && !header,
+                )
             })
             .collect();
         writeln!(out, "{}{}{}", edges[0], padded.join(edges[1]), edges[2])
@@ -261,6 +290,40 @@ mod tests {
             render(Mode::Markdown, false, &rows),
             "| id | name |\n|---:|------|\n|  1 | x    |\n"
         );
+    }
+
+    #[test]
+    fn cjk_and_emoji_keep_the_borders_aligned() {
+        let rows = vec![
+            vec![Value::Integer(1), Value::Text("東京".into())],
+            vec![Value::Integer(2), Value::Text("🍣 sushi".into())],
+            vec![Value::Integer(3), Value::Text("ascii".into())],
+        ];
+        let expected = "\
+┌────┬──────────┐
+│ id │ name     │
+├────┼──────────┤
+│  1 │ 東京     │
+│  2 │ 🍣 sushi │
+│  3 │ ascii    │
+└────┴──────────┘
+";
+        assert_eq!(render(Mode::Box, false, &rows), expected);
+    }
+
+    #[test]
+    fn wide_characters_are_cut_by_columns() {
+        assert_eq!(truncate("東京都庁", 5), "東京…");
+        assert_eq!(truncate("東京都庁", 6), "東京…");
+        assert_eq!(truncate("東京都庁", 8), "東京都庁");
+        let settings = Settings::interactive(20);
+        let columns = vec!["id".to_string(), "text".to_string()];
+        let rows = vec![vec![Value::Integer(1), Value::Text("漢字".repeat(30))]];
+        let mut out = Vec::new();
+        write_result(&mut out, &settings, &columns, &rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let widths: Vec<usize> = text.lines().map(columns_of).collect();
+        assert!(widths.iter().all(|w| *w == widths[0] && *w <= 20), "{text}");
     }
 
     #[test]
