@@ -36,6 +36,10 @@ pub struct Shell {
     pub quit_requested: bool,
     /// What the banner calls the database ("a transient in-memory database" or a path).
     pub location: Option<String>,
+    /// While a script runs: its line (1-based) where the SQL text given to `run_sql` starts.
+    script_line: Option<usize>,
+    /// While a script statement runs: the script line where its text starts.
+    statement_line: Option<usize>,
 }
 
 /// Opens the database `ember DIR` or `.open DIR` names; `None` is a new in-memory database.
@@ -81,6 +85,8 @@ impl Shell {
             read_depth: 0,
             quit_requested: false,
             location,
+            script_line: None,
+            statement_line: None,
         }
     }
 
@@ -97,7 +103,8 @@ impl Shell {
     pub fn run_script(&mut self, script: &str) -> bool {
         let mut all_succeeded = true;
         let mut buffer = String::new();
-        for line in script.lines() {
+        let mut buffer_line = 1;
+        for (index, line) in script.lines().enumerate() {
             if self.quit_requested {
                 return all_succeeded;
             }
@@ -110,25 +117,43 @@ impl Shell {
                 all_succeeded &= self.run_dot_command(line);
                 continue;
             }
+            if buffer.is_empty() {
+                buffer_line = index + 1;
+            }
             buffer.push_str(line);
             buffer.push('\n');
             if is_complete(&buffer) {
-                all_succeeded &= self.run_sql(&buffer);
+                all_succeeded &= self.run_script_sql(&buffer, buffer_line);
                 buffer.clear();
             }
         }
         if !is_blank(&buffer) && !self.quit_requested {
-            all_succeeded &= self.run_sql(&buffer);
+            all_succeeded &= self.run_script_sql(&buffer, buffer_line);
         }
         all_succeeded
+    }
+
+    /// `run_sql` for script text starting at script line `first_line`, so errors name it.
+    fn run_script_sql(&mut self, sql: &str, first_line: usize) -> bool {
+        // A `.read` inside the script sets its own lines; the outer ones come back after.
+        let outer = self.script_line.replace(first_line);
+        let succeeded = self.run_sql(sql);
+        self.script_line = outer;
+        succeeded
     }
 
     /// Runs every statement of `sql` (an error in one does not stop the rest).
     pub fn run_sql(&mut self, sql: &str) -> bool {
         let mut all_succeeded = true;
         for statement in split_statements(sql) {
+            self.statement_line = self.script_line.map(|first| {
+                let offset = statement.as_ptr() as usize - sql.as_ptr() as usize;
+                debug_assert!(offset <= sql.len(), "statements are slices of the script");
+                first + sql[..offset].matches('\n').count()
+            });
             all_succeeded &= self.run_statement(statement);
         }
+        self.statement_line = None;
         all_succeeded
     }
 
@@ -140,7 +165,8 @@ impl Shell {
         let outcomes = match outcomes {
             Ok(outcomes) => outcomes,
             Err(error) => {
-                self.report_sql_error(sql, &error.to_string());
+                let syntax = error.kind() == ember::ErrorKind::Syntax;
+                self.report_sql_error(sql, &error.to_string(), syntax);
                 return false;
             }
         };
@@ -193,14 +219,25 @@ impl Shell {
         }
     }
 
-    /// Prints an error as `Error: <message>`; at a terminal, syntax errors that carry a
-    /// position also get the statement line with a caret under the column.
-    pub fn report_sql_error(&self, sql: &str, message: &str) {
-        eprintln!("Error: {message}");
-        if !self.interactive {
+    /// Prints an error: `Error: <message>` at a terminal; in a script, sqlite3's
+    /// `Parse error near line N: <message>` (`Runtime error` when it is not a syntax error),
+    /// N the line of the error when the parser gives one, else where the statement starts.
+    /// Errors with a position (or at the end of the input) also get the line and a caret.
+    pub fn report_sql_error(&self, sql: &str, message: &str, syntax: bool) {
+        let position = error_position(message).or_else(|| end_of_input_position(sql, message));
+        match self.statement_line {
+            Some(first) => {
+                let leading_blank_lines = sql.lines().take_while(|l| is_blank(l)).count();
+                let offset = position.map_or(leading_blank_lines, |(line, _)| line - 1);
+                let kind = if syntax { "Parse" } else { "Runtime" };
+                eprintln!("{kind} error near line {}: {message}", first + offset);
+            }
+            None => eprintln!("Error: {message}"),
+        }
+        if !self.interactive && self.statement_line.is_none() {
             return;
         }
-        if let Some((line, column)) = error_position(message) {
+        if let Some((line, column)) = position {
             if let Some(text) = sql.lines().nth(line.saturating_sub(1)) {
                 let caret_at = column.saturating_sub(1).min(text.chars().count());
                 eprintln!("  {text}");
@@ -208,6 +245,20 @@ impl Shell {
             }
         }
     }
+}
+
+/// Where an error at the end of the input points: just after the last non-blank character
+/// (`found: EOF` is the parser's wording for running out of input).
+pub fn end_of_input_position(sql: &str, message: &str) -> Option<(usize, usize)> {
+    if !message.contains("found: EOF") {
+        return None;
+    }
+    let (index, text) = sql
+        .lines()
+        .enumerate()
+        .filter(|(_, text)| !is_blank(text))
+        .last()?;
+    Some((index + 1, text.trim_end().chars().count() + 1))
 }
 
 /// The `Line: L, Column: C` position sqlparser puts in its messages.
@@ -230,6 +281,19 @@ mod tests {
             Some((2, 15))
         );
         assert_eq!(error_position("no such table: t"), None);
+    }
+
+    #[test]
+    fn end_of_input_errors_point_after_the_last_character() {
+        let message = "syntax error: Expected: an expression, found: EOF";
+        assert_eq!(
+            end_of_input_position("SELECT\n  1 +  \n\n", message),
+            Some((2, 6))
+        );
+        assert_eq!(
+            end_of_input_position("SELECT 1 +", "no such table: t"),
+            None
+        );
     }
 
     #[test]

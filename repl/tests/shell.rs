@@ -78,8 +78,29 @@ fn piped_errors_go_to_stderr_and_fail_the_exit_status() {
     let output = run_piped(EMBER, &[], "SELECT 1;\nSELECT * FROM missing;\nSELECT 2;\n");
     assert_eq!(stdout_of(&output), "1\n2\n");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.starts_with("Error: "), "{stderr}");
+    assert!(
+        stderr.starts_with("Runtime error near line 2: "),
+        "{stderr}"
+    );
     assert!(stderr.contains("missing"), "{stderr}");
+    assert!(!output.status.success());
+}
+
+#[test]
+fn script_syntax_errors_name_the_line_and_point_at_it() {
+    let script = "SELECT 1;\nSELECT 2,\n  3 +;\n\nSELECT 4;\nSELECT (5\n";
+    let output = run_piped(EMBER, &[], script);
+    assert_eq!(stdout_of(&output), "1\n4\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = "\
+Parse error near line 3: syntax error: Expected: an expression, found: EOF
+    3 +
+       ^
+Parse error near line 6: syntax error: Expected: ), found: EOF
+  SELECT (5
+           ^
+";
+    assert_eq!(stderr, expected);
     assert!(!output.status.success());
 }
 
