@@ -94,9 +94,38 @@ impl Settings {
         match value {
             Value::Null if self.null_text.is_empty() => "NULL".to_string(),
             Value::Blob(bytes) => format!("X'{}'", hex(bytes)),
+            Value::Real(real) if real.is_finite() => shortest_real(*real),
             other => self.cell(other),
         }
     }
+}
+
+/// The shortest text that reads back as `real`, in SQLite's shapes: always a `.` or an
+/// exponent (`2.0`, `0.1`), exponent form below 1e-4 and from 1e15 (`1.0e+20`, `1.5e-07`).
+pub fn shortest_real(real: f64) -> String {
+    debug_assert!(real.is_finite());
+    if real == 0.0 {
+        return "0.0".to_string();
+    }
+    // Rust's `{:e}` is the shortest round-trip digits: `1.2345678901234568e17`, `1e20`.
+    let scientific = format!("{real:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if (-4..15).contains(&exponent) {
+        let plain = format!("{real}");
+        return if plain.contains('.') {
+            plain
+        } else {
+            format!("{plain}.0")
+        };
+    }
+    let mantissa = if mantissa.contains('.') {
+        mantissa.to_string()
+    } else {
+        format!("{mantissa}.0")
+    };
+    let sign = if exponent < 0 { '-' } else { '+' };
+    format!("{mantissa}e{sign}{:02}", exponent.unsigned_abs())
 }
 
 /// Lower-case hex digits of `bytes`.
@@ -203,6 +232,36 @@ mod tests {
         let mut out = Vec::new();
         write_result(&mut out, &settings, &columns, &rows).unwrap();
         assert_eq!(String::from_utf8(out).unwrap().lines().count(), 6);
+    }
+
+    #[test]
+    fn grid_reals_are_the_shortest_text_that_reads_back() {
+        let cases = [
+            (std::f64::consts::PI, "3.141592653589793"),
+            (0.1, "0.1"),
+            (2.0, "2.0"),
+            (-2.5, "-2.5"),
+            (100.0, "100.0"),
+            (-0.0, "0.0"),
+            (1e20, "1.0e+20"),
+            (1.5e-7, "1.5e-07"),
+            (0.0001, "0.0001"),
+            (123456789012345678.0, "1.2345678901234568e+17"),
+            (1e300, "1.0e+300"),
+        ];
+        for (real, text) in cases {
+            assert_eq!(shortest_real(real), text);
+            assert_eq!(text.parse::<f64>().unwrap(), real);
+        }
+        let settings = Settings::interactive(80);
+        assert_eq!(
+            settings.grid_cell(&Value::Real(0.1 + 0.2)),
+            "0.30000000000000004"
+        );
+        assert_eq!(
+            settings.cell(&Value::Real(std::f64::consts::PI)),
+            "3.1415926535897931"
+        );
     }
 
     #[test]
