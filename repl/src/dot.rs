@@ -52,6 +52,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (".quit", "exit the shell"),
     (".read FILE", "run the SQL and dot-commands in FILE"),
     (".schema [TABLE]", "show CREATE statements"),
+    (".show", "show the current settings"),
     (".stats", "memory, rows, versions, GC and WAL statistics"),
     (".tables [PATTERN]", "list tables"),
     (
@@ -62,6 +63,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (
         ".timer on|off",
         "show row count and elapsed time after each statement",
+    ),
+    (
+        ".width [N ...]",
+        "column widths in box, table and markdown modes (negative: right-aligned; 0: auto)",
     ),
 ];
 
@@ -170,8 +175,13 @@ impl Shell {
             ".once" => self.redirect(Some(args.first().ok_or("usage: .once FILE")?), true),
             ".dump" => self.dump_command(args.first().map(String::as_str)),
             ".open" => self.open(args),
+            ".show" => self.show(),
+            ".width" => self.width(args),
             ".stats" => self.stats(),
-            ".checkpoint" => self.system_statement(".checkpoint", "CHECKPOINT"),
+            ".checkpoint" => {
+                self.system_statement(".checkpoint", "CHECKPOINT")?;
+                self.confirm("Checkpoint written.")
+            }
             ".compact" => self.system_statement(".compact", "VACUUM"),
             other => Err(format!("unknown command {other}; enter .help for the list")),
         }
@@ -376,7 +386,19 @@ impl Shell {
         self.connection.set_statement_timeout(timeout);
         self.db = db;
         self.location = dir.map(str::to_string);
-        Ok(())
+        match dir {
+            Some(dir) => self.confirm(&format!("Opened {dir}.")),
+            None => self.confirm("Opened a new transient in-memory database."),
+        }
+    }
+
+    /// A one-line confirmation of a dot-command, at a terminal only: scripts print what
+    /// sqlite3 prints (nothing).
+    fn confirm(&mut self, text: &str) -> Result<(), String> {
+        if !self.interactive {
+            return Ok(());
+        }
+        self.print(&format!("{text}\n"))
     }
 }
 

@@ -10,6 +10,7 @@ mod import;
 mod interactive;
 mod output;
 mod shell;
+mod show;
 mod sigint;
 mod stats;
 mod terminal;

@@ -314,6 +314,20 @@ INSERT INTO orders VALUES (1, 1, 'a fairly long note to take some bytes'), (2, 2
     assert!(text.contains('█'), "{text}");
 }
 
+#[test]
+fn show_lists_the_settings_and_width_fixes_columns() {
+    let script = ".mode box\n.width -5 2\n.maxrows 7\n.show\nSELECT 1 AS a, 'xyz' AS b;\n.open\n";
+    let output = run_piped(EMBER, &[], script);
+    let text = stdout_of(&output);
+    assert!(output.status.success(), "{text}");
+    for line in ["        mode: box", "       width: -5 2", "     maxrows: 7"] {
+        assert!(text.contains(&format!("{line}\n")), "{text}");
+    }
+    assert!(text.contains("│     1 │ x… │"), "{text}");
+    // Confirmations are for a person at a terminal: a script prints what sqlite3 prints.
+    assert!(!text.contains("Opened"), "{text}");
+}
+
 fn tmux(args: &[&str]) -> Output {
     Command::new("tmux").args(args).output().unwrap()
 }
@@ -464,6 +478,10 @@ fn interactive_session_in_tmux() {
         send(&["Enter"]);
         let pane = wait_for_pane(&session, "│     42 │");
         assert!(pane.contains("│     42 │"), "{pane}");
+        send(&["-l", ".open"]);
+        send(&["Enter"]);
+        let pane = wait_for_pane(&session, "Opened a new transient in-memory database.");
+        assert!(pane.contains("Opened a new"), "{pane}");
         // Borders stay aligned on CJK and emoji text (two columns per character).
         send(&["C-l"]);
         send(&[

@@ -110,7 +110,7 @@ impl Grid {
             }
         }
         // A column is numeric when every non-NULL value in it is a number.
-        let right_aligned = (0..columns.len())
+        let mut right_aligned: Vec<bool> = (0..columns.len())
             .map(|index| {
                 let mut values = rows.iter().filter_map(|row| row.get(index));
                 let mut any_number = false;
@@ -125,6 +125,13 @@ impl Grid {
                 all && any_number
             })
             .collect();
+        // `.width`: a fixed width per column (0 keeps the automatic one), negative aligns right.
+        for (index, fixed) in settings.column_widths.iter().enumerate().take(widths.len()) {
+            if *fixed != 0 {
+                widths[index] = usize::try_from(fixed.unsigned_abs()).unwrap_or(usize::MAX);
+                right_aligned[index] = *fixed < 0;
+            }
+        }
         fit(&mut widths, settings.width_chars.saturating_sub(frame));
         Grid {
             widths,
@@ -324,6 +331,24 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let widths: Vec<usize> = text.lines().map(columns_of).collect();
         assert!(widths.iter().all(|w| *w == widths[0] && *w <= 20), "{text}");
+    }
+
+    #[test]
+    fn dot_width_fixes_column_widths() {
+        let mut settings = Settings::interactive(80);
+        settings.column_widths = vec![-4, 3];
+        let columns = vec!["id".to_string(), "name".to_string()];
+        let rows = vec![vec![Value::Integer(1), Value::Text("grace".into())]];
+        let mut out = Vec::new();
+        write_result(&mut out, &settings, &columns, &rows).unwrap();
+        let expected = "\
+┌──────┬─────┐
+│ id   │ na… │
+├──────┼─────┤
+│    1 │ gr… │
+└──────┴─────┘
+";
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub struct Settings {
     pub width_chars: usize,
     /// Rows box and table modes print before a `... N more rows` line (`.maxrows`).
     pub max_rows: usize,
+    /// `.width`: fixed widths of the first columns in the grid modes (0: automatic,
+    /// negative: right-aligned).
+    pub column_widths: Vec<i64>,
 }
 
 /// Rows box and table modes show at a terminal unless `.maxrows` says otherwise.
@@ -67,6 +70,7 @@ impl Settings {
             null_text: String::new(),
             width_chars: usize::MAX,
             max_rows: usize::MAX,
+            column_widths: Vec::new(),
         }
     }
 
@@ -78,6 +82,7 @@ impl Settings {
             null_text: String::new(),
             width_chars,
             max_rows: INTERACTIVE_ROWS_MAX,
+            column_widths: Vec::new(),
         }
     }
 
@@ -194,6 +199,7 @@ mod tests {
             null_text: String::new(),
             width_chars: 80,
             max_rows: usize::MAX,
+            column_widths: Vec::new(),
         };
         let columns = vec!["id".to_string(), "name".to_string()];
         let mut out = Vec::new();
