@@ -116,6 +116,51 @@ impl ShellHelper {
         }
     }
 
+    /// The columns of the table `qualifier` names in `line` (a table name, or an alias from
+    /// `FROM users u` / `JOIN users AS u`) that start with `prefix`; `None` when `qualifier`
+    /// names no table.
+    fn qualified_candidates(&self, line: &str, qualifier: &str, prefix: &str) -> Option<Vec<Pair>> {
+        let catalog = self.db.catalog();
+        let table_named = |name: &str| {
+            catalog
+                .tables()
+                .into_iter()
+                .find(|table| table.name.eq_ignore_ascii_case(name))
+        };
+        let table = table_named(qualifier).or_else(|| {
+            let words: Vec<&str> = line
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|word| !word.is_empty())
+                .collect();
+            words.iter().enumerate().find_map(|(index, word)| {
+                let alias_at = match words.get(index + 1) {
+                    Some(next) if next.eq_ignore_ascii_case("as") => index + 2,
+                    _ => index + 1,
+                };
+                let is_alias = words
+                    .get(alias_at)
+                    .is_some_and(|alias| alias.eq_ignore_ascii_case(qualifier));
+                if is_alias {
+                    table_named(word)
+                } else {
+                    None
+                }
+            })
+        })?;
+        let upper = prefix.to_ascii_uppercase();
+        Some(
+            table
+                .columns
+                .iter()
+                .filter(|column| column.name.to_ascii_uppercase().starts_with(&upper))
+                .map(|column| Pair {
+                    display: column.name.clone(),
+                    replacement: column.name.clone(),
+                })
+                .collect(),
+        )
+    }
+
     /// Names the word being typed could complete to: keywords, tables and columns.
     fn sql_candidates(&self, prefix: &str) -> Vec<Pair> {
         let catalog = self.db.catalog();
@@ -193,11 +238,15 @@ impl Completer for ShellHelper {
         }
         let start = word_start(line, pos);
         let word = &line[start..pos];
-        // After `table.` complete only the part after the dot.
-        let (start, word) = match word.rfind('.') {
-            Some(dot) => (start + dot + 1, &word[dot + 1..]),
-            None => (start, word),
-        };
+        // After `table.` or `alias.` complete that table's columns, only the part after the dot.
+        if let Some(dot) = word.rfind('.') {
+            let qualifier = word[..dot].rsplit('.').next().unwrap_or("");
+            let prefix = &word[dot + 1..];
+            let candidates = self
+                .qualified_candidates(line, qualifier, prefix)
+                .unwrap_or_else(|| self.sql_candidates(prefix));
+            return Ok((start + dot + 1, candidates));
+        }
         Ok((start, self.sql_candidates(word)))
     }
 }
@@ -329,5 +378,45 @@ mod tests {
         assert!(names("SEL").contains(&"SELECT".to_string()));
         assert!(names("sel").contains(&"select".to_string()));
         assert_eq!(word_start("SELECT * FROM cu", 16), 14);
+    }
+
+    #[test]
+    fn completes_columns_after_a_table_or_an_alias() {
+        let db = Database::in_memory();
+        let connection = db.connect();
+        connection
+            .execute(
+                "CREATE TABLE users(id INT PRIMARY KEY, name TEXT, nick TEXT)",
+                (),
+            )
+            .unwrap();
+        connection
+            .execute("CREATE TABLE orders(id INT PRIMARY KEY, user_id INT)", ())
+            .unwrap();
+        let helper = ShellHelper::new(db, false);
+        let history = rustyline::history::DefaultHistory::new();
+        let complete = |line: &str| -> (usize, Vec<String>) {
+            let ctx = Context::new(&history);
+            let (start, pairs) = helper.complete(line, line.len(), &ctx).unwrap();
+            (start, pairs.into_iter().map(|p| p.replacement).collect())
+        };
+        assert_eq!(
+            complete("SELECT users."),
+            (13, vec!["id".into(), "name".into(), "nick".into()])
+        );
+        assert_eq!(complete("SELECT users.n").1, ["name", "nick"]);
+        let line = "SELECT u.n";
+        let with_alias = format!("{line} FROM users u JOIN orders AS o ON o.user_id = u.id");
+        let ctx = Context::new(&history);
+        let (start, pairs) = helper.complete(&with_alias, line.len(), &ctx).unwrap();
+        let names: Vec<String> = pairs.into_iter().map(|p| p.replacement).collect();
+        assert_eq!(
+            (start, names),
+            (9, vec!["name".to_string(), "nick".to_string()])
+        );
+        assert_eq!(
+            complete("SELECT * FROM orders AS o WHERE o.u").1,
+            ["user_id"]
+        );
     }
 }

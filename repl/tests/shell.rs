@@ -478,6 +478,16 @@ fn interactive_session_in_tmux() {
         send(&["Enter"]);
         let pane = wait_for_pane(&session, "│     42 │");
         assert!(pane.contains("│     42 │"), "{pane}");
+        // Completion after `alias.` offers that table's columns.
+        send(&["-l", "SELECT c.id FROM customers c WHERE c.na"]);
+        send(&["Tab"]);
+        wait_for_pane(&session, "WHERE c.name");
+        send(&["-l", " = 'grace'"]);
+        semicolon();
+        send(&["Enter"]);
+        let pane = wait_for_pane(&session, "│ 22 │");
+        assert!(pane.contains("WHERE c.name = 'grace';"), "{pane}");
+        send(&["C-l"]);
         send(&["-l", ".open"]);
         send(&["Enter"]);
         let pane = wait_for_pane(&session, "Opened a new transient in-memory database.");
