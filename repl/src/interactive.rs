@@ -1,7 +1,7 @@
 //! The interactive loop on rustyline: banner, `ember> ` / `   ...> ` prompts (statements end
-//! with `;` and may span lines), history in `~/.ember_history` (one entry per statement, however many lines), Ctrl-C clears the current
-//! input (and stops a running query: a SIGINT handler interrupts the connection), Ctrl-D
-//! exits.
+//! with `;` and may span lines), history in `~/.ember_history` (one entry per statement,
+//! however many lines), Ctrl-C clears the current input (and stops a running query: a SIGINT
+//! handler interrupts the connection), Ctrl-D exits.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

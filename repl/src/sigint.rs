@@ -1,7 +1,8 @@
 //! Ctrl-C (SIGINT) while a statement runs: the handler (the `ctrlc` crate) interrupts the
 //! running connection's statement through its `InterruptHandle`, at a terminal and in script
-//! mode alike; printing a result stops as well (`StopOnInterrupt`). It also records that Ctrl-C was pressed, so a script stops after the
-//! interrupted statement (as sqlite3 does) instead of running the rest.
+//! mode alike; printing a result stops as well (`StopOnInterrupt`). It also records that
+//! Ctrl-C was pressed, so a script stops after the interrupted statement (as sqlite3 does)
+//! instead of running the rest.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
