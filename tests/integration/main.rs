@@ -21,6 +21,7 @@ mod json;
 mod limits;
 mod limits_disk;
 mod memory;
+mod plans_topk;
 mod prepared;
 mod slt;
 mod statement_timeout;

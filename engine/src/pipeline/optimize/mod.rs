@@ -7,6 +7,7 @@
 //! change, the result.
 
 mod prune;
+mod top_k;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use crate::expr::{BinaryOp, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
 pub use prune::{prune_columns, prune_delete, prune_update};
+pub use top_k::bound_sort;
 
 /// Chooses how to reach the rows of `table` that pass `filter`.
 pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
