@@ -14,7 +14,7 @@ use std::collections::BinaryHeap;
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
-use crate::expr::Expr;
+use crate::expr::Predicate;
 use crate::plan::{AccessPath, Node, SortKey, SortTop, TableAccess};
 
 use super::query::{compare_keys, count_of};
@@ -179,7 +179,10 @@ fn scan_rows(
     mut visit: impl FnMut(RowId, &[Value]) -> Result<()>,
 ) -> Result<()> {
     let table = &access.table.storage;
-    let filter: Option<&Expr> = access.filter.as_ref();
+    let filter = access
+        .filter
+        .as_ref()
+        .map(|f| Predicate::new(f, &context.eval));
     let mut buffer = Vec::new();
     let mut next_row = 0;
     loop {
@@ -196,7 +199,7 @@ fn scan_rows(
             decoder,
             &mut buffer,
             |row_id, values| {
-                let outcome = match filter.map(|f| f.matches(values, &context.eval)) {
+                let outcome = match filter.as_ref().map(|f| f.matches(values, &context.eval)) {
                     None | Some(Ok(true)) => visit(row_id, values),
                     Some(Ok(false)) => Ok(()),
                     Some(Err(error)) => Err(error),
