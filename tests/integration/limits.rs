@@ -351,7 +351,10 @@ fn capped(rows_max: usize) -> Connection {
 /// Statements that each materialize every row of `r` at one point.
 const MATERIALIZING: &[&str] = &[
     "SELECT x FROM r",
-    "SELECT x FROM r ORDER BY x DESC LIMIT 1",
+    // A full sort (a LIMIT that is not a literal or parameter), and a top-k sort whose
+    // LIMIT keeps every row (one with a small LIMIT holds only that many).
+    "SELECT x FROM r ORDER BY x DESC LIMIT (SELECT 1)",
+    "SELECT x FROM r ORDER BY x DESC LIMIT 1000000 OFFSET 1000000",
     "SELECT x, count(*) FROM r GROUP BY x LIMIT 1",
     "SELECT count(DISTINCT x) FROM r",
     "SELECT DISTINCT x FROM r LIMIT 1000000",

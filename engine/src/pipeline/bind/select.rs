@@ -71,6 +71,7 @@ impl Binder<'_> {
                         let node = Node::Sort {
                             input: Box::new(node),
                             keys,
+                            top: None,
                         };
                         (node, columns)
                     }
@@ -95,6 +96,7 @@ impl Binder<'_> {
             let empty = Scope::default();
             let limit = limit.map(|e| self.bind_expr(e, &empty)).transpose()?;
             let offset = offset.map(|e| self.bind_expr(e, &empty)).transpose()?;
+            crate::optimize::bound_sort(&mut node, limit.as_ref(), offset.as_ref());
             node = Node::Limit {
                 input: Box::new(node),
                 limit,
@@ -265,6 +267,7 @@ impl Binder<'_> {
             node = Node::Sort {
                 input: Box::new(node),
                 keys,
+                top: None,
             };
         }
         let collations = super::compare::distinct_collations(&projection.exprs);

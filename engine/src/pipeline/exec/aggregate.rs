@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, Expr, KeyValue};
+use crate::expr::{compare_for_sort, Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AccessPath, AggregateCall, Node};
 
@@ -80,6 +80,9 @@ struct Grouper<'p> {
     input_width: usize,
     groups: Vec<Group>,
     index: HashMap<Vec<KeyValue>, usize, FastBuildHasher>,
+    /// A single group key that is not a small integer: its group, probed with the borrowed
+    /// key (a row of an existing group allocates nothing).
+    single: HashMap<KeyValue, usize, FastBuildHasher>,
     /// Single integer key `k` in `0..DIRECT_KEYS_MAX`: `direct[k]` is its group (or
     /// `NO_GROUP`); grown on demand.
     direct: Vec<u32>,
@@ -101,6 +104,7 @@ impl<'p> Grouper<'p> {
             input_width: operator.input_width,
             groups: Vec::new(),
             index: HashMap::default(),
+            single: HashMap::default(),
             direct: Vec::new(),
             key_values: Vec::with_capacity(operator.group_by.len()),
             key: Vec::with_capacity(operator.group_by.len()),
@@ -170,24 +174,35 @@ impl<'p> Grouper<'p> {
     /// The group of the single key `value` (created when new).
     #[inline]
     fn find_single(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
-        if let Some(slot) = direct_slot(value) {
-            if let Some(&position) = self.direct.get(slot) {
-                if position != NO_GROUP {
-                    return Ok(position as usize);
+        match direct_slot(value) {
+            Some(slot) => {
+                if let Some(&position) = self.direct.get(slot) {
+                    if position != NO_GROUP {
+                        return Ok(position as usize);
+                    }
+                }
+            }
+            None => {
+                if let Some(&position) = self.single.get(&KeyRef::of(value) as &dyn KeyLookup) {
+                    return Ok(position);
                 }
             }
         }
         self.find_single_slow(value, context)
     }
 
-    /// `find_single` for a key that is new or not a small integer.
+    /// A new group for the single key `value`.
     #[inline(never)]
     fn find_single_slow(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
         self.key_values.clear();
         self.key_values.push(value.clone());
         match direct_slot(value) {
             Some(slot) => self.new_direct_group(slot, context),
-            None => self.find_hashed(context),
+            None => {
+                let position = self.push_group(context)?;
+                self.single.insert(KeyValue::new(value), position);
+                Ok(position)
+            }
         }
     }
 

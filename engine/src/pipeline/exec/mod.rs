@@ -27,6 +27,7 @@ mod scan;
 mod schema_host;
 pub mod system;
 mod table_function;
+mod top_k;
 mod upsert;
 mod view;
 mod window;
@@ -136,7 +137,16 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
         Node::Project { input, exprs } => {
             Box::new(query::ProjectOperator::new(build(input), exprs))
         }
-        Node::Sort { input, keys } => Box::new(query::SortOperator::new(build(input), keys)),
+        Node::Sort {
+            input,
+            keys,
+            top: None,
+        } => Box::new(query::SortOperator::new(build(input), keys)),
+        Node::Sort {
+            input,
+            keys,
+            top: Some(top),
+        } => top_k::build(input, keys, top),
         Node::Limit {
             input,
             limit,

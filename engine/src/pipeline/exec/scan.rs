@@ -10,7 +10,7 @@ use ember_storage::{DataType, RowId, Value};
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::Result;
-use crate::expr::{coerce_to_column, Expr};
+use crate::expr::{coerce_to_column, Expr, Predicate};
 use crate::plan::{AccessPath, TableAccess};
 
 use super::{ExecContext, Operator, Row};
@@ -68,7 +68,11 @@ impl<'p> ScanOperator<'p> {
 
     fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
         let table = &self.access.table.storage;
-        let filter = self.access.filter.as_ref();
+        let filter = self
+            .access
+            .filter
+            .as_ref()
+            .map(|f| Predicate::new(f, &context.eval));
         let mut buffer = Vec::new();
         while self.pending.is_empty() {
             context.check_interrupt()?;
@@ -87,7 +91,7 @@ impl<'p> ScanOperator<'p> {
                 decoder,
                 &mut buffer,
                 |_, values| {
-                    let keep = match filter {
+                    let keep = match &filter {
                         None => Ok(true),
                         Some(predicate) => predicate.matches(values, &context.eval),
                     };
@@ -132,7 +136,10 @@ pub fn for_each_row(
     mut visit: impl FnMut(RowId, &[Value]) -> Result<()>,
 ) -> Result<()> {
     let table = &access.table.storage;
-    let filter = access.filter.as_ref();
+    let filter = access
+        .filter
+        .as_ref()
+        .map(|f| Predicate::new(f, &context.eval));
     let decoder = access.read.decoder();
     let mut buffer = Vec::new();
     let mut next_row = 0;
@@ -148,7 +155,7 @@ pub fn for_each_row(
             context
                 .txn
                 .scan_batch_decoded(table, range, decoder, &mut buffer, |row, values| {
-                    let outcome = match filter {
+                    let outcome = match &filter {
                         None => visit(row, values),
                         Some(predicate) => match predicate.matches(values, &context.eval) {
                             Ok(true) => visit(row, values),

@@ -3,9 +3,12 @@
 //! integral reals that compare equal in SQL become the same key; NULL is a key of its own
 //! (grouping and DISTINCT treat NULLs as equal; joins and IN skip NULL keys themselves).
 
+use std::borrow::Borrow;
+use std::hash::{Hash, Hasher};
+
 use ember_storage::Value;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyValue {
     Null,
     Integer(i64),
@@ -31,7 +34,90 @@ impl KeyValue {
     pub fn is_null(&self) -> bool {
         matches!(self, KeyValue::Null)
     }
+
+    /// The key, borrowed.
+    pub fn as_key_ref(&self) -> KeyRef<'_> {
+        match self {
+            KeyValue::Null => KeyRef::Null,
+            KeyValue::Integer(i) => KeyRef::Integer(*i),
+            KeyValue::Real(bits) => KeyRef::Real(*bits),
+            KeyValue::Text(text) => KeyRef::Text(text),
+            KeyValue::Blob(bytes) => KeyRef::Blob(bytes),
+        }
+    }
 }
+
+/// A `KeyValue` borrowed from a value (no text or bytes copied): what a hash map keyed by
+/// `KeyValue` is probed with (`map.get(&KeyRef::of(value) as &dyn KeyLookup)`), so that a
+/// key already in the map costs no allocation. Hashes as the `KeyValue` it views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyRef<'a> {
+    Null,
+    Integer(i64),
+    Real(u64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+impl<'a> KeyRef<'a> {
+    /// The key of `value` (as `KeyValue::new` normalizes it), borrowed.
+    pub fn of(value: &'a Value) -> KeyRef<'a> {
+        match value {
+            Value::Null => KeyRef::Null,
+            Value::Integer(i) => KeyRef::Integer(*i),
+            Value::Boolean(b) => KeyRef::Integer(i64::from(*b)),
+            Value::Real(r) => match real_key(*r) {
+                KeyValue::Integer(i) => KeyRef::Integer(i),
+                _ => KeyRef::Real(r.to_bits()),
+            },
+            Value::Text(text) => KeyRef::Text(text),
+            Value::Blob(bytes) => KeyRef::Blob(bytes),
+        }
+    }
+}
+
+impl Hash for KeyValue {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_key_ref().hash(state);
+    }
+}
+
+/// A key a `KeyValue`-keyed map can be probed with (owned or borrowed).
+pub trait KeyLookup {
+    fn key_ref(&self) -> KeyRef<'_>;
+}
+
+impl KeyLookup for KeyValue {
+    fn key_ref(&self) -> KeyRef<'_> {
+        self.as_key_ref()
+    }
+}
+
+impl KeyLookup for KeyRef<'_> {
+    fn key_ref(&self) -> KeyRef<'_> {
+        *self
+    }
+}
+
+impl<'a> Borrow<dyn KeyLookup + 'a> for KeyValue {
+    fn borrow(&self) -> &(dyn KeyLookup + 'a) {
+        self
+    }
+}
+
+impl Hash for dyn KeyLookup + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key_ref().hash(state);
+    }
+}
+
+impl PartialEq for dyn KeyLookup + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.key_ref() == other.key_ref()
+    }
+}
+
+impl Eq for dyn KeyLookup + '_ {}
 
 /// 2^63 as f64: reals in [-2^63, 2^63) with no fraction convert to i64 exactly.
 const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
@@ -54,6 +140,31 @@ mod tests {
     use super::*;
     use crate::expr::sql_compare;
     use std::cmp::Ordering;
+
+    #[test]
+    fn borrowed_keys_find_owned_ones() {
+        use std::collections::HashMap;
+        let values = [
+            Value::Integer(1),
+            Value::Real(1.0),
+            Value::Real(1.5),
+            Value::Text("a".into()),
+            Value::Blob(b"a".to_vec()),
+            Value::Null,
+            Value::Boolean(false),
+        ];
+        let map: HashMap<KeyValue, usize> = values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| (KeyValue::new(value), i))
+            .collect();
+        for value in &values {
+            let found = map.get(&KeyRef::of(value) as &dyn KeyLookup);
+            assert_eq!(found, map.get(&KeyValue::new(value)), "{value:?}");
+            assert!(found.is_some());
+        }
+        assert_eq!(map.get(&KeyRef::Text("b") as &dyn KeyLookup), None);
+    }
 
     #[test]
     fn keys_agree_with_sql_equality() {

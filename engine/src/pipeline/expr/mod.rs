@@ -5,6 +5,7 @@
 mod cast;
 mod coerce;
 mod collate;
+mod compile;
 mod datetime;
 mod function;
 mod json;
@@ -29,13 +30,14 @@ use crate::error::Result;
 pub use cast::{apply_affinity, Affinity};
 pub use coerce::{coerce_to_column, fits_column};
 pub use collate::{Collation, ColumnMeta};
+pub use compile::Predicate;
 pub use datetime::DateFunction;
 pub use function::Function;
 pub use json::{
     json_quote_text, JsonFunction, TableFunction, TABLE_FUNCTION_COLUMNS,
     TABLE_FUNCTION_VISIBLE_COLUMNS,
 };
-pub use key::{row_key, KeyValue};
+pub use key::{row_key, KeyLookup, KeyRef, KeyValue};
 pub use math::Math;
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};

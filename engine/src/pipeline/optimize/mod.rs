@@ -8,6 +8,7 @@
 
 mod join_access;
 mod prune;
+mod top_k;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
 pub use join_access::{join_access, table_rows};
 pub use prune::{prune_columns, prune_delete, prune_update};
+pub use top_k::bound_sort;
 
 /// Chooses how to reach the rows of `table` that pass `filter`.
 pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {

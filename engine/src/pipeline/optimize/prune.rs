@@ -103,7 +103,7 @@ fn prune(node: &mut Node, needed: Needed) {
             below.add_exprs(exprs.iter());
             prune(input, below);
         }
-        Node::Sort { input, keys } => {
+        Node::Sort { input, keys, .. } => {
             let mut below = needed;
             below.add_exprs(keys.iter().map(|key| &key.expr));
             prune(input, below);

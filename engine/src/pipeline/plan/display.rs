@@ -154,7 +154,7 @@ impl Node {
                 writeln!(out, "Project {}", list.join(", "))?;
                 input.write_tree(out, depth + 1)
             }
-            Node::Sort { input, keys } => {
+            Node::Sort { input, keys, top } => {
                 indent(out, depth);
                 let list: Vec<String> = keys
                     .iter()
@@ -166,7 +166,16 @@ impl Node {
                         )
                     })
                     .collect();
-                writeln!(out, "Sort {}", list.join(", "))?;
+                match top {
+                    None => out.push_str("Sort"),
+                    Some(top) => {
+                        write!(out, "TopK {}", top.limit)?;
+                        if let Some(offset) = &top.offset {
+                            write!(out, " offset {offset}")?;
+                        }
+                    }
+                }
+                writeln!(out, " {}", list.join(", "))?;
                 input.write_tree(out, depth + 1)
             }
             Node::Limit {

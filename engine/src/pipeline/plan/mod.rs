@@ -217,6 +217,13 @@ pub struct SortKey {
     pub nulls_first: bool,
 }
 
+/// The bound of a top-k sort: the LIMIT and OFFSET of the `Limit` above it (literals or
+/// parameters, evaluated as that `Limit` evaluates them, which still applies them).
+pub struct SortTop {
+    pub limit: Expr,
+    pub offset: Option<Expr>,
+}
+
 /// A node of a query's operator tree.
 pub enum Node {
     Scan(TableAccess),
@@ -237,9 +244,13 @@ pub enum Node {
         input: Box<Node>,
         exprs: Vec<Expr>,
     },
+    /// Sorts its input by `keys` (stable). With `top` (a top-k sort, set by
+    /// `optimize::bound_sort` under a LIMIT), only the first `limit + offset` rows in that
+    /// order are kept and returned.
     Sort {
         input: Box<Node>,
         keys: Vec<SortKey>,
+        top: Option<Box<SortTop>>,
     },
     Limit {
         input: Box<Node>,

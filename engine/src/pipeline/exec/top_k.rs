@@ -1,0 +1,365 @@
+//! The top-k sort (`Sort` with a `SortTop` bound): keeps only the first `limit + offset`
+//! rows in sort order, in a bounded max-heap (O(n log k) time, O(k) memory), and returns
+//! them in order. Ties keep input order (each row carries its input position, which breaks
+//! ties), so the rows are exactly the first ones a stable full sort would give.
+//!
+//! Over a full scan of a table, the heap phase decodes only the columns the sort keys and
+//! the scan filter read and keeps row ids; the rows that end in the heap are then read
+//! whole (as the scan would have decoded them) by id, from the same snapshot. Rows that
+//! never enter the heap are never decoded beyond their keys.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use ember_storage::{RowId, Value};
+
+use crate::error::Result;
+use crate::expr::Predicate;
+use crate::plan::{AccessPath, Node, SortKey, SortTop, TableAccess};
+
+use super::query::{compare_keys, count_of};
+use super::{ExecContext, Operator, Row};
+
+/// Slots examined per batch of the keys-only scan (as `exec::scan`'s batches).
+const SCAN_BATCH_SLOTS: u64 = 4096;
+
+/// Builds the top-k operator of a bounded sort over `input`.
+pub fn build<'p>(input: &'p Node, keys: &'p [SortKey], top: &'p SortTop) -> Box<dyn Operator + 'p> {
+    let source = match input {
+        Node::Scan(access) if matches!(access.path, AccessPath::FullScan) => Source::Scan(access),
+        other => Source::Rows(super::build(other)),
+    };
+    Box::new(TopKOperator {
+        source: Some(source),
+        keys,
+        top,
+        sorted: None,
+        memory: None,
+    })
+}
+
+enum Source<'p> {
+    Rows(Box<dyn Operator + 'p>),
+    Scan(&'p TableAccess),
+}
+
+pub struct TopKOperator<'p> {
+    /// Taken when the heap is built.
+    source: Option<Source<'p>>,
+    keys: &'p [SortKey],
+    top: &'p SortTop,
+    sorted: Option<std::vec::IntoIter<Row>>,
+    /// The memory the kept rows hold, released when the operator goes.
+    memory: Option<super::MemoryCharge>,
+}
+
+impl Operator for TopKOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        if self.sorted.is_none() {
+            let rows = self.select(context)?;
+            self.sorted = Some(rows.into_iter());
+        }
+        Ok(self.sorted.as_mut().and_then(Iterator::next))
+    }
+}
+
+impl TopKOperator<'_> {
+    /// How many rows to keep: LIMIT + OFFSET, evaluated as `LimitOperator` does (a negative
+    /// LIMIT keeps every row).
+    fn bound(&self, context: &ExecContext<'_>) -> Result<usize> {
+        let Some(limit) = count_of(&self.top.limit, "LIMIT", context)? else {
+            return Ok(usize::MAX);
+        };
+        let offset = match &self.top.offset {
+            Some(offset) => count_of(offset, "OFFSET", context)?.unwrap_or(0),
+            None => 0,
+        };
+        Ok(usize::try_from(limit.saturating_add(offset)).unwrap_or(usize::MAX))
+    }
+
+    fn select(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
+        let bound = self.bound(context)?;
+        let memory = self.memory.insert(context.memory_charge("a top-k sort"));
+        let mut heap = TopHeap::<Row>::new(self.keys, bound);
+        match self.source.take() {
+            None => Ok(Vec::new()),
+            Some(Source::Rows(mut input)) => {
+                if bound == 0 {
+                    return Ok(Vec::new());
+                }
+                let mut seq = 0;
+                while let Some(row) = input.next(context)? {
+                    heap.evaluate_keys(&row, context)?;
+                    heap.offer(seq, row, context, memory)?;
+                    seq += 1;
+                }
+                Ok(heap.into_sorted().collect())
+            }
+            Some(Source::Scan(access)) => {
+                if bound == 0 {
+                    return Ok(Vec::new());
+                }
+                scan_into(access, heap, context, memory)
+            }
+        }
+    }
+}
+
+/// Fills `heap` from a full scan of `access` and returns the kept rows in order. When the
+/// keys and filter read fewer columns than the scan decodes, the heap holds row ids and the
+/// kept rows are read whole afterwards.
+fn scan_into(
+    access: &TableAccess,
+    mut heap: TopHeap<'_, Row>,
+    context: &ExecContext<'_>,
+    memory: &mut super::MemoryCharge,
+) -> Result<Vec<Row>> {
+    let Some(keys_mask) = keys_mask(access, heap.keys) else {
+        let mut seq = 0;
+        scan_rows(access, access.read.decoder(), context, |_, values| {
+            heap.evaluate_keys(values, context)?;
+            if heap.admits() {
+                heap.offer(seq, values.to_vec(), context, memory)?;
+            }
+            seq += 1;
+            Ok(())
+        })?;
+        return Ok(heap.into_sorted().collect());
+    };
+    let table = &access.table.storage;
+    let decoder = table.schema().decoder(Some(&keys_mask));
+    let mut ids: TopHeap<'_, RowId> = TopHeap::new(heap.keys, heap.bound);
+    scan_rows(access, &decoder, context, |row_id, values| {
+        ids.evaluate_keys(values, context)?;
+        if ids.admits() {
+            ids.offer(row_id, row_id, context, memory)?;
+        }
+        Ok(())
+    })?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for row_id in ids.into_sorted() {
+        let mut row = Vec::with_capacity(access.table.columns.len());
+        let found = context
+            .txn
+            .read_row_columns(table, row_id, access.read.columns(), &mut row)?;
+        debug_assert!(found, "a row the scan saw is visible to the same snapshot");
+        if found {
+            memory.add_row(&row)?;
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// The columns the sort keys and the access filter read, when that is fewer than the
+/// access decodes (`None`: decode as the access does).
+fn keys_mask(access: &TableAccess, keys: &[SortKey]) -> Option<Vec<bool>> {
+    let width = access.table.columns.len();
+    let mut mask = vec![false; width];
+    let exprs = keys.iter().map(|key| &key.expr).chain(access.filter.iter());
+    for expr in exprs {
+        if expr.has_correlated_subquery() {
+            return None;
+        }
+        for column in expr.columns_read() {
+            *mask.get_mut(column)? = true;
+        }
+    }
+    let decoded = access.read.columns();
+    let fewer = (0..width).any(|column| !mask[column] && decoded.is_none_or(|read| read[column]));
+    fewer.then_some(mask)
+}
+
+/// Visits every row of a full scan of `access` that passes its filter, decoded with
+/// `decoder` into one reused buffer, in slot order; checks for an interrupt per batch.
+fn scan_rows(
+    access: &TableAccess,
+    decoder: &ember_storage::row::RowDecoder,
+    context: &ExecContext<'_>,
+    mut visit: impl FnMut(RowId, &[Value]) -> Result<()>,
+) -> Result<()> {
+    let table = &access.table.storage;
+    let filter = access
+        .filter
+        .as_ref()
+        .map(|f| Predicate::new(f, &context.eval));
+    let mut buffer = Vec::new();
+    let mut next_row = 0;
+    loop {
+        context.check_interrupt()?;
+        let end = table.slot_count();
+        if next_row >= end {
+            return Ok(());
+        }
+        let range = next_row..end.min(next_row + SCAN_BATCH_SLOTS);
+        let mut failure = None;
+        next_row = context.txn.scan_batch_decoded(
+            table,
+            range,
+            decoder,
+            &mut buffer,
+            |row_id, values| {
+                let outcome = match filter.as_ref().map(|f| f.matches(values, &context.eval)) {
+                    None | Some(Ok(true)) => visit(row_id, values),
+                    Some(Ok(false)) => Ok(()),
+                    Some(Err(error)) => Err(error),
+                };
+                outcome.map_err(|error| failure = Some(error)).is_ok()
+            },
+        )?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+    }
+}
+
+/// A bounded max-heap of (sort key, input position, item): its top is the entry that
+/// leaves first when a better one comes.
+struct TopHeap<'k, T> {
+    keys: &'k [SortKey],
+    bound: usize,
+    heap: BinaryHeap<Entry<'k, T>>,
+    /// The sort key of the row being offered (reused: a row that does not enter the heap
+    /// allocates no key vector).
+    scratch: Vec<Value>,
+    /// Bytes the entries hold now, and the most they held (what was charged).
+    held: u64,
+    charged: u64,
+}
+
+struct Entry<'k, T> {
+    keys: &'k [SortKey],
+    key: Vec<Value>,
+    seq: u64,
+    item: T,
+}
+
+impl<T> Ord for Entry<'_, T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        compare_keys(self.keys, &self.key, &other.key).then(self.seq.cmp(&other.seq))
+    }
+}
+
+impl<T> PartialOrd for Entry<'_, T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> PartialEq for Entry<'_, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl<T> Eq for Entry<'_, T> {}
+
+/// What an entry's item holds in memory beyond the entry itself.
+trait HeldBytes {
+    fn held_bytes(&self) -> u64;
+}
+
+impl HeldBytes for Row {
+    fn held_bytes(&self) -> u64 {
+        super::row_bytes(self)
+    }
+}
+
+impl HeldBytes for RowId {
+    fn held_bytes(&self) -> u64 {
+        0
+    }
+}
+
+impl<'k, T: HeldBytes> TopHeap<'k, T> {
+    fn new(keys: &'k [SortKey], bound: usize) -> Self {
+        TopHeap {
+            keys,
+            bound,
+            heap: BinaryHeap::new(),
+            scratch: Vec::with_capacity(keys.len()),
+            held: 0,
+            charged: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Evaluates the sort keys of `row` into the scratch key.
+    fn evaluate_keys(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<()> {
+        self.scratch.clear();
+        for key in self.keys {
+            self.scratch.push(key.expr.eval(row, &context.eval)?);
+        }
+        Ok(())
+    }
+
+    /// Whether the row whose key was just evaluated (coming after every row offered so far)
+    /// would enter the heap.
+    fn admits(&self) -> bool {
+        if self.heap.len() < self.bound {
+            return true;
+        }
+        match self.heap.peek() {
+            // Equal keys: the newcomer comes later in input order, so it stays out.
+            Some(worst) => compare_keys(self.keys, &self.scratch, &worst.key) == Ordering::Less,
+            None => false,
+        }
+    }
+
+    /// Offers the row whose key was just evaluated, at input position `seq` (greater than
+    /// every position offered before), with its `item`.
+    fn offer(
+        &mut self,
+        seq: u64,
+        item: T,
+        context: &ExecContext<'_>,
+        memory: &mut super::MemoryCharge,
+    ) -> Result<()> {
+        if !self.admits() {
+            return Ok(());
+        }
+        let bytes = super::row_bytes(&self.scratch) + item.held_bytes();
+        if self.heap.len() < self.bound {
+            context.check_rows(self.heap.len())?;
+            let key = std::mem::replace(&mut self.scratch, Vec::with_capacity(self.keys.len()));
+            self.heap.push(Entry {
+                keys: self.keys,
+                key,
+                seq,
+                item,
+            });
+            self.held += bytes;
+        } else {
+            let Some(mut worst) = self.heap.peek_mut() else {
+                return Ok(());
+            };
+            let old = super::row_bytes(&worst.key) + worst.item.held_bytes();
+            // The leaving entry's key vector becomes the next scratch key.
+            std::mem::swap(&mut worst.key, &mut self.scratch);
+            worst.seq = seq;
+            worst.item = item;
+            // Dropping `worst` sifts the updated entry down to its place.
+            drop(worst);
+            self.held = self.held - old.min(self.held) + bytes;
+        }
+        if self.held > self.charged {
+            memory.add(self.held - self.charged)?;
+            self.charged = self.held;
+        }
+        Ok(())
+    }
+
+    /// The kept items, best first (ties in input order).
+    fn into_sorted(self) -> impl Iterator<Item = T> + 'k
+    where
+        T: 'k,
+    {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|entry| entry.item)
+    }
+}
