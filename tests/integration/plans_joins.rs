@@ -132,8 +132,8 @@ fn unindexed_or_converted_keys_hash_on_the_smaller_side() {
 #[test]
 fn a_small_key_side_is_hashed_not_probed() {
     let conn = setup();
-    // Two rows of `small` are cheaper to hash than a thousand probes: it is joined first
-    // and built, `big` streams.
+    // Two rows of `small` are cheaper to hash than a thousand probes: `small` is the build
+    // side, `big` streams (FROM order kept: the cost is the same either way round).
     conn.execute_batch(
         "CREATE TABLE small(id INTEGER PRIMARY KEY); INSERT INTO small VALUES (1), (2)",
     )
@@ -141,9 +141,54 @@ fn a_small_key_side_is_hashed_not_probed() {
     assert_eq!(
         plan(&conn, "SELECT * FROM big JOIN small ON small.id = big.a"),
         "Project a, b, id\n\
-         └─ Project , , \n   \
-            └─ HashJoin build=left (small.id = big.a)\n      \
-               └─ Scan small\n      \
-               └─ Scan big"
+         └─ HashJoin (big.a = small.id)\n   \
+            └─ Scan big\n   \
+            └─ Scan small"
+    );
+}
+
+#[test]
+fn join_order_follows_cost_not_size_alone() {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE u(id INTEGER PRIMARY KEY, city TEXT, score REAL);
+         INSERT INTO u WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+             WHERE i < 5000) SELECT i, 'city' || (i % 50), i FROM n;
+         CREATE TABLE o(id INTEGER PRIMARY KEY, tid INTEGER, qty INTEGER);
+         INSERT INTO o SELECT id, (id * 7) % 5000 + 1, id % 9 FROM u WHERE id <= 500;
+         CREATE TABLE c(id INTEGER PRIMARY KEY, name TEXT, region TEXT);
+         INSERT INTO c SELECT id, 'city' || id, 'r' || (id % 5) FROM u WHERE id < 50;",
+    )
+    .unwrap();
+    // The smallest table (`c`) does not drive: it connects only to `u` by an unindexed
+    // column, which would hash all of `u`. `o` probes `u`'s key, then `c` is hashed.
+    assert_eq!(
+        plan(
+            &conn,
+            "SELECT c.region, count(*), sum(o.qty) FROM o JOIN u ON u.id = o.tid \
+             JOIN c ON c.name = u.city GROUP BY c.region"
+        ),
+        "Project c.region, count(*), sum(o.qty)\n\
+         └─ Aggregate count(*), sum(o.qty) group by c.region\n   \
+            └─ HashJoin (u.city = c.name)\n      \
+               └─ IndexJoin u using primary key (u.id = o.tid)\n         \
+                  └─ Scan o\n         \
+                  └─ Scan u\n      \
+               └─ Scan c"
+    );
+    // Written in another order, the same plan, with the columns put back in FROM order.
+    assert_eq!(
+        plan(
+            &conn,
+            "SELECT count(*) FROM c JOIN u ON c.name = u.city JOIN o ON u.id = o.tid"
+        ),
+        "Project count(*)\n\
+         └─ Aggregate count(*)\n   \
+            └─ Project #6, #7, #8, #3, #4, #5, #0, #1, #2\n      \
+               └─ HashJoin (u.city = c.name)\n         \
+                  └─ IndexJoin u using primary key (u.id = o.tid)\n            \
+                     └─ Scan o\n            \
+                     └─ Scan u\n         \
+                  └─ Scan c"
     );
 }

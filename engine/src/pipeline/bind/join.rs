@@ -2,8 +2,9 @@
 //! row layout), it:
 //! - pushes a conjunct that reads one relation into that relation's access (so a key or
 //!   index lookup can serve it), except onto a NULL-padded side of an outer join;
-//! - orders inner joins greedily (smallest estimate first, then relations connected by a
-//!   conjunct), keeping FROM order when there is an outer join;
+//! - orders inner joins by estimated cost (greedily from each starting relation, joining
+//!   next the connected relation cheapest to join: a key probe or a hash join), keeping
+//!   FROM order when there is an outer join;
 //! - applies every other conjunct at the first join where all it reads is present, turning
 //!   `left = right` conjuncts into hash-join keys;
 //! - restores the syntactic layout at the end, and filters there with conjuncts that must
@@ -11,13 +12,15 @@
 
 use crate::error::Result;
 use crate::expr::{BinaryOp, Expr};
-use crate::optimize::{choose_access, join_access, table_rows};
+use crate::optimize::{choose_access, join_access, table_rows, JoinChoice};
 use crate::plan::{AccessPath, Join, JoinKind, Node};
 
 use super::from::{Relation, RelationSource};
 
 /// Row-count guess for a relation that is not a base table.
 const DERIVED_ROWS_ESTIMATE: u64 = 1_000;
+/// Up to this many relations, the join order search tries every starting relation.
+const ORDER_SEARCH_RELATIONS: usize = 12;
 
 /// Which relations a conjunct reads.
 struct Term {
@@ -144,7 +147,14 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
     let order = if any_outer {
         (0..count).collect()
     } else {
-        greedy_order(&estimates, &pending)
+        let candidates = JoinCandidates {
+            nodes: &nodes,
+            estimates: &estimates,
+            pending: &pending,
+            offsets: &offsets,
+            relation_of: &relation_of,
+        };
+        candidates.cheapest_order()
     };
     let reordered = order.iter().enumerate().any(|(i, &r)| i != r);
     if reordered {
@@ -207,8 +217,11 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
                 None => residual.push(term.expr.map_columns(&map)),
             }
         }
-        let (probe, joined_rows) = join_access(&right, &left_keys, &right_keys, rows, estimates[r]);
-        let probe = probe.filter(|_| matches!(kind, JoinKind::Inner | JoinKind::Left));
+        let choice = join_access(&right, &left_keys, &right_keys, rows, estimates[r]);
+        let joined_rows = choice.rows;
+        let probe = choice
+            .probe
+            .filter(|_| matches!(kind, JoinKind::Inner | JoinKind::Left));
         // An INNER hash join builds on the smaller side by estimate.
         let build_left = kind == JoinKind::Inner
             && probe.is_none()
@@ -267,29 +280,94 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
     })
 }
 
-/// Join order for inner joins: start with the smallest estimate, then repeatedly take the
-/// smallest relation a pending conjunct connects to those joined (else the smallest left).
-fn greedy_order(estimates: &[u64], pending: &[Term]) -> Vec<usize> {
-    let count = estimates.len();
-    let mut joined = vec![false; count];
-    let mut order = Vec::with_capacity(count);
-    let smallest =
-        |candidates: &mut dyn Iterator<Item = usize>| candidates.min_by_key(|&r| (estimates[r], r));
-    while order.len() < count {
-        let connected = |r: usize| {
-            pending.iter().any(|term| {
-                term.relations.contains(&r)
-                    && term.relations.iter().any(|&t| t != r && joined[t])
-                    && term.relations.iter().all(|&t| t == r || joined[t])
-            })
+/// What the inner-join order search sees of the relations.
+struct JoinCandidates<'a> {
+    nodes: &'a [Option<Node>],
+    estimates: &'a [u64],
+    pending: &'a [Term],
+    offsets: &'a [usize],
+    relation_of: &'a dyn Fn(usize) -> usize,
+}
+
+impl JoinCandidates<'_> {
+    /// Join order for inner joins, by estimated cost (`optimize::join_access`): from each
+    /// starting relation (only the smallest past `ORDER_SEARCH_RELATIONS`), repeatedly join
+    /// the relation a pending conjunct connects to those joined (else any) that costs least
+    /// to join next; the order of least total cost wins. A key probe makes a relation cheap
+    /// to join once its key's other side is joined, so a small driving table probing a
+    /// large one's key comes before hashing the large one.
+    fn cheapest_order(&self) -> Vec<usize> {
+        let count = self.estimates.len();
+        let by_size = |r: &usize| (self.estimates[*r], *r);
+        let starts: Vec<usize> = if count <= ORDER_SEARCH_RELATIONS {
+            (0..count).collect()
+        } else {
+            (0..count).min_by_key(by_size).into_iter().collect()
         };
-        let next = smallest(&mut (0..count).filter(|&r| !joined[r] && connected(r)))
-            .or_else(|| smallest(&mut (0..count).filter(|&r| !joined[r])))
-            .expect("a relation is left to join");
-        joined[next] = true;
-        order.push(next);
+        starts
+            .into_iter()
+            .map(|start| self.order_from(start))
+            .min_by_key(|(cost, _)| *cost)
+            .map(|(_, order)| order)
+            .expect("a join has at least one relation")
     }
-    order
+
+    /// The greedy order starting at `start`, and its estimated cost.
+    fn order_from(&self, start: usize) -> (u64, Vec<usize>) {
+        let count = self.estimates.len();
+        let mut joined = vec![false; count];
+        joined[start] = true;
+        let mut order = vec![start];
+        let mut rows = self.estimates[start];
+        let mut total = rows;
+        while order.len() < count {
+            let connected = |r: usize| {
+                self.pending.iter().any(|term| {
+                    term.relations.contains(&r)
+                        && term.relations.iter().any(|&t| t != r && joined[t])
+                        && term.relations.iter().all(|&t| t == r || joined[t])
+                })
+            };
+            let mut candidates: Vec<usize> =
+                (0..count).filter(|&r| !joined[r] && connected(r)).collect();
+            if candidates.is_empty() {
+                candidates = (0..count).filter(|&r| !joined[r]).collect();
+            }
+            let (cost, next_rows, next) = candidates
+                .into_iter()
+                .map(|r| {
+                    let choice = self.join_choice(r, rows, &joined);
+                    (choice.cost, choice.rows, r)
+                })
+                .min_by_key(|&(cost, _, r)| (cost, self.estimates[r], r))
+                .expect("a relation is left to join");
+            joined[next] = true;
+            order.push(next);
+            rows = next_rows.max(1);
+            total = total.saturating_add(cost);
+        }
+        (total, order)
+    }
+
+    /// The cost of joining relation `r` next, after the `joined` ones giving about `rows`.
+    fn join_choice(&self, r: usize, rows: u64, joined: &[bool]) -> JoinChoice {
+        let mut left_keys = Vec::new();
+        let mut right_keys = Vec::new();
+        for term in self.pending {
+            let ready = term.relations.iter().all(|&t| t == r || joined[t]);
+            if !ready || !term.relations.contains(&r) {
+                continue;
+            }
+            if let Some((left, right)) =
+                equi_key(&term.expr, r, &|t| t != r && joined[t], self.relation_of)
+            {
+                left_keys.push(left);
+                right_keys.push(right.map_columns(&|i| i - self.offsets[r]));
+            }
+        }
+        let node = self.nodes[r].as_ref().expect("not joined yet");
+        join_access(node, &left_keys, &right_keys, rows, self.estimates[r])
+    }
 }
 
 /// If `expr` is `a = b` with one side reading only relation `right` and the other only

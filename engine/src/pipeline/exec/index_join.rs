@@ -42,9 +42,14 @@ pub struct IndexJoinOperator<'p> {
     left: Box<dyn Operator + 'p>,
     target: Option<Target>,
     current: Option<Current>,
+    /// The current left row's candidates are `candidates[..candidate_count]`; the rows
+    /// past it are spare buffers, reused so a probe allocates no row.
     candidates: Vec<Row>,
-    /// Reused decode buffer.
+    candidate_count: usize,
+    /// Reused decode buffer of a secondary-index lookup.
     buffer: Row,
+    /// Reused probe values.
+    probe_values: Vec<Value>,
 }
 
 impl<'p> IndexJoinOperator<'p> {
@@ -61,7 +66,9 @@ impl<'p> IndexJoinOperator<'p> {
             target: None,
             current: None,
             candidates: Vec::new(),
+            candidate_count: 0,
             buffer: Vec::new(),
+            probe_values: Vec::new(),
         }
     }
 
@@ -91,10 +98,11 @@ impl<'p> IndexJoinOperator<'p> {
 
     /// The index key `left` probes with, or `None` when no stored row can match (a NULL
     /// probe value, or one the key column cannot hold).
-    fn probe_key(&self, left: &[Value], context: &ExecContext<'_>) -> Result<Option<IndexKey>> {
+    fn probe_key(&mut self, left: &[Value], context: &ExecContext<'_>) -> Result<Option<IndexKey>> {
         let table = &self.access.table;
         let columns = self.key_columns();
-        let mut values: Vec<Value> = Vec::with_capacity(columns.len());
+        let values = &mut self.probe_values;
+        values.clear();
         for (&column, probe) in columns.iter().zip(&self.probe.values) {
             let value = probe.eval(left, &context.eval)?;
             match coerce_to_column(value, &table.columns[column]) {
@@ -102,16 +110,30 @@ impl<'p> IndexJoinOperator<'p> {
                 Ok(value) => values.push(value),
             }
         }
-        Ok(IndexKey::from_values(&values))
+        Ok(IndexKey::from_values(values.iter()))
+    }
+
+    /// Makes `values` the next candidate, in a spare buffer when there is one.
+    fn push_candidate(candidates: &mut Vec<Row>, count: &mut usize, values: &[Value]) {
+        match candidates.get_mut(*count) {
+            Some(spare) => {
+                spare.clear();
+                spare.extend_from_slice(values);
+            }
+            None => candidates.push(values.to_vec()),
+        }
+        *count += 1;
     }
 
     /// Fills `candidates` with the right rows `left` may join: those under its key that
     /// pass the access filter.
     fn find_candidates(&mut self, left: &[Value], context: &ExecContext<'_>) -> Result<()> {
-        self.candidates.clear();
+        self.candidate_count = 0;
         let target = self.target.as_ref().expect("resolved before probing");
         if let Target::AllRows(rows) = target {
+            self.candidates.clear();
             self.candidates.extend(rows.iter().cloned());
+            self.candidate_count = self.candidates.len();
             return Ok(());
         }
         let Some(key) = self.probe_key(left, context)? else {
@@ -119,31 +141,35 @@ impl<'p> IndexJoinOperator<'p> {
         };
         let access = self.access;
         let storage = &access.table.storage;
+        let target = self.target.as_ref().expect("resolved before probing");
         match target {
             Target::PrimaryKey => {
-                let found = context.txn.read_key_decoded(
-                    storage,
-                    &key,
-                    access.read.decoder(),
-                    &mut self.buffer,
-                )?;
-                if found.is_some() && passes_filter(access, &self.buffer, context)? {
-                    self.candidates.push(std::mem::take(&mut self.buffer));
+                if self.candidates.is_empty() {
+                    self.candidates.push(Vec::new());
+                }
+                let slot = &mut self.candidates[0];
+                let found =
+                    context
+                        .txn
+                        .read_key_decoded(storage, &key, access.read.decoder(), slot)?;
+                if found.is_some() && passes_filter(access, slot, context)? {
+                    self.candidate_count = 1;
                 }
             }
             Target::Index(index) => {
                 let mut failure = None;
                 let candidates = &mut self.candidates;
+                let count = &mut self.candidate_count;
                 context
                     .txn
                     .index_lookup(storage, index, &key, &mut self.buffer, |_, values| {
                         match passes_filter(access, values, context).and_then(|keep| {
                             if keep {
-                                context.check_rows(candidates.len())?;
+                                context.check_rows(*count)?;
                             }
                             Ok(keep)
                         }) {
-                            Ok(true) => candidates.push(values.clone()),
+                            Ok(true) => Self::push_candidate(candidates, count, values),
                             Ok(false) => {}
                             Err(error) => failure = Some(error),
                         }
@@ -185,9 +211,10 @@ impl Operator for IndexJoinOperator<'_> {
                 });
             }
             let current = self.current.as_mut().expect("set above");
-            while current.position < self.candidates.len() {
+            while current.position < self.candidate_count {
                 let candidate = &self.candidates[current.position];
                 current.position += 1;
+                let last = current.position == self.candidate_count;
                 let join = self.join;
                 if !keys_match(
                     &join.left_keys,
@@ -198,8 +225,15 @@ impl Operator for IndexJoinOperator<'_> {
                 )? {
                     continue;
                 }
-                let mut joined = Vec::with_capacity(current.row.len() + candidate.len());
-                joined.extend_from_slice(&current.row);
+                let left_width = current.row.len();
+                // The last candidate takes the left row itself (no copy).
+                let mut joined = if last {
+                    std::mem::take(&mut current.row)
+                } else {
+                    let mut copy = Vec::with_capacity(left_width + candidate.len());
+                    copy.extend_from_slice(&current.row);
+                    copy
+                };
                 joined.extend_from_slice(candidate);
                 let passes = match &self.join.condition {
                     Some(condition) => condition.matches(&joined, &context.eval)?,
@@ -207,7 +241,14 @@ impl Operator for IndexJoinOperator<'_> {
                 };
                 if passes {
                     current.matched = true;
+                    if last {
+                        self.current = None;
+                    }
                     return Ok(Some(joined));
+                }
+                if last {
+                    joined.truncate(left_width);
+                    current.row = joined;
                 }
             }
             let Current {

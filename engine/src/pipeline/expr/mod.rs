@@ -348,6 +348,7 @@ impl fmt::Display for Expr {
             Expr::Literal(Value::Text(text)) => write!(f, "'{}'", text.replace('\'', "''")),
             Expr::Literal(Value::Null) => f.write_str("NULL"),
             Expr::Literal(value) => write!(f, "{value}"),
+            Expr::Column { name, index, .. } if name.is_empty() => write!(f, "#{index}"),
             Expr::Column { name, .. } => f.write_str(name),
             Expr::Parameter(index) => write!(f, "${}", index + 1),
             Expr::Unary(op, operand) => write!(f, "{op}({operand})"),

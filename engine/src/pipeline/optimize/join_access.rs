@@ -6,7 +6,8 @@
 //! - probing costs `PROBE_COST` per left row, plus the rows each probe returns (one for a
 //!   primary key or unique index, `ROWS_PER_KEY_GUESS` for another index: no distinct
 //!   counts are kept, as SQLite guesses without ANALYZE);
-//! - hashing costs `BUILD_COST` per right row plus one step per left row.
+//! - hashing costs reading the right side, `BUILD_COST` per row of the smaller side and one
+//!   step per row of the larger (`bind/join.rs` builds on the smaller side).
 //!
 //! A key column qualifies only when its side of the equality is the bare column: then the
 //! comparison converts only the left value (affinity) and compares under BINARY, exactly
@@ -30,38 +31,68 @@ pub fn table_rows(table: &TableDef) -> u64 {
     table.storage.slot_count()
 }
 
+/// What joining one more relation costs, as `join_access` estimates it.
+pub struct JoinChoice {
+    /// The key probe to use; `None`: a hash join (or a nested loop without keys).
+    pub probe: Option<JoinProbe>,
+    /// About how many rows the join gives.
+    pub rows: u64,
+    /// About how much work the join does (rows read, hashed or probed).
+    pub cost: u64,
+}
+
 /// How an INNER or LEFT join with these equality keys (`left_keys[i] = right_keys[i]`)
 /// should reach `right` (about `inner_rows` rows) when about `outer_rows` left rows drive
-/// it: the probe to use (`None`: hash), and about how many rows the join gives.
+/// it: the probe to use (`None`: hash), about how many rows the join gives and its cost.
 pub fn join_access(
     right: &Node,
     left_keys: &[Expr],
     right_keys: &[Expr],
     outer_rows: u64,
     inner_rows: u64,
-) -> (Option<JoinProbe>, u64) {
+) -> JoinChoice {
     if right_keys.is_empty() {
-        return (None, outer_rows.saturating_mul(inner_rows));
+        // A nested loop over the product.
+        let rows = outer_rows.saturating_mul(inner_rows);
+        return JoinChoice {
+            probe: None,
+            rows,
+            cost: rows.saturating_add(inner_rows),
+        };
     }
     let hashed_rows = outer_rows.max(inner_rows);
+    // Read the right side, hash the smaller side, probe with the larger.
+    let hash_cost = inner_rows
+        .saturating_add(outer_rows.min(inner_rows).saturating_mul(BUILD_COST))
+        .saturating_add(hashed_rows);
+    let hashed = |rows: u64| JoinChoice {
+        probe: None,
+        rows,
+        cost: hash_cost,
+    };
     let Node::Scan(access) = right else {
-        return (None, hashed_rows);
+        return hashed(hashed_rows);
     };
     let Some((per_key, probe)) = best_probe(access, left_keys, right_keys) else {
-        return (None, hashed_rows);
+        return hashed(hashed_rows);
     };
     let rows = outer_rows
         .saturating_mul(per_key)
         .min(hashed_rows.max(outer_rows));
     if !matches!(access.path, AccessPath::FullScan) {
         // A lookup already narrows the right side to a few rows: hash those.
-        return (None, rows);
+        return hashed(rows);
     }
     let probe_cost = outer_rows.saturating_mul(PROBE_COST + per_key);
-    let hash_cost = table_rows(&access.table)
-        .saturating_mul(BUILD_COST)
-        .saturating_add(outer_rows);
-    ((probe_cost < hash_cost).then_some(probe), rows)
+    if probe_cost < hash_cost {
+        JoinChoice {
+            probe: Some(probe),
+            rows,
+            cost: probe_cost,
+        }
+    } else {
+        hashed(rows)
+    }
 }
 
 /// The key of `access`'s table every column of which a join equality binds (its right side

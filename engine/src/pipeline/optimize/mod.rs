@@ -16,7 +16,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
-pub use join_access::{join_access, table_rows};
+pub use join_access::{join_access, table_rows, JoinChoice};
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use top_k::bound_sort;
 

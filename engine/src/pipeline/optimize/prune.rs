@@ -7,8 +7,9 @@
 //! its parent needs plus what its own expressions read; an aggregate needs its group keys,
 //! its aggregate arguments and whichever bare input columns its parent reads. An expression
 //! holding a correlated subquery may read any column of the row it sees (the subquery's
-//! outer references), as do DISTINCT, set operations and joins: below those, every column
-//! is needed.
+//! outer references), as do DISTINCT and set operations: below those, every column is
+//! needed. A join splits what its parent needs between its inputs and adds the columns of
+//! its keys and condition.
 
 use crate::expr::Expr;
 use crate::plan::{ColumnsRead, Node, TableAccess};
@@ -51,6 +52,22 @@ impl Needed {
     fn add_exprs<'e>(&mut self, exprs: impl IntoIterator<Item = &'e Expr>) {
         for expr in exprs {
             self.add_expr(expr);
+        }
+    }
+
+    /// The needs of a join's two inputs: output columns `..left_width` are the left row's,
+    /// the rest the right row's (renumbered from 0).
+    fn split_at(self, left_width: usize) -> (Needed, Needed) {
+        match self {
+            Needed::All => (Needed::All, Needed::All),
+            Needed::Some(mut columns) => {
+                let right = columns
+                    .get(left_width..)
+                    .map(<[bool]>::to_vec)
+                    .unwrap_or_default();
+                columns.truncate(left_width);
+                (Needed::Some(columns), Needed::Some(right))
+            }
         }
     }
 
@@ -99,8 +116,15 @@ fn prune(node: &mut Node, needed: Needed) {
             prune(input, below);
         }
         Node::Project { input, exprs } => {
+            // An output nobody reads needs nothing when it is a bare column (as in the
+            // projection that puts reordered join columns back); other expressions are
+            // still evaluated, so they keep their inputs.
             let mut below = Needed::none();
-            below.add_exprs(exprs.iter());
+            for (position, expr) in exprs.iter().enumerate() {
+                if needed.contains(position) || !matches!(expr, Expr::Column { .. }) {
+                    below.add_expr(expr);
+                }
+            }
             prune(input, below);
         }
         Node::Sort { input, keys, .. } => {
@@ -163,8 +187,19 @@ fn prune(node: &mut Node, needed: Needed) {
             prune(right, Needed::All);
         }
         Node::Join(join) => {
-            prune(&mut join.left, Needed::All);
-            prune(&mut join.right, Needed::All);
+            // Output: the left row, then the right row; the condition reads both.
+            let mut joined = needed;
+            join.condition
+                .iter()
+                .for_each(|condition| joined.add_expr(condition));
+            let (mut left, mut right) = joined.split_at(join.left_width);
+            left.add_exprs(join.left_keys.iter());
+            if let Some(probe) = &join.probe {
+                left.add_exprs(probe.values.iter());
+            }
+            right.add_exprs(join.right_keys.iter());
+            prune(&mut join.left, left);
+            prune(&mut join.right, right);
         }
     }
 }
