@@ -9,7 +9,6 @@
 //! right, then the left column's, then the right column's); a collation other than BINARY
 //! wraps both operands in `Expr::CollationKey`.
 
-use crate::error::Result;
 use crate::expr::{
     Affinity, BinaryOp, Collation, ColumnMeta, Expr, Function, SubqueryKind, UnaryOp,
 };
@@ -280,20 +279,55 @@ pub(super) fn take_output_meta(scope: &mut super::Scope, node: &Node) {
     }
 }
 
-/// UNION, INTERSECT and EXCEPT compare rows bytewise: a column under another collation
-/// on either side is refused rather than compared differently from SQLite.
-pub(super) fn check_compound_collations(left: &Node, right: &Node, width: usize) -> Result<()> {
-    for index in 0..width {
-        for side in [left, right] {
-            let collation = output_meta(side, index).collation;
-            if collation != Collation::Binary {
-                return Err(crate::error::unsupported(format!(
-                    "UNION, INTERSECT or EXCEPT over a column with COLLATE {collation}"
-                )));
-            }
-        }
+/// The collations a compound of `left` and `right` compares its columns by (empty: all
+/// BINARY): for each column, that of the leftmost SELECT whose column has one (a column's
+/// own, BINARY by default, or an explicit COLLATE), as SQLite's `multiSelectCollSeq`.
+pub(super) fn compound_collations(left: &Node, right: &Node, width: usize) -> Vec<Collation> {
+    let mut arms = arms_of(left);
+    arms.extend(arms_of(right));
+    let collations: Vec<Collation> = (0..width)
+        .map(|index| {
+            arms.iter()
+                .find_map(|arm| arm_collation(arm, index))
+                .unwrap_or(Collation::Binary)
+        })
+        .collect();
+    if collations.iter().all(|c| *c == Collation::Binary) {
+        Vec::new()
+    } else {
+        collations
     }
-    Ok(())
+}
+
+/// Gives the compounds down `node`'s left spine the collations of the whole compound (SQLite
+/// compares every step of a compound by the whole compound's collations).
+pub(super) fn set_compound_collations(node: &mut Node, collations: &[Collation]) {
+    if let Node::SetOperation {
+        left,
+        collations: own,
+        ..
+    } = node
+    {
+        *own = collations.to_vec();
+        set_compound_collations(left, collations);
+    }
+}
+
+/// The collation one SELECT of a compound gives its output column `index`, if any.
+fn arm_collation(arm: &Node, index: usize) -> Option<Collation> {
+    match arm {
+        Node::Project { exprs, .. } => {
+            collation_of(exprs.get(index)?).map(|(collation, _)| collation)
+        }
+        Node::Filter { input, .. }
+        | Node::Sort { input, .. }
+        | Node::Limit { input, .. }
+        | Node::Distinct { input, .. } => arm_collation(input, index),
+        Node::Scan(_) | Node::CteScan(_) | Node::RecursiveUnion(_) => {
+            Some(output_meta(arm, index).collation)
+        }
+        _ => None,
+    }
 }
 
 /// The collation an operand brings, and whether it is explicit (a COLLATE operator, also

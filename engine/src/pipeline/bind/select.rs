@@ -152,13 +152,14 @@ impl Binder<'_> {
                          of result columns"
                     ));
                 }
-                if operator != SetOperator::UnionAll {
-                    super::compare::check_compound_collations(&left, &right, columns.len())?;
-                }
+                let mut left = left;
+                let collations = super::compare::compound_collations(&left, &right, columns.len());
+                super::compare::set_compound_collations(&mut left, &collations);
                 let node = Node::SetOperation {
                     op: operator,
                     left: Box::new(left),
                     right: Box::new(right),
+                    collations,
                 };
                 Ok((node, columns))
             }
@@ -494,6 +495,12 @@ impl Binder<'_> {
             ..Scope::default()
         };
         super::compare::take_output_meta(&mut output, compound);
+        if let Node::SetOperation { collations, .. } = compound {
+            // ORDER BY on a compound compares by the compound's collations.
+            for (column, collation) in output.columns.iter_mut().zip(collations) {
+                column.meta.collation = *collation;
+            }
+        }
         let mut keys = Vec::with_capacity(terms.len());
         for term in terms {
             let expr = match position_of(&term.expr, columns.len())? {

@@ -3,10 +3,12 @@
 //! streams both inputs; UNION, INTERSECT and EXCEPT return distinct rows, in row order as
 //! SQLite's compound sorter does.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{row_key, Collation, KeyValue};
+use crate::expr::{compare_for_sort, row_key, Collation, KeyValue};
 use crate::plan::{Node, SetOperator, SortKey};
 
 use super::query::compare_keys;
@@ -49,14 +51,7 @@ impl<'p> DistinctOperator<'p> {
 impl Operator for DistinctOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         while let Some(row) = self.input.next(context)? {
-            let key = if self.collations.is_empty() {
-                row_key(&row)
-            } else {
-                row.iter()
-                    .zip(self.collations)
-                    .map(|(value, collation)| KeyValue::new(&collation.key(value.clone())))
-                    .collect()
-            };
+            let key = collated_key(&row, self.collations);
             if !self.seen.contains(&key) {
                 context.check_rows(self.seen.len())?;
                 self.memory
@@ -70,10 +65,24 @@ impl Operator for DistinctOperator<'_> {
     }
 }
 
+/// A row's key for DISTINCT and compounds: its values under each column's collation
+/// (`collations` empty: all BINARY).
+fn collated_key(row: &[Value], collations: &[Collation]) -> Vec<KeyValue> {
+    if collations.is_empty() {
+        row_key(row)
+    } else {
+        row.iter()
+            .zip(collations)
+            .map(|(value, collation)| KeyValue::new(&collation.key(value.clone())))
+            .collect()
+    }
+}
+
 pub struct SetOperationOperator<'p> {
     op: SetOperator,
     left: &'p Node,
     right: &'p Node,
+    collations: &'p [Collation],
     /// UNION ALL: the input being streamed (false = left, true = right).
     streaming_right: bool,
     streaming: Option<Box<dyn Operator + 'p>>,
@@ -81,11 +90,17 @@ pub struct SetOperationOperator<'p> {
 }
 
 impl<'p> SetOperationOperator<'p> {
-    pub fn new(op: SetOperator, left: &'p Node, right: &'p Node) -> Self {
+    pub fn new(
+        op: SetOperator,
+        left: &'p Node,
+        right: &'p Node,
+        collations: &'p [Collation],
+    ) -> Self {
         SetOperationOperator {
             op,
             left,
             right,
+            collations,
             streaming_right: false,
             streaming: None,
             output: None,
@@ -109,45 +124,61 @@ impl<'p> SetOperationOperator<'p> {
         }
     }
 
+    /// The distinct rows of a UNION, INTERSECT or EXCEPT, in the compound's order. Of rows
+    /// equal under the collations (different spellings under NOCASE or RTRIM), the first
+    /// read from a SELECT stands for it, and a UNION's right SELECT replaces its left's, as
+    /// SQLite 3.54 chooses without ORDER BY.
     fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let mut output: Vec<Row> = Vec::new();
         let mut memory = context.memory_charge("a UNION / INTERSECT / EXCEPT");
-        let mut emitted: HashSet<Vec<KeyValue>> = HashSet::new();
+        // Each distinct key's row in `output`, and whether the right SELECT gave it.
+        let mut emitted: HashMap<Vec<KeyValue>, (usize, bool)> = HashMap::new();
         let mut left = build(self.left);
+        let mut emit =
+            |key: Vec<KeyValue>, row: Row, right: bool, output: &mut Vec<Row>| -> Result<()> {
+                match emitted.get_mut(&key) {
+                    Some((position, from_right)) => {
+                        if right && !*from_right {
+                            output[*position] = row;
+                            *from_right = true;
+                        }
+                    }
+                    None => {
+                        context.check_rows(output.len())?;
+                        memory.add(key_bytes(&key) + super::row_bytes(&row))?;
+                        emitted.insert(key, (output.len(), right));
+                        output.push(row);
+                    }
+                }
+                Ok(())
+            };
         match self.op {
             SetOperator::Union => {
                 let mut right = build(self.right);
-                for input in [&mut left, &mut right] {
+                for (input, from_right) in [(&mut left, false), (&mut right, true)] {
                     while let Some(row) = input.next(context)? {
-                        let key = row_key(&row);
-                        if !emitted.contains(&key) {
-                            context.check_rows(output.len())?;
-                            memory.add(key_bytes(&key) + super::row_bytes(&row))?;
-                            emitted.insert(key);
-                            output.push(row);
-                        }
+                        let key = collated_key(&row, self.collations);
+                        emit(key, row, from_right, &mut output)?;
                     }
                 }
             }
             SetOperator::Intersect | SetOperator::Except => {
                 let mut right_keys = HashSet::new();
+                let mut right_memory = context.memory_charge("an INTERSECT / EXCEPT");
                 let mut right = build(self.right);
                 while let Some(row) = right.next(context)? {
-                    let key = row_key(&row);
+                    let key = collated_key(&row, self.collations);
                     if !right_keys.contains(&key) {
                         context.check_rows(right_keys.len())?;
-                        memory.add(key_bytes(&key))?;
+                        right_memory.add(key_bytes(&key))?;
                         right_keys.insert(key);
                     }
                 }
                 let keep_common = self.op == SetOperator::Intersect;
                 while let Some(row) = left.next(context)? {
-                    let key = row_key(&row);
-                    if right_keys.contains(&key) == keep_common && !emitted.contains(&key) {
-                        context.check_rows(output.len())?;
-                        memory.add(key_bytes(&key) + super::row_bytes(&row))?;
-                        emitted.insert(key);
-                        output.push(row);
+                    let key = collated_key(&row, self.collations);
+                    if right_keys.contains(&key) == keep_common {
+                        emit(key, row, false, &mut output)?;
                     }
                 }
             }
@@ -155,19 +186,46 @@ impl<'p> SetOperationOperator<'p> {
                 return Err(crate::err!(Internal, "UNION ALL is streamed, not computed"))
             }
         }
-        let width = output.first().map_or(0, Vec::len);
-        let keys: Vec<SortKey> = (0..width)
-            .map(|index| SortKey {
-                expr: crate::expr::Expr::Column {
-                    index,
-                    name: String::new(),
-                    meta: Default::default(),
-                },
-                descending: false,
-                nulls_first: true,
-            })
-            .collect();
-        output.sort_by(|a, b| compare_keys(&keys, a, b));
+        if self.collations.is_empty() {
+            let width = output.first().map_or(0, Vec::len);
+            let keys: Vec<SortKey> = (0..width)
+                .map(|index| SortKey {
+                    expr: crate::expr::Expr::Column {
+                        index,
+                        name: String::new(),
+                        meta: Default::default(),
+                    },
+                    descending: false,
+                    nulls_first: true,
+                })
+                .collect();
+            output.sort_by(|a, b| compare_keys(&keys, a, b));
+        } else {
+            // In the compound's order: by each column's value under its collation.
+            let collated = |row: &Row| -> Row {
+                row.iter()
+                    .zip(self.collations)
+                    .map(|(value, collation)| collation.key(value.clone()))
+                    .collect()
+            };
+            let mut keyed: Vec<(Row, Row)> = output
+                .into_iter()
+                .map(|row| (collated(&row), row))
+                .collect();
+            keyed.sort_by(|(a, _), (b, _)| {
+                a.iter()
+                    .zip(b)
+                    .map(|(a, b)| match (a.is_null(), b.is_null()) {
+                        (true, true) => std::cmp::Ordering::Equal,
+                        (true, false) => std::cmp::Ordering::Less,
+                        (false, true) => std::cmp::Ordering::Greater,
+                        (false, false) => compare_for_sort(a, b),
+                    })
+                    .find(|ordering| ordering.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            output = keyed.into_iter().map(|(_, row)| row).collect();
+        }
         Ok(output)
     }
 }

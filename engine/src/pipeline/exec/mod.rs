@@ -179,9 +179,14 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
             Box::new(distinct::DistinctOperator::new(build(input), collations))
         }
         Node::TableFunction(scan) => Box::new(table_function::TableFunctionOperator::new(scan)),
-        Node::SetOperation { op, left, right } => {
-            Box::new(distinct::SetOperationOperator::new(*op, left, right))
-        }
+        Node::SetOperation {
+            op,
+            left,
+            right,
+            collations,
+        } => Box::new(distinct::SetOperationOperator::new(
+            *op, left, right, collations,
+        )),
         Node::CteScan(cte) => Box::new(cte::CteScanOperator::new(cte)),
         Node::RecursiveUnion(union) => Box::new(recursive::RecursiveUnionOperator::new(union)),
         Node::WorkTable { id, .. } => Box::new(cte::WorkTableOperator::new(*id)),

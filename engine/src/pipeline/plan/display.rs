@@ -277,7 +277,9 @@ impl Node {
                     None => Ok(()),
                 }
             }
-            Node::SetOperation { op, left, right } => {
+            Node::SetOperation {
+                op, left, right, ..
+            } => {
                 indent(out, depth);
                 let name = match op {
                     SetOperator::Union => "Union",

@@ -286,6 +286,9 @@ pub enum Node {
         op: SetOperator,
         left: Box<Node>,
         right: Box<Node>,
+        /// Each column's collation, which rows compare by (empty: all BINARY): the
+        /// leftmost SELECT's that has one, as SQLite's `multiSelectCollSeq`.
+        collations: Vec<crate::expr::Collation>,
     },
     /// The rows of a CTE bound once for the statement (`plan::cte`).
     CteScan(Arc<CteQuery>),
