@@ -236,14 +236,25 @@ impl Binder<'_> {
                 "index name {name} is reserved for the indexes of UNIQUE constraints"
             ));
         }
-        if !create.index_options.is_empty() {
-            return Err(unsupported("index options"));
+        // `USING type` before the columns (PostgreSQL) or after them (MySQL), at most once.
+        let mut using = create.using.iter().collect::<Vec<_>>();
+        for option in &create.index_options {
+            match option {
+                ast::IndexOption::Using(index_type) => using.push(index_type),
+                other => return Err(unsupported(format!("index option {other}"))),
+            }
         }
         // Ordered unless USING HASH (see docs/sql.md, "Indexes").
-        let ordered = match &create.using {
-            None | Some(ast::IndexType::BTree) => true,
-            Some(ast::IndexType::Hash) => false,
-            Some(other) => return Err(unsupported(format!("index type {other}"))),
+        let ordered = match using.as_slice() {
+            [] | [ast::IndexType::BTree] => true,
+            [ast::IndexType::Hash] => false,
+            [other] => return Err(unsupported(format!("index type {other}"))),
+            _ => {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "index {name} names its type more than once"
+                ))
+            }
         };
         if create.concurrently || create.r#async {
             return Err(unsupported("CREATE INDEX CONCURRENTLY/ASYNC"));
