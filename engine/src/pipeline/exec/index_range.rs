@@ -73,6 +73,27 @@ impl RangeCursor {
         if cursor.index.ordered().is_none() {
             return Ok(None);
         }
+        if let Some(taken) = &range.rows_taken {
+            let count = |expr: &crate::expr::Expr| -> Result<Option<i64>> {
+                Ok(match expr.eval(&[], &context.eval)? {
+                    Value::Integer(n) => Some(n),
+                    _ => None,
+                })
+            };
+            let limit = count(&taken.0)?;
+            let offset = match &taken.1 {
+                Some(offset) => count(offset)?,
+                None => Some(0),
+            };
+            // Anything but non-negative integers is left to the Limit (no hint).
+            if let (Some(limit), Some(offset)) = (limit, offset) {
+                if limit >= 0 && offset >= 0 {
+                    let rows = limit.saturating_add(offset).max(1);
+                    cursor.batch = usize::try_from(rows)
+                        .map_or(MAX_BATCH_ENTRIES, |rows| rows.min(MAX_BATCH_ENTRIES));
+                }
+            }
+        }
         let mut prefix = Vec::new();
         for (position, expr) in range.prefix.iter().enumerate() {
             let value = expr.eval(&[], &context.eval)?;
@@ -214,6 +235,68 @@ impl RangeCursor {
 
 fn as_slices(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     bound.as_ref().map(Vec::as_slice)
+}
+
+/// Calls `visit` with every row (id and values, decoded into one reused buffer) of an index
+/// range that passes the access filter, in index order; `Ok(false)` when the index no
+/// longer exists (nothing was visited: the caller scans instead).
+pub fn for_each_range_row(
+    access: &TableAccess,
+    range: &IndexRange,
+    context: &ExecContext<'_>,
+    visit: &mut impl FnMut(RowId, &[Value]) -> Result<()>,
+) -> Result<bool> {
+    let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
+        return Ok(false);
+    };
+    let filter = access
+        .filter
+        .as_ref()
+        .map(|f| Predicate::new(f, &context.eval));
+    let mut buffer = Vec::new();
+    let mut visited = false;
+    while !cursor.finished {
+        context.check_interrupt()?;
+        let mut failure = None;
+        let progress = context.txn.index_range(
+            &access.table.storage,
+            &cursor.index,
+            as_slices(&cursor.lower),
+            as_slices(&cursor.upper),
+            cursor.descending,
+            MAX_BATCH_ENTRIES,
+            access.read.decoder(),
+            &mut buffer,
+            |row_id, values| {
+                let outcome = match &filter {
+                    None => Ok(true),
+                    Some(predicate) => predicate.matches(values, &context.eval),
+                }
+                .and_then(|keep| {
+                    if keep {
+                        visited = true;
+                        visit(row_id, values)?;
+                    }
+                    Ok(())
+                });
+                match outcome {
+                    Ok(()) => !(cursor.first_only && visited),
+                    Err(error) => {
+                        failure = Some(error);
+                        false
+                    }
+                }
+            },
+        )?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        cursor.advance(progress);
+        if cursor.first_only && visited {
+            break;
+        }
+    }
+    Ok(true)
 }
 
 /// Every (row id, row) of an index range that passes the access filter (for DML, which

@@ -146,14 +146,19 @@ impl Operator for ScanOperator<'_> {
     }
 }
 
-/// Calls `visit` with every row (id and values) of a full scan of `access` that passes its
-/// filter, in slot order, decoded into one reused buffer (only the columns the access
+/// Calls `visit` with every row (id and values) of a full scan of `access` (or of its index
+/// range) that passes its filter, in slot order (index order), decoded into one reused buffer (only the columns the access
 /// reads). Checks for an interrupt once per batch of slots; stops at the first error.
 pub fn for_each_row(
     access: &TableAccess,
     context: &ExecContext<'_>,
     mut visit: impl FnMut(RowId, &[Value]) -> Result<()>,
 ) -> Result<()> {
+    if let AccessPath::IndexRange(range) = &access.path {
+        if super::index_range::for_each_range_row(access, range, context, &mut visit)? {
+            return Ok(());
+        }
+    }
     let table = &access.table.storage;
     let filter = access
         .filter

@@ -62,6 +62,26 @@ pub fn order_by_index(node: &mut Node, limited: bool) {
     }
 }
 
+/// Under a `LIMIT` with fixed counts, tells an unfiltered index walk how many rows will be
+/// taken (`limit + offset`), so its first batch reads no more entries than that.
+pub fn hint_index_walk(node: &mut Node, limit: Option<&Expr>, offset: Option<&Expr>) {
+    let Some(limit) = limit.filter(|limit| super::top_k::is_fixed_count(limit)) else {
+        return;
+    };
+    if offset.is_some_and(|offset| !super::top_k::is_fixed_count(offset)) {
+        return;
+    }
+    let inner = match node {
+        Node::Project { input, .. } => input.as_mut(),
+        other => other,
+    };
+    if let Node::Scan(access) = inner {
+        if let (AccessPath::IndexRange(range), None) = (&mut access.path, &access.filter) {
+            range.rows_taken = Some(Box::new((limit.clone(), offset.cloned())));
+        }
+    }
+}
+
 /// The equality terms of a filter.
 fn conjuncts(filter: Option<&Expr>) -> Vec<Expr> {
     filter.map_or_else(Vec::new, |filter| filter.clone().into_conjuncts())
@@ -116,6 +136,7 @@ fn sort_by_index(
                     descending,
                     skip_nulls: false,
                     first_only: false,
+                    rows_taken: None,
                 };
                 if follows(&range) {
                     *path = AccessPath::IndexRange(Box::new(range));
@@ -169,6 +190,7 @@ fn min_max_by_index(
                     descending,
                     skip_nulls: false,
                     first_only: false,
+                    rows_taken: None,
                 };
                 follows(&range).then_some(range)
             });

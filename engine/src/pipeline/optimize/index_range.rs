@@ -178,6 +178,7 @@ pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath
             descending: false,
             skip_nulls: false,
             first_only: false,
+            rows_taken: None,
         };
         best = Some((score, range));
     }

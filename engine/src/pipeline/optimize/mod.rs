@@ -19,7 +19,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
-pub use index_order::order_by_index;
+pub use index_order::{hint_index_walk, order_by_index};
 pub use join_access::{join_access, table_rows, JoinChoice};
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use top_k::bound_sort;

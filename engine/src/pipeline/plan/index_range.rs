@@ -31,6 +31,9 @@ pub struct IndexRange {
     pub skip_nulls: bool,
     /// Only the first row (in read order) that passes the filter is wanted (min/max).
     pub first_only: bool,
+    /// The LIMIT and OFFSET above an unfiltered walk: how many rows it will give at most,
+    /// which sizes its first batch (`optimize::hint_index_walk`).
+    pub rows_taken: Option<Box<(Expr, Option<Expr>)>>,
 }
 
 impl IndexRange {
