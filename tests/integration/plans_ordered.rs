@@ -46,14 +46,18 @@ fn loaded() -> Connection {
 fn explain_shows_index_ranges() {
     let conn = loaded();
     assert_eq!(
-        explain(&conn, "SELECT count(*), sum(v) FROM r WHERE k BETWEEN ?1 AND ?2", &[
-            Value::Integer(1),
-            Value::Integer(2)
-        ]),
+        explain(
+            &conn,
+            "SELECT count(*), sum(v) FROM r WHERE k BETWEEN ?1 AND ?2",
+            &[Value::Integer(1), Value::Integer(2)]
+        ),
         [
             "Project count(*), sum(v)",
             "└─ Aggregate count(*), sum(v)",
-            "   └─ IndexRange r using r_k (k BETWEEN $1 AND $2) order k ASC filter (k BETWEEN $1 AND $2)",
+            concat!(
+                "   └─ IndexRange r using r_k (k BETWEEN $1 AND $2) order k ASC ",
+                "filter (k BETWEEN $1 AND $2)"
+            ),
         ]
     );
     assert_eq!(
@@ -97,7 +101,10 @@ fn explain_shows_index_ranges() {
         [
             "Project max(k)",
             "└─ Aggregate max(k)",
-            "   └─ IndexRange r using r_gk (g = 3, k IS NOT NULL) order k DESC first filter (g = 3)",
+            concat!(
+                "   └─ IndexRange r using r_gk (g = 3, k IS NOT NULL) order k DESC first ",
+                "filter (g = 3)"
+            ),
         ]
     );
     assert_eq!(
@@ -167,7 +174,8 @@ fn range_answers_equal_a_scan_with_parameters_of_every_type() {
     ];
     // The same rows in a table without indexes answer by scanning.
     conn.execute_batch(
-        "CREATE TABLE plain(id INTEGER PRIMARY KEY, k INT, v INT, s TEXT, n TEXT COLLATE NOCASE, g INT);
+        "CREATE TABLE plain(id INTEGER PRIMARY KEY, k INT, v INT, s TEXT, n TEXT COLLATE NOCASE,
+           g INT);
          INSERT INTO plain SELECT * FROM r;",
     )
     .unwrap();
