@@ -33,6 +33,6 @@ pub mod vfs;
 pub mod wal;
 
 pub use error::{StorageError, StorageErrorKind, StorageResult};
-pub use mvcc::{IdleTransaction, RowId, Snapshot, Table, TableSchema, Transaction};
+pub use mvcc::{IdleTransaction, RangeProgress, RowId, Snapshot, Table, TableSchema, Transaction};
 pub use store::Store;
 pub use value::{DataType, Value};

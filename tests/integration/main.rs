@@ -24,6 +24,7 @@ mod limits_disk;
 mod memory;
 mod ordered_key;
 mod plans_joins;
+mod plans_ordered;
 mod plans_topk;
 mod prepared;
 mod real_text;

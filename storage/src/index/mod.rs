@@ -1,4 +1,4 @@
-//! Hash indexes: key -> row ids. The primary-key index (`primary.rs`, open addressing,
+//! Indexes: key -> row ids. The primary-key index (`primary.rs`, open addressing,
 //! one row per key) maps each key to the one slot that holds every version of that key;
 //! secondary indexes (`secondary.rs`) may hold entries whose slot no longer has a visible
 //! version with that key, so callers always recheck the row they fetch.
@@ -6,6 +6,7 @@
 mod hash;
 mod key;
 mod order_key;
+mod ordered;
 mod primary;
 mod secondary;
 
@@ -14,5 +15,6 @@ pub use key::{fx_add, fx_finish, fx_hash_bytes, IndexKey};
 pub use order_key::{
     encode_ordered_key, encode_ordered_part, ordered_entry_key, prefix_successor, KeyCollation,
 };
+pub use ordered::{OrderedEntries, ORDERED_ENTRY_OVERHEAD};
 pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};
 pub use secondary::SecondaryIndex;

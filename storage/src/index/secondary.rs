@@ -7,6 +7,10 @@
 //! Entries are never trusted alone: a reader checks the version its snapshot sees in each
 //! slot and compares that version's key, so entries left by rolled-back or replaced versions
 //! only cost a little work until garbage collection removes them.
+//!
+//! An ordered index (`CREATE INDEX`, `USING BTREE`) keeps, beside the hash map that serves
+//! equality and uniqueness, the same entries in key order (`ordered.rs`), NULL keys included,
+//! for ranges and ORDER BY. Both are written under the hash map's writer lock.
 
 use std::sync::Arc;
 
@@ -15,6 +19,8 @@ use crate::value::Value;
 
 use super::hash::HashIndex;
 use super::key::IndexKey;
+use super::order_key::KeyCollation;
+use super::ordered::OrderedEntries;
 
 /// One secondary index of a table.
 pub struct SecondaryIndex {
@@ -23,6 +29,8 @@ pub struct SecondaryIndex {
     columns: Vec<usize>,
     unique: bool,
     pub(crate) map: HashIndex,
+    /// The entries in key order (an ordered index), or `None` (a hash index).
+    ordered: Option<OrderedEntries>,
 }
 
 impl std::fmt::Debug for SecondaryIndex {
@@ -33,6 +41,7 @@ impl std::fmt::Debug for SecondaryIndex {
             .field("columns", &self.columns)
             .field("unique", &self.unique)
             .field("entries", &self.entries())
+            .field("ordered", &self.ordered.is_some())
             .finish()
     }
 }
@@ -43,16 +52,32 @@ impl SecondaryIndex {
         name: &str,
         columns: Vec<usize>,
         unique: bool,
+        ordering: Option<Vec<KeyCollation>>,
         account: Arc<MemoryAccount>,
     ) -> SecondaryIndex {
         debug_assert!(!columns.is_empty());
+        debug_assert!(ordering.as_ref().is_none_or(|c| c.len() == columns.len()));
         SecondaryIndex {
             id,
             name: name.to_string(),
             columns,
             unique,
+            ordered: ordering
+                .map(|collations| OrderedEntries::new(collations, Some(Arc::clone(&account)))),
             map: HashIndex::with_account(Some(account)),
         }
+    }
+
+    /// The entries in key order, if this is an ordered index.
+    pub fn ordered(&self) -> Option<&OrderedEntries> {
+        self.ordered.as_ref()
+    }
+
+    /// A row's encoded key in the ordered entries (NULL parts included), if ordered.
+    pub fn ordered_key_of<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> Option<Vec<u8>> {
+        self.ordered
+            .as_ref()
+            .map(|ordered| ordered.encode(&self.columns, row))
     }
 
     /// The id the table gave the index (stable while the table lives).
@@ -90,7 +115,14 @@ mod tests {
 
     #[test]
     fn keys_skip_nulls_and_follow_column_order() {
-        let index = SecondaryIndex::new(1, "i", vec![2, 0], true, Arc::new(MemoryAccount::new()));
+        let index = SecondaryIndex::new(
+            1,
+            "i",
+            vec![2, 0],
+            true,
+            None,
+            Arc::new(MemoryAccount::new()),
+        );
         let row = [Value::Integer(1), Value::Null, Value::Text("a".into())];
         let swapped = [Value::Text("a".into()), Value::Null, Value::Integer(1)];
         assert!(index.key_of(&row).is_some());

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{IndexKey, SecondaryIndex};
+use crate::index::{IndexKey, KeyCollation, SecondaryIndex, ORDERED_ENTRY_OVERHEAD};
 use crate::limits::{INDEX_COLUMNS_MAX, TABLE_INDEXES_MAX};
 use crate::value::Value;
 
@@ -158,18 +158,48 @@ fn chain_has_key(
     guard: &Guard,
     buffer: &mut Vec<Value>,
 ) -> StorageResult<bool> {
+    chain_any(table, row, guard, buffer, |values| {
+        index.key_of(values).as_ref() == Some(key)
+    })
+}
+
+/// Whether any version in slot `row`'s chain has `encoded` as its ordered key in `index`.
+fn chain_has_ordered_key(
+    table: &Table,
+    row: RowId,
+    index: &SecondaryIndex,
+    encoded: &[u8],
+    guard: &Guard,
+    buffer: &mut Vec<Value>,
+) -> StorageResult<bool> {
+    chain_any(table, row, guard, buffer, |values| {
+        index.ordered_key_of(values).as_deref() == Some(encoded)
+    })
+}
+
+/// Whether any version in slot `row`'s chain, decoded, passes `test`.
+fn chain_any(
+    table: &Table,
+    row: RowId,
+    guard: &Guard,
+    buffer: &mut Vec<Value>,
+    mut test: impl FnMut(&[Value]) -> bool,
+) -> StorageResult<bool> {
     let Some(slot) = table.slot(row) else {
         return Ok(false);
     };
+    let schema = table.schema();
     let mut current = match chain_start(slot.head.load(Ordering::Acquire, guard)) {
         Ok(version) => version,
         Err(payload) => {
-            return Ok(payload_key(table, index, payload, buffer)?.as_ref() == Some(key));
+            schema.decode_into(payload, buffer)?;
+            return Ok(test(buffer));
         }
     };
     // SAFETY: pinned guard; see `slot_holder`.
     while let Some(version) = unsafe { current.as_ref() } {
-        if version_key(table, index, version, guard, buffer)?.as_ref() == Some(key) {
+        schema.decode_into(version.payload(guard), buffer)?;
+        if test(buffer) {
             return Ok(true);
         }
         current = version.older.load(Ordering::Acquire, guard);
@@ -211,13 +241,23 @@ pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
     let guard = epoch::pin();
     let mut buffer = Vec::new();
     for index in indexes.iter() {
-        let Some(key) = index.key_of(values) else {
-            continue;
-        };
-        if previous.is_some_and(|old| index.key_of(old).as_ref() == Some(&key)) {
+        // The ordered entry, unless the replaced row already has it.
+        let ordered = index.ordered_key_of(values).filter(|encoded| {
+            previous.is_none_or(|old| index.ordered_key_of(old).as_ref() != Some(encoded))
+        });
+        let key = index
+            .key_of(values)
+            .filter(|key| previous.is_none_or(|old| index.key_of(old).as_ref() != Some(key)));
+        if ordered.is_none() && key.is_none() {
             continue;
         }
         let writer = index.map.lock_writer();
+        if let (Some(encoded), Some(entries)) = (&ordered, index.ordered()) {
+            entries.insert(encoded, row, &guard);
+        }
+        let Some(key) = key else {
+            continue;
+        };
         if let Some(snapshot) = snapshot.filter(|_| index.is_unique()) {
             for other in writer.rows(&key) {
                 if other == row {
@@ -242,6 +282,21 @@ pub(super) fn unindex_version(table: &Table, row: RowId, version: &Version, guar
     let mut buffer = Vec::new();
     let mut chain_buffer = Vec::new();
     for index in indexes.iter() {
+        if let Some(ordered) = index.ordered() {
+            if table
+                .schema()
+                .decode_into(version.payload(guard), &mut buffer)
+                .is_ok()
+            {
+                let encoded = ordered.encode(index.columns(), &buffer);
+                let _writer = index.map.lock_writer();
+                let kept =
+                    chain_has_ordered_key(table, row, index, &encoded, guard, &mut chain_buffer);
+                if let Ok(false) = kept {
+                    ordered.remove(&encoded, row, guard);
+                }
+            }
+        }
         let Ok(Some(key)) = version_key(table, index, version, guard, &mut buffer) else {
             continue;
         };
@@ -289,9 +344,24 @@ impl Table {
         columns: Vec<usize>,
         unique: bool,
     ) -> StorageResult<Arc<SecondaryIndex>> {
+        self.create_index_with(name, columns, unique, None)
+    }
+
+    /// `create_index`, ordered when `ordering` gives the collation of each column (which
+    /// keeps its entries in key order too, see `index/ordered.rs`).
+    pub fn create_index_with(
+        &self,
+        name: &str,
+        columns: Vec<usize>,
+        unique: bool,
+        ordering: Option<Vec<KeyCollation>>,
+    ) -> StorageResult<Arc<SecondaryIndex>> {
         let invalid = |what: String| StorageError::new(StorageErrorKind::InvalidData, what);
         if columns.is_empty() {
             return Err(invalid(format!("index {name} has no columns")));
+        }
+        if ordering.as_ref().is_some_and(|c| c.len() != columns.len()) {
+            return Err(invalid(format!("index {name}: one collation per column")));
         }
         if columns.len() > INDEX_COLUMNS_MAX {
             return Err(StorageError::new(
@@ -318,6 +388,7 @@ impl Table {
             name,
             columns,
             unique,
+            ordering,
             Arc::clone(self.pool().account()),
         ));
         *next_id += 1;
@@ -365,7 +436,6 @@ impl Table {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let mut buffer = Vec::new();
-        let account = self.pool().account();
         let slots = self.slot_count();
         let mut start = 0;
         while start < slots {
@@ -377,20 +447,14 @@ impl Table {
                 let mut current = match chain_start(slot.head.load(Ordering::Acquire, &guard)) {
                     Ok(version) => version,
                     Err(payload) => {
-                        if let Some(key) = payload_key(self, index, payload, &mut buffer)? {
-                            account.try_charge(0, crate::index::ENTRY_BYTES)?;
-                            writer.insert(key, row);
-                        }
+                        self.populate_entries(index, &writer, row, payload, &guard, &mut buffer)?;
                         continue;
                     }
                 };
                 // SAFETY: pinned guard; see `slot_holder`.
                 while let Some(version) = unsafe { current.as_ref() } {
-                    if let Some(key) = version_key(self, index, version, &guard, &mut buffer)? {
-                        // Index growth counts against the memory budget.
-                        account.try_charge(0, crate::index::ENTRY_BYTES)?;
-                        writer.insert(key, row);
-                    }
+                    let payload = version.payload(&guard);
+                    self.populate_entries(index, &writer, row, payload, &guard, &mut buffer)?;
                     current = version.older.load(Ordering::Acquire, &guard);
                 }
             }
@@ -398,6 +462,31 @@ impl Table {
         }
         if index.is_unique() {
             self.verify_unique(index)?;
+        }
+        Ok(())
+    }
+
+    /// Adds the entries of one version (of slot `row`, holding `payload`) to a new index.
+    fn populate_entries(
+        &self,
+        index: &SecondaryIndex,
+        writer: &crate::index::IndexWriter<'_>,
+        row: RowId,
+        payload: &[u8],
+        guard: &Guard,
+        buffer: &mut Vec<Value>,
+    ) -> StorageResult<()> {
+        let account = self.pool().account();
+        let key = payload_key(self, index, payload, buffer)?;
+        if let Some(ordered) = index.ordered() {
+            let encoded = ordered.encode(index.columns(), buffer);
+            // Index growth counts against the memory budget.
+            account.try_charge(0, encoded.len() as u64 + ORDERED_ENTRY_OVERHEAD)?;
+            ordered.insert(&encoded, row, guard);
+        }
+        if let Some(key) = key {
+            account.try_charge(0, crate::index::ENTRY_BYTES)?;
+            writer.insert(key, row);
         }
         Ok(())
     }
@@ -444,6 +533,21 @@ impl Table {
         let mut buffer = Vec::new();
         for index in self.secondary.load().iter() {
             let guard = epoch::pin();
+            if let Some(ordered) = index.ordered() {
+                let mut entries = Vec::new();
+                ordered
+                    .for_each_entry(&guard, |encoded, row| entries.push((encoded.to_vec(), row)));
+                for batch in entries.chunks(SLOTS_PER_BATCH as usize) {
+                    let _writer = index.map.lock_writer();
+                    for (encoded, row) in batch {
+                        let kept =
+                            chain_has_ordered_key(self, *row, index, encoded, &guard, &mut buffer);
+                        if let Ok(false) = kept {
+                            removed += u64::from(ordered.remove(encoded, *row, &guard));
+                        }
+                    }
+                }
+            }
             let mut entries = Vec::new();
             index
                 .map

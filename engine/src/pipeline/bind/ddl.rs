@@ -236,9 +236,26 @@ impl Binder<'_> {
                 "index name {name} is reserved for the indexes of UNIQUE constraints"
             ));
         }
-        if create.using.is_some() || !create.index_options.is_empty() {
-            return Err(unsupported("index types (USING)"));
+        // `USING type` before the columns (PostgreSQL) or after them (MySQL), at most once.
+        let mut using = create.using.iter().collect::<Vec<_>>();
+        for option in &create.index_options {
+            match option {
+                ast::IndexOption::Using(index_type) => using.push(index_type),
+                other => return Err(unsupported(format!("index option {other}"))),
+            }
         }
+        // Ordered unless USING HASH (see docs/sql.md, "Indexes").
+        let ordered = match using.as_slice() {
+            [] | [ast::IndexType::BTree] => true,
+            [ast::IndexType::Hash] => false,
+            [other] => return Err(unsupported(format!("index type {other}"))),
+            _ => {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "index {name} names its type more than once"
+                ))
+            }
+        };
         if create.concurrently || create.r#async {
             return Err(unsupported("CREATE INDEX CONCURRENTLY/ASYNC"));
         }
@@ -258,11 +275,12 @@ impl Binder<'_> {
             .table(&table_name)
             .ok_or_else(|| crate::err!(NotFound, "no such table: {table_name}"))?;
         let mut columns = Vec::with_capacity(create.columns.len());
+        let mut collations = Vec::with_capacity(create.columns.len());
         for column in &create.columns {
             if column.operator_class.is_some() {
                 return Err(unsupported("index operator classes"));
             }
-            // ASC/DESC are accepted and mean nothing to a hash index.
+            // ASC/DESC are accepted: an ordered index is read in either direction.
             let (column_name, explicit) = match &column.column.expr {
                 ast::Expr::Identifier(ident) => (&ident.value, None),
                 ast::Expr::Collate {
@@ -291,6 +309,7 @@ impl Binder<'_> {
                     "UNIQUE index on {column_name} with COLLATE {collation}"
                 )));
             }
+            collations.push(collation.index_collation());
             if columns.contains(&position) {
                 return Err(crate::err!(
                     InvalidInput,
@@ -307,6 +326,7 @@ impl Binder<'_> {
             table: table.name.clone(),
             columns,
             unique: create.unique,
+            ordering: ordered.then_some(collations),
             if_not_exists: create.if_not_exists,
             sql: ast::Statement::CreateIndex(create.clone()).to_string(),
         }))

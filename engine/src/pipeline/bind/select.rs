@@ -79,6 +79,7 @@ impl Binder<'_> {
                 }
             }
         };
+        crate::optimize::order_by_index(&mut node, query.limit_clause.is_some());
         if let Some(limit_clause) = &query.limit_clause {
             let (limit, offset) = match limit_clause {
                 LimitClause::LimitOffset {
@@ -97,6 +98,7 @@ impl Binder<'_> {
             let limit = limit.map(|e| self.bind_expr(e, &empty)).transpose()?;
             let offset = offset.map(|e| self.bind_expr(e, &empty)).transpose()?;
             crate::optimize::bound_sort(&mut node, limit.as_ref(), offset.as_ref());
+            crate::optimize::hint_index_walk(&mut node, limit.as_ref(), offset.as_ref());
             node = Node::Limit {
                 input: Box::new(node),
                 limit,

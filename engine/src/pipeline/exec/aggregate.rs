@@ -313,7 +313,12 @@ impl<'p> AggregateOperator<'p> {
     fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let mut grouper = Grouper::new(self, context);
         match self.input {
-            Node::Scan(access) if matches!(access.path, AccessPath::FullScan) => {
+            Node::Scan(access)
+                if matches!(
+                    access.path,
+                    AccessPath::FullScan | AccessPath::IndexRange(_)
+                ) =>
+            {
                 scan::for_each_row(access, context, |row_id, row| {
                     let position = grouper.add(row, context)?;
                     grouper.groups[position].last_row_id = row_id;

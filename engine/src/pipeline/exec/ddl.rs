@@ -103,7 +103,12 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
     };
     let storage = table
         .storage
-        .create_index(&create.name, create.columns.clone(), create.unique)
+        .create_index_with(
+            &create.name,
+            create.columns.clone(),
+            create.unique,
+            create.ordering.clone(),
+        )
         .map_err(|error| {
             if error.kind == StorageErrorKind::UniqueViolation {
                 let names: Vec<String> = create

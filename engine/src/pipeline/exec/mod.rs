@@ -15,6 +15,7 @@ mod distinct;
 mod dml;
 mod foreign_key;
 mod index_join;
+mod index_range;
 mod insert;
 mod join;
 mod join_table;

@@ -25,6 +25,9 @@ pub struct ScanOperator<'p> {
     next_row: RowId,
     pending: VecDeque<Row>,
     finished: bool,
+    /// The walk of an `IndexRange` access, once opened (`Some(None)`: the index is gone,
+    /// scan instead).
+    range: Option<Option<Box<super::index_range::RangeCursor>>>,
 }
 
 impl<'p> ScanOperator<'p> {
@@ -34,6 +37,7 @@ impl<'p> ScanOperator<'p> {
             next_row: 0,
             pending: VecDeque::new(),
             finished: false,
+            range: None,
         }
     }
 
@@ -61,6 +65,21 @@ impl<'p> ScanOperator<'p> {
                         Ok(())
                     }
                     None => self.refill_scan(context),
+                }
+            }
+            AccessPath::IndexRange(range) => {
+                if self.range.is_none() {
+                    let cursor =
+                        super::index_range::RangeCursor::open(self.access, range, context)?;
+                    self.range = Some(cursor.map(Box::new));
+                }
+                match &mut self.range {
+                    Some(Some(cursor)) => {
+                        cursor.refill(self.access, context, &mut self.pending)?;
+                        self.finished = cursor.is_finished();
+                        Ok(())
+                    }
+                    _ => self.refill_scan(context),
                 }
             }
         }
@@ -127,14 +146,20 @@ impl Operator for ScanOperator<'_> {
     }
 }
 
-/// Calls `visit` with every row (id and values) of a full scan of `access` that passes its
-/// filter, in slot order, decoded into one reused buffer (only the columns the access
-/// reads). Checks for an interrupt once per batch of slots; stops at the first error.
+/// Calls `visit` with every row (id and values) of a full scan of `access` (or of its index
+/// range) that passes its filter, in slot order (index order), decoded into one reused
+/// buffer (only the columns the access reads). Checks for an interrupt once per batch of
+/// slots; stops at the first error.
 pub fn for_each_row(
     access: &TableAccess,
     context: &ExecContext<'_>,
     mut visit: impl FnMut(RowId, &[Value]) -> Result<()>,
 ) -> Result<()> {
+    if let AccessPath::IndexRange(range) = &access.path {
+        if super::index_range::for_each_range_row(access, range, context, &mut visit)? {
+            return Ok(());
+        }
+    }
     let table = &access.table.storage;
     let filter = access
         .filter
@@ -274,6 +299,12 @@ pub fn collect_targets(
                 None => scan_targets(access, context),
             }
         }
+        AccessPath::IndexRange(range) => {
+            match super::index_range::range_targets(access, range, context)? {
+                Some(targets) => Ok(targets),
+                None => scan_targets(access, context),
+            }
+        }
         AccessPath::FullScan => scan_targets(access, context),
     }
 }
@@ -373,7 +404,10 @@ fn index_targets(
     let (index, keys): (&IndexDef, Vec<&[Expr]>) = match &access.path {
         AccessPath::IndexLookup { index, values } => (index, vec![values.as_slice()]),
         AccessPath::IndexIn { index, keys } => (index, keys.iter().map(Vec::as_slice).collect()),
-        AccessPath::FullScan | AccessPath::KeyLookup(_) | AccessPath::KeyIn(_) => return Ok(None),
+        AccessPath::FullScan
+        | AccessPath::KeyLookup(_)
+        | AccessPath::KeyIn(_)
+        | AccessPath::IndexRange(_) => return Ok(None),
     };
     let table = &access.table;
     let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =

@@ -26,6 +26,16 @@ pub enum Collation {
 }
 
 impl Collation {
+    /// The storage's name for this collation (what an ordered index column keys by).
+    pub fn index_collation(self) -> ember_storage::index::KeyCollation {
+        use ember_storage::index::KeyCollation;
+        match self {
+            Collation::Binary => KeyCollation::Binary,
+            Collation::NoCase => KeyCollation::NoCase,
+            Collation::RTrim => KeyCollation::Rtrim,
+        }
+    }
+
     /// The collation named `name` (case-insensitively), or SQLite's error.
     pub fn by_name(name: &str) -> Result<Collation> {
         match name.to_ascii_uppercase().as_str() {

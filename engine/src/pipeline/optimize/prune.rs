@@ -12,7 +12,7 @@
 //! its keys and condition.
 
 use crate::expr::Expr;
-use crate::plan::{ColumnsRead, Node, TableAccess};
+use crate::plan::{AccessPath, ColumnsRead, Node, TableAccess};
 
 /// The output columns of a node that the operators above it read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +207,12 @@ fn prune(node: &mut Node, needed: Needed) {
 fn mark_access(access: &mut TableAccess, mut needed: Needed) {
     if let Some(filter) = &access.filter {
         needed.add_expr(filter);
+    }
+    // An index range rechecks each row's key, so it decodes the index's columns.
+    if let AccessPath::IndexRange(range) = &access.path {
+        for &column in &range.index.columns {
+            needed.add(column);
+        }
     }
     let columns_read = match needed {
         Needed::All => None,

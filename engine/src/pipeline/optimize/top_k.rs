@@ -33,7 +33,7 @@ pub fn bound_sort(node: &mut Node, limit: Option<&Expr>, offset: Option<&Expr>) 
 
 /// Whether `expr` always evaluates to the same value within one execution: literals and
 /// parameters, combined by operators.
-fn is_fixed_count(expr: &Expr) -> bool {
+pub(super) fn is_fixed_count(expr: &Expr) -> bool {
     match expr {
         Expr::Literal(_) | Expr::Parameter(_) => true,
         Expr::Unary(_, operand) => is_fixed_count(operand),

@@ -100,6 +100,10 @@ fn write_access(out: &mut String, access: &TableAccess, depth: usize) -> fmt::Re
             index.name,
             key_terms(access, &index.columns, values)
         )?,
+        AccessPath::IndexRange(range) => {
+            write!(out, "IndexRange {} ", table.name)?;
+            range.describe(table, out)?
+        }
         AccessPath::IndexIn { index, keys } => {
             let keys: Vec<String> = keys
                 .iter()

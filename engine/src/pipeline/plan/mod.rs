@@ -15,6 +15,7 @@
 mod alter;
 mod cte;
 mod display;
+mod index_range;
 mod insert;
 mod join_probe;
 mod upsert;
@@ -27,6 +28,7 @@ use crate::expr::Expr;
 
 pub use alter::AlterTable;
 pub use cte::{CteQuery, RecursiveUnion};
+pub use index_range::{IndexRange, RangeBound};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
@@ -136,6 +138,8 @@ pub struct CreateIndex {
     pub table: String,
     pub columns: Vec<usize>,
     pub unique: bool,
+    /// An ordered index: the collation of each column; `None` for a hash index.
+    pub ordering: Option<Vec<ember_storage::index::KeyCollation>>,
     pub if_not_exists: bool,
     pub sql: String,
 }
@@ -208,6 +212,8 @@ pub enum AccessPath {
         index: IndexDef,
         keys: Vec<Vec<Expr>>,
     },
+    /// The rows in a range of an ordered secondary index, in index order (index_range.rs).
+    IndexRange(Box<IndexRange>),
 }
 
 /// One ORDER BY key.

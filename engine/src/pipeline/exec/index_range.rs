@@ -1,0 +1,357 @@
+//! Running an `IndexRange` access (plan/index_range.rs): the bounds are evaluated once and
+//! encoded as the index encodes keys; the index is then walked a batch at a time (resuming
+//! after the last entry, so nothing stays pinned between batches and a LIMIT above stops
+//! the walk early), rechecking the access filter on every row. A bound that is NULL
+//! reaches no row (NULL is in no range). An index dropped after planning is not read: the
+//! caller falls back to a full scan.
+
+use std::collections::VecDeque;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use ember_storage::index::{encode_ordered_part, prefix_successor, SecondaryIndex};
+use ember_storage::mvcc::resume_key;
+use ember_storage::{RangeProgress, RowId, Value};
+
+use crate::error::Result;
+use crate::expr::Predicate;
+use crate::plan::{IndexRange, TableAccess};
+
+use super::{ExecContext, Row};
+
+/// Entries examined by the first batch; each later batch doubles, up to the last size.
+const FIRST_BATCH_ENTRIES: usize = 16;
+const MAX_BATCH_ENTRIES: usize = 1024;
+
+/// A walk through an index range, between batches.
+pub struct RangeCursor {
+    index: Arc<SecondaryIndex>,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+    descending: bool,
+    first_only: bool,
+    batch: usize,
+    finished: bool,
+}
+
+/// Encodes `value` as part `position` of the index's keys, after `out`.
+fn encode_part(index: &SecondaryIndex, position: usize, value: &Value, out: &mut Vec<u8>) {
+    let collation = index
+        .ordered()
+        .and_then(|ordered| ordered.collations().get(position).copied())
+        .unwrap_or(ember_storage::index::KeyCollation::Binary);
+    encode_ordered_part(value, collation, out);
+}
+
+/// Bound just past every key that starts with `prefix` (`Unbounded` when none is).
+fn past(prefix: &[u8]) -> Bound<Vec<u8>> {
+    match prefix_successor(prefix) {
+        Some(successor) => Bound::Excluded(successor),
+        None => Bound::Unbounded,
+    }
+}
+
+impl RangeCursor {
+    /// Evaluates the range's bounds; `None` when the index no longer exists.
+    pub fn open(
+        access: &TableAccess,
+        range: &IndexRange,
+        context: &ExecContext<'_>,
+    ) -> Result<Option<RangeCursor>> {
+        let Some(index) = access.table.storage.index(range.index.storage.id()) else {
+            return Ok(None);
+        };
+        let mut cursor = RangeCursor {
+            index,
+            lower: Bound::Unbounded,
+            upper: Bound::Unbounded,
+            descending: range.descending,
+            first_only: range.first_only,
+            batch: FIRST_BATCH_ENTRIES,
+            finished: false,
+        };
+        if cursor.index.ordered().is_none() {
+            return Ok(None);
+        }
+        if let Some(taken) = &range.rows_taken {
+            let count = |expr: &crate::expr::Expr| -> Result<Option<i64>> {
+                Ok(match expr.eval(&[], &context.eval)? {
+                    Value::Integer(n) => Some(n),
+                    _ => None,
+                })
+            };
+            let limit = count(&taken.0)?;
+            let offset = match &taken.1 {
+                Some(offset) => count(offset)?,
+                None => Some(0),
+            };
+            // Anything but non-negative integers is left to the Limit (no hint).
+            if let (Some(limit), Some(offset)) = (limit, offset) {
+                if limit >= 0 && offset >= 0 {
+                    let rows = limit.saturating_add(offset).max(1);
+                    cursor.batch = usize::try_from(rows)
+                        .map_or(MAX_BATCH_ENTRIES, |rows| rows.min(MAX_BATCH_ENTRIES));
+                }
+            }
+        }
+        let mut prefix = Vec::new();
+        for (position, expr) in range.prefix.iter().enumerate() {
+            let value = expr.eval(&[], &context.eval)?;
+            if value == Value::Null {
+                cursor.finished = true;
+                return Ok(Some(cursor));
+            }
+            encode_part(&cursor.index, position, &value, &mut prefix);
+        }
+        let position = range.ranged_position();
+        let bound_key = |expr: &crate::expr::Expr| -> Result<Option<Vec<u8>>> {
+            let value = expr.eval(&[], &context.eval)?;
+            if value == Value::Null {
+                return Ok(None);
+            }
+            let mut key = prefix.clone();
+            encode_part(&cursor.index, position, &value, &mut key);
+            Ok(Some(key))
+        };
+        let lower = match &range.lower {
+            Some(bound) => match bound_key(&bound.value)? {
+                None => None,
+                Some(key) if bound.inclusive => Some(Bound::Included(key)),
+                Some(key) => match past(&key) {
+                    Bound::Excluded(successor) => Some(Bound::Included(successor)),
+                    _ => None,
+                },
+            },
+            None => Some(Bound::Unbounded),
+        };
+        let upper = match &range.upper {
+            Some(bound) => match bound_key(&bound.value)? {
+                None => None,
+                Some(key) if bound.inclusive => Some(past(&key)),
+                Some(key) => Some(Bound::Excluded(key)),
+            },
+            None => Some(Bound::Unbounded),
+        };
+        let (Some(mut lower), Some(mut upper)) = (lower, upper) else {
+            cursor.finished = true;
+            return Ok(Some(cursor));
+        };
+        if matches!(lower, Bound::Unbounded) {
+            // Within the prefix; past the NULLs of the ranged column when it is bounded.
+            let skip_nulls = range.skip_nulls || range.upper.is_some();
+            let mut start = prefix.clone();
+            if skip_nulls && position < range.index.columns.len() {
+                encode_part(&cursor.index, position, &Value::Null, &mut start);
+                lower = match past(&start) {
+                    Bound::Excluded(successor) => Bound::Included(successor),
+                    _ => Bound::Unbounded,
+                };
+            } else if !start.is_empty() {
+                lower = Bound::Included(start);
+            }
+        }
+        if matches!(upper, Bound::Unbounded) && !prefix.is_empty() {
+            upper = past(&prefix);
+        }
+        cursor.lower = lower;
+        cursor.upper = upper;
+        Ok(Some(cursor))
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Reads the next batch of rows that pass the access filter into `pending`.
+    pub fn refill(
+        &mut self,
+        access: &TableAccess,
+        context: &ExecContext<'_>,
+        pending: &mut VecDeque<Row>,
+    ) -> Result<()> {
+        let filter = access
+            .filter
+            .as_ref()
+            .map(|f| Predicate::new(f, &context.eval));
+        let mut buffer = Vec::new();
+        while pending.is_empty() && !self.finished {
+            context.check_interrupt()?;
+            let mut failure = None;
+            let first_only = self.first_only;
+            let progress = context.txn.index_range(
+                &access.table.storage,
+                &self.index,
+                as_slices(&self.lower),
+                as_slices(&self.upper),
+                self.descending,
+                self.batch,
+                access.read.decoder(),
+                &mut buffer,
+                |_, values| {
+                    let keep = match &filter {
+                        None => Ok(true),
+                        Some(predicate) => predicate.matches(values, &context.eval),
+                    };
+                    match keep {
+                        Ok(true) => {
+                            pending.push_back(std::mem::take(values));
+                            !first_only
+                        }
+                        Ok(false) => true,
+                        Err(error) => {
+                            failure = Some(error);
+                            false
+                        }
+                    }
+                },
+            )?;
+            if let Some(error) = failure {
+                return Err(error);
+            }
+            self.advance(progress);
+            if self.first_only && !pending.is_empty() {
+                self.finished = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the walk past what a batch read.
+    fn advance(&mut self, progress: RangeProgress) {
+        match progress {
+            RangeProgress::Done => self.finished = true,
+            RangeProgress::After(encoded, row) => {
+                let after = Bound::Excluded(resume_key(&encoded, row));
+                if self.descending {
+                    self.upper = after;
+                } else {
+                    self.lower = after;
+                }
+                self.batch = (self.batch * 2).min(MAX_BATCH_ENTRIES);
+            }
+        }
+    }
+}
+
+fn as_slices(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    bound.as_ref().map(Vec::as_slice)
+}
+
+/// Calls `visit` with every row (id and values, decoded into one reused buffer) of an index
+/// range that passes the access filter, in index order; `Ok(false)` when the index no
+/// longer exists (nothing was visited: the caller scans instead).
+pub fn for_each_range_row(
+    access: &TableAccess,
+    range: &IndexRange,
+    context: &ExecContext<'_>,
+    visit: &mut impl FnMut(RowId, &[Value]) -> Result<()>,
+) -> Result<bool> {
+    let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
+        return Ok(false);
+    };
+    let filter = access
+        .filter
+        .as_ref()
+        .map(|f| Predicate::new(f, &context.eval));
+    let mut buffer = Vec::new();
+    let mut visited = false;
+    while !cursor.finished {
+        context.check_interrupt()?;
+        let mut failure = None;
+        let progress = context.txn.index_range(
+            &access.table.storage,
+            &cursor.index,
+            as_slices(&cursor.lower),
+            as_slices(&cursor.upper),
+            cursor.descending,
+            MAX_BATCH_ENTRIES,
+            access.read.decoder(),
+            &mut buffer,
+            |row_id, values| {
+                let outcome = match &filter {
+                    None => Ok(true),
+                    Some(predicate) => predicate.matches(values, &context.eval),
+                }
+                .and_then(|keep| {
+                    if keep {
+                        visited = true;
+                        visit(row_id, values)?;
+                    }
+                    Ok(())
+                });
+                match outcome {
+                    Ok(()) => !(cursor.first_only && visited),
+                    Err(error) => {
+                        failure = Some(error);
+                        false
+                    }
+                }
+            },
+        )?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        cursor.advance(progress);
+        if cursor.first_only && visited {
+            break;
+        }
+    }
+    Ok(true)
+}
+
+/// Every (row id, row) of an index range that passes the access filter (for DML, which
+/// reads all its targets first), or `None` when the index no longer exists.
+pub fn range_targets(
+    access: &TableAccess,
+    range: &IndexRange,
+    context: &ExecContext<'_>,
+) -> Result<Option<Vec<(RowId, Row)>>> {
+    let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
+        return Ok(None);
+    };
+    let filter = access
+        .filter
+        .as_ref()
+        .map(|f| Predicate::new(f, &context.eval));
+    let mut targets: Vec<(RowId, Row)> = Vec::new();
+    let mut buffer = Vec::new();
+    while !cursor.finished {
+        context.check_interrupt()?;
+        let mut failure = None;
+        let progress = context.txn.index_range(
+            &access.table.storage,
+            &cursor.index,
+            as_slices(&cursor.lower),
+            as_slices(&cursor.upper),
+            cursor.descending,
+            MAX_BATCH_ENTRIES,
+            access.read.decoder(),
+            &mut buffer,
+            |row_id, values| {
+                let keep = match &filter {
+                    None => Ok(true),
+                    Some(predicate) => predicate.matches(values, &context.eval),
+                };
+                match keep.and_then(|keep| {
+                    if keep {
+                        context.check_rows(targets.len())?;
+                    }
+                    Ok(keep)
+                }) {
+                    Ok(true) => targets.push((row_id, values.clone())),
+                    Ok(false) => {}
+                    Err(error) => failure = Some(error),
+                }
+                failure.is_none() && (!cursor.first_only || targets.is_empty())
+            },
+        )?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        cursor.advance(progress);
+        if cursor.first_only && !targets.is_empty() {
+            break;
+        }
+    }
+    Ok(Some(targets))
+}

@@ -1,0 +1,186 @@
+//! Range access through ordered secondary indexes: from the WHERE conjuncts, the longest
+//! run of leading index columns equated with constants (`prefix`), then bounds on the next
+//! column from `<`, `<=`, `>`, `>=` and BETWEEN with constants. A term is used only when
+//! its column side is the bare column (no affinity conversion of the column: the stored
+//! values are compared as they are, in SQLite's order of types, which is the index's order)
+//! and its comparison collation is the index column's; then `column op bound` holds exactly
+//! when the encoded key is on the right side of the encoded bound, so the range reaches
+//! every row the term admits, and the rechecked filter decides the rest.
+
+use crate::catalog::{IndexDef, TableDef};
+use crate::expr::{BinaryOp, Collation, Expr};
+use crate::plan::{AccessPath, IndexRange, RangeBound};
+
+/// The comparison `op` seen from the column's side (`5 < k` is `k > 5`).
+fn flipped(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Less => BinaryOp::Greater,
+        BinaryOp::LessOrEqual => BinaryOp::GreaterOrEqual,
+        BinaryOp::Greater => BinaryOp::Less,
+        BinaryOp::GreaterOrEqual => BinaryOp::LessOrEqual,
+        other => other,
+    }
+}
+
+/// If `expr` reads table column `column` as it is stored, the collation comparing it.
+pub(super) fn column_collation(expr: &Expr, column: usize) -> Option<Collation> {
+    match expr {
+        // Not under a collation key: the comparison (or sort) is BINARY.
+        Expr::Column { .. } | Expr::Collate { .. } => {
+            is_column(expr, column).then_some(Collation::Binary)
+        }
+        Expr::CollationKey { expr, collation } => is_column(expr, column).then_some(*collation),
+        _ => None,
+    }
+}
+
+/// Whether `expr` is column `column` itself (under any `COLLATE`, which passes the value).
+fn is_column(expr: &Expr, column: usize) -> bool {
+    match expr {
+        Expr::Column { index, .. } => *index == column,
+        Expr::Collate { expr, .. } => is_column(expr, column),
+        _ => false,
+    }
+}
+
+/// If `term` is `column op constant` (either side) under `collation`, the operator seen
+/// from the column and the constant (as the comparison evaluates it).
+fn compared(term: &Expr, column: usize, collation: Collation) -> Option<(BinaryOp, &Expr)> {
+    let Expr::Binary(op, left, right) = term else {
+        return None;
+    };
+    if !matches!(
+        op,
+        BinaryOp::Equal
+            | BinaryOp::Less
+            | BinaryOp::LessOrEqual
+            | BinaryOp::Greater
+            | BinaryOp::GreaterOrEqual
+    ) {
+        return None;
+    }
+    if column_collation(left, column) == Some(collation) && right.is_constant() {
+        return Some((*op, right));
+    }
+    if column_collation(right, column) == Some(collation) && left.is_constant() {
+        return Some((flipped(*op), left));
+    }
+    None
+}
+
+/// The bounds the conjuncts put on `column` under `collation` (the first of each side).
+fn bounds_of(
+    terms: &[Expr],
+    column: usize,
+    collation: Collation,
+) -> (Option<RangeBound>, Option<RangeBound>) {
+    let (mut lower, mut upper) = (None, None);
+    let bound = |value: &Expr, inclusive| RangeBound {
+        value: value.clone(),
+        inclusive,
+    };
+    for term in terms {
+        if let Expr::Between {
+            expr,
+            low,
+            high,
+            negated: false,
+        } = term
+        {
+            if column_collation(expr, column) == Some(collation)
+                && low.is_constant()
+                && high.is_constant()
+            {
+                lower = lower.or_else(|| Some(bound(low, true)));
+                upper = upper.or_else(|| Some(bound(high, true)));
+            }
+            continue;
+        }
+        match compared(term, column, collation) {
+            Some((BinaryOp::Greater, value)) if lower.is_none() => {
+                lower = Some(bound(value, false))
+            }
+            Some((BinaryOp::GreaterOrEqual, value)) if lower.is_none() => {
+                lower = Some(bound(value, true))
+            }
+            Some((BinaryOp::Less, value)) if upper.is_none() => upper = Some(bound(value, false)),
+            Some((BinaryOp::LessOrEqual, value)) if upper.is_none() => {
+                upper = Some(bound(value, true))
+            }
+            _ => {}
+        }
+    }
+    (lower, upper)
+}
+
+/// The collation of each column of an ordered index (`None` for a hash index).
+pub(super) fn index_collations(index: &IndexDef) -> Option<Vec<Collation>> {
+    let ordered = index.storage.ordered()?;
+    Some(
+        ordered
+            .collations()
+            .iter()
+            .map(|&key| {
+                [Collation::Binary, Collation::NoCase, Collation::RTrim]
+                    .into_iter()
+                    .find(|collation| collation.index_collation() == key)
+                    .unwrap_or(Collation::Binary)
+            })
+            .collect(),
+    )
+}
+
+/// The constants the conjuncts equate the leading columns of `index` with (as long a run
+/// as they pin), under each column's collation.
+pub(super) fn equality_prefix(
+    index: &IndexDef,
+    collations: &[Collation],
+    terms: &[Expr],
+) -> Vec<Expr> {
+    let mut prefix = Vec::new();
+    for (&column, &collation) in index.columns.iter().zip(collations) {
+        let pinned = terms
+            .iter()
+            .find_map(|term| match compared(term, column, collation) {
+                Some((BinaryOp::Equal, value)) => Some(value.clone()),
+                _ => None,
+            });
+        match pinned {
+            Some(value) => prefix.push(value),
+            None => break,
+        }
+    }
+    prefix
+}
+
+/// The best range over an ordered index of `table` the conjuncts allow: most prefix
+/// columns, then a bound; `None` when no index gets a prefix or a bound.
+pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
+    let mut best: Option<(usize, IndexRange)> = None;
+    for index in &table.indexes {
+        let Some(collations) = index_collations(index) else {
+            continue;
+        };
+        let prefix = equality_prefix(index, &collations, terms);
+        let (lower, upper) = match index.columns.get(prefix.len()) {
+            Some(&column) => bounds_of(terms, column, collations[prefix.len()]),
+            None => (None, None),
+        };
+        let score = 2 * prefix.len() + usize::from(lower.is_some()) + usize::from(upper.is_some());
+        if score == 0 || best.as_ref().is_some_and(|(best, _)| *best >= score) {
+            continue;
+        }
+        let range = IndexRange {
+            index: index.clone(),
+            prefix,
+            lower,
+            upper,
+            descending: false,
+            skip_nulls: false,
+            first_only: false,
+            rows_taken: None,
+        };
+        best = Some((score, range));
+    }
+    best.map(|(_, range)| AccessPath::IndexRange(Box::new(range)))
+}

@@ -1,0 +1,89 @@
+//! The `IndexRange` access path: the rows whose key in an ordered secondary index starts
+//! with constants for its leading columns (`prefix`) and whose next column lies between
+//! optional bounds, read in key order or its reverse. Chosen by `optimize::index_range`
+//! (ranges, prefix equalities) and `optimize::index_order` (ORDER BY .. LIMIT, min/max);
+//! run by `exec::index_range`. The access filter is rechecked on every row, so the range
+//! only narrows what is read.
+
+use std::fmt;
+
+use crate::catalog::{IndexDef, TableDef};
+use crate::expr::Expr;
+
+/// One bound of the ranged column.
+pub struct RangeBound {
+    pub value: Expr,
+    pub inclusive: bool,
+}
+
+/// See the module comment.
+pub struct IndexRange {
+    pub index: IndexDef,
+    /// Values the leading index columns equal, in index column order.
+    pub prefix: Vec<Expr>,
+    /// Bounds of index column `prefix.len()`; with either, rows whose value there is NULL
+    /// are not reached (NULL is in no range).
+    pub lower: Option<RangeBound>,
+    pub upper: Option<RangeBound>,
+    /// Read in descending key order.
+    pub descending: bool,
+    /// Rows whose ranged column is NULL are skipped even without bounds (min/max).
+    pub skip_nulls: bool,
+    /// Only the first row (in read order) that passes the filter is wanted (min/max).
+    pub first_only: bool,
+    /// The LIMIT and OFFSET above an unfiltered walk: how many rows it will give at most,
+    /// which sizes its first batch (`optimize::hint_index_walk`).
+    pub rows_taken: Option<Box<(Expr, Option<Expr>)>>,
+}
+
+impl IndexRange {
+    /// The ranged (or ordered) column's position in the index.
+    pub fn ranged_position(&self) -> usize {
+        self.prefix.len()
+    }
+
+    /// `EXPLAIN`'s text after the table name.
+    pub fn describe(&self, table: &TableDef, out: &mut impl fmt::Write) -> fmt::Result {
+        let name = |position: usize| {
+            self.index
+                .columns
+                .get(position)
+                .map_or("?", |&column| table.columns[column].name.as_str())
+        };
+        let mut terms: Vec<String> = self
+            .prefix
+            .iter()
+            .enumerate()
+            .map(|(position, value)| format!("{} = {value}", name(position)))
+            .collect();
+        let ranged = name(self.ranged_position());
+        match (&self.lower, &self.upper) {
+            (Some(low), Some(high)) if low.inclusive && high.inclusive => {
+                terms.push(format!("{ranged} BETWEEN {} AND {}", low.value, high.value))
+            }
+            (lower, upper) => {
+                if let Some(low) = lower {
+                    let op = if low.inclusive { ">=" } else { ">" };
+                    terms.push(format!("{ranged} {op} {}", low.value));
+                }
+                if let Some(high) = upper {
+                    let op = if high.inclusive { "<=" } else { "<" };
+                    terms.push(format!("{ranged} {op} {}", high.value));
+                }
+                if lower.is_none() && upper.is_none() && self.skip_nulls {
+                    terms.push(format!("{ranged} IS NOT NULL"));
+                }
+            }
+        }
+        write!(out, "using {}", self.index.name)?;
+        if !terms.is_empty() {
+            write!(out, " ({})", terms.join(", "))?;
+        }
+        let order = if self.descending { "DESC" } else { "ASC" };
+        write!(out, " order {ranged} {order}")?;
+        if self.first_only {
+            write!(out, " first")?;
+        }
+        Ok(())
+    }
+}
