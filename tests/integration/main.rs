@@ -22,6 +22,7 @@ mod json;
 mod limits;
 mod limits_disk;
 mod memory;
+mod named_params;
 mod ordered_key;
 mod plans_joins;
 mod plans_ordered;

@@ -20,7 +20,7 @@ use crate::exec::{self, ExecContext, RowBuffers, RowSink};
 use crate::expr::{StatementEnv, SubqueryRuntime};
 use crate::interrupt::InterruptHandle;
 use crate::limits::{PARAMS_KEPT_MAX, PARAM_KEPT_BYTES_MAX, TRANSACT_ATTEMPTS_MAX};
-use crate::params::Params;
+use crate::params::{resolve, Params};
 use crate::parse::parse_statements;
 use crate::plan::Plan;
 use crate::plan_cache::{PlanCache, Prepared};
@@ -225,11 +225,13 @@ impl Connection {
     /// ```
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         if let Some(prepared) = self.last_plan(sql) {
+            let params = resolve(params, &prepared.parameter_names)?;
             return self.with_params(params, |values| {
                 self.run_prepared(&prepared, values, &mut |_| Ok(true))
             });
         }
         let prepared = self.prepared(sql)?;
+        let params = resolve(params, &prepared.parameter_names)?;
         self.with_params(params, |values| {
             self.run_prepared(&prepared, values, &mut |_| Ok(true))
         })
@@ -280,6 +282,7 @@ impl Connection {
     /// ```
     pub fn query(&self, sql: &str, params: impl Params) -> Result<Rows> {
         let prepared = self.prepared(sql)?;
+        let params = resolve(params, &prepared.parameter_names)?;
         let (rows, _) = params.with_values(|values| self.collect_prepared(&prepared, values))?;
         Ok(Rows::new(prepared.columns.clone(), rows))
     }
@@ -313,6 +316,7 @@ impl Connection {
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
         if let Some(prepared) = self.last_plan(sql) {
+            let params = resolve(params, &prepared.parameter_names)?;
             let first = params.with_values(|values| self.first_row_prepared(&prepared, values))?;
             let Some(values) = first else {
                 return Err(crate::err!(NoRows, "query returned no rows: {sql}"));
@@ -322,6 +326,7 @@ impl Connection {
             return self.read_first_row(row, f);
         }
         let prepared = self.prepared(sql)?;
+        let params = resolve(params, &prepared.parameter_names)?;
         let first = params.with_values(|values| self.first_row_prepared(&prepared, values))?;
         match first {
             Some(values) => self.read_first_row(self.result_row(&prepared.columns, values), f),

@@ -1,8 +1,11 @@
-//! Parameters for `?` / `$N` placeholders: the `Params` trait turns `()`, slices, arrays,
-//! vectors and tuples of `ToValue` into a list of values.
+//! Parameters for `?` / `?N` / `$N` placeholders: the `Params` trait turns `()`, slices,
+//! arrays, vectors and tuples of `ToValue` into a list of values. Named parameters (`:id`,
+//! `@id`, `$id`) are bound from `(name, value)` pairs (`named_params!`), resolved against the
+//! statement's parameter names (`resolve`).
 
 use ember_storage::Value;
 
+use crate::error::Result;
 use crate::value::ToValue;
 
 /// Something that supplies the values of a statement's parameters.
@@ -38,6 +41,126 @@ pub trait Params: Sized {
         let values = self.into_values();
         out.clear();
         out.extend(values);
+    }
+
+    /// The `(name, value)` pairs of a binding by name, or `self` for a binding by position.
+    #[doc(hidden)]
+    fn into_named(self) -> std::result::Result<Vec<(Box<str>, Value)>, Self> {
+        Err(self)
+    }
+}
+
+/// Parameters bound by name, resolved to a list in slot order; or bound by position.
+pub(crate) enum Resolved<P> {
+    Positional(P),
+    ByName(Vec<Value>),
+}
+
+/// Resolves a binding by name against the statement's slot names (`names`): every name given
+/// must be one of the statement's, and every slot must get a value. A binding by position
+/// passes through.
+pub(crate) fn resolve<P: Params>(params: P, names: &[Option<Box<str>>]) -> Result<Resolved<P>> {
+    let named = match params.into_named() {
+        Ok(named) => named,
+        Err(params) => return Ok(Resolved::Positional(params)),
+    };
+    let mut values: Vec<Option<Value>> = vec![None; names.len()];
+    for (name, value) in named {
+        let Some(slot) = names.iter().position(|n| n.as_deref() == Some(&*name)) else {
+            return Err(crate::err!(
+                InvalidInput,
+                "the statement has no parameter named {name}"
+            ));
+        };
+        if values[slot].replace(value).is_some() {
+            return Err(crate::err!(
+                InvalidInput,
+                "parameter {name} was given two values"
+            ));
+        }
+    }
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(slot, value)| {
+            value.ok_or_else(|| match &names[slot] {
+                Some(name) => crate::err!(InvalidInput, "no value for parameter {name}"),
+                None => crate::err!(
+                    InvalidInput,
+                    "parameter {} has no name: bind it by position",
+                    slot + 1
+                ),
+            })
+        })
+        .collect::<Result<Vec<Value>>>()
+        .map(Resolved::ByName)
+}
+
+impl<P: Params> Params for Resolved<P> {
+    fn into_values(self) -> Vec<Value> {
+        match self {
+            Resolved::Positional(params) => params.into_values(),
+            Resolved::ByName(values) => values,
+        }
+    }
+
+    #[inline]
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+        match self {
+            Resolved::Positional(params) => params.with_values(f),
+            Resolved::ByName(values) => f(&values),
+        }
+    }
+
+    #[inline]
+    fn write_values(self, out: &mut Vec<Value>) {
+        match self {
+            Resolved::Positional(params) => params.write_values(out),
+            Resolved::ByName(values) => *out = values,
+        }
+    }
+}
+
+/// Parameters bound by name: `&[(":id", &3 as &dyn ToValue)]`, usually written with
+/// [`named_params!`](crate::named_params). Names keep their prefix (`:id`, `@id`, `$id`).
+///
+/// ```
+/// let conn = ember::Database::in_memory().connect();
+/// let sum: i64 = conn
+///     .query_one("SELECT :a + :b * @c", ember::named_params! {":a": 1, ":b": 2, "@c": 10})
+///     .unwrap();
+/// assert_eq!(sum, 21);
+/// ```
+impl Params for &[(&str, &dyn ToValue)] {
+    fn into_values(self) -> Vec<Value> {
+        self.iter().map(|(_, value)| value.to_value()).collect()
+    }
+
+    fn into_named(self) -> std::result::Result<Vec<(Box<str>, Value)>, Self> {
+        Ok(self
+            .iter()
+            .map(|(name, value)| (Box::from(*name), value.to_value()))
+            .collect())
+    }
+}
+
+/// Parameters bound by name from owned pairs.
+///
+/// ```
+/// let conn = ember::Database::in_memory().connect();
+/// let named = vec![("$x".to_string(), ember::Value::Integer(4))];
+/// assert_eq!(conn.query_one::<i64>("SELECT $x * $x", named).unwrap(), 16);
+/// ```
+impl Params for Vec<(String, Value)> {
+    fn into_values(self) -> Vec<Value> {
+        self.into_iter().map(|(_, value)| value).collect()
+    }
+
+    fn into_named(self) -> std::result::Result<Vec<(Box<str>, Value)>, Self> {
+        Ok(self
+            .into_iter()
+            .map(|(name, value)| (name.into_boxed_str(), value))
+            .collect())
     }
 }
 
@@ -162,6 +285,26 @@ macro_rules! params {
     () => { ::std::vec::Vec::<$crate::Value>::new() };
     ($($value:expr),+ $(,)?) => {
         vec![$($crate::ToValue::to_value(&$value)),+]
+    };
+}
+
+/// Builds parameters bound by name: `named_params! {":id": 3, "@name": "ada"}`. Each name
+/// keeps its prefix, as written in the SQL.
+///
+/// ```
+/// let conn = ember::Database::in_memory().connect();
+/// conn.execute_batch("CREATE TABLE t(id INT PRIMARY KEY, name TEXT)").unwrap();
+/// conn.execute("INSERT INTO t VALUES (:id, :name)", ember::named_params! {":name": "ada", ":id": 1})
+///     .unwrap();
+/// let name: String = conn.query_one("SELECT name FROM t WHERE id = @id", ember::named_params! {"@id": 1})
+///     .unwrap();
+/// assert_eq!(name, "ada");
+/// ```
+#[macro_export]
+macro_rules! named_params {
+    () => { &[] as &[(&str, &dyn $crate::ToValue)] };
+    ($($name:literal : $value:expr),+ $(,)?) => {
+        &[$(($name, &$value as &dyn $crate::ToValue)),+] as &[(&str, &dyn $crate::ToValue)]
     };
 }
 

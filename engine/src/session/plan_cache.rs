@@ -17,6 +17,8 @@ pub(crate) struct Prepared {
     pub(crate) plan: Plan,
     /// Number of parameter slots (`?`, `?N`, `$N`) the plan reads.
     pub(crate) parameter_count: usize,
+    /// The name of each parameter slot (`:id`, `?3`); `None` for slots only `?` uses.
+    pub(crate) parameter_names: Arc<[Option<Box<str>>]>,
     /// The catalog version the plan was bound against.
     pub(crate) catalog_version: u64,
     /// Output column names (empty for statements that return no rows), shared by every
@@ -31,6 +33,7 @@ impl Prepared {
         statement: &sqlparser::ast::Statement,
     ) -> crate::error::Result<Prepared> {
         let mut binder = crate::bind::Binder::new(catalog);
+        let parameter_names = binder.number_parameters(statement)?.into();
         let mut plan = binder.bind_statement(statement)?;
         match &mut plan {
             Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
@@ -58,6 +61,7 @@ impl Prepared {
         };
         Ok(Prepared {
             parameter_count: binder.parameter_count,
+            parameter_names,
             catalog_version: catalog.version(),
             plan,
             columns,
@@ -192,6 +196,7 @@ mod tests {
         Arc::new(Prepared {
             plan: Plan::Begin,
             parameter_count: 0,
+            parameter_names: Arc::from(Vec::new()),
             catalog_version,
             columns: Arc::from(Vec::new()),
         })

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::connection::Connection;
 use crate::error::Result;
-use crate::params::Params;
+use crate::params::{resolve, Params};
 use crate::plan_cache::Prepared;
 use crate::rows::{Row, Rows};
 use crate::value::FromValue;
@@ -60,6 +60,42 @@ impl<'c> Statement<'c> {
         self.prepared.parameter_count
     }
 
+    /// The 1-based index of the parameter named `name` (prefix included: `:id`, `@id`,
+    /// `$id`, `?3`), or `None` if the statement has no such parameter. Uses of the same name
+    /// share one index.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let stmt = conn.prepare("SELECT :a, ?, :a, @b, ?7").unwrap();
+    /// assert_eq!(stmt.parameter_index(":a"), Some(1));
+    /// assert_eq!(stmt.parameter_index("@b"), Some(3));
+    /// assert_eq!(stmt.parameter_index("?7"), Some(7));
+    /// assert_eq!(stmt.parameter_index(":zz"), None);
+    /// assert_eq!(stmt.parameter_count(), 7);
+    /// ```
+    pub fn parameter_index(&self, name: &str) -> Option<usize> {
+        self.prepared
+            .parameter_names
+            .iter()
+            .position(|n| n.as_deref() == Some(name))
+            .map(|slot| slot + 1)
+    }
+
+    /// The name of the parameter at 1-based `index` (`:id`, `?3`), or `None` for a parameter
+    /// only `?` uses or an index out of range.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let stmt = conn.prepare("SELECT ?, $name, ?3").unwrap();
+    /// assert_eq!(stmt.parameter_name(1), None);
+    /// assert_eq!(stmt.parameter_name(2), Some("$name"));
+    /// assert_eq!(stmt.parameter_name(3), Some("?3"));
+    /// ```
+    pub fn parameter_name(&self, index: usize) -> Option<&str> {
+        let slot = index.checked_sub(1)?;
+        self.prepared.parameter_names.get(slot)?.as_deref()
+    }
+
     /// The names of the columns the statement returns (empty if it returns no rows).
     ///
     /// ```
@@ -82,6 +118,7 @@ impl<'c> Statement<'c> {
         self.refresh()?;
         let prepared = &self.prepared;
         let conn = self.conn;
+        let params = resolve(params, &prepared.parameter_names)?;
         conn.with_params(params, |values| {
             conn.run_prepared(prepared, values, &mut |_| Ok(true))
         })
@@ -98,6 +135,7 @@ impl<'c> Statement<'c> {
     pub fn query(&mut self, params: impl Params) -> Result<Rows> {
         self.refresh()?;
         let prepared = &self.prepared;
+        let params = resolve(params, &prepared.parameter_names)?;
         let (rows, _) =
             params.with_values(|values| self.conn.collect_prepared(prepared, values))?;
         Ok(Rows::new(self.prepared.columns.clone(), rows))
@@ -138,6 +176,7 @@ impl<'c> Statement<'c> {
     ) -> Result<T> {
         self.refresh()?;
         let prepared = &self.prepared;
+        let params = resolve(params, &prepared.parameter_names)?;
         let first = params.with_values(|values| self.conn.first_row_prepared(prepared, values))?;
         match first {
             Some(values) => {

@@ -46,6 +46,10 @@ impl Binder<'_> {
                 )?,
                 _ => return Err(unsupported(format!("qualified name {expr}"))),
             },
+            ast::Expr::Value(ast::ValueWithSpan {
+                value: ast::Value::Placeholder(name),
+                span,
+            }) => self.bind_placeholder(name, (span.start.line, span.start.column))?,
             ast::Expr::Value(value) => self.bind_literal(&value.value)?,
             ast::Expr::Nested(inner) => self.bind_expr_at(inner, scope, depth)?,
             ast::Expr::UnaryOp {
@@ -284,12 +288,18 @@ impl Binder<'_> {
             ast::Value::Boolean(b) => Value::Boolean(*b),
             ast::Value::Null => Value::Null,
             ast::Value::HexStringLiteral(hex) => Value::Blob(parse_hex(hex)?),
-            ast::Value::Placeholder(name) => return self.bind_placeholder(name),
+            ast::Value::Placeholder(name) => return self.bind_placeholder(name, (0, 0)),
             other => return Err(unsupported(format!("literal {other}"))),
         }))
     }
 
-    fn bind_placeholder(&mut self, name: &str) -> Result<Expr> {
+    /// Binds the placeholder `name` found at `location` (line, column) in the text.
+    fn bind_placeholder(&mut self, name: &str, location: (u64, u64)) -> Result<Expr> {
+        if let Some(map) = &self.parameters {
+            if let Some(slot) = map.slot(location) {
+                return Ok(Expr::Parameter(slot));
+            }
+        }
         let index = if name == "?" {
             self.next_anonymous_parameter += 1;
             self.next_anonymous_parameter - 1

@@ -16,6 +16,7 @@ mod from;
 mod function;
 mod join;
 mod outer_join;
+pub mod parameters;
 mod scope;
 mod select;
 mod subquery;
@@ -41,6 +42,9 @@ pub struct Binder<'c> {
     /// Number of parameter slots the bound statement uses.
     pub parameter_count: usize,
     next_anonymous_parameter: usize,
+    /// The slot of each placeholder by its place in the text, once `number_parameters` ran
+    /// (else `?` slots are counted as bound and `?N`/`$N` take slot N).
+    parameters: Option<parameters::ParameterMap>,
     /// Scopes of the queries enclosing the one being bound (innermost last), for
     /// correlated subqueries; `correlated[i]` records whether the subquery bound inside
     /// `outer_scopes[i]` read any enclosing row.
@@ -75,6 +79,7 @@ impl<'c> Binder<'c> {
             catalog,
             parameter_count: 0,
             next_anonymous_parameter: 0,
+            parameters: None,
             outer_scopes: Vec::new(),
             correlated: Vec::new(),
             aggregates: None,
@@ -88,6 +93,16 @@ impl<'c> Binder<'c> {
             recursion: None,
             recursive_columns: Vec::new(),
         }
+    }
+
+    /// Numbers `statement`'s placeholders as SQLite does (`parameters.rs`) before binding it;
+    /// returns the slots' names (`None` for a slot only `?` uses).
+    pub fn number_parameters(&mut self, statement: &Statement) -> Result<Vec<Option<Box<str>>>> {
+        let map = parameters::number_parameters(statement)?;
+        let names = map.names.clone();
+        self.parameter_count = names.len();
+        self.parameters = Some(map);
+        Ok(names)
     }
 
     pub fn bind_statement(&mut self, statement: &Statement) -> Result<Plan> {
