@@ -644,17 +644,7 @@ impl Connection {
             Plan::DropIndex { name, if_exists } => {
                 exec::drop_index(&*self.db.shared, name, *if_exists)?
             }
-            Plan::Pragma(statement) => {
-                let outcome = match crate::timeout::pragma(&self.statement_timeout, statement)
-                    .or_else(|| crate::session::foreign_keys::pragma(self, statement))
-                    .or_else(|| crate::session::threads::pragma(&self.threads, statement))
-                {
-                    Some(outcome) => outcome?,
-                    None => crate::durability::pragma(&self.db, statement)?,
-                };
-                exec::feed(outcome.rows, sink)?;
-                return Ok(outcome.changes);
-            }
+            Plan::Pragma(statement) => return self.run_pragma(statement, sink),
             Plan::Vacuum => {
                 crate::gc::vacuum(&self.db.shared);
             }
