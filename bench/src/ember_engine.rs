@@ -23,12 +23,19 @@ fn convert(error: ember::Error) -> BenchError {
 
 struct EmberDb {
     db: Database,
+    /// `PRAGMA threads` of every connection (0: scans run on the calling thread only).
+    helper_threads: usize,
 }
 
 impl Db for EmberDb {
     fn connect(&self) -> BenchResult<Box<dyn Session>> {
+        let conn = self.db.connect();
+        if self.helper_threads > 0 {
+            let pragma = format!("PRAGMA threads = {}", self.helper_threads);
+            conn.execute(&pragma, ()).map_err(convert)?;
+        }
         Ok(Box::new(EmberSession {
-            conn: self.db.connect(),
+            conn,
             params: Vec::new(),
         }))
     }
@@ -161,13 +168,26 @@ impl Session for EmberSession {
 fn open_memory(_dir: &std::path::Path) -> BenchResult<Box<dyn Db>> {
     Ok(Box::new(EmberDb {
         db: Database::in_memory(),
+        helper_threads: 0,
+    }))
+}
+
+/// One helper thread per core beyond the first (at least one).
+fn open_memory_parallel(_dir: &std::path::Path) -> BenchResult<Box<dyn Db>> {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    Ok(Box::new(EmberDb {
+        db: Database::in_memory(),
+        helper_threads: cores.saturating_sub(1).max(1),
     }))
 }
 
 fn open_durable(dir: &std::path::Path) -> BenchResult<Box<dyn Db>> {
     let options = Options::new().sync_policy(SyncPolicy::Always);
     let db = Database::open_with(dir.join("ember"), options).map_err(convert)?;
-    Ok(Box::new(EmberDb { db }))
+    Ok(Box::new(EmberDb {
+        db,
+        helper_threads: 0,
+    }))
 }
 
 pub const MEMORY: EngineSpec = EngineSpec {
@@ -177,6 +197,16 @@ pub const MEMORY: EngineSpec = EngineSpec {
     remark: "Database::in_memory(); Connection::execute/query_row/query with ? params and \
              fixed SQL text (plan cache hit: no parse, no plan per call)",
     open: open_memory,
+    open_m1: None,
+};
+
+pub const PARALLEL: EngineSpec = EngineSpec {
+    name: "ember par",
+    storage: Storage::Memory,
+    is_baseline: false,
+    remark: "as ember, with PRAGMA threads = cores - 1 (at least 1): large scans without \
+             GROUP BY split across threads",
+    open: open_memory_parallel,
     open_m1: None,
 };
 

@@ -48,7 +48,11 @@ pub struct Measurement {
 
 /// Every engine configuration in the table, in print order.
 pub fn engines() -> Vec<EngineSpec> {
-    let mut specs = vec![ember_engine::MEMORY, sqlite_engine::MEMORY];
+    let mut specs = vec![
+        ember_engine::MEMORY,
+        ember_engine::PARALLEL,
+        sqlite_engine::MEMORY,
+    ];
     #[cfg(feature = "stoolap")]
     specs.push(stoolap_engine::MEMORY);
     specs.extend([

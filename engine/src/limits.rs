@@ -37,6 +37,10 @@ pub const IN_LIST_ITEMS_MAX: usize = 100_000;
 /// count; `Options::statement_rows_max` can lower it per database, never raise it.
 pub const STATEMENT_ROWS_MAX: usize = 50_000_000;
 
+/// Most helper threads `PRAGMA threads` gives a connection's scans (SQLite's
+/// `SQLITE_MAX_WORKER_THREADS` default).
+pub const WORKER_THREADS_MAX: usize = 8;
+
 /// Most parameters (`?`, `$N`) one statement may use.
 pub const PARAMETERS_MAX: usize = 32_766;
 

@@ -24,6 +24,7 @@ mod limits_disk;
 mod memory;
 mod named_params;
 mod ordered_key;
+mod parallel_scan;
 mod plans_joins;
 mod plans_ordered;
 mod plans_topk;

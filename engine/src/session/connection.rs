@@ -127,6 +127,8 @@ pub struct Connection {
     counters: crate::expr::ChangeCounters,
     /// Whether FOREIGN KEY constraints are enforced (`PRAGMA foreign_keys`; off by default).
     pub(crate) foreign_keys: Cell<bool>,
+    /// Helper threads a large scan may use (`PRAGMA threads`, see `session/threads.rs`).
+    pub(crate) threads: Cell<usize>,
     /// SAVEPOINTs of the open transaction, innermost last (see `connection/savepoints.rs`).
     savepoints: RefCell<Vec<savepoints::SavepointMark>>,
 }
@@ -145,6 +147,7 @@ impl Connection {
             statement_timeout: Cell::new(db.options().statement_timeout),
             counters: Default::default(),
             foreign_keys: Cell::new(false),
+            threads: Cell::new(0),
             savepoints: RefCell::new(Vec::new()),
             db,
         }
@@ -641,16 +644,7 @@ impl Connection {
             Plan::DropIndex { name, if_exists } => {
                 exec::drop_index(&*self.db.shared, name, *if_exists)?
             }
-            Plan::Pragma(statement) => {
-                let outcome = match crate::timeout::pragma(&self.statement_timeout, statement)
-                    .or_else(|| crate::session::foreign_keys::pragma(self, statement))
-                {
-                    Some(outcome) => outcome?,
-                    None => crate::durability::pragma(&self.db, statement)?,
-                };
-                exec::feed(outcome.rows, sink)?;
-                return Ok(outcome.changes);
-            }
+            Plan::Pragma(statement) => return self.run_pragma(statement, sink),
             Plan::Vacuum => {
                 crate::gc::vacuum(&self.db.shared);
             }
@@ -691,6 +685,7 @@ impl Connection {
             bounds: bounds.as_ref(),
             counters: Some(&self.counters),
             foreign_keys: foreign_key_catalog.as_deref(),
+            helper_threads: self.threads.get(),
         };
         let mut state = self.state.borrow_mut();
         match &mut *state {

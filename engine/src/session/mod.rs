@@ -21,6 +21,7 @@ pub(crate) mod plan_cache;
 pub(crate) mod recovery;
 pub(crate) mod rows;
 pub(crate) mod statement;
+pub(crate) mod threads;
 pub(crate) mod timeout;
 pub(crate) mod transaction;
 pub(crate) mod value;

@@ -294,10 +294,10 @@ macro_rules! params {
 /// ```
 /// let conn = ember::Database::in_memory().connect();
 /// conn.execute_batch("CREATE TABLE t(id INT PRIMARY KEY, name TEXT)").unwrap();
-/// conn.execute("INSERT INTO t VALUES (:id, :name)", ember::named_params! {":name": "ada", ":id": 1})
-///     .unwrap();
-/// let name: String = conn.query_one("SELECT name FROM t WHERE id = @id", ember::named_params! {"@id": 1})
-///     .unwrap();
+/// let row = ember::named_params! {":name": "ada", ":id": 1};
+/// conn.execute("INSERT INTO t VALUES (:id, :name)", row).unwrap();
+/// let id = ember::named_params! {"@id": 1};
+/// let name: String = conn.query_one("SELECT name FROM t WHERE id = @id", id).unwrap();
 /// assert_eq!(name, "ada");
 /// ```
 #[macro_export]

@@ -293,6 +293,70 @@ impl Accumulator {
         }
     }
 
+    /// Whether `merge` can combine partial states of this call: COUNT, MIN/MAX under BINARY
+    /// and SUM/TOTAL/AVG, none DISTINCT (sums only when the caller proved them exact).
+    pub fn mergeable(function: AggregateFunction, distinct: bool, collation: Collation) -> bool {
+        use AggregateFunction as F;
+        !distinct
+            && match function {
+                F::CountStar | F::Count | F::Sum | F::Total | F::Avg => true,
+                F::Min | F::Max => collation == Collation::Binary,
+                _ => false,
+            }
+    }
+
+    /// Folds in `later`, the state of the same call over rows that come after this one's in
+    /// scan order, giving the state one accumulator fed both would have. For sums the caller
+    /// has checked (`parallel::SumBound`) that no addition in any order rounds or overflows,
+    /// so the serial result is the exact total, which this computes exactly too.
+    pub fn merge(&mut self, later: &Accumulator) {
+        debug_assert!(Accumulator::mergeable(
+            self.function,
+            self.seen.is_some(),
+            self.collation
+        ));
+        debug_assert!(!self.integer_overflowed && !later.integer_overflowed);
+        self.count += later.count;
+        match self.function {
+            AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg => {
+                if !self.sum_is_real && !later.sum_is_real {
+                    match self.integer_sum.checked_add(later.integer_sum) {
+                        Some(sum) => self.integer_sum = sum,
+                        None => debug_assert!(false, "merged integer sum overflowed"),
+                    }
+                } else {
+                    let total = self.exact_sum() + later.exact_sum();
+                    self.sum_is_real = true;
+                    self.real_sum = CompensatedSum {
+                        sum: total,
+                        error: 0.0,
+                    };
+                }
+            }
+            AggregateFunction::Min => self.keep_extreme_of(later, Ordering::Less),
+            AggregateFunction::Max => self.keep_extreme_of(later, Ordering::Greater),
+            _ => {}
+        }
+    }
+
+    /// The running sum as one double (exact when `merge`'s precondition holds).
+    fn exact_sum(&self) -> f64 {
+        if self.sum_is_real {
+            debug_assert_eq!(self.real_sum.error, 0.0);
+            self.real_sum.sum
+        } else {
+            self.integer_sum as f64
+        }
+    }
+
+    /// MIN/MAX of two partial states: `later` wins only when strictly better (ties keep the
+    /// earlier value, as feeding the rows in order does).
+    fn keep_extreme_of(&mut self, later: &Accumulator, wanted: Ordering) {
+        if !later.extreme.is_null() {
+            self.keep_extreme(&later.extreme, wanted);
+        }
+    }
+
     /// The aggregate's value over everything fed so far.
     pub fn finish(&self) -> Result<Value> {
         let sum = || {

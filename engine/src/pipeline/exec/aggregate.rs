@@ -133,6 +133,8 @@ impl<'p> Grouper<'p> {
     /// group's position (the caller stores the row as the group's last row).
     fn add(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
         let position = match self.group_by {
+            // No GROUP BY: one group, made at the first row (no key to hash per row).
+            [] if !self.groups.is_empty() => 0,
             [Expr::Column { index, .. }] => self.find_single(&row[*index], context)?,
             [expr] => self.find_single(&expr.eval(row, &context.eval)?, context)?,
             group_by => {
@@ -319,11 +321,27 @@ impl<'p> AggregateOperator<'p> {
                     AccessPath::FullScan | AccessPath::IndexRange(_)
                 ) =>
             {
-                scan::for_each_row(access, context, |row_id, row| {
-                    let position = grouper.add(row, context)?;
-                    grouper.groups[position].last_row_id = row_id;
-                    Ok(())
-                })?;
+                let split = match (self.group_by, &access.path) {
+                    ([], AccessPath::FullScan) => {
+                        super::parallel::aggregate(access, self.aggregates, context)?
+                    }
+                    _ => None,
+                };
+                match split {
+                    // No row passed: `finish` makes the one group of an empty input.
+                    Some((_, None)) => {}
+                    Some((accumulators, Some(last_row_id))) => grouper.groups.push(Group {
+                        key_values: Vec::new(),
+                        last_row: Vec::new(),
+                        last_row_id,
+                        accumulators,
+                    }),
+                    None => scan::for_each_row(access, context, |row_id, row| {
+                        let position = grouper.add(row, context)?;
+                        grouper.groups[position].last_row_id = row_id;
+                        Ok(())
+                    })?,
+                }
                 // Each group's last row, read again under the same snapshot (this statement
                 // writes nothing, so it is the row the scan saw).
                 let table = &access.table.storage;

@@ -20,6 +20,7 @@ mod insert;
 mod join;
 mod join_table;
 mod outer_join;
+mod parallel;
 mod query;
 mod recursive;
 mod returning;
@@ -108,6 +109,27 @@ impl ExecContext<'_> {
             .and_then(|runtime| runtime.env.bounds)
             .and_then(|bounds| bounds.memory);
         MemoryCharge::new(account, what)
+    }
+
+    /// The helper threads a scan may use besides the statement's own (`PRAGMA threads`).
+    pub fn helper_threads(&self) -> usize {
+        self.eval
+            .subqueries
+            .map_or(0, |runtime| runtime.env.helper_threads)
+    }
+
+    /// Whether a memory budget or deadline is in force (checked on this thread only).
+    pub fn has_bounds(&self) -> bool {
+        self.eval
+            .subqueries
+            .is_some_and(|runtime| runtime.env.bounds.is_some())
+    }
+
+    /// The flag another thread sets to stop the statement.
+    pub fn interrupt_flag(&self) -> Option<&std::sync::atomic::AtomicBool> {
+        self.eval
+            .subqueries
+            .and_then(|runtime| runtime.env.interrupt)
     }
 
     /// An `Interrupted` error if the statement was asked to stop (see `InterruptHandle`).

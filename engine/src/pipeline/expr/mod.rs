@@ -30,7 +30,7 @@ use crate::error::Result;
 pub use cast::{apply_affinity, Affinity};
 pub use coerce::{coerce_to_column, fits_column};
 pub use collate::{Collation, ColumnMeta};
-pub use compile::Predicate;
+pub use compile::{Compiled, Predicate};
 pub use datetime::DateFunction;
 pub use function::Function;
 pub use json::{

@@ -131,6 +131,9 @@ pub struct StatementEnv<'a> {
     /// The catalog FOREIGN KEY constraints resolve against, when the connection enforces
     /// them (`PRAGMA foreign_keys = ON`); `None` (SQLite's default) enforces none.
     pub foreign_keys: Option<&'a crate::catalog::Catalog>,
+    /// Helper threads a large scan may use besides the statement's own (`PRAGMA threads`;
+    /// 0: every scan runs on the calling thread).
+    pub helper_threads: usize,
 }
 
 /// Runs subqueries for one statement execution: the transaction they read, the statement's

@@ -1,10 +1,30 @@
 //! A connection's per-connection settings reached through methods: the statement timeout
-//! (`PRAGMA statement_timeout` sets it too). `PRAGMA foreign_keys` is in
-//! `session/foreign_keys.rs`.
+//! (`PRAGMA statement_timeout` sets it too); and where a PRAGMA goes: the connection's
+//! own settings (`statement_timeout`, `foreign_keys` in `session/foreign_keys.rs`, `threads`
+//! in `session/threads.rs`), else the database's (`durability::pragma`).
 
 use super::Connection;
+use crate::error::Result;
+use crate::exec::{self, RowSink};
 
 impl Connection {
+    /// Runs a PRAGMA, feeding its rows to `sink`; the number of changes it made.
+    pub(super) fn run_pragma(
+        &self,
+        statement: &sqlparser::ast::Statement,
+        sink: &mut RowSink<'_>,
+    ) -> Result<usize> {
+        let outcome = match crate::timeout::pragma(&self.statement_timeout, statement)
+            .or_else(|| crate::session::foreign_keys::pragma(self, statement))
+            .or_else(|| crate::session::threads::pragma(&self.threads, statement))
+        {
+            Some(outcome) => outcome?,
+            None => crate::durability::pragma(&self.db, statement)?,
+        };
+        exec::feed(outcome.rows, sink)?;
+        Ok(outcome.changes)
+    }
+
     /// Stops each later statement of this connection that runs longer than `timeout` with
     /// an `Interrupted` error, its changes undone (`None`: no limit). What `PRAGMA
     /// statement_timeout` sets; starts at `Options::statement_timeout`.
