@@ -201,7 +201,7 @@ pub const MEMORY: EngineSpec = EngineSpec {
 };
 
 pub const PARALLEL: EngineSpec = EngineSpec {
-    name: "ember par",
+    name: "ember-par",
     storage: Storage::Memory,
     is_baseline: false,
     remark: "as ember, with PRAGMA threads = cores - 1 (at least 1): large scans without \

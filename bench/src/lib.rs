@@ -87,12 +87,19 @@ impl Config {
         self.only.is_empty() || self.only.iter().any(|want| want.eq_ignore_ascii_case(id))
     }
 
+    /// A wanted name that is an engine's whole name selects that engine only (`ember` is
+    /// not `ember-par`); any other selects the engines it starts (`sqlite`: every SQLite).
     fn runs_engine(&self, name: &str) -> bool {
+        let names = engines();
         self.engines.is_empty()
-            || self
-                .engines
-                .iter()
-                .any(|want| name.starts_with(want.as_str()))
+            || self.engines.iter().any(|want| {
+                let exact = names.iter().any(|spec| spec.name == want.as_str());
+                if exact {
+                    name == want.as_str()
+                } else {
+                    name.starts_with(want.as_str())
+                }
+            })
     }
 }
 

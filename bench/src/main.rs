@@ -13,7 +13,8 @@ const USAGE: &str = "usage: ember-bench [--scale F] [--only IDS] \
   --rounds N     run the timed workloads N times, engines taking turns, and report each
                  cell's median (default 3; M1 runs once)
   --only IDS     run only these workloads (comma-separated)
-  --engines PFX  run only engines whose name starts with one of these (comma-separated)
+  --engines PFX  run only these engines (comma-separated): a whole engine name selects it
+                 alone (ember, ember-par), else every engine whose name starts with it
   --no-settle    start each timed turn at once instead of waiting (up to 3 s) for the
                  machine's cores to go idle after the previous turn
   --ops-of ID    print the operations workload ID's measured function runs at this
