@@ -581,6 +581,12 @@ impl Transaction {
         // Without a hook nobody needs the list of changes: stamp and publish.
         let store = Arc::clone(&self.store);
         let (commit_lock, ts) = store.clock.begin_commit();
+        if let Some(error) = self.wrote_rebuilt_table() {
+            drop(commit_lock);
+            self.rollback_to(0);
+            self.release_snapshot();
+            return Err(error);
+        }
         self.stamp_and_publish(commit_lock, ts);
         Ok(ts)
     }
@@ -613,7 +619,10 @@ impl Transaction {
             .collect();
         let store = Arc::clone(&self.store);
         let (commit_lock, ts) = store.clock.begin_commit();
-        let hooked = hook(ts, &changes);
+        let hooked = match self.wrote_rebuilt_table() {
+            Some(error) => Err(error),
+            None => hook(ts, &changes),
+        };
         drop(changes);
         drop(touched);
         if let Err(error) = hooked {
@@ -624,6 +633,32 @@ impl Transaction {
         }
         self.stamp_and_publish(commit_lock, ts);
         Ok(ts)
+    }
+
+    /// Ends a transaction that only inserted rows into tables nobody else can see yet (the
+    /// copy of `rebuild.rs`): every version is stamped `FROZEN_BEGIN`, so every snapshot,
+    /// however old, sees the rows; no commit timestamp is taken.
+    pub fn commit_preexisting(mut self) -> StorageResult<()> {
+        if self
+            .writes
+            .iter()
+            .any(|write| write.kind != WriteKind::Created)
+        {
+            return Err(StorageError::new(
+                StorageErrorKind::InvalidData,
+                "only inserted rows can be committed as pre-existing",
+            ));
+        }
+        for write in &self.writes {
+            let version = write.version.get();
+            version
+                .begin
+                .store(super::head::FROZEN_BEGIN, Ordering::Release);
+        }
+        self.writes.clear();
+        self.tables.clear();
+        self.release_snapshot();
+        Ok(())
     }
 
     /// Stamps every written version with `ts`, publishes `ts` and ends the transaction.
