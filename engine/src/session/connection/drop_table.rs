@@ -34,7 +34,8 @@ impl Connection {
             if let TransactionState::Explicit(txn) = &*self.state.borrow() {
                 if txn.has_written_to(&alter.before.storage) {
                     return Err(unsupported(format!(
-                        "ALTER TABLE DROP COLUMN of table {} after this transaction wrote to                          it (COMMIT or ROLLBACK first)",
+                        "ALTER TABLE DROP COLUMN of table {} after this transaction wrote to \
+                         it (COMMIT or ROLLBACK first)",
                         alter.before.name
                     )));
                 }
