@@ -99,10 +99,7 @@ fn ours_as_text(conn: &ember::Connection, sql: &str) -> (Vec<String>, Vec<String
 
 fn theirs_as_text(conn: &rusqlite::Connection, sql: &str) -> (Vec<String>, Vec<String>) {
     let mut statement = conn.prepare(sql).unwrap();
-    let columns: Vec<String> = statement
-        .column_names()
-        .map(|c| c.to_string())
-        .collect();
+    let columns: Vec<String> = statement.column_names().map(|c| c.to_string()).collect();
     let width = columns.len();
     let mut values = Vec::new();
     let mut rows = statement.query(()).unwrap();
