@@ -244,3 +244,56 @@ fn a_drop_in_a_transaction_commits_at_once_unless_the_transaction_wrote_the_tabl
         5
     );
 }
+
+#[test]
+fn a_drop_past_the_memory_budget_fails_and_changes_nothing() {
+    let db = Database::in_memory_with(ember::Options::new().memory_budget_bytes(2 << 20));
+    let conn = db.connect();
+    conn.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, pad TEXT, n INT)")
+        .unwrap();
+    let mut rows = 0i64;
+    // Fill to about two thirds of the budget: the copy cannot fit beside the table.
+    let used = || -> i64 {
+        conn.query_one("SELECT memory_used_bytes FROM ember_stats", ())
+            .unwrap()
+    };
+    while used() < (2 << 20) * 2 / 3 {
+        conn.execute(
+            "INSERT INTO t VALUES (?1, printf('%.200c', 'x'), ?1)",
+            [rows],
+        )
+        .unwrap();
+        rows += 1;
+    }
+    let error = conn.execute("ALTER TABLE t DROP COLUMN n", ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::MemoryBudget, "{error}");
+    assert_eq!(
+        conn.query("SELECT * FROM t LIMIT 1", ()).unwrap().columns(),
+        ["id", "pad", "n"]
+    );
+    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    assert_eq!(count, rows);
+    // The table takes writes again, and the smaller column drops.
+    conn.execute("DELETE FROM t WHERE id > 10", ()).unwrap();
+    conn.execute("VACUUM", ()).unwrap();
+    conn.execute("ALTER TABLE t DROP COLUMN n", ()).unwrap();
+    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    assert_eq!(count, 11);
+}
+
+#[test]
+fn sqlites_own_tables_may_not_be_altered() {
+    let conn = Database::in_memory().connect();
+    conn.execute(
+        "CREATE TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT, x)",
+        (),
+    )
+    .unwrap();
+    for sql in [
+        "ALTER TABLE sqlite_sequence DROP COLUMN seq",
+        "ALTER TABLE sqlite_sequence ADD COLUMN z",
+    ] {
+        let error = conn.execute(sql, ()).unwrap_err();
+        assert_eq!(error.message(), "table sqlite_sequence may not be altered");
+    }
+}

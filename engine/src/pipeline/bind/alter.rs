@@ -53,6 +53,18 @@ impl Binder<'_> {
             }
             return Err(crate::err!(NotFound, "no such table: {name}"));
         };
+        // SQLite's own tables (here `sqlite_sequence`).
+        if table
+            .name
+            .get(..7)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("sqlite_"))
+        {
+            return Err(crate::err!(
+                InvalidInput,
+                "table {} may not be altered",
+                table.name
+            ));
+        }
         let before = Arc::clone(table);
         let mut after = TableDef::clone(&before);
         let mut added = None;
