@@ -8,11 +8,12 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::error::{StorageError, StorageErrorKind};
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::store::Store;
 
+use super::head::FROZEN_BEGIN;
 use super::table::Table;
-use super::transaction::Transaction;
+use super::transaction::{Transaction, WriteKind};
 
 impl Table {
     /// Whether the table was closed for a rebuild (its commits are refused).
@@ -45,6 +46,30 @@ impl Transaction {
         self.tables
             .iter()
             .any(|written| std::ptr::eq(Arc::as_ptr(written), table))
+    }
+
+    /// Ends a transaction that only inserted rows into tables nobody else can see yet (the
+    /// copy of a rebuild): every version is stamped `FROZEN_BEGIN`, so every snapshot,
+    /// however old, sees the rows; no commit timestamp is taken.
+    pub fn commit_preexisting(mut self) -> StorageResult<()> {
+        if self
+            .writes
+            .iter()
+            .any(|write| write.kind != WriteKind::Created)
+        {
+            return Err(StorageError::new(
+                StorageErrorKind::InvalidData,
+                "only inserted rows can be committed as pre-existing",
+            ));
+        }
+        for write in &self.writes {
+            let version = write.version.get();
+            version.begin.store(FROZEN_BEGIN, Ordering::Release);
+        }
+        self.writes.clear();
+        self.tables.clear();
+        self.release_snapshot();
+        Ok(())
     }
 
     /// The refusal of a commit that wrote to a table closed for a rebuild. Read under the

@@ -65,13 +65,13 @@ pub(super) struct Write {
     /// Position of the table in the transaction's `tables`.
     table: u32,
     row: RowId,
-    kind: WriteKind,
-    version: VersionPtr,
+    pub(super) kind: WriteKind,
+    pub(super) version: VersionPtr,
 }
 
 /// A pointer to a version this transaction created or claimed.
 #[derive(Clone, Copy)]
-struct VersionPtr(*const Version);
+pub(super) struct VersionPtr(*const Version);
 
 // SAFETY: the pointee is only read through atomics or immutable fields, and it stays alive
 // while the transaction is open: garbage collection never frees a version whose begin or end
@@ -82,7 +82,7 @@ unsafe impl Send for VersionPtr {}
 unsafe impl Sync for VersionPtr {}
 
 impl VersionPtr {
-    fn get(&self) -> &Version {
+    pub(super) fn get(&self) -> &Version {
         // SAFETY: see the `Send` impl: alive while the owning transaction is open, and every
         // use is inside a method of that open transaction.
         unsafe { &*self.0 }
@@ -633,32 +633,6 @@ impl Transaction {
         }
         self.stamp_and_publish(commit_lock, ts);
         Ok(ts)
-    }
-
-    /// Ends a transaction that only inserted rows into tables nobody else can see yet (the
-    /// copy of `rebuild.rs`): every version is stamped `FROZEN_BEGIN`, so every snapshot,
-    /// however old, sees the rows; no commit timestamp is taken.
-    pub fn commit_preexisting(mut self) -> StorageResult<()> {
-        if self
-            .writes
-            .iter()
-            .any(|write| write.kind != WriteKind::Created)
-        {
-            return Err(StorageError::new(
-                StorageErrorKind::InvalidData,
-                "only inserted rows can be committed as pre-existing",
-            ));
-        }
-        for write in &self.writes {
-            let version = write.version.get();
-            version
-                .begin
-                .store(super::head::FROZEN_BEGIN, Ordering::Release);
-        }
-        self.writes.clear();
-        self.tables.clear();
-        self.release_snapshot();
-        Ok(())
     }
 
     /// Stamps every written version with `ts`, publishes `ts` and ends the transaction.
