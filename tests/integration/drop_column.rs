@@ -1,6 +1,7 @@
 //! ALTER TABLE .. DROP COLUMN: every refusal gives SQLite's own message (checked against
-//! rusqlite's bundled SQLite here, since .slt files do not compare error texts), and a drop
-//! SQLite would make fails with `not supported: ALTER TABLE DROP COLUMN`, changing nothing.
+//! rusqlite's bundled SQLite here, since .slt files do not compare error texts); a drop
+//! SQLite makes gives its rows, columns and (normalized) schema text; prepared statements
+//! bind again; DROP COLUMN inside a transaction.
 
 use ember::{Database, ErrorKind};
 
@@ -76,22 +77,223 @@ fn drop_column_refusals_give_sqlites_messages() {
     }
 }
 
+/// Rows in the tables before the drops.
+const ROWS: &str = "
+    INSERT INTO d VALUES (1, 10, 'x', 5, 100, NULL, 7, 8), (2, 20, NULL, 6, 200, 1, NULL, 9);
+    INSERT INTO n VALUES (1, 2, 3), (4, 5, 6);
+    INSERT INTO o VALUES (1, 2, 3), (4, NULL, 9);
+";
+
+/// A result as text, the same way for both engines.
+fn ours_as_text(conn: &ember::Connection, sql: &str) -> (Vec<String>, Vec<String>) {
+    let rows = conn.query(sql, ()).unwrap();
+    let columns = rows.columns().to_vec();
+    let values = rows
+        .values()
+        .iter()
+        .flatten()
+        .map(|value| format!("{value:?}"))
+        .collect();
+    (columns, values)
+}
+
+fn theirs_as_text(conn: &rusqlite::Connection, sql: &str) -> (Vec<String>, Vec<String>) {
+    let mut statement = conn.prepare(sql).unwrap();
+    let columns: Vec<String> = statement.column_names().map(|c| c.to_string()).collect();
+    let width = columns.len();
+    let mut values = Vec::new();
+    let mut rows = statement.query(()).unwrap();
+    while let Some(row) = rows.next().unwrap() {
+        for i in 0..width {
+            let value = match row.get_ref(i).unwrap() {
+                rusqlite::types::ValueRef::Null => ember::Value::Null,
+                rusqlite::types::ValueRef::Integer(i) => ember::Value::Integer(i),
+                rusqlite::types::ValueRef::Real(r) => ember::Value::Real(r),
+                rusqlite::types::ValueRef::Text(t) => {
+                    ember::Value::Text(String::from_utf8_lossy(t).into_owned())
+                }
+                rusqlite::types::ValueRef::Blob(b) => ember::Value::Blob(b.to_vec()),
+            };
+            values.push(format!("{value:?}"));
+        }
+    }
+    (columns, values)
+}
+
+/// SQLite's `sqlite_schema` text of a table, normalized as EmberDB stores CREATE TABLE
+/// (by creating it in a scratch database).
+fn normalized(sql: &str, table: &str) -> String {
+    let db = Database::in_memory();
+    db.connect().execute(sql, ()).unwrap();
+    let catalog = db.catalog();
+    catalog.table(table).unwrap().sql.clone()
+}
+
 #[test]
-fn drops_sqlite_makes_are_not_supported_yet_and_change_nothing() {
+fn drops_sqlite_makes_give_its_rows_columns_and_schema_text() {
     let theirs = sqlite();
-    let ours = Database::in_memory().connect();
+    theirs.execute_batch(ROWS).unwrap();
+    let db = Database::in_memory();
+    let ours = db.connect();
     ours.execute_batch(SCHEMA).unwrap();
+    ours.execute_batch(ROWS).unwrap();
     for sql in ALLOWED {
         theirs.execute_batch(sql).unwrap();
-        let error = ours.execute(sql, ()).unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::Unsupported, "{sql}");
-        assert_eq!(error.message(), "not supported: ALTER TABLE DROP COLUMN");
+        ours.execute(sql, ()).unwrap();
     }
-    let width = |table: &str| {
-        ours.query(&format!("SELECT * FROM {table}"), ())
+    for table in ["d", "n", "o", "nv"] {
+        let sql = format!("SELECT * FROM {table} ORDER BY 1");
+        assert_eq!(
+            ours_as_text(&ours, &sql),
+            theirs_as_text(&theirs, &sql),
+            "{sql}"
+        );
+    }
+    for table in ["d", "n", "o"] {
+        let text: String = theirs
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = ?",
+                [table],
+                |row| row.get(0),
+            )
+            .unwrap();
+        let catalog = db.catalog();
+        assert_eq!(catalog.table(table).unwrap().sql, normalized(&text, table));
+    }
+    // Keys, UNIQUE and the index still work on the copied rows.
+    for sql in [
+        "INSERT INTO d(id, b) VALUES (3, 'x')",
+        "INSERT INTO d(id) VALUES (1)",
+    ] {
+        let error = ours.execute(sql, ()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Constraint, "{sql}: {error}");
+        assert!(theirs.execute_batch(sql).is_err(), "{sql}");
+    }
+    let sql = "SELECT id FROM d WHERE e = 200";
+    assert_eq!(ours_as_text(&ours, sql), theirs_as_text(&theirs, sql));
+}
+
+#[test]
+fn statements_prepared_before_a_drop_bind_again_or_fail_as_sqlite() {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b INT); INSERT INTO t VALUES (1, 'x', 2)",
+    )
+    .unwrap();
+    let mut star = conn.prepare("SELECT * FROM t WHERE id = ?").unwrap();
+    let mut dropped = conn.prepare("SELECT a FROM t").unwrap();
+    let mut insert = conn.prepare("INSERT INTO t(a) VALUES (?)").unwrap();
+    assert_eq!(star.query([1]).unwrap().columns(), ["id", "a", "b"]);
+    conn.execute("ALTER TABLE t DROP COLUMN a", ()).unwrap();
+    let rows = star.query([1]).unwrap();
+    assert_eq!(rows.columns(), ["id", "b"]);
+    assert_eq!(
+        rows.values(),
+        [vec![ember::Value::Integer(1), ember::Value::Integer(2)]]
+    );
+    let error = dropped.query(()).unwrap_err();
+    assert_eq!(error.message(), "no such column: a");
+    let error = insert.execute(["y"]).unwrap_err();
+    assert!(
+        error.message().starts_with("table t has no column named a"),
+        "{error}"
+    );
+    conn.execute("INSERT INTO t(b) VALUES (3)", ()).unwrap();
+    assert_eq!(
+        conn.query_one::<i64>("SELECT max(id) FROM t", ()).unwrap(),
+        2
+    );
+}
+
+#[test]
+fn a_drop_in_a_transaction_commits_at_once_unless_the_transaction_wrote_the_table() {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b INT); INSERT INTO t VALUES (1, 'x', 2);
+         CREATE TABLE other(x INT);",
+    )
+    .unwrap();
+    // DDL is not transactional: ROLLBACK does not bring the column back.
+    conn.execute_batch("BEGIN; INSERT INTO other VALUES (1); ALTER TABLE t DROP COLUMN a;")
+        .unwrap();
+    assert_eq!(conn.query_one::<i64>("SELECT b FROM t", ()).unwrap(), 2);
+    conn.execute("ROLLBACK", ()).unwrap();
+    assert_eq!(
+        conn.query("SELECT * FROM t", ()).unwrap().columns(),
+        ["id", "b"]
+    );
+    assert_eq!(
+        conn.query_one::<i64>("SELECT count(*) FROM other", ())
+            .unwrap(),
+        0
+    );
+    // A transaction that wrote to the table must end first.
+    conn.execute_batch("ALTER TABLE t ADD COLUMN c INT; BEGIN; INSERT INTO t VALUES (2, 3, 4);")
+        .unwrap();
+    let error = conn.execute("ALTER TABLE t DROP COLUMN c", ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unsupported);
+    assert_eq!(
+        error.message(),
+        "not supported: ALTER TABLE DROP COLUMN of table t after this transaction wrote to it \
+         (COMMIT or ROLLBACK first)"
+    );
+    conn.execute_batch("COMMIT; ALTER TABLE t DROP COLUMN c;")
+        .unwrap();
+    assert_eq!(
+        conn.query_one::<i64>("SELECT sum(b) FROM t", ()).unwrap(),
+        5
+    );
+}
+
+#[test]
+fn a_drop_past_the_memory_budget_fails_and_changes_nothing() {
+    let db = Database::in_memory_with(ember::Options::new().memory_budget_bytes(2 << 20));
+    let conn = db.connect();
+    conn.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, pad TEXT, n INT)")
+        .unwrap();
+    let mut rows = 0i64;
+    // Fill to about two thirds of the budget: the copy cannot fit beside the table.
+    let used = || -> i64 {
+        conn.query_one("SELECT memory_used_bytes FROM ember_stats", ())
             .unwrap()
-            .columns()
-            .len()
     };
-    assert_eq!((width("d"), width("n"), width("o")), (8, 3, 3));
+    while used() < (2 << 20) * 2 / 3 {
+        conn.execute(
+            "INSERT INTO t VALUES (?1, printf('%.200c', 'x'), ?1)",
+            [rows],
+        )
+        .unwrap();
+        rows += 1;
+    }
+    let error = conn.execute("ALTER TABLE t DROP COLUMN n", ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::MemoryBudget, "{error}");
+    assert_eq!(
+        conn.query("SELECT * FROM t LIMIT 1", ()).unwrap().columns(),
+        ["id", "pad", "n"]
+    );
+    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    assert_eq!(count, rows);
+    // The table takes writes again, and the smaller column drops.
+    conn.execute("DELETE FROM t WHERE id > 10", ()).unwrap();
+    conn.execute("VACUUM", ()).unwrap();
+    conn.execute("ALTER TABLE t DROP COLUMN n", ()).unwrap();
+    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    assert_eq!(count, 11);
+}
+
+#[test]
+fn sqlites_own_tables_may_not_be_altered() {
+    let conn = Database::in_memory().connect();
+    conn.execute(
+        "CREATE TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT, x)",
+        (),
+    )
+    .unwrap();
+    for sql in [
+        "ALTER TABLE sqlite_sequence DROP COLUMN seq",
+        "ALTER TABLE sqlite_sequence ADD COLUMN z",
+    ] {
+        let error = conn.execute(sql, ()).unwrap_err();
+        assert_eq!(error.message(), "table sqlite_sequence may not be altered");
+    }
 }

@@ -12,6 +12,8 @@ mod cte;
 mod differential;
 mod dml_clauses;
 mod drop_column;
+mod drop_column_concurrency;
+mod drop_column_durability;
 mod durability;
 mod durability_damage;
 mod expressions;

@@ -639,7 +639,7 @@ impl Connection {
                 exec::drop_view(&*self.db.shared, name, *if_exists)?
             }
             Plan::CreateIndex(create) => exec::create_index(&*self.db.shared, create)?,
-            Plan::AlterTable(alter) => exec::alter_table(&*self.db.shared, alter)?,
+            Plan::AlterTable(alter) => self.alter_table(alter)?,
             Plan::CreateTableAs(ctas) => return self.create_table_as(ctas),
             Plan::DropIndex { name, if_exists } => {
                 exec::drop_index(&*self.db.shared, name, *if_exists)?

@@ -248,6 +248,7 @@ fn replay(
                 tables.live.remove(table_id);
                 tables.dropped.insert(*table_id);
             }
+            CatalogOp::RebuildTable => replay_rebuild(db, *table_id, name, sql, tables)?,
             CatalogOp::Other => {
                 db.connect()
                     .execute(sql, ())
@@ -281,6 +282,51 @@ fn replay(
             db.shared.store.clock().advance_to(*ts);
         }
     }
+    Ok(())
+}
+
+/// Replays a statement that copied table `name` into a new table (DROP COLUMN): the copy is
+/// made again from the replayed table, in the order of the row ids the log used for it, so
+/// its rows get the ids 0, 1, ... they had in the log; later commits name the new table by
+/// `new_id`.
+fn replay_rebuild(
+    db: &Database,
+    new_id: u64,
+    name: &str,
+    sql: &str,
+    tables: &mut ReplayTables,
+) -> Result<()> {
+    let failed = |e: &dyn std::fmt::Display| corrupt(format!("replaying `{sql}`: {e}"));
+    let storage = table_storage(db, name)?;
+    let old_id = tables
+        .live
+        .iter()
+        .find(|(_, rebuilt)| Arc::ptr_eq(&rebuilt.table, &storage))
+        .map(|(id, _)| *id)
+        .ok_or_else(|| failed(&format!("no replayed table is {name}")))?;
+    let mut by_log_id: Vec<(u64, u64)> = tables.live[&old_id]
+        .rows
+        .iter()
+        .map(|(logged, row)| (*logged, *row))
+        .collect();
+    by_log_id.sort_unstable();
+    let order: Vec<u64> = by_log_id.into_iter().map(|(_, row)| row).collect();
+    let prepared = db.connect().prepared(sql).map_err(|e| failed(&e))?;
+    let crate::plan::Plan::AlterTable(alter) = &prepared.plan else {
+        return Err(failed(&"not an ALTER TABLE"));
+    };
+    let (_, copied) = crate::exec::replay_alter_table(&*db.shared, alter, Some(&order))
+        .map_err(|e| failed(&e))?
+        .ok_or_else(|| failed(&"not a statement that copies the table"))?;
+    tables.live.remove(&old_id);
+    tables.dropped.insert(old_id);
+    tables.live.insert(
+        new_id,
+        Rebuilt {
+            table: table_storage(db, name)?,
+            rows: (0..copied).map(|row| (row, row)).collect(),
+        },
+    );
     Ok(())
 }
 

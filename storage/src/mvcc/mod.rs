@@ -38,6 +38,7 @@ mod idle;
 mod indexing;
 mod ordered_read;
 mod patch;
+mod rebuild;
 mod spare;
 mod table;
 mod transaction;

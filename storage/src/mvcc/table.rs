@@ -112,6 +112,9 @@ pub struct Table {
     /// wrote to the table and commits later is refused, so no logged commit names a table
     /// the log no longer defines.
     dropped: AtomicBool,
+    /// Set while ALTER TABLE DROP COLUMN copies the table into a new one, and for good once
+    /// it succeeded: a transaction that wrote to this table commits no more (`rebuild.rs`).
+    pub(super) rebuilt: AtomicBool,
 }
 
 fn chunk_len(chunk: usize) -> u64 {
@@ -156,6 +159,7 @@ impl Table {
             gc: super::gc::GcState::default(),
             pool,
             dropped: AtomicBool::new(false),
+            rebuilt: AtomicBool::new(false),
         }
     }
 

@@ -65,13 +65,13 @@ pub(super) struct Write {
     /// Position of the table in the transaction's `tables`.
     table: u32,
     row: RowId,
-    kind: WriteKind,
-    version: VersionPtr,
+    pub(super) kind: WriteKind,
+    pub(super) version: VersionPtr,
 }
 
 /// A pointer to a version this transaction created or claimed.
 #[derive(Clone, Copy)]
-struct VersionPtr(*const Version);
+pub(super) struct VersionPtr(*const Version);
 
 // SAFETY: the pointee is only read through atomics or immutable fields, and it stays alive
 // while the transaction is open: garbage collection never frees a version whose begin or end
@@ -82,7 +82,7 @@ unsafe impl Send for VersionPtr {}
 unsafe impl Sync for VersionPtr {}
 
 impl VersionPtr {
-    fn get(&self) -> &Version {
+    pub(super) fn get(&self) -> &Version {
         // SAFETY: see the `Send` impl: alive while the owning transaction is open, and every
         // use is inside a method of that open transaction.
         unsafe { &*self.0 }
@@ -581,6 +581,12 @@ impl Transaction {
         // Without a hook nobody needs the list of changes: stamp and publish.
         let store = Arc::clone(&self.store);
         let (commit_lock, ts) = store.clock.begin_commit();
+        if let Some(error) = self.wrote_rebuilt_table() {
+            drop(commit_lock);
+            self.rollback_to(0);
+            self.release_snapshot();
+            return Err(error);
+        }
         self.stamp_and_publish(commit_lock, ts);
         Ok(ts)
     }
@@ -613,7 +619,10 @@ impl Transaction {
             .collect();
         let store = Arc::clone(&self.store);
         let (commit_lock, ts) = store.clock.begin_commit();
-        let hooked = hook(ts, &changes);
+        let hooked = match self.wrote_rebuilt_table() {
+            Some(error) => Err(error),
+            None => hook(ts, &changes),
+        };
         drop(changes);
         drop(touched);
         if let Err(error) = hooked {

@@ -31,6 +31,11 @@ pub enum CatalogOp {
     DropTable = 2,
     /// Any other schema statement replayed from its SQL text (e.g. CREATE INDEX).
     Other = 3,
+    /// A statement that copied table `name` into a new storage table, whose id is the
+    /// record's (ALTER TABLE DROP COLUMN): replaying its SQL makes the copy again, and later
+    /// commits name the new id. Rows of the copy are numbered 0, 1, ... in the order of the
+    /// old table's row ids. Added after the first format; older logs never hold it.
+    RebuildTable = 4,
 }
 
 /// One WAL record.
@@ -201,6 +206,7 @@ impl WalRecord {
                     1 => CatalogOp::CreateTable,
                     2 => CatalogOp::DropTable,
                     3 => CatalogOp::Other,
+                    4 => CatalogOp::RebuildTable,
                     _ => return Err(damaged("bad catalog op")),
                 };
                 WalRecord::Catalog {
@@ -271,6 +277,12 @@ mod tests {
                 table_id: 4,
                 name: "t".into(),
                 sql: "CREATE TABLE t(a INT)".into(),
+            },
+            WalRecord::Catalog {
+                op: CatalogOp::RebuildTable,
+                table_id: 9,
+                name: "t".into(),
+                sql: "ALTER TABLE t DROP COLUMN b".into(),
             },
             WalRecord::SegmentEnd { next: 12 },
             WalRecord::SegmentStart { previous_len: 4096 },

@@ -4,7 +4,8 @@
 //! INDEX text rewritten, the UNIQUE constraints' indexes renamed with the table, and views
 //! over a renamed table rewritten to its new name, as SQLite does). Views that name a
 //! renamed column are left as written: they fail to bind when next used.
-//! `DROP COLUMN` gives SQLite's errors (`drop_column.rs`) but drops nothing yet.
+//! `DROP COLUMN` makes SQLite's checks and binds the table without the column
+//! (`drop_column.rs`).
 
 use std::sync::Arc;
 
@@ -52,9 +53,22 @@ impl Binder<'_> {
             }
             return Err(crate::err!(NotFound, "no such table: {name}"));
         };
+        // SQLite's own tables (here `sqlite_sequence`).
+        if table
+            .name
+            .get(..7)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("sqlite_"))
+        {
+            return Err(crate::err!(
+                InvalidInput,
+                "table {} may not be altered",
+                table.name
+            ));
+        }
         let before = Arc::clone(table);
         let mut after = TableDef::clone(&before);
         let mut added = None;
+        let mut dropped = None;
         let mut views = Vec::new();
         match operation {
             AlterTableOperation::AddColumn {
@@ -110,9 +124,9 @@ impl Binder<'_> {
                 };
                 let views = self.catalog.views();
                 let views: Vec<&ViewDef> = views.iter().map(|view| view.as_ref()).collect();
-                return Err(super::drop_column::drop_column_error(
-                    &before, &views, column,
-                ));
+                let (without, position) = self.bind_drop_column(&before, &views, column)?;
+                after = without;
+                dropped = Some(position);
             }
             other => return Err(unsupported(format!("ALTER TABLE {other}"))),
         }
@@ -120,6 +134,7 @@ impl Binder<'_> {
             before,
             after,
             added,
+            dropped,
             views,
             sql: ast::Statement::AlterTable(alter.clone()).to_string(),
         })))

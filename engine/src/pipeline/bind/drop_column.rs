@@ -2,30 +2,77 @@
 //! order and with its messages: the column exists, is not (part of) the PRIMARY KEY, has
 //! no column UNIQUE constraint, is not the only column; then the schema must still make
 //! sense without it (SQLite re-parses the schema): no table constraint, CHECK or generated
-//! column of the table, no CREATE INDEX and no view may name it. Dropping a column that
-//! passes them all is not supported yet (rows would have to lose the column: see
-//! docs/sql.md), so every DROP COLUMN fails, but with SQLite's error where SQLite has one.
+//! column of the table, no CREATE INDEX and no view may name it. A drop that passes them
+//! binds to the table's definition without the column: its CREATE TABLE text without the
+//! column's definition, bound again as CREATE TABLE (columns, keys, CHECK and FOREIGN KEY
+//! constraints renumbered), and its indexes' column positions shifted past the column.
+//! `exec/drop_column.rs` copies the rows.
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{self, ColumnOption, Statement, TableConstraint};
 
 use crate::catalog::{TableDef, ViewDef};
-use crate::error::{unsupported, Result};
+use crate::error::Result;
+use crate::plan::Plan;
 
-/// The error of `ALTER TABLE table DROP COLUMN column`.
-pub(super) fn drop_column_error(
-    table: &TableDef,
-    views: &[&ViewDef],
-    column: &ast::Ident,
-) -> crate::Error {
-    match check_drop_column(table, views, &column.value) {
-        Err(error) => error,
-        Ok(()) => unsupported("ALTER TABLE DROP COLUMN"),
+use super::Binder;
+
+impl Binder<'_> {
+    /// The definition of `table` without `column` (which SQLite's checks allow dropping),
+    /// and the column's position.
+    pub(super) fn bind_drop_column(
+        &mut self,
+        table: &TableDef,
+        views: &[&ViewDef],
+        column: &ast::Ident,
+    ) -> Result<(TableDef, usize)> {
+        let (create, position) = check_drop_column(table, views, &column.value)?;
+        let Plan::CreateTable(bound) = self.bind_create_table(&create)? else {
+            return Err(crate::err!(
+                Internal,
+                "CREATE TABLE of {} did not bind as one",
+                table.name
+            ));
+        };
+        if bound.columns.len() + 1 != table.columns.len() {
+            return Err(crate::err!(
+                Internal,
+                "table {} has {} columns, {} after dropping one",
+                table.name,
+                table.columns.len(),
+                bound.columns.len()
+            ));
+        }
+        let shift = |column: usize| column - usize::from(column > position);
+        let mut indexes = table.indexes.clone();
+        for index in &mut indexes {
+            debug_assert!(!index.columns.contains(&position));
+            index.columns = index.columns.iter().map(|&c| shift(c)).collect();
+        }
+        let after = TableDef {
+            name: table.name.clone(),
+            columns: bound.columns,
+            primary_key: bound.primary_key,
+            unique: bound.unique,
+            sql: bound.sql,
+            storage: table.storage.clone(),
+            indexes,
+            rowid_column: bound.rowid_column,
+            autoincrement: bound.autoincrement,
+            constraints: bound.constraints,
+        };
+        Ok((after, position))
     }
 }
 
-fn check_drop_column(table: &TableDef, views: &[&ViewDef], name: &str) -> Result<()> {
+/// The table's CREATE TABLE without the column, and the column's position, when SQLite
+/// would drop it; else SQLite's error.
+fn check_drop_column(
+    table: &TableDef,
+    views: &[&ViewDef],
+    name: &str,
+) -> Result<(ast::CreateTable, usize)> {
     let Some(position) = table.column_index(name) else {
         return Err(crate::err!(NotFound, "no such column: \"{name}\""));
     };
@@ -124,7 +171,7 @@ fn check_drop_column(table: &TableDef, views: &[&ViewDef], name: &str) -> Result
             ));
         }
     }
-    Ok(())
+    Ok((create, position))
 }
 
 fn parse_one(sql: &str) -> Result<Statement> {

@@ -1,6 +1,7 @@
 //! ALTER TABLE: under the DDL lock, checks that the table is still the one the statement
 //! was bound against, logs the statement, makes the storage change (ADD COLUMN swaps in a
-//! wider row format: no row is rewritten, see `storage/src/row/added.rs`) and publishes the
+//! wider row format: no row is rewritten, see `storage/src/row/added.rs`; DROP COLUMN copies
+//! the rows into a new table, see `drop_column.rs`) and publishes the
 //! new definition, which bumps the catalog version so cached plans and prepared statements
 //! bind again.
 //!
@@ -12,6 +13,7 @@
 use std::sync::Arc;
 
 use ember_storage::wal::record::CatalogOp;
+use ember_storage::RowId;
 
 use crate::error::Result;
 use crate::plan::AlterTable;
@@ -19,6 +21,17 @@ use crate::plan::AlterTable;
 use super::SchemaHost;
 
 pub(crate) fn alter_table(host: &dyn SchemaHost, alter: &AlterTable) -> Result<()> {
+    replay_alter_table(host, alter, None).map(|_| ())
+}
+
+/// `alter_table`, for recovery too: a DROP COLUMN copies the rows of `order` (the old
+/// table's rows in the order of the row ids the log knew them by) and returns the new
+/// table's id and how many rows it copied (see `drop_column.rs`).
+pub(crate) fn replay_alter_table(
+    host: &dyn SchemaHost,
+    alter: &AlterTable,
+    order: Option<&[RowId]>,
+) -> Result<Option<(u64, u64)>> {
     let _ddl = host.lock_ddl();
     let catalog = host.catalog();
     let before = &alter.before;
@@ -50,18 +63,33 @@ pub(crate) fn alter_table(host: &dyn SchemaHost, alter: &AlterTable) -> Result<(
             before.storage.schema().types.len()
         ));
     }
-    host.log_catalog(
-        CatalogOp::Other,
-        before.storage.id(),
-        &after.name,
-        &alter.sql,
-    )?;
+    let mut rebuilt = None;
+    let mut next_definition = None;
+    if let Some(position) = alter.dropped {
+        let mut without = after.clone();
+        let rows = super::drop_column::rebuild_without_column(
+            host,
+            before,
+            &mut without,
+            position,
+            &alter.sql,
+            order,
+        )?;
+        rebuilt = Some((without.storage.id(), rows));
+        next_definition = Some(without);
+    } else {
+        host.log_catalog(
+            CatalogOp::Other,
+            before.storage.id(),
+            &after.name,
+            &alter.sql,
+        )?;
+    }
     if let Some((data_type, missing)) = &alter.added {
         before.storage.add_column(*data_type, missing.clone());
     }
-    let mut next = catalog
-        .without_table(&before.name)
-        .with_table(after.clone());
+    let after = next_definition.unwrap_or_else(|| after.clone());
+    let mut next = catalog.without_table(&before.name).with_table(after);
     // Views over a renamed table, unless one was dropped or recreated since binding.
     for view in &alter.views {
         if catalog
@@ -72,5 +100,5 @@ pub(crate) fn alter_table(host: &dyn SchemaHost, alter: &AlterTable) -> Result<(
         }
     }
     host.publish_catalog(next);
-    Ok(())
+    Ok(rebuilt)
 }

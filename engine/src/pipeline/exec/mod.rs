@@ -13,6 +13,7 @@ mod cte;
 mod ddl;
 mod distinct;
 mod dml;
+mod drop_column;
 mod foreign_key;
 mod index_join;
 mod index_range;
@@ -44,7 +45,7 @@ use crate::error::Result;
 use crate::expr::{EvalContext, SubqueryRuntime};
 use crate::plan::{JoinKind, Node};
 
-pub(crate) use alter::alter_table;
+pub(crate) use alter::{alter_table, replay_alter_table};
 pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
 pub use cte::{CteRows, WorkRow};
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};

@@ -2,11 +2,15 @@
 //! the implicit `DELETE FROM parent` (`foreign_keys::implicit_delete`), and for an
 //! AUTOINCREMENT table, the deletion of its `sqlite_sequence` row (so a table created again
 //! under the name starts its keys at 1). Both run in the open transaction, or in their own.
+//! And what ALTER TABLE DROP COLUMN checks first: the open transaction has not written to
+//! the table (the drop copies the committed rows into a new table, and the old one takes
+//! no more commits).
 
 use crate::catalog::SEQUENCE_TABLE;
-use crate::error::Result;
+use crate::error::{unsupported, Result};
+use crate::plan::AlterTable;
 
-use super::Connection;
+use super::{Connection, TransactionState};
 
 impl Connection {
     pub(super) fn before_drop_table(&self, name: &str) -> Result<()> {
@@ -23,5 +27,20 @@ impl Connection {
         // Not a statement of the user's: `changes()` keeps reading the last one.
         self.counters.uncounted(|| self.execute(&delete, ()))?;
         Ok(())
+    }
+
+    pub(super) fn alter_table(&self, alter: &AlterTable) -> Result<()> {
+        if alter.dropped.is_some() {
+            if let TransactionState::Explicit(txn) = &*self.state.borrow() {
+                if txn.has_written_to(&alter.before.storage) {
+                    return Err(unsupported(format!(
+                        "ALTER TABLE DROP COLUMN of table {} after this transaction wrote to \
+                         it (COMMIT or ROLLBACK first)",
+                        alter.before.name
+                    )));
+                }
+            }
+        }
+        crate::exec::alter_table(&*self.db.shared, alter)
     }
 }

@@ -1,0 +1,146 @@
+//! Rebuilding a table into a new one (ALTER TABLE DROP COLUMN copies every row without the
+//! column): the old table is *closed* first, under the commit lock, so every commit that
+//! wrote to it is either already published (and the copy's snapshot sees it) or refused
+//! (`Conflict`, nothing committed); the copy is then made in a transaction that commits its
+//! rows as pre-existing (`Transaction::commit_preexisting`), so snapshots older than the
+//! rebuild read the new table whole too. A failed rebuild reopens the old table.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::store::Store;
+
+use super::head::FROZEN_BEGIN;
+use super::table::Table;
+use super::transaction::{Transaction, WriteKind};
+
+impl Table {
+    /// Whether the table was closed for a rebuild (its commits are refused).
+    #[inline]
+    pub fn is_rebuilt(&self) -> bool {
+        self.rebuilt.load(Ordering::Relaxed)
+    }
+}
+
+impl Store {
+    /// Closes `table` for a rebuild: from now on no transaction that wrote to it commits,
+    /// and every one that did is published. Call under the DDL lock.
+    pub fn close_for_rebuild(&self, table: &Table) {
+        let (commit_lock, _) = self.clock().begin_commit();
+        table.rebuilt.store(true, Ordering::Relaxed);
+        drop(commit_lock);
+    }
+
+    /// Reopens a table whose rebuild failed: its writers commit again.
+    pub fn reopen_after_failed_rebuild(&self, table: &Table) {
+        let (commit_lock, _) = self.clock().begin_commit();
+        table.rebuilt.store(false, Ordering::Relaxed);
+        drop(commit_lock);
+    }
+}
+
+impl Transaction {
+    /// Whether this transaction wrote to `table` (a rebuild refuses to run under it).
+    pub fn has_written_to(&self, table: &Table) -> bool {
+        self.tables
+            .iter()
+            .any(|written| std::ptr::eq(Arc::as_ptr(written), table))
+    }
+
+    /// Ends a transaction that only inserted rows into tables nobody else can see yet (the
+    /// copy of a rebuild): every version is stamped `FROZEN_BEGIN`, so every snapshot,
+    /// however old, sees the rows; no commit timestamp is taken.
+    pub fn commit_preexisting(mut self) -> StorageResult<()> {
+        if self
+            .writes
+            .iter()
+            .any(|write| write.kind != WriteKind::Created)
+        {
+            return Err(StorageError::new(
+                StorageErrorKind::InvalidData,
+                "only inserted rows can be committed as pre-existing",
+            ));
+        }
+        for write in &self.writes {
+            let version = write.version.get();
+            version.begin.store(FROZEN_BEGIN, Ordering::Release);
+        }
+        self.writes.clear();
+        self.tables.clear();
+        self.release_snapshot();
+        Ok(())
+    }
+
+    /// The refusal of a commit that wrote to a table closed for a rebuild. Read under the
+    /// commit lock, which `close_for_rebuild` also takes.
+    pub(super) fn wrote_rebuilt_table(&self) -> Option<StorageError> {
+        let table = self.tables.iter().find(|table| table.is_rebuilt())?;
+        Some(rebuilt_while_writing(table.id()))
+    }
+}
+
+#[cold]
+fn rebuilt_while_writing(table_id: u64) -> StorageError {
+    StorageError::new(
+        StorageErrorKind::Conflict,
+        format!(
+            "the transaction wrote to a table (id {table_id}) that a concurrent ALTER TABLE \
+             DROP COLUMN rebuilt; nothing was committed, retry the transaction"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::Store;
+    use crate::{DataType, StorageErrorKind, TableSchema, Value};
+
+    fn schema() -> TableSchema {
+        TableSchema {
+            types: vec![DataType::Integer, DataType::Text],
+            key_columns: vec![0],
+            added: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_writer_of_a_closed_table_commits_nothing_until_it_is_reopened() {
+        let store = Store::new();
+        let table = store.create_table(schema());
+        let mut writer = store.begin().unwrap();
+        writer
+            .insert(&table, &[Value::Integer(1), Value::Null])
+            .unwrap();
+        assert!(writer.has_written_to(&table));
+        store.close_for_rebuild(&table);
+        let error = writer.commit().unwrap_err();
+        assert_eq!(error.kind, StorageErrorKind::Conflict);
+        store.reopen_after_failed_rebuild(&table);
+        let mut writer = store.begin().unwrap();
+        writer
+            .insert(&table, &[Value::Integer(1), Value::Null])
+            .unwrap();
+        writer.commit().unwrap();
+    }
+
+    #[test]
+    fn rows_committed_as_preexisting_are_seen_by_older_snapshots() {
+        let store = Store::new();
+        let other = store.create_table(schema());
+        let mut bump = store.begin().unwrap();
+        bump.insert(&other, &[Value::Integer(1), Value::Null])
+            .unwrap();
+        bump.commit().unwrap();
+        let old = store.begin().unwrap();
+        let copy = store.create_table(schema());
+        let mut writer = store.begin().unwrap();
+        let row = writer
+            .insert(&copy, &[Value::Integer(5), Value::Text("x".into())])
+            .unwrap();
+        writer.commit_preexisting().unwrap();
+        let mut values = Vec::new();
+        assert!(old.read_row(&copy, row, &mut values).unwrap());
+        assert_eq!(values, vec![Value::Integer(5), Value::Text("x".into())]);
+    }
+}
