@@ -102,33 +102,7 @@ fn violations_query(catalog: &Catalog, child: &TableDef, key: &ForeignKeyDef) ->
 /// The parent's key column names: the ones the key names, or the parent's PRIMARY KEY; they
 /// must be its primary key or a unique index, else SQLite's `foreign key mismatch`.
 fn parent_key(child: &TableDef, key: &ForeignKeyDef, parent: &TableDef) -> Result<Vec<String>> {
-    let mismatch = || {
-        crate::err!(
-            InvalidInput,
-            "foreign key mismatch - \"{}\" referencing \"{}\"",
-            child.name,
-            parent.name
-        )
-    };
-    let mut positions = Vec::with_capacity(key.columns.len());
-    if key.parent_columns.is_empty() {
-        positions.extend_from_slice(&parent.primary_key);
-    } else {
-        for name in &key.parent_columns {
-            positions.push(parent.column_index(name).ok_or_else(mismatch)?);
-        }
-    }
-    let same_set = |other: &[usize]| {
-        other.len() == positions.len() && other.iter().all(|c| positions.contains(c))
-    };
-    let unique = same_set(&parent.primary_key)
-        || parent
-            .indexes
-            .iter()
-            .any(|index| index.unique && same_set(&index.columns));
-    if positions.len() != key.columns.len() || !unique {
-        return Err(mismatch());
-    }
+    let (positions, _) = key.parent_key(&child.name, parent)?;
     Ok(positions
         .iter()
         .map(|&column| parent.columns[column].name.clone())

@@ -83,7 +83,7 @@ fn check_drop_column(
             "cannot drop PRIMARY KEY column: \"{name}\""
         ));
     }
-    let Statement::CreateTable(mut create) = parse_one(&table.sql)? else {
+    let Statement::CreateTable(mut create) = crate::catalog::parse_one(&table.sql)? else {
         return Err(crate::err!(
             Internal,
             "stored table text is not CREATE TABLE"
@@ -152,7 +152,7 @@ fn check_drop_column(
     }
     for index in &table.indexes {
         let Some(sql) = &index.sql else { continue };
-        if let Statement::CreateIndex(create) = parse_one(sql)? {
+        if let Statement::CreateIndex(create) = crate::catalog::parse_one(sql)? {
             if names_column(&create.columns, name) {
                 return Err(crate::err!(
                     InvalidInput,
@@ -172,17 +172,6 @@ fn check_drop_column(
         }
     }
     Ok((create, position))
-}
-
-fn parse_one(sql: &str) -> Result<Statement> {
-    let parsed = crate::parse::parse_statements(sql)?;
-    match &parsed[..] {
-        [statement] => Ok(statement.clone()),
-        _ => Err(crate::err!(
-            Internal,
-            "stored schema text is not one statement"
-        )),
-    }
 }
 
 /// Whether a key or index column list names `column`.

@@ -6,6 +6,8 @@ use std::fmt;
 
 use crate::expr::Expr;
 
+use super::{IndexDef, TableDef};
+
 /// The CHECK and FOREIGN KEY constraints of one table (both empty for most tables: then
 /// writing to the table costs nothing more).
 #[derive(Clone, Default)]
@@ -53,6 +55,50 @@ pub struct ForeignKeyDef {
     /// `DEFERRABLE INITIALLY DEFERRED`: checked at COMMIT in SQLite (not enforced here:
     /// writing such a table under `foreign_keys = ON` fails as not supported).
     pub deferred: bool,
+}
+
+impl ForeignKeyDef {
+    /// The parent's key column positions (in the key's order: the named columns, else the
+    /// parent's PRIMARY KEY) and how a key is found there (`None`: the primary key, else
+    /// this UNIQUE index). Any other shape is SQLite's `foreign key mismatch` error.
+    pub fn parent_key<'p>(
+        &self,
+        child_name: &str,
+        parent: &'p TableDef,
+    ) -> crate::error::Result<(Vec<usize>, Option<&'p IndexDef>)> {
+        let mismatch = || {
+            crate::err!(
+                InvalidInput,
+                "foreign key mismatch - \"{}\" referencing \"{}\"",
+                child_name,
+                parent.name
+            )
+        };
+        let mut columns = Vec::with_capacity(self.columns.len());
+        if self.parent_columns.is_empty() {
+            columns.extend_from_slice(&parent.primary_key);
+        } else {
+            for name in &self.parent_columns {
+                columns.push(parent.column_index(name).ok_or_else(mismatch)?);
+            }
+        }
+        if columns.len() != self.columns.len() {
+            return Err(mismatch());
+        }
+        let same_set = |other: &[usize]| {
+            other.len() == columns.len() && other.iter().all(|c| columns.contains(c))
+        };
+        let index = if same_set(&parent.primary_key) {
+            None
+        } else {
+            let unique = parent
+                .indexes
+                .iter()
+                .find(|i| i.unique && same_set(&i.columns));
+            Some(unique.ok_or_else(mismatch)?)
+        };
+        Ok((columns, index))
+    }
 }
 
 /// What a parent-row delete or key update does to the child rows that reference it.

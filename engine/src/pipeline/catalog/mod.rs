@@ -16,7 +16,7 @@ use crate::error::Result;
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
 pub use schema::{ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL};
 pub use sql_rewrite::{
-    rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,
+    parse_one, rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,
 };
 pub use view::ViewDef;
 

@@ -10,7 +10,7 @@ use crate::error::Result;
 use super::{TableDef, ViewDef};
 
 /// The one statement of stored schema text.
-fn parse_one(sql: &str) -> Result<Statement> {
+pub fn parse_one(sql: &str) -> Result<Statement> {
     let parsed = crate::parse::parse_statements(sql)?;
     match &parsed[..] {
         [statement] => Ok(statement.clone()),

@@ -306,52 +306,11 @@ pub fn range_targets(
     range: &IndexRange,
     context: &ExecContext<'_>,
 ) -> Result<Option<Vec<(RowId, Row)>>> {
-    let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
-        return Ok(None);
-    };
-    let filter = access
-        .filter
-        .as_ref()
-        .map(|f| Predicate::new(f, &context.eval));
     let mut targets: Vec<(RowId, Row)> = Vec::new();
-    let mut buffer = Vec::new();
-    while !cursor.finished {
-        context.check_interrupt()?;
-        let mut failure = None;
-        let progress = context.txn.index_range(
-            &access.table.storage,
-            &cursor.index,
-            as_slices(&cursor.lower),
-            as_slices(&cursor.upper),
-            cursor.descending,
-            MAX_BATCH_ENTRIES,
-            access.read.decoder(),
-            &mut buffer,
-            |row_id, values| {
-                let keep = match &filter {
-                    None => Ok(true),
-                    Some(predicate) => predicate.matches(values, &context.eval),
-                };
-                match keep.and_then(|keep| {
-                    if keep {
-                        context.check_rows(targets.len())?;
-                    }
-                    Ok(keep)
-                }) {
-                    Ok(true) => targets.push((row_id, values.clone())),
-                    Ok(false) => {}
-                    Err(error) => failure = Some(error),
-                }
-                failure.is_none() && (!cursor.first_only || targets.is_empty())
-            },
-        )?;
-        if let Some(error) = failure {
-            return Err(error);
-        }
-        cursor.advance(progress);
-        if cursor.first_only && !targets.is_empty() {
-            break;
-        }
-    }
-    Ok(Some(targets))
+    let found = for_each_range_row(access, range, context, &mut |row_id, values| {
+        context.check_rows(targets.len())?;
+        targets.push((row_id, values.to_vec()));
+        Ok(())
+    })?;
+    Ok(found.then_some(targets))
 }

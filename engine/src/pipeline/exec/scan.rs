@@ -160,12 +160,23 @@ pub fn for_each_row(
             return Ok(());
         }
     }
+    scan_slots(access, access.read.decoder(), context, visit)
+}
+
+/// Calls `visit` with every row of a full scan of `access` that passes its filter, in slot
+/// order, decoded with `decoder` into one reused buffer; checks for an interrupt once per
+/// batch of slots; stops at the first error.
+pub fn scan_slots(
+    access: &TableAccess,
+    decoder: &ember_storage::row::RowDecoder,
+    context: &ExecContext<'_>,
+    mut visit: impl FnMut(RowId, &[Value]) -> Result<()>,
+) -> Result<()> {
     let table = &access.table.storage;
     let filter = access
         .filter
         .as_ref()
         .map(|f| Predicate::new(f, &context.eval));
-    let decoder = access.read.decoder();
     let mut buffer = Vec::new();
     let mut next_row = 0;
     loop {

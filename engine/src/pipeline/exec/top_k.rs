@@ -14,14 +14,10 @@ use std::collections::BinaryHeap;
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
-use crate::expr::Predicate;
 use crate::plan::{AccessPath, Node, SortKey, SortTop, TableAccess};
 
 use super::query::{compare_keys, count_of};
 use super::{ExecContext, Operator, Row};
-
-/// Slots examined per batch of the keys-only scan (as `exec::scan`'s batches).
-const SCAN_BATCH_SLOTS: u64 = 4096;
 
 /// Builds the top-k operator of a bounded sort over `input`.
 pub fn build<'p>(input: &'p Node, keys: &'p [SortKey], top: &'p SortTop) -> Box<dyn Operator + 'p> {
@@ -116,7 +112,7 @@ fn scan_into(
 ) -> Result<Vec<Row>> {
     let Some(keys_mask) = keys_mask(access, heap.keys) else {
         let mut seq = 0;
-        scan_rows(access, access.read.decoder(), context, |_, values| {
+        super::scan::scan_slots(access, access.read.decoder(), context, |_, values| {
             heap.evaluate_keys(values, context)?;
             if heap.admits() {
                 heap.offer(seq, values.to_vec(), context, memory)?;
@@ -129,7 +125,7 @@ fn scan_into(
     let table = &access.table.storage;
     let decoder = table.schema().decoder(Some(&keys_mask));
     let mut ids: TopHeap<'_, RowId> = TopHeap::new(heap.keys, heap.bound);
-    scan_rows(access, &decoder, context, |row_id, values| {
+    super::scan::scan_slots(access, &decoder, context, |row_id, values| {
         ids.evaluate_keys(values, context)?;
         if ids.admits() {
             ids.offer(row_id, row_id, context, memory)?;
@@ -168,49 +164,6 @@ fn keys_mask(access: &TableAccess, keys: &[SortKey]) -> Option<Vec<bool>> {
     let decoded = access.read.columns();
     let fewer = (0..width).any(|column| !mask[column] && decoded.is_none_or(|read| read[column]));
     fewer.then_some(mask)
-}
-
-/// Visits every row of a full scan of `access` that passes its filter, decoded with
-/// `decoder` into one reused buffer, in slot order; checks for an interrupt per batch.
-fn scan_rows(
-    access: &TableAccess,
-    decoder: &ember_storage::row::RowDecoder,
-    context: &ExecContext<'_>,
-    mut visit: impl FnMut(RowId, &[Value]) -> Result<()>,
-) -> Result<()> {
-    let table = &access.table.storage;
-    let filter = access
-        .filter
-        .as_ref()
-        .map(|f| Predicate::new(f, &context.eval));
-    let mut buffer = Vec::new();
-    let mut next_row = 0;
-    loop {
-        context.check_interrupt()?;
-        let end = table.slot_count();
-        if next_row >= end {
-            return Ok(());
-        }
-        let range = next_row..end.min(next_row + SCAN_BATCH_SLOTS);
-        let mut failure = None;
-        next_row = context.txn.scan_batch_decoded(
-            table,
-            range,
-            decoder,
-            &mut buffer,
-            |row_id, values| {
-                let outcome = match filter.as_ref().map(|f| f.matches(values, &context.eval)) {
-                    None | Some(Ok(true)) => visit(row_id, values),
-                    Some(Ok(false)) => Ok(()),
-                    Some(Err(error)) => Err(error),
-                };
-                outcome.map_err(|error| failure = Some(error)).is_ok()
-            },
-        )?;
-        if let Some(error) = failure {
-            return Err(error);
-        }
-    }
 }
 
 /// A bounded max-heap of (sort key, input position, item): its top is the entry that

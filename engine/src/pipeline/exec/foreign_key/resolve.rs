@@ -40,36 +40,7 @@ pub(in crate::pipeline::exec) fn resolve<'a>(
     let Some(parent) = catalog.table(&key.parent) else {
         return Err(crate::err!(NotFound, "no such table: main.{}", key.parent));
     };
-    let mismatch = || {
-        crate::err!(
-            InvalidInput,
-            "foreign key mismatch - \"{}\" referencing \"{}\"",
-            child.name,
-            parent.name
-        )
-    };
-    let mut columns = Vec::with_capacity(key.columns.len());
-    if key.parent_columns.is_empty() {
-        columns.extend_from_slice(&parent.primary_key);
-    } else {
-        for name in &key.parent_columns {
-            columns.push(parent.column_index(name).ok_or_else(mismatch)?);
-        }
-    }
-    if columns.len() != key.columns.len() {
-        return Err(mismatch());
-    }
-    let same_set =
-        |other: &[usize]| other.len() == columns.len() && other.iter().all(|c| columns.contains(c));
-    let parent_index = if same_set(&parent.primary_key) {
-        None
-    } else {
-        let index = parent
-            .indexes
-            .iter()
-            .find(|i| i.unique && same_set(&i.columns));
-        Some(index.ok_or_else(mismatch)?)
-    };
+    let (columns, parent_index) = key.parent_key(&child.name, parent)?;
     Ok(Resolved {
         child,
         key,
