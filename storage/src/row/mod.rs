@@ -199,6 +199,8 @@ pub struct RowDecoder {
     decodes_nothing: bool,
     /// The column decoded, when exactly one is.
     sole_decoded: Option<usize>,
+    /// Columns walked per row: up to the last decoded one (the rest are skips).
+    walked: usize,
 }
 
 impl RowDecoder {
@@ -226,7 +228,12 @@ impl RowDecoder {
             (Some(column), None) => Some(column),
             _ => None,
         };
+        let walked = steps
+            .iter()
+            .rposition(|step| step.decodes())
+            .map_or(0, |last| last + 1);
         RowDecoder {
+            walked,
             added: (!added.is_empty())
                 .then(|| Box::new((types.len() - added.len(), added.to_vec()))),
             decodes_nothing: steps.iter().all(|step| !step.decodes()),
@@ -265,7 +272,7 @@ impl RowDecoder {
             return Ok(());
         }
         match &self.added {
-            None => reader::decode_steps(&self.steps, bytes, values),
+            None => reader::decode_steps_until(&self.steps, self.walked, bytes, values),
             Some(added) => reader::decode_with_added(&self.steps, added.0, &added.1, bytes, values),
         }
     }

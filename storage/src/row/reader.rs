@@ -65,24 +65,48 @@ pub(crate) fn decode_steps(
     bytes: &[u8],
     values: &mut Vec<Value>,
 ) -> StorageResult<()> {
+    decode_steps_until(steps, steps.len(), bytes, values)
+}
+
+/// `decode_steps` that walks only the first `walked` columns (those up to the last one
+/// decoded): the later columns are skips, so they are set NULL without reading their
+/// bytes, and the payload's end is checked only when every column was walked.
+#[inline(always)]
+pub(crate) fn decode_steps_until(
+    steps: &[Step],
+    walked: usize,
+    bytes: &[u8],
+    values: &mut Vec<Value>,
+) -> StorageResult<()> {
     let width = steps.len();
+    debug_assert!(walked <= width);
+    debug_assert!(steps[walked..].iter().all(|step| !step.decodes()));
     if values.len() != width {
         values.clear();
         values.resize(width, Value::Null);
     }
-    let position = decode_prefix(steps, bytes, values)?;
-    if position != bytes.len() {
+    let position = decode_prefix(&steps[..walked], width, bytes, values)?;
+    for slot in &mut values[walked..] {
+        set_null(slot);
+    }
+    if walked == width && position != bytes.len() {
         return Err(invalid("row payload has trailing bytes"));
     }
     Ok(())
 }
 
-/// Decodes the plain-format columns `steps` names from the start of `bytes` into the first
-/// `steps.len()` of `values`; returns where they end.
+/// Decodes the plain-format columns `steps` names from the start of `bytes` (a row of
+/// `width` columns, whose null bitmap has a bit for each) into the first `steps.len()` of
+/// `values`; returns where they end.
 #[inline(always)]
-fn decode_prefix(steps: &[Step], bytes: &[u8], values: &mut [Value]) -> StorageResult<usize> {
-    let width = steps.len();
-    debug_assert!(values.len() >= width);
+fn decode_prefix(
+    steps: &[Step],
+    width: usize,
+    bytes: &[u8],
+    values: &mut [Value],
+) -> StorageResult<usize> {
+    debug_assert!(steps.len() <= width);
+    debug_assert!(values.len() >= steps.len());
     let bitmap_len = width.div_ceil(8);
     let Some(bitmap) = bytes.get(..bitmap_len) else {
         return Err(invalid("row payload is shorter than its null bitmap"));
@@ -92,6 +116,21 @@ fn decode_prefix(steps: &[Step], bytes: &[u8], values: &mut [Value]) -> StorageR
         position: bitmap_len,
         fault: Fault::Truncated,
     };
+    if bitmap_len <= 8 {
+        // Up to 64 columns: the whole bitmap in one word, one bit tested per column.
+        let nulls = bitmap
+            .iter()
+            .rev()
+            .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+        for (column, (&step, slot)) in steps.iter().zip(values.iter_mut()).enumerate() {
+            if nulls & (1u64 << column) != 0 {
+                set_null(slot);
+            } else if reader.column(step, slot).is_none() {
+                return Err(reader.fault.into_error());
+            }
+        }
+        return Ok(reader.position);
+    }
     let mut null_bits = 0u8;
     for (column, (&step, slot)) in steps.iter().zip(values.iter_mut()).enumerate() {
         if column % 8 == 0 {
@@ -125,7 +164,7 @@ pub(crate) fn decode_with_added(
         values.clear();
         values.resize(width, Value::Null);
     }
-    let position = decode_prefix(&steps[..base], bytes, values)?;
+    let position = decode_prefix(&steps[..base], base, bytes, values)?;
     let mut reader = Reader {
         bytes,
         position,
@@ -381,14 +420,21 @@ impl<'a> Reader<'a> {
         };
         let len = match len {
             Some(len) => len,
-            None => match rest
-                .iter()
-                .take(VARINT_BYTES_MAX)
-                .position(|byte| byte & 0x80 == 0)
-            {
-                Some(index) => index + 1,
-                None => return self.varint_fault(rest.len()),
-            },
+            // Fewer than 8 bytes left (the row's last columns), or a longer varint.
+            None => {
+                let mut len = 0;
+                loop {
+                    match rest.get(len) {
+                        Some(byte) if len < VARINT_BYTES_MAX => {
+                            len += 1;
+                            if byte & 0x80 == 0 {
+                                break len;
+                            }
+                        }
+                        _ => return self.varint_fault(rest.len()),
+                    }
+                }
+            }
         };
         self.position += len;
         Some(())

@@ -223,9 +223,29 @@ fn a_decoder_that_decodes_nothing_reads_no_bytes() {
     out[2] = Value::Integer(4);
     decoder.decode_into(&[], &mut out).unwrap();
     assert_eq!(out, vec![Value::Null; 6]);
-    // One decoded column makes it read (and check) the whole row.
+    // One decoded column makes it read (and check) the row up to that column: a bitmap
+    // that says column 0 is there, with no bytes for it, is truncated.
     let decoder = RowDecoder::new(&types, Some(&[false, true]));
-    assert!(decoder.decode_into(&[0xff, 0x80], &mut out).is_err());
+    assert!(decoder.decode_into(&[0x00], &mut out).is_err());
+    // The columns after the last decoded one are not walked: a damaged tail is not seen
+    // (a full decode, below, still checks the payload's end).
+    let mut bytes = encode(
+        &types,
+        &[
+            Value::Null,
+            Value::Real(2.0),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ],
+    )
+    .unwrap();
+    bytes.push(0x80);
+    decoder.decode_into(&bytes, &mut out).unwrap();
+    assert!(RowDecoder::new(&types, None)
+        .decode_into(&bytes, &mut out)
+        .is_err());
     let row = vec![
         Value::Integer(1),
         Value::Real(2.0),

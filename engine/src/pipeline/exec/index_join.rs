@@ -58,11 +58,13 @@ impl<'p> IndexJoinOperator<'p> {
         let Node::Scan(access) = &join.right else {
             unreachable!("the planner probes only base-table scans")
         };
+        let mut left = build(&join.left);
+        left.reserve_extra_width(join.right_width);
         IndexJoinOperator {
             join,
             probe,
             access,
-            left: build(&join.left),
+            left,
             target: None,
             current: None,
             candidates: Vec::new(),
@@ -261,5 +263,9 @@ impl Operator for IndexJoinOperator<'_> {
                 return Ok(Some(left));
             }
         }
+    }
+
+    fn reserve_extra_width(&mut self, extra: usize) {
+        self.left.reserve_extra_width(self.join.right_width + extra);
     }
 }

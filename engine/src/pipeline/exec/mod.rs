@@ -145,6 +145,12 @@ impl ExecContext<'_> {
 /// A pull-based operator.
 pub trait Operator {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>>;
+
+    /// Says that each row this operator returns will be extended by `extra` more values
+    /// downstream (an index join appends the right row to the left one), so an operator
+    /// that allocates its rows can make room at once instead of growing them later. Only
+    /// a hint: the default ignores it.
+    fn reserve_extra_width(&mut self, _extra: usize) {}
 }
 
 /// Builds the operator tree for `node`.

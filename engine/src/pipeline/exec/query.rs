@@ -54,6 +54,10 @@ impl Operator for FilterOperator<'_> {
         }
         Ok(None)
     }
+
+    fn reserve_extra_width(&mut self, extra: usize) {
+        self.input.reserve_extra_width(extra);
+    }
 }
 
 pub struct ProjectOperator<'p> {

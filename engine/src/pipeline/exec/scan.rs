@@ -28,6 +28,8 @@ pub struct ScanOperator<'p> {
     /// The walk of an `IndexRange` access, once opened (`Some(None)`: the index is gone,
     /// scan instead).
     range: Option<Option<Box<super::index_range::RangeCursor>>>,
+    /// Values a consumer will append to each row (see `Operator::reserve_extra_width`).
+    extra_width: usize,
 }
 
 impl<'p> ScanOperator<'p> {
@@ -38,6 +40,7 @@ impl<'p> ScanOperator<'p> {
             pending: VecDeque::new(),
             finished: false,
             range: None,
+            extra_width: 0,
         }
     }
 
@@ -104,6 +107,7 @@ impl<'p> ScanOperator<'p> {
             let range = self.next_row..end.min(self.next_row + SCAN_BATCH_SLOTS);
             let pending = &mut self.pending;
             let decoder = self.access.read.decoder();
+            let row_capacity = decoder.width() + self.extra_width;
             self.next_row = context.txn.scan_batch_decoded(
                 table,
                 range,
@@ -115,9 +119,10 @@ impl<'p> ScanOperator<'p> {
                         Some(predicate) => predicate.matches(values, &context.eval),
                     };
                     match keep {
-                        // The buffer moves into the queue; decoding the next row reserves
-                        // a fresh one of the row's width.
-                        Ok(true) => pending.push_back(std::mem::take(values)),
+                        // The buffer moves into the queue; the next row decodes into a
+                        // fresh one with room for what the consumer appends.
+                        Ok(true) => pending
+                            .push_back(std::mem::replace(values, Vec::with_capacity(row_capacity))),
                         Ok(false) => {}
                         Err(error) => failure = Some(error),
                     }
@@ -143,6 +148,10 @@ impl Operator for ScanOperator<'_> {
             self.refill(context)?;
         }
         Ok(self.pending.pop_front())
+    }
+
+    fn reserve_extra_width(&mut self, extra: usize) {
+        self.extra_width = extra;
     }
 }
 

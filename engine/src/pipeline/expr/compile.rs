@@ -138,11 +138,13 @@ impl Compiled {
                 constant_first,
             } => {
                 let value = &row[*column];
-                let ordering = if *constant_first {
-                    sql_compare(constant, value)
-                } else {
-                    sql_compare(value, constant)
-                }?;
+                let ordering = match same_class_order(value, constant) {
+                    // Both numbers of one kind: `sql_compare`'s answer without its calls.
+                    Some(ordering) if *constant_first => ordering.reverse(),
+                    Some(ordering) => ordering,
+                    None if *constant_first => sql_compare(constant, value)?,
+                    None => sql_compare(value, constant)?,
+                };
                 Some(compared(*op, ordering))
             }
             Compiled::Between {
@@ -150,12 +152,16 @@ impl Compiled {
                 low,
                 high,
                 negated,
-            } => truth(&super::predicate::between(
-                &row[*column],
-                low,
-                high,
-                *negated,
-            )),
+            } => {
+                let value = &row[*column];
+                if let (Some(from_low), Some(to_high)) =
+                    (same_class_order(value, low), same_class_order(value, high))
+                {
+                    let inside = from_low != Ordering::Less && to_high != Ordering::Greater;
+                    return Some(inside != *negated);
+                }
+                truth(&super::predicate::between(value, low, high, *negated))
+            }
             Compiled::IsNull { column, negated } => Some(row[*column].is_null() != *negated),
             Compiled::And(left, right) => {
                 let left = left.truth(row);
@@ -173,6 +179,17 @@ impl Compiled {
             }
             Compiled::Not(operand) => operand.truth(row).map(|value| !value),
         }
+    }
+}
+
+/// How `value` orders against `constant` when both are integers or both reals (as
+/// `compare_for_sort` orders them); `None` for every other pair, which takes the general path.
+#[inline(always)]
+fn same_class_order(value: &Value, constant: &Value) -> Option<Ordering> {
+    match (value, constant) {
+        (Value::Integer(a), Value::Integer(b)) => Some(a.cmp(b)),
+        (Value::Real(a), Value::Real(b)) => Some(a.partial_cmp(b).unwrap_or(Ordering::Equal)),
+        _ => None,
     }
 }
 
@@ -240,6 +257,8 @@ mod tests {
             Value::Integer(-1),
             Value::Real(3.0),
             Value::Real(2.5),
+            Value::Integer(i64::MIN),
+            Value::Real(-0.0),
             Value::Text("3".into()),
             Value::Text("abc".into()),
             Value::Blob(b"x".to_vec()),
@@ -266,6 +285,16 @@ mod tests {
                 high: Box::new(Expr::Parameter(0)),
                 negated: false,
             });
+            for high in [Value::Integer(3), Value::Real(2.5), Value::Real(-0.0)] {
+                for negated in [false, true] {
+                    exprs.push(Expr::Between {
+                        expr: column(1),
+                        low: literal(constant.clone()),
+                        high: literal(high.clone()),
+                        negated,
+                    });
+                }
+            }
         }
         let base = exprs.len();
         for i in 0..base {
