@@ -63,19 +63,63 @@ impl Operator for FilterOperator<'_> {
 pub struct ProjectOperator<'p> {
     input: Box<dyn Operator + 'p>,
     exprs: &'p [Expr],
+    /// When every expression is a bare column: for each, its column and whether it is the
+    /// column's last use (its value then moves out of the input row instead of being
+    /// cloned). `None` for any other list.
+    columns: Option<Vec<(usize, bool)>>,
+    /// Whether the list is the input's columns in order (`SELECT *`): a row of that width
+    /// passes through untouched.
+    identity: bool,
 }
 
 impl<'p> ProjectOperator<'p> {
     pub fn new(input: Box<dyn Operator + 'p>, exprs: &'p [Expr]) -> Self {
-        ProjectOperator { input, exprs }
+        let indexes: Option<Vec<usize>> = exprs
+            .iter()
+            .map(|expr| match expr {
+                Expr::Column { index, .. } => Some(*index),
+                _ => None,
+            })
+            .collect();
+        let identity = indexes
+            .as_ref()
+            .is_some_and(|indexes| indexes.iter().copied().eq(0..indexes.len()));
+        let columns = indexes.map(|indexes| {
+            (0..indexes.len())
+                .map(|at| (indexes[at], !indexes[at + 1..].contains(&indexes[at])))
+                .collect()
+        });
+        ProjectOperator {
+            input,
+            exprs,
+            columns,
+            identity,
+        }
     }
 }
 
 impl Operator for ProjectOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
-        let Some(row) = self.input.next(context)? else {
+        let Some(mut row) = self.input.next(context)? else {
             return Ok(None);
         };
+        if self.identity && row.len() == self.exprs.len() {
+            return Ok(Some(row));
+        }
+        if let Some(columns) = &self.columns {
+            let projected = columns
+                .iter()
+                .map(|&(index, last_use)| {
+                    let value = &mut row[index];
+                    if last_use {
+                        std::mem::replace(value, Value::Null)
+                    } else {
+                        value.clone()
+                    }
+                })
+                .collect();
+            return Ok(Some(projected));
+        }
         let projected = self
             .exprs
             .iter()
