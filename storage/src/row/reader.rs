@@ -397,6 +397,13 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     fn varint_long(&mut self) -> Option<u64> {
         let rest = self.rest();
+        // Two bytes hold up to 16,383: most other lengths and small integers.
+        if let [low, high, ..] = rest {
+            if high & 0x80 == 0 {
+                self.position += 2;
+                return Some(u64::from(low & 0x7f) | (u64::from(*high) << 7));
+            }
+        }
         match decode_varint(rest) {
             Some((value, len)) => {
                 self.position += len;

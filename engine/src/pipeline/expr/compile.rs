@@ -14,7 +14,7 @@ use std::cmp::Ordering;
 
 use ember_storage::Value;
 
-use super::ops::{and, or, sql_compare, truth, BinaryOp, UnaryOp};
+use super::ops::{sql_compare, truth, BinaryOp, UnaryOp};
 use super::{EvalContext, Expr};
 use crate::error::Result;
 
@@ -67,22 +67,36 @@ pub enum Compiled {
         column: usize,
         negated: bool,
     },
-    And(Box<Compiled>, Box<Compiled>),
-    Or(Box<Compiled>, Box<Compiled>),
+    /// AND of every term (nested ANDs flattened: three-valued AND is associative).
+    All(Vec<Compiled>),
+    /// OR of every term (nested ORs flattened).
+    Any(Vec<Compiled>),
     Not(Box<Compiled>),
 }
 
 impl Compiled {
     fn of(expr: &Expr, context: &EvalContext<'_>) -> Option<Compiled> {
         Some(match expr {
-            Expr::Binary(BinaryOp::And, left, right) => Compiled::And(
-                Box::new(Compiled::of(left, context)?),
-                Box::new(Compiled::of(right, context)?),
-            ),
-            Expr::Binary(BinaryOp::Or, left, right) => Compiled::Or(
-                Box::new(Compiled::of(left, context)?),
-                Box::new(Compiled::of(right, context)?),
-            ),
+            Expr::Binary(BinaryOp::And, left, right) => {
+                let mut terms = Vec::new();
+                for side in [left, right] {
+                    match Compiled::of(side, context)? {
+                        Compiled::All(inner) => terms.extend(inner),
+                        term => terms.push(term),
+                    }
+                }
+                Compiled::All(terms)
+            }
+            Expr::Binary(BinaryOp::Or, left, right) => {
+                let mut terms = Vec::new();
+                for side in [left, right] {
+                    match Compiled::of(side, context)? {
+                        Compiled::Any(inner) => terms.extend(inner),
+                        term => terms.push(term),
+                    }
+                }
+                Compiled::Any(terms)
+            }
             Expr::Unary(UnaryOp::Not, operand) => {
                 Compiled::Not(Box::new(Compiled::of(operand, context)?))
             }
@@ -163,19 +177,29 @@ impl Compiled {
                 truth(&super::predicate::between(value, low, high, *negated))
             }
             Compiled::IsNull { column, negated } => Some(row[*column].is_null() != *negated),
-            Compiled::And(left, right) => {
-                let left = left.truth(row);
-                if left == Some(false) {
-                    return Some(false);
+            Compiled::All(terms) => {
+                // FALSE if any term is, else NULL if any is, else TRUE.
+                let mut unknown = false;
+                for term in terms {
+                    match term.truth(row) {
+                        Some(false) => return Some(false),
+                        None => unknown = true,
+                        Some(true) => {}
+                    }
                 }
-                truth(&and(left, right.truth(row)))
+                (!unknown).then_some(true)
             }
-            Compiled::Or(left, right) => {
-                let left = left.truth(row);
-                if left == Some(true) {
-                    return Some(true);
+            Compiled::Any(terms) => {
+                // TRUE if any term is, else NULL if any is, else FALSE.
+                let mut unknown = false;
+                for term in terms {
+                    match term.truth(row) {
+                        Some(true) => return Some(true),
+                        None => unknown = true,
+                        Some(false) => {}
+                    }
                 }
-                truth(&or(left, right.truth(row)))
+                (!unknown).then_some(false)
             }
             Compiled::Not(operand) => operand.truth(row).map(|value| !value),
         }
@@ -300,6 +324,7 @@ mod tests {
         for i in 0..base {
             let next = exprs[(i * 7 + 3) % base].clone();
             let this = exprs[i].clone();
+            let next_again = next.clone();
             exprs.push(Expr::Binary(
                 BinaryOp::And,
                 Box::new(this.clone()),
@@ -308,9 +333,25 @@ mod tests {
             exprs.push(Expr::Binary(
                 BinaryOp::Or,
                 Box::new(this.clone()),
-                Box::new(next),
+                Box::new(next_again),
             ));
-            exprs.push(Expr::Unary(UnaryOp::Not, Box::new(this)));
+            exprs.push(Expr::Unary(UnaryOp::Not, Box::new(this.clone())));
+            // Chains of three (flattened when compiled), and the two mixed.
+            let third = exprs[(i * 13 + 5) % base].clone();
+            for (outer, inner) in [
+                (BinaryOp::And, BinaryOp::And),
+                (BinaryOp::Or, BinaryOp::Or),
+                (BinaryOp::And, BinaryOp::Or),
+                (BinaryOp::Or, BinaryOp::And),
+            ] {
+                let pair = Expr::Binary(inner, Box::new(this.clone()), Box::new(next.clone()));
+                exprs.push(Expr::Binary(
+                    outer,
+                    Box::new(pair.clone()),
+                    Box::new(third.clone()),
+                ));
+                exprs.push(Expr::Binary(outer, Box::new(third.clone()), Box::new(pair)));
+            }
         }
         exprs.push(Expr::IsNull {
             expr: column(1),

@@ -393,6 +393,9 @@ pub fn sql_compare(left: &Value, right: &Value) -> Option<Ordering> {
 pub fn compare_for_sort(left: &Value, right: &Value) -> Ordering {
     match (left, right) {
         (Value::Integer(a), Value::Integer(b)) => a.cmp(b),
+        (Value::Real(a), Value::Real(b)) => a.partial_cmp(b).unwrap_or(Ordering::Equal),
+        (Value::Integer(a), Value::Real(b)) => compare_int_real(*a, *b),
+        (Value::Real(a), Value::Integer(b)) => compare_int_real(*b, *a).reverse(),
         (Value::Text(a), Value::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
         (Value::Blob(a), Value::Blob(b)) => a.cmp(b),
         _ => {
