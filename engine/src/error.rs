@@ -45,6 +45,10 @@ pub enum ErrorKind {
     /// because its directory could not be written at open: a full disk); the message says
     /// why.
     ReadOnly,
+    /// The database directory is locked by another open handle (of this process or
+    /// another) and stayed locked for [`crate::Options::busy_timeout`]; opening again later
+    /// may succeed.
+    Busy,
 }
 
 /// An EmberDB error.
@@ -89,7 +93,10 @@ impl Error {
 
     /// Whether retrying the whole transaction may succeed.
     pub fn is_retryable(&self) -> bool {
-        self.kind == ErrorKind::SerializationConflict
+        matches!(
+            self.kind,
+            ErrorKind::SerializationConflict | ErrorKind::Busy
+        )
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use ember::{Database, ErrorKind, Options, SyncPolicy};
 use ember_storage::vfs::SimVfs;
@@ -298,10 +299,32 @@ fn ember_durability_reports_recovery_and_checkpoints_and_is_empty_in_memory() {
 fn a_directory_open_elsewhere_cannot_be_opened() {
     let dir = TempDir::new("lock");
     let db = Database::open(&dir.0).unwrap();
-    let error = Database::open(&dir.0).err().expect("second open fails");
-    assert_eq!(error.kind(), ErrorKind::Io);
+    let quick = Options::new().busy_timeout(Duration::ZERO);
+    let error = Database::open_with(&dir.0, quick)
+        .err()
+        .expect("second open fails");
+    assert_eq!(error.kind(), ErrorKind::Busy);
+    assert!(error.is_retryable());
     assert!(error.message().contains("already open"), "{error}");
-    drop(db);
+    assert!(error.message().contains("LOCK"), "{error}");
+    // A busy timeout waits that long before it gives up.
+    let started = std::time::Instant::now();
+    let waited = Options::new().busy_timeout(Duration::from_millis(300));
+    let error = Database::open_with(&dir.0, waited)
+        .err()
+        .expect("still locked");
+    assert_eq!(error.kind(), ErrorKind::Busy);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    // An open that waits gets the lock once the holder lets it go.
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        drop(db);
+    });
+    let patient = Options::new().busy_timeout(Duration::from_secs(30));
+    let reopened = Database::open_with(&dir.0, patient).expect("opens once released");
+    holder.join().unwrap();
+    drop(reopened);
+    // The default timeout covers a handle of this process that was just dropped.
     Database::open(&dir.0).unwrap();
 }
 

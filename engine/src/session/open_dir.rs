@@ -20,9 +20,6 @@ use crate::error::Result;
 use crate::options::Options;
 use crate::recovery::{io_error, recover, Recovered, RecoveryReport};
 
-/// How long opening waits for a directory lock held elsewhere before failing.
-const LOCK_WAIT: Duration = Duration::from_secs(6);
-
 impl Database {
     /// Opens (creating it if absent) the directory database at `dir`, with default options
     /// (commits fsynced before they return). Fails if another process has it open.
@@ -65,7 +62,7 @@ impl Database {
                 dir.display()
             ));
         }
-        let lock = lock_dir(&*vfs, dir, started)?;
+        let lock = lock_dir(&*vfs, dir, options.busy_timeout)?;
         let db = Database::in_memory_with(options.clone());
         // Data already on disk always loads; the budget applies to writes after the open.
         db.shared.store.memory().set_budget(None);
@@ -152,24 +149,31 @@ impl Database {
     }
 }
 
-/// Takes the directory lock. A handle of this process that was just dropped may still hold
-/// it for a moment (its background GC pass: a compaction waits up to 5 s for deferred
-/// frees), so a held lock is retried for a bounded time; any other failure is an error.
-fn lock_dir(vfs: &dyn Vfs, dir: &Path, started: Instant) -> Result<ember_storage::vfs::VfsLock> {
+/// Takes the directory lock. A held lock is retried until `busy_timeout` has passed (a
+/// handle of this process that was just dropped may still hold it for a moment: its
+/// background GC pass), then is `ErrorKind::Busy`; any other failure is an I/O error.
+fn lock_dir(
+    vfs: &dyn Vfs,
+    dir: &Path,
+    busy_timeout: Duration,
+) -> Result<ember_storage::vfs::VfsLock> {
+    let started = Instant::now();
     loop {
         match vfs.lock(dir) {
             Ok(lock) => return Ok(lock),
-            Err(e)
-                if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < LOCK_WAIT =>
-            {
-                std::thread::sleep(Duration::from_millis(20));
-            }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                return Err(crate::err!(
-                    Io,
-                    "database {} is already open in another process or handle: {e}",
-                    dir.display()
-                ))
+                let waited = started.elapsed();
+                if waited >= busy_timeout {
+                    return Err(crate::err!(
+                        Busy,
+                        "database {} is already open in another process or handle: {} stayed \
+                         locked for {} ms (Options::busy_timeout)",
+                        dir.display(),
+                        dir.join("LOCK").display(),
+                        waited.as_millis()
+                    ));
+                }
+                std::thread::sleep((busy_timeout - waited).min(Duration::from_millis(20)));
             }
             Err(e) => return Err(io_error(format!("locking {}", dir.display()), e)),
         }

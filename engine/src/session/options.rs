@@ -11,6 +11,9 @@ pub const CHECKPOINT_BYTES_DEFAULT: u64 = 64 << 20;
 /// Default background fsync interval of `PRAGMA synchronous = NORMAL`, in milliseconds.
 pub const SYNC_INTERVAL_MS_DEFAULT: u64 = 100;
 
+/// Default of [`Options::busy_timeout`](struct.Options.html#structfield.busy_timeout).
+pub const BUSY_TIMEOUT_DEFAULT: std::time::Duration = std::time::Duration::from_secs(6);
+
 /// Settings for opening a [`crate::Database`].
 ///
 /// ```
@@ -40,6 +43,11 @@ pub struct Options {
     /// How long one statement may run before it stops with `ErrorKind::Interrupted` (each
     /// connection starts with it; `PRAGMA statement_timeout` changes it). `None`: no limit.
     pub statement_timeout: Option<std::time::Duration>,
+    /// How long opening a directory waits for its lock while another handle holds it,
+    /// before failing with `ErrorKind::Busy`. Default 6 s (a handle of this process that was
+    /// just dropped may hold the lock for a moment while its background pass ends);
+    /// `Duration::ZERO` fails at once.
+    pub busy_timeout: std::time::Duration,
 }
 
 impl Default for Options {
@@ -53,6 +61,7 @@ impl Default for Options {
             memory_budget_bytes: None,
             statement_rows_max: crate::limits::STATEMENT_ROWS_MAX,
             statement_timeout: None,
+            busy_timeout: BUSY_TIMEOUT_DEFAULT,
         }
     }
 }
@@ -101,6 +110,18 @@ impl Options {
     /// skipped in memory, not cut; no checkpoint) and every write fails with
     /// `ErrorKind::ReadOnly`. A database whose disk cannot be written at open (full) is
     /// opened this way without asking, and `RecoveryReport::read_only` says why.
+    /// Sets how long an open waits for a directory locked by another handle or process
+    /// (see [`Options::busy_timeout`](struct.Options.html#structfield.busy_timeout)).
+    ///
+    /// ```
+    /// let options = ember::Options::new().busy_timeout(std::time::Duration::from_millis(250));
+    /// # let _ = options;
+    /// ```
+    pub fn busy_timeout(mut self, timeout: std::time::Duration) -> Options {
+        self.busy_timeout = timeout;
+        self
+    }
+
     pub fn read_only(mut self, read_only: bool) -> Options {
         self.read_only = read_only;
         self
