@@ -77,6 +77,8 @@ struct Grouper<'p> {
     aggregates: &'p [AggregateCall],
     /// Each aggregate's argument source, in `aggregates` order.
     args: Vec<Args<'p>>,
+    /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
+    any_filter: bool,
     input_width: usize,
     groups: Vec<Group>,
     index: HashMap<Vec<KeyValue>, usize, FastBuildHasher>,
@@ -101,6 +103,7 @@ impl<'p> Grouper<'p> {
             group_by: operator.group_by,
             aggregates: operator.aggregates,
             args: operator.aggregates.iter().map(Args::of).collect(),
+            any_filter: operator.aggregates.iter().any(|call| call.filter.is_some()),
             input_width: operator.input_width,
             groups: Vec::new(),
             index: HashMap::default(),
@@ -146,15 +149,12 @@ impl<'p> Grouper<'p> {
             }
         };
         let group = &mut self.groups[position];
-        for ((args, accumulator), call) in self
-            .args
-            .iter()
-            .zip(&mut group.accumulators)
-            .zip(self.aggregates)
-        {
-            if let Some(filter) = &call.filter {
-                if !filter.matches(row, &context.eval)? {
-                    continue;
+        for (at, (args, accumulator)) in self.args.iter().zip(&mut group.accumulators).enumerate() {
+            if self.any_filter {
+                if let Some(filter) = &self.aggregates[at].filter {
+                    if !filter.matches(row, &context.eval)? {
+                        continue;
+                    }
                 }
             }
             match args {
