@@ -260,3 +260,34 @@ fn a_decoder_that_decodes_nothing_reads_no_bytes() {
     expected[1] = Value::Real(2.0);
     assert_eq!(out, expected);
 }
+
+/// Rows wider than one bitmap word (64 columns): nulls on both sides of column 64 and at
+/// the last column, read whole and through decoders that stop early.
+#[test]
+fn wide_rows_read_their_null_bits_past_64_columns() {
+    let width = 150;
+    let types = vec![DataType::Integer; width];
+    let row: Vec<Value> = (0..width)
+        .map(|column| match column {
+            3 | 63 | 64 | 65 | 127 | 128 | 149 => Value::Null,
+            _ => Value::Integer(column as i64 * 1000),
+        })
+        .collect();
+    let bytes = encode(&types, &row).unwrap();
+    assert_eq!(decode(&types, &bytes).unwrap(), row);
+    for last in [0, 63, 64, 66, 128, 140, 149] {
+        let wanted: Vec<bool> = (0..width)
+            .map(|column| column % 3 == 0 || column == last)
+            .collect();
+        let decoder = RowDecoder::new(&types, Some(&wanted[..=last]));
+        let mut out = Vec::new();
+        decoder.decode_into(&bytes, &mut out).unwrap();
+        let expected: Vec<Value> = (0..width)
+            .map(|column| match column <= last && wanted[column] {
+                true => row[column].clone(),
+                false => Value::Null,
+            })
+            .collect();
+        assert_eq!(out, expected, "decoding up to column {last}");
+    }
+}

@@ -67,35 +67,33 @@ pub enum Compiled {
         column: usize,
         negated: bool,
     },
-    /// AND of every term (nested ANDs flattened: three-valued AND is associative).
-    All(Vec<Compiled>),
-    /// OR of every term (nested ORs flattened).
-    Any(Vec<Compiled>),
+    /// AND (`decisive` false) or OR (`decisive` true) of every term: the `decisive` truth
+    /// if any term has it, else NULL if any term is NULL, else the other truth.
+    Junction {
+        decisive: bool,
+        terms: Vec<Compiled>,
+    },
     Not(Box<Compiled>),
 }
 
 impl Compiled {
     fn of(expr: &Expr, context: &EvalContext<'_>) -> Option<Compiled> {
         Some(match expr {
-            Expr::Binary(BinaryOp::And, left, right) => {
+            Expr::Binary(op @ (BinaryOp::And | BinaryOp::Or), left, right) => {
+                // Nested junctions of the same kind flatten: three-valued AND and OR are
+                // associative.
+                let decisive = *op == BinaryOp::Or;
                 let mut terms = Vec::new();
                 for side in [left, right] {
                     match Compiled::of(side, context)? {
-                        Compiled::All(inner) => terms.extend(inner),
+                        Compiled::Junction {
+                            decisive: inner,
+                            terms: more,
+                        } if inner == decisive => terms.extend(more),
                         term => terms.push(term),
                     }
                 }
-                Compiled::All(terms)
-            }
-            Expr::Binary(BinaryOp::Or, left, right) => {
-                let mut terms = Vec::new();
-                for side in [left, right] {
-                    match Compiled::of(side, context)? {
-                        Compiled::Any(inner) => terms.extend(inner),
-                        term => terms.push(term),
-                    }
-                }
-                Compiled::Any(terms)
+                Compiled::Junction { decisive, terms }
             }
             Expr::Unary(UnaryOp::Not, operand) => {
                 Compiled::Not(Box::new(Compiled::of(operand, context)?))
@@ -177,29 +175,16 @@ impl Compiled {
                 truth(&super::predicate::between(value, low, high, *negated))
             }
             Compiled::IsNull { column, negated } => Some(row[*column].is_null() != *negated),
-            Compiled::All(terms) => {
-                // FALSE if any term is, else NULL if any is, else TRUE.
+            Compiled::Junction { decisive, terms } => {
                 let mut unknown = false;
                 for term in terms {
                     match term.truth(row) {
-                        Some(false) => return Some(false),
+                        Some(truth) if truth == *decisive => return Some(truth),
+                        Some(_) => {}
                         None => unknown = true,
-                        Some(true) => {}
                     }
                 }
-                (!unknown).then_some(true)
-            }
-            Compiled::Any(terms) => {
-                // TRUE if any term is, else NULL if any is, else FALSE.
-                let mut unknown = false;
-                for term in terms {
-                    match term.truth(row) {
-                        Some(true) => return Some(true),
-                        None => unknown = true,
-                        Some(false) => {}
-                    }
-                }
-                (!unknown).then_some(false)
+                (!unknown).then_some(!*decisive)
             }
             Compiled::Not(operand) => operand.truth(row).map(|value| !value),
         }
