@@ -116,32 +116,35 @@ fn decode_prefix(
         position: bitmap_len,
         fault: Fault::Truncated,
     };
-    let mut nulls = 0u64;
-    for (column, (&step, slot)) in steps.iter().zip(values.iter_mut()).enumerate() {
-        if column % 64 == 0 {
-            // The null bits of the next 64 columns, as one word.
-            nulls = bitmap_word(bitmap, column / 8);
+    if bitmap_len <= 8 {
+        // Up to 64 columns: the whole bitmap in one word, one bit tested per column.
+        let nulls = bitmap
+            .iter()
+            .rev()
+            .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+        for (column, (&step, slot)) in steps.iter().zip(values.iter_mut()).enumerate() {
+            if nulls & (1u64 << column) != 0 {
+                set_null(slot);
+            } else if reader.column(step, slot).is_none() {
+                return Err(reader.fault.into_error());
+            }
         }
-        if nulls & 1 != 0 {
+        return Ok(reader.position);
+    }
+    let mut null_bits = 0u8;
+    for (column, (&step, slot)) in steps.iter().zip(values.iter_mut()).enumerate() {
+        if column % 8 == 0 {
+            // One bitmap byte per eight columns (`bitmap` has one for each).
+            null_bits = bitmap.get(column / 8).copied().unwrap_or(u8::MAX);
+        }
+        if null_bits & 1 != 0 {
             set_null(slot);
         } else if reader.column(step, slot).is_none() {
             return Err(reader.fault.into_error());
         }
-        nulls >>= 1;
+        null_bits >>= 1;
     }
     Ok(reader.position)
-}
-
-/// Up to 8 bytes of `bitmap` from byte `start`, little-endian, as one word (missing bytes
-/// read as 0: the loop never tests bits past the row's columns).
-#[inline(always)]
-fn bitmap_word(bitmap: &[u8], start: usize) -> u64 {
-    let bytes = bitmap.get(start..).unwrap_or_default();
-    bytes
-        .iter()
-        .take(8)
-        .rev()
-        .fold(0u64, |word, &byte| (word << 8) | u64::from(byte))
 }
 
 /// Decodes a row of a table that grew columns (see `row/added.rs`): the base columns (before
