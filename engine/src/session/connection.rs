@@ -15,9 +15,8 @@ use serde::de::DeserializeOwned;
 use ember_storage::{IdleTransaction, Transaction as StorageTransaction, Value};
 
 use crate::database::Database;
-use crate::error::{ErrorKind, Result};
-use crate::exec::{self, ExecContext, RowBuffers, RowSink};
-use crate::expr::{StatementEnv, SubqueryRuntime};
+use crate::error::Result;
+use crate::exec::{self, RowBuffers, RowSink};
 use crate::interrupt::InterruptHandle;
 use crate::limits::{PARAMS_KEPT_MAX, PARAM_KEPT_BYTES_MAX, TRANSACT_ATTEMPTS_MAX};
 use crate::params::{resolve, Params};
@@ -29,12 +28,11 @@ use crate::statement::Statement;
 use crate::transaction::Transaction;
 use crate::value::FromValue;
 
-use conflict_clause::{failure_keeps_changes, failure_rolls_back_transaction};
-
 mod conflict_clause;
 mod counters;
 mod ctas;
 mod drop_table;
+mod in_transaction;
 mod plans;
 mod savepoints;
 mod settings;
@@ -657,144 +655,5 @@ impl Connection {
             }
         }
         Ok(0)
-    }
-
-    /// Runs a query or DML statement in the open transaction, or in its own one.
-    fn run_in_transaction(
-        &self,
-        plan: &Plan,
-        params: &[Value],
-        sink: &mut RowSink<'_>,
-    ) -> Result<usize> {
-        let account = self.db.shared.store.memory();
-        let timeout = self.statement_timeout.get();
-        // Neither a budget nor a timeout (the common case): nothing to build.
-        let bounds = if timeout.is_none() && account.budget().is_none() {
-            None
-        } else {
-            exec::StatementBounds::starting_now(account, timeout)
-        };
-        // Only when the connection enforces foreign keys: the catalog they resolve against.
-        let foreign_key_catalog = self.foreign_keys.get().then(|| self.db.catalog());
-        let env = StatementEnv {
-            params,
-            rows_max: self.db.options().statement_rows_max,
-            interrupt: Some(self.interrupt.flag()),
-            durable: self.db.shared.durable.get().map(|durable| durable as _),
-            buffers: Some(&self.buffers),
-            bounds: bounds.as_ref(),
-            counters: Some(&self.counters),
-            foreign_keys: foreign_key_catalog.as_deref(),
-            helper_threads: self.threads.get(),
-        };
-        let mut state = self.state.borrow_mut();
-        match &mut *state {
-            TransactionState::Autocommit => {
-                drop(state);
-                if matches!(plan, Plan::Query(_)) {
-                    // A query writes nothing: it runs inside the kept transaction object.
-                    if let Ok(mut idle) = self.idle.try_borrow_mut() {
-                        if let Some(idle) = idle.as_mut() {
-                            return idle
-                                .read_in_place(|txn| run_data_plan(txn, plan, env, sink))?;
-                        }
-                    }
-                }
-                let mut txn = self.start_transaction()?;
-                let mut outcome = run_data_plan(&mut txn, plan, env, sink);
-                // OR FAIL: the rows changed before the failure commit.
-                let kept_failure = match outcome {
-                    Err(error) if failure_keeps_changes(plan, &error) => {
-                        outcome = Ok(0);
-                        Some(error)
-                    }
-                    _ => None,
-                };
-                let outcome = match txn.into_idle() {
-                    // Nothing written: ending the snapshot is the whole commit.
-                    Ok(idle) => {
-                        self.keep_idle(idle);
-                        outcome
-                    }
-                    Err(txn) => {
-                        let outcome = match outcome {
-                            Ok(outcome) => outcome,
-                            Err(error) => {
-                                self.keep_idle(txn.rollback_reusable());
-                                return Err(error);
-                            }
-                        };
-                        let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
-                        self.keep_idle(idle);
-                        committed?;
-                        Ok(outcome)
-                    }
-                };
-                match kept_failure {
-                    Some(error) => outcome.and(Err(error)),
-                    None => outcome,
-                }
-            }
-            TransactionState::Explicit(txn) => {
-                let savepoint = txn.savepoint();
-                match run_data_plan(txn, plan, env, sink) {
-                    Ok(outcome) => Ok(outcome),
-                    Err(error) if failure_keeps_changes(plan, &error) => Err(error),
-                    Err(error) if failure_rolls_back_transaction(plan, &error) => {
-                        // OR ROLLBACK: the transaction ends, as in SQLite.
-                        self.savepoints.borrow_mut().clear();
-                        if let TransactionState::Explicit(txn) =
-                            std::mem::replace(&mut *state, TransactionState::Autocommit)
-                        {
-                            self.keep_idle(txn.rollback_reusable());
-                        }
-                        Err(error)
-                    }
-                    Err(error) if error.kind() == ErrorKind::SerializationConflict => {
-                        if let TransactionState::Explicit(txn) =
-                            std::mem::replace(&mut *state, TransactionState::Aborted)
-                        {
-                            self.keep_idle(txn.rollback_reusable());
-                        }
-                        Err(error)
-                    }
-                    Err(error) => {
-                        txn.rollback_to(savepoint);
-                        Err(error)
-                    }
-                }
-            }
-            TransactionState::Aborted => Err(crate::err!(
-                Transaction,
-                "the current transaction was aborted by a serialization conflict; ROLLBACK \
-                 and retry it"
-            )),
-        }
-    }
-}
-
-fn run_data_plan(
-    txn: &mut StorageTransaction,
-    plan: &Plan,
-    env: StatementEnv<'_>,
-    sink: &mut RowSink<'_>,
-) -> Result<usize> {
-    match plan {
-        Plan::Query(query) => {
-            let runtime = SubqueryRuntime::new(txn, env);
-            let context = ExecContext::new(&runtime);
-            exec::run_query(&query.node, &context, sink)?;
-            Ok(0)
-        }
-        Plan::Insert(insert) => exec::insert(txn, insert, env, sink),
-        Plan::Update {
-            target,
-            assignments,
-            returning,
-        } => exec::update(txn, (target, assignments), returning.as_deref(), env, sink),
-        Plan::Delete { target, returning } => {
-            exec::delete(txn, target, returning.as_deref(), env, sink)
-        }
-        _ => unreachable!("run_data_plan gets only queries and DML"),
     }
 }

@@ -43,6 +43,11 @@ pub trait Params: Sized {
         out.extend(values);
     }
 
+    /// Whether this is a binding by name (`into_named` gives pairs): a constant, so a
+    /// binding by position passes `resolve` at no cost.
+    #[doc(hidden)]
+    const BY_NAME: bool = false;
+
     /// The `(name, value)` pairs of a binding by name, or `self` for a binding by position.
     #[doc(hidden)]
     fn into_named(self) -> std::result::Result<Vec<(Box<str>, Value)>, Self> {
@@ -59,7 +64,17 @@ pub(crate) enum Resolved<P> {
 /// Resolves a binding by name against the statement's slot names (`names`): every name given
 /// must be one of the statement's, and every slot must get a value. A binding by position
 /// passes through.
+#[inline(always)]
 pub(crate) fn resolve<P: Params>(params: P, names: &[Option<Box<str>>]) -> Result<Resolved<P>> {
+    if !P::BY_NAME {
+        return Ok(Resolved::Positional(params));
+    }
+    resolve_by_name(params, names)
+}
+
+/// `resolve` of a binding by name.
+#[inline(never)]
+fn resolve_by_name<P: Params>(params: P, names: &[Option<Box<str>>]) -> Result<Resolved<P>> {
     let named = match params.into_named() {
         Ok(named) => named,
         Err(params) => return Ok(Resolved::Positional(params)),
@@ -132,6 +147,8 @@ impl<P: Params> Params for Resolved<P> {
 /// assert_eq!(sum, 21);
 /// ```
 impl Params for &[(&str, &dyn ToValue)] {
+    const BY_NAME: bool = true;
+
     fn into_values(self) -> Vec<Value> {
         self.iter().map(|(_, value)| value.to_value()).collect()
     }
@@ -152,6 +169,8 @@ impl Params for &[(&str, &dyn ToValue)] {
 /// assert_eq!(conn.query_one::<i64>("SELECT $x * $x", named).unwrap(), 16);
 /// ```
 impl Params for Vec<(String, Value)> {
+    const BY_NAME: bool = true;
+
     fn into_values(self) -> Vec<Value> {
         self.into_iter().map(|(_, value)| value).collect()
     }

@@ -173,21 +173,27 @@ impl<'p> Grouper<'p> {
         Ok(position)
     }
 
-    /// The group of the single key `value` (created when new).
-    #[inline]
+    /// The group of the single key `value` (created when new). Only the small-integer
+    /// probe is inlined into the per-row loop; other keys go to the hash map out of line.
+    #[inline(always)]
     fn find_single(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
-        match direct_slot(value) {
-            Some(slot) => {
-                if let Some(&position) = self.direct.get(slot) {
-                    if position != NO_GROUP {
-                        return Ok(position as usize);
-                    }
+        if let Some(slot) = direct_slot(value) {
+            if let Some(&position) = self.direct.get(slot) {
+                if position != NO_GROUP {
+                    return Ok(position as usize);
                 }
             }
-            None => {
-                if let Some(&position) = self.single.get(&KeyRef::of(value) as &dyn KeyLookup) {
-                    return Ok(position);
-                }
+        }
+        self.find_single_hashed(value, context)
+    }
+
+    /// `find_single` for a key that is not a small integer already seen: the hash map
+    /// (borrowed-key probe), else a new group.
+    #[inline(never)]
+    fn find_single_hashed(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
+        if direct_slot(value).is_none() {
+            if let Some(&position) = self.single.get(&KeyRef::of(value) as &dyn KeyLookup) {
+                return Ok(position);
             }
         }
         self.find_single_slow(value, context)
