@@ -36,5 +36,7 @@ mod slt;
 mod statement_timeout;
 mod tidy;
 mod tidy_layers;
+mod tokio_use;
+mod value_features;
 mod window;
 mod write_path;

@@ -1,10 +1,20 @@
 //! Conversions between Rust types and SQL values: `ToValue` for parameters, `FromValue` for
 //! reading columns. NULL maps to `Option::None`; reading NULL into a non-Option type is an
-//! error, as is reading a value into a type it does not fit.
+//! error, as is reading a value into a type it does not fit. Cargo features add chrono's,
+//! time's, uuid's and serde_json's types (`value/*.rs`).
 
 use ember_storage::Value;
 
 use crate::error::Result;
+
+#[cfg(feature = "chrono")]
+mod chrono_types;
+#[cfg(feature = "serde_json")]
+mod json_type;
+#[cfg(feature = "time")]
+mod time_types;
+#[cfg(feature = "uuid")]
+mod uuid_type;
 
 /// Converts a Rust value into a SQL value (for parameters).
 ///
