@@ -16,6 +16,7 @@ mod drop_column_concurrency;
 mod drop_column_durability;
 mod durability;
 mod durability_damage;
+mod explain_analyze;
 mod expressions;
 mod gc;
 mod indexes;

@@ -650,6 +650,10 @@ impl Connection {
                 let rows = inner.explain_lines().into_iter();
                 exec::feed(rows.map(|line| vec![Value::Text(line)]), sink)?;
             }
+            Plan::ExplainAnalyze(inner) => {
+                let lines = self.explain_analyze(inner, params)?;
+                exec::feed(lines.into_iter().map(|line| vec![Value::Text(line)]), sink)?;
+            }
             Plan::Query(_) | Plan::Insert(_) | Plan::Update { .. } | Plan::Delete { .. } => {
                 return self.run_in_transaction(plan, params, sink)
             }

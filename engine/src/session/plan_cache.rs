@@ -52,7 +52,7 @@ impl Prepared {
         }
         let columns: Arc<[String]> = match &plan {
             Plan::Query(query) => query.columns.clone().into(),
-            Plan::Explain(_) => Arc::from(vec!["plan".to_string()]),
+            Plan::Explain(_) | Plan::ExplainAnalyze(_) => Arc::from(vec!["plan".to_string()]),
             Plan::Pragma(pragma) => crate::durability::pragma_columns(pragma).into(),
             _ => match plan.returning() {
                 Some(returning) => returning.columns.clone().into(),

@@ -161,10 +161,24 @@ impl<'c> Binder<'c> {
                 Ok(Plan::Savepoint(SavepointOp::Release(name.value.clone())))
             }
             Statement::Explain {
-                statement,
-                analyze: false,
-                ..
-            } => Ok(Plan::Explain(Box::new(self.bind_statement(statement)?))),
+                statement, analyze, ..
+            } => {
+                let inner = self.bind_statement(statement)?;
+                if !*analyze {
+                    return Ok(Plan::Explain(Box::new(inner)));
+                }
+                if !matches!(
+                    inner,
+                    Plan::Query(_) | Plan::Insert(_) | Plan::Update { .. } | Plan::Delete { .. }
+                ) {
+                    return Err(unsupported(format!(
+                        "EXPLAIN ANALYZE of {} (only queries, INSERT, UPDATE and DELETE run \
+                         under it)",
+                        statement_name(statement)
+                    )));
+                }
+                Ok(Plan::ExplainAnalyze(Box::new(inner)))
+            }
             Statement::Vacuum(vacuum) => {
                 let plain = !vacuum.full
                     && !vacuum.sort_only

@@ -22,6 +22,7 @@ mod join;
 mod join_table;
 mod outer_join;
 mod parallel;
+pub mod profile;
 mod query;
 mod recursive;
 mod returning;
@@ -153,8 +154,16 @@ pub trait Operator {
     fn reserve_extra_width(&mut self, _extra: usize) {}
 }
 
-/// Builds the operator tree for `node`.
+/// Builds the operator tree for `node` (each operator counted under EXPLAIN ANALYZE).
 pub fn build(node: &Node) -> Box<dyn Operator + '_> {
+    let operator = build_operator(node);
+    if profile::active() {
+        return profile::Profiled::wrap(node, operator);
+    }
+    operator
+}
+
+fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
     match node {
         Node::Scan(access) => Box::new(scan::ScanOperator::new(access)),
         Node::System { table, tables } => {

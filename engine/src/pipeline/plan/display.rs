@@ -60,7 +60,7 @@ impl Plan {
             Plan::CreateTableAs(ctas) => writeln!(out, "{} AS {}", ctas.table.sql, ctas.query),
             Plan::Vacuum => writeln!(out, "Vacuum"),
             Plan::Pragma(statement) => writeln!(out, "{statement}"),
-            Plan::Explain(inner) => inner.write_tree(out),
+            Plan::Explain(inner) | Plan::ExplainAnalyze(inner) => inner.write_tree(out),
         }
     }
 }
@@ -136,7 +136,19 @@ fn key_terms(access: &TableAccess, columns: &[usize], values: &[crate::expr::Exp
 }
 
 impl Node {
+    /// Writes this node's line and its inputs', the line annotated with what the node did
+    /// when an EXPLAIN ANALYZE run's counts are lent out (`exec::profile`).
     fn write_tree(&self, out: &mut String, depth: usize) -> fmt::Result {
+        let start = out.len();
+        self.write_node(out, depth)?;
+        if let Some(note) = crate::exec::profile::note_for(self) {
+            let line_end = out[start..].find('\n').map_or(out.len(), |at| start + at);
+            out.insert_str(line_end, &note);
+        }
+        Ok(())
+    }
+
+    fn write_node(&self, out: &mut String, depth: usize) -> fmt::Result {
         match self {
             Node::Scan(access) => write_access(out, access, depth),
             Node::System { table, .. } => {

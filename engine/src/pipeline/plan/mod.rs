@@ -77,6 +77,9 @@ pub enum Plan {
     /// SAVEPOINT / RELEASE / ROLLBACK TO (run by the session's `connection/savepoints.rs`).
     Savepoint(SavepointOp),
     Explain(Box<Plan>),
+    /// EXPLAIN ANALYZE of a query or DML statement: runs it (a DML statement's changes are
+    /// made, as in PostgreSQL) and shows the plan with what each operator did.
+    ExplainAnalyze(Box<Plan>),
     /// VACUUM: garbage-collect old versions of every table now.
     Vacuum,
     /// PRAGMA (synchronous, wal_checkpoint / CHECKPOINT): run by `durability::pragma`.

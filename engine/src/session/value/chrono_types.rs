@@ -93,7 +93,8 @@ impl FromValue for NaiveTime {
 /// use ember::{FromValue, ToValue, Value};
 /// let at = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap().and_hms_opt(8, 30, 0).unwrap();
 /// assert_eq!(at.to_value(), Value::Text("2026-11-23 08:30:00".into()));
-/// assert_eq!(chrono::NaiveDateTime::from_value(&Value::Text("2026-11-23T08:30:00".into())).unwrap(), at);
+/// let read = chrono::NaiveDateTime::from_value(&Value::Text("2026-11-23T08:30:00".into()));
+/// assert_eq!(read.unwrap(), at);
 /// ```
 impl ToValue for NaiveDateTime {
     fn to_value(&self) -> Value {

@@ -19,7 +19,8 @@ const DATE_TIME: &[BorrowedFormatItem<'_>] = format_description!(
     "[year]-[month]-[day] [hour]:[minute][optional [:[second][optional [.[subsecond]]]]]"
 );
 const DATE_TIME_OFFSET: &[BorrowedFormatItem<'_>] = format_description!(
-    "[year]-[month]-[day] [hour]:[minute][optional [:[second][optional [.[subsecond]]]]][offset_hour sign:mandatory]:[offset_minute]"
+    "[year]-[month]-[day] [hour]:[minute][optional [:[second][optional [.[subsecond]]]]]\
+     [offset_hour sign:mandatory]:[offset_minute]"
 );
 
 fn text<'v>(value: &'v Value, wanted: &str) -> Result<&'v str> {
@@ -108,7 +109,8 @@ impl FromValue for Time {
 /// use ember::{FromValue, ToValue, Value};
 /// let at = time::macros::datetime!(2026-11-23 08:30);
 /// assert_eq!(at.to_value(), Value::Text("2026-11-23 08:30:00".into()));
-/// assert_eq!(time::PrimitiveDateTime::from_value(&Value::Text("2026-11-23T08:30".into())).unwrap(), at);
+/// let read = time::PrimitiveDateTime::from_value(&Value::Text("2026-11-23T08:30".into()));
+/// assert_eq!(read.unwrap(), at);
 /// ```
 impl ToValue for PrimitiveDateTime {
     fn to_value(&self) -> Value {

@@ -1,0 +1,171 @@
+//! EXPLAIN ANALYZE's counters: while a `Profiling` guard is alive on a thread, every
+//! operator `build` makes on that thread is wrapped in a `Profiled` operator that counts the
+//! rows it returns, how many times it ran to its end (loops: a correlated subquery's plan
+//! runs once per outer row) and the time spent inside its `next` calls (children
+//! included), keyed by the address of its plan node. The plan display then annotates each
+//! node's line (`Node::write_tree` asks `note_for`). Operators an operator runs without
+//! `build` (a scan read straight by an aggregate, an index join's probes, a point lookup's
+//! fast path) have no line of their own to count and show none.
+//!
+//! Nothing here costs anything when no EXPLAIN ANALYZE runs: `build` checks one
+//! thread-local flag.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::error::Result;
+use crate::plan::Node;
+
+use super::{ExecContext, Operator, Row};
+
+/// What one plan node did, summed over every operator built for it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NodeStats {
+    pub rows: u64,
+    pub loops: u64,
+    pub time: Duration,
+}
+
+thread_local! {
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    static STATS: RefCell<HashMap<usize, NodeStats>> = RefCell::new(HashMap::new());
+    /// The stats of the last profiled run, read by the plan display.
+    static NOTES: RefCell<Option<HashMap<usize, NodeStats>>> = const { RefCell::new(None) };
+}
+
+/// Profiles the operators built on this thread until it is dropped.
+pub struct Profiling {
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Profiling {
+    pub fn start() -> Profiling {
+        debug_assert!(!ACTIVE.get(), "one EXPLAIN ANALYZE at a time per thread");
+        STATS.with_borrow_mut(HashMap::clear);
+        ACTIVE.set(true);
+        Profiling {
+            _not_send: std::marker::PhantomData,
+        }
+    }
+
+    /// Ends the run and lends its stats to `f` (e.g. to render the plan with them).
+    pub fn finish<R>(self, f: impl FnOnce() -> R) -> R {
+        ACTIVE.set(false);
+        let stats = STATS.with_borrow_mut(std::mem::take);
+        NOTES.set(Some(stats));
+        let result = f();
+        NOTES.set(None);
+        result
+    }
+}
+
+impl Drop for Profiling {
+    fn drop(&mut self) {
+        ACTIVE.set(false);
+    }
+}
+
+/// Whether operators built now are to be profiled.
+#[inline]
+pub fn active() -> bool {
+    ACTIVE.get()
+}
+
+/// The annotation of `node`'s line while a finished run's stats are lent out.
+pub fn note_for(node: &Node) -> Option<String> {
+    NOTES.with_borrow(|notes| {
+        let stats = notes.as_ref()?.get(&(node as *const Node as usize))?;
+        Some(format!(
+            " (actual rows={} loops={} time={:.3} ms)",
+            stats.rows,
+            stats.loops,
+            stats.time.as_secs_f64() * 1000.0
+        ))
+    })
+}
+
+/// An operator counted for EXPLAIN ANALYZE.
+pub struct Profiled<'n> {
+    inner: Box<dyn Operator + 'n>,
+    node: usize,
+    stats: NodeStats,
+    finished: bool,
+}
+
+impl<'n> Profiled<'n> {
+    pub fn wrap(node: &'n Node, inner: Box<dyn Operator + 'n>) -> Box<dyn Operator + 'n> {
+        Box::new(Profiled {
+            inner,
+            node: node as *const Node as usize,
+            stats: NodeStats::default(),
+            finished: false,
+        })
+    }
+}
+
+impl Operator for Profiled<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        let started = Instant::now();
+        let row = self.inner.next(context);
+        self.stats.time += started.elapsed();
+        match &row {
+            Ok(Some(_)) => self.stats.rows += 1,
+            Ok(None) if !self.finished => {
+                self.finished = true;
+                self.stats.loops += 1;
+            }
+            _ => {}
+        }
+        row
+    }
+
+    fn reserve_extra_width(&mut self, extra: usize) {
+        self.inner.reserve_extra_width(extra);
+    }
+}
+
+impl Drop for Profiled<'_> {
+    fn drop(&mut self) {
+        // An operator stopped early (LIMIT above it) still ran once.
+        if !self.finished && (self.stats.rows > 0 || !self.stats.time.is_zero()) {
+            self.stats.loops += 1;
+        }
+        STATS.with_borrow_mut(|stats| {
+            let total = stats.entry(self.node).or_default();
+            total.rows += self.stats.rows;
+            total.loops += self.stats.loops;
+            total.time += self.stats.time;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_noted_outside_a_finished_run() {
+        let node = Node::Values { rows: Vec::new() };
+        assert!(note_for(&node).is_none());
+        let profiling = Profiling::start();
+        assert!(active());
+        STATS.with_borrow_mut(|stats| {
+            stats.insert(
+                &node as *const Node as usize,
+                NodeStats {
+                    rows: 3,
+                    loops: 1,
+                    time: Duration::ZERO,
+                },
+            );
+        });
+        let note = profiling.finish(|| note_for(&node));
+        assert_eq!(
+            note.as_deref(),
+            Some(" (actual rows=3 loops=1 time=0.000 ms)")
+        );
+        assert!(!active());
+        assert!(note_for(&node).is_none());
+    }
+}
