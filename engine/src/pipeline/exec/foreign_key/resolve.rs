@@ -7,7 +7,6 @@
 
 use std::cmp::Ordering;
 
-use ember_storage::index::IndexKey;
 use ember_storage::{RowId, Transaction, Value};
 
 use crate::catalog::{Catalog, ForeignKeyDef, IndexDef, TableDef};
@@ -129,7 +128,12 @@ pub(in crate::pipeline::exec) fn parent_exists(
             Err(_) => return Ok(false),
         }
     }
-    let Some(probe) = IndexKey::from_values(&values) else {
+    // Under the parent key's collations, as the key is unique under them.
+    let probe = match index {
+        None => parent.storage.key_from_values(&values),
+        Some(index) => index.storage.key_from_values(&values),
+    };
+    let Some(probe) = probe else {
         return Ok(false);
     };
     match index {
@@ -172,16 +176,16 @@ pub(in crate::pipeline::exec) fn children(
     let covers = |index_columns: &[usize]| {
         index_columns.len() == columns.len() && index_columns.iter().all(|c| columns.contains(c))
     };
-    let in_order = |index_columns: &[usize]| -> Option<IndexKey> {
-        let values: Vec<&Value> = index_columns
+    let in_order = |index_columns: &[usize]| -> Vec<&Value> {
+        index_columns
             .iter()
             .map(|c| &key[columns.iter().position(|k| k == c).expect("covered")])
-            .collect();
-        IndexKey::from_values(values)
+            .collect()
     };
     let mut buffer = Vec::new();
     if covers(&child.primary_key) {
-        if let Some(probe) = in_order(&child.primary_key) {
+        let values = in_order(&child.primary_key);
+        if let Some(probe) = child.storage.key_from_values(values) {
             if let Some(id) = txn.read_key(&child.storage, &probe, &mut buffer)? {
                 if matches(&buffer) {
                     found.push((id, buffer));
@@ -191,7 +195,7 @@ pub(in crate::pipeline::exec) fn children(
         return Ok(found);
     }
     if let Some(index) = child.indexes.iter().find(|i| covers(&i.columns)) {
-        if let Some(probe) = in_order(&index.columns) {
+        if let Some(probe) = index.storage.key_from_values(in_order(&index.columns)) {
             txn.index_lookup(
                 &child.storage,
                 &index.storage,
