@@ -11,7 +11,8 @@ use ember_storage::{RowId, Transaction, Value};
 
 use crate::catalog::{Catalog, ForeignKeyDef, IndexDef, TableDef};
 use crate::error::{unsupported, Result};
-use crate::expr::{coerce_to_column, sql_compare};
+use crate::expr::{coerce_to_column, sql_compare, Collation};
+use ember_storage::index::KeyCollation;
 
 /// One foreign key with both ends resolved.
 #[derive(Clone)]
@@ -167,14 +168,34 @@ pub(in crate::pipeline::exec) fn children(
     let child = resolved.child;
     let columns = &resolved.key.columns;
     let mut found: Vec<(RowId, Vec<Value>)> = Vec::new();
+    // Child values compare with the key under the parent columns' collations (as SQLite).
+    let collations: Vec<Collation> = resolved
+        .parent_columns
+        .iter()
+        .map(|&c| resolved.parent.columns[c].collation)
+        .collect();
     let matches = |row: &[Value]| {
         columns
             .iter()
             .zip(key)
-            .all(|(&c, value)| sql_compare(&row[c], value) == Some(Ordering::Equal))
+            .zip(&collations)
+            .all(|((&c, value), collation)| {
+                let child_value = collation.key(row[c].clone());
+                sql_compare(&child_value, &collation.key(value.clone())) == Some(Ordering::Equal)
+            })
     };
-    let covers = |index_columns: &[usize]| {
-        index_columns.len() == columns.len() && index_columns.iter().all(|c| columns.contains(c))
+    // A child key serves when each column is keyed under BINARY (raw values: only when the
+    // parent compares under BINARY) or under the parent column's collation; a key under a
+    // collation other than BINARY finds a superset, which `matches` narrows.
+    let covers = |index_columns: &[usize], keyed: &[KeyCollation]| {
+        index_columns.len() == columns.len()
+            && index_columns.iter().enumerate().all(|(position, c)| {
+                let Some(at) = columns.iter().position(|k| k == c) else {
+                    return false;
+                };
+                let keyed = keyed.get(position).copied().unwrap_or(KeyCollation::Binary);
+                collations[at] == Collation::Binary || collations[at].index_collation() == keyed
+            })
     };
     let in_order = |index_columns: &[usize]| -> Vec<&Value> {
         index_columns
@@ -183,7 +204,7 @@ pub(in crate::pipeline::exec) fn children(
             .collect()
     };
     let mut buffer = Vec::new();
-    if covers(&child.primary_key) {
+    if covers(&child.primary_key, child.storage.key_collations()) {
         let values = in_order(&child.primary_key);
         if let Some(probe) = child.storage.key_from_values(values) {
             if let Some(id) = txn.read_key(&child.storage, &probe, &mut buffer)? {
@@ -194,7 +215,11 @@ pub(in crate::pipeline::exec) fn children(
         }
         return Ok(found);
     }
-    if let Some(index) = child.indexes.iter().find(|i| covers(&i.columns)) {
+    let index = child
+        .indexes
+        .iter()
+        .find(|i| covers(&i.columns, i.storage.key_collations()));
+    if let Some(index) = index {
         if let Some(probe) = index.storage.key_from_values(in_order(&index.columns)) {
             txn.index_lookup(
                 &child.storage,
