@@ -46,8 +46,23 @@ impl Store {
 
     /// Creates an empty table with a fresh id.
     pub fn create_table(&self, schema: TableSchema) -> Arc<Table> {
+        self.create_table_keyed(schema, Vec::new())
+    }
+
+    /// `create_table` with primary-key column `i` keyed under `key_collations[i]` (empty:
+    /// all BINARY; see `Table::with_key_collations`).
+    pub fn create_table_keyed(
+        &self,
+        schema: TableSchema,
+        key_collations: Vec<crate::index::KeyCollation>,
+    ) -> Arc<Table> {
         let id = self.shared.next_table_id.fetch_add(1, Ordering::Relaxed);
-        Arc::new(Table::new(id, schema, Arc::clone(&self.shared.pool)))
+        Arc::new(Table::with_key_collations(
+            id,
+            schema,
+            Arc::clone(&self.shared.pool),
+            key_collations,
+        ))
     }
 
     /// The slab pool every table of the store keeps its payloads in.

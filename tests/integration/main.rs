@@ -38,6 +38,7 @@ mod statement_timeout;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;
+mod unique_collate;
 mod value_features;
 mod window;
 mod write_path;

@@ -1,6 +1,12 @@
 //! Index keys: a single integer inline (the common primary key), anything else as encoded
 //! bytes. Also the small Fx-style hash used by the hash index.
+//!
+//! A key column under a collation other than BINARY (a PRIMARY KEY or UNIQUE column with
+//! `COLLATE NOCASE` or `RTRIM`) keys its text by the collation-normalized form (ASCII upper
+//! case folded to lower case; trailing spaces removed), so texts equal under the collation
+//! make one key: hashing and equality follow the collation while the row keeps its text.
 
+use super::order_key::KeyCollation;
 use crate::row::write_varint;
 use crate::value::Value;
 
@@ -77,6 +83,36 @@ impl IndexKey {
         Some(IndexKey::Bytes(part.into_boxed_slice()))
     }
 
+    /// `from_values` with each part's text normalized under its column's collation
+    /// (`collations[i]` for part `i`; a missing one is BINARY).
+    pub fn from_values_collated<'a>(
+        values: impl IntoIterator<Item = &'a Value>,
+        collations: &[KeyCollation],
+    ) -> Option<IndexKey> {
+        if collations.iter().all(|&c| c == KeyCollation::Binary) {
+            return IndexKey::from_values(values);
+        }
+        let mut iter = values.into_iter().peekable();
+        let first = iter.next()?;
+        if iter.peek().is_none() {
+            return IndexKey::from_value_collated(first, collations[0]);
+        }
+        let mut bytes = Vec::new();
+        for (index, value) in std::iter::once(first).chain(iter).enumerate() {
+            let collation = collations
+                .get(index)
+                .copied()
+                .unwrap_or(KeyCollation::Binary);
+            encode_key_part(&normalized(value, collation), &mut bytes)?;
+        }
+        Some(IndexKey::Bytes(bytes.into_boxed_slice()))
+    }
+
+    /// `from_value` of `value`'s text normalized under `collation`.
+    pub fn from_value_collated(value: &Value, collation: KeyCollation) -> Option<IndexKey> {
+        IndexKey::from_value(&normalized(value, collation))
+    }
+
     #[inline]
     pub fn hash(&self) -> u64 {
         match self {
@@ -94,6 +130,23 @@ fn inline_int(value: &Value) -> Option<i64> {
         Value::Real(r) if r.fract() == 0.0 && r.abs() < 9.0e18 => Some(*r as i64),
         Value::Boolean(b) => Some(i64::from(*b)),
         _ => None,
+    }
+}
+
+/// `value` with its text in the collation-normalized form (other values as they are).
+fn normalized(value: &Value, collation: KeyCollation) -> std::borrow::Cow<'_, Value> {
+    use std::borrow::Cow;
+    let Value::Text(text) = value else {
+        return Cow::Borrowed(value);
+    };
+    match collation {
+        KeyCollation::NoCase if text.bytes().any(|b| b.is_ascii_uppercase()) => {
+            Cow::Owned(Value::Text(text.to_ascii_lowercase()))
+        }
+        KeyCollation::Rtrim if text.ends_with(' ') => {
+            Cow::Owned(Value::Text(text.trim_end_matches(' ').to_string()))
+        }
+        _ => Cow::Borrowed(value),
     }
 }
 
@@ -159,6 +212,35 @@ mod tests {
             IndexKey::from_values([&Value::Integer(1)])
         );
         assert_ne!(IndexKey::from_values([&Value::Real(3.5)]), int);
+    }
+
+    #[test]
+    fn collated_keys_follow_the_collation() {
+        let text = |s: &str| Value::Text(s.into());
+        let nocase = |s: &str| IndexKey::from_value_collated(&text(s), KeyCollation::NoCase);
+        assert_eq!(nocase("ABC"), nocase("abc"));
+        assert_eq!(nocase("abc"), IndexKey::from_value(&text("abc")));
+        // ASCII only, as SQLite's NOCASE.
+        assert_ne!(nocase("\u{c9}"), nocase("\u{e9}"));
+        let rtrim = |s: &str| IndexKey::from_value_collated(&text(s), KeyCollation::Rtrim);
+        assert_eq!(rtrim("a  "), rtrim("a"));
+        assert_ne!(rtrim(" a"), rtrim("a"));
+        assert_eq!(
+            IndexKey::from_value_collated(&Value::Integer(4), KeyCollation::NoCase),
+            Some(IndexKey::Int(4))
+        );
+        let pair = |a: &str, b: &str| {
+            IndexKey::from_values_collated(
+                [&text(a), &text(b)],
+                &[KeyCollation::NoCase, KeyCollation::Binary],
+            )
+        };
+        assert_eq!(pair("X", "y"), pair("x", "y"));
+        assert_ne!(pair("x", "Y"), pair("x", "y"));
+        assert_eq!(
+            pair("x", "y"),
+            IndexKey::from_values([&text("x"), &text("y")])
+        );
     }
 
     #[test]

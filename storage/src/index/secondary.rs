@@ -11,6 +11,9 @@
 //! An ordered index (`CREATE INDEX`, `USING BTREE`) keeps, beside the hash map that serves
 //! equality and uniqueness, the same entries in key order (`ordered.rs`), NULL keys included,
 //! for ranges and ORDER BY. Both are written under the hash map's writer lock.
+//!
+//! A unique index on text under NOCASE or RTRIM keys its hash map by the collation-normalized
+//! text (`key_collations`, see `key.rs`), so texts equal under the collation conflict.
 
 use std::sync::Arc;
 
@@ -28,6 +31,8 @@ pub struct SecondaryIndex {
     name: String,
     columns: Vec<usize>,
     unique: bool,
+    /// The collation each column's hash key is normalized under; empty when all are BINARY.
+    key_collations: Vec<KeyCollation>,
     pub(crate) map: HashIndex,
     /// The entries in key order (an ordered index), or `None` (a hash index).
     ordered: Option<OrderedEntries>,
@@ -53,15 +58,23 @@ impl SecondaryIndex {
         columns: Vec<usize>,
         unique: bool,
         ordering: Option<Vec<KeyCollation>>,
+        key_collations: Vec<KeyCollation>,
         account: Arc<MemoryAccount>,
     ) -> SecondaryIndex {
         debug_assert!(!columns.is_empty());
         debug_assert!(ordering.as_ref().is_none_or(|c| c.len() == columns.len()));
+        debug_assert!(key_collations.is_empty() || key_collations.len() == columns.len());
+        let key_collations = if key_collations.iter().all(|&c| c == KeyCollation::Binary) {
+            Vec::new()
+        } else {
+            key_collations
+        };
         SecondaryIndex {
             id,
             name: name.to_string(),
             columns,
             unique,
+            key_collations,
             ordered: ordering
                 .map(|collations| OrderedEntries::new(collations, Some(Arc::clone(&account)))),
             map: HashIndex::with_account(Some(account)),
@@ -103,9 +116,27 @@ impl SecondaryIndex {
         self.map.len()
     }
 
+    /// The collation each column's hash key is normalized under (empty: all BINARY).
+    pub fn key_collations(&self) -> &[KeyCollation] {
+        &self.key_collations
+    }
+
     /// The key a row has in this index; `None` when any indexed column is NULL.
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> Option<IndexKey> {
-        IndexKey::from_values(self.columns.iter().map(|&column| row[column].borrow()))
+        self.key_from_values(self.columns.iter().map(|&column| row[column].borrow()))
+    }
+
+    /// The key of the indexed columns' values (in key order), as `key_of` makes it: what a
+    /// lookup probes with.
+    pub fn key_from_values<'a>(
+        &self,
+        values: impl IntoIterator<Item = &'a Value>,
+    ) -> Option<IndexKey> {
+        if self.key_collations.is_empty() {
+            IndexKey::from_values(values)
+        } else {
+            IndexKey::from_values_collated(values, &self.key_collations)
+        }
     }
 }
 
@@ -121,6 +152,7 @@ mod tests {
             vec![2, 0],
             true,
             None,
+            Vec::new(),
             Arc::new(MemoryAccount::new()),
         );
         let row = [Value::Integer(1), Value::Null, Value::Text("a".into())];

@@ -356,12 +356,30 @@ impl Table {
         unique: bool,
         ordering: Option<Vec<KeyCollation>>,
     ) -> StorageResult<Arc<SecondaryIndex>> {
+        self.create_index_keyed(name, columns, unique, ordering, Vec::new())
+    }
+
+    /// `create_index_with`, the hash key of each column normalized under
+    /// `key_collations[i]` (empty: all BINARY; see `index/key.rs`).
+    pub fn create_index_keyed(
+        &self,
+        name: &str,
+        columns: Vec<usize>,
+        unique: bool,
+        ordering: Option<Vec<KeyCollation>>,
+        key_collations: Vec<KeyCollation>,
+    ) -> StorageResult<Arc<SecondaryIndex>> {
         let invalid = |what: String| StorageError::new(StorageErrorKind::InvalidData, what);
         if columns.is_empty() {
             return Err(invalid(format!("index {name} has no columns")));
         }
         if ordering.as_ref().is_some_and(|c| c.len() != columns.len()) {
             return Err(invalid(format!("index {name}: one collation per column")));
+        }
+        if !key_collations.is_empty() && key_collations.len() != columns.len() {
+            return Err(invalid(format!(
+                "index {name}: one key collation per column"
+            )));
         }
         if columns.len() > INDEX_COLUMNS_MAX {
             return Err(StorageError::new(
@@ -389,6 +407,7 @@ impl Table {
             columns,
             unique,
             ordering,
+            key_collations,
             Arc::clone(self.pool().account()),
         ));
         *next_id += 1;

@@ -11,7 +11,7 @@ use arc_swap::ArcSwap;
 use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{IndexKey, PrimaryIndex, SecondaryIndex};
+use crate::index::{IndexKey, KeyCollation, PrimaryIndex, SecondaryIndex};
 use crate::limits::TABLE_SLOTS_MAX;
 use crate::prefetch::prefetch_read;
 use crate::slab::{arena, SlabPool};
@@ -96,6 +96,9 @@ pub struct Table {
     slot_count: AtomicU64,
     grow_lock: Mutex<()>,
     primary: Option<PrimaryIndex>,
+    /// The collation each primary-key column's key is normalized under (see `index/key.rs`);
+    /// empty when all are BINARY, the usual case, which `key_of` serves as before.
+    key_collations: Box<[KeyCollation]>,
     /// Secondary indexes, swapped whole when one is added or dropped; writers load the list
     /// without locks and maintain every index in it.
     pub(crate) secondary: ArcSwap<Vec<Arc<SecondaryIndex>>>,
@@ -141,7 +144,26 @@ fn locate(row: RowId) -> (usize, usize) {
 
 impl Table {
     pub fn new(id: u64, schema: TableSchema, pool: Arc<SlabPool>) -> Table {
+        Table::with_key_collations(id, schema, pool, Vec::new())
+    }
+
+    /// A table whose primary-key column `i` keys its text normalized under
+    /// `key_collations[i]` (empty: all BINARY), so texts equal under the collation are one key.
+    pub fn with_key_collations(
+        id: u64,
+        schema: TableSchema,
+        pool: Arc<SlabPool>,
+        key_collations: Vec<KeyCollation>,
+    ) -> Table {
         debug_assert!(schema.key_columns.iter().all(|c| *c < schema.types.len()));
+        debug_assert!(
+            key_collations.is_empty() || key_collations.len() == schema.key_columns.len()
+        );
+        let key_collations = if key_collations.iter().all(|&c| c == KeyCollation::Binary) {
+            Box::default()
+        } else {
+            key_collations.into_boxed_slice()
+        };
         let primary = (!schema.key_columns.is_empty())
             .then(|| PrimaryIndex::with_account(Some(Arc::clone(pool.account()))));
         let schema = Arc::new(schema);
@@ -153,6 +175,7 @@ impl Table {
             slot_count: AtomicU64::new(0),
             grow_lock: Mutex::new(()),
             primary,
+            key_collations,
             secondary: ArcSwap::from_pointee(Vec::new()),
             secondary_count: AtomicUsize::new(0),
             index_ddl: Mutex::new(1),
@@ -229,6 +252,10 @@ impl Table {
 
     /// The primary key of a row, or `None` for tables without one (or a NULL key part).
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, values: &[V]) -> Option<IndexKey> {
+        if !self.key_collations.is_empty() {
+            let key_columns = &self.schema().key_columns;
+            return self.key_from_values(key_columns.iter().map(|c| values[*c].borrow()));
+        }
         match self.schema().key_columns[..] {
             [] => return None,
             // The common single-column key, without `from_values`' iterator.
@@ -241,6 +268,24 @@ impl Table {
                 .iter()
                 .map(|c| values[*c].borrow()),
         )
+    }
+
+    /// The primary key of the key columns' values (in key order), as `key_of` makes it:
+    /// what a lookup by key probes with. `None` for a NULL part.
+    pub fn key_from_values<'a>(
+        &self,
+        values: impl IntoIterator<Item = &'a Value>,
+    ) -> Option<IndexKey> {
+        if self.key_collations.is_empty() {
+            IndexKey::from_values(values)
+        } else {
+            IndexKey::from_values_collated(values, &self.key_collations)
+        }
+    }
+
+    /// The collation each primary-key column is keyed under (empty: all BINARY).
+    pub fn key_collations(&self) -> &[KeyCollation] {
+        &self.key_collations
     }
 
     /// Number of slots handed out (an upper bound for scans).

@@ -169,16 +169,6 @@ impl Binder<'_> {
         for &position in &primary_key {
             columns[position].not_null = true;
         }
-        let keyed = primary_key.iter().chain(unique.iter().flatten());
-        if let Some(&position) = keyed
-            .into_iter()
-            .find(|&&p| columns[p].collation != Collation::Binary)
-        {
-            return Err(unsupported(format!(
-                "PRIMARY KEY or UNIQUE on column {} with COLLATE {}",
-                columns[position].name, columns[position].collation
-            )));
-        }
         let rowid_column = match primary_key.as_slice() {
             [key] if is_integer_type(&create.columns[*key].data_type.to_string()) => Some(*key),
             _ => None,
@@ -301,14 +291,9 @@ impl Binder<'_> {
                     "no such column: {column_name} in table {table_name}"
                 )
             })?;
-            // A hash index keys raw values: right for BINARY lookups, which are the only ones
-            // the planner makes; a unique key under another collation would need folded keys.
+            // A unique index keys its hash map under this collation (texts equal under it
+            // conflict); a non-unique hash map keys raw values, probed by BINARY lookups.
             let collation = explicit.unwrap_or(table.columns[position].collation);
-            if create.unique && collation != Collation::Binary {
-                return Err(unsupported(format!(
-                    "UNIQUE index on {column_name} with COLLATE {collation}"
-                )));
-            }
             collations.push(collation.index_collation());
             if columns.contains(&position) {
                 return Err(crate::err!(
@@ -326,6 +311,11 @@ impl Binder<'_> {
             table: table.name.clone(),
             columns,
             unique: create.unique,
+            key_collations: if create.unique {
+                collations.clone()
+            } else {
+                Vec::new()
+            },
             ordering: ordered.then_some(collations),
             if_not_exists: create.if_not_exists,
             sql: ast::Statement::CreateIndex(create.clone()).to_string(),

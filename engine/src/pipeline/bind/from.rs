@@ -132,8 +132,8 @@ impl Binder<'_> {
             };
             return self.add_relation(source, own_scope, kind, constraint, state);
         };
-        if alias.is_some() {
-            return Err(unsupported("an alias on a parenthesized join"));
+        if let Some(alias) = alias {
+            return self.add_aliased_join(nested, alias, kind, constraint, state);
         }
         if nested.joins.is_empty() {
             return self.add_item(&nested.relation, kind, constraint, state);
@@ -171,6 +171,41 @@ impl Binder<'_> {
         }
         state.inner_terms.extend(on);
         Ok(())
+    }
+
+    /// `( ... ) AS alias`, as SQLite reads it: a single parenthesized item takes the alias
+    /// instead of its own; a join is bound on its own, as one relation, whose columns the
+    /// alias also names (see `Scope::alias_join`).
+    fn add_aliased_join(
+        &mut self,
+        nested: &ast::TableWithJoins,
+        alias: &ast::TableAlias,
+        kind: JoinKind,
+        constraint: Option<&JoinConstraint>,
+        state: &mut FromState,
+    ) -> Result<()> {
+        let name = table_alias(Some(alias), "")?;
+        if nested.joins.is_empty() {
+            let mut item = nested.relation.clone();
+            match &mut item {
+                TableFactor::Table { alias: own, .. }
+                | TableFactor::Derived { alias: own, .. }
+                | TableFactor::NestedJoin { alias: own, .. }
+                | TableFactor::Function { alias: own, .. }
+                | TableFactor::TableFunction { alias: own, .. } => *own = Some(alias.clone()),
+                other => return Err(unsupported(format!("an alias on ({other})"))),
+            }
+            return self.add_item(&item, kind, constraint, state);
+        }
+        let (node, mut own_scope) = self.bind_from(std::slice::from_ref(nested), None)?;
+        own_scope.alias_join(&name);
+        self.add_relation(
+            RelationSource::Node(node),
+            own_scope,
+            kind,
+            constraint,
+            state,
+        )
     }
 
     /// Appends one bound FROM item and its join constraint to `state`. A RIGHT or FULL join
@@ -249,12 +284,12 @@ impl Binder<'_> {
                 let right_names: Vec<String> = scope.columns[offset..]
                     .iter()
                     .filter(|column| !column.hidden)
-                    .map(|column| column.name.clone())
+                    .map(|column| column.join_name().to_string())
                     .collect();
                 for name in right_names {
                     let on_left = scope.columns[left.clone()]
                         .iter()
-                        .any(|c| !c.hidden && c.name.eq_ignore_ascii_case(&name));
+                        .any(|c| !c.hidden && c.join_name().eq_ignore_ascii_case(&name));
                     if on_left {
                         on.push(merge_columns(
                             scope,
@@ -364,7 +399,7 @@ fn merge_columns(
 ) -> Result<Expr> {
     let find = |range: std::ops::Range<usize>, scope: &Scope| {
         let mut found = range.clone().filter(|&i| {
-            !scope.columns[i].hidden && scope.columns[i].name.eq_ignore_ascii_case(name)
+            !scope.columns[i].hidden && scope.columns[i].join_name().eq_ignore_ascii_case(name)
         });
         let first = found.next();
         match (first, found.next()) {

@@ -2,6 +2,12 @@
 //! it came from, so `name`, `t.name` and ambiguous names resolve or fail clearly. A column a
 //! `USING`/`NATURAL` join merged into its left twin is hidden: `*` and unqualified names
 //! skip it, `t.name` still reaches it.
+//!
+//! The columns of an aliased parenthesized join (`(a JOIN b ON ...) AS j`, which SQLite
+//! reads as the subquery `(SELECT * FROM a JOIN b ON ...) AS j`) keep their own tables'
+//! names (`a.x`, and `x` when no other column has it) and are also named `j.<name>`, with
+//! the names made unique among the join's visible columns as SQLite names a subquery's
+//! columns (`x`, `x:1`, `x:2`, ...): `j.x` is the first `x`.
 
 use crate::catalog::ColumnDef;
 use crate::error::Result;
@@ -14,6 +20,26 @@ pub struct ScopeColumn {
     pub hidden: bool,
     /// The column's affinity and collation, which comparisons over it follow.
     pub meta: ColumnMeta,
+    /// Its name as a column of an aliased parenthesized join, if it is one.
+    pub join_alias: Option<Box<JoinAlias>>,
+}
+
+/// How an aliased parenthesized join names one of its columns: `alias.name`.
+#[derive(Clone)]
+pub struct JoinAlias {
+    pub alias: String,
+    /// The column's name made unique among the join's visible columns.
+    pub name: String,
+}
+
+impl ScopeColumn {
+    /// The name USING and NATURAL match the column by: its name as a column of an aliased
+    /// parenthesized join, else its own.
+    pub fn join_name(&self) -> &str {
+        self.join_alias
+            .as_ref()
+            .map_or(self.name.as_str(), |join| join.name.as_str())
+    }
 }
 
 /// The columns an expression may reference, in input row order.
@@ -36,6 +62,7 @@ impl Scope {
                     name,
                     hidden: false,
                     meta: ColumnMeta::default(),
+                    join_alias: None,
                 })
                 .collect(),
             rowid_columns: Vec::new(),
@@ -66,19 +93,52 @@ impl Scope {
         self.columns.extend(other.columns);
     }
 
+    /// Makes these columns (a parenthesized join's, bound) the columns of `(...) AS alias`:
+    /// each visible one is also named `alias.<name>` (made unique: `x`, `x:1`, ...); the
+    /// join's rowids are not the subquery's.
+    pub fn alias_join(&mut self, alias: &str) {
+        let mut taken: Vec<String> = Vec::new();
+        for column in self.columns.iter_mut() {
+            if column.hidden {
+                column.join_alias = None;
+                continue;
+            }
+            let mut name = column.name.clone();
+            let mut count = 0;
+            while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+                count += 1;
+                name = format!("{}:{count}", column.name);
+            }
+            taken.push(name.clone());
+            column.join_alias = Some(Box::new(JoinAlias {
+                alias: alias.to_string(),
+                name,
+            }));
+        }
+        self.rowid_columns.clear();
+    }
+
     /// Finds the position of `qualifier.name` (or just `name`).
     pub fn resolve(&self, qualifier: Option<&str>, name: &str) -> Result<usize> {
         let mut found = None;
         for (index, column) in self.columns.iter().enumerate() {
-            if !column.name.eq_ignore_ascii_case(name) {
-                continue;
-            }
-            if let Some(qualifier) = qualifier {
-                match &column.table {
-                    Some(table) if table.eq_ignore_ascii_case(qualifier) => {}
-                    _ => continue,
+            let named = match qualifier {
+                Some(qualifier) => {
+                    let by_table = column.name.eq_ignore_ascii_case(name)
+                        && column
+                            .table
+                            .as_deref()
+                            .is_some_and(|table| table.eq_ignore_ascii_case(qualifier));
+                    // `j.x` of an aliased join: its (unique) name for the column.
+                    by_table
+                        || column.join_alias.as_ref().is_some_and(|join| {
+                            join.alias.eq_ignore_ascii_case(qualifier)
+                                && join.name.eq_ignore_ascii_case(name)
+                        })
                 }
-            } else if column.hidden {
+                None => !column.hidden && column.name.eq_ignore_ascii_case(name),
+            };
+            if !named {
                 continue;
             }
             if found.is_some() {

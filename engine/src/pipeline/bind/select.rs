@@ -411,9 +411,38 @@ impl Binder<'_> {
                 if scope.columns.is_empty() {
                     return Err(crate::err!(InvalidInput, "no tables specified for *"));
                 }
+                // SQLite expands `*` over an aliased parenthesized join by name: the bare
+                // name when it is the only FROM item (ambiguous when two of its columns
+                // share it), else qualified by the column's own table (ambiguous when
+                // another FROM item has that name and column).
+                let only_join = scope.columns.first().and_then(|c| c.join_alias.as_ref());
+                let only_join = only_join.is_some_and(|first| {
+                    scope.columns.iter().all(|c| {
+                        c.join_alias
+                            .as_ref()
+                            .is_some_and(|join| join.alias == first.alias)
+                    })
+                });
                 for (index, column) in scope.columns.iter().enumerate() {
-                    if !column.hidden {
-                        push_column(projection, index, &column.name);
+                    if column.hidden {
+                        continue;
+                    }
+                    match &column.join_alias {
+                        None => push_column(projection, index, &column.name),
+                        Some(join) if only_join => {
+                            let resolved = scope.resolve(None, &column.name)?;
+                            push_column(projection, resolved, &join.name);
+                        }
+                        Some(join) => {
+                            if let Some(clash) = other_item_column(scope, column) {
+                                return Err(crate::err!(
+                                    InvalidInput,
+                                    "ambiguous column name: {clash}.{}",
+                                    column.name
+                                ));
+                            }
+                            push_column(projection, index, &join.name);
+                        }
                     }
                 }
             }
@@ -492,6 +521,7 @@ impl Binder<'_> {
                     name: name.clone(),
                     hidden: false,
                     meta: crate::expr::ColumnMeta::default(),
+                    join_alias: None,
                 })
                 .collect(),
             ..Scope::default()
@@ -517,6 +547,19 @@ impl Binder<'_> {
         }
         Ok(keys)
     }
+}
+
+/// The qualifier of a column outside any aliased parenthesized join that has `column`'s
+/// table and name, if any (`*` over `(a JOIN c) AS j, c` names `c.w` twice).
+fn other_item_column<'s>(scope: &'s Scope, column: &super::ScopeColumn) -> Option<&'s str> {
+    let table = column.table.as_deref()?;
+    scope.columns.iter().find_map(|other| {
+        let other_table = other.table.as_deref()?;
+        (other.join_alias.is_none()
+            && other_table.eq_ignore_ascii_case(table)
+            && other.name.eq_ignore_ascii_case(&column.name))
+        .then_some(other_table)
+    })
 }
 
 fn push_column(projection: &mut Projection, index: usize, name: &str) {

@@ -91,10 +91,22 @@ impl ForeignKeyDef {
         let index = if same_set(&parent.primary_key) {
             None
         } else {
+            // The index must key each column under the column's own collation (SQLite's
+            // rule): then it is unique exactly as the parent key compares.
+            let own_collations = |index: &IndexDef| {
+                let keyed = index.storage.key_collations();
+                index.columns.iter().enumerate().all(|(position, &c)| {
+                    let keyed = keyed
+                        .get(position)
+                        .copied()
+                        .unwrap_or(ember_storage::index::KeyCollation::Binary);
+                    parent.columns[c].collation.index_collation() == keyed
+                })
+            };
             let unique = parent
                 .indexes
                 .iter()
-                .find(|i| i.unique && same_set(&i.columns));
+                .find(|i| i.unique && same_set(&i.columns) && own_collations(i));
             Some(unique.ok_or_else(mismatch)?)
         };
         Ok((columns, index))

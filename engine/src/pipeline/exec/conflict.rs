@@ -5,7 +5,6 @@
 
 use std::borrow::Borrow;
 
-use ember_storage::index::IndexKey;
 use ember_storage::{RowId, StorageError, StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
@@ -113,7 +112,9 @@ pub(super) fn find_holder<V: Borrow<Value>>(
 ) -> Result<Option<RowId>> {
     Ok(match index {
         None => {
-            let key = IndexKey::from_values(table.primary_key.iter().map(|&c| row[c].borrow()));
+            let key = table
+                .storage
+                .key_from_values(table.primary_key.iter().map(|&c| row[c].borrow()));
             key.and_then(|key| txn.find_key(&table.storage, &key))
         }
         Some(name) => {

@@ -6,7 +6,6 @@
 
 use std::borrow::Borrow;
 
-use ember_storage::index::IndexKey;
 use ember_storage::{RowId, Transaction, Value};
 
 use crate::catalog::{CheckDef, TableDef};
@@ -137,7 +136,9 @@ impl<'a> RowGuard<'a> {
         }
         let table = self.table;
         let mut holders = Vec::new();
-        let key = IndexKey::from_values(table.primary_key.iter().map(|&c| row[c].borrow()));
+        let key = table
+            .storage
+            .key_from_values(table.primary_key.iter().map(|&c| row[c].borrow()));
         if let Some(id) = key.and_then(|key| txn.find_key(&table.storage, &key)) {
             holders.push(id);
         }

@@ -2,6 +2,7 @@
 //! in, under the database's DDL lock so concurrent DDL cannot lose an update. A table's
 //! UNIQUE constraints become unique indexes created with it (`ember_autoindex_<table>_<n>`).
 
+use ember_storage::index::KeyCollation;
 use ember_storage::wal::record::CatalogOp;
 use ember_storage::{StorageErrorKind, TableSchema};
 
@@ -25,7 +26,12 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
         key_columns: create.primary_key.clone(),
         added: Vec::new(),
     };
-    let storage = host.store().create_table(schema);
+    // A rowid alias holds only integers, which no collation changes.
+    let primary_collations = match create.rowid_column {
+        Some(_) => Vec::new(),
+        None => key_collations(&create.columns, &create.primary_key),
+    };
+    let storage = host.store().create_table_keyed(schema, primary_collations);
     let mut indexes = Vec::new();
     for columns in &create.unique {
         if *columns == create.primary_key
@@ -34,7 +40,13 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
             continue;
         }
         let name = format!("ember_autoindex_{}_{}", create.name, indexes.len() + 1);
-        let index = storage.create_index(&name, columns.clone(), true)?;
+        let index = storage.create_index_keyed(
+            &name,
+            columns.clone(),
+            true,
+            None,
+            key_collations(&create.columns, columns),
+        )?;
         indexes.push(IndexDef {
             name,
             columns: columns.clone(),
@@ -63,6 +75,18 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
     )?;
     host.publish_catalog(catalog.with_table(table));
     Ok(())
+}
+
+/// The collation the key of each of `key` (column positions) is normalized under: each
+/// column's own, so a PRIMARY KEY or UNIQUE constraint on a `COLLATE NOCASE` column refuses
+/// texts equal under NOCASE.
+pub(crate) fn key_collations(
+    columns: &[crate::catalog::ColumnDef],
+    key: &[usize],
+) -> Vec<KeyCollation> {
+    key.iter()
+        .map(|&c| columns[c].collation.index_collation())
+        .collect()
 }
 
 pub(crate) fn drop_table(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
@@ -103,11 +127,12 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
     };
     let storage = table
         .storage
-        .create_index_with(
+        .create_index_keyed(
             &create.name,
             create.columns.clone(),
             create.unique,
             create.ordering.clone(),
+            create.key_collations.clone(),
         )
         .map_err(|error| {
             if error.kind == StorageErrorKind::UniqueViolation {

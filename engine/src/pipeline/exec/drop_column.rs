@@ -48,13 +48,27 @@ pub(super) fn rebuild_without_column(
     }
     let mut types = schema.types.clone();
     types.remove(position);
-    let table = host.store().create_table(TableSchema {
-        types,
-        key_columns: after.primary_key.clone(),
-        added: Vec::new(),
-    });
+    let table = host.store().create_table_keyed(
+        TableSchema {
+            types,
+            key_columns: after.primary_key.clone(),
+            added: Vec::new(),
+        },
+        old.key_collations().to_vec(),
+    );
     for index in &mut after.indexes {
-        index.storage = table.create_index(&index.name, index.columns.clone(), index.unique)?;
+        // The same kind of index: ordered or not, keyed under the same collations.
+        let ordering = index
+            .storage
+            .ordered()
+            .map(|ordered| ordered.collations().to_vec());
+        index.storage = table.create_index_keyed(
+            &index.name,
+            index.columns.clone(),
+            index.unique,
+            ordering,
+            index.storage.key_collations().to_vec(),
+        )?;
     }
     after.storage = Arc::clone(&table);
     let store = host.store();

@@ -112,7 +112,12 @@ impl<'p> IndexJoinOperator<'p> {
                 Ok(value) => values.push(value),
             }
         }
-        Ok(IndexKey::from_values(values.iter()))
+        // Under the key's collations (a collated unique key finds the rows equal under it;
+        // the key equalities are rechecked on each).
+        Ok(match &self.probe.index {
+            Some(index) => index.storage.key_from_values(values.iter()),
+            None => table.storage.key_from_values(values.iter()),
+        })
     }
 
     /// Makes `values` the next candidate, in a spare buffer when there is one.

@@ -291,7 +291,8 @@ fn primary_key_of(
             // An integer needs no coercion to an INTEGER column and finds it exactly.
             return Ok(Some((IndexKey::Int(*int), true)));
         }
-        let index_key = key_value(value, *column).and_then(|value| IndexKey::from_values([&value]));
+        let index_key =
+            key_value(value, *column).and_then(|value| table.storage.key_from_values([&value]));
         return Ok(index_key.map(|index_key| (index_key, exact)));
     }
     let mut key_values: Vec<Value> = Vec::with_capacity(key.len());
@@ -301,7 +302,10 @@ fn primary_key_of(
             None => return Ok(None),
         }
     }
-    Ok(IndexKey::from_values(&key_values).map(|index_key| (index_key, exact)))
+    Ok(table
+        .storage
+        .key_from_values(&key_values)
+        .map(|index_key| (index_key, exact)))
 }
 
 /// Every (row id, row) the access reaches and its filter passes, collected up front (DML
@@ -399,6 +403,7 @@ fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(
 /// stored row can have it (a NULL part, or a value the column cannot hold).
 fn index_key(
     table: &TableDef,
+    index: &SecondaryIndex,
     columns: &[usize],
     values: &[Expr],
     context: &ExecContext<'_>,
@@ -412,7 +417,7 @@ fn index_key(
             Ok(value) => key_values.push(value),
         }
     }
-    Ok(IndexKey::from_values(&key_values))
+    Ok(index.key_from_values(&key_values))
 }
 
 /// The rows a secondary-index access reaches that pass its filter, or `None` when the index
@@ -439,7 +444,7 @@ fn index_targets(
     let mut targets = Vec::new();
     let mut buffer = Vec::new();
     for values in keys {
-        let Some(key) = index_key(table, &index.columns, values, context)? else {
+        let Some(key) = index_key(table, &storage, &index.columns, values, context)? else {
             continue;
         };
         // An IN list may repeat a key; each row is returned once.

@@ -16,7 +16,7 @@ mod top_k;
 use std::sync::Arc;
 
 use crate::catalog::{IndexDef, TableDef};
-use crate::expr::{BinaryOp, Expr};
+use crate::expr::{BinaryOp, Collation, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
 pub use index_order::{hint_index_walk, order_by_index};
@@ -40,6 +40,7 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
     let key_residual = match (&path, &filter) {
         (Some(AccessPath::KeyLookup(values)), Some(predicate)) => Some(Box::new(key_residual(
             &table.primary_key,
+            &primary_collations(&table),
             values,
             predicate,
         ))),
@@ -56,7 +57,12 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
 
 /// The conjuncts of `filter` other than the `column = value` equalities a key lookup on
 /// `columns` with `values` was built from.
-fn key_residual(columns: &[usize], values: &[Expr], filter: &Expr) -> Option<Expr> {
+fn key_residual(
+    columns: &[usize],
+    collations: &[Collation],
+    values: &[Expr],
+    filter: &Expr,
+) -> Option<Expr> {
     let remaining = filter
         .clone()
         .into_conjuncts()
@@ -64,11 +70,39 @@ fn key_residual(columns: &[usize], values: &[Expr], filter: &Expr) -> Option<Exp
         .filter(|term| {
             !columns
                 .iter()
+                .zip(collations)
                 .zip(values)
-                .any(|(&column, value)| equated_constant(term, column).as_ref() == Some(value))
+                .any(|((&column, &collation), value)| {
+                    equated_under(term, column, collation).as_ref() == Some(value)
+                })
         })
         .collect();
     Expr::from_conjuncts(remaining)
+}
+
+/// The collation each primary-key column is keyed under: its own (see `exec/ddl.rs`).
+fn primary_collations(table: &TableDef) -> Vec<Collation> {
+    table
+        .primary_key
+        .iter()
+        .map(|&column| table.columns[column].collation)
+        .collect()
+}
+
+/// The collation each column of `index` is keyed under in its hash map: a unique index's
+/// columns' collations, BINARY for the others (keyed by raw values).
+fn index_key_collations(index: &IndexDef) -> Vec<Collation> {
+    let keyed = index.storage.key_collations();
+    (0..index.columns.len())
+        .map(|position| {
+            keyed.get(position).map_or(Collation::Binary, |&key| {
+                [Collation::NoCase, Collation::RTrim]
+                    .into_iter()
+                    .find(|collation| collation.index_collation() == key)
+                    .unwrap_or(Collation::Binary)
+            })
+        })
+        .collect()
 }
 
 /// A primary-key lookup: by equalities only, or (`with_in`) with one IN list.
@@ -76,7 +110,8 @@ fn key_lookup(table: &TableDef, terms: &[Expr], with_in: bool) -> Option<AccessP
     if table.primary_key.is_empty() {
         return None;
     }
-    match pinned_keys(&table.primary_key, terms, with_in)? {
+    let collations = primary_collations(table);
+    match pinned_keys(&table.primary_key, &collations, terms, with_in)? {
         Pinned::One(values) => Some(AccessPath::KeyLookup(values)),
         Pinned::Many(keys) => Some(AccessPath::KeyIn(keys)),
     }
@@ -90,7 +125,8 @@ fn index_lookup(table: &TableDef, terms: &[Expr], with_in: bool) -> Option<Acces
     candidates.sort_by_key(|index| (!index.unique, std::cmp::Reverse(index.columns.len())));
     candidates.into_iter().find_map(|index| {
         let index_def = index.clone();
-        match pinned_keys(&index.columns, terms, with_in)? {
+        let collations = index_key_collations(index);
+        match pinned_keys(&index.columns, &collations, terms, with_in)? {
             Pinned::One(values) => Some(AccessPath::IndexLookup {
                 index: index_def,
                 values,
@@ -111,14 +147,23 @@ enum Pinned {
     Many(Vec<Vec<Expr>>),
 }
 
-/// For each of `columns`, the constant some conjunct equates it with; with `with_in`, one
-/// column (exactly one) may instead be pinned by `col IN (constants)`. `None` unless every
-/// column is pinned.
-fn pinned_keys(columns: &[usize], terms: &[Expr], with_in: bool) -> Option<Pinned> {
+/// For each of `columns` (keyed under `collations`), the constant some conjunct equates it
+/// with; with `with_in`, one column (exactly one) may instead be pinned by
+/// `col IN (constants)`. `None` unless every column is pinned.
+fn pinned_keys(
+    columns: &[usize],
+    collations: &[Collation],
+    terms: &[Expr],
+    with_in: bool,
+) -> Option<Pinned> {
+    debug_assert_eq!(columns.len(), collations.len());
     let mut values = Vec::with_capacity(columns.len());
     let mut list: Option<(usize, &[Expr])> = None;
-    for (position, &column) in columns.iter().enumerate() {
-        if let Some(value) = terms.iter().find_map(|term| equated_constant(term, column)) {
+    for (position, (&column, &collation)) in columns.iter().zip(collations).enumerate() {
+        if let Some(value) = terms
+            .iter()
+            .find_map(|term| equated_under(term, column, collation))
+        {
             values.push(value);
             continue;
         }
@@ -127,7 +172,7 @@ fn pinned_keys(columns: &[usize], terms: &[Expr], with_in: bool) -> Option<Pinne
         }
         let members = terms
             .iter()
-            .find_map(|term| in_list_constants(term, column))?;
+            .find_map(|term| in_list_constants(term, column, collation))?;
         list = Some((position, members));
         values.push(Expr::Literal(ember_storage::Value::Null));
     }
@@ -145,8 +190,9 @@ fn pinned_keys(columns: &[usize], terms: &[Expr], with_in: bool) -> Option<Pinne
     Some(Pinned::Many(keys))
 }
 
-/// If `term` is `column IN (constants)` (not negated), the constants.
-fn in_list_constants(term: &Expr, column: usize) -> Option<&[Expr]> {
+/// If `term` is `column IN (constants)` (not negated) compared under BINARY or under
+/// `collation` (the column's key collation), the constants.
+fn in_list_constants(term: &Expr, column: usize, collation: Collation) -> Option<&[Expr]> {
     let Expr::InList {
         expr,
         list,
@@ -155,11 +201,28 @@ fn in_list_constants(term: &Expr, column: usize) -> Option<&[Expr]> {
     else {
         return None;
     };
-    match expr.as_ref() {
-        Expr::Column { index, .. } if *index == column && list.iter().all(Expr::is_constant) => {
-            Some(list)
+    (keyed_column(expr, column, collation) && list.iter().all(Expr::is_constant))
+        .then_some(list.as_slice())
+}
+
+/// Whether `expr`, one side of a comparison, is `column` compared under BINARY (the bare
+/// column) or under `collation`, the collation the column is keyed under. A key normalized
+/// under a collation finds every row equal under it, so a BINARY comparison finds a
+/// superset of its rows, which the rechecked filter narrows.
+fn keyed_column(expr: &Expr, column: usize, collation: Collation) -> bool {
+    match expr {
+        Expr::Column { index, .. } => *index == column,
+        Expr::CollationKey {
+            expr,
+            collation: compared,
+        } if *compared == collation && collation != Collation::Binary => {
+            let mut inner = expr.as_ref();
+            while let Expr::Collate { expr, .. } = inner {
+                inner = expr;
+            }
+            matches!(inner, Expr::Column { index, .. } if *index == column)
         }
-        _ => None,
+        _ => false,
     }
 }
 
@@ -175,17 +238,31 @@ fn probe_value(constant: &Expr) -> &Expr {
     }
 }
 
-/// If `term` is `column = constant` (either side), the constant.
+/// If `term` is `column = constant` (either side) under BINARY, the constant.
 fn equated_constant(term: &Expr, column: usize) -> Option<Expr> {
+    equated_under(term, column, Collation::Binary)
+}
+
+/// If `term` is `column = constant` (either side) compared under BINARY or under
+/// `collation`, the column's key collation (see `keyed_column`), the constant.
+fn equated_under(term: &Expr, column: usize, collation: Collation) -> Option<Expr> {
     let Expr::Binary(BinaryOp::Equal, left, right) = term else {
         return None;
     };
-    match (left.as_ref(), right.as_ref()) {
-        (Expr::Column { index, .. }, constant) | (constant, Expr::Column { index, .. })
-            if *index == column && constant.is_constant() =>
-        {
-            Some(probe_value(constant).clone())
-        }
-        _ => None,
+    let constant = if keyed_column(left, column, collation) {
+        right
+    } else if keyed_column(right, column, collation) {
+        left
+    } else {
+        return None;
+    };
+    if !constant.is_constant() {
+        return None;
     }
+    // The key builder normalizes the probe under the collation itself.
+    let constant = match constant.as_ref() {
+        Expr::CollationKey { expr, .. } => expr,
+        other => other,
+    };
+    Some(probe_value(constant).clone())
 }

@@ -143,6 +143,9 @@ pub struct CreateIndex {
     pub unique: bool,
     /// An ordered index: the collation of each column; `None` for a hash index.
     pub ordering: Option<Vec<ember_storage::index::KeyCollation>>,
+    /// A unique index: the collation its key of each column is normalized under (texts
+    /// equal under it conflict); empty for a non-unique index, keyed by raw values.
+    pub key_collations: Vec<ember_storage::index::KeyCollation>,
     pub if_not_exists: bool,
     pub sql: String,
 }

@@ -7,12 +7,12 @@
 
 use std::cmp::Ordering;
 
-use ember_storage::index::IndexKey;
 use ember_storage::{RowId, Transaction, Value};
 
 use crate::catalog::{Catalog, ForeignKeyDef, IndexDef, TableDef};
 use crate::error::{unsupported, Result};
-use crate::expr::{coerce_to_column, sql_compare};
+use crate::expr::{coerce_to_column, sql_compare, Collation};
+use ember_storage::index::KeyCollation;
 
 /// One foreign key with both ends resolved.
 #[derive(Clone)]
@@ -129,7 +129,12 @@ pub(in crate::pipeline::exec) fn parent_exists(
             Err(_) => return Ok(false),
         }
     }
-    let Some(probe) = IndexKey::from_values(&values) else {
+    // Under the parent key's collations, as the key is unique under them.
+    let probe = match index {
+        None => parent.storage.key_from_values(&values),
+        Some(index) => index.storage.key_from_values(&values),
+    };
+    let Some(probe) = probe else {
         return Ok(false);
     };
     match index {
@@ -163,25 +168,45 @@ pub(in crate::pipeline::exec) fn children(
     let child = resolved.child;
     let columns = &resolved.key.columns;
     let mut found: Vec<(RowId, Vec<Value>)> = Vec::new();
+    // Child values compare with the key under the parent columns' collations (as SQLite).
+    let collations: Vec<Collation> = resolved
+        .parent_columns
+        .iter()
+        .map(|&c| resolved.parent.columns[c].collation)
+        .collect();
     let matches = |row: &[Value]| {
         columns
             .iter()
             .zip(key)
-            .all(|(&c, value)| sql_compare(&row[c], value) == Some(Ordering::Equal))
+            .zip(&collations)
+            .all(|((&c, value), collation)| {
+                let child_value = collation.key(row[c].clone());
+                sql_compare(&child_value, &collation.key(value.clone())) == Some(Ordering::Equal)
+            })
     };
-    let covers = |index_columns: &[usize]| {
-        index_columns.len() == columns.len() && index_columns.iter().all(|c| columns.contains(c))
+    // A child key serves when each column is keyed under BINARY (raw values: only when the
+    // parent compares under BINARY) or under the parent column's collation; a key under a
+    // collation other than BINARY finds a superset, which `matches` narrows.
+    let covers = |index_columns: &[usize], keyed: &[KeyCollation]| {
+        index_columns.len() == columns.len()
+            && index_columns.iter().enumerate().all(|(position, c)| {
+                let Some(at) = columns.iter().position(|k| k == c) else {
+                    return false;
+                };
+                let keyed = keyed.get(position).copied().unwrap_or(KeyCollation::Binary);
+                collations[at] == Collation::Binary || collations[at].index_collation() == keyed
+            })
     };
-    let in_order = |index_columns: &[usize]| -> Option<IndexKey> {
-        let values: Vec<&Value> = index_columns
+    let in_order = |index_columns: &[usize]| -> Vec<&Value> {
+        index_columns
             .iter()
             .map(|c| &key[columns.iter().position(|k| k == c).expect("covered")])
-            .collect();
-        IndexKey::from_values(values)
+            .collect()
     };
     let mut buffer = Vec::new();
-    if covers(&child.primary_key) {
-        if let Some(probe) = in_order(&child.primary_key) {
+    if covers(&child.primary_key, child.storage.key_collations()) {
+        let values = in_order(&child.primary_key);
+        if let Some(probe) = child.storage.key_from_values(values) {
             if let Some(id) = txn.read_key(&child.storage, &probe, &mut buffer)? {
                 if matches(&buffer) {
                     found.push((id, buffer));
@@ -190,8 +215,12 @@ pub(in crate::pipeline::exec) fn children(
         }
         return Ok(found);
     }
-    if let Some(index) = child.indexes.iter().find(|i| covers(&i.columns)) {
-        if let Some(probe) = in_order(&index.columns) {
+    let index = child
+        .indexes
+        .iter()
+        .find(|i| covers(&i.columns, i.storage.key_collations()));
+    if let Some(index) = index {
+        if let Some(probe) = index.storage.key_from_values(in_order(&index.columns)) {
             txn.index_lookup(
                 &child.storage,
                 &index.storage,
