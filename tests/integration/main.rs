@@ -37,6 +37,7 @@ mod statement_timeout;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;
+mod update_clauses;
 mod value_features;
 mod window;
 mod write_path;
