@@ -65,7 +65,7 @@ impl Binder<'_> {
             scope,
             inner_terms,
             ..
-        } = self.from_relations(from)?;
+        } = self.bind_from_items(from)?;
         let mut where_terms = match selection {
             Some(predicate) => self.bind_expr(predicate, &scope)?.into_conjuncts(),
             None => Vec::new(),
@@ -75,7 +75,7 @@ impl Binder<'_> {
     }
 
     /// The FROM items bound as relations, not yet planned (`plan_from` plans them).
-    pub(super) fn from_relations(&mut self, from: &[ast::TableWithJoins]) -> Result<FromState> {
+    pub(super) fn bind_from_items(&mut self, from: &[ast::TableWithJoins]) -> Result<FromState> {
         let mut state = FromState::default();
         for item in from {
             self.add_join_tree(item, JoinKind::Inner, None, &mut state)?;

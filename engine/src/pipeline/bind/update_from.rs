@@ -43,7 +43,7 @@ impl Binder<'_> {
             scope: source_scope,
             inner_terms,
             ..
-        } = self.from_relations(items)?;
+        } = self.bind_from_items(items)?;
         let width = target_scope.columns.len();
         debug_assert_eq!(width, table.columns.len());
         let mut scope = target_scope;
