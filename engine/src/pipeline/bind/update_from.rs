@@ -38,6 +38,16 @@ impl Binder<'_> {
         items: &[ast::TableWithJoins],
         update: &ast::Update,
     ) -> Result<BoundUpdateFrom> {
+        if let ast::TableFactor::Table { alias, .. } = &update.table.relation {
+            let target = (table.name.as_str(), alias.as_ref().map(|a| &a.name.value));
+            if items.iter().any(|item| names_target(item, target)) {
+                let shown = target.1.map_or(target.0, String::as_str);
+                return Err(crate::err!(
+                    InvalidInput,
+                    "target object/alias may not appear in FROM clause: {shown}"
+                ));
+            }
+        }
         let FromState {
             relations,
             scope: source_scope,
@@ -111,4 +121,34 @@ fn equi_key(expr: &Expr, side: &dyn Fn(&Expr) -> Side) -> Option<(Expr, Expr)> {
         (Side::Source, Side::Target) => Some((b.as_ref().clone(), a.as_ref().clone())),
         _ => None,
     }
+}
+
+/// Whether a FROM item (or a join in it, parenthesized ones included) is the target table
+/// under the target's alias (both without one, or the same one), which SQLite refuses.
+fn names_target(item: &ast::TableWithJoins, (table, alias): (&str, Option<&String>)) -> bool {
+    let factor_names_target = |factor: &ast::TableFactor| match factor {
+        ast::TableFactor::Table {
+            name,
+            alias: item_alias,
+            args: None,
+            ..
+        } => {
+            let same_table = super::object_name(name).is_ok_and(|n| n.eq_ignore_ascii_case(table));
+            let same_alias = match (alias, item_alias) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(&b.name.value),
+                _ => false,
+            };
+            same_table && same_alias
+        }
+        ast::TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => names_target(table_with_joins, (table, alias)),
+        _ => false,
+    };
+    factor_names_target(&item.relation)
+        || item
+            .joins
+            .iter()
+            .any(|join| factor_names_target(&join.relation))
 }

@@ -44,9 +44,21 @@ pub fn update(
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
-    let updated = update_rows(txn, statement, returning, env, sink);
+    let mut done = 0;
+    let updated = update_rows(txn, statement, returning, env, sink, &mut done);
     if let Some(counters) = env.counters {
-        counters.record(&updated);
+        match &updated {
+            // OR FAIL keeps the rows updated before the failure: `changes()` counts them,
+            // as in SQLite (a FOREIGN KEY failure undoes the statement).
+            Err(error)
+                if statement.on_conflict == OnConflict::Fail
+                    && error.kind() == crate::ErrorKind::Constraint
+                    && !error.message().starts_with("FOREIGN KEY") =>
+            {
+                counters.statement_changed(done)
+            }
+            outcome => counters.record(outcome),
+        }
     }
     updated
 }
@@ -57,6 +69,7 @@ fn update_rows(
     returning: Option<&Returning>,
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
+    done: &mut usize,
 ) -> Result<usize> {
     let (target, assignments) = (statement.target, statement.assignments);
     let table = &target.table;
@@ -77,7 +90,7 @@ fn update_rows(
     };
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
     let mut written = returning.map(|_| WrittenRows::new(&env, written_rows_charge(&env)));
-    let mut updated = 0;
+    let updated = done;
     // `max(1)`: without assignments every chunk is empty (and `chunks_exact` wants a size).
     let mut chunks = changes.chunks_exact_mut(width.max(1));
     let outcome = (|| -> Result<()> {
@@ -93,11 +106,11 @@ fn update_rows(
                 Some(resolution) => {
                     let row = (*row_id, old_row.as_slice());
                     let written = resolution.write_row(txn, guard.as_ref(), row, row_changes)?;
-                    updated += usize::from(written);
+                    *updated += usize::from(written);
                     written
                 }
                 None => {
-                    updated += 1;
+                    *updated += 1;
                     write_changes(txn, table, guard.as_ref(), *row_id, row_changes)?
                 }
             };
@@ -121,7 +134,7 @@ fn update_rows(
     if let (Some(written), Some(returning)) = (written, returning) {
         written.emit(txn, env, returning, sink)?;
     }
-    Ok(updated)
+    Ok(*updated)
 }
 
 /// Checks and writes one row's changes under ABORT; false when a cascade of this statement
