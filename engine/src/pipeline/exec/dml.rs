@@ -11,12 +11,12 @@ use ember_storage::{StorageErrorKind, Transaction, Value};
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
 use crate::expr::{coerce_to_column, fits_column, Expr, StatementEnv, SubqueryRuntime};
-use crate::plan::{OnConflict, Returning, TableAccess, UpdateFrom};
+use crate::plan::{AccessPath, OnConflict, Returning, TableAccess, UpdateFrom};
 
 use super::constraint::RowGuard;
 use super::returning::{written_rows_charge, WrittenRows};
 use super::scan::collect_targets;
-use super::update_or::Resolution;
+use super::update_or::{in_key_order, Occupant, Resolution};
 use super::{ExecContext, RowSink};
 
 /// The value of a column that a row does not give (borrowed by rows under construction).
@@ -80,16 +80,29 @@ fn update_rows(
         return update_plain(txn, (target, assignments), env);
     }
     let width = assignments.len();
-    let (targets, mut changes) = match statement.from {
+    let (mut targets, mut changes) = match statement.from {
         None => new_values(txn, (target, assignments), env)?,
         Some(from) => super::update_from::joined_values(txn, (target, assignments), from, env)?,
     };
     let mut resolution = match statement.on_conflict {
         OnConflict::Abort => None,
-        on_conflict => Some(Resolution::new(txn, table, on_conflict, assignments, env)?),
+        on_conflict => {
+            // Which rows a conflict clause keeps depends on the order they are written in.
+            if matches!(target.path, AccessPath::FullScan) {
+                (targets, changes) = in_key_order(table, targets, changes, width);
+            }
+            let from = statement.from.is_some();
+            Some(Resolution::new(
+                txn,
+                table,
+                on_conflict,
+                (assignments, from),
+                env,
+            )?)
+        }
     };
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
-    let mut written = returning.map(|_| WrittenRows::new(&env, written_rows_charge(&env)));
+    let mut written_rows = returning.map(|_| WrittenRows::new(&env, written_rows_charge(&env)));
     let updated = done;
     // `max(1)`: without assignments every chunk is empty (and `chunks_exact` wants a size).
     let mut chunks = changes.chunks_exact_mut(width.max(1));
@@ -102,24 +115,34 @@ fn update_rows(
             if !in_column_order {
                 row_changes.sort_unstable_by_key(|(position, _)| *position);
             }
+            let mut moved;
+            let (mut row_id, mut old_row) = (*row_id, old_row);
             let still_there = match &mut resolution {
                 Some(resolution) => {
-                    let row = (*row_id, old_row.as_slice());
+                    let row_changes = match resolution.occupant(txn, (row_id, old_row), env)? {
+                        Occupant::Gone => continue,
+                        Occupant::Same => row_changes,
+                        Occupant::Moved(id, row, changes) => {
+                            moved = (row, changes);
+                            (row_id, old_row) = (id, &moved.0);
+                            &mut moved.1
+                        }
+                    };
+                    let row = (row_id, old_row.as_slice());
                     let written = resolution.write_row(txn, guard.as_ref(), row, row_changes)?;
                     *updated += usize::from(written);
-                    written
+                    if let (Some(rows), true) = (&mut written_rows, written) {
+                        rows.push(new_row(old_row, row_changes))?;
+                    }
+                    continue;
                 }
                 None => {
                     *updated += 1;
-                    write_changes(txn, table, guard.as_ref(), *row_id, row_changes)?
+                    write_changes(txn, table, guard.as_ref(), row_id, row_changes)?
                 }
             };
-            if let (Some(written), true) = (&mut written, still_there) {
-                let mut new_row = old_row.clone();
-                for (position, value) in row_changes.iter() {
-                    new_row[*position] = value.clone();
-                }
-                written.push(new_row)?;
+            if let (Some(written), true) = (&mut written_rows, still_there) {
+                written.push(new_row(old_row, row_changes))?;
             }
         }
         Ok(())
@@ -131,10 +154,19 @@ fn update_rows(
     }
     outcome?;
     guard.map_or(Ok(()), |guard| guard.finish(txn))?;
-    if let (Some(written), Some(returning)) = (written, returning) {
+    if let (Some(written), Some(returning)) = (written_rows, returning) {
         written.emit(txn, env, returning, sink)?;
     }
     Ok(*updated)
+}
+
+/// `row` with `changes` applied.
+fn new_row(row: &[Value], changes: &[(usize, Value)]) -> super::Row {
+    let mut new_row = row.to_vec();
+    for (position, value) in changes {
+        new_row[*position] = value.clone();
+    }
+    new_row
 }
 
 /// Checks and writes one row's changes under ABORT; false when a cascade of this statement

@@ -10,9 +10,12 @@
 //!   before (FAIL) or rolls back the transaction (ROLLBACK).
 //!
 //! FOREIGN KEY failures always fail the statement, and a CHECK failure under REPLACE too.
+//! A full scan's rows are taken in INTEGER PRIMARY KEY order, SQLite's rowid order (a scan
+//! here goes in storage slot order), since which rows a clause keeps depends on it.
 
 use std::collections::HashSet;
 
+use ember_storage::index::IndexKey;
 use ember_storage::{RowId, Transaction, Value};
 
 use crate::catalog::TableDef;
@@ -23,13 +26,20 @@ use crate::plan::OnConflict;
 use super::check::is_check_failure;
 use super::conflict::find_holder;
 use super::constraint::RowGuard;
-use super::dml::{check_changes, is_not_null, storage_error};
+use super::dml::{check_changes, is_not_null, storage_error, Targets};
 use super::ExecContext;
 
 /// The state of one UPDATE under a conflict clause other than ABORT.
 pub(super) struct Resolution<'a> {
     table: &'a TableDef,
     on_conflict: OnConflict,
+    /// REPLACE assigning the INTEGER PRIMARY KEY (without FROM): the assignments, which a
+    /// row that moved onto a later target's key is updated by again (see `occupant`).
+    follows_keys: Option<&'a [(usize, Expr)]>,
+    /// The keys this statement moved rows onto (with `follows_keys`). A moved key is a
+    /// delete and an insert in storage, which may reuse a deleted row's id: rows are told
+    /// apart by key here, not by id.
+    moved_onto: HashSet<i64>,
     /// REPLACE: the default of each assigned NOT NULL column that has one (by position).
     defaults: Vec<Option<Value>>,
     /// REPLACE: the rows this statement deleted as holders of a key.
@@ -41,7 +51,7 @@ impl<'a> Resolution<'a> {
         txn: &Transaction,
         table: &'a TableDef,
         on_conflict: OnConflict,
-        assignments: &[(usize, Expr)],
+        (assignments, from): (&'a [(usize, Expr)], bool),
         env: StatementEnv<'_>,
     ) -> Result<Self> {
         debug_assert!(on_conflict != OnConflict::Abort);
@@ -57,12 +67,64 @@ impl<'a> Resolution<'a> {
                 }
             }
         }
+        let moves_keys = table
+            .rowid_column
+            .is_some_and(|key| assignments.iter().any(|(c, _)| *c == key));
+        let follows_keys =
+            (on_conflict == OnConflict::Replace && moves_keys && !from).then_some(assignments);
         Ok(Resolution {
             table,
             on_conflict,
+            follows_keys,
+            moved_onto: HashSet::new(),
             defaults,
             replaced: HashSet::new(),
         })
+    }
+
+    /// The row to update for the target `row_id` holding `old_row`. Under REPLACE
+    /// assigning the INTEGER PRIMARY KEY, SQLite takes the targets by key and re-reads each
+    /// key's row when its turn comes: a row an earlier write moved onto the key is updated
+    /// (again), from its current values; a key nobody holds any more is skipped.
+    pub fn occupant(
+        &self,
+        txn: &Transaction,
+        (row_id, old_row): (RowId, &[Value]),
+        env: StatementEnv<'_>,
+    ) -> Result<Occupant> {
+        let (Some(assignments), Some(key_column)) = (self.follows_keys, self.table.rowid_column)
+        else {
+            return Ok(match self.replaced.contains(&row_id) {
+                true => Occupant::Gone,
+                false => Occupant::Same,
+            });
+        };
+        let table = self.table;
+        let holder = IndexKey::from_values([&old_row[key_column]])
+            .and_then(|key| txn.find_key(&table.storage, &key));
+        let Some(holder) = holder else {
+            return Ok(Occupant::Gone);
+        };
+        let moved_onto = match &old_row[key_column] {
+            Value::Integer(key) => self.moved_onto.contains(key),
+            _ => false,
+        };
+        if !moved_onto {
+            debug_assert_eq!(holder, row_id);
+            return Ok(Occupant::Same);
+        }
+        let mut row = Vec::new();
+        if !txn.read_row(&table.storage, holder, &mut row)? {
+            return Ok(Occupant::Gone);
+        }
+        let runtime = SubqueryRuntime::new(txn, env);
+        let context = ExecContext::new(&runtime);
+        let mut changes = Vec::with_capacity(assignments.len());
+        for (position, expr) in assignments {
+            changes.push((*position, expr.eval(&row, &context.eval)?));
+        }
+        changes.sort_unstable_by_key(|(position, _)| *position);
+        Ok(Occupant::Moved(holder, row, changes))
     }
 
     /// Writes `changes` (in column order) to the row `row_id` holding `old_row` (every
@@ -76,7 +138,8 @@ impl<'a> Resolution<'a> {
         changes: &mut [(usize, Value)],
     ) -> Result<bool> {
         let table = self.table;
-        if self.replaced.contains(&row_id) {
+        // (With `follows_keys`, `occupant` found the row by its key.)
+        if self.follows_keys.is_none() && self.replaced.contains(&row_id) {
             return Ok(false);
         }
         if self.on_conflict == OnConflict::Replace {
@@ -107,7 +170,15 @@ impl<'a> Resolution<'a> {
             }
         })();
         match written {
-            Ok(written) => Ok(written),
+            Ok(written) => {
+                if let (Some(_), Some(key)) = (self.follows_keys, table.rowid_column) {
+                    let new_key = changes.iter().find(|(c, _)| *c == key);
+                    if let Some((_, Value::Integer(new_key))) = new_key {
+                        self.moved_onto.insert(*new_key);
+                    }
+                }
+                Ok(written)
+            }
             Err(error) => {
                 txn.rollback_to(savepoint);
                 if self.on_conflict == OnConflict::Ignore
@@ -170,8 +241,59 @@ impl<'a> Resolution<'a> {
     }
 }
 
+/// The row an UPDATE under a conflict clause writes for a target (`Resolution::occupant`).
+pub(super) enum Occupant {
+    /// The target row itself, as it was read.
+    Same,
+    /// No row holds the target's key any more (REPLACE deleted it): skipped.
+    Gone,
+    /// Another row, or the target row once more, that moved onto the target's key: its id,
+    /// current values and new values.
+    Moved(RowId, Vec<Value>, Vec<(usize, Value)>),
+}
+
 /// Whether `error` is a PRIMARY KEY or UNIQUE failure.
 fn is_unique(error: &Error) -> bool {
     error.kind() == crate::ErrorKind::Constraint
         && error.message().starts_with("UNIQUE constraint failed")
+}
+
+/// `targets` and their `changes` (`width` per target) sorted by the table's INTEGER PRIMARY
+/// KEY (unchanged without one).
+pub(super) fn in_key_order(
+    table: &TableDef,
+    targets: Targets,
+    changes: Vec<(usize, Value)>,
+    width: usize,
+) -> (Targets, Vec<(usize, Value)>) {
+    let Some(key) = table.rowid_column else {
+        return (targets, changes);
+    };
+    debug_assert_eq!(changes.len(), targets.len() * width);
+    let integer = |row: &[Value]| match row[key] {
+        Value::Integer(key) => key,
+        _ => i64::MIN,
+    };
+    if targets
+        .windows(2)
+        .all(|pair| integer(&pair[0].1) <= integer(&pair[1].1))
+    {
+        return (targets, changes);
+    }
+    let mut rows: Vec<_> = targets.into_iter().enumerate().collect();
+    rows.sort_by_key(|(_, (_, row))| integer(row));
+    let mut chunks: Vec<Option<Vec<(usize, Value)>>> = Vec::with_capacity(rows.len());
+    let mut changes = changes.into_iter();
+    for _ in 0..rows.len() {
+        chunks.push(Some(changes.by_ref().take(width).collect()));
+    }
+    let mut sorted_changes = Vec::with_capacity(rows.len() * width);
+    let sorted_targets = rows
+        .into_iter()
+        .map(|(index, target)| {
+            sorted_changes.extend(chunks[index].take().expect("each chunk taken once"));
+            target
+        })
+        .collect();
+    (sorted_targets, sorted_changes)
 }
