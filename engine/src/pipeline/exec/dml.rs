@@ -11,7 +11,7 @@ use ember_storage::{StorageErrorKind, Transaction, Value};
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
 use crate::expr::{coerce_to_column, fits_column, Expr, StatementEnv, SubqueryRuntime};
-use crate::plan::{AccessPath, OnConflict, Returning, TableAccess, UpdateFrom};
+use crate::plan::{OnConflict, Returning, TableAccess, UpdateFrom};
 
 use super::constraint::RowGuard;
 use super::returning::{written_rows_charge, WrittenRows};
@@ -88,9 +88,7 @@ fn update_rows(
         OnConflict::Abort => None,
         on_conflict => {
             // Which rows a conflict clause keeps depends on the order they are written in.
-            if matches!(target.path, AccessPath::FullScan) {
-                (targets, changes) = in_key_order(table, targets, changes, width);
-            }
+            (targets, changes) = in_key_order(table, targets, changes, width);
             let from = statement.from.is_some();
             Some(Resolution::new(
                 txn,
@@ -119,7 +117,8 @@ fn update_rows(
             let (mut row_id, mut old_row) = (*row_id, old_row);
             let still_there = match &mut resolution {
                 Some(resolution) => {
-                    let row_changes = match resolution.occupant(txn, (row_id, old_row), env)? {
+                    let target = (row_id, old_row.as_slice(), &*row_changes);
+                    let row_changes = match resolution.occupant(txn, target, env)? {
                         Occupant::Gone => continue,
                         Occupant::Same => row_changes,
                         Occupant::Moved(id, row, changes) => {

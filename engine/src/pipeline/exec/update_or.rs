@@ -10,8 +10,9 @@
 //!   before (FAIL) or rolls back the transaction (ROLLBACK).
 //!
 //! FOREIGN KEY failures always fail the statement, and a CHECK failure under REPLACE too.
-//! A full scan's rows are taken in INTEGER PRIMARY KEY order, SQLite's rowid order (a scan
-//! here goes in storage slot order), since which rows a clause keeps depends on it.
+//! The rows are taken in INTEGER PRIMARY KEY order, SQLite's rowid order (a scan here goes
+//! in storage slot order, a FROM join in its own), since which rows a clause keeps depends
+//! on it.
 
 use std::collections::HashSet;
 
@@ -33,9 +34,11 @@ use super::ExecContext;
 pub(super) struct Resolution<'a> {
     table: &'a TableDef,
     on_conflict: OnConflict,
-    /// REPLACE assigning the INTEGER PRIMARY KEY (without FROM): the assignments, which a
-    /// row that moved onto a later target's key is updated by again (see `occupant`).
-    follows_keys: Option<&'a [(usize, Expr)]>,
+    /// REPLACE assigning the INTEGER PRIMARY KEY: targets are found by key (`occupant`).
+    follows_keys: bool,
+    /// With `follows_keys` and without FROM: the assignments, which a row that moved onto a
+    /// later target's key is updated by again (with FROM, by that target's new values).
+    reevaluate: Option<&'a [(usize, Expr)]>,
     /// The keys this statement moved rows onto (with `follows_keys`). A moved key is a
     /// delete and an insert in storage, which may reuse a deleted row's id: rows are told
     /// apart by key here, not by id.
@@ -70,12 +73,12 @@ impl<'a> Resolution<'a> {
         let moves_keys = table
             .rowid_column
             .is_some_and(|key| assignments.iter().any(|(c, _)| *c == key));
-        let follows_keys =
-            (on_conflict == OnConflict::Replace && moves_keys && !from).then_some(assignments);
+        let follows_keys = on_conflict == OnConflict::Replace && moves_keys;
         Ok(Resolution {
             table,
             on_conflict,
             follows_keys,
+            reevaluate: (!from).then_some(assignments),
             moved_onto: HashSet::new(),
             defaults,
             replaced: HashSet::new(),
@@ -85,15 +88,16 @@ impl<'a> Resolution<'a> {
     /// The row to update for the target `row_id` holding `old_row`. Under REPLACE
     /// assigning the INTEGER PRIMARY KEY, SQLite takes the targets by key and re-reads each
     /// key's row when its turn comes: a row an earlier write moved onto the key is updated
-    /// (again), from its current values; a key nobody holds any more is skipped.
+    /// (again): by the assignments over its current values, or with FROM by the target's
+    /// new values `changes` (SQLite computes those first); a key nobody holds any more is
+    /// skipped.
     pub fn occupant(
         &self,
         txn: &Transaction,
-        (row_id, old_row): (RowId, &[Value]),
+        (row_id, old_row, changes): (RowId, &[Value], &[(usize, Value)]),
         env: StatementEnv<'_>,
     ) -> Result<Occupant> {
-        let (Some(assignments), Some(key_column)) = (self.follows_keys, self.table.rowid_column)
-        else {
+        let (true, Some(key_column)) = (self.follows_keys, self.table.rowid_column) else {
             return Ok(match self.replaced.contains(&row_id) {
                 true => Occupant::Gone,
                 false => Occupant::Same,
@@ -117,6 +121,9 @@ impl<'a> Resolution<'a> {
         if !txn.read_row(&table.storage, holder, &mut row)? {
             return Ok(Occupant::Gone);
         }
+        let Some(assignments) = self.reevaluate else {
+            return Ok(Occupant::Moved(holder, row, changes.to_vec()));
+        };
         let runtime = SubqueryRuntime::new(txn, env);
         let context = ExecContext::new(&runtime);
         let mut changes = Vec::with_capacity(assignments.len());
@@ -139,7 +146,7 @@ impl<'a> Resolution<'a> {
     ) -> Result<bool> {
         let table = self.table;
         // (With `follows_keys`, `occupant` found the row by its key.)
-        if self.follows_keys.is_none() && self.replaced.contains(&row_id) {
+        if !self.follows_keys && self.replaced.contains(&row_id) {
             return Ok(false);
         }
         if self.on_conflict == OnConflict::Replace {
@@ -171,7 +178,7 @@ impl<'a> Resolution<'a> {
         })();
         match written {
             Ok(written) => {
-                if let (Some(_), Some(key)) = (self.follows_keys, table.rowid_column) {
+                if let (true, Some(key)) = (self.follows_keys, table.rowid_column) {
                     let new_key = changes.iter().find(|(c, _)| *c == key);
                     if let Some((_, Value::Integer(new_key))) = new_key {
                         self.moved_onto.insert(*new_key);
