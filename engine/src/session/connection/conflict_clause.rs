@@ -1,7 +1,8 @@
 //! `INSERT OR FAIL` and `INSERT OR ROLLBACK` (and `UPDATE OR ...`), which differ from
-//! ABORT only in what a constraint failure undoes: FAIL keeps the rows the statement changed before it (and in
-//! autocommit mode commits them), ROLLBACK ends the whole transaction. The executor fails
-//! the statement as for ABORT; the connection decides what to roll back.
+//! ABORT only in what a constraint failure undoes: FAIL keeps the rows the statement
+//! changed before it (and in autocommit mode commits them), ROLLBACK ends the whole
+//! transaction. The executor fails the statement as for ABORT; the connection decides
+//! what to roll back.
 
 use crate::error::ErrorKind;
 use crate::plan::{OnConflict, Plan};
