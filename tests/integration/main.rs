@@ -39,6 +39,7 @@ mod tidy;
 mod tidy_layers;
 mod tokio_use;
 mod unique_collate;
+mod update_clauses;
 mod value_features;
 mod window;
 mod write_path;

@@ -38,11 +38,14 @@ impl Prepared {
         match &mut plan {
             Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
             Plan::Insert(insert) => crate::optimize::prune_columns(&mut insert.source),
-            // With RETURNING the target rows keep every column.
+            // With RETURNING, FROM or a conflict clause (REPLACE finds the rows holding the
+            // new keys; the rows are taken in key order) the target rows keep every column.
             Plan::Update {
                 target,
                 assignments,
                 returning: None,
+                on_conflict: crate::plan::OnConflict::Abort,
+                from: None,
             } => crate::optimize::prune_update(target, assignments),
             Plan::Delete {
                 target,

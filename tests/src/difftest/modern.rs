@@ -445,15 +445,48 @@ impl<'s> ModernGen<'s> {
                 )
             }
             2 | 3 => {
-                let v = self.value_of(rng, &columns, Class::Number);
+                // OR IGNORE / OR REPLACE moving keys onto each other's (issue 19).
+                let or = match rng.below(4) {
+                    0 => " OR IGNORE",
+                    1 => " OR REPLACE",
+                    _ => "",
+                };
+                let set = if !or.is_empty() && rng.chance(50) {
+                    format!("k = k + {}", 1 + rng.below(3))
+                } else {
+                    format!("v = {}", self.value_of(rng, &columns, Class::Number))
+                };
                 let filter = self.predicate(rng, &columns);
-                format!("UPDATE {KEYED_TABLE} SET v = {v} WHERE {filter}{returning}")
+                if rng.chance(25) {
+                    if let Some(from) = self.update_from(rng) {
+                        return format!(
+                            "UPDATE{or} {KEYED_TABLE} SET {set}, w = f.n {from}{returning}"
+                        );
+                    }
+                }
+                format!("UPDATE{or} {KEYED_TABLE} SET {set} WHERE {filter}{returning}")
             }
             _ => {
                 let filter = self.predicate(rng, &columns);
                 format!("DELETE FROM {KEYED_TABLE} WHERE {filter}{returning}")
             }
         }
+    }
+}
+
+impl ModernGen<'_> {
+    /// `FROM (...) AS f WHERE f.fk = u.k`: an UPDATE ... FROM whose FROM rows are grouped
+    /// by an INTEGER column of a random table, so each target row joins at most one (the
+    /// answer does not depend on which of several SQLite would take). `None` when that
+    /// table has no INTEGER column.
+    fn update_from(&mut self, rng: &mut Rng) -> Option<String> {
+        let table = rng.pick(&self.schema.tables);
+        let column = table.columns.iter().find(|c| c.kind == Kind::Integer)?;
+        let (name, column) = (&table.name, &column.name);
+        Some(format!(
+            "FROM (SELECT {column} AS fk, count(*) AS n FROM {name} GROUP BY {column}) AS f \
+             WHERE f.fk = {KEYED_TABLE}.k"
+        ))
     }
 }
 

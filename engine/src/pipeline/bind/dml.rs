@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use sqlparser::ast::{self, FromTable, SetExpr, SqliteOnConflict, TableFactor, TableObject};
+use sqlparser::ast::{
+    self, FromTable, SetExpr, SqliteOnConflict, TableFactor, TableObject, UpdateTableFromKind,
+};
 
 use crate::catalog::TableDef;
 use crate::error::{unsupported, Result};
@@ -186,7 +188,10 @@ impl Binder<'_> {
     }
 
     /// The single table an UPDATE or DELETE targets, with its scope.
-    fn single_table(&self, from: &ast::TableWithJoins) -> Result<(Arc<TableDef>, Scope)> {
+    pub(super) fn single_table(
+        &self,
+        from: &ast::TableWithJoins,
+    ) -> Result<(Arc<TableDef>, Scope)> {
         if !from.joins.is_empty() {
             return Err(unsupported("joins in UPDATE/DELETE"));
         }
@@ -212,29 +217,50 @@ impl Binder<'_> {
     }
 
     pub(super) fn bind_update(&mut self, update: &ast::Update) -> Result<Plan> {
-        if update.from.is_some() {
-            return Err(unsupported("UPDATE ... FROM"));
-        }
-        if update.or.is_some() {
-            return Err(unsupported("UPDATE OR ..."));
-        }
+        let on_conflict = match update.or {
+            None | Some(SqliteOnConflict::Abort) => OnConflict::Abort,
+            Some(SqliteOnConflict::Ignore) => OnConflict::Ignore,
+            Some(SqliteOnConflict::Replace) => OnConflict::Replace,
+            Some(SqliteOnConflict::Fail) => OnConflict::Fail,
+            Some(SqliteOnConflict::Rollback) => OnConflict::Rollback,
+        };
         if !update.order_by.is_empty() || update.limit.is_some() {
             return Err(unsupported("UPDATE ... ORDER BY/LIMIT"));
         }
         let (table, scope) = self.single_table(&update.table)?;
+        let returning = match &update.returning {
+            Some(items) => Some(self.bind_returning(items, &table)?),
+            None => None,
+        };
+        let from_items = match &update.from {
+            None => None,
+            Some(UpdateTableFromKind::AfterSet(items)) => Some(items),
+            Some(UpdateTableFromKind::BeforeSet(_)) => {
+                return Err(unsupported("UPDATE FROM ... SET (FROM before SET)"))
+            }
+        };
+        if let Some(items) = from_items {
+            let (target, assignments, from) =
+                self.bind_update_from((table, scope), items, update)?;
+            return Ok(Plan::Update {
+                target,
+                assignments,
+                returning,
+                on_conflict,
+                from: Some(Box::new(from)),
+            });
+        }
         let assignments = self.bind_assignments(&update.assignments, &table, &scope)?;
         let filter = match &update.selection {
             Some(predicate) => Some(self.bind_expr(predicate, &scope)?),
-            None => None,
-        };
-        let returning = match &update.returning {
-            Some(items) => Some(self.bind_returning(items, &table)?),
             None => None,
         };
         Ok(Plan::Update {
             target: choose_access(table, filter),
             assignments,
             returning,
+            on_conflict,
+            from: None,
         })
     }
 

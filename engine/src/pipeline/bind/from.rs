@@ -60,36 +60,27 @@ impl Binder<'_> {
         from: &[ast::TableWithJoins],
         selection: Option<&ast::Expr>,
     ) -> Result<(Node, Scope)> {
-        let mut state = FromState::default();
-        for item in from {
-            self.add_join_tree(item, JoinKind::Inner, None, &mut state)?;
-        }
         let FromState {
             relations,
             scope,
             inner_terms,
             ..
-        } = state;
+        } = self.bind_from_items(from)?;
         let mut where_terms = match selection {
             Some(predicate) => self.bind_expr(predicate, &scope)?.into_conjuncts(),
             None => Vec::new(),
         };
         where_terms.extend(inner_terms);
-        if relations.is_empty() {
-            let node = Node::Values {
-                rows: vec![Vec::new()],
-            };
-            let node = match Expr::from_conjuncts(where_terms) {
-                Some(predicate) => Node::Filter {
-                    input: Box::new(node),
-                    predicate,
-                },
-                None => node,
-            };
-            return Ok((node, scope));
+        Ok((plan_from(relations, where_terms)?, scope))
+    }
+
+    /// The FROM items bound as relations, not yet planned (`plan_from` plans them).
+    pub(super) fn bind_from_items(&mut self, from: &[ast::TableWithJoins]) -> Result<FromState> {
+        let mut state = FromState::default();
+        for item in from {
+            self.add_join_tree(item, JoinKind::Inner, None, &mut state)?;
         }
-        let node = plan_joins(relations, where_terms)?;
-        Ok((node, scope))
+        Ok(state)
     }
 
     /// Adds one FROM item with its joins, the first attached by `kind` / `constraint`.
@@ -380,6 +371,24 @@ impl Binder<'_> {
 }
 
 /// The qualifier of a table in FROM: its alias, else its name.
+/// Plans the joins of `relations` with the conjuncts `where_terms` (over their syntactic
+/// layout); no relation: the single empty row, filtered.
+pub(super) fn plan_from(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Result<Node> {
+    if relations.is_empty() {
+        let node = Node::Values {
+            rows: vec![Vec::new()],
+        };
+        return Ok(match Expr::from_conjuncts(where_terms) {
+            Some(predicate) => Node::Filter {
+                input: Box::new(node),
+                predicate,
+            },
+            None => node,
+        });
+    }
+    plan_joins(relations, where_terms)
+}
+
 fn table_alias(alias: Option<&ast::TableAlias>, name: &str) -> Result<String> {
     match alias {
         Some(alias) if alias.columns.is_empty() => Ok(alias.name.value.clone()),

@@ -22,6 +22,7 @@ mod select;
 mod subquery;
 mod system;
 mod table_function;
+mod update_from;
 mod upsert;
 mod view;
 mod window;

@@ -11,90 +11,186 @@ use ember_storage::{StorageErrorKind, Transaction, Value};
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
 use crate::expr::{coerce_to_column, fits_column, Expr, StatementEnv, SubqueryRuntime};
-use crate::plan::{Returning, TableAccess};
+use crate::plan::{OnConflict, Returning, TableAccess, UpdateFrom};
 
 use super::constraint::RowGuard;
 use super::returning::{written_rows_charge, WrittenRows};
 use super::scan::collect_targets;
+use super::update_or::{in_key_order, Occupant, Resolution};
 use super::{ExecContext, RowSink};
 
 /// The value of a column that a row does not give (borrowed by rows under construction).
 pub(super) static NULL: Value = Value::Null;
 
-/// Applies `assignments` to every row `target` reaches; returns the row count (and records
-/// it in the connection's counters). The target rows hold only the columns the assignments
-/// and the filter read (`optimize::prune_update`; every column with RETURNING, whose rows,
-/// the new values, go to `sink`): storage writes just the assigned columns into a copy of
-/// each row's encoded image (`Transaction::update_columns`), so the others are never
-/// decoded.
+/// An UPDATE to run: what `Plan::Update` holds besides RETURNING.
+pub struct UpdateStatement<'p> {
+    pub target: &'p TableAccess,
+    pub assignments: &'p [(usize, Expr)],
+    pub on_conflict: OnConflict,
+    pub from: Option<&'p UpdateFrom>,
+}
+
+/// Applies the assignments to every row the target reaches (with FROM, to every row that
+/// joins a FROM row, reading that row); returns the row count (and records it in the
+/// connection's counters). The target rows hold only the columns the assignments and the
+/// filter read (`optimize::prune_update`; every column with RETURNING, whose rows, the new
+/// values, go to `sink`, with FROM or with OR REPLACE): storage writes just the assigned
+/// columns into a copy of each row's encoded image (`Transaction::update_columns`), so the
+/// others are never decoded.
 pub fn update(
     txn: &mut Transaction,
-    (target, assignments): (&TableAccess, &[(usize, Expr)]),
+    statement: &UpdateStatement<'_>,
     returning: Option<&Returning>,
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
-    let updated = update_rows(txn, (target, assignments), returning, env, sink);
+    let mut done = 0;
+    let updated = update_rows(txn, statement, returning, env, sink, &mut done);
     if let Some(counters) = env.counters {
-        counters.record(&updated);
+        match &updated {
+            // OR FAIL keeps the rows updated before the failure: `changes()` counts them,
+            // as in SQLite (a FOREIGN KEY failure undoes the statement).
+            Err(error)
+                if statement.on_conflict == OnConflict::Fail
+                    && error.kind() == crate::ErrorKind::Constraint
+                    && !error.message().starts_with("FOREIGN KEY") =>
+            {
+                counters.statement_changed(done)
+            }
+            outcome => counters.record(outcome),
+        }
     }
     updated
 }
 
 fn update_rows(
     txn: &mut Transaction,
-    (target, assignments): (&TableAccess, &[(usize, Expr)]),
+    statement: &UpdateStatement<'_>,
     returning: Option<&Returning>,
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
+    done: &mut usize,
 ) -> Result<usize> {
+    let (target, assignments) = (statement.target, statement.assignments);
     let table = &target.table;
     let assigned = |column: usize| assignments.iter().any(|(c, _)| *c == column);
     let guard = RowGuard::for_update(table, &env, &assigned)?;
-    if guard.is_none() && returning.is_none() {
+    let plain = statement.on_conflict == OnConflict::Abort && statement.from.is_none();
+    if guard.is_none() && returning.is_none() && plain {
         return update_plain(txn, (target, assignments), env);
     }
     let width = assignments.len();
-    let (targets, mut changes) = new_values(txn, (target, assignments), env)?;
+    let (mut targets, mut changes) = match statement.from {
+        None => new_values(txn, (target, assignments), env)?,
+        Some(from) => super::update_from::joined_values(txn, (target, assignments), from, env)?,
+    };
+    let mut resolution = match statement.on_conflict {
+        OnConflict::Abort => None,
+        on_conflict => {
+            // Which rows a conflict clause keeps depends on the order they are written in.
+            (targets, changes) = in_key_order(table, targets, changes, width);
+            let from = statement.from.is_some();
+            Some(Resolution::new(
+                txn,
+                table,
+                on_conflict,
+                (assignments, from),
+                env,
+            )?)
+        }
+    };
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
-    let mut written = returning.map(|_| WrittenRows::new(&env, written_rows_charge(&env)));
+    let mut written_rows = returning.map(|_| WrittenRows::new(&env, written_rows_charge(&env)));
+    let updated = done;
     // `max(1)`: without assignments every chunk is empty (and `chunks_exact` wants a size).
     let mut chunks = changes.chunks_exact_mut(width.max(1));
-    for (row_id, old_row) in &targets {
-        let row_changes = match width {
-            0 => &mut [],
-            _ => chunks.next().expect("one chunk per target row"),
-        };
-        if !in_column_order {
-            row_changes.sort_unstable_by_key(|(position, _)| *position);
-        }
-        check_changes(table, row_changes)?;
-        let still_there = match &guard {
-            // CHECK, and the foreign keys the row holds or that reference it.
-            Some(guard) => guard.update_row(txn, *row_id, row_changes)?,
-            None => {
-                txn.update_columns(&table.storage, *row_id, row_changes)
-                    .map_err(|e| storage_error(table, e))?;
-                true
+    let outcome = (|| -> Result<()> {
+        for (row_id, old_row) in &targets {
+            let row_changes = match width {
+                0 => &mut [],
+                _ => chunks.next().expect("one chunk per target row"),
+            };
+            if !in_column_order {
+                row_changes.sort_unstable_by_key(|(position, _)| *position);
             }
-        };
-        if let (Some(written), true) = (&mut written, still_there) {
-            let mut new_row = old_row.clone();
-            for (position, value) in row_changes.iter() {
-                new_row[*position] = value.clone();
+            let mut moved;
+            let (mut row_id, mut old_row) = (*row_id, old_row);
+            let still_there = match &mut resolution {
+                Some(resolution) => {
+                    let target = (row_id, old_row.as_slice(), &*row_changes);
+                    let row_changes = match resolution.occupant(txn, target, env)? {
+                        Occupant::Gone => continue,
+                        Occupant::Same => row_changes,
+                        Occupant::Moved(id, row, changes) => {
+                            moved = (row, changes);
+                            (row_id, old_row) = (id, &moved.0);
+                            &mut moved.1
+                        }
+                    };
+                    let row = (row_id, old_row.as_slice());
+                    let written = resolution.write_row(txn, guard.as_ref(), row, row_changes)?;
+                    *updated += usize::from(written);
+                    if let (Some(rows), true) = (&mut written_rows, written) {
+                        rows.push(new_row(old_row, row_changes))?;
+                    }
+                    continue;
+                }
+                None => {
+                    *updated += 1;
+                    write_changes(txn, table, guard.as_ref(), row_id, row_changes)?
+                }
+            };
+            if let (Some(written), true) = (&mut written_rows, still_there) {
+                written.push(new_row(old_row, row_changes))?;
             }
-            written.push(new_row)?;
         }
+        Ok(())
+    })();
+    if let (Err(_), OnConflict::Fail, Some(guard)) = (&outcome, statement.on_conflict, &guard) {
+        // OR FAIL keeps the rows before the failure: their foreign keys must hold (if not,
+        // that error wins and the statement is undone, as in SQLite).
+        guard.finish(txn)?;
     }
+    outcome?;
     guard.map_or(Ok(()), |guard| guard.finish(txn))?;
-    if let (Some(written), Some(returning)) = (written, returning) {
+    if let (Some(written), Some(returning)) = (written_rows, returning) {
         written.emit(txn, env, returning, sink)?;
     }
-    Ok(targets.len())
+    Ok(*updated)
+}
+
+/// `row` with `changes` applied.
+fn new_row(row: &[Value], changes: &[(usize, Value)]) -> super::Row {
+    let mut new_row = row.to_vec();
+    for (position, value) in changes {
+        new_row[*position] = value.clone();
+    }
+    new_row
+}
+
+/// Checks and writes one row's changes under ABORT; false when a cascade of this statement
+/// already deleted the row.
+fn write_changes(
+    txn: &mut Transaction,
+    table: &TableDef,
+    guard: Option<&RowGuard<'_>>,
+    row_id: ember_storage::RowId,
+    row_changes: &mut [(usize, Value)],
+) -> Result<bool> {
+    check_changes(table, row_changes)?;
+    match guard {
+        // CHECK, and the foreign keys the row holds or that reference it.
+        Some(guard) => guard.update_row(txn, row_id, row_changes),
+        None => {
+            txn.update_columns(&table.storage, row_id, row_changes)
+                .map_err(|e| storage_error(table, e))?;
+            Ok(true)
+        }
+    }
 }
 
 /// The rows a statement targets: their ids and values.
-type Targets = Vec<(ember_storage::RowId, super::Row)>;
+pub(super) type Targets = Vec<(ember_storage::RowId, super::Row)>;
 
 /// The rows an UPDATE targets and their new values: `width` (column, value) pairs per
 /// target row. Every new value is computed before any is written: assignments may run
@@ -228,7 +324,7 @@ pub(super) fn check_changes(table: &TableDef, changes: &mut [(usize, Value)]) ->
     Ok(())
 }
 
-fn not_null_error(table: &TableDef, column: &str) -> Error {
+pub(super) fn not_null_error(table: &TableDef, column: &str) -> Error {
     crate::err!(
         Constraint,
         "NOT NULL constraint failed: {}.{column}",

@@ -34,6 +34,8 @@ impl Plan {
                 target,
                 assignments,
                 returning,
+                on_conflict,
+                from,
             } => {
                 let sets: Vec<String> = assignments
                     .iter()
@@ -43,8 +45,25 @@ impl Plan {
                     .collect();
                 let returning = super::upsert::returning_text(returning.as_deref());
                 let (table, sets) = (&target.table.name, sets.join(", "));
-                writeln!(out, "Update {table} set {sets}{returning}")?;
-                write_access(out, target, 1)
+                let or = on_conflict.clause_text();
+                writeln!(out, "Update{or} {table} set {sets}{returning}")?;
+                let Some(from) = from else {
+                    return write_access(out, target, 1);
+                };
+                indent(out, 1);
+                out.push_str("UpdateFrom");
+                if !from.target_keys.is_empty() {
+                    let keys: Vec<String> = (from.target_keys.iter().zip(&from.source_keys))
+                        .map(|(target, source)| format!("{target} = {source}"))
+                        .collect();
+                    write!(out, " hash ({})", keys.join(", "))?;
+                }
+                if let Some(condition) = &from.condition {
+                    write!(out, " on {condition}")?;
+                }
+                out.push('\n');
+                write_access(out, target, 2)?;
+                from.source.write_tree(out, 2)
             }
             Plan::Delete { target, returning } => {
                 let returning = super::upsert::returning_text(returning.as_deref());

@@ -18,6 +18,7 @@ mod display;
 mod index_range;
 mod insert;
 mod join_probe;
+mod update;
 mod upsert;
 mod window;
 
@@ -31,6 +32,7 @@ pub use cte::{CteQuery, RecursiveUnion};
 pub use index_range::{IndexRange, RangeBound};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
+pub use update::UpdateFrom;
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
 pub use window::{
     Frame, FrameBound, FrameExclude, FrameUnits, Window, WindowCall, WindowFunction, WindowPass,
@@ -61,10 +63,14 @@ pub enum Plan {
         if_exists: bool,
     },
     Insert(Insert),
+    /// UPDATE [OR ...] t SET ... [FROM ...] [WHERE ...]: with `from`, the assignments read the
+    /// target row followed by the FROM row it joined with (`plan/update.rs`).
     Update {
         target: TableAccess,
         assignments: Vec<(usize, Expr)>,
         returning: Option<Box<Returning>>,
+        on_conflict: OnConflict,
+        from: Option<Box<UpdateFrom>>,
     },
     Delete {
         target: TableAccess,
@@ -97,7 +103,7 @@ pub enum SavepointOp {
     RollbackTo(String),
 }
 
-/// What an INSERT does with a row whose key is already taken.
+/// What an INSERT or UPDATE does with a row that violates a constraint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnConflict {
     /// Fail the statement (plain INSERT, OR ABORT).

@@ -1,15 +1,18 @@
-//! `INSERT OR FAIL` and `INSERT OR ROLLBACK`, which differ from ABORT only in what a
-//! constraint failure undoes: FAIL keeps the rows the statement changed before it (and in
-//! autocommit mode commits them), ROLLBACK ends the whole transaction. The executor fails
-//! the statement as for ABORT; the connection decides what to roll back.
+//! `INSERT OR FAIL` and `INSERT OR ROLLBACK` (and `UPDATE OR ...`), which differ from
+//! ABORT only in what a constraint failure undoes: FAIL keeps the rows the statement
+//! changed before it (and in autocommit mode commits them), ROLLBACK ends the whole
+//! transaction. The executor fails the statement as for ABORT; the connection decides
+//! what to roll back.
 
 use crate::error::ErrorKind;
 use crate::plan::{OnConflict, Plan};
 
-/// The conflict clause of an INSERT (`OR FAIL`, `OR ROLLBACK`, ...); ABORT for the rest.
+/// The conflict clause of an INSERT or UPDATE (`OR FAIL`, `OR ROLLBACK`, ...); ABORT for
+/// the rest.
 fn conflict_clause(plan: &Plan) -> OnConflict {
     match plan {
         Plan::Insert(insert) => insert.on_conflict,
+        Plan::Update { on_conflict, .. } => *on_conflict,
         _ => OnConflict::Abort,
     }
 }

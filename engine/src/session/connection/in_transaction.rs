@@ -182,7 +182,17 @@ fn run_data_plan(
             target,
             assignments,
             returning,
-        } => exec::update(txn, (target, assignments), returning.as_deref(), env, sink),
+            on_conflict,
+            from,
+        } => {
+            let statement = exec::UpdateStatement {
+                target,
+                assignments,
+                on_conflict: *on_conflict,
+                from: from.as_deref(),
+            };
+            exec::update(txn, &statement, returning.as_deref(), env, sink)
+        }
         Plan::Delete { target, returning } => {
             exec::delete(txn, target, returning.as_deref(), env, sink)
         }
