@@ -38,5 +38,6 @@ mod tidy;
 mod tidy_layers;
 mod tokio_use;
 mod value_features;
+mod user_functions;
 mod window;
 mod write_path;

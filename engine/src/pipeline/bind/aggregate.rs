@@ -89,6 +89,20 @@ impl Binder<'_> {
             _ => return Ok(None),
         };
         let (args, distinct) = arguments(function)?;
+        let user = match &args {
+            Arguments::List(exprs) => self.user_function(&name, exprs.len()),
+            Arguments::Star => None,
+        };
+        match &user {
+            // A user scalar function of this name replaces a built-in aggregate.
+            Some(user) if !user.is_aggregate() => return Ok(None),
+            Some(_) if function.over.is_some() => {
+                return Err(unsupported(format!(
+                    "user aggregate function {name}() as a window function"
+                )))
+            }
+            _ => {}
+        }
         if function.over.is_some() {
             let list = match &args {
                 Arguments::Star => None,
@@ -105,6 +119,7 @@ impl Binder<'_> {
             ));
         }
         let aggregate = match &args {
+            _ if user.is_some() => Some(AggregateFunction::User),
             Arguments::Star if name == "count" => Some(AggregateFunction::CountStar),
             Arguments::Star => {
                 return Err(crate::err!(InvalidInput, "wrong use of * in {name}()"));
@@ -180,6 +195,7 @@ impl Binder<'_> {
             args: bound_args,
             distinct,
             filter,
+            user,
         };
         let display = call.to_string();
         let collector = self

@@ -339,7 +339,7 @@ impl fmt::Display for AggregateCall {
         } else {
             let args: Vec<String> = self.args.iter().map(ToString::to_string).collect();
             let distinct = if self.distinct { "DISTINCT " } else { "" };
-            write!(f, "{}({distinct}{})", self.function.name(), args.join(", "))?;
+            write!(f, "{}({distinct}{})", self.name(), args.join(", "))?;
         }
         if let Some(filter) = &self.filter {
             write!(f, " FILTER (WHERE {filter})")?;
