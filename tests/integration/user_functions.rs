@@ -370,3 +370,154 @@ fn aggregate_with_group_by_filter_and_distinct() {
         .unwrap_err();
     assert_eq!(error.message(), "misuse of aggregate function joined()");
 }
+
+fn words(conn: &ember::Connection, sql: &str) -> Vec<Option<String>> {
+    conn.query(sql, ())
+        .unwrap()
+        .into_iter()
+        .map(|row| row.get(0).unwrap())
+        .collect()
+}
+
+fn word_table(db: &Database) -> ember::Connection {
+    let conn = db.connect();
+    conn.execute_batch(
+        "CREATE TABLE w(id INTEGER PRIMARY KEY, word TEXT);
+         INSERT INTO w VALUES (1, 'ccc'), (2, 'a'), (3, NULL), (4, 'bb'), (5, 'B'), (6, 'dddd');",
+    )
+    .unwrap();
+    conn
+}
+
+#[test]
+fn collation_orders_order_by_terms() {
+    let db = Database::in_memory();
+    let conn = word_table(&db);
+    let sql = "SELECT word FROM w ORDER BY word COLLATE by_length, id";
+    let error = conn.query(sql, ()).unwrap_err();
+    assert_eq!(error.message(), "no such collation sequence: by_length");
+    db.create_collation("by_length", |a, b| a.len().cmp(&b.len()))
+        .unwrap();
+    let some = |items: &[&str]| -> Vec<Option<String>> {
+        items.iter().map(|s| Some(s.to_string())).collect()
+    };
+    let mut expected = vec![None];
+    expected.extend(some(&["a", "B", "bb", "ccc", "dddd"]));
+    assert_eq!(words(&conn, sql), expected);
+    let mut descending = some(&["dddd", "ccc", "bb", "a", "B"]);
+    descending.push(None);
+    assert_eq!(
+        words(
+            &conn,
+            "SELECT word FROM w ORDER BY word COLLATE BY_LENGTH DESC, id"
+        ),
+        descending
+    );
+    // ORDER BY + LIMIT (a top-k sort), by output position and by alias.
+    assert_eq!(
+        words(
+            &conn,
+            "SELECT word FROM w WHERE word IS NOT NULL ORDER BY 1 COLLATE by_length DESC LIMIT 2"
+        ),
+        some(&["dddd", "ccc"])
+    );
+    assert_eq!(
+        words(
+            &conn,
+            "SELECT word AS x FROM w WHERE id < 3 ORDER BY x COLLATE by_length"
+        ),
+        some(&["a", "ccc"])
+    );
+    let plan: Vec<String> = conn
+        .query(
+            "EXPLAIN SELECT word FROM w ORDER BY word COLLATE by_length",
+            (),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|row| row.get(0).unwrap())
+        .collect();
+    let plan = plan.join("\n");
+    assert!(plan.contains("word COLLATE by_length ASC"), "{plan}");
+    // Replacing the collation: the same statement text sorts by the new one.
+    db.create_collation("by_length", |a, b| b.len().cmp(&a.len()))
+        .unwrap();
+    assert_eq!(
+        words(
+            &conn,
+            "SELECT word FROM w WHERE id IN (1, 2) ORDER BY word COLLATE by_length"
+        ),
+        some(&["ccc", "a"])
+    );
+}
+
+#[test]
+fn collation_elsewhere_is_refused_by_name() {
+    let db = Database::in_memory();
+    db.create_collation("mine", |a, b| a.cmp(b)).unwrap();
+    let conn = word_table(&db);
+    for (sql, place) in [
+        (
+            "SELECT word FROM w WHERE word COLLATE mine = 'a'",
+            "an expression",
+        ),
+        (
+            "SELECT word FROM w GROUP BY word COLLATE mine",
+            "an expression",
+        ),
+        ("CREATE TABLE c(x TEXT COLLATE mine)", "a column definition"),
+        ("CREATE INDEX i ON w(word COLLATE mine)", "an index"),
+    ] {
+        let error = conn.execute(sql, ()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Unsupported, "{sql}");
+        assert!(
+            error
+                .message()
+                .starts_with(&format!("not supported: user collation mine in {place}")),
+            "{sql}: {error}"
+        );
+    }
+    for name in ["binary", "NOCASE", "rtrim", "bad name"] {
+        assert!(
+            db.create_collation(name, |a, b| a.cmp(b)).is_err(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn panic_in_collation_fails_the_statement_only() {
+    let db = Database::in_memory();
+    db.create_collation("fragile", |a, b| {
+        if a == "bb" || b == "bb" {
+            panic!("cannot compare bb");
+        }
+        a.cmp(b)
+    })
+    .unwrap();
+    let conn = word_table(&db);
+    let error = conn
+        .query("SELECT word FROM w ORDER BY word COLLATE fragile", ())
+        .unwrap_err();
+    assert_eq!(
+        error.message(),
+        "collation fragile panicked while comparing"
+    );
+    let error = conn
+        .query(
+            "SELECT word FROM w WHERE word IS NOT NULL ORDER BY word COLLATE fragile LIMIT 3",
+            (),
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.message(),
+        "collation fragile panicked while comparing"
+    );
+    assert_eq!(
+        words(
+            &conn,
+            "SELECT word FROM w WHERE id < 3 ORDER BY word COLLATE fragile"
+        ),
+        [Some("a".to_string()), Some("ccc".to_string())]
+    );
+}

@@ -1,5 +1,6 @@
 //! User-defined functions, the library side: `Database::create_scalar_function` and
-//! `Database::create_aggregate_function`, the `FunctionContext` a function reads its
+//! `Database::create_aggregate_function` (and `Database::create_collation`), the
+//! `FunctionContext` a function reads its
 //! arguments from, the `Aggregate` trait, and `FunctionFlags`. The functions go into the
 //! database's registry (carried by the catalog, `pipeline/expr/user.rs`), so every
 //! connection of the database sees them, and registering makes cached plans bind again.
@@ -262,6 +263,56 @@ impl Database {
                 aggregate: Arc::new(aggregate),
             })),
         });
+        Ok(())
+    }
+
+    /// Registers the collation `name` (any case; replacing a registration of that name) for
+    /// every connection of this database: `ORDER BY expr COLLATE name` orders two texts by
+    /// `compare` (NULLs, numbers and blobs sort as always, around the texts). A panic in
+    /// `compare` is caught and fails the statement. Elsewhere (comparisons, GROUP BY,
+    /// DISTINCT, column definitions, indexes) a registered collation is refused with an
+    /// `Unsupported` error naming it: EmberDB compares there by collation keys, which a
+    /// comparison function cannot give. The built-in names BINARY, NOCASE and RTRIM may not
+    /// be replaced.
+    ///
+    /// ```
+    /// use ember::Database;
+    /// let db = Database::in_memory();
+    /// // Shortest first, then alphabetically.
+    /// db.create_collation("by_length", |a, b| a.len().cmp(&b.len()).then(a.cmp(b))).unwrap();
+    /// let conn = db.connect();
+    /// conn.execute_batch("CREATE TABLE w(word TEXT); INSERT INTO w VALUES ('ccc'), ('a'), ('bb');")
+    ///     .unwrap();
+    /// let words: Vec<String> = conn
+    ///     .query("SELECT word FROM w ORDER BY word COLLATE by_length", ())
+    ///     .unwrap()
+    ///     .into_iter()
+    ///     .map(|row| row.get(0).unwrap())
+    ///     .collect();
+    /// assert_eq!(words, ["a", "bb", "ccc"]);
+    /// assert!(db.create_collation("nocase", |a, b| a.cmp(b)).is_err());
+    /// ```
+    pub fn create_collation<F>(&self, name: &str, compare: F) -> Result<()>
+    where
+        F: Fn(&str, &str) -> std::cmp::Ordering + Send + Sync + 'static,
+    {
+        crate::expr::check_registration(name, 0)?;
+        if crate::expr::Collation::by_name(name).is_ok() {
+            return Err(crate::err!(
+                InvalidInput,
+                "collation {name} is built in and cannot be replaced"
+            ));
+        }
+        let body = move |left: &str, right: &str| {
+            catch_unwind(AssertUnwindSafe(|| compare(left, right))).ok()
+        };
+        let _ddl = self.shared.lock_ddl();
+        let catalog = self.shared.catalog.load_full();
+        let functions = catalog
+            .user_functions()
+            .with_collation(name, Box::new(body));
+        self.shared
+            .publish_catalog(catalog.with_user_functions(functions));
         Ok(())
     }
 

@@ -398,7 +398,7 @@ impl Binder<'_> {
         let mut order_by = Vec::with_capacity(spec.order_by.len());
         for term in &spec.order_by {
             let expr = self.bind_expr(&term.expr, scope)?;
-            order_by.push(super::select::sort_key(term, expr)?);
+            order_by.push(super::select::sort_key(term, expr, None)?);
         }
         Ok((args, filter, partition_by, order_by))
     }

@@ -45,8 +45,8 @@ pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
 pub use session_values::{ChangeCounters, SessionFunction};
 pub use subquery::{OuterFrame, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime};
 pub use user::{
-    check_registration, AggregateFactory, AggregateRun, ScalarBody, UserBody, UserFunction,
-    UserFunctionDef, UserFunctions,
+    check_registration, AggregateFactory, AggregateRun, CollationBody, ScalarBody, UserBody,
+    UserCollation, UserFunction, UserFunctionDef, UserFunctions,
 };
 
 /// A scalar expression, bound to input row positions.

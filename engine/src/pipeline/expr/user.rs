@@ -3,8 +3,10 @@
 //! handles a bound expression or aggregate call holds. The pipeline sees only closures over
 //! `Value`s; the session wraps the user's closures (argument conversion, panics) into them.
 //! A user function is looked up by name and argument count before the built-ins, so it
-//! replaces a built-in of the same name and arity, as in SQLite.
+//! replaces a built-in of the same name and arity, as in SQLite. Collations the
+//! application registers live here too (`UserCollation`): ORDER BY keys compare with them.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -102,17 +104,103 @@ impl fmt::Display for UserFunction {
     }
 }
 
+/// A text comparison the application registered (`Database::create_collation`); `None`
+/// when the comparison panicked.
+pub type CollationBody = dyn Fn(&str, &str) -> Option<Ordering> + Send + Sync;
+
+/// A handle on a registered collation, held by an ORDER BY key. Two handles are equal
+/// when they name the same registration.
+#[derive(Clone)]
+pub struct UserCollation(pub Arc<(String, Box<CollationBody>)>);
+
+thread_local! {
+    /// The collation whose comparison panicked during a sort on this thread, if any.
+    static PANICKED_COLLATION: std::cell::RefCell<Option<String>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl UserCollation {
+    pub fn name(&self) -> &str {
+        &self.0 .0
+    }
+
+    /// Orders two values: two texts by the collation, anything else as SQLite sorts it
+    /// (NULL, numbers, text, blobs). A panic in the comparison counts as equal and is
+    /// reported by `take_panic`.
+    pub fn compare(&self, left: &Value, right: &Value) -> Ordering {
+        match (left, right) {
+            (Value::Text(left), Value::Text(right)) => match (self.0 .1)(left, right) {
+                Some(ordering) => ordering,
+                None => {
+                    PANICKED_COLLATION.with(|panicked| {
+                        panicked
+                            .borrow_mut()
+                            .get_or_insert_with(|| self.name().into());
+                    });
+                    Ordering::Equal
+                }
+            },
+            _ => super::compare_for_sort(left, right),
+        }
+    }
+
+    /// The error for a collation that panicked in a sort on this thread since the last
+    /// call (which clears it).
+    pub fn take_panic() -> Result<()> {
+        match PANICKED_COLLATION.with(|panicked| panicked.borrow_mut().take()) {
+            Some(name) => Err(crate::err!(
+                InvalidInput,
+                "collation {name} panicked while comparing"
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+impl PartialEq for UserCollation {
+    fn eq(&self, other: &UserCollation) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl fmt::Debug for UserCollation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UserCollation({})", self.name())
+    }
+}
+
 /// The functions registered with one database, by lowercase name; each name may have one
-/// registration per argument count and one taking any number. Immutable: registering makes
-/// a new registry (and a new catalog version, so cached plans bind again).
+/// registration per argument count and one taking any number. Also the collations, by
+/// lowercase name. Immutable: registering makes a new registry (and a new catalog
+/// version, so cached plans bind again).
 #[derive(Clone, Default)]
 pub struct UserFunctions {
     by_name: HashMap<String, Vec<UserFunction>>,
+    collations: HashMap<String, UserCollation>,
 }
 
 impl UserFunctions {
+    /// Whether no function (collations aside) is registered.
     pub fn is_empty(&self) -> bool {
         self.by_name.is_empty()
+    }
+
+    /// The collation registered as `name` (any case).
+    pub fn collation(&self, name: &str) -> Option<&UserCollation> {
+        if self.collations.is_empty() {
+            return None;
+        }
+        self.collations.get(&name.to_lowercase())
+    }
+
+    /// A registry with the collation `name` added or replaced.
+    pub fn with_collation(&self, name: &str, body: Box<CollationBody>) -> UserFunctions {
+        let mut next = self.clone();
+        next.collations.insert(
+            name.to_lowercase(),
+            UserCollation(Arc::new((name.to_string(), body))),
+        );
+        next
     }
 
     /// The function `name` for a call with `arg_count` arguments: an exact argument count

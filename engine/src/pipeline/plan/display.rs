@@ -163,8 +163,12 @@ impl Node {
                 let list: Vec<String> = keys
                     .iter()
                     .map(|key| {
+                        let collate = match &key.collation {
+                            Some(collation) => format!(" COLLATE {}", collation.name()),
+                            None => String::new(),
+                        };
                         format!(
-                            "{} {}",
+                            "{}{collate} {}",
                             key.expr,
                             if key.descending { "DESC" } else { "ASC" }
                         )

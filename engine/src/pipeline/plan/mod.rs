@@ -221,6 +221,9 @@ pub struct SortKey {
     pub expr: Expr,
     pub descending: bool,
     pub nulls_first: bool,
+    /// `ORDER BY expr COLLATE name` with a collation the application registered: texts
+    /// compare by it (the built-in collations are folded into `expr` instead).
+    pub collation: Option<crate::expr::UserCollation>,
 }
 
 /// The bound of a top-k sort: the LIMIT and OFFSET of the `Limit` above it (literals or
