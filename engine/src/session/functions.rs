@@ -113,7 +113,7 @@ impl<'a> FunctionContext<'a> {
 /// A user-defined aggregate: `init` makes the state of a group, `step` feeds it one row's
 /// arguments, `finalize` gives the group's value (also over no rows: then the state is a
 /// fresh `init()`). Rows whose FILTER is not true are not fed; with `DISTINCT` (one
-/// argument) each distinct non-NULL value is fed once. A panic in any method is caught and
+/// argument) each distinct value (NULL too) is fed once. A panic in any method is caught and
 /// becomes the statement's error.
 ///
 /// ```
@@ -220,8 +220,9 @@ impl Database {
 
     /// Registers the aggregate function `name` taking `n_args` arguments (-1: any number,
     /// else 0 to 127) for every connection of this database; see [`Aggregate`] for an
-    /// example. It works with GROUP BY, FILTER and DISTINCT; as a window function (`OVER`)
-    /// it is refused as not supported. Naming and precedence are as for
+    /// example. It works with GROUP BY, FILTER and DISTINCT, and as a window function
+    /// (`f(x) OVER (...)`, where SQLite would want an inverse function: EmberDB feeds a
+    /// fresh state each frame whose start moves). Naming and precedence are as for
     /// [`Database::create_scalar_function`].
     ///
     /// ```

@@ -96,11 +96,6 @@ impl Binder<'_> {
         match &user {
             // A user scalar function of this name replaces a built-in aggregate.
             Some(user) if !user.is_aggregate() => return Ok(None),
-            Some(_) if function.over.is_some() => {
-                return Err(unsupported(format!(
-                    "user aggregate function {name}() as a window function"
-                )))
-            }
             _ => {}
         }
         if function.over.is_some() {
@@ -109,7 +104,7 @@ impl Binder<'_> {
                 Arguments::List(exprs) => Some(exprs.as_slice()),
             };
             return self
-                .bind_window_call(function, &name, list, distinct, scope)
+                .bind_window_call(function, &name, list, distinct, user, scope)
                 .map(Some);
         }
         if super::window::is_window_only(&name) {

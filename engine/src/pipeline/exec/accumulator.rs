@@ -199,16 +199,12 @@ impl Accumulator {
     }
 
     /// Feeds a user aggregate: every row (NULLs too, as SQLite), each distinct first
-    /// argument once under DISTINCT.
+    /// argument (NULL included, as SQLite's DISTINCT) once under DISTINCT.
     fn add_user(&mut self, args: &[Value]) -> Result<()> {
         if self.seen.is_some() {
-            match args.first() {
-                Some(value) if !value.is_null() => {
-                    if !self.first_time_seen(value)? {
-                        return Ok(());
-                    }
-                }
-                _ => return Ok(()),
+            let value = args.first().unwrap_or(&Value::Null);
+            if !self.first_time_seen(value)? {
+                return Ok(());
             }
         }
         match &mut self.user {
