@@ -551,3 +551,50 @@ fn panic_in_collation_fails_the_statement_only() {
         [Some("a".to_string()), Some("ccc".to_string())]
     );
 }
+
+#[test]
+fn directory_database_reopens_with_its_functions_registered_first() {
+    let dir = std::env::temp_dir().join(format!("ember-it-udf-setup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let register = |db: &Database| {
+        db.create_scalar_function("is_even", 1, FunctionFlags::DETERMINISTIC, |ctx| {
+            Ok(ctx.get::<i64>(0)? % 2 == 0)
+        })
+    };
+    {
+        let db = Database::open_with_setup(&dir, ember::Options::default(), register).unwrap();
+        let conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE t(a INT CHECK (is_even(a)));
+             INSERT INTO t VALUES (2), (4);
+             CREATE VIEW halves AS SELECT a / 2 AS h FROM t WHERE is_even(a);",
+        )
+        .unwrap();
+    }
+    let Err(error) = Database::open(&dir) else {
+        panic!("opened without is_even()");
+    };
+    assert!(error.message().contains("function is_even"), "{error}");
+    let db = Database::open_with_setup(&dir, ember::Options::default(), register).unwrap();
+    let conn = db.connect();
+    assert_eq!(
+        conn.query_one::<i64>("SELECT sum(h) FROM halves", ())
+            .unwrap(),
+        3
+    );
+    let error = conn.execute("INSERT INTO t VALUES (3)", ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Constraint);
+    // After a checkpoint the schema loads from the snapshot, with the same rule.
+    db.checkpoint().unwrap();
+    drop(conn);
+    drop(db);
+    let db = Database::open_with_setup(&dir, ember::Options::default(), register).unwrap();
+    assert_eq!(
+        db.connect()
+            .query_one::<i64>("SELECT count(*) FROM t", ())
+            .unwrap(),
+        2
+    );
+    drop(db);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -282,8 +282,8 @@ impl Database {
     /// // Shortest first, then alphabetically.
     /// db.create_collation("by_length", |a, b| a.len().cmp(&b.len()).then(a.cmp(b))).unwrap();
     /// let conn = db.connect();
-    /// conn.execute_batch("CREATE TABLE w(word TEXT); INSERT INTO w VALUES ('ccc'), ('a'), ('bb');")
-    ///     .unwrap();
+    /// conn.execute_batch("CREATE TABLE w(word TEXT);
+    ///                     INSERT INTO w VALUES ('ccc'), ('a'), ('bb');").unwrap();
     /// let words: Vec<String> = conn
     ///     .query("SELECT word FROM w ORDER BY word COLLATE by_length", ())
     ///     .unwrap()
