@@ -37,7 +37,7 @@ mod statement_timeout;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;
-mod value_features;
 mod user_functions;
+mod value_features;
 mod window;
 mod write_path;
