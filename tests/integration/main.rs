@@ -40,6 +40,7 @@ mod tidy_layers;
 mod tokio_use;
 mod unique_collate;
 mod update_clauses;
+mod user_functions;
 mod value_features;
 mod window;
 mod write_path;

@@ -11,6 +11,7 @@ pub(crate) mod de;
 pub(crate) mod durability;
 pub(crate) mod foreign_key_check;
 pub(crate) mod foreign_keys;
+pub(crate) mod functions;
 pub(crate) mod gc;
 pub(crate) mod interrupt;
 pub(crate) mod memory;

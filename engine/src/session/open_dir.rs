@@ -44,13 +44,57 @@ impl Database {
         Database::open_with_vfs(dir, options, Arc::new(OsVfs::new()))
     }
 
+    /// Opens a directory database after running `setup` on it, before the schema on disk is
+    /// loaded: the place to register user functions and collations
+    /// ([`Database::create_scalar_function`] ...), so that tables whose CHECK constraints
+    /// call them load. (Without them, such a table fails the open with an error naming the
+    /// missing function.) An error from `setup` fails the open.
+    ///
+    /// ```
+    /// use ember::{Database, FunctionFlags, Options};
+    /// let dir = std::env::temp_dir().join(format!("ember-doc-setup-{}", std::process::id()));
+    /// let register = |db: &Database| {
+    ///     db.create_scalar_function("is_even", 1, FunctionFlags::DETERMINISTIC, |ctx| {
+    ///         Ok(ctx.get::<i64>(0)? % 2 == 0)
+    ///     })
+    /// };
+    /// {
+    ///     let db = Database::open_with_setup(&dir, Options::default(), register).unwrap();
+    ///     db.connect().execute("CREATE TABLE t(a INT CHECK (is_even(a)))", ()).unwrap();
+    /// }
+    /// assert!(Database::open(&dir).is_err()); // is_even() is not registered
+    /// let db = Database::open_with_setup(&dir, Options::default(), register).unwrap();
+    /// assert!(db.connect().execute("INSERT INTO t VALUES (3)", ()).is_err());
+    /// # drop(db); std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn open_with_setup(
+        dir: impl AsRef<Path>,
+        options: Options,
+        setup: impl FnOnce(&Database) -> Result<()>,
+    ) -> Result<Database> {
+        let mut setup = Some(setup);
+        let mut run = |db: &Database| match setup.take() {
+            Some(setup) => setup(db),
+            None => Ok(()),
+        };
+        Database::open_dir(dir.as_ref(), options, Arc::new(OsVfs::new()), &mut run)
+    }
+
     /// Opens a directory database through a given file system (tests use `SimVfs`).
     pub fn open_with_vfs(
         dir: impl AsRef<Path>,
         options: Options,
         vfs: Arc<dyn Vfs>,
     ) -> Result<Database> {
-        let dir = dir.as_ref();
+        Database::open_dir(dir.as_ref(), options, vfs, &mut |_| Ok(()))
+    }
+
+    fn open_dir(
+        dir: &Path,
+        options: Options,
+        vfs: Arc<dyn Vfs>,
+        setup: &mut dyn FnMut(&Database) -> Result<()>,
+    ) -> Result<Database> {
         let started = Instant::now();
         if !options.read_only {
             vfs.create_dir_all(dir)
@@ -64,6 +108,7 @@ impl Database {
         }
         let lock = lock_dir(&*vfs, dir, options.busy_timeout)?;
         let db = Database::in_memory_with(options.clone());
+        setup(&db)?;
         // Data already on disk always loads; the budget applies to writes after the open.
         db.shared.store.memory().set_budget(None);
         let mut report = RecoveryReport::default();

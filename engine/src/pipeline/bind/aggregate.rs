@@ -89,13 +89,22 @@ impl Binder<'_> {
             _ => return Ok(None),
         };
         let (args, distinct) = arguments(function)?;
+        let user = match &args {
+            Arguments::List(exprs) => self.user_function(&name, exprs.len()),
+            Arguments::Star => None,
+        };
+        match &user {
+            // A user scalar function of this name replaces a built-in aggregate.
+            Some(user) if !user.is_aggregate() => return Ok(None),
+            _ => {}
+        }
         if function.over.is_some() {
             let list = match &args {
                 Arguments::Star => None,
                 Arguments::List(exprs) => Some(exprs.as_slice()),
             };
             return self
-                .bind_window_call(function, &name, list, distinct, scope)
+                .bind_window_call(function, &name, list, distinct, user, scope)
                 .map(Some);
         }
         if super::window::is_window_only(&name) {
@@ -105,6 +114,7 @@ impl Binder<'_> {
             ));
         }
         let aggregate = match &args {
+            _ if user.is_some() => Some(AggregateFunction::User),
             Arguments::Star if name == "count" => Some(AggregateFunction::CountStar),
             Arguments::Star => {
                 return Err(crate::err!(InvalidInput, "wrong use of * in {name}()"));
@@ -180,6 +190,7 @@ impl Binder<'_> {
             args: bound_args,
             distinct,
             filter,
+            user,
         };
         let display = call.to_string();
         let collector = self

@@ -184,7 +184,8 @@ impl Binder<'_> {
                     definition.default = Some(self.bind_expr(expr, &Scope::default())?);
                 }
                 ColumnOption::Collation(name) => {
-                    definition.collation = Collation::by_name(&object_name(name)?)?;
+                    definition.collation =
+                        self.collation_named(&object_name(name)?, "a column definition")?;
                 }
                 other => return Err(unsupported(format!("column option {other}"))),
             }

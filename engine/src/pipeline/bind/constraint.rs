@@ -122,6 +122,9 @@ fn reject_in_check(expr: &Expr) -> Result<()> {
     expr.walk(&mut |node| match node {
         Expr::Subquery(_) => problem = Some("subqueries"),
         Expr::Parameter(_) => problem = problem.or(Some("parameters")),
+        Expr::UserFunction { function, .. } if !function.is_deterministic() => {
+            problem = problem.or(Some("non-deterministic functions"))
+        }
         _ => {}
     });
     match problem {

@@ -419,7 +419,16 @@ impl Binder<'_> {
         let (initial, recursive) =
             super::compare::convert_recursive_arms(initial, recursive, columns.len());
         let order = match &query.order_by {
-            Some(order_by) => self.bind_compound_order_by(order_by, &compound_columns, &initial)?,
+            Some(order_by) => {
+                let keys = self.bind_compound_order_by(order_by, &compound_columns, &initial)?;
+                if let Some(key) = keys.iter().find_map(|key| key.collation.as_ref()) {
+                    return Err(unsupported(format!(
+                        "user collation {} in the ORDER BY of a recursive CTE",
+                        key.name()
+                    )));
+                }
+                keys
+            }
             None => Vec::new(),
         };
         let (limit, offset) = self.bind_limit(query.limit_clause.as_ref())?;

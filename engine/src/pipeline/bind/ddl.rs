@@ -117,7 +117,8 @@ impl Binder<'_> {
                     }
                     ColumnOption::Unique(_) => unique.push(vec![position]),
                     ColumnOption::Collation(name) => {
-                        definition.collation = Collation::by_name(&object_name(name)?)?;
+                        definition.collation =
+                            self.collation_named(&object_name(name)?, "a column definition")?;
                     }
                     ColumnOption::DialectSpecific(tokens)
                         if is_keyword(tokens, "AUTOINCREMENT") =>
@@ -279,7 +280,7 @@ impl Binder<'_> {
                 } => match inner.as_ref() {
                     ast::Expr::Identifier(ident) => (
                         &ident.value,
-                        Some(Collation::by_name(&object_name(collation)?)?),
+                        Some(self.collation_named(&object_name(collation)?, "an index")?),
                     ),
                     other => return Err(unsupported(format!("index on expression {other}"))),
                 },

@@ -274,7 +274,10 @@ impl Binder<'_> {
                 collation,
             } => Expr::Collate {
                 expr: Box::new(self.bind_expr_at(operand, scope, depth)?),
-                collation: crate::expr::Collation::by_name(&super::object_name(collation)?)?,
+                collation: self.collation_named(
+                    &super::object_name(collation)?,
+                    "an expression (only `ORDER BY expr COLLATE name` uses one)",
+                )?,
             },
             other => return Err(unsupported(format!("expression {other}"))),
         })

@@ -52,7 +52,15 @@ impl Binder<'_> {
             }
         };
         let arg_count = list.map_or(0, |list| list.args.len());
-        if is_aggregate_call(&name, arg_count) {
+        let user = self.user_function(&name, arg_count);
+        if let Some(user) = &user {
+            if user.is_aggregate() {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "misuse of aggregate function {name}()"
+                ));
+            }
+        } else if is_aggregate_call(&name, arg_count) {
             return Err(unsupported(format!("aggregate function {name} here")));
         }
         if function.over.is_some() {
@@ -67,8 +75,16 @@ impl Binder<'_> {
         if !matches!(function.parameters, FunctionArguments::None) {
             return Err(unsupported(format!("parameters of {name}")));
         }
-        let Some(resolved) = Function::from_name(&name) else {
-            return Err(unsupported(format!("function {name}")));
+        let resolved = match (&user, Function::from_name(&name)) {
+            (Some(_), _) => None,
+            (None, Some(resolved)) => Some(resolved),
+            (None, None) if self.catalog.user_functions().has_name(&name) => {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "wrong number of arguments to function {name}()"
+                ))
+            }
+            (None, None) => return Err(unsupported(format!("function {name}"))),
         };
         let Some(list) = list else {
             return Err(crate::err!(Syntax, "function {name} needs parentheses"));
@@ -98,11 +114,31 @@ impl Binder<'_> {
                 }
             }
         }
-        resolved.check_arity(args.len())?;
-        Ok(Expr::Function {
-            function: resolved,
-            args,
-        })
+        match (user, resolved) {
+            (Some(function), _) => Ok(Expr::UserFunction { function, args }),
+            (None, Some(resolved)) => {
+                resolved.check_arity(args.len())?;
+                Ok(Expr::Function {
+                    function: resolved,
+                    args,
+                })
+            }
+            (None, None) => Err(unsupported(format!("function {name}"))),
+        }
+    }
+
+    /// The function the application registered as `name` for `arg_count` arguments, if
+    /// any (it takes precedence over a built-in of that name, as in SQLite).
+    pub(super) fn user_function(
+        &self,
+        name: &str,
+        arg_count: usize,
+    ) -> Option<crate::expr::UserFunction> {
+        let functions = self.catalog.user_functions();
+        if functions.is_empty() {
+            return None;
+        }
+        functions.find(name, arg_count).cloned()
     }
 
     /// `SUBSTR(x, start[, length])` / `SUBSTRING(x FROM start [FOR length])`.

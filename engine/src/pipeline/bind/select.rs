@@ -486,19 +486,20 @@ impl Binder<'_> {
         };
         let mut keys = Vec::with_capacity(terms.len());
         for term in terms {
-            let expr = match position_of(&term.expr, projection.exprs.len())? {
+            let (term_expr, collation) = self.order_collation(&term.expr)?;
+            let expr = match position_of(term_expr, projection.exprs.len())? {
                 Some(position) => projection.exprs[position].clone(),
-                None => match &term.expr {
+                None => match term_expr {
                     ast::Expr::Identifier(ident) => {
                         match alias_position(projection, &ident.value) {
                             Some(position) => projection.exprs[position].clone(),
-                            None => self.bind_expr(&term.expr, scope)?,
+                            None => self.bind_expr(term_expr, scope)?,
                         }
                     }
                     other => self.bind_expr(other, scope)?,
                 },
             };
-            keys.push(sort_key(term, expr)?);
+            keys.push(sort_key(term, expr, collation)?);
         }
         Ok(keys)
     }
@@ -535,17 +536,46 @@ impl Binder<'_> {
         }
         let mut keys = Vec::with_capacity(terms.len());
         for term in terms {
-            let expr = match position_of(&term.expr, columns.len())? {
+            let (term_expr, collation) = self.order_collation(&term.expr)?;
+            let expr = match position_of(term_expr, columns.len())? {
                 Some(index) => Expr::Column {
                     index,
                     name: columns[index].clone(),
                     meta: output.columns[index].meta,
                 },
-                None => self.bind_expr(&term.expr, &output)?,
+                None => self.bind_expr(term_expr, &output)?,
             };
-            keys.push(sort_key(term, expr)?);
+            keys.push(sort_key(term, expr, collation)?);
         }
         Ok(keys)
+    }
+
+    /// An ORDER BY term `expr COLLATE name` with a collation the application registered:
+    /// `expr` and the collation; any other term as it is.
+    fn order_collation<'e>(
+        &self,
+        term: &'e ast::Expr,
+    ) -> Result<(&'e ast::Expr, Option<crate::expr::UserCollation>)> {
+        if let ast::Expr::Collate { expr, collation } = term {
+            let name = super::object_name(collation)?;
+            if let Some(user) = self.catalog.user_functions().collation(&name) {
+                return Ok((expr, Some(user.clone())));
+            }
+        }
+        Ok((term, None))
+    }
+
+    /// The built-in collation `name`; a registered one is refused in `place` (only an
+    /// ORDER BY term uses those).
+    pub(super) fn collation_named(
+        &self,
+        name: &str,
+        place: &str,
+    ) -> Result<crate::expr::Collation> {
+        if self.catalog.user_functions().collation(name).is_some() {
+            return Err(unsupported(format!("user collation {name} in {place}")));
+        }
+        crate::expr::Collation::by_name(name)
     }
 }
 
@@ -628,7 +658,11 @@ fn position_of(term: &ast::Expr, width: usize) -> Result<Option<usize>> {
     }
 }
 
-pub(super) fn sort_key(term: &ast::OrderByExpr, expr: Expr) -> Result<SortKey> {
+pub(super) fn sort_key(
+    term: &ast::OrderByExpr,
+    expr: Expr,
+    collation: Option<crate::expr::UserCollation>,
+) -> Result<SortKey> {
     if term.with_fill.is_some() {
         return Err(unsupported("ORDER BY ... WITH FILL"));
     }
@@ -639,8 +673,13 @@ pub(super) fn sort_key(term: &ast::OrderByExpr, expr: Expr) -> Result<SortKey> {
     };
     let nulls_first = term.options.nulls_first.unwrap_or(!descending);
     Ok(SortKey {
-        expr: super::compare::sort_key_of(expr),
+        // A registered collation compares the value itself; a built-in one, its key.
+        expr: match collation {
+            Some(_) => expr,
+            None => super::compare::sort_key_of(expr),
+        },
         descending,
         nulls_first,
+        collation,
     })
 }

@@ -272,19 +272,23 @@ impl Binder<'_> {
     }
 
     /// Binds a call with an OVER clause: `name` lowercased, `args` its arguments (`None`:
-    /// `*`).
+    /// `*`); `user` is the registered aggregate `name` denotes, if any.
     pub(super) fn bind_window_call(
         &mut self,
         function: &ast::Function,
         name: &str,
         args: Option<&[&ast::Expr]>,
         distinct: bool,
+        user: Option<crate::expr::UserFunction>,
         scope: &Scope,
     ) -> Result<Expr> {
         let Some(over) = &function.over else {
             return Err(misuse(name));
         };
-        let window = window_function(name, args.map_or(0, <[_]>::len), args.is_none())?;
+        let window = match &user {
+            Some(_) => WindowFunction::Aggregate(AggregateFunction::User),
+            None => window_function(name, args.map_or(0, <[_]>::len), args.is_none())?,
+        };
         let inside_aggregate = self
             .aggregates
             .as_ref()
@@ -332,6 +336,7 @@ impl Binder<'_> {
             filter,
             frame,
             slot: 0,
+            user,
         };
         let display = call.to_string();
         let collector = self.windows.as_mut().ok_or_else(|| misuse(name))?;
@@ -398,7 +403,7 @@ impl Binder<'_> {
         let mut order_by = Vec::with_capacity(spec.order_by.len());
         for term in &spec.order_by {
             let expr = self.bind_expr(&term.expr, scope)?;
-            order_by.push(super::select::sort_key(term, expr)?);
+            order_by.push(super::select::sort_key(term, expr, None)?);
         }
         Ok((args, filter, partition_by, order_by))
     }

@@ -25,6 +25,8 @@ pub use view::ViewDef;
 pub struct Catalog {
     tables: HashMap<String, Arc<TableDef>>,
     views: HashMap<String, Arc<ViewDef>>,
+    /// The functions the application registered (not stored: they live with the process).
+    functions: Arc<crate::expr::UserFunctions>,
     version: u64,
 }
 
@@ -128,6 +130,20 @@ impl Catalog {
     pub fn without_view(&self, name: &str) -> Catalog {
         let mut next = self.clone();
         next.views.remove(&normalize_name(name));
+        next.version += 1;
+        next
+    }
+
+    /// The functions the application registered with this database.
+    pub fn user_functions(&self) -> &crate::expr::UserFunctions {
+        &self.functions
+    }
+
+    /// A new catalog with `functions` as the registered functions (a new version, so plans
+    /// bound before bind again and see them).
+    pub fn with_user_functions(&self, functions: crate::expr::UserFunctions) -> Catalog {
+        let mut next = self.clone();
+        next.functions = Arc::new(functions);
         next.version += 1;
         next
     }

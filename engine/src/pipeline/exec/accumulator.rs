@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, Collation, KeyValue};
+use crate::expr::{compare_for_sort, AggregateRun, Collation, KeyValue, UserFunction};
 use crate::plan::AggregateFunction;
 
 /// The running state of one aggregate call over one group.
@@ -31,6 +31,8 @@ pub struct Accumulator {
     text: Option<String>,
     /// How MIN/MAX and DISTINCT compare text (BINARY unless the argument has a collation).
     collation: Collation,
+    /// The running state of a user aggregate (`AggregateFunction::User`).
+    user: Option<Box<dyn AggregateRun>>,
 }
 
 impl Accumulator {
@@ -47,7 +49,15 @@ impl Accumulator {
             extreme: Value::Null,
             text: None,
             collation: Collation::Binary,
+            user: None,
         }
+    }
+
+    /// Gives a user aggregate (`AggregateFunction::User`) its running state.
+    pub fn with_user(mut self, user: Option<&UserFunction>) -> Accumulator {
+        debug_assert_eq!(user.is_some(), self.function == AggregateFunction::User);
+        self.user = user.and_then(UserFunction::start_aggregate);
+        self
     }
 
     /// Compares text by `collation` in MIN/MAX and DISTINCT.
@@ -75,7 +85,7 @@ impl Accumulator {
     pub fn add_value(&mut self, value: &Value) -> Result<()> {
         if self.seen.is_none() {
             match (self.function, value) {
-                (AggregateFunction::CountStar, _) => {}
+                (AggregateFunction::CountStar | AggregateFunction::User, _) => {}
                 (_, Value::Null) => return Ok(()),
                 (AggregateFunction::Count, _) => {
                     self.count += 1;
@@ -112,6 +122,9 @@ impl Accumulator {
             self.count += 1;
             return Ok(());
         }
+        if self.function == AggregateFunction::User {
+            return self.add_user(args);
+        }
         let Some(value) = args.first() else {
             return Err(crate::err!(
                 Internal,
@@ -121,22 +134,8 @@ impl Accumulator {
         if value.is_null() {
             return Ok(());
         }
-        if let Some(seen) = &mut self.seen {
-            let key = match self.collation {
-                Collation::Binary => KeyValue::new(value),
-                collation => KeyValue::new(&collation.key(value.clone())),
-            };
-            if seen.contains(&key) {
-                return Ok(());
-            }
-            if seen.len() >= self.seen_max {
-                return Err(crate::err!(
-                    Limit,
-                    "statement materializes more than the limit of {} rows",
-                    self.seen_max
-                ));
-            }
-            seen.insert(key);
+        if !self.first_time_seen(value)? {
+            return Ok(());
         }
         self.count += 1;
         match self.function {
@@ -170,8 +169,48 @@ impl Accumulator {
             AggregateFunction::JsonGroupArray | AggregateFunction::JsonGroupObject => {
                 self.add_json(value, args.get(1))?
             }
+            AggregateFunction::User => debug_assert!(false, "user aggregates go to add_user"),
         }
         Ok(())
+    }
+
+    /// Whether `value` is new to a DISTINCT aggregate (always, when not DISTINCT);
+    /// remembers it.
+    fn first_time_seen(&mut self, value: &Value) -> Result<bool> {
+        let Some(seen) = &mut self.seen else {
+            return Ok(true);
+        };
+        let key = match self.collation {
+            Collation::Binary => KeyValue::new(value),
+            collation => KeyValue::new(&collation.key(value.clone())),
+        };
+        if seen.contains(&key) {
+            return Ok(false);
+        }
+        if seen.len() >= self.seen_max {
+            return Err(crate::err!(
+                Limit,
+                "statement materializes more than the limit of {} rows",
+                self.seen_max
+            ));
+        }
+        seen.insert(key);
+        Ok(true)
+    }
+
+    /// Feeds a user aggregate: every row (NULLs too, as SQLite), each distinct first
+    /// argument (NULL included, as SQLite's DISTINCT) once under DISTINCT.
+    fn add_user(&mut self, args: &[Value]) -> Result<()> {
+        if self.seen.is_some() {
+            let value = args.first().unwrap_or(&Value::Null);
+            if !self.first_time_seen(value)? {
+                return Ok(());
+            }
+        }
+        match &mut self.user {
+            Some(run) => run.step(args),
+            None => Err(crate::err!(Internal, "user aggregate without its state")),
+        }
     }
 
     /// json_group_array's element or json_group_object's member: the value is JSON text
@@ -388,6 +427,10 @@ impl Accumulator {
             AggregateFunction::JsonGroupObject => {
                 Value::Text(format!("{{{}}}", self.text.as_deref().unwrap_or("")))
             }
+            AggregateFunction::User => match &self.user {
+                Some(run) => run.finish()?,
+                None => return Err(crate::err!(Internal, "user aggregate without its state")),
+            },
         })
     }
 }

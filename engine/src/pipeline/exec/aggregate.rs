@@ -127,6 +127,7 @@ impl<'p> Grouper<'p> {
                     Accumulator::new(call.function, call.distinct)
                         .with_seen_max(rows_max)
                         .with_collation(call.collation)
+                        .with_user(call.user.as_ref())
                 })
                 .collect(),
         }

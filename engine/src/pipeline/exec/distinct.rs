@@ -197,6 +197,7 @@ impl<'p> SetOperationOperator<'p> {
                     },
                     descending: false,
                     nulls_first: true,
+                    collation: None,
                 })
                 .collect();
             output.sort_by(|a, b| compare_keys(&keys, a, b));

@@ -163,6 +163,9 @@ impl<'p> SortOperator<'p> {
         }
         let keys = self.keys;
         keyed.sort_by(|(a, _), (b, _)| compare_keys(keys, a, b));
+        if keys.iter().any(|key| key.collation.is_some()) {
+            crate::expr::UserCollation::take_panic()?;
+        }
         Ok(keyed.into_iter().map(|(_, row)| row).collect())
     }
 }
@@ -187,7 +190,10 @@ pub fn compare_keys(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
                 }
             }
             (false, false) => {
-                let ordering = compare_for_sort(left, right);
+                let ordering = match &key.collation {
+                    None => compare_for_sort(left, right),
+                    Some(collation) => collation.compare(left, right),
+                };
                 if key.descending {
                     ordering.reverse()
                 } else {

@@ -53,6 +53,9 @@ impl Operator for TopKOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         if self.sorted.is_none() {
             let rows = self.select(context)?;
+            if self.keys.iter().any(|key| key.collation.is_some()) {
+                crate::expr::UserCollation::take_panic()?;
+            }
             self.sorted = Some(rows.into_iter());
         }
         Ok(self.sorted.as_mut().and_then(Iterator::next))

@@ -286,9 +286,19 @@ fn aggregate(
     let keys = partition.range_keys();
     let peers = &partition.peers;
     let mut values = Vec::with_capacity(len);
-    let fresh = || Accumulator::new(function, false).with_seen_max(context.rows_max);
+    let fresh = || {
+        Accumulator::new(function, false)
+            .with_seen_max(context.rows_max)
+            .with_user(call.user.as_ref())
+    };
+    // Aggregates that cannot take rows back (group_concat, user aggregates) recompute a
+    // frame whose start moves.
+    let cannot_remove = matches!(
+        function,
+        AggregateFunction::GroupConcat | AggregateFunction::User
+    );
     if frame.exclude != FrameExclude::NoOthers
-        || (function == AggregateFunction::GroupConcat && frame.start != Bound::UnboundedPreceding)
+        || (cannot_remove && frame.start != Bound::UnboundedPreceding)
     {
         // Recomputed for every row over exactly its frame (a whole frame's work between
         // two interrupt checks).

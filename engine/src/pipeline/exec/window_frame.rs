@@ -391,6 +391,7 @@ mod tests {
             expr: Expr::Literal(Value::Null),
             descending: false,
             nulls_first: true,
+            collation: None,
         }
     }
 

@@ -18,6 +18,7 @@ mod printf;
 mod session_values;
 mod subquery;
 mod text;
+mod user;
 mod visit;
 
 use std::cmp::Ordering;
@@ -43,6 +44,10 @@ pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
 pub use session_values::{ChangeCounters, SessionFunction};
 pub use subquery::{OuterFrame, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime};
+pub use user::{
+    check_registration, AggregateFactory, AggregateRun, CollationBody, ScalarBody, UserBody,
+    UserCollation, UserFunction, UserFunctionDef, UserFunctions,
+};
 
 /// A scalar expression, bound to input row positions.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +127,11 @@ pub enum Expr {
     CollationKey {
         expr: Box<Expr>,
         collation: Collation,
+    },
+    /// A call of a function the application registered (user.rs).
+    UserFunction {
+        function: UserFunction,
+        args: Vec<Expr>,
     },
 }
 
@@ -273,6 +283,13 @@ impl Expr {
             }
             Expr::Collate { expr, .. } => expr.eval(row, context)?,
             Expr::CollationKey { expr, collation } => collation.key(expr.eval(row, context)?),
+            Expr::UserFunction { function, args } => {
+                let values = args
+                    .iter()
+                    .map(|arg| arg.eval(row, context))
+                    .collect::<Result<Vec<Value>>>()?;
+                function.call(&values)?
+            }
         })
     }
 
@@ -319,6 +336,9 @@ impl Expr {
             Expr::Affinity { expr, .. }
             | Expr::Collate { expr, .. }
             | Expr::CollationKey { expr, .. } => expr.is_constant(),
+            Expr::UserFunction { function, args } => {
+                function.is_deterministic() && args.iter().all(Expr::is_constant)
+            }
         }
     }
 
@@ -411,6 +431,16 @@ impl fmt::Display for Expr {
                 args,
             } if args.len() == 2 => write!(f, "({} {} {})", args[0], op.name(), args[1]),
             Expr::Function { function, args } => {
+                write!(f, "{function}(")?;
+                for (position, arg) in args.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{arg}")?;
+                }
+                f.write_str(")")
+            }
+            Expr::UserFunction { function, args } => {
                 write!(f, "{function}(")?;
                 for (position, arg) in args.iter().enumerate() {
                     if position > 0 {

@@ -55,7 +55,9 @@ impl Expr {
             | Expr::Affinity { expr, .. }
             | Expr::Collate { expr, .. }
             | Expr::CollationKey { expr, .. } => expr.walk(visit),
-            Expr::Function { args, .. } => args.iter().for_each(|arg| arg.walk(visit)),
+            Expr::Function { args, .. } | Expr::UserFunction { args, .. } => {
+                args.iter().for_each(|arg| arg.walk(visit))
+            }
         }
     }
 
@@ -124,6 +126,10 @@ impl Expr {
             },
             Expr::Function { function, args } => Expr::Function {
                 function: *function,
+                args: args.iter().map(|arg| arg.map_columns(map)).collect(),
+            },
+            Expr::UserFunction { function, args } => Expr::UserFunction {
+                function: function.clone(),
                 args: args.iter().map(|arg| arg.map_columns(map)).collect(),
             },
             Expr::Collate { expr, collation } => Expr::Collate {

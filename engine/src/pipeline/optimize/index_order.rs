@@ -100,10 +100,9 @@ fn sort_by_index(
         return false;
     };
     let descending = first.descending;
-    if keys
-        .iter()
-        .any(|key| key.descending != descending || key.nulls_first == descending)
-    {
+    if keys.iter().any(|key| {
+        key.descending != descending || key.nulls_first == descending || key.collation.is_some()
+    }) {
         return false;
     }
     let follows = |range: &IndexRange| {

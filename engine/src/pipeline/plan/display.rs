@@ -194,8 +194,12 @@ impl Node {
                 let list: Vec<String> = keys
                     .iter()
                     .map(|key| {
+                        let collate = match &key.collation {
+                            Some(collation) => format!(" COLLATE {}", collation.name()),
+                            None => String::new(),
+                        };
                         format!(
-                            "{} {}",
+                            "{}{collate} {}",
                             key.expr,
                             if key.descending { "DESC" } else { "ASC" }
                         )
@@ -370,7 +374,7 @@ impl fmt::Display for AggregateCall {
         } else {
             let args: Vec<String> = self.args.iter().map(ToString::to_string).collect();
             let distinct = if self.distinct { "DISTINCT " } else { "" };
-            write!(f, "{}({distinct}{})", self.function.name(), args.join(", "))?;
+            write!(f, "{}({distinct}{})", self.name(), args.join(", "))?;
         }
         if let Some(filter) = &self.filter {
             write!(f, " FILTER (WHERE {filter})")?;

@@ -233,6 +233,9 @@ pub struct SortKey {
     pub expr: Expr,
     pub descending: bool,
     pub nulls_first: bool,
+    /// `ORDER BY expr COLLATE name` with a collation the application registered: texts
+    /// compare by it (the built-in collations are folded into `expr` instead).
+    pub collation: Option<crate::expr::UserCollation>,
 }
 
 /// The bound of a top-k sort: the LIMIT and OFFSET of the `Limit` above it (literals or
@@ -385,6 +388,18 @@ pub struct AggregateCall {
     /// The first argument's collation, which MIN/MAX and DISTINCT compare text by.
     pub collation: crate::expr::Collation,
     pub filter: Option<Expr>,
+    /// The registered function when `function` is `AggregateFunction::User`.
+    pub user: Option<crate::expr::UserFunction>,
+}
+
+impl AggregateCall {
+    /// The function's name as written in SQL.
+    pub fn name(&self) -> &str {
+        match &self.user {
+            Some(user) => user.name(),
+            None => self.function.name(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -401,6 +416,8 @@ pub enum AggregateFunction {
     JsonGroupArray,
     /// json_group_object(key, x): `x` is bound as `json_quote(x)`.
     JsonGroupObject,
+    /// A function the application registered (`AggregateCall::user`).
+    User,
 }
 
 impl AggregateFunction {
@@ -432,6 +449,7 @@ impl AggregateFunction {
             AggregateFunction::GroupConcat => "group_concat",
             AggregateFunction::JsonGroupArray => "json_group_array",
             AggregateFunction::JsonGroupObject => "json_group_object",
+            AggregateFunction::User => "user aggregate",
         }
     }
 }

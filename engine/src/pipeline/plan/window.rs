@@ -34,6 +34,8 @@ pub struct WindowCall {
     pub frame: Frame,
     /// Where the value goes: `input_width + slot`.
     pub slot: usize,
+    /// The registered aggregate when `function` is `Aggregate(AggregateFunction::User)`.
+    pub user: Option<crate::expr::UserFunction>,
 }
 
 /// What a window call computes.
@@ -186,7 +188,11 @@ impl std::fmt::Display for WindowCall {
             f.write_str("count(*)")?;
         } else {
             let args: Vec<String> = self.args.iter().map(ToString::to_string).collect();
-            write!(f, "{}({})", self.function.name(), args.join(", "))?;
+            let name = match &self.user {
+                Some(user) => user.name(),
+                None => self.function.name(),
+            };
+            write!(f, "{name}({})", args.join(", "))?;
         }
         if let Some(filter) = &self.filter {
             write!(f, " FILTER (WHERE {filter})")?;
