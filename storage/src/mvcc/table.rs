@@ -251,10 +251,10 @@ impl Table {
     }
 
     /// The primary key of a row, or `None` for tables without one (or a NULL key part).
+    #[inline]
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, values: &[V]) -> Option<IndexKey> {
         if !self.key_collations.is_empty() {
-            let key_columns = &self.schema().key_columns;
-            return self.key_from_values(key_columns.iter().map(|c| values[*c].borrow()));
+            return self.collated_key_of(values);
         }
         match self.schema().key_columns[..] {
             [] => return None,
@@ -268,6 +268,13 @@ impl Table {
                 .iter()
                 .map(|c| values[*c].borrow()),
         )
+    }
+
+    /// `key_of` for a key with a collated column (out of line: the common key is BINARY).
+    #[inline(never)]
+    fn collated_key_of<V: std::borrow::Borrow<Value>>(&self, values: &[V]) -> Option<IndexKey> {
+        let key_columns = &self.schema().key_columns;
+        self.key_from_values(key_columns.iter().map(|c| values[*c].borrow()))
     }
 
     /// The primary key of the key columns' values (in key order), as `key_of` makes it:

@@ -14,6 +14,7 @@ use crate::plan::Plan;
 
 impl Connection {
     /// Runs a query or DML statement in the open transaction, or in its own one.
+    #[inline]
     pub(super) fn run_in_transaction(
         &self,
         plan: &Plan,
@@ -141,6 +142,7 @@ impl Connection {
     /// EXPLAIN ANALYZE: runs `plan` (its result rows counted, not kept; a DML statement's
     /// changes are made) with every operator counted, then renders the plan with the counts
     /// and a last line with the whole statement's rows and time.
+    #[cold]
     pub(super) fn explain_analyze(&self, plan: &Plan, params: &[Value]) -> Result<Vec<String>> {
         let profiling = exec::profile::Profiling::start();
         let started = std::time::Instant::now();
