@@ -10,7 +10,9 @@ use ember_storage::{StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
-use crate::expr::{coerce_to_column, fits_column, Expr, StatementEnv, SubqueryRuntime};
+use crate::expr::{
+    coerce_to_column, fits_column, ChangeCounters, Expr, StatementEnv, SubqueryRuntime,
+};
 use crate::plan::{OnConflict, Returning, TableAccess, UpdateFrom};
 
 use super::constraint::RowGuard;
@@ -47,20 +49,30 @@ pub fn update(
     let mut done = 0;
     let updated = update_rows(txn, statement, returning, env, sink, &mut done);
     if let Some(counters) = env.counters {
-        match &updated {
-            // OR FAIL keeps the rows updated before the failure: `changes()` counts them,
-            // as in SQLite (a FOREIGN KEY failure undoes the statement).
-            Err(error)
-                if statement.on_conflict == OnConflict::Fail
-                    && error.kind() == crate::ErrorKind::Constraint
-                    && !error.message().starts_with("FOREIGN KEY") =>
-            {
-                counters.statement_changed(done)
-            }
-            outcome => counters.record(outcome),
-        }
+        record_changes(counters, statement.on_conflict, &updated, done);
     }
     updated
+}
+
+/// Records a DML statement's `changes()`: its row count, 0 after a failure, except that OR
+/// FAIL keeps the `done` rows written before the failure and counts them, as in SQLite (a
+/// FOREIGN KEY failure undoes the statement).
+pub(super) fn record_changes(
+    counters: &ChangeCounters,
+    on_conflict: OnConflict,
+    outcome: &Result<usize>,
+    done: usize,
+) {
+    match outcome {
+        Err(error)
+            if on_conflict == OnConflict::Fail
+                && error.kind() == crate::ErrorKind::Constraint
+                && !error.message().starts_with("FOREIGN KEY") =>
+        {
+            counters.statement_changed(done)
+        }
+        outcome => counters.record(outcome),
+    }
 }
 
 fn update_rows(

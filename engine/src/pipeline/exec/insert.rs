@@ -35,23 +35,27 @@ pub fn insert(
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
-    let inserted = insert_rows(txn, insert, env, sink);
+    let mut done = 0;
+    let inserted = insert_rows(txn, insert, env, sink, &mut done);
     if let Some(counters) = env.counters {
-        counters.record(&inserted);
+        super::dml::record_changes(counters, insert.on_conflict, &inserted, done);
     }
     inserted
 }
 
+/// Inserts the rows; `done` follows the count of rows written so far (what `changes()`
+/// says after an OR FAIL failure, which keeps them).
 fn insert_rows(
     txn: &mut Transaction,
     insert: &Insert,
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
+    done: &mut usize,
 ) -> Result<usize> {
     let replace = insert.on_conflict == OnConflict::Replace;
     // CHECK and FOREIGN KEY constraints (`None`: the table has none to enforce here).
     if let Some(guard) = RowGuard::for_insert(&insert.table, &env, replace)? {
-        let inserted = super::upsert::insert_general(txn, insert, env, sink, Some(&guard));
+        let inserted = super::upsert::insert_general(txn, insert, env, sink, (Some(&guard), done));
         if inserted.is_err() && insert.on_conflict == OnConflict::Fail {
             // OR FAIL keeps the rows before the failure: their foreign keys must hold (if
             // not, that error wins and the statement is undone, as in SQLite).
@@ -63,17 +67,17 @@ fn insert_rows(
     }
     let clauses = insert.upsert.is_some() || insert.returning.is_some();
     if clauses || insert.sequence.is_some() {
-        return super::upsert::insert_general(txn, insert, env, sink, None);
+        return super::upsert::insert_general(txn, insert, env, sink, (None, done));
     }
     if let (Some(plain), Node::Values { rows }) = (&insert.plain_rows, &insert.source) {
         check_rows_max(rows.len(), env.rows_max)?;
-        return insert_plain_rows(txn, insert, (plain, rows), env);
+        return insert_plain_rows(txn, insert, (plain, rows), env, done);
     }
     if let Some(rows) = constant_rows(&insert.source) {
         check_rows_max(rows.len(), env.rows_max)?;
-        return insert_constant_rows(txn, insert, rows, env);
+        return insert_constant_rows(txn, insert, rows, env, done);
     }
-    super::upsert::insert_general(txn, insert, env, sink, None)
+    super::upsert::insert_general(txn, insert, env, sink, (None, done))
 }
 
 /// The statement row limit, for the rows of a `VALUES` source.
@@ -96,6 +100,7 @@ fn insert_plain_rows(
     insert: &Insert,
     (plain, exprs): (&PlainRows, &[Vec<Expr>]),
     env: StatementEnv<'_>,
+    done: &mut usize,
 ) -> Result<usize> {
     let params = env.params;
     let table = &*insert.table;
@@ -141,6 +146,7 @@ fn insert_plain_rows(
                 added
             };
             inserted += usize::from(added);
+            *done = inserted;
         }
         Ok(inserted)
     })();
@@ -159,11 +165,13 @@ fn insert_constant_rows(
     insert: &Insert,
     rows: &[Vec<Expr>],
     env: StatementEnv<'_>,
+    done: &mut usize,
 ) -> Result<usize> {
     let mut slots = RowSlots::new(insert.table.columns.len());
     let mut inserted = 0;
     for exprs in rows {
         inserted += usize::from(insert_exprs(txn, insert, exprs, env, &mut slots)?);
+        *done = inserted;
     }
     Ok(inserted)
 }

@@ -39,7 +39,7 @@ pub(super) fn insert_general(
     insert: &Insert,
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
-    guard: Option<&RowGuard<'_>>,
+    (guard, done): (Option<&RowGuard<'_>>, &mut usize),
 ) -> Result<usize> {
     let mut statement = StatementState {
         insert,
@@ -64,7 +64,9 @@ pub(super) fn insert_general(
                         .map(|expr| expr.eval(&[], &context.eval))
                         .collect::<Result<Vec<Value>>>()?
                 };
-                statement.write(txn, values)?;
+                statement
+                    .write(txn, values)
+                    .inspect_err(|_| *done = statement.changed)?;
             }
         }
         source => {
@@ -73,7 +75,9 @@ pub(super) fn insert_general(
                 collect(source, &ExecContext::new(&runtime))?
             };
             for values in rows {
-                statement.write(txn, values)?;
+                statement
+                    .write(txn, values)
+                    .inspect_err(|_| *done = statement.changed)?;
             }
         }
     }
