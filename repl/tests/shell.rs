@@ -509,6 +509,21 @@ fn interactive_session_in_tmux() {
 │ ab   │
 └──────┘";
         assert!(pane.contains(expected), "{pane}");
+        // `.stats` in box mode reads at 100 columns: one (metric, value) row per figure and
+        // a row per table, every name whole (nothing cut to `tab…`).
+        send(&["-l", "CREATE TABLE readings(sensor_id INT, value REAL)"]);
+        semicolon();
+        send(&["Enter"]);
+        send(&["C-l"]);
+        send(&["-l", ".stats"]);
+        send(&["Enter"]);
+        let pane = wait_for_pane(&session, "│ readings │");
+        assert!(
+            pane.contains("│ table    │ rows │ live_versions │"),
+            "{pane}"
+        );
+        assert!(pane.contains("│ pages_released       │"), "{pane}");
+        assert!(!pane.contains('…'), "{pane}");
     });
     tmux(&["kill-session", "-t", &session]);
     if let Err(panic) = result {
