@@ -9,6 +9,8 @@ use crate::error::Result;
 
 #[cfg(feature = "chrono")]
 mod chrono_types;
+#[cfg(any(feature = "chrono", feature = "time"))]
+mod date_text;
 #[cfg(feature = "serde_json")]
 mod json_type;
 #[cfg(feature = "time")]

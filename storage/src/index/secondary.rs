@@ -132,11 +132,8 @@ impl SecondaryIndex {
         &self,
         values: impl IntoIterator<Item = &'a Value>,
     ) -> Option<IndexKey> {
-        if self.key_collations.is_empty() {
-            IndexKey::from_values(values)
-        } else {
-            IndexKey::from_values_collated(values, &self.key_collations)
-        }
+        // All BINARY (or no collations): `from_values_collated` is `from_values`.
+        IndexKey::from_values_collated(values, &self.key_collations)
     }
 }
 

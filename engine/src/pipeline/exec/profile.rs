@@ -40,13 +40,19 @@ pub struct Profiling {
 }
 
 impl Profiling {
-    pub fn start() -> Profiling {
-        debug_assert!(!ACTIVE.get(), "one EXPLAIN ANALYZE at a time per thread");
+    /// Starts a run; an error when one is running on this thread already (a user function
+    /// running EXPLAIN ANALYZE inside one): the counts would mix.
+    pub fn start() -> Result<Profiling> {
+        if ACTIVE.get() {
+            return Err(crate::error::unsupported(
+                "EXPLAIN ANALYZE inside another EXPLAIN ANALYZE on this thread",
+            ));
+        }
         STATS.with_borrow_mut(HashMap::clear);
         ACTIVE.set(true);
-        Profiling {
+        Ok(Profiling {
             _not_send: std::marker::PhantomData,
-        }
+        })
     }
 
     /// Ends the run and lends its stats to `f` (e.g. to render the plan with them).
@@ -148,8 +154,12 @@ mod tests {
     fn nothing_is_noted_outside_a_finished_run() {
         let node = Node::Values { rows: Vec::new() };
         assert!(note_for(&node).is_none());
-        let profiling = Profiling::start();
+        let profiling = Profiling::start().unwrap();
         assert!(active());
+        assert!(
+            Profiling::start().is_err(),
+            "a second run on this thread is refused"
+        );
         STATS.with_borrow_mut(|stats| {
             stats.insert(
                 &node as *const Node as usize,

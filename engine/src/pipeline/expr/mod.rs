@@ -362,6 +362,18 @@ impl Expr {
     }
 }
 
+/// `name(arg, arg, ..)`: a built-in or user function call as EXPLAIN shows it.
+fn write_call(f: &mut fmt::Formatter<'_>, name: &dyn fmt::Display, args: &[Expr]) -> fmt::Result {
+    write!(f, "{name}(")?;
+    for (position, arg) in args.iter().enumerate() {
+        if position > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{arg}")?;
+    }
+    f.write_str(")")
+}
+
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -430,26 +442,8 @@ impl fmt::Display for Expr {
                 function: Function::Json(op @ (JsonFunction::Arrow | JsonFunction::LongArrow)),
                 args,
             } if args.len() == 2 => write!(f, "({} {} {})", args[0], op.name(), args[1]),
-            Expr::Function { function, args } => {
-                write!(f, "{function}(")?;
-                for (position, arg) in args.iter().enumerate() {
-                    if position > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{arg}")?;
-                }
-                f.write_str(")")
-            }
-            Expr::UserFunction { function, args } => {
-                write!(f, "{function}(")?;
-                for (position, arg) in args.iter().enumerate() {
-                    if position > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{arg}")?;
-                }
-                f.write_str(")")
-            }
+            Expr::Function { function, args } => write_call(f, function, args),
+            Expr::UserFunction { function, args } => write_call(f, function, args),
             Expr::Affinity { expr, .. } => write!(f, "{expr}"),
             Expr::Collate { expr, collation } | Expr::CollationKey { expr, collation } => {
                 write!(f, "({expr} COLLATE {collation})")

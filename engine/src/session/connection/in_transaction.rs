@@ -144,7 +144,7 @@ impl Connection {
     /// and a last line with the whole statement's rows and time.
     #[cold]
     pub(super) fn explain_analyze(&self, plan: &Plan, params: &[Value]) -> Result<Vec<String>> {
-        let profiling = exec::profile::Profiling::start();
+        let profiling = exec::profile::Profiling::start()?;
         let started = std::time::Instant::now();
         let mut rows = 0u64;
         let outcome = self.run_in_transaction(plan, params, &mut |_| {

@@ -9,40 +9,14 @@
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use ember_storage::Value;
 
-use super::{wrong_type, FromValue, ToValue};
+use super::date_text::{spaced, text, unreadable};
+use super::{FromValue, ToValue};
 use crate::error::Result;
 
 const DATE: &str = "%Y-%m-%d";
 const TIME: &str = "%H:%M:%S%.f";
 const DATE_TIME: &str = "%Y-%m-%d %H:%M:%S%.f";
 const DATE_TIME_OFFSET: &str = "%Y-%m-%d %H:%M:%S%.f%:z";
-
-/// The text of `value`, or the error naming `wanted`.
-fn text<'v>(value: &'v Value, wanted: &str) -> Result<&'v str> {
-    match value {
-        Value::Text(text) => Ok(text),
-        other => Err(wrong_type(other, wanted)),
-    }
-}
-
-fn unreadable(text: &str, wanted: &str, expected: &str) -> crate::Error {
-    crate::err!(
-        Type,
-        "cannot read text '{text}' into {wanted}: expected {expected}"
-    )
-}
-
-/// `text` with a `T` between date and time read as a space.
-fn spaced(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.as_bytes().get(10) {
-        Some(b'T' | b't') => {
-            let mut spaced = text.to_string();
-            spaced.replace_range(10..11, " ");
-            spaced.into()
-        }
-        _ => text.into(),
-    }
-}
 
 /// ```
 /// use chrono::NaiveDate;

@@ -9,7 +9,8 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
-use super::{wrong_type, FromValue, ToValue};
+use super::date_text::{spaced, text, unreadable};
+use super::{FromValue, ToValue};
 use crate::error::Result;
 
 const DATE: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]");
@@ -23,31 +24,29 @@ const DATE_TIME_OFFSET: &[BorrowedFormatItem<'_>] = format_description!(
      [offset_hour sign:mandatory]:[offset_minute]"
 );
 
-fn text<'v>(value: &'v Value, wanted: &str) -> Result<&'v str> {
-    match value {
-        Value::Text(text) => Ok(text),
-        other => Err(wrong_type(other, wanted)),
-    }
-}
-
-fn unreadable(text: &str, wanted: &str, expected: &str) -> crate::Error {
-    crate::err!(
-        Type,
-        "cannot read text '{text}' into {wanted}: expected {expected}"
-    )
-}
-
 /// `text` with a `T` between date and time read as a space, and a final `Z` as `+00:00`.
 fn normalized(text: &str) -> String {
-    let mut normal = text.to_string();
-    if matches!(normal.as_bytes().get(10), Some(b'T' | b't')) {
-        normal.replace_range(10..11, " ");
-    }
+    let mut normal = spaced(text).into_owned();
     if normal.ends_with(['Z', 'z']) {
         normal.pop();
         normal.push_str("+00:00");
     }
     normal
+}
+
+/// `YYYY-MM-DD`.
+fn date_text(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        date.month() as u8,
+        date.day()
+    )
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.fff]`.
+fn date_time_text(at: PrimitiveDateTime) -> String {
+    format!("{} {}", date_text(at.date()), time_text(at.time()))
 }
 
 /// The time of day: whole seconds without a fraction, else the fraction's digits.
@@ -114,13 +113,7 @@ impl FromValue for Time {
 /// ```
 impl ToValue for PrimitiveDateTime {
     fn to_value(&self) -> Value {
-        let date = self.date().to_value();
-        let Value::Text(mut text) = date else {
-            unreachable!("a date is text")
-        };
-        text.push(' ');
-        text.push_str(&time_text(self.time()));
-        Value::Text(text)
+        Value::Text(date_time_text(*self))
     }
 }
 
@@ -140,10 +133,7 @@ impl FromValue for PrimitiveDateTime {
 /// ```
 impl ToValue for OffsetDateTime {
     fn to_value(&self) -> Value {
-        let local = PrimitiveDateTime::new(self.date(), self.time()).to_value();
-        let Value::Text(mut text) = local else {
-            unreachable!("a date and time is text")
-        };
+        let mut text = date_time_text(PrimitiveDateTime::new(self.date(), self.time()));
         let (hours, minutes, _) = self.offset().as_hms();
         let sign = if self.offset().is_negative() {
             '-'
