@@ -50,8 +50,7 @@ fn main() -> ember::Result<()> {
             for _ in 0..200 {
                 let sum: i64 = balances
                     .query_map((), |row| row.get::<i64>(0))?
-                    .iter()
-                    .sum();
+                    .sum::<ember::Result<i64>>()?;
                 assert_eq!(sum, ACCOUNTS * 100, "a reader saw a half-done transfer");
             }
             Ok(())

@@ -43,6 +43,13 @@ fn main() -> ember::Result<()> {
     println!("user 42: {missing:?}");
     drop(by_id);
 
+    // Rows read lazily: computed as the loop pulls them, memory flat for any row count.
+    let mut names = conn.prepare("SELECT name FROM users ORDER BY id")?;
+    for name in names.query_map((), |row| row.get::<String>(0))? {
+        println!("name: {}", name?);
+    }
+    drop(names);
+
     // Rows onto structs by column name.
     let users: Vec<User> = conn.query_as("SELECT * FROM users WHERE email IS NULL", ())?;
     for user in &users {

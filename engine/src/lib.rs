@@ -34,11 +34,12 @@ mod session;
 pub use pipeline::{ast_drop, bind, catalog, exec, expr, optimize, parse, plan, script};
 pub(crate) use pipeline::{dialect, fast_hash};
 pub(crate) use session::{
-    connection, database, de, durability, functions, gc, interrupt, memory, options, params,
-    plan_cache, recovery, rows, statement, timeout, transaction, value,
+    connection, cursor, database, de, durability, functions, gc, interrupt, memory, options,
+    params, plan_cache, recovery, rows, statement, timeout, transaction, value,
 };
 
 pub use connection::{Connection, ConnectionStats, Outcome};
+pub use cursor::{MappedRows, Rows};
 pub use database::Database;
 pub use durability::{CheckpointReport, DurabilityStats};
 pub use ember_storage::{DataType, Value};
@@ -49,7 +50,7 @@ pub use interrupt::InterruptHandle;
 pub use options::{Options, SyncPolicy};
 pub use params::Params;
 pub use recovery::RecoveryReport;
-pub use rows::{ColumnIndex, Row, Rows};
+pub use rows::{ColumnIndex, Row, RowSet};
 pub use statement::Statement;
 pub use transaction::Transaction;
 pub use value::{FromValue, ToValue};

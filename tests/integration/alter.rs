@@ -138,7 +138,7 @@ fn prepared_statements_bind_again_after_alter_table() {
     assert_eq!(star.query([1]).unwrap().columns(), ["id", "a"]);
     conn.execute("ALTER TABLE t ADD COLUMN b INT DEFAULT 9", ())
         .unwrap();
-    let rows = star.query([1]).unwrap();
+    let rows = star.query_all([1]).unwrap();
     assert_eq!(rows.columns(), ["id", "a", "b"]);
     assert_eq!(rows.values()[0][2], Value::Integer(9));
     conn.execute("ALTER TABLE t RENAME COLUMN a TO c", ())

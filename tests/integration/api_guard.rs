@@ -85,6 +85,8 @@ fn transact_retries_conflicts_and_keeps_the_total() {
         .prepare("SELECT balance FROM acct ORDER BY id")
         .unwrap()
         .query_map((), |row| row.get(0))
+        .unwrap()
+        .collect::<ember::Result<_>>()
         .unwrap();
     assert_eq!(balances, expected);
 }

@@ -25,7 +25,7 @@ impl Drop for TempDir {
     }
 }
 
-fn ints(rows: ember::Rows) -> Vec<Vec<i64>> {
+fn ints(rows: ember::RowSet) -> Vec<Vec<i64>> {
     rows.into_iter()
         .map(|row| {
             (0..row.values().len())
@@ -78,12 +78,12 @@ fn returning_rows_come_back_through_query_and_prepared_statements() {
     let mut update = conn
         .prepare("UPDATE t SET v = v + 1 WHERE id > ? RETURNING id")
         .unwrap();
-    assert_eq!(ints(update.query([7]).unwrap()), [vec![8], vec![9]]);
+    assert_eq!(ints(update.query_all([7]).unwrap()), [vec![8], vec![9]]);
     let mut delete = conn
         .prepare("DELETE FROM t WHERE id = ? RETURNING v")
         .unwrap();
     assert_eq!(delete.query_one::<i64>([9]).unwrap(), 10);
-    assert_eq!(ints(delete.query([9]).unwrap()), Vec::<Vec<i64>>::new());
+    assert_eq!(delete.query([9]).unwrap().count(), 0, "RETURNING nothing");
     // A script's outcome (what the REPL prints) carries the rows and their columns.
     let outcomes = conn
         .run_script("UPDATE t SET v = 0 WHERE id = 1 RETURNING id, v")

@@ -185,7 +185,7 @@ fn statements_prepared_before_a_drop_bind_again_or_fail_as_sqlite() {
     let mut insert = conn.prepare("INSERT INTO t(a) VALUES (?)").unwrap();
     assert_eq!(star.query([1]).unwrap().columns(), ["id", "a", "b"]);
     conn.execute("ALTER TABLE t DROP COLUMN a", ()).unwrap();
-    let rows = star.query([1]).unwrap();
+    let rows = star.query_all([1]).unwrap();
     assert_eq!(rows.columns(), ["id", "b"]);
     assert_eq!(
         rows.values(),

@@ -71,7 +71,7 @@ fn readers_see_one_whole_shape_and_racing_writers_lose_nothing() {
                 let mut star = conn.prepare("SELECT * FROM t").unwrap();
                 let mut widths = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
-                    let rows = star.query(()).unwrap();
+                    let rows = star.query_all(()).unwrap();
                     widths.push(check_read(rows.columns(), rows.values()));
                     // A transaction whose snapshot is older than a drop reads the new
                     // table whole too.

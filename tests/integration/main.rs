@@ -22,6 +22,7 @@ mod gc;
 mod indexes;
 mod isolation;
 mod json;
+mod lazy_rows;
 mod limits;
 mod limits_disk;
 mod memory;

@@ -46,7 +46,7 @@ fn results_by_name_match_sqlite() {
     assert_eq!(stmt.parameter_count(), 4);
     let text = |s: &str| Value::Text(s.into());
     let rows = stmt.query(&[text("x"), text("y"), text("z"), Value::Integer(4)][..]);
-    let row = rows.unwrap().into_iter().next().unwrap();
+    let row = rows.unwrap().next().unwrap().unwrap();
     let lite = rusqlite::Connection::open_in_memory().unwrap();
     let expected: (String, i64) = lite
         .query_row(sql, rusqlite::params!["x", "y", "z", 4], |r| {

@@ -62,14 +62,14 @@ fn a_cached_plan_is_rebuilt_after_the_catalog_changes() {
     let conn = keyed_table(3);
     let mut select = conn.prepare("SELECT * FROM kv WHERE id = 1").unwrap();
     assert_eq!(select.columns(), ["id", "v"]);
-    assert_eq!(select.query(()).unwrap().len(), 1);
+    assert_eq!(select.query(()).unwrap().count(), 1);
     let built = conn.stats().plans_built;
     conn.execute_batch(
         "DROP TABLE kv; CREATE TABLE kv(id INTEGER PRIMARY KEY, a INT, b TEXT);
          INSERT INTO kv VALUES (1, 10, 'ten'), (2, 20, 'twenty');",
     )
     .unwrap();
-    let rows = select.query(()).unwrap();
+    let rows = select.query_all(()).unwrap();
     assert_eq!(rows.columns(), ["id", "a", "b"]);
     assert_eq!(
         rows.values(),
@@ -98,8 +98,8 @@ fn cached_and_prepared_plans_are_rebuilt_after_create_index() {
     let explain = "EXPLAIN SELECT id FROM kv WHERE v = ?";
     let mut prepared_explain = conn.prepare(explain).unwrap();
     let mut select = conn.prepare("SELECT id FROM kv WHERE v = ?").unwrap();
-    let text = |rows: ember::Rows| format!("{:?}", rows.values());
-    assert!(text(prepared_explain.query(["v5"]).unwrap()).contains("Scan kv"));
+    let text = |rows: ember::RowSet| format!("{:?}", rows.values());
+    assert!(text(prepared_explain.query_all(["v5"]).unwrap()).contains("Scan kv"));
     assert!(text(conn.query(explain, ["v5"]).unwrap()).contains("Scan kv"));
     assert_eq!(select.query_one::<i64>(["v5"]).unwrap(), 5);
     let built = conn.stats().plans_built;
@@ -107,7 +107,8 @@ fn cached_and_prepared_plans_are_rebuilt_after_create_index() {
     let built_by_ddl = conn.stats().plans_built - built;
     // The same cached SQL text and the same prepared statements now plan the index lookup.
     assert!(text(conn.query(explain, ["v5"]).unwrap()).contains("IndexLookup kv using kv_v"));
-    assert!(text(prepared_explain.query(["v5"]).unwrap()).contains("IndexLookup kv using kv_v"));
+    let prepared_text = text(prepared_explain.query_all(["v5"]).unwrap());
+    assert!(prepared_text.contains("IndexLookup kv using kv_v"));
     assert_eq!(select.query_one::<i64>(["v5"]).unwrap(), 5);
     assert_eq!(
         conn.stats().plans_built - built - built_by_ddl,
@@ -227,7 +228,11 @@ fn a_statement_per_call_site_and_several_at_once() {
         let v: String = get.query_one([id]).unwrap();
         set.execute((format!("{v}!"), id)).unwrap();
     }
-    let values = get.query_map([4], |row| row.get::<String>(0)).unwrap();
+    let values = get
+        .query_map([4], |row| row.get::<String>(0))
+        .unwrap()
+        .collect::<ember::Result<Vec<_>>>()
+        .unwrap();
     assert_eq!(values, ["v4!"]);
 }
 

@@ -106,8 +106,8 @@ fn prepared_update_from_runs_with_each_parameter_set() {
     let mut or_ignore = conn
         .prepare("UPDATE OR IGNORE t SET k = ? WHERE id = ? RETURNING id, k")
         .unwrap();
-    assert_eq!(or_ignore.query((20, 1)).unwrap().len(), 0);
-    assert_eq!(or_ignore.query((21, 1)).unwrap().len(), 1);
+    assert_eq!(or_ignore.query_all((20, 1)).unwrap().len(), 0);
+    assert_eq!(or_ignore.query_all((21, 1)).unwrap().len(), 1);
     assert_eq!(
         ember_ints(&conn, "SELECT id, k, v FROM t ORDER BY id"),
         [[1, 21, 5], [2, 20, 600], [3, 30, 0], [4, 40, 0]]

@@ -281,8 +281,7 @@ fn statements_bind_again_after_registration() {
     let rows: Vec<i64> = statement
         .query(())
         .unwrap()
-        .into_iter()
-        .map(|row| row.get(0).unwrap())
+        .map(|row| row.unwrap().get(0).unwrap())
         .collect();
     assert_eq!(rows, [2]);
 }

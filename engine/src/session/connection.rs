@@ -23,7 +23,7 @@ use crate::params::{resolve, Params};
 use crate::parse::parse_statements;
 use crate::plan::Plan;
 use crate::plan_cache::{PlanCache, Prepared};
-use crate::rows::{Row, Rows};
+use crate::rows::{Row, RowSet};
 use crate::statement::Statement;
 use crate::transaction::Transaction;
 use crate::value::FromValue;
@@ -33,6 +33,9 @@ mod counters;
 mod ctas;
 mod drop_table;
 mod in_transaction;
+mod lazy_rows;
+
+pub(crate) use lazy_rows::{Running, Started};
 mod plans;
 mod savepoints;
 mod settings;
@@ -129,6 +132,9 @@ pub struct Connection {
     pub(crate) threads: Cell<usize>,
     /// SAVEPOINTs of the open transaction, innermost last (see `connection/savepoints.rs`).
     savepoints: RefCell<Vec<savepoints::SavepointMark>>,
+    /// Explicit transactions begun on this connection: names the open one (a lazy `Rows`
+    /// read in it notices when it ended).
+    transactions_begun: Cell<u64>,
 }
 
 impl Connection {
@@ -145,6 +151,7 @@ impl Connection {
             statement_timeout: Cell::new(db.options().statement_timeout),
             counters: Default::default(),
             foreign_keys: Cell::new(false),
+            transactions_begun: Cell::new(0),
             threads: Cell::new(0),
             savepoints: RefCell::new(Vec::new()),
             db,
@@ -281,11 +288,11 @@ impl Connection {
     /// }
     /// assert_eq!(sum, 5);
     /// ```
-    pub fn query(&self, sql: &str, params: impl Params) -> Result<Rows> {
+    pub fn query(&self, sql: &str, params: impl Params) -> Result<RowSet> {
         let prepared = self.prepared(sql)?;
         let params = resolve(params, &prepared.parameter_names)?;
         let (rows, _) = params.with_values(|values| self.collect_prepared(&prepared, values))?;
-        Ok(Rows::new(prepared.columns.clone(), rows))
+        Ok(RowSet::new(prepared.columns.clone(), rows))
     }
 
     /// Runs a query and hands its first row to `f` (the query stops there: later rows are

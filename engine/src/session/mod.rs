@@ -6,6 +6,7 @@
 //! implements the traits the pipeline asks for.
 
 pub(crate) mod connection;
+pub(crate) mod cursor;
 pub(crate) mod database;
 pub(crate) mod de;
 pub(crate) mod durability;

@@ -1,5 +1,6 @@
-//! Query results: `Rows` (column names plus rows) and `Row` with typed access by position
-//! or by column name.
+//! Query results held in memory: `RowSet` (column names plus every row, what
+//! `Connection::query` returns) and `Row` with typed access by position or by column name.
+//! The lazy cursor, `Rows`, is in `cursor.rs`.
 
 use std::sync::Arc;
 
@@ -8,9 +9,10 @@ use ember_storage::Value;
 use crate::error::Result;
 use crate::value::FromValue;
 
-/// The rows a query returned, with their column names.
+/// Every row a query returned, held in memory, with their column names (see
+/// [`Rows`](crate::Rows) for rows read one at a time).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rows {
+pub struct RowSet {
     columns: Arc<[String]>,
     rows: Vec<Vec<Value>>,
 }
@@ -80,9 +82,9 @@ impl Row {
     }
 }
 
-impl Rows {
-    pub(crate) fn new(columns: Arc<[String]>, rows: Vec<Vec<Value>>) -> Rows {
-        Rows { columns, rows }
+impl RowSet {
+    pub(crate) fn new(columns: Arc<[String]>, rows: Vec<Vec<Value>>) -> RowSet {
+        RowSet { columns, rows }
     }
 
     /// The result's column names.
@@ -134,12 +136,12 @@ impl Rows {
     }
 }
 
-impl IntoIterator for Rows {
+impl IntoIterator for RowSet {
     type Item = Row;
-    type IntoIter = RowsIter;
+    type IntoIter = RowSetIter;
 
-    fn into_iter(self) -> RowsIter {
-        RowsIter {
+    fn into_iter(self) -> RowSetIter {
+        RowSetIter {
             columns: self.columns,
             rows: self.rows.into_iter(),
         }
@@ -147,12 +149,12 @@ impl IntoIterator for Rows {
 }
 
 /// Iterator over owned rows.
-pub struct RowsIter {
+pub struct RowSetIter {
     columns: Arc<[String]>,
     rows: std::vec::IntoIter<Vec<Value>>,
 }
 
-impl Iterator for RowsIter {
+impl Iterator for RowSetIter {
     type Item = Row;
 
     fn next(&mut self) -> Option<Row> {

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use crate::connection::Connection;
+use crate::cursor::{MappedRows, Rows};
 use crate::error::Result;
 use crate::params::{resolve, Params};
 use crate::plan_cache::Prepared;
-use crate::rows::{Row, Rows};
+use crate::rows::{Row, RowSet};
 use crate::value::FromValue;
 
 /// A statement parsed and planned once, to run many times with different parameters.
@@ -124,24 +125,48 @@ impl<'c> Statement<'c> {
         })
     }
 
-    /// Runs the statement and returns its rows.
+    /// Runs the statement and returns its rows, computed as they are read (see [`Rows`]):
+    /// memory stays flat however many rows a scan returns, and dropping the rows stops the
+    /// query. A statement other than a query (INSERT ... RETURNING, PRAGMA) runs to the end
+    /// here, as SQLite runs it at the first step.
     ///
     /// ```
     /// let conn = ember::Database::in_memory().connect();
     /// let mut stmt = conn.prepare("SELECT ? * 2").unwrap();
-    /// let rows = stmt.query([21]).unwrap();
-    /// assert_eq!(rows.first().unwrap().get::<i64>(0).unwrap(), 42);
+    /// let mut rows = stmt.query([21]).unwrap();
+    /// assert_eq!(rows.next().unwrap().unwrap().get::<i64>(0).unwrap(), 42);
+    /// assert!(rows.next().is_none());
     /// ```
-    pub fn query(&mut self, params: impl Params) -> Result<Rows> {
+    pub fn query(&mut self, params: impl Params) -> Result<Rows<'_>> {
+        self.refresh()?;
+        let prepared = &self.prepared;
+        let mut values = Vec::new();
+        resolve(params, &prepared.parameter_names)?.write_values(&mut values);
+        let started = self.conn.start_rows(prepared, values)?;
+        Ok(Rows::new(self.conn, prepared.columns.clone(), started))
+    }
+
+    /// Runs the statement and returns all its rows at once, held in memory (the collecting
+    /// form of [`query`](Statement::query), as [`Connection::query`] is).
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let mut stmt = conn.prepare("VALUES (?), (?)").unwrap();
+    /// let rows = stmt.query_all([1, 2]).unwrap();
+    /// assert_eq!(rows.len(), 2);
+    /// assert_eq!(rows.values()[1], [ember::Value::Integer(2)]);
+    /// ```
+    pub fn query_all(&mut self, params: impl Params) -> Result<RowSet> {
         self.refresh()?;
         let prepared = &self.prepared;
         let params = resolve(params, &prepared.parameter_names)?;
         let (rows, _) =
             params.with_values(|values| self.conn.collect_prepared(prepared, values))?;
-        Ok(Rows::new(self.prepared.columns.clone(), rows))
+        Ok(RowSet::new(self.prepared.columns.clone(), rows))
     }
 
-    /// Runs the statement and maps each row with `f`.
+    /// Runs the statement and maps each row with `f` as it is read: an iterator of
+    /// `Result<T>` (collect it into a `Result<Vec<T>>` to hold them all).
     ///
     /// ```
     /// let conn = ember::Database::in_memory().connect();
@@ -149,15 +174,16 @@ impl<'c> Statement<'c> {
     /// let mut stmt = conn.prepare("SELECT a FROM t ORDER BY a").unwrap();
     /// let doubled: Vec<i64> = stmt
     ///     .query_map((), |row| Ok(row.get::<i64>(0)? * 2))
+    ///     .unwrap()
+    ///     .collect::<ember::Result<_>>()
     ///     .unwrap();
     /// assert_eq!(doubled, [2, 4]);
     /// ```
-    pub fn query_map<T>(
-        &mut self,
-        params: impl Params,
-        mut f: impl FnMut(&Row) -> Result<T>,
-    ) -> Result<Vec<T>> {
-        self.query(params)?.into_iter().map(|row| f(&row)).collect()
+    pub fn query_map<T, F>(&mut self, params: impl Params, f: F) -> Result<MappedRows<'_, F>>
+    where
+        F: FnMut(&Row) -> Result<T>,
+    {
+        Ok(MappedRows::new(self.query(params)?, f))
     }
 
     /// Runs the statement and hands its first row to `f` (the query stops there); no row is an
@@ -209,10 +235,7 @@ impl<'c> Statement<'c> {
     /// assert_eq!((pairs[0].a, pairs[0].b.as_str()), (1, "one"));
     /// ```
     pub fn query_as<T: DeserializeOwned>(&mut self, params: impl Params) -> Result<Vec<T>> {
-        self.query(params)?
-            .into_iter()
-            .map(|row| row.deserialize())
-            .collect()
+        self.query(params)?.map(|row| row?.deserialize()).collect()
     }
 
     /// Re-prepares when DDL changed the catalog since the plan was bound.

@@ -258,14 +258,16 @@ pub type RowSink<'s> = dyn FnMut(Row) -> Result<bool> + 's;
 /// Runs a query node, handing its rows to `sink` until the input ends or the sink has
 /// enough. Every row handed over counts against the statement's row cap.
 pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<()> {
-    if let Some(row) = key_lookup(node, context)? {
-        if let Some(row) = row {
-            context.check_rows(0)?;
-            sink(row)?;
+    let mut operator = match start_query(node, context)? {
+        QueryStart::Looked(row) => {
+            if let Some(row) = row {
+                context.check_rows(0)?;
+                sink(row)?;
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    let mut operator = build(node);
+        QueryStart::Operator(operator) => operator,
+    };
     let mut delivered = 0;
     // The rows handed over are held (a result set) while the statement runs.
     let mut memory = context.memory_charge("the result rows");
@@ -278,6 +280,23 @@ pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>)
         }
     }
     Ok(())
+}
+
+/// How a query starts: a primary-key lookup done at once, or the operator tree to pull
+/// its rows from.
+pub enum QueryStart<'n> {
+    /// The row of a lookup by the whole primary key (`None`: no such row).
+    Looked(Option<Row>),
+    /// The root operator of the query's tree.
+    Operator(Box<dyn Operator + 'n>),
+}
+
+/// Starts a query node: a lookup by key runs at once, any other plan builds its operators.
+pub fn start_query<'n>(node: &'n Node, context: &ExecContext<'_>) -> Result<QueryStart<'n>> {
+    Ok(match key_lookup(node, context)? {
+        Some(row) => QueryStart::Looked(row),
+        None => QueryStart::Operator(build(node)),
+    })
 }
 
 /// Hands `rows` to `sink` until it has enough.

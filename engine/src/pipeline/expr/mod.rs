@@ -43,7 +43,9 @@ pub use math::Math;
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
 pub use session_values::{ChangeCounters, SessionFunction};
-pub use subquery::{OuterFrame, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime};
+pub use subquery::{
+    OuterFrame, RuntimeCaches, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime,
+};
 pub use user::{
     check_registration, AggregateFactory, AggregateRun, CollationBody, ScalarBody, UserBody,
     UserCollation, UserFunction, UserFunctionDef, UserFunctions,

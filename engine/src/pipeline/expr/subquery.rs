@@ -150,19 +150,46 @@ pub struct SubqueryRuntime<'a> {
     pub(crate) cte_rows: RefCell<HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>>,
 }
 
+/// What a `SubqueryRuntime` computed once for its execution (uncorrelated subquery results,
+/// CTE rows), kept between the resumptions of a query read lazily (`session::cursor`), where
+/// each row is pulled under a runtime of its own.
+#[derive(Default)]
+pub struct RuntimeCaches {
+    subqueries: HashMap<usize, Rc<SubqueryResult>, FastBuildHasher>,
+    cte_rows: HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>,
+}
+
 impl<'a> SubqueryRuntime<'a> {
     /// The runtime of one statement execution; the environment's row cap is clamped to
     /// `STATEMENT_ROWS_MAX`.
     #[inline]
     pub fn new(txn: &'a Transaction, env: StatementEnv<'a>) -> SubqueryRuntime<'a> {
+        SubqueryRuntime::resume(txn, env, RuntimeCaches::default())
+    }
+
+    /// The runtime of an execution resumed with what it computed before (`into_caches`).
+    #[inline]
+    pub fn resume(
+        txn: &'a Transaction,
+        env: StatementEnv<'a>,
+        caches: RuntimeCaches,
+    ) -> SubqueryRuntime<'a> {
         SubqueryRuntime {
             txn,
             env: StatementEnv {
                 rows_max: env.rows_max.min(crate::limits::STATEMENT_ROWS_MAX),
                 ..env
             },
-            cache: RefCell::new(HashMap::default()),
-            cte_rows: RefCell::new(HashMap::default()),
+            cache: RefCell::new(caches.subqueries),
+            cte_rows: RefCell::new(caches.cte_rows),
+        }
+    }
+
+    /// What this execution computed once, to `resume` it with.
+    pub fn into_caches(self) -> RuntimeCaches {
+        RuntimeCaches {
+            subqueries: self.cache.into_inner(),
+            cte_rows: self.cte_rows.into_inner(),
         }
     }
 }

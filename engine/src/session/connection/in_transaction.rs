@@ -21,26 +21,12 @@ impl Connection {
         params: &[Value],
         sink: &mut RowSink<'_>,
     ) -> Result<usize> {
-        let account = self.db.shared.store.memory();
-        let timeout = self.statement_timeout.get();
-        // Neither a budget nor a timeout (the common case): nothing to build.
-        let bounds = if timeout.is_none() && account.budget().is_none() {
-            None
-        } else {
-            exec::StatementBounds::starting_now(account, timeout)
-        };
+        let bounds = self.statement_bounds();
         // Only when the connection enforces foreign keys: the catalog they resolve against.
         let foreign_key_catalog = self.foreign_keys.get().then(|| self.db.catalog());
         let env = StatementEnv {
-            params,
-            rows_max: self.db.options().statement_rows_max,
-            interrupt: Some(self.interrupt.flag()),
-            durable: self.db.shared.durable.get().map(|durable| durable as _),
-            buffers: Some(&self.buffers),
-            bounds: bounds.as_ref(),
-            counters: Some(&self.counters),
             foreign_keys: foreign_key_catalog.as_deref(),
-            helper_threads: self.threads.get(),
+            ..self.statement_env(params, bounds.as_ref())
         };
         let mut state = self.state.borrow_mut();
         match &mut *state {
@@ -112,11 +98,41 @@ impl Connection {
                     }
                 }
             }
-            TransactionState::Aborted => Err(crate::err!(
-                Transaction,
-                "the current transaction was aborted by a serialization conflict; ROLLBACK \
-                 and retry it"
-            )),
+            TransactionState::Aborted => Err(aborted_transaction()),
+        }
+    }
+
+    /// The memory account and deadline of a statement starting now (`None`: neither a
+    /// budget nor a timeout, the common case, so nothing is built).
+    #[inline]
+    pub(super) fn statement_bounds(&self) -> Option<exec::StatementBounds<'_>> {
+        let account = self.db.shared.store.memory();
+        let timeout = self.statement_timeout.get();
+        if timeout.is_none() && account.budget().is_none() {
+            None
+        } else {
+            exec::StatementBounds::starting_now(account, timeout)
+        }
+    }
+
+    /// The environment a statement of this connection runs in (enforcing no foreign keys:
+    /// a writing statement sets the catalog they resolve against).
+    #[inline]
+    pub(super) fn statement_env<'a>(
+        &'a self,
+        params: &'a [Value],
+        bounds: Option<&'a exec::StatementBounds<'a>>,
+    ) -> StatementEnv<'a> {
+        StatementEnv {
+            params,
+            rows_max: self.db.options().statement_rows_max,
+            interrupt: Some(self.interrupt.flag()),
+            durable: self.db.shared.durable.get().map(|durable| durable as _),
+            buffers: Some(&self.buffers),
+            bounds,
+            counters: Some(&self.counters),
+            foreign_keys: None,
+            helper_threads: self.threads.get(),
         }
     }
     /// OR FAIL in autocommit: the rows the statement changed before `failure` commit, and
@@ -164,6 +180,14 @@ impl Connection {
         ));
         Ok(lines)
     }
+}
+
+/// The error of a statement run in a transaction a serialization conflict aborted.
+pub(super) fn aborted_transaction() -> crate::Error {
+    crate::err!(
+        Transaction,
+        "the current transaction was aborted by a serialization conflict; ROLLBACK and retry it"
+    )
 }
 
 fn run_data_plan(

@@ -29,6 +29,8 @@ impl Connection {
             ));
         }
         *state = TransactionState::Explicit(self.start_transaction()?);
+        self.transactions_begun
+            .set(self.transactions_begun.get().wrapping_add(1));
         Ok(())
     }
 
