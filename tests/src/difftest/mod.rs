@@ -70,14 +70,17 @@ fn sorted(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
     rows
 }
 
+/// Runs `sql` on EmberDB through a prepared statement's lazy `Rows` (the SLT suite reads
+/// through `Connection::query`, so the two ways of reading rows are both checked).
 fn run_ember(conn: &Connection, sql: &str) -> Outcome {
-    let rows = conn.query(sql, ()).map_err(|e| e.to_string())?;
-    Ok(sorted(
-        rows.values()
-            .iter()
-            .map(|row| row.iter().map(Cell::from_ember).collect())
-            .collect(),
-    ))
+    let mut statement = conn.prepare(sql).map_err(|e| e.to_string())?;
+    let rows = statement.query(()).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for row in rows {
+        let row = row.map_err(|e| e.to_string())?;
+        out.push(row.values().iter().map(Cell::from_ember).collect());
+    }
+    Ok(sorted(out))
 }
 
 fn run_sqlite(conn: &rusqlite::Connection, sql: &str) -> Outcome {

@@ -258,16 +258,15 @@ pub type RowSink<'s> = dyn FnMut(Row) -> Result<bool> + 's;
 /// Runs a query node, handing its rows to `sink` until the input ends or the sink has
 /// enough. Every row handed over counts against the statement's row cap.
 pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<()> {
-    let mut operator = match start_query(node, context)? {
-        QueryStart::Looked(row) => {
-            if let Some(row) = row {
-                context.check_rows(0)?;
-                sink(row)?;
-            }
-            return Ok(());
+    // As `start_query`, written out: the key lookup inlined here is W2's whole path.
+    if let Some(row) = key_lookup(node, context)? {
+        if let Some(row) = row {
+            context.check_rows(0)?;
+            sink(row)?;
         }
-        QueryStart::Operator(operator) => operator,
-    };
+        return Ok(());
+    }
+    let mut operator = build(node);
     let mut delivered = 0;
     // The rows handed over are held (a result set) while the statement runs.
     let mut memory = context.memory_charge("the result rows");
