@@ -328,28 +328,16 @@ fn checkpoint_with(shared: &Shared, reserve_required: bool) -> Result<Checkpoint
     let ts = txn.snapshot().read_ts;
     let vfs = &*durable.vfs;
     let mut writer = SnapshotWriter::new(vfs, &durable.dir, ts, wal_start)?;
+    let written = crate::backup::write_image(writer.image(), &txn, &catalog);
+    txn.rollback();
+    written?;
+    let (_, summary) = writer.finish_with_summary()?;
     let mut report = CheckpointReport {
         ts,
-        tables: 0,
-        rows: 0,
+        tables: summary.tables,
+        rows: summary.rows,
         wal_segments_removed: 0,
     };
-    for table in catalog.tables() {
-        writer.table(table.storage.id(), &table.name, &table.creation_sql()?)?;
-        report.rows += writer.rows(&txn, &table.storage)?;
-        report.tables += 1;
-    }
-    for view in catalog.views() {
-        writer.schema_sql(&view.sql)?;
-    }
-    // CREATE INDEX statements (UNIQUE constraints' indexes come back with their tables).
-    for table in catalog.tables() {
-        for sql in table.indexes.iter().filter_map(|index| index.sql.as_ref()) {
-            writer.schema_sql(sql)?;
-        }
-    }
-    writer.finish()?;
-    txn.rollback();
     durable.wal.checkpoint_done();
     let io = |what: String, e: std::io::Error| crate::err!(Io, "{what}: {e}");
     for old in snapshot_timestamps(vfs, &durable.dir)? {

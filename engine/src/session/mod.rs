@@ -5,6 +5,7 @@
 //! (`timeout`) and interrupts. It calls the query pipeline (`crate::pipeline`) and
 //! implements the traits the pipeline asks for.
 
+pub(crate) mod backup;
 pub(crate) mod connection;
 pub(crate) mod cursor;
 pub(crate) mod database;

@@ -89,7 +89,7 @@ impl Database {
         Database::open_dir(dir.as_ref(), options, vfs, &mut |_| Ok(()))
     }
 
-    fn open_dir(
+    pub(crate) fn open_dir(
         dir: &Path,
         options: Options,
         vfs: Arc<dyn Vfs>,

@@ -165,6 +165,15 @@ fn corrupt(what: impl std::fmt::Display) -> crate::Error {
     crate::err!(Corruption, "recovery: {what}")
 }
 
+/// Loads a snapshot image (a backup's) into a new, empty database whose durable state is not
+/// set yet (nothing is logged); its clock moves past the image's commit. Returns the rows.
+pub(crate) fn load_image(db: &Database, snapshot: &LoadedSnapshot) -> Result<u64> {
+    db.shared.store.clock().advance_to(snapshot.ts);
+    let mut report = RecoveryReport::default();
+    load_snapshot(db, snapshot, &mut HashMap::new(), &mut report)?;
+    Ok(report.snapshot_rows)
+}
+
 fn load_snapshot(
     db: &Database,
     snapshot: &LoadedSnapshot,
