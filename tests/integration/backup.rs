@@ -309,3 +309,147 @@ fn restore_refuses_a_non_empty_directory_and_fills_an_empty_one() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+/// Every file name and its bytes, to prove an open changed nothing.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn ember_snapshots_lists_checkpoints_and_keep_snapshots_bounds_them() {
+    let dir = TempDir::new("keep");
+    let db = Database::open(&dir.0).unwrap();
+    let conn = db.connect();
+    conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2)")
+        .unwrap();
+    assert_eq!(int(&db, "PRAGMA keep_snapshots"), 1);
+    conn.execute_batch("CHECKPOINT; CHECKPOINT").unwrap();
+    assert_eq!(int(&db, "SELECT count(*) FROM ember_snapshots"), 1);
+    conn.execute("PRAGMA keep_snapshots = 3", ()).unwrap();
+    assert_eq!(int(&db, "PRAGMA keep_snapshots"), 3);
+    let mut commits = Vec::new();
+    for i in 0..4 {
+        conn.execute("INSERT INTO t VALUES (?)", [10 + i]).unwrap();
+        commits.push(db.checkpoint().unwrap().ts);
+    }
+    let listed = strings(
+        &db,
+        "SELECT file, commit, rows, tables, newest, status, bytes > 0, time LIKE '2%' \
+         FROM ember_snapshots",
+    );
+    let expected: Vec<String> = commits[1..]
+        .iter()
+        .enumerate()
+        .map(|(i, ts)| {
+            format!(
+                "Text(\"snap-{ts:020}.snap\")|Integer({ts})|Integer({})|Integer(1)|Integer({})|\
+                 Text(\"ok\")|Boolean(true)|Boolean(true)",
+                4 + i,
+                i64::from(i == 2)
+            )
+        })
+        .collect();
+    assert_eq!(listed, expected);
+    // The sizes are the files' sizes.
+    let total: i64 = int(&db, "SELECT sum(bytes) FROM ember_snapshots");
+    let on_disk: u64 = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".snap"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    assert_eq!(total as u64, on_disk);
+    for bad in ["0", "x", "1.5", "10001"] {
+        let error = conn
+            .execute(&format!("PRAGMA keep_snapshots = {bad}"), ())
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{bad}: {error}");
+    }
+    conn.execute("PRAGMA keep_snapshots = 1", ()).unwrap();
+    conn.execute_batch("CHECKPOINT").unwrap();
+    assert_eq!(int(&db, "SELECT count(*) FROM ember_snapshots"), 1);
+    // The newest state survives: the WAL it needs was kept.
+    conn.execute("INSERT INTO t VALUES (99)", ()).unwrap();
+    drop(conn);
+    drop(db);
+    let reopened = Database::open(&dir.0).unwrap();
+    assert_eq!(int(&reopened, "SELECT count(*) FROM t"), 7);
+    // In memory there are no snapshots.
+    let memory = Database::in_memory();
+    assert_eq!(int(&memory, "SELECT count(*) FROM ember_snapshots"), 0);
+    let error = memory
+        .connect()
+        .execute("PRAGMA keep_snapshots = 2", ())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unsupported);
+}
+
+#[test]
+fn at_snapshot_opens_an_older_snapshot_read_only_and_changes_nothing() {
+    let dir = TempDir::new("at");
+    let options = || ember::Options::new().keep_snapshots(5);
+    let (first, second) = {
+        let db = Database::open_with(&dir.0, options()).unwrap();
+        let conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE t(a INT PRIMARY KEY, b TEXT); INSERT INTO t VALUES (1, 'x')",
+        )
+        .unwrap();
+        let first = db.checkpoint().unwrap().ts;
+        conn.execute_batch("UPDATE t SET b = 'y'; INSERT INTO t VALUES (2, 'z')")
+            .unwrap();
+        let second = db.checkpoint().unwrap().ts;
+        conn.execute_batch("DELETE FROM t; CREATE TABLE later(c INT)")
+            .unwrap();
+        (first, second)
+    };
+    let before = files(&dir.0);
+    for (commit, expected) in [
+        (first, vec!["Integer(1)|Text(\"x\")"]),
+        (
+            second,
+            vec!["Integer(1)|Text(\"y\")", "Integer(2)|Text(\"z\")"],
+        ),
+    ] {
+        let db = Database::open_with(&dir.0, ember::Options::new().at_snapshot(commit)).unwrap();
+        assert_eq!(strings(&db, "SELECT * FROM t ORDER BY a"), expected);
+        let conn = db.connect();
+        for write in [
+            "INSERT INTO t VALUES (5, 'w')",
+            "CREATE TABLE u(a INT)",
+            "CHECKPOINT",
+        ] {
+            let error = conn.execute(write, ()).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ReadOnly, "{write}: {error}");
+            assert!(
+                error.to_string().contains("at_snapshot"),
+                "{write}: {error}"
+            );
+        }
+        assert!(conn.query("SELECT * FROM later", ()).is_err());
+    }
+    assert_eq!(
+        files(&dir.0),
+        before,
+        "an at_snapshot open changed the directory"
+    );
+    let error = Database::open_with(&dir.0, ember::Options::new().at_snapshot(first + 100_000))
+        .err()
+        .unwrap();
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+    assert!(error.to_string().contains(&first.to_string()), "{error}");
+    // The newest state is still the one a normal open sees.
+    let db = Database::open_with(&dir.0, options()).unwrap();
+    assert_eq!(int(&db, "SELECT count(*) FROM t"), 0);
+}

@@ -34,6 +34,8 @@ pub struct ImageSummary {
     pub tables: u64,
     /// Rows written.
     pub rows: u64,
+    /// When the image was started (milliseconds since the Unix epoch).
+    pub created_unix_ms: u64,
 }
 
 /// Streams one snapshot image into `out`.
@@ -47,6 +49,7 @@ pub struct SnapshotEncoder<W: Write> {
     crc: crc32fast::Hasher,
     tables: u64,
     rows: u64,
+    created_unix_ms: u64,
 }
 
 impl<W: Write> SnapshotEncoder<W> {
@@ -68,6 +71,7 @@ impl<W: Write> SnapshotEncoder<W> {
             crc: crc32fast::Hasher::new(),
             tables: 0,
             rows: 0,
+            created_unix_ms,
         };
         let mut header = vec![BLOCK_HEADER];
         write_varint(FORMAT_VERSION, &mut header);
@@ -171,6 +175,7 @@ impl<W: Write> SnapshotEncoder<W> {
             crc: self.crc.clone().finalize(),
             tables: self.tables,
             rows: self.rows,
+            created_unix_ms: self.created_unix_ms,
         };
         Ok((self.out, summary))
     }
