@@ -35,8 +35,7 @@ pub use pipeline::{ast_drop, bind, catalog, exec, expr, optimize, parse, plan, s
 pub(crate) use pipeline::{dialect, fast_hash};
 pub(crate) use session::{
     backup, connection, cursor, database, de, durability, functions, gc, interrupt, memory,
-    options, params, plan_cache, recovery, rows, snapshots, statement, timeout, transaction,
-    value,
+    options, params, plan_cache, recovery, rows, snapshots, statement, timeout, transaction, value,
 };
 
 pub use backup::BackupInfo;
