@@ -76,7 +76,10 @@ fn backup_and_restore_in_memory_and_into_a_new_directory() {
     // A new session: .restore replaces its in-memory database.
     let output = run(
         &[],
-        &format!("CREATE TABLE gone(x);\n.restore {file}\nSELECT * FROM t ORDER BY a;\n.tables\n.indexes\n"),
+        &format!(
+            "CREATE TABLE gone(x);\n.restore {file}\n\
+             SELECT * FROM t ORDER BY a;\n.tables\n.indexes\n"
+        ),
     );
     assert_eq!(
         text(&output.stdout),

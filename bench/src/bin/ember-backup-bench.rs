@@ -101,7 +101,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     stop.store(true, Ordering::Relaxed);
     let commits = writer.join().map_err(|_| "writer panicked")?;
     println!(
-        "backup, 1 writer:{:>8.1} MB in {loaded_s:.2} s = {:>7.1} MB/s ({commits} commits meanwhile)",
+        "backup, 1 writer:{:>8.1} MB in {loaded_s:.2} s = {:>7.1} MB/s \
+         ({commits} commits meanwhile)",
         info.bytes as f64 / (1 << 20) as f64,
         mb_per_s(info.bytes, loaded_s)
     );

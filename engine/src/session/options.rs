@@ -145,7 +145,8 @@ impl Options {
     ///     conn.execute("INSERT INTO t VALUES (?)", [i]).unwrap();
     ///     db.checkpoint().unwrap(); // one snapshot per commit number
     /// }
-    /// let kept: i64 = conn.query_row("SELECT count(*) FROM ember_snapshots", (), |r| r.get(0)).unwrap();
+    /// let sql = "SELECT count(*) FROM ember_snapshots";
+    /// let kept: i64 = conn.query_row(sql, (), |r| r.get(0)).unwrap();
     /// assert_eq!(kept, 3);
     /// # drop(conn); drop(db); std::fs::remove_dir_all(&dir).unwrap();
     /// ```

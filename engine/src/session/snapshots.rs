@@ -126,13 +126,19 @@ fn utc_text(unix_ms: u64) -> String {
     )
 }
 
-/// Checks a `keep_snapshots` value: at least 1 (recovery needs the newest snapshot).
+/// Checks a `keep_snapshots` value: at least 1 (recovery needs the newest snapshot), at most
+/// the limit (`ErrorKind::Limit` past it).
 pub(crate) fn check_keep(n: u64) -> Result<u64> {
-    if n == 0 || n > crate::limits::KEEP_SNAPSHOTS_MAX {
+    if n == 0 {
         return Err(crate::err!(
             InvalidInput,
-            "keep_snapshots must be between 1 (recovery needs the newest snapshot) and {}, \
-             not {n}",
+            "keep_snapshots must be at least 1 (recovery needs the newest snapshot), not 0"
+        ));
+    }
+    if n > crate::limits::KEEP_SNAPSHOTS_MAX {
+        return Err(crate::err!(
+            Limit,
+            "keep_snapshots {n} is past the limit KEEP_SNAPSHOTS_MAX ({})",
             crate::limits::KEEP_SNAPSHOTS_MAX
         ));
     }
