@@ -34,10 +34,11 @@ mod session;
 pub use pipeline::{ast_drop, bind, catalog, exec, expr, optimize, parse, plan, script};
 pub(crate) use pipeline::{dialect, fast_hash};
 pub(crate) use session::{
-    connection, cursor, database, de, durability, functions, gc, interrupt, memory, options,
-    params, plan_cache, recovery, rows, statement, timeout, transaction, value,
+    backup, connection, cursor, database, de, durability, functions, gc, interrupt, memory,
+    options, params, plan_cache, recovery, rows, snapshots, statement, timeout, transaction, value,
 };
 
+pub use backup::BackupInfo;
 pub use connection::{Connection, ConnectionStats, Outcome};
 pub use cursor::{MappedRows, Rows};
 pub use database::Database;

@@ -83,3 +83,6 @@ pub const JSON_TEXT_BYTES_MAX: usize = FUNCTION_RESULT_BYTES_MAX;
 /// and so on. Deeper fails the statement (changing nothing). SQLite bounds the same chains
 /// by its trigger depth (1000); each level here is a native stack frame or three.
 pub const FOREIGN_KEY_CASCADE_DEPTH_MAX: usize = 100;
+
+/// Most checkpoint snapshots `PRAGMA keep_snapshots` / `Options::keep_snapshots` may keep.
+pub const KEEP_SNAPSHOTS_MAX: u64 = 10_000;

@@ -1,5 +1,5 @@
 //! Command-line arguments: `ember [DIR] [SQL]`, `-c SQL`, `--salvage`, `--readonly`,
-//! `--help`, `--version`.
+//! `--at-snapshot N`, `--keep-snapshots N`, `--help`, `--version`.
 
 pub const USAGE: &str = "\
 Usage: ember [OPTIONS] [DIR] [SQL]
@@ -13,6 +13,10 @@ Options:
   --salvage       open a damaged DIR anyway: keep what precedes the damage, print what
                   was dropped, and first copy the damaged files into DIR/salvage-<time>
   --readonly      open DIR without writing to it (writes fail)
+  --at-snapshot N open DIR read-only as of its checkpoint snapshot of commit N (see
+                  .snapshots); the WAL after it is not replayed
+  --keep-snapshots N
+                  keep the newest N checkpoint snapshots of DIR (default 1)
   -h, --help      print this help
   -V, --version   print the version";
 
@@ -32,6 +36,10 @@ pub enum Command {
 pub struct OpenFlags {
     pub salvage: bool,
     pub read_only: bool,
+    /// `--at-snapshot N`: open read-only at the snapshot of commit N.
+    pub at_snapshot: Option<u64>,
+    /// `--keep-snapshots N`.
+    pub keep_snapshots: Option<u64>,
 }
 
 impl OpenFlags {
@@ -43,6 +51,22 @@ impl OpenFlags {
             _ => return false,
         }
         true
+    }
+
+    /// Takes `--at-snapshot N` or `--keep-snapshots N` (N from `value`); `Ok(false)` for
+    /// any other option.
+    pub fn take_valued(&mut self, argument: &str, value: Option<&String>) -> Result<bool, String> {
+        let slot = match argument {
+            "--at-snapshot" => &mut self.at_snapshot,
+            "--keep-snapshots" => &mut self.keep_snapshots,
+            _ => return Ok(false),
+        };
+        let value = value.ok_or(format!("{argument} needs a number"))?;
+        let n = value
+            .parse()
+            .map_err(|_| format!("{argument} needs a whole number, not {value}"))?;
+        *slot = Some(n);
+        Ok(true)
     }
 }
 
@@ -58,6 +82,10 @@ pub fn parse(arguments: &[String]) -> Result<Command, String> {
     let mut iter = arguments.iter();
     while let Some(argument) = iter.next() {
         if open.take(argument) {
+            continue;
+        }
+        if matches!(argument.as_str(), "--at-snapshot" | "--keep-snapshots") {
+            open.take_valued(argument, iter.next())?;
             continue;
         }
         match argument.as_str() {
@@ -82,8 +110,15 @@ pub fn parse(arguments: &[String]) -> Result<Command, String> {
             }
         }
     }
-    if (open.salvage || open.read_only) && dir.is_none() {
-        return Err("--salvage and --readonly need a directory database (DIR)".to_string());
+    let directory_only = open.salvage || open.read_only;
+    if (directory_only || open.at_snapshot.is_some() || open.keep_snapshots.is_some())
+        && dir.is_none()
+    {
+        return Err(
+            "--salvage, --readonly, --at-snapshot and --keep-snapshots need a directory \
+             database (DIR)"
+                .to_string(),
+        );
     }
     Ok(Command::Run { dir, sql, open })
 }
@@ -135,10 +170,24 @@ mod tests {
                 sql: None,
                 open: OpenFlags {
                     salvage: true,
-                    read_only: false
+                    ..OpenFlags::default()
                 }
             }
         );
         assert!(parse_strs(&["--readonly"]).is_err(), "needs DIR");
+        assert_eq!(
+            parse_strs(&["--at-snapshot", "7", "--keep-snapshots", "2", "data"]).unwrap(),
+            Command::Run {
+                dir: Some("data".into()),
+                sql: None,
+                open: OpenFlags {
+                    at_snapshot: Some(7),
+                    keep_snapshots: Some(2),
+                    ..OpenFlags::default()
+                }
+            }
+        );
+        assert!(parse_strs(&["--at-snapshot", "x", "data"]).is_err());
+        assert!(parse_strs(&["--at-snapshot", "7"]).is_err(), "needs DIR");
     }
 }

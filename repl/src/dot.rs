@@ -14,6 +14,10 @@ const READ_DEPTH_MAX: usize = 16;
 
 /// Every dot-command with its one-line help, in `.help` order.
 pub const COMMANDS: &[(&str, &str)] = &[
+    (
+        ".backup FILE",
+        "write a backup of the whole database (as of one commit) to FILE",
+    ),
     (".checkpoint", "write a checkpoint of a directory database"),
     (".compact", "reclaim space (runs VACUUM)"),
     (
@@ -51,8 +55,16 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (".quit", "exit the shell"),
     (".read FILE", "run the SQL and dot-commands in FILE"),
+    (
+        ".restore FILE [DIR]",
+        "load a backup: replaces this in-memory database, or rebuilds the new DIR and opens it",
+    ),
     (".schema [TABLE]", "show CREATE statements"),
     (".show", "show the current settings"),
+    (
+        ".snapshots",
+        "list the checkpoint snapshots of a directory database",
+    ),
     (".stats", "memory, rows, versions, GC and WAL statistics"),
     (".tables [PATTERN]", "list tables"),
     (
@@ -178,6 +190,9 @@ impl Shell {
             ".show" => self.show(),
             ".width" => self.width(args),
             ".stats" => self.stats(),
+            ".backup" => self.backup(args),
+            ".restore" => self.restore(args),
+            ".snapshots" => self.snapshots(),
             ".checkpoint" => {
                 self.system_statement(".checkpoint", "CHECKPOINT")?;
                 self.confirm("Checkpoint written.")

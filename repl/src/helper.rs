@@ -99,7 +99,9 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// Dot-commands whose argument is a file path.
-const PATH_COMMANDS: &[&str] = &[".read", ".import", ".open", ".output", ".once"];
+const PATH_COMMANDS: &[&str] = &[
+    ".read", ".import", ".open", ".output", ".once", ".backup", ".restore",
+];
 
 pub struct ShellHelper {
     pub db: Database,

@@ -3,6 +3,7 @@
 //! non-zero exit if any statement failed), on one SQL argument, or interactively.
 
 mod args;
+mod backup;
 mod dot;
 mod dump;
 mod helper;

@@ -48,9 +48,15 @@ pub fn open_database(dir: Option<&str>, flags: OpenFlags) -> Result<Database, St
     let Some(dir) = dir else {
         return Ok(Database::in_memory());
     };
-    let options = ember::Options::new()
+    let mut options = ember::Options::new()
         .salvage(flags.salvage)
         .read_only(flags.read_only);
+    if let Some(commit) = flags.at_snapshot {
+        options = options.at_snapshot(commit);
+    }
+    if let Some(n) = flags.keep_snapshots {
+        options = options.keep_snapshots(n);
+    }
     let db = Database::open_with(dir, options).map_err(|error| {
         let hint = if error.kind() == ember::ErrorKind::Corruption {
             " (`ember --salvage DIR` or `.open --salvage DIR` opens it with what can be kept)"
@@ -66,7 +72,8 @@ pub fn open_database(dir: Option<&str>, flags: OpenFlags) -> Result<Database, St
         if let Some(copy) = &recovery.salvage_copy {
             eprintln!("salvage kept a copy of the files as they were in {copy}");
         }
-        if let (Some(reason), false) = (&recovery.read_only, flags.read_only) {
+        let asked_read_only = flags.read_only || flags.at_snapshot.is_some();
+        if let (Some(reason), false) = (&recovery.read_only, asked_read_only) {
             eprintln!("warning: {dir} is read-only: {reason}");
         }
     }

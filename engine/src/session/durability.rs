@@ -20,6 +20,7 @@ use crate::database::{Database, Shared};
 use crate::error::Result;
 use crate::options::SYNC_INTERVAL_MS_DEFAULT;
 use crate::recovery::RecoveryReport;
+use crate::snapshots::{check_keep, SnapshotCatalog, SnapshotInfo};
 
 /// Least log growth between an automatic checkpoint that failed and the next try.
 const CHECKPOINT_RETRY_BYTES_MIN: u64 = 64 << 10;
@@ -61,6 +62,10 @@ pub(crate) struct Durable {
     last_checkpoint_error: Mutex<Option<String>>,
     /// Set by `Database::drop_as_if_crashed`: the drop writes nothing more.
     abandoned: AtomicBool,
+    /// How many snapshots a checkpoint keeps (`PRAGMA keep_snapshots`), at least 1.
+    pub(crate) keep_snapshots: AtomicU64,
+    /// What `ember_snapshots` shows of the snapshot files.
+    pub(crate) snapshots: SnapshotCatalog,
     _lock: VfsLock,
 }
 
@@ -86,6 +91,8 @@ impl Durable {
             checkpoints: AtomicU64::new(0),
             last_checkpoint_error: Mutex::new(None),
             abandoned: AtomicBool::new(false),
+            keep_snapshots: AtomicU64::new(1),
+            snapshots: SnapshotCatalog::default(),
             _lock: lock,
         }
     }
@@ -165,6 +172,10 @@ impl crate::exec::system::DurabilityRow for Durable {
             Value::Real(recovery.duration.as_secs_f64() * 1000.0),
             text_or_null(recovery.read_only),
         ]
+    }
+
+    fn snapshot_rows(&self) -> Result<Vec<Vec<Value>>> {
+        self.snapshots.rows(&*self.vfs, &self.dir)
     }
 }
 
@@ -328,35 +339,42 @@ fn checkpoint_with(shared: &Shared, reserve_required: bool) -> Result<Checkpoint
     let ts = txn.snapshot().read_ts;
     let vfs = &*durable.vfs;
     let mut writer = SnapshotWriter::new(vfs, &durable.dir, ts, wal_start)?;
+    let written = crate::backup::write_image(writer.image(), &txn, &catalog);
+    txn.rollback();
+    written?;
+    let (_, summary) = writer.finish_with_summary()?;
     let mut report = CheckpointReport {
         ts,
-        tables: 0,
-        rows: 0,
+        tables: summary.tables,
+        rows: summary.rows,
         wal_segments_removed: 0,
     };
-    for table in catalog.tables() {
-        writer.table(table.storage.id(), &table.name, &table.creation_sql()?)?;
-        report.rows += writer.rows(&txn, &table.storage)?;
-        report.tables += 1;
-    }
-    for view in catalog.views() {
-        writer.schema_sql(&view.sql)?;
-    }
-    // CREATE INDEX statements (UNIQUE constraints' indexes come back with their tables).
-    for table in catalog.tables() {
-        for sql in table.indexes.iter().filter_map(|index| index.sql.as_ref()) {
-            writer.schema_sql(sql)?;
-        }
-    }
-    writer.finish()?;
-    txn.rollback();
     durable.wal.checkpoint_done();
     let io = |what: String, e: std::io::Error| crate::err!(Io, "{what}: {e}");
-    for old in snapshot_timestamps(vfs, &durable.dir)? {
+    durable.snapshots.record(
+        ts,
+        SnapshotInfo {
+            bytes: summary.bytes,
+            created_unix_ms: Some(summary.created_unix_ms),
+            tables: summary.tables,
+            rows: summary.rows,
+            damage: None,
+        },
+    );
+    // Keep the newest `keep_snapshots` (at least this one, which recovery needs).
+    let keep = durable.keep_snapshots.load(Ordering::Relaxed).max(1) as usize;
+    let snapshots = snapshot_timestamps(vfs, &durable.dir)?;
+    debug_assert_eq!(
+        snapshots.last(),
+        Some(&ts),
+        "the newest snapshot is this one"
+    );
+    for &old in snapshots.iter().rev().skip(keep) {
         if old != ts {
             let path = durable.dir.join(snapshot_name(old));
             vfs.remove(&path)
                 .map_err(|e| io(format!("removing {}", path.display()), e))?;
+            durable.snapshots.forget(old);
         }
     }
     for segment in segment_indexes(vfs, &durable.dir)? {
@@ -392,6 +410,7 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "max_memory" if value.is_none() => vec!["max_memory".to_string()],
         "wal_checkpoint" | "checkpoint" => vec!["checkpointed_rows".to_string()],
         "synchronous" if value.is_none() => vec!["synchronous".to_string()],
+        "keep_snapshots" if value.is_none() => vec!["keep_snapshots".to_string()],
         "statement_timeout" if value.is_none() => vec!["statement_timeout".to_string()],
         "foreign_keys" if value.is_none() => vec!["foreign_keys".to_string()],
         "foreign_key_list" => crate::session::foreign_keys::FOREIGN_KEY_LIST_COLUMNS
@@ -436,6 +455,7 @@ pub(crate) fn pragma(db: &Database, statement: &Statement) -> Result<Outcome> {
                 Value::Integer(i64::try_from(report.rows).unwrap_or(i64::MAX)),
             ))
         }
+        "keep_snapshots" => keep_snapshots_pragma(durable, value.as_ref()),
         "synchronous" => {
             let Some(durable) = durable else {
                 return Err(crate::err!(
@@ -471,4 +491,40 @@ pub(crate) fn pragma(db: &Database, statement: &Statement) -> Result<Outcome> {
         }
         _ => Err(crate::err!(Unsupported, "not supported: PRAGMA {pragma}")),
     }
+}
+
+/// `PRAGMA keep_snapshots` (read) and `PRAGMA keep_snapshots = N` (1 ..= the limit): how
+/// many checkpoint snapshots the next checkpoints keep.
+fn keep_snapshots_pragma(
+    durable: Option<&Durable>,
+    value: Option<&sqlparser::ast::ValueWithSpan>,
+) -> Result<Outcome> {
+    let Some(durable) = durable else {
+        return Err(crate::err!(
+            Unsupported,
+            "not supported: PRAGMA keep_snapshots on an in-memory database (it has no snapshots)"
+        ));
+    };
+    let Some(value) = value else {
+        let keep = durable.keep_snapshots.load(Ordering::Relaxed);
+        return Ok(single_value(
+            "keep_snapshots",
+            crate::exec::system::int(keep),
+        ));
+    };
+    let text = value.to_string();
+    let Ok(n) = text.trim_matches('\'').parse::<u64>() else {
+        return Err(crate::err!(
+            InvalidInput,
+            "PRAGMA keep_snapshots takes a whole number of snapshots, not {text}"
+        ));
+    };
+    durable
+        .keep_snapshots
+        .store(check_keep(n)?, Ordering::Relaxed);
+    Ok(Outcome {
+        columns: Vec::new(),
+        rows: Vec::new(),
+        changes: 0,
+    })
 }

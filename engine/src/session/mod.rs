@@ -5,6 +5,7 @@
 //! (`timeout`) and interrupts. It calls the query pipeline (`crate::pipeline`) and
 //! implements the traits the pipeline asks for.
 
+pub(crate) mod backup;
 pub(crate) mod connection;
 pub(crate) mod cursor;
 pub(crate) mod database;
@@ -22,6 +23,7 @@ pub(crate) mod params;
 pub(crate) mod plan_cache;
 pub(crate) mod recovery;
 pub(crate) mod rows;
+pub(crate) mod snapshots;
 pub(crate) mod statement;
 pub(crate) mod threads;
 pub(crate) mod timeout;

@@ -18,7 +18,7 @@ use crate::database::Database;
 use crate::durability::{self, Durable};
 use crate::error::Result;
 use crate::options::Options;
-use crate::recovery::{io_error, recover, Recovered, RecoveryReport};
+use crate::recovery::{io_error, recover, recover_at_snapshot, Recovered, RecoveryReport};
 
 impl Database {
     /// Opens (creating it if absent) the directory database at `dir`, with default options
@@ -89,14 +89,16 @@ impl Database {
         Database::open_dir(dir.as_ref(), options, vfs, &mut |_| Ok(()))
     }
 
-    fn open_dir(
+    pub(crate) fn open_dir(
         dir: &Path,
         options: Options,
         vfs: Arc<dyn Vfs>,
         setup: &mut dyn FnMut(&Database) -> Result<()>,
     ) -> Result<Database> {
         let started = Instant::now();
-        if !options.read_only {
+        let keep_snapshots = crate::snapshots::check_keep(options.keep_snapshots)?;
+        let read_only = options.read_only || options.at_snapshot.is_some();
+        if !read_only {
             vfs.create_dir_all(dir)
                 .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
         } else if let Err(error) = vfs.list(dir) {
@@ -112,12 +114,21 @@ impl Database {
         // Data already on disk always loads; the budget applies to writes after the open.
         db.shared.store.memory().set_budget(None);
         let mut report = RecoveryReport::default();
-        let recovered = recover(&db, &*vfs, dir, options.salvage, &mut report)?;
+        let recovered = match options.at_snapshot {
+            Some(commit) => recover_at_snapshot(&db, &*vfs, dir, commit, &mut report)?,
+            None => recover(&db, &*vfs, dir, options.salvage, &mut report)?,
+        };
         db.shared
             .store
             .memory()
             .set_budget(options.memory_budget_bytes);
-        let wal = if options.read_only {
+        let wal = if let Some(commit) = options.at_snapshot {
+            let reason = format!(
+                "opened at the snapshot of commit {commit} (Options::at_snapshot); the WAL \
+                 after it is not replayed"
+            );
+            Wal::read_only(Arc::clone(&vfs), dir, options.sync_policy, reason)
+        } else if options.read_only {
             let reason = "opened read-only (Options::read_only)".to_string();
             Wal::read_only(Arc::clone(&vfs), dir, options.sync_policy, reason)
         } else {
@@ -146,6 +157,9 @@ impl Database {
             return Err(crate::err!(InvalidInput, "database opened twice"));
         }
         let durable = db.shared.durable.get().expect("set above");
+        durable
+            .keep_snapshots
+            .store(keep_snapshots, std::sync::atomic::Ordering::Relaxed);
         // Every writable open checkpoints: the files then use this process's ids, and a new
         // directory gets a snapshot naming its first segment (so losing that segment shows).
         if writable {
@@ -165,7 +179,7 @@ impl Database {
         }
         durable.finish_recovery(started.elapsed());
         // The recovery log is best effort: failing to write it does not fail the open.
-        if !options.read_only {
+        if !read_only {
             let line = format!("{}\n", durable.stats().recovery);
             let _ = vfs.append(&dir.join("ember.log"), line.as_bytes());
         }

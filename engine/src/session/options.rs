@@ -48,6 +48,13 @@ pub struct Options {
     /// just dropped may hold the lock for a moment while its background pass ends);
     /// `Duration::ZERO` fails at once.
     pub busy_timeout: std::time::Duration,
+    /// How many checkpoint snapshots a checkpoint keeps (the newest ones; at least 1, at
+    /// most [`crate::limits::KEEP_SNAPSHOTS_MAX`]). Default 1. `PRAGMA keep_snapshots`
+    /// changes it while the database is open.
+    pub keep_snapshots: u64,
+    /// Open a directory read-only as of the checkpoint snapshot of this commit number (a
+    /// `commit` of `ember_snapshots`): that snapshot alone is loaded, no WAL is replayed.
+    pub at_snapshot: Option<u64>,
 }
 
 impl Default for Options {
@@ -62,6 +69,8 @@ impl Default for Options {
             statement_rows_max: crate::limits::STATEMENT_ROWS_MAX,
             statement_timeout: None,
             busy_timeout: BUSY_TIMEOUT_DEFAULT,
+            keep_snapshots: 1,
+            at_snapshot: None,
         }
     }
 }
@@ -119,6 +128,60 @@ impl Options {
     /// ```
     pub fn busy_timeout(mut self, timeout: std::time::Duration) -> Options {
         self.busy_timeout = timeout;
+        self
+    }
+
+    /// Keeps the newest `n` checkpoint snapshots on disk instead of only the newest (see
+    /// [`Options::keep_snapshots`](struct.Options.html#structfield.keep_snapshots)); the
+    /// older ones can be opened with [`Options::at_snapshot`]. An `n` of 0 or past the
+    /// limit fails the open with `ErrorKind::InvalidInput`.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("ember-doc-keep-{}", std::process::id()));
+    /// let db = ember::Database::open_with(&dir, ember::Options::new().keep_snapshots(3)).unwrap();
+    /// let conn = db.connect();
+    /// conn.execute("CREATE TABLE t(a INT)", ()).unwrap();
+    /// for i in 0..3 {
+    ///     conn.execute("INSERT INTO t VALUES (?)", [i]).unwrap();
+    ///     db.checkpoint().unwrap(); // one snapshot per commit number
+    /// }
+    /// let sql = "SELECT count(*) FROM ember_snapshots";
+    /// let kept: i64 = conn.query_row(sql, (), |r| r.get(0)).unwrap();
+    /// assert_eq!(kept, 3);
+    /// # drop(conn); drop(db); std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn keep_snapshots(mut self, n: u64) -> Options {
+        self.keep_snapshots = n;
+        self
+    }
+
+    /// Opens a directory database as it was at the checkpoint snapshot of commit `commit`
+    /// (the `commit` column of `ember_snapshots`), read-only: that snapshot is loaded and
+    /// no WAL is replayed; every write fails with `ErrorKind::ReadOnly` naming the snapshot,
+    /// and nothing in the directory is changed. No such snapshot is `ErrorKind::NotFound`
+    /// listing the ones there are.
+    ///
+    /// ```
+    /// use ember::{Database, Options};
+    /// let dir = std::env::temp_dir().join(format!("ember-doc-at-{}", std::process::id()));
+    /// let old = {
+    ///     let db = Database::open_with(&dir, Options::new().keep_snapshots(2)).unwrap();
+    ///     let conn = db.connect();
+    ///     conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1)").unwrap();
+    ///     let old = db.checkpoint().unwrap().ts;
+    ///     conn.execute("INSERT INTO t VALUES (2)", ()).unwrap();
+    ///     old
+    /// };
+    /// let db = Database::open_with(&dir, Options::new().at_snapshot(old)).unwrap();
+    /// let conn = db.connect();
+    /// let rows: i64 = conn.query_row("SELECT count(*) FROM t", (), |r| r.get(0)).unwrap();
+    /// assert_eq!(rows, 1);
+    /// let error = conn.execute("INSERT INTO t VALUES (3)", ()).unwrap_err();
+    /// assert_eq!(error.kind(), ember::ErrorKind::ReadOnly);
+    /// # drop(conn); drop(db); std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn at_snapshot(mut self, commit: u64) -> Options {
+        self.at_snapshot = Some(commit);
         self
     }
 

@@ -137,6 +137,43 @@ pub(crate) fn recover(
     })
 }
 
+/// Loads the snapshot of commit `commit` alone (`Options::at_snapshot`): no WAL is read.
+pub(crate) fn recover_at_snapshot(
+    db: &Database,
+    vfs: &dyn Vfs,
+    dir: &Path,
+    commit: u64,
+    report: &mut RecoveryReport,
+) -> Result<Recovered> {
+    let found = snapshot_timestamps(vfs, dir)?;
+    if !found.contains(&commit) {
+        let listed: Vec<String> = found.iter().map(u64::to_string).collect();
+        return Err(crate::err!(
+            NotFound,
+            "no snapshot of commit {commit} in {} (snapshots there: {})",
+            dir.display(),
+            if listed.is_empty() {
+                "none".to_string()
+            } else {
+                listed.join(", ")
+            }
+        ));
+    }
+    let path = dir.join(snapshot_name(commit));
+    let bytes = vfs
+        .read(&path)
+        .map_err(|e| io_error(format!("reading {}", path.display()), e))?;
+    let snapshot = read_snapshot(&bytes, &path)?;
+    report.snapshot = Some(snapshot_name(commit));
+    db.shared.store.clock().advance_to(snapshot.ts);
+    load_snapshot(db, &snapshot, &mut HashMap::new(), report)?;
+    Ok(Recovered {
+        repairs: Vec::new(),
+        last_segment: None,
+        wal_start: snapshot.wal_start,
+    })
+}
+
 /// The newest snapshot that reads back whole (with salvage: falling back to older ones).
 fn newest_snapshot(
     vfs: &dyn Vfs,
@@ -163,6 +200,15 @@ fn newest_snapshot(
 
 fn corrupt(what: impl std::fmt::Display) -> crate::Error {
     crate::err!(Corruption, "recovery: {what}")
+}
+
+/// Loads a snapshot image (a backup's) into a new, empty database whose durable state is not
+/// set yet (nothing is logged); its clock moves past the image's commit. Returns the rows.
+pub(crate) fn load_image(db: &Database, snapshot: &LoadedSnapshot) -> Result<u64> {
+    db.shared.store.clock().advance_to(snapshot.ts);
+    let mut report = RecoveryReport::default();
+    load_snapshot(db, snapshot, &mut HashMap::new(), &mut report)?;
+    Ok(report.snapshot_rows)
 }
 
 fn load_snapshot(

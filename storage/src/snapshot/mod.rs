@@ -7,31 +7,44 @@
 //! writer dropped before `finish` succeeded (a failed write, a full disk) removes its temp
 //! file, so a failed checkpoint does not keep the space it took.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use crossbeam_epoch as epoch;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::{FRAME_PAYLOAD_BYTES_MAX, ROW_BYTES_MAX, TABLE_SLOTS_MAX, WAL_TEXT_BYTES_MAX};
 use crate::mvcc::{Table, Transaction};
-use crate::row::write_varint;
 use crate::vfs::Vfs;
-use crate::wal::frame::{encode_frame, frame_at, FrameAt};
-use crate::wal::record::{write_bytes, Reader};
+use crate::wal::frame::{frame_at, FrameAt};
+use crate::wal::record::Reader;
+
+mod backup;
+mod encode;
+
+pub use backup::{read_backup, BackupTrailer, BackupWriter, BACKUP_MAGIC, BACKUP_TRAILER_BYTES};
+pub use encode::{ImageSummary, SnapshotEncoder};
 
 /// First bytes of every snapshot file.
 pub const SNAPSHOT_MAGIC: &[u8; 8] = b"EMBRSNP1";
-const FORMAT_VERSION: u64 = 1;
+/// Format 2 added the creation time to the header; format 1 files still read.
+const FORMAT_VERSION: u64 = 2;
 const BLOCK_HEADER: u8 = 1;
 const BLOCK_TABLE: u8 = 2;
 const BLOCK_ROWS: u8 = 3;
 const BLOCK_SCHEMA_SQL: u8 = 4;
 const BLOCK_END: u8 = 5;
-/// A row block is closed once its payload passes this many bytes.
-const ROWS_BLOCK_BYTES: usize = 1 << 20;
 
 pub fn snapshot_name(ts: u64) -> String {
     format!("snap-{ts:020}.snap")
+}
+
+/// Milliseconds since the Unix epoch now (0 if the clock is before it).
+pub fn unix_ms_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 /// Timestamps of the snapshot files in `dir`, ascending.
@@ -47,14 +60,31 @@ pub fn snapshot_timestamps(vfs: &dyn Vfs, dir: &Path) -> StorageResult<Vec<u64>>
     Ok(found)
 }
 
+/// `Write` by appending to one file through a `Vfs`.
+pub struct VfsAppend<'v> {
+    vfs: &'v dyn Vfs,
+    path: PathBuf,
+}
+
+impl Write for VfsAppend<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.vfs.append(&self.path, bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Streams a snapshot into a temp file; `finish` makes it durable under its real name.
 pub struct SnapshotWriter<'v> {
     vfs: &'v dyn Vfs,
     dir: PathBuf,
     temp: PathBuf,
     ts: u64,
-    buffer: Vec<u8>,
-    blocks: u64,
+    /// Taken only by `finish`, which consumes the writer.
+    encoder: Option<SnapshotEncoder<VfsAppend<'v>>>,
     /// Set once the file is in place under its real name.
     finished: bool,
 }
@@ -71,99 +101,63 @@ impl Drop for SnapshotWriter<'_> {
 impl<'v> SnapshotWriter<'v> {
     pub fn new(vfs: &'v dyn Vfs, dir: &Path, ts: u64, wal_start: u64) -> StorageResult<Self> {
         let temp = dir.join(format!("{}.tmp", snapshot_name(ts)));
-        let mut writer = SnapshotWriter {
+        vfs.write_new(&temp, &[])
+            .map_err(|e| StorageError::io(format!("creating {}", temp.display()), &e))?;
+        let out = VfsAppend {
+            vfs,
+            path: temp.clone(),
+        };
+        let encoder = SnapshotEncoder::new(
+            out,
+            temp.display().to_string(),
+            ts,
+            wal_start,
+            unix_ms_now(),
+        );
+        let encoder = match encoder {
+            Ok(encoder) => encoder,
+            Err(error) => {
+                let _ = vfs.remove(&temp);
+                return Err(error);
+            }
+        };
+        Ok(SnapshotWriter {
             vfs,
             dir: dir.to_path_buf(),
             temp,
             ts,
-            buffer: Vec::new(),
-            blocks: 0,
+            encoder: Some(encoder),
             finished: false,
-        };
-        vfs.write_new(&writer.temp, SNAPSHOT_MAGIC)
-            .map_err(|e| StorageError::io(format!("creating {}", writer.temp.display()), &e))?;
-        let mut header = vec![BLOCK_HEADER];
-        write_varint(FORMAT_VERSION, &mut header);
-        write_varint(ts, &mut header);
-        write_varint(wal_start, &mut header);
-        writer.block(&header)?;
-        Ok(writer)
+        })
     }
 
-    fn block(&mut self, payload: &[u8]) -> StorageResult<()> {
-        encode_frame(payload, &mut self.buffer);
-        self.blocks += 1;
-        if self.buffer.len() >= ROWS_BLOCK_BYTES {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> StorageResult<()> {
-        let result = self.vfs.append(&self.temp, &self.buffer);
-        self.buffer.clear();
-        result.map_err(|e| StorageError::io(format!("writing {}", self.temp.display()), &e))
+    /// The encoder writing the temp file (tables, schema statements, rows).
+    pub fn image(&mut self) -> &mut SnapshotEncoder<VfsAppend<'v>> {
+        self.encoder
+            .as_mut()
+            .expect("the encoder is taken only by finish")
     }
 
     /// A table definition: its id in the WAL, its name and its CREATE statement.
     pub fn table(&mut self, table_id: u64, name: &str, sql: &str) -> StorageResult<()> {
-        let mut block = vec![BLOCK_TABLE];
-        write_varint(table_id, &mut block);
-        write_bytes(name.as_bytes(), &mut block);
-        write_bytes(sql.as_bytes(), &mut block);
-        self.block(&block)
+        self.image().table(table_id, name, sql)
     }
 
     /// Another schema statement (e.g. CREATE INDEX), replayed after the tables.
     pub fn schema_sql(&mut self, sql: &str) -> StorageResult<()> {
-        let mut block = vec![BLOCK_SCHEMA_SQL];
-        write_bytes(sql.as_bytes(), &mut block);
-        self.block(&block)
+        self.image().schema_sql(sql)
     }
 
     /// Every row of `table` that `txn` sees, with its slot id.
     pub fn rows(&mut self, txn: &Transaction, table: &Table) -> StorageResult<u64> {
-        let snapshot = txn.snapshot();
-        let mut rows_written = 0;
-        let mut block = Vec::new();
-        let mut count = 0u64;
-        let mut entries = Vec::new();
-        let flush_rows = |writer: &mut Self, entries: &mut Vec<u8>, count: &mut u64| {
-            block.clear();
-            block.push(BLOCK_ROWS);
-            write_varint(table.id(), &mut block);
-            write_varint(*count, &mut block);
-            block.extend_from_slice(entries);
-            entries.clear();
-            *count = 0;
-            writer.block(&block)
-        };
-        let mut flush_rows = flush_rows;
-        for row in 0..table.slot_count() {
-            let guard = epoch::pin();
-            let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
-                continue;
-            };
-            write_varint(row, &mut entries);
-            write_bytes(payload, &mut entries);
-            count += 1;
-            rows_written += 1;
-            if entries.len() >= ROWS_BLOCK_BYTES {
-                flush_rows(self, &mut entries, &mut count)?;
-            }
-        }
-        if count > 0 {
-            flush_rows(self, &mut entries, &mut count)?;
-        }
-        Ok(rows_written)
+        self.image().rows(txn, table)
     }
 
-    /// Writes the end block, syncs, renames into place and syncs the directory.
-    pub fn finish(mut self) -> StorageResult<PathBuf> {
-        let mut end = vec![BLOCK_END];
-        write_varint(self.blocks + 1, &mut end);
-        self.block(&end)?;
-        self.flush()?;
+    /// Writes the end block, syncs, renames into place and syncs the directory; returns the
+    /// file's path and what it holds.
+    pub fn finish_with_summary(mut self) -> StorageResult<(PathBuf, ImageSummary)> {
+        let encoder = self.encoder.take().expect("finish runs once");
+        let (_, summary) = encoder.finish()?;
         let path = self.dir.join(snapshot_name(self.ts));
         let io = |what: &str, e: std::io::Error| StorageError::io(what, &e);
         self.vfs
@@ -176,7 +170,12 @@ impl<'v> SnapshotWriter<'v> {
         self.vfs
             .sync_dir(&self.dir)
             .map_err(|e| io(&format!("syncing {}", self.dir.display()), e))?;
-        Ok(path)
+        Ok((path, summary))
+    }
+
+    /// Writes the end block, syncs, renames into place and syncs the directory.
+    pub fn finish(self) -> StorageResult<PathBuf> {
+        self.finish_with_summary().map(|(path, _)| path)
     }
 }
 
@@ -195,49 +194,74 @@ pub struct SnapshotTable {
 pub struct LoadedSnapshot {
     pub ts: u64,
     pub wal_start: u64,
+    /// When it was taken (milliseconds since the Unix epoch); `None` in format 1 files.
+    pub created_unix_ms: Option<u64>,
     pub tables: Vec<SnapshotTable>,
     pub schema_sql: Vec<String>,
+    /// Rows in all tables (also when the rows themselves were not kept).
+    pub rows: u64,
 }
 
-fn corrupt(path: &Path, offset: usize, what: &str) -> StorageError {
+fn corrupt(name: &str, offset: usize, what: &str) -> StorageError {
     StorageError::new(
         StorageErrorKind::Corruption,
-        format!(
-            "snapshot file {} is corrupt at offset {offset}: {what}",
-            path.display()
-        ),
+        format!("{name} is corrupt at offset {offset}: {what}"),
     )
 }
 
 /// Parses and checks a whole snapshot file.
 pub fn read_snapshot(bytes: &[u8], path: &Path) -> StorageResult<LoadedSnapshot> {
-    if !bytes.starts_with(SNAPSHOT_MAGIC) {
-        return Err(corrupt(path, 0, "bad magic"));
+    let name = format!("snapshot file {}", path.display());
+    parse_image(bytes, 0, bytes.len(), &name, true)
+}
+
+/// Checks a whole snapshot file and reads its header and counts, not its rows.
+pub fn read_snapshot_summary(bytes: &[u8], path: &Path) -> StorageResult<LoadedSnapshot> {
+    let name = format!("snapshot file {}", path.display());
+    parse_image(bytes, 0, bytes.len(), &name, false)
+}
+
+/// Parses and checks the snapshot image `bytes[start..end]`; errors name `name` and the
+/// offset in `bytes`. Rows are kept only if `keep_rows`.
+fn parse_image(
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    name: &str,
+    keep_rows: bool,
+) -> StorageResult<LoadedSnapshot> {
+    debug_assert!(start <= end && end <= bytes.len());
+    let bytes = &bytes[..end];
+    if !bytes[start..].starts_with(SNAPSHOT_MAGIC) {
+        return Err(corrupt(name, start, "bad magic"));
     }
     let mut snapshot = LoadedSnapshot::default();
-    let mut pos = SNAPSHOT_MAGIC.len();
+    let mut pos = start + SNAPSHOT_MAGIC.len();
     let mut blocks = 0u64;
-    let mut rows_total = 0u64;
     loop {
         let (payload, next) = match frame_at(bytes, pos, FRAME_PAYLOAD_BYTES_MAX) {
             FrameAt::Valid { payload, next } => (&bytes[payload], next),
-            FrameAt::End => return Err(corrupt(path, pos, "no end block")),
-            FrameAt::Bad(reason) => return Err(corrupt(path, pos, reason)),
+            FrameAt::End => return Err(corrupt(name, pos, "no end block")),
+            FrameAt::Bad(reason) => return Err(corrupt(name, pos, reason)),
         };
         blocks += 1;
         let mut reader = Reader::new(payload);
-        let fail = |e: StorageError| corrupt(path, pos, &e.message);
+        let fail = |e: StorageError| corrupt(name, pos, &e.message);
         let kind = reader.u8().map_err(fail)?;
         if (blocks == 1) != (kind == BLOCK_HEADER) {
-            return Err(corrupt(path, pos, "header block missing or repeated"));
+            return Err(corrupt(name, pos, "header block missing or repeated"));
         }
         match kind {
             BLOCK_HEADER => {
-                if reader.varint().map_err(fail)? != FORMAT_VERSION {
-                    return Err(corrupt(path, pos, "unknown format version"));
+                let version = reader.varint().map_err(fail)?;
+                if version != 1 && version != FORMAT_VERSION {
+                    return Err(corrupt(name, pos, "unknown format version"));
                 }
                 snapshot.ts = reader.varint().map_err(fail)?;
                 snapshot.wal_start = reader.varint().map_err(fail)?;
+                if version >= 2 {
+                    snapshot.created_unix_ms = Some(reader.varint().map_err(fail)?);
+                }
             }
             BLOCK_TABLE => snapshot.tables.push(SnapshotTable {
                 table_id: reader.varint().map_err(fail)?,
@@ -253,29 +277,31 @@ pub fn read_snapshot(bytes: &[u8], path: &Path) -> StorageResult<LoadedSnapshot>
                 let count = reader.varint().map_err(fail)?;
                 let Some(table) = snapshot.tables.iter_mut().find(|t| t.table_id == table_id)
                 else {
-                    return Err(corrupt(path, pos, "rows for an unknown table"));
+                    return Err(corrupt(name, pos, "rows for an unknown table"));
                 };
-                rows_total = rows_total.saturating_add(count);
-                if count > payload.len() as u64 || rows_total > TABLE_SLOTS_MAX {
-                    return Err(corrupt(path, pos, "row count past the block or the limit"));
+                snapshot.rows = snapshot.rows.saturating_add(count);
+                if count > payload.len() as u64 || snapshot.rows > TABLE_SLOTS_MAX {
+                    return Err(corrupt(name, pos, "row count past the block or the limit"));
                 }
                 for _ in 0..count {
                     let row = reader.varint().map_err(fail)?;
                     let bytes = reader.bytes(ROW_BYTES_MAX).map_err(fail)?;
-                    table.rows.push((row, bytes.to_vec()));
+                    if keep_rows {
+                        table.rows.push((row, bytes.to_vec()));
+                    }
                 }
             }
             BLOCK_END => {
                 if reader.varint().map_err(fail)? != blocks {
-                    return Err(corrupt(path, pos, "block count mismatch"));
+                    return Err(corrupt(name, pos, "block count mismatch"));
                 }
                 reader.finish().map_err(fail)?;
                 if next != bytes.len() {
-                    return Err(corrupt(path, next, "bytes after the end block"));
+                    return Err(corrupt(name, next, "bytes after the end block"));
                 }
                 return Ok(snapshot);
             }
-            _ => return Err(corrupt(path, pos, "unknown block kind")),
+            _ => return Err(corrupt(name, pos, "unknown block kind")),
         }
         reader.finish().map_err(fail)?;
         pos = next;

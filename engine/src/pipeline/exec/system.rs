@@ -6,7 +6,8 @@
 //! fragmentation, compaction), the memory in use and the budget (`max_memory`, NULL when
 //! there is none); `ember_durability` has one row for a directory database (none for an
 //! in-memory one) with the sync policy, commits, WAL records, bytes and fsyncs (group commit
-//! shows as fewer fsyncs than commits), checkpoints, and what recovery did at open.
+//! shows as fewer fsyncs than commits), checkpoints, and what recovery did at open;
+//! `ember_snapshots` has one row per checkpoint snapshot file of a directory database.
 //! A user table of the same name shadows a system table. Rows are computed when the query
 //! runs, against the catalog snapshot the statement was bound with.
 
@@ -22,6 +23,8 @@ use crate::exec::{ExecContext, Operator, Row};
 /// session layer implements it; an in-memory database has none, and the table is empty).
 pub trait DurabilityRow {
     fn durability_row(&self) -> Row;
+    /// The rows of `ember_snapshots`, oldest first.
+    fn snapshot_rows(&self) -> Result<Vec<Row>>;
 }
 
 /// Which system table a query reads.
@@ -31,6 +34,7 @@ pub enum SystemTable {
     Indexes,
     Stats,
     Durability,
+    Snapshots,
 }
 
 const TABLES_COLUMNS: &[&str] = &[
@@ -93,6 +97,10 @@ const DURABILITY_COLUMNS: &[&str] = &[
     "read_only",
 ];
 
+const SNAPSHOTS_COLUMNS: &[&str] = &[
+    "file", "time", "commit", "bytes", "tables", "rows", "newest", "status",
+];
+
 impl SystemTable {
     pub fn by_name(name: &str) -> Option<SystemTable> {
         if name.eq_ignore_ascii_case("ember_tables") {
@@ -103,6 +111,8 @@ impl SystemTable {
             Some(SystemTable::Stats)
         } else if name.eq_ignore_ascii_case("ember_durability") {
             Some(SystemTable::Durability)
+        } else if name.eq_ignore_ascii_case("ember_snapshots") {
+            Some(SystemTable::Snapshots)
         } else {
             None
         }
@@ -114,6 +124,7 @@ impl SystemTable {
             SystemTable::Indexes => "ember_indexes",
             SystemTable::Stats => "ember_stats",
             SystemTable::Durability => "ember_durability",
+            SystemTable::Snapshots => "ember_snapshots",
         }
     }
 
@@ -123,23 +134,28 @@ impl SystemTable {
             SystemTable::Indexes => INDEXES_COLUMNS,
             SystemTable::Stats => STATS_COLUMNS,
             SystemTable::Durability => DURABILITY_COLUMNS,
+            SystemTable::Snapshots => SNAPSHOTS_COLUMNS,
         }
     }
 
     /// Computes the table's rows as the statement's transaction sees the database.
-    pub fn rows(self, tables: &[Arc<TableDef>], context: &ExecContext<'_>) -> Vec<Row> {
-        match self {
+    pub fn rows(self, tables: &[Arc<TableDef>], context: &ExecContext<'_>) -> Result<Vec<Row>> {
+        let durable = || {
+            context
+                .eval
+                .subqueries
+                .and_then(|runtime| runtime.env.durable)
+        };
+        Ok(match self {
             SystemTable::Tables => table_rows(tables, context.txn),
             SystemTable::Indexes => index_rows(tables),
             SystemTable::Stats => vec![stats_row(tables, context.txn)],
-            SystemTable::Durability => {
-                let durable = context
-                    .eval
-                    .subqueries
-                    .and_then(|runtime| runtime.env.durable);
-                durable.map(|d| d.durability_row()).into_iter().collect()
-            }
-        }
+            SystemTable::Durability => durable().map(|d| d.durability_row()).into_iter().collect(),
+            SystemTable::Snapshots => match durable() {
+                Some(durable) => durable.snapshot_rows()?,
+                None => Vec::new(),
+            },
+        })
     }
 }
 
@@ -252,9 +268,9 @@ impl<'p> SystemTableOperator<'p> {
 
 impl Operator for SystemTableOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
-        let rows = self
-            .rows
-            .get_or_insert_with(|| self.table.rows(self.tables, context).into_iter());
-        Ok(rows.next())
+        if self.rows.is_none() {
+            self.rows = Some(self.table.rows(self.tables, context)?.into_iter());
+        }
+        Ok(self.rows.as_mut().and_then(Iterator::next))
     }
 }
