@@ -122,6 +122,20 @@ impl Binder<'_> {
                         "DROP COLUMN of several columns, IF EXISTS, CASCADE or RESTRICT",
                     ));
                 };
+                if let Some(expiry) = before.options.expire_at {
+                    if before.columns[expiry]
+                        .name
+                        .eq_ignore_ascii_case(&column.value)
+                    {
+                        return Err(crate::err!(
+                            InvalidInput,
+                            "cannot drop column {}: table option expire_at names it \
+                             (ALTER TABLE {} SET (expire_at = NULL) first)",
+                            column.value,
+                            before.name
+                        ));
+                    }
+                }
                 let views = self.catalog.views();
                 let views: Vec<&ViewDef> = views.iter().map(|view| view.as_ref()).collect();
                 let (without, position) = self.bind_drop_column(&before, &views, column)?;

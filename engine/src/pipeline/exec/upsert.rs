@@ -136,7 +136,7 @@ impl StatementState<'_, '_, '_, '_> {
             guard.replace_holders(txn, &row, insert.on_conflict)?;
         }
         let written = match &insert.upsert {
-            None => match insert_row(txn, table, &row, insert.on_conflict, |e| {
+            None => match insert_row(txn, table, &row, (insert.on_conflict, self.env.time), |e| {
                 storage_error(table, e)
             })? {
                 true => Written::Inserted(row),
@@ -189,9 +189,13 @@ impl StatementState<'_, '_, '_, '_> {
                 return Err(storage_error(table, error));
             }
             // A constraint other than the target failed: the statement's own policy.
-            let inserted = insert_row(txn, table, &row, self.insert.on_conflict, |e| {
-                storage_error(table, e)
-            })?;
+            let inserted = insert_row(
+                txn,
+                table,
+                &row,
+                (self.insert.on_conflict, self.env.time),
+                |e| storage_error(table, e),
+            )?;
             return Ok(if inserted {
                 Written::Inserted(row)
             } else {
