@@ -412,3 +412,61 @@ fn explain_shows_the_expiry_test_on_every_access() {
         );
     }
 }
+
+#[test]
+fn a_lazily_read_query_keeps_its_time_across_other_statements() {
+    let clock = WallClock::manual((EXPIRY_S - 1) * 1000);
+    let db = Database::in_memory_with(options(&clock, Duration::from_secs(3600)));
+    let conn = db.connect();
+    sessions(&conn);
+    let mut statement = conn.prepare("SELECT id FROM sessions ORDER BY id").unwrap();
+    let mut rows = statement.query(()).unwrap();
+    let first: i64 = rows.next().unwrap().unwrap().get(0).unwrap();
+    assert_eq!(first, 1);
+    clock.set_ms(EXPIRY_S * 1000);
+    // Another statement meanwhile reads at the new time...
+    assert_eq!(count(&conn, "SELECT count(*) FROM sessions"), 5);
+    // ...while the query goes on at its own.
+    let rest = rows.map(|row| row.unwrap().get::<i64>(0).unwrap()).count();
+    assert_eq!(rest, 9);
+}
+
+#[test]
+fn swept_rows_give_their_memory_back() {
+    let clock = WallClock::manual((EXPIRY_S - 1) * 1000);
+    let db = Database::in_memory_with(options(&clock, Duration::from_millis(50)));
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE cache(id INTEGER PRIMARY KEY, payload TEXT, expires INTEGER) \
+         WITH (expire_at = expires)",
+        (),
+    )
+    .unwrap();
+    let used = "SELECT slab_bytes_used + large_payload_bytes FROM ember_stats";
+    let empty = count(&conn, used);
+    conn.execute("BEGIN", ()).unwrap();
+    for id in 0..20_000 {
+        conn.execute(
+            "INSERT INTO cache VALUES (?, printf('%0200d', ?), ?)",
+            (id, id, EXPIRY_S),
+        )
+        .unwrap();
+    }
+    conn.execute("COMMIT", ()).unwrap();
+    let loaded = count(&conn, used);
+    assert!(loaded > empty + 20_000 * 200, "{empty} -> {loaded}");
+    clock.set_ms(EXPIRY_S * 1000);
+    assert_eq!(count(&conn, "SELECT count(*) FROM cache"), 0);
+    let start = Instant::now();
+    loop {
+        let now = count(&conn, used);
+        if (now - empty) * 10 <= loaded - empty {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "memory stayed at {now} (empty {empty}, loaded {loaded})"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
