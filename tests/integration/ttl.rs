@@ -248,6 +248,17 @@ fn expired_rows_are_invisible_to_every_read_from_their_expiry_on() {
         count(&conn, "SELECT count(*) FROM sessions WHERE token = 't7'"),
         1
     );
+    // So for an upsert: the new row goes in, the expired one is not updated.
+    conn.execute(
+        "INSERT INTO sessions VALUES (7, 'fresh', 't77', NULL) \
+         ON CONFLICT(id) DO UPDATE SET user = 'revived'",
+        (),
+    )
+    .unwrap();
+    let user: String = conn
+        .query_one("SELECT user FROM sessions WHERE id = 7", ())
+        .unwrap();
+    assert_eq!(user, "fresh");
     // A live row's key still conflicts.
     let (kind, _) = error_of(&conn, "INSERT INTO sessions VALUES (6, 'u', 'new', NULL)");
     assert_eq!(kind, ErrorKind::Constraint);
@@ -469,4 +480,74 @@ fn swept_rows_give_their_memory_back() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn the_sweep_races_writers_without_losing_or_resurrecting_a_row() {
+    let db = Database::in_memory_with(Options::new().ttl_sweep_interval(Duration::from_millis(20)));
+    db.connect()
+        .execute(
+            "CREATE TABLE hot(id INTEGER PRIMARY KEY, expires REAL) WITH (expire_at = expires)",
+            (),
+        )
+        .unwrap();
+    const THREADS: i64 = 4;
+    const ROWS: i64 = 400;
+    let inserted: i64 = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|thread| {
+                let conn = db.connect();
+                scope.spawn(move || {
+                    let mut inserted = 0;
+                    for i in 0..ROWS {
+                        let id = thread * 1_000_000 + i;
+                        // Expires 0-99 ms from now (unixepoch('now') has whole seconds only).
+                        let lifetime = (i % 100) as f64 / 1000.0;
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap()
+                            .as_secs_f64();
+                        conn.execute("INSERT INTO hot VALUES (?, ?)", (id, now + lifetime))
+                            .unwrap();
+                        inserted += 1;
+                        if i % 3 == 0 {
+                            // Renew an earlier row of ours, if it is still there; a conflict
+                            // with the sweep's delete is an ordinary, retryable conflict.
+                            let renewed = conn.execute(
+                                "UPDATE hot SET expires = expires + 0.05 WHERE id = ?",
+                                [id - 2],
+                            );
+                            if let Err(error) = renewed {
+                                assert_eq!(error.kind(), ErrorKind::SerializationConflict);
+                            }
+                        }
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
+                    inserted
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(inserted, THREADS * ROWS);
+    let conn = db.connect();
+    // Every row expires within about a second; then the sweep has deleted each exactly once.
+    wait_for(
+        &conn,
+        "SELECT count(*) FROM hot",
+        0,
+        Duration::from_secs(10),
+    );
+    wait_for(
+        &conn,
+        "SELECT rows FROM ember_tables WHERE name = 'hot'",
+        0,
+        Duration::from_secs(10),
+    );
+    wait_for(
+        &conn,
+        "SELECT rows_expired FROM ember_tables WHERE name = 'hot'",
+        inserted,
+        Duration::from_secs(10),
+    );
 }

@@ -100,7 +100,7 @@ fn settle_conflict<V: Borrow<Value>>(
 
 /// Deletes the row holding `row`'s key (as `delete_holder`) when it is expired at the
 /// transaction's time (its `expire_at` column is `column`); whether it did.
-fn delete_expired_holder<V: Borrow<Value>>(
+pub(super) fn delete_expired_holder<V: Borrow<Value>>(
     txn: &mut Transaction,
     table: &TableDef,
     row: &[V],
