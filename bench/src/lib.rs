@@ -6,6 +6,7 @@ pub mod data;
 pub mod ember_engine;
 pub mod engine;
 pub mod expect;
+pub mod expiry;
 pub mod memory;
 pub mod queries;
 pub mod report;

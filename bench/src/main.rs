@@ -1,5 +1,6 @@
 //! The `ember-bench` binary: `ember-bench [--scale F] [--only W1,...] [--engines ember,...]
 //! [--rounds N] [--no-settle]`
+//! runs the workloads and prints the table; `--m3` runs M3 (row expiry, EmberDB only).
 //! runs the workloads and prints the table. (`--m1-child ENGINE` is the internal child mode
 //! of M1; `--ops-of ID` prints how many operations workload ID's measured function runs at
 //! the given `--scale`, for `bench/callgrind.sh`.)
@@ -17,6 +18,7 @@ const USAGE: &str = "usage: ember-bench [--scale F] [--only IDS] \
                  alone (ember, ember-par), else every engine whose name starts with it
   --no-settle    start each timed turn at once instead of waiting (up to 3 s) for the
                  machine's cores to go idle after the previous turn
+  --m3           run M3 (row expiry reclaiming memory, EmberDB only) and exit
   --ops-of ID    print the operations workload ID's measured function runs at this
                  --scale (what bench/callgrind.sh divides instructions by), and exit";
 
@@ -42,6 +44,7 @@ fn main() {
     };
     let mut m1_engine = None;
     let mut ops_of = None;
+    let mut m3 = false;
     while let Some(arg) = args.next() {
         let step = match arg.as_str() {
             "--scale" => parse_scale(args.next()).map(|scale| config.scale = scale),
@@ -87,6 +90,10 @@ fn main() {
                 }
                 None => Err("--ops-of needs a workload id".to_string()),
             },
+            "--m3" => {
+                m3 = true;
+                Ok(())
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -105,6 +112,16 @@ fn main() {
             None => {
                 eprintln!("ember-bench: no operation count for workload {id:?}");
                 std::process::exit(2);
+            }
+        }
+        return;
+    }
+    if m3 {
+        match ember_bench::expiry::m3(config.scale) {
+            Ok(report) => println!("{report}"),
+            Err(error) => {
+                eprintln!("ember-bench: M3 failed: {error}");
+                std::process::exit(1);
             }
         }
         return;

@@ -34,8 +34,9 @@ mod session;
 pub use pipeline::{ast_drop, bind, catalog, exec, expr, optimize, parse, plan, script};
 pub(crate) use pipeline::{dialect, fast_hash};
 pub(crate) use session::{
-    backup, connection, cursor, database, de, durability, functions, gc, interrupt, memory,
-    options, params, plan_cache, recovery, rows, snapshots, statement, timeout, transaction, value,
+    backup, connection, cursor, database, de, durability, expiry_sweep, functions, gc, interrupt,
+    memory, options, params, plan_cache, recovery, rows, snapshots, statement, timeout,
+    transaction, value,
 };
 
 pub use backup::BackupInfo;
@@ -46,6 +47,7 @@ pub use durability::{CheckpointReport, DurabilityStats};
 pub use ember_storage::{DataType, Value};
 pub use error::{Error, ErrorKind, OptionalExtension, Result};
 pub use exec::system;
+pub use expr::WallClock;
 pub use functions::{Aggregate, FunctionContext, FunctionFlags};
 pub use interrupt::InterruptHandle;
 pub use options::{Options, SyncPolicy};

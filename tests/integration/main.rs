@@ -40,6 +40,7 @@ mod statement_timeout;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;
+mod ttl;
 mod unique_collate;
 mod update_clauses;
 mod user_functions;

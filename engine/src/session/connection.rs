@@ -135,6 +135,8 @@ pub struct Connection {
     /// Explicit transactions begun on this connection: names the open one (a lazy `Rows`
     /// read in it notices when it ended).
     transactions_begun: Cell<u64>,
+    /// The time the transaction reads row expiries at (`expr/expiry.rs`).
+    pub(crate) time: crate::expr::TransactionTime,
 }
 
 impl Connection {
@@ -154,6 +156,7 @@ impl Connection {
             transactions_begun: Cell::new(0),
             threads: Cell::new(0),
             savepoints: RefCell::new(Vec::new()),
+            time: crate::expr::TransactionTime::new(db.shared.clock.clone()),
             db,
         }
     }

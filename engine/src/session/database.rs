@@ -26,6 +26,10 @@ pub(crate) struct Shared {
     pub(crate) durable: OnceLock<Durable>,
     /// The background collector, stopped and joined when this state drops.
     pub(crate) collector: OnceLock<crate::gc::Collector>,
+    /// Where transactions read the time row expiries compare with (`Options::clock`).
+    pub(crate) clock: crate::expr::WallClock,
+    /// Most time between two sweeps of expired rows (`Options::ttl_sweep_interval`).
+    pub(crate) ttl_sweep_interval: std::time::Duration,
 }
 
 impl Shared {
@@ -114,6 +118,8 @@ impl Database {
             ddl_lock: Mutex::new(()),
             durable: OnceLock::new(),
             collector: OnceLock::new(),
+            clock: options.clock.clone(),
+            ttl_sweep_interval: options.ttl_sweep_interval,
         });
         shared
             .store
@@ -121,6 +127,14 @@ impl Database {
             .set_budget(options.memory_budget_bytes);
         crate::gc::spawn_background(&shared);
         Database { options, shared }
+    }
+
+    /// A handle on `shared` with the default options (the collector's sweep connection).
+    pub(crate) fn from_shared(shared: Arc<Shared>) -> Database {
+        Database {
+            shared,
+            options: Options::default(),
+        }
     }
 
     /// Opens a new connection (one per thread).

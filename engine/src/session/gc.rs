@@ -15,7 +15,8 @@ use ember_storage::slab::CompactionReport;
 
 use crate::database::Shared;
 
-/// Time between background passes.
+/// Time between background passes (also the granularity of the expired-row sweep,
+/// `expiry_sweep.rs`, which runs every `Options::ttl_sweep_interval`).
 const BACKGROUND_INTERVAL_MS: u64 = 200;
 /// The background thread compacts when this percentage of the slab pages' bytes is free...
 const BACKGROUND_COMPACT_FRAGMENTATION_PERCENT: u64 = 50;
@@ -120,6 +121,7 @@ fn wait_or_stop(stop: &StopSignal) -> bool {
 fn background_loop(weak: Weak<Shared>, stop: StopSignal) {
     let mut last_collected_ts = 0;
     let mut pages_after_last_compaction = None;
+    let mut last_sweep = Instant::now();
     loop {
         if wait_or_stop(&stop) {
             return;
@@ -131,6 +133,10 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal) {
         if read_ts != last_collected_ts {
             collect_now(&shared);
             last_collected_ts = read_ts;
+        }
+        if last_sweep.elapsed() >= shared.ttl_sweep_interval {
+            crate::expiry_sweep::sweep_expired(&shared);
+            last_sweep = Instant::now();
         }
         compact_if_fragmented(&shared, &mut pages_after_last_compaction);
     }

@@ -11,6 +11,7 @@ pub(crate) mod cursor;
 pub(crate) mod database;
 pub(crate) mod de;
 pub(crate) mod durability;
+pub(crate) mod expiry_sweep;
 pub(crate) mod foreign_key_check;
 pub(crate) mod foreign_keys;
 pub(crate) mod functions;

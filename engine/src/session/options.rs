@@ -55,7 +55,17 @@ pub struct Options {
     /// Open a directory read-only as of the checkpoint snapshot of this commit number (a
     /// `commit` of `ember_snapshots`): that snapshot alone is loaded, no WAL is replayed.
     pub at_snapshot: Option<u64>,
+    /// Most time between two sweeps that delete expired rows (tables with
+    /// `WITH (expire_at = col)`): an expired row is invisible at once and deleted within
+    /// about this delay (plus the collector's own pass interval). Default 1 s.
+    pub ttl_sweep_interval: std::time::Duration,
+    /// Where "now" comes from for row expiry: the system clock, or a
+    /// [`WallClock::manual`](crate::WallClock::manual) clock a test moves.
+    pub clock: crate::expr::WallClock,
 }
+
+/// Default of [`Options::ttl_sweep_interval`](struct.Options.html#structfield.ttl_sweep_interval).
+pub const TTL_SWEEP_INTERVAL_DEFAULT: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Default for Options {
     fn default() -> Options {
@@ -71,6 +81,8 @@ impl Default for Options {
             busy_timeout: BUSY_TIMEOUT_DEFAULT,
             keep_snapshots: 1,
             at_snapshot: None,
+            ttl_sweep_interval: TTL_SWEEP_INTERVAL_DEFAULT,
+            clock: crate::expr::WallClock::default(),
         }
     }
 }
@@ -182,6 +194,25 @@ impl Options {
     /// ```
     pub fn at_snapshot(mut self, commit: u64) -> Options {
         self.at_snapshot = Some(commit);
+        self
+    }
+
+    /// Sets the most time between two sweeps of expired rows (see
+    /// [`Options::ttl_sweep_interval`](struct.Options.html#structfield.ttl_sweep_interval)).
+    pub fn ttl_sweep_interval(mut self, interval: std::time::Duration) -> Options {
+        self.ttl_sweep_interval = interval;
+        self
+    }
+
+    /// Sets the clock row expiry reads (a manual one in tests).
+    ///
+    /// ```
+    /// let clock = ember::WallClock::manual(1_000_000);
+    /// let db = ember::Database::in_memory_with(ember::Options::new().clock(clock.clone()));
+    /// # let _ = db;
+    /// ```
+    pub fn clock(mut self, clock: crate::expr::WallClock) -> Options {
+        self.clock = clock;
         self
     }
 

@@ -14,8 +14,8 @@ use sqlparser::ast::{self, AlterTableOperation, ColumnOption, RenameTableNameKin
 use ember_storage::Value;
 
 use crate::catalog::{
-    rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table, ColumnDef,
-    TableDef, ViewDef,
+    merge_set_options, rename_key_column, rename_table_in_view, rewrite_create_index,
+    rewrite_create_table, ColumnDef, TableDef, ViewDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, EvalContext, Expr};
@@ -122,11 +122,49 @@ impl Binder<'_> {
                         "DROP COLUMN of several columns, IF EXISTS, CASCADE or RESTRICT",
                     ));
                 };
+                if let Some(expiry) = before.options.expire_at {
+                    if before.columns[expiry]
+                        .name
+                        .eq_ignore_ascii_case(&column.value)
+                    {
+                        return Err(crate::err!(
+                            InvalidInput,
+                            "cannot drop column {}: table option expire_at names it \
+                             (ALTER TABLE {} SET (expire_at = NULL) first)",
+                            column.value,
+                            before.name
+                        ));
+                    }
+                }
                 let views = self.catalog.views();
                 let views: Vec<&ViewDef> = views.iter().map(|view| view.as_ref()).collect();
                 let (without, position) = self.bind_drop_column(&before, &views, column)?;
                 after = without;
                 dropped = Some(position);
+            }
+            AlterTableOperation::SetOptionsParens { options } => {
+                let mut failure = None;
+                after.sql = rewrite_create_table(&before.sql, |create| {
+                    failure = merge_set_options(&before.name, create, options, |column| {
+                        before.column_index(column)
+                    })
+                    .err();
+                })?;
+                if let Some(error) = failure {
+                    return Err(error);
+                }
+                let statement = crate::catalog::parse_one(&after.sql)?;
+                let ast::Statement::CreateTable(create) = statement else {
+                    return Err(crate::err!(
+                        Internal,
+                        "stored table text is not CREATE TABLE"
+                    ));
+                };
+                after.options = crate::catalog::bind_table_options(
+                    &before.name,
+                    &create.table_options,
+                    |column| before.column_index(column),
+                )?;
             }
             other => return Err(unsupported(format!("ALTER TABLE {other}"))),
         }

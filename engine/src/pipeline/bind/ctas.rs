@@ -25,6 +25,11 @@ impl Binder<'_> {
                 "column definitions in CREATE TABLE ... AS SELECT",
             ));
         }
+        if !matches!(create.table_options, ast::CreateTableOptions::None) {
+            return Err(unsupported(
+                "table options in CREATE TABLE ... AS SELECT (set them with ALTER TABLE .. SET)",
+            ));
+        }
         let bound = self.bind_query(query)?;
         if self.parameter_count > 0 {
             return Err(unsupported("parameters in CREATE TABLE ... AS SELECT"));

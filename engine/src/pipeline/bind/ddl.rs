@@ -175,6 +175,11 @@ impl Binder<'_> {
             _ => None,
         };
         let constraints = self.bind_constraints(&name, &columns, pending)?;
+        let options = crate::catalog::bind_table_options(&name, &create.table_options, |column| {
+            columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(column))
+        })?;
         Ok(Plan::CreateTable(CreateTable {
             name,
             if_not_exists: create.if_not_exists,
@@ -185,6 +190,7 @@ impl Binder<'_> {
             sql: ast::Statement::CreateTable(create.clone()).to_string(),
             rowid_column,
             autoincrement,
+            options,
         }))
     }
 

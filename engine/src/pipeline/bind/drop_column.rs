@@ -61,6 +61,8 @@ impl Binder<'_> {
             rowid_column: bound.rowid_column,
             autoincrement: bound.autoincrement,
             constraints: bound.constraints,
+            options: bound.options,
+            rows_expired: table.rows_expired.clone(),
         };
         Ok((after, position))
     }

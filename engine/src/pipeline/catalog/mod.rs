@@ -4,6 +4,7 @@
 //! locks, and DDL builds a new catalog (under the DDL lock) and swaps it in.
 
 mod constraint;
+mod options;
 mod schema;
 mod sql_rewrite;
 mod view;
@@ -14,6 +15,9 @@ use std::sync::Arc;
 use crate::error::Result;
 
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
+pub use options::{
+    bind_table_options, merge_set_options, parse_duration_ms, parse_size_bytes, TableOptions,
+};
 pub use schema::{ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL};
 pub use sql_rewrite::{
     parse_one, rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,

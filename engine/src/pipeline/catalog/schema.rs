@@ -62,6 +62,11 @@ pub struct TableDef {
     pub autoincrement: bool,
     /// CHECK and FOREIGN KEY constraints (catalog/constraint.rs).
     pub constraints: super::TableConstraints,
+    /// `WITH (..)` / `ALTER TABLE .. SET (..)` options (catalog/options.rs).
+    pub options: super::TableOptions,
+    /// Expired rows the collector deleted from this table (`ember_tables.rows_expired`);
+    /// shared by every version of the definition.
+    pub rows_expired: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A secondary hash index of a table.

@@ -9,16 +9,18 @@ use ember_storage::{RowId, StorageError, StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::Result;
+use crate::expr::TransactionTime;
 use crate::plan::OnConflict;
 
 /// Inserts `row` (already checked against the column types); false when IGNORE skipped it.
 /// The first attempt is the whole cost of a row without a conflict; `settle_conflict`
-/// handles the rest.
+/// handles the rest. `time` is the transaction's time for row expiry: a key held by an
+/// expired row (`expire_at`, not yet swept) is free, the row deleted first.
 pub fn insert_row<V: Borrow<Value>>(
     txn: &mut Transaction,
     table: &TableDef,
     row: &[V],
-    on_conflict: OnConflict,
+    (on_conflict, time): (OnConflict, Option<&TransactionTime>),
     map_error: impl Fn(StorageError) -> crate::Error,
 ) -> Result<bool> {
     let savepoint = txn.savepoint();
@@ -27,7 +29,7 @@ pub fn insert_row<V: Borrow<Value>>(
         Err(error) => settle_conflict(
             txn,
             table,
-            (row, on_conflict),
+            (row, on_conflict, time),
             &map_error,
             (savepoint, error),
         ),
@@ -43,10 +45,11 @@ pub fn insert_row<V: Borrow<Value>>(
 fn settle_conflict<V: Borrow<Value>>(
     txn: &mut Transaction,
     table: &TableDef,
-    (row, on_conflict): (&[V], OnConflict),
+    (row, on_conflict, time): (&[V], OnConflict, Option<&TransactionTime>),
     map_error: &impl Fn(StorageError) -> crate::Error,
     failed: (usize, StorageError),
 ) -> Result<bool> {
+    let mut expired_deleted = 0;
     // Each replacement removes one conflicting row; a row can conflict with at most one
     // row per unique key (the primary key and each unique index), plus the final insert.
     let attempts = table.indexes.len() + 2;
@@ -56,20 +59,30 @@ fn settle_conflict<V: Borrow<Value>>(
             return Err(map_error(error));
         }
         txn.rollback_to(savepoint);
-        match on_conflict {
-            OnConflict::Abort | OnConflict::Fail | OnConflict::Rollback => {
-                return Err(map_error(error))
+        let holder_expired = match (table.options.expire_at, time) {
+            (Some(column), Some(time)) if expired_deleted <= table.indexes.len() => {
+                delete_expired_holder(txn, table, row, error.index.as_deref(), column, time)?
             }
-            OnConflict::Ignore => return Ok(false),
-            OnConflict::Replace => {
-                if !delete_holder(txn, table, row, error.index.as_deref())? {
-                    // The key is held by a row this transaction cannot see (a concurrent
-                    // writer): nothing to replace, so it is a conflict.
-                    return Err(map_error(error));
+            _ => false,
+        };
+        if holder_expired {
+            expired_deleted += 1;
+        } else {
+            match on_conflict {
+                OnConflict::Abort | OnConflict::Fail | OnConflict::Rollback => {
+                    return Err(map_error(error))
+                }
+                OnConflict::Ignore => return Ok(false),
+                OnConflict::Replace => {
+                    if !delete_holder(txn, table, row, error.index.as_deref())? {
+                        // The key is held by a row this transaction cannot see (a concurrent
+                        // writer): nothing to replace, so it is a conflict.
+                        return Err(map_error(error));
+                    }
                 }
             }
         }
-        if attempt == attempts {
+        if attempt == attempts + expired_deleted {
             break;
         }
         savepoint = txn.savepoint();
@@ -83,6 +96,33 @@ fn settle_conflict<V: Borrow<Value>>(
         "INSERT OR REPLACE into {} did not settle after {attempts} attempts",
         table.name
     ))
+}
+
+/// Deletes the row holding `row`'s key (as `delete_holder`) when it is expired at the
+/// transaction's time (its `expire_at` column is `column`); whether it did.
+pub(super) fn delete_expired_holder<V: Borrow<Value>>(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[V],
+    index: Option<&str>,
+    column: usize,
+    time: &TransactionTime,
+) -> Result<bool> {
+    let Some(id) = find_holder(txn, table, row, index)? else {
+        return Ok(false);
+    };
+    let mut values = Vec::new();
+    if !txn.read_row(&table.storage, id, &mut values)? {
+        return Ok(false);
+    }
+    let expired = values
+        .get(column)
+        .and_then(crate::expr::expiry_ms)
+        .is_some_and(|expiry| expiry <= time.now_ms() as f64);
+    if expired {
+        txn.delete(&table.storage, id)?;
+    }
+    Ok(expired)
 }
 
 /// Deletes the visible row holding `row`'s key in the primary key (`index` None) or in the

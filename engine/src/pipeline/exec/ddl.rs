@@ -66,6 +66,8 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
         rowid_column: create.rowid_column,
         autoincrement: create.autoincrement,
         constraints: create.constraints.clone(),
+        options: create.options.clone(),
+        rows_expired: Default::default(),
     };
     host.log_catalog(
         CatalogOp::CreateTable,

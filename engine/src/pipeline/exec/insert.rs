@@ -129,7 +129,7 @@ fn insert_plain_rows(
             }
             let added = if fits {
                 let values = &values[..width];
-                let added = insert_row(txn, table, values, insert.on_conflict, |e| {
+                let added = insert_row(txn, table, values, (insert.on_conflict, env.time), |e| {
                     storage_error(table, e)
                 })?;
                 if let (true, Some(column)) = (added, table.rowid_column) {
@@ -305,7 +305,10 @@ fn insert_one<'a>(
         Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => return Ok(false),
         other => other?,
     };
-    let inserted = insert_row(txn, table, row, on_conflict, |e| storage_error(table, e))?;
+    let time = eval.subqueries.and_then(|runtime| runtime.env.time);
+    let inserted = insert_row(txn, table, row, (on_conflict, time), |e| {
+        storage_error(table, e)
+    })?;
     if let (true, Some(column), Some(counters)) = (inserted, table.rowid_column, counters) {
         if let Value::Integer(key) = &*row[column] {
             counters.set_last_insert_rowid(*key);

@@ -41,6 +41,7 @@ pub(super) fn sequence_table() -> CreateTable {
         rowid_column: None,
         autoincrement: false,
         constraints: Default::default(),
+        options: Default::default(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! System tables: read-only views of the engine's own state, queryable with SELECT.
 //! `ember_tables` has one row per user table (rows, live and dead versions, bytes held by
-//! versions and by the table's slab slots, garbage collection runs); `ember_indexes` has one
+//! versions and by the table's slab slots, garbage collection runs, its `WITH` options and
+//! the expired rows the collector deleted); `ember_indexes` has one
 //! row per secondary index (name, table_name, columns, unique, entries); `ember_stats` has
 //! one row for the whole database, with the slab pool (pages, bytes used and free,
 //! fragmentation, compaction), the memory in use and the budget (`max_memory`, NULL when
@@ -48,6 +49,8 @@ const TABLES_COLUMNS: &[&str] = &[
     "slab_bytes",
     "gc_runs",
     "gc_versions_freed",
+    "options",
+    "rows_expired",
 ];
 
 const INDEXES_COLUMNS: &[&str] = &["name", "table_name", "columns", "unique", "entries"];
@@ -180,7 +183,9 @@ fn per_table_stats(
 fn table_rows(tables: &[Arc<TableDef>], txn: &Transaction) -> Vec<Row> {
     per_table_stats(tables, txn)
         .into_iter()
-        .map(|(name, stats)| {
+        .zip(tables)
+        .map(|((name, stats), table)| {
+            let options = table.options.describe(&table.columns);
             vec![
                 Value::Text(name),
                 int(stats.live_rows),
@@ -192,6 +197,14 @@ fn table_rows(tables: &[Arc<TableDef>], txn: &Transaction) -> Vec<Row> {
                 int(stats.slab_bytes),
                 int(stats.gc_runs),
                 int(stats.gc_versions_freed),
+                if options.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Text(options)
+                },
+                int(table
+                    .rows_expired
+                    .load(std::sync::atomic::Ordering::Relaxed)),
             ]
         })
         .collect()

@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::expr::{EvalContext, StatementEnv, SubqueryRuntime};
 use crate::plan::{ConflictTarget, Insert, Node, OnConflict, Upsert, UpsertAction};
 
-use super::conflict::{find_holder, insert_row};
+use super::conflict::{delete_expired_holder, find_holder, insert_row};
 use super::constraint::RowGuard;
 use super::dml::{check_changes, check_row, is_not_null, storage_error, NULL};
 use super::returning::{written_rows_charge, WrittenRows};
@@ -136,7 +136,7 @@ impl StatementState<'_, '_, '_, '_> {
             guard.replace_holders(txn, &row, insert.on_conflict)?;
         }
         let written = match &insert.upsert {
-            None => match insert_row(txn, table, &row, insert.on_conflict, |e| {
+            None => match insert_row(txn, table, &row, (insert.on_conflict, self.env.time), |e| {
                 storage_error(table, e)
             })? {
                 true => Written::Inserted(row),
@@ -172,12 +172,28 @@ impl StatementState<'_, '_, '_, '_> {
     fn upsert_row(&self, txn: &mut Transaction, upsert: &Upsert, row: Row) -> Result<Written> {
         let table = &*self.insert.table;
         let savepoint = txn.savepoint();
-        let error = match txn.insert(&table.storage, &row) {
+        let mut error = match txn.insert(&table.storage, &row) {
             Ok(_) => return Ok(Written::Inserted(row)),
             Err(error) if error.kind == StorageErrorKind::UniqueViolation => error,
             Err(error) => return Err(storage_error(table, error)),
         };
         txn.rollback_to(savepoint);
+        // A key held by an expired row (`expire_at`) is free: delete the row, insert again.
+        if let (Some(column), Some(time)) = (table.options.expire_at, self.env.time) {
+            for _ in 0..=table.indexes.len() {
+                let index = error.index.clone();
+                if !delete_expired_holder(txn, table, &row, index.as_deref(), column, time)? {
+                    break;
+                }
+                let savepoint = txn.savepoint();
+                error = match txn.insert(&table.storage, &row) {
+                    Ok(_) => return Ok(Written::Inserted(row)),
+                    Err(error) if error.kind == StorageErrorKind::UniqueViolation => error,
+                    Err(error) => return Err(storage_error(table, error)),
+                };
+                txn.rollback_to(savepoint);
+            }
+        }
         let constraint = match &upsert.target {
             Some(ConflictTarget::PrimaryKey) => None,
             Some(ConflictTarget::Index(name)) => Some(name.as_str()),
@@ -189,9 +205,13 @@ impl StatementState<'_, '_, '_, '_> {
                 return Err(storage_error(table, error));
             }
             // A constraint other than the target failed: the statement's own policy.
-            let inserted = insert_row(txn, table, &row, self.insert.on_conflict, |e| {
-                storage_error(table, e)
-            })?;
+            let inserted = insert_row(
+                txn,
+                table,
+                &row,
+                (self.insert.on_conflict, self.env.time),
+                |e| storage_error(table, e),
+            )?;
             return Ok(if inserted {
                 Written::Inserted(row)
             } else {

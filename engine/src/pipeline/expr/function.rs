@@ -69,6 +69,9 @@ pub enum Function {
     /// Holds the affinity the column carries into comparisons (that of the compound's first
     /// SELECT), which the conversion does not change.
     ReadAsReal(Option<super::Affinity>),
+    /// Not callable from SQL: whether a row of a table with `expire_at` is visible to the
+    /// statement's transaction (expiry.rs); evaluated by `Expr::eval` with the context.
+    Unexpired,
 }
 
 /// Every function with its SQL name and its (fewest, most) argument counts; `None` = any.
@@ -144,6 +147,7 @@ impl Function {
             Function::Session(session) => session.name(),
             Function::Json(json) => json.name(),
             Function::ReadAsReal(_) => "read_as_real",
+            Function::Unexpired => "unexpired",
             _ => self.entry().1,
         }
     }
@@ -158,6 +162,7 @@ impl Function {
             Function::Date(date) => (date.name(), date.fewest_arguments(), None),
             Function::Session(session) => (session.name(), 0, Some(0)),
             Function::ReadAsReal(_) => ("read_as_real", 1, Some(1)),
+            Function::Unexpired => ("unexpired", 1, Some(1)),
             Function::Json(json) => {
                 let (fewest, most) = json.arity();
                 (json.name(), fewest, most)
@@ -182,7 +187,11 @@ impl Function {
     pub fn is_deterministic(self) -> bool {
         !matches!(
             self,
-            Function::Random | Function::RandomBlob | Function::Date(_) | Function::Session(_)
+            Function::Random
+                | Function::RandomBlob
+                | Function::Date(_)
+                | Function::Session(_)
+                | Function::Unexpired
         )
     }
 }
@@ -266,11 +275,11 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         Function::Json(json) => super::json::call(json, args)?,
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
-        Function::Session(session) => {
+        Function::Session(_) | Function::Unexpired => {
             return Err(crate::err!(
                 Internal,
                 "{}() evaluated without its statement",
-                session.name()
+                function.name()
             ))
         }
         Function::RandomBlob | Function::ZeroBlob => {

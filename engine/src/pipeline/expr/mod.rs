@@ -7,6 +7,7 @@ mod coerce;
 mod collate;
 mod compile;
 mod datetime;
+mod expiry;
 mod function;
 mod json;
 mod key;
@@ -33,6 +34,7 @@ pub use coerce::{coerce_to_column, fits_column};
 pub use collate::{Collation, ColumnMeta};
 pub use compile::{Compiled, Predicate};
 pub use datetime::DateFunction;
+pub use expiry::{expiry_ms, TransactionTime, WallClock};
 pub use function::Function;
 pub use json::{
     json_quote_text, JsonFunction, TableFunction, TABLE_FUNCTION_COLUMNS,
@@ -277,6 +279,13 @@ impl Expr {
                 function: Function::Session(session),
                 ..
             } => session.eval(context)?,
+            Expr::Function {
+                function: Function::Unexpired,
+                args,
+            } => match args.as_slice() {
+                [arg] => expiry::unexpired(&arg.eval(row, context)?, context)?,
+                _ => return Err(crate::err!(Internal, "unexpired() takes one argument")),
+            },
             Expr::Function { function, args } => {
                 function::eval_call(*function, args, |arg| arg.eval(row, context))?
             }

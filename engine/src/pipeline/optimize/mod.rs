@@ -24,8 +24,20 @@ pub use join_access::{join_access, table_rows, JoinChoice};
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use top_k::bound_sort;
 
-/// Chooses how to reach the rows of `table` that pass `filter`.
+/// Chooses how to reach the rows of `table` that pass `filter` (and, for a table with
+/// `expire_at`, are not expired: that test joins the filter, so every access path rechecks
+/// it).
 pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
+    let filter = match table.options.expire_at {
+        None => filter,
+        Some(column) => {
+            let live = unexpired_test(&table, column);
+            Some(match filter {
+                Some(filter) => Expr::Binary(BinaryOp::And, Box::new(filter), Box::new(live)),
+                None => live,
+            })
+        }
+    };
     let path = match &filter {
         Some(predicate) => {
             let terms = predicate.clone().into_conjuncts();
@@ -52,6 +64,18 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
         path: path.unwrap_or(AccessPath::FullScan),
         filter,
         key_residual,
+    }
+}
+
+/// `unexpired(col)` for the `expire_at` column of `table` (expr/expiry.rs).
+pub fn unexpired_test(table: &TableDef, column: usize) -> Expr {
+    Expr::Function {
+        function: crate::expr::Function::Unexpired,
+        args: vec![Expr::Column {
+            index: column,
+            name: table.columns[column].name.clone(),
+            meta: table.columns[column].meta(),
+        }],
     }
 }
 

@@ -131,6 +131,8 @@ pub struct CreateTable {
     /// See `TableDef::rowid_column` and `TableDef::autoincrement`.
     pub rowid_column: Option<usize>,
     pub autoincrement: bool,
+    /// `WITH (..)` table options (catalog/options.rs).
+    pub options: crate::catalog::TableOptions,
 }
 
 /// CREATE TABLE .. AS SELECT, bound: the table its query's columns define, and the query

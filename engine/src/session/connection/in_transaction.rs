@@ -32,6 +32,7 @@ impl Connection {
         match &mut *state {
             TransactionState::Autocommit => {
                 drop(state);
+                self.time.reset();
                 if matches!(plan, Plan::Query(_)) {
                     // A query writes nothing: it runs inside the kept transaction object.
                     if let Ok(mut idle) = self.idle.try_borrow_mut() {
@@ -133,6 +134,7 @@ impl Connection {
             counters: Some(&self.counters),
             foreign_keys: None,
             helper_threads: self.threads.get(),
+            time: Some(&self.time),
         }
     }
     /// OR FAIL in autocommit: the rows the statement changed before `failure` commit, and

@@ -29,6 +29,9 @@ pub(crate) struct Running<'s> {
     reading: Reading,
     caches: RuntimeCaches,
     bounds: Option<exec::StatementBounds<'s>>,
+    /// The time a query read in its own transaction tests row expiry at (read once, at the
+    /// first test; the connection's own `time` serves its other statements meanwhile).
+    own_time: crate::expr::TransactionTime,
 }
 
 /// Which transaction the rows are read in.
@@ -73,6 +76,7 @@ impl Connection {
             reading,
             caches: RuntimeCaches::default(),
             bounds: self.statement_bounds(),
+            own_time: crate::expr::TransactionTime::new(self.db.shared.clock.clone()),
         };
         let started = self.resume(&mut running, |context| {
             exec::start_query(&query.node, context)
@@ -139,7 +143,10 @@ impl Connection {
                 }
             }
         };
-        let env = self.statement_env(&running.params, running.bounds.as_ref());
+        let mut env = self.statement_env(&running.params, running.bounds.as_ref());
+        if let Reading::Own(_) = running.reading {
+            env.time = Some(&running.own_time);
+        }
         let runtime = SubqueryRuntime::resume(txn, env, std::mem::take(&mut running.caches));
         let result = step(&ExecContext::new(&runtime));
         running.caches = runtime.into_caches();

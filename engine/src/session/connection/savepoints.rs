@@ -31,6 +31,7 @@ impl Connection {
         *state = TransactionState::Explicit(self.start_transaction()?);
         self.transactions_begun
             .set(self.transactions_begun.get().wrapping_add(1));
+        self.time.start();
         Ok(())
     }
 
@@ -72,6 +73,7 @@ impl Connection {
             TransactionState::Autocommit => {
                 debug_assert!(self.savepoints.borrow().is_empty());
                 *state = TransactionState::Explicit(self.start_transaction()?);
+                self.time.start();
                 true
             }
             TransactionState::Explicit(_) => false,

@@ -1,0 +1,108 @@
+//! M3: row expiry reclaiming memory (issue 21). EmberDB only (the other engines have no row
+//! expiry): 1,000,000 rows (times `--scale`) go into a table `WITH (expire_at = expires)`,
+//! each row's `expires` one second after its insert (what `ttl = '1 second'` asks), in
+//! 10,000-row transactions. From the last insert on, `count(*)` and the engine's memory
+//! (`ember_stats.memory_used_bytes`, the account of rows, versions and indexes) are sampled
+//! every 100 ms for 3 s; the figures are both at 2 s, the first time `count(*)` was 0 and the
+//! first time memory was back within 10% of the empty table's (also the process's `RssAnon`,
+//! which the allocator does not hand back). `ember-bench --m3 [--scale F]`.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ember::{Database, Options};
+
+use crate::memory::anonymous_bytes;
+
+/// Rows per insert transaction.
+const TXN_ROWS: usize = 10_000;
+/// The sweep interval M3 runs with (the engine's default is 1 s).
+const SWEEP: Duration = Duration::from_millis(200);
+
+fn now_s() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |elapsed| elapsed.as_secs_f64())
+}
+
+fn memory_used(conn: &ember::Connection) -> Result<i64, ember::Error> {
+    conn.query_one("SELECT memory_used_bytes FROM ember_stats", ())
+}
+
+/// Runs M3 and returns its report (several lines).
+pub fn m3(scale: f64) -> Result<String, ember::Error> {
+    let rows = ((1_000_000.0 * scale) as usize).max(1);
+    let db = Database::in_memory_with(Options::new().ttl_sweep_interval(SWEEP));
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE m3(id INTEGER PRIMARY KEY, payload TEXT, expires REAL) \
+         WITH (expire_at = expires)",
+        (),
+    )?;
+    let empty = memory_used(&conn)?;
+    let empty_anon = anonymous_bytes().unwrap_or(0);
+    let mut insert = conn.prepare("INSERT INTO m3 VALUES (?, ?, ?)")?;
+    let started = Instant::now();
+    let mut id = 0;
+    let mut peak = empty;
+    while id < rows {
+        conn.execute("BEGIN", ())?;
+        let expires = now_s() + 1.0;
+        for _ in 0..TXN_ROWS.min(rows - id) {
+            id += 1;
+            insert.execute((id as i64, format!("session-{id:08}"), expires))?;
+        }
+        conn.execute("COMMIT", ())?;
+        peak = peak.max(memory_used(&conn)?);
+    }
+    let load = started.elapsed();
+    let loaded_anon = anonymous_bytes().unwrap_or(0);
+    let last_insert = Instant::now();
+    let mut zero_at = None;
+    let mut back_at = None;
+    let mut at_two = None;
+    let within = |used: i64| (used - empty) as f64 <= 0.1 * empty.max(1) as f64;
+    while last_insert.elapsed() < Duration::from_secs(3) {
+        let count: i64 = conn.query_one("SELECT count(*) FROM m3", ())?;
+        let used = memory_used(&conn)?;
+        let elapsed = last_insert.elapsed();
+        if count == 0 && zero_at.is_none() {
+            zero_at = Some(elapsed);
+        }
+        if within(used) && back_at.is_none() {
+            back_at = Some(elapsed);
+        }
+        if elapsed >= Duration::from_secs(2) && at_two.is_none() {
+            at_two = Some((count, used, anonymous_bytes().unwrap_or(0)));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (count_2s, used_2s, anon_2s) = at_two.unwrap_or((-1, -1, 0));
+    let expired: i64 = conn.query_one(
+        "SELECT rows_expired FROM ember_tables WHERE name = 'm3'",
+        (),
+    )?;
+    let show = |at: Option<Duration>| match at {
+        Some(at) => format!("{:.1} s", at.as_secs_f64()),
+        None => "not within 3 s".to_string(),
+    };
+    let mib = |bytes: i64| bytes as f64 / (1024.0 * 1024.0);
+    Ok(format!(
+        "M3: {rows} rows, expire_at = insert time + 1 s, sweep interval {} ms\n\
+         load: {:.2} s; engine memory empty {:.2} MiB, peak {:.2} MiB\n\
+         2 s after the last insert: count(*) = {count_2s}, engine memory {:.2} MiB \
+         ({:+.1}% of empty), rows expired by the sweep {expired}\n\
+         count(*) = 0 after {}; memory within 10% of empty after {}\n\
+         process RssAnon: empty {:.1} MiB, loaded {:.1} MiB, at 2 s {:.1} MiB",
+        SWEEP.as_millis(),
+        load.as_secs_f64(),
+        mib(empty),
+        mib(peak),
+        mib(used_2s),
+        (used_2s - empty) as f64 * 100.0 / empty.max(1) as f64,
+        show(zero_at),
+        show(back_at),
+        empty_anon as f64 / 1048576.0,
+        loaded_anon as f64 / 1048576.0,
+        anon_2s as f64 / 1048576.0,
+    ))
+}
