@@ -217,6 +217,27 @@ mod tests {
     }
 
     #[test]
+    fn slots_of_every_class_can_be_frozen_heads() {
+        // Slot sizes are multiples of 4 (not 8), so slot addresses are only 4-aligned: a
+        // frozen word must still take every slot of every class (its tag is bit 0).
+        use crate::slab::{MemoryAccount, Payload, SlabPool, CLASS_SLOT_BYTES};
+        let pool = SlabPool::new(std::sync::Arc::new(MemoryAccount::new()));
+        for &slot_bytes in CLASS_SLOT_BYTES.iter() {
+            let len = slot_bytes - 1;
+            let payloads: Vec<Payload> = (0..3u8)
+                .map(|i| Payload::new(&pool, &vec![i; len], 0).unwrap())
+                .collect();
+            for (i, payload) in (0u8..).zip(&payloads) {
+                let slot = payload.slot().expect("a slab payload");
+                assert_eq!(slot.memory.as_ptr() as usize % 4, 0, "{slot_bytes} B slots");
+                let word = HeadWord::frozen(slot).expect("a frozen word");
+                assert_eq!(word.frozen_slot(), Some(slot));
+                assert_eq!(word.frozen_bytes(), Some(&vec![i; len][..]));
+            }
+        }
+    }
+
+    #[test]
     fn null_and_version_words_are_not_frozen() {
         assert!(HeadWord::null().is_null());
         assert!(HeadWord::null().frozen_slot().is_none());

@@ -1,9 +1,10 @@
 //! The slab memory pool for row payloads, memory accounting and the memory budget.
 //!
 //! LAYOUT. Payloads up to `SLOT_BYTES_MAX` live in fixed-size slots of 64 KiB pages; each
-//! page serves one size class (`CLASS_SLOT_BYTES`, about 1.25x apart, so a payload wastes at
-//! most a fifth of its slot). A page starts with a header (`page.rs`): a reference count
-//! (live slots, plus one while the pool owns the page) and a bitmap of free slots. Pages are
+//! page serves one size class (`CLASS_SLOT_BYTES`: 4 bytes apart up to 64, 8 up to 128, then
+//! 1.125x-1.2x apart, so a payload wastes at most a sixth of its slot). A page starts with a
+//! header (`page.rs`): a reference count (live slots, plus one while the pool owns the page)
+//! and a bitmap of free slots. Pages are
 //! aligned to their size, so the header of any slot is found by masking its address. Larger
 //! payloads get an allocation of their own with a small header (`payload.rs`).
 //!
@@ -77,53 +78,63 @@ pub(crate) fn retire_moved_slots(
     }
 }
 
-/// Slot sizes of the size classes, in bytes (ascending).
+/// Slot sizes of the size classes, in bytes (ascending): 4 bytes apart up to 64 and 8 apart
+/// up to 128, where the rows of narrow tables fall (a payload wastes at most 3 or 7 bytes
+/// there), then 1.125x-1.2x apart (at most a sixth of the slot).
 pub const CLASS_SLOT_BYTES: [usize; CLASS_COUNT] = [
-    16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768,
-    896, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096, 5120, 6144, 8192,
+    16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64, 72, 80, 88, 96, 104, 112, 120, 128, 144,
+    160, 176, 192, 224, 256, 288, 320, 352, 384, 448, 512, 576, 640, 704, 768, 896, 1024, 1152,
+    1280, 1408, 1536, 1792, 2048, 2304, 2560, 2816, 3072, 3584, 4096, 4608, 5120, 6144, 7168, 8192,
 ];
 
 /// Number of size classes.
-pub const CLASS_COUNT: usize = 33;
+pub const CLASS_COUNT: usize = 56;
 
 /// Largest payload kept in a slab slot; larger ones get an allocation of their own.
 pub const SLOT_BYTES_MAX: usize = CLASS_SLOT_BYTES[CLASS_COUNT - 1];
+
+/// Slot sizes (and so slot addresses, pages being aligned) are multiples of this. A frozen
+/// head word tags bit 0 of a slot's address (`mvcc/head.rs`), so it must be even (and it
+/// is a power of two).
+const SLOT_GRANULE: usize = 4;
 
 /// A page is evacuated by compaction when at most this fraction (in percent) of its slots
 /// is in use.
 pub const SPARSE_PAGE_USED_PERCENT: u64 = 50;
 
-const _: () = assert!(CLASS_SLOT_BYTES[0] >= 8 && CLASS_SLOT_BYTES[0] & 7 == 0);
+const _: () = assert!(CLASS_SLOT_BYTES[0] >= 8 && CLASS_SLOT_BYTES[0] & (SLOT_GRANULE - 1) == 0);
 const _: () = assert!(SLOT_BYTES_MAX * 4 <= PAGE_BYTES);
 
 /// The size class of a payload of `len` bytes (`None` when it is too large for a slot).
 #[inline]
 pub(crate) fn class_of(len: usize) -> Option<usize> {
-    CLASS_BY_EIGHTHS
-        .get(len.div_ceil(8))
+    CLASS_BY_GRANULES
+        .get(len.div_ceil(SLOT_GRANULE))
         .map(|class| *class as usize)
 }
 
-/// The size class of each payload length rounded up to a multiple of 8 (every slot size is
-/// one), indexed by that length / 8: one load instead of a search.
-static CLASS_BY_EIGHTHS: [u8; SLOT_BYTES_MAX / 8 + 1] = {
-    let mut table = [0u8; SLOT_BYTES_MAX / 8 + 1];
-    let mut eighths = 0;
+/// The size class of each payload length rounded up to a multiple of `SLOT_GRANULE` (every
+/// slot size is one), indexed by that length / `SLOT_GRANULE`: one load instead of a search.
+static CLASS_BY_GRANULES: [u8; SLOT_BYTES_MAX / SLOT_GRANULE + 1] = {
+    let mut table = [0u8; SLOT_BYTES_MAX / SLOT_GRANULE + 1];
+    let mut granules = 0;
     let mut class = 0;
-    while eighths < table.len() {
-        while CLASS_SLOT_BYTES[class] < eighths * 8 {
+    while granules < table.len() {
+        while CLASS_SLOT_BYTES[class] < granules * SLOT_GRANULE {
             class += 1;
         }
-        table[eighths] = class as u8;
-        eighths += 1;
+        table[granules] = class as u8;
+        granules += 1;
     }
     table
 };
 
 const _: () = {
+    assert!(CLASS_COUNT <= u8::MAX as usize);
     let mut class = 0;
     while class < CLASS_COUNT {
-        assert!(CLASS_SLOT_BYTES[class] & 7 == 0);
+        assert!(CLASS_SLOT_BYTES[class] & (SLOT_GRANULE - 1) == 0);
+        assert!(class == 0 || CLASS_SLOT_BYTES[class] > CLASS_SLOT_BYTES[class - 1]);
         class += 1;
     }
 };
