@@ -53,6 +53,10 @@ const INITIAL_CAPACITY: usize = 64;
 /// Used entries (live + tombstones) per 16 of capacity past which the array is rebuilt.
 const LOAD_SIXTEENTHS_MAX: usize = 13;
 
+/// An array whose live entries fall below 1/16 of its capacity is rebuilt smaller
+/// (`PrimaryIndex::remove`).
+const SHRINK_BELOW_SIXTEENTHS_INVERSE: usize = 16;
+
 /// Bytes of one entry (key word + row word).
 pub const PRIMARY_ENTRY_BYTES: u64 = size_of::<Entry>() as u64;
 
@@ -302,8 +306,12 @@ impl PrimaryIndex {
             // for. The box is freed once: tombstones are skipped by rebuilds and by `Drop`.
             unsafe { guard.defer_unchecked(move || drop(Box::from_raw(boxed as *mut IndexKey))) };
         }
-        self.live
-            .store(self.live.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
+        let live = self.live.load(Ordering::Relaxed) - 1;
+        self.live.store(live, Ordering::Relaxed);
+        // Mostly deleted (expired, evicted, a table emptied): give the array's memory back.
+        if live * SHRINK_BELOW_SIXTEENTHS_INVERSE < entries.len && entries.len > INITIAL_CAPACITY {
+            self.rebuild_locked(&guard);
+        }
         true
     }
 
@@ -323,6 +331,18 @@ impl PrimaryIndex {
         while live * 32 > capacity * LOAD_SIXTEENTHS_MAX {
             capacity *= 2;
         }
+        // A mostly empty array halves while its live entries fill at most 13/32 of the
+        // half: after a shrink the array is 13/64 to 13/32 full, far from both the growth
+        // limit (13/16) and the next shrink (1/16), so deletes and inserts cannot make it
+        // rebuild back and forth.
+        while capacity > INITIAL_CAPACITY
+            && live * SHRINK_BELOW_SIXTEENTHS_INVERSE < capacity
+            && live * 64 <= capacity * LOAD_SIXTEENTHS_MAX
+        {
+            capacity /= 2;
+        }
+        debug_assert!(capacity.is_power_of_two() && capacity >= INITIAL_CAPACITY);
+        debug_assert!(live * 16 <= capacity * LOAD_SIXTEENTHS_MAX);
         let new = Entries::with_capacity(capacity);
         for entry in old.slots().iter() {
             let row_word = entry.row.load(Ordering::Relaxed);
@@ -484,6 +504,53 @@ mod tests {
         );
         drop(index);
         assert_eq!(account.stats().index_bytes, 0);
+    }
+
+    #[test]
+    fn an_array_emptied_by_removes_shrinks_and_keeps_its_keys() {
+        let account = Arc::new(MemoryAccount::new());
+        let index = PrimaryIndex::with_account(Some(Arc::clone(&account)));
+        let capacity = || {
+            // SAFETY: test only: reads the current array's length under a pin.
+            unsafe { index.entries.load(Ordering::Acquire, &epoch::pin()).deref() }.len
+        };
+        for i in 0..200_000i64 {
+            index.get_or_insert_with(&IndexKey::Int(i), || i as u64);
+        }
+        let full = capacity();
+        let full_bytes = account.stats().index_bytes;
+        // Remove all but every 1000th key: the array shrinks on the way down, never below
+        // what the survivors need, and every survivor stays found.
+        let mut last = full;
+        for i in 0..200_000i64 {
+            if i % 1000 != 0 {
+                assert!(index.remove(&IndexKey::Int(i), i as u64));
+            }
+            let (live, len) = (index.len(), capacity());
+            assert!(len <= last || len == INITIAL_CAPACITY, "{last} -> {len}");
+            assert!(live * 16 <= len * LOAD_SIXTEENTHS_MAX, "{live} in {len}");
+            last = len;
+        }
+        assert_eq!(index.len(), 200);
+        assert!(capacity() <= 200 * 16, "200 keys in {} entries", capacity());
+        assert!(
+            account.stats().index_bytes * 100 < full_bytes,
+            "memory given back"
+        );
+        for i in 0..200_000i64 {
+            let expected = (i % 1000 == 0).then_some(i as u64);
+            assert_eq!(index.get(&IndexKey::Int(i)), expected, "key {i}");
+        }
+        // Growing again from there works as from new.
+        for i in 0..200_000i64 {
+            if i % 1000 != 0 {
+                index.get_or_insert_with(&IndexKey::Int(i), || i as u64);
+            }
+        }
+        assert_eq!((index.len(), capacity()), (200_000, full));
+        for i in (0..200_000i64).step_by(997) {
+            assert_eq!(index.get(&IndexKey::Int(i)), Some(i as u64));
+        }
     }
 
     #[test]

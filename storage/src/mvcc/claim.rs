@@ -28,19 +28,23 @@ pub(crate) enum ClaimFor {
 
 impl Transaction {
     /// Installs `version` at the head of a key's slot whose current head is not a live row
-    /// for this transaction.
+    /// for this transaction. Returns false, linking nothing, when the slot is retired (the
+    /// key's entry is being removed: the caller probes the index again).
     pub(super) fn push_onto_dead_slot<'g>(
         &self,
         table: &Table,
         slot: &Slot,
         version: Shared<'g, Version>,
         guard: &'g Guard,
-    ) -> StorageResult<()> {
+    ) -> StorageResult<bool> {
         let txn_id = self.snapshot.txn_id;
         // SAFETY: `version` is not linked yet, so only this thread can reach it.
         let new = unsafe { version.deref() };
         loop {
             let head = slot.head.load(Ordering::Acquire, guard);
+            if head.is_retired() {
+                return Ok(false);
+            }
             if head.is_frozen() {
                 // A frozen row is committed, live and seen by every snapshot.
                 return Err(StorageError::new(
@@ -80,7 +84,7 @@ impl Transaction {
                 .compare_exchange(head, new_head, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                return Ok(());
+                return Ok(true);
             }
         }
     }

@@ -11,7 +11,8 @@
 //! them (they hold an epoch pin) finish safely. Destroying a version frees its slab slot.
 //! When the anchor itself is the head and was deleted at or below the watermark, the whole
 //! chain is dead: the head is unlinked with a CAS (a concurrent insert onto the slot makes the
-//! CAS fail and the chain is left for the next pass).
+//! CAS fail and the chain is left for the next pass). In a primary-key table the CAS leaves
+//! the head `RETIRED` and the key and slot are given back (`slot_reuse.rs`).
 //!
 //! FREEZING. When the anchor is the head, nobody ended it and nothing is left below it,
 //! every present and future snapshot sees it: the collector freezes the row (`head.rs`). It
@@ -124,6 +125,13 @@ impl Table {
         let mut retired: Vec<Shared<'_, Version>> = Vec::new();
         // The headers of the rows frozen so far (their payloads live on in the heads).
         let mut frozen: Vec<usize> = Vec::new();
+        // Slots given back with their keys (primary-key tables).
+        let mut reusable: Vec<RowId> = Vec::new();
+        let emptied_head = if self.primary().is_some() {
+            HeadWord::retired()
+        } else {
+            HeadWord::null()
+        };
         for row in rows {
             if let Some(slot) = self.slot(row) {
                 let first = retired.len();
@@ -131,8 +139,9 @@ impl Table {
                     head: &slot.head,
                     watermark,
                     guard: &guard,
+                    emptied_head,
                 };
-                chain.collect(report, &mut retired, &mut frozen);
+                let emptied = chain.collect(report, &mut retired, &mut frozen);
                 if retired.len() > first && self.has_indexes() {
                     for version in &retired[first..] {
                         // SAFETY: unlinked but not destroyed: destruction is deferred
@@ -141,8 +150,16 @@ impl Table {
                         super::indexing::unindex_version(self, row, version, &guard);
                     }
                 }
+                if emptied && emptied_head.is_retired() {
+                    // SAFETY: as above. Every version of a slot holds the slot's key.
+                    let version = unsafe { retired[first].deref() };
+                    if self.retire_slot(row, version, &guard) {
+                        reusable.push(row);
+                    }
+                }
             }
         }
+        self.reuse_after_epoch(reusable, &guard);
         retire(self, &retired, frozen, &guard);
     }
 
@@ -166,23 +183,27 @@ struct Chain<'h, 'g> {
     head: &'h Head,
     watermark: u64,
     guard: &'g Guard,
+    /// What a head whose whole chain is dead becomes: empty, or `RETIRED` in a primary-key
+    /// table (see `slot_reuse.rs`).
+    emptied_head: HeadWord<'g>,
 }
 
 impl<'g> Chain<'_, 'g> {
     /// Collects the chain (see the module comment): appends the versions it unlinked to
     /// `retired` (the caller destroys them after the epoch, after removing their index
-    /// entries) and the header of a row it froze to `frozen`.
+    /// entries) and the header of a row it froze to `frozen`. Returns whether the whole
+    /// chain was dead and the head is `emptied_head` now.
     fn collect(
         &self,
         report: &mut GcReport,
         retired: &mut Vec<Shared<'g, Version>>,
         frozen: &mut Vec<usize>,
-    ) {
+    ) -> bool {
         let (watermark, guard) = (self.watermark, self.guard);
         let first = self.head.load(Ordering::Acquire, guard);
         // A frozen head has nothing below it; an empty one nothing at all.
         let Some(head) = first.version() else {
-            return;
+            return false;
         };
         let mut current = head;
         // SAFETY: `guard` is pinned and versions are only destroyed after being unlinked, so
@@ -195,14 +216,14 @@ impl<'g> Chain<'_, 'g> {
         }
         // SAFETY: as above.
         let Some(anchor) = (unsafe { current.as_ref() }) else {
-            return;
+            return false;
         };
         if !anchor.older.load(Ordering::Acquire, guard).is_null() {
             let below = anchor.older.swap(Shared::null(), Ordering::AcqRel, guard);
             retire_chain(below, guard, report, retired);
         }
         if current != head {
-            return;
+            return false;
         }
         let end = anchor.end.load(Ordering::Acquire);
         if end == END_INFINITY {
@@ -210,11 +231,18 @@ impl<'g> Chain<'_, 'g> {
         } else if is_committed_at_or_below(end, watermark)
             && self
                 .head
-                .compare_exchange(first, HeadWord::null(), Ordering::AcqRel, Ordering::Acquire)
+                .compare_exchange(
+                    first,
+                    self.emptied_head,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
                 .is_ok()
         {
             retire_chain(current, guard, report, retired);
+            return true;
         }
+        false
     }
 
     /// Freezes the row whose head `anchor` (at `current`) began at or below the watermark,

@@ -14,8 +14,12 @@
 //! with a CAS; then it claims that version as any other.
 //!
 //! WORD. A version pointer is 8-aligned, so bit 0 tags a frozen payload, whose word holds
-//! the slot's address (below 2^48) and the payload's length in the top 16 bits. Only
-//! payloads in slab slots (at most `SLOT_BYTES_MAX` bytes) are frozen.
+//! the slot's address (below 2^48, 4-aligned) and the payload's length in the top 16 bits.
+//! Only payloads in slab slots (at most `SLOT_BYTES_MAX` bytes) are frozen. The word
+//! `RETIRED_WORD` (2) marks a primary-key table's slot whose whole chain the collector
+//! retired: it holds no row, like an empty head, but no insert may link onto it (the key's
+//! index entry is being removed and the slot goes back to the table for reuse, see
+//! `slot_reuse.rs`).
 //!
 //! OWNERSHIP. A frozen head owns its payload's slot exactly as the header did: the slot is
 //! freed when the payload moves (compaction: a CAS of the head, then a free after the
@@ -35,6 +39,9 @@ use crate::slab::SLOT_BYTES_MAX;
 pub(crate) const FROZEN_BEGIN: u64 = 0;
 
 const FROZEN_TAG: usize = 1;
+/// The head of a retired slot (see the module comment): neither 8-aligned (a version) nor
+/// tagged frozen.
+const RETIRED_WORD: usize = 2;
 const FROZEN_LEN_SHIFT: u32 = 48;
 const FROZEN_ADDRESS_MASK: usize = (1 << FROZEN_LEN_SHIFT) - 1;
 
@@ -108,6 +115,11 @@ impl<'g> HeadWord<'g> {
         HeadWord::from_word(0)
     }
 
+    /// The head of a retired slot.
+    pub(crate) fn retired() -> HeadWord<'g> {
+        HeadWord::from_word(RETIRED_WORD)
+    }
+
     /// The word of `version` (empty for a null pointer).
     pub(crate) fn from_version(version: Shared<'g, Version>) -> HeadWord<'g> {
         let address = version.as_raw() as usize;
@@ -121,13 +133,20 @@ impl<'g> HeadWord<'g> {
         let address = slot.memory.as_ptr() as usize;
         let fits = slot.len <= SLOT_BYTES_MAX
             && address & FROZEN_ADDRESS_MASK == address
-            && address & FROZEN_TAG == 0;
+            && address & (FROZEN_TAG | RETIRED_WORD) == 0;
         fits.then(|| HeadWord::from_word(address | (slot.len << FROZEN_LEN_SHIFT) | FROZEN_TAG))
     }
 
+    /// Whether the head holds no row: empty, or retired.
     #[inline]
     pub(crate) fn is_null(self) -> bool {
-        self.word == 0
+        self.word | RETIRED_WORD == RETIRED_WORD
+    }
+
+    /// Whether the slot is retired (see the module comment): an insert must not link onto it.
+    #[inline]
+    pub(crate) fn is_retired(self) -> bool {
+        self.word == RETIRED_WORD
     }
 
     #[inline]
@@ -159,7 +178,7 @@ impl<'g> HeadWord<'g> {
         if !self.is_frozen() {
             return None;
         }
-        let memory = (self.word & FROZEN_ADDRESS_MASK & !FROZEN_TAG) as *mut u8;
+        let memory = (self.word & FROZEN_ADDRESS_MASK & !(FROZEN_TAG | RETIRED_WORD)) as *mut u8;
         Some(FrozenSlot {
             memory: NonNull::new(memory)?,
             len: self.word >> FROZEN_LEN_SHIFT,
@@ -181,7 +200,7 @@ impl<'g> HeadWord<'g> {
     /// hints.
     #[inline]
     pub(crate) fn address(self) -> *const u8 {
-        (self.word & FROZEN_ADDRESS_MASK & !FROZEN_TAG) as *const u8
+        (self.word & FROZEN_ADDRESS_MASK & !(FROZEN_TAG | RETIRED_WORD)) as *const u8
     }
 }
 
@@ -239,6 +258,11 @@ mod tests {
 
     #[test]
     fn null_and_version_words_are_not_frozen() {
+        let retired = HeadWord::retired();
+        assert!(retired.is_null() && retired.is_retired() && !retired.is_frozen());
+        assert!(retired.version().is_none() && retired.version_ref().is_none());
+        assert!(retired.frozen_slot().is_none() && retired.address().is_null());
+        assert!(!HeadWord::null().is_retired());
         assert!(HeadWord::null().is_null());
         assert!(HeadWord::null().frozen_slot().is_none());
         assert!(HeadWord::null().version().is_none());

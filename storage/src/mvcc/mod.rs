@@ -39,6 +39,7 @@ mod indexing;
 mod ordered_read;
 mod patch;
 mod rebuild;
+mod slot_reuse;
 mod spare;
 mod table;
 mod transaction;
@@ -58,5 +59,7 @@ pub(crate) use version::VERSION_HEADER_BYTES;
 
 #[cfg(test)]
 mod freeze_tests;
+#[cfg(test)]
+mod slot_reuse_tests;
 #[cfg(test)]
 mod transaction_tests;

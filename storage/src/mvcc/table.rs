@@ -118,6 +118,8 @@ pub struct Table {
     /// Set while ALTER TABLE DROP COLUMN copies the table into a new one, and for good once
     /// it succeeded: a transaction that wrote to this table commits no more (`rebuild.rs`).
     pub(super) rebuilt: AtomicBool,
+    /// Slots whose keys and rows are gone, for new rows (primary-key tables; `slot_reuse.rs`).
+    pub(super) reusable: Arc<super::slot_reuse::ReusableSlots>,
 }
 
 fn chunk_len(chunk: usize) -> u64 {
@@ -183,6 +185,7 @@ impl Table {
             pool,
             dropped: AtomicBool::new(false),
             rebuilt: AtomicBool::new(false),
+            reusable: Arc::default(),
         }
     }
 
@@ -314,11 +317,20 @@ impl Table {
         Some(unsafe { &*base.add(offset) })
     }
 
-    /// Hands out a new empty slot. Lock-free: a CAS on the slot count, after making sure
-    /// the slot's chunk exists (only a new chunk takes the grow lock). A reader that sees
-    /// the new count also sees the chunk (allocated before the count was published).
+    /// Hands out an empty slot: a retired one of a primary-key table first (its head is
+    /// `RETIRED` until the caller stores the new row, see `slot_reuse.rs`), else a new one.
+    /// Lock-free for a new slot: a CAS on the slot count, after making sure the slot's chunk
+    /// exists (only a new chunk takes the grow lock). A reader that sees the new count also
+    /// sees the chunk (allocated before the count was published).
     #[inline]
     pub(crate) fn allocate_slot(&self) -> StorageResult<RowId> {
+        if let Some(row) = self.reusable.take() {
+            debug_assert!(self.slot(row).is_some_and(|slot| slot
+                .head
+                .load(Ordering::Acquire, &epoch::pin())
+                .is_retired()));
+            return Ok(row);
+        }
         let mut row = self.slot_count.load(Ordering::Acquire);
         loop {
             if row >= TABLE_SLOTS_MAX {

@@ -331,33 +331,42 @@ impl Transaction {
         })?;
         let version = self.new_version(table, txn_id, payload).into_shared(&guard);
         let mut allocation_error = None;
-        let make_row = || match table.allocate_slot() {
-            Ok(row) => {
-                let slot = table.slot(row).expect("slot just allocated");
-                slot.head
-                    .store(HeadWord::from_version(version), Ordering::Release);
-                row
-            }
-            Err(error) => {
-                allocation_error = Some(error);
-                RowId::MAX
-            }
-        };
-        let (row, created) = primary.get_or_insert_with_pinned(&key, make_row, &guard);
-        if let Some(error) = allocation_error {
-            primary.remove(&key, RowId::MAX);
-            // SAFETY: the version was never linked anywhere, so it is exclusively ours.
-            drop(unsafe { version.into_owned() });
-            return Err(error);
-        }
-        if !created {
-            let slot = table.slot(row).expect("indexed slot exists");
-            if let Err(error) = self.push_onto_dead_slot(table, slot, version, &guard) {
-                // SAFETY: the failed push never linked the version, so it is exclusively ours.
+        let row = loop {
+            let make_row = || match table.allocate_slot() {
+                Ok(row) => {
+                    let slot = table.slot(row).expect("slot just allocated");
+                    slot.head
+                        .store(HeadWord::from_version(version), Ordering::Release);
+                    row
+                }
+                Err(error) => {
+                    allocation_error = Some(error);
+                    RowId::MAX
+                }
+            };
+            let (row, created) = primary.get_or_insert_with_pinned(&key, make_row, &guard);
+            if let Some(error) = allocation_error {
+                primary.remove(&key, RowId::MAX);
+                // SAFETY: the version was never linked anywhere, so it is exclusively ours.
                 drop(unsafe { version.into_owned() });
                 return Err(error);
             }
-        }
+            if created {
+                break row;
+            }
+            let slot = table.slot(row).expect("indexed slot exists");
+            match self.push_onto_dead_slot(table, slot, version, &guard) {
+                Ok(true) => break row,
+                // The collector is giving the key's slot back (`slot_reuse.rs`) and removes
+                // the entry next: probe again.
+                Ok(false) => std::thread::yield_now(),
+                Err(error) => {
+                    // SAFETY: the failed push never linked the version, so it is ours alone.
+                    drop(unsafe { version.into_owned() });
+                    return Err(error);
+                }
+            }
+        };
         let savepoint = self.savepoint();
         self.log(table, row, WriteKind::Created, version);
         self.index_or_undo(table, row, values, None, savepoint)?;
