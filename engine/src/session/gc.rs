@@ -4,7 +4,8 @@
 //! while commits happen, and compacts when the pool's fragmentation passes
 //! `BACKGROUND_COMPACT_FRAGMENTATION_PERCENT`. The thread holds only a `Weak` reference; when
 //! the database's shared state drops, its `Collector` wakes the thread and joins it, so no
-//! thread outlives its database.
+//! thread outlives its database. A pass that a reader held back (watermark below the newest
+//! commit) is followed by another one once the watermark moves, commits or not.
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread::{self, JoinHandle};
@@ -120,6 +121,11 @@ fn wait_or_stop(stop: &StopSignal) -> bool {
 
 fn background_loop(weak: Weak<Shared>, stop: StopSignal) {
     let mut last_collected_ts = 0;
+    // Whether the last pass collected everything up to `last_collected_ts` (a reader can
+    // hold the watermark below it; then the next interval passes again, even without new
+    // commits, so the last commits' garbage, e.g. a sweep's deletes, does not wait for one).
+    let mut collected_all = true;
+    let mut last_watermark = 0;
     let mut pages_after_last_compaction = None;
     let mut last_sweep = Instant::now();
     loop {
@@ -130,9 +136,13 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal) {
             return;
         };
         let read_ts = shared.store.clock().read_ts();
-        if read_ts != last_collected_ts {
+        let watermark = shared.store.watermark();
+        let held_back_moved = !collected_all && watermark != last_watermark;
+        if read_ts != last_collected_ts || held_back_moved {
             collect_now(&shared);
             last_collected_ts = read_ts;
+            last_watermark = watermark;
+            collected_all = watermark >= read_ts;
         }
         if last_sweep.elapsed() >= shared.ttl_sweep_interval {
             crate::expiry_sweep::sweep_expired(&shared);
