@@ -7,8 +7,10 @@
 //! `kill_checkpoint`: kill-checkpoint; `kill_bank`: bank). Each mode returns a `Summary`;
 //! failures carry the command line that replays them.
 
+pub mod backup_model;
 pub mod damage_modes;
 pub mod group_modes;
+pub mod kill_backup;
 pub mod kill_bank;
 pub mod kill_checkpoint;
 pub mod kill_child;
