@@ -1,6 +1,6 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
 //! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
-//! truncate, bitflip, damage, fulldisk, bank, backup, all (and bank-broken, the bank mode's
+//! truncate, bitflip, damage, fulldisk, bank, backup, ttl, all (and bank-broken, the bank mode's
 //! self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
 //! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
 //! child process of the SIGKILL modes (see `crash::kill_child`).
@@ -9,13 +9,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use ember_tests::crash::{
-    damage_modes, group_modes, kill_backup, kill_bank, kill_checkpoint, kill_modes, sim_modes,
-    Summary,
+    damage_modes, group_modes, kill_backup, kill_bank, kill_checkpoint, kill_modes, kill_ttl,
+    sim_modes, Summary,
 };
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
 modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
-bank backup all";
+bank backup ttl all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
@@ -23,6 +23,7 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
         "kill-checkpoint" => kill_checkpoint::kill_checkpoint(seed, cycles),
         "bank" => kill_bank::bank(seed, cycles),
         "backup" => kill_backup::backup(seed, cycles),
+        "ttl" => kill_ttl::ttl(seed, cycles),
         // The harness's self-check: a child that acknowledges a transfer it rolled back.
         "bank-broken" => kill_bank::bank_with(seed, cycles, Some("drop-transfer")),
         "powerloss" => sim_modes::powerloss(seed, cycles),
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
                 "kill-checkpoint" => kill_checkpoint::child_kill_checkpoint(dir, seed, resume),
                 "bank" => kill_bank::child_bank(dir, seed, resume.parse().unwrap_or(0)),
                 "backup" => kill_backup::child_backup(dir, seed, resume),
+                "ttl" => kill_ttl::child_ttl(dir, seed, resume),
                 _ => {
                     eprintln!("unknown child mode {mode}");
                     return ExitCode::from(2);
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
             "kill-checkpoint",
             "bank",
             "backup",
+            "ttl",
         ]
     } else {
         vec![mode.as_str()]

@@ -15,8 +15,10 @@ pub mod kill_bank;
 pub mod kill_checkpoint;
 pub mod kill_child;
 pub mod kill_modes;
+pub mod kill_ttl;
 pub mod kill_workload;
 pub mod sim_modes;
+pub mod ttl_model;
 pub mod workload;
 
 /// What a mode did.
