@@ -85,7 +85,8 @@ pub fn backup(seed: u64, cycles: u64) -> Summary {
     let mut done = [0u64; THREADS];
     for cycle in 0..cycles {
         let fail = |summary: &mut Summary, detail: String| {
-            summary.fail_after(seed, cycle + 1, format!("cycle {cycle}: {detail}"));
+            let note = kill_child::broken_note();
+            summary.fail_after(seed, cycle + 1, format!("cycle {cycle}: {detail}{note}"));
         };
         let resume = format!("{cycle}:{}", done.map(|n| n.to_string()).join(","));
         let run = match kill_child::run_child(
@@ -455,12 +456,17 @@ pub fn child_backup(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
             });
         }
         let (db_b, acked, started, backups) = (db.clone(), &acked, &started, &backups);
+        let broken = kill_child::broken();
         scope.spawn(move || {
             let mut rng = fastrand::Rng::with_seed(seed ^ 0xB4C);
             for k in 0u64.. {
-                let lo = acked.each_ref().map(|n| n.load(Ordering::SeqCst));
+                let mut lo = acked.each_ref().map(|n| n.load(Ordering::SeqCst));
+                if broken.as_deref() == Some("early-backup") {
+                    // Claims a commit was acknowledged before the backup began.
+                    lo[0] += 1_000_000;
+                }
                 let path = backups.join(format!("b{cycle}-{k}"));
-                let info = match take_backup(&db_b, &path) {
+                let info = match take_backup(&db_b, &path, broken.as_deref()) {
                     Ok(info) => info,
                     Err(error) => {
                         kill_child::say(format_args!("error backup {k}: {error}"));
@@ -485,8 +491,13 @@ pub fn child_backup(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
 }
 
 /// One backup into `PATH.tmp`, fsynced, renamed to `PATH.bak`, the directory fsynced: a
-/// `.bak` is complete once it has its name.
-fn take_backup(db: &Database, path: &Path) -> Result<ember::BackupInfo, String> {
+/// `.bak` is complete once it has its name. Broken with `cut-backup`, the file loses its
+/// last byte before the rename.
+fn take_backup(
+    db: &Database,
+    path: &Path,
+    broken: Option<&str>,
+) -> Result<ember::BackupInfo, String> {
     let (tmp, bak) = (path.with_extension("tmp"), path.with_extension("bak"));
     let file =
         std::fs::File::create(&tmp).map_err(|e| format!("creating {}: {e}", tmp.display()))?;
@@ -494,6 +505,9 @@ fn take_backup(db: &Database, path: &Path) -> Result<ember::BackupInfo, String> 
     let info = db.backup_to(&mut out).map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
     let file = out.into_inner().map_err(|e| e.to_string())?;
+    if broken == Some("cut-backup") {
+        file.set_len(info.bytes - 1).map_err(|e| e.to_string())?;
+    }
     file.sync_all().map_err(|e| e.to_string())?;
     std::fs::rename(&tmp, &bak).map_err(|e| format!("renaming {}: {e}", tmp.display()))?;
     if let Some(parent) = bak.parent() {

@@ -78,7 +78,8 @@ pub fn ttl(seed: u64, cycles: u64) -> Summary {
     let mut next = [0u64; THREADS];
     for cycle in 0..cycles {
         let fail = |summary: &mut Summary, detail: String| {
-            summary.fail_after(seed, cycle + 1, format!("cycle {cycle}: {detail}"));
+            let note = kill_child::broken_note();
+            summary.fail_after(seed, cycle + 1, format!("cycle {cycle}: {detail}{note}"));
         };
         let resume = next.map(|n| n.to_string()).join(",");
         let run = match kill_child::run_child(
@@ -394,7 +395,12 @@ fn run_op(conn: &Connection, seed: u64, thread: usize, index: u64) -> ember::Res
         }
         _ => {
             kill_child::say(format_args!("ack p {thread} {index} x {id}"));
-            conn.execute("DELETE FROM t WHERE id = ?", [id])
+            if kill_child::broken().as_deref() == Some("keep-deleted") {
+                // Reports the delete, keeps the row.
+                conn.execute("UPDATE t SET v = v WHERE id = ?", [id])
+            } else {
+                conn.execute("DELETE FROM t WHERE id = ?", [id])
+            }
         }
     };
     match result {

@@ -169,7 +169,11 @@ pub fn apply(rows: &mut BTreeMap<i64, Row>, op: &Op, assume: bool) -> Result<(),
         if assume {
             return Ok(());
         }
-        return Err(format!("{op:?} changed a row the model does not hold"));
+        return Err(format!(
+            "{op:?} changed row {}, which the model no longer holds or never held (a deleted \
+             row resurrected, or a row never inserted)",
+            op.id
+        ));
     };
     match op.kind {
         Kind::Update(v) => row.v = v,
