@@ -1,7 +1,7 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
 //! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
-//! truncate, bitflip, damage, fulldisk, bank, backup, ttl, all (and bank-broken, the bank mode's
-//! self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
+//! truncate, bitflip, damage, fulldisk, bank, backup, ttl, ttl-powerloss, all (and
+//! bank-broken, the bank mode's self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
 //! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
 //! child process of the SIGKILL modes (see `crash::kill_child`).
 
@@ -10,12 +10,12 @@ use std::process::ExitCode;
 
 use ember_tests::crash::{
     damage_modes, group_modes, kill_backup, kill_bank, kill_checkpoint, kill_modes, kill_ttl,
-    sim_modes, Summary,
+    sim_modes, sim_ttl, Summary,
 };
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
 modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
-bank backup ttl all";
+bank backup ttl ttl-powerloss all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
@@ -24,6 +24,7 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
         "bank" => kill_bank::bank(seed, cycles),
         "backup" => kill_backup::backup(seed, cycles),
         "ttl" => kill_ttl::ttl(seed, cycles),
+        "ttl-powerloss" => sim_ttl::ttl_powerloss(seed, cycles),
         // The harness's self-check: a child that acknowledges a transfer it rolled back.
         "bank-broken" => kill_bank::bank_with(seed, cycles, Some("drop-transfer")),
         "powerloss" => sim_modes::powerloss(seed, cycles),
@@ -91,6 +92,7 @@ fn main() -> ExitCode {
             "bank",
             "backup",
             "ttl",
+            "ttl-powerloss",
         ]
     } else {
         vec![mode.as_str()]

@@ -33,12 +33,13 @@ use super::ttl_model::{self as model, Op, Row};
 use super::Summary;
 
 const THREADS: usize = 2;
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v INT, exp REAL) \
+pub(super) const SCHEMA: &str =
+    "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v INT, exp REAL) \
                       WITH (expire_at = exp)";
 /// The most the parent waits for the reopened database's sweep.
 const SWEEP_LIMIT: Duration = Duration::from_secs(5);
 
-fn options() -> Options {
+pub(super) fn options() -> Options {
     Options::new()
         .sync_policy(SyncPolicy::Always)
         .checkpoint_bytes(8 << 10)
@@ -53,18 +54,18 @@ fn now_ms() -> i64 {
 
 /// What the parent's checks found over the run.
 #[derive(Debug, Default)]
-struct TtlTally {
+pub(super) struct TtlTally {
     /// Rows checked at the first reopen, over all cycles.
-    rows_checked: u64,
+    pub(super) rows_checked: u64,
     /// Rows missing at a reopen because a sweep deleted them (expired, model kept them).
-    swept_found: u64,
+    pub(super) swept_found: u64,
     /// Sum of the children's last `ack s R`.
-    swept_reported: u64,
+    pub(super) swept_reported: u64,
     /// Rows the reopened database's sweep deleted, and the longest it took.
-    swept_after_reopen: u64,
-    slowest_sweep: Duration,
+    pub(super) swept_after_reopen: u64,
+    pub(super) slowest_sweep: Duration,
     /// Ops acknowledged that changed nothing because their row had expired or gone.
-    no_ops: u64,
+    pub(super) no_ops: u64,
 }
 
 pub fn ttl(seed: u64, cycles: u64) -> Summary {
@@ -103,9 +104,10 @@ pub fn ttl(seed: u64, cycles: u64) -> Summary {
             break;
         }
         let now = now_ms();
+        let open = |options: Options| Database::open_with(&dir, options);
         let checked = model::parse(&run.acks, &next).and_then(|(ops, swept)| {
-            let found = check_rows(&dir, &baseline, &ops, swept, now, &mut ttl_tally)?;
-            let unexpired = check_sweep(&dir, &found, now, &mut ttl_tally)?;
+            let found = check_rows(&open, &baseline, &ops, swept, now, &mut ttl_tally)?;
+            let unexpired = check_sweep(&open, &found, now, &mut ttl_tally)?;
             Ok((ops, unexpired))
         });
         match checked {
@@ -125,22 +127,30 @@ pub fn ttl(seed: u64, cycles: u64) -> Summary {
         }
         summary.cycles += 1;
     }
-    summary.notes = format!(
-        "commits verified: acknowledged ops (each once; {} changed no row, theirs having \
-         expired or gone); rows checked at the reopens {}; missing because swept {} (the \
-         children reported {} sweep deletes committed); deleted by the reopened database's \
-         sweep {}, the slowest in {} ms; {}",
-        ttl_tally.no_ops,
-        ttl_tally.rows_checked,
-        ttl_tally.swept_found,
-        ttl_tally.swept_reported,
-        ttl_tally.swept_after_reopen,
-        ttl_tally.slowest_sweep.as_millis(),
-        tally.notes()
-    );
+    summary.notes = format!("{}; {}", ttl_tally.notes(), tally.notes());
     let _ = std::fs::remove_dir_all(&dir);
     summary
 }
+
+impl TtlTally {
+    pub(super) fn notes(&self) -> String {
+        format!(
+            "commits verified: acknowledged ops (each once; {} changed no row, theirs having \
+             expired or gone); rows checked at the reopens {}; missing because swept {} (the \
+             writers saw {} sweep deletes committed); deleted by the reopened database's \
+             sweep {}, the slowest in {} ms",
+            self.no_ops,
+            self.rows_checked,
+            self.swept_found,
+            self.swept_reported,
+            self.swept_after_reopen,
+            self.slowest_sweep.as_millis(),
+        )
+    }
+}
+
+/// Opens the database under test with the options given.
+pub(super) type Open<'a> = &'a dyn Fn(Options) -> ember::Result<Database>;
 
 /// Every row physically in `t` (read at a clock where nothing has expired); `None`: no
 /// table yet.
@@ -164,8 +174,8 @@ fn read_rows(conn: &Connection) -> Result<Option<BTreeMap<i64, Row>>, String> {
 }
 
 /// Step 1 of the module comment; returns the rows found.
-fn check_rows(
-    dir: &Path,
+pub(super) fn check_rows(
+    open: Open,
     baseline: &BTreeMap<i64, Row>,
     ops: &[Op],
     swept: u64,
@@ -173,11 +183,8 @@ fn check_rows(
     tally: &mut TtlTally,
 ) -> Result<BTreeMap<i64, Row>, String> {
     let clock = WallClock::manual(0);
-    let db = Database::open_with(
-        dir,
-        options().clock(clock).ttl_sweep_interval(SWEEP_LIMIT * 60),
-    )
-    .map_err(|e| format!("reopen failed: {e}"))?;
+    let db = open(options().clock(clock).ttl_sweep_interval(SWEEP_LIMIT * 60))
+        .map_err(|e| format!("reopen failed: {e}"))?;
     let mut expected = baseline.clone();
     for op in ops.iter().filter(|op| op.changed.is_some()) {
         model::apply(&mut expected, op, false)?;
@@ -209,15 +216,17 @@ fn check_rows(
         let allowed: Vec<Option<Row>> = std::iter::once(expected.get(&id).copied())
             .chain(doubt.get(&id).copied())
             .collect();
-        if allowed.contains(&have) {
-            continue;
-        }
+        // Gone, and expired by NOW: a sweep may have deleted it (counted as swept even when
+        // an op in doubt may have deleted it, so the count is an upper bound of the sweeps').
         let swept_away = have.is_none()
             && allowed
                 .iter()
                 .any(|row| row.is_some_and(|row| row.expired_at(now)));
         if swept_away {
             vanished += 1;
+            continue;
+        }
+        if allowed.contains(&have) {
             continue;
         }
         let what = match have {
@@ -253,8 +262,8 @@ fn check_rows(
 }
 
 /// Step 2 of the module comment; returns the rows not expired at `now`.
-fn check_sweep(
-    dir: &Path,
+pub(super) fn check_sweep(
+    open: Open,
     found: &BTreeMap<i64, Row>,
     now: i64,
     tally: &mut TtlTally,
@@ -268,7 +277,7 @@ fn check_sweep(
     let options = options()
         .clock(clock.clone())
         .ttl_sweep_interval(Duration::from_millis(20));
-    let db = Database::open_with(dir, options).map_err(|e| format!("reopen failed: {e}"))?;
+    let db = open(options).map_err(|e| format!("reopen failed: {e}"))?;
     let conn = db.connect();
     let Some(visible) = read_rows(&conn)? else {
         return Ok(unexpired);
@@ -340,7 +349,8 @@ pub fn child_ttl(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
             scope.spawn(move || {
                 let conn = db.connect();
                 for index in first.. {
-                    if let Err(error) = run_op(&conn, seed, thread, index) {
+                    let mut say = |line: String| kill_child::say(format_args!("ack {line}"));
+                    if let Err(error) = run_op(&conn, seed, (thread, index), now_ms(), &mut say) {
                         kill_child::say(format_args!("error thread {thread} op {index}: {error}"));
                         return;
                     }
@@ -373,28 +383,35 @@ pub fn child_ttl(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
     Ok(())
 }
 
-/// Op `index` of a writer thread: printed, run, its outcome printed.
-fn run_op(conn: &Connection, seed: u64, thread: usize, index: u64) -> ember::Result<()> {
+/// Op `index` of writer thread `thread`: told to `say` (the fields of its `ack` lines), run,
+/// its outcome told; an insert's expiry counts from `now_ms`.
+pub(super) fn run_op(
+    conn: &Connection,
+    seed: u64,
+    (thread, index): (usize, u64),
+    now_ms: i64,
+    say: &mut dyn FnMut(String),
+) -> ember::Result<()> {
     let (kind, id) = model::plan(seed, thread, index);
     let v = index as i64;
     let result = match kind {
         'i' => {
             let mut rng = fastrand::Rng::with_seed(seed ^ id as u64);
-            let exp = model::expiry(&mut rng, now_ms() as f64 / 1000.0);
+            let exp = model::expiry(&mut rng, now_ms as f64 / 1000.0);
             let shown = exp.map_or("null".to_string(), |e| e.to_string());
-            kill_child::say(format_args!("ack p {thread} {index} i {id} {shown} {v}"));
+            say(format!("p {thread} {index} i {id} {shown} {v}"));
             conn.execute("INSERT INTO t VALUES (?, ?, ?)", (id, v, exp))
         }
         'u' => {
-            kill_child::say(format_args!("ack p {thread} {index} u {id} {v}"));
+            say(format!("p {thread} {index} u {id} {v}"));
             conn.execute("UPDATE t SET v = ? WHERE id = ?", (v, id))
         }
         'r' => {
-            kill_child::say(format_args!("ack p {thread} {index} r {id}"));
+            say(format!("p {thread} {index} r {id}"));
             conn.execute("UPDATE t SET exp = NULL WHERE id = ?", [id])
         }
         _ => {
-            kill_child::say(format_args!("ack p {thread} {index} x {id}"));
+            say(format!("p {thread} {index} x {id}"));
             if kill_child::broken().as_deref() == Some("keep-deleted") {
                 // Reports the delete, keeps the row.
                 conn.execute("UPDATE t SET v = v WHERE id = ?", [id])
@@ -404,9 +421,9 @@ fn run_op(conn: &Connection, seed: u64, thread: usize, index: u64) -> ember::Res
         }
     };
     match result {
-        Ok(changed) => kill_child::say(format_args!("ack d {thread} {index} {changed}")),
+        Ok(changed) => say(format!("d {thread} {index} {changed}")),
         Err(error) if kill_child::expected_error(&error) => {
-            kill_child::say(format_args!("ack f {thread} {index}"));
+            say(format!("f {thread} {index}"));
         }
         Err(error) => return Err(error),
     }
