@@ -1,7 +1,7 @@
 //! A short run of every `ember-crashtest` mode, so `cargo test` exercises the crash harness
 //! (the long run is `ember-crashtest all --cycles 200`).
 
-use ember_tests::crash::{damage_modes, group_modes, sim_modes, sim_ttl, Summary};
+use ember_tests::crash::{damage_modes, group_modes, sim_backup, sim_modes, sim_ttl, Summary};
 
 fn check(summary: Summary) {
     println!("{}", summary.line());
@@ -52,6 +52,11 @@ fn bitflip_short() {
 #[test]
 fn powerloss_group_short() {
     check(group_modes::powerloss_group(8, 20));
+}
+
+#[test]
+fn backup_powerloss_short() {
+    check(sim_backup::backup_powerloss(10, 3));
 }
 
 #[test]

@@ -1,21 +1,22 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
 //! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
-//! truncate, bitflip, damage, fulldisk, bank, backup, ttl, ttl-powerloss, all (and
-//! bank-broken, the bank mode's self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
-//! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
-//! child process of the SIGKILL modes (see `crash::kill_child`).
+//! truncate, bitflip, damage, fulldisk, bank, backup, backup-powerloss, ttl, ttl-powerloss,
+//! all (and bank-broken, the bank mode's self-check). Prints one summary per mode; exits 1
+//! on any failure, printing each failure with the command that replays it. `ember-crashtest
+//! child-MODE DIR SEED RESUME` is the child process of the SIGKILL modes (see
+//! `crash::kill_child`).
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use ember_tests::crash::{
     damage_modes, group_modes, kill_backup, kill_bank, kill_checkpoint, kill_modes, kill_ttl,
-    sim_modes, sim_ttl, Summary,
+    sim_backup, sim_modes, sim_ttl, Summary,
 };
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
 modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
-bank backup ttl ttl-powerloss all";
+bank backup backup-powerloss ttl ttl-powerloss all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
@@ -24,6 +25,7 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
         "bank" => kill_bank::bank(seed, cycles),
         "backup" => kill_backup::backup(seed, cycles),
         "ttl" => kill_ttl::ttl(seed, cycles),
+        "backup-powerloss" => sim_backup::backup_powerloss(seed, cycles),
         "ttl-powerloss" => sim_ttl::ttl_powerloss(seed, cycles),
         // The harness's self-check: a child that acknowledges a transfer it rolled back.
         "bank-broken" => kill_bank::bank_with(seed, cycles, Some("drop-transfer")),
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
             "kill-checkpoint",
             "bank",
             "backup",
+            "backup-powerloss",
             "ttl",
             "ttl-powerloss",
         ]

@@ -34,7 +34,7 @@ use super::backup_model::{self as model, Models, ThreadState, THREADS};
 use super::kill_child::{self, KillTally};
 use super::Summary;
 
-fn options() -> Options {
+pub(super) fn options() -> Options {
     Options::new()
         .sync_policy(SyncPolicy::Always)
         .checkpoint_bytes(8 << 10)
@@ -50,15 +50,15 @@ fn backups_dir(dir: &Path) -> PathBuf {
 
 /// A backup the child printed.
 #[derive(Debug, Clone)]
-struct Reported {
-    commit: u64,
-    lo: [u64; THREADS],
-    hi: [u64; THREADS],
+pub(super) struct Reported {
+    pub(super) commit: u64,
+    pub(super) lo: [u64; THREADS],
+    pub(super) hi: [u64; THREADS],
 }
 
 /// What the parent found checking the backups of its cycles.
 #[derive(Debug, Default)]
-struct BackupTally {
+pub(super) struct BackupTally {
     /// Finished backups (`.bak`) whose two restores passed every check.
     verified: u64,
     /// Of them, ones the kill kept the child from printing.
@@ -110,7 +110,8 @@ pub fn backup(seed: u64, cycles: u64) -> Summary {
             break;
         }
         let checked = parse_acks(&run.acks, &done).and_then(|(acked, reported)| {
-            let found = check_directory(&dir, &mut models, &acked)?;
+            let open = || Database::open_with(&dir, options());
+            let found = check_directory(&open, &mut models, &acked)?;
             let bounds = Bounds {
                 start: done,
                 end: found,
@@ -131,21 +132,22 @@ pub fn backup(seed: u64, cycles: u64) -> Summary {
         }
         summary.cycles += 1;
     }
-    summary.notes = format!(
-        "commits verified: distinct acknowledged commits, each counted once; backups \
-         verified {} (each restored to a directory and in memory; {} renamed but not yet \
-         printed at the kill; largest {} bytes); cut short by the kill and refused with \
-         Corruption {}; left complete before their rename {}; {}",
-        backup_tally.verified,
-        backup_tally.unreported,
-        backup_tally.largest,
-        backup_tally.cut_short,
-        backup_tally.complete_tmp,
-        tally.notes()
-    );
+    summary.notes = format!("{}; {}", backup_tally.notes(), tally.notes());
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&backups);
     summary
+}
+
+impl BackupTally {
+    pub(super) fn notes(&self) -> String {
+        format!(
+            "commits verified: distinct acknowledged commits, each counted once; backups \
+             verified {} (each restored to a directory and in memory; {} renamed but not yet \
+             reported at the crash; largest {} bytes); cut short by the crash and refused with \
+             Corruption {}; left complete before their rename {}",
+            self.verified, self.unreported, self.largest, self.cut_short, self.complete_tmp,
+        )
+    }
 }
 
 /// Parses `ack w T k` and `ack b K COMMIT LO.. HI..`: each thread's acknowledged commit
@@ -189,12 +191,12 @@ fn parse_acks(
 
 /// Reopens the directory: each thread exactly its `acked` commits or those plus the one in
 /// doubt. Returns each thread's commit count found.
-fn check_directory(
-    dir: &Path,
+pub(super) fn check_directory(
+    open: &dyn Fn() -> ember::Result<Database>,
     models: &mut Models,
     acked: &[u64; THREADS],
 ) -> Result<[u64; THREADS], String> {
-    let db = Database::open_with(dir, options()).map_err(|e| format!("reopen failed: {e}"))?;
+    let db = open().map_err(|e| format!("reopen failed: {e}"))?;
     let Some(found) = model::read_state(&db.connect())? else {
         if acked.iter().all(|n| *n == 0) {
             return Ok([0; THREADS]);
@@ -227,17 +229,17 @@ fn found_at(found: &ThreadState, models: &mut Models, thread: usize, n: u64) -> 
 }
 
 /// The commit counts a backup of this cycle may hold.
-struct Bounds<'a> {
+pub(super) struct Bounds<'a> {
     /// Each thread's count at the cycle's start.
-    start: [u64; THREADS],
+    pub(super) start: [u64; THREADS],
     /// Each thread's count the reopen found.
-    end: [u64; THREADS],
+    pub(super) end: [u64; THREADS],
     /// The backups the child printed, by number.
-    reported: &'a BTreeMap<u64, Reported>,
+    pub(super) reported: &'a BTreeMap<u64, Reported>,
 }
 
 /// Checks every file in the backups directory (see the module comment), then removes them.
-fn check_backups(
+pub(super) fn check_backups(
     backups: &Path,
     cycle: u64,
     models: &mut Models,
@@ -410,25 +412,7 @@ pub fn child_backup(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
         *slot = n.parse().unwrap_or(0);
     }
     let db = kill_child::open(dir, options())?;
-    let conn = db.connect();
-    conn.execute_batch(model::SCHEMA)?;
-    if conn.query("SELECT thread FROM c", ())?.is_empty() {
-        conn.execute("BEGIN", ())?;
-        for thread in 0..THREADS {
-            for account in 0..model::ACCOUNTS {
-                conn.execute(
-                    "INSERT INTO acct VALUES (?, ?, ?)",
-                    (
-                        model::account_id(thread, account),
-                        thread as i64,
-                        model::OPENING,
-                    ),
-                )?;
-            }
-            conn.execute("INSERT INTO c VALUES (?, 0)", [thread as i64])?;
-        }
-        conn.execute("COMMIT", ())?;
-    }
+    setup(&db.connect())?;
     let backups = backups_dir(dir);
     std::fs::create_dir_all(&backups).map_err(|e| {
         ember::Error::new(
@@ -490,6 +474,29 @@ pub fn child_backup(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
     Ok(())
 }
 
+/// Creates the tables, and the accounts and counters once (one transaction).
+pub(super) fn setup(conn: &ember::Connection) -> ember::Result<()> {
+    conn.execute_batch(model::SCHEMA)?;
+    if conn.query("SELECT thread FROM c", ())?.is_empty() {
+        conn.execute("BEGIN", ())?;
+        for thread in 0..THREADS {
+            for account in 0..model::ACCOUNTS {
+                conn.execute(
+                    "INSERT INTO acct VALUES (?, ?, ?)",
+                    (
+                        model::account_id(thread, account),
+                        thread as i64,
+                        model::OPENING,
+                    ),
+                )?;
+            }
+            conn.execute("INSERT INTO c VALUES (?, 0)", [thread as i64])?;
+        }
+        conn.execute("COMMIT", ())?;
+    }
+    Ok(())
+}
+
 /// One backup into `PATH.tmp`, fsynced, renamed to `PATH.bak`, the directory fsynced: a
 /// `.bak` is complete once it has its name. Broken with `cut-backup`, the file loses its
 /// last byte before the rename.
@@ -519,7 +526,12 @@ fn take_backup(
 }
 
 /// Commit k of a writer thread (see `backup_model`).
-fn commit(conn: &ember::Connection, seed: u64, thread: usize, k: u64) -> ember::Result<()> {
+pub(super) fn commit(
+    conn: &ember::Connection,
+    seed: u64,
+    thread: usize,
+    k: u64,
+) -> ember::Result<()> {
     let (from, to, amount) = model::transfer(seed, thread, k);
     conn.execute("BEGIN", ())?;
     let result = (|| {

@@ -17,6 +17,7 @@ pub mod kill_child;
 pub mod kill_modes;
 pub mod kill_ttl;
 pub mod kill_workload;
+pub mod sim_backup;
 pub mod sim_modes;
 pub mod sim_ttl;
 pub mod ttl_model;
