@@ -1,7 +1,7 @@
 //! A short run of every `ember-crashtest` mode, so `cargo test` exercises the crash harness
 //! (the long run is `ember-crashtest all --cycles 200`).
 
-use ember_tests::crash::{damage_modes, group_modes, sim_modes, Summary};
+use ember_tests::crash::{damage_modes, group_modes, sim_backup, sim_modes, sim_ttl, Summary};
 
 fn check(summary: Summary) {
     println!("{}", summary.line());
@@ -55,6 +55,16 @@ fn powerloss_group_short() {
 }
 
 #[test]
+fn backup_powerloss_short() {
+    check(sim_backup::backup_powerloss(10, 3));
+}
+
+#[test]
+fn ttl_powerloss_short() {
+    check(sim_ttl::ttl_powerloss(9, 3));
+}
+
+#[test]
 fn damage_short() {
     check(damage_modes::damage(6, 2));
 }
@@ -98,6 +108,18 @@ fn bank_short() {
     assert!(ok && stdout.contains("failures 0"), "{stdout}");
 }
 
+#[test]
+fn backup_short() {
+    let (ok, stdout) = crashtest(&["backup", "--seed", "5", "--cycles", "3"], None);
+    assert!(ok && stdout.contains("failures 0"), "{stdout}");
+}
+
+#[test]
+fn ttl_short() {
+    let (ok, stdout) = crashtest(&["ttl", "--seed", "5", "--cycles", "3"], None);
+    assert!(ok && stdout.contains("failures 0"), "{stdout}");
+}
+
 /// The SIGKILL modes' own checks: a child broken on purpose (see
 /// `kill_child::BROKEN`) must make the mode fail, each way with its own finding. Each run
 /// stops at its first failure; 12 cycles leave room for kills that land before the child
@@ -118,6 +140,11 @@ fn kill_modes_catch_a_broken_child() {
             "commits acknowledged (commit",
         ),
         ("kill", Some("drop-commit"), "acknowledged ops found"),
+        // Backup: a finished backup cut short, and one claimed to follow a commit it lacks.
+        ("backup", Some("cut-backup"), "is refused as corrupt"),
+        ("backup", Some("early-backup"), "holds the state of commit"),
+        // TTL: deletes acknowledged but not done: the rows come back.
+        ("ttl", Some("keep-deleted"), "resurrected"),
     ];
     for (mode, broken, finding) in cases {
         let (ok, stdout) = crashtest(&[mode, "--seed", "5", "--cycles", "12"], broken);

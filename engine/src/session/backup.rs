@@ -88,7 +88,9 @@ impl Database {
     /// `out`, while other connections go on writing. The file is the checkpoint snapshot
     /// format between a magic and a checksummed trailer (docs/durability.md); restore it
     /// with [`Database::restore_from`] or [`Database::in_memory_from`]. Works for in-memory
-    /// and directory databases alike.
+    /// and directory databases alike. A directory database's log is synced first, so the
+    /// backup holds only commits a crash cannot take back; a failed sync (or a log an earlier
+    /// failed sync poisoned) is an `ErrorKind::Io` error and nothing is written.
     ///
     /// ```
     /// let db = ember::Database::in_memory();
@@ -100,6 +102,15 @@ impl Database {
     pub fn backup_to(&self, out: impl Write) -> Result<BackupInfo> {
         let (txn, catalog) = consistent_read(&self.shared)?;
         let commit = txn.snapshot().read_ts;
+        // A commit is visible once appended to the log, before its fsync: sync the log up to
+        // here, so the backup holds no commit a crash could still take back (one whose fsync
+        // fails is never acknowledged, and the backup fails with it).
+        if let Some(durable) = self.shared.durable.get() {
+            if let Err(error) = durable.wal.sync_now() {
+                txn.rollback();
+                return Err(error.into());
+            }
+        }
         let mut writer = BackupWriter::new(out, commit, unix_ms_now())?;
         let written = write_image(writer.image(), &txn, &catalog);
         txn.rollback();

@@ -25,8 +25,10 @@ use ember::{Connection, Database, ErrorKind, Options};
 /// check fail: `drop-transfer` (bank: acknowledges a transfer it rolled back),
 /// `half-transfer` (bank: commits a transfer's debit and record without its credit),
 /// `phantom-transfer` (bank: commits a transfer it never reports attempting),
-/// `drop-commit` (kill, kill-checkpoint: acknowledges a commit it rolled back). Only the
-/// child reads it; the parent passes its own environment on.
+/// `drop-commit` (kill, kill-checkpoint: acknowledges a commit it rolled back),
+/// `cut-backup` / `early-backup` (backup: a finished backup missing its last byte / a
+/// backup claimed to follow a commit it precedes), `keep-deleted` (ttl: acknowledges deletes
+/// it did not do). Only the child reads it; the parent passes its own environment on.
 pub const BROKEN: &str = "EMBER_CRASHTEST_BROKEN";
 
 /// The misbehaviour asked of this child, if any.

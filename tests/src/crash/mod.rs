@@ -7,14 +7,20 @@
 //! `kill_checkpoint`: kill-checkpoint; `kill_bank`: bank). Each mode returns a `Summary`;
 //! failures carry the command line that replays them.
 
+pub mod backup_model;
 pub mod damage_modes;
 pub mod group_modes;
+pub mod kill_backup;
 pub mod kill_bank;
 pub mod kill_checkpoint;
 pub mod kill_child;
 pub mod kill_modes;
+pub mod kill_ttl;
 pub mod kill_workload;
+pub mod sim_backup;
 pub mod sim_modes;
+pub mod sim_ttl;
+pub mod ttl_model;
 pub mod workload;
 
 /// What a mode did.
