@@ -395,8 +395,15 @@ fn replay_change(txn: &mut Transaction, rebuilt: &mut Rebuilt, change: &RowChang
             };
             rebuilt.rows.insert(change.row, new_row);
         }
-        (None, Some(row)) => txn.delete(table, row).map_err(damaged)?,
-        (None, None) => {}
+        (None, Some(row)) => {
+            txn.delete(table, row).map_err(damaged)?;
+            // The deleted row's slot may be reused (`slot_reuse.rs`) for a row of another
+            // file row id: no stale mapping may lead a later change of this id to it.
+            rebuilt.rows.remove(&change.row);
+        }
+        (None, None) => {
+            rebuilt.rows.remove(&change.row);
+        }
     }
     Ok(())
 }
