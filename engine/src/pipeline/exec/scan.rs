@@ -379,7 +379,7 @@ fn keep_target(
     targets: &mut Vec<(RowId, Row)>,
     failure: &mut Option<crate::Error>,
     row_id: RowId,
-    values: &[Value],
+    values: &mut Vec<Value>,
 ) -> bool {
     let keep = match &access.filter {
         None => Ok(true),
@@ -391,7 +391,8 @@ fn keep_target(
         }
         Ok(keep)
     }) {
-        Ok(true) => targets.push((row_id, values.to_vec())),
+        // The decoded row moves out (the next one decodes into a fresh buffer).
+        Ok(true) => targets.push((row_id, std::mem::take(values))),
         Ok(false) => {}
         Err(error) => *failure = Some(error),
     }
@@ -444,9 +445,9 @@ fn index_targets(
     access: &TableAccess,
     context: &ExecContext<'_>,
 ) -> Result<Option<Vec<(RowId, Row)>>> {
-    let (index, keys): (&IndexDef, Vec<&[Expr]>) = match &access.path {
-        AccessPath::IndexLookup { index, values } => (index, vec![values.as_slice()]),
-        AccessPath::IndexIn { index, keys } => (index, keys.iter().map(Vec::as_slice).collect()),
+    let (index, keys): (&IndexDef, &[Vec<Expr>]) = match &access.path {
+        AccessPath::IndexLookup { index, values } => (index, std::slice::from_ref(values)),
+        AccessPath::IndexIn { index, keys } => (index, keys.as_slice()),
         AccessPath::FullScan
         | AccessPath::KeyLookup(_)
         | AccessPath::KeyIn(_)
@@ -458,15 +459,19 @@ fn index_targets(
     else {
         return Ok(None);
     };
-    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    let mut seen = std::collections::HashSet::with_capacity(if keys.len() > 1 {
+        keys.len()
+    } else {
+        0
+    });
     let mut targets = Vec::new();
     let mut buffer = Vec::new();
     for values in keys {
         let Some(key) = index_key(table, &storage, &index.columns, values, context)? else {
             continue;
         };
-        // An IN list may repeat a key; each row is returned once.
-        if seen.contains(&key) {
+        // An IN list may repeat a key; each row is returned once (one key needs no set).
+        if keys.len() > 1 && seen.contains(&key) {
             continue;
         }
         let mut failure = None;
@@ -482,7 +487,9 @@ fn index_targets(
         if let Some(error) = failure {
             return Err(error);
         }
-        seen.insert(key);
+        if keys.len() > 1 {
+            seen.insert(key);
+        }
     }
     Ok(Some(targets))
 }
