@@ -459,11 +459,8 @@ fn index_targets(
     else {
         return Ok(None);
     };
-    let mut seen = std::collections::HashSet::with_capacity(if keys.len() > 1 {
-        keys.len()
-    } else {
-        0
-    });
+    let mut seen =
+        std::collections::HashSet::with_capacity(if keys.len() > 1 { keys.len() } else { 0 });
     let mut targets = Vec::new();
     let mut buffer = Vec::new();
     for values in keys {
