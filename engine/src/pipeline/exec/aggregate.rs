@@ -373,7 +373,8 @@ impl<'p> AggregateOperator<'p> {
                 let mut input = build(input);
                 while let Some(row) = input.next(context)? {
                     let position = grouper.add(&row, context)?;
-                    grouper.groups[position].last_row = row;
+                    let replaced = std::mem::replace(&mut grouper.groups[position].last_row, row);
+                    input.recycle(replaced);
                 }
             }
         }

@@ -219,7 +219,7 @@ impl Operator for IndexJoinOperator<'_> {
             }
             let current = self.current.as_mut().expect("set above");
             while current.position < self.candidate_count {
-                let candidate = &self.candidates[current.position];
+                let candidate = &mut self.candidates[current.position];
                 current.position += 1;
                 let last = current.position == self.candidate_count;
                 let join = self.join;
@@ -241,7 +241,13 @@ impl Operator for IndexJoinOperator<'_> {
                     copy.extend_from_slice(&current.row);
                     copy
                 };
-                joined.extend_from_slice(candidate);
+                // Each candidate joins the left row once: its values move out, leaving
+                // NULLs the next probe's decode overwrites in place.
+                joined.extend(
+                    candidate
+                        .iter_mut()
+                        .map(|value| std::mem::replace(value, Value::Null)),
+                );
                 let passes = match &self.join.condition {
                     Some(condition) => condition.matches(&joined, &context.eval)?,
                     None => true,
@@ -267,10 +273,16 @@ impl Operator for IndexJoinOperator<'_> {
                 left.resize(left.len() + self.join.right_width, Value::Null);
                 return Ok(Some(left));
             }
+            self.left.recycle(left);
         }
     }
 
     fn reserve_extra_width(&mut self, extra: usize) {
         self.left.reserve_extra_width(self.join.right_width + extra);
+    }
+
+    fn recycle(&mut self, row: Row) {
+        // A joined row is a left row (or a copy of one) extended: its buffer fits the next.
+        self.left.recycle(row);
     }
 }

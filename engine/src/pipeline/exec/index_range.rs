@@ -174,6 +174,9 @@ impl RangeCursor {
             .as_ref()
             .map(|f| Predicate::new(f, &context.eval));
         let mut buffer = Vec::new();
+        // Room for a batch at once (the queue is reused by later batches), instead of
+        // growing from empty through every power of two.
+        pending.reserve(self.batch);
         while pending.is_empty() && !self.finished {
             context.check_interrupt()?;
             let mut failure = None;

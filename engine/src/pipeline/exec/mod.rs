@@ -154,6 +154,12 @@ pub trait Operator {
     /// that allocates its rows can make room at once instead of growing them later. Only
     /// a hint: the default ignores it.
     fn reserve_extra_width(&mut self, _extra: usize) {}
+
+    /// Hands back a row this operator returned, once its consumer is done with it, so its
+    /// buffer can carry a later row instead of being freed (an operator that allocates its
+    /// rows keeps a few; one that passes its input's rows through passes it down). Only a
+    /// hint: the default drops the row.
+    fn recycle(&mut self, _row: Row) {}
 }
 
 /// Builds the operator tree for `node` (each operator counted under EXPLAIN ANALYZE).

@@ -129,6 +129,10 @@ impl Operator for Profiled<'_> {
     fn reserve_extra_width(&mut self, extra: usize) {
         self.inner.reserve_extra_width(extra);
     }
+
+    fn recycle(&mut self, row: Row) {
+        self.inner.recycle(row);
+    }
 }
 
 impl Drop for Profiled<'_> {

@@ -51,12 +51,17 @@ impl Operator for FilterOperator<'_> {
             if self.predicate.matches(&row, &context.eval)? {
                 return Ok(Some(row));
             }
+            self.input.recycle(row);
         }
         Ok(None)
     }
 
     fn reserve_extra_width(&mut self, extra: usize) {
         self.input.reserve_extra_width(extra);
+    }
+
+    fn recycle(&mut self, row: Row) {
+        self.input.recycle(row);
     }
 }
 
@@ -70,7 +75,13 @@ pub struct ProjectOperator<'p> {
     /// Whether the list is the input's columns in order (`SELECT *`): a row of that width
     /// passes through untouched.
     identity: bool,
+    /// Emptied output rows handed back by the consumer (`Operator::recycle`), at most
+    /// `PROJECT_SPARE_ROWS`: later output rows are built in them.
+    spare: Vec<Row>,
 }
+
+/// Output rows a projection keeps for reuse.
+const PROJECT_SPARE_ROWS: usize = 16;
 
 impl<'p> ProjectOperator<'p> {
     pub fn new(input: Box<dyn Operator + 'p>, exprs: &'p [Expr]) -> Self {
@@ -94,7 +105,15 @@ impl<'p> ProjectOperator<'p> {
             exprs,
             columns,
             identity,
+            spare: Vec::new(),
         }
+    }
+
+    /// An empty row to build the next output row in.
+    fn output_row(&mut self) -> Row {
+        self.spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(self.exprs.len()))
     }
 }
 
@@ -106,26 +125,34 @@ impl Operator for ProjectOperator<'_> {
         if self.identity && row.len() == self.exprs.len() {
             return Ok(Some(row));
         }
+        let mut projected = self.output_row();
+        debug_assert!(projected.is_empty());
         if let Some(columns) = &self.columns {
-            let projected = columns
-                .iter()
-                .map(|&(index, last_use)| {
-                    let value = &mut row[index];
-                    if last_use {
-                        std::mem::replace(value, Value::Null)
-                    } else {
-                        value.clone()
-                    }
-                })
-                .collect();
-            return Ok(Some(projected));
+            projected.extend(columns.iter().map(|&(index, last_use)| {
+                let value = &mut row[index];
+                if last_use {
+                    std::mem::replace(value, Value::Null)
+                } else {
+                    value.clone()
+                }
+            }));
+        } else {
+            for expr in self.exprs {
+                projected.push(expr.eval(&row, &context.eval)?);
+            }
         }
-        let projected = self
-            .exprs
-            .iter()
-            .map(|e| e.eval(&row, &context.eval))
-            .collect::<Result<Row>>()?;
+        self.input.recycle(row);
         Ok(Some(projected))
+    }
+
+    fn recycle(&mut self, mut row: Row) {
+        if self.identity {
+            // Its rows are (mostly) the input's own.
+            self.input.recycle(row);
+        } else if self.spare.len() < PROJECT_SPARE_ROWS {
+            row.clear();
+            self.spare.push(row);
+        }
     }
 }
 

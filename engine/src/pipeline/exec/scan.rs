@@ -30,6 +30,9 @@ pub struct ScanOperator<'p> {
     range: Option<Option<Box<super::index_range::RangeCursor>>>,
     /// Values a consumer will append to each row (see `Operator::reserve_extra_width`).
     extra_width: usize,
+    /// Emptied row buffers handed back by the consumer (`Operator::recycle`), at most
+    /// `SCAN_BATCH_ROWS`: a full scan decodes its next rows into them.
+    spare: Vec<Row>,
 }
 
 impl<'p> ScanOperator<'p> {
@@ -41,6 +44,7 @@ impl<'p> ScanOperator<'p> {
             finished: false,
             range: None,
             extra_width: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -106,6 +110,7 @@ impl<'p> ScanOperator<'p> {
             let mut failure = None;
             let range = self.next_row..end.min(self.next_row + SCAN_BATCH_SLOTS);
             let pending = &mut self.pending;
+            let spare = &mut self.spare;
             let decoder = self.access.read.decoder();
             let row_capacity = decoder.width() + self.extra_width;
             self.next_row = context.txn.scan_batch_decoded(
@@ -120,9 +125,14 @@ impl<'p> ScanOperator<'p> {
                     };
                     match keep {
                         // The buffer moves into the queue; the next row decodes into a
-                        // fresh one with room for what the consumer appends.
-                        Ok(true) => pending
-                            .push_back(std::mem::replace(values, Vec::with_capacity(row_capacity))),
+                        // recycled one, or a fresh one with room for what the consumer
+                        // appends.
+                        Ok(true) => {
+                            let next = spare
+                                .pop()
+                                .unwrap_or_else(|| Vec::with_capacity(row_capacity));
+                            pending.push_back(std::mem::replace(values, next));
+                        }
                         Ok(false) => {}
                         Err(error) => failure = Some(error),
                     }
@@ -152,6 +162,14 @@ impl Operator for ScanOperator<'_> {
 
     fn reserve_extra_width(&mut self, extra: usize) {
         self.extra_width = extra;
+    }
+
+    fn recycle(&mut self, mut row: Row) {
+        if self.spare.len() < SCAN_BATCH_ROWS {
+            // Kept at the decoded width: the next decode overwrites the values in place.
+            row.truncate(self.access.read.decoder().width());
+            self.spare.push(row);
+        }
     }
 }
 
@@ -361,7 +379,7 @@ fn keep_target(
     targets: &mut Vec<(RowId, Row)>,
     failure: &mut Option<crate::Error>,
     row_id: RowId,
-    values: &[Value],
+    values: &mut Vec<Value>,
 ) -> bool {
     let keep = match &access.filter {
         None => Ok(true),
@@ -373,7 +391,8 @@ fn keep_target(
         }
         Ok(keep)
     }) {
-        Ok(true) => targets.push((row_id, values.to_vec())),
+        // The decoded row moves out (the next one decodes into a fresh buffer).
+        Ok(true) => targets.push((row_id, std::mem::take(values))),
         Ok(false) => {}
         Err(error) => *failure = Some(error),
     }
@@ -426,9 +445,9 @@ fn index_targets(
     access: &TableAccess,
     context: &ExecContext<'_>,
 ) -> Result<Option<Vec<(RowId, Row)>>> {
-    let (index, keys): (&IndexDef, Vec<&[Expr]>) = match &access.path {
-        AccessPath::IndexLookup { index, values } => (index, vec![values.as_slice()]),
-        AccessPath::IndexIn { index, keys } => (index, keys.iter().map(Vec::as_slice).collect()),
+    let (index, keys): (&IndexDef, &[Vec<Expr>]) = match &access.path {
+        AccessPath::IndexLookup { index, values } => (index, std::slice::from_ref(values)),
+        AccessPath::IndexIn { index, keys } => (index, keys.as_slice()),
         AccessPath::FullScan
         | AccessPath::KeyLookup(_)
         | AccessPath::KeyIn(_)
@@ -440,15 +459,16 @@ fn index_targets(
     else {
         return Ok(None);
     };
-    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    let mut seen =
+        std::collections::HashSet::with_capacity(if keys.len() > 1 { keys.len() } else { 0 });
     let mut targets = Vec::new();
     let mut buffer = Vec::new();
     for values in keys {
         let Some(key) = index_key(table, &storage, &index.columns, values, context)? else {
             continue;
         };
-        // An IN list may repeat a key; each row is returned once.
-        if seen.contains(&key) {
+        // An IN list may repeat a key; each row is returned once (one key needs no set).
+        if keys.len() > 1 && seen.contains(&key) {
             continue;
         }
         let mut failure = None;
@@ -464,7 +484,9 @@ fn index_targets(
         if let Some(error) = failure {
             return Err(error);
         }
-        seen.insert(key);
+        if keys.len() > 1 {
+            seen.insert(key);
+        }
     }
     Ok(Some(targets))
 }
