@@ -1,7 +1,9 @@
 //! `Options::recovery_target`: a database with a small target checkpoints by itself as its
 //! WAL grows and keeps the estimated recovery time under the target; `ember_durability` shows
 //! the target, the estimate, the rates and the last recovery's throughput; a reopen measures
-//! the rates again; out-of-range targets fail the open naming the option.
+//! the rates again; out-of-range targets fail the open naming the option. Also the snapshot
+//! reader's mapped path (`OsVfs::map`): a damaged or truncated snapshot on the real file
+//! system is still `Corruption` naming the file and offset.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -255,4 +257,45 @@ fn an_in_memory_database_ignores_the_target() {
         .query("SELECT * FROM ember_durability", ())
         .unwrap();
     assert_eq!(rows.len(), 0);
+}
+
+#[test]
+fn a_damaged_mapped_snapshot_is_corruption_naming_file_and_offset() {
+    for damage in ["truncated", "empty", "flipped"] {
+        let dir = TempDir::new(&format!("mapped-{damage}"));
+        {
+            let db = Database::open(&dir.0).unwrap();
+            write_heavy(&db, 0);
+            db.checkpoint().unwrap();
+        }
+        let snapshot = std::fs::read_dir(&dir.0)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "snap"))
+            .unwrap();
+        let mut bytes = std::fs::read(&snapshot).unwrap();
+        assert!(bytes.len() > 1 << 20, "a snapshot of {} bytes", bytes.len());
+        match damage {
+            "truncated" => bytes.truncate(bytes.len() / 2),
+            "empty" => bytes.clear(),
+            _ => {
+                let middle = bytes.len() / 2;
+                bytes[middle] ^= 0x40;
+            }
+        }
+        std::fs::write(&snapshot, &bytes).unwrap();
+        let error = Database::open(&dir.0)
+            .err()
+            .expect("a damaged snapshot opens");
+        assert_eq!(error.kind(), ErrorKind::Corruption, "{damage}: {error}");
+        let name = snapshot.file_name().unwrap().to_str().unwrap();
+        let message = error.message();
+        assert!(
+            message.contains(name) && message.contains("corrupt at offset"),
+            "{damage}: {message}"
+        );
+        // Salvage keeps the WAL's part and copies the damaged file first.
+        let db = Database::open_with(&dir.0, Options::new().salvage(true)).unwrap();
+        assert!(!db.durability_stats().unwrap().recovery.salvaged.is_empty());
+    }
 }

@@ -190,9 +190,10 @@ pub(crate) fn recover_at_snapshot(
     }
     let path = dir.join(snapshot_name(commit));
     let bytes = vfs
-        .read(&path)
+        .map(&path)
         .map_err(|e| io_error(format!("reading {}", path.display()), e))?;
     let snapshot = read_snapshot(&bytes, &path)?;
+    drop(bytes);
     report.snapshot = Some(snapshot_name(commit));
     db.shared.store.clock().advance_to(snapshot.ts);
     load_snapshot(db, &snapshot, &mut HashMap::new(), report)?;
@@ -212,8 +213,9 @@ fn newest_snapshot(
 ) -> Result<Option<LoadedSnapshot>> {
     for ts in snapshot_timestamps(vfs, dir)?.into_iter().rev() {
         let path = dir.join(snapshot_name(ts));
+        // Mapped (`OsVfs`): dropped once parsed, before recovery ends.
         let bytes = vfs
-            .read(&path)
+            .map(&path)
             .map_err(|e| io_error(format!("reading {}", path.display()), e))?;
         match read_snapshot(&bytes, &path) {
             Ok(snapshot) => {
