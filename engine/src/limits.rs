@@ -86,3 +86,9 @@ pub const FOREIGN_KEY_CASCADE_DEPTH_MAX: usize = 100;
 
 /// Most checkpoint snapshots `PRAGMA keep_snapshots` / `Options::keep_snapshots` may keep.
 pub const KEEP_SNAPSHOTS_MAX: u64 = 10_000;
+
+/// Shortest `Options::recovery_target` accepted (an open's fixed cost alone is about this).
+pub const RECOVERY_TARGET_MIN: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Longest `Options::recovery_target` accepted (one day).
+pub const RECOVERY_TARGET_MAX: std::time::Duration = std::time::Duration::from_secs(86_400);

@@ -35,6 +35,7 @@ mod plans_ordered;
 mod plans_topk;
 mod prepared;
 mod real_text;
+mod recovery_target;
 mod slt;
 mod statement_timeout;
 mod tidy;

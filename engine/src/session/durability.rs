@@ -20,6 +20,7 @@ use crate::database::{Database, Shared};
 use crate::error::Result;
 use crate::options::SYNC_INTERVAL_MS_DEFAULT;
 use crate::recovery::RecoveryReport;
+use crate::session::recovery_time::{millis, RecoveryModel};
 use crate::snapshots::{check_keep, SnapshotCatalog, SnapshotInfo};
 
 /// Least log growth between an automatic checkpoint that failed and the next try.
@@ -42,6 +43,18 @@ pub struct DurabilityStats {
     pub last_checkpoint_error: Option<String>,
     /// What recovery did when the database was opened.
     pub recovery: RecoveryReport,
+    /// `Options::recovery_target`, if set.
+    pub recovery_target: Option<std::time::Duration>,
+    /// How long reopening would take now, by the recovery-time model (docs/durability.md).
+    pub estimated_recovery: std::time::Duration,
+    /// WAL bytes since the last checkpoint at which a commit starts the next one.
+    pub checkpoint_threshold_bytes: u64,
+    /// The model's snapshot load rate (measured at open, or the default), bytes per second.
+    pub snapshot_load_bytes_per_s: u64,
+    /// The model's WAL replay rate (measured at open, or the default), bytes per second.
+    pub wal_replay_bytes_per_s: u64,
+    /// The model's snapshot write rate (measured by checkpoints, or the default).
+    pub snapshot_write_bytes_per_s: u64,
 }
 
 /// The durable state of a directory database (absent for in-memory ones).
@@ -49,7 +62,11 @@ pub(crate) struct Durable {
     pub(crate) vfs: Arc<dyn Vfs>,
     pub(crate) dir: PathBuf,
     pub(crate) wal: Arc<Wal>,
-    pub(crate) checkpoint_bytes: u64,
+    /// WAL bytes since the last checkpoint at which a commit starts one (the smaller of
+    /// `checkpoint_bytes` and the recovery target's; the model refreshes it).
+    pub(crate) checkpoint_at: AtomicU64,
+    /// The recovery-time model (`recovery_time.rs`), updated by opens and checkpoints.
+    pub(crate) model: Mutex<RecoveryModel>,
     /// What recovery did (its duration and read-only state filled in once the open ends).
     recovery: Mutex<RecoveryReport>,
     checkpoint_lock: Mutex<()>,
@@ -75,14 +92,15 @@ impl Durable {
         dir: &Path,
         wal: Arc<Wal>,
         lock: VfsLock,
-        checkpoint_bytes: u64,
+        model: RecoveryModel,
         recovery: RecoveryReport,
     ) -> Durable {
         Durable {
             vfs,
             dir: dir.to_path_buf(),
             wal,
-            checkpoint_bytes,
+            checkpoint_at: AtomicU64::new(model.checkpoint_threshold()),
+            model: Mutex::new(model),
             recovery: Mutex::new(recovery),
             checkpoint_lock: Mutex::new(()),
             checkpoint_running: AtomicBool::new(false),
@@ -99,7 +117,15 @@ impl Durable {
 
     pub(crate) fn stats(&self) -> DurabilityStats {
         let wal = &self.wal.stats;
+        let model = self.model().clone();
+        let bytes_per_s = |rate: crate::session::recovery_time::Rate| rate.bytes_per_s as u64;
         DurabilityStats {
+            recovery_target: model.target,
+            estimated_recovery: model.estimate(self.wal.bytes_since_checkpoint()),
+            checkpoint_threshold_bytes: self.checkpoint_at.load(Ordering::Relaxed),
+            snapshot_load_bytes_per_s: bytes_per_s(model.snapshot_load),
+            wal_replay_bytes_per_s: bytes_per_s(model.wal_replay),
+            snapshot_write_bytes_per_s: bytes_per_s(model.snapshot_write),
             commits: self.commits.load(Ordering::Relaxed),
             wal_records: wal.records.load(Ordering::Relaxed),
             wal_bytes: wal.bytes.load(Ordering::Relaxed),
@@ -122,12 +148,19 @@ impl Durable {
         }
     }
 
-    /// Records how long the open took, once it is done.
-    pub(crate) fn finish_recovery(&self, duration: std::time::Duration) {
-        self.recovery
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .duration = duration;
+    /// Records how long the open took, once it is done (`checkpoint`: its closing
+    /// checkpoint's share), and gives the recovery-time model what it measured.
+    pub(crate) fn finish_recovery(
+        &self,
+        duration: std::time::Duration,
+        checkpoint: std::time::Duration,
+    ) {
+        let report = {
+            let mut report = self.recovery.lock().unwrap_or_else(|p| p.into_inner());
+            report.duration = duration;
+            report.clone()
+        };
+        self.observe_open(&report, checkpoint);
     }
 }
 
@@ -155,6 +188,7 @@ impl crate::exec::system::DurabilityRow for Durable {
         let text_or_null = |text: Option<String>| text.map_or(Value::Null, Value::Text);
         let recovery = stats.recovery;
         let salvaged = (!recovery.salvaged.is_empty()).then(|| recovery.salvaged.join("; "));
+        let recovery_mb_per_s = recovery.mb_per_s();
         vec![
             Value::Text(self.dir.display().to_string()),
             Value::Text(policy_name(self.wal.policy()).to_string()),
@@ -171,6 +205,16 @@ impl crate::exec::system::DurabilityRow for Durable {
             text_or_null(salvaged),
             Value::Real(recovery.duration.as_secs_f64() * 1000.0),
             text_or_null(recovery.read_only),
+            stats
+                .recovery_target
+                .map_or(Value::Null, |target| Value::Real(millis(target))),
+            Value::Real(millis(stats.estimated_recovery)),
+            Value::Real(recovery_mb_per_s),
+            Value::Real(stats.snapshot_load_bytes_per_s as f64 / 1e6),
+            Value::Real(stats.wal_replay_bytes_per_s as f64 / 1e6),
+            Value::Real(stats.snapshot_write_bytes_per_s as f64 / 1e6),
+            int(self.wal.bytes_since_checkpoint()),
+            int(stats.checkpoint_threshold_bytes),
         ]
     }
 
@@ -251,7 +295,8 @@ pub(crate) fn log_catalog(
 
 fn maybe_checkpoint(shared: &Shared, durable: &Durable) {
     let since = durable.wal.bytes_since_checkpoint();
-    if since < durable.checkpoint_bytes
+    let threshold = durable.checkpoint_at.load(Ordering::Relaxed);
+    if since < threshold
         || since < durable.checkpoint_retry_at.load(Ordering::Relaxed)
         || durable.checkpoint_running.swap(true, Ordering::AcqRel)
     {
@@ -259,11 +304,11 @@ fn maybe_checkpoint(shared: &Shared, durable: &Durable) {
     }
     let result = checkpoint(shared);
     durable.checkpoint_running.store(false, Ordering::Release);
-    // After a failure (a full disk, say) the next try waits for another quarter of
-    // `checkpoint_bytes` of log, not for the next commit.
+    // After a failure (a full disk, say) the next try waits for another quarter of the
+    // threshold's log, not for the next commit.
     let retry_at = match &result {
         Ok(_) => 0,
-        Err(_) => since + (durable.checkpoint_bytes / 4).max(CHECKPOINT_RETRY_BYTES_MIN),
+        Err(_) => since + (threshold / 4).max(CHECKPOINT_RETRY_BYTES_MIN),
     };
     durable
         .checkpoint_retry_at
@@ -287,6 +332,10 @@ pub struct CheckpointReport {
     pub rows: u64,
     /// WAL segment files deleted because the snapshot covers them.
     pub wal_segments_removed: u64,
+    /// Size of the snapshot file written.
+    pub bytes: u64,
+    /// Time spent writing it (encoding, writing, fsync and rename).
+    pub duration: std::time::Duration,
 }
 
 /// Writes a snapshot of every table as of one timestamp, then removes the WAL segments and
@@ -338,6 +387,7 @@ fn checkpoint_with(shared: &Shared, reserve_required: bool) -> Result<Checkpoint
     };
     let ts = txn.snapshot().read_ts;
     let vfs = &*durable.vfs;
+    let started = std::time::Instant::now();
     let mut writer = SnapshotWriter::new(vfs, &durable.dir, ts, wal_start)?;
     let written = crate::backup::write_image(writer.image(), &txn, &catalog);
     txn.rollback();
@@ -348,8 +398,11 @@ fn checkpoint_with(shared: &Shared, reserve_required: bool) -> Result<Checkpoint
         tables: summary.tables,
         rows: summary.rows,
         wal_segments_removed: 0,
+        bytes: summary.bytes,
+        duration: started.elapsed(),
     };
     durable.wal.checkpoint_done();
+    durable.observe_checkpoint(&report);
     let io = |what: String, e: std::io::Error| crate::err!(Io, "{what}: {e}");
     durable.snapshots.record(
         ts,

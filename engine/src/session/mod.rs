@@ -23,6 +23,7 @@ pub(crate) mod options;
 pub(crate) mod params;
 pub(crate) mod plan_cache;
 pub(crate) mod recovery;
+pub(crate) mod recovery_time;
 pub(crate) mod rows;
 pub(crate) mod snapshots;
 pub(crate) mod statement;

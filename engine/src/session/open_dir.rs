@@ -19,6 +19,7 @@ use crate::durability::{self, Durable};
 use crate::error::Result;
 use crate::options::Options;
 use crate::recovery::{io_error, recover, recover_at_snapshot, Recovered, RecoveryReport};
+use crate::session::recovery_time::RecoveryModel;
 
 impl Database {
     /// Opens (creating it if absent) the directory database at `dir`, with default options
@@ -97,6 +98,7 @@ impl Database {
     ) -> Result<Database> {
         let started = Instant::now();
         let keep_snapshots = crate::snapshots::check_keep(options.keep_snapshots)?;
+        let target = crate::session::recovery_time::check_target(options.recovery_target)?;
         let read_only = options.read_only || options.at_snapshot.is_some();
         if !read_only {
             vfs.create_dir_all(dir)
@@ -150,7 +152,7 @@ impl Database {
             dir,
             wal,
             lock,
-            options.checkpoint_bytes,
+            RecoveryModel::new(target, options.checkpoint_bytes),
             report,
         );
         if db.shared.durable.set(durable).is_err() {
@@ -162,6 +164,7 @@ impl Database {
             .store(keep_snapshots, std::sync::atomic::Ordering::Relaxed);
         // Every writable open checkpoints: the files then use this process's ids, and a new
         // directory gets a snapshot naming its first segment (so losing that segment shows).
+        let mut closing_checkpoint = Duration::ZERO;
         if writable {
             let mut checkpointed = durability::checkpoint_at_open(&db.shared);
             // On a full disk the log's reserve makes room for this one checkpoint, which
@@ -169,15 +172,16 @@ impl Database {
             if checkpointed.is_err() && durable.wal.release_reserve() {
                 checkpointed = durability::checkpoint_at_open(&db.shared);
             }
-            if let Err(error) = checkpointed {
-                durable.wal.set_read_only(format!(
+            match checkpointed {
+                Ok(report) => closing_checkpoint = report.duration,
+                Err(error) => durable.wal.set_read_only(format!(
                     "the checkpoint that ends recovery could not be written ({}); reopen once \
                      the directory can be written",
                     error.message()
-                ));
+                )),
             }
         }
-        durable.finish_recovery(started.elapsed());
+        durable.finish_recovery(started.elapsed(), closing_checkpoint);
         // The recovery log is best effort: failing to write it does not fail the open.
         if !read_only {
             let line = format!("{}\n", durable.stats().recovery);

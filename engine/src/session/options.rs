@@ -62,6 +62,10 @@ pub struct Options {
     /// Where "now" comes from for row expiry: the system clock, or a
     /// [`WallClock::manual`](crate::WallClock::manual) clock a test moves.
     pub clock: crate::expr::WallClock,
+    /// Longest a reopen after a crash should take (directory databases): a commit that
+    /// finds the estimated recovery time past it starts a checkpoint, as `checkpoint_bytes`
+    /// does (whichever comes first). `None` (the default): `checkpoint_bytes` alone.
+    pub recovery_target: Option<std::time::Duration>,
 }
 
 /// Default of [`Options::ttl_sweep_interval`](struct.Options.html#structfield.ttl_sweep_interval).
@@ -83,6 +87,7 @@ impl Default for Options {
             at_snapshot: None,
             ttl_sweep_interval: TTL_SWEEP_INTERVAL_DEFAULT,
             clock: crate::expr::WallClock::default(),
+            recovery_target: None,
         }
     }
 }
@@ -109,6 +114,24 @@ impl Options {
     /// Checkpoint automatically once this many WAL bytes were written since the last one.
     pub fn checkpoint_bytes(mut self, bytes: u64) -> Options {
         self.checkpoint_bytes = bytes;
+        self
+    }
+
+    /// Keeps the estimated time to reopen the database after a crash under `target`: the
+    /// engine measures its own snapshot load, WAL replay and snapshot write rates and
+    /// checkpoints once the WAL since the last checkpoint would take the estimate past the
+    /// target (see docs/durability.md; `ember_durability` shows the estimate and the last
+    /// real recovery). A target outside
+    /// [`RECOVERY_TARGET_MIN`](crate::limits::RECOVERY_TARGET_MIN) ..=
+    /// [`RECOVERY_TARGET_MAX`](crate::limits::RECOVERY_TARGET_MAX) fails the open with
+    /// `ErrorKind::InvalidInput`.
+    ///
+    /// ```
+    /// let options = ember::Options::new().recovery_target(std::time::Duration::from_secs(2));
+    /// # let _ = options;
+    /// ```
+    pub fn recovery_target(mut self, target: std::time::Duration) -> Options {
+        self.recovery_target = Some(target);
         self
     }
 

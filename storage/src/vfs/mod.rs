@@ -14,6 +14,23 @@ use std::path::Path;
 pub use os::OsVfs;
 pub use sim::{Fault, FaultKind, SimVfs};
 
+/// A whole file's bytes: read into memory, or mapped (`Vfs::map`).
+pub enum FileBytes {
+    Read(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Read(bytes) => bytes,
+            FileBytes::Mapped(map) => map,
+        }
+    }
+}
+
 /// A held directory lock; dropping it releases the lock.
 pub type VfsLock = Box<dyn Any + Send + Sync>;
 
@@ -28,6 +45,11 @@ pub trait Vfs: Send + Sync + fmt::Debug {
     fn list(&self, dir: &Path) -> io::Result<Vec<String>>;
     /// The whole content of a file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The whole content of a file that nothing writes while the result lives (a snapshot
+    /// under the directory lock), mapped where that is faster than reading it.
+    fn map(&self, path: &Path) -> io::Result<FileBytes> {
+        self.read(path).map(FileBytes::Read)
+    }
     /// Creates (or truncates) a file and writes `bytes` into it.
     fn write_new(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
     /// Appends `bytes` at the end of a file, creating it if absent.

@@ -82,6 +82,8 @@ pub struct WalScan {
     pub salvaged: Vec<String>,
     /// What must change on disk before the log is written again.
     pub repairs: Vec<Repair>,
+    /// Bytes of the segment files read (what recovery's replay rate is measured on).
+    pub bytes_read: u64,
 }
 
 /// Indexes of the WAL segments in `dir`, ascending.
@@ -333,6 +335,7 @@ pub fn scan_wal(
         let bytes = vfs
             .read(&path)
             .map_err(|e| StorageError::io(format!("reading {}", path.display()), &e))?;
+        scan.bytes_read += bytes.len() as u64;
         let read = read_segment(&bytes, index);
         let header_only =
             read.records.is_empty() && matches!(read.ending, Ending::Whole { marked: false });

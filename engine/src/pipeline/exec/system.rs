@@ -98,6 +98,14 @@ const DURABILITY_COLUMNS: &[&str] = &[
     "recovery_salvaged",
     "recovery_ms",
     "read_only",
+    "recovery_target_ms",
+    "estimated_recovery_ms",
+    "recovery_mb_per_s",
+    "snapshot_load_mb_per_s",
+    "wal_replay_mb_per_s",
+    "snapshot_write_mb_per_s",
+    "wal_bytes_since_checkpoint",
+    "checkpoint_at_wal_bytes",
 ];
 
 const SNAPSHOTS_COLUMNS: &[&str] = &[
