@@ -90,7 +90,7 @@ impl VersionPtr {
 }
 
 pub struct Transaction {
-    pub(super) store: Arc<StoreShared>,
+    pub(crate) store: Arc<StoreShared>,
     pub(super) snapshot: Snapshot,
     pub(super) active_slot: Option<usize>,
     pub(super) writes: Vec<Write>,
@@ -133,6 +133,22 @@ impl Transaction {
             headers: HeaderCache::default(),
             slots: SlotReserve::default(),
         })
+    }
+
+    /// A read-only transaction at `read_ts` that holds no snapshot slot: the history pin
+    /// keeps what it reads (`Store::begin_as_of`). It must never write.
+    pub(crate) fn read_only_at(store: Arc<StoreShared>, read_ts: u64) -> Transaction {
+        Transaction {
+            store,
+            snapshot: Snapshot { read_ts, txn_id: 0 },
+            active_slot: None,
+            writes: Vec::new(),
+            tables: Vec::new(),
+            unique_checks: true,
+            encoded: Vec::new(),
+            headers: HeaderCache::default(),
+            slots: SlotReserve::default(),
+        }
     }
 
     pub fn snapshot(&self) -> Snapshot {
