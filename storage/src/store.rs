@@ -41,6 +41,10 @@ impl Store {
         }
     }
 
+    pub(crate) fn from_shared(shared: Arc<StoreShared>) -> Store {
+        Store { shared }
+    }
+
     /// Starts a transaction reading at the newest published commit.
     pub fn begin(&self) -> StorageResult<Transaction> {
         Transaction::begin(Arc::clone(&self.shared))
@@ -128,7 +132,9 @@ impl Store {
         now_ms: i64,
     ) -> Result<AsOfRead, Option<HistoryGap>> {
         debug_assert!(commit <= self.shared.clock.read_ts());
-        self.shared.history.begin_read(commit, retention_ms, now_ms)?;
+        self.shared
+            .history
+            .begin_read(commit, retention_ms, now_ms)?;
         Ok(AsOfRead {
             txn: Transaction::read_only_at(Arc::clone(&self.shared), commit),
             commit,

@@ -62,6 +62,10 @@ pub struct Options {
     /// Where "now" comes from for row expiry: the system clock, or a
     /// [`WallClock::manual`](crate::WallClock::manual) clock a test moves.
     pub clock: crate::expr::WallClock,
+    /// How long `FOR SYSTEM_TIME AS OF` reads reach back (the database default; `PRAGMA
+    /// history_retention` changes it, a table's `history_retention` option may ask for
+    /// more). Default zero: no history is kept and nothing is paid for it.
+    pub history_retention: std::time::Duration,
 }
 
 /// Default of [`Options::ttl_sweep_interval`](struct.Options.html#structfield.ttl_sweep_interval).
@@ -83,6 +87,7 @@ impl Default for Options {
             at_snapshot: None,
             ttl_sweep_interval: TTL_SWEEP_INTERVAL_DEFAULT,
             clock: crate::expr::WallClock::default(),
+            history_retention: std::time::Duration::ZERO,
         }
     }
 }
@@ -213,6 +218,13 @@ impl Options {
     /// ```
     pub fn clock(mut self, clock: crate::expr::WallClock) -> Options {
         self.clock = clock;
+        self
+    }
+
+    /// Sets the database's default history retention (see
+    /// [`Options::history_retention`](struct.Options.html#structfield.history_retention)).
+    pub fn history_retention(mut self, retention: std::time::Duration) -> Options {
+        self.history_retention = retention;
         self
     }
 

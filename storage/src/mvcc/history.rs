@@ -8,7 +8,7 @@
 //! forward (`advance`) from its collector, and opens reads (`Store::begin_as_of`).
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use super::active::ActiveSnapshots;
@@ -54,12 +54,25 @@ struct State {
 #[derive(Default)]
 pub struct History {
     enabled: AtomicBool,
+    /// The database default retention (`PRAGMA history_retention`), which tables without
+    /// their own option read back to; the kept history (`State::retention_ms`) may be
+    /// longer, for a table whose option asks for more.
+    default_retention_ms: AtomicU64,
     state: Mutex<State>,
 }
 
 impl History {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn default_retention_ms(&self) -> u64 {
+        self.default_retention_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn set_default_retention_ms(&self, retention_ms: u64) {
+        self.default_retention_ms
+            .store(retention_ms, Ordering::Relaxed);
     }
 
     /// Whether history is kept (retention above 0).
@@ -254,7 +267,11 @@ mod tests {
             clock.advance_to(commit);
             history.record(commit, millis);
         }
-        assert_eq!(history.log().len(), 4, "commits of one millisecond share an entry");
+        assert_eq!(
+            history.log().len(),
+            4,
+            "commits of one millisecond share an entry"
+        );
         assert_eq!(history.commit_at(599), Some(12));
         assert_eq!(history.commit_at(-1), None);
         history.begin_read(11, 1000, 1000).unwrap();
