@@ -537,6 +537,9 @@ fn per_table_retention_keeps_the_longest_and_each_table_reads_its_own() {
     assert_eq!(kind, ErrorKind::InvalidInput);
 }
 
+/// One AS OF read: the commit, the counter, the balances by id.
+type Reading = (i64, i64, Vec<i64>);
+
 /// Writers move money between accounts (the total stays 400) and bump a counter while
 /// readers read random past commits: every read at commit N sees a total of 400, and the
 /// same commit read again (later, after more writes and collector passes) gives the same
@@ -551,7 +554,7 @@ fn concurrent_writers_and_as_of_readers_see_exact_past_states() {
         .unwrap();
     let first = newest_commit(&setup);
     let stop = Arc::new(AtomicBool::new(false));
-    let seen: Arc<Mutex<Vec<(i64, i64, Vec<i64>)>>> = Arc::default();
+    let seen: Arc<Mutex<Vec<Reading>>> = Arc::default();
     let mut threads = Vec::new();
     for worker in 0..2i64 {
         let db = db.clone();
@@ -596,7 +599,7 @@ fn concurrent_writers_and_as_of_readers_see_exact_past_states() {
                 );
                 let balances: Vec<i64> = conn
                     .query(
-                        &format!("SELECT balance FROM acct FOR SYSTEM_TIME AS OF ? ORDER BY id"),
+                        "SELECT balance FROM acct FOR SYSTEM_TIME AS OF ? ORDER BY id",
                         (commit,),
                     )
                     .unwrap()

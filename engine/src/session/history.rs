@@ -34,8 +34,8 @@ pub(crate) fn apply_retention(shared: &Shared) -> Result<()> {
 
 /// After a catalog is published: stamps tables that first appear with the next commit (AS OF
 /// reads of a table refuse commits before it existed: the catalog change is no commit, so
-/// the newest commit is still one the table was not part of) and applies the retention again (a table option may have
-/// changed).
+/// the newest commit is still one the table was not part of) and applies the retention
+/// again (a table option may have changed).
 pub(crate) fn catalog_published(shared: &Shared) {
     let read_ts = shared.store.clock().read_ts();
     let catalog = shared.catalog.load();

@@ -290,7 +290,7 @@ fn commit_rows(txn: &Transaction) -> Vec<Row> {
         .map(|entry| {
             vec![
                 int(entry.commit),
-                Value::Text(crate::expr::format_unix_ms(entry.millis).into()),
+                Value::Text(crate::expr::format_unix_ms(entry.millis)),
                 Value::Integer(entry.millis),
             ]
         })
