@@ -49,6 +49,10 @@ pub enum ErrorKind {
     /// another) and stayed locked for [`crate::Options::busy_timeout`]; opening again later
     /// may succeed.
     Busy,
+    /// An `AS OF` read names a commit or time older than the history kept (`PRAGMA
+    /// history_retention`, the table option `history_retention`, what survived a reopen);
+    /// the message names the oldest readable commit and its time.
+    HistoryUnavailable,
 }
 
 /// An EmberDB error.

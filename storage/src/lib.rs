@@ -34,5 +34,5 @@ pub mod wal;
 
 pub use error::{StorageError, StorageErrorKind, StorageResult};
 pub use mvcc::{IdleTransaction, RangeProgress, RowId, Snapshot, Table, TableSchema, Transaction};
-pub use store::Store;
+pub use store::{AsOfRead, Store};
 pub use value::{DataType, Value};

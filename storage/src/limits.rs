@@ -37,3 +37,8 @@ pub const WAL_RESERVE_BYTES_MAX: u64 = 1 << 20;
 
 const _: () = assert!(VALUE_BYTES_MAX < ROW_BYTES_MAX);
 const _: () = assert!(COLUMNS_MAX < u16::MAX as usize);
+
+/// Most entries the commit-time log of `mvcc::history` keeps (one per distinct wall-clock
+/// millisecond that saw a commit, 16 bytes each): past it the oldest entries are dropped and
+/// the history readable with AS OF starts later.
+pub const HISTORY_LOG_ENTRIES_MAX: usize = 1 << 20;

@@ -6,12 +6,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::StorageResult;
-use crate::mvcc::{ActiveSnapshots, Clock, Table, TableSchema, Transaction};
+use crate::mvcc::{ActiveSnapshots, Clock, History, HistoryGap, Table, TableSchema, Transaction};
 use crate::slab::{CompactionReport, MemoryAccount, SlabPool};
 
 pub(crate) struct StoreShared {
     pub(crate) clock: Clock,
     pub(crate) active: ActiveSnapshots,
+    pub(crate) history: History,
     next_table_id: AtomicU64,
     pub(crate) pool: Arc<SlabPool>,
 }
@@ -33,10 +34,15 @@ impl Store {
             shared: Arc::new(StoreShared {
                 clock: Clock::new(0),
                 active: ActiveSnapshots::new(),
+                history: History::default(),
                 next_table_id: AtomicU64::new(1),
                 pool: Arc::new(SlabPool::new(Arc::new(MemoryAccount::new()))),
             }),
         }
+    }
+
+    pub(crate) fn from_shared(shared: Arc<StoreShared>) -> Store {
+        Store { shared }
     }
 
     /// Starts a transaction reading at the newest published commit.
@@ -96,5 +102,65 @@ impl Store {
 
     pub fn clock(&self) -> &Clock {
         &self.shared.clock
+    }
+
+    /// The history kept for AS OF reads (`mvcc::history`).
+    pub fn history(&self) -> &History {
+        &self.shared.history
+    }
+
+    /// Sets how long history is kept (0: none, the default); `now_ms` is the wall time.
+    pub fn set_history_retention(&self, retention_ms: u64, now_ms: i64) -> StorageResult<()> {
+        let shared = &self.shared;
+        shared
+            .history
+            .set_retention(&shared.active, &shared.clock, retention_ms, now_ms)
+    }
+
+    /// Moves the history pin forward to what the retention keeps at `now_ms`.
+    pub fn advance_history(&self, now_ms: i64) {
+        self.shared.history.advance(&self.shared.active, now_ms);
+    }
+
+    /// A read-only transaction seeing the state right after commit `commit`, if the history a
+    /// table keeping `retention_ms` may read at `now_ms` reaches back to it. The error names
+    /// the oldest readable commit (`None`: history is off).
+    pub fn begin_as_of(
+        &self,
+        commit: u64,
+        retention_ms: u64,
+        now_ms: i64,
+    ) -> Result<AsOfRead, Option<HistoryGap>> {
+        debug_assert!(commit <= self.shared.clock.read_ts());
+        self.shared
+            .history
+            .begin_read(commit, retention_ms, now_ms)?;
+        Ok(AsOfRead {
+            txn: Transaction::read_only_at(Arc::clone(&self.shared), commit),
+            commit,
+        })
+    }
+}
+
+/// A read of the state after one past commit (`Store::begin_as_of`); the history pin stays
+/// at or before it until it drops.
+pub struct AsOfRead {
+    txn: Transaction,
+    commit: u64,
+}
+
+impl AsOfRead {
+    pub fn transaction(&self) -> &Transaction {
+        &self.txn
+    }
+
+    pub fn commit(&self) -> u64 {
+        self.commit
+    }
+}
+
+impl Drop for AsOfRead {
+    fn drop(&mut self) {
+        self.txn.store.history.end_read(self.commit);
     }
 }

@@ -4,6 +4,7 @@ mod affinity;
 mod alter;
 mod api;
 mod api_guard;
+mod as_of;
 mod backup;
 mod bad_input;
 mod concurrency;

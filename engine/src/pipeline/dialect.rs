@@ -4,7 +4,10 @@
 //! precedence (`||` binds tighter than `*`; `& | << >>` share one level, above `<`, which is
 //! above `=`; unary `-` and `~` bind tightest), `<<` / `>>`, `NOT GLOB` / `NOT REGEXP` /
 //! `NOT MATCH`, the postfix `ISNULL`, `x [NOT] IN table`, and the JSON operators `->` and
-//! `->>` at the level of `||`.
+//! `->>` at the level of `||`. With `table_versioning` (set for SQL text that mentions
+//! SYSTEM_TIME) it parses `FROM t FOR SYSTEM_TIME AS OF <expr>` (`bind::as_of`); off
+//! otherwise, since sqlparser's versioning syntax would read an alias `at` or `before` as the
+//! start of a clause.
 
 use std::any::TypeId;
 
@@ -66,6 +69,23 @@ fn parse_in_table(parser: &mut Parser, expr: &Expr) -> Option<Result<Expr, Parse
 #[derive(Debug, Default)]
 pub struct EmberDialect {
     sqlite: SQLiteDialect,
+    table_versioning: bool,
+}
+
+impl EmberDialect {
+    /// The dialect for `sql`: table versioning (`FOR SYSTEM_TIME AS OF`) only when the text
+    /// names SYSTEM_TIME.
+    pub fn for_sql(sql: &str) -> EmberDialect {
+        const WORD: &[u8] = b"system_time";
+        let table_versioning = sql
+            .as_bytes()
+            .windows(WORD.len())
+            .any(|window| window.eq_ignore_ascii_case(WORD));
+        EmberDialect {
+            sqlite: SQLiteDialect {},
+            table_versioning,
+        }
+    }
 }
 
 impl Dialect for EmberDialect {
@@ -87,6 +107,10 @@ impl Dialect for EmberDialect {
 
     fn is_identifier_part(&self, ch: char) -> bool {
         self.sqlite.is_identifier_part(ch)
+    }
+
+    fn supports_table_versioning(&self) -> bool {
+        self.table_versioning
     }
 
     fn supports_filter_during_aggregation(&self) -> bool {

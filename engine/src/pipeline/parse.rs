@@ -25,7 +25,7 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
             sql.len()
         ));
     }
-    let dialect = EmberDialect::default();
+    let dialect = EmberDialect::for_sql(sql);
     let rewritten = rewrite_extensions(sql);
     // Window frames' EXCLUDE clauses (parse/exclude.rs).
     let rewritten =

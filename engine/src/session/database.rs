@@ -42,6 +42,7 @@ impl Shared {
         let version = catalog.version();
         self.catalog.store(Arc::new(catalog));
         self.catalog_version.store(version, Ordering::Release);
+        crate::session::history::catalog_published(self);
     }
 
     /// The current catalog's version (a plan bound against another is stale).
@@ -125,6 +126,13 @@ impl Database {
             .store
             .memory()
             .set_budget(options.memory_budget_bytes);
+        let retention_ms = u64::try_from(options.history_retention.as_millis()).unwrap_or(u64::MAX);
+        shared
+            .store
+            .history()
+            .set_default_retention_ms(retention_ms);
+        // Cannot fail on a new store (its snapshot slots are all free).
+        let _ = crate::session::history::apply_retention(&shared);
         crate::gc::spawn_background(&shared);
         Database { options, shared }
     }

@@ -229,6 +229,9 @@ impl crate::exec::system::DurabilityRow for Durable {
 pub(crate) fn commit(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTransaction) {
     let Some(durable) = shared.durable.get() else {
         let (committed, idle) = txn.commit_reusable();
+        if let Ok(ts) = committed {
+            crate::session::history::committed(shared, ts);
+        }
         return (committed.map_err(crate::Error::from), idle);
     };
     let mut lsn = None;
@@ -246,6 +249,7 @@ pub(crate) fn commit(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTra
     });
     let durable_commit = || -> Result<u64> {
         let ts = committed?;
+        crate::session::history::committed(shared, ts);
         if let Some(lsn) = lsn {
             durable.wal.commit_durable(lsn)?;
             durable.commits.fetch_add(1, Ordering::Relaxed);
@@ -461,6 +465,7 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
     };
     match name.to_string().to_lowercase().as_str() {
         "max_memory" if value.is_none() => vec!["max_memory".to_string()],
+        "history_retention" if value.is_none() => vec!["history_retention".to_string()],
         "wal_checkpoint" | "checkpoint" => vec!["checkpointed_rows".to_string()],
         "synchronous" if value.is_none() => vec!["synchronous".to_string()],
         "keep_snapshots" if value.is_none() => vec!["keep_snapshots".to_string()],

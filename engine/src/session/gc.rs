@@ -27,6 +27,7 @@ const BACKGROUND_COMPACT_PAGES_MIN: u64 = 16;
 /// Collects garbage in every table now; returns what was freed.
 pub(crate) fn collect_now(shared: &Shared) -> GcReport {
     let catalog = shared.catalog.load_full();
+    crate::session::history::advance(shared);
     let watermark = shared.store.watermark();
     let mut report = GcReport::default();
     for table in catalog.tables() {

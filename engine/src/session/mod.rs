@@ -16,6 +16,7 @@ pub(crate) mod foreign_key_check;
 pub(crate) mod foreign_keys;
 pub(crate) mod functions;
 pub(crate) mod gc;
+pub(crate) mod history;
 pub(crate) mod interrupt;
 pub(crate) mod memory;
 pub(crate) mod open_dir;

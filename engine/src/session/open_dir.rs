@@ -124,6 +124,10 @@ impl Database {
             .store
             .memory()
             .set_budget(options.memory_budget_bytes);
+        // History starts after recovery (what recovery published may have turned it on):
+        // replayed commits are not AS OF readable.
+        db.shared.store.set_history_retention(0, 0)?;
+        crate::session::history::apply_retention(&db.shared)?;
         let wal = if let Some(commit) = options.at_snapshot {
             let reason = format!(
                 "opened at the snapshot of commit {commit} (Options::at_snapshot); the WAL \

@@ -66,6 +66,10 @@ pub struct Options {
     /// finds the estimated recovery time past it starts a checkpoint, as `checkpoint_bytes`
     /// does (whichever comes first). `None` (the default): `checkpoint_bytes` alone.
     pub recovery_target: Option<std::time::Duration>,
+    /// How long `FOR SYSTEM_TIME AS OF` reads reach back (the database default; `PRAGMA
+    /// history_retention` changes it, a table's `history_retention` option may ask for
+    /// more). Default zero: no history is kept and nothing is paid for it.
+    pub history_retention: std::time::Duration,
 }
 
 /// Default of [`Options::ttl_sweep_interval`](struct.Options.html#structfield.ttl_sweep_interval).
@@ -88,6 +92,7 @@ impl Default for Options {
             ttl_sweep_interval: TTL_SWEEP_INTERVAL_DEFAULT,
             clock: crate::expr::WallClock::default(),
             recovery_target: None,
+            history_retention: std::time::Duration::ZERO,
         }
     }
 }
@@ -236,6 +241,13 @@ impl Options {
     /// ```
     pub fn clock(mut self, clock: crate::expr::WallClock) -> Options {
         self.clock = clock;
+        self
+    }
+
+    /// Sets the database's default history retention (see
+    /// [`Options::history_retention`](struct.Options.html#structfield.history_retention)).
+    pub fn history_retention(mut self, retention: std::time::Duration) -> Options {
+        self.history_retention = retention;
         self
     }
 

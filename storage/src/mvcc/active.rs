@@ -118,6 +118,14 @@ impl ActiveSnapshots {
 
     /// A watermark without the scan: the largest one computed so far. It may be older than
     /// the current watermark, never newer, so collecting below it is safe.
+    /// Moves the live `slot` forward to read timestamp `ts` (the history pin, `history.rs`);
+    /// a slot never moves backwards, so versions it let go are never needed again.
+    pub(crate) fn move_forward(&self, slot: usize, ts: u64) {
+        let slot = &self.slots[slot].0;
+        debug_assert!(!matches!(slot.load(Ordering::Relaxed), FREE | REGISTERING));
+        slot.fetch_max(ts, Ordering::SeqCst);
+    }
+
     pub fn watermark_hint(&self) -> u64 {
         self.watermark_hint.load(Ordering::Relaxed)
     }

@@ -84,6 +84,10 @@ pub struct TableStats {
     pub slab_bytes: u64,
     pub gc_runs: u64,
     pub gc_versions_freed: u64,
+    /// Versions the snapshot does not see (kept for older snapshots or history, or waiting
+    /// for the collector), and the memory they hold.
+    pub dead_versions: u64,
+    pub dead_version_bytes: u64,
 }
 
 pub struct Table {
@@ -115,6 +119,9 @@ pub struct Table {
     /// wrote to the table and commits later is refused, so no logged commit names a table
     /// the log no longer defines.
     dropped: AtomicBool,
+    /// The oldest commit whose state of this table AS OF may read: set once, when the table
+    /// (this storage) first appears in a published catalog (`u64::MAX` until then).
+    history_floor: AtomicU64,
     /// Set while ALTER TABLE DROP COLUMN copies the table into a new one, and for good once
     /// it succeeded: a transaction that wrote to this table commits no more (`rebuild.rs`).
     pub(super) rebuilt: AtomicBool,
@@ -184,6 +191,7 @@ impl Table {
             gc: super::gc::GcState::default(),
             pool,
             dropped: AtomicBool::new(false),
+            history_floor: AtomicU64::new(u64::MAX),
             rebuilt: AtomicBool::new(false),
             reusable: Arc::default(),
         }
@@ -199,6 +207,20 @@ impl Table {
     #[inline]
     pub fn is_dropped(&self) -> bool {
         self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Records that the table's state is readable from commit `ts` on (the first call wins):
+    /// AS OF reads of commits before it are refused, as this storage did not hold the table
+    /// then.
+    pub fn mark_published(&self, ts: u64) {
+        let _ =
+            self.history_floor
+                .compare_exchange(u64::MAX, ts, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// The oldest commit AS OF may read this table at (`u64::MAX`: not published yet).
+    pub fn history_floor(&self) -> u64 {
+        self.history_floor.load(Ordering::Relaxed)
     }
 
     pub(crate) fn pool(&self) -> &Arc<SlabPool> {
@@ -456,6 +478,9 @@ impl Table {
                 if !counted_live && version.is_visible(snapshot) {
                     stats.live_rows += 1;
                     counted_live = true;
+                } else {
+                    stats.dead_versions += 1;
+                    stats.dead_version_bytes += version.footprint_bytes();
                 }
                 current = version.older.load(Ordering::Acquire, &guard);
             }

@@ -90,7 +90,7 @@ impl VersionPtr {
 }
 
 pub struct Transaction {
-    pub(super) store: Arc<StoreShared>,
+    pub(crate) store: Arc<StoreShared>,
     pub(super) snapshot: Snapshot,
     pub(super) active_slot: Option<usize>,
     pub(super) writes: Vec<Write>,
@@ -133,6 +133,22 @@ impl Transaction {
             headers: HeaderCache::default(),
             slots: SlotReserve::default(),
         })
+    }
+
+    /// A read-only transaction at `read_ts` that holds no snapshot slot: the history pin
+    /// keeps what it reads (`Store::begin_as_of`). It must never write.
+    pub(crate) fn read_only_at(store: Arc<StoreShared>, read_ts: u64) -> Transaction {
+        Transaction {
+            store,
+            snapshot: Snapshot { read_ts, txn_id: 0 },
+            active_slot: None,
+            writes: Vec::new(),
+            tables: Vec::new(),
+            unique_checks: true,
+            encoded: Vec::new(),
+            headers: HeaderCache::default(),
+            slots: SlotReserve::default(),
+        }
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -749,6 +765,26 @@ impl Transaction {
     /// The store's memory counters (slab pool, usage, budget).
     pub fn store_memory(&self) -> crate::slab::MemoryStats {
         self.store.pool.account().stats()
+    }
+
+    /// The history kept for AS OF reads (`history.rs`).
+    pub fn store_history(&self) -> &super::History {
+        &self.store.history
+    }
+
+    /// The newest published commit.
+    pub fn store_read_ts(&self) -> u64 {
+        self.store.clock.read_ts()
+    }
+
+    /// A read-only transaction at past commit `commit` (see `Store::begin_as_of`).
+    pub fn begin_as_of(
+        &self,
+        commit: u64,
+        retention_ms: u64,
+        now_ms: i64,
+    ) -> Result<crate::AsOfRead, Option<super::HistoryGap>> {
+        crate::Store::from_shared(Arc::clone(&self.store)).begin_as_of(commit, retention_ms, now_ms)
     }
 
     /// Number of snapshots (open transactions) live in the store.

@@ -62,6 +62,7 @@ pub(super) fn output_meta(node: &Node, index: usize) -> ColumnMeta {
         // A CTE's columns are its query's (a recursive one's, its initial select's), as in
         // SQLite.
         Node::CteScan(cte) => output_meta(&cte.query.node, index),
+        Node::AsOf(as_of) => output_meta(&as_of.input, index),
         Node::RecursiveUnion(union) => output_meta(&union.initial, index),
         _ => ColumnMeta::default(),
     }
@@ -323,7 +324,7 @@ fn arm_collation(arm: &Node, index: usize) -> Option<Collation> {
         | Node::Sort { input, .. }
         | Node::Limit { input, .. }
         | Node::Distinct { input, .. } => arm_collation(input, index),
-        Node::Scan(_) | Node::CteScan(_) | Node::RecursiveUnion(_) => {
+        Node::Scan(_) | Node::CteScan(_) | Node::RecursiveUnion(_) | Node::AsOf(_) => {
             Some(output_meta(arm, index).collation)
         }
         _ => None,

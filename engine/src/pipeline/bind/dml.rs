@@ -195,6 +195,14 @@ impl Binder<'_> {
         if !from.joins.is_empty() {
             return Err(unsupported("joins in UPDATE/DELETE"));
         }
+        if let TableFactor::Table {
+            version: Some(_), ..
+        } = &from.relation
+        {
+            return Err(unsupported(
+                "FOR SYSTEM_TIME AS OF on an UPDATE/DELETE target (the past is read-only)",
+            ));
+        }
         let TableFactor::Table {
             name,
             alias,

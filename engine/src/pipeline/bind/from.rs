@@ -304,6 +304,18 @@ impl Binder<'_> {
                 alias,
                 args: None,
                 with_hints,
+                version: Some(version),
+                partitions,
+                ..
+            } if with_hints.is_empty() && partitions.is_empty() => {
+                let (node, scope) = self.bind_as_of(name, alias.as_ref(), version)?;
+                Ok((RelationSource::Node(node), scope))
+            }
+            TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                with_hints,
                 version: None,
                 partitions,
                 ..
@@ -389,7 +401,7 @@ pub(super) fn plan_from(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Res
     plan_joins(relations, where_terms)
 }
 
-fn table_alias(alias: Option<&ast::TableAlias>, name: &str) -> Result<String> {
+pub(super) fn table_alias(alias: Option<&ast::TableAlias>, name: &str) -> Result<String> {
     match alias {
         Some(alias) if alias.columns.is_empty() => Ok(alias.name.value.clone()),
         Some(_) => Err(unsupported("column aliases on a table")),

@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod alter;
+mod as_of;
 mod compare;
 mod constraint;
 mod ctas;

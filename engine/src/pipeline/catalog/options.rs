@@ -19,12 +19,15 @@ pub struct TableOptions {
     /// `expire_at = col`: the position of the column holding each row's expiry time (see
     /// `expr::expiry`); a row whose time has passed is invisible and swept.
     pub expire_at: Option<usize>,
+    /// `history_retention = '<duration>'`: how long AS OF reads of this table reach back
+    /// (the database keeps the longest of this and `PRAGMA history_retention`).
+    pub history_retention_ms: Option<u64>,
 }
 
 impl TableOptions {
     /// Whether no option is set (the table costs nothing extra).
     pub fn is_empty(&self) -> bool {
-        self.expire_at.is_none()
+        self.expire_at.is_none() && self.history_retention_ms.is_none()
     }
 
     /// The options as `name = value` text, for `ember_tables` (empty: none).
@@ -32,6 +35,9 @@ impl TableOptions {
         let mut parts = Vec::new();
         if let Some(column) = self.expire_at {
             parts.push(format!("expire_at = {}", columns[column].name));
+        }
+        if let Some(ms) = self.history_retention_ms {
+            parts.push(format!("history_retention = '{ms} ms'"));
         }
         parts.join(", ")
     }
@@ -136,6 +142,12 @@ fn apply(
                 })?;
                 bound.expire_at = Some(position);
             }
+            "history_retention" => {
+                let ms = parse_duration_ms(&text_value(&name, value)?).map_err(|message| {
+                    crate::err!(InvalidInput, "table option history_retention: {message}")
+                })?;
+                bound.history_retention_ms = Some(ms);
+            }
             "ttl" => {
                 parse_duration_ms(&text_value(&name, value)?)
                     .map_err(|message| crate::err!(InvalidInput, "table option ttl: {message}"))?;
@@ -173,7 +185,13 @@ fn apply(
 const ON_FULL_POLICIES: &[&str] = &["reject", "evict_lru", "evict_lfu", "evict_ttl"];
 
 /// The options the engine knows.
-const KNOWN_OPTIONS: &[&str] = &["expire_at", "ttl", "max_memory", "on_full"];
+const KNOWN_OPTIONS: &[&str] = &[
+    "expire_at",
+    "ttl",
+    "max_memory",
+    "on_full",
+    "history_retention",
+];
 
 fn known(name: &str) -> Result<()> {
     if KNOWN_OPTIONS.contains(&name) {

@@ -5,6 +5,7 @@
 mod accumulator;
 mod aggregate;
 mod alter;
+mod as_of;
 mod bounds;
 mod check;
 mod conflict;
@@ -235,6 +236,7 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             *op, left, right, collations,
         )),
         Node::CteScan(cte) => Box::new(cte::CteScanOperator::new(cte)),
+        Node::AsOf(as_of) => Box::new(as_of::AsOfOperator::new(as_of)),
         Node::RecursiveUnion(union) => Box::new(recursive::RecursiveUnionOperator::new(union)),
         Node::WorkTable { id, .. } => Box::new(cte::WorkTableOperator::new(*id)),
     }

@@ -8,7 +8,8 @@
 //! there is none); `ember_durability` has one row for a directory database (none for an
 //! in-memory one) with the sync policy, commits, WAL records, bytes and fsyncs (group commit
 //! shows as fewer fsyncs than commits), checkpoints, and what recovery did at open;
-//! `ember_snapshots` has one row per checkpoint snapshot file of a directory database.
+//! `ember_snapshots` has one row per checkpoint snapshot file of a directory database;
+//! `ember_commits` lists the commit-time log AS OF reads resolve times with.
 //! A user table of the same name shadows a system table. Rows are computed when the query
 //! runs, against the catalog snapshot the statement was bound with.
 
@@ -36,6 +37,7 @@ pub enum SystemTable {
     Stats,
     Durability,
     Snapshots,
+    Commits,
 }
 
 const TABLES_COLUMNS: &[&str] = &[
@@ -80,7 +82,13 @@ const STATS_COLUMNS: &[&str] = &[
     "compaction_runs",
     "payloads_moved",
     "pages_released",
+    "history_retention_ms",
+    "history_oldest_commit",
+    "history_versions",
+    "history_bytes",
 ];
+
+const COMMITS_COLUMNS: &[&str] = &["commit", "time", "unix_ms"];
 
 const DURABILITY_COLUMNS: &[&str] = &[
     "directory",
@@ -124,6 +132,8 @@ impl SystemTable {
             Some(SystemTable::Durability)
         } else if name.eq_ignore_ascii_case("ember_snapshots") {
             Some(SystemTable::Snapshots)
+        } else if name.eq_ignore_ascii_case("ember_commits") {
+            Some(SystemTable::Commits)
         } else {
             None
         }
@@ -136,6 +146,7 @@ impl SystemTable {
             SystemTable::Stats => "ember_stats",
             SystemTable::Durability => "ember_durability",
             SystemTable::Snapshots => "ember_snapshots",
+            SystemTable::Commits => "ember_commits",
         }
     }
 
@@ -146,6 +157,7 @@ impl SystemTable {
             SystemTable::Stats => STATS_COLUMNS,
             SystemTable::Durability => DURABILITY_COLUMNS,
             SystemTable::Snapshots => SNAPSHOTS_COLUMNS,
+            SystemTable::Commits => COMMITS_COLUMNS,
         }
     }
 
@@ -166,6 +178,7 @@ impl SystemTable {
                 Some(durable) => durable.snapshot_rows()?,
                 None => Vec::new(),
             },
+            SystemTable::Commits => commit_rows(context.txn),
         })
     }
 }
@@ -251,6 +264,45 @@ fn stats_row(tables: &[Arc<TableDef>], txn: &Transaction) -> Row {
         int(memory.payloads_moved),
         int(memory.pages_released),
     ]
+    .into_iter()
+    .chain(history_stats(&per_table, txn))
+    .collect()
+}
+
+/// `ember_stats`' history columns: the retention kept, the oldest commit whose versions are
+/// kept, and the versions (and bytes) the current snapshot does not see that are held while
+/// history is kept (0 when it is off).
+fn history_stats(
+    per_table: &[(String, ember_storage::mvcc::TableStats)],
+    txn: &Transaction,
+) -> [Value; 4] {
+    let history = txn.store_history();
+    if !history.enabled() {
+        return [int(0), Value::Null, int(0), int(0)];
+    }
+    let stats = history.stats();
+    [
+        int(stats.retention_ms),
+        int(stats.pin),
+        int(per_table.iter().map(|(_, s)| s.dead_versions).sum()),
+        int(per_table.iter().map(|(_, s)| s.dead_version_bytes).sum()),
+    ]
+}
+
+/// `ember_commits`: one row per entry of the commit-time log, oldest first: the newest
+/// commit at that wall-clock millisecond (empty while no history is kept).
+fn commit_rows(txn: &Transaction) -> Vec<Row> {
+    txn.store_history()
+        .log()
+        .into_iter()
+        .map(|entry| {
+            vec![
+                int(entry.commit),
+                Value::Text(crate::expr::format_unix_ms(entry.millis)),
+                Value::Integer(entry.millis),
+            ]
+        })
+        .collect()
 }
 
 /// One row per secondary index, by table then creation order.

@@ -141,6 +141,19 @@ pub fn expiry_ms(value: &Value) -> Option<f64> {
     }
 }
 
+/// Unix milliseconds as UTC text, `YYYY-MM-DD HH:MM:SS.SSS` (SQLite's `%Y-%m-%d %H:%M:%f`).
+pub fn format_unix_ms(unix_ms: i64) -> String {
+    let args = [
+        Value::Text("%Y-%m-%d %H:%M:%f".into()),
+        Value::Real(unix_ms as f64 / 1000.0),
+        Value::Text("unixepoch".into()),
+    ];
+    match datetime::call(DateFunction::Strftime, &args) {
+        Value::Text(text) => text.to_string(),
+        _ => format!("{unix_ms} ms after the unix epoch"),
+    }
+}
+
 /// `unexpired(value)`: TRUE while the row whose expiry column holds `value` is visible to
 /// the statement's transaction (under the sweep: TRUE only once it expired).
 pub(crate) fn unexpired(value: &Value, context: &EvalContext<'_>) -> Result<Value> {

@@ -34,7 +34,7 @@ pub use coerce::{coerce_to_column, fits_column};
 pub use collate::{Collation, ColumnMeta};
 pub use compile::{Compiled, Predicate};
 pub use datetime::DateFunction;
-pub use expiry::{expiry_ms, TransactionTime, WallClock};
+pub use expiry::{expiry_ms, format_unix_ms, TransactionTime, WallClock};
 pub use function::Function;
 pub use json::{
     json_quote_text, JsonFunction, TableFunction, TABLE_FUNCTION_COLUMNS,

@@ -102,6 +102,7 @@ pub fn prune_delete(target: &mut TableAccess) {
 fn prune(node: &mut Node, needed: Needed) {
     match node {
         Node::Scan(access) => mark_access(access, needed),
+        Node::AsOf(as_of) => prune(&mut as_of.input, needed),
         Node::System { .. } | Node::Values { .. } | Node::CteScan(_) | Node::WorkTable { .. } => {}
         Node::RecursiveUnion(union) => {
             prune(&mut union.initial, Needed::All);

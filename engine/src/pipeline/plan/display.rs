@@ -330,6 +330,11 @@ impl Node {
                 left.write_tree(out, depth + 1)?;
                 right.write_tree(out, depth + 1)
             }
+            Node::AsOf(as_of) => {
+                indent(out, depth);
+                writeln!(out, "AsOf {} at {}", as_of.table.name, as_of.at)?;
+                as_of.input.write_tree(out, depth + 1)
+            }
             Node::CteScan(cte) => {
                 indent(out, depth);
                 let once = if cte.is_shared() {

@@ -13,6 +13,7 @@
 //! access as a recheck.
 
 mod alter;
+mod as_of;
 mod cte;
 mod display;
 mod index_range;
@@ -28,6 +29,7 @@ use crate::catalog::{ColumnDef, IndexDef, TableDef};
 use crate::expr::Expr;
 
 pub use alter::AlterTable;
+pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};
 pub use index_range::{IndexRange, RangeBound};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
@@ -315,6 +317,8 @@ pub enum Node {
     },
     /// The rows of a CTE bound once for the statement (`plan::cte`).
     CteScan(Arc<CteQuery>),
+    /// One table read at a past commit (`FOR SYSTEM_TIME AS OF`, `plan::as_of`).
+    AsOf(Box<AsOfScan>),
     /// A recursive CTE (`plan::cte`).
     RecursiveUnion(Box<RecursiveUnion>),
     /// The current row of the recursive CTE `id`, read by its recursive terms.

@@ -17,6 +17,7 @@ impl Connection {
         let outcome = match crate::timeout::pragma(&self.statement_timeout, statement)
             .or_else(|| crate::session::foreign_keys::pragma(self, statement))
             .or_else(|| crate::session::threads::pragma(&self.threads, statement))
+            .or_else(|| crate::session::history::pragma(&self.db, statement))
         {
             Some(outcome) => outcome?,
             None => crate::durability::pragma(&self.db, statement)?,
