@@ -37,6 +37,7 @@ mod prepared;
 mod real_text;
 mod slt;
 mod statement_timeout;
+mod table_budget;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;

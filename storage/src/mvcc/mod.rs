@@ -29,9 +29,11 @@
 //! head points at the bare payload (`head.rs`), until a writer thaws it (`claim.rs`).
 
 mod active;
+mod budget;
 mod claim;
 mod clock;
 mod compact;
+mod evict;
 mod gc;
 mod head;
 mod idle;
@@ -46,7 +48,9 @@ mod transaction;
 mod version;
 
 pub use active::ActiveSnapshots;
+pub use budget::{AccessMarks, MarkMode, TableBudget, LOG_COUNTER_INITIAL};
 pub use clock::{Clock, TXN_ID_BASE};
+pub use evict::HandStep;
 pub use gc::GcReport;
 pub(crate) use head::FrozenSlot;
 pub use idle::IdleTransaction;
