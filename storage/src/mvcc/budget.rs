@@ -52,7 +52,8 @@ pub struct ShardedCounter {
 
 thread_local! {
     /// This thread's shard, and its random state for the logarithmic counter.
-    static THREAD_STATE: std::cell::Cell<(usize, u32)> = const { std::cell::Cell::new((usize::MAX, 0)) };
+    static THREAD_STATE: std::cell::Cell<(usize, u32)> =
+        const { std::cell::Cell::new((usize::MAX, 0)) };
 }
 
 static NEXT_SHARD: AtomicU64 = AtomicU64::new(0);
