@@ -2,6 +2,7 @@
 //! prints one table of throughputs with ratios to SQLite. `run` collects the measurements;
 //! `report` formats them. The binary (`src/main.rs`) parses the command line.
 
+pub mod cache;
 pub mod data;
 pub mod ember_engine;
 pub mod engine;

@@ -18,6 +18,7 @@ const USAGE: &str = "usage: ember-bench [--scale F] [--only IDS] \
                  alone (ember, ember-par), else every engine whose name starts with it
   --no-settle    start each timed turn at once instead of waiting (up to 3 s) for the
                  machine's cores to go idle after the previous turn
+  --m2           run M2 (a cache table under a Zipfian stream, EmberDB only) and exit
   --m3           run M3 (row expiry reclaiming memory, EmberDB only) and exit
   --ops-of ID    print the operations workload ID's measured function runs at this
                  --scale (what bench/callgrind.sh divides instructions by), and exit";
@@ -44,6 +45,7 @@ fn main() {
     };
     let mut m1_engine = None;
     let mut ops_of = None;
+    let mut m2 = false;
     let mut m3 = false;
     while let Some(arg) = args.next() {
         let step = match arg.as_str() {
@@ -90,6 +92,10 @@ fn main() {
                 }
                 None => Err("--ops-of needs a workload id".to_string()),
             },
+            "--m2" => {
+                m2 = true;
+                Ok(())
+            }
             "--m3" => {
                 m3 = true;
                 Ok(())
@@ -112,6 +118,16 @@ fn main() {
             None => {
                 eprintln!("ember-bench: no operation count for workload {id:?}");
                 std::process::exit(2);
+            }
+        }
+        return;
+    }
+    if m2 {
+        match ember_bench::cache::m2(config.scale) {
+            Ok(report) => println!("{report}"),
+            Err(error) => {
+                eprintln!("ember-bench: M2 failed: {error}");
+                std::process::exit(1);
             }
         }
         return;

@@ -34,8 +34,8 @@ mod session;
 pub use pipeline::{ast_drop, bind, catalog, exec, expr, optimize, parse, plan, script};
 pub(crate) use pipeline::{dialect, fast_hash};
 pub(crate) use session::{
-    backup, connection, cursor, database, de, durability, expiry_sweep, functions, gc, interrupt,
-    memory, options, params, plan_cache, recovery, rows, snapshots, statement, timeout,
+    backup, budget, connection, cursor, database, de, durability, expiry_sweep, functions, gc,
+    interrupt, memory, options, params, plan_cache, recovery, rows, snapshots, statement, timeout,
     transaction, value,
 };
 

@@ -1,7 +1,8 @@
 //! `.stats`: the engine's statistics (`ember_stats`, `ember_durability`, `ember_tables`).
 //! In the drawn grid modes (box, table, markdown) each one-row view is turned into
 //! (metric, value) rows so it reads at any terminal width, and the tables get one row each
-//! with a bar of their share of the bytes; the text modes print the views as they are.
+//! with a bar of their share of the bytes and, for a table with `max_memory`, its budget at a
+//! glance (share used, policy, evictions, hit rate); the text modes print the views as they are.
 
 use ember::Value;
 
@@ -61,9 +62,59 @@ fn table_rows(columns: &[String], rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
                 })
                 .collect();
             shown.push(Value::Text(bar(bytes_of(row), widest)));
+            shown.push(budget_summary(columns, row));
             shown
         })
         .collect()
+}
+
+/// A table's budget at a glance: "12% of 64.0 MiB, evict_lru, 40 evicted, 93% hits" (NULL
+/// for a table without `max_memory`).
+fn budget_summary(columns: &[String], row: &[Value]) -> Value {
+    let int = |name: &str| match columns
+        .iter()
+        .position(|column| column == name)
+        .and_then(|at| row.get(at))
+    {
+        Some(Value::Integer(n)) => Some(*n),
+        _ => None,
+    };
+    let Some(budget) = int("max_memory").filter(|budget| *budget > 0) else {
+        return Value::Null;
+    };
+    let policy = columns
+        .iter()
+        .position(|column| column == "on_full")
+        .and_then(|at| row.get(at))
+        .map_or(String::new(), |value| match value {
+            Value::Text(policy) => policy.clone(),
+            _ => String::new(),
+        });
+    let used = int("bytes").unwrap_or(0);
+    let mut text = format!(
+        "{}% of {}, {policy}, {} evicted",
+        used * 100 / budget,
+        ember_storage_size(budget),
+        int("rows_evicted").unwrap_or(0)
+    );
+    if let (Some(hits), Some(misses)) = (int("hits"), int("misses")) {
+        if hits + misses > 0 {
+            text.push_str(&format!(", {}% hits", hits * 100 / (hits + misses)));
+        }
+    }
+    Value::Text(text)
+}
+
+/// Bytes as "64.0 MiB" / "512.0 KiB".
+fn ember_storage_size(bytes: i64) -> String {
+    let bytes = bytes as f64;
+    if bytes >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} GiB", bytes / (1024.0 * 1024.0 * 1024.0))
+    } else if bytes >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", bytes / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} KiB", bytes / 1024.0)
+    }
 }
 
 impl Shell {
@@ -86,6 +137,7 @@ impl Shell {
             let mut shown: Vec<String> = TABLE_COLUMNS.iter().map(|c| c.to_string()).collect();
             shown[0] = "table".to_string();
             shown.push("bytes".to_string());
+            shown.push("budget".to_string());
             self.write_grid(&shown, &table_rows(&columns, &rows))?;
         }
         Ok(())
@@ -137,6 +189,40 @@ mod tests {
         assert_eq!(bar(50, 100).chars().count(), BAR_CHARS_MAX / 2);
         assert_eq!(bar(1, 1_000_000).chars().count(), 1);
         assert_eq!(bar(0, 100), "");
+    }
+
+    #[test]
+    fn a_budgeted_table_shows_its_share_policy_and_hits() {
+        let columns: Vec<String> = [
+            "bytes",
+            "max_memory",
+            "on_full",
+            "rows_evicted",
+            "hits",
+            "misses",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        let row = vec![
+            Value::Integer(32 << 20),
+            Value::Integer(64 << 20),
+            Value::Text("evict_lru".into()),
+            Value::Integer(40),
+            Value::Integer(9),
+            Value::Integer(1),
+        ];
+        assert_eq!(
+            budget_summary(&columns, &row),
+            Value::Text("50% of 64.0 MiB, evict_lru, 40 evicted, 90% hits".into())
+        );
+        let plain = vec![
+            Value::Integer(5),
+            Value::Null,
+            Value::Null,
+            Value::Integer(0),
+        ];
+        assert_eq!(budget_summary(&columns, &plain), Value::Null);
     }
 
     #[test]

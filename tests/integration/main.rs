@@ -39,6 +39,7 @@ mod real_text;
 mod recovery_target;
 mod slt;
 mod statement_timeout;
+mod table_budget;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;

@@ -111,9 +111,14 @@ fn unknown_options_and_bad_values_are_errors_naming_them() {
             "unknown size unit 'parsecs'",
         ),
         (
-            "CREATE TABLE t(a INT) WITH (max_memory = '64MB')",
-            ErrorKind::Unsupported,
-            "table option max_memory",
+            "CREATE TABLE t(a INT) WITH (on_full = 'evict_lru')",
+            ErrorKind::InvalidInput,
+            "on_full needs max_memory",
+        ),
+        (
+            "CREATE TABLE t(a INT) WITH (max_memory = '64MB', on_full = 'evict_ttl')",
+            ErrorKind::InvalidInput,
+            "needs expire_at = <column>",
         ),
         (
             "CREATE TABLE t(a INT) WITH (on_full = 'panic')",

@@ -40,6 +40,7 @@ impl Shared {
             "catalog changes hold the lock"
         );
         let version = catalog.version();
+        crate::budget::configure_tables(&catalog);
         self.catalog.store(Arc::new(catalog));
         self.catalog_version.store(version, Ordering::Release);
         crate::session::history::catalog_published(self);

@@ -227,6 +227,17 @@ impl crate::exec::system::DurabilityRow for Durable {
 /// once the log is fsynced. Under a failed log, the commit is refused. The ended transaction
 /// comes back (committed or not) for the connection to start its next one from.
 pub(crate) fn commit(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTransaction) {
+    if crate::budget::touches_budgeted(&txn) {
+        return crate::budget::commit_budgeted(shared, txn);
+    }
+    commit_unchecked(shared, txn)
+}
+
+/// `commit` without the per-table budget checks (`budget.rs` calls it once they passed).
+pub(crate) fn commit_unchecked(
+    shared: &Shared,
+    txn: Transaction,
+) -> (Result<u64>, IdleTransaction) {
     let Some(durable) = shared.durable.get() else {
         let (committed, idle) = txn.commit_reusable();
         if let Ok(ts) = committed {

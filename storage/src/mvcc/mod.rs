@@ -29,9 +29,11 @@
 //! head points at the bare payload (`head.rs`), until a writer thaws it (`claim.rs`).
 
 mod active;
+mod budget;
 mod claim;
 mod clock;
 mod compact;
+mod evict;
 mod gc;
 mod head;
 mod history;
@@ -47,7 +49,9 @@ mod transaction;
 mod version;
 
 pub use active::ActiveSnapshots;
+pub use budget::{AccessMarks, MarkMode, TableBudget, LOG_COUNTER_INITIAL};
 pub use clock::{Clock, TXN_ID_BASE};
+pub use evict::HandStep;
 pub use gc::GcReport;
 pub(crate) use head::FrozenSlot;
 pub use history::{CommitTime, History, HistoryGap, HistoryStats};

@@ -66,6 +66,7 @@ impl Transaction {
             let version = write.version.get();
             version.begin.store(FROZEN_BEGIN, Ordering::Release);
         }
+        self.account_tables();
         self.writes.clear();
         self.tables.clear();
         self.release_snapshot();

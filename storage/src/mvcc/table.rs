@@ -127,6 +127,8 @@ pub struct Table {
     pub(super) rebuilt: AtomicBool,
     /// Slots whose keys and rows are gone, for new rows (primary-key tables; `slot_reuse.rs`).
     pub(super) reusable: Arc<super::slot_reuse::ReusableSlots>,
+    /// Bytes of the committed rows, the table's budget bookkeeping and access marks.
+    pub(crate) budget: super::budget::TableBudget,
 }
 
 fn chunk_len(chunk: usize) -> u64 {
@@ -194,6 +196,7 @@ impl Table {
             history_floor: AtomicU64::new(u64::MAX),
             rebuilt: AtomicBool::new(false),
             reusable: Arc::default(),
+            budget: super::budget::TableBudget::default(),
         }
     }
 
@@ -237,6 +240,11 @@ impl Table {
         };
         let secondary = self.secondary_count.load(Ordering::Relaxed) as u64;
         primary + secondary * crate::index::ENTRY_BYTES
+    }
+
+    /// Bytes of the committed rows, access marks and eviction state (`budget.rs`).
+    pub fn budget(&self) -> &super::budget::TableBudget {
+        &self.budget
     }
 
     pub fn id(&self) -> u64 {

@@ -63,8 +63,8 @@ pub(super) enum WriteKind {
 /// One entry of the write log: enough to stamp it at commit or undo it at rollback.
 pub(super) struct Write {
     /// Position of the table in the transaction's `tables`.
-    table: u32,
-    row: RowId,
+    pub(super) table: u32,
+    pub(super) row: RowId,
     pub(super) kind: WriteKind,
     pub(super) version: VersionPtr,
 }
@@ -191,6 +191,7 @@ impl Transaction {
         let guard = epoch::pin();
         match table.visible_payload(row, &self.snapshot, &guard) {
             Some(payload) => {
+                table.budget.note_row_read(row);
                 table.schema().decode_columns_into(payload, wanted, out)?;
                 Ok(true)
             }
@@ -242,11 +243,14 @@ impl Transaction {
         check_decoder_width(table, decoder)?;
         let guard = epoch::pin();
         let Some(row) = table.lookup_key_pinned(key, &guard) else {
+            table.budget.note_key_read(None);
             return Ok(None);
         };
         let Some(payload) = table.visible_payload(row, &self.snapshot, &guard) else {
+            table.budget.note_key_read(None);
             return Ok(None);
         };
+        table.budget.note_key_read(Some(row));
         if !table.schema().key_gives_decoded(key, decoder, out) {
             decoder.decode_into(payload, out)?;
         }
@@ -669,6 +673,7 @@ impl Transaction {
                 WriteKind::Claimed => version.end.store(ts, Ordering::Release),
             }
         }
+        self.account_tables();
         self.store.clock.publish(&commit_lock, ts);
         drop(commit_lock);
         self.release_snapshot();

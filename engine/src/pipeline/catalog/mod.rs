@@ -16,7 +16,8 @@ use crate::error::Result;
 
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
 pub use options::{
-    bind_table_options, merge_set_options, parse_duration_ms, parse_size_bytes, TableOptions,
+    bind_table_options, merge_set_options, parse_duration_ms, parse_size_bytes, OnFull,
+    TableOptions,
 };
 pub use schema::{ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL};
 pub use sql_rewrite::{

@@ -22,12 +22,59 @@ pub struct TableOptions {
     /// `history_retention = '<duration>'`: how long AS OF reads of this table reach back
     /// (the database keeps the longest of this and `PRAGMA history_retention`).
     pub history_retention_ms: Option<u64>,
+    /// `max_memory = '<size>'`: the most bytes the table's rows may hold (see
+    /// `ember_storage::mvcc::TableBudget`).
+    pub max_memory: Option<u64>,
+    /// `on_full = '<policy>'`: what a write that would pass `max_memory` does (default
+    /// `Reject` when `max_memory` is set).
+    pub on_full: Option<OnFull>,
+}
+
+/// What a write into a table at its `max_memory` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnFull {
+    /// Fails with `MemoryBudget` naming the table.
+    Reject,
+    /// Deletes the least recently used rows (CLOCK approximation) in the same commit.
+    EvictLru,
+    /// Deletes the least frequently used rows (logarithmic counters, sampled) likewise.
+    EvictLfu,
+    /// Deletes the rows whose `expire_at` is nearest likewise.
+    EvictTtl,
+}
+
+impl OnFull {
+    pub fn name(self) -> &'static str {
+        match self {
+            OnFull::Reject => "reject",
+            OnFull::EvictLru => "evict_lru",
+            OnFull::EvictLfu => "evict_lfu",
+            OnFull::EvictTtl => "evict_ttl",
+        }
+    }
+
+    fn parse(text: &str) -> Option<OnFull> {
+        [
+            OnFull::Reject,
+            OnFull::EvictLru,
+            OnFull::EvictLfu,
+            OnFull::EvictTtl,
+        ]
+        .into_iter()
+        .find(|policy| policy.name() == text)
+    }
 }
 
 impl TableOptions {
     /// Whether no option is set (the table costs nothing extra).
     pub fn is_empty(&self) -> bool {
-        self.expire_at.is_none() && self.history_retention_ms.is_none()
+        self == &TableOptions::default()
+    }
+
+    /// The policy in force when the table is full (`None`: the table has no budget).
+    pub fn policy(&self) -> Option<OnFull> {
+        self.max_memory
+            .map(|_| self.on_full.unwrap_or(OnFull::Reject))
     }
 
     /// The options as `name = value` text, for `ember_tables` (empty: none).
@@ -38,6 +85,15 @@ impl TableOptions {
         }
         if let Some(ms) = self.history_retention_ms {
             parts.push(format!("history_retention = '{ms} ms'"));
+        }
+        if let Some(bytes) = self.max_memory {
+            parts.push(format!(
+                "max_memory = '{}'",
+                ember_storage::slab::format_bytes(bytes)
+            ));
+        }
+        if let Some(policy) = self.on_full {
+            parts.push(format!("on_full = '{}'", policy.name()));
         }
         parts.join(", ")
     }
@@ -61,6 +117,19 @@ pub fn bind_table_options(
     };
     let mut bound = TableOptions::default();
     apply(table, &mut bound, entries, &column_index, false)?;
+    if bound.on_full.is_some() && bound.max_memory.is_none() {
+        return Err(crate::err!(
+            InvalidInput,
+            "table {table}: on_full needs max_memory (the budget it acts at)"
+        ));
+    }
+    if bound.on_full == Some(OnFull::EvictTtl) && bound.expire_at.is_none() {
+        return Err(crate::err!(
+            InvalidInput,
+            "table {table}: on_full = 'evict_ttl' evicts the rows that expire first, so it \
+             needs expire_at = <column>"
+        ));
+    }
     Ok(bound)
 }
 
@@ -157,21 +226,21 @@ fn apply(
                 ));
             }
             "max_memory" => {
-                parse_size_bytes(&text_value(&name, value)?).map_err(|message| {
+                let bytes = parse_size_bytes(&text_value(&name, value)?).map_err(|message| {
                     crate::err!(InvalidInput, "table option max_memory: {message}")
                 })?;
-                return Err(unsupported("table option max_memory (per-table budgets)"));
+                bound.max_memory = Some(bytes);
             }
             "on_full" => {
                 let policy = text_value(&name, value)?.to_ascii_lowercase();
-                if !ON_FULL_POLICIES.contains(&policy.as_str()) {
+                let Some(policy) = OnFull::parse(&policy) else {
                     return Err(crate::err!(
                         InvalidInput,
                         "table option on_full: unknown policy '{policy}' (one of {})",
                         ON_FULL_POLICIES.join(", ")
                     ));
-                }
-                return Err(unsupported("table option on_full (per-table budgets)"));
+                };
+                bound.on_full = Some(policy);
             }
             _ => {
                 known(&name)?;

@@ -1,7 +1,9 @@
 //! System tables: read-only views of the engine's own state, queryable with SELECT.
 //! `ember_tables` has one row per user table (rows, live and dead versions, bytes held by
 //! versions and by the table's slab slots, garbage collection runs, its `WITH` options and
-//! the expired rows the collector deleted); `ember_indexes` has one
+//! the expired rows the collector deleted; then the bytes its committed rows hold, its
+//! `max_memory` and `on_full` policy, rows evicted, and key-read hits and misses for
+//! cache tables); `ember_indexes` has one
 //! row per secondary index (name, table_name, columns, unique, entries); `ember_stats` has
 //! one row for the whole database, with the slab pool (pages, bytes used and free,
 //! fragmentation, compaction), the memory in use and the budget (`max_memory`, NULL when
@@ -53,6 +55,12 @@ const TABLES_COLUMNS: &[&str] = &[
     "gc_versions_freed",
     "options",
     "rows_expired",
+    "bytes",
+    "max_memory",
+    "on_full",
+    "rows_evicted",
+    "hits",
+    "misses",
 ];
 
 const INDEXES_COLUMNS: &[&str] = &["name", "table_name", "columns", "unique", "entries"];
@@ -207,6 +215,9 @@ fn table_rows(tables: &[Arc<TableDef>], txn: &Transaction) -> Vec<Row> {
         .zip(tables)
         .map(|((name, stats), table)| {
             let options = table.options.describe(&table.columns);
+            let budget = table.storage.budget();
+            // Hits and misses are counted for cache tables (those that evict by use).
+            let cache = budget.marks();
             vec![
                 Value::Text(name),
                 int(stats.live_rows),
@@ -226,6 +237,15 @@ fn table_rows(tables: &[Arc<TableDef>], txn: &Transaction) -> Vec<Row> {
                 int(table
                     .rows_expired
                     .load(std::sync::atomic::Ordering::Relaxed)),
+                int(budget.live_bytes()),
+                table.options.max_memory.map_or(Value::Null, int),
+                table
+                    .options
+                    .policy()
+                    .map_or(Value::Null, |policy| Value::Text(policy.name().to_string())),
+                int(budget.evicted()),
+                cache.map_or(Value::Null, |_| int(budget.hits())),
+                cache.map_or(Value::Null, |_| int(budget.misses())),
             ]
         })
         .collect()
