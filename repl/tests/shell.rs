@@ -522,7 +522,7 @@ fn interactive_session_in_tmux() {
             pane.contains("│ table    │ rows │ live_versions │"),
             "{pane}"
         );
-        assert!(pane.contains("│ pages_released       │"), "{pane}");
+        assert!(pane.contains("│ pages_released "), "{pane}");
         assert!(!pane.contains('…'), "{pane}");
     });
     tmux(&["kill-session", "-t", &session]);
