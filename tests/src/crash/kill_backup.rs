@@ -96,19 +96,15 @@ pub fn backup(seed: u64, cycles: u64) -> Summary {
             &resume,
             kill_child::run_ms(&mut rng),
             None,
-        ) {
+        )
+        .and_then(|run| tally.count(&mut summary, run))
+        {
             Ok(run) => run,
             Err(detail) => {
                 fail(&mut summary, detail);
                 break;
             }
         };
-        summary.faults_injected += 1;
-        tally.add(&run);
-        if let Some(error) = run.errors.first() {
-            fail(&mut summary, format!("the child reported: {error}"));
-            break;
-        }
         let checked = parse_acks(&run.acks, &done).and_then(|(acked, reported)| {
             let open = || Database::open_with(&dir, options());
             let found = check_directory(&open, &mut models, &acked)?;

@@ -170,19 +170,15 @@ pub fn bank_with(seed: u64, cycles: u64, broken: Option<&str>) -> Summary {
             &cycle.to_string(),
             kill_child::run_ms(&mut rng),
             broken,
-        ) {
+        )
+        .and_then(|run| tally.count(&mut summary, run))
+        {
             Ok(run) => run,
             Err(detail) => {
                 fail(&mut summary, detail);
                 break;
             }
         };
-        summary.faults_injected += 1;
-        tally.add(&run);
-        if let Some(error) = run.errors.first() {
-            fail(&mut summary, format!("the child reported: {error}"));
-            break;
-        }
         let checked = parse_report(seed, cycle, &run.acks, &run.fails)
             .and_then(|reported| Ok((check(&dir, seed, &durable, &reported)?, reported)));
         let (present, reported) = match checked {

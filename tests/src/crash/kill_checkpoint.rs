@@ -84,19 +84,15 @@ pub fn kill_checkpoint(seed: u64, cycles: u64) -> Summary {
             &resume,
             kill_child::run_ms(&mut rng),
             None,
-        ) {
+        )
+        .and_then(|run| tally.count(&mut summary, run))
+        {
             Ok(run) => run,
             Err(detail) => {
                 fail(&mut summary, detail);
                 break;
             }
         };
-        summary.faults_injected += 1;
-        tally.add(&run);
-        if let Some(error) = run.errors.first() {
-            fail(&mut summary, format!("the child reported: {error}"));
-            break;
-        }
         let acked = match acknowledged(&run.acks, &done) {
             Ok(acked) => acked,
             Err(detail) => {

@@ -196,6 +196,22 @@ impl KillTally {
         }
     }
 
+    /// Counts a child `run` (one injected fault) in `summary` and here; an error the child
+    /// reported itself fails the cycle ("the child reported: ..."), else the run goes on to
+    /// the mode's checks.
+    pub fn count(
+        &mut self,
+        summary: &mut super::Summary,
+        run: ChildRun,
+    ) -> Result<ChildRun, String> {
+        summary.faults_injected += 1;
+        self.add(&run);
+        match run.errors.first() {
+            Some(error) => Err(format!("the child reported: {error}")),
+            None => Ok(run),
+        }
+    }
+
     pub fn notes(&self) -> String {
         let mut notes = format!(
             "kills {}: {} in the child's open (recovery and its checkpoint), {} inside a \

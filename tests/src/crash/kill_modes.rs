@@ -35,19 +35,15 @@ pub fn kill(seed: u64, cycles: u64) -> Summary {
             &done.to_string(),
             kill_child::run_ms(&mut rng),
             None,
-        ) {
+        )
+        .and_then(|run| tally.count(&mut summary, run))
+        {
             Ok(run) => run,
             Err(detail) => {
                 fail(&mut summary, detail);
                 break;
             }
         };
-        summary.faults_injected += 1;
-        tally.add(&run);
-        if let Some(error) = run.errors.first() {
-            fail(&mut summary, format!("the child reported: {error}"));
-            break;
-        }
         let acks: Vec<u64> = run.acks.iter().filter_map(|a| a.parse().ok()).collect();
         if acks.len() != run.acks.len() || acks.iter().zip(done..).any(|(ack, n)| *ack != n) {
             fail(

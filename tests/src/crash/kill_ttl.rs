@@ -90,19 +90,15 @@ pub fn ttl(seed: u64, cycles: u64) -> Summary {
             &resume,
             kill_child::run_ms(&mut rng),
             None,
-        ) {
+        )
+        .and_then(|run| tally.count(&mut summary, run))
+        {
             Ok(run) => run,
             Err(detail) => {
                 fail(&mut summary, detail);
                 break;
             }
         };
-        summary.faults_injected += 1;
-        tally.add(&run);
-        if let Some(error) = run.errors.first() {
-            fail(&mut summary, format!("the child reported: {error}"));
-            break;
-        }
         let now = now_ms();
         let open = |options: Options| Database::open_with(&dir, options);
         let checked = model::parse(&run.acks, &next).and_then(|(ops, swept)| {
