@@ -473,18 +473,8 @@ fn swept_rows_give_their_memory_back() {
     assert!(loaded > empty + 20_000 * 200, "{empty} -> {loaded}");
     clock.set_ms(EXPIRY_S * 1000);
     assert_eq!(count(&conn, "SELECT count(*) FROM cache"), 0);
-    let start = Instant::now();
-    loop {
-        let now = count(&conn, used);
-        if (now - empty) * 10 <= loaded - empty {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "memory stayed at {now} (empty {empty}, loaded {loaded})"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Back within 10% of what the load added.
+    wait_until_at_most(&conn, used, empty + (loaded - empty) / 10);
 }
 
 /// Waits (up to 10 s) until `sql` gives at most `limit`; fails with what it gave.
