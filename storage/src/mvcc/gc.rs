@@ -127,6 +127,7 @@ impl Table {
         let mut frozen: Vec<usize> = Vec::new();
         // Slots given back with their keys (primary-key tables).
         let mut reusable: Vec<RowId> = Vec::new();
+        let mut key_values = Vec::new();
         let emptied_head = if self.primary().is_some() {
             HeadWord::retired()
         } else {
@@ -153,7 +154,7 @@ impl Table {
                 if emptied && emptied_head.is_retired() {
                     // SAFETY: as above. Every version of a slot holds the slot's key.
                     let version = unsafe { retired[first].deref() };
-                    if self.retire_slot(row, version, &guard) {
+                    if self.retire_slot(row, version, &mut key_values, &guard) {
                         reusable.push(row);
                     }
                 }

@@ -23,6 +23,7 @@ use crossbeam_epoch::Guard;
 use super::head::HeadWord;
 use super::table::{RowId, Table};
 use super::version::Version;
+use crate::value::Value;
 
 /// A table's retired slots, ready for new rows.
 #[derive(Default)]
@@ -70,12 +71,18 @@ impl Table {
     /// whether the slot goes back for reuse; when the key cannot be read from the version or
     /// its entry does not point here, the head is made empty again instead and the slot
     /// stays as it was before slots were reused.
-    pub(super) fn retire_slot(&self, row: RowId, chain: &Version, guard: &Guard) -> bool {
+    /// `values` is a scratch buffer for the decoded row.
+    pub(super) fn retire_slot(
+        &self,
+        row: RowId,
+        chain: &Version,
+        values: &mut Vec<Value>,
+        guard: &Guard,
+    ) -> bool {
         let slot = self.slot(row).expect("a collected slot exists");
         debug_assert!(slot.head.load(Ordering::Acquire, guard).is_retired());
-        let mut values = Vec::new();
-        let key = match self.schema().decode_into(chain.payload(guard), &mut values) {
-            Ok(()) => self.key_of(&values),
+        let key = match self.schema().decode_into(chain.payload(guard), values) {
+            Ok(()) => self.key_of(values),
             Err(_) => None,
         };
         // Reused only when the entry pointing here is gone: an entry left behind would lead
