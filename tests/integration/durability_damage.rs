@@ -166,6 +166,59 @@ fn salvage_skips_changes_to_tables_no_file_defines_and_says_so() {
     assert_eq!(error.kind(), ErrorKind::NotFound);
 }
 
+/// The only snapshot damaged, with or without commits after it: salvage opens without it
+/// (its rows are lost, and said), and the checkpoint that open takes must become the newest
+/// snapshot, so the next plain open loads it (not the damaged one again) and rows written
+/// after the salvage survive it.
+#[test]
+fn after_salvaging_past_a_damaged_snapshot_the_next_plain_open_reads_the_new_one() {
+    for commits_after_the_checkpoint in [false, true] {
+        let vfs = if commits_after_the_checkpoint {
+            checkpointed_then_written(1 << 20)
+        } else {
+            let vfs = SimVfs::new();
+            let db = open(&vfs, Options::new()).unwrap();
+            db.connect()
+                .execute_batch(
+                    "CREATE TABLE t(id INT PRIMARY KEY, v TEXT);
+                     INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');
+                     CHECKPOINT;",
+                )
+                .unwrap();
+            drop(db);
+            vfs
+        };
+        let snapshot = files(&vfs)
+            .into_keys()
+            .filter(|name| name.starts_with("snap-"))
+            .last()
+            .unwrap();
+        let mut bytes = vfs.read(&path(&snapshot)).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x5a;
+        vfs.poke(&path(&snapshot), bytes).unwrap();
+        corruption_then_salvage(&vfs, &snapshot);
+        // The salvaged database has no `t`: its definition was in the damaged snapshot.
+        let db = open(&vfs, Options::new()).unwrap();
+        db.connect()
+            .execute_batch(
+                "CREATE TABLE t(id INT PRIMARY KEY, v TEXT);
+                 INSERT INTO t VALUES (10, 'after the salvage');",
+            )
+            .unwrap();
+        drop(db);
+        let db = open(&vfs, Options::new()).unwrap();
+        assert_eq!(ids(&db), vec![10]);
+        let report = db.durability_stats().unwrap().recovery;
+        assert!(report.salvaged.is_empty(), "{report}");
+        assert_ne!(
+            report.snapshot.as_deref(),
+            Some(snapshot.as_str()),
+            "{report}"
+        );
+    }
+}
+
 /// A database holding `rows` rows of ~500 bytes, closed; returns the file system.
 fn filled(rows: i64) -> SimVfs {
     let vfs = SimVfs::new();

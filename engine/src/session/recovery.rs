@@ -159,6 +159,14 @@ pub(crate) fn recover(
         ));
     }
     report.wal_replay = started.elapsed();
+    if salvage {
+        // A damaged snapshot salvage passed over may name a later commit than anything
+        // recovered: move the clock past it, so the checkpoint this open takes is the newest
+        // snapshot (the next plain open loads it, not the damaged one) and overwrites nothing.
+        if let Some(&newest) = snapshot_timestamps(vfs, dir)?.last() {
+            db.shared.store.clock().advance_to(newest.saturating_add(1));
+        }
+    }
     Ok(Recovered {
         repairs: scan.repairs,
         last_segment: scan.last_segment,
