@@ -190,8 +190,7 @@ fn after_salvaging_past_a_damaged_snapshot_the_next_plain_open_reads_the_new_one
         };
         let snapshot = files(&vfs)
             .into_keys()
-            .filter(|name| name.starts_with("snap-"))
-            .last()
+            .rfind(|name| name.starts_with("snap-"))
             .unwrap();
         let mut bytes = vfs.read(&path(&snapshot)).unwrap();
         let middle = bytes.len() / 2;

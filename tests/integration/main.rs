@@ -32,6 +32,7 @@ mod named_params;
 mod ordered_key;
 mod parallel_scan;
 mod plans_joins;
+mod plans_like;
 mod plans_ordered;
 mod plans_topk;
 mod prepared;

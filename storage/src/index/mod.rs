@@ -13,7 +13,8 @@ mod secondary;
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
 pub use key::{fx_add, fx_finish, fx_hash_bytes, IndexKey};
 pub use order_key::{
-    encode_ordered_key, encode_ordered_part, ordered_entry_key, prefix_successor, KeyCollation,
+    encode_ordered_key, encode_ordered_part, encode_ordered_text_prefix, ordered_entry_key,
+    prefix_successor, KeyCollation,
 };
 pub use ordered::{OrderedEntries, ORDERED_ENTRY_OVERHEAD};
 pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};

@@ -128,13 +128,42 @@ fn encode_number(real: f64, delta: i16, out: &mut Vec<u8>) {
 /// Bytes with 0x00 escaped as 0x00 0xFF and a 0x00 0x00 terminator: a shorter string sorts
 /// before its extensions and the part delimits itself.
 fn encode_escaped(bytes: impl Iterator<Item = u8>, out: &mut Vec<u8>) {
+    escape_into(bytes, out);
+    out.extend_from_slice(&[0, 0]);
+}
+
+/// The bytes of a text or blob part before its terminator.
+fn escape_into(bytes: impl Iterator<Item = u8>, out: &mut Vec<u8>) {
     for byte in bytes {
         out.push(byte);
         if byte == 0 {
             out.push(0xFF);
         }
     }
-    out.extend_from_slice(&[0, 0]);
+}
+
+/// Appends what the encoding of every TEXT value that starts with `prefix` starts with under
+/// `collation` (BINARY or NOCASE; under NOCASE, of every text whose folded form starts with
+/// the folded prefix), so `[out, prefix_successor(out))` holds exactly those texts. `None`
+/// (nothing appended) for RTRIM, whose keys drop trailing spaces a prefix may end with.
+pub fn encode_ordered_text_prefix(
+    prefix: &str,
+    collation: KeyCollation,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    let bytes = prefix.as_bytes().iter();
+    match collation {
+        KeyCollation::Binary => {
+            out.push(TAG_TEXT);
+            escape_into(bytes.copied(), out);
+        }
+        KeyCollation::NoCase => {
+            out.push(TAG_TEXT);
+            escape_into(bytes.map(u8::to_ascii_lowercase), out);
+        }
+        KeyCollation::Rtrim => return None,
+    }
+    Some(())
 }
 
 #[cfg(test)]
@@ -276,6 +305,45 @@ mod tests {
             );
             assert_eq!(ea.cmp(&eb), expected, "{a:?} vs {b:?}");
         }
+    }
+
+    #[test]
+    fn a_text_prefix_range_holds_exactly_the_texts_that_start_with_it() {
+        let texts = [
+            "", "a", "ab", "abc", "abd", "ab\0", "ab\0c", "aB", "AB", "Abc", "b", "ab\u{ff}",
+            "ab\u{e9}", "a\u{7f}", "abz",
+        ];
+        for collation in [KeyCollation::Binary, KeyCollation::NoCase] {
+            for prefix in ["a", "ab", "AB", "ab\0", "\u{e9}"] {
+                let mut low = Vec::new();
+                encode_ordered_text_prefix(prefix, collation, &mut low).unwrap();
+                let high = prefix_successor(&low).unwrap();
+                for text in texts {
+                    let key = encode_ordered_key([&Value::Text(text.into())], &[collation]);
+                    let inside = key >= low && key < high;
+                    let starts = match collation {
+                        KeyCollation::NoCase => text
+                            .to_ascii_lowercase()
+                            .starts_with(&prefix.to_ascii_lowercase()),
+                        _ => text.starts_with(prefix),
+                    };
+                    assert_eq!(inside, starts, "{text:?} under {prefix:?} ({collation:?})");
+                }
+            }
+            // Numbers sort before and blobs after every text, so neither is in the range.
+            let mut low = Vec::new();
+            encode_ordered_text_prefix("1", collation, &mut low).unwrap();
+            let high = prefix_successor(&low).unwrap();
+            for value in [
+                Value::Integer(1),
+                Value::Real(1.5),
+                Value::Blob(b"1".to_vec()),
+            ] {
+                let key = encode_ordered_key([&value], &[collation]);
+                assert!(key < low || key >= high, "{value:?}");
+            }
+        }
+        assert!(encode_ordered_text_prefix("a", KeyCollation::Rtrim, &mut Vec::new()).is_none());
     }
 
     #[test]

@@ -9,7 +9,9 @@ use std::collections::VecDeque;
 use std::ops::Bound;
 use std::sync::Arc;
 
-use ember_storage::index::{encode_ordered_part, prefix_successor, SecondaryIndex};
+use ember_storage::index::{
+    encode_ordered_part, encode_ordered_text_prefix, prefix_successor, KeyCollation, SecondaryIndex,
+};
 use ember_storage::mvcc::resume_key;
 use ember_storage::{RangeProgress, RowId, Value};
 
@@ -36,11 +38,15 @@ pub struct RangeCursor {
 
 /// Encodes `value` as part `position` of the index's keys, after `out`.
 fn encode_part(index: &SecondaryIndex, position: usize, value: &Value, out: &mut Vec<u8>) {
-    let collation = index
+    encode_ordered_part(value, part_collation(index, position), out);
+}
+
+/// The collation of part `position` of the index's keys.
+fn part_collation(index: &SecondaryIndex, position: usize) -> KeyCollation {
+    index
         .ordered()
         .and_then(|ordered| ordered.collations().get(position).copied())
-        .unwrap_or(ember_storage::index::KeyCollation::Binary);
-    encode_ordered_part(value, collation, out);
+        .unwrap_or(KeyCollation::Binary)
 }
 
 /// Bound just past every key that starts with `prefix` (`Unbounded` when none is).
@@ -104,6 +110,17 @@ impl RangeCursor {
             encode_part(&cursor.index, position, &value, &mut prefix);
         }
         let position = range.ranged_position();
+        if let Some(text) = &range.text_prefix {
+            let mut start = prefix;
+            let collation = part_collation(&cursor.index, position);
+            if encode_ordered_text_prefix(text, collation, &mut start).is_none() {
+                // The planner never ranges a prefix under a collation that cannot hold one.
+                return Ok(None);
+            }
+            cursor.upper = past(&start);
+            cursor.lower = Bound::Included(start);
+            return Ok(Some(cursor));
+        }
         let bound_key = |expr: &crate::expr::Expr| -> Result<Option<Vec<u8>>> {
             let value = expr.eval(&[], &context.eval)?;
             if value == Value::Null {

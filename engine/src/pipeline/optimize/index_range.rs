@@ -6,9 +6,17 @@
 //! and its comparison collation is the index column's; then `column op bound` holds exactly
 //! when the encoded key is on the right side of the encoded bound, so the range reaches
 //! every row the term admits, and the rechecked filter decides the rest.
+//!
+//! `col LIKE 'abc%'` and `col GLOB 'abc*'` (a literal pattern, no ESCAPE) on a TEXT column
+//! (which holds only text or NULL) give a text-prefix range on the next column instead of
+//! bounds, when the index column's collation admits every text the pattern can match: a
+//! NOCASE column for LIKE (ASCII case folding both), or a BINARY one when the prefix has no
+//! ASCII letter; GLOB under BINARY, or under NOCASE (a superset the recheck narrows).
+
+use ember_storage::{DataType, Value};
 
 use crate::catalog::{IndexDef, TableDef};
-use crate::expr::{BinaryOp, Collation, Expr};
+use crate::expr::{BinaryOp, Collation, Expr, Function};
 use crate::plan::{AccessPath, IndexRange, RangeBound};
 
 /// The comparison `op` seen from the column's side (`5 < k` is `k > 5`).
@@ -113,6 +121,39 @@ fn bounds_of(
     (lower, upper)
 }
 
+/// The literal text every match of `term` starts with, when `term` is `column LIKE 'p..'` or
+/// `column GLOB 'p..'` on TEXT column `column` and an index column under `collation` holds
+/// every text that starts with it together (see the module comment).
+fn text_prefix_of(
+    table: &TableDef,
+    term: &Expr,
+    column: usize,
+    collation: Collation,
+) -> Option<String> {
+    let Expr::Function { function, args } = term else {
+        return None;
+    };
+    let [Expr::Literal(Value::Text(pattern)), Expr::Column { index, .. }] = args.as_slice() else {
+        return None;
+    };
+    if *index != column || table.columns.get(column)?.data_type != DataType::Text {
+        return None;
+    }
+    let wildcards: &[char] = match function {
+        Function::Like => &['%', '_'],
+        Function::Glob => &['*', '?', '['],
+        _ => return None,
+    };
+    let prefix = &pattern[..pattern.find(wildcards).unwrap_or(pattern.len())];
+    let admitted = match (function, collation) {
+        (Function::Like, Collation::NoCase)
+        | (Function::Glob, Collation::Binary | Collation::NoCase) => true,
+        (Function::Like, Collation::Binary) => !prefix.bytes().any(|b| b.is_ascii_alphabetic()),
+        _ => false,
+    };
+    (admitted && !prefix.is_empty()).then(|| prefix.to_string())
+}
+
 /// The collation of each column of an ordered index (`None` for a hash index).
 pub(super) fn index_collations(index: &IndexDef) -> Option<Vec<Collation>> {
     let ordered = index.storage.ordered()?;
@@ -162,11 +203,24 @@ pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath
             continue;
         };
         let prefix = equality_prefix(index, &collations, terms);
-        let (lower, upper) = match index.columns.get(prefix.len()) {
-            Some(&column) => bounds_of(terms, column, collations[prefix.len()]),
-            None => (None, None),
-        };
-        let score = 2 * prefix.len() + usize::from(lower.is_some()) + usize::from(upper.is_some());
+        let (mut lower, mut upper, mut text_prefix) = (None, None, None);
+        if let Some(&column) = index.columns.get(prefix.len()) {
+            let collation = collations[prefix.len()];
+            (lower, upper) = bounds_of(terms, column, collation);
+            // A prefix beats one bound (it bounds both sides), not two.
+            if lower.is_none() || upper.is_none() {
+                text_prefix = terms
+                    .iter()
+                    .find_map(|term| text_prefix_of(table, term, column, collation));
+                if text_prefix.is_some() {
+                    (lower, upper) = (None, None);
+                }
+            }
+        }
+        let bounded = 2 * usize::from(text_prefix.is_some())
+            + usize::from(lower.is_some())
+            + usize::from(upper.is_some());
+        let score = 2 * prefix.len() + bounded;
         if score == 0 || best.as_ref().is_some_and(|(best, _)| *best >= score) {
             continue;
         }
@@ -175,6 +229,7 @@ pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath
             prefix,
             lower,
             upper,
+            text_prefix,
             descending: false,
             skip_nulls: false,
             first_only: false,

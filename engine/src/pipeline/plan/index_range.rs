@@ -2,7 +2,8 @@
 //! with constants for its leading columns (`prefix`) and whose next column lies between
 //! optional bounds, read in key order or its reverse. Chosen by `optimize::index_range`
 //! (ranges, prefix equalities) and `optimize::index_order` (ORDER BY .. LIMIT, min/max);
-//! run by `exec::index_range`. The access filter is rechecked on every row, so the range
+//! run by `exec::index_range`. A text prefix (`LIKE 'abc%'`) is a range too: every key
+//! that starts with the prefix's encoding. The access filter is rechecked on every row, so the range
 //! only narrows what is read.
 
 use std::fmt;
@@ -25,6 +26,9 @@ pub struct IndexRange {
     /// are not reached (NULL is in no range).
     pub lower: Option<RangeBound>,
     pub upper: Option<RangeBound>,
+    /// Instead of bounds: the ranged column holds text that starts with this (from `LIKE
+    /// 'abc%'` or `GLOB 'abc*'`, under the index column's collation); only TEXT columns.
+    pub text_prefix: Option<String>,
     /// Read in descending key order.
     pub descending: bool,
     /// Rows whose ranged column is NULL are skipped even without bounds (min/max).
@@ -57,6 +61,10 @@ impl IndexRange {
             .map(|(position, value)| format!("{} = {value}", name(position)))
             .collect();
         let ranged = name(self.ranged_position());
+        if let Some(prefix) = &self.text_prefix {
+            let literal = Expr::Literal(ember_storage::Value::Text(prefix.clone()));
+            terms.push(format!("{ranged} starts with {literal}"));
+        }
         match (&self.lower, &self.upper) {
             (Some(low), Some(high)) if low.inclusive && high.inclusive => {
                 terms.push(format!("{ranged} BETWEEN {} AND {}", low.value, high.value))
