@@ -97,6 +97,36 @@ impl Table {
         format!("CREATE TABLE {}({})", self.name, columns.join(", "))
     }
 
+    /// `CREATE INDEX` number `n` on one or two distinct random columns; a TEXT column sometimes
+    /// under NOCASE, and a column sometimes DESC.
+    pub fn index_sql(&self, rng: &mut Rng, n: usize) -> String {
+        let first = rng.index(self.columns.len());
+        let mut picked = vec![first];
+        let second = rng.index(self.columns.len());
+        if second != first && rng.chance(50) {
+            picked.push(second);
+        }
+        let parts: Vec<String> = picked
+            .into_iter()
+            .map(|position| {
+                let column = &self.columns[position];
+                let collate = if column.kind == Kind::Text && rng.chance(40) {
+                    " COLLATE NOCASE"
+                } else {
+                    ""
+                };
+                let order = if rng.chance(20) { " DESC" } else { "" };
+                format!("{}{collate}{order}", column.name)
+            })
+            .collect();
+        format!(
+            "CREATE INDEX {}_i{n} ON {}({})",
+            self.name,
+            self.name,
+            parts.join(", ")
+        )
+    }
+
     /// An INSERT of `rows` random rows, or `None` for no rows.
     pub fn insert_sql(&self, rng: &mut Rng, rows: usize) -> Option<String> {
         if rows == 0 {
@@ -135,13 +165,23 @@ impl Schema {
         }
     }
 
-    /// CREATE TABLE and INSERT statements, 0 to 10 rows per table.
+    /// CREATE TABLE and INSERT statements, 0 to 10 rows per table, and now and then an
+    /// index or two (before or after the rows), so the planner's index paths (lookups,
+    /// ranges, prefix ranges, ORDER BY read from an index) meet the same queries as scans.
     pub fn setup_sql(&self, rng: &mut Rng) -> Vec<String> {
         let mut statements = Vec::new();
         for table in &self.tables {
             statements.push(table.create_sql());
+            let indexes = if rng.chance(50) { 1 + rng.index(2) } else { 0 };
+            let early = rng.chance(50);
+            if early {
+                statements.extend((0..indexes).map(|n| table.index_sql(rng, n)));
+            }
             let rows = rng.index(11);
             statements.extend(table.insert_sql(rng, rows));
+            if !early {
+                statements.extend((0..indexes).map(|n| table.index_sql(rng, n)));
+            }
         }
         statements
     }

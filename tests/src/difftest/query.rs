@@ -300,7 +300,14 @@ impl<'s> QueryGen<'s> {
                     let class = Class::mostly_text(rng);
                     self.value(rng, columns, d, class)
                 };
-                let pattern = rng.pick(&["'a%'", "'%b'", "'_'", "'%'", "'A_C'", "'1%'", "''"]);
+                let pattern = rng.pick(&[
+                    "'a%'", "'%b'", "'_'", "'%'", "'A_C'", "'1%'", "''", "'ab%'", "'AB%'", "'-%'",
+                    "'a_%'",
+                ]);
+                if rng.chance(30) {
+                    let pattern = rng.pick(&["'a*'", "'A*'", "'ab*'", "'1*'", "'?'", "'[a-b]*'"]);
+                    return format!("({operand}{not} GLOB {pattern})");
+                }
                 format!("({operand}{not} LIKE {pattern})")
             }
             9 => {
