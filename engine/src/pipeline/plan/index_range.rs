@@ -3,8 +3,8 @@
 //! optional bounds, read in key order or its reverse. Chosen by `optimize::index_range`
 //! (ranges, prefix equalities) and `optimize::index_order` (ORDER BY .. LIMIT, min/max);
 //! run by `exec::index_range`. A text prefix (`LIKE 'abc%'`) is a range too: every key
-//! that starts with the prefix's encoding. The access filter is rechecked on every row, so the range
-//! only narrows what is read.
+//! that starts with the prefix's encoding. The access filter is rechecked on every row, so
+//! the range only narrows what is read.
 
 use std::fmt;
 
