@@ -1,10 +1,10 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
 //! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
 //! truncate, bitflip, damage, fulldisk, bank, backup, backup-powerloss, ttl, ttl-powerloss,
-//! asof, asof-powerloss, all (and bank-broken, the bank mode's self-check). Prints one summary per mode; exits 1
-//! on any failure, printing each failure with the command that replays it. `ember-crashtest
-//! child-MODE DIR SEED RESUME` is the child process of the SIGKILL modes (see
-//! `crash::kill_child`).
+//! asof, asof-powerloss, all (and bank-broken, the bank mode's self-check). Prints one
+//! summary per mode; exits 1 on any failure, printing each failure with the command that
+//! replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the child process of the
+//! SIGKILL modes (see `crash::kill_child`).
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -1,9 +1,9 @@
 //! The `asof` modes' workload, model and checks. One writer runs numbered ops on
 //! `t(id, v) WITH (history_retention = '10 minutes')`: op `seq` sets row -1 to `seq` and
 //! makes up to two upserts or deletes on 12 keys (`plan`, seeded; several statements in one
-//! BEGIN .. COMMIT), so every op is a commit of its own; after its commit
-//! the writer reads `ember_stats.read_ts`, its commit number (the only writer, so the state
-//! at that commit is exactly the model's after the op). `check_past` reads AS OF a commit
+//! BEGIN .. COMMIT), so every op is a commit of its own; after its commit the writer reads
+//! `ember_stats.read_ts`, its commit number (the only writer, so the state at that commit
+//! is exactly the model's after the op). `check_past` reads AS OF a commit
 //! and compares with the model (a whole scan and a point read per key); `check_reopened`
 //! is what the parent requires after a crash: the recovered state is the model's after the
 //! last acknowledged op or the op in doubt, every acknowledged commit older than the
