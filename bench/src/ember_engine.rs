@@ -163,6 +163,13 @@ impl Session for EmberSession {
         self.conn.execute("VACUUM", ()).map_err(convert)?;
         Ok(())
     }
+
+    fn set_history_retention(&mut self, retention: Option<&str>) -> BenchResult<()> {
+        let value = retention.unwrap_or("off");
+        let sql = format!("PRAGMA history_retention = '{value}'");
+        self.conn.execute(&sql, ()).map_err(convert)?;
+        Ok(())
+    }
 }
 
 fn open_memory(_dir: &std::path::Path) -> BenchResult<Box<dyn Db>> {

@@ -93,6 +93,13 @@ pub trait Session: Send {
     fn group_by_age(&mut self) -> BenchResult<(usize, i64)>;
     /// Reclaims old row versions / free space, as the engine offers.
     fn collect_garbage(&mut self) -> BenchResult<()>;
+    /// Keeps replaced row versions for reads of the past for `retention` ('10 minutes'),
+    /// or no longer (`None`). EmberDB only (W3H).
+    fn set_history_retention(&mut self, _retention: Option<&str>) -> BenchResult<()> {
+        Err(BenchError::Missing(
+            "history_retention (EmberDB only)".into(),
+        ))
+    }
 }
 
 /// An open database.

@@ -9,7 +9,7 @@ use ember_bench::{m1_child, report, run, Config};
 
 const USAGE: &str = "usage: ember-bench [--scale F] [--only IDS] \
 [--engines ember,sqlite,stoolap] [--rounds N] [--no-settle] [--ops-of ID]
-  workload ids: W1 W2 W2A W3 W4 W5 W6 W7 M1 R1 R2 K1 K2 J1 J2 G2 J3 S1 Q1 Q6
+  workload ids: W1 W2 W2A W3 W3H W4 W5 W6 W7 M1 R1 R2 K1 K2 J1 J2 G2 J3 S1 Q1 Q6
   --scale F      multiply every workload size by F (default 1.0 = the issue's sizes)
   --rounds N     run the timed workloads N times, engines taking turns, and report each
                  cell's median (default 3; M1 runs once)
@@ -20,6 +20,8 @@ const USAGE: &str = "usage: ember-bench [--scale F] [--only IDS] \
                  machine's cores to go idle after the previous turn
   --m2           run M2 (a cache table under a Zipfian stream, EmberDB only) and exit
   --m3           run M3 (row expiry reclaiming memory, EmberDB only) and exit
+  --h1 RETENTION run H1 (memory per row after updates with PRAGMA history_retention =
+                 RETENTION, e.g. off or '10 minutes'; EmberDB only) and exit
   --ops-of ID    print the operations workload ID's measured function runs at this
                  --scale (what bench/callgrind.sh divides instructions by), and exit";
 
@@ -47,6 +49,7 @@ fn main() {
     let mut ops_of = None;
     let mut m2 = false;
     let mut m3 = false;
+    let mut h1 = None;
     while let Some(arg) = args.next() {
         let step = match arg.as_str() {
             "--scale" => parse_scale(args.next()).map(|scale| config.scale = scale),
@@ -100,6 +103,13 @@ fn main() {
                 m3 = true;
                 Ok(())
             }
+            "--h1" => match args.next() {
+                Some(retention) => {
+                    h1 = Some(retention);
+                    Ok(())
+                }
+                None => Err("--h1 needs a history_retention value (off, '10 minutes')".into()),
+            },
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -118,6 +128,16 @@ fn main() {
             None => {
                 eprintln!("ember-bench: no operation count for workload {id:?}");
                 std::process::exit(2);
+            }
+        }
+        return;
+    }
+    if let Some(retention) = h1 {
+        match ember_bench::history::h1(&retention, config.scale) {
+            Ok(report) => println!("{report}"),
+            Err(error) => {
+                eprintln!("ember-bench: H1 failed: {error}");
+                std::process::exit(1);
             }
         }
         return;

@@ -77,7 +77,7 @@ fn before_turn(config: &Config) {
 }
 
 /// The in-memory workloads after W1, in the order they run; each may report several cells.
-pub const AFTER_LOAD: [&str; 6] = ["W2", "W2A", "W3", "W4", "W6", "W7"];
+pub const AFTER_LOAD: [&str; 7] = ["W2", "W2A", "W3", "W3H", "W4", "W6", "W7"];
 
 /// Runs the selected in-memory workloads (W1-W4, W6, W7, then the query shapes of
 /// `fixture`'s tables) with the engines taking turns. W1 runs when any of W1-W7 is selected
@@ -118,6 +118,11 @@ pub fn memory_round(
                 "W3" => {
                     let value = engine.run(config, |_, s| workloads::w3_update(s, sizes));
                     out.push(cell("W3 update (100-row txns)", spec, value));
+                }
+                "W3H" => {
+                    let value =
+                        engine.run(config, |_, s| workloads::w3h_update_with_history(s, sizes));
+                    out.push(cell("W3H update, history kept 10 min", spec, value));
                 }
                 "W4" => {
                     let value = engine.run(config, |_, s| workloads::w4_group_by(s, sizes));

@@ -207,6 +207,23 @@ fn timed_w3_update(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> 
     Ok(())
 }
 
+/// W3H: W3 with history kept for reads of the past (`PRAGMA history_retention = '10
+/// minutes'`, EmberDB only): the same updates by the same keys after W3, each replaced
+/// version kept; the retention is turned off again after the timed part.
+pub fn w3h_update_with_history(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
+    session.set_history_retention(Some("10 minutes"))?;
+    let started = Instant::now();
+    let timed = timed_w3h_update(session, sizes);
+    let value = rate(sizes.updates, started);
+    session.set_history_retention(None)?;
+    timed.map(|()| value)
+}
+
+#[inline(never)]
+fn timed_w3h_update(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
+    timed_w3_update(session, sizes)
+}
+
 /// W4: the GROUP BY aggregate over the whole table, `group_by_runs` times (queries/s).
 pub fn w4_group_by(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
     let started = Instant::now();
@@ -378,7 +395,7 @@ pub fn operations(id: &str, sizes: &Sizes) -> Option<usize> {
     let ops = match id.as_str() {
         "W1" => sizes.rows,
         "W2" | "W2A" => sizes.point_selects,
-        "W3" => sizes.updates,
+        "W3" | "W3H" => sizes.updates,
         "W4" => sizes.group_by_runs,
         "W5" => sizes.durable_commits + (sizes.durable_commits / 4) * 4,
         // 1 thread, then 2 threads.

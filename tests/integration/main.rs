@@ -10,6 +10,7 @@ mod bad_input;
 mod concurrency;
 mod constraints;
 mod crashtest;
+mod crashtest_asof;
 mod cte;
 mod differential;
 mod dml_clauses;

@@ -2,6 +2,7 @@
 //! (an integer key, a 100-byte text, a real), then times `Database::backup_to` into a file,
 //! `Database::restore_from` into a new directory, and `Database::in_memory_from`, and prints
 //! each as MB/s of backup file. A backup taken while a writer thread commits is timed too.
+//! `--source dir` fills a directory database (`DIR/source`) instead of an in-memory one.
 //! Run: `cargo run --release -p ember-bench --bin ember-backup-bench -- --mb 200 --dir /tmp/x`.
 
 use std::io::{BufReader, BufWriter};
@@ -15,12 +16,15 @@ use ember::Database;
 struct Args {
     mb: u64,
     dir: PathBuf,
+    /// Fill a directory database instead of an in-memory one.
+    directory_source: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         mb: 20,
         dir: std::env::temp_dir().join(format!("ember-backup-bench-{}", std::process::id())),
+        directory_source: false,
     };
     let mut iter = std::env::args().skip(1);
     while let Some(arg) = iter.next() {
@@ -28,7 +32,16 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--mb" => args.mb = value.parse().map_err(|_| format!("--mb {value}?"))?,
             "--dir" => args.dir = PathBuf::from(value),
-            _ => return Err(format!("unknown option {arg} (use --mb N, --dir DIR)")),
+            "--source" => match value.as_str() {
+                "memory" => args.directory_source = false,
+                "dir" => args.directory_source = true,
+                _ => return Err(format!("--source {value}? (memory or dir)")),
+            },
+            _ => {
+                return Err(format!(
+                    "unknown option {arg} (use --mb N, --dir DIR, --source memory|dir)"
+                ))
+            }
         }
     }
     Ok(args)
@@ -41,7 +54,11 @@ fn mb_per_s(bytes: u64, seconds: f64) -> f64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
     std::fs::create_dir_all(&args.dir)?;
-    let db = Database::in_memory();
+    let db = if args.directory_source {
+        Database::open(args.dir.join("source"))?
+    } else {
+        Database::in_memory()
+    };
     let conn = db.connect();
     conn.execute(
         "CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT, x REAL)",
@@ -60,7 +77,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     conn.execute("COMMIT", ())?;
     println!(
-        "filled {rows} rows in {:.1} s",
+        "filled {rows} rows ({}) in {:.1} s",
+        if args.directory_source {
+            "directory database"
+        } else {
+            "in-memory database"
+        },
         filling.elapsed().as_secs_f64()
     );
 
@@ -130,6 +152,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .query_row("SELECT count(*) FROM t", (), |r| r.get(0))?;
     assert_eq!(count as u64, rows, "the restored copy lost rows");
     drop(copy);
+    drop(conn);
+    drop(db);
     std::fs::remove_dir_all(&args.dir)?;
     Ok(())
 }

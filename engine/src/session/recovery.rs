@@ -18,6 +18,7 @@ use ember_storage::{Table, Transaction};
 
 use crate::database::Database;
 use crate::error::Result;
+use crate::fast_hash::FastBuildHasher;
 
 /// What recovery did when a directory database was opened.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -94,7 +95,8 @@ impl std::fmt::Display for RecoveryReport {
 /// A table being rebuilt: the new storage table and the map from file row ids to new ones.
 struct Rebuilt {
     table: Arc<Table>,
-    rows: HashMap<u64, u64>,
+    /// File row id -> recovered row id (a fast hasher: snapshots map millions of rows).
+    rows: HashMap<u64, u64, FastBuildHasher>,
 }
 
 /// The tables replay knows by their ids in the files.
@@ -139,7 +141,7 @@ pub(crate) fn recover(
             snapshot: report.snapshot.clone(),
         };
         db.shared.store.clock().advance_to(snapshot.ts);
-        load_snapshot(db, &snapshot, &mut tables.live, report)?;
+        load_snapshot(db, &snapshot, Some(&mut tables.live), report)?;
     }
     report.snapshot_load = started.elapsed();
     let started = Instant::now();
@@ -204,7 +206,7 @@ pub(crate) fn recover_at_snapshot(
     drop(bytes);
     report.snapshot = Some(snapshot_name(commit));
     db.shared.store.clock().advance_to(snapshot.ts);
-    load_snapshot(db, &snapshot, &mut HashMap::new(), report)?;
+    load_snapshot(db, &snapshot, None, report)?;
     Ok(Recovered {
         repairs: Vec::new(),
         last_segment: None,
@@ -247,29 +249,35 @@ fn corrupt(what: impl std::fmt::Display) -> crate::Error {
 pub(crate) fn load_image(db: &Database, snapshot: &LoadedSnapshot) -> Result<u64> {
     db.shared.store.clock().advance_to(snapshot.ts);
     let mut report = RecoveryReport::default();
-    load_snapshot(db, snapshot, &mut HashMap::new(), &mut report)?;
+    load_snapshot(db, snapshot, None, &mut report)?;
     Ok(report.snapshot_rows)
 }
 
+/// Loads `snapshot`'s tables and rows in one transaction. With `tables` (recovery, whose WAL
+/// replay names rows by their ids in the files) it also records where each row went.
 fn load_snapshot(
     db: &Database,
     snapshot: &LoadedSnapshot,
-    tables: &mut HashMap<u64, Rebuilt>,
+    mut tables: Option<&mut HashMap<u64, Rebuilt>>,
     report: &mut RecoveryReport,
 ) -> Result<()> {
     let conn = db.connect();
+    let mut storages = Vec::with_capacity(snapshot.tables.len());
     for table in &snapshot.tables {
         // One CREATE TABLE, or a script for a table that grew columns (`creation_sql`).
         conn.execute_batch(&table.sql)
             .map_err(|e| corrupt(format!("snapshot table {}: {e}", table.name)))?;
         let storage = table_storage(db, &table.name)?;
-        tables.insert(
-            table.table_id,
-            Rebuilt {
-                table: storage,
-                rows: HashMap::new(),
-            },
-        );
+        if let Some(tables) = tables.as_deref_mut() {
+            let mut rows = HashMap::default();
+            rows.reserve(table.rows.len());
+            let rebuilt = Rebuilt {
+                table: Arc::clone(&storage),
+                rows,
+            };
+            tables.insert(table.table_id, rebuilt);
+        }
+        storages.push(storage);
     }
     for sql in &snapshot.schema_sql {
         conn.execute(sql, ())
@@ -277,17 +285,22 @@ fn load_snapshot(
     }
     let mut txn = db.shared.store.begin()?;
     txn.skip_unique_checks();
-    for table in &snapshot.tables {
-        let rebuilt = tables.get_mut(&table.table_id).expect("inserted above");
-        let schema = rebuilt.table.schema();
+    for (table, storage) in snapshot.tables.iter().zip(&storages) {
+        let schema = storage.schema();
+        let mut rows = tables
+            .as_deref_mut()
+            .and_then(|tables| tables.get_mut(&table.table_id))
+            .map(|rebuilt| &mut rebuilt.rows);
         for (row, payload) in &table.rows {
             let values = schema
                 .decode(payload)
                 .map_err(|e| corrupt(format!("snapshot row of {}: {}", table.name, e.message)))?;
             let new_row = txn
-                .insert(&rebuilt.table, &values)
+                .insert(storage, &values)
                 .map_err(|e| corrupt(format!("snapshot row of {}: {}", table.name, e.message)))?;
-            rebuilt.rows.insert(*row, new_row);
+            if let Some(rows) = rows.as_deref_mut() {
+                rows.insert(*row, new_row);
+            }
             report.snapshot_rows += 1;
         }
     }
@@ -325,7 +338,7 @@ fn replay(
                     *table_id,
                     Rebuilt {
                         table,
-                        rows: HashMap::new(),
+                        rows: HashMap::default(),
                     },
                 );
             }

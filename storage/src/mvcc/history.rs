@@ -45,6 +45,10 @@ struct State {
     /// The snapshot slot held at `pin` (while retention is on).
     slot: Option<usize>,
     pin: u64,
+    /// The oldest readable commit: where history started, moved forward with the pin and
+    /// when the log drops entries past its bound. Not the log's first entry: an entry's
+    /// `commit` grows as later commits of its millisecond merge into it.
+    start: u64,
     /// Ascending in both fields.
     log: VecDeque<CommitTime>,
     /// Live AS OF reads: commit -> how many.
@@ -97,6 +101,7 @@ impl History {
             }
             state.log.clear();
             state.pin = 0;
+            state.start = 0;
             self.enabled.store(false, Ordering::Relaxed);
             return Ok(());
         }
@@ -104,6 +109,7 @@ impl History {
             let (slot, read_ts) = active.register(clock)?;
             state.slot = Some(slot);
             state.pin = read_ts;
+            state.start = read_ts;
             state.log.clear();
             state.log.push_back(CommitTime {
                 commit: read_ts,
@@ -134,8 +140,15 @@ impl History {
             Some(last) if last.millis == millis => last.commit = last.commit.max(commit),
             _ => log.push_back(CommitTime { commit, millis }),
         }
+        let mut dropped = false;
         while log.len() > HISTORY_LOG_ENTRIES_MAX {
             log.pop_front();
+            dropped = true;
+        }
+        let first = log.front().map(|first| first.commit);
+        if let Some(first) = first.filter(|_| dropped) {
+            // Commits before the oldest entry kept have no time any more: history starts later.
+            state.start = state.start.max(first);
         }
     }
 
@@ -159,6 +172,7 @@ impl History {
         };
         if target > state.pin {
             state.pin = target;
+            state.start = state.start.max(target);
             active.move_forward(slot, target);
         }
         let pin = state.pin;
@@ -235,7 +249,7 @@ fn oldest_readable(state: &State, retention_ms: u64, now_ms: i64) -> Option<Comm
     state.slot?;
     let first = *state.log.front()?;
     let mut oldest = CommitTime {
-        commit: first.commit.max(state.pin),
+        commit: state.start.max(state.pin),
         millis: first.millis,
     };
     let horizon = now_ms.saturating_sub(retention_ms.min(i64::MAX as u64) as i64);
@@ -286,5 +300,25 @@ mod tests {
         history.set_retention(&active, &clock, 0, 1700).unwrap();
         assert_eq!(active.watermark(&clock), 14);
         assert_eq!(history.begin_read(14, 1000, 1700), Err(None));
+    }
+
+    /// Commits in the millisecond history started in share its log entry; the commit it
+    /// started at stays readable (found by `ember-crashtest asof-powerloss`).
+    #[test]
+    fn history_start_stays_readable_when_later_commits_share_its_millisecond() {
+        let clock = Clock::new(10);
+        let active = ActiveSnapshots::new();
+        let history = History::default();
+        history.set_retention(&active, &clock, 1000, 500).unwrap();
+        for commit in [11, 12] {
+            clock.advance_to(commit);
+            history.record(commit, 500);
+        }
+        assert_eq!(history.log().len(), 1);
+        assert_eq!(history.oldest_readable(1000, 500).unwrap().commit, 10);
+        history.begin_read(10, 1000, 500).unwrap();
+        history.end_read(10);
+        history.advance(&active, 1600);
+        assert_eq!(history.oldest_readable(1000, 1600).unwrap().commit, 12);
     }
 }

@@ -4,12 +4,15 @@
 //! `group_modes`: powerloss with committing threads and out-of-order persistence) and
 //! child-process modes under SIGKILL (`kill_child`: spawning and killing the child and
 //! reading what it reports; `kill_modes`: kill, on its workload `kill_workload`;
-//! `kill_checkpoint`: kill-checkpoint; `kill_bank`: bank). Each mode returns a `Summary`;
-//! failures carry the command line that replays them.
+//! `kill_checkpoint`: kill-checkpoint; `kill_bank`: bank) and, for reads of the past,
+//! `kill_asof` / `sim_asof` (asof, asof-powerloss, on `asof_model`). Each mode returns a
+//! `Summary`; failures carry the command line that replays them.
 
+pub mod asof_model;
 pub mod backup_model;
 pub mod damage_modes;
 pub mod group_modes;
+pub mod kill_asof;
 pub mod kill_backup;
 pub mod kill_bank;
 pub mod kill_checkpoint;
@@ -17,6 +20,7 @@ pub mod kill_child;
 pub mod kill_modes;
 pub mod kill_ttl;
 pub mod kill_workload;
+pub mod sim_asof;
 pub mod sim_backup;
 pub mod sim_modes;
 pub mod sim_ttl;

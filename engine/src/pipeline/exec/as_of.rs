@@ -121,9 +121,15 @@ fn open(plan: &AsOfScan, context: &ExecContext<'_>) -> Result<AsOfRead> {
     };
     let floor = table.storage.history_floor();
     if commit < floor {
+        // Named exactly when history is kept: after a reopen the history starts at the
+        // recovered commit, which may be later than the table's floor.
+        let oldest = match history.oldest_readable(retention_ms, now_ms) {
+            Some(oldest) => oldest.commit.max(floor).to_string(),
+            None => format!("{floor} or later"),
+        };
         return Err(unavailable(format!(
             "table {} cannot be read AS OF commit {commit}: it was created (or rebuilt by \
-             ALTER TABLE) after commit {}; the oldest readable commit is {floor} or later",
+             ALTER TABLE) after commit {}; the oldest readable commit is {oldest}",
             table.name,
             floor - 1
         )));
