@@ -181,6 +181,35 @@ fn timed_w2_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchR
     Ok(())
 }
 
+/// W2C / W2L: W2's point selects with `t` a cache table (`cache`: `Query::CacheLru` or
+/// `CacheLfu`, a budget of 1 GB that holds every row, so nothing is evicted and the reads
+/// pay only the access marking); `t` is a plain table again afterwards. EmberDB only.
+pub fn w2_cache_point_select_row(
+    session: &mut dyn Session,
+    sizes: &Sizes,
+    cache: Query,
+) -> BenchResult<f64> {
+    session.execute(cache, &[])?;
+    let started = Instant::now();
+    let timed = match cache {
+        Query::CacheLfu => timed_w2l_point_select_row(session, sizes),
+        _ => timed_w2c_point_select_row(session, sizes),
+    };
+    let rate = rate(sizes.point_selects, started);
+    session.execute(Query::CacheOff, &[])?;
+    timed.map(|()| rate)
+}
+
+#[inline(never)]
+fn timed_w2c_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
+    timed_w2_point_select_row(session, sizes)
+}
+
+#[inline(never)]
+fn timed_w2l_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
+    timed_w2_point_select_row(session, sizes)
+}
+
 /// W3: `UPDATE t SET score = ? WHERE id = ?` by uniform key in 100-row transactions.
 pub fn w3_update(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<f64> {
     let started = Instant::now();
@@ -377,7 +406,7 @@ pub fn operations(id: &str, sizes: &Sizes) -> Option<usize> {
     let id = id.to_ascii_uppercase();
     let ops = match id.as_str() {
         "W1" => sizes.rows,
-        "W2" | "W2A" => sizes.point_selects,
+        "W2" | "W2A" | "W2C" | "W2L" => sizes.point_selects,
         "W3" => sizes.updates,
         "W4" => sizes.group_by_runs,
         "W5" => sizes.durable_commits + (sizes.durable_commits / 4) * 4,
