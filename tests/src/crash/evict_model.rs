@@ -35,7 +35,7 @@ pub fn op_ids(k: i64) -> std::ops::Range<i64> {
 }
 
 pub fn schema(seed: u64) -> String {
-    let policy = if seed % 2 == 0 {
+    let policy = if seed.is_multiple_of(2) {
         "evict_lru"
     } else {
         "evict_lfu"
