@@ -20,6 +20,10 @@ pub enum Query {
     SelectRow,
     Update,
     GroupByAge,
+    // W2C / W2L: `t` as a cache table (EmberDB only), and back.
+    CacheLru,
+    CacheLfu,
+    CacheOff,
     // The tables of the R/K/J/G/S/Q workloads (`tables.rs`).
     CreateU,
     InsertU,
@@ -65,6 +69,9 @@ impl Query {
             Query::SelectRow => "SELECT * FROM t WHERE id = ?",
             Query::Update => UPDATE,
             Query::GroupByAge => GROUP_BY,
+            Query::CacheLru => "ALTER TABLE t SET (max_memory = '1GB', on_full = 'evict_lru')",
+            Query::CacheLfu => "ALTER TABLE t SET (max_memory = '1GB', on_full = 'evict_lfu')",
+            Query::CacheOff => "ALTER TABLE t SET (max_memory = NULL, on_full = NULL)",
             Query::CreateU => {
                 "CREATE TABLE u(id INTEGER PRIMARY KEY, name TEXT, city TEXT, age INTEGER, \
                  score REAL, code INTEGER)"

@@ -10,6 +10,7 @@
 use crate::engine::{BenchError, BenchResult, Db, EngineSpec, Session};
 use crate::expect::Fixture;
 use crate::queries::WORKLOADS;
+use crate::sql::Query;
 use crate::tables::Table;
 use crate::workloads::{self, Sizes};
 use crate::{cell, settle, Config, Measurement, ScratchDir};
@@ -77,7 +78,7 @@ fn before_turn(config: &Config) {
 }
 
 /// The in-memory workloads after W1, in the order they run; each may report several cells.
-pub const AFTER_LOAD: [&str; 7] = ["W2", "W2A", "W3", "W3H", "W4", "W6", "W7"];
+pub const AFTER_LOAD: [&str; 9] = ["W2", "W2A", "W3", "W3H", "W4", "W6", "W7", "W2C", "W2L"];
 
 /// Runs the selected in-memory workloads (W1-W4, W6, W7, then the query shapes of
 /// `fixture`'s tables) with the engines taking turns. W1 runs when any of W1-W7 is selected
@@ -110,6 +111,18 @@ pub fn memory_round(
                     let value = engine.run(config, |_, s| workloads::w2_point_select_row(s, sizes));
                     out.push(cell("W2 point select, all columns", spec, value));
                 }
+                "W2C" | "W2L" if spec.name.starts_with("ember") => {
+                    let (cache, name) = match id {
+                        "W2C" => (Query::CacheLru, "W2C point select, cache table (evict_lru)"),
+                        _ => (Query::CacheLfu, "W2L point select, cache table (evict_lfu)"),
+                    };
+                    let value = engine.run(config, |_, s| {
+                        workloads::w2_cache_point_select_row(s, sizes, cache)
+                    });
+                    out.push(cell(name, spec, value));
+                }
+                // Cache tables are EmberDB's own: the other engines have no such cell.
+                "W2C" | "W2L" => {}
                 "W2A" => {
                     let value =
                         engine.run(config, |_, s| workloads::w2a_point_select_age(s, sizes));

@@ -163,7 +163,13 @@ pub fn w2_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchRes
 
 #[inline(never)]
 fn timed_w2_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
-    let mut rng = Rng::new(2);
+    point_select_rows(session, sizes, 2)
+}
+
+/// `sizes.point_selects` uniform point selects of every column (keys from `seed`).
+#[inline(always)]
+fn point_select_rows(session: &mut dyn Session, sizes: &Sizes, seed: u64) -> BenchResult<()> {
+    let mut rng = Rng::new(seed);
     for _ in 0..sizes.point_selects {
         let id = rng.key(sizes.rows);
         let row = session.point_row(Query::SelectRow, id)?;
@@ -179,6 +185,37 @@ fn timed_w2_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchR
         })?;
     }
     Ok(())
+}
+
+/// W2C / W2L: W2's point selects with `t` a cache table (`cache`: `Query::CacheLru` or
+/// `CacheLfu`, a budget of 1 GB that holds every row, so nothing is evicted and the reads
+/// pay only the access marking); `t` is a plain table again afterwards. EmberDB only.
+pub fn w2_cache_point_select_row(
+    session: &mut dyn Session,
+    sizes: &Sizes,
+    cache: Query,
+) -> BenchResult<f64> {
+    session.execute(cache, &[])?;
+    let started = Instant::now();
+    let timed = match cache {
+        Query::CacheLfu => timed_w2l_point_select_row(session, sizes),
+        _ => timed_w2c_point_select_row(session, sizes),
+    };
+    let rate = rate(sizes.point_selects, started);
+    session.execute(Query::CacheOff, &[])?;
+    timed.map(|()| rate)
+}
+
+// W2C and W2L read other keys than W2, of the same distribution (the functions must differ, or
+// the linker folds them into one and callgrind cannot tell them apart).
+#[inline(never)]
+fn timed_w2c_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
+    point_select_rows(session, sizes, 22)
+}
+
+#[inline(never)]
+fn timed_w2l_point_select_row(session: &mut dyn Session, sizes: &Sizes) -> BenchResult<()> {
+    point_select_rows(session, sizes, 12)
 }
 
 /// W3: `UPDATE t SET score = ? WHERE id = ?` by uniform key in 100-row transactions.
@@ -394,7 +431,7 @@ pub fn operations(id: &str, sizes: &Sizes) -> Option<usize> {
     let id = id.to_ascii_uppercase();
     let ops = match id.as_str() {
         "W1" => sizes.rows,
-        "W2" | "W2A" => sizes.point_selects,
+        "W2" | "W2A" | "W2C" | "W2L" => sizes.point_selects,
         "W3" | "W3H" => sizes.updates,
         "W4" => sizes.group_by_runs,
         "W5" => sizes.durable_commits + (sizes.durable_commits / 4) * 4,

@@ -35,8 +35,8 @@ pub use pipeline::{ast_drop, bind, catalog, exec, expr, optimize, parse, plan, s
 pub(crate) use pipeline::{dialect, fast_hash};
 pub(crate) use session::{
     backup, budget, connection, cursor, database, de, durability, expiry_sweep, functions, gc,
-    interrupt, memory, options, params, plan_cache, recovery, rows, snapshots, statement, timeout,
-    transaction, value,
+    interrupt, memory, options, params, plan_cache, pressure, recovery, rows, snapshots, statement,
+    timeout, transaction, value,
 };
 
 pub use backup::BackupInfo;

@@ -105,6 +105,40 @@ fn budget_summary(columns: &[String], row: &[Value]) -> Value {
     Value::Text(text)
 }
 
+/// The database budget at a glance, from `ember_stats`: a bar of the memory used against
+/// `max_memory` with its share, and the pressure level with its marks ("evict (marks 80% /
+/// 90%)"); `None` without a budget.
+fn pressure_summary(columns: &[String], row: &[Value]) -> Option<Vec<Value>> {
+    let value = |name: &str| {
+        columns
+            .iter()
+            .position(|column| column == name)
+            .and_then(|at| row.get(at))
+    };
+    let int = |name: &str| match value(name) {
+        Some(Value::Integer(n)) => Some(*n),
+        _ => None,
+    };
+    let budget = int("max_memory").filter(|budget| *budget > 0)?;
+    let used = int("memory_used_bytes").unwrap_or(0);
+    let level = match value("memory_pressure") {
+        Some(Value::Text(level)) => level.clone(),
+        _ => return None,
+    };
+    let memory = format!(
+        "{} {}% of {}",
+        bar(used, budget),
+        used * 100 / budget,
+        ember_storage_size(budget)
+    );
+    let pressure = format!(
+        "{level} (marks {}% / {}%)",
+        int("memory_soft_mark").unwrap_or(0),
+        int("memory_evict_mark").unwrap_or(0)
+    );
+    Some(vec![Value::Text(memory), Value::Text(pressure)])
+}
+
 /// Bytes as "64.0 MiB" / "512.0 KiB".
 fn ember_storage_size(bytes: i64) -> String {
     let bytes = bytes as f64;
@@ -130,6 +164,10 @@ impl Shell {
             let (columns, rows) = self.system_rows(view)?;
             if let Some(row) = rows.first() {
                 self.write_grid(&metric_columns, &transpose(&columns, row))?;
+                if let Some(summary) = pressure_summary(&columns, row) {
+                    let header = ["memory".to_string(), "pressure".to_string()];
+                    self.write_grid(&header, &[summary])?;
+                }
             }
         }
         let (columns, rows) = self.system_rows("ember_tables")?;
@@ -181,6 +219,35 @@ mod tests {
                 vec![Value::Text("rows".into()), Value::Integer(40)],
             ]
         );
+    }
+
+    #[test]
+    fn the_memory_summary_shows_share_and_pressure() {
+        let columns: Vec<String> = [
+            "memory_used_bytes",
+            "max_memory",
+            "memory_pressure",
+            "memory_soft_mark",
+            "memory_evict_mark",
+        ]
+        .map(String::from)
+        .to_vec();
+        let row = [
+            Value::Integer(85 << 20),
+            Value::Integer(100 << 20),
+            Value::Text("soft".into()),
+            Value::Integer(80),
+            Value::Integer(90),
+        ];
+        let summary = pressure_summary(&columns, &row).unwrap();
+        assert_eq!(
+            summary[0],
+            Value::Text(format!("{} 85% of 100.0 MiB", "█".repeat(17)))
+        );
+        assert_eq!(summary[1], Value::Text("soft (marks 80% / 90%)".into()));
+        let mut unbudgeted = row.to_vec();
+        unbudgeted[1] = Value::Null;
+        assert!(pressure_summary(&columns, &unbudgeted).is_none());
     }
 
     #[test]

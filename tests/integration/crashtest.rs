@@ -1,7 +1,9 @@
 //! A short run of every `ember-crashtest` mode, so `cargo test` exercises the crash harness
 //! (the long run is `ember-crashtest all --cycles 200`).
 
-use ember_tests::crash::{damage_modes, group_modes, sim_backup, sim_modes, sim_ttl, Summary};
+use ember_tests::crash::{
+    damage_modes, group_modes, sim_backup, sim_evict, sim_modes, sim_ttl, Summary,
+};
 
 fn check(summary: Summary) {
     println!("{}", summary.line());
@@ -65,6 +67,11 @@ fn ttl_powerloss_short() {
 }
 
 #[test]
+fn evict_powerloss_short() {
+    check(sim_evict::evict_powerloss(10, 3));
+}
+
+#[test]
 fn damage_short() {
     check(damage_modes::damage(6, 2));
 }
@@ -111,6 +118,12 @@ fn bank_short() {
 #[test]
 fn backup_short() {
     let (ok, stdout) = crashtest(&["backup", "--seed", "5", "--cycles", "3"], None);
+    assert!(ok && stdout.contains("failures 0"), "{stdout}");
+}
+
+#[test]
+fn evict_short() {
+    let (ok, stdout) = crashtest(&["evict", "--seed", "5", "--cycles", "3"], None);
     assert!(ok && stdout.contains("failures 0"), "{stdout}");
 }
 

@@ -29,6 +29,7 @@ mod lazy_rows;
 mod limits;
 mod limits_disk;
 mod memory;
+mod memory_pressure;
 mod named_params;
 mod ordered_key;
 mod parallel_scan;

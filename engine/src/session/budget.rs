@@ -139,8 +139,12 @@ fn fit(catalog: &Catalog, txn: &mut Transaction, table: &Arc<Table>) -> Result<u
 }
 
 /// The next victim under `policy` and the bytes it frees; `None` when no row but the
-/// transaction's own new ones is left.
-fn pick_victim(txn: &Transaction, def: &TableDef, policy: OnFull) -> Result<Option<(RowId, u64)>> {
+/// transaction's own new ones is left (also `pressure.rs`'s choice of victims).
+pub(crate) fn pick_victim(
+    txn: &Transaction,
+    def: &TableDef,
+    policy: OnFull,
+) -> Result<Option<(RowId, u64)>> {
     let table = &def.storage;
     // Twice round the table: the first pass may only clear reference bits.
     let slots_max = table.slot_count().saturating_mul(2).saturating_add(1);

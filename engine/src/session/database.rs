@@ -127,6 +127,9 @@ impl Database {
             .store
             .memory()
             .set_budget(options.memory_budget_bytes);
+        let evict = options.memory_marks_percent.1.clamp(1, 100);
+        let soft = options.memory_marks_percent.0.clamp(1, evict);
+        shared.store.memory().pressure().set_marks(soft, evict);
         let retention_ms = u64::try_from(options.history_retention.as_millis()).unwrap_or(u64::MAX);
         shared
             .store

@@ -227,6 +227,15 @@ impl crate::exec::system::DurabilityRow for Durable {
 /// once the log is fsynced. Under a failed log, the commit is refused. The ended transaction
 /// comes back (committed or not) for the connection to start its next one from.
 pub(crate) fn commit(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTransaction) {
+    if shared.store.memory().budget().is_some() {
+        return crate::pressure::commit_under_budget(shared, txn);
+    }
+    commit_checked(shared, txn)
+}
+
+/// `commit` without the memory-pressure tiers (`pressure.rs` calls it once it acted).
+#[inline]
+pub(crate) fn commit_checked(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTransaction) {
     if crate::budget::touches_budgeted(&txn) {
         return crate::budget::commit_budgeted(shared, txn);
     }
@@ -476,6 +485,8 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
     };
     match name.to_string().to_lowercase().as_str() {
         "max_memory" if value.is_none() => vec!["max_memory".to_string()],
+        "memory_soft_mark" if value.is_none() => vec!["memory_soft_mark".to_string()],
+        "memory_evict_mark" if value.is_none() => vec!["memory_evict_mark".to_string()],
         "history_retention" if value.is_none() => vec!["history_retention".to_string()],
         "wal_checkpoint" | "checkpoint" => vec!["checkpointed_rows".to_string()],
         "synchronous" if value.is_none() => vec!["synchronous".to_string()],
@@ -514,6 +525,10 @@ pub(crate) fn pragma(db: &Database, statement: &Statement) -> Result<Outcome> {
     let durable = db.shared.durable.get();
     match pragma.as_str() {
         "max_memory" => crate::memory::pragma_max_memory(db, value.as_ref()),
+        "memory_soft_mark" | "memory_evict_mark" => {
+            let mark = crate::pressure::Mark::by_name(&pragma).expect("one of the two names");
+            crate::pressure::pragma_mark(db, mark, value.as_ref())
+        }
         "wal_checkpoint" | "checkpoint" => {
             if durable.is_none() {
                 return Ok(single_value("checkpointed_rows", Value::Integer(0)));

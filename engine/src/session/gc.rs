@@ -5,14 +5,16 @@
 //! `BACKGROUND_COMPACT_FRAGMENTATION_PERCENT`. The thread holds only a `Weak` reference; when
 //! the database's shared state drops, its `Collector` wakes the thread and joins it, so no
 //! thread outlives its database. A pass that a reader held back (watermark below the newest
-//! commit) is followed by another one once the watermark moves, commits or not.
+//! commit) is followed by another one once the watermark moves, commits or not. A commit
+//! under memory pressure (`pressure.rs`) wakes the thread before its interval ends
+//! (`Collector::wake`); that pass also compacts a less fragmented pool.
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use ember_storage::mvcc::GcReport;
-use ember_storage::slab::CompactionReport;
+use ember_storage::slab::{CompactionReport, MemoryAccount};
 
 use crate::database::Shared;
 
@@ -23,6 +25,10 @@ const BACKGROUND_INTERVAL_MS: u64 = 200;
 const BACKGROUND_COMPACT_FRAGMENTATION_PERCENT: u64 = 50;
 /// ...and the pool holds at least this many pages (small pools are not worth it).
 const BACKGROUND_COMPACT_PAGES_MIN: u64 = 16;
+
+/// Under memory pressure the thread compacts when this percentage of the slab pages' bytes
+/// is free.
+const PRESSURE_COMPACT_FRAGMENTATION_PERCENT: u64 = 10;
 
 /// Collects garbage in every table now; returns what was freed.
 pub(crate) fn collect_now(shared: &Shared) -> GcReport {
@@ -36,6 +42,19 @@ pub(crate) fn collect_now(shared: &Shared) -> GcReport {
     // Frees of earlier passes ran by now (mostly): give their empty pages back.
     shared.store.pool().release_empty_pages();
     report
+}
+
+/// `collect_now`, and then, when rows evicted for memory pressure wait for it
+/// (`pressure.rs`), the frees it handed to the epoch and the reclaiming of those rows (a
+/// pass at watermark `w` collected every row deleted at or below `w`).
+pub(crate) fn collect_and_reclaim(shared: &Shared) {
+    let watermark = shared.store.watermark();
+    collect_now(shared);
+    let memory = shared.store.memory();
+    if memory.pressure().unreclaimed_evicted_bytes() > 0 {
+        shared.store.pool().drain_deferred_frees();
+        memory.pressure().reclaim_up_to(watermark);
+    }
 }
 
 /// Compaction of the slab pool over every table of the current catalog.
@@ -73,6 +92,16 @@ pub(crate) struct Collector {
     thread: Option<JoinHandle<()>>,
 }
 
+impl Collector {
+    /// Ends the thread's wait now (the caller set the store's wake request first).
+    pub(crate) fn wake(&self) {
+        let (stopped, wake) = &*self.stop;
+        // Taking the lock orders this notify after the thread's check of the request.
+        drop(stopped.lock().unwrap_or_else(|p| p.into_inner()));
+        wake.notify_all();
+    }
+}
+
 impl Drop for Collector {
     fn drop(&mut self) {
         let (stopped, wake) = &*self.stop;
@@ -91,9 +120,10 @@ pub(crate) fn spawn_background(shared: &Arc<Shared>) {
     let weak: Weak<Shared> = Arc::downgrade(shared);
     let stop: StopSignal = Arc::new((Mutex::new(false), Condvar::new()));
     let thread_stop = Arc::clone(&stop);
+    let memory = Arc::clone(shared.store.memory());
     let spawned = thread::Builder::new()
         .name("ember-gc".to_string())
-        .spawn(move || background_loop(weak, thread_stop));
+        .spawn(move || background_loop(weak, thread_stop, memory));
     // Without the thread, VACUUM still collects; a failure to spawn is not an error.
     let collector = Collector {
         stop,
@@ -102,14 +132,15 @@ pub(crate) fn spawn_background(shared: &Arc<Shared>) {
     let _ = shared.collector.set(collector);
 }
 
-/// Waits up to one interval; whether the collector was told to stop.
-fn wait_or_stop(stop: &StopSignal) -> bool {
+/// Waits up to one interval, or until a commit under memory pressure asks for a pass;
+/// whether the collector was told to stop.
+fn wait_or_stop(stop: &StopSignal, memory: &MemoryAccount) -> bool {
     let (stopped, wake) = &**stop;
     let deadline = Instant::now() + Duration::from_millis(BACKGROUND_INTERVAL_MS);
     let mut guard = stopped.lock().unwrap_or_else(|p| p.into_inner());
     while !*guard {
         let now = Instant::now();
-        if now >= deadline {
+        if now >= deadline || memory.pressure().wake_requested() {
             return false;
         }
         guard = wake
@@ -120,7 +151,7 @@ fn wait_or_stop(stop: &StopSignal) -> bool {
     true
 }
 
-fn background_loop(weak: Weak<Shared>, stop: StopSignal) {
+fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccount>) {
     let mut last_collected_ts = 0;
     // Whether the last pass collected everything up to `last_collected_ts` (a reader can
     // hold the watermark below it; then the next interval passes again, even without new
@@ -130,17 +161,18 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal) {
     let mut pages_after_last_compaction = None;
     let mut last_sweep = Instant::now();
     loop {
-        if wait_or_stop(&stop) {
+        if wait_or_stop(&stop, &memory) {
             return;
         }
         let Some(shared) = weak.upgrade() else {
             return;
         };
+        let pressed = memory.pressure().take_wake();
         let read_ts = shared.store.clock().read_ts();
         let watermark = shared.store.watermark();
         let held_back_moved = !collected_all && watermark != last_watermark;
         if read_ts != last_collected_ts || held_back_moved {
-            collect_now(&shared);
+            collect_and_reclaim(&shared);
             last_collected_ts = read_ts;
             last_watermark = watermark;
             collected_all = watermark >= read_ts;
@@ -149,13 +181,26 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal) {
             crate::expiry_sweep::sweep_expired(&shared);
             last_sweep = Instant::now();
         }
-        compact_if_fragmented(&shared, &mut pages_after_last_compaction);
+        let fragmentation_percent = if pressed {
+            PRESSURE_COMPACT_FRAGMENTATION_PERCENT
+        } else {
+            BACKGROUND_COMPACT_FRAGMENTATION_PERCENT
+        };
+        compact_if_fragmented(
+            &shared,
+            &mut pages_after_last_compaction,
+            fragmentation_percent,
+        );
     }
 }
 
 /// Compacts when the pool is large and fragmented enough, and has changed since the last
 /// compaction (a pool compaction could not improve is not compacted again and again).
-fn compact_if_fragmented(shared: &Shared, pages_after_last_compaction: &mut Option<u64>) {
+fn compact_if_fragmented(
+    shared: &Shared,
+    pages_after_last_compaction: &mut Option<u64>,
+    fragmentation_percent: u64,
+) {
     let pool = shared.store.pool();
     let memory = shared.store.memory();
     if memory.pending_frees() > 0 {
@@ -164,8 +209,7 @@ fn compact_if_fragmented(shared: &Shared, pages_after_last_compaction: &mut Opti
     }
     let stats = memory.stats();
     let fragmented = stats.slab_pages >= BACKGROUND_COMPACT_PAGES_MIN
-        && stats.slab_bytes_free * 100
-            >= stats.slab_page_bytes * BACKGROUND_COMPACT_FRAGMENTATION_PERCENT;
+        && stats.slab_bytes_free * 100 >= stats.slab_page_bytes * fragmentation_percent;
     if fragmented && *pages_after_last_compaction != Some(stats.slab_pages) {
         compact_now(shared);
         *pages_after_last_compaction = Some(memory.stats().slab_pages);

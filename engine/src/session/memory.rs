@@ -81,15 +81,20 @@ pub(crate) fn set_statement(db: &Database, set: &Set) -> Result<Outcome> {
         return Err(crate::err!(Unsupported, "not supported: {set}"));
     };
     let name = variable.to_string().to_ascii_lowercase();
-    if name != "max_memory" {
+    let mark = crate::pressure::Mark::by_name(&name);
+    if name != "max_memory" && mark.is_none() {
         return Err(crate::err!(
             Unsupported,
-            "not supported: SET {variable} (the only setting is max_memory)"
+            "not supported: SET {variable} (the settings are max_memory, memory_soft_mark \
+             and memory_evict_mark)"
         ));
     }
     let [value] = values.as_slice() else {
-        return Err(crate::err!(InvalidInput, "SET max_memory takes one value"));
+        return Err(crate::err!(InvalidInput, "SET {name} takes one value"));
     };
+    if let Some(mark) = mark {
+        return crate::pressure::pragma_mark(db, mark, Some(value));
+    }
     apply(db, &value.to_string())
 }
 

@@ -24,6 +24,7 @@ pub(crate) mod open_dir;
 pub(crate) mod options;
 pub(crate) mod params;
 pub(crate) mod plan_cache;
+pub(crate) mod pressure;
 pub(crate) mod recovery;
 pub(crate) mod recovery_time;
 pub(crate) mod rows;

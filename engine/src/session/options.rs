@@ -37,6 +37,9 @@ pub struct Options {
     /// Most memory the database may hold for rows, versions and indexes (`None`: no limit).
     /// A write that would pass it fails with `ErrorKind::MemoryBudget` and changes nothing.
     pub memory_budget_bytes: Option<u64>,
+    /// The memory-pressure marks, percentages of `memory_budget_bytes`: (soft, evict).
+    /// Default (80, 90); see [`Options::memory_marks`].
+    pub memory_marks_percent: (u8, u8),
     /// Most rows one statement may materialize at one point (see
     /// [`crate::limits::STATEMENT_ROWS_MAX`], which also caps this value).
     pub statement_rows_max: usize,
@@ -84,6 +87,7 @@ impl Default for Options {
             salvage: false,
             read_only: false,
             memory_budget_bytes: None,
+            memory_marks_percent: crate::pressure::MARKS_DEFAULT,
             statement_rows_max: crate::limits::STATEMENT_ROWS_MAX,
             statement_timeout: None,
             busy_timeout: BUSY_TIMEOUT_DEFAULT,
@@ -272,6 +276,17 @@ impl Options {
     /// ```
     pub fn memory_budget_bytes(mut self, bytes: u64) -> Options {
         self.memory_budget_bytes = Some(bytes);
+        self
+    }
+
+    /// Sets the memory-pressure marks, in percent of the budget: at `soft_percent` a commit
+    /// wakes the collector (GC and compaction at once), at `evict_percent` commits delete
+    /// rows of cache tables (tables with an evicting `on_full`) even below their own budgets.
+    /// Values are clamped to 1..=100, and the soft mark to at most the evict mark.
+    /// `PRAGMA memory_soft_mark` / `memory_evict_mark` change them later.
+    pub fn memory_marks(mut self, soft_percent: u8, evict_percent: u8) -> Options {
+        let evict = evict_percent.clamp(1, 100);
+        self.memory_marks_percent = (soft_percent.clamp(1, evict), evict);
         self
     }
 

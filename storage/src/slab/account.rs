@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 
+use super::pressure::{mark_bytes, MemoryPressure, PressureLevel, PressureStats};
 use super::{CLASS_COUNT, CLASS_SLOT_BYTES};
 
 /// The budget value meaning "no budget".
@@ -28,6 +29,8 @@ pub struct MemoryAccount {
     pub(crate) pages_released: AtomicU64,
     /// Frees handed to the epoch (retired versions, moved-out slots) not yet run.
     pub(crate) pending_frees: AtomicU64,
+    /// Marks, level and counters of memory pressure (`pressure.rs`).
+    pressure: MemoryPressure,
 }
 
 /// A consistent-enough snapshot of the counters, for the stats tables.
@@ -55,6 +58,8 @@ pub struct MemoryStats {
     pub compaction_runs: u64,
     pub payloads_moved: u64,
     pub pages_released: u64,
+    /// The pressure level and what pressure made the engine do.
+    pub pressure: PressureStats,
 }
 
 impl Default for MemoryAccount {
@@ -77,6 +82,7 @@ impl MemoryAccount {
             payloads_moved: AtomicU64::new(0),
             pages_released: AtomicU64::new(0),
             pending_frees: AtomicU64::new(0),
+            pressure: MemoryPressure::default(),
         }
     }
 
@@ -124,6 +130,7 @@ impl MemoryAccount {
         budget: u64,
     ) -> StorageError {
         self.charged_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        self.pressure.count_rejected();
         StorageError::new(
             StorageErrorKind::MemoryBudget,
             format!(
@@ -175,6 +182,42 @@ impl MemoryAccount {
         self.release(super::payload::VERSION_HEADER_BYTES);
     }
 
+    /// The marks and counters of memory pressure.
+    pub fn pressure(&self) -> &MemoryPressure {
+        &self.pressure
+    }
+
+    /// How close memory is to the budget (`pressure.rs`); `None` without a budget. Below
+    /// both marks this costs two loads; above one it sums the slab classes' used slots.
+    pub fn pressure_level(&self) -> PressureLevel {
+        let Some(budget) = self.budget() else {
+            return PressureLevel::None;
+        };
+        let used = self.used_bytes();
+        let pressure = &self.pressure;
+        let lowest_mark = pressure
+            .soft_mark_percent()
+            .min(pressure.evict_mark_percent());
+        if used < mark_bytes(budget, lowest_mark)
+            && used.saturating_add(super::PAGE_BYTES as u64) <= budget
+        {
+            return PressureLevel::None;
+        }
+        pressure.level(budget, used, self.slab_free_slot_bytes())
+    }
+
+    /// Bytes of the held slab pages not in a used slot.
+    fn slab_free_slot_bytes(&self) -> u64 {
+        let page_bytes = self.pages.load(Ordering::Relaxed) * super::PAGE_BYTES as u64;
+        let used: u64 = self
+            .class_used_slots
+            .iter()
+            .zip(CLASS_SLOT_BYTES)
+            .map(|(used, slot_bytes)| used.load(Ordering::Relaxed) * slot_bytes as u64)
+            .sum();
+        page_bytes.saturating_sub(used)
+    }
+
     pub fn pending_frees(&self) -> u64 {
         self.pending_frees.load(Ordering::Acquire)
     }
@@ -220,6 +263,7 @@ impl MemoryAccount {
             compaction_runs: load(&self.compaction_runs),
             payloads_moved: load(&self.payloads_moved),
             pages_released: load(&self.pages_released),
+            pressure: self.pressure.stats(self.pressure_level()),
         }
     }
 }

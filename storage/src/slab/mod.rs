@@ -33,6 +33,7 @@ pub(crate) mod arena;
 mod page;
 mod payload;
 mod pool;
+mod pressure;
 mod reserve;
 
 #[cfg(test)]
@@ -42,6 +43,10 @@ pub use account::{format_bytes, MemoryAccount, MemoryStats, BUDGET_UNLIMITED};
 pub use page::PAGE_BYTES;
 pub(crate) use payload::{copy_if_evacuating, free_frozen_slot, free_moved_copy, Payload};
 pub use pool::{Compaction, CompactionReport, SlabPool};
+pub use pressure::{
+    mark_bytes, MemoryPressure, PressureLevel, PressureStats, EVICT_MARK_PERCENT_DEFAULT,
+    SOFT_MARK_PERCENT_DEFAULT,
+};
 pub(crate) use reserve::SlotReserve;
 
 /// Frees the slots compaction moved payloads out of, once no reader pinned now can hold them.

@@ -1,22 +1,22 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
 //! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
 //! truncate, bitflip, damage, fulldisk, bank, backup, backup-powerloss, ttl, ttl-powerloss,
-//! asof, asof-powerloss, all (and bank-broken, the bank mode's self-check). Prints one
-//! summary per mode; exits 1 on any failure, printing each failure with the command that
-//! replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the child process of the
-//! SIGKILL modes (see `crash::kill_child`).
+//! asof, asof-powerloss, evict, evict-powerloss, all (and bank-broken, the bank mode's
+//! self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
+//! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
+//! child process of the SIGKILL modes (see `crash::kill_child`).
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use ember_tests::crash::{
-    damage_modes, group_modes, kill_asof, kill_backup, kill_bank, kill_checkpoint, kill_modes,
-    kill_ttl, sim_asof, sim_backup, sim_modes, sim_ttl, Summary,
+    damage_modes, group_modes, kill_asof, kill_backup, kill_bank, kill_checkpoint, kill_evict,
+    kill_modes, kill_ttl, sim_asof, sim_backup, sim_evict, sim_modes, sim_ttl, Summary,
 };
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
 modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
-bank backup backup-powerloss ttl ttl-powerloss asof asof-powerloss all";
+bank backup backup-powerloss ttl ttl-powerloss asof asof-powerloss evict evict-powerloss all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
@@ -29,6 +29,8 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
         "ttl-powerloss" => sim_ttl::ttl_powerloss(seed, cycles),
         "asof" => kill_asof::asof(seed, cycles),
         "asof-powerloss" => sim_asof::asof_powerloss(seed, cycles),
+        "evict" => kill_evict::evict(seed, cycles),
+        "evict-powerloss" => sim_evict::evict_powerloss(seed, cycles),
         // The harness's self-check: a child that acknowledges a transfer it rolled back.
         "bank-broken" => kill_bank::bank_with(seed, cycles, Some("drop-transfer")),
         "powerloss" => sim_modes::powerloss(seed, cycles),
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
                 "backup" => kill_backup::child_backup(dir, seed, resume),
                 "ttl" => kill_ttl::child_ttl(dir, seed, resume),
                 "asof" => kill_asof::child_asof(dir, seed, resume),
+                "evict" => kill_evict::child_evict(dir, seed, resume),
                 _ => {
                     eprintln!("unknown child mode {mode}");
                     return ExitCode::from(2);
@@ -101,6 +104,8 @@ fn main() -> ExitCode {
             "ttl-powerloss",
             "asof",
             "asof-powerloss",
+            "evict",
+            "evict-powerloss",
         ]
     } else {
         vec![mode.as_str()]

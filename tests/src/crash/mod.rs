@@ -4,24 +4,28 @@
 //! `group_modes`: powerloss with committing threads and out-of-order persistence) and
 //! child-process modes under SIGKILL (`kill_child`: spawning and killing the child and
 //! reading what it reports; `kill_modes`: kill, on its workload `kill_workload`;
-//! `kill_checkpoint`: kill-checkpoint; `kill_bank`: bank) and, for reads of the past,
-//! `kill_asof` / `sim_asof` (asof, asof-powerloss, on `asof_model`). Each mode returns a
-//! `Summary`; failures carry the command line that replays them.
+//! `kill_checkpoint`: kill-checkpoint; `kill_bank`: bank; `kill_evict` and `sim_evict`: a
+//! cache table's evictions, on `evict_model`) and, for reads of the past, `kill_asof` /
+//! `sim_asof` (asof, asof-powerloss, on `asof_model`). Each mode returns a `Summary`;
+//! failures carry the command line that replays them.
 
 pub mod asof_model;
 pub mod backup_model;
 pub mod damage_modes;
+pub mod evict_model;
 pub mod group_modes;
 pub mod kill_asof;
 pub mod kill_backup;
 pub mod kill_bank;
 pub mod kill_checkpoint;
 pub mod kill_child;
+pub mod kill_evict;
 pub mod kill_modes;
 pub mod kill_ttl;
 pub mod kill_workload;
 pub mod sim_asof;
 pub mod sim_backup;
+pub mod sim_evict;
 pub mod sim_modes;
 pub mod sim_ttl;
 pub mod ttl_model;

@@ -94,6 +94,12 @@ const STATS_COLUMNS: &[&str] = &[
     "history_oldest_commit",
     "history_versions",
     "history_bytes",
+    "memory_pressure",
+    "memory_soft_mark",
+    "memory_evict_mark",
+    "gc_wakeups_by_pressure",
+    "rows_evicted_by_pressure",
+    "writes_rejected_by_pressure",
 ];
 
 const COMMITS_COLUMNS: &[&str] = &["commit", "time", "unix_ms"];
@@ -286,7 +292,20 @@ fn stats_row(tables: &[Arc<TableDef>], txn: &Transaction) -> Row {
     ]
     .into_iter()
     .chain(history_stats(&per_table, txn))
+    .chain(pressure_stats(&memory.pressure))
     .collect()
+}
+
+/// `ember_stats`' memory-pressure columns: the level, the marks, and the actions counted.
+fn pressure_stats(pressure: &ember_storage::slab::PressureStats) -> [Value; 6] {
+    [
+        Value::Text(pressure.level.name().to_string()),
+        int(u64::from(pressure.soft_mark_percent)),
+        int(u64::from(pressure.evict_mark_percent)),
+        int(pressure.gc_wakeups),
+        int(pressure.rows_evicted),
+        int(pressure.writes_rejected),
+    ]
 }
 
 /// `ember_stats`' history columns: the retention kept, the oldest commit whose versions are
