@@ -294,13 +294,19 @@ pub(super) fn check_rows(
             vanished += 1;
             continue;
         }
-        match (
-            have,
-            allowed
-                .iter()
-                .flatten()
-                .find(|row| have.is_some_and(|h| row.matches(id, &h))),
-        ) {
+        // A `d` row found may be any state of the model with its value (a renewal in doubt
+        // keeps the value): it has the widest expiry bounds of them.
+        let matching = allowed
+            .iter()
+            .flatten()
+            .filter(|row| have.is_some_and(|h| row.matches(id, &h)))
+            .copied()
+            .reduce(|a, b| Row {
+                v: a.v,
+                exp: a.exp.zip(b.exp).map(|(a, b)| a.min(b)).or(a.exp).or(b.exp),
+                exp_hi: a.exp_hi.zip(b.exp_hi).map(|(a, b)| a.max(b)),
+            });
+        match (have, matching.as_ref()) {
             (None, _) if allowed.contains(&None) => continue,
             (Some(_), Some(row)) => {
                 modelled.insert(id, *row);
