@@ -169,7 +169,11 @@ impl ShellHelper {
         let mut names: Vec<String> = Vec::new();
         for table in catalog.tables() {
             names.push(table.name.clone());
-            names.extend(table.columns.iter().map(|column| column.name.clone()));
+            names.extend(
+                table
+                    .visible_columns()
+                    .map(|(_, column)| column.name.clone()),
+            );
         }
         let upper = prefix.to_ascii_uppercase();
         let lower_typed = prefix

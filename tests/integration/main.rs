@@ -47,6 +47,7 @@ mod tidy;
 mod tidy_layers;
 mod tokio_use;
 mod ttl;
+mod ttl_duration;
 mod unique_collate;
 mod update_clauses;
 mod user_functions;

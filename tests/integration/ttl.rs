@@ -101,11 +101,6 @@ fn unknown_options_and_bad_values_are_errors_naming_them() {
             "unknown time unit 'fortnights'",
         ),
         (
-            "CREATE TABLE t(a INT) WITH (ttl = '30 minutes')",
-            ErrorKind::Unsupported,
-            "table option ttl",
-        ),
-        (
             "CREATE TABLE t(a INT) WITH (max_memory = '64 parsecs')",
             ErrorKind::InvalidInput,
             "unknown size unit 'parsecs'",

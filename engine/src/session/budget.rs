@@ -187,11 +187,17 @@ pub(crate) fn pick_victim(
                 .map(|(row, bytes, _)| (row, bytes)))
         }
         OnFull::EvictTtl => {
-            let Some(column) = def.options.expire_at else {
+            if !def.expires() {
                 return Ok(None);
-            };
+            }
+            // The `expire_at` column and the `ttl` write time, whichever the table has.
             let mut wanted = vec![false; def.columns.len()];
-            wanted[column] = true;
+            for column in [def.options.expire_at, def.write_time_column()]
+                .into_iter()
+                .flatten()
+            {
+                wanted[column] = true;
+            }
             let mut values = Vec::new();
             let mut failure = None;
             let mut expiring = 0;
@@ -207,10 +213,7 @@ pub(crate) fn pick_victim(
                         return HandStep::Stop;
                     }
                 }
-                let expires = values
-                    .get(column)
-                    .and_then(crate::expr::expiry_ms)
-                    .unwrap_or(f64::INFINITY);
+                let expires = def.row_expiry_ms(&values).unwrap_or(f64::INFINITY);
                 if best.is_none_or(|(first, _, _)| expires < first) {
                     best = Some((expires, row, bytes));
                 }

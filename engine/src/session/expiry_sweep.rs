@@ -1,4 +1,5 @@
-//! The sweep of expired rows: for each table with `WITH (expire_at = col)`, the background
+//! The sweep of expired rows: for each table with `WITH (expire_at = col)` or
+//! `WITH (ttl = '<duration>')`, the background
 //! collector runs `DELETE FROM table` on a connection of its own with the expiry test
 //! inverted (`TransactionTime::sweeping`: only expired rows pass it), so expired rows go as
 //! ordinary logged deletes (their indexes updated, the WAL recording them, a reopened
@@ -10,13 +11,14 @@ use std::sync::Arc;
 
 use crate::database::{Database, Shared};
 
-/// Deletes the expired rows of every table with `expire_at`; returns how many went.
+/// Deletes the expired rows of every table with `expire_at` or `ttl`; returns how many
+/// went.
 pub(crate) fn sweep_expired(shared: &Arc<Shared>) -> u64 {
     let catalog = shared.catalog.load_full();
     let tables: Vec<_> = catalog
         .tables()
         .into_iter()
-        .filter(|table| table.options.expire_at.is_some())
+        .filter(|table| table.expires())
         .cloned()
         .collect();
     if tables.is_empty() {

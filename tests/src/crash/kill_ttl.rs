@@ -1,7 +1,9 @@
 //! The `ttl` mode: row expiry under SIGKILL. In a child process two writer threads run ops
 //! on `t(id, v, exp) WITH (expire_at = exp)` (`ttl_model`: inserts never expiring, already
 //! expired, expiring within 400 ms or in an hour; updates, renewals, deletes of their own
-//! earlier rows) under `SyncPolicy::Always`, the sweep runs every 10 ms on the wall clock
+//! earlier rows) and, one row in three, on `d(id, v) WITH (ttl = '300 ms')` (every write
+//! renews the row: the model bounds its write time by the clock before and after the op)
+//! under `SyncPolicy::Always`, the sweep runs every 10 ms on the wall clock
 //! (deleting expired rows as logged deletes while the writers go on), a checkpointer thread
 //! runs `CHECKPOINT` 0-5 ms apart, and a reporter prints `ack s R` whenever
 //! `ember_tables.rows_expired` (rows the child's sweeps deleted, each sweep committed and
@@ -13,9 +15,13 @@
 //!    missing only if its expiry is at or before NOW (a sweep may have deleted it). A row
 //!    the model does not hold (never inserted, user-deleted, or gone at an earlier reopen)
 //!    is a resurrection. The rows missing that way must number at least the child's last
-//!    `ack s R` (every sweep delete that committed stayed deleted);
+//!    `ack s R` (every sweep delete that committed stayed deleted). Each `d` row must read
+//!    as live with the clock just before its earliest expiry and, when its latest is known,
+//!    as expired at that latest: the write time came back from the log or checkpoint as it
+//!    was written;
 //! 2. reopens with a manual clock at NOW and a 20 ms sweep: the visible rows must be exactly
-//!    those found in 1 whose expiry is after NOW; within 5 s the sweep must have deleted the
+//!    those found in 1 whose expiry is after NOW (a `d` row whose write-time bounds straddle
+//!    NOW may read either way); within 5 s the sweep must have deleted the
 //!    others (`ember_tables.rows` drops to the unexpired count and `rows_expired` counts
 //!    exactly the rows it deleted); then, the clock set back to 0, exactly the unexpired rows
 //!    are there. Those rows are the next cycle's baseline.
@@ -35,7 +41,8 @@ use super::Summary;
 const THREADS: usize = 2;
 pub(super) const SCHEMA: &str =
     "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v INT, exp REAL) \
-                      WITH (expire_at = exp)";
+       WITH (expire_at = exp);
+     CREATE TABLE IF NOT EXISTS d(id INTEGER PRIMARY KEY, v INT) WITH (ttl = '300 ms');";
 /// The most the parent waits for the reopened database's sweep.
 const SWEEP_LIMIT: Duration = Duration::from_secs(5);
 
@@ -148,25 +155,84 @@ impl TtlTally {
 /// Opens the database under test with the options given.
 pub(super) type Open<'a> = &'a dyn Fn(Options) -> ember::Result<Database>;
 
-/// Every row physically in `t` (read at a clock where nothing has expired); `None`: no
-/// table yet.
+/// Every row physically in `t` and `d` (read at a clock where nothing has expired; a `d`
+/// row without its hidden write time); `None`: no table yet.
 fn read_rows(conn: &Connection) -> Result<Option<BTreeMap<i64, Row>>, String> {
-    let rows = match conn.query("SELECT id, v, exp FROM t", ()) {
-        Ok(rows) => rows,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("reading t failed: {e}")),
-    };
     let mut found = BTreeMap::new();
-    for row in rows {
-        let get = |e: ember::Error| e.to_string();
-        let (id, v) = (
-            row.get::<i64>(0).map_err(get)?,
-            row.get::<i64>(1).map_err(get)?,
-        );
-        let exp = row.get::<Option<f64>>(2).map_err(get)?;
-        found.insert(id, Row { v, exp });
+    for sql in ["SELECT id, v, exp FROM t", "SELECT id, v, NULL FROM d"] {
+        let rows = match conn.query(sql, ()) {
+            Ok(rows) => rows,
+            Err(e) if e.kind() == ErrorKind::NotFound && sql.contains(" t") => return Ok(None),
+            // `d` is made after `t`: a crash between them leaves `t` only.
+            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{sql} failed: {e}")),
+        };
+        for row in rows {
+            let get = |e: ember::Error| e.to_string();
+            let (id, v) = (
+                row.get::<i64>(0).map_err(get)?,
+                row.get::<i64>(1).map_err(get)?,
+            );
+            let exp = row.get::<Option<f64>>(2).map_err(get)?;
+            found.insert(
+                id,
+                Row {
+                    v,
+                    exp,
+                    exp_hi: None,
+                },
+            );
+        }
     }
     Ok(Some(found))
+}
+
+/// Whether `visible` (read back) holds exactly the rows of `want` (a `d` row by value).
+fn same_rows(want: &BTreeMap<i64, Row>, visible: &BTreeMap<i64, Row>) -> bool {
+    want.len() == visible.len()
+        && want
+            .iter()
+            .all(|(id, row)| visible.get(id).is_some_and(|seen| row.matches(*id, seen)))
+}
+
+/// Step 1's check of the `d` rows' write times: live with the clock 1 ms before the
+/// earliest expiry, expired at the latest (when known).
+fn check_write_times(
+    conn: &Connection,
+    clock: &WallClock,
+    found: &BTreeMap<i64, Row>,
+) -> Result<(), String> {
+    let visible = |at_ms: i64, id: i64| -> Result<bool, String> {
+        clock.set_ms(at_ms);
+        conn.query_one::<i64>("SELECT count(*) FROM d WHERE id = ?", [id])
+            .map(|n| n == 1)
+            .map_err(|e| format!("reading d failed: {e}"))
+    };
+    let result = (|| {
+        for (id, row) in found.iter().filter(|(id, _)| model::on_ttl_table(**id)) {
+            let Some(exp) = row.exp else { continue };
+            let earliest = (exp * 1000.0).floor() as i64;
+            if !visible(earliest - 1, *id)? {
+                return Err(format!(
+                    "d row {id} reads as expired at {}, before its earliest expiry {earliest} \
+                     (its write time came back earlier than it was written)",
+                    earliest - 1
+                ));
+            }
+            if let Some(hi) = row.exp_hi {
+                let latest = (hi * 1000.0).ceil() as i64;
+                if visible(latest, *id)? {
+                    return Err(format!(
+                        "d row {id} reads as live at {latest}, its latest expiry (its write \
+                         time came back later than it was written)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    })();
+    clock.set_ms(0);
+    result
 }
 
 /// Step 1 of the module comment; returns the rows found.
@@ -179,8 +245,12 @@ pub(super) fn check_rows(
     tally: &mut TtlTally,
 ) -> Result<BTreeMap<i64, Row>, String> {
     let clock = WallClock::manual(0);
-    let db = open(options().clock(clock).ttl_sweep_interval(SWEEP_LIMIT * 60))
-        .map_err(|e| format!("reopen failed: {e}"))?;
+    let db = open(
+        options()
+            .clock(clock.clone())
+            .ttl_sweep_interval(SWEEP_LIMIT * 60),
+    )
+    .map_err(|e| format!("reopen failed: {e}"))?;
     let mut expected = baseline.clone();
     for op in ops.iter().filter(|op| op.changed.is_some()) {
         model::apply(&mut expected, op, false)?;
@@ -207,6 +277,8 @@ pub(super) fn check_rows(
         .collect();
     let mut problems = Vec::new();
     let mut vanished = 0u64;
+    // The rows found, as the model holds them (a `d` row with its expiry bounds).
+    let mut modelled = BTreeMap::new();
     for id in ids {
         let have = found.get(&id).copied();
         let allowed: Vec<Option<Row>> = std::iter::once(expected.get(&id).copied())
@@ -222,8 +294,25 @@ pub(super) fn check_rows(
             vanished += 1;
             continue;
         }
-        if allowed.contains(&have) {
-            continue;
+        // A `d` row found may be any state of the model with its value (a renewal in doubt
+        // keeps the value): it has the widest expiry bounds of them.
+        let matching = allowed
+            .iter()
+            .flatten()
+            .filter(|row| have.is_some_and(|h| row.matches(id, &h)))
+            .copied()
+            .reduce(|a, b| Row {
+                v: a.v,
+                exp: a.exp.zip(b.exp).map(|(a, b)| a.min(b)).or(a.exp).or(b.exp),
+                exp_hi: a.exp_hi.zip(b.exp_hi).map(|(a, b)| a.max(b)),
+            });
+        match (have, matching.as_ref()) {
+            (None, _) if allowed.contains(&None) => continue,
+            (Some(_), Some(row)) => {
+                modelled.insert(id, *row);
+                continue;
+            }
+            _ => {}
         }
         let what = match have {
             Some(_) if allowed.iter().all(Option::is_none) => {
@@ -254,7 +343,8 @@ pub(super) fn check_rows(
             problems.join("; ")
         ));
     }
-    Ok(found)
+    check_write_times(&db.connect(), &clock, &modelled)?;
+    Ok(modelled)
 }
 
 /// Step 2 of the module comment; returns the rows not expired at `now`.
@@ -264,9 +354,15 @@ pub(super) fn check_sweep(
     now: i64,
     tally: &mut TtlTally,
 ) -> Result<BTreeMap<i64, Row>, String> {
+    // Surely live at NOW, and (a `d` row whose write-time bounds straddle NOW) maybe.
     let unexpired: BTreeMap<i64, Row> = found
         .iter()
         .filter(|(_, row)| !row.expired_at(now))
+        .map(|(id, row)| (*id, *row))
+        .collect();
+    let maybe: BTreeMap<i64, Row> = found
+        .iter()
+        .filter(|(id, row)| row.expired_at(now) && !row.surely_expired_at(**id, now))
         .map(|(id, row)| (*id, *row))
         .collect();
     let clock = WallClock::manual(now);
@@ -278,7 +374,11 @@ pub(super) fn check_sweep(
     let Some(visible) = read_rows(&conn)? else {
         return Ok(unexpired);
     };
-    if visible != unexpired {
+    let unexpired: BTreeMap<i64, Row> = unexpired
+        .into_iter()
+        .chain(maybe.into_iter().filter(|(id, _)| visible.contains_key(id)))
+        .collect();
+    if !same_rows(&unexpired, &visible) {
         return Err(format!(
             "reopened at NOW {now}: {} rows visible, {} rows found at clock 0 are not expired; \
              visible but expired: {:?}",
@@ -299,7 +399,7 @@ pub(super) fn check_sweep(
     let counts = loop {
         let counts = conn
             .query_row(
-                "SELECT rows, rows_expired FROM ember_tables WHERE name = 't'",
+                "SELECT sum(rows), sum(rows_expired) FROM ember_tables WHERE name IN ('t', 'd')",
                 (),
                 |row| Ok((row.get::<i64>(0)?, row.get::<i64>(1)?)),
             )
@@ -320,7 +420,7 @@ pub(super) fn check_sweep(
     tally.slowest_sweep = tally.slowest_sweep.max(took);
     clock.set_ms(0);
     let left = read_rows(&conn)?.unwrap_or_default();
-    if left != unexpired {
+    if !same_rows(&unexpired, &left) {
         return Err(format!(
             "after the sweep, at clock 0: {} rows, expected the {} unexpired",
             left.len(),
@@ -338,7 +438,7 @@ pub fn child_ttl(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
     }
     let options = options().ttl_sweep_interval(Duration::from_millis(10));
     let db = kill_child::open(dir, options)?;
-    db.connect().execute(SCHEMA, ())?;
+    db.connect().execute_batch(SCHEMA)?;
     std::thread::scope(|scope| {
         for (thread, first) in start.into_iter().enumerate() {
             let db = db.clone();
@@ -346,7 +446,7 @@ pub fn child_ttl(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
                 let conn = db.connect();
                 for index in first.. {
                     let mut say = |line: String| kill_child::say(format_args!("ack {line}"));
-                    if let Err(error) = run_op(&conn, seed, (thread, index), now_ms(), &mut say) {
+                    if let Err(error) = run_op(&conn, seed, (thread, index), &now_ms, &mut say) {
                         kill_child::say(format_args!("error thread {thread} op {index}: {error}"));
                         return;
                     }
@@ -358,7 +458,7 @@ pub fn child_ttl(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
             let conn = reporter.connect();
             let mut last = 0i64;
             loop {
-                let sql = "SELECT rows_expired FROM ember_tables WHERE name = 't'";
+                let sql = "SELECT sum(rows_expired) FROM ember_tables WHERE name IN ('t', 'd')";
                 match conn.query_one::<i64>(sql, ()) {
                     Ok(swept) if swept != last => {
                         kill_child::say(format_args!("ack s {swept}"));
@@ -380,44 +480,56 @@ pub fn child_ttl(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
 }
 
 /// Op `index` of writer thread `thread`: told to `say` (the fields of its `ack` lines), run,
-/// its outcome told; an insert's expiry counts from `now_ms`.
+/// its outcome told; `now` reads the clock (unix ms) before and after it, and an insert's
+/// expiry counts from the first reading.
 pub(super) fn run_op(
     conn: &Connection,
     seed: u64,
     (thread, index): (usize, u64),
-    now_ms: i64,
+    now: &dyn Fn() -> i64,
     say: &mut dyn FnMut(String),
 ) -> ember::Result<()> {
     let (kind, id) = model::plan(seed, thread, index);
     let v = index as i64;
+    let ttl = model::on_ttl_table(id);
+    let table = if ttl { "d" } else { "t" };
+    let at_ms = now();
+    let at = at_ms as f64 / 1000.0;
     let result = match kind {
+        'i' if ttl => {
+            let exp = at + model::TTL_MS as f64 / 1000.0;
+            say(format!("p {thread} {index} i {id} {exp} {v} {at}"));
+            conn.execute("INSERT INTO d VALUES (?, ?)", (id, v))
+        }
         'i' => {
             let mut rng = fastrand::Rng::with_seed(seed ^ id as u64);
-            let exp = model::expiry(&mut rng, now_ms as f64 / 1000.0);
+            let exp = model::expiry(&mut rng, at);
             let shown = exp.map_or("null".to_string(), |e| e.to_string());
-            say(format!("p {thread} {index} i {id} {shown} {v}"));
+            say(format!("p {thread} {index} i {id} {shown} {v} {at}"));
             conn.execute("INSERT INTO t VALUES (?, ?, ?)", (id, v, exp))
         }
         'u' => {
-            say(format!("p {thread} {index} u {id} {v}"));
-            conn.execute("UPDATE t SET v = ? WHERE id = ?", (v, id))
+            say(format!("p {thread} {index} u {id} {v} {at}"));
+            conn.execute(&format!("UPDATE {table} SET v = ? WHERE id = ?"), (v, id))
         }
         'r' => {
-            say(format!("p {thread} {index} r {id}"));
-            conn.execute("UPDATE t SET exp = NULL WHERE id = ?", [id])
+            say(format!("p {thread} {index} r {id} {at}"));
+            let renew = if ttl { "v = v" } else { "exp = NULL" };
+            conn.execute(&format!("UPDATE {table} SET {renew} WHERE id = ?"), [id])
         }
         _ => {
-            say(format!("p {thread} {index} x {id}"));
+            say(format!("p {thread} {index} x {id} {at}"));
             if kill_child::broken().as_deref() == Some("keep-deleted") {
                 // Reports the delete, keeps the row.
-                conn.execute("UPDATE t SET v = v WHERE id = ?", [id])
+                conn.execute(&format!("UPDATE {table} SET v = v WHERE id = ?"), [id])
             } else {
-                conn.execute("DELETE FROM t WHERE id = ?", [id])
+                conn.execute(&format!("DELETE FROM {table} WHERE id = ?"), [id])
             }
         }
     };
+    let done = now() as f64 / 1000.0;
     match result {
-        Ok(changed) => say(format!("d {thread} {index} {changed}")),
+        Ok(changed) => say(format!("d {thread} {index} {changed} {done}")),
         Err(error) if kill_child::expected_error(&error) => {
             say(format!("f {thread} {index}"));
         }

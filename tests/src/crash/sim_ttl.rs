@@ -39,15 +39,16 @@ fn run(vfs: &SimVfs, seed: u64) -> (Vec<String>, i64) {
         return (acks, clock.now_ms());
     };
     let conn = db.connect();
-    if conn.execute(kill_ttl::SCHEMA, ()).is_ok() {
+    if conn.execute_batch(kill_ttl::SCHEMA).is_ok() {
         let mut swept = 0;
         for index in 0..OPS {
             clock.set_ms(clock.now_ms() + 5);
             let mut say = |line: String| acks.push(line);
-            if kill_ttl::run_op(&conn, seed, (0, index), clock.now_ms(), &mut say).is_err() {
+            let now = || clock.now_ms();
+            if kill_ttl::run_op(&conn, seed, (0, index), &now, &mut say).is_err() {
                 break;
             }
-            let sql = "SELECT rows_expired FROM ember_tables WHERE name = 't'";
+            let sql = "SELECT sum(rows_expired) FROM ember_tables WHERE name IN ('t', 'd')";
             if let Ok(now) = conn.query_one::<i64>(sql, ()) {
                 if now != swept {
                     acks.push(format!("s {now}"));

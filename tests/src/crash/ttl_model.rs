@@ -1,10 +1,15 @@
 //! The workload of the `ttl` mode and the parent's model of it. Each writer thread of the
-//! child runs ops j = 0, 1, ... on rows of its own in `t(id, v, exp) WITH (expire_at = exp)`;
-//! op j's kind and target follow from the seed, its expiry time from the wall clock, so the
-//! child prints each op before running it (`ack p T j KIND ID ARG`) and its outcome after
-//! (`ack d T j COUNT`: rows changed; `ack f T j`: rolled back by a write conflict with the
-//! sweep). Kinds: `i ID EXP V` inserts (EXP unix seconds, or `null`: never expires), `u ID V`
-//! sets v, `r ID` renews (sets exp to NULL), `x ID` deletes.
+//! child runs ops j = 0, 1, ... on rows of its own in `t(id, v, exp) WITH (expire_at = exp)`
+//! or, for one id in three (`on_ttl_table`), in `d(id, v) WITH (ttl = '300 ms')`; op j's
+//! kind and target follow from the seed, its expiry time from the wall clock, so the child
+//! prints each op before running it (`ack p T j KIND ID ARG AT`, AT the clock before it in
+//! unix seconds) and its outcome after (`ack d T j COUNT DONE`: rows changed, DONE the clock
+//! after it; `ack f T j`: rolled back by a write conflict with the sweep). Kinds: `i ID EXP V`
+//! inserts (EXP unix seconds, or `null`: never expires; in `d`, AT + the ttl), `u ID V` sets
+//! v, `r ID` renews (sets exp to NULL; in `d`, sets v to itself), `x ID` deletes. In `d`
+//! every write renews the row: its expiry is its write time + the ttl, and the write time is
+//! between AT and DONE (the statement reads the clock in between), so the model keeps both
+//! bounds (`exp`, `exp_hi`; `exp_hi` unknown for an op in doubt).
 //!
 //! The model is a baseline (the rows a reopen found, as a map id -> row) plus the ops of the
 //! cycle: what the next reopen must find is the baseline with the acknowledged ops applied,
@@ -13,17 +18,46 @@
 
 use std::collections::BTreeMap;
 
-/// One row: its value and expiry (unix seconds; `None` never expires).
+/// The ttl of table `d`, milliseconds.
+pub const TTL_MS: i64 = 300;
+
+/// Whether row `id` lives in the ttl table `d` (one id in three) rather than `t`.
+pub fn on_ttl_table(id: i64) -> bool {
+    fastrand::Rng::with_seed(id as u64 ^ 0x5eed_d1a7).u8(..3) == 0
+}
+
+/// One row: its value and expiry (unix seconds; `None` never expires). For a row of `d`,
+/// `exp` is the earliest its expiry can be and `exp_hi` the latest (`None`: not known, the
+/// write was in doubt); a row read back from `d` has neither (the write time is hidden).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Row {
     pub v: i64,
     pub exp: Option<f64>,
+    pub exp_hi: Option<f64>,
 }
 
 impl Row {
-    /// Whether the row reads as expired at `now_ms` (so a sweep may have deleted it).
+    /// Whether the row may read as expired at `now_ms` (so a sweep may have deleted it).
     pub fn expired_at(&self, now_ms: i64) -> bool {
         self.exp.is_some_and(|exp| exp * 1000.0 <= now_ms as f64)
+    }
+
+    /// Whether row `id` surely reads as expired at `now_ms` (for a `t` row, the same as
+    /// `expired_at`; for a `d` row, when its latest expiry is known and passed).
+    pub fn surely_expired_at(&self, id: i64, now_ms: i64) -> bool {
+        if !on_ttl_table(id) {
+            return self.expired_at(now_ms);
+        }
+        self.exp_hi.is_some_and(|hi| hi * 1000.0 <= now_ms as f64)
+    }
+
+    /// Whether `found`, read back as row `id`, is this row (a `d` row by its value only).
+    pub fn matches(&self, id: i64, found: &Row) -> bool {
+        if on_ttl_table(id) {
+            self.v == found.v
+        } else {
+            self == found
+        }
     }
 }
 
@@ -35,6 +69,9 @@ pub enum Kind {
     Renew,
     Delete,
 }
+
+/// Unix seconds.
+pub type Seconds = f64;
 
 /// One op a child printed, with its outcome.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,6 +85,9 @@ pub struct Op {
     pub changed: Option<u64>,
     /// Rolled back by a write conflict (`ack f`).
     pub conflict: bool,
+    /// The clock before the op (`AT`) and after it (`DONE`; `None` while in doubt).
+    pub at: Seconds,
+    pub done: Option<Seconds>,
 }
 
 pub fn row_id(thread: usize, index: u64) -> i64 {
@@ -102,18 +142,25 @@ pub fn parse(acks: &[String], next: &[u64]) -> Result<(Vec<Op>, u64), String> {
                     return Err(format!("op {ack} out of order (next {expected:?})"));
                 }
                 expected[thread] += 1;
-                let kind = match words.get(3).copied() {
+                let seconds = |w: Option<&str>| -> Result<f64, String> {
+                    w.and_then(|w| w.parse::<f64>().ok()).ok_or_else(bad)
+                };
+                let (kind, at) = match words.get(3).copied() {
                     Some("i") => {
                         let exp = match words.get(5).copied() {
                             Some("null") => None,
-                            Some(w) => Some(w.parse::<f64>().map_err(|_| bad())?),
-                            None => return Err(bad()),
+                            w => Some(seconds(w)?),
                         };
-                        Kind::Insert(Row { v: int(6)?, exp })
+                        let row = Row {
+                            v: int(6)?,
+                            exp,
+                            exp_hi: None,
+                        };
+                        (Kind::Insert(row), seconds(words.get(7).copied())?)
                     }
-                    Some("u") => Kind::Update(int(5)?),
-                    Some("r") => Kind::Renew,
-                    Some("x") => Kind::Delete,
+                    Some("u") => (Kind::Update(int(5)?), seconds(words.get(6).copied())?),
+                    Some("r") => (Kind::Renew, seconds(words.get(5).copied())?),
+                    Some("x") => (Kind::Delete, seconds(words.get(5).copied())?),
                     _ => return Err(bad()),
                 };
                 open.insert(thread, ops.len());
@@ -124,6 +171,8 @@ pub fn parse(acks: &[String], next: &[u64]) -> Result<(Vec<Op>, u64), String> {
                     kind,
                     changed: None,
                     conflict: false,
+                    at,
+                    done: None,
                 });
             }
             Some(word @ ("d" | "f")) => {
@@ -134,6 +183,10 @@ pub fn parse(acks: &[String], next: &[u64]) -> Result<(Vec<Op>, u64), String> {
                 }
                 ops[slot].changed = Some(if word == "d" { int(3)? as u64 } else { 0 });
                 ops[slot].conflict = word == "f";
+                if word == "d" {
+                    let done = words.get(4).and_then(|w| w.parse::<f64>().ok());
+                    ops[slot].done = Some(done.ok_or_else(bad)?);
+                }
             }
             _ => return Err(bad()),
         }
@@ -159,7 +212,17 @@ pub fn apply(rows: &mut BTreeMap<i64, Row>, op: &Op, assume: bool) -> Result<(),
     if changed != 1 {
         return Err(format!("{op:?} changed {changed} rows"));
     }
-    if let Kind::Insert(row) = op.kind {
+    let ttl = on_ttl_table(op.id);
+    // A write to a `d` row sets its write time, between the op's AT and DONE.
+    let written = |row: &mut Row| {
+        if ttl {
+            let ttl_s = TTL_MS as f64 / 1000.0;
+            row.exp = Some(op.at + ttl_s);
+            row.exp_hi = op.done.map(|done| done + ttl_s);
+        }
+    };
+    if let Kind::Insert(mut row) = op.kind {
+        written(&mut row);
         if rows.insert(op.id, row).is_some() {
             return Err(format!("{op:?} inserted a row the model already holds"));
         }
@@ -176,7 +239,11 @@ pub fn apply(rows: &mut BTreeMap<i64, Row>, op: &Op, assume: bool) -> Result<(),
         ));
     };
     match op.kind {
-        Kind::Update(v) => row.v = v,
+        Kind::Update(v) => {
+            row.v = v;
+            written(row);
+        }
+        Kind::Renew if ttl => written(row),
         Kind::Renew => row.exp = None,
         Kind::Delete => {
             rows.remove(&op.id);

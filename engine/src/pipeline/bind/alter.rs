@@ -69,6 +69,7 @@ impl Binder<'_> {
         let mut after = TableDef::clone(&before);
         let mut added = None;
         let mut dropped = None;
+        let mut ttl_from_pending = false;
         let mut views = Vec::new();
         match operation {
             AlterTableOperation::AddColumn {
@@ -79,6 +80,14 @@ impl Binder<'_> {
             } => {
                 if *if_not_exists || column_position.is_some() {
                     return Err(unsupported("ADD COLUMN IF NOT EXISTS / FIRST / AFTER"));
+                }
+                if before.options.ttl_ms.is_some() {
+                    return Err(unsupported(format!(
+                        "ALTER TABLE ADD COLUMN on table {} with ttl (its last column is the \
+                         hidden row write time): SET (ttl = NULL), add the column, set the \
+                         ttl again",
+                        before.name
+                    )));
                 }
                 let (column, missing) = self.bind_added_column(&before, column_def)?;
                 after.sql = rewrite_create_table(&before.sql, |create| {
@@ -165,6 +174,37 @@ impl Binder<'_> {
                     &create.table_options,
                     |column| before.column_index(column),
                 )?;
+                match (before.options.ttl_ms, after.options.ttl_ms) {
+                    (None, Some(_)) => {
+                        // The rows already there count from the ALTER (`ttl_from`): the value
+                        // they read for the new write-time column.
+                        super::ddl::add_write_time_column(&before.name, &mut after.columns)?;
+                        let from = match after.options.ttl_from_ms {
+                            Some(ms) => Value::Integer(ms),
+                            None => {
+                                ttl_from_pending = true;
+                                Value::Null
+                            }
+                        };
+                        added = Some((ember_storage::DataType::Integer, from));
+                    }
+                    (Some(_), None) => {
+                        // The write-time column goes: the rows are copied without it.
+                        after.columns.pop();
+                        dropped = before.write_time_column();
+                    }
+                    (Some(_), Some(_))
+                        if after.options.ttl_from_ms != before.options.ttl_from_ms =>
+                    {
+                        return Err(crate::err!(
+                            InvalidInput,
+                            "table option ttl_from is the engine's (the time the rows there \
+                             when a ttl was first given count from); table {} has a ttl already",
+                            before.name
+                        ));
+                    }
+                    _ => {}
+                }
             }
             other => return Err(unsupported(format!("ALTER TABLE {other}"))),
         }
@@ -173,6 +213,7 @@ impl Binder<'_> {
             after,
             added,
             dropped,
+            ttl_from_pending,
             views,
             sql: ast::Statement::AlterTable(alter.clone()).to_string(),
         })))
@@ -204,6 +245,7 @@ impl Binder<'_> {
             default: None,
             affinity: Affinity::from_type_name(&declared),
             collation: Collation::Binary,
+            hidden: false,
         };
         for option in &column.options {
             match &option.option {

@@ -6,7 +6,7 @@ use sqlparser::ast::{self, ColumnOption, ObjectType, TableConstraint};
 
 use ember_storage::DataType;
 
-use crate::catalog::ColumnDef;
+use crate::catalog::{ColumnDef, WRITE_TIME_COLUMN};
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation};
 use crate::limits::COLUMNS_MAX;
@@ -43,6 +43,22 @@ fn is_integer_type(declared: &str) -> bool {
 /// Whether dialect-specific column option tokens are the one keyword `word`.
 fn is_keyword(tokens: &[sqlparser::tokenizer::Token], word: &str) -> bool {
     matches!(tokens, [sqlparser::tokenizer::Token::Word(w)] if w.value.eq_ignore_ascii_case(word))
+}
+
+/// Appends the hidden write-time column of a table with `ttl` (its name is reserved there).
+pub(super) fn add_write_time_column(table: &str, columns: &mut Vec<ColumnDef>) -> Result<()> {
+    if columns
+        .iter()
+        .any(|c| c.name.eq_ignore_ascii_case(WRITE_TIME_COLUMN))
+    {
+        return Err(crate::err!(
+            InvalidInput,
+            "table {table}: the column name {WRITE_TIME_COLUMN} is reserved in a table with \
+             ttl (it holds each row's write time)"
+        ));
+    }
+    columns.push(ColumnDef::write_time());
+    Ok(())
 }
 
 impl Binder<'_> {
@@ -97,6 +113,7 @@ impl Binder<'_> {
                 default: None,
                 affinity: Affinity::from_type_name(&declared),
                 collation: Collation::Binary,
+                hidden: false,
             };
             for option in &column.options {
                 match &option.option {
@@ -180,6 +197,9 @@ impl Binder<'_> {
                 .iter()
                 .position(|c| c.name.eq_ignore_ascii_case(column))
         })?;
+        if options.ttl_ms.is_some() {
+            add_write_time_column(&name, &mut columns)?;
+        }
         Ok(Plan::CreateTable(CreateTable {
             name,
             if_not_exists: create.if_not_exists,

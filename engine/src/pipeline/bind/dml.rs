@@ -49,7 +49,11 @@ impl Binder<'_> {
         };
         let table = self.table(table_name)?;
         let columns: Vec<usize> = if insert.columns.is_empty() {
-            (0..table.columns.len()).collect()
+            // Not the hidden write time of a table with `ttl`: the engine sets it.
+            table
+                .visible_columns()
+                .map(|(position, _)| position)
+                .collect()
         } else {
             let mut positions = Vec::with_capacity(insert.columns.len());
             for column in &insert.columns {

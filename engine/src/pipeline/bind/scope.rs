@@ -18,6 +18,8 @@ pub struct ScopeColumn {
     pub table: Option<String>,
     pub name: String,
     pub hidden: bool,
+    /// The engine's own column (a `ttl` table's write time): hidden, and out of `t.*` too.
+    pub system: bool,
     /// The column's affinity and collation, which comparisons over it follow.
     pub meta: ColumnMeta,
     /// Its name as a column of an aliased parenthesized join, if it is one.
@@ -61,6 +63,7 @@ impl Scope {
                     table: Some(alias.to_string()),
                     name,
                     hidden: false,
+                    system: false,
                     meta: ColumnMeta::default(),
                     join_alias: None,
                 })
@@ -74,6 +77,9 @@ impl Scope {
         let mut scope = Scope::for_table(alias, columns.iter().map(|c| c.name.clone()));
         for (scope_column, column) in scope.columns.iter_mut().zip(columns) {
             scope_column.meta = column.meta();
+            // The write time of a table with `ttl`: out of `*`, not named unqualified.
+            scope_column.hidden = column.hidden;
+            scope_column.system = column.hidden;
         }
         scope
     }

@@ -450,10 +450,11 @@ impl Binder<'_> {
                 let qualifier = object_name(name)?;
                 let mut found = false;
                 for (index, column) in scope.columns.iter().enumerate() {
-                    if column
-                        .table
-                        .as_deref()
-                        .is_some_and(|t| t.eq_ignore_ascii_case(&qualifier))
+                    if !column.system
+                        && column
+                            .table
+                            .as_deref()
+                            .is_some_and(|t| t.eq_ignore_ascii_case(&qualifier))
                     {
                         found = true;
                         push_column(projection, index, &column.name);
@@ -521,6 +522,7 @@ impl Binder<'_> {
                     table: None,
                     name: name.clone(),
                     hidden: false,
+                    system: false,
                     meta: crate::expr::ColumnMeta::default(),
                     join_alias: None,
                 })

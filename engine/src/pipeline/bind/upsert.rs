@@ -69,7 +69,8 @@ impl Binder<'_> {
     }
 
     /// `SET col = expr, ...` over `scope`: (column position, value) pairs, a column set
-    /// twice taking its last value.
+    /// twice taking its last value. In a table with `ttl`, every update also sets the
+    /// row's hidden write time (`write_time()`: the transaction's time), which renews it.
     pub(super) fn bind_assignments(
         &mut self,
         assignments: &[ast::Assignment],
@@ -91,6 +92,15 @@ impl Binder<'_> {
             bound.retain(|(existing, _)| *existing != position);
             bound.push((position, value));
         }
+        if let Some(column) = table.write_time_column() {
+            bound.push((
+                column,
+                Expr::Function {
+                    function: crate::expr::Function::WriteTime,
+                    args: Vec::new(),
+                },
+            ));
+        }
         Ok(bound)
     }
 
@@ -105,7 +115,7 @@ impl Binder<'_> {
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
         let all_columns = |exprs: &mut Vec<Expr>, columns: &mut Vec<String>| {
-            for (index, column) in table.columns.iter().enumerate() {
+            for (index, column) in table.visible_columns() {
                 exprs.push(Expr::Column {
                     index,
                     name: column.name.clone(),

@@ -19,7 +19,9 @@ pub use options::{
     bind_table_options, merge_set_options, parse_duration_ms, parse_size_bytes, OnFull,
     TableOptions,
 };
-pub use schema::{ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL};
+pub use schema::{
+    ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,
+};
 pub use sql_rewrite::{
     parse_one, rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,
 };

@@ -28,6 +28,14 @@ pub struct TableOptions {
     /// `on_full = '<policy>'`: what a write that would pass `max_memory` does (default
     /// `Reject` when `max_memory` is set).
     pub on_full: Option<OnFull>,
+    /// `ttl = '<duration>'`: a row expires this many milliseconds after its last write (the
+    /// hidden column `WRITE_TIME_COLUMN` holds the write time; `expr::expiry`).
+    pub ttl_ms: Option<u64>,
+    /// `ttl_from = <unix ms>`, written by the engine when `ALTER TABLE .. SET (ttl = ..)`
+    /// gives a ttl to a table that had none: the write time of the rows that were already
+    /// there (they count from the ALTER). Kept in the text so replay and checkpoints
+    /// restore the same times.
+    pub ttl_from_ms: Option<i64>,
 }
 
 /// What a write into a table at its `max_memory` does.
@@ -95,6 +103,9 @@ impl TableOptions {
         if let Some(policy) = self.on_full {
             parts.push(format!("on_full = '{}'", policy.name()));
         }
+        if let Some(ms) = self.ttl_ms {
+            parts.push(format!("ttl = '{ms} ms'"));
+        }
         parts.join(", ")
     }
 }
@@ -117,17 +128,26 @@ pub fn bind_table_options(
     };
     let mut bound = TableOptions::default();
     apply(table, &mut bound, entries, &column_index, false)?;
+    if bound.ttl_from_ms.is_some() && bound.ttl_ms.is_none() {
+        return Err(crate::err!(
+            InvalidInput,
+            "table {table}: table option ttl_from (the time rows count from) needs ttl"
+        ));
+    }
     if bound.on_full.is_some() && bound.max_memory.is_none() {
         return Err(crate::err!(
             InvalidInput,
             "table {table}: on_full needs max_memory (the budget it acts at)"
         ));
     }
-    if bound.on_full == Some(OnFull::EvictTtl) && bound.expire_at.is_none() {
+    if bound.on_full == Some(OnFull::EvictTtl)
+        && bound.expire_at.is_none()
+        && bound.ttl_ms.is_none()
+    {
         return Err(crate::err!(
             InvalidInput,
             "table {table}: on_full = 'evict_ttl' evicts the rows that expire first, so it \
-             needs expire_at = <column>"
+             needs expire_at = <column> or ttl = '<duration>'"
         ));
     }
     Ok(bound)
@@ -152,6 +172,10 @@ pub fn merge_set_options(
     for entry in entries {
         let (name, value) = key_value(entry)?;
         kept.retain(|old| key_value(old).map_or(true, |(old_name, _)| old_name != name));
+        if name == "ttl" && is_removal(value) {
+            // The rows' write times go with the ttl, and so does the time they counted from.
+            kept.retain(|old| key_value(old).map_or(true, |(old_name, _)| old_name != "ttl_from"));
+        }
         if !is_removal(value) {
             kept.push(entry.clone());
         }
@@ -218,12 +242,23 @@ fn apply(
                 bound.history_retention_ms = Some(ms);
             }
             "ttl" => {
-                parse_duration_ms(&text_value(&name, value)?)
+                let ms = parse_duration_ms(&text_value(&name, value)?)
                     .map_err(|message| crate::err!(InvalidInput, "table option ttl: {message}"))?;
-                return Err(unsupported(
-                    "table option ttl (expiry counted from a row's last write); \
-                     use expire_at = <column> with the expiry time in the column",
-                ));
+                bound.ttl_ms = Some(ms);
+            }
+            "ttl_from" => {
+                let text = text_value(&name, value)?;
+                let ms = text
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|ms| *ms >= 0)
+                    .ok_or_else(|| {
+                        crate::err!(
+                            InvalidInput,
+                            "table option ttl_from takes unix milliseconds, not '{text}'"
+                        )
+                    })?;
+                bound.ttl_from_ms = Some(ms);
             }
             "max_memory" => {
                 let bytes = parse_size_bytes(&text_value(&name, value)?).map_err(|message| {
@@ -257,6 +292,7 @@ const ON_FULL_POLICIES: &[&str] = &["reject", "evict_lru", "evict_lfu", "evict_t
 const KNOWN_OPTIONS: &[&str] = &[
     "expire_at",
     "ttl",
+    "ttl_from",
     "max_memory",
     "on_full",
     "history_retention",
@@ -330,6 +366,11 @@ fn number_and_unit(text: &str) -> std::result::Result<(f64, String), String> {
 /// A duration such as '30 minutes', '1 second', '500 ms', '2h', in milliseconds (at least
 /// one millisecond, at most 100 years).
 pub fn parse_duration_ms(text: &str) -> std::result::Result<u64, String> {
+    if text.trim_start().starts_with('-') {
+        return Err(format!(
+            "'{text}' is negative (a duration is at least 1 millisecond)"
+        ));
+    }
     let (number, unit) = number_and_unit(text)?;
     let scale: f64 = match unit.as_str() {
         "ms" | "msec" | "millisecond" | "milliseconds" => 1.0,
@@ -388,6 +429,12 @@ mod tests {
         assert!(parse_duration_ms("ten minutes").is_err());
         assert!(parse_duration_ms("3 fortnights").is_err());
         assert!(parse_duration_ms("0 s").is_err());
+        assert!(parse_duration_ms("-5 minutes")
+            .unwrap_err()
+            .contains("negative"));
+        assert!(parse_duration_ms("1 fortnight")
+            .unwrap_err()
+            .contains("unknown time unit 'fortnight'"));
     }
 
     #[test]

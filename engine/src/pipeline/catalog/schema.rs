@@ -15,6 +15,10 @@ pub const SEQUENCE_TABLE: &str = "sqlite_sequence";
 /// Its CREATE statement (IF NOT EXISTS: recovery may meet it after a table that made it).
 pub const SEQUENCE_TABLE_SQL: &str = "CREATE TABLE IF NOT EXISTS sqlite_sequence(name, seq)";
 
+/// The name of the hidden last column of a table with `WITH (ttl = ..)`: each row's write
+/// time, unix milliseconds (catalog/options.rs).
+pub const WRITE_TIME_COLUMN: &str = "_ember_written";
+
 /// One column of a table.
 #[derive(Clone)]
 pub struct ColumnDef {
@@ -28,9 +32,26 @@ pub struct ColumnDef {
     pub affinity: Affinity,
     /// `COLLATE name` of the definition (BINARY without one).
     pub collation: Collation,
+    /// The engine's own column, not the user's: the row write time of a table with `ttl`
+    /// (`WRITE_TIME_COLUMN`). `SELECT *` and `INSERT` without a column list leave it out,
+    /// no statement names it as a target, and it is not in the CREATE TABLE text.
+    pub hidden: bool,
 }
 
 impl ColumnDef {
+    /// The hidden write-time column of a table with `ttl` (`WRITE_TIME_COLUMN`).
+    pub fn write_time() -> ColumnDef {
+        ColumnDef {
+            name: WRITE_TIME_COLUMN.to_string(),
+            data_type: DataType::Integer,
+            not_null: false,
+            default: None,
+            affinity: Affinity::Integer,
+            collation: Collation::Binary,
+            hidden: true,
+        }
+    }
+
     /// What a reference to this column carries into comparisons.
     pub fn meta(&self) -> ColumnMeta {
         ColumnMeta {
@@ -95,11 +116,45 @@ impl IndexDef {
 }
 
 impl TableDef {
-    /// Position of a column by name, case-insensitively.
+    /// Position of a column by name, case-insensitively (the hidden write-time column
+    /// has none: no statement names it).
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns
             .iter()
-            .position(|column| column.name.eq_ignore_ascii_case(name))
+            .position(|column| !column.hidden && column.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The hidden column holding each row's write time, for a table with `ttl` (its last).
+    #[inline]
+    pub fn write_time_column(&self) -> Option<usize> {
+        self.options.ttl_ms.map(|_| {
+            debug_assert!(self.columns.last().is_some_and(|c| c.hidden));
+            self.columns.len() - 1
+        })
+    }
+
+    /// Whether rows of this table expire (`expire_at` or `ttl`).
+    #[inline]
+    pub fn expires(&self) -> bool {
+        self.options.expire_at.is_some() || self.options.ttl_ms.is_some()
+    }
+
+    /// The expiry time of a stored row of this table, unix milliseconds (`None`: never):
+    /// the earliest of its `expire_at` value and its write time plus the `ttl`.
+    pub fn row_expiry_ms(&self, row: &[ember_storage::Value]) -> Option<f64> {
+        let null = ember_storage::Value::Null;
+        let expire = self.options.expire_at.and_then(|c| row.get(c));
+        let written = self.write_time_column().and_then(|c| row.get(c));
+        let ttl = self.options.ttl_ms.map(|ms| ms as i64);
+        crate::expr::row_expiry_ms(expire.unwrap_or(&null), written.zip(ttl))
+    }
+
+    /// The columns a user sees (`SELECT *`, `.dump`): all but the hidden one.
+    pub fn visible_columns(&self) -> impl Iterator<Item = (usize, &ColumnDef)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| !column.hidden)
     }
 
     /// The index named `name` (case-insensitively).

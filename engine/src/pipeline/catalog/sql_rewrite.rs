@@ -3,7 +3,7 @@
 //! printed again, as SQLite rewrites `sqlite_schema`. Also the script that recreates a table
 //! that grew columns with the same row format (`TableDef::creation_sql`, for checkpoints).
 
-use sqlparser::ast::{self, Statement};
+use sqlparser::ast::{self, CreateTableOptions, Statement};
 
 use crate::error::Result;
 
@@ -105,6 +105,9 @@ impl TableDef {
     /// table that grew columns without rewriting its rows (`storage/src/row/added.rs`), a
     /// CREATE TABLE of its base columns followed by one `ALTER TABLE .. ADD COLUMN` per
     /// added column, `;`-separated, so rows copied from it (a checkpoint) read the same.
+    /// A table given its ttl by `ALTER TABLE .. SET (ttl = ..)` has its hidden write-time
+    /// column as the last added one (no ADD COLUMN follows a ttl): its options then come
+    /// last, as `ALTER TABLE .. SET (..)` with the `ttl_from` its older rows read.
     pub fn creation_sql(&self) -> Result<String> {
         let added = self.storage.schema().added.len();
         if added == 0 {
@@ -116,7 +119,10 @@ impl TableDef {
                 "stored table text is not CREATE TABLE"
             ));
         };
-        if create.columns.len() != self.columns.len() || added >= create.columns.len() {
+        let hidden = usize::from(self.write_time_column().is_some());
+        let user_added = added - hidden;
+        if create.columns.len() + hidden != self.columns.len() || user_added >= create.columns.len()
+        {
             return Err(crate::err!(
                 Internal,
                 "table {} has {} columns, {added} of them added, but its text has {}",
@@ -125,11 +131,22 @@ impl TableDef {
                 create.columns.len()
             ));
         }
-        let tail = create.columns.split_off(create.columns.len() - added);
+        let tail = create.columns.split_off(create.columns.len() - user_added);
+        let options = match hidden {
+            1 => std::mem::replace(&mut create.table_options, CreateTableOptions::None),
+            _ => CreateTableOptions::None,
+        };
         let name = create.name.clone();
         let mut script = Statement::CreateTable(create).to_string();
         for column in tail {
             script.push_str(&format!(";\nALTER TABLE {name} ADD COLUMN {column}"));
+        }
+        if let CreateTableOptions::With(entries) = options {
+            let entries: Vec<String> = entries.iter().map(ToString::to_string).collect();
+            script.push_str(&format!(
+                ";\nALTER TABLE {name} SET ({})",
+                entries.join(", ")
+            ));
         }
         Ok(script)
     }

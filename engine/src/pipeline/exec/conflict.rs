@@ -15,7 +15,9 @@ use crate::plan::OnConflict;
 /// Inserts `row` (already checked against the column types); false when IGNORE skipped it.
 /// The first attempt is the whole cost of a row without a conflict; `settle_conflict`
 /// handles the rest. `time` is the transaction's time for row expiry: a key held by an
-/// expired row (`expire_at`, not yet swept) is free, the row deleted first.
+/// expired row (`expire_at` or `ttl`, not yet swept) is free, the row deleted first. In a
+/// table with `ttl`, the row's hidden write-time column is set to that time here, the one
+/// place every INSERT path passes (`stamp_write_time`).
 pub fn insert_row<V: Borrow<Value>>(
     txn: &mut Transaction,
     table: &TableDef,
@@ -23,6 +25,9 @@ pub fn insert_row<V: Borrow<Value>>(
     (on_conflict, time): (OnConflict, Option<&TransactionTime>),
     map_error: impl Fn(StorageError) -> crate::Error,
 ) -> Result<bool> {
+    if let Some(column) = table.write_time_column() {
+        return insert_stamped(txn, table, row, (on_conflict, time), map_error, column);
+    }
     let savepoint = txn.savepoint();
     match txn.insert(&table.storage, row) {
         Ok(_) => Ok(true),
@@ -34,6 +39,52 @@ pub fn insert_row<V: Borrow<Value>>(
             (savepoint, error),
         ),
     }
+}
+
+/// `insert_row` into a table with `ttl`: the row with its write time (column `column`)
+/// set to the transaction's time.
+#[cold]
+#[inline(never)]
+fn insert_stamped<V: Borrow<Value>>(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[V],
+    (on_conflict, time): (OnConflict, Option<&TransactionTime>),
+    map_error: impl Fn(StorageError) -> crate::Error,
+    column: usize,
+) -> Result<bool> {
+    let mut stamped: Vec<Value> = row.iter().map(|value| value.borrow().clone()).collect();
+    stamp_write_time(table, &mut stamped, time, column)?;
+    let savepoint = txn.savepoint();
+    match txn.insert(&table.storage, &stamped) {
+        Ok(_) => Ok(true),
+        Err(error) => settle_conflict(
+            txn,
+            table,
+            (&stamped, on_conflict, time),
+            &map_error,
+            (savepoint, error),
+        ),
+    }
+}
+
+/// Sets the write-time column (`column`) of `row`, a row of a table with `ttl`, to the
+/// transaction's time (unix milliseconds: the clock row expiry reads).
+pub(super) fn stamp_write_time(
+    table: &TableDef,
+    row: &mut [Value],
+    time: Option<&TransactionTime>,
+    column: usize,
+) -> Result<()> {
+    let Some(time) = time else {
+        return Err(crate::err!(
+            Internal,
+            "a row of table {} (ttl) was written outside a statement",
+            table.name
+        ));
+    };
+    row[column] = Value::Integer(time.now_ms());
+    Ok(())
 }
 
 /// What follows a failed first attempt of `insert_row` (`failed`: its savepoint and
@@ -59,9 +110,9 @@ fn settle_conflict<V: Borrow<Value>>(
             return Err(map_error(error));
         }
         txn.rollback_to(savepoint);
-        let holder_expired = match (table.options.expire_at, time) {
-            (Some(column), Some(time)) if expired_deleted <= table.indexes.len() => {
-                delete_expired_holder(txn, table, row, error.index.as_deref(), column, time)?
+        let holder_expired = match time {
+            Some(time) if table.expires() && expired_deleted <= table.indexes.len() => {
+                delete_expired_holder(txn, table, row, error.index.as_deref(), time)?
             }
             _ => false,
         };
@@ -99,13 +150,12 @@ fn settle_conflict<V: Borrow<Value>>(
 }
 
 /// Deletes the row holding `row`'s key (as `delete_holder`) when it is expired at the
-/// transaction's time (its `expire_at` column is `column`); whether it did.
+/// transaction's time (`expire_at` or `ttl`); whether it did.
 pub(super) fn delete_expired_holder<V: Borrow<Value>>(
     txn: &mut Transaction,
     table: &TableDef,
     row: &[V],
     index: Option<&str>,
-    column: usize,
     time: &TransactionTime,
 ) -> Result<bool> {
     let Some(id) = find_holder(txn, table, row, index)? else {
@@ -115,9 +165,8 @@ pub(super) fn delete_expired_holder<V: Borrow<Value>>(
     if !txn.read_row(&table.storage, id, &mut values)? {
         return Ok(false);
     }
-    let expired = values
-        .get(column)
-        .and_then(crate::expr::expiry_ms)
+    let expired = table
+        .row_expiry_ms(&values)
         .is_some_and(|expiry| expiry <= time.now_ms() as f64);
     if expired {
         txn.delete(&table.storage, id)?;

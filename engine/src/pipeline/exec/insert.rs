@@ -197,7 +197,7 @@ fn insert_exprs<'a>(
         txn,
         table,
         (columns, fill),
-        (insert.on_conflict, env.counters),
+        (insert.on_conflict, env.counters, env.time),
         &eval,
         slots.row(),
     )
@@ -276,7 +276,11 @@ fn insert_one<'a>(
     txn: &mut Transaction,
     table: &TableDef,
     given: (&[usize], impl FnOnce(&mut [Cow<'a, Value>]) -> Result<()>),
-    (on_conflict, counters): (OnConflict, Option<&ChangeCounters>),
+    (on_conflict, counters, time): (
+        OnConflict,
+        Option<&ChangeCounters>,
+        Option<&crate::expr::TransactionTime>,
+    ),
     eval: &EvalContext<'_>,
     row: &mut [Cow<'a, Value>],
 ) -> Result<bool> {
@@ -305,7 +309,6 @@ fn insert_one<'a>(
         Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => return Ok(false),
         other => other?,
     };
-    let time = eval.subqueries.and_then(|runtime| runtime.env.time);
     let inserted = insert_row(txn, table, row, (on_conflict, time), |e| {
         storage_error(table, e)
     })?;

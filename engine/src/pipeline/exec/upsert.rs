@@ -128,7 +128,10 @@ impl StatementState<'_, '_, '_, '_> {
             }
             other => other?,
         }
-        let row: Row = row.into_iter().map(Cow::into_owned).collect();
+        let mut row: Row = row.into_iter().map(Cow::into_owned).collect();
+        if let Some(column) = table.write_time_column() {
+            super::conflict::stamp_write_time(table, &mut row, self.env.time, column)?;
+        }
         if let Some(guard) = self.guard {
             if !guard.admit(&row, insert.on_conflict)? {
                 return Ok(());
@@ -178,11 +181,11 @@ impl StatementState<'_, '_, '_, '_> {
             Err(error) => return Err(storage_error(table, error)),
         };
         txn.rollback_to(savepoint);
-        // A key held by an expired row (`expire_at`) is free: delete the row, insert again.
-        if let (Some(column), Some(time)) = (table.options.expire_at, self.env.time) {
+        // A key held by an expired row (`expire_at`, `ttl`) is free: delete it, insert again.
+        if let (true, Some(time)) = (table.expires(), self.env.time) {
             for _ in 0..=table.indexes.len() {
                 let index = error.index.clone();
-                if !delete_expired_holder(txn, table, &row, index.as_deref(), column, time)? {
+                if !delete_expired_holder(txn, table, &row, index.as_deref(), time)? {
                     break;
                 }
                 let savepoint = txn.savepoint();

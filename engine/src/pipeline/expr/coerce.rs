@@ -144,6 +144,7 @@ mod tests {
             default: None,
             affinity,
             collation: crate::expr::Collation::Binary,
+            hidden: false,
         }
     }
 

@@ -154,21 +154,42 @@ pub fn format_unix_ms(unix_ms: i64) -> String {
     }
 }
 
-/// `unexpired(value)`: TRUE while the row whose expiry column holds `value` is visible to
-/// the statement's transaction (under the sweep: TRUE only once it expired).
-pub(crate) fn unexpired(value: &Value, context: &EvalContext<'_>) -> Result<Value> {
-    let time = context.subqueries.and_then(|runtime| runtime.env.time);
-    let Some(time) = time else {
-        return Err(crate::err!(
-            Internal,
-            "a row expiry test ran outside a statement"
-        ));
+/// The expiry time of a row, unix milliseconds (`None`: it never expires): the earliest of
+/// its `expire_at` value (`expire`; NULL without the option) and, for a table with `ttl`,
+/// its write time plus the ttl (`written`: the hidden column's value, unix milliseconds).
+pub fn row_expiry_ms(expire: &Value, written: Option<(&Value, i64)>) -> Option<f64> {
+    let by_ttl = match written {
+        Some((Value::Integer(at), ttl)) => Some(at.saturating_add(ttl) as f64),
+        _ => None,
     };
-    let live = match expiry_ms(value) {
+    match (expiry_ms(expire), by_ttl) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// `unexpired(..)`: TRUE while a row expiring at `expiry` (unix ms) is visible to the
+/// statement's transaction (under the sweep: TRUE only once it expired).
+pub(crate) fn unexpired(expiry: Option<f64>, context: &EvalContext<'_>) -> Result<Value> {
+    let time = statement_time(context)?;
+    let live = match expiry {
         None => true,
         Some(expiry) => expiry > time.now_ms() as f64,
     };
     Ok(Value::Integer(i64::from(live != time.sweeping.get())))
+}
+
+/// `write_time()`: the statement's transaction time, unix milliseconds (what an UPDATE
+/// stores as a row's write time in a table with `ttl`).
+pub(crate) fn write_time(context: &EvalContext<'_>) -> Result<Value> {
+    Ok(Value::Integer(statement_time(context)?.now_ms()))
+}
+
+fn statement_time<'c>(context: &EvalContext<'c>) -> Result<&'c TransactionTime> {
+    context
+        .subqueries
+        .and_then(|runtime| runtime.env.time)
+        .ok_or_else(|| crate::err!(Internal, "a row expiry test ran outside a statement"))
 }
 
 #[cfg(test)]

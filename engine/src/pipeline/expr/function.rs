@@ -71,7 +71,12 @@ pub enum Function {
     ReadAsReal(Option<super::Affinity>),
     /// Not callable from SQL: whether a row of a table with `expire_at` is visible to the
     /// statement's transaction (expiry.rs); evaluated by `Expr::eval` with the context.
+    /// `unexpired(expiry)` for `expire_at`; `unexpired(expiry, written, ttl_ms)` for a
+    /// table with `ttl` (the earliest of the two expiries counts).
     Unexpired,
+    /// Not callable from SQL: the writing transaction's time in unix milliseconds, which
+    /// UPDATE stores in the hidden write-time column of a table with `ttl` (expiry.rs).
+    WriteTime,
 }
 
 /// Every function with its SQL name and its (fewest, most) argument counts; `None` = any.
@@ -148,6 +153,7 @@ impl Function {
             Function::Json(json) => json.name(),
             Function::ReadAsReal(_) => "read_as_real",
             Function::Unexpired => "unexpired",
+            Function::WriteTime => "write_time",
             _ => self.entry().1,
         }
     }
@@ -162,7 +168,8 @@ impl Function {
             Function::Date(date) => (date.name(), date.fewest_arguments(), None),
             Function::Session(session) => (session.name(), 0, Some(0)),
             Function::ReadAsReal(_) => ("read_as_real", 1, Some(1)),
-            Function::Unexpired => ("unexpired", 1, Some(1)),
+            Function::Unexpired => ("unexpired", 1, Some(3)),
+            Function::WriteTime => ("write_time", 0, Some(0)),
             Function::Json(json) => {
                 let (fewest, most) = json.arity();
                 (json.name(), fewest, most)
@@ -192,6 +199,7 @@ impl Function {
                 | Function::Date(_)
                 | Function::Session(_)
                 | Function::Unexpired
+                | Function::WriteTime
         )
     }
 }
@@ -275,7 +283,7 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         Function::Json(json) => super::json::call(json, args)?,
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
-        Function::Session(_) | Function::Unexpired => {
+        Function::Session(_) | Function::Unexpired | Function::WriteTime => {
             return Err(crate::err!(
                 Internal,
                 "{}() evaluated without its statement",

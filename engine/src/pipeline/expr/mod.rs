@@ -34,7 +34,7 @@ pub use coerce::{coerce_to_column, fits_column};
 pub use collate::{Collation, ColumnMeta};
 pub use compile::{Compiled, Predicate};
 pub use datetime::DateFunction;
-pub use expiry::{expiry_ms, format_unix_ms, TransactionTime, WallClock};
+pub use expiry::{expiry_ms, format_unix_ms, row_expiry_ms, TransactionTime, WallClock};
 pub use function::Function;
 pub use json::{
     json_quote_text, JsonFunction, TableFunction, TABLE_FUNCTION_COLUMNS,
@@ -283,9 +283,24 @@ impl Expr {
                 function: Function::Unexpired,
                 args,
             } => match args.as_slice() {
-                [arg] => expiry::unexpired(&arg.eval(row, context)?, context)?,
-                _ => return Err(crate::err!(Internal, "unexpired() takes one argument")),
+                [arg] => expiry::unexpired(expiry_ms(&arg.eval(row, context)?), context)?,
+                [expire, written, ttl] => {
+                    let ttl = match ttl {
+                        Expr::Literal(Value::Integer(ms)) => *ms,
+                        _ => return Err(crate::err!(Internal, "unexpired() without its ttl")),
+                    };
+                    let expiry = expiry::row_expiry_ms(
+                        &expire.eval(row, context)?,
+                        Some((&written.eval(row, context)?, ttl)),
+                    );
+                    expiry::unexpired(expiry, context)?
+                }
+                _ => return Err(crate::err!(Internal, "unexpired() takes 1 or 3 arguments")),
             },
+            Expr::Function {
+                function: Function::WriteTime,
+                ..
+            } => expiry::write_time(context)?,
             Expr::Function { function, args } => {
                 function::eval_call(*function, args, |arg| arg.eval(row, context))?
             }

@@ -25,18 +25,15 @@ pub use prune::{prune_columns, prune_delete, prune_update};
 pub use top_k::bound_sort;
 
 /// Chooses how to reach the rows of `table` that pass `filter` (and, for a table with
-/// `expire_at`, are not expired: that test joins the filter, so every access path rechecks
-/// it).
+/// `expire_at` or `ttl`, are not expired: that test joins the filter, so every access path
+/// rechecks it).
 pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
-    let filter = match table.options.expire_at {
+    let filter = match expiry_test(&table) {
         None => filter,
-        Some(column) => {
-            let live = unexpired_test(&table, column);
-            Some(match filter {
-                Some(filter) => Expr::Binary(BinaryOp::And, Box::new(filter), Box::new(live)),
-                None => live,
-            })
-        }
+        Some(live) => Some(match filter {
+            Some(filter) => Expr::Binary(BinaryOp::And, Box::new(filter), Box::new(live)),
+            None => live,
+        }),
     };
     let path = match &filter {
         Some(predicate) => {
@@ -67,16 +64,33 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
     }
 }
 
-/// `unexpired(col)` for the `expire_at` column of `table` (expr/expiry.rs).
-pub fn unexpired_test(table: &TableDef, column: usize) -> Expr {
-    Expr::Function {
+/// The test that a row of `table` has not expired (expr/expiry.rs): `unexpired(col)` for
+/// its `expire_at` column, `unexpired(col or NULL, written, ttl_ms)` with a `ttl`; `None`
+/// for a table whose rows never expire.
+pub fn expiry_test(table: &TableDef) -> Option<Expr> {
+    let column = |index: usize| Expr::Column {
+        index,
+        name: table.columns[index].name.clone(),
+        meta: table.columns[index].meta(),
+    };
+    let expire = table.options.expire_at.map(column);
+    let args = match (expire, table.options.ttl_ms, table.write_time_column()) {
+        (None, None, _) => return None,
+        (Some(expire), None, _) => vec![expire],
+        (expire, Some(ttl), Some(written)) => vec![
+            expire.unwrap_or(Expr::Literal(ember_storage::Value::Null)),
+            column(written),
+            Expr::Literal(ember_storage::Value::Integer(ttl as i64)),
+        ],
+        (_, Some(_), None) => {
+            debug_assert!(false, "a table with ttl has its write-time column");
+            return None;
+        }
+    };
+    Some(Expr::Function {
         function: crate::expr::Function::Unexpired,
-        args: vec![Expr::Column {
-            index: column,
-            name: table.columns[column].name.clone(),
-            meta: table.columns[column].meta(),
-        }],
-    }
+        args,
+    })
 }
 
 /// The conjuncts of `filter` other than the `column = value` equalities a key lookup on

@@ -21,9 +21,53 @@ pub struct AlterTable {
     /// a new storage table without it (`exec/drop_column.rs`); `after.storage` and its
     /// indexes' storage are replaced then.
     pub dropped: Option<usize>,
+    /// `SET (ttl = ..)` gives a table its first ttl without `ttl_from`: the statement's
+    /// time goes in at execution (`with_ttl_from`), as the rows already there count from it.
+    pub ttl_from_pending: bool,
     /// Views rewritten to name the table's new name (RENAME TO), replacing their old
     /// definitions.
     pub views: Vec<ViewDef>,
     /// The statement's text, logged for recovery.
     pub sql: String,
+}
+
+impl AlterTable {
+    /// This pending `SET (ttl = ..)` with `ttl_from = from_ms` written in (its stored and
+    /// logged text and the write time the rows already there read), so that replay and
+    /// checkpoints restore the same times.
+    pub fn with_ttl_from(&self, from_ms: i64) -> crate::error::Result<AlterTable> {
+        debug_assert!(self.ttl_from_pending);
+        let entry = || sqlparser::ast::SqlOption::KeyValue {
+            key: sqlparser::ast::Ident::new("ttl_from"),
+            value: sqlparser::ast::Expr::value(sqlparser::ast::Value::Number(
+                from_ms.to_string(),
+                false,
+            )),
+        };
+        let mut after = self.after.clone();
+        after.sql = crate::catalog::rewrite_create_table(&after.sql, |create| {
+            if let sqlparser::ast::CreateTableOptions::With(entries) = &mut create.table_options {
+                entries.push(entry());
+            }
+        })?;
+        after.options.ttl_from_ms = Some(from_ms);
+        let mut statement = crate::catalog::parse_one(&self.sql)?;
+        if let sqlparser::ast::Statement::AlterTable(alter) = &mut statement {
+            for operation in &mut alter.operations {
+                if let sqlparser::ast::AlterTableOperation::SetOptionsParens { options } = operation
+                {
+                    options.push(entry());
+                }
+            }
+        }
+        Ok(AlterTable {
+            before: Arc::clone(&self.before),
+            after,
+            added: Some((DataType::Integer, Value::Integer(from_ms))),
+            dropped: self.dropped,
+            ttl_from_pending: false,
+            views: self.views.clone(),
+            sql: statement.to_string(),
+        })
+    }
 }

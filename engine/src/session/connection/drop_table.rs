@@ -4,7 +4,8 @@
 //! under the name starts its keys at 1). Both run in the open transaction, or in their own.
 //! And what ALTER TABLE DROP COLUMN checks first: the open transaction has not written to
 //! the table (the drop copies the committed rows into a new table, and the old one takes
-//! no more commits).
+//! no more commits). And what `ALTER TABLE .. SET (ttl = ..)` giving a table its first ttl
+//! needs at execution: the transaction's time, written in as `ttl_from`.
 
 use crate::catalog::SEQUENCE_TABLE;
 use crate::error::{unsupported, Result};
@@ -40,6 +41,11 @@ impl Connection {
                     )));
                 }
             }
+        }
+        if alter.ttl_from_pending {
+            // A first ttl: the rows already there count from now (the transaction's time).
+            let stamped = alter.with_ttl_from(self.time.now_ms())?;
+            return crate::exec::alter_table(&*self.db.shared, &stamped);
         }
         crate::exec::alter_table(&*self.db.shared, alter)
     }
