@@ -32,7 +32,9 @@ impl<'e> ScanFilter<'e> {
                     .is_none_or(|columns| columns.get(column).copied().unwrap_or(false))
             };
             if let Some(staged) = Staged::of(compiled, decoded) {
-                return ScanFilter::Staged(staged);
+                if pays_to_stage(access, &staged) {
+                    return ScanFilter::Staged(staged);
+                }
             }
         }
         ScanFilter::Predicate(predicate)
@@ -81,4 +83,25 @@ impl<'e> ScanFilter<'e> {
             )?,
         })
     }
+}
+
+/// Columns a row walks past the first stage for staging to pay: a rejected row then saves
+/// at least this many columns' decoding, more than the staged decode's own cost (measured:
+/// one REAL column saved does not pay, R1 in docs/benchmarks.md).
+const STAGED_COLUMNS_SAVED_MIN: usize = 2;
+
+/// Whether checking `staged` while decoding saves more than it costs: the first stage runs
+/// at least `STAGED_COLUMNS_SAVED_MIN` columns before the last column the access decodes.
+fn pays_to_stage(access: &TableAccess, staged: &Staged) -> bool {
+    let walked = match access.read.columns() {
+        None => access.table.columns.len(),
+        Some(columns) => columns
+            .iter()
+            .rposition(|&read| read)
+            .map_or(0, |last| last + 1),
+    };
+    staged
+        .stops()
+        .first()
+        .is_some_and(|&first| walked.saturating_sub(first + 1) >= STAGED_COLUMNS_SAVED_MIN)
 }
