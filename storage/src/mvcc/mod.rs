@@ -30,6 +30,7 @@
 
 mod active;
 mod budget;
+mod checked_scan;
 mod claim;
 mod clock;
 mod compact;

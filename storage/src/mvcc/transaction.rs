@@ -738,7 +738,7 @@ impl Drop for Transaction {
 }
 
 /// Fails unless `decoder` reads rows as wide as `table`'s.
-fn check_decoder_width(table: &Table, decoder: &row::RowDecoder) -> StorageResult<()> {
+pub(super) fn check_decoder_width(table: &Table, decoder: &row::RowDecoder) -> StorageResult<()> {
     if decoder.width() == table.schema().types.len() {
         return Ok(());
     }

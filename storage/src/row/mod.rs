@@ -278,6 +278,32 @@ impl RowDecoder {
     }
 }
 
+impl RowDecoder {
+    /// `decode_into` that runs `check(stage, values)` as soon as column `stops[stage]` is
+    /// decoded (`stops` ascending, each a decoded column) and stops at the first failing
+    /// check: `Ok(false)`, the row rejected and `values` unspecified (a later decode into
+    /// the same buffer overwrites it). A filter whose terms read early columns rejects most
+    /// rows without decoding or stepping over the later ones. `Ok(true)`: every check
+    /// passed and `values` is the decoded row.
+    #[inline(always)]
+    pub fn decode_checked(
+        &self,
+        bytes: &[u8],
+        values: &mut Vec<Value>,
+        stops: &[usize],
+        mut check: impl FnMut(usize, &[Value]) -> bool,
+    ) -> StorageResult<bool> {
+        debug_assert!(stops
+            .iter()
+            .all(|&stop| self.steps.get(stop).is_some_and(|step| step.decodes())));
+        if self.added.is_some() || self.decodes_nothing {
+            self.decode_into(bytes, values)?;
+            return Ok((0..stops.len()).all(|stage| check(stage, values)));
+        }
+        reader::decode_steps_checked(&self.steps, self.walked, bytes, values, stops, check)
+    }
+}
+
 pub(crate) fn invalid(message: impl Into<String>) -> StorageError {
     StorageError::new(StorageErrorKind::InvalidData, message)
 }

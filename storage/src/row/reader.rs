@@ -147,6 +147,109 @@ fn decode_prefix(
     Ok(reader.position)
 }
 
+/// `decode_steps_until` that runs `check(stage, values)` as soon as column `stops[stage]`
+/// is decoded (`stops` ascending, each below `walked`), and stops at the first check that
+/// fails: `Ok(false)`, with `values` partly decoded (the caller drops the row; the next
+/// decode into the buffer overwrites every column). A row that passes every check is
+/// decoded exactly as `decode_steps_until` decodes it. Rows of more than 64 columns are
+/// decoded whole, then checked.
+#[inline(always)]
+pub(crate) fn decode_steps_checked(
+    steps: &[Step],
+    walked: usize,
+    bytes: &[u8],
+    values: &mut Vec<Value>,
+    stops: &[usize],
+    mut check: impl FnMut(usize, &[Value]) -> bool,
+) -> StorageResult<bool> {
+    let width = steps.len();
+    debug_assert!(walked <= width);
+    debug_assert!(stops.windows(2).all(|pair| pair[0] < pair[1]));
+    debug_assert!(stops.iter().all(|&stop| stop < walked));
+    let bitmap_len = width.div_ceil(8);
+    if bitmap_len > 8 || stops.is_empty() {
+        decode_steps_until(steps, walked, bytes, values)?;
+        return Ok((0..stops.len()).all(|stage| check(stage, values)));
+    }
+    if values.len() != width {
+        values.clear();
+        values.resize(width, Value::Null);
+    }
+    let Some(bitmap) = bytes.get(..bitmap_len) else {
+        return Err(invalid("row payload is shorter than its null bitmap"));
+    };
+    let nulls = bitmap
+        .iter()
+        .rev()
+        .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+    let mut reader = Reader {
+        bytes,
+        position: bitmap_len,
+        fault: Fault::Truncated,
+    };
+    // Each stage's columns are decoded as one run (one bounds check per run, not per
+    // column), then the stage is checked.
+    let mut start = 0;
+    for (stage, &stop) in stops.iter().enumerate() {
+        let run = start..stop + 1;
+        if decode_run(
+            &mut reader,
+            nulls,
+            start,
+            &steps[run.clone()],
+            &mut values[run],
+        )
+        .is_none()
+        {
+            return Err(reader.fault.into_error());
+        }
+        if !check(stage, values) {
+            return Ok(false);
+        }
+        start = stop + 1;
+    }
+    let run = start..walked;
+    if decode_run(
+        &mut reader,
+        nulls,
+        start,
+        &steps[run.clone()],
+        &mut values[run],
+    )
+    .is_none()
+    {
+        return Err(reader.fault.into_error());
+    }
+    for slot in &mut values[walked..] {
+        set_null(slot);
+    }
+    if walked == width && reader.position != bytes.len() {
+        return Err(invalid("row payload has trailing bytes"));
+    }
+    Ok(true)
+}
+
+/// Decodes the run of columns starting at column `first` (`steps` and `slots` of equal
+/// length) under the null bitmap word `nulls`.
+#[inline(always)]
+fn decode_run(
+    reader: &mut Reader<'_>,
+    nulls: u64,
+    first: usize,
+    steps: &[Step],
+    slots: &mut [Value],
+) -> Option<()> {
+    debug_assert_eq!(steps.len(), slots.len());
+    for (column, (&step, slot)) in (first..).zip(steps.iter().zip(slots.iter_mut())) {
+        if nulls & (1u64 << column) != 0 {
+            set_null(slot);
+        } else {
+            reader.column(step, slot)?;
+        }
+    }
+    Some(())
+}
+
 /// Decodes a row of a table that grew columns (see `row/added.rs`): the base columns (before
 /// `base`) in the plain format, then each added column's marker and value; a payload that
 /// stops at an added column reads it and the later ones as their `missing` values (NULL when

@@ -291,3 +291,66 @@ fn wide_rows_read_their_null_bits_past_64_columns() {
         assert_eq!(out, expected, "decoding up to column {last}");
     }
 }
+
+/// A checked decode gives the plain decode's row when every stage passes, stops at the
+/// first failing stage (never calling a later one), and runs each stage once its column is
+/// decoded.
+#[test]
+fn checked_decode_stops_at_the_first_failing_stage() {
+    let types = [
+        DataType::Integer,
+        DataType::Text,
+        DataType::Real,
+        DataType::Any,
+        DataType::Integer,
+        DataType::Blob,
+    ];
+    let row = vec![
+        Value::Integer(7),
+        Value::Text("skip me".into()),
+        Value::Real(1.5),
+        Value::Null,
+        Value::Integer(-3),
+        Value::Blob(vec![1, 2]),
+    ];
+    let bytes = encode(&types, &row).unwrap();
+    let wanted = [true, false, true, true, true, false];
+    let decoder = RowDecoder::new(&types, Some(&wanted));
+    let mut plain = Vec::new();
+    decoder.decode_into(&bytes, &mut plain).unwrap();
+    let stops = [0, 2, 4];
+    let mut buffer = vec![Value::Text("stale".into()); 2];
+    let mut seen = Vec::new();
+    let passed = decoder
+        .decode_checked(&bytes, &mut buffer, &stops, |stage, values| {
+            seen.push((stage, values[stops[stage]].clone()));
+            true
+        })
+        .unwrap();
+    assert!(passed);
+    assert_eq!(buffer, plain);
+    assert_eq!(
+        seen,
+        vec![
+            (0, Value::Integer(7)),
+            (1, Value::Real(1.5)),
+            (2, Value::Integer(-3))
+        ]
+    );
+    let mut calls = 0;
+    let passed = decoder
+        .decode_checked(&bytes, &mut buffer, &stops, |stage, _| {
+            calls += 1;
+            stage != 1
+        })
+        .unwrap();
+    assert!(!passed);
+    assert_eq!(calls, 2, "the stage after the failing one is not run");
+    // The buffer decodes the next row whole again.
+    decoder.decode_into(&bytes, &mut buffer).unwrap();
+    assert_eq!(buffer, plain);
+    // Damaged bytes before a stop are still an error.
+    assert!(decoder
+        .decode_checked(&bytes[..3], &mut buffer, &stops, |_, _| true)
+        .is_err());
+}

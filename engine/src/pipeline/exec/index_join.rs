@@ -10,10 +10,10 @@
 use std::sync::Arc;
 
 use ember_storage::index::{IndexKey, SecondaryIndex};
-use ember_storage::Value;
+use ember_storage::{DataType, Value};
 
 use crate::error::Result;
-use crate::expr::coerce_to_column;
+use crate::expr::{coerce_to_column, Expr};
 use crate::plan::{Join, JoinKind, JoinProbe, Node, TableAccess};
 
 use super::join_table::keys_match;
@@ -50,6 +50,12 @@ pub struct IndexJoinOperator<'p> {
     buffer: Row,
     /// Reused probe values.
     probe_values: Vec<Value>,
+    /// The join's one key equality is `<probe value> = <INTEGER primary key>` (see
+    /// `integer_key_join`): an integer probe value is the key itself, and a row found under
+    /// it satisfies the equality, so it is not compared again.
+    integer_key: bool,
+    /// Whether the current left row's candidates were found by an integer key as above.
+    probe_exact: bool,
 }
 
 impl<'p> IndexJoinOperator<'p> {
@@ -71,6 +77,8 @@ impl<'p> IndexJoinOperator<'p> {
             candidate_count: 0,
             buffer: Vec::new(),
             probe_values: Vec::new(),
+            integer_key: integer_key_join(join, probe, access),
+            probe_exact: false,
         }
     }
 
@@ -143,8 +151,28 @@ impl<'p> IndexJoinOperator<'p> {
             self.candidate_count = self.candidates.len();
             return Ok(());
         }
-        let Some(key) = self.probe_key(left, context)? else {
-            return Ok(());
+        self.probe_exact = false;
+        let integer = match (self.integer_key, self.probe.values.as_slice()) {
+            (true, [Expr::Column { index, .. }]) => match left.get(*index) {
+                Some(Value::Integer(int)) => Some(*int),
+                _ => None,
+            },
+            (true, [probe]) => match probe.eval(left, &context.eval)? {
+                Value::Integer(int) => Some(int),
+                _ => None,
+            },
+            _ => None,
+        };
+        let key = match integer {
+            // An integer needs no conversion to the INTEGER key column and finds it exactly.
+            Some(int) => {
+                self.probe_exact = true;
+                IndexKey::Int(int)
+            }
+            None => match self.probe_key(left, context)? {
+                Some(key) => key,
+                None => return Ok(()),
+            },
         };
         let access = self.access;
         let storage = &access.table.storage;
@@ -192,6 +220,25 @@ impl<'p> IndexJoinOperator<'p> {
     }
 }
 
+/// Whether `join`'s only key equality is the probe value (the left key) equal to the right
+/// table's one-column INTEGER primary key, probed through that key: then a row found under
+/// an integer probe value `v` has key `v`, and the equality holds without comparing again.
+fn integer_key_join(join: &Join, probe: &JoinProbe, access: &TableAccess) -> bool {
+    let table = &access.table;
+    let ([key_column], [left_key], [right_key], [probe_value], None) = (
+        table.primary_key.as_slice(),
+        join.left_keys.as_slice(),
+        join.right_keys.as_slice(),
+        probe.values.as_slice(),
+        &probe.index,
+    ) else {
+        return false;
+    };
+    table.columns[*key_column].data_type == DataType::Integer
+        && left_key == probe_value
+        && matches!(right_key, Expr::Column { index, .. } if index == key_column)
+}
+
 fn passes_filter(access: &TableAccess, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
     match &access.filter {
         Some(filter) => filter.matches(row, &context.eval),
@@ -223,13 +270,15 @@ impl Operator for IndexJoinOperator<'_> {
                 current.position += 1;
                 let last = current.position == self.candidate_count;
                 let join = self.join;
-                if !keys_match(
-                    &join.left_keys,
-                    &current.row,
-                    &join.right_keys,
-                    candidate,
-                    &context.eval,
-                )? {
+                if !self.probe_exact
+                    && !keys_match(
+                        &join.left_keys,
+                        &current.row,
+                        &join.right_keys,
+                        candidate,
+                        &context.eval,
+                    )?
+                {
                     continue;
                 }
                 let left_width = current.row.len();

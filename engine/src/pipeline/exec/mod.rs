@@ -29,6 +29,7 @@ mod recursive;
 mod returning;
 mod rowid;
 mod scan;
+mod scan_filter;
 mod schema_host;
 pub mod system;
 mod table_function;

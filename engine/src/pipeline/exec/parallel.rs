@@ -4,20 +4,21 @@
 //! are merged in slot order, giving exactly the serial answer.
 //!
 //! Only shapes whose partial states merge exactly run in parallel: a filter that compiles
-//! (`Predicate::Compiled`, which needs no evaluation context) or none; aggregates COUNT,
-//! MIN/MAX (BINARY), SUM/TOTAL/AVG over a plain column, without DISTINCT or FILTER. A sum is
-//! order-sensitive in general (integer overflow depends on the order, and SQLite's
-//! compensated float sum is not associative), so every worker also measures its inputs
-//! (`SumBound`): when no addition in any order can round or overflow, the serial result is
-//! the exact total and so is the merged one. Otherwise (or for any other shape) the caller
-//! runs the serial scan: the parallel attempt's work is thrown away, never its answer used.
+//! (run in stages while each row is decoded, `expr::Staged`; it needs no evaluation
+//! context) or none; aggregates COUNT, MIN/MAX (BINARY), SUM/TOTAL/AVG over a plain column,
+//! without DISTINCT or FILTER. A sum is order-sensitive in general (integer overflow
+//! depends on the order, and SQLite's compensated float sum is not associative), so every
+//! worker also measures its inputs (`SumBound`): when no addition in any order can round or
+//! overflow, the serial result is the exact total and so is the merged one. Otherwise (or
+//! for any other shape) the caller runs the serial scan: the parallel attempt's work is
+//! thrown away, never its answer used.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
-use crate::expr::{Compiled, Expr, Predicate};
+use crate::expr::{Expr, Staged};
 use crate::plan::{AggregateCall, AggregateFunction, TableAccess};
 
 use super::accumulator::Accumulator;
@@ -48,14 +49,10 @@ pub fn aggregate(
     else {
         return Ok(None);
     };
-    let filter = match access
-        .filter
-        .as_ref()
-        .map(|f| Predicate::new(f, &context.eval))
-    {
-        None => None,
-        Some(Predicate::Compiled(compiled)) => Some(compiled),
-        Some(Predicate::Tree(_)) => return Ok(None),
+    let filter = match super::scan_filter::ScanFilter::new(access, context) {
+        super::scan_filter::ScanFilter::All => None,
+        super::scan_filter::ScanFilter::Staged(staged) => Some(staged),
+        super::scan_filter::ScanFilter::Predicate(_) => return Ok(None),
     };
     let table = &access.table.storage;
     let end = table.slot_count();
@@ -137,7 +134,7 @@ struct Job<'j> {
     access: &'j TableAccess,
     aggregates: &'j [AggregateCall],
     args: &'j [Option<usize>],
-    filter: Option<&'j Compiled>,
+    filter: Option<&'j Staged>,
     interrupt: Option<&'j AtomicBool>,
 }
 
@@ -180,12 +177,7 @@ impl Job<'_> {
                 return Err(crate::err!(Interrupted, "interrupted"));
             }
             let batch = next..range.end.min(next + BATCH_SLOTS);
-            next = txn.scan_batch_decoded(table, batch, decoder, &mut buffer, |row, values| {
-                if let Some(filter) = self.filter {
-                    if filter.truth(values) != Some(true) {
-                        return true;
-                    }
-                }
+            let mut visit = |row, values: &mut Vec<Value>| {
                 partial.last_row = Some(row);
                 match partial.add(self.aggregates, self.args, values) {
                     Ok(()) => true,
@@ -194,7 +186,19 @@ impl Job<'_> {
                         false
                     }
                 }
-            })?;
+            };
+            next = match self.filter {
+                None => txn.scan_batch_decoded(table, batch, decoder, &mut buffer, visit)?,
+                Some(staged) => txn.scan_batch_checked(
+                    table,
+                    batch,
+                    decoder,
+                    &mut buffer,
+                    staged.stops(),
+                    |stage, row| staged.check(stage, row),
+                    &mut visit,
+                )?,
+            };
             if let Some(error) = failure {
                 return Err(error);
             }

@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::expr::{coerce_to_column, Expr, Predicate};
 use crate::plan::{AccessPath, TableAccess};
 
+use super::scan_filter::ScanFilter;
 use super::{ExecContext, Operator, Row};
 
 /// Rows fetched from storage per batch (bounds the memory a scan holds at once).
@@ -94,11 +95,7 @@ impl<'p> ScanOperator<'p> {
 
     fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
         let table = &self.access.table.storage;
-        let filter = self
-            .access
-            .filter
-            .as_ref()
-            .map(|f| Predicate::new(f, &context.eval));
+        let filter = ScanFilter::new(self.access, context);
         let mut buffer = Vec::new();
         while self.pending.is_empty() {
             context.check_interrupt()?;
@@ -111,32 +108,21 @@ impl<'p> ScanOperator<'p> {
             let range = self.next_row..end.min(self.next_row + SCAN_BATCH_SLOTS);
             let pending = &mut self.pending;
             let spare = &mut self.spare;
-            let decoder = self.access.read.decoder();
-            let row_capacity = decoder.width() + self.extra_width;
-            self.next_row = context.txn.scan_batch_decoded(
-                table,
+            let row_capacity = self.access.read.decoder().width() + self.extra_width;
+            self.next_row = filter.scan_batch(
+                self.access,
+                context,
                 range,
-                decoder,
                 &mut buffer,
+                &mut failure,
                 |_, values| {
-                    let keep = match &filter {
-                        None => Ok(true),
-                        Some(predicate) => predicate.matches(values, &context.eval),
-                    };
-                    match keep {
-                        // The buffer moves into the queue; the next row decodes into a
-                        // recycled one, or a fresh one with room for what the consumer
-                        // appends.
-                        Ok(true) => {
-                            let next = spare
-                                .pop()
-                                .unwrap_or_else(|| Vec::with_capacity(row_capacity));
-                            pending.push_back(std::mem::replace(values, next));
-                        }
-                        Ok(false) => {}
-                        Err(error) => failure = Some(error),
-                    }
-                    failure.is_none() && pending.len() < SCAN_BATCH_ROWS
+                    // The buffer moves into the queue; the next row decodes into a recycled
+                    // one, or a fresh one with room for what the consumer appends.
+                    let next = spare
+                        .pop()
+                        .unwrap_or_else(|| Vec::with_capacity(row_capacity));
+                    pending.push_back(std::mem::replace(values, next));
+                    pending.len() < SCAN_BATCH_ROWS
                 },
             )?;
             if let Some(error) = failure {
@@ -200,10 +186,7 @@ pub fn scan_slots(
     mut visit: impl FnMut(RowId, &[Value]) -> Result<()>,
 ) -> Result<()> {
     let table = &access.table.storage;
-    let filter = access
-        .filter
-        .as_ref()
-        .map(|f| Predicate::new(f, &context.eval));
+    let filter = ScanFilter::new(access, context);
     let mut buffer = Vec::new();
     let mut next_row = 0;
     loop {
@@ -214,11 +197,32 @@ pub fn scan_slots(
         }
         let range = next_row..end.min(next_row + SCAN_BATCH_SLOTS);
         let mut failure = None;
-        next_row =
+        let mut visit_failure = None;
+        next_row = if std::ptr::eq(decoder, access.read.decoder()) {
+            filter.scan_batch(
+                access,
+                context,
+                range,
+                &mut buffer,
+                &mut failure,
+                |row, values| match visit(row, values) {
+                    Ok(()) => true,
+                    Err(error) => {
+                        visit_failure = Some(error);
+                        false
+                    }
+                },
+            )?
+        } else {
+            // Another decoder (one that reads more columns): the filter runs on each row.
+            let predicate = access
+                .filter
+                .as_ref()
+                .map(|f| Predicate::new(f, &context.eval));
             context
                 .txn
                 .scan_batch_decoded(table, range, decoder, &mut buffer, |row, values| {
-                    let outcome = match &filter {
+                    let outcome = match &predicate {
                         None => visit(row, values),
                         Some(predicate) => match predicate.matches(values, &context.eval) {
                             Ok(true) => visit(row, values),
@@ -233,8 +237,9 @@ pub fn scan_slots(
                             false
                         }
                     }
-                })?;
-        if let Some(error) = failure {
+                })?
+        };
+        if let Some(error) = failure.or(visit_failure) {
             return Err(error);
         }
     }

@@ -48,7 +48,7 @@ impl<'e> Predicate<'e> {
 }
 
 /// A compiled predicate tree.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Compiled {
     /// `row[column] <op> constant`, or `constant <op> row[column]` with `constant_first`.
     Compare {
@@ -138,6 +138,21 @@ impl Compiled {
             },
             _ => return None,
         })
+    }
+
+    /// Calls `visit` with every column the predicate reads.
+    pub fn for_each_column(&self, visit: &mut impl FnMut(usize)) {
+        match self {
+            Compiled::Compare { column, .. }
+            | Compiled::Between { column, .. }
+            | Compiled::IsNull { column, .. } => visit(*column),
+            Compiled::Junction { terms, .. } => {
+                for term in terms {
+                    term.for_each_column(visit);
+                }
+            }
+            Compiled::Not(operand) => operand.for_each_column(visit),
+        }
     }
 
     /// The predicate's truth over `row`: `None` for NULL (unknown).

@@ -17,6 +17,7 @@ mod ops;
 mod predicate;
 mod printf;
 mod session_values;
+mod staged;
 mod subquery;
 mod text;
 mod user;
@@ -45,6 +46,7 @@ pub use math::Math;
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
 pub use session_values::{ChangeCounters, SessionFunction};
+pub use staged::Staged;
 pub use subquery::{
     OuterFrame, RuntimeCaches, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime,
 };

@@ -1,0 +1,153 @@
+//! A compiled scan filter split into stages by the last column each term reads, for a
+//! decode that checks a row while it decodes it (`RowDecoder::decode_checked`): the terms
+//! of a top-level AND run as soon as their columns are decoded, so a row an early term
+//! rejects is never decoded past it. Only TRUE passes a scan filter, and compiled terms
+//! neither fail nor have effects, so the row passes exactly when every term is TRUE, in
+//! any order: the staged filter passes the rows `Compiled::truth` passes, no others.
+
+use ember_storage::Value;
+
+use super::compile::Compiled;
+
+/// The stages of a filter: `stages[i]` runs once column `stops[i]` is decoded.
+#[derive(Debug)]
+pub struct Staged {
+    stops: Vec<usize>,
+    stages: Vec<Vec<Compiled>>,
+}
+
+impl Staged {
+    /// Splits `filter` (a top-level AND into its terms, anything else one term) by the
+    /// last column each term reads; `None` when a term reads a column `decoded` says is
+    /// not decoded.
+    pub fn of(filter: &Compiled, decoded: impl Fn(usize) -> bool) -> Option<Staged> {
+        let terms = match filter {
+            Compiled::Junction {
+                decisive: false,
+                terms,
+            } => terms.as_slice(),
+            term => std::slice::from_ref(term),
+        };
+        let mut keyed: Vec<(usize, Compiled)> = Vec::with_capacity(terms.len());
+        for term in terms {
+            let mut last = 0;
+            let mut all_decoded = true;
+            term.for_each_column(&mut |column| {
+                last = last.max(column);
+                all_decoded &= decoded(column);
+            });
+            if !all_decoded {
+                return None;
+            }
+            keyed.push((last, term.clone()));
+        }
+        // Stable: terms of one stage keep their written order.
+        keyed.sort_by_key(|(last, _)| *last);
+        let mut staged = Staged {
+            stops: Vec::new(),
+            stages: Vec::new(),
+        };
+        for (last, term) in keyed {
+            match (staged.stops.last(), staged.stages.last_mut()) {
+                (Some(&stop), Some(stage)) if stop == last => stage.push(term),
+                _ => {
+                    staged.stops.push(last);
+                    staged.stages.push(vec![term]);
+                }
+            }
+        }
+        Some(staged)
+    }
+
+    /// The column after which each stage runs, ascending.
+    pub fn stops(&self) -> &[usize] {
+        &self.stops
+    }
+
+    /// Whether every term of stage `stage` is TRUE over `row` (decoded up to its stop).
+    #[inline]
+    pub fn check(&self, stage: usize, row: &[Value]) -> bool {
+        self.stages[stage]
+            .iter()
+            .all(|term| term.truth(row) == Some(true))
+    }
+
+    /// Whether `row` (decoded whole) passes every stage.
+    pub fn matches(&self, row: &[Value]) -> bool {
+        (0..self.stages.len()).all(|stage| self.check(stage, row))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::ops::BinaryOp;
+    use crate::expr::{ColumnMeta, EvalContext, Expr, Predicate};
+
+    fn column(index: usize) -> Box<Expr> {
+        Box::new(Expr::Column {
+            index,
+            name: format!("c{index}"),
+            meta: ColumnMeta::default(),
+        })
+    }
+
+    fn compare(op: BinaryOp, index: usize, value: i64) -> Expr {
+        Expr::Binary(
+            op,
+            column(index),
+            Box::new(Expr::Literal(Value::Integer(value))),
+        )
+    }
+
+    fn and(left: Expr, right: Expr) -> Expr {
+        Expr::Binary(BinaryOp::And, Box::new(left), Box::new(right))
+    }
+
+    fn compiled(expr: &Expr) -> Compiled {
+        match Predicate::new(expr, &EvalContext::with_params(&[])) {
+            Predicate::Compiled(compiled) => compiled,
+            Predicate::Tree(_) => panic!("{expr} does not compile"),
+        }
+    }
+
+    /// Terms are staged by their last column, and the staged filter passes exactly the
+    /// rows the compiled one passes (NULLs included).
+    #[test]
+    fn stages_follow_columns_and_agree_with_the_compiled_filter() {
+        let or = Expr::Binary(
+            BinaryOp::Or,
+            Box::new(compare(BinaryOp::Less, 0, 2)),
+            Box::new(compare(BinaryOp::Greater, 3, 5)),
+        );
+        let expr = and(
+            and(compare(BinaryOp::Less, 2, 4), or),
+            and(
+                compare(BinaryOp::GreaterOrEqual, 0, 1),
+                compare(BinaryOp::NotEqual, 2, 3),
+            ),
+        );
+        let staged = Staged::of(&compiled(&expr), |_| true).unwrap();
+        assert_eq!(staged.stops(), &[0, 2, 3]);
+        let whole = compiled(&expr);
+        let choices = [
+            Value::Null,
+            Value::Integer(0),
+            Value::Integer(3),
+            Value::Integer(9),
+        ];
+        for a in &choices {
+            for b in &choices {
+                for c in &choices {
+                    let row = [a.clone(), Value::Null, b.clone(), c.clone()];
+                    assert_eq!(
+                        staged.matches(&row),
+                        whole.truth(&row) == Some(true),
+                        "{row:?}"
+                    );
+                }
+            }
+        }
+        assert!(Staged::of(&compiled(&expr), |column| column != 3).is_none());
+    }
+}
