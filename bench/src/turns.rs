@@ -78,7 +78,7 @@ fn before_turn(config: &Config) {
 }
 
 /// The in-memory workloads after W1, in the order they run; each may report several cells.
-pub const AFTER_LOAD: [&str; 9] = ["W2", "W2A", "W3", "W3H", "W4", "W6", "W7", "W2C", "W2L"];
+pub const AFTER_LOAD: [&str; 9] = ["W2", "W2A", "W2C", "W2L", "W3", "W3H", "W4", "W6", "W7"];
 
 /// Runs the selected in-memory workloads (W1-W4, W6, W7, then the query shapes of
 /// `fixture`'s tables) with the engines taking turns. W1 runs when any of W1-W7 is selected
