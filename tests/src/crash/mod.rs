@@ -23,6 +23,7 @@ pub mod kill_evict;
 pub mod kill_modes;
 pub mod kill_ttl;
 pub mod kill_workload;
+pub mod power_loss;
 pub mod sim_asof;
 pub mod sim_backup;
 pub mod sim_evict;

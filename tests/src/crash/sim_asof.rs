@@ -10,9 +10,10 @@
 use std::sync::Arc;
 
 use ember::{Database, Options, SyncPolicy};
-use ember_storage::vfs::{Fault, FaultKind, SimVfs};
+use ember_storage::vfs::SimVfs;
 
 use super::asof_model::{self as model, AsOfTally, Model, State};
+use super::power_loss::{self, PowerLoss};
 use super::Summary;
 
 const DIR: &str = "/db";
@@ -74,26 +75,14 @@ pub fn asof_powerloss(seed: u64, cycles: u64) -> Summary {
     let mut summary = Summary::new("asof-powerloss");
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut tally = AsOfTally::default();
-    let total_ops = {
-        let vfs = SimVfs::new();
-        let _ = run(&vfs, seed);
-        vfs.ops()
-    };
+    let total_ops = power_loss::ops_of(seed, run);
     for cycle in 0..cycles {
         let seed = seed.wrapping_add(cycle);
-        let at_op = rng.u64(0..total_ops.max(1));
-        let vfs = SimVfs::new();
-        vfs.set_fault(Some(Fault {
+        let PowerLoss {
+            vfs,
             at_op,
-            kind: FaultKind::Eio,
-            persistent: true,
-        }));
-        let acks = run(&vfs, seed);
-        if cycle % 2 == 0 {
-            vfs.crash(seed ^ at_op);
-        } else {
-            vfs.crash_out_of_order(seed ^ at_op);
-        }
+            outcome: acks,
+        } = power_loss::lose_power(&mut rng, total_ops, cycle, seed, run);
         summary.faults_injected += 1;
         let checked = acks.and_then(|acks| model::parse(&acks)).and_then(|acks| {
             let db = open(&vfs).map_err(|e| format!("reopen failed: {e}"))?;

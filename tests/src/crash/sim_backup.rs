@@ -18,10 +18,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ember::Database;
-use ember_storage::vfs::{Fault, FaultKind, SimVfs, Vfs};
+use ember_storage::vfs::{SimVfs, Vfs};
 
 use super::backup_model::{Models, THREADS};
 use super::kill_backup::{self, BackupTally, Bounds, Reported};
+use super::power_loss::{self, PowerLoss};
 use super::{kill_child, Summary};
 
 const DIR: &str = "/db";
@@ -121,27 +122,15 @@ pub fn backup_powerloss(seed: u64, cycles: u64) -> Summary {
     let mut summary = Summary::new("backup-powerloss");
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut tally = BackupTally::default();
-    let total_ops = {
-        let vfs = SimVfs::new();
-        run(&vfs, seed);
-        vfs.ops()
-    };
+    let total_ops = power_loss::ops_of(seed, run);
     let scratch = kill_child::scratch_dir("backup-powerloss", seed);
     for cycle in 0..cycles {
         let seed = seed.wrapping_add(cycle);
-        let at_op = rng.u64(0..total_ops.max(1));
-        let vfs = SimVfs::new();
-        vfs.set_fault(Some(Fault {
+        let PowerLoss {
+            vfs,
             at_op,
-            kind: FaultKind::Eio,
-            persistent: true,
-        }));
-        let outcome = run(&vfs, seed);
-        if cycle % 2 == 0 {
-            vfs.crash(seed ^ at_op);
-        } else {
-            vfs.crash_out_of_order(seed ^ at_op);
-        }
+            outcome,
+        } = power_loss::lose_power(&mut rng, total_ops, cycle, seed, run);
         summary.faults_injected += 1;
         match check(&vfs, seed, &outcome, &scratch, &mut tally) {
             Ok(()) => summary.commits_verified += outcome.acked.iter().sum::<u64>(),

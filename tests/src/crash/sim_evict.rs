@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use ember::{Database, Options};
-use ember_storage::vfs::{Fault, FaultKind, SimVfs};
+use ember_storage::vfs::SimVfs;
 
 use super::evict_model;
+use super::power_loss::{self, PowerLoss};
 use super::Summary;
 
 const DIR: &str = "/db";
@@ -48,27 +49,15 @@ fn run(vfs: &SimVfs, seed: u64) -> Vec<String> {
 pub fn evict_powerloss(seed: u64, cycles: u64) -> Summary {
     let mut summary = Summary::new("evict-powerloss");
     let mut rng = fastrand::Rng::with_seed(seed);
-    let total_ops = {
-        let vfs = SimVfs::new();
-        run(&vfs, seed);
-        vfs.ops()
-    };
+    let total_ops = power_loss::ops_of(seed, run);
     let mut evictions = 0;
     for cycle in 0..cycles {
         let seed = seed.wrapping_add(cycle);
-        let at_op = rng.u64(0..total_ops.max(1));
-        let vfs = SimVfs::new();
-        vfs.set_fault(Some(Fault {
+        let PowerLoss {
+            vfs,
             at_op,
-            kind: FaultKind::Eio,
-            persistent: true,
-        }));
-        let acks = run(&vfs, seed);
-        if cycle % 2 == 0 {
-            vfs.crash(seed ^ at_op);
-        } else {
-            vfs.crash_out_of_order(seed ^ at_op);
-        }
+            outcome: acks,
+        } = power_loss::lose_power(&mut rng, total_ops, cycle, seed, run);
         summary.faults_injected += 1;
         let reopen = || open(&vfs, evict_model::options());
         let checked = evict_model::parse(&acks).and_then(|parsed| {

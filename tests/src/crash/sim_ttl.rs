@@ -12,9 +12,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ember::{Database, Options, WallClock};
-use ember_storage::vfs::{Fault, FaultKind, SimVfs};
+use ember_storage::vfs::SimVfs;
 
 use super::kill_ttl::{self, TtlTally};
+use super::power_loss::{self, PowerLoss};
 use super::ttl_model;
 use super::Summary;
 
@@ -67,26 +68,14 @@ pub fn ttl_powerloss(seed: u64, cycles: u64) -> Summary {
     let mut summary = Summary::new("ttl-powerloss");
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut tally = TtlTally::default();
-    let total_ops = {
-        let vfs = SimVfs::new();
-        run(&vfs, seed);
-        vfs.ops()
-    };
+    let total_ops = power_loss::ops_of(seed, run);
     for cycle in 0..cycles {
         let seed = seed.wrapping_add(cycle);
-        let at_op = rng.u64(0..total_ops.max(1));
-        let vfs = SimVfs::new();
-        vfs.set_fault(Some(Fault {
+        let PowerLoss {
+            vfs,
             at_op,
-            kind: FaultKind::Eio,
-            persistent: true,
-        }));
-        let (acks, now) = run(&vfs, seed);
-        if cycle % 2 == 0 {
-            vfs.crash(seed ^ at_op);
-        } else {
-            vfs.crash_out_of_order(seed ^ at_op);
-        }
+            outcome: (acks, now),
+        } = power_loss::lose_power(&mut rng, total_ops, cycle, seed, run);
         summary.faults_injected += 1;
         let reopen = |options: Options| open(&vfs, options);
         let checked = ttl_model::parse(&acks, &[0]).and_then(|(ops, swept)| {
