@@ -89,16 +89,7 @@ pub fn backup(seed: u64, cycles: u64) -> Summary {
             summary.fail_after(seed, cycle + 1, format!("cycle {cycle}: {detail}{note}"));
         };
         let resume = format!("{cycle}:{}", done.map(|n| n.to_string()).join(","));
-        let run = match kill_child::run_child(
-            "backup",
-            &dir,
-            seed,
-            &resume,
-            kill_child::run_ms(&mut rng),
-            None,
-        )
-        .and_then(|run| tally.count(&mut summary, run))
-        {
+        let run = match tally.run_and_count(&mut summary, "backup", &dir, seed, &resume, &mut rng) {
             Ok(run) => run,
             Err(detail) => {
                 fail(&mut summary, detail);

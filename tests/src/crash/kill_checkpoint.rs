@@ -77,16 +77,14 @@ pub fn kill_checkpoint(seed: u64, cycles: u64) -> Summary {
             summary.fail_after(seed, cycle + 1, format!("cycle {cycle}: {detail}{note}"));
         };
         let resume = done.map(|n| n.to_string()).join(",");
-        let run = match kill_child::run_child(
+        let run = match tally.run_and_count(
+            &mut summary,
             "kill-checkpoint",
             &dir,
             seed,
             &resume,
-            kill_child::run_ms(&mut rng),
-            None,
-        )
-        .and_then(|run| tally.count(&mut summary, run))
-        {
+            &mut rng,
+        ) {
             Ok(run) => run,
             Err(detail) => {
                 fail(&mut summary, detail);

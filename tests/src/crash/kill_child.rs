@@ -196,6 +196,21 @@ impl KillTally {
         }
     }
 
+    /// Runs one killed child (`run_child` without a planted bug, a kill after `run_ms`) and
+    /// counts it (`count`).
+    pub fn run_and_count(
+        &mut self,
+        summary: &mut super::Summary,
+        mode: &str,
+        dir: &Path,
+        seed: u64,
+        resume: &str,
+        rng: &mut fastrand::Rng,
+    ) -> Result<ChildRun, String> {
+        run_child(mode, dir, seed, resume, run_ms(rng), None)
+            .and_then(|run| self.count(summary, run))
+    }
+
     /// Counts a child `run` (one injected fault) in `summary` and here; an error the child
     /// reported itself fails the cycle ("the child reported: ..."), else the run goes on to
     /// the mode's checks.

@@ -32,16 +32,14 @@ pub fn evict(seed: u64, cycles: u64) -> Summary {
             let note = kill_child::broken_note();
             summary.fail_after(seed, cycle + 1, format!("cycle {cycle}: {detail}{note}"));
         };
-        let run = match kill_child::run_child(
+        let run = match tally.run_and_count(
+            &mut summary,
             "evict",
             &dir,
             seed,
             &next_op.to_string(),
-            kill_child::run_ms(&mut rng),
-            None,
-        )
-        .and_then(|run| tally.count(&mut summary, run))
-        {
+            &mut rng,
+        ) {
             Ok(run) => run,
             Err(detail) => {
                 fail(&mut summary, detail);
