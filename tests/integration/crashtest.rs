@@ -84,7 +84,7 @@ fn fulldisk_short() {
 /// Runs `ember-crashtest ARGS` (the SIGKILL modes spawn the binary itself as their child),
 /// with `EMBER_CRASHTEST_BROKEN` set when `broken`; returns whether it succeeded and its
 /// stdout.
-fn crashtest(args: &[&str], broken: Option<&str>) -> (bool, String) {
+pub(crate) fn crashtest(args: &[&str], broken: Option<&str>) -> (bool, String) {
     let mut command =
         std::process::Command::new(std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest")));
     command.args(args).env_remove("EMBER_CRASHTEST_BROKEN");

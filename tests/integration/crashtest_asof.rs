@@ -4,20 +4,7 @@
 
 use ember_tests::crash::sim_asof;
 
-/// Runs `ember-crashtest ARGS` with `EMBER_CRASHTEST_BROKEN` set to `broken` (or unset);
-/// returns whether it succeeded and its stdout.
-fn crashtest(args: &[&str], broken: Option<&str>) -> (bool, String) {
-    let mut command =
-        std::process::Command::new(std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest")));
-    command.args(args).env_remove("EMBER_CRASHTEST_BROKEN");
-    if let Some(value) = broken {
-        command.env("EMBER_CRASHTEST_BROKEN", value);
-    }
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    println!("{args:?} broken {broken:?}:\n{stdout}");
-    (output.status.success(), stdout)
-}
+use crate::crashtest::crashtest;
 
 #[test]
 fn asof_powerloss_short() {

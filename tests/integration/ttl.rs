@@ -442,10 +442,10 @@ fn a_lazily_read_query_keeps_its_time_across_other_statements() {
     assert_eq!(rest, (2..=10).collect::<Vec<i64>>());
 }
 
-#[test]
-fn swept_rows_give_their_memory_back() {
-    let clock = WallClock::manual((EXPIRY_S - 1) * 1000);
-    let db = Database::in_memory_with(options(&clock, Duration::from_millis(50)));
+/// A database sweeping every 50 ms on `clock`, with an empty table `cache(id, payload,
+/// expires)` whose rows expire at `expires`.
+fn expiring_cache(clock: &WallClock) -> (Database, Connection) {
+    let db = Database::in_memory_with(options(clock, Duration::from_millis(50)));
     let conn = db.connect();
     conn.execute(
         "CREATE TABLE cache(id INTEGER PRIMARY KEY, payload TEXT, expires INTEGER) \
@@ -453,6 +453,13 @@ fn swept_rows_give_their_memory_back() {
         (),
     )
     .unwrap();
+    (db, conn)
+}
+
+#[test]
+fn swept_rows_give_their_memory_back() {
+    let clock = WallClock::manual((EXPIRY_S - 1) * 1000);
+    let (_db, conn) = expiring_cache(&clock);
     let used = "SELECT slab_bytes_used + large_payload_bytes FROM ember_stats";
     let empty = count(&conn, used);
     conn.execute("BEGIN", ()).unwrap();
@@ -494,14 +501,7 @@ fn wait_until_at_most(conn: &Connection, sql: &str, limit: i64) {
 #[test]
 fn memory_comes_back_after_a_reader_held_the_sweep_back() {
     let clock = WallClock::manual((EXPIRY_S - 1) * 1000);
-    let db = Database::in_memory_with(options(&clock, Duration::from_millis(50)));
-    let conn = db.connect();
-    conn.execute(
-        "CREATE TABLE cache(id INTEGER PRIMARY KEY, payload TEXT, expires INTEGER) \
-         WITH (expire_at = expires)",
-        (),
-    )
-    .unwrap();
+    let (db, conn) = expiring_cache(&clock);
     let used = "SELECT memory_used_bytes FROM ember_stats";
     let empty = count(&conn, used);
     conn.execute("BEGIN", ()).unwrap();
