@@ -29,7 +29,8 @@ pub(crate) enum ClaimFor {
 impl Transaction {
     /// Installs `version` at the head of a key's slot whose current head is not a live row
     /// for this transaction. Returns false, linking nothing, when the slot is retired (the
-    /// key's entry is being removed: the caller probes the index again).
+    /// key's entry is being removed: the caller probes the index again). Unless it returns
+    /// true, `version` links to nothing (`older` is null), so the caller may put it anywhere.
     pub(super) fn push_onto_dead_slot<'g>(
         &self,
         table: &Table,
@@ -86,6 +87,11 @@ impl Transaction {
             {
                 return Ok(true);
             }
+            // The head changed under us: forget the link to it before looking again. Left in
+            // place, a failed push (the collector retiring the slot) would send the version
+            // on to a fresh slot still pointing at the retired chain, which the collector
+            // frees: a chain shared by two slots, freed twice.
+            new.older.store(Shared::null(), Ordering::Relaxed);
         }
     }
 
