@@ -10,7 +10,10 @@
 //!
 //! RACES. An insert that found the key's entry before its removal and then meets the
 //! `RETIRED` head probes the index again (`Transaction::insert`): the entry is gone then, or
-//! going (the collector removes it right after the CAS), and the insert makes a new slot. A
+//! going (the collector removes it right after the CAS), and the insert makes a new slot; its
+//! version goes there linked to nothing (a push that loses its CAS forgets the head it would
+//! have linked to: the collector frees that chain, and a second slot reaching it would free
+//! it again). A
 //! reader that got the row id from an index probe holds an epoch pin until it has read the
 //! slot, and the slot is reused only after the epoch, so no reader sees a slot change keys
 //! under it; rows a live snapshot sees are never retired (the watermark).
