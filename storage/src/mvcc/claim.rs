@@ -26,6 +26,21 @@ pub(crate) enum ClaimFor {
     Delete,
 }
 
+/// Makes `version` the head of a slot just allocated for a new row (empty, or retired and
+/// given back: nobody else links onto it).
+pub(super) fn link_new_row<'g>(slot: &Slot, version: Shared<'g, Version>, guard: &'g Guard) {
+    debug_assert!(
+        // SAFETY: the version is not linked anywhere yet, so only this thread can reach it.
+        unsafe { version.deref() }
+            .older
+            .load(Ordering::Relaxed, guard)
+            .is_null(),
+        "a new row's version links to no other slot's chain"
+    );
+    slot.head
+        .store(HeadWord::from_version(version), Ordering::Release);
+}
+
 impl Transaction {
     /// Installs `version` at the head of a key's slot whose current head is not a live row
     /// for this transaction. Returns false, linking nothing, when the slot is retired (the

@@ -354,17 +354,8 @@ impl Transaction {
         let row = loop {
             let make_row = || match table.allocate_slot() {
                 Ok(row) => {
-                    debug_assert!(
-                        // SAFETY: the version is not linked anywhere yet: ours alone.
-                        unsafe { version.deref() }
-                            .older
-                            .load(Ordering::Relaxed, &guard)
-                            .is_null(),
-                        "a new row's version links to no other slot's chain"
-                    );
                     let slot = table.slot(row).expect("slot just allocated");
-                    slot.head
-                        .store(HeadWord::from_version(version), Ordering::Release);
+                    super::claim::link_new_row(slot, version, &guard);
                     row
                 }
                 Err(error) => {
