@@ -5,6 +5,9 @@
 use ember_storage::Value;
 
 use super::SPLIT_ANSWERS;
+// The whole file is test code (`mod split_tests` is `#[cfg(test)]`); the attribute also
+// tells tidy_layers that this import of the session layer is a test's.
+#[cfg(test)]
 use crate::{Connection, Database};
 
 /// A table of 20,000 rows (two parts of `SLOTS_PER_THREAD_MIN`), on a connection with one
