@@ -211,8 +211,8 @@ pub const PARALLEL: EngineSpec = EngineSpec {
     name: "ember-par",
     storage: Storage::Memory,
     is_baseline: false,
-    remark: "as ember, with PRAGMA threads = cores - 1 (at least 1): large scans without \
-             GROUP BY split across threads",
+    remark: "as ember, with PRAGMA threads = cores - 1 (at least 1): aggregates over large \
+             scans (with or without GROUP BY) split across threads",
     open: open_memory_parallel,
     open_m1: None,
 };

@@ -1,4 +1,4 @@
-//! Parallel scans (`PRAGMA threads`, `exec/parallel.rs`): the pragma's values as SQLite
+//! Parallel scans (`PRAGMA threads`, `exec/parallel/`): the pragma's values as SQLite
 //! gives them; aggregates over tables large enough to split giving exactly the serial answer
 //! and SQLite's (random data, filters, NULLs, mixed integers and reals, sums that must stay
 //! serial); and parallel scans under concurrent writers each seeing one snapshot.

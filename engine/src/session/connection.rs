@@ -657,7 +657,10 @@ impl Connection {
                 crate::gc::vacuum(&self.db.shared);
             }
             Plan::Explain(inner) => {
-                let rows = inner.explain_lines().into_iter();
+                let helpers = self.explain_helper_threads();
+                let lines =
+                    exec::parallel::with_explain_threads(helpers, params, || inner.explain_lines());
+                let rows = lines.into_iter();
                 exec::feed(rows.map(|line| vec![Value::Text(line)]), sink)?;
             }
             Plan::ExplainAnalyze(inner) => {

@@ -1,5 +1,5 @@
 //! `PRAGMA threads`: how many helper threads a connection's large scans may use besides the
-//! statement's own thread (`pipeline/exec/parallel.rs`), as SQLite's pragma of that name
+//! statement's own thread (`pipeline/exec/parallel/`), as SQLite's pragma of that name
 //! sets its worker-thread limit: per connection, 0 (every scan on the calling thread) by
 //! default, at most `limits::WORKER_THREADS_MAX`; `PRAGMA threads = N` sets it (a negative
 //! or non-numeric N changes nothing, as in SQLite) and both forms return the value in force.

@@ -16,7 +16,7 @@ use ember_storage::{RowId, Value};
 use crate::error::Result;
 use crate::expr::{compare_for_sort, Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
-use crate::plan::{AccessPath, AggregateCall, Node};
+use crate::plan::{AccessPath, AggregateCall, Node, TableAccess};
 
 use super::accumulator::Accumulator;
 use super::{build, scan, ExecContext, Operator, Row};
@@ -26,13 +26,14 @@ const DIRECT_KEYS_MAX: i64 = 4096;
 /// A `direct` slot with no group yet.
 const NO_GROUP: u32 = u32::MAX;
 
-struct Group {
-    key_values: Vec<Value>,
+pub(super) struct Group {
+    /// The key as the group's first row gave it.
+    pub(super) key_values: Vec<Value>,
     /// The group's last input row; over a table scan it is read at the end from
     /// `last_row_id` and stays empty until then.
     last_row: Row,
-    last_row_id: RowId,
-    accumulators: Vec<Accumulator>,
+    pub(super) last_row_id: RowId,
+    pub(super) accumulators: Vec<Accumulator>,
 }
 
 /// Where an aggregate call's arguments come from, resolved once per statement.
@@ -71,16 +72,17 @@ pub struct AggregateOperator<'p> {
     output: Option<std::vec::IntoIter<Row>>,
 }
 
-/// The groups built so far and the lookup structures that find a row's group.
-struct Grouper<'p> {
-    group_by: &'p [Expr],
-    aggregates: &'p [AggregateCall],
+/// The groups built so far (in the order their first rows came) and the lookup structures
+/// that find a row's group.
+pub(super) struct Grouper<'p> {
+    pub(super) group_by: &'p [Expr],
+    pub(super) aggregates: &'p [AggregateCall],
     /// Each aggregate's argument source, in `aggregates` order.
     args: Vec<Args<'p>>,
     /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
     any_filter: bool,
-    input_width: usize,
-    groups: Vec<Group>,
+    pub(super) input_width: usize,
+    pub(super) groups: Vec<Group>,
     index: HashMap<Vec<KeyValue>, usize, FastBuildHasher>,
     /// A single group key that is not a small integer: its group, probed with the borrowed
     /// key (a row of an existing group allocates nothing).
@@ -97,20 +99,27 @@ struct Grouper<'p> {
 }
 
 impl<'p> Grouper<'p> {
-    fn new(operator: &AggregateOperator<'p>, context: &ExecContext<'_>) -> Grouper<'p> {
+    /// No groups yet, for the aggregate `aggregates` over rows `input_width` wide grouped by
+    /// `group_by`.
+    pub(super) fn new(
+        group_by: &'p [Expr],
+        aggregates: &'p [AggregateCall],
+        input_width: usize,
+        context: &ExecContext<'_>,
+    ) -> Grouper<'p> {
         Grouper {
             memory: context.memory_charge("GROUP BY groups"),
-            group_by: operator.group_by,
-            aggregates: operator.aggregates,
-            args: operator.aggregates.iter().map(Args::of).collect(),
-            any_filter: operator.aggregates.iter().any(|call| call.filter.is_some()),
-            input_width: operator.input_width,
+            group_by,
+            aggregates,
+            args: aggregates.iter().map(Args::of).collect(),
+            any_filter: aggregates.iter().any(|call| call.filter.is_some()),
+            input_width,
             groups: Vec::new(),
             index: HashMap::default(),
             single: HashMap::default(),
             direct: Vec::new(),
-            key_values: Vec::with_capacity(operator.group_by.len()),
-            key: Vec::with_capacity(operator.group_by.len()),
+            key_values: Vec::with_capacity(group_by.len()),
+            key: Vec::with_capacity(group_by.len()),
             arg_values: Vec::new(),
         }
     }
@@ -136,6 +145,18 @@ impl<'p> Grouper<'p> {
     /// Finds (or creates) the group of `row`, feeds its accumulators, and returns the
     /// group's position (the caller stores the row as the group's last row).
     fn add(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
+        self.add_noting(row, context, |_, _| {})
+    }
+
+    /// `add`, also showing `note` each value fed to a one-argument aggregate (with the
+    /// aggregate's position): a parallel worker measures its sums' inputs so.
+    #[inline(always)]
+    pub(super) fn add_noting(
+        &mut self,
+        row: &[Value],
+        context: &ExecContext<'_>,
+        mut note: impl FnMut(usize, &Value),
+    ) -> Result<usize> {
         let position = match self.group_by {
             // No GROUP BY: one group, made at the first row (no key to hash per row).
             [] if !self.groups.is_empty() => 0,
@@ -160,8 +181,15 @@ impl<'p> Grouper<'p> {
             }
             match args {
                 Args::None => accumulator.add_row(),
-                Args::Column(index) => accumulator.add_value(&row[*index])?,
-                Args::Expr(expr) => accumulator.add_value(&expr.eval(row, &context.eval)?)?,
+                Args::Column(index) => {
+                    note(at, &row[*index]);
+                    accumulator.add_value(&row[*index])?
+                }
+                Args::Expr(expr) => {
+                    let value = expr.eval(row, &context.eval)?;
+                    note(at, &value);
+                    accumulator.add_value(&value)?
+                }
                 Args::Exprs(exprs) => {
                     self.arg_values.clear();
                     for expr in *exprs {
@@ -172,6 +200,24 @@ impl<'p> Grouper<'p> {
             }
         }
         Ok(position)
+    }
+
+    /// The position of the group whose key is `key_values` (one value per GROUP BY term),
+    /// created (with fresh accumulators) when there is none yet.
+    pub(super) fn group_of_key(
+        &mut self,
+        key_values: &[Value],
+        context: &ExecContext<'_>,
+    ) -> Result<usize> {
+        debug_assert_eq!(key_values.len(), self.group_by.len());
+        match key_values {
+            [value] => self.find_single(value, context),
+            values => {
+                self.key_values.clear();
+                self.key_values.extend_from_slice(values);
+                self.find_hashed(context)
+            }
+        }
     }
 
     /// The group of the single key `value` (created when new). Only the small-integer
@@ -320,7 +366,7 @@ impl<'p> AggregateOperator<'p> {
     }
 
     fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
-        let mut grouper = Grouper::new(self, context);
+        let mut grouper = Grouper::new(self.group_by, self.aggregates, self.input_width, context);
         match self.input {
             Node::Scan(access)
                 if matches!(
@@ -328,26 +374,12 @@ impl<'p> AggregateOperator<'p> {
                     AccessPath::FullScan | AccessPath::IndexRange(_)
                 ) =>
             {
-                let split = match (self.group_by, &access.path) {
-                    ([], AccessPath::FullScan) => {
-                        super::parallel::aggregate(access, self.aggregates, context)?
-                    }
-                    _ => None,
-                };
-                match split {
-                    // No row passed: `finish` makes the one group of an empty input.
-                    Some((_, None)) => {}
-                    Some((accumulators, Some(last_row_id))) => grouper.groups.push(Group {
-                        key_values: Vec::new(),
-                        last_row: Vec::new(),
-                        last_row_id,
-                        accumulators,
-                    }),
-                    None => scan::for_each_row(access, context, |row_id, row| {
+                if !self.split(access, &mut grouper, context)? {
+                    scan::for_each_row(access, context, |row_id, row| {
                         let position = grouper.add(row, context)?;
                         grouper.groups[position].last_row_id = row_id;
                         Ok(())
-                    })?,
+                    })?
                 }
                 // Each group's last row, read again under the same snapshot (this statement
                 // writes nothing, so it is the row the scan saw).
@@ -379,6 +411,38 @@ impl<'p> AggregateOperator<'p> {
             }
         }
         grouper.finish(context)
+    }
+}
+
+impl<'p> AggregateOperator<'p> {
+    /// Computes the groups of a full scan `access` into `grouper` on several threads
+    /// (`exec::parallel`); false, `grouper` untouched, when the statement runs serially.
+    fn split(
+        &self,
+        access: &TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<bool> {
+        if !matches!(access.path, AccessPath::FullScan) {
+            return Ok(false);
+        }
+        if !self.group_by.is_empty() {
+            return super::parallel::grouped::aggregate(access, grouper, context);
+        }
+        match super::parallel::aggregate(access, self.aggregates, context)? {
+            None => Ok(false),
+            // No row passed: `finish` makes the one group of an empty input.
+            Some((_, None)) => Ok(true),
+            Some((accumulators, Some(last_row_id))) => {
+                grouper.groups.push(Group {
+                    key_values: Vec::new(),
+                    last_row: Vec::new(),
+                    last_row_id,
+                    accumulators,
+                });
+                Ok(true)
+            }
+        }
     }
 }
 

@@ -22,7 +22,7 @@ mod insert;
 mod join;
 mod join_table;
 mod outer_join;
-mod parallel;
+pub(crate) mod parallel;
 pub mod profile;
 mod query;
 mod recursive;

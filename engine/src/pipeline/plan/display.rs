@@ -155,14 +155,21 @@ fn key_terms(access: &TableAccess, columns: &[usize], values: &[crate::expr::Exp
 }
 
 impl Node {
-    /// Writes this node's line and its inputs', the line annotated with what the node did
-    /// when an EXPLAIN ANALYZE run's counts are lent out (`exec::profile`).
+    /// Writes this node's line and its inputs', the line annotated with whether the node may
+    /// run on several threads (`exec::parallel`, when the connection has helper threads)
+    /// and with what the node did when an EXPLAIN ANALYZE run's counts are lent out
+    /// (`exec::profile`).
     fn write_tree(&self, out: &mut String, depth: usize) -> fmt::Result {
         let start = out.len();
         self.write_node(out, depth)?;
-        if let Some(note) = crate::exec::profile::note_for(self) {
-            let line_end = out[start..].find('\n').map_or(out.len(), |at| start + at);
+        let notes = [
+            crate::exec::parallel::note_for(self),
+            crate::exec::profile::note_for(self),
+        ];
+        let mut line_end = out[start..].find('\n').map_or(out.len(), |at| start + at);
+        for note in notes.into_iter().flatten() {
             out.insert_str(line_end, &note);
+            line_end += note.len();
         }
         Ok(())
     }

@@ -116,6 +116,19 @@ impl Connection {
         }
     }
 
+    /// The helper threads a statement of this connection may split a scan across, as EXPLAIN
+    /// tells: none while a statement timeout or a memory budget is in force (bounds are
+    /// checked on the statement's own thread only, see `exec::parallel`).
+    pub(super) fn explain_helper_threads(&self) -> usize {
+        let bounded = self.statement_timeout.get().is_some()
+            || self.db.shared.store.memory().budget().is_some();
+        if bounded {
+            0
+        } else {
+            self.threads.get()
+        }
+    }
+
     /// The environment a statement of this connection runs in (enforcing no foreign keys:
     /// a writing statement sets the catalog they resolve against).
     #[inline]
@@ -170,7 +183,10 @@ impl Connection {
             Ok(true)
         })?;
         let elapsed = started.elapsed();
-        let mut lines = profiling.finish(|| plan.explain_lines());
+        let helpers = self.explain_helper_threads();
+        let mut lines = profiling.finish(|| {
+            exec::parallel::with_explain_threads(helpers, params, || plan.explain_lines())
+        });
         let plural = |n: u64| if n == 1 { "" } else { "s" };
         let what = match plan {
             Plan::Query(_) => format!("{rows} row{}", plural(rows)),

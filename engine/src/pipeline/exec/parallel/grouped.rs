@@ -1,0 +1,184 @@
+//! Parallel GROUP BY over a full table scan: every worker groups its contiguous slot range
+//! with its own `Grouper` (the serial operator's, so keys and accumulators are the serial
+//! ones), then the statement's thread merges the parts in slot order. A group keeps the key
+//! its first row gave and the id of its last row, and the merged groups come in the order
+//! their first rows have in the table: exactly the serial grouper's groups, which `finish`
+//! then sorts by key as the serial plan does.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ember_storage::{RowId, Value};
+
+use crate::error::Result;
+use crate::expr::{EvalContext, Expr};
+use crate::plan::{AggregateCall, TableAccess};
+
+use super::super::aggregate::{Group, Grouper};
+use super::super::ExecContext;
+use super::{
+    collect_parts, context_free, keep_going, merges_grouped, split_slots, sums, thread_count,
+    Outcome, SumBound, WorkerFilter, BATCH_SLOTS,
+};
+
+/// Computes the groups of the full scan `access` into `merged` (empty, made for this
+/// aggregate) on several threads. False, `merged` untouched, when the statement runs
+/// serially instead: one thread configured, a small table, a shape that does not merge
+/// exactly (see `parallel`), sums that might round, or a worker's error (the serial scan
+/// then meets the error the serial order meets first).
+pub fn aggregate<'p>(
+    access: &TableAccess,
+    merged: &mut Grouper<'p>,
+    context: &ExecContext<'_>,
+) -> Result<bool> {
+    debug_assert!(merged.groups.is_empty());
+    let threads = thread_count(access, context);
+    if threads < 2
+        || !merged.group_by.iter().all(context_free)
+        || !merged.aggregates.iter().all(merges_grouped)
+    {
+        return Ok(false);
+    }
+    let Some(filter) = WorkerFilter::of(access, context) else {
+        return Ok(false);
+    };
+    let summed: Vec<bool> = merged
+        .aggregates
+        .iter()
+        .map(|call| sums(call.function))
+        .collect();
+    let job = Job {
+        access,
+        group_by: merged.group_by,
+        aggregates: merged.aggregates,
+        input_width: merged.input_width,
+        summed: &summed,
+        filter: &filter,
+        params: context.eval.params,
+        rows_max: context.rows_max,
+        interrupt: context.interrupt_flag(),
+        stop: AtomicBool::new(false),
+    };
+    let txn = context.txn;
+    let end = access.table.storage.slot_count();
+    let parts = split_slots(threads, end, |range| job.run(range, txn));
+    let Some(parts) = collect_parts(parts, context)? else {
+        return Ok(false);
+    };
+    let mut bounds = vec![SumBound::default(); summed.len()];
+    for part in &parts {
+        for (bound, other) in bounds.iter_mut().zip(&part.bounds) {
+            bound.absorb(other);
+        }
+    }
+    if !bounds.iter().all(SumBound::exact) {
+        return Ok(false);
+    }
+    for part in parts {
+        for group in part.groups {
+            let before = merged.groups.len();
+            let position = merged.group_of_key(&group.key_values, context)?;
+            let target = &mut merged.groups[position];
+            if position == before {
+                // New here: the part's state is the whole group's so far.
+                target.accumulators = group.accumulators;
+            } else {
+                for (accumulator, later) in target.accumulators.iter_mut().zip(&group.accumulators)
+                {
+                    accumulator.merge(later);
+                }
+            }
+            target.last_row_id = group.last_row_id;
+        }
+    }
+    super::count_split();
+    Ok(true)
+}
+
+/// What every worker shares.
+struct Job<'j> {
+    access: &'j TableAccess,
+    group_by: &'j [Expr],
+    aggregates: &'j [AggregateCall],
+    input_width: usize,
+    /// Per aggregate: whether it sums (its inputs are measured).
+    summed: &'j [bool],
+    filter: &'j WorkerFilter,
+    params: &'j [Value],
+    rows_max: usize,
+    interrupt: Option<&'j AtomicBool>,
+    /// Set by the first worker whose sums cannot be proven exact: the others stop too.
+    stop: AtomicBool,
+}
+
+/// One worker's groups over its slot range, in the order their first rows came.
+struct Part {
+    groups: Vec<Group>,
+    /// Per aggregate, over all the part's groups: the magnitudes of a sum's inputs (a
+    /// bound over every group bounds each group's).
+    bounds: Vec<SumBound>,
+}
+
+impl Job<'_> {
+    fn run(
+        &self,
+        range: std::ops::Range<RowId>,
+        txn: &ember_storage::Transaction,
+    ) -> Result<Outcome<Part>> {
+        // The worker's own context: the statement's snapshot and parameters, no runtime
+        // (every expression it evaluates is `context_free`), no memory budget (a budget
+        // keeps the statement serial).
+        let context = ExecContext {
+            txn,
+            eval: EvalContext {
+                params: self.params,
+                subqueries: None,
+                outer: None,
+            },
+            rows_max: self.rows_max,
+            buffers: None,
+            work: None,
+        };
+        let mut grouper = Grouper::new(self.group_by, self.aggregates, self.input_width, &context);
+        let mut bounds = vec![SumBound::default(); self.aggregates.len()];
+        let mut buffer = Vec::new();
+        let mut next = range.start;
+        let mut failure = None;
+        while next < range.end {
+            if !keep_going(self.interrupt, &self.stop)? {
+                return Ok(Outcome::Abandoned);
+            }
+            let batch = next..range.end.min(next + BATCH_SLOTS);
+            next =
+                self.filter
+                    .scan_batch(self.access, txn, batch, &mut buffer, |row_id, row| {
+                        let noted = grouper.add_noting(row, &context, |at, value| {
+                            if self.summed[at] {
+                                bounds[at].note(value);
+                            }
+                        });
+                        match noted {
+                            Ok(position) => {
+                                grouper.groups[position].last_row_id = row_id;
+                                true
+                            }
+                            Err(error) => {
+                                failure = Some(error);
+                                false
+                            }
+                        }
+                    })?;
+            if let Some(error) = failure {
+                return Err(error);
+            }
+            // A bound only grows: once not exact, the merged one is not either.
+            if !bounds.iter().all(SumBound::exact) {
+                self.stop.store(true, Ordering::Relaxed);
+                return Ok(Outcome::Abandoned);
+            }
+        }
+        Ok(Outcome::Done(Part {
+            groups: grouper.groups,
+            bounds,
+        }))
+    }
+}

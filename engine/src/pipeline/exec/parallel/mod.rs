@@ -1,0 +1,436 @@
+//! Parallel aggregation of a full table scan (`PRAGMA threads`): the table's slots are split
+//! into contiguous ranges, each scanned on its own thread under the statement's one snapshot
+//! (the transaction is shared, read-only), and the partial states are merged in slot order,
+//! giving exactly the serial answer. This file owns the split itself, the shapes that may
+//! split (`splits`, which EXPLAIN asks too) and the aggregate without GROUP BY; `grouped.rs`
+//! the GROUP BY aggregate, `sum_bound.rs` the proof that a merged sum is exact, `explain.rs`
+//! EXPLAIN's note.
+//!
+//! Only shapes whose partial states merge exactly run in parallel: a filter that compiles
+//! (`expr::Compiled`, perhaps run in stages while each row is decoded, `expr::Staged`; it
+//! needs no evaluation context) or none; aggregates COUNT, MIN/MAX (BINARY), SUM/TOTAL/AVG,
+//! without DISTINCT; group keys, arguments and FILTER clauses that read nothing but the row
+//! and the parameters (`context_free`). A sum is order-sensitive in general (integer
+//! overflow depends on the order, and SQLite's compensated float sum is not associative), so
+//! every worker also measures its inputs (`SumBound`): when no addition in any order can
+//! round or overflow, the serial result is the exact total and so is the merged one. As
+//! soon as one worker's inputs break that proof it tells the others to stop (the bound only
+//! grows), and the caller runs the serial scan: the parallel attempt's work is thrown away,
+//! never its answer used. A worker's error (other than an interrupt) also falls back to the
+//! serial scan, which reports the error the serial order meets first.
+
+mod explain;
+pub(super) mod grouped;
+#[cfg(test)]
+mod split_tests;
+mod sum_bound;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ember_storage::{RowId, Value};
+
+use crate::error::Result;
+use crate::expr::{Compiled, Expr, Predicate, Staged};
+use crate::plan::{AccessPath, AggregateCall, AggregateFunction, Node, TableAccess};
+
+use super::accumulator::Accumulator;
+use super::scan_filter::ScanFilter;
+use super::ExecContext;
+
+pub use explain::{note_for, with_explain_threads};
+pub use sum_bound::SumBound;
+
+#[cfg(test)]
+thread_local! {
+    /// Statements on this thread whose answer came from a parallel split (tests read it).
+    static SPLIT_ANSWERS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts a statement answered by a split (tests only; nothing in other builds).
+#[inline]
+fn count_split() {
+    #[cfg(test)]
+    SPLIT_ANSWERS.set(SPLIT_ANSWERS.get() + 1);
+}
+
+/// Slots each thread scans at least: smaller tables are not split.
+pub const SLOTS_PER_THREAD_MIN: u64 = 8192;
+/// Slots a worker scans between checks for an interrupt or a reason to stop.
+const BATCH_SLOTS: u64 = 4096;
+
+/// The table access an aggregate over `input` would split across threads, judged from the
+/// plan alone: a full scan, and every key, argument and FILTER clause of a shape whose
+/// partial states merge exactly. Whether it does split also depends on the connection's
+/// threads, the table's size, the filter compiling (with the statement's parameters) and
+/// the sums' inputs.
+pub fn splits<'p>(
+    input: &'p Node,
+    group_by: &[Expr],
+    aggregates: &[AggregateCall],
+) -> Option<&'p TableAccess> {
+    let Node::Scan(access) = input else {
+        return None;
+    };
+    if !matches!(access.path, AccessPath::FullScan) {
+        return None;
+    }
+    let calls_merge = if group_by.is_empty() {
+        aggregates.iter().all(|call| argument_of(call).is_some())
+    } else {
+        group_by.iter().all(context_free) && aggregates.iter().all(merges_grouped)
+    };
+    calls_merge.then_some(access)
+}
+
+/// Whether `expr` reads nothing but its row and the statement's parameters: no subquery,
+/// no enclosing query's row, no function (a function may read the session or the clock).
+/// A worker thread evaluates such an expression without the statement's runtime.
+pub fn context_free(expr: &Expr) -> bool {
+    let mut free = true;
+    expr.walk(&mut |node| {
+        if matches!(
+            node,
+            Expr::Subquery(_)
+                | Expr::OuterColumn { .. }
+                | Expr::Function { .. }
+                | Expr::UserFunction { .. }
+        ) {
+            free = false;
+        }
+    });
+    free
+}
+
+/// Whether a GROUP BY worker can compute `call` over its part and merge it exactly.
+fn merges_grouped(call: &AggregateCall) -> bool {
+    Accumulator::mergeable(call.function, call.distinct, call.collation)
+        && call.user.is_none()
+        && call.args.len() <= 1
+        && call.args.iter().all(context_free)
+        && call.filter.as_ref().is_none_or(context_free)
+}
+
+/// Whether `function` sums its inputs (its merge needs a `SumBound` proof).
+fn sums(function: AggregateFunction) -> bool {
+    matches!(
+        function,
+        AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg
+    )
+}
+
+/// How many threads scan `access`: one plus the connection's helper threads, at most one
+/// per `SLOTS_PER_THREAD_MIN` slots; 1 when a deadline or memory budget is in force (those
+/// are checked by the statement's own thread only).
+fn thread_count(access: &TableAccess, context: &ExecContext<'_>) -> usize {
+    let helpers = context.helper_threads();
+    if helpers == 0 || context.has_bounds() {
+        return 1;
+    }
+    let by_size = access.table.storage.slot_count() / SLOTS_PER_THREAD_MIN;
+    (helpers + 1).min(usize::try_from(by_size).unwrap_or(usize::MAX))
+}
+
+/// The filter a worker applies: none, staged, or compiled; `None` (no split) for a filter
+/// that needs the statement's runtime to evaluate.
+enum WorkerFilter {
+    All,
+    Staged(Staged),
+    Compiled(Compiled),
+}
+
+impl WorkerFilter {
+    fn of(access: &TableAccess, context: &ExecContext<'_>) -> Option<WorkerFilter> {
+        match ScanFilter::new(access, context) {
+            ScanFilter::All => Some(WorkerFilter::All),
+            ScanFilter::Staged(staged) => Some(WorkerFilter::Staged(staged)),
+            ScanFilter::Predicate(Predicate::Compiled(compiled)) => {
+                Some(WorkerFilter::Compiled(compiled))
+            }
+            ScanFilter::Predicate(Predicate::Tree(_)) => None,
+        }
+    }
+
+    /// Scans the slots `range` of `access`'s table: `visit` gets each visible row that
+    /// passes and returns whether to go on. Returns where the next batch starts.
+    fn scan_batch(
+        &self,
+        access: &TableAccess,
+        txn: &ember_storage::Transaction,
+        range: std::ops::Range<RowId>,
+        buffer: &mut Vec<Value>,
+        mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+    ) -> Result<RowId> {
+        let table = &access.table.storage;
+        let decoder = access.read.decoder();
+        Ok(match self {
+            WorkerFilter::All => txn.scan_batch_decoded(table, range, decoder, buffer, visit)?,
+            WorkerFilter::Staged(staged) => txn.scan_batch_checked(
+                table,
+                range,
+                decoder,
+                buffer,
+                staged.stops(),
+                |stage, row| staged.check(stage, row),
+                visit,
+            )?,
+            WorkerFilter::Compiled(compiled) => {
+                txn.scan_batch_decoded(table, range, decoder, buffer, |row, values| {
+                    compiled.truth(values) != Some(true) || visit(row, values)
+                })?
+            }
+        })
+    }
+}
+
+/// How a worker's part ended.
+enum Outcome<T> {
+    Done(T),
+    /// Its sums stopped being provably exact, or another worker's did: no merge.
+    Abandoned,
+}
+
+/// Runs `work(range)` over `threads` contiguous parts of the slots `0..end` (the first on
+/// this thread), returning the results in slot order. `work` polls `stop` between batches.
+fn split_slots<T: Send>(
+    threads: usize,
+    end: RowId,
+    work: impl Fn(std::ops::Range<RowId>) -> Result<Outcome<T>> + Sync,
+) -> Vec<Result<Outcome<T>>> {
+    debug_assert!(threads >= 2);
+    let chunk = end.div_ceil(threads as u64);
+    let range_of = |part: u64| (part * chunk).min(end)..((part + 1) * chunk).min(end);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = (1..threads as u64)
+            .map(|part| scope.spawn(move || work(range_of(part))))
+            .collect();
+        let first = work(range_of(0));
+        std::iter::once(first)
+            .chain(handles.into_iter().map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(crate::err!(Internal, "a parallel scan worker panicked"))
+                })
+            }))
+            .collect()
+    })
+}
+
+/// Between a worker's batches: an `Interrupted` error when the statement was asked to
+/// stop; whether to go on (no other worker gave up).
+fn keep_going(interrupt: Option<&AtomicBool>, stop: &AtomicBool) -> Result<bool> {
+    if interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+        return Err(crate::err!(Interrupted, "interrupted"));
+    }
+    Ok(!stop.load(Ordering::Relaxed))
+}
+
+/// The workers' parts in slot order, or `None` when any was abandoned or failed (the
+/// caller then scans serially); an interrupt is the statement's error.
+fn collect_parts<T>(
+    parts: Vec<Result<Outcome<T>>>,
+    context: &ExecContext<'_>,
+) -> Result<Option<Vec<T>>> {
+    context.check_interrupt()?;
+    let mut done = Vec::with_capacity(parts.len());
+    for part in parts {
+        match part {
+            Ok(Outcome::Done(part)) => done.push(part),
+            Ok(Outcome::Abandoned) => return Ok(None),
+            // An interrupt is the statement's answer; a panicked worker is a bug to report.
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    crate::error::ErrorKind::Interrupted | crate::error::ErrorKind::Internal
+                ) =>
+            {
+                return Err(error)
+            }
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(Some(done))
+}
+
+/// The merged accumulators of `aggregates` (no GROUP BY) over the rows of `access` that pass
+/// its filter, and the last such row's id, computed on several threads; `None` when the
+/// statement does not run in parallel (one thread configured, a small table, a shape that
+/// does not merge exactly, or sums that might round): the caller then scans serially.
+pub fn aggregate(
+    access: &TableAccess,
+    aggregates: &[AggregateCall],
+    context: &ExecContext<'_>,
+) -> Result<Option<(Vec<Accumulator>, Option<RowId>)>> {
+    let threads = thread_count(access, context);
+    if threads < 2 {
+        return Ok(None);
+    }
+    let Some(args) = aggregates
+        .iter()
+        .map(argument_of)
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(None);
+    };
+    let Some(filter) = WorkerFilter::of(access, context) else {
+        return Ok(None);
+    };
+    let job = Job {
+        access,
+        aggregates,
+        args: &args,
+        filter: &filter,
+        interrupt: context.interrupt_flag(),
+        stop: AtomicBool::new(false),
+    };
+    let txn = context.txn;
+    let end = access.table.storage.slot_count();
+    let parts = split_slots(threads, end, |range| job.run(range, txn));
+    let Some(parts) = collect_parts(parts, context)? else {
+        return Ok(None);
+    };
+    let mut merged: Option<Partial> = None;
+    for partial in parts {
+        merged = Some(match merged {
+            None => partial,
+            Some(mut earlier) => {
+                earlier.absorb(partial);
+                earlier
+            }
+        });
+    }
+    let merged = merged.filter(|merged| merged.exact);
+    if merged.is_some() {
+        count_split();
+    }
+    Ok(merged.map(|merged| (merged.accumulators, merged.last_row)))
+}
+
+/// Where one aggregate's argument comes from in a parallel scan without GROUP BY: `None`
+/// inside for COUNT(*); `None` outside when the call does not merge.
+fn argument_of(call: &AggregateCall) -> Option<Option<usize>> {
+    if call.filter.is_some()
+        || !Accumulator::mergeable(call.function, call.distinct, call.collation)
+    {
+        return None;
+    }
+    match (call.function, call.args.as_slice()) {
+        (AggregateFunction::CountStar, []) => Some(None),
+        (_, [Expr::Column { index, .. }]) => Some(Some(*index)),
+        _ => None,
+    }
+}
+
+/// What every worker shares.
+struct Job<'j> {
+    access: &'j TableAccess,
+    aggregates: &'j [AggregateCall],
+    args: &'j [Option<usize>],
+    filter: &'j WorkerFilter,
+    interrupt: Option<&'j AtomicBool>,
+    /// Set by the first worker whose sums cannot be proven exact: the others stop too.
+    stop: AtomicBool,
+}
+
+/// One worker's result over its slot range.
+struct Partial {
+    accumulators: Vec<Accumulator>,
+    /// Per aggregate (used by sums only): the magnitudes of its inputs.
+    bounds: Vec<SumBound>,
+    last_row: Option<RowId>,
+    /// Whether every sum is known exact in any order (set by `absorb` over all parts).
+    exact: bool,
+}
+
+impl Job<'_> {
+    fn run(
+        &self,
+        range: std::ops::Range<RowId>,
+        txn: &ember_storage::Transaction,
+    ) -> Result<Outcome<Partial>> {
+        let mut partial = Partial {
+            accumulators: self
+                .aggregates
+                .iter()
+                .map(|call| Accumulator::new(call.function, false))
+                .collect(),
+            bounds: vec![SumBound::default(); self.aggregates.len()],
+            last_row: None,
+            exact: true,
+        };
+        let mut buffer = Vec::new();
+        let mut next = range.start;
+        let mut failure = None;
+        while next < range.end {
+            if !keep_going(self.interrupt, &self.stop)? {
+                return Ok(Outcome::Abandoned);
+            }
+            let batch = next..range.end.min(next + BATCH_SLOTS);
+            next =
+                self.filter
+                    .scan_batch(self.access, txn, batch, &mut buffer, |row, values| {
+                        partial.last_row = Some(row);
+                        match partial.add(self.aggregates, self.args, values) {
+                            Ok(()) => true,
+                            Err(error) => {
+                                failure = Some(error);
+                                false
+                            }
+                        }
+                    })?;
+            if let Some(error) = failure {
+                return Err(error);
+            }
+            // A bound only grows: once not exact, the merged one is not either.
+            if !partial.bounds.iter().all(SumBound::exact) {
+                self.stop.store(true, Ordering::Relaxed);
+                return Ok(Outcome::Abandoned);
+            }
+        }
+        Ok(Outcome::Done(partial))
+    }
+}
+
+impl Partial {
+    #[inline]
+    fn add(
+        &mut self,
+        calls: &[AggregateCall],
+        args: &[Option<usize>],
+        row: &[Value],
+    ) -> Result<()> {
+        for (((call, arg), accumulator), bound) in calls
+            .iter()
+            .zip(args)
+            .zip(&mut self.accumulators)
+            .zip(&mut self.bounds)
+        {
+            match arg {
+                None => accumulator.add_row(),
+                Some(column) => {
+                    let value = &row[*column];
+                    if sums(call.function) {
+                        bound.note(value);
+                    }
+                    accumulator.add_value(value)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds in the part of the scan that follows this one.
+    fn absorb(&mut self, later: Partial) {
+        for (bound, other) in self.bounds.iter_mut().zip(&later.bounds) {
+            bound.absorb(other);
+        }
+        self.exact = self.bounds.iter().all(SumBound::exact);
+        if self.exact {
+            for (accumulator, other) in self.accumulators.iter_mut().zip(&later.accumulators) {
+                accumulator.merge(other);
+            }
+        }
+        if later.last_row.is_some() {
+            self.last_row = later.last_row;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! EXPLAIN's note on aggregates that may split across threads (`exec/parallel/explain.rs`):
+//! shown only with helper threads (`PRAGMA threads`), on a full scan's aggregate whose keys,
+//! arguments and filter merge exactly; never under a statement timeout (bounds keep a
+//! statement on its own thread).
+
+use ember::{Connection, Database, Value};
+
+fn explain(conn: &Connection, sql: &str, params: &[Value]) -> Vec<String> {
+    let rows = conn.query(&format!("EXPLAIN {sql}"), params).unwrap();
+    rows.values()
+        .iter()
+        .map(|row| match &row[0] {
+            Value::Text(line) => line.to_string(),
+            other => panic!("not a text line: {other:?}"),
+        })
+        .collect()
+}
+
+fn table(conn: &Connection, threads: usize) {
+    conn.execute_batch(
+        "CREATE TABLE lineitem(id INTEGER PRIMARY KEY, qty REAL, price REAL, disc REAL, \
+         flag TEXT, status TEXT, shipdate INT);
+         CREATE INDEX by_price ON lineitem(price)",
+    )
+    .unwrap();
+    conn.execute(&format!("PRAGMA threads = {threads}"), ())
+        .unwrap();
+}
+
+const Q1: &str = "SELECT flag, status, sum(qty), sum(price * (1 - disc)), avg(disc), count(*) \
+                  FROM lineitem WHERE shipdate <= ? GROUP BY flag, status \
+                  ORDER BY flag, status";
+
+#[test]
+fn explain_marks_aggregates_that_may_split() {
+    let conn = Database::in_memory().connect();
+    table(&conn, 2);
+    assert_eq!(
+        explain(
+            &conn,
+            "SELECT flag, count(*), avg(qty) FROM lineitem GROUP BY flag",
+            &[]
+        ),
+        [
+            "Project flag, count(*), avg(qty)",
+            "└─ Aggregate count(*), avg(qty) group by flag parallel up to 3 threads",
+            "   └─ Scan lineitem",
+        ]
+    );
+    assert_eq!(
+        explain(&conn, Q1, &[Value::Integer(2400)]),
+        [
+            "Project flag, status, sum(qty), sum((price * (1 - disc))), avg(disc), count(*)",
+            "└─ Sort flag ASC, status ASC",
+            "   └─ Aggregate sum(qty), sum((price * (1 - disc))), avg(disc), count(*) group by \
+             flag, status parallel up to 3 threads",
+            "      └─ Scan lineitem filter (shipdate <= $1)",
+        ]
+    );
+    assert_eq!(
+        explain(&conn, "SELECT sum(price) FROM lineitem WHERE qty < 3", &[]),
+        [
+            "Project sum(price)",
+            "└─ Aggregate sum(price) parallel up to 3 threads",
+            "   └─ Scan lineitem filter (qty < 3)",
+        ]
+    );
+}
+
+#[test]
+fn explain_leaves_serial_aggregates_unmarked() {
+    let conn = Database::in_memory().connect();
+    table(&conn, 2);
+    for sql in [
+        // A filter that needs the runtime (a function), a DISTINCT, an index range, a filter
+        // that does not compile (arithmetic on the column), a join, a key that calls a
+        // function.
+        "SELECT flag, count(*) FROM lineitem WHERE abs(qty) > 2 GROUP BY flag",
+        "SELECT flag, count(DISTINCT status) FROM lineitem GROUP BY flag",
+        "SELECT flag, count(*) FROM lineitem WHERE price < 10 GROUP BY flag",
+        "SELECT flag, count(*) FROM lineitem WHERE shipdate + 0 < 10 GROUP BY flag",
+        "SELECT a.flag, count(*) FROM lineitem a JOIN lineitem b ON a.id = b.qty GROUP BY 1",
+        "SELECT upper(flag), count(*) FROM lineitem GROUP BY 1",
+    ] {
+        let lines = explain(&conn, sql, &[]);
+        assert!(
+            lines.iter().all(|line| !line.contains("parallel")),
+            "{sql}: {lines:#?}"
+        );
+    }
+    // No helper threads: nothing is marked.
+    let serial = Database::in_memory().connect();
+    table(&serial, 0);
+    let lines = explain(
+        &serial,
+        "SELECT flag, count(*) FROM lineitem GROUP BY flag",
+        &[],
+    );
+    assert!(
+        lines.iter().all(|line| !line.contains("parallel")),
+        "{lines:#?}"
+    );
+    // A statement timeout keeps every statement on its own thread.
+    let bounded = Database::in_memory().connect();
+    table(&bounded, 2);
+    bounded
+        .execute("PRAGMA statement_timeout = 5000", ())
+        .unwrap();
+    let lines = explain(
+        &bounded,
+        "SELECT flag, count(*) FROM lineitem GROUP BY flag",
+        &[],
+    );
+    assert!(
+        lines.iter().all(|line| !line.contains("parallel")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn explain_analyze_keeps_the_note_before_its_counts() {
+    let conn = Database::in_memory().connect();
+    table(&conn, 1);
+    conn.execute("INSERT INTO lineitem VALUES (1, 2, 3, 0, 'A', 'F', 5)", ())
+        .unwrap();
+    let lines = explain(
+        &conn,
+        "ANALYZE SELECT flag, count(*) FROM lineitem GROUP BY flag",
+        &[],
+    );
+    let aggregate = lines
+        .iter()
+        .find(|line| line.contains("Aggregate"))
+        .unwrap();
+    assert!(
+        aggregate.starts_with("└─ Aggregate count(*) group by flag parallel up to 2 threads ("),
+        "{lines:#?}"
+    );
+}
