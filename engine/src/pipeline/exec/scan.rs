@@ -66,13 +66,25 @@ impl<'p> ScanOperator<'p> {
                 Ok(())
             }
             AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
-                match index_targets(self.access, context)? {
-                    Some(rows) => {
-                        self.finished = true;
-                        self.pending.extend(rows.into_iter().map(|(_, row)| row));
-                        Ok(())
-                    }
-                    None => self.refill_scan(context),
+                let pending = &mut self.pending;
+                let spare = &mut self.spare;
+                let row_capacity = self.access.read.decoder().width() + self.extra_width;
+                let mut buffer = spare
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(row_capacity));
+                let found = for_each_index_row(self.access, context, &mut buffer, |_, values| {
+                    // The row moves into the queue; the next decodes into a recycled buffer.
+                    let next = spare
+                        .pop()
+                        .unwrap_or_else(|| Vec::with_capacity(row_capacity));
+                    pending.push_back(std::mem::replace(values, next));
+                    Ok(())
+                })?;
+                if found {
+                    self.finished = true;
+                    Ok(())
+                } else {
+                    self.refill_scan(context)
                 }
             }
             AccessPath::IndexRange(range) => {
@@ -83,7 +95,15 @@ impl<'p> ScanOperator<'p> {
                 }
                 match &mut self.range {
                     Some(Some(cursor)) => {
-                        cursor.refill(self.access, context, &mut self.pending)?;
+                        let row_capacity =
+                            self.access.read.decoder().width() + self.extra_width;
+                        cursor.refill(
+                            self.access,
+                            context,
+                            &mut self.pending,
+                            &mut self.spare,
+                            row_capacity,
+                        )?;
                         self.finished = cursor.is_finished();
                         Ok(())
                     }
@@ -432,6 +452,17 @@ fn index_key(
     values: &[Expr],
     context: &ExecContext<'_>,
 ) -> Result<Option<IndexKey>> {
+    let coerced = |expr: &Expr, column: usize| -> Result<Option<Value>> {
+        let value = expr.eval(&[], &context.eval)?;
+        Ok(match coerce_to_column(value, &table.columns[column]) {
+            Ok(Value::Null) | Err(_) => None,
+            Ok(value) => Some(value),
+        })
+    };
+    if let ([expr], [column]) = (values, columns) {
+        // One column: no vector of values.
+        return Ok(coerced(expr, *column)?.and_then(|value| index.key_from_values([&value])));
+    }
     let mut key_values: Vec<Value> = Vec::with_capacity(values.len());
     for (expr, &column) in values.iter().zip(columns) {
         let value = expr.eval(&[], &context.eval)?;
@@ -450,24 +481,42 @@ fn index_targets(
     access: &TableAccess,
     context: &ExecContext<'_>,
 ) -> Result<Option<Vec<(RowId, Row)>>> {
+    let mut targets: Vec<(RowId, Row)> = Vec::new();
+    let mut buffer = Vec::new();
+    let found = for_each_index_row(access, context, &mut buffer, |row_id, values| {
+        context.check_rows(targets.len())?;
+        // The decoded row moves out (the next one decodes into a fresh buffer).
+        targets.push((row_id, std::mem::take(values)));
+        Ok(())
+    })?;
+    Ok(found.then_some(targets))
+}
+
+/// Calls `visit` with every row a secondary-index access reaches that passes its filter,
+/// each decoded into `buffer` (which `visit` may take); `Ok(false)` when the index no
+/// longer exists (nothing was visited: the caller scans instead).
+fn for_each_index_row(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    buffer: &mut Vec<Value>,
+    mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<()>,
+) -> Result<bool> {
     let (index, keys): (&IndexDef, &[Vec<Expr>]) = match &access.path {
         AccessPath::IndexLookup { index, values } => (index, std::slice::from_ref(values)),
         AccessPath::IndexIn { index, keys } => (index, keys.as_slice()),
         AccessPath::FullScan
         | AccessPath::KeyLookup(_)
         | AccessPath::KeyIn(_)
-        | AccessPath::IndexRange(_) => return Ok(None),
+        | AccessPath::IndexRange(_) => return Ok(false),
     };
     let table = &access.table;
     let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =
         table.storage.index(index.storage.id())
     else {
-        return Ok(None);
+        return Ok(false);
     };
     let mut seen =
         std::collections::HashSet::with_capacity(if keys.len() > 1 { keys.len() } else { 0 });
-    let mut targets = Vec::new();
-    let mut buffer = Vec::new();
     for values in keys {
         let Some(key) = index_key(table, &storage, &index.columns, values, context)? else {
             continue;
@@ -477,15 +526,22 @@ fn index_targets(
             continue;
         }
         let mut failure = None;
-        context.txn.index_lookup(
-            &table.storage,
-            &storage,
-            &key,
-            &mut buffer,
-            |row_id, values| {
-                keep_target(access, context, &mut targets, &mut failure, row_id, values)
-            },
-        )?;
+        context
+            .txn
+            .index_lookup(&table.storage, &storage, &key, buffer, |row_id, values| {
+                let outcome = match &access.filter {
+                    None => Ok(true),
+                    Some(predicate) => predicate.matches(values, &context.eval),
+                }
+                .and_then(|keep| if keep { visit(row_id, values) } else { Ok(()) });
+                match outcome {
+                    Ok(()) => true,
+                    Err(error) => {
+                        failure = Some(error);
+                        false
+                    }
+                }
+            })?;
         if let Some(error) = failure {
             return Err(error);
         }
@@ -493,5 +549,5 @@ fn index_targets(
             seen.insert(key);
         }
     }
-    Ok(Some(targets))
+    Ok(true)
 }
