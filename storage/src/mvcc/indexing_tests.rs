@@ -526,7 +526,8 @@ fn a_key_with_more_slots_than_fit_inline_finds_every_row() {
     let mut txn = store.begin().unwrap();
     let rows = super::GATHERED_INLINE as i64 * 3;
     for id in 0..rows {
-        txn.insert(&table, &row(id, if id % 2 == 0 { 5 } else { 6 })).unwrap();
+        txn.insert(&table, &row(id, if id % 2 == 0 { 5 } else { 6 }))
+            .unwrap();
     }
     txn.commit().unwrap();
     let reader = store.begin().unwrap();

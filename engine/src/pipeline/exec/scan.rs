@@ -95,8 +95,7 @@ impl<'p> ScanOperator<'p> {
                 }
                 match &mut self.range {
                     Some(Some(cursor)) => {
-                        let row_capacity =
-                            self.access.read.decoder().width() + self.extra_width;
+                        let row_capacity = self.access.read.decoder().width() + self.extra_width;
                         cursor.refill(
                             self.access,
                             context,
