@@ -17,7 +17,7 @@ use super::scan_filter::ScanFilter;
 use super::{ExecContext, Operator, Row};
 
 /// Rows fetched from storage per batch (bounds the memory a scan holds at once).
-const SCAN_BATCH_ROWS: usize = 256;
+pub(crate) const SCAN_BATCH_ROWS: usize = 256;
 /// Slots examined per batch, so a sparse table does not pin an epoch for long.
 const SCAN_BATCH_SLOTS: u64 = 4096;
 
@@ -113,6 +113,12 @@ impl<'p> ScanOperator<'p> {
     }
 
     fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
+        if self.spare.is_empty() {
+            // The buffers an earlier statement's scan left with the connection, if any.
+            if let Some(buffers) = context.buffers {
+                self.spare = buffers.scan_spare.take();
+            }
+        }
         let table = &self.access.table.storage;
         let filter = ScanFilter::new(self.access, context);
         let mut buffer = Vec::new();
@@ -152,6 +158,31 @@ impl<'p> ScanOperator<'p> {
     }
 }
 
+impl ScanOperator<'_> {
+    /// At the end of the scan, leaves its spare buffers (emptied) with the connection for
+    /// the next statement's scan, unless the connection already keeps more.
+    fn leave_spare(&mut self, context: &ExecContext<'_>) {
+        let Some(buffers) = context.buffers else {
+            return;
+        };
+        if self.spare.is_empty() {
+            return;
+        }
+        let kept = buffers.scan_spare.take();
+        if kept.len() >= self.spare.len() {
+            buffers.scan_spare.set(kept);
+            return;
+        }
+        let mut spare = std::mem::take(&mut self.spare);
+        debug_assert!(spare.len() <= SCAN_BATCH_ROWS);
+        for row in &mut spare {
+            // No value outlives the statement; the capacity stays.
+            row.clear();
+        }
+        buffers.scan_spare.set(spare);
+    }
+}
+
 impl Operator for ScanOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         if let (AccessPath::KeyLookup(key), false) = (&self.access.path, self.finished) {
@@ -162,7 +193,11 @@ impl Operator for ScanOperator<'_> {
         if self.pending.is_empty() && !self.finished {
             self.refill(context)?;
         }
-        Ok(self.pending.pop_front())
+        let row = self.pending.pop_front();
+        if row.is_none() {
+            self.leave_spare(context);
+        }
+        Ok(row)
     }
 
     fn reserve_extra_width(&mut self, extra: usize) {
