@@ -73,6 +73,8 @@ impl<'p> ScanOperator<'p> {
                     .pop()
                     .unwrap_or_else(|| Vec::with_capacity(row_capacity));
                 let found = for_each_index_row(self.access, context, &mut buffer, |_, values| {
+                    // Every row is queued at once (an IN list's too): within the row cap.
+                    context.check_rows(pending.len())?;
                     // The row moves into the queue; the next decodes into a recycled buffer.
                     let next = spare
                         .pop()
