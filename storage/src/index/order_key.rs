@@ -97,12 +97,26 @@ pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
 /// integers beyond 2^53 that share a double still order by exact value.
 fn encode_integer(i: i64, out: &mut Vec<u8>) {
     let nearest = i as f64;
-    let delta = i128::from(i) - nearest as i128;
+    encode_number(nearest, integer_delta(i, nearest), out);
+}
+
+/// `i` minus `nearest` (the double nearest `i`), exactly. `nearest` is integral and, but for
+/// 2^63 (what integers near `i64::MAX` round to), an `i64`, so this needs no 128-bit
+/// conversion (a library call) on the common path.
+fn integer_delta(i: i64, nearest: f64) -> i16 {
+    const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;
+    let delta = if nearest < TWO_TO_63 {
+        // `nearest` is within 1024 of `i`, so it converts exactly and the difference fits.
+        i - nearest as i64
+    } else {
+        // i - 2^63, with i > 0: no overflow after the first subtraction.
+        (i - i64::MAX) - 1
+    };
     debug_assert!(
         delta.abs() <= 1024,
         "an i64 is within half an ulp of its double"
     );
-    encode_number(nearest, delta as i16, out);
+    delta as i16
 }
 
 /// A number as (sortable double, signed tie-break); reals always have tie-break 0, which is
@@ -169,6 +183,27 @@ pub fn encode_ordered_text_prefix(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_delta_is_the_exact_difference_from_the_nearest_double() {
+        let mut samples = vec![0i64, 1, -1, i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1];
+        for power in 52..63 {
+            let base = 1i64 << power;
+            for offset in [
+                -1025i64, -513, -512, -511, -3, -1, 0, 1, 3, 511, 512, 513, 1025,
+            ] {
+                samples.push(base.saturating_add(offset));
+                samples.push((-base).saturating_add(offset));
+            }
+        }
+        samples.extend((0..1025).map(|k| i64::MAX - k));
+        samples.extend((0..1025).map(|k| i64::MIN + k));
+        for i in samples {
+            let nearest = i as f64;
+            let exact = i128::from(i) - nearest as i128;
+            assert_eq!(i128::from(integer_delta(i, nearest)), exact, "{i}");
+        }
+    }
     use std::cmp::Ordering;
 
     /// SQLite's order of two values, written from its documented rules (sqlite3MemCompare

@@ -1,7 +1,8 @@
 //! The ordered half of an ordered secondary index: a concurrent skip list (crossbeam's,
 //! lock-free for readers) of entry keys, each the order-preserving encoding of a row's key
 //! (`order_key.rs`, one collation per column) followed by the row id, so entries sort as
-//! SQLite orders the keys and duplicates coexist in row id order. Unlike the hash half,
+//! SQLite orders the keys and duplicates coexist in row id order (held as `EntryKey`s,
+//! which compare their first 16 bytes as one integer). Unlike the hash half,
 //! NULL keys are indexed too (they sort first), so a walk of the whole index reaches every
 //! row, as an ORDER BY needs.
 //!
@@ -21,18 +22,19 @@ use crossbeam_skiplist::base::SkipList;
 use crate::slab::MemoryAccount;
 use crate::value::Value;
 
+use super::entry_key::{EntryKey, ENTRY_KEY_HEAD_BYTES};
 use super::order_key::{encode_ordered_part, KeyCollation};
 
 /// What one entry costs besides its key bytes: the skip-list node (tower, refcount, key
-/// box), counted at its average height.
-pub const ORDERED_ENTRY_OVERHEAD: u64 = 64;
+/// box and head), counted at its average height.
+pub const ORDERED_ENTRY_OVERHEAD: u64 = 64 + ENTRY_KEY_HEAD_BYTES;
 
 /// Bytes of the row id that ends every entry key.
 const ROW_ID_BYTES: usize = 8;
 
 /// An ordered map of entry keys (see the module comment).
 pub struct OrderedEntries {
-    list: SkipList<Box<[u8]>, ()>,
+    list: SkipList<EntryKey, ()>,
     collations: Vec<KeyCollation>,
     /// Bytes charged to `account` for the entries now in the list.
     charged: AtomicU64,
@@ -93,11 +95,11 @@ impl OrderedEntries {
     /// Adds the entry (`encoded`, `row`) unless present. The caller holds the owning
     /// index's writer lock. Returns whether it was added.
     pub(crate) fn insert(&self, encoded: &[u8], row: u64, guard: &Guard) -> bool {
-        let entry = entry_key(encoded, row);
-        if self.list.contains_key(&entry[..], guard) {
+        let entry = EntryKey::new(entry_key(encoded, row));
+        if self.list.contains_key(&entry, guard) {
             return false;
         }
-        let bytes = entry.len() as u64 + ORDERED_ENTRY_OVERHEAD;
+        let bytes = entry.bytes().len() as u64 + ORDERED_ENTRY_OVERHEAD;
         self.list.insert(entry, (), guard).release(guard);
         self.charged.fetch_add(bytes, Ordering::Relaxed);
         if let Some(account) = &self.account {
@@ -109,12 +111,12 @@ impl OrderedEntries {
     /// Removes the entry (`encoded`, `row`) if present. The caller holds the owning index's
     /// writer lock. Returns whether it was there.
     pub(crate) fn remove(&self, encoded: &[u8], row: u64, guard: &Guard) -> bool {
-        let entry = entry_key(encoded, row);
-        let Some(removed) = self.list.remove(&entry[..], guard) else {
+        let entry = EntryKey::new(entry_key(encoded, row));
+        let Some(removed) = self.list.remove(&entry, guard) else {
             return false;
         };
         removed.release(guard);
-        let bytes = entry.len() as u64 + ORDERED_ENTRY_OVERHEAD;
+        let bytes = entry.bytes().len() as u64 + ORDERED_ENTRY_OVERHEAD;
         self.charged.fetch_sub(bytes, Ordering::Relaxed);
         if let Some(account) = &self.account {
             account.release_index(bytes);
@@ -135,7 +137,8 @@ impl OrderedEntries {
         if is_empty_range(lower, upper) {
             return;
         }
-        let mut range = self.list.range::<[u8], _>((lower, upper), guard);
+        let bounds = (lower.map(EntryKey::copied), upper.map(EntryKey::copied));
+        let mut range = self.list.range::<EntryKey, _>(bounds, guard);
         loop {
             let entry = if reverse {
                 range.next_back()
@@ -143,7 +146,7 @@ impl OrderedEntries {
                 range.next()
             };
             let Some(entry) = entry else { return };
-            let (encoded, row) = split_entry(entry.key());
+            let (encoded, row) = split_entry(entry.key().bytes());
             if !visit(encoded, row) {
                 return;
             }
@@ -153,7 +156,7 @@ impl OrderedEntries {
     /// Visits every entry, ascending, as (encoded key, row id).
     pub fn for_each_entry(&self, guard: &Guard, mut visit: impl FnMut(&[u8], u64)) {
         for entry in self.list.iter(guard) {
-            let (encoded, row) = split_entry(entry.key());
+            let (encoded, row) = split_entry(entry.key().bytes());
             visit(encoded, row);
         }
     }

@@ -596,11 +596,13 @@ impl Transaction {
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<()> {
         let guard = epoch::pin();
-        let mut rows = Vec::new();
+        // Gathered before any is read (a visit cannot change what the walk sees); one key
+        // rarely has more than a few slots, so they usually need no allocation.
+        let mut rows = GatheredRows::default();
         index.map.for_each(key, &guard, |row| rows.push(row));
         let snapshot = self.snapshot();
         let schema = table.schema();
-        for row in rows {
+        for row in rows.iter() {
             let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
                 continue;
             };
@@ -610,6 +612,38 @@ impl Transaction {
             }
         }
         Ok(())
+    }
+}
+
+/// Slots read from one key's entries: the first `GATHERED_INLINE` inline, the rest spilled
+/// to a vector.
+#[derive(Default)]
+struct GatheredRows {
+    inline: [RowId; GATHERED_INLINE],
+    inline_len: usize,
+    spilled: Vec<RowId>,
+}
+
+/// Slots a `GatheredRows` holds without allocating.
+const GATHERED_INLINE: usize = 8;
+
+impl GatheredRows {
+    fn push(&mut self, row: RowId) {
+        if self.inline_len < GATHERED_INLINE {
+            self.inline[self.inline_len] = row;
+            self.inline_len += 1;
+        } else {
+            self.spilled.push(row);
+        }
+    }
+
+    /// The slots in the order they were pushed.
+    fn iter(&self) -> impl Iterator<Item = RowId> + '_ {
+        debug_assert!(self.spilled.is_empty() || self.inline_len == GATHERED_INLINE);
+        self.inline[..self.inline_len]
+            .iter()
+            .chain(&self.spilled)
+            .copied()
     }
 }
 

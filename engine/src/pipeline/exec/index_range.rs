@@ -179,18 +179,27 @@ impl RangeCursor {
         self.finished
     }
 
-    /// Reads the next batch of rows that pass the access filter into `pending`.
+    /// Reads the next batch of rows that pass the access filter into `pending`, each
+    /// decoded into a buffer from `spare` (rows the consumer handed back) or a new one with
+    /// room for `row_capacity` values.
     pub fn refill(
         &mut self,
         access: &TableAccess,
         context: &ExecContext<'_>,
         pending: &mut VecDeque<Row>,
+        spare: &mut Vec<Row>,
+        row_capacity: usize,
     ) -> Result<()> {
         let filter = access
             .filter
             .as_ref()
             .map(|f| Predicate::new(f, &context.eval));
-        let mut buffer = Vec::new();
+        let mut fresh_buffer = || {
+            spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(row_capacity))
+        };
+        let mut buffer = fresh_buffer();
         // Room for a batch at once (the queue is reused by later batches), instead of
         // growing from empty through every power of two.
         pending.reserve(self.batch);
@@ -214,7 +223,7 @@ impl RangeCursor {
                     };
                     match keep {
                         Ok(true) => {
-                            pending.push_back(std::mem::take(values));
+                            pending.push_back(std::mem::replace(values, fresh_buffer()));
                             !first_only
                         }
                         Ok(false) => true,
@@ -233,6 +242,8 @@ impl RangeCursor {
                 self.finished = true;
             }
         }
+        // The buffer no row went out in serves the next batch (one taken, one returned).
+        spare.push(buffer);
         Ok(())
     }
 

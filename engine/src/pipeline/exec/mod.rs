@@ -245,11 +245,14 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
 
 /// Row buffers a connection keeps from statement to statement, so that a point select
 /// allocates nothing: the decode buffer of key lookups (kept full: the next lookup decodes
-/// over it in place) and the memory of the last result row `query_row` handed back.
+/// over it in place) and the memory of the last result row `query_row` handed back; and
+/// the emptied row buffers a finished scan had spare (at most `scan::SCAN_BATCH_ROWS`,
+/// values dropped), which the next statement's scan decodes into instead of allocating.
 #[derive(Default)]
 pub struct RowBuffers {
     pub(crate) lookup: Cell<Row>,
     pub(crate) result: Cell<Row>,
+    pub(crate) scan_spare: Cell<Vec<Row>>,
 }
 
 impl RowBuffers {

@@ -17,7 +17,7 @@ use super::scan_filter::ScanFilter;
 use super::{ExecContext, Operator, Row};
 
 /// Rows fetched from storage per batch (bounds the memory a scan holds at once).
-const SCAN_BATCH_ROWS: usize = 256;
+pub(crate) const SCAN_BATCH_ROWS: usize = 256;
 /// Slots examined per batch, so a sparse table does not pin an epoch for long.
 const SCAN_BATCH_SLOTS: u64 = 4096;
 
@@ -66,13 +66,27 @@ impl<'p> ScanOperator<'p> {
                 Ok(())
             }
             AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
-                match index_targets(self.access, context)? {
-                    Some(rows) => {
-                        self.finished = true;
-                        self.pending.extend(rows.into_iter().map(|(_, row)| row));
-                        Ok(())
-                    }
-                    None => self.refill_scan(context),
+                let pending = &mut self.pending;
+                let spare = &mut self.spare;
+                let row_capacity = self.access.read.decoder().width() + self.extra_width;
+                let mut buffer = spare
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(row_capacity));
+                let found = for_each_index_row(self.access, context, &mut buffer, |_, values| {
+                    // Every row is queued at once (an IN list's too): within the row cap.
+                    context.check_rows(pending.len())?;
+                    // The row moves into the queue; the next decodes into a recycled buffer.
+                    let next = spare
+                        .pop()
+                        .unwrap_or_else(|| Vec::with_capacity(row_capacity));
+                    pending.push_back(std::mem::replace(values, next));
+                    Ok(())
+                })?;
+                if found {
+                    self.finished = true;
+                    Ok(())
+                } else {
+                    self.refill_scan(context)
                 }
             }
             AccessPath::IndexRange(range) => {
@@ -83,7 +97,14 @@ impl<'p> ScanOperator<'p> {
                 }
                 match &mut self.range {
                     Some(Some(cursor)) => {
-                        cursor.refill(self.access, context, &mut self.pending)?;
+                        let row_capacity = self.access.read.decoder().width() + self.extra_width;
+                        cursor.refill(
+                            self.access,
+                            context,
+                            &mut self.pending,
+                            &mut self.spare,
+                            row_capacity,
+                        )?;
                         self.finished = cursor.is_finished();
                         Ok(())
                     }
@@ -94,6 +115,12 @@ impl<'p> ScanOperator<'p> {
     }
 
     fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
+        if self.spare.is_empty() {
+            // The buffers an earlier statement's scan left with the connection, if any.
+            if let Some(buffers) = context.buffers {
+                self.spare = buffers.scan_spare.take();
+            }
+        }
         let table = &self.access.table.storage;
         let filter = ScanFilter::new(self.access, context);
         let mut buffer = Vec::new();
@@ -133,6 +160,31 @@ impl<'p> ScanOperator<'p> {
     }
 }
 
+impl ScanOperator<'_> {
+    /// At the end of the scan, leaves its spare buffers (emptied) with the connection for
+    /// the next statement's scan, unless the connection already keeps more.
+    fn leave_spare(&mut self, context: &ExecContext<'_>) {
+        let Some(buffers) = context.buffers else {
+            return;
+        };
+        if self.spare.is_empty() {
+            return;
+        }
+        let kept = buffers.scan_spare.take();
+        if kept.len() >= self.spare.len() {
+            buffers.scan_spare.set(kept);
+            return;
+        }
+        let mut spare = std::mem::take(&mut self.spare);
+        debug_assert!(spare.len() <= SCAN_BATCH_ROWS);
+        for row in &mut spare {
+            // No value outlives the statement; the capacity stays.
+            row.clear();
+        }
+        buffers.scan_spare.set(spare);
+    }
+}
+
 impl Operator for ScanOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         if let (AccessPath::KeyLookup(key), false) = (&self.access.path, self.finished) {
@@ -143,7 +195,11 @@ impl Operator for ScanOperator<'_> {
         if self.pending.is_empty() && !self.finished {
             self.refill(context)?;
         }
-        Ok(self.pending.pop_front())
+        let row = self.pending.pop_front();
+        if row.is_none() {
+            self.leave_spare(context);
+        }
+        Ok(row)
     }
 
     fn reserve_extra_width(&mut self, extra: usize) {
@@ -432,6 +488,17 @@ fn index_key(
     values: &[Expr],
     context: &ExecContext<'_>,
 ) -> Result<Option<IndexKey>> {
+    let coerced = |expr: &Expr, column: usize| -> Result<Option<Value>> {
+        let value = expr.eval(&[], &context.eval)?;
+        Ok(match coerce_to_column(value, &table.columns[column]) {
+            Ok(Value::Null) | Err(_) => None,
+            Ok(value) => Some(value),
+        })
+    };
+    if let ([expr], [column]) = (values, columns) {
+        // One column: no vector of values.
+        return Ok(coerced(expr, *column)?.and_then(|value| index.key_from_values([&value])));
+    }
     let mut key_values: Vec<Value> = Vec::with_capacity(values.len());
     for (expr, &column) in values.iter().zip(columns) {
         let value = expr.eval(&[], &context.eval)?;
@@ -450,24 +517,42 @@ fn index_targets(
     access: &TableAccess,
     context: &ExecContext<'_>,
 ) -> Result<Option<Vec<(RowId, Row)>>> {
+    let mut targets: Vec<(RowId, Row)> = Vec::new();
+    let mut buffer = Vec::new();
+    let found = for_each_index_row(access, context, &mut buffer, |row_id, values| {
+        context.check_rows(targets.len())?;
+        // The decoded row moves out (the next one decodes into a fresh buffer).
+        targets.push((row_id, std::mem::take(values)));
+        Ok(())
+    })?;
+    Ok(found.then_some(targets))
+}
+
+/// Calls `visit` with every row a secondary-index access reaches that passes its filter,
+/// each decoded into `buffer` (which `visit` may take); `Ok(false)` when the index no
+/// longer exists (nothing was visited: the caller scans instead).
+fn for_each_index_row(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    buffer: &mut Vec<Value>,
+    mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<()>,
+) -> Result<bool> {
     let (index, keys): (&IndexDef, &[Vec<Expr>]) = match &access.path {
         AccessPath::IndexLookup { index, values } => (index, std::slice::from_ref(values)),
         AccessPath::IndexIn { index, keys } => (index, keys.as_slice()),
         AccessPath::FullScan
         | AccessPath::KeyLookup(_)
         | AccessPath::KeyIn(_)
-        | AccessPath::IndexRange(_) => return Ok(None),
+        | AccessPath::IndexRange(_) => return Ok(false),
     };
     let table = &access.table;
     let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =
         table.storage.index(index.storage.id())
     else {
-        return Ok(None);
+        return Ok(false);
     };
     let mut seen =
         std::collections::HashSet::with_capacity(if keys.len() > 1 { keys.len() } else { 0 });
-    let mut targets = Vec::new();
-    let mut buffer = Vec::new();
     for values in keys {
         let Some(key) = index_key(table, &storage, &index.columns, values, context)? else {
             continue;
@@ -477,15 +562,22 @@ fn index_targets(
             continue;
         }
         let mut failure = None;
-        context.txn.index_lookup(
-            &table.storage,
-            &storage,
-            &key,
-            &mut buffer,
-            |row_id, values| {
-                keep_target(access, context, &mut targets, &mut failure, row_id, values)
-            },
-        )?;
+        context
+            .txn
+            .index_lookup(&table.storage, &storage, &key, buffer, |row_id, values| {
+                let outcome = match &access.filter {
+                    None => Ok(true),
+                    Some(predicate) => predicate.matches(values, &context.eval),
+                }
+                .and_then(|keep| if keep { visit(row_id, values) } else { Ok(()) });
+                match outcome {
+                    Ok(()) => true,
+                    Err(error) => {
+                        failure = Some(error);
+                        false
+                    }
+                }
+            })?;
         if let Some(error) = failure {
             return Err(error);
         }
@@ -493,5 +585,5 @@ fn index_targets(
             seen.insert(key);
         }
     }
-    Ok(Some(targets))
+    Ok(true)
 }
