@@ -53,24 +53,16 @@ impl<'e> ScanFilter<'e> {
         failure: &mut Option<Error>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> Result<RowId> {
-        let table = &access.table.storage;
-        let decoder = access.read.decoder();
         let txn = context.txn;
         Ok(match self {
-            ScanFilter::All => txn.scan_batch_decoded(table, range, decoder, buffer, visit)?,
-            ScanFilter::Staged(staged) => txn.scan_batch_checked(
-                table,
-                range,
-                decoder,
-                buffer,
-                staged.stops(),
-                |stage, row| staged.check(stage, row),
-                visit,
-            )?,
+            ScanFilter::All => scan_staged_batch(access, txn, range, buffer, None, visit)?,
+            ScanFilter::Staged(staged) => {
+                scan_staged_batch(access, txn, range, buffer, Some(staged), visit)?
+            }
             ScanFilter::Predicate(predicate) => txn.scan_batch_decoded(
-                table,
+                &access.table.storage,
                 range,
-                decoder,
+                access.read.decoder(),
                 buffer,
                 |row, values| match predicate.matches(values, &context.eval) {
                     Ok(true) => visit(row, values),
@@ -83,6 +75,34 @@ impl<'e> ScanFilter<'e> {
             )?,
         })
     }
+}
+
+/// One scan batch over the slots `range` of `access`'s table (as `ScanFilter::scan_batch`),
+/// with `staged` checked while each row is decoded, or every visible row when `None`: the
+/// part of a filtered scan the statement's thread and the parallel workers
+/// (`parallel::WorkerFilter`) share.
+pub(super) fn scan_staged_batch(
+    access: &TableAccess,
+    txn: &ember_storage::Transaction,
+    range: std::ops::Range<RowId>,
+    buffer: &mut Vec<Value>,
+    staged: Option<&Staged>,
+    visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+) -> Result<RowId> {
+    let table = &access.table.storage;
+    let decoder = access.read.decoder();
+    Ok(match staged {
+        None => txn.scan_batch_decoded(table, range, decoder, buffer, visit)?,
+        Some(staged) => txn.scan_batch_checked(
+            table,
+            range,
+            decoder,
+            buffer,
+            staged.stops(),
+            |stage, row| staged.check(stage, row),
+            visit,
+        )?,
+    })
 }
 
 /// Columns a row walks past the first stage for staging to pay: a rejected row then saves

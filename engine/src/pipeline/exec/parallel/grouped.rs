@@ -5,7 +5,7 @@
 //! their first rows have in the table: exactly the serial grouper's groups, which `finish`
 //! then sorts by key as the serial plan does.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use ember_storage::{RowId, Value};
 
@@ -16,8 +16,8 @@ use crate::plan::{AggregateCall, TableAccess};
 use super::super::aggregate::{Group, Grouper};
 use super::super::ExecContext;
 use super::{
-    collect_parts, context_free, keep_going, merges_grouped, split_slots, sums, thread_count,
-    Outcome, SumBound, WorkerFilter, BATCH_SLOTS,
+    collect_parts, context_free, merges_grouped, split_slots, sums, thread_count, Outcome,
+    RangeScan, SumBound, WorkerFilter,
 };
 
 /// Computes the groups of the full scan `access` into `merged` (empty, made for this
@@ -138,47 +138,36 @@ impl Job<'_> {
             buffers: None,
             work: None,
         };
+        let mut part = Part {
+            groups: Vec::new(),
+            bounds: vec![SumBound::default(); self.aggregates.len()],
+        };
         let mut grouper = Grouper::new(self.group_by, self.aggregates, self.input_width, &context);
-        let mut bounds = vec![SumBound::default(); self.aggregates.len()];
-        let mut buffer = Vec::new();
-        let mut next = range.start;
-        let mut failure = None;
-        while next < range.end {
-            if !keep_going(self.interrupt, &self.stop)? {
-                return Ok(Outcome::Abandoned);
-            }
-            let batch = next..range.end.min(next + BATCH_SLOTS);
-            next =
-                self.filter
-                    .scan_batch(self.access, txn, batch, &mut buffer, |row_id, row| {
-                        let noted = grouper.add_noting(row, &context, |at, value| {
-                            if self.summed[at] {
-                                bounds[at].note(value);
-                            }
-                        });
-                        match noted {
-                            Ok(position) => {
-                                grouper.groups[position].last_row_id = row_id;
-                                true
-                            }
-                            Err(error) => {
-                                failure = Some(error);
-                                false
-                            }
-                        }
-                    })?;
-            if let Some(error) = failure {
-                return Err(error);
-            }
-            // A bound only grows: once not exact, the merged one is not either.
-            if !bounds.iter().all(SumBound::exact) {
-                self.stop.store(true, Ordering::Relaxed);
-                return Ok(Outcome::Abandoned);
-            }
+        let scan = RangeScan {
+            access: self.access,
+            filter: self.filter,
+            interrupt: self.interrupt,
+            stop: &self.stop,
+        };
+        let finished = scan.run(
+            range,
+            txn,
+            &mut part,
+            |part, row_id, row| {
+                let position = grouper.add_noting(row, &context, |at, value| {
+                    if self.summed[at] {
+                        part.bounds[at].note(value);
+                    }
+                })?;
+                grouper.groups[position].last_row_id = row_id;
+                Ok(())
+            },
+            |part| &part.bounds,
+        )?;
+        if !finished {
+            return Ok(Outcome::Abandoned);
         }
-        Ok(Outcome::Done(Part {
-            groups: grouper.groups,
-            bounds,
-        }))
+        part.groups = grouper.groups;
+        Ok(Outcome::Done(part))
     }
 }

@@ -34,7 +34,7 @@ use crate::expr::{Compiled, Expr, Predicate, Staged};
 use crate::plan::{AccessPath, AggregateCall, AggregateFunction, Node, TableAccess};
 
 use super::accumulator::Accumulator;
-use super::scan_filter::ScanFilter;
+use super::scan_filter::{scan_staged_batch, ScanFilter};
 use super::ExecContext;
 
 pub use explain::{note_for, with_explain_threads};
@@ -160,25 +160,19 @@ impl WorkerFilter {
         buffer: &mut Vec<Value>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> Result<RowId> {
-        let table = &access.table.storage;
-        let decoder = access.read.decoder();
-        Ok(match self {
-            WorkerFilter::All => txn.scan_batch_decoded(table, range, decoder, buffer, visit)?,
-            WorkerFilter::Staged(staged) => txn.scan_batch_checked(
-                table,
-                range,
-                decoder,
-                buffer,
-                staged.stops(),
-                |stage, row| staged.check(stage, row),
-                visit,
-            )?,
-            WorkerFilter::Compiled(compiled) => {
-                txn.scan_batch_decoded(table, range, decoder, buffer, |row, values| {
-                    compiled.truth(values) != Some(true) || visit(row, values)
-                })?
+        match self {
+            WorkerFilter::All => scan_staged_batch(access, txn, range, buffer, None, visit),
+            WorkerFilter::Staged(staged) => {
+                scan_staged_batch(access, txn, range, buffer, Some(staged), visit)
             }
-        })
+            WorkerFilter::Compiled(compiled) => Ok(txn.scan_batch_decoded(
+                &access.table.storage,
+                range,
+                access.read.decoder(),
+                buffer,
+                |row, values| compiled.truth(values) != Some(true) || visit(row, values),
+            )?),
+        }
     }
 }
 
@@ -222,6 +216,65 @@ fn keep_going(interrupt: Option<&AtomicBool>, stop: &AtomicBool) -> Result<bool>
         return Err(crate::err!(Interrupted, "interrupted"));
     }
     Ok(!stop.load(Ordering::Relaxed))
+}
+
+/// What a worker scans its slot range with: the batch loop both workers (`Job::run` here,
+/// `grouped::Job::run`) share.
+struct RangeScan<'j> {
+    access: &'j TableAccess,
+    filter: &'j WorkerFilter,
+    interrupt: Option<&'j AtomicBool>,
+    /// Set by the first worker whose sums cannot be proven exact: the others stop too.
+    stop: &'j AtomicBool,
+}
+
+impl RangeScan<'_> {
+    /// Scans `range` a batch at a time, handing each row that passes the filter to `add`
+    /// (with the worker's `state`). False (abandoned) when another worker gave up, or after a
+    /// batch whose sums' `bounds` are no longer all exact (a bound only grows, so the merge
+    /// could not be exact either: the others are told to stop). An interrupt or `add`'s
+    /// error is the worker's error.
+    fn run<S>(
+        &self,
+        range: std::ops::Range<RowId>,
+        txn: &ember_storage::Transaction,
+        state: &mut S,
+        mut add: impl FnMut(&mut S, RowId, &mut Vec<Value>) -> Result<()>,
+        bounds: impl Fn(&S) -> &[SumBound],
+    ) -> Result<bool> {
+        let mut buffer = Vec::new();
+        let mut next = range.start;
+        let mut failure = None;
+        while next < range.end {
+            if !keep_going(self.interrupt, self.stop)? {
+                return Ok(false);
+            }
+            let batch = next..range.end.min(next + BATCH_SLOTS);
+            next =
+                self.filter
+                    .scan_batch(
+                        self.access,
+                        txn,
+                        batch,
+                        &mut buffer,
+                        |row, values| match add(state, row, values) {
+                            Ok(()) => true,
+                            Err(error) => {
+                                failure = Some(error);
+                                false
+                            }
+                        },
+                    )?;
+            if let Some(error) = failure {
+                return Err(error);
+            }
+            if !bounds(state).iter().all(SumBound::exact) {
+                self.stop.store(true, Ordering::Relaxed);
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
 }
 
 /// The workers' parts in slot order, or `None` when any was abandoned or failed (the
@@ -357,36 +410,27 @@ impl Job<'_> {
             last_row: None,
             exact: true,
         };
-        let mut buffer = Vec::new();
-        let mut next = range.start;
-        let mut failure = None;
-        while next < range.end {
-            if !keep_going(self.interrupt, &self.stop)? {
-                return Ok(Outcome::Abandoned);
-            }
-            let batch = next..range.end.min(next + BATCH_SLOTS);
-            next =
-                self.filter
-                    .scan_batch(self.access, txn, batch, &mut buffer, |row, values| {
-                        partial.last_row = Some(row);
-                        match partial.add(self.aggregates, self.args, values) {
-                            Ok(()) => true,
-                            Err(error) => {
-                                failure = Some(error);
-                                false
-                            }
-                        }
-                    })?;
-            if let Some(error) = failure {
-                return Err(error);
-            }
-            // A bound only grows: once not exact, the merged one is not either.
-            if !partial.bounds.iter().all(SumBound::exact) {
-                self.stop.store(true, Ordering::Relaxed);
-                return Ok(Outcome::Abandoned);
-            }
-        }
-        Ok(Outcome::Done(partial))
+        let scan = RangeScan {
+            access: self.access,
+            filter: self.filter,
+            interrupt: self.interrupt,
+            stop: &self.stop,
+        };
+        let finished = scan.run(
+            range,
+            txn,
+            &mut partial,
+            |partial, row, values| {
+                partial.last_row = Some(row);
+                partial.add(self.aggregates, self.args, values)
+            },
+            |partial| &partial.bounds,
+        )?;
+        Ok(if finished {
+            Outcome::Done(partial)
+        } else {
+            Outcome::Abandoned
+        })
     }
 }
 
