@@ -244,11 +244,36 @@ fn at_the_budget_writes_fail_while_reads_deletes_and_drop_go_on() {
         assert!(id < 1_000_000, "the budget never stopped the inserts");
     };
     assert_eq!(error.kind(), ErrorKind::MemoryBudget, "{error}");
-    assert_eq!(level(&conn), "full");
+    // "full" unless the refused write's undoing left a page empty and gave it back (its
+    // retry, or the collector, may have): then rows still fill the evict mark.
+    let after_refusal = level(&conn);
+    assert!(
+        ["full", "evict"].contains(&after_refusal.as_str()),
+        "{after_refusal}"
+    );
     assert_eq!(stat(&conn, "writes_rejected_by_pressure"), 1);
-    for extra in 0..3 {
-        let error = insert(&conn, "p", 1_000_000 + extra).unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::MemoryBudget);
+    // Later writes are refused too. Some may fit first, in memory a refused write reclaims
+    // before its retry: version headers the collector gave back when it froze the rows
+    // inserted last, what a refused predecessor's undoing freed. Each refused statement
+    // counts once.
+    let mut refused = 1;
+    let mut fitted = 0;
+    let rows_at_first_refusal = id;
+    while refused < 4 {
+        match insert(&conn, "p", id) {
+            Ok(_) => {
+                id += 1;
+                fitted += 1;
+                assert!(
+                    fitted <= rows_at_first_refusal / 4,
+                    "writes kept fitting at the budget"
+                );
+            }
+            Err(error) => {
+                assert_eq!(error.kind(), ErrorKind::MemoryBudget, "{error}");
+                refused += 1;
+            }
+        }
     }
     assert_eq!(stat(&conn, "writes_rejected_by_pressure"), 4);
     // Reads go on.
@@ -276,6 +301,61 @@ fn at_the_budget_writes_fail_while_reads_deletes_and_drop_go_on() {
         insert(&conn, "p", 5_000_000).is_ok()
     });
     assert_ne!(level(&conn), "full");
+}
+
+/// A write that meets the full budget while deleted rows' memory waits for its deferred
+/// frees (a pinned reader, or a collector thread lagging on a busy machine) reclaims that
+/// memory and runs again, instead of failing; it counts as rejected only if it fails again.
+#[test]
+fn a_write_at_the_full_budget_waits_for_the_frees_of_rows_already_deleted() {
+    let budget = 2 * MIB;
+    let db = Database::in_memory_with(Options::new().memory_budget_bytes(budget as u64));
+    let conn = db.connect();
+    create(&conn, "p", "");
+    let mut id = 0;
+    while insert(&conn, "p", id).is_ok() {
+        id += 1;
+        assert!(id < 1_000_000, "the budget never stopped the inserts");
+    }
+    conn.execute("VACUUM", ()).unwrap();
+    let rejected = stat(&conn, "writes_rejected_by_pressure");
+    assert!(rejected >= 1);
+    // Another thread holds an epoch pin, so the frees of the rows deleted next stay
+    // deferred, until it sees this statement's first run refused.
+    let (pinned_tx, pinned_rx) = std::sync::mpsc::channel();
+    let pin_holder = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            let conn = db.connect();
+            let guard = crossbeam_epoch::pin();
+            pinned_tx.send(()).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while stat(&conn, "writes_rejected_by_pressure") == rejected {
+                assert!(
+                    Instant::now() < deadline,
+                    "the write never met the full budget"
+                );
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            drop(guard);
+        })
+    };
+    pinned_rx.recv().unwrap();
+    let freed = stat(&conn, "gc_versions_freed");
+    conn.execute("DELETE FROM p WHERE id % 2 = 0", ()).unwrap();
+    wait_until("the collector retired the deleted rows", || {
+        stat(&conn, "gc_versions_freed") >= freed + (id + 1) / 2
+    });
+    // Their memory is still held (the frees wait for the pin): without a reclaim, the
+    // first insert fails.
+    let mut inserted = 0;
+    while inserted < 10 {
+        insert(&conn, "p", 1_000_000 + inserted).unwrap();
+        inserted += 1;
+    }
+    pin_holder.join().unwrap();
+    assert_eq!(stat(&conn, "writes_rejected_by_pressure"), rejected);
+    assert_eq!(int(&conn, "SELECT count(*) FROM p"), id / 2 + 10);
 }
 
 #[test]
@@ -362,9 +442,10 @@ fn many_writers_against_two_cache_tables_and_a_plain_table_stay_within_the_budge
     sampler.join().unwrap();
     let conn = db.connect();
     // Memory never passed the budget by more than the charges that cannot fail (index
-    // entries of admitted writes, headers of deletes).
+    // entries of admitted writes, headers of deletes: an evicting commit's deletes alone
+    // may charge up to 4,096 headers, 3% of this budget).
     let most = most.load(Ordering::Relaxed);
-    assert!(most <= budget + budget / 50, "{most} of {budget}");
+    assert!(most <= budget + budget / 25, "{most} of {budget}");
     // The plain table's data fits under the evict mark: while the cache tables had rows to
     // evict, none of its writes was rejected.
     assert!(plain_rejected.is_empty(), "{plain_rejected:?}");

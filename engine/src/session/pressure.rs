@@ -11,8 +11,10 @@
 //!   reclaimed by the collector count as gone; when they pass half the room above the evict
 //!   mark, the evicting commit runs a collection pass itself (`assist_lagging_collector`);
 //! - full: a write that would pass the budget fails with `MemoryBudget` where it charges its
-//!   memory (`MemoryAccount::try_charge`), before commit. Reads charge nothing for rows they
-//!   read; DELETE and DROP TABLE charge nothing that can fail, so they always run.
+//!   memory (`MemoryAccount::try_charge`), before commit. When the collector still had
+//!   memory to give back, the undone statement first reclaims it and runs once more
+//!   (`reclaim_before_retry`). Reads charge nothing for rows they read; DELETE and DROP
+//!   TABLE charge nothing that can fail, so they always run.
 //!
 //! Without a budget the commit path pays one relaxed load and one branch (`durability::commit`);
 //! nothing here touches the read path.
@@ -91,6 +93,53 @@ fn assist_lagging_collector(shared: &Shared) {
     if pressure.unreclaimed_evicted_bytes() > (budget - mark) / 2 {
         crate::gc::collect_and_reclaim(shared);
     }
+}
+
+/// The database budget's count of refused charges before a statement runs, for
+/// `reclaim_before_retry` (`None` without a budget: nothing to retry for).
+#[inline]
+pub(crate) fn rejected_before_statement(shared: &Shared) -> Option<u64> {
+    let memory = shared.store.memory();
+    memory.budget()?;
+    Some(memory.pressure().writes_rejected())
+}
+
+/// A write that met the full budget while the collector still had memory to give back
+/// reclaims it itself and says the statement may run once more: the write waits for the
+/// collector instead of failing. Memory on its way back: rows evicted and not yet
+/// collected, versions collected and waiting for their epoch-deferred frees, and version
+/// headers (at least a slab page of them) of rows not yet frozen or deleted rows not yet
+/// collected, all of which pile up when the collector thread lags on a busy machine.
+/// Called after the failed statement was undone, with the count from
+/// `rejected_before_statement`; `false` (fail as before) for any other failure, or when
+/// nothing was on its way back. The pass is a collection of every table (bounded by the
+/// budget's rows), so a write refused again and again pays one per refusal only while
+/// there are headers to freeze or collect. The retried statement's refusal counts once.
+#[cold]
+pub(crate) fn reclaim_before_retry(
+    shared: &Shared,
+    error: &crate::Error,
+    rejected_before: Option<u64>,
+) -> bool {
+    let Some(rejected_before) = rejected_before else {
+        return false;
+    };
+    let memory = shared.store.memory();
+    let pressure = memory.pressure();
+    let refused_by_the_budget = error.kind() == crate::ErrorKind::MemoryBudget
+        && pressure.writes_rejected() > rejected_before;
+    let garbage_pending = pressure.unreclaimed_evicted_bytes() > 0
+        || memory.pending_frees() > 0
+        || memory.stats().version_header_bytes >= ember_storage::slab::PAGE_BYTES as u64;
+    if !refused_by_the_budget || !garbage_pending {
+        return false;
+    }
+    crate::gc::collect_and_reclaim(shared);
+    let pool = shared.store.pool();
+    pool.drain_deferred_frees();
+    pool.release_empty_pages();
+    pressure.forget_rejected();
+    true
 }
 
 /// Whether `txn` adds bytes to some table (a transaction that only deletes never evicts).

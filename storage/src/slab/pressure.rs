@@ -121,6 +121,21 @@ impl MemoryPressure {
         self.writes_rejected.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Refused charges so far (every one, the statement's and others').
+    pub fn writes_rejected(&self) -> u64 {
+        self.writes_rejected.load(Ordering::Relaxed)
+    }
+
+    /// Takes back one refused charge: the statement it refused is run again, so it counts
+    /// once, by the outcome of its second run.
+    pub fn forget_rejected(&self) {
+        let _ = self
+            .writes_rejected
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |count| {
+                count.checked_sub(1)
+            });
+    }
+
     /// Asks the collector to run now; whether this call set the request (and counted it),
     /// `false` when one was pending already.
     pub fn request_wake(&self) -> bool {

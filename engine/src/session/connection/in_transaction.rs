@@ -1,7 +1,9 @@
 //! How a query or DML statement runs: inside the open explicit transaction (a failure
 //! undoes only the statement, unless its conflict clause says otherwise), or in a
-//! transaction of its own that commits when it succeeds (autocommit). Also the dispatch of
-//! a data plan to the executor.
+//! transaction of its own that commits when it succeeds (autocommit). A write refused at
+//! the memory budget while the collector had memory to give back runs once more after
+//! reclaiming it (`pressure::reclaim_before_retry`). Also the dispatch of a data plan to
+//! the executor.
 
 use ember_storage::{Transaction as StorageTransaction, Value};
 
@@ -42,37 +44,51 @@ impl Connection {
                         }
                     }
                 }
-                let mut txn = self.start_transaction()?;
-                let outcome = run_data_plan(&mut txn, plan, env, sink);
-                if let Err(error) = &outcome {
-                    if failure_keeps_changes(plan, error) {
-                        return self.commit_before_failure(txn, outcome);
+                let rejected_before = crate::pressure::rejected_before_statement(&self.db.shared);
+                let mut fed_rows = false;
+                let outcome = self.run_autocommit(plan, env, &mut |row| {
+                    fed_rows = true;
+                    sink(row)
+                });
+                match outcome {
+                    Err(error)
+                        if !fed_rows
+                            && crate::pressure::reclaim_before_retry(
+                                &self.db.shared,
+                                &error,
+                                rejected_before,
+                            ) =>
+                    {
+                        self.run_autocommit(plan, env, sink)
                     }
-                }
-                match txn.into_idle() {
-                    // Nothing written: ending the snapshot is the whole commit.
-                    Ok(idle) => {
-                        self.keep_idle(idle);
-                        outcome
-                    }
-                    Err(txn) => {
-                        let outcome = match outcome {
-                            Ok(outcome) => outcome,
-                            Err(error) => {
-                                self.keep_idle(txn.rollback_reusable());
-                                return Err(error);
-                            }
-                        };
-                        let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
-                        self.keep_idle(idle);
-                        committed?;
-                        Ok(outcome)
-                    }
+                    outcome => outcome,
                 }
             }
             TransactionState::Explicit(txn) => {
                 let savepoint = txn.savepoint();
-                match run_data_plan(txn, plan, env, sink) {
+                let rejected_before = crate::pressure::rejected_before_statement(&self.db.shared);
+                let mut fed_rows = false;
+                let mut outcome = run_data_plan(txn, plan, env, &mut |row| {
+                    fed_rows = true;
+                    sink(row)
+                });
+                if let Err(error) = &outcome {
+                    let undone_alone = error.kind() == ErrorKind::MemoryBudget
+                        && !failure_keeps_changes(plan, error)
+                        && !failure_rolls_back_transaction(plan, error);
+                    if !fed_rows && undone_alone {
+                        // Undone first: the retry starts from the statement's savepoint.
+                        txn.rollback_to(savepoint);
+                        if crate::pressure::reclaim_before_retry(
+                            &self.db.shared,
+                            error,
+                            rejected_before,
+                        ) {
+                            outcome = run_data_plan(txn, plan, env, sink);
+                        }
+                    }
+                }
+                match outcome {
                     Ok(outcome) => Ok(outcome),
                     Err(error) if failure_keeps_changes(plan, &error) => Err(error),
                     Err(error) if failure_rolls_back_transaction(plan, &error) => {
@@ -100,6 +116,44 @@ impl Connection {
                 }
             }
             TransactionState::Aborted => Err(aborted_transaction()),
+        }
+    }
+
+    /// A writing statement in a transaction of its own: commits when it succeeds, else
+    /// undoes everything (unless its conflict clause keeps the changes made before the
+    /// failure).
+    fn run_autocommit(
+        &self,
+        plan: &Plan,
+        env: StatementEnv<'_>,
+        sink: &mut RowSink<'_>,
+    ) -> Result<usize> {
+        let mut txn = self.start_transaction()?;
+        let outcome = run_data_plan(&mut txn, plan, env, sink);
+        if let Err(error) = &outcome {
+            if failure_keeps_changes(plan, error) {
+                return self.commit_before_failure(txn, outcome);
+            }
+        }
+        match txn.into_idle() {
+            // Nothing written: ending the snapshot is the whole commit.
+            Ok(idle) => {
+                self.keep_idle(idle);
+                outcome
+            }
+            Err(txn) => {
+                let outcome = match outcome {
+                    Ok(outcome) => outcome,
+                    Err(error) => {
+                        self.keep_idle(txn.rollback_reusable());
+                        return Err(error);
+                    }
+                };
+                let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
+                self.keep_idle(idle);
+                committed?;
+                Ok(outcome)
+            }
         }
     }
 
