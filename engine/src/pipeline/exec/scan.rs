@@ -66,6 +66,7 @@ impl<'p> ScanOperator<'p> {
                 Ok(())
             }
             AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
+                self.take_connection_spare(context);
                 let pending = &mut self.pending;
                 let spare = &mut self.spare;
                 let row_capacity = self.access.read.decoder().width() + self.extra_width;
@@ -82,6 +83,10 @@ impl<'p> ScanOperator<'p> {
                     pending.push_back(std::mem::replace(values, next));
                     Ok(true)
                 })?;
+                // The buffer no row went out in is kept (`leave_spare` passes it on).
+                if self.spare.len() < SCAN_BATCH_ROWS {
+                    self.spare.push(buffer);
+                }
                 if found {
                     self.finished = true;
                     Ok(())
@@ -95,6 +100,7 @@ impl<'p> ScanOperator<'p> {
                         super::index_range::RangeCursor::open(self.access, range, context)?;
                     self.range = Some(cursor.map(Box::new));
                 }
+                self.take_connection_spare(context);
                 match &mut self.range {
                     Some(Some(cursor)) => {
                         let row_capacity = self.access.read.decoder().width() + self.extra_width;
@@ -114,13 +120,18 @@ impl<'p> ScanOperator<'p> {
         }
     }
 
-    fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
+    /// With no spare buffers of its own, takes those an earlier statement's scan left with
+    /// the connection, if any (`leave_spare` gives them back).
+    fn take_connection_spare(&mut self, context: &ExecContext<'_>) {
         if self.spare.is_empty() {
-            // The buffers an earlier statement's scan left with the connection, if any.
             if let Some(buffers) = context.buffers {
                 self.spare = buffers.scan_spare.take();
             }
         }
+    }
+
+    fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
+        self.take_connection_spare(context);
         let table = &self.access.table.storage;
         let filter = ScanFilter::new(self.access, context);
         let mut buffer = Vec::new();
