@@ -58,14 +58,16 @@ impl EmberSession {
     }
 }
 
-fn cell(value: &Value) -> Cell {
+/// A result value as a cell, moved (the rows `query` returns are owned: their text is not
+/// copied again, as a program using the values would not copy it).
+fn cell(value: Value) -> Cell {
     match value {
         Value::Null => Cell::Null,
-        Value::Integer(value) => Cell::Int(*value),
-        Value::Real(value) => Cell::Real(*value),
-        Value::Text(text) => Cell::Text(text.clone()),
-        Value::Boolean(value) => Cell::Int(i64::from(*value)),
-        Value::Blob(bytes) => Cell::Text(String::from_utf8_lossy(bytes).into_owned()),
+        Value::Integer(value) => Cell::Int(value),
+        Value::Real(value) => Cell::Real(value),
+        Value::Text(text) => Cell::Text(text),
+        Value::Boolean(value) => Cell::Int(i64::from(value)),
+        Value::Blob(bytes) => Cell::Text(String::from_utf8_lossy(&bytes).into_owned()),
     }
 }
 
@@ -137,9 +139,9 @@ impl Session for EmberSession {
             .query(query.text(), self.params.as_slice())
             .map_err(convert)?;
         Ok(rows
-            .values()
-            .iter()
-            .map(|row| row.iter().map(cell).collect())
+            .into_values()
+            .into_iter()
+            .map(|row| row.into_iter().map(cell).collect())
             .collect())
     }
 

@@ -40,6 +40,7 @@ mod plans_ordered;
 mod plans_parallel;
 mod plans_topk;
 mod prepared;
+mod prepared_direct;
 mod real_text;
 mod recovery_target;
 mod slt;

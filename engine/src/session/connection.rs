@@ -292,6 +292,13 @@ impl Connection {
     /// assert_eq!(sum, 5);
     /// ```
     pub fn query(&self, sql: &str, params: impl Params) -> Result<RowSet> {
+        if let Some(prepared) = self.last_plan(sql) {
+            // The statement run last: its plan lent by the cache (no hash, no count).
+            let params = resolve(params, &prepared.parameter_names)?;
+            let (rows, _) =
+                params.with_values(|values| self.collect_prepared(&prepared, values))?;
+            return Ok(RowSet::new(prepared.columns.clone(), rows));
+        }
         let prepared = self.prepared(sql)?;
         let params = resolve(params, &prepared.parameter_names)?;
         let (rows, _) = params.with_values(|values| self.collect_prepared(&prepared, values))?;

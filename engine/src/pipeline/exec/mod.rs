@@ -12,6 +12,7 @@ mod conflict;
 mod constraint;
 mod cte;
 mod ddl;
+mod direct;
 mod distinct;
 mod dml;
 mod drop_column;
@@ -276,6 +277,9 @@ pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>)
             context.check_rows(0)?;
             sink(row)?;
         }
+        return Ok(());
+    }
+    if direct::run(node, context, sink)? {
         return Ok(());
     }
     let mut operator = build(node);

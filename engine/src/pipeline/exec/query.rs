@@ -67,14 +67,7 @@ impl Operator for FilterOperator<'_> {
 
 pub struct ProjectOperator<'p> {
     input: Box<dyn Operator + 'p>,
-    exprs: &'p [Expr],
-    /// When every expression is a bare column: for each, its column and whether it is the
-    /// column's last use (its value then moves out of the input row instead of being
-    /// cloned). `None` for any other list.
-    columns: Option<Vec<(usize, bool)>>,
-    /// Whether the list is the input's columns in order (`SELECT *`): a row of that width
-    /// passes through untouched.
-    identity: bool,
+    projection: Projection<'p>,
     /// Emptied output rows handed back by the consumer (`Operator::recycle`), at most
     /// `PROJECT_SPARE_ROWS`: later output rows are built in them.
     spare: Vec<Row>,
@@ -83,51 +76,56 @@ pub struct ProjectOperator<'p> {
 /// Output rows a projection keeps for reuse.
 const PROJECT_SPARE_ROWS: usize = 16;
 
-impl<'p> ProjectOperator<'p> {
-    pub fn new(input: Box<dyn Operator + 'p>, exprs: &'p [Expr]) -> Self {
-        let indexes: Option<Vec<usize>> = exprs
-            .iter()
-            .map(|expr| match expr {
-                Expr::Column { index, .. } => Some(*index),
-                _ => None,
-            })
-            .collect();
-        let identity = indexes
-            .as_ref()
-            .is_some_and(|indexes| indexes.iter().copied().eq(0..indexes.len()));
-        let columns = indexes.map(|indexes| {
-            (0..indexes.len())
-                .map(|at| (indexes[at], !indexes[at + 1..].contains(&indexes[at])))
-                .collect()
-        });
-        ProjectOperator {
-            input,
-            exprs,
-            columns,
-            identity,
-            spare: Vec::new(),
-        }
-    }
-
-    /// An empty row to build the next output row in.
-    fn output_row(&mut self) -> Row {
-        self.spare
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(self.exprs.len()))
-    }
+/// A projection list and what is known of its shape: built per execution without
+/// allocating (the column map of a list of bare columns is made at the first row that
+/// needs it, so `SELECT *` never makes one).
+pub struct Projection<'p> {
+    exprs: &'p [Expr],
+    /// Whether the list is the input's columns in order (`SELECT *`): a row of that width
+    /// passes through untouched.
+    identity: bool,
+    /// When every expression is a bare column: for each, its column and whether it is the
+    /// column's last use (its value then moves out of the input row instead of being
+    /// cloned). `None` until first needed; `Some(None)` for any other list.
+    columns: Option<Option<Vec<(usize, bool)>>>,
 }
 
-impl Operator for ProjectOperator<'_> {
-    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
-        let Some(mut row) = self.input.next(context)? else {
-            return Ok(None);
-        };
-        if self.identity && row.len() == self.exprs.len() {
-            return Ok(Some(row));
+impl<'p> Projection<'p> {
+    pub fn new(exprs: &'p [Expr]) -> Self {
+        let identity = exprs
+            .iter()
+            .enumerate()
+            .all(|(at, expr)| matches!(expr, Expr::Column { index, .. } if *index == at));
+        Projection {
+            exprs,
+            identity,
+            columns: None,
         }
-        let mut projected = self.output_row();
+    }
+
+    /// Whether `row` is its own projection (the list is its columns, in order).
+    #[inline]
+    pub fn passes_through(&self, row: &Row) -> bool {
+        self.identity && row.len() == self.exprs.len()
+    }
+
+    /// The number of output values.
+    pub fn width(&self) -> usize {
+        self.exprs.len()
+    }
+
+    /// Projects `row` into `projected` (empty), moving values out of `row` where that is
+    /// their last use (`row` is left to be recycled).
+    pub fn project_into(
+        &mut self,
+        row: &mut Row,
+        projected: &mut Row,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
         debug_assert!(projected.is_empty());
-        if let Some(columns) = &self.columns {
+        let exprs = self.exprs;
+        let columns = self.columns.get_or_insert_with(|| column_map(exprs));
+        if let Some(columns) = columns {
             projected.extend(columns.iter().map(|&(index, last_use)| {
                 let value = &mut row[index];
                 if last_use {
@@ -137,16 +135,65 @@ impl Operator for ProjectOperator<'_> {
                 }
             }));
         } else {
-            for expr in self.exprs {
-                projected.push(expr.eval(&row, &context.eval)?);
+            for expr in exprs {
+                projected.push(expr.eval(row, &context.eval)?);
             }
         }
+        Ok(())
+    }
+}
+
+/// For a list of bare columns: each one's index and whether it is its last use; `None` for
+/// any other list.
+fn column_map(exprs: &[Expr]) -> Option<Vec<(usize, bool)>> {
+    let indexes: Vec<usize> = exprs
+        .iter()
+        .map(|expr| match expr {
+            Expr::Column { index, .. } => Some(*index),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    Some(
+        (0..indexes.len())
+            .map(|at| (indexes[at], !indexes[at + 1..].contains(&indexes[at])))
+            .collect(),
+    )
+}
+
+impl<'p> ProjectOperator<'p> {
+    pub fn new(input: Box<dyn Operator + 'p>, exprs: &'p [Expr]) -> Self {
+        ProjectOperator {
+            input,
+            projection: Projection::new(exprs),
+            spare: Vec::new(),
+        }
+    }
+
+    /// An empty row to build the next output row in.
+    fn output_row(&mut self) -> Row {
+        self.spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(self.projection.width()))
+    }
+}
+
+impl Operator for ProjectOperator<'_> {
+    fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        let Some(mut row) = self.input.next(context)? else {
+            return Ok(None);
+        };
+        if self.projection.passes_through(&row) {
+            return Ok(Some(row));
+        }
+        let mut projected = self.output_row();
+        self.projection
+            .project_into(&mut row, &mut projected, context)?;
         self.input.recycle(row);
         Ok(Some(projected))
     }
 
     fn recycle(&mut self, mut row: Row) {
-        if self.identity {
+        if self.projection.identity {
             // Its rows are (mostly) the input's own.
             self.input.recycle(row);
         } else if self.spare.len() < PROJECT_SPARE_ROWS {

@@ -66,6 +66,7 @@ impl<'p> ScanOperator<'p> {
                 Ok(())
             }
             AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
+                self.take_connection_spare(context);
                 let pending = &mut self.pending;
                 let spare = &mut self.spare;
                 let row_capacity = self.access.read.decoder().width() + self.extra_width;
@@ -80,8 +81,12 @@ impl<'p> ScanOperator<'p> {
                         .pop()
                         .unwrap_or_else(|| Vec::with_capacity(row_capacity));
                     pending.push_back(std::mem::replace(values, next));
-                    Ok(())
+                    Ok(true)
                 })?;
+                // The buffer no row went out in is kept (`leave_spare` passes it on).
+                if self.spare.len() < SCAN_BATCH_ROWS {
+                    self.spare.push(buffer);
+                }
                 if found {
                     self.finished = true;
                     Ok(())
@@ -95,6 +100,7 @@ impl<'p> ScanOperator<'p> {
                         super::index_range::RangeCursor::open(self.access, range, context)?;
                     self.range = Some(cursor.map(Box::new));
                 }
+                self.take_connection_spare(context);
                 match &mut self.range {
                     Some(Some(cursor)) => {
                         let row_capacity = self.access.read.decoder().width() + self.extra_width;
@@ -114,13 +120,18 @@ impl<'p> ScanOperator<'p> {
         }
     }
 
-    fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
+    /// With no spare buffers of its own, takes those an earlier statement's scan left with
+    /// the connection, if any (`leave_spare` gives them back).
+    fn take_connection_spare(&mut self, context: &ExecContext<'_>) {
         if self.spare.is_empty() {
-            // The buffers an earlier statement's scan left with the connection, if any.
             if let Some(buffers) = context.buffers {
                 self.spare = buffers.scan_spare.take();
             }
         }
+    }
+
+    fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
+        self.take_connection_spare(context);
         let table = &self.access.table.storage;
         let filter = ScanFilter::new(self.access, context);
         let mut buffer = Vec::new();
@@ -163,7 +174,7 @@ impl<'p> ScanOperator<'p> {
 impl ScanOperator<'_> {
     /// At the end of the scan, leaves its spare buffers (emptied) with the connection for
     /// the next statement's scan, unless the connection already keeps more.
-    fn leave_spare(&mut self, context: &ExecContext<'_>) {
+    pub(super) fn leave_spare(&mut self, context: &ExecContext<'_>) {
         let Some(buffers) = context.buffers else {
             return;
         };
@@ -480,35 +491,41 @@ fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(
 }
 
 /// The index key for `values` (evaluated, coerced to the column types), or `None` when no
-/// stored row can have it (a NULL part, or a value the column cannot hold).
+/// stored row can have it (a NULL part, or a value the column cannot hold); with whether
+/// every value was an integer for an INTEGER column (then a row found under the key
+/// satisfies `column = value` exactly, as for `primary_key_of`).
 fn index_key(
     table: &TableDef,
     index: &SecondaryIndex,
     columns: &[usize],
     values: &[Expr],
     context: &ExecContext<'_>,
-) -> Result<Option<IndexKey>> {
-    let coerced = |expr: &Expr, column: usize| -> Result<Option<Value>> {
-        let value = expr.eval(&[], &context.eval)?;
-        Ok(match coerce_to_column(value, &table.columns[column]) {
-            Ok(Value::Null) | Err(_) => None,
-            Ok(value) => Some(value),
-        })
-    };
+) -> Result<Option<(IndexKey, bool)>> {
     if let ([expr], [column]) = (values, columns) {
-        // One column: no vector of values.
-        return Ok(coerced(expr, *column)?.and_then(|value| index.key_from_values([&value])));
+        // One column: no vector of values; an integer for an INTEGER column needs no
+        // coercion.
+        let value = expr.eval(&[], &context.eval)?;
+        let definition = &table.columns[*column];
+        if let (Value::Integer(_), DataType::Integer) = (&value, definition.data_type) {
+            return Ok(index.key_from_values([&value]).map(|key| (key, true)));
+        }
+        return Ok(match coerce_to_column(value, definition) {
+            Ok(Value::Null) | Err(_) => None,
+            Ok(value) => index.key_from_values([&value]).map(|key| (key, false)),
+        });
     }
+    let mut exact = true;
     let mut key_values: Vec<Value> = Vec::with_capacity(values.len());
     for (expr, &column) in values.iter().zip(columns) {
         let value = expr.eval(&[], &context.eval)?;
         let definition = &table.columns[column];
+        exact &= matches!(value, Value::Integer(_)) && definition.data_type == DataType::Integer;
         match coerce_to_column(value, definition) {
             Ok(Value::Null) | Err(_) => return Ok(None),
             Ok(value) => key_values.push(value),
         }
     }
-    Ok(index.key_from_values(&key_values))
+    Ok(index.key_from_values(&key_values).map(|key| (key, exact)))
 }
 
 /// The rows a secondary-index access reaches that pass its filter, or `None` when the index
@@ -523,19 +540,20 @@ fn index_targets(
         context.check_rows(targets.len())?;
         // The decoded row moves out (the next one decodes into a fresh buffer).
         targets.push((row_id, std::mem::take(values)));
-        Ok(())
+        Ok(true)
     })?;
     Ok(found.then_some(targets))
 }
 
 /// Calls `visit` with every row a secondary-index access reaches that passes its filter,
-/// each decoded into `buffer` (which `visit` may take); `Ok(false)` when the index no
-/// longer exists (nothing was visited: the caller scans instead).
-fn for_each_index_row(
+/// each decoded into `buffer` (which `visit` may take), until `visit` returns `Ok(false)`;
+/// `Ok(false)` when the index no longer exists (nothing was visited: the caller scans
+/// instead).
+pub(super) fn for_each_index_row(
     access: &TableAccess,
     context: &ExecContext<'_>,
     buffer: &mut Vec<Value>,
-    mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<()>,
+    mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
     let (index, keys): (&IndexDef, &[Vec<Expr>]) = match &access.path {
         AccessPath::IndexLookup { index, values } => (index, std::slice::from_ref(values)),
@@ -554,24 +572,41 @@ fn for_each_index_row(
     let mut seen =
         std::collections::HashSet::with_capacity(if keys.len() > 1 { keys.len() } else { 0 });
     for values in keys {
-        let Some(key) = index_key(table, &storage, &index.columns, values, context)? else {
+        let Some((key, exact)) = index_key(table, &storage, &index.columns, values, context)?
+        else {
             continue;
+        };
+        // What a row found under the key is rechecked against: without the key's own
+        // equalities when the probe decides them exactly.
+        let recheck = match (&access.key_residual, exact) {
+            (Some(residual), true) => residual.as_ref().as_ref(),
+            _ => access.filter.as_ref(),
         };
         // An IN list may repeat a key; each row is returned once (one key needs no set).
         if keys.len() > 1 && seen.contains(&key) {
             continue;
         }
         let mut failure = None;
+        let mut stopped = false;
         context
             .txn
             .index_lookup(&table.storage, &storage, &key, buffer, |row_id, values| {
-                let outcome = match &access.filter {
+                let outcome = match recheck {
                     None => Ok(true),
                     Some(predicate) => predicate.matches(values, &context.eval),
                 }
-                .and_then(|keep| if keep { visit(row_id, values) } else { Ok(()) });
+                .and_then(|keep| {
+                    if keep {
+                        visit(row_id, values)
+                    } else {
+                        Ok(true)
+                    }
+                });
                 match outcome {
-                    Ok(()) => true,
+                    Ok(go_on) => {
+                        stopped = !go_on;
+                        go_on
+                    }
                     Err(error) => {
                         failure = Some(error);
                         false
@@ -580,6 +615,9 @@ fn for_each_index_row(
             })?;
         if let Some(error) = failure {
             return Err(error);
+        }
+        if stopped {
+            break;
         }
         if keys.len() > 1 {
             seen.insert(key);

@@ -53,6 +53,14 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
             values,
             predicate,
         ))),
+        (Some(AccessPath::IndexLookup { index, values }), Some(predicate)) => {
+            Some(Box::new(key_residual(
+                &index.columns,
+                &index_key_collations(index),
+                values,
+                predicate,
+            )))
+        }
         _ => None,
     };
     TableAccess {

@@ -1,0 +1,237 @@
+//! Queries of the commonest shape, `[LIMIT/OFFSET] over [a projection] over one table
+//! access` (any access path: scan, index lookup, index range), run without building an
+//! operator tree: no boxed operator, no virtual call per row, no projection state
+//! allocated per execution. A secondary-index lookup (one key or an IN list) reads
+//! straight from the index into the connection's kept decode buffer, as a primary-key
+//! lookup does (`exec::key_lookup`), and builds its result rows in the connection's kept
+//! result row. The rows, their row cap and memory charge, LIMIT/OFFSET's evaluation and
+//! errors are those of the operator tree (`ScanOperator`, `ProjectOperator`,
+//! `LimitOperator`); EXPLAIN ANALYZE, which counts rows per operator, builds the tree.
+
+use crate::error::Result;
+use crate::expr::Expr;
+use crate::plan::{AccessPath, Node, TableAccess};
+
+use super::query::{count_of, Projection};
+use super::scan::{for_each_index_row, ScanOperator};
+use super::{ExecContext, Row, RowSink};
+
+/// A node tree of the shape this file runs.
+struct Shape<'n> {
+    /// The LIMIT and OFFSET expressions, when the root is a `Limit`.
+    limit: Option<(Option<&'n Expr>, Option<&'n Expr>)>,
+    /// The projection list, when there is one.
+    exprs: Option<&'n [Expr]>,
+    access: &'n TableAccess,
+}
+
+impl<'n> Shape<'n> {
+    fn of(node: &'n Node) -> Option<Shape<'n>> {
+        let (limit, node) = match node {
+            Node::Limit {
+                input,
+                limit,
+                offset,
+            } => (Some((limit.as_ref(), offset.as_ref())), input.as_ref()),
+            other => (None, other),
+        };
+        let (exprs, node) = match node {
+            Node::Project { input, exprs } => (Some(exprs.as_slice()), input.as_ref()),
+            other => (None, other),
+        };
+        match node {
+            Node::Scan(access) => Some(Shape {
+                limit,
+                exprs,
+                access,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The rows still to skip and still to return (`None`: no limit).
+struct Counts {
+    skip: u64,
+    left: Option<u64>,
+}
+
+impl Counts {
+    fn of(
+        limit: Option<(Option<&Expr>, Option<&Expr>)>,
+        context: &ExecContext<'_>,
+    ) -> Result<Self> {
+        let Some((limit, offset)) = limit else {
+            return Ok(Counts {
+                skip: 0,
+                left: None,
+            });
+        };
+        // In LimitOperator's order: LIMIT first, then OFFSET.
+        let left = match limit {
+            Some(expr) => count_of(expr, "LIMIT", context)?,
+            None => None,
+        };
+        let skip = match offset {
+            Some(expr) => count_of(expr, "OFFSET", context)?.unwrap_or(0),
+            None => 0,
+        };
+        Ok(Counts { skip, left })
+    }
+
+    /// Whether no more rows are wanted.
+    fn done(&self) -> bool {
+        self.left == Some(0)
+    }
+
+    /// Takes one input row: `false` when it is skipped (OFFSET).
+    fn take(&mut self) -> bool {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return false;
+        }
+        if let Some(left) = &mut self.left {
+            debug_assert!(*left > 0);
+            *left -= 1;
+        }
+        true
+    }
+}
+
+/// Hands result rows to the sink, each counted against the statement's row cap and
+/// charged to its memory budget (as `run_query` does).
+struct Delivery<'s, 'c> {
+    sink: &'s mut RowSink<'c>,
+    delivered: usize,
+    memory: super::MemoryCharge,
+}
+
+impl Delivery<'_, '_> {
+    /// Whether the sink wants more.
+    fn deliver(&mut self, row: Row, context: &ExecContext<'_>) -> Result<bool> {
+        context.check_rows(self.delivered)?;
+        self.memory.add_row(&row)?;
+        self.delivered += 1;
+        (self.sink)(row)
+    }
+}
+
+/// Runs `node` when it has the shape this file handles; `Ok(false)` (nothing done) for any
+/// other node, or while EXPLAIN ANALYZE counts operators.
+pub(super) fn run(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<bool> {
+    if super::profile::active() {
+        return Ok(false);
+    }
+    let Some(shape) = Shape::of(node) else {
+        return Ok(false);
+    };
+    let mut counts = Counts::of(shape.limit, context)?;
+    if counts.done() {
+        return Ok(true);
+    }
+    let mut delivery = Delivery {
+        sink,
+        delivered: 0,
+        // The rows handed over are held (a result set) while the statement runs.
+        memory: context.memory_charge("the result rows"),
+    };
+    let mut projection = shape.exprs.map(Projection::new);
+    if matches!(
+        shape.access.path,
+        AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. }
+    ) && index_rows(
+        shape.access,
+        projection.as_mut(),
+        &mut counts,
+        &mut delivery,
+        context,
+    )? {
+        return Ok(true);
+    }
+    let mut scan = ScanOperator::new(shape.access);
+    let outcome = scan_rows(
+        &mut scan,
+        projection.as_mut(),
+        &mut counts,
+        &mut delivery,
+        context,
+    );
+    scan.leave_spare(context);
+    outcome.map(|()| true)
+}
+
+/// Pulls the access's rows from a scan operator (on the stack), projecting each.
+fn scan_rows(
+    scan: &mut ScanOperator<'_>,
+    mut projection: Option<&mut Projection<'_>>,
+    counts: &mut Counts,
+    delivery: &mut Delivery<'_, '_>,
+    context: &ExecContext<'_>,
+) -> Result<()> {
+    use super::Operator;
+    while let Some(mut row) = scan.next(context)? {
+        if !counts.take() {
+            scan.recycle(row);
+            continue;
+        }
+        let out = match projection.as_deref_mut() {
+            Some(projection) if !projection.passes_through(&row) => {
+                let mut projected = Vec::with_capacity(projection.width());
+                projection.project_into(&mut row, &mut projected, context)?;
+                scan.recycle(row);
+                projected
+            }
+            _ => row,
+        };
+        if !delivery.deliver(out, context)? || counts.done() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a secondary-index lookup's rows into the connection's kept decode buffer, projects
+/// each into a result row (the connection's kept one first) and hands it over, stopping
+/// when the sink or the LIMIT has enough; `Ok(false)` when the index no longer exists
+/// (nothing was read: the caller scans instead).
+fn index_rows(
+    access: &TableAccess,
+    mut projection: Option<&mut Projection<'_>>,
+    counts: &mut Counts,
+    delivery: &mut Delivery<'_, '_>,
+    context: &ExecContext<'_>,
+) -> Result<bool> {
+    // Taken while in use: a lookup nested in a projection finds it empty and allocates.
+    let mut buffer = context
+        .buffers
+        .map(|buffers| buffers.lookup.take())
+        .unwrap_or_default();
+    let next_row = || -> Row {
+        let kept = context
+            .buffers
+            .map(|buffers| buffers.result.take())
+            .unwrap_or_default();
+        debug_assert!(kept.is_empty(), "recycled result rows are cleared");
+        kept
+    };
+    let found = for_each_index_row(access, context, &mut buffer, |_, decoded| {
+        if !counts.take() {
+            return Ok(true);
+        }
+        let out = match projection.as_deref_mut() {
+            Some(projection) if !projection.passes_through(decoded) => {
+                let mut projected = next_row();
+                projected.reserve(projection.width());
+                projection.project_into(decoded, &mut projected, context)?;
+                projected
+            }
+            // The decoded row itself goes out; the next decodes into another buffer.
+            _ => std::mem::replace(decoded, next_row()),
+        };
+        Ok(delivery.deliver(out, context)? && !counts.done())
+    });
+    if let Some(buffers) = context.buffers {
+        buffers.lookup.set(buffer);
+    }
+    found
+}
