@@ -255,7 +255,8 @@ fn an_older_snapshot_joins_the_rows_it_sees() {
         .execute_batch(
             "CREATE TABLE u(id INTEGER PRIMARY KEY, k INTEGER, name TEXT, score REAL);
              CREATE INDEX u_k ON u(k);
-             CREATE TABLE o(id INTEGER PRIMARY KEY, tid INTEGER, k INTEGER, name TEXT, qty INTEGER);",
+             CREATE TABLE o(id INTEGER PRIMARY KEY, tid INTEGER, k INTEGER, name TEXT,
+                 qty INTEGER);",
         )
         .unwrap();
     for table in ["u", "o"] {

@@ -224,19 +224,23 @@ pub(super) fn fill_left(joined: &mut Row, left: &[Value], columns: &[usize], wid
     }
 }
 
-/// `slot.clone_from(value)`, with NULLs and numbers written in place (no call, no drop of
-/// a value that owns nothing).
+/// `*slot = value.clone()`, with NULLs and numbers written in place (no call, no drop of a
+/// value that owns nothing) and a text or blob copied into the one `slot` holds (its
+/// memory reused: a buffer that carried a row of the same shape allocates nothing).
 #[inline(always)]
 pub(super) fn copy_value(slot: &mut Value, value: &Value) {
     match (slot, value) {
         (Value::Null, Value::Null) => {}
         (Value::Integer(to), Value::Integer(from)) => *to = *from,
         (Value::Real(to), Value::Real(from)) => *to = *from,
-        (slot, value) => slot.clone_from(value),
+        (Value::Text(to), Value::Text(from)) => to.clone_from(from),
+        (Value::Blob(to), Value::Blob(from)) => to.clone_from(from),
+        (slot, value) => *slot = value.clone(),
     }
 }
 
-/// Moves `value` into `slot` (what `slot` held goes to `value`, to be overwritten).
+/// Moves `value` into `slot` (what `slot` held goes to `value`, to be overwritten: a text
+/// or blob's memory is then reused by the next decode into it).
 #[inline(always)]
 fn move_value(slot: &mut Value, value: &mut Value) {
     match (slot, value) {

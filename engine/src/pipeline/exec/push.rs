@@ -14,8 +14,10 @@ use crate::plan::{AccessPath, JoinKind, Node, TableAccess};
 
 use super::{build, profile, ExecContext};
 
-/// A consumer of pushed rows. It may read the row or swap it for a buffer of its own (the
-/// producer writes each row whole), never keep a reference past the call.
+/// A consumer of pushed rows. It may read the row, or swap it for an empty buffer or one
+/// the same producer handed it earlier (a join writes every position the plan reads into
+/// whichever buffer it holds; the others are never read), never keep a reference past the
+/// call.
 pub(super) type RowSink<'s> = &'s mut dyn FnMut(&mut Vec<Value>) -> Result<()>;
 
 /// A consumer of a join's left rows (read only).
