@@ -24,6 +24,7 @@ mod expressions;
 mod gc;
 mod indexes;
 mod isolation;
+mod join_answers;
 mod json;
 mod lazy_rows;
 mod limits;

@@ -19,7 +19,7 @@ use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AccessPath, AggregateCall, Node, TableAccess};
 
 use super::accumulator::Accumulator;
-use super::{build, scan, ExecContext, Operator, Row};
+use super::{scan, ExecContext, Operator, Row};
 
 /// Group keys below this (a single integer key) are found by direct indexing.
 const DIRECT_KEYS_MAX: i64 = 4096;
@@ -81,6 +81,9 @@ pub(super) struct Grouper<'p> {
     args: Vec<Args<'p>>,
     /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
     any_filter: bool,
+    /// No GROUP BY, no FILTER, and every argument COUNT(*) or one plain column: a row only
+    /// feeds the one group's accumulators (`add_plain`).
+    plain: bool,
     pub(super) input_width: usize,
     pub(super) groups: Vec<Group>,
     index: HashMap<Vec<KeyValue>, usize, FastBuildHasher>,
@@ -113,6 +116,10 @@ impl<'p> Grouper<'p> {
             aggregates,
             args: aggregates.iter().map(Args::of).collect(),
             any_filter: aggregates.iter().any(|call| call.filter.is_some()),
+            plain: group_by.is_empty()
+                && aggregates.iter().all(|call| {
+                    call.filter.is_none() && matches!(Args::of(call), Args::None | Args::Column(_))
+                }),
             input_width,
             groups: Vec::new(),
             index: HashMap::default(),
@@ -140,6 +147,32 @@ impl<'p> Grouper<'p> {
                 })
                 .collect(),
         }
+    }
+
+    /// `add` when the aggregate is `plain` and its one group exists (false, nothing done,
+    /// otherwise): the row feeds the accumulators directly, no key and no expression.
+    #[inline(always)]
+    fn add_plain(&mut self, row: &[Value]) -> Result<bool> {
+        if !self.plain {
+            return Ok(false);
+        }
+        let Some(group) = self.groups.first_mut() else {
+            return Ok(false);
+        };
+        for (args, accumulator) in self.args.iter().zip(&mut group.accumulators) {
+            match args {
+                Args::None => accumulator.add_row(),
+                Args::Column(index) => accumulator.add_value(&row[*index])?,
+                Args::Expr(_) | Args::Exprs(_) => {
+                    debug_assert!(false, "a plain aggregate reads columns only");
+                    return Err(crate::err!(
+                        Internal,
+                        "a plain aggregate was given an argument expression"
+                    ));
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// Finds (or creates) the group of `row`, feeds its accumulators, and returns the
@@ -402,12 +435,18 @@ impl<'p> AggregateOperator<'p> {
                 }
             }
             input => {
-                let mut input = build(input);
-                while let Some(row) = input.next(context)? {
-                    let position = grouper.add(&row, context)?;
-                    let replaced = std::mem::replace(&mut grouper.groups[position].last_row, row);
-                    input.recycle(replaced);
-                }
+                // Pushed: a join below hands each joined row in a buffer it reuses; the
+                // group keeps the row by swapping buffers (the join writes the next row
+                // whole into the one it gets back).
+                super::push::rows(input, context, &mut |row| {
+                    let position = if grouper.add_plain(row)? {
+                        0
+                    } else {
+                        grouper.add(row, context)?
+                    };
+                    std::mem::swap(&mut grouper.groups[position].last_row, row);
+                    Ok(())
+                })?;
             }
         }
         grouper.finish(context)

@@ -1,34 +1,26 @@
-//! Index nested-loop joins (INNER and LEFT): left rows stream; each left row's probe values
-//! (its side of the key equalities, converted to the key columns' types as the lookup
-//! access paths convert constants) are looked up in the right table's primary key or
-//! secondary index, and every row found that passes the right access's filter, every key
-//! equality (SQL equality of both sides' values) and the join condition joins it. A LEFT
-//! join emits an unmatched left row once, padded with NULLs. The right table is never read
-//! whole, unless the probed index was dropped after the plan was made: then its rows are
-//! read once and every one is a candidate.
+//! Index nested-loop joins (INNER and LEFT): left rows stream; each left row's candidate
+//! right rows come from probing the right table's primary key or a secondary index
+//! (`index_probe.rs`), and every candidate that passes every key equality (SQL equality of
+//! both sides' values) and the join condition joins it. A LEFT join emits an unmatched left
+//! row once, padded with NULLs. Two drivers share the probe: the pulled operator, one joined
+//! row per `next`, and `push`, which runs the join to its end handing each joined row to a
+//! consumer in one reused buffer (no row allocated per match).
 
-use std::sync::Arc;
-
-use ember_storage::index::{IndexKey, SecondaryIndex};
-use ember_storage::{DataType, Value};
+use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{coerce_to_column, Expr};
-use crate::plan::{Join, JoinKind, JoinProbe, Node, TableAccess};
+use crate::plan::{Join, JoinKind, JoinProbe};
 
+use super::index_probe::JoinProber;
 use super::join_table::keys_match;
+use super::push::{columns_read, left_rows, RowSink};
 use super::{build, ExecContext, Operator, Row};
 
-/// What the probe reads.
-enum Target {
-    PrimaryKey,
-    Index(Arc<SecondaryIndex>),
-    /// The index is gone: every row of the table (filtered), read once.
-    AllRows(Vec<Row>),
-}
+/// Left rows between two interrupt checks of the pushed join (its left input may check
+/// too, a scan once per batch of slots).
+const INTERRUPT_CHECK_ROWS: usize = 256;
 
-/// The left row being joined, its candidate right rows, how far through them, whether any
-/// joined.
+/// The left row being joined, how far through its candidates, whether any joined.
 struct Current {
     row: Row,
     position: usize,
@@ -37,227 +29,61 @@ struct Current {
 
 pub struct IndexJoinOperator<'p> {
     join: &'p Join,
-    probe: &'p JoinProbe,
-    access: &'p TableAccess,
     left: Box<dyn Operator + 'p>,
-    target: Option<Target>,
+    prober: JoinProber<'p>,
     current: Option<Current>,
-    /// The current left row's candidates are `candidates[..candidate_count]`; the rows
-    /// past it are spare buffers, reused so a probe allocates no row.
-    candidates: Vec<Row>,
-    candidate_count: usize,
-    /// Reused decode buffer of a secondary-index lookup.
-    buffer: Row,
-    /// Reused probe values.
-    probe_values: Vec<Value>,
-    /// The join's one key equality is `<probe value> = <INTEGER primary key>` (see
-    /// `integer_key_join`): an integer probe value is the key itself, and a row found under
-    /// it satisfies the equality, so it is not compared again.
-    integer_key: bool,
-    /// Whether the current left row's candidates were found by an integer key as above.
-    probe_exact: bool,
 }
 
 impl<'p> IndexJoinOperator<'p> {
     pub fn new(join: &'p Join, probe: &'p JoinProbe) -> Self {
         debug_assert!(matches!(join.kind, JoinKind::Inner | JoinKind::Left));
-        let Node::Scan(access) = &join.right else {
-            unreachable!("the planner probes only base-table scans")
-        };
         let mut left = build(&join.left);
         left.reserve_extra_width(join.right_width);
         IndexJoinOperator {
             join,
-            probe,
-            access,
             left,
-            target: None,
+            prober: JoinProber::new(join, probe),
             current: None,
-            candidates: Vec::new(),
-            candidate_count: 0,
-            buffer: Vec::new(),
-            probe_values: Vec::new(),
-            integer_key: integer_key_join(join, probe, access),
-            probe_exact: false,
         }
-    }
-
-    fn resolve_target(&self, context: &ExecContext<'_>) -> Result<Target> {
-        let Some(index) = &self.probe.index else {
-            return Ok(Target::PrimaryKey);
-        };
-        if let Some(storage) = self.access.table.storage.index(index.storage.id()) {
-            return Ok(Target::Index(storage));
-        }
-        let mut scan = build(&self.join.right);
-        let mut rows = Vec::new();
-        while let Some(row) = scan.next(context)? {
-            context.check_rows(rows.len())?;
-            rows.push(row);
-        }
-        Ok(Target::AllRows(rows))
-    }
-
-    /// The key columns probed, in key order.
-    fn key_columns(&self) -> &'p [usize] {
-        match &self.probe.index {
-            Some(index) => &index.columns,
-            None => &self.access.table.primary_key,
-        }
-    }
-
-    /// The index key `left` probes with, or `None` when no stored row can match (a NULL
-    /// probe value, or one the key column cannot hold).
-    fn probe_key(&mut self, left: &[Value], context: &ExecContext<'_>) -> Result<Option<IndexKey>> {
-        let table = &self.access.table;
-        let columns = self.key_columns();
-        let values = &mut self.probe_values;
-        values.clear();
-        for (&column, probe) in columns.iter().zip(&self.probe.values) {
-            let value = probe.eval(left, &context.eval)?;
-            match coerce_to_column(value, &table.columns[column]) {
-                Ok(Value::Null) | Err(_) => return Ok(None),
-                Ok(value) => values.push(value),
-            }
-        }
-        // Under the key's collations (a collated unique key finds the rows equal under it;
-        // the key equalities are rechecked on each).
-        Ok(match &self.probe.index {
-            Some(index) => index.storage.key_from_values(values.iter()),
-            None => table.storage.key_from_values(values.iter()),
-        })
-    }
-
-    /// Makes `values` the next candidate, in a spare buffer when there is one.
-    fn push_candidate(candidates: &mut Vec<Row>, count: &mut usize, values: &[Value]) {
-        match candidates.get_mut(*count) {
-            Some(spare) => {
-                spare.clear();
-                spare.extend_from_slice(values);
-            }
-            None => candidates.push(values.to_vec()),
-        }
-        *count += 1;
-    }
-
-    /// Fills `candidates` with the right rows `left` may join: those under its key that
-    /// pass the access filter.
-    fn find_candidates(&mut self, left: &[Value], context: &ExecContext<'_>) -> Result<()> {
-        self.candidate_count = 0;
-        let target = self.target.as_ref().expect("resolved before probing");
-        if let Target::AllRows(rows) = target {
-            self.candidates.clear();
-            self.candidates.extend(rows.iter().cloned());
-            self.candidate_count = self.candidates.len();
-            return Ok(());
-        }
-        self.probe_exact = false;
-        let integer = match (self.integer_key, self.probe.values.as_slice()) {
-            (true, [Expr::Column { index, .. }]) => match left.get(*index) {
-                Some(Value::Integer(int)) => Some(*int),
-                _ => None,
-            },
-            (true, [probe]) => match probe.eval(left, &context.eval)? {
-                Value::Integer(int) => Some(int),
-                _ => None,
-            },
-            _ => None,
-        };
-        let key = match integer {
-            // An integer needs no conversion to the INTEGER key column and finds it exactly.
-            Some(int) => {
-                self.probe_exact = true;
-                IndexKey::Int(int)
-            }
-            None => match self.probe_key(left, context)? {
-                Some(key) => key,
-                None => return Ok(()),
-            },
-        };
-        let access = self.access;
-        let storage = &access.table.storage;
-        let target = self.target.as_ref().expect("resolved before probing");
-        match target {
-            Target::PrimaryKey => {
-                if self.candidates.is_empty() {
-                    self.candidates.push(Vec::new());
-                }
-                let slot = &mut self.candidates[0];
-                let found =
-                    context
-                        .txn
-                        .read_key_decoded(storage, &key, access.read.decoder(), slot)?;
-                if found.is_some() && passes_filter(access, slot, context)? {
-                    self.candidate_count = 1;
-                }
-            }
-            Target::Index(index) => {
-                let mut failure = None;
-                let candidates = &mut self.candidates;
-                let count = &mut self.candidate_count;
-                context
-                    .txn
-                    .index_lookup(storage, index, &key, &mut self.buffer, |_, values| {
-                        match passes_filter(access, values, context).and_then(|keep| {
-                            if keep {
-                                context.check_rows(*count)?;
-                            }
-                            Ok(keep)
-                        }) {
-                            Ok(true) => Self::push_candidate(candidates, count, values),
-                            Ok(false) => {}
-                            Err(error) => failure = Some(error),
-                        }
-                        failure.is_none()
-                    })?;
-                if let Some(error) = failure {
-                    return Err(error);
-                }
-            }
-            Target::AllRows(_) => unreachable!("handled above"),
-        }
-        Ok(())
     }
 }
 
-/// Whether `join`'s only key equality is the probe value (the left key) equal to the right
-/// table's one-column INTEGER primary key, probed through that key: then a row found under
-/// an integer probe value `v` has key `v`, and the equality holds without comparing again.
-fn integer_key_join(join: &Join, probe: &JoinProbe, access: &TableAccess) -> bool {
-    let table = &access.table;
-    let ([key_column], [left_key], [right_key], [probe_value], None) = (
-        table.primary_key.as_slice(),
-        join.left_keys.as_slice(),
-        join.right_keys.as_slice(),
-        probe.values.as_slice(),
-        &probe.index,
-    ) else {
-        return false;
-    };
-    table.columns[*key_column].data_type == DataType::Integer
-        && left_key == probe_value
-        && matches!(right_key, Expr::Column { index, .. } if index == key_column)
+/// Whether `candidate` joins `left`: the key equalities (unless the probe found it by an
+/// exact key) and the join condition, checked on `joined` once it holds both.
+fn keys_hold(
+    join: &Join,
+    exact: bool,
+    left: &[Value],
+    candidate: &[Value],
+    context: &ExecContext<'_>,
+) -> Result<bool> {
+    Ok(exact
+        || keys_match(
+            &join.left_keys,
+            left,
+            &join.right_keys,
+            candidate,
+            &context.eval,
+        )?)
 }
 
-fn passes_filter(access: &TableAccess, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
-    match &access.filter {
-        Some(filter) => filter.matches(row, &context.eval),
+fn condition_holds(join: &Join, joined: &[Value], context: &ExecContext<'_>) -> Result<bool> {
+    match &join.condition {
+        Some(condition) => condition.matches(joined, &context.eval),
         None => Ok(true),
     }
 }
 
 impl Operator for IndexJoinOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
-        if self.target.is_none() {
-            self.target = Some(self.resolve_target(context)?);
-        }
+        let join = self.join;
         loop {
             if self.current.is_none() {
                 context.check_interrupt()?;
                 let Some(left) = self.left.next(context)? else {
                     return Ok(None);
                 };
-                self.find_candidates(&left, context)?;
+                self.prober.find_candidates(&left, context)?;
                 self.current = Some(Current {
                     row: left,
                     position: 0,
@@ -265,20 +91,14 @@ impl Operator for IndexJoinOperator<'_> {
                 });
             }
             let current = self.current.as_mut().expect("set above");
-            while current.position < self.candidate_count {
-                let candidate = &mut self.candidates[current.position];
+            let exact = self.prober.keys_exact();
+            let candidates = self.prober.candidates();
+            let count = candidates.len();
+            while current.position < count {
+                let candidate = &mut candidates[current.position];
                 current.position += 1;
-                let last = current.position == self.candidate_count;
-                let join = self.join;
-                if !self.probe_exact
-                    && !keys_match(
-                        &join.left_keys,
-                        &current.row,
-                        &join.right_keys,
-                        candidate,
-                        &context.eval,
-                    )?
-                {
+                let last = current.position == count;
+                if !keys_hold(join, exact, &current.row, candidate, context)? {
                     continue;
                 }
                 let left_width = current.row.len();
@@ -297,11 +117,7 @@ impl Operator for IndexJoinOperator<'_> {
                         .iter_mut()
                         .map(|value| std::mem::replace(value, Value::Null)),
                 );
-                let passes = match &self.join.condition {
-                    Some(condition) => condition.matches(&joined, &context.eval)?,
-                    None => true,
-                };
-                if passes {
+                if condition_holds(join, &joined, context)? {
                     current.matched = true;
                     if last {
                         self.current = None;
@@ -318,8 +134,8 @@ impl Operator for IndexJoinOperator<'_> {
                 matched,
                 ..
             } = self.current.take().expect("set above");
-            if self.join.kind == JoinKind::Left && !matched {
-                left.resize(left.len() + self.join.right_width, Value::Null);
+            if join.kind == JoinKind::Left && !matched {
+                left.resize(left.len() + join.right_width, Value::Null);
                 return Ok(Some(left));
             }
             self.left.recycle(left);
@@ -333,5 +149,104 @@ impl Operator for IndexJoinOperator<'_> {
     fn recycle(&mut self, row: Row) {
         // A joined row is a left row (or a copy of one) extended: its buffer fits the next.
         self.left.recycle(row);
+    }
+}
+
+/// Runs the index join `join` to its end, handing every joined row to `sink` in one reused
+/// buffer (the sink may swap it for an empty buffer or one it got from this call; every
+/// value the plan reads is written for each row). Rows come in the order the pulled
+/// operator returns them.
+pub(super) fn push(
+    join: &Join,
+    probe: &JoinProbe,
+    context: &ExecContext<'_>,
+    sink: RowSink<'_>,
+) -> Result<()> {
+    debug_assert!(matches!(join.kind, JoinKind::Inner | JoinKind::Left));
+    let mut prober = JoinProber::new(join, probe);
+    let left_width = join.left_width;
+    let width = left_width + join.right_width;
+    // Only the columns the plan reads go into the joined row (no operator above the join
+    // reads the others: `optimize::prune_columns`).
+    let left_columns = columns_read(&join.left, left_width);
+    let right_columns = prober.columns_read();
+    let mut joined: Row = Vec::with_capacity(width);
+    let mut until_check = INTERRUPT_CHECK_ROWS;
+    left_rows(&join.left, context, &mut |left: &[Value]| {
+        debug_assert_eq!(left.len(), left_width);
+        until_check -= 1;
+        if until_check == 0 {
+            until_check = INTERRUPT_CHECK_ROWS;
+            context.check_interrupt()?;
+        }
+        prober.find_candidates(left, context)?;
+        let exact = prober.keys_exact();
+        let mut matched = false;
+        for candidate in prober.candidates() {
+            debug_assert_eq!(candidate.len(), join.right_width);
+            if !keys_hold(join, exact, left, candidate, context)? {
+                continue;
+            }
+            fill_left(&mut joined, left, &left_columns, width);
+            let right = &mut joined[left_width..];
+            // The candidate joins `left` once: its values move into the joined row (the
+            // next probe's decode overwrites what it gets back).
+            for &column in &right_columns {
+                move_value(&mut right[column], &mut candidate[column]);
+            }
+            if condition_holds(join, &joined, context)? {
+                matched = true;
+                sink(&mut joined)?;
+            }
+        }
+        if join.kind == JoinKind::Left && !matched {
+            fill_left(&mut joined, left, &left_columns, width);
+            let right = &mut joined[left_width..];
+            for &column in &right_columns {
+                right[column] = Value::Null;
+            }
+            sink(&mut joined)?;
+        }
+        Ok(())
+    })
+}
+
+/// Makes `joined` `width` values long, with `left`'s values at the positions `columns`
+/// (the rest is the caller's to write, or never read).
+#[inline(always)]
+pub(super) fn fill_left(joined: &mut Row, left: &[Value], columns: &[usize], width: usize) {
+    if joined.len() != width {
+        joined.clear();
+        joined.resize(width, Value::Null);
+    }
+    for &column in columns {
+        copy_value(&mut joined[column], &left[column]);
+    }
+}
+
+/// `*slot = value.clone()`, with NULLs and numbers written in place (no call, no drop of a
+/// value that owns nothing) and a text or blob copied into the one `slot` holds (its
+/// memory reused: a buffer that carried a row of the same shape allocates nothing).
+#[inline(always)]
+pub(super) fn copy_value(slot: &mut Value, value: &Value) {
+    match (slot, value) {
+        (Value::Null, Value::Null) => {}
+        (Value::Integer(to), Value::Integer(from)) => *to = *from,
+        (Value::Real(to), Value::Real(from)) => *to = *from,
+        (Value::Text(to), Value::Text(from)) => to.clone_from(from),
+        (Value::Blob(to), Value::Blob(from)) => to.clone_from(from),
+        (slot, value) => *slot = value.clone(),
+    }
+}
+
+/// Moves `value` into `slot` (what `slot` held goes to `value`, to be overwritten: a text
+/// or blob's memory is then reused by the next decode into it).
+#[inline(always)]
+fn move_value(slot: &mut Value, value: &mut Value) {
+    match (slot, value) {
+        (Value::Null, Value::Null) => {}
+        (Value::Integer(to), Value::Integer(from)) => *to = *from,
+        (Value::Real(to), Value::Real(from)) => *to = *from,
+        (slot, value) => std::mem::swap(slot, value),
     }
 }

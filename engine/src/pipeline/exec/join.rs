@@ -4,15 +4,18 @@
 //! marked `build_left` on (the smaller by estimate), the left. Rows of the other input
 //! stream; each is paired with its candidate rows (equal keys), the join condition is
 //! checked on the joined row (always left values, then right values), and a LEFT join emits
-//! an unmatched left row once, padded with NULLs.
+//! an unmatched left row once, padded with NULLs. `push` runs the same join to its end,
+//! handing each joined row to a consumer in one reused buffer (no row allocated per match).
 
 use ember_storage::Value;
 
 use crate::error::Result;
 use crate::expr::Expr;
-use crate::plan::{Join, JoinKind};
+use crate::plan::{Join, JoinKind, Node};
 
+use super::index_join::{copy_value, fill_left};
 use super::join_table::{hash_key, keys_match, JoinTable, ENTRY_BYTES};
+use super::push::{columns_read, left_rows, RowSink};
 use super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row};
 
 /// The build side, materialized.
@@ -57,82 +60,96 @@ pub struct JoinOperator<'p> {
 impl<'p> JoinOperator<'p> {
     pub fn new(join: &'p Join) -> Self {
         debug_assert!(!join.build_left || join.kind == JoinKind::Inner);
-        let stream = if join.build_left {
-            &join.right
-        } else {
-            &join.left
-        };
         JoinOperator {
             join,
-            stream: build(stream),
+            stream: build(stream_side(join)),
             built: None,
             current: None,
             memory: None,
         }
     }
 
-    /// The key expressions of the (streamed, built) sides.
-    fn keys(&self) -> (&'p [Expr], &'p [Expr]) {
-        let join = self.join;
-        if join.build_left {
-            (&join.right_keys, &join.left_keys)
-        } else {
-            (&join.left_keys, &join.right_keys)
-        }
-    }
-
-    fn load(&mut self, context: &ExecContext<'_>) -> Result<BuildRows> {
-        let join = self.join;
-        let mut operator = build(if join.build_left {
-            &join.left
-        } else {
-            &join.right
-        });
-        let (_, build_keys) = self.keys();
-        if build_keys.is_empty() {
-            let mut rows = Vec::new();
-            let memory = self
-                .memory
-                .insert(context.memory_charge("a join's inner rows"));
-            while let Some(row) = operator.next(context)? {
-                context.check_rows(rows.len())?;
-                memory.add_row(&row)?;
-                rows.push(row);
-            }
-            return Ok(BuildRows::All(rows));
-        }
-        let mut table = JoinTable::default();
-        let memory = self
-            .memory
-            .insert(context.memory_charge("a hash join's build side"));
-        while let Some(row) = operator.next(context)? {
-            // A row with a NULL key matches nothing: not kept.
-            if let Some(hash) = hash_key(build_keys, &row, &context.eval)? {
-                context.check_rows(table.len())?;
-                memory.add(row_bytes(&row) + ENTRY_BYTES)?;
-                table.insert(hash, row);
-            }
-        }
-        Ok(BuildRows::Hashed(table))
-    }
-
     /// The first candidate for streamed row `row`.
     fn first_candidate(&self, row: &[Value], context: &ExecContext<'_>) -> Result<Option<usize>> {
         let built = self.built.as_ref().expect("loaded first");
-        Ok(match built {
-            BuildRows::All(rows) => (!rows.is_empty()).then_some(0),
-            BuildRows::Hashed(table) => {
-                let (stream_keys, _) = self.keys();
-                hash_key(stream_keys, row, &context.eval)?.and_then(|hash| table.first(hash))
-            }
-        })
+        first_candidate(self.join, built, row, context)
     }
+}
+
+/// The key expressions of `join`'s (streamed, built) sides.
+fn keys(join: &Join) -> (&[Expr], &[Expr]) {
+    if join.build_left {
+        (&join.right_keys, &join.left_keys)
+    } else {
+        (&join.left_keys, &join.right_keys)
+    }
+}
+
+/// The streamed side of `join`.
+fn stream_side(join: &Join) -> &Node {
+    if join.build_left {
+        &join.right
+    } else {
+        &join.left
+    }
+}
+
+/// Reads `join`'s build side whole: hashed on its keys (rows with a NULL key dropped: they
+/// match nothing), or listed when the join has no keys; charged to `memory`.
+fn load(
+    join: &Join,
+    context: &ExecContext<'_>,
+    memory: &mut Option<MemoryCharge>,
+) -> Result<BuildRows> {
+    let mut operator = build(if join.build_left {
+        &join.left
+    } else {
+        &join.right
+    });
+    let (_, build_keys) = keys(join);
+    if build_keys.is_empty() {
+        let mut rows = Vec::new();
+        let memory = memory.insert(context.memory_charge("a join's inner rows"));
+        while let Some(row) = operator.next(context)? {
+            context.check_rows(rows.len())?;
+            memory.add_row(&row)?;
+            rows.push(row);
+        }
+        return Ok(BuildRows::All(rows));
+    }
+    let mut table = JoinTable::default();
+    let memory = memory.insert(context.memory_charge("a hash join's build side"));
+    while let Some(row) = operator.next(context)? {
+        // A row with a NULL key matches nothing: not kept.
+        if let Some(hash) = hash_key(build_keys, &row, &context.eval)? {
+            context.check_rows(table.len())?;
+            memory.add(row_bytes(&row) + ENTRY_BYTES)?;
+            table.insert(hash, row);
+        }
+    }
+    Ok(BuildRows::Hashed(table))
+}
+
+/// The first candidate of `built` for streamed row `row`.
+fn first_candidate(
+    join: &Join,
+    built: &BuildRows,
+    row: &[Value],
+    context: &ExecContext<'_>,
+) -> Result<Option<usize>> {
+    Ok(match built {
+        BuildRows::All(rows) => (!rows.is_empty()).then_some(0),
+        BuildRows::Hashed(table) => {
+            let (stream_keys, _) = keys(join);
+            hash_key(stream_keys, row, &context.eval)?.and_then(|hash| table.first(hash))
+        }
+    })
 }
 
 impl Operator for JoinOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         if self.built.is_none() {
-            self.built = Some(self.load(context)?);
+            self.built = Some(load(self.join, context, &mut self.memory)?);
         }
         let join = self.join;
         loop {
@@ -193,4 +210,77 @@ impl Operator for JoinOperator<'_> {
             }
         }
     }
+}
+
+/// Left rows between two interrupt checks of the pushed join (its streamed input may check
+/// too, a scan once per batch of slots).
+const INTERRUPT_CHECK_ROWS: usize = 256;
+
+/// Runs the (INNER or LEFT) join `join` to its end, handing every joined row to `sink` in
+/// one reused buffer (the sink may swap it for another: each row is written whole); the
+/// rows come in the order the pulled operator returns them.
+pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) -> Result<()> {
+    debug_assert!(matches!(join.kind, JoinKind::Inner | JoinKind::Left));
+    let mut memory = None;
+    let built = load(join, context, &mut memory)?;
+    let hashed = matches!(built, BuildRows::Hashed(_));
+    let left_width = join.left_width;
+    let width = left_width + join.right_width;
+    // Only the columns the plan reads go into the joined row (no operator above the join
+    // reads the others: `optimize::prune_columns`).
+    let left_columns = columns_read(&join.left, left_width);
+    let right_columns = columns_read(&join.right, join.right_width);
+    let mut joined: Row = Vec::with_capacity(width);
+    let mut until_check = INTERRUPT_CHECK_ROWS;
+    left_rows(stream_side(join), context, &mut |row: &[Value]| {
+        until_check -= 1;
+        if until_check == 0 {
+            until_check = INTERRUPT_CHECK_ROWS;
+            context.check_interrupt()?;
+        }
+        let mut candidate = first_candidate(join, &built, row, context)?;
+        let mut matched = false;
+        while let Some(index) = candidate {
+            candidate = built.next(index);
+            let built_row = built.row(index);
+            let (left, right) = if join.build_left {
+                (built_row.as_slice(), row)
+            } else {
+                (row, built_row.as_slice())
+            };
+            if hashed
+                && !keys_match(
+                    &join.left_keys,
+                    left,
+                    &join.right_keys,
+                    right,
+                    &context.eval,
+                )?
+            {
+                continue;
+            }
+            fill_left(&mut joined, left, &left_columns, width);
+            let joined_right = &mut joined[left_width..];
+            for &column in &right_columns {
+                copy_value(&mut joined_right[column], &right[column]);
+            }
+            let passes = match &join.condition {
+                Some(condition) => condition.matches(&joined, &context.eval)?,
+                None => true,
+            };
+            if passes {
+                matched = true;
+                sink(&mut joined)?;
+            }
+        }
+        if join.kind == JoinKind::Left && !matched {
+            fill_left(&mut joined, row, &left_columns, width);
+            let joined_right = &mut joined[left_width..];
+            for &column in &right_columns {
+                joined_right[column] = Value::Null;
+            }
+            sink(&mut joined)?;
+        }
+        Ok(())
+    })
 }

@@ -1,0 +1,250 @@
+//! An index nested-loop join's probe of its right table: given a left row, finds the right
+//! rows it may join (its probe values, converted to the key columns' types as the lookup
+//! access paths convert constants, looked up in the right table's primary key or a
+//! secondary index; each row found must pass the right access's filter). The key
+//! equalities and the join condition are the caller's to check (`keys_exact` says when the
+//! key equality needs no recheck). Shared by the pulled operator (`index_join.rs`) and the
+//! pushed loop (`push.rs`); the right table is never read whole, unless the probed index
+//! was dropped after the plan was made: then its rows are read once and every one is a
+//! candidate.
+
+use std::sync::Arc;
+
+use ember_storage::index::{IndexKey, SecondaryIndex};
+use ember_storage::{DataType, Value};
+
+use crate::error::Result;
+use crate::expr::{coerce_to_column, Expr};
+use crate::plan::{Join, JoinProbe, Node, TableAccess};
+
+use super::{build, ExecContext, Row};
+
+/// What the probe reads.
+enum Target {
+    PrimaryKey,
+    Index(Arc<SecondaryIndex>),
+    /// The index is gone: every row of the table (filtered), read once.
+    AllRows(Vec<Row>),
+}
+
+pub(super) struct JoinProber<'p> {
+    join: &'p Join,
+    probe: &'p JoinProbe,
+    access: &'p TableAccess,
+    target: Option<Target>,
+    /// The current left row's candidates are `candidates[..candidate_count]`; the rows
+    /// past it are spare buffers, reused so a probe allocates no row.
+    candidates: Vec<Row>,
+    candidate_count: usize,
+    /// Reused decode buffer of a secondary-index lookup.
+    buffer: Row,
+    /// Reused probe values.
+    probe_values: Vec<Value>,
+    /// The join's one key equality is `<probe value> = <INTEGER primary key>` (see
+    /// `integer_key_join`): an integer probe value is the key itself, and a row found under
+    /// it satisfies the equality, so it is not compared again.
+    integer_key: bool,
+    /// Whether the current left row's candidates were found by an integer key as above.
+    exact: bool,
+}
+
+impl<'p> JoinProber<'p> {
+    pub fn new(join: &'p Join, probe: &'p JoinProbe) -> Self {
+        let Node::Scan(access) = &join.right else {
+            unreachable!("the planner probes only base-table scans")
+        };
+        JoinProber {
+            join,
+            probe,
+            access,
+            target: None,
+            candidates: Vec::new(),
+            candidate_count: 0,
+            buffer: Vec::new(),
+            probe_values: Vec::new(),
+            integer_key: integer_key_join(join, probe, access),
+            exact: false,
+        }
+    }
+
+    /// The candidates the last `find_candidates` found.
+    pub fn candidates(&mut self) -> &mut [Row] {
+        &mut self.candidates[..self.candidate_count]
+    }
+
+    /// The right table's columns the plan reads (`push::columns_read`).
+    pub fn columns_read(&self) -> Vec<usize> {
+        super::push::access_columns_read(self.access)
+    }
+
+    /// Whether every candidate the last `find_candidates` found satisfies the key
+    /// equalities (no recheck needed).
+    pub fn keys_exact(&self) -> bool {
+        self.exact
+    }
+
+    fn resolve_target(&self, context: &ExecContext<'_>) -> Result<Target> {
+        let Some(index) = &self.probe.index else {
+            return Ok(Target::PrimaryKey);
+        };
+        if let Some(storage) = self.access.table.storage.index(index.storage.id()) {
+            return Ok(Target::Index(storage));
+        }
+        let mut scan = build(&self.join.right);
+        let mut rows = Vec::new();
+        while let Some(row) = scan.next(context)? {
+            context.check_rows(rows.len())?;
+            rows.push(row);
+        }
+        Ok(Target::AllRows(rows))
+    }
+
+    /// The key columns probed, in key order.
+    fn key_columns(&self) -> &'p [usize] {
+        match &self.probe.index {
+            Some(index) => &index.columns,
+            None => &self.access.table.primary_key,
+        }
+    }
+
+    /// The index key `left` probes with, or `None` when no stored row can match (a NULL
+    /// probe value, or one the key column cannot hold).
+    fn probe_key(&mut self, left: &[Value], context: &ExecContext<'_>) -> Result<Option<IndexKey>> {
+        let table = &self.access.table;
+        let columns = self.key_columns();
+        let values = &mut self.probe_values;
+        values.clear();
+        for (&column, probe) in columns.iter().zip(&self.probe.values) {
+            let value = probe.eval(left, &context.eval)?;
+            match coerce_to_column(value, &table.columns[column]) {
+                Ok(Value::Null) | Err(_) => return Ok(None),
+                Ok(value) => values.push(value),
+            }
+        }
+        // Under the key's collations (a collated unique key finds the rows equal under it;
+        // the key equalities are rechecked on each).
+        Ok(match &self.probe.index {
+            Some(index) => index.storage.key_from_values(values.iter()),
+            None => table.storage.key_from_values(values.iter()),
+        })
+    }
+
+    /// Makes `values` the next candidate, in a spare buffer when there is one.
+    fn push_candidate(candidates: &mut Vec<Row>, count: &mut usize, values: &[Value]) {
+        match candidates.get_mut(*count) {
+            Some(spare) => {
+                spare.clear();
+                spare.extend_from_slice(values);
+            }
+            None => candidates.push(values.to_vec()),
+        }
+        *count += 1;
+    }
+
+    /// Fills the candidates with the right rows `left` may join: those under its key that
+    /// pass the access filter. A candidate's values may be moved out by the caller (each
+    /// joins `left` at most once); the next call overwrites every candidate.
+    pub fn find_candidates(&mut self, left: &[Value], context: &ExecContext<'_>) -> Result<()> {
+        if self.target.is_none() {
+            self.target = Some(self.resolve_target(context)?);
+        }
+        self.candidate_count = 0;
+        self.exact = false;
+        if let Some(Target::AllRows(rows)) = &self.target {
+            self.candidates.clear();
+            self.candidates.extend(rows.iter().cloned());
+            self.candidate_count = self.candidates.len();
+            return Ok(());
+        }
+        let integer = match (self.integer_key, self.probe.values.as_slice()) {
+            (true, [Expr::Column { index, .. }]) => match left.get(*index) {
+                Some(Value::Integer(int)) => Some(*int),
+                _ => None,
+            },
+            (true, [probe]) => match probe.eval(left, &context.eval)? {
+                Value::Integer(int) => Some(int),
+                _ => None,
+            },
+            _ => None,
+        };
+        let key = match integer {
+            // An integer needs no conversion to the INTEGER key column and finds it exactly.
+            Some(int) => {
+                self.exact = true;
+                IndexKey::Int(int)
+            }
+            None => match self.probe_key(left, context)? {
+                Some(key) => key,
+                None => return Ok(()),
+            },
+        };
+        let access = self.access;
+        let storage = &access.table.storage;
+        match self.target.as_ref().expect("resolved above") {
+            Target::PrimaryKey => {
+                if self.candidates.is_empty() {
+                    self.candidates.push(Vec::new());
+                }
+                let slot = &mut self.candidates[0];
+                let found =
+                    context
+                        .txn
+                        .read_key_decoded(storage, &key, access.read.decoder(), slot)?;
+                if found.is_some() && passes_filter(access, slot, context)? {
+                    self.candidate_count = 1;
+                }
+            }
+            Target::Index(index) => {
+                let mut failure = None;
+                let candidates = &mut self.candidates;
+                let count = &mut self.candidate_count;
+                context
+                    .txn
+                    .index_lookup(storage, index, &key, &mut self.buffer, |_, values| {
+                        match passes_filter(access, values, context).and_then(|keep| {
+                            if keep {
+                                context.check_rows(*count)?;
+                            }
+                            Ok(keep)
+                        }) {
+                            Ok(true) => Self::push_candidate(candidates, count, values),
+                            Ok(false) => {}
+                            Err(error) => failure = Some(error),
+                        }
+                        failure.is_none()
+                    })?;
+                if let Some(error) = failure {
+                    return Err(error);
+                }
+            }
+            Target::AllRows(_) => unreachable!("handled above"),
+        }
+        Ok(())
+    }
+}
+
+/// Whether `join`'s only key equality is the probe value (the left key) equal to the right
+/// table's one-column INTEGER primary key, probed through that key: then a row found under
+/// an integer probe value `v` has key `v`, and the equality holds without comparing again.
+fn integer_key_join(join: &Join, probe: &JoinProbe, access: &TableAccess) -> bool {
+    let table = &access.table;
+    let ([key_column], [left_key], [right_key], [probe_value], None) = (
+        table.primary_key.as_slice(),
+        join.left_keys.as_slice(),
+        join.right_keys.as_slice(),
+        probe.values.as_slice(),
+        &probe.index,
+    ) else {
+        return false;
+    };
+    table.columns[*key_column].data_type == DataType::Integer
+        && left_key == probe_value
+        && matches!(right_key, Expr::Column { index, .. } if index == key_column)
+}
+
+fn passes_filter(access: &TableAccess, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
+    match &access.filter {
+        Some(filter) => filter.matches(row, &context.eval),
+        None => Ok(true),
+    }
+}

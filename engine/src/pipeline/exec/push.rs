@@ -1,0 +1,88 @@
+//! Pushed execution of a consumer's input: instead of pulling one owned row per `next`, an
+//! operator that reads its whole input (an aggregate) hands a sink to `rows`, which runs
+//! the input to its end and calls the sink with each row in a buffer the producer reuses.
+//! Joins (index and hash, INNER and LEFT) run pushed over pushed inputs, a full scan or
+//! index range below them through `scan::for_each_row` (rows decoded in place), so a join
+//! feeding an aggregate allocates no row per match; every other node is pulled through its
+//! operator, as before. Under EXPLAIN ANALYZE everything is pulled (the profile counts
+//! operators).
+
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::plan::{AccessPath, JoinKind, Node, TableAccess};
+
+use super::{build, profile, ExecContext};
+
+/// A consumer of pushed rows. It may read the row, or swap it for an empty buffer or one
+/// the same producer handed it earlier (a join writes every position the plan reads into
+/// whichever buffer it holds; the others are never read), never keep a reference past the
+/// call.
+pub(super) type RowSink<'s> = &'s mut dyn FnMut(&mut Vec<Value>) -> Result<()>;
+
+/// A consumer of a join's left rows (read only).
+pub(super) type LeftVisit<'s> = &'s mut dyn FnMut(&[Value]) -> Result<()>;
+
+/// Runs `node` to its end, calling `sink` with each of its rows in the order its operator
+/// returns them; stops at the first error.
+pub(super) fn rows(node: &Node, context: &ExecContext<'_>, sink: RowSink<'_>) -> Result<()> {
+    if !profile::active() {
+        if let Node::Join(join) = node {
+            match (join.kind, &join.probe) {
+                (JoinKind::Inner | JoinKind::Left, Some(probe)) => {
+                    return super::index_join::push(join, probe, context, sink);
+                }
+                (JoinKind::Inner | JoinKind::Left, None) => {
+                    return super::join::push(join, context, sink);
+                }
+                (JoinKind::Right | JoinKind::Full, _) => {}
+            }
+        }
+    }
+    let mut operator = build(node);
+    while let Some(mut row) = operator.next(context)? {
+        sink(&mut row)?;
+        operator.recycle(row);
+    }
+    Ok(())
+}
+
+/// `rows` for a join's input, read only: a full scan or index range decodes each row in
+/// place and shows it (`scan::for_each_row`: the access's filter applied, interrupts
+/// checked once per batch).
+pub(super) fn left_rows(
+    node: &Node,
+    context: &ExecContext<'_>,
+    visit: LeftVisit<'_>,
+) -> Result<()> {
+    match node {
+        Node::Scan(access)
+            if !profile::active()
+                && matches!(
+                    access.path,
+                    AccessPath::FullScan | AccessPath::IndexRange(_)
+                ) =>
+        {
+            super::scan::for_each_row(access, context, |_, row| visit(row))
+        }
+        node => rows(node, context, &mut |row| visit(row)),
+    }
+}
+
+/// The positions of `node`'s rows that the plan reads above it: for a table access, the
+/// columns `optimize::prune_columns` marked (no operator above reads the others, so a join
+/// copying rows together writes only these); every position otherwise.
+pub(super) fn columns_read(node: &Node, width: usize) -> Vec<usize> {
+    match node {
+        Node::Scan(access) => access_columns_read(access),
+        _ => (0..width).collect(),
+    }
+}
+
+/// `columns_read` of a table access.
+pub(super) fn access_columns_read(access: &TableAccess) -> Vec<usize> {
+    match access.read.columns() {
+        Some(read) => (0..read.len()).filter(|&column| read[column]).collect(),
+        None => (0..access.table.columns.len()).collect(),
+    }
+}
