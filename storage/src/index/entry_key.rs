@@ -14,7 +14,7 @@ const HEAD_BYTES: usize = 16;
 /// difference is within the head, and a shorter string's padding zero there is below the
 /// other's byte (a zero byte would not differ). Equal heads leave the order to the whole
 /// bytes.
-#[inline]
+#[inline(always)]
 fn head_of(bytes: &[u8]) -> (u64, u64) {
     if let (Some(high), Some(low)) = (bytes.get(..8), bytes.get(8..HEAD_BYTES)) {
         return (
@@ -48,7 +48,7 @@ impl<'a> Probe<'a> {
     }
 
     /// How `key` orders against the probe (`key.cmp(probe)`, as bytes).
-    #[inline]
+    #[inline(always)]
     pub fn order_of(&self, key: &[u8]) -> Ordering {
         match head_of(key).cmp(&self.head) {
             Ordering::Equal => key.cmp(self.bytes),

@@ -374,44 +374,33 @@ impl OrderedList {
         _guard: &Guard,
         mut visit: impl FnMut(&[u8]) -> bool,
     ) {
-        let lower = bound_probe(lower);
-        let upper = bound_probe(upper);
+        let lower = Limit::new(lower, KeyOrder::Greater);
+        let upper = Limit::new(upper, KeyOrder::Less);
         if reverse {
-            let mut node = match upper {
-                Bound::Unbounded => self.last_where(|_| true, None),
-                Bound::Included(high) => {
-                    self.last_where(|k| high.order_of(k) != KeyOrder::Greater, None)
-                }
-                Bound::Excluded(high) => {
-                    self.last_where(|k| high.order_of(k) == KeyOrder::Less, None)
-                }
-            };
+            // The last key within the upper bound.
+            let mut node = self.last_where(|key| upper.admits(key), None);
             while !node.is_null() {
                 // SAFETY: `node` was loaded from a link while `_guard` pins this thread,
                 // so it is live until the guard drops, which outlives this call.
                 let key = unsafe { key_of(node) };
-                if !above_lower(key, lower) || !visit(key) {
+                if !lower.admits(key) || !visit(key) {
                     return;
                 }
                 // SAFETY: as above.
                 node = unsafe { prev_of(node) }.load(Ordering::Acquire);
             }
         } else {
-            let pred = match lower {
-                Bound::Unbounded => ptr::null_mut(),
-                Bound::Included(low) => {
-                    self.last_where(|k| low.order_of(k) == KeyOrder::Less, None)
-                }
-                Bound::Excluded(low) => {
-                    self.last_where(|k| low.order_of(k) != KeyOrder::Greater, None)
-                }
+            // The last key below the lower bound, then its successor.
+            let pred = match lower.probe {
+                None => ptr::null_mut(),
+                Some(_) => self.last_where(|key| !lower.admits(key), None),
             };
             // SAFETY: `pred` is null or live under `_guard`.
             let mut node = unsafe { self.link(pred, 0) }.load(Ordering::Acquire);
             while !node.is_null() {
                 // SAFETY: `node` was loaded from a link while `_guard` pins this thread.
                 let key = unsafe { key_of(node) };
-                if !below_upper(key, upper) || !visit(key) {
+                if !upper.admits(key) || !visit(key) {
                     return;
                 }
                 // SAFETY: as above; every node has level 0.
@@ -442,25 +431,41 @@ fn random_height() -> usize {
     (1 + bits.trailing_zeros() as usize / 2).min(MAX_HEIGHT)
 }
 
-fn bound_probe(bound: Bound<&[u8]>) -> Bound<Probe<'_>> {
-    bound.map(Probe::new)
+/// A bound of a walk, checked against every key the walk meets.
+#[derive(Clone, Copy)]
+struct Limit<'a> {
+    /// `None`: unbounded.
+    probe: Option<Probe<'a>>,
+    /// Whether a key equal to the bound is within it.
+    inclusive: bool,
+    /// The order a key within the bound has against it (`Less` for an upper bound).
+    within: KeyOrder,
 }
 
-#[inline]
-fn above_lower(key: &[u8], lower: Bound<Probe<'_>>) -> bool {
-    match lower {
-        Bound::Unbounded => true,
-        Bound::Included(low) => low.order_of(key) != KeyOrder::Less,
-        Bound::Excluded(low) => low.order_of(key) == KeyOrder::Greater,
+impl<'a> Limit<'a> {
+    fn new(bound: Bound<&'a [u8]>, within: KeyOrder) -> Limit<'a> {
+        let (probe, inclusive) = match bound {
+            Bound::Unbounded => (None, true),
+            Bound::Included(key) => (Some(Probe::new(key)), true),
+            Bound::Excluded(key) => (Some(Probe::new(key)), false),
+        };
+        Limit {
+            probe,
+            inclusive,
+            within,
+        }
     }
-}
 
-#[inline]
-fn below_upper(key: &[u8], upper: Bound<Probe<'_>>) -> bool {
-    match upper {
-        Bound::Unbounded => true,
-        Bound::Included(high) => high.order_of(key) != KeyOrder::Greater,
-        Bound::Excluded(high) => high.order_of(key) == KeyOrder::Less,
+    /// Whether `key` is on the inner side of the bound.
+    #[inline(always)]
+    fn admits(&self, key: &[u8]) -> bool {
+        match &self.probe {
+            None => true,
+            Some(probe) => {
+                let order = probe.order_of(key);
+                order == self.within || (self.inclusive && order == KeyOrder::Equal)
+            }
+        }
     }
 }
 
