@@ -1,75 +1,57 @@
-//! The key of one ordered-index entry as the skip list holds it (`ordered.rs`): the entry's
-//! bytes, with their first `HEAD_BYTES` bytes also kept as one big-endian integer. Keys
-//! order as their bytes do, but most comparisons of a skip-list search (two keys that
-//! differ in their first 16 bytes, which covers an integer key and most of its row id) are
-//! one integer comparison instead of a byte-string comparison through `memcmp`.
+//! Comparing ordered-index entry keys (`ordered_list.rs`) fast: a key's first `HEAD_BYTES`
+//! bytes read as one big-endian integer pair. Keys order as their bytes do, but most
+//! comparisons of a skip-list search (two keys that differ in their first 16 bytes, which
+//! covers an integer key and most of its row id) are two integer comparisons instead of a
+//! byte-string comparison through `memcmp`. A search key (`Probe`) computes its head once.
 
 use std::cmp::Ordering;
 
 /// Leading bytes of a key held in its integer head.
 const HEAD_BYTES: usize = 16;
 
-/// Bytes an `EntryKey` takes beyond its bytes' own (the head), for memory accounting.
-pub const ENTRY_KEY_HEAD_BYTES: u64 = HEAD_BYTES as u64;
-
-/// An entry key (see the module comment).
-#[derive(Debug, Clone)]
-pub struct EntryKey {
-    /// The first `HEAD_BYTES` bytes, zero-padded, big-endian.
-    head: u128,
-    bytes: Box<[u8]>,
+/// `bytes`' first `HEAD_BYTES` bytes, zero-padded, as a big-endian integer (high and low
+/// halves). Two byte strings whose heads differ order as their heads do: the first
+/// difference is within the head, and a shorter string's padding zero there is below the
+/// other's byte (a zero byte would not differ). Equal heads leave the order to the whole
+/// bytes.
+#[inline(always)]
+fn head_of(bytes: &[u8]) -> (u64, u64) {
+    if let (Some(high), Some(low)) = (bytes.get(..8), bytes.get(8..HEAD_BYTES)) {
+        return (
+            u64::from_be_bytes(high.try_into().expect("8 bytes")),
+            u64::from_be_bytes(low.try_into().expect("8 bytes")),
+        );
+    }
+    let mut head = [0u8; HEAD_BYTES];
+    let shown = bytes.len().min(HEAD_BYTES);
+    head[..shown].copy_from_slice(&bytes[..shown]);
+    let (high, low) = head.split_at(8);
+    (
+        u64::from_be_bytes(high.try_into().expect("8 bytes")),
+        u64::from_be_bytes(low.try_into().expect("8 bytes")),
+    )
 }
 
-impl EntryKey {
-    pub fn new(bytes: Box<[u8]>) -> EntryKey {
-        EntryKey {
-            head: head_of(&bytes),
+/// A key searched for, with its head computed once.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe<'a> {
+    head: (u64, u64),
+    bytes: &'a [u8],
+}
+
+impl<'a> Probe<'a> {
+    pub fn new(bytes: &'a [u8]) -> Probe<'a> {
+        Probe {
+            head: head_of(bytes),
             bytes,
         }
     }
 
-    /// A key of a copy of `bytes` (a bound of a range read).
-    pub fn copied(bytes: &[u8]) -> EntryKey {
-        EntryKey::new(bytes.into())
-    }
-
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
-/// `bytes`' first `HEAD_BYTES` bytes, zero-padded, as a big-endian integer. Two byte
-/// strings whose heads differ order as their heads do: the first difference is within the
-/// head, and a shorter string's padding zero there is below the other's byte (a zero byte
-/// would not differ). Equal heads leave the order to the whole bytes.
-fn head_of(bytes: &[u8]) -> u128 {
-    let mut head = [0u8; HEAD_BYTES];
-    let shown = bytes.len().min(HEAD_BYTES);
-    head[..shown].copy_from_slice(&bytes[..shown]);
-    u128::from_be_bytes(head)
-}
-
-impl PartialEq for EntryKey {
-    #[inline]
-    fn eq(&self, other: &EntryKey) -> bool {
-        self.head == other.head && self.bytes == other.bytes
-    }
-}
-
-impl Eq for EntryKey {}
-
-impl PartialOrd for EntryKey {
-    #[inline]
-    fn partial_cmp(&self, other: &EntryKey) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for EntryKey {
-    #[inline]
-    fn cmp(&self, other: &EntryKey) -> Ordering {
-        match self.head.cmp(&other.head) {
-            Ordering::Equal => self.bytes.cmp(&other.bytes),
+    /// How `key` orders against the probe (`key.cmp(probe)`, as bytes).
+    #[inline(always)]
+    pub fn order_of(&self, key: &[u8]) -> Ordering {
+        match head_of(key).cmp(&self.head) {
+            Ordering::Equal => key.cmp(self.bytes),
             unequal => unequal,
         }
     }
@@ -108,15 +90,12 @@ mod tests {
     }
 
     #[test]
-    fn keys_order_and_compare_equal_as_their_bytes() {
+    fn keys_order_against_probes_as_their_bytes() {
         let samples = samples();
         for a in &samples {
-            let key_a = EntryKey::copied(a);
-            assert_eq!(key_a.bytes(), &a[..]);
+            let probe = Probe::new(a);
             for b in &samples {
-                let key_b = EntryKey::new(b.clone().into_boxed_slice());
-                assert_eq!(key_a.cmp(&key_b), a.cmp(b), "{a:?} vs {b:?}");
-                assert_eq!(key_a == key_b, a == b, "{a:?} vs {b:?}");
+                assert_eq!(probe.order_of(b), b.cmp(a), "{b:?} vs {a:?}");
             }
         }
     }

@@ -8,6 +8,7 @@ mod hash;
 mod key;
 mod order_key;
 mod ordered;
+mod ordered_list;
 mod primary;
 mod secondary;
 

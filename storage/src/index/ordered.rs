@@ -1,40 +1,47 @@
-//! The ordered half of an ordered secondary index: a concurrent skip list (crossbeam's,
-//! lock-free for readers) of entry keys, each the order-preserving encoding of a row's key
+//! The ordered half of an ordered secondary index: a concurrent skip list linked both ways
+//! at its bottom level (`ordered_list.rs`, lock-free for readers, O(1) per step in either
+//! direction) of entry keys, each the order-preserving encoding of a row's key
 //! (`order_key.rs`, one collation per column) followed by the row id, so entries sort as
-//! SQLite orders the keys and duplicates coexist in row id order (held as `EntryKey`s,
-//! which compare their first 16 bytes as one integer). Unlike the hash half,
+//! SQLite orders the keys and duplicates coexist in row id order. Unlike the hash half,
 //! NULL keys are indexed too (they sort first), so a walk of the whole index reaches every
 //! row, as an ORDER BY needs.
 //!
 //! Like hash entries, ordered entries may be stale (the slot's version with that key is
 //! gone or not visible): readers recheck the version their snapshot sees. Writers are
 //! serialized by the owning index's writer lock, so "insert unless present" needs no
-//! compare-and-swap. Memory is charged to the table's account per entry and released on
-//! removal and when the index is dropped.
+//! compare-and-swap (the list's own writer mutex is then never contended). Memory is charged
+//! to the table's account per entry (its node's bytes) and released on removal and when
+//! the index is dropped.
 
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crossbeam_epoch::{self as epoch, Guard};
-use crossbeam_skiplist::base::SkipList;
+use crossbeam_epoch::Guard;
 
+use crate::limits::{INDEX_COLUMNS_MAX, ROW_BYTES_MAX};
 use crate::slab::MemoryAccount;
 use crate::value::Value;
 
-use super::entry_key::{EntryKey, ENTRY_KEY_HEAD_BYTES};
 use super::order_key::{encode_ordered_part, KeyCollation};
+use super::ordered_list::{OrderedList, KEY_BYTES_MAX, NODE_HEADER_BYTES};
 
-/// What one entry costs besides its key bytes: the skip-list node (tower, refcount, key
-/// box and head), counted at its average height.
-pub const ORDERED_ENTRY_OVERHEAD: u64 = 64 + ENTRY_KEY_HEAD_BYTES;
+/// What one entry costs besides its key bytes, on average: the list node's header (16), its
+/// tower (8 bytes a level, 4/3 levels on average: 10.7) and the padding of its size to 8
+/// bytes (3.5 on average), 30.2 in all. Charged ahead of an insert; the entry itself
+/// charges its node's exact size.
+pub const ORDERED_ENTRY_OVERHEAD: u64 = NODE_HEADER_BYTES as u64 + 14;
+
+// An entry key (every column's value escaped, at most doubled, plus tags and terminators,
+// then the row id) always fits a list node.
+const _: () = assert!(INDEX_COLUMNS_MAX * (2 * ROW_BYTES_MAX + 16) + 8 < KEY_BYTES_MAX);
 
 /// Bytes of the row id that ends every entry key.
 const ROW_ID_BYTES: usize = 8;
 
 /// An ordered map of entry keys (see the module comment).
 pub struct OrderedEntries {
-    list: SkipList<EntryKey, ()>,
+    list: OrderedList,
     collations: Vec<KeyCollation>,
     /// Bytes charged to `account` for the entries now in the list.
     charged: AtomicU64,
@@ -47,7 +54,7 @@ impl OrderedEntries {
         account: Option<Arc<MemoryAccount>>,
     ) -> OrderedEntries {
         OrderedEntries {
-            list: SkipList::new(epoch::default_collector().clone()),
+            list: OrderedList::new(),
             collations,
             charged: AtomicU64::new(0),
             account,
@@ -95,12 +102,10 @@ impl OrderedEntries {
     /// Adds the entry (`encoded`, `row`) unless present. The caller holds the owning
     /// index's writer lock. Returns whether it was added.
     pub(crate) fn insert(&self, encoded: &[u8], row: u64, guard: &Guard) -> bool {
-        let entry = EntryKey::new(entry_key(encoded, row));
-        if self.list.contains_key(&entry, guard) {
+        let Some(bytes) = self.list.insert(&entry_key(encoded, row), guard) else {
             return false;
-        }
-        let bytes = entry.bytes().len() as u64 + ORDERED_ENTRY_OVERHEAD;
-        self.list.insert(entry, (), guard).release(guard);
+        };
+        let bytes = bytes as u64;
         self.charged.fetch_add(bytes, Ordering::Relaxed);
         if let Some(account) = &self.account {
             account.charge_index(bytes);
@@ -111,12 +116,10 @@ impl OrderedEntries {
     /// Removes the entry (`encoded`, `row`) if present. The caller holds the owning index's
     /// writer lock. Returns whether it was there.
     pub(crate) fn remove(&self, encoded: &[u8], row: u64, guard: &Guard) -> bool {
-        let entry = EntryKey::new(entry_key(encoded, row));
-        let Some(removed) = self.list.remove(&entry, guard) else {
+        let Some(bytes) = self.list.remove(&entry_key(encoded, row), guard) else {
             return false;
         };
-        removed.release(guard);
-        let bytes = entry.bytes().len() as u64 + ORDERED_ENTRY_OVERHEAD;
+        let bytes = bytes as u64;
         self.charged.fetch_sub(bytes, Ordering::Relaxed);
         if let Some(account) = &self.account {
             account.release_index(bytes);
@@ -134,31 +137,21 @@ impl OrderedEntries {
         guard: &Guard,
         mut visit: impl FnMut(&[u8], u64) -> bool,
     ) {
-        if is_empty_range(lower, upper) {
-            return;
-        }
-        let bounds = (lower.map(EntryKey::copied), upper.map(EntryKey::copied));
-        let mut range = self.list.range::<EntryKey, _>(bounds, guard);
-        loop {
-            let entry = if reverse {
-                range.next_back()
-            } else {
-                range.next()
-            };
-            let Some(entry) = entry else { return };
-            let (encoded, row) = split_entry(entry.key().bytes());
-            if !visit(encoded, row) {
-                return;
-            }
-        }
+        self.list
+            .visit_range(lower, upper, reverse, guard, |entry| {
+                let (encoded, row) = split_entry(entry);
+                visit(encoded, row)
+            });
     }
 
     /// Visits every entry, ascending, as (encoded key, row id).
     pub fn for_each_entry(&self, guard: &Guard, mut visit: impl FnMut(&[u8], u64)) {
-        for entry in self.list.iter(guard) {
-            let (encoded, row) = split_entry(entry.key().bytes());
-            visit(encoded, row);
-        }
+        self.list
+            .visit_range(Bound::Unbounded, Bound::Unbounded, false, guard, |entry| {
+                let (encoded, row) = split_entry(entry);
+                visit(encoded, row);
+                true
+            });
     }
 }
 
@@ -171,11 +164,11 @@ impl Drop for OrderedEntries {
 }
 
 /// An entry key: the encoded key, then the row id big-endian.
-fn entry_key(encoded: &[u8], row: u64) -> Box<[u8]> {
+fn entry_key(encoded: &[u8], row: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(encoded.len() + ROW_ID_BYTES);
     out.extend_from_slice(encoded);
     out.extend_from_slice(&row.to_be_bytes());
-    out.into_boxed_slice()
+    out
 }
 
 /// An entry key's encoded key and row id.
@@ -188,20 +181,10 @@ fn split_entry(entry: &[u8]) -> (&[u8], u64) {
     )
 }
 
-/// Whether the bounds admit no key (crossbeam's range would panic on some of these).
-fn is_empty_range(lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> bool {
-    match (lower, upper) {
-        (Bound::Included(low), Bound::Included(high)) => low > high,
-        (Bound::Included(low), Bound::Excluded(high))
-        | (Bound::Excluded(low), Bound::Included(high))
-        | (Bound::Excluded(low), Bound::Excluded(high)) => low >= high,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossbeam_epoch as epoch;
 
     fn rows(
         entries: &OrderedEntries,
@@ -253,5 +236,27 @@ mod tests {
         drop(guard);
         drop(entries);
         assert_eq!(account.used_bytes(), 0);
+    }
+
+    #[test]
+    fn entry_overhead_is_the_average_node_cost_beyond_the_key() {
+        let account = Arc::new(MemoryAccount::new());
+        let entries = OrderedEntries::new(vec![KeyCollation::Binary], Some(Arc::clone(&account)));
+        let guard = epoch::pin();
+        let count = 20_000u64;
+        let mut key_bytes = 0;
+        for row in 0..count {
+            // Keys of 9 to 40 bytes, so the padding to 8 bytes takes every value.
+            let text = "k".repeat((row % 32) as usize);
+            let encoded = entries.encode(&[0], &[Value::Text(text)]);
+            key_bytes += encoded.len() as u64 + ROW_ID_BYTES as u64;
+            assert!(entries.insert(&encoded, row, &guard));
+        }
+        let overhead = (account.used_bytes() - key_bytes) as f64 / count as f64;
+        let expected = ORDERED_ENTRY_OVERHEAD as f64;
+        assert!(
+            (expected - 1.0..expected + 1.0).contains(&overhead),
+            "{overhead}"
+        );
     }
 }

@@ -1,0 +1,437 @@
+//! Tests of the two-way linked skip list: against a `BTreeSet` model (random inserts,
+//! removes, bounded walks both ways), node sizes, and a writer changing the list while
+//! readers walk it (every walk ordered, complete for the keys present throughout it, made
+//! only of keys that were inserted).
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use crossbeam_epoch as epoch;
+
+use super::*;
+
+/// A random key: few distinct bytes and lengths around the 16-byte head, so keys often
+/// share prefixes, are prefixes of each other and differ at, before and after byte 16.
+fn random_key(rng: &mut fastrand::Rng) -> Vec<u8> {
+    let len = [0, 1, 2, 8, 15, 16, 17, 20][rng.usize(..8)];
+    (0..len).map(|_| [0u8, 1, 7, 255][rng.usize(..4)]).collect()
+}
+
+fn random_bound(rng: &mut fastrand::Rng) -> Bound<Vec<u8>> {
+    match rng.u8(..3) {
+        0 => Bound::Unbounded,
+        1 => Bound::Included(random_key(rng)),
+        _ => Bound::Excluded(random_key(rng)),
+    }
+}
+
+fn within(key: &[u8], lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> bool {
+    let above = match lower {
+        Bound::Unbounded => true,
+        Bound::Included(low) => key >= &low[..],
+        Bound::Excluded(low) => key > &low[..],
+    };
+    let below = match upper {
+        Bound::Unbounded => true,
+        Bound::Included(high) => key <= &high[..],
+        Bound::Excluded(high) => key < &high[..],
+    };
+    above && below
+}
+
+fn walk(
+    list: &OrderedList,
+    lower: &Bound<Vec<u8>>,
+    upper: &Bound<Vec<u8>>,
+    reverse: bool,
+    limit: usize,
+) -> Vec<Vec<u8>> {
+    let guard = epoch::pin();
+    let mut out = Vec::new();
+    list.visit_range(
+        lower.as_ref().map(Vec::as_slice),
+        upper.as_ref().map(Vec::as_slice),
+        reverse,
+        &guard,
+        |key| {
+            out.push(key.to_vec());
+            out.len() < limit
+        },
+    );
+    out
+}
+
+#[test]
+fn list_matches_a_btreeset_under_random_operations() {
+    for seed in 0..8 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let list = OrderedList::new();
+        let mut model = BTreeSet::new();
+        for _ in 0..4000 {
+            let guard = epoch::pin();
+            match rng.u8(..10) {
+                0..=3 => {
+                    let key = random_key(&mut rng);
+                    let added = list.insert(&key, &guard);
+                    assert_eq!(added.is_some(), model.insert(key.clone()), "insert {key:?}");
+                    if let Some(bytes) = added {
+                        assert!(bytes >= NODE_HEADER_BYTES + 8 + key.len());
+                        assert!(bytes <= NODE_HEADER_BYTES + 8 * MAX_HEIGHT + key.len() + 7);
+                        assert_eq!(bytes % 8, 0);
+                    }
+                }
+                4..=6 => {
+                    let key = random_key(&mut rng);
+                    let removed = list.remove(&key, &guard).is_some();
+                    assert_eq!(removed, model.remove(&key), "remove {key:?}");
+                }
+                _ => {
+                    let lower = random_bound(&mut rng);
+                    let upper = random_bound(&mut rng);
+                    let reverse = rng.bool();
+                    let limit = if rng.bool() {
+                        usize::MAX
+                    } else {
+                        rng.usize(1..6)
+                    };
+                    let mut expected: Vec<Vec<u8>> = model
+                        .iter()
+                        .filter(|key| within(key, &lower, &upper))
+                        .cloned()
+                        .collect();
+                    if reverse {
+                        expected.reverse();
+                    }
+                    expected.truncate(limit);
+                    assert_eq!(
+                        walk(&list, &lower, &upper, reverse, limit),
+                        expected,
+                        "seed {seed}: {lower:?}..{upper:?} reverse {reverse}"
+                    );
+                }
+            }
+            assert_eq!(list.len(), model.len());
+        }
+        let all = walk(
+            &list,
+            &Bound::Unbounded,
+            &Bound::Unbounded,
+            false,
+            usize::MAX,
+        );
+        assert_eq!(all, model.iter().cloned().collect::<Vec<_>>());
+        let mut backward = walk(
+            &list,
+            &Bound::Unbounded,
+            &Bound::Unbounded,
+            true,
+            usize::MAX,
+        );
+        backward.reverse();
+        assert_eq!(backward, all);
+    }
+}
+
+#[test]
+fn empty_and_inverted_ranges_visit_nothing() {
+    let list = OrderedList::new();
+    let guard = epoch::pin();
+    let unbounded = Bound::<Vec<u8>>::Unbounded;
+    assert!(walk(&list, &unbounded, &unbounded, false, usize::MAX).is_empty());
+    assert!(walk(&list, &unbounded, &unbounded, true, usize::MAX).is_empty());
+    for key in [b"a".as_slice(), b"b", b"c"] {
+        assert!(list.insert(key, &guard).is_some());
+    }
+    assert!(list.insert(b"b", &guard).is_none());
+    for reverse in [false, true] {
+        let high = Bound::Included(b"a".to_vec());
+        let low = Bound::Included(b"c".to_vec());
+        assert!(walk(&list, &low, &high, reverse, usize::MAX).is_empty());
+        let point = Bound::Excluded(b"b".to_vec());
+        let at = Bound::Included(b"b".to_vec());
+        assert!(walk(&list, &at, &point, reverse, usize::MAX).is_empty());
+        assert_eq!(
+            walk(&list, &at, &at, reverse, usize::MAX),
+            vec![b"b".to_vec()]
+        );
+    }
+}
+
+#[test]
+fn towers_average_a_third_of_a_level_above_one() {
+    let list = OrderedList::new();
+    let guard = epoch::pin();
+    let mut extra = 0;
+    let entries = 20_000;
+    for i in 0..entries {
+        let key = (i as u64).to_be_bytes();
+        let bytes = list.insert(&key, &guard).expect("new key");
+        extra += bytes - NODE_HEADER_BYTES - 8 - key.len();
+    }
+    // 8 bytes a level beyond the first, 1/3 of a level on average: about 2.7 bytes.
+    let average = extra as f64 / entries as f64;
+    assert!((2.0..3.4).contains(&average), "{average}");
+    assert!(list.levels.load(Ordering::Relaxed) <= MAX_HEIGHT);
+}
+
+#[test]
+fn many_writers_are_serialized() {
+    let list = Arc::new(OrderedList::new());
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            let list = Arc::clone(&list);
+            thread::spawn(move || {
+                for i in 0..2000u64 {
+                    let guard = epoch::pin();
+                    let key = (i * 4 + t).to_be_bytes();
+                    assert!(list.insert(&key, &guard).is_some());
+                    if i % 2 == 1 {
+                        assert!(list.remove(&key, &guard).is_some());
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("writer");
+    }
+    let expected: Vec<Vec<u8>> = (0..8000u64)
+        .filter(|k| (k / 4) % 2 == 0)
+        .map(|k| k.to_be_bytes().to_vec())
+        .collect();
+    let unbounded = Bound::<Vec<u8>>::Unbounded;
+    assert_eq!(
+        walk(&list, &unbounded, &unbounded, false, usize::MAX),
+        expected
+    );
+    let mut backward = walk(&list, &unbounded, &unbounded, true, usize::MAX);
+    backward.reverse();
+    assert_eq!(backward, expected);
+    assert_eq!(list.len(), expected.len());
+}
+
+/// Key `i` of the concurrency test: fixed-width digits (so keys order as `i`), then 0 to 6
+/// filler bytes, so lengths straddle the 16-byte head.
+fn numbered_key(i: u64) -> Vec<u8> {
+    let mut key = format!("{i:012}").into_bytes();
+    key.extend(std::iter::repeat_n(b'x', (i % 7) as usize));
+    key
+}
+
+/// One reader's walk: its bounds (key numbers), direction, the counter before and after,
+/// what it saw and whether it stopped at its limit.
+struct Walk {
+    lower: Bound<u64>,
+    upper: Bound<u64>,
+    reverse: bool,
+    start: u64,
+    end: u64,
+    seen: Vec<u64>,
+    limited: bool,
+}
+
+const KEYS: u64 = 1500;
+const WALK_LIMIT: usize = 80;
+
+fn key_number(key: &[u8]) -> u64 {
+    std::str::from_utf8(&key[..12])
+        .expect("digits")
+        .parse()
+        .expect("a number")
+}
+
+fn reader_walks(
+    list: &OrderedList,
+    counter: &AtomicU64,
+    done: &AtomicBool,
+    seed: u64,
+) -> Vec<Walk> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut walks = Vec::new();
+    while !done.load(Ordering::Acquire) && walks.len() < 20_000 {
+        let bound = |rng: &mut fastrand::Rng| match rng.u8(..3) {
+            0 => Bound::Unbounded,
+            1 => Bound::Included(rng.u64(..KEYS)),
+            _ => Bound::Excluded(rng.u64(..KEYS)),
+        };
+        let lower = bound(&mut rng);
+        let upper = bound(&mut rng);
+        let reverse = rng.bool();
+        let encode = |b: Bound<u64>| b.map(numbered_key);
+        let (low, high) = (encode(lower), encode(upper));
+        let start = counter.load(Ordering::SeqCst);
+        let seen = walk(list, &low, &high, reverse, WALK_LIMIT);
+        let end = counter.load(Ordering::SeqCst);
+        walks.push(Walk {
+            lower,
+            upper,
+            reverse,
+            start,
+            end,
+            limited: seen.len() == WALK_LIMIT,
+            seen: seen.iter().map(|key| key_number(key)).collect(),
+        });
+    }
+    walks
+}
+
+fn in_bounds(i: u64, lower: Bound<u64>, upper: Bound<u64>) -> bool {
+    (match lower {
+        Bound::Unbounded => true,
+        Bound::Included(low) => i >= low,
+        Bound::Excluded(low) => i > low,
+    }) && (match upper {
+        Bound::Unbounded => true,
+        Bound::Included(high) => i <= high,
+        Bound::Excluded(high) => i < high,
+    })
+}
+
+/// One time a key was in the list: the counter values after its insert, before its remove
+/// and after it (`u64::MAX`: not removed).
+#[derive(Clone, Copy)]
+struct Life {
+    inserted: u64,
+    removing: u64,
+    removed: u64,
+}
+
+/// Checks one walk against the writer's history (every life of every key).
+fn check_walk(walk: &Walk, history: &HashMap<u64, Vec<Life>>) {
+    for pair in walk.seen.windows(2) {
+        let ordered = if walk.reverse {
+            pair[0] > pair[1]
+        } else {
+            pair[0] < pair[1]
+        };
+        assert!(ordered, "walk out of order: {:?}", walk.seen);
+    }
+    for &key in &walk.seen {
+        let lives = history.get(&key).map(Vec::as_slice).unwrap_or_default();
+        // The walk may meet a key being inserted or removed, not one removed before it.
+        assert!(
+            lives.iter().any(|life| life.removed > walk.start),
+            "key {key} was not in the list during the walk"
+        );
+        assert!(
+            in_bounds(key, walk.lower, walk.upper),
+            "key {key} out of bounds"
+        );
+    }
+    // The keys the walk covered: all in bounds, or up to where it stopped at its limit.
+    let last = walk.seen.last().copied();
+    let covered = |i: u64| {
+        in_bounds(i, walk.lower, walk.upper)
+            && match (walk.limited, last) {
+                (true, Some(last)) if walk.reverse => i >= last,
+                (true, Some(last)) => i <= last,
+                _ => true,
+            }
+    };
+    for (&key, lives) in history {
+        let throughout = lives
+            .iter()
+            .any(|life| life.inserted <= walk.start && life.removing > walk.end);
+        if throughout && covered(key) {
+            assert!(
+                walk.seen.contains(&key),
+                "key {key} present throughout [{}, {}] missed by {:?}..{:?} reverse {}: {:?}",
+                walk.start,
+                walk.end,
+                walk.lower,
+                walk.upper,
+                walk.reverse,
+                walk.seen
+            );
+        }
+    }
+}
+
+#[test]
+fn readers_walking_both_ways_see_ordered_complete_walks_while_a_writer_churns() {
+    let list = Arc::new(OrderedList::new());
+    // Counter values: an insert takes one after linking its key, a remove one before
+    // unlinking and one after, so a walk that began at or after an insert's value reaches
+    // that key, a walk that ended below a remove's first value saw none of the removal,
+    // and one that began at or after its second value cannot meet the key.
+    let counter = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let mut history: HashMap<u64, Vec<Life>> = HashMap::new();
+    let forever = Life {
+        inserted: 0,
+        removing: u64::MAX,
+        removed: u64::MAX,
+    };
+    {
+        let guard = epoch::pin();
+        for i in (0..KEYS).step_by(3) {
+            assert!(list.insert(&numbered_key(i), &guard).is_some());
+            history.insert(i, vec![forever]);
+        }
+    }
+    let readers = 3;
+    let barrier = Arc::new(Barrier::new(readers + 1));
+    let reader_threads: Vec<_> = (0..readers as u64)
+        .map(|seed| {
+            let (list, counter, done, barrier) = (
+                Arc::clone(&list),
+                Arc::clone(&counter),
+                Arc::clone(&done),
+                Arc::clone(&barrier),
+            );
+            thread::spawn(move || {
+                barrier.wait();
+                reader_walks(&list, &counter, &done, seed)
+            })
+        })
+        .collect();
+    barrier.wait();
+    let mut rng = fastrand::Rng::with_seed(99);
+    let mut present: BTreeSet<u64> = BTreeSet::new();
+    for _ in 0..40_000 {
+        let guard = epoch::pin();
+        // Churn among the keys not inserted up front, and now and then a burst of
+        // neighbours so towers and back links of adjacent nodes change together.
+        let first = rng.u64(..KEYS);
+        let run = if rng.u8(..8) == 0 { 6 } else { 1 };
+        for key in (first..(first + run).min(KEYS)).filter(|k| k % 3 != 0) {
+            if present.remove(&key) {
+                let removing = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                assert!(list.remove(&numbered_key(key), &guard).is_some());
+                let removed = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                let lives = history.get_mut(&key).expect("inserted before");
+                let life = lives.last_mut().expect("a life");
+                (life.removing, life.removed) = (removing, removed);
+            } else {
+                assert!(list.insert(&numbered_key(key), &guard).is_some());
+                let at = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                history.entry(key).or_default().push(Life {
+                    inserted: at,
+                    ..forever
+                });
+                present.insert(key);
+            }
+        }
+    }
+    done.store(true, Ordering::Release);
+    let mut walks = 0;
+    for thread in reader_threads {
+        for walk in thread.join().expect("reader") {
+            check_walk(&walk, &history);
+            walks += 1;
+        }
+    }
+    assert!(walks > 0);
+    let expected: Vec<u64> = (0..KEYS)
+        .filter(|k| k % 3 == 0 || present.contains(k))
+        .collect();
+    let unbounded = Bound::<Vec<u8>>::Unbounded;
+    let all = walk(&list, &unbounded, &unbounded, false, usize::MAX);
+    assert_eq!(
+        all.iter().map(|k| key_number(k)).collect::<Vec<_>>(),
+        expected
+    );
+}
