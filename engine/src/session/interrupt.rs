@@ -19,10 +19,11 @@ use std::sync::Arc;
 ///     std::thread::sleep(Duration::from_millis(50));
 ///     handle.interrupt();
 /// });
-/// // A cross join of 3^12 rows: far longer than 50 ms.
+/// // A cross join of 3^20 rows (3.5 billion): far longer than 50 ms.
 /// let error = conn
 ///     .query("SELECT count(*) FROM t, t t2, t t3, t t4, t t5, t t6, t t7, t t8, t t9, \
-///             t t10, t t11, t t12", ())
+///             t t10, t t11, t t12, t t13, t t14, t t15, t t16, t t17, t t18, t t19, \
+///             t t20", ())
 ///     .unwrap_err();
 /// assert_eq!(error.kind(), ember::ErrorKind::Interrupted);
 /// stopper.join().unwrap();
