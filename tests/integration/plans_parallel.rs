@@ -1,7 +1,8 @@
-//! EXPLAIN's note on aggregates that may split across threads (`exec/parallel/explain.rs`):
-//! shown only with helper threads (`PRAGMA threads`), on a full scan's aggregate whose keys,
-//! arguments and filter merge exactly; never under a statement timeout (bounds keep a
-//! statement on its own thread).
+//! EXPLAIN's note on aggregates and top-k sorts that may split across threads
+//! (`exec/parallel/explain.rs`): shown only with helper threads (`PRAGMA threads`), on a
+//! full scan's aggregate whose keys, arguments and filter merge exactly, or a top-k sort
+//! over a full scan whose keys a worker evaluates alone; never under a statement timeout
+//! (bounds keep a statement on its own thread).
 
 use ember::{Connection, Database, Value};
 
@@ -73,14 +74,14 @@ fn explain_leaves_serial_aggregates_unmarked() {
     table(&conn, 2);
     for sql in [
         // A filter that needs the runtime (a function), a DISTINCT, an index range, a filter
-        // that does not compile (arithmetic on the column), a join, a key that calls a
-        // function.
+        // that does not compile (arithmetic on the column), a join, a key that reads the
+        // session (a deterministic function such as upper() splits).
         "SELECT flag, count(*) FROM lineitem WHERE abs(qty) > 2 GROUP BY flag",
         "SELECT flag, count(DISTINCT status) FROM lineitem GROUP BY flag",
         "SELECT flag, count(*) FROM lineitem WHERE price < 10 GROUP BY flag",
         "SELECT flag, count(*) FROM lineitem WHERE shipdate + 0 < 10 GROUP BY flag",
         "SELECT a.flag, count(*) FROM lineitem a JOIN lineitem b ON a.id = b.qty GROUP BY 1",
-        "SELECT upper(flag), count(*) FROM lineitem GROUP BY 1",
+        "SELECT changes() + id % 2, count(*) FROM lineitem GROUP BY 1",
     ] {
         let lines = explain(&conn, sql, &[]);
         assert!(
@@ -135,5 +136,38 @@ fn explain_analyze_keeps_the_note_before_its_counts() {
     assert!(
         aggregate.starts_with("└─ Aggregate count(*) group by flag parallel up to 2 threads ("),
         "{lines:#?}"
+    );
+}
+
+#[test]
+fn explain_marks_top_k_sorts_that_may_split() {
+    let conn = Database::in_memory().connect();
+    table(&conn, 1);
+    assert_eq!(
+        explain(
+            &conn,
+            "SELECT * FROM lineitem WHERE qty < ?1 ORDER BY price DESC, flag LIMIT 10 OFFSET 2",
+            &[Value::Integer(3)]
+        ),
+        [
+            "Limit 10 offset 2",
+            "└─ Project id, qty, price, disc, flag, status, shipdate",
+            "   └─ TopK 10 offset 2 price DESC, flag ASC parallel up to 2 threads",
+            "      └─ Scan lineitem filter (qty < $1)",
+        ]
+    );
+    // A key that reads the clock: the statement's thread evaluates it.
+    assert_eq!(
+        explain(
+            &conn,
+            "SELECT id FROM lineitem ORDER BY julianday('now') - shipdate LIMIT 3",
+            &[]
+        ),
+        [
+            "Limit 3",
+            "└─ Project id",
+            "   └─ TopK 3 (julianday('now') - shipdate) ASC",
+            "      └─ Scan lineitem",
+        ]
     );
 }

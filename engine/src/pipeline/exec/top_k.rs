@@ -3,6 +3,9 @@
 //! them in order. Ties keep input order (each row carries its input position, which breaks
 //! ties), so the rows are exactly the first ones a stable full sort would give.
 //!
+//! Over a full scan of a large table with helper threads (`PRAGMA threads`), the heap is
+//! built on several threads (`parallel::top_k`, the same rows in the same order).
+//!
 //! Over a full scan of a table, the heap phase decodes only the columns the sort keys and
 //! the scan filter read and keeps row ids; the rows that end in the heap are then read
 //! whole (as the scan would have decoded them) by id, from the same snapshot. Rows that
@@ -98,6 +101,11 @@ impl TopKOperator<'_> {
                 if bound == 0 {
                     return Ok(Vec::new());
                 }
+                if let Some(rows) =
+                    super::parallel::top_k::select(access, self.keys, bound, context, memory)?
+                {
+                    return Ok(rows);
+                }
                 scan_into(access, heap, context, memory)
             }
         }
@@ -152,7 +160,7 @@ fn scan_into(
 
 /// The columns the sort keys and the access filter read, when that is fewer than the
 /// access decodes (`None`: decode as the access does).
-fn keys_mask(access: &TableAccess, keys: &[SortKey]) -> Option<Vec<bool>> {
+pub(super) fn keys_mask(access: &TableAccess, keys: &[SortKey]) -> Option<Vec<bool>> {
     let width = access.table.columns.len();
     let mut mask = vec![false; width];
     let exprs = keys.iter().map(|key| &key.expr).chain(access.filter.iter());
@@ -171,7 +179,7 @@ fn keys_mask(access: &TableAccess, keys: &[SortKey]) -> Option<Vec<bool>> {
 
 /// A bounded max-heap of (sort key, input position, item): its top is the entry that
 /// leaves first when a better one comes.
-struct TopHeap<'k, T> {
+pub(super) struct TopHeap<'k, T> {
     keys: &'k [SortKey],
     bound: usize,
     heap: BinaryHeap<Entry<'k, T>>,
@@ -181,6 +189,13 @@ struct TopHeap<'k, T> {
     /// Bytes the entries hold now, and the most they held (what was charged).
     held: u64,
     charged: u64,
+}
+
+/// An entry a heap kept, out of the heap (the parallel top-k merges workers' entries).
+pub(super) struct Kept<T> {
+    pub key: Vec<Value>,
+    pub seq: u64,
+    pub item: T,
 }
 
 struct Entry<'k, T> {
@@ -211,7 +226,7 @@ impl<T> PartialEq for Entry<'_, T> {
 impl<T> Eq for Entry<'_, T> {}
 
 /// What an entry's item holds in memory beyond the entry itself.
-trait HeldBytes {
+pub(super) trait HeldBytes {
     fn held_bytes(&self) -> u64;
 }
 
@@ -228,7 +243,7 @@ impl HeldBytes for RowId {
 }
 
 impl<'k, T: HeldBytes> TopHeap<'k, T> {
-    fn new(keys: &'k [SortKey], bound: usize) -> Self {
+    pub(super) fn new(keys: &'k [SortKey], bound: usize) -> Self {
         TopHeap {
             keys,
             bound,
@@ -244,7 +259,7 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
     }
 
     /// Evaluates the sort keys of `row` into the scratch key.
-    fn evaluate_keys(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<()> {
+    pub(super) fn evaluate_keys(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<()> {
         self.scratch.clear();
         for key in self.keys {
             self.scratch.push(key.expr.eval(row, &context.eval)?);
@@ -254,7 +269,7 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
 
     /// Whether the row whose key was just evaluated (coming after every row offered so far)
     /// would enter the heap.
-    fn admits(&self) -> bool {
+    pub(super) fn admits(&self) -> bool {
         if self.heap.len() < self.bound {
             return true;
         }
@@ -267,7 +282,7 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
 
     /// Offers the row whose key was just evaluated, at input position `seq` (greater than
     /// every position offered before), with its `item`.
-    fn offer(
+    pub(super) fn offer(
         &mut self,
         seq: u64,
         item: T,
@@ -306,6 +321,19 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
             self.charged = self.held;
         }
         Ok(())
+    }
+
+    /// The kept entries as (sort key, input position, item), in no particular order.
+    pub(super) fn into_kept(self) -> Vec<Kept<T>> {
+        self.heap
+            .into_vec()
+            .into_iter()
+            .map(|entry| Kept {
+                key: entry.key,
+                seq: entry.seq,
+                item: entry.item,
+            })
+            .collect()
     }
 
     /// The kept items, best first (ties in input order).

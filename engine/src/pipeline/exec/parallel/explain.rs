@@ -1,16 +1,18 @@
-//! EXPLAIN's note on an aggregate that may split across threads: while a connection renders
-//! a plan inside `with_explain_threads`, `note_for` gives an Aggregate node whose shape
-//! splits (`parallel::splits`, its filter compiling with the statement's parameters)
-//! " parallel up to N threads", N the statement's thread and the connection's helpers.
-//! Whether it does split also depends on the table's size (at least
-//! `SLOTS_PER_THREAD_MIN` slots per thread) and on its sums' inputs, known only when run.
+//! EXPLAIN's note on an aggregate or a top-k sort that may split across threads: while a
+//! connection renders a plan inside `with_explain_threads`, `note_for` gives an Aggregate
+//! node whose shape splits (`parallel::splits`) or a TopK node over a full scan whose keys
+//! split (`parallel::top_k::splits`), its filter compiling with the statement's
+//! parameters, " parallel up to N threads", N the statement's thread and the connection's
+//! helpers. Whether it does split also depends on the table's size (at least
+//! `SLOTS_PER_THREAD_MIN` slots per thread) and on an aggregate's sums' inputs, known only
+//! when run.
 
 use std::cell::RefCell;
 
 use ember_storage::Value;
 
 use crate::expr::{EvalContext, Predicate};
-use crate::plan::Node;
+use crate::plan::{AccessPath, Node};
 
 /// The connection's helper threads and the statement's parameters, while a plan renders.
 struct Rendering {
@@ -45,20 +47,33 @@ pub fn with_explain_threads<R>(helpers: usize, params: &[Value], render: impl Fn
     render()
 }
 
-/// The note for `node`'s line: " parallel up to N threads" for an aggregate that may split.
+/// The note for `node`'s line: " parallel up to N threads" for an aggregate or a top-k
+/// sort that may split.
 pub fn note_for(node: &Node) -> Option<String> {
-    let Node::Aggregate {
-        input,
-        group_by,
-        aggregates,
-        ..
-    } = node
-    else {
-        return None;
-    };
     RENDERING.with_borrow(|rendering| {
         let rendering = rendering.as_ref()?;
-        let access = super::splits(input, group_by, aggregates)?;
+        let access = match node {
+            Node::Aggregate {
+                input,
+                group_by,
+                aggregates,
+                ..
+            } => super::splits(input, group_by, aggregates)?,
+            Node::Sort {
+                input,
+                keys,
+                top: Some(_),
+            } => match input.as_ref() {
+                Node::Scan(access)
+                    if matches!(access.path, AccessPath::FullScan)
+                        && super::top_k::splits(keys) =>
+                {
+                    access
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
         if let Some(filter) = &access.filter {
             let eval = EvalContext {
                 params: &rendering.params,

@@ -146,6 +146,7 @@ impl Job<'_> {
         let scan = RangeScan {
             access: self.access,
             filter: self.filter,
+            decoder: None,
             interrupt: self.interrupt,
             stop: &self.stop,
         };

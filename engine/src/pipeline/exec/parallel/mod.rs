@@ -24,9 +24,13 @@ pub(super) mod grouped;
 #[cfg(test)]
 mod split_tests;
 mod sum_bound;
+pub(super) mod top_k;
+#[cfg(test)]
+mod top_k_tests;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use ember_storage::row::RowDecoder;
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
@@ -83,20 +87,16 @@ pub fn splits<'p>(
 }
 
 /// Whether `expr` reads nothing but its row and the statement's parameters: no subquery,
-/// no enclosing query's row, no function (a function may read the session or the clock).
-/// A worker thread evaluates such an expression without the statement's runtime.
+/// no enclosing query's row, no function the application registered (it runs on the
+/// statement's thread) and no built-in one that is not deterministic (it may read the
+/// session or the clock, `Function::is_deterministic`). A worker thread evaluates such an
+/// expression without the statement's runtime, to the value the statement's thread gets.
 pub fn context_free(expr: &Expr) -> bool {
     let mut free = true;
-    expr.walk(&mut |node| {
-        if matches!(
-            node,
-            Expr::Subquery(_)
-                | Expr::OuterColumn { .. }
-                | Expr::Function { .. }
-                | Expr::UserFunction { .. }
-        ) {
-            free = false;
-        }
+    expr.walk(&mut |node| match node {
+        Expr::Subquery(_) | Expr::OuterColumn { .. } | Expr::UserFunction { .. } => free = false,
+        Expr::Function { function, .. } if !function.is_deterministic() => free = false,
+        _ => {}
     });
     free
 }
@@ -151,15 +151,31 @@ impl WorkerFilter {
     }
 
     /// Scans the slots `range` of `access`'s table: `visit` gets each visible row that
-    /// passes and returns whether to go on. Returns where the next batch starts.
+    /// passes and returns whether to go on. Rows are decoded by `decoder`, or the access's
+    /// own decoder when `None`; another decoder must decode every column the filter reads
+    /// (the filter then runs on each decoded row). Returns where the next batch starts.
     fn scan_batch(
         &self,
         access: &TableAccess,
         txn: &ember_storage::Transaction,
         range: std::ops::Range<RowId>,
+        decoder: Option<&RowDecoder>,
         buffer: &mut Vec<Value>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> Result<RowId> {
+        if let Some(decoder) = decoder {
+            let table = &access.table.storage;
+            return Ok(
+                txn.scan_batch_decoded(table, range, decoder, buffer, |row, values| {
+                    let passes = match self {
+                        WorkerFilter::All => true,
+                        WorkerFilter::Staged(staged) => staged.matches(values),
+                        WorkerFilter::Compiled(compiled) => compiled.truth(values) == Some(true),
+                    };
+                    !passes || visit(row, values)
+                })?,
+            );
+        }
         match self {
             WorkerFilter::All => scan_staged_batch(access, txn, range, buffer, None, visit),
             WorkerFilter::Staged(staged) => {
@@ -223,6 +239,8 @@ fn keep_going(interrupt: Option<&AtomicBool>, stop: &AtomicBool) -> Result<bool>
 struct RangeScan<'j> {
     access: &'j TableAccess,
     filter: &'j WorkerFilter,
+    /// The decoder of the scanned rows (`None`: the access's own); see `WorkerFilter`.
+    decoder: Option<&'j RowDecoder>,
     interrupt: Option<&'j AtomicBool>,
     /// Set by the first worker whose sums cannot be proven exact: the others stop too.
     stop: &'j AtomicBool,
@@ -250,21 +268,20 @@ impl RangeScan<'_> {
                 return Ok(false);
             }
             let batch = next..range.end.min(next + BATCH_SLOTS);
-            next =
-                self.filter
-                    .scan_batch(
-                        self.access,
-                        txn,
-                        batch,
-                        &mut buffer,
-                        |row, values| match add(state, row, values) {
-                            Ok(()) => true,
-                            Err(error) => {
-                                failure = Some(error);
-                                false
-                            }
-                        },
-                    )?;
+            next = self.filter.scan_batch(
+                self.access,
+                txn,
+                batch,
+                self.decoder,
+                &mut buffer,
+                |row, values| match add(state, row, values) {
+                    Ok(()) => true,
+                    Err(error) => {
+                        failure = Some(error);
+                        false
+                    }
+                },
+            )?;
             if let Some(error) = failure {
                 return Err(error);
             }
@@ -413,6 +430,7 @@ impl Job<'_> {
         let scan = RangeScan {
             access: self.access,
             filter: self.filter,
+            decoder: None,
             interrupt: self.interrupt,
             stop: &self.stop,
         };

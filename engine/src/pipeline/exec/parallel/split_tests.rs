@@ -62,6 +62,8 @@ fn mergeable_shapes_are_answered_by_a_split() {
         // Filters: staged, compiled, with a parameter.
         "SELECT age, count(*) FROM u WHERE age BETWEEN 20 AND 30 GROUP BY age",
         "SELECT city, count(*) FROM u WHERE score <= ?1 GROUP BY city ORDER BY city",
+        // Deterministic functions in keys and arguments.
+        "SELECT length(city), count(*), max(abs(score - 100)) FROM u GROUP BY 1",
         // No GROUP BY, under a compiled filter.
         "SELECT count(*), sum(score) FROM u WHERE age < ?1",
     ];
@@ -84,11 +86,13 @@ fn shapes_that_may_differ_stay_serial() {
         // Sums of tenths round: abandoned after the first batch.
         "SELECT age, sum(tenth) FROM u GROUP BY age",
         "SELECT avg(tenth) FROM u",
-        // DISTINCT, group_concat and a function do not merge or need the runtime.
+        // DISTINCT and group_concat do not merge; a function that reads the session or the
+        // clock, or a filter that does not compile, needs the statement's thread.
         "SELECT age, count(DISTINCT city) FROM u GROUP BY age",
         "SELECT age, group_concat(city) FROM u GROUP BY age",
         "SELECT age, count(*) FROM u WHERE abs(score) > 3 GROUP BY age",
-        "SELECT length(city), count(*) FROM u GROUP BY 1",
+        "SELECT changes(), count(*) FROM u GROUP BY 1",
+        "SELECT age, max(date('now', '+' || age || ' days')) FROM u GROUP BY age",
         "SELECT age, max(city COLLATE NOCASE) FROM u GROUP BY age",
     ];
     for sql in queries {
