@@ -213,8 +213,8 @@ pub const PARALLEL: EngineSpec = EngineSpec {
     name: "ember-par",
     storage: Storage::Memory,
     is_baseline: false,
-    remark: "as ember, with PRAGMA threads = cores - 1 (at least 1): aggregates over large \
-             scans (with or without GROUP BY) split across threads",
+    remark: "as ember, with PRAGMA threads = cores - 1 (at least 1): aggregates (with or \
+             without GROUP BY) and ORDER BY .. LIMIT over large scans split across threads",
     open: open_memory_parallel,
     open_m1: None,
 };
