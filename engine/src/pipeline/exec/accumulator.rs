@@ -346,8 +346,10 @@ impl Accumulator {
 
     /// Folds in `later`, the state of the same call over rows that come after this one's in
     /// scan order, giving the state one accumulator fed both would have. For sums the caller
-    /// has checked (`parallel::SumBound`) that no addition in any order rounds or overflows,
-    /// so the serial result is the exact total, which this computes exactly too.
+    /// has checked (`parallel::SumBound`) that every compensated addition, in any order, is
+    /// exact in its error term: the serial result is then the exact total rounded once, and
+    /// so is this one, which adds `later`'s running sum by one more compensated step and
+    /// its error term exactly (see `SumBound`).
     pub fn merge(&mut self, later: &Accumulator) {
         debug_assert!(Accumulator::mergeable(
             self.function,
@@ -364,27 +366,18 @@ impl Accumulator {
                         None => debug_assert!(false, "merged integer sum overflowed"),
                     }
                 } else {
-                    let total = self.exact_sum() + later.exact_sum();
-                    self.sum_is_real = true;
-                    self.real_sum = CompensatedSum {
-                        sum: total,
-                        error: 0.0,
-                    };
+                    self.start_real_sum();
+                    if later.sum_is_real {
+                        self.real_sum.add(later.real_sum.sum);
+                        self.real_sum.error += later.real_sum.error;
+                    } else {
+                        self.real_sum.add_integer(later.integer_sum);
+                    }
                 }
             }
             AggregateFunction::Min => self.keep_extreme_of(later, Ordering::Less),
             AggregateFunction::Max => self.keep_extreme_of(later, Ordering::Greater),
             _ => {}
-        }
-    }
-
-    /// The running sum as one double (exact when `merge`'s precondition holds).
-    fn exact_sum(&self) -> f64 {
-        if self.sum_is_real {
-            debug_assert_eq!(self.real_sum.error, 0.0);
-            self.real_sum.sum
-        } else {
-            self.integer_sum as f64
         }
     }
 

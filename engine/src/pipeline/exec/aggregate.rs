@@ -465,7 +465,9 @@ impl<'p> AggregateOperator<'p> {
         if !matches!(access.path, AccessPath::FullScan) {
             return Ok(false);
         }
-        if !self.group_by.is_empty() {
+        // Without GROUP BY, aggregates of plain columns take the lighter path; others (an
+        // expression, a FILTER) are one group of the grouped split.
+        if !self.group_by.is_empty() || !super::parallel::plain_arguments(self.aggregates) {
             return super::parallel::grouped::aggregate(access, grouper, context);
         }
         match super::parallel::aggregate(access, self.aggregates, context)? {

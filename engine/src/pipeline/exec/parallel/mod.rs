@@ -3,8 +3,8 @@
 //! (the transaction is shared, read-only), and the partial states are merged in slot order,
 //! giving exactly the serial answer. This file owns the split itself, the shapes that may
 //! split (`splits`, which EXPLAIN asks too) and the aggregate without GROUP BY; `grouped.rs`
-//! the GROUP BY aggregate, `sum_bound.rs` the proof that a merged sum is exact, `explain.rs`
-//! EXPLAIN's note.
+//! the GROUP BY aggregate, `sum_bound.rs` the proof that a merged sum is the serial one,
+//! `top_k.rs` the top-k sort, `explain.rs` EXPLAIN's note.
 //!
 //! Only shapes whose partial states merge exactly run in parallel: a filter that compiles
 //! (`expr::Compiled`, perhaps run in stages while each row is decoded, `expr::Staged`; it
@@ -13,7 +13,8 @@
 //! and the parameters (`context_free`). A sum is order-sensitive in general (integer
 //! overflow depends on the order, and SQLite's compensated float sum is not associative), so
 //! every worker also measures its inputs (`SumBound`): when no addition in any order can
-//! round or overflow, the serial result is the exact total and so is the merged one. As
+//! round or overflow, or every compensated step's error term adds exactly, the serial
+//! result is the exact total rounded once and so is the merged one. As
 //! soon as one worker's inputs break that proof it tells the others to stop (the bound only
 //! grows), and the caller runs the serial scan: the parallel attempt's work is thrown away,
 //! never its answer used. A worker's error (other than an interrupt) also falls back to the
@@ -78,11 +79,10 @@ pub fn splits<'p>(
     if !matches!(access.path, AccessPath::FullScan) {
         return None;
     }
-    let calls_merge = if group_by.is_empty() {
-        aggregates.iter().all(|call| argument_of(call).is_some())
-    } else {
-        group_by.iter().all(context_free) && aggregates.iter().all(merges_grouped)
-    };
+    // Without GROUP BY: plain columns through `aggregate`, anything else as the one group
+    // of `grouped::aggregate` (`AggregateOperator::split` chooses by `plain_arguments`).
+    let calls_merge = (group_by.is_empty() && plain_arguments(aggregates))
+        || (group_by.iter().all(context_free) && aggregates.iter().all(merges_grouped));
     calls_merge.then_some(access)
 }
 
@@ -373,6 +373,12 @@ pub fn aggregate(
         count_split();
     }
     Ok(merged.map(|merged| (merged.accumulators, merged.last_row)))
+}
+
+/// Whether every aggregate (no GROUP BY) reads a plain column or is COUNT(*), with no
+/// FILTER, and merges: the shape `aggregate` splits.
+pub fn plain_arguments(aggregates: &[AggregateCall]) -> bool {
+    aggregates.iter().all(|call| argument_of(call).is_some())
 }
 
 /// Where one aggregate's argument comes from in a parallel scan without GROUP BY: `None`
