@@ -417,29 +417,27 @@ impl Table {
         guard: &Guard,
         mut visit: impl FnMut(RowId, &Slot) -> bool,
     ) -> RowId {
-        let mut resume = rows.start;
-        if rows.start < OVERFLOW_BASE {
-            let direct_end = rows.end.min(OVERFLOW_BASE);
+        // At most two rounds: the slot array, then the overflow (one call site of the
+        // array walk, so `visit` is inlined into it once).
+        let mut from = rows.start;
+        loop {
+            let (array, base, end) = if from < OVERFLOW_BASE {
+                (&self.slots, 0, rows.end.min(OVERFLOW_BASE))
+            } else {
+                (&self.overflow, OVERFLOW_BASE, rows.end)
+            };
             let mut stopped = false;
-            resume = self
-                .slots
-                .for_each(rows.start..direct_end, guard, |row, slot| {
-                    stopped = !visit(row, slot);
-                    !stopped
+            let resume = base
+                + array.for_each(from - base..end - base, guard, |index, slot| {
+                    let go_on = visit(base + index, slot);
+                    stopped = !go_on;
+                    go_on
                 });
-            if stopped || rows.end <= OVERFLOW_BASE {
+            if stopped || end >= rows.end || self.overflow.len() == 0 {
                 return resume;
             }
+            from = OVERFLOW_BASE;
         }
-        let start = rows.start.max(OVERFLOW_BASE) - OVERFLOW_BASE;
-        let end = rows.end - OVERFLOW_BASE;
-        if self.overflow.len() == 0 {
-            return resume;
-        }
-        OVERFLOW_BASE
-            + self.overflow.for_each(start..end, guard, |index, slot| {
-                visit(OVERFLOW_BASE + index, slot)
-            })
     }
 
     /// The payload of the version of `row` that `snapshot` sees.
