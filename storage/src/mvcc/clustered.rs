@@ -10,8 +10,9 @@
 //! much as a hash entry costs), and a load in random key order puts about one row in eight
 //! in the overflow (those that come before the rows below them). A key outside that
 //! (negative, far past the others, or a non-integer value in the column) goes to the
-//! overflow: a slot of a second array (row id `OVERFLOW_BASE` + its index) and an entry in the primary hash index, exactly
-//! as in a table that is not clustered (`slot_reuse.rs` gives such slots back).
+//! overflow: a slot of a second array (row id `OVERFLOW_BASE` + its index) and an entry in
+//! the primary hash index, exactly as in a table that is not clustered (`slot_reuse.rs`
+//! gives such slots back).
 //!
 //! ONE HOME PER KEY. A key's rows live in one slot, its home, for as long as any version
 //! there may be seen: a direct home (the key's own slot, head not empty) or an overflow one
