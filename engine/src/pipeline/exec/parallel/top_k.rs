@@ -77,9 +77,9 @@ pub fn select(
         stop: AtomicBool::new(false),
     };
     let txn = context.txn;
-    let end = table.slot_count();
+    let ranges = table.row_ranges();
     if keys_decoder.is_none() {
-        let parts = split_slots(threads, end, |range| {
+        let parts = split_slots(threads, ranges.clone(), |range| {
             job.run(range, txn, |_, values| values.to_vec())
         });
         let Some(kept) = merge(keys, bound, collect_parts(parts, context)?, context)? else {
@@ -93,7 +93,7 @@ pub fn select(
         super::count_split();
         return Ok(Some(rows));
     }
-    let parts = split_slots(threads, end, |range| {
+    let parts = split_slots(threads, ranges, |range| {
         job.run(range, txn, |row_id, _| row_id)
     });
     let Some(kept) = merge(keys, bound, collect_parts(parts, context)?, context)? else {
