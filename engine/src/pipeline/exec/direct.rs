@@ -209,12 +209,15 @@ fn index_rows(
         .buffers
         .map(|buffers| buffers.lookup.take())
         .unwrap_or_default();
+    // Room for a decoded row: the next decode into it then allocates exactly once.
+    let width = access.read.decoder().width();
     let next_row = || -> Row {
-        let kept = context
+        let mut kept = context
             .buffers
             .map(|buffers| buffers.result.take())
             .unwrap_or_default();
         debug_assert!(kept.is_empty(), "recycled result rows are cleared");
+        kept.reserve_exact(width);
         kept
     };
     let mut visit = |_, decoded: &mut Row| -> Result<bool> {
@@ -224,7 +227,7 @@ fn index_rows(
         let out = match projection.as_deref_mut() {
             Some(projection) if !projection.passes_through(decoded) => {
                 let mut projected = next_row();
-                projected.reserve(projection.width());
+                projected.reserve_exact(projection.width());
                 projection.project_into(decoded, &mut projected, context)?;
                 projected
             }
