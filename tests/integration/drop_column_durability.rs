@@ -48,8 +48,10 @@ fn fill(conn: &ember::Connection) {
         conn.execute("INSERT INTO k VALUES (?1, 'y', ?2)", (i, i * 2))
             .unwrap();
     }
+    // Negative keys: rows of the clustered table's overflow (storage `clustered.rs`).
     conn.execute_batch(
-        "DELETE FROM t WHERE id % 7 = 0; DELETE FROM k WHERE x % 6 = 0;
+        "INSERT INTO t(id, a, b, c) VALUES (-5, 'n5', 5, 'neg'), (-6, 'n6', 6, 'neg');
+         DELETE FROM t WHERE id % 7 = 0; DELETE FROM k WHERE x % 6 = 0;
          UPDATE t SET b = -b WHERE id % 3 = 0; ALTER TABLE t ADD COLUMN d INT DEFAULT 4;",
     )
     .unwrap();
@@ -60,6 +62,8 @@ const DROP_AND_AFTER: &str = "
     ALTER TABLE t DROP COLUMN a;
     ALTER TABLE k DROP COLUMN y;
     UPDATE t SET b = b + 1000 WHERE id % 4 = 1;
+    UPDATE t SET b = b + 2000 WHERE id = -5;
+    DELETE FROM t WHERE id = -6;
     DELETE FROM t WHERE id = 2;
     INSERT INTO t(b, c) VALUES (7, 'new');
     UPDATE k SET z = z + 100 WHERE x % 5 = 0;

@@ -147,7 +147,7 @@ pub(crate) fn pick_victim(
 ) -> Result<Option<(RowId, u64)>> {
     let table = &def.storage;
     // Twice round the table: the first pass may only clear reference bits.
-    let slots_max = table.slot_count().saturating_mul(2).saturating_add(1);
+    let slots_max = table.positions().saturating_mul(2).saturating_add(1);
     match policy {
         OnFull::Reject => Ok(None),
         OnFull::EvictLru => {

@@ -347,7 +347,9 @@ fn replay(
                 tables.live.remove(table_id);
                 tables.dropped.insert(*table_id);
             }
-            CatalogOp::RebuildTable => replay_rebuild(db, *table_id, name, sql, tables)?,
+            CatalogOp::RebuildTable | CatalogOp::RebuildKeepingIds => {
+                replay_rebuild(db, *op, *table_id, name, sql, tables)?
+            }
             CatalogOp::Other => {
                 db.connect()
                     .execute(sql, ())
@@ -386,10 +388,12 @@ fn replay(
 
 /// Replays a statement that copied table `name` into a new table (DROP COLUMN): the copy is
 /// made again from the replayed table, in the order of the row ids the log used for it, so
-/// its rows get the ids 0, 1, ... they had in the log; later commits name the new table by
+/// the log's names for its rows are known: 0, 1, ... in copy order (`RebuildTable`), or the
+/// ids the copy gives them (`RebuildKeepingIds`); later commits name the new table by
 /// `new_id`.
 fn replay_rebuild(
     db: &Database,
+    op: CatalogOp,
     new_id: u64,
     name: &str,
     sql: &str,
@@ -419,11 +423,15 @@ fn replay_rebuild(
         .ok_or_else(|| failed(&"not a statement that copies the table"))?;
     tables.live.remove(&old_id);
     tables.dropped.insert(old_id);
+    let rows = match op {
+        CatalogOp::RebuildKeepingIds => copied.into_iter().map(|row| (row, row)).collect(),
+        _ => (0..).zip(copied).collect(),
+    };
     tables.live.insert(
         new_id,
         Rebuilt {
             table: table_storage(db, name)?,
-            rows: (0..copied).map(|row| (row, row)).collect(),
+            rows,
         },
     );
     Ok(())

@@ -92,24 +92,29 @@ impl ShardedCounter {
     }
 }
 
-/// One mark per row slot, in chunks laid out like the table's slots (`table.rs`).
+/// One mark per row slot, in chunks laid out like the table's slots (`slot_array.rs`); the
+/// rows of a clustered table's overflow array (`clustered.rs`) have chunks of their own.
 pub struct AccessMarks {
     /// `MarkMode` as 0 (Clock) or 1 (LogCounter); a table altered from one eviction policy
     /// to the other reads its old marks under the new mode.
     mode: AtomicU8,
-    chunks: [AtomicPtr<AtomicU8>; CHUNK_COUNT],
+    chunks: [AtomicPtr<AtomicU8>; 2 * CHUNK_COUNT],
     grow: Mutex<()>,
 }
 
 fn locate(row: u64) -> (usize, usize) {
-    let n = row / CHUNK_BASE + 1;
+    let (first_chunk, index) = match row.checked_sub(super::clustered::OVERFLOW_BASE) {
+        Some(index) => (CHUNK_COUNT, index),
+        None => (0, row),
+    };
+    let n = index / CHUNK_BASE + 1;
     let chunk = 63 - n.leading_zeros() as usize;
-    let offset = row - CHUNK_BASE * ((1u64 << chunk) - 1);
-    (chunk, offset as usize)
+    let offset = index - CHUNK_BASE * ((1u64 << chunk) - 1);
+    (first_chunk + chunk, offset as usize)
 }
 
 fn chunk_len(chunk: usize) -> usize {
-    (CHUNK_BASE << chunk) as usize
+    (CHUNK_BASE << (chunk % CHUNK_COUNT)) as usize
 }
 
 impl AccessMarks {
@@ -150,6 +155,10 @@ impl AccessMarks {
         }
         let (chunk, _) = locate(row);
         let _grow = self.grow.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(
+            chunk < self.chunks.len(),
+            "row ids stay below the slot limit"
+        );
         if self.chunks[chunk].load(Ordering::Acquire).is_null() {
             let marks: Box<[AtomicU8]> = (0..chunk_len(chunk)).map(|_| AtomicU8::new(0)).collect();
             let raw = Box::into_raw(marks) as *mut AtomicU8;
@@ -332,7 +341,7 @@ impl TableBudget {
         self.evicted.fetch_add(rows, Ordering::Relaxed);
     }
 
-    /// The eviction hand (a row id to resume from).
+    /// The eviction hand (a position to resume from, `Table::row_at_position`).
     pub fn hand(&self) -> u64 {
         self.hand.load(Ordering::Relaxed)
     }

@@ -1,6 +1,6 @@
 //! First updater wins: how a writer takes a row. `claim` stamps the visible head version's
 //! `end` with the writer's id (a CAS from `END_INFINITY`), after putting a header back over a
-//! frozen row (`thaw`, see `head.rs`); `push_onto_dead_slot` links a new version over a key
+//! frozen row (`thaw`, see `head.rs`); `push_onto_key_slot` links a new version over a key
 //! whose row is gone. A write that meets another transaction's claim or uncommitted version
 //! fails at once with `Conflict`.
 
@@ -44,13 +44,16 @@ pub(super) fn link_new_row<'g>(slot: &Slot, version: Shared<'g, Version>, guard:
 impl Transaction {
     /// Installs `version` at the head of a key's slot whose current head is not a live row
     /// for this transaction. Returns false, linking nothing, when the slot is retired (the
-    /// key's entry is being removed: the caller probes the index again). Unless it returns
-    /// true, `version` links to nothing (`older` is null), so the caller may put it anywhere.
-    pub(super) fn push_onto_dead_slot<'g>(
+    /// key's entry is being removed: the caller probes the index again), or empty when
+    /// `gone_when_empty` (a clustered table's direct home the collector emptied: the
+    /// caller looks for the key's home again, `clustered.rs`). Unless it returns true,
+    /// `version` links to nothing (`older` is null), so the caller may put it anywhere.
+    pub(super) fn push_onto_key_slot<'g>(
         &self,
         table: &Table,
         slot: &Slot,
         version: Shared<'g, Version>,
+        gone_when_empty: bool,
         guard: &'g Guard,
     ) -> StorageResult<bool> {
         let txn_id = self.snapshot.txn_id;
@@ -58,7 +61,7 @@ impl Transaction {
         let new = unsafe { version.deref() };
         loop {
             let head = slot.head.load(Ordering::Acquire, guard);
-            if head.is_retired() {
+            if head.is_retired() || (gone_when_empty && head.is_null()) {
                 return Ok(false);
             }
             if head.is_frozen() {

@@ -34,13 +34,12 @@ impl Table {
             .unwrap_or_else(|poison| poison.into_inner());
         let pool = self.pool();
         let mut moved = 0;
-        let slots = self.slot_count();
-        let mut start = 0;
-        while start < slots {
-            let end = slots.min(start + SLOTS_PER_PIN);
+        let mut from = 0;
+        while let Some(batch) = self.next_scan_batch(from, SLOTS_PER_PIN) {
+            from = batch.end;
             let guard = epoch::pin();
             let mut old_slots = Vec::new();
-            for row in start..end {
+            for row in batch {
                 let Some(slot) = self.slot(row) else { continue };
                 let head = slot.head.load(Ordering::Acquire, &guard);
                 if let Some(frozen) = head.frozen_slot() {
@@ -60,7 +59,6 @@ impl Table {
             moved += old_slots.len() as u64;
             retire_moved_slots(&guard, pool.account(), old_slots);
             guard.flush();
-            start = end;
         }
         moved
     }

@@ -131,28 +131,28 @@ impl Transaction {
         slots_max: u64,
         mut visit: impl FnMut(RowId, u64, Option<&AtomicU8>) -> HandStep,
     ) -> Option<RowId> {
-        let slot_count = table.slot_count();
-        if slot_count == 0 {
+        let positions = table.positions();
+        if positions == 0 {
             return None;
         }
         let guard = epoch::pin();
         let marks = table.budget.marks();
-        let mut row = table.budget.hand() % slot_count;
+        let mut position = table.budget.hand() % positions;
         let mut stopped = None;
         for _ in 0..slots_max {
+            let row = table.row_at_position(position);
+            position = (position + 1) % positions;
             if let Some(slot) = table.slot(row) {
                 if let Some((bytes, false)) = visible_footprint_in(slot, &self.snapshot, &guard) {
                     let mark = marks.and_then(|marks| marks.get(row));
                     if visit(row, bytes, mark) == HandStep::Stop {
                         stopped = Some(row);
-                        row = (row + 1) % slot_count;
                         break;
                     }
                 }
             }
-            row = (row + 1) % slot_count;
         }
-        table.budget.set_hand(row);
+        table.budget.set_hand(position);
         stopped
     }
 }

@@ -87,12 +87,10 @@ impl Table {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let mut report = GcReport::default();
-        let slots = self.slot_count();
-        let mut start = 0;
-        while start < slots {
-            let end = slots.min(start + SLOTS_PER_PIN);
-            self.collect_rows(start..end, watermark, &mut report);
-            start = end;
+        let mut from = 0;
+        while let Some(batch) = self.next_scan_batch(from, SLOTS_PER_PIN) {
+            from = batch.end;
+            self.collect_rows(batch, watermark, &mut report);
         }
         self.gc.runs.fetch_add(1, Ordering::Relaxed);
         self.gc.count_freed(&report);
@@ -128,13 +126,16 @@ impl Table {
         // Slots given back with their keys (primary-key tables).
         let mut reusable: Vec<RowId> = Vec::new();
         let mut key_values = Vec::new();
-        let emptied_head = if self.primary().is_some() {
-            HeadWord::retired()
-        } else {
-            HeadWord::null()
-        };
+        let keyed = self.primary().is_some();
         for row in rows {
             if let Some(slot) = self.slot(row) {
+                // A key's slot is retired and given back with its key (`slot_reuse.rs`),
+                // except a clustered table's direct home, which is the key's for good.
+                let emptied_head = if keyed && !self.is_direct_row(row) {
+                    HeadWord::retired()
+                } else {
+                    HeadWord::null()
+                };
                 let first = retired.len();
                 let chain = Chain {
                     head: &slot.head,

@@ -455,13 +455,12 @@ impl Table {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let mut buffer = Vec::new();
-        let slots = self.slot_count();
-        let mut start = 0;
-        while start < slots {
-            let end = slots.min(start + SLOTS_PER_BATCH);
+        let mut from = 0;
+        while let Some(batch) = self.next_scan_batch(from, SLOTS_PER_BATCH) {
+            from = batch.end;
             let guard = epoch::pin();
             let writer = index.map.lock_writer();
-            for row in start..end {
+            for row in batch {
                 let Some(slot) = self.slot(row) else { continue };
                 let mut current = match chain_start(slot.head.load(Ordering::Acquire, &guard)) {
                     Ok(version) => version,
@@ -477,7 +476,6 @@ impl Table {
                     current = version.older.load(Ordering::Acquire, &guard);
                 }
             }
-            start = end;
         }
         if index.is_unique() {
             self.verify_unique(index)?;

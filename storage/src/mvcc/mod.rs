@@ -33,6 +33,7 @@ mod budget;
 mod checked_scan;
 mod claim;
 mod clock;
+mod clustered;
 mod compact;
 mod evict;
 mod gc;
@@ -40,9 +41,11 @@ mod head;
 mod history;
 mod idle;
 mod indexing;
+mod insert;
 mod ordered_read;
 mod patch;
 mod rebuild;
+mod slot_array;
 mod slot_reuse;
 mod spare;
 mod table;
@@ -64,6 +67,8 @@ pub use transaction::{Snapshot, Transaction};
 pub use version::END_INFINITY;
 pub(crate) use version::VERSION_HEADER_BYTES;
 
+#[cfg(test)]
+mod clustered_tests;
 #[cfg(test)]
 mod freeze_tests;
 #[cfg(test)]

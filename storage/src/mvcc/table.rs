@@ -1,27 +1,31 @@
-//! An MVCC table: a growable array of row slots (chunked, so it grows without moving and
-//! readers index it without locks), each slot holding the head of a version chain, plus the
-//! primary-key hash index when the table declares a key, and the table's secondary indexes
-//! (`indexing.rs`). Tables without a key use the slot id as a hidden row id.
+//! An MVCC table: a growable array of row slots (`slot_array.rs`: chunked, so it grows
+//! without moving and readers index it without locks), each slot holding the head of a
+//! version chain, plus the primary-key hash index when the table declares a key, and the
+//! table's secondary indexes (`indexing.rs`). Tables without a key use the slot id as a
+//! hidden row id. A table whose key is one INTEGER column is clustered on it
+//! (`clustered.rs`): a key addresses its own slot, and only the keys that do not (negative,
+//! or far past the others) have hash entries and slots of a second array.
 
-use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use crossbeam_epoch::{self as epoch, Guard, Shared};
 
-use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::error::StorageResult;
 use crate::index::{IndexKey, KeyCollation, PrimaryIndex, SecondaryIndex};
-use crate::limits::TABLE_SLOTS_MAX;
-use crate::prefetch::prefetch_read;
-use crate::slab::{arena, SlabPool};
+use crate::slab::SlabPool;
 use crate::value::{DataType, Value};
 
+use super::clustered::{Clustered, OVERFLOW_BASE};
 use super::head::Head;
+use super::slot_array::SlotArray;
 use super::transaction::Snapshot;
 use super::version::Version;
 
-/// A slot id: stable for the life of the row's key (primary-key tables) or row (others).
+/// A slot id: stable for the life of the row's key (primary-key tables) or row (others). In
+/// a clustered table it is the key itself for the keys that address their slot, and
+/// `OVERFLOW_BASE` plus a slot of the overflow array for the others (`clustered.rs`).
 pub type RowId = u64;
 
 /// What storage needs to know of a table's shape.
@@ -66,11 +70,6 @@ impl TableSchema {
     }
 }
 
-const CHUNK_BASE: u64 = 1024;
-const CHUNK_COUNT: usize = 31;
-
-const _: () = assert!(TABLE_SLOTS_MAX <= CHUNK_BASE * ((1u64 << CHUNK_COUNT) - 1));
-
 /// Counters a table keeps about itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableStats {
@@ -96,9 +95,13 @@ pub struct Table {
     schema: AtomicPtr<TableSchema>,
     /// Every schema the table has had, oldest first, kept until the table is dropped.
     schemas: Mutex<Vec<Arc<TableSchema>>>,
-    chunks: [AtomicPtr<Slot>; CHUNK_COUNT],
-    slot_count: AtomicU64,
-    grow_lock: Mutex<()>,
+    /// The rows' slots (in a clustered table: the slots its keys address).
+    slots: SlotArray,
+    /// A clustered table's slots of rows whose keys address no slot (empty in others).
+    overflow: SlotArray,
+    /// Set when the table is clustered on its INTEGER key (`clustered.rs`).
+    pub(super) clustered: Option<Clustered>,
+    /// The key -> row index; in a clustered table, of the overflow rows only.
     primary: Option<PrimaryIndex>,
     /// The collation each primary-key column's key is normalized under (see `index/key.rs`);
     /// empty when all are BINARY, the usual case, which `key_of` serves as before.
@@ -131,28 +134,6 @@ pub struct Table {
     pub(crate) budget: super::budget::TableBudget,
 }
 
-fn chunk_len(chunk: usize) -> u64 {
-    CHUNK_BASE << chunk
-}
-
-/// The error of a table that handed out every slot it may have.
-#[cold]
-fn slots_exhausted() -> StorageError {
-    StorageError::new(
-        StorageErrorKind::Limit,
-        format!("table passed {TABLE_SLOTS_MAX} row slots"),
-    )
-}
-
-/// Which chunk holds `row`, and where in it.
-fn locate(row: RowId) -> (usize, usize) {
-    let n = row / CHUNK_BASE + 1;
-    let chunk = 63 - n.leading_zeros() as usize;
-    let offset = row - CHUNK_BASE * ((1u64 << chunk) - 1);
-    debug_assert!(offset < chunk_len(chunk));
-    (chunk, offset as usize)
-}
-
 impl Table {
     pub fn new(id: u64, schema: TableSchema, pool: Arc<SlabPool>) -> Table {
         Table::with_key_collations(id, schema, pool, Vec::new())
@@ -177,14 +158,16 @@ impl Table {
         };
         let primary = (!schema.key_columns.is_empty())
             .then(|| PrimaryIndex::with_account(Some(Arc::clone(pool.account()))));
+        let clustered =
+            (key_collations.is_empty() && Clustered::fits(&schema)).then(Clustered::new);
         let schema = Arc::new(schema);
         Table {
             id,
             schema: AtomicPtr::new(Arc::as_ptr(&schema).cast_mut()),
             schemas: Mutex::new(vec![schema]),
-            chunks: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
-            slot_count: AtomicU64::new(0),
-            grow_lock: Mutex::new(()),
+            slots: SlotArray::new(),
+            overflow: SlotArray::new(),
+            clustered,
             primary,
             key_collations,
             secondary: ArcSwap::from_pointee(Vec::new()),
@@ -280,7 +263,11 @@ impl Table {
     /// deleted, rolled back or not yet committed): an upper bound of the integer keys any
     /// snapshot sees. `None` without a primary key or before the first integer key.
     pub fn max_integer_key(&self) -> Option<i64> {
-        self.primary.as_ref()?.max_int_key()
+        let hashed = self.primary.as_ref()?.max_int_key();
+        match self.clustered.as_ref().and_then(Clustered::max_direct_key) {
+            Some(direct) => Some(hashed.map_or(direct, |hashed| hashed.max(direct))),
+            None => hashed,
+        }
     }
 
     /// The primary key of a row, or `None` for tables without one (or a NULL key part).
@@ -325,33 +312,85 @@ impl Table {
         &self.key_collations
     }
 
-    /// Number of slots handed out (an upper bound for scans).
+    /// Slots handed out, in both of a clustered table's arrays: an estimate of the rows
+    /// (with the dead and the empty) for plans and bounds, not a scan's end
+    /// (`next_scan_batch` is).
     #[inline]
-    pub fn slot_count(&self) -> u64 {
-        self.slot_count.load(Ordering::Acquire)
+    pub fn slots_in_use(&self) -> u64 {
+        self.slots.len() + self.overflow.len()
+    }
+
+    /// The row ids a walk of the whole table covers: the slots, and a clustered table's
+    /// overflow slots (an empty range in other tables). Rows may be added past their ends
+    /// while a walk goes on; a snapshot taken before the walk began sees none of them.
+    pub fn row_ranges(&self) -> [std::ops::Range<RowId>; 2] {
+        [
+            0..self.slots.len(),
+            OVERFLOW_BASE..OVERFLOW_BASE + self.overflow.len(),
+        ]
+    }
+
+    /// How many positions a walk that wraps around (the eviction hand) goes through:
+    /// every slot once (`row_at_position`).
+    pub fn positions(&self) -> u64 {
+        match self.clustered {
+            None => self.slots.len(),
+            Some(_) => 2 * self.slots.len().max(self.overflow.len()),
+        }
+    }
+
+    /// The row id at `position` (below `positions()`): the slot itself, or in a clustered
+    /// table the slots of both arrays in turn, so the positions stay dense as either grows.
+    #[inline]
+    pub(crate) fn row_at_position(&self, position: u64) -> RowId {
+        match self.clustered {
+            None => position,
+            Some(_) if position.is_multiple_of(2) => position / 2,
+            Some(_) => OVERFLOW_BASE + position / 2,
+        }
+    }
+
+    /// The next batch of at most `batch` row ids of a walk of the whole table that has
+    /// visited every row id below `from` (start at 0; go on from what `scan_batch` returns);
+    /// `None` once the walk is done.
+    #[inline]
+    pub fn next_scan_batch(&self, from: RowId, batch: u64) -> Option<std::ops::Range<RowId>> {
+        debug_assert!(batch > 0);
+        let end = self.slots.len();
+        if from < end {
+            return Some(from..end.min(from.saturating_add(batch)));
+        }
+        let start = from.max(OVERFLOW_BASE);
+        let end = OVERFLOW_BASE + self.overflow.len();
+        (start < end).then(|| start..end.min(start.saturating_add(batch)))
     }
 
     #[inline]
     pub(crate) fn slot(&self, row: RowId) -> Option<&Slot> {
-        if row >= self.slot_count() {
-            return None;
+        if row < OVERFLOW_BASE {
+            self.slots.get(row)
+        } else {
+            self.overflow.get(row - OVERFLOW_BASE)
         }
-        let (chunk, offset) = locate(row);
-        let base = self.chunks[chunk].load(Ordering::Acquire);
-        if base.is_null() {
-            return None;
-        }
-        // SAFETY: a non-null chunk pointer was published with Release after the chunk was
-        // fully initialized, has `chunk_len(chunk)` slots, and lives as long as the table;
-        // `offset < chunk_len(chunk)` by `locate`.
-        Some(unsafe { &*base.add(offset) })
+    }
+
+    /// The slot of the slot array (not the overflow) numbered `row`, if reachable.
+    #[inline]
+    pub(super) fn direct_slot(&self, row: RowId) -> Option<&Slot> {
+        self.slots.get(row)
+    }
+
+    /// The slot a clustered table's key `row` (below `OVERFLOW_BASE`) addresses, made
+    /// reachable (`clustered.rs`, under its home lock).
+    pub(super) fn reach_direct_slot(&self, row: RowId) -> StorageResult<&Slot> {
+        debug_assert!(self.clustered.is_some() && row < OVERFLOW_BASE);
+        self.slots.reach(row)
     }
 
     /// Hands out an empty slot: a retired one of a primary-key table first (its head is
-    /// `RETIRED` until the caller stores the new row, see `slot_reuse.rs`), else a new one.
-    /// Lock-free for a new slot: a CAS on the slot count, after making sure the slot's chunk
-    /// exists (only a new chunk takes the grow lock). A reader that sees the new count also
-    /// sees the chunk (allocated before the count was published).
+    /// `RETIRED` until the caller stores the new row, see `slot_reuse.rs`), else a new one
+    /// (of the overflow array in a clustered table: its keys' own slots are not handed out
+    /// here).
     #[inline]
     pub(crate) fn allocate_slot(&self) -> StorageResult<RowId> {
         if let Some(row) = self.reusable.take() {
@@ -361,45 +400,16 @@ impl Table {
                 .is_retired()));
             return Ok(row);
         }
-        let mut row = self.slot_count.load(Ordering::Acquire);
-        loop {
-            if row >= TABLE_SLOTS_MAX {
-                return Err(slots_exhausted());
-            }
-            let (chunk, _) = locate(row);
-            if self.chunks[chunk].load(Ordering::Acquire).is_null() {
-                self.grow(chunk);
-            }
-            match self.slot_count.compare_exchange_weak(
-                row,
-                row + 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return Ok(row),
-                Err(current) => row = current,
-            }
+        if self.clustered.is_some() {
+            return Ok(OVERFLOW_BASE + self.overflow.push()?);
         }
-    }
-
-    /// Allocates chunk `chunk` unless another writer already did.
-    #[cold]
-    #[inline(never)]
-    fn grow(&self, chunk: usize) {
-        let _grow = self
-            .grow_lock
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        if self.chunks[chunk].load(Ordering::Acquire).is_null() {
-            self.chunks[chunk].store(zeroed_chunk(chunk_len(chunk) as usize), Ordering::Release);
-        }
+        self.slots.push()
     }
 
     /// Calls `visit` with each slot whose id is in `rows` (up to the slots handed out), in
-    /// id order, until it returns false; returns the id to resume from. Walks each chunk as
-    /// a slice instead of locating every row, and prefetches the newest version header and
-    /// payload of the slots a few rows ahead (after updates they are scattered over the heap
-    /// and the pool, and a scan would otherwise wait on two cache misses per row).
+    /// id order, until it returns false; returns the id to resume from (`rows.end`, or less
+    /// when `rows` ends past the slots handed out, after a full walk). A range may cover
+    /// both of a clustered table's arrays.
     #[inline]
     pub(crate) fn for_each_slot(
         &self,
@@ -407,29 +417,27 @@ impl Table {
         guard: &Guard,
         mut visit: impl FnMut(RowId, &Slot) -> bool,
     ) -> RowId {
-        let end = rows.end.min(self.slot_count());
-        let mut row = rows.start;
-        while row < end {
-            let (chunk, offset) = locate(row);
-            let chunk_end = (row - offset as u64 + chunk_len(chunk)).min(end);
-            let base = self.chunks[chunk].load(Ordering::Acquire);
-            if base.is_null() {
-                row = chunk_end;
-                continue;
+        // At most two rounds: the slot array, then the overflow (one call site of the
+        // array walk, so `visit` is inlined into it once).
+        let mut from = rows.start;
+        loop {
+            let (array, base, end) = if from < OVERFLOW_BASE {
+                (&self.slots, 0, rows.end.min(OVERFLOW_BASE))
+            } else {
+                (&self.overflow, OVERFLOW_BASE, rows.end)
+            };
+            let mut stopped = false;
+            let resume = base
+                + array.for_each(from - base..end - base, guard, |index, slot| {
+                    let go_on = visit(base + index, slot);
+                    stopped = !go_on;
+                    go_on
+                });
+            if stopped || end >= rows.end || self.overflow.len() == 0 {
+                return resume;
             }
-            // SAFETY: as in `slot`: a published chunk holds `chunk_len(chunk)` initialized
-            // slots for the table's life, and `offset + (chunk_end - row) <= chunk_len`.
-            let slots = unsafe { std::slice::from_raw_parts(base, chunk_len(chunk) as usize) };
-            let walked = &slots[offset..offset + (chunk_end - row) as usize];
-            for (index, slot) in walked.iter().enumerate() {
-                prefetch_ahead(walked, index, guard);
-                if !visit(row, slot) {
-                    return row + 1;
-                }
-                row += 1;
-            }
+            from = OVERFLOW_BASE;
         }
-        row
     }
 
     /// The payload of the version of `row` that `snapshot` sees.
@@ -446,77 +454,90 @@ impl Table {
     /// Looks a primary key up in the index; the row may have no version visible to a given
     /// snapshot (callers check with `visible_version`).
     pub fn lookup_key(&self, key: &IndexKey) -> Option<RowId> {
-        self.primary.as_ref()?.get(key)
+        self.lookup_key_pinned(key, &epoch::pin())
     }
 
     /// `lookup_key` under a guard the caller already holds.
+    #[inline]
     pub(crate) fn lookup_key_pinned(&self, key: &IndexKey, guard: &Guard) -> Option<RowId> {
-        self.primary.as_ref()?.get_pinned(key, guard)
+        let primary = self.primary.as_ref()?;
+        if let (Some(_), IndexKey::Int(int)) = (&self.clustered, key) {
+            if let Some(row) = self.direct_home(*int, guard) {
+                return Some(row);
+            }
+            if primary.is_empty() {
+                return None;
+            }
+        }
+        primary.get_pinned(key, guard)
     }
 
     /// Counts slots, visible rows at `snapshot`, versions and payload bytes (walks all).
     pub fn stats(&self, snapshot: &Snapshot) -> TableStats {
         let guard = epoch::pin();
         let mut stats = TableStats {
-            slots: self.slot_count(),
+            slots: self.slots_in_use(),
             gc_runs: self.gc_runs(),
             gc_versions_freed: self.gc_versions_freed(),
             ..TableStats::default()
         };
-        for row in 0..stats.slots {
-            let Some(slot) = self.slot(row) else { continue };
-            let head = slot.head.load(Ordering::Acquire, &guard);
-            if let Some(frozen) = head.frozen_slot() {
-                stats.versions += 1;
-                stats.live_rows += 1;
-                stats.payload_bytes += frozen.len as u64;
-                stats.version_bytes += frozen.held_bytes();
-                stats.slab_bytes += frozen.held_bytes();
-                continue;
-            }
-            let mut current = head.version().unwrap_or_default();
-            let mut counted_live = false;
-            // SAFETY: pinned guard; versions are destroyed only through the epoch after
-            // being unlinked, so every version reachable now stays alive.
-            while let Some(version) = unsafe { current.as_ref() } {
-                stats.versions += 1;
-                stats.payload_bytes += version.payload.len() as u64;
-                stats.version_bytes += version.footprint_bytes();
-                stats.slab_bytes += version.payload.held_bytes();
-                if !counted_live && version.is_visible(snapshot) {
-                    stats.live_rows += 1;
-                    counted_live = true;
-                } else {
-                    stats.dead_versions += 1;
-                    stats.dead_version_bytes += version.footprint_bytes();
-                }
-                current = version.older.load(Ordering::Acquire, &guard);
-            }
+        for rows in self.row_ranges() {
+            self.for_each_slot(rows, &guard, |_, slot| {
+                count_slot(slot, snapshot, &guard, &mut stats);
+                true
+            });
         }
         stats
+    }
+}
+
+/// Adds what `slot` holds to `stats` (see `Table::stats`).
+fn count_slot(slot: &Slot, snapshot: &Snapshot, guard: &Guard, stats: &mut TableStats) {
+    let head = slot.head.load(Ordering::Acquire, guard);
+    if let Some(frozen) = head.frozen_slot() {
+        stats.versions += 1;
+        stats.live_rows += 1;
+        stats.payload_bytes += frozen.len as u64;
+        stats.version_bytes += frozen.held_bytes();
+        stats.slab_bytes += frozen.held_bytes();
+        return;
+    }
+    let mut current = head.version().unwrap_or_default();
+    let mut counted_live = false;
+    // SAFETY: pinned guard; versions are destroyed only through the epoch after being
+    // unlinked, so every version reachable now stays alive.
+    while let Some(version) = unsafe { current.as_ref() } {
+        stats.versions += 1;
+        stats.payload_bytes += version.payload.len() as u64;
+        stats.version_bytes += version.footprint_bytes();
+        stats.slab_bytes += version.payload.held_bytes();
+        if !counted_live && version.is_visible(snapshot) {
+            stats.live_rows += 1;
+            counted_live = true;
+        } else {
+            stats.dead_versions += 1;
+            stats.dead_version_bytes += version.footprint_bytes();
+        }
+        current = version.older.load(Ordering::Acquire, guard);
     }
 }
 
 impl Drop for Table {
     fn drop(&mut self) {
         // SAFETY: `&mut self`: no reader or writer holds this table any more, so every
-        // version chain and chunk is exclusively ours to free.
+        // version chain is exclusively ours to free (the arrays free their chunks after).
         unsafe {
             let guard = epoch::unprotected();
-            for chunk in 0..CHUNK_COUNT {
-                let base = self.chunks[chunk].load(Ordering::Relaxed);
-                if base.is_null() {
-                    continue;
-                }
-                let len = chunk_len(chunk) as usize;
-                for slot in std::slice::from_raw_parts(base, len) {
-                    let head = slot.head.load(Ordering::Relaxed, guard);
-                    match head.frozen_slot() {
-                        Some(frozen) => crate::slab::free_frozen_slot(frozen),
-                        None => free_chain(head.version().unwrap_or_default(), guard),
+            for array in [&mut self.slots, &mut self.overflow] {
+                for chunk in array.chunks_for_drop() {
+                    for slot in chunk {
+                        let head = slot.head.load(Ordering::Relaxed, guard);
+                        match head.frozen_slot() {
+                            Some(frozen) => crate::slab::free_frozen_slot(frozen),
+                            None => free_chain(head.version().unwrap_or_default(), guard),
+                        }
                     }
                 }
-                free_chunk(base, len);
             }
         }
     }
@@ -543,55 +564,6 @@ pub(crate) fn visible_in<'g>(
         // `guard` pins the epoch, so every version reachable now stays alive for 'g.
         version = unsafe { older.as_ref() }?;
     }
-}
-
-/// Rows ahead of a scan's position whose newest version header is prefetched.
-const PREFETCH_HEADER_AHEAD: usize = 16;
-/// Rows ahead whose payload is prefetched (nearer: its header was prefetched earlier).
-const PREFETCH_PAYLOAD_AHEAD: usize = 8;
-
-/// Prefetches, for a walk over `slots` now at `index`, the version header of the slot
-/// `PREFETCH_HEADER_AHEAD` rows on and the payload of the one `PREFETCH_PAYLOAD_AHEAD` on.
-#[inline(always)]
-fn prefetch_ahead(slots: &[Slot], index: usize, guard: &Guard) {
-    if let Some(slot) = slots.get(index + PREFETCH_HEADER_AHEAD) {
-        prefetch_read(slot.head.load(Ordering::Relaxed, guard).address());
-    }
-    if let Some(slot) = slots.get(index + PREFETCH_PAYLOAD_AHEAD) {
-        if let Some(version) = slot.head.load(Ordering::Acquire, guard).version_ref() {
-            prefetch_read(version.payload.as_ptr());
-        }
-    }
-}
-
-/// A chunk of `len` empty slots, from zeroed memory (an empty head is all zero bits). Large
-/// chunks come from the slab arena's huge-page regions (a point select lands on a random slot,
-/// so 4 KiB pages would cost a TLB miss each); fresh arena memory is untouched, so the slots
-/// of a small table's chunks take no resident memory. Freed by `free_chunk`.
-fn zeroed_chunk(len: usize) -> *mut Slot {
-    let memory = arena::allocate_zeroed(chunk_layout(len))
-        .cast::<Slot>()
-        .as_ptr();
-    debug_assert!({
-        // SAFETY: `memory` holds `len` zeroed slots, and a zeroed `Slot` is a null head.
-        let first = unsafe { &*memory };
-        first.head.load(Ordering::Relaxed, &epoch::pin()).is_null()
-    });
-    memory
-}
-
-fn chunk_layout(len: usize) -> std::alloc::Layout {
-    std::alloc::Layout::array::<Slot>(len).expect("chunk sizes are small")
-}
-
-/// Frees a chunk made by `zeroed_chunk(len)`.
-///
-/// # Safety
-/// Nothing uses the chunk any more, and it is freed once.
-unsafe fn free_chunk(base: *mut Slot, len: usize) {
-    let base = ptr::NonNull::new(base).expect("freed chunks were allocated");
-    // SAFETY: allocated by `zeroed_chunk(len)` with this layout (the caller's contract).
-    unsafe { arena::deallocate(base.cast(), chunk_layout(len)) };
 }
 
 /// Frees a whole version chain.
@@ -644,98 +616,5 @@ mod tests {
                 assert_eq!(table.key_of(row), general, "{key_columns:?} {row:?}");
             }
         }
-    }
-
-    #[test]
-    fn locate_maps_rows_to_chunks_without_gaps() {
-        let mut expected = (0usize, 0usize);
-        for row in 0..(CHUNK_BASE * 15) {
-            assert_eq!(locate(row), expected, "row {row}");
-            expected.1 += 1;
-            if expected.1 as u64 == chunk_len(expected.0) {
-                expected = (expected.0 + 1, 0);
-            }
-        }
-    }
-
-    #[test]
-    fn racing_writers_get_distinct_slots_across_chunks() {
-        let account = Arc::new(crate::slab::MemoryAccount::new());
-        let schema = TableSchema {
-            types: vec![DataType::Integer],
-            key_columns: vec![],
-            added: Vec::new(),
-        };
-        let table = Arc::new(Table::new(1, schema, Arc::new(SlabPool::new(account))));
-        let writers: Vec<_> = (0..4)
-            .map(|_| {
-                let table = Arc::clone(&table);
-                std::thread::spawn(move || {
-                    let mut rows = Vec::new();
-                    for _ in 0..5000 {
-                        let row = table.allocate_slot().unwrap();
-                        // The slot is reachable (its chunk exists) and empty.
-                        let slot = table.slot(row).expect("allocated slot is reachable");
-                        assert!(slot.head.load(Ordering::Acquire, &epoch::pin()).is_null());
-                        rows.push(row);
-                    }
-                    rows
-                })
-            })
-            .collect();
-        let mut all: Vec<RowId> = writers
-            .into_iter()
-            .flat_map(|writer| writer.join().unwrap())
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        assert_eq!(
-            all,
-            (0..20_000).collect::<Vec<_>>(),
-            "every slot once, none skipped"
-        );
-        assert_eq!(table.slot_count(), 20_000);
-    }
-
-    #[test]
-    fn slots_grow_across_chunks() {
-        let account = Arc::new(crate::slab::MemoryAccount::new());
-        let table = Table::new(
-            1,
-            TableSchema {
-                types: vec![DataType::Integer],
-                key_columns: vec![],
-                added: Vec::new(),
-            },
-            Arc::new(SlabPool::new(account)),
-        );
-        for expected in 0..5000 {
-            assert_eq!(table.allocate_slot().unwrap(), expected);
-        }
-        assert!(table.slot(4999).is_some());
-        assert!(table.slot(5000).is_none());
-        // Walking slots chunk by chunk meets the same slots as locating each one, across
-        // chunk boundaries, from any start, and stops where asked.
-        for (start, end) in [
-            (0, 5000),
-            (1000, 3100),
-            (1023, 1025),
-            (3071, 9000),
-            (4999, 5000),
-        ] {
-            let mut expected = start;
-            let resume = table.for_each_slot(start..end, &epoch::pin(), |row, slot| {
-                assert_eq!(row, expected);
-                assert!(std::ptr::eq(slot, table.slot(row).unwrap()), "row {row}");
-                expected += 1;
-                true
-            });
-            assert_eq!(resume, end.min(5000));
-            assert_eq!(expected, end.min(5000));
-        }
-        let guard = epoch::pin();
-        let resume = table.for_each_slot(2000..4000, &guard, |row, _| row < 3070);
-        assert_eq!(resume, 3071);
-        assert_eq!(table.for_each_slot(6000..7000, &guard, |_, _| true), 6000);
     }
 }

@@ -314,84 +314,6 @@ impl Transaction {
         }
     }
 
-    /// Inserts a row; fails with `UniqueViolation` if its primary key is visible, or
-    /// `Conflict` if a concurrent transaction holds that key.
-    /// The values may be owned or borrowed (`Value`, `&Value`, `Cow<Value>`).
-    pub fn insert<V: Borrow<Value>>(
-        &mut self,
-        table: &Arc<Table>,
-        values: &[V],
-    ) -> StorageResult<RowId> {
-        let guard = epoch::pin();
-        let primary = table.primary();
-        // The key first: its index entry is prefetched while the row is encoded.
-        let key = primary.and_then(|primary| {
-            let key = table.key_of(values)?;
-            primary.prefetch(&key, &guard);
-            Some(key)
-        });
-        let payload = self.encode_payload(table, values)?;
-        let txn_id = self.writer_id();
-        let Some(primary) = primary else {
-            let row = table.allocate_slot()?;
-            let slot = table.slot(row).expect("slot just allocated");
-            let version = self.new_version(table, txn_id, payload).into_shared(&guard);
-            slot.head
-                .store(HeadWord::from_version(version), Ordering::Release);
-            let savepoint = self.savepoint();
-            self.log(table, row, WriteKind::Created, version);
-            self.index_or_undo(table, row, values, None, savepoint)?;
-            return Ok(row);
-        };
-        let key = key.ok_or_else(|| {
-            StorageError::new(
-                StorageErrorKind::InvalidData,
-                "primary key value cannot be NULL",
-            )
-        })?;
-        let version = self.new_version(table, txn_id, payload).into_shared(&guard);
-        let mut allocation_error = None;
-        let row = loop {
-            let make_row = || match table.allocate_slot() {
-                Ok(row) => {
-                    let slot = table.slot(row).expect("slot just allocated");
-                    super::claim::link_new_row(slot, version, &guard);
-                    row
-                }
-                Err(error) => {
-                    allocation_error = Some(error);
-                    RowId::MAX
-                }
-            };
-            let (row, created) = primary.get_or_insert_with_pinned(&key, make_row, &guard);
-            if let Some(error) = allocation_error {
-                primary.remove(&key, RowId::MAX);
-                // SAFETY: the version was never linked anywhere, so it is exclusively ours.
-                drop(unsafe { version.into_owned() });
-                return Err(error);
-            }
-            if created {
-                break row;
-            }
-            let slot = table.slot(row).expect("indexed slot exists");
-            match self.push_onto_dead_slot(table, slot, version, &guard) {
-                Ok(true) => break row,
-                // The collector is giving the key's slot back (`slot_reuse.rs`) and removes
-                // the entry next: probe again.
-                Ok(false) => std::thread::yield_now(),
-                Err(error) => {
-                    // SAFETY: the failed push never linked the version, so it is ours alone.
-                    drop(unsafe { version.into_owned() });
-                    return Err(error);
-                }
-            }
-        };
-        let savepoint = self.savepoint();
-        self.log(table, row, WriteKind::Created, version);
-        self.index_or_undo(table, row, values, None, savepoint)?;
-        Ok(row)
-    }
-
     /// A new version of a row of `table`, in a recycled header when there is one.
     pub(super) fn new_version(
         &mut self,
@@ -404,7 +326,7 @@ impl Transaction {
     }
 
     /// Encodes `values` (through the scratch buffer) into a new payload in the pool.
-    fn encode_payload<V: Borrow<Value>>(
+    pub(super) fn encode_payload<V: Borrow<Value>>(
         &mut self,
         table: &Table,
         values: &[V],

@@ -125,7 +125,8 @@ impl<W: Write> SnapshotEncoder<W> {
         let mut rows_written = 0;
         let mut count = 0u64;
         let mut entries = Vec::new();
-        for row in 0..table.slot_count() {
+        let rows = table.row_ranges().into_iter().flatten();
+        for row in rows {
             let guard = epoch::pin();
             let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
                 continue;

@@ -36,6 +36,11 @@ pub enum CatalogOp {
     /// commits name the new id. Rows of the copy are numbered 0, 1, ... in the order of the
     /// old table's row ids. Added after the first format; older logs never hold it.
     RebuildTable = 4,
+    /// `RebuildTable` whose copy's rows are named by the row ids the copy gave them (a
+    /// table clustered on its integer key names rows by key, `mvcc/clustered.rs`); replaying
+    /// the copy in the same order gives the same ids. Added in session 18; older logs never
+    /// hold it.
+    RebuildKeepingIds = 5,
 }
 
 /// One WAL record.
@@ -207,6 +212,7 @@ impl WalRecord {
                     2 => CatalogOp::DropTable,
                     3 => CatalogOp::Other,
                     4 => CatalogOp::RebuildTable,
+                    5 => CatalogOp::RebuildKeepingIds,
                     _ => return Err(damaged("bad catalog op")),
                 };
                 WalRecord::Catalog {

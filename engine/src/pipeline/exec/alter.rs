@@ -26,12 +26,12 @@ pub(crate) fn alter_table(host: &dyn SchemaHost, alter: &AlterTable) -> Result<(
 
 /// `alter_table`, for recovery too: a DROP COLUMN copies the rows of `order` (the old
 /// table's rows in the order of the row ids the log knew them by) and returns the new
-/// table's id and how many rows it copied (see `drop_column.rs`).
+/// table's id and the row ids of the copy, in copy order (see `drop_column.rs`).
 pub(crate) fn replay_alter_table(
     host: &dyn SchemaHost,
     alter: &AlterTable,
     order: Option<&[RowId]>,
-) -> Result<Option<(u64, u64)>> {
+) -> Result<Option<(u64, Vec<RowId>)>> {
     let _ddl = host.lock_ddl();
     let catalog = host.catalog();
     let before = &alter.before;

@@ -10,9 +10,11 @@
 //! it was; the catalog version bump makes every prepared statement bind again. A failure
 //! (the memory budget, the log) reopens the old table and changes nothing.
 //!
-//! The copy numbers its rows 0, 1, ... in the order of the old table's row ids; recovery
-//! makes it again from the replayed table, in the order of the row ids the log used for it
-//! (`order`), so later logged commits name the same rows.
+//! The copy inserts the rows in the order of the old table's row ids: a table without an
+//! integer key numbers them 0, 1, ... (logged as `RebuildTable`), a clustered one names them
+//! by key or overflow slot (`RebuildKeepingIds`). Recovery makes the copy again from the
+//! replayed table, in the order of the row ids the log used for it (`order`), which gives
+//! the copy's rows the same ids, so later logged commits name the same rows.
 
 use std::sync::Arc;
 
@@ -25,8 +27,8 @@ use crate::error::Result;
 use super::SchemaHost;
 
 /// Copies `before`'s rows without column `position` into a new table, which `after` (the
-/// definition without the column) is made to name, and logs `sql`. Returns the new table's
-/// id and how many rows it copied. Call under the DDL lock.
+/// definition without the column) is made to name, and logs `sql`. Returns the row ids of
+/// the copy, in the order it copied them. Call under the DDL lock.
 pub(super) fn rebuild_without_column(
     host: &dyn SchemaHost,
     before: &TableDef,
@@ -34,7 +36,7 @@ pub(super) fn rebuild_without_column(
     position: usize,
     sql: &str,
     order: Option<&[RowId]>,
-) -> Result<u64> {
+) -> Result<Vec<RowId>> {
     let old = &before.storage;
     let schema = old.schema();
     if schema.types.len() != before.columns.len() || position >= before.columns.len() {
@@ -74,7 +76,13 @@ pub(super) fn rebuild_without_column(
     let store = host.store();
     store.close_for_rebuild(old);
     let copied = copy_rows(host, old, &table, position, order).and_then(|rows| {
-        host.log_catalog(CatalogOp::RebuildTable, table.id(), &after.name, sql)?;
+        let numbered = rows.iter().enumerate().all(|(at, row)| *row == at as RowId);
+        let op = if numbered {
+            CatalogOp::RebuildTable
+        } else {
+            CatalogOp::RebuildKeepingIds
+        };
+        host.log_catalog(op, table.id(), &after.name, sql)?;
         Ok(rows)
     });
     match copied {
@@ -97,30 +105,27 @@ fn copy_rows(
     new: &Arc<Table>,
     position: usize,
     order: Option<&[RowId]>,
-) -> Result<u64> {
+) -> Result<Vec<RowId>> {
     let mut txn = host.store().begin()?;
     // The rows were unique in the old table and stay so.
     txn.skip_unique_checks();
     let mut values = Vec::new();
-    let mut copied = 0u64;
+    let mut copied = Vec::new();
     let mut copy = |row: RowId| -> Result<()> {
         if !txn.read_row(old, row, &mut values)? {
             return Ok(());
         }
         values.remove(position);
-        let new_row = txn.insert(new, &values)?;
-        if new_row != copied {
-            return Err(crate::err!(
-                Internal,
-                "row {copied} of the copy got row id {new_row}"
-            ));
-        }
-        copied += 1;
+        copied.push(txn.insert(new, &values)?);
         Ok(())
     };
     match order {
         Some(order) => order.iter().try_for_each(|&row| copy(row))?,
-        None => (0..old.slot_count()).try_for_each(&mut copy)?,
+        None => old
+            .row_ranges()
+            .into_iter()
+            .flatten()
+            .try_for_each(&mut copy)?,
     }
     txn.commit_preexisting()?;
     Ok(copied)

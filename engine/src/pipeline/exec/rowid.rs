@@ -144,8 +144,7 @@ impl RowidKeys {
         let mut value = 0;
         let mut buffer = Vec::new();
         let mut next = 0;
-        while next < storage.slot_count() {
-            let batch = next..storage.slot_count().min(next + SCAN_BATCH_SLOTS);
+        while let Some(batch) = storage.next_scan_batch(next, SCAN_BATCH_SLOTS) {
             next = txn.scan_batch(storage, batch, &mut buffer, |id, row| {
                 if let [Value::Text(name), seq] = row.as_slice() {
                     if *name == table.name {
@@ -199,8 +198,7 @@ fn scan_largest_key(txn: &Transaction, table: &TableDef) -> Result<Option<i64>> 
     let mut largest = None;
     let mut buffer = Vec::new();
     let mut next = 0;
-    while next < storage.slot_count() {
-        let batch = next..storage.slot_count().min(next + SCAN_BATCH_SLOTS);
+    while let Some(batch) = storage.next_scan_batch(next, SCAN_BATCH_SLOTS) {
         next = txn.scan_batch_decoded(storage, batch, &decoder, &mut buffer, |_, values| {
             if let Some(Value::Integer(key)) = values.get(column) {
                 largest = Some(largest.map_or(*key, |l: i64| l.max(*key)));

@@ -137,13 +137,11 @@ impl<'p> ScanOperator<'p> {
         let mut buffer = Vec::new();
         while self.pending.is_empty() {
             context.check_interrupt()?;
-            let end = table.slot_count();
-            if self.next_row >= end {
+            let Some(range) = table.next_scan_batch(self.next_row, SCAN_BATCH_SLOTS) else {
                 self.finished = true;
                 return Ok(());
-            }
+            };
             let mut failure = None;
-            let range = self.next_row..end.min(self.next_row + SCAN_BATCH_SLOTS);
             let pending = &mut self.pending;
             let spare = &mut self.spare;
             let row_capacity = self.access.read.decoder().width() + self.extra_width;
@@ -258,11 +256,9 @@ pub fn scan_slots(
     let mut next_row = 0;
     loop {
         context.check_interrupt()?;
-        let end = table.slot_count();
-        if next_row >= end {
+        let Some(range) = table.next_scan_batch(next_row, SCAN_BATCH_SLOTS) else {
             return Ok(());
-        }
-        let range = next_row..end.min(next_row + SCAN_BATCH_SLOTS);
+        };
         let mut failure = None;
         let mut visit_failure = None;
         next_row = if std::ptr::eq(decoder, access.read.decoder()) {
@@ -479,7 +475,7 @@ fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(
     let mut buffer = Vec::new();
     context.txn.scan_batch_columns(
         table,
-        0..table.slot_count(),
+        0..RowId::MAX,
         access.read.columns(),
         &mut buffer,
         |row_id, values| keep_target(access, context, &mut targets, &mut failure, row_id, values),

@@ -28,7 +28,7 @@ pub const ROWS_PER_KEY_GUESS: u64 = 10;
 /// A table's row count: the slots it has used (deleted rows included until reused), which
 /// storage keeps and which costs nothing to read.
 pub fn table_rows(table: &TableDef) -> u64 {
-    table.storage.slot_count()
+    table.storage.slots_in_use()
 }
 
 /// What joining one more relation costs, as `join_access` estimates it.

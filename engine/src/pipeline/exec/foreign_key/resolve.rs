@@ -237,7 +237,7 @@ pub(in crate::pipeline::exec) fn children(
         return Ok(found);
     }
     let table = &child.storage;
-    txn.scan_batch(table, 0..table.slot_count(), &mut buffer, |id, row| {
+    txn.scan_batch(table, 0..u64::MAX, &mut buffer, |id, row| {
         if matches(row) {
             found.push((id, row.clone()));
         }

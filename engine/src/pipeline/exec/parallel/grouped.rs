@@ -59,8 +59,8 @@ pub fn aggregate<'p>(
         stop: AtomicBool::new(false),
     };
     let txn = context.txn;
-    let end = access.table.storage.slot_count();
-    let parts = split_slots(threads, end, |range| job.run(range, txn));
+    let ranges = access.table.storage.row_ranges();
+    let parts = split_slots(threads, ranges, |range| job.run(range, txn));
     let Some(parts) = collect_parts(parts, context)? else {
         return Ok(false);
     };

@@ -126,7 +126,7 @@ fn thread_count(access: &TableAccess, context: &ExecContext<'_>) -> usize {
     if helpers == 0 || context.has_bounds() {
         return 1;
     }
-    let by_size = access.table.storage.slot_count() / SLOTS_PER_THREAD_MIN;
+    let by_size = access.table.storage.slots_in_use() / SLOTS_PER_THREAD_MIN;
     (helpers + 1).min(usize::try_from(by_size).unwrap_or(usize::MAX))
 }
 
@@ -183,30 +183,56 @@ enum Outcome<T> {
     Abandoned,
 }
 
-/// Runs `work(range)` over `threads` contiguous parts of the slots `0..end` (the first on
-/// this thread), returning the results in slot order. `work` polls `stop` between batches.
+/// Runs `work(range)` over `threads` contiguous parts of each of the row ranges `ranges`
+/// (`Table::row_ranges`; the first part of each on this thread), returning the results in
+/// row id order. `work` polls `stop` between batches.
 fn split_slots<T: Send>(
     threads: usize,
-    end: RowId,
+    ranges: [std::ops::Range<RowId>; 2],
     work: impl Fn(std::ops::Range<RowId>) -> Result<Outcome<T>> + Sync,
 ) -> Vec<Result<Outcome<T>>> {
     debug_assert!(threads >= 2);
-    let chunk = end.div_ceil(threads as u64);
-    let range_of = |part: u64| (part * chunk).min(end)..((part + 1) * chunk).min(end);
-    std::thread::scope(|scope| {
-        let work = &work;
+    let ranges: Vec<std::ops::Range<RowId>> = ranges
+        .into_iter()
+        .filter(|range| !range.is_empty())
+        .collect();
+    let part_of = |range: &std::ops::Range<RowId>, part: u64| {
+        let chunk = (range.end - range.start).div_ceil(threads as u64);
+        let start = range.start + (part * chunk).min(range.end - range.start);
+        start..(start + chunk).min(range.end)
+    };
+    let parts_of = |part: u64| -> Vec<Result<Outcome<T>>> {
+        ranges
+            .iter()
+            .map(|range| work(part_of(range, part)))
+            .collect()
+    };
+    let mut by_thread: Vec<std::vec::IntoIter<Result<Outcome<T>>>> = std::thread::scope(|scope| {
+        let parts_of = &parts_of;
         let handles: Vec<_> = (1..threads as u64)
-            .map(|part| scope.spawn(move || work(range_of(part))))
+            .map(|part| scope.spawn(move || parts_of(part)))
             .collect();
-        let first = work(range_of(0));
+        let first = parts_of(0);
         std::iter::once(first)
             .chain(handles.into_iter().map(|handle| {
                 handle.join().unwrap_or_else(|_| {
-                    Err(crate::err!(Internal, "a parallel scan worker panicked"))
+                    vec![Err(crate::err!(
+                        Internal,
+                        "a parallel scan worker panicked"
+                    ))]
                 })
             }))
+            .map(Vec::into_iter)
             .collect()
-    })
+    });
+    // Range by range, part by part: row id order.
+    let mut ordered = Vec::with_capacity(ranges.len() * threads);
+    for _ in 0..ranges.len() {
+        for parts in &mut by_thread {
+            ordered.extend(parts.next());
+        }
+    }
+    ordered
 }
 
 /// Between a worker's batches: an `Interrupted` error when the statement was asked to
@@ -336,8 +362,8 @@ pub fn aggregate(
         stop: AtomicBool::new(false),
     };
     let txn = context.txn;
-    let end = access.table.storage.slot_count();
-    let parts = split_slots(threads, end, |range| job.run(range, txn));
+    let ranges = access.table.storage.row_ranges();
+    let parts = split_slots(threads, ranges, |range| job.run(range, txn));
     let Some(parts) = collect_parts(parts, context)? else {
         return Ok(None);
     };

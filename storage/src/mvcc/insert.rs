@@ -1,0 +1,114 @@
+//! Inserting a row: a table without a key takes a new slot; a primary-key table finds the
+//! key's slot through its index (linking onto a dead row there) or makes one; a clustered
+//! table finds or makes the key's home (`clustered.rs`). Then the write is logged and the
+//! secondary indexes get their entries.
+
+use std::borrow::Borrow;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crossbeam_epoch::{self as epoch, Shared};
+
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
+use crate::index::IndexKey;
+use crate::value::Value;
+
+use super::head::HeadWord;
+use super::table::{RowId, Table};
+use super::transaction::{Transaction, WriteKind};
+use super::version::Version;
+
+impl Transaction {
+    /// Inserts a row; fails with `UniqueViolation` if its primary key is visible, or
+    /// `Conflict` if a concurrent transaction holds that key.
+    /// The values may be owned or borrowed (`Value`, `&Value`, `Cow<Value>`).
+    pub fn insert<V: Borrow<Value>>(
+        &mut self,
+        table: &Arc<Table>,
+        values: &[V],
+    ) -> StorageResult<RowId> {
+        let guard = epoch::pin();
+        let primary = table.primary();
+        // The key first: its index entry is prefetched while the row is encoded.
+        let key = primary.and_then(|primary| {
+            let key = table.key_of(values)?;
+            match (table.is_clustered(), &key) {
+                (true, IndexKey::Int(int)) => table.prefetch_direct_slot(*int),
+                _ => primary.prefetch(&key, &guard),
+            }
+            Some(key)
+        });
+        let payload = self.encode_payload(table, values)?;
+        let txn_id = self.writer_id();
+        let Some(primary) = primary else {
+            let row = table.allocate_slot()?;
+            let slot = table.slot(row).expect("slot just allocated");
+            let version = self.new_version(table, txn_id, payload).into_shared(&guard);
+            slot.head
+                .store(HeadWord::from_version(version), Ordering::Release);
+            return self.finish_insert(table, row, version, values);
+        };
+        let key = key.ok_or_else(|| {
+            StorageError::new(
+                StorageErrorKind::InvalidData,
+                "primary key value cannot be NULL",
+            )
+        })?;
+        let version = self.new_version(table, txn_id, payload).into_shared(&guard);
+        if let (true, IndexKey::Int(int)) = (table.is_clustered(), &key) {
+            let row = self.insert_clustered(table, *int, version, &guard)?;
+            return self.finish_insert(table, row, version, values);
+        }
+        let mut allocation_error = None;
+        let row = loop {
+            let make_row = || match table.allocate_slot() {
+                Ok(row) => {
+                    let slot = table.slot(row).expect("slot just allocated");
+                    super::claim::link_new_row(slot, version, &guard);
+                    row
+                }
+                Err(error) => {
+                    allocation_error = Some(error);
+                    RowId::MAX
+                }
+            };
+            let (row, created) = primary.get_or_insert_with_pinned(&key, make_row, &guard);
+            if let Some(error) = allocation_error {
+                primary.remove(&key, RowId::MAX);
+                // SAFETY: the version was never linked anywhere, so it is exclusively ours.
+                drop(unsafe { version.into_owned() });
+                return Err(error);
+            }
+            if created {
+                break row;
+            }
+            let slot = table.slot(row).expect("indexed slot exists");
+            match self.push_onto_key_slot(table, slot, version, false, &guard) {
+                Ok(true) => break row,
+                // The collector is giving the key's slot back (`slot_reuse.rs`) and removes
+                // the entry next: probe again.
+                Ok(false) => std::thread::yield_now(),
+                Err(error) => {
+                    // SAFETY: the failed push never linked the version, so it is ours alone.
+                    drop(unsafe { version.into_owned() });
+                    return Err(error);
+                }
+            }
+        };
+        self.finish_insert(table, row, version, values)
+    }
+
+    /// Logs the new row `version` just linked at `row` and indexes it (undone if that fails).
+    fn finish_insert<V: Borrow<Value>>(
+        &mut self,
+        table: &Arc<Table>,
+        row: RowId,
+        version: Shared<'_, Version>,
+        values: &[V],
+    ) -> StorageResult<RowId> {
+        let savepoint = self.savepoint();
+        self.log(table, row, WriteKind::Created, version);
+        self.index_or_undo(table, row, values, None, savepoint)?;
+        Ok(row)
+    }
+}
