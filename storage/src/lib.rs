@@ -33,6 +33,8 @@ pub mod vfs;
 pub mod wal;
 
 pub use error::{StorageError, StorageErrorKind, StorageResult};
-pub use mvcc::{IdleTransaction, RangeProgress, RowId, Snapshot, Table, TableSchema, Transaction};
+pub use mvcc::{
+    IdleTransaction, RangeProgress, RangeScratch, RowId, Snapshot, Table, TableSchema, Transaction,
+};
 pub use store::{AsOfRead, Store};
 pub use value::{DataType, Value};

@@ -615,3 +615,82 @@ fn connections_with_held_statements_each_read_their_own_snapshot() {
     }
     assert!(swaps > 0, "the writers committed nothing");
 }
+
+#[test]
+fn index_ranges_resume_across_batches_past_stale_entries() {
+    // More rows than one batch of the walk (1,024 entries), and updates that move keys,
+    // so the walk resumes several times and passes entries whose row has moved on.
+    let db = Database::in_memory();
+    let conn = db.connect();
+    conn.execute_batch(
+        "CREATE TABLE s(id INTEGER PRIMARY KEY, k INTEGER, note TEXT);
+         CREATE INDEX s_k ON s(k);",
+    )
+    .unwrap();
+    let mut kept: Vec<(i64, i64, String)> = Vec::new();
+    let mut insert = conn.prepare("INSERT INTO s VALUES (?, ?, ?)").unwrap();
+    for id in 0..3_000i64 {
+        let row = (id, (id * 7_919) % 3_001, format!("note {id}"));
+        insert.execute((row.0, row.1, row.2.clone())).unwrap();
+        kept.push(row);
+    }
+    drop(insert);
+    // A reader holding the old snapshot keeps the replaced versions (and their entries).
+    let old_reader = db.connect();
+    old_reader.execute("BEGIN", ()).unwrap();
+    let before: i64 = old_reader
+        .query_one("SELECT count(*) FROM s WHERE k >= 0", ())
+        .unwrap();
+    assert_eq!(before, 3_000);
+    let mut update = conn.prepare("UPDATE s SET k = ? WHERE id = ?").unwrap();
+    for row in kept.iter_mut().filter(|row| row.0 % 3 == 0) {
+        row.1 = 10_000 + (row.1 * 13) % 5_000;
+        update.execute((row.1, row.0)).unwrap();
+    }
+    drop(update);
+    let rows_of = |set: ember::RowSet| -> Vec<(i64, i64, String)> {
+        set.into_values()
+            .into_iter()
+            .map(|row| match (&row[0], &row[1], &row[2]) {
+                (Value::Integer(id), Value::Integer(k), Value::Text(note)) => {
+                    (*id, *k, note.clone())
+                }
+                other => panic!("row {other:?}"),
+            })
+            .collect()
+    };
+    let mut by_k = kept.clone();
+    by_k.sort_by_key(|row| (row.1, row.0));
+    let mut descending = conn
+        .prepare("SELECT id, k, note FROM s ORDER BY k DESC LIMIT ?")
+        .unwrap();
+    let mut between = conn
+        .prepare("SELECT id, k, note FROM s WHERE k BETWEEN ? AND ? AND id % 2 = 0 ORDER BY k")
+        .unwrap();
+    for limit in [1i64, 10, 1_500, 2_999, 5_000] {
+        let want: Vec<_> = by_k.iter().rev().take(limit as usize).cloned().collect();
+        assert_eq!(rows_of(descending.query_all([limit]).unwrap()), want);
+    }
+    for (low, high) in [
+        (0i64, 3_000i64),
+        (100, 2_500),
+        (2_900, 12_000),
+        (10_000, 20_000),
+    ] {
+        let want: Vec<_> = by_k
+            .iter()
+            .filter(|row| (low..=high).contains(&row.1) && row.0 % 2 == 0)
+            .cloned()
+            .collect();
+        assert_eq!(rows_of(between.query_all((low, high)).unwrap()), want);
+    }
+    // The old snapshot still reads every row at its old key through the same walk.
+    let old: i64 = old_reader
+        .query_one(
+            "SELECT count(*) FROM (SELECT k FROM s WHERE k < 3001 ORDER BY k)",
+            (),
+        )
+        .unwrap();
+    assert_eq!(old, 3_000);
+    old_reader.execute("COMMIT", ()).unwrap();
+}

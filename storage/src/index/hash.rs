@@ -1,66 +1,143 @@
-//! A hash index with lock-free reads. Readers pin a crossbeam epoch, load the bucket array and
-//! walk one bucket's chain; they never take a lock. Writers serialize on one mutex per index,
-//! publish new entries with release stores at a bucket head, and retire unlinked entries and
-//! old bucket arrays through the epoch, so a reader still walking them stays safe.
+//! The hash half of a secondary index: key -> rows, any number of rows per key, lock-free
+//! reads. Open addressing with linear probing over the primary index's array of 16-byte
+//! entries (`primary.rs`: key word, row word), one entry per distinct key. A key with one
+//! row keeps the row in its entry, so a lookup touches one cache line of the array and then
+//! the row itself (the chained table this replaced loaded a bucket head, then a separately
+//! allocated entry: two dependent cache misses before the row). A key with more rows points
+//! at a chain of row nodes, newest first, so keys with many duplicates never lengthen the
+//! probe of other keys.
+//!
+//! ROW WORDS. `EMPTY`, `TOMBSTONE` and `BOXED_KEY` as in `primary.rs` (a boxed key's entry
+//! frees it after the epoch once tombstoned); otherwise, with `CHAIN` clear, the low bits
+//! are `row + 1`; with `CHAIN` set they are the address of the newest `RowNode` of the key.
+//!
+//! CONCURRENCY. Readers pin an epoch, load the array, probe it and walk a chain without
+//! locks. Writers serialize on one mutex. A live entry's key word never changes; its row
+//! word changes (a second row turns it into a chain, a chain gains or loses its head) with
+//! release stores after the new nodes are written, and readers load it (acquire) before
+//! the key word. An entry is never reused in place: a key's last row removed makes it a
+//! tombstone, which only a rebuild (a fresh array, the old one retired through the epoch)
+//! drops, moving the key and row words (chains are shared, not copied). Unlinked nodes and
+//! boxed keys are retired through the epoch, so a reader still walking them stays safe.
+//!
+//! MEMORY. The account is charged the array (16 bytes an entry of capacity) and 16 bytes
+//! per chain node; `ENTRY_BYTES` bounds what one more (key, row) pair costs on average.
 
 use std::mem::size_of;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 
 use super::key::IndexKey;
+use super::primary::{
+    entry_holds, inline_word, place, rebuilt_capacity, Entries, Entry, BOXED_KEY, EMPTY,
+    INITIAL_CAPACITY, LOAD_SIXTEENTHS_MAX, SHRINK_BELOW_SIXTEENTHS_INVERSE, TOMBSTONE,
+};
 use crate::slab::MemoryAccount;
 
 /// The row an entry points at (a slot id in the owning table).
 pub type EntryRow = u64;
 
-struct Entry {
-    hash: u64,
-    key: IndexKey,
+/// Row-word flag: the low bits address the key's newest `RowNode`.
+const CHAIN: u64 = 1 << 62;
+/// The bits of a row word below the flags.
+const LOW_BITS: u64 = CHAIN - 1;
+/// Rows above this do not fit a row word (`row + 1` must stay below `CHAIN`) and go into a
+/// chain of one node instead.
+const INLINE_ROW_MAX: u64 = LOW_BITS - 1;
+
+const _: () = assert!(crate::limits::TABLE_SLOTS_MAX <= INLINE_ROW_MAX);
+
+/// One row of a key with several, in a chain from its entry, newest first.
+struct RowNode {
     row: EntryRow,
-    next: Atomic<Entry>,
+    next: Atomic<RowNode>,
 }
 
-struct Buckets {
-    heads: Box<[Atomic<Entry>]>,
+/// Bytes one chain node is charged.
+const NODE_BYTES: u64 = size_of::<RowNode>() as u64;
+
+/// What one more (key, row) pair may add to the index on average, the figure writes leave
+/// room for under the memory budget: a distinct key's share of the array right after it
+/// doubled (16 bytes at 13/32 full: 39.4), or a duplicate's chain node (16 bytes; the
+/// second row of a key adds two nodes, 32).
+pub const ENTRY_BYTES: u64 = 40;
+
+const _: () = assert!(2 * NODE_BYTES <= ENTRY_BYTES);
+
+/// What a row word holds once it is neither empty nor a tombstone.
+enum Rows<'g> {
+    One(EntryRow),
+    Chain(&'g RowNode),
 }
 
-impl Buckets {
-    fn with_len(len: usize) -> Buckets {
-        debug_assert!(len.is_power_of_two());
-        Buckets {
-            heads: (0..len).map(|_| Atomic::null()).collect(),
-        }
+/// Decodes a live row word.
+///
+/// # Safety
+/// `row_word` was loaded (acquire) from a live entry under `guard`, pinned before any
+/// retirement of the chain it may point at.
+#[inline(always)]
+unsafe fn rows_of<'g>(row_word: u64, _guard: &'g Guard) -> Rows<'g> {
+    debug_assert!(row_word != EMPTY && row_word != TOMBSTONE);
+    let low = row_word & LOW_BITS;
+    if row_word & CHAIN == 0 {
+        Rows::One(low - 1)
+    } else {
+        // SAFETY: by the caller's contract the node is alive for 'g (see module comment).
+        Rows::Chain(unsafe { &*(low as *const RowNode) })
     }
-
-    fn head(&self, hash: u64) -> &Atomic<Entry> {
-        &self.heads[(hash as usize) & (self.heads.len() - 1)]
-    }
-}
-
-/// Memory one index entry is charged (its node; a key's heap bytes are not counted).
-pub const ENTRY_BYTES: u64 = size_of::<Entry>() as u64;
-
-/// Memory a bucket array of `len` heads is charged.
-fn bucket_bytes(len: usize) -> u64 {
-    (len * size_of::<Atomic<Entry>>()) as u64
 }
 
 /// Key -> rows, many rows per key allowed (uniqueness is the caller's rule).
 pub struct HashIndex {
-    buckets: Atomic<Buckets>,
+    entries: Atomic<Entries>,
     writer: Mutex<()>,
-    entries: AtomicUsize,
-    /// Where the index charges its entries and bucket arrays (none in bare unit tests).
+    /// (key, row) pairs (changed by writers only, under the lock).
+    pairs: AtomicUsize,
+    /// Entries holding a key (writers only, under the lock).
+    live: AtomicUsize,
+    /// Live entries plus tombstones in the current array (writers only, under the lock).
+    used: AtomicUsize,
+    /// Bytes of chain nodes now charged (writers only, under the lock).
+    node_bytes: AtomicU64,
+    /// Where the index charges its array and nodes (none in bare unit tests).
     account: Option<Arc<MemoryAccount>>,
 }
-
-const INITIAL_BUCKETS: usize = 64;
 
 impl Default for HashIndex {
     fn default() -> Self {
         HashIndex::new()
+    }
+}
+
+/// The result of probing for a key: its live entry and row word, or the empty entry that
+/// ended the probe (where the key would go).
+enum Probe<'e> {
+    Found(&'e Entry, u64),
+    Missing(usize),
+}
+
+#[inline]
+fn probe<'e>(entries: &'e Entries, key: &IndexKey, hash: u64) -> Probe<'e> {
+    let mask = entries.mask();
+    let mut index = hash as usize & mask;
+    loop {
+        let entry = &entries.slots()[index];
+        let row_word = entry.row.load(Ordering::Acquire);
+        if row_word == EMPTY {
+            return Probe::Missing(index);
+        }
+        if row_word != TOMBSTONE {
+            let key_word = entry.key.load(Ordering::Relaxed);
+            // SAFETY: the row word was loaded (acquire) first, and the caller's pin keeps a
+            // boxed key alive until every probe that saw it live has ended.
+            if unsafe { entry_holds(key_word, row_word, key) } {
+                return Probe::Found(entry, row_word);
+            }
+        }
+        // The load limit keeps empty entries in every array, so the probe ends.
+        index = (index + 1) & mask;
     }
 }
 
@@ -72,13 +149,17 @@ impl HashIndex {
     /// An index that charges its memory to `account`. Charges never fail: writers check
     /// the budget (with room for their entries) before they write.
     pub fn with_account(account: Option<Arc<MemoryAccount>>) -> HashIndex {
+        let entries = Entries::with_capacity(INITIAL_CAPACITY);
         if let Some(account) = &account {
-            account.charge_index(bucket_bytes(INITIAL_BUCKETS));
+            account.charge_index(entries.bytes());
         }
         HashIndex {
-            buckets: Atomic::new(Buckets::with_len(INITIAL_BUCKETS)),
+            entries: Atomic::new(entries),
             writer: Mutex::new(()),
-            entries: AtomicUsize::new(0),
+            pairs: AtomicUsize::new(0),
+            live: AtomicUsize::new(0),
+            used: AtomicUsize::new(0),
+            node_bytes: AtomicU64::new(0),
             account,
         }
     }
@@ -95,68 +176,57 @@ impl HashIndex {
         }
     }
 
-    /// Number of entries (stale ones included).
+    /// Number of (key, row) pairs (stale ones included).
     pub fn len(&self) -> usize {
-        self.entries.load(Ordering::Relaxed)
+        self.pairs.load(Ordering::Relaxed)
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Calls `visit` for every row stored under `key`. Lock-free.
+    /// Calls `visit` for every row stored under `key`, newest first. Lock-free.
+    #[inline]
     pub fn for_each(&self, key: &IndexKey, guard: &Guard, mut visit: impl FnMut(EntryRow)) {
-        let hash = key.hash();
-        // SAFETY: the bucket array is only retired through `defer_destroy` after being
-        // replaced, and `guard` pins the epoch, so the array outlives this borrow.
-        let buckets = unsafe { self.buckets.load(Ordering::Acquire, guard).deref() };
-        let mut current = buckets.head(hash).load(Ordering::Acquire, guard);
-        // SAFETY: entries are retired through `defer_destroy` only after being unlinked, and
-        // the pinned `guard` keeps every entry reachable at load time alive.
-        while let Some(entry) = unsafe { current.as_ref() } {
-            if entry.hash == hash && entry.key == *key {
-                visit(entry.row);
-            }
-            current = entry.next.load(Ordering::Acquire, guard);
+        // SAFETY: arrays are retired through the epoch only after being replaced, and
+        // `guard` is pinned, so the array outlives this borrow.
+        let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        let Probe::Found(_, row_word) = probe(entries, key, key.hash()) else {
+            return;
+        };
+        // SAFETY: loaded (acquire) from a live entry under the pinned `guard`.
+        match unsafe { rows_of(row_word, guard) } {
+            Rows::One(row) => visit(row),
+            Rows::Chain(mut node) => loop {
+                visit(node.row);
+                let next = node.next.load(Ordering::Acquire, guard);
+                // SAFETY: nodes are retired through the epoch only after being unlinked,
+                // and the pinned `guard` keeps every node reachable at load time alive.
+                match unsafe { next.as_ref() } {
+                    Some(next) => node = next,
+                    None => break,
+                }
+            },
         }
     }
 
-    /// The first row stored under `key`, if any. Lock-free.
+    /// The newest row stored under `key`, if any. Lock-free.
     pub fn get(&self, key: &IndexKey) -> Option<EntryRow> {
-        self.get_pinned(key, &epoch::pin())
-    }
-
-    /// `get` under a guard the caller already holds (saves a second epoch pin).
-    pub fn get_pinned(&self, key: &IndexKey, guard: &Guard) -> Option<EntryRow> {
         let mut found = None;
-        self.for_each(key, guard, |row| {
-            if found.is_none() {
-                found = Some(row);
-            }
+        self.for_each(key, &epoch::pin(), |row| {
+            found.get_or_insert(row);
         });
         found
-    }
-
-    /// Returns the row under `key`, or stores `make_row()` under it if there is none. The
-    /// check and the insert happen under the writer lock, so two callers racing on one key
-    /// agree on one row.
-    pub fn get_or_insert_with(
-        &self,
-        key: &IndexKey,
-        make_row: impl FnOnce() -> EntryRow,
-    ) -> (EntryRow, bool) {
-        let _writer = self.lock_writer();
-        if let Some(row) = self.get(key) {
-            return (row, false);
-        }
-        let row = make_row();
-        self.insert_locked(key.clone(), row);
-        (row, true)
     }
 
     /// Adds `(key, row)` unless that exact pair is already present.
     pub fn insert(&self, key: IndexKey, row: EntryRow) {
         self.lock_writer().insert(key, row);
+    }
+
+    /// Removes the `(key, row)` pair if present. Returns whether it was there.
+    pub fn remove(&self, key: &IndexKey, row: EntryRow) -> bool {
+        self.lock_writer().remove(key, row)
     }
 
     /// Takes the writer lock: every change made through the returned handle is serialized
@@ -173,108 +243,256 @@ impl HashIndex {
         }
     }
 
-    /// Calls `visit` for every entry of the index. Lock-free; entries added or removed
-    /// concurrently may or may not be visited.
+    /// Calls `visit` for every (key, row) pair of the index. Lock-free; pairs added or
+    /// removed concurrently may or may not be visited.
     pub fn for_each_entry(&self, guard: &Guard, mut visit: impl FnMut(&IndexKey, EntryRow)) {
         // SAFETY: pinned guard; see `for_each`.
-        let buckets = unsafe { self.buckets.load(Ordering::Acquire, guard).deref() };
-        for head in buckets.heads.iter() {
-            let mut current = head.load(Ordering::Acquire, guard);
-            // SAFETY: pinned guard; see `for_each`.
-            while let Some(entry) = unsafe { current.as_ref() } {
-                visit(&entry.key, entry.row);
-                current = entry.next.load(Ordering::Acquire, guard);
+        let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        for entry in entries.slots() {
+            let row_word = entry.row.load(Ordering::Acquire);
+            if row_word == EMPTY || row_word == TOMBSTONE {
+                continue;
+            }
+            let key_word = entry.key.load(Ordering::Relaxed);
+            let inline;
+            let key = if row_word & BOXED_KEY != 0 {
+                // SAFETY: the row word was loaded (acquire) first; the pin keeps the boxed
+                // key of an entry seen live alive (see `primary::entry_holds`).
+                unsafe { &*(key_word as *const IndexKey) }
+            } else {
+                inline = IndexKey::Int(key_word as i64);
+                &inline
+            };
+            // SAFETY: loaded (acquire) from a live entry under the pinned `guard`.
+            match unsafe { rows_of(row_word, guard) } {
+                Rows::One(row) => visit(key, row),
+                Rows::Chain(mut node) => loop {
+                    visit(key, node.row);
+                    // SAFETY: pinned guard; see `for_each`.
+                    match unsafe { node.next.load(Ordering::Acquire, guard).as_ref() } {
+                        Some(next) => node = next,
+                        None => break,
+                    }
+                },
             }
         }
     }
 
-    fn insert_locked(&self, key: IndexKey, row: EntryRow) {
-        let guard = epoch::pin();
-        let count = self.entries.load(Ordering::Relaxed) + 1;
-        // SAFETY: pinned guard; see `for_each`.
-        let buckets = unsafe { self.buckets.load(Ordering::Acquire, &guard).deref() };
-        if count > buckets.heads.len() {
-            self.grow_locked(&guard);
+    /// Rebuilds the array first if one more entry would pass the load limit.
+    fn make_room_locked(&self, guard: &Guard) {
+        let used = self.used.load(Ordering::Relaxed);
+        // SAFETY: pinned guard; only writers (serialized by the lock) replace the array.
+        let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        if (used + 1) * 16 > entries.slots().len() * LOAD_SIXTEENTHS_MAX {
+            self.rebuild_locked(guard);
         }
-        // SAFETY: as above; `grow_locked` may have installed a new array, which we reload.
-        let buckets = unsafe { self.buckets.load(Ordering::Acquire, &guard).deref() };
+    }
+
+    /// Replaces the array with one holding only the live entries (tombstones purged), at
+    /// the capacity `primary::rebuilt_capacity` gives.
+    #[cold]
+    #[inline(never)]
+    fn rebuild_locked(&self, guard: &Guard) {
+        let old_shared = self.entries.load(Ordering::Acquire, guard);
+        // SAFETY: pinned guard; only writers replace the array.
+        let old = unsafe { old_shared.deref() };
+        let live = self.live.load(Ordering::Relaxed);
+        let new = Entries::with_capacity(rebuilt_capacity(live, old.slots().len()));
+        for entry in old.slots() {
+            let row_word = entry.row.load(Ordering::Relaxed);
+            if row_word == EMPTY || row_word == TOMBSTONE {
+                continue;
+            }
+            let key_word = entry.key.load(Ordering::Relaxed);
+            let hash = if row_word & BOXED_KEY != 0 {
+                // SAFETY: a live entry's boxed key is alive (only its removal frees it).
+                unsafe { &*(key_word as *const IndexKey) }.hash()
+            } else {
+                IndexKey::Int(key_word as i64).hash()
+            };
+            place(&new, hash, key_word, row_word);
+        }
+        self.charge(new.bytes());
+        self.release(old.bytes());
+        self.used.store(live, Ordering::Relaxed);
+        self.entries.store(Owned::new(new), Ordering::Release);
+        // SAFETY: the old array is unreachable from `self.entries`; readers that loaded it
+        // hold epoch pins, which destruction waits for. Dropping `Entries` frees only the
+        // array: boxed keys and chains moved to the new one.
+        unsafe { guard.defer_destroy(old_shared) };
+    }
+
+    /// Adds `(key, row)` unless present; the caller holds the writer lock.
+    fn insert_locked(&self, key: IndexKey, row: EntryRow) -> bool {
+        let guard = epoch::pin();
+        self.make_room_locked(&guard);
+        // SAFETY: pinned guard; only writers replace the array, and `make_room_locked`
+        // already did, so this array takes the entry.
+        let entries = unsafe { self.entries.load(Ordering::Acquire, &guard).deref() };
         let hash = key.hash();
-        let head = buckets.head(hash);
-        let entry = Owned::new(Entry {
-            hash,
-            key,
-            row,
-            next: Atomic::null(),
-        });
-        entry
-            .next
-            .store(head.load(Ordering::Acquire, &guard), Ordering::Relaxed);
-        head.store(entry, Ordering::Release);
-        self.entries.store(count, Ordering::Relaxed);
-        self.charge(ENTRY_BYTES);
+        match probe(entries, &key, hash) {
+            Probe::Found(entry, row_word) => {
+                let boxed = row_word & BOXED_KEY;
+                // SAFETY: loaded from a live entry under `guard`; writers are serialized,
+                // so nothing else changes the chain meanwhile.
+                let head = match unsafe { rows_of(row_word, &guard) } {
+                    Rows::One(existing) if existing == row => return false,
+                    Rows::One(existing) => {
+                        self.node_bytes_add(NODE_BYTES);
+                        Owned::new(RowNode {
+                            row: existing,
+                            next: Atomic::null(),
+                        })
+                        .into_shared(&guard)
+                    }
+                    Rows::Chain(node) => {
+                        if chain_holds(node, row, &guard) {
+                            return false;
+                        }
+                        Shared::from(node as *const RowNode)
+                    }
+                };
+                let node = Owned::new(RowNode {
+                    row,
+                    next: Atomic::from(head),
+                });
+                self.node_bytes_add(NODE_BYTES);
+                let address = node.into_shared(&guard).as_raw() as u64;
+                debug_assert!(address & !LOW_BITS == 0);
+                entry.row.store(address | CHAIN | boxed, Ordering::Release);
+            }
+            Probe::Missing(empty) => {
+                let row_word = if row <= INLINE_ROW_MAX {
+                    row + 1
+                } else {
+                    self.node_bytes_add(NODE_BYTES);
+                    let node = Owned::new(RowNode {
+                        row,
+                        next: Atomic::null(),
+                    });
+                    node.into_shared(&guard).as_raw() as u64 | CHAIN
+                };
+                let (key_word, boxed) = match inline_word(&key) {
+                    Some(word) => (word, 0),
+                    None => (Box::into_raw(Box::new(key)) as u64, BOXED_KEY),
+                };
+                let entry = &entries.slots()[empty];
+                debug_assert_eq!(entry.row.load(Ordering::Relaxed), EMPTY);
+                entry.key.store(key_word, Ordering::Relaxed);
+                entry.row.store(row_word | boxed, Ordering::Release);
+                self.used
+                    .store(self.used.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                self.live
+                    .store(self.live.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            }
+        }
+        self.pairs
+            .store(self.pairs.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        true
     }
 
-    /// Removes the `(key, row)` pair if present. Returns whether it was there.
-    pub fn remove(&self, key: &IndexKey, row: EntryRow) -> bool {
-        self.lock_writer().remove(key, row)
-    }
-
+    /// Removes `(key, row)` if present; the caller holds the writer lock.
     fn remove_locked(&self, key: &IndexKey, row: EntryRow) -> bool {
         let guard = epoch::pin();
         // SAFETY: pinned guard; see `for_each`.
-        let buckets = unsafe { self.buckets.load(Ordering::Acquire, &guard).deref() };
-        let hash = key.hash();
-        let mut link = buckets.head(hash);
-        loop {
-            let current = link.load(Ordering::Acquire, &guard);
-            // SAFETY: pinned guard; entries are alive while reachable.
-            let Some(entry) = (unsafe { current.as_ref() }) else {
-                return false;
-            };
-            if entry.hash == hash && entry.row == row && entry.key == *key {
-                let next = entry.next.load(Ordering::Acquire, &guard);
-                link.store(next, Ordering::Release);
-                // SAFETY: the entry is unlinked and writers are serialized, so no new reader
-                // can reach it; readers that already did are protected by their epoch pins.
-                unsafe { guard.defer_destroy(current) };
-                self.entries.fetch_sub(1, Ordering::Relaxed);
-                self.release(ENTRY_BYTES);
-                return true;
+        let entries = unsafe { self.entries.load(Ordering::Acquire, &guard).deref() };
+        let Probe::Found(entry, row_word) = probe(entries, key, key.hash()) else {
+            return false;
+        };
+        let boxed = row_word & BOXED_KEY;
+        // SAFETY: loaded from a live entry under `guard`; writers are serialized.
+        let emptied = match unsafe { rows_of(row_word, &guard) } {
+            Rows::One(existing) => {
+                if existing != row {
+                    return false;
+                }
+                true
             }
-            link = &entry.next;
+            Rows::Chain(head) if head.row == row => {
+                let next = head.next.load(Ordering::Acquire, &guard);
+                if !next.is_null() {
+                    entry
+                        .row
+                        .store(next.as_raw() as u64 | CHAIN | boxed, Ordering::Release);
+                }
+                self.retire_node(Shared::from(head as *const RowNode), &guard);
+                next.is_null()
+            }
+            Rows::Chain(head) => {
+                let mut previous = head;
+                loop {
+                    let current = previous.next.load(Ordering::Acquire, &guard);
+                    // SAFETY: pinned guard; nodes reachable now are alive.
+                    let Some(node) = (unsafe { current.as_ref() }) else {
+                        return false;
+                    };
+                    if node.row == row {
+                        let next = node.next.load(Ordering::Acquire, &guard);
+                        previous.next.store(next, Ordering::Release);
+                        self.retire_node(current, &guard);
+                        break;
+                    }
+                    previous = node;
+                }
+                false
+            }
+        };
+        if emptied {
+            entry.row.store(TOMBSTONE, Ordering::Release);
+            if boxed != 0 {
+                let boxed_key = entry.key.load(Ordering::Relaxed) as usize;
+                // SAFETY: the entry is a tombstone now, so no new probe reads its key;
+                // probes that loaded the live row word hold epoch pins, which the deferred
+                // free waits for. Freed once: tombstones are skipped by rebuilds and `Drop`.
+                unsafe {
+                    guard.defer_unchecked(move || drop(Box::from_raw(boxed_key as *mut IndexKey)))
+                };
+            }
+            let live = self.live.load(Ordering::Relaxed) - 1;
+            self.live.store(live, Ordering::Relaxed);
+            // Mostly deleted: give the array's memory back.
+            let capacity = entries.slots().len();
+            if live * SHRINK_BELOW_SIXTEENTHS_INVERSE < capacity && capacity > INITIAL_CAPACITY {
+                self.rebuild_locked(&guard);
+            }
         }
+        self.pairs
+            .store(self.pairs.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
+        true
     }
 
-    /// Doubles the bucket array. Entries are copied (their `next` links differ in the new
-    /// array); the old array and entries are retired after the epoch.
-    fn grow_locked(&self, guard: &Guard) {
-        let old_shared = self.buckets.load(Ordering::Acquire, guard);
-        // SAFETY: pinned guard, and only writers (serialized by the lock) replace the array.
-        let old = unsafe { old_shared.deref() };
-        let new = Buckets::with_len(old.heads.len() * 2);
-        for head in old.heads.iter() {
-            let mut current = head.load(Ordering::Acquire, guard);
-            // SAFETY: pinned guard; entries reachable from the current array are alive.
-            while let Some(entry) = unsafe { current.as_ref() } {
-                let target = new.head(entry.hash);
-                let copy = Owned::new(Entry {
-                    hash: entry.hash,
-                    key: entry.key.clone(),
-                    row: entry.row,
-                    next: Atomic::null(),
-                });
-                copy.next
-                    .store(target.load(Ordering::Relaxed, guard), Ordering::Relaxed);
-                target.store(copy, Ordering::Relaxed);
-                current = entry.next.load(Ordering::Acquire, guard);
-            }
+    fn node_bytes_add(&self, bytes: u64) {
+        self.node_bytes.store(
+            self.node_bytes.load(Ordering::Relaxed) + bytes,
+            Ordering::Relaxed,
+        );
+        self.charge(bytes);
+    }
+
+    /// Frees an unlinked node after the epoch and releases its charge.
+    fn retire_node(&self, node: Shared<'_, RowNode>, guard: &Guard) {
+        // SAFETY: the node is unlinked and writers are serialized, so no new reader can
+        // reach it; readers that already did are protected by their epoch pins.
+        unsafe { guard.defer_destroy(node) };
+        self.node_bytes.store(
+            self.node_bytes.load(Ordering::Relaxed) - NODE_BYTES,
+            Ordering::Relaxed,
+        );
+        self.release(NODE_BYTES);
+    }
+}
+
+/// Whether the chain starting at `node` holds `row`.
+fn chain_holds<'g>(mut node: &'g RowNode, row: EntryRow, guard: &'g Guard) -> bool {
+    loop {
+        if node.row == row {
+            return true;
         }
-        self.charge(bucket_bytes(new.heads.len()));
-        self.release(bucket_bytes(old.heads.len()));
-        self.buckets.store(Owned::new(new), Ordering::Release);
-        // SAFETY: the old array is no longer reachable from `self.buckets`; readers that
-        // loaded it hold epoch pins, so destruction waits for them.
-        unsafe { guard.defer_unchecked(move || drop_buckets(old_shared.into_owned())) };
+        // SAFETY: pinned guard; nodes reachable now are alive.
+        match unsafe { node.next.load(Ordering::Acquire, guard).as_ref() } {
+            Some(next) => node = next,
+            None => return false,
+        }
     }
 }
 
@@ -288,14 +506,7 @@ pub struct IndexWriter<'a> {
 impl IndexWriter<'_> {
     /// Adds `(key, row)` unless that exact pair is already present; returns whether it added.
     pub fn insert(&self, key: IndexKey, row: EntryRow) -> bool {
-        let guard = epoch::pin();
-        let mut present = false;
-        self.index
-            .for_each(&key, &guard, |existing| present |= existing == row);
-        if !present {
-            self.index.insert_locked(key, row);
-        }
-        !present
+        self.index.insert_locked(key, row)
     }
 
     /// Removes the `(key, row)` pair if present. Returns whether it was there.
@@ -312,106 +523,42 @@ impl IndexWriter<'_> {
     }
 }
 
-/// Frees a bucket array and every entry chained from it.
-fn drop_buckets(buckets: Owned<Buckets>) {
-    // SAFETY: called only once no thread can reach the array (after the epoch, or in Drop
-    // with exclusive access), so the entries are owned here.
-    unsafe {
-        let guard = epoch::unprotected();
-        for head in buckets.heads.iter() {
-            let mut current: Shared<Entry> = head.load(Ordering::Relaxed, guard);
-            while !current.is_null() {
-                let next = current.deref().next.load(Ordering::Relaxed, guard);
-                drop(current.into_owned());
-                current = next;
-            }
-        }
-    }
-}
-
 impl Drop for HashIndex {
     fn drop(&mut self) {
-        // SAFETY: `&mut self` means no reader or writer can reach the array any more.
+        // SAFETY: `&mut self`: no reader or writer can reach the array, its boxed keys or
+        // its chains any more, so they are ours to free (each once: only live entries own
+        // them, and each live entry is in this one array).
         unsafe {
             let guard = epoch::unprotected();
-            let buckets = self.buckets.load(Ordering::Relaxed, guard);
-            if !buckets.is_null() {
-                let len = buckets.deref().heads.len();
-                self.release(bucket_bytes(len) + self.len() as u64 * ENTRY_BYTES);
-                drop_buckets(buckets.into_owned());
+            let shared = self.entries.load(Ordering::Relaxed, guard);
+            if shared.is_null() {
+                return;
             }
+            let entries = shared.into_owned();
+            for entry in entries.slots() {
+                let row_word = entry.row.load(Ordering::Relaxed);
+                if row_word == EMPTY || row_word == TOMBSTONE {
+                    continue;
+                }
+                if row_word & BOXED_KEY != 0 {
+                    drop(Box::from_raw(
+                        entry.key.load(Ordering::Relaxed) as *mut IndexKey
+                    ));
+                }
+                if row_word & CHAIN != 0 {
+                    let mut node = Shared::from((row_word & LOW_BITS) as *const RowNode);
+                    while !node.is_null() {
+                        let next = node.deref().next.load(Ordering::Relaxed, guard);
+                        drop(node.into_owned());
+                        node = next;
+                    }
+                }
+            }
+            self.release(entries.bytes() + self.node_bytes.load(Ordering::Relaxed));
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    #[test]
-    fn insert_get_remove_and_grow() {
-        let index = HashIndex::new();
-        for i in 0..10_000 {
-            index.insert(IndexKey::Int(i), i as u64 * 2);
-        }
-        assert_eq!(index.len(), 10_000);
-        for i in 0..10_000 {
-            assert_eq!(index.get(&IndexKey::Int(i)), Some(i as u64 * 2));
-        }
-        assert!(index.remove(&IndexKey::Int(5), 10));
-        assert!(!index.remove(&IndexKey::Int(5), 10));
-        assert_eq!(index.get(&IndexKey::Int(5)), None);
-        assert_eq!(index.len(), 9_999);
-    }
-
-    #[test]
-    fn duplicate_keys_keep_all_rows() {
-        let index = HashIndex::new();
-        let key = IndexKey::Bytes(b"k".to_vec().into());
-        index.insert(key.clone(), 1);
-        index.insert(key.clone(), 2);
-        index.insert(key.clone(), 2);
-        let mut rows = Vec::new();
-        index.for_each(&key, &epoch::pin(), |row| rows.push(row));
-        rows.sort();
-        assert_eq!(rows, vec![1, 2]);
-    }
-
-    #[test]
-    fn concurrent_readers_see_every_published_key() {
-        let index = Arc::new(HashIndex::new());
-        let writer = {
-            let index = Arc::clone(&index);
-            std::thread::spawn(move || {
-                for i in 0..20_000i64 {
-                    index.get_or_insert_with(&IndexKey::Int(i), || i as u64);
-                }
-            })
-        };
-        let readers: Vec<_> = (0..3)
-            .map(|_| {
-                let index = Arc::clone(&index);
-                std::thread::spawn(move || {
-                    let mut seen = 0;
-                    for round in 0..200 {
-                        for i in (round * 100)..(round * 100 + 100) {
-                            if let Some(row) = index.get(&IndexKey::Int(i)) {
-                                assert_eq!(row, i as u64, "a key maps to its own row");
-                                seen += 1;
-                            }
-                        }
-                    }
-                    seen
-                })
-            })
-            .collect();
-        writer.join().unwrap();
-        for reader in readers {
-            reader.join().unwrap();
-        }
-        for i in 0..20_000i64 {
-            assert_eq!(index.get(&IndexKey::Int(i)), Some(i as u64));
-        }
-    }
-}
+#[path = "hash_tests.rs"]
+mod tests;

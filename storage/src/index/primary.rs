@@ -29,9 +29,9 @@ use super::key::IndexKey;
 use crate::prefetch::prefetch_read;
 use crate::slab::{arena, MemoryAccount};
 
-const EMPTY: u64 = 0;
-const TOMBSTONE: u64 = u64::MAX;
-const BOXED_KEY: u64 = 1 << 63;
+pub(super) const EMPTY: u64 = 0;
+pub(super) const TOMBSTONE: u64 = u64::MAX;
+pub(super) const BOXED_KEY: u64 = 1 << 63;
 /// Rows must fit under the flag without making the word `TOMBSTONE`. `ROW_MAX` itself stands
 /// for `EntryRow::MAX` (the placeholder of a failed insert).
 const ROW_MAX: u64 = BOXED_KEY - 3;
@@ -48,28 +48,28 @@ fn decode_row(row_word: u64) -> EntryRow {
     }
 }
 
-const INITIAL_CAPACITY: usize = 64;
+pub(super) const INITIAL_CAPACITY: usize = 64;
 
 /// Used entries (live + tombstones) per 16 of capacity past which the array is rebuilt.
-const LOAD_SIXTEENTHS_MAX: usize = 13;
+pub(super) const LOAD_SIXTEENTHS_MAX: usize = 13;
 
 /// An array whose live entries fall below 1/16 of its capacity is rebuilt smaller
 /// (`PrimaryIndex::remove`).
-const SHRINK_BELOW_SIXTEENTHS_INVERSE: usize = 16;
+pub(super) const SHRINK_BELOW_SIXTEENTHS_INVERSE: usize = 16;
 
 /// Bytes of one entry (key word + row word).
 pub const PRIMARY_ENTRY_BYTES: u64 = size_of::<Entry>() as u64;
 
 const _: () = assert!(crate::limits::TABLE_SLOTS_MAX <= ROW_MAX);
 
-struct Entry {
-    key: AtomicU64,
-    row: AtomicU64,
+pub(super) struct Entry {
+    pub(super) key: AtomicU64,
+    pub(super) row: AtomicU64,
 }
 
 /// The entry array: arena memory (huge pages once it is large: a probe is a random access
 /// over the whole array), zeroed, since an all-zero entry is an empty one (row word `EMPTY`).
-struct Entries {
+pub(super) struct Entries {
     first: NonNull<Entry>,
     len: usize,
 }
@@ -86,7 +86,7 @@ impl Entries {
         Layout::array::<Entry>(capacity).expect("capacities stay far below isize::MAX bytes")
     }
 
-    fn with_capacity(capacity: usize) -> Entries {
+    pub(super) fn with_capacity(capacity: usize) -> Entries {
         debug_assert!(capacity.is_power_of_two());
         let first = arena::allocate_zeroed(Entries::layout(capacity)).cast::<Entry>();
         Entries {
@@ -95,17 +95,17 @@ impl Entries {
         }
     }
 
-    fn slots(&self) -> &[Entry] {
+    pub(super) fn slots(&self) -> &[Entry] {
         // SAFETY: `first` points at `len` entries allocated (zeroed: valid empty entries) in
         // `with_capacity` and freed only by `Drop`.
         unsafe { std::slice::from_raw_parts(self.first.as_ptr(), self.len) }
     }
 
-    fn mask(&self) -> usize {
+    pub(super) fn mask(&self) -> usize {
         self.len - 1
     }
 
-    fn bytes(&self) -> u64 {
+    pub(super) fn bytes(&self) -> u64 {
         self.len as u64 * PRIMARY_ENTRY_BYTES
     }
 }
@@ -119,7 +119,7 @@ impl Drop for Entries {
 }
 
 /// The key word for `key`, and whether it is a boxed key (`None` if it must be boxed first).
-fn inline_word(key: &IndexKey) -> Option<u64> {
+pub(super) fn inline_word(key: &IndexKey) -> Option<u64> {
     match key {
         IndexKey::Int(int) => Some(*int as u64),
         IndexKey::Bytes(_) => None,
@@ -132,7 +132,7 @@ fn inline_word(key: &IndexKey) -> Option<u64> {
 /// `row_word` was loaded (acquire) from the entry before `key_word`, under a pinned guard
 /// that predates any retirement of the boxed key it may point at.
 #[inline(always)]
-unsafe fn entry_holds(key_word: u64, row_word: u64, key: &IndexKey) -> bool {
+pub(super) unsafe fn entry_holds(key_word: u64, row_word: u64, key: &IndexKey) -> bool {
     match (key, row_word & BOXED_KEY != 0) {
         (IndexKey::Int(int), false) => key_word == *int as u64,
         (IndexKey::Bytes(_), true) => {
@@ -327,22 +327,7 @@ impl PrimaryIndex {
         // SAFETY: pinned guard; only writers replace the array.
         let old = unsafe { old_shared.deref() };
         let live = self.live.load(Ordering::Relaxed);
-        let mut capacity = old.slots().len();
-        while live * 32 > capacity * LOAD_SIXTEENTHS_MAX {
-            capacity *= 2;
-        }
-        // A mostly empty array halves while its live entries fill at most 13/32 of the
-        // half: after a shrink the array is 13/64 to 13/32 full, far from both the growth
-        // limit (13/16) and the next shrink (1/16), so deletes and inserts cannot make it
-        // rebuild back and forth.
-        while capacity > INITIAL_CAPACITY
-            && live * SHRINK_BELOW_SIXTEENTHS_INVERSE < capacity
-            && live * 64 <= capacity * LOAD_SIXTEENTHS_MAX
-        {
-            capacity /= 2;
-        }
-        debug_assert!(capacity.is_power_of_two() && capacity >= INITIAL_CAPACITY);
-        debug_assert!(live * 16 <= capacity * LOAD_SIXTEENTHS_MAX);
+        let capacity = rebuilt_capacity(live, old.slots().len());
         let new = Entries::with_capacity(capacity);
         for entry in old.slots().iter() {
             let row_word = entry.row.load(Ordering::Relaxed);
@@ -369,6 +354,28 @@ impl PrimaryIndex {
         // array: the boxed keys moved to the new one.
         unsafe { guard.defer_destroy(old_shared) };
     }
+}
+
+/// The capacity an array of `capacity` entries holding `live` keys is rebuilt with: twice
+/// as large when more than half the load limit is live, halved while mostly empty, else the
+/// same (see `PrimaryIndex::rebuild_locked`).
+pub(super) fn rebuilt_capacity(live: usize, mut capacity: usize) -> usize {
+    while live * 32 > capacity * LOAD_SIXTEENTHS_MAX {
+        capacity *= 2;
+    }
+    // A mostly empty array halves while its live entries fill at most 13/32 of the
+    // half: after a shrink the array is 13/64 to 13/32 full, far from both the growth
+    // limit (13/16) and the next shrink (1/16), so deletes and inserts cannot make it
+    // rebuild back and forth.
+    while capacity > INITIAL_CAPACITY
+        && live * SHRINK_BELOW_SIXTEENTHS_INVERSE < capacity
+        && live * 64 <= capacity * LOAD_SIXTEENTHS_MAX
+    {
+        capacity /= 2;
+    }
+    debug_assert!(capacity.is_power_of_two() && capacity >= INITIAL_CAPACITY);
+    debug_assert!(live * 16 <= capacity * LOAD_SIXTEENTHS_MAX);
+    capacity
 }
 
 /// The live entry holding `key` in `entries`, with its row and key words, if any. The
@@ -403,7 +410,7 @@ fn probe<'e>(entries: &'e Entries, key: &IndexKey) -> Result<(&'e Entry, u64, u6
 
 /// Writes an entry into the first empty slot of `hash`'s probe sequence: key word, then the
 /// row word with a release store (readers load the row word first).
-fn place(entries: &Entries, hash: u64, key_word: u64, row_word: u64) {
+pub(super) fn place(entries: &Entries, hash: u64, key_word: u64, row_word: u64) {
     let mask = entries.mask();
     let mut index = hash as usize & mask;
     loop {

@@ -60,7 +60,7 @@ pub use gc::GcReport;
 pub(crate) use head::FrozenSlot;
 pub use history::{CommitTime, History, HistoryGap, HistoryStats};
 pub use idle::IdleTransaction;
-pub use ordered_read::{resume_key, RangeProgress};
+pub use ordered_read::{RangeProgress, RangeScratch};
 pub(crate) use spare::SpareHeaders;
 pub use table::{RowId, Table, TableSchema, TableStats};
 pub use transaction::{Snapshot, Transaction};

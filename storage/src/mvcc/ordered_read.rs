@@ -17,20 +17,36 @@ use super::table::{RowId, Table};
 use super::transaction::Transaction;
 
 /// Where a range read stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RangeProgress {
     /// Every entry in the range was visited.
     Done,
-    /// Stopped after the entry with this encoded key and row: resume after it.
-    After(Vec<u8>, RowId),
+    /// Stopped after an entry (the visitor said stop, or the batch was examined): its
+    /// entry key is `RangeScratch::resume_after`, the exclusive bound to resume from.
+    Stopped,
 }
 
-/// The entry key of (`encoded`, `row`), the bound a resumed read starts after.
-pub fn resume_key(encoded: &[u8], row: RowId) -> Vec<u8> {
-    let mut out = Vec::with_capacity(encoded.len() + 8);
-    out.extend_from_slice(encoded);
-    out.extend_from_slice(&row.to_be_bytes());
-    out
+/// Buffers a range read reuses (a caller keeps one across batches and reads, so a read
+/// allocates nothing once they have grown): the key each row read is re-encoded into for
+/// the staleness check, and the entry key a read stopped after.
+#[derive(Debug, Default)]
+pub struct RangeScratch {
+    key: Vec<u8>,
+    resume: Vec<u8>,
+}
+
+impl RangeScratch {
+    /// After a read that returned `RangeProgress::Stopped`: the entry key (encoded key,
+    /// then the row id big-endian) of the last entry examined.
+    pub fn resume_after(&self) -> &[u8] {
+        &self.resume
+    }
+
+    /// Swaps the resume key into `bound` (its old bytes become this scratch's buffer), so a
+    /// cursor moving its bound allocates nothing.
+    pub fn swap_resume_into(&mut self, bound: &mut Vec<u8>) {
+        std::mem::swap(&mut self.resume, bound);
+    }
 }
 
 impl Transaction {
@@ -38,7 +54,8 @@ impl Transaction {
     /// whose encoded key in the ordered `index` lies within the bounds (over entry keys:
     /// encoded key then row id), decoded by `decoder` (which must decode the index's
     /// columns) into `buffer`. `visit` returns false to stop; at most `max_entries`
-    /// entries are examined. Lock-free. `index` must be ordered.
+    /// entries are examined. Lock-free. `index` must be ordered. `scratch` holds the
+    /// resume key when the read stops early.
     #[allow(clippy::too_many_arguments)]
     pub fn index_range(
         &self,
@@ -50,6 +67,7 @@ impl Transaction {
         max_entries: usize,
         decoder: &RowDecoder,
         buffer: &mut Vec<Value>,
+        scratch: &mut RangeScratch,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RangeProgress> {
         let Some(ordered) = index.ordered() else {
@@ -60,7 +78,7 @@ impl Transaction {
         let mut examined = 0;
         let mut progress = RangeProgress::Done;
         let mut failure = None;
-        let mut key_buffer = Vec::new();
+        let RangeScratch { key, resume } = scratch;
         ordered.visit_range(lower, upper, reverse, &guard, |encoded, row| {
             examined += 1;
             let keep_going = match table.visible_payload(row, &snapshot, &guard) {
@@ -71,14 +89,17 @@ impl Transaction {
                         return false;
                     }
                     Ok(()) => {
-                        key_buffer.clear();
-                        ordered.encode_into(index.columns(), buffer, &mut key_buffer);
-                        key_buffer != encoded || visit(row, buffer)
+                        key.clear();
+                        ordered.encode_into(index.columns(), buffer, key);
+                        *key != encoded || visit(row, buffer)
                     }
                 },
             };
             if !keep_going || examined >= max_entries {
-                progress = RangeProgress::After(encoded.to_vec(), row);
+                resume.clear();
+                resume.extend_from_slice(encoded);
+                resume.extend_from_slice(&row.to_be_bytes());
+                progress = RangeProgress::Stopped;
                 return false;
             }
             true

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use crate::index::{KeyCollation, SecondaryIndex};
 use crate::store::Store;
 use crate::value::{DataType, Value};
-use crate::{RangeProgress, Table, TableSchema, Transaction};
-
-use super::resume_key;
+use crate::{RangeProgress, RangeScratch, Table, TableSchema, Transaction};
 
 /// A table (id INTEGER, k ANY) plus an ordered index on `k`.
 fn indexed(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
@@ -46,6 +44,7 @@ fn range_ids(
     let (mut lower, mut upper) = (lower, upper);
     let mut ids = Vec::new();
     let mut buffer = Vec::new();
+    let mut scratch = RangeScratch::default();
     loop {
         let progress = txn
             .index_range(
@@ -57,6 +56,7 @@ fn range_ids(
                 batch,
                 &decoder,
                 &mut buffer,
+                &mut scratch,
                 |_, values| {
                     if let Value::Integer(id) = values[0] {
                         ids.push(id);
@@ -67,8 +67,8 @@ fn range_ids(
             .unwrap();
         match progress {
             RangeProgress::Done => return ids,
-            RangeProgress::After(encoded, row) => {
-                let after = Bound::Excluded(resume_key(&encoded, row));
+            RangeProgress::Stopped => {
+                let after = Bound::Excluded(scratch.resume_after().to_vec());
                 if reverse {
                     upper = after;
                 } else {

@@ -1,10 +1,12 @@
 //! Queries of the commonest shape, `[LIMIT/OFFSET] over [a projection] over one table
 //! access` (any access path: scan, index lookup, index range), run without building an
 //! operator tree: no boxed operator, no virtual call per row, no projection state
-//! allocated per execution. A secondary-index lookup (one key or an IN list) reads
-//! straight from the index into the connection's kept decode buffer, as a primary-key
-//! lookup does (`exec::key_lookup`), and builds its result rows in the connection's kept
-//! result row. The rows, their row cap and memory charge, LIMIT/OFFSET's evaluation and
+//! allocated per execution. A secondary-index lookup (one key or an IN list) and an index
+//! range (ORDER BY an indexed column [LIMIT], ranges, prefix LIKE) read straight from the
+//! index into the connection's kept decode buffer, as a primary-key lookup does
+//! (`exec::key_lookup`), and build their result rows in place (the connection's kept
+//! result row first): no row queue, no cursor allocated, and a LIMIT stops the index walk
+//! at its last row. The rows, their row cap and memory charge, LIMIT/OFFSET's evaluation and
 //! errors are those of the operator tree (`ScanOperator`, `ProjectOperator`,
 //! `LimitOperator`); EXPLAIN ANALYZE, which counts rows per operator, builds the tree.
 
@@ -12,6 +14,7 @@ use crate::error::Result;
 use crate::expr::Expr;
 use crate::plan::{AccessPath, Node, TableAccess};
 
+use super::index_range::visit_range_rows;
 use super::query::{count_of, Projection};
 use super::scan::{for_each_index_row, ScanOperator};
 use super::{ExecContext, Row, RowSink};
@@ -138,7 +141,7 @@ pub(super) fn run(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>
     let mut projection = shape.exprs.map(Projection::new);
     if matches!(
         shape.access.path,
-        AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. }
+        AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } | AccessPath::IndexRange(_)
     ) && index_rows(
         shape.access,
         projection.as_mut(),
@@ -190,10 +193,10 @@ fn scan_rows(
     Ok(())
 }
 
-/// Reads a secondary-index lookup's rows into the connection's kept decode buffer, projects
-/// each into a result row (the connection's kept one first) and hands it over, stopping
-/// when the sink or the LIMIT has enough; `Ok(false)` when the index no longer exists
-/// (nothing was read: the caller scans instead).
+/// Reads a secondary-index lookup's or index range's rows into the connection's kept
+/// decode buffer, projects each into a result row (the connection's kept one first) and
+/// hands it over, stopping when the sink or the LIMIT has enough; `Ok(false)` when the
+/// index no longer exists (nothing was read: the caller scans instead).
 fn index_rows(
     access: &TableAccess,
     mut projection: Option<&mut Projection<'_>>,
@@ -206,22 +209,25 @@ fn index_rows(
         .buffers
         .map(|buffers| buffers.lookup.take())
         .unwrap_or_default();
+    // Room for a decoded row: the next decode into it then allocates exactly once.
+    let width = access.read.decoder().width();
     let next_row = || -> Row {
-        let kept = context
+        let mut kept = context
             .buffers
             .map(|buffers| buffers.result.take())
             .unwrap_or_default();
         debug_assert!(kept.is_empty(), "recycled result rows are cleared");
+        kept.reserve_exact(width);
         kept
     };
-    let found = for_each_index_row(access, context, &mut buffer, |_, decoded| {
+    let mut visit = |_, decoded: &mut Row| -> Result<bool> {
         if !counts.take() {
             return Ok(true);
         }
         let out = match projection.as_deref_mut() {
             Some(projection) if !projection.passes_through(decoded) => {
                 let mut projected = next_row();
-                projected.reserve(projection.width());
+                projected.reserve_exact(projection.width());
                 projection.project_into(decoded, &mut projected, context)?;
                 projected
             }
@@ -229,7 +235,13 @@ fn index_rows(
             _ => std::mem::replace(decoded, next_row()),
         };
         Ok(delivery.deliver(out, context)? && !counts.done())
-    });
+    };
+    let found = match &access.path {
+        AccessPath::IndexRange(range) => {
+            visit_range_rows(access, range, context, &mut buffer, &mut visit)
+        }
+        _ => for_each_index_row(access, context, &mut buffer, &mut visit),
+    };
     if let Some(buffers) = context.buffers {
         buffers.lookup.set(buffer);
     }

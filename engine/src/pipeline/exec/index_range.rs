@@ -12,8 +12,7 @@ use std::sync::Arc;
 use ember_storage::index::{
     encode_ordered_part, encode_ordered_text_prefix, prefix_successor, KeyCollation, SecondaryIndex,
 };
-use ember_storage::mvcc::resume_key;
-use ember_storage::{RangeProgress, RowId, Value};
+use ember_storage::{RangeProgress, RangeScratch, RowId, Value};
 
 use crate::error::Result;
 use crate::expr::Predicate;
@@ -34,6 +33,8 @@ pub struct RangeCursor {
     first_only: bool,
     batch: usize,
     finished: bool,
+    /// The storage read's reused buffers (the staleness check's key, the resume key).
+    scratch: RangeScratch,
 }
 
 /// Encodes `value` as part `position` of the index's keys, after `out`.
@@ -75,6 +76,7 @@ impl RangeCursor {
             first_only: range.first_only,
             batch: FIRST_BATCH_ENTRIES,
             finished: false,
+            scratch: RangeScratch::default(),
         };
         if cursor.index.ordered().is_none() {
             return Ok(None);
@@ -216,6 +218,7 @@ impl RangeCursor {
                 self.batch,
                 access.read.decoder(),
                 &mut buffer,
+                &mut self.scratch,
                 |_, values| {
                     let keep = match &filter {
                         None => Ok(true),
@@ -247,17 +250,23 @@ impl RangeCursor {
         Ok(())
     }
 
-    /// Moves the walk past what a batch read.
+    /// Moves the walk past what a batch read: the bound it resumes from becomes the entry
+    /// it stopped after (the bound's old bytes are kept as the scratch's next buffer).
     fn advance(&mut self, progress: RangeProgress) {
         match progress {
             RangeProgress::Done => self.finished = true,
-            RangeProgress::After(encoded, row) => {
-                let after = Bound::Excluded(resume_key(&encoded, row));
-                if self.descending {
-                    self.upper = after;
+            RangeProgress::Stopped => {
+                let bound = if self.descending {
+                    &mut self.upper
                 } else {
-                    self.lower = after;
-                }
+                    &mut self.lower
+                };
+                let mut key = match std::mem::replace(bound, Bound::Unbounded) {
+                    Bound::Included(key) | Bound::Excluded(key) => key,
+                    Bound::Unbounded => Vec::new(),
+                };
+                self.scratch.swap_resume_into(&mut key);
+                *bound = Bound::Excluded(key);
                 self.batch = (self.batch * 2).min(MAX_BATCH_ENTRIES);
             }
         }
@@ -277,6 +286,25 @@ pub fn for_each_range_row(
     context: &ExecContext<'_>,
     visit: &mut impl FnMut(RowId, &[Value]) -> Result<()>,
 ) -> Result<bool> {
+    let mut buffer = Vec::new();
+    visit_range_rows(access, range, context, &mut buffer, |row_id, values| {
+        visit(row_id, values)?;
+        Ok(true)
+    })
+}
+
+/// Calls `visit` with every row of an index range that passes the access filter, in index
+/// order, each decoded into `buffer` (which `visit` may take, leaving another buffer in its
+/// place), until `visit` returns `Ok(false)`; `Ok(false)` when the index no longer exists
+/// (nothing was visited: the caller scans instead). The walk goes a batch of entries at a
+/// time (no epoch stays pinned between batches), checking for an interrupt before each.
+pub fn visit_range_rows(
+    access: &TableAccess,
+    range: &IndexRange,
+    context: &ExecContext<'_>,
+    buffer: &mut Vec<Value>,
+    mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
+) -> Result<bool> {
     let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
         return Ok(false);
     };
@@ -284,8 +312,8 @@ pub fn for_each_range_row(
         .filter
         .as_ref()
         .map(|f| Predicate::new(f, &context.eval));
-    let mut buffer = Vec::new();
     let mut visited = false;
+    let mut stopped = false;
     while !cursor.finished {
         context.check_interrupt()?;
         let mut failure = None;
@@ -297,21 +325,25 @@ pub fn for_each_range_row(
             cursor.descending,
             MAX_BATCH_ENTRIES,
             access.read.decoder(),
-            &mut buffer,
+            buffer,
+            &mut cursor.scratch,
             |row_id, values| {
                 let outcome = match &filter {
                     None => Ok(true),
                     Some(predicate) => predicate.matches(values, &context.eval),
                 }
                 .and_then(|keep| {
-                    if keep {
-                        visited = true;
-                        visit(row_id, values)?;
+                    if !keep {
+                        return Ok(true);
                     }
-                    Ok(())
+                    visited = true;
+                    visit(row_id, values)
                 });
                 match outcome {
-                    Ok(()) => !(cursor.first_only && visited),
+                    Ok(go_on) => {
+                        stopped = !go_on;
+                        go_on && !(cursor.first_only && visited)
+                    }
                     Err(error) => {
                         failure = Some(error);
                         false
@@ -322,10 +354,10 @@ pub fn for_each_range_row(
         if let Some(error) = failure {
             return Err(error);
         }
-        cursor.advance(progress);
-        if cursor.first_only && visited {
+        if stopped || (cursor.first_only && visited) {
             break;
         }
+        cursor.advance(progress);
     }
     Ok(true)
 }
