@@ -31,7 +31,7 @@ use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 
 use super::key::IndexKey;
 use super::primary::{
-    entry_holds, inline_word, place, rebuilt_capacity, Entries, Entry, BOXED_KEY, EMPTY,
+    entry_holds, inline_word, live_entries_of, rebuilt_capacity, Entries, Entry, BOXED_KEY, EMPTY,
     INITIAL_CAPACITY, LOAD_SIXTEENTHS_MAX, SHRINK_BELOW_SIXTEENTHS_INVERSE, TOMBSTONE,
 };
 use crate::slab::MemoryAccount;
@@ -297,21 +297,7 @@ impl HashIndex {
         // SAFETY: pinned guard; only writers replace the array.
         let old = unsafe { old_shared.deref() };
         let live = self.live.load(Ordering::Relaxed);
-        let new = Entries::with_capacity(rebuilt_capacity(live, old.slots().len()));
-        for entry in old.slots() {
-            let row_word = entry.row.load(Ordering::Relaxed);
-            if row_word == EMPTY || row_word == TOMBSTONE {
-                continue;
-            }
-            let key_word = entry.key.load(Ordering::Relaxed);
-            let hash = if row_word & BOXED_KEY != 0 {
-                // SAFETY: a live entry's boxed key is alive (only its removal frees it).
-                unsafe { &*(key_word as *const IndexKey) }.hash()
-            } else {
-                IndexKey::Int(key_word as i64).hash()
-            };
-            place(&new, hash, key_word, row_word);
-        }
+        let new = live_entries_of(old, rebuilt_capacity(live, old.slots().len()));
         self.charge(new.bytes());
         self.release(old.bytes());
         self.used.store(live, Ordering::Relaxed);

@@ -327,22 +327,7 @@ impl PrimaryIndex {
         // SAFETY: pinned guard; only writers replace the array.
         let old = unsafe { old_shared.deref() };
         let live = self.live.load(Ordering::Relaxed);
-        let capacity = rebuilt_capacity(live, old.slots().len());
-        let new = Entries::with_capacity(capacity);
-        for entry in old.slots().iter() {
-            let row_word = entry.row.load(Ordering::Relaxed);
-            if row_word == EMPTY || row_word == TOMBSTONE {
-                continue;
-            }
-            let key_word = entry.key.load(Ordering::Relaxed);
-            let hash = if row_word & BOXED_KEY != 0 {
-                // SAFETY: a live entry's boxed key is alive (only removal frees it).
-                unsafe { &*(key_word as *const IndexKey) }.hash()
-            } else {
-                IndexKey::Int(key_word as i64).hash()
-            };
-            place(&new, hash, key_word, row_word);
-        }
+        let new = live_entries_of(old, rebuilt_capacity(live, old.slots().len()));
         if let Some(account) = &self.account {
             account.charge_index(new.bytes());
             account.release_index(old.bytes());
@@ -354,6 +339,29 @@ impl PrimaryIndex {
         // array: the boxed keys moved to the new one.
         unsafe { guard.defer_destroy(old_shared) };
     }
+}
+
+/// A fresh array of `capacity` entries holding the live entries of `old` (key and row words
+/// as they are), for a rebuild under the writer lock (this index's and the secondary hash
+/// index's, `hash.rs`: a row word's flags other than `BOXED_KEY` are copied untouched).
+pub(super) fn live_entries_of(old: &Entries, capacity: usize) -> Entries {
+    let new = Entries::with_capacity(capacity);
+    for entry in old.slots() {
+        let row_word = entry.row.load(Ordering::Relaxed);
+        if row_word == EMPTY || row_word == TOMBSTONE {
+            continue;
+        }
+        let key_word = entry.key.load(Ordering::Relaxed);
+        let hash = if row_word & BOXED_KEY != 0 {
+            // SAFETY: a live entry's boxed key is alive (only its removal frees it, and the
+            // caller holds the writer lock that removal takes).
+            unsafe { &*(key_word as *const IndexKey) }.hash()
+        } else {
+            IndexKey::Int(key_word as i64).hash()
+        };
+        place(&new, hash, key_word, row_word);
+    }
+    new
 }
 
 /// The capacity an array of `capacity` entries holding `live` keys is rebuilt with: twice
@@ -410,7 +418,7 @@ fn probe<'e>(entries: &'e Entries, key: &IndexKey) -> Result<(&'e Entry, u64, u6
 
 /// Writes an entry into the first empty slot of `hash`'s probe sequence: key word, then the
 /// row word with a release store (readers load the row word first).
-pub(super) fn place(entries: &Entries, hash: u64, key_word: u64, row_word: u64) {
+fn place(entries: &Entries, hash: u64, key_word: u64, row_word: u64) {
     let mask = entries.mask();
     let mut index = hash as usize & mask;
     loop {

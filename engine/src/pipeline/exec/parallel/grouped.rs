@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
-use crate::expr::{EvalContext, Expr};
+use crate::expr::Expr;
 use crate::plan::{AggregateCall, TableAccess};
 
 use super::super::aggregate::{Group, Grouper};
@@ -124,20 +124,7 @@ impl Job<'_> {
         range: std::ops::Range<RowId>,
         txn: &ember_storage::Transaction,
     ) -> Result<Outcome<Part>> {
-        // The worker's own context: the statement's snapshot and parameters, no runtime
-        // (every expression it evaluates is `context_free`), no memory budget (a budget
-        // keeps the statement serial).
-        let context = ExecContext {
-            txn,
-            eval: EvalContext {
-                params: self.params,
-                subqueries: None,
-                outer: None,
-            },
-            rows_max: self.rows_max,
-            buffers: None,
-            work: None,
-        };
+        let context = super::worker_context(txn, self.params, self.rows_max);
         let mut part = Part {
             groups: Vec::new(),
             bounds: vec![SumBound::default(); self.aggregates.len()],

@@ -118,6 +118,27 @@ fn sums(function: AggregateFunction) -> bool {
     )
 }
 
+/// A worker's own context: the statement's snapshot and parameters, no runtime (everything
+/// a worker evaluates is `context_free`), no memory budget (a budget keeps a statement
+/// serial; the statement's thread charges what the merge keeps).
+fn worker_context<'a>(
+    txn: &'a ember_storage::Transaction,
+    params: &'a [Value],
+    rows_max: usize,
+) -> ExecContext<'a> {
+    ExecContext {
+        txn,
+        eval: crate::expr::EvalContext {
+            params,
+            subqueries: None,
+            outer: None,
+        },
+        rows_max,
+        buffers: None,
+        work: None,
+    }
+}
+
 /// How many threads scan `access`: one plus the connection's helper threads, at most one
 /// per `SLOTS_PER_THREAD_MIN` slots; 1 when a deadline or memory budget is in force (those
 /// are checked by the statement's own thread only).

@@ -23,7 +23,6 @@ use ember_storage::row::RowDecoder;
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
-use crate::expr::EvalContext;
 use crate::plan::{SortKey, TableAccess};
 
 use super::super::query::compare_keys;
@@ -159,20 +158,7 @@ impl Job<'_> {
         txn: &ember_storage::Transaction,
         item: impl Fn(RowId, &[Value]) -> T,
     ) -> Result<Outcome<Vec<Kept<T>>>> {
-        // The worker's own context: the statement's snapshot and parameters, no runtime
-        // (every key is `context_free`), no memory budget (a budget keeps the statement
-        // serial; the merge charges the kept rows).
-        let context = ExecContext {
-            txn,
-            eval: EvalContext {
-                params: self.params,
-                subqueries: None,
-                outer: None,
-            },
-            rows_max: self.rows_max,
-            buffers: None,
-            work: None,
-        };
+        let context = super::worker_context(txn, self.params, self.rows_max);
         let mut memory = MemoryCharge::new(None, "a top-k sort");
         let mut heap = TopHeap::new(self.keys, self.bound);
         let scan = RangeScan {
