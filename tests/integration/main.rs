@@ -26,6 +26,7 @@ mod indexes;
 mod isolation;
 mod join_answers;
 mod json;
+mod key_left_out;
 mod lazy_rows;
 mod limits;
 mod limits_disk;

@@ -292,8 +292,10 @@ fn load_snapshot(
             .and_then(|tables| tables.get_mut(&table.table_id))
             .map(|rebuilt| &mut rebuilt.rows);
         for (row, payload) in &table.rows {
+            // Decoded as the row the file names (a clustered table's key left out of the
+            // payload is that row id), inserted anew.
             let values = schema
-                .decode(payload)
+                .decode(*row, payload)
                 .map_err(|e| corrupt(format!("snapshot row of {}: {}", table.name, e.message)))?;
             let new_row = txn
                 .insert(storage, &values)
@@ -449,7 +451,11 @@ fn replay_change(txn: &mut Transaction, rebuilt: &mut Rebuilt, change: &RowChang
     };
     match (&change.payload, live) {
         (Some(payload), live) => {
-            let values = table.schema().decode(payload).map_err(damaged)?;
+            // The row id the log names: a clustered table's key left out of the payload.
+            let values = table
+                .schema()
+                .decode(change.row, payload)
+                .map_err(damaged)?;
             let new_row = match live {
                 Some(row) => txn.update(table, row, &values).map_err(damaged)?,
                 None => txn.insert(table, &values).map_err(damaged)?,

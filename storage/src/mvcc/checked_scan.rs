@@ -34,7 +34,7 @@ impl Transaction {
             let Some(payload) = visible_in(slot, &snapshot, &guard) else {
                 return true;
             };
-            match decoder.decode_checked(payload, buffer, stops, &mut check) {
+            match decoder.decode_checked(row, payload, buffer, stops, &mut check) {
                 Ok(true) => visit(row, buffer),
                 Ok(false) => true,
                 Err(error) => {

@@ -37,7 +37,6 @@ use crossbeam_epoch::{Guard, Shared};
 use crate::error::StorageResult;
 use crate::index::IndexKey;
 use crate::limits::TABLE_SLOTS_MAX;
-use crate::value::DataType;
 
 use super::table::{RowId, Table, TableSchema};
 use super::transaction::Transaction;
@@ -64,9 +63,9 @@ pub(crate) struct Clustered {
 }
 
 impl Clustered {
-    /// Whether a table of `schema` is clustered: its primary key is one INTEGER column.
+    /// Whether a table of `schema` may be clustered: its primary key is one INTEGER column.
     pub(crate) fn fits(schema: &TableSchema) -> bool {
-        matches!(schema.key_columns[..], [column] if schema.types[column] == DataType::Integer)
+        schema.integer_key_column().is_some()
     }
 
     pub(crate) fn new() -> Clustered {
@@ -90,6 +89,9 @@ enum Home {
     Made(RowId),
     /// The key has a home already: link onto it.
     Found(RowId),
+    /// The key's home would be a new overflow slot, and the new version's payload left the
+    /// key out: nothing was made.
+    KeyNeeded,
 }
 
 impl Table {
@@ -125,6 +127,15 @@ impl Table {
         self.clustered.is_some() && row < OVERFLOW_BASE
     }
 
+    /// Whether a row of `key` foreseeably goes to its direct home (it has one, or may get
+    /// one now): its payload may leave the key out (`Transaction::insert_clustered` checks).
+    #[inline]
+    pub(crate) fn may_be_direct(&self, key: i64) -> bool {
+        self.clustered
+            .as_ref()
+            .is_some_and(|clustered| self.may_address(clustered, key))
+    }
+
     /// Whether `key` may get a direct home now (see the module comment).
     fn may_address(&self, clustered: &Clustered, key: i64) -> bool {
         let Ok(row) = u64::try_from(key) else {
@@ -140,14 +151,17 @@ impl Table {
 impl Transaction {
     /// Inserts `version` (not linked anywhere) as the newest row of integer key `key` of the
     /// clustered `table`: onto the key's home, or into a new one. On error the version is
-    /// freed.
+    /// freed. `key_left_out`: the version's payload left the key out, so it may go only to
+    /// the key's direct home; when the home is an overflow slot, the version is freed and
+    /// the answer is `None` (insert a version whose payload holds the key).
     pub(super) fn insert_clustered<'g>(
         &self,
         table: &Table,
         key: i64,
         version: Shared<'g, Version>,
+        key_left_out: bool,
         guard: &'g Guard,
-    ) -> StorageResult<RowId> {
+    ) -> StorageResult<Option<RowId>> {
         let clustered = table.clustered.as_ref().expect("a clustered table");
         let index_key = IndexKey::Int(key);
         let free_version = || {
@@ -163,7 +177,16 @@ impl Transaction {
                         .home_lock
                         .lock()
                         .unwrap_or_else(|poison| poison.into_inner());
-                    match self.make_home(table, clustered, key, &index_key, version, guard) {
+                    let made = self.make_home(
+                        table,
+                        clustered,
+                        key,
+                        &index_key,
+                        version,
+                        key_left_out,
+                        guard,
+                    );
+                    match made {
                         Ok(home) => home,
                         Err(error) => {
                             drop(_home);
@@ -174,13 +197,21 @@ impl Transaction {
                 }
             };
             let row = match home {
-                Home::Made(row) => return Ok(row),
+                Home::Made(row) => return Ok(Some(row)),
+                Home::Found(row) if key_left_out && row >= OVERFLOW_BASE => {
+                    free_version();
+                    return Ok(None);
+                }
                 Home::Found(row) => row,
+                Home::KeyNeeded => {
+                    free_version();
+                    return Ok(None);
+                }
             };
             let slot = table.slot(row).expect("a key's home exists");
             let gone_when_empty = row < OVERFLOW_BASE;
             match self.push_onto_key_slot(table, slot, version, gone_when_empty, guard) {
-                Ok(true) => return Ok(row),
+                Ok(true) => return Ok(Some(row)),
                 // The collector emptied the home first: look again.
                 Ok(false) => std::thread::yield_now(),
                 Err(error) => {
@@ -191,7 +222,9 @@ impl Transaction {
         }
     }
 
-    /// Under the home lock: the key's home if it has one, else a new one holding `version`.
+    /// Under the home lock: the key's home if it has one, else a new one holding `version`
+    /// (an overflow one only when `version` holds its key).
+    #[allow(clippy::too_many_arguments)]
     fn make_home<'g>(
         &self,
         table: &Table,
@@ -199,6 +232,7 @@ impl Transaction {
         key: i64,
         index_key: &IndexKey,
         version: Shared<'g, Version>,
+        key_left_out: bool,
         guard: &'g Guard,
     ) -> StorageResult<Home> {
         if let Some(row) = table.direct_home(key, guard) {
@@ -218,6 +252,9 @@ impl Transaction {
                 clustered.max_key.store(key, Ordering::Relaxed);
             }
             return Ok(Home::Made(row));
+        }
+        if key_left_out {
+            return Ok(Home::KeyNeeded);
         }
         let row = table.allocate_slot()?;
         let slot = table.slot(row).expect("slot just allocated");

@@ -78,25 +78,27 @@ fn holder_of(version: &Version, snapshot: &Snapshot) -> Holder {
     }
 }
 
-/// The key `version` has in `index` (decoding into `buffer`).
+/// The key `version` (of slot `row`) has in `index` (decoding into `buffer`).
 fn version_key(
     table: &Table,
+    row: RowId,
     index: &SecondaryIndex,
     version: &Version,
     guard: &Guard,
     buffer: &mut Vec<Value>,
 ) -> StorageResult<Option<IndexKey>> {
-    payload_key(table, index, version.payload(guard), buffer)
+    payload_key(table, row, index, version.payload(guard), buffer)
 }
 
-/// The key a version with `payload` has in `index` (decoding into `buffer`).
+/// The key a version of slot `row` with `payload` has in `index` (decoding into `buffer`).
 fn payload_key(
     table: &Table,
+    row: RowId,
     index: &SecondaryIndex,
     payload: &[u8],
     buffer: &mut Vec<Value>,
 ) -> StorageResult<Option<IndexKey>> {
-    table.schema().decode_into(payload, buffer)?;
+    table.schema().decode_into(row, payload, buffer)?;
     Ok(index.key_of(buffer))
 }
 
@@ -125,7 +127,7 @@ fn slot_holder(
         Ok(version) => version,
         // A frozen row: committed, live, seen by every snapshot.
         Err(payload) => {
-            let holds = payload_key(table, index, payload, buffer)?.as_ref() == Some(key);
+            let holds = payload_key(table, row, index, payload, buffer)?.as_ref() == Some(key);
             return Ok(if holds { Holder::Visible } else { Holder::No });
         }
     };
@@ -138,7 +140,7 @@ fn slot_holder(
             // that began the next newer one).
             break;
         }
-        if version_key(table, index, version, guard, buffer)?.as_ref() == Some(key) {
+        if version_key(table, row, index, version, guard, buffer)?.as_ref() == Some(key) {
             let holder = holder_of(version, snapshot);
             if holder != Holder::No {
                 return Ok(holder);
@@ -192,13 +194,13 @@ fn chain_any(
     let mut current = match chain_start(slot.head.load(Ordering::Acquire, guard)) {
         Ok(version) => version,
         Err(payload) => {
-            schema.decode_into(payload, buffer)?;
+            schema.decode_into(row, payload, buffer)?;
             return Ok(test(buffer));
         }
     };
     // SAFETY: pinned guard; see `slot_holder`.
     while let Some(version) = unsafe { current.as_ref() } {
-        schema.decode_into(version.payload(guard), buffer)?;
+        schema.decode_into(row, version.payload(guard), buffer)?;
         if test(buffer) {
             return Ok(true);
         }
@@ -285,7 +287,7 @@ pub(super) fn unindex_version(table: &Table, row: RowId, version: &Version, guar
         if let Some(ordered) = index.ordered() {
             if table
                 .schema()
-                .decode_into(version.payload(guard), &mut buffer)
+                .decode_into(row, version.payload(guard), &mut buffer)
                 .is_ok()
             {
                 let encoded = ordered.encode(index.columns(), &buffer);
@@ -297,7 +299,7 @@ pub(super) fn unindex_version(table: &Table, row: RowId, version: &Version, guar
                 }
             }
         }
-        let Ok(Some(key)) = version_key(table, index, version, guard, &mut buffer) else {
+        let Ok(Some(key)) = version_key(table, row, index, version, guard, &mut buffer) else {
             continue;
         };
         let writer = index.map.lock_writer();
@@ -494,7 +496,7 @@ impl Table {
         buffer: &mut Vec<Value>,
     ) -> StorageResult<()> {
         let account = self.pool().account();
-        let key = payload_key(self, index, payload, buffer)?;
+        let key = payload_key(self, row, index, payload, buffer)?;
         if let Some(ordered) = index.ordered() {
             let encoded = ordered.encode(index.columns(), buffer);
             // Index growth counts against the memory budget.
@@ -604,7 +606,7 @@ impl Transaction {
             let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
                 continue;
             };
-            schema.decode_into(payload, buffer)?;
+            schema.decode_into(row, payload, buffer)?;
             if index.key_of(buffer).as_ref() == Some(key) && !visit(row, buffer) {
                 break;
             }

@@ -72,6 +72,8 @@ mod clustered_tests;
 #[cfg(test)]
 mod freeze_tests;
 #[cfg(test)]
+mod key_left_out_tests;
+#[cfg(test)]
 mod slot_reuse_tests;
 #[cfg(test)]
 mod transaction_tests;

@@ -70,6 +70,7 @@ impl Transaction {
         scratch: &mut RangeScratch,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RangeProgress> {
+        super::transaction::check_decoder_width(table, decoder)?;
         let Some(ordered) = index.ordered() else {
             return Ok(RangeProgress::Done);
         };
@@ -83,7 +84,7 @@ impl Transaction {
             examined += 1;
             let keep_going = match table.visible_payload(row, &snapshot, &guard) {
                 None => true,
-                Some(payload) => match decoder.decode_into(payload, buffer) {
+                Some(payload) => match decoder.decode_into(row, payload, buffer) {
                     Err(error) => {
                         failure = Some(error);
                         return false;

@@ -48,7 +48,7 @@ impl Transaction {
         self.log(table, row, WriteKind::Claimed, head);
         // SAFETY: pinned guard; the version we just claimed is alive.
         let old = unsafe { head.deref() };
-        let payload = match self.splice_payload(table, old.payload(&guard), changes) {
+        let payload = match self.splice_payload(table, row, old.payload(&guard), changes) {
             Ok(payload) => payload,
             Err(error) => {
                 self.rollback_to(savepoint);
@@ -77,7 +77,7 @@ impl Transaction {
             // Every index key of the new version is the old version's, whose entries exist.
             return Ok(row);
         }
-        let previous = match schema.decode(old.payload(&guard)) {
+        let previous = match schema.decode(row, old.payload(&guard)) {
             Ok(values) => values,
             Err(error) => {
                 self.rollback_to(savepoint);
@@ -116,10 +116,13 @@ impl Transaction {
         updated
     }
 
-    /// The payload of `old` with `changes` spliced in, copied into the pool.
+    /// The payload of `old` (of row `row`) with `changes` spliced in, copied into the pool.
+    /// (A splice keeps the bitmap bits of the columns it does not change, so a key left out
+    /// of `old` stays left out: the row keeps its id.)
     fn splice_payload(
         &mut self,
         table: &Table,
+        row: RowId,
         old: &[u8],
         changes: &[(usize, Value)],
     ) -> StorageResult<Payload> {
@@ -128,11 +131,11 @@ impl Transaction {
             splice_into(&schema.types, old, changes, &mut self.encoded)?;
         } else {
             // A table that grew columns: its rows may be narrower than it (`row/added.rs`).
-            let mut values = schema.decode(old)?;
+            let mut values = schema.decode(row, old)?;
             for (column, value) in changes {
                 values[*column] = value.clone();
             }
-            schema.encode_into(&values, &mut self.encoded)?;
+            schema.encode_into(&values, table.is_direct_row(row), &mut self.encoded)?;
         }
         let payload = Payload::new_reserved(
             table.pool(),

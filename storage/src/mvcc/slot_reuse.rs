@@ -84,7 +84,7 @@ impl Table {
     ) -> bool {
         let slot = self.slot(row).expect("a collected slot exists");
         debug_assert!(slot.head.load(Ordering::Acquire, guard).is_retired());
-        let key = match self.schema().decode_into(chain.payload(guard), values) {
+        let key = match self.schema().decode_into(row, chain.payload(guard), values) {
             Ok(()) => self.key_of(values),
             Err(_) => None,
         };

@@ -44,6 +44,18 @@ pub(crate) struct Slot {
 }
 
 impl TableSchema {
+    /// The primary key's column when the key is this one INTEGER column (the tables
+    /// `clustered.rs` clusters, unless a key collation keeps them plain). A payload that has
+    /// this column NULL left the key out (only a clustered table's direct rows do, whose row
+    /// id is their key: a key is never NULL), so decoders read the row id there.
+    #[inline]
+    pub fn integer_key_column(&self) -> Option<usize> {
+        match self.key_columns[..] {
+            [column] if self.types.get(column) == Some(&DataType::Integer) => Some(column),
+            _ => None,
+        }
+    }
+
     /// When `decoder` decodes no column but a single INTEGER primary-key column, fills `out`
     /// from the probed `key` (every version in the key's slot holds exactly that integer
     /// there) and returns true: an UPDATE or DELETE by key, or a select of the key alone,

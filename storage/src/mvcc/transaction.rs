@@ -192,7 +192,9 @@ impl Transaction {
         match table.visible_payload(row, &self.snapshot, &guard) {
             Some(payload) => {
                 table.budget.note_row_read(row);
-                table.schema().decode_columns_into(payload, wanted, out)?;
+                table
+                    .schema()
+                    .decode_columns_into(row, payload, wanted, out)?;
                 Ok(true)
             }
             None => Ok(false),
@@ -252,7 +254,7 @@ impl Transaction {
         };
         table.budget.note_key_read(Some(row));
         if !table.schema().key_gives_decoded(key, decoder, out) {
-            decoder.decode_into(payload, out)?;
+            decoder.decode_into(row, payload, out)?;
         }
         Ok(Some(row))
     }
@@ -300,7 +302,7 @@ impl Transaction {
             let Some(payload) = visible_in(slot, &self.snapshot, &guard) else {
                 return true;
             };
-            match decoder.decode_into(payload, buffer) {
+            match decoder.decode_into(row, payload, buffer) {
                 Ok(()) => visit(row, buffer),
                 Err(error) => {
                     failure = Some(error);
@@ -325,13 +327,17 @@ impl Transaction {
         self.headers.make(spare, Version::new(begin, payload))
     }
 
-    /// Encodes `values` (through the scratch buffer) into a new payload in the pool.
+    /// Encodes `values` (through the scratch buffer) into a new payload in the pool;
+    /// `key_left_out`: for a row whose row id is its key (`TableSchema::encode_into`).
     pub(super) fn encode_payload<V: Borrow<Value>>(
         &mut self,
         table: &Table,
         values: &[V],
+        key_left_out: bool,
     ) -> StorageResult<Payload> {
-        table.schema().encode_into(values, &mut self.encoded)?;
+        table
+            .schema()
+            .encode_into(values, key_left_out, &mut self.encoded)?;
         let payload = Payload::new_reserved(
             table.pool(),
             &mut self.slots,
@@ -382,7 +388,7 @@ impl Transaction {
                 "primary key value cannot be NULL",
             ));
         }
-        let payload = self.encode_payload(table, values)?;
+        let payload = self.encode_payload(table, values, table.is_direct_row(row))?;
         let guard = epoch::pin();
         let (slot, head) = self.claim(table, row, ClaimFor::Update, &guard)?;
         let savepoint = self.savepoint();
@@ -390,7 +396,7 @@ impl Transaction {
         let previous = if table.has_indexes() {
             // SAFETY: pinned guard; the claimed version is alive.
             let old = unsafe { head.deref() };
-            match table.schema().decode(old.payload(&guard)) {
+            match table.schema().decode(row, old.payload(&guard)) {
                 Ok(values) => Some(values),
                 Err(error) => {
                     self.rollback_to(savepoint);
@@ -661,6 +667,13 @@ impl Drop for Transaction {
 /// Fails unless `decoder` reads rows as wide as `table`'s.
 pub(super) fn check_decoder_width(table: &Table, decoder: &row::RowDecoder) -> StorageResult<()> {
     if decoder.width() == table.schema().types.len() {
+        if !decoder.fits_key_column(table.schema().integer_key_column()) {
+            return Err(StorageError::new(
+                StorageErrorKind::InvalidData,
+                "row decoder not made by the table's schema (TableSchema::decoder) used on a \
+                 table whose payloads may leave the key out",
+            ));
+        }
         return Ok(());
     }
     Err(StorageError::new(

@@ -19,7 +19,10 @@ use crate::error::StorageResult;
 use crate::mvcc::TableSchema;
 use crate::value::{DataType, Value};
 
-use super::{check_row_bytes, encode_column, encode_into, invalid, RowDecoder};
+use super::{
+    check_row_bytes, encode_column, encode_leaving_out, fill_left_out_key, invalid, RowDecoder,
+    NO_COLUMN,
+};
 
 /// Marker of an added column holding NULL.
 pub(crate) const ADDED_NULL: u8 = 0;
@@ -33,6 +36,17 @@ pub fn encode_with_added<V: Borrow<Value>>(
     values: &[V],
     out: &mut Vec<u8>,
 ) -> StorageResult<()> {
+    encode_with_added_leaving_out(types, added, values, NO_COLUMN, out)
+}
+
+/// `encode_with_added` that writes base column `left_out` as NULL (see `encode_leaving_out`).
+fn encode_with_added_leaving_out<V: Borrow<Value>>(
+    types: &[DataType],
+    added: usize,
+    values: &[V],
+    left_out: usize,
+    out: &mut Vec<u8>,
+) -> StorageResult<()> {
     if types.len() != values.len() || added > types.len() {
         return Err(invalid(format!(
             "row has {} values but the table has {} columns",
@@ -41,7 +55,7 @@ pub fn encode_with_added<V: Borrow<Value>>(
         )));
     }
     let base = types.len() - added;
-    encode_into(&types[..base], &values[..base], out)?;
+    encode_leaving_out(&types[..base], &values[..base], left_out, out)?;
     for (&column_type, value) in types[base..].iter().zip(&values[base..]) {
         let value = value.borrow();
         if value.is_null() {
@@ -73,46 +87,68 @@ impl TableSchema {
     /// when `None`).
     pub fn decoder(&self, wanted: Option<&[bool]>) -> RowDecoder {
         RowDecoder::with_added(&self.types, wanted, &self.added)
+            .for_clustered_key(self.integer_key_column())
     }
 
-    /// Encodes a row of this table into `out`, replacing its contents.
+    /// Encodes a row of this table into `out`, replacing its contents. `key_left_out`: the
+    /// row goes where its row id is its key (a clustered table's direct row,
+    /// `mvcc/clustered.rs`), so its key column is written as NULL and decoders put the row
+    /// id back; ignored for other tables.
     #[inline]
     pub fn encode_into<V: Borrow<Value>>(
         &self,
         values: &[V],
+        key_left_out: bool,
         out: &mut Vec<u8>,
     ) -> StorageResult<()> {
+        let left_out = match self.integer_key_column() {
+            Some(key) if key_left_out => key,
+            _ => NO_COLUMN,
+        };
         if self.added.is_empty() {
-            encode_into(&self.types, values, out)
+            encode_leaving_out(&self.types, values, left_out, out)
         } else {
-            encode_with_added(&self.types, self.added.len(), values, out)
+            encode_with_added_leaving_out(&self.types, self.added.len(), values, left_out, out)
         }
     }
 
-    /// Decodes a whole row of this table into `values`, replacing its contents.
-    pub fn decode_into(&self, bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {
-        self.decode_columns_into(bytes, None, values)
+    /// Decodes a whole row of this table (row id `row`) into `values`, replacing its
+    /// contents.
+    pub fn decode_into(
+        &self,
+        row: u64,
+        bytes: &[u8],
+        values: &mut Vec<Value>,
+    ) -> StorageResult<()> {
+        self.decode_columns_into(row, bytes, None, values)
     }
 
-    /// Decodes a whole row of this table.
-    pub fn decode(&self, bytes: &[u8]) -> StorageResult<Vec<Value>> {
+    /// Decodes a whole row of this table (row id `row`).
+    pub fn decode(&self, row: u64, bytes: &[u8]) -> StorageResult<Vec<Value>> {
         let mut values = Vec::with_capacity(self.types.len());
-        self.decode_into(bytes, &mut values)?;
+        self.decode_into(row, bytes, &mut values)?;
         Ok(values)
     }
 
-    /// `row::decode_columns_into` for this table's rows.
+    /// `row::decode_columns_into` for this table's rows (row id `row`: a clustered table's
+    /// key left out of the payload reads it).
     pub fn decode_columns_into(
         &self,
+        row: u64,
         bytes: &[u8],
         wanted: Option<&[bool]>,
         values: &mut Vec<Value>,
     ) -> StorageResult<()> {
-        if self.added.is_empty() {
-            super::decode_columns_into(&self.types, bytes, wanted, values)
-        } else {
-            self.decoder(wanted).decode_into(bytes, values)
+        if !self.added.is_empty() {
+            return self.decoder(wanted).decode_into(row, bytes, values);
         }
+        super::decode_columns_into(&self.types, bytes, wanted, values)?;
+        if let Some(key) = self.integer_key_column() {
+            if super::is_wanted(wanted, key) {
+                fill_left_out_key(key, row, values);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -143,7 +179,7 @@ mod tests {
         let schema = grown();
         let old = super::super::encode(&schema.types[..2], &[int(1), text("a")]).unwrap();
         assert_eq!(
-            schema.decode(&old).unwrap(),
+            schema.decode(0, &old).unwrap(),
             vec![int(1), text("a"), Value::Integer(7), Value::Null]
         );
         // Written when only the first column had been added.
@@ -156,7 +192,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            schema.decode(&middle).unwrap(),
+            schema.decode(0, &middle).unwrap(),
             vec![int(2), Value::Null, int(9), Value::Null]
         );
     }
@@ -169,8 +205,8 @@ mod tests {
             vec![int(2), Value::Null, int(5), Value::Null],
         ] {
             let mut bytes = Vec::new();
-            schema.encode_into(&row, &mut bytes).unwrap();
-            assert_eq!(schema.decode(&bytes).unwrap(), row);
+            schema.encode_into(&row, false, &mut bytes).unwrap();
+            assert_eq!(schema.decode(0, &bytes).unwrap(), row);
             // An explicit NULL is not the missing value.
             assert_ne!(bytes.len(), 0);
         }
@@ -183,7 +219,7 @@ mod tests {
         let mut values = Vec::new();
         let wanted = [false, true, false, false];
         schema
-            .decode_columns_into(&old, Some(&wanted), &mut values)
+            .decode_columns_into(0, &old, Some(&wanted), &mut values)
             .unwrap();
         assert_eq!(
             values,
@@ -191,7 +227,7 @@ mod tests {
         );
         let wanted = [false, false, true, false];
         schema
-            .decode_columns_into(&old, Some(&wanted), &mut values)
+            .decode_columns_into(0, &old, Some(&wanted), &mut values)
             .unwrap();
         assert_eq!(values, vec![Value::Null, Value::Null, int(7), Value::Null]);
     }
@@ -201,19 +237,19 @@ mod tests {
         let schema = grown();
         let mut bytes = Vec::new();
         schema
-            .encode_into(&[int(1), text("x"), int(3), text("t")], &mut bytes)
+            .encode_into(&[int(1), text("x"), int(3), text("t")], false, &mut bytes)
             .unwrap();
         let mut bad_marker = bytes.clone();
         let base_len = super::super::encode(&schema.types[..2], &[int(1), text("x")])
             .unwrap()
             .len();
         bad_marker[base_len] = 9;
-        assert!(schema.decode(&bad_marker).is_err());
+        assert!(schema.decode(0, &bad_marker).is_err());
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert!(schema.decode(&trailing).is_err());
+        assert!(schema.decode(0, &trailing).is_err());
         // Cut inside an added column's value (after its marker).
-        assert!(schema.decode(&bytes[..bytes.len() - 1]).is_err());
+        assert!(schema.decode(0, &bytes[..bytes.len() - 1]).is_err());
         assert!(encode_with_added(&schema.types, 2, &[Value::Null], &mut bytes).is_err());
     }
 }

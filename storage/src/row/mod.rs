@@ -28,6 +28,22 @@ pub fn encode_into<V: Borrow<Value>>(
     values: &[V],
     out: &mut Vec<u8>,
 ) -> StorageResult<()> {
+    encode_leaving_out(types, values, NO_COLUMN, out)
+}
+
+/// No column: `encode_leaving_out` keeps every value.
+pub(crate) const NO_COLUMN: usize = usize::MAX;
+
+/// `encode_into` that writes column `left_out` as NULL whatever its value (no column when
+/// `NO_COLUMN`): a clustered table's key column in a row whose row id is its key (see
+/// `RowDecoder::decode_into`, which puts the key back).
+#[inline]
+pub(crate) fn encode_leaving_out<V: Borrow<Value>>(
+    types: &[DataType],
+    values: &[V],
+    left_out: usize,
+    out: &mut Vec<u8>,
+) -> StorageResult<()> {
     if types.len() != values.len() {
         return Err(invalid(format!(
             "row has {} values but the table has {} columns",
@@ -44,6 +60,10 @@ pub fn encode_into<V: Borrow<Value>>(
         // type errors) through `encode_value`.
         match (column_type, value) {
             (_, Value::Null) => {
+                out[index / 8] |= 1 << (index % 8);
+                continue;
+            }
+            _ if index == left_out => {
                 out[index / 8] |= 1 << (index % 8);
                 continue;
             }
@@ -201,6 +221,25 @@ pub struct RowDecoder {
     sole_decoded: Option<usize>,
     /// Columns walked per row: up to the last decoded one (the rest are skips).
     walked: usize,
+    /// A clustered table's key column, when it is decoded: a row whose payload has it NULL
+    /// reads its row id there (`fill_left_out_key`).
+    row_key: Option<usize>,
+}
+
+/// Row ids from here on are not keys (a clustered table's overflow rows,
+/// `mvcc/clustered.rs`), so a payload never leaves their key out.
+pub(crate) const FIRST_ROW_ID_NOT_A_KEY: u64 = 1 << 62;
+
+/// Puts back a clustered table's key left out of a row's payload: column `key` of a row
+/// whose row id is its key reads that id when the payload has it NULL (a PRIMARY KEY is
+/// never NULL, so the NULL bit says the key was left out, `encode_leaving_out`).
+#[inline(always)]
+pub(crate) fn fill_left_out_key(key: usize, row: u64, values: &mut [Value]) {
+    if row < FIRST_ROW_ID_NOT_A_KEY {
+        if let Some(value @ Value::Null) = values.get_mut(key) {
+            *value = Value::Integer(row as i64);
+        }
+    }
 }
 
 impl RowDecoder {
@@ -233,6 +272,7 @@ impl RowDecoder {
             .rposition(|step| step.decodes())
             .map_or(0, |last| last + 1);
         RowDecoder {
+            row_key: None,
             walked,
             added: (!added.is_empty())
                 .then(|| Box::new((types.len() - added.len(), added.to_vec()))),
@@ -240,6 +280,24 @@ impl RowDecoder {
             sole_decoded,
             steps,
         }
+    }
+
+    /// This decoder for a table clustered on column `key` (`mvcc/clustered.rs`): when it
+    /// decodes that column, a payload that leaves it out reads the row id there.
+    pub(crate) fn for_clustered_key(mut self, key: Option<usize>) -> RowDecoder {
+        self.row_key = self.decoded(key);
+        self
+    }
+
+    /// Whether the decoder puts back the key a payload left out exactly as a table with
+    /// integer key column `key` needs (see `TableSchema::integer_key_column`).
+    pub(crate) fn fits_key_column(&self, key: Option<usize>) -> bool {
+        self.row_key == self.decoded(key)
+    }
+
+    /// `column` if the decoder decodes it.
+    fn decoded(&self, column: Option<usize>) -> Option<usize> {
+        column.filter(|&column| self.steps.get(column).is_some_and(|step| step.decodes()))
     }
 
     /// The column this decoder decodes, when it decodes exactly one.
@@ -257,10 +315,27 @@ impl RowDecoder {
         self.steps.len()
     }
 
-    /// Decodes `bytes` into `values` (see `decode_columns_into`). When no column is
-    /// decoded (a scan that only counts rows), the payload is not read: every column is NULL.
+    /// Decodes `bytes`, the payload of row `row`, into `values` (see
+    /// `decode_columns_into`; a clustered table's key left out of the payload reads `row`).
+    /// When no column is decoded (a scan that only counts rows), the payload is not read:
+    /// every column is NULL.
     #[inline(always)]
-    pub fn decode_into(&self, bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {
+    pub fn decode_into(
+        &self,
+        row: u64,
+        bytes: &[u8],
+        values: &mut Vec<Value>,
+    ) -> StorageResult<()> {
+        self.decode_payload(bytes, values)?;
+        if let Some(key) = self.row_key {
+            fill_left_out_key(key, row, values);
+        }
+        Ok(())
+    }
+
+    /// `decode_into` without putting a left-out key back.
+    #[inline(always)]
+    fn decode_payload(&self, bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {
         if self.decodes_nothing {
             values.resize(self.steps.len(), Value::Null);
             values.truncate(self.steps.len());
@@ -279,15 +354,16 @@ impl RowDecoder {
 }
 
 impl RowDecoder {
-    /// `decode_into` that runs `check(stage, values)` as soon as column `stops[stage]` is
-    /// decoded (`stops` ascending, each a decoded column) and stops at the first failing
-    /// check: `Ok(false)`, the row rejected and `values` unspecified (a later decode into
-    /// the same buffer overwrites it). A filter whose terms read early columns rejects most
-    /// rows without decoding or stepping over the later ones. `Ok(true)`: every check
-    /// passed and `values` is the decoded row.
+    /// `decode_into` (of row `row`) that runs `check(stage, values)` as soon as column
+    /// `stops[stage]` is decoded (`stops` ascending, each a decoded column) and stops at the
+    /// first failing check: `Ok(false)`, the row rejected and `values` unspecified (a later
+    /// decode into the same buffer overwrites it). A filter whose terms read early columns
+    /// rejects most rows without decoding or stepping over the later ones. `Ok(true)`: every
+    /// check passed and `values` is the decoded row.
     #[inline(always)]
     pub fn decode_checked(
         &self,
+        row: u64,
         bytes: &[u8],
         values: &mut Vec<Value>,
         stops: &[usize],
@@ -297,10 +373,11 @@ impl RowDecoder {
             .iter()
             .all(|&stop| self.steps.get(stop).is_some_and(|step| step.decodes())));
         if self.added.is_some() || self.decodes_nothing {
-            self.decode_into(bytes, values)?;
+            self.decode_into(row, bytes, values)?;
             return Ok((0..stops.len()).all(|stage| check(stage, values)));
         }
-        reader::decode_steps_checked(&self.steps, self.walked, bytes, values, stops, check)
+        let key = self.row_key.map(|key| (key, row));
+        reader::decode_steps_checked(&self.steps, self.walked, bytes, values, stops, key, check)
     }
 }
 

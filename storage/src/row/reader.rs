@@ -7,7 +7,7 @@
 use crate::error::{StorageError, StorageResult};
 use crate::value::{DataType, Value};
 
-use super::{invalid, unzigzag};
+use super::{fill_left_out_key, invalid, unzigzag};
 
 /// Bytes of the longest varint (a u64 takes at most 10 groups of 7 bits).
 const VARINT_BYTES_MAX: usize = 10;
@@ -152,7 +152,8 @@ fn decode_prefix(
 /// fails: `Ok(false)`, with `values` partly decoded (the caller drops the row; the next
 /// decode into the buffer overwrites every column). A row that passes every check is
 /// decoded exactly as `decode_steps_until` decodes it. Rows of more than 64 columns are
-/// decoded whole, then checked.
+/// decoded whole, then checked. `key`: a clustered table's key column and the row's id, put
+/// back (`fill_left_out_key`) before any check sees the column.
 #[inline(always)]
 pub(crate) fn decode_steps_checked(
     steps: &[Step],
@@ -160,6 +161,7 @@ pub(crate) fn decode_steps_checked(
     bytes: &[u8],
     values: &mut Vec<Value>,
     stops: &[usize],
+    key: Option<(usize, u64)>,
     mut check: impl FnMut(usize, &[Value]) -> bool,
 ) -> StorageResult<bool> {
     let width = steps.len();
@@ -169,6 +171,9 @@ pub(crate) fn decode_steps_checked(
     let bitmap_len = width.div_ceil(8);
     if bitmap_len > 8 || stops.is_empty() {
         decode_steps_until(steps, walked, bytes, values)?;
+        if let Some((key, row)) = key {
+            fill_left_out_key(key, row, values);
+        }
         return Ok((0..stops.len()).all(|stage| check(stage, values)));
     }
     if values.len() != width {
@@ -203,6 +208,9 @@ pub(crate) fn decode_steps_checked(
         {
             return Err(reader.fault.into_error());
         }
+        if let Some((key, row)) = key.filter(|(key, _)| (start..=stop).contains(key)) {
+            fill_left_out_key(key, row, values);
+        }
         if !check(stage, values) {
             return Ok(false);
         }
@@ -219,6 +227,9 @@ pub(crate) fn decode_steps_checked(
     .is_none()
     {
         return Err(reader.fault.into_error());
+    }
+    if let Some((key, row)) = key.filter(|(key, _)| *key >= start) {
+        fill_left_out_key(key, row, values);
     }
     for slot in &mut values[walked..] {
         set_null(slot);

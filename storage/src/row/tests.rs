@@ -218,15 +218,15 @@ fn a_decoder_that_decodes_nothing_reads_no_bytes() {
     let decoder = RowDecoder::new(&types, Some(&[false; 6]));
     let mut out = vec![Value::Text("stale".into()); 3];
     // Even bytes that are not a row: nothing is read.
-    decoder.decode_into(&[0xff, 0x80], &mut out).unwrap();
+    decoder.decode_into(0, &[0xff, 0x80], &mut out).unwrap();
     assert_eq!(out, vec![Value::Null; 6]);
     out[2] = Value::Integer(4);
-    decoder.decode_into(&[], &mut out).unwrap();
+    decoder.decode_into(0, &[], &mut out).unwrap();
     assert_eq!(out, vec![Value::Null; 6]);
     // One decoded column makes it read (and check) the row up to that column: a bitmap
     // that says column 0 is there, with no bytes for it, is truncated.
     let decoder = RowDecoder::new(&types, Some(&[false, true]));
-    assert!(decoder.decode_into(&[0x00], &mut out).is_err());
+    assert!(decoder.decode_into(0, &[0x00], &mut out).is_err());
     // The columns after the last decoded one are not walked: a damaged tail is not seen
     // (a full decode, below, still checks the payload's end).
     let mut bytes = encode(
@@ -242,9 +242,9 @@ fn a_decoder_that_decodes_nothing_reads_no_bytes() {
     )
     .unwrap();
     bytes.push(0x80);
-    decoder.decode_into(&bytes, &mut out).unwrap();
+    decoder.decode_into(0, &bytes, &mut out).unwrap();
     assert!(RowDecoder::new(&types, None)
-        .decode_into(&bytes, &mut out)
+        .decode_into(0, &bytes, &mut out)
         .is_err());
     let row = vec![
         Value::Integer(1),
@@ -255,7 +255,7 @@ fn a_decoder_that_decodes_nothing_reads_no_bytes() {
         Value::Integer(5),
     ];
     let bytes = encode(&types, &row).unwrap();
-    decoder.decode_into(&bytes, &mut out).unwrap();
+    decoder.decode_into(0, &bytes, &mut out).unwrap();
     let mut expected = vec![Value::Null; 6];
     expected[1] = Value::Real(2.0);
     assert_eq!(out, expected);
@@ -281,7 +281,7 @@ fn wide_rows_read_their_null_bits_past_64_columns() {
             .collect();
         let decoder = RowDecoder::new(&types, Some(&wanted[..=last]));
         let mut out = Vec::new();
-        decoder.decode_into(&bytes, &mut out).unwrap();
+        decoder.decode_into(0, &bytes, &mut out).unwrap();
         let expected: Vec<Value> = (0..width)
             .map(|column| match column <= last && wanted[column] {
                 true => row[column].clone(),
@@ -317,12 +317,12 @@ fn checked_decode_stops_at_the_first_failing_stage() {
     let wanted = [true, false, true, true, true, false];
     let decoder = RowDecoder::new(&types, Some(&wanted));
     let mut plain = Vec::new();
-    decoder.decode_into(&bytes, &mut plain).unwrap();
+    decoder.decode_into(0, &bytes, &mut plain).unwrap();
     let stops = [0, 2, 4];
     let mut buffer = vec![Value::Text("stale".into()); 2];
     let mut seen = Vec::new();
     let passed = decoder
-        .decode_checked(&bytes, &mut buffer, &stops, |stage, values| {
+        .decode_checked(0, &bytes, &mut buffer, &stops, |stage, values| {
             seen.push((stage, values[stops[stage]].clone()));
             true
         })
@@ -339,7 +339,7 @@ fn checked_decode_stops_at_the_first_failing_stage() {
     );
     let mut calls = 0;
     let passed = decoder
-        .decode_checked(&bytes, &mut buffer, &stops, |stage, _| {
+        .decode_checked(0, &bytes, &mut buffer, &stops, |stage, _| {
             calls += 1;
             stage != 1
         })
@@ -347,10 +347,10 @@ fn checked_decode_stops_at_the_first_failing_stage() {
     assert!(!passed);
     assert_eq!(calls, 2, "the stage after the failing one is not run");
     // The buffer decodes the next row whole again.
-    decoder.decode_into(&bytes, &mut buffer).unwrap();
+    decoder.decode_into(0, &bytes, &mut buffer).unwrap();
     assert_eq!(buffer, plain);
     // Damaged bytes before a stop are still an error.
     assert!(decoder
-        .decode_checked(&bytes[..3], &mut buffer, &stops, |_, _| true)
+        .decode_checked(0, &bytes[..3], &mut buffer, &stops, |_, _| true)
         .is_err());
 }

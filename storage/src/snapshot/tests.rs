@@ -87,3 +87,52 @@ fn a_snapshot_that_fails_on_a_full_disk_removes_its_temp_file() {
     );
     assert_eq!(vfs.used_bytes(), 0);
 }
+
+#[test]
+fn older_format_versions_still_read_and_newer_ones_are_refused() {
+    let store = Store::new();
+    let table = store.create_table(TableSchema {
+        types: vec![DataType::Integer, DataType::Text],
+        key_columns: vec![0],
+        added: Vec::new(),
+    });
+    let mut txn = store.begin().unwrap();
+    txn.insert(&table, &[Value::Integer(1), Value::Text("one".into())])
+        .unwrap();
+    txn.commit().unwrap();
+    let vfs = SimVfs::new();
+    let dir = Path::new("/db");
+    vfs.create_dir_all(dir).unwrap();
+    let mut writer = SnapshotWriter::new(&vfs, dir, 5, 3).unwrap();
+    writer
+        .table(
+            table.id(),
+            "t",
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)",
+        )
+        .unwrap();
+    writer.rows(&store.begin().unwrap(), &table).unwrap();
+    let path = writer.finish().unwrap();
+    let bytes = vfs.read(&path).unwrap();
+    // The header frame: magic, length, CRC, then the block kind and the format version.
+    let header = SNAPSHOT_MAGIC.len();
+    let len = u32::from_le_bytes(bytes[header..header + 4].try_into().unwrap()) as usize;
+    let payload = header + 8..header + 8 + len;
+    assert_eq!(bytes[payload.start..payload.start + 2], [BLOCK_HEADER, 3]);
+    let with_version = |version: u8| {
+        let mut patched = bytes.clone();
+        patched[payload.start + 1] = version;
+        let crc = crc32fast::hash(&patched[payload.clone()]);
+        patched[header + 4..header + 8].copy_from_slice(&crc.to_le_bytes());
+        patched
+    };
+    let loaded = read_snapshot(&with_version(2), &path).unwrap();
+    assert_eq!(loaded.tables[0].rows.len(), 1);
+    let error = read_snapshot(&with_version(4), &path).unwrap_err();
+    assert_eq!(error.kind, StorageErrorKind::Corruption);
+    assert!(
+        error.message.contains("unknown format version"),
+        "{}",
+        error.message
+    );
+}

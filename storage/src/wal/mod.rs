@@ -32,8 +32,14 @@ pub use scan::{
 
 /// First bytes of every WAL segment written now: each frame's payload starts with the
 /// segment offset known to be synced when it was appended (`synced_before`, a varint),
-/// followed by the record.
-pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL2";
+/// followed by the record. Format 3 is format 2 whose row payloads may leave a clustered
+/// table's key out (`TableSchema::encode_into`): builds that predate it refuse it rather
+/// than read a NULL key.
+pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL3";
+
+/// First bytes of a segment of the second format (framed as the third, every row payload
+/// holding its key); still read.
+pub const WAL_MAGIC_V2: &[u8; 8] = b"EMBRWAL2";
 
 /// First bytes of a segment of the first format (frames hold the record alone); still read.
 pub const WAL_MAGIC_V1: &[u8; 8] = b"EMBRWAL1";

@@ -34,7 +34,7 @@ use crate::vfs::Vfs;
 
 use super::frame::{frame_at, valid_frame_after, FrameAt};
 use super::record::{Reader, WalRecord};
-use super::{segment_name, WAL_MAGIC, WAL_MAGIC_V1};
+use super::{segment_name, WAL_MAGIC, WAL_MAGIC_V1, WAL_MAGIC_V2};
 
 /// Where the log must start.
 #[derive(Debug, Clone)]
@@ -167,10 +167,9 @@ fn split_payload(payload: &[u8], prefixed: bool) -> Option<(u64, &[u8])> {
 /// its frame ends (the segment's own marks included). For tools and tests that relate log
 /// positions to commits.
 pub fn segment_records(bytes: &[u8]) -> Vec<(usize, WalRecord)> {
-    let prefixed = bytes.starts_with(WAL_MAGIC);
-    if !prefixed && !bytes.starts_with(WAL_MAGIC_V1) {
+    let Some(prefixed) = frames_prefixed(bytes) else {
         return Vec::new();
-    }
+    };
     let mut records = Vec::new();
     let mut pos = WAL_MAGIC.len();
     while let FrameAt::Valid { payload, next } = frame_at(bytes, pos, FRAME_PAYLOAD_BYTES_MAX) {
@@ -204,6 +203,18 @@ fn torn_at(bytes: &[u8], pos: usize, prefixed: bool) -> bool {
     true
 }
 
+/// Whether a segment's frames start with their `synced_before` prefix (formats 2 and 3) or
+/// not (format 1), from its magic; `None` when it has none of them.
+fn frames_prefixed(bytes: &[u8]) -> Option<bool> {
+    if bytes.starts_with(WAL_MAGIC) || bytes.starts_with(WAL_MAGIC_V2) {
+        Some(true)
+    } else if bytes.starts_with(WAL_MAGIC_V1) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
     let mut read = SegmentRead {
         starts_after: None,
@@ -211,12 +222,11 @@ fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
         records_end: 0,
         ending: Ending::Whole { marked: false },
     };
-    let prefixed = bytes.starts_with(WAL_MAGIC);
-    if !prefixed && !bytes.starts_with(WAL_MAGIC_V1) {
+    let Some(prefixed) = frames_prefixed(bytes) else {
         let framed = valid_frame_after(bytes, 0, FRAME_PAYLOAD_BYTES_MAX).is_some();
         read.ending = Ending::BadHeader { framed };
         return read;
-    }
+    };
     let mut pos = WAL_MAGIC.len();
     read.ending = loop {
         read.records_end = pos;

@@ -305,3 +305,33 @@ fn unsynced_frames_may_reach_the_disk_out_of_order_but_synced_ones_may_not() {
         error.message
     );
 }
+
+#[test]
+fn segments_of_the_second_format_still_read_and_unknown_magics_do_not() {
+    let (vfs, dir) = setup();
+    let wal = Wal::create(Arc::new(vfs.clone()), dir, 1, SyncPolicy::Always, 1 << 20).unwrap();
+    for ts in 1..=3 {
+        let lsn = wal.append(&encoded(&commit(ts))).unwrap();
+        wal.commit_durable(lsn).unwrap();
+    }
+    drop(wal);
+    let path = dir.join(segment_name(1));
+    let current = vfs.read(&path).unwrap();
+    assert!(current.starts_with(WAL_MAGIC));
+    let with_magic = |magic: &[u8; 8]| {
+        let mut bytes = current.clone();
+        bytes[..8].copy_from_slice(magic);
+        vfs.poke(&path, bytes).unwrap();
+        scan_wal(&vfs, dir, &WalStart::without_snapshot(), false)
+    };
+    let scan = with_magic(WAL_MAGIC_V2).unwrap();
+    assert_eq!(scan.records.len(), 3);
+    assert_eq!(segment_records(&vfs.read(&path).unwrap()).len(), 3);
+    let error = with_magic(b"EMBRWAL9").unwrap_err();
+    assert_eq!(
+        error.kind,
+        StorageErrorKind::Corruption,
+        "{}",
+        error.message
+    );
+}

@@ -11,7 +11,6 @@
 //! appending); otherwise (the top rows deleted or rolled back) one scan of the key column.
 
 use ember_storage::index::IndexKey;
-use ember_storage::row::RowDecoder;
 use ember_storage::{DataType, RowId, Transaction, Value};
 
 use crate::catalog::{ColumnDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL};
@@ -194,7 +193,7 @@ fn scan_largest_key(txn: &Transaction, table: &TableDef) -> Result<Option<i64>> 
     let storage = &table.storage;
     let mut wanted = vec![false; table.columns.len()];
     wanted[column] = true;
-    let decoder = RowDecoder::new(&storage.schema().types, Some(&wanted));
+    let decoder = storage.schema().decoder(Some(&wanted));
     let mut largest = None;
     let mut buffer = Vec::new();
     let mut next = 0;
