@@ -110,14 +110,21 @@ impl Table {
     }
 
     /// Starts loading the slot `key` addresses, if it is reachable (a hint, as
-    /// `PrimaryIndex::prefetch`).
+    /// `PrimaryIndex::prefetch`). Returns whether a row of `key` foreseeably goes to its
+    /// direct home: its slot is reachable or near the reachable ones (`DIRECT_SLACK`), where
+    /// `may_address` lets keys have their slots (a guess: a key may also have an overflow
+    /// home already, or the reach may end sooner; `insert_clustered` decides).
     #[inline]
-    pub(crate) fn prefetch_direct_slot(&self, key: i64) {
-        if let Some(slot) = u64::try_from(key)
-            .ok()
-            .and_then(|row| self.direct_slot(row))
-        {
-            crate::prefetch::prefetch_read(slot);
+    pub(crate) fn prefetch_direct_slot(&self, key: i64) -> bool {
+        let Ok(row) = u64::try_from(key) else {
+            return false;
+        };
+        match self.direct_slot(row) {
+            Some(slot) => {
+                crate::prefetch::prefetch_read(slot);
+                true
+            }
+            None => row < self.row_ranges()[0].end.saturating_add(DIRECT_SLACK),
         }
     }
 
@@ -125,15 +132,6 @@ impl Table {
     #[inline]
     pub(crate) fn is_direct_row(&self, row: RowId) -> bool {
         self.clustered.is_some() && row < OVERFLOW_BASE
-    }
-
-    /// Whether a row of `key` foreseeably goes to its direct home (it has one, or may get
-    /// one now): its payload may leave the key out (`Transaction::insert_clustered` checks).
-    #[inline]
-    pub(crate) fn may_be_direct(&self, key: i64) -> bool {
-        self.clustered
-            .as_ref()
-            .is_some_and(|clustered| self.may_address(clustered, key))
     }
 
     /// Whether `key` may get a direct home now (see the module comment).

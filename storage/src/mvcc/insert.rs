@@ -29,22 +29,18 @@ impl Transaction {
     ) -> StorageResult<RowId> {
         let guard = epoch::pin();
         let primary = table.primary();
-        // The key first: its index entry is prefetched while the row is encoded.
+        // The key first: its index entry is prefetched while the row is encoded. A clustered
+        // table's row whose key's own slot is reachable foreseeably goes there (its row id
+        // is its key), so its payload leaves the key out; `insert_clustered` checks.
+        let mut key_left_out = false;
         let key = primary.and_then(|primary| {
             let key = table.key_of(values)?;
             match (table.is_clustered(), &key) {
-                (true, IndexKey::Int(int)) => table.prefetch_direct_slot(*int),
+                (true, IndexKey::Int(int)) => key_left_out = table.prefetch_direct_slot(*int),
                 _ => primary.prefetch(&key, &guard),
             }
             Some(key)
         });
-        // A clustered table's row that goes where its row id is its key leaves the key out
-        // of its payload (`clustered.rs`); where it goes is foreseen here, and checked
-        // where it is decided.
-        let key_left_out = match (table.is_clustered(), &key) {
-            (true, Some(IndexKey::Int(int))) => table.may_be_direct(*int),
-            _ => false,
-        };
         let payload = self.encode_payload(table, values, key_left_out)?;
         let txn_id = self.writer_id();
         let Some(primary) = primary else {
@@ -63,21 +59,10 @@ impl Transaction {
         })?;
         let version = self.new_version(table, txn_id, payload).into_shared(&guard);
         if let (true, IndexKey::Int(int)) = (table.is_clustered(), &key) {
-            if let Some(row) = self.insert_clustered(table, *int, version, key_left_out, &guard)? {
-                return self.finish_insert(table, row, version, values);
-            }
-            // The key's home is an overflow slot, whose rows carry their key.
-            let payload = self.encode_payload(table, values, false)?;
-            let version = self.new_version(table, txn_id, payload).into_shared(&guard);
-            let row = self
-                .insert_clustered(table, *int, version, false, &guard)?
-                .ok_or_else(|| {
-                    StorageError::new(
-                        StorageErrorKind::InvalidData,
-                        "a row holding its key found no home",
-                    )
-                })?;
-            return self.finish_insert(table, row, version, values);
+            return match self.insert_clustered(table, *int, version, key_left_out, &guard)? {
+                Some(row) => self.finish_insert(table, row, version, values),
+                None => self.insert_holding_key(table, *int, values),
+            };
         }
         let mut allocation_error = None;
         let row = loop {
@@ -115,6 +100,31 @@ impl Transaction {
                 }
             }
         };
+        self.finish_insert(table, row, version, values)
+    }
+
+    /// Inserts a row of a clustered table whose key's home turned out to be an overflow slot
+    /// after its payload left the key out: its rows carry their key, so it is encoded again.
+    #[cold]
+    #[inline(never)]
+    fn insert_holding_key<V: Borrow<Value>>(
+        &mut self,
+        table: &Arc<Table>,
+        key: i64,
+        values: &[V],
+    ) -> StorageResult<RowId> {
+        let guard = epoch::pin();
+        let payload = self.encode_payload(table, values, false)?;
+        let txn_id = self.writer_id();
+        let version = self.new_version(table, txn_id, payload).into_shared(&guard);
+        let row = self
+            .insert_clustered(table, key, version, false, &guard)?
+            .ok_or_else(|| {
+                StorageError::new(
+                    StorageErrorKind::InvalidData,
+                    "a row holding its key found no home",
+                )
+            })?;
         self.finish_insert(table, row, version, values)
     }
 

@@ -113,6 +113,9 @@ pub struct Table {
     overflow: SlotArray,
     /// Set when the table is clustered on its INTEGER key (`clustered.rs`).
     pub(super) clustered: Option<Clustered>,
+    /// `TableSchema::integer_key_column` of every schema the table has (ADD COLUMN keeps
+    /// the key), kept for the decoder check of each read.
+    integer_key: Option<usize>,
     /// The key -> row index; in a clustered table, of the overflow rows only.
     primary: Option<PrimaryIndex>,
     /// The collation each primary-key column's key is normalized under (see `index/key.rs`);
@@ -172,8 +175,10 @@ impl Table {
             .then(|| PrimaryIndex::with_account(Some(Arc::clone(pool.account()))));
         let clustered =
             (key_collations.is_empty() && Clustered::fits(&schema)).then(Clustered::new);
+        let integer_key = schema.integer_key_column();
         let schema = Arc::new(schema);
         Table {
+            integer_key,
             id,
             schema: AtomicPtr::new(Arc::as_ptr(&schema).cast_mut()),
             schemas: Mutex::new(vec![schema]),
@@ -193,6 +198,13 @@ impl Table {
             reusable: Arc::default(),
             budget: super::budget::TableBudget::default(),
         }
+    }
+
+    /// Whether `decoder` was made by this table's schema (`TableSchema::decoder`): it puts
+    /// back the key its direct rows leave out.
+    #[inline]
+    pub(crate) fn fits_decoder(&self, decoder: &crate::row::RowDecoder) -> bool {
+        decoder.integer_key() == self.integer_key
     }
 
     /// Marks the table dropped (DROP TABLE): later commits that wrote to it are refused.

@@ -329,6 +329,7 @@ impl Transaction {
 
     /// Encodes `values` (through the scratch buffer) into a new payload in the pool;
     /// `key_left_out`: for a row whose row id is its key (`TableSchema::encode_into`).
+    #[inline]
     pub(super) fn encode_payload<V: Borrow<Value>>(
         &mut self,
         table: &Table,
@@ -667,7 +668,7 @@ impl Drop for Transaction {
 /// Fails unless `decoder` reads rows as wide as `table`'s.
 pub(super) fn check_decoder_width(table: &Table, decoder: &row::RowDecoder) -> StorageResult<()> {
     if decoder.width() == table.schema().types.len() {
-        if !decoder.fits_key_column(table.schema().integer_key_column()) {
+        if !table.fits_decoder(decoder) {
             return Err(StorageError::new(
                 StorageErrorKind::InvalidData,
                 "row decoder not made by the table's schema (TableSchema::decoder) used on a \

@@ -224,6 +224,9 @@ pub struct RowDecoder {
     /// A clustered table's key column, when it is decoded: a row whose payload has it NULL
     /// reads its row id there (`fill_left_out_key`).
     row_key: Option<usize>,
+    /// The integer key column of the table the decoder was made for
+    /// (`TableSchema::integer_key_column`), decoded or not.
+    integer_key: Option<usize>,
 }
 
 /// Row ids from here on are not keys (a clustered table's overflow rows,
@@ -273,6 +276,7 @@ impl RowDecoder {
             .map_or(0, |last| last + 1);
         RowDecoder {
             row_key: None,
+            integer_key: None,
             walked,
             added: (!added.is_empty())
                 .then(|| Box::new((types.len() - added.len(), added.to_vec()))),
@@ -285,19 +289,15 @@ impl RowDecoder {
     /// This decoder for a table clustered on column `key` (`mvcc/clustered.rs`): when it
     /// decodes that column, a payload that leaves it out reads the row id there.
     pub(crate) fn for_clustered_key(mut self, key: Option<usize>) -> RowDecoder {
-        self.row_key = self.decoded(key);
+        self.row_key = key.filter(|&key| self.steps.get(key).is_some_and(|step| step.decodes()));
+        self.integer_key = key;
         self
     }
 
-    /// Whether the decoder puts back the key a payload left out exactly as a table with
-    /// integer key column `key` needs (see `TableSchema::integer_key_column`).
-    pub(crate) fn fits_key_column(&self, key: Option<usize>) -> bool {
-        self.row_key == self.decoded(key)
-    }
-
-    /// `column` if the decoder decodes it.
-    fn decoded(&self, column: Option<usize>) -> Option<usize> {
-        column.filter(|&column| self.steps.get(column).is_some_and(|step| step.decodes()))
+    /// The integer key column of the table the decoder was made for (`for_clustered_key`).
+    #[inline]
+    pub(crate) fn integer_key(&self) -> Option<usize> {
+        self.integer_key
     }
 
     /// The column this decoder decodes, when it decodes exactly one.

@@ -44,6 +44,13 @@ use super::page::PAGE_BYTES;
 /// Size and alignment of a region (the size of an x86-64 / AArch64-4K huge page).
 pub(crate) const REGION_BYTES: usize = 2 << 20;
 
+/// Regions the arena holds before it asks for huge pages: below, regions use 4 KiB pages,
+/// so the last region, partly handed out, is resident only where it was touched (a huge
+/// page is resident whole from its first touch: up to 2 MiB more, 10 B per row of a
+/// 200,000-row table). From here on new regions are advised and the older ones too
+/// (`khugepaged` collapses those in the background).
+pub(crate) const HUGE_PAGES_FROM_REGIONS: usize = 16;
+
 /// Slab pages per region (one bit each in a `u32`).
 const REGION_PAGES: usize = REGION_BYTES / PAGE_BYTES;
 
@@ -210,7 +217,7 @@ impl Arena {
             Route::Run(pages) => self.allocate_run(pages, zeroed),
             Route::Mapping(bytes) => {
                 // A fresh mapping is zero: nothing to clear.
-                let block = os::map_aligned(bytes)?;
+                let block = os::map_aligned(bytes, true)?;
                 let mut state = self.lock();
                 state.stats.large_blocks += 1;
                 state.stats.mapped_bytes += os::mapping_bytes(bytes);
@@ -229,7 +236,15 @@ impl Arena {
         let (base, first) = match found {
             Some(found) => found,
             None => {
-                let base = os::map_aligned(REGION_BYTES)?.as_ptr().expose_provenance();
+                let huge = state.regions.len() >= HUGE_PAGES_FROM_REGIONS;
+                if state.regions.len() == HUGE_PAGES_FROM_REGIONS {
+                    for &base in state.regions.keys() {
+                        os::advise_huge_pages(base, REGION_BYTES);
+                    }
+                }
+                let base = os::map_aligned(REGION_BYTES, huge)?
+                    .as_ptr()
+                    .expose_provenance();
                 let region = Region {
                     free: ALL_FREE,
                     dirty: 0,
@@ -361,9 +376,17 @@ mod os {
         bytes.next_multiple_of(system_page_bytes())
     }
 
-    /// A fresh zeroed anonymous mapping of `bytes`, aligned to `REGION_BYTES` and advised to
-    /// use huge pages; `None` if the system refuses.
-    pub(super) fn map_aligned(bytes: usize) -> Option<NonNull<u8>> {
+    /// Advises the mapped range `[base, base + bytes)` to use huge pages. A kernel without
+    /// transparent huge pages refuses, which leaves 4 KiB pages: ignored.
+    pub(super) fn advise_huge_pages(base: usize, bytes: usize) {
+        let start = ptr::with_exposed_provenance_mut::<libc::c_void>(base);
+        // SAFETY: advice about a range of our own live mapping; it changes no contents.
+        unsafe { libc::madvise(start, bytes, libc::MADV_HUGEPAGE) };
+    }
+
+    /// A fresh zeroed anonymous mapping of `bytes`, aligned to `REGION_BYTES` and, if
+    /// `huge`, advised to use huge pages; `None` if the system refuses.
+    pub(super) fn map_aligned(bytes: usize, huge: bool) -> Option<NonNull<u8>> {
         let length = bytes.checked_next_multiple_of(system_page_bytes())?;
         let span = length.checked_add(REGION_BYTES)?;
         // SAFETY: a new anonymous private mapping at an address the kernel picks; it aliases
@@ -396,9 +419,9 @@ mod os {
             }
             raw.add(head)
         };
-        // SAFETY: advice about a range of our own mapping; it changes no contents. A kernel
-        // without transparent huge pages refuses it, which leaves 4 KiB pages: ignored.
-        unsafe { libc::madvise(start.cast(), length, libc::MADV_HUGEPAGE) };
+        if huge {
+            advise_huge_pages(start.expose_provenance(), length);
+        }
         NonNull::new(start)
     }
 
@@ -421,7 +444,9 @@ mod os {
         bytes
     }
 
-    pub(super) fn map_aligned(_bytes: usize) -> Option<NonNull<u8>> {
+    pub(super) fn advise_huge_pages(_base: usize, _bytes: usize) {}
+
+    pub(super) fn map_aligned(_bytes: usize, _huge: bool) -> Option<NonNull<u8>> {
         None
     }
 
