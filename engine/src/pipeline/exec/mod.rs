@@ -37,6 +37,9 @@ mod schema_host;
 pub mod system;
 mod table_function;
 mod top_k;
+mod top_k_key;
+#[cfg(test)]
+mod top_k_tests;
 mod update_from;
 mod update_or;
 mod upsert;

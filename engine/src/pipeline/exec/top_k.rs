@@ -10,6 +10,10 @@
 //! the scan filter read and keeps row ids; the rows that end in the heap are then read
 //! whole (as the scan would have decoded them) by id, from the same snapshot. Rows that
 //! never enter the heap are never decoded beyond their keys.
+//!
+//! A candidate row's key is read and compared as `top_k_key` says: keys that are plain
+//! columns are compared in place against the heap's worst key, so a row that does not
+//! enter the heap costs one comparison (no evaluation, no clone, no allocation).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -19,7 +23,8 @@ use ember_storage::{RowId, Value};
 use crate::error::Result;
 use crate::plan::{AccessPath, Node, SortKey, SortTop, TableAccess};
 
-use super::query::{compare_keys, count_of};
+use super::query::count_of;
+use super::top_k_key::{compare_key_lists, compare_row_columns, KeyReader};
 use super::{ExecContext, Operator, Row};
 
 /// Builds the top-k operator of a bounded sort over `input`.
@@ -91,8 +96,9 @@ impl TopKOperator<'_> {
                 }
                 let mut seq = 0;
                 while let Some(row) = input.next(context)? {
-                    heap.evaluate_keys(&row, context)?;
-                    heap.offer(seq, row, context, memory)?;
+                    if heap.admit(&row, context)? {
+                        heap.push(seq, row, context, memory)?;
+                    }
                     seq += 1;
                 }
                 Ok(heap.into_sorted().collect())
@@ -124,9 +130,8 @@ fn scan_into(
     let Some(keys_mask) = keys_mask(access, heap.keys) else {
         let mut seq = 0;
         super::scan::scan_slots(access, access.read.decoder(), context, |_, values| {
-            heap.evaluate_keys(values, context)?;
-            if heap.admits() {
-                heap.offer(seq, values.to_vec(), context, memory)?;
+            if heap.admit(values, context)? {
+                heap.push(seq, values.to_vec(), context, memory)?;
             }
             seq += 1;
             Ok(())
@@ -137,9 +142,8 @@ fn scan_into(
     let decoder = table.schema().decoder(Some(&keys_mask));
     let mut ids: TopHeap<'_, RowId> = TopHeap::new(heap.keys, heap.bound);
     super::scan::scan_slots(access, &decoder, context, |row_id, values| {
-        ids.evaluate_keys(values, context)?;
-        if ids.admits() {
-            ids.offer(row_id, row_id, context, memory)?;
+        if ids.admit(values, context)? {
+            ids.push(row_id, row_id, context, memory)?;
         }
         Ok(())
     })?;
@@ -181,6 +185,8 @@ pub(super) fn keys_mask(access: &TableAccess, keys: &[SortKey]) -> Option<Vec<bo
 /// leaves first when a better one comes.
 pub(super) struct TopHeap<'k, T> {
     keys: &'k [SortKey],
+    /// How a candidate row's key is read (in place when the keys are plain columns).
+    reader: KeyReader,
     bound: usize,
     heap: BinaryHeap<Entry<'k, T>>,
     /// The sort key of the row being offered (reused: a row that does not enter the heap
@@ -207,7 +213,7 @@ struct Entry<'k, T> {
 
 impl<T> Ord for Entry<'_, T> {
     fn cmp(&self, other: &Self) -> Ordering {
-        compare_keys(self.keys, &self.key, &other.key).then(self.seq.cmp(&other.seq))
+        compare_key_lists(self.keys, &self.key, &other.key).then(self.seq.cmp(&other.seq))
     }
 }
 
@@ -246,6 +252,7 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
     pub(super) fn new(keys: &'k [SortKey], bound: usize) -> Self {
         TopHeap {
             keys,
+            reader: KeyReader::of(keys),
             bound,
             heap: BinaryHeap::new(),
             scratch: Vec::with_capacity(keys.len()),
@@ -258,8 +265,49 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
         self.heap.len()
     }
 
+    /// Whether `row` (coming after every row offered so far) enters the heap; if it does,
+    /// its sort key is in the scratch key, for `push`. Keys that are plain columns are
+    /// compared in place: the key is copied out only for a row that enters. (Inlined into
+    /// the scan's loop: a row that stays out costs a comparison and no call.)
+    #[inline(always)]
+    pub(super) fn admit(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
+        let KeyReader::Columns(columns) = &self.reader else {
+            return self.admit_computed(row, context);
+        };
+        if self.heap.len() >= self.bound {
+            match self.heap.peek() {
+                // Equal keys: the newcomer comes later in input order, so it stays out.
+                Some(worst)
+                    if compare_row_columns(self.keys, columns, row, &worst.key)
+                        == Ordering::Less => {}
+                _ => return Ok(false),
+            }
+        }
+        self.copy_key_columns(row);
+        Ok(true)
+    }
+
+    /// `admit` for keys that are evaluated.
+    #[inline(never)]
+    fn admit_computed(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
+        self.evaluate_keys(row, context)?;
+        Ok(self.admits())
+    }
+
+    /// Copies the key columns of an admitted `row` into the scratch key.
+    #[inline(never)]
+    fn copy_key_columns(&mut self, row: &[Value]) {
+        let KeyReader::Columns(columns) = &self.reader else {
+            debug_assert!(false, "only keys read in place are copied");
+            return;
+        };
+        self.scratch.clear();
+        self.scratch
+            .extend(columns.iter().map(|&column| row[column].clone()));
+    }
+
     /// Evaluates the sort keys of `row` into the scratch key.
-    pub(super) fn evaluate_keys(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<()> {
+    fn evaluate_keys(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<()> {
         self.scratch.clear();
         for key in self.keys {
             self.scratch.push(key.expr.eval(row, &context.eval)?);
@@ -267,31 +315,32 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
         Ok(())
     }
 
-    /// Whether the row whose key was just evaluated (coming after every row offered so far)
-    /// would enter the heap.
-    pub(super) fn admits(&self) -> bool {
+    /// Whether the row whose key is in the scratch key (coming after every row offered so
+    /// far) would enter the heap.
+    fn admits(&self) -> bool {
         if self.heap.len() < self.bound {
             return true;
         }
         match self.heap.peek() {
             // Equal keys: the newcomer comes later in input order, so it stays out.
-            Some(worst) => compare_keys(self.keys, &self.scratch, &worst.key) == Ordering::Less,
+            Some(worst) => {
+                compare_key_lists(self.keys, &self.scratch, &worst.key) == Ordering::Less
+            }
             None => false,
         }
     }
 
-    /// Offers the row whose key was just evaluated, at input position `seq` (greater than
-    /// every position offered before), with its `item`.
-    pub(super) fn offer(
+    /// Puts in the row `admit` just admitted (its key in the scratch key), at input
+    /// position `seq` (greater than every position offered before), with its `item`; the
+    /// worst entry leaves when the heap is full.
+    pub(super) fn push(
         &mut self,
         seq: u64,
         item: T,
         context: &ExecContext<'_>,
         memory: &mut super::MemoryCharge,
     ) -> Result<()> {
-        if !self.admits() {
-            return Ok(());
-        }
+        debug_assert!(self.admits(), "push follows an admit that said yes");
         let bytes = super::row_bytes(&self.scratch) + item.held_bytes();
         if self.heap.len() < self.bound {
             context.check_rows(self.heap.len())?;

@@ -25,8 +25,8 @@ use ember_storage::{RowId, Value};
 use crate::error::Result;
 use crate::plan::{SortKey, TableAccess};
 
-use super::super::query::compare_keys;
 use super::super::top_k::{keys_mask, HeldBytes, Kept, TopHeap};
+use super::super::top_k_key::compare_key_lists;
 use super::super::{ExecContext, MemoryCharge, Row};
 use super::{
     collect_parts, context_free, split_slots, thread_count, Outcome, RangeScan, WorkerFilter,
@@ -125,7 +125,7 @@ fn merge<T>(
         return Ok(None);
     };
     let mut all: Vec<Kept<T>> = parts.into_iter().flatten().collect();
-    all.sort_unstable_by(|a, b| compare_keys(keys, &a.key, &b.key).then(a.seq.cmp(&b.seq)));
+    all.sort_unstable_by(|a, b| compare_key_lists(keys, &a.key, &b.key).then(a.seq.cmp(&b.seq)));
     all.truncate(bound);
     if let Some(last) = all.len().checked_sub(1) {
         // The serial heap checks before holding each row: holding `len` rows needed
@@ -173,9 +173,8 @@ impl Job<'_> {
             txn,
             &mut heap,
             |heap, row_id, values| {
-                heap.evaluate_keys(values, &context)?;
-                if heap.admits() {
-                    heap.offer(row_id, item(row_id, values), &context, &mut memory)?;
+                if heap.admit(values, &context)? {
+                    heap.push(row_id, item(row_id, values), &context, &mut memory)?;
                 }
                 Ok(())
             },

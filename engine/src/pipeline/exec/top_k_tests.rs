@@ -1,0 +1,135 @@
+//! The serial top-k (`exec::top_k`, keys read in place or evaluated, `exec::top_k_key`)
+//! against the full sort: over a generated table with ties, NULLs, mixed types in one
+//! column, texts under collations, several keys, expressions and OFFSET, `ORDER BY ..
+//! LIMIT n OFFSET m` answers exactly rows `m..m+n` of the same query without LIMIT (a
+//! stable full sort, ties in input order).
+
+use ember_storage::Value;
+
+// The whole file is test code (`mod top_k_tests` is `#[cfg(test)]`); the attribute also
+// tells tidy_layers that this import of the session layer is a test's.
+#[cfg(test)]
+use crate::{Connection, Database};
+
+const ROWS: i64 = 3_000;
+
+/// `u` with few distinct values per column (ties everywhere), NULLs, a column `mixed` of
+/// no declared type holding integers, reals, texts and NULLs, and holes from deletes.
+fn table() -> Connection {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE u(id INTEGER PRIMARY KEY, grp INT, name TEXT, score REAL, mixed);
+         BEGIN",
+    )
+    .unwrap();
+    let mut insert = conn
+        .prepare("INSERT INTO u VALUES (?, ?, ?, ?, ?)")
+        .unwrap();
+    for id in 0..ROWS {
+        let score = if id % 11 == 0 {
+            Value::Null
+        } else {
+            Value::Real(((id * 7919) % 23) as f64 * 0.5)
+        };
+        let name = match id % 9 {
+            0 => Value::Null,
+            1 => Value::Text(format!("Name{}", id % 5)),
+            _ => Value::Text(format!("name{}", id % 5)),
+        };
+        let mixed = match id % 5 {
+            0 => Value::Null,
+            1 => Value::Integer(id % 17),
+            2 => Value::Real((id % 13) as f64 + 0.5),
+            3 => Value::Text(format!("t{}", id % 7)),
+            _ => Value::Integer(-(id % 3)),
+        };
+        insert
+            .execute(vec![
+                Value::Integer(id),
+                Value::Integer(id % 4),
+                name,
+                score,
+                mixed,
+            ])
+            .unwrap();
+    }
+    drop(insert);
+    conn.execute_batch("DELETE FROM u WHERE id % 13 = 0; COMMIT")
+        .unwrap();
+    conn
+}
+
+fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
+    conn.query(sql, ()).unwrap().values().to_vec()
+}
+
+/// Checks `select` + `order` with each LIMIT/OFFSET against the full sort's slice.
+fn check(conn: &Connection, select: &str, order: &str) {
+    let full = rows(conn, &format!("{select} ORDER BY {order}"));
+    for (limit, offset) in [(1, 0), (10, 0), (7, 3), (25, 100), (10, 2_900), (50, 5_000)] {
+        let sql = format!("{select} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+        let plan = rows(conn, &format!("EXPLAIN {sql}"));
+        assert!(
+            format!("{plan:?}").contains("TopK"),
+            "{sql} runs as a top-k: {plan:?}"
+        );
+        let expected: Vec<Vec<Value>> = full.iter().skip(offset).take(limit).cloned().collect();
+        assert_eq!(rows(conn, &sql), expected, "{sql}");
+    }
+}
+
+#[test]
+fn top_k_answers_the_full_sorts_first_rows() {
+    let conn = table();
+    conn.execute("PRAGMA threads = 0", ()).unwrap();
+    let shapes = [
+        // Keys that are plain columns (read in place): one, several, NULLs either way.
+        ("SELECT * FROM u", "score DESC"),
+        ("SELECT * FROM u", "score"),
+        ("SELECT id, score FROM u", "score NULLS LAST"),
+        ("SELECT id, score FROM u", "score DESC NULLS FIRST"),
+        ("SELECT id, grp, name FROM u", "grp DESC, name, score DESC"),
+        // Text keys, a mixed-type column (NULL < numbers < texts), equal INTEGER/REAL.
+        ("SELECT id, name FROM u", "name DESC"),
+        ("SELECT id, mixed FROM u", "mixed"),
+        ("SELECT id, mixed FROM u", "mixed DESC, id DESC"),
+        // Collations (built-in, folded into the key), expressions: evaluated keys.
+        ("SELECT id, name FROM u", "name COLLATE NOCASE, grp"),
+        ("SELECT id FROM u", "score * -2 + grp, id % 3 DESC"),
+        ("SELECT id, name FROM u", "lower(name) DESC, score"),
+        // A filter, and a key only the filter and sort read (the narrow decode).
+        ("SELECT name FROM u WHERE grp = 2", "score DESC, mixed"),
+        // Over an input that is not a scan (rows from an aggregate).
+        (
+            "SELECT grp, name, count(*) AS n FROM u GROUP BY grp, name",
+            "n DESC, name",
+        ),
+    ];
+    for (select, order) in shapes {
+        check(&conn, select, order);
+    }
+}
+
+#[test]
+fn ties_keep_input_order_and_the_limit_counts_every_row() {
+    let conn = table();
+    conn.execute("PRAGMA threads = 0", ()).unwrap();
+    // Every row of a group ties on the key: the first rows in the table win.
+    let ids: Vec<Vec<Value>> = [4, 8, 12, 16, 20]
+        .into_iter()
+        .map(|id| vec![Value::Integer(id)])
+        .collect();
+    assert_eq!(rows(&conn, "SELECT id FROM u ORDER BY grp LIMIT 5"), ids);
+    let ids: Vec<Vec<Value>> = [3, 7, 11, 15]
+        .into_iter()
+        .map(|id| vec![Value::Integer(id)])
+        .collect();
+    assert_eq!(
+        rows(&conn, "SELECT id FROM u ORDER BY grp DESC LIMIT 4"),
+        ids
+    );
+    // LIMIT 0 and a LIMIT past the table.
+    assert!(rows(&conn, "SELECT id FROM u ORDER BY score LIMIT 0").is_empty());
+    let every = rows(&conn, "SELECT id FROM u ORDER BY score, id LIMIT 100000");
+    assert_eq!(every.len(), rows(&conn, "SELECT id FROM u").len());
+}
