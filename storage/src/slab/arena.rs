@@ -9,8 +9,12 @@
 //!
 //! REGIONS (Linux). A block of `PAGE_BYTES` up to `REGION_BYTES` is a run of contiguous
 //! 64 KiB pages of a region: 2 MiB of anonymous memory, mapped with `mmap` aligned to 2 MiB
-//! (over-mapped by one region, both ends trimmed) and advised `MADV_HUGEPAGE`, so its first
-//! touch faults in one huge page. A region keeps a bitmap of its free pages; allocation takes
+//! (over-mapped by one region, both ends trimmed) and, once the arena holds
+//! `HUGE_PAGES_FROM_REGIONS` regions, advised `MADV_HUGEPAGE`, so its first touch faults in
+//! one huge page (the regions mapped before are advised then too, and `khugepaged` collapses
+//! them in the background). A smaller arena keeps 4 KiB pages: a huge page is resident whole
+//! from its first touch, so the last region, partly handed out, would cost up to 2 MiB (10 B
+//! per row of a 200,000-row table), while its few regions need few TLB entries anyway. A region keeps a bitmap of its free pages; allocation takes
 //! the first fitting run in the lowest region (address order), so live pages gather in low
 //! regions and the high ones drain. A block larger than a region gets a mapping of its own,
 //! also 2 MiB aligned and advised. Blocks under `PAGE_BYTES` (or aligned past it), and every
@@ -149,6 +153,10 @@ struct Region {
     /// Bit per page: set when the page was handed out since the region was mapped (so it may
     /// hold non-zero bytes).
     dirty: u32,
+    /// Whether the region was mapped on 4 KiB pages (the arena was small): its runs not
+    /// asked zeroed (slab pages) are populated when first handed out, in one call rather
+    /// than a fault per 4 KiB.
+    small_pages: bool,
 }
 
 #[derive(Debug)]
@@ -248,6 +256,7 @@ impl Arena {
                 let region = Region {
                     free: ALL_FREE,
                     dirty: 0,
+                    small_pages: !huge,
                 };
                 state.regions.insert(base, region);
                 state.with_free.insert(base);
@@ -263,6 +272,9 @@ impl Arena {
             .expect("the run's region is mapped");
         debug_assert_eq!(region.free & run, run);
         region.free &= !run;
+        // Slab pages are written through soon; a zeroed block (a slot chunk) may stay
+        // partly untouched, so it is left to fault in where it is used.
+        let populate = region.small_pages && !zeroed && region.dirty & run == 0;
         let dirty = (region.dirty & run) >> first;
         region.dirty |= run;
         if region.free == 0 {
@@ -274,6 +286,9 @@ impl Arena {
             base + first * PAGE_BYTES,
         ))
         .expect("regions are not at address zero");
+        if populate {
+            os::populate(block.as_ptr().expose_provenance(), pages * PAGE_BYTES);
+        }
         if zeroed {
             for page in (0..pages).filter(|page| dirty & (1 << page) != 0) {
                 // SAFETY: the page lies in the run just taken (exclusively ours now), inside
@@ -384,6 +399,15 @@ mod os {
         unsafe { libc::madvise(start, bytes, libc::MADV_HUGEPAGE) };
     }
 
+    /// Faults in the range `[base, base + bytes)` of a live mapping for writing, in one call
+    /// (`MADV_POPULATE_WRITE`; a kernel before 5.14 refuses it, and the range is faulted in
+    /// page by page as it is touched: ignored).
+    pub(super) fn populate(base: usize, bytes: usize) {
+        let start = ptr::with_exposed_provenance_mut::<libc::c_void>(base);
+        // SAFETY: a range of our own live read-write mapping; populating writes no contents.
+        unsafe { libc::madvise(start, bytes, libc::MADV_POPULATE_WRITE) };
+    }
+
     /// A fresh zeroed anonymous mapping of `bytes`, aligned to `REGION_BYTES` and, if
     /// `huge`, advised to use huge pages; `None` if the system refuses.
     pub(super) fn map_aligned(bytes: usize, huge: bool) -> Option<NonNull<u8>> {
@@ -445,6 +469,8 @@ mod os {
     }
 
     pub(super) fn advise_huge_pages(_base: usize, _bytes: usize) {}
+
+    pub(super) fn populate(_base: usize, _bytes: usize) {}
 
     pub(super) fn map_aligned(_bytes: usize, _huge: bool) -> Option<NonNull<u8>> {
         None
@@ -674,16 +700,34 @@ mod tests {
     }
 
     #[test]
-    fn regions_are_advised_to_use_huge_pages() {
+    fn regions_are_advised_to_use_huge_pages_once_the_arena_is_large() {
         let arena = Arena::new();
-        let page = arena.allocate(page_layout(), false).unwrap();
-        match vm_flags_of(page.as_ptr() as usize) {
-            // `hg`: the mapping was advised MADV_HUGEPAGE.
-            Some(flags) => assert!(flags.split(' ').any(|f| f == "hg"), "flags: {flags}"),
-            None => eprintln!("skipped: /proc/self/smaps has no VmFlags for the region"),
+        let whole_region = pages_layout(REGION_PAGES);
+        // `hg`: the mapping was advised MADV_HUGEPAGE.
+        let advised = |block: NonNull<u8>| {
+            vm_flags_of(block.as_ptr() as usize).map(|flags| flags.split(' ').any(|f| f == "hg"))
+        };
+        let mut regions = Vec::new();
+        for _ in 0..HUGE_PAGES_FROM_REGIONS {
+            regions.push(arena.allocate(whole_region, false).unwrap());
         }
-        // SAFETY: allocated above, freed once.
-        unsafe { arena.deallocate(page, page_layout()) };
+        if advised(regions[0]).is_none() {
+            eprintln!("skipped: /proc/self/smaps has no VmFlags for the regions");
+        }
+        for &region in &regions {
+            assert_ne!(advised(region), Some(true), "a small arena uses 4 KiB pages");
+        }
+        // The next region is advised, and so are the earlier ones.
+        regions.push(arena.allocate(whole_region, false).unwrap());
+        assert_eq!(arena.stats().regions, HUGE_PAGES_FROM_REGIONS + 1);
+        for &region in &regions {
+            assert_ne!(advised(region), Some(false), "a large arena asks for huge pages");
+        }
+        for region in regions {
+            // SAFETY: allocated above, freed once.
+            unsafe { arena.deallocate(region, whole_region) };
+        }
+        assert_eq!(arena.stats().regions, 0);
     }
 
     #[test]
