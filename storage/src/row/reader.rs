@@ -335,6 +335,27 @@ fn decode_varint(bytes: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
+/// `bytes` as text when they are UTF-8. A short all-ASCII text (the common short key or
+/// name) is recognized by two word tests instead of `from_utf8`'s general walk.
+#[inline(always)]
+fn utf8(bytes: &[u8]) -> Option<&str> {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let ascii = match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        (Some(first), Some(last)) if bytes.len() <= 16 => {
+            (u64::from_le_bytes(*first) | u64::from_le_bytes(*last)) & HIGH_BITS == 0
+        }
+        _ if bytes.len() < 8 => bytes.iter().fold(0u8, |high, &byte| high | byte) & 0x80 == 0,
+        _ => false,
+    };
+    if ascii {
+        // SAFETY: every byte of `bytes` is below 0x80 (the two words cover all of a text
+        // of 8 to 16 bytes; a shorter one is tested byte by byte), and a sequence of
+        // ASCII bytes is valid UTF-8. `short_ascii_texts_decode_as_from_utf8` checks it.
+        return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes).ok()
+}
+
 /// Why a payload could not be read.
 #[derive(Debug, Clone, Copy)]
 enum Fault {
@@ -456,7 +477,7 @@ impl<'a> Reader<'a> {
             }
             DataType::Text => {
                 let bytes = self.length_prefixed()?;
-                let Ok(text) = std::str::from_utf8(bytes) else {
+                let Some(text) = utf8(bytes) else {
                     return self.fail(Fault::NotUtf8);
                 };
                 match slot {
@@ -596,5 +617,35 @@ impl<'a> Reader<'a> {
         }
         self.position += len as usize;
         Some(&rest[..len as usize])
+    }
+}
+
+#[cfg(test)]
+mod utf8_tests {
+    use super::utf8;
+
+    /// The ASCII shortcut answers as `from_utf8` for every length around its word tests,
+    /// with a high byte at every position (valid multi-byte text and invalid bytes).
+    #[test]
+    fn short_ascii_texts_decode_as_from_utf8() {
+        for len in 0..=24usize {
+            let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert_eq!(utf8(&base), std::str::from_utf8(&base).ok());
+            for at in 0..len {
+                for high in [0x80u8, 0xc3, 0xff] {
+                    let mut bytes = base.clone();
+                    bytes[at] = high;
+                    assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes).ok(), "{bytes:?}");
+                }
+                if at + 1 < len {
+                    // "é" (0xc3 0xa9): valid, not ASCII.
+                    let mut bytes = base.clone();
+                    bytes[at] = 0xc3;
+                    bytes[at + 1] = 0xa9;
+                    assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes).ok(), "{bytes:?}");
+                    assert!(utf8(&bytes).is_some());
+                }
+            }
+        }
     }
 }

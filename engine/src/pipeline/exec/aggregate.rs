@@ -6,8 +6,8 @@
 //! Over a full table scan the operator reads the scan's decoded rows in place (no row is
 //! moved or copied): a group remembers its last row's slot, and the row is read again, once,
 //! when the groups are emitted. A single small non-negative integer group key finds its group
-//! by direct indexing instead of hashing, and column arguments feed the accumulators by
-//! reference.
+//! by direct indexing instead of hashing, a single TEXT key through `TextGroups` (its bytes
+//! hashed and compared in place), and column arguments feed the accumulators by reference.
 
 use std::collections::HashMap;
 
@@ -19,6 +19,7 @@ use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AccessPath, AggregateCall, Node, TableAccess};
 
 use super::accumulator::Accumulator;
+use super::text_groups::{text_hash, TextGroups};
 use super::{scan, ExecContext, Operator, Row};
 
 /// Group keys below this (a single integer key) are found by direct indexing.
@@ -87,9 +88,11 @@ pub(super) struct Grouper<'p> {
     pub(super) input_width: usize,
     pub(super) groups: Vec<Group>,
     index: HashMap<Vec<KeyValue>, usize, FastBuildHasher>,
-    /// A single group key that is not a small integer: its group, probed with the borrowed
-    /// key (a row of an existing group allocates nothing).
+    /// A single group key that is neither a small integer nor text: its group, probed with
+    /// the borrowed key (a row of an existing group allocates nothing).
     single: HashMap<KeyValue, usize, FastBuildHasher>,
+    /// A single TEXT group key: its group, by the key's bytes.
+    texts: TextGroups,
     /// Single integer key `k` in `0..DIRECT_KEYS_MAX`: `direct[k]` is its group (or
     /// `NO_GROUP`); grown on demand.
     direct: Vec<u32>,
@@ -124,6 +127,7 @@ impl<'p> Grouper<'p> {
             groups: Vec::new(),
             index: HashMap::default(),
             single: HashMap::default(),
+            texts: TextGroups::default(),
             direct: Vec::new(),
             key_values: Vec::with_capacity(group_by.len()),
             key: Vec::with_capacity(group_by.len()),
@@ -253,10 +257,18 @@ impl<'p> Grouper<'p> {
         }
     }
 
-    /// The group of the single key `value` (created when new). Only the small-integer
-    /// probe is inlined into the per-row loop; other keys go to the hash map out of line.
+    /// The group of the single key `value` (created when new). Only the small-integer and
+    /// text probes are inlined into the per-row loop; other keys go to the hash map out of
+    /// line.
     #[inline(always)]
     fn find_single(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
+        if let Value::Text(text) = value {
+            let hash = text_hash(text);
+            if let Some(position) = self.texts.get(text, hash) {
+                return Ok(position);
+            }
+            return self.new_text_group(text, hash, context);
+        }
         if let Some(slot) = direct_slot(value) {
             if let Some(&position) = self.direct.get(slot) {
                 if position != NO_GROUP {
@@ -279,9 +291,26 @@ impl<'p> Grouper<'p> {
         self.find_single_slow(value, context)
     }
 
-    /// A new group for the single key `value`.
+    /// A new group for the single TEXT key `text` (hashed to `hash`), which has none.
+    #[inline(never)]
+    fn new_text_group(
+        &mut self,
+        text: &str,
+        hash: u64,
+        context: &ExecContext<'_>,
+    ) -> Result<usize> {
+        self.key_values.clear();
+        self.key_values.push(Value::Text(text.to_owned()));
+        let position = self.push_group(context)?;
+        let group = u32::try_from(position).map_err(|_| crate::err!(Limit, "too many groups"))?;
+        self.texts.insert(text, hash, group);
+        Ok(position)
+    }
+
+    /// A new group for the single key `value` (not text: `new_text_group` makes those).
     #[inline(never)]
     fn find_single_slow(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
+        debug_assert!(!matches!(value, Value::Text(_)));
         self.key_values.clear();
         self.key_values.push(value.clone());
         match direct_slot(value) {

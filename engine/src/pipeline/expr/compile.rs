@@ -37,7 +37,7 @@ impl<'e> Predicate<'e> {
     #[inline]
     pub fn matches(&self, row: &[Value], context: &EvalContext<'_>) -> Result<bool> {
         match self {
-            Predicate::Compiled(compiled) => Ok(compiled.truth(row) == Some(true)),
+            Predicate::Compiled(compiled) => Ok(compiled.passes(row)),
             Predicate::Tree(expr) => expr.matches(row, context),
         }
     }
@@ -153,6 +153,47 @@ impl Compiled {
             }
             Compiled::Not(operand) => operand.for_each_column(visit),
         }
+    }
+
+    /// Whether the predicate is TRUE over `row` (`truth(row) == Some(true)`). A comparison
+    /// or BETWEEN of a column with constants of its own numeric class (both integers or
+    /// both reals, the common scan filter) is answered inline, without `truth`'s call;
+    /// every other case goes to `truth`.
+    #[inline(always)]
+    pub fn passes(&self, row: &[Value]) -> bool {
+        match self {
+            Compiled::Compare {
+                column,
+                op,
+                constant,
+                constant_first,
+            } => {
+                if let Some(ordering) = same_class_order(&row[*column], constant) {
+                    let ordering = if *constant_first {
+                        ordering.reverse()
+                    } else {
+                        ordering
+                    };
+                    return compared(*op, ordering);
+                }
+            }
+            Compiled::Between {
+                column,
+                low,
+                high,
+                negated,
+            } => {
+                let value = &row[*column];
+                if let (Some(from_low), Some(to_high)) =
+                    (same_class_order(value, low), same_class_order(value, high))
+                {
+                    let inside = from_low != Ordering::Less && to_high != Ordering::Greater;
+                    return inside != *negated;
+                }
+            }
+            _ => {}
+        }
+        self.truth(row) == Some(true)
     }
 
     /// The predicate's truth over `row`: `None` for NULL (unknown).
@@ -369,6 +410,11 @@ mod tests {
                         "{expr} over {row:?}"
                     );
                     if let Predicate::Compiled(compiled) = &predicate {
+                        assert_eq!(
+                            compiled.passes(&row),
+                            compiled.truth(&row) == Some(true),
+                            "{expr} over {row:?}"
+                        );
                         assert_eq!(
                             compiled.truth(&row),
                             truth(&expr.eval(&row, &context).unwrap()),

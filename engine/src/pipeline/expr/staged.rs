@@ -67,9 +67,7 @@ impl Staged {
     /// Whether every term of stage `stage` is TRUE over `row` (decoded up to its stop).
     #[inline]
     pub fn check(&self, stage: usize, row: &[Value]) -> bool {
-        self.stages[stage]
-            .iter()
-            .all(|term| term.truth(row) == Some(true))
+        self.stages[stage].iter().all(|term| term.passes(row))
     }
 
     /// Whether `row` (decoded whole) passes every stage.

@@ -191,7 +191,7 @@ impl WorkerFilter {
                     let passes = match self {
                         WorkerFilter::All => true,
                         WorkerFilter::Staged(staged) => staged.matches(values),
-                        WorkerFilter::Compiled(compiled) => compiled.truth(values) == Some(true),
+                        WorkerFilter::Compiled(compiled) => compiled.passes(values),
                     };
                     !passes || visit(row, values)
                 })?,
