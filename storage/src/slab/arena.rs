@@ -715,13 +715,21 @@ mod tests {
             eprintln!("skipped: /proc/self/smaps has no VmFlags for the regions");
         }
         for &region in &regions {
-            assert_ne!(advised(region), Some(true), "a small arena uses 4 KiB pages");
+            assert_ne!(
+                advised(region),
+                Some(true),
+                "a small arena uses 4 KiB pages"
+            );
         }
         // The next region is advised, and so are the earlier ones.
         regions.push(arena.allocate(whole_region, false).unwrap());
         assert_eq!(arena.stats().regions, HUGE_PAGES_FROM_REGIONS + 1);
         for &region in &regions {
-            assert_ne!(advised(region), Some(false), "a large arena asks for huge pages");
+            assert_ne!(
+                advised(region),
+                Some(false),
+                "a large arena asks for huge pages"
+            );
         }
         for region in regions {
             // SAFETY: allocated above, freed once.
