@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ember_storage::row::RowFormat;
 use ember_storage::snapshot::{read_snapshot, snapshot_name, snapshot_timestamps, LoadedSnapshot};
 use ember_storage::vfs::Vfs;
 use ember_storage::wal::record::{CatalogOp, RowChange, WalRecord};
@@ -149,9 +150,14 @@ pub(crate) fn recover(
     report.wal_bytes = scan.bytes_read;
     report.bytes_truncated = scan.truncated_bytes;
     report.salvaged.extend(scan.salvaged);
-    for (record, segment) in scan.records.iter().zip(&scan.record_segments) {
+    let replayed = scan
+        .records
+        .iter()
+        .zip(&scan.record_segments)
+        .zip(&scan.record_row_formats);
+    for ((record, segment), &row_format) in replayed {
         let file = dir.join(segment_name(*segment));
-        replay(db, record, &mut tables, salvage, &file)?;
+        replay(db, record, row_format, &mut tables, salvage, &file)?;
         report.records_replayed += 1;
     }
     for (table_id, changes) in &tables.skipped {
@@ -293,7 +299,7 @@ fn load_snapshot(
             .map(|rebuilt| &mut rebuilt.rows);
         for (row, payload) in &table.rows {
             let values = schema
-                .decode(payload)
+                .decode_stored(payload, snapshot.row_format)
                 .map_err(|e| corrupt(format!("snapshot row of {}: {}", table.name, e.message)))?;
             let new_row = txn
                 .insert(storage, &values)
@@ -318,6 +324,7 @@ fn table_storage(db: &Database, name: &str) -> Result<Arc<Table>> {
 fn replay(
     db: &Database,
     record: &WalRecord,
+    row_format: RowFormat,
     tables: &mut ReplayTables,
     salvage: bool,
     file: &Path,
@@ -364,7 +371,7 @@ fn replay(
             txn.skip_unique_checks();
             for change in changes {
                 if let Some(rebuilt) = tables.live.get_mut(&change.table_id) {
-                    replay_change(&mut txn, rebuilt, change)?;
+                    replay_change(&mut txn, rebuilt, change, row_format)?;
                 } else if tables.dropped.contains(&change.table_id) {
                     // A commit that raced its table's DROP TABLE: the drop came first.
                 } else if salvage {
@@ -437,7 +444,13 @@ fn replay_rebuild(
     Ok(())
 }
 
-fn replay_change(txn: &mut Transaction, rebuilt: &mut Rebuilt, change: &RowChange) -> Result<()> {
+/// Replays one row change, its payload encoded in `row_format` (its segment's).
+fn replay_change(
+    txn: &mut Transaction,
+    rebuilt: &mut Rebuilt,
+    change: &RowChange,
+    row_format: RowFormat,
+) -> Result<()> {
     let table = &rebuilt.table;
     let mut current = Vec::new();
     let live = match rebuilt.rows.get(&change.row) {
@@ -449,7 +462,10 @@ fn replay_change(txn: &mut Transaction, rebuilt: &mut Rebuilt, change: &RowChang
     };
     match (&change.payload, live) {
         (Some(payload), live) => {
-            let values = table.schema().decode(payload).map_err(damaged)?;
+            let values = table
+                .schema()
+                .decode_stored(payload, row_format)
+                .map_err(damaged)?;
             let new_row = match live {
                 Some(row) => txn.update(table, row, &values).map_err(damaged)?,
                 None => txn.insert(table, &values).map_err(damaged)?,

@@ -18,10 +18,13 @@
 //!
 //! RETURN TO THE OS. A freed run goes back to its region's bitmap; when a region's last page
 //! is freed the whole region is unmapped (`munmap`), and a large block's mapping goes when the
-//! block does. Single free pages are not handed back with `MADV_DONTNEED`: zapping 64 KiB of a
-//! huge page splits it into 4 KiB pages for good (until khugepaged collapses it again), which
-//! would undo the TLB reach of the 31 pages still in use. The price: free pages of a region
-//! that still holds a live page stay resident (they are the first reused).
+//! block does. Free pages of a busy region are not handed back with `MADV_DONTNEED`: zapping
+//! 64 KiB of a huge page splits it into 4 KiB pages for good (until khugepaged collapses it
+//! again), which would undo the TLB reach of the pages still in use; they stay resident and
+//! are the first reused. A sparse region is another matter: when a free leaves a region with
+//! at most `SPARSE_REGION_PAGES_IN_USE` pages in use (a size class's last rows gathered by
+//! compaction, a table's tail), its free pages are zapped (`released`), so a few live pages
+//! do not hold 2 MiB; a zapped page reads zero when it is handed out again.
 //!
 //! ZEROING. Pages not handed out since their region was mapped are zero (fresh anonymous
 //! memory); a second bitmap marks the others, and `allocate_zeroed` clears only those.
@@ -53,6 +56,13 @@ const _: () = assert!(REGION_BYTES.is_power_of_two());
 
 /// The free bitmap of a region with no page in use.
 const ALL_FREE: u32 = run_mask(REGION_PAGES);
+
+/// A region with at most this many pages in use (half) hands its free pages back to the
+/// system. M1's updates (a row's payload moving from one size class to the next, whose old
+/// pages compaction then empties) left regions holding a table's slot chunks (1, 2, ..., 16
+/// pages each) and little else: at a quarter, 3.3 MB of free pages stayed resident at
+/// 200,000 rows.
+const SPARSE_REGION_PAGES_IN_USE: u32 = (REGION_PAGES / 2) as u32;
 
 static ARENA: Arena = Arena::new();
 
@@ -132,6 +142,8 @@ pub(crate) struct ArenaStats {
     pub(crate) mapped_bytes: usize,
     /// Region pages handed out and not freed.
     pub(crate) pages_in_use: usize,
+    /// Free region pages handed back to the system (in sparse regions).
+    pub(crate) pages_released: usize,
 }
 
 /// One 2 MiB region, by its base address.
@@ -139,9 +151,12 @@ pub(crate) struct ArenaStats {
 struct Region {
     /// Bit per page: set when the page is free.
     free: u32,
-    /// Bit per page: set when the page was handed out since the region was mapped (so it may
-    /// hold non-zero bytes).
+    /// Bit per page: set when the page was handed out since the region was mapped or
+    /// released (so it may hold non-zero bytes).
     dirty: u32,
+    /// Bit per page: set when the free page was handed back to the system (it is not
+    /// resident, and reads zero).
+    released: u32,
 }
 
 #[derive(Debug)]
@@ -171,6 +186,7 @@ impl Arena {
                     large_blocks: 0,
                     mapped_bytes: 0,
                     pages_in_use: 0,
+                    pages_released: 0,
                 },
             }),
         }
@@ -233,6 +249,7 @@ impl Arena {
                 let region = Region {
                     free: ALL_FREE,
                     dirty: 0,
+                    released: 0,
                 };
                 state.regions.insert(base, region);
                 state.with_free.insert(base);
@@ -250,10 +267,13 @@ impl Arena {
         region.free &= !run;
         let dirty = (region.dirty & run) >> first;
         region.dirty |= run;
+        let reused = (region.released & run).count_ones() as usize;
+        region.released &= !run;
         if region.free == 0 {
             state.with_free.remove(&base);
         }
         state.stats.pages_in_use += pages;
+        state.stats.pages_released -= reused;
         drop(state);
         let block = NonNull::new(ptr::with_exposed_provenance_mut::<u8>(
             base + first * PAGE_BYTES,
@@ -301,7 +321,8 @@ impl Arena {
         debug_assert_eq!(address % PAGE_BYTES, 0, "runs start at a page");
         let first = (address - base) / PAGE_BYTES;
         let run = run_mask(pages) << first;
-        let mut state = self.lock();
+        let mut guard = self.lock();
+        let state = &mut *guard;
         let region = state
             .regions
             .get_mut(&base)
@@ -311,20 +332,55 @@ impl Arena {
         let region_free = region.free;
         state.stats.pages_in_use -= pages;
         if region_free != ALL_FREE {
+            if REGION_PAGES as u32 - region_free.count_ones() <= SPARSE_REGION_PAGES_IN_USE {
+                // Under the lock: no page of the region can be handed out while it is zapped.
+                let released = release_free_pages(base, region);
+                state.stats.pages_released += released;
+            }
             state.with_free.insert(base);
             return;
         }
+        let released = state.regions[&base].released.count_ones() as usize;
+        state.stats.pages_released -= released;
         state.regions.remove(&base);
         state.with_free.remove(&base);
         state.stats.regions -= 1;
         state.stats.mapped_bytes -= REGION_BYTES;
-        drop(state);
+        drop(guard);
         let region = NonNull::new(ptr::with_exposed_provenance_mut::<u8>(base))
             .expect("regions are not at address zero");
         // SAFETY: every page of the region is free and it left the map under the lock, so
         // nobody can reach it; it is a whole mapping of `REGION_BYTES`.
         unsafe { os::unmap(region, REGION_BYTES) };
     }
+}
+
+/// Hands the free pages of `region` (based at `base`) that are still resident back to the
+/// system, each contiguous run with one call; returns how many. The caller holds the arena's
+/// lock, so none of them can be handed out meanwhile.
+fn release_free_pages(base: usize, region: &mut Region) -> usize {
+    let resident = region.free & !region.released;
+    let mut released = 0;
+    let mut first = 0;
+    while first < REGION_PAGES {
+        if resident & (1 << first) == 0 {
+            first += 1;
+            continue;
+        }
+        let pages = (resident >> first).trailing_ones() as usize;
+        let run = run_mask(pages) << first;
+        let start = ptr::with_exposed_provenance_mut::<u8>(base + first * PAGE_BYTES);
+        // SAFETY: the run's pages are free (their bits are set in `free`, and the caller holds
+        // the lock, so nobody takes them meanwhile) and lie inside the region's live mapping.
+        if unsafe { os::release(start, pages * PAGE_BYTES) } {
+            region.released |= run;
+            // A released page reads zero: `allocate_zeroed` need not clear it.
+            region.dirty &= !run;
+            released += pages;
+        }
+        first += pages;
+    }
+    released
 }
 
 impl Drop for Arena {
@@ -402,6 +458,17 @@ mod os {
         NonNull::new(start)
     }
 
+    /// Hands `bytes` at `start` back to the system (`MADV_DONTNEED`: no longer resident, and
+    /// zero when next touched); whether it did.
+    ///
+    /// # Safety
+    /// The range is whole pages of one of our mappings that nobody uses.
+    pub(super) unsafe fn release(start: *mut u8, bytes: usize) -> bool {
+        // SAFETY: by the contract the range is ours and unused; a private anonymous mapping
+        // reads zero after `MADV_DONTNEED`.
+        unsafe { libc::madvise(start.cast(), bytes, libc::MADV_DONTNEED) == 0 }
+    }
+
     /// # Safety
     /// `block` is a whole mapping of `bytes` made by `map_aligned` (or a whole region of one)
     /// and nobody uses it any more.
@@ -423,6 +490,12 @@ mod os {
 
     pub(super) fn map_aligned(_bytes: usize) -> Option<NonNull<u8>> {
         None
+    }
+
+    /// # Safety
+    /// Never called (nothing is mapped).
+    pub(super) unsafe fn release(_start: *mut u8, _bytes: usize) -> bool {
+        false
     }
 
     /// # Safety
@@ -543,6 +616,77 @@ mod tests {
             // SAFETY: every page is live again (the freed ones were re-allocated at the
             // same addresses), each freed once here.
             unsafe { arena.deallocate(page, page_layout()) };
+        }
+        assert_eq!(arena.stats(), ArenaStats::default());
+    }
+
+    /// Whether each system page of `bytes` at `start` is resident (`mincore`).
+    fn resident_pages(start: NonNull<u8>, bytes: usize) -> Vec<bool> {
+        let page = 4096;
+        let mut flags = vec![0u8; bytes.div_ceil(page)];
+        // SAFETY: `start` is page aligned and the range lies in one of the arena's mappings;
+        // mincore only reads the page tables into `flags`, which holds one byte per page.
+        let status =
+            unsafe { libc::mincore(start.as_ptr().cast(), bytes, flags.as_mut_ptr().cast()) };
+        assert_eq!(status, 0);
+        flags.iter().map(|flag| flag & 1 != 0).collect()
+    }
+
+    #[test]
+    fn a_sparse_regions_free_pages_go_back_to_the_system_and_read_zero() {
+        let arena = Arena::new();
+        let pages: Vec<NonNull<u8>> = (0..REGION_PAGES)
+            .map(|_| arena.allocate(page_layout(), false).unwrap())
+            .collect();
+        for (index, page) in pages.iter().enumerate() {
+            // SAFETY: a live page of PAGE_BYTES.
+            unsafe { std::ptr::write_bytes(page.as_ptr(), index as u8 + 1, PAGE_BYTES) };
+        }
+        let keep = SPARSE_REGION_PAGES_IN_USE as usize;
+        let (kept, freed) = pages.split_at(keep);
+        // Down to one page more than a sparse region: every free page stays resident.
+        for page in &freed[..freed.len() - 1] {
+            // SAFETY: allocated above, freed once.
+            unsafe { arena.deallocate(*page, page_layout()) };
+        }
+        assert_eq!(arena.stats().pages_released, 0);
+        assert!(resident_pages(freed[0], PAGE_BYTES).iter().all(|r| *r));
+        // One more free makes it sparse: every free page is released.
+        // SAFETY: as above.
+        unsafe { arena.deallocate(freed[freed.len() - 1], page_layout()) };
+        let stats = arena.stats();
+        assert_eq!(stats.pages_released, REGION_PAGES - keep);
+        assert_eq!(stats.pages_in_use, keep);
+        for page in freed {
+            assert!(resident_pages(*page, PAGE_BYTES).iter().all(|r| !r));
+        }
+        // The pages still in use keep their bytes.
+        for (index, page) in kept.iter().enumerate() {
+            // SAFETY: a live page of PAGE_BYTES, written above.
+            let bytes = unsafe { std::slice::from_raw_parts(page.as_ptr(), PAGE_BYTES) };
+            assert!(bytes.iter().all(|b| *b == index as u8 + 1), "page {index}");
+        }
+        // A released page handed out again (zeroed or not) reads zero, and is counted back.
+        let again = arena.allocate(page_layout(), true).unwrap();
+        assert_eq!(again, freed[0]);
+        // SAFETY: a live page of PAGE_BYTES.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(again.as_ptr(), PAGE_BYTES) };
+        assert!(bytes.iter().all(|b| *b == 0));
+        bytes.fill(0x5A);
+        assert_eq!(arena.stats().pages_released, REGION_PAGES - keep - 1);
+        // Freed again in the sparse region: released again; then zeroed on request.
+        // SAFETY: allocated above, freed once.
+        unsafe { arena.deallocate(again, page_layout()) };
+        assert_eq!(arena.stats().pages_released, REGION_PAGES - keep);
+        let again = arena.allocate(page_layout(), true).unwrap();
+        // SAFETY: a live page of PAGE_BYTES.
+        let bytes = unsafe { std::slice::from_raw_parts(again.as_ptr(), PAGE_BYTES) };
+        assert!(bytes.iter().all(|b| *b == 0));
+        // SAFETY: allocated above, freed once.
+        unsafe { arena.deallocate(again, page_layout()) };
+        for page in kept {
+            // SAFETY: allocated above, freed once.
+            unsafe { arena.deallocate(*page, page_layout()) };
         }
         assert_eq!(arena.stats(), ArenaStats::default());
     }

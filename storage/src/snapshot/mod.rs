@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::{FRAME_PAYLOAD_BYTES_MAX, ROW_BYTES_MAX, TABLE_SLOTS_MAX, WAL_TEXT_BYTES_MAX};
 use crate::mvcc::{Table, Transaction};
+use crate::row::RowFormat;
 use crate::vfs::Vfs;
 use crate::wal::frame::{frame_at, FrameAt};
 use crate::wal::record::Reader;
@@ -26,8 +27,12 @@ pub use encode::{ImageSummary, SnapshotEncoder};
 
 /// First bytes of every snapshot file.
 pub const SNAPSHOT_MAGIC: &[u8; 8] = b"EMBRSNP1";
-/// Format 2 added the creation time to the header; format 1 files still read.
-const FORMAT_VERSION: u64 = 2;
+/// Format 2 added the creation time to the header; format 3 changed the row payloads to the
+/// compact REAL encoding (`row/real.rs`; formats 1-2 hold REALs as 8 bytes, `RowFormat::
+/// FixedReals`). Files of every format still read.
+const FORMAT_VERSION: u64 = 3;
+/// The first format whose row payloads encode REALs compactly.
+const COMPACT_REALS_VERSION: u64 = 3;
 const BLOCK_HEADER: u8 = 1;
 const BLOCK_TABLE: u8 = 2;
 const BLOCK_ROWS: u8 = 3;
@@ -196,6 +201,9 @@ pub struct LoadedSnapshot {
     pub wal_start: u64,
     /// When it was taken (milliseconds since the Unix epoch); `None` in format 1 files.
     pub created_unix_ms: Option<u64>,
+    /// How its row payloads encode REALs (`FixedReals` in formats 1-2): decode them with
+    /// `TableSchema::decode_stored`.
+    pub row_format: RowFormat,
     pub tables: Vec<SnapshotTable>,
     pub schema_sql: Vec<String>,
     /// Rows in all tables (also when the rows themselves were not kept).
@@ -254,9 +262,14 @@ fn parse_image(
         match kind {
             BLOCK_HEADER => {
                 let version = reader.varint().map_err(fail)?;
-                if version != 1 && version != FORMAT_VERSION {
+                if !(1..=FORMAT_VERSION).contains(&version) {
                     return Err(corrupt(name, pos, "unknown format version"));
                 }
+                snapshot.row_format = if version >= COMPACT_REALS_VERSION {
+                    RowFormat::Current
+                } else {
+                    RowFormat::FixedReals
+                };
                 snapshot.ts = reader.varint().map_err(fail)?;
                 snapshot.wal_start = reader.varint().map_err(fail)?;
                 if version >= 2 {

@@ -32,10 +32,15 @@ pub use scan::{
 
 /// First bytes of every WAL segment written now: each frame's payload starts with the
 /// segment offset known to be synced when it was appended (`synced_before`, a varint),
-/// followed by the record.
-pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL2";
+/// followed by the record; row payloads encode REALs compactly (`row/real.rs`).
+pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL3";
 
-/// First bytes of a segment of the first format (frames hold the record alone); still read.
+/// First bytes of a segment of the second format: frames as today, but row payloads hold
+/// REALs as 8 bytes (`RowFormat::FixedReals`); still read.
+pub const WAL_MAGIC_V2: &[u8; 8] = b"EMBRWAL2";
+
+/// First bytes of a segment of the first format (frames hold the record alone, row payloads
+/// as in the second); still read.
 pub const WAL_MAGIC_V1: &[u8; 8] = b"EMBRWAL1";
 
 /// Frames `record` with its `synced_before` offset (the current segment format) into `out`.
