@@ -105,8 +105,9 @@ pub(crate) fn decode_real(bytes: &[u8], position: usize) -> Option<(f64, usize)>
 }
 
 /// `decode_real` for a REAL with fewer than 8 bytes after its start (a short form ending the
-/// payload), a 9-byte short form, or an escaped one.
-#[inline]
+/// payload), a 9-byte short form, or an escaped one (out of line: the scan loops that
+/// inline `decode_real` stay small).
+#[inline(never)]
 fn decode_real_near_end(bytes: &[u8], position: usize) -> Option<(f64, usize)> {
     let rest = bytes.get(position..)?;
     match *rest.first()? {
