@@ -2,20 +2,24 @@
 //! into an in-memory database, then prints the anonymous memory the load added and the
 //! storage's own accounting (`ember_stats`) per row: payload bytes (encoded rows), slab slots
 //! in use (payload + size-class slack), whole slab pages, version headers, primary-index
-//! entries, and the rest (slot arrays, arena regions' untouched tails, allocator).
+//! entries, and the rest (slot arrays, arena regions' untouched tails, allocator). With
+//! `updates`, then runs M1's updates (`UPDATE t SET score = <random fraction>` on uniform
+//! keys, 1,000 per transaction) and `VACUUM`, and prints the same breakdown again.
 //!
-//! `cargo run --release -p ember-bench --example row_bytes -- [rows]`
+//! `cargo run --release -p ember-bench --example row_bytes -- [rows] [updates]`
 
-use ember::Database;
-use ember_bench::data::Person;
+use ember::{Connection, Database};
+use ember_bench::data::{Person, Rng};
 use ember_bench::memory::anonymous_bytes;
 use ember_bench::sql;
 
 fn main() -> Result<(), ember::Error> {
-    let rows: i64 = std::env::args()
-        .nth(1)
+    let mut args = std::env::args().skip(1);
+    let rows: i64 = args
+        .next()
         .and_then(|text| text.parse().ok())
         .unwrap_or(200_000);
+    let updates: usize = args.next().and_then(|text| text.parse().ok()).unwrap_or(0);
     let before = anonymous_bytes().unwrap_or(0);
     let db = Database::in_memory();
     let conn = db.connect();
@@ -29,10 +33,34 @@ fn main() -> Result<(), ember::Error> {
         }
         conn.execute("COMMIT", ())?;
     }
-    let loaded = anonymous_bytes().unwrap_or(0);
+    println!("rows                       {rows}");
+    print_breakdown(&conn, rows, before)?;
+    if updates > 0 {
+        // M1's updates (bench/src/memory.rs).
+        let mut rng = Rng::new(11);
+        let mut done = 0;
+        while done < updates {
+            conn.execute("BEGIN", ())?;
+            for _ in 0..1_000.min(updates - done) {
+                let key = rng.key(rows as usize);
+                conn.execute(sql::UPDATE, (rng.next_f64(), key))?;
+                done += 1;
+            }
+            conn.execute("COMMIT", ())?;
+        }
+        conn.execute("VACUUM", ())?;
+        println!("after {updates} updates and VACUUM:");
+        print_breakdown(&conn, rows, before)?;
+    }
+    Ok(())
+}
+
+/// Prints the anonymous memory added since `before` and `ember_stats`'s accounting, per row.
+fn print_breakdown(conn: &Connection, rows: i64, before: u64) -> Result<(), ember::Error> {
+    let now = anonymous_bytes().unwrap_or(0);
     let stats = conn.query(
         "SELECT payload_bytes, slab_bytes_used, slab_page_bytes, version_header_bytes, \
-         index_bytes, large_payload_bytes FROM ember_stats",
+         index_bytes, large_payload_bytes, slab_pages FROM ember_stats",
         (),
     )?;
     let row = stats
@@ -47,13 +75,16 @@ fn main() -> Result<(), ember::Error> {
         }
     };
     let per_row = |bytes: f64| bytes / rows as f64;
-    let anon = per_row(loaded.saturating_sub(before) as f64);
+    let anon = per_row(now.saturating_sub(before) as f64);
     let accounted = value(2) + value(3) + value(4) + value(5);
-    println!("rows                       {rows}");
     println!("anon B/row                 {anon:.1}");
     println!("payload (encoded) B/row    {:.1}", per_row(value(0)));
     println!("slab slots used B/row      {:.1}", per_row(value(1)));
-    println!("slab pages B/row           {:.1}", per_row(value(2)));
+    println!(
+        "slab pages B/row           {:.1} ({} pages)",
+        per_row(value(2)),
+        value(6)
+    );
     println!("version headers B/row      {:.1}", per_row(value(3)));
     println!("index entries B/row        {:.1}", per_row(value(4)));
     println!("large payloads B/row       {:.1}", per_row(value(5)));

@@ -72,7 +72,7 @@ pub fn splice_into(
 /// Where the non-NULL column of `column_type` that starts at `position` in `row` ends (an
 /// `Any` column's type tag included); `None` when it runs past the end or is malformed.
 #[inline]
-fn column_end(column_type: DataType, row: &[u8], mut position: usize) -> Option<usize> {
+pub(crate) fn column_end(column_type: DataType, row: &[u8], mut position: usize) -> Option<usize> {
     let value_type = if column_type == DataType::Any {
         let tag = *row.get(position)?;
         position += 1;
@@ -85,7 +85,7 @@ fn column_end(column_type: DataType, row: &[u8], mut position: usize) -> Option<
     };
     let end = match value_type {
         DataType::Integer => varint(row, position)?.1,
-        DataType::Real => position + 8,
+        DataType::Real => crate::row::real_end(row, position)?,
         DataType::Boolean => position + 1,
         DataType::Text | DataType::Blob => {
             let (len, start) = varint(row, position)?;

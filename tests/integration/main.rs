@@ -33,6 +33,7 @@ mod limits_disk;
 mod memory;
 mod memory_pressure;
 mod named_params;
+mod old_format_reals;
 mod ordered_key;
 mod parallel_group_by;
 mod parallel_scan;

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ember_storage::row::RowFormat;
 use ember_storage::snapshot::{read_snapshot, snapshot_name, snapshot_timestamps, LoadedSnapshot};
 use ember_storage::vfs::Vfs;
 use ember_storage::wal::record::{CatalogOp, RowChange, WalRecord};
@@ -149,9 +150,14 @@ pub(crate) fn recover(
     report.wal_bytes = scan.bytes_read;
     report.bytes_truncated = scan.truncated_bytes;
     report.salvaged.extend(scan.salvaged);
-    for (record, segment) in scan.records.iter().zip(&scan.record_segments) {
+    let replayed = scan
+        .records
+        .iter()
+        .zip(&scan.record_segments)
+        .zip(&scan.record_row_formats);
+    for ((record, segment), &row_format) in replayed {
         let file = dir.join(segment_name(*segment));
-        replay(db, record, &mut tables, salvage, &file)?;
+        replay(db, record, row_format, &mut tables, salvage, &file)?;
         report.records_replayed += 1;
     }
     for (table_id, changes) in &tables.skipped {
@@ -295,7 +301,7 @@ fn load_snapshot(
             // Decoded as the row the file names (a clustered table's key left out of the
             // payload is that row id), inserted anew.
             let values = schema
-                .decode(*row, payload)
+                .decode_stored(*row, payload, snapshot.row_format)
                 .map_err(|e| corrupt(format!("snapshot row of {}: {}", table.name, e.message)))?;
             let new_row = txn
                 .insert(storage, &values)
@@ -320,6 +326,7 @@ fn table_storage(db: &Database, name: &str) -> Result<Arc<Table>> {
 fn replay(
     db: &Database,
     record: &WalRecord,
+    row_format: RowFormat,
     tables: &mut ReplayTables,
     salvage: bool,
     file: &Path,
@@ -366,7 +373,7 @@ fn replay(
             txn.skip_unique_checks();
             for change in changes {
                 if let Some(rebuilt) = tables.live.get_mut(&change.table_id) {
-                    replay_change(&mut txn, rebuilt, change)?;
+                    replay_change(&mut txn, rebuilt, change, row_format)?;
                 } else if tables.dropped.contains(&change.table_id) {
                     // A commit that raced its table's DROP TABLE: the drop came first.
                 } else if salvage {
@@ -439,7 +446,13 @@ fn replay_rebuild(
     Ok(())
 }
 
-fn replay_change(txn: &mut Transaction, rebuilt: &mut Rebuilt, change: &RowChange) -> Result<()> {
+/// Replays one row change, its payload encoded in `row_format` (its segment's).
+fn replay_change(
+    txn: &mut Transaction,
+    rebuilt: &mut Rebuilt,
+    change: &RowChange,
+    row_format: RowFormat,
+) -> Result<()> {
     let table = &rebuilt.table;
     let mut current = Vec::new();
     let live = match rebuilt.rows.get(&change.row) {
@@ -454,7 +467,7 @@ fn replay_change(txn: &mut Transaction, rebuilt: &mut Rebuilt, change: &RowChang
             // The row id the log names: a clustered table's key left out of the payload.
             let values = table
                 .schema()
-                .decode(change.row, payload)
+                .decode_stored(change.row, payload, row_format)
                 .map_err(damaged)?;
             let new_row = match live {
                 Some(row) => txn.update(table, row, &values).map_err(damaged)?,

@@ -1,10 +1,13 @@
 //! Compact row codec: a null bitmap, then each non-null column in declared order. Integers are
-//! zigzag varints, reals 8 bytes little-endian, booleans 1 byte, text and blobs a varint
+//! zigzag varints, reals 8 bytes big-endian when plain and 2 to 7 bytes when a multiple of
+//! 1/8 of moderate size (`real.rs`), booleans 1 byte, text and blobs a varint
 //! length then the bytes; an `Any` column prefixes its value with the value's type tag.
 //!
 //! ```text
 //! [null bitmap: ceil(n/8) bytes][col 0][col 2]...   (NULL columns take no bytes)
 //! ```
+//! Files written before the compact REAL encoding (8 bytes little-endian) are read through
+//! `legacy.rs`.
 //! Decoding treats the bytes as untrusted: every length is checked against the bytes left
 //! before anything is allocated, and a malformed payload is an `InvalidData` error.
 
@@ -15,9 +18,13 @@ use crate::limits::{ROW_BYTES_MAX, VALUE_BYTES_MAX};
 use crate::value::{DataType, Value};
 
 mod added;
+mod legacy;
 mod reader;
+mod real;
 
 pub use added::encode_with_added;
+pub use legacy::{upgrade_fixed_reals, RowFormat};
+pub(crate) use real::real_end;
 
 use reader::Step;
 
@@ -72,7 +79,7 @@ pub(crate) fn encode_leaving_out<V: Borrow<Value>>(
                 continue;
             }
             (DataType::Real, Value::Real(r)) => {
-                out.extend_from_slice(&r.to_le_bytes());
+                real::encode_real(*r, out);
                 continue;
             }
             (DataType::Text, Value::Text(text)) if text.len() < 0x80 => {
@@ -128,7 +135,7 @@ pub(crate) fn encode_value(
 ) -> StorageResult<()> {
     match (column_type, value) {
         (DataType::Integer, Value::Integer(i)) => write_varint(zigzag(*i), out),
-        (DataType::Real, Value::Real(r)) => out.extend_from_slice(&r.to_le_bytes()),
+        (DataType::Real, Value::Real(r)) => real::encode_real(*r, out),
         (DataType::Boolean, Value::Boolean(b)) => out.push(u8::from(*b)),
         (DataType::Text, Value::Text(s)) => write_bytes(s.as_bytes(), out)?,
         (DataType::Blob, Value::Blob(b)) => write_bytes(b, out)?,

@@ -7,6 +7,7 @@
 use crate::error::{StorageError, StorageResult};
 use crate::value::{DataType, Value};
 
+use super::real::{decode_real, real_len};
 use super::{fill_left_out_key, invalid, unzigzag};
 
 /// Bytes of the longest varint (a u64 takes at most 10 groups of 7 bits).
@@ -421,7 +422,7 @@ impl<'a> Reader<'a> {
                 return self.read(value_type, slot);
             }
             Step::SkipVarint => self.skip_varint(),
-            Step::SkipReal => self.advance(8),
+            Step::SkipReal => self.skip_real(),
             Step::SkipBoolean => self.advance(1),
             Step::SkipBytes => match self.bytes.get(self.position) {
                 // A one-byte length (under 128): the common short text.
@@ -438,7 +439,7 @@ impl<'a> Reader<'a> {
                 let value_type = self.tag()?;
                 match value_type {
                     DataType::Integer => self.skip_varint(),
-                    DataType::Real => self.advance(8),
+                    DataType::Real => self.skip_real(),
                     DataType::Boolean => self.advance(1),
                     DataType::Text | DataType::Blob | DataType::Any => {
                         let len = self.varint()?;
@@ -457,13 +458,7 @@ impl<'a> Reader<'a> {
     fn read(&mut self, value_type: DataType, slot: &mut Value) -> Option<()> {
         match value_type {
             DataType::Integer => *slot = Value::Integer(unzigzag(self.varint()?)),
-            DataType::Real => {
-                let Some((bytes, _)) = self.rest().split_first_chunk::<8>() else {
-                    return self.fail(Fault::Truncated);
-                };
-                self.position += 8;
-                *slot = Value::Real(f64::from_le_bytes(*bytes));
-            }
+            DataType::Real => *slot = Value::Real(self.real()?),
             DataType::Boolean => {
                 let Some(&byte) = self.rest().first() else {
                     return self.fail(Fault::Truncated);
@@ -545,6 +540,27 @@ impl<'a> Reader<'a> {
                 Some(value)
             }
             None => self.varint_fault(rest.len()),
+        }
+    }
+
+    /// One REAL (`real.rs`: a plain double is one 8-byte load).
+    #[inline(always)]
+    fn real(&mut self) -> Option<f64> {
+        match decode_real(self.bytes, self.position) {
+            Some((real, len)) => {
+                self.position += len;
+                Some(real)
+            }
+            None => self.fail(Fault::Truncated),
+        }
+    }
+
+    /// Steps over one REAL.
+    #[inline(always)]
+    fn skip_real(&mut self) -> Option<()> {
+        match real_len(self.bytes, self.position) {
+            Some(len) => self.advance(len as u64),
+            None => self.fail(Fault::Truncated),
         }
     }
 

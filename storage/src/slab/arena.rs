@@ -18,10 +18,13 @@
 //!
 //! RETURN TO THE OS. A freed run goes back to its region's bitmap; when a region's last page
 //! is freed the whole region is unmapped (`munmap`), and a large block's mapping goes when the
-//! block does. Single free pages are not handed back with `MADV_DONTNEED`: zapping 64 KiB of a
-//! huge page splits it into 4 KiB pages for good (until khugepaged collapses it again), which
-//! would undo the TLB reach of the 31 pages still in use. The price: free pages of a region
-//! that still holds a live page stay resident (they are the first reused).
+//! block does. Free pages of a busy region are not handed back with `MADV_DONTNEED`: zapping
+//! 64 KiB of a huge page splits it into 4 KiB pages for good (until khugepaged collapses it
+//! again), which would undo the TLB reach of the pages still in use; they stay resident and
+//! are the first reused. A sparse region is another matter: when a free leaves a region with
+//! at most `SPARSE_REGION_PAGES_IN_USE` pages in use (a size class's last rows gathered by
+//! compaction, a table's tail), its free pages are zapped (`released`), so a few live pages
+//! do not hold 2 MiB; a zapped page reads zero when it is handed out again.
 //!
 //! ZEROING. Pages not handed out since their region was mapped are zero (fresh anonymous
 //! memory); a second bitmap marks the others, and `allocate_zeroed` clears only those.
@@ -53,6 +56,13 @@ const _: () = assert!(REGION_BYTES.is_power_of_two());
 
 /// The free bitmap of a region with no page in use.
 const ALL_FREE: u32 = run_mask(REGION_PAGES);
+
+/// A region with at most this many pages in use (half) hands its free pages back to the
+/// system. M1's updates (a row's payload moving from one size class to the next, whose old
+/// pages compaction then empties) left regions holding a table's slot chunks (1, 2, ..., 16
+/// pages each) and little else: at a quarter, 3.3 MB of free pages stayed resident at
+/// 200,000 rows.
+const SPARSE_REGION_PAGES_IN_USE: u32 = (REGION_PAGES / 2) as u32;
 
 static ARENA: Arena = Arena::new();
 
@@ -132,6 +142,8 @@ pub(crate) struct ArenaStats {
     pub(crate) mapped_bytes: usize,
     /// Region pages handed out and not freed.
     pub(crate) pages_in_use: usize,
+    /// Free region pages handed back to the system (in sparse regions).
+    pub(crate) pages_released: usize,
 }
 
 /// One 2 MiB region, by its base address.
@@ -139,9 +151,12 @@ pub(crate) struct ArenaStats {
 struct Region {
     /// Bit per page: set when the page is free.
     free: u32,
-    /// Bit per page: set when the page was handed out since the region was mapped (so it may
-    /// hold non-zero bytes).
+    /// Bit per page: set when the page was handed out since the region was mapped or
+    /// released (so it may hold non-zero bytes).
     dirty: u32,
+    /// Bit per page: set when the free page was handed back to the system (it is not
+    /// resident, and reads zero).
+    released: u32,
 }
 
 #[derive(Debug)]
@@ -171,6 +186,7 @@ impl Arena {
                     large_blocks: 0,
                     mapped_bytes: 0,
                     pages_in_use: 0,
+                    pages_released: 0,
                 },
             }),
         }
@@ -233,6 +249,7 @@ impl Arena {
                 let region = Region {
                     free: ALL_FREE,
                     dirty: 0,
+                    released: 0,
                 };
                 state.regions.insert(base, region);
                 state.with_free.insert(base);
@@ -250,10 +267,13 @@ impl Arena {
         region.free &= !run;
         let dirty = (region.dirty & run) >> first;
         region.dirty |= run;
+        let reused = (region.released & run).count_ones() as usize;
+        region.released &= !run;
         if region.free == 0 {
             state.with_free.remove(&base);
         }
         state.stats.pages_in_use += pages;
+        state.stats.pages_released -= reused;
         drop(state);
         let block = NonNull::new(ptr::with_exposed_provenance_mut::<u8>(
             base + first * PAGE_BYTES,
@@ -301,7 +321,8 @@ impl Arena {
         debug_assert_eq!(address % PAGE_BYTES, 0, "runs start at a page");
         let first = (address - base) / PAGE_BYTES;
         let run = run_mask(pages) << first;
-        let mut state = self.lock();
+        let mut guard = self.lock();
+        let state = &mut *guard;
         let region = state
             .regions
             .get_mut(&base)
@@ -311,20 +332,55 @@ impl Arena {
         let region_free = region.free;
         state.stats.pages_in_use -= pages;
         if region_free != ALL_FREE {
+            if REGION_PAGES as u32 - region_free.count_ones() <= SPARSE_REGION_PAGES_IN_USE {
+                // Under the lock: no page of the region can be handed out while it is zapped.
+                let released = release_free_pages(base, region);
+                state.stats.pages_released += released;
+            }
             state.with_free.insert(base);
             return;
         }
+        let released = state.regions[&base].released.count_ones() as usize;
+        state.stats.pages_released -= released;
         state.regions.remove(&base);
         state.with_free.remove(&base);
         state.stats.regions -= 1;
         state.stats.mapped_bytes -= REGION_BYTES;
-        drop(state);
+        drop(guard);
         let region = NonNull::new(ptr::with_exposed_provenance_mut::<u8>(base))
             .expect("regions are not at address zero");
         // SAFETY: every page of the region is free and it left the map under the lock, so
         // nobody can reach it; it is a whole mapping of `REGION_BYTES`.
         unsafe { os::unmap(region, REGION_BYTES) };
     }
+}
+
+/// Hands the free pages of `region` (based at `base`) that are still resident back to the
+/// system, each contiguous run with one call; returns how many. The caller holds the arena's
+/// lock, so none of them can be handed out meanwhile.
+fn release_free_pages(base: usize, region: &mut Region) -> usize {
+    let resident = region.free & !region.released;
+    let mut released = 0;
+    let mut first = 0;
+    while first < REGION_PAGES {
+        if resident & (1 << first) == 0 {
+            first += 1;
+            continue;
+        }
+        let pages = (resident >> first).trailing_ones() as usize;
+        let run = run_mask(pages) << first;
+        let start = ptr::with_exposed_provenance_mut::<u8>(base + first * PAGE_BYTES);
+        // SAFETY: the run's pages are free (their bits are set in `free`, and the caller holds
+        // the lock, so nobody takes them meanwhile) and lie inside the region's live mapping.
+        if unsafe { os::release(start, pages * PAGE_BYTES) } {
+            region.released |= run;
+            // A released page reads zero: `allocate_zeroed` need not clear it.
+            region.dirty &= !run;
+            released += pages;
+        }
+        first += pages;
+    }
+    released
 }
 
 impl Drop for Arena {
@@ -402,6 +458,17 @@ mod os {
         NonNull::new(start)
     }
 
+    /// Hands `bytes` at `start` back to the system (`MADV_DONTNEED`: no longer resident, and
+    /// zero when next touched); whether it did.
+    ///
+    /// # Safety
+    /// The range is whole pages of one of our mappings that nobody uses.
+    pub(super) unsafe fn release(start: *mut u8, bytes: usize) -> bool {
+        // SAFETY: by the contract the range is ours and unused; a private anonymous mapping
+        // reads zero after `MADV_DONTNEED`.
+        unsafe { libc::madvise(start.cast(), bytes, libc::MADV_DONTNEED) == 0 }
+    }
+
     /// # Safety
     /// `block` is a whole mapping of `bytes` made by `map_aligned` (or a whole region of one)
     /// and nobody uses it any more.
@@ -427,350 +494,15 @@ mod os {
 
     /// # Safety
     /// Never called (nothing is mapped).
+    pub(super) unsafe fn release(_start: *mut u8, _bytes: usize) -> bool {
+        false
+    }
+
+    /// # Safety
+    /// Never called (nothing is mapped).
     pub(super) unsafe fn unmap(_block: NonNull<u8>, _bytes: usize) {}
 }
 
 #[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-
-    fn page_layout() -> Layout {
-        Layout::from_size_align(PAGE_BYTES, PAGE_BYTES).unwrap()
-    }
-
-    fn pages_layout(pages: usize) -> Layout {
-        Layout::from_size_align(pages * PAGE_BYTES, 8).unwrap()
-    }
-
-    #[test]
-    fn routes_by_size_and_alignment() {
-        assert_eq!(
-            route(Layout::from_size_align(4096, 8).unwrap()),
-            Route::Heap
-        );
-        assert_eq!(route(page_layout()), Route::Run(1));
-        assert_eq!(route(pages_layout(3)), Route::Run(3));
-        assert_eq!(route(pages_layout(REGION_PAGES)), Route::Run(REGION_PAGES));
-        let over_aligned = Layout::from_size_align(PAGE_BYTES, PAGE_BYTES * 2).unwrap();
-        assert_eq!(route(over_aligned), Route::Heap);
-        let large = REGION_BYTES + 1;
-        assert_eq!(
-            route(Layout::from_size_align(large, 8).unwrap()),
-            Route::Mapping(large)
-        );
-    }
-
-    #[test]
-    fn finds_the_lowest_fitting_run() {
-        assert_eq!(find_run(ALL_FREE, 1), Some(0));
-        assert_eq!(find_run(ALL_FREE, REGION_PAGES), Some(0));
-        assert_eq!(find_run(0b1011_0110, 1), Some(1));
-        assert_eq!(find_run(0b1011_0110, 2), Some(1));
-        assert_eq!(find_run(0b1011_0110, 3), None);
-        assert_eq!(find_run(0b1111_0110, 3), Some(4));
-        assert_eq!(find_run(0, 1), None);
-        assert_eq!(find_run(ALL_FREE, REGION_PAGES + 1), None);
-    }
-
-    #[test]
-    fn pages_are_aligned_reused_and_regions_are_returned() {
-        let arena = Arena::new();
-        let count = REGION_PAGES * 2 + 1;
-        let pages: Vec<NonNull<u8>> = (0..count)
-            .map(|_| arena.allocate(page_layout(), false).unwrap())
-            .collect();
-        for page in &pages {
-            assert_eq!(page.as_ptr() as usize % PAGE_BYTES, 0);
-            // The page is writable memory of its own.
-            // SAFETY: a live page of PAGE_BYTES.
-            unsafe { page.as_ptr().add(PAGE_BYTES - 1).write(7) };
-        }
-        let mut addresses: Vec<usize> = pages.iter().map(|p| p.as_ptr() as usize).collect();
-        addresses.sort_unstable();
-        addresses.dedup();
-        assert_eq!(addresses.len(), count, "no page handed out twice");
-        let stats = arena.stats();
-        assert_eq!(stats.regions, 3);
-        assert_eq!(stats.mapped_bytes, 3 * REGION_BYTES);
-        assert_eq!(stats.pages_in_use, count);
-
-        // Freeing every page of one region unmaps it; the others stay.
-        let region_of = |page: &NonNull<u8>| page.as_ptr() as usize & !(REGION_BYTES - 1);
-        let first_region = region_of(&pages[0]);
-        let (in_first, others): (Vec<_>, Vec<_>) = pages
-            .into_iter()
-            .partition(|page| region_of(page) == first_region);
-        assert_eq!(in_first.len(), REGION_PAGES);
-        for page in in_first {
-            // SAFETY: allocated above, freed once.
-            unsafe { arena.deallocate(page, page_layout()) };
-        }
-        let stats = arena.stats();
-        assert_eq!(stats.regions, 2);
-        assert_eq!(stats.mapped_bytes, 2 * REGION_BYTES);
-        assert_eq!(stats.pages_in_use, count - REGION_PAGES);
-        for page in others {
-            // SAFETY: as above.
-            unsafe { arena.deallocate(page, page_layout()) };
-        }
-        assert_eq!(arena.stats(), ArenaStats::default());
-    }
-
-    /// First fit in the lowest region. The regions stay mapped throughout (each keeps pages
-    /// in use), so where the kernel placed them cannot change the answer.
-    #[test]
-    fn a_freed_page_is_handed_out_next_lowest_region_first() {
-        let arena = Arena::new();
-        let pages: Vec<NonNull<u8>> = (0..REGION_PAGES * 2)
-            .map(|_| arena.allocate(page_layout(), false).unwrap())
-            .collect();
-        // Both regions are full: the freed page is the only free one.
-        let freed = pages[REGION_PAGES / 2];
-        // SAFETY: allocated above with this layout, freed once (re-allocated below).
-        unsafe { arena.deallocate(freed, page_layout()) };
-        assert_eq!(arena.allocate(page_layout(), false), Some(freed));
-        // One free page in each region: the one in the lower region comes back first.
-        let (first_region, second_region) = (pages[1], pages[REGION_PAGES + 1]);
-        for page in [first_region, second_region] {
-            // SAFETY: as above.
-            unsafe { arena.deallocate(page, page_layout()) };
-        }
-        let lower = first_region.min(second_region);
-        let higher = first_region.max(second_region);
-        assert_eq!(arena.allocate(page_layout(), false), Some(lower));
-        assert_eq!(arena.allocate(page_layout(), false), Some(higher));
-        for page in pages {
-            // SAFETY: every page is live again (the freed ones were re-allocated at the
-            // same addresses), each freed once here.
-            unsafe { arena.deallocate(page, page_layout()) };
-        }
-        assert_eq!(arena.stats(), ArenaStats::default());
-    }
-
-    #[test]
-    fn runs_are_contiguous_and_zeroed_when_asked() {
-        let arena = Arena::new();
-        let keep = arena.allocate(page_layout(), false).unwrap();
-        let run_layout = pages_layout(4);
-        let run = arena.allocate(run_layout, true).unwrap();
-        assert_eq!(run.as_ptr() as usize, keep.as_ptr() as usize + PAGE_BYTES);
-        // SAFETY: the run is 4 live pages of ours.
-        let bytes = unsafe { std::slice::from_raw_parts_mut(run.as_ptr(), run_layout.size()) };
-        assert!(bytes.iter().all(|b| *b == 0));
-        bytes.fill(0xAB);
-        // SAFETY: allocated above, freed once.
-        unsafe { arena.deallocate(run, run_layout) };
-        // `keep` holds the region, so the dirty pages come back: zeroed on request.
-        let again = arena.allocate(run_layout, true).unwrap();
-        assert_eq!(again, run);
-        // SAFETY: as above.
-        let bytes = unsafe { std::slice::from_raw_parts(again.as_ptr(), run_layout.size()) };
-        assert!(bytes.iter().all(|b| *b == 0), "a reused run is cleared");
-        // A run longer than the free tail of the region goes to a new region.
-        let whole = arena.allocate(pages_layout(REGION_PAGES), true).unwrap();
-        assert_eq!(whole.as_ptr() as usize % REGION_BYTES, 0);
-        assert_eq!(arena.stats().regions, 2);
-        // SAFETY: all allocated above with these layouts, each freed once.
-        unsafe {
-            arena.deallocate(whole, pages_layout(REGION_PAGES));
-            arena.deallocate(again, run_layout);
-            arena.deallocate(keep, page_layout());
-        }
-        assert_eq!(arena.stats(), ArenaStats::default());
-    }
-
-    #[test]
-    fn large_blocks_get_mappings_of_their_own() {
-        let arena = Arena::new();
-        let layout = Layout::from_size_align(3 * REGION_BYTES + 100, 16).unwrap();
-        let block = arena.allocate(layout, true).unwrap();
-        assert_eq!(block.as_ptr() as usize % REGION_BYTES, 0);
-        let stats = arena.stats();
-        assert_eq!(stats.large_blocks, 1);
-        assert_eq!(stats.mapped_bytes, os::mapping_bytes(layout.size()));
-        assert_eq!(stats.regions, 0);
-        // SAFETY: a live zeroed block of `layout.size()` bytes.
-        let bytes = unsafe { std::slice::from_raw_parts_mut(block.as_ptr(), layout.size()) };
-        assert!(bytes.iter().step_by(4096).all(|b| *b == 0));
-        bytes[layout.size() - 1] = 1;
-        // SAFETY: allocated above, freed once.
-        unsafe { arena.deallocate(block, layout) };
-        assert_eq!(arena.stats(), ArenaStats::default());
-    }
-
-    #[test]
-    fn a_refused_mapping_fails_cleanly() {
-        let arena = Arena::new();
-        // Far more than any machine's memory and swap: the kernel refuses it.
-        let layout = Layout::from_size_align(1 << 60, 8).unwrap();
-        assert!(arena.allocate(layout, false).is_none());
-        assert_eq!(arena.stats(), ArenaStats::default());
-    }
-
-    #[test]
-    fn small_blocks_come_from_the_heap() {
-        let arena = Arena::new();
-        let layout = Layout::from_size_align(1000, 8).unwrap();
-        let block = arena.allocate(layout, true).unwrap();
-        // SAFETY: a live zeroed block of 1000 bytes.
-        assert!(unsafe { std::slice::from_raw_parts(block.as_ptr(), 1000) }
-            .iter()
-            .all(|b| *b == 0));
-        assert_eq!(arena.stats(), ArenaStats::default());
-        // SAFETY: allocated above, freed once.
-        unsafe { arena.deallocate(block, layout) };
-    }
-
-    /// The `VmFlags` of the mapping holding `address`, from /proc/self/smaps.
-    fn vm_flags_of(address: usize) -> Option<String> {
-        let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
-        let mut inside = false;
-        for line in smaps.lines() {
-            let range = line
-                .split_whitespace()
-                .next()
-                .and_then(|r| r.split_once('-'));
-            if let Some((start, end)) = range {
-                if let (Ok(start), Ok(end)) = (
-                    usize::from_str_radix(start, 16),
-                    usize::from_str_radix(end, 16),
-                ) {
-                    inside = (start..end).contains(&address);
-                    continue;
-                }
-            }
-            if inside {
-                if let Some(flags) = line.strip_prefix("VmFlags:") {
-                    return Some(flags.trim().to_string());
-                }
-            }
-        }
-        None
-    }
-
-    #[test]
-    fn regions_are_advised_to_use_huge_pages() {
-        let arena = Arena::new();
-        let page = arena.allocate(page_layout(), false).unwrap();
-        match vm_flags_of(page.as_ptr() as usize) {
-            // `hg`: the mapping was advised MADV_HUGEPAGE.
-            Some(flags) => assert!(flags.split(' ').any(|f| f == "hg"), "flags: {flags}"),
-            None => eprintln!("skipped: /proc/self/smaps has no VmFlags for the region"),
-        }
-        // SAFETY: allocated above, freed once.
-        unsafe { arena.deallocate(page, page_layout()) };
-    }
-
-    #[test]
-    fn racing_threads_never_share_a_block_and_counts_balance() {
-        const THREADS: usize = 6;
-        const STEPS: usize = 3000;
-        let arena = Arena::new();
-        let layouts = [
-            page_layout(),
-            page_layout(),
-            page_layout(),
-            pages_layout(2),
-            pages_layout(5),
-            Layout::from_size_align(REGION_BYTES + PAGE_BYTES, 8).unwrap(),
-        ];
-        let kept: Vec<Vec<(usize, Layout)>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..THREADS)
-                .map(|thread| {
-                    let arena = &arena;
-                    let layouts = &layouts;
-                    scope.spawn(move || {
-                        let mut rng = fastrand::Rng::with_seed(thread as u64 + 1);
-                        let mut held: Vec<(NonNull<u8>, Layout, u64)> = Vec::new();
-                        for step in 0..STEPS {
-                            if held.len() < 24 && (held.is_empty() || rng.bool()) {
-                                let layout = layouts[rng.usize(..layouts.len())];
-                                let zeroed = rng.bool();
-                                let block = arena.allocate(layout, zeroed).unwrap();
-                                let tag = ((thread as u64) << 32) | step as u64;
-                                // SAFETY: a live block of `layout.size()` bytes, ours alone.
-                                unsafe {
-                                    if zeroed {
-                                        assert_eq!(block.as_ptr().cast::<u64>().read(), 0);
-                                    }
-                                    write_tags(block, layout, tag);
-                                }
-                                held.push((block, layout, tag));
-                            } else {
-                                let (block, layout, tag) =
-                                    held.swap_remove(rng.usize(..held.len()));
-                                // SAFETY: ours since allocated; freed once.
-                                unsafe {
-                                    check_tags(block, layout, tag);
-                                    arena.deallocate(block, layout);
-                                }
-                            }
-                        }
-                        for (block, layout, tag) in &held {
-                            // SAFETY: still ours.
-                            unsafe { check_tags(*block, *layout, *tag) };
-                        }
-                        held.into_iter()
-                            .map(|(block, layout, _)| (block.as_ptr() as usize, layout))
-                            .collect()
-                    })
-                })
-                .collect();
-            workers.into_iter().map(|w| w.join().unwrap()).collect()
-        });
-        let mut blocks: Vec<(usize, Layout)> = kept.into_iter().flatten().collect();
-        blocks.sort_unstable_by_key(|(address, _)| *address);
-        for pair in blocks.windows(2) {
-            assert!(pair[0].0 + pair[0].1.size() <= pair[1].0, "blocks overlap");
-        }
-        let pages_held: usize = blocks
-            .iter()
-            .filter_map(|(_, layout)| match route(*layout) {
-                Route::Run(pages) => Some(pages),
-                _ => None,
-            })
-            .sum();
-        let large_held = blocks
-            .iter()
-            .filter(|(_, layout)| matches!(route(*layout), Route::Mapping(_)))
-            .count();
-        let stats = arena.stats();
-        assert_eq!(stats.pages_in_use, pages_held);
-        assert_eq!(stats.large_blocks, large_held);
-        assert!(stats.regions * REGION_PAGES >= pages_held);
-        for (address, layout) in blocks {
-            let block = NonNull::new(address as *mut u8).unwrap();
-            // SAFETY: handed back by the thread that held it; freed once.
-            unsafe { arena.deallocate(block, layout) };
-        }
-        assert_eq!(arena.stats(), ArenaStats::default());
-    }
-
-    /// Writes `tag` into the first and last word of every page of the block.
-    ///
-    /// # Safety
-    /// The block is live, of `layout.size()` bytes, and the caller's alone.
-    unsafe fn write_tags(block: NonNull<u8>, layout: Layout, tag: u64) {
-        for offset in tag_offsets(layout) {
-            // SAFETY: `offset + 8 <= layout.size()`, aligned to 8 (see `tag_offsets`).
-            unsafe { block.as_ptr().add(offset).cast::<u64>().write(tag) };
-        }
-    }
-
-    /// Asserts that every tag `write_tags` wrote is still there.
-    ///
-    /// # Safety
-    /// As `write_tags`.
-    unsafe fn check_tags(block: NonNull<u8>, layout: Layout, tag: u64) {
-        for offset in tag_offsets(layout) {
-            // SAFETY: as in `write_tags`.
-            let found = unsafe { block.as_ptr().add(offset).cast::<u64>().read() };
-            assert_eq!(found, tag, "another holder wrote into the block");
-        }
-    }
-
-    fn tag_offsets(layout: Layout) -> impl Iterator<Item = usize> {
-        let pages = layout.size() / PAGE_BYTES;
-        (0..pages).flat_map(|page| [page * PAGE_BYTES, (page + 1) * PAGE_BYTES - 8])
-    }
-}
+#[path = "arena_tests.rs"]
+mod tests;

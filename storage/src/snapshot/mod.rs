@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::{FRAME_PAYLOAD_BYTES_MAX, ROW_BYTES_MAX, TABLE_SLOTS_MAX, WAL_TEXT_BYTES_MAX};
 use crate::mvcc::{Table, Transaction};
+use crate::row::RowFormat;
 use crate::vfs::Vfs;
 use crate::wal::frame::{frame_at, FrameAt};
 use crate::wal::record::Reader;
@@ -26,10 +27,14 @@ pub use encode::{ImageSummary, SnapshotEncoder};
 
 /// First bytes of every snapshot file.
 pub const SNAPSHOT_MAGIC: &[u8; 8] = b"EMBRSNP1";
-/// Format 2 added the creation time to the header; format 3 row payloads may leave a
-/// clustered table's key out (`TableSchema::encode_into`: the row id the file names is the
-/// key), so builds before it refuse them. Formats 1 and 2 still read.
+/// Format 2 added the creation time to the header; format 3 changed the row payloads to the
+/// compact REAL encoding (`row/real.rs`; formats 1-2 hold REALs as 8 bytes, `RowFormat::
+/// FixedReals`), and from it a clustered table's row may leave its key out of the payload
+/// (`TableSchema::encode_into`: the row id the file names is the key). Files of every
+/// format still read; builds before format 3 refuse it.
 const FORMAT_VERSION: u64 = 3;
+/// The first format whose row payloads encode REALs compactly.
+const COMPACT_REALS_VERSION: u64 = 3;
 const BLOCK_HEADER: u8 = 1;
 const BLOCK_TABLE: u8 = 2;
 const BLOCK_ROWS: u8 = 3;
@@ -198,6 +203,9 @@ pub struct LoadedSnapshot {
     pub wal_start: u64,
     /// When it was taken (milliseconds since the Unix epoch); `None` in format 1 files.
     pub created_unix_ms: Option<u64>,
+    /// How its row payloads encode REALs (`FixedReals` in formats 1-2): decode them with
+    /// `TableSchema::decode_stored`.
+    pub row_format: RowFormat,
     pub tables: Vec<SnapshotTable>,
     pub schema_sql: Vec<String>,
     /// Rows in all tables (also when the rows themselves were not kept).
@@ -259,6 +267,11 @@ fn parse_image(
                 if !(1..=FORMAT_VERSION).contains(&version) {
                     return Err(corrupt(name, pos, "unknown format version"));
                 }
+                snapshot.row_format = if version >= COMPACT_REALS_VERSION {
+                    RowFormat::Current
+                } else {
+                    RowFormat::FixedReals
+                };
                 snapshot.ts = reader.varint().map_err(fail)?;
                 snapshot.wal_start = reader.varint().map_err(fail)?;
                 if version >= 2 {

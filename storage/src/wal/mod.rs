@@ -32,16 +32,16 @@ pub use scan::{
 
 /// First bytes of every WAL segment written now: each frame's payload starts with the
 /// segment offset known to be synced when it was appended (`synced_before`, a varint),
-/// followed by the record. Format 3 is format 2 whose row payloads may leave a clustered
-/// table's key out (`TableSchema::encode_into`): builds that predate it refuse it rather
-/// than read a NULL key.
+/// followed by the record; row payloads encode REALs compactly (`row/real.rs`) and may leave
+/// a clustered table's key out (`TableSchema::encode_into`), so builds before it refuse it.
 pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL3";
 
-/// First bytes of a segment of the second format (framed as the third, every row payload
-/// holding its key); still read.
+/// First bytes of a segment of the second format: frames as today, but row payloads hold
+/// REALs as 8 bytes (`RowFormat::FixedReals`); still read.
 pub const WAL_MAGIC_V2: &[u8; 8] = b"EMBRWAL2";
 
-/// First bytes of a segment of the first format (frames hold the record alone); still read.
+/// First bytes of a segment of the first format (frames hold the record alone, row payloads
+/// as in the second); still read.
 pub const WAL_MAGIC_V1: &[u8; 8] = b"EMBRWAL1";
 
 /// Frames `record` with its `synced_before` offset (the current segment format) into `out`.

@@ -35,6 +35,7 @@ use crate::vfs::Vfs;
 use super::frame::{frame_at, valid_frame_after, FrameAt};
 use super::record::{Reader, WalRecord};
 use super::{segment_name, WAL_MAGIC, WAL_MAGIC_V1, WAL_MAGIC_V2};
+use crate::row::RowFormat;
 
 /// Where the log must start.
 #[derive(Debug, Clone)]
@@ -71,6 +72,9 @@ pub struct WalScan {
     pub records: Vec<WalRecord>,
     /// The segment each record of `records` was read from.
     pub record_segments: Vec<u64>,
+    /// How the row payloads of each record of `records` encode REALs (by its segment's
+    /// magic): decode them with `TableSchema::decode_stored`.
+    pub record_row_formats: Vec<RowFormat>,
     /// Bytes the repairs cut off (torn tail, or everything after the damage when salvaging).
     pub truncated_bytes: u64,
     /// Segments that remain once the repairs are made, in order.
@@ -136,6 +140,8 @@ struct SegmentRead {
     /// The `SegmentStart` length of the segment before, when this segment has one.
     starts_after: Option<u64>,
     records: Vec<WalRecord>,
+    /// How its row payloads encode REALs.
+    row_format: RowFormat,
     /// Where the records end: at the end mark, the damage or the end of the file.
     records_end: usize,
     ending: Ending,
@@ -149,6 +155,20 @@ enum Ending {
     /// A bad frame at `records_end`; `tail` when no valid frame starts after it (and the
     /// frame failed its checks, rather than decoding to a wrong record).
     Bad { reason: String, tail: bool },
+}
+
+/// What a segment's magic says: whether its frames carry a `synced_before` prefix, and how
+/// its row payloads encode REALs; `None` without a known magic.
+fn segment_format(bytes: &[u8]) -> Option<(bool, RowFormat)> {
+    if bytes.starts_with(WAL_MAGIC) {
+        Some((true, RowFormat::Current))
+    } else if bytes.starts_with(WAL_MAGIC_V2) {
+        Some((true, RowFormat::FixedReals))
+    } else if bytes.starts_with(WAL_MAGIC_V1) {
+        Some((false, RowFormat::FixedReals))
+    } else {
+        None
+    }
 }
 
 /// A frame's payload split into its `synced_before` offset (current format; 0 in the first
@@ -167,7 +187,7 @@ fn split_payload(payload: &[u8], prefixed: bool) -> Option<(u64, &[u8])> {
 /// its frame ends (the segment's own marks included). For tools and tests that relate log
 /// positions to commits.
 pub fn segment_records(bytes: &[u8]) -> Vec<(usize, WalRecord)> {
-    let Some(prefixed) = frames_prefixed(bytes) else {
+    let Some((prefixed, _)) = segment_format(bytes) else {
         return Vec::new();
     };
     let mut records = Vec::new();
@@ -203,30 +223,20 @@ fn torn_at(bytes: &[u8], pos: usize, prefixed: bool) -> bool {
     true
 }
 
-/// Whether a segment's frames start with their `synced_before` prefix (formats 2 and 3) or
-/// not (format 1), from its magic; `None` when it has none of them.
-fn frames_prefixed(bytes: &[u8]) -> Option<bool> {
-    if bytes.starts_with(WAL_MAGIC) || bytes.starts_with(WAL_MAGIC_V2) {
-        Some(true)
-    } else if bytes.starts_with(WAL_MAGIC_V1) {
-        Some(false)
-    } else {
-        None
-    }
-}
-
 fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
     let mut read = SegmentRead {
         starts_after: None,
         records: Vec::new(),
+        row_format: RowFormat::Current,
         records_end: 0,
         ending: Ending::Whole { marked: false },
     };
-    let Some(prefixed) = frames_prefixed(bytes) else {
+    let Some((prefixed, row_format)) = segment_format(bytes) else {
         let framed = valid_frame_after(bytes, 0, FRAME_PAYLOAD_BYTES_MAX).is_some();
         read.ending = Ending::BadHeader { framed };
         return read;
     };
+    read.row_format = row_format;
     let mut pos = WAL_MAGIC.len();
     read.ending = loop {
         read.records_end = pos;
@@ -380,6 +390,8 @@ pub fn scan_wal(
         let records_end = read.records_end;
         let segment_index = std::iter::repeat_n(index, read.records.len());
         scan.record_segments.extend(segment_index);
+        let row_formats = std::iter::repeat_n(read.row_format, read.records.len());
+        scan.record_row_formats.extend(row_formats);
         scan.records.extend(read.records);
         match read.ending {
             Ending::BadHeader { framed } => {

@@ -307,6 +307,35 @@ fn unsynced_frames_may_reach_the_disk_out_of_order_but_synced_ones_may_not() {
 }
 
 #[test]
+fn each_record_carries_its_segments_row_format() {
+    use crate::row::RowFormat;
+    let (vfs, dir, segments) = rolled_log(7, 64);
+    assert!(segments.len() >= 3, "{segments:?}");
+    // The first segment as an older version wrote it: the second format's frames are the
+    // current ones, only the magic (and so the row payloads' REALs) differs.
+    let first = dir.join(segment_name(segments[0]));
+    let mut bytes = vfs.read(&first).unwrap();
+    bytes[..8].copy_from_slice(WAL_MAGIC_V2);
+    vfs.poke(&first, bytes).unwrap();
+    let scan = scan_wal(&vfs, dir, &WalStart::without_snapshot(), false).unwrap();
+    assert_eq!(scan.records, (1..=7).map(commit).collect::<Vec<_>>());
+    assert_eq!(scan.record_row_formats.len(), scan.records.len());
+    for (segment, format) in scan.record_segments.iter().zip(&scan.record_row_formats) {
+        let expected = if *segment == segments[0] {
+            RowFormat::FixedReals
+        } else {
+            RowFormat::Current
+        };
+        assert_eq!(*format, expected, "segment {segment}");
+    }
+    assert!(scan.record_row_formats.contains(&RowFormat::FixedReals));
+    assert!(scan.record_row_formats.contains(&RowFormat::Current));
+    // New segments are written with the current magic.
+    let last = dir.join(segment_name(*segments.last().unwrap()));
+    assert!(vfs.read(&last).unwrap().starts_with(WAL_MAGIC));
+}
+
+#[test]
 fn segments_of_the_second_format_still_read_and_unknown_magics_do_not() {
     let (vfs, dir) = setup();
     let wal = Wal::create(Arc::new(vfs.clone()), dir, 1, SyncPolicy::Always, 1 << 20).unwrap();
