@@ -290,10 +290,16 @@ fn racing_writers_readers_and_the_collector_keep_one_row_per_key() {
         .map(|writer| {
             let store = Arc::clone(&store);
             let table = Arc::clone(&table);
+            let checks = Arc::clone(&checks);
             std::thread::spawn(move || {
                 let mut live = vec![false; KEYS as usize];
                 let mut seed = 0x9E37_79B9u64.wrapping_mul(writer as u64 + 1);
                 for round in 0..ROUNDS {
+                    // Halfway, wait for a reader's check to end, so some check runs while
+                    // the writers write (on a loaded machine the readers may start late).
+                    while round == ROUNDS / 2 && checks.load(Ordering::Relaxed) == 0 {
+                        std::thread::yield_now();
+                    }
                     seed ^= seed << 13;
                     seed ^= seed >> 7;
                     seed ^= seed << 17;
