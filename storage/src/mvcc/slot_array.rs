@@ -221,12 +221,14 @@ fn prefetch_ahead(slots: &[Slot], index: usize, guard: &Guard) {
     }
 }
 
-/// A chunk of `len` empty slots, from zeroed memory (an empty head is all zero bits). Large
-/// chunks come from the slab arena's huge-page regions (a point select lands on a random slot,
-/// so 4 KiB pages would cost a TLB miss each); fresh arena memory is untouched, so the slots
-/// of a small table's chunks take no resident memory. Freed by `free_chunk`.
+/// A chunk of `len` empty slots, from zeroed memory (an empty head is all zero bits). Chunks
+/// up to 2 MiB (262,144 slots) come from arena regions on 4 KiB pages: a clustered table
+/// reaches its slots in key order, so the tail of its last chunk stays untouched and takes
+/// no memory (on a huge page it would be resident whole: 2.5 B per row of a 200,000-row
+/// table); larger chunks get huge-page mappings (a point select lands on a random slot, and
+/// over many megabytes 4 KiB pages would cost a TLB miss each). Freed by `free_chunk`.
 fn zeroed_chunk(len: usize) -> *mut Slot {
-    let memory = arena::allocate_zeroed(chunk_layout(len))
+    let memory = arena::allocate_zeroed_sparse(chunk_layout(len))
         .cast::<Slot>()
         .as_ptr();
     debug_assert!({

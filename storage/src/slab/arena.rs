@@ -84,6 +84,16 @@ pub(crate) fn allocate_zeroed(layout: Layout) -> NonNull<u8> {
         .unwrap_or_else(|| alloc::handle_alloc_error(layout))
 }
 
+/// `allocate_zeroed` for a block that may stay partly untouched (a slot chunk reached in
+/// key order): a block up to a region comes from a region on 4 KiB pages, whose untouched
+/// pages take no memory (a huge page is resident whole from its first touch). Larger
+/// blocks get their own huge-page mapping as with `allocate_zeroed`.
+pub(crate) fn allocate_zeroed_sparse(layout: Layout) -> NonNull<u8> {
+    ARENA
+        .allocate_in(layout, true, false)
+        .unwrap_or_else(|| alloc::handle_alloc_error(layout))
+}
+
 /// Frees a block.
 ///
 /// # Safety
@@ -157,6 +167,9 @@ struct Region {
     /// Bit per page: set when the free page was handed back to the system (it is not
     /// resident, and reads zero).
     released: u32,
+    /// Whether the region is advised to use huge pages (else it has 4 KiB pages, for
+    /// `allocate_zeroed_sparse`); a run comes from a region of the kind it asks for.
+    huge: bool,
 }
 
 #[derive(Debug)]
@@ -210,6 +223,16 @@ impl Arena {
     /// # Panics
     /// If `layout` has size zero.
     pub(crate) fn allocate(&self, layout: Layout, zeroed: bool) -> Option<NonNull<u8>> {
+        self.allocate_in(layout, zeroed, true)
+    }
+
+    /// `allocate`, a run taken from a region on huge pages or (`huge` false) on 4 KiB pages.
+    pub(crate) fn allocate_in(
+        &self,
+        layout: Layout,
+        zeroed: bool,
+        huge: bool,
+    ) -> Option<NonNull<u8>> {
         assert!(layout.size() > 0, "the arena hands out no empty blocks");
         match route(layout) {
             Route::Heap => {
@@ -223,10 +246,10 @@ impl Arena {
                 };
                 NonNull::new(block)
             }
-            Route::Run(pages) => self.allocate_run(pages, zeroed),
+            Route::Run(pages) => self.allocate_run(pages, zeroed, huge),
             Route::Mapping(bytes) => {
                 // A fresh mapping is zero: nothing to clear.
-                let block = os::map_aligned(bytes)?;
+                let block = os::map_aligned(bytes, true)?;
                 let mut state = self.lock();
                 state.stats.large_blocks += 1;
                 state.stats.mapped_bytes += os::mapping_bytes(bytes);
@@ -236,20 +259,26 @@ impl Arena {
     }
 
     /// Takes `pages` contiguous pages from the lowest region that has them, or a new region.
-    fn allocate_run(&self, pages: usize, zeroed: bool) -> Option<NonNull<u8>> {
+    fn allocate_run(&self, pages: usize, zeroed: bool, huge: bool) -> Option<NonNull<u8>> {
         let mut state = self.lock();
         let found = state.with_free.iter().find_map(|base| {
             let region = &state.regions[base];
-            find_run(region.free, pages).map(|first| (*base, first))
+            let fits = region.huge == huge;
+            fits.then(|| find_run(region.free, pages))
+                .flatten()
+                .map(|first| (*base, first))
         });
         let (base, first) = match found {
             Some(found) => found,
             None => {
-                let base = os::map_aligned(REGION_BYTES)?.as_ptr().expose_provenance();
+                let base = os::map_aligned(REGION_BYTES, huge)?
+                    .as_ptr()
+                    .expose_provenance();
                 let region = Region {
                     free: ALL_FREE,
                     dirty: 0,
                     released: 0,
+                    huge,
                 };
                 state.regions.insert(base, region);
                 state.with_free.insert(base);
@@ -419,7 +448,7 @@ mod os {
 
     /// A fresh zeroed anonymous mapping of `bytes`, aligned to `REGION_BYTES` and advised to
     /// use huge pages; `None` if the system refuses.
-    pub(super) fn map_aligned(bytes: usize) -> Option<NonNull<u8>> {
+    pub(super) fn map_aligned(bytes: usize, huge: bool) -> Option<NonNull<u8>> {
         let length = bytes.checked_next_multiple_of(system_page_bytes())?;
         let span = length.checked_add(REGION_BYTES)?;
         // SAFETY: a new anonymous private mapping at an address the kernel picks; it aliases
@@ -452,9 +481,11 @@ mod os {
             }
             raw.add(head)
         };
-        // SAFETY: advice about a range of our own mapping; it changes no contents. A kernel
-        // without transparent huge pages refuses it, which leaves 4 KiB pages: ignored.
-        unsafe { libc::madvise(start.cast(), length, libc::MADV_HUGEPAGE) };
+        if huge {
+            // SAFETY: advice about a range of our own mapping; it changes no contents. A
+            // kernel without transparent huge pages refuses it, which leaves 4 KiB pages.
+            unsafe { libc::madvise(start.cast(), length, libc::MADV_HUGEPAGE) };
+        }
         NonNull::new(start)
     }
 
@@ -488,7 +519,7 @@ mod os {
         bytes
     }
 
-    pub(super) fn map_aligned(_bytes: usize) -> Option<NonNull<u8>> {
+    pub(super) fn map_aligned(_bytes: usize, _huge: bool) -> Option<NonNull<u8>> {
         None
     }
 

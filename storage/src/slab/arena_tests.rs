@@ -301,6 +301,46 @@ fn regions_are_advised_to_use_huge_pages() {
 }
 
 #[test]
+fn sparse_runs_come_from_regions_on_small_pages_apart_from_huge_ones() {
+    let arena = Arena::new();
+    let huge = arena.allocate(page_layout(), true).unwrap();
+    let sparse = arena.allocate_in(pages_layout(4), true, false).unwrap();
+    let region_of = |block: NonNull<u8>| block.as_ptr() as usize & !(REGION_BYTES - 1);
+    assert_ne!(
+        region_of(huge),
+        region_of(sparse),
+        "the kinds never share a region"
+    );
+    assert_eq!(arena.stats().regions, 2);
+    // A second run of each kind goes into the region of its kind.
+    let huge_too = arena.allocate(page_layout(), false).unwrap();
+    let sparse_too = arena.allocate_in(page_layout(), false, false).unwrap();
+    assert_eq!(region_of(huge_too), region_of(huge));
+    assert_eq!(region_of(sparse_too), region_of(sparse));
+    assert_eq!(arena.stats().regions, 2);
+    // `hg`: the mapping was advised MADV_HUGEPAGE.
+    let advised = |block: NonNull<u8>| {
+        vm_flags_of(block.as_ptr() as usize).map(|flags| flags.split(' ').any(|f| f == "hg"))
+    };
+    match (advised(huge), advised(sparse)) {
+        (Some(huge), Some(sparse)) => assert!(huge && !sparse),
+        _ => eprintln!("skipped: /proc/self/smaps has no VmFlags for the regions"),
+    }
+    // A zeroed sparse run reads zero, and it is given back as any run.
+    // SAFETY: the run of 4 pages was just allocated; reading it is in bounds.
+    let bytes = unsafe { std::slice::from_raw_parts(sparse.as_ptr(), 4 * PAGE_BYTES) };
+    assert!(bytes.iter().all(|&byte| byte == 0));
+    // SAFETY: each block allocated above with this layout, freed once.
+    unsafe {
+        arena.deallocate(huge, page_layout());
+        arena.deallocate(huge_too, page_layout());
+        arena.deallocate(sparse, pages_layout(4));
+        arena.deallocate(sparse_too, page_layout());
+    }
+    assert_eq!(arena.stats().regions, 0);
+}
+
+#[test]
 fn racing_threads_never_share_a_block_and_counts_balance() {
     const THREADS: usize = 6;
     const STEPS: usize = 3000;
