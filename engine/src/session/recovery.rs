@@ -304,7 +304,7 @@ fn load_snapshot(
                 .decode_stored(*row, payload, snapshot.row_format)
                 .map_err(|e| corrupt(format!("snapshot row of {}: {}", table.name, e.message)))?;
             let new_row = txn
-                .insert(storage, &values)
+                .insert_restored(storage, &values, *row)
                 .map_err(|e| corrupt(format!("snapshot row of {}: {}", table.name, e.message)))?;
             if let Some(rows) = rows.as_deref_mut() {
                 rows.insert(*row, new_row);
@@ -471,7 +471,9 @@ fn replay_change(
                 .map_err(damaged)?;
             let new_row = match live {
                 Some(row) => txn.update(table, row, &values).map_err(damaged)?,
-                None => txn.insert(table, &values).map_err(damaged)?,
+                None => txn
+                    .insert_restored(table, &values, change.row)
+                    .map_err(damaged)?,
             };
             rebuilt.rows.insert(change.row, new_row);
         }

@@ -240,7 +240,7 @@ impl Transaction {
         if let Some(row) = primary.get_pinned(index_key, guard) {
             return Ok(Home::Found(row));
         }
-        if table.may_address(clustered, key) {
+        if table.may_address(clustered, key) || self.restoring_direct_key == Some(key) {
             let row = key as u64;
             let slot = table.reach_direct_slot(row)?;
             super::claim::link_new_row(slot, version, guard);

@@ -36,7 +36,10 @@ impl Transaction {
         let key = primary.and_then(|primary| {
             let key = table.key_of(values)?;
             match (table.is_clustered(), &key) {
-                (true, IndexKey::Int(int)) => key_left_out = table.prefetch_direct_slot(*int),
+                (true, IndexKey::Int(int)) => {
+                    key_left_out =
+                        table.prefetch_direct_slot(*int) || self.restoring_direct_key == Some(*int);
+                }
                 _ => primary.prefetch(&key, &guard),
             }
             Some(key)
@@ -126,6 +129,35 @@ impl Transaction {
                 )
             })?;
         self.finish_insert(table, row, version, values)
+    }
+
+    /// `insert` of a row recovery read from a file that names it `file_row`: a clustered
+    /// table's row whose file row id is its key had its direct home where it was written,
+    /// and gets it again whatever the reach (`clustered.rs`), so the recovered table is laid
+    /// out, and holds the bytes, as the written one did (its payload leaves the key out).
+    pub fn insert_restored<V: Borrow<Value>>(
+        &mut self,
+        table: &Arc<Table>,
+        values: &[V],
+        file_row: RowId,
+    ) -> StorageResult<RowId> {
+        // Bounded: a file is not trusted to make the slot array reach past a slot the size
+        // of a large table's (the chunk holding it is mapped, if not touched, whole).
+        const RESTORED_DIRECT_KEY_MAX: i64 = 1 << 28;
+        let key = match table.key_of(values) {
+            Some(IndexKey::Int(key))
+                if table.is_clustered()
+                    && key < RESTORED_DIRECT_KEY_MAX
+                    && u64::try_from(key) == Ok(file_row) =>
+            {
+                Some(key)
+            }
+            _ => None,
+        };
+        self.restoring_direct_key = key;
+        let inserted = self.insert(table, values);
+        self.restoring_direct_key = None;
+        inserted
     }
 
     /// Logs the new row `version` just linked at `row` and indexes it (undone if that fails).

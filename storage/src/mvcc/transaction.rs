@@ -100,6 +100,9 @@ pub struct Transaction {
     /// Whether unique secondary indexes are checked (off only to replay commits that were
     /// checked when they first ran).
     pub(super) unique_checks: bool,
+    /// During `insert_restored`: the key of a clustered table's row that had its direct
+    /// home where it was written, which recovery gives it again.
+    pub(super) restoring_direct_key: Option<i64>,
     /// Scratch buffer rows are encoded into before their payload is copied to the pool.
     pub(super) encoded: Vec<u8>,
     /// Recycled version headers new versions are written into (`spare.rs`).
@@ -129,6 +132,7 @@ impl Transaction {
             writes: Vec::new(),
             tables: Vec::new(),
             unique_checks: true,
+            restoring_direct_key: None,
             encoded: Vec::new(),
             headers: HeaderCache::default(),
             slots: SlotReserve::default(),
@@ -145,6 +149,7 @@ impl Transaction {
             writes: Vec::new(),
             tables: Vec::new(),
             unique_checks: true,
+            restoring_direct_key: None,
             encoded: Vec::new(),
             headers: HeaderCache::default(),
             slots: SlotReserve::default(),
