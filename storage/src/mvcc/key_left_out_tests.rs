@@ -350,3 +350,38 @@ fn a_key_back_in_reach_still_goes_to_its_overflow_home_with_its_key() {
     assert_eq!(out, row_values(50_000));
     drop(old);
 }
+
+#[test]
+fn a_restored_row_whose_file_row_id_is_its_key_gets_its_direct_home_again() {
+    let store = Store::new();
+    let table = table(&store);
+    let mut txn = store.begin().unwrap();
+    // Far past what a fresh table's reach allows: only the file's word puts it direct.
+    let restored = txn
+        .insert_restored(&table, &row_values(70_000), 70_000)
+        .unwrap();
+    assert_eq!(restored, 70_000);
+    // A file row id that is not the key (an overflow row where it was written), and a key
+    // past the bound, go where a plain insert puts them.
+    let other = txn
+        .insert_restored(&table, &row_values(80_000), OVERFLOW_BASE + 3)
+        .unwrap();
+    assert!(other >= OVERFLOW_BASE);
+    let huge = 1i64 << 30;
+    let bounded = txn
+        .insert_restored(&table, &row_values(huge), huge as u64)
+        .unwrap();
+    assert!(bounded >= OVERFLOW_BASE);
+    txn.commit().unwrap();
+    let reader = store.begin().unwrap();
+    assert!(key_left_out(&reader, &table, restored));
+    assert!(!key_left_out(&reader, &table, other));
+    let mut out = Vec::new();
+    for key in [70_000, 80_000, huge] {
+        reader
+            .read_key(&table, &IndexKey::Int(key), &mut out)
+            .unwrap()
+            .unwrap();
+        assert_eq!(out, row_values(key));
+    }
+}
