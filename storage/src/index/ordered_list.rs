@@ -397,10 +397,16 @@ impl OrderedList {
             };
             // SAFETY: `pred` is null or live under `_guard`.
             let mut node = unsafe { self.link(pred, 0) }.load(Ordering::Acquire);
+            // A key below the lower bound may be inserted right after `pred` once it was
+            // found: the walk steps over such keys until it meets the first one within.
+            let mut past_lower = lower.probe.is_none();
             while !node.is_null() {
                 // SAFETY: `node` was loaded from a link while `_guard` pins this thread.
                 let key = unsafe { key_of(node) };
-                if !upper.admits(key) || !visit(key) {
+                if !past_lower {
+                    past_lower = lower.admits(key);
+                }
+                if past_lower && (!upper.admits(key) || !visit(key)) {
                     return;
                 }
                 // SAFETY: as above; every node has level 0.
