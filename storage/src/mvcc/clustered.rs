@@ -43,7 +43,8 @@ use super::transaction::Transaction;
 use super::version::Version;
 
 /// Row ids from here on name slots of a clustered table's overflow array.
-pub(crate) const OVERFLOW_BASE: RowId = 1 << 62;
+/// (The row codec's `FIRST_ROW_ID_NOT_A_KEY`: their payloads always hold their key.)
+pub(crate) const OVERFLOW_BASE: RowId = crate::row::FIRST_ROW_ID_NOT_A_KEY;
 
 const _: () = assert!(TABLE_SLOTS_MAX < OVERFLOW_BASE);
 

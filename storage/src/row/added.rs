@@ -101,9 +101,10 @@ impl TableSchema {
         key_left_out: bool,
         out: &mut Vec<u8>,
     ) -> StorageResult<()> {
-        let left_out = match self.integer_key_column() {
-            Some(key) if key_left_out => key,
-            _ => NO_COLUMN,
+        let left_out = if key_left_out {
+            self.integer_key_column().unwrap_or(NO_COLUMN)
+        } else {
+            NO_COLUMN
         };
         if self.added.is_empty() {
             encode_leaving_out(&self.types, values, left_out, out)

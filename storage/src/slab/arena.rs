@@ -10,11 +10,14 @@
 //! REGIONS (Linux). A block of `PAGE_BYTES` up to `REGION_BYTES` is a run of contiguous
 //! 64 KiB pages of a region: 2 MiB of anonymous memory, mapped with `mmap` aligned to 2 MiB
 //! (over-mapped by one region, both ends trimmed) and advised `MADV_HUGEPAGE`, so its first
-//! touch faults in one huge page. A region keeps a bitmap of its free pages; allocation takes
-//! the first fitting run in the lowest region (address order), so live pages gather in low
-//! regions and the high ones drain. A block larger than a region gets a mapping of its own,
-//! also 2 MiB aligned and advised. Blocks under `PAGE_BYTES` (or aligned past it), and every
-//! block on other systems, come from `std::alloc`.
+//! touch faults in one huge page; or, for blocks that may stay partly untouched
+//! (`allocate_zeroed_sparse`: a clustered table's slot chunks, reached in key order), a
+//! region of the other kind, not advised, on 4 KiB pages that become resident only where
+//! touched (a run comes from a region of its own kind). A region keeps a bitmap of its free
+//! pages; allocation takes the first fitting run in the lowest region (address order), so
+//! live pages gather in low regions and the high ones drain. A block larger than a region
+//! gets a mapping of its own, also 2 MiB aligned and advised. Blocks under `PAGE_BYTES` (or
+//! aligned past it), and every block on other systems, come from `std::alloc`.
 //!
 //! RETURN TO THE OS. A freed run goes back to its region's bitmap; when a region's last page
 //! is freed the whole region is unmapped (`munmap`), and a large block's mapping goes when the

@@ -11,8 +11,9 @@ use crate::store::Store;
 use crate::value::{DataType, Value};
 use crate::vfs::SimVfs;
 
-#[test]
-fn snapshot_round_trips_and_damage_is_detected() {
+/// A snapshot (commit 5, WAL from segment 3) of a table `t(a INTEGER PRIMARY KEY, b TEXT)`
+/// holding `rows` rows, written to /db in a new simulated file system; and its path.
+fn written_snapshot(rows: i64) -> (SimVfs, std::path::PathBuf) {
     let store = Store::new();
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Text],
@@ -20,7 +21,7 @@ fn snapshot_round_trips_and_damage_is_detected() {
         added: Vec::new(),
     });
     let mut txn = store.begin().unwrap();
-    for i in 0..50 {
+    for i in 0..rows {
         txn.insert(
             &table,
             &[Value::Integer(i), Value::Text(format!("row {i}"))],
@@ -34,10 +35,24 @@ fn snapshot_round_trips_and_damage_is_detected() {
     let reader = store.begin().unwrap();
     let mut writer = SnapshotWriter::new(&vfs, dir, 5, 3).unwrap();
     writer
-        .table(table.id(), "t", "CREATE TABLE t(a INT PRIMARY KEY, b TEXT)")
+        .table(
+            table.id(),
+            "t",
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)",
+        )
         .unwrap();
-    assert_eq!(writer.rows(&reader, &Arc::clone(&table)).unwrap(), 50);
+    assert_eq!(
+        writer.rows(&reader, &Arc::clone(&table)).unwrap(),
+        rows as u64
+    );
     let path = writer.finish().unwrap();
+    (vfs, path)
+}
+
+#[test]
+fn snapshot_round_trips_and_damage_is_detected() {
+    let (vfs, path) = written_snapshot(50);
+    let dir = Path::new("/db");
     assert_eq!(snapshot_timestamps(&vfs, dir).unwrap(), vec![5]);
     let bytes = vfs.read(&path).unwrap();
     let loaded = read_snapshot(&bytes, &path).unwrap();
@@ -90,29 +105,7 @@ fn a_snapshot_that_fails_on_a_full_disk_removes_its_temp_file() {
 
 #[test]
 fn older_format_versions_still_read_and_newer_ones_are_refused() {
-    let store = Store::new();
-    let table = store.create_table(TableSchema {
-        types: vec![DataType::Integer, DataType::Text],
-        key_columns: vec![0],
-        added: Vec::new(),
-    });
-    let mut txn = store.begin().unwrap();
-    txn.insert(&table, &[Value::Integer(1), Value::Text("one".into())])
-        .unwrap();
-    txn.commit().unwrap();
-    let vfs = SimVfs::new();
-    let dir = Path::new("/db");
-    vfs.create_dir_all(dir).unwrap();
-    let mut writer = SnapshotWriter::new(&vfs, dir, 5, 3).unwrap();
-    writer
-        .table(
-            table.id(),
-            "t",
-            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)",
-        )
-        .unwrap();
-    writer.rows(&store.begin().unwrap(), &table).unwrap();
-    let path = writer.finish().unwrap();
+    let (vfs, path) = written_snapshot(1);
     let bytes = vfs.read(&path).unwrap();
     // The header frame: magic, length, CRC, then the block kind and the format version.
     let header = SNAPSHOT_MAGIC.len();

@@ -161,6 +161,17 @@ impl Compiled {
     /// every other case goes to `truth`.
     #[inline(always)]
     pub fn passes(&self, row: &[Value]) -> bool {
+        match self.same_class_truth(row) {
+            Some(answer) => answer,
+            None => self.truth(row) == Some(true),
+        }
+    }
+
+    /// The truth of a comparison or BETWEEN of a column with constants of its own numeric
+    /// class (both integers or both reals), which is never NULL; `None` for every other
+    /// predicate and operand pair (`truth` answers those).
+    #[inline(always)]
+    fn same_class_truth(&self, row: &[Value]) -> Option<bool> {
         match self {
             Compiled::Compare {
                 column,
@@ -168,14 +179,13 @@ impl Compiled {
                 constant,
                 constant_first,
             } => {
-                if let Some(ordering) = same_class_order(&row[*column], constant) {
-                    let ordering = if *constant_first {
-                        ordering.reverse()
-                    } else {
-                        ordering
-                    };
-                    return compared(*op, ordering);
-                }
+                let ordering = same_class_order(&row[*column], constant)?;
+                let ordering = if *constant_first {
+                    ordering.reverse()
+                } else {
+                    ordering
+                };
+                Some(compared(*op, ordering))
             }
             Compiled::Between {
                 column,
@@ -184,16 +194,13 @@ impl Compiled {
                 negated,
             } => {
                 let value = &row[*column];
-                if let (Some(from_low), Some(to_high)) =
-                    (same_class_order(value, low), same_class_order(value, high))
-                {
-                    let inside = from_low != Ordering::Less && to_high != Ordering::Greater;
-                    return inside != *negated;
-                }
+                let from_low = same_class_order(value, low)?;
+                let to_high = same_class_order(value, high)?;
+                let inside = from_low != Ordering::Less && to_high != Ordering::Greater;
+                Some(inside != *negated)
             }
-            _ => {}
+            _ => None,
         }
-        self.truth(row) == Some(true)
     }
 
     /// The predicate's truth over `row`: `None` for NULL (unknown).
@@ -205,13 +212,15 @@ impl Compiled {
                 constant,
                 constant_first,
             } => {
+                // Both numbers of one kind: `sql_compare`'s answer without its calls.
+                if let Some(answer) = self.same_class_truth(row) {
+                    return Some(answer);
+                }
                 let value = &row[*column];
-                let ordering = match same_class_order(value, constant) {
-                    // Both numbers of one kind: `sql_compare`'s answer without its calls.
-                    Some(ordering) if *constant_first => ordering.reverse(),
-                    Some(ordering) => ordering,
-                    None if *constant_first => sql_compare(constant, value)?,
-                    None => sql_compare(value, constant)?,
+                let ordering = if *constant_first {
+                    sql_compare(constant, value)?
+                } else {
+                    sql_compare(value, constant)?
                 };
                 Some(compared(*op, ordering))
             }
@@ -221,14 +230,15 @@ impl Compiled {
                 high,
                 negated,
             } => {
-                let value = &row[*column];
-                if let (Some(from_low), Some(to_high)) =
-                    (same_class_order(value, low), same_class_order(value, high))
-                {
-                    let inside = from_low != Ordering::Less && to_high != Ordering::Greater;
-                    return Some(inside != *negated);
+                if let Some(answer) = self.same_class_truth(row) {
+                    return Some(answer);
                 }
-                truth(&super::predicate::between(value, low, high, *negated))
+                truth(&super::predicate::between(
+                    &row[*column],
+                    low,
+                    high,
+                    *negated,
+                ))
             }
             Compiled::IsNull { column, negated } => Some(row[*column].is_null() != *negated),
             Compiled::Junction { decisive, terms } => {
