@@ -203,10 +203,7 @@ fn compact_if_fragmented(
 ) {
     let pool = shared.store.pool();
     let memory = shared.store.memory();
-    if memory.pending_frees() > 0 {
-        pool.drain_deferred_frees();
-        pool.release_empty_pages();
-    }
+    pool.release_freed_pages();
     let stats = memory.stats();
     let fragmented = stats.slab_pages >= BACKGROUND_COMPACT_PAGES_MIN
         && stats.slab_bytes_free * 100 >= stats.slab_page_bytes * fragmentation_percent;

@@ -3,7 +3,7 @@
 //! it and it charges its pages to the store's `MemoryAccount`.
 
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,9 @@ pub struct SlabPool {
     compaction: Mutex<()>,
     /// Retired version headers kept for new versions (`mvcc/spare.rs`).
     spare_headers: Arc<SpareHeaders>,
+    /// A drain of `release_freed_pages` gave up before its frees ran: they empty their pages
+    /// later, on whichever thread collects the epoch, and a later call releases them.
+    release_owed: AtomicBool,
 }
 
 /// What a compaction run did.
@@ -62,6 +65,7 @@ impl SlabPool {
             classes: std::array::from_fn(|_| Mutex::new(ClassPages::default())),
             compaction: Mutex::new(()),
             spare_headers: Arc::default(),
+            release_owed: AtomicBool::new(false),
         }
     }
 
@@ -229,11 +233,17 @@ impl SlabPool {
     /// Flushes the epoch until the frees handed to it (retired versions, moved-out slots) ran,
     /// or `DRAIN_WAIT_MS_MAX` passed (a long-pinned reader can hold them back).
     pub fn drain_deferred_frees(&self) {
+        self.drain_deferred_frees_within(Duration::from_millis(DRAIN_WAIT_MS_MAX));
+    }
+
+    /// `drain_deferred_frees` waiting at most `limit`; whether every free ran.
+    fn drain_deferred_frees_within(&self, limit: Duration) -> bool {
         let started = Instant::now();
         let mut rounds = 0u32;
-        while self.account.pending_frees() > 0
-            && started.elapsed() < Duration::from_millis(DRAIN_WAIT_MS_MAX)
-        {
+        while self.account.pending_frees() > 0 {
+            if started.elapsed() >= limit {
+                return false;
+            }
             epoch::pin().flush();
             if rounds < DRAIN_SPIN_ROUNDS {
                 rounds += 1;
@@ -241,6 +251,31 @@ impl SlabPool {
             } else {
                 std::thread::sleep(Duration::from_millis(1));
             }
+        }
+        true
+    }
+
+    /// Gives back the pages that frees handed to the epoch left empty: drains them
+    /// (`drain_deferred_frees`) and releases the empty pages when frees are pending, and,
+    /// when an earlier drain gave up, releases the pages its frees emptied after it. Returns
+    /// the pages released. The background collector calls this on every interval.
+    pub fn release_freed_pages(&self) -> u64 {
+        self.release_freed_pages_within(Duration::from_millis(DRAIN_WAIT_MS_MAX))
+    }
+
+    /// `release_freed_pages` whose drain waits at most `limit`.
+    pub(super) fn release_freed_pages_within(&self, limit: Duration) -> u64 {
+        if self.account.pending_frees() > 0 {
+            let drained = self.drain_deferred_frees_within(limit);
+            let released = self.release_empty_pages();
+            if !drained {
+                self.release_owed.store(true, Ordering::Release);
+            }
+            released
+        } else if self.release_owed.swap(false, Ordering::AcqRel) {
+            self.release_empty_pages()
+        } else {
+            0
         }
     }
 }

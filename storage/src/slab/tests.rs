@@ -58,6 +58,51 @@ fn freed_slots_are_reused_and_empty_pages_released() {
     assert_eq!((stats.slab_pages, stats.used_bytes), (0, 0));
 }
 
+/// A drain that gives up (a reader pinned past its wait) leaves the release owed: once the
+/// frees ran, on whatever thread collected the epoch, the next call gives the page back,
+/// though no free is pending any more (before, the page stayed until some later free).
+#[test]
+fn pages_emptied_after_a_drain_gave_up_are_released_later() {
+    let pool = pool();
+    let account = Arc::clone(pool.account());
+    let class = class_of(16).unwrap();
+    let slot = pool.alloc_slot(class, None).unwrap();
+    assert_eq!(account.stats().slab_pages, 1);
+    let (pinned_tx, pinned_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let reader = std::thread::spawn(move || {
+        let _pin = crossbeam_epoch::pin();
+        pinned_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+    });
+    pinned_rx.recv().unwrap();
+    {
+        let guard = crossbeam_epoch::pin();
+        retire_moved_slots(&guard, &account, vec![slot]);
+        guard.flush();
+    }
+    assert_eq!(account.pending_frees(), 1);
+    let released = pool.release_freed_pages_within(std::time::Duration::from_millis(20));
+    assert_eq!(released, 0, "the pinned reader holds the free back");
+    release_tx.send(()).unwrap();
+    reader.join().unwrap();
+    // The free runs on a later collection of the epoch, not in a release call.
+    let started = std::time::Instant::now();
+    while account.pending_frees() > 0 {
+        assert!(started.elapsed().as_secs() < 30, "the free never ran");
+        crossbeam_epoch::pin().flush();
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        account.stats().slab_pages,
+        1,
+        "nothing released the page yet"
+    );
+    assert_eq!(pool.release_freed_pages(), 1);
+    assert_eq!(account.stats().slab_pages, 0);
+    assert_eq!(pool.release_freed_pages(), 0, "the release was owed once");
+}
+
 #[test]
 fn a_slot_freed_before_the_search_word_is_found_again() {
     let pool = pool();
