@@ -24,6 +24,7 @@ mod insert;
 mod join;
 mod join_table;
 mod outer_join;
+mod outer_probe;
 pub(crate) mod parallel;
 pub mod profile;
 mod push;
@@ -63,6 +64,7 @@ pub use cte::{CteRows, WorkRow};
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
 pub use dml::{delete, update, UpdateStatement};
 pub use insert::insert;
+pub(crate) use outer_probe::ProbeState;
 pub use schema_host::SchemaHost;
 pub(crate) use view::{create_view, drop_view};
 

@@ -19,7 +19,7 @@ use super::{ExecContext, Operator, Row};
 /// Rows fetched from storage per batch (bounds the memory a scan holds at once).
 pub(crate) const SCAN_BATCH_ROWS: usize = 256;
 /// Slots examined per batch, so a sparse table does not pin an epoch for long.
-const SCAN_BATCH_SLOTS: u64 = 4096;
+pub(super) const SCAN_BATCH_SLOTS: u64 = 4096;
 
 pub struct ScanOperator<'p> {
     access: &'p TableAccess,
@@ -51,7 +51,12 @@ impl<'p> ScanOperator<'p> {
 
     fn refill(&mut self, context: &ExecContext<'_>) -> Result<()> {
         match &self.access.path {
-            AccessPath::FullScan => self.refill_scan(context),
+            AccessPath::FullScan => {
+                if self.next_row == 0 && self.refill_probed(context)? {
+                    return Ok(());
+                }
+                self.refill_scan(context)
+            }
             AccessPath::KeyLookup(key) => {
                 self.finished = true;
                 if let Some((_, row)) = lookup_key(self.access, key, context)? {
@@ -128,6 +133,25 @@ impl<'p> ScanOperator<'p> {
                 self.spare = buffers.scan_spare.take();
             }
         }
+    }
+
+    /// Inside a correlated subquery, the rows an automatic index finds for the enclosing
+    /// row (`outer_probe.rs`), all at once; false when the scan runs plain instead.
+    fn refill_probed(&mut self, context: &ExecContext<'_>) -> Result<bool> {
+        let access = self.access;
+        let pending = &mut self.pending;
+        let row_capacity = access.read.decoder().width() + self.extra_width;
+        let mut buffer = Vec::with_capacity(row_capacity);
+        let probed = super::outer_probe::with_probed_rows(access, context, &mut |ids| {
+            super::outer_probe::read_probed(access, context, ids, &mut buffer, &mut |_, values| {
+                context.check_rows(pending.len())?;
+                let next = Vec::with_capacity(row_capacity);
+                pending.push_back(std::mem::replace(values, next));
+                Ok(true)
+            })
+        })?;
+        self.finished |= probed;
+        Ok(probed)
     }
 
     fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
@@ -237,6 +261,16 @@ pub fn for_each_row(
         if super::index_range::for_each_range_row(access, range, context, &mut visit)? {
             return Ok(());
         }
+    }
+    let mut buffer = Vec::new();
+    let probed = super::outer_probe::with_probed_rows(access, context, &mut |ids| {
+        super::outer_probe::read_probed(access, context, ids, &mut buffer, &mut |row, values| {
+            visit(row, values)?;
+            Ok(true)
+        })
+    })?;
+    if probed {
+        return Ok(());
     }
     scan_slots(access, access.read.decoder(), context, visit)
 }

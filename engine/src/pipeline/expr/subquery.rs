@@ -151,6 +151,8 @@ pub struct SubqueryRuntime<'a> {
     cache: RefCell<HashMap<usize, Rc<SubqueryResult>, FastBuildHasher>>,
     /// The rows of CTEs read more than once, computed once per execution (`exec::cte`).
     pub(crate) cte_rows: RefCell<HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>>,
+    /// The automatic indexes of correlated subqueries' scans, by access (`exec::outer_probe`).
+    pub(crate) outer_probes: RefCell<HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>>,
 }
 
 /// What a `SubqueryRuntime` computed once for its execution (uncorrelated subquery results,
@@ -160,6 +162,7 @@ pub struct SubqueryRuntime<'a> {
 pub struct RuntimeCaches {
     subqueries: HashMap<usize, Rc<SubqueryResult>, FastBuildHasher>,
     cte_rows: HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>,
+    outer_probes: HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
@@ -185,6 +188,7 @@ impl<'a> SubqueryRuntime<'a> {
             },
             cache: RefCell::new(caches.subqueries),
             cte_rows: RefCell::new(caches.cte_rows),
+            outer_probes: RefCell::new(caches.outer_probes),
         }
     }
 
@@ -193,6 +197,7 @@ impl<'a> SubqueryRuntime<'a> {
         RuntimeCaches {
             subqueries: self.cache.into_inner(),
             cte_rows: self.cte_rows.into_inner(),
+            outer_probes: self.outer_probes.into_inner(),
         }
     }
 }

@@ -1,0 +1,281 @@
+//! Query shapes the main bench does not time, against SQLite in the same run: a probe for
+//! the shapes an outside harness may try (prefix LIKE, IN lists, DISTINCT, semi and anti
+//! joins, OFFSET, window functions, CTEs, UNION, correlated subqueries, text sorts, ...).
+//! Both engines get the same rows; SQLite's statements are prepared once and held, its
+//! table keyed by `id INTEGER PRIMARY KEY` and indexed as EmberDB's is. Each query runs
+//! until `--ms` milliseconds passed (at least 3 times) per engine, the engines alternating
+//! `--rounds` times; the median time per query is printed with the ratio SQLite / EmberDB
+//! (above 1: EmberDB faster). Both engines' answers are compared (row count and a checksum
+//! of the cells), so a shape that answers wrongly is flagged, not timed as fast.
+//! Run: `cargo run --release -p ember-bench --bin ember-shapes -- --rows 200000`.
+
+use std::time::{Duration, Instant};
+
+use ember::{Database, Value};
+use rusqlite::types::ValueRef;
+
+struct Args {
+    rows: i64,
+    rounds: usize,
+    ms: u64,
+    only: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        rows: 200_000,
+        rounds: 3,
+        ms: 300,
+        only: None,
+    };
+    let mut iter = std::env::args().skip(1);
+    while let Some(arg) = iter.next() {
+        let mut value = || iter.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--rows" => args.rows = value()?.parse().map_err(|e| format!("--rows: {e}"))?,
+            "--rounds" => args.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?,
+            "--ms" => args.ms = value()?.parse().map_err(|e| format!("--ms: {e}"))?,
+            "--only" => args.only = Some(value()?),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if !(100..=20_000_000).contains(&args.rows) {
+        return Err("--rows must be 100..=20000000".into());
+    }
+    Ok(args)
+}
+
+/// The schema, the same text for both engines.
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
+    "CREATE INDEX t_a ON t(a)",
+    "CREATE INDEX t_s ON t(s)",
+    "CREATE TABLE u(id INTEGER PRIMARY KEY, t_id INTEGER, x REAL)",
+];
+
+/// (name, SQL): every shape timed.
+const SHAPES: &[(&str, &str)] = &[
+    ("prefix LIKE, indexed", "SELECT count(*) FROM t WHERE s LIKE 'k1%'"),
+    ("text range, indexed", "SELECT count(*), max(a) FROM t WHERE s >= 'k2' AND s < 'k21'"),
+    ("text equality, indexed", "SELECT id, a FROM t WHERE s = 'k777'"),
+    ("IN list on key", "SELECT sum(c) FROM t WHERE id IN (5, 17, 99, 1234, 5000, 77777, 150000)"),
+    ("IN list on index", "SELECT count(*) FROM t WHERE a IN (3, 30, 300, 3000)"),
+    ("key range", "SELECT sum(b) FROM t WHERE id BETWEEN 1000 AND 1999"),
+    ("min/max via index", "SELECT min(a), max(a) FROM t"),
+    ("count(*) whole table", "SELECT count(*) FROM t"),
+    ("count DISTINCT", "SELECT count(DISTINCT b) FROM t"),
+    ("SELECT DISTINCT text", "SELECT DISTINCT g FROM t"),
+    ("GROUP BY int, HAVING, top", "SELECT b, count(*) FROM t GROUP BY b HAVING count(*) > 2 ORDER BY 2 DESC, 1 LIMIT 5"),
+    ("GROUP BY text min/max", "SELECT g, min(c), max(c), avg(b) FROM t GROUP BY g"),
+    ("ORDER BY LIMIT OFFSET", "SELECT id, c FROM t ORDER BY c, id LIMIT 10 OFFSET 1000"),
+    ("ORDER BY text LIMIT", "SELECT id, s FROM t ORDER BY s DESC LIMIT 20"),
+    ("filter arith", "SELECT count(*) FROM t WHERE b % 7 = 3 AND c > 0.5"),
+    ("filter OR", "SELECT count(*) FROM t WHERE b = 5 OR c < 0.001 OR g = 'g3'"),
+    ("filter LIKE infix", "SELECT count(*) FROM t WHERE s LIKE '%99%'"),
+    ("expression projection", "SELECT sum(a * 2 + b), sum(length(s)), sum(abs(c - 0.5)) FROM t"),
+    ("semi join IN subquery", "SELECT count(*) FROM t WHERE id IN (SELECT t_id FROM u)"),
+    ("anti join NOT EXISTS", "SELECT count(*) FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id)"),
+    ("LEFT JOIN IS NULL", "SELECT count(*) FROM t LEFT JOIN u ON u.t_id = t.id WHERE u.id IS NULL"),
+    ("join + GROUP BY", "SELECT t.g, count(*), sum(u.x) FROM u JOIN t ON t.id = u.t_id GROUP BY t.g"),
+    ("correlated scalar subquery", "SELECT count(*) FROM u WHERE x > (SELECT c FROM t WHERE t.id = u.t_id)"),
+    ("CTE + aggregate", "WITH per AS (SELECT g, sum(c) AS total FROM t GROUP BY g) SELECT max(total), min(total) FROM per"),
+    ("UNION", "SELECT a FROM t WHERE a < 200 UNION SELECT b FROM t WHERE b < 50"),
+    ("window row_number", "SELECT count(*) FROM (SELECT id, row_number() OVER (PARTITION BY g ORDER BY c) AS r FROM t) WHERE r <= 3"),
+    ("window running sum", "SELECT max(run) FROM (SELECT sum(c) OVER (ORDER BY id ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) AS run FROM t WHERE id < 20000)"),
+    ("CASE + GROUP BY", "SELECT CASE WHEN c < 0.25 THEN 'low' WHEN c < 0.75 THEN 'mid' ELSE 'high' END AS band, count(*) FROM t GROUP BY band"),
+    ("scalar functions", "SELECT count(*) FROM t WHERE upper(substr(s, 1, 2)) = 'K5' AND round(c, 2) > 0.3"),
+];
+
+/// A row's cells folded into one number: both engines must agree on it.
+#[derive(Default, Clone, Copy, PartialEq, Debug)]
+struct Answer {
+    rows: u64,
+    checksum: u64,
+}
+
+impl Answer {
+    fn add_integer(&mut self, i: i64) {
+        self.checksum = self.checksum.wrapping_mul(31).wrapping_add(i as u64);
+    }
+    fn add_real(&mut self, r: f64) {
+        // Rounded: sums in different orders differ in the last bits.
+        self.add_integer((r * 1000.0).round() as i64);
+    }
+    fn add_text(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.add_integer(i64::from(byte));
+        }
+    }
+}
+
+fn ember_answer(conn: &ember::Connection, sql: &str) -> Answer {
+    let rows = conn.query(sql, ()).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut answer = Answer::default();
+    for row in rows.values() {
+        answer.rows += 1;
+        for value in row {
+            match value {
+                Value::Null => answer.add_integer(-1),
+                Value::Integer(i) => answer.add_integer(*i),
+                Value::Real(r) => answer.add_real(*r),
+                Value::Text(t) => answer.add_text(t.as_bytes()),
+                Value::Blob(b) => answer.add_text(b),
+                Value::Boolean(b) => answer.add_integer(i64::from(*b)),
+            }
+        }
+    }
+    answer
+}
+
+fn sqlite_answer(statement: &mut rusqlite::Statement<'_>) -> Answer {
+    let columns = statement.column_count();
+    let mut rows = statement.raw_query();
+    let mut answer = Answer::default();
+    while let Some(row) = rows.next().expect("sqlite row") {
+        answer.rows += 1;
+        for index in 0..columns {
+            match row.get_ref(index).expect("sqlite cell") {
+                ValueRef::Null => answer.add_integer(-1),
+                ValueRef::Integer(i) => answer.add_integer(i),
+                ValueRef::Real(r) => answer.add_real(r),
+                ValueRef::Text(t) | ValueRef::Blob(t) => answer.add_text(t),
+            }
+        }
+    }
+    answer
+}
+
+/// Runs `query` until `budget` passed (at least 3 times); the median seconds per run.
+fn time_median(budget: Duration, mut query: impl FnMut()) -> f64 {
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < 3 || (started.elapsed() < budget && times.len() < 10_000) {
+        let one = Instant::now();
+        query();
+        times.push(one.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn load(rows: i64, ember: &ember::Connection, sqlite: &rusqlite::Connection) {
+    for sql in SCHEMA {
+        ember.execute(sql, ()).expect("ember schema");
+        sqlite.execute(sql, []).expect("sqlite schema");
+    }
+    ember.execute("BEGIN", ()).expect("begin");
+    sqlite.execute("BEGIN", []).expect("begin");
+    {
+        let mut insert_t = sqlite
+            .prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)")
+            .expect("prepare");
+        let mut insert_u = sqlite
+            .prepare("INSERT INTO u VALUES (?, ?, ?)")
+            .expect("prepare");
+        // A fixed linear congruential stream: the same rows every run.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state >> 33
+        };
+        for id in 1..=rows {
+            let a = (next() % (rows as u64 / 4).max(1)) as i64;
+            let b = (next() % 1000) as i64;
+            let c = (next() % 1_000_000) as f64 / 1_000_000.0;
+            let s = format!("k{}", next() % (rows as u64));
+            let g = format!("g{}", next() % 50);
+            ember
+                .execute(
+                    "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
+                    (id, a, b, c, s.as_str(), g.as_str()),
+                )
+                .expect("ember insert");
+            insert_t
+                .execute(rusqlite::params![id, a, b, c, s, g])
+                .expect("sqlite insert");
+            if id % 4 == 0 {
+                let t_id = (next() % (rows as u64)) as i64 + 1;
+                let x = (next() % 1000) as f64 / 1000.0;
+                ember
+                    .execute("INSERT INTO u VALUES (?, ?, ?)", (id / 4, t_id, x))
+                    .expect("ember insert");
+                insert_u
+                    .execute(rusqlite::params![id / 4, t_id, x])
+                    .expect("sqlite insert");
+            }
+        }
+    }
+    ember.execute("COMMIT", ()).expect("commit");
+    sqlite.execute("COMMIT", []).expect("commit");
+    sqlite.execute("ANALYZE", []).expect("analyze");
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("ember-shapes: {message}");
+            eprintln!("usage: ember-shapes [--rows N] [--rounds N] [--ms MS] [--only SUBSTRING]");
+            std::process::exit(2);
+        }
+    };
+    let db = Database::in_memory();
+    let ember = db.connect();
+    let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite");
+    let loading = Instant::now();
+    load(args.rows, &ember, &sqlite);
+    eprintln!(
+        "loaded {} rows into each engine in {:.1} s",
+        args.rows,
+        loading.elapsed().as_secs_f64()
+    );
+    let budget = Duration::from_millis(args.ms);
+    println!("| shape | EmberDB ms | SQLite ms | SQLite / EmberDB |");
+    println!("|---|--:|--:|--:|");
+    let mut ratios = Vec::new();
+    for (name, sql) in SHAPES {
+        if let Some(only) = &args.only {
+            if !name.contains(only.as_str()) {
+                continue;
+            }
+        }
+        let mut statement = sqlite.prepare(sql).expect("sqlite prepare");
+        let expected = sqlite_answer(&mut statement);
+        let got = ember_answer(&ember, sql);
+        if got != expected {
+            println!("| {name} | wrong answer: {got:?} | {expected:?} | - |");
+            continue;
+        }
+        let (mut ember_times, mut sqlite_times) = (Vec::new(), Vec::new());
+        for _ in 0..args.rounds {
+            ember_times.push(time_median(budget, || {
+                std::hint::black_box(ember_answer(&ember, sql));
+            }));
+            sqlite_times.push(time_median(budget, || {
+                std::hint::black_box(sqlite_answer(&mut statement));
+            }));
+        }
+        ember_times.sort_by(f64::total_cmp);
+        sqlite_times.sort_by(f64::total_cmp);
+        let ember_s = ember_times[ember_times.len() / 2];
+        let sqlite_s = sqlite_times[sqlite_times.len() / 2];
+        let ratio = sqlite_s / ember_s;
+        ratios.push(ratio);
+        println!(
+            "| {name} | {:.3} | {:.3} | {:.2}x |",
+            ember_s * 1000.0,
+            sqlite_s * 1000.0,
+            ratio
+        );
+    }
+    if !ratios.is_empty() {
+        let log_mean = ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64;
+        println!(
+            "\ngeometric mean SQLite / EmberDB over {} shapes: {:.2}x",
+            ratios.len(),
+            log_mean.exp()
+        );
+    }
+}
