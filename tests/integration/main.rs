@@ -27,6 +27,7 @@ mod isolation;
 mod join_answers;
 mod json;
 mod key_left_out;
+mod key_range;
 mod lazy_rows;
 mod limits;
 mod limits_disk;

@@ -379,10 +379,26 @@ impl Table {
     /// `None` once the walk is done.
     #[inline]
     pub fn next_scan_batch(&self, from: RowId, batch: u64) -> Option<std::ops::Range<RowId>> {
+        self.next_scan_batch_in(from, batch, 0..RowId::MAX)
+    }
+
+    /// `next_scan_batch` of a walk that visits only the slots in `direct` (then every
+    /// overflow slot): in a clustered table, the rows whose keys lie in `direct` and every
+    /// row whose key addresses no slot (`clustered.rs`), a superset of the rows of a key
+    /// range. In other tables row ids are no keys: callers pass `0..RowId::MAX`.
+    #[inline]
+    pub fn next_scan_batch_in(
+        &self,
+        from: RowId,
+        batch: u64,
+        direct: std::ops::Range<RowId>,
+    ) -> Option<std::ops::Range<RowId>> {
         debug_assert!(batch > 0);
-        let end = self.slots.len();
-        if from < end {
-            return Some(from..end.min(from.saturating_add(batch)));
+        debug_assert!(self.clustered.is_some() || direct == (0..RowId::MAX));
+        let from_direct = from.max(direct.start);
+        let end = self.slots.len().min(direct.end);
+        if from_direct < end {
+            return Some(from_direct..end.min(from_direct.saturating_add(batch)));
         }
         let start = from.max(OVERFLOW_BASE);
         let end = OVERFLOW_BASE + self.overflow.len();

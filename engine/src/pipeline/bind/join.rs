@@ -118,8 +118,11 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
         let (node, estimate) = match source {
             RelationSource::Table(table) => {
                 let access = choose_access(table, filter);
-                let estimate = match access.path {
+                let estimate = match &access.path {
                     AccessPath::FullScan => table_rows(&access.table),
+                    AccessPath::KeyRange(range) => {
+                        crate::optimize::key_range_rows(range, table_rows(&access.table))
+                    }
                     _ => 1,
                 };
                 (Node::Scan(access), estimate)

@@ -57,6 +57,7 @@ impl<'p> ScanOperator<'p> {
                 }
                 self.refill_scan(context)
             }
+            AccessPath::KeyRange(_) => self.refill_scan(context),
             AccessPath::KeyLookup(key) => {
                 self.finished = true;
                 if let Some((_, row)) = lookup_key(self.access, key, context)? {
@@ -158,10 +159,13 @@ impl<'p> ScanOperator<'p> {
         self.take_connection_spare(context);
         let table = &self.access.table.storage;
         let filter = ScanFilter::new(self.access, context);
+        let window = super::key_range::direct_window(self.access, context)?;
         let mut buffer = Vec::new();
         while self.pending.is_empty() {
             context.check_interrupt()?;
-            let Some(range) = table.next_scan_batch(self.next_row, SCAN_BATCH_SLOTS) else {
+            let Some(range) =
+                table.next_scan_batch_in(self.next_row, SCAN_BATCH_SLOTS, window.clone())
+            else {
                 self.finished = true;
                 return Ok(());
             };
@@ -286,11 +290,13 @@ pub fn scan_slots(
 ) -> Result<()> {
     let table = &access.table.storage;
     let filter = ScanFilter::new(access, context);
+    let window = super::key_range::direct_window(access, context)?;
     let mut buffer = Vec::new();
     let mut next_row = 0;
     loop {
         context.check_interrupt()?;
-        let Some(range) = table.next_scan_batch(next_row, SCAN_BATCH_SLOTS) else {
+        let Some(range) = table.next_scan_batch_in(next_row, SCAN_BATCH_SLOTS, window.clone())
+        else {
             return Ok(());
         };
         let mut failure = None;
@@ -449,7 +455,7 @@ pub fn collect_targets(
                 None => scan_targets(access, context),
             }
         }
-        AccessPath::FullScan => scan_targets(access, context),
+        AccessPath::FullScan | AccessPath::KeyRange(_) => scan_targets(access, context),
     }
 }
 
@@ -507,13 +513,31 @@ fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(
     let mut targets = Vec::new();
     let mut failure = None;
     let mut buffer = Vec::new();
-    context.txn.scan_batch_columns(
-        table,
-        0..RowId::MAX,
-        access.read.columns(),
-        &mut buffer,
-        |row_id, values| keep_target(access, context, &mut targets, &mut failure, row_id, values),
-    )?;
+    let window = super::key_range::direct_window(access, context)?;
+    // A key range walks its window of direct slots, then the overflow rows.
+    let ranges = if window == (0..RowId::MAX) {
+        vec![window]
+    } else {
+        let [direct, overflow] = table.row_ranges();
+        vec![
+            window.start..window.end.min(direct.end).max(window.start),
+            overflow,
+        ]
+    };
+    for rows in ranges {
+        context.txn.scan_batch_columns(
+            table,
+            rows,
+            access.read.columns(),
+            &mut buffer,
+            |row_id, values| {
+                keep_target(access, context, &mut targets, &mut failure, row_id, values)
+            },
+        )?;
+        if failure.is_some() {
+            break;
+        }
+    }
     match failure {
         Some(error) => Err(error),
         None => Ok(targets),
@@ -591,7 +615,8 @@ pub(super) fn for_each_index_row(
         AccessPath::FullScan
         | AccessPath::KeyLookup(_)
         | AccessPath::KeyIn(_)
-        | AccessPath::IndexRange(_) => return Ok(false),
+        | AccessPath::IndexRange(_)
+        | AccessPath::KeyRange(_) => return Ok(false),
     };
     let table = &access.table;
     let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =

@@ -17,7 +17,7 @@ use ember_storage::{DataType, Value};
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Collation, Expr, Function};
-use crate::plan::{AccessPath, IndexRange, RangeBound};
+use crate::plan::{AccessPath, IndexRange, KeyRange, RangeBound};
 
 /// The comparison `op` seen from the column's side (`5 < k` is `k > 5`).
 fn flipped(op: BinaryOp) -> BinaryOp {
@@ -238,4 +238,47 @@ pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath
         best = Some((score, range));
     }
     best.map(|(_, range)| AccessPath::IndexRange(Box::new(range)))
+}
+
+/// A range of a clustered table's INTEGER key (`KeyRange`) from the conjuncts' bounds on
+/// it; with `closed`, only when both sides are bounded.
+pub(super) fn key_range(table: &TableDef, terms: &[Expr], closed: bool) -> Option<AccessPath> {
+    let [column] = table.primary_key.as_slice() else {
+        return None;
+    };
+    let storage = &table.storage;
+    if !storage.is_clustered() || storage.schema().integer_key_column() != Some(*column) {
+        return None;
+    }
+    let (lower, upper) = bounds_of(terms, *column, Collation::Binary);
+    let usable = if closed {
+        lower.is_some() && upper.is_some()
+    } else {
+        lower.is_some() || upper.is_some()
+    };
+    usable.then(|| AccessPath::KeyRange(Box::new(KeyRange { lower, upper })))
+}
+
+/// The rows a key range of a table of `table_rows` rows reads, estimated for join order:
+/// the width between two integer literal bounds, else a third of the rows per bound.
+pub fn key_range_rows(range: &KeyRange, table_rows: u64) -> u64 {
+    let literal = |bound: &Option<RangeBound>| match bound {
+        Some(RangeBound {
+            value: Expr::Literal(Value::Integer(i)),
+            ..
+        }) => Some(*i),
+        _ => None,
+    };
+    match (literal(&range.lower), literal(&range.upper)) {
+        (Some(low), Some(high)) => {
+            let width = i128::from(high) - i128::from(low) + 1;
+            u64::try_from(width.max(0))
+                .unwrap_or(u64::MAX)
+                .min(table_rows)
+        }
+        _ => {
+            let bounds = u32::from(range.lower.is_some()) + u32::from(range.upper.is_some());
+            (table_rows / 3u64.pow(bounds)).max(1)
+        }
+    }
 }

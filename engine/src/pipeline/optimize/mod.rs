@@ -2,8 +2,9 @@
 //! clause pins every key column with `col = <constant or parameter>`; otherwise a
 //! secondary-index lookup when it pins every column of an index that way (unique indexes and
 //! then wider indexes first); otherwise the same two with one column pinned by
-//! `col IN (<constants>)` instead (one lookup per list value); otherwise a range of an
-//! ordered index (`index_range.rs`); otherwise a full scan. The
+//! `col IN (<constants>)` instead (one lookup per list value); otherwise a range of a
+//! clustered table's INTEGER key bounded on both sides, a range of an ordered index, a
+//! key range bounded on one side (`index_range.rs`); otherwise a full scan. The
 //! whole predicate stays on the access as a recheck, so a lookup can only narrow, never
 //! change, the result.
 
@@ -20,6 +21,7 @@ use crate::expr::{BinaryOp, Collation, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
 pub use index_order::{hint_index_walk, order_by_index};
+pub use index_range::key_range_rows;
 pub use join_access::{join_access, table_rows, JoinChoice};
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use top_k::bound_sort;
@@ -42,7 +44,9 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
                 .or_else(|| index_lookup(&table, &terms, false))
                 .or_else(|| key_lookup(&table, &terms, true))
                 .or_else(|| index_lookup(&table, &terms, true))
+                .or_else(|| index_range::key_range(&table, &terms, true))
                 .or_else(|| index_range::index_range(&table, &terms))
+                .or_else(|| index_range::key_range(&table, &terms, false))
         }
         None => None,
     };

@@ -123,6 +123,10 @@ fn write_access(out: &mut String, access: &TableAccess, depth: usize) -> fmt::Re
             write!(out, "IndexRange {} ", table.name)?;
             range.describe(table, out)?
         }
+        AccessPath::KeyRange(range) => {
+            write!(out, "KeyRange {} ", table.name)?;
+            range.describe(table, out)?
+        }
         AccessPath::IndexIn { index, keys } => {
             let keys: Vec<String> = keys
                 .iter()

@@ -65,23 +65,9 @@ impl IndexRange {
             let literal = Expr::Literal(ember_storage::Value::Text(prefix.clone()));
             terms.push(format!("{ranged} starts with {literal}"));
         }
-        match (&self.lower, &self.upper) {
-            (Some(low), Some(high)) if low.inclusive && high.inclusive => {
-                terms.push(format!("{ranged} BETWEEN {} AND {}", low.value, high.value))
-            }
-            (lower, upper) => {
-                if let Some(low) = lower {
-                    let op = if low.inclusive { ">=" } else { ">" };
-                    terms.push(format!("{ranged} {op} {}", low.value));
-                }
-                if let Some(high) = upper {
-                    let op = if high.inclusive { "<=" } else { "<" };
-                    terms.push(format!("{ranged} {op} {}", high.value));
-                }
-                if lower.is_none() && upper.is_none() && self.skip_nulls {
-                    terms.push(format!("{ranged} IS NOT NULL"));
-                }
-            }
+        describe_bounds(ranged, &self.lower, &self.upper, &mut terms);
+        if self.lower.is_none() && self.upper.is_none() && self.skip_nulls {
+            terms.push(format!("{ranged} IS NOT NULL"));
         }
         write!(out, "using {}", self.index.name)?;
         if !terms.is_empty() {
@@ -93,5 +79,51 @@ impl IndexRange {
             write!(out, " first")?;
         }
         Ok(())
+    }
+}
+
+/// `ranged BETWEEN low AND high`, or one comparison per bound, appended to `terms`.
+fn describe_bounds(
+    ranged: &str,
+    lower: &Option<RangeBound>,
+    upper: &Option<RangeBound>,
+    terms: &mut Vec<String>,
+) {
+    match (lower, upper) {
+        (Some(low), Some(high)) if low.inclusive && high.inclusive => {
+            terms.push(format!("{ranged} BETWEEN {} AND {}", low.value, high.value))
+        }
+        (lower, upper) => {
+            if let Some(low) = lower {
+                let op = if low.inclusive { ">=" } else { ">" };
+                terms.push(format!("{ranged} {op} {}", low.value));
+            }
+            if let Some(high) = upper {
+                let op = if high.inclusive { "<=" } else { "<" };
+                terms.push(format!("{ranged} {op} {}", high.value));
+            }
+        }
+    }
+}
+
+/// The `KeyRange` access path: a clustered table's rows whose INTEGER key lies between
+/// optional bounds (`optimize::key_range`), read by walking only the slots those keys
+/// address, then the overflow rows (keys that address no slot: negative or far ones),
+/// in slot order; the access filter is rechecked on every row (`exec::scan`).
+pub struct KeyRange {
+    pub lower: Option<RangeBound>,
+    pub upper: Option<RangeBound>,
+}
+
+impl KeyRange {
+    /// `EXPLAIN`'s text after the table name.
+    pub fn describe(&self, table: &TableDef, out: &mut impl fmt::Write) -> fmt::Result {
+        let key = table
+            .primary_key
+            .first()
+            .map_or("?", |&column| table.columns[column].name.as_str());
+        let mut terms = Vec::new();
+        describe_bounds(key, &self.lower, &self.upper, &mut terms);
+        write!(out, "({})", terms.join(", "))
     }
 }

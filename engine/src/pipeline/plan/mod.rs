@@ -31,7 +31,7 @@ use crate::expr::Expr;
 pub use alter::AlterTable;
 pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};
-pub use index_range::{IndexRange, RangeBound};
+pub use index_range::{IndexRange, KeyRange, RangeBound};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
 pub use update::UpdateFrom;
@@ -232,6 +232,8 @@ pub enum AccessPath {
     },
     /// The rows in a range of an ordered secondary index, in index order (index_range.rs).
     IndexRange(Box<IndexRange>),
+    /// A clustered table's rows in a range of its INTEGER key, in slot order (index_range.rs).
+    KeyRange(Box<KeyRange>),
 }
 
 /// One ORDER BY key.
