@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, row_key, Collation, KeyValue};
+use crate::expr::{compare_for_sort, row_key, Collation, KeyLookup, KeyRef, KeyValue};
+use crate::fast_hash::FastBuildHasher;
 use crate::plan::{Node, SetOperator, SortKey};
 
 use super::query::compare_keys;
@@ -18,8 +19,11 @@ pub struct DistinctOperator<'p> {
     input: Box<dyn Operator + 'p>,
     /// Each column's collation (empty: all BINARY); rows compare by collation keys.
     collations: &'p [Collation],
-    seen: HashSet<Vec<KeyValue>>,
-    /// The memory `seen` holds, charged once the first row comes.
+    seen: HashSet<Vec<KeyValue>, FastBuildHasher>,
+    /// The keys seen of one-column rows under BINARY (`SELECT DISTINCT col`): probed with
+    /// the value borrowed, so a row seen before costs no allocation.
+    seen_single: HashSet<KeyValue, FastBuildHasher>,
+    /// The memory the sets hold, charged once the first row comes.
     memory: Option<super::MemoryCharge>,
 }
 
@@ -42,24 +46,49 @@ impl<'p> DistinctOperator<'p> {
         DistinctOperator {
             input,
             collations,
-            seen: HashSet::new(),
+            seen: HashSet::default(),
+            seen_single: HashSet::default(),
             memory: None,
         }
+    }
+
+    /// Whether `row` is new (then remembered).
+    fn first_seen(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
+        let binary = self.collations.iter().all(|c| *c == Collation::Binary);
+        if let ([value], true) = (row, binary) {
+            let probe = KeyRef::of(value);
+            if self.seen_single.contains(&probe as &dyn KeyLookup) {
+                return Ok(false);
+            }
+            context.check_rows(self.seen_single.len())?;
+            let key = KeyValue::new(value);
+            self.memory
+                .get_or_insert_with(|| context.memory_charge("DISTINCT"))
+                .add(key_bytes(std::slice::from_ref(&key)))?;
+            self.seen_single.insert(key);
+            return Ok(true);
+        }
+        let key = collated_key(row, self.collations);
+        if self.seen.contains(&key) {
+            return Ok(false);
+        }
+        context.check_rows(self.seen.len())?;
+        self.memory
+            .get_or_insert_with(|| context.memory_charge("DISTINCT"))
+            .add(key_bytes(&key))?;
+        self.seen.insert(key);
+        Ok(true)
     }
 }
 
 impl Operator for DistinctOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         while let Some(row) = self.input.next(context)? {
-            let key = collated_key(&row, self.collations);
-            if !self.seen.contains(&key) {
-                context.check_rows(self.seen.len())?;
-                self.memory
-                    .get_or_insert_with(|| context.memory_charge("DISTINCT"))
-                    .add(key_bytes(&key))?;
-                self.seen.insert(key);
+            if self.first_seen(&row, context)? {
                 return Ok(Some(row));
             }
+            // A repeated row's buffer goes back to the input for its next row.
+            self.input.recycle(row);
         }
         Ok(None)
     }

@@ -26,6 +26,19 @@ pub(super) fn direct_window(
     }
 }
 
+/// The row ids a walk of `access` covers, as `Table::row_ranges` gives them for a full
+/// scan: for a key range, its window of the direct slots, and every overflow slot.
+pub(super) fn access_row_ranges(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+) -> Result<[Range<RowId>; 2]> {
+    let [direct, overflow] = access.table.storage.row_ranges();
+    let window = direct_window(access, context)?;
+    let start = window.start.min(direct.end);
+    let end = window.end.min(direct.end).max(start);
+    Ok([start..end, overflow])
+}
+
 fn window(range: &KeyRange, context: &ExecContext<'_>) -> Result<Range<RowId>> {
     let start = match &range.lower {
         None => 0,

@@ -30,7 +30,11 @@ use super::{ExecContext, Operator, Row};
 /// Builds the top-k operator of a bounded sort over `input`.
 pub fn build<'p>(input: &'p Node, keys: &'p [SortKey], top: &'p SortTop) -> Box<dyn Operator + 'p> {
     let source = match input {
-        Node::Scan(access) if matches!(access.path, AccessPath::FullScan) => Source::Scan(access),
+        Node::Scan(access)
+            if matches!(access.path, AccessPath::FullScan | AccessPath::KeyRange(_)) =>
+        {
+            Source::Scan(access)
+        }
         other => Source::Rows(super::build(other)),
     };
     Box::new(TopKOperator {

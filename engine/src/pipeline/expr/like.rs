@@ -1,7 +1,11 @@
 //! Pattern matching for `LIKE` (ASCII case-insensitive, `%` and `_`, optional ESCAPE
 //! character) and `GLOB` (case-sensitive, `*`, `?`, `[...]` classes), as SQLite does.
-//! Patterns compile to tokens; matching backtracks only to the last multi-character
-//! wildcard, so it takes at most O(text x pattern) steps and no recursion.
+//! LIKE matches the pattern text as it is, allocating nothing: the common shapes
+//! (`abc`, `abc%`, `%abc`, `%abc%` with no `_` and no escape) compare bytes (ASCII case
+//! folding leaves the bytes of other characters alone, so bytes compare as characters
+//! do), the rest walk both texts a character at a time. GLOB patterns compile to tokens.
+//! Both backtrack only to the last multi-character wildcard, so matching takes at most
+//! O(text x pattern) steps and no recursion.
 
 use crate::error::Result;
 use crate::limits::LIKE_PATTERN_BYTES_MAX;
@@ -24,10 +28,110 @@ enum Token {
 /// Whether `text LIKE pattern [ESCAPE escape]`.
 pub(crate) fn like(text: &str, pattern: &str, escape: Option<char>) -> Result<bool> {
     check_pattern_length(pattern)?;
-    Ok(match compile_like(pattern, escape) {
-        Some(tokens) => matches(text, &tokens, true),
-        None => false,
+    Ok(match plain_shape(pattern, escape) {
+        Some(shape) => shape.matches(text.as_bytes()),
+        None => like_walk(text, pattern, escape),
     })
+}
+
+/// A LIKE pattern of literal characters with `%` at neither, one or both ends.
+enum PlainShape<'p> {
+    Exact(&'p [u8]),
+    Prefix(&'p [u8]),
+    Suffix(&'p [u8]),
+    Contains(&'p [u8]),
+}
+
+/// The plain shape of `pattern`, if it has one: no `_`, no escape character, and `%` only
+/// at its ends.
+fn plain_shape(pattern: &str, escape: Option<char>) -> Option<PlainShape<'_>> {
+    if escape.is_some() {
+        return None;
+    }
+    let bytes = pattern.as_bytes();
+    let starts = bytes.first() == Some(&b'%');
+    let body = if starts { &bytes[1..] } else { bytes };
+    let ends = body.last() == Some(&b'%');
+    let body = if ends { &body[..body.len() - 1] } else { body };
+    if body.iter().any(|&byte| byte == b'%' || byte == b'_') {
+        return None;
+    }
+    Some(match (starts, ends) {
+        (false, false) => PlainShape::Exact(body),
+        (false, true) => PlainShape::Prefix(body),
+        (true, false) => PlainShape::Suffix(body),
+        (true, true) => PlainShape::Contains(body),
+    })
+}
+
+impl PlainShape<'_> {
+    fn matches(&self, text: &[u8]) -> bool {
+        match *self {
+            PlainShape::Exact(body) => text.eq_ignore_ascii_case(body),
+            PlainShape::Prefix(body) => text
+                .get(..body.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(body)),
+            PlainShape::Suffix(body) => text
+                .len()
+                .checked_sub(body.len())
+                .is_some_and(|start| text[start..].eq_ignore_ascii_case(body)),
+            // A match starts at a character's first byte: `body` starts with one, which
+            // no continuation byte equals (folding changes ASCII bytes only).
+            PlainShape::Contains(body) => {
+                body.is_empty()
+                    || text
+                        .windows(body.len())
+                        .any(|window| window.eq_ignore_ascii_case(body))
+            }
+        }
+    }
+}
+
+/// LIKE by walking `pattern` and `text` a character at a time, backtracking to the most
+/// recent `%`; a pattern that ends in the escape character matches nothing.
+fn like_walk(text: &str, pattern: &str, escape: Option<char>) -> bool {
+    let (mut text_at, mut pattern_at) = (0, 0);
+    // (pattern position after the last `%`, text position that `%` swallows up to)
+    let mut resume: Option<(usize, usize)> = None;
+    loop {
+        let mut mismatch = true;
+        if let Some(c) = pattern[pattern_at..].chars().next() {
+            let after = pattern_at + c.len_utf8();
+            let text_char = text[text_at..].chars().next();
+            if Some(c) == escape {
+                let Some(literal) = pattern[after..].chars().next() else {
+                    return false;
+                };
+                if let Some(t) = text_char.filter(|&t| t.eq_ignore_ascii_case(&literal)) {
+                    text_at += t.len_utf8();
+                    pattern_at = after + literal.len_utf8();
+                    mismatch = false;
+                }
+            } else if c == '%' {
+                resume = Some((after, text_at));
+                pattern_at = after;
+                mismatch = false;
+            } else if let Some(t) = text_char.filter(|&t| c == '_' || t.eq_ignore_ascii_case(&c)) {
+                text_at += t.len_utf8();
+                pattern_at = after;
+                mismatch = false;
+            }
+        } else if text_at == text.len() {
+            return true;
+        }
+        if !mismatch {
+            continue;
+        }
+        match resume {
+            Some((after_run, swallowed)) if swallowed < text.len() => {
+                let next = swallowed + text[swallowed..].chars().next().map_or(1, char::len_utf8);
+                resume = Some((after_run, next));
+                pattern_at = after_run;
+                text_at = next;
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// Whether `text GLOB pattern`.
@@ -51,6 +155,8 @@ fn check_pattern_length(pattern: &str) -> Result<()> {
 }
 
 /// LIKE tokens; `None` when the pattern can match nothing (it ends in the escape char).
+/// The tests' reference for `like`.
+#[cfg(test)]
 fn compile_like(pattern: &str, escape: Option<char>) -> Option<Vec<Token>> {
     let mut tokens = Vec::new();
     let mut chars = pattern.chars();
@@ -219,6 +325,45 @@ mod tests {
         assert!(g("a*c", "a[*]c"));
         assert!(!g("abc", "a[*]c"));
         assert!(g("x", "*"));
+    }
+
+    /// `like` agrees with the token matcher on every pattern and text of up to 4
+    /// characters over an alphabet of letters in both cases, a non-ASCII letter, both
+    /// wildcards and an escape character, with and without ESCAPE.
+    #[test]
+    fn like_agrees_with_the_token_matcher() {
+        let alphabet = ['a', 'A', 'b', 'é', '%', '_', '\\'];
+        let strings = |max: usize| {
+            let mut all = vec![String::new()];
+            let mut last = vec![String::new()];
+            for _ in 0..max {
+                last = last
+                    .iter()
+                    .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+                    .collect();
+                all.extend(last.iter().cloned());
+            }
+            all
+        };
+        let (patterns, texts) = (strings(4), strings(3));
+        let mut checked = 0;
+        for escape in [None, Some('\\'), Some('%')] {
+            for pattern in &patterns {
+                let reference = compile_like(pattern, escape);
+                for text in &texts {
+                    let expected = reference
+                        .as_ref()
+                        .is_some_and(|tokens| matches(text, tokens, true));
+                    assert_eq!(
+                        like(text, pattern, escape).unwrap(),
+                        expected,
+                        "{text:?} LIKE {pattern:?} ESCAPE {escape:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1_000_000);
     }
 
     #[test]

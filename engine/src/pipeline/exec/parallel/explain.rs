@@ -65,7 +65,7 @@ pub fn note_for(node: &Node) -> Option<String> {
                 top: Some(_),
             } => match input.as_ref() {
                 Node::Scan(access)
-                    if matches!(access.path, AccessPath::FullScan)
+                    if matches!(access.path, AccessPath::FullScan | AccessPath::KeyRange(_))
                         && super::top_k::splits(keys) =>
                 {
                     access

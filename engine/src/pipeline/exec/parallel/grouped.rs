@@ -59,7 +59,7 @@ pub fn aggregate<'p>(
         stop: AtomicBool::new(false),
     };
     let txn = context.txn;
-    let ranges = access.table.storage.row_ranges();
+    let ranges = super::super::key_range::access_row_ranges(access, context)?;
     let parts = split_slots(threads, ranges, |range| job.run(range, txn));
     let Some(parts) = collect_parts(parts, context)? else {
         return Ok(false);

@@ -76,7 +76,7 @@ pub fn splits<'p>(
     let Node::Scan(access) = input else {
         return None;
     };
-    if !matches!(access.path, AccessPath::FullScan) {
+    if !matches!(access.path, AccessPath::FullScan | AccessPath::KeyRange(_)) {
         return None;
     }
     // Without GROUP BY: plain columns through `aggregate`, anything else as the one group
@@ -147,7 +147,12 @@ fn thread_count(access: &TableAccess, context: &ExecContext<'_>) -> usize {
     if helpers == 0 || context.has_bounds() {
         return 1;
     }
-    let by_size = access.table.storage.slots_in_use() / SLOTS_PER_THREAD_MIN;
+    // A bound that fails to evaluate fails the serial scan, which reports it.
+    let Ok(ranges) = super::key_range::access_row_ranges(access, context) else {
+        return 1;
+    };
+    let slots: u64 = ranges.iter().map(|range| range.end - range.start).sum();
+    let by_size = slots / SLOTS_PER_THREAD_MIN;
     (helpers + 1).min(usize::try_from(by_size).unwrap_or(usize::MAX))
 }
 
@@ -400,7 +405,7 @@ pub fn aggregate(
         stop: AtomicBool::new(false),
     };
     let txn = context.txn;
-    let ranges = access.table.storage.row_ranges();
+    let ranges = super::key_range::access_row_ranges(access, context)?;
     let parts = split_slots(threads, ranges, |range| job.run(range, txn));
     let Some(parts) = collect_parts(parts, context)? else {
         return Ok(None);

@@ -76,7 +76,7 @@ pub fn select(
         stop: AtomicBool::new(false),
     };
     let txn = context.txn;
-    let ranges = table.row_ranges();
+    let ranges = super::super::key_range::access_row_ranges(access, context)?;
     if keys_decoder.is_none() {
         let parts = split_slots(threads, ranges.clone(), |range| {
             job.run(range, txn, |_, values| values.to_vec())

@@ -99,7 +99,9 @@ fn top_k_shapes_split_and_match_the_serial_plan() {
         "SELECT id FROM u ORDER BY grp LIMIT 5 OFFSET 100000",
         // Filters: compiled, staged, with a parameter; the key read by the filter only.
         "SELECT * FROM u WHERE grp = 2 AND score > 3 ORDER BY score DESC LIMIT 10",
-        "SELECT name FROM u WHERE id BETWEEN ?1 AND 15000 ORDER BY score, id DESC LIMIT 50",
+        "SELECT name FROM u WHERE grp < ?1 AND score > 1 ORDER BY score, id DESC LIMIT 50",
+        // A key range wide enough to split (its window of slots, then the overflow).
+        "SELECT name FROM u WHERE id BETWEEN ?1 AND 19000 ORDER BY score, id DESC LIMIT 50",
         "SELECT count(*) FROM (SELECT id FROM u WHERE score < ?1 ORDER BY name LIMIT 3000)",
         // A filter that keeps no row.
         "SELECT * FROM u WHERE grp > 10 ORDER BY score LIMIT 10",
