@@ -92,3 +92,8 @@ pub const RECOVERY_TARGET_MIN: std::time::Duration = std::time::Duration::from_m
 
 /// Longest `Options::recovery_target` accepted (one day).
 pub const RECOVERY_TARGET_MAX: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// Most result rows a query's row list is sized for ahead of running it (from its LIMIT):
+/// a larger LIMIT starts at this and grows as rows come, so a huge LIMIT over few rows
+/// reserves no more than this.
+pub const RESULT_ROWS_PRESIZED_MAX: usize = 1024;

@@ -694,3 +694,83 @@ fn index_ranges_resume_across_batches_past_stale_entries() {
     assert_eq!(old, 3_000);
     old_reader.execute("COMMIT", ()).unwrap();
 }
+
+#[test]
+fn range_walks_of_long_and_short_text_keys_share_a_connection() {
+    // The connection keeps a range walk's key buffers for the next walk unless they grew
+    // past 1 KiB: walks over 3,000-byte keys, then short ones, then the operator tree's
+    // walk (under an aggregate), each answer checked, in every order, twice.
+    let db = Database::in_memory();
+    let conn = db.connect();
+    conn.execute_batch(
+        "CREATE TABLE w(id INTEGER PRIMARY KEY, t TEXT, n INTEGER);
+         CREATE INDEX w_t ON w(t);
+         CREATE INDEX w_n ON w(n);",
+    )
+    .unwrap();
+    let mut kept: Vec<(i64, String, i64)> = Vec::new();
+    let mut insert = conn.prepare("INSERT INTO w VALUES (?, ?, ?)").unwrap();
+    for id in 0..200i64 {
+        let length = if id % 2 == 0 { 3_000 } else { 3 };
+        let letter = char::from(b'a' + (id % 26) as u8);
+        let text = format!("{}{id:04}", letter.to_string().repeat(length));
+        let row = (id, text, (id * 37) % 101);
+        insert.execute((row.0, row.1.clone(), row.2)).unwrap();
+        kept.push(row);
+    }
+    drop(insert);
+    let mut by_t = kept.clone();
+    by_t.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let mut by_n = kept.clone();
+    by_n.sort_by_key(|row| (row.2, row.0));
+    let ids = |set: ember::RowSet| -> Vec<i64> {
+        set.into_values()
+            .into_iter()
+            .map(|row| match row[0] {
+                Value::Integer(id) => id,
+                ref other => panic!("id {other:?}"),
+            })
+            .collect()
+    };
+    for _ in 0..2 {
+        for limit in [1usize, 7, 150] {
+            let want: Vec<i64> = by_t.iter().rev().take(limit).map(|row| row.0).collect();
+            let got = conn
+                .query("SELECT id FROM w ORDER BY t DESC LIMIT ?", [limit as i64])
+                .unwrap();
+            assert_eq!(ids(got), want);
+            let want: Vec<i64> = by_n.iter().take(limit).map(|row| row.0).collect();
+            let got = conn
+                .query("SELECT id, t FROM w ORDER BY n LIMIT ?", [limit as i64])
+                .unwrap();
+            assert_eq!(ids(got), want);
+            let low = "m".to_string();
+            let want: Vec<i64> = by_t
+                .iter()
+                .filter(|row| row.1 >= low)
+                .take(limit)
+                .map(|row| row.0)
+                .collect();
+            let got = conn
+                .query(
+                    "SELECT id FROM w WHERE t >= ? ORDER BY t LIMIT ?",
+                    (low, limit as i64),
+                )
+                .unwrap();
+            assert_eq!(ids(got), want);
+            let total: i64 = conn
+                .query_one(
+                    "SELECT sum(n) FROM (SELECT n FROM w WHERE n < 50 ORDER BY n LIMIT ?)",
+                    [limit as i64],
+                )
+                .unwrap();
+            let want: i64 = by_n
+                .iter()
+                .filter(|row| row.2 < 50)
+                .take(limit)
+                .map(|row| row.2)
+                .sum();
+            assert_eq!(total, want);
+        }
+    }
+}

@@ -37,6 +37,7 @@ mod lazy_rows;
 
 pub(crate) use lazy_rows::{Running, Started};
 mod plans;
+mod result_capacity;
 mod savepoints;
 mod settings;
 
@@ -532,7 +533,7 @@ impl Connection {
         prepared: &Prepared,
         params: &[Value],
     ) -> Result<(Vec<Vec<Value>>, usize)> {
-        let mut rows = Vec::new();
+        let mut rows = Vec::with_capacity(result_capacity::result_capacity(&prepared.plan, params));
         let changes = self.run_prepared(prepared, params, &mut |row| {
             rows.push(row);
             Ok(true)

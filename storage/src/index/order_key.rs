@@ -123,7 +123,15 @@ fn integer_delta(i: i64, nearest: f64) -> i16 {
 /// their exact value's difference from themselves. `-0.0` equals `0.0`; NaN (which SQLite
 /// stores as NULL) sorts before every other number.
 fn encode_number(real: f64, delta: i16, out: &mut Vec<u8>) {
-    out.push(TAG_NUMBER);
+    out.extend_from_slice(&number_part(real, delta));
+}
+
+/// Bytes of a number's part: its tag, the sortable double, the tie-break.
+const NUMBER_PART_BYTES: usize = 11;
+
+/// `encode_number`'s bytes.
+#[inline]
+fn number_part(real: f64, delta: i16) -> [u8; NUMBER_PART_BYTES] {
     let canonical = if real == 0.0 { 0.0 } else { real };
     let bits = if canonical.is_nan() {
         0
@@ -135,8 +143,11 @@ fn encode_number(real: f64, delta: i16, out: &mut Vec<u8>) {
             bits | (1 << 63)
         }
     };
-    out.extend_from_slice(&bits.to_be_bytes());
-    out.extend_from_slice(&((delta as u16) ^ 0x8000).to_be_bytes());
+    // The tag, the double, the tie-break: built whole, so it is written at once.
+    let mut part = [TAG_NUMBER; NUMBER_PART_BYTES];
+    part[1..9].copy_from_slice(&bits.to_be_bytes());
+    part[9..].copy_from_slice(&((delta as u16) ^ 0x8000).to_be_bytes());
+    part
 }
 
 /// Bytes with 0x00 escaped as 0x00 0xFF and a 0x00 0x00 terminator: a shorter string sorts

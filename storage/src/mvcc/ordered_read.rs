@@ -47,6 +47,12 @@ impl RangeScratch {
     pub fn swap_resume_into(&mut self, bound: &mut Vec<u8>) {
         std::mem::swap(&mut self.resume, bound);
     }
+
+    /// The larger of the two buffers' capacities, in bytes (what keeping this scratch for
+    /// a later read holds).
+    pub fn capacity(&self) -> usize {
+        self.key.capacity().max(self.resume.capacity())
+    }
 }
 
 impl Transaction {

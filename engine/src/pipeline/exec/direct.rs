@@ -10,6 +10,8 @@
 //! errors are those of the operator tree (`ScanOperator`, `ProjectOperator`,
 //! `LimitOperator`); EXPLAIN ANALYZE, which counts rows per operator, builds the tree.
 
+use ember_storage::Value;
+
 use crate::error::Result;
 use crate::expr::Expr;
 use crate::plan::{AccessPath, Node, TableAccess};
@@ -231,8 +233,13 @@ fn index_rows(
                 projection.project_into(decoded, &mut projected, context)?;
                 projected
             }
-            // The decoded row itself goes out; the next decodes into another buffer.
-            _ => std::mem::replace(decoded, next_row()),
+            // The decoded row itself goes out; the next decodes into another buffer, as
+            // wide as a row already (NULLs the decode overwrites in place).
+            _ => {
+                let mut next = next_row();
+                next.resize_with(width, || Value::Null);
+                std::mem::replace(decoded, next)
+            }
         };
         Ok(delivery.deliver(out, context)? && !counts.done())
     };

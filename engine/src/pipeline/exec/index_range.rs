@@ -24,6 +24,10 @@ use super::{ExecContext, Row};
 const FIRST_BATCH_ENTRIES: usize = 16;
 const MAX_BATCH_ENTRIES: usize = 1024;
 
+/// Largest key buffer (bytes) a connection keeps from one range walk for the next: walks
+/// over ordinary keys then allocate nothing, and a huge key's buffer is not held.
+const RANGE_SCRATCH_KEPT_BYTES: usize = 1024;
+
 /// A walk through an index range, between batches.
 pub struct RangeCursor {
     index: Arc<SecondaryIndex>,
@@ -76,31 +80,15 @@ impl RangeCursor {
             first_only: range.first_only,
             batch: FIRST_BATCH_ENTRIES,
             finished: false,
-            scratch: RangeScratch::default(),
+            // The connection's kept key buffers, when it has them (given back by
+            // `visit_range_rows`).
+            scratch: context
+                .buffers
+                .map(|buffers| buffers.range_scratch.take())
+                .unwrap_or_default(),
         };
         if cursor.index.ordered().is_none() {
             return Ok(None);
-        }
-        if let Some(taken) = &range.rows_taken {
-            let count = |expr: &crate::expr::Expr| -> Result<Option<i64>> {
-                Ok(match expr.eval(&[], &context.eval)? {
-                    Value::Integer(n) => Some(n),
-                    _ => None,
-                })
-            };
-            let limit = count(&taken.0)?;
-            let offset = match &taken.1 {
-                Some(offset) => count(offset)?,
-                None => Some(0),
-            };
-            // Anything but non-negative integers is left to the Limit (no hint).
-            if let (Some(limit), Some(offset)) = (limit, offset) {
-                if limit >= 0 && offset >= 0 {
-                    let rows = limit.saturating_add(offset).max(1);
-                    cursor.batch = usize::try_from(rows)
-                        .map_or(MAX_BATCH_ENTRIES, |rows| rows.min(MAX_BATCH_ENTRIES));
-                }
-            }
         }
         let mut prefix = Vec::new();
         for (position, expr) in range.prefix.iter().enumerate() {
@@ -175,6 +163,52 @@ impl RangeCursor {
         cursor.lower = lower;
         cursor.upper = upper;
         Ok(Some(cursor))
+    }
+
+    /// The cursor of `open` whose first batch reads as many entries as the LIMIT (and
+    /// OFFSET) above it take, when they are non-negative integers: a queue of rows (the
+    /// operator tree's scan) then holds no more than the query returns. The direct path
+    /// (`visit_range_rows`) stops at its last row itself and reads batches of the largest
+    /// size, so it evaluates no hint.
+    pub fn open_batched(
+        access: &TableAccess,
+        range: &IndexRange,
+        context: &ExecContext<'_>,
+    ) -> Result<Option<RangeCursor>> {
+        let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
+            return Ok(None);
+        };
+        if let Some(taken) = &range.rows_taken {
+            let count = |expr: &crate::expr::Expr| -> Result<Option<i64>> {
+                Ok(match expr.eval(&[], &context.eval)? {
+                    Value::Integer(n) => Some(n),
+                    _ => None,
+                })
+            };
+            let limit = count(&taken.0)?;
+            let offset = match &taken.1 {
+                Some(offset) => count(offset)?,
+                None => Some(0),
+            };
+            // Anything but non-negative integers is left to the Limit (no hint).
+            if let (Some(limit), Some(offset)) = (limit, offset) {
+                if limit >= 0 && offset >= 0 {
+                    let rows = limit.saturating_add(offset).max(1);
+                    cursor.batch = usize::try_from(rows)
+                        .map_or(MAX_BATCH_ENTRIES, |rows| rows.min(MAX_BATCH_ENTRIES));
+                }
+            }
+        }
+        Ok(Some(cursor))
+    }
+
+    /// Gives the walk's key buffers to the connection for its next walk (unless large).
+    fn keep_scratch(self, context: &ExecContext<'_>) {
+        if let Some(buffers) = context.buffers {
+            if self.scratch.capacity() <= RANGE_SCRATCH_KEPT_BYTES {
+                buffers.range_scratch.set(self.scratch);
+            }
+        }
     }
 
     pub fn is_finished(&self) -> bool {
@@ -359,6 +393,7 @@ pub fn visit_range_rows(
         }
         cursor.advance(progress);
     }
+    cursor.keep_scratch(context);
     Ok(true)
 }
 

@@ -257,12 +257,15 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
 /// allocates nothing: the decode buffer of key lookups (kept full: the next lookup decodes
 /// over it in place) and the memory of the last result row `query_row` handed back; and
 /// the emptied row buffers a finished scan had spare (at most `scan::SCAN_BATCH_ROWS`,
-/// values dropped), which the next statement's scan decodes into instead of allocating.
+/// values dropped), which the next statement's scan decodes into instead of allocating;
+/// and an index range walk's key buffers (`index_range.rs`, at most
+/// `RANGE_SCRATCH_KEPT_BYTES` each).
 #[derive(Default)]
 pub struct RowBuffers {
     pub(crate) lookup: Cell<Row>,
     pub(crate) result: Cell<Row>,
     pub(crate) scan_spare: Cell<Vec<Row>>,
+    pub(crate) range_scratch: Cell<ember_storage::RangeScratch>,
 }
 
 impl RowBuffers {

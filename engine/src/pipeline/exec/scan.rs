@@ -103,7 +103,7 @@ impl<'p> ScanOperator<'p> {
             AccessPath::IndexRange(range) => {
                 if self.range.is_none() {
                     let cursor =
-                        super::index_range::RangeCursor::open(self.access, range, context)?;
+                        super::index_range::RangeCursor::open_batched(self.access, range, context)?;
                     self.range = Some(cursor.map(Box::new));
                 }
                 self.take_connection_spare(context);
