@@ -23,6 +23,7 @@ mod index_range;
 mod insert;
 mod join;
 mod join_table;
+mod key_groups;
 mod outer_join;
 pub(crate) mod parallel;
 pub mod profile;
