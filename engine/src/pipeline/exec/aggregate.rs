@@ -47,19 +47,27 @@ enum Args<'p> {
     None,
     /// One plain column of the input row (borrowed, never copied).
     Column(usize),
-    /// One computed value (compiled when arithmetic).
-    Expr(Computed<'p>),
+    /// One computed value: the grouper's `computed_args[i]` (compiled when arithmetic).
+    Expr(usize),
     /// Several values (group_concat with a separator).
     Exprs(&'p [Expr]),
 }
 
 impl<'p> Args<'p> {
-    /// The arguments of `call`, their constants read in `context`.
-    fn of(call: &'p AggregateCall, context: &EvalContext<'_>) -> Args<'p> {
+    /// The arguments of `call`, a computed one appended to `computed` (its constants read
+    /// in `context`).
+    fn of(
+        call: &'p AggregateCall,
+        context: &EvalContext<'_>,
+        computed: &mut Vec<Computed<'p>>,
+    ) -> Args<'p> {
         match call.args.as_slice() {
             [] => Args::None,
             [Expr::Column { index, .. }] => Args::Column(*index),
-            [expr] => Args::Expr(Computed::new(expr, context)),
+            [expr] => {
+                computed.push(Computed::new(expr, context));
+                Args::Expr(computed.len() - 1)
+            }
             exprs => Args::Exprs(exprs),
         }
     }
@@ -122,6 +130,8 @@ pub(super) struct Grouper<'p> {
     pub(super) aggregates: &'p [AggregateCall],
     /// Each aggregate's argument source, in `aggregates` order.
     args: Vec<Args<'p>>,
+    /// The single computed arguments (`Args::Expr`).
+    computed_args: Vec<Computed<'p>>,
     /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
     any_filter: bool,
     /// No GROUP BY, no FILTER, and every argument COUNT(*) or one plain column: a row only
@@ -131,6 +141,9 @@ pub(super) struct Grouper<'p> {
     pub(super) groups: Vec<Group>,
     /// Each GROUP BY term, in `group_by` order.
     terms: Vec<GroupTerm<'p>>,
+    /// When every term is a plain column (and there are several): their indexes, the key
+    /// read straight from the row.
+    key_columns: Box<[usize]>,
     /// A key of several terms (or none): its group, probed with the borrowed values.
     keys: KeyGroups,
     /// A single group key that is neither a small integer nor text: its group, probed with
@@ -158,14 +171,17 @@ impl<'p> Grouper<'p> {
         input_width: usize,
         context: &ExecContext<'_>,
     ) -> Grouper<'p> {
+        let mut computed_args = Vec::new();
+        let args = aggregates
+            .iter()
+            .map(|call| Args::of(call, &context.eval, &mut computed_args))
+            .collect();
         Grouper {
             memory: context.memory_charge("GROUP BY groups"),
             group_by,
             aggregates,
-            args: aggregates
-                .iter()
-                .map(|call| Args::of(call, &context.eval))
-                .collect(),
+            args,
+            computed_args,
             any_filter: aggregates.iter().any(|call| call.filter.is_some()),
             plain: group_by.is_empty()
                 && aggregates
@@ -177,6 +193,17 @@ impl<'p> Grouper<'p> {
                 .iter()
                 .map(|expr| GroupTerm::of(expr, &context.eval))
                 .collect(),
+            key_columns: match group_by {
+                [_, _, ..] => group_by
+                    .iter()
+                    .map(|expr| match expr {
+                        Expr::Column { index, .. } => Some(*index),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()
+                    .unwrap_or_default(),
+                _ => Box::default(),
+            },
             keys: KeyGroups::default(),
             single: HashMap::default(),
             texts: TextGroups::default(),
@@ -256,15 +283,11 @@ impl<'p> Grouper<'p> {
                 let value = term.eval(row, &context.eval)?;
                 self.find_single(&value, context)?
             }
+            _ if !self.key_columns.is_empty() => self.find_column_key(row, context)?,
             _ => self.find_row_key(row, context)?,
         };
         let group = &mut self.groups[position];
-        for (at, (args, accumulator)) in self
-            .args
-            .iter_mut()
-            .zip(&mut group.accumulators)
-            .enumerate()
-        {
+        for (at, (args, accumulator)) in self.args.iter().zip(&mut group.accumulators).enumerate() {
             if self.any_filter {
                 if let Some(filter) = &self.aggregates[at].filter {
                     if !filter.matches(row, &context.eval)? {
@@ -275,12 +298,11 @@ impl<'p> Grouper<'p> {
             match args {
                 Args::None => accumulator.add_row(),
                 Args::Column(index) => {
-                    let index = *index;
-                    note(at, &row[index]);
-                    accumulator.add_value(&row[index])?
+                    note(at, &row[*index]);
+                    accumulator.add_value(&row[*index])?
                 }
-                Args::Expr(computed) => {
-                    let value = computed.eval(row, &context.eval)?;
+                Args::Expr(slot) => {
+                    let value = self.computed_args[*slot].eval(row, &context.eval)?;
                     note(at, &value);
                     accumulator.add_value(&value)?
                 }
@@ -373,9 +395,19 @@ impl<'p> Grouper<'p> {
         }
     }
 
+    /// The group of `row`'s key of several plain columns (`key_columns`), read in place.
+    #[inline(never)]
+    fn find_column_key(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
+        // Taken out of `self` while the key borrows it (no allocation either way).
+        let columns = std::mem::take(&mut self.key_columns);
+        let found = self.find_key(columns.iter().map(|&index| &row[index]), context);
+        self.key_columns = columns;
+        found
+    }
+
     /// The group of `row`'s key of several terms (or none), created when new: the computed
     /// terms are evaluated into `key_values`, the columns read in place.
-    #[inline(always)]
+    #[inline(never)]
     fn find_row_key(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
         // Taken out of `self` while the key borrows it (and put back even on an error).
         let mut computed = std::mem::take(&mut self.key_values);
