@@ -7,18 +7,22 @@
 //! moved or copied): a group remembers its last row's slot, and the row is read again, once,
 //! when the groups are emitted. A single small non-negative integer group key finds its group
 //! by direct indexing instead of hashing, a single TEXT key through `TextGroups` (its bytes
-//! hashed and compared in place), and column arguments feed the accumulators by reference.
+//! hashed and compared in place), a key of several values through `KeyGroups` (the row's
+//! values hashed and compared in place; a key is copied only for a new group). Column
+//! arguments feed the accumulators by reference; arithmetic arguments and group terms run
+//! compiled (`expr::Computed`).
 
 use std::collections::HashMap;
 
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, Expr, KeyLookup, KeyRef, KeyValue};
+use crate::expr::{compare_for_sort, Computed, EvalContext, Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AccessPath, AggregateCall, Node, TableAccess};
 
 use super::accumulator::Accumulator;
+use super::key_groups::{key_hash, same_key, KeyGroups};
 use super::text_groups::{text_hash, TextGroups};
 use super::{scan, ExecContext, Operator, Row};
 
@@ -43,21 +47,67 @@ enum Args<'p> {
     None,
     /// One plain column of the input row (borrowed, never copied).
     Column(usize),
-    /// One computed value.
-    Expr(&'p Expr),
+    /// One computed value: the grouper's `computed_args[i]` (compiled when arithmetic).
+    Expr(usize),
     /// Several values (group_concat with a separator).
     Exprs(&'p [Expr]),
 }
 
 impl<'p> Args<'p> {
-    fn of(call: &'p AggregateCall) -> Args<'p> {
+    /// The arguments of `call`, a computed one appended to `computed` (its constants read
+    /// in `context`).
+    fn of(
+        call: &'p AggregateCall,
+        context: &EvalContext<'_>,
+        computed: &mut Vec<Computed<'p>>,
+    ) -> Args<'p> {
         match call.args.as_slice() {
             [] => Args::None,
             [Expr::Column { index, .. }] => Args::Column(*index),
-            [expr] => Args::Expr(expr),
+            [expr] => {
+                computed.push(Computed::new(expr, context));
+                Args::Expr(computed.len() - 1)
+            }
             exprs => Args::Exprs(exprs),
         }
     }
+
+    /// Whether `call` takes no argument or one plain column (`Args::None` or `Column`).
+    fn are_plain(call: &AggregateCall) -> bool {
+        matches!(call.args.as_slice(), [] | [Expr::Column { .. }])
+    }
+}
+
+/// A GROUP BY term: a plain column (read in place) or a computed value.
+enum GroupTerm<'p> {
+    Column(usize),
+    Computed(Computed<'p>),
+}
+
+impl<'p> GroupTerm<'p> {
+    fn of(expr: &'p Expr, context: &EvalContext<'_>) -> GroupTerm<'p> {
+        match expr {
+            Expr::Column { index, .. } => GroupTerm::Column(*index),
+            expr => GroupTerm::Computed(Computed::new(expr, context)),
+        }
+    }
+}
+
+/// The values of the group key of a row: each term's column of `row`, or its next value in
+/// `computed` (the computed terms' values, in order).
+fn term_values<'v>(
+    terms: &'v [GroupTerm<'_>],
+    row: &'v [Value],
+    computed: &'v [Value],
+) -> impl Iterator<Item = &'v Value> + Clone {
+    let mut next = 0;
+    terms.iter().map(move |term| match term {
+        GroupTerm::Column(index) => &row[*index],
+        GroupTerm::Computed(_) => {
+            next += 1;
+            &computed[next - 1]
+        }
+    })
 }
 
 /// Estimated bytes of one aggregate's accumulator in a group.
@@ -80,6 +130,8 @@ pub(super) struct Grouper<'p> {
     pub(super) aggregates: &'p [AggregateCall],
     /// Each aggregate's argument source, in `aggregates` order.
     args: Vec<Args<'p>>,
+    /// The single computed arguments (`Args::Expr`).
+    computed_args: Vec<Computed<'p>>,
     /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
     any_filter: bool,
     /// No GROUP BY, no FILTER, and every argument COUNT(*) or one plain column: a row only
@@ -87,7 +139,13 @@ pub(super) struct Grouper<'p> {
     plain: bool,
     pub(super) input_width: usize,
     pub(super) groups: Vec<Group>,
-    index: HashMap<Vec<KeyValue>, usize, FastBuildHasher>,
+    /// Each GROUP BY term, in `group_by` order.
+    terms: Vec<GroupTerm<'p>>,
+    /// When every term is a plain column (and there are several): their indexes, the key
+    /// read straight from the row.
+    key_columns: Box<[usize]>,
+    /// A key of several terms (or none): its group, probed with the borrowed values.
+    keys: KeyGroups,
     /// A single group key that is neither a small integer nor text: its group, probed with
     /// the borrowed key (a row of an existing group allocates nothing).
     single: HashMap<KeyValue, usize, FastBuildHasher>,
@@ -96,9 +154,9 @@ pub(super) struct Grouper<'p> {
     /// Single integer key `k` in `0..DIRECT_KEYS_MAX`: `direct[k]` is its group (or
     /// `NO_GROUP`); grown on demand.
     direct: Vec<u32>,
-    // Reused per row: a row of an existing group allocates nothing for its key.
+    /// Reused per row: the computed group terms' values (a row of an existing group
+    /// allocates nothing for a key of plain columns).
     key_values: Vec<Value>,
-    key: Vec<KeyValue>,
     arg_values: Vec<Value>,
     /// The memory the groups hold (charged to the account when there is a budget).
     memory: super::MemoryCharge,
@@ -113,24 +171,44 @@ impl<'p> Grouper<'p> {
         input_width: usize,
         context: &ExecContext<'_>,
     ) -> Grouper<'p> {
+        let mut computed_args = Vec::new();
+        let args = aggregates
+            .iter()
+            .map(|call| Args::of(call, &context.eval, &mut computed_args))
+            .collect();
         Grouper {
             memory: context.memory_charge("GROUP BY groups"),
             group_by,
             aggregates,
-            args: aggregates.iter().map(Args::of).collect(),
+            args,
+            computed_args,
             any_filter: aggregates.iter().any(|call| call.filter.is_some()),
             plain: group_by.is_empty()
-                && aggregates.iter().all(|call| {
-                    call.filter.is_none() && matches!(Args::of(call), Args::None | Args::Column(_))
-                }),
+                && aggregates
+                    .iter()
+                    .all(|call| call.filter.is_none() && Args::are_plain(call)),
             input_width,
             groups: Vec::new(),
-            index: HashMap::default(),
+            terms: group_by
+                .iter()
+                .map(|expr| GroupTerm::of(expr, &context.eval))
+                .collect(),
+            key_columns: match group_by {
+                [_, _, ..] => group_by
+                    .iter()
+                    .map(|expr| match expr {
+                        Expr::Column { index, .. } => Some(*index),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()
+                    .unwrap_or_default(),
+                _ => Box::default(),
+            },
+            keys: KeyGroups::default(),
             single: HashMap::default(),
             texts: TextGroups::default(),
             direct: Vec::new(),
             key_values: Vec::with_capacity(group_by.len()),
-            key: Vec::with_capacity(group_by.len()),
             arg_values: Vec::new(),
         }
     }
@@ -194,18 +272,19 @@ impl<'p> Grouper<'p> {
         context: &ExecContext<'_>,
         mut note: impl FnMut(usize, &Value),
     ) -> Result<usize> {
-        let position = match self.group_by {
+        let position = match self.terms.as_mut_slice() {
             // No GROUP BY: one group, made at the first row (no key to hash per row).
             [] if !self.groups.is_empty() => 0,
-            [Expr::Column { index, .. }] => self.find_single(&row[*index], context)?,
-            [expr] => self.find_single(&expr.eval(row, &context.eval)?, context)?,
-            group_by => {
-                self.key_values.clear();
-                for expr in group_by {
-                    self.key_values.push(expr.eval(row, &context.eval)?);
-                }
-                self.find_hashed(context)?
+            [GroupTerm::Column(index)] => {
+                let index = *index;
+                self.find_single(&row[index], context)?
             }
+            [GroupTerm::Computed(term)] => {
+                let value = term.eval(row, &context.eval)?;
+                self.find_single(&value, context)?
+            }
+            _ if !self.key_columns.is_empty() => self.find_column_key(row, context)?,
+            _ => self.find_row_key(row, context)?,
         };
         let group = &mut self.groups[position];
         for (at, (args, accumulator)) in self.args.iter().zip(&mut group.accumulators).enumerate() {
@@ -222,14 +301,14 @@ impl<'p> Grouper<'p> {
                     note(at, &row[*index]);
                     accumulator.add_value(&row[*index])?
                 }
-                Args::Expr(expr) => {
-                    let value = expr.eval(row, &context.eval)?;
+                Args::Expr(slot) => {
+                    let value = self.computed_args[*slot].eval(row, &context.eval)?;
                     note(at, &value);
                     accumulator.add_value(&value)?
                 }
                 Args::Exprs(exprs) => {
                     self.arg_values.clear();
-                    for expr in *exprs {
+                    for expr in exprs.iter() {
                         self.arg_values.push(expr.eval(row, &context.eval)?);
                     }
                     accumulator.add(&self.arg_values)?;
@@ -249,11 +328,7 @@ impl<'p> Grouper<'p> {
         debug_assert_eq!(key_values.len(), self.group_by.len());
         match key_values {
             [value] => self.find_single(value, context),
-            values => {
-                self.key_values.clear();
-                self.key_values.extend_from_slice(values);
-                self.find_hashed(context)
-            }
+            values => self.find_key(values.iter(), context),
         }
     }
 
@@ -299,9 +374,7 @@ impl<'p> Grouper<'p> {
         hash: u64,
         context: &ExecContext<'_>,
     ) -> Result<usize> {
-        self.key_values.clear();
-        self.key_values.push(Value::Text(text.to_owned()));
-        let position = self.push_group(context)?;
+        let position = self.push_group(vec![Value::Text(text.to_owned())], context)?;
         let group = u32::try_from(position).map_err(|_| crate::err!(Limit, "too many groups"))?;
         self.texts.insert(text, hash, group);
         Ok(position)
@@ -311,33 +384,102 @@ impl<'p> Grouper<'p> {
     #[inline(never)]
     fn find_single_slow(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
         debug_assert!(!matches!(value, Value::Text(_)));
-        self.key_values.clear();
-        self.key_values.push(value.clone());
+        let key_values = vec![value.clone()];
         match direct_slot(value) {
-            Some(slot) => self.new_direct_group(slot, context),
+            Some(slot) => self.new_direct_group(slot, key_values, context),
             None => {
-                let position = self.push_group(context)?;
+                let position = self.push_group(key_values, context)?;
                 self.single.insert(KeyValue::new(value), position);
                 Ok(position)
             }
         }
     }
 
-    /// The group of the key in `key_values` (created when new), found by hashing.
-    fn find_hashed(&mut self, context: &ExecContext<'_>) -> Result<usize> {
-        self.key.clear();
-        self.key.extend(self.key_values.iter().map(KeyValue::new));
-        if let Some(&position) = self.index.get(self.key.as_slice()) {
-            return Ok(position);
+    /// The group of `row`'s key of several plain columns (`key_columns`), read in place.
+    #[inline(never)]
+    fn find_column_key(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
+        // Taken out of `self` while the key borrows it (no allocation either way).
+        let columns = std::mem::take(&mut self.key_columns);
+        let found = self.find_key(columns.iter().map(|&index| &row[index]), context);
+        self.key_columns = columns;
+        found
+    }
+
+    /// The group of `row`'s key of several terms (or none), created when new: the computed
+    /// terms are evaluated into `key_values`, the columns read in place.
+    #[inline(never)]
+    fn find_row_key(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
+        // Taken out of `self` while the key borrows it (and put back even on an error).
+        let mut computed = std::mem::take(&mut self.key_values);
+        computed.clear();
+        let mut found = Ok(0);
+        for term in &mut self.terms {
+            if let GroupTerm::Computed(term) = term {
+                match term.eval(row, &context.eval) {
+                    Ok(value) => computed.push(value),
+                    Err(error) => {
+                        found = Err(error);
+                        break;
+                    }
+                }
+            }
         }
-        let position = self.push_group(context)?;
-        self.index.insert(self.key.clone(), position);
+        if found.is_ok() {
+            let terms = std::mem::take(&mut self.terms);
+            found = self.find_key(term_values(&terms, row, &computed), context);
+            self.terms = terms;
+        }
+        self.key_values = computed;
+        found
+    }
+
+    /// The group of the key `values` (one per GROUP BY term; several, or none), created
+    /// (with its own copy of the values) when there is none yet.
+    #[inline(always)]
+    fn find_key<'v>(
+        &mut self,
+        values: impl Iterator<Item = &'v Value> + Clone,
+        context: &ExecContext<'_>,
+    ) -> Result<usize> {
+        let hash = key_hash(values.clone());
+        let groups = &self.groups;
+        let found = self.keys.get(hash, |position| {
+            values
+                .clone()
+                .zip(&groups[position].key_values)
+                .all(|(value, key)| same_key(value, key))
+        });
+        match found {
+            Some(position) => Ok(position),
+            None => self.new_key_group(values.cloned().collect(), hash, context),
+        }
+    }
+
+    /// A new group for the key `key_values` (hashed to `hash`), which has none.
+    #[inline(never)]
+    fn new_key_group(
+        &mut self,
+        key_values: Vec<Value>,
+        hash: u64,
+        context: &ExecContext<'_>,
+    ) -> Result<usize> {
+        let position = self.push_group(key_values, context)?;
+        let group = u32::try_from(position)
+            .ok()
+            .filter(|&group| group != u32::MAX)
+            .ok_or_else(|| crate::err!(Limit, "too many groups"))?;
+        self.keys.insert(hash, group);
         Ok(position)
     }
 
-    /// A new group for the single small-integer key in `key_values`, at `direct[slot]`.
-    fn new_direct_group(&mut self, slot: usize, context: &ExecContext<'_>) -> Result<usize> {
-        let position = self.push_group(context)?;
+    /// A new group for the single small-integer key `key_values`, at `direct[slot]`.
+    fn new_direct_group(
+        &mut self,
+        slot: usize,
+        key_values: Vec<Value>,
+        context: &ExecContext<'_>,
+    ) -> Result<usize> {
+        let position = self.push_group(key_values, context)?;
         if self.direct.len() <= slot {
             self.direct.resize(slot + 1, NO_GROUP);
         }
@@ -348,17 +490,18 @@ impl<'p> Grouper<'p> {
         Ok(position)
     }
 
-    /// Appends a group for the key in `key_values` (within the statement's row cap).
-    fn push_group(&mut self, context: &ExecContext<'_>) -> Result<usize> {
+    /// Appends a group for the key `key_values` (within the statement's row cap).
+    fn push_group(&mut self, key_values: Vec<Value>, context: &ExecContext<'_>) -> Result<usize> {
         context.check_rows(self.groups.len())?;
-        // The key (in the group and again in the index), the group's last row (its values
-        // and, not known yet, a small heap block each), its accumulators and bookkeeping.
-        let bytes = 2 * super::row_bytes(&self.key_values)
+        // The key (in the group and again in a lookup structure), the group's last row (its
+        // values and, not known yet, a small heap block each), its accumulators and
+        // bookkeeping.
+        let bytes = 2 * super::row_bytes(&key_values)
             + (self.input_width * 2 * std::mem::size_of::<Value>()) as u64
             + (self.aggregates.len() * GROUP_ACCUMULATOR_BYTES) as u64
             + GROUP_OVERHEAD_BYTES;
         self.memory.add(bytes)?;
-        let group = self.new_group(self.key_values.clone(), context.rows_max);
+        let group = self.new_group(key_values, context.rows_max);
         self.groups.push(group);
         Ok(self.groups.len() - 1)
     }
@@ -433,7 +576,7 @@ impl<'p> AggregateOperator<'p> {
             Node::Scan(access)
                 if matches!(
                     access.path,
-                    AccessPath::FullScan | AccessPath::IndexRange(_)
+                    AccessPath::FullScan | AccessPath::IndexRange(_) | AccessPath::KeyRange(_)
                 ) =>
             {
                 if !self.split(access, &mut grouper, context)? {
@@ -491,7 +634,7 @@ impl<'p> AggregateOperator<'p> {
         grouper: &mut Grouper<'p>,
         context: &ExecContext<'_>,
     ) -> Result<bool> {
-        if !matches!(access.path, AccessPath::FullScan) {
+        if !matches!(access.path, AccessPath::FullScan | AccessPath::KeyRange(_)) {
             return Ok(false);
         }
         // Without GROUP BY, aggregates of plain columns take the lighter path; others (an

@@ -23,6 +23,7 @@ mod index_range;
 mod insert;
 mod join;
 mod join_table;
+mod key_groups;
 mod key_range;
 mod outer_join;
 mod outer_probe;

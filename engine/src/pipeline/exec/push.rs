@@ -60,7 +60,7 @@ pub(super) fn left_rows(
             if !profile::active()
                 && matches!(
                     access.path,
-                    AccessPath::FullScan | AccessPath::IndexRange(_)
+                    AccessPath::FullScan | AccessPath::IndexRange(_) | AccessPath::KeyRange(_)
                 ) =>
         {
             super::scan::for_each_row(access, context, |_, row| visit(row))

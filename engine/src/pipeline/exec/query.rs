@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, Expr};
+use crate::expr::{compare_for_sort, Computed, Expr};
 use crate::plan::SortKey;
 
 use super::{ExecContext, Operator, Row};
@@ -88,6 +88,9 @@ pub struct Projection<'p> {
     /// column's last use (its value then moves out of the input row instead of being
     /// cloned). `None` until first needed; `Some(None)` for any other list.
     columns: Option<Option<Vec<(usize, bool)>>>,
+    /// For any other list: each expression, compiled when arithmetic (its constants read
+    /// at the first row). Empty until then.
+    computed: Vec<Computed<'p>>,
 }
 
 impl<'p> Projection<'p> {
@@ -100,6 +103,7 @@ impl<'p> Projection<'p> {
             exprs,
             identity,
             columns: None,
+            computed: Vec::new(),
         }
     }
 
@@ -135,8 +139,14 @@ impl<'p> Projection<'p> {
                 }
             }));
         } else {
-            for expr in exprs {
-                projected.push(expr.eval(row, &context.eval)?);
+            if self.computed.len() != exprs.len() {
+                self.computed = exprs
+                    .iter()
+                    .map(|expr| Computed::new(expr, &context.eval))
+                    .collect();
+            }
+            for computed in &mut self.computed {
+                projected.push(computed.eval(row, &context.eval)?);
             }
         }
         Ok(())

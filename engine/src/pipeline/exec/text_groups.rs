@@ -124,7 +124,7 @@ fn short_word(bytes: &[u8]) -> u64 {
 /// Whether two texts have the same bytes; keys of up to 16 bytes (the common group key)
 /// are compared as two (overlapping) words instead of through `memcmp`.
 #[inline(always)]
-fn same_bytes(stored: &str, probe: &str) -> bool {
+pub(super) fn same_bytes(stored: &str, probe: &str) -> bool {
     let (a, b) = (stored.as_bytes(), probe.as_bytes());
     if a.len() != b.len() {
         return false;

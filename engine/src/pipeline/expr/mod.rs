@@ -2,6 +2,7 @@
 //! Names are resolved by the binder: a column is a position in the input row. Evaluation
 //! recurses over the tree, which the binder keeps within `limits::EXPR_DEPTH_MAX`.
 
+mod arithmetic;
 mod cast;
 mod coerce;
 mod collate;
@@ -30,6 +31,7 @@ use ember_storage::Value;
 
 use crate::error::Result;
 
+pub use arithmetic::{Arithmetic, Computed};
 pub use cast::{apply_affinity, Affinity};
 pub use coerce::{coerce_to_column, fits_column};
 pub use collate::{Collation, ColumnMeta};

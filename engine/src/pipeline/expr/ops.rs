@@ -252,12 +252,7 @@ impl UnaryOp {
             },
             UnaryOp::Negate => match to_numeric(&value) {
                 None => Value::Null,
-                Some(Numeric::Integer(i)) => match i.checked_neg() {
-                    Some(n) => Value::Integer(n),
-                    None => Value::Real(-(i as f64)),
-                },
-                // SQLite computes `-x` as `0 - x`, so the negation of 0.0 is 0.0, not -0.0.
-                Some(Numeric::Real(r)) => Value::Real(0.0 - r),
+                Some(number) => number_value(negate(number)),
             },
         })
     }
@@ -319,6 +314,69 @@ fn arithmetic(op: BinaryOp, left: &Value, right: &Value) -> Value {
     let (Some(a), Some(b)) = (to_numeric(left), to_numeric(right)) else {
         return Value::Null;
     };
+    // SQLite's % on reals works on the operands' integer values: reals truncate, text
+    // gives its integer prefix ('1e2' % 2 is 1.0, not 0.0).
+    let result = number_arithmetic(op, a, b, || {
+        (
+            integer_value(left).unwrap_or(0),
+            integer_value(right).unwrap_or(0),
+        )
+    });
+    match result {
+        Some(number) => number_value(number),
+        None => Value::Null,
+    }
+}
+
+/// A number as a value.
+#[inline(always)]
+fn number_value(number: Numeric) -> Value {
+    match number {
+        Numeric::Integer(i) => Value::Integer(i),
+        Numeric::Real(r) => Value::Real(r),
+    }
+}
+
+/// `-x` of a number, as SQLite: an integer stays one unless it is `i64::MIN` (then REAL);
+/// a real is computed as `0 - x`, so the negation of 0.0 is 0.0, not -0.0.
+#[inline(always)]
+pub(crate) fn negate(number: Numeric) -> Numeric {
+    match number {
+        Numeric::Integer(i) => match i.checked_neg() {
+            Some(n) => Numeric::Integer(n),
+            None => Numeric::Real(-(i as f64)),
+        },
+        Numeric::Real(r) => Numeric::Real(0.0 - r),
+    }
+}
+
+/// A REAL arithmetic result, `None` (NULL) for NaN, which SQLite has not.
+#[inline(always)]
+fn real_number(r: f64) -> Option<Numeric> {
+    (!r.is_nan()).then_some(Numeric::Real(r))
+}
+
+/// `a op b` for the arithmetic operators (+ - * / %) on numbers, `None` for NULL: integers
+/// stay integers unless + - * / overflow (then REAL), integer division truncates, division
+/// or % by zero is NULL, NaN is NULL. `modulo_operands` gives the operands' integer values
+/// for % when either is a real (the caller knows them from the values the numbers came
+/// from). The one definition behind the tree walker (`BinaryOp::apply`) and compiled
+/// arithmetic (`expr/arithmetic.rs`).
+#[inline(always)]
+pub(crate) fn number_arithmetic(
+    op: BinaryOp,
+    a: Numeric,
+    b: Numeric,
+    modulo_operands: impl FnOnce() -> (i64, i64),
+) -> Option<Numeric> {
+    debug_assert!(matches!(
+        op,
+        BinaryOp::Add
+            | BinaryOp::Subtract
+            | BinaryOp::Multiply
+            | BinaryOp::Divide
+            | BinaryOp::Modulo
+    ));
     if let (Numeric::Integer(x), Numeric::Integer(y)) = (a, b) {
         let exact = match op {
             BinaryOp::Add => x.checked_add(y),
@@ -326,45 +384,40 @@ fn arithmetic(op: BinaryOp, left: &Value, right: &Value) -> Value {
             BinaryOp::Multiply => x.checked_mul(y),
             BinaryOp::Divide => {
                 if y == 0 {
-                    return Value::Null;
+                    return None;
                 }
                 // i64::MIN / -1 overflows: SQLite then divides as REAL (9.22337203685478e+18).
                 x.checked_div(y)
             }
             _ => {
                 if y == 0 {
-                    return Value::Null;
+                    return None;
                 }
                 Some(x.wrapping_rem(y))
             }
         };
         if let Some(result) = exact {
-            return Value::Integer(result);
+            return Some(Numeric::Integer(result));
         }
     }
     let (x, y) = (as_real(a), as_real(b));
     match op {
-        BinaryOp::Add => real_result(x + y),
-        BinaryOp::Subtract => real_result(x - y),
-        BinaryOp::Multiply => real_result(x * y),
+        BinaryOp::Add => real_number(x + y),
+        BinaryOp::Subtract => real_number(x - y),
+        BinaryOp::Multiply => real_number(x * y),
         BinaryOp::Divide => {
             if y == 0.0 {
-                Value::Null
+                None
             } else {
-                real_result(x / y)
+                real_number(x / y)
             }
         }
         _ => {
-            // SQLite's % on reals works on the operands' integer values: reals truncate,
-            // text gives its integer prefix ('1e2' % 2 is 1.0, not 0.0).
-            let (xi, yi) = (
-                integer_value(left).unwrap_or(0),
-                integer_value(right).unwrap_or(0),
-            );
+            let (xi, yi) = modulo_operands();
             if yi == 0 {
-                Value::Null
+                None
             } else {
-                real_result((xi.wrapping_rem(yi)) as f64)
+                real_number((xi.wrapping_rem(yi)) as f64)
             }
         }
     }
