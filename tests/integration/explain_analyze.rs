@@ -36,7 +36,7 @@ fn operators_show_the_rows_they_returned() {
     )
     .unwrap();
     let lines = explain(&conn, "EXPLAIN ANALYZE SELECT * FROM t WHERE a > 90");
-    assert_eq!(actual_rows(&lines, "Scan t"), 10, "{lines:#?}");
+    assert_eq!(actual_rows(&lines, "KeyRange t"), 10, "{lines:#?}");
     assert_eq!(actual_rows(&lines, "Project"), 10);
     assert!(
         lines.last().unwrap().starts_with("Execution: 10 rows in "),

@@ -75,7 +75,7 @@ fn explain_shows_the_conflict_clause_and_the_from_join() {
         ),
         "Update t set v = s.w\n\
          └─ UpdateFrom hash (t.k = s.tk)\n   \
-            └─ Scan t filter (t.id < 3)\n   \
+            └─ KeyRange t (id < 3) filter (t.id < 3)\n   \
             └─ Scan s filter (s.w > 5)"
     );
     assert_eq!(

@@ -55,35 +55,116 @@ const SCHEMA: &[&str] = &[
 
 /// (name, SQL): every shape timed.
 const SHAPES: &[(&str, &str)] = &[
-    ("prefix LIKE, indexed", "SELECT count(*) FROM t WHERE s LIKE 'k1%'"),
-    ("text range, indexed", "SELECT count(*), max(a) FROM t WHERE s >= 'k2' AND s < 'k21'"),
-    ("text equality, indexed", "SELECT id, a FROM t WHERE s = 'k777'"),
-    ("IN list on key", "SELECT sum(c) FROM t WHERE id IN (5, 17, 99, 1234, 5000, 77777, 150000)"),
-    ("IN list on index", "SELECT count(*) FROM t WHERE a IN (3, 30, 300, 3000)"),
-    ("key range", "SELECT sum(b) FROM t WHERE id BETWEEN 1000 AND 1999"),
+    (
+        "prefix LIKE, indexed",
+        "SELECT count(*) FROM t WHERE s LIKE 'k1%'",
+    ),
+    (
+        "text range, indexed",
+        "SELECT count(*), max(a) FROM t WHERE s >= 'k2' AND s < 'k21'",
+    ),
+    (
+        "text equality, indexed",
+        "SELECT id, a FROM t WHERE s = 'k777'",
+    ),
+    (
+        "IN list on key",
+        "SELECT sum(c) FROM t WHERE id IN (5, 17, 99, 1234, 5000, 77777, 150000)",
+    ),
+    (
+        "IN list on index",
+        "SELECT count(*) FROM t WHERE a IN (3, 30, 300, 3000)",
+    ),
+    (
+        "key range",
+        "SELECT sum(b) FROM t WHERE id BETWEEN 1000 AND 1999",
+    ),
     ("min/max via index", "SELECT min(a), max(a) FROM t"),
     ("count(*) whole table", "SELECT count(*) FROM t"),
     ("count DISTINCT", "SELECT count(DISTINCT b) FROM t"),
     ("SELECT DISTINCT text", "SELECT DISTINCT g FROM t"),
-    ("GROUP BY int, HAVING, top", "SELECT b, count(*) FROM t GROUP BY b HAVING count(*) > 2 ORDER BY 2 DESC, 1 LIMIT 5"),
-    ("GROUP BY text min/max", "SELECT g, min(c), max(c), avg(b) FROM t GROUP BY g"),
-    ("ORDER BY LIMIT OFFSET", "SELECT id, c FROM t ORDER BY c, id LIMIT 10 OFFSET 1000"),
-    ("ORDER BY text LIMIT", "SELECT id, s FROM t ORDER BY s DESC LIMIT 20"),
-    ("filter arith", "SELECT count(*) FROM t WHERE b % 7 = 3 AND c > 0.5"),
-    ("filter OR", "SELECT count(*) FROM t WHERE b = 5 OR c < 0.001 OR g = 'g3'"),
-    ("filter LIKE infix", "SELECT count(*) FROM t WHERE s LIKE '%99%'"),
-    ("expression projection", "SELECT sum(a * 2 + b), sum(length(s)), sum(abs(c - 0.5)) FROM t"),
-    ("semi join IN subquery", "SELECT count(*) FROM t WHERE id IN (SELECT t_id FROM u)"),
-    ("anti join NOT EXISTS", "SELECT count(*) FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id)"),
-    ("LEFT JOIN IS NULL", "SELECT count(*) FROM t LEFT JOIN u ON u.t_id = t.id WHERE u.id IS NULL"),
-    ("join + GROUP BY", "SELECT t.g, count(*), sum(u.x) FROM u JOIN t ON t.id = u.t_id GROUP BY t.g"),
-    ("correlated scalar subquery", "SELECT count(*) FROM u WHERE x > (SELECT c FROM t WHERE t.id = u.t_id)"),
-    ("CTE + aggregate", "WITH per AS (SELECT g, sum(c) AS total FROM t GROUP BY g) SELECT max(total), min(total) FROM per"),
-    ("UNION", "SELECT a FROM t WHERE a < 200 UNION SELECT b FROM t WHERE b < 50"),
-    ("window row_number", "SELECT count(*) FROM (SELECT id, row_number() OVER (PARTITION BY g ORDER BY c) AS r FROM t) WHERE r <= 3"),
-    ("window running sum", "SELECT max(run) FROM (SELECT sum(c) OVER (ORDER BY id ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) AS run FROM t WHERE id < 20000)"),
-    ("CASE + GROUP BY", "SELECT CASE WHEN c < 0.25 THEN 'low' WHEN c < 0.75 THEN 'mid' ELSE 'high' END AS band, count(*) FROM t GROUP BY band"),
-    ("scalar functions", "SELECT count(*) FROM t WHERE upper(substr(s, 1, 2)) = 'K5' AND round(c, 2) > 0.3"),
+    (
+        "GROUP BY int, HAVING, top",
+        "SELECT b, count(*) FROM t GROUP BY b HAVING count(*) > 2 ORDER BY 2 DESC, 1 \
+         LIMIT 5",
+    ),
+    (
+        "GROUP BY text min/max",
+        "SELECT g, min(c), max(c), avg(b) FROM t GROUP BY g",
+    ),
+    (
+        "ORDER BY LIMIT OFFSET",
+        "SELECT id, c FROM t ORDER BY c, id LIMIT 10 OFFSET 1000",
+    ),
+    (
+        "ORDER BY text LIMIT",
+        "SELECT id, s FROM t ORDER BY s DESC LIMIT 20",
+    ),
+    (
+        "filter arith",
+        "SELECT count(*) FROM t WHERE b % 7 = 3 AND c > 0.5",
+    ),
+    (
+        "filter OR",
+        "SELECT count(*) FROM t WHERE b = 5 OR c < 0.001 OR g = 'g3'",
+    ),
+    (
+        "filter LIKE infix",
+        "SELECT count(*) FROM t WHERE s LIKE '%99%'",
+    ),
+    (
+        "expression projection",
+        "SELECT sum(a * 2 + b), sum(length(s)), sum(abs(c - 0.5)) FROM t",
+    ),
+    (
+        "semi join IN subquery",
+        "SELECT count(*) FROM t WHERE id IN (SELECT t_id FROM u)",
+    ),
+    (
+        "anti join NOT EXISTS",
+        "SELECT count(*) FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id)",
+    ),
+    (
+        "LEFT JOIN IS NULL",
+        "SELECT count(*) FROM t LEFT JOIN u ON u.t_id = t.id WHERE u.id IS NULL",
+    ),
+    (
+        "join + GROUP BY",
+        "SELECT t.g, count(*), sum(u.x) FROM u JOIN t ON t.id = u.t_id GROUP BY t.g",
+    ),
+    (
+        "correlated scalar subquery",
+        "SELECT count(*) FROM u WHERE x > (SELECT c FROM t WHERE t.id = u.t_id)",
+    ),
+    (
+        "CTE + aggregate",
+        "WITH per AS (SELECT g, sum(c) AS total FROM t GROUP BY g) SELECT max(total), \
+         min(total) FROM per",
+    ),
+    (
+        "UNION",
+        "SELECT a FROM t WHERE a < 200 UNION SELECT b FROM t WHERE b < 50",
+    ),
+    (
+        "window row_number",
+        "SELECT count(*) FROM (SELECT id, row_number() OVER (PARTITION BY g ORDER BY c) \
+         AS r FROM t) WHERE r <= 3",
+    ),
+    (
+        "window running sum",
+        "SELECT max(run) FROM (SELECT sum(c) OVER (ORDER BY id ROWS BETWEEN 10 \
+         PRECEDING AND CURRENT ROW) AS run FROM t WHERE id < 20000)",
+    ),
+    (
+        "CASE + GROUP BY",
+        "SELECT CASE WHEN c < 0.25 THEN 'low' WHEN c < 0.75 THEN 'mid' ELSE 'high' END \
+         AS band, count(*) FROM t GROUP BY band",
+    ),
+    (
+        "scalar functions",
+        "SELECT count(*) FROM t WHERE upper(substr(s, 1, 2)) = 'K5' AND round(c, 2) > \
+         0.3",
+    ),
 ];
 
 /// A row's cells folded into one number: both engines must agree on it.
