@@ -50,6 +50,17 @@ impl Step {
 }
 
 impl Step {
+    /// The step that steps over a column this step reads.
+    pub(crate) fn skipping(self) -> Step {
+        match self {
+            Step::Integer | Step::SkipVarint => Step::SkipVarint,
+            Step::Real | Step::SkipReal => Step::SkipReal,
+            Step::Boolean | Step::SkipBoolean => Step::SkipBoolean,
+            Step::Text | Step::Blob | Step::SkipBytes => Step::SkipBytes,
+            Step::Any | Step::SkipAny => Step::SkipAny,
+        }
+    }
+
     /// Whether the step decodes a value (rather than stepping over it).
     pub(crate) fn decodes(self) -> bool {
         matches!(
@@ -385,7 +396,7 @@ impl Fault {
 }
 
 /// A cursor over one payload; `position <= bytes.len()` always.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     bytes: &'a [u8],
     position: usize,
     /// Why the last read that returned `None` failed.
@@ -393,6 +404,30 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `bytes` from `position` on (at most their length).
+    #[inline(always)]
+    pub(super) fn at(bytes: &'a [u8], position: usize) -> Reader<'a> {
+        Reader {
+            bytes,
+            position: position.min(bytes.len()),
+            fault: Fault::Truncated,
+        }
+    }
+
+    /// The error of the last read that failed.
+    #[cold]
+    pub(super) fn into_error(self) -> StorageError {
+        self.fault.into_error()
+    }
+
+    /// Steps over one non-NULL column of a type `step` (a skip) reads.
+    #[inline(always)]
+    pub(super) fn skip(&mut self, step: Step) -> Option<()> {
+        debug_assert!(!step.decodes());
+        let mut unused = Value::Null;
+        self.column(step, &mut unused)
+    }
+
     /// Records `fault` and fails the read (inlined, so the reader stays in registers).
     #[inline(always)]
     fn fail<T>(&mut self, fault: Fault) -> Option<T> {
@@ -512,7 +547,7 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(always)]
-    fn varint(&mut self) -> Option<u64> {
+    pub(super) fn varint(&mut self) -> Option<u64> {
         // One byte holds 0..=127: most lengths and small integers.
         match self.bytes.get(self.position) {
             Some(&byte) if byte & 0x80 == 0 => {
@@ -545,7 +580,7 @@ impl<'a> Reader<'a> {
 
     /// One REAL (`real.rs`: a plain double is one 8-byte load).
     #[inline(always)]
-    fn real(&mut self) -> Option<f64> {
+    pub(super) fn real(&mut self) -> Option<f64> {
         match decode_real(self.bytes, self.position) {
             Some((real, len)) => {
                 self.position += len;
