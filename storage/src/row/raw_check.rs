@@ -69,15 +69,16 @@ pub fn key_real(key: i64) -> f64 {
     f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
 }
 
-/// What the raw walk does at one column (up to the last checked one).
-#[derive(Debug, Clone, Copy)]
-struct RawStep {
-    /// How to step over the column when it is not checked.
-    skip: Step,
-    /// The column's checks: `checks[first..end]` (empty when it has none).
-    first: u16,
-    end: u16,
+/// One stretch of the raw walk: step over the columns `first..column` (each unless NULL),
+/// then check column `column`.
+#[derive(Debug, Clone)]
+struct Segment {
+    first: usize,
+    column: usize,
     class: RawClass,
+    /// The column's first check, and any more in `RawChecks::extra[extra.0..extra.1]`.
+    check: RawCheck,
+    extra: (u16, u16),
 }
 
 /// `RawCheck`s prepared for the rows one `RowDecoder` reads: ordered by column (checks on
@@ -85,8 +86,13 @@ struct RawStep {
 /// columns between them.
 #[derive(Debug, Clone)]
 pub struct RawChecks {
+    /// Every check, ordered by column.
     checks: Vec<RawCheck>,
-    walk: Vec<RawStep>,
+    segments: Vec<Segment>,
+    /// The second and later checks of a column (rare: those that do not merge).
+    extra: Vec<RawCheck>,
+    /// How to step over each column up to the last checked one.
+    skips: Vec<Step>,
     /// Columns of the rows (the decoder's width).
     width: usize,
 }
@@ -127,25 +133,34 @@ impl RawChecks {
             }
         }
         let last = merged.last()?.column;
-        let walk = steps[..=last]
-            .iter()
-            .enumerate()
-            .map(|(column, &step)| {
-                let first = merged.partition_point(|check| check.column < column);
-                let end = merged.partition_point(|check| check.column <= column);
-                RawStep {
-                    skip: step.skipping(),
-                    first: first as u16,
-                    end: end as u16,
-                    class: merged
-                        .get(first)
-                        .map_or(RawClass::Integer, |check| check.class),
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut extra = Vec::new();
+        for &check in &merged {
+            match segments.last_mut() {
+                Some(segment) if segment.column == check.column => {
+                    if segment.extra.0 == segment.extra.1 {
+                        segment.extra = (extra.len() as u16, extra.len() as u16);
+                    }
+                    extra.push(check);
+                    segment.extra.1 += 1;
                 }
-            })
-            .collect();
+                previous => {
+                    let first = previous.map_or(0, |segment| segment.column + 1);
+                    segments.push(Segment {
+                        first,
+                        column: check.column,
+                        class: check.class,
+                        check,
+                        extra: (0, 0),
+                    });
+                }
+            }
+        }
         Some(RawChecks {
             checks: merged,
-            walk,
+            segments,
+            extra,
+            skips: steps[..=last].iter().map(|step| step.skipping()).collect(),
             width,
         })
     }
@@ -182,39 +197,46 @@ impl RawChecks {
             .rev()
             .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
         let mut reader = Reader::at(bytes, bitmap_len);
-        for (column, step) in self.walk.iter().enumerate() {
-            let checks = &self.checks[usize::from(step.first)..usize::from(step.end)];
-            if nulls & (1u64 << column) != 0 {
-                if checks.is_empty() {
-                    continue;
+        for segment in &self.segments {
+            let skips = self
+                .skips
+                .get(segment.first..segment.column)
+                .unwrap_or_default();
+            for (column, &skip) in (segment.first..).zip(skips) {
+                if nulls & (1u64 << column) == 0 && reader.skip(skip).is_none() {
+                    return Err(reader.into_error());
                 }
+            }
+            let extra = self
+                .extra
+                .get(usize::from(segment.extra.0)..usize::from(segment.extra.1))
+                .unwrap_or_default();
+            if nulls & (1u64 << segment.column) != 0 {
                 // A left-out key reads the row id (an INTEGER); any other NULL fails.
-                if key == Some(column)
-                    && step.class == RawClass::Integer
+                let passes = key == Some(segment.column)
+                    && segment.class == RawClass::Integer
                     && row < FIRST_ROW_ID_NOT_A_KEY
-                {
-                    if checks.iter().all(|check| check.passes_key(row as i64)) {
-                        continue;
-                    }
+                    && segment.check.passes_key(row as i64)
+                    && extra.iter().all(|check| check.passes_key(row as i64));
+                if passes {
+                    continue;
                 }
                 return Ok(false);
             }
-            if checks.is_empty() {
-                if reader.skip(step.skip).is_none() {
-                    return Err(reader.into_error());
-                }
-                continue;
-            }
-            let passes = match step.class {
+            let passes = match segment.class {
                 RawClass::Integer => match reader.varint() {
                     Some(zigzag) => {
                         let key = unzigzag(zigzag);
-                        checks.iter().all(|check| check.passes_key(key))
+                        segment.check.passes_key(key)
+                            && extra.iter().all(|check| check.passes_key(key))
                     }
                     None => return Err(reader.into_error()),
                 },
                 RawClass::Real => match reader.real() {
-                    Some(real) => checks.iter().all(|check| check.passes_real(real)),
+                    Some(real) => {
+                        segment.check.passes_real(real)
+                            && extra.iter().all(|check| check.passes_real(real))
+                    }
                     None => return Err(reader.into_error()),
                 },
             };

@@ -420,12 +420,37 @@ impl<'a> Reader<'a> {
         self.fault.into_error()
     }
 
-    /// Steps over one non-NULL column of a type `step` (a skip) reads.
+    /// Steps over one non-NULL column of the type `step` reads (decoded or not).
     #[inline(always)]
     pub(super) fn skip(&mut self, step: Step) -> Option<()> {
-        debug_assert!(!step.decodes());
-        let mut unused = Value::Null;
-        self.column(step, &mut unused)
+        match step {
+            Step::SkipVarint | Step::Integer => self.skip_varint(),
+            Step::SkipReal | Step::Real => self.skip_real(),
+            Step::SkipBoolean | Step::Boolean => self.advance(1),
+            Step::SkipBytes | Step::Text | Step::Blob => match self.bytes.get(self.position) {
+                // A one-byte length (under 128): the common short text.
+                Some(&len) if len & 0x80 == 0 => {
+                    self.position += 1;
+                    self.advance(u64::from(len))
+                }
+                _ => {
+                    let len = self.varint()?;
+                    self.advance(len)
+                }
+            },
+            Step::SkipAny | Step::Any => {
+                let value_type = self.tag()?;
+                match value_type {
+                    DataType::Integer => self.skip_varint(),
+                    DataType::Real => self.skip_real(),
+                    DataType::Boolean => self.advance(1),
+                    DataType::Text | DataType::Blob | DataType::Any => {
+                        let len = self.varint()?;
+                        self.advance(len)
+                    }
+                }
+            }
+        }
     }
 
     /// Records `fault` and fails the read (inlined, so the reader stays in registers).
@@ -456,32 +481,11 @@ impl<'a> Reader<'a> {
                 let value_type = self.tag()?;
                 return self.read(value_type, slot);
             }
-            Step::SkipVarint => self.skip_varint(),
-            Step::SkipReal => self.skip_real(),
-            Step::SkipBoolean => self.advance(1),
-            Step::SkipBytes => match self.bytes.get(self.position) {
-                // A one-byte length (under 128): the common short text.
-                Some(&len) if len & 0x80 == 0 => {
-                    self.position += 1;
-                    self.advance(u64::from(len))
-                }
-                _ => {
-                    let len = self.varint()?;
-                    self.advance(len)
-                }
-            },
-            Step::SkipAny => {
-                let value_type = self.tag()?;
-                match value_type {
-                    DataType::Integer => self.skip_varint(),
-                    DataType::Real => self.skip_real(),
-                    DataType::Boolean => self.advance(1),
-                    DataType::Text | DataType::Blob | DataType::Any => {
-                        let len = self.varint()?;
-                        self.advance(len)
-                    }
-                }
-            }
+            Step::SkipVarint
+            | Step::SkipReal
+            | Step::SkipBoolean
+            | Step::SkipBytes
+            | Step::SkipAny => self.skip(step),
         };
         set_null(slot);
         skip
