@@ -46,6 +46,9 @@ impl Transaction {
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
         check_decoder_width(table, decoder)?;
+        if let Some(raw) = raw {
+            decoder.check_raw(raw)?;
+        }
         let guard = epoch::pin();
         let snapshot = self.snapshot();
         let mut failure = None;

@@ -415,7 +415,14 @@ impl RowDecoder {
         RawChecks::new(&self.steps, checks)
     }
 
-    /// `decode_checked` that first runs `raw` (made by this decoder's `raw_checks`) on the
+    /// Fails unless `raw` was made for rows as wide as this decoder's (`raw_checks`): run
+    /// once before a batch of `decode_raw_checked`.
+    pub fn check_raw(&self, raw: &RawChecks) -> StorageResult<()> {
+        raw.check_width(self.steps.len())
+    }
+
+    /// `decode_checked` that first runs `raw` (made by this decoder's `raw_checks`, see
+    /// `check_raw`) on the
     /// payload's bytes: a row it rejects is `Ok(false)` with nothing decoded (`values`
     /// unspecified); a row it passes is decoded and checked by stage as `decode_checked`
     /// does. `raw` `None` is `decode_checked`.

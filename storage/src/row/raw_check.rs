@@ -170,8 +170,19 @@ impl RawChecks {
         &self.checks
     }
 
-    /// Whether the payload `bytes` of row `row` passes every check, reading only the
-    /// columns up to the last checked one. `key`: the clustered table's key column whose
+    /// Fails unless the checks were prepared for rows of `width` columns.
+    pub(crate) fn check_width(&self, width: usize) -> StorageResult<()> {
+        if width != self.width {
+            return Err(invalid(format!(
+                "raw checks prepared for rows of {} columns read a row of {width}",
+                self.width
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the payload `bytes` of row `row` (of `width` columns, `check_width`)
+    /// passes every check, reading only the columns up to the last checked one. `key`: the clustered table's key column whose
     /// left-out value reads the row id (`fill_left_out_key`). A payload cut short or
     /// malformed before that column is an error.
     #[inline(always)]
@@ -182,12 +193,7 @@ impl RawChecks {
         bytes: &[u8],
         key: Option<usize>,
     ) -> StorageResult<bool> {
-        if width != self.width {
-            return Err(invalid(format!(
-                "raw checks prepared for rows of {} columns read a row of {width}",
-                self.width
-            )));
-        }
+        debug_assert_eq!(width, self.width, "checked by `RowDecoder::check_raw`");
         let bitmap_len = width.div_ceil(8);
         let Some(bitmap) = bytes.get(..bitmap_len) else {
             return Err(invalid("row payload is shorter than its null bitmap"));
@@ -207,10 +213,13 @@ impl RawChecks {
                     return Err(reader.into_error());
                 }
             }
-            let extra = self
-                .extra
-                .get(usize::from(segment.extra.0)..usize::from(segment.extra.1))
-                .unwrap_or_default();
+            let extra = match segment.extra {
+                (_, 0) => &[][..],
+                (first, end) => self
+                    .extra
+                    .get(usize::from(first)..usize::from(end))
+                    .unwrap_or_default(),
+            };
             if nulls & (1u64 << segment.column) != 0 {
                 // A left-out key reads the row id (an INTEGER); any other NULL fails.
                 let passes = key == Some(segment.column)

@@ -22,6 +22,14 @@ use crate::expr::ops::BinaryOp;
 /// BETWEEN of one column with non-NULL constants.
 pub(super) fn raw_check(term: &Compiled, class: RawClass) -> Option<RawCheck> {
     let mut domain = Domain::of(class);
+    match term {
+        Compiled::Compare { constant, .. } => domain.hint_near(constant),
+        Compiled::Between { low, high, .. } => {
+            domain.hint_near(low);
+            domain.hint_near(high);
+        }
+        _ => {}
+    }
     let (column, low, high, inside) = match term {
         Compiled::Compare {
             column,
@@ -104,8 +112,11 @@ struct Domain {
     class: RawClass,
     min: i128,
     max: i128,
-    /// The row a term is asked about (reused: the searches ask a few hundred times).
+    /// The row a term is asked about (reused: a search asks up to 65 times).
     row: Vec<Value>,
+    /// Keys where a search's answer likely changes (at and next to the constants' keys),
+    /// tried before the binary search.
+    hints: Vec<i128>,
 }
 
 impl Domain {
@@ -116,14 +127,37 @@ impl Domain {
                 min: i128::from(i64::MIN),
                 max: i128::from(i64::MAX),
                 row: Vec::new(),
+                hints: Vec::new(),
             },
             RawClass::Real => Domain {
                 class,
                 min: i128::from(real_key(f64::NEG_INFINITY)),
                 max: i128::from(real_key(f64::INFINITY)),
                 row: Vec::new(),
+                hints: Vec::new(),
             },
         }
+    }
+
+    /// Adds the keys at and next to `constant`'s value (and the domain's ends) to the
+    /// hints.
+    fn hint_near(&mut self, constant: &Value) {
+        let near = match (self.class, constant) {
+            (RawClass::Integer, Value::Integer(i)) => Some(i128::from(*i)),
+            (RawClass::Integer, Value::Real(r)) => Some(r.floor() as i128),
+            (RawClass::Real, Value::Integer(i)) => Some(i128::from(real_key(*i as f64))),
+            (RawClass::Real, Value::Real(r)) => Some(i128::from(real_key(*r))),
+            _ => None,
+        };
+        if let Some(key) = near {
+            // Far outside the domain (an infinite constant) helps no search.
+            let key = key.clamp(self.min - 1, self.max + 1);
+            self.hints.extend([key, key + 1, key + 2]);
+        }
+        if matches!(constant, Value::Real(r) if *r == 0.0) {
+            self.hints.push(i128::from(real_key(-0.0)));
+        }
+        self.hints.extend([self.min, self.max + 1]);
     }
 
     /// The value of key `key` (`nan`: a NaN REAL, whatever the key).
@@ -160,6 +194,22 @@ impl Domain {
     /// `passing`), the answer before it being the other one throughout; `max + 1` when
     /// there is none.
     fn first_where(&mut self, term: &Compiled, column: usize, passing: bool) -> i128 {
+        // A hint where the answer before is the other one and the answer at it the sought
+        // one is the change (the answers change once).
+        for index in 0..self.hints.len() {
+            let hint = self.hints[index];
+            if hint < self.min || hint > self.max + 1 {
+                continue;
+            }
+            let before =
+                hint == self.min || self.passes(term, column, (hint - 1) as i64, false) != passing;
+            if before
+                && (hint == self.max + 1
+                    || self.passes(term, column, hint as i64, false) == passing)
+            {
+                return hint;
+            }
+        }
         let (mut low, mut high) = (self.min, self.max + 1);
         // Invariant: the other answer below `low`, the sought one from `high` on.
         while low < high {
