@@ -66,7 +66,7 @@ const REALS: [f64; 10] = [
 
 fn random_row(mix: &mut Mix) -> Vec<Value> {
     let null_or = |mix: &mut Mix, value: Value| {
-        if mix.next() % 4 == 0 {
+        if mix.next().is_multiple_of(4) {
             Value::Null
         } else {
             value
@@ -75,7 +75,7 @@ fn random_row(mix: &mut Mix) -> Vec<Value> {
     let integer = Value::Integer(mix.pick(&INTEGERS));
     let text = Value::Text("x".repeat((mix.next() % 200) as usize));
     let real = Value::Real(mix.pick(&REALS));
-    let any = if mix.next() % 2 == 0 {
+    let any = if mix.next().is_multiple_of(2) {
         Value::Integer(mix.pick(&INTEGERS))
     } else {
         Value::Text("any".into())
@@ -104,14 +104,14 @@ fn random_check(mix: &mut Mix) -> RawCheck {
         RawClass::Real => real_key(mix.pick(&REALS[..8])),
     };
     let (a, b) = (key(mix), key(mix));
-    let (low, high) = if mix.next() % 5 == 0 {
+    let (low, high) = if mix.next().is_multiple_of(5) {
         (a.max(b), a.min(b))
     } else {
         (a.min(b), a.max(b))
     };
     RawCheck {
-        nan_passes: mix.next() % 2 == 0,
-        ..check(column, class, low, high, mix.next() % 3 != 0)
+        nan_passes: mix.next().is_multiple_of(2),
+        ..check(column, class, low, high, !mix.next().is_multiple_of(3))
     }
 }
 
