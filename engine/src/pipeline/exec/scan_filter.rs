@@ -34,7 +34,11 @@ impl<'e> ScanFilter<'e> {
             };
             if let Some(staged) = Staged::of(compiled, decoded) {
                 let staged = staged.with_raw_checks(access.read.decoder());
-                if staged.raw().is_some() || pays_to_stage(access, &staged) {
+                if staged.raw_is_selective() {
+                    return ScanFilter::Staged(staged);
+                }
+                let staged = staged.without_raw_checks();
+                if pays_to_stage(access, &staged) {
                     return ScanFilter::Staged(staged);
                 }
             }

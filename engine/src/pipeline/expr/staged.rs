@@ -13,6 +13,7 @@ use ember_storage::row::{RawChecks, RowDecoder};
 use ember_storage::Value;
 
 use super::compile::Compiled;
+use super::ops::BinaryOp;
 
 mod raw;
 
@@ -111,6 +112,52 @@ impl Staged {
         staged.raw_terms = raw_terms;
         staged.raw = raw;
         staged
+    }
+
+    /// Whether a raw-checked term is likely to reject most rows (SQLite's planner guesses
+    /// alike): an equality, a BETWEEN, or a column bounded from both sides. A lone
+    /// one-sided range or `<>` likely passes most rows, each then walked twice (checked,
+    /// then decoded).
+    pub fn raw_is_selective(&self) -> bool {
+        if self.raw.is_none() {
+            return false;
+        }
+        let mut lower = Vec::new();
+        let mut upper = Vec::new();
+        for term in &self.raw_terms {
+            match term {
+                Compiled::Compare {
+                    op: BinaryOp::Equal,
+                    ..
+                }
+                | Compiled::Between { negated: false, .. } => return true,
+                Compiled::Compare {
+                    column,
+                    op,
+                    constant_first,
+                    ..
+                } => {
+                    let below = matches!(op, BinaryOp::Less | BinaryOp::LessOrEqual);
+                    let above = matches!(op, BinaryOp::Greater | BinaryOp::GreaterOrEqual);
+                    // `c < v` bounds `v` from below.
+                    if below != *constant_first && (below || above) {
+                        upper.push(*column);
+                    } else if above != *constant_first && (below || above) {
+                        lower.push(*column);
+                    }
+                }
+                _ => {}
+            }
+        }
+        lower.iter().any(|column| upper.contains(column))
+    }
+
+    /// This filter with its raw-checked terms back in the stages.
+    pub fn without_raw_checks(self) -> Staged {
+        if self.raw.is_none() {
+            return self;
+        }
+        Staged::in_stages(self.stages.into_iter().flatten().chain(self.raw_terms))
     }
 
     /// The checks run on each row's payload bytes before the stages, if any.

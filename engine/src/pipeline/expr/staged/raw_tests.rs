@@ -266,3 +266,69 @@ fn raw_checks_agree_with_truth_between_the_probes() {
         }
     }
 }
+
+fn compare(column: usize, op: BinaryOp, constant: i64, constant_first: bool) -> Compiled {
+    Compiled::Compare {
+        column,
+        op,
+        constant: Value::Integer(constant),
+        constant_first,
+    }
+}
+
+fn and(terms: Vec<Compiled>) -> Compiled {
+    Compiled::Junction {
+        decisive: false,
+        terms,
+    }
+}
+
+/// Raw checks are kept for equalities, BETWEEN and columns bounded on both sides; a lone
+/// one-sided range or `<>` goes back to the stages, which then pass the same rows.
+#[test]
+fn raw_checks_are_kept_for_selective_filters() {
+    let decoder = RowDecoder::new(&TYPES, None);
+    let between = Compiled::Between {
+        column: 1,
+        low: Value::Integer(1),
+        high: Value::Integer(5),
+        negated: false,
+    };
+    let selective = [
+        between.clone(),
+        compare(1, BinaryOp::Equal, 3, true),
+        and(vec![
+            compare(1, BinaryOp::GreaterOrEqual, 1, false),
+            compare(1, BinaryOp::Greater, 5, true),
+        ]),
+        and(vec![compare(2, BinaryOp::Less, 9, false), between]),
+    ];
+    let broad = [
+        compare(1, BinaryOp::Less, 3, false),
+        compare(1, BinaryOp::NotEqual, 3, false),
+        and(vec![
+            compare(1, BinaryOp::Less, 3, false),
+            compare(2, BinaryOp::Greater, 1, false),
+        ]),
+        and(vec![
+            compare(1, BinaryOp::Less, 3, false),
+            compare(1, BinaryOp::Greater, 1, true),
+        ]),
+    ];
+    for (filters, expected) in [(&selective, true), (&broad, false)] {
+        for filter in filters.iter() {
+            let staged = Staged::of(filter, |_| true)
+                .unwrap()
+                .with_raw_checks(&decoder);
+            assert!(staged.raw().is_some(), "{filter:?}");
+            assert_eq!(staged.raw_is_selective(), expected, "{filter:?}");
+            let plain = staged.without_raw_checks();
+            assert!(plain.raw().is_none());
+            for value in column_values(DataType::Integer) {
+                let row = row_with(1, &value);
+                let expected = filter.truth(&row) == Some(true);
+                assert_eq!(plain.matches(&row), expected, "{filter:?} over {row:?}");
+            }
+        }
+    }
+}
