@@ -78,7 +78,7 @@ struct Segment {
     class: RawClass,
     /// The column's first check, and any more in `RawChecks::extra[extra.0..extra.1]`.
     check: RawCheck,
-    extra: (u16, u16),
+    extra: (usize, usize),
 }
 
 /// `RawCheck`s prepared for the rows one `RowDecoder` reads: ordered by column (checks on
@@ -139,7 +139,7 @@ impl RawChecks {
             match segments.last_mut() {
                 Some(segment) if segment.column == check.column => {
                     if segment.extra.0 == segment.extra.1 {
-                        segment.extra = (extra.len() as u16, extra.len() as u16);
+                        segment.extra = (extra.len(), extra.len());
                     }
                     extra.push(check);
                     segment.extra.1 += 1;
@@ -182,9 +182,10 @@ impl RawChecks {
     }
 
     /// Whether the payload `bytes` of row `row` (of `width` columns, `check_width`)
-    /// passes every check, reading only the columns up to the last checked one. `key`: the clustered table's key column whose
-    /// left-out value reads the row id (`fill_left_out_key`). A payload cut short or
-    /// malformed before that column is an error.
+    /// passes every check, reading only the columns up to the last checked one. `key`:
+    /// the clustered table's key column whose left-out value reads the row id
+    /// (`fill_left_out_key`). A payload cut short or malformed before that column is an
+    /// error.
     #[inline(always)]
     pub(crate) fn passes(
         &self,
@@ -215,10 +216,7 @@ impl RawChecks {
             }
             let extra = match segment.extra {
                 (_, 0) => &[][..],
-                (first, end) => self
-                    .extra
-                    .get(usize::from(first)..usize::from(end))
-                    .unwrap_or_default(),
+                (first, end) => self.extra.get(first..end).unwrap_or_default(),
             };
             if nulls & (1u64 << segment.column) != 0 {
                 // A left-out key reads the row id (an INTEGER); any other NULL fails.
