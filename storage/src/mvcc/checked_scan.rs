@@ -1,11 +1,12 @@
 //! Full-scan batches that check each row while decoding it: a filter's stages run as soon
 //! as the columns they read are decoded, so a row the filter rejects early is never decoded
-//! (or stepped over) past them.
+//! (or stepped over) past them; terms on INTEGER and REAL columns may be checked on the
+//! payload's bytes before anything is decoded (`row::RawChecks`).
 
 use crossbeam_epoch as epoch;
 
 use crate::error::StorageResult;
-use crate::row::RowDecoder;
+use crate::row::{RawChecks, RowDecoder};
 use crate::value::Value;
 
 use super::table::{visible_in, RowId, Table};
@@ -23,10 +24,31 @@ impl Transaction {
         decoder: &RowDecoder,
         buffer: &mut Vec<Value>,
         stops: &[usize],
+        check: impl FnMut(usize, &[Value]) -> bool,
+        visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+    ) -> StorageResult<RowId> {
+        self.scan_batch_raw_checked(table, rows, decoder, buffer, None, stops, check, visit)
+    }
+
+    /// `scan_batch_checked` that first checks each row's payload bytes with `raw` (made by
+    /// `decoder.raw_checks`, see `RowDecoder::decode_raw_checked`): a row `raw` rejects
+    /// builds no value.
+    #[allow(clippy::too_many_arguments)]
+    pub fn scan_batch_raw_checked(
+        &self,
+        table: &Table,
+        rows: std::ops::Range<RowId>,
+        decoder: &RowDecoder,
+        buffer: &mut Vec<Value>,
+        raw: Option<&RawChecks>,
+        stops: &[usize],
         mut check: impl FnMut(usize, &[Value]) -> bool,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
         check_decoder_width(table, decoder)?;
+        if let Some(raw) = raw {
+            decoder.check_raw(raw)?;
+        }
         let guard = epoch::pin();
         let snapshot = self.snapshot();
         let mut failure = None;
@@ -34,7 +56,7 @@ impl Transaction {
             let Some(payload) = visible_in(slot, &snapshot, &guard) else {
                 return true;
             };
-            match decoder.decode_checked(row, payload, buffer, stops, &mut check) {
+            match decoder.decode_raw_checked(row, payload, buffer, raw, stops, &mut check) {
                 Ok(true) => visit(row, buffer),
                 Ok(false) => true,
                 Err(error) => {

@@ -19,11 +19,13 @@ use crate::value::{DataType, Value};
 
 mod added;
 mod legacy;
+mod raw_check;
 mod reader;
 mod real;
 
 pub use added::encode_with_added;
 pub use legacy::{upgrade_fixed_reals, RowFormat};
+pub use raw_check::{key_real, real_key, RawCheck, RawChecks, RawClass, RAW_COLUMNS_MAX};
 pub(crate) use real::real_end;
 
 use reader::Step;
@@ -386,6 +388,62 @@ impl RowDecoder {
         let key = self.row_key.map(|key| (key, row));
         reader::decode_steps_checked(&self.steps, self.walked, bytes, values, stops, key, check)
     }
+
+    /// How column `column`'s bytes can be checked raw (`RawChecks`): its class for an
+    /// INTEGER or REAL column of a plain-format row of at most `RAW_COLUMNS_MAX` columns,
+    /// `None` otherwise (a table that grew columns, another type, no such column).
+    pub fn raw_class(&self, column: usize) -> Option<RawClass> {
+        if self.added.is_some() || self.steps.len() > RAW_COLUMNS_MAX {
+            return None;
+        }
+        match self.steps.get(column)? {
+            Step::Integer | Step::SkipVarint => Some(RawClass::Integer),
+            Step::Real | Step::SkipReal => Some(RawClass::Real),
+            _ => None,
+        }
+    }
+
+    /// `checks` prepared for the rows this decoder reads; `None` when there are none, or
+    /// one is on a column `raw_class` does not give its class.
+    pub fn raw_checks(&self, checks: Vec<RawCheck>) -> Option<RawChecks> {
+        if checks
+            .iter()
+            .any(|check| self.raw_class(check.column) != Some(check.class))
+        {
+            return None;
+        }
+        RawChecks::new(&self.steps, checks)
+    }
+
+    /// Fails unless `raw` was made for rows as wide as this decoder's (`raw_checks`): run
+    /// once before a batch of `decode_raw_checked`.
+    pub fn check_raw(&self, raw: &RawChecks) -> StorageResult<()> {
+        raw.check_width(self.steps.len())
+    }
+
+    /// `decode_checked` that first runs `raw` (made by this decoder's `raw_checks`, see
+    /// `check_raw`) on the
+    /// payload's bytes: a row it rejects is `Ok(false)` with nothing decoded (`values`
+    /// unspecified); a row it passes is decoded and checked by stage as `decode_checked`
+    /// does. `raw` `None` is `decode_checked`.
+    #[inline(always)]
+    pub fn decode_raw_checked(
+        &self,
+        row: u64,
+        bytes: &[u8],
+        values: &mut Vec<Value>,
+        raw: Option<&RawChecks>,
+        stops: &[usize],
+        check: impl FnMut(usize, &[Value]) -> bool,
+    ) -> StorageResult<bool> {
+        if let Some(raw) = raw {
+            debug_assert!(self.added.is_none());
+            if !raw.passes(self.steps.len(), row, bytes, self.row_key)? {
+                return Ok(false);
+            }
+        }
+        self.decode_checked(row, bytes, values, stops, check)
+    }
 }
 
 pub(crate) fn invalid(message: impl Into<String>) -> StorageError {
@@ -396,6 +454,7 @@ fn zigzag(value: i64) -> u64 {
     ((value << 1) ^ (value >> 63)) as u64
 }
 
+#[inline(always)]
 fn unzigzag(value: u64) -> i64 {
     ((value >> 1) as i64) ^ -((value & 1) as i64)
 }

@@ -50,6 +50,17 @@ impl Step {
 }
 
 impl Step {
+    /// The step that steps over a column this step reads.
+    pub(crate) fn skipping(self) -> Step {
+        match self {
+            Step::Integer | Step::SkipVarint => Step::SkipVarint,
+            Step::Real | Step::SkipReal => Step::SkipReal,
+            Step::Boolean | Step::SkipBoolean => Step::SkipBoolean,
+            Step::Text | Step::Blob | Step::SkipBytes => Step::SkipBytes,
+            Step::Any | Step::SkipAny => Step::SkipAny,
+        }
+    }
+
     /// Whether the step decodes a value (rather than stepping over it).
     pub(crate) fn decodes(self) -> bool {
         matches!(
@@ -385,7 +396,7 @@ impl Fault {
 }
 
 /// A cursor over one payload; `position <= bytes.len()` always.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     bytes: &'a [u8],
     position: usize,
     /// Why the last read that returned `None` failed.
@@ -393,6 +404,55 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `bytes` from `position` on (at most their length).
+    #[inline(always)]
+    pub(super) fn at(bytes: &'a [u8], position: usize) -> Reader<'a> {
+        Reader {
+            bytes,
+            position: position.min(bytes.len()),
+            fault: Fault::Truncated,
+        }
+    }
+
+    /// The error of the last read that failed.
+    #[cold]
+    pub(super) fn into_error(self) -> StorageError {
+        self.fault.into_error()
+    }
+
+    /// Steps over one non-NULL column of the type `step` reads (decoded or not).
+    #[inline(always)]
+    pub(super) fn skip(&mut self, step: Step) -> Option<()> {
+        match step {
+            Step::SkipVarint | Step::Integer => self.skip_varint(),
+            Step::SkipReal | Step::Real => self.skip_real(),
+            Step::SkipBoolean | Step::Boolean => self.advance(1),
+            Step::SkipBytes | Step::Text | Step::Blob => match self.bytes.get(self.position) {
+                // A one-byte length (under 128): the common short text.
+                Some(&len) if len & 0x80 == 0 => {
+                    self.position += 1;
+                    self.advance(u64::from(len))
+                }
+                _ => {
+                    let len = self.varint()?;
+                    self.advance(len)
+                }
+            },
+            Step::SkipAny | Step::Any => {
+                let value_type = self.tag()?;
+                match value_type {
+                    DataType::Integer => self.skip_varint(),
+                    DataType::Real => self.skip_real(),
+                    DataType::Boolean => self.advance(1),
+                    DataType::Text | DataType::Blob | DataType::Any => {
+                        let len = self.varint()?;
+                        self.advance(len)
+                    }
+                }
+            }
+        }
+    }
+
     /// Records `fault` and fails the read (inlined, so the reader stays in registers).
     #[inline(always)]
     fn fail<T>(&mut self, fault: Fault) -> Option<T> {
@@ -421,6 +481,8 @@ impl<'a> Reader<'a> {
                 let value_type = self.tag()?;
                 return self.read(value_type, slot);
             }
+            // The arms of `skip`, written out again: the decode loops stay as they were
+            // compiled before `skip` existed (sharing it cost 2% in full-row scans).
             Step::SkipVarint => self.skip_varint(),
             Step::SkipReal => self.skip_real(),
             Step::SkipBoolean => self.advance(1),
@@ -512,7 +574,7 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(always)]
-    fn varint(&mut self) -> Option<u64> {
+    pub(super) fn varint(&mut self) -> Option<u64> {
         // One byte holds 0..=127: most lengths and small integers.
         match self.bytes.get(self.position) {
             Some(&byte) if byte & 0x80 == 0 => {
@@ -545,7 +607,7 @@ impl<'a> Reader<'a> {
 
     /// One REAL (`real.rs`: a plain double is one 8-byte load).
     #[inline(always)]
-    fn real(&mut self) -> Option<f64> {
+    pub(super) fn real(&mut self) -> Option<f64> {
         match decode_real(self.bytes, self.position) {
             Some((real, len)) => {
                 self.position += len;

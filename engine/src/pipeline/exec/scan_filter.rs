@@ -1,7 +1,8 @@
 //! The filter a full scan applies to each row, in the cheapest form it allows: none; a
-//! compiled filter split into stages that run while the row is decoded (a row an early term
-//! rejects is not decoded further, see `expr::Staged`); or the general predicate, run on
-//! each decoded row.
+//! compiled filter split into checks on the payload's bytes (terms on INTEGER and REAL
+//! columns: a row they reject builds no value) and stages that run while the row is
+//! decoded (a row an early term rejects is not decoded further, see `expr::Staged`); or the
+//! general predicate, run on each decoded row.
 
 use ember_storage::{RowId, Value};
 
@@ -32,6 +33,11 @@ impl<'e> ScanFilter<'e> {
                     .is_none_or(|columns| columns.get(column).copied().unwrap_or(false))
             };
             if let Some(staged) = Staged::of(compiled, decoded) {
+                let staged = staged.with_raw_checks(access.read.decoder());
+                if staged.raw_is_selective() {
+                    return ScanFilter::Staged(staged);
+                }
+                let staged = staged.without_raw_checks();
                 if pays_to_stage(access, &staged) {
                     return ScanFilter::Staged(staged);
                 }
@@ -93,11 +99,12 @@ pub(super) fn scan_staged_batch(
     let decoder = access.read.decoder();
     Ok(match staged {
         None => txn.scan_batch_decoded(table, range, decoder, buffer, visit)?,
-        Some(staged) => txn.scan_batch_checked(
+        Some(staged) => txn.scan_batch_raw_checked(
             table,
             range,
             decoder,
             buffer,
+            staged.raw(),
             staged.stops(),
             |stage, row| staged.check(stage, row),
             visit,

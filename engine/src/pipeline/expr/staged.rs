@@ -4,16 +4,27 @@
 //! rejects is never decoded past it. Only TRUE passes a scan filter, and compiled terms
 //! neither fail nor have effects, so the row passes exactly when every term is TRUE, in
 //! any order: the staged filter passes the rows `Compiled::truth` passes, no others.
+//!
+//! Terms that compare an INTEGER or REAL column with constants can leave the stages for
+//! checks on the payload's bytes, run before anything is decoded (`with_raw_checks`,
+//! `raw.rs`): a row they reject builds no value at all.
 
+use ember_storage::row::{RawChecks, RowDecoder};
 use ember_storage::Value;
 
 use super::compile::Compiled;
+use super::ops::BinaryOp;
+
+mod raw;
 
 /// The stages of a filter: `stages[i]` runs once column `stops[i]` is decoded.
 #[derive(Debug)]
 pub struct Staged {
     stops: Vec<usize>,
     stages: Vec<Vec<Compiled>>,
+    /// The terms checked on the payload's bytes (`raw`), kept for `matches`.
+    raw_terms: Vec<Compiled>,
+    raw: Option<RawChecks>,
 }
 
 impl Staged {
@@ -28,24 +39,32 @@ impl Staged {
             } => terms.as_slice(),
             term => std::slice::from_ref(term),
         };
-        let mut keyed: Vec<(usize, Compiled)> = Vec::with_capacity(terms.len());
         for term in terms {
-            let mut last = 0;
             let mut all_decoded = true;
-            term.for_each_column(&mut |column| {
-                last = last.max(column);
-                all_decoded &= decoded(column);
-            });
+            term.for_each_column(&mut |column| all_decoded &= decoded(column));
             if !all_decoded {
                 return None;
             }
-            keyed.push((last, term.clone()));
         }
+        Some(Staged::in_stages(terms.iter().cloned()))
+    }
+
+    /// `terms` staged by the last column each reads, no raw checks.
+    fn in_stages(terms: impl Iterator<Item = Compiled>) -> Staged {
+        let mut keyed: Vec<(usize, Compiled)> = terms
+            .map(|term| {
+                let mut last = 0;
+                term.for_each_column(&mut |column| last = last.max(column));
+                (last, term)
+            })
+            .collect();
         // Stable: terms of one stage keep their written order.
         keyed.sort_by_key(|(last, _)| *last);
         let mut staged = Staged {
             stops: Vec::new(),
             stages: Vec::new(),
+            raw_terms: Vec::new(),
+            raw: None,
         };
         for (last, term) in keyed {
             match (staged.stops.last(), staged.stages.last_mut()) {
@@ -56,7 +75,94 @@ impl Staged {
                 }
             }
         }
-        Some(staged)
+        staged
+    }
+
+    /// This filter with every term that compares an INTEGER or REAL column (of the rows
+    /// `decoder` reads) with non-NULL constants moved out of the stages into checks on the
+    /// payload's bytes (`RawChecks`), run before the row is decoded; unchanged when no term
+    /// can be.
+    pub fn with_raw_checks(self, decoder: &RowDecoder) -> Staged {
+        if self.raw.is_some() {
+            return self;
+        }
+        let mut checks = Vec::new();
+        let mut raw_terms = Vec::new();
+        let mut rest = Vec::new();
+        for term in self.stages.into_iter().flatten() {
+            let check = match &term {
+                Compiled::Compare { column, .. } | Compiled::Between { column, .. } => decoder
+                    .raw_class(*column)
+                    .and_then(|class| raw::raw_check(&term, class)),
+                _ => None,
+            };
+            match check {
+                Some(check) => {
+                    checks.push(check);
+                    raw_terms.push(term);
+                }
+                None => rest.push(term),
+            }
+        }
+        let raw = decoder.raw_checks(checks);
+        if raw.is_none() {
+            rest.append(&mut raw_terms);
+        }
+        let mut staged = Staged::in_stages(rest.into_iter());
+        staged.raw_terms = raw_terms;
+        staged.raw = raw;
+        staged
+    }
+
+    /// Whether a raw-checked term is likely to reject most rows (SQLite's planner guesses
+    /// alike): an equality, a BETWEEN, or a column bounded from both sides. A lone
+    /// one-sided range or `<>` likely passes most rows, each then walked twice (checked,
+    /// then decoded).
+    pub fn raw_is_selective(&self) -> bool {
+        if self.raw.is_none() {
+            return false;
+        }
+        let mut lower = Vec::new();
+        let mut upper = Vec::new();
+        for term in &self.raw_terms {
+            match term {
+                Compiled::Compare {
+                    op: BinaryOp::Equal,
+                    ..
+                }
+                | Compiled::Between { negated: false, .. } => return true,
+                Compiled::Compare {
+                    column,
+                    op,
+                    constant_first,
+                    ..
+                } => {
+                    let below = matches!(op, BinaryOp::Less | BinaryOp::LessOrEqual);
+                    let above = matches!(op, BinaryOp::Greater | BinaryOp::GreaterOrEqual);
+                    // `c < v` bounds `v` from below.
+                    if below != *constant_first && (below || above) {
+                        upper.push(*column);
+                    } else if above != *constant_first && (below || above) {
+                        lower.push(*column);
+                    }
+                }
+                _ => {}
+            }
+        }
+        lower.iter().any(|column| upper.contains(column))
+    }
+
+    /// This filter with its raw-checked terms back in the stages.
+    pub fn without_raw_checks(self) -> Staged {
+        if self.raw.is_none() {
+            return self;
+        }
+        Staged::in_stages(self.stages.into_iter().flatten().chain(self.raw_terms))
+    }
+
+    /// The checks run on each row's payload bytes before the stages, if any.
+    pub fn raw(&self) -> Option<&RawChecks> {
+        self.raw.as_ref()
     }
 
     /// The column after which each stage runs, ascending.
@@ -70,9 +176,10 @@ impl Staged {
         self.stages[stage].iter().all(|term| term.passes(row))
     }
 
-    /// Whether `row` (decoded whole) passes every stage.
+    /// Whether `row` (decoded whole) passes every term (the raw-checked ones too).
     pub fn matches(&self, row: &[Value]) -> bool {
-        (0..self.stages.len()).all(|stage| self.check(stage, row))
+        self.raw_terms.iter().all(|term| term.passes(row))
+            && (0..self.stages.len()).all(|stage| self.check(stage, row))
     }
 }
 
