@@ -6,16 +6,7 @@
 
 use ember::{Connection, Database, Value};
 
-fn explain(conn: &Connection, sql: &str, params: &[Value]) -> Vec<String> {
-    let rows = conn.query(&format!("EXPLAIN {sql}"), params).unwrap();
-    rows.values()
-        .iter()
-        .map(|row| match &row[0] {
-            Value::Text(line) => line.to_string(),
-            other => panic!("not a text line: {other:?}"),
-        })
-        .collect()
-}
+use crate::support::{explain, to_sqlite};
 
 const SCHEMA: &str = "CREATE TABLE k(id INTEGER PRIMARY KEY, v INT, s TEXT)";
 
@@ -45,18 +36,6 @@ fn loaded() -> (Connection, rusqlite::Connection) {
             .unwrap();
     }
     (ember, sqlite)
-}
-
-fn to_sqlite(value: &Value) -> rusqlite::types::Value {
-    use rusqlite::types::Value as Sql;
-    match value {
-        Value::Null => Sql::Null,
-        Value::Integer(i) => Sql::Integer(*i),
-        Value::Boolean(b) => Sql::Integer(i64::from(*b)),
-        Value::Real(r) => Sql::Real(*r),
-        Value::Text(s) => Sql::Text(s.clone()),
-        Value::Blob(b) => Sql::Blob(b.clone()),
-    }
 }
 
 fn ember_ids(conn: &Connection, sql: &str, params: &[Value]) -> Vec<i64> {

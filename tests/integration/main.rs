@@ -49,6 +49,7 @@ mod real_text;
 mod recovery_target;
 mod slt;
 mod statement_timeout;
+mod support;
 mod table_budget;
 mod tidy;
 mod tidy_layers;

@@ -8,17 +8,7 @@ use ember_storage::index::{encode_ordered_part, KeyCollation};
 use ember_storage::value::Value;
 use rusqlite::types::ToSqlOutput;
 
-fn to_sqlite(value: &Value) -> rusqlite::types::Value {
-    use rusqlite::types::Value as Sql;
-    match value {
-        Value::Null => Sql::Null,
-        Value::Integer(i) => Sql::Integer(*i),
-        Value::Boolean(b) => Sql::Integer(i64::from(*b)),
-        Value::Real(r) => Sql::Real(*r),
-        Value::Text(s) => Sql::Text(s.clone()),
-        Value::Blob(b) => Sql::Blob(b.clone()),
-    }
-}
+use crate::support::to_sqlite;
 
 /// SQLite's order of `a` and `b` under `collation` (NULLs first, as ORDER BY sorts them).
 fn sqlite_order(db: &rusqlite::Connection, a: &Value, b: &Value, collation: &str) -> Ordering {

@@ -4,16 +4,7 @@
 
 use ember::{Connection, Database, ErrorKind, Options, Value};
 
-fn explain(conn: &Connection, sql: &str, params: &[Value]) -> Vec<String> {
-    let rows = conn.query(&format!("EXPLAIN {sql}"), params).unwrap();
-    rows.values()
-        .iter()
-        .map(|row| match &row[0] {
-            Value::Text(line) => line.to_string(),
-            other => panic!("not a text line: {other:?}"),
-        })
-        .collect()
-}
+use crate::support::explain;
 
 fn table(conn: &Connection) {
     conn.execute(

@@ -23,6 +23,8 @@ pub struct DistinctOperator<'p> {
     /// The keys seen of one-column rows under BINARY (`SELECT DISTINCT col`): probed with
     /// the value borrowed, so a row seen before costs no allocation.
     seen_single: HashSet<KeyValue, FastBuildHasher>,
+    /// Every column compares under BINARY (`seen_single` serves one-column rows).
+    binary: bool,
     /// The memory the sets hold, charged once the first row comes.
     memory: Option<super::MemoryCharge>,
 }
@@ -48,14 +50,14 @@ impl<'p> DistinctOperator<'p> {
             collations,
             seen: HashSet::default(),
             seen_single: HashSet::default(),
+            binary: collations.iter().all(|c| *c == Collation::Binary),
             memory: None,
         }
     }
 
     /// Whether `row` is new (then remembered).
     fn first_seen(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
-        let binary = self.collations.iter().all(|c| *c == Collation::Binary);
-        if let ([value], true) = (row, binary) {
+        if let ([value], true) = (row, self.binary) {
             let probe = KeyRef::of(value);
             if self.seen_single.contains(&probe as &dyn KeyLookup) {
                 return Ok(false);

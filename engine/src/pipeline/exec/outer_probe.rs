@@ -104,49 +104,11 @@ pub(super) fn with_probed_rows(
     context: &ExecContext<'_>,
     visit: &mut dyn FnMut(&[RowId]) -> Result<()>,
 ) -> Result<bool> {
-    let (Some(runtime), Some(_)) = (context.eval.subqueries, context.eval.outer) else {
+    let Some(state) = usable_index(access, context)? else {
         return Ok(false);
     };
-    if !matches!(access.path, AccessPath::FullScan) {
+    let ProbeState::Built(index) = state.as_ref() else {
         return Ok(false);
-    }
-    let key = access as *const TableAccess as usize;
-    let state = runtime.outer_probes.borrow().get(&key).cloned();
-    let index = match state.as_deref() {
-        Some(ProbeState::NotApplicable) => return Ok(false),
-        Some(ProbeState::Built(index)) => {
-            if index.writes_at_build != context.txn.savepoint() {
-                return Ok(false);
-            }
-            state.expect("matched Some")
-        }
-        Some(ProbeState::SeenOnce) => {
-            let Some((inner, outer)) = access.filter.as_ref().and_then(probe_term) else {
-                return Ok(false);
-            };
-            let built = Rc::new(ProbeState::Built(build(access, inner, outer, context)?));
-            runtime
-                .outer_probes
-                .borrow_mut()
-                .insert(key, Rc::clone(&built));
-            built
-        }
-        None => {
-            let applicable = access.filter.as_ref().and_then(probe_term).is_some();
-            let state = if applicable {
-                ProbeState::SeenOnce
-            } else {
-                ProbeState::NotApplicable
-            };
-            runtime
-                .outer_probes
-                .borrow_mut()
-                .insert(key, Rc::new(state));
-            return Ok(false);
-        }
-    };
-    let ProbeState::Built(index) = index.as_ref() else {
-        unreachable!("only a built map gets here");
     };
     let value = index.outer.eval(&[], &context.eval)?;
     if value.is_null() {
@@ -157,6 +119,41 @@ pub(super) fn with_probed_rows(
         visit(rows)?;
     }
     Ok(true)
+}
+
+/// The built map `access` is read through in this run, building it on the second run;
+/// `None` when the scan runs plain (outside a correlated subquery, no usable conjunct,
+/// the first run, or writes since the build).
+fn usable_index(access: &TableAccess, context: &ExecContext<'_>) -> Result<Option<Rc<ProbeState>>> {
+    let (Some(runtime), Some(_)) = (context.eval.subqueries, context.eval.outer) else {
+        return Ok(None);
+    };
+    if !matches!(access.path, AccessPath::FullScan) {
+        return Ok(None);
+    }
+    let key = access as *const TableAccess as usize;
+    let state = runtime.outer_probes.borrow().get(&key).cloned();
+    let next = match state.as_deref() {
+        Some(ProbeState::NotApplicable) => return Ok(None),
+        Some(ProbeState::Built(index)) => {
+            let fresh = index.writes_at_build == context.txn.savepoint();
+            return Ok(state.filter(|_| fresh));
+        }
+        Some(ProbeState::SeenOnce) => match access.filter.as_ref().and_then(probe_term) {
+            Some((inner, outer)) => ProbeState::Built(build(access, inner, outer, context)?),
+            None => ProbeState::NotApplicable,
+        },
+        None => match access.filter.as_ref().and_then(probe_term) {
+            Some(_) => ProbeState::SeenOnce,
+            None => ProbeState::NotApplicable,
+        },
+    };
+    let next = Rc::new(next);
+    runtime
+        .outer_probes
+        .borrow_mut()
+        .insert(key, Rc::clone(&next));
+    Ok(matches!(*next, ProbeState::Built(_)).then_some(next))
 }
 
 /// One scan of `access`'s table (every visible row, no filter) into the map.

@@ -1,0 +1,28 @@
+//! Helpers the integration tests share: EXPLAIN's lines, and a value as SQLite's.
+
+use ember::{Connection, Value};
+
+/// The lines `EXPLAIN sql` prints with `params` bound.
+pub fn explain(conn: &Connection, sql: &str, params: &[Value]) -> Vec<String> {
+    let rows = conn.query(&format!("EXPLAIN {sql}"), params).unwrap();
+    rows.values()
+        .iter()
+        .map(|row| match &row[0] {
+            Value::Text(line) => line.to_string(),
+            other => panic!("not a text line: {other:?}"),
+        })
+        .collect()
+}
+
+/// `value` as rusqlite binds it (a boolean as the integer SQLite stores).
+pub fn to_sqlite(value: &Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value as Sql;
+    match value {
+        Value::Null => Sql::Null,
+        Value::Integer(i) => Sql::Integer(*i),
+        Value::Boolean(b) => Sql::Integer(i64::from(*b)),
+        Value::Real(r) => Sql::Real(*r),
+        Value::Text(s) => Sql::Text(s.clone()),
+        Value::Blob(b) => Sql::Blob(b.clone()),
+    }
+}
