@@ -34,6 +34,9 @@ pub struct ScanOperator<'p> {
     /// Emptied row buffers handed back by the consumer (`Operator::recycle`), at most
     /// `SCAN_BATCH_ROWS`: a full scan decodes its next rows into them.
     spare: Vec<Row>,
+    /// The scan's filter, made at its first batch (compiled, staged, raw checks found) and
+    /// kept for the others.
+    filter: Option<ScanFilter<'p>>,
 }
 
 impl<'p> ScanOperator<'p> {
@@ -46,6 +49,7 @@ impl<'p> ScanOperator<'p> {
             range: None,
             extra_width: 0,
             spare: Vec::new(),
+            filter: None,
         }
     }
 
@@ -157,8 +161,11 @@ impl<'p> ScanOperator<'p> {
 
     fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
         self.take_connection_spare(context);
-        let table = &self.access.table.storage;
-        let filter = ScanFilter::new(self.access, context);
+        let access = self.access;
+        let table = &access.table.storage;
+        let filter = self
+            .filter
+            .get_or_insert_with(|| ScanFilter::new(access, context));
         let window = super::key_range::direct_window(self.access, context)?;
         let mut buffer = Vec::new();
         while self.pending.is_empty() {
