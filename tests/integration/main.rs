@@ -9,6 +9,7 @@ mod backup;
 mod bad_input;
 mod concurrency;
 mod constraints;
+mod count_rows;
 mod crashtest;
 mod crashtest_asof;
 mod cte;

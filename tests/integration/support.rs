@@ -1,4 +1,4 @@
-//! Helpers the integration tests share: EXPLAIN's lines, and a value as SQLite's.
+//! Helpers the integration tests share: EXPLAIN's lines, a value as SQLite's, a temp directory.
 
 use ember::{Connection, Value};
 
@@ -24,5 +24,22 @@ pub fn to_sqlite(value: &Value) -> rusqlite::types::Value {
         Value::Real(r) => Sql::Real(*r),
         Value::Text(s) => Sql::Text(s.clone()),
         Value::Blob(b) => Sql::Blob(b.clone()),
+    }
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("ember-it-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

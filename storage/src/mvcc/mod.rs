@@ -42,6 +42,7 @@ mod history;
 mod idle;
 mod indexing;
 mod insert;
+mod live_count;
 mod ordered_read;
 mod patch;
 mod rebuild;

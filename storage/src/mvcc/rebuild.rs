@@ -67,6 +67,7 @@ impl Transaction {
             version.begin.store(FROZEN_BEGIN, Ordering::Release);
         }
         self.account_tables();
+        self.count_committed_rows(None);
         self.writes.clear();
         self.tables.clear();
         self.release_snapshot();

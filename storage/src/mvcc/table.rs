@@ -147,6 +147,8 @@ pub struct Table {
     pub(super) reusable: Arc<super::slot_reuse::ReusableSlots>,
     /// Bytes of the committed rows, the table's budget bookkeeping and access marks.
     pub(crate) budget: super::budget::TableBudget,
+    /// The committed live rows, kept by commits (`live_count.rs`).
+    pub(super) live_count: super::live_count::LiveCount,
 }
 
 impl Table {
@@ -197,6 +199,7 @@ impl Table {
             rebuilt: AtomicBool::new(false),
             reusable: Arc::default(),
             budget: super::budget::TableBudget::default(),
+            live_count: Default::default(),
         }
     }
 

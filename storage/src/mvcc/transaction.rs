@@ -607,6 +607,7 @@ impl Transaction {
             }
         }
         self.account_tables();
+        self.count_committed_rows(Some(ts));
         self.store.clock.publish(&commit_lock, ts);
         drop(commit_lock);
         self.release_snapshot();

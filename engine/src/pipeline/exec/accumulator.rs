@@ -79,6 +79,14 @@ impl Accumulator {
         self.count += 1;
     }
 
+    /// Feeds `rows` rows to COUNT(*) at once (a count the table keeps, `counted.rs`).
+    pub fn add_rows(&mut self, rows: u64) {
+        debug_assert_eq!(self.function, AggregateFunction::CountStar);
+        self.count = self
+            .count
+            .saturating_add(i64::try_from(rows).unwrap_or(i64::MAX));
+    }
+
     /// Feeds one row's single argument value. The common cases (no DISTINCT; COUNT, or a
     /// number that keeps the sum's current kind) are done here, the rest by `add`.
     #[inline(always)]

@@ -506,6 +506,20 @@ impl<'p> Grouper<'p> {
         Ok(self.groups.len() - 1)
     }
 
+    /// The one group of `rows` rows fed to aggregates that are all COUNT(*)
+    /// (`counted.rs`); none for no rows (`finish` makes the empty group).
+    fn push_counted(&mut self, rows: u64, context: &ExecContext<'_>) {
+        debug_assert!(self.groups.is_empty() && self.group_by.is_empty());
+        if rows == 0 {
+            return;
+        }
+        let mut group = self.new_group(Vec::new(), context.rows_max);
+        for accumulator in &mut group.accumulators {
+            accumulator.add_rows(rows);
+        }
+        self.groups.push(group);
+    }
+
     fn finish(mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         if self.groups.is_empty() && self.group_by.is_empty() {
             let group = self.new_group(Vec::new(), context.rows_max);
@@ -579,6 +593,12 @@ impl<'p> AggregateOperator<'p> {
                     AccessPath::FullScan | AccessPath::IndexRange(_) | AccessPath::KeyRange(_)
                 ) =>
             {
+                if let Some(rows) =
+                    super::counted::counted_rows(access, self.group_by, self.aggregates, context)
+                {
+                    grouper.push_counted(rows, context);
+                    return grouper.finish(context);
+                }
                 if !self.split(access, &mut grouper, context)? {
                     scan::for_each_row(access, context, |row_id, row| {
                         let position = grouper.add(row, context)?;

@@ -10,6 +10,7 @@ mod bounds;
 mod check;
 mod conflict;
 mod constraint;
+mod counted;
 mod cte;
 mod ddl;
 mod direct;
