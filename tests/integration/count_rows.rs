@@ -223,7 +223,11 @@ fn counts_stay_exact_while_writers_commit() {
                     let id = 10_000 + thread * 1_000 + round;
                     // One insert and (every other round) one delete per commit.
                     let sql = if round % 2 == 0 {
-                        format!("BEGIN; INSERT INTO t VALUES ({id}, 0); DELETE FROM t WHERE id = {}; COMMIT;", thread * 300 + round / 2 + 1)
+                        let gone = thread * 300 + round / 2 + 1;
+                        format!(
+                            "BEGIN; INSERT INTO t VALUES ({id}, 0);
+                             DELETE FROM t WHERE id = {gone}; COMMIT;"
+                        )
                     } else {
                         format!("INSERT INTO t VALUES ({id}, 0)")
                     };

@@ -23,6 +23,7 @@ mod durability_damage;
 mod explain_analyze;
 mod expressions;
 mod gc;
+mod in_lookups;
 mod indexes;
 mod isolation;
 mod join_answers;

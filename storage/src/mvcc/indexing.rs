@@ -32,6 +32,7 @@ use crossbeam_epoch::{self as epoch, Guard, Shared};
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{IndexKey, KeyCollation, SecondaryIndex, ORDERED_ENTRY_OVERHEAD};
 use crate::limits::{INDEX_COLUMNS_MAX, TABLE_INDEXES_MAX};
+use crate::row::RowDecoder;
 use crate::value::Value;
 
 use super::clock::TXN_ID_BASE;
@@ -593,7 +594,45 @@ impl Transaction {
         index: &SecondaryIndex,
         key: &IndexKey,
         buffer: &mut Vec<Value>,
+        visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+    ) -> StorageResult<()> {
+        let schema = table.schema();
+        self.index_lookup_with(table, index, key, buffer, visit, |row, payload, buffer| {
+            schema.decode_into(row, payload, buffer)
+        })
+    }
+
+    /// `index_lookup` decoding only the columns `decoder` decodes (the others read NULL),
+    /// which must include the index's columns (`decodes_index`): the key a row is found
+    /// under is checked against the row's own values, since an entry may be stale.
+    pub fn index_lookup_decoded(
+        &self,
+        table: &Table,
+        index: &SecondaryIndex,
+        key: &IndexKey,
+        decoder: &RowDecoder,
+        buffer: &mut Vec<Value>,
+        visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+    ) -> StorageResult<()> {
+        if !table.fits_decoder(decoder) || !decodes_index(decoder, index) {
+            return Err(StorageError::new(
+                StorageErrorKind::InvalidData,
+                "an index lookup was given a decoder that does not read the index's columns",
+            ));
+        }
+        self.index_lookup_with(table, index, key, buffer, visit, |row, payload, buffer| {
+            decoder.decode_into(row, payload, buffer)
+        })
+    }
+
+    fn index_lookup_with(
+        &self,
+        table: &Table,
+        index: &SecondaryIndex,
+        key: &IndexKey,
+        buffer: &mut Vec<Value>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+        decode: impl Fn(RowId, &[u8], &mut Vec<Value>) -> StorageResult<()>,
     ) -> StorageResult<()> {
         let guard = epoch::pin();
         // Gathered before any is read (a visit cannot change what the walk sees); one key
@@ -601,18 +640,25 @@ impl Transaction {
         let mut rows = GatheredRows::default();
         index.map.for_each(key, &guard, |row| rows.push(row));
         let snapshot = self.snapshot();
-        let schema = table.schema();
         for row in rows.iter() {
             let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
                 continue;
             };
-            schema.decode_into(row, payload, buffer)?;
+            decode(row, payload, buffer)?;
             if index.key_of(buffer).as_ref() == Some(key) && !visit(row, buffer) {
                 break;
             }
         }
         Ok(())
     }
+}
+
+/// Whether `decoder` decodes every column of `index`.
+fn decodes_index(decoder: &RowDecoder, index: &SecondaryIndex) -> bool {
+    index
+        .columns()
+        .iter()
+        .all(|&column| decoder.decodes(column))
 }
 
 /// Slots read from one key's entries: the first `GATHERED_INLINE` inline, the rest spilled

@@ -34,7 +34,10 @@ impl LiveCount {
     /// commit kept). Writers must be serialized (see the file comment).
     fn apply(&self, delta: i64, ts: Option<u64>) {
         let sequence = self.sequence.load(Ordering::Relaxed);
-        debug_assert!(sequence.is_multiple_of(2), "live-count writers are serialized");
+        debug_assert!(
+            sequence.is_multiple_of(2),
+            "live-count writers are serialized"
+        );
         self.sequence
             .store(sequence.wrapping_add(1), Ordering::Relaxed);
         fence(Ordering::Release);

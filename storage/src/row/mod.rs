@@ -314,6 +314,11 @@ impl RowDecoder {
         self.sole_decoded
     }
 
+    /// Whether the decoder decodes column `column`.
+    pub fn decodes(&self, column: usize) -> bool {
+        self.steps.get(column).is_some_and(|step| step.decodes())
+    }
+
     /// Whether the decoder decodes no column at all.
     pub fn decodes_nothing(&self) -> bool {
         self.decodes_nothing

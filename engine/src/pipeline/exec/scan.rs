@@ -589,6 +589,27 @@ fn index_key(
     Ok(index.key_from_values(&key_values).map(|key| (key, exact)))
 }
 
+/// A decoder of `table`'s rows for the columns `read` marks (every one when `None`) and
+/// `index_columns`.
+fn with_index_columns(
+    table: &ember_storage::Table,
+    read: Option<&[bool]>,
+    index_columns: &[usize],
+) -> ember_storage::row::RowDecoder {
+    let schema = table.schema();
+    let wanted = read.map(|read| {
+        let mut wanted = read.to_vec();
+        wanted.resize(schema.types.len(), false);
+        for &column in index_columns {
+            if let Some(wanted) = wanted.get_mut(column) {
+                *wanted = true;
+            }
+        }
+        wanted
+    });
+    schema.decoder(wanted.as_deref())
+}
+
 /// The rows a secondary-index access reaches that pass its filter, or `None` when the index
 /// no longer exists (the caller scans instead).
 fn index_targets(
@@ -631,8 +652,23 @@ pub(super) fn for_each_index_row(
     else {
         return Ok(false);
     };
-    let mut seen =
-        std::collections::HashSet::with_capacity(if keys.len() > 1 { keys.len() } else { 0 });
+    // The columns read above and the index's own (each row found is checked against its
+    // key): the plan's decoder when it reads them all, as it usually does.
+    let union;
+    let decoder = if storage
+        .columns()
+        .iter()
+        .all(|&c| access.read.decoder().decodes(c))
+    {
+        access.read.decoder()
+    } else {
+        union = with_index_columns(&table.storage, access.read.columns(), storage.columns());
+        &union
+    };
+    let mut seen = std::collections::HashSet::with_capacity_and_hasher(
+        if keys.len() > 1 { keys.len() } else { 0 },
+        crate::fast_hash::FastBuildHasher::default(),
+    );
     for values in keys {
         let Some((key, exact)) = index_key(table, &storage, &index.columns, values, context)?
         else {
@@ -650,9 +686,13 @@ pub(super) fn for_each_index_row(
         }
         let mut failure = None;
         let mut stopped = false;
-        context
-            .txn
-            .index_lookup(&table.storage, &storage, &key, buffer, |row_id, values| {
+        context.txn.index_lookup_decoded(
+            &table.storage,
+            &storage,
+            &key,
+            decoder,
+            buffer,
+            |row_id, values| {
                 let outcome = match recheck {
                     None => Ok(true),
                     Some(predicate) => predicate.matches(values, &context.eval),
@@ -674,7 +714,8 @@ pub(super) fn for_each_index_row(
                         false
                     }
                 }
-            })?;
+            },
+        )?;
         if let Some(error) = failure {
             return Err(error);
         }

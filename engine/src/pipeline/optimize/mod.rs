@@ -54,14 +54,28 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
         (Some(AccessPath::KeyLookup(values)), Some(predicate)) => Some(Box::new(key_residual(
             &table.primary_key,
             &primary_collations(&table),
-            values,
+            std::slice::from_ref(values),
+            predicate,
+        ))),
+        (Some(AccessPath::KeyIn(keys)), Some(predicate)) => Some(Box::new(key_residual(
+            &table.primary_key,
+            &primary_collations(&table),
+            keys,
             predicate,
         ))),
         (Some(AccessPath::IndexLookup { index, values }), Some(predicate)) => {
             Some(Box::new(key_residual(
                 &index.columns,
                 &index_key_collations(index),
-                values,
+                std::slice::from_ref(values),
+                predicate,
+            )))
+        }
+        (Some(AccessPath::IndexIn { index, keys }), Some(predicate)) => {
+            Some(Box::new(key_residual(
+                &index.columns,
+                &index_key_collations(index),
+                keys,
                 predicate,
             )))
         }
@@ -105,27 +119,39 @@ pub fn expiry_test(table: &TableDef) -> Option<Expr> {
     })
 }
 
-/// The conjuncts of `filter` other than the `column = value` equalities a key lookup on
-/// `columns` with `values` was built from.
+/// The conjuncts of `filter` other than those a lookup of `keys` (each a value per column of
+/// `columns`) decides when every key probes exactly: a `column = value` equality every key
+/// holds, and the `column IN (..)` list the keys were made from (key `i` holding member `i`).
 fn key_residual(
     columns: &[usize],
     collations: &[Collation],
-    values: &[Expr],
+    keys: &[Vec<Expr>],
     filter: &Expr,
 ) -> Option<Expr> {
+    debug_assert!(keys.iter().all(|key| key.len() == columns.len()));
+    let decided = |term: &Expr| {
+        columns
+            .iter()
+            .zip(collations)
+            .enumerate()
+            .any(|(position, (&column, &collation))| {
+                if let Some(value) = equated_under(term, column, collation) {
+                    return keys.iter().all(|key| key[position] == value);
+                }
+                in_list_constants(term, column, collation).is_some_and(|members| {
+                    members.len() == keys.len()
+                        && members
+                            .iter()
+                            .zip(keys)
+                            .all(|(member, key)| key[position] == *member)
+                })
+            })
+    };
     let remaining = filter
         .clone()
         .into_conjuncts()
         .into_iter()
-        .filter(|term| {
-            !columns
-                .iter()
-                .zip(collations)
-                .zip(values)
-                .any(|((&column, &collation), value)| {
-                    equated_under(term, column, collation).as_ref() == Some(value)
-                })
-        })
+        .filter(|term| !decided(term))
         .collect();
     Expr::from_conjuncts(remaining)
 }

@@ -174,9 +174,10 @@ pub struct TableAccess {
     /// The columns the operators above read and the decoder that reads them (boxed: `Node`
     /// stays small).
     pub read: Box<ColumnsRead>,
-    /// For a `KeyLookup` or an `IndexLookup`: `filter` without the key equalities the
-    /// lookup already decided (`Some(None)`: nothing left). Rechecked instead of `filter`
-    /// when every key value is an integer probing an INTEGER column, where index equality
+    /// For a `KeyLookup`, `KeyIn`, `IndexLookup` or `IndexIn`: `filter` without the key
+    /// equalities (and the IN list) the lookup already decided (`Some(None)`: nothing
+    /// left). Rechecked instead of `filter` for a key whose every value is an integer
+    /// probing an INTEGER column, where index equality
     /// is SQL equality (storage returns only rows whose key equals the probe). Made with
     /// the path; a path rewritten later (`optimize/index_order.rs`) only becomes an
     /// `IndexRange`, which does not read it. Boxed: `Node` stays small.
