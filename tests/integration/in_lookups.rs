@@ -172,3 +172,65 @@ fn writes_through_in_lists_change_what_sqlite_changes() {
         }
     }
 }
+
+/// `col IN (SELECT ..)` on an indexed INTEGER column probes the index with the set's
+/// members (`IndexInSet`); a set too large scans. Sets of every kind of value, against
+/// SQLite.
+#[test]
+fn in_subqueries_on_an_index_answer_as_sqlite() {
+    let (ember, sqlite) = loaded();
+    let setup = [
+        "CREATE TABLE v(x, y INTEGER)",
+        "INSERT INTO v VALUES (3, 1), (3, 2), (4.0, 3), ('5', 4), (7.5, 5), (NULL, 6), \
+         ('abc', 7), (-5, 8), (31, 9), (9223372036854775807, 10), (X'01', 11)",
+    ];
+    for sql in setup {
+        ember.execute(sql, ()).unwrap();
+        sqlite.execute(sql, []).unwrap();
+    }
+    let subqueries = [
+        "SELECT x FROM v",
+        "SELECT x FROM v WHERE y < 4",
+        "SELECT y FROM v",
+        "SELECT x FROM v WHERE 0",
+        "SELECT x FROM v WHERE x IS NULL",
+        "SELECT a FROM t WHERE b = 1",
+        "SELECT id FROM t",
+        "SELECT x + 1 FROM v WHERE typeof(x) = 'integer'",
+    ];
+    for subquery in subqueries {
+        for extra in EXTRA {
+            let filter = format!("a IN ({subquery}){extra}");
+            assert_eq!(
+                answer_ember(&ember, &filter),
+                answer_sqlite(&sqlite, &filter),
+                "{filter}"
+            );
+            let filter = format!("a NOT IN ({subquery}){extra}");
+            assert_eq!(
+                answer_ember(&ember, &filter),
+                answer_sqlite(&sqlite, &filter),
+                "{filter}"
+            );
+        }
+    }
+    let plan = explain(&ember, "SELECT * FROM t WHERE a IN (SELECT x FROM v)", &[]);
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("IndexInSet t using t_a")),
+        "{plan:#?}"
+    );
+    // Writes through the set change what SQLite changes.
+    for statement in [
+        "UPDATE t SET c = c + 1000 WHERE a IN (SELECT x FROM v) AND b <> 2",
+        "DELETE FROM t WHERE a IN (SELECT y FROM v WHERE y > 5)",
+    ] {
+        ember.execute(statement, ()).unwrap();
+        sqlite.execute(statement, []).unwrap();
+        assert_eq!(
+            answer_ember(&ember, "1"),
+            answer_sqlite(&sqlite, "1"),
+            "{statement}"
+        );
+    }
+}

@@ -165,6 +165,38 @@ const SHAPES: &[(&str, &str)] = &[
         "SELECT count(*) FROM t WHERE upper(substr(s, 1, 2)) = 'K5' AND round(c, 2) > \
          0.3",
     ),
+    (
+        "GROUP BY + ORDER BY count LIMIT",
+        "SELECT g, count(*) AS n FROM t GROUP BY g ORDER BY n DESC, g LIMIT 5",
+    ),
+    (
+        "index range SELECT *",
+        "SELECT * FROM t WHERE a BETWEEN 100 AND 140",
+    ),
+    (
+        "join + filter, no index",
+        "SELECT count(*), sum(u.x) FROM t JOIN u ON u.t_id = t.id WHERE t.b < 10",
+    ),
+    (
+        "text equality, no index",
+        "SELECT max(c), count(*) FROM t WHERE g = 'g7'",
+    ),
+    (
+        "filter + ORDER BY LIMIT",
+        "SELECT id, c FROM t WHERE b = 7 ORDER BY c DESC LIMIT 5",
+    ),
+    (
+        "IN subquery on index",
+        "SELECT count(*) FROM t WHERE a IN (SELECT t_id FROM u WHERE x < 0.01)",
+    ),
+    (
+        "scalar subquery per group",
+        "SELECT g, (SELECT count(*) FROM u WHERE u.x > 0.5) FROM t GROUP BY g",
+    ),
+    (
+        "aggregate of a join, both filtered",
+        "SELECT avg(t.c) FROM t JOIN u ON u.t_id = t.id WHERE u.x < 0.1 AND t.g < 'g2'",
+    ),
 ];
 
 /// A row's cells folded into one number: both engines must agree on it.

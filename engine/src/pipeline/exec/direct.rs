@@ -143,7 +143,10 @@ pub(super) fn run(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>
     let mut projection = shape.exprs.map(Projection::new);
     if matches!(
         shape.access.path,
-        AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } | AccessPath::IndexRange(_)
+        AccessPath::IndexLookup { .. }
+            | AccessPath::IndexIn { .. }
+            | AccessPath::IndexInSet { .. }
+            | AccessPath::IndexRange(_)
     ) && index_rows(
         shape.access,
         projection.as_mut(),

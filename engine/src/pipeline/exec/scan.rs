@@ -75,7 +75,9 @@ impl<'p> ScanOperator<'p> {
                 self.pending.extend(rows.into_iter().map(|(_, row)| row));
                 Ok(())
             }
-            AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
+            AccessPath::IndexLookup { .. }
+            | AccessPath::IndexIn { .. }
+            | AccessPath::IndexInSet { .. } => {
                 self.take_connection_spare(context);
                 let pending = &mut self.pending;
                 let spare = &mut self.spare;
@@ -450,12 +452,12 @@ pub fn collect_targets(
     match &access.path {
         AccessPath::KeyLookup(key) => Ok(lookup_key(access, key, context)?.into_iter().collect()),
         AccessPath::KeyIn(keys) => key_in_targets(access, keys, context),
-        AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
-            match index_targets(access, context)? {
-                Some(targets) => Ok(targets),
-                None => scan_targets(access, context),
-            }
-        }
+        AccessPath::IndexLookup { .. }
+        | AccessPath::IndexIn { .. }
+        | AccessPath::IndexInSet { .. } => match index_targets(access, context)? {
+            Some(targets) => Ok(targets),
+            None => scan_targets(access, context),
+        },
         AccessPath::IndexRange(range) => {
             match super::index_range::range_targets(access, range, context)? {
                 Some(targets) => Ok(targets),
@@ -589,6 +591,23 @@ fn index_key(
     Ok(index.key_from_values(&key_values).map(|key| (key, exact)))
 }
 
+/// A probe of the index costs about this many rows of a scan: a set with more members than
+/// the table's rows over this scans instead.
+const PROBE_COST_ROWS: u64 = 8;
+
+/// The integer members of an `IndexInSet`'s subquery set; `None` when probing each would
+/// cost more than a scan (the caller scans, the filter testing the set).
+fn set_members(
+    access: &TableAccess,
+    subquery: &crate::expr::SubqueryExpr,
+    context: &ExecContext<'_>,
+) -> Result<Option<Vec<i64>>> {
+    let members = subquery.integer_members(&context.eval)?;
+    let rows = access.table.storage.slots_in_use();
+    let probes = (members.len() as u64).saturating_mul(PROBE_COST_ROWS);
+    Ok((probes <= rows).then_some(members))
+}
+
 /// A decoder of `table`'s rows for the columns `read` marks (every one when `None`) and
 /// `index_columns`.
 fn with_index_columns(
@@ -637,9 +656,17 @@ pub(super) fn for_each_index_row(
     buffer: &mut Vec<Value>,
     mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
-    let (index, keys): (&IndexDef, &[Vec<Expr>]) = match &access.path {
-        AccessPath::IndexLookup { index, values } => (index, std::slice::from_ref(values)),
-        AccessPath::IndexIn { index, keys } => (index, keys.as_slice()),
+    let (index, keys, members): (&IndexDef, &[Vec<Expr>], Vec<i64>) = match &access.path {
+        AccessPath::IndexLookup { index, values } => {
+            (index, std::slice::from_ref(values), Vec::new())
+        }
+        AccessPath::IndexIn { index, keys } => (index, keys.as_slice(), Vec::new()),
+        AccessPath::IndexInSet { index, subquery } => {
+            let Some(members) = set_members(access, subquery, context)? else {
+                return Ok(false);
+            };
+            (index, &[], members)
+        }
         AccessPath::FullScan
         | AccessPath::KeyLookup(_)
         | AccessPath::KeyIn(_)
@@ -665,31 +692,20 @@ pub(super) fn for_each_index_row(
         union = with_index_columns(&table.storage, access.read.columns(), storage.columns());
         &union
     };
-    let mut seen = std::collections::HashSet::with_capacity_and_hasher(
-        if keys.len() > 1 { keys.len() } else { 0 },
-        crate::fast_hash::FastBuildHasher::default(),
-    );
-    for values in keys {
-        let Some((key, exact)) = index_key(table, &storage, &index.columns, values, context)?
-        else {
-            continue;
-        };
+    // Visits the rows under one key that pass the recheck; whether to go on.
+    let mut probe = |key: &IndexKey, exact: bool| -> Result<bool> {
         // What a row found under the key is rechecked against: without the key's own
         // equalities when the probe decides them exactly.
         let recheck = match (&access.key_residual, exact) {
             (Some(residual), true) => residual.as_ref().as_ref(),
             _ => access.filter.as_ref(),
         };
-        // An IN list may repeat a key; each row is returned once (one key needs no set).
-        if keys.len() > 1 && seen.contains(&key) {
-            continue;
-        }
         let mut failure = None;
         let mut stopped = false;
         context.txn.index_lookup_decoded(
             &table.storage,
             &storage,
-            &key,
+            key,
             decoder,
             buffer,
             |row_id, values| {
@@ -716,14 +732,38 @@ pub(super) fn for_each_index_row(
                 }
             },
         )?;
-        if let Some(error) = failure {
-            return Err(error);
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(!stopped),
         }
-        if stopped {
-            break;
+    };
+    let mut seen = std::collections::HashSet::with_capacity_and_hasher(
+        if keys.len() > 1 { keys.len() } else { 0 },
+        crate::fast_hash::FastBuildHasher::default(),
+    );
+    for values in keys {
+        let Some((key, exact)) = index_key(table, &storage, &index.columns, values, context)?
+        else {
+            continue;
+        };
+        // An IN list may repeat a key; each row is returned once (one key needs no set).
+        if keys.len() > 1 && seen.contains(&key) {
+            continue;
+        }
+        if !probe(&key, exact)? {
+            return Ok(true);
         }
         if keys.len() > 1 {
             seen.insert(key);
+        }
+    }
+    // A set's members are distinct; an integer probing the INTEGER column is exact.
+    for member in members {
+        let Some(key) = storage.key_from_values([&Value::Integer(member)]) else {
+            continue;
+        };
+        if !probe(&key, true)? {
+            break;
         }
     }
     Ok(true)

@@ -227,13 +227,51 @@ impl SubqueryExpr {
     }
 
     pub fn eval(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
+        let result = self.result(row, context)?;
+        Ok(match (&self.kind, result.as_ref()) {
+            (SubqueryKind::Scalar, SubqueryResult::Scalar(value)) => value.clone(),
+            (SubqueryKind::Exists { negated }, SubqueryResult::Exists(found)) => {
+                Value::Boolean(*found != *negated)
+            }
+            (SubqueryKind::In { expr, negated, .. }, SubqueryResult::Set { keys, has_null }) => {
+                let value = expr.eval(row, context)?;
+                in_result(&value, keys, *has_null, *negated)
+            }
+            _ => return Err(crate::err!(Internal, "subquery result of the wrong kind")),
+        })
+    }
+
+    /// For an uncorrelated `x IN (SELECT ..)`: the set's integer members (each once, in no
+    /// particular order), computed once per execution as `eval` computes it; a value `x`
+    /// that is an integer is in the set exactly when it is one of them.
+    pub fn integer_members(&self, context: &EvalContext<'_>) -> Result<Vec<i64>> {
+        if self.correlated {
+            return Err(crate::err!(
+                Internal,
+                "the members of a correlated subquery were asked for"
+            ));
+        }
+        match self.result(&[], context)?.as_ref() {
+            SubqueryResult::Set { keys, .. } => Ok(keys
+                .iter()
+                .filter_map(|key| match key {
+                    KeyValue::Integer(member) => Some(*member),
+                    _ => None,
+                })
+                .collect()),
+            _ => Err(crate::err!(Internal, "subquery result of the wrong kind")),
+        }
+    }
+
+    /// The subquery's result for `row`: run again for a correlated subquery, else cached.
+    fn result(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Rc<SubqueryResult>> {
         let Some(runtime) = context.subqueries else {
             return Err(crate::err!(
                 Unsupported,
                 "not supported: a subquery in this place"
             ));
         };
-        let result = if self.correlated {
+        Ok(if self.correlated {
             let frame = OuterFrame {
                 row,
                 parent: context.outer,
@@ -250,17 +288,6 @@ impl SubqueryExpr {
                     result
                 }
             }
-        };
-        Ok(match (&self.kind, result.as_ref()) {
-            (SubqueryKind::Scalar, SubqueryResult::Scalar(value)) => value.clone(),
-            (SubqueryKind::Exists { negated }, SubqueryResult::Exists(found)) => {
-                Value::Boolean(*found != *negated)
-            }
-            (SubqueryKind::In { expr, negated, .. }, SubqueryResult::Set { keys, has_null }) => {
-                let value = expr.eval(row, context)?;
-                in_result(&value, keys, *has_null, *negated)
-            }
-            _ => return Err(crate::err!(Internal, "subquery result of the wrong kind")),
         })
     }
 

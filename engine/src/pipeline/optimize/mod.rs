@@ -44,6 +44,7 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
                 .or_else(|| index_lookup(&table, &terms, false))
                 .or_else(|| key_lookup(&table, &terms, true))
                 .or_else(|| index_lookup(&table, &terms, true))
+                .or_else(|| index_in_set(&table, &terms))
                 .or_else(|| index_range::key_range(&table, &terms, true))
                 .or_else(|| index_range::index_range(&table, &terms))
                 .or_else(|| index_range::key_range(&table, &terms, false))
@@ -212,6 +213,41 @@ fn index_lookup(table: &TableDef, terms: &[Expr], with_in: bool) -> Option<Acces
                 keys,
             }),
         }
+    })
+}
+
+/// A one-column secondary index on an INTEGER column that some conjunct `col IN (SELECT
+/// ..)` (uncorrelated, not negated, the column itself compared) tests: its rows are reached
+/// by probing the set's members (`exec/scan.rs`), the whole filter rechecked on each.
+fn index_in_set(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
+    terms.iter().find_map(|term| {
+        let Expr::Subquery(subquery) = term else {
+            return None;
+        };
+        let crate::expr::SubqueryKind::In {
+            expr,
+            negated: false,
+            ..
+        } = &subquery.kind
+        else {
+            return None;
+        };
+        let Expr::Column { index: column, .. } = expr.as_ref() else {
+            return None;
+        };
+        if subquery.correlated
+            || table.columns.get(*column)?.data_type != ember_storage::DataType::Integer
+        {
+            return None;
+        }
+        let index = table
+            .indexes
+            .iter()
+            .find(|index| index.columns[..] == [*column])?;
+        Some(AccessPath::IndexInSet {
+            index: index.clone(),
+            subquery: subquery.clone(),
+        })
     })
 }
 

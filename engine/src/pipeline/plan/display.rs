@@ -127,6 +127,11 @@ fn write_access(out: &mut String, access: &TableAccess, depth: usize) -> fmt::Re
             write!(out, "KeyRange {} ", table.name)?;
             range.describe(table, out)?
         }
+        AccessPath::IndexInSet { index, subquery } => write!(
+            out,
+            "IndexInSet {} using {} {}",
+            table.name, index.name, subquery
+        )?,
         AccessPath::IndexIn { index, keys } => {
             let keys: Vec<String> = keys
                 .iter()

@@ -231,6 +231,13 @@ pub enum AccessPath {
         index: IndexDef,
         keys: Vec<Vec<Expr>>,
     },
+    /// The rows whose key in a one-column secondary index on an INTEGER column is a member
+    /// of an uncorrelated `col IN (SELECT ..)` (the subquery's integers, computed when the
+    /// query runs; a set too large for probing to pay scans instead).
+    IndexInSet {
+        index: IndexDef,
+        subquery: Box<crate::expr::SubqueryExpr>,
+    },
     /// The rows in a range of an ordered secondary index, in index order (index_range.rs).
     IndexRange(Box<IndexRange>),
     /// A clustered table's rows in a range of its INTEGER key, in slot order (index_range.rs).
