@@ -104,7 +104,7 @@ enum SubqueryResult {
     Scalar(Value),
     Exists(bool),
     Set {
-        keys: HashSet<KeyValue>,
+        keys: HashSet<KeyValue, FastBuildHasher>,
         has_null: bool,
     },
 }
@@ -325,7 +325,7 @@ impl SubqueryExpr {
                 collation,
                 ..
             } => {
-                let mut keys = HashSet::new();
+                let mut keys = HashSet::default();
                 let mut has_null = false;
                 let mut memory = context.memory_charge("an IN (SELECT ...) set");
                 while let Some(row) = operator.next(&context)? {
@@ -350,7 +350,12 @@ impl SubqueryExpr {
 
 /// `value [NOT] IN set` with SQL's NULL rules: a match is TRUE; no match is FALSE unless
 /// the value is NULL or the set holds a NULL, which make it NULL; an empty set is FALSE.
-fn in_result(value: &Value, keys: &HashSet<KeyValue>, has_null: bool, negated: bool) -> Value {
+fn in_result(
+    value: &Value,
+    keys: &HashSet<KeyValue, FastBuildHasher>,
+    has_null: bool,
+    negated: bool,
+) -> Value {
     if keys.is_empty() && !has_null {
         return Value::Boolean(negated);
     }
