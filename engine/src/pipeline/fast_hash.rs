@@ -1,9 +1,9 @@
 //! `FastHasher`: the hasher of the engine's hot hash maps (the per-connection plan cache,
 //! probed on every `execute`/`query`; the GROUP BY group table and `IN (SELECT ..)` sets,
 //! probed once per input row). Fx-style: a multiply and a rotate per 8 bytes, far cheaper
-//! than std's SipHash on short keys; the rounds are the storage hash index's (`ember_storage::index`). Not DoS
-//! resistant (like the storage hash index): a crafted collision costs
-//! time, never a wrong answer, since equal-hash keys still compare in full.
+//! than std's SipHash on short keys; the rounds are the storage hash index's
+//! (`ember_storage::index`). Not DoS resistant (like the storage hash index): a crafted
+//! collision costs time, never a wrong answer, since equal-hash keys still compare in full.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
