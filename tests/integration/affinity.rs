@@ -3,26 +3,8 @@
 //! a reopen from the WAL and from a checkpoint, and the errors of unsupported or unknown
 //! collations. (SQL-level cases: tests/slt/affinity.slt and collate.slt.)
 
-use std::path::PathBuf;
-
+use crate::support::TempDir;
 use ember::{Connection, Database, ErrorKind, Value};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ember-it-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn ints(conn: &Connection, sql: &str, params: &[Value]) -> Vec<i64> {
     let rows = conn.query(sql, params).unwrap();

@@ -3,28 +3,11 @@
 //! ALTER, ADD COLUMN leaves existing row payloads untouched, ALTER racing writers corrupts
 //! nothing, and savepoints roll rows back and commit the rest.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::support::TempDir;
 use ember::{Database, ErrorKind, Options, SyncPolicy, Value};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ember-alter-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn all_rows(db: &Database, sql: &str) -> Vec<Vec<Value>> {
     db.connect().query(sql, ()).unwrap().values().to_vec()

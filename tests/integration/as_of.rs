@@ -4,11 +4,11 @@
 //! with history off, and for a table created later; per-table retention; what survives a
 //! reopen; `ember_commits` and `ember_stats`. A manual clock (`Options::clock`) drives time.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::TempDir;
 use ember::{Connection, Database, ErrorKind, Options, WallClock};
 
 /// Unix milliseconds the tests' clock starts at (2026-11-23 12:00:00 UTC).
@@ -644,24 +644,6 @@ fn concurrent_writers_and_as_of_readers_see_exact_past_states() {
     let mut by_commit: Vec<(i64, i64)> = seen.iter().map(|(c, n, _)| (*c, *n)).collect();
     by_commit.sort();
     assert!(by_commit.windows(2).all(|pair| pair[0].1 <= pair[1].1));
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path =
-            std::env::temp_dir().join(format!("ember-it-asof-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]

@@ -5,28 +5,12 @@
 //! nothing, a restore never writes into a non-empty directory, and a backup holds no commit
 //! whose log fsync has not succeeded.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::support::TempDir;
 use ember::{Database, ErrorKind};
-
-/// A fresh path under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ember-it-bk-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn strings(db: &Database, sql: &str) -> Vec<String> {
     let rows = db.connect().query(sql, ()).unwrap();

@@ -3,26 +3,10 @@
 //! message, same rows); constraints surviving a reopen from the WAL and from a checkpoint;
 //! cascades across three tables; a cascade deeper than the limit failing cleanly.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::support::TempDir;
 use ember::{Connection, Database, ErrorKind, Value};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ember-it-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The records of an .slt file: (is a query, SQL).
 fn records(path: &Path) -> Vec<(bool, String)> {

@@ -4,26 +4,8 @@
 //! clauses, and AUTOINCREMENT keys that stay unused across reopening a directory database
 //! (replayed from the WAL, and loaded from a checkpoint).
 
-use std::path::PathBuf;
-
+use crate::support::TempDir;
 use ember::{Database, ErrorKind, Options, SyncPolicy, Value};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ember-dml-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn ints(rows: ember::RowSet) -> Vec<Vec<i64>> {
     rows.into_iter()

@@ -3,29 +3,13 @@
 //! indexes surviving reopen (from the WAL and from checkpoints), and a simulated power loss
 //! through `SimVfs`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::TempDir;
 use ember::{Database, ErrorKind, Options, SyncPolicy};
 use ember_storage::vfs::SimVfs;
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ember-it-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn dump(db: &Database, table: &str) -> Vec<(i64, String)> {
     let rows = db

@@ -5,27 +5,10 @@
 //! reader's mapped path (`OsVfs::map`): a damaged or truncated snapshot on the real file
 //! system is still `Corruption` naming the file and offset.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::support::TempDir;
 use ember::{Database, ErrorKind, Options, SyncPolicy, Value};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ember-rt-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const TARGET: Duration = Duration::from_millis(300);
 const ROWS: i64 = 2000;

@@ -27,12 +27,16 @@ pub fn to_sqlite(value: &Value) -> rusqlite::types::Value {
     }
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
+/// A fresh directory under the system temp dir, removed on drop; its name is unique within
+/// the test process (tests run in parallel), whatever `name` the caller gives.
 pub struct TempDir(pub std::path::PathBuf);
 
 impl TempDir {
     pub fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ember-it-{name}-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let unique = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let pid = std::process::id();
+        let path = std::env::temp_dir().join(format!("ember-it-{name}-{pid}-{unique}"));
         let _ = std::fs::remove_dir_all(&path);
         TempDir(path)
     }

@@ -5,27 +5,10 @@
 //! interval; options and deletions survive reopening (WAL replay and checkpoint). A manual
 //! clock (`Options::clock`) drives time.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::support::TempDir;
 use ember::{Connection, Database, ErrorKind, Options, WallClock};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ember-it-ttl-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Unix seconds the tests' rows expire at; the clock starts one second before.
 const EXPIRY_S: i64 = 2_000_000_000;
