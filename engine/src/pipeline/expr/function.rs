@@ -287,18 +287,21 @@ impl Arguments for [Cow<'_, Value>] {
     }
 }
 
-/// Applies `function` to evaluated arguments (whose count was checked).
+/// Applies `function` to evaluated arguments, their count checked first.
 pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
+    function.check_arity(args.len())?;
     call_with(function, args)
 }
 
-/// `call` over arguments that may be borrowed (a compiled call's).
+/// `call` over arguments that may be borrowed (a compiled call's, whose count was checked
+/// when it was compiled: `scalar.rs`).
 pub(crate) fn call_borrowed(function: Function, args: &[Cow<'_, Value>]) -> Result<Value> {
+    debug_assert!(function.check_arity(args.len()).is_ok());
     call_with(function, args)
 }
 
+/// Applies `function` to evaluated arguments whose count was checked.
 fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Value> {
-    function.check_arity(args.count())?;
     let first = args.at(0).unwrap_or(&Value::Null);
     Ok(match function {
         Function::Abs => abs(first)?,
