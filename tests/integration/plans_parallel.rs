@@ -57,6 +57,31 @@ fn explain_marks_aggregates_that_may_split() {
             "   └─ Scan lineitem filter (qty < 3)",
         ]
     );
+    // Filters over compiled operands (arithmetic, LIKE, function calls) cannot fail and
+    // split too.
+    for (filter, shown) in [
+        ("shipdate + 0 < 10", "((shipdate + 0) < 10)"),
+        ("status LIKE '%x%'", "like('%x%', status)"),
+        (
+            "upper(substr(flag, 1, 1)) = 'A'",
+            "(upper(substr(flag, 1, 1)) = 'A')",
+        ),
+    ] {
+        let lines = explain(
+            &conn,
+            &format!("SELECT flag, count(*) FROM lineitem WHERE {filter} GROUP BY flag"),
+            &[],
+        );
+        assert_eq!(
+            lines,
+            [
+                "Project flag, count(*)".to_string(),
+                "└─ Aggregate count(*) group by flag parallel up to 3 threads".to_string(),
+                format!("   └─ Scan lineitem filter {shown}"),
+            ],
+            "{filter}"
+        );
+    }
 }
 
 #[test]
@@ -64,13 +89,14 @@ fn explain_leaves_serial_aggregates_unmarked() {
     let conn = Database::in_memory().connect();
     table(&conn, 2);
     for sql in [
-        // A filter that needs the runtime (a function), a DISTINCT, an index range, a filter
-        // that does not compile (arithmetic on the column), a join, a key that reads the
-        // session (a deterministic function such as upper() splits).
+        // A filter that keeps the tree (abs() can fail: the serial scan reports it), a
+        // DISTINCT, an index range, a filter that does not compile (|| on the column), a
+        // join, a key that reads the session (a deterministic function such as upper()
+        // splits).
         "SELECT flag, count(*) FROM lineitem WHERE abs(qty) > 2 GROUP BY flag",
         "SELECT flag, count(DISTINCT status) FROM lineitem GROUP BY flag",
         "SELECT flag, count(*) FROM lineitem WHERE price < 10 GROUP BY flag",
-        "SELECT flag, count(*) FROM lineitem WHERE shipdate + 0 < 10 GROUP BY flag",
+        "SELECT flag, count(*) FROM lineitem WHERE shipdate || 'x' < '10' GROUP BY flag",
         "SELECT a.flag, count(*) FROM lineitem a JOIN lineitem b ON a.id = b.qty GROUP BY 1",
         "SELECT changes() + id % 2, count(*) FROM lineitem GROUP BY 1",
     ] {

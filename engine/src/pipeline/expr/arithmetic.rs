@@ -18,28 +18,34 @@
 use ember_storage::Value;
 
 use super::ops::{negate, number_arithmetic, Numeric};
+use super::scalar::Scalar;
 use super::{BinaryOp, EvalContext, Expr, UnaryOp};
 use crate::error::Result;
 
 /// The deepest operand stack a compiled program may use (deeper expressions keep the tree).
 const STACK_MAX: usize = 16;
 
-/// An expression evaluated per row: compiled arithmetic when its shape allows, else the
-/// expression tree.
+/// An expression evaluated per row: compiled arithmetic when its shape allows, else a
+/// compiled scalar (a function call, CAST, LIKE over compiled operands: `scalar.rs`),
+/// else the expression tree.
 #[derive(Debug)]
 pub enum Computed<'e> {
     /// The program, and the tree it came from (for the rows it does not cover).
     Arithmetic(Arithmetic, &'e Expr),
+    Scalar(Scalar),
     Tree(&'e Expr),
 }
 
 impl<'e> Computed<'e> {
-    /// Compiles `expr` (its constants read in `context`) when it is arithmetic, else keeps
-    /// the tree.
+    /// Compiles `expr` (its constants read in `context`) when it is arithmetic or a
+    /// scalar that computes (not a bare column or constant), else keeps the tree.
     pub fn new(expr: &'e Expr, context: &EvalContext<'_>) -> Computed<'e> {
-        match Arithmetic::of(expr, context) {
-            Some(program) => Computed::Arithmetic(program, expr),
-            None => Computed::Tree(expr),
+        if let Some(program) = Arithmetic::of(expr, context) {
+            return Computed::Arithmetic(program, expr);
+        }
+        match Scalar::of(expr, context) {
+            Some(scalar) if scalar.computes() => Computed::Scalar(scalar),
+            _ => Computed::Tree(expr),
         }
     }
 
@@ -51,12 +57,13 @@ impl<'e> Computed<'e> {
                 Some(value) => Ok(value),
                 None => expr.eval(row, context),
             },
+            Computed::Scalar(scalar) => Ok(scalar.eval(row)?.into_owned()),
             Computed::Tree(expr) => expr.eval(row, context),
         }
     }
 
     pub fn is_compiled(&self) -> bool {
-        matches!(self, Computed::Arithmetic(..))
+        !matches!(self, Computed::Tree(_))
     }
 }
 
@@ -94,6 +101,8 @@ pub struct Arithmetic {
     /// The values under the top while a row is computed (kept between rows: no stack is
     /// made per row); at most `STACK_MAX - 1`.
     spilled: Vec<Numeric>,
+    /// The deepest the stack gets (the top included).
+    depth_max: usize,
 }
 
 /// Why a row's computation stops before its last step.
@@ -122,6 +131,7 @@ impl Arithmetic {
         Some(Arithmetic {
             steps: compiler.steps.into_boxed_slice(),
             spilled: Vec::with_capacity(compiler.depth_max),
+            depth_max: compiler.depth_max,
         })
     }
 
@@ -137,33 +147,119 @@ impl Arithmetic {
         }
     }
 
+    /// The value over `row` as `eval` computes it, for a program shared by reference (a
+    /// compiled filter's): the values under the top are kept on this call's stack.
+    #[inline]
+    pub fn value(&self, row: &[Value]) -> Option<Value> {
+        let result = if self.depth_max <= 1 {
+            // Nothing is ever pushed: an empty vector, which does not allocate.
+            run(&self.steps, row, &mut Vec::new())
+        } else {
+            run(&self.steps, row, &mut LocalStack::default())
+        };
+        match result {
+            Ok(Numeric::Integer(i)) => Some(Value::Integer(i)),
+            Ok(Numeric::Real(r)) => Some(Value::Real(r)),
+            Err(Halt::Null) => Some(Value::Null),
+            Err(Halt::Tree) => None,
+        }
+    }
+
+    /// Calls `visit` with every column the program reads.
+    pub fn for_each_column(&self, visit: &mut impl FnMut(usize)) {
+        for step in self.steps.iter() {
+            if let Step::Load(Operand::Column(index))
+            | Step::Push(Operand::Column(index))
+            | Step::Apply(_, Operand::Column(index))
+            | Step::ApplyReversed(_, Operand::Column(index)) = *step
+            {
+                visit(index);
+            }
+        }
+    }
+
     #[inline(always)]
     fn run(&mut self, row: &[Value]) -> Result<Numeric, Halt> {
-        let spilled = &mut self.spilled;
-        spilled.clear();
-        let mut top = Numeric::Integer(0);
-        for step in self.steps.iter() {
-            top = match *step {
-                Step::Load(operand) => operand_number(operand, row)?,
-                Step::Push(operand) => {
-                    spilled.push(top);
-                    operand_number(operand, row)?
-                }
-                Step::Apply(op, operand) => apply(op, top, operand_number(operand, row)?)?,
-                Step::ApplyReversed(op, operand) => apply(op, operand_number(operand, row)?, top)?,
-                Step::ApplyStacked(op) => {
-                    let Some(left) = spilled.pop() else {
-                        debug_assert!(false, "a stacked operator with one value");
-                        return Err(Halt::Tree);
-                    };
-                    apply(op, left, top)?
-                }
-                Step::Negate => negate(top),
-            };
-        }
-        debug_assert!(spilled.is_empty());
-        Ok(top)
+        self.spilled.clear();
+        run(&self.steps, row, &mut self.spilled)
     }
+}
+
+/// Where the values under the top of the stack wait.
+trait Spill {
+    fn push(&mut self, number: Numeric);
+    fn pop(&mut self) -> Option<Numeric>;
+}
+
+impl Spill for Vec<Numeric> {
+    #[inline(always)]
+    fn push(&mut self, number: Numeric) {
+        Vec::push(self, number);
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Option<Numeric> {
+        Vec::pop(self)
+    }
+}
+
+/// A stack of at most `STACK_MAX` values in place (the compiler bounds a program's depth).
+struct LocalStack {
+    numbers: [Numeric; STACK_MAX],
+    len: usize,
+}
+
+impl Default for LocalStack {
+    fn default() -> LocalStack {
+        LocalStack {
+            numbers: [Numeric::Integer(0); STACK_MAX],
+            len: 0,
+        }
+    }
+}
+
+impl Spill for LocalStack {
+    #[inline(always)]
+    fn push(&mut self, number: Numeric) {
+        debug_assert!(self.len < STACK_MAX);
+        if let Some(slot) = self.numbers.get_mut(self.len) {
+            *slot = number;
+            self.len += 1;
+        }
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Option<Numeric> {
+        self.len = self.len.checked_sub(1)?;
+        Some(self.numbers[self.len])
+    }
+}
+
+/// Runs `steps` over `row`, `spilled` holding the values under the top (empty at the
+/// start).
+#[inline(always)]
+fn run(steps: &[Step], row: &[Value], spilled: &mut impl Spill) -> Result<Numeric, Halt> {
+    let mut top = Numeric::Integer(0);
+    for step in steps {
+        top = match *step {
+            Step::Load(operand) => operand_number(operand, row)?,
+            Step::Push(operand) => {
+                spilled.push(top);
+                operand_number(operand, row)?
+            }
+            Step::Apply(op, operand) => apply(op, top, operand_number(operand, row)?)?,
+            Step::ApplyReversed(op, operand) => apply(op, operand_number(operand, row)?, top)?,
+            Step::ApplyStacked(op) => {
+                let Some(left) = spilled.pop() else {
+                    debug_assert!(false, "a stacked operator with one value");
+                    return Err(Halt::Tree);
+                };
+                apply(op, left, top)?
+            }
+            Step::Negate => negate(top),
+        };
+    }
+    Ok(top)
 }
 
 /// An operand's number: a constant, or a column's INTEGER or REAL value.

@@ -156,13 +156,21 @@ fn compiled_arithmetic_agrees_with_the_tree_walker() {
                 let numbers = row
                     .iter()
                     .all(|v| matches!(v, Value::Integer(_) | Value::Real(_) | Value::Null));
+                let shared = program.value(&row);
                 match program.eval(&row) {
                     Some(value) => {
+                        assert!(
+                            shared.as_ref().is_some_and(|shared| same(shared, &value)),
+                            "{expr} over {row:?}: shared {shared:?} vs {value:?}"
+                        );
                         assert!(same(&value, &tree), "{expr} over {row:?}");
                         covered += 1;
                     }
                     // Only rows with a value the program does not take go to the tree.
-                    None => assert!(!numbers, "{expr} over {row:?} was not computed"),
+                    None => {
+                        assert!(shared.is_none(), "{expr} over {row:?}");
+                        assert!(!numbers, "{expr} over {row:?} was not computed");
+                    }
                 }
             }
         }

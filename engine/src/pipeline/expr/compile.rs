@@ -1,20 +1,26 @@
-//! Compiled scan predicates: the common filter shapes (`column <op> constant` either way
-//! round, `column [NOT] BETWEEN constant AND constant`, `column IS [NOT] NULL`, and AND / OR
-//! / NOT of those) turned once per scan into a small tree that reads the row's values in
-//! place: no value is cloned, no `Value` is built per row, no text is copied. Constants
-//! (literals, parameters, and those under the binder's affinity wrapper) are evaluated once,
-//! when the predicate is compiled.
+//! Compiled scan predicates: the common filter shapes turned once per scan into a small
+//! tree that reads the row's values in place: `column <op> constant` either way round,
+//! `column [NOT] BETWEEN constant AND constant`, `column IS [NOT] NULL` (answered without
+//! building a value), the same three over compiled operands (`scalar.rs`: arithmetic,
+//! function calls, CAST, columns, constants: `b % 7 = 3`, `upper(substr(s, 1, 2)) = 'K5'`),
+//! a compiled operand read as a truth value (`s LIKE '%99%'`, a bare column), and AND / OR
+//! / NOT of those. Constants (literals, parameters, and those under the binder's affinity
+//! wrapper) are evaluated once, when the predicate is compiled.
 //!
 //! Semantics are the tree walker's exactly: comparisons go through the same `sql_compare`
 //! with the operands in the written order, BETWEEN through `predicate::between`, and the
-//! three-valued AND / OR / NOT of `ops`. Every other shape (a collation, an affinity on the
-//! column side, a function, a subquery) is not compiled: `Predicate::new` keeps the tree.
+//! three-valued AND / OR / NOT of `ops`, with AND and OR stopping at the same operand the
+//! tree walker stops at. A compiled predicate cannot fail (staging reorders its terms,
+//! parallel workers run it): an operand that could fail (`Scalar::can_fail`) keeps the
+//! tree, and so does every other shape (a collation, an affinity on the column side, a
+//! subquery, a function that does not compile).
 
 use std::cmp::Ordering;
 
 use ember_storage::Value;
 
 use super::ops::{sql_compare, truth, BinaryOp, UnaryOp};
+use super::scalar::{constant_value, Scalar};
 use super::{EvalContext, Expr};
 use crate::error::Result;
 
@@ -67,6 +73,27 @@ pub enum Compiled {
         column: usize,
         negated: bool,
     },
+    /// `left <op> right` over compiled operands (neither side a column compared with a
+    /// constant: that is `Compare`).
+    CompareScalars {
+        op: BinaryOp,
+        left: Scalar,
+        right: Scalar,
+    },
+    /// `operand [NOT] BETWEEN low AND high` over compiled operands.
+    BetweenScalars {
+        operand: Scalar,
+        low: Scalar,
+        high: Scalar,
+        negated: bool,
+    },
+    /// `operand IS [NOT] NULL` of a computed operand.
+    IsNullScalar {
+        operand: Scalar,
+        negated: bool,
+    },
+    /// A compiled operand's truth: `s LIKE 'a%'`, a bare column, a function's result.
+    Truth(Scalar),
     /// AND (`decisive` false) or OR (`decisive` true) of every term: the `decisive` truth
     /// if any term has it, else NULL if any term is NULL, else the other truth.
     Junction {
@@ -99,20 +126,13 @@ impl Compiled {
                 Compiled::Not(Box::new(Compiled::of(operand, context)?))
             }
             Expr::Binary(op, left, right) if is_comparison(*op) => {
-                match (left.as_ref(), right.as_ref()) {
-                    (Expr::Column { index, .. }, constant) => Compiled::Compare {
-                        column: *index,
+                match column_compare(*op, left, right, context) {
+                    Some(compare) => compare,
+                    None => Compiled::CompareScalars {
                         op: *op,
-                        constant: constant_value(constant, context)?,
-                        constant_first: false,
+                        left: operand(left, context)?,
+                        right: operand(right, context)?,
                     },
-                    (constant, Expr::Column { index, .. }) => Compiled::Compare {
-                        column: *index,
-                        op: *op,
-                        constant: constant_value(constant, context)?,
-                        constant_first: true,
-                    },
-                    _ => return None,
                 }
             }
             Expr::Between {
@@ -120,23 +140,34 @@ impl Compiled {
                 low,
                 high,
                 negated,
-            } => match expr.as_ref() {
-                Expr::Column { index, .. } => Compiled::Between {
-                    column: *index,
-                    low: constant_value(low, context)?,
-                    high: constant_value(high, context)?,
-                    negated: *negated,
-                },
-                _ => return None,
-            },
+            } => {
+                let bounds = (constant_value(low, context), constant_value(high, context));
+                match (expr.as_ref(), bounds) {
+                    (Expr::Column { index, .. }, (Some(low), Some(high))) => Compiled::Between {
+                        column: *index,
+                        low,
+                        high,
+                        negated: *negated,
+                    },
+                    _ => Compiled::BetweenScalars {
+                        operand: operand(expr, context)?,
+                        low: operand(low, context)?,
+                        high: operand(high, context)?,
+                        negated: *negated,
+                    },
+                }
+            }
             Expr::IsNull { expr, negated } => match expr.as_ref() {
                 Expr::Column { index, .. } => Compiled::IsNull {
                     column: *index,
                     negated: *negated,
                 },
-                _ => return None,
+                _ => Compiled::IsNullScalar {
+                    operand: operand(expr, context)?,
+                    negated: *negated,
+                },
             },
-            _ => return None,
+            other => Compiled::Truth(operand(other, context)?),
         })
     }
 
@@ -146,6 +177,20 @@ impl Compiled {
             Compiled::Compare { column, .. }
             | Compiled::Between { column, .. }
             | Compiled::IsNull { column, .. } => visit(*column),
+            Compiled::CompareScalars { left, right, .. } => {
+                left.for_each_column(visit);
+                right.for_each_column(visit);
+            }
+            Compiled::BetweenScalars {
+                operand, low, high, ..
+            } => {
+                operand.for_each_column(visit);
+                low.for_each_column(visit);
+                high.for_each_column(visit);
+            }
+            Compiled::IsNullScalar { operand, .. } | Compiled::Truth(operand) => {
+                operand.for_each_column(visit)
+            }
             Compiled::Junction { terms, .. } => {
                 for term in terms {
                     term.for_each_column(visit);
@@ -241,6 +286,30 @@ impl Compiled {
                 ))
             }
             Compiled::IsNull { column, negated } => Some(row[*column].is_null() != *negated),
+            Compiled::CompareScalars { op, left, right } => {
+                let left = infallible(left.eval(row))?;
+                let right = infallible(right.eval(row))?;
+                let ordering = match same_class_order(&left, &right) {
+                    Some(ordering) => ordering,
+                    None => sql_compare(&left, &right)?,
+                };
+                Some(compared(*op, ordering))
+            }
+            Compiled::BetweenScalars {
+                operand,
+                low,
+                high,
+                negated,
+            } => {
+                let value = infallible(operand.eval(row))?;
+                let low = infallible(low.eval(row))?;
+                let high = infallible(high.eval(row))?;
+                truth(&super::predicate::between(&value, &low, &high, *negated))
+            }
+            Compiled::IsNullScalar { operand, negated } => {
+                Some(infallible(operand.eval(row))?.is_null() != *negated)
+            }
+            Compiled::Truth(operand) => truth(&*infallible(operand.eval(row))?),
             Compiled::Junction { decisive, terms } => {
                 let mut unknown = false;
                 for term in terms {
@@ -292,18 +361,38 @@ fn compared(op: BinaryOp, ordering: Ordering) -> bool {
     }
 }
 
-/// The value of a constant operand (a literal or parameter, possibly under the binder's
-/// affinity wrapper), evaluated now; `None` for any other expression, or when evaluating
-/// fails (the tree walker then reports the error on the first row, as before).
-fn constant_value(expr: &Expr, context: &EvalContext<'_>) -> Option<Value> {
-    let leaf = match expr {
-        Expr::Affinity { expr, .. } => expr.as_ref(),
-        other => other,
+/// `row[column] <op> constant` or `constant <op> row[column]` as a `Compare`; `None` for
+/// other operands.
+fn column_compare(
+    op: BinaryOp,
+    left: &Expr,
+    right: &Expr,
+    context: &EvalContext<'_>,
+) -> Option<Compiled> {
+    let (column, constant, constant_first) = match (left, right) {
+        (Expr::Column { index, .. }, constant) => (*index, constant, false),
+        (constant, Expr::Column { index, .. }) => (*index, constant, true),
+        _ => return None,
     };
-    match leaf {
-        Expr::Literal(_) | Expr::Parameter(_) => expr.eval(&[], context).ok(),
-        _ => None,
-    }
+    Some(Compiled::Compare {
+        column,
+        op,
+        constant: constant_value(constant, context)?,
+        constant_first,
+    })
+}
+
+/// `expr` compiled as an operand that cannot fail; `None` otherwise.
+fn operand(expr: &Expr, context: &EvalContext<'_>) -> Option<Scalar> {
+    Scalar::of(expr, context).filter(|scalar| !scalar.can_fail())
+}
+
+/// An operand's value, which cannot be an error (`operand` compiles none that can fail);
+/// should one be, it reads as NULL in release builds.
+#[inline(always)]
+fn infallible<T>(result: Result<T>) -> Option<T> {
+    debug_assert!(result.is_ok(), "a compiled operand failed");
+    result.ok()
 }
 
 #[cfg(test)]
@@ -439,10 +528,23 @@ mod tests {
     #[test]
     fn other_shapes_keep_the_tree() {
         let context = EvalContext::with_params(&[]);
-        let sum = Expr::Binary(BinaryOp::Add, column(0), column(1));
+        let joined = Expr::Binary(BinaryOp::Concat, column(0), column(1));
+        let fallible = Expr::Function {
+            function: crate::expr::Function::Abs,
+            args: vec![*column(0)],
+        };
         let shapes = [
-            Expr::Binary(BinaryOp::Equal, column(0), column(1)),
-            Expr::Binary(BinaryOp::Less, Box::new(sum), literal(Value::Integer(1))),
+            Expr::Binary(
+                BinaryOp::Equal,
+                Box::new(joined),
+                literal(Value::Integer(1)),
+            ),
+            // abs() can fail (abs(-9223372036854775808)): the tree reports it.
+            Expr::Binary(
+                BinaryOp::Less,
+                Box::new(fallible),
+                literal(Value::Integer(1)),
+            ),
             // A missing parameter: the tree walker reports it when a row comes.
             Expr::Binary(BinaryOp::Equal, column(0), Box::new(Expr::Parameter(0))),
         ];

@@ -2,6 +2,7 @@
 //! with SQLite's NULL and type rules, and the numeric functions (abs, round, sign, min/max,
 //! the NULL helpers). Text functions live in `text.rs`. Aggregates are not here.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -243,23 +244,78 @@ pub(crate) fn eval_call(
     }
 }
 
-/// Applies `function` to evaluated arguments (whose count was checked).
+/// A call's evaluated arguments: owned values (the tree walker's) or values that may be
+/// borrowed from the row (a compiled call's, `scalar.rs`), so both run the same function
+/// code and a column's text is not cloned to be passed.
+pub(crate) trait Arguments {
+    fn count(&self) -> usize;
+    fn at(&self, index: usize) -> Option<&Value>;
+    /// Every argument as one slice (cloned only when the arguments are borrowed), for the
+    /// functions that take a slice of values.
+    fn values(&self) -> Cow<'_, [Value]>;
+}
+
+impl Arguments for [Value] {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn at(&self, index: usize) -> Option<&Value> {
+        self.get(index)
+    }
+
+    fn values(&self) -> Cow<'_, [Value]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl Arguments for [Cow<'_, Value>] {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn at(&self, index: usize) -> Option<&Value> {
+        self.get(index).map(|value| value.as_ref())
+    }
+
+    fn values(&self) -> Cow<'_, [Value]> {
+        Cow::Owned(self.iter().map(|value| value.as_ref().clone()).collect())
+    }
+}
+
+/// Applies `function` to evaluated arguments, their count checked first.
 pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
     function.check_arity(args.len())?;
-    let first = args.first().unwrap_or(&Value::Null);
+    call_with(function, args)
+}
+
+/// `call` over arguments that may be borrowed (a compiled call's, whose count was checked
+/// when it was compiled: `scalar.rs`).
+pub(crate) fn call_borrowed(function: Function, args: &[Cow<'_, Value>]) -> Result<Value> {
+    debug_assert!(function.check_arity(args.len()).is_ok());
+    call_with(function, args)
+}
+
+/// Applies `function` to evaluated arguments whose count was checked.
+fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Value> {
+    let first = args.at(0).unwrap_or(&Value::Null);
     Ok(match function {
         Function::Abs => abs(first)?,
         Function::ReadAsReal(_) => match first {
             Value::Integer(i) => Value::Real(*i as f64),
             other => other.clone(),
         },
-        Function::Coalesce | Function::IfNull => args
-            .iter()
+        Function::Coalesce | Function::IfNull => (0..args.count())
+            .filter_map(|index| args.at(index))
             .find(|value| !value.is_null())
             .cloned()
             .unwrap_or(Value::Null),
-        Function::Iif => match args {
-            [condition, then, otherwise] => {
+        Function::Iif => match (args.at(0), args.at(1), args.at(2)) {
+            (Some(condition), Some(then), Some(otherwise)) => {
                 if truth(condition) == Some(true) {
                     then.clone()
                 } else {
@@ -268,20 +324,22 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
             }
             _ => Value::Null,
         },
-        Function::NullIf => match args {
-            [left, right] if compare_for_sort(left, right) == Ordering::Equal => Value::Null,
+        Function::NullIf => match (args.at(0), args.at(1)) {
+            (Some(left), Some(right)) if compare_for_sort(left, right) == Ordering::Equal => {
+                Value::Null
+            }
             _ => first.clone(),
         },
-        Function::Max => min_max(args, Ordering::Greater),
-        Function::Min => min_max(args, Ordering::Less),
-        Function::Round => round(first, args.get(1))?,
+        Function::Max => min_max(&args.values(), Ordering::Greater),
+        Function::Min => min_max(&args.values(), Ordering::Less),
+        Function::Round => round(first, args.at(1))?,
         Function::Sign => sign(first),
         Function::TypeOf => Value::Text(first.type_name().to_string()),
         Function::Likely | Function::Unlikely => first.clone(),
-        Function::Math(math) => super::math::call(math, args),
-        Function::Date(date) => super::datetime::call(date, args),
-        Function::Json(json) => super::json::call(json, args)?,
-        Function::Printf => super::printf::printf(args)?,
+        Function::Math(math) => super::math::call(math, &args.values()),
+        Function::Date(date) => super::datetime::call(date, &args.values()),
+        Function::Json(json) => super::json::call(json, &args.values())?,
+        Function::Printf => super::printf::printf(&args.values())?,
         Function::Random => Value::Integer(fastrand::i64(..)),
         Function::Session(_) | Function::Unexpired | Function::WriteTime => {
             return Err(crate::err!(
@@ -329,7 +387,7 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         | Function::Substr
         | Function::Trim
         | Function::Unicode
-        | Function::Upper => text::call(function, args)?,
+        | Function::Upper => text::call_with(function, args)?,
     })
 }
 

@@ -29,22 +29,23 @@ enum Token {
 pub(crate) fn like(text: &str, pattern: &str, escape: Option<char>) -> Result<bool> {
     check_pattern_length(pattern)?;
     Ok(match plain_shape(pattern, escape) {
-        Some(shape) => shape.matches(text.as_bytes()),
+        Some((shape, body)) => shape.matches(body, text.as_bytes()),
         None => like_walk(text, pattern, escape),
     })
 }
 
-/// A LIKE pattern of literal characters with `%` at neither, one or both ends.
-enum PlainShape<'p> {
-    Exact(&'p [u8]),
-    Prefix(&'p [u8]),
-    Suffix(&'p [u8]),
-    Contains(&'p [u8]),
+/// Where the `%` of a LIKE pattern of literal characters sit: at neither, one or both ends.
+#[derive(Debug, Clone, Copy)]
+enum PlainShape {
+    Exact,
+    Prefix,
+    Suffix,
+    Contains,
 }
 
-/// The plain shape of `pattern`, if it has one: no `_`, no escape character, and `%` only
-/// at its ends.
-fn plain_shape(pattern: &str, escape: Option<char>) -> Option<PlainShape<'_>> {
+/// The plain shape of `pattern` and its literal body, if it has one: no `_`, no escape
+/// character, and `%` only at its ends.
+fn plain_shape(pattern: &str, escape: Option<char>) -> Option<(PlainShape, &[u8])> {
     if escape.is_some() {
         return None;
     }
@@ -56,33 +57,106 @@ fn plain_shape(pattern: &str, escape: Option<char>) -> Option<PlainShape<'_>> {
     if body.iter().any(|&byte| byte == b'%' || byte == b'_') {
         return None;
     }
-    Some(match (starts, ends) {
-        (false, false) => PlainShape::Exact(body),
-        (false, true) => PlainShape::Prefix(body),
-        (true, false) => PlainShape::Suffix(body),
-        (true, true) => PlainShape::Contains(body),
-    })
+    let shape = match (starts, ends) {
+        (false, false) => PlainShape::Exact,
+        (false, true) => PlainShape::Prefix,
+        (true, false) => PlainShape::Suffix,
+        (true, true) => PlainShape::Contains,
+    };
+    Some((shape, body))
 }
 
-impl PlainShape<'_> {
-    fn matches(&self, text: &[u8]) -> bool {
-        match *self {
-            PlainShape::Exact(body) => text.eq_ignore_ascii_case(body),
-            PlainShape::Prefix(body) => text
+impl PlainShape {
+    #[inline]
+    fn matches(self, body: &[u8], text: &[u8]) -> bool {
+        match self {
+            PlainShape::Exact => text.eq_ignore_ascii_case(body),
+            PlainShape::Prefix => text
                 .get(..body.len())
                 .is_some_and(|head| head.eq_ignore_ascii_case(body)),
-            PlainShape::Suffix(body) => text
+            PlainShape::Suffix => text
                 .len()
                 .checked_sub(body.len())
                 .is_some_and(|start| text[start..].eq_ignore_ascii_case(body)),
             // A match starts at a character's first byte: `body` starts with one, which
             // no continuation byte equals (folding changes ASCII bytes only).
-            PlainShape::Contains(body) => {
-                body.is_empty()
-                    || text
-                        .windows(body.len())
-                        .any(|window| window.eq_ignore_ascii_case(body))
-            }
+            PlainShape::Contains => contains_ignoring_ascii_case(text, body),
+        }
+    }
+}
+
+/// Whether `body` occurs in `text`, ASCII letters matched in either case.
+#[inline]
+fn contains_ignoring_ascii_case(text: &[u8], body: &[u8]) -> bool {
+    let Some((&first, rest)) = body.split_first() else {
+        return true;
+    };
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let last_start = match text.len().checked_sub(body.len()) {
+        Some(last_start) => last_start,
+        None => return false,
+    };
+    // Candidates are found by their first byte; only those compare the rest.
+    (0..=last_start).any(|start| {
+        let byte = text[start];
+        (byte == lower || byte == upper)
+            && text[start + 1..start + body.len()].eq_ignore_ascii_case(rest)
+    })
+}
+
+/// A LIKE or GLOB pattern prepared once for many texts (a compiled filter's constant
+/// pattern, `scalar.rs`): matching answers what `like` / `glob` answer, without checking
+/// or parsing the pattern per text.
+#[derive(Debug, Clone)]
+pub struct Pattern(Prepared);
+
+#[derive(Debug, Clone)]
+enum Prepared {
+    Like {
+        pattern: String,
+        escape: Option<char>,
+        /// The plain shape and the byte range of its body in `pattern`, if it has one.
+        plain: Option<(PlainShape, std::ops::Range<usize>)>,
+    },
+    /// GLOB tokens; `None` for a pattern that matches nothing.
+    Glob(Option<Vec<Token>>),
+}
+
+impl Pattern {
+    /// `pattern [ESCAPE escape]` for LIKE; the error `like` gives for a pattern too long.
+    pub(crate) fn like(pattern: &str, escape: Option<char>) -> Result<Pattern> {
+        check_pattern_length(pattern)?;
+        let plain = plain_shape(pattern, escape).map(|(shape, body)| {
+            let start = body.as_ptr() as usize - pattern.as_ptr() as usize;
+            (shape, start..start + body.len())
+        });
+        Ok(Pattern(Prepared::Like {
+            pattern: pattern.to_string(),
+            escape,
+            plain,
+        }))
+    }
+
+    /// `pattern` for GLOB; the error `glob` gives for a pattern too long.
+    pub(crate) fn glob(pattern: &str) -> Result<Pattern> {
+        check_pattern_length(pattern)?;
+        Ok(Pattern(Prepared::Glob(compile_glob(pattern))))
+    }
+
+    /// Whether `text` matches (as `like(text, ..)` / `glob(text, ..)` answer).
+    #[inline]
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        match &self.0 {
+            Prepared::Like {
+                plain: Some((shape, body)),
+                pattern,
+                ..
+            } => shape.matches(&pattern.as_bytes()[body.clone()], text.as_bytes()),
+            Prepared::Like {
+                pattern, escape, ..
+            } => like_walk(text, pattern, *escape),
+            Prepared::Glob(Some(tokens)) => matches(text, tokens, false),
+            Prepared::Glob(None) => false,
         }
     }
 }
@@ -350,6 +424,7 @@ mod tests {
         for escape in [None, Some('\\'), Some('%')] {
             for pattern in &patterns {
                 let reference = compile_like(pattern, escape);
+                let prepared = Pattern::like(pattern, escape).unwrap();
                 for text in &texts {
                     let expected = reference
                         .as_ref()
@@ -358,6 +433,11 @@ mod tests {
                         like(text, pattern, escape).unwrap(),
                         expected,
                         "{text:?} LIKE {pattern:?} ESCAPE {escape:?}"
+                    );
+                    assert_eq!(
+                        prepared.matches(text),
+                        expected,
+                        "prepared: {text:?} LIKE {pattern:?} ESCAPE {escape:?}"
                     );
                     checked += 1;
                 }
@@ -370,5 +450,31 @@ mod tests {
     fn long_patterns_are_refused() {
         let pattern = "%".repeat(LIKE_PATTERN_BYTES_MAX + 1);
         assert!(like("a", &pattern, None).is_err());
+        assert!(Pattern::like(&pattern, None).is_err());
+        assert!(glob("a", &pattern).is_err());
+        assert!(Pattern::glob(&pattern).is_err());
+    }
+
+    /// A prepared GLOB pattern answers what `glob` answers, over patterns with every
+    /// wildcard and class form (unterminated ones too) and texts of both cases.
+    #[test]
+    fn prepared_glob_agrees_with_glob() {
+        let patterns = [
+            "", "*", "?", "a*", "*a", "*b*", "a?c", "[a-c]*", "[^a]?", "[]]", "[a-]", "[abc", "A*",
+            "*é", "a[*]c", "??", "*?*",
+        ];
+        let texts = [
+            "", "a", "A", "abc", "ABC", "ba", "é", "aé", "]", "-", "a*c", "xyz",
+        ];
+        for pattern in patterns {
+            let prepared = Pattern::glob(pattern).unwrap();
+            for text in texts {
+                assert_eq!(
+                    prepared.matches(text),
+                    glob(text, pattern).unwrap(),
+                    "{text:?} GLOB {pattern:?}"
+                );
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ mod math;
 mod ops;
 mod predicate;
 mod printf;
+mod scalar;
 mod session_values;
 mod staged;
 mod subquery;
@@ -47,6 +48,7 @@ pub use key::{row_key, KeyLookup, KeyRef, KeyValue};
 pub use math::Math;
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
+pub use scalar::Scalar;
 pub use session_values::{ChangeCounters, SessionFunction};
 pub use staged::Staged;
 pub use subquery::{

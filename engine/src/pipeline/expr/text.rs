@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::limits::FUNCTION_RESULT_BYTES_MAX;
 
 use super::cast::{integer_prefix, real_to_integer};
-use super::function::Function;
+use super::function::{Arguments, Function};
 use super::like;
 
 /// The text of a value as SQLite reads it for a text function; `None` for NULL.
@@ -47,14 +47,20 @@ fn check_size(bytes: usize) -> Result<()> {
 }
 
 /// Applies a text function to evaluated arguments (count already checked).
+#[cfg(test)]
 pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
+    call_with(function, args)
+}
+
+/// `call` over owned or borrowed arguments (`function::Arguments`).
+pub(crate) fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Value> {
     // Functions that accept NULLs: char() reads NULL as 0, hex(NULL) and quote(NULL) have
     // text results.
     match function {
-        Function::Char => return char_of(args),
-        Function::Concat => return concat(None, args),
+        Function::Char => return char_of(&args.values()),
+        Function::Concat => return concat(None, &args.values()),
         Function::ConcatWs => {
-            return match args.split_first() {
+            return match args.values().split_first() {
                 Some((separator, rest)) => match text_of(separator) {
                     Some(separator) => concat(Some(&separator), rest),
                     None => Ok(Value::Null),
@@ -62,14 +68,14 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
                 None => Ok(Value::Null),
             }
         }
-        Function::Hex => return hex(args.first().unwrap_or(&Value::Null)),
-        Function::Quote => return quote(args.first().unwrap_or(&Value::Null)),
+        Function::Hex => return hex(args.at(0).unwrap_or(&Value::Null)),
+        Function::Quote => return quote(args.at(0).unwrap_or(&Value::Null)),
         _ => {}
     }
-    if args.iter().any(Value::is_null) {
+    if (0..args.count()).any(|index| args.at(index).is_some_and(Value::is_null)) {
         return Ok(Value::Null);
     }
-    let arg = |index: usize| args.get(index).unwrap_or(&Value::Null);
+    let arg = |index: usize| args.at(index).unwrap_or(&Value::Null);
     let text = |index: usize| text_of(arg(index)).unwrap_or_default();
     Ok(match function {
         Function::Length => Value::Integer(match arg(0) {
@@ -80,7 +86,7 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
             Value::Blob(bytes) => bytes.len(),
             other => text_of(other).unwrap_or_default().len(),
         } as i64),
-        Function::Unhex => match unhex(&text(0), args.get(1).map(|_| text(1)).as_deref()) {
+        Function::Unhex => match unhex(&text(0), args.at(1).map(|_| text(1)).as_deref()) {
             Some(bytes) => Value::Blob(bytes),
             None => Value::Null,
         },
@@ -90,11 +96,11 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
         Function::Substr => substr(
             arg(0),
             i64::from(integer_of(arg(1)) as i32),
-            args.get(2)
+            args.at(2)
                 .map(|length| i64::from(integer_of(length) as i32)),
         ),
         Function::Trim | Function::LTrim | Function::RTrim => {
-            let set: Vec<char> = match args.get(1) {
+            let set: Vec<char> = match args.at(1) {
                 Some(set) => text_of(set).unwrap_or_default().chars().collect(),
                 None => vec![' '],
             };
@@ -131,7 +137,7 @@ pub(crate) fn call(function: Function, args: &[Value]) -> Result<Value> {
             None => Value::Null,
         },
         Function::Like => {
-            let escape = match args.get(2) {
+            let escape = match args.at(2) {
                 Some(escape) => Some(single_char(&text_of(escape).unwrap_or_default())?),
                 None => None,
             };
