@@ -25,7 +25,9 @@ mod real;
 
 pub use added::encode_with_added;
 pub use legacy::{upgrade_fixed_reals, RowFormat};
-pub use raw_check::{key_real, real_key, RawCheck, RawChecks, RawClass, RAW_COLUMNS_MAX};
+pub use raw_check::{
+    key_real, real_key, RawCheck, RawChecks, RawClass, TextCheck, RAW_COLUMNS_MAX,
+};
 pub(crate) use real::real_end;
 
 use reader::Step;
@@ -411,13 +413,32 @@ impl RowDecoder {
     /// `checks` prepared for the rows this decoder reads; `None` when there are none, or
     /// one is on a column `raw_class` does not give its class.
     pub fn raw_checks(&self, checks: Vec<RawCheck>) -> Option<RawChecks> {
+        self.raw_checks_with_texts(checks, Vec::new())
+    }
+
+    /// `raw_checks` with `texts`, each on a TEXT column this decoder decodes
+    /// (`raw_text_column`).
+    pub fn raw_checks_with_texts(
+        &self,
+        checks: Vec<RawCheck>,
+        texts: Vec<TextCheck>,
+    ) -> Option<RawChecks> {
         if checks
             .iter()
             .any(|check| self.raw_class(check.column) != Some(check.class))
+            || texts.iter().any(|text| !self.raw_text_column(text.column))
         {
             return None;
         }
-        RawChecks::new(&self.steps, checks)
+        RawChecks::new(&self.steps, checks, texts)
+    }
+
+    /// Whether column `column` is a TEXT column this decoder decodes, of a plain-format
+    /// row of at most `RAW_COLUMNS_MAX` columns: its text can be checked raw (`TextCheck`).
+    pub fn raw_text_column(&self, column: usize) -> bool {
+        self.added.is_none()
+            && self.steps.len() <= RAW_COLUMNS_MAX
+            && self.steps.get(column) == Some(&Step::Text)
     }
 
     /// Fails unless `raw` was made for rows as wide as this decoder's (`raw_checks`): run

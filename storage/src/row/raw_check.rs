@@ -10,6 +10,13 @@
 //! A NaN REAL has no key: its answer is `RawCheck::nan_passes`. A NULL column never passes
 //! (a comparison with NULL is never TRUE); a clustered table's key left out of the payload
 //! (`fill_left_out_key`) reads the row id, as the decoded row would.
+//!
+//! A TEXT column's terms are `TextCheck`s: a test of the column's text (read in place,
+//! checked to be UTF-8 as a decode checks it) that the engine makes from the term (an
+//! equality with a text, a LIKE or GLOB pattern); a NULL never passes.
+
+use std::fmt;
+use std::sync::Arc;
 
 use crate::error::StorageResult;
 
@@ -23,6 +30,28 @@ pub enum RawClass {
     Integer,
     /// A REAL column (`real.rs`), its key `real_key` of the double.
     Real,
+}
+
+/// How a segment reads its column: as a `RawClass` for interval checks, or as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Integer,
+    Real,
+    Text,
+}
+
+/// A test of a TEXT column's text: its non-NULL values pass when `test` says so; a NULL
+/// never passes.
+#[derive(Clone)]
+pub struct TextCheck {
+    pub column: usize,
+    pub test: Arc<dyn Fn(&str) -> bool + Send + Sync>,
+}
+
+impl fmt::Debug for TextCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TextCheck(column {})", self.column)
+    }
 }
 
 /// One term on one column: a non-NULL value whose key `k` has `(low <= k && k <= high) ==
@@ -75,10 +104,12 @@ pub fn key_real(key: i64) -> f64 {
 struct Segment {
     first: usize,
     column: usize,
-    class: RawClass,
-    /// The column's first check, and any more in `RawChecks::extra[extra.0..extra.1]`.
+    read: Read,
+    /// The column's first check, and any more in `RawChecks::extra[extra.0..extra.1]`
+    /// (a TEXT column: unused, its checks are `RawChecks::texts[texts.0..texts.1]`).
     check: RawCheck,
     extra: (usize, usize),
+    texts: (usize, usize),
 }
 
 /// `RawCheck`s prepared for the rows one `RowDecoder` reads: ordered by column (checks on
@@ -91,6 +122,8 @@ pub struct RawChecks {
     segments: Vec<Segment>,
     /// The second and later checks of a column (rare: those that do not merge).
     extra: Vec<RawCheck>,
+    /// The TEXT columns' checks, ordered by column.
+    texts: Vec<TextCheck>,
     /// How to step over each column up to the last checked one.
     skips: Vec<Step>,
     /// Columns of the rows (the decoder's width).
@@ -101,12 +134,17 @@ pub struct RawChecks {
 pub const RAW_COLUMNS_MAX: usize = 64;
 
 impl RawChecks {
-    /// Prepares `checks` for rows of `steps` (a plain-format decoder of at most
+    /// Prepares `checks` and `texts` for rows of `steps` (a plain-format decoder of at most
     /// `RAW_COLUMNS_MAX` columns); `None` when there are none, or one is on a column whose
-    /// type is not its class (the engine then checks the terms on decoded values).
-    pub(crate) fn new(steps: &[Step], mut checks: Vec<RawCheck>) -> Option<RawChecks> {
+    /// type is not its class (a text check needs a decoded TEXT column); the engine then
+    /// checks the terms on decoded values.
+    pub(crate) fn new(
+        steps: &[Step],
+        mut checks: Vec<RawCheck>,
+        mut texts: Vec<TextCheck>,
+    ) -> Option<RawChecks> {
         let width = steps.len();
-        if checks.is_empty() || width > RAW_COLUMNS_MAX {
+        if (checks.is_empty() && texts.is_empty()) || width > RAW_COLUMNS_MAX {
             return None;
         }
         for check in &checks {
@@ -119,8 +157,15 @@ impl RawChecks {
                 return None;
             }
         }
+        if texts
+            .iter()
+            .any(|text| steps.get(text.column) != Some(&Step::Text))
+        {
+            return None;
+        }
         // Stable: the checks of one column keep their order.
         checks.sort_by_key(|check| check.column);
+        texts.sort_by_key(|text| text.column);
         let mut merged: Vec<RawCheck> = Vec::with_capacity(checks.len());
         for check in checks {
             match merged.last_mut() {
@@ -132,34 +177,66 @@ impl RawChecks {
                 _ => merged.push(check),
             }
         }
-        let last = merged.last()?.column;
-        let mut segments: Vec<Segment> = Vec::new();
+        let mut columns: Vec<usize> = merged
+            .iter()
+            .map(|check| check.column)
+            .chain(texts.iter().map(|text| text.column))
+            .collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let last = *columns.last()?;
+        let mut segments: Vec<Segment> = Vec::with_capacity(columns.len());
         let mut extra = Vec::new();
-        for &check in &merged {
-            match segments.last_mut() {
-                Some(segment) if segment.column == check.column => {
-                    if segment.extra.0 == segment.extra.1 {
-                        segment.extra = (extra.len(), extra.len());
-                    }
-                    extra.push(check);
-                    segment.extra.1 += 1;
-                }
-                previous => {
-                    let first = previous.map_or(0, |segment| segment.column + 1);
-                    segments.push(Segment {
+        for column in columns {
+            let first = segments.last().map_or(0, |segment| segment.column + 1);
+            let start = texts.partition_point(|text| text.column < column);
+            let end = texts.partition_point(|text| text.column <= column);
+            let mut numeric = merged.iter().filter(|check| check.column == column);
+            let segment = match numeric.next() {
+                // One column has one type: numeric checks and text checks never share it.
+                Some(_) if start != end => return None,
+                Some(&check) => {
+                    let extra_start = extra.len();
+                    extra.extend(numeric.copied());
+                    let extra_range = match extra.len() - extra_start {
+                        0 => (0, 0),
+                        _ => (extra_start, extra.len()),
+                    };
+                    Segment {
                         first,
-                        column: check.column,
-                        class: check.class,
+                        column,
+                        read: match check.class {
+                            RawClass::Integer => Read::Integer,
+                            RawClass::Real => Read::Real,
+                        },
                         check,
-                        extra: (0, 0),
-                    });
+                        extra: extra_range,
+                        texts: (0, 0),
+                    }
                 }
-            }
+                None => Segment {
+                    first,
+                    column,
+                    read: Read::Text,
+                    check: RawCheck {
+                        column,
+                        class: RawClass::Integer,
+                        low: i64::MAX,
+                        high: i64::MIN,
+                        inside: true,
+                        nan_passes: false,
+                    },
+                    extra: (0, 0),
+                    texts: (start, end),
+                },
+            };
+            segments.push(segment);
         }
         Some(RawChecks {
             checks: merged,
             segments,
             extra,
+            texts,
             skips: steps[..=last].iter().map(|step| step.skipping()).collect(),
             width,
         })
@@ -218,10 +295,27 @@ impl RawChecks {
                 (_, 0) => &[][..],
                 (first, end) => self.extra.get(first..end).unwrap_or_default(),
             };
+            if segment.read == Read::Text {
+                if nulls & (1u64 << segment.column) != 0 {
+                    return Ok(false);
+                }
+                let Some(text) = reader.text() else {
+                    return Err(reader.into_error());
+                };
+                let tests = self.texts.get(segment.texts.0..segment.texts.1);
+                if !tests
+                    .unwrap_or_default()
+                    .iter()
+                    .all(|check| (check.test)(text))
+                {
+                    return Ok(false);
+                }
+                continue;
+            }
             if nulls & (1u64 << segment.column) != 0 {
                 // A left-out key reads the row id (an INTEGER); any other NULL fails.
                 let passes = key == Some(segment.column)
-                    && segment.class == RawClass::Integer
+                    && segment.read == Read::Integer
                     && row < FIRST_ROW_ID_NOT_A_KEY
                     && segment.check.passes_key(row as i64)
                     && extra.iter().all(|check| check.passes_key(row as i64));
@@ -230,8 +324,8 @@ impl RawChecks {
                 }
                 return Ok(false);
             }
-            let passes = match segment.class {
-                RawClass::Integer => match reader.varint() {
+            let passes = match segment.read {
+                Read::Integer => match reader.varint() {
                     Some(zigzag) => {
                         let key = unzigzag(zigzag);
                         segment.check.passes_key(key)
@@ -239,13 +333,17 @@ impl RawChecks {
                     }
                     None => return Err(reader.into_error()),
                 },
-                RawClass::Real => match reader.real() {
+                Read::Real => match reader.real() {
                     Some(real) => {
                         segment.check.passes_real(real)
                             && extra.iter().all(|check| check.passes_real(real))
                     }
                     None => return Err(reader.into_error()),
                 },
+                Read::Text => {
+                    debug_assert!(false, "TEXT segments are checked above");
+                    false
+                }
             };
             if !passes {
                 return Ok(false);

@@ -1,6 +1,8 @@
 //! Tests of `RawChecks`: the raw walk answers as the same interval test on the decoded row,
 //! puts a left-out key back, and fails malformed payloads without panicking.
 
+use std::sync::Arc;
+
 use super::*;
 use crate::row::{encode, encode_leaving_out, RowDecoder};
 use crate::value::{DataType, Value};
@@ -265,4 +267,118 @@ fn malformed_payloads_are_errors_not_panics() {
         .unwrap();
     assert!(decoder.check_raw(&raw).is_err());
     assert!(narrow.check_raw(&raw).is_ok());
+}
+
+/// Tests of a text by length, the shapes `random_row` gives (`"x"` repeated 0..200 times).
+fn text_tests() -> Vec<(&'static str, Arc<dyn Fn(&str) -> bool + Send + Sync>)> {
+    vec![
+        ("empty", Arc::new(|text: &str| text.is_empty())),
+        ("short", Arc::new(|text: &str| text.len() < 50)),
+        ("long", Arc::new(|text: &str| text.len() > 150)),
+        ("x7", Arc::new(|text: &str| text == "xxxxxxx")),
+    ]
+}
+
+/// Text checks, alone and beside interval checks, answer as the same tests on the decoded
+/// row (a NULL text never passes), and a row they pass decodes as `decode_into` does.
+#[test]
+fn text_checks_agree_with_tests_on_decoded_rows() {
+    let mut mix = Mix(0x2545_F491_4F6C_DD1D);
+    let wanted = [true, true, true, true, false, true];
+    let decoder = RowDecoder::new(&TYPES, Some(&wanted));
+    assert!(decoder.raw_text_column(1));
+    let tests = text_tests();
+    let (mut buffer, mut plain, mut passed) = (Vec::new(), Vec::new(), 0);
+    for round in 0..4000 {
+        let row = random_row(&mut mix);
+        let bytes = encode(&TYPES, &row).unwrap();
+        let checks: Vec<RawCheck> = (0..mix.next() % 2)
+            .map(|_| random_check(&mut mix))
+            .collect();
+        let chosen: Vec<_> = (0..1 + mix.next() % 2).map(|_| mix.pick(&tests)).collect();
+        let texts = chosen
+            .iter()
+            .map(|(_, test)| TextCheck {
+                column: 1,
+                test: Arc::clone(test),
+            })
+            .collect();
+        let expected = checks
+            .iter()
+            .all(|check| passes_value(check, &row[check.column]))
+            && match &row[1] {
+                Value::Text(text) => chosen.iter().all(|(_, test)| test(text)),
+                _ => false,
+            };
+        let raw = decoder
+            .raw_checks_with_texts(checks.clone(), texts)
+            .unwrap();
+        let answer = decoder
+            .decode_raw_checked(0, &bytes, &mut buffer, Some(&raw), &[], |_, _| true)
+            .unwrap();
+        let names: Vec<_> = chosen.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            answer, expected,
+            "round {round}: {row:?} {checks:?} {names:?}"
+        );
+        if answer {
+            passed += 1;
+            decoder.decode_into(0, &bytes, &mut plain).unwrap();
+            assert_eq!(format!("{buffer:?}"), format!("{plain:?}"));
+        }
+    }
+    assert!(passed > 100 && passed < 3900, "{passed} passed");
+}
+
+/// A text check needs a decoded TEXT column; a text that is not UTF-8, or cut short, is an
+/// error, as its decode is.
+#[test]
+fn text_checks_refuse_other_columns_and_fail_bad_text() {
+    let any: Arc<dyn Fn(&str) -> bool + Send + Sync> = Arc::new(|_: &str| true);
+    let on = |column| TextCheck {
+        column,
+        test: Arc::clone(&any),
+    };
+    let decoder = RowDecoder::new(&TYPES, None);
+    for refused in [0, 2, 3, 6] {
+        assert!(decoder
+            .raw_checks_with_texts(Vec::new(), vec![on(refused)])
+            .is_none());
+    }
+    let skipping = RowDecoder::new(&TYPES, Some(&[true, false, true, true, true, true]));
+    assert!(skipping
+        .raw_checks_with_texts(Vec::new(), vec![on(1)])
+        .is_none());
+    // A numeric check and a text check on one column cannot both hold.
+    let both =
+        decoder.raw_checks_with_texts(vec![check(1, RawClass::Integer, 0, 1, true)], vec![on(1)]);
+    assert!(both.is_none());
+    let raw = decoder
+        .raw_checks_with_texts(Vec::new(), vec![on(1)])
+        .unwrap();
+    let row = vec![
+        Value::Integer(7),
+        Value::Text("abc".into()),
+        Value::Real(0.5),
+        Value::Null,
+        Value::Null,
+        Value::Null,
+    ];
+    let bytes = encode(&TYPES, &row).unwrap();
+    let mut buffer = Vec::new();
+    let text_at = bytes.iter().position(|&byte| byte == b'a').unwrap();
+    let mut damaged = bytes.clone();
+    damaged[text_at] = 0xFF;
+    let error = decoder
+        .decode_raw_checked(0, &damaged, &mut buffer, Some(&raw), &[], |_, _| true)
+        .unwrap_err();
+    assert!(error.to_string().contains("UTF-8"), "{error}");
+    for cut in 0..text_at + 3 {
+        let result =
+            decoder.decode_raw_checked(0, &bytes[..cut], &mut buffer, Some(&raw), &[], |_, _| true);
+        assert!(result.is_err(), "cut at {cut}: {result:?}");
+    }
+    assert!(decoder
+        .decode_raw_checked(0, &bytes, &mut buffer, Some(&raw), &[], |_, _| true)
+        .unwrap());
 }

@@ -682,6 +682,16 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
+    /// A TEXT column's text (length-prefixed, checked to be UTF-8 as a decode checks it).
+    #[inline(always)]
+    pub(super) fn text(&mut self) -> Option<&'a str> {
+        let bytes = self.length_prefixed()?;
+        match utf8(bytes) {
+            Some(text) => Some(text),
+            None => self.fail(Fault::NotUtf8),
+        }
+    }
+
     /// A varint length, then that many bytes.
     #[inline(always)]
     fn length_prefixed(&mut self) -> Option<&'a [u8]> {

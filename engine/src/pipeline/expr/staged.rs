@@ -5,9 +5,10 @@
 //! neither fail nor have effects, so the row passes exactly when every term is TRUE, in
 //! any order: the staged filter passes the rows `Compiled::truth` passes, no others.
 //!
-//! Terms that compare an INTEGER or REAL column with constants can leave the stages for
-//! checks on the payload's bytes, run before anything is decoded (`with_raw_checks`,
-//! `raw.rs`): a row they reject builds no value at all.
+//! Terms that compare an INTEGER or REAL column with constants, or test a TEXT column's
+//! text (an equality with a text, a LIKE or GLOB pattern), can leave the stages for checks
+//! on the payload's bytes, run before anything is decoded (`with_raw_checks`, `raw.rs`):
+//! a row they reject builds no value at all.
 
 use ember_storage::row::{RawChecks, RowDecoder};
 use ember_storage::Value;
@@ -87,6 +88,7 @@ impl Staged {
             return self;
         }
         let mut checks = Vec::new();
+        let mut texts = Vec::new();
         let mut raw_terms = Vec::new();
         let mut rest = Vec::new();
         for term in self.stages.into_iter().flatten() {
@@ -96,15 +98,17 @@ impl Staged {
                     .and_then(|class| raw::raw_check(&term, class)),
                 _ => None,
             };
-            match check {
-                Some(check) => {
-                    checks.push(check);
-                    raw_terms.push(term);
-                }
-                None => rest.push(term),
+            if let Some(check) = check {
+                checks.push(check);
+                raw_terms.push(term);
+            } else if let Some(text) = raw::text_check(&term, decoder) {
+                texts.push(text);
+                raw_terms.push(term);
+            } else {
+                rest.push(term);
             }
         }
-        let raw = decoder.raw_checks(checks);
+        let raw = decoder.raw_checks_with_texts(checks, texts);
         if raw.is_none() {
             rest.append(&mut raw_terms);
         }
@@ -115,7 +119,7 @@ impl Staged {
     }
 
     /// Whether a raw-checked term is likely to reject most rows (SQLite's planner guesses
-    /// alike): an equality, a BETWEEN, or a column bounded from both sides. A lone
+    /// alike): an equality, a BETWEEN, a LIKE or GLOB, or a column bounded from both sides. A lone
     /// one-sided range or `<>` likely passes most rows, each then walked twice (checked,
     /// then decoded).
     pub fn raw_is_selective(&self) -> bool {
@@ -131,6 +135,8 @@ impl Staged {
                     ..
                 }
                 | Compiled::Between { negated: false, .. } => return true,
+                // A pattern a text must match (not its negation).
+                Compiled::Truth(_) => return true,
                 Compiled::Compare {
                     column,
                     op,

@@ -12,11 +12,84 @@
 //! then probed at its boundaries, the domain's ends and a few edge values against `truth`,
 //! and refused (the term stays on decoded values) if any probe disagrees.
 
-use ember_storage::row::{key_real, real_key, RawCheck, RawClass};
+use std::sync::Arc;
+
+use ember_storage::row::{key_real, real_key, RawCheck, RawClass, RowDecoder, TextCheck};
 use ember_storage::Value;
 
 use crate::expr::compile::Compiled;
 use crate::expr::ops::BinaryOp;
+use crate::expr::scalar::Scalar;
+
+/// The test of `term` on the text of a TEXT column `decoder` decodes, when `term` is an
+/// equality or inequality of the column with a text, or `[NOT] LIKE` / GLOB of the column
+/// with a constant pattern: the answers a decoded row gets (only TRUE passes; a NULL, which
+/// the check never passes, is never TRUE for these). Probed against `Compiled::truth` on
+/// sample texts before use, and refused if any answer differs.
+pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCheck> {
+    let (column, test): (usize, Arc<dyn Fn(&str) -> bool + Send + Sync>) = match term {
+        Compiled::Compare {
+            column,
+            op: op @ (BinaryOp::Equal | BinaryOp::NotEqual),
+            constant: Value::Text(constant),
+            ..
+        } => {
+            let (constant, equal) = (constant.clone(), *op == BinaryOp::Equal);
+            (
+                *column,
+                Arc::new(move |text: &str| (text == constant) == equal),
+            )
+        }
+        Compiled::Truth(Scalar::Match { text, pattern }) => match text.as_ref() {
+            Scalar::Column(column) => {
+                let pattern = pattern.clone();
+                (*column, Arc::new(move |text: &str| pattern.matches(text)))
+            }
+            _ => return None,
+        },
+        Compiled::Not(inner) => match inner.as_ref() {
+            Compiled::Truth(Scalar::Match { text, pattern }) => match text.as_ref() {
+                Scalar::Column(column) => {
+                    let pattern = pattern.clone();
+                    (*column, Arc::new(move |text: &str| !pattern.matches(text)))
+                }
+                _ => return None,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if !decoder.raw_text_column(column) {
+        return None;
+    }
+    let mut row = vec![Value::Null; column + 1];
+    if term.truth(&row) == Some(true) {
+        return None;
+    }
+    let mut samples: Vec<String> = ["", "a", "A", "abc", "ABC", "k1", "x99x", "é", "_%"]
+        .iter()
+        .map(|sample| sample.to_string())
+        .collect();
+    if let Compiled::Compare {
+        constant: Value::Text(constant),
+        ..
+    } = term
+    {
+        samples.extend([
+            constant.clone(),
+            format!("{constant} "),
+            constant.to_uppercase(),
+        ]);
+    }
+    for sample in samples {
+        let passes = test(&sample);
+        row[column] = Value::Text(sample);
+        if (term.truth(&row) == Some(true)) != passes {
+            return None;
+        }
+    }
+    Some(TextCheck { column, test })
+}
 
 /// The raw check of `term` on a column of class `class`, when `term` is a comparison or
 /// BETWEEN of one column with non-NULL constants.

@@ -332,3 +332,88 @@ fn raw_checks_are_kept_for_selective_filters() {
         }
     }
 }
+
+/// Text terms on the TEXT column (equality and inequality with a text either way round,
+/// LIKE, NOT LIKE, GLOB) become text checks, and a scan with them answers as
+/// `Compiled::truth` on every text (NULL, empty, case and accent variants, pattern
+/// characters), alone and beside an interval check.
+#[test]
+fn text_checks_agree_with_truth() {
+    use crate::expr::like::Pattern;
+    use crate::expr::scalar::Scalar;
+
+    let decoder = RowDecoder::new(&TYPES, None);
+    let compare = |op, constant: &str, constant_first| Compiled::Compare {
+        column: 0,
+        op,
+        constant: Value::Text(constant.into()),
+        constant_first,
+    };
+    let matching = |pattern: Pattern| {
+        Compiled::Truth(Scalar::Match {
+            text: Box::new(Scalar::Column(0)),
+            pattern,
+        })
+    };
+    let like = |text: &str| Pattern::like(text, None).unwrap();
+    let terms = vec![
+        compare(BinaryOp::Equal, "abc", false),
+        compare(BinaryOp::Equal, "abc", true),
+        compare(BinaryOp::NotEqual, "abc", false),
+        compare(BinaryOp::Equal, "", false),
+        compare(BinaryOp::Equal, "é", true),
+        matching(like("ab%")),
+        matching(like("%B%")),
+        matching(like("a_c")),
+        matching(Pattern::like("a!%%", Some('!')).unwrap()),
+        matching(Pattern::glob("a*").unwrap()),
+        Compiled::Not(Box::new(matching(like("%b%")))),
+    ];
+    let texts = [
+        "", "a", "abc", "ABC", "abcd", "ab", "xbx", "é", "É", "a%c", "a%", "aXc", "abc ",
+    ];
+    let mut values: Vec<Value> = texts.iter().map(|t| Value::Text(t.to_string())).collect();
+    values.push(Value::Null);
+    let mut buffer = Vec::new();
+    for term in &terms {
+        let other = Compiled::Compare {
+            column: 1,
+            op: BinaryOp::GreaterOrEqual,
+            constant: Value::Integer(0),
+            constant_first: false,
+        };
+        let filters = [
+            term.clone(),
+            Compiled::Junction {
+                decisive: false,
+                terms: vec![other, term.clone()],
+            },
+        ];
+        for filter in &filters {
+            let staged = Staged::of(filter, |_| true)
+                .unwrap()
+                .with_raw_checks(&decoder);
+            assert!(staged.raw().is_some(), "{term:?} is checked raw");
+            for value in &values {
+                for integer in [Value::Integer(-1), Value::Integer(5)] {
+                    let mut row = row_with(0, value);
+                    row[1] = integer;
+                    let bytes = encode(&TYPES, &row).unwrap();
+                    let expected = filter.truth(&row) == Some(true);
+                    let answer = decoder
+                        .decode_raw_checked(
+                            0,
+                            &bytes,
+                            &mut buffer,
+                            staged.raw(),
+                            staged.stops(),
+                            |stage, values| staged.check(stage, values),
+                        )
+                        .unwrap();
+                    assert_eq!(answer, expected, "{term:?} over {row:?}");
+                    assert_eq!(staged.matches(&row), expected, "{term:?} over {row:?}");
+                }
+            }
+        }
+    }
+}
