@@ -51,6 +51,7 @@ mod view;
 mod window;
 mod window_eval;
 mod window_frame;
+mod window_sort;
 
 use std::cell::Cell;
 
