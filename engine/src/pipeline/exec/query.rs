@@ -268,46 +268,39 @@ impl<'p> SortOperator<'p> {
 /// Compares two rows' sort keys: NULLs placed by `nulls_first`, then values in SQL order.
 pub fn compare_keys(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
     for ((key, left), right) in keys.iter().zip(a).zip(b) {
-        let ordering = compare_key(key, left, right);
+        let ordering = match (left.is_null(), right.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => {
+                if key.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (false, true) => {
+                if key.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (false, false) => {
+                let ordering = match &key.collation {
+                    None => compare_for_sort(left, right),
+                    Some(collation) => collation.compare(left, right),
+                };
+                if key.descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
+            }
+        };
         if ordering != Ordering::Equal {
             return ordering;
         }
     }
     Ordering::Equal
-}
-
-/// How `left` sorts against `right` under one ORDER BY term (its NULLS placement,
-/// direction and collation).
-#[inline]
-pub fn compare_key(key: &SortKey, left: &Value, right: &Value) -> Ordering {
-    match (left.is_null(), right.is_null()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => {
-            if key.nulls_first {
-                Ordering::Less
-            } else {
-                Ordering::Greater
-            }
-        }
-        (false, true) => {
-            if key.nulls_first {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            }
-        }
-        (false, false) => {
-            let ordering = match &key.collation {
-                None => compare_for_sort(left, right),
-                Some(collation) => collation.compare(left, right),
-            };
-            if key.descending {
-                ordering.reverse()
-            } else {
-                ordering
-            }
-        }
-    }
 }
 
 impl Operator for SortOperator<'_> {

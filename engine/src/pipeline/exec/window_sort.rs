@@ -19,7 +19,7 @@ use crate::expr::{compare_for_sort, Expr, KeyRef};
 use crate::fast_hash::FastBuildHasher;
 use crate::plan::{SortKey, WindowPass};
 
-use super::query::compare_key;
+use super::query::compare_keys;
 use super::{ExecContext, MemoryCharge, Row};
 
 /// Rows between two interrupt checks.
@@ -250,7 +250,11 @@ fn compare_partition_values(left: &[Cow<'_, Value>], right: &[Cow<'_, Value>]) -
 /// Compares two rows' ORDER BY values.
 fn compare_order(keys: &[SortKey], left: &[Cow<'_, Value>], right: &[Cow<'_, Value>]) -> Ordering {
     for ((key, left), right) in keys.iter().zip(left).zip(right) {
-        let ordering = compare_key(key, left, right);
+        let ordering = compare_keys(
+            std::slice::from_ref(key),
+            std::slice::from_ref(left),
+            std::slice::from_ref(right),
+        );
         if ordering.is_ne() {
             return ordering;
         }
