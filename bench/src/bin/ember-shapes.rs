@@ -8,6 +8,8 @@
 //! (above 1: EmberDB faster). Both engines' answers are compared (row count and a checksum
 //! of the cells), so a shape that answers wrongly is flagged, not timed as fast.
 //! Run: `cargo run --release -p ember-bench --bin ember-shapes -- --rows 200000`.
+//! `--profile RUNS` runs each selected shape RUNS times per engine untimed, in functions
+//! callgrind can toggle on (`profiled_ember_runs`, `profiled_sqlite_runs`).
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +21,8 @@ struct Args {
     rounds: usize,
     ms: u64,
     only: Option<String>,
+    /// Run each selected shape this many times per engine, untimed, for callgrind.
+    profile: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -27,6 +31,7 @@ fn parse_args() -> Result<Args, String> {
         rounds: 3,
         ms: 300,
         only: None,
+        profile: None,
     };
     let mut iter = std::env::args().skip(1);
     while let Some(arg) = iter.next() {
@@ -36,6 +41,9 @@ fn parse_args() -> Result<Args, String> {
             "--rounds" => args.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?,
             "--ms" => args.ms = value()?.parse().map_err(|e| format!("--ms: {e}"))?,
             "--only" => args.only = Some(value()?),
+            "--profile" => {
+                args.profile = Some(value()?.parse().map_err(|e| format!("--profile: {e}"))?)
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -258,6 +266,24 @@ fn sqlite_answer(statement: &mut rusqlite::Statement<'_>) -> Answer {
     answer
 }
 
+/// `runs` runs of `sql` on EmberDB, alone in one function so that callgrind can count
+/// exactly them: `valgrind --tool=callgrind --toggle-collect='*profiled_ember_runs*'
+/// target/release/ember-shapes --rows 50000 --only NAME --profile 5`.
+#[inline(never)]
+fn profiled_ember_runs(conn: &ember::Connection, sql: &str, runs: usize) {
+    for _ in 0..runs {
+        std::hint::black_box(ember_answer(conn, sql));
+    }
+}
+
+/// As `profiled_ember_runs`, for SQLite (`--toggle-collect='*profiled_sqlite_runs*'`).
+#[inline(never)]
+fn profiled_sqlite_runs(statement: &mut rusqlite::Statement<'_>, runs: usize) {
+    for _ in 0..runs {
+        std::hint::black_box(sqlite_answer(statement));
+    }
+}
+
 /// Runs `query` until `budget` passed (at least 3 times); the median seconds per run.
 fn time_median(budget: Duration, mut query: impl FnMut()) -> f64 {
     let mut times = Vec::new();
@@ -330,7 +356,10 @@ fn main() {
         Ok(args) => args,
         Err(message) => {
             eprintln!("ember-shapes: {message}");
-            eprintln!("usage: ember-shapes [--rows N] [--rounds N] [--ms MS] [--only SUBSTRING]");
+            eprintln!(
+                "usage: ember-shapes [--rows N] [--rounds N] [--ms MS] [--only SUBSTRING] \
+                 [--profile RUNS]"
+            );
             std::process::exit(2);
         }
     };
@@ -359,6 +388,12 @@ fn main() {
         let got = ember_answer(&ember, sql);
         if got != expected {
             println!("| {name} | wrong answer: {got:?} | {expected:?} | - |");
+            continue;
+        }
+        if let Some(runs) = args.profile {
+            profiled_ember_runs(&ember, sql, runs);
+            profiled_sqlite_runs(&mut statement, runs);
+            println!("| {name} | profiled {runs} runs | - | - |");
             continue;
         }
         let (mut ember_times, mut sqlite_times) = (Vec::new(), Vec::new());

@@ -60,9 +60,15 @@ pub struct JoinOperator<'p> {
 impl<'p> JoinOperator<'p> {
     pub fn new(join: &'p Join) -> Self {
         debug_assert!(!join.build_left || join.kind == JoinKind::Inner);
+        let mut stream = build(stream_side(join));
+        if !join.build_left {
+            // A LEFT JOIN's unmatched left row is widened in place by the right side's
+            // NULLs: room for them from the start.
+            stream.reserve_extra_width(join.right_width);
+        }
         JoinOperator {
             join,
-            stream: build(stream_side(join)),
+            stream,
             built: None,
             current: None,
             memory: None,

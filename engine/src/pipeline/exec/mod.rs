@@ -52,6 +52,7 @@ mod view;
 mod window;
 mod window_eval;
 mod window_frame;
+mod window_sort;
 
 use std::cell::Cell;
 
@@ -351,9 +352,10 @@ pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// A primary-key lookup, or a projection of one (the commonest OLTP query), run without an
-/// operator tree: `Some(row)` with at most one row, `None` for any other plan shape.
-fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
+/// A primary-key lookup, or a projection of one (the commonest OLTP query, and the commonest
+/// correlated subquery), run without an operator tree: `Some(row)` with at most one row,
+/// `None` for any other plan shape.
+pub(crate) fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
     let (access, exprs) = match node {
         Node::Scan(access) => (access, None),
         Node::Project { input, exprs } => match input.as_ref() {

@@ -71,6 +71,8 @@ pub struct ProjectOperator<'p> {
     /// Emptied output rows handed back by the consumer (`Operator::recycle`), at most
     /// `PROJECT_SPARE_ROWS`: later output rows are built in them.
     spare: Vec<Row>,
+    /// Values a consumer will append to each output row (`Operator::reserve_extra_width`).
+    extra_width: usize,
 }
 
 /// Output rows a projection keeps for reuse.
@@ -176,6 +178,7 @@ impl<'p> ProjectOperator<'p> {
             input,
             projection: Projection::new(exprs),
             spare: Vec::new(),
+            extra_width: 0,
         }
     }
 
@@ -183,7 +186,7 @@ impl<'p> ProjectOperator<'p> {
     fn output_row(&mut self) -> Row {
         self.spare
             .pop()
-            .unwrap_or_else(|| Vec::with_capacity(self.projection.width()))
+            .unwrap_or_else(|| Vec::with_capacity(self.projection.width() + self.extra_width))
     }
 }
 
@@ -200,6 +203,14 @@ impl Operator for ProjectOperator<'_> {
             .project_into(&mut row, &mut projected, context)?;
         self.input.recycle(row);
         Ok(Some(projected))
+    }
+
+    fn reserve_extra_width(&mut self, extra: usize) {
+        self.extra_width = extra;
+        if self.projection.identity {
+            // Its rows are (mostly) the input's own.
+            self.input.reserve_extra_width(extra);
+        }
     }
 
     fn recycle(&mut self, mut row: Row) {

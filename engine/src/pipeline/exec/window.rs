@@ -1,21 +1,18 @@
 //! The Window operator: materializes its input (charged to the statement's bounds), then
-//! for each pass (one distinct PARTITION BY + ORDER BY) sorts the rows once, splits them
-//! into partitions and peer groups, and computes every call of the pass
-//! (`window_eval.rs`), writing call k's value at `input_width + k` of each row. Passes run
-//! from the last window specification to the first, so rows come out in the first one's
-//! order, as in SQLite.
-
-use std::cmp::Ordering;
+//! for each pass (one distinct PARTITION BY + ORDER BY) orders the rows once
+//! (`window_sort.rs`: hashed into partitions, each sorted alone), finds the peer groups
+//! and computes every call of the pass (`window_eval.rs`), writing call k's value at
+//! `input_width + k` of each row. Passes run from the last window specification to the
+//! first, so rows come out in the first one's order, as in SQLite.
 
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::compare_for_sort;
 use crate::plan::{FrameUnits, Window, WindowPass};
 
-use super::query::compare_keys;
 use super::window_eval::{evaluate, Partition};
 use super::window_frame::{FrameSpec, Peers};
+use super::window_sort::sort_pass;
 use super::{build, ExecContext, Operator, Row};
 
 pub struct WindowOperator<'p> {
@@ -39,6 +36,8 @@ impl<'p> WindowOperator<'p> {
         let memory = self.memory.insert(context.memory_charge("window rows"));
         let mut rows: Vec<Row> = Vec::new();
         let mut input = build(&self.plan.input);
+        // Each row gets the calls' values appended: room for them from the start.
+        input.reserve_extra_width(self.plan.call_count);
         while let Some(mut row) = input.next(context)? {
             context.check_rows(rows.len())?;
             debug_assert_eq!(row.len(), self.plan.input_width);
@@ -73,12 +72,13 @@ impl<'p> WindowOperator<'p> {
     }
 }
 
-/// Sorts `order` (indexes into `rows`) stably by the pass's partition and order keys and
-/// computes its calls (values at `input_width + slot`); returns the sorted order.
+/// Sorts `order` (indexes into `rows`) stably by the pass's partition and order keys
+/// (`window_sort.rs`) and computes its calls (values at `input_width + slot`); returns the
+/// sorted order.
 fn run_pass(
     input_width: usize,
     pass: &WindowPass,
-    mut order: Vec<usize>,
+    order: Vec<usize>,
     rows: &mut [Row],
     memory: &mut super::MemoryCharge,
     context: &ExecContext<'_>,
@@ -88,57 +88,27 @@ fn run_pass(
         .iter()
         .map(|call| FrameSpec::evaluate(&call.frame, context))
         .collect::<Result<Vec<_>>>()?;
-    // Each row's partition values, then its ORDER BY values.
-    let split = pass.partition_by.len();
-    let mut keys: Vec<Vec<Value>> = Vec::with_capacity(rows.len());
-    for (index, row) in rows.iter().enumerate() {
-        if index % 1024 == 1023 {
-            context.check_interrupt()?;
-        }
-        let mut key = Vec::with_capacity(split + pass.order_by.len());
-        for expr in &pass.partition_by {
-            key.push(expr.eval(row, &context.eval)?);
-        }
-        for sort_key in &pass.order_by {
-            key.push(sort_key.expr.eval(row, &context.eval)?);
-        }
-        memory.add(super::row_bytes(&key))?;
-        keys.push(key);
-    }
-    let same_partition = |a: usize, b: usize| {
-        keys[a][..split]
+    let range_keys_needed = needs_range_keys(&frames);
+    // Each call's values, by position in the sorted order (the rows are only read here).
+    let (order, columns) = {
+        let rows: &[Row] = rows;
+        let sorted = sort_pass(pass, rows, order, memory, context)?;
+        let mut columns: Vec<Vec<Value>> = pass
+            .calls
             .iter()
-            .zip(&keys[b][..split])
-            .all(|(x, y)| same_value(x, y))
-    };
-    order.sort_by(|&a, &b| {
-        let partition = keys[a][..split]
-            .iter()
-            .zip(&keys[b][..split])
-            .map(|(x, y)| compare_nulls_first(x, y))
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(Ordering::Equal);
-        partition.then_with(|| compare_keys(&pass.order_by, &keys[a][split..], &keys[b][split..]))
-    });
-    let mut start = 0;
-    while start < order.len() {
-        let mut end = start + 1;
-        while end < order.len() && same_partition(order[start], order[end]) {
-            end += 1;
-        }
-        let members = &order[start..end];
-        let results = {
+            .map(|_| Vec::with_capacity(sorted.order.len()))
+            .collect();
+        for range in &sorted.partitions {
+            let members = &sorted.order[range.clone()];
             let peers = Peers::new(members.len(), |p| {
-                compare_keys(
-                    &pass.order_by,
-                    &keys[members[p]][split..],
-                    &keys[members[p - 1]][split..],
-                )
-                .is_eq()
+                sorted.peer_of_previous(&pass.order_by, range.start + p)
             });
-            let range_keys = match (pass.order_by.as_slice(), needs_range_keys(&frames)) {
+            let range_keys = match (pass.order_by.as_slice(), range_keys_needed) {
                 ([key], true) => Some((
-                    members.iter().map(|&m| keys[m][split].clone()).collect(),
+                    range
+                        .clone()
+                        .map(|position| sorted.order_values(position)[0].clone().into_owned())
+                        .collect(),
                     key,
                 )),
                 _ => None,
@@ -148,20 +118,19 @@ fn run_pass(
                 peers,
                 range_keys,
             };
-            pass.calls
-                .iter()
-                .zip(&frames)
-                .map(|(call, frame)| evaluate(call, frame, &partition, context))
-                .collect::<Result<Vec<_>>>()?
-        };
-        for (call, values) in pass.calls.iter().zip(results) {
-            let column = input_width + call.slot;
-            for (&member, value) in members.iter().zip(values) {
-                rows[member][column] = value;
+            for ((call, frame), column) in pass.calls.iter().zip(&frames).zip(&mut columns) {
+                column.extend(evaluate(call, frame, &partition, context)?);
             }
+            context.check_interrupt()?;
         }
-        context.check_interrupt()?;
-        start = end;
+        (sorted.order, columns)
+    };
+    for (call, column) in pass.calls.iter().zip(columns) {
+        let at = input_width + call.slot;
+        debug_assert_eq!(column.len(), order.len());
+        for (&row, value) in order.iter().zip(column) {
+            rows[row][at] = value;
+        }
     }
     Ok(order)
 }
@@ -178,20 +147,6 @@ fn needs_range_keys(frames: &[FrameSpec]) -> bool {
                 )
             })
     })
-}
-
-/// Partition values are the same when equal, or both NULL.
-fn same_value(left: &Value, right: &Value) -> bool {
-    compare_nulls_first(left, right).is_eq()
-}
-
-fn compare_nulls_first(left: &Value, right: &Value) -> Ordering {
-    match (left.is_null(), right.is_null()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        (false, false) => compare_for_sort(left, right),
-    }
 }
 
 impl Operator for WindowOperator<'_> {

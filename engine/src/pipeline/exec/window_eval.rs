@@ -218,8 +218,10 @@ fn nth_value_index(value: &Value) -> Result<usize> {
 
 /// An aggregate's argument values and FILTER result for each row of a partition.
 struct AggregateInput {
-    /// Each row's arguments (none for count(*)).
-    args: Vec<Vec<Value>>,
+    /// Each row's arguments, `arity` per row (none for count(*); NULLs for a row the
+    /// FILTER leaves out), in one buffer.
+    args: Vec<Value>,
+    arity: usize,
     /// Whether the row passes the FILTER (every row without one).
     included: Vec<bool>,
 }
@@ -230,7 +232,8 @@ impl AggregateInput {
         partition: &Partition<'_>,
         context: &ExecContext<'_>,
     ) -> Result<Self> {
-        let mut args = Vec::with_capacity(partition.len());
+        let arity = call.args.len();
+        let mut args = Vec::with_capacity(partition.len() * arity);
         let mut included = Vec::with_capacity(partition.len());
         for (position, row) in partition.rows.iter().enumerate() {
             check_interrupt(position, context)?;
@@ -239,28 +242,36 @@ impl AggregateInput {
                 None => true,
             };
             included.push(passes);
-            args.push(if passes {
-                call.args
-                    .iter()
-                    .map(|expr| expr.eval(row, &context.eval))
-                    .collect::<Result<Vec<Value>>>()?
-            } else {
-                Vec::new()
-            });
+            for expr in &call.args {
+                args.push(if passes {
+                    expr.eval(row, &context.eval)?
+                } else {
+                    Value::Null
+                });
+            }
         }
-        Ok(AggregateInput { args, included })
+        Ok(AggregateInput {
+            args,
+            arity,
+            included,
+        })
+    }
+
+    /// The arguments of the row at `position`.
+    fn row_args(&self, position: usize) -> &[Value] {
+        &self.args[position * self.arity..(position + 1) * self.arity]
     }
 
     fn add(&self, accumulator: &mut Accumulator, position: usize) -> Result<()> {
         if self.included[position] {
-            accumulator.add(&self.args[position])?;
+            accumulator.add(self.row_args(position))?;
         }
         Ok(())
     }
 
     fn remove(&self, accumulator: &mut Accumulator, position: usize) -> Result<()> {
         if self.included[position] {
-            accumulator.remove(&self.args[position])?;
+            accumulator.remove(self.row_args(position))?;
         }
         Ok(())
     }
@@ -270,7 +281,9 @@ impl AggregateInput {
         if !self.included[position] {
             return None;
         }
-        self.args[position].first().filter(|value| !value.is_null())
+        self.row_args(position)
+            .first()
+            .filter(|value| !value.is_null())
     }
 }
 

@@ -307,6 +307,20 @@ impl SubqueryExpr {
             buffers: None,
             work: None,
         };
+        if !matches!(self.kind, SubqueryKind::In { .. }) {
+            // A lookup by primary key (`(SELECT c FROM t WHERE t.id = outer.x)`, the
+            // commonest correlated subquery) runs without building an operator tree.
+            if let Some(found) = exec::key_lookup(&self.query.node, &context)? {
+                return Ok(match self.kind {
+                    SubqueryKind::Scalar => SubqueryResult::Scalar(
+                        found
+                            .and_then(|row| row.into_iter().next())
+                            .unwrap_or(Value::Null),
+                    ),
+                    _ => SubqueryResult::Exists(found.is_some()),
+                });
+            }
+        }
         let mut operator = exec::build(&self.query.node);
         Ok(match &self.kind {
             SubqueryKind::Scalar => {

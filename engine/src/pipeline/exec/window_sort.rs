@@ -1,0 +1,307 @@
+//! Ordering one window pass's rows. Each row's PARTITION BY values are hashed to find its
+//! partition (rows of different partitions are never compared), only the distinct
+//! partition values are sorted, a counting sort groups the rows partition by partition, and
+//! each partition is sorted alone by its ORDER BY values, which are first moved next to
+//! each other so the sort reads them in place. The values of bare columns are borrowed
+//! from the rows, not copied. The result is the order one stable sort by (PARTITION BY
+//! values, NULLs first; ORDER BY terms) gives, as SQLite orders a window's rows.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::expr::{compare_for_sort, Expr, KeyRef};
+use crate::fast_hash::FastBuildHasher;
+use crate::plan::{SortKey, WindowPass};
+
+use super::query::compare_keys;
+use super::{ExecContext, MemoryCharge, Row};
+
+/// Rows between two interrupt checks.
+const INTERRUPT_EVERY: usize = 1024;
+
+/// A pass's rows in window order.
+pub(super) struct PassOrder<'r> {
+    /// Row indexes: partition after partition, each in its ORDER BY order.
+    pub order: Vec<usize>,
+    /// Each partition's positions in `order`, in partition order.
+    pub partitions: Vec<Range<usize>>,
+    /// The ORDER BY values of the row at each position of `order`, `width` per row.
+    order_keys: Vec<Cow<'r, Value>>,
+    width: usize,
+}
+
+impl<'r> PassOrder<'r> {
+    /// The ORDER BY values of the row at `position` of `order`.
+    pub fn order_values(&self, position: usize) -> &[Cow<'r, Value>] {
+        &self.order_keys[position * self.width..(position + 1) * self.width]
+    }
+
+    /// Whether the rows at `position - 1` and `position` of `order` are peers (their
+    /// ORDER BY values all equal).
+    pub fn peer_of_previous(&self, keys: &[SortKey], position: usize) -> bool {
+        debug_assert!(position > 0);
+        compare_order(
+            keys,
+            self.order_values(position - 1),
+            self.order_values(position),
+        )
+        .is_eq()
+    }
+}
+
+/// Sorts `incoming` (every index of `rows` once, in the order the previous pass left them)
+/// into `pass`'s window order, stably.
+pub(super) fn sort_pass<'r>(
+    pass: &WindowPass,
+    rows: &'r [Row],
+    incoming: Vec<usize>,
+    memory: &mut MemoryCharge,
+    context: &ExecContext<'_>,
+) -> Result<PassOrder<'r>> {
+    debug_assert_eq!(incoming.len(), rows.len());
+    let split = pass.partition_by.len();
+    let width = pass.order_by.len();
+    let mut partition_keys: Vec<Cow<'r, Value>> = Vec::with_capacity(rows.len() * split);
+    let mut row_order_keys: Vec<Cow<'r, Value>> = Vec::with_capacity(rows.len() * width);
+    for (index, row) in rows.iter().enumerate() {
+        if index % INTERRUPT_EVERY == INTERRUPT_EVERY - 1 {
+            context.check_interrupt()?;
+        }
+        let (partition_start, order_start) = (partition_keys.len(), row_order_keys.len());
+        for expr in &pass.partition_by {
+            partition_keys.push(value_of(expr, row, context)?);
+        }
+        for key in &pass.order_by {
+            row_order_keys.push(value_of(&key.expr, row, context)?);
+        }
+        memory.add(
+            held_bytes(&partition_keys[partition_start..])
+                + held_bytes(&row_order_keys[order_start..]),
+        )?;
+    }
+    let (mut order, partitions) =
+        group_partitions(incoming, &partition_keys, split, memory, context)?;
+    drop(partition_keys);
+    // The ORDER BY values moved into window order, so each partition's are contiguous.
+    let mut order_keys = Vec::with_capacity(row_order_keys.len());
+    for &row in &order {
+        order_keys.extend(
+            row_order_keys[row * width..(row + 1) * width]
+                .iter_mut()
+                .map(take),
+        );
+    }
+    drop(row_order_keys);
+    if width > 0 {
+        sort_partitions(
+            &pass.order_by,
+            &mut order,
+            &mut order_keys,
+            &partitions,
+            context,
+        )?;
+        if pass.order_by.iter().any(|key| key.collation.is_some()) {
+            crate::expr::UserCollation::take_panic()?;
+        }
+    }
+    Ok(PassOrder {
+        order,
+        partitions,
+        order_keys,
+        width,
+    })
+}
+
+/// `expr`'s value for `row`: a bare column's borrowed, anything else computed.
+fn value_of<'r>(expr: &Expr, row: &'r Row, context: &ExecContext<'_>) -> Result<Cow<'r, Value>> {
+    Ok(match expr {
+        Expr::Column { index, .. } => Cow::Borrowed(&row[*index]),
+        _ => Cow::Owned(expr.eval(row, &context.eval)?),
+    })
+}
+
+/// Estimated bytes `values` hold: their slots and the heap blocks of computed text and
+/// blobs (borrowed values are the rows' own, charged with them).
+fn held_bytes(values: &[Cow<'_, Value>]) -> u64 {
+    let mut bytes = std::mem::size_of_val(values) as u64;
+    for value in values {
+        if let Cow::Owned(Value::Text(text)) = value {
+            bytes += text.len() as u64 + 16;
+        } else if let Cow::Owned(Value::Blob(blob)) = value {
+            bytes += blob.len() as u64 + 16;
+        }
+    }
+    bytes
+}
+
+/// Moves a key value out, leaving a NULL that holds nothing.
+fn take<'r>(value: &mut Cow<'r, Value>) -> Cow<'r, Value> {
+    std::mem::replace(value, Cow::Owned(Value::Null))
+}
+
+/// A row's PARTITION BY values, hashed and compared as SQL equality does (NULLs equal
+/// NULLs, 1 equals 1.0), without copying them.
+struct PartitionKey<'k, 'r>(&'k [Cow<'r, Value>]);
+
+impl Hash for PartitionKey<'_, '_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for value in self.0 {
+            KeyRef::of(value).hash(state);
+        }
+    }
+}
+
+impl PartialEq for PartitionKey<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0
+            .iter()
+            .zip(other.0)
+            .all(|(left, right)| KeyRef::of(left) == KeyRef::of(right))
+    }
+}
+
+impl Eq for PartitionKey<'_, '_> {}
+
+/// Groups `incoming` by partition (stably), the partitions in their values' sort order;
+/// returns the grouped indexes and each partition's range in them. `keys` holds each row's
+/// `split` PARTITION BY values.
+fn group_partitions(
+    incoming: Vec<usize>,
+    keys: &[Cow<'_, Value>],
+    split: usize,
+    memory: &mut MemoryCharge,
+    context: &ExecContext<'_>,
+) -> Result<(Vec<usize>, Vec<Range<usize>>)> {
+    let len = incoming.len();
+    if len == 0 {
+        return Ok((incoming, Vec::new()));
+    }
+    if split == 0 {
+        return Ok((incoming, std::iter::once(0..len).collect()));
+    }
+    let values_of = |row: usize| &keys[row * split..(row + 1) * split];
+    // Each partition's number (in order of first appearance) and a row of it.
+    let mut numbers: HashMap<PartitionKey<'_, '_>, usize, FastBuildHasher> = HashMap::default();
+    let mut first_rows: Vec<usize> = Vec::new();
+    let mut partition_of: Vec<usize> = Vec::with_capacity(len);
+    for (position, &row) in incoming.iter().enumerate() {
+        if position % INTERRUPT_EVERY == INTERRUPT_EVERY - 1 {
+            context.check_interrupt()?;
+        }
+        let next = first_rows.len();
+        let number = *numbers.entry(PartitionKey(values_of(row))).or_insert(next);
+        if number == next {
+            first_rows.push(row);
+            memory.add(64)?;
+        }
+        partition_of.push(number);
+    }
+    drop(numbers);
+    // Each partition's rank in sort order (values the hash told apart but that compare
+    // equal would share one).
+    let mut sorted: Vec<usize> = (0..first_rows.len()).collect();
+    let compare = |a: usize, b: usize| {
+        compare_partition_values(values_of(first_rows[a]), values_of(first_rows[b]))
+    };
+    sorted.sort_by(|&a, &b| compare(a, b));
+    let mut rank_of = vec![0; first_rows.len()];
+    let mut ranks = 0;
+    for (at, &number) in sorted.iter().enumerate() {
+        if at > 0 && compare(sorted[at - 1], number).is_ne() {
+            ranks += 1;
+        }
+        rank_of[number] = ranks;
+    }
+    let ranks = ranks + 1;
+    // A counting sort by rank: stable, so each partition keeps the incoming order.
+    let mut starts = vec![0; ranks + 1];
+    for &number in &partition_of {
+        starts[rank_of[number] + 1] += 1;
+    }
+    for rank in 0..ranks {
+        starts[rank + 1] += starts[rank];
+    }
+    let partitions: Vec<Range<usize>> = starts.windows(2).map(|w| w[0]..w[1]).collect();
+    let mut next_slot = starts;
+    let mut grouped = vec![0; len];
+    for (&row, &number) in incoming.iter().zip(&partition_of) {
+        let slot = &mut next_slot[rank_of[number]];
+        grouped[*slot] = row;
+        *slot += 1;
+    }
+    Ok((grouped, partitions))
+}
+
+/// Partition values compare in sort order, NULLs first.
+fn compare_partition_values(left: &[Cow<'_, Value>], right: &[Cow<'_, Value>]) -> Ordering {
+    left.iter()
+        .zip(right)
+        .map(|(left, right)| compare_for_sort(left, right))
+        .find(|ordering| ordering.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
+/// Compares two rows' ORDER BY values.
+fn compare_order(keys: &[SortKey], left: &[Cow<'_, Value>], right: &[Cow<'_, Value>]) -> Ordering {
+    for ((key, left), right) in keys.iter().zip(left).zip(right) {
+        let ordering = compare_keys(
+            std::slice::from_ref(key),
+            std::slice::from_ref(left),
+            std::slice::from_ref(right),
+        );
+        if ordering.is_ne() {
+            return ordering;
+        }
+    }
+    Ordering::Equal
+}
+
+/// Sorts each partition's range of `order` (and of `order_keys`, `keys.len()` values per
+/// position) by the ORDER BY values, stably.
+fn sort_partitions(
+    keys: &[SortKey],
+    order: &mut [usize],
+    order_keys: &mut [Cow<'_, Value>],
+    partitions: &[Range<usize>],
+    context: &ExecContext<'_>,
+) -> Result<()> {
+    let width = keys.len();
+    let mut permutation: Vec<usize> = Vec::new();
+    let mut moved_rows: Vec<usize> = Vec::new();
+    let mut moved_keys = Vec::new();
+    for range in partitions {
+        context.check_interrupt()?;
+        if range.len() < 2 {
+            continue;
+        }
+        let values = &order_keys[range.start * width..range.end * width];
+        let values_at = |at: usize| &values[at * width..(at + 1) * width];
+        permutation.clear();
+        permutation.extend(0..range.len());
+        permutation.sort_by(|&a, &b| compare_order(keys, values_at(a), values_at(b)));
+        if permutation.iter().enumerate().all(|(at, &from)| at == from) {
+            continue;
+        }
+        moved_rows.clear();
+        moved_rows.extend(permutation.iter().map(|&from| order[range.start + from]));
+        order[range.clone()].copy_from_slice(&moved_rows);
+        moved_keys.clear();
+        for &from in &permutation {
+            let at = (range.start + from) * width;
+            moved_keys.extend(order_keys[at..at + width].iter_mut().map(take));
+        }
+        for (slot, value) in order_keys[range.start * width..range.end * width]
+            .iter_mut()
+            .zip(moved_keys.drain(..))
+        {
+            *slot = value;
+        }
+    }
+    Ok(())
+}
