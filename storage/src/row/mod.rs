@@ -26,7 +26,7 @@ mod real;
 pub use added::encode_with_added;
 pub use legacy::{upgrade_fixed_reals, RowFormat};
 pub use raw_check::{
-    key_real, real_key, RawCheck, RawChecks, RawClass, TextCheck, RAW_COLUMNS_MAX,
+    key_real, real_key, RawCheck, RawChecks, RawClass, TextCheck, TextTest, RAW_COLUMNS_MAX,
 };
 pub(crate) use real::real_end;
 

@@ -40,12 +40,15 @@ enum Read {
     Text,
 }
 
+/// A test of a text (shared by the scan's worker threads).
+pub type TextTest = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 /// A test of a TEXT column's text: its non-NULL values pass when `test` says so; a NULL
 /// never passes.
 #[derive(Clone)]
 pub struct TextCheck {
     pub column: usize,
-    pub test: Arc<dyn Fn(&str) -> bool + Send + Sync>,
+    pub test: TextTest,
 }
 
 impl fmt::Debug for TextCheck {

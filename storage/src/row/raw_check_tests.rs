@@ -270,7 +270,7 @@ fn malformed_payloads_are_errors_not_panics() {
 }
 
 /// Tests of a text by length, the shapes `random_row` gives (`"x"` repeated 0..200 times).
-fn text_tests() -> Vec<(&'static str, Arc<dyn Fn(&str) -> bool + Send + Sync>)> {
+fn text_tests() -> Vec<(&'static str, TextTest)> {
     vec![
         ("empty", Arc::new(|text: &str| text.is_empty())),
         ("short", Arc::new(|text: &str| text.len() < 50)),
@@ -334,7 +334,7 @@ fn text_checks_agree_with_tests_on_decoded_rows() {
 /// error, as its decode is.
 #[test]
 fn text_checks_refuse_other_columns_and_fail_bad_text() {
-    let any: Arc<dyn Fn(&str) -> bool + Send + Sync> = Arc::new(|_: &str| true);
+    let any: TextTest = Arc::new(|_: &str| true);
     let on = |column| TextCheck {
         column,
         test: Arc::clone(&any),

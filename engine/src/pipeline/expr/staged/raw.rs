@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use ember_storage::row::{key_real, real_key, RawCheck, RawClass, RowDecoder, TextCheck};
+use ember_storage::row::{key_real, real_key, RawCheck, RawClass, RowDecoder, TextCheck, TextTest};
 use ember_storage::Value;
 
 use crate::expr::compile::Compiled;
@@ -27,7 +27,7 @@ use crate::expr::scalar::Scalar;
 /// the check never passes, is never TRUE for these). Probed against `Compiled::truth` on
 /// sample texts before use, and refused if any answer differs.
 pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCheck> {
-    let (column, test): (usize, Arc<dyn Fn(&str) -> bool + Send + Sync>) = match term {
+    let (column, test): (usize, TextTest) = match term {
         Compiled::Compare {
             column,
             op: op @ (BinaryOp::Equal | BinaryOp::NotEqual),
