@@ -298,23 +298,6 @@ impl RawChecks {
                 (_, 0) => &[][..],
                 (first, end) => self.extra.get(first..end).unwrap_or_default(),
             };
-            if segment.read == Read::Text {
-                if nulls & (1u64 << segment.column) != 0 {
-                    return Ok(false);
-                }
-                let Some(text) = reader.text() else {
-                    return Err(reader.into_error());
-                };
-                let tests = self.texts.get(segment.texts.0..segment.texts.1);
-                if !tests
-                    .unwrap_or_default()
-                    .iter()
-                    .all(|check| (check.test)(text))
-                {
-                    return Ok(false);
-                }
-                continue;
-            }
             if nulls & (1u64 << segment.column) != 0 {
                 // A left-out key reads the row id (an INTEGER); any other NULL fails.
                 let passes = key == Some(segment.column)
@@ -343,10 +326,15 @@ impl RawChecks {
                     }
                     None => return Err(reader.into_error()),
                 },
-                Read::Text => {
-                    debug_assert!(false, "TEXT segments are checked above");
-                    false
-                }
+                Read::Text => match reader.text() {
+                    Some(text) => self
+                        .texts
+                        .get(segment.texts.0..segment.texts.1)
+                        .unwrap_or_default()
+                        .iter()
+                        .all(|check| (check.test)(text)),
+                    None => return Err(reader.into_error()),
+                },
             };
             if !passes {
                 return Ok(false);
