@@ -406,8 +406,38 @@ fn project_key_row(
         .unwrap_or_default();
     debug_assert!(projected.is_empty(), "recycled result rows are cleared");
     projected.reserve(exprs.len());
+    if distinct_columns(exprs) {
+        // Each column is read once: its value moves out of the decoded row (the next
+        // lookup decodes over the buffer whole) instead of being cloned.
+        for expr in exprs {
+            let value = match expr {
+                crate::expr::Expr::Column { index, .. } if *index < row.len() => {
+                    std::mem::replace(&mut row[*index], ember_storage::Value::Null)
+                }
+                _ => expr.eval(row, &context.eval)?,
+            };
+            projected.push(value);
+        }
+        return Ok(Some(projected));
+    }
     for expr in exprs {
         projected.push(expr.eval(row, &context.eval)?);
     }
     Ok(Some(projected))
+}
+
+/// Whether every expression is a plain column and no column is read twice.
+fn distinct_columns(exprs: &[crate::expr::Expr]) -> bool {
+    use crate::expr::Expr;
+    let column = |expr: &Expr| match expr {
+        Expr::Column { index, .. } => Some(*index),
+        _ => None,
+    };
+    exprs.iter().enumerate().all(|(position, expr)| {
+        column(expr).is_some_and(|index| {
+            !exprs[..position]
+                .iter()
+                .any(|earlier| column(earlier) == Some(index))
+        })
+    })
 }
