@@ -29,6 +29,7 @@ mod isolation;
 mod join_answers;
 mod json;
 mod key_left_out;
+mod key_lookup_projection;
 mod key_range;
 mod lazy_rows;
 mod limits;
