@@ -11,14 +11,7 @@ fn explain(conn: &Connection, sql: &str) -> Vec<String> {
     } else {
         Vec::new()
     };
-    let rows = conn.query(&format!("EXPLAIN {sql}"), params).unwrap();
-    rows.values()
-        .iter()
-        .map(|row| match &row[0] {
-            Value::Text(line) => line.to_string(),
-            other => panic!("not a text line: {other:?}"),
-        })
-        .collect()
+    crate::support::explain(conn, sql, &params)
 }
 
 fn ids(conn: &Connection, sql: &str) -> Vec<i64> {

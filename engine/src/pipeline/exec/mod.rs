@@ -426,18 +426,17 @@ fn project_key_row(
     Ok(Some(projected))
 }
 
-/// Whether every expression is a plain column and no column is read twice.
+/// Whether every expression is a plain column and no column is read twice (columns past
+/// the first 128 are evaluated instead: one word of bits per call, no quadratic scan).
 fn distinct_columns(exprs: &[crate::expr::Expr]) -> bool {
-    use crate::expr::Expr;
-    let column = |expr: &Expr| match expr {
-        Expr::Column { index, .. } => Some(*index),
-        _ => None,
-    };
-    exprs.iter().enumerate().all(|(position, expr)| {
-        column(expr).is_some_and(|index| {
-            !exprs[..position]
-                .iter()
-                .any(|earlier| column(earlier) == Some(index))
-        })
+    let mut seen = 0u128;
+    exprs.iter().all(|expr| match expr {
+        crate::expr::Expr::Column { index, .. } if *index < 128 => {
+            let bit = 1u128 << index;
+            let first = seen & bit == 0;
+            seen |= bit;
+            first
+        }
+        _ => false,
     })
 }

@@ -158,19 +158,7 @@ fn raw_checks_agree_with_truth_on_every_type_pairing() {
             })
             .collect();
         for term in terms(column) {
-            let other = Compiled::Compare {
-                column: 1,
-                op: BinaryOp::GreaterOrEqual,
-                constant: Value::Integer(0),
-                constant_first: false,
-            };
-            let filters = [
-                term.clone(),
-                Compiled::Junction {
-                    decisive: false,
-                    terms: vec![other, term.clone()],
-                },
-            ];
+            let filters = alone_and_after_another(&term);
             for filter in &filters {
                 let staged = Staged::of(filter, |_| true)
                     .unwrap()
@@ -201,6 +189,23 @@ fn raw_checks_agree_with_truth_on_every_type_pairing() {
         }
     }
     assert!(raw_terms > 1000, "{raw_terms} filters checked raw");
+}
+
+/// `term` alone, and as the second term of an AND after a term on column 1.
+fn alone_and_after_another(term: &Compiled) -> [Compiled; 2] {
+    let other = Compiled::Compare {
+        column: 1,
+        op: BinaryOp::GreaterOrEqual,
+        constant: Value::Integer(0),
+        constant_first: false,
+    };
+    [
+        term.clone(),
+        Compiled::Junction {
+            decisive: false,
+            terms: vec![other, term.clone()],
+        },
+    ]
 }
 
 fn has_null_constant(term: &Compiled) -> bool {
@@ -376,19 +381,7 @@ fn text_checks_agree_with_truth() {
     values.push(Value::Null);
     let mut buffer = Vec::new();
     for term in &terms {
-        let other = Compiled::Compare {
-            column: 1,
-            op: BinaryOp::GreaterOrEqual,
-            constant: Value::Integer(0),
-            constant_first: false,
-        };
-        let filters = [
-            term.clone(),
-            Compiled::Junction {
-                decisive: false,
-                terms: vec![other, term.clone()],
-            },
-        ];
+        let filters = alone_and_after_another(term);
         for filter in &filters {
             let staged = Staged::of(filter, |_| true)
                 .unwrap()
