@@ -3,7 +3,7 @@
 //! that would pass the budget is undone and fails with `MemoryBudget`, naming the budget and
 //! the usage.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 
@@ -29,6 +29,9 @@ pub struct MemoryAccount {
     pub(crate) pages_released: AtomicU64,
     /// Frees handed to the epoch (retired versions, moved-out slots) not yet run.
     pub(crate) pending_frees: AtomicU64,
+    /// A page lost its last used slot since `take_pages_emptied` last looked: a release of
+    /// empty pages is owed (`SlabPool::release_freed_pages`), whichever thread freed it.
+    pages_emptied: AtomicBool,
     /// Marks, level and counters of memory pressure (`pressure.rs`).
     pressure: MemoryPressure,
 }
@@ -82,6 +85,7 @@ impl MemoryAccount {
             payloads_moved: AtomicU64::new(0),
             pages_released: AtomicU64::new(0),
             pending_frees: AtomicU64::new(0),
+            pages_emptied: AtomicBool::new(false),
             pressure: MemoryPressure::default(),
         }
     }
@@ -220,6 +224,18 @@ impl MemoryAccount {
 
     pub fn pending_frees(&self) -> u64 {
         self.pending_frees.load(Ordering::Acquire)
+    }
+
+    /// Records that a page's last used slot was just freed (its page now held by the pool
+    /// alone). Called after the free, so a release that takes the mark sees the page empty.
+    #[inline]
+    pub(crate) fn note_page_emptied(&self) {
+        self.pages_emptied.store(true, Ordering::Release);
+    }
+
+    /// Whether a page was emptied since the last call (clearing the mark).
+    pub(crate) fn take_pages_emptied(&self) -> bool {
+        self.pages_emptied.swap(false, Ordering::AcqRel)
     }
 
     pub fn stats(&self) -> MemoryStats {

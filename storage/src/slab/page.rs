@@ -224,10 +224,8 @@ impl PagePtr {
         account.class_used_slots[header.class].fetch_sub(count as u64, Ordering::Relaxed);
         let before = header.free_bits[word].fetch_or(bits, Ordering::AcqRel);
         debug_assert_eq!(before & bits, 0, "slot given back twice");
-        if header.refs.fetch_sub(count, Ordering::AcqRel) == count {
-            // SAFETY: those were the last references.
-            unsafe { self.deallocate() };
-        }
+        // SAFETY: the run's references are the caller's, given back once.
+        unsafe { self.drop_slot_references(count, account) };
     }
 
     /// Frees a slot: sets its bit and drops its reference (deallocating the page if that
@@ -253,7 +251,26 @@ impl PagePtr {
         let before = header.free_bits[index / 64].fetch_or(1u64 << (index % 64), Ordering::AcqRel);
         debug_assert!(before & (1u64 << (index % 64)) == 0, "slot freed twice");
         // SAFETY: we drop the slot's own reference, and touch the page no more.
-        unsafe { page.drop_reference() };
+        unsafe { page.drop_slot_references(1, account) };
+    }
+
+    /// Drops `count` slot references of the caller's; the last one deallocates the page, and
+    /// leaving the pool's reference alone marks the page emptied on `account`, after the
+    /// drop, so the next `SlabPool::release_freed_pages` finds it empty and releases it.
+    ///
+    /// # Safety
+    /// The caller owns `count` slot references and does not use the page afterwards;
+    /// `account` is the page's, and the caller keeps it alive (every free runs under the
+    /// store that owns the pool, which holds the account, or in an epoch-deferred call that
+    /// holds an `Arc` of it), so marking it after the page may be gone is sound.
+    unsafe fn drop_slot_references(self, count: usize, account: &MemoryAccount) {
+        let before = self.header().refs.fetch_sub(count, Ordering::AcqRel);
+        if before == count {
+            // SAFETY: those were the last references.
+            unsafe { self.deallocate() };
+        } else if before == count + 1 {
+            account.note_page_emptied();
+        }
     }
 
     /// Releases an empty page the pool owns. Returns false (and keeps the page) if a slot is

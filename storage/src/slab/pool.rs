@@ -3,7 +3,7 @@
 //! it and it charges its pages to the store's `MemoryAccount`.
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -38,9 +38,6 @@ pub struct SlabPool {
     compaction: Mutex<()>,
     /// Retired version headers kept for new versions (`mvcc/spare.rs`).
     spare_headers: Arc<SpareHeaders>,
-    /// A drain of `release_freed_pages` gave up before its frees ran: they empty their pages
-    /// later, on whichever thread collects the epoch, and a later call releases them.
-    release_owed: AtomicBool,
 }
 
 /// What a compaction run did.
@@ -65,7 +62,6 @@ impl SlabPool {
             classes: std::array::from_fn(|_| Mutex::new(ClassPages::default())),
             compaction: Mutex::new(()),
             spare_headers: Arc::default(),
-            release_owed: AtomicBool::new(false),
         }
     }
 
@@ -255,10 +251,12 @@ impl SlabPool {
         true
     }
 
-    /// Gives back the pages that frees handed to the epoch left empty: drains them
-    /// (`drain_deferred_frees`) and releases the empty pages when frees are pending, and,
-    /// when an earlier drain gave up, releases the pages its frees emptied after it. Returns
-    /// the pages released. The background collector calls this on every interval.
+    /// Gives back the pages frees left empty since the last call: waits for the frees
+    /// handed to the epoch (`drain_deferred_frees`) when some are pending, then releases the
+    /// empty pages if any page was emptied (`MemoryAccount::take_pages_emptied`). A page
+    /// emptied by a free that ran on whatever thread collected the epoch, or after a drain
+    /// gave up, is released by the next call. Returns the pages released. The background
+    /// collector calls this on every interval.
     pub fn release_freed_pages(&self) -> u64 {
         self.release_freed_pages_within(Duration::from_millis(DRAIN_WAIT_MS_MAX))
     }
@@ -266,13 +264,10 @@ impl SlabPool {
     /// `release_freed_pages` whose drain waits at most `limit`.
     pub(super) fn release_freed_pages_within(&self, limit: Duration) -> u64 {
         if self.account.pending_frees() > 0 {
-            let drained = self.drain_deferred_frees_within(limit);
-            let released = self.release_empty_pages();
-            if !drained {
-                self.release_owed.store(true, Ordering::Release);
-            }
-            released
-        } else if self.release_owed.swap(false, Ordering::AcqRel) {
+            // A drain that gives up is fine: the frees mark their pages when they run.
+            self.drain_deferred_frees_within(limit);
+        }
+        if self.account.take_pages_emptied() {
             self.release_empty_pages()
         } else {
             0

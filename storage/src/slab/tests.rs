@@ -103,6 +103,82 @@ fn pages_emptied_after_a_drain_gave_up_are_released_later() {
     assert_eq!(pool.release_freed_pages(), 0, "the release was owed once");
 }
 
+/// A free that another thread's collection of the epoch runs, with no release call
+/// watching it pending, still leaves the release owed: the next call gives the page back.
+/// (Before, a release happened only when a call saw frees pending or its own drain gave up,
+/// so a page emptied while nobody looked stayed held for good.)
+#[test]
+fn a_page_emptied_by_a_free_run_elsewhere_is_released_by_the_next_call() {
+    let pool = pool();
+    let account = Arc::clone(pool.account());
+    let class = class_of(16).unwrap();
+    let slots: Vec<_> = (0..3)
+        .map(|_| pool.alloc_slot(class, None).unwrap())
+        .collect();
+    assert_eq!(pool.release_freed_pages(), 0, "nothing was emptied");
+    {
+        let guard = crossbeam_epoch::pin();
+        retire_moved_slots(&guard, &account, slots);
+        guard.flush();
+    }
+    // Another thread collects the epoch until the free ran.
+    let collector_account = Arc::clone(&account);
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        while collector_account.pending_frees() > 0 {
+            assert!(started.elapsed().as_secs() < 30, "the free never ran");
+            crossbeam_epoch::pin().flush();
+            std::thread::yield_now();
+        }
+    })
+    .join()
+    .unwrap();
+    assert_eq!(account.stats().slab_pages, 1, "nothing released it yet");
+    assert_eq!(pool.release_freed_pages(), 1);
+    assert_eq!(account.stats().slab_pages, 0);
+    assert_eq!(pool.release_freed_pages(), 0, "the release was owed once");
+}
+
+/// A direct free, or a reserved run given back, empties its page: the next release call
+/// gives the page back.
+#[test]
+fn a_page_emptied_by_a_direct_free_or_a_reserve_is_released_by_the_next_call() {
+    let pool = pool();
+    let account = Arc::clone(pool.account());
+    let class = class_of(16).unwrap();
+    let slot = pool.alloc_slot(class, None).unwrap();
+    // SAFETY: the slot was just taken and nothing else holds it.
+    unsafe { super::page::PagePtr::free_slot(slot) };
+    assert_eq!(account.stats().slab_pages, 1);
+    assert_eq!(pool.release_freed_pages(), 1, "a direct free empties it");
+    assert_eq!(pool.release_freed_pages(), 0);
+
+    let mut reserve = SlotReserve::default();
+    let first = reserve.take(&pool, class, None).unwrap();
+    let second = reserve.take(&pool, class, None).unwrap();
+    assert!(
+        reserve.reserved_slots() > 0,
+        "the second take reserved a run"
+    );
+    // SAFETY: both slots were just taken and nothing else holds them.
+    unsafe {
+        super::page::PagePtr::free_slot(first);
+        super::page::PagePtr::free_slot(second);
+    }
+    assert_eq!(
+        pool.release_freed_pages(),
+        0,
+        "the reserve still holds the page"
+    );
+    reserve.give_back();
+    assert_eq!(
+        pool.release_freed_pages(),
+        1,
+        "giving the run back emptied it"
+    );
+    assert_eq!(account.stats().slab_pages, 0);
+}
+
 #[test]
 fn a_slot_freed_before_the_search_word_is_found_again() {
     let pool = pool();
