@@ -59,7 +59,8 @@ impl fmt::Debug for TextCheck {
 
 /// One term on one column: a non-NULL value whose key `k` has `(low <= k && k <= high) ==
 /// inside` passes (a NaN REAL passes when `nan_passes`). `low > high` with `inside` never
-/// passes.
+/// passes. A NULL passes when `null_passes` (never for a filter's term, whose comparison
+/// with NULL is never TRUE; a top-k bound lets NULLs through when they sort first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawCheck {
     pub column: usize,
@@ -68,6 +69,7 @@ pub struct RawCheck {
     pub high: i64,
     pub inside: bool,
     pub nan_passes: bool,
+    pub null_passes: bool,
 }
 
 impl RawCheck {
@@ -176,6 +178,7 @@ impl RawChecks {
                     last.low = last.low.max(check.low);
                     last.high = last.high.min(check.high);
                     last.nan_passes &= check.nan_passes;
+                    last.null_passes &= check.null_passes;
                 }
                 _ => merged.push(check),
             }
@@ -228,6 +231,7 @@ impl RawChecks {
                         high: i64::MIN,
                         inside: true,
                         nan_passes: false,
+                        null_passes: false,
                     },
                     extra: (0, 0),
                     texts: (start, end),
@@ -299,12 +303,18 @@ impl RawChecks {
                 (first, end) => self.extra.get(first..end).unwrap_or_default(),
             };
             if nulls & (1u64 << segment.column) != 0 {
-                // A left-out key reads the row id (an INTEGER); any other NULL fails.
-                let passes = key == Some(segment.column)
-                    && segment.read == Read::Integer
-                    && row < FIRST_ROW_ID_NOT_A_KEY
-                    && segment.check.passes_key(row as i64)
-                    && extra.iter().all(|check| check.passes_key(row as i64));
+                // A left-out key reads the row id (an INTEGER); any other NULL passes only
+                // checks that let NULLs through (a TEXT segment's never do).
+                let passes = if key == Some(segment.column) {
+                    segment.read == Read::Integer
+                        && row < FIRST_ROW_ID_NOT_A_KEY
+                        && segment.check.passes_key(row as i64)
+                        && extra.iter().all(|check| check.passes_key(row as i64))
+                } else {
+                    segment.read != Read::Text
+                        && segment.check.null_passes
+                        && extra.iter().all(|check| check.null_passes)
+                };
                 if passes {
                     continue;
                 }

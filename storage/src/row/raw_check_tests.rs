@@ -24,6 +24,7 @@ fn check(column: usize, class: RawClass, low: i64, high: i64, inside: bool) -> R
         high,
         inside,
         nan_passes: false,
+        null_passes: false,
     }
 }
 
@@ -32,6 +33,7 @@ fn passes_value(check: &RawCheck, value: &Value) -> bool {
     match value {
         Value::Integer(i) => check.passes_key(*i),
         Value::Real(r) => check.passes_real(*r),
+        Value::Null => check.null_passes,
         _ => false,
     }
 }
@@ -113,6 +115,7 @@ fn random_check(mix: &mut Mix) -> RawCheck {
     };
     RawCheck {
         nan_passes: mix.next().is_multiple_of(2),
+        null_passes: mix.next().is_multiple_of(4),
         ..check(column, class, low, high, !mix.next().is_multiple_of(3))
     }
 }

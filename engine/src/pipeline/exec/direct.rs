@@ -221,7 +221,8 @@ fn index_rows(
             .buffers
             .map(|buffers| buffers.result.take())
             .unwrap_or_default();
-        debug_assert!(kept.is_empty(), "recycled result rows are cleared");
+        // Recycled result rows keep their values (`RowBuffers::recycle_result`).
+        kept.clear();
         kept.reserve_exact(width);
         kept
     };

@@ -42,6 +42,7 @@ pub mod system;
 mod table_function;
 mod text_groups;
 mod top_k;
+mod top_k_bound;
 mod top_k_key;
 #[cfg(test)]
 mod top_k_tests;
@@ -272,9 +273,12 @@ pub struct RowBuffers {
 }
 
 impl RowBuffers {
-    /// Keeps a result row's memory (its values dropped) for the next statement's result.
-    pub(crate) fn recycle_result(&self, mut row: Row) {
-        row.clear();
+    /// Keeps a result row and its values for the next statement's result: a key lookup
+    /// swaps its decoded columns with them (`project_key_row`), so a text column's memory
+    /// comes back to the decode buffer and the next decode writes over it instead of
+    /// allocating. Takers that build a row from nothing clear it first. (Holds at most one
+    /// row's values between statements, as the lookup buffer does.)
+    pub(crate) fn recycle_result(&self, row: Row) {
         self.result.set(row);
     }
 }
@@ -398,28 +402,45 @@ fn project_key_row(
     if scan::lookup_key_into(access, key, context, row)?.is_none() {
         return Ok(None);
     }
-    // The result row's memory comes back through `RowBuffers::recycle_result` when the
-    // caller only read it (`query_row`).
+    // The result row and its values come back through `RowBuffers::recycle_result` when
+    // the caller only read it (`query_row`).
     let mut projected = context
         .buffers
         .map(|buffers| buffers.result.take())
         .unwrap_or_default();
-    debug_assert!(projected.is_empty(), "recycled result rows are cleared");
-    projected.reserve(exprs.len());
     if distinct_columns(exprs) {
-        // Each column is read once: its value moves out of the decoded row (the next
-        // lookup decodes over the buffer whole) instead of being cloned.
-        for expr in exprs {
-            let value = match expr {
+        // Each column is read once: its value moves out of the decoded row instead of
+        // being cloned, swapped with the last result's value at its place, which the next
+        // lookup decodes over in place (a text keeps its allocation).
+        projected.truncate(exprs.len());
+        projected.reserve(exprs.len() - projected.len());
+        for (position, expr) in exprs.iter().enumerate() {
+            match expr {
                 crate::expr::Expr::Column { index, .. } if *index < row.len() => {
-                    std::mem::replace(&mut row[*index], ember_storage::Value::Null)
+                    match projected.get_mut(position) {
+                        Some(kept) => std::mem::swap(kept, &mut row[*index]),
+                        None => projected.push(std::mem::replace(
+                            &mut row[*index],
+                            ember_storage::Value::Null,
+                        )),
+                    }
                 }
-                _ => expr.eval(row, &context.eval)?,
-            };
-            projected.push(value);
+                // A column past the decoded row: evaluated (no column was swapped into the
+                // row's place it reads).
+                _ => {
+                    let value = expr.eval(row, &context.eval)?;
+                    match projected.get_mut(position) {
+                        Some(kept) => *kept = value,
+                        None => projected.push(value),
+                    }
+                }
+            }
         }
+        debug_assert_eq!(projected.len(), exprs.len());
         return Ok(Some(projected));
     }
+    projected.clear();
+    projected.reserve(exprs.len());
     for expr in exprs {
         projected.push(expr.eval(row, &context.eval)?);
     }

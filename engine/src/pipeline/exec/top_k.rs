@@ -9,7 +9,9 @@
 //! Over a full scan of a table, the heap phase decodes only the columns the sort keys and
 //! the scan filter read and keeps row ids; the rows that end in the heap are then read
 //! whole (as the scan would have decoded them) by id, from the same snapshot. Rows that
-//! never enter the heap are never decoded beyond their keys.
+//! never enter the heap are never decoded beyond their keys; with no filter and a first key
+//! that is a plain INTEGER or REAL column, rows that cannot beat the full heap's worst key
+//! are rejected on their payload bytes (`top_k_bound`).
 //!
 //! A candidate row's key is read and compared as `top_k_key` says: keys that are plain
 //! columns are compared in place against the heap's worst key, so a row that does not
@@ -24,6 +26,7 @@ use crate::error::Result;
 use crate::plan::{AccessPath, Node, SortKey, SortTop, TableAccess};
 
 use super::query::count_of;
+use super::top_k_bound::RawBound;
 use super::top_k_key::{compare_key_lists, compare_row_columns, KeyReader};
 use super::{ExecContext, Operator, Row};
 
@@ -145,12 +148,20 @@ fn scan_into(
     let table = &access.table.storage;
     let decoder = table.schema().decoder(Some(&keys_mask));
     let mut ids: TopHeap<'_, RowId> = TopHeap::new(heap.keys, heap.bound);
-    super::scan::scan_slots(access, &decoder, context, |row_id, values| {
-        if ids.admit(values, context)? {
-            ids.push(row_id, row_id, context, memory)?;
-        }
-        Ok(())
-    })?;
+    let raw_bound = match access.filter {
+        None => RawBound::of(heap.keys, &decoder),
+        Some(_) => None,
+    };
+    if let Some(bound) = raw_bound {
+        super::top_k_bound::scan_bounded(access, &decoder, &bound, &mut ids, context, memory)?;
+    } else {
+        super::scan::scan_slots(access, &decoder, context, |row_id, values| {
+            if ids.admit(values, context)? {
+                ids.push(row_id, row_id, context, memory)?;
+            }
+            Ok(())
+        })?;
+    }
     let mut rows = Vec::with_capacity(ids.len());
     for row_id in ids.into_sorted() {
         let mut row = Vec::with_capacity(access.table.columns.len());
@@ -267,6 +278,15 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
 
     fn len(&self) -> usize {
         self.heap.len()
+    }
+
+    /// The first sort key of the worst entry, once the heap is full (a row must sort at or
+    /// before it on that key to enter).
+    pub(super) fn worst_first_key_when_full(&self) -> Option<&Value> {
+        if self.heap.len() < self.bound {
+            return None;
+        }
+        self.heap.peek().and_then(|worst| worst.key.first())
     }
 
     /// Whether `row` (coming after every row offered so far) enters the heap; if it does,

@@ -133,3 +133,74 @@ fn ties_keep_input_order_and_the_limit_counts_every_row() {
     let every = rows(&conn, "SELECT id FROM u ORDER BY score, id LIMIT 100000");
     assert_eq!(every.len(), rows(&conn, "SELECT id FROM u").len());
 }
+
+/// The raw bound of a full heap (`top_k_bound`): first keys that are INTEGER or REAL
+/// columns, either direction, NULLs first or last, both zeros (equal, with different raw
+/// keys), ties decided by a later key, a key range, and a worst key that is NULL; every
+/// answer the full sort's slice.
+#[test]
+fn the_raw_bound_of_a_full_heap_keeps_exactly_the_heaps_rows() {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE b(id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, pad TEXT); BEGIN",
+    )
+    .unwrap();
+    let mut insert = conn
+        .prepare("INSERT INTO b VALUES (?, ?, ?, ?, 'pad')")
+        .unwrap();
+    for id in 0..4_000i64 {
+        let i = match id % 10 {
+            0 => Value::Null,
+            _ => Value::Integer((id * 31) % 97 - 48),
+        };
+        let r = match id % 7 {
+            0 => Value::Null,
+            1 => Value::Real(0.0),
+            2 => Value::Real(-0.0),
+            _ => Value::Real(((id * 17) % 41) as f64 / 4.0 - 5.0),
+        };
+        insert
+            .execute(vec![
+                Value::Integer(id),
+                i,
+                r,
+                Value::Text(format!("s{}", (id * 7) % 13)),
+            ])
+            .unwrap();
+    }
+    drop(insert);
+    conn.execute_batch("COMMIT; PRAGMA threads = 0").unwrap();
+    let orders = [
+        "i DESC",
+        "i",
+        "i NULLS LAST",
+        "i DESC NULLS FIRST",
+        "r DESC, s",
+        "r, s DESC",
+        "r NULLS LAST, id DESC",
+        "r DESC NULLS FIRST, s",
+        "i DESC, r, s",
+    ];
+    for order in orders {
+        check(&conn, "SELECT * FROM b", order);
+        check(
+            &conn,
+            "SELECT * FROM b WHERE id BETWEEN 700 AND 3300",
+            order,
+        );
+    }
+    // Every kept row's first key NULL (a NULL worst key), and limits ending among zeros.
+    for (select, order, limit) in [
+        ("SELECT * FROM b", "i NULLS FIRST, s", 300),
+        ("SELECT * FROM b", "i DESC NULLS FIRST, r", 420),
+        ("SELECT * FROM b", "r, id DESC", 700),
+        // The worst key a zero: -0.0 and 0.0 rows tie, a later key decides.
+        ("SELECT * FROM b", "r DESC, s", 1_800),
+        ("SELECT * FROM b", "r, s DESC", 1_800),
+    ] {
+        let full = rows(&conn, &format!("{select} ORDER BY {order}"));
+        let sql = format!("{select} ORDER BY {order} LIMIT {limit}");
+        let expected: Vec<Vec<Value>> = full.into_iter().take(limit).collect();
+        assert_eq!(rows(&conn, &sql), expected, "{sql}");
+    }
+}

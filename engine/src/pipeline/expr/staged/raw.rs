@@ -176,6 +176,8 @@ pub(super) fn raw_check(term: &Compiled, class: RawClass) -> Option<RawCheck> {
         inside,
         nan_passes: class == RawClass::Real
             && domain.passes(term, column, f64::NAN.to_bits() as i64, true),
+        // A comparison with NULL is never TRUE.
+        null_passes: false,
     };
     domain.agrees(term, &check).then_some(check)
 }
