@@ -135,6 +135,19 @@ fn scan_into(
     memory: &mut super::MemoryCharge,
 ) -> Result<Vec<Row>> {
     let Some(keys_mask) = keys_mask(access, heap.keys) else {
+        let decoder = access.read.decoder();
+        if let Some(bound) = raw_bound(access, heap.keys, decoder) {
+            super::top_k_bound::scan_bounded(
+                access,
+                decoder,
+                &bound,
+                &mut heap,
+                context,
+                memory,
+                |_, values| values.to_vec(),
+            )?;
+            return Ok(heap.into_sorted().collect());
+        }
         let mut seq = 0;
         super::scan::scan_slots(access, access.read.decoder(), context, |_, values| {
             if heap.admit(values, context)? {
@@ -148,12 +161,16 @@ fn scan_into(
     let table = &access.table.storage;
     let decoder = table.schema().decoder(Some(&keys_mask));
     let mut ids: TopHeap<'_, RowId> = TopHeap::new(heap.keys, heap.bound);
-    let raw_bound = match access.filter {
-        None => RawBound::of(heap.keys, &decoder),
-        Some(_) => None,
-    };
-    if let Some(bound) = raw_bound {
-        super::top_k_bound::scan_bounded(access, &decoder, &bound, &mut ids, context, memory)?;
+    if let Some(bound) = raw_bound(access, heap.keys, &decoder) {
+        super::top_k_bound::scan_bounded(
+            access,
+            &decoder,
+            &bound,
+            &mut ids,
+            context,
+            memory,
+            |row_id, _| row_id,
+        )?;
     } else {
         super::scan::scan_slots(access, &decoder, context, |row_id, values| {
             if ids.admit(values, context)? {
@@ -175,6 +192,19 @@ fn scan_into(
         }
     }
     Ok(rows)
+}
+
+/// The raw bound of the scan of `access` decoded by `decoder`, when it has no filter (a
+/// filter's rows are checked by its own stages) and the first key allows one.
+pub(super) fn raw_bound(
+    access: &TableAccess,
+    keys: &[SortKey],
+    decoder: &ember_storage::row::RowDecoder,
+) -> Option<RawBound> {
+    match access.filter {
+        None => RawBound::of(keys, decoder),
+        Some(_) => None,
+    }
 }
 
 /// The columns the sort keys and the access filter read, when that is fewer than the

@@ -96,57 +96,104 @@ impl RawBound {
 }
 
 /// Offers every visible row of `access` (which has no filter) to `heap`, decoded by
-/// `decoder` (the sort keys' columns), rejecting raw the rows `bound` says cannot enter.
-pub(super) fn scan_bounded(
+/// `decoder`, each kept as `item(row id, row)` at its row id's position, rejecting raw the
+/// rows `bound` says cannot enter.
+pub(super) fn scan_bounded<T: super::top_k::HeldBytes>(
     access: &TableAccess,
     decoder: &RowDecoder,
     bound: &RawBound,
-    heap: &mut TopHeap<'_, RowId>,
+    heap: &mut TopHeap<'_, T>,
     context: &ExecContext<'_>,
     memory: &mut super::MemoryCharge,
+    item: impl Fn(RowId, &[Value]) -> T,
 ) -> Result<()> {
     debug_assert!(access.filter.is_none(), "a filter's rows are checked apart");
     let table = &access.table.storage;
     let window = super::key_range::direct_window(access, context)?;
+    let mut batches = BatchSlots::default();
     let mut buffer = Vec::new();
     let mut next_row = 0;
-    let mut batch_slots = FIRST_BATCH_SLOTS;
     loop {
         context.check_interrupt()?;
-        let Some(range) = table.next_scan_batch_in(next_row, batch_slots, window.clone()) else {
+        let Some(range) = table.next_scan_batch_in(next_row, batches.next(), window.clone()) else {
             return Ok(());
         };
-        batch_slots = (batch_slots * 2).min(super::scan::SCAN_BATCH_SLOTS);
-        let raw: Option<RawChecks> = heap
-            .worst_first_key_when_full()
-            .and_then(|worst| bound.check(worst))
-            .and_then(|check| decoder.raw_checks(vec![check]));
-        let mut failure = None;
-        next_row = context.txn.scan_batch_raw_checked(
-            table,
+        next_row = offer_batch(
+            access,
             range,
             decoder,
+            bound,
+            heap,
             &mut buffer,
-            raw.as_ref(),
-            &[],
-            |_, _| true,
-            |row_id, values| {
-                let offered = match heap.admit(values, context) {
-                    Ok(true) => heap.push(row_id, row_id, context, memory),
-                    Ok(false) => Ok(()),
-                    Err(error) => Err(error),
-                };
-                match offered {
-                    Ok(()) => true,
-                    Err(error) => {
-                        failure = Some(error);
-                        false
-                    }
-                }
-            },
+            context,
+            memory,
+            &item,
         )?;
-        if let Some(error) = failure {
-            return Err(error);
-        }
+    }
+}
+
+/// The sizes of successive bounded batches: small first, so the bound starts early.
+pub(super) struct BatchSlots(u64);
+
+impl Default for BatchSlots {
+    fn default() -> Self {
+        BatchSlots(FIRST_BATCH_SLOTS)
+    }
+}
+
+impl BatchSlots {
+    /// The next batch's slots (doubling up to `scan::SCAN_BATCH_SLOTS`).
+    pub(super) fn next(&mut self) -> u64 {
+        let slots = self.0;
+        self.0 = (slots * 2).min(super::scan::SCAN_BATCH_SLOTS);
+        slots
+    }
+}
+
+/// Offers the visible rows of the slots `batch` to `heap` (each kept as `item(row id,
+/// row)`), rejecting raw those the heap's bound rules out; returns the next slot to scan.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn offer_batch<T: super::top_k::HeldBytes>(
+    access: &TableAccess,
+    batch: std::ops::Range<RowId>,
+    decoder: &RowDecoder,
+    bound: &RawBound,
+    heap: &mut TopHeap<'_, T>,
+    buffer: &mut Vec<Value>,
+    context: &ExecContext<'_>,
+    memory: &mut super::MemoryCharge,
+    item: impl Fn(RowId, &[Value]) -> T,
+) -> Result<RowId> {
+    let raw: Option<RawChecks> = heap
+        .worst_first_key_when_full()
+        .and_then(|worst| bound.check(worst))
+        .and_then(|check| decoder.raw_checks(vec![check]));
+    let mut failure = None;
+    let next = context.txn.scan_batch_raw_checked(
+        &access.table.storage,
+        batch,
+        decoder,
+        buffer,
+        raw.as_ref(),
+        &[],
+        |_, _| true,
+        |row_id, values| {
+            let offered = match heap.admit(values, context) {
+                Ok(true) => heap.push(row_id, item(row_id, values), context, memory),
+                Ok(false) => Ok(()),
+                Err(error) => Err(error),
+            };
+            match offered {
+                Ok(()) => true,
+                Err(error) => {
+                    failure = Some(error);
+                    false
+                }
+            }
+        },
+    )?;
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(next),
     }
 }

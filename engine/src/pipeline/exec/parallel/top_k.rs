@@ -25,11 +25,13 @@ use ember_storage::{RowId, Value};
 use crate::error::Result;
 use crate::plan::{SortKey, TableAccess};
 
-use super::super::top_k::{keys_mask, HeldBytes, Kept, TopHeap};
+use super::super::top_k::{keys_mask, raw_bound, HeldBytes, Kept, TopHeap};
+use super::super::top_k_bound::{offer_batch, BatchSlots, RawBound};
 use super::super::top_k_key::compare_key_lists;
 use super::super::{ExecContext, MemoryCharge, Row};
 use super::{
-    collect_parts, context_free, split_slots, thread_count, Outcome, RangeScan, WorkerFilter,
+    collect_parts, context_free, keep_going, split_slots, thread_count, Outcome, RangeScan,
+    WorkerFilter,
 };
 
 /// Whether a top-k sort by `keys` over a full scan may split across threads, judged from
@@ -64,10 +66,17 @@ pub fn select(
     // As the serial operator: when the keys and filter read fewer columns than the access
     // decodes, workers decode only those and keep row ids; the kept rows are read whole.
     let keys_decoder = keys_mask(access, keys).map(|mask| table.schema().decoder(Some(&mask)));
+    // Each worker's full heap bounds the rest of its range raw, as the serial scan's does.
+    let raw_bound = raw_bound(
+        access,
+        keys,
+        keys_decoder.as_ref().unwrap_or(access.read.decoder()),
+    );
     let job = Job {
         access,
         keys,
         bound,
+        raw_bound: raw_bound.as_ref(),
         filter: &filter,
         decoder: keys_decoder.as_ref(),
         params: context.eval.params,
@@ -140,6 +149,8 @@ struct Job<'j> {
     access: &'j TableAccess,
     keys: &'j [SortKey],
     bound: usize,
+    /// The bound a full heap puts on the rows still to come (`top_k_bound`).
+    raw_bound: Option<&'j RawBound>,
     filter: &'j WorkerFilter,
     /// The keys' decoder, when it reads fewer columns than the access's.
     decoder: Option<&'j RowDecoder>,
@@ -161,6 +172,28 @@ impl Job<'_> {
         let context = super::worker_context(txn, self.params, self.rows_max);
         let mut memory = MemoryCharge::new(None, "a top-k sort");
         let mut heap = TopHeap::new(self.keys, self.bound);
+        if let Some(bound) = self.raw_bound {
+            let decoder = self.decoder.unwrap_or(self.access.read.decoder());
+            let mut batches = BatchSlots::default();
+            let mut buffer = Vec::new();
+            let mut next = range.start;
+            while next < range.end {
+                keep_going(self.interrupt, &self.stop)?;
+                let batch = next..range.end.min(next + batches.next());
+                next = offer_batch(
+                    self.access,
+                    batch,
+                    decoder,
+                    bound,
+                    &mut heap,
+                    &mut buffer,
+                    &context,
+                    &mut memory,
+                    &item,
+                )?;
+            }
+            return Ok(Outcome::Done(heap.into_kept()));
+        }
         let scan = RangeScan {
             access: self.access,
             filter: self.filter,
