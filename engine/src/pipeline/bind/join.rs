@@ -231,7 +231,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             && !left_keys.is_empty()
             && rows < estimates[r];
         rows = joined_rows;
-        node = Node::Join(Box::new(Join {
+        let mut join = Join {
             probe: probe.map(Box::new),
             build_left,
             kind,
@@ -242,14 +242,16 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             condition: Expr::from_conjuncts(residual),
             left_width: width,
             right_width: widths[r],
-        }));
+            unmatched_only: false,
+        };
+        let mut after: Vec<Expr> = after
+            .into_iter()
+            .map(|t| t.expr.map_columns(&map))
+            .collect();
+        super::anti_join::mark_anti_join(&mut join, &mut after);
+        node = Node::Join(Box::new(join));
         width += widths[r];
-        if let Some(predicate) = Expr::from_conjuncts(
-            after
-                .into_iter()
-                .map(|t| t.expr.map_columns(&map))
-                .collect(),
-        ) {
+        if let Some(predicate) = Expr::from_conjuncts(after) {
             node = Node::Filter {
                 input: Box::new(node),
                 predicate,
