@@ -244,3 +244,36 @@ fn left_join_with_is_null_on_a_never_null_column_is_an_anti_join() {
         assert!(!plan.contains("Anti"), "{sql}:\n{plan}");
     }
 }
+
+#[test]
+fn a_left_join_weighs_hashing_its_right_side_against_probing() {
+    let conn = setup();
+    conn.execute_batch(
+        "CREATE TABLE m(x INTEGER);
+         INSERT INTO m SELECT id % 60 FROM t WHERE id <= 300;",
+    )
+    .unwrap();
+    // An inner join hashes the smaller side (300 rows of m) instead of probing s_k 300
+    // times; a LEFT join must hash its right side (1,000 rows of s): probing is cheaper.
+    assert_eq!(
+        plan(&conn, "SELECT count(*) FROM m JOIN s ON s.k = m.x"),
+        "Project count(*)\n\
+         └─ Aggregate count(*)\n   \
+            └─ HashJoin build=left (m.x = s.k)\n      \
+               └─ Scan m\n      \
+               └─ Scan s"
+    );
+    assert_eq!(
+        plan(&conn, "SELECT count(*) FROM m LEFT JOIN s ON s.k = m.x"),
+        "Project count(*)\n\
+         └─ Aggregate count(*)\n   \
+            └─ LeftIndexJoin s using s_k (s.k = m.x)\n      \
+               └─ Scan m\n      \
+               └─ Scan s"
+    );
+    // 250 rows of m meet 20 of s each, 50 (x 50..59) none.
+    let rows = conn
+        .query("SELECT count(*) FROM m LEFT JOIN s ON s.k = m.x", ())
+        .unwrap();
+    assert_eq!(rows.values(), [vec![Value::Integer(250 * 20 + 50)]]);
+}

@@ -220,7 +220,14 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
                 None => residual.push(term.expr.map_columns(&map)),
             }
         }
-        let choice = join_access(&right, &left_keys, &right_keys, rows, estimates[r]);
+        let choice = join_access(
+            &right,
+            &left_keys,
+            &right_keys,
+            rows,
+            estimates[r],
+            kind == JoinKind::Inner,
+        );
         let joined_rows = choice.rows;
         let probe = choice
             .probe
@@ -371,7 +378,8 @@ impl JoinCandidates<'_> {
             }
         }
         let node = self.nodes[r].as_ref().expect("not joined yet");
-        join_access(node, &left_keys, &right_keys, rows, self.estimates[r])
+        // Only inner joins are reordered: either side may be built.
+        join_access(node, &left_keys, &right_keys, rows, self.estimates[r], true)
     }
 }
 
