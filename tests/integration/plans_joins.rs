@@ -192,3 +192,88 @@ fn join_order_follows_cost_not_size_alone() {
                   └─ Scan c"
     );
 }
+
+#[test]
+fn left_join_with_is_null_on_a_never_null_column_is_an_anti_join() {
+    let conn = setup();
+    // A column of the join's equality: the IS NULL term leaves the filter.
+    assert_eq!(
+        plan(
+            &conn,
+            "SELECT count(*) FROM o LEFT JOIN big ON big.a = o.tid WHERE big.a IS NULL"
+        ),
+        "Project count(*)\n\
+         └─ Aggregate count(*)\n   \
+            └─ AntiHashJoin (o.tid = big.a)\n      \
+               └─ Scan o\n      \
+               └─ Scan big"
+    );
+    // The probed table's INTEGER PRIMARY KEY, with another WHERE term kept.
+    assert_eq!(
+        plan(
+            &conn,
+            "SELECT o.x FROM o LEFT JOIN t ON t.id = o.tid WHERE t.id IS NULL AND o.x + t.v IS NULL"
+        ),
+        "Project o.x\n\
+         └─ Filter ((o.x + t.v) IS NULL)\n   \
+            └─ AntiIndexJoin t using primary key (t.id = o.tid)\n      \
+               └─ Scan o\n      \
+               └─ Scan t"
+    );
+    // A nullable column that is no key: matched rows with NULL there pass, so the join
+    // stays a LEFT join under the filter.
+    assert_eq!(
+        plan(
+            &conn,
+            "SELECT count(*) FROM o LEFT JOIN big ON big.a = o.tid WHERE big.b IS NULL"
+        ),
+        "Project count(*)\n\
+         └─ Aggregate count(*)\n   \
+            └─ Filter (big.b IS NULL)\n      \
+               └─ LeftHashJoin (o.tid = big.a)\n         \
+                  └─ Scan o\n         \
+                  └─ Scan big"
+    );
+    // IS NOT NULL, and IS NULL under OR, keep the LEFT join.
+    for sql in [
+        "SELECT count(*) FROM o LEFT JOIN big ON big.a = o.tid WHERE big.a IS NOT NULL",
+        "SELECT count(*) FROM o LEFT JOIN big ON big.a = o.tid WHERE big.a IS NULL OR o.x = 1",
+    ] {
+        let plan = plan(&conn, sql);
+        assert!(plan.contains("LeftHashJoin"), "{sql}:\n{plan}");
+        assert!(!plan.contains("Anti"), "{sql}:\n{plan}");
+    }
+}
+
+#[test]
+fn a_left_join_weighs_hashing_its_right_side_against_probing() {
+    let conn = setup();
+    conn.execute_batch(
+        "CREATE TABLE m(x INTEGER);
+         INSERT INTO m SELECT id % 60 FROM t WHERE id <= 300;",
+    )
+    .unwrap();
+    // An inner join hashes the smaller side (300 rows of m) instead of probing s_k 300
+    // times; a LEFT join must hash its right side (1,000 rows of s): probing is cheaper.
+    assert_eq!(
+        plan(&conn, "SELECT count(*) FROM m JOIN s ON s.k = m.x"),
+        "Project count(*)\n\
+         └─ Aggregate count(*)\n   \
+            └─ HashJoin build=left (m.x = s.k)\n      \
+               └─ Scan m\n      \
+               └─ Scan s"
+    );
+    assert_eq!(
+        plan(&conn, "SELECT count(*) FROM m LEFT JOIN s ON s.k = m.x"),
+        "Project count(*)\n\
+         └─ Aggregate count(*)\n   \
+            └─ LeftIndexJoin s using s_k (s.k = m.x)\n      \
+               └─ Scan m\n      \
+               └─ Scan s"
+    );
+    // 250 rows of m meet 20 of s each, 50 (x 50..59) none.
+    let rows = conn
+        .query("SELECT count(*) FROM m LEFT JOIN s ON s.k = m.x", ())
+        .unwrap();
+    assert_eq!(rows.values(), [vec![Value::Integer(250 * 20 + 50)]]);
+}

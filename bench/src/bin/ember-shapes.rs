@@ -1,6 +1,7 @@
 //! Query shapes the main bench does not time, against SQLite in the same run: a probe for
 //! the shapes an outside harness may try (prefix LIKE, IN lists, DISTINCT, semi and anti
-//! joins, OFFSET, window functions, CTEs, UNION, correlated subqueries, text sorts, ...).
+//! joins, OFFSET, window functions, CTEs, UNION, correlated subqueries, text sorts, ...);
+//! new shapes go at the end of `SHAPES`, so earlier tables stay comparable.
 //! Both engines get the same rows; SQLite's statements are prepared once and held, its
 //! table keyed by `id INTEGER PRIMARY KEY` and indexed as EmberDB's is. Each query runs
 //! until `--ms` milliseconds passed (at least 3 times) per engine, the engines alternating
@@ -209,6 +210,33 @@ const SHAPES: &[(&str, &str)] = &[
     (
         "aggregate of a join, both filtered",
         "SELECT avg(t.c) FROM t JOIN u ON u.t_id = t.id WHERE u.x < 0.1 AND t.g < 'g2'",
+    ),
+    // Session 22: more of the same families.
+    (
+        "LEFT JOIN on index, IS NULL",
+        "SELECT count(*), sum(u.x) FROM u LEFT JOIN t ON t.a = u.t_id WHERE t.id IS NULL",
+    ),
+    (
+        "NOT IN subquery",
+        "SELECT count(*) FROM t WHERE id NOT IN (SELECT t_id FROM u WHERE x < 0.5)",
+    ),
+    (
+        "3-table join + GROUP BY",
+        "SELECT t2.g, count(*) FROM u JOIN t ON t.id = u.t_id JOIN t AS t2 ON t2.id = \
+         t.b + 1 GROUP BY t2.g",
+    ),
+    (
+        "ORDER BY expression LIMIT",
+        "SELECT id, a + b FROM t ORDER BY a + b DESC, id LIMIT 10",
+    ),
+    (
+        "GROUP BY two columns",
+        "SELECT g, b % 10, count(*), sum(c) FROM t GROUP BY g, b % 10",
+    ),
+    (
+        "window rank over text",
+        "SELECT count(*) FROM (SELECT rank() OVER (PARTITION BY b ORDER BY s) AS r FROM t) \
+         WHERE r = 1",
     ),
 ];
 

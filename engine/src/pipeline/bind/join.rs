@@ -220,7 +220,14 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
                 None => residual.push(term.expr.map_columns(&map)),
             }
         }
-        let choice = join_access(&right, &left_keys, &right_keys, rows, estimates[r]);
+        let choice = join_access(
+            &right,
+            &left_keys,
+            &right_keys,
+            rows,
+            estimates[r],
+            kind == JoinKind::Inner,
+        );
         let joined_rows = choice.rows;
         let probe = choice
             .probe
@@ -231,7 +238,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             && !left_keys.is_empty()
             && rows < estimates[r];
         rows = joined_rows;
-        node = Node::Join(Box::new(Join {
+        let mut join = Join {
             probe: probe.map(Box::new),
             build_left,
             kind,
@@ -242,14 +249,16 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             condition: Expr::from_conjuncts(residual),
             left_width: width,
             right_width: widths[r],
-        }));
+            unmatched_only: false,
+        };
+        let mut after: Vec<Expr> = after
+            .into_iter()
+            .map(|t| t.expr.map_columns(&map))
+            .collect();
+        super::anti_join::mark_anti_join(&mut join, &mut after);
+        node = Node::Join(Box::new(join));
         width += widths[r];
-        if let Some(predicate) = Expr::from_conjuncts(
-            after
-                .into_iter()
-                .map(|t| t.expr.map_columns(&map))
-                .collect(),
-        ) {
+        if let Some(predicate) = Expr::from_conjuncts(after) {
             node = Node::Filter {
                 input: Box::new(node),
                 predicate,
@@ -369,7 +378,8 @@ impl JoinCandidates<'_> {
             }
         }
         let node = self.nodes[r].as_ref().expect("not joined yet");
-        join_access(node, &left_keys, &right_keys, rows, self.estimates[r])
+        // Only inner joins are reordered: either side may be built.
+        join_access(node, &left_keys, &right_keys, rows, self.estimates[r], true)
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod alter;
+mod anti_join;
 mod as_of;
 mod compare;
 mod constraint;

@@ -1,6 +1,7 @@
 //! DISTINCT and the set operations. Rows are compared by their `KeyValue`s, so NULLs equal
 //! NULLs and 1 equals 1.0, as SQLite compares rows for DISTINCT and compounds. UNION ALL
-//! streams both inputs; UNION, INTERSECT and EXCEPT return distinct rows, in row order as
+//! streams both inputs; UNION, INTERSECT and EXCEPT read theirs pushed (`push::rows`, rows in
+//! reused buffers: only the rows kept are copied) and return distinct rows, in row order as
 //! SQLite's compound sorter does.
 
 use std::collections::{HashMap, HashSet};
@@ -12,6 +13,7 @@ use crate::expr::{compare_for_sort, row_key, Collation, KeyLookup, KeyRef, KeyVa
 use crate::fast_hash::FastBuildHasher;
 use crate::plan::{Node, SetOperator, SortKey};
 
+use super::push::rows;
 use super::query::compare_keys;
 use super::{build, ExecContext, Operator, Row};
 
@@ -163,55 +165,57 @@ impl<'p> SetOperationOperator<'p> {
         let mut output: Vec<Row> = Vec::new();
         let mut memory = context.memory_charge("a UNION / INTERSECT / EXCEPT");
         // Each distinct key's row in `output`, and whether the right SELECT gave it.
-        let mut emitted: HashMap<Vec<KeyValue>, (usize, bool)> = HashMap::new();
-        let mut left = build(self.left);
+        let mut emitted: HashMap<Vec<KeyValue>, (usize, bool), FastBuildHasher> =
+            HashMap::default();
+        // The inputs run pushed (`push::rows`: each row in a reused buffer); only the rows
+        // kept are copied out.
         let mut emit =
-            |key: Vec<KeyValue>, row: Row, right: bool, output: &mut Vec<Row>| -> Result<()> {
+            |key: Vec<KeyValue>, row: &[Value], right: bool, output: &mut Vec<Row>| -> Result<()> {
                 match emitted.get_mut(&key) {
                     Some((position, from_right)) => {
                         if right && !*from_right {
-                            output[*position] = row;
+                            output[*position] = row.to_vec();
                             *from_right = true;
                         }
                     }
                     None => {
                         context.check_rows(output.len())?;
-                        memory.add(key_bytes(&key) + super::row_bytes(&row))?;
+                        memory.add(key_bytes(&key) + super::row_bytes(row))?;
                         emitted.insert(key, (output.len(), right));
-                        output.push(row);
+                        output.push(row.to_vec());
                     }
                 }
                 Ok(())
             };
         match self.op {
             SetOperator::Union => {
-                let mut right = build(self.right);
-                for (input, from_right) in [(&mut left, false), (&mut right, true)] {
-                    while let Some(row) = input.next(context)? {
-                        let key = collated_key(&row, self.collations);
-                        emit(key, row, from_right, &mut output)?;
-                    }
+                for (input, from_right) in [(self.left, false), (self.right, true)] {
+                    rows(input, context, &mut |row| {
+                        let key = collated_key(row, self.collations);
+                        emit(key, row, from_right, &mut output)
+                    })?;
                 }
             }
             SetOperator::Intersect | SetOperator::Except => {
-                let mut right_keys = HashSet::new();
+                let mut right_keys: HashSet<Vec<KeyValue>, FastBuildHasher> = HashSet::default();
                 let mut right_memory = context.memory_charge("an INTERSECT / EXCEPT");
-                let mut right = build(self.right);
-                while let Some(row) = right.next(context)? {
-                    let key = collated_key(&row, self.collations);
+                rows(self.right, context, &mut |row| {
+                    let key = collated_key(row, self.collations);
                     if !right_keys.contains(&key) {
                         context.check_rows(right_keys.len())?;
                         right_memory.add(key_bytes(&key))?;
                         right_keys.insert(key);
                     }
-                }
+                    Ok(())
+                })?;
                 let keep_common = self.op == SetOperator::Intersect;
-                while let Some(row) = left.next(context)? {
-                    let key = collated_key(&row, self.collations);
+                rows(self.left, context, &mut |row| {
+                    let key = collated_key(row, self.collations);
                     if right_keys.contains(&key) == keep_common {
                         emit(key, row, false, &mut output)?;
                     }
-                }
+                    Ok(())
+                })?;
             }
             SetOperator::UnionAll => {
                 return Err(crate::err!(Internal, "UNION ALL is streamed, not computed"))

@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::plan::{Join, JoinKind, JoinProbe};
 
 use super::index_probe::JoinProber;
+use super::join::pad_right;
 use super::join_table::keys_match;
 use super::push::{columns_read, left_rows, RowSink};
 use super::{build, ExecContext, Operator, Row};
@@ -101,6 +102,11 @@ impl Operator for IndexJoinOperator<'_> {
                 if !keys_hold(join, exact, &current.row, candidate, context)? {
                     continue;
                 }
+                if join.unmatched_only && join.condition.is_none() {
+                    // An anti join's first match decides: the row is not emitted.
+                    current.matched = true;
+                    break;
+                }
                 let left_width = current.row.len();
                 // The last candidate takes the left row itself (no copy).
                 let mut joined = if last {
@@ -117,7 +123,8 @@ impl Operator for IndexJoinOperator<'_> {
                         .iter_mut()
                         .map(|value| std::mem::replace(value, Value::Null)),
                 );
-                if condition_holds(join, &joined, context)? {
+                let passes = condition_holds(join, &joined, context)?;
+                if passes && !join.unmatched_only {
                     current.matched = true;
                     if last {
                         self.current = None;
@@ -127,6 +134,11 @@ impl Operator for IndexJoinOperator<'_> {
                 if last {
                     joined.truncate(left_width);
                     current.row = joined;
+                }
+                if passes {
+                    // An anti join's first match decides: the row is not emitted.
+                    current.matched = true;
+                    break;
                 }
             }
             let Current {
@@ -187,6 +199,11 @@ pub(super) fn push(
             if !keys_hold(join, exact, left, candidate, context)? {
                 continue;
             }
+            if join.unmatched_only && join.condition.is_none() {
+                // An anti join's first match decides: the row is not emitted.
+                matched = true;
+                break;
+            }
             fill_left(&mut joined, left, &left_columns, width);
             let right = &mut joined[left_width..];
             // The candidate joins `left` once: its values move into the joined row (the
@@ -196,15 +213,19 @@ pub(super) fn push(
             }
             if condition_holds(join, &joined, context)? {
                 matched = true;
+                if join.unmatched_only {
+                    break;
+                }
                 sink(&mut joined)?;
             }
         }
         if join.kind == JoinKind::Left && !matched {
             fill_left(&mut joined, left, &left_columns, width);
-            let right = &mut joined[left_width..];
-            for &column in &right_columns {
-                right[column] = Value::Null;
-            }
+            pad_right(
+                &mut joined[left_width..],
+                &right_columns,
+                join.unmatched_only,
+            );
             sink(&mut joined)?;
         }
         Ok(())

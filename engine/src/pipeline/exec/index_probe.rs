@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use ember_storage::index::{IndexKey, SecondaryIndex};
+use ember_storage::row::RowDecoder;
 use ember_storage::{DataType, Value};
 
 use crate::error::Result;
@@ -22,7 +23,11 @@ use super::{build, ExecContext, Row};
 /// What the probe reads.
 enum Target {
     PrimaryKey,
-    Index(Arc<SecondaryIndex>),
+    /// The index, and the decoder of its rows when the plan's does not read every index
+    /// column (a row found under a key is checked against its own key): the plan's columns
+    /// and the index's. The plan's decoder otherwise, so only the columns the plan reads
+    /// are decoded and copied into candidates.
+    Index(Arc<SecondaryIndex>, Option<RowDecoder>),
     /// The index is gone: every row of the table (filtered), read once.
     AllRows(Vec<Row>),
 }
@@ -88,7 +93,16 @@ impl<'p> JoinProber<'p> {
             return Ok(Target::PrimaryKey);
         };
         if let Some(storage) = self.access.table.storage.index(index.storage.id()) {
-            return Ok(Target::Index(storage));
+            let plan_decoder = self.access.read.decoder();
+            let decoder =
+                (!storage.columns().iter().all(|&c| plan_decoder.decodes(c))).then(|| {
+                    super::scan::with_index_columns(
+                        &self.access.table.storage,
+                        self.access.read.columns(),
+                        storage.columns(),
+                    )
+                });
+            return Ok(Target::Index(storage, decoder));
         }
         let mut scan = build(&self.join.right);
         let mut rows = Vec::new();
@@ -194,13 +208,18 @@ impl<'p> JoinProber<'p> {
                     self.candidate_count = 1;
                 }
             }
-            Target::Index(index) => {
+            Target::Index(index, decoder) => {
                 let mut failure = None;
                 let candidates = &mut self.candidates;
                 let count = &mut self.candidate_count;
-                context
-                    .txn
-                    .index_lookup(storage, index, &key, &mut self.buffer, |_, values| {
+                let decoder = decoder.as_ref().unwrap_or(access.read.decoder());
+                context.txn.index_lookup_decoded(
+                    storage,
+                    index,
+                    &key,
+                    decoder,
+                    &mut self.buffer,
+                    |_, values| {
                         match passes_filter(access, values, context).and_then(|keep| {
                             if keep {
                                 context.check_rows(*count)?;
@@ -212,7 +231,8 @@ impl<'p> JoinProber<'p> {
                             Err(error) => failure = Some(error),
                         }
                         failure.is_none()
-                    })?;
+                    },
+                )?;
                 if let Some(error) = failure {
                     return Err(error);
                 }

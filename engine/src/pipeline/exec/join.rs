@@ -193,6 +193,11 @@ impl Operator for JoinOperator<'_> {
                 {
                     continue;
                 }
+                if join.unmatched_only && join.condition.is_none() {
+                    // An anti join's first match decides: the row is not emitted.
+                    current.matched = true;
+                    break;
+                }
                 let mut joined = Vec::with_capacity(left.len() + right.len());
                 joined.extend_from_slice(left);
                 joined.extend_from_slice(right);
@@ -202,6 +207,9 @@ impl Operator for JoinOperator<'_> {
                 };
                 if passes {
                     current.matched = true;
+                    if join.unmatched_only {
+                        break;
+                    }
                     return Ok(Some(joined));
                 }
             }
@@ -214,6 +222,14 @@ impl Operator for JoinOperator<'_> {
                 left.resize(left.len() + join.right_width, Value::Null);
                 return Ok(Some(left));
             }
+            self.stream.recycle(left);
+        }
+    }
+
+    fn recycle(&mut self, row: Row) {
+        // An emitted row is a streamed row (or its copy) extended: its buffer fits the next.
+        if !self.join.build_left {
+            self.stream.recycle(row);
         }
     }
 }
@@ -265,6 +281,11 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
             {
                 continue;
             }
+            if join.unmatched_only && join.condition.is_none() {
+                // An anti join's first match decides: the row is not emitted.
+                matched = true;
+                break;
+            }
             fill_left(&mut joined, left, &left_columns, width);
             let joined_right = &mut joined[left_width..];
             for &column in &right_columns {
@@ -276,17 +297,34 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
             };
             if passes {
                 matched = true;
+                if join.unmatched_only {
+                    break;
+                }
                 sink(&mut joined)?;
             }
         }
         if join.kind == JoinKind::Left && !matched {
             fill_left(&mut joined, row, &left_columns, width);
-            let joined_right = &mut joined[left_width..];
-            for &column in &right_columns {
-                joined_right[column] = Value::Null;
-            }
+            pad_right(
+                &mut joined[left_width..],
+                &right_columns,
+                join.unmatched_only,
+            );
             sink(&mut joined)?;
         }
         Ok(())
     })
+}
+
+/// NULLs in the right part of an unmatched left row: at the columns the plan reads, or, for
+/// an anti join (whose right columns the plan above may read though its right input
+/// decodes only its keys: `optimize::prune_columns`), at every one.
+pub(super) fn pad_right(joined_right: &mut [Value], columns: &[usize], every: bool) {
+    if every {
+        joined_right.fill(Value::Null);
+    } else {
+        for &column in columns {
+            joined_right[column] = Value::Null;
+        }
+    }
 }

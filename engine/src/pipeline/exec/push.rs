@@ -3,13 +3,16 @@
 //! the input to its end and calls the sink with each row in a buffer the producer reuses.
 //! Joins (index and hash, INNER and LEFT) run pushed over pushed inputs, a full scan or
 //! index range below them through `scan::for_each_row` (rows decoded in place), so a join
-//! feeding an aggregate allocates no row per match; every other node is pulled through its
+//! feeding an aggregate allocates no row per match; a filter is pushed through (its test
+//! applied in the sink), so a join under a WHERE term still runs pushed; every other node is
+//! pulled through its
 //! operator, as before. Under EXPLAIN ANALYZE everything is pulled (the profile counts
 //! operators).
 
 use ember_storage::Value;
 
 use crate::error::Result;
+use crate::expr::Predicate;
 use crate::plan::{AccessPath, JoinKind, Node, TableAccess};
 
 use super::{build, profile, ExecContext};
@@ -27,6 +30,18 @@ pub(super) type LeftVisit<'s> = &'s mut dyn FnMut(&[Value]) -> Result<()>;
 /// returns them; stops at the first error.
 pub(super) fn rows(node: &Node, context: &ExecContext<'_>, sink: RowSink<'_>) -> Result<()> {
     if !profile::active() {
+        if let Node::Filter { input, predicate } = node {
+            // Pushed through: a join below still runs pushed, and the rows that fail the
+            // predicate are never handed on (its test, compiled when it can be, is
+            // `FilterOperator`'s).
+            let predicate = Predicate::new(predicate, &context.eval);
+            return rows(input, context, &mut |row| {
+                if predicate.matches(row, &context.eval)? {
+                    sink(row)?;
+                }
+                Ok(())
+            });
+        }
         if let Node::Join(join) = node {
             match (join.kind, &join.probe) {
                 (JoinKind::Inner | JoinKind::Left, Some(probe)) => {

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, Computed, Expr};
+use crate::expr::{compare_for_sort, Computed, Expr, Predicate};
 use crate::plan::SortKey;
 
 use super::{ExecContext, Operator, Row};
@@ -37,18 +37,34 @@ impl Operator for ValuesOperator<'_> {
 pub struct FilterOperator<'p> {
     input: Box<dyn Operator + 'p>,
     predicate: &'p Expr,
+    /// The predicate compiled (when its shape allows and it reads no enclosing query's
+    /// row) at the first `next`: its constants and parameters are read in the execution's
+    /// context.
+    test: Option<Predicate<'p>>,
 }
 
 impl<'p> FilterOperator<'p> {
     pub fn new(input: Box<dyn Operator + 'p>, predicate: &'p Expr) -> Self {
-        FilterOperator { input, predicate }
+        FilterOperator {
+            input,
+            predicate,
+            test: None,
+        }
     }
 }
 
 impl Operator for FilterOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        let predicate = self.predicate;
+        let test = self.test.get_or_insert_with(|| {
+            if reads_outer_row(predicate) {
+                Predicate::Tree(predicate)
+            } else {
+                Predicate::new(predicate, &context.eval)
+            }
+        });
         while let Some(row) = self.input.next(context)? {
-            if self.predicate.matches(&row, &context.eval)? {
+            if test.matches(&row, &context.eval)? {
                 return Ok(Some(row));
             }
             self.input.recycle(row);
@@ -63,6 +79,14 @@ impl Operator for FilterOperator<'_> {
     fn recycle(&mut self, row: Row) {
         self.input.recycle(row);
     }
+}
+
+/// Whether `expr` reads a column of an enclosing query's row (which compiling would read
+/// once, as a constant).
+fn reads_outer_row(expr: &Expr) -> bool {
+    let mut outer = false;
+    expr.walk(&mut |e| outer |= matches!(e, Expr::OuterColumn { .. }));
+    outer
 }
 
 pub struct ProjectOperator<'p> {

@@ -610,7 +610,7 @@ fn set_members(
 
 /// A decoder of `table`'s rows for the columns `read` marks (every one when `None`) and
 /// `index_columns`.
-fn with_index_columns(
+pub(super) fn with_index_columns(
     table: &ember_storage::Table,
     read: Option<&[bool]>,
     index_columns: &[usize],

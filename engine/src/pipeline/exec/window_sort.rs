@@ -275,6 +275,7 @@ fn sort_partitions(
     let mut permutation: Vec<usize> = Vec::new();
     let mut moved_rows: Vec<usize> = Vec::new();
     let mut moved_keys = Vec::new();
+    let mut scratch = KeyScratch::default();
     for range in partitions {
         context.check_interrupt()?;
         if range.len() < 2 {
@@ -283,8 +284,10 @@ fn sort_partitions(
         let values = &order_keys[range.start * width..range.end * width];
         let values_at = |at: usize| &values[at * width..(at + 1) * width];
         permutation.clear();
-        permutation.extend(0..range.len());
-        permutation.sort_by(|&a, &b| compare_order(keys, values_at(a), values_at(b)));
+        if !single_key_permutation(keys, values, &mut permutation, &mut scratch) {
+            permutation.extend(0..range.len());
+            permutation.sort_by(|&a, &b| compare_order(keys, values_at(a), values_at(b)));
+        }
         if permutation.iter().enumerate().all(|(at, &from)| at == from) {
             continue;
         }
@@ -304,4 +307,266 @@ fn sort_partitions(
         }
     }
     Ok(())
+}
+
+/// Reused buffers of `single_key_permutation`.
+#[derive(Default)]
+struct KeyScratch {
+    integers: Vec<(i64, usize)>,
+    reals: Vec<(f64, usize)>,
+    nulls: Vec<usize>,
+}
+
+/// The class of a partition's ORDER BY values that `single_key_permutation` sorts directly.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyClass {
+    Integer,
+    Real,
+    Text,
+}
+
+/// With one ORDER BY key of the built-in collations and every non-NULL value of the
+/// partition (`values`) an integer, every one a real (none NaN), or every one a text: fills
+/// `permutation` with the positions in sorted order (NULLs first or last, in input order)
+/// and returns true; the order `compare_order`'s stable sort gives, found by comparing the
+/// plain values (ties broken by position). Any other partition returns false, untouched.
+fn single_key_permutation(
+    keys: &[SortKey],
+    values: &[Cow<'_, Value>],
+    permutation: &mut Vec<usize>,
+    scratch: &mut KeyScratch,
+) -> bool {
+    let [key] = keys else {
+        return false;
+    };
+    if key.collation.is_some() {
+        return false;
+    }
+    let mut class = None;
+    for value in values {
+        let this = match value.as_ref() {
+            Value::Null => continue,
+            Value::Integer(_) => KeyClass::Integer,
+            Value::Real(real) if !real.is_nan() => KeyClass::Real,
+            Value::Text(_) => KeyClass::Text,
+            _ => return false,
+        };
+        if *class.get_or_insert(this) != this {
+            return false;
+        }
+    }
+    let Some(class) = class else {
+        return false;
+    };
+    debug_assert!(permutation.is_empty());
+    scratch.nulls.clear();
+    let descending = key.descending;
+    let nulls_first = key.nulls_first;
+    // Sorted with ties in position order (a stable sort's order), then put with the NULLs.
+    match class {
+        KeyClass::Integer => {
+            let pairs = &mut scratch.integers;
+            pairs.clear();
+            for (at, value) in values.iter().enumerate() {
+                match value.as_ref() {
+                    Value::Integer(integer) => pairs.push((*integer, at)),
+                    _ => scratch.nulls.push(at),
+                }
+            }
+            if descending {
+                pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            } else {
+                pairs.sort_unstable();
+            }
+            place(
+                permutation,
+                &scratch.nulls,
+                nulls_first,
+                pairs.iter().map(|p| p.1),
+            );
+        }
+        KeyClass::Real => {
+            let pairs = &mut scratch.reals;
+            pairs.clear();
+            for (at, value) in values.iter().enumerate() {
+                match value.as_ref() {
+                    Value::Real(real) => pairs.push((*real, at)),
+                    _ => scratch.nulls.push(at),
+                }
+            }
+            // No NaN: `partial_cmp` is total here, and equal (0.0, -0.0) as SQL says.
+            let order = |a: f64, b: f64| a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+            if descending {
+                pairs.sort_unstable_by(|a, b| order(b.0, a.0).then(a.1.cmp(&b.1)));
+            } else {
+                pairs.sort_unstable_by(|a, b| order(a.0, b.0).then(a.1.cmp(&b.1)));
+            }
+            place(
+                permutation,
+                &scratch.nulls,
+                nulls_first,
+                pairs.iter().map(|p| p.1),
+            );
+        }
+        KeyClass::Text => {
+            let mut pairs: Vec<(&[u8], usize)> = Vec::with_capacity(values.len());
+            for (at, value) in values.iter().enumerate() {
+                match value.as_ref() {
+                    Value::Text(text) => pairs.push((text.as_bytes(), at)),
+                    _ => scratch.nulls.push(at),
+                }
+            }
+            if descending {
+                pairs.sort_unstable_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(&b.1)));
+            } else {
+                pairs.sort_unstable();
+            }
+            place(
+                permutation,
+                &scratch.nulls,
+                nulls_first,
+                pairs.iter().map(|p| p.1),
+            );
+        }
+    }
+    true
+}
+
+/// Writes the sorted positions and the NULLs' positions (first or last) into `permutation`.
+fn place(
+    permutation: &mut Vec<usize>,
+    nulls: &[usize],
+    nulls_first: bool,
+    sorted: impl Iterator<Item = usize>,
+) {
+    if nulls_first {
+        permutation.extend_from_slice(nulls);
+        permutation.extend(sorted);
+    } else {
+        permutation.extend(sorted);
+        permutation.extend_from_slice(nulls);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(descending: bool, nulls_first: bool) -> SortKey {
+        SortKey {
+            expr: Expr::Column {
+                index: 0,
+                name: "k".into(),
+                meta: Default::default(),
+            },
+            descending,
+            nulls_first,
+            collation: None,
+        }
+    }
+
+    /// The general path's order: a stable sort by `compare_order`.
+    fn stable_order(keys: &[SortKey], values: &[Cow<'_, Value>]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| {
+            compare_order(
+                keys,
+                std::slice::from_ref(&values[a]),
+                std::slice::from_ref(&values[b]),
+            )
+        });
+        order
+    }
+
+    /// A few values of one class with repeats and NULLs, in a scrambled order.
+    fn partitions() -> Vec<Vec<Value>> {
+        let scramble = |values: Vec<Value>| -> Vec<Value> {
+            let len = values.len();
+            (0..len)
+                .map(|at| values[(at * 7 + 3) % len].clone())
+                .collect()
+        };
+        let integers = [5, -3, 5, i64::MAX, i64::MIN, 0, -3, 12, 5, 7, 0];
+        let reals = [
+            0.5, -0.0, 0.0, 2.5, -1e300, 1e300, 0.5, -2.25, 2.5, 3.0, 0.0,
+        ];
+        let texts = [
+            "pear", "", "Apple", "apple", "pear", "b", "B", "zz", "", "é", "a",
+        ];
+        let with_nulls = |mut values: Vec<Value>| {
+            values.insert(2, Value::Null);
+            values.insert(6, Value::Null);
+            values.push(Value::Null);
+            values
+        };
+        let integers: Vec<Value> = integers.iter().map(|&i| Value::Integer(i)).collect();
+        let reals: Vec<Value> = reals.iter().map(|&r| Value::Real(r)).collect();
+        let texts: Vec<Value> = texts.iter().map(|&t| Value::Text(t.into())).collect();
+        vec![
+            scramble(integers.clone()),
+            scramble(with_nulls(integers)),
+            scramble(reals.clone()),
+            scramble(with_nulls(reals)),
+            scramble(texts.clone()),
+            scramble(with_nulls(texts)),
+        ]
+    }
+
+    #[test]
+    fn single_key_sort_gives_the_stable_sorts_order() {
+        let mut scratch = KeyScratch::default();
+        for values in partitions() {
+            let values: Vec<Cow<'_, Value>> = values.iter().map(Cow::Borrowed).collect();
+            for descending in [false, true] {
+                for nulls_first in [false, true] {
+                    let keys = [key(descending, nulls_first)];
+                    let mut permutation = Vec::new();
+                    assert!(single_key_permutation(
+                        &keys,
+                        &values,
+                        &mut permutation,
+                        &mut scratch
+                    ));
+                    assert_eq!(
+                        permutation,
+                        stable_order(&keys, &values),
+                        "{values:?} descending {descending} nulls_first {nulls_first}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn other_partitions_take_the_general_sort() {
+        let mut scratch = KeyScratch::default();
+        let mixed = [Value::Integer(1), Value::Real(0.5)];
+        let blobs = [Value::Blob(vec![1]), Value::Blob(vec![0])];
+        let nan = [Value::Real(1.0), Value::Real(f64::NAN)];
+        let nulls = [Value::Null, Value::Null];
+        for values in [&mixed[..], &blobs, &nan, &nulls] {
+            let values: Vec<Cow<'_, Value>> = values.iter().map(Cow::Borrowed).collect();
+            let mut permutation = Vec::new();
+            assert!(!single_key_permutation(
+                &[key(false, true)],
+                &values,
+                &mut permutation,
+                &mut scratch
+            ));
+            assert!(permutation.is_empty());
+        }
+        // Two keys, or a collation the application registered, also take it.
+        let values: Vec<Cow<'_, Value>> = [Value::Integer(2), Value::Integer(1)]
+            .iter()
+            .map(Cow::Borrowed)
+            .collect();
+        let mut permutation = Vec::new();
+        let two = [key(false, true), key(false, true)];
+        assert!(!single_key_permutation(
+            &two,
+            &values,
+            &mut permutation,
+            &mut scratch
+        ));
+    }
 }

@@ -44,12 +44,15 @@ pub struct JoinChoice {
 /// How an INNER or LEFT join with these equality keys (`left_keys[i] = right_keys[i]`)
 /// should reach `right` (about `inner_rows` rows) when about `outer_rows` left rows drive
 /// it: the probe to use (`None`: hash), about how many rows the join gives and its cost.
+/// `build_either_side`: a hash join may build on the left side when it is the smaller (an
+/// INNER join); a LEFT join always builds on its right side.
 pub fn join_access(
     right: &Node,
     left_keys: &[Expr],
     right_keys: &[Expr],
     outer_rows: u64,
     inner_rows: u64,
+    build_either_side: bool,
 ) -> JoinChoice {
     if right_keys.is_empty() {
         // A nested loop over the product.
@@ -61,10 +64,15 @@ pub fn join_access(
         };
     }
     let hashed_rows = outer_rows.max(inner_rows);
-    // Read the right side, hash the smaller side, probe with the larger.
+    // Read the right side, hash the smaller side (or the right one), probe with the other.
+    let (built, probing) = if build_either_side {
+        (outer_rows.min(inner_rows), hashed_rows)
+    } else {
+        (inner_rows, outer_rows)
+    };
     let hash_cost = inner_rows
-        .saturating_add(outer_rows.min(inner_rows).saturating_mul(BUILD_COST))
-        .saturating_add(hashed_rows);
+        .saturating_add(built.saturating_mul(BUILD_COST))
+        .saturating_add(probing);
     let hashed = |rows: u64| JoinChoice {
         probe: None,
         rows,

@@ -194,6 +194,15 @@ fn prune(node: &mut Node, needed: Needed) {
                 .iter()
                 .for_each(|condition| joined.add_expr(condition));
             let (mut left, mut right) = joined.split_at(join.left_width);
+            if join.unmatched_only {
+                // Its rows' right values are NULLs: only its keys and condition read the
+                // right input.
+                let mut by_condition = Needed::none();
+                join.condition
+                    .iter()
+                    .for_each(|condition| by_condition.add_expr(condition));
+                right = by_condition.split_at(join.left_width).1;
+            }
             left.add_exprs(join.left_keys.iter());
             if let Some(probe) = &join.probe {
                 left.add_exprs(probe.values.iter());

@@ -253,6 +253,7 @@ impl Node {
                 indent(out, depth);
                 let kind = match join.kind {
                     JoinKind::Inner => "",
+                    JoinKind::Left if join.unmatched_only => "Anti",
                     JoinKind::Left => "Left",
                     JoinKind::Right => "Right",
                     JoinKind::Full => "Full",

@@ -23,6 +23,7 @@ pub struct JoinProbe {
 /// then the rechecked condition.
 pub(super) fn write_index_join(out: &mut String, join: &Join, probe: &JoinProbe) -> fmt::Result {
     let kind = match join.kind {
+        JoinKind::Left if join.unmatched_only => "Anti",
         JoinKind::Left => "Left",
         _ => "",
     };

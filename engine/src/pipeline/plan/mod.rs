@@ -376,6 +376,11 @@ pub struct Join {
     /// A hash or nested-loop INNER join that reads its left input into memory and streams
     /// its right one (the left is the smaller by estimate).
     pub build_left: bool,
+    /// An anti join (`bind/anti_join.rs`): a LEFT join that emits only its unmatched left
+    /// rows (NULL-padded) and stops at a left row's first match, because a WHERE term above
+    /// it (`right_col IS NULL`, the column never NULL in a matched row) drops every joined
+    /// row.
+    pub unmatched_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
