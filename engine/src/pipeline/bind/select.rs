@@ -428,10 +428,11 @@ impl Binder<'_> {
                         continue;
                     }
                     match &column.join_alias {
-                        None => push_column(projection, index, &column.name),
+                        None => push_column(projection, index, &column.name, column.meta),
                         Some(join) if only_join => {
                             let resolved = scope.resolve(None, &column.name)?;
-                            push_column(projection, resolved, &join.name);
+                            let meta = scope.columns[resolved].meta;
+                            push_column(projection, resolved, &join.name, meta);
                         }
                         Some(join) => {
                             if let Some(clash) = other_item_column(scope, column) {
@@ -441,7 +442,7 @@ impl Binder<'_> {
                                     column.name
                                 ));
                             }
-                            push_column(projection, index, &join.name);
+                            push_column(projection, index, &join.name, column.meta);
                         }
                     }
                 }
@@ -457,7 +458,7 @@ impl Binder<'_> {
                             .is_some_and(|t| t.eq_ignore_ascii_case(&qualifier))
                     {
                         found = true;
-                        push_column(projection, index, &column.name);
+                        push_column(projection, index, &column.name, column.meta);
                     }
                 }
                 if !found {
@@ -594,11 +595,18 @@ fn other_item_column<'s>(scope: &'s Scope, column: &super::ScopeColumn) -> Optio
     })
 }
 
-fn push_column(projection: &mut Projection, index: usize, name: &str) {
+/// Appends column `index` of the scope (a `*` expansion), with its affinity and collation,
+/// which a subquery, view or CTE reading `*` passes on as SQLite does.
+fn push_column(
+    projection: &mut Projection,
+    index: usize,
+    name: &str,
+    meta: crate::expr::ColumnMeta,
+) {
     projection.exprs.push(Expr::Column {
         index,
         name: name.to_string(),
-        meta: Default::default(),
+        meta,
     });
     projection.names.push(name.to_string());
     projection.aliases.push(None);
