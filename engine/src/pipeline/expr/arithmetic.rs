@@ -165,6 +165,22 @@ impl Arithmetic {
         }
     }
 
+    /// The value over `row` as `value` computes it, as a number: `Some(None)` for NULL,
+    /// `None` for a row the program does not cover (the tree computes it).
+    #[inline]
+    pub(crate) fn number(&self, row: &[Value]) -> Option<Option<Numeric>> {
+        let result = if self.depth_max <= 1 {
+            run(&self.steps, row, &mut Vec::new())
+        } else {
+            run(&self.steps, row, &mut LocalStack::default())
+        };
+        match result {
+            Ok(number) => Some(Some(number)),
+            Err(Halt::Null) => Some(None),
+            Err(Halt::Tree) => None,
+        }
+    }
+
     /// Calls `visit` with every column the program reads.
     pub fn for_each_column(&self, visit: &mut impl FnMut(usize)) {
         for step in self.steps.iter() {

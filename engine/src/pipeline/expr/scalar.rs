@@ -21,10 +21,13 @@ use std::borrow::Cow;
 use ember_storage::Value;
 
 use super::arithmetic::Arithmetic;
-use super::cast::{cast, Affinity};
+use super::cast::{cast, real_to_integer, Affinity};
 use super::function::{call_borrowed, Function};
 use super::like::Pattern;
-use super::text::{single_char, text_of};
+use super::ops::Numeric;
+use super::round::round_real;
+use super::text::{integer_of, single_char, text_of};
+use super::text_view::{Case, TextView};
 use super::{EvalContext, Expr};
 use crate::error::Result;
 
@@ -170,19 +173,236 @@ impl Scalar {
                 Some(value) => value,
                 None => tree.eval(row, &EvalContext::default())?,
             }),
-            Scalar::Call { function, args } => Cow::Owned(call(*function, args, row)?),
+            Scalar::Call { function, args } => {
+                if makes_text_view(*function) {
+                    return Ok(text_call(*function, args, row)?.into_value());
+                }
+                if let Some(number) = number_call(*function, args, row) {
+                    return Ok(Cow::Owned(number_value(number)));
+                }
+                Cow::Owned(call(*function, args, row)?)
+            }
             Scalar::Cast { operand, affinity } => {
                 Cow::Owned(cast(operand.eval(row)?.into_owned(), *affinity))
             }
-            Scalar::Match { text, pattern } => {
-                let text = text.eval(row)?;
-                Cow::Owned(match text_of(&text) {
+            Scalar::Match { text, pattern } => Cow::Owned(match text.operand(row)?.into_text() {
+                Ok(view) => match view.as_is() {
+                    Some(text) => Value::Boolean(pattern.matches(text)),
+                    None => match view.into_value() {
+                        Value::Text(text) => Value::Boolean(pattern.matches(&text)),
+                        _ => unreachable!("a text view makes a text"),
+                    },
+                },
+                Err(value) => match text_of(&value) {
                     None => Value::Null,
                     Some(text) => Value::Boolean(pattern.matches(&text)),
-                })
-            }
+                },
+            }),
         })
     }
+
+    /// The expression's value over `row` as `eval` gives it, except that text made by
+    /// substr(), upper() or lower() comes as a `TextView` of the text it reads (no
+    /// `String` built): for a consumer that only compares, counts or matches it.
+    #[inline]
+    pub fn operand<'r>(&'r self, row: &'r [Value]) -> Result<Operand<'r>> {
+        match self {
+            Scalar::Call { function, args } if makes_text_view(*function) => {
+                text_call(*function, args, row)
+            }
+            other => Ok(Operand::Value(other.eval(row)?)),
+        }
+    }
+
+    /// Whether `number` can answer for this operand (a column, a constant, arithmetic, a
+    /// numeric function of those): a cheap test made before asking it.
+    #[inline]
+    pub fn numeric_shape(&self) -> bool {
+        match self {
+            Scalar::Column(_) | Scalar::Constant(_) | Scalar::Arithmetic(..) => true,
+            Scalar::Call { function, .. } => {
+                matches!(function, Function::Abs | Function::Round | Function::Sign)
+            }
+            _ => false,
+        }
+    }
+
+    /// The value over `row` as a number without building a `Value`: `Some(Some(number))`
+    /// for an INTEGER or REAL, `Some(None)` for NULL, `None` when it is something else or
+    /// the expression is not of a `numeric_shape` (then `eval` answers).
+    #[inline]
+    pub(crate) fn number(&self, row: &[Value]) -> Option<Option<Numeric>> {
+        match self {
+            Scalar::Column(index) => number_of_value(&row[*index]),
+            Scalar::Constant(value) => number_of_value(value),
+            Scalar::Arithmetic(program, _) => program.number(row),
+            Scalar::Call { function, args } => number_call(*function, args, row),
+            _ => None,
+        }
+    }
+}
+
+/// A compiled operand's value (`Scalar::operand`): a value, or text read in place.
+#[derive(Debug)]
+pub enum Operand<'r> {
+    Value(Cow<'r, Value>),
+    Text(TextView<'r>),
+}
+
+impl<'r> Operand<'r> {
+    /// The value (a text view made into its text).
+    pub fn into_value(self) -> Cow<'r, Value> {
+        match self {
+            Operand::Value(value) => value,
+            Operand::Text(view) => Cow::Owned(view.into_value()),
+        }
+    }
+
+    /// The operand as a text view when it is text; the value back otherwise.
+    pub fn into_text(self) -> std::result::Result<TextView<'r>, Cow<'r, Value>> {
+        match self {
+            Operand::Value(value) => TextView::of_value(value),
+            Operand::Text(view) => Ok(view),
+        }
+    }
+}
+
+/// A value as a number: `Some(Some(_))` for INTEGER and REAL, `Some(None)` for NULL,
+/// `None` for any other value.
+#[inline(always)]
+fn number_of_value(value: &Value) -> Option<Option<Numeric>> {
+    match value {
+        Value::Integer(i) => Some(Some(Numeric::Integer(*i))),
+        Value::Real(r) => Some(Some(Numeric::Real(*r))),
+        Value::Null => Some(None),
+        _ => None,
+    }
+}
+
+/// A number as a value (NULL for `None`).
+#[inline(always)]
+fn number_value(number: Option<Numeric>) -> Value {
+    match number {
+        Some(Numeric::Integer(i)) => Value::Integer(i),
+        Some(Numeric::Real(r)) => Value::Real(r),
+        None => Value::Null,
+    }
+}
+
+/// Whether `function` gives a text view of its first argument's text (`text_call`).
+#[inline(always)]
+fn makes_text_view(function: Function) -> bool {
+    matches!(
+        function,
+        Function::Substr | Function::Upper | Function::Lower
+    )
+}
+
+/// substr(), upper() or lower() over `row`: a view of the first argument's text (itself a
+/// view when it is one of these calls), or, when that argument is not text (NULL, a
+/// number, a blob), the value `function::call` gives.
+fn text_call<'r>(function: Function, args: &'r [Scalar], row: &'r [Value]) -> Result<Operand<'r>> {
+    debug_assert!(makes_text_view(function));
+    let Some((source, rest)) = args.split_first() else {
+        return Ok(Operand::Value(Cow::Owned(call(function, args, row)?)));
+    };
+    let view = match source.operand(row)?.into_text() {
+        Ok(view) => view,
+        Err(first) => {
+            return Ok(Operand::Value(Cow::Owned(call_after_first(
+                function, first, rest, row,
+            )?)))
+        }
+    };
+    Ok(Operand::Text(match (function, rest) {
+        (Function::Upper, []) => view.with_case(Case::Upper),
+        (Function::Lower, []) => view.with_case(Case::Lower),
+        (Function::Substr, [start, length @ ..]) if length.len() <= 1 => {
+            // Arguments evaluate left to right, then any NULL makes the result NULL.
+            let start = start.eval(row)?;
+            let length = match length.first() {
+                Some(length) => Some(length.eval(row)?),
+                None => None,
+            };
+            if start.is_null() || length.as_ref().is_some_and(|length| length.is_null()) {
+                return Ok(Operand::Value(Cow::Owned(Value::Null)));
+            }
+            // SQLite reads substr's numbers as C ints: the low 32 bits of the integer.
+            view.substr(
+                i64::from(integer_of(&start) as i32),
+                length.map(|length| i64::from(integer_of(&length) as i32)),
+            )
+        }
+        _ => {
+            debug_assert!(false, "{function} with {} arguments compiled", args.len());
+            return Ok(Operand::Value(Cow::Owned(call(function, args, row)?)));
+        }
+    }))
+}
+
+/// `function` applied to `first` (already evaluated) and the rest of its arguments.
+fn call_after_first(
+    function: Function,
+    first: Cow<'_, Value>,
+    rest: &[Scalar],
+    row: &[Value],
+) -> Result<Value> {
+    match rest {
+        [] => call_borrowed(function, &[first]),
+        [b] => call_borrowed(function, &[first, b.eval(row)?]),
+        [b, c] => call_borrowed(function, &[first, b.eval(row)?, c.eval(row)?]),
+        _ => {
+            let mut values = Vec::with_capacity(rest.len() + 1);
+            values.push(first);
+            for arg in rest {
+                values.push(arg.eval(row)?);
+            }
+            call_borrowed(function, &values)
+        }
+    }
+}
+
+/// abs(), round() or sign() of numeric arguments computed on numbers (what
+/// `function::call` gives for them); `None` for any other function, an argument that is
+/// not a number or NULL, and abs() of the smallest integer (whose error `call` reports).
+#[inline]
+fn number_call(function: Function, args: &[Scalar], row: &[Value]) -> Option<Option<Numeric>> {
+    match (function, args) {
+        (Function::Abs, [x]) => Some(match x.number(row)? {
+            None => None,
+            Some(Numeric::Integer(i)) => Some(Numeric::Integer(i.checked_abs()?)),
+            Some(Numeric::Real(r)) => Some(Numeric::Real(r.abs())),
+        }),
+        (Function::Sign, [x]) => Some(x.number(row)?.map(|number| {
+            Numeric::Integer(match number {
+                Numeric::Integer(i) => i.signum(),
+                Numeric::Real(r) if r > 0.0 => 1,
+                Numeric::Real(r) if r < 0.0 => -1,
+                Numeric::Real(_) => 0,
+            })
+        })),
+        (Function::Round, [x]) => Some(x.number(row)?.map(|x| round_number(x, 0))),
+        (Function::Round, [x, digits]) => {
+            // The digits are read first: NULL digits give NULL whatever X is.
+            let digits = match digits.number(row)? {
+                None => return Some(None),
+                Some(Numeric::Integer(i)) => i.clamp(0, 30),
+                Some(Numeric::Real(r)) => real_to_integer(r).clamp(0, 30),
+            };
+            Some(x.number(row)?.map(|x| round_number(x, digits as usize)))
+        }
+        _ => None,
+    }
+}
+
+/// round() of a number to `digits` decimals: always a REAL.
+#[inline]
+fn round_number(x: Numeric, digits: usize) -> Numeric {
+    let r = match x {
+        Numeric::Integer(i) => i as f64,
+        Numeric::Real(r) => r,
+    };
+    Numeric::Real(round_real(r, digits))
 }
 
 /// A compiled call's value over `row`: its arguments evaluated left to right (lazily
@@ -197,6 +417,17 @@ fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
             }
         }
         return Ok(Value::Null);
+    }
+    if let (Function::Length | Function::OctetLength, [a]) = (function, args) {
+        // Of text (a view included), counted in place.
+        return match a.operand(row)?.into_text() {
+            Ok(view) => Ok(Value::Integer(if function == Function::Length {
+                view.char_count()
+            } else {
+                view.unmapped().len()
+            } as i64)),
+            Err(value) => call_borrowed(function, &[value]),
+        };
     }
     match args {
         [a] => call_borrowed(function, &[a.eval(row)?]),

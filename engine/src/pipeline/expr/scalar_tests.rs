@@ -59,6 +59,10 @@ fn values() -> Vec<Value> {
         Value::Text(" 12 ".into()),
         Value::Text("é%_".into()),
         Value::Text("3".into()),
+        Value::Text("aé½Z".into()),
+        Value::Text("MiXeD".into()),
+        Value::Real(2.5),
+        Value::Real(-0.125),
         Value::Blob(b"k9".to_vec()),
         Value::Boolean(true),
     ]
@@ -182,6 +186,69 @@ fn scalar_shapes() -> Vec<Expr> {
                 vec![call(Function::Trim, vec![c0.clone()])],
             ),
         ),
+        // Text views (substr/upper/lower read in place) in every nesting and consumer.
+        call(
+            Function::Upper,
+            vec![call(Function::Lower, vec![c0.clone()])],
+        ),
+        call(
+            Function::Substr,
+            vec![call(Function::Upper, vec![c0.clone()]), c1.clone()],
+        ),
+        call(
+            Function::Lower,
+            vec![call(Function::Substr, vec![c0.clone(), int(-2)])],
+        ),
+        call(
+            Function::Substr,
+            vec![
+                call(Function::Substr, vec![c0.clone(), int(2)]),
+                int(1),
+                c1.clone(),
+            ],
+        ),
+        call(
+            Function::Length,
+            vec![call(Function::Substr, vec![c0.clone(), int(2)])],
+        ),
+        call(
+            Function::OctetLength,
+            vec![call(Function::Upper, vec![c0.clone()])],
+        ),
+        call(
+            Function::Hex,
+            vec![call(Function::Substr, vec![c0.clone(), int(1), int(1)])],
+        ),
+        like(
+            text("k%"),
+            call(Function::Substr, vec![c0.clone(), int(1), int(3)]),
+        ),
+        like(
+            text("%X%"),
+            call(
+                Function::Lower,
+                vec![call(Function::Substr, vec![c0.clone(), int(2)])],
+            ),
+        ),
+        // Numeric functions computed on numbers.
+        call(Function::Abs, vec![c0.clone()]),
+        call(
+            Function::Sign,
+            vec![binary(BinaryOp::Subtract, c0.clone(), int(1))],
+        ),
+        call(Function::Round, vec![c0.clone()]),
+        call(
+            Function::Round,
+            vec![call(Function::Abs, vec![c0.clone()]), real(1.7)],
+        ),
+        call(
+            Function::Abs,
+            vec![call(Function::Round, vec![c0.clone(), int(2)])],
+        ),
+        call(
+            Function::Sign,
+            vec![call(Function::Round, vec![c0.clone(), Expr::Parameter(1)])],
+        ),
     ]);
     shapes
 }
@@ -301,7 +368,37 @@ fn predicate_shapes() -> Vec<Expr> {
             negated: true,
         });
     }
+    let (c0, c1) = (column(0), column(1));
     shapes.extend([
+        // Two text views, a view and a column, two numeric calls.
+        binary(
+            BinaryOp::Equal,
+            call(Function::Upper, vec![c0.clone()]),
+            call(Function::Upper, vec![c1.clone()]),
+        ),
+        binary(
+            BinaryOp::Less,
+            call(Function::Substr, vec![c0.clone(), int(2)]),
+            call(Function::Lower, vec![c1.clone()]),
+        ),
+        binary(
+            BinaryOp::GreaterOrEqual,
+            c1.clone(),
+            call(
+                Function::Lower,
+                vec![call(Function::Substr, vec![c0.clone(), int(1), int(2)])],
+            ),
+        ),
+        binary(
+            BinaryOp::Less,
+            call(Function::Round, vec![c0.clone()]),
+            call(Function::Round, vec![c1.clone(), int(1)]),
+        ),
+        binary(
+            BinaryOp::NotEqual,
+            binary(BinaryOp::Modulo, c0.clone(), int(7)),
+            call(Function::Sign, vec![c1.clone()]),
+        ),
         binary(BinaryOp::Equal, column(0), column(1)),
         column(0),
         Expr::IsNull {
