@@ -201,6 +201,16 @@ impl Scalar {
         })
     }
 
+    /// `eval` with a column or constant read inline (the common arguments of a call).
+    #[inline(always)]
+    fn value<'r>(&'r self, row: &'r [Value]) -> Result<Cow<'r, Value>> {
+        match self {
+            Scalar::Column(index) => Ok(Cow::Borrowed(&row[*index])),
+            Scalar::Constant(value) => Ok(Cow::Borrowed(value)),
+            other => other.eval(row),
+        }
+    }
+
     /// The expression's value over `row` as `eval` gives it, except that text made by
     /// substr(), upper() or lower() comes as a `TextView` of the text it reads (no
     /// `String` built): for a consumer that only compares, counts or matches it.
@@ -210,7 +220,7 @@ impl Scalar {
             Scalar::Call { function, args } if makes_text_view(*function) => {
                 text_call(*function, args, row)
             }
-            other => Ok(Operand::Value(other.eval(row)?)),
+            other => Ok(Operand::Value(other.value(row)?)),
         }
     }
 
@@ -230,7 +240,7 @@ impl Scalar {
     /// The value over `row` as a number without building a `Value`: `Some(Some(number))`
     /// for an INTEGER or REAL, `Some(None)` for NULL, `None` when it is something else or
     /// the expression is not of a `numeric_shape` (then `eval` answers).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn number(&self, row: &[Value]) -> Option<Option<Numeric>> {
         match self {
             Scalar::Column(index) => number_of_value(&row[*index]),
@@ -319,9 +329,9 @@ fn text_call<'r>(function: Function, args: &'r [Scalar], row: &'r [Value]) -> Re
         (Function::Lower, []) => view.with_case(Case::Lower),
         (Function::Substr, [start, length @ ..]) if length.len() <= 1 => {
             // Arguments evaluate left to right, then any NULL makes the result NULL.
-            let start = start.eval(row)?;
+            let start = start.value(row)?;
             let length = match length.first() {
-                Some(length) => Some(length.eval(row)?),
+                Some(length) => Some(length.value(row)?),
                 None => None,
             };
             if start.is_null() || length.as_ref().is_some_and(|length| length.is_null()) {
@@ -349,13 +359,13 @@ fn call_after_first(
 ) -> Result<Value> {
     match rest {
         [] => call_borrowed(function, &[first]),
-        [b] => call_borrowed(function, &[first, b.eval(row)?]),
-        [b, c] => call_borrowed(function, &[first, b.eval(row)?, c.eval(row)?]),
+        [b] => call_borrowed(function, &[first, b.value(row)?]),
+        [b, c] => call_borrowed(function, &[first, b.value(row)?, c.value(row)?]),
         _ => {
             let mut values = Vec::with_capacity(rest.len() + 1);
             values.push(first);
             for arg in rest {
-                values.push(arg.eval(row)?);
+                values.push(arg.value(row)?);
             }
             call_borrowed(function, &values)
         }
@@ -411,7 +421,7 @@ fn round_number(x: Numeric, digits: usize) -> Numeric {
 fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
     if matches!(function, Function::Coalesce | Function::IfNull) {
         for arg in args {
-            let value = arg.eval(row)?;
+            let value = arg.value(row)?;
             if !value.is_null() {
                 return Ok(value.into_owned());
             }
@@ -430,14 +440,14 @@ fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
         };
     }
     match args {
-        [a] => call_borrowed(function, &[a.eval(row)?]),
-        [a, b] => call_borrowed(function, &[a.eval(row)?, b.eval(row)?]),
-        [a, b, c] => call_borrowed(function, &[a.eval(row)?, b.eval(row)?, c.eval(row)?]),
+        [a] => call_borrowed(function, &[a.value(row)?]),
+        [a, b] => call_borrowed(function, &[a.value(row)?, b.value(row)?]),
+        [a, b, c] => call_borrowed(function, &[a.value(row)?, b.value(row)?, c.value(row)?]),
         _ => {
             debug_assert!(args.is_empty() || args.len() > STACK_ARGUMENTS_MAX);
             let values = args
                 .iter()
-                .map(|arg| arg.eval(row))
+                .map(|arg| arg.value(row))
                 .collect::<Result<Vec<_>>>()?;
             call_borrowed(function, &values)
         }
