@@ -132,11 +132,41 @@ impl Scalar {
     pub fn can_fail(&self) -> bool {
         match self {
             Scalar::Column(_) | Scalar::Constant(_) | Scalar::Arithmetic(..) => false,
+            // abs() fails only on the smallest integer, which a REAL operand never is.
+            Scalar::Call {
+                function: Function::Abs,
+                args,
+            } if matches!(&**args, [x] if x.never_integer()) => args[0].can_fail(),
             Scalar::Call { function, args } => {
                 call_can_fail(*function) != Some(false) || args.iter().any(Scalar::can_fail)
             }
             Scalar::Cast { operand, .. } => operand.can_fail(),
             Scalar::Match { text, .. } => text.can_fail(),
+        }
+    }
+
+    /// Whether the value is REAL or NULL over every row, never an INTEGER: a REAL or NULL
+    /// constant, round(), abs() of such a value, and arithmetic whose outermost operator
+    /// has a REAL constant operand (a number with a REAL gives a REAL, or NULL: `ops::
+    /// number_arithmetic`, for the tree's rows too, which read their operands as numbers).
+    fn never_integer(&self) -> bool {
+        match self {
+            Scalar::Constant(value) => matches!(value, Value::Real(_) | Value::Null),
+            Scalar::Arithmetic(_, tree) => match tree.as_ref() {
+                Expr::Binary(_, left, right) => [left, right]
+                    .iter()
+                    .any(|side| matches!(side.as_ref(), Expr::Literal(Value::Real(_)))),
+                _ => false,
+            },
+            Scalar::Call {
+                function: Function::Round,
+                ..
+            } => true,
+            Scalar::Call {
+                function: Function::Abs,
+                args,
+            } => matches!(&**args, [x] if x.never_integer()),
+            _ => false,
         }
     }
 

@@ -399,6 +399,22 @@ fn predicate_shapes() -> Vec<Expr> {
             binary(BinaryOp::Modulo, c0.clone(), int(7)),
             call(Function::Sign, vec![c1.clone()]),
         ),
+        binary(
+            BinaryOp::And,
+            binary(
+                BinaryOp::Less,
+                call(
+                    Function::Abs,
+                    vec![binary(BinaryOp::Subtract, c0.clone(), real(0.5))],
+                ),
+                real(0.1),
+            ),
+            binary(
+                BinaryOp::Equal,
+                call(Function::Lower, vec![c1.clone()]),
+                text("k5x"),
+            ),
+        ),
         binary(BinaryOp::Equal, column(0), column(1)),
         column(0),
         Expr::IsNull {
@@ -483,6 +499,51 @@ fn fallible_operands_keep_the_tree_in_filters() {
     assert!(predicate
         .matches(&[Value::Integer(i64::MIN)], &context)
         .is_err());
+}
+
+/// abs() of an operand that is never an INTEGER cannot fail, so its filter compiles; of
+/// one that may be (a column, integer arithmetic, a REAL on the inner side only) it keeps
+/// the tree.
+#[test]
+fn abs_of_reals_compiles_in_filters() {
+    let context = EvalContext::with_params(&[]);
+    let abs = |operand: Expr| {
+        binary(
+            BinaryOp::Less,
+            call(Function::Abs, vec![operand]),
+            real(0.1),
+        )
+    };
+    let never_integer = [
+        binary(BinaryOp::Subtract, column(0), real(0.5)),
+        binary(
+            BinaryOp::Multiply,
+            real(2.0),
+            binary(BinaryOp::Add, column(0), int(1)),
+        ),
+        call(Function::Round, vec![column(0), int(2)]),
+        call(
+            Function::Abs,
+            vec![binary(BinaryOp::Divide, column(0), real(3.0))],
+        ),
+    ];
+    for operand in never_integer {
+        let expr = abs(operand);
+        assert!(Predicate::new(&expr, &context).is_compiled(), "{expr}");
+    }
+    let maybe_integer = [
+        column(0),
+        binary(BinaryOp::Subtract, column(0), int(1)),
+        binary(
+            BinaryOp::Add,
+            binary(BinaryOp::Multiply, column(0), real(0.5)),
+            column(1),
+        ),
+    ];
+    for operand in maybe_integer {
+        let expr = abs(operand);
+        assert!(!Predicate::new(&expr, &context).is_compiled(), "{expr}");
+    }
 }
 
 /// Staging orders terms over compiled operands by the last column they read.
