@@ -317,7 +317,7 @@ fn truncated(number: Numeric) -> i64 {
     }
 }
 
-fn is_arithmetic(op: BinaryOp) -> bool {
+pub(super) fn is_arithmetic(op: BinaryOp) -> bool {
     matches!(
         op,
         BinaryOp::Add

@@ -105,7 +105,7 @@ pub enum Compiled {
 }
 
 impl Compiled {
-    fn of(expr: &Expr, context: &EvalContext<'_>) -> Option<Compiled> {
+    pub(super) fn of(expr: &Expr, context: &EvalContext<'_>) -> Option<Compiled> {
         Some(match expr {
             Expr::Binary(op @ (BinaryOp::And | BinaryOp::Or), left, right) => {
                 // Nested junctions of the same kind flatten: three-valued AND and OR are
@@ -357,7 +357,7 @@ fn same_class_order(value: &Value, constant: &Value) -> Option<Ordering> {
     }
 }
 
-fn is_comparison(op: BinaryOp) -> bool {
+pub(super) fn is_comparison(op: BinaryOp) -> bool {
     matches!(
         op,
         BinaryOp::Equal

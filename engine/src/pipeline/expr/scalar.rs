@@ -17,14 +17,16 @@
 //! cannot fail: `staged.rs`). Every other shape keeps the tree.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
 use ember_storage::Value;
 
-use super::arithmetic::Arithmetic;
+use super::arithmetic::{is_arithmetic, Arithmetic};
 use super::cast::{cast, real_to_integer, Affinity};
+use super::compile::{is_comparison, Compiled};
 use super::function::{call_borrowed, Function};
 use super::like::Pattern;
-use super::ops::Numeric;
+use super::ops::{sql_compare, truth, BinaryOp, Numeric, UnaryOp};
 use super::round::round_real;
 use super::text::{integer_of, single_char, text_of};
 use super::text_view::{Case, TextView};
@@ -60,6 +62,22 @@ pub enum Scalar {
         text: Box<Scalar>,
         pattern: Pattern,
     },
+    /// A comparison, BETWEEN, IS [NOT] NULL, AND, OR or NOT, compiled as a filter is
+    /// (`compile.rs`): its value is TRUE, FALSE or NULL, as the tree's is.
+    Predicate(Box<Compiled>),
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
+    Case {
+        operand: Option<Box<Scalar>>,
+        branches: Box<[(Scalar, Scalar)]>,
+        otherwise: Option<Box<Scalar>>,
+    },
+    /// `left op right` for an operator arithmetic does not cover (`||`, bit operators,
+    /// shifts, IS [NOT] DISTINCT FROM), applied by `BinaryOp::apply` as the tree does.
+    Binary {
+        op: BinaryOp,
+        left: Box<Scalar>,
+        right: Box<Scalar>,
+    },
 }
 
 impl Scalar {
@@ -76,6 +94,38 @@ impl Scalar {
         }
         Some(match expr {
             Expr::Column { index, .. } => Scalar::Column(*index),
+            Expr::Binary(BinaryOp::And | BinaryOp::Or, ..)
+            | Expr::Unary(UnaryOp::Not, _)
+            | Expr::Between { .. }
+            | Expr::IsNull { .. } => Scalar::Predicate(Box::new(Compiled::of(expr, context)?)),
+            Expr::Binary(op, ..) if is_comparison(*op) => {
+                Scalar::Predicate(Box::new(Compiled::of(expr, context)?))
+            }
+            Expr::Binary(op, left, right) if !is_arithmetic(*op) => Scalar::Binary {
+                op: *op,
+                left: Box::new(Scalar::of(left, context)?),
+                right: Box::new(Scalar::of(right, context)?),
+            },
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => Scalar::Case {
+                operand: match operand {
+                    Some(operand) => Some(Box::new(Scalar::of(operand, context)?)),
+                    None => None,
+                },
+                branches: branches
+                    .iter()
+                    .map(|(when, then)| {
+                        Some((Scalar::of(when, context)?, Scalar::of(then, context)?))
+                    })
+                    .collect::<Option<_>>()?,
+                otherwise: match else_result {
+                    Some(otherwise) => Some(Box::new(Scalar::of(otherwise, context)?)),
+                    None => None,
+                },
+            },
             Expr::Cast { expr, affinity } => Scalar::Cast {
                 operand: Box::new(Scalar::of(expr, context)?),
                 affinity: *affinity,
@@ -142,6 +192,20 @@ impl Scalar {
             }
             Scalar::Cast { operand, .. } => operand.can_fail(),
             Scalar::Match { text, .. } => text.can_fail(),
+            Scalar::Predicate(_) => false,
+            Scalar::Case {
+                operand,
+                branches,
+                otherwise,
+            } => {
+                operand.as_deref().is_some_and(Scalar::can_fail)
+                    || branches
+                        .iter()
+                        .any(|(when, then)| when.can_fail() || then.can_fail())
+                    || otherwise.as_deref().is_some_and(Scalar::can_fail)
+            }
+            // `||` may pass the text size limit; the others are kept as failing too.
+            Scalar::Binary { .. } => true,
         }
     }
 
@@ -189,6 +253,24 @@ impl Scalar {
             }
             Scalar::Cast { operand, .. } => operand.for_each_column(visit),
             Scalar::Match { text, .. } => text.for_each_column(visit),
+            Scalar::Predicate(compiled) => compiled.for_each_column(visit),
+            Scalar::Case {
+                operand,
+                branches,
+                otherwise,
+            } => {
+                for scalar in operand.iter().chain(otherwise.iter()) {
+                    scalar.for_each_column(visit);
+                }
+                for (when, then) in branches.iter() {
+                    when.for_each_column(visit);
+                    then.for_each_column(visit);
+                }
+            }
+            Scalar::Binary { left, right, .. } => {
+                left.for_each_column(visit);
+                right.for_each_column(visit);
+            }
         }
     }
 
@@ -214,6 +296,19 @@ impl Scalar {
             }
             Scalar::Cast { operand, affinity } => {
                 Cow::Owned(cast(operand.eval(row)?.into_owned(), *affinity))
+            }
+            Scalar::Predicate(compiled) => Cow::Owned(match compiled.truth(row) {
+                Some(truth) => Value::Boolean(truth),
+                None => Value::Null,
+            }),
+            Scalar::Case {
+                operand,
+                branches,
+                otherwise,
+            } => return case(operand.as_deref(), branches, otherwise.as_deref(), row),
+            Scalar::Binary { op, left, right } => {
+                let (left, right) = (left.value(row)?, right.value(row)?);
+                Cow::Owned(binary(*op, left, right)?)
             }
             Scalar::Match { text, pattern } => Cow::Owned(match text.operand(row)?.into_text() {
                 Ok(view) => match view.as_is() {
@@ -280,6 +375,62 @@ impl Scalar {
             _ => None,
         }
     }
+}
+
+/// A CASE's value over `row`, as the tree computes it: the operand once, then each WHEN
+/// in order until one is taken (equal to the operand, or TRUE without one).
+fn case<'r>(
+    operand: Option<&'r Scalar>,
+    branches: &'r [(Scalar, Scalar)],
+    otherwise: Option<&'r Scalar>,
+    row: &'r [Value],
+) -> Result<Cow<'r, Value>> {
+    let operand = match operand {
+        Some(operand) => Some(operand.value(row)?),
+        None => None,
+    };
+    for (when, then) in branches {
+        let taken = match (&operand, when) {
+            (None, Scalar::Predicate(compiled)) => compiled.truth(row) == Some(true),
+            (None, when) => truth(&*when.value(row)?) == Some(true),
+            (Some(operand), when) => {
+                sql_compare(operand, &*when.value(row)?) == Some(Ordering::Equal)
+            }
+        };
+        if taken {
+            return then.value(row);
+        }
+    }
+    match otherwise {
+        Some(otherwise) => otherwise.value(row),
+        None => Ok(Cow::Owned(Value::Null)),
+    }
+}
+
+/// `left op right` as `BinaryOp::apply` gives it; two texts joined by `||` are appended
+/// in place (into the left one when it is already owned), under the same size limit.
+fn binary(op: BinaryOp, left: Cow<'_, Value>, right: Cow<'_, Value>) -> Result<Value> {
+    if let (BinaryOp::Concat, Value::Text(head), Value::Text(tail)) =
+        (op, left.as_ref(), right.as_ref())
+    {
+        if head.len() + tail.len() <= crate::limits::TEXT_BYTES_MAX {
+            let mut joined = match left {
+                Cow::Owned(Value::Text(head)) => head,
+                borrowed => {
+                    let head = match borrowed.as_ref() {
+                        Value::Text(head) => head.as_str(),
+                        _ => "",
+                    };
+                    let mut joined = String::with_capacity(head.len() + tail.len());
+                    joined.push_str(head);
+                    joined
+                }
+            };
+            joined.push_str(tail);
+            return Ok(Value::Text(joined));
+        }
+    }
+    op.apply(left.into_owned(), right.into_owned())
 }
 
 /// A compiled operand's value (`Scalar::operand`): a value, or text read in place.

@@ -230,6 +230,54 @@ fn scalar_shapes() -> Vec<Expr> {
                 vec![call(Function::Substr, vec![c0.clone(), int(2)])],
             ),
         ),
+        // Operators arithmetic does not cover, predicates as values, CASE.
+        binary(BinaryOp::Concat, c0.clone(), c1.clone()),
+        binary(
+            BinaryOp::Concat,
+            binary(BinaryOp::Concat, c0.clone(), text("-")),
+            c1.clone(),
+        ),
+        binary(BinaryOp::BitAnd, c0.clone(), c1.clone()),
+        binary(BinaryOp::IsDistinctFrom, c0.clone(), c1.clone()),
+        call(
+            Function::Length,
+            vec![Expr::Unary(UnaryOp::Not, Box::new(c0.clone()))],
+        ),
+        binary(BinaryOp::Less, c0.clone(), c1.clone()),
+        binary(
+            BinaryOp::Or,
+            binary(BinaryOp::Equal, c0.clone(), int(2)),
+            Expr::IsNull {
+                expr: Box::new(c1.clone()),
+                negated: false,
+            },
+        ),
+        Expr::Case {
+            operand: None,
+            branches: vec![
+                (binary(BinaryOp::Less, c0.clone(), real(0.25)), text("low")),
+                (binary(BinaryOp::Less, c0.clone(), c1.clone()), c1.clone()),
+                (c1.clone(), binary(BinaryOp::Subtract, int(1), c0.clone())),
+            ],
+            else_result: Some(Box::new(c0.clone())),
+        },
+        Expr::Case {
+            operand: Some(Box::new(c0.clone())),
+            branches: vec![
+                (text("k5x"), int(1)),
+                (int(2), call(Function::Upper, vec![c1.clone()])),
+                (c1.clone(), real(0.5)),
+            ],
+            else_result: None,
+        },
+        Expr::Case {
+            operand: None,
+            branches: vec![(
+                binary(BinaryOp::Greater, c0.clone(), real(0.5)),
+                call(Function::Abs, vec![c1.clone()]),
+            )],
+            else_result: Some(Box::new(int(0))),
+        },
         // Numeric functions computed on numbers.
         call(Function::Abs, vec![c0.clone()]),
         call(
@@ -314,11 +362,6 @@ fn other_shapes_do_not_compile() {
         call(Function::Length, vec![Expr::Parameter(0)]),
         // Wrong arity: the tree reports it per row.
         call(Function::Length, vec![column(0), column(1)]),
-        binary(BinaryOp::Concat, column(0), column(1)),
-        call(
-            Function::Length,
-            vec![Expr::Unary(UnaryOp::Not, Box::new(column(0)))],
-        ),
     ];
     for expr in &shapes {
         assert!(Scalar::of(expr, &context).is_none(), "{expr}");
