@@ -26,7 +26,7 @@ use super::cast::{cast, real_to_integer, Affinity};
 use super::compile::{is_comparison, Compiled};
 use super::function::{call_borrowed, Function};
 use super::like::Pattern;
-use super::ops::{sql_compare, truth, BinaryOp, Numeric, UnaryOp};
+use super::ops::{compare_numbers, sql_compare, truth, BinaryOp, Numeric, UnaryOp};
 use super::round::round_real;
 use super::text::{integer_of, single_char, text_of};
 use super::text_view::{Case, TextView};
@@ -356,7 +356,10 @@ impl Scalar {
         match self {
             Scalar::Column(_) | Scalar::Constant(_) | Scalar::Arithmetic(..) => true,
             Scalar::Call { function, .. } => {
-                matches!(function, Function::Abs | Function::Round | Function::Sign)
+                matches!(
+                    function,
+                    Function::Abs | Function::Round | Function::Sign | Function::NullIf
+                )
             }
             _ => false,
         }
@@ -553,7 +556,7 @@ fn call_after_first(
     }
 }
 
-/// abs(), round() or sign() of numeric arguments computed on numbers (what
+/// abs(), round(), sign() or nullif() of numeric arguments computed on numbers (what
 /// `function::call` gives for them); `None` for any other function, an argument that is
 /// not a number or NULL, and abs() of the smallest integer (whose error `call` reports).
 #[inline]
@@ -573,6 +576,14 @@ fn number_call(function: Function, args: &[Scalar], row: &[Value]) -> Option<Opt
             })
         })),
         (Function::Round, [x]) => Some(x.number(row)?.map(|x| round_number(x, 0))),
+        // nullif(x, y): NULL when the two are equal numbers (1 = 1.0), else x.
+        (Function::NullIf, [x, y]) => {
+            let (x, y) = (x.number(row)?, y.number(row)?);
+            match (x, y) {
+                (Some(a), Some(b)) if compare_numbers(a, b) == Ordering::Equal => Some(None),
+                _ => Some(x),
+            }
+        }
         (Function::Round, [x, digits]) => {
             // The digits are read first: NULL digits give NULL whatever X is.
             let digits = match digits.number(row)? {

@@ -279,6 +279,12 @@ fn scalar_shapes() -> Vec<Expr> {
             else_result: Some(Box::new(int(0))),
         },
         // Numeric functions computed on numbers.
+        call(
+            Function::NullIf,
+            vec![binary(BinaryOp::Modulo, c0.clone(), int(3)), int(0)],
+        ),
+        call(Function::NullIf, vec![c0.clone(), real(2.0)]),
+        call(Function::NullIf, vec![c0.clone(), c1.clone()]),
         call(Function::Abs, vec![c0.clone()]),
         call(
             Function::Sign,
