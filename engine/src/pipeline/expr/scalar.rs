@@ -292,6 +292,16 @@ impl Scalar {
                 if let Some(number) = number_call(*function, args, row) {
                     return Ok(Cow::Owned(number_value(number)));
                 }
+                if matches!(function, Function::Coalesce | Function::IfNull) {
+                    // The first non-NULL argument, lazily, borrowed when it is a column.
+                    for arg in args.iter() {
+                        let value = arg.value(row)?;
+                        if !value.is_null() {
+                            return Ok(value);
+                        }
+                    }
+                    return Ok(Cow::Owned(Value::Null));
+                }
                 Cow::Owned(call(*function, args, row)?)
             }
             Scalar::Cast { operand, affinity } => {
@@ -607,19 +617,13 @@ fn round_number(x: Numeric, digits: usize) -> Numeric {
     Numeric::Real(round_real(r, digits))
 }
 
-/// A compiled call's value over `row`: its arguments evaluated left to right (lazily
-/// for COALESCE and IFNULL, as `function::eval_call` does), then `function::call`'s code.
+/// A compiled call's value over `row`: its arguments evaluated left to right, then
+/// `function::call`'s code (COALESCE and IFNULL, lazy as `function::eval_call` is, are
+/// answered by `Scalar::eval`, their value borrowed when it is a column's).
 #[inline]
 fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
-    if matches!(function, Function::Coalesce | Function::IfNull) {
-        for arg in args {
-            let value = arg.value(row)?;
-            if !value.is_null() {
-                return Ok(value.into_owned());
-            }
-        }
-        return Ok(Value::Null);
-    }
+    // COALESCE and IFNULL are lazy: `Scalar::eval` answers them before this.
+    debug_assert!(!matches!(function, Function::Coalesce | Function::IfNull));
     if let (Function::Length | Function::OctetLength, [a]) = (function, args) {
         // Of text (a view included), counted in place.
         return match a.operand(row)?.into_text() {
