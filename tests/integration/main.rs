@@ -50,6 +50,7 @@ mod prepared;
 mod prepared_direct;
 mod real_text;
 mod recovery_target;
+mod scalar_vs_sqlite;
 mod slt;
 mod statement_timeout;
 mod support;

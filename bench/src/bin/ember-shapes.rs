@@ -180,6 +180,31 @@ const SHAPES: &[(&str, &str)] = &[
          0.3",
     ),
     (
+        "GROUP BY expression",
+        "SELECT b % 10, count(*), sum(c) FROM t GROUP BY b % 10",
+    ),
+    (
+        "concat, length, coalesce projection",
+        "SELECT max(s || '-' || g), sum(length(coalesce(s, g))) FROM t",
+    ),
+    (
+        "CASE in a filter",
+        "SELECT count(*) FROM t WHERE CASE WHEN b < 500 THEN c ELSE 1 - c END > 0.7",
+    ),
+    (
+        "abs and lower in a filter",
+        "SELECT count(*) FROM t WHERE abs(c - 0.5) < 0.1 AND lower(g) = 'g7'",
+    ),
+    (
+        "IS NOT NULL of an expression",
+        "SELECT count(*), sum(a) FROM t WHERE nullif(b % 3, 0) IS NOT NULL",
+    ),
+    (
+        "sum of CASE",
+        "SELECT sum(CASE WHEN c > 0.5 THEN b ELSE 0 END), sum(CASE g WHEN 'g1' THEN 1 \
+         ELSE 0 END) FROM t",
+    ),
+    (
         "GROUP BY + ORDER BY count LIMIT",
         "SELECT g, count(*) AS n FROM t GROUP BY g ORDER BY n DESC, g LIMIT 5",
     ),

@@ -144,18 +144,34 @@ impl<'p> Projection<'p> {
         self.exprs.len()
     }
 
-    /// Projects `row` into `projected` (empty), moving values out of `row` where that is
-    /// their last use (`row` is left to be recycled).
+    /// Projects `row` into `projected`, moving values out of `row` where that is their
+    /// last use (`row` is left to be recycled). `projected` is empty, or a recycled output
+    /// row of this projection still holding its old values (`keeps_recycled_values`):
+    /// then a moved value trades places with the old one, so `row` keeps that old text or
+    /// blob buffer and the next decode into `row` fills it in place instead of allocating.
     pub fn project_into(
         &mut self,
         row: &mut Row,
         projected: &mut Row,
         context: &ExecContext<'_>,
     ) -> Result<()> {
-        debug_assert!(projected.is_empty());
         let exprs = self.exprs;
         let columns = self.columns.get_or_insert_with(|| column_map(exprs));
         if let Some(columns) = columns {
+            if projected.len() == columns.len() {
+                for (slot, &(index, last_use)) in projected.iter_mut().zip(columns.iter()) {
+                    let value = &mut row[index];
+                    if !last_use {
+                        slot.clone_from(value);
+                    } else if reusable_buffer(slot) {
+                        std::mem::swap(slot, value);
+                    } else {
+                        *slot = std::mem::replace(value, Value::Null);
+                    }
+                }
+                return Ok(());
+            }
+            projected.clear();
             projected.extend(columns.iter().map(|&(index, last_use)| {
                 let value = &mut row[index];
                 if last_use {
@@ -165,6 +181,7 @@ impl<'p> Projection<'p> {
                 }
             }));
         } else {
+            projected.clear();
             if self.computed.len() != exprs.len() {
                 self.computed = exprs
                     .iter()
@@ -176,6 +193,27 @@ impl<'p> Projection<'p> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a recycled output row is worth keeping with its values: the list is bare
+    /// columns (`project_into` then trades the old values for the new ones).
+    fn keeps_recycled_values(&self, row: &Row) -> bool {
+        matches!(&self.columns, Some(Some(columns)) if columns.len() == row.len())
+    }
+}
+
+/// The largest text or blob buffer a recycled output row hands back to the input row
+/// (`Projection::project_into`); a larger one is freed, so a huge value read once is not
+/// kept for the rest of the scan.
+const REUSED_BUFFER_BYTES_MAX: usize = 4096;
+
+/// Whether `old`, a recycled output row's value, holds a text or blob buffer the input
+/// row's next decode can fill in place.
+fn reusable_buffer(old: &Value) -> bool {
+    match old {
+        Value::Text(text) => text.capacity() <= REUSED_BUFFER_BYTES_MAX,
+        Value::Blob(bytes) => bytes.capacity() <= REUSED_BUFFER_BYTES_MAX,
+        _ => false,
     }
 }
 
@@ -206,7 +244,8 @@ impl<'p> ProjectOperator<'p> {
         }
     }
 
-    /// An empty row to build the next output row in.
+    /// A row to build the next output row in: empty, or a recycled one with its old
+    /// values (`Projection::project_into` overwrites them).
     fn output_row(&mut self) -> Row {
         self.spare
             .pop()
@@ -242,7 +281,9 @@ impl Operator for ProjectOperator<'_> {
             // Its rows are (mostly) the input's own.
             self.input.recycle(row);
         } else if self.spare.len() < PROJECT_SPARE_ROWS {
-            row.clear();
+            if !self.projection.keeps_recycled_values(&row) {
+                row.clear();
+            }
             self.spare.push(row);
         }
     }

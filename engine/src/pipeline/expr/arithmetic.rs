@@ -32,6 +32,9 @@ const STACK_MAX: usize = 16;
 pub enum Computed<'e> {
     /// The program, and the tree it came from (for the rows it does not cover).
     Arithmetic(Arithmetic, &'e Expr),
+    /// A compiled scalar computed on numbers when its operands are numbers (abs(), round(),
+    /// sign() of arithmetic or columns: `Scalar::number`), else as `Scalar` computes it.
+    Number(Scalar),
     Scalar(Scalar),
     Tree(&'e Expr),
 }
@@ -44,6 +47,7 @@ impl<'e> Computed<'e> {
             return Computed::Arithmetic(program, expr);
         }
         match Scalar::of(expr, context) {
+            Some(scalar) if scalar.computes() && scalar.numeric_shape() => Computed::Number(scalar),
             Some(scalar) if scalar.computes() => Computed::Scalar(scalar),
             _ => Computed::Tree(expr),
         }
@@ -56,6 +60,12 @@ impl<'e> Computed<'e> {
             Computed::Arithmetic(program, expr) => match program.eval(row) {
                 Some(value) => Ok(value),
                 None => expr.eval(row, context),
+            },
+            Computed::Number(scalar) => match scalar.number(row) {
+                Some(Some(Numeric::Integer(i))) => Ok(Value::Integer(i)),
+                Some(Some(Numeric::Real(r))) => Ok(Value::Real(r)),
+                Some(None) => Ok(Value::Null),
+                None => Ok(scalar.eval(row)?.into_owned()),
             },
             Computed::Scalar(scalar) => Ok(scalar.eval(row)?.into_owned()),
             Computed::Tree(expr) => expr.eval(row, context),
@@ -161,6 +171,22 @@ impl Arithmetic {
             Ok(Numeric::Integer(i)) => Some(Value::Integer(i)),
             Ok(Numeric::Real(r)) => Some(Value::Real(r)),
             Err(Halt::Null) => Some(Value::Null),
+            Err(Halt::Tree) => None,
+        }
+    }
+
+    /// The value over `row` as `value` computes it, as a number: `Some(None)` for NULL,
+    /// `None` for a row the program does not cover (the tree computes it).
+    #[inline]
+    pub(crate) fn number(&self, row: &[Value]) -> Option<Option<Numeric>> {
+        let result = if self.depth_max <= 1 {
+            run(&self.steps, row, &mut Vec::new())
+        } else {
+            run(&self.steps, row, &mut LocalStack::default())
+        };
+        match result {
+            Ok(number) => Some(Some(number)),
+            Err(Halt::Null) => Some(None),
             Err(Halt::Tree) => None,
         }
     }
@@ -291,7 +317,7 @@ fn truncated(number: Numeric) -> i64 {
     }
 }
 
-fn is_arithmetic(op: BinaryOp) -> bool {
+pub(super) fn is_arithmetic(op: BinaryOp) -> bool {
     matches!(
         op,
         BinaryOp::Add

@@ -19,8 +19,9 @@ use std::cmp::Ordering;
 
 use ember_storage::Value;
 
-use super::ops::{sql_compare, truth, BinaryOp, UnaryOp};
-use super::scalar::{constant_value, Scalar};
+use super::ops::{compare_numbers, sql_compare, truth, BinaryOp, UnaryOp};
+use super::scalar::{constant_value, Operand, Scalar};
+use super::text_view::TextView;
 use super::{EvalContext, Expr};
 use crate::error::Result;
 
@@ -104,7 +105,7 @@ pub enum Compiled {
 }
 
 impl Compiled {
-    fn of(expr: &Expr, context: &EvalContext<'_>) -> Option<Compiled> {
+    pub(super) fn of(expr: &Expr, context: &EvalContext<'_>) -> Option<Compiled> {
         Some(match expr {
             Expr::Binary(op @ (BinaryOp::And | BinaryOp::Or), left, right) => {
                 // Nested junctions of the same kind flatten: three-valued AND and OR are
@@ -287,11 +288,30 @@ impl Compiled {
             }
             Compiled::IsNull { column, negated } => Some(row[*column].is_null() != *negated),
             Compiled::CompareScalars { op, left, right } => {
-                let left = infallible(left.eval(row))?;
-                let right = infallible(right.eval(row))?;
-                let ordering = match same_class_order(&left, &right) {
-                    Some(ordering) => ordering,
-                    None => sql_compare(&left, &right)?,
+                if left.numeric_shape() && right.numeric_shape() {
+                    // Numbers compared as numbers, no `Value` built (NULL: unknown).
+                    if let (Some(a), Some(b)) = (left.number(row), right.number(row)) {
+                        return Some(compared(*op, compare_numbers(a?, b?)));
+                    }
+                }
+                let left = infallible(left.operand(row))?;
+                let right = infallible(right.operand(row))?;
+                let ordering = match (left, right) {
+                    (Operand::Value(left), Operand::Value(right)) => {
+                        match same_class_order(&left, &right) {
+                            Some(ordering) => ordering,
+                            None => sql_compare(&left, &right)?,
+                        }
+                    }
+                    // A text made by substr/upper/lower, compared in place with text.
+                    (left, right) => match (left.into_text(), right.into_text()) {
+                        (Ok(left), Ok(right)) => left.cmp_text(&right),
+                        (left, right) => {
+                            let left = left.map_or_else(|value| value, |view| view_value(view));
+                            let right = right.map_or_else(|value| value, |view| view_value(view));
+                            sql_compare(&left, &right)?
+                        }
+                    },
                 };
                 Some(compared(*op, ordering))
             }
@@ -337,7 +357,7 @@ fn same_class_order(value: &Value, constant: &Value) -> Option<Ordering> {
     }
 }
 
-fn is_comparison(op: BinaryOp) -> bool {
+pub(super) fn is_comparison(op: BinaryOp) -> bool {
     matches!(
         op,
         BinaryOp::Equal
@@ -380,6 +400,11 @@ fn column_compare(
         constant: constant_value(constant, context)?,
         constant_first,
     })
+}
+
+/// A text view's value, for a comparison with a value that is not text.
+fn view_value(view: TextView<'_>) -> std::borrow::Cow<'_, Value> {
+    std::borrow::Cow::Owned(view.into_value())
 }
 
 /// `expr` compiled as an operand that cannot fail; `None` otherwise.

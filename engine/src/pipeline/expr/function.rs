@@ -332,7 +332,7 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
         },
         Function::Max => min_max(&args.values(), Ordering::Greater),
         Function::Min => min_max(&args.values(), Ordering::Less),
-        Function::Round => round(first, args.at(1))?,
+        Function::Round => super::round::round(first, args.at(1))?,
         Function::Sign => sign(first),
         Function::TypeOf => Value::Text(first.type_name().to_string()),
         Function::Likely | Function::Unlikely => first.clone(),
@@ -425,7 +425,7 @@ fn min_max(args: &[Value], wanted: Ordering) -> Value {
     best.clone()
 }
 
-fn number_of(value: &Value) -> Option<Numeric> {
+pub(super) fn number_of(value: &Value) -> Option<Numeric> {
     match value {
         Value::Null => None,
         Value::Integer(i) => Some(Numeric::Integer(*i)),
@@ -449,60 +449,6 @@ fn sign(value: &Value) -> Value {
         Some(Numeric::Real(r)) if r < 0.0 => Value::Integer(-1),
         Some(Numeric::Real(_)) => Value::Integer(0),
         None => Value::Null,
-    }
-}
-
-/// round(X[, digits]) as SQLite 3.40 computes it: always a REAL; digits clamp to 0..=30;
-/// halves round away from zero, with SQLite's printf rounding for digits > 0.
-fn round(value: &Value, digits: Option<&Value>) -> Result<Value> {
-    let digits = match digits {
-        None => 0,
-        Some(Value::Null) => return Ok(Value::Null),
-        Some(digits) => match number_of(digits) {
-            Some(Numeric::Integer(i)) => i.clamp(0, 30),
-            Some(Numeric::Real(r)) => real_to_integer(r).clamp(0, 30),
-            None => 0,
-        },
-    };
-    let r = match number_of(value) {
-        None => return Ok(Value::Null),
-        Some(Numeric::Integer(i)) => i as f64,
-        Some(Numeric::Real(r)) => r,
-    };
-    const EXACT_BEYOND: f64 = 4_503_599_627_370_496.0; // 2^52: no fraction left
-    if !(-EXACT_BEYOND..=EXACT_BEYOND).contains(&r) {
-        return Ok(Value::Real(r));
-    }
-    if digits == 0 {
-        let half = if r < 0.0 { -0.5 } else { 0.5 };
-        return Ok(Value::Real(real_to_integer(r + half) as f64));
-    }
-    Ok(Value::Real(round_like_printf(r, digits as usize)))
-}
-
-/// SQLite's `%.Nf`: add a rounder of half a unit in the last place (plus a 3e-16 relative
-/// nudge for small exponents), then truncate the decimal expansion to `digits`.
-fn round_like_printf(r: f64, digits: usize) -> f64 {
-    let magnitude = r.abs();
-    let mut rounder = 0.5;
-    for _ in 0..digits {
-        rounder *= 0.1;
-    }
-    let binary_exponent = ((magnitude.to_bits() >> 52) & 0x7ff) as i64 - 1023;
-    // C division truncates toward zero, as `/` on i64 does.
-    if digits as i64 + binary_exponent / 3 < 15 {
-        rounder += magnitude * 3e-16;
-    }
-    let expanded = format!("{:.*}", digits + 40, magnitude + rounder);
-    let cut = match expanded.find('.') {
-        Some(point) => &expanded[..(point + 1 + digits).min(expanded.len())],
-        None => expanded.as_str(),
-    };
-    let truncated: f64 = cut.parse().unwrap_or(magnitude);
-    if r < 0.0 {
-        -truncated
-    } else {
-        truncated
     }
 }
 

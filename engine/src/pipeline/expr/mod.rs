@@ -17,11 +17,13 @@ mod math;
 mod ops;
 mod predicate;
 mod printf;
+mod round;
 mod scalar;
 mod session_values;
 mod staged;
 mod subquery;
 mod text;
+mod text_view;
 mod user;
 mod visit;
 

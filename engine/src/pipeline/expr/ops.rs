@@ -464,7 +464,7 @@ pub fn compare_for_sort(left: &Value, right: &Value) -> Ordering {
     }
 }
 
-fn compare_numbers(a: Numeric, b: Numeric) -> Ordering {
+pub(crate) fn compare_numbers(a: Numeric, b: Numeric) -> Ordering {
     match (a, b) {
         (Numeric::Integer(x), Numeric::Integer(y)) => x.cmp(&y),
         (Numeric::Integer(x), Numeric::Real(y)) => compare_int_real(x, y),

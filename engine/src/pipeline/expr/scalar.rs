@@ -17,14 +17,19 @@
 //! cannot fail: `staged.rs`). Every other shape keeps the tree.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
 use ember_storage::Value;
 
-use super::arithmetic::Arithmetic;
-use super::cast::{cast, Affinity};
+use super::arithmetic::{is_arithmetic, Arithmetic};
+use super::cast::{cast, real_to_integer, Affinity};
+use super::compile::{is_comparison, Compiled};
 use super::function::{call_borrowed, Function};
 use super::like::Pattern;
-use super::text::{single_char, text_of};
+use super::ops::{compare_numbers, sql_compare, truth, BinaryOp, Numeric, UnaryOp};
+use super::round::round_real;
+use super::text::{integer_of, single_char, text_of};
+use super::text_view::{Case, TextView};
 use super::{EvalContext, Expr};
 use crate::error::Result;
 
@@ -57,6 +62,22 @@ pub enum Scalar {
         text: Box<Scalar>,
         pattern: Pattern,
     },
+    /// A comparison, BETWEEN, IS [NOT] NULL, AND, OR or NOT, compiled as a filter is
+    /// (`compile.rs`): its value is TRUE, FALSE or NULL, as the tree's is.
+    Predicate(Box<Compiled>),
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
+    Case {
+        operand: Option<Box<Scalar>>,
+        branches: Box<[(Scalar, Scalar)]>,
+        otherwise: Option<Box<Scalar>>,
+    },
+    /// `left op right` for an operator arithmetic does not cover (`||`, bit operators,
+    /// shifts, IS [NOT] DISTINCT FROM), applied by `BinaryOp::apply` as the tree does.
+    Binary {
+        op: BinaryOp,
+        left: Box<Scalar>,
+        right: Box<Scalar>,
+    },
 }
 
 impl Scalar {
@@ -73,6 +94,38 @@ impl Scalar {
         }
         Some(match expr {
             Expr::Column { index, .. } => Scalar::Column(*index),
+            Expr::Binary(BinaryOp::And | BinaryOp::Or, ..)
+            | Expr::Unary(UnaryOp::Not, _)
+            | Expr::Between { .. }
+            | Expr::IsNull { .. } => Scalar::Predicate(Box::new(Compiled::of(expr, context)?)),
+            Expr::Binary(op, ..) if is_comparison(*op) => {
+                Scalar::Predicate(Box::new(Compiled::of(expr, context)?))
+            }
+            Expr::Binary(op, left, right) if !is_arithmetic(*op) => Scalar::Binary {
+                op: *op,
+                left: Box::new(Scalar::of(left, context)?),
+                right: Box::new(Scalar::of(right, context)?),
+            },
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => Scalar::Case {
+                operand: match operand {
+                    Some(operand) => Some(Box::new(Scalar::of(operand, context)?)),
+                    None => None,
+                },
+                branches: branches
+                    .iter()
+                    .map(|(when, then)| {
+                        Some((Scalar::of(when, context)?, Scalar::of(then, context)?))
+                    })
+                    .collect::<Option<_>>()?,
+                otherwise: match else_result {
+                    Some(otherwise) => Some(Box::new(Scalar::of(otherwise, context)?)),
+                    None => None,
+                },
+            },
             Expr::Cast { expr, affinity } => Scalar::Cast {
                 operand: Box::new(Scalar::of(expr, context)?),
                 affinity: *affinity,
@@ -129,11 +182,55 @@ impl Scalar {
     pub fn can_fail(&self) -> bool {
         match self {
             Scalar::Column(_) | Scalar::Constant(_) | Scalar::Arithmetic(..) => false,
+            // abs() fails only on the smallest integer, which a REAL operand never is.
+            Scalar::Call {
+                function: Function::Abs,
+                args,
+            } if matches!(&**args, [x] if x.never_integer()) => args[0].can_fail(),
             Scalar::Call { function, args } => {
                 call_can_fail(*function) != Some(false) || args.iter().any(Scalar::can_fail)
             }
             Scalar::Cast { operand, .. } => operand.can_fail(),
             Scalar::Match { text, .. } => text.can_fail(),
+            Scalar::Predicate(_) => false,
+            Scalar::Case {
+                operand,
+                branches,
+                otherwise,
+            } => {
+                operand.as_deref().is_some_and(Scalar::can_fail)
+                    || branches
+                        .iter()
+                        .any(|(when, then)| when.can_fail() || then.can_fail())
+                    || otherwise.as_deref().is_some_and(Scalar::can_fail)
+            }
+            // `||` may pass the text size limit; the others are kept as failing too.
+            Scalar::Binary { .. } => true,
+        }
+    }
+
+    /// Whether the value is REAL or NULL over every row, never an INTEGER: a REAL or NULL
+    /// constant, round(), abs() of such a value, and arithmetic whose outermost operator
+    /// has a REAL constant operand (a number with a REAL gives a REAL, or NULL: `ops::
+    /// number_arithmetic`, for the tree's rows too, which read their operands as numbers).
+    fn never_integer(&self) -> bool {
+        match self {
+            Scalar::Constant(value) => matches!(value, Value::Real(_) | Value::Null),
+            Scalar::Arithmetic(_, tree) => match tree.as_ref() {
+                Expr::Binary(_, left, right) => [left, right]
+                    .iter()
+                    .any(|side| matches!(side.as_ref(), Expr::Literal(Value::Real(_)))),
+                _ => false,
+            },
+            Scalar::Call {
+                function: Function::Round,
+                ..
+            } => true,
+            Scalar::Call {
+                function: Function::Abs,
+                args,
+            } => matches!(&**args, [x] if x.never_integer()),
+            _ => false,
         }
     }
 
@@ -156,6 +253,24 @@ impl Scalar {
             }
             Scalar::Cast { operand, .. } => operand.for_each_column(visit),
             Scalar::Match { text, .. } => text.for_each_column(visit),
+            Scalar::Predicate(compiled) => compiled.for_each_column(visit),
+            Scalar::Case {
+                operand,
+                branches,
+                otherwise,
+            } => {
+                for scalar in operand.iter().chain(otherwise.iter()) {
+                    scalar.for_each_column(visit);
+                }
+                for (when, then) in branches.iter() {
+                    when.for_each_column(visit);
+                    then.for_each_column(visit);
+                }
+            }
+            Scalar::Binary { left, right, .. } => {
+                left.for_each_column(visit);
+                right.for_each_column(visit);
+            }
         }
     }
 
@@ -170,43 +285,365 @@ impl Scalar {
                 Some(value) => value,
                 None => tree.eval(row, &EvalContext::default())?,
             }),
-            Scalar::Call { function, args } => Cow::Owned(call(*function, args, row)?),
+            Scalar::Call { function, args } => {
+                if makes_text_view(*function) {
+                    return Ok(text_call(*function, args, row)?.into_value());
+                }
+                if let Some(number) = number_call(*function, args, row) {
+                    return Ok(Cow::Owned(number_value(number)));
+                }
+                if matches!(function, Function::Coalesce | Function::IfNull) {
+                    // The first non-NULL argument, lazily, borrowed when it is a column.
+                    for arg in args.iter() {
+                        let value = arg.value(row)?;
+                        if !value.is_null() {
+                            return Ok(value);
+                        }
+                    }
+                    return Ok(Cow::Owned(Value::Null));
+                }
+                Cow::Owned(call(*function, args, row)?)
+            }
             Scalar::Cast { operand, affinity } => {
                 Cow::Owned(cast(operand.eval(row)?.into_owned(), *affinity))
             }
-            Scalar::Match { text, pattern } => {
-                let text = text.eval(row)?;
-                Cow::Owned(match text_of(&text) {
+            Scalar::Predicate(compiled) => Cow::Owned(match compiled.truth(row) {
+                Some(truth) => Value::Boolean(truth),
+                None => Value::Null,
+            }),
+            Scalar::Case {
+                operand,
+                branches,
+                otherwise,
+            } => return case(operand.as_deref(), branches, otherwise.as_deref(), row),
+            Scalar::Binary { op, left, right } => {
+                let (left, right) = (left.value(row)?, right.value(row)?);
+                Cow::Owned(binary(*op, left, right)?)
+            }
+            Scalar::Match { text, pattern } => Cow::Owned(match text.operand(row)?.into_text() {
+                Ok(view) => match view.as_is() {
+                    Some(text) => Value::Boolean(pattern.matches(text)),
+                    None => match view.into_value() {
+                        Value::Text(text) => Value::Boolean(pattern.matches(&text)),
+                        _ => unreachable!("a text view makes a text"),
+                    },
+                },
+                Err(value) => match text_of(&value) {
                     None => Value::Null,
                     Some(text) => Value::Boolean(pattern.matches(&text)),
-                })
-            }
+                },
+            }),
         })
+    }
+
+    /// `eval` with a column or constant read inline (the common arguments of a call).
+    #[inline(always)]
+    fn value<'r>(&'r self, row: &'r [Value]) -> Result<Cow<'r, Value>> {
+        match self {
+            Scalar::Column(index) => Ok(Cow::Borrowed(&row[*index])),
+            Scalar::Constant(value) => Ok(Cow::Borrowed(value)),
+            other => other.eval(row),
+        }
+    }
+
+    /// The expression's value over `row` as `eval` gives it, except that text made by
+    /// substr(), upper() or lower() comes as a `TextView` of the text it reads (no
+    /// `String` built): for a consumer that only compares, counts or matches it.
+    #[inline]
+    pub fn operand<'r>(&'r self, row: &'r [Value]) -> Result<Operand<'r>> {
+        match self {
+            Scalar::Call { function, args } if makes_text_view(*function) => {
+                text_call(*function, args, row)
+            }
+            other => Ok(Operand::Value(other.value(row)?)),
+        }
+    }
+
+    /// Whether `number` can answer for this operand (a column, a constant, arithmetic, a
+    /// numeric function of those): a cheap test made before asking it.
+    #[inline]
+    pub fn numeric_shape(&self) -> bool {
+        match self {
+            Scalar::Column(_) | Scalar::Constant(_) | Scalar::Arithmetic(..) => true,
+            Scalar::Call { function, .. } => {
+                matches!(
+                    function,
+                    Function::Abs | Function::Round | Function::Sign | Function::NullIf
+                )
+            }
+            _ => false,
+        }
+    }
+
+    /// The value over `row` as a number without building a `Value`: `Some(Some(number))`
+    /// for an INTEGER or REAL, `Some(None)` for NULL, `None` when it is something else or
+    /// the expression is not of a `numeric_shape` (then `eval` answers).
+    #[inline(always)]
+    pub(crate) fn number(&self, row: &[Value]) -> Option<Option<Numeric>> {
+        match self {
+            Scalar::Column(index) => number_of_value(&row[*index]),
+            Scalar::Constant(value) => number_of_value(value),
+            Scalar::Arithmetic(program, _) => program.number(row),
+            Scalar::Call { function, args } => number_call(*function, args, row),
+            _ => None,
+        }
     }
 }
 
-/// A compiled call's value over `row`: its arguments evaluated left to right (lazily
-/// for COALESCE and IFNULL, as `function::eval_call` does), then `function::call`'s code.
+/// A CASE's value over `row`, as the tree computes it: the operand once, then each WHEN
+/// in order until one is taken (equal to the operand, or TRUE without one).
+fn case<'r>(
+    operand: Option<&'r Scalar>,
+    branches: &'r [(Scalar, Scalar)],
+    otherwise: Option<&'r Scalar>,
+    row: &'r [Value],
+) -> Result<Cow<'r, Value>> {
+    let operand = match operand {
+        Some(operand) => Some(operand.value(row)?),
+        None => None,
+    };
+    for (when, then) in branches {
+        let taken = match (&operand, when) {
+            (None, Scalar::Predicate(compiled)) => compiled.truth(row) == Some(true),
+            (None, when) => truth(&*when.value(row)?) == Some(true),
+            (Some(operand), when) => {
+                sql_compare(operand, &*when.value(row)?) == Some(Ordering::Equal)
+            }
+        };
+        if taken {
+            return then.value(row);
+        }
+    }
+    match otherwise {
+        Some(otherwise) => otherwise.value(row),
+        None => Ok(Cow::Owned(Value::Null)),
+    }
+}
+
+/// `left op right` as `BinaryOp::apply` gives it; two texts joined by `||` are appended
+/// in place (into the left one when it is already owned), under the same size limit.
+fn binary(op: BinaryOp, left: Cow<'_, Value>, right: Cow<'_, Value>) -> Result<Value> {
+    if let (BinaryOp::Concat, Value::Text(head), Value::Text(tail)) =
+        (op, left.as_ref(), right.as_ref())
+    {
+        if head.len() + tail.len() <= crate::limits::TEXT_BYTES_MAX {
+            let mut joined = match left {
+                Cow::Owned(Value::Text(head)) => head,
+                borrowed => {
+                    let head = match borrowed.as_ref() {
+                        Value::Text(head) => head.as_str(),
+                        _ => "",
+                    };
+                    let mut joined = String::with_capacity(head.len() + tail.len());
+                    joined.push_str(head);
+                    joined
+                }
+            };
+            joined.push_str(tail);
+            return Ok(Value::Text(joined));
+        }
+    }
+    op.apply(left.into_owned(), right.into_owned())
+}
+
+/// A compiled operand's value (`Scalar::operand`): a value, or text read in place.
+#[derive(Debug)]
+pub enum Operand<'r> {
+    Value(Cow<'r, Value>),
+    Text(TextView<'r>),
+}
+
+impl<'r> Operand<'r> {
+    /// The value (a text view made into its text).
+    pub fn into_value(self) -> Cow<'r, Value> {
+        match self {
+            Operand::Value(value) => value,
+            Operand::Text(view) => Cow::Owned(view.into_value()),
+        }
+    }
+
+    /// The operand as a text view when it is text; the value back otherwise.
+    pub fn into_text(self) -> std::result::Result<TextView<'r>, Cow<'r, Value>> {
+        match self {
+            Operand::Value(value) => TextView::of_value(value),
+            Operand::Text(view) => Ok(view),
+        }
+    }
+}
+
+/// A value as a number: `Some(Some(_))` for INTEGER and REAL, `Some(None)` for NULL,
+/// `None` for any other value.
+#[inline(always)]
+fn number_of_value(value: &Value) -> Option<Option<Numeric>> {
+    match value {
+        Value::Integer(i) => Some(Some(Numeric::Integer(*i))),
+        Value::Real(r) => Some(Some(Numeric::Real(*r))),
+        Value::Null => Some(None),
+        _ => None,
+    }
+}
+
+/// A number as a value (NULL for `None`).
+#[inline(always)]
+fn number_value(number: Option<Numeric>) -> Value {
+    match number {
+        Some(Numeric::Integer(i)) => Value::Integer(i),
+        Some(Numeric::Real(r)) => Value::Real(r),
+        None => Value::Null,
+    }
+}
+
+/// Whether `function` gives a text view of its first argument's text (`text_call`).
+#[inline(always)]
+fn makes_text_view(function: Function) -> bool {
+    matches!(
+        function,
+        Function::Substr | Function::Upper | Function::Lower
+    )
+}
+
+/// substr(), upper() or lower() over `row`: a view of the first argument's text (itself a
+/// view when it is one of these calls), or, when that argument is not text (NULL, a
+/// number, a blob), the value `function::call` gives.
+fn text_call<'r>(function: Function, args: &'r [Scalar], row: &'r [Value]) -> Result<Operand<'r>> {
+    debug_assert!(makes_text_view(function));
+    let Some((source, rest)) = args.split_first() else {
+        return Ok(Operand::Value(Cow::Owned(call(function, args, row)?)));
+    };
+    let view = match source.operand(row)?.into_text() {
+        Ok(view) => view,
+        Err(first) => {
+            return Ok(Operand::Value(Cow::Owned(call_after_first(
+                function, first, rest, row,
+            )?)))
+        }
+    };
+    Ok(Operand::Text(match (function, rest) {
+        (Function::Upper, []) => view.with_case(Case::Upper),
+        (Function::Lower, []) => view.with_case(Case::Lower),
+        (Function::Substr, [start, length @ ..]) if length.len() <= 1 => {
+            // Arguments evaluate left to right, then any NULL makes the result NULL.
+            let start = start.value(row)?;
+            let length = match length.first() {
+                Some(length) => Some(length.value(row)?),
+                None => None,
+            };
+            if start.is_null() || length.as_ref().is_some_and(|length| length.is_null()) {
+                return Ok(Operand::Value(Cow::Owned(Value::Null)));
+            }
+            // SQLite reads substr's numbers as C ints: the low 32 bits of the integer.
+            view.substr(
+                i64::from(integer_of(&start) as i32),
+                length.map(|length| i64::from(integer_of(&length) as i32)),
+            )
+        }
+        _ => {
+            debug_assert!(false, "{function} with {} arguments compiled", args.len());
+            return Ok(Operand::Value(Cow::Owned(call(function, args, row)?)));
+        }
+    }))
+}
+
+/// `function` applied to `first` (already evaluated) and the rest of its arguments.
+fn call_after_first(
+    function: Function,
+    first: Cow<'_, Value>,
+    rest: &[Scalar],
+    row: &[Value],
+) -> Result<Value> {
+    match rest {
+        [] => call_borrowed(function, &[first]),
+        [b] => call_borrowed(function, &[first, b.value(row)?]),
+        [b, c] => call_borrowed(function, &[first, b.value(row)?, c.value(row)?]),
+        _ => {
+            let mut values = Vec::with_capacity(rest.len() + 1);
+            values.push(first);
+            for arg in rest {
+                values.push(arg.value(row)?);
+            }
+            call_borrowed(function, &values)
+        }
+    }
+}
+
+/// abs(), round(), sign() or nullif() of numeric arguments computed on numbers (what
+/// `function::call` gives for them); `None` for any other function, an argument that is
+/// not a number or NULL, and abs() of the smallest integer (whose error `call` reports).
 #[inline]
-fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
-    if matches!(function, Function::Coalesce | Function::IfNull) {
-        for arg in args {
-            let value = arg.eval(row)?;
-            if !value.is_null() {
-                return Ok(value.into_owned());
+fn number_call(function: Function, args: &[Scalar], row: &[Value]) -> Option<Option<Numeric>> {
+    match (function, args) {
+        (Function::Abs, [x]) => Some(match x.number(row)? {
+            None => None,
+            Some(Numeric::Integer(i)) => Some(Numeric::Integer(i.checked_abs()?)),
+            Some(Numeric::Real(r)) => Some(Numeric::Real(r.abs())),
+        }),
+        (Function::Sign, [x]) => Some(x.number(row)?.map(|number| {
+            Numeric::Integer(match number {
+                Numeric::Integer(i) => i.signum(),
+                Numeric::Real(r) if r > 0.0 => 1,
+                Numeric::Real(r) if r < 0.0 => -1,
+                Numeric::Real(_) => 0,
+            })
+        })),
+        (Function::Round, [x]) => Some(x.number(row)?.map(|x| round_number(x, 0))),
+        // nullif(x, y): NULL when the two are equal numbers (1 = 1.0), else x.
+        (Function::NullIf, [x, y]) => {
+            let (x, y) = (x.number(row)?, y.number(row)?);
+            match (x, y) {
+                (Some(a), Some(b)) if compare_numbers(a, b) == Ordering::Equal => Some(None),
+                _ => Some(x),
             }
         }
-        return Ok(Value::Null);
+        (Function::Round, [x, digits]) => {
+            // The digits are read first: NULL digits give NULL whatever X is.
+            let digits = match digits.number(row)? {
+                None => return Some(None),
+                Some(Numeric::Integer(i)) => i.clamp(0, 30),
+                Some(Numeric::Real(r)) => real_to_integer(r).clamp(0, 30),
+            };
+            Some(x.number(row)?.map(|x| round_number(x, digits as usize)))
+        }
+        _ => None,
+    }
+}
+
+/// round() of a number to `digits` decimals: always a REAL.
+#[inline]
+fn round_number(x: Numeric, digits: usize) -> Numeric {
+    let r = match x {
+        Numeric::Integer(i) => i as f64,
+        Numeric::Real(r) => r,
+    };
+    Numeric::Real(round_real(r, digits))
+}
+
+/// A compiled call's value over `row`: its arguments evaluated left to right, then
+/// `function::call`'s code (COALESCE and IFNULL, lazy as `function::eval_call` is, are
+/// answered by `Scalar::eval`, their value borrowed when it is a column's).
+#[inline]
+fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
+    // COALESCE and IFNULL are lazy: `Scalar::eval` answers them before this.
+    debug_assert!(!matches!(function, Function::Coalesce | Function::IfNull));
+    if let (Function::Length | Function::OctetLength, [a]) = (function, args) {
+        // Of text (a view included), counted in place.
+        return match a.operand(row)?.into_text() {
+            Ok(view) => Ok(Value::Integer(if function == Function::Length {
+                view.char_count()
+            } else {
+                view.unmapped().len()
+            } as i64)),
+            Err(value) => call_borrowed(function, &[value]),
+        };
     }
     match args {
-        [a] => call_borrowed(function, &[a.eval(row)?]),
-        [a, b] => call_borrowed(function, &[a.eval(row)?, b.eval(row)?]),
-        [a, b, c] => call_borrowed(function, &[a.eval(row)?, b.eval(row)?, c.eval(row)?]),
+        [a] => call_borrowed(function, &[a.value(row)?]),
+        [a, b] => call_borrowed(function, &[a.value(row)?, b.value(row)?]),
+        [a, b, c] => call_borrowed(function, &[a.value(row)?, b.value(row)?, c.value(row)?]),
         _ => {
             debug_assert!(args.is_empty() || args.len() > STACK_ARGUMENTS_MAX);
             let values = args
                 .iter()
-                .map(|arg| arg.eval(row))
+                .map(|arg| arg.value(row))
                 .collect::<Result<Vec<_>>>()?;
             call_borrowed(function, &values)
         }

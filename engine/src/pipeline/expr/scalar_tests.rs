@@ -59,6 +59,10 @@ fn values() -> Vec<Value> {
         Value::Text(" 12 ".into()),
         Value::Text("é%_".into()),
         Value::Text("3".into()),
+        Value::Text("aé½Z".into()),
+        Value::Text("MiXeD".into()),
+        Value::Real(2.5),
+        Value::Real(-0.125),
         Value::Blob(b"k9".to_vec()),
         Value::Boolean(true),
     ]
@@ -182,6 +186,123 @@ fn scalar_shapes() -> Vec<Expr> {
                 vec![call(Function::Trim, vec![c0.clone()])],
             ),
         ),
+        // Text views (substr/upper/lower read in place) in every nesting and consumer.
+        call(
+            Function::Upper,
+            vec![call(Function::Lower, vec![c0.clone()])],
+        ),
+        call(
+            Function::Substr,
+            vec![call(Function::Upper, vec![c0.clone()]), c1.clone()],
+        ),
+        call(
+            Function::Lower,
+            vec![call(Function::Substr, vec![c0.clone(), int(-2)])],
+        ),
+        call(
+            Function::Substr,
+            vec![
+                call(Function::Substr, vec![c0.clone(), int(2)]),
+                int(1),
+                c1.clone(),
+            ],
+        ),
+        call(
+            Function::Length,
+            vec![call(Function::Substr, vec![c0.clone(), int(2)])],
+        ),
+        call(
+            Function::OctetLength,
+            vec![call(Function::Upper, vec![c0.clone()])],
+        ),
+        call(
+            Function::Hex,
+            vec![call(Function::Substr, vec![c0.clone(), int(1), int(1)])],
+        ),
+        like(
+            text("k%"),
+            call(Function::Substr, vec![c0.clone(), int(1), int(3)]),
+        ),
+        like(
+            text("%X%"),
+            call(
+                Function::Lower,
+                vec![call(Function::Substr, vec![c0.clone(), int(2)])],
+            ),
+        ),
+        // Operators arithmetic does not cover, predicates as values, CASE.
+        binary(BinaryOp::Concat, c0.clone(), c1.clone()),
+        binary(
+            BinaryOp::Concat,
+            binary(BinaryOp::Concat, c0.clone(), text("-")),
+            c1.clone(),
+        ),
+        binary(BinaryOp::BitAnd, c0.clone(), c1.clone()),
+        binary(BinaryOp::IsDistinctFrom, c0.clone(), c1.clone()),
+        call(
+            Function::Length,
+            vec![Expr::Unary(UnaryOp::Not, Box::new(c0.clone()))],
+        ),
+        binary(BinaryOp::Less, c0.clone(), c1.clone()),
+        binary(
+            BinaryOp::Or,
+            binary(BinaryOp::Equal, c0.clone(), int(2)),
+            Expr::IsNull {
+                expr: Box::new(c1.clone()),
+                negated: false,
+            },
+        ),
+        Expr::Case {
+            operand: None,
+            branches: vec![
+                (binary(BinaryOp::Less, c0.clone(), real(0.25)), text("low")),
+                (binary(BinaryOp::Less, c0.clone(), c1.clone()), c1.clone()),
+                (c1.clone(), binary(BinaryOp::Subtract, int(1), c0.clone())),
+            ],
+            else_result: Some(Box::new(c0.clone())),
+        },
+        Expr::Case {
+            operand: Some(Box::new(c0.clone())),
+            branches: vec![
+                (text("k5x"), int(1)),
+                (int(2), call(Function::Upper, vec![c1.clone()])),
+                (c1.clone(), real(0.5)),
+            ],
+            else_result: None,
+        },
+        Expr::Case {
+            operand: None,
+            branches: vec![(
+                binary(BinaryOp::Greater, c0.clone(), real(0.5)),
+                call(Function::Abs, vec![c1.clone()]),
+            )],
+            else_result: Some(Box::new(int(0))),
+        },
+        // Numeric functions computed on numbers.
+        call(
+            Function::NullIf,
+            vec![binary(BinaryOp::Modulo, c0.clone(), int(3)), int(0)],
+        ),
+        call(Function::NullIf, vec![c0.clone(), real(2.0)]),
+        call(Function::NullIf, vec![c0.clone(), c1.clone()]),
+        call(Function::Abs, vec![c0.clone()]),
+        call(
+            Function::Sign,
+            vec![binary(BinaryOp::Subtract, c0.clone(), int(1))],
+        ),
+        call(Function::Round, vec![c0.clone()]),
+        call(
+            Function::Round,
+            vec![call(Function::Abs, vec![c0.clone()]), real(1.7)],
+        ),
+        call(
+            Function::Abs,
+            vec![call(Function::Round, vec![c0.clone(), int(2)])],
+        ),
+        call(
+            Function::Sign,
+            vec![call(Function::Round, vec![c0.clone(), Expr::Parameter(1)])],
+        ),
     ]);
     shapes
 }
@@ -247,11 +368,6 @@ fn other_shapes_do_not_compile() {
         call(Function::Length, vec![Expr::Parameter(0)]),
         // Wrong arity: the tree reports it per row.
         call(Function::Length, vec![column(0), column(1)]),
-        binary(BinaryOp::Concat, column(0), column(1)),
-        call(
-            Function::Length,
-            vec![Expr::Unary(UnaryOp::Not, Box::new(column(0)))],
-        ),
     ];
     for expr in &shapes {
         assert!(Scalar::of(expr, &context).is_none(), "{expr}");
@@ -301,7 +417,53 @@ fn predicate_shapes() -> Vec<Expr> {
             negated: true,
         });
     }
+    let (c0, c1) = (column(0), column(1));
     shapes.extend([
+        // Two text views, a view and a column, two numeric calls.
+        binary(
+            BinaryOp::Equal,
+            call(Function::Upper, vec![c0.clone()]),
+            call(Function::Upper, vec![c1.clone()]),
+        ),
+        binary(
+            BinaryOp::Less,
+            call(Function::Substr, vec![c0.clone(), int(2)]),
+            call(Function::Lower, vec![c1.clone()]),
+        ),
+        binary(
+            BinaryOp::GreaterOrEqual,
+            c1.clone(),
+            call(
+                Function::Lower,
+                vec![call(Function::Substr, vec![c0.clone(), int(1), int(2)])],
+            ),
+        ),
+        binary(
+            BinaryOp::Less,
+            call(Function::Round, vec![c0.clone()]),
+            call(Function::Round, vec![c1.clone(), int(1)]),
+        ),
+        binary(
+            BinaryOp::NotEqual,
+            binary(BinaryOp::Modulo, c0.clone(), int(7)),
+            call(Function::Sign, vec![c1.clone()]),
+        ),
+        binary(
+            BinaryOp::And,
+            binary(
+                BinaryOp::Less,
+                call(
+                    Function::Abs,
+                    vec![binary(BinaryOp::Subtract, c0.clone(), real(0.5))],
+                ),
+                real(0.1),
+            ),
+            binary(
+                BinaryOp::Equal,
+                call(Function::Lower, vec![c1.clone()]),
+                text("k5x"),
+            ),
+        ),
         binary(BinaryOp::Equal, column(0), column(1)),
         column(0),
         Expr::IsNull {
@@ -386,6 +548,51 @@ fn fallible_operands_keep_the_tree_in_filters() {
     assert!(predicate
         .matches(&[Value::Integer(i64::MIN)], &context)
         .is_err());
+}
+
+/// abs() of an operand that is never an INTEGER cannot fail, so its filter compiles; of
+/// one that may be (a column, integer arithmetic, a REAL on the inner side only) it keeps
+/// the tree.
+#[test]
+fn abs_of_reals_compiles_in_filters() {
+    let context = EvalContext::with_params(&[]);
+    let abs = |operand: Expr| {
+        binary(
+            BinaryOp::Less,
+            call(Function::Abs, vec![operand]),
+            real(0.1),
+        )
+    };
+    let never_integer = [
+        binary(BinaryOp::Subtract, column(0), real(0.5)),
+        binary(
+            BinaryOp::Multiply,
+            real(2.0),
+            binary(BinaryOp::Add, column(0), int(1)),
+        ),
+        call(Function::Round, vec![column(0), int(2)]),
+        call(
+            Function::Abs,
+            vec![binary(BinaryOp::Divide, column(0), real(3.0))],
+        ),
+    ];
+    for operand in never_integer {
+        let expr = abs(operand);
+        assert!(Predicate::new(&expr, &context).is_compiled(), "{expr}");
+    }
+    let maybe_integer = [
+        column(0),
+        binary(BinaryOp::Subtract, column(0), int(1)),
+        binary(
+            BinaryOp::Add,
+            binary(BinaryOp::Multiply, column(0), real(0.5)),
+            column(1),
+        ),
+    ];
+    for operand in maybe_integer {
+        let expr = abs(operand);
+        assert!(!Predicate::new(&expr, &context).is_compiled(), "{expr}");
+    }
 }
 
 /// Staging orders terms over compiled operands by the last column they read.

@@ -25,7 +25,7 @@ pub(crate) fn text_of(value: &Value) -> Option<Cow<'_, str>> {
 }
 
 /// An integer argument (substr's start and length, char's code points).
-fn integer_of(value: &Value) -> i64 {
+pub(crate) fn integer_of(value: &Value) -> i64 {
     match value {
         Value::Integer(i) => *i,
         Value::Boolean(b) => i64::from(*b),
@@ -223,7 +223,7 @@ fn substr(value: &Value, start: i64, length: Option<i64>) -> Value {
 }
 
 /// The 0-based (start, count) of a substr() call over `total` units, clipped to them.
-fn substr_range(total: usize, start: i64, length: Option<i64>) -> (usize, usize) {
+pub(crate) fn substr_range(total: usize, start: i64, length: Option<i64>) -> (usize, usize) {
     let total_i = total as i64;
     let mut start = start;
     let (mut count, negative_length) = match length {
