@@ -71,7 +71,9 @@ impl JoinTable {
     }
 }
 
-/// The value of key expression `expr` over `row`: borrowed when it is a column.
+/// The value of key expression `expr` over `row`: borrowed when it is a column. (Inlined:
+/// every probe and build row calls it, and the column case is a load.)
+#[inline(always)]
 pub(super) fn key_value<'r>(
     expr: &Expr,
     row: &'r [Value],
