@@ -313,7 +313,7 @@ fn sort_partitions(
 #[derive(Default)]
 struct KeyScratch {
     integers: Vec<(i64, usize)>,
-    reals: Vec<(f64, usize)>,
+    reals: Vec<(PlainReal, usize)>,
     nulls: Vec<usize>,
 }
 
@@ -360,76 +360,84 @@ fn single_key_permutation(
     };
     debug_assert!(permutation.is_empty());
     scratch.nulls.clear();
-    let descending = key.descending;
-    let nulls_first = key.nulls_first;
-    // Sorted with ties in position order (a stable sort's order), then put with the NULLs.
+    let order = SortOrder {
+        descending: key.descending,
+        nulls_first: key.nulls_first,
+    };
+    let KeyScratch {
+        integers,
+        reals,
+        nulls,
+    } = scratch;
     match class {
-        KeyClass::Integer => {
-            let pairs = &mut scratch.integers;
-            pairs.clear();
-            for (at, value) in values.iter().enumerate() {
-                match value.as_ref() {
-                    Value::Integer(integer) => pairs.push((*integer, at)),
-                    _ => scratch.nulls.push(at),
-                }
-            }
-            if descending {
-                pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            } else {
-                pairs.sort_unstable();
-            }
-            place(
-                permutation,
-                &scratch.nulls,
-                nulls_first,
-                pairs.iter().map(|p| p.1),
-            );
-        }
-        KeyClass::Real => {
-            let pairs = &mut scratch.reals;
-            pairs.clear();
-            for (at, value) in values.iter().enumerate() {
-                match value.as_ref() {
-                    Value::Real(real) => pairs.push((*real, at)),
-                    _ => scratch.nulls.push(at),
-                }
-            }
-            // No NaN: `partial_cmp` is total here, and equal (0.0, -0.0) as SQL says.
-            let order = |a: f64, b: f64| a.partial_cmp(&b).unwrap_or(Ordering::Equal);
-            if descending {
-                pairs.sort_unstable_by(|a, b| order(b.0, a.0).then(a.1.cmp(&b.1)));
-            } else {
-                pairs.sort_unstable_by(|a, b| order(a.0, b.0).then(a.1.cmp(&b.1)));
-            }
-            place(
-                permutation,
-                &scratch.nulls,
-                nulls_first,
-                pairs.iter().map(|p| p.1),
-            );
-        }
+        KeyClass::Integer => sort_plain(values, integers, nulls, permutation, order, |v| match v {
+            Value::Integer(integer) => Some(*integer),
+            _ => None,
+        }),
+        // No NaN: `partial_cmp` is total here, and equal (0.0, -0.0) as SQL says.
+        KeyClass::Real => sort_plain(values, reals, nulls, permutation, order, |v| match v {
+            Value::Real(real) => Some(PlainReal(*real)),
+            _ => None,
+        }),
         KeyClass::Text => {
-            let mut pairs: Vec<(&[u8], usize)> = Vec::with_capacity(values.len());
-            for (at, value) in values.iter().enumerate() {
-                match value.as_ref() {
-                    Value::Text(text) => pairs.push((text.as_bytes(), at)),
-                    _ => scratch.nulls.push(at),
-                }
-            }
-            if descending {
-                pairs.sort_unstable_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(&b.1)));
-            } else {
-                pairs.sort_unstable();
-            }
-            place(
-                permutation,
-                &scratch.nulls,
-                nulls_first,
-                pairs.iter().map(|p| p.1),
-            );
+            let mut texts = Vec::with_capacity(values.len());
+            sort_plain(values, &mut texts, nulls, permutation, order, |v| match v {
+                Value::Text(text) => Some(text.as_bytes()),
+                _ => None,
+            });
         }
     }
     true
+}
+
+/// How one key sorts: direction and NULL placement.
+#[derive(Clone, Copy)]
+struct SortOrder {
+    descending: bool,
+    nulls_first: bool,
+}
+
+/// A non-NaN REAL, totally ordered by `partial_cmp` (0.0 and -0.0 equal, as SQL says).
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+struct PlainReal(f64);
+
+impl Eq for PlainReal {}
+
+impl Ord for PlainReal {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.partial_cmp(&other.0).unwrap_or(Ordering::Equal)
+    }
+}
+
+/// Sorts the values `plain` reads (NULLs apart, in input order) with ties in position
+/// order (a stable sort's order), and writes the positions into `permutation` with the
+/// NULLs first or last.
+fn sort_plain<'v, K: Ord>(
+    values: &'v [Cow<'_, Value>],
+    pairs: &mut Vec<(K, usize)>,
+    nulls: &mut Vec<usize>,
+    permutation: &mut Vec<usize>,
+    order: SortOrder,
+    plain: impl Fn(&'v Value) -> Option<K>,
+) {
+    pairs.clear();
+    for (at, value) in values.iter().enumerate() {
+        match plain(value.as_ref()) {
+            Some(key) => pairs.push((key, at)),
+            None => nulls.push(at),
+        }
+    }
+    if order.descending {
+        pairs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    } else {
+        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    }
+    place(
+        permutation,
+        nulls,
+        order.nulls_first,
+        pairs.iter().map(|p| p.1),
+    );
 }
 
 /// Writes the sorted positions and the NULLs' positions (first or last) into `permutation`.
