@@ -398,10 +398,16 @@ struct SortOrder {
 }
 
 /// A non-NaN REAL, totally ordered by `partial_cmp` (0.0 and -0.0 equal, as SQL says).
-#[derive(Clone, Copy, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, PartialEq)]
 struct PlainReal(f64);
 
 impl Eq for PlainReal {}
+
+impl PartialOrd for PlainReal {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Ord for PlainReal {
     fn cmp(&self, other: &Self) -> Ordering {
