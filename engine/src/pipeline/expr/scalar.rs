@@ -325,7 +325,11 @@ impl Scalar {
                     Some(text) => Value::Boolean(pattern.matches(text)),
                     None => match view.into_value() {
                         Value::Text(text) => Value::Boolean(pattern.matches(&text)),
-                        _ => unreachable!("a text view makes a text"),
+                        // A text view always makes a text: an error, not a panic, if not.
+                        other => {
+                            debug_assert!(false, "a text view made {other:?}");
+                            return Err(crate::err!(Internal, "a text view made {other:?}"));
+                        }
                     },
                 },
                 Err(value) => match text_of(&value) {
