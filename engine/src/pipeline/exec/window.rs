@@ -8,7 +8,7 @@
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::plan::{FrameUnits, Window, WindowPass};
+use crate::plan::{FrameUnits, Window, WindowFunction, WindowPass};
 
 use super::window_eval::{evaluate, Partition};
 use super::window_frame::{FrameSpec, Peers};
@@ -89,6 +89,10 @@ fn run_pass(
         .map(|call| FrameSpec::evaluate(&call.frame, context))
         .collect::<Result<Vec<_>>>()?;
     let range_keys_needed = needs_range_keys(&frames);
+    let needs_peers = pass
+        .calls
+        .iter()
+        .any(|call| reads_peer_groups(call.function));
     // Each call's values, by position in the sorted order (the rows are only read here).
     let (order, columns) = {
         let rows: &[Row] = rows;
@@ -100,9 +104,14 @@ fn run_pass(
             .collect();
         for range in &sorted.partitions {
             let members = &sorted.order[range.clone()];
-            let peers = Peers::new(members.len(), |p| {
-                sorted.peer_of_previous(&pass.order_by, range.start + p)
-            });
+            let peers = if needs_peers {
+                Peers::new(members.len(), |p| {
+                    sorted.peer_of_previous(&pass.order_by, range.start + p)
+                })
+            } else {
+                // No call reads peer groups: each row stands alone, nothing compared.
+                Peers::new(members.len(), |_| false)
+            };
             let range_keys = match (pass.order_by.as_slice(), range_keys_needed) {
                 ([key], true) => Some((
                     range
@@ -133,6 +142,18 @@ fn run_pass(
         }
     }
     Ok(order)
+}
+
+/// Whether `function`'s values depend on which rows are peers (ORDER BY ties): all but
+/// row_number, ntile, lag and lead, which read positions only.
+fn reads_peer_groups(function: WindowFunction) -> bool {
+    !matches!(
+        function,
+        WindowFunction::RowNumber
+            | WindowFunction::Ntile
+            | WindowFunction::Lag
+            | WindowFunction::Lead
+    )
 }
 
 /// Whether some frame places a bound by RANGE offset (and needs the ORDER BY values).

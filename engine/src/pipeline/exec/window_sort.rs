@@ -46,12 +46,34 @@ impl<'r> PassOrder<'r> {
     /// ORDER BY values all equal).
     pub fn peer_of_previous(&self, keys: &[SortKey], position: usize) -> bool {
         debug_assert!(position > 0);
-        compare_order(
-            keys,
-            self.order_values(position - 1),
-            self.order_values(position),
-        )
-        .is_eq()
+        let (previous, this) = (self.order_values(position - 1), self.order_values(position));
+        keys.iter()
+            .zip(previous)
+            .zip(this)
+            .all(|((key, left), right)| match plain_equal(key, left, right) {
+                Some(equal) => equal,
+                None => compare_keys(
+                    std::slice::from_ref(key),
+                    std::slice::from_ref(left),
+                    std::slice::from_ref(right),
+                )
+                .is_eq(),
+            })
+    }
+}
+
+/// Whether two ORDER BY values of `key` are equal, when both are plain values of one kind
+/// that compare without the general path (what `compare_keys` says for them); `None` for
+/// any other pair.
+#[inline]
+fn plain_equal(key: &SortKey, left: &Value, right: &Value) -> Option<bool> {
+    match (left, right) {
+        (Value::Integer(left), Value::Integer(right)) => Some(left == right),
+        (Value::Real(left), Value::Real(right)) if !left.is_nan() && !right.is_nan() => {
+            Some(left == right)
+        }
+        (Value::Text(left), Value::Text(right)) if key.collation.is_none() => Some(left == right),
+        _ => None,
     }
 }
 
