@@ -215,20 +215,8 @@ pub(super) fn push(
             context.check_interrupt()?;
         }
         if join.unmatched_only {
-            let matched = any_joins(join, &mut prober, left, context, |candidate| {
-                fill_left(&mut joined, left, &left_columns, width);
-                let right = &mut joined[left_width..];
-                for &column in &right_columns {
-                    copy_value(&mut right[column], &candidate[column]);
-                }
-                condition_holds(join, &joined, context)
-            })?;
-            if !matched {
-                fill_left(&mut joined, left, &left_columns, width);
-                pad_right(&mut joined[left_width..], &right_columns, true);
-                sink(&mut joined)?;
-            }
-            return Ok(());
+            let columns = (left_columns.as_slice(), right_columns.as_slice());
+            return push_unmatched(join, &mut prober, left, columns, &mut joined, context, sink);
         }
         prober.find_candidates(left, context)?;
         let exact = prober.keys_exact();
@@ -257,6 +245,37 @@ pub(super) fn push(
         }
         Ok(())
     })
+}
+
+/// An anti join's step for one left row of `push`: hands `left`, NULL-padded, to `sink`
+/// unless some right row joins it. Out of line, so the per-row loop of the other joins
+/// stays as small as it was.
+#[inline(never)]
+fn push_unmatched(
+    join: &Join,
+    prober: &mut JoinProber<'_>,
+    left: &[Value],
+    (left_columns, right_columns): (&[usize], &[usize]),
+    joined: &mut Row,
+    context: &ExecContext<'_>,
+    sink: RowSink<'_>,
+) -> Result<()> {
+    let left_width = join.left_width;
+    let width = left_width + join.right_width;
+    let matched = any_joins(join, prober, left, context, |candidate| {
+        fill_left(joined, left, left_columns, width);
+        let right = &mut joined[left_width..];
+        for &column in right_columns {
+            copy_value(&mut right[column], &candidate[column]);
+        }
+        condition_holds(join, joined, context)
+    })?;
+    if !matched {
+        fill_left(joined, left, left_columns, width);
+        pad_right(&mut joined[left_width..], right_columns, true);
+        sink(joined)?;
+    }
+    Ok(())
 }
 
 /// Makes `joined` `width` values long, with `left`'s values at the positions `columns`

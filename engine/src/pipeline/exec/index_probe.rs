@@ -162,7 +162,7 @@ impl<'p> JoinProber<'p> {
 
     /// The key `left` probes with and whether a row found under it satisfies the key
     /// equality without a recheck; `None` when no stored row can match.
-    #[inline]
+    #[inline(always)]
     fn left_key(
         &mut self,
         left: &[Value],
