@@ -162,8 +162,10 @@ fn the_open_transaction_probes_its_own_writes() {
     let db = setup();
     let conn = db.connect();
     conn.execute_batch(
-        "INSERT INTO u WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 40) SELECT i, i % 7, i % 3 FROM c;
-         INSERT INTO t WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 30) SELECT i, i % 5, i % 4 FROM c;",
+        "INSERT INTO u WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1
+                 FROM c WHERE i < 40) SELECT i, i % 7, i % 3 FROM c;
+         INSERT INTO t WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1
+                 FROM c WHERE i < 30) SELECT i, i % 5, i % 4 FROM c;",
     )
     .unwrap();
     check(&conn, "committed rows");
@@ -194,8 +196,10 @@ fn concurrent_writers_never_show_a_reader_a_wrong_first_match() {
     let db = setup();
     db.connect()
         .execute_batch(
-            "INSERT INTO u WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 200) SELECT i, i % 40, i % 5 FROM c;
-             INSERT INTO t WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 120) SELECT i, i % 30, i % 7 FROM c;",
+            "INSERT INTO u WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1
+                 FROM c WHERE i < 200) SELECT i, i % 40, i % 5 FROM c;
+             INSERT INTO t WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1
+                 FROM c WHERE i < 120) SELECT i, i % 30, i % 7 FROM c;",
         )
         .unwrap();
     let stop = Arc::new(AtomicBool::new(false));

@@ -6,8 +6,8 @@
 //! feeding an aggregate allocates no row per match; a filter is pushed through (its test
 //! applied in the sink), so a join under a WHERE term still runs pushed; a secondary-index
 //! lookup (one key, an IN list or set) hands each row over as it decodes it; every other
-//! node is pulled through its operator, as before. Under EXPLAIN ANALYZE everything is pulled (the profile counts
-//! operators).
+//! node is pulled through its operator, as before. Under EXPLAIN ANALYZE everything is
+//! pulled (the profile counts operators).
 
 use ember_storage::Value;
 
