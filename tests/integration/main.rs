@@ -2,6 +2,7 @@
 
 mod affinity;
 mod alter;
+mod anti_probe;
 mod api;
 mod api_guard;
 mod as_of;

@@ -93,6 +93,11 @@ const SHAPES: &[(&str, &str)] = &[
         "key range",
         "SELECT sum(b) FROM t WHERE id BETWEEN 1000 AND 1999",
     ),
+    // Session 23: the index-driven family, each after its relative.
+    (
+        "count(*) of an index range",
+        "SELECT count(*) FROM t WHERE a BETWEEN 2000 AND 2999",
+    ),
     ("min/max via index", "SELECT min(a), max(a) FROM t"),
     ("count(*) whole table", "SELECT count(*) FROM t"),
     ("count DISTINCT", "SELECT count(DISTINCT b) FROM t"),
@@ -113,6 +118,10 @@ const SHAPES: &[(&str, &str)] = &[
     (
         "ORDER BY text LIMIT",
         "SELECT id, s FROM t ORDER BY s DESC LIMIT 20",
+    ),
+    (
+        "index range + ORDER BY LIMIT",
+        "SELECT id, a FROM t WHERE a >= 30000 ORDER BY a LIMIT 15",
     ),
     (
         "filter arith",
@@ -240,6 +249,14 @@ const SHAPES: &[(&str, &str)] = &[
     (
         "LEFT JOIN on index, IS NULL",
         "SELECT count(*), sum(u.x) FROM u LEFT JOIN t ON t.a = u.t_id WHERE t.id IS NULL",
+    ),
+    (
+        "NOT EXISTS on index",
+        "SELECT count(*) FROM u WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.a = u.t_id)",
+    ),
+    (
+        "EXISTS on index",
+        "SELECT count(*), sum(x) FROM u WHERE EXISTS (SELECT 1 FROM t WHERE t.a = u.t_id)",
     ),
     (
         "NOT IN subquery",

@@ -30,12 +30,19 @@ pub fn fx_add(mut hash: u64, bytes: &[u8]) -> u64 {
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         let word = u64::from_le_bytes(chunk.try_into().expect("chunk of 8"));
-        hash = (hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+        hash = fx_add_word(hash, word);
     }
     for byte in chunks.remainder() {
-        hash = (hash.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(FX_SEED);
+        hash = fx_add_word(hash, u64::from(*byte));
     }
     hash
+}
+
+/// Folds one word into a running Fx hash state: one rotate, xor and multiply (`fx_add`'s
+/// step).
+#[inline]
+pub fn fx_add_word(hash: u64, word: u64) -> u64 {
+    (hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED)
 }
 
 /// The final mix of an Fx hash state.

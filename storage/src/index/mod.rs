@@ -13,7 +13,7 @@ mod primary;
 mod secondary;
 
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
-pub use key::{fx_add, fx_finish, fx_hash_bytes, IndexKey};
+pub use key::{fx_add, fx_add_word, fx_finish, fx_hash_bytes, IndexKey};
 pub use order_key::{
     encode_ordered_key, encode_ordered_part, encode_ordered_text_prefix, ordered_entry_key,
     prefix_successor, KeyCollation,

@@ -54,6 +54,68 @@ pub fn encode_ordered_part(value: &Value, collation: KeyCollation, out: &mut Vec
     }
 }
 
+/// If `encoded` starts with the encoding of `value` under `collation` (what
+/// `encode_ordered_part` appends), the bytes after it; else `None`. Compares in place:
+/// nothing is written or allocated.
+#[inline]
+pub fn strip_ordered_part<'e>(
+    value: &Value,
+    collation: KeyCollation,
+    encoded: &'e [u8],
+) -> Option<&'e [u8]> {
+    match value {
+        Value::Null => encoded.strip_prefix(&[TAG_NULL]),
+        Value::Integer(i) => strip_integer(*i, encoded),
+        Value::Boolean(b) => strip_integer(i64::from(*b), encoded),
+        Value::Real(r) => encoded.strip_prefix(&number_part(*r, 0)),
+        Value::Text(s) => {
+            let rest = encoded.strip_prefix(&[TAG_TEXT])?;
+            let bytes = s.as_bytes();
+            match collation {
+                KeyCollation::Binary => strip_escaped_bytes(bytes, rest),
+                KeyCollation::NoCase => {
+                    strip_escaped(bytes.iter().map(u8::to_ascii_lowercase), rest)
+                }
+                KeyCollation::Rtrim => {
+                    let kept = bytes.len() - bytes.iter().rev().take_while(|b| **b == b' ').count();
+                    strip_escaped_bytes(&bytes[..kept], rest)
+                }
+            }
+        }
+        Value::Blob(b) => strip_escaped_bytes(b, encoded.strip_prefix(&[TAG_BLOB])?),
+    }
+}
+
+fn strip_integer(i: i64, encoded: &[u8]) -> Option<&[u8]> {
+    let nearest = i as f64;
+    encoded.strip_prefix(&number_part(nearest, integer_delta(i, nearest)))
+}
+
+/// `strip_escaped` of a byte string: one comparison when it holds no zero byte (nothing
+/// escaped).
+#[inline]
+fn strip_escaped_bytes<'e>(bytes: &[u8], encoded: &'e [u8]) -> Option<&'e [u8]> {
+    if bytes.contains(&0) {
+        return strip_escaped(bytes.iter().copied(), encoded);
+    }
+    encoded.strip_prefix(bytes)?.strip_prefix(&[0, 0])
+}
+
+/// If `encoded` starts with `encode_escaped(bytes)`, the bytes after it.
+fn strip_escaped(bytes: impl Iterator<Item = u8>, mut encoded: &[u8]) -> Option<&[u8]> {
+    for byte in bytes {
+        let (&first, rest) = encoded.split_first()?;
+        if first != byte {
+            return None;
+        }
+        encoded = rest;
+        if byte == 0 {
+            encoded = encoded.strip_prefix(&[0xFF])?;
+        }
+    }
+    encoded.strip_prefix(&[0, 0])
+}
+
 /// The encoding of a whole (possibly composite) key, one collation per column.
 pub fn encode_ordered_key<'a>(
     values: impl IntoIterator<Item = &'a Value>,
@@ -215,6 +277,64 @@ mod tests {
             assert_eq!(i128::from(integer_delta(i, nearest)), exact, "{i}");
         }
     }
+
+    /// `strip_ordered_part` agrees with `encode_ordered_part` on every pair of sample
+    /// values under every collation: a value's own encoding strips to what follows it,
+    /// another value's strips only when the two encode alike.
+    #[test]
+    fn strip_ordered_part_matches_exactly_the_values_own_encoding() {
+        let values = [
+            Value::Null,
+            Value::Integer(0),
+            Value::Integer(-7),
+            Value::Integer(i64::MAX),
+            Value::Integer(1 << 60),
+            Value::Integer((1 << 60) + 1),
+            Value::Real(0.0),
+            Value::Real(-0.0),
+            Value::Real(-7.0),
+            Value::Real(2.5),
+            Value::Boolean(true),
+            Value::Integer(1),
+            Value::Text(String::new()),
+            Value::Text("a".into()),
+            Value::Text("A".into()),
+            Value::Text("a ".into()),
+            Value::Text("ab".into()),
+            Value::Text("a\0b".into()),
+            Value::Text("a\0".into()),
+            Value::Blob(vec![]),
+            Value::Blob(vec![0]),
+            Value::Blob(vec![0, 0xFF]),
+            Value::Blob(vec![0x61]),
+        ];
+        let tail = [0x42u8, 0, 0, 7];
+        for collation in [
+            KeyCollation::Binary,
+            KeyCollation::NoCase,
+            KeyCollation::Rtrim,
+        ] {
+            for stored in &values {
+                let mut encoded = Vec::new();
+                encode_ordered_part(stored, collation, &mut encoded);
+                encoded.extend_from_slice(&tail);
+                for probe in &values {
+                    let mut own = Vec::new();
+                    encode_ordered_part(probe, collation, &mut own);
+                    let same = encoded.starts_with(&own) && encoded[own.len()..] == tail;
+                    let stripped = strip_ordered_part(probe, collation, &encoded);
+                    assert_eq!(
+                        stripped,
+                        same.then_some(&tail[..]),
+                        "{probe:?} against {stored:?} under {collation:?}"
+                    );
+                }
+                let cut = &encoded[..encoded.len() - tail.len() - 1];
+                assert_eq!(strip_ordered_part(stored, collation, cut), None);
+            }
+        }
+    }
+
     use std::cmp::Ordering;
 
     /// SQLite's order of two values, written from its documented rules (sqlite3MemCompare

@@ -23,7 +23,7 @@ use crate::limits::{INDEX_COLUMNS_MAX, ROW_BYTES_MAX};
 use crate::slab::MemoryAccount;
 use crate::value::Value;
 
-use super::order_key::{encode_ordered_part, KeyCollation};
+use super::order_key::{encode_ordered_part, strip_ordered_part, KeyCollation};
 use super::ordered_list::{OrderedList, KEY_BYTES_MAX, NODE_HEADER_BYTES};
 
 /// What one entry costs besides its key bytes, on average: the list node's header (16), its
@@ -97,6 +97,30 @@ impl OrderedEntries {
                 .unwrap_or(KeyCollation::Binary);
             encode_ordered_part(row[column].borrow(), collation, out);
         }
+    }
+
+    /// Whether `encoded` is the encoded key of `row` (`encode` of `columns`, compared in
+    /// place: what a reader checks an entry against, with no buffer written).
+    #[inline]
+    pub fn key_matches<V: std::borrow::Borrow<Value>>(
+        &self,
+        columns: &[usize],
+        row: &[V],
+        encoded: &[u8],
+    ) -> bool {
+        let mut rest = encoded;
+        for (position, &column) in columns.iter().enumerate() {
+            let collation = self
+                .collations
+                .get(position)
+                .copied()
+                .unwrap_or(KeyCollation::Binary);
+            match strip_ordered_part(row[column].borrow(), collation, rest) {
+                Some(after) => rest = after,
+                None => return false,
+            }
+        }
+        rest.is_empty()
     }
 
     /// Adds the entry (`encoded`, `row`) unless present. The caller holds the owning

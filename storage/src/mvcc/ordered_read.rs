@@ -27,11 +27,9 @@ pub enum RangeProgress {
 }
 
 /// Buffers a range read reuses (a caller keeps one across batches and reads, so a read
-/// allocates nothing once they have grown): the key each row read is re-encoded into for
-/// the staleness check, and the entry key a read stopped after.
+/// allocates nothing once it has grown): the entry key a read stopped after.
 #[derive(Debug, Default)]
 pub struct RangeScratch {
-    key: Vec<u8>,
     resume: Vec<u8>,
 }
 
@@ -48,10 +46,10 @@ impl RangeScratch {
         std::mem::swap(&mut self.resume, bound);
     }
 
-    /// The larger of the two buffers' capacities, in bytes (what keeping this scratch for
-    /// a later read holds).
+    /// The buffer's capacity, in bytes (what keeping this scratch for a later read
+    /// holds).
     pub fn capacity(&self) -> usize {
-        self.key.capacity().max(self.resume.capacity())
+        self.resume.capacity()
     }
 }
 
@@ -85,7 +83,7 @@ impl Transaction {
         let mut examined = 0;
         let mut progress = RangeProgress::Done;
         let mut failure = None;
-        let RangeScratch { key, resume } = scratch;
+        let RangeScratch { resume } = scratch;
         ordered.visit_range(lower, upper, reverse, &guard, |encoded, row| {
             examined += 1;
             let keep_going = match table.visible_payload(row, &snapshot, &guard) {
@@ -95,10 +93,10 @@ impl Transaction {
                         failure = Some(error);
                         return false;
                     }
+                    // A stale entry (the visible version has another key) is skipped: the
+                    // row's key is compared with the entry's bytes in place.
                     Ok(()) => {
-                        key.clear();
-                        ordered.encode_into(index.columns(), buffer, key);
-                        *key != encoded || visit(row, buffer)
+                        !ordered.key_matches(index.columns(), buffer, encoded) || visit(row, buffer)
                     }
                 },
             };

@@ -2,9 +2,11 @@
 //! right rows come from probing the right table's primary key or a secondary index
 //! (`index_probe.rs`), and every candidate that passes every key equality (SQL equality of
 //! both sides' values) and the join condition joins it. A LEFT join emits an unmatched left
-//! row once, padded with NULLs. Two drivers share the probe: the pulled operator, one joined
-//! row per `next`, and `push`, which runs the join to its end handing each joined row to a
-//! consumer in one reused buffer (no row allocated per match).
+//! row once, padded with NULLs; an anti join (`Join::unmatched_only`) emits only those,
+//! and its probe stops at the first right row that joins. Two drivers share the probe: the
+//! pulled operator, one joined row per `next`, and `push`, which runs the join to its end
+//! handing each joined row to a consumer in one reused buffer (no row allocated per
+//! match).
 
 use ember_storage::Value;
 
@@ -68,6 +70,23 @@ fn keys_hold(
         )?)
 }
 
+/// For an anti join: whether some right row joins `left` (passes the key equalities and
+/// the join condition, which `condition` checks on the candidate when there is one). The
+/// probe stops at the first such row: nothing is collected or copied for the others.
+fn any_joins(
+    join: &Join,
+    prober: &mut JoinProber<'_>,
+    left: &[Value],
+    context: &ExecContext<'_>,
+    mut condition: impl FnMut(&[Value]) -> Result<bool>,
+) -> Result<bool> {
+    debug_assert!(join.unmatched_only);
+    prober.any_match(left, context, |candidate, exact| {
+        Ok(keys_hold(join, exact, left, candidate, context)?
+            && (join.condition.is_none() || condition(candidate)?))
+    })
+}
+
 fn condition_holds(join: &Join, joined: &[Value], context: &ExecContext<'_>) -> Result<bool> {
     match &join.condition {
         Some(condition) => condition.matches(joined, &context.eval),
@@ -76,14 +95,29 @@ fn condition_holds(join: &Join, joined: &[Value], context: &ExecContext<'_>) -> 
 }
 
 impl Operator for IndexJoinOperator<'_> {
+    /// An anti join (`unmatched_only`) asks the probe only whether some right row joins
+    /// (`any_joins`); other joins walk the left row's candidates, one joined row per call.
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         let join = self.join;
         loop {
             if self.current.is_none() {
                 context.check_interrupt()?;
-                let Some(left) = self.left.next(context)? else {
+                let Some(mut left) = self.left.next(context)? else {
                     return Ok(None);
                 };
+                if join.unmatched_only {
+                    if any_joins(join, &mut self.prober, &left, context, |candidate| {
+                        let mut joined = Vec::with_capacity(left.len() + candidate.len());
+                        joined.extend_from_slice(&left);
+                        joined.extend_from_slice(candidate);
+                        condition_holds(join, &joined, context)
+                    })? {
+                        self.left.recycle(left);
+                        continue;
+                    }
+                    left.resize(left.len() + join.right_width, Value::Null);
+                    return Ok(Some(left));
+                }
                 self.prober.find_candidates(&left, context)?;
                 self.current = Some(Current {
                     row: left,
@@ -102,11 +136,6 @@ impl Operator for IndexJoinOperator<'_> {
                 if !keys_hold(join, exact, &current.row, candidate, context)? {
                     continue;
                 }
-                if join.unmatched_only && join.condition.is_none() {
-                    // An anti join's first match decides: the row is not emitted.
-                    current.matched = true;
-                    break;
-                }
                 let left_width = current.row.len();
                 // The last candidate takes the left row itself (no copy).
                 let mut joined = if last {
@@ -123,8 +152,7 @@ impl Operator for IndexJoinOperator<'_> {
                         .iter_mut()
                         .map(|value| std::mem::replace(value, Value::Null)),
                 );
-                let passes = condition_holds(join, &joined, context)?;
-                if passes && !join.unmatched_only {
+                if condition_holds(join, &joined, context)? {
                     current.matched = true;
                     if last {
                         self.current = None;
@@ -134,11 +162,6 @@ impl Operator for IndexJoinOperator<'_> {
                 if last {
                     joined.truncate(left_width);
                     current.row = joined;
-                }
-                if passes {
-                    // An anti join's first match decides: the row is not emitted.
-                    current.matched = true;
-                    break;
                 }
             }
             let Current {
@@ -191,6 +214,10 @@ pub(super) fn push(
             until_check = INTERRUPT_CHECK_ROWS;
             context.check_interrupt()?;
         }
+        if join.unmatched_only {
+            let columns = (left_columns.as_slice(), right_columns.as_slice());
+            return push_unmatched(join, &mut prober, left, columns, &mut joined, context, sink);
+        }
         prober.find_candidates(left, context)?;
         let exact = prober.keys_exact();
         let mut matched = false;
@@ -198,11 +225,6 @@ pub(super) fn push(
             debug_assert_eq!(candidate.len(), join.right_width);
             if !keys_hold(join, exact, left, candidate, context)? {
                 continue;
-            }
-            if join.unmatched_only && join.condition.is_none() {
-                // An anti join's first match decides: the row is not emitted.
-                matched = true;
-                break;
             }
             fill_left(&mut joined, left, &left_columns, width);
             let right = &mut joined[left_width..];
@@ -213,23 +235,47 @@ pub(super) fn push(
             }
             if condition_holds(join, &joined, context)? {
                 matched = true;
-                if join.unmatched_only {
-                    break;
-                }
                 sink(&mut joined)?;
             }
         }
         if join.kind == JoinKind::Left && !matched {
             fill_left(&mut joined, left, &left_columns, width);
-            pad_right(
-                &mut joined[left_width..],
-                &right_columns,
-                join.unmatched_only,
-            );
+            pad_right(&mut joined[left_width..], &right_columns, false);
             sink(&mut joined)?;
         }
         Ok(())
     })
+}
+
+/// An anti join's step for one left row of `push`: hands `left`, NULL-padded, to `sink`
+/// unless some right row joins it. Out of line, so the per-row loop of the other joins
+/// stays as small as it was.
+#[inline(never)]
+fn push_unmatched(
+    join: &Join,
+    prober: &mut JoinProber<'_>,
+    left: &[Value],
+    (left_columns, right_columns): (&[usize], &[usize]),
+    joined: &mut Row,
+    context: &ExecContext<'_>,
+    sink: RowSink<'_>,
+) -> Result<()> {
+    let left_width = join.left_width;
+    let width = left_width + join.right_width;
+    let matched = any_joins(join, prober, left, context, |candidate| {
+        fill_left(joined, left, left_columns, width);
+        let right = &mut joined[left_width..];
+        for &column in right_columns {
+            copy_value(&mut right[column], &candidate[column]);
+        }
+        condition_holds(join, joined, context)
+    })?;
+    if !matched {
+        fill_left(joined, left, left_columns, width);
+        pad_right(&mut joined[left_width..], right_columns, true);
+        sink(joined)?;
+    }
+    Ok(())
 }
 
 /// Makes `joined` `width` values long, with `left`'s values at the positions `columns`

@@ -49,6 +49,10 @@ pub(super) struct JoinProber<'p> {
     /// `integer_key_join`): an integer probe value is the key itself, and a row found under
     /// it satisfies the equality, so it is not compared again.
     integer_key: bool,
+    /// The probe is one value into a secondary index on one INTEGER (or untyped) column: an
+    /// integer probe value is its index key as it is (no conversion; see
+    /// `integer_index_probe`). The key equality is still rechecked on each row found.
+    integer_index: bool,
     /// Whether the current left row's candidates were found by an integer key as above.
     exact: bool,
 }
@@ -68,6 +72,7 @@ impl<'p> JoinProber<'p> {
             buffer: Vec::new(),
             probe_values: Vec::new(),
             integer_key: integer_key_join(join, probe, access),
+            integer_index: integer_index_probe(probe, access),
             exact: false,
         }
     }
@@ -155,6 +160,95 @@ impl<'p> JoinProber<'p> {
         *count += 1;
     }
 
+    /// The key `left` probes with and whether a row found under it satisfies the key
+    /// equality without a recheck; `None` when no stored row can match.
+    #[inline(always)]
+    fn left_key(
+        &mut self,
+        left: &[Value],
+        context: &ExecContext<'_>,
+    ) -> Result<Option<(IndexKey, bool)>> {
+        if self.integer_key || self.integer_index {
+            let integer = match self.probe.values.as_slice() {
+                [Expr::Column { index, .. }] => match left.get(*index) {
+                    Some(Value::Integer(int)) => Some(*int),
+                    _ => None,
+                },
+                [probe] => match probe.eval(left, &context.eval)? {
+                    Value::Integer(int) => Some(int),
+                    _ => None,
+                },
+                _ => None,
+            };
+            // An integer needs no conversion to the INTEGER (or untyped) key column; a
+            // primary key finds it exactly.
+            if let Some(int) = integer {
+                return Ok(Some((IndexKey::Int(int), self.integer_key)));
+            }
+        }
+        Ok(self.probe_key(left, context)?.map(|key| (key, false)))
+    }
+
+    /// Whether some right row `left` may join (under its key, passing the access filter)
+    /// is one `accept` takes: stops at the first it takes, collecting no candidate (the
+    /// probe of an anti join, whose first match decides). `accept` gets the row (the
+    /// columns the plan reads, and the index's) and whether the key equality holds
+    /// without a recheck (`keys_exact`).
+    pub fn any_match(
+        &mut self,
+        left: &[Value],
+        context: &ExecContext<'_>,
+        mut accept: impl FnMut(&[Value], bool) -> Result<bool>,
+    ) -> Result<bool> {
+        if self.target.is_none() {
+            self.target = Some(self.resolve_target(context)?);
+        }
+        self.candidate_count = 0;
+        self.exact = false;
+        if let Some(Target::AllRows(rows)) = &self.target {
+            for row in rows {
+                if accept(row, false)? {
+                    return Ok(true);
+                }
+            }
+            return Ok(false);
+        }
+        let Some((key, exact)) = self.left_key(left, context)? else {
+            return Ok(false);
+        };
+        let access = self.access;
+        let storage = &access.table.storage;
+        match self.target.as_ref().expect("resolved above") {
+            Target::PrimaryKey => {
+                let row = &mut self.buffer;
+                let found =
+                    context
+                        .txn
+                        .read_key_decoded(storage, &key, access.read.decoder(), row)?;
+                Ok(found.is_some() && passes_filter(access, row, context)? && accept(row, exact)?)
+            }
+            Target::Index(index, decoder) => {
+                let decoder = decoder.as_ref().unwrap_or(access.read.decoder());
+                let mut outcome = Ok(false);
+                context.txn.index_lookup_decoded(
+                    storage,
+                    index,
+                    &key,
+                    decoder,
+                    &mut self.buffer,
+                    |_, values| {
+                        outcome = passes_filter(access, values, context)
+                            .and_then(|keep| Ok(keep && accept(values, exact)?));
+                        // Go on while nothing was taken and nothing failed.
+                        matches!(outcome, Ok(false))
+                    },
+                )?;
+                outcome
+            }
+            Target::AllRows(_) => unreachable!("handled above"),
+        }
+    }
+
     /// Fills the candidates with the right rows `left` may join: those under its key that
     /// pass the access filter. A candidate's values may be moved out by the caller (each
     /// joins `left` at most once); the next call overwrites every candidate.
@@ -170,28 +264,10 @@ impl<'p> JoinProber<'p> {
             self.candidate_count = self.candidates.len();
             return Ok(());
         }
-        let integer = match (self.integer_key, self.probe.values.as_slice()) {
-            (true, [Expr::Column { index, .. }]) => match left.get(*index) {
-                Some(Value::Integer(int)) => Some(*int),
-                _ => None,
-            },
-            (true, [probe]) => match probe.eval(left, &context.eval)? {
-                Value::Integer(int) => Some(int),
-                _ => None,
-            },
-            _ => None,
+        let Some((key, exact)) = self.left_key(left, context)? else {
+            return Ok(());
         };
-        let key = match integer {
-            // An integer needs no conversion to the INTEGER key column and finds it exactly.
-            Some(int) => {
-                self.exact = true;
-                IndexKey::Int(int)
-            }
-            None => match self.probe_key(left, context)? {
-                Some(key) => key,
-                None => return Ok(()),
-            },
-        };
+        self.exact = exact;
         let access = self.access;
         let storage = &access.table.storage;
         match self.target.as_ref().expect("resolved above") {
@@ -260,6 +336,23 @@ fn integer_key_join(join: &Join, probe: &JoinProbe, access: &TableAccess) -> boo
     table.columns[*key_column].data_type == DataType::Integer
         && left_key == probe_value
         && matches!(right_key, Expr::Column { index, .. } if index == key_column)
+}
+
+/// Whether the probe is one value into a secondary index on one column of type INTEGER or
+/// none: an integer probe value is then stored in that column as it is (`coerce_to_column`
+/// keeps it; NUMERIC affinity too) and keyed as `IndexKey::Int` under any collation (the
+/// key collations fold only text), so it is the key `probe_key` would make.
+fn integer_index_probe(probe: &JoinProbe, access: &TableAccess) -> bool {
+    let (Some(index), [_]) = (&probe.index, probe.values.as_slice()) else {
+        return false;
+    };
+    let [column] = index.columns.as_slice() else {
+        return false;
+    };
+    matches!(
+        access.table.columns[*column].data_type,
+        DataType::Integer | DataType::Any
+    )
 }
 
 fn passes_filter(access: &TableAccess, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {

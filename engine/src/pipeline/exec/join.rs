@@ -321,7 +321,13 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
 /// decodes only its keys: `optimize::prune_columns`), at every one.
 pub(super) fn pad_right(joined_right: &mut [Value], columns: &[usize], every: bool) {
     if every {
-        joined_right.fill(Value::Null);
+        // Most are NULL already (a reused buffer padded before): only the others are
+        // dropped and written.
+        for value in joined_right.iter_mut() {
+            if !matches!(value, Value::Null) {
+                *value = Value::Null;
+            }
+        }
     } else {
         for &column in columns {
             joined_right[column] = Value::Null;

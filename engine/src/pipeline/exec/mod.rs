@@ -391,6 +391,48 @@ pub(crate) fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Optio
     projected.map(Some)
 }
 
+/// The first row of a plan that reads one table by key or index (a primary-key lookup, a
+/// secondary-index lookup of one key or an IN list, an index range), or of a projection of
+/// one, run without an operator tree and stopping at the first row found (in the order the
+/// operator would return them): `Some(first)`, `None` for any other plan shape or when the
+/// index no longer exists. What a correlated EXISTS or scalar subquery reads.
+pub(crate) fn first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
+    use crate::plan::AccessPath;
+    if let Some(found) = key_lookup(node, context)? {
+        return Ok(Some(found));
+    }
+    let (access, exprs) = match node {
+        Node::Scan(access) => (access, None),
+        Node::Project { input, exprs } => match input.as_ref() {
+            Node::Scan(access) => (access, Some(exprs)),
+            _ => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let mut first = None;
+    let mut take_first = |_, values: &mut Row| -> Result<bool> {
+        first = Some(match exprs {
+            None => std::mem::take(values),
+            Some(exprs) => exprs
+                .iter()
+                .map(|expr| expr.eval(values, &context.eval))
+                .collect::<Result<Row>>()?,
+        });
+        Ok(false)
+    };
+    let mut buffer = Vec::new();
+    let found = match &access.path {
+        AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
+            scan::for_each_index_row(access, context, &mut buffer, &mut take_first)?
+        }
+        AccessPath::IndexRange(range) => {
+            index_range::visit_range_rows(access, range, context, &mut buffer, &mut take_first)?
+        }
+        _ => false,
+    };
+    Ok(found.then_some(first))
+}
+
 /// Looks the key up into `row` (a scratch buffer) and evaluates the projection over it.
 fn project_key_row(
     access: &crate::plan::TableAccess,

@@ -4,10 +4,10 @@
 //! Joins (index and hash, INNER and LEFT) run pushed over pushed inputs, a full scan or
 //! index range below them through `scan::for_each_row` (rows decoded in place), so a join
 //! feeding an aggregate allocates no row per match; a filter is pushed through (its test
-//! applied in the sink), so a join under a WHERE term still runs pushed; every other node is
-//! pulled through its
-//! operator, as before. Under EXPLAIN ANALYZE everything is pulled (the profile counts
-//! operators).
+//! applied in the sink), so a join under a WHERE term still runs pushed; a secondary-index
+//! lookup (one key, an IN list or set) hands each row over as it decodes it; every other
+//! node is pulled through its operator, as before. Under EXPLAIN ANALYZE everything is
+//! pulled (the profile counts operators).
 
 use ember_storage::Value;
 
@@ -42,6 +42,17 @@ pub(super) fn rows(node: &Node, context: &ExecContext<'_>, sink: RowSink<'_>) ->
                 Ok(())
             });
         }
+        if let Node::Scan(access) = node {
+            if matches!(
+                access.path,
+                AccessPath::IndexLookup { .. }
+                    | AccessPath::IndexIn { .. }
+                    | AccessPath::IndexInSet { .. }
+            ) && index_rows(access, context, &mut *sink)?
+            {
+                return Ok(());
+            }
+        }
         if let Node::Join(join) = node {
             match (join.kind, &join.probe) {
                 (JoinKind::Inner | JoinKind::Left, Some(probe)) => {
@@ -60,6 +71,26 @@ pub(super) fn rows(node: &Node, context: &ExecContext<'_>, sink: RowSink<'_>) ->
         operator.recycle(row);
     }
     Ok(())
+}
+
+/// The rows of a secondary-index lookup (one key, an IN list, an IN subquery's set), each
+/// handed to `sink` as it is decoded into the connection's kept lookup buffer (no row is
+/// queued or allocated); `Ok(false)` when the index no longer exists (nothing was read:
+/// the caller scans instead).
+fn index_rows(access: &TableAccess, context: &ExecContext<'_>, sink: RowSink<'_>) -> Result<bool> {
+    // Taken while in use: a lookup nested in the sink finds it empty and allocates.
+    let mut buffer = context
+        .buffers
+        .map(|buffers| buffers.lookup.take())
+        .unwrap_or_default();
+    let found = super::scan::for_each_index_row(access, context, &mut buffer, |_, values| {
+        sink(values)?;
+        Ok(true)
+    });
+    if let Some(buffers) = context.buffers {
+        buffers.lookup.set(buffer);
+    }
+    found
 }
 
 /// `rows` for a join's input, read only: a full scan or index range decodes each row in

@@ -309,8 +309,9 @@ impl SubqueryExpr {
         };
         if !matches!(self.kind, SubqueryKind::In { .. }) {
             // A lookup by primary key (`(SELECT c FROM t WHERE t.id = outer.x)`, the
-            // commonest correlated subquery) runs without building an operator tree.
-            if let Some(found) = exec::key_lookup(&self.query.node, &context)? {
+            // commonest correlated subquery) or by index runs without building an operator
+            // tree, and stops at the first row.
+            if let Some(found) = exec::first_row(&self.query.node, &context)? {
                 return Ok(match self.kind {
                     SubqueryKind::Scalar => SubqueryResult::Scalar(
                         found
