@@ -279,10 +279,7 @@ impl<'p> Grouper<'p> {
                 let index = *index;
                 self.find_single(&row[index], context)?
             }
-            [GroupTerm::Computed(term)] => {
-                let value = term.eval(row, &context.eval)?;
-                self.find_single(&value, context)?
-            }
+            [GroupTerm::Computed(_)] => self.find_single_computed(row, context)?,
             _ if !self.key_columns.is_empty() => self.find_column_key(row, context)?,
             _ => self.find_row_key(row, context)?,
         };
@@ -302,7 +299,8 @@ impl<'p> Grouper<'p> {
                     accumulator.add_value(&row[*index])?
                 }
                 Args::Expr(slot) => {
-                    let value = self.computed_args[*slot].eval(row, &context.eval)?;
+                    // Borrowed: text it makes is written into a buffer kept between rows.
+                    let value = self.computed_args[*slot].eval_borrowed(row, &context.eval)?;
                     note(at, &value);
                     accumulator.add_value(&value)?
                 }
@@ -330,6 +328,26 @@ impl<'p> Grouper<'p> {
             [value] => self.find_single(value, context),
             values => self.find_key(values.iter(), context),
         }
+    }
+
+    /// The group of `row`'s single computed key, its value borrowed (text it makes is
+    /// written into the term's buffer: a row of an existing group allocates nothing).
+    #[inline(always)]
+    fn find_single_computed(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
+        // Taken out of `self` while the key borrows it (and put back even on an error).
+        let mut terms = std::mem::take(&mut self.terms);
+        let found = match terms.as_mut_slice() {
+            [GroupTerm::Computed(term)] => match term.eval_borrowed(row, &context.eval) {
+                Ok(value) => self.find_single(&value, context),
+                Err(error) => Err(error),
+            },
+            _ => Err(crate::err!(
+                Internal,
+                "a single computed group key was expected"
+            )),
+        };
+        self.terms = terms;
+        found
     }
 
     /// The group of the single key `value` (created when new). Only the small-integer and

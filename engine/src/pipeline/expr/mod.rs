@@ -7,6 +7,7 @@ mod cast;
 mod coerce;
 mod collate;
 mod compile;
+mod concat;
 mod datetime;
 mod expiry;
 mod function;
