@@ -88,7 +88,8 @@ impl Accumulator {
     }
 
     /// Feeds one row's single argument value. The common cases (no DISTINCT; COUNT, or a
-    /// number that keeps the sum's current kind) are done here, the rest by `add`.
+    /// number that keeps the sum's current kind, min/max under BINARY) are done here, the
+    /// rest by `add`.
     #[inline(always)]
     pub fn add_value(&mut self, value: &Value) -> Result<()> {
         if self.seen.is_none() {
@@ -106,6 +107,22 @@ impl Accumulator {
                     self.count += 1;
                     self.integer_overflowed = false;
                     self.real_sum.add(*real);
+                    return Ok(());
+                }
+                // min()/max() under BINARY: compared in place, kept by copying into the
+                // kept value's own buffer (a text winner reuses its allocation).
+                (AggregateFunction::Min | AggregateFunction::Max, _)
+                    if self.collation == Collation::Binary =>
+                {
+                    self.count += 1;
+                    let wanted = if self.function == AggregateFunction::Max {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    };
+                    if self.extreme.is_null() || compare_for_sort(value, &self.extreme) == wanted {
+                        keep_copy(&mut self.extreme, value);
+                    }
                     return Ok(());
                 }
                 (
@@ -327,6 +344,7 @@ impl Accumulator {
     }
 
     fn keep_extreme(&mut self, value: &Value, wanted: Ordering) {
+        debug_assert!(!value.is_null(), "NULL never reaches keep_extreme");
         let ordering = match (self.collation, value, &self.extreme) {
             (Collation::Binary, ..) | (_, _, Value::Null) => compare_for_sort(value, &self.extreme),
             (collation, Value::Text(_), Value::Text(_)) => compare_for_sort(
@@ -536,6 +554,15 @@ fn real_of(value: &Value) -> f64 {
         Value::Integer(i) => *i as f64,
         Value::Real(r) => *r,
         _ => 0.0,
+    }
+}
+
+/// `*kept = value.clone()`, a text copied into `kept`'s own buffer when both are text.
+#[inline]
+fn keep_copy(kept: &mut Value, value: &Value) {
+    match (kept, value) {
+        (Value::Text(kept), Value::Text(text)) => kept.clone_from(text),
+        (kept, value) => *kept = value.clone(),
     }
 }
 
