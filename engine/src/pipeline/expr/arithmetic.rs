@@ -103,7 +103,18 @@ impl<'e> Computed<'e> {
             Computed::Tree(Expr::Column { index, .. }) if *index < row.len() => {
                 Ok(Cow::Borrowed(&row[*index]))
             }
-            other => other.eval(row, context).map(Cow::Owned),
+            // As `eval` (written out: no second call per row).
+            Computed::Arithmetic(program, expr) => Ok(Cow::Owned(match program.eval(row) {
+                Some(value) => value,
+                None => expr.eval(row, context)?,
+            })),
+            Computed::Number(scalar) => Ok(match scalar.number(row) {
+                Some(Some(Numeric::Integer(i))) => Cow::Owned(Value::Integer(i)),
+                Some(Some(Numeric::Real(r))) => Cow::Owned(Value::Real(r)),
+                Some(None) => Cow::Owned(Value::Null),
+                None => scalar.eval(row)?,
+            }),
+            Computed::Tree(expr) => Ok(Cow::Owned(expr.eval(row, context)?)),
         }
     }
 

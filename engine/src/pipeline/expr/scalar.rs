@@ -568,7 +568,7 @@ pub enum Written<'r> {
 /// Which branch of a CASE is taken over `row` (`None`: none, the ELSE applies), as the
 /// tree decides it: the operand once, then each WHEN in order until one equals it (or,
 /// without an operand, until one is TRUE).
-#[inline]
+#[inline(always)]
 fn taken_branch(
     operand: Option<&Scalar>,
     branches: &[(Scalar, Scalar)],
@@ -580,6 +580,7 @@ fn taken_branch(
     };
     for (at, (when, _)) in branches.iter().enumerate() {
         let taken = match (&operand, when) {
+            (Some(operand), Scalar::Constant(constant)) => equal_values(operand, constant),
             (None, Scalar::Predicate(compiled)) => compiled.truth(row) == Some(true),
             (None, when) => truth(&*when.value(row)?) == Some(true),
             (Some(operand), when) => equal_values(operand, &*when.value(row)?),
