@@ -669,17 +669,13 @@ fn number_value(number: Option<Numeric>) -> Value {
     }
 }
 
-/// Whether `number_call` may answer for `function`.
+/// Whether `eval` asks `number_call` first for `function` (nullif() is answered borrowed
+/// by `eval` itself, numbers or not).
 #[inline(always)]
 fn computes_on_numbers(function: Function) -> bool {
     matches!(
         function,
-        Function::Abs
-            | Function::Sign
-            | Function::Round
-            | Function::NullIf
-            | Function::Length
-            | Function::OctetLength
+        Function::Abs | Function::Sign | Function::Round | Function::Length | Function::OctetLength
     )
 }
 
