@@ -250,8 +250,7 @@ fn assert_same_rows(ours: &ember::Connection, theirs: &rusqlite::Connection, sql
     let mut statement = theirs.prepare(sql).unwrap();
     let columns = statement.column_count();
     let mut theirs_rows = statement.query([]).unwrap();
-    let mut compared = 0;
-    for row in ours_rows.values() {
+    for (compared, row) in ours_rows.values().iter().enumerate() {
         let their = theirs_rows
             .next()
             .unwrap()
@@ -268,7 +267,6 @@ fn assert_same_rows(ours: &ember::Connection, theirs: &rusqlite::Connection, sql
                 "{sql}: row {compared} column {at}: ours {value:?}, SQLite {want:?}"
             );
         }
-        compared += 1;
     }
     assert!(
         theirs_rows.next().unwrap().is_none(),

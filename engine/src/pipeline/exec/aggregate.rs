@@ -49,6 +49,9 @@ enum Args<'p> {
     Column(usize),
     /// One computed value: the grouper's `computed_args[i]` (compiled when arithmetic).
     Expr(usize),
+    /// One computed value that may be text it makes (a compiled scalar: `||`, a text
+    /// view), read borrowed: `computed_args[i].eval_borrowed`.
+    Borrowed(usize),
     /// Several values (group_concat with a separator).
     Exprs(&'p [Expr]),
 }
@@ -65,8 +68,14 @@ impl<'p> Args<'p> {
             [] => Args::None,
             [Expr::Column { index, .. }] => Args::Column(*index),
             [expr] => {
-                computed.push(Computed::new(expr, context));
-                Args::Expr(computed.len() - 1)
+                let compiled = Computed::new(expr, context);
+                let borrows = compiled.makes_text();
+                computed.push(compiled);
+                if borrows {
+                    Args::Borrowed(computed.len() - 1)
+                } else {
+                    Args::Expr(computed.len() - 1)
+                }
             }
             exprs => Args::Exprs(exprs),
         }
@@ -130,7 +139,7 @@ pub(super) struct Grouper<'p> {
     pub(super) aggregates: &'p [AggregateCall],
     /// Each aggregate's argument source, in `aggregates` order.
     args: Vec<Args<'p>>,
-    /// The single computed arguments (`Args::Expr`).
+    /// The single computed arguments (`Args::Expr`, `Args::Borrowed`).
     computed_args: Vec<Computed<'p>>,
     /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
     any_filter: bool,
@@ -245,7 +254,7 @@ impl<'p> Grouper<'p> {
             match args {
                 Args::None => accumulator.add_row(),
                 Args::Column(index) => accumulator.add_value(&row[*index])?,
-                Args::Expr(_) | Args::Exprs(_) => {
+                Args::Expr(_) | Args::Borrowed(_) | Args::Exprs(_) => {
                     debug_assert!(false, "a plain aggregate reads columns only");
                     return Err(crate::err!(
                         Internal,
@@ -299,7 +308,12 @@ impl<'p> Grouper<'p> {
                     accumulator.add_value(&row[*index])?
                 }
                 Args::Expr(slot) => {
-                    // Borrowed: text it makes is written into a buffer kept between rows.
+                    let value = self.computed_args[*slot].eval(row, &context.eval)?;
+                    note(at, &value);
+                    accumulator.add_value(&value)?
+                }
+                Args::Borrowed(slot) => {
+                    // Text it makes is written into a buffer kept between rows.
                     let value = self.computed_args[*slot].eval_borrowed(row, &context.eval)?;
                     note(at, &value);
                     accumulator.add_value(&value)?

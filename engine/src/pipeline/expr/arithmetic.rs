@@ -130,6 +130,13 @@ impl<'e> Computed<'e> {
         }
     }
 
+    /// Whether this is a compiled scalar that may make text (`||`, a text view, a call):
+    /// a consumer that only reads the value gains by `eval_borrowed`; arithmetic and
+    /// numbers are as cheap through `eval`.
+    pub fn makes_text(&self) -> bool {
+        matches!(self, Computed::Scalar(..))
+    }
+
     pub fn is_compiled(&self) -> bool {
         !matches!(self, Computed::Tree(_))
     }
