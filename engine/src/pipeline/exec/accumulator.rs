@@ -109,6 +109,16 @@ impl Accumulator {
                     self.real_sum.add(*real);
                     return Ok(());
                 }
+                (
+                    AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg,
+                    Value::Integer(integer),
+                ) if !self.sum_is_real => {
+                    if let Some(sum) = self.integer_sum.checked_add(*integer) {
+                        self.count += 1;
+                        self.integer_sum = sum;
+                        return Ok(());
+                    }
+                }
                 // min()/max() under BINARY: compared in place, kept by copying into the
                 // kept value's own buffer (a text winner reuses its allocation).
                 (AggregateFunction::Min | AggregateFunction::Max, _)
@@ -124,16 +134,6 @@ impl Accumulator {
                         keep_copy(&mut self.extreme, value);
                     }
                     return Ok(());
-                }
-                (
-                    AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg,
-                    Value::Integer(integer),
-                ) if !self.sum_is_real => {
-                    if let Some(sum) = self.integer_sum.checked_add(*integer) {
-                        self.count += 1;
-                        self.integer_sum = sum;
-                        return Ok(());
-                    }
                 }
                 _ => {}
             }

@@ -20,6 +20,8 @@ mod predicate;
 mod printf;
 mod round;
 mod scalar;
+mod scalar_case;
+mod scalar_number;
 mod session_values;
 mod staged;
 mod subquery;

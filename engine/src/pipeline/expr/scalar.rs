@@ -22,15 +22,16 @@ use std::cmp::Ordering;
 use ember_storage::Value;
 
 use super::arithmetic::{apply, is_arithmetic, Arithmetic, Halt};
-use super::cast::{cast, integer_prefix, real_prefix, real_to_integer, Affinity};
+use super::cast::{cast, Affinity};
 use super::compile::{is_comparison, Compiled};
 use super::concat::{chain_value, compile_chain, write_chain};
 use super::function::{call_borrowed, Function};
 use super::like::Pattern;
-use super::ops::{
-    compare_for_sort, compare_numbers, sql_compare, truth, BinaryOp, Numeric, UnaryOp,
+use super::ops::{compare_for_sort, BinaryOp, Numeric, UnaryOp};
+use super::scalar_case::{case, taken_branch};
+use super::scalar_number::{
+    cast_number, computes_on_numbers, number_call, number_of_value, number_value,
 };
-use super::round::round_real;
 use super::text::{integer_of, replace_into, single_char, text_of};
 use super::text_view::{Case, TextView};
 use super::{EvalContext, Expr};
@@ -391,7 +392,7 @@ impl Scalar {
 
     /// `eval` with a column or constant read inline (the common arguments of a call).
     #[inline(always)]
-    fn value<'r>(&'r self, row: &'r [Value]) -> Result<Cow<'r, Value>> {
+    pub(super) fn value<'r>(&'r self, row: &'r [Value]) -> Result<Cow<'r, Value>> {
         match self {
             Scalar::Column(index) => Ok(Cow::Borrowed(&row[*index])),
             Scalar::Constant(value) => Ok(Cow::Borrowed(value)),
@@ -533,93 +534,12 @@ impl Scalar {
     }
 }
 
-/// CAST(operand AS INTEGER or REAL) as a number, text read in place (`cast::cast`'s
-/// rules); `None` for another affinity, or when evaluating the operand fails (then `eval`
-/// reports the error).
-#[inline]
-fn cast_number(operand: &Scalar, affinity: Affinity, row: &[Value]) -> Option<Option<Numeric>> {
-    if !matches!(affinity, Affinity::Integer | Affinity::Real) {
-        return None;
-    }
-    let value = match operand.operand(row).ok()?.into_text() {
-        Ok(view) => match view.as_is() {
-            Some(text) => {
-                return Some(Some(if affinity == Affinity::Integer {
-                    Numeric::Integer(integer_prefix(text))
-                } else {
-                    Numeric::Real(real_prefix(text))
-                }))
-            }
-            None => view.into_value(),
-        },
-        Err(value) => value.into_owned(),
-    };
-    number_of_value(&cast(value, affinity))
-}
-
 /// What `Scalar::eval_into` gave.
 #[derive(Debug)]
 pub enum Written<'r> {
     /// The value is the text written into the caller's buffer.
     Text,
     Value(Cow<'r, Value>),
-}
-
-/// Which branch of a CASE is taken over `row` (`None`: none, the ELSE applies), as the
-/// tree decides it: the operand once, then each WHEN in order until one equals it (or,
-/// without an operand, until one is TRUE).
-#[inline(always)]
-fn taken_branch(
-    operand: Option<&Scalar>,
-    branches: &[(Scalar, Scalar)],
-    row: &[Value],
-) -> Result<Option<usize>> {
-    let operand = match operand {
-        Some(operand) => Some(operand.value(row)?),
-        None => None,
-    };
-    for (at, (when, _)) in branches.iter().enumerate() {
-        let taken = match (&operand, when) {
-            (Some(operand), Scalar::Constant(constant)) => equal_values(operand, constant),
-            (None, Scalar::Predicate(compiled)) => compiled.truth(row) == Some(true),
-            (None, when) => truth(&*when.value(row)?) == Some(true),
-            (Some(operand), when) => equal_values(operand, &*when.value(row)?),
-        };
-        if taken {
-            return Ok(Some(at));
-        }
-    }
-    Ok(None)
-}
-
-/// Whether `sql_compare(left, right)` is `Equal` (a simple CASE's test: the binder gave
-/// the WHEN values the comparison affinity already), two texts and two integers decided
-/// inline.
-#[inline(always)]
-fn equal_values(left: &Value, right: &Value) -> bool {
-    match (left, right) {
-        (Value::Text(a), Value::Text(b)) => a == b,
-        (Value::Integer(a), Value::Integer(b)) => a == b,
-        _ => sql_compare(left, right) == Some(Ordering::Equal),
-    }
-}
-
-/// A CASE's value over `row`, as the tree computes it: the taken branch's result, else
-/// the ELSE's (NULL without one).
-#[inline]
-fn case<'r>(
-    operand: Option<&'r Scalar>,
-    branches: &'r [(Scalar, Scalar)],
-    otherwise: Option<&'r Scalar>,
-    row: &'r [Value],
-) -> Result<Cow<'r, Value>> {
-    match taken_branch(operand, branches, row)? {
-        Some(at) => branches[at].1.value(row),
-        None => match otherwise {
-            Some(otherwise) => otherwise.value(row),
-            None => Ok(Cow::Owned(Value::Null)),
-        },
-    }
 }
 
 /// A compiled operand's value (`Scalar::operand`): a value, or text read in place.
@@ -645,38 +565,6 @@ impl<'r> Operand<'r> {
             Operand::Text(view) => Ok(view),
         }
     }
-}
-
-/// A value as a number: `Some(Some(_))` for INTEGER and REAL, `Some(None)` for NULL,
-/// `None` for any other value.
-#[inline(always)]
-fn number_of_value(value: &Value) -> Option<Option<Numeric>> {
-    match value {
-        Value::Integer(i) => Some(Some(Numeric::Integer(*i))),
-        Value::Real(r) => Some(Some(Numeric::Real(*r))),
-        Value::Null => Some(None),
-        _ => None,
-    }
-}
-
-/// A number as a value (NULL for `None`).
-#[inline(always)]
-fn number_value(number: Option<Numeric>) -> Value {
-    match number {
-        Some(Numeric::Integer(i)) => Value::Integer(i),
-        Some(Numeric::Real(r)) => Value::Real(r),
-        None => Value::Null,
-    }
-}
-
-/// Whether `eval` asks `number_call` first for `function` (nullif() is answered borrowed
-/// by `eval` itself, numbers or not).
-#[inline(always)]
-fn computes_on_numbers(function: Function) -> bool {
-    matches!(
-        function,
-        Function::Abs | Function::Sign | Function::Round | Function::Length | Function::OctetLength
-    )
 }
 
 /// Whether `function` gives a text view of its first argument's text (`text_call`).
@@ -752,68 +640,6 @@ fn call_after_first(
     }
 }
 
-/// abs(), round(), sign() or nullif() of numeric arguments computed on numbers (what
-/// `function::call` gives for them); `None` for any other function, an argument that is
-/// not a number or NULL, and abs() of the smallest integer (whose error `call` reports).
-#[inline]
-fn number_call(function: Function, args: &[Scalar], row: &[Value]) -> Option<Option<Numeric>> {
-    match (function, args) {
-        (Function::Abs, [x]) => Some(match x.number(row)? {
-            None => None,
-            Some(Numeric::Integer(i)) => Some(Numeric::Integer(i.checked_abs()?)),
-            Some(Numeric::Real(r)) => Some(Numeric::Real(r.abs())),
-        }),
-        (Function::Sign, [x]) => Some(x.number(row)?.map(|number| {
-            Numeric::Integer(match number {
-                Numeric::Integer(i) => i.signum(),
-                Numeric::Real(r) if r > 0.0 => 1,
-                Numeric::Real(r) if r < 0.0 => -1,
-                Numeric::Real(_) => 0,
-            })
-        })),
-        (Function::Round, [x]) => Some(x.number(row)?.map(|x| round_number(x, 0))),
-        // Of text (a view included), counted in place; of NULL, NULL; of a number or a
-        // blob (and on an error, which `eval` then reports), `call` answers.
-        (Function::Length | Function::OctetLength, [x]) => match x.operand(row).ok()?.into_text() {
-            Ok(view) => Some(Some(Numeric::Integer(if function == Function::Length {
-                view.char_count()
-            } else {
-                view.unmapped().len()
-            } as i64))),
-            Err(value) if value.is_null() => Some(None),
-            Err(_) => None,
-        },
-        // nullif(x, y): NULL when the two are equal numbers (1 = 1.0), else x.
-        (Function::NullIf, [x, y]) => {
-            let (x, y) = (x.number(row)?, y.number(row)?);
-            match (x, y) {
-                (Some(a), Some(b)) if compare_numbers(a, b) == Ordering::Equal => Some(None),
-                _ => Some(x),
-            }
-        }
-        (Function::Round, [x, digits]) => {
-            // The digits are read first: NULL digits give NULL whatever X is.
-            let digits = match digits.number(row)? {
-                None => return Some(None),
-                Some(Numeric::Integer(i)) => i.clamp(0, 30),
-                Some(Numeric::Real(r)) => real_to_integer(r).clamp(0, 30),
-            };
-            Some(x.number(row)?.map(|x| round_number(x, digits as usize)))
-        }
-        _ => None,
-    }
-}
-
-/// round() of a number to `digits` decimals: always a REAL.
-#[inline]
-fn round_number(x: Numeric, digits: usize) -> Numeric {
-    let r = match x {
-        Numeric::Integer(i) => i as f64,
-        Numeric::Real(r) => r,
-    };
-    Numeric::Real(round_real(r, digits))
-}
-
 /// A compiled call's value over `row`: its arguments evaluated left to right, then
 /// `function::call`'s code (COALESCE and IFNULL, lazy as `function::eval_call` is, are
 /// answered by `Scalar::eval`, their value borrowed when it is a column's).
@@ -851,7 +677,8 @@ fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
 /// overflows on the smallest integer, a text result may pass the size limit, a pattern
 /// or ESCAPE read per row may be refused). `None` for a function that does not compile:
 /// one that is not deterministic, reads the statement, evaluates lazily in a way the
-/// compiled call does not (IIF), or is rare enough to keep the tree.
+/// compiled call does not (IIF compiles as a CASE instead), or is rare enough to keep the
+/// tree.
 fn call_can_fail(function: Function) -> Option<bool> {
     match function {
         Function::Length
