@@ -124,21 +124,29 @@ impl Accumulator {
                 (AggregateFunction::Min | AggregateFunction::Max, _)
                     if self.collation == Collation::Binary =>
                 {
-                    self.count += 1;
-                    let wanted = if self.function == AggregateFunction::Max {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    };
-                    if self.extreme.is_null() || compare_for_sort(value, &self.extreme) == wanted {
-                        keep_copy(&mut self.extreme, value);
-                    }
+                    self.add_extreme(value);
                     return Ok(());
                 }
                 _ => {}
             }
         }
         self.add(std::slice::from_ref(value))
+    }
+
+    /// min() / max() under BINARY fed a non-NULL value, without DISTINCT (out of line:
+    /// the sums' inlined path stays small).
+    #[inline(never)]
+    fn add_extreme(&mut self, value: &Value) {
+        debug_assert!(!value.is_null() && self.seen.is_none());
+        self.count += 1;
+        let wanted = if self.function == AggregateFunction::Max {
+            Ordering::Greater
+        } else {
+            Ordering::Less
+        };
+        if self.extreme.is_null() || compare_for_sort(value, &self.extreme) == wanted {
+            keep_copy(&mut self.extreme, value);
+        }
     }
 
     /// Feeds one row's argument values (none for COUNT(*)).

@@ -67,6 +67,19 @@ impl<'e> Computed<'e> {
                 Some(value) => Ok(value),
                 None => expr.eval(row, context),
             },
+            other => other.eval_compiled_scalar(row, context),
+        }
+    }
+
+    /// `eval` of anything but a program, out of line (the program's path, the commonest,
+    /// stays small enough to inline into the caller's loop).
+    #[inline(never)]
+    fn eval_compiled_scalar(&mut self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
+        match self {
+            Computed::Arithmetic(program, expr) => match program.eval(row) {
+                Some(value) => Ok(value),
+                None => expr.eval(row, context),
+            },
             Computed::Number(scalar) => match scalar.number(row) {
                 Some(Some(Numeric::Integer(i))) => Ok(Value::Integer(i)),
                 Some(Some(Numeric::Real(r))) => Ok(Value::Real(r)),
