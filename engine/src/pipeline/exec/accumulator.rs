@@ -88,8 +88,7 @@ impl Accumulator {
     }
 
     /// Feeds one row's single argument value. The common cases (no DISTINCT; COUNT, or a
-    /// number that keeps the sum's current kind, min/max under BINARY) are done here, the
-    /// rest by `add`.
+    /// number that keeps the sum's current kind) are done here, the rest by `add`.
     #[inline(always)]
     pub fn add_value(&mut self, value: &Value) -> Result<()> {
         if self.seen.is_none() {
@@ -119,34 +118,10 @@ impl Accumulator {
                         return Ok(());
                     }
                 }
-                // min()/max() under BINARY: compared in place, kept by copying into the
-                // kept value's own buffer (a text winner reuses its allocation).
-                (AggregateFunction::Min | AggregateFunction::Max, _)
-                    if self.collation == Collation::Binary =>
-                {
-                    self.add_extreme(value);
-                    return Ok(());
-                }
                 _ => {}
             }
         }
         self.add(std::slice::from_ref(value))
-    }
-
-    /// min() / max() under BINARY fed a non-NULL value, without DISTINCT (out of line:
-    /// the sums' inlined path stays small).
-    #[inline(never)]
-    fn add_extreme(&mut self, value: &Value) {
-        debug_assert!(!value.is_null() && self.seen.is_none());
-        self.count += 1;
-        let wanted = if self.function == AggregateFunction::Max {
-            Ordering::Greater
-        } else {
-            Ordering::Less
-        };
-        if self.extreme.is_null() || compare_for_sort(value, &self.extreme) == wanted {
-            keep_copy(&mut self.extreme, value);
-        }
     }
 
     /// Feeds one row's argument values (none for COUNT(*)).
@@ -362,7 +337,8 @@ impl Accumulator {
             _ => compare_for_sort(value, &self.extreme),
         };
         if self.extreme.is_null() || ordering == wanted {
-            self.extreme = value.clone();
+            // A text winner is copied into the kept text's own buffer.
+            keep_copy(&mut self.extreme, value);
         }
     }
 

@@ -59,8 +59,9 @@ impl<'e> Computed<'e> {
         }
     }
 
-    /// The expression's value over `row` (what `Expr::eval` gives).
-    #[inline]
+    /// The expression's value over `row` (what `Expr::eval` gives). Out of line, the
+    /// program's loop inlined here; compiled scalars one call further.
+    #[inline(never)]
     pub fn eval(&mut self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
         match self {
             Computed::Arithmetic(program, expr) => match program.eval(row) {
