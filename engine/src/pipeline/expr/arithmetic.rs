@@ -225,8 +225,9 @@ impl Arithmetic {
     }
 
     /// The value over `row`; `None` when a column read holds a value the program does not
-    /// cover (text, blob, boolean), for the tree walker to compute.
-    #[inline]
+    /// cover (text, blob, boolean), for the tree walker to compute. (Always inlined: into
+    /// `Computed::eval`, whose per-row call it is.)
+    #[inline(always)]
     pub fn eval(&mut self, row: &[Value]) -> Option<Value> {
         match self.run(row) {
             Ok(Numeric::Integer(i)) => Some(Value::Integer(i)),
