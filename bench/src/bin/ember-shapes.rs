@@ -196,6 +196,15 @@ const SHAPES: &[(&str, &str)] = &[
         "concat, length, coalesce projection",
         "SELECT max(s || '-' || g), sum(length(coalesce(s, g))) FROM t",
     ),
+    // Session 23: more expression shapes, after the related ones.
+    (
+        "GROUP BY concat",
+        "SELECT g || '-' || (b % 5) AS k, count(*), sum(c) FROM t GROUP BY k",
+    ),
+    (
+        "replace, instr projection",
+        "SELECT max(replace(s, 'k', 'key-')), sum(instr(s, '7')), min(upper(g) || s) FROM t",
+    ),
     (
         "CASE in a filter",
         "SELECT count(*) FROM t WHERE CASE WHEN b < 500 THEN c ELSE 1 - c END > 0.7",
@@ -212,6 +221,15 @@ const SHAPES: &[(&str, &str)] = &[
         "sum of CASE",
         "SELECT sum(CASE WHEN c > 0.5 THEN b ELSE 0 END), sum(CASE g WHEN 'g1' THEN 1 \
          ELSE 0 END) FROM t",
+    ),
+    (
+        "iif, nullif sums",
+        "SELECT sum(iif(b > 500, c, 0)), count(nullif(g, 'g1')), sum(CASE b % 4 WHEN 0 THEN a \
+         WHEN 1 THEN -a END) FROM t",
+    ),
+    (
+        "CAST in a filter",
+        "SELECT count(*), sum(b) FROM t WHERE CAST(substr(s, 2) AS INTEGER) % 7 = 0",
     ),
     (
         "GROUP BY + ORDER BY count LIMIT",
@@ -270,6 +288,10 @@ const SHAPES: &[(&str, &str)] = &[
     (
         "ORDER BY expression LIMIT",
         "SELECT id, a + b FROM t ORDER BY a + b DESC, id LIMIT 10",
+    ),
+    (
+        "ORDER BY lower(s) LIMIT",
+        "SELECT id, s FROM t ORDER BY lower(s) DESC, id LIMIT 10",
     ),
     (
         "GROUP BY two columns",

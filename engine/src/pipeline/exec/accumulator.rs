@@ -327,6 +327,7 @@ impl Accumulator {
     }
 
     fn keep_extreme(&mut self, value: &Value, wanted: Ordering) {
+        debug_assert!(!value.is_null(), "NULL never reaches keep_extreme");
         let ordering = match (self.collation, value, &self.extreme) {
             (Collation::Binary, ..) | (_, _, Value::Null) => compare_for_sort(value, &self.extreme),
             (collation, Value::Text(_), Value::Text(_)) => compare_for_sort(
@@ -336,7 +337,8 @@ impl Accumulator {
             _ => compare_for_sort(value, &self.extreme),
         };
         if self.extreme.is_null() || ordering == wanted {
-            self.extreme = value.clone();
+            // A text winner is copied into the kept text's own buffer.
+            keep_copy(&mut self.extreme, value);
         }
     }
 
@@ -536,6 +538,15 @@ fn real_of(value: &Value) -> f64 {
         Value::Integer(i) => *i as f64,
         Value::Real(r) => *r,
         _ => 0.0,
+    }
+}
+
+/// `*kept = value.clone()`, a text copied into `kept`'s own buffer when both are text.
+#[inline]
+fn keep_copy(kept: &mut Value, value: &Value) {
+    match (kept, value) {
+        (Value::Text(kept), Value::Text(text)) => kept.clone_from(text),
+        (kept, value) => *kept = value.clone(),
     }
 }
 

@@ -49,6 +49,9 @@ enum Args<'p> {
     Column(usize),
     /// One computed value: the grouper's `computed_args[i]` (compiled when arithmetic).
     Expr(usize),
+    /// One computed value that may be text it makes (a compiled scalar: `||`, a text
+    /// view), read borrowed: `computed_args[i].eval_borrowed`.
+    Borrowed(usize),
     /// Several values (group_concat with a separator).
     Exprs(&'p [Expr]),
 }
@@ -65,8 +68,14 @@ impl<'p> Args<'p> {
             [] => Args::None,
             [Expr::Column { index, .. }] => Args::Column(*index),
             [expr] => {
-                computed.push(Computed::new(expr, context));
-                Args::Expr(computed.len() - 1)
+                let compiled = Computed::new(expr, context);
+                let borrows = compiled.makes_text();
+                computed.push(compiled);
+                if borrows {
+                    Args::Borrowed(computed.len() - 1)
+                } else {
+                    Args::Expr(computed.len() - 1)
+                }
             }
             exprs => Args::Exprs(exprs),
         }
@@ -130,7 +139,7 @@ pub(super) struct Grouper<'p> {
     pub(super) aggregates: &'p [AggregateCall],
     /// Each aggregate's argument source, in `aggregates` order.
     args: Vec<Args<'p>>,
-    /// The single computed arguments (`Args::Expr`).
+    /// The single computed arguments (`Args::Expr`, `Args::Borrowed`).
     computed_args: Vec<Computed<'p>>,
     /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
     any_filter: bool,
@@ -245,7 +254,7 @@ impl<'p> Grouper<'p> {
             match args {
                 Args::None => accumulator.add_row(),
                 Args::Column(index) => accumulator.add_value(&row[*index])?,
-                Args::Expr(_) | Args::Exprs(_) => {
+                Args::Expr(_) | Args::Borrowed(_) | Args::Exprs(_) => {
                     debug_assert!(false, "a plain aggregate reads columns only");
                     return Err(crate::err!(
                         Internal,
@@ -279,10 +288,7 @@ impl<'p> Grouper<'p> {
                 let index = *index;
                 self.find_single(&row[index], context)?
             }
-            [GroupTerm::Computed(term)] => {
-                let value = term.eval(row, &context.eval)?;
-                self.find_single(&value, context)?
-            }
+            [GroupTerm::Computed(_)] => self.find_single_computed(row, context)?,
             _ if !self.key_columns.is_empty() => self.find_column_key(row, context)?,
             _ => self.find_row_key(row, context)?,
         };
@@ -303,6 +309,12 @@ impl<'p> Grouper<'p> {
                 }
                 Args::Expr(slot) => {
                     let value = self.computed_args[*slot].eval(row, &context.eval)?;
+                    note(at, &value);
+                    accumulator.add_value(&value)?
+                }
+                Args::Borrowed(slot) => {
+                    // Text it makes is written into a buffer kept between rows.
+                    let value = self.computed_args[*slot].eval_borrowed(row, &context.eval)?;
                     note(at, &value);
                     accumulator.add_value(&value)?
                 }
@@ -330,6 +342,26 @@ impl<'p> Grouper<'p> {
             [value] => self.find_single(value, context),
             values => self.find_key(values.iter(), context),
         }
+    }
+
+    /// The group of `row`'s single computed key, its value borrowed (text it makes is
+    /// written into the term's buffer: a row of an existing group allocates nothing).
+    #[inline(always)]
+    fn find_single_computed(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
+        // Taken out of `self` while the key borrows it (and put back even on an error).
+        let mut terms = std::mem::take(&mut self.terms);
+        let found = match terms.as_mut_slice() {
+            [GroupTerm::Computed(term)] => match term.eval_borrowed(row, &context.eval) {
+                Ok(value) => self.find_single(&value, context),
+                Err(error) => Err(error),
+            },
+            _ => Err(crate::err!(
+                Internal,
+                "a single computed group key was expected"
+            )),
+        };
+        self.terms = terms;
+        found
     }
 
     /// The group of the single key `value` (created when new). Only the small-integer and

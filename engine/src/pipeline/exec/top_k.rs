@@ -27,7 +27,7 @@ use crate::plan::{AccessPath, Node, SortKey, SortTop, TableAccess};
 
 use super::query::count_of;
 use super::top_k_bound::RawBound;
-use super::top_k_key::{compare_key_lists, compare_row_columns, KeyReader};
+use super::top_k_key::{compare_key_lists, compare_row_columns, compare_value, KeyReader};
 use super::{ExecContext, Operator, Row};
 
 /// Builds the top-k operator of a bounded sort over `input`.
@@ -231,7 +231,7 @@ pub(super) fn keys_mask(access: &TableAccess, keys: &[SortKey]) -> Option<Vec<bo
 pub(super) struct TopHeap<'k, T> {
     keys: &'k [SortKey],
     /// How a candidate row's key is read (in place when the keys are plain columns).
-    reader: KeyReader,
+    reader: KeyReader<'k>,
     bound: usize,
     heap: BinaryHeap<Entry<'k, T>>,
     /// The sort key of the row being offered (reused: a row that does not enter the heap
@@ -341,11 +341,52 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
         Ok(true)
     }
 
-    /// `admit` for keys that are evaluated.
+    /// `admit` for keys that are evaluated: each key compiled, evaluated borrowed and
+    /// compared with the worst kept key's as soon as it is known (`top_k_key`); the key is
+    /// copied into the scratch key only for a row that enters.
     #[inline(never)]
     fn admit_computed(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
-        self.evaluate_keys(row, context)?;
-        Ok(self.admits())
+        let KeyReader::Computed(computed) = &mut self.reader else {
+            debug_assert!(false, "admit_computed over keys read in place");
+            return Err(crate::err!(Internal, "top-k keys are not computed"));
+        };
+        computed.compile(self.keys, &context.eval);
+        self.scratch.clear();
+        // Until decided, the row's key so far equals the worst kept key's (a row of a
+        // heap not yet full is admitted whatever its key).
+        let worst = if self.heap.len() >= self.bound {
+            match self.heap.peek() {
+                Some(worst) => Some(&worst.key),
+                None => return Ok(false),
+            }
+        } else {
+            None
+        };
+        let mut admitted = worst.is_none();
+        for (at, (key, expr)) in self.keys.iter().zip(&mut computed.keys).enumerate() {
+            let value = expr.eval_borrowed(row, &context.eval)?;
+            if !admitted {
+                let Some(kept) = worst.and_then(|worst| worst.get(at)) else {
+                    return Ok(false);
+                };
+                match compare_value(key, &value, kept) {
+                    Ordering::Less => admitted = true,
+                    Ordering::Greater if computed.infallible_after[at] => return Ok(false),
+                    Ordering::Greater => {
+                        // Rejected, but the later keys are evaluated for their errors.
+                        drop(value);
+                        for later in computed.keys.iter_mut().skip(at + 1) {
+                            later.eval_borrowed(row, &context.eval)?;
+                        }
+                        return Ok(false);
+                    }
+                    Ordering::Equal => {}
+                }
+            }
+            self.scratch.push(value.into_owned());
+        }
+        // Equal keys: the newcomer comes later in input order, so it stays out.
+        Ok(admitted)
     }
 
     /// Copies the key columns of an admitted `row` into the scratch key.
@@ -358,15 +399,6 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
         self.scratch.clear();
         self.scratch
             .extend(columns.iter().map(|&column| row[column].clone()));
-    }
-
-    /// Evaluates the sort keys of `row` into the scratch key.
-    fn evaluate_keys(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<()> {
-        self.scratch.clear();
-        for key in self.keys {
-            self.scratch.push(key.expr.eval(row, &context.eval)?);
-        }
-        Ok(())
     }
 
     /// Whether the row whose key is in the scratch key (coming after every row offered so

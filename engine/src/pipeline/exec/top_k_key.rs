@@ -4,8 +4,12 @@
 //! When every sort key is a plain column of the input row (`ORDER BY score DESC, id`), the
 //! candidate's key is read in place, borrowed from the decoded row: a row that does not
 //! enter the heap (nearly every row of a large input) is compared without evaluating an
-//! expression, cloning a value or touching a key vector. Other keys are evaluated into a
-//! reused key vector first, as before.
+//! expression, cloning a value or touching a key vector. Other keys are compiled
+//! (`expr::Computed`: arithmetic, compiled scalars) when the heap meets its first row, and
+//! evaluated one by one, borrowed, each compared with the worst kept key as soon as it is
+//! known: a row the first key already puts after the worst one costs that key's
+//! evaluation and one comparison (no clone, and the later keys are not evaluated when
+//! none of them can fail, so no error is lost).
 //!
 //! The comparison is `query::compare_keys`'s order exactly (NULL placement, DESC,
 //! collations, mixed types), with the commonest cases (two INTEGERs, two REALs, no
@@ -15,21 +19,52 @@ use std::cmp::Ordering;
 
 use ember_storage::Value;
 
-use crate::expr::Expr;
+use crate::expr::{Computed, EvalContext, Expr};
 use crate::plan::SortKey;
 
 use super::query::compare_keys;
 
 /// Where a candidate row's sort key comes from.
-pub(super) enum KeyReader {
+pub(super) enum KeyReader<'k> {
     /// Every key is the input row's column at these positions (one per key, in order).
     Columns(Vec<usize>),
-    /// Some key is an expression: the keys are evaluated.
-    Computed,
+    /// Some key is an expression: the keys are evaluated, compiled (`ComputedKeys`).
+    Computed(ComputedKeys<'k>),
 }
 
-impl KeyReader {
-    pub(super) fn of(keys: &[SortKey]) -> KeyReader {
+/// The sort keys of a `KeyReader::Computed`, compiled when the first row comes (the
+/// constants are read in the statement's context then).
+#[derive(Default)]
+pub(super) struct ComputedKeys<'k> {
+    /// One per sort key once compiled; empty before.
+    pub(super) keys: Vec<Computed<'k>>,
+    /// `infallible_after[i]`: no key after key `i` can fail to evaluate, so a row that key
+    /// `i` already rejects needs no more of them.
+    pub(super) infallible_after: Vec<bool>,
+}
+
+impl<'k> ComputedKeys<'k> {
+    /// Compiles `keys` once (a no-op after the first call).
+    #[inline]
+    pub(super) fn compile(&mut self, keys: &'k [SortKey], context: &EvalContext<'_>) {
+        if self.keys.len() == keys.len() {
+            return;
+        }
+        self.keys = keys
+            .iter()
+            .map(|key| Computed::new(&key.expr, context))
+            .collect();
+        let mut infallible = true;
+        self.infallible_after = vec![true; keys.len()];
+        for (at, key) in self.keys.iter().enumerate().rev() {
+            self.infallible_after[at] = infallible;
+            infallible &= !key.can_fail();
+        }
+    }
+}
+
+impl<'k> KeyReader<'k> {
+    pub(super) fn of(keys: &[SortKey]) -> KeyReader<'k> {
         let columns: Option<Vec<usize>> = keys
             .iter()
             .map(|key| match &key.expr {
@@ -39,7 +74,7 @@ impl KeyReader {
             .collect();
         match columns {
             Some(columns) => KeyReader::Columns(columns),
-            None => KeyReader::Computed,
+            None => KeyReader::Computed(ComputedKeys::default()),
         }
     }
 }
@@ -211,6 +246,6 @@ mod tests {
             Box::new(Expr::Literal(Value::Integer(1))),
         );
         let keys = [key(column(1), false, true), key(sum, false, true)];
-        assert!(matches!(KeyReader::of(&keys), KeyReader::Computed));
+        assert!(matches!(KeyReader::of(&keys), KeyReader::Computed(_)));
     }
 }

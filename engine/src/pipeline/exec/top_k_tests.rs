@@ -97,6 +97,19 @@ fn top_k_answers_the_full_sorts_first_rows() {
         ("SELECT id, name FROM u", "name COLLATE NOCASE, grp"),
         ("SELECT id FROM u", "score * -2 + grp, id % 3 DESC"),
         ("SELECT id, name FROM u", "lower(name) DESC, score"),
+        // Compiled keys compared as soon as each is known: a text view, a || chain, a
+        // CASE, a mixed column's text, ties decided by a later (column or computed) key.
+        ("SELECT id, name FROM u", "upper(substr(name, 2)), id DESC"),
+        ("SELECT id FROM u", "name || mixed DESC, score, id"),
+        (
+            "SELECT id FROM u",
+            "CASE grp WHEN 1 THEN score END, mixed || '' DESC",
+        ),
+        ("SELECT id, mixed FROM u", "mixed + 0, grp * 2 DESC"),
+        (
+            "SELECT id FROM u",
+            "abs(score - 5) DESC, lower(name) COLLATE NOCASE",
+        ),
         // A filter, and a key only the filter and sort read (the narrow decode).
         ("SELECT name FROM u WHERE grp = 2", "score DESC, mixed"),
         // Over an input that is not a scan (rows from an aggregate).
@@ -203,4 +216,30 @@ fn the_raw_bound_of_a_full_heap_keeps_exactly_the_heaps_rows() {
         let expected: Vec<Vec<Value>> = full.into_iter().take(limit).collect();
         assert_eq!(rows(&conn, &sql), expected, "{sql}");
     }
+}
+
+/// A row the first computed key already rejects still has its later keys evaluated when
+/// one of them can fail: the error is the full sort's (and SQLite's), not skipped.
+#[test]
+fn a_rejected_row_still_reports_a_later_keys_error() {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE e(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER);
+         INSERT INTO e VALUES (1, 10, 1), (2, 9, 2), (3, 1, -9223372036854775808);
+         PRAGMA threads = 0",
+    )
+    .unwrap();
+    // Row 3 comes after the heap (of one row) is full and is rejected on a + 0.
+    for sql in [
+        "SELECT id FROM e ORDER BY a + 0 DESC, abs(b) LIMIT 1",
+        "SELECT id FROM e ORDER BY a + 0 DESC, abs(b)",
+    ] {
+        let error = conn.query(sql, ()).unwrap_err();
+        assert!(error.to_string().contains("overflow"), "{sql}: {error}");
+    }
+    // Keys that cannot fail: the same rows as the full sort.
+    assert_eq!(
+        rows(&conn, "SELECT id FROM e ORDER BY a + 0 DESC, b LIMIT 1"),
+        vec![vec![Value::Integer(1)]]
+    );
 }

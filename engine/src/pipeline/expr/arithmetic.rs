@@ -15,10 +15,12 @@
 //! expression with another shape, a constant that is not a number, or a stack deeper than
 //! `STACK_MAX`.
 
+use std::borrow::Cow;
+
 use ember_storage::Value;
 
 use super::ops::{negate, number_arithmetic, Numeric};
-use super::scalar::Scalar;
+use super::scalar::{Scalar, Written};
 use super::{BinaryOp, EvalContext, Expr, UnaryOp};
 use crate::error::Result;
 
@@ -35,7 +37,9 @@ pub enum Computed<'e> {
     /// A compiled scalar computed on numbers when its operands are numbers (abs(), round(),
     /// sign() of arithmetic or columns: `Scalar::number`), else as `Scalar` computes it.
     Number(Scalar),
-    Scalar(Scalar),
+    /// A compiled scalar, and the text buffer (a `Value::Text`, reused between rows) that
+    /// `eval_borrowed` writes the text it makes into.
+    Scalar(Scalar, Value),
     Tree(&'e Expr),
 }
 
@@ -48,14 +52,30 @@ impl<'e> Computed<'e> {
         }
         match Scalar::of(expr, context) {
             Some(scalar) if scalar.computes() && scalar.numeric_shape() => Computed::Number(scalar),
-            Some(scalar) if scalar.computes() => Computed::Scalar(scalar),
+            Some(scalar) if scalar.computes() => {
+                Computed::Scalar(scalar, Value::Text(String::new()))
+            }
             _ => Computed::Tree(expr),
         }
     }
 
-    /// The expression's value over `row` (what `Expr::eval` gives).
-    #[inline]
+    /// The expression's value over `row` (what `Expr::eval` gives). Out of line, the
+    /// program's loop inlined here; compiled scalars one call further.
+    #[inline(never)]
     pub fn eval(&mut self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
+        match self {
+            Computed::Arithmetic(program, expr) => match program.eval(row) {
+                Some(value) => Ok(value),
+                None => expr.eval(row, context),
+            },
+            other => other.eval_compiled_scalar(row, context),
+        }
+    }
+
+    /// `eval` of anything but a program, out of line (the program's path, the commonest,
+    /// stays small enough to inline into the caller's loop).
+    #[inline(never)]
+    fn eval_compiled_scalar(&mut self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
         match self {
             Computed::Arithmetic(program, expr) => match program.eval(row) {
                 Some(value) => Ok(value),
@@ -67,9 +87,68 @@ impl<'e> Computed<'e> {
                 Some(None) => Ok(Value::Null),
                 None => Ok(scalar.eval(row)?.into_owned()),
             },
-            Computed::Scalar(scalar) => Ok(scalar.eval(row)?.into_owned()),
+            Computed::Scalar(scalar, _) => Ok(scalar.eval(row)?.into_owned()),
             Computed::Tree(expr) => expr.eval(row, context),
         }
+    }
+
+    /// The value over `row` as `eval` gives it, for a consumer that only reads it (an
+    /// aggregate's argument, a group key, a sort key compared before it is kept): a column
+    /// or constant comes borrowed, and text a `||` chain or substr() / upper() / lower()
+    /// makes is written into this expression's buffer, kept between rows, so such a row
+    /// allocates nothing.
+    #[inline]
+    pub fn eval_borrowed<'a>(
+        &'a mut self,
+        row: &'a [Value],
+        context: &EvalContext<'_>,
+    ) -> Result<Cow<'a, Value>> {
+        match self {
+            Computed::Scalar(scalar, buffer) => {
+                let Value::Text(out) = buffer else {
+                    debug_assert!(false, "a computed scalar's buffer is text");
+                    return scalar.eval(row);
+                };
+                match scalar.eval_into(row, out)? {
+                    Written::Text => Ok(Cow::Borrowed(&*buffer)),
+                    Written::Value(value) => Ok(value),
+                }
+            }
+            Computed::Tree(Expr::Column { index, .. }) if *index < row.len() => {
+                Ok(Cow::Borrowed(&row[*index]))
+            }
+            // As `eval` (written out: no second call per row).
+            Computed::Arithmetic(program, expr) => Ok(Cow::Owned(match program.eval(row) {
+                Some(value) => value,
+                None => expr.eval(row, context)?,
+            })),
+            Computed::Number(scalar) => Ok(match scalar.number(row) {
+                Some(Some(Numeric::Integer(i))) => Cow::Owned(Value::Integer(i)),
+                Some(Some(Numeric::Real(r))) => Cow::Owned(Value::Real(r)),
+                Some(None) => Cow::Owned(Value::Null),
+                None => scalar.eval(row)?,
+            }),
+            Computed::Tree(expr) => Ok(Cow::Owned(expr.eval(row, context)?)),
+        }
+    }
+
+    /// Whether evaluating may give an error: never for compiled arithmetic (a row it does
+    /// not cover goes to the tree, whose arithmetic does not fail either), nor for a plain
+    /// column or constant; a compiled scalar says (`Scalar::can_fail`); any other tree
+    /// may.
+    pub fn can_fail(&self) -> bool {
+        match self {
+            Computed::Arithmetic(..) => false,
+            Computed::Number(scalar) | Computed::Scalar(scalar, _) => scalar.can_fail(),
+            Computed::Tree(expr) => !matches!(expr, Expr::Column { .. } | Expr::Literal(_)),
+        }
+    }
+
+    /// Whether this is a compiled scalar that may make text (`||`, a text view, a call):
+    /// a consumer that only reads the value gains by `eval_borrowed`; arithmetic and
+    /// numbers are as cheap through `eval`.
+    pub fn makes_text(&self) -> bool {
+        matches!(self, Computed::Scalar(..))
     }
 
     pub fn is_compiled(&self) -> bool {
@@ -116,7 +195,7 @@ pub struct Arithmetic {
 }
 
 /// Why a row's computation stops before its last step.
-enum Halt {
+pub(super) enum Halt {
     /// The result is NULL (a NULL operand, division by zero, NaN).
     Null,
     /// An operand the program does not cover: the tree walker computes the row.
@@ -146,8 +225,9 @@ impl Arithmetic {
     }
 
     /// The value over `row`; `None` when a column read holds a value the program does not
-    /// cover (text, blob, boolean), for the tree walker to compute.
-    #[inline]
+    /// cover (text, blob, boolean), for the tree walker to compute. (Always inlined: into
+    /// `Computed::eval`, whose per-row call it is.)
+    #[inline(always)]
     pub fn eval(&mut self, row: &[Value]) -> Option<Value> {
         match self.run(row) {
             Ok(Numeric::Integer(i)) => Some(Value::Integer(i)),
@@ -304,7 +384,7 @@ fn operand_number(operand: Operand, row: &[Value]) -> Result<Numeric, Halt> {
 
 /// `left op right` as `BinaryOp::apply` computes it for two numbers.
 #[inline(always)]
-fn apply(op: BinaryOp, left: Numeric, right: Numeric) -> Result<Numeric, Halt> {
+pub(super) fn apply(op: BinaryOp, left: Numeric, right: Numeric) -> Result<Numeric, Halt> {
     number_arithmetic(op, left, right, || (truncated(left), truncated(right))).ok_or(Halt::Null)
 }
 

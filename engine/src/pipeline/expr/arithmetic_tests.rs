@@ -239,8 +239,7 @@ fn other_shapes_keep_the_tree() {
         *binary(BinaryOp::Add, column(0), literal(Value::Null)),
         // A parameter without a value: the tree reports it at the first row.
         *binary(BinaryOp::Add, column(0), Box::new(Expr::Parameter(0))),
-        // Arithmetic over a comparison or a CAST (`||` and comparisons alone compile as
-        // scalars: scalar_tests.rs).
+        // Arithmetic over a comparison or a CAST (compiled scalars: scalar_tests.rs).
         *binary(
             BinaryOp::Add,
             column(0),
@@ -255,8 +254,17 @@ fn other_shapes_keep_the_tree() {
             }),
         ),
     ];
+    // No program: the tree, or a compiled scalar (`Scalar::Binary`, arithmetic over
+    // operands a program does not cover) that answers as the tree does.
+    let row = [Value::Integer(4), Value::Text("7x".into())];
     for expr in &shapes {
-        assert!(!Computed::new(expr, &context).is_compiled(), "{expr}");
+        let mut computed = Computed::new(expr, &context);
+        assert!(!matches!(computed, Computed::Arithmetic(..)), "{expr}");
+        assert_eq!(
+            computed.eval(&row, &context).map_err(|e| e.to_string()),
+            expr.eval(&row, &context).map_err(|e| e.to_string()),
+            "{expr}"
+        );
     }
     let missing = binary(BinaryOp::Add, column(0), Box::new(Expr::Parameter(0)));
     assert!(Computed::new(&missing, &context)
@@ -264,7 +272,8 @@ fn other_shapes_keep_the_tree() {
         .is_err());
 }
 
-/// A stack deeper than `STACK_MAX` keeps the tree; one within it compiles.
+/// A stack deeper than `STACK_MAX` is no program (its operators compile as scalars over
+/// smaller programs); one within it is.
 #[test]
 fn deep_stacks_keep_the_tree() {
     let context = EvalContext::with_params(&[]);
@@ -288,5 +297,11 @@ fn deep_stacks_keep_the_tree() {
         computed.eval(&row, &context).unwrap(),
         shallow.eval(&row, &context).unwrap()
     );
-    assert!(!Computed::new(&nested(STACK_MAX + 2), &context).is_compiled());
+    let deep = nested(STACK_MAX + 2);
+    let mut computed = Computed::new(&deep, &context);
+    assert!(!matches!(computed, Computed::Arithmetic(..)));
+    assert_eq!(
+        computed.eval(&row, &context).unwrap(),
+        deep.eval(&row, &context).unwrap()
+    );
 }

@@ -80,6 +80,8 @@ pub enum Compiled {
         op: BinaryOp,
         left: Scalar,
         right: Scalar,
+        /// Both sides are of a `Scalar::numeric_shape` (decided once, not per row).
+        numeric: bool,
     },
     /// `operand [NOT] BETWEEN low AND high` over compiled operands.
     BetweenScalars {
@@ -129,11 +131,15 @@ impl Compiled {
             Expr::Binary(op, left, right) if is_comparison(*op) => {
                 match column_compare(*op, left, right, context) {
                     Some(compare) => compare,
-                    None => Compiled::CompareScalars {
-                        op: *op,
-                        left: operand(left, context)?,
-                        right: operand(right, context)?,
-                    },
+                    None => {
+                        let (left, right) = (operand(left, context)?, operand(right, context)?);
+                        Compiled::CompareScalars {
+                            op: *op,
+                            numeric: left.numeric_shape() && right.numeric_shape(),
+                            left,
+                            right,
+                        }
+                    }
                 }
             }
             Expr::Between {
@@ -287,8 +293,13 @@ impl Compiled {
                 ))
             }
             Compiled::IsNull { column, negated } => Some(row[*column].is_null() != *negated),
-            Compiled::CompareScalars { op, left, right } => {
-                if left.numeric_shape() && right.numeric_shape() {
+            Compiled::CompareScalars {
+                op,
+                left,
+                right,
+                numeric,
+            } => {
+                if *numeric {
                     // Numbers compared as numbers, no `Value` built (NULL: unknown).
                     if let (Some(a), Some(b)) = (left.number(row), right.number(row)) {
                         return Some(compared(*op, compare_numbers(a?, b?)));

@@ -21,14 +21,18 @@ use std::cmp::Ordering;
 
 use ember_storage::Value;
 
-use super::arithmetic::{is_arithmetic, Arithmetic};
-use super::cast::{cast, real_to_integer, Affinity};
+use super::arithmetic::{apply, is_arithmetic, Arithmetic, Halt};
+use super::cast::{cast, Affinity};
 use super::compile::{is_comparison, Compiled};
+use super::concat::{chain_value, compile_chain, write_chain};
 use super::function::{call_borrowed, Function};
 use super::like::Pattern;
-use super::ops::{compare_numbers, sql_compare, truth, BinaryOp, Numeric, UnaryOp};
-use super::round::round_real;
-use super::text::{integer_of, single_char, text_of};
+use super::ops::{compare_for_sort, BinaryOp, Numeric, UnaryOp};
+use super::scalar_case::{case, taken_branch};
+use super::scalar_number::{
+    cast_number, computes_on_numbers, number_call, number_of_value, number_value,
+};
+use super::text::{integer_of, replace_into, single_char, text_of};
 use super::text_view::{Case, TextView};
 use super::{EvalContext, Expr};
 use crate::error::Result;
@@ -71,8 +75,12 @@ pub enum Scalar {
         branches: Box<[(Scalar, Scalar)]>,
         otherwise: Option<Box<Scalar>>,
     },
-    /// `left op right` for an operator arithmetic does not cover (`||`, bit operators,
-    /// shifts, IS [NOT] DISTINCT FROM), applied by `BinaryOp::apply` as the tree does.
+    /// A `||` chain: its parts written in order into one text (`concat.rs`).
+    Concat(Box<[Scalar]>),
+    /// `left op right` for an operator `Arithmetic` does not cover (bit operators, shifts,
+    /// IS [NOT] DISTINCT FROM), or an arithmetic operator over operands it does not cover
+    /// (`CAST(..) % 7`, `length(s) * 2`), applied by `BinaryOp::apply` as the tree does
+    /// (arithmetic on numbers without a `Value` when both operands give numbers).
     Binary {
         op: BinaryOp,
         left: Box<Scalar>,
@@ -101,7 +109,8 @@ impl Scalar {
             Expr::Binary(op, ..) if is_comparison(*op) => {
                 Scalar::Predicate(Box::new(Compiled::of(expr, context)?))
             }
-            Expr::Binary(op, left, right) if !is_arithmetic(*op) => Scalar::Binary {
+            Expr::Binary(BinaryOp::Concat, ..) => Scalar::Concat(compile_chain(expr, context)?),
+            Expr::Binary(op, left, right) => Scalar::Binary {
                 op: *op,
                 left: Box::new(Scalar::of(left, context)?),
                 right: Box::new(Scalar::of(right, context)?),
@@ -129,6 +138,21 @@ impl Scalar {
             Expr::Cast { expr, affinity } => Scalar::Cast {
                 operand: Box::new(Scalar::of(expr, context)?),
                 affinity: *affinity,
+            },
+            // iif(c, x, y) is CASE WHEN c THEN x ELSE y END, as lazy.
+            Expr::Function {
+                function: Function::Iif,
+                args,
+            } => match args.as_slice() {
+                [condition, then, otherwise] => Scalar::Case {
+                    operand: None,
+                    branches: Box::new([(
+                        Scalar::of(condition, context)?,
+                        Scalar::of(then, context)?,
+                    )]),
+                    otherwise: Some(Box::new(Scalar::of(otherwise, context)?)),
+                },
+                _ => return None,
             },
             Expr::Function { function, args } => {
                 call_can_fail(*function)?;
@@ -204,8 +228,12 @@ impl Scalar {
                         .any(|(when, then)| when.can_fail() || then.can_fail())
                     || otherwise.as_deref().is_some_and(Scalar::can_fail)
             }
+            // Arithmetic never fails (NULL for what it cannot compute).
+            Scalar::Binary { op, left, right } if is_arithmetic(*op) => {
+                left.can_fail() || right.can_fail()
+            }
             // `||` may pass the text size limit; the others are kept as failing too.
-            Scalar::Binary { .. } => true,
+            Scalar::Concat(_) | Scalar::Binary { .. } => true,
         }
     }
 
@@ -267,6 +295,11 @@ impl Scalar {
                     then.for_each_column(visit);
                 }
             }
+            Scalar::Concat(parts) => {
+                for part in parts.iter() {
+                    part.for_each_column(visit);
+                }
+            }
             Scalar::Binary { left, right, .. } => {
                 left.for_each_column(visit);
                 right.for_each_column(visit);
@@ -289,8 +322,19 @@ impl Scalar {
                 if makes_text_view(*function) {
                     return Ok(text_call(*function, args, row)?.into_value());
                 }
-                if let Some(number) = number_call(*function, args, row) {
-                    return Ok(Cow::Owned(number_value(number)));
+                if computes_on_numbers(*function) {
+                    if let Some(number) = number_call(*function, args, row) {
+                        return Ok(Cow::Owned(number_value(number)));
+                    }
+                }
+                if let (Function::NullIf, [x, y]) = (function, &**args) {
+                    // x, borrowed, unless the two are equal (as `function::call` decides).
+                    let (x, y) = (x.value(row)?, y.value(row)?);
+                    return Ok(if compare_for_sort(&x, &y) == Ordering::Equal {
+                        Cow::Owned(Value::Null)
+                    } else {
+                        x
+                    });
                 }
                 if matches!(function, Function::Coalesce | Function::IfNull) {
                     // The first non-NULL argument, lazily, borrowed when it is a column.
@@ -316,9 +360,15 @@ impl Scalar {
                 branches,
                 otherwise,
             } => return case(operand.as_deref(), branches, otherwise.as_deref(), row),
+            Scalar::Concat(parts) => Cow::Owned(chain_value(parts, row)?),
             Scalar::Binary { op, left, right } => {
+                if is_arithmetic(*op) {
+                    if let Some(number) = self.number(row) {
+                        return Ok(Cow::Owned(number_value(number)));
+                    }
+                }
                 let (left, right) = (left.value(row)?, right.value(row)?);
-                Cow::Owned(binary(*op, left, right)?)
+                Cow::Owned(op.apply(left.into_owned(), right.into_owned())?)
             }
             Scalar::Match { text, pattern } => Cow::Owned(match text.operand(row)?.into_text() {
                 Ok(view) => match view.as_is() {
@@ -342,7 +392,7 @@ impl Scalar {
 
     /// `eval` with a column or constant read inline (the common arguments of a call).
     #[inline(always)]
-    fn value<'r>(&'r self, row: &'r [Value]) -> Result<Cow<'r, Value>> {
+    pub(super) fn value<'r>(&'r self, row: &'r [Value]) -> Result<Cow<'r, Value>> {
         match self {
             Scalar::Column(index) => Ok(Cow::Borrowed(&row[*index])),
             Scalar::Constant(value) => Ok(Cow::Borrowed(value)),
@@ -372,8 +422,27 @@ impl Scalar {
             Scalar::Call { function, .. } => {
                 matches!(
                     function,
-                    Function::Abs | Function::Round | Function::Sign | Function::NullIf
+                    Function::Abs
+                        | Function::Round
+                        | Function::Sign
+                        | Function::NullIf
+                        | Function::Length
+                        | Function::OctetLength
                 )
+            }
+            Scalar::Binary { op, left, right } => {
+                is_arithmetic(*op) && left.numeric_shape() && right.numeric_shape()
+            }
+            // CAST to INTEGER or REAL gives a number (or NULL) whatever it reads.
+            Scalar::Cast { affinity, .. } => matches!(affinity, Affinity::Integer | Affinity::Real),
+            // A CASE whose every result is numeric (a missing ELSE is NULL).
+            Scalar::Case {
+                branches,
+                otherwise,
+                ..
+            } => {
+                branches.iter().all(|(_, then)| then.numeric_shape())
+                    && otherwise.as_deref().is_none_or(Scalar::numeric_shape)
             }
             _ => false,
         }
@@ -389,65 +458,88 @@ impl Scalar {
             Scalar::Constant(value) => number_of_value(value),
             Scalar::Arithmetic(program, _) => program.number(row),
             Scalar::Call { function, args } => number_call(*function, args, row),
+            Scalar::Binary { op, left, right } if is_arithmetic(*op) => {
+                let (a, b) = (left.number(row)?, right.number(row)?);
+                Some(match (a, b) {
+                    (Some(a), Some(b)) => match apply(*op, a, b) {
+                        Ok(number) => Some(number),
+                        Err(Halt::Null) => None,
+                        Err(Halt::Tree) => return None,
+                    },
+                    _ => None,
+                })
+            }
+            Scalar::Cast { operand, affinity } => cast_number(operand, *affinity, row),
+            Scalar::Case {
+                operand,
+                branches,
+                otherwise,
+            } => match taken_branch(operand.as_deref(), branches, row).ok()? {
+                Some(at) => branches[at].1.number(row),
+                None => match otherwise {
+                    Some(otherwise) => otherwise.number(row),
+                    None => Some(None),
+                },
+            },
             _ => None,
         }
     }
-}
 
-/// A CASE's value over `row`, as the tree computes it: the operand once, then each WHEN
-/// in order until one is taken (equal to the operand, or TRUE without one).
-fn case<'r>(
-    operand: Option<&'r Scalar>,
-    branches: &'r [(Scalar, Scalar)],
-    otherwise: Option<&'r Scalar>,
-    row: &'r [Value],
-) -> Result<Cow<'r, Value>> {
-    let operand = match operand {
-        Some(operand) => Some(operand.value(row)?),
-        None => None,
-    };
-    for (when, then) in branches {
-        let taken = match (&operand, when) {
-            (None, Scalar::Predicate(compiled)) => compiled.truth(row) == Some(true),
-            (None, when) => truth(&*when.value(row)?) == Some(true),
-            (Some(operand), when) => {
-                sql_compare(operand, &*when.value(row)?) == Some(Ordering::Equal)
-            }
-        };
-        if taken {
-            return then.value(row);
-        }
-    }
-    match otherwise {
-        Some(otherwise) => otherwise.value(row),
-        None => Ok(Cow::Owned(Value::Null)),
-    }
-}
-
-/// `left op right` as `BinaryOp::apply` gives it; two texts joined by `||` are appended
-/// in place (into the left one when it is already owned), under the same size limit.
-fn binary(op: BinaryOp, left: Cow<'_, Value>, right: Cow<'_, Value>) -> Result<Value> {
-    if let (BinaryOp::Concat, Value::Text(head), Value::Text(tail)) =
-        (op, left.as_ref(), right.as_ref())
-    {
-        if head.len() + tail.len() <= crate::limits::TEXT_BYTES_MAX {
-            let mut joined = match left {
-                Cow::Owned(Value::Text(head)) => head,
-                borrowed => {
-                    let head = match borrowed.as_ref() {
-                        Value::Text(head) => head.as_str(),
-                        _ => "",
-                    };
-                    let mut joined = String::with_capacity(head.len() + tail.len());
-                    joined.push_str(head);
-                    joined
+    /// Writes the value over `row` into `out` when it is text this expression makes (a
+    /// `||` chain, a text view, replace() of texts): `Ok(Written::Text)` with the text in
+    /// `out`; else `Ok(Written::Value(value))`, what `eval` gives (borrowed when it can
+    /// be; NULL for a chain with a NULL part). A consumer that only reads the value keeps
+    /// `out` between rows, so such text allocates nothing.
+    #[inline]
+    pub fn eval_into<'r>(&'r self, row: &'r [Value], out: &mut String) -> Result<Written<'r>> {
+        match self {
+            Scalar::Concat(parts) => Ok(if write_chain(parts, row, out)? {
+                Written::Text
+            } else {
+                Written::Value(Cow::Owned(Value::Null))
+            }),
+            Scalar::Call {
+                function: Function::Replace,
+                args,
+            } => match &**args {
+                [source, pattern, replacement] => {
+                    let source = source.value(row)?;
+                    let pattern = pattern.value(row)?;
+                    let replacement = replacement.value(row)?;
+                    match (&*source, &*pattern, &*replacement) {
+                        // Three texts, a pattern to find: `text::replace_into`, as `call`.
+                        (Value::Text(text), Value::Text(find), Value::Text(by))
+                            if !find.is_empty() =>
+                        {
+                            replace_into(text, find, by, out)?;
+                            Ok(Written::Text)
+                        }
+                        _ => Ok(Written::Value(Cow::Owned(call_borrowed(
+                            Function::Replace,
+                            &[source, pattern, replacement],
+                        )?))),
+                    }
                 }
-            };
-            joined.push_str(tail);
-            return Ok(Value::Text(joined));
+                _ => Ok(Written::Value(self.eval(row)?)),
+            },
+            other => match other.operand(row)? {
+                Operand::Text(view) => {
+                    out.clear();
+                    view.push_to(out);
+                    Ok(Written::Text)
+                }
+                Operand::Value(value) => Ok(Written::Value(value)),
+            },
         }
     }
-    op.apply(left.into_owned(), right.into_owned())
+}
+
+/// What `Scalar::eval_into` gave.
+#[derive(Debug)]
+pub enum Written<'r> {
+    /// The value is the text written into the caller's buffer.
+    Text,
+    Value(Cow<'r, Value>),
 }
 
 /// A compiled operand's value (`Scalar::operand`): a value, or text read in place.
@@ -472,28 +564,6 @@ impl<'r> Operand<'r> {
             Operand::Value(value) => TextView::of_value(value),
             Operand::Text(view) => Ok(view),
         }
-    }
-}
-
-/// A value as a number: `Some(Some(_))` for INTEGER and REAL, `Some(None)` for NULL,
-/// `None` for any other value.
-#[inline(always)]
-fn number_of_value(value: &Value) -> Option<Option<Numeric>> {
-    match value {
-        Value::Integer(i) => Some(Some(Numeric::Integer(*i))),
-        Value::Real(r) => Some(Some(Numeric::Real(*r))),
-        Value::Null => Some(None),
-        _ => None,
-    }
-}
-
-/// A number as a value (NULL for `None`).
-#[inline(always)]
-fn number_value(number: Option<Numeric>) -> Value {
-    match number {
-        Some(Numeric::Integer(i)) => Value::Integer(i),
-        Some(Numeric::Real(r)) => Value::Real(r),
-        None => Value::Null,
     }
 }
 
@@ -570,57 +640,6 @@ fn call_after_first(
     }
 }
 
-/// abs(), round(), sign() or nullif() of numeric arguments computed on numbers (what
-/// `function::call` gives for them); `None` for any other function, an argument that is
-/// not a number or NULL, and abs() of the smallest integer (whose error `call` reports).
-#[inline]
-fn number_call(function: Function, args: &[Scalar], row: &[Value]) -> Option<Option<Numeric>> {
-    match (function, args) {
-        (Function::Abs, [x]) => Some(match x.number(row)? {
-            None => None,
-            Some(Numeric::Integer(i)) => Some(Numeric::Integer(i.checked_abs()?)),
-            Some(Numeric::Real(r)) => Some(Numeric::Real(r.abs())),
-        }),
-        (Function::Sign, [x]) => Some(x.number(row)?.map(|number| {
-            Numeric::Integer(match number {
-                Numeric::Integer(i) => i.signum(),
-                Numeric::Real(r) if r > 0.0 => 1,
-                Numeric::Real(r) if r < 0.0 => -1,
-                Numeric::Real(_) => 0,
-            })
-        })),
-        (Function::Round, [x]) => Some(x.number(row)?.map(|x| round_number(x, 0))),
-        // nullif(x, y): NULL when the two are equal numbers (1 = 1.0), else x.
-        (Function::NullIf, [x, y]) => {
-            let (x, y) = (x.number(row)?, y.number(row)?);
-            match (x, y) {
-                (Some(a), Some(b)) if compare_numbers(a, b) == Ordering::Equal => Some(None),
-                _ => Some(x),
-            }
-        }
-        (Function::Round, [x, digits]) => {
-            // The digits are read first: NULL digits give NULL whatever X is.
-            let digits = match digits.number(row)? {
-                None => return Some(None),
-                Some(Numeric::Integer(i)) => i.clamp(0, 30),
-                Some(Numeric::Real(r)) => real_to_integer(r).clamp(0, 30),
-            };
-            Some(x.number(row)?.map(|x| round_number(x, digits as usize)))
-        }
-        _ => None,
-    }
-}
-
-/// round() of a number to `digits` decimals: always a REAL.
-#[inline]
-fn round_number(x: Numeric, digits: usize) -> Numeric {
-    let r = match x {
-        Numeric::Integer(i) => i as f64,
-        Numeric::Real(r) => r,
-    };
-    Numeric::Real(round_real(r, digits))
-}
-
 /// A compiled call's value over `row`: its arguments evaluated left to right, then
 /// `function::call`'s code (COALESCE and IFNULL, lazy as `function::eval_call` is, are
 /// answered by `Scalar::eval`, their value borrowed when it is a column's).
@@ -658,7 +677,8 @@ fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
 /// overflows on the smallest integer, a text result may pass the size limit, a pattern
 /// or ESCAPE read per row may be refused). `None` for a function that does not compile:
 /// one that is not deterministic, reads the statement, evaluates lazily in a way the
-/// compiled call does not (IIF), or is rare enough to keep the tree.
+/// compiled call does not (IIF compiles as a CASE instead), or is rare enough to keep the
+/// tree.
 fn call_can_fail(function: Function) -> Option<bool> {
     match function {
         Function::Length

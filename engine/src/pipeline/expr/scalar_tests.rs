@@ -5,7 +5,7 @@
 //! NULL), as values (`Computed`) and as filters (`Predicate`, `Staged`), errors included.
 
 use super::*;
-use crate::expr::ops::{truth, BinaryOp, UnaryOp};
+use crate::expr::ops::{truth, BinaryOp, Numeric, UnaryOp};
 use crate::expr::{ColumnMeta, Compiled, Computed, Math, Predicate, Staged};
 
 fn column(index: usize) -> Expr {
@@ -64,7 +64,9 @@ fn values() -> Vec<Value> {
         Value::Real(2.5),
         Value::Real(-0.125),
         Value::Blob(b"k9".to_vec()),
+        Value::Blob(Vec::new()),
         Value::Boolean(true),
+        Value::Text("a text well over the inline size of a short string, é".into()),
     ]
 }
 
@@ -118,6 +120,11 @@ fn scalar_shapes() -> Vec<Expr> {
         call(Function::Min, vec![c0.clone(), c1.clone(), int(3)]),
         call(Function::Max, vec![c0.clone(), c1.clone()]),
         call(Function::Replace, vec![c0.clone(), text("5"), c1.clone()]),
+        call(Function::Replace, vec![c0.clone(), c1.clone(), text("<>")]),
+        call(
+            Function::Replace,
+            vec![call(Function::Upper, vec![c0.clone()]), text("K"), text("")],
+        ),
         call(Function::Concat, vec![c0.clone(), c1.clone()]),
         call(
             Function::ConcatWs,
@@ -237,6 +244,38 @@ fn scalar_shapes() -> Vec<Expr> {
             binary(BinaryOp::Concat, c0.clone(), text("-")),
             c1.clone(),
         ),
+        // || chains (flattened on the left spine), of views, numbers, a right nesting.
+        binary(
+            BinaryOp::Concat,
+            binary(
+                BinaryOp::Concat,
+                binary(BinaryOp::Concat, c1.clone(), c0.clone()),
+                real(2.5),
+            ),
+            call(Function::Upper, vec![c0.clone()]),
+        ),
+        binary(
+            BinaryOp::Concat,
+            call(Function::Substr, vec![c0.clone(), int(2)]),
+            binary(BinaryOp::Concat, c1.clone(), int(-7)),
+        ),
+        binary(
+            BinaryOp::Concat,
+            binary(BinaryOp::Concat, text(""), c0.clone()),
+            Expr::Literal(Value::Null),
+        ),
+        call(
+            Function::Length,
+            vec![binary(BinaryOp::Concat, c0.clone(), c1.clone())],
+        ),
+        call(
+            Function::Length,
+            vec![call(Function::Coalesce, vec![c0.clone(), c1.clone()])],
+        ),
+        call(
+            Function::OctetLength,
+            vec![call(Function::Coalesce, vec![c1.clone(), text("é")])],
+        ),
         binary(BinaryOp::BitAnd, c0.clone(), c1.clone()),
         binary(BinaryOp::IsDistinctFrom, c0.clone(), c1.clone()),
         call(
@@ -277,6 +316,41 @@ fn scalar_shapes() -> Vec<Expr> {
                 call(Function::Abs, vec![c1.clone()]),
             )],
             else_result: Some(Box::new(int(0))),
+        },
+        // iif, numeric CASEs (computed on numbers), a simple CASE over every class.
+        call(Function::Iif, vec![c0.clone(), c1.clone(), int(7)]),
+        call(
+            Function::Iif,
+            vec![
+                binary(BinaryOp::Greater, c0.clone(), int(1)),
+                c1.clone(),
+                call(Function::Abs, vec![c0.clone()]),
+            ],
+        ),
+        Expr::Case {
+            operand: Some(Box::new(c0.clone())),
+            branches: vec![
+                (text("k5x"), int(1)),
+                (int(2), c1.clone()),
+                (real(0.5), binary(BinaryOp::Add, c1.clone(), int(1))),
+                (Expr::Literal(Value::Blob(b"k9".to_vec())), int(4)),
+                (text(""), real(5.5)),
+                (Expr::Literal(Value::Null), int(6)),
+            ],
+            else_result: Some(Box::new(int(0))),
+        },
+        Expr::Case {
+            operand: Some(Box::new(binary(BinaryOp::Modulo, c0.clone(), int(3)))),
+            branches: vec![(int(0), c0.clone()), (c1.clone(), int(-1))],
+            else_result: None,
+        },
+        Expr::Case {
+            operand: None,
+            branches: vec![
+                (c0.clone(), call(Function::Length, vec![c1.clone()])),
+                (binary(BinaryOp::Less, c1.clone(), int(1)), c1.clone()),
+            ],
+            else_result: Some(Box::new(call(Function::Abs, vec![c0.clone()]))),
         },
         // Numeric functions computed on numbers.
         call(
@@ -329,8 +403,23 @@ fn compiled_scalars_agree_with_the_tree_walker() {
                     same(&compiled, &tree),
                     "{expr} over {row:?}: {compiled:?} vs {tree:?}"
                 );
-                let computed = computed.eval(&row, &context);
-                assert!(same(&computed, &tree), "{expr} over {row:?}");
+                let owned = computed.eval(&row, &context);
+                assert!(same(&owned, &tree), "{expr} over {row:?}");
+                // Borrowed (text written into the reused buffer) and as a number.
+                let borrowed = computed
+                    .eval_borrowed(&row, &context)
+                    .map(|value| value.into_owned());
+                assert!(same(&borrowed, &tree), "{expr} borrowed over {row:?}");
+                if scalar.numeric_shape() {
+                    if let Some(number) = scalar.number(&row) {
+                        let number = Ok(match number {
+                            None => Value::Null,
+                            Some(Numeric::Integer(i)) => Value::Integer(i),
+                            Some(Numeric::Real(r)) => Value::Real(r),
+                        });
+                        assert!(same(&number, &tree), "{expr} as a number over {row:?}");
+                    }
+                }
                 if tree.is_err() {
                     errors += 1;
                     assert!(scalar.can_fail(), "{expr} failed over {row:?}");
@@ -364,7 +453,6 @@ fn other_shapes_do_not_compile() {
     let shapes = [
         call(Function::Random, vec![]),
         call(Function::Printf, vec![text("%d"), column(0)]),
-        call(Function::Iif, vec![column(0), int(1), int(2)]),
         call(Function::Length, vec![Expr::Parameter(0)]),
         // Wrong arity: the tree reports it per row.
         call(Function::Length, vec![column(0), column(1)]),

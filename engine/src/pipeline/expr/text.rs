@@ -36,6 +36,29 @@ pub(crate) fn integer_of(value: &Value) -> i64 {
     }
 }
 
+/// replace(source, pattern, replacement) for a non-empty pattern, written into `out`
+/// (cleared first), its size checked before anything is written.
+pub(super) fn replace_into(
+    source: &str,
+    pattern: &str,
+    replacement: &str,
+    out: &mut String,
+) -> Result<()> {
+    debug_assert!(!pattern.is_empty());
+    let count = source.matches(pattern).count();
+    let grown = replacement.len().saturating_sub(pattern.len());
+    check_size(source.len().saturating_add(count.saturating_mul(grown)))?;
+    out.clear();
+    let mut from = 0;
+    for (at, _) in source.match_indices(pattern) {
+        out.push_str(&source[from..at]);
+        out.push_str(replacement);
+        from = at + pattern.len();
+    }
+    out.push_str(&source[from..]);
+    Ok(())
+}
+
 fn check_size(bytes: usize) -> Result<()> {
     if bytes > FUNCTION_RESULT_BYTES_MAX {
         return Err(crate::err!(
@@ -117,11 +140,9 @@ pub(crate) fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> 
             if pattern.is_empty() {
                 return Ok(arg(0).clone());
             }
-            let (source, replacement) = (text(0), text(2));
-            let count = source.matches(pattern.as_ref()).count();
-            let grown = replacement.len().saturating_sub(pattern.len());
-            check_size(source.len().saturating_add(count.saturating_mul(grown)))?;
-            Value::Text(source.replace(pattern.as_ref(), &replacement))
+            let mut out = String::new();
+            replace_into(&text(0), &pattern, &text(2), &mut out)?;
+            Value::Text(out)
         }
         Function::Instr => Value::Integer(match (arg(0), arg(1)) {
             (Value::Blob(haystack), Value::Blob(needle)) => find_bytes(haystack, needle),

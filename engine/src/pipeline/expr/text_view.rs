@@ -129,6 +129,18 @@ impl<'r> TextView<'r> {
         }
     }
 
+    /// Appends the view's text, under its mapping, to `out` (what `into_value` makes,
+    /// written into a buffer the caller keeps).
+    pub fn push_to(&self, out: &mut String) {
+        let start = out.len();
+        out.push_str(self.unmapped());
+        match self.case {
+            Case::AsIs => {}
+            Case::Upper => out[start..].make_ascii_uppercase(),
+            Case::Lower => out[start..].make_ascii_lowercase(),
+        }
+    }
+
     /// The text value (made only here).
     pub fn into_value(self) -> Value {
         let mapped = match (self.text, self.case) {

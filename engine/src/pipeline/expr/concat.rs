@@ -1,0 +1,88 @@
+//! Compiled `||` chains: `a || b || c` (parsed as `(a || b) || c`) is one list of parts
+//! written, in order, into one text buffer, instead of a `String` made and then grown per
+//! operator. A consumer that only reads the text (an aggregate's argument, a group key, a
+//! sort key: `Computed::eval_borrowed`) gives a buffer it keeps between rows, so a row
+//! allocates nothing; `Scalar::eval` writes into a new `String` sized once.
+//!
+//! Semantics are `BinaryOp::apply`'s exactly, operator by operator: every part is evaluated
+//! left to right (an error in any part is reported, even after a NULL one); a NULL part
+//! makes the result NULL; each part is written as `format!("{left}{right}")` writes it
+//! (`Value`'s `Display`: blobs as lossy UTF-8, reals as SQLite prints them); and after each
+//! operator the text so far is held to `limits::TEXT_BYTES_MAX` with the tree's message.
+//! Only the left spine is flattened: `a || (b || c)` keeps `b || c` as one part, whose own
+//! limit check comes first, as in the tree.
+
+use std::fmt::Write as _;
+
+use ember_storage::Value;
+
+use super::ops::BinaryOp;
+use super::scalar::{Operand, Scalar};
+use super::{EvalContext, Expr};
+use crate::error::Result;
+
+/// The parts of the `||` chain `expr` (its left spine), compiled; `None` when one of them
+/// does not compile.
+pub(super) fn compile_chain(expr: &Expr, context: &EvalContext<'_>) -> Option<Box<[Scalar]>> {
+    let mut rights = Vec::new();
+    let mut leftmost = expr;
+    while let Expr::Binary(BinaryOp::Concat, left, right) = leftmost {
+        rights.push(right.as_ref());
+        leftmost = left.as_ref();
+    }
+    debug_assert!(!rights.is_empty(), "compile_chain of a non-|| expression");
+    let mut parts = Vec::with_capacity(rights.len() + 1);
+    parts.push(Scalar::of(leftmost, context)?);
+    for right in rights.into_iter().rev() {
+        parts.push(Scalar::of(right, context)?);
+    }
+    Some(parts.into_boxed_slice())
+}
+
+/// Writes the chain `parts` over `row` into `out` (cleared first): `Ok(true)` when the
+/// result is that text, `Ok(false)` when it is NULL (then `out` holds nothing useful).
+pub(super) fn write_chain(parts: &[Scalar], row: &[Value], out: &mut String) -> Result<bool> {
+    out.clear();
+    let mut null = false;
+    for (at, part) in parts.iter().enumerate() {
+        let operand = part.operand(row)?;
+        if null {
+            continue;
+        }
+        let before = out.len();
+        match operand {
+            Operand::Text(view) => view.push_to(out),
+            Operand::Value(value) => match value.as_ref() {
+                Value::Null => {
+                    null = true;
+                    continue;
+                }
+                Value::Text(text) => out.push_str(text),
+                other => {
+                    // As `format!` writes it; writing into a String cannot fail.
+                    let _ = write!(out, "{other}");
+                }
+            },
+        }
+        debug_assert!(out.len() >= before);
+        if at > 0 && out.len() > crate::limits::TEXT_BYTES_MAX {
+            return Err(crate::err!(
+                Limit,
+                "|| result of {} bytes exceeds the limit of {} bytes",
+                out.len(),
+                crate::limits::TEXT_BYTES_MAX
+            ));
+        }
+    }
+    Ok(!null)
+}
+
+/// The chain's value over `row` in a new text (NULL when a part is NULL).
+pub(super) fn chain_value(parts: &[Scalar], row: &[Value]) -> Result<Value> {
+    let mut out = String::new();
+    Ok(if write_chain(parts, row, &mut out)? {
+        Value::Text(out)
+    } else {
+        Value::Null
+    })
+}

@@ -1,0 +1,141 @@
+//! The number path of compiled scalars (`Scalar::number`): abs(), round(), sign(),
+//! nullif(), length() / octet_length() and CAST to INTEGER / REAL computed on `Numeric`s
+//! (no `Value` built), with the conversions between values and numbers. Each answers what
+//! `function::call` / `cast::cast` answer, or `None` for a row it does not cover, which
+//! `Scalar::eval` then computes.
+
+use std::cmp::Ordering;
+
+use ember_storage::Value;
+
+use super::cast::{cast, integer_prefix, real_prefix, real_to_integer, Affinity};
+use super::function::Function;
+use super::ops::{compare_numbers, Numeric};
+use super::round::round_real;
+use super::scalar::Scalar;
+
+/// CAST(operand AS INTEGER or REAL) as a number, text read in place (`cast::cast`'s
+/// rules); `None` for another affinity, or when evaluating the operand fails (then `eval`
+/// reports the error).
+#[inline]
+pub(super) fn cast_number(
+    operand: &Scalar,
+    affinity: Affinity,
+    row: &[Value],
+) -> Option<Option<Numeric>> {
+    if !matches!(affinity, Affinity::Integer | Affinity::Real) {
+        return None;
+    }
+    let value = match operand.operand(row).ok()?.into_text() {
+        Ok(view) => match view.as_is() {
+            Some(text) => {
+                return Some(Some(if affinity == Affinity::Integer {
+                    Numeric::Integer(integer_prefix(text))
+                } else {
+                    Numeric::Real(real_prefix(text))
+                }))
+            }
+            None => view.into_value(),
+        },
+        Err(value) => value.into_owned(),
+    };
+    number_of_value(&cast(value, affinity))
+}
+
+/// A value as a number: `Some(Some(_))` for INTEGER and REAL, `Some(None)` for NULL,
+/// `None` for any other value.
+#[inline(always)]
+pub(super) fn number_of_value(value: &Value) -> Option<Option<Numeric>> {
+    match value {
+        Value::Integer(i) => Some(Some(Numeric::Integer(*i))),
+        Value::Real(r) => Some(Some(Numeric::Real(*r))),
+        Value::Null => Some(None),
+        _ => None,
+    }
+}
+
+/// A number as a value (NULL for `None`).
+#[inline(always)]
+pub(super) fn number_value(number: Option<Numeric>) -> Value {
+    match number {
+        Some(Numeric::Integer(i)) => Value::Integer(i),
+        Some(Numeric::Real(r)) => Value::Real(r),
+        None => Value::Null,
+    }
+}
+
+/// Whether `eval` asks `number_call` first for `function` (nullif() is answered borrowed
+/// by `eval` itself, numbers or not).
+#[inline(always)]
+pub(super) fn computes_on_numbers(function: Function) -> bool {
+    matches!(
+        function,
+        Function::Abs | Function::Sign | Function::Round | Function::Length | Function::OctetLength
+    )
+}
+
+/// abs(), round(), sign() or nullif() of numeric arguments computed on numbers (what
+/// `function::call` gives for them); `None` for any other function, an argument that is
+/// not a number or NULL, and abs() of the smallest integer (whose error `call` reports).
+#[inline]
+pub(super) fn number_call(
+    function: Function,
+    args: &[Scalar],
+    row: &[Value],
+) -> Option<Option<Numeric>> {
+    match (function, args) {
+        (Function::Abs, [x]) => Some(match x.number(row)? {
+            None => None,
+            Some(Numeric::Integer(i)) => Some(Numeric::Integer(i.checked_abs()?)),
+            Some(Numeric::Real(r)) => Some(Numeric::Real(r.abs())),
+        }),
+        (Function::Sign, [x]) => Some(x.number(row)?.map(|number| {
+            Numeric::Integer(match number {
+                Numeric::Integer(i) => i.signum(),
+                Numeric::Real(r) if r > 0.0 => 1,
+                Numeric::Real(r) if r < 0.0 => -1,
+                Numeric::Real(_) => 0,
+            })
+        })),
+        (Function::Round, [x]) => Some(x.number(row)?.map(|x| round_number(x, 0))),
+        // Of text (a view included), counted in place; of NULL, NULL; of a number or a
+        // blob (and on an error, which `eval` then reports), `call` answers.
+        (Function::Length | Function::OctetLength, [x]) => match x.operand(row).ok()?.into_text() {
+            Ok(view) => Some(Some(Numeric::Integer(if function == Function::Length {
+                view.char_count()
+            } else {
+                view.unmapped().len()
+            } as i64))),
+            Err(value) if value.is_null() => Some(None),
+            Err(_) => None,
+        },
+        // nullif(x, y): NULL when the two are equal numbers (1 = 1.0), else x.
+        (Function::NullIf, [x, y]) => {
+            let (x, y) = (x.number(row)?, y.number(row)?);
+            match (x, y) {
+                (Some(a), Some(b)) if compare_numbers(a, b) == Ordering::Equal => Some(None),
+                _ => Some(x),
+            }
+        }
+        (Function::Round, [x, digits]) => {
+            // The digits are read first: NULL digits give NULL whatever X is.
+            let digits = match digits.number(row)? {
+                None => return Some(None),
+                Some(Numeric::Integer(i)) => i.clamp(0, 30),
+                Some(Numeric::Real(r)) => real_to_integer(r).clamp(0, 30),
+            };
+            Some(x.number(row)?.map(|x| round_number(x, digits as usize)))
+        }
+        _ => None,
+    }
+}
+
+/// round() of a number to `digits` decimals: always a REAL.
+#[inline]
+pub(super) fn round_number(x: Numeric, digits: usize) -> Numeric {
+    let r = match x {
+        Numeric::Integer(i) => i as f64,
+        Numeric::Real(r) => r,
+    };
+    Numeric::Real(round_real(r, digits))
+}
