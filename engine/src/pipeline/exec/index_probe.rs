@@ -245,7 +245,14 @@ impl<'p> JoinProber<'p> {
                 )?;
                 outcome
             }
-            Target::AllRows(_) => unreachable!("handled above"),
+            // Answered before the key was made: an error, not a panic, if it came here.
+            Target::AllRows(_) => {
+                debug_assert!(false, "an all-rows target reached the key probe");
+                Err(crate::err!(
+                    Internal,
+                    "an all-rows join target reached the key probe"
+                ))
+            }
         }
     }
 
