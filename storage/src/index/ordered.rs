@@ -82,6 +82,15 @@ impl OrderedEntries {
         out
     }
 
+    /// The collation of the key's part at `position` (BINARY past the declared ones).
+    #[inline]
+    fn collation_at(&self, position: usize) -> KeyCollation {
+        self.collations
+            .get(position)
+            .copied()
+            .unwrap_or(KeyCollation::Binary)
+    }
+
     /// `encode`, appending to `out`.
     pub fn encode_into<V: std::borrow::Borrow<Value>>(
         &self,
@@ -90,11 +99,7 @@ impl OrderedEntries {
         out: &mut Vec<u8>,
     ) {
         for (position, &column) in columns.iter().enumerate() {
-            let collation = self
-                .collations
-                .get(position)
-                .copied()
-                .unwrap_or(KeyCollation::Binary);
+            let collation = self.collation_at(position);
             encode_ordered_part(row[column].borrow(), collation, out);
         }
     }
@@ -110,11 +115,7 @@ impl OrderedEntries {
     ) -> bool {
         let mut rest = encoded;
         for (position, &column) in columns.iter().enumerate() {
-            let collation = self
-                .collations
-                .get(position)
-                .copied()
-                .unwrap_or(KeyCollation::Binary);
+            let collation = self.collation_at(position);
             match strip_ordered_part(row[column].borrow(), collation, rest) {
                 Some(after) => rest = after,
                 None => return false,

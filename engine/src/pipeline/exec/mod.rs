@@ -356,17 +356,26 @@ pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// The table access of a plan that is a scan or a projection of one, with the projection.
+fn one_table_read(
+    node: &Node,
+) -> Option<(&crate::plan::TableAccess, Option<&Vec<crate::expr::Expr>>)> {
+    match node {
+        Node::Scan(access) => Some((access, None)),
+        Node::Project { input, exprs } => match input.as_ref() {
+            Node::Scan(access) => Some((access, Some(exprs))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// A primary-key lookup, or a projection of one (the commonest OLTP query, and the commonest
 /// correlated subquery), run without an operator tree: `Some(row)` with at most one row,
 /// `None` for any other plan shape.
 pub(crate) fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
-    let (access, exprs) = match node {
-        Node::Scan(access) => (access, None),
-        Node::Project { input, exprs } => match input.as_ref() {
-            Node::Scan(access) => (access, Some(exprs)),
-            _ => return Ok(None),
-        },
-        _ => return Ok(None),
+    let Some((access, exprs)) = one_table_read(node) else {
+        return Ok(None);
     };
     let crate::plan::AccessPath::KeyLookup(key) = &access.path else {
         return Ok(None);
@@ -401,13 +410,8 @@ pub(crate) fn first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option
     if let Some(found) = key_lookup(node, context)? {
         return Ok(Some(found));
     }
-    let (access, exprs) = match node {
-        Node::Scan(access) => (access, None),
-        Node::Project { input, exprs } => match input.as_ref() {
-            Node::Scan(access) => (access, Some(exprs)),
-            _ => return Ok(None),
-        },
-        _ => return Ok(None),
+    let Some((access, exprs)) = one_table_read(node) else {
+        return Ok(None);
     };
     let mut first = None;
     let mut take_first = |_, values: &mut Row| -> Result<bool> {
