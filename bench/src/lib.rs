@@ -14,6 +14,7 @@ pub mod queries;
 pub mod report;
 pub mod rounds;
 pub mod settle;
+pub mod shapes;
 pub mod sql;
 pub mod sqlite_engine;
 #[cfg(feature = "stoolap")]

@@ -1,0 +1,250 @@
+//! What the shape probes (`ember-shapes` for queries, `ember-write-shapes` for writes)
+//! share: the tables both engines get (`SCHEMA`, `load`: the same rows, SQLite keyed by
+//! `id INTEGER PRIMARY KEY` and indexed as EmberDB is), an answer folded from a statement's
+//! rows or changes so both engines' results can be compared before timing, and the timing
+//! loop (median of runs within a time budget).
+
+use std::time::{Duration, Instant};
+
+use ember::Value;
+use rusqlite::types::ValueRef;
+
+/// The tables of every shape: `t` (indexed on `a` and `s`) and `u` (a quarter as many rows,
+/// `t_id` pointing into `t`).
+pub const SCHEMA: &[&str] = &[
+    "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
+    "CREATE INDEX t_a ON t(a)",
+    "CREATE INDEX t_s ON t(s)",
+    "CREATE TABLE u(id INTEGER PRIMARY KEY, t_id INTEGER, x REAL)",
+];
+
+/// A statement's result folded into one number: both engines must agree on it.
+#[derive(Default, Clone, Copy, PartialEq, Debug)]
+pub struct Answer {
+    pub rows: u64,
+    pub checksum: u64,
+}
+
+impl Answer {
+    pub fn add_integer(&mut self, i: i64) {
+        self.checksum = self.checksum.wrapping_mul(31).wrapping_add(i as u64);
+    }
+
+    pub fn add_real(&mut self, r: f64) {
+        // Rounded: sums in different orders differ in the last bits.
+        self.add_integer((r * 1000.0).round() as i64);
+    }
+
+    pub fn add_text(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.add_integer(i64::from(byte));
+        }
+    }
+
+    fn add_ember_value(&mut self, value: &Value) {
+        match value {
+            Value::Null => self.add_integer(-1),
+            Value::Integer(i) => self.add_integer(*i),
+            Value::Real(r) => self.add_real(*r),
+            Value::Text(t) => self.add_text(t.as_bytes()),
+            Value::Blob(b) => self.add_text(b),
+            Value::Boolean(b) => self.add_integer(i64::from(*b)),
+        }
+    }
+
+    fn add_sqlite_value(&mut self, value: ValueRef<'_>) {
+        match value {
+            ValueRef::Null => self.add_integer(-1),
+            ValueRef::Integer(i) => self.add_integer(i),
+            ValueRef::Real(r) => self.add_real(r),
+            ValueRef::Text(t) | ValueRef::Blob(t) => self.add_text(t),
+        }
+    }
+}
+
+/// EmberDB's answer to a query: its rows, every cell folded in.
+pub fn ember_answer(conn: &ember::Connection, sql: &str) -> Answer {
+    let rows = conn.query(sql, ()).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut answer = Answer::default();
+    for row in rows.values() {
+        answer.rows += 1;
+        for value in row {
+            answer.add_ember_value(value);
+        }
+    }
+    answer
+}
+
+/// SQLite's answer to a held statement, as `ember_answer` folds it.
+pub fn sqlite_answer(statement: &mut rusqlite::Statement<'_>) -> Answer {
+    let columns = statement.column_count();
+    let mut rows = statement.raw_query();
+    let mut answer = Answer::default();
+    while let Some(row) = rows.next().expect("sqlite row") {
+        answer.rows += 1;
+        for index in 0..columns {
+            answer.add_sqlite_value(row.get_ref(index).expect("sqlite cell"));
+        }
+    }
+    answer
+}
+
+/// Whether a write statement returns rows (a RETURNING clause).
+pub fn returns_rows(sql: &str) -> bool {
+    sql.to_ascii_uppercase().contains("RETURNING")
+}
+
+/// EmberDB's answer to a write: the rows it returned, or the rows it changed.
+pub fn ember_write_answer(conn: &ember::Connection, sql: &str) -> Answer {
+    if returns_rows(sql) {
+        return ember_answer(conn, sql);
+    }
+    let changed = conn
+        .execute(sql, ())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    Answer {
+        rows: 0,
+        checksum: changed as u64,
+    }
+}
+
+/// SQLite's answer to a held write statement, as `ember_write_answer` folds it.
+pub fn sqlite_write_answer(statement: &mut rusqlite::Statement<'_>, returns: bool) -> Answer {
+    if returns {
+        return sqlite_answer(statement);
+    }
+    let changed = statement.raw_execute().expect("sqlite write");
+    Answer {
+        rows: 0,
+        checksum: changed as u64,
+    }
+}
+
+/// Runs `run` until `budget` passed (at least 3 times); the median seconds per run.
+pub fn time_median(budget: Duration, mut run: impl FnMut()) -> f64 {
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < 3 || (started.elapsed() < budget && times.len() < 10_000) {
+        let one = Instant::now();
+        run();
+        times.push(one.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// The median of `times` (not empty).
+pub fn median(mut times: Vec<f64>) -> f64 {
+    debug_assert!(!times.is_empty());
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// The geometric mean of `ratios` (not empty).
+pub fn geometric_mean(ratios: &[f64]) -> f64 {
+    debug_assert!(!ratios.is_empty());
+    (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp()
+}
+
+/// Creates `SCHEMA` in both engines and loads the same `rows` rows of `t` (and a quarter
+/// as many of `u`) into each, from a fixed pseudo-random stream; SQLite is then analyzed.
+pub fn load(rows: i64, ember: &ember::Connection, sqlite: &rusqlite::Connection) {
+    for sql in SCHEMA {
+        ember.execute(sql, ()).expect("ember schema");
+        sqlite.execute(sql, []).expect("sqlite schema");
+    }
+    ember.execute("BEGIN", ()).expect("begin");
+    sqlite.execute("BEGIN", []).expect("begin");
+    {
+        let mut insert_t = sqlite
+            .prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)")
+            .expect("prepare");
+        let mut insert_u = sqlite
+            .prepare("INSERT INTO u VALUES (?, ?, ?)")
+            .expect("prepare");
+        // A fixed linear congruential stream: the same rows every run.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state >> 33
+        };
+        for id in 1..=rows {
+            let a = (next() % (rows as u64 / 4).max(1)) as i64;
+            let b = (next() % 1000) as i64;
+            let c = (next() % 1_000_000) as f64 / 1_000_000.0;
+            let s = format!("k{}", next() % (rows as u64));
+            let g = format!("g{}", next() % 50);
+            ember
+                .execute(
+                    "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
+                    (id, a, b, c, s.as_str(), g.as_str()),
+                )
+                .expect("ember insert");
+            insert_t
+                .execute(rusqlite::params![id, a, b, c, s, g])
+                .expect("sqlite insert");
+            if id % 4 == 0 {
+                let t_id = (next() % (rows as u64)) as i64 + 1;
+                let x = (next() % 1000) as f64 / 1000.0;
+                ember
+                    .execute("INSERT INTO u VALUES (?, ?, ?)", (id / 4, t_id, x))
+                    .expect("ember insert");
+                insert_u
+                    .execute(rusqlite::params![id / 4, t_id, x])
+                    .expect("sqlite insert");
+            }
+        }
+    }
+    ember.execute("COMMIT", ()).expect("commit");
+    sqlite.execute("COMMIT", []).expect("commit");
+    sqlite.execute("ANALYZE", []).expect("analyze");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_engines_load_the_same_rows_and_fold_them_alike() {
+        let db = ember::Database::in_memory();
+        let ember = db.connect();
+        let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+        load(400, &ember, &sqlite);
+        let sql = "SELECT id, a, b, c, s, g FROM t ORDER BY id";
+        let mut statement = sqlite.prepare(sql).unwrap();
+        let expected = sqlite_answer(&mut statement);
+        assert_eq!(expected.rows, 400);
+        assert_eq!(ember_answer(&ember, sql), expected);
+        // A changed cell changes the answer.
+        ember
+            .execute("UPDATE t SET b = b + 1 WHERE id = 7", ())
+            .unwrap();
+        assert_ne!(ember_answer(&ember, sql), expected);
+    }
+
+    #[test]
+    fn write_answers_count_changes_or_fold_returned_rows() {
+        let db = ember::Database::in_memory();
+        let ember = db.connect();
+        let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+        load(200, &ember, &sqlite);
+        for sql in [
+            "UPDATE t SET b = 1 WHERE id <= 10",
+            "UPDATE t SET b = 2 WHERE id <= 5 RETURNING id, b",
+        ] {
+            let mut statement = sqlite.prepare(sql).unwrap();
+            let expected = sqlite_write_answer(&mut statement, returns_rows(sql));
+            assert_eq!(ember_write_answer(&ember, sql), expected, "{sql}");
+        }
+        let mut statement = sqlite.prepare("DELETE FROM t WHERE id <= 3").unwrap();
+        assert_eq!(sqlite_write_answer(&mut statement, false).checksum, 3);
+    }
+
+    #[test]
+    fn median_and_geometric_mean() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert!((geometric_mean(&[2.0, 8.0]) - 4.0).abs() < 1e-12);
+    }
+}
