@@ -126,6 +126,7 @@ impl Table {
         // Slots given back with their keys (primary-key tables).
         let mut reusable: Vec<RowId> = Vec::new();
         let mut key_values = Vec::new();
+        let mut unindexing = super::unindex::UnindexBuffers::default();
         let keyed = self.primary().is_some();
         for row in rows {
             if let Some(slot) = self.slot(row) {
@@ -149,7 +150,13 @@ impl Table {
                         // SAFETY: unlinked but not destroyed: destruction is deferred
                         // below, after this pinned `guard`.
                         let version = unsafe { version.deref() };
-                        super::indexing::unindex_version(self, row, version, &guard);
+                        super::unindex::unindex_version(
+                            self,
+                            row,
+                            version,
+                            &guard,
+                            &mut unindexing,
+                        );
                     }
                 }
                 if emptied && emptied_head.is_retired() {

@@ -1,6 +1,7 @@
 //! Secondary indexes over MVCC tables: creating one (register, then populate from every
 //! version of every slot, then verify uniqueness), maintaining them on writes, rollback and
-//! garbage collection, and reading through them.
+//! garbage collection (an unlinked version's entries: `unindex.rs`), and reading through
+//! them.
 //!
 //! INVARIANT. For every version in a slot's chain and every index, the entry (key of the
 //! version, slot) is present, unless the key has a NULL part. Entries whose key no version
@@ -153,56 +154,70 @@ fn slot_holder(
 }
 
 /// Whether any version in slot `row`'s chain has `key`.
-fn chain_has_key(
+pub(super) fn chain_has_key(
     table: &Table,
     row: RowId,
     index: &SecondaryIndex,
     key: &IndexKey,
     guard: &Guard,
     buffer: &mut Vec<Value>,
+    wanted: Option<&[bool]>,
 ) -> StorageResult<bool> {
-    chain_any(table, row, guard, buffer, |values| {
+    chain_any(table, row, guard, buffer, wanted, |values| {
         index.key_of(values).as_ref() == Some(key)
     })
 }
 
 /// Whether any version in slot `row`'s chain has `encoded` as its ordered key in `index`.
-fn chain_has_ordered_key(
+pub(super) fn chain_has_ordered_key(
     table: &Table,
     row: RowId,
     index: &SecondaryIndex,
     encoded: &[u8],
     guard: &Guard,
     buffer: &mut Vec<Value>,
+    wanted: Option<&[bool]>,
 ) -> StorageResult<bool> {
-    chain_any(table, row, guard, buffer, |values| {
+    chain_any(table, row, guard, buffer, wanted, |values| {
         index.ordered_key_of(values).as_deref() == Some(encoded)
     })
 }
 
-/// Whether any version in slot `row`'s chain, decoded, passes `test`.
-fn chain_any(
+/// Whether any version in slot `row`'s chain, decoded (only the `wanted` columns when
+/// given; the others read NULL), passes `test`.
+pub(super) fn chain_any(
     table: &Table,
     row: RowId,
     guard: &Guard,
     buffer: &mut Vec<Value>,
+    wanted: Option<&[bool]>,
     mut test: impl FnMut(&[Value]) -> bool,
+) -> StorageResult<bool> {
+    let schema = table.schema();
+    chain_payloads_any(table, row, guard, |payload| {
+        schema.decode_columns_into(row, payload, wanted, buffer)?;
+        Ok(test(buffer))
+    })
+}
+
+/// Whether the payload of any version in slot `row`'s chain (or the frozen row it holds)
+/// passes `test`, newest first; stops at the first that does, or the first error.
+pub(super) fn chain_payloads_any(
+    table: &Table,
+    row: RowId,
+    guard: &Guard,
+    mut test: impl FnMut(&[u8]) -> StorageResult<bool>,
 ) -> StorageResult<bool> {
     let Some(slot) = table.slot(row) else {
         return Ok(false);
     };
-    let schema = table.schema();
     let mut current = match chain_start(slot.head.load(Ordering::Acquire, guard)) {
         Ok(version) => version,
-        Err(payload) => {
-            schema.decode_into(row, payload, buffer)?;
-            return Ok(test(buffer));
-        }
+        Err(payload) => return test(payload),
     };
     // SAFETY: pinned guard; see `slot_holder`.
     while let Some(version) = unsafe { current.as_ref() } {
-        schema.decode_into(row, version.payload(guard), buffer)?;
-        if test(buffer) {
+        if test(version.payload(guard))? {
             return Ok(true);
         }
         current = version.older.load(Ordering::Acquire, guard);
@@ -276,39 +291,6 @@ pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
         writer.insert(key, row);
     }
     Ok(())
-}
-
-/// Removes the entries of `version` (just unlinked from slot `row`, still alive under
-/// `guard`) whose key no remaining version of the slot has.
-pub(super) fn unindex_version(table: &Table, row: RowId, version: &Version, guard: &Guard) {
-    let indexes = table.secondary.load();
-    let mut buffer = Vec::new();
-    let mut chain_buffer = Vec::new();
-    for index in indexes.iter() {
-        if let Some(ordered) = index.ordered() {
-            if table
-                .schema()
-                .decode_into(row, version.payload(guard), &mut buffer)
-                .is_ok()
-            {
-                let encoded = ordered.encode(index.columns(), &buffer);
-                let _writer = index.map.lock_writer();
-                let kept =
-                    chain_has_ordered_key(table, row, index, &encoded, guard, &mut chain_buffer);
-                if let Ok(false) = kept {
-                    ordered.remove(&encoded, row, guard);
-                }
-            }
-        }
-        let Ok(Some(key)) = version_key(table, row, index, version, guard, &mut buffer) else {
-            continue;
-        };
-        let writer = index.map.lock_writer();
-        // A payload that fails to decode keeps its entries: stale entries are harmless.
-        if let Ok(false) = chain_has_key(table, row, index, &key, guard, &mut chain_buffer) {
-            writer.remove(&key, row);
-        }
-    }
 }
 
 impl Table {
@@ -560,8 +542,15 @@ impl Table {
                 for batch in entries.chunks(SLOTS_PER_BATCH as usize) {
                     let _writer = index.map.lock_writer();
                     for (encoded, row) in batch {
-                        let kept =
-                            chain_has_ordered_key(self, *row, index, encoded, &guard, &mut buffer);
+                        let kept = chain_has_ordered_key(
+                            self,
+                            *row,
+                            index,
+                            encoded,
+                            &guard,
+                            &mut buffer,
+                            None,
+                        );
                         if let Ok(false) = kept {
                             removed += u64::from(ordered.remove(encoded, *row, &guard));
                         }
@@ -575,7 +564,9 @@ impl Table {
             for batch in entries.chunks(SLOTS_PER_BATCH as usize) {
                 let writer = index.map.lock_writer();
                 for (key, row) in batch {
-                    if let Ok(false) = chain_has_key(self, *row, index, key, &guard, &mut buffer) {
+                    if let Ok(false) =
+                        chain_has_key(self, *row, index, key, &guard, &mut buffer, None)
+                    {
                         removed += u64::from(writer.remove(key, *row));
                     }
                 }

@@ -51,6 +51,7 @@ mod slot_reuse;
 mod spare;
 mod table;
 mod transaction;
+mod unindex;
 mod version;
 
 pub use active::ActiveSnapshots;

@@ -466,6 +466,7 @@ impl Transaction {
             return;
         }
         let guard = epoch::pin();
+        let mut unindexing = super::unindex::UnindexBuffers::default();
         while self.writes.len() > savepoint {
             let write = self.writes.pop().expect("length checked");
             let version = write.version.get();
@@ -485,7 +486,13 @@ impl Transaction {
                     slot.head
                         .store(HeadWord::from_version(older), Ordering::Release);
                     if table.has_indexes() {
-                        super::indexing::unindex_version(table, write.row, version, &guard);
+                        super::unindex::unindex_version(
+                            table,
+                            write.row,
+                            version,
+                            &guard,
+                            &mut unindexing,
+                        );
                     }
                     let account = Arc::clone(table.pool().account());
                     account.pending_frees.fetch_add(1, Ordering::AcqRel);

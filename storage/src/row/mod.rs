@@ -22,6 +22,7 @@ mod legacy;
 mod raw_check;
 mod reader;
 mod real;
+mod same_columns;
 
 pub use added::encode_with_added;
 pub use legacy::{upgrade_fixed_reals, RowFormat};
@@ -29,6 +30,7 @@ pub use raw_check::{
     key_real, real_key, RawCheck, RawChecks, RawClass, TextCheck, TextTest, RAW_COLUMNS_MAX,
 };
 pub(crate) use real::real_end;
+pub(crate) use same_columns::identical_columns;
 
 use reader::Step;
 
