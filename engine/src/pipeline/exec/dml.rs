@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use ember_storage::{StorageErrorKind, Transaction, Value};
+use ember_storage::{RowId, StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
@@ -17,7 +17,7 @@ use crate::plan::{OnConflict, Returning, TableAccess, UpdateFrom};
 
 use super::constraint::RowGuard;
 use super::returning::{written_rows_charge, WrittenRows};
-use super::scan::collect_targets;
+use super::targets::{collect_targets, visit_targets};
 use super::update_or::{in_key_order, Occupant, Resolution};
 use super::{ExecContext, RowSink};
 
@@ -225,6 +225,30 @@ fn new_values(
     Ok((targets, changes))
 }
 
+/// Each target row's new values, `(column, value)` per assignment, row after row.
+type Changes = Vec<(usize, Value)>;
+
+/// `new_values` keeping only each target's row id (nothing reads the old rows after): the
+/// new values are computed as each row is decoded, into one reused buffer.
+fn new_values_by_id(
+    txn: &Transaction,
+    (target, assignments): (&TableAccess, &[(usize, Expr)]),
+    env: StatementEnv<'_>,
+) -> Result<(Vec<RowId>, Changes)> {
+    let runtime = SubqueryRuntime::new(txn, env);
+    let context = ExecContext::new(&runtime);
+    let mut targets = Vec::new();
+    let mut changes = Vec::new();
+    visit_targets(target, &context, &mut |row_id, row| {
+        for (position, expr) in assignments {
+            changes.push((*position, expr.eval(row, &context.eval)?));
+        }
+        targets.push(row_id);
+        Ok(())
+    })?;
+    Ok((targets, changes))
+}
+
 /// UPDATE without RETURNING, CHECK or foreign keys to enforce: the common case, kept small
 /// so it inlines as it did before those clauses existed.
 fn update_plain(
@@ -234,10 +258,10 @@ fn update_plain(
 ) -> Result<usize> {
     let table = &target.table;
     let width = assignments.len();
-    let (targets, mut changes) = new_values(txn, (target, assignments), env)?;
+    let (targets, mut changes) = new_values_by_id(txn, (target, assignments), env)?;
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
     let mut chunks = changes.chunks_exact_mut(width.max(1));
-    for (row_id, _) in &targets {
+    for row_id in &targets {
         let row_changes = match width {
             0 => &mut [],
             _ => chunks.next().expect("one chunk per target row"),

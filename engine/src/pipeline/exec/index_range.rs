@@ -396,19 +396,3 @@ pub fn visit_range_rows(
     cursor.keep_scratch(context);
     Ok(true)
 }
-
-/// Every (row id, row) of an index range that passes the access filter (for DML, which
-/// reads all its targets first), or `None` when the index no longer exists.
-pub fn range_targets(
-    access: &TableAccess,
-    range: &IndexRange,
-    context: &ExecContext<'_>,
-) -> Result<Option<Vec<(RowId, Row)>>> {
-    let mut targets: Vec<(RowId, Row)> = Vec::new();
-    let found = for_each_range_row(access, range, context, &mut |row_id, values| {
-        context.check_rows(targets.len())?;
-        targets.push((row_id, values.to_vec()));
-        Ok(())
-    })?;
-    Ok(found.then_some(targets))
-}

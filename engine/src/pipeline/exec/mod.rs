@@ -40,6 +40,7 @@ mod scan_filter;
 mod schema_host;
 pub mod system;
 mod table_function;
+mod targets;
 mod text_groups;
 mod top_k;
 mod top_k_bound;

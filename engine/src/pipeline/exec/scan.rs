@@ -443,31 +443,6 @@ fn primary_key_of(
         .map(|index_key| (index_key, exact)))
 }
 
-/// Every (row id, row) the access reaches and its filter passes, collected up front (DML
-/// reads all targets before changing any, so it never sees its own changes).
-pub fn collect_targets(
-    access: &TableAccess,
-    context: &ExecContext<'_>,
-) -> Result<Vec<(RowId, Row)>> {
-    match &access.path {
-        AccessPath::KeyLookup(key) => Ok(lookup_key(access, key, context)?.into_iter().collect()),
-        AccessPath::KeyIn(keys) => key_in_targets(access, keys, context),
-        AccessPath::IndexLookup { .. }
-        | AccessPath::IndexIn { .. }
-        | AccessPath::IndexInSet { .. } => match index_targets(access, context)? {
-            Some(targets) => Ok(targets),
-            None => scan_targets(access, context),
-        },
-        AccessPath::IndexRange(range) => {
-            match super::index_range::range_targets(access, range, context)? {
-                Some(targets) => Ok(targets),
-                None => scan_targets(access, context),
-            }
-        }
-        AccessPath::FullScan | AccessPath::KeyRange(_) => scan_targets(access, context),
-    }
-}
-
 /// The rows whose primary key is one of `keys` and that pass the filter, each once.
 fn key_in_targets(
     access: &TableAccess,
@@ -485,72 +460,6 @@ fn key_in_targets(
         }
     }
     Ok(targets)
-}
-
-/// Visits one row a DML access reaches: keeps it in `targets` when it passes the access
-/// filter (within the statement's row limit), records an error in `failure`; returns
-/// whether the visit goes on.
-fn keep_target(
-    access: &TableAccess,
-    context: &ExecContext<'_>,
-    targets: &mut Vec<(RowId, Row)>,
-    failure: &mut Option<crate::Error>,
-    row_id: RowId,
-    values: &mut Vec<Value>,
-) -> bool {
-    let keep = match &access.filter {
-        None => Ok(true),
-        Some(predicate) => predicate.matches(values, &context.eval),
-    };
-    match keep.and_then(|keep| {
-        if keep {
-            context.check_rows(targets.len())?;
-        }
-        Ok(keep)
-    }) {
-        // The decoded row moves out (the next one decodes into a fresh buffer).
-        Ok(true) => targets.push((row_id, std::mem::take(values))),
-        Ok(false) => {}
-        Err(error) => *failure = Some(error),
-    }
-    failure.is_none()
-}
-
-/// Every (row id, row) of a full scan that passes the access filter.
-fn scan_targets(access: &TableAccess, context: &ExecContext<'_>) -> Result<Vec<(RowId, Row)>> {
-    let table = &access.table.storage;
-    let mut targets = Vec::new();
-    let mut failure = None;
-    let mut buffer = Vec::new();
-    let window = super::key_range::direct_window(access, context)?;
-    // A key range walks its window of direct slots, then the overflow rows.
-    let ranges = if window == (0..RowId::MAX) {
-        vec![window]
-    } else {
-        let [direct, overflow] = table.row_ranges();
-        vec![
-            window.start..window.end.min(direct.end).max(window.start),
-            overflow,
-        ]
-    };
-    for rows in ranges {
-        context.txn.scan_batch_columns(
-            table,
-            rows,
-            access.read.columns(),
-            &mut buffer,
-            |row_id, values| {
-                keep_target(access, context, &mut targets, &mut failure, row_id, values)
-            },
-        )?;
-        if failure.is_some() {
-            break;
-        }
-    }
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(targets),
-    }
 }
 
 /// The index key for `values` (evaluated, coerced to the column types), or `None` when no
@@ -627,23 +536,6 @@ pub(super) fn with_index_columns(
         wanted
     });
     schema.decoder(wanted.as_deref())
-}
-
-/// The rows a secondary-index access reaches that pass its filter, or `None` when the index
-/// no longer exists (the caller scans instead).
-fn index_targets(
-    access: &TableAccess,
-    context: &ExecContext<'_>,
-) -> Result<Option<Vec<(RowId, Row)>>> {
-    let mut targets: Vec<(RowId, Row)> = Vec::new();
-    let mut buffer = Vec::new();
-    let found = for_each_index_row(access, context, &mut buffer, |row_id, values| {
-        context.check_rows(targets.len())?;
-        // The decoded row moves out (the next one decodes into a fresh buffer).
-        targets.push((row_id, std::mem::take(values)));
-        Ok(true)
-    })?;
-    Ok(found.then_some(targets))
 }
 
 /// Calls `visit` with every row a secondary-index access reaches that passes its filter,

@@ -12,7 +12,7 @@ use crate::plan::{TableAccess, UpdateFrom};
 
 use super::dml::Targets;
 use super::join_table::{hash_key, keys_match, JoinTable, ENTRY_BYTES};
-use super::scan::collect_targets;
+use super::targets::collect_targets;
 use super::{build, row_bytes, ExecContext, Row};
 
 /// The FROM rows, materialized.

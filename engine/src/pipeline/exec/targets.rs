@@ -1,0 +1,146 @@
+//! The rows a DML statement targets: every row its access path reaches (primary-key
+//! lookup or IN list, secondary-index lookup or range, key range, full scan) that passes
+//! the access filter, each once, within the statement's row limit. `visit_targets` hands
+//! each to a visitor as it is decoded, into one reused buffer, so an UPDATE that needs
+//! only the new values computes them in passing and keeps no copy of the rows;
+//! `collect_targets` keeps the rows (DELETE .. RETURNING, conflict resolution, foreign
+//! keys). Either way a statement reads all its targets before it changes any, so it never
+//! sees its own changes.
+
+use std::collections::HashSet;
+
+use ember_storage::{RowId, Value};
+
+use crate::error::Result;
+use crate::plan::{AccessPath, TableAccess};
+
+use super::index_range::visit_range_rows;
+use super::key_range::direct_window;
+use super::scan::{for_each_index_row, lookup_key_into};
+use super::{ExecContext, Row};
+
+/// Calls `visit` with every target row of `access` (its id and its values, decoded into a
+/// reused buffer that `visit` may take), in the access path's order.
+pub fn visit_targets(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    visit: &mut dyn FnMut(RowId, &mut Vec<Value>) -> Result<()>,
+) -> Result<()> {
+    let mut buffer = Vec::new();
+    let mut visited = 0usize;
+    // Every target counts against the statement's row limit before it is handed over.
+    let mut counted = |row_id: RowId, values: &mut Vec<Value>| -> Result<()> {
+        context.check_rows(visited)?;
+        visited += 1;
+        visit(row_id, values)
+    };
+    match &access.path {
+        AccessPath::KeyLookup(key) => {
+            buffer.reserve_exact(access.table.columns.len());
+            if let Some(row_id) = lookup_key_into(access, key, context, &mut buffer)? {
+                counted(row_id, &mut buffer)?;
+            }
+            Ok(())
+        }
+        AccessPath::KeyIn(keys) => {
+            let mut seen = HashSet::with_capacity(keys.len());
+            for key in keys {
+                buffer.reserve_exact(access.table.columns.len());
+                if let Some(row_id) = lookup_key_into(access, key, context, &mut buffer)? {
+                    if seen.insert(row_id) {
+                        counted(row_id, &mut buffer)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        AccessPath::IndexLookup { .. }
+        | AccessPath::IndexIn { .. }
+        | AccessPath::IndexInSet { .. } => {
+            let found = for_each_index_row(access, context, &mut buffer, |row_id, values| {
+                counted(row_id, values)?;
+                Ok(true)
+            })?;
+            if found {
+                return Ok(());
+            }
+            scan_targets(access, context, &mut buffer, &mut counted)
+        }
+        AccessPath::IndexRange(range) => {
+            let found = visit_range_rows(access, range, context, &mut buffer, |row_id, values| {
+                counted(row_id, values)?;
+                Ok(true)
+            })?;
+            if found {
+                return Ok(());
+            }
+            scan_targets(access, context, &mut buffer, &mut counted)
+        }
+        AccessPath::FullScan | AccessPath::KeyRange(_) => {
+            scan_targets(access, context, &mut buffer, &mut counted)
+        }
+    }
+}
+
+/// Every (row id, row) the access reaches and its filter passes, collected up front.
+pub fn collect_targets(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+) -> Result<Vec<(RowId, Row)>> {
+    let mut targets: Vec<(RowId, Row)> = Vec::new();
+    visit_targets(access, context, &mut |row_id, values| {
+        // The decoded row moves out (the next one decodes into a fresh buffer).
+        targets.push((row_id, std::mem::take(values)));
+        Ok(())
+    })?;
+    Ok(targets)
+}
+
+/// Visits the rows of a full scan (or a key range's window of it) that pass the access
+/// filter.
+fn scan_targets(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    buffer: &mut Vec<Value>,
+    visit: &mut dyn FnMut(RowId, &mut Vec<Value>) -> Result<()>,
+) -> Result<()> {
+    let table = &access.table.storage;
+    let mut failure = None;
+    let window = direct_window(access, context)?;
+    // A key range walks its window of direct slots, then the overflow rows.
+    let ranges = if window == (0..RowId::MAX) {
+        vec![window]
+    } else {
+        let [direct, overflow] = table.row_ranges();
+        vec![
+            window.start..window.end.min(direct.end).max(window.start),
+            overflow,
+        ]
+    };
+    for rows in ranges {
+        context.txn.scan_batch_columns(
+            table,
+            rows,
+            access.read.columns(),
+            buffer,
+            |row_id, values| {
+                let outcome = match &access.filter {
+                    None => Ok(true),
+                    Some(predicate) => predicate.matches(values, &context.eval),
+                }
+                .and_then(|keep| if keep { visit(row_id, values) } else { Ok(()) });
+                if let Err(error) = outcome {
+                    failure = Some(error);
+                }
+                failure.is_none()
+            },
+        )?;
+        if failure.is_some() {
+            break;
+        }
+    }
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
