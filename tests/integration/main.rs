@@ -16,6 +16,7 @@ mod crashtest_asof;
 mod cte;
 mod differential;
 mod dml_clauses;
+mod dml_targets;
 mod drop_column;
 mod drop_column_concurrency;
 mod drop_column_durability;

@@ -1,7 +1,8 @@
 //! The rows a DML statement targets: every row its access path reaches (primary-key
 //! lookup or IN list, secondary-index lookup or range, key range, full scan) that passes
 //! the access filter, each once, within the statement's row limit. `visit_targets` hands
-//! each to a visitor as it is decoded, into one reused buffer, so an UPDATE that needs
+//! each to a visitor as it is decoded, into one reused buffer (a full scan through the
+//! scans' compiled, staged filter: `scan::scan_slots`), so an UPDATE that needs
 //! only the new values computes them in passing and keeps no copy of the rows;
 //! `collect_targets` keeps the rows (DELETE .. RETURNING, conflict resolution, foreign
 //! keys). Either way a statement reads all its targets before it changes any, so it never
@@ -15,21 +16,20 @@ use crate::error::Result;
 use crate::plan::{AccessPath, TableAccess};
 
 use super::index_range::visit_range_rows;
-use super::key_range::direct_window;
-use super::scan::{for_each_index_row, lookup_key_into};
+use super::scan::{for_each_index_row, lookup_key_into, scan_slots};
 use super::{ExecContext, Row};
 
 /// Calls `visit` with every target row of `access` (its id and its values, decoded into a
-/// reused buffer that `visit` may take), in the access path's order.
+/// reused buffer), in the access path's order.
 pub fn visit_targets(
     access: &TableAccess,
     context: &ExecContext<'_>,
-    visit: &mut dyn FnMut(RowId, &mut Vec<Value>) -> Result<()>,
+    visit: &mut dyn FnMut(RowId, &[Value]) -> Result<()>,
 ) -> Result<()> {
     let mut buffer = Vec::new();
     let mut visited = 0usize;
     // Every target counts against the statement's row limit before it is handed over.
-    let mut counted = |row_id: RowId, values: &mut Vec<Value>| -> Result<()> {
+    let mut counted = |row_id: RowId, values: &[Value]| -> Result<()> {
         context.check_rows(visited)?;
         visited += 1;
         visit(row_id, values)
@@ -64,7 +64,7 @@ pub fn visit_targets(
             if found {
                 return Ok(());
             }
-            scan_targets(access, context, &mut buffer, &mut counted)
+            scan_slots(access, access.read.decoder(), context, &mut counted)
         }
         AccessPath::IndexRange(range) => {
             let found = visit_range_rows(access, range, context, &mut buffer, |row_id, values| {
@@ -74,10 +74,10 @@ pub fn visit_targets(
             if found {
                 return Ok(());
             }
-            scan_targets(access, context, &mut buffer, &mut counted)
+            scan_slots(access, access.read.decoder(), context, &mut counted)
         }
         AccessPath::FullScan | AccessPath::KeyRange(_) => {
-            scan_targets(access, context, &mut buffer, &mut counted)
+            scan_slots(access, access.read.decoder(), context, &mut counted)
         }
     }
 }
@@ -89,58 +89,8 @@ pub fn collect_targets(
 ) -> Result<Vec<(RowId, Row)>> {
     let mut targets: Vec<(RowId, Row)> = Vec::new();
     visit_targets(access, context, &mut |row_id, values| {
-        // The decoded row moves out (the next one decodes into a fresh buffer).
-        targets.push((row_id, std::mem::take(values)));
+        targets.push((row_id, values.to_vec()));
         Ok(())
     })?;
     Ok(targets)
-}
-
-/// Visits the rows of a full scan (or a key range's window of it) that pass the access
-/// filter.
-fn scan_targets(
-    access: &TableAccess,
-    context: &ExecContext<'_>,
-    buffer: &mut Vec<Value>,
-    visit: &mut dyn FnMut(RowId, &mut Vec<Value>) -> Result<()>,
-) -> Result<()> {
-    let table = &access.table.storage;
-    let mut failure = None;
-    let window = direct_window(access, context)?;
-    // A key range walks its window of direct slots, then the overflow rows.
-    let ranges = if window == (0..RowId::MAX) {
-        vec![window]
-    } else {
-        let [direct, overflow] = table.row_ranges();
-        vec![
-            window.start..window.end.min(direct.end).max(window.start),
-            overflow,
-        ]
-    };
-    for rows in ranges {
-        context.txn.scan_batch_columns(
-            table,
-            rows,
-            access.read.columns(),
-            buffer,
-            |row_id, values| {
-                let outcome = match &access.filter {
-                    None => Ok(true),
-                    Some(predicate) => predicate.matches(values, &context.eval),
-                }
-                .and_then(|keep| if keep { visit(row_id, values) } else { Ok(()) });
-                if let Err(error) = outcome {
-                    failure = Some(error);
-                }
-                failure.is_none()
-            },
-        )?;
-        if failure.is_some() {
-            break;
-        }
-    }
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(()),
-    }
 }
