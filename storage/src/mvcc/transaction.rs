@@ -454,6 +454,13 @@ impl Transaction {
         });
     }
 
+    /// Makes room in the write log for `rows` more row updates or deletes (two entries
+    /// each), so a statement that knows its targets grows the log once, not by doubling
+    /// (each doubling of a large log is a reallocation and a copy).
+    pub fn reserve_row_writes(&mut self, rows: usize) {
+        self.writes.reserve(rows.saturating_mul(2));
+    }
+
     /// A savepoint: the current length of the write log. `rollback_to` undoes every write
     /// made after it (statement-level atomicity inside an explicit transaction).
     pub fn savepoint(&self) -> usize {

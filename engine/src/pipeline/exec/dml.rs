@@ -259,6 +259,7 @@ fn update_plain(
     let table = &target.table;
     let width = assignments.len();
     let (targets, mut changes) = new_values_by_id(txn, (target, assignments), env)?;
+    txn.reserve_row_writes(targets.len());
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
     let mut chunks = changes.chunks_exact_mut(width.max(1));
     for row_id in &targets {
