@@ -94,9 +94,10 @@ pub fn returns_rows(sql: &str) -> bool {
     sql.to_ascii_uppercase().contains("RETURNING")
 }
 
-/// EmberDB's answer to a write: the rows it returned, or the rows it changed.
-pub fn ember_write_answer(conn: &ember::Connection, sql: &str) -> Answer {
-    if returns_rows(sql) {
+/// EmberDB's answer to a write (`returns`: it has a RETURNING clause, `returns_rows`):
+/// the rows it returned, or the rows it changed.
+pub fn ember_write_answer(conn: &ember::Connection, sql: &str, returns: bool) -> Answer {
+    if returns {
         return ember_answer(conn, sql);
     }
     let changed = conn
@@ -236,7 +237,11 @@ mod tests {
         ] {
             let mut statement = sqlite.prepare(sql).unwrap();
             let expected = sqlite_write_answer(&mut statement, returns_rows(sql));
-            assert_eq!(ember_write_answer(&ember, sql), expected, "{sql}");
+            assert_eq!(
+                ember_write_answer(&ember, sql, returns_rows(sql)),
+                expected,
+                "{sql}"
+            );
         }
         let mut statement = sqlite.prepare("DELETE FROM t WHERE id <= 3").unwrap();
         assert_eq!(sqlite_write_answer(&mut statement, false).checksum, 3);

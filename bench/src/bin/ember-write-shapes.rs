@@ -169,12 +169,14 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// One run of a shape on EmberDB: its statements' answers, in order.
-fn ember_run(conn: &ember::Connection, shape: &WriteShape) -> Vec<Answer> {
+/// One run of a shape on EmberDB: its statements' answers, in order. `returns` says which
+/// statements return rows (found once, as for SQLite's held statements).
+fn ember_run(conn: &ember::Connection, shape: &WriteShape, returns: &[bool]) -> Vec<Answer> {
     shape
         .statements
         .iter()
-        .map(|sql| ember_write_answer(conn, sql))
+        .zip(returns)
+        .map(|(sql, &returns)| ember_write_answer(conn, sql, returns))
         .collect()
 }
 
@@ -190,9 +192,14 @@ fn sqlite_run(statements: &mut [(rusqlite::Statement<'_>, bool)]) -> Vec<Answer>
 /// `valgrind --tool=callgrind --toggle-collect='*profiled_ember_writes*'
 /// target/release/ember-write-shapes --rows 50000 --only NAME --profile 5`.
 #[inline(never)]
-fn profiled_ember_writes(conn: &ember::Connection, shape: &WriteShape, runs: usize) {
+fn profiled_ember_writes(
+    conn: &ember::Connection,
+    shape: &WriteShape,
+    returns: &[bool],
+    runs: usize,
+) {
     for _ in 0..runs {
-        std::hint::black_box(ember_run(conn, shape));
+        std::hint::black_box(ember_run(conn, shape, returns));
     }
 }
 
@@ -259,8 +266,9 @@ fn main() {
                 (statement, returns_rows(sql))
             })
             .collect();
+        let returns: Vec<bool> = statements.iter().map(|(_, returns)| *returns).collect();
         let expected = sqlite_run(&mut statements);
-        let got = ember_run(&ember, shape);
+        let got = ember_run(&ember, shape, &returns);
         if got != expected {
             println!(
                 "| {} | wrong answer: {got:?} | {expected:?} | - |",
@@ -269,7 +277,7 @@ fn main() {
             continue;
         }
         if let Some(runs) = args.profile {
-            profiled_ember_writes(&ember, shape, runs);
+            profiled_ember_writes(&ember, shape, &returns, runs);
             profiled_sqlite_writes(&mut statements, runs);
             println!("| {} | profiled {runs} runs | - | - |", shape.name);
             continue;
@@ -277,7 +285,7 @@ fn main() {
         let (mut ember_times, mut sqlite_times) = (Vec::new(), Vec::new());
         for _ in 0..args.rounds {
             ember_times.push(time_median(budget, || {
-                std::hint::black_box(ember_run(&ember, shape));
+                std::hint::black_box(ember_run(&ember, shape, &returns));
             }));
             sqlite_times.push(time_median(budget, || {
                 std::hint::black_box(sqlite_run(&mut statements));
