@@ -302,6 +302,24 @@ const SHAPES: &[(&str, &str)] = &[
         "SELECT count(*) FROM (SELECT rank() OVER (PARTITION BY b ORDER BY s) AS r FROM t) \
          WHERE r = 1",
     ),
+    // Session 24: counts over indexes, EXISTS / NOT EXISTS of other shapes.
+    (
+        "count(a) of an open index range",
+        "SELECT count(a) FROM t WHERE a >= 1000 AND a < 1500",
+    ),
+    (
+        "EXISTS with an extra condition",
+        "SELECT count(*) FROM u WHERE EXISTS (SELECT 1 FROM t WHERE t.a = u.t_id AND t.b < 500)",
+    ),
+    (
+        "NOT EXISTS on the primary key",
+        "SELECT count(*), sum(x) FROM u WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.id = u.t_id \
+         AND t.c < 0.5)",
+    ),
+    (
+        "EXISTS on an unindexed column",
+        "SELECT count(*) FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t_id = t.b)",
+    ),
 ];
 
 /// A row's cells folded into one number: both engines must agree on it.

@@ -129,7 +129,9 @@ fn declared_types(node: &Node) -> Option<Vec<Option<&'static str>>> {
         Node::SetOperation { left, .. } => declared_types(left)?,
         Node::Join(join) => {
             let mut types = declared_types(&join.left)?;
-            types.extend(declared_types(&join.right)?);
+            if join.existence.is_none() {
+                types.extend(declared_types(&join.right)?);
+            }
             types
         }
         Node::Aggregate {

@@ -28,7 +28,9 @@ struct Term {
     relations: Vec<usize>,
 }
 
-pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Result<Node> {
+pub(super) fn plan_joins(relations: Vec<Relation>, mut where_terms: Vec<Expr>) -> Result<Node> {
+    // Correlated [NOT] EXISTS conjuncts become semi / anti joins over the joined row.
+    let exists_joins = super::exists_join::take_exists_joins(&mut where_terms);
     // A table-valued function reading the relations to its left takes them as its input.
     let (relations, where_terms) = super::table_function::join_laterally(relations, where_terms)?;
     let count = relations.len();
@@ -250,6 +252,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             left_width: width,
             right_width: widths[r],
             unmatched_only: false,
+            existence: None,
         };
         let mut after: Vec<Expr> = after
             .into_iter()
@@ -282,6 +285,10 @@ pub(super) fn plan_joins(relations: Vec<Relation>, where_terms: Vec<Expr>) -> Re
             input: Box::new(node),
             exprs,
         };
+    }
+    if !exists_joins.is_empty() {
+        let syntactic_width = widths.iter().sum();
+        node = super::exists_join::attach(node, syntactic_width, rows, exists_joins);
     }
     Ok(match Expr::from_conjuncts(top) {
         Some(predicate) => Node::Filter {

@@ -13,6 +13,7 @@ mod cte;
 mod ddl;
 mod dml;
 mod drop_column;
+mod exists_join;
 mod expr;
 mod from;
 mod function;

@@ -631,7 +631,18 @@ impl<'p> AggregateOperator<'p> {
                     grouper.push_counted(rows, context);
                     return grouper.finish(context);
                 }
-                if !self.split(access, &mut grouper, context)? {
+                let counted = super::counted::counted_range_rows(
+                    access,
+                    self.group_by,
+                    self.aggregates,
+                    context,
+                )?;
+                if let Some((rows, last)) = counted {
+                    grouper.push_counted(rows, context);
+                    if let (Some(group), Some(last)) = (grouper.groups.first_mut(), last) {
+                        group.last_row_id = last;
+                    }
+                } else if !self.split(access, &mut grouper, context)? {
                     scan::for_each_row(access, context, |row_id, row| {
                         let position = grouper.add(row, context)?;
                         grouper.groups[position].last_row_id = row_id;

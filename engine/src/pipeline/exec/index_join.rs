@@ -3,7 +3,9 @@
 //! (`index_probe.rs`), and every candidate that passes every key equality (SQL equality of
 //! both sides' values) and the join condition joins it. A LEFT join emits an unmatched left
 //! row once, padded with NULLs; an anti join (`Join::unmatched_only`) emits only those,
-//! and its probe stops at the first right row that joins. Two drivers share the probe: the
+//! and its probe stops at the first right row that joins, as an existence join's
+//! (`Join::existence`, `[NOT] EXISTS`) does, which emits the left row alone when one
+//! joined (semi) or none did (anti). Two drivers share the probe: the
 //! pulled operator, one joined row per `next`, and `push`, which runs the join to its end
 //! handing each joined row to a consumer in one reused buffer (no row allocated per
 //! match).
@@ -80,7 +82,7 @@ fn any_joins(
     context: &ExecContext<'_>,
     mut condition: impl FnMut(&[Value]) -> Result<bool>,
 ) -> Result<bool> {
-    debug_assert!(join.unmatched_only);
+    debug_assert!(join.stops_at_first_match());
     prober.any_match(left, context, |candidate, exact| {
         Ok(keys_hold(join, exact, left, candidate, context)?
             && (join.condition.is_none() || condition(candidate)?))
@@ -105,18 +107,25 @@ impl Operator for IndexJoinOperator<'_> {
                 let Some(mut left) = self.left.next(context)? else {
                     return Ok(None);
                 };
-                if join.unmatched_only {
-                    if any_joins(join, &mut self.prober, &left, context, |candidate| {
+                if join.stops_at_first_match() {
+                    let matched = any_joins(join, &mut self.prober, &left, context, |candidate| {
                         let mut joined = Vec::with_capacity(left.len() + candidate.len());
                         joined.extend_from_slice(&left);
                         joined.extend_from_slice(candidate);
                         condition_holds(join, &joined, context)
-                    })? {
-                        self.left.recycle(left);
-                        continue;
+                    })?;
+                    match join.first_match_output(matched) {
+                        Some(padded) => {
+                            if padded {
+                                left.resize(left.len() + join.right_width, Value::Null);
+                            }
+                            return Ok(Some(left));
+                        }
+                        None => {
+                            self.left.recycle(left);
+                            continue;
+                        }
                     }
-                    left.resize(left.len() + join.right_width, Value::Null);
-                    return Ok(Some(left));
                 }
                 self.prober.find_candidates(&left, context)?;
                 self.current = Some(Current {
@@ -214,9 +223,9 @@ pub(super) fn push(
             until_check = INTERRUPT_CHECK_ROWS;
             context.check_interrupt()?;
         }
-        if join.unmatched_only {
+        if join.stops_at_first_match() {
             let columns = (left_columns.as_slice(), right_columns.as_slice());
-            return push_unmatched(join, &mut prober, left, columns, &mut joined, context, sink);
+            return push_first_match(join, &mut prober, left, columns, &mut joined, context, sink);
         }
         prober.find_candidates(left, context)?;
         let exact = prober.keys_exact();
@@ -247,11 +256,12 @@ pub(super) fn push(
     })
 }
 
-/// An anti join's step for one left row of `push`: hands `left`, NULL-padded, to `sink`
-/// unless some right row joins it. Out of line, so the per-row loop of the other joins
-/// stays as small as it was.
+/// An anti or existence join's step for one left row of `push`: hands `sink` what the
+/// left row gives once it is known whether some right row joins it (`Join::
+/// first_match_output`: nothing, the row NULL-padded, or the row alone). Out of line, so
+/// the per-row loop of the other joins stays as small as it was.
 #[inline(never)]
-fn push_unmatched(
+fn push_first_match(
     join: &Join,
     prober: &mut JoinProber<'_>,
     left: &[Value],
@@ -270,10 +280,18 @@ fn push_unmatched(
         }
         condition_holds(join, joined, context)
     })?;
-    if !matched {
-        fill_left(joined, left, left_columns, width);
-        pad_right(&mut joined[left_width..], right_columns, true);
-        sink(joined)?;
+    match join.first_match_output(matched) {
+        Some(true) => {
+            fill_left(joined, left, left_columns, width);
+            pad_right(&mut joined[left_width..], right_columns, true);
+            sink(joined)?;
+        }
+        Some(false) => {
+            // The left row alone; the next candidate's check widens the buffer again.
+            fill_left(joined, left, left_columns, left_width);
+            sink(joined)?;
+        }
+        None => {}
     }
     Ok(())
 }

@@ -337,15 +337,32 @@ pub fn visit_range_rows(
     range: &IndexRange,
     context: &ExecContext<'_>,
     buffer: &mut Vec<Value>,
+    visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
+) -> Result<bool> {
+    walk_range(
+        access,
+        range,
+        access.filter.as_ref(),
+        context,
+        buffer,
+        visit,
+    )
+}
+
+/// `visit_range_rows` checking `filter` on each row instead of the access's filter (the
+/// caller vouches that the range decides the rest: `counted.rs`).
+pub(super) fn walk_range(
+    access: &TableAccess,
+    range: &IndexRange,
+    filter: Option<&crate::expr::Expr>,
+    context: &ExecContext<'_>,
+    buffer: &mut Vec<Value>,
     mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
     let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
         return Ok(false);
     };
-    let filter = access
-        .filter
-        .as_ref()
-        .map(|f| Predicate::new(f, &context.eval));
+    let filter = filter.map(|f| Predicate::new(f, &context.eval));
     let mut visited = false;
     let mut stopped = false;
     while !cursor.finished {

@@ -4,7 +4,10 @@
 //! marked `build_left` on (the smaller by estimate), the left. Rows of the other input
 //! stream; each is paired with its candidate rows (equal keys), the join condition is
 //! checked on the joined row (always left values, then right values), and a LEFT join emits
-//! an unmatched left row once, padded with NULLs. `push` runs the same join to its end,
+//! an unmatched left row once, padded with NULLs; an anti join stops at a left row's first
+//! match and emits only unmatched rows, padded, and an existence join (`Join::existence`,
+//! `[NOT] EXISTS`) stops there too and emits the left row alone, when it joined (semi) or
+//! did not (anti). `push` runs the same join to its end,
 //! handing each joined row to a consumer in one reused buffer (no row allocated per match).
 
 use ember_storage::Value;
@@ -193,8 +196,8 @@ impl Operator for JoinOperator<'_> {
                 {
                     continue;
                 }
-                if join.unmatched_only && join.condition.is_none() {
-                    // An anti join's first match decides: the row is not emitted.
+                if join.stops_at_first_match() && join.condition.is_none() {
+                    // An anti or existence join's first match decides.
                     current.matched = true;
                     break;
                 }
@@ -207,7 +210,7 @@ impl Operator for JoinOperator<'_> {
                 };
                 if passes {
                     current.matched = true;
-                    if join.unmatched_only {
+                    if join.stops_at_first_match() {
                         break;
                     }
                     return Ok(Some(joined));
@@ -218,6 +221,19 @@ impl Operator for JoinOperator<'_> {
                 matched,
                 ..
             } = self.current.take().expect("set above");
+            if join.stops_at_first_match() {
+                match join.first_match_output(matched) {
+                    Some(true) => {
+                        left.resize(left.len() + join.right_width, Value::Null);
+                        return Ok(Some(left));
+                    }
+                    Some(false) => return Ok(Some(left)),
+                    None => {
+                        self.stream.recycle(left);
+                        continue;
+                    }
+                }
+            }
             if join.kind == JoinKind::Left && !matched {
                 left.resize(left.len() + join.right_width, Value::Null);
                 return Ok(Some(left));
@@ -253,6 +269,8 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
     let left_columns = columns_read(&join.left, left_width);
     let right_columns = columns_read(&join.right, join.right_width);
     let mut joined: Row = Vec::with_capacity(width);
+    // An existence join's rows: the left row alone (`joined` holds its candidates).
+    let mut output: Row = Vec::new();
     let mut until_check = INTERRUPT_CHECK_ROWS;
     left_rows(stream_side(join), context, &mut |row: &[Value]| {
         until_check -= 1;
@@ -281,8 +299,8 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
             {
                 continue;
             }
-            if join.unmatched_only && join.condition.is_none() {
-                // An anti join's first match decides: the row is not emitted.
+            if join.stops_at_first_match() && join.condition.is_none() {
+                // An anti or existence join's first match decides.
                 matched = true;
                 break;
             }
@@ -297,11 +315,18 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
             };
             if passes {
                 matched = true;
-                if join.unmatched_only {
+                if join.stops_at_first_match() {
                     break;
                 }
                 sink(&mut joined)?;
             }
+        }
+        if join.existence.is_some() {
+            if join.first_match_output(matched).is_some() {
+                fill_left(&mut output, row, &left_columns, left_width);
+                sink(&mut output)?;
+            }
+            return Ok(());
         }
         if join.kind == JoinKind::Left && !matched {
             fill_left(&mut joined, row, &left_columns, width);

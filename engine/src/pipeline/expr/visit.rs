@@ -1,5 +1,6 @@
 //! Generic walks over bound expressions: visiting every node, and rebuilding a tree with its
-//! column positions remapped (used when the join planner changes the row layout).
+//! column positions (or any leaf) remapped (used when the join planner changes the row
+//! layout).
 
 use super::{Expr, SubqueryKind};
 
@@ -63,14 +64,25 @@ impl Expr {
 
     /// A copy with every `Column` position replaced by `map(position)`.
     pub fn map_columns(&self, map: &dyn Fn(usize) -> usize) -> Expr {
-        let boxed = |expr: &Expr| Box::new(expr.map_columns(map));
-        match self {
-            Expr::Column { index, name, meta } => Expr::Column {
+        self.map_leaves(&|leaf| match leaf {
+            Expr::Column { index, name, meta } => Some(Expr::Column {
                 index: map(*index),
                 name: name.clone(),
                 meta: *meta,
-            },
-            Expr::Literal(_) | Expr::Parameter(_) | Expr::OuterColumn { .. } => self.clone(),
+            }),
+            _ => None,
+        })
+    }
+
+    /// A copy with every leaf (`Column`, `OuterColumn`, `Literal`, `Parameter`) replaced by
+    /// `map(leaf)` where that is `Some` (kept where `None`).
+    pub fn map_leaves(&self, map: &dyn Fn(&Expr) -> Option<Expr>) -> Expr {
+        let boxed = |expr: &Expr| Box::new(expr.map_leaves(map));
+        match self {
+            Expr::Column { .. }
+            | Expr::Literal(_)
+            | Expr::Parameter(_)
+            | Expr::OuterColumn { .. } => map(self).unwrap_or_else(|| self.clone()),
             Expr::Unary(op, operand) => Expr::Unary(*op, boxed(operand)),
             Expr::Binary(op, left, right) => Expr::Binary(*op, boxed(left), boxed(right)),
             Expr::IsNull { expr, negated } => Expr::IsNull {
@@ -101,7 +113,7 @@ impl Expr {
                 negated,
             } => Expr::InList {
                 expr: boxed(expr),
-                list: list.iter().map(|item| item.map_columns(map)).collect(),
+                list: list.iter().map(|item| item.map_leaves(map)).collect(),
                 negated: *negated,
             },
             Expr::Case {
@@ -112,7 +124,7 @@ impl Expr {
                 operand: operand.as_deref().map(boxed),
                 branches: branches
                     .iter()
-                    .map(|(when, then)| (when.map_columns(map), then.map_columns(map)))
+                    .map(|(when, then)| (when.map_leaves(map), then.map_leaves(map)))
                     .collect(),
                 else_result: else_result.as_deref().map(boxed),
             },
@@ -126,11 +138,11 @@ impl Expr {
             },
             Expr::Function { function, args } => Expr::Function {
                 function: *function,
-                args: args.iter().map(|arg| arg.map_columns(map)).collect(),
+                args: args.iter().map(|arg| arg.map_leaves(map)).collect(),
             },
             Expr::UserFunction { function, args } => Expr::UserFunction {
                 function: function.clone(),
-                args: args.iter().map(|arg| arg.map_columns(map)).collect(),
+                args: args.iter().map(|arg| arg.map_leaves(map)).collect(),
             },
             Expr::Collate { expr, collation } => Expr::Collate {
                 expr: boxed(expr),

@@ -194,6 +194,59 @@ pub(super) fn equality_prefix(
     prefix
 }
 
+/// Whether conjunct `term` of an access's filter holds for exactly the rows `range`
+/// reaches (the module comment): a prefix column's `= value`, or the ranged column's bound
+/// (`BETWEEN` both bounds), with the very value and collation the range was made from. A
+/// walk of the range need not check it again (`exec::counted`).
+pub fn range_decides(range: &IndexRange, term: &Expr) -> bool {
+    let Some(collations) = index_collations(&range.index) else {
+        return false;
+    };
+    let columns = &range.index.columns;
+    let prefix_decides = range
+        .prefix
+        .iter()
+        .zip(columns.iter().zip(&collations))
+        .any(|(value, (&column, &collation))| {
+            matches!(compared(term, column, collation),
+                Some((BinaryOp::Equal, equated)) if equated == value)
+        });
+    if prefix_decides {
+        return true;
+    }
+    let position = range.ranged_position();
+    let (Some(&column), Some(&collation)) = (columns.get(position), collations.get(position))
+    else {
+        return false;
+    };
+    if range.text_prefix.is_some() {
+        return false;
+    }
+    let is_bound = |bound: &Option<RangeBound>, value: &Expr, inclusive: bool| {
+        bound
+            .as_ref()
+            .is_some_and(|bound| bound.inclusive == inclusive && bound.value == *value)
+    };
+    if let Expr::Between {
+        expr,
+        low,
+        high,
+        negated: false,
+    } = term
+    {
+        return column_collation(expr, column) == Some(collation)
+            && is_bound(&range.lower, low, true)
+            && is_bound(&range.upper, high, true);
+    }
+    match compared(term, column, collation) {
+        Some((BinaryOp::Greater, value)) => is_bound(&range.lower, value, false),
+        Some((BinaryOp::GreaterOrEqual, value)) => is_bound(&range.lower, value, true),
+        Some((BinaryOp::Less, value)) => is_bound(&range.upper, value, false),
+        Some((BinaryOp::LessOrEqual, value)) => is_bound(&range.upper, value, true),
+        _ => false,
+    }
+}
+
 /// The best range over an ordered index of `table` the conjuncts allow: most prefix
 /// columns, then a bound; `None` when no index gets a prefix or a bound.
 pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {

@@ -21,7 +21,7 @@ use crate::expr::{BinaryOp, Collation, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
 pub use index_order::{hint_index_walk, order_by_index};
-pub use index_range::key_range_rows;
+pub use index_range::{key_range_rows, range_decides};
 pub use join_access::{join_access, table_rows, JoinChoice};
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use top_k::bound_sort;

@@ -194,7 +194,7 @@ fn prune(node: &mut Node, needed: Needed) {
                 .iter()
                 .for_each(|condition| joined.add_expr(condition));
             let (mut left, mut right) = joined.split_at(join.left_width);
-            if join.unmatched_only {
+            if join.unmatched_only || join.existence.is_some() {
                 // Its rows' right values are NULLs: only its keys and condition read the
                 // right input.
                 let mut by_condition = Needed::none();

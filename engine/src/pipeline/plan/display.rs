@@ -253,6 +253,8 @@ impl Node {
                 indent(out, depth);
                 let kind = match join.kind {
                     JoinKind::Inner => "",
+                    _ if join.existence == Some(super::Existence::Semi) => "Semi",
+                    _ if join.existence == Some(super::Existence::Anti) => "Anti",
                     JoinKind::Left if join.unmatched_only => "Anti",
                     JoinKind::Left => "Left",
                     JoinKind::Right => "Right",
@@ -292,6 +294,15 @@ impl Node {
                 indent(out, depth);
                 let calls: Vec<String> = aggregates.iter().map(ToString::to_string).collect();
                 write!(out, "Aggregate {}", calls.join(", "))?;
+                if let Node::Scan(TableAccess {
+                    path: AccessPath::IndexRange(range),
+                    ..
+                }) = input.as_ref()
+                {
+                    if super::counts_range_rows(range, group_by, aggregates) {
+                        out.push_str(" counting");
+                    }
+                }
                 if !group_by.is_empty() {
                     let keys: Vec<String> = group_by.iter().map(ToString::to_string).collect();
                     write!(out, " group by {}", keys.join(", "))?;

@@ -82,6 +82,47 @@ impl IndexRange {
     }
 }
 
+/// Whether an Aggregate of `aggregates` grouped by `group_by` over a walk of `range` counts
+/// its rows without stepping the aggregates (`exec::counted`, EXPLAIN's `counting`): no
+/// GROUP BY, and every call `count(*)` or `count(col)` of a column the range never reaches
+/// NULL in, without DISTINCT or FILTER.
+pub fn counts_range_rows(
+    range: &IndexRange,
+    group_by: &[Expr],
+    aggregates: &[super::AggregateCall],
+) -> bool {
+    use super::AggregateFunction;
+    let counts_rows = |call: &super::AggregateCall| {
+        !call.distinct
+            && call.filter.is_none()
+            && match (call.function, call.args.as_slice()) {
+                (AggregateFunction::CountStar, []) => true,
+                (AggregateFunction::Count, [Expr::Column { index, .. }]) => {
+                    range.never_null(*index)
+                }
+                _ => false,
+            }
+    };
+    !aggregates.is_empty() && group_by.is_empty() && aggregates.iter().all(counts_rows)
+}
+
+impl IndexRange {
+    /// Whether table column `column` holds a value (not NULL) in every row the range
+    /// reaches: a prefix column (equal to a value; a NULL one reaches no row), or the
+    /// ranged column when bounded.
+    pub fn never_null(&self, column: usize) -> bool {
+        let bounded = self.lower.is_some()
+            || self.upper.is_some()
+            || self.text_prefix.is_some()
+            || self.skip_nulls;
+        match self.index.columns.iter().position(|&c| c == column) {
+            Some(position) if position < self.prefix.len() => true,
+            Some(position) => position == self.ranged_position() && bounded,
+            None => false,
+        }
+    }
+}
+
 /// `ranged BETWEEN low AND high`, or one comparison per bound, appended to `terms`.
 fn describe_bounds(
     ranged: &str,

@@ -23,6 +23,8 @@ pub struct JoinProbe {
 /// then the rechecked condition.
 pub(super) fn write_index_join(out: &mut String, join: &Join, probe: &JoinProbe) -> fmt::Result {
     let kind = match join.kind {
+        _ if join.existence == Some(super::Existence::Semi) => "Semi",
+        _ if join.existence == Some(super::Existence::Anti) => "Anti",
         JoinKind::Left if join.unmatched_only => "Anti",
         JoinKind::Left => "Left",
         _ => "",

@@ -31,7 +31,7 @@ use crate::expr::Expr;
 pub use alter::AlterTable;
 pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};
-pub use index_range::{IndexRange, KeyRange, RangeBound};
+pub use index_range::{counts_range_rows, IndexRange, KeyRange, RangeBound};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
 pub use update::UpdateFrom;
@@ -381,6 +381,48 @@ pub struct Join {
     /// it (`right_col IS NULL`, the column never NULL in a matched row) drops every joined
     /// row.
     pub unmatched_only: bool,
+    /// A semi or anti join made of a correlated `[NOT] EXISTS` (`bind/exists_join.rs`), a
+    /// LEFT join whose output row is the left row alone (`left_width` values: nothing above
+    /// reads the right side), emitted once when some right row joins it (`Semi`) or when
+    /// none does (`Anti`); it stops at a left row's first match.
+    pub existence: Option<Existence>,
+}
+
+/// What an existence join keeps of its left rows (`Join::existence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existence {
+    /// Those some right row joins (`EXISTS`).
+    Semi,
+    /// Those no right row joins (`NOT EXISTS`).
+    Anti,
+}
+
+impl Join {
+    /// Whether a left row's first joining right row decides what it gives (an anti join or
+    /// an existence join): the other candidates are not looked at.
+    pub fn stops_at_first_match(&self) -> bool {
+        self.unmatched_only || self.existence.is_some()
+    }
+
+    /// The width of the rows the join gives.
+    pub fn output_width(&self) -> usize {
+        match self.existence {
+            Some(_) => self.left_width,
+            None => self.left_width + self.right_width,
+        }
+    }
+
+    /// For a join that stops at the first match: what a left row gives, knowing whether
+    /// some right row joined it: `None` nothing, `Some(true)` the row padded with the right
+    /// side's NULLs, `Some(false)` the left row alone.
+    pub fn first_match_output(&self, matched: bool) -> Option<bool> {
+        debug_assert!(self.stops_at_first_match());
+        match self.existence {
+            Some(Existence::Semi) => matched.then_some(false),
+            Some(Existence::Anti) => (!matched).then_some(false),
+            None => (!matched).then_some(true),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
