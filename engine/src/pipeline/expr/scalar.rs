@@ -33,7 +33,7 @@ use super::scalar_number::{
     cast_number, computes_on_numbers, number_call, number_of_value, number_value,
 };
 use super::text::{integer_of, replace_into, single_char, text_of};
-use super::text_view::{Case, TextView};
+use super::text_view::{substr_bytes, Case, TextView};
 use super::{EvalContext, Expr};
 use crate::error::Result;
 
@@ -370,22 +370,10 @@ impl Scalar {
                 let (left, right) = (left.value(row)?, right.value(row)?);
                 Cow::Owned(op.apply(left.into_owned(), right.into_owned())?)
             }
-            Scalar::Match { text, pattern } => Cow::Owned(match text.operand(row)?.into_text() {
-                Ok(view) => match view.as_is() {
-                    Some(text) => Value::Boolean(pattern.matches(text)),
-                    None => match view.into_value() {
-                        Value::Text(text) => Value::Boolean(pattern.matches(&text)),
-                        // A text view always makes a text: an error, not a panic, if not.
-                        other => {
-                            debug_assert!(false, "a text view made {other:?}");
-                            return Err(crate::err!(Internal, "a text view made {other:?}"));
-                        }
-                    },
-                },
-                Err(value) => match text_of(&value) {
-                    None => Value::Null,
-                    Some(text) => Value::Boolean(pattern.matches(&text)),
-                },
+            Scalar::Match { text, pattern } => Cow::Owned(match text.text_in_place(row) {
+                // Text where it lies (a column, substr() of one), matched as it is.
+                Some(text) => Value::Boolean(pattern.matches(text)),
+                None => match_operand(pattern, text.operand(row)?)?,
             }),
         })
     }
@@ -397,6 +385,56 @@ impl Scalar {
             Scalar::Column(index) => Ok(Cow::Borrowed(&row[*index])),
             Scalar::Constant(value) => Ok(Cow::Borrowed(value)),
             other => other.eval(row),
+        }
+    }
+
+    /// The value over `row` when it is one the row or the compiled tree already holds (a
+    /// column, a constant, coalesce() / ifnull() of such operands), read without building
+    /// or moving a `Value`; `None` when the expression computes its value (then `value`
+    /// or `eval` answers, with the same result: none of these can fail).
+    #[inline(always)]
+    pub(super) fn in_place<'r>(&'r self, row: &'r [Value]) -> Option<&'r Value> {
+        match self {
+            Scalar::Column(index) => Some(&row[*index]),
+            Scalar::Constant(value) => Some(value),
+            Scalar::Call {
+                function: Function::Coalesce | Function::IfNull,
+                args,
+            } => coalesce_in_place(args, row),
+            _ => None,
+        }
+    }
+
+    /// The value over `row` when it is text that lies in the row or the compiled tree: a
+    /// column's or a constant's text (coalesce() of those included), and substr() of such
+    /// text with start and length read in place, a slice of it. `None` when the value is
+    /// not text (NULL, a number, a blob) or is made (upper(), `||`, ...): then `operand`,
+    /// `value` or `eval` answers, with the same text (none of these can fail).
+    #[inline]
+    pub(super) fn text_in_place<'r>(&'r self, row: &'r [Value]) -> Option<&'r str> {
+        match self {
+            Scalar::Call {
+                function: Function::Substr,
+                args,
+            } => {
+                let (source, start, length) = match &**args {
+                    [source, start] => (source, start, None),
+                    [source, start, length] => (source, start, Some(length)),
+                    _ => return None,
+                };
+                let text = source.text_in_place(row)?;
+                let start = c_int_in_place(start, row)?;
+                let length = match length {
+                    Some(length) => Some(c_int_in_place(length, row)?),
+                    None => None,
+                };
+                let (from, to) = substr_bytes(text, start, length);
+                Some(&text[from..to])
+            }
+            other => match other.in_place(row)? {
+                Value::Text(text) => Some(text),
+                _ => None,
+            },
         }
     }
 
@@ -428,6 +466,7 @@ impl Scalar {
                         | Function::NullIf
                         | Function::Length
                         | Function::OctetLength
+                        | Function::Instr
                 )
             }
             Scalar::Binary { op, left, right } => {
@@ -567,6 +606,57 @@ impl<'r> Operand<'r> {
     }
 }
 
+/// A numeric argument of substr() read in place as SQLite reads it (the low 32 bits of
+/// the integer: `text_call`); `None` for NULL (whose substr() is NULL) or one not in place.
+#[inline(always)]
+fn c_int_in_place(arg: &Scalar, row: &[Value]) -> Option<i64> {
+    match arg.in_place(row)? {
+        Value::Null => None,
+        value => Some(i64::from(integer_of(value) as i32)),
+    }
+}
+
+/// NULL, for an in-place answer that is none of the row's values.
+static NULL: Value = Value::Null;
+
+/// coalesce() / ifnull() of `args` read in place (`Scalar::in_place`): the first non-NULL
+/// argument, when every argument up to it is a column or a constant; `None` otherwise.
+#[inline]
+fn coalesce_in_place<'r>(args: &'r [Scalar], row: &'r [Value]) -> Option<&'r Value> {
+    for arg in args {
+        let value = match arg {
+            Scalar::Column(index) => &row[*index],
+            Scalar::Constant(value) => value,
+            _ => return None,
+        };
+        if !value.is_null() {
+            return Some(value);
+        }
+    }
+    Some(&NULL)
+}
+
+/// `pattern` matched against a computed operand: TRUE or FALSE, NULL for NULL.
+fn match_operand(pattern: &Pattern, operand: Operand<'_>) -> Result<Value> {
+    Ok(match operand.into_text() {
+        Ok(view) => match view.as_is() {
+            Some(text) => Value::Boolean(pattern.matches(text)),
+            None => match view.into_value() {
+                Value::Text(text) => Value::Boolean(pattern.matches(&text)),
+                // A text view always makes a text: an error, not a panic, if not.
+                other => {
+                    debug_assert!(false, "a text view made {other:?}");
+                    return Err(crate::err!(Internal, "a text view made {other:?}"));
+                }
+            },
+        },
+        Err(value) => match text_of(&value) {
+            None => Value::Null,
+            Some(text) => Value::Boolean(pattern.matches(&text)),
+        },
+    })
+}
+
 /// Whether `function` gives a text view of its first argument's text (`text_call`).
 #[inline(always)]
 fn makes_text_view(function: Function) -> bool {
@@ -584,13 +674,17 @@ fn text_call<'r>(function: Function, args: &'r [Scalar], row: &'r [Value]) -> Re
     let Some((source, rest)) = args.split_first() else {
         return Ok(Operand::Value(Cow::Owned(call(function, args, row)?)));
     };
-    let view = match source.operand(row)?.into_text() {
-        Ok(view) => view,
-        Err(first) => {
-            return Ok(Operand::Value(Cow::Owned(call_after_first(
-                function, first, rest, row,
-            )?)))
-        }
+    let view = match source.text_in_place(row) {
+        // Text where it lies (a column, a constant, substr() of one): viewed as it is.
+        Some(text) => TextView::of_str(text),
+        None => match source.operand(row)?.into_text() {
+            Ok(view) => view,
+            Err(first) => {
+                return Ok(Operand::Value(Cow::Owned(call_after_first(
+                    function, first, rest, row,
+                )?)))
+            }
+        },
     };
     Ok(Operand::Text(match (function, rest) {
         (Function::Upper, []) => view.with_case(Case::Upper),
