@@ -286,6 +286,8 @@ fn find_bytes(haystack: &[u8], needle: &[u8]) -> i64 {
 /// before start. Characters for text, bytes for blobs.
 fn substr(value: &Value, start: i64, length: Option<i64>) -> Value {
     match value {
+        // SQLite reads an empty blob as no bytes at all (a NULL pointer): NULL.
+        Value::Blob(bytes) if bytes.is_empty() => Value::Null,
         Value::Blob(bytes) => {
             let (from, count) = substr_range(bytes.len(), start, length);
             Value::Blob(bytes[from..from + count].to_vec())
@@ -453,6 +455,10 @@ mod tests {
             Value::Blob(vec![2, 3])
         );
         assert_eq!(run(Function::Substr, &[Value::Null, int(1)]), Value::Null);
+        assert_eq!(
+            run(Function::Substr, &[Value::Blob(Vec::new()), int(1), int(1)]),
+            Value::Null
+        );
         assert_eq!(
             run(Function::Substr, &[int(12345), int(2), int(2)]),
             text("23")
