@@ -302,6 +302,23 @@ const SHAPES: &[(&str, &str)] = &[
         "SELECT count(*) FROM (SELECT rank() OVER (PARTITION BY b ORDER BY s) AS r FROM t) \
          WHERE r = 1",
     ),
+    // Session 24: more of the text-function family.
+    (
+        "substr GROUP BY key",
+        "SELECT substr(s, 1, 3) AS k, count(*), max(c) FROM t GROUP BY k",
+    ),
+    (
+        "upper LIKE filter",
+        "SELECT count(*), sum(b) FROM t WHERE upper(s) LIKE 'K1%'",
+    ),
+    (
+        "coalesce, nullif filter",
+        "SELECT count(*), sum(a) FROM t WHERE coalesce(nullif(g, 'g1'), s) > 'g3'",
+    ),
+    (
+        "trim, hex projection",
+        "SELECT sum(length(trim(s, 'k'))), max(hex(b)), count(ltrim(g, 'g')) FROM t",
+    ),
 ];
 
 /// A row's cells folded into one number: both engines must agree on it.

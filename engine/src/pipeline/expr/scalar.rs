@@ -32,7 +32,7 @@ use super::scalar_case::{case, taken_branch};
 use super::scalar_number::{
     cast_number, computes_on_numbers, number_call, number_of_value, number_value,
 };
-use super::text::{integer_of, replace_into, single_char, text_of};
+use super::text::{hex_into, integer_of, replace_into, single_char, text_of};
 use super::text_view::{substr_bytes, Case, TextView};
 use super::{EvalContext, Expr};
 use crate::error::Result;
@@ -389,25 +389,23 @@ impl Scalar {
     }
 
     /// The value over `row` when it is one the row or the compiled tree already holds (a
-    /// column, a constant, coalesce() / ifnull() of such operands), read without building
-    /// or moving a `Value`; `None` when the expression computes its value (then `value`
-    /// or `eval` answers, with the same result: none of these can fail).
+    /// column, a constant, coalesce() / ifnull() / nullif() of such operands), read
+    /// without building or moving a `Value`; `None` when the expression computes its
+    /// value (then `value` or `eval` answers, with the same result: none of these can
+    /// fail).
     #[inline(always)]
     pub(super) fn in_place<'r>(&'r self, row: &'r [Value]) -> Option<&'r Value> {
         match self {
             Scalar::Column(index) => Some(&row[*index]),
             Scalar::Constant(value) => Some(value),
-            Scalar::Call {
-                function: Function::Coalesce | Function::IfNull,
-                args,
-            } => coalesce_in_place(args, row),
+            Scalar::Call { function, args } => call_in_place(*function, args, row),
             _ => None,
         }
     }
 
     /// The value over `row` when it is text that lies in the row or the compiled tree: a
-    /// column's or a constant's text (coalesce() of those included), and substr() of such
-    /// text with start and length read in place, a slice of it. `None` when the value is
+    /// column's or a constant's text (coalesce() of those included), and substr() or
+    /// trim() / ltrim() / rtrim() of such text with arguments read in place, a slice of it. `None` when the value is
     /// not text (NULL, a number, a blob) or is made (upper(), `||`, ...): then `operand`,
     /// `value` or `eval` answers, with the same text (none of these can fail).
     #[inline]
@@ -431,6 +429,10 @@ impl Scalar {
                 let (from, to) = substr_bytes(text, start, length);
                 Some(&text[from..to])
             }
+            Scalar::Call {
+                function: function @ (Function::Trim | Function::LTrim | Function::RTrim),
+                args,
+            } => trim_in_place(*function, args, row),
             other => match other.in_place(row)? {
                 Value::Text(text) => Some(text),
                 _ => None,
@@ -561,6 +563,27 @@ impl Scalar {
                 }
                 _ => Ok(Written::Value(self.eval(row)?)),
             },
+            Scalar::Call {
+                function: Function::Trim | Function::LTrim | Function::RTrim,
+                ..
+            } => match self.text_in_place(row) {
+                Some(text) => {
+                    out.clear();
+                    out.push_str(text);
+                    Ok(Written::Text)
+                }
+                None => Ok(Written::Value(self.eval(row)?)),
+            },
+            Scalar::Call {
+                function: Function::Hex,
+                args,
+            } => match &**args {
+                [x] => {
+                    hex_into(&*x.value(row)?, out)?;
+                    Ok(Written::Text)
+                }
+                _ => Ok(Written::Value(self.eval(row)?)),
+            },
             other => match other.operand(row)? {
                 Operand::Text(view) => {
                     out.clear();
@@ -619,21 +642,53 @@ fn c_int_in_place(arg: &Scalar, row: &[Value]) -> Option<i64> {
 /// NULL, for an in-place answer that is none of the row's values.
 static NULL: Value = Value::Null;
 
-/// coalesce() / ifnull() of `args` read in place (`Scalar::in_place`): the first non-NULL
-/// argument, when every argument up to it is a column or a constant; `None` otherwise.
-#[inline]
-fn coalesce_in_place<'r>(args: &'r [Scalar], row: &'r [Value]) -> Option<&'r Value> {
-    for arg in args {
-        let value = match arg {
-            Scalar::Column(index) => &row[*index],
-            Scalar::Constant(value) => value,
-            _ => return None,
-        };
-        if !value.is_null() {
-            return Some(value);
+/// coalesce() / ifnull() (the first non-NULL argument) or nullif() (x, or NULL when it
+/// equals y, as `Scalar::eval` decides) of arguments read in place (`Scalar::in_place`);
+/// `None` for another function or an argument that is not in place.
+#[inline(never)]
+fn call_in_place<'r>(
+    function: Function,
+    args: &'r [Scalar],
+    row: &'r [Value],
+) -> Option<&'r Value> {
+    match (function, args) {
+        (Function::Coalesce | Function::IfNull, _) => {
+            for arg in args {
+                let value = arg.in_place(row)?;
+                if !value.is_null() {
+                    return Some(value);
+                }
+            }
+            Some(&NULL)
         }
+        (Function::NullIf, [x, y]) => {
+            let (x, y) = (x.in_place(row)?, y.in_place(row)?);
+            Some(if compare_for_sort(x, y) == Ordering::Equal {
+                &NULL
+            } else {
+                x
+            })
+        }
+        _ => None,
     }
-    Some(&NULL)
+}
+
+/// trim() / ltrim() / rtrim() of text read in place with a set read in place (a space
+/// when there is none): the slice left, as `text::call_with` trims; `None` for a NULL or
+/// non-text argument (then the call answers).
+#[inline]
+fn trim_in_place<'r>(function: Function, args: &'r [Scalar], row: &'r [Value]) -> Option<&'r str> {
+    let (text, set) = match args {
+        [text] => (text.text_in_place(row)?, " "),
+        [text, set] => (text.text_in_place(row)?, set.text_in_place(row)?),
+        _ => return None,
+    };
+    let in_set = |c: char| set.contains(c);
+    Some(match function {
+        Function::LTrim => text.trim_start_matches(in_set),
+        Function::RTrim => text.trim_end_matches(in_set),
+        _ => text.trim_matches(in_set),
+    })
 }
 
 /// `pattern` matched against a computed operand: TRUE or FALSE, NULL for NULL.

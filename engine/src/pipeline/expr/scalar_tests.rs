@@ -469,6 +469,40 @@ fn text_in_place_shapes() -> Vec<Expr> {
         call(Function::Replace, vec![c0.clone(), text("é"), text("")]),
         call(Function::Replace, vec![c0.clone(), c1.clone(), text("<>")]),
         call(Function::NullIf, vec![c0.clone(), text("K1")]),
+        // trim family as slices in place, hex() into the buffer, nullif() in place.
+        call(Function::Trim, vec![c0.clone(), c1.clone()]),
+        call(Function::LTrim, vec![c0.clone(), text("k")]),
+        call(Function::RTrim, vec![c0.clone(), text("é½Zx ")]),
+        call(
+            Function::Length,
+            vec![call(Function::Trim, vec![c0.clone(), text("ka")])],
+        ),
+        call(
+            Function::Trim,
+            vec![substr(vec![c0.clone(), int(2)]), text(" ")],
+        ),
+        binary(
+            BinaryOp::Concat,
+            call(Function::LTrim, vec![c0.clone(), text("aé")]),
+            call(Function::Hex, vec![c1.clone()]),
+        ),
+        call(
+            Function::Coalesce,
+            vec![
+                call(Function::NullIf, vec![c0.clone(), text("K1")]),
+                c1.clone(),
+            ],
+        ),
+        call(
+            Function::Length,
+            vec![call(
+                Function::IfNull,
+                vec![
+                    call(Function::NullIf, vec![c0.clone(), c1.clone()]),
+                    text("-"),
+                ],
+            )],
+        ),
         // A simple CASE on numbers: integer and real WHENs, a non-numeric operand row,
         // a text WHEN and a NULL WHEN (the value path decides those).
         Expr::Case {

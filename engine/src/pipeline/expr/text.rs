@@ -336,6 +336,14 @@ pub(crate) fn substr_range(total: usize, start: i64, length: Option<i64>) -> (us
 }
 
 fn hex(value: &Value) -> Result<Value> {
+    let mut out = String::new();
+    hex_into(value, &mut out)?;
+    Ok(Value::Text(out))
+}
+
+/// hex(value) written into `out` (cleared first): the bytes of a blob, of a text, or of
+/// a number's text, two upper-case digits each (NULL has none); its size checked first.
+pub(crate) fn hex_into(value: &Value, out: &mut String) -> Result<()> {
     let bytes: Cow<'_, [u8]> = match value {
         Value::Null => Cow::Borrowed(&[]),
         Value::Blob(bytes) => Cow::Borrowed(bytes),
@@ -345,17 +353,18 @@ fn hex(value: &Value) -> Result<Value> {
         },
     };
     check_size(bytes.len().saturating_mul(2))?;
-    Ok(Value::Text(upper_hex(&bytes)))
+    out.clear();
+    push_upper_hex(&bytes, out);
+    Ok(())
 }
 
-fn upper_hex(bytes: &[u8]) -> String {
+fn push_upper_hex(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(bytes.len() * 2);
+    out.reserve(bytes.len() * 2);
     for byte in bytes {
         out.push(char::from(DIGITS[usize::from(byte >> 4)]));
         out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
     }
-    out
 }
 
 /// quote(X): an SQL literal for the value.
@@ -386,7 +395,11 @@ fn quote(value: &Value) -> Result<Value> {
         }
         Value::Blob(bytes) => {
             check_size(bytes.len().saturating_mul(2))?;
-            format!("X'{}'", upper_hex(bytes))
+            let mut out = String::with_capacity(bytes.len() * 2 + 3);
+            out.push_str("X'");
+            push_upper_hex(bytes, &mut out);
+            out.push('\'');
+            out
         }
     }))
 }
