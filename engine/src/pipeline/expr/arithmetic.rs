@@ -126,7 +126,11 @@ impl<'e> Computed<'e> {
                 Some(Some(Numeric::Integer(i))) => Cow::Owned(Value::Integer(i)),
                 Some(Some(Numeric::Real(r))) => Cow::Owned(Value::Real(r)),
                 Some(None) => Cow::Owned(Value::Null),
-                None => scalar.eval(row)?,
+                // Not a number: a value in place (nullif() of a text column) is borrowed.
+                None => match scalar.in_place(row) {
+                    Some(value) => Cow::Borrowed(value),
+                    None => scalar.eval(row)?,
+                },
             }),
             Computed::Tree(expr) => Ok(Cow::Owned(expr.eval(row, context)?)),
         }

@@ -1,17 +1,15 @@
 //! CASE of compiled scalars (`Scalar::Case`, iif() included): which branch a row takes,
 //! decided as the tree walker decides it (the operand once, then each WHEN in order), a
 //! simple CASE's test an equality decided inline for texts and integers (the binder gave
-//! the WHEN values the comparison affinity already), and on numbers, without a `Value`,
-//! when the operand is numeric and the WHENs are numeric constants.
+//! the WHEN values the comparison affinity already).
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use ember_storage::Value;
 
-use super::ops::{compare_numbers, sql_compare, truth};
+use super::ops::{sql_compare, truth};
 use super::scalar::Scalar;
-use super::scalar_number::number_of_value;
 use crate::error::Result;
 
 /// Which branch of a CASE is taken over `row` (`None`: none, the ELSE applies), as the
@@ -23,11 +21,6 @@ pub(super) fn taken_branch(
     branches: &[(Scalar, Scalar)],
     row: &[Value],
 ) -> Result<Option<usize>> {
-    if let Some(operand) = operand.filter(|operand| operand.numeric_shape()) {
-        if let Some(taken) = numeric_branch(operand, branches, row) {
-            return Ok(taken);
-        }
-    }
     let operand = match operand {
         Some(operand) => Some(operand.value(row)?),
         None => None,
@@ -44,30 +37,6 @@ pub(super) fn taken_branch(
         }
     }
     Ok(None)
-}
-
-/// A simple CASE's branch decided on numbers, when its operand gives a number (or NULL)
-/// without a `Value` and every WHEN is a numeric constant: the first WHEN equal to it
-/// (`compare_numbers`, as `sql_compare` compares two numbers; NULL equals nothing).
-/// `None` when the shape or the row is not covered: then the values decide, as before
-/// (nothing here can fail or has an effect, so deciding again is the same).
-#[inline]
-fn numeric_branch(
-    operand: &Scalar,
-    branches: &[(Scalar, Scalar)],
-    row: &[Value],
-) -> Option<Option<usize>> {
-    let number = operand.number(row)?;
-    for (at, (when, _)) in branches.iter().enumerate() {
-        let Scalar::Constant(constant) = when else {
-            return None;
-        };
-        let constant = number_of_value(constant)??;
-        if number.is_some_and(|number| compare_numbers(number, constant) == Ordering::Equal) {
-            return Some(Some(at));
-        }
-    }
-    Some(None)
 }
 
 /// Whether `sql_compare(left, right)` is `Equal` (a simple CASE's test: the binder gave
