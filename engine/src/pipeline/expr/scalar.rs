@@ -405,7 +405,8 @@ impl Scalar {
 
     /// The value over `row` when it is text that lies in the row or the compiled tree: a
     /// column's or a constant's text (coalesce() of those included), and substr() or
-    /// trim() / ltrim() / rtrim() of such text with arguments read in place, a slice of it. `None` when the value is
+    /// trim() / ltrim() / rtrim() of such text with arguments read in place, a slice of
+    /// it. `None` when the value is
     /// not text (NULL, a number, a blob) or is made (upper(), `||`, ...): then `operand`,
     /// `value` or `eval` answers, with the same text (none of these can fail).
     #[inline]
