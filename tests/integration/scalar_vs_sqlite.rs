@@ -339,3 +339,75 @@ fn expression_shapes_answer_as_sqlite() {
         assert_same_rows(&ours, &theirs, sql);
     }
 }
+
+/// The text-function family read in place (session 24: columns, constants, coalesce()
+/// and substr() slices read where they lie; instr() and replace() over `find_text`;
+/// CAST of text parsed in place; a simple CASE decided on numbers; numeric aggregate
+/// arguments read borrowed), in filters, projections, group keys and aggregate arguments
+/// over mixed values, against SQLite.
+#[test]
+fn text_functions_read_in_place_answer_as_sqlite() {
+    let ours = Database::in_memory().connect();
+    let theirs = rusqlite::Connection::open_in_memory().unwrap();
+    ours.execute(MIXED_SCHEMA, ()).unwrap();
+    theirs.execute(MIXED_SCHEMA, []).unwrap();
+    for row in mixed_rows(2000) {
+        ours.execute("INSERT INTO w VALUES (?, ?, ?, ?, ?)", row.as_slice())
+            .unwrap();
+        let values: Vec<_> = row.iter().map(to_sqlite).collect();
+        theirs
+            .execute(
+                "INSERT INTO w VALUES (?, ?, ?, ?, ?)",
+                rusqlite::params_from_iter(values),
+            )
+            .unwrap();
+    }
+    let queries = [
+        // CAST of substr(), of a column of every class, of coalesce(), to each type.
+        "SELECT count(*), sum(id) FROM w WHERE CAST(substr(t, 2) AS INTEGER) % 3 = 1",
+        "SELECT sum(CAST(substr(t, 2, 2) AS INTEGER)), total(CAST(substr(m, 1, 3) AS REAL)) \
+         FROM w",
+        "SELECT total(CAST(m AS INTEGER)), total(CAST(m AS REAL)), max(CAST(m AS TEXT)), \
+         count(CAST(t AS NUMERIC)) FROM w",
+        "SELECT CAST(coalesce(t, m) AS INTEGER) AS k, count(*) FROM w GROUP BY k ORDER BY \
+         2 DESC, 1 LIMIT 6",
+        "SELECT count(*) FROM w WHERE CAST(substr(t, -3, 2) AS REAL) > 4.5",
+        // substr() slices compared, counted, matched, concatenated, grouped.
+        "SELECT count(*) FROM w WHERE substr(t, 2) = substr(g, 2)",
+        "SELECT typeof(substr(m, 1, 1)) AS k, count(*) FROM w GROUP BY k",
+        "SELECT count(*) FROM w WHERE substr(t, 1, 1) < substr(m, 1, 1)",
+        "SELECT count(*) FROM w WHERE substr(t, 2) LIKE '%1%' OR substr(t, 1, 1) = 'é'",
+        "SELECT sum(length(substr(t, 2))), sum(octet_length(substr(t, -2))), \
+         sum(length(substr(m, 2, 3))) FROM w",
+        "SELECT substr(t, 1, 1) AS k, count(*), max(r) FROM w GROUP BY k",
+        "SELECT trim(substr(t, 1, 2)) AS k, count(*) FROM w GROUP BY k ORDER BY 1",
+        "SELECT max(substr(t, 2) || '-' || substr(g, 2)), min(substr(substr(t, 2), 1, 2)) \
+         FROM w",
+        // coalesce() / ifnull() / nullif() in filters, projections, aggregates, keys.
+        "SELECT count(*) FROM w WHERE coalesce(t, m, g) = 'g1' OR ifnull(t, 'none') LIKE \
+         'k%'",
+        "SELECT sum(length(ifnull(t, m))), count(coalesce(m, t)), count(nullif(t, '1')), \
+         count(nullif(m, 1)) FROM w",
+        "SELECT coalesce(t, g) AS k, count(*) FROM w GROUP BY k ORDER BY 2 DESC, 1 LIMIT 5",
+        "SELECT ifnull(t, '?') || g, nullif(m, 'x') FROM w ORDER BY id LIMIT 40",
+        // instr() and replace() of texts, numbers, blobs, NULL, multibyte text.
+        "SELECT sum(instr(t, 'é')), sum(instr(m, '1')), sum(instr(t, '')), \
+         sum(instr(t, g)) FROM w",
+        "SELECT count(*) FROM w WHERE instr(t, '1') > 1",
+        "SELECT instr(upper(t), 'K') AS k, count(*) FROM w GROUP BY k ORDER BY 1",
+        "SELECT max(replace(t, 'é', 'e')), min(replace(t, '1', 'one')), max(replace(m, 'K', \
+         '')), max(replace(t, 'long text', 'x')) FROM w",
+        "SELECT count(*) FROM w WHERE replace(t, 'k', 'K') = upper(t)",
+        // upper()/lower() of text compared and matched.
+        "SELECT count(*) FROM w WHERE upper(t) LIKE 'K1%' AND lower(g) = 'g1'",
+        // Simple CASE on numbers: integer, real and text WHENs, NULL operand rows.
+        "SELECT sum(CASE id % 5 WHEN 0 THEN 1 WHEN 1.0 THEN 2 WHEN '2' THEN 3 END) FROM w",
+        "SELECT sum(CASE r WHEN 0.5 THEN 1 WHEN 2 THEN 2 ELSE 0 END), sum(CASE m WHEN 1 \
+         THEN 1 WHEN 2.0 THEN 2 ELSE 0 END) FROM w",
+        "SELECT CASE CAST(substr(t, 2) AS INTEGER) % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' END \
+         AS k, count(*) FROM w GROUP BY k",
+    ];
+    for sql in queries {
+        assert_same_rows(&ours, &theirs, sql);
+    }
+}

@@ -320,6 +320,23 @@ const SHAPES: &[(&str, &str)] = &[
         "EXISTS on an unindexed column",
         "SELECT count(*) FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t_id = t.b)",
     ),
+    // Session 24: more of the text-function family.
+    (
+        "substr GROUP BY key",
+        "SELECT substr(s, 1, 3) AS k, count(*), max(c) FROM t GROUP BY k",
+    ),
+    (
+        "upper LIKE filter",
+        "SELECT count(*), sum(b) FROM t WHERE upper(s) LIKE 'K1%'",
+    ),
+    (
+        "coalesce, nullif filter",
+        "SELECT count(*), sum(a) FROM t WHERE coalesce(nullif(g, 'g1'), s) > 'g3'",
+    ),
+    (
+        "trim, hex projection",
+        "SELECT sum(length(trim(s, 'k'))), max(hex(b)), count(ltrim(g, 'g')) FROM t",
+    ),
 ];
 
 /// A row's cells folded into one number: both engines must agree on it.

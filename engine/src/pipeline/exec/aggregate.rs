@@ -69,7 +69,7 @@ impl<'p> Args<'p> {
             [Expr::Column { index, .. }] => Args::Column(*index),
             [expr] => {
                 let compiled = Computed::new(expr, context);
-                let borrows = compiled.makes_text();
+                let borrows = compiled.reads_borrowed();
                 computed.push(compiled);
                 if borrows {
                     Args::Borrowed(computed.len() - 1)

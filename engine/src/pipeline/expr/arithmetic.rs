@@ -126,7 +126,11 @@ impl<'e> Computed<'e> {
                 Some(Some(Numeric::Integer(i))) => Cow::Owned(Value::Integer(i)),
                 Some(Some(Numeric::Real(r))) => Cow::Owned(Value::Real(r)),
                 Some(None) => Cow::Owned(Value::Null),
-                None => scalar.eval(row)?,
+                // Not a number: a value in place (nullif() of a text column) is borrowed.
+                None => match scalar.in_place(row) {
+                    Some(value) => Cow::Borrowed(value),
+                    None => scalar.eval(row)?,
+                },
             }),
             Computed::Tree(expr) => Ok(Cow::Owned(expr.eval(row, context)?)),
         }
@@ -144,11 +148,11 @@ impl<'e> Computed<'e> {
         }
     }
 
-    /// Whether this is a compiled scalar that may make text (`||`, a text view, a call):
-    /// a consumer that only reads the value gains by `eval_borrowed`; arithmetic and
-    /// numbers are as cheap through `eval`.
-    pub fn makes_text(&self) -> bool {
-        matches!(self, Computed::Scalar(..))
+    /// Whether a consumer that only reads the value should ask `eval_borrowed`: a scalar
+    /// that may make text, and a numeric one, whose rows that are not numbers (nullif()
+    /// of a text column, a CASE giving one) then come borrowed instead of cloned.
+    pub fn reads_borrowed(&self) -> bool {
+        matches!(self, Computed::Scalar(..) | Computed::Number(_))
     }
 
     pub fn is_compiled(&self) -> bool {

@@ -126,18 +126,41 @@ pub(crate) fn real_to_integer(r: f64) -> i64 {
 /// SQLite's text-to-integer rule: leading spaces, an optional sign, then the longest run
 /// of digits; no digits give 0; too many saturate at the i64 range.
 pub(crate) fn integer_prefix(text: &str) -> i64 {
-    let trimmed = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0c']);
-    let (negative, digits) = match trimmed.as_bytes().first() {
-        Some(b'-') => (true, &trimmed[1..]),
-        Some(b'+') => (false, &trimmed[1..]),
-        _ => (false, trimmed),
-    };
-    let mut magnitude: i128 = 0;
-    for byte in digits.bytes().take_while(u8::is_ascii_digit) {
-        magnitude = (magnitude * 10 + i128::from(byte - b'0')).min(i128::from(u64::MAX));
+    // One pass over the bytes (the skipped white space and the sign are ASCII), the
+    // magnitude held in a u64 that saturates: past u64::MAX it only grows, and every
+    // value that large clamps to the same end of i64's range.
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
+        at += 1;
     }
-    let signed = if negative { -magnitude } else { magnitude };
-    signed.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+    let negative = match bytes.get(at) {
+        Some(b'-') => {
+            at += 1;
+            true
+        }
+        Some(b'+') => {
+            at += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut magnitude: u64 = 0;
+    for &byte in &bytes[at..] {
+        if !byte.is_ascii_digit() {
+            break;
+        }
+        magnitude = magnitude
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(u64::from(byte - b'0')))
+            .unwrap_or(u64::MAX);
+    }
+    if negative {
+        // -(2^63) is i64::MIN; anything larger in magnitude clamps to it.
+        0i64.checked_sub_unsigned(magnitude).unwrap_or(i64::MIN)
+    } else {
+        i64::try_from(magnitude).unwrap_or(i64::MAX)
+    }
 }
 
 /// The longest numeric prefix of `text` as a REAL ('1.5e3x' is 1500.0, 'abc' is 0.0).
@@ -216,6 +239,30 @@ mod tests {
         assert_eq!(cast(text("1.9"), Affinity::Numeric), Value::Real(1.9));
         assert_eq!(cast(text("12abc"), Affinity::Numeric), Value::Integer(12));
         assert_eq!(cast(text("1e3"), Affinity::Numeric), Value::Integer(1000));
+    }
+
+    #[test]
+    fn integer_prefix_saturates_at_both_ends_of_i64() {
+        let cases = [
+            ("9223372036854775807", i64::MAX),
+            ("9223372036854775808", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+            ("-9223372036854775809", i64::MIN),
+            ("-99999999999999999999999999", i64::MIN),
+            ("18446744073709551615", i64::MAX),
+            ("18446744073709551616", i64::MAX),
+            ("\t\n\r\x0c +42x", 42),
+            ("  -0", 0),
+            ("+-3", 0),
+            ("-", 0),
+            ("", 0),
+            ("\u{a0}5", 0),
+            ("007", 7),
+            ("12\u{e9}", 12),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(integer_prefix(text), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -305,6 +305,10 @@ impl Compiled {
                         return Some(compared(*op, compare_numbers(a?, b?)));
                     }
                 }
+                if let (Some(a), Some(b)) = (left.text_in_place(row), right.text_in_place(row)) {
+                    // Two texts where they lie (columns, constants, substr() of those).
+                    return Some(compared(*op, a.as_bytes().cmp(b.as_bytes())));
+                }
                 let left = infallible(left.operand(row))?;
                 let right = infallible(right.operand(row))?;
                 let ordering = match (left, right) {

@@ -12,6 +12,7 @@
 //! Only the left spine is flattened: `a || (b || c)` keeps `b || c` as one part, whose own
 //! limit check comes first, as in the tree.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use ember_storage::Value;
@@ -45,36 +46,66 @@ pub(super) fn write_chain(parts: &[Scalar], row: &[Value], out: &mut String) -> 
     out.clear();
     let mut null = false;
     for (at, part) in parts.iter().enumerate() {
-        let operand = part.operand(row)?;
+        let before = out.len();
+        // A column or constant part is read where it is; any other is evaluated (even
+        // after a NULL part: its error is still reported).
+        if let Some(text) = part.text_in_place(row) {
+            if !null {
+                out.push_str(text);
+                check_size(at, out.len())?;
+            }
+            continue;
+        }
+        let operand = match part.in_place(row) {
+            Some(_) if null => continue,
+            Some(value) => Operand::Value(Cow::Borrowed(value)),
+            None => part.operand(row)?,
+        };
         if null {
             continue;
         }
-        let before = out.len();
         match operand {
             Operand::Text(view) => view.push_to(out),
-            Operand::Value(value) => match value.as_ref() {
-                Value::Null => {
+            Operand::Value(value) => {
+                if !push_value(&value, out) {
                     null = true;
                     continue;
                 }
-                Value::Text(text) => out.push_str(text),
-                other => {
-                    // As `format!` writes it; writing into a String cannot fail.
-                    let _ = write!(out, "{other}");
-                }
-            },
+            }
         }
         debug_assert!(out.len() >= before);
-        if at > 0 && out.len() > crate::limits::TEXT_BYTES_MAX {
-            return Err(crate::err!(
-                Limit,
-                "|| result of {} bytes exceeds the limit of {} bytes",
-                out.len(),
-                crate::limits::TEXT_BYTES_MAX
-            ));
-        }
+        check_size(at, out.len())?;
     }
     Ok(!null)
+}
+
+/// The tree's check after each `||` (none before the first operator): the text so far
+/// within `limits::TEXT_BYTES_MAX`.
+#[inline(always)]
+fn check_size(at: usize, bytes: usize) -> Result<()> {
+    if at > 0 && bytes > crate::limits::TEXT_BYTES_MAX {
+        return Err(crate::err!(
+            Limit,
+            "|| result of {} bytes exceeds the limit of {} bytes",
+            bytes,
+            crate::limits::TEXT_BYTES_MAX
+        ));
+    }
+    Ok(())
+}
+
+/// Appends `value` as `format!` writes it; `false` (nothing written) for NULL.
+#[inline(always)]
+fn push_value(value: &Value, out: &mut String) -> bool {
+    match value {
+        Value::Null => return false,
+        Value::Text(text) => out.push_str(text),
+        other => {
+            // Writing into a String cannot fail.
+            let _ = write!(out, "{other}");
+        }
+    }
+    true
 }
 
 /// The chain's value over `row` in a new text (NULL when a part is NULL).

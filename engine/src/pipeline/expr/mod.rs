@@ -21,6 +21,7 @@ mod printf;
 mod round;
 mod scalar;
 mod scalar_case;
+mod scalar_in_place;
 mod scalar_number;
 mod session_values;
 mod staged;

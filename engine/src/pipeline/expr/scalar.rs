@@ -32,7 +32,7 @@ use super::scalar_case::{case, taken_branch};
 use super::scalar_number::{
     cast_number, computes_on_numbers, number_call, number_of_value, number_value,
 };
-use super::text::{integer_of, replace_into, single_char, text_of};
+use super::text::{hex_into, integer_of, replace_into, single_char, text_of};
 use super::text_view::{Case, TextView};
 use super::{EvalContext, Expr};
 use crate::error::Result;
@@ -370,22 +370,10 @@ impl Scalar {
                 let (left, right) = (left.value(row)?, right.value(row)?);
                 Cow::Owned(op.apply(left.into_owned(), right.into_owned())?)
             }
-            Scalar::Match { text, pattern } => Cow::Owned(match text.operand(row)?.into_text() {
-                Ok(view) => match view.as_is() {
-                    Some(text) => Value::Boolean(pattern.matches(text)),
-                    None => match view.into_value() {
-                        Value::Text(text) => Value::Boolean(pattern.matches(&text)),
-                        // A text view always makes a text: an error, not a panic, if not.
-                        other => {
-                            debug_assert!(false, "a text view made {other:?}");
-                            return Err(crate::err!(Internal, "a text view made {other:?}"));
-                        }
-                    },
-                },
-                Err(value) => match text_of(&value) {
-                    None => Value::Null,
-                    Some(text) => Value::Boolean(pattern.matches(&text)),
-                },
+            Scalar::Match { text, pattern } => Cow::Owned(match text.text_in_place(row) {
+                // Text where it lies (a column, substr() of one), matched as it is.
+                Some(text) => Value::Boolean(pattern.matches(text)),
+                None => match_operand(pattern, text.operand(row)?)?,
             }),
         })
     }
@@ -428,6 +416,7 @@ impl Scalar {
                         | Function::NullIf
                         | Function::Length
                         | Function::OctetLength
+                        | Function::Instr
                 )
             }
             Scalar::Binary { op, left, right } => {
@@ -522,6 +511,27 @@ impl Scalar {
                 }
                 _ => Ok(Written::Value(self.eval(row)?)),
             },
+            Scalar::Call {
+                function: Function::Trim | Function::LTrim | Function::RTrim,
+                ..
+            } => match self.text_in_place(row) {
+                Some(text) => {
+                    out.clear();
+                    out.push_str(text);
+                    Ok(Written::Text)
+                }
+                None => Ok(Written::Value(self.eval(row)?)),
+            },
+            Scalar::Call {
+                function: Function::Hex,
+                args,
+            } => match &**args {
+                [x] => {
+                    hex_into(&*x.value(row)?, out)?;
+                    Ok(Written::Text)
+                }
+                _ => Ok(Written::Value(self.eval(row)?)),
+            },
             other => match other.operand(row)? {
                 Operand::Text(view) => {
                     out.clear();
@@ -567,6 +577,27 @@ impl<'r> Operand<'r> {
     }
 }
 
+/// `pattern` matched against a computed operand: TRUE or FALSE, NULL for NULL.
+fn match_operand(pattern: &Pattern, operand: Operand<'_>) -> Result<Value> {
+    Ok(match operand.into_text() {
+        Ok(view) => match view.as_is() {
+            Some(text) => Value::Boolean(pattern.matches(text)),
+            None => match view.into_value() {
+                Value::Text(text) => Value::Boolean(pattern.matches(&text)),
+                // A text view always makes a text: an error, not a panic, if not.
+                other => {
+                    debug_assert!(false, "a text view made {other:?}");
+                    return Err(crate::err!(Internal, "a text view made {other:?}"));
+                }
+            },
+        },
+        Err(value) => match text_of(&value) {
+            None => Value::Null,
+            Some(text) => Value::Boolean(pattern.matches(&text)),
+        },
+    })
+}
+
 /// Whether `function` gives a text view of its first argument's text (`text_call`).
 #[inline(always)]
 fn makes_text_view(function: Function) -> bool {
@@ -584,13 +615,17 @@ fn text_call<'r>(function: Function, args: &'r [Scalar], row: &'r [Value]) -> Re
     let Some((source, rest)) = args.split_first() else {
         return Ok(Operand::Value(Cow::Owned(call(function, args, row)?)));
     };
-    let view = match source.operand(row)?.into_text() {
-        Ok(view) => view,
-        Err(first) => {
-            return Ok(Operand::Value(Cow::Owned(call_after_first(
-                function, first, rest, row,
-            )?)))
-        }
+    let view = match source.text_in_place(row) {
+        // Text where it lies (a column, a constant, substr() of one): viewed as it is.
+        Some(text) => TextView::of_str(text),
+        None => match source.operand(row)?.into_text() {
+            Ok(view) => view,
+            Err(first) => {
+                return Ok(Operand::Value(Cow::Owned(call_after_first(
+                    function, first, rest, row,
+                )?)))
+            }
+        },
     };
     Ok(Operand::Text(match (function, rest) {
         (Function::Upper, []) => view.with_case(Case::Upper),

@@ -13,6 +13,8 @@ use super::function::Function;
 use super::ops::{compare_numbers, Numeric};
 use super::round::round_real;
 use super::scalar::Scalar;
+use super::text::instr_of_texts;
+use super::text_view::char_count;
 
 /// CAST(operand AS INTEGER or REAL) as a number, text read in place (`cast::cast`'s
 /// rules); `None` for another affinity, or when evaluating the operand fails (then `eval`
@@ -25,6 +27,14 @@ pub(super) fn cast_number(
 ) -> Option<Option<Numeric>> {
     if !matches!(affinity, Affinity::Integer | Affinity::Real) {
         return None;
+    }
+    if let Some(text) = operand.text_in_place(row) {
+        // Text where it lies (a column, substr() of one): parsed in place.
+        return Some(Some(if affinity == Affinity::Integer {
+            Numeric::Integer(integer_prefix(text))
+        } else {
+            Numeric::Real(real_prefix(text))
+        }));
     }
     let value = match operand.operand(row).ok()?.into_text() {
         Ok(view) => match view.as_is() {
@@ -100,15 +110,32 @@ pub(super) fn number_call(
         (Function::Round, [x]) => Some(x.number(row)?.map(|x| round_number(x, 0))),
         // Of text (a view included), counted in place; of NULL, NULL; of a number or a
         // blob (and on an error, which `eval` then reports), `call` answers.
-        (Function::Length | Function::OctetLength, [x]) => match x.operand(row).ok()?.into_text() {
-            Ok(view) => Some(Some(Numeric::Integer(if function == Function::Length {
-                view.char_count()
-            } else {
-                view.unmapped().len()
-            } as i64))),
-            Err(value) if value.is_null() => Some(None),
-            Err(_) => None,
-        },
+        (Function::Length | Function::OctetLength, [x]) => {
+            if let Some(text) = x.text_in_place(row) {
+                // A column, a constant, coalesce() or substr() of those: counted in place.
+                return Some(Some(Numeric::Integer(if function == Function::Length {
+                    char_count(text)
+                } else {
+                    text.len()
+                } as i64)));
+            }
+            if let Some(Value::Null) = x.in_place(row) {
+                return Some(None);
+            }
+            length_of_operand(function, x, row)
+        }
+        // instr() of two texts, found in place; NULL when either is NULL; of numbers or
+        // blobs (and on an error, which `eval` then reports), `call` answers.
+        (Function::Instr, [haystack, needle]) => {
+            let (haystack, needle) = (haystack.value(row).ok()?, needle.value(row).ok()?);
+            match (&*haystack, &*needle) {
+                (Value::Text(haystack), Value::Text(needle)) => {
+                    Some(Some(Numeric::Integer(instr_of_texts(haystack, needle))))
+                }
+                (Value::Null, _) | (_, Value::Null) => Some(None),
+                _ => None,
+            }
+        }
         // nullif(x, y): NULL when the two are equal numbers (1 = 1.0), else x.
         (Function::NullIf, [x, y]) => {
             let (x, y) = (x.number(row)?, y.number(row)?);
@@ -127,6 +154,21 @@ pub(super) fn number_call(
             Some(x.number(row)?.map(|x| round_number(x, digits as usize)))
         }
         _ => None,
+    }
+}
+
+/// length() / octet_length() of a computed operand: of text (a view included), counted in
+/// place; of NULL, NULL; `None` for a number or a blob, or on an error.
+#[inline]
+fn length_of_operand(function: Function, x: &Scalar, row: &[Value]) -> Option<Option<Numeric>> {
+    match x.operand(row).ok()?.into_text() {
+        Ok(view) => Some(Some(Numeric::Integer(if function == Function::Length {
+            view.char_count()
+        } else {
+            view.unmapped().len()
+        } as i64))),
+        Err(value) if value.is_null() => Some(None),
+        Err(_) => None,
     }
 }
 

@@ -67,6 +67,11 @@ fn values() -> Vec<Value> {
         Value::Blob(Vec::new()),
         Value::Boolean(true),
         Value::Text("a text well over the inline size of a short string, é".into()),
+        Value::Real(-0.0),
+        Value::Real(f64::MAX),
+        Value::Text("k77".into()),
+        Value::Text("-9223372036854775809".into()),
+        Value::Text("日本k7".into()),
     ]
 }
 
@@ -378,8 +383,13 @@ fn scalar_shapes() -> Vec<Expr> {
             vec![call(Function::Round, vec![c0.clone(), Expr::Parameter(1)])],
         ),
     ]);
+    shapes.extend(text_in_place_shapes());
     shapes
 }
+
+#[path = "scalar_in_place_tests.rs"]
+mod in_place_shapes;
+use in_place_shapes::text_in_place_shapes;
 
 const PARAMS: [Value; 2] = [Value::Integer(-1), Value::Null];
 

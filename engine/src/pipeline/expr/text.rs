@@ -36,8 +36,53 @@ pub(crate) fn integer_of(value: &Value) -> i64 {
     }
 }
 
+/// The longest pattern `find_text` searches for byte by byte; longer ones go to the
+/// standard library's searcher (linear whatever the input).
+const SHORT_PATTERN_MAX: usize = 8;
+
+/// The byte offset of the first occurrence of `pattern` in `text` (`str::find`'s answer),
+/// a short pattern found by scanning for its first byte and comparing the rest in place,
+/// without the setup of a general searcher per call. The offset is a character boundary:
+/// a pattern, being text, starts with a byte that starts a character.
+#[inline]
+pub(crate) fn find_text(text: &str, pattern: &str) -> Option<usize> {
+    let (haystack, needle) = (text.as_bytes(), pattern.as_bytes());
+    match needle {
+        [] => Some(0),
+        [only] => haystack.iter().position(|byte| byte == only),
+        [first, rest @ ..] if needle.len() <= SHORT_PATTERN_MAX => {
+            let last_start = haystack.len().checked_sub(needle.len())?;
+            let mut from = 0;
+            while from <= last_start {
+                let at = from
+                    + haystack[from..=last_start]
+                        .iter()
+                        .position(|b| b == first)?;
+                if haystack[at + 1..at + needle.len()] == *rest {
+                    return Some(at);
+                }
+                from = at + 1;
+            }
+            None
+        }
+        _ => text.find(pattern),
+    }
+}
+
+/// instr(haystack, needle) of two texts: the 1-based character position of the first
+/// occurrence, 0 when there is none (1 for an empty needle).
+#[inline]
+pub(crate) fn instr_of_texts(haystack: &str, needle: &str) -> i64 {
+    find_text(haystack, needle).map_or(0, |at| {
+        super::text_view::char_count(&haystack[..at]) as i64 + 1
+    })
+}
+
 /// replace(source, pattern, replacement) for a non-empty pattern, written into `out`
-/// (cleared first), its size checked before anything is written.
+/// (cleared first): every non-overlapping occurrence, leftmost first, as `str::replace`.
+/// The size is checked before anything is written (occurrences are counted first only
+/// when the replacement is longer than the pattern: otherwise the result is no longer
+/// than `source`).
 pub(super) fn replace_into(
     source: &str,
     pattern: &str,
@@ -45,18 +90,34 @@ pub(super) fn replace_into(
     out: &mut String,
 ) -> Result<()> {
     debug_assert!(!pattern.is_empty());
-    let count = source.matches(pattern).count();
     let grown = replacement.len().saturating_sub(pattern.len());
+    let count = if grown == 0 {
+        0
+    } else {
+        occurrences(source, pattern)
+    };
     check_size(source.len().saturating_add(count.saturating_mul(grown)))?;
     out.clear();
     let mut from = 0;
-    for (at, _) in source.match_indices(pattern) {
+    while let Some(found) = find_text(&source[from..], pattern) {
+        let at = from + found;
         out.push_str(&source[from..at]);
         out.push_str(replacement);
         from = at + pattern.len();
     }
     out.push_str(&source[from..]);
     Ok(())
+}
+
+/// How many non-overlapping occurrences of the non-empty `pattern` `text` holds.
+fn occurrences(text: &str, pattern: &str) -> usize {
+    debug_assert!(!pattern.is_empty());
+    let (mut from, mut count) = (0, 0);
+    while let Some(found) = find_text(&text[from..], pattern) {
+        count += 1;
+        from += found + pattern.len();
+    }
+    count
 }
 
 fn check_size(bytes: usize) -> Result<()> {
@@ -146,12 +207,7 @@ pub(crate) fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> 
         }
         Function::Instr => Value::Integer(match (arg(0), arg(1)) {
             (Value::Blob(haystack), Value::Blob(needle)) => find_bytes(haystack, needle),
-            _ => {
-                let (haystack, needle) = (text(0), text(1));
-                haystack
-                    .find(needle.as_ref())
-                    .map_or(0, |at| haystack[..at].chars().count() as i64 + 1)
-            }
+            _ => instr_of_texts(&text(0), &text(1)),
         }),
         Function::Unicode => match text(0).chars().next() {
             Some(c) => Value::Integer(i64::from(u32::from(c))),
@@ -230,6 +286,8 @@ fn find_bytes(haystack: &[u8], needle: &[u8]) -> i64 {
 /// before start. Characters for text, bytes for blobs.
 fn substr(value: &Value, start: i64, length: Option<i64>) -> Value {
     match value {
+        // SQLite reads an empty blob as no bytes at all (a NULL pointer): NULL.
+        Value::Blob(bytes) if bytes.is_empty() => Value::Null,
         Value::Blob(bytes) => {
             let (from, count) = substr_range(bytes.len(), start, length);
             Value::Blob(bytes[from..from + count].to_vec())
@@ -278,6 +336,14 @@ pub(crate) fn substr_range(total: usize, start: i64, length: Option<i64>) -> (us
 }
 
 fn hex(value: &Value) -> Result<Value> {
+    let mut out = String::new();
+    hex_into(value, &mut out)?;
+    Ok(Value::Text(out))
+}
+
+/// hex(value) written into `out` (cleared first): the bytes of a blob, of a text, or of
+/// a number's text, two upper-case digits each (NULL has none); its size checked first.
+pub(crate) fn hex_into(value: &Value, out: &mut String) -> Result<()> {
     let bytes: Cow<'_, [u8]> = match value {
         Value::Null => Cow::Borrowed(&[]),
         Value::Blob(bytes) => Cow::Borrowed(bytes),
@@ -287,17 +353,18 @@ fn hex(value: &Value) -> Result<Value> {
         },
     };
     check_size(bytes.len().saturating_mul(2))?;
-    Ok(Value::Text(upper_hex(&bytes)))
+    out.clear();
+    push_upper_hex(&bytes, out);
+    Ok(())
 }
 
-fn upper_hex(bytes: &[u8]) -> String {
+fn push_upper_hex(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(bytes.len() * 2);
+    out.reserve(bytes.len() * 2);
     for byte in bytes {
         out.push(char::from(DIGITS[usize::from(byte >> 4)]));
         out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
     }
-    out
 }
 
 /// quote(X): an SQL literal for the value.
@@ -328,7 +395,11 @@ fn quote(value: &Value) -> Result<Value> {
         }
         Value::Blob(bytes) => {
             check_size(bytes.len().saturating_mul(2))?;
-            format!("X'{}'", upper_hex(bytes))
+            let mut out = String::with_capacity(bytes.len() * 2 + 3);
+            out.push_str("X'");
+            push_upper_hex(bytes, &mut out);
+            out.push('\'');
+            out
         }
     }))
 }
@@ -398,9 +469,96 @@ mod tests {
         );
         assert_eq!(run(Function::Substr, &[Value::Null, int(1)]), Value::Null);
         assert_eq!(
+            run(Function::Substr, &[Value::Blob(Vec::new()), int(1), int(1)]),
+            Value::Null
+        );
+        assert_eq!(
             run(Function::Substr, &[int(12345), int(2), int(2)]),
             text("23")
         );
+    }
+
+    #[test]
+    fn find_text_answers_as_str_find() {
+        let texts = [
+            "",
+            "a",
+            "aaa",
+            "abcabc",
+            "héllo wörld",
+            "ééé",
+            "k12345",
+            "xxxxxxxxxy",
+            "日本語の日本",
+            "ab\0ab",
+            "aaaaaaaaaaaaaaaaaab",
+        ];
+        let patterns = [
+            "",
+            "a",
+            "b",
+            "aa",
+            "abc",
+            "cab",
+            "é",
+            "ö",
+            "l",
+            "llo",
+            "lo w",
+            "日本",
+            "本の日",
+            "\0a",
+            "aaaaaaaab",
+            "aaaaaaaaab",
+            "xy",
+            "xxxxxxxxxy",
+            "zz",
+            "k1",
+            "45",
+            "5",
+        ];
+        for text in texts {
+            for pattern in patterns {
+                assert_eq!(
+                    find_text(text, pattern),
+                    text.find(pattern),
+                    "{text:?} {pattern:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn replace_into_answers_as_str_replace_and_reuses_the_buffer() {
+        let mut out = String::from("left over");
+        for (source, pattern, by) in [
+            ("k12345", "k", "key-"),
+            ("aaaa", "aa", "b"),
+            ("aaa", "aa", ""),
+            ("héllo héllo", "é", "e"),
+            ("日本語の日本", "日本", "にほん"),
+            ("abc", "abcd", "x"),
+            ("xxxxxxxxxyxxxxxxxxxy", "xxxxxxxxxy", "-"),
+            ("", "a", "b"),
+        ] {
+            replace_into(source, pattern, by, &mut out).unwrap();
+            assert_eq!(out, source.replace(pattern, by), "{source:?} {pattern:?}");
+        }
+    }
+
+    #[test]
+    fn replace_past_the_size_limit_fails_before_writing() {
+        // 2^10 occurrences each growing by 2^18 bytes: past the limit of 2^28 bytes.
+        let source = "a".repeat(1 << 10);
+        let by = "b".repeat((1 << 18) + 1);
+        let mut out = String::from("kept");
+        let error = replace_into(&source, "a", &by, &mut out).unwrap_err();
+        let expected = (1usize << 10) + (1 << 10) * (1 << 18);
+        assert!(error.to_string().contains(&expected.to_string()), "{error}");
+        assert_eq!(out, "kept");
+        // A replacement no longer than the pattern needs no count and cannot fail.
+        replace_into(&source, "aa", "b", &mut out).unwrap();
+        assert_eq!(out, "b".repeat(1 << 9));
     }
 
     #[test]

@@ -59,6 +59,17 @@ impl<'r> TextView<'r> {
         })
     }
 
+    /// The whole of a text read in place.
+    #[inline]
+    pub fn of_str(text: &'r str) -> TextView<'r> {
+        TextView {
+            start: 0,
+            end: text.len(),
+            text: Cow::Borrowed(text),
+            case: Case::AsIs,
+        }
+    }
+
     /// The characters in range, before the case mapping.
     #[inline]
     pub fn unmapped(&self) -> &str {
@@ -80,24 +91,7 @@ impl<'r> TextView<'r> {
     /// substr(view, start, length) as `text::substr` computes it on a text (`start` and
     /// `length` already read as SQLite reads them).
     pub fn substr(mut self, start: i64, length: Option<i64>) -> TextView<'r> {
-        let slice = self.unmapped();
-        let (from, to) = if slice.is_ascii() {
-            let (from, count) = substr_range(slice.len(), start, length);
-            (from, from + count)
-        } else {
-            let (from, count) = substr_range(slice.chars().count(), start, length);
-            let mut boundaries = slice
-                .char_indices()
-                .map(|(at, _)| at)
-                .chain(std::iter::once(slice.len()));
-            let from_byte = boundaries.nth(from).unwrap_or(slice.len());
-            let to_byte = match count {
-                0 => from_byte,
-                count => boundaries.nth(count - 1).unwrap_or(slice.len()),
-            };
-            (from_byte, to_byte)
-        };
-        debug_assert!(from <= to && to <= slice.len());
+        let (from, to) = substr_bytes(self.unmapped(), start, length);
         self.end = self.start + to;
         self.start += from;
         self
@@ -105,12 +99,7 @@ impl<'r> TextView<'r> {
 
     /// length(view): its characters.
     pub fn char_count(&self) -> usize {
-        let slice = self.unmapped();
-        if slice.is_ascii() {
-            slice.len()
-        } else {
-            slice.chars().count()
-        }
+        char_count(self.unmapped())
     }
 
     /// The view's bytes under its mapping.
@@ -158,6 +147,40 @@ impl<'r> TextView<'r> {
             }
         };
         Value::Text(mapped)
+    }
+}
+
+/// The byte range of substr(text, start, length) (`start` and `length` already read as
+/// SQLite reads them: `text::substr_range` over characters), on character boundaries.
+#[inline]
+pub(super) fn substr_bytes(text: &str, start: i64, length: Option<i64>) -> (usize, usize) {
+    let (from, to) = if text.is_ascii() {
+        let (from, count) = substr_range(text.len(), start, length);
+        (from, from + count)
+    } else {
+        let (from, count) = substr_range(text.chars().count(), start, length);
+        let mut boundaries = text
+            .char_indices()
+            .map(|(at, _)| at)
+            .chain(std::iter::once(text.len()));
+        let from_byte = boundaries.nth(from).unwrap_or(text.len());
+        let to_byte = match count {
+            0 => from_byte,
+            count => boundaries.nth(count - 1).unwrap_or(text.len()),
+        };
+        (from_byte, to_byte)
+    };
+    debug_assert!(from <= to && to <= text.len());
+    (from, to)
+}
+
+/// length() of a text: its characters (its bytes when it is ASCII).
+#[inline]
+pub(super) fn char_count(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
     }
 }
 
