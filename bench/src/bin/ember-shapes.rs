@@ -14,8 +14,8 @@
 
 use std::time::{Duration, Instant};
 
-use ember::{Database, Value};
-use rusqlite::types::ValueRef;
+use ember::Database;
+use ember_bench::shapes::{ember_answer, geometric_mean, load, median, sqlite_answer, time_median};
 
 struct Args {
     rows: i64,
@@ -60,13 +60,6 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// The schema, the same text for both engines.
-const SCHEMA: &[&str] = &[
-    "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
-    "CREATE INDEX t_a ON t(a)",
-    "CREATE INDEX t_s ON t(s)",
-    "CREATE TABLE u(id INTEGER PRIMARY KEY, t_id INTEGER, x REAL)",
-];
-
 /// (name, SQL): every shape timed.
 const SHAPES: &[(&str, &str)] = &[
     (
@@ -339,65 +332,6 @@ const SHAPES: &[(&str, &str)] = &[
     ),
 ];
 
-/// A row's cells folded into one number: both engines must agree on it.
-#[derive(Default, Clone, Copy, PartialEq, Debug)]
-struct Answer {
-    rows: u64,
-    checksum: u64,
-}
-
-impl Answer {
-    fn add_integer(&mut self, i: i64) {
-        self.checksum = self.checksum.wrapping_mul(31).wrapping_add(i as u64);
-    }
-    fn add_real(&mut self, r: f64) {
-        // Rounded: sums in different orders differ in the last bits.
-        self.add_integer((r * 1000.0).round() as i64);
-    }
-    fn add_text(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.add_integer(i64::from(byte));
-        }
-    }
-}
-
-fn ember_answer(conn: &ember::Connection, sql: &str) -> Answer {
-    let rows = conn.query(sql, ()).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let mut answer = Answer::default();
-    for row in rows.values() {
-        answer.rows += 1;
-        for value in row {
-            match value {
-                Value::Null => answer.add_integer(-1),
-                Value::Integer(i) => answer.add_integer(*i),
-                Value::Real(r) => answer.add_real(*r),
-                Value::Text(t) => answer.add_text(t.as_bytes()),
-                Value::Blob(b) => answer.add_text(b),
-                Value::Boolean(b) => answer.add_integer(i64::from(*b)),
-            }
-        }
-    }
-    answer
-}
-
-fn sqlite_answer(statement: &mut rusqlite::Statement<'_>) -> Answer {
-    let columns = statement.column_count();
-    let mut rows = statement.raw_query();
-    let mut answer = Answer::default();
-    while let Some(row) = rows.next().expect("sqlite row") {
-        answer.rows += 1;
-        for index in 0..columns {
-            match row.get_ref(index).expect("sqlite cell") {
-                ValueRef::Null => answer.add_integer(-1),
-                ValueRef::Integer(i) => answer.add_integer(i),
-                ValueRef::Real(r) => answer.add_real(r),
-                ValueRef::Text(t) | ValueRef::Blob(t) => answer.add_text(t),
-            }
-        }
-    }
-    answer
-}
-
 /// `runs` runs of `sql` on EmberDB, alone in one function so that callgrind can count
 /// exactly them: `valgrind --tool=callgrind --toggle-collect='*profiled_ember_runs*'
 /// target/release/ember-shapes --rows 50000 --only NAME --profile 5`.
@@ -414,73 +348,6 @@ fn profiled_sqlite_runs(statement: &mut rusqlite::Statement<'_>, runs: usize) {
     for _ in 0..runs {
         std::hint::black_box(sqlite_answer(statement));
     }
-}
-
-/// Runs `query` until `budget` passed (at least 3 times); the median seconds per run.
-fn time_median(budget: Duration, mut query: impl FnMut()) -> f64 {
-    let mut times = Vec::new();
-    let started = Instant::now();
-    while times.len() < 3 || (started.elapsed() < budget && times.len() < 10_000) {
-        let one = Instant::now();
-        query();
-        times.push(one.elapsed().as_secs_f64());
-    }
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
-
-fn load(rows: i64, ember: &ember::Connection, sqlite: &rusqlite::Connection) {
-    for sql in SCHEMA {
-        ember.execute(sql, ()).expect("ember schema");
-        sqlite.execute(sql, []).expect("sqlite schema");
-    }
-    ember.execute("BEGIN", ()).expect("begin");
-    sqlite.execute("BEGIN", []).expect("begin");
-    {
-        let mut insert_t = sqlite
-            .prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)")
-            .expect("prepare");
-        let mut insert_u = sqlite
-            .prepare("INSERT INTO u VALUES (?, ?, ?)")
-            .expect("prepare");
-        // A fixed linear congruential stream: the same rows every run.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            state >> 33
-        };
-        for id in 1..=rows {
-            let a = (next() % (rows as u64 / 4).max(1)) as i64;
-            let b = (next() % 1000) as i64;
-            let c = (next() % 1_000_000) as f64 / 1_000_000.0;
-            let s = format!("k{}", next() % (rows as u64));
-            let g = format!("g{}", next() % 50);
-            ember
-                .execute(
-                    "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
-                    (id, a, b, c, s.as_str(), g.as_str()),
-                )
-                .expect("ember insert");
-            insert_t
-                .execute(rusqlite::params![id, a, b, c, s, g])
-                .expect("sqlite insert");
-            if id % 4 == 0 {
-                let t_id = (next() % (rows as u64)) as i64 + 1;
-                let x = (next() % 1000) as f64 / 1000.0;
-                ember
-                    .execute("INSERT INTO u VALUES (?, ?, ?)", (id / 4, t_id, x))
-                    .expect("ember insert");
-                insert_u
-                    .execute(rusqlite::params![id / 4, t_id, x])
-                    .expect("sqlite insert");
-            }
-        }
-    }
-    ember.execute("COMMIT", ()).expect("commit");
-    sqlite.execute("COMMIT", []).expect("commit");
-    sqlite.execute("ANALYZE", []).expect("analyze");
 }
 
 fn main() {
@@ -544,10 +411,7 @@ fn main() {
                 std::hint::black_box(sqlite_answer(&mut statement));
             }));
         }
-        ember_times.sort_by(f64::total_cmp);
-        sqlite_times.sort_by(f64::total_cmp);
-        let ember_s = ember_times[ember_times.len() / 2];
-        let sqlite_s = sqlite_times[sqlite_times.len() / 2];
+        let (ember_s, sqlite_s) = (median(ember_times), median(sqlite_times));
         let ratio = sqlite_s / ember_s;
         ratios.push(ratio);
         println!(
@@ -558,11 +422,10 @@ fn main() {
         );
     }
     if !ratios.is_empty() {
-        let log_mean = ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64;
         println!(
             "\ngeometric mean SQLite / EmberDB over {} shapes: {:.2}x",
             ratios.len(),
-            log_mean.exp()
+            geometric_mean(&ratios)
         );
     }
 }
