@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::expr::{
     coerce_to_column, fits_column, ChangeCounters, Expr, StatementEnv, SubqueryRuntime,
 };
-use crate::plan::{OnConflict, Returning, TableAccess, UpdateFrom};
+use crate::plan::{AccessPath, OnConflict, Returning, TableAccess, UpdateFrom};
 
 use super::constraint::RowGuard;
 use super::returning::{written_rows_charge, WrittenRows};
@@ -237,8 +237,10 @@ fn new_values_by_id(
 ) -> Result<(Vec<RowId>, Changes)> {
     let runtime = SubqueryRuntime::new(txn, env);
     let context = ExecContext::new(&runtime);
-    let mut targets = Vec::new();
-    let mut changes = Vec::new();
+    // A key lookup has at most one target: sized once, no growth on the first push.
+    let expected = usize::from(matches!(target.path, AccessPath::KeyLookup(_)));
+    let mut targets = Vec::with_capacity(expected);
+    let mut changes = Vec::with_capacity(expected * assignments.len());
     visit_targets(target, &context, &mut |row_id, row| {
         for (position, expr) in assignments {
             changes.push((*position, expr.eval(row, &context.eval)?));
