@@ -1,13 +1,88 @@
 //! What the shape probes (`ember-shapes` for queries, `ember-write-shapes` for writes)
 //! share: the tables both engines get (`SCHEMA`, `load`: the same rows, SQLite keyed by
 //! `id INTEGER PRIMARY KEY` and indexed as EmberDB is), an answer folded from a statement's
-//! rows or changes so both engines' results can be compared before timing, and the timing
-//! loop (median of runs within a time budget).
+//! rows or changes so both engines' results can be compared before timing, the timing
+//! loop (median of runs within a time budget) and the command line (`ShapeArgs`).
 
 use std::time::{Duration, Instant};
 
 use ember::Value;
 use rusqlite::types::ValueRef;
+
+/// A shape probe's command line: `--rows N --rounds N --ms MS --only SUBSTRING --skip
+/// SUBSTRING --profile RUNS`.
+pub struct ShapeArgs {
+    pub rows: i64,
+    pub rounds: usize,
+    pub ms: u64,
+    /// Only shapes whose name contains this run.
+    pub only: Option<String>,
+    /// Shapes whose name contains this do not run (the anti join at many rows: SQLite's
+    /// plan for it is quadratic).
+    pub skip: Option<String>,
+    /// Run each selected shape this many times per engine, untimed, for callgrind.
+    pub profile: Option<usize>,
+}
+
+/// The usage line of a probe named `program`.
+pub fn usage(program: &str) -> String {
+    format!(
+        "usage: {program} [--rows N] [--rounds N] [--ms MS] [--only SUBSTRING] \
+         [--skip SUBSTRING] [--profile RUNS]"
+    )
+}
+
+impl ShapeArgs {
+    /// Parses `args` (the program's arguments after its name); `--rows` must lie in `rows`.
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+        rows: std::ops::RangeInclusive<i64>,
+    ) -> Result<ShapeArgs, String> {
+        let mut parsed = ShapeArgs {
+            rows: 200_000,
+            rounds: 3,
+            ms: 300,
+            only: None,
+            skip: None,
+            profile: None,
+        };
+        let mut iter = args.into_iter();
+        while let Some(arg) = iter.next() {
+            let mut value = || iter.next().ok_or(format!("{arg} needs a value"));
+            match arg.as_str() {
+                "--rows" => parsed.rows = value()?.parse().map_err(|e| format!("--rows: {e}"))?,
+                "--rounds" => {
+                    parsed.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?
+                }
+                "--ms" => parsed.ms = value()?.parse().map_err(|e| format!("--ms: {e}"))?,
+                "--only" => parsed.only = Some(value()?),
+                "--skip" => parsed.skip = Some(value()?),
+                "--profile" => {
+                    parsed.profile = Some(value()?.parse().map_err(|e| format!("--profile: {e}"))?)
+                }
+                other => return Err(format!("unknown argument {other}")),
+            }
+        }
+        if !rows.contains(&parsed.rows) {
+            return Err(format!("--rows must be {}..={}", rows.start(), rows.end()));
+        }
+        if parsed.rounds == 0 {
+            return Err("--rounds must be at least 1".into());
+        }
+        Ok(parsed)
+    }
+
+    /// Whether the shape `name` runs (`--only`, `--skip`).
+    pub fn selects(&self, name: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| name.contains(only.as_str()))
+            && self
+                .skip
+                .as_ref()
+                .is_none_or(|skip| !name.contains(skip.as_str()))
+    }
+}
 
 /// The tables of every shape: `t` (indexed on `a` and `s`) and `u` (a quarter as many rows,
 /// `t_id` pointing into `t`).
@@ -245,6 +320,35 @@ mod tests {
         }
         let mut statement = sqlite.prepare("DELETE FROM t WHERE id <= 3").unwrap();
         assert_eq!(sqlite_write_answer(&mut statement, false).checksum, 3);
+    }
+
+    #[test]
+    fn arguments_parse_select_and_refuse_what_they_cannot_use() {
+        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let parsed = ShapeArgs::parse(
+            args(&["--rows", "5000", "--only", "UPDATE", "--skip", "twice"]),
+            100..=10_000,
+        )
+        .unwrap();
+        assert_eq!(
+            (parsed.rows, parsed.rounds, parsed.profile),
+            (5000, 3, None)
+        );
+        assert!(parsed.selects("UPDATE key range"));
+        assert!(!parsed.selects("UPDATE indexed column, twice"));
+        assert!(!parsed.selects("point INSERT"));
+        for bad in [
+            &["--rows", "50"][..],
+            &["--rows"],
+            &["--rounds", "0"],
+            &["--ms", "x"],
+            &["--what"],
+        ] {
+            assert!(
+                ShapeArgs::parse(args(bad), 100..=10_000).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

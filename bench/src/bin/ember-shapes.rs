@@ -15,49 +15,9 @@
 use std::time::{Duration, Instant};
 
 use ember::Database;
-use ember_bench::shapes::{ember_answer, geometric_mean, load, median, sqlite_answer, time_median};
-
-struct Args {
-    rows: i64,
-    rounds: usize,
-    ms: u64,
-    only: Option<String>,
-    /// Shapes whose name contains this are not run (the anti join at many rows: SQLite's
-    /// plan for it is quadratic).
-    skip: Option<String>,
-    /// Run each selected shape this many times per engine, untimed, for callgrind.
-    profile: Option<usize>,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        rows: 200_000,
-        rounds: 3,
-        ms: 300,
-        only: None,
-        skip: None,
-        profile: None,
-    };
-    let mut iter = std::env::args().skip(1);
-    while let Some(arg) = iter.next() {
-        let mut value = || iter.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--rows" => args.rows = value()?.parse().map_err(|e| format!("--rows: {e}"))?,
-            "--rounds" => args.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?,
-            "--ms" => args.ms = value()?.parse().map_err(|e| format!("--ms: {e}"))?,
-            "--only" => args.only = Some(value()?),
-            "--skip" => args.skip = Some(value()?),
-            "--profile" => {
-                args.profile = Some(value()?.parse().map_err(|e| format!("--profile: {e}"))?)
-            }
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    if !(100..=20_000_000).contains(&args.rows) {
-        return Err("--rows must be 100..=20000000".into());
-    }
-    Ok(args)
-}
+use ember_bench::shapes::{
+    ember_answer, geometric_mean, load, median, sqlite_answer, time_median, usage, ShapeArgs,
+};
 
 /// The schema, the same text for both engines.
 /// (name, SQL): every shape timed.
@@ -351,14 +311,11 @@ fn profiled_sqlite_runs(statement: &mut rusqlite::Statement<'_>, runs: usize) {
 }
 
 fn main() {
-    let args = match parse_args() {
+    let args = match ShapeArgs::parse(std::env::args().skip(1), 100..=20_000_000) {
         Ok(args) => args,
         Err(message) => {
             eprintln!("ember-shapes: {message}");
-            eprintln!(
-                "usage: ember-shapes [--rows N] [--rounds N] [--ms MS] [--only SUBSTRING] \
-                 [--skip SUBSTRING] [--profile RUNS]"
-            );
+            eprintln!("{}", usage("ember-shapes"));
             std::process::exit(2);
         }
     };
@@ -377,16 +334,7 @@ fn main() {
     println!("|---|--:|--:|--:|");
     let mut ratios = Vec::new();
     for (name, sql) in SHAPES {
-        if let Some(only) = &args.only {
-            if !name.contains(only.as_str()) {
-                continue;
-            }
-        }
-        if args
-            .skip
-            .as_ref()
-            .is_some_and(|skip| name.contains(skip.as_str()))
-        {
+        if !args.selects(name) {
             continue;
         }
         let mut statement = sqlite.prepare(sql).expect("sqlite prepare");

@@ -17,7 +17,7 @@ use std::time::Duration;
 use ember::Database;
 use ember_bench::shapes::{
     ember_answer, ember_write_answer, geometric_mean, load, median, returns_rows, sqlite_answer,
-    sqlite_write_answer, time_median, Answer,
+    sqlite_write_answer, time_median, usage, Answer, ShapeArgs,
 };
 
 /// A write shape: statements run once untimed before it, and the statements one timed
@@ -129,46 +129,6 @@ const STATE: &[&str] = &[
     "SELECT count(*), sum(t_id), sum(x) FROM u",
 ];
 
-struct Args {
-    rows: i64,
-    rounds: usize,
-    ms: u64,
-    only: Option<String>,
-    profile: Option<usize>,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        rows: 200_000,
-        rounds: 3,
-        ms: 300,
-        only: None,
-        profile: None,
-    };
-    let mut iter = std::env::args().skip(1);
-    while let Some(arg) = iter.next() {
-        let mut value = || iter.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--rows" => args.rows = value()?.parse().map_err(|e| format!("--rows: {e}"))?,
-            "--rounds" => args.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?,
-            "--ms" => args.ms = value()?.parse().map_err(|e| format!("--ms: {e}"))?,
-            "--only" => args.only = Some(value()?),
-            "--profile" => {
-                args.profile = Some(value()?.parse().map_err(|e| format!("--profile: {e}"))?)
-            }
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    // The shapes write keys up to 20,000,001 and read ids up to 20,000.
-    if !(20_000..=5_000_000).contains(&args.rows) {
-        return Err("--rows must be 20000..=5000000".into());
-    }
-    if args.rounds == 0 {
-        return Err("--rounds must be at least 1".into());
-    }
-    Ok(args)
-}
-
 /// One run of a shape on EmberDB: its statements' answers, in order. `returns` says which
 /// statements return rows (found once, as for SQLite's held statements).
 fn ember_run(conn: &ember::Connection, shape: &WriteShape, returns: &[bool]) -> Vec<Answer> {
@@ -221,14 +181,12 @@ fn state_difference(ember: &ember::Connection, sqlite: &rusqlite::Connection) ->
 }
 
 fn main() {
-    let args = match parse_args() {
+    // The shapes read ids up to 20,000 and write keys from 10,000,000 up.
+    let args = match ShapeArgs::parse(std::env::args().skip(1), 20_000..=5_000_000) {
         Ok(args) => args,
         Err(message) => {
             eprintln!("ember-write-shapes: {message}");
-            eprintln!(
-                "usage: ember-write-shapes [--rows N] [--rounds N] [--ms MS] \
-                 [--only SUBSTRING] [--profile RUNS]"
-            );
+            eprintln!("{}", usage("ember-write-shapes"));
             std::process::exit(2);
         }
     };
@@ -247,11 +205,7 @@ fn main() {
     println!("|---|--:|--:|--:|");
     let mut ratios = Vec::new();
     for shape in SHAPES {
-        if args
-            .only
-            .as_ref()
-            .is_some_and(|only| !shape.name.contains(only.as_str()))
-        {
+        if !args.selects(shape.name) {
             continue;
         }
         for sql in shape.setup {
