@@ -7,17 +7,22 @@
 //! at a chain of row nodes, newest first, so keys with many duplicates never lengthen the
 //! probe of other keys.
 //!
-//! ROW WORDS. `EMPTY`, `TOMBSTONE` and `BOXED_KEY` as in `primary.rs` (a boxed key's entry
-//! frees it after the epoch once tombstoned); otherwise, with `CHAIN` clear, the low bits
-//! are `row + 1`; with `CHAIN` set they are the address of the newest `RowNode` of the key.
+//! ROW WORDS. `EMPTY` and `BOXED_KEY` as in `primary.rs`; otherwise, with `CHAIN` clear,
+//! the low bits are `row + 1`; with `CHAIN` set they are the address of the newest
+//! `RowNode` of the key, or zero: `VACANT`, a key whose last row was removed. A vacant
+//! entry keeps its key (and its boxed key), so the key's next insert takes the entry again:
+//! a table that deletes and reinserts the same keys (queues, DELETE + INSERT, REPLACE) reuses
+//! its entries instead of leaving one dead entry per round in the key's probe sequence,
+//! which would lengthen every probe through it until the next rebuild.
 //!
 //! CONCURRENCY. Readers pin an epoch, load the array, probe it and walk a chain without
 //! locks. Writers serialize on one mutex. A live entry's key word never changes; its row
 //! word changes (a second row turns it into a chain, a chain gains or loses its head) with
 //! release stores after the new nodes are written, and readers load it (acquire) before
-//! the key word. An entry is never reused in place: a key's last row removed makes it a
-//! tombstone, which only a rebuild (a fresh array, the old one retired through the epoch)
-//! drops, moving the key and row words (chains are shared, not copied). Unlinked nodes and
+//! the key word. An entry never changes keys: a key's last row removed makes it vacant,
+//! holding the same key, which only a rebuild (a fresh array, the old one retired through
+//! the epoch) drops, moving the live entries' key and row words (chains are shared, not
+//! copied) and retiring the vacant entries' boxed keys. Unlinked nodes and
 //! boxed keys are retired through the epoch, so a reader still walking them stays safe.
 //!
 //! MEMORY. The account is charged the array (16 bytes an entry of capacity) and 16 bytes
@@ -43,6 +48,9 @@ pub type EntryRow = u64;
 const CHAIN: u64 = 1 << 62;
 /// The bits of a row word below the flags.
 const LOW_BITS: u64 = CHAIN - 1;
+/// Row word (with `BOXED_KEY` or not) of an entry whose key has no rows left: a chain of
+/// none.
+const VACANT: u64 = CHAIN;
 /// Rows above this do not fit a row word (`row + 1` must stay below `CHAIN`) and go into a
 /// chain of one node instead.
 const INLINE_ROW_MAX: u64 = LOW_BITS - 1;
@@ -68,6 +76,8 @@ const _: () = assert!(2 * NODE_BYTES <= ENTRY_BYTES);
 
 /// What a row word holds once it is neither empty nor a tombstone.
 enum Rows<'g> {
+    /// Vacant: the entry keeps its key for the key's next row.
+    None,
     One(EntryRow),
     Chain(&'g RowNode),
 }
@@ -83,6 +93,8 @@ unsafe fn rows_of<'g>(row_word: u64, _guard: &'g Guard) -> Rows<'g> {
     let low = row_word & LOW_BITS;
     if row_word & CHAIN == 0 {
         Rows::One(low - 1)
+    } else if low == 0 {
+        Rows::None
     } else {
         // SAFETY: by the caller's contract the node is alive for 'g (see module comment).
         Rows::Chain(unsafe { &*(low as *const RowNode) })
@@ -196,6 +208,7 @@ impl HashIndex {
         };
         // SAFETY: loaded (acquire) from a live entry under the pinned `guard`.
         match unsafe { rows_of(row_word, guard) } {
+            Rows::None => {}
             Rows::One(row) => visit(row),
             Rows::Chain(mut node) => loop {
                 visit(node.row);
@@ -265,6 +278,7 @@ impl HashIndex {
             };
             // SAFETY: loaded (acquire) from a live entry under the pinned `guard`.
             match unsafe { rows_of(row_word, guard) } {
+                Rows::None => {}
                 Rows::One(row) => visit(key, row),
                 Rows::Chain(mut node) => loop {
                     visit(key, node.row);
@@ -288,8 +302,9 @@ impl HashIndex {
         }
     }
 
-    /// Replaces the array with one holding only the live entries (tombstones purged), at
-    /// the capacity `primary::rebuilt_capacity` gives.
+    /// Replaces the array with one holding only the entries with rows (vacant ones
+    /// dropped, their boxed keys freed after the epoch), at the capacity
+    /// `primary::rebuilt_capacity` gives.
     #[cold]
     #[inline(never)]
     fn rebuild_locked(&self, guard: &Guard) {
@@ -297,7 +312,29 @@ impl HashIndex {
         // SAFETY: pinned guard; only writers replace the array.
         let old = unsafe { old_shared.deref() };
         let live = self.live.load(Ordering::Relaxed);
-        let new = live_entries_of(old, rebuilt_capacity(live, old.slots().len()));
+        let holds_rows = |row_word: u64| row_word & !BOXED_KEY != VACANT;
+        let capacity = rebuilt_capacity(live, old.slots().len());
+        let new = live_entries_of(old, capacity, holds_rows);
+        let vacant_boxed_keys: Vec<usize> = old
+            .slots()
+            .iter()
+            .filter(|entry| entry.row.load(Ordering::Relaxed) == VACANT | BOXED_KEY)
+            .map(|entry| entry.key.load(Ordering::Relaxed) as usize)
+            .collect();
+        if !vacant_boxed_keys.is_empty() {
+            // SAFETY: a vacant entry's boxed key is referenced by the old array only (the
+            // new one left the entry out), which is unreachable once replaced below;
+            // probes that loaded the old array hold epoch pins, which the deferred free
+            // waits for. Each key is freed once: `Drop` frees only the keys of the array in
+            // place, and the old array is retired with `defer_destroy`, which frees no key.
+            unsafe {
+                guard.defer_unchecked(move || {
+                    for key in vacant_boxed_keys {
+                        drop(Box::from_raw(key as *mut IndexKey));
+                    }
+                })
+            };
+        }
         self.charge(new.bytes());
         self.release(old.bytes());
         self.used.store(live, Ordering::Relaxed);
@@ -322,6 +359,15 @@ impl HashIndex {
                 // SAFETY: loaded from a live entry under `guard`; writers are serialized,
                 // so nothing else changes the chain meanwhile.
                 let head = match unsafe { rows_of(row_word, &guard) } {
+                    Rows::None => {
+                        let row_word = self.new_row_word(row, &guard);
+                        entry.row.store(row_word | boxed, Ordering::Release);
+                        self.live
+                            .store(self.live.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                        self.pairs
+                            .store(self.pairs.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                        return true;
+                    }
                     Rows::One(existing) if existing == row => return false,
                     Rows::One(existing) => {
                         self.node_bytes_add(NODE_BYTES);
@@ -348,16 +394,7 @@ impl HashIndex {
                 entry.row.store(address | CHAIN | boxed, Ordering::Release);
             }
             Probe::Missing(empty) => {
-                let row_word = if row <= INLINE_ROW_MAX {
-                    row + 1
-                } else {
-                    self.node_bytes_add(NODE_BYTES);
-                    let node = Owned::new(RowNode {
-                        row,
-                        next: Atomic::null(),
-                    });
-                    node.into_shared(&guard).as_raw() as u64 | CHAIN
-                };
+                let row_word = self.new_row_word(row, &guard);
                 let (key_word, boxed) = match inline_word(&key) {
                     Some(word) => (word, 0),
                     None => (Box::into_raw(Box::new(key)) as u64, BOXED_KEY),
@@ -388,6 +425,7 @@ impl HashIndex {
         let boxed = row_word & BOXED_KEY;
         // SAFETY: loaded from a live entry under `guard`; writers are serialized.
         let emptied = match unsafe { rows_of(row_word, &guard) } {
+            Rows::None => return false,
             Rows::One(existing) => {
                 if existing != row {
                     return false;
@@ -424,16 +462,8 @@ impl HashIndex {
             }
         };
         if emptied {
-            entry.row.store(TOMBSTONE, Ordering::Release);
-            if boxed != 0 {
-                let boxed_key = entry.key.load(Ordering::Relaxed) as usize;
-                // SAFETY: the entry is a tombstone now, so no new probe reads its key;
-                // probes that loaded the live row word hold epoch pins, which the deferred
-                // free waits for. Freed once: tombstones are skipped by rebuilds and `Drop`.
-                unsafe {
-                    guard.defer_unchecked(move || drop(Box::from_raw(boxed_key as *mut IndexKey)))
-                };
-            }
+            // The key stays (boxed or not) for its next row; a rebuild drops it.
+            entry.row.store(VACANT | boxed, Ordering::Release);
             let live = self.live.load(Ordering::Relaxed) - 1;
             self.live.store(live, Ordering::Relaxed);
             // Mostly deleted: give the array's memory back.
@@ -445,6 +475,19 @@ impl HashIndex {
         self.pairs
             .store(self.pairs.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
         true
+    }
+
+    /// The row word (without `BOXED_KEY`) of a key whose only row is `row`.
+    fn new_row_word(&self, row: EntryRow, guard: &Guard) -> u64 {
+        if row <= INLINE_ROW_MAX {
+            return row + 1;
+        }
+        self.node_bytes_add(NODE_BYTES);
+        let node = Owned::new(RowNode {
+            row,
+            next: Atomic::null(),
+        });
+        node.into_shared(guard).as_raw() as u64 | CHAIN
     }
 
     fn node_bytes_add(&self, bytes: u64) {

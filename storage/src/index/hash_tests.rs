@@ -1,5 +1,5 @@
 //! Tests of the secondary hash index (`hash.rs`): rows per key against a model, chains,
-//! tombstones and rebuilds, memory charges, and readers racing writers.
+//! vacant entries and rebuilds, memory charges, and readers racing writers.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -255,4 +255,145 @@ fn readers_racing_writers_see_only_their_keys_rows() {
     for key in 0..KEYS {
         assert_eq!(rows(&index, &IndexKey::Int(key as i64)), vec![key]);
     }
+}
+
+/// Deleting and reinserting the same keys, round after round (a queue, DELETE + INSERT,
+/// REPLACE), takes each key's vacant entry back: the array's used entries stay as they were,
+/// where one dead entry per key and round lengthened every probe until a rebuild. Fails if
+/// a removed key's entry is not kept or not reused.
+#[test]
+fn reinserted_keys_take_their_vacant_entries_back() {
+    let index = HashIndex::new();
+    let keys: Vec<IndexKey> = (0..1_000)
+        .map(|i| text(&format!("key-{i}")))
+        .chain((0..1_000).map(IndexKey::Int))
+        .collect();
+    for (row, key) in keys.iter().enumerate() {
+        index.insert(key.clone(), row as u64);
+    }
+    let used = index.used.load(Ordering::Relaxed);
+    assert_eq!(used, 2_000);
+    for round in 1..=500u64 {
+        for (row, key) in keys.iter().enumerate().step_by(20) {
+            let old = row as u64 + (round - 1) * 10_000;
+            assert!(index.remove(key, old));
+            assert!(rows(&index, key).is_empty(), "a vacant key has no rows");
+            index.insert(key.clone(), row as u64 + round * 10_000);
+        }
+        assert_eq!(index.used.load(Ordering::Relaxed), used, "round {round}");
+    }
+    assert_eq!(index.len(), 2_000);
+    let mut visited = 0;
+    index.for_each_entry(&epoch::pin(), |key, row| {
+        let at = keys.iter().position(|k| k == key).unwrap() as u64;
+        let round = if at.is_multiple_of(20) { 500 } else { 0 };
+        assert_eq!(row, at + round * 10_000);
+        visited += 1;
+    });
+    assert_eq!(visited, 2_000);
+}
+
+/// Keys whose rows are all removed stay vacant until a rebuild drops them (and frees their
+/// boxed keys); afterwards nothing finds them and each can come back.
+#[test]
+fn a_rebuild_drops_vacant_entries() {
+    let index = HashIndex::new();
+    for i in 0..40 {
+        index.insert(text(&format!("t{i}")), i);
+    }
+    for i in 0..30 {
+        assert!(index.remove(&text(&format!("t{i}")), i));
+    }
+    assert_eq!(
+        index.used.load(Ordering::Relaxed),
+        40,
+        "vacant entries are kept"
+    );
+    assert_eq!(index.live.load(Ordering::Relaxed), 10);
+    for i in 0..1_000 {
+        index.insert(IndexKey::Int(i), i as u64);
+    }
+    assert_eq!(
+        index.used.load(Ordering::Relaxed),
+        index.live.load(Ordering::Relaxed),
+        "the rebuilds dropped the vacant entries"
+    );
+    for i in 0..40 {
+        let expected = if i < 30 { vec![] } else { vec![i] };
+        assert_eq!(rows(&index, &text(&format!("t{i}"))), expected);
+    }
+    index.insert(text("t3"), 3);
+    assert_eq!(rows(&index, &text("t3")), vec![3]);
+    assert_eq!(index.len(), 1_011);
+}
+
+/// Readers probing text (boxed) keys while a writer empties and refills them (vacant and
+/// back) and adds and removes other keys, so the array is rebuilt and vacant keys' boxes
+/// are freed under the readers: every row a reader sees is its key's, and the key's
+/// permanent row is always there.
+#[test]
+fn readers_racing_vacant_entries_and_rebuilds_see_only_their_keys_rows() {
+    const KEYS: u64 = 500;
+    let key_of = |key: u64| text(&format!("key-{key}"));
+    let index = Arc::new(HashIndex::new());
+    for key in 0..KEYS {
+        index.insert(key_of(key), key);
+    }
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let index = Arc::clone(&index);
+        std::thread::spawn(move || {
+            for round in 1..=40u64 {
+                for key in 0..KEYS {
+                    // A key of its own emptied and refilled: vacant, then live again.
+                    let own = text(&format!("own-{key}"));
+                    index.insert(own.clone(), key + round * KEYS);
+                    assert!(index.remove(&own, key + round * KEYS));
+                    index.insert(key_of(key), key + round * KEYS);
+                }
+                for key in 0..KEYS {
+                    assert!(index.remove(&key_of(key), key + round * KEYS));
+                }
+                // Fresh keys that push the array through rebuilds, then vacate.
+                for extra in 0..KEYS * 4 {
+                    index.insert(IndexKey::Int((round * KEYS * 4 + extra) as i64), extra);
+                }
+                for extra in 0..KEYS * 4 {
+                    let key = IndexKey::Int((round * KEYS * 4 + extra) as i64);
+                    assert!(index.remove(&key, extra));
+                }
+            }
+        })
+    };
+    let readers: Vec<_> = (0..2)
+        .map(|reader| {
+            let index = Arc::clone(&index);
+            let done = Arc::clone(&done);
+            std::thread::spawn(move || {
+                let mut probes = 0u64;
+                let mut key = reader as u64;
+                while !done.load(Ordering::Relaxed) || probes < 10_000 {
+                    key = (key * 7 + 13) % KEYS;
+                    let mut permanent = false;
+                    index.for_each(&key_of(key), &epoch::pin(), |row| {
+                        assert_eq!(row % KEYS, key, "a row of another key");
+                        permanent |= row == key;
+                    });
+                    assert!(permanent, "key {key} lost its permanent row");
+                    let own = text(&format!("own-{key}"));
+                    index.for_each(&own, &epoch::pin(), |row| {
+                        assert_eq!(row % KEYS, key, "a row of another key");
+                    });
+                    probes += 1;
+                }
+                probes
+            })
+        })
+        .collect();
+    writer.join().unwrap();
+    done.store(true, Ordering::Relaxed);
+    for reader in readers {
+        assert!(reader.join().unwrap() >= 10_000);
+    }
+    assert_eq!(index.len(), KEYS as usize);
 }

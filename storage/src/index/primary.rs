@@ -327,7 +327,7 @@ impl PrimaryIndex {
         // SAFETY: pinned guard; only writers replace the array.
         let old = unsafe { old_shared.deref() };
         let live = self.live.load(Ordering::Relaxed);
-        let new = live_entries_of(old, rebuilt_capacity(live, old.slots().len()));
+        let new = live_entries_of(old, rebuilt_capacity(live, old.slots().len()), |_| true);
         if let Some(account) = &self.account {
             account.charge_index(new.bytes());
             account.release_index(old.bytes());
@@ -344,11 +344,17 @@ impl PrimaryIndex {
 /// A fresh array of `capacity` entries holding the live entries of `old` (key and row words
 /// as they are), for a rebuild under the writer lock (this index's and the secondary hash
 /// index's, `hash.rs`: a row word's flags other than `BOXED_KEY` are copied untouched).
-pub(super) fn live_entries_of(old: &Entries, capacity: usize) -> Entries {
+/// Entries whose row word `holds_rows` refuses are left out too (the hash index's vacant
+/// ones: the caller retires their boxed keys).
+pub(super) fn live_entries_of(
+    old: &Entries,
+    capacity: usize,
+    holds_rows: impl Fn(u64) -> bool,
+) -> Entries {
     let new = Entries::with_capacity(capacity);
     for entry in old.slots() {
         let row_word = entry.row.load(Ordering::Relaxed);
-        if row_word == EMPTY || row_word == TOMBSTONE {
+        if row_word == EMPTY || row_word == TOMBSTONE || !holds_rows(row_word) {
             continue;
         }
         let key_word = entry.key.load(Ordering::Relaxed);

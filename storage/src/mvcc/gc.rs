@@ -33,7 +33,7 @@ use crossbeam_epoch::{self as epoch, Guard, Shared};
 use super::clock::TXN_ID_BASE;
 use super::head::{Head, HeadWord};
 use super::table::{RowId, Table};
-use super::version::{Version, END_FREEZING, END_INFINITY};
+use super::version::{Version, END_FREEZING, END_INFINITY, SAME_INDEX_KEYS};
 use super::VERSION_HEADER_BYTES;
 
 /// Per-table collector state and counters.
@@ -146,7 +146,11 @@ impl Table {
                 };
                 let emptied = chain.collect(report, &mut retired, &mut frozen);
                 if retired.len() > first && self.has_indexes() {
-                    for version in &retired[first..] {
+                    // A version unlinked across a `SAME_INDEX_KEYS` link has the keys of
+                    // its newer neighbour, which stays or is unindexed here too.
+                    let keyed_apart =
+                        |link: &&Shared<'_, Version>| link.tag() & SAME_INDEX_KEYS == 0;
+                    for version in retired[first..].iter().filter(keyed_apart) {
                         // SAFETY: unlinked but not destroyed: destruction is deferred
                         // below, after this pinned `guard`.
                         let version = unsafe { version.deref() };

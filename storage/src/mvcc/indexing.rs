@@ -458,7 +458,8 @@ impl Table {
                 while let Some(version) = unsafe { current.as_ref() } {
                     let payload = version.payload(&guard);
                     self.populate_entries(index, &writer, row, payload, &guard, &mut buffer)?;
-                    current = version.older.load(Ordering::Acquire, &guard);
+                    // The new index may key the two versions apart: no `SAME_INDEX_KEYS`.
+                    current = version.older.fetch_and(0, Ordering::AcqRel, &guard);
                 }
             }
         }

@@ -17,6 +17,7 @@ use crate::value::Value;
 
 use super::table::{RowId, Table};
 use super::transaction::{conflict, Transaction, WriteKind, ENCODE_BUFFER_KEPT_BYTES_MAX};
+use super::version::SAME_INDEX_KEYS;
 
 impl Transaction {
     /// Replaces columns of the row's visible version: each `(column, value)` of `changes`
@@ -56,7 +57,14 @@ impl Transaction {
             }
         };
         let version = self.new_version(table, self.snapshot().txn_id, payload);
-        version.older.store(head, Ordering::Relaxed);
+        // Tagged when no index covers a changed column (checked again after the fence).
+        let same_keys = !touches_an_index(table, changes);
+        let link = if same_keys {
+            head.with_tag(SAME_INDEX_KEYS)
+        } else {
+            head
+        };
+        version.older.store(link, Ordering::Relaxed);
         let version = version.into_shared(&guard);
         slot.head.store(
             super::head::HeadWord::from_version(version),
@@ -64,18 +72,19 @@ impl Transaction {
         );
         self.log(table, row, WriteKind::Created, version);
         // Pairs with the fence of `create_index` (as in `index_new_version`): either this
-        // load sees a new index, or its population scan sees the version linked above.
+        // load sees a new index, or its population scan sees the version linked above (and
+        // clears the link's tag).
         fence(Ordering::SeqCst);
-        if table.secondary_count.load(Ordering::Relaxed) == 0 {
-            return Ok(row);
-        }
-        let touched = table.secondary.load().iter().any(|index| {
-            let covers = |column: &usize| changes.iter().any(|(changed, _)| changed == column);
-            index.columns().iter().any(covers)
-        });
-        if !touched {
+        if !touches_an_index(table, changes) {
             // Every index key of the new version is the old version's, whose entries exist.
             return Ok(row);
+        }
+        if same_keys {
+            // An index created meanwhile covers a changed column: the keys may differ.
+            // SAFETY: pinned guard; the version was created above and is alive.
+            unsafe { version.deref() }
+                .older
+                .store(head, Ordering::Relaxed);
         }
         let previous = match schema.decode(row, old.payload(&guard)) {
             Ok(values) => values,
@@ -148,6 +157,17 @@ impl Transaction {
         }
         payload
     }
+}
+
+/// Whether some secondary index of `table` covers a column of `changes`.
+fn touches_an_index(table: &Table, changes: &[(usize, Value)]) -> bool {
+    if table.secondary_count.load(Ordering::Relaxed) == 0 {
+        return false;
+    }
+    table.secondary.load().iter().any(|index| {
+        let covers = |column: &usize| changes.iter().any(|(changed, _)| changed == column);
+        index.columns().iter().any(covers)
+    })
 }
 
 #[cfg(test)]
@@ -283,5 +303,96 @@ mod tests {
             })
             .unwrap();
         assert_eq!(found, [(row, Value::Real(3.0))]);
+    }
+
+    /// Builds a chain of row 0 under an open snapshot: updates of the unindexed column 2
+    /// (links tagged `SAME_INDEX_KEYS`) between updates of the indexed column 1 (untagged),
+    /// plus undone updates of each kind; then collects it. Checked: the live key is found,
+    /// every other key's entry is gone, and the sweep finds nothing stale. Fails when a
+    /// tagged link is trusted across a key change (a stale entry is left) or a needed entry
+    /// is removed.
+    #[test]
+    fn same_key_links_skip_unindexing_and_leave_nothing_stale() {
+        let (store, table) = setup();
+        let index = table.create_index("by_name", vec![1], false).unwrap();
+        let row = store
+            .begin()
+            .unwrap()
+            .find_key(&table, &crate::index::IndexKey::Int(0))
+            .unwrap();
+        let holder = store.begin().unwrap();
+        let steps: [(usize, Value); 6] = [
+            (2, Value::Real(1.0)),
+            (1, Value::Text("a".into())),
+            (2, Value::Real(2.0)),
+            (2, Value::Real(3.0)),
+            (1, Value::Text("b".into())),
+            (2, Value::Real(4.0)),
+        ];
+        for change in steps {
+            let mut undone = store.begin().unwrap();
+            undone
+                .update_columns(&table, row, &[(1, Value::Text("undone".into()))])
+                .unwrap();
+            undone
+                .update_columns(&table, row, &[(2, Value::Real(-1.0))])
+                .unwrap();
+            undone.rollback();
+            let mut txn = store.begin().unwrap();
+            txn.update_columns(&table, row, &[change]).unwrap();
+            txn.commit().unwrap();
+        }
+        assert_eq!(
+            index.entries(),
+            6,
+            "n0, a, b for row 0 and the three other rows"
+        );
+        drop(holder);
+        table.collect_garbage(store.watermark());
+        assert_eq!(index.entries(), 4, "only the live keys are left");
+        let reader = store.begin().unwrap();
+        let key = crate::index::IndexKey::from_values([&Value::Text("b".into())]).unwrap();
+        let mut found = Vec::new();
+        reader
+            .index_lookup(&table, &index, &key, &mut Vec::new(), |id, values| {
+                found.push((id, values[2].clone()));
+                true
+            })
+            .unwrap();
+        assert_eq!(found, [(row, Value::Real(4.0))]);
+        assert_eq!(table.sweep_index_entries(), 0);
+    }
+
+    /// An index created over a chain whose link is tagged `SAME_INDEX_KEYS` keys both
+    /// versions by a column the update changed: the population clears the tag, so the
+    /// collection removes the old version's entry. Fails if the tag survives the population
+    /// (the sweep then finds the old key's entry).
+    #[test]
+    fn an_index_created_over_a_same_key_link_leaves_nothing_stale() {
+        let (store, table) = setup();
+        let row = store
+            .begin()
+            .unwrap()
+            .find_key(&table, &crate::index::IndexKey::Int(1))
+            .unwrap();
+        let holder = store.begin().unwrap();
+        let mut txn = store.begin().unwrap();
+        txn.update_columns(&table, row, &[(2, Value::Real(7.0))])
+            .unwrap();
+        txn.commit().unwrap();
+        let index = table.create_index("by_real", vec![2], false).unwrap();
+        assert_eq!(
+            index.entries(),
+            5,
+            "both versions of row 1 and three other rows"
+        );
+        drop(holder);
+        table.collect_garbage(store.watermark());
+        assert_eq!(
+            table.sweep_index_entries(),
+            0,
+            "the old 0.5 entry went with its version"
+        );
+        assert_eq!(index.entries(), 4);
     }
 }

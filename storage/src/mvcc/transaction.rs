@@ -20,7 +20,7 @@ use super::claim::ClaimFor;
 use super::head::HeadWord;
 use super::spare::HeaderCache;
 use super::table::{visible_in, RowId, Table};
-use super::version::{Version, END_INFINITY};
+use super::version::{Version, END_INFINITY, SAME_INDEX_KEYS};
 
 /// Largest encode buffer a transaction keeps between writes.
 pub(super) const ENCODE_BUFFER_KEPT_BYTES_MAX: usize = 64 << 10;
@@ -492,7 +492,8 @@ impl Transaction {
                     let older = version.older.load(Ordering::Acquire, &guard);
                     slot.head
                         .store(HeadWord::from_version(older), Ordering::Release);
-                    if table.has_indexes() {
+                    // Across a `SAME_INDEX_KEYS` link the restored version needs every entry.
+                    if table.has_indexes() && older.tag() & SAME_INDEX_KEYS == 0 {
                         super::unindex::unindex_version(
                             table,
                             write.row,

@@ -24,9 +24,21 @@ pub(crate) fn is_unended(end: u64) -> bool {
     end == END_INFINITY || end == END_FREEZING
 }
 
+/// The tag of a version's `older` link saying that the older version holds the same key in
+/// every secondary index as the newer one: the newer changed only columns no index covered
+/// when it was written (`Transaction::update_columns`). Collection and rollback skip the
+/// index entries of a version unlinked across such a link: they are the neighbour's entries
+/// too (`gc.rs`, `Transaction::rollback_to`). An index created later clears the tags of the
+/// chains it populates (`indexing.rs`), as its key may differ between the two.
+pub(crate) const SAME_INDEX_KEYS: usize = 1;
+
+// The tag lives in the alignment bits of the link.
+const _: () = assert!(std::mem::align_of::<Version>() > SAME_INDEX_KEYS);
+
 pub struct Version {
     pub(crate) begin: AtomicU64,
     pub(crate) end: AtomicU64,
+    /// The version this one replaced (tagged `SAME_INDEX_KEYS` or not).
     pub(crate) older: Atomic<Version>,
     pub(crate) payload: Payload,
 }
