@@ -36,8 +36,9 @@ use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 
 use super::key::IndexKey;
 use super::primary::{
-    entry_holds, inline_word, live_entries_of, rebuilt_capacity, Entries, Entry, BOXED_KEY, EMPTY,
-    INITIAL_CAPACITY, LOAD_SIXTEENTHS_MAX, SHRINK_BELOW_SIXTEENTHS_INVERSE, TOMBSTONE,
+    entry_holds, inline_word, live_entries_of, rebuilt_capacity, retire_vacant_boxed_keys, Entries,
+    Entry, BOXED_KEY, EMPTY, INITIAL_CAPACITY, LOAD_SIXTEENTHS_MAX,
+    SHRINK_BELOW_SIXTEENTHS_INVERSE, TOMBSTONE,
 };
 use crate::slab::MemoryAccount;
 
@@ -109,7 +110,7 @@ pub struct HashIndex {
     pairs: AtomicUsize,
     /// Entries holding a key (writers only, under the lock).
     live: AtomicUsize,
-    /// Live entries plus tombstones in the current array (writers only, under the lock).
+    /// Live entries plus vacant ones in the current array (writers only, under the lock).
     used: AtomicUsize,
     /// Bytes of chain nodes now charged (writers only, under the lock).
     node_bytes: AtomicU64,
@@ -315,26 +316,7 @@ impl HashIndex {
         let holds_rows = |row_word: u64| row_word & !BOXED_KEY != VACANT;
         let capacity = rebuilt_capacity(live, old.slots().len());
         let new = live_entries_of(old, capacity, holds_rows);
-        let vacant_boxed_keys: Vec<usize> = old
-            .slots()
-            .iter()
-            .filter(|entry| entry.row.load(Ordering::Relaxed) == VACANT | BOXED_KEY)
-            .map(|entry| entry.key.load(Ordering::Relaxed) as usize)
-            .collect();
-        if !vacant_boxed_keys.is_empty() {
-            // SAFETY: a vacant entry's boxed key is referenced by the old array only (the
-            // new one left the entry out), which is unreachable once replaced below;
-            // probes that loaded the old array hold epoch pins, which the deferred free
-            // waits for. Each key is freed once: `Drop` frees only the keys of the array in
-            // place, and the old array is retired with `defer_destroy`, which frees no key.
-            unsafe {
-                guard.defer_unchecked(move || {
-                    for key in vacant_boxed_keys {
-                        drop(Box::from_raw(key as *mut IndexKey));
-                    }
-                })
-            };
-        }
+        retire_vacant_boxed_keys(old, VACANT | BOXED_KEY, guard);
         self.charge(new.bytes());
         self.release(old.bytes());
         self.used.store(live, Ordering::Relaxed);

@@ -6,15 +6,19 @@
 //! CONCURRENCY. Readers pin a crossbeam epoch, load the entry array and probe it without
 //! locks. Writers serialize on one mutex. An entry is written once: key word first, then the
 //! row word with a release store; readers load the row word (acquire) before the key word,
-//! so a published row always comes with its key. An entry is never reused in place: a removed
-//! entry becomes a tombstone (row word `TOMBSTONE`) that probes skip, and only a rebuild (a
+//! so a published row always comes with its key. An entry never changes keys: a removed
+//! key's entry becomes vacant (row word `VACANT`), keeping its key, and the key's next insert
+//! takes it back (a key deleted and reinserted round after round, as a queue or a session
+//! table does, leaves no dead entry per round in its probe sequence); only a rebuild (a
 //! fresh array, published with a release store; the old one retired through the epoch)
-//! drops tombstones. So a reader never pairs one entry's row with another entry's key.
+//! drops vacant entries. So a reader never pairs one key's row with another key.
 //!
-//! ENTRY WORDS. Row word: 0 = empty; `TOMBSTONE`; otherwise `row + 1`, with `BOXED_KEY` set
+//! ENTRY WORDS. Row word: 0 = empty; `VACANT`; otherwise `row + 1`; with `BOXED_KEY` set
 //! when the key word is a pointer to a boxed `IndexKey` (non-integer keys) instead of the
-//! integer key itself. A boxed key belongs to the live entry that points at it: rebuilds move
-//! the pointer, removal frees it after the epoch, dropping the index frees the rest.
+//! integer key itself. A boxed key belongs to the entry that points at it, live or vacant:
+//! rebuilds move a live entry's pointer and free a vacant one's after the epoch, dropping the
+//! index frees the rest. (`TOMBSTONE`, all ones, is an entry with no key: this index no
+//! longer makes them; the checks for it stay as a guard.)
 
 use std::alloc::Layout;
 use std::mem::size_of;
@@ -32,9 +36,17 @@ use crate::slab::{arena, MemoryAccount};
 pub(super) const EMPTY: u64 = 0;
 pub(super) const TOMBSTONE: u64 = u64::MAX;
 pub(super) const BOXED_KEY: u64 = 1 << 63;
-/// Rows must fit under the flag without making the word `TOMBSTONE`. `ROW_MAX` itself stands
-/// for `EntryRow::MAX` (the placeholder of a failed insert).
-const ROW_MAX: u64 = BOXED_KEY - 3;
+/// Rows must fit under the flag without making the word `VACANT` or `TOMBSTONE`. `ROW_MAX`
+/// itself stands for `EntryRow::MAX` (the placeholder of a failed insert).
+const ROW_MAX: u64 = BOXED_KEY - 4;
+/// The row word (with `BOXED_KEY` or not) of an entry whose key has no row now.
+const VACANT: u64 = BOXED_KEY - 2;
+
+/// Whether a row word (neither empty nor a tombstone) holds a row.
+#[inline]
+fn holds_row(row_word: u64) -> bool {
+    row_word & !BOXED_KEY != VACANT
+}
 
 #[inline]
 fn encode_row(row: EntryRow) -> u64 {
@@ -50,7 +62,7 @@ fn decode_row(row_word: u64) -> EntryRow {
 
 pub(super) const INITIAL_CAPACITY: usize = 64;
 
-/// Used entries (live + tombstones) per 16 of capacity past which the array is rebuilt.
+/// Used entries (live + vacant) per 16 of capacity past which the array is rebuilt.
 pub(super) const LOAD_SIXTEENTHS_MAX: usize = 13;
 
 /// An array whose live entries fall below 1/16 of its capacity is rebuilt smaller
@@ -150,7 +162,7 @@ pub struct PrimaryIndex {
     writer: Mutex<()>,
     /// Live entries (changed by writers only, under the lock).
     live: AtomicUsize,
-    /// Live entries plus tombstones in the current array (writers only, under the lock).
+    /// Live entries plus vacant ones in the current array (writers only, under the lock).
     used: AtomicUsize,
     /// The largest integer key ever stored (`i64::MIN` before the first): an upper bound of
     /// every integer key any snapshot sees, kept under the writer lock (plain stores).
@@ -245,12 +257,35 @@ impl PrimaryIndex {
         // SAFETY: pinned guard; only writers (serialized by the lock) replace the array, and
         // `make_room_locked` already did, so this array takes the entry.
         let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
-        // One probe: it finds the key, or ends at the empty entry the key goes into (entries
-        // are never reused in place, so that is where `place` would put it).
-        let empty = match probe(entries, key) {
-            Ok((_, row_word, _)) => return (decode_row(row_word), false),
-            Err(empty) => empty,
-        };
+        // One probe: it finds the key's entry (live: its row; vacant: taken back), or ends at
+        // the empty entry the key goes into (an entry never changes keys, so that is where
+        // `place` would put it).
+        match probe(entries, key) {
+            Ok((_, row_word, _)) if holds_row(row_word) => (decode_row(row_word), false),
+            Ok((entry, row_word, _)) => {
+                // The key's vacant entry: its key word stays, the row word comes back.
+                let row = make_row();
+                debug_assert!(row < ROW_MAX || row == EntryRow::MAX);
+                entry
+                    .row
+                    .store(encode_row(row) | (row_word & BOXED_KEY), Ordering::Release);
+                self.live
+                    .store(self.live.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                (row, true)
+            }
+            Err(empty) => self.place_new(entries, empty, key, make_row),
+        }
+    }
+
+    /// Writes `key` with the row `make_row` gives into the empty entry `empty` of `entries`
+    /// (the writer lock held, `make_room_locked` done).
+    fn place_new(
+        &self,
+        entries: &Entries,
+        empty: usize,
+        key: &IndexKey,
+        make_row: impl FnOnce() -> EntryRow,
+    ) -> (EntryRow, bool) {
         let row = make_row();
         debug_assert!(row < ROW_MAX || row == EntryRow::MAX);
         let (key_word, boxed) = match inline_word(key) {
@@ -292,20 +327,16 @@ impl PrimaryIndex {
         let guard = epoch::pin();
         // SAFETY: pinned guard; see `get_pinned`.
         let entries = unsafe { self.entries.load(Ordering::Acquire, &guard).deref() };
-        let Some((entry, row_word, key_word)) = find(entries, key) else {
+        let Some((entry, row_word, _)) = find(entries, key) else {
             return false;
         };
         if decode_row(row_word) != row {
             return false;
         }
-        entry.row.store(TOMBSTONE, Ordering::Release);
-        if row_word & BOXED_KEY != 0 {
-            let boxed = key_word as usize;
-            // SAFETY: the entry is a tombstone now, so no new probe reads its key; probes
-            // that loaded the live row word hold epoch pins, which the deferred free waits
-            // for. The box is freed once: tombstones are skipped by rebuilds and by `Drop`.
-            unsafe { guard.defer_unchecked(move || drop(Box::from_raw(boxed as *mut IndexKey))) };
-        }
+        // The key (boxed or not) stays for its next insert; a rebuild drops it.
+        entry
+            .row
+            .store(VACANT | (row_word & BOXED_KEY), Ordering::Release);
         let live = self.live.load(Ordering::Relaxed) - 1;
         self.live.store(live, Ordering::Relaxed);
         // Mostly deleted (expired, evicted, a table emptied): give the array's memory back.
@@ -316,7 +347,7 @@ impl PrimaryIndex {
     }
 
     /// Replaces the array with one holding only the live entries: twice as large when more
-    /// than half the load limit is live, else the same size (tombstones purged). A full
+    /// than half the load limit is live, else the same size (vacant entries purged). A full
     /// array (13/16 live) doubles once, so the rebuilt one is 13/32 full: 20 to 40 B of
     /// entries per key. (Until issue 24 the test counted the next insert as live, so a full
     /// array always quadrupled, to 13/64: up to 79 B per key.)
@@ -327,7 +358,8 @@ impl PrimaryIndex {
         // SAFETY: pinned guard; only writers replace the array.
         let old = unsafe { old_shared.deref() };
         let live = self.live.load(Ordering::Relaxed);
-        let new = live_entries_of(old, rebuilt_capacity(live, old.slots().len()), |_| true);
+        let new = live_entries_of(old, rebuilt_capacity(live, old.slots().len()), holds_row);
+        retire_vacant_boxed_keys(old, VACANT | BOXED_KEY, guard);
         if let Some(account) = &self.account {
             account.charge_index(new.bytes());
             account.release_index(old.bytes());
@@ -395,10 +427,39 @@ pub(super) fn rebuilt_capacity(live: usize, mut capacity: usize) -> usize {
 /// The live entry holding `key` in `entries`, with its row and key words, if any. The
 /// caller holds an epoch pin under which `entries` was loaded.
 fn find<'e>(entries: &'e Entries, key: &IndexKey) -> Option<(&'e Entry, u64, u64)> {
-    probe(entries, key).ok()
+    probe(entries, key)
+        .ok()
+        .filter(|(_, row_word, _)| holds_row(*row_word))
 }
 
-/// `find`, or else the index of the empty entry that ended the probe.
+/// Frees, after the epoch, the boxed keys of `old`'s vacant entries (row word
+/// `vacant_boxed`), which a rebuild under the writer lock just left out of the new array.
+pub(super) fn retire_vacant_boxed_keys(old: &Entries, vacant_boxed: u64, guard: &Guard) {
+    let keys: Vec<usize> = old
+        .slots()
+        .iter()
+        .filter(|entry| entry.row.load(Ordering::Relaxed) == vacant_boxed)
+        .map(|entry| entry.key.load(Ordering::Relaxed) as usize)
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    // SAFETY: a vacant entry's boxed key is referenced by the old array only (the rebuild
+    // left the entry out of the new one), which the caller replaces under its writer lock;
+    // probes that loaded the old array hold epoch pins, which the deferred free waits for.
+    // Each key is freed once: `Drop` frees only the keys of the array in place, and the old
+    // array is retired with `defer_destroy`, which frees no key.
+    unsafe {
+        guard.defer_unchecked(move || {
+            for key in keys {
+                drop(Box::from_raw(key as *mut IndexKey));
+            }
+        })
+    };
+}
+
+/// The key's entry, live or vacant, or else the index of the empty entry that ended the
+/// probe.
 #[inline]
 fn probe<'e>(entries: &'e Entries, key: &IndexKey) -> Result<(&'e Entry, u64, u64), usize> {
     let mask = entries.mask();
@@ -496,10 +557,10 @@ mod tests {
     }
 
     #[test]
-    fn remove_leaves_tombstones_that_rebuilds_purge() {
+    fn removed_keys_stay_vacant_until_rebuilds_purge_them() {
         let account = Arc::new(MemoryAccount::new());
         let index = PrimaryIndex::with_account(Some(Arc::clone(&account)));
-        // Insert and remove many keys: without purging, tombstones would fill the array.
+        // Insert and remove many keys: without purging, vacant entries would fill the array.
         for round in 0..50i64 {
             for i in 0..1000i64 {
                 let key = if i % 2 == 0 {
@@ -521,10 +582,37 @@ mod tests {
             .len();
         assert_eq!(
             capacity, INITIAL_CAPACITY,
-            "tombstones were purged, not grown over"
+            "vacant entries were purged, not grown over"
         );
         drop(index);
         assert_eq!(account.stats().index_bytes, 0);
+    }
+
+    /// A key deleted and reinserted round after round takes its vacant entry back: used
+    /// entries stay as they were (one dead entry per round would lengthen its probes).
+    #[test]
+    fn reinserted_keys_take_their_vacant_entries_back() {
+        let index = PrimaryIndex::with_account(None);
+        let keys: Vec<IndexKey> = (0..500).map(|i| text(&format!("s{i}"))).collect();
+        let keys: Vec<IndexKey> = keys
+            .into_iter()
+            .chain((0..500).map(IndexKey::Int))
+            .collect();
+        for (row, key) in keys.iter().enumerate() {
+            index.get_or_insert_with(key, || row as u64);
+        }
+        for round in 1..=300u64 {
+            for (row, key) in keys.iter().enumerate().step_by(10) {
+                assert!(index.remove(key, row as u64 + (round - 1) * 1_000));
+                assert_eq!(index.get(key), None, "a vacant key has no row");
+                let row = row as u64 + round * 1_000;
+                assert_eq!(index.get_or_insert_with(key, || row), (row, true));
+            }
+            assert_eq!(index.used.load(Ordering::Relaxed), 1_000, "round {round}");
+        }
+        assert_eq!(index.len(), 1_000);
+        assert_eq!(index.get(&text("s10")), Some(10 + 300 * 1_000));
+        assert_eq!(index.get(&text("s11")), Some(11));
     }
 
     #[test]
@@ -642,7 +730,8 @@ mod tests {
     #[test]
     fn concurrent_readers_see_every_published_key_through_rebuilds() {
         // Readers probe while the writer inserts (rebuilding the array many times) and
-        // removes boxed keys (freed after the epoch): a reader must never see a wrong row,
+        // removes boxed keys (kept vacant, freed after the epoch once a rebuild drops them)
+        // and takes one key's vacant entry back each round: a reader must never see a wrong row,
         // and a key it saw inserted must stay found (ids only grow).
         let index = Arc::new(PrimaryIndex::with_account(None));
         let published = Arc::new(AtomicU64::new(0));
@@ -655,6 +744,10 @@ mod tests {
                     let scratch = text(&format!("scratch{i}"));
                     index.get_or_insert_with(&scratch, || EntryRow::MAX);
                     assert!(index.remove(&scratch, EntryRow::MAX));
+                    // One key emptied and refilled every round: vacant, then live again.
+                    let again = 1_000_000 + i as u64;
+                    index.get_or_insert_with(&text("again"), || again);
+                    assert!(index.remove(&text("again"), again));
                     index.get_or_insert_with(&text(&format!("t{i}")), || i as u64 + 1);
                     published.store(i as u64 + 1, Ordering::Release);
                 }
@@ -674,6 +767,9 @@ mod tests {
                             assert_eq!(index.get(&text(&format!("t{i}"))), Some(i as u64 + 1));
                             if let Some(row) = index.get(&text(&format!("scratch{i}"))) {
                                 assert_eq!(row, EntryRow::MAX, "only the placeholder row");
+                            }
+                            if let Some(row) = index.get(&text("again")) {
+                                assert!((1_000_000..1_030_000).contains(&row), "{row}");
                             }
                             probes += 1;
                         }
