@@ -174,6 +174,18 @@ impl StatementState<'_, '_, '_, '_> {
     /// Inserts `row`, or settles its uniqueness conflict as `upsert` says.
     fn upsert_row(&self, txn: &mut Transaction, upsert: &Upsert, row: Row) -> Result<Written> {
         let table = &*self.insert.table;
+        // The target's constraint is checked first, as in SQLite: a visible row holding the
+        // target key takes the action with no insert tried. (An expiring table's holder may
+        // have expired: the insert below settles that first.)
+        if let (Some(target), false) = (&upsert.target, table.expires()) {
+            let constraint = match target {
+                ConflictTarget::PrimaryKey => None,
+                ConflictTarget::Index(name) => Some(name.as_str()),
+            };
+            if let Some(holder) = find_holder(txn, table, &row, constraint)? {
+                return self.act_on_holder(txn, upsert, holder, row);
+            }
+        }
         let savepoint = txn.savepoint();
         let mut error = match txn.insert(&table.storage, &row) {
             Ok(_) => return Ok(Written::Inserted(row)),
@@ -221,6 +233,18 @@ impl StatementState<'_, '_, '_, '_> {
                 Written::Skipped
             });
         };
+        self.act_on_holder(txn, upsert, holder, row)
+    }
+
+    /// The DO NOTHING or DO UPDATE of `upsert` for the row `holder`, which holds the key
+    /// the proposed `row` conflicts on.
+    fn act_on_holder(
+        &self,
+        txn: &mut Transaction,
+        upsert: &Upsert,
+        holder: RowId,
+        row: Row,
+    ) -> Result<Written> {
         match &upsert.action {
             UpsertAction::Nothing => Ok(Written::Skipped),
             UpsertAction::Update {
