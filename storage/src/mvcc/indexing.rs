@@ -312,11 +312,27 @@ impl Table {
         self.secondary_count.load(Ordering::Acquire) != 0
     }
 
-    /// Installs a new list of secondary indexes (and its length, which writers read first).
+    /// Installs a new list of secondary indexes (and its length and columns, which writers
+    /// read first).
     fn publish_indexes(&self, list: Vec<Arc<SecondaryIndex>>) {
         let count = list.len();
+        let columns = list
+            .iter()
+            .flat_map(|index| index.columns())
+            .fold(0u64, |mask, &column| mask | column_bit(column));
         self.secondary.store(Arc::new(list));
+        self.indexed_columns.store(columns, Ordering::SeqCst);
         self.secondary_count.store(count, Ordering::SeqCst);
+    }
+
+    /// Whether some secondary index may cover one of `columns` (read without loading the
+    /// list; columns from 63 on share one bit, so the answer may be a false yes for them).
+    pub(crate) fn covers_a_column(&self, columns: impl IntoIterator<Item = usize>) -> bool {
+        let mask = self.indexed_columns.load(Ordering::Relaxed);
+        mask != 0
+            && columns
+                .into_iter()
+                .any(|column| mask & column_bit(column) != 0)
     }
 
     /// Creates a secondary index on `columns` and fills it from every version of every row.
@@ -683,6 +699,11 @@ impl GatheredRows {
             .chain(&self.spilled)
             .copied()
     }
+}
+
+/// The bit of `column` in `Table::indexed_columns`.
+fn column_bit(column: usize) -> u64 {
+    1 << column.min(63)
 }
 
 #[cfg(test)]

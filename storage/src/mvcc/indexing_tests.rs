@@ -627,3 +627,31 @@ fn a_key_with_more_slots_than_fit_inline_finds_every_row() {
     assert_eq!(lookup(&reader, &table, &index, 5), evens);
     assert_eq!(lookup(&reader, &table, &index, 6).len(), evens.len());
 }
+
+/// The indexed-column mask writers read instead of the index list follows index creation
+/// and drop; columns from 63 on share its last bit.
+#[test]
+fn the_indexed_column_mask_follows_the_index_list() {
+    let store = Store::new();
+    let table = store.create_table(TableSchema {
+        types: vec![DataType::Integer; 70],
+        key_columns: vec![],
+        added: Vec::new(),
+    });
+    assert!(!table.covers_a_column([0, 1, 69]));
+    let low = table.create_index("low", vec![1, 3], false).unwrap();
+    assert!(table.covers_a_column([3]));
+    assert!(table.covers_a_column([0, 1]));
+    assert!(!table.covers_a_column([0, 2, 64]));
+    let high = table.create_index("high", vec![65], false).unwrap();
+    assert!(table.covers_a_column([65]));
+    assert!(
+        table.covers_a_column([68]),
+        "a shared bit: a false yes, never a false no"
+    );
+    assert!(!table.covers_a_column([2]));
+    table.drop_index(low.id());
+    assert!(!table.covers_a_column([1, 3]));
+    table.drop_index(high.id());
+    assert!(!table.covers_a_column([65]));
+}

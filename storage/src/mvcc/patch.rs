@@ -159,15 +159,10 @@ impl Transaction {
     }
 }
 
-/// Whether some secondary index of `table` covers a column of `changes`.
+/// Whether some secondary index of `table` covers a column of `changes` (a false yes is
+/// possible for columns from 63 on: the version is then untagged, which is always safe).
 fn touches_an_index(table: &Table, changes: &[(usize, Value)]) -> bool {
-    if table.secondary_count.load(Ordering::Relaxed) == 0 {
-        return false;
-    }
-    table.secondary.load().iter().any(|index| {
-        let covers = |column: &usize| changes.iter().any(|(changed, _)| changed == column);
-        index.columns().iter().any(covers)
-    })
+    table.covers_a_column(changes.iter().map(|(column, _)| *column))
 }
 
 #[cfg(test)]

@@ -127,6 +127,9 @@ pub struct Table {
     /// The length of the `secondary` list, stored with it: writers read this one word to
     /// learn that there is no index to maintain, without loading the list.
     pub(crate) secondary_count: AtomicUsize,
+    /// The columns some secondary index covers, stored with the list: bit `c` for column
+    /// `c` below 63, bit 63 for every column from 63 on (`indexing::covers_a_column`).
+    pub(crate) indexed_columns: AtomicU64,
     /// Serializes adding and dropping secondary indexes; hands out index ids.
     pub(crate) index_ddl: Mutex<u64>,
     /// Garbage collection bookkeeping (see `gc.rs`).
@@ -191,6 +194,7 @@ impl Table {
             key_collations,
             secondary: ArcSwap::from_pointee(Vec::new()),
             secondary_count: AtomicUsize::new(0),
+            indexed_columns: AtomicU64::new(0),
             index_ddl: Mutex::new(1),
             gc: super::gc::GcState::default(),
             pool,
