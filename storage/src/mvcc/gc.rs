@@ -77,6 +77,12 @@ impl GcReport {
 /// Most slots one pass examines under a single epoch pin (long pins delay reclamation).
 const SLOTS_PER_PIN: u64 = 4096;
 
+/// A collection of at least this many rows reserves its list of retired versions up front
+/// (a smaller one, say a point write's commit, allocates only if it retires something).
+const RETIRED_RESERVE_MIN: usize = 64;
+/// The most entries reserved up front (512 KiB).
+const RETIRED_RESERVE_MAX: usize = 1 << 16;
+
 impl Table {
     /// Unlinks and retires every version no snapshot at or above `watermark` can see.
     pub fn collect_garbage(&self, watermark: u64) -> GcReport {
@@ -120,7 +126,16 @@ impl Table {
     ) {
         let guard = epoch::pin();
         // Every version retired so far (one buffer for all the rows).
-        let mut retired: Vec<Shared<'_, Version>> = Vec::new();
+        // Sized for one version per row at first (an UPDATE of many rows retires one each):
+        // grown one push at a time it was copied over and over.
+        let (rows_min, rows_max) = rows.size_hint();
+        let expected = rows_max.unwrap_or(rows_min).min(RETIRED_RESERVE_MAX);
+        let expected = if expected >= RETIRED_RESERVE_MIN {
+            expected
+        } else {
+            0
+        };
+        let mut retired: Vec<Shared<'_, Version>> = Vec::with_capacity(expected);
         // The headers of the rows frozen so far (their payloads live on in the heads).
         let mut frozen: Vec<usize> = Vec::new();
         // Slots given back with their keys (primary-key tables).
@@ -173,7 +188,7 @@ impl Table {
             }
         }
         self.reuse_after_epoch(reusable, &guard);
-        retire(self, &retired, frozen, &guard);
+        retire(self, retired, frozen, &guard);
     }
 
     /// Collection passes run over this table.
@@ -309,12 +324,13 @@ impl<'g> Chain<'_, 'g> {
 /// deferred call handed to the epoch's global queue at once, so a VACUUM waiting for it does
 /// not wait for this thread to pin again and the headers come back to the spare list
 /// (`spare.rs`) within a few commits.
-fn retire(table: &Table, unlinked: &[Shared<'_, Version>], frozen: Vec<usize>, guard: &Guard) {
+fn retire(table: &Table, unlinked: Vec<Shared<'_, Version>>, frozen: Vec<usize>, guard: &Guard) {
     if unlinked.is_empty() && frozen.is_empty() {
         return;
     }
+    // Collected in place (a `Shared` is one word).
     let unlinked: Vec<usize> = unlinked
-        .iter()
+        .into_iter()
         .map(|version| version.as_raw() as usize)
         .collect();
     let account = Arc::clone(table.pool().account());
