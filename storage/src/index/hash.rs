@@ -460,6 +460,7 @@ impl HashIndex {
     }
 
     /// The row word (without `BOXED_KEY`) of a key whose only row is `row`.
+    #[inline]
     fn new_row_word(&self, row: EntryRow, guard: &Guard) -> u64 {
         if row <= INLINE_ROW_MAX {
             return row + 1;

@@ -279,6 +279,7 @@ impl PrimaryIndex {
 
     /// Writes `key` with the row `make_row` gives into the empty entry `empty` of `entries`
     /// (the writer lock held, `make_room_locked` done).
+    #[inline]
     fn place_new(
         &self,
         entries: &Entries,
