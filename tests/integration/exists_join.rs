@@ -199,6 +199,14 @@ fn answers_agree_with_the_per_row_path_under_concurrent_writers() {
             "SELECT count(*) FROM t WHERE a + 0 BETWEEN 100 AND 180",
         ),
         (
+            "SELECT count(*) FROM t WHERE a BETWEEN 0 AND 299",
+            "SELECT count(*) FROM t WHERE a + 0 BETWEEN 0 AND 299",
+        ),
+        (
+            "SELECT count(a) FROM t WHERE a > 20",
+            "SELECT count(a) FROM t WHERE a + 0 > 20",
+        ),
+        (
             "SELECT count(b) FROM t WHERE a = 50 AND b >= 2",
             "SELECT count(b) FROM t WHERE a + 0 = 50 AND b + 0 >= 2",
         ),

@@ -27,6 +27,7 @@ mod explain_analyze;
 mod expressions;
 mod gc;
 mod in_lookups;
+mod index_range_count;
 mod indexes;
 mod isolation;
 mod join_answers;

@@ -19,5 +19,6 @@ pub use order_key::{
     prefix_successor, KeyCollation,
 };
 pub use ordered::{OrderedEntries, ORDERED_ENTRY_OVERHEAD};
+pub use ordered_list::SpreadEnd;
 pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};
 pub use secondary::SecondaryIndex;

@@ -24,7 +24,7 @@ use crate::slab::MemoryAccount;
 use crate::value::Value;
 
 use super::order_key::{encode_ordered_part, strip_ordered_part, KeyCollation};
-use super::ordered_list::{OrderedList, KEY_BYTES_MAX, NODE_HEADER_BYTES};
+use super::ordered_list::{OrderedList, SpreadEnd, KEY_BYTES_MAX, NODE_HEADER_BYTES};
 
 /// What one entry costs besides its key bytes, on average: the list node's header (16), its
 /// tower (8 bytes a level, 4/3 levels on average: 10.7) and the padding of its size to 8
@@ -167,6 +167,25 @@ impl OrderedEntries {
                 let (encoded, row) = split_entry(entry);
                 visit(encoded, row)
             });
+    }
+
+    /// Visits the entries within the bounds in no particular order, as (encoded key, row
+    /// id, segment), about `max_entries` of them at most: see
+    /// `OrderedList::visit_range_spread` (entries of one segment ascend, and segments are
+    /// numbered in key order). Returns where the visit stopped (an entry key).
+    pub fn visit_range_spread<'g>(
+        &self,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        max_entries: usize,
+        guard: &'g Guard,
+        mut visit: impl FnMut(&'g [u8], u64, usize),
+    ) -> SpreadEnd<'g> {
+        self.list
+            .visit_range_spread(lower, upper, max_entries, guard, |entry, segment| {
+                let (encoded, row) = split_entry(entry);
+                visit(encoded, row, segment)
+            })
     }
 
     /// Visits every entry, ascending, as (encoded key, row id).

@@ -40,6 +40,10 @@ use crossbeam_epoch::Guard;
 
 use super::entry_key::Probe;
 
+#[path = "ordered_list_spread.rs"]
+mod spread;
+pub use spread::SpreadEnd;
+
 /// Most levels a node's tower may have (enough for 4^16 entries at the 1/4 fan-out).
 pub const MAX_HEIGHT: usize = 16;
 

@@ -9,7 +9,7 @@ use std::ops::Bound;
 use crossbeam_epoch as epoch;
 
 use crate::error::StorageResult;
-use crate::index::SecondaryIndex;
+use crate::index::{SecondaryIndex, SpreadEnd};
 use crate::row::RowDecoder;
 use crate::value::Value;
 
@@ -113,6 +113,77 @@ impl Transaction {
             Some(error) => Err(error),
             None => Ok(progress),
         }
+    }
+}
+
+impl Transaction {
+    /// Counts the rows this transaction sees whose encoded key in the ordered `index` lies
+    /// within the bounds (over entry keys), each entry checked as `index_range` checks it
+    /// (`decoder`, which must decode the index's columns, into `buffer`), walking the range
+    /// in no particular order (`OrderedEntries::visit_range_spread`), about `max_entries`
+    /// entries at most. Returns the count, the row of the greatest entry counted, and
+    /// where it stopped: `RangeProgress::Stopped` leaves in `scratch` (`resume_after`) the
+    /// entry key the next read starts at, included. Lock-free. `index` must be ordered.
+    #[allow(clippy::too_many_arguments)]
+    pub fn count_index_range(
+        &self,
+        table: &Table,
+        index: &SecondaryIndex,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        max_entries: usize,
+        decoder: &RowDecoder,
+        buffer: &mut Vec<Value>,
+        scratch: &mut RangeScratch,
+    ) -> StorageResult<(u64, Option<RowId>, RangeProgress)> {
+        super::transaction::check_decoder_width(table, decoder)?;
+        let Some(ordered) = index.ordered() else {
+            return Ok((0, None, RangeProgress::Done));
+        };
+        let guard = epoch::pin();
+        let snapshot = self.snapshot();
+        let mut counted = 0u64;
+        // The segment and row of the greatest entry counted: entries of one segment come
+        // in ascending order, and a higher segment's are greater.
+        let mut greatest: Option<(usize, RowId)> = None;
+        let mut failure = None;
+        let end = ordered.visit_range_spread(
+            lower,
+            upper,
+            max_entries,
+            &guard,
+            |encoded, row, segment| {
+                if failure.is_some() {
+                    return;
+                }
+                let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
+                    return;
+                };
+                if let Err(error) = decoder.decode_into(row, payload, buffer) {
+                    failure = Some(error);
+                    return;
+                }
+                // A stale entry (the visible version has another key) is not counted.
+                if ordered.key_matches(index.columns(), buffer, encoded) {
+                    counted += 1;
+                    if greatest.is_none_or(|(at, _)| segment >= at) {
+                        greatest = Some((segment, row));
+                    }
+                }
+            },
+        );
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        let progress = match end {
+            SpreadEnd::Done => RangeProgress::Done,
+            SpreadEnd::Before(entry) => {
+                scratch.resume.clear();
+                scratch.resume.extend_from_slice(entry);
+                RangeProgress::Stopped
+            }
+        };
+        Ok((counted, greatest.map(|(_, row)| row), progress))
     }
 }
 

@@ -11,6 +11,10 @@
 //! still checked for visibility and staleness by the storage walk, but only the filter's
 //! conjuncts the range does not decide (`optimize::range_decides`) are checked, and no
 //! aggregate is stepped per row. The last row counted is kept for a bare column above.
+//! When the range decides the whole filter (and ascends), the walk is the storage's
+//! counting one (`index_range::count_range`): entries met in no particular order, several
+//! segments of the range walked side by side, so their cache misses overlap; the last row
+//! is then the greatest entry counted, the one an ordered walk ends at.
 
 use ember_storage::RowId;
 
@@ -73,6 +77,9 @@ pub(super) fn counted_range_rows(
             .collect();
         Expr::from_conjuncts(undecided)
     });
+    if residual.is_none() && !range.descending {
+        return super::index_range::count_range(access, range, context);
+    }
     let mut rows = 0u64;
     let mut last = None;
     let mut buffer = Vec::new();

@@ -349,6 +349,54 @@ pub fn visit_range_rows(
     )
 }
 
+/// The rows of an ascending index range the transaction sees, counted with no filter (the
+/// caller vouches that the range decides the whole access filter, and that the rows may be
+/// met in any order: `counted.rs`), and the row of the greatest entry counted: the storage
+/// walks the range several segments side by side (`count_index_range`), a batch at a time
+/// (no epoch stays pinned between batches, an interrupt is checked before each). `None`
+/// when the index no longer exists (the caller scans instead).
+pub(super) fn count_range(
+    access: &TableAccess,
+    range: &IndexRange,
+    context: &ExecContext<'_>,
+) -> Result<Option<(u64, Option<RowId>)>> {
+    debug_assert!(!range.descending);
+    let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
+        return Ok(None);
+    };
+    let mut buffer = Vec::new();
+    let (mut rows, mut last) = (0u64, None);
+    while !cursor.finished {
+        context.check_interrupt()?;
+        let (counted, greatest, progress) = context.txn.count_index_range(
+            &access.table.storage,
+            &cursor.index,
+            as_slices(&cursor.lower),
+            as_slices(&cursor.upper),
+            MAX_BATCH_ENTRIES,
+            access.read.decoder(),
+            &mut buffer,
+            &mut cursor.scratch,
+        )?;
+        rows += counted;
+        last = greatest.or(last);
+        match progress {
+            RangeProgress::Done => cursor.finished = true,
+            RangeProgress::Stopped => {
+                // The next batch starts at the entry this one stopped before.
+                let mut key = match std::mem::replace(&mut cursor.lower, Bound::Unbounded) {
+                    Bound::Included(key) | Bound::Excluded(key) => key,
+                    Bound::Unbounded => Vec::new(),
+                };
+                cursor.scratch.swap_resume_into(&mut key);
+                cursor.lower = Bound::Included(key);
+            }
+        }
+    }
+    cursor.keep_scratch(context);
+    Ok(Some((rows, last)))
+}
+
 /// `visit_range_rows` checking `filter` on each row instead of the access's filter (the
 /// caller vouches that the range decides the rest: `counted.rs`).
 pub(super) fn walk_range(
