@@ -19,6 +19,7 @@ mod ops;
 mod predicate;
 mod printf;
 mod round;
+mod round_decimal;
 mod scalar;
 mod scalar_case;
 mod scalar_in_place;
