@@ -18,6 +18,7 @@ mod math;
 mod ops;
 mod predicate;
 mod printf;
+mod printf_real;
 mod round;
 mod round_decimal;
 mod scalar;

@@ -5,6 +5,7 @@
 //! printed decimal is turned back into the double its digits and power of ten name.
 //! Written from the algorithms of sqlite3FpDecode, sqlite3Fp2Convert10, sqlite3Fp10Convert2
 //! and powerOfTen (the tables are their data); `round.rs` decides when it is needed.
+//! printf's real conversions (`printf_real.rs`) lay out `decode_rounded`'s digits.
 
 /// The powers of ten the tables reach.
 const POWERS_FIRST: i32 = -348;
@@ -250,6 +251,16 @@ fn digits_value(digits: &[u8]) -> u64 {
 /// `decimals` digits after the point (or to the 20 digits the flag keeps), with SQLite's
 /// shortening of a 17-digit result that reads back as `r`.
 pub(super) fn decode(r: f64, decimals: i32) -> Decoded {
+    decode_rounded(r, -decimals, MAX_DIGITS)
+}
+
+/// `r` (finite) decoded as sqlite3FpDecode does: `round` > 0 keeps that many significant
+/// digits (from `round + 1` generated, or 18 from 17 on); `round` <= 0 keeps `-round`
+/// digits after the point (from 18 generated); never more than `max_digits` (16, or 20
+/// with printf's `!` flag). Digits are rounded half up; a 17-digit result is shortened
+/// when shorter digits read back as `r`.
+pub(super) fn decode_rounded(r: f64, round: i32, max_digits: i32) -> Decoded {
+    debug_assert!(max_digits > 0 && max_digits <= MAX_DIGITS);
     let mut decoded = Decoded {
         negative: r < 0.0,
         buffer: [b'0'; 24],
@@ -270,22 +281,31 @@ pub(super) fn decode(r: f64, decimals: i32) -> Decoded {
     } else {
         ((fraction << 11) | (1 << 63), exponent - 1086)
     };
-    let (value, exp) = binary_to_decimal(m, e, 18);
+    let generated = if round <= 0 || round >= 18 {
+        18
+    } else {
+        round + 1
+    };
+    let (value, exp) = binary_to_decimal(m, e, generated);
     // Two spare places before the digits: a rounding at the first digit and its carry.
     let end = decoded.buffer.len();
     let mut at = write_digits(value, &mut decoded.buffer, end);
     let mut n = (end - at) as i32;
     decoded.point = n + exp;
-    let mut keep = decoded.point + decimals;
-    if keep == 0 && decoded.buffer[at] >= b'5' {
+    let mut keep = if round <= 0 {
+        decoded.point.saturating_sub(round)
+    } else {
+        round
+    };
+    if round <= 0 && keep == 0 && decoded.buffer[at] >= b'5' {
         keep = 1;
         at = at.saturating_sub(1);
         decoded.buffer[at] = b'0';
         n += 1;
         decoded.point += 1;
     }
-    if keep > 0 && (keep < n || n > MAX_DIGITS) {
-        keep = keep.min(MAX_DIGITS);
+    if keep > 0 && (keep < n || n > max_digits) {
+        keep = keep.min(max_digits);
         if keep == 17 {
             let integer = decoded.point >= n;
             keep = shortened(&decoded.buffer[at..end], r, exp + n, integer).unwrap_or(keep);
