@@ -52,6 +52,7 @@ mod plans_parallel;
 mod plans_topk;
 mod prepared;
 mod prepared_direct;
+mod printf_vs_sqlite;
 mod real_text;
 mod recovery_target;
 mod scalar_vs_sqlite;

@@ -2,7 +2,8 @@
 //! random rows: round() at every digit count (halves like 0.125 and 2.675, negatives,
 //! huge values, negative and NULL digits), substr/upper/lower nestings compared and
 //! counted, abs/sign, arithmetic, as projections (compiled `Computed`) and as filters
-//! (compiled predicates), so the fast paths answer what SQLite answers.
+//! (compiled predicates), so the fast paths answer what SQLite answers; and round() over
+//! many doubles bit for bit (no difference allowed).
 
 use ember::{Database, Value};
 use rusqlite::types::ValueRef;
@@ -66,42 +67,6 @@ fn same(ours: &Value, theirs: ValueRef<'_>) -> bool {
     }
 }
 
-fn real(value: &Value) -> f64 {
-    match value {
-        Value::Real(r) => *r,
-        Value::Integer(i) => *i as f64,
-        _ => f64::NAN,
-    }
-}
-
-/// round()'s digits as SQLite reads them: clamped to 0..=30 (NULL gives NULL, never
-/// compared here as a difference).
-fn digits(value: &Value) -> i64 {
-    match value {
-        Value::Integer(i) => (*i).clamp(0, 30),
-        _ => 0,
-    }
-}
-
-/// Whether round(x, digits) may differ between EmberDB, which rounds as SQLite 3.40's
-/// printf did (a rounder added in double precision), and the bundled SQLite (3.54, whose
-/// printf decodes 18 significant digits first): by one unit in the last kept decimal, when
-/// x·10^digits is within 3.40's relative nudge of a half (2.675, 0.285) or x with its
-/// digits passes 14 significant digits. Every other row must agree exactly.
-fn known_round_difference(x: f64, digits: i64, ours: f64, theirs: f64) -> bool {
-    if digits == 0 {
-        return false;
-    }
-    let scale = 10f64.powi(digits as i32);
-    let scaled = x.abs() * scale;
-    // 3.40 adds a nudge of x·3e-16 to its rounder below 15 significant digits.
-    let near_half = (scaled.fract() - 0.5).abs() <= scaled * 4e-16 + 1e-6;
-    let long = scaled >= 1e14;
-    // One unit of the last decimal, plus the rounding of both to doubles.
-    let one_unit = (ours - theirs).abs() <= 1.0 / scale + theirs.abs() * 1e-15;
-    (near_half || long) && one_unit
-}
-
 #[test]
 fn scalar_functions_answer_as_sqlite() {
     let ours = Database::in_memory().connect();
@@ -120,30 +85,27 @@ fn scalar_functions_answer_as_sqlite() {
             )
             .unwrap();
     }
-    // (projection, for round(): its argument and digits over a row).
-    type RoundArgs = fn(&[Value; 5]) -> (f64, i64);
-    let projections: [(&str, Option<RoundArgs>); 18] = [
-        ("round(x, n)", Some(|row| (real(&row[1]), digits(&row[2])))),
-        ("round(x)", Some(|row| (real(&row[1]), 0))),
-        ("round(x, 2)", Some(|row| (real(&row[1]), 2))),
-        ("round(-x, 1)", Some(|row| (-real(&row[1]), 1))),
-        ("round(i, n)", Some(|row| (real(&row[4]), digits(&row[2])))),
-        ("round(x, 15)", Some(|row| (real(&row[1]), 15))),
-        ("abs(x - 0.5)", None),
-        ("abs(i)", None),
-        ("sign(x - 0.5)", None),
-        ("sign(round(x))", None),
-        ("upper(substr(s, 1, 2))", None),
-        ("lower(s)", None),
-        ("substr(upper(s), n % 5)", None),
-        ("substr(s, -3, n % 4)", None),
-        ("length(substr(s, 2))", None),
-        ("length(lower(s))", None),
-        ("octet_length(upper(s))", None),
-        ("i % 7 + i * 2", None),
+    let projections = [
+        "round(x, n)",
+        "round(x)",
+        "round(x, 2)",
+        "round(-x, 1)",
+        "round(i, n)",
+        "round(x, 15)",
+        "abs(x - 0.5)",
+        "abs(i)",
+        "sign(x - 0.5)",
+        "sign(round(x))",
+        "upper(substr(s, 1, 2))",
+        "lower(s)",
+        "substr(upper(s), n % 5)",
+        "substr(s, -3, n % 4)",
+        "length(substr(s, 2))",
+        "length(lower(s))",
+        "octet_length(upper(s))",
+        "i % 7 + i * 2",
     ];
-    let mut known_differences = 0;
-    for (projection, round_args) in projections {
+    for projection in projections {
         let sql = format!("SELECT id, {projection} FROM v ORDER BY id");
         let ours_rows = ours.query(&sql, ()).unwrap();
         let mut statement = theirs.prepare(&sql).unwrap();
@@ -154,27 +116,14 @@ fn scalar_functions_answer_as_sqlite() {
             let their = their.get_ref(1).unwrap();
             let input = &rows[compared];
             compared += 1;
-            if same(&row[1], their) {
-                continue;
-            }
-            if let (Some(args), Value::Real(got), ValueRef::Real(want)) =
-                (round_args, &row[1], their)
-            {
-                let (x, digits) = args(input);
-                if known_round_difference(x, digits, *got, want) {
-                    known_differences += 1;
-                    continue;
-                }
-            }
-            panic!(
+            assert!(
+                same(&row[1], their),
                 "{projection} over {input:?}: ours {:?}, SQLite {their:?}",
                 row[1]
             );
         }
         assert_eq!(compared, rows.len(), "{projection}");
     }
-    // Halves and long expansions are a small part of the rows.
-    assert!(known_differences < rows.len() / 10, "{known_differences}");
     let filters = [
         "round(x, 2) > 0.3",
         "round(x) >= x",
@@ -409,5 +358,48 @@ fn text_functions_read_in_place_answer_as_sqlite() {
     ];
     for sql in queries {
         assert_same_rows(&ours, &theirs, sql);
+    }
+}
+
+/// round(x, digits) over many doubles of every shape (halves at few decimals, every scale,
+/// random bit patterns, long expansions) and every digit count, bit for bit as the bundled
+/// SQLite answers (its sign of zero included).
+#[test]
+fn round_answers_as_sqlite_bit_for_bit() {
+    let ours = Database::in_memory().connect();
+    let theirs = rusqlite::Connection::open_in_memory().unwrap();
+    let mut statement = theirs.prepare("SELECT round(?1, ?2)").unwrap();
+    let mut rng = fastrand::Rng::with_seed(354);
+    for _ in 0..60_000 {
+        let x = match rng.u8(0..7) {
+            0 => rng.i64(-1_000_000..1_000_000) as f64 / 10f64.powi(rng.i32(1..=6)),
+            1 => (rng.f64() - 0.5) * 10f64.powi(rng.i32(-20..=17)),
+            2 => f64::from_bits(rng.u64(..)),
+            3 => rng.i64(-100_000..100_000) as f64 / 8.0 + 0.005,
+            4 => rng.i64(..) as f64 / 1e3,
+            5 => rng.i64(-1_000_000..1_000_000) as f64 / 1000.0 + 0.0005,
+            _ => rng.f64(),
+        };
+        if !x.is_finite() {
+            continue;
+        }
+        let digits = rng.i64(-1..=31);
+        let want: f64 = statement
+            .query_row(rusqlite::params![x, digits], |row| row.get(0))
+            .unwrap();
+        let got = ours
+            .query("SELECT round(?, ?)", (x, digits))
+            .unwrap()
+            .values()[0][0]
+            .clone();
+        assert_eq!(
+            got,
+            Value::Real(want),
+            "round({x:?}, {digits}): SQLite {want:?}"
+        );
+        let Value::Real(got) = got else {
+            unreachable!()
+        };
+        assert_eq!(got.to_bits(), want.to_bits(), "round({x:?}, {digits}) sign");
     }
 }

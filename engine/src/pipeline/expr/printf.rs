@@ -1,7 +1,8 @@
 //! `printf(format, ...)` / `format(format, ...)`: SQLite's printf conversions `%d %i %u %f
-//! %e %E %g %G %x %X %o %c %s %z %q %Q %w %%`, with the flags `- + space 0 # ,` (`,` groups
-//! integers), width and precision (also `*`). Missing arguments read as 0 or ''; an unknown
-//! conversion gives NULL. Output size is bounded.
+//! %e %E %g %G %x %X %o %c %s %z %q %Q %w %%`, with the flags `- + space 0 # , !` (`,`
+//! groups integers), width and precision (also `*`, read as a 32-bit int). Missing
+//! arguments read as 0 or ''; an unknown conversion gives NULL. Output size is bounded.
+//! The real conversions are `printf_real`'s.
 
 use std::fmt::Write as _;
 
@@ -11,18 +12,23 @@ use crate::error::Result;
 use crate::limits::FUNCTION_RESULT_BYTES_MAX;
 
 use super::cast::{integer_prefix, real_prefix, real_to_integer};
+use super::printf_real::write_real;
 use super::text::text_of;
 
+/// One conversion's flags, width and precision.
 #[derive(Default)]
-struct Spec {
-    left_align: bool,
-    plus_sign: bool,
-    space_sign: bool,
-    zero_pad: bool,
-    alternate: bool,
-    thousands: bool,
-    width: usize,
-    precision: Option<usize>,
+pub(super) struct Spec {
+    pub left_align: bool,
+    /// `+` or ` ` (the later flag wins, as in SQLite).
+    pub sign_flag: Option<char>,
+    pub zero_pad: bool,
+    /// `#`.
+    pub alternate: bool,
+    /// `!`.
+    pub alternate_form2: bool,
+    pub thousands: bool,
+    pub width: usize,
+    pub precision: Option<usize>,
 }
 
 /// Formats `args[1..]` by the format text `args[0]`; NULL format gives NULL.
@@ -44,12 +50,11 @@ pub(crate) fn printf(args: &[Value]) -> Result<Value> {
         while let Some(&flag) = chars.peek() {
             match flag {
                 '-' => spec.left_align = true,
-                '+' => spec.plus_sign = true,
-                ' ' => spec.space_sign = true,
+                '+' | ' ' => spec.sign_flag = Some(flag),
                 '0' => spec.zero_pad = true,
                 '#' => spec.alternate = true,
                 ',' => spec.thousands = true,
-                '!' => {}
+                '!' => spec.alternate_form2 = true,
                 _ => break,
             }
             chars.next();
@@ -74,10 +79,11 @@ pub(crate) fn printf(args: &[Value]) -> Result<Value> {
                 signed(&spec, if value < 0 { 0 } else { value })
             }
             'x' | 'X' | 'o' => radix(&spec, conversion, integer_arg(&next())),
-            'f' | 'e' | 'E' | 'g' | 'G' => match real_arg(&next()) {
-                Some(value) => real(&spec, conversion, value),
-                None => String::new(),
-            },
+            'f' | 'e' | 'E' | 'g' | 'G' => {
+                write_real(&mut out, &spec, conversion, real_arg(&next()));
+                check_size(0, out.len())?;
+                continue;
+            }
             'c' => text_of(&next())
                 .and_then(|text| text.chars().next())
                 .map(String::from)
@@ -133,7 +139,8 @@ fn read_count(
     left_align: &mut bool,
 ) -> usize {
     if chars.next_if_eq(&'*').is_some() {
-        let value = integer_arg(&next());
+        // SQLite reads the count as a C int.
+        let value = integer_arg(&next()) as i32;
         if value < 0 {
             *left_align = true;
         }
@@ -159,26 +166,23 @@ fn integer_arg(value: &Value) -> i64 {
     }
 }
 
-fn real_arg(value: &Value) -> Option<f64> {
-    Some(match value {
+fn real_arg(value: &Value) -> f64 {
+    match value {
         Value::Null => 0.0,
         Value::Integer(i) => *i as f64,
         Value::Boolean(b) => f64::from(u8::from(*b)),
         Value::Real(r) => *r,
         Value::Text(text) => real_prefix(text),
         Value::Blob(bytes) => real_prefix(&String::from_utf8_lossy(bytes)),
-    })
+    }
 }
 
 fn sign_prefix(spec: &Spec, negative: bool) -> &'static str {
-    if negative {
-        "-"
-    } else if spec.plus_sign {
-        "+"
-    } else if spec.space_sign {
-        " "
-    } else {
-        ""
+    match (negative, spec.sign_flag) {
+        (true, _) => "-",
+        (false, Some('+')) => "+",
+        (false, Some(_)) => " ",
+        (false, None) => "",
     }
 }
 
@@ -225,74 +229,6 @@ fn radix(spec: &Spec, conversion: char, value: i64) -> String {
     }
 }
 
-fn real(spec: &Spec, conversion: char, value: f64) -> String {
-    if value.is_nan() {
-        return "NaN".to_string();
-    }
-    let sign = sign_prefix(spec, value.is_sign_negative() && value != 0.0);
-    let magnitude = value.abs();
-    if magnitude.is_infinite() {
-        return format!("{sign}Inf");
-    }
-    let precision = spec.precision.unwrap_or(6).min(350);
-    let body = match conversion {
-        'f' => {
-            format!("{magnitude:.precision$}")
-        }
-        'e' | 'E' => exponent_form(magnitude, precision, conversion == 'E'),
-        _ => general_form(
-            magnitude,
-            precision.max(1),
-            spec.alternate,
-            conversion == 'G',
-        ),
-    };
-    format!("{sign}{body}")
-}
-
-/// C's `%e`: one digit, the fraction, and a signed exponent of at least two digits.
-fn exponent_form(magnitude: f64, precision: usize, upper: bool) -> String {
-    let text = format!("{magnitude:.precision$e}");
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let sign = if exponent < 0 { '-' } else { '+' };
-    let e = if upper { 'E' } else { 'e' };
-    format!("{mantissa}{e}{sign}{:02}", exponent.abs())
-}
-
-/// C's `%g`: `%e` when the exponent is below -4 or at least the precision, else `%f`;
-/// trailing zeros removed unless `#`.
-fn general_form(magnitude: f64, precision: usize, alternate: bool, upper: bool) -> String {
-    let exponent = if magnitude == 0.0 {
-        0
-    } else {
-        let rounded = format!("{magnitude:.*e}", precision - 1);
-        rounded
-            .split_once('e')
-            .and_then(|(_, exponent)| exponent.parse::<i32>().ok())
-            .unwrap_or(0)
-    };
-    let text = if exponent < -4 || exponent >= precision as i32 {
-        exponent_form(magnitude, precision - 1, upper)
-    } else {
-        let decimals = (precision as i32 - 1 - exponent).max(0) as usize;
-        format!("{magnitude:.decimals$}")
-    };
-    if alternate {
-        return text;
-    }
-    let (mantissa, exponent_part) = match text.find(['e', 'E']) {
-        Some(at) => text.split_at(at),
-        None => (text.as_str(), ""),
-    };
-    let mantissa = if mantissa.contains('.') {
-        mantissa.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        mantissa
-    };
-    format!("{mantissa}{exponent_part}")
-}
-
 fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
     let length = body.chars().count();
     if length >= spec.width {
@@ -300,10 +236,7 @@ fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
         return;
     }
     let fill = spec.width - length;
-    let numeric = matches!(
-        conversion,
-        'd' | 'i' | 'u' | 'x' | 'X' | 'o' | 'f' | 'e' | 'E' | 'g' | 'G'
-    );
+    let numeric = matches!(conversion, 'd' | 'i' | 'u' | 'x' | 'X' | 'o');
     if spec.left_align {
         out.push_str(body);
         out.extend(std::iter::repeat_n(' ', fill));
