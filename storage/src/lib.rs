@@ -21,7 +21,7 @@ pub mod index;
 pub mod limits;
 pub mod mvcc;
 mod prefetch;
-mod real_digits;
+pub mod real_digits;
 pub mod real_text;
 pub mod row;
 pub mod row_splice;

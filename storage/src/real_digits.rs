@@ -6,6 +6,8 @@
 //! gives 0.111111111111111104 where the exact value 0.11111111111111110494.. rounds to
 //! ..105, so SQLite prints 0.1111111111111111 and a correctly rounded conversion
 //! 0.11111111111111111. The tables are the powers of ten, normalized so the top bit is set.
+//! round() and printf's real conversions (engine's `expr/round_decimal.rs`) build on the
+//! same digits and powers.
 
 /// 10^p for p in 0..=26, shifted so its highest bit is bit 63 (exact).
 const POWERS_BASE: [u64; 27] = [
@@ -76,19 +78,25 @@ const POWERS_SCALE_LOW: [u32; 26] = [
     0x0a862f81, 0x6c07a2c2,
 ];
 
-/// The top 64 bits of 10^p (p in -348..=347), normalized to bit 63, as SQLite builds them.
-fn power_of_ten(p: i32) -> u64 {
-    debug_assert!((-348..=347).contains(&p));
+/// The powers of ten the tables reach.
+pub const POWERS_FIRST: i32 = -348;
+pub const POWERS_LAST: i32 = 347;
+
+/// The top 64 bits of 10^p (p in `POWERS_FIRST..=POWERS_LAST`), normalized to bit 63, and
+/// the 32 bits after them, as SQLite's `powerOfTen` builds them (its round() reads the low
+/// word back too: `engine/src/pipeline/expr/round_decimal.rs`).
+pub fn power_of_ten(p: i32) -> (u64, u32) {
+    debug_assert!((POWERS_FIRST..=POWERS_LAST).contains(&p));
     let (group, rest) = match p {
-        -1 => return POWERS_SCALE[13],
-        0..=26 => return POWERS_BASE[p as usize],
+        -1 => return (POWERS_SCALE[13], POWERS_SCALE_LOW[13]),
+        0..=26 => return (POWERS_BASE[p as usize], 0),
         _ if p < 0 && p % 27 != 0 => (p / 27 - 1, p % 27 + 27),
         _ => (p / 27, p % 27),
     };
-    let index = (group + 13) as usize;
+    let index = (group + 13).clamp(0, POWERS_SCALE.len() as i32 - 1) as usize;
     let scale = POWERS_SCALE[index];
     if rest == 0 {
-        return scale;
+        return (scale, POWERS_SCALE_LOW[index]);
     }
     // The upper 96 bits of (scale:low) x base, of which the top 64 are kept.
     let base = u128::from(POWERS_BASE[rest as usize]);
@@ -97,20 +105,29 @@ fn power_of_ten(p: i32) -> u64 {
     let high = (product >> 64) as u64;
     let middle = (product >> 32) as u32;
     if high & (1 << 63) == 0 {
-        high << 1 | u64::from(middle >> 31)
+        (high << 1 | u64::from(middle >> 31), middle << 1 | 1)
     } else {
-        high
+        (high, middle)
     }
 }
 
-/// floor(log2(10^p)), SQLite's approximation.
-fn log2_of_power_of_ten(p: i32) -> i32 {
+/// floor(log2(10^p)), SQLite's approximation (exact over the tables' range).
+pub fn log2_of_power_of_ten(p: i32) -> i32 {
     (p * 108_853) >> 15
 }
 
 /// floor(log10(2^e)), SQLite's approximation.
-fn log10_of_power_of_two(e: i32) -> i32 {
+pub fn log10_of_power_of_two(e: i32) -> i32 {
     (e * 78_913) >> 18
+}
+
+/// `value >> amount` as C computes it for amounts 0..=63, and 0 past that.
+pub fn shift_right(value: u64, amount: i32) -> u64 {
+    debug_assert!((0..64).contains(&amount), "shift by {amount}");
+    u32::try_from(amount)
+        .ok()
+        .and_then(|amount| value.checked_shr(amount))
+        .unwrap_or(0)
 }
 
 /// `count` (1..=18) leading decimal digits of a positive finite double as SQLite's
@@ -129,14 +146,13 @@ pub fn leading_digits(r: f64, count: i32) -> (u64, i32) {
         (fraction << 11 | 1 << 63, biased - 1086)
     };
     let p = count - 1 - log10_of_power_of_two(exponent + 63);
-    let high = ((u128::from(mantissa) * u128::from(power_of_ten(p))) >> 64) as u64;
+    let high = ((u128::from(mantissa) * u128::from(power_of_ten(p).0)) >> 64) as u64;
     let shift = -(exponent + log2_of_power_of_ten(p) + 1);
-    debug_assert!((1..=64).contains(&shift));
     let digits = if count == 18 {
-        let high = high >> (shift - 1);
-        (high + ((high << 1) & 2)) >> 1
+        let high = shift_right(high, shift - 1);
+        high.wrapping_add((high << 1) & 2) >> 1
     } else {
-        high >> shift
+        shift_right(high, shift)
     };
     (digits, -p)
 }
@@ -147,13 +163,13 @@ mod tests {
 
     #[test]
     fn small_powers_of_ten_are_exact_and_the_built_ones_are_close() {
-        assert_eq!(power_of_ten(0), 1 << 63);
-        assert_eq!(power_of_ten(3), 1000 << 54);
+        assert_eq!(power_of_ten(0), (1 << 63, 0));
+        assert_eq!(power_of_ten(3), (1000 << 54, 0));
         // 10^27 = 0xcecb8f27f4200f3a.. x 2^26 (exactly ..3a5a6 ..).
-        assert_eq!(power_of_ten(27), 0xcecb8f27f4200f3a);
+        assert_eq!(power_of_ten(27).0, 0xcecb8f27f4200f3a);
         // Built from a scale entry and a base entry: within one unit of the true top bits.
         let true_top_of_1e30: u64 = 0xc9f2c9cd04674ede;
-        assert!(power_of_ten(30).abs_diff(true_top_of_1e30) <= 1);
+        assert!(power_of_ten(30).0.abs_diff(true_top_of_1e30) <= 1);
     }
 
     #[test]

@@ -4,162 +4,21 @@
 //! a table power of ten), those digits are rounded half up to the wanted decimals, and the
 //! printed decimal is turned back into the double its digits and power of ten name.
 //! Written from the algorithms of sqlite3FpDecode, sqlite3Fp2Convert10, sqlite3Fp10Convert2
-//! and powerOfTen (the tables are their data); `round.rs` decides when it is needed.
+//! (the 18-digit decode and the powers of ten are storage's `real_digits`, shared with REAL
+//! to TEXT); `round.rs` decides when it is needed.
 //! printf's real conversions (`printf_real.rs`) lay out `decode_rounded`'s digits.
 
-/// The powers of ten the tables reach.
-const POWERS_FIRST: i32 = -348;
-const POWERS_LAST: i32 = 347;
-
-/// 10^0 ..= 10^26, shifted so that the top bit is set (exact).
-const BASE: [u64; 27] = [
-    0x8000000000000000,
-    0xa000000000000000,
-    0xc800000000000000,
-    0xfa00000000000000,
-    0x9c40000000000000,
-    0xc350000000000000,
-    0xf424000000000000,
-    0x9896800000000000,
-    0xbebc200000000000,
-    0xee6b280000000000,
-    0x9502f90000000000,
-    0xba43b74000000000,
-    0xe8d4a51000000000,
-    0x9184e72a00000000,
-    0xb5e620f480000000,
-    0xe35fa931a0000000,
-    0x8e1bc9bf04000000,
-    0xb1a2bc2ec5000000,
-    0xde0b6b3a76400000,
-    0x8ac7230489e80000,
-    0xad78ebc5ac620000,
-    0xd8d726b7177a8000,
-    0x878678326eac9000,
-    0xa968163f0a57b400,
-    0xd3c21bcecceda100,
-    0x84595161401484a0,
-    0xa56fa5b99019a5c8,
-];
-
-/// 10^(27·(k - 13)) for k in 0..26, top 64 bits (index 13: 10^-1, a special case), and
-/// the 32 bits after them in `SCALE_LOW`.
-const SCALE: [u64; 26] = [
-    0x8049a4ac0c5811ae,
-    0xcf42894a5dce35ea,
-    0xa76c582338ed2621,
-    0x873e4f75e2224e68,
-    0xda7f5bf590966848,
-    0xb080392cc4349dec,
-    0x8e938662882af53e,
-    0xe65829b3046b0afa,
-    0xba121a4650e4ddeb,
-    0x964e858c91ba2655,
-    0xf2d56790ab41c2a2,
-    0xc428d05aa4751e4c,
-    0x9e74d1b791e07e48,
-    0xcccccccccccccccc,
-    0xcecb8f27f4200f3a,
-    0xa70c3c40a64e6c51,
-    0x86f0ac99b4e8dafd,
-    0xda01ee641a708de9,
-    0xb01ae745b101e9e4,
-    0x8e41ade9fbebc27d,
-    0xe5d3ef282a242e81,
-    0xb9a74a0637ce2ee1,
-    0x95f83d0a1fb69cd9,
-    0xf24a01a73cf2dccf,
-    0xc3b8358109e84f07,
-    0x9e19db92b4e31ba9,
-];
-
-const SCALE_LOW: [u32; 26] = [
-    0x205b896d, 0x52064cad, 0xaf2af2b8, 0x5a7744a7, 0xaf39a475, 0xbd8d794e, 0x547eb47b, 0x0cb4a5a3,
-    0x92f34d62, 0x3a6a07f9, 0xfae27299, 0xaa97e14c, 0x775ea265, 0xcccccccc, 0x00000000, 0x999090b6,
-    0x69a028bb, 0xe80e6f48, 0x5ec05dd0, 0x14588f14, 0x8f1668c9, 0x6d953e2c, 0x4abdaf10, 0xbc633b39,
-    0x0a862f81, 0x6c07a2c2,
-];
+use ember_storage::real_digits::{
+    leading_digits, log2_of_power_of_ten, power_of_ten, shift_right, POWERS_FIRST, POWERS_LAST,
+};
 
 /// The most significant digits a decode keeps (the `%!` flag's limit).
 const MAX_DIGITS: i32 = 20;
-
-/// floor(log2(10^p)), approximately (exact over the tables' range).
-fn power_ten_to_two(p: i32) -> i32 {
-    (p * 108_853) >> 15
-}
-
-/// floor(log10(2^p)), approximately.
-fn power_two_to_ten(p: i32) -> i32 {
-    (p * 78_913) >> 18
-}
-
-/// `value >> amount` as C computes it for amounts 0..=63 (0 past that).
-fn shift_right(value: u64, amount: i32) -> u64 {
-    debug_assert!((0..64).contains(&amount), "shift by {amount}");
-    u32::try_from(amount)
-        .ok()
-        .and_then(|amount| value.checked_shr(amount))
-        .unwrap_or(0)
-}
 
 /// The high and low 64 bits of `a · b`.
 fn multiply_128(a: u64, b: u64) -> (u64, u64) {
     let product = u128::from(a) * u128::from(b);
     ((product >> 64) as u64, product as u64)
-}
-
-/// The top 64 bits of the 96-bit `(a << 32) + a_low` times `b` (shifted by 32), and the 32
-/// bits below them.
-fn multiply_160(a: u64, a_low: u32, b: u64) -> (u64, u32) {
-    let mut product = u128::from(a) * u128::from(b);
-    product += (u128::from(a_low) * u128::from(b)) >> 32;
-    ((product >> 64) as u64, (product >> 32) as u32)
-}
-
-/// The top 64 bits of 10^p (p within the tables' range) and the 32 bits after them.
-fn power_of_ten(p: i32) -> (u64, u32) {
-    debug_assert!((POWERS_FIRST..=POWERS_LAST).contains(&p));
-    let (group, within) = if p < 0 {
-        if p == -1 {
-            return (SCALE[13], SCALE_LOW[13]);
-        }
-        let (group, within) = (p / 27, p % 27);
-        if within != 0 {
-            (group - 1, within + 27)
-        } else {
-            (group, within)
-        }
-    } else if p < 27 {
-        return (BASE[p as usize], 0);
-    } else {
-        (p / 27, p % 27)
-    };
-    let at = (group + 13).clamp(0, SCALE.len() as i32 - 1) as usize;
-    let scale = SCALE[at];
-    if within == 0 {
-        return (scale, SCALE_LOW[at]);
-    }
-    let (mut high, mut low) = multiply_160(scale, SCALE_LOW[at], BASE[within as usize]);
-    if high & (1 << 63) == 0 {
-        high = (high << 1) | u64::from((low >> 31) & 1);
-        low = (low << 1) | 1;
-    }
-    (high, low)
-}
-
-/// `m · 2^e` (m with its top bit set) as `d · 10^p` with `digits` (1..=18) significant
-/// digits in `d`, approximately (the 18-digit form rounds its last bit half up).
-fn binary_to_decimal(m: u64, e: i32, digits: i32) -> (u64, i32) {
-    debug_assert!((1..=18).contains(&digits));
-    let p = digits - 1 - power_two_to_ten(e + 63);
-    let (high, _) = multiply_128(m, power_of_ten(p).0);
-    let d = if digits == 18 {
-        let high = shift_right(high, -(e + power_ten_to_two(p) + 2));
-        high.wrapping_add((high << 1) & 2) >> 1
-    } else {
-        shift_right(high, -(e + power_ten_to_two(p) + 1))
-    };
-    (d, -p)
 }
 
 /// The double nearest `d · 10^p` (d > 0), as SQLite computes it (after Russ Cox's
@@ -172,7 +31,7 @@ pub(super) fn decimal_to_double(d: u64, p: i32) -> f64 {
         return f64::INFINITY;
     }
     let bits = 64 - d.leading_zeros() as i32;
-    let binary = power_ten_to_two(p);
+    let binary = log2_of_power_of_ten(p);
     let mut e = 53 - bits - binary;
     if e > 1074 {
         if e >= 1130 {
@@ -272,21 +131,12 @@ pub(super) fn decode_rounded(r: f64, round: i32, max_digits: i32) -> Decoded {
     if r == 0.0 {
         return decoded;
     }
-    let bits = r.to_bits();
-    let exponent = ((bits >> 52) & 0x7ff) as i32;
-    let fraction = bits & 0x000f_ffff_ffff_ffff;
-    let (m, e) = if exponent == 0 {
-        let zeros = fraction.leading_zeros() as i32;
-        (fraction << zeros, -1074 - zeros)
-    } else {
-        ((fraction << 11) | (1 << 63), exponent - 1086)
-    };
     let generated = if round <= 0 || round >= 18 {
         18
     } else {
         round + 1
     };
-    let (value, exp) = binary_to_decimal(m, e, generated);
+    let (value, exp) = leading_digits(r, generated);
     // Two spare places before the digits: a rounding at the first digit and its carry.
     let end = decoded.buffer.len();
     let mut at = write_digits(value, &mut decoded.buffer, end);
