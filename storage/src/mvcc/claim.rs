@@ -131,8 +131,12 @@ impl Transaction {
         loop {
             let word = slot.head.load(Ordering::Acquire, guard);
             if let Some(frozen) = word.frozen_slot() {
-                self.thaw(table, slot, word, frozen, purpose, guard)?;
-                continue;
+                // A frozen row is committed and ended by nobody: thawed already claimed (one
+                // CAS instead of a thaw and a claim).
+                match self.thaw_claimed(table, slot, word, frozen, purpose, guard)? {
+                    Some(header) => return Ok((slot, header)),
+                    None => continue,
+                }
             }
             let Some(head) = word.version() else {
                 return Err(conflict(table));
@@ -158,26 +162,29 @@ impl Transaction {
         }
     }
 
-    /// Puts a header back over a frozen row (see `head.rs`): a version stamped
-    /// `FROZEN_BEGIN`..`END_INFINITY` that takes the frozen payload over, swapped in with a
-    /// CAS. If another writer (or compaction) changed the head first, the caller reloads it.
-    fn thaw<'g>(
+    /// Puts a header back over a frozen row (see `head.rs`), claimed for this transaction:
+    /// a version stamped `FROZEN_BEGIN`..(this writer) that takes the frozen payload over,
+    /// swapped in with a CAS. Readers see it as the frozen row (an uncommitted end is no end
+    /// to them), other writers as claimed. `None` when another writer (or compaction)
+    /// changed the head first: the caller reloads it.
+    fn thaw_claimed<'g>(
         &mut self,
         table: &Table,
-        slot: &Slot,
+        slot: &'g Slot,
         word: HeadWord<'g>,
         frozen: FrozenSlot,
         purpose: ClaimFor,
         guard: &'g Guard,
-    ) -> StorageResult<()> {
+    ) -> StorageResult<Option<Shared<'g, Version>>> {
         let headroom = match purpose {
             ClaimFor::Update => Some(table.index_headroom_bytes()),
             ClaimFor::Delete => None,
         };
         let payload = Payload::adopt_slot(table.pool(), frozen, headroom)?;
-        let header = self
-            .new_version(table, FROZEN_BEGIN, payload)
-            .into_shared(guard);
+        let header = self.new_version(table, FROZEN_BEGIN, payload);
+        // Published by the CAS below (release), so no reader sees it unclaimed.
+        header.end.store(self.writer_id(), Ordering::Relaxed);
+        let header = header.into_shared(guard);
         let thawed = HeadWord::from_version(header);
         if slot
             .head
@@ -187,7 +194,8 @@ impl Transaction {
             // SAFETY: the header was never published, so it is ours alone.
             let mut header = unsafe { header.into_owned() };
             header.payload.give_up_slot(table.pool().account());
+            return Ok(None);
         }
-        Ok(())
+        Ok(Some(header))
     }
 }

@@ -8,7 +8,7 @@
 use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 
-use crossbeam_epoch as epoch;
+use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::row_splice::splice_into;
@@ -17,7 +17,7 @@ use crate::value::Value;
 
 use super::table::{RowId, Table};
 use super::transaction::{conflict, Transaction, WriteKind, ENCODE_BUFFER_KEPT_BYTES_MAX};
-use super::version::SAME_INDEX_KEYS;
+use super::version::{Version, SAME_INDEX_KEYS};
 
 impl Transaction {
     /// Replaces columns of the row's visible version: each `(column, value)` of `changes`
@@ -30,26 +30,36 @@ impl Transaction {
         row: RowId,
         changes: &[(usize, Value)],
     ) -> StorageResult<RowId> {
-        let schema = table.schema();
-        if let Some((column, _)) = changes.iter().find(|(c, _)| *c >= schema.types.len()) {
-            return Err(StorageError::new(
-                StorageErrorKind::InvalidData,
-                format!("no column #{column} in table #{}", table.id()),
-            ));
-        }
-        let key_changed = changes
-            .iter()
-            .any(|(column, _)| schema.key_columns.contains(column));
-        if key_changed {
+        check_columns(table, changes)?;
+        if changes_a_key(table, changes) {
             return self.update_whole_row(table, row, changes);
         }
         let guard = epoch::pin();
-        let (slot, head) = self.claim(table, row, super::claim::ClaimFor::Update, &guard)?;
+        let linked = self.link_spliced(table, row, changes, &guard)?;
+        // Pairs with the fence of `create_index` (as in `index_new_version`): either the
+        // index check below sees a new index, or its population scan sees the version
+        // linked above (and clears the link's tag).
+        fence(Ordering::SeqCst);
+        self.index_if_covered(table, &linked, changes, &guard)?;
+        Ok(row)
+    }
+
+    /// Claims `row` and links a new version over it: the old payload with `changes`
+    /// spliced in, its link to the old version tagged `SAME_INDEX_KEYS` when no index
+    /// covers a changed column now. Indexing is left to `index_if_covered`, after a fence.
+    pub(super) fn link_spliced<'g>(
+        &mut self,
+        table: &'g Arc<Table>,
+        row: RowId,
+        changes: &[(usize, Value)],
+        guard: &'g Guard,
+    ) -> StorageResult<Linked<'g>> {
+        let (slot, head) = self.claim(table, row, super::claim::ClaimFor::Update, guard)?;
         let savepoint = self.savepoint();
         self.log(table, row, WriteKind::Claimed, head);
         // SAFETY: pinned guard; the version we just claimed is alive.
         let old = unsafe { head.deref() };
-        let payload = match self.splice_payload(table, row, old.payload(&guard), changes) {
+        let payload = match self.splice_payload(table, row, old.payload(guard), changes) {
             Ok(payload) => payload,
             Err(error) => {
                 self.rollback_to(savepoint);
@@ -65,31 +75,49 @@ impl Transaction {
             head
         };
         version.older.store(link, Ordering::Relaxed);
-        let version = version.into_shared(&guard);
+        let version = version.into_shared(guard);
         slot.head.store(
             super::head::HeadWord::from_version(version),
             Ordering::Release,
         );
         self.log(table, row, WriteKind::Created, version);
-        // Pairs with the fence of `create_index` (as in `index_new_version`): either this
-        // load sees a new index, or its population scan sees the version linked above (and
-        // clears the link's tag).
-        fence(Ordering::SeqCst);
+        Ok(Linked {
+            row,
+            old: head,
+            new: version,
+            same_keys,
+            savepoint,
+        })
+    }
+
+    /// After a fence that follows `link_spliced`: when an index covers a changed column
+    /// (one created meanwhile, too), indexes the new version's keys, and untags its link
+    /// if it was tagged. On a failure the row's update is undone.
+    pub(super) fn index_if_covered(
+        &mut self,
+        table: &Table,
+        linked: &Linked<'_>,
+        changes: &[(usize, Value)],
+        guard: &Guard,
+    ) -> StorageResult<()> {
         if !touches_an_index(table, changes) {
             // Every index key of the new version is the old version's, whose entries exist.
-            return Ok(row);
+            return Ok(());
         }
-        if same_keys {
+        if linked.same_keys {
             // An index created meanwhile covers a changed column: the keys may differ.
-            // SAFETY: pinned guard; the version was created above and is alive.
-            unsafe { version.deref() }
+            // SAFETY: pinned guard; the version was created by this transaction and is
+            // alive while it is open.
+            unsafe { linked.new.deref() }
                 .older
-                .store(head, Ordering::Relaxed);
+                .store(linked.old, Ordering::Relaxed);
         }
-        let previous = match schema.decode(row, old.payload(&guard)) {
+        // SAFETY: as above; the claimed version is alive while this transaction is open.
+        let old = unsafe { linked.old.deref() };
+        let previous = match table.schema().decode(linked.row, old.payload(guard)) {
             Ok(values) => values,
             Err(error) => {
-                self.rollback_to(savepoint);
+                self.rollback_to(linked.savepoint);
                 return Err(error);
             }
         };
@@ -97,8 +125,13 @@ impl Transaction {
         for (column, value) in changes {
             values[*column] = value.clone();
         }
-        self.index_or_undo(table, row, &values, Some(&previous), savepoint)?;
-        Ok(row)
+        self.index_or_undo(
+            table,
+            linked.row,
+            &values,
+            Some(&previous),
+            linked.savepoint,
+        )
     }
 
     /// `update_columns` through the whole row: read it, put the changes in, `update`; all or
@@ -159,9 +192,40 @@ impl Transaction {
     }
 }
 
+/// A row `link_spliced` updated: what `index_if_covered` needs after the fence.
+pub(super) struct Linked<'g> {
+    row: RowId,
+    /// The claimed version (untagged).
+    old: Shared<'g, Version>,
+    new: Shared<'g, Version>,
+    same_keys: bool,
+    /// The write log's length before the row's claim: undoing to it undoes the row.
+    savepoint: usize,
+}
+
+/// Fails when a change names a column `table` does not have.
+pub(super) fn check_columns(table: &Table, changes: &[(usize, Value)]) -> StorageResult<()> {
+    let width = table.schema().types.len();
+    match changes.iter().find(|(column, _)| *column >= width) {
+        Some((column, _)) => Err(StorageError::new(
+            StorageErrorKind::InvalidData,
+            format!("no column #{column} in table #{}", table.id()),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Whether `changes` change a primary-key column (the row moves: the whole-row path).
+pub(super) fn changes_a_key(table: &Table, changes: &[(usize, Value)]) -> bool {
+    let key_columns = &table.schema().key_columns;
+    changes
+        .iter()
+        .any(|(column, _)| key_columns.contains(column))
+}
+
 /// Whether some secondary index of `table` covers a column of `changes` (a false yes is
 /// possible for columns from 63 on: the version is then untagged, which is always safe).
-fn touches_an_index(table: &Table, changes: &[(usize, Value)]) -> bool {
+pub(super) fn touches_an_index(table: &Table, changes: &[(usize, Value)]) -> bool {
     table.covers_a_column(changes.iter().map(|(column, _)| *column))
 }
 
