@@ -97,3 +97,8 @@ pub const RECOVERY_TARGET_MAX: std::time::Duration = std::time::Duration::from_s
 /// a larger LIMIT starts at this and grows as rows come, so a huge LIMIT over few rows
 /// reserves no more than this.
 pub const RESULT_ROWS_PRESIZED_MAX: usize = 1024;
+
+/// Most target rows a DML statement's target list is sized for ahead of its walk (from a
+/// key range's width or a key list's length): a wider range over few live rows reserves
+/// no more than this, and a larger one grows from it.
+pub const TARGETS_PRESIZED_MAX: usize = 65_536;

@@ -50,6 +50,14 @@ impl Transaction {
                 ),
             )));
         }
+        if let ([row], changes) = (rows, &mut *changes) {
+            // One row (a key lookup's): nothing to share a pin or fence with.
+            prepare(changes)?;
+            return self
+                .update_columns(table, *row, changes)
+                .map(drop)
+                .map_err(storage_error);
+        }
         self.reserve_row_writes(rows.len());
         for (batch, first) in (0..rows.len()).step_by(ROWS_PER_PIN).enumerate() {
             let last = (first + ROWS_PER_PIN).min(rows.len());

@@ -11,13 +11,13 @@ use ember_storage::{RowId, StorageErrorKind, Transaction, Value};
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
 use crate::expr::{
-    coerce_to_column, fits_column, ChangeCounters, Expr, StatementEnv, SubqueryRuntime,
+    coerce_to_column, fits_column, ChangeCounters, Computed, Expr, StatementEnv, SubqueryRuntime,
 };
-use crate::plan::{AccessPath, OnConflict, Returning, TableAccess, UpdateFrom};
+use crate::plan::{OnConflict, Returning, TableAccess, UpdateFrom};
 
 use super::constraint::RowGuard;
 use super::returning::{written_rows_charge, WrittenRows};
-use super::targets::{collect_targets, visit_targets};
+use super::targets::{collect_targets, targets_at_most, visit_targets};
 use super::update_or::{in_key_order, Occupant, Resolution};
 use super::{ExecContext, RowSink};
 
@@ -217,12 +217,25 @@ fn new_values(
     let context = ExecContext::new(&runtime);
     let targets = collect_targets(target, &context)?;
     let mut changes: Vec<(usize, Value)> = Vec::with_capacity(targets.len() * assignments.len());
+    let mut values = compiled_values(assignments, &context);
     for (_, row) in &targets {
-        for (position, expr) in assignments {
-            changes.push((*position, expr.eval(row, &context.eval)?));
+        for ((position, _), value) in assignments.iter().zip(&mut values) {
+            changes.push((*position, value.eval(row, &context.eval)?));
         }
     }
     Ok((targets, changes))
+}
+
+/// The assignments' expressions, their arithmetic and scalar functions compiled once for
+/// all the target rows.
+fn compiled_values<'e>(
+    assignments: &'e [(usize, Expr)],
+    context: &ExecContext<'_>,
+) -> Vec<Computed<'e>> {
+    assignments
+        .iter()
+        .map(|(_, expr)| Computed::new(expr, &context.eval))
+        .collect()
 }
 
 /// Each target row's new values, `(column, value)` per assignment, row after row.
@@ -237,13 +250,24 @@ fn new_values_by_id(
 ) -> Result<(Vec<RowId>, Changes)> {
     let runtime = SubqueryRuntime::new(txn, env);
     let context = ExecContext::new(&runtime);
-    // A key lookup has at most one target: sized once, no growth on the first push.
-    let expected = usize::from(matches!(target.path, AccessPath::KeyLookup(_)));
+    let expected = targets_at_most(target, &context)?;
     let mut targets = Vec::with_capacity(expected);
     let mut changes = Vec::with_capacity(expected * assignments.len());
+    // Compiled at the second target: one row (a key lookup's) is not worth compiling for.
+    let mut values: Option<Vec<Computed<'_>>> = None;
     visit_targets(target, &context, &mut |row_id, row| {
-        for (position, expr) in assignments {
-            changes.push((*position, expr.eval(row, &context.eval)?));
+        match (&mut values, targets.is_empty()) {
+            (None, true) => {
+                for (position, expr) in assignments {
+                    changes.push((*position, expr.eval(row, &context.eval)?));
+                }
+            }
+            (values, _) => {
+                let values = values.get_or_insert_with(|| compiled_values(assignments, &context));
+                for ((position, _), value) in assignments.iter().zip(values) {
+                    changes.push((*position, value.eval(row, &context.eval)?));
+                }
+            }
         }
         targets.push(row_id);
         Ok(())

@@ -15,7 +15,10 @@ use ember_storage::{RowId, Value};
 use crate::error::Result;
 use crate::plan::{AccessPath, TableAccess};
 
+use crate::limits::TARGETS_PRESIZED_MAX;
+
 use super::index_range::visit_range_rows;
+use super::key_range::access_row_ranges;
 use super::scan::{for_each_index_row, lookup_key_into, scan_slots};
 use super::{ExecContext, Row};
 
@@ -82,12 +85,30 @@ pub fn visit_targets(
     }
 }
 
+/// The room to make for the targets of `access` before walking it: at most the rows its
+/// key lookup, key list or key range can reach (bounded by `TARGETS_PRESIZED_MAX`), so a
+/// list of them is made once at its size instead of growing through every power of two;
+/// 0 (grow as found) for paths with no such bound (a scan's filter may pass few rows).
+pub fn targets_at_most(access: &TableAccess, context: &ExecContext<'_>) -> Result<usize> {
+    let reachable = match &access.path {
+        AccessPath::KeyLookup(_) => 1,
+        AccessPath::KeyIn(keys) => keys.len(),
+        AccessPath::KeyRange(_) => {
+            let [direct, overflow] = access_row_ranges(access, context)?;
+            let width = |range: std::ops::Range<RowId>| range.end.saturating_sub(range.start);
+            usize::try_from(width(direct).saturating_add(width(overflow))).unwrap_or(usize::MAX)
+        }
+        _ => 0,
+    };
+    Ok(reachable.min(TARGETS_PRESIZED_MAX))
+}
+
 /// Every (row id, row) the access reaches and its filter passes, collected up front.
 pub fn collect_targets(
     access: &TableAccess,
     context: &ExecContext<'_>,
 ) -> Result<Vec<(RowId, Row)>> {
-    let mut targets: Vec<(RowId, Row)> = Vec::new();
+    let mut targets: Vec<(RowId, Row)> = Vec::with_capacity(targets_at_most(access, context)?);
     visit_targets(access, context, &mut |row_id, values| {
         targets.push((row_id, values.to_vec()));
         Ok(())
