@@ -59,10 +59,7 @@ impl Binder<'_> {
                     Some(predicate) => Some(self.bind_expr(predicate, &scope)?),
                     None => None,
                 };
-                UpsertAction::Update {
-                    assignments,
-                    filter,
-                }
+                UpsertAction::update(assignments, filter, table.columns.len())
             }
         };
         Ok(Box::new(Upsert { target, action }))

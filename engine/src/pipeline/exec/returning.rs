@@ -5,7 +5,7 @@
 use ember_storage::{Transaction, Value};
 
 use crate::error::Result;
-use crate::expr::{StatementEnv, SubqueryRuntime};
+use crate::expr::{Expr, StatementEnv, SubqueryRuntime};
 use crate::plan::Returning;
 
 use super::{ExecContext, MemoryCharge, Row, RowSink};
@@ -41,7 +41,8 @@ impl WrittenRows {
         Ok(())
     }
 
-    /// Evaluates `returning` over every kept row and hands the results to `sink`.
+    /// Evaluates `returning` over every kept row and hands the results to `sink`. A bare
+    /// column no other expression reads is moved out of its row, not copied.
     pub(super) fn emit(
         self,
         txn: &Transaction,
@@ -51,18 +52,48 @@ impl WrittenRows {
     ) -> Result<()> {
         let runtime = SubqueryRuntime::new(txn, env);
         let context = ExecContext::new(&runtime);
-        for row in &self.rows {
-            let values = returning
-                .exprs
-                .iter()
-                .map(|expr| expr.eval(row, &context.eval))
-                .collect::<Result<Vec<Value>>>()?;
+        let moved = moved_columns(&returning.exprs);
+        for mut row in self.rows {
+            let mut values = Vec::with_capacity(returning.exprs.len());
+            for (expr, moved) in returning.exprs.iter().zip(&moved) {
+                let value = match moved.and_then(|column| row.get_mut(column)) {
+                    Some(value) => std::mem::replace(value, Value::Null),
+                    None => expr.eval(&row, &context.eval)?,
+                };
+                values.push(value);
+            }
             if !sink(values)? {
                 break;
             }
         }
         Ok(())
     }
+}
+
+/// For each RETURNING expression, the column it can take from the row by value: a bare
+/// column that no other expression reads (`None`: evaluate it). Nothing is moved when a
+/// correlated subquery may read the row.
+fn moved_columns(exprs: &[Expr]) -> Vec<Option<usize>> {
+    if exprs.iter().any(Expr::has_correlated_subquery) {
+        return vec![None; exprs.len()];
+    }
+    let mut reads: Vec<usize> = Vec::new();
+    for expr in exprs {
+        expr.walk(&mut |expr| {
+            if let Expr::Column { index, .. } = expr {
+                reads.push(*index);
+            }
+        });
+    }
+    exprs
+        .iter()
+        .map(|expr| match expr {
+            Expr::Column { index, .. } if reads.iter().filter(|&r| r == index).count() == 1 => {
+                Some(*index)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// A memory charge for the rows kept for RETURNING.

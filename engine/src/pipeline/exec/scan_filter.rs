@@ -8,7 +8,7 @@ use ember_storage::{RowId, Value};
 
 use crate::error::{Error, Result};
 use crate::expr::{Predicate, Staged};
-use crate::plan::TableAccess;
+use crate::plan::{AccessPath, TableAccess};
 
 use super::ExecContext;
 
@@ -32,12 +32,14 @@ impl<'e> ScanFilter<'e> {
                     .columns()
                     .is_none_or(|columns| columns.get(column).copied().unwrap_or(false))
             };
-            if let Some(staged) = Staged::of(compiled, decoded) {
-                let staged = staged.with_raw_checks(access.read.decoder());
-                if staged.raw_is_selective() {
-                    return ScanFilter::Staged(staged);
+            if let Some(mut staged) = Staged::of(compiled, decoded) {
+                if walks_many_rows(access, context) {
+                    staged = staged.with_raw_checks(access.read.decoder());
+                    if staged.raw_is_selective() {
+                        return ScanFilter::Staged(staged);
+                    }
+                    staged = staged.without_raw_checks();
                 }
-                let staged = staged.without_raw_checks();
                 if pays_to_stage(access, &staged) {
                     return ScanFilter::Staged(staged);
                 }
@@ -110,6 +112,33 @@ pub(super) fn scan_staged_batch(
             visit,
         )?,
     })
+}
+
+/// Rows a scan walks below which building raw checks does not pay: finding a term's
+/// interval takes some 5,000 instructions (a binary search over the column's values with
+/// the term itself, then probes: `expr::staged::raw`), a decoded check of a row a few
+/// dozen. A key range of a few hundred keys (`DELETE .. WHERE id BETWEEN ..`, whose filter
+/// repeats the range) then spends more on its raw checks than on its rows.
+const RAW_CHECK_ROWS_MIN: u64 = 256;
+
+/// Whether the scan of `access` may walk `RAW_CHECK_ROWS_MIN` rows or more: always for a
+/// full scan; for a key range, by the width of its window of row ids plus the overflow
+/// rows it walks whole.
+fn walks_many_rows(access: &TableAccess, context: &ExecContext<'_>) -> bool {
+    if !matches!(access.path, AccessPath::KeyRange(_)) {
+        return true;
+    }
+    match super::key_range::access_row_ranges(access, context) {
+        Ok(ranges) => {
+            let walked: u64 = ranges
+                .iter()
+                .map(|range| range.end.saturating_sub(range.start))
+                .sum();
+            walked >= RAW_CHECK_ROWS_MIN
+        }
+        // The scan reports the error when it evaluates the window itself.
+        Err(_) => true,
+    }
 }
 
 /// Columns a row walks past the first stage for staging to pay: a rejected row then saves

@@ -2,7 +2,9 @@
 //! an ON CONFLICT clause, RETURNING, or an AUTOINCREMENT table (the plain `VALUES` fast
 //! paths are in `insert.rs`). `VALUES` rows are evaluated one at a time, each after the rows
 //! before it went in (so `last_insert_rowid()` in a row reads the row before it, as in
-//! SQLite); a query source is run to completion first.
+//! SQLite); a query source is run to completion first. Each row is built in place in one
+//! scratch row kept for the whole statement (`StatementState::scratch`), so a row costs no
+//! allocation of its own.
 //!
 //! ON CONFLICT: a row whose insert fails on a uniqueness constraint is checked against the
 //! clause's target first (the primary key or the unique index it names; with no target,
@@ -11,25 +13,26 @@
 //! skip it; a violation the update makes fails the statement). Any other violation takes
 //! the statement's conflict policy (ABORT, IGNORE, REPLACE).
 
-use std::borrow::Cow;
-
 use ember_storage::{RowId, StorageErrorKind, Transaction, Value};
 
+use crate::catalog::TableDef;
 use crate::error::Result;
-use crate::expr::{EvalContext, StatementEnv, SubqueryRuntime};
+use crate::expr::{
+    coerce_to_column, fits_column, EvalContext, Expr, StatementEnv, SubqueryRuntime,
+};
 use crate::plan::{ConflictTarget, Insert, Node, OnConflict, Upsert, UpsertAction};
 
 use super::conflict::{delete_expired_holder, find_holder, insert_row};
 use super::constraint::RowGuard;
-use super::dml::{check_changes, check_row, is_not_null, storage_error, NULL};
+use super::dml::{check_changes, is_not_null, not_null_error, storage_error};
 use super::returning::{written_rows_charge, WrittenRows};
 use super::rowid::RowidKeys;
 use super::{collect, ExecContext, Row, RowSink};
 
 /// What one row's write did.
 enum Written {
-    Inserted(Row),
-    Updated(Row),
+    Inserted,
+    Updated,
     Skipped,
 }
 
@@ -41,6 +44,9 @@ pub(super) fn insert_general(
     sink: &mut RowSink<'_>,
     (guard, done): (Option<&RowGuard<'_>>, &mut usize),
 ) -> Result<usize> {
+    let width = insert.table.columns.len();
+    let mut scratch = Vec::with_capacity(2 * width);
+    scratch.resize_with(2 * width, || Value::Null);
     let mut statement = StatementState {
         insert,
         env,
@@ -51,21 +57,16 @@ pub(super) fn insert_general(
             .as_ref()
             .map(|_| WrittenRows::new(&env, written_rows_charge(&env))),
         changed: 0,
+        scratch,
+        holder: Vec::new(),
+        changes: Vec::new(),
     };
     match &insert.source {
         Node::Values { rows } => {
             super::insert::check_rows_max(rows.len(), env.rows_max)?;
             for exprs in rows {
-                let values = {
-                    let runtime = SubqueryRuntime::new(txn, env);
-                    let context = ExecContext::new(&runtime);
-                    exprs
-                        .iter()
-                        .map(|expr| expr.eval(&[], &context.eval))
-                        .collect::<Result<Vec<Value>>>()?
-                };
                 statement
-                    .write(txn, values)
+                    .write_exprs(txn, exprs)
                     .inspect_err(|_| *done = statement.changed)?;
             }
         }
@@ -76,7 +77,7 @@ pub(super) fn insert_general(
             };
             for values in rows {
                 statement
-                    .write(txn, values)
+                    .write_values(txn, values)
                     .inspect_err(|_| *done = statement.changed)?;
             }
         }
@@ -99,81 +100,129 @@ struct StatementState<'p, 'e, 'g, 'r> {
     /// The rows kept for RETURNING.
     written: Option<WrittenRows>,
     changed: usize,
+    /// The row a DO UPDATE evaluates over, reused for every row: the columns of the row
+    /// holding the key (those it reads), then the proposed row (`excluded.*`), which is
+    /// where every row is built and inserted from. Each half is as wide as the table.
+    scratch: Vec<Value>,
+    /// The holder's columns as read, before they move into `scratch`.
+    holder: Vec<Value>,
+    /// A DO UPDATE's assignments, evaluated.
+    changes: Vec<(usize, Value)>,
 }
 
 impl StatementState<'_, '_, '_, '_> {
-    /// Builds the table row from one source row (`insert.columns` order) and writes it.
-    fn write(&mut self, txn: &mut Transaction, values: Vec<Value>) -> Result<()> {
+    /// Evaluates one `VALUES` row (`insert.columns` order) into the proposed row and
+    /// writes it.
+    fn write_exprs(&mut self, txn: &mut Transaction, exprs: &[Expr]) -> Result<()> {
+        let width = self.insert.table.columns.len();
+        {
+            let runtime = SubqueryRuntime::new(txn, self.env);
+            let context = ExecContext::new(&runtime);
+            let proposed = &mut self.scratch[width..];
+            for (expr, &position) in exprs.iter().zip(&self.insert.columns) {
+                proposed[position] = expr.eval(&[], &context.eval)?;
+            }
+        }
+        self.write(txn)
+    }
+
+    /// Moves one source row (`insert.columns` order) into the proposed row and writes it.
+    fn write_values(&mut self, txn: &mut Transaction, values: Row) -> Result<()> {
+        let width = self.insert.table.columns.len();
+        let proposed = &mut self.scratch[width..];
+        for (value, &position) in values.into_iter().zip(&self.insert.columns) {
+            proposed[position] = value;
+        }
+        self.write(txn)
+    }
+
+    /// Completes the proposed row (the source gave `insert.columns`): defaults, a new key,
+    /// the column types and NOT NULL; then writes it.
+    fn write(&mut self, txn: &mut Transaction) -> Result<()> {
         let insert = self.insert;
         let table = &*insert.table;
-        let eval = EvalContext::with_params(self.env.params);
-        let mut row: Vec<Cow<'_, Value>> = vec![Cow::Borrowed(&NULL); table.columns.len()];
-        for (position, (slot, column)) in row.iter_mut().zip(&table.columns).enumerate() {
-            if let (Some(default), false) = (&column.default, insert.columns.contains(&position)) {
-                *slot = Cow::Owned(default.eval(&[], &eval)?);
+        let width = table.columns.len();
+        // The binder rejects a column given twice, so a full list set every slot.
+        if insert.columns.len() < width {
+            let eval = EvalContext::with_params(self.env.params);
+            let proposed = &mut self.scratch[width..];
+            for (position, (slot, column)) in proposed.iter_mut().zip(&table.columns).enumerate() {
+                if !insert.columns.contains(&position) {
+                    *slot = match &column.default {
+                        Some(default) => default.eval(&[], &eval)?,
+                        None => Value::Null,
+                    };
+                }
             }
-        }
-        for (value, &position) in values.into_iter().zip(&insert.columns) {
-            row[position] = Cow::Owned(value);
         }
         if let Some(column) = table.rowid_column {
-            if row[column].is_null() {
+            if self.scratch[width + column].is_null() {
                 let key = self.keys.next_key(txn, table, insert.sequence.as_deref())?;
-                row[column] = Cow::Owned(Value::Integer(key));
+                self.scratch[width + column] = Value::Integer(key);
             }
         }
-        match check_row(table, &mut row) {
+        match check_proposed(table, &mut self.scratch[width..]) {
             Err(error) if insert.on_conflict == OnConflict::Ignore && is_not_null(&error) => {
                 return Ok(())
             }
             other => other?,
         }
-        let mut row: Row = row.into_iter().map(Cow::into_owned).collect();
         if let Some(column) = table.write_time_column() {
-            super::conflict::stamp_write_time(table, &mut row, self.env.time, column)?;
+            let proposed = &mut self.scratch[width..];
+            super::conflict::stamp_write_time(table, proposed, self.env.time, column)?;
         }
         if let Some(guard) = self.guard {
-            if !guard.admit(&row, insert.on_conflict)? {
+            let proposed = &self.scratch[width..];
+            if !guard.admit(proposed, insert.on_conflict)? {
                 return Ok(());
             }
-            guard.replace_holders(txn, &row, insert.on_conflict)?;
+            guard.replace_holders(txn, proposed, insert.on_conflict)?;
         }
         let written = match &insert.upsert {
-            None => match insert_row(txn, table, &row, (insert.on_conflict, self.env.time), |e| {
-                storage_error(table, e)
-            })? {
-                true => Written::Inserted(row),
-                false => Written::Skipped,
-            },
-            Some(upsert) => self.upsert_row(txn, upsert, row)?,
+            None => {
+                let conflict = (insert.on_conflict, self.env.time);
+                let proposed = &self.scratch[width..];
+                match insert_row(txn, table, proposed, conflict, |e| storage_error(table, e))? {
+                    true => Written::Inserted,
+                    false => Written::Skipped,
+                }
+            }
+            Some(upsert) => self.upsert_row(txn, upsert)?,
         };
-        if let (Some(guard), Written::Inserted(row)) = (self.guard, &written) {
-            guard.inserted(txn, row)?;
-        }
-        let row = match written {
+        match written {
             Written::Skipped => return Ok(()),
-            Written::Inserted(row) => {
-                if let Some(Value::Integer(key)) = table.rowid_column.map(|c| &row[c]) {
+            Written::Inserted => {
+                let proposed = &self.scratch[width..];
+                if let Some(guard) = self.guard {
+                    guard.inserted(txn, proposed)?;
+                }
+                if let Some(Value::Integer(key)) = table.rowid_column.map(|c| &proposed[c]) {
+                    let key = *key;
                     let sequence = insert.sequence.as_deref();
-                    self.keys.inserted(txn, table, sequence, *key)?;
+                    self.keys.inserted(txn, table, sequence, key)?;
                     if let Some(counters) = self.env.counters {
-                        counters.set_last_insert_rowid(*key);
+                        counters.set_last_insert_rowid(key);
                     }
                 }
-                row
+                if let Some(written) = &mut self.written {
+                    written.push(take_row(&mut self.scratch[width..]))?;
+                }
             }
-            Written::Updated(row) => row,
-        };
-        self.changed += 1;
-        if let Some(written) = &mut self.written {
-            written.push(row)?;
+            Written::Updated => {
+                if let Some(written) = &mut self.written {
+                    written.push(take_row(&mut self.scratch[..width]))?;
+                }
+            }
         }
+        self.changed += 1;
         Ok(())
     }
 
-    /// Inserts `row`, or settles its uniqueness conflict as `upsert` says.
-    fn upsert_row(&self, txn: &mut Transaction, upsert: &Upsert, row: Row) -> Result<Written> {
-        let table = &*self.insert.table;
+    /// Inserts the proposed row, or settles its uniqueness conflict as `upsert` says.
+    fn upsert_row(&mut self, txn: &mut Transaction, upsert: &Upsert) -> Result<Written> {
+        let insert = self.insert;
+        let table = &*insert.table;
+        let width = table.columns.len();
         // The target's constraint is checked first, as in SQLite: a visible row holding the
         // target key takes the action with no insert tried. (An expiring table's holder may
         // have expired: the insert below settles that first.)
@@ -182,13 +231,14 @@ impl StatementState<'_, '_, '_, '_> {
                 ConflictTarget::PrimaryKey => None,
                 ConflictTarget::Index(name) => Some(name.as_str()),
             };
-            if let Some(holder) = find_holder(txn, table, &row, constraint)? {
-                return self.act_on_holder(txn, upsert, holder, row);
+            if let Some(holder) = find_holder(txn, table, &self.scratch[width..], constraint)? {
+                return self.act_on_holder(txn, upsert, holder);
             }
         }
+        let row = &self.scratch[width..];
         let savepoint = txn.savepoint();
-        let mut error = match txn.insert(&table.storage, &row) {
-            Ok(_) => return Ok(Written::Inserted(row)),
+        let mut error = match txn.insert(&table.storage, row) {
+            Ok(_) => return Ok(Written::Inserted),
             Err(error) if error.kind == StorageErrorKind::UniqueViolation => error,
             Err(error) => return Err(storage_error(table, error)),
         };
@@ -197,12 +247,12 @@ impl StatementState<'_, '_, '_, '_> {
         if let (true, Some(time)) = (table.expires(), self.env.time) {
             for _ in 0..=table.indexes.len() {
                 let index = error.index.clone();
-                if !delete_expired_holder(txn, table, &row, index.as_deref(), time)? {
+                if !delete_expired_holder(txn, table, row, index.as_deref(), time)? {
                     break;
                 }
                 let savepoint = txn.savepoint();
-                error = match txn.insert(&table.storage, &row) {
-                    Ok(_) => return Ok(Written::Inserted(row)),
+                error = match txn.insert(&table.storage, row) {
+                    Ok(_) => return Ok(Written::Inserted),
                     Err(error) if error.kind == StorageErrorKind::UniqueViolation => error,
                     Err(error) => return Err(storage_error(table, error)),
                 };
@@ -214,96 +264,136 @@ impl StatementState<'_, '_, '_, '_> {
             Some(ConflictTarget::Index(name)) => Some(name.as_str()),
             None => error.index.as_deref(),
         };
-        let Some(holder) = find_holder(txn, table, &row, constraint)? else {
+        let Some(holder) = find_holder(txn, table, row, constraint)? else {
             if upsert.target.is_none() {
                 // The key is held by a row this transaction cannot see.
                 return Err(storage_error(table, error));
             }
             // A constraint other than the target failed: the statement's own policy.
-            let inserted = insert_row(
-                txn,
-                table,
-                &row,
-                (self.insert.on_conflict, self.env.time),
-                |e| storage_error(table, e),
-            )?;
+            let conflict = (insert.on_conflict, self.env.time);
+            let inserted = insert_row(txn, table, row, conflict, |e| storage_error(table, e))?;
             return Ok(if inserted {
-                Written::Inserted(row)
+                Written::Inserted
             } else {
                 Written::Skipped
             });
         };
-        self.act_on_holder(txn, upsert, holder, row)
+        self.act_on_holder(txn, upsert, holder)
     }
 
     /// The DO NOTHING or DO UPDATE of `upsert` for the row `holder`, which holds the key
-    /// the proposed `row` conflicts on.
+    /// the proposed row conflicts on.
     fn act_on_holder(
-        &self,
+        &mut self,
         txn: &mut Transaction,
         upsert: &Upsert,
         holder: RowId,
-        row: Row,
     ) -> Result<Written> {
         match &upsert.action {
             UpsertAction::Nothing => Ok(Written::Skipped),
             UpsertAction::Update {
                 assignments,
                 filter,
-            } => self.update_holder(txn, holder, row, (assignments, filter.as_ref())),
+                holder_columns,
+            } => {
+                // RETURNING reads the whole updated row.
+                let wanted = match self.written {
+                    Some(_) => None,
+                    None => holder_columns.as_deref(),
+                };
+                let update = (assignments.as_slice(), filter.as_ref());
+                self.update_holder(txn, holder, update, wanted)
+            }
         }
     }
 
-    /// DO UPDATE of the row `holder`, the proposed row being `excluded`.
+    /// DO UPDATE of the row `holder`, the proposed row being `excluded`; `wanted`: the
+    /// holder's columns to read (`None`: all).
     fn update_holder(
-        &self,
+        &mut self,
         txn: &mut Transaction,
         holder: RowId,
-        excluded: Row,
-        (assignments, filter): (&[(usize, crate::expr::Expr)], Option<&crate::expr::Expr>),
+        (assignments, filter): (&[(usize, Expr)], Option<&Expr>),
+        wanted: Option<&[bool]>,
     ) -> Result<Written> {
         let table = &*self.insert.table;
-        let mut both = Vec::with_capacity(table.columns.len() * 2);
-        if !txn.read_row(&table.storage, holder, &mut both)? {
-            return Err(crate::err!(
-                Internal,
-                "the row holding a conflicting key of {} vanished",
-                table.name
-            ));
+        let width = table.columns.len();
+        if wanted.is_none_or(|wanted| wanted.contains(&true)) {
+            let holder_row = &mut self.holder;
+            if !txn.read_row_columns(&table.storage, holder, wanted, holder_row)? {
+                return Err(crate::err!(
+                    Internal,
+                    "the row holding a conflicting key of {} vanished",
+                    table.name
+                ));
+            }
+            // Swapped, not moved: both buffers keep their text allocations for later rows.
+            for (slot, value) in self.scratch[..width].iter_mut().zip(holder_row) {
+                std::mem::swap(slot, value);
+            }
         }
-        both.extend(excluded);
-        let mut changes = {
+        let both = &self.scratch;
+        let changes = &mut self.changes;
+        changes.clear();
+        changes.reserve(assignments.len());
+        {
             let runtime = SubqueryRuntime::new(txn, self.env);
             let context = ExecContext::new(&runtime);
             if let Some(filter) = filter {
-                if !filter.matches(&both, &context.eval)? {
+                if !filter.matches(both, &context.eval)? {
                     return Ok(Written::Skipped);
                 }
             }
-            assignments
-                .iter()
-                .map(|(position, expr)| Ok((*position, expr.eval(&both, &context.eval)?)))
-                .collect::<Result<Vec<(usize, Value)>>>()?
-        };
-        changes.sort_by_key(|(position, _)| *position);
-        check_changes(table, &mut changes)?;
+            for (position, expr) in assignments {
+                changes.push((*position, expr.eval(both, &context.eval)?));
+            }
+        }
+        if !changes.is_sorted_by_key(|(position, _)| *position) {
+            changes.sort_by_key(|(position, _)| *position);
+        }
+        check_changes(table, changes)?;
         // CHECK on the updated row and the foreign keys it reads or that reference it, as
         // an UPDATE of the assigned columns would enforce them.
         let assigned = |column: usize| changes.iter().any(|(position, _)| *position == column);
         match RowGuard::for_update(table, &self.env, &assigned)? {
             Some(guard) => {
-                guard.update_row(txn, holder, &changes)?;
+                guard.update_row(txn, holder, changes)?;
                 guard.finish(txn)?;
             }
             None => {
-                txn.update_columns(&table.storage, holder, &changes)
+                txn.update_columns(&table.storage, holder, changes)
                     .map_err(|e| storage_error(table, e))?;
             }
         }
-        both.truncate(table.columns.len());
-        for (position, value) in changes {
-            both[position] = value;
+        if self.written.is_some() {
+            // The updated row, for RETURNING (every column was read).
+            for (position, value) in changes.drain(..) {
+                self.scratch[position] = value;
+            }
         }
-        Ok(Written::Updated(both))
+        Ok(Written::Updated)
     }
+}
+
+/// `dml::check_row` for a row of owned values: coerces each value to its column's type and
+/// checks NOT NULL.
+fn check_proposed(table: &TableDef, row: &mut [Value]) -> Result<()> {
+    debug_assert_eq!(row.len(), table.columns.len());
+    for (slot, column) in row.iter_mut().zip(&table.columns) {
+        if !fits_column(slot, column) {
+            let value = std::mem::replace(slot, Value::Null);
+            *slot = coerce_to_column(value, column)?;
+        }
+        if slot.is_null() && column.not_null {
+            return Err(not_null_error(table, &column.name));
+        }
+    }
+    Ok(())
+}
+
+/// The values of `row`, moved out (each slot left NULL; the next row overwrites it).
+fn take_row(row: &mut [Value]) -> Row {
+    row.iter_mut()
+        .map(|value| std::mem::replace(value, Value::Null))
+        .collect()
 }

@@ -37,7 +37,52 @@ pub enum UpsertAction {
     Update {
         assignments: Vec<(usize, Expr)>,
         filter: Option<Expr>,
+        /// The existing row's columns the assignments and the filter read (`holder_reads`);
+        /// `None`: any of them.
+        holder_columns: Option<Vec<bool>>,
     },
+}
+
+impl UpsertAction {
+    /// DO UPDATE over a table of `width` columns, with the columns it reads of the row
+    /// holding the key worked out once.
+    pub fn update(
+        assignments: Vec<(usize, Expr)>,
+        filter: Option<Expr>,
+        width: usize,
+    ) -> UpsertAction {
+        let holder_columns = holder_reads(&assignments, filter.as_ref(), width);
+        UpsertAction::Update {
+            assignments,
+            filter,
+            holder_columns,
+        }
+    }
+}
+
+/// Which of the first `width` positions (the existing row's columns) of the row a DO
+/// UPDATE evaluates over its assignments and filter read; `None` when a correlated
+/// subquery may read any of them.
+fn holder_reads(
+    assignments: &[(usize, Expr)],
+    filter: Option<&Expr>,
+    width: usize,
+) -> Option<Vec<bool>> {
+    let mut read = vec![false; width];
+    let exprs = assignments.iter().map(|(_, expr)| expr).chain(filter);
+    for expr in exprs {
+        if expr.has_correlated_subquery() {
+            return None;
+        }
+        expr.walk(&mut |expr| {
+            if let Expr::Column { index, .. } = expr {
+                if let Some(slot) = read.get_mut(*index) {
+                    *slot = true;
+                }
+            }
+        });
+    }
+    Some(read)
 }
 
 /// What an AUTOINCREMENT table's INSERT needs: the `sqlite_sequence` table that keeps the
@@ -85,6 +130,7 @@ impl super::Insert {
                 UpsertAction::Update {
                     assignments,
                     filter,
+                    ..
                 } => {
                     let sets: Vec<String> = assignments
                         .iter()

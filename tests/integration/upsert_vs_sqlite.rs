@@ -1,0 +1,230 @@
+//! INSERT .. ON CONFLICT (DO UPDATE with `excluded.*`, a WHERE on the update, conflicts on
+//! the primary key and on unique indexes, several unique constraints, NULLs in unique
+//! columns, a key inserted twice in one statement, defaults and coercion) and the RETURNING
+//! of INSERT, UPDATE and DELETE (expressions, rowid, `*`, a column returned twice), each
+//! statement run on EmberDB and on rusqlite's SQLite from the same rows: the rows returned,
+//! the rows changed (or both failing) and every table afterwards must match.
+
+use ember::{Database, Value};
+use rusqlite::types::ValueRef;
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
+    "CREATE INDEX t_a ON t(a)",
+    "CREATE UNIQUE INDEX t_s ON t(s)",
+    "CREATE TABLE d(id INTEGER PRIMARY KEY, v INTEGER DEFAULT 7, w TEXT DEFAULT 'x', \
+     n INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE k(x TEXT, y INTEGER, v INTEGER, w TEXT, PRIMARY KEY (x, y))",
+    "CREATE UNIQUE INDEX k_w ON k(w)",
+];
+
+/// Statements run in order on both engines; each leaves state the next ones read.
+const STATEMENTS: &[&str] = &[
+    // The primary key: excluded values only, then the holder's own columns too.
+    "INSERT INTO t VALUES (5, 1, 2, 0.5, 'k5', 'g1') ON CONFLICT(id) DO UPDATE SET \
+     b = excluded.b, c = excluded.c",
+    "INSERT INTO t VALUES (6, 1, 40, 0.5, 'zz', 'g1') ON CONFLICT(id) DO UPDATE SET \
+     b = b + excluded.b, s = s || '-' || excluded.s",
+    "INSERT INTO t VALUES (7, 1, 40, 0.5, 'k7', 'g1') ON CONFLICT(id) DO UPDATE SET \
+     g = g || excluded.g, a = excluded.a + a, c = c * 2",
+    // A new key: a plain insert.
+    "INSERT INTO t VALUES (500, 3, 4, 0.25, 'k500', 'g5') ON CONFLICT(id) DO UPDATE SET \
+     b = excluded.b",
+    // WHERE on the DO UPDATE, over the holder and over the proposed row.
+    "INSERT INTO t VALUES (8, 1, 2, 0.5, 'k8', 'gw') ON CONFLICT(id) DO UPDATE SET \
+     g = excluded.g WHERE b > 500",
+    "INSERT INTO t VALUES (9, 1, 2, 0.5, 'k9', 'gw') ON CONFLICT(id) DO UPDATE SET \
+     g = excluded.g WHERE b <= 500",
+    "INSERT INTO t VALUES (10, 99, 2, 0.5, 'k10', 'gv') ON CONFLICT(id) DO UPDATE SET \
+     g = excluded.g, a = excluded.a WHERE excluded.a > a",
+    // A unique index as the target.
+    "INSERT INTO t VALUES (1000, 3, 3, 0.1, 'k11', 'gx') ON CONFLICT(s) DO UPDATE SET \
+     g = excluded.g || g, a = excluded.a",
+    // The proposed row conflicts on the primary key, which is not the target: it fails.
+    "INSERT INTO t VALUES (12, 0, 0, 0, 'knew', 'g') ON CONFLICT(s) DO UPDATE SET b = 1",
+    // No target: whichever constraint fails.
+    "INSERT INTO t VALUES (13, 0, 0, 0, 'k14', 'g') ON CONFLICT DO NOTHING",
+    "INSERT INTO t VALUES (1001, 0, 0, 0, 'k15', 'g') ON CONFLICT DO UPDATE SET \
+     b = excluded.b + 1000",
+    // NULLs in a unique column never conflict.
+    "INSERT INTO t VALUES (2000, 1, 1, 0.5, NULL, 'n') ON CONFLICT(s) DO UPDATE SET b = 99",
+    "INSERT INTO t VALUES (2001, 1, 1, 0.5, NULL, 'n') ON CONFLICT(s) DO UPDATE SET b = 99",
+    // One key twice in one statement: the second row updates the first.
+    "INSERT INTO t VALUES (3000, 1, 1, 0.1, 'dup', 'a'), (3000, 2, 2, 0.2, 'dup2', 'b') \
+     ON CONFLICT(id) DO UPDATE SET b = excluded.b + b, s = excluded.s",
+    "INSERT INTO t SELECT id + 5000, a, b, c, s || 'z', g FROM t WHERE id < 20 \
+     ON CONFLICT(id) DO UPDATE SET g = excluded.g",
+    "INSERT INTO t SELECT id + 5000, a + 1, b, c, s || 'y', 'again' FROM t WHERE id < 30 \
+     ON CONFLICT(id) DO UPDATE SET g = excluded.g || g, a = excluded.a",
+    "INSERT INTO t(s, id, a) SELECT 'sel' || id, id % 4 + 6000, id FROM t WHERE id < 12 \
+     ON CONFLICT(id) DO UPDATE SET a = a + excluded.a, s = excluded.s",
+    // Coercion of the proposed row and of the assigned values.
+    "INSERT INTO t VALUES ('77', '5', 2, 1, 'k77', 'g') ON CONFLICT(id) DO UPDATE SET \
+     a = excluded.a, c = excluded.b, b = '12'",
+    // The DO UPDATE breaks a unique index: the statement fails.
+    "INSERT INTO t VALUES (9, 1, 2, 0.5, 'k9', 'gw') ON CONFLICT(id) DO UPDATE SET s = 'k20'",
+    // Defaults, a partial column list, NOT NULL.
+    "INSERT INTO d(id) VALUES (1), (2)",
+    "INSERT INTO d(id) VALUES (1) ON CONFLICT(id) DO UPDATE SET v = v + 1",
+    "INSERT INTO d(id) VALUES (1) ON CONFLICT(id) DO UPDATE SET v = v + 1, n = n + v",
+    "INSERT INTO d(w, id) VALUES ('q', 2) ON CONFLICT(id) DO UPDATE SET \
+     w = excluded.w || excluded.v || w",
+    "INSERT INTO d(id, n) VALUES (2, 5) ON CONFLICT(id) DO UPDATE SET n = NULL",
+    "INSERT INTO d(id, v) VALUES (3, NULL) ON CONFLICT(id) DO NOTHING",
+    // A composite primary key and a unique index on another table.
+    "INSERT INTO k VALUES ('a', 1, 1, 'w1'), ('a', 2, 2, 'w2'), ('b', 1, 3, NULL)",
+    "INSERT INTO k VALUES ('a', 1, 10, 'w9') ON CONFLICT(x, y) DO UPDATE SET \
+     v = v + excluded.v, w = excluded.w",
+    "INSERT INTO k VALUES ('c', 9, 5, 'w2') ON CONFLICT(w) DO UPDATE SET v = excluded.y",
+    "INSERT INTO k VALUES ('b', 1, 4, NULL) ON CONFLICT(x, y) DO UPDATE SET v = v * 10",
+    // RETURNING from an upsert: updated rows, inserted rows, skipped rows.
+    "INSERT INTO t VALUES (14, 1, 1, 0.5, 'k14x', 'g') ON CONFLICT(id) DO UPDATE SET \
+     b = b * 2 RETURNING id, b, s, rowid, b + 1",
+    "INSERT INTO t VALUES (15, 1, 1, 0.5, 'k15x', 'g'), (4000, 2, 2, 0.5, 'k4000', 'h') \
+     ON CONFLICT(id) DO UPDATE SET g = excluded.g || g RETURNING *",
+    "INSERT INTO t VALUES (16, 1, 1, 0.5, 'k16', 'g') ON CONFLICT(id) DO NOTHING RETURNING *",
+    "INSERT INTO t VALUES (17, 1, 1, 0.5, 'k17', 'g') ON CONFLICT(id) DO UPDATE SET \
+     b = 3 WHERE b < 0 RETURNING id",
+    "INSERT INTO t VALUES (4001, 2, 2, 0.5, 'k4001', 'h') RETURNING s, s, upper(s), id",
+    "INSERT INTO d(id) VALUES (1) ON CONFLICT(id) DO UPDATE SET w = 'r' RETURNING w, v, n",
+    // RETURNING from DELETE and UPDATE.
+    "DELETE FROM t WHERE id BETWEEN 30 AND 39 RETURNING id, s, s || g, rowid",
+    "DELETE FROM t WHERE a = 3 RETURNING *",
+    "DELETE FROM t WHERE id IN (41, 42) RETURNING id, id, b",
+    "DELETE FROM t WHERE id BETWEEN 43 AND 45 RETURNING s, upper(s), *, id",
+    "DELETE FROM t WHERE s = 'k46' RETURNING c * 2, g",
+    "DELETE FROM t WHERE id = 999999 RETURNING *",
+    "UPDATE t SET b = 1 WHERE id < 5 RETURNING id, b, id, s",
+    "UPDATE t SET s = s || '!' WHERE id BETWEEN 50 AND 52 RETURNING s, length(s), rowid",
+    "DELETE FROM k WHERE x = 'a' RETURNING x, y, v, w",
+];
+
+/// Queries whose answers describe the tables (`t` through its indexes too).
+const CHECKS: &[&str] = &[
+    "SELECT id, a, b, c, s, g FROM t ORDER BY id",
+    "SELECT s, id FROM t WHERE s >= '' ORDER BY s, id",
+    "SELECT a, count(*), sum(id) FROM t WHERE a BETWEEN -100000 AND 100000 GROUP BY a \
+     ORDER BY a",
+    "SELECT id, v, w, n FROM d ORDER BY id",
+    "SELECT x, y, v, w FROM k ORDER BY x, y",
+];
+
+fn ember_rows(conn: &ember::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
+    conn.query(sql, ())
+        .map(ember::RowSet::into_values)
+        .map_err(|e| e.to_string())
+}
+
+fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
+    let mut statement = conn.prepare(sql).map_err(|e| e.to_string())?;
+    let columns = statement.column_count();
+    let mut rows = statement.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        out.push(
+            (0..columns)
+                .map(|i| match row.get_ref(i).unwrap() {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(i) => Value::Integer(i),
+                    ValueRef::Real(r) => Value::Real(r),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8(t.to_vec()).unwrap()),
+                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+fn assert_same_state(ember: &ember::Connection, sqlite: &rusqlite::Connection, after: &str) {
+    for check in CHECKS {
+        assert_eq!(
+            ember_rows(ember, check),
+            sqlite_rows(sqlite, check),
+            "{check} after {after}"
+        );
+    }
+}
+
+fn setup() -> (Database, rusqlite::Connection) {
+    let db = Database::in_memory();
+    let ember = db.connect();
+    let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+    for sql in SCHEMA {
+        ember.execute(sql, ()).unwrap();
+        sqlite.execute(sql, []).unwrap();
+    }
+    let fill = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) \
+                INSERT INTO t SELECT i, i % 17, i * 7 % 1000, i / 8.0, 'k' || i, \
+                'g' || (i % 5) FROM n";
+    ember.execute(fill, ()).unwrap();
+    sqlite.execute(fill, []).unwrap();
+    (db, sqlite)
+}
+
+#[test]
+fn upserts_and_returning_answer_as_sqlite_does() {
+    let (db, sqlite) = setup();
+    let ember = db.connect();
+    assert_same_state(&ember, &sqlite, "the fill");
+    for sql in STATEMENTS {
+        let returns = sql.contains("RETURNING");
+        let (ours, theirs) = if returns {
+            let sorted = |rows: Result<Vec<Vec<Value>>, String>| {
+                rows.map(|mut rows| {
+                    rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+                    rows
+                })
+            };
+            (
+                sorted(ember_rows(&ember, sql)).map(|rows| format!("{rows:?}")),
+                sorted(sqlite_rows(&sqlite, sql)).map(|rows| format!("{rows:?}")),
+            )
+        } else {
+            (
+                ember
+                    .execute(sql, ())
+                    .map(|n| n.to_string())
+                    .map_err(|e| e.to_string()),
+                sqlite
+                    .execute(sql, [])
+                    .map(|n| n.to_string())
+                    .map_err(|e| e.to_string()),
+            )
+        };
+        match (&ours, &theirs) {
+            (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs, "{sql}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("{sql}: EmberDB {ours:?}, SQLite {theirs:?}"),
+        }
+        assert_same_state(&ember, &sqlite, sql);
+    }
+}
+
+/// A DO UPDATE whose SET reads none of the holder's columns, one row after another in one
+/// statement and in one transaction: each update must see the row the one before it wrote.
+#[test]
+fn repeated_upserts_of_one_key_build_on_each_other() {
+    let (db, sqlite) = setup();
+    let ember = db.connect();
+    let statements = [
+        "BEGIN",
+        "INSERT INTO t VALUES (1, 1, 1, 0.5, 'k1', 'a'), (1, 2, 2, 0.5, 'k1', 'b'), \
+         (1, 3, 3, 0.5, 'k1', 'c') ON CONFLICT(id) DO UPDATE SET g = excluded.g, \
+         b = excluded.b",
+        "INSERT INTO t VALUES (1, 4, 4, 0.5, 'k1', 'd') ON CONFLICT(s) DO UPDATE SET \
+         b = b * 10 + excluded.b",
+        "INSERT INTO t VALUES (2, 4, 4, 0.5, 'k2', 'd'), (2, 5, 5, 0.5, 'k2', 'e') \
+         ON CONFLICT(id) DO UPDATE SET s = s || excluded.g",
+        "COMMIT",
+    ];
+    for sql in statements {
+        let ours = ember.execute(sql, ()).unwrap();
+        let theirs = sqlite.execute(sql, []).unwrap();
+        // (SQLite's count after BEGIN and COMMIT is the previous statement's.)
+        if sql.starts_with("INSERT") {
+            assert_eq!(ours, theirs, "{sql}");
+        }
+        assert_same_state(&ember, &sqlite, sql);
+    }
+}
