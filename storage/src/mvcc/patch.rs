@@ -114,13 +114,32 @@ impl Transaction {
         }
         // SAFETY: as above; the claimed version is alive while this transaction is open.
         let old = unsafe { linked.old.deref() };
-        let previous = match table.schema().decode(linked.row, old.payload(guard)) {
-            Ok(values) => values,
-            Err(error) => {
-                self.rollback_to(linked.savepoint);
-                return Err(error);
+        // Only the columns of the indexes a change touches are decoded (the others read as
+        // NULL in both rows, so every other index sees its key unchanged and is skipped:
+        // the old version's entries hold for the new one).
+        let schema = table.schema();
+        let mut wanted = vec![false; schema.types.len()];
+        for index in table.secondary.load().iter() {
+            let columns = index.columns();
+            if changes.iter().any(|(column, _)| columns.contains(column)) {
+                for &column in columns {
+                    if let Some(flag) = wanted.get_mut(column) {
+                        *flag = true;
+                    }
+                }
             }
-        };
+        }
+        let mut previous = Vec::with_capacity(wanted.len());
+        let decoded = schema.decode_columns_into(
+            linked.row,
+            old.payload(guard),
+            Some(&wanted),
+            &mut previous,
+        );
+        if let Err(error) = decoded {
+            self.rollback_to(linked.savepoint);
+            return Err(error);
+        }
         let mut values = previous.clone();
         for (column, value) in changes {
             values[*column] = value.clone();

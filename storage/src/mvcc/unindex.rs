@@ -53,13 +53,7 @@ pub(super) fn unindex_version(
     } = buffers;
     wanted.clear();
     wanted.resize(schema.types.len(), false);
-    for index in indexes.iter() {
-        for &column in index.columns() {
-            if let Some(flag) = wanted.get_mut(column) {
-                *flag = true;
-            }
-        }
-    }
+    mark_columns(wanted, indexes.iter());
     let payload = version.payload(guard);
     let mut undecided: Vec<&Arc<SecondaryIndex>> = indexes.iter().collect();
     // A table that grew columns has payloads of several layouts: compared decoded below.
@@ -74,6 +68,12 @@ pub(super) fn unindex_version(
         });
         if undecided.is_empty() {
             return;
+        }
+        if undecided.len() < indexes.len() {
+            // Only the undecided indexes' columns are decoded (a text column of an index
+            // kept above is not copied out, here or from the chain below).
+            wanted.fill(false);
+            mark_columns(wanted, undecided.iter().copied());
         }
     }
     let wanted = Some(wanted.as_slice());
@@ -108,6 +108,17 @@ pub(super) fn unindex_version(
         let writer = index.map.lock_writer();
         if let Ok(false) = chain_has_key(table, row, index, &key, guard, chain, wanted) {
             writer.remove(&key, row);
+        }
+    }
+}
+
+/// Marks in `wanted` every column one of `indexes` reads.
+fn mark_columns<'i>(wanted: &mut [bool], indexes: impl Iterator<Item = &'i Arc<SecondaryIndex>>) {
+    for index in indexes {
+        for &column in index.columns() {
+            if let Some(flag) = wanted.get_mut(column) {
+                *flag = true;
+            }
         }
     }
 }
