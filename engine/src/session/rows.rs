@@ -1,6 +1,8 @@
 //! Query results held in memory: `RowSet` (column names plus every row, what
-//! `Connection::query` returns) and `Row` with typed access by position or by column name.
-//! The lazy cursor, `Rows`, is in `cursor.rs`.
+//! `Connection::query` returns, its cells stored flat: one `Vec<Value>`, row after row) and
+//! `Row` (one owned row) with typed access by position or by column name. Borrowed views of
+//! a `RowSet`'s rows (`RowRef`, `RowValues`) are in `row_views.rs`; the lazy cursor, `Rows`,
+//! is in `cursor.rs`.
 
 use std::sync::Arc;
 
@@ -9,12 +11,25 @@ use ember_storage::Value;
 use crate::error::Result;
 use crate::value::FromValue;
 
+pub use super::row_views::{RowRef, RowRefs, RowSlices, RowValues};
+
 /// Every row a query returned, held in memory, with their column names (see
 /// [`Rows`](crate::Rows) for rows read one at a time).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// The cells are stored flat, row after row, in one `Vec<Value>`: collecting a result
+/// allocates no vector per row. Read rows in place with [`iter`](RowSet::iter) or
+/// [`row`](RowSet::row) (each a [`RowRef`] with typed access by position or name), or as
+/// value slices with [`values`](RowSet::values); take them out with
+/// [`into_iter`](RowSet::into_iter) (owned [`Row`]s), [`into_values`](RowSet::into_values)
+/// or [`into_cells`](RowSet::into_cells).
+#[derive(Clone, PartialEq)]
 pub struct RowSet {
     columns: Arc<[String]>,
-    rows: Vec<Vec<Value>>,
+    /// Every row's values, row after row: row `i` is `cells[i * width..(i + 1) * width]`,
+    /// `width` being the number of columns.
+    cells: Vec<Value>,
+    /// The number of rows (kept apart: rows of no columns have no cells).
+    len: usize,
 }
 
 /// One result row.
@@ -83,8 +98,41 @@ impl Row {
 }
 
 impl RowSet {
-    pub(crate) fn new(columns: Arc<[String]>, rows: Vec<Vec<Value>>) -> RowSet {
-        RowSet { columns, rows }
+    /// An empty result under `columns`, with room for `rows` rows.
+    pub(crate) fn with_capacity(columns: Arc<[String]>, rows: usize) -> RowSet {
+        let cells = Vec::with_capacity(rows.saturating_mul(columns.len()));
+        RowSet {
+            columns,
+            cells,
+            len: 0,
+        }
+    }
+
+    /// Appends a row, moving its values out (`row` is left empty, its buffer kept for the
+    /// caller's next row). A row whose width is not the number of columns is an internal
+    /// error (every producer makes rows of the statement's columns).
+    pub(crate) fn push_taking(&mut self, row: &mut Vec<Value>) -> Result<()> {
+        if row.len() != self.columns.len() {
+            debug_assert_eq!(
+                row.len(),
+                self.columns.len(),
+                "a row has one value per column"
+            );
+            return Err(crate::err!(
+                Internal,
+                "a result row has {} values but the result has {} columns",
+                row.len(),
+                self.columns.len()
+            ));
+        }
+        self.cells.append(row);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The number of columns (values per row).
+    pub(crate) fn width(&self) -> usize {
+        self.columns.len()
     }
 
     /// The result's column names.
@@ -102,28 +150,73 @@ impl RowSet {
 
     /// The number of rows.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.len
     }
 
     /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len == 0
     }
 
-    /// The first row, if any.
+    /// The first row, copied out as an owned [`Row`] (see [`row`](RowSet::row) to read it
+    /// in place).
     pub fn first(&self) -> Option<Row> {
-        self.rows.first().map(|values| Row {
-            columns: self.columns.clone(),
-            values: values.clone(),
-        })
+        self.row(0).map(|row| row.to_row())
     }
 
-    /// The raw values of every row.
-    pub fn values(&self) -> &[Vec<Value>] {
-        &self.rows
+    /// The row at `index` (0-based), read in place; `None` past the last row.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let rows = conn.query("VALUES (1, 'a'), (2, 'b')", ()).unwrap();
+    /// let second = rows.row(1).unwrap();
+    /// assert_eq!(second.get::<i64>(0).unwrap(), 2);
+    /// assert_eq!(second.get::<String>("column2").unwrap(), "b");
+    /// assert!(rows.row(2).is_none());
+    /// ```
+    pub fn row(&self, index: usize) -> Option<RowRef<'_>> {
+        self.values()
+            .get(index)
+            .map(|values| RowRef::new(&self.columns, values))
     }
 
-    /// The raw values of every row, taken out.
+    /// The rows in order, each read in place.
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let rows = conn.query("VALUES (1), (2), (3)", ()).unwrap();
+    /// let sum: i64 = rows.iter().map(|row| row.get::<i64>(0).unwrap()).sum();
+    /// assert_eq!(sum, 6);
+    /// ```
+    pub fn iter(&self) -> RowRefs<'_> {
+        RowRefs::new(&self.columns, self.values().iter())
+    }
+
+    /// The raw values of every row: indexable (`values()[row][column]`), iterable (a
+    /// `&[Value]` per row), comparable with a slice or vector of rows.
+    ///
+    /// ```
+    /// use ember::Value;
+    /// let conn = ember::Database::in_memory().connect();
+    /// let rows = conn.query("VALUES (1, 'a'), (2, 'b')", ()).unwrap();
+    /// assert_eq!(rows.values()[1][0], Value::Integer(2));
+    /// assert_eq!(rows.values().len(), 2);
+    /// for values in rows.values() {
+    ///     assert_eq!(values.len(), 2);
+    /// }
+    /// ```
+    pub fn values(&self) -> RowValues<'_> {
+        RowValues::new(&self.cells, self.width(), self.len)
+    }
+
+    /// Every row's values in one slice, row after row (row `i` starts at
+    /// `i * columns().len()`).
+    pub fn cells(&self) -> &[Value] {
+        &self.cells
+    }
+
+    /// The raw values of every row, taken out (a vector per row; see
+    /// [`into_cells`](RowSet::into_cells) for them all in one).
     ///
     /// ```
     /// use ember::Value;
@@ -132,7 +225,34 @@ impl RowSet {
     /// assert_eq!(rows.into_values(), [vec![Value::Integer(1)], vec![Value::Null]]);
     /// ```
     pub fn into_values(self) -> Vec<Vec<Value>> {
-        self.rows
+        let (width, len) = (self.width(), self.len);
+        let mut cells = self.cells.into_iter();
+        (0..len)
+            .map(|_| cells.by_ref().take(width).collect())
+            .collect()
+    }
+
+    /// Every row's values taken out in one vector, row after row, as
+    /// [`cells`](RowSet::cells) shows them (no vector per row).
+    ///
+    /// ```
+    /// use ember::Value;
+    /// let conn = ember::Database::in_memory().connect();
+    /// let rows = conn.query("VALUES (1, 2), (3, 4)", ()).unwrap();
+    /// let cells = rows.into_cells();
+    /// assert_eq!(cells.chunks(2).nth(1).unwrap(), [Value::Integer(3), Value::Integer(4)]);
+    /// ```
+    pub fn into_cells(self) -> Vec<Value> {
+        self.cells
+    }
+}
+
+impl std::fmt::Debug for RowSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowSet")
+            .field("columns", &self.columns)
+            .field("rows", &self.values())
+            .finish()
     }
 }
 
@@ -140,50 +260,62 @@ impl IntoIterator for RowSet {
     type Item = Row;
     type IntoIter = RowSetIter;
 
+    /// The rows taken out, each an owned [`Row`] (a vector per row; [`iter`](RowSet::iter)
+    /// reads them in place).
     fn into_iter(self) -> RowSetIter {
         RowSetIter {
+            width: self.columns.len(),
+            left: self.len,
             columns: self.columns,
-            rows: self.rows.into_iter(),
+            cells: self.cells.into_iter(),
         }
+    }
+}
+
+impl<'s> IntoIterator for &'s RowSet {
+    type Item = RowRef<'s>;
+    type IntoIter = RowRefs<'s>;
+
+    fn into_iter(self) -> RowRefs<'s> {
+        self.iter()
     }
 }
 
 /// Iterator over owned rows.
 pub struct RowSetIter {
     columns: Arc<[String]>,
-    rows: std::vec::IntoIter<Vec<Value>>,
+    cells: std::vec::IntoIter<Value>,
+    width: usize,
+    /// Rows not yet returned.
+    left: usize,
 }
 
 impl Iterator for RowSetIter {
     type Item = Row;
 
     fn next(&mut self) -> Option<Row> {
-        self.rows.next().map(|values| Row {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let values = self.cells.by_ref().take(self.width).collect();
+        Some(Row {
             columns: self.columns.clone(),
             values,
         })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.rows.size_hint()
+        (self.left, Some(self.left))
     }
 }
+
+impl ExactSizeIterator for RowSetIter {}
 
 impl Row {
     /// The value of a column converted to `T`: `row.get::<i64>(0)`, `row.get::<String>("name")`.
     pub fn get<T: FromValue>(&self, column: impl ColumnIndex) -> Result<T> {
-        let position = column.position(&self.columns)?;
-        T::from_value(&self.values[position]).map_err(|error| {
-            crate::Error::new(
-                error.kind(),
-                format!(
-                    "column {} ({}): {}",
-                    position,
-                    self.columns[position],
-                    error.message()
-                ),
-            )
-        })
+        value_as(&self.columns, &self.values, column)
     }
 
     /// The result's column names.
@@ -235,3 +367,36 @@ impl Row {
         self.values
     }
 }
+
+/// The value of `column` in `values` (a row under `columns`) converted to `T`; an error
+/// names the column.
+pub(crate) fn value_as<T: FromValue>(
+    columns: &[String],
+    values: &[Value],
+    column: impl ColumnIndex,
+) -> Result<T> {
+    let position = column.position(columns)?;
+    let Some(value) = values.get(position) else {
+        return Err(crate::err!(
+            Internal,
+            "the row has {} values for {} columns",
+            values.len(),
+            columns.len()
+        ));
+    };
+    T::from_value(value).map_err(|error| {
+        crate::Error::new(
+            error.kind(),
+            format!(
+                "column {} ({}): {}",
+                position,
+                columns[position],
+                error.message()
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+#[path = "rows_tests.rs"]
+mod tests;

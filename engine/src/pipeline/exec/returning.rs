@@ -51,13 +51,14 @@ impl WrittenRows {
     ) -> Result<()> {
         let runtime = SubqueryRuntime::new(txn, env);
         let context = ExecContext::new(&runtime);
+        // One output row, lent to the sink for each row and refilled.
+        let mut values: Vec<Value> = Vec::with_capacity(returning.exprs.len());
         for row in &self.rows {
-            let values = returning
-                .exprs
-                .iter()
-                .map(|expr| expr.eval(row, &context.eval))
-                .collect::<Result<Vec<Value>>>()?;
-            if !sink(values)? {
+            values.clear();
+            for expr in &returning.exprs {
+                values.push(expr.eval(row, &context.eval)?);
+            }
+            if !sink(&mut values)? {
                 break;
             }
         }
