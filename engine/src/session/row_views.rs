@@ -108,15 +108,30 @@ impl ExactSizeIterator for RowRefs<'_> {}
 /// or vector of rows holding the same values.
 #[derive(Clone, Copy)]
 pub struct RowValues<'s> {
-    cells: &'s [Value],
+    /// The row set's chunks (`RowSet`'s fields of those names).
+    first: &'s [Value],
+    more: &'s [Vec<Value>],
     width: usize,
+    rows_per_chunk: usize,
     len: usize,
 }
 
 impl<'s> RowValues<'s> {
-    pub(crate) fn new(cells: &'s [Value], width: usize, len: usize) -> RowValues<'s> {
-        debug_assert_eq!(cells.len(), width * len, "cells hold whole rows");
-        RowValues { cells, width, len }
+    pub(crate) fn new(
+        first: &'s [Value],
+        more: &'s [Vec<Value>],
+        width: usize,
+        rows_per_chunk: usize,
+        len: usize,
+    ) -> RowValues<'s> {
+        debug_assert!(rows_per_chunk > 0);
+        RowValues {
+            first,
+            more,
+            width,
+            rows_per_chunk,
+            len,
+        }
     }
 
     /// The number of rows.
@@ -134,8 +149,12 @@ impl<'s> RowValues<'s> {
         if index >= self.len {
             return None;
         }
-        let start = index * self.width;
-        self.cells.get(start..start + self.width)
+        let chunk = match index / self.rows_per_chunk {
+            0 => self.first,
+            later => self.more.get(later - 1)?.as_slice(),
+        };
+        let start = (index % self.rows_per_chunk) * self.width;
+        chunk.get(start..start + self.width)
     }
 
     /// The first row's values.
@@ -151,9 +170,9 @@ impl<'s> RowValues<'s> {
     /// The rows' values in order.
     pub fn iter(&self) -> RowSlices<'s> {
         RowSlices {
-            cells: self.cells,
-            width: self.width,
-            left: self.len,
+            rows: *self,
+            front: 0,
+            back: self.len,
         }
     }
 
@@ -258,40 +277,37 @@ impl<R: AsRef<[Value]>> PartialEq<&Vec<R>> for RowValues<'_> {
 /// empty slices, as many as there are rows).
 #[derive(Clone)]
 pub struct RowSlices<'s> {
-    cells: &'s [Value],
-    width: usize,
-    /// Rows not yet returned.
-    left: usize,
+    rows: RowValues<'s>,
+    /// The next row from the front, and one past the next from the back.
+    front: usize,
+    back: usize,
 }
 
 impl<'s> Iterator for RowSlices<'s> {
     type Item = &'s [Value];
 
     fn next(&mut self) -> Option<&'s [Value]> {
-        if self.left == 0 {
+        if self.front >= self.back {
             return None;
         }
-        let (row, rest) = self.cells.split_at_checked(self.width)?;
-        self.left -= 1;
-        self.cells = rest;
+        let row = self.rows.get(self.front)?;
+        self.front += 1;
         Some(row)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
+        let left = self.back.saturating_sub(self.front);
+        (left, Some(left))
     }
 }
 
 impl DoubleEndedIterator for RowSlices<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        if self.left == 0 {
+        if self.front >= self.back {
             return None;
         }
-        let (rest, row) = self
-            .cells
-            .split_at_checked(self.cells.len().checked_sub(self.width)?)?;
-        self.left -= 1;
-        self.cells = rest;
+        let row = self.rows.get(self.back - 1)?;
+        self.back -= 1;
         Some(row)
     }
 }

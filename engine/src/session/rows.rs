@@ -1,5 +1,5 @@
 //! Query results held in memory: `RowSet` (column names plus every row, what
-//! `Connection::query` returns, its cells stored flat: one `Vec<Value>`, row after row) and
+//! `Connection::query` returns, its cells stored flat: row after row in a few large vectors) and
 //! `Row` (one owned row) with typed access by position or by column name. Borrowed views of
 //! a `RowSet`'s rows (`RowRef`, `RowValues`) are in `row_views.rs`; the lazy cursor, `Rows`,
 //! is in `cursor.rs`.
@@ -16,8 +16,9 @@ pub use super::row_views::{RowRef, RowRefs, RowSlices, RowValues};
 /// Every row a query returned, held in memory, with their column names (see
 /// [`Rows`](crate::Rows) for rows read one at a time).
 ///
-/// The cells are stored flat, row after row, in one `Vec<Value>`: collecting a result
-/// allocates no vector per row. Read rows in place with [`iter`](RowSet::iter) or
+/// The cells are stored flat, row after row, in chunks of up to `CHUNK_CELLS` values:
+/// collecting a result allocates no vector per row, and a large result grows by new chunks
+/// instead of copying what it holds. Read rows in place with [`iter`](RowSet::iter) or
 /// [`row`](RowSet::row) (each a [`RowRef`] with typed access by position or name), or as
 /// value slices with [`values`](RowSet::values); take them out with
 /// [`into_iter`](RowSet::into_iter) (owned [`Row`]s), [`into_values`](RowSet::into_values)
@@ -25,12 +26,21 @@ pub use super::row_views::{RowRef, RowRefs, RowSlices, RowValues};
 #[derive(Clone, PartialEq)]
 pub struct RowSet {
     columns: Arc<[String]>,
-    /// Every row's values, row after row: row `i` is `cells[i * width..(i + 1) * width]`,
-    /// `width` being the number of columns.
-    cells: Vec<Value>,
+    /// The rows' values, row after row, in chunks: `first`, then each of `more`. Every
+    /// chunk but the last holds exactly `rows_per_chunk` rows (the first grows to that size
+    /// as a vector does, the others are made at it), so row `i` is row
+    /// `i % rows_per_chunk` of chunk `i / rows_per_chunk`.
+    first: Vec<Value>,
+    more: Vec<Vec<Value>>,
+    rows_per_chunk: usize,
     /// The number of rows (kept apart: rows of no columns have no cells).
     len: usize,
 }
+
+/// The values a chunk of a `RowSet` holds at most (rows of more values hold one row each):
+/// 16 KiB of values, so a large result is a few allocations, and what it copies while it
+/// grows is bounded by one chunk.
+pub(crate) const CHUNK_CELLS: usize = 512;
 
 /// One result row.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,10 +110,14 @@ impl Row {
 impl RowSet {
     /// An empty result under `columns`, with room for `rows` rows.
     pub(crate) fn with_capacity(columns: Arc<[String]>, rows: usize) -> RowSet {
-        let cells = Vec::with_capacity(rows.saturating_mul(columns.len()));
+        let width = columns.len();
+        let rows_per_chunk = (CHUNK_CELLS / width.max(1)).max(1);
+        let first = Vec::with_capacity(rows.min(rows_per_chunk) * width);
         RowSet {
             columns,
-            cells,
+            first,
+            more: Vec::new(),
+            rows_per_chunk,
             len: 0,
         }
     }
@@ -125,7 +139,19 @@ impl RowSet {
                 self.columns.len()
             ));
         }
-        self.cells.append(row);
+        let width = row.len();
+        let chunk_cells = self.rows_per_chunk * width;
+        let last = match self.more.last_mut() {
+            Some(last) => last,
+            None => &mut self.first,
+        };
+        if last.len() + width <= chunk_cells {
+            last.append(row);
+        } else {
+            let mut chunk = Vec::with_capacity(chunk_cells);
+            chunk.append(row);
+            self.more.push(chunk);
+        }
         self.len += 1;
         Ok(())
     }
@@ -206,13 +232,13 @@ impl RowSet {
     /// }
     /// ```
     pub fn values(&self) -> RowValues<'_> {
-        RowValues::new(&self.cells, self.width(), self.len)
-    }
-
-    /// Every row's values in one slice, row after row (row `i` starts at
-    /// `i * columns().len()`).
-    pub fn cells(&self) -> &[Value] {
-        &self.cells
+        RowValues::new(
+            &self.first,
+            &self.more,
+            self.width(),
+            self.rows_per_chunk,
+            self.len,
+        )
     }
 
     /// The raw values of every row, taken out (a vector per row; see
@@ -225,15 +251,12 @@ impl RowSet {
     /// assert_eq!(rows.into_values(), [vec![Value::Integer(1)], vec![Value::Null]]);
     /// ```
     pub fn into_values(self) -> Vec<Vec<Value>> {
-        let (width, len) = (self.width(), self.len);
-        let mut cells = self.cells.into_iter();
-        (0..len)
-            .map(|_| cells.by_ref().take(width).collect())
-            .collect()
+        self.into_iter().map(Row::into_values).collect()
     }
 
-    /// Every row's values taken out in one vector, row after row, as
-    /// [`cells`](RowSet::cells) shows them (no vector per row).
+    /// Every row's values taken out in one vector, row after row: row `i` is
+    /// `cells[i * width..(i + 1) * width]`, `width` being the number of columns (no vector
+    /// per row; a result of more than one chunk is copied into one).
     ///
     /// ```
     /// use ember::Value;
@@ -243,7 +266,14 @@ impl RowSet {
     /// assert_eq!(cells.chunks(2).nth(1).unwrap(), [Value::Integer(3), Value::Integer(4)]);
     /// ```
     pub fn into_cells(self) -> Vec<Value> {
-        self.cells
+        let mut cells = self.first;
+        if !self.more.is_empty() {
+            cells.reserve_exact(self.more.iter().map(Vec::len).sum());
+            for mut chunk in self.more {
+                cells.append(&mut chunk);
+            }
+        }
+        cells
     }
 }
 
@@ -267,7 +297,8 @@ impl IntoIterator for RowSet {
             width: self.columns.len(),
             left: self.len,
             columns: self.columns,
-            cells: self.cells.into_iter(),
+            chunk: self.first.into_iter(),
+            more: self.more.into_iter(),
         }
     }
 }
@@ -284,7 +315,9 @@ impl<'s> IntoIterator for &'s RowSet {
 /// Iterator over owned rows.
 pub struct RowSetIter {
     columns: Arc<[String]>,
-    cells: std::vec::IntoIter<Value>,
+    /// The chunk being read, then the ones after it.
+    chunk: std::vec::IntoIter<Value>,
+    more: std::vec::IntoIter<Vec<Value>>,
     width: usize,
     /// Rows not yet returned.
     left: usize,
@@ -298,7 +331,11 @@ impl Iterator for RowSetIter {
             return None;
         }
         self.left -= 1;
-        let values = self.cells.by_ref().take(self.width).collect();
+        if self.chunk.len() < self.width {
+            debug_assert_eq!(self.chunk.len(), 0, "chunks hold whole rows");
+            self.chunk = self.more.next().unwrap_or_default().into_iter();
+        }
+        let values = self.chunk.by_ref().take(self.width).collect();
         Some(Row {
             columns: self.columns.clone(),
             values,
