@@ -23,7 +23,7 @@ pub use super::row_views::{RowRef, RowRefs, RowSlices, RowValues};
 /// value slices with [`values`](RowSet::values); take them out with
 /// [`into_iter`](RowSet::into_iter) (owned [`Row`]s), [`into_values`](RowSet::into_values)
 /// or [`into_cells`](RowSet::into_cells).
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct RowSet {
     columns: Arc<[String]>,
     /// The rows' values, row after row, in chunks: `first`, then each of `more`. Every
@@ -38,9 +38,15 @@ pub struct RowSet {
 }
 
 /// The values a chunk of a `RowSet` holds at most (rows of more values hold one row each):
-/// 16 KiB of values, so a large result is a few allocations, and what it copies while it
-/// grows is bounded by one chunk.
-pub(crate) const CHUNK_CELLS: usize = 512;
+/// under 1 KiB, so that a chunk is a small allocation (glibc serves it from its small bins;
+/// a larger request first consolidates every small chunk freed before, the previous
+/// result's texts among them, which costs more than the allocations a chunk saves), and
+/// what a result copies while it grows is bounded by one chunk.
+pub(crate) const CHUNK_CELLS: usize = 1000 / std::mem::size_of::<Value>();
+
+/// The most values a result's first chunk is made with ahead of its rows (from its LIMIT):
+/// 64 KiB of values.
+const PRESIZED_CELLS_MAX: usize = 65536 / std::mem::size_of::<Value>();
 
 /// One result row.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,8 +117,11 @@ impl RowSet {
     /// An empty result under `columns`, with room for `rows` rows.
     pub(crate) fn with_capacity(columns: Arc<[String]>, rows: usize) -> RowSet {
         let width = columns.len();
-        let rows_per_chunk = (CHUNK_CELLS / width.max(1)).max(1);
-        let first = Vec::with_capacity(rows.min(rows_per_chunk) * width);
+        // A result of known bound (its LIMIT) is made in one chunk, at once (up to
+        // `PRESIZED_CELLS_MAX` values: a LIMIT may be far above the rows found).
+        let presized = rows.min(PRESIZED_CELLS_MAX / width.max(1));
+        let rows_per_chunk = (CHUNK_CELLS / width.max(1)).max(presized).max(1);
+        let first = Vec::with_capacity(presized * width);
         RowSet {
             columns,
             first,
@@ -146,6 +155,11 @@ impl RowSet {
             None => &mut self.first,
         };
         if last.len() + width <= chunk_cells {
+            if last.capacity() < last.len() + width {
+                // Doubling as a vector does, but never past a chunk.
+                let wanted = (last.capacity() * 2).max(4 * width).min(chunk_cells);
+                last.reserve_exact(wanted.max(last.len() + width) - last.len());
+            }
             last.append(row);
         } else {
             let mut chunk = Vec::with_capacity(chunk_cells);
@@ -274,6 +288,13 @@ impl RowSet {
             }
         }
         cells
+    }
+}
+
+/// Equal column names and rows, however the rows are chunked.
+impl PartialEq for RowSet {
+    fn eq(&self, other: &RowSet) -> bool {
+        self.columns == other.columns && self.values() == other.values()
     }
 }
 

@@ -18,8 +18,9 @@ fn columns(names: &[&str]) -> Arc<[String]> {
     names.iter().map(|name| name.to_string()).collect()
 }
 
+/// A row set of `rows` collected with no size known in advance (it grows chunk by chunk).
 fn set_of(names: &[&str], rows: Vec<Vec<Value>>) -> RowSet {
-    let mut set = RowSet::with_capacity(columns(names), rows.len());
+    let mut set = RowSet::with_capacity(columns(names), 0);
     for mut row in rows {
         set.push_taking(&mut row).unwrap();
         assert!(row.is_empty(), "the values moved out");
@@ -356,8 +357,19 @@ fn a_result_larger_than_a_chunk_reads_whole() {
         assert_eq!(backwards[count - 1], rows[0]);
         assert_eq!(set.clone().into_values(), rows, "width {width}");
         assert_eq!(set.clone().into_cells(), rows.concat(), "width {width}");
-        let owned: Vec<Vec<Value>> = set.into_iter().map(Row::into_values).collect();
+        let owned: Vec<Vec<Value>> = set.clone().into_iter().map(Row::into_values).collect();
         assert_eq!(owned, rows, "width {width}");
+        // Sized in advance (a LIMIT): one chunk, the same rows.
+        let mut sized = RowSet::with_capacity(columns(&names), count);
+        for mut row in rows.clone() {
+            sized.push_taking(&mut row).unwrap();
+        }
+        assert_eq!(
+            sized,
+            set_of(&names, rows.clone()),
+            "equal whatever the chunks"
+        );
+        assert_eq!(sized.values(), rows, "width {width}");
     }
 }
 
