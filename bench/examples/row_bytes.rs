@@ -67,7 +67,7 @@ fn print_breakdown(conn: &Connection, rows: i64, before: u64) -> Result<(), embe
         .values()
         .first()
         .expect("ember_stats has one row")
-        .clone();
+        .to_vec();
     let value = |index: usize| -> f64 {
         match row.get(index) {
             Some(ember::Value::Integer(i)) => *i as f64,

@@ -145,10 +145,11 @@ impl Session for EmberSession {
             .conn
             .query(query.text(), self.params.as_slice())
             .map_err(convert)?;
-        Ok(rows
-            .into_values()
-            .into_iter()
-            .map(|row| row.into_iter().map(cell).collect())
+        // The flat cells taken out whole, cut into rows as they are converted.
+        let (width, len) = (rows.columns().len(), rows.len());
+        let mut cells = rows.into_cells().into_iter();
+        Ok((0..len)
+            .map(|_| cells.by_ref().take(width).map(cell).collect())
             .collect())
     }
 

@@ -68,5 +68,5 @@ fn main() -> ember::Result<()> {
 
 fn balances_of(conn: &ember::Connection) -> ember::Result<i64> {
     let rows = conn.query("SELECT balance FROM acct", ())?;
-    rows.into_iter().map(|row| row.get::<i64>(0)).sum()
+    rows.iter().map(|row| row.get::<i64>(0)).sum()
 }

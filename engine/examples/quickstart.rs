@@ -25,8 +25,12 @@ fn main() -> ember::Result<()> {
         (3, "linus", None::<&str>),
     )?;
 
-    // Typed access by position or by name; NULL reads as None.
-    for row in conn.query("SELECT id, name, email FROM users ORDER BY id", ())? {
+    // Typed access by position or by name; NULL reads as None. `iter` reads the rows in
+    // place (`into_iter`, what a bare `for row in rows` does, copies each row out).
+    for row in conn
+        .query("SELECT id, name, email FROM users ORDER BY id", ())?
+        .iter()
+    {
         let id: i64 = row.get(0)?;
         let name: String = row.get("name")?;
         let email: Option<String> = row.get("email")?;

@@ -53,7 +53,7 @@ pub use interrupt::InterruptHandle;
 pub use options::{Options, SyncPolicy};
 pub use params::Params;
 pub use recovery::RecoveryReport;
-pub use rows::{ColumnIndex, Row, RowSet};
+pub use rows::{ColumnIndex, Row, RowRef, RowRefs, RowSet, RowSetIter, RowSlices, RowValues};
 pub use statement::Statement;
 pub use transaction::Transaction;
 pub use value::{FromValue, ToValue};

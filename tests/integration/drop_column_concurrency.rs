@@ -20,7 +20,7 @@ fn int(value: &Value) -> i64 {
 }
 
 /// Checks one whole read of `SELECT * FROM t`; returns its width.
-fn check_read(columns: &[String], rows: &[Vec<Value>]) -> usize {
+fn check_read(columns: &[String], rows: ember::RowValues<'_>) -> usize {
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     assert!(
         matches!(

@@ -89,7 +89,7 @@ fn answer_ember(conn: &Connection, filter: &str) -> String {
     let row = conn
         .query(&sql, params)
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    format!("{:?}", row.values()[0])
+    format!("{:?}", &row.values()[0])
 }
 
 fn answer_sqlite(conn: &rusqlite::Connection, filter: &str) -> String {

@@ -217,7 +217,7 @@ fn an_interrupt_stops_a_parallel_group_by() {
         let mut interrupted = 0;
         for _ in 0..200 {
             match conn.query(sql, ()) {
-                Ok(answer) => assert!(same(answer.values(), &expected)),
+                Ok(answer) => assert!(same(&answer.values().to_vec(), &expected)),
                 Err(error) => {
                     assert_eq!(error.kind(), ErrorKind::Interrupted, "{error}");
                     interrupted += 1;

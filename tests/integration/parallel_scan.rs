@@ -16,7 +16,7 @@ const ROWS: i64 = 40_000;
 
 fn one(conn: &Connection, sql: &str) -> Vec<Value> {
     let rows = conn.query(sql, ()).unwrap();
-    rows.values()[0].clone()
+    rows.values()[0].to_vec()
 }
 
 fn sqlite_row(conn: &rusqlite::Connection, sql: &str) -> Vec<Value> {
@@ -158,7 +158,7 @@ fn parallel_aggregates_equal_serial_and_sqlite() {
                 match serial.query(&sql, ()) {
                     Ok(rows) => {
                         let expected = expected.unwrap_or_else(|e| panic!("{sql}: SQLite: {e}"));
-                        let serial_row = rows.values()[0].clone();
+                        let serial_row = rows.values()[0].to_vec();
                         assert!(
                             same(&serial_row, &expected),
                             "{sql}: {serial_row:?} {expected:?}"

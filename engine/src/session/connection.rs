@@ -298,12 +298,12 @@ impl Connection {
             let params = resolve(params, &prepared.parameter_names)?;
             let (rows, _) =
                 params.with_values(|values| self.collect_prepared(&prepared, values))?;
-            return Ok(RowSet::new(prepared.columns.clone(), rows));
+            return Ok(rows);
         }
         let prepared = self.prepared(sql)?;
         let params = resolve(params, &prepared.parameter_names)?;
         let (rows, _) = params.with_values(|values| self.collect_prepared(&prepared, values))?;
-        Ok(RowSet::new(prepared.columns.clone(), rows))
+        Ok(rows)
     }
 
     /// Runs a query and hands its first row to `f` (the query stops there: later rows are
@@ -521,21 +521,24 @@ impl Connection {
         let (rows, changes) = self.collect_prepared(&prepared, &[])?;
         Ok(Outcome {
             columns: prepared.columns.to_vec(),
-            rows,
+            rows: rows.into_values(),
             changes,
         })
     }
 
     /// Runs a prepared plan with its parameter values and collects its rows: the rows it
     /// returned and the rows it changed.
+    /// Each row's values move into the row set's flat storage; the producer keeps the
+    /// emptied row buffer for its next row.
     pub(crate) fn collect_prepared(
         &self,
         prepared: &Prepared,
         params: &[Value],
-    ) -> Result<(Vec<Vec<Value>>, usize)> {
-        let mut rows = Vec::with_capacity(result_capacity::result_capacity(&prepared.plan, params));
+    ) -> Result<(RowSet, usize)> {
+        let capacity = result_capacity::result_capacity(&prepared.plan, params);
+        let mut rows = RowSet::with_capacity(prepared.columns.clone(), capacity);
         let changes = self.run_prepared(prepared, params, &mut |row| {
-            rows.push(row);
+            rows.push_taking(row)?;
             Ok(true)
         })?;
         Ok((rows, changes))
@@ -549,7 +552,10 @@ impl Connection {
     ) -> Result<Option<Vec<Value>>> {
         let mut first = None;
         self.run_prepared(prepared, params, &mut |row| {
-            first = Some(row);
+            // The producer keeps the connection's kept result row in its place (its next
+            // row, or the next statement's, is built over it), as `read_first_row` keeps
+            // this one when the caller is done.
+            first = Some(std::mem::replace(row, self.buffers.result.take()));
             Ok(false)
         })?;
         Ok(first)

@@ -493,6 +493,8 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "keep_snapshots" if value.is_none() => vec!["keep_snapshots".to_string()],
         "statement_timeout" if value.is_none() => vec!["statement_timeout".to_string()],
         "foreign_keys" if value.is_none() => vec!["foreign_keys".to_string()],
+        // Both forms return the value in force (`session/threads.rs`).
+        "threads" => vec!["threads".to_string()],
         "foreign_key_list" => crate::session::foreign_keys::FOREIGN_KEY_LIST_COLUMNS
             .map(String::from)
             .to_vec(),

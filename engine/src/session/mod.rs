@@ -27,6 +27,7 @@ pub(crate) mod plan_cache;
 pub(crate) mod pressure;
 pub(crate) mod recovery;
 pub(crate) mod recovery_time;
+pub(crate) mod row_views;
 pub(crate) mod rows;
 pub(crate) mod snapshots;
 pub(crate) mod statement;

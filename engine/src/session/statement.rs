@@ -162,7 +162,7 @@ impl<'c> Statement<'c> {
         let params = resolve(params, &prepared.parameter_names)?;
         let (rows, _) =
             params.with_values(|values| self.conn.collect_prepared(prepared, values))?;
-        Ok(RowSet::new(self.prepared.columns.clone(), rows))
+        Ok(rows)
     }
 
     /// Runs the statement and maps each row with `f` as it is read: an iterator of

@@ -10,8 +10,6 @@
 //! errors are those of the operator tree (`ScanOperator`, `ProjectOperator`,
 //! `LimitOperator`); EXPLAIN ANALYZE, which counts rows per operator, builds the tree.
 
-use ember_storage::Value;
-
 use crate::error::Result;
 use crate::expr::Expr;
 use crate::plan::{AccessPath, Node, TableAccess};
@@ -112,10 +110,11 @@ struct Delivery<'s, 'c> {
 }
 
 impl Delivery<'_, '_> {
-    /// Whether the sink wants more.
-    fn deliver(&mut self, row: Row, context: &ExecContext<'_>) -> Result<bool> {
+    /// Whether the sink wants more. The row is lent (see `RowSink`): the caller builds its
+    /// next row in the same buffer.
+    fn deliver(&mut self, row: &mut Row, context: &ExecContext<'_>) -> Result<bool> {
         context.check_rows(self.delivered)?;
-        self.memory.add_row(&row)?;
+        self.memory.add_row(row)?;
         self.delivered += 1;
         (self.sink)(row)
     }
@@ -177,21 +176,30 @@ fn scan_rows(
     context: &ExecContext<'_>,
 ) -> Result<()> {
     use super::Operator;
+    // One output row for the whole scan: the sink takes its values (or reads them), and
+    // the next row is projected into the same buffer.
+    let mut projected = Row::new();
     while let Some(mut row) = scan.next(context)? {
         if !counts.take() {
             scan.recycle(row);
             continue;
         }
-        let out = match projection.as_deref_mut() {
+        let more = match projection.as_deref_mut() {
             Some(projection) if !projection.passes_through(&row) => {
-                let mut projected = Vec::with_capacity(projection.width());
+                if projected.capacity() == 0 {
+                    projected.reserve_exact(projection.width());
+                }
                 projection.project_into(&mut row, &mut projected, context)?;
                 scan.recycle(row);
-                projected
+                delivery.deliver(&mut projected, context)?
             }
-            _ => row,
+            _ => {
+                let more = delivery.deliver(&mut row, context)?;
+                scan.recycle(row);
+                more
+            }
         };
-        if !delivery.deliver(out, context)? || counts.done() {
+        if !more || counts.done() {
             break;
         }
     }
@@ -214,38 +222,35 @@ fn index_rows(
         .buffers
         .map(|buffers| buffers.lookup.take())
         .unwrap_or_default();
-    // Room for a decoded row: the next decode into it then allocates exactly once.
-    let width = access.read.decoder().width();
-    let next_row = || -> Row {
-        let mut kept = context
-            .buffers
-            .map(|buffers| buffers.result.take())
-            .unwrap_or_default();
-        // Recycled result rows keep their values (`RowBuffers::recycle_result`).
-        kept.clear();
-        kept.reserve_exact(width);
-        kept
-    };
+    // The output row, reused for every row: the sink takes its values (or reads them) and
+    // the next row is projected into the same buffer. The connection's kept result row,
+    // taken at the first projected row (a query whose decoded rows go out whole leaves it
+    // to the sink: `query_row` puts it in the place of the row it takes).
+    let mut projected: Option<Row> = None;
     let mut visit = |_, decoded: &mut Row| -> Result<bool> {
         if !counts.take() {
             return Ok(true);
         }
-        let out = match projection.as_deref_mut() {
+        let more = match projection.as_deref_mut() {
             Some(projection) if !projection.passes_through(decoded) => {
-                let mut projected = next_row();
-                projected.reserve_exact(projection.width());
-                projection.project_into(decoded, &mut projected, context)?;
-                projected
+                let out = projected.get_or_insert_with(|| {
+                    let mut kept = context
+                        .buffers
+                        .map(|buffers| buffers.result.take())
+                        .unwrap_or_default();
+                    // Recycled result rows keep their values (`RowBuffers::recycle_result`).
+                    kept.clear();
+                    kept.reserve_exact(projection.width());
+                    kept
+                });
+                projection.project_into(decoded, out, context)?;
+                delivery.deliver(out, context)?
             }
-            // The decoded row itself goes out; the next decodes into another buffer, as
-            // wide as a row already (NULLs the decode overwrites in place).
-            _ => {
-                let mut next = next_row();
-                next.resize_with(width, || Value::Null);
-                std::mem::replace(decoded, next)
-            }
+            // The decoded row itself goes out; the next decode refills it (a sink that took
+            // its values leaves it empty: the decode makes it as wide as a row again).
+            _ => delivery.deliver(decoded, context)?,
         };
-        Ok(delivery.deliver(out, context)? && !counts.done())
+        Ok(more && !counts.done())
     };
     let found = match &access.path {
         AccessPath::IndexRange(range) => {
@@ -255,6 +260,9 @@ fn index_rows(
     };
     if let Some(buffers) = context.buffers {
         buffers.lookup.set(buffer);
+        if let Some(projected) = projected.filter(|row| row.capacity() != 0) {
+            buffers.recycle_result(projected);
+        }
     }
     found
 }

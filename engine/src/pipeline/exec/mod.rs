@@ -286,16 +286,28 @@ impl RowBuffers {
 
 /// Receives a statement's result rows one at a time and says whether it wants more
 /// (`Ok(false)` stops the query there: `query_row` reads one row, not the whole result).
-pub type RowSink<'s> = dyn FnMut(Row) -> Result<bool> + 's;
+/// The row is lent: the sink may take its values (a result set moves them into its own
+/// storage, leaving the row empty) or only read them; the producer keeps the buffer and
+/// builds its next row in it (clearing it, or overwriting a row of the full width), so
+/// handing rows over allocates no row per row.
+pub type RowSink<'s> = dyn FnMut(&mut Row) -> Result<bool> + 's;
 
 /// Runs a query node, handing its rows to `sink` until the input ends or the sink has
 /// enough. Every row handed over counts against the statement's row cap.
 pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<()> {
     // As `start_query`, written out: the key lookup inlined here is W2's whole path.
     if let Some(row) = key_lookup(node, context)? {
-        if let Some(row) = row {
+        if let Some(mut row) = row {
             context.check_rows(0)?;
-            sink(row)?;
+            sink(&mut row)?;
+            // The row's buffer (emptied when the sink took its values) builds the next
+            // statement's result row; `query_row` puts an empty one in the place of the
+            // row it takes, and keeps its row itself.
+            if row.capacity() != 0 {
+                if let Some(buffers) = context.buffers {
+                    buffers.recycle_result(row);
+                }
+            }
         }
         return Ok(());
     }
@@ -306,11 +318,15 @@ pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>)
     let mut delivered = 0;
     // The rows handed over are held (a result set) while the statement runs.
     let mut memory = context.memory_charge("the result rows");
-    while let Some(row) = operator.next(context)? {
+    while let Some(mut row) = operator.next(context)? {
         context.check_rows(delivered)?;
         memory.add_row(&row)?;
         delivered += 1;
-        if !sink(row)? {
+        let more = sink(&mut row)?;
+        // Emptied (the sink took the values) or as the sink left it: the operator that made
+        // it builds a later row in it.
+        operator.recycle(row);
+        if !more {
             break;
         }
     }
@@ -339,8 +355,8 @@ pub(crate) fn feed(
     rows: impl IntoIterator<Item = Vec<Value>>,
     sink: &mut RowSink<'_>,
 ) -> Result<()> {
-    for row in rows {
-        if !sink(row)? {
+    for mut row in rows {
+        if !sink(&mut row)? {
             break;
         }
     }
@@ -351,7 +367,7 @@ pub(crate) fn feed(
 pub fn collect(node: &Node, context: &ExecContext<'_>) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     run_query(node, context, &mut |row| {
-        rows.push(row);
+        rows.push(std::mem::take(row));
         Ok(true)
     })?;
     Ok(rows)
@@ -382,9 +398,21 @@ pub(crate) fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Optio
         return Ok(None);
     };
     let Some(exprs) = exprs else {
-        let mut row = Vec::new();
+        // Decoded over the connection's kept result row (a text column reuses its memory);
+        // it goes back when no row is found, or when the sink is done with the row
+        // (`run_query`, `query_row`).
+        let mut row = context
+            .buffers
+            .map(|buffers| buffers.result.take())
+            .unwrap_or_default();
         let found = scan::lookup_key_into(access, key, context, &mut row)?;
-        return Ok(Some(found.map(|_| row)));
+        if found.is_none() {
+            if let Some(buffers) = context.buffers {
+                buffers.recycle_result(row);
+            }
+            return Ok(Some(None));
+        }
+        return Ok(Some(Some(row)));
     };
     // The connection's buffer, kept between statements so that a point select allocates
     // only its result row, and kept full (the next lookup of the table decodes over it in

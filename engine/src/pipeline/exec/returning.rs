@@ -53,8 +53,10 @@ impl WrittenRows {
         let runtime = SubqueryRuntime::new(txn, env);
         let context = ExecContext::new(&runtime);
         let moved = moved_columns(&returning.exprs);
+        // One output row, lent to the sink for each row and refilled.
+        let mut values: Vec<Value> = Vec::with_capacity(returning.exprs.len());
         for mut row in self.rows {
-            let mut values = Vec::with_capacity(returning.exprs.len());
+            values.clear();
             for (expr, moved) in returning.exprs.iter().zip(&moved) {
                 let value = match moved.and_then(|column| row.get_mut(column)) {
                     Some(value) => std::mem::replace(value, Value::Null),
@@ -62,7 +64,7 @@ impl WrittenRows {
                 };
                 values.push(value);
             }
-            if !sink(values)? {
+            if !sink(&mut values)? {
                 break;
             }
         }

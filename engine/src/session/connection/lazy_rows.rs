@@ -52,7 +52,7 @@ impl Connection {
     ) -> Result<Started<'s>> {
         let Plan::Query(query) = &prepared.plan else {
             let (rows, _) = self.collect_prepared(prepared, &params)?;
-            return Ok(Started::Computed(rows));
+            return Ok(Started::Computed(rows.into_values()));
         };
         if params.len() != prepared.parameter_count {
             // The same check and message as an eager run.
