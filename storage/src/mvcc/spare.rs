@@ -60,7 +60,9 @@ impl SpareHeaders {
     /// `Box<Version>` (every `Owned<Version>` is), nothing reaches it any more (unlinked,
     /// and the epoch has passed), and it appears once.
     pub(crate) unsafe fn recycle(&self, versions: impl IntoIterator<Item = *mut Version>) {
-        let mut spare: Vec<SpareHeader> = Vec::new();
+        let versions = versions.into_iter();
+        // Sized once (a collection retires up to tens of thousands at a time).
+        let mut spare: Vec<SpareHeader> = Vec::with_capacity(versions.size_hint().0);
         for version in versions {
             // SAFETY: by the caller's contract the version is initialised, owned by nobody
             // else and unreachable; it is dropped once here.
