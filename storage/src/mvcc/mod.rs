@@ -45,7 +45,6 @@ mod insert;
 mod live_count;
 mod ordered_read;
 mod patch;
-mod patch_many;
 mod rebuild;
 mod slot_array;
 mod slot_reuse;
@@ -76,8 +75,6 @@ mod clustered_tests;
 mod freeze_tests;
 #[cfg(test)]
 mod key_left_out_tests;
-#[cfg(test)]
-mod patch_many_tests;
 #[cfg(test)]
 mod slot_reuse_tests;
 #[cfg(test)]

@@ -47,7 +47,7 @@ impl Transaction {
     /// Claims `row` and links a new version over it: the old payload with `changes`
     /// spliced in, its link to the old version tagged `SAME_INDEX_KEYS` when no index
     /// covers a changed column now. Indexing is left to `index_if_covered`, after a fence.
-    pub(super) fn link_spliced<'g>(
+    fn link_spliced<'g>(
         &mut self,
         table: &'g Arc<Table>,
         row: RowId,
@@ -93,7 +93,7 @@ impl Transaction {
     /// After a fence that follows `link_spliced`: when an index covers a changed column
     /// (one created meanwhile, too), indexes the new version's keys, and untags its link
     /// if it was tagged. On a failure the row's update is undone.
-    pub(super) fn index_if_covered(
+    fn index_if_covered(
         &mut self,
         table: &Table,
         linked: &Linked<'_>,
@@ -212,7 +212,7 @@ impl Transaction {
 }
 
 /// A row `link_spliced` updated: what `index_if_covered` needs after the fence.
-pub(super) struct Linked<'g> {
+struct Linked<'g> {
     row: RowId,
     /// The claimed version (untagged).
     old: Shared<'g, Version>,
@@ -223,7 +223,7 @@ pub(super) struct Linked<'g> {
 }
 
 /// Fails when a change names a column `table` does not have.
-pub(super) fn check_columns(table: &Table, changes: &[(usize, Value)]) -> StorageResult<()> {
+fn check_columns(table: &Table, changes: &[(usize, Value)]) -> StorageResult<()> {
     let width = table.schema().types.len();
     match changes.iter().find(|(column, _)| *column >= width) {
         Some((column, _)) => Err(StorageError::new(
@@ -235,7 +235,7 @@ pub(super) fn check_columns(table: &Table, changes: &[(usize, Value)]) -> Storag
 }
 
 /// Whether `changes` change a primary-key column (the row moves: the whole-row path).
-pub(super) fn changes_a_key(table: &Table, changes: &[(usize, Value)]) -> bool {
+fn changes_a_key(table: &Table, changes: &[(usize, Value)]) -> bool {
     let key_columns = &table.schema().key_columns;
     changes
         .iter()
@@ -244,7 +244,7 @@ pub(super) fn changes_a_key(table: &Table, changes: &[(usize, Value)]) -> bool {
 
 /// Whether some secondary index of `table` covers a column of `changes` (a false yes is
 /// possible for columns from 63 on: the version is then untagged, which is always safe).
-pub(super) fn touches_an_index(table: &Table, changes: &[(usize, Value)]) -> bool {
+fn touches_an_index(table: &Table, changes: &[(usize, Value)]) -> bool {
     table.covers_a_column(changes.iter().map(|(column, _)| *column))
 }
 

@@ -285,19 +285,21 @@ fn update_plain(
     let table = &target.table;
     let width = assignments.len();
     let (targets, mut changes) = new_values_by_id(txn, (target, assignments), env)?;
+    txn.reserve_row_writes(targets.len());
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
-    txn.update_columns_each(
-        &table.storage,
-        (&targets, width),
-        &mut changes,
-        |row_changes| {
-            if !in_column_order {
-                row_changes.sort_unstable_by_key(|(position, _)| *position);
-            }
-            check_changes(table, row_changes)
-        },
-        |e| storage_error(table, e),
-    )?;
+    let mut chunks = changes.chunks_exact_mut(width.max(1));
+    for row_id in &targets {
+        let row_changes = match width {
+            0 => &mut [],
+            _ => chunks.next().expect("one chunk per target row"),
+        };
+        if !in_column_order {
+            row_changes.sort_unstable_by_key(|(position, _)| *position);
+        }
+        check_changes(table, row_changes)?;
+        txn.update_columns(&table.storage, *row_id, row_changes)
+            .map_err(|e| storage_error(table, e))?;
+    }
     Ok(targets.len())
 }
 
