@@ -6,9 +6,8 @@
 //! A filter that fails at some row changes nothing.
 
 use ember::{Database, Value};
-use rusqlite::types::ValueRef;
 
-use super::support::to_sqlite;
+use super::support::{self, to_sqlite};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
@@ -68,29 +67,13 @@ fn rows() -> Vec<[Value; 6]> {
         .collect()
 }
 
-fn ember_rows(conn: &ember::Connection, sql: &str) -> Vec<Vec<Value>> {
-    conn.query(sql, ()).unwrap().into_values()
+/// SQLite's rows for `sql` (the test fails on an error).
+fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<Value>> {
+    support::sqlite_rows(conn, sql).unwrap()
 }
 
-fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<Value>> {
-    let mut statement = conn.prepare(sql).unwrap();
-    let columns = statement.column_count();
-    let mut rows = statement.raw_query();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().unwrap() {
-        out.push(
-            (0..columns)
-                .map(|i| match row.get_ref(i).unwrap() {
-                    ValueRef::Null => Value::Null,
-                    ValueRef::Integer(i) => Value::Integer(i),
-                    ValueRef::Real(r) => Value::Real(r),
-                    ValueRef::Text(t) => Value::Text(String::from_utf8(t.to_vec()).unwrap()),
-                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-                })
-                .collect(),
-        );
-    }
-    out
+fn ember_rows(conn: &ember::Connection, sql: &str) -> Vec<Vec<Value>> {
+    conn.query(sql, ()).unwrap().into_values()
 }
 
 fn assert_same_state(ember: &ember::Connection, sqlite: &rusqlite::Connection) {

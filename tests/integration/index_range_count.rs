@@ -6,7 +6,8 @@
 //! and under an open snapshot that still sees the old versions.
 
 use ember::{Database, Value};
-use rusqlite::types::ValueRef;
+
+use super::support;
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, s TEXT)",
@@ -55,29 +56,13 @@ const BARE: &[(&str, &str)] = &[
     ),
 ];
 
-fn ember_rows(conn: &ember::Connection, sql: &str) -> Vec<Vec<Value>> {
-    conn.query(sql, ()).unwrap().into_values()
+/// SQLite's rows for `sql` (the test fails on an error).
+fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<Value>> {
+    support::sqlite_rows(conn, sql).unwrap()
 }
 
-fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<Value>> {
-    let mut statement = conn.prepare(sql).unwrap();
-    let columns = statement.column_count();
-    let mut rows = statement.raw_query();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().unwrap() {
-        out.push(
-            (0..columns)
-                .map(|i| match row.get_ref(i).unwrap() {
-                    ValueRef::Null => Value::Null,
-                    ValueRef::Integer(i) => Value::Integer(i),
-                    ValueRef::Real(r) => Value::Real(r),
-                    ValueRef::Text(t) => Value::Text(String::from_utf8(t.to_vec()).unwrap()),
-                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-                })
-                .collect(),
-        );
-    }
-    out
+fn ember_rows(conn: &ember::Connection, sql: &str) -> Vec<Vec<Value>> {
+    conn.query(sql, ()).unwrap().into_values()
 }
 
 fn load(ember: &ember::Connection, sqlite: &rusqlite::Connection) {

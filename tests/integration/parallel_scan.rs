@@ -9,6 +9,7 @@ use std::sync::Arc;
 use ember::{Connection, Database, ErrorKind, Value};
 
 use super::concurrency::Rng;
+use super::support::from_sqlite;
 
 /// Rows in the random table: several times `SLOTS_PER_THREAD_MIN` (8192), so up to four
 /// threads get a part each.
@@ -30,15 +31,7 @@ fn sqlite_answer(conn: &rusqlite::Connection, sql: &str) -> Result<Vec<Value>, S
     statement
         .query_row([], |row| {
             Ok((0..width)
-                .map(|i| match row.get_ref(i).unwrap() {
-                    rusqlite::types::ValueRef::Null => Value::Null,
-                    rusqlite::types::ValueRef::Integer(i) => Value::Integer(i),
-                    rusqlite::types::ValueRef::Real(r) => Value::Real(r),
-                    rusqlite::types::ValueRef::Text(t) => {
-                        Value::Text(String::from_utf8_lossy(t).into_owned())
-                    }
-                    rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-                })
+                .map(|i| from_sqlite(row.get_ref(i).unwrap()))
                 .collect())
         })
         .map_err(|e| e.to_string())

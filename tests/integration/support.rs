@@ -1,4 +1,5 @@
-//! Helpers the integration tests share: EXPLAIN's lines, a value as SQLite's, a temp directory.
+//! Helpers the integration tests share: EXPLAIN's lines, values to and from SQLite's,
+//! SQLite's rows for a query, a temp directory.
 
 use ember::{Connection, Value};
 
@@ -25,6 +26,31 @@ pub fn to_sqlite(value: &Value) -> rusqlite::types::Value {
         Value::Text(s) => Sql::Text(s.clone()),
         Value::Blob(b) => Sql::Blob(b.clone()),
     }
+}
+
+/// A SQLite cell as an EmberDB value (text that is not UTF-8 read lossily).
+pub fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
+/// SQLite's rows for `sql`, each cell `from_sqlite`; an error as its message.
+pub fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
+    let mut statement = conn.prepare(sql).map_err(|e| e.to_string())?;
+    let columns = statement.column_count();
+    let mut rows = statement.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        let cells = (0..columns).map(|i| row.get_ref(i).map(from_sqlite));
+        out.push(cells.collect::<Result<_, _>>().map_err(|e| e.to_string())?);
+    }
+    Ok(out)
 }
 
 /// A fresh directory under the system temp dir, removed on drop; its name is unique within

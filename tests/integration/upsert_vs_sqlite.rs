@@ -6,7 +6,8 @@
 //! the rows changed (or both failing) and every table afterwards must match.
 
 use ember::{Database, Value};
-use rusqlite::types::ValueRef;
+
+use super::support::sqlite_rows;
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
@@ -113,27 +114,6 @@ fn ember_rows(conn: &ember::Connection, sql: &str) -> Result<Vec<Vec<Value>>, St
     conn.query(sql, ())
         .map(ember::RowSet::into_values)
         .map_err(|e| e.to_string())
-}
-
-fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
-    let mut statement = conn.prepare(sql).map_err(|e| e.to_string())?;
-    let columns = statement.column_count();
-    let mut rows = statement.raw_query();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-        out.push(
-            (0..columns)
-                .map(|i| match row.get_ref(i).unwrap() {
-                    ValueRef::Null => Value::Null,
-                    ValueRef::Integer(i) => Value::Integer(i),
-                    ValueRef::Real(r) => Value::Real(r),
-                    ValueRef::Text(t) => Value::Text(String::from_utf8(t.to_vec()).unwrap()),
-                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-                })
-                .collect(),
-        );
-    }
-    Ok(out)
 }
 
 fn assert_same_state(ember: &ember::Connection, sqlite: &rusqlite::Connection, after: &str) {
