@@ -8,7 +8,7 @@
 use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 
-use crossbeam_epoch::{self as epoch, Guard, Shared};
+use crossbeam_epoch as epoch;
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::row_splice::splice_into;
@@ -17,7 +17,8 @@ use crate::value::Value;
 
 use super::table::{RowId, Table};
 use super::transaction::{conflict, Transaction, WriteKind, ENCODE_BUFFER_KEPT_BYTES_MAX};
-use super::version::{Version, SAME_INDEX_KEYS};
+use super::unindex::mark_index_columns;
+use super::version::SAME_INDEX_KEYS;
 
 impl Transaction {
     /// Replaces columns of the row's visible version: each `(column, value)` of `changes`
@@ -30,36 +31,26 @@ impl Transaction {
         row: RowId,
         changes: &[(usize, Value)],
     ) -> StorageResult<RowId> {
-        check_columns(table, changes)?;
-        if changes_a_key(table, changes) {
+        let schema = table.schema();
+        if let Some((column, _)) = changes.iter().find(|(c, _)| *c >= schema.types.len()) {
+            return Err(StorageError::new(
+                StorageErrorKind::InvalidData,
+                format!("no column #{column} in table #{}", table.id()),
+            ));
+        }
+        let key_changed = changes
+            .iter()
+            .any(|(column, _)| schema.key_columns.contains(column));
+        if key_changed {
             return self.update_whole_row(table, row, changes);
         }
         let guard = epoch::pin();
-        let linked = self.link_spliced(table, row, changes, &guard)?;
-        // Pairs with the fence of `create_index` (as in `index_new_version`): either the
-        // index check below sees a new index, or its population scan sees the version
-        // linked above (and clears the link's tag).
-        fence(Ordering::SeqCst);
-        self.index_if_covered(table, &linked, changes, &guard)?;
-        Ok(row)
-    }
-
-    /// Claims `row` and links a new version over it: the old payload with `changes`
-    /// spliced in, its link to the old version tagged `SAME_INDEX_KEYS` when no index
-    /// covers a changed column now. Indexing is left to `index_if_covered`, after a fence.
-    fn link_spliced<'g>(
-        &mut self,
-        table: &'g Arc<Table>,
-        row: RowId,
-        changes: &[(usize, Value)],
-        guard: &'g Guard,
-    ) -> StorageResult<Linked<'g>> {
-        let (slot, head) = self.claim(table, row, super::claim::ClaimFor::Update, guard)?;
+        let (slot, head) = self.claim(table, row, super::claim::ClaimFor::Update, &guard)?;
         let savepoint = self.savepoint();
         self.log(table, row, WriteKind::Claimed, head);
         // SAFETY: pinned guard; the version we just claimed is alive.
         let old = unsafe { head.deref() };
-        let payload = match self.splice_payload(table, row, old.payload(guard), changes) {
+        let payload = match self.splice_payload(table, row, old.payload(&guard), changes) {
             Ok(payload) => payload,
             Err(error) => {
                 self.rollback_to(savepoint);
@@ -75,82 +66,50 @@ impl Transaction {
             head
         };
         version.older.store(link, Ordering::Relaxed);
-        let version = version.into_shared(guard);
+        let version = version.into_shared(&guard);
         slot.head.store(
             super::head::HeadWord::from_version(version),
             Ordering::Release,
         );
         self.log(table, row, WriteKind::Created, version);
-        Ok(Linked {
-            row,
-            old: head,
-            new: version,
-            same_keys,
-            savepoint,
-        })
-    }
-
-    /// After a fence that follows `link_spliced`: when an index covers a changed column
-    /// (one created meanwhile, too), indexes the new version's keys, and untags its link
-    /// if it was tagged. On a failure the row's update is undone.
-    fn index_if_covered(
-        &mut self,
-        table: &Table,
-        linked: &Linked<'_>,
-        changes: &[(usize, Value)],
-        guard: &Guard,
-    ) -> StorageResult<()> {
+        // Pairs with the fence of `create_index` (as in `index_new_version`): either this
+        // load sees a new index, or its population scan sees the version linked above (and
+        // clears the link's tag).
+        fence(Ordering::SeqCst);
         if !touches_an_index(table, changes) {
             // Every index key of the new version is the old version's, whose entries exist.
-            return Ok(());
+            return Ok(row);
         }
-        if linked.same_keys {
+        if same_keys {
             // An index created meanwhile covers a changed column: the keys may differ.
-            // SAFETY: pinned guard; the version was created by this transaction and is
-            // alive while it is open.
-            unsafe { linked.new.deref() }
+            // SAFETY: pinned guard; the version was created above and is alive.
+            unsafe { version.deref() }
                 .older
-                .store(linked.old, Ordering::Relaxed);
+                .store(head, Ordering::Relaxed);
         }
-        // SAFETY: as above; the claimed version is alive while this transaction is open.
-        let old = unsafe { linked.old.deref() };
         // Only the columns of the indexes a change touches are decoded (the others read as
         // NULL in both rows, so every other index sees its key unchanged and is skipped:
         // the old version's entries hold for the new one).
-        let schema = table.schema();
         let mut wanted = vec![false; schema.types.len()];
-        for index in table.secondary.load().iter() {
+        let indexes = table.secondary.load();
+        let touched = indexes.iter().filter(|index| {
             let columns = index.columns();
-            if changes.iter().any(|(column, _)| columns.contains(column)) {
-                for &column in columns {
-                    if let Some(flag) = wanted.get_mut(column) {
-                        *flag = true;
-                    }
-                }
-            }
-        }
+            changes.iter().any(|(column, _)| columns.contains(column))
+        });
+        mark_index_columns(&mut wanted, touched);
         let mut previous = Vec::with_capacity(wanted.len());
-        let decoded = schema.decode_columns_into(
-            linked.row,
-            old.payload(guard),
-            Some(&wanted),
-            &mut previous,
-        );
+        let decoded =
+            schema.decode_columns_into(row, old.payload(&guard), Some(&wanted), &mut previous);
         if let Err(error) = decoded {
-            self.rollback_to(linked.savepoint);
+            self.rollback_to(savepoint);
             return Err(error);
         }
         let mut values = previous.clone();
         for (column, value) in changes {
             values[*column] = value.clone();
         }
-        self.index_or_undo(
-            table,
-            linked.row,
-            &values,
-            Some(&previous),
-            linked.savepoint,
-        )
+        self.index_or_undo(table, row, &values, Some(&previous), savepoint)?;
+        Ok(row)
     }
 
     /// `update_columns` through the whole row: read it, put the changes in, `update`; all or
@@ -209,37 +168,6 @@ impl Transaction {
         }
         payload
     }
-}
-
-/// A row `link_spliced` updated: what `index_if_covered` needs after the fence.
-struct Linked<'g> {
-    row: RowId,
-    /// The claimed version (untagged).
-    old: Shared<'g, Version>,
-    new: Shared<'g, Version>,
-    same_keys: bool,
-    /// The write log's length before the row's claim: undoing to it undoes the row.
-    savepoint: usize,
-}
-
-/// Fails when a change names a column `table` does not have.
-fn check_columns(table: &Table, changes: &[(usize, Value)]) -> StorageResult<()> {
-    let width = table.schema().types.len();
-    match changes.iter().find(|(column, _)| *column >= width) {
-        Some((column, _)) => Err(StorageError::new(
-            StorageErrorKind::InvalidData,
-            format!("no column #{column} in table #{}", table.id()),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Whether `changes` change a primary-key column (the row moves: the whole-row path).
-fn changes_a_key(table: &Table, changes: &[(usize, Value)]) -> bool {
-    let key_columns = &table.schema().key_columns;
-    changes
-        .iter()
-        .any(|(column, _)| key_columns.contains(column))
 }
 
 /// Whether some secondary index of `table` covers a column of `changes` (a false yes is

@@ -53,7 +53,7 @@ pub(super) fn unindex_version(
     } = buffers;
     wanted.clear();
     wanted.resize(schema.types.len(), false);
-    mark_columns(wanted, indexes.iter());
+    mark_index_columns(wanted, indexes.iter());
     let payload = version.payload(guard);
     let mut undecided: Vec<&Arc<SecondaryIndex>> = indexes.iter().collect();
     // A table that grew columns has payloads of several layouts: compared decoded below.
@@ -73,7 +73,7 @@ pub(super) fn unindex_version(
             // Only the undecided indexes' columns are decoded (a text column of an index
             // kept above is not copied out, here or from the chain below).
             wanted.fill(false);
-            mark_columns(wanted, undecided.iter().copied());
+            mark_index_columns(wanted, undecided.iter().copied());
         }
     }
     let wanted = Some(wanted.as_slice());
@@ -113,7 +113,10 @@ pub(super) fn unindex_version(
 }
 
 /// Marks in `wanted` every column one of `indexes` reads.
-fn mark_columns<'i>(wanted: &mut [bool], indexes: impl Iterator<Item = &'i Arc<SecondaryIndex>>) {
+pub(super) fn mark_index_columns<'i>(
+    wanted: &mut [bool],
+    indexes: impl Iterator<Item = &'i Arc<SecondaryIndex>>,
+) {
     for index in indexes {
         for &column in index.columns() {
             if let Some(flag) = wanted.get_mut(column) {
