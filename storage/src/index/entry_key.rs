@@ -1,6 +1,6 @@
-//! Comparing ordered-index entry keys (`ordered_list.rs`) fast: a key's first `HEAD_BYTES`
+//! Comparing ordered-index entry keys (`ordered_tree.rs`) fast: a key's first `HEAD_BYTES`
 //! bytes read as one big-endian integer pair. Keys order as their bytes do, but most
-//! comparisons of a skip-list search (two keys that differ in their first 16 bytes, which
+//! comparisons of a tree search (two keys that differ in their first 16 bytes, which
 //! covers an integer key and most of its row id) are two integer comparisons instead of a
 //! byte-string comparison through `memcmp`. A search key (`Probe`) computes its head once.
 

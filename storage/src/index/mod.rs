@@ -6,9 +6,10 @@
 mod entry_key;
 mod hash;
 mod key;
+mod key_block;
 mod order_key;
 mod ordered;
-mod ordered_list;
+mod ordered_tree;
 mod primary;
 mod secondary;
 
@@ -19,6 +20,6 @@ pub use order_key::{
     prefix_successor, KeyCollation,
 };
 pub use ordered::{OrderedEntries, ORDERED_ENTRY_OVERHEAD};
-pub use ordered_list::SpreadEnd;
+pub use ordered_tree::BatchEnd;
 pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};
 pub use secondary::SecondaryIndex;

@@ -9,7 +9,7 @@ use std::ops::Bound;
 use crossbeam_epoch as epoch;
 
 use crate::error::StorageResult;
-use crate::index::{SecondaryIndex, SpreadEnd};
+use crate::index::{BatchEnd, SecondaryIndex};
 use crate::row::RowDecoder;
 use crate::value::Value;
 
@@ -120,10 +120,10 @@ impl Transaction {
     /// Counts the rows this transaction sees whose encoded key in the ordered `index` lies
     /// within the bounds (over entry keys), each entry checked as `index_range` checks it
     /// (`decoder`, which must decode the index's columns, into `buffer`), walking the range
-    /// in no particular order (`OrderedEntries::visit_range_spread`), about `max_entries`
-    /// entries at most. Returns the count, the row of the greatest entry counted, and
-    /// where it stopped: `RangeProgress::Stopped` leaves in `scratch` (`resume_after`) the
-    /// entry key the next read starts at, included. Lock-free. `index` must be ordered.
+    /// in key order, `max_entries` entries at most (`OrderedEntries::visit_range_batch`).
+    /// Returns the count, the row of the last entry counted, and where it stopped:
+    /// `RangeProgress::Stopped` leaves in `scratch` (`resume_after`) the entry key the next
+    /// read starts at, included. Lock-free. `index` must be ordered.
     #[allow(clippy::too_many_arguments)]
     pub fn count_index_range(
         &self,
@@ -143,47 +143,37 @@ impl Transaction {
         let guard = epoch::pin();
         let snapshot = self.snapshot();
         let mut counted = 0u64;
-        // The segment and row of the greatest entry counted: entries of one segment come
-        // in ascending order, and a higher segment's are greater.
-        let mut greatest: Option<(usize, RowId)> = None;
+        let mut last = None;
         let mut failure = None;
-        let end = ordered.visit_range_spread(
-            lower,
-            upper,
-            max_entries,
-            &guard,
-            |encoded, row, segment| {
-                if failure.is_some() {
-                    return;
-                }
-                let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
-                    return;
-                };
-                if let Err(error) = decoder.decode_into(row, payload, buffer) {
-                    failure = Some(error);
-                    return;
-                }
-                // A stale entry (the visible version has another key) is not counted.
-                if ordered.key_matches(index.columns(), buffer, encoded) {
-                    counted += 1;
-                    if greatest.is_none_or(|(at, _)| segment >= at) {
-                        greatest = Some((segment, row));
-                    }
-                }
-            },
-        );
+        let end = ordered.visit_range_batch(lower, upper, max_entries, &guard, |encoded, row| {
+            if failure.is_some() {
+                return;
+            }
+            let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
+                return;
+            };
+            if let Err(error) = decoder.decode_into(row, payload, buffer) {
+                failure = Some(error);
+                return;
+            }
+            // A stale entry (the visible version has another key) is not counted.
+            if ordered.key_matches(index.columns(), buffer, encoded) {
+                counted += 1;
+                last = Some(row);
+            }
+        });
         if let Some(error) = failure {
             return Err(error);
         }
         let progress = match end {
-            SpreadEnd::Done => RangeProgress::Done,
-            SpreadEnd::Before(entry) => {
+            BatchEnd::Done => RangeProgress::Done,
+            BatchEnd::Before(entry) => {
                 scratch.resume.clear();
                 scratch.resume.extend_from_slice(entry);
                 RangeProgress::Stopped
             }
         };
-        Ok((counted, greatest.map(|(_, row)| row), progress))
+        Ok((counted, last, progress))
     }
 }
 

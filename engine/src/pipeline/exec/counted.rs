@@ -12,9 +12,8 @@
 //! conjuncts the range does not decide (`optimize::range_decides`) are checked, and no
 //! aggregate is stepped per row. The last row counted is kept for a bare column above.
 //! When the range decides the whole filter (and ascends), the walk is the storage's
-//! counting one (`index_range::count_range`): entries met in no particular order, several
-//! segments of the range walked side by side, so their cache misses overlap; the last row
-//! is then the greatest entry counted, the one an ordered walk ends at.
+//! counting one (`index_range::count_range`, which reads no row into the executor); the
+//! last row is the greatest entry counted, the one an ordered walk ends at.
 
 use ember_storage::RowId;
 

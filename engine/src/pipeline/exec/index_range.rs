@@ -350,9 +350,8 @@ pub fn visit_range_rows(
 }
 
 /// The rows of an ascending index range the transaction sees, counted with no filter (the
-/// caller vouches that the range decides the whole access filter, and that the rows may be
-/// met in any order: `counted.rs`), and the row of the greatest entry counted: the storage
-/// walks the range several segments side by side (`count_index_range`), a batch at a time
+/// caller vouches that the range decides the whole access filter: `counted.rs`), and the
+/// row of the greatest entry counted: the storage counts (`count_index_range`) a batch at a time
 /// (no epoch stays pinned between batches, an interrupt is checked before each). `None`
 /// when the index no longer exists (the caller scans instead).
 pub(super) fn count_range(

@@ -1,6 +1,6 @@
-//! Tests of the spread walk: against a `BTreeSet` model (random keys and bounds, batches of
-//! every size resumed where the last stopped: every key once, segments ordered), and a
-//! writer churning keys while readers spread-walk (every key present throughout a walk is
+//! Tests of batch walks: against a `BTreeSet` model (random keys and bounds, batches of
+//! every size resumed where the last stopped: every key once, in order), and a writer
+//! churning keys while readers walk in batches (every key present throughout a walk is
 //! visited exactly once, nothing out of bounds, nothing twice).
 
 use std::collections::BTreeSet;
@@ -11,14 +11,13 @@ use std::thread;
 
 use crossbeam_epoch as epoch;
 
-use super::super::OrderedList;
-use super::SpreadEnd;
+use super::super::OrderedTree;
+use super::BatchEnd;
 
-/// Every key of the bounds, visited batch after batch of about `max_keys`, each batch's
-/// keys checked for the segment order (ascending within a segment, every segment above
-/// the ones numbered below it).
-fn spread_all(
-    list: &OrderedList,
+/// Every key of the bounds, visited batch after batch of at most `max_keys`, each batch's
+/// keys checked to ascend.
+fn batch_all(
+    list: &OrderedTree,
     lower: Bound<&[u8]>,
     upper: Bound<&[u8]>,
     max_keys: usize,
@@ -27,25 +26,23 @@ fn spread_all(
     let mut lower = lower.map(<[u8]>::to_vec);
     loop {
         let guard = epoch::pin();
-        let mut batch: Vec<(usize, Vec<u8>)> = Vec::new();
-        let end = list.visit_range_spread(
+        let mut batch: Vec<Vec<u8>> = Vec::new();
+        let end = list.visit_range_batch(
             lower.as_ref().map(Vec::as_slice),
             upper,
             max_keys,
             &guard,
-            |key, segment| batch.push((segment, key.to_vec())),
+            |key| batch.push(key.to_vec()),
         );
-        let mut by_segment = batch.clone();
-        by_segment.sort_by_key(|(segment, _)| *segment);
-        let in_order: Vec<&Vec<u8>> = by_segment.iter().map(|(_, key)| key).collect();
+        assert!(batch.len() <= max_keys.max(1), "a batch past its size");
         assert!(
-            in_order.windows(2).all(|pair| pair[0] < pair[1]),
-            "segments out of order"
+            batch.windows(2).all(|pair| pair[0] < pair[1]),
+            "keys out of order"
         );
-        out.extend(batch.into_iter().map(|(_, key)| key));
+        out.extend(batch);
         match end {
-            SpreadEnd::Done => return out,
-            SpreadEnd::Before(key) => {
+            BatchEnd::Done => return out,
+            BatchEnd::Before(key) => {
                 assert!(
                     out.iter().all(|seen| seen.as_slice() < key),
                     "past the stop"
@@ -61,10 +58,10 @@ fn number_key(i: u64) -> Vec<u8> {
 }
 
 #[test]
-fn spread_walks_visit_each_key_of_the_range_once() {
+fn batch_walks_visit_each_key_of_the_range_once() {
     let mut rng = fastrand::Rng::with_seed(25);
     for size in [0usize, 1, 3, 17, 400, 5000] {
-        let list = OrderedList::new();
+        let list = OrderedTree::with_fanout(3, 4);
         let guard = epoch::pin();
         let mut model = BTreeSet::new();
         while model.len() < size {
@@ -81,7 +78,7 @@ fn spread_walks_visit_each_key_of_the_range_once() {
             };
             let (lower, upper) = (bound(&mut rng), bound(&mut rng));
             let max_keys = [1, 4, 16, 1024][rng.usize(..4)];
-            let mut seen = spread_all(
+            let mut seen = batch_all(
                 &list,
                 lower.as_ref().map(Vec::as_slice),
                 upper.as_ref().map(Vec::as_slice),
@@ -109,9 +106,9 @@ fn spread_walks_visit_each_key_of_the_range_once() {
 }
 
 #[test]
-fn spread_walks_see_every_stable_key_once_while_a_writer_churns() {
+fn batch_walks_see_every_stable_key_once_while_a_writer_churns() {
     const KEYS: u64 = 4000;
-    let list = Arc::new(OrderedList::new());
+    let list = Arc::new(OrderedTree::with_fanout(3, 3));
     {
         let guard = epoch::pin();
         for i in (0..KEYS).step_by(2) {
@@ -146,7 +143,7 @@ fn spread_walks_see_every_stable_key_once_while_a_writer_churns() {
                     let high = low + rng.u64(..KEYS);
                     let (lower, upper) = (number_key(low), number_key(high));
                     let max_keys = [4, 64, 1024][rng.usize(..3)];
-                    let seen = spread_all(
+                    let seen = batch_all(
                         &list,
                         Bound::Included(&lower),
                         Bound::Excluded(&upper),

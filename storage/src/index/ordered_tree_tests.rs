@@ -1,5 +1,5 @@
-//! Tests of the two-way linked skip list: against a `BTreeSet` model (random inserts,
-//! removes, bounded walks both ways), node sizes, and a writer changing the list while
+//! Tests of the ordered-index B+-tree: against a `BTreeSet` model (random inserts,
+//! removes, bounded walks both ways), byte accounting, and a writer changing the tree while
 //! readers walk it (every walk ordered, complete for the keys present throughout it, made
 //! only of keys that were inserted).
 
@@ -43,7 +43,7 @@ fn within(key: &[u8], lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> bool {
 }
 
 fn walk(
-    list: &OrderedList,
+    list: &OrderedTree,
     lower: &Bound<Vec<u8>>,
     upper: &Bound<Vec<u8>>,
     reverse: bool,
@@ -66,10 +66,16 @@ fn walk(
 
 #[test]
 fn list_matches_a_btreeset_under_random_operations() {
-    for seed in 0..8 {
+    for seed in 0..12 {
         let mut rng = fastrand::Rng::with_seed(seed);
-        let list = OrderedList::new();
+        // Small nodes half the time, so few keys grow a deep tree.
+        let list = if seed % 2 == 0 {
+            OrderedTree::new()
+        } else {
+            OrderedTree::with_fanout(2 + seed as usize % 3, 3 + seed as usize % 2)
+        };
         let mut model = BTreeSet::new();
+        let mut bytes_now = 0usize;
         for _ in 0..4000 {
             let guard = epoch::pin();
             match rng.u8(..10) {
@@ -78,15 +84,15 @@ fn list_matches_a_btreeset_under_random_operations() {
                     let added = list.insert(&key, &guard);
                     assert_eq!(added.is_some(), model.insert(key.clone()), "insert {key:?}");
                     if let Some(bytes) = added {
-                        assert!(bytes >= NODE_HEADER_BYTES + 8 + key.len());
-                        assert!(bytes <= NODE_HEADER_BYTES + 8 * MAX_HEIGHT + key.len() + 7);
-                        assert_eq!(bytes % 8, 0);
+                        assert!(bytes >= key.len(), "a key grew the tree by {bytes}");
+                        bytes_now += bytes;
                     }
                 }
                 4..=6 => {
                     let key = random_key(&mut rng);
-                    let removed = list.remove(&key, &guard).is_some();
-                    assert_eq!(removed, model.remove(&key), "remove {key:?}");
+                    let removed = list.remove(&key, &guard);
+                    assert_eq!(removed.is_some(), model.remove(&key), "remove {key:?}");
+                    bytes_now -= removed.unwrap_or(0);
                 }
                 _ => {
                     let lower = random_bound(&mut rng);
@@ -114,7 +120,10 @@ fn list_matches_a_btreeset_under_random_operations() {
                 }
             }
             assert_eq!(list.len(), model.len());
+            // What inserts and removals reported is what the nodes hold.
+            assert_eq!(list.audit().0, bytes_now, "seed {seed}");
         }
+        assert!(model.is_empty() || list.audit().1 >= 1);
         let all = walk(
             &list,
             &Bound::Unbounded,
@@ -135,9 +144,74 @@ fn list_matches_a_btreeset_under_random_operations() {
     }
 }
 
+/// A deep tree grown, then emptied in random order: every removal gives back what it
+/// freed (roots collapse on the way), and the empty tree holds nothing.
+#[test]
+fn draining_a_deep_tree_gives_every_byte_back() {
+    for (seed, (leaf, inner)) in [(2, 3), (3, 3), (4, 5), (64, 64)].into_iter().enumerate() {
+        let mut rng = fastrand::Rng::with_seed(seed as u64);
+        let list = OrderedTree::with_fanout(leaf, inner);
+        let guard = epoch::pin();
+        let mut keys: Vec<Vec<u8>> = (0..3000u64).map(|i| i.to_be_bytes().to_vec()).collect();
+        rng.shuffle(&mut keys);
+        let mut bytes_now = 0;
+        for key in &keys {
+            bytes_now += list.insert(key, &guard).expect("a new key");
+        }
+        assert_eq!(list.audit().0, bytes_now);
+        assert!(list.audit().1 >= 2);
+        rng.shuffle(&mut keys);
+        for (step, key) in keys.iter().enumerate() {
+            bytes_now -= list.remove(key, &guard).expect("a present key");
+            if step % 25 == 0 {
+                assert_eq!(
+                    list.audit().0,
+                    bytes_now,
+                    "fanout {leaf}/{inner} step {step}"
+                );
+            }
+        }
+        assert_eq!((bytes_now, list.audit()), (0, (0, 0)));
+        assert!(list.is_empty());
+    }
+}
+
+/// Keys of up to 3,000 bytes, so leaves and inner nodes split by bytes, not by count.
+#[test]
+fn long_keys_split_nodes_by_bytes_and_the_bytes_add_up() {
+    for seed in 0..4 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let list = OrderedTree::new();
+        let mut model = BTreeSet::new();
+        let mut bytes_now = 0usize;
+        for step in 0..3000 {
+            let guard = epoch::pin();
+            let mut key = random_key(&mut rng);
+            key.extend(std::iter::repeat_n(7u8, [0, 10, 300, 3000][rng.usize(..4)]));
+            key.push(rng.u8(..));
+            if rng.u8(..3) < 2 {
+                let added = list.insert(&key, &guard);
+                assert_eq!(added.is_some(), model.insert(key.clone()));
+                bytes_now += added.unwrap_or(0);
+            } else {
+                let removed = list.remove(&key, &guard);
+                assert_eq!(removed.is_some(), model.remove(&key));
+                bytes_now -= removed.unwrap_or(0);
+            }
+            if step % 50 == 0 {
+                assert_eq!(list.audit().0, bytes_now, "seed {seed} step {step}");
+            }
+        }
+        assert_eq!(list.audit().0, bytes_now);
+        let unbounded = Bound::<Vec<u8>>::Unbounded;
+        let all = walk(&list, &unbounded, &unbounded, false, usize::MAX);
+        assert_eq!(all, model.iter().cloned().collect::<Vec<_>>());
+    }
+}
+
 #[test]
 fn empty_and_inverted_ranges_visit_nothing() {
-    let list = OrderedList::new();
+    let list = OrderedTree::new();
     let guard = epoch::pin();
     let unbounded = Bound::<Vec<u8>>::Unbounded;
     assert!(walk(&list, &unbounded, &unbounded, false, usize::MAX).is_empty());
@@ -161,25 +235,8 @@ fn empty_and_inverted_ranges_visit_nothing() {
 }
 
 #[test]
-fn towers_average_a_third_of_a_level_above_one() {
-    let list = OrderedList::new();
-    let guard = epoch::pin();
-    let mut extra = 0;
-    let entries = 20_000;
-    for i in 0..entries {
-        let key = (i as u64).to_be_bytes();
-        let bytes = list.insert(&key, &guard).expect("new key");
-        extra += bytes - NODE_HEADER_BYTES - 8 - key.len();
-    }
-    // 8 bytes a level beyond the first, 1/3 of a level on average: about 2.7 bytes.
-    let average = extra as f64 / entries as f64;
-    assert!((2.0..3.4).contains(&average), "{average}");
-    assert!(list.levels.load(Ordering::Relaxed) <= MAX_HEIGHT);
-}
-
-#[test]
 fn many_writers_are_serialized() {
-    let list = Arc::new(OrderedList::new());
+    let list = Arc::new(OrderedTree::new());
     let threads: Vec<_> = (0..4u64)
         .map(|t| {
             let list = Arc::clone(&list);
@@ -244,7 +301,7 @@ fn key_number(key: &[u8]) -> u64 {
 }
 
 fn reader_walks(
-    list: &OrderedList,
+    list: &OrderedTree,
     counter: &AtomicU64,
     done: &AtomicBool,
     seed: u64,
@@ -352,7 +409,7 @@ fn check_walk(walk: &Walk, history: &HashMap<u64, Vec<Life>>) {
 
 #[test]
 fn readers_walking_both_ways_see_ordered_complete_walks_while_a_writer_churns() {
-    let list = Arc::new(OrderedList::new());
+    let list = Arc::new(OrderedTree::with_fanout(4, 4));
     // Counter values: an insert takes one after linking its key, a remove one before
     // unlinking and one after, so a walk that began at or after an insert's value reaches
     // that key, a walk that ended below a remove's first value saw none of the removal,
