@@ -83,6 +83,9 @@ const RETIRED_RESERVE_MIN: usize = 64;
 /// How many retired headers ahead the deferred recycling asks for a header's cache line.
 const RECYCLE_PREFETCHED_AHEAD: usize = 8;
 
+/// The fewest retired headers whose recycling prefetches them.
+const RECYCLE_PREFETCHED_BATCH_MIN: u64 = 512;
+
 /// The most entries reserved up front (512 KiB).
 const RETIRED_RESERVE_MAX: usize = 1 << 16;
 
@@ -348,9 +351,12 @@ fn retire(table: &Table, unlinked: Vec<Shared<'_, Version>>, frozen: Vec<usize>,
     // box); a frozen header gives its payload up before it is recycled.
     unsafe {
         guard.defer_unchecked(move || {
-            // Each header is asked for a few ahead of its turn (they lie anywhere in memory).
+            // In a large batch each header is asked for a few ahead of its turn (they lie
+            // anywhere in memory, and a small batch's are still cached).
+            let prefetching = count >= RECYCLE_PREFETCHED_BATCH_MIN;
             let ahead = |list: &[usize], at: usize| {
-                if let Some(&header) = list.get(at + RECYCLE_PREFETCHED_AHEAD) {
+                let header = list.get(at + RECYCLE_PREFETCHED_AHEAD);
+                if let Some(&header) = header.filter(|_| prefetching) {
                     crate::prefetch::prefetch_read(header as *const Version);
                 }
             };

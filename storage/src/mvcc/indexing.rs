@@ -198,7 +198,11 @@ pub(super) fn chain_any(
 ) -> StorageResult<bool> {
     let schema = table.schema();
     chain_payloads_any(table, row, guard, |payload| {
-        schema.decode_columns_into(row, payload, wanted, buffer)?;
+        match wanted {
+            // Read no further than the last wanted column.
+            Some(wanted) => schema.decode_wanted_prefix_into(row, payload, wanted, buffer)?,
+            None => schema.decode_columns_into(row, payload, None, buffer)?,
+        }
         Ok(test(buffer))
     })
 }

@@ -106,8 +106,7 @@ impl Transaction {
             changes.iter().any(|(column, _)| columns.contains(column))
         });
         mark_index_columns(wanted, touched);
-        let decoded =
-            schema.decode_columns_into(row, old.payload(&guard), Some(wanted.as_slice()), previous);
+        let decoded = schema.decode_wanted_prefix_into(row, old.payload(&guard), wanted, previous);
         let indexed = match decoded {
             Err(error) => {
                 self.rollback_to(savepoint);
@@ -205,14 +204,12 @@ thread_local! {
 const INDEX_ROW_VALUES_KEPT_MAX: usize = 256;
 
 impl IndexRows {
-    /// Drops held texts and blobs, and gives back the buffers of a very wide table.
+    /// Gives back the buffers of a very wide table (a narrower one's values, one row's
+    /// worth, stay until the next update overwrites them).
     fn keep_small(&mut self) {
         if self.previous.capacity() > INDEX_ROW_VALUES_KEPT_MAX {
             *self = IndexRows::default();
-            return;
         }
-        self.previous.clear();
-        self.values.clear();
     }
 }
 

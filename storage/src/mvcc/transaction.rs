@@ -40,6 +40,10 @@ const _: () = assert!(EXACT_WATERMARK_EVERY.is_power_of_two());
 /// collection) prefetch a header: an update logs two per row, so eight rows ahead.
 const HEADERS_PREFETCHED_AHEAD: usize = 16;
 
+/// The fewest writes whose commit prefetches headers: a smaller commit's headers (64 KiB of
+/// cache lines at most) are still cached when it commits.
+const PREFETCHED_COMMIT_WRITES_MIN: usize = 1024;
+
 /// What a transaction reads: commits up to `read_ts`, plus its own writes (`txn_id`; 0 when
 /// it has not written yet, which matches no stamp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -630,11 +634,16 @@ impl Transaction {
     /// Stamps every written version with `ts`, publishes `ts` and ends the transaction.
     fn stamp_and_publish(&mut self, commit_lock: std::sync::MutexGuard<'_, ()>, ts: u64) {
         // One pass over the written headers: each is stamped and its bytes counted while in
-        // cache, the header some writes ahead asked for meanwhile (a large UPDATE's headers
-        // are far past the L2 cache by its commit).
+        // cache; a large commit asks for the header some writes ahead meanwhile (a large
+        // UPDATE's headers are far past the L2 cache by its commit).
         let mut bytes = TableBytes::default();
+        let prefetching = self.writes.len() >= PREFETCHED_COMMIT_WRITES_MIN;
         for (at, write) in self.writes.iter().enumerate() {
-            if let Some(ahead) = self.writes.get(at + HEADERS_PREFETCHED_AHEAD) {
+            if let Some(ahead) = self
+                .writes
+                .get(at + HEADERS_PREFETCHED_AHEAD)
+                .filter(|_| prefetching)
+            {
                 ahead.version.prefetch();
             }
             let version = write.version.get();
@@ -671,6 +680,7 @@ impl Transaction {
         } else {
             self.store.active.watermark_hint()
         };
+        let prefetching = self.writes.len() >= PREFETCHED_COMMIT_WRITES_MIN;
         let mut rest = &self.writes[..];
         while let Some(first) = rest.first() {
             let same_table = rest
@@ -684,7 +694,8 @@ impl Transaction {
                 .iter()
                 .enumerate()
                 .inspect(|(at, _)| {
-                    if let Some(ahead) = run.get(at + HEADERS_PREFETCHED_AHEAD) {
+                    let ahead = run.get(at + HEADERS_PREFETCHED_AHEAD);
+                    if let Some(ahead) = ahead.filter(|_| prefetching) {
                         ahead.version.prefetch();
                     }
                 })

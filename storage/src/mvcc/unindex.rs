@@ -84,14 +84,14 @@ pub(super) fn unindex_version(
             mark_index_columns(wanted, undecided.iter().map(|&at| &indexes[at]));
         }
     }
-    let wanted = Some(wanted.as_slice());
     // A payload that fails to decode keeps its entries: stale entries are harmless.
     if schema
-        .decode_columns_into(row, payload, wanted, collected)
+        .decode_wanted_prefix_into(row, payload, wanted, collected)
         .is_err()
     {
         return;
     }
+    let wanted = Some(wanted.as_slice());
     let collected = &*collected;
     if !raw {
         // An error leaves the undecided indexes to the keyed checks, which keep the
