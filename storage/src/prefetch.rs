@@ -1,6 +1,7 @@
 //! CPU prefetch hints: ask for a cache line some work before it is read, so the miss overlaps
 //! that work. Used by the scan's slot walk (headers and payloads ahead) and by inserts (the
-//! primary-key entry the probe will read, while the row is encoded).
+//! primary-key entry the probe will read, while the row is encoded), and by a commit's passes
+//! over the version headers it wrote (stamping, collection, recycling).
 
 /// Asks the CPU to bring the cache line at `address` in; a hint that reads nothing and never
 /// faults, whatever the address.

@@ -67,6 +67,7 @@ mod ttl;
 mod ttl_duration;
 mod unique_collate;
 mod update_clauses;
+mod update_snapshots;
 mod upsert_vs_sqlite;
 mod user_functions;
 mod value_features;

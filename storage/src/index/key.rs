@@ -79,6 +79,10 @@ impl IndexKey {
         if let Some(int) = inline_int(value) {
             return Some(IndexKey::Int(int));
         }
+        // NULL has no key (and no buffer is allocated to find that out).
+        if value.is_null() {
+            return None;
+        }
         // Every value whose encoding is the integer one (integers, integral reals,
         // booleans) takes the inline form, so equal values always make equal keys.
         let mut part = Vec::with_capacity(9);

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crossbeam_epoch::{self as epoch, Guard};
 
 use super::table::{RowId, Slot, Table};
-use super::transaction::{Transaction, WriteKind};
-use super::version::VERSION_HEADER_BYTES;
+use super::transaction::{Transaction, Write, WriteKind};
+use super::version::{Version, VERSION_HEADER_BYTES};
 
 /// What the visitor of `walk_from_hand` says about a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,32 +46,61 @@ fn visible_footprint_in(
     }
 }
 
+/// The net bytes a pass over the write log adds to each table's `live_bytes`, summed by
+/// runs of writes to one table (no allocation) and applied when the run moves on.
+#[derive(Default)]
+pub(super) struct TableBytes {
+    run: Option<(u32, i64)>,
+}
+
+impl TableBytes {
+    /// Counts `write` (whose version is `version`): a created version's bytes are added, a
+    /// claimed (ended) one's taken away.
+    #[inline]
+    pub(super) fn add(&mut self, tables: &[Arc<Table>], write: &Write, version: &Version) {
+        let bytes = version.footprint_bytes() as i64;
+        let delta = match write.kind {
+            WriteKind::Created => bytes,
+            WriteKind::Claimed => -bytes,
+        };
+        match &mut self.run {
+            Some((table, sum)) if *table == write.table => *sum += delta,
+            _ => {
+                self.apply_run(tables);
+                self.run = Some((write.table, delta));
+            }
+        }
+    }
+
+    /// Applies what is left (call after the pass).
+    pub(super) fn finish(mut self, tables: &[Arc<Table>]) {
+        self.apply_run(tables);
+    }
+
+    fn apply_run(&mut self, tables: &[Arc<Table>]) {
+        if let Some((table, sum)) = self.run.take() {
+            tables[table as usize].budget.apply_delta(sum);
+        }
+    }
+}
+
 impl Transaction {
     /// Adds each table's net change to its `live_bytes` (under the commit lock, so the count
     /// is exact for every published timestamp), and gives rows created in a table whose
-    /// reads mark rows their first mark.
+    /// reads mark rows their first mark. (A commit does the same in its stamping pass:
+    /// `TableBytes` and `mark_created_rows`.)
     pub(super) fn account_tables(&self) {
-        let mut pending: Option<(u32, i64)> = None;
+        let mut bytes = TableBytes::default();
         for write in &self.writes {
-            let version = write.version.get();
-            let bytes = version.footprint_bytes() as i64;
-            let delta = match write.kind {
-                WriteKind::Created => bytes,
-                WriteKind::Claimed => -bytes,
-            };
-            match &mut pending {
-                Some((table, sum)) if *table == write.table => *sum += delta,
-                _ => {
-                    if let Some((table, sum)) = pending.take() {
-                        self.tables[table as usize].budget.apply_delta(sum);
-                    }
-                    pending = Some((write.table, delta));
-                }
-            }
+            bytes.add(&self.tables, write, write.version.get());
         }
-        if let Some((table, sum)) = pending {
-            self.tables[table as usize].budget.apply_delta(sum);
-        }
+        bytes.finish(&self.tables);
+        self.mark_created_rows();
+    }
+
+    /// Gives the rows this transaction created in a table whose reads mark rows their first
+    /// mark.
+    pub(super) fn mark_created_rows(&self) {
         for (position, table) in self.tables.iter().enumerate() {
             let Some(marks) = table.budget.marks() else {
                 continue;

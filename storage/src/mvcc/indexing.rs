@@ -178,8 +178,11 @@ pub(super) fn chain_has_ordered_key(
     buffer: &mut Vec<Value>,
     wanted: Option<&[bool]>,
 ) -> StorageResult<bool> {
+    let Some(ordered) = index.ordered() else {
+        return Ok(false);
+    };
     chain_any(table, row, guard, buffer, wanted, |values| {
-        index.ordered_key_of(values).as_deref() == Some(encoded)
+        ordered.key_matches(index.columns(), values, encoded)
     })
 }
 
@@ -195,7 +198,11 @@ pub(super) fn chain_any(
 ) -> StorageResult<bool> {
     let schema = table.schema();
     chain_payloads_any(table, row, guard, |payload| {
-        schema.decode_columns_into(row, payload, wanted, buffer)?;
+        match wanted {
+            // Read no further than the last wanted column.
+            Some(wanted) => schema.decode_wanted_prefix_into(row, payload, wanted, buffer)?,
+            None => schema.decode_columns_into(row, payload, None, buffer)?,
+        }
         Ok(test(buffer))
     })
 }
@@ -239,12 +246,15 @@ fn concurrent_key_write(index: &SecondaryIndex) -> StorageError {
 /// Indexes the version just linked into slot `row` with `values`. `previous` is the row the
 /// version replaced (an update), whose keys are already indexed for this slot. Unique
 /// indexes are checked for a writer with `snapshot` (`None`: not checked).
+///
+/// `encoded` is scratch space for the ordered keys (its contents are replaced).
 pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
     table: &Table,
     row: RowId,
     values: &[V],
     previous: Option<&[Value]>,
     snapshot: Option<&Snapshot>,
+    encoded: &mut Vec<u8>,
 ) -> StorageResult<()> {
     // Pairs with the fence in `create_index`: either this load sees the new index, or the
     // population scan sees the version this writer linked before.
@@ -259,9 +269,11 @@ pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
     let guard = epoch::pin();
     let mut buffer = Vec::new();
     for index in indexes.iter() {
-        // The ordered entry, unless the replaced row already has it.
-        let ordered = index.ordered_key_of(values).filter(|encoded| {
-            previous.is_none_or(|old| index.ordered_key_of(old).as_ref() != Some(encoded))
+        // The ordered entry, unless the replaced row already has it (compared in place).
+        let ordered = index.ordered().filter(|entries| {
+            encoded.clear();
+            entries.encode_into(index.columns(), values, encoded);
+            previous.is_none_or(|old| !entries.key_matches(index.columns(), old, encoded))
         });
         let key = index
             .key_of(values)
@@ -270,7 +282,7 @@ pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
             continue;
         }
         let writer = index.map.lock_writer();
-        if let (Some(encoded), Some(entries)) = (&ordered, index.ordered()) {
+        if let Some(entries) = ordered {
             entries.insert(encoded, row, &guard);
         }
         let Some(key) = key else {

@@ -110,6 +110,11 @@ impl HeaderCache {
                 self.spare.pop().unwrap_or_else(Box::new_uninit)
             }
         };
+        // The next write's header is asked for now: recycled headers lie anywhere in memory,
+        // and writing into one that is not cached waits for its line.
+        if let Some(next) = self.spare.last() {
+            crate::prefetch::prefetch_read(next.as_ptr());
+        }
         let raw = Box::into_raw(header);
         // SAFETY: `raw` is a live, exclusively owned allocation for a `Version` (from
         // `Box::into_raw`); writing initialises it, after which it is a valid

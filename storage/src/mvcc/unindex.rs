@@ -16,7 +16,7 @@ use crate::index::SecondaryIndex;
 use crate::row::identical_columns;
 use crate::value::Value;
 
-use super::indexing::{chain_any, chain_has_key, chain_has_ordered_key, chain_payloads_any};
+use super::indexing::{chain_any, chain_payloads_any};
 use super::table::{RowId, Table};
 use super::version::Version;
 
@@ -32,6 +32,10 @@ pub(super) struct UnindexBuffers {
     wanted: Vec<bool>,
     /// Which of them a remaining version holds identically.
     identical: Vec<bool>,
+    /// The unlinked version's ordered key in the index being decided.
+    encoded: Vec<u8>,
+    /// The positions of the indexes whose entries are still undecided.
+    undecided: Vec<usize>,
 }
 
 /// Removes the entries of `version` (just unlinked from slot `row`, still alive under
@@ -50,19 +54,23 @@ pub(super) fn unindex_version(
         chain,
         wanted,
         identical,
+        encoded,
+        undecided,
     } = buffers;
     wanted.clear();
     wanted.resize(schema.types.len(), false);
     mark_index_columns(wanted, indexes.iter());
     let payload = version.payload(guard);
-    let mut undecided: Vec<&Arc<SecondaryIndex>> = indexes.iter().collect();
+    undecided.clear();
+    undecided.extend(0..indexes.len());
+    let columns_of = |at: &usize| indexes[*at].columns();
     // A table that grew columns has payloads of several layouts: compared decoded below.
     let raw = schema.added.is_empty();
     if raw {
         // An error (a malformed payload) leaves the indexes to the keyed checks.
         let _ = chain_payloads_any(table, row, guard, |other| {
             if identical_columns(&schema.types, payload, other, wanted, identical).is_some() {
-                undecided.retain(|index| !index.columns().iter().all(|&c| identical[c]));
+                undecided.retain(|at| !columns_of(at).iter().all(|&c| identical[c]));
             }
             Ok(undecided.is_empty())
         });
@@ -73,40 +81,59 @@ pub(super) fn unindex_version(
             // Only the undecided indexes' columns are decoded (a text column of an index
             // kept above is not copied out, here or from the chain below).
             wanted.fill(false);
-            mark_index_columns(wanted, undecided.iter().copied());
+            mark_index_columns(wanted, undecided.iter().map(|&at| &indexes[at]));
         }
     }
-    let wanted = Some(wanted.as_slice());
     // A payload that fails to decode keeps its entries: stale entries are harmless.
     if schema
-        .decode_columns_into(row, payload, wanted, collected)
+        .decode_wanted_prefix_into(row, payload, wanted, collected)
         .is_err()
     {
         return;
     }
+    let wanted = Some(wanted.as_slice());
     let collected = &*collected;
     if !raw {
         // An error leaves the undecided indexes to the keyed checks, which keep the
         // entries of a chain that fails to decode.
         let _ = chain_any(table, row, guard, chain, wanted, |values| {
-            undecided.retain(|index| !same_column_values(index.columns(), collected, values));
+            undecided.retain(|at| !same_column_values(columns_of(at), collected, values));
             undecided.is_empty()
         });
     }
-    for index in undecided {
-        if let Some(ordered) = index.ordered() {
-            let encoded = ordered.encode(index.columns(), collected);
-            let _writer = index.map.lock_writer();
-            let kept = chain_has_ordered_key(table, row, index, &encoded, guard, chain, wanted);
-            if let Ok(false) = kept {
-                ordered.remove(&encoded, row, guard);
-            }
-        }
-        let Some(key) = index.key_of(collected) else {
+    for index in undecided.iter().map(|&at| &indexes[at]) {
+        // The unlinked version's ordered key and hash key (a NULL part: no hash entry).
+        let ordered = index.ordered().inspect(|ordered| {
+            encoded.clear();
+            ordered.encode_into(index.columns(), collected, encoded);
+        });
+        let key = index.key_of(collected);
+        if ordered.is_none() && key.is_none() {
             continue;
-        };
+        }
+        // One walk of the chain under the writer lock decides both entries: a key some
+        // remaining version has (compared in place, no key built for the ordered one) stays.
         let writer = index.map.lock_writer();
-        if let Ok(false) = chain_has_key(table, row, index, &key, guard, chain, wanted) {
+        let mut ordered_kept = ordered.is_none();
+        let mut key_kept = key.is_none();
+        let walked = chain_any(table, row, guard, chain, wanted, |values| {
+            if !ordered_kept {
+                ordered_kept =
+                    ordered.is_some_and(|o| o.key_matches(index.columns(), values, encoded));
+            }
+            if !key_kept {
+                key_kept = index.key_of(values) == key;
+            }
+            ordered_kept && key_kept
+        });
+        // A chain that fails to decode keeps both entries: stale entries are harmless.
+        if walked.is_err() {
+            continue;
+        }
+        if let (Some(ordered), false) = (ordered, ordered_kept) {
+            ordered.remove(encoded, row, guard);
+        }
+        if let (Some(key), false) = (key, key_kept) {
             writer.remove(&key, row);
         }
     }

@@ -151,6 +151,28 @@ impl TableSchema {
         }
         Ok(())
     }
+
+    /// `decode_columns_into` of the `wanted` columns that reads no further into the payload
+    /// than the last of them (`row::decode_wanted_prefix_into`; a table that grew columns
+    /// decodes as `decode_columns_into` does).
+    pub fn decode_wanted_prefix_into(
+        &self,
+        row: u64,
+        bytes: &[u8],
+        wanted: &[bool],
+        values: &mut Vec<Value>,
+    ) -> StorageResult<()> {
+        if !self.added.is_empty() {
+            return self.decode_columns_into(row, bytes, Some(wanted), values);
+        }
+        super::decode_wanted_prefix_into(&self.types, bytes, wanted, values)?;
+        if let Some(key) = self.integer_key_column() {
+            if super::is_wanted(Some(wanted), key) {
+                fill_left_out_key(key, row, values);
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

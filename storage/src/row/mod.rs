@@ -212,6 +212,31 @@ pub fn decode_columns_into(
     }
 }
 
+/// `decode_columns_into` of the columns `wanted` marks that reads the payload only as far
+/// as the last of them: the later columns read NULL and their bytes are not looked at (nor
+/// is the payload's end checked). For the index upkeep of an update or a collection, which
+/// needs a few columns of payloads stored whole already.
+pub fn decode_wanted_prefix_into(
+    types: &[DataType],
+    bytes: &[u8],
+    wanted: &[bool],
+    values: &mut Vec<Value>,
+) -> StorageResult<()> {
+    if types.len() > STACK_STEPS_MAX {
+        return decode_columns_into(types, bytes, Some(wanted), values);
+    }
+    let walked = wanted
+        .iter()
+        .rposition(|&wanted| wanted)
+        .map_or(0, |last| last + 1)
+        .min(types.len());
+    let mut steps = [Step::SkipVarint; STACK_STEPS_MAX];
+    for (column, (slot, &column_type)) in steps.iter_mut().zip(types).enumerate() {
+        *slot = Step::new(column_type, is_wanted(Some(wanted), column));
+    }
+    reader::decode_steps_until(&steps[..types.len()], walked, bytes, values)
+}
+
 /// Columns up to which `decode_columns_into` needs no allocation for its steps.
 const STACK_STEPS_MAX: usize = 64;
 

@@ -354,3 +354,45 @@ fn checked_decode_stops_at_the_first_failing_stage() {
         .decode_checked(0, &bytes[..3], &mut buffer, &stops, |_, _| true)
         .is_err());
 }
+
+/// `decode_wanted_prefix_into` gives what `decode_columns_into` gives for every mask, into
+/// a buffer holding another row's values, and reads nothing past the last wanted column: a
+/// payload cut short after it still decodes (the whole-row decode reports it). Fails if a
+/// column past the last wanted one is read, or a wanted one is missed or left stale.
+#[test]
+fn wanted_prefix_decodes_the_wanted_columns_and_stops_after_the_last() {
+    let types = vec![
+        DataType::Integer,
+        DataType::Text,
+        DataType::Real,
+        DataType::Any,
+        DataType::Text,
+    ];
+    let row = vec![
+        Value::Integer(-9),
+        Value::Text("ab".into()),
+        Value::Null,
+        Value::Real(0.5),
+        Value::Text("tail".into()),
+    ];
+    let bytes = encode(&types, &row).unwrap();
+    let stale = vec![Value::Text("stale".into()); types.len()];
+    for mask in 0u32..(1 << types.len()) {
+        let wanted: Vec<bool> = (0..types.len()).map(|c| mask & (1 << c) != 0).collect();
+        let mut whole = stale.clone();
+        decode_columns_into(&types, &bytes, Some(&wanted), &mut whole).unwrap();
+        let mut prefix = stale.clone();
+        decode_wanted_prefix_into(&types, &bytes, &wanted, &mut prefix).unwrap();
+        assert_eq!(prefix, whole, "mask {mask:05b}");
+    }
+    // Cut inside the last column: only a decode that stops before it succeeds.
+    let cut = &bytes[..bytes.len() - 2];
+    let up_to_any = [true, false, false, true, false];
+    let mut values = Vec::new();
+    decode_wanted_prefix_into(&types, cut, &up_to_any, &mut values).unwrap();
+    assert_eq!(values[3], Value::Real(0.5));
+    assert_eq!(values[4], Value::Null);
+    assert!(decode_columns_into(&types, cut, Some(&up_to_any), &mut values).is_err());
+    let with_tail = [false, false, false, false, true];
+    assert!(decode_wanted_prefix_into(&types, cut, &with_tail, &mut values).is_err());
+}
