@@ -39,6 +39,7 @@ use std::sync::{Mutex, PoisonError};
 use crossbeam_epoch::Guard;
 
 use super::entry_key::Probe;
+use crate::prefetch::prefetch_read;
 
 #[path = "ordered_list_spread.rs"]
 mod spread;
@@ -237,6 +238,15 @@ impl OrderedList {
         let mut rejected: NodePtr = ptr::null_mut();
         for level in (0..self.levels.load(Ordering::Acquire)).rev() {
             loop {
+                if level > 0 {
+                    // The first node one level down, should `pred` stay the last before
+                    // the key here: its miss overlaps the one of `next` below, where a
+                    // walk would otherwise wait on each node of the path in turn.
+                    // SAFETY: as below (`pred`'s tower reaches `level`, so `level - 1`);
+                    // the loaded pointer is only a hint, never dereferenced here.
+                    let down = unsafe { self.link(pred, level - 1) }.load(Ordering::Relaxed);
+                    prefetch_read(down);
+                }
                 // SAFETY: `pred` is null or a node reached through links at `level` or
                 // above, so its tower reaches `level`; it is live because the caller is
                 // pinned (see the module comment) or is the writer.
