@@ -4,8 +4,8 @@
 //! must match. Covers a source that reads the table written (rows past the clustered
 //! keys, far past them, and onto existing keys), REPLACE that deletes rows holding a unique
 //! index's key as well as the primary key, IGNORE, a statement failing midway (its rows
-//! undone), a rolled-back transaction, column lists in another order, and bursts of rows
-//! inserted and deleted again round after round.
+//! undone), a rolled-back transaction, column lists in another order, a composite primary
+//! key, and bursts of rows inserted and deleted again round after round.
 
 use ember::{Database, Value};
 
@@ -16,6 +16,8 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX t_a ON t(a)",
     "CREATE UNIQUE INDEX t_s ON t(s)",
     "CREATE TABLE u(id INTEGER PRIMARY KEY, t_id INTEGER, x REAL)",
+    "CREATE TABLE k(x TEXT, y INTEGER, v INTEGER, w TEXT, PRIMARY KEY (x, y))",
+    "CREATE UNIQUE INDEX k_w ON k(w)",
 ];
 
 /// Statements run in order on both engines; each leaves state the next ones read.
@@ -50,6 +52,18 @@ const STATEMENTS: &[&str] = &[
      ON CONFLICT DO NOTHING RETURNING id, x",
     "INSERT OR REPLACE INTO u SELECT id, id * 5, 1.5 FROM t WHERE id BETWEEN 125 AND 145 \
      RETURNING id, t_id, x",
+    // A composite primary key and a unique index: REPLACE over either, both, and neither.
+    "INSERT INTO k SELECT 'x' || (id % 7), id, a, 'w' || id FROM t WHERE id BETWEEN 1 AND 60",
+    "INSERT OR REPLACE INTO k SELECT 'x' || (id % 7), id, a + 100, 'v' || id FROM t \
+     WHERE id BETWEEN 50 AND 70",
+    "INSERT OR REPLACE INTO k SELECT 'x' || (id % 7), id + 1, 0, 'w' || id FROM t \
+     WHERE id BETWEEN 5 AND 15",
+    "INSERT OR REPLACE INTO k VALUES ('x3', 3, 9, 'v55'), ('x0', 1000, 9, NULL), \
+     ('x0', 1000, 10, NULL)",
+    "REPLACE INTO k(y, x) SELECT y, x FROM k WHERE v = 9",
+    "BEGIN",
+    "INSERT OR REPLACE INTO k SELECT x, y, -v, w FROM k WHERE y < 30",
+    "ROLLBACK",
     // An index range deleted and put back.
     "CREATE TABLE keep AS SELECT * FROM t WHERE a BETWEEN 3 AND 5",
     "DELETE FROM t WHERE a BETWEEN 3 AND 5",
@@ -69,6 +83,8 @@ const CHECKS: &[&str] = &[
     "SELECT a, count(*), sum(id) FROM t WHERE a BETWEEN -100000 AND 100000 GROUP BY a \
      ORDER BY a",
     "SELECT id, t_id, x FROM u ORDER BY id",
+    "SELECT x, y, v, w FROM k ORDER BY x, y",
+    "SELECT w, x, y FROM k WHERE w >= '' ORDER BY w",
 ];
 
 fn ember_rows(conn: &ember::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
