@@ -29,6 +29,7 @@ mod gc;
 mod in_lookups;
 mod index_range_count;
 mod indexes;
+mod insert_select_vs_sqlite;
 mod isolation;
 mod join_answers;
 mod json;

@@ -38,7 +38,7 @@ use super::key::IndexKey;
 use super::primary::{
     entry_holds, inline_word, live_entries_of, rebuilt_capacity, retire_vacant_boxed_keys, Entries,
     Entry, BOXED_KEY, EMPTY, INITIAL_CAPACITY, LOAD_SIXTEENTHS_MAX,
-    SHRINK_BELOW_SIXTEENTHS_INVERSE, TOMBSTONE,
+    SHRINK_BELOW_SIXTEENTHS_INVERSE, SHRINK_FLOOR, TOMBSTONE,
 };
 use crate::slab::MemoryAccount;
 
@@ -450,7 +450,7 @@ impl HashIndex {
             self.live.store(live, Ordering::Relaxed);
             // Mostly deleted: give the array's memory back.
             let capacity = entries.slots().len();
-            if live * SHRINK_BELOW_SIXTEENTHS_INVERSE < capacity && capacity > INITIAL_CAPACITY {
+            if live * SHRINK_BELOW_SIXTEENTHS_INVERSE < capacity && capacity > SHRINK_FLOOR {
                 self.rebuild_locked(&guard);
             }
         }

@@ -127,7 +127,7 @@ impl OrderedEntries {
     /// Adds the entry (`encoded`, `row`) unless present. The caller holds the owning
     /// index's writer lock. Returns whether it was added.
     pub(crate) fn insert(&self, encoded: &[u8], row: u64, guard: &Guard) -> bool {
-        let Some(bytes) = self.list.insert(&entry_key(encoded, row), guard) else {
+        let Some(bytes) = with_entry_key(encoded, row, |key| self.list.insert(key, guard)) else {
             return false;
         };
         let bytes = bytes as u64;
@@ -141,7 +141,7 @@ impl OrderedEntries {
     /// Removes the entry (`encoded`, `row`) if present. The caller holds the owning index's
     /// writer lock. Returns whether it was there.
     pub(crate) fn remove(&self, encoded: &[u8], row: u64, guard: &Guard) -> bool {
-        let Some(bytes) = self.list.remove(&entry_key(encoded, row), guard) else {
+        let Some(bytes) = with_entry_key(encoded, row, |key| self.list.remove(key, guard)) else {
             return false;
         };
         let bytes = bytes as u64;
@@ -206,12 +206,26 @@ impl Drop for OrderedEntries {
     }
 }
 
-/// An entry key: the encoded key, then the row id big-endian.
-fn entry_key(encoded: &[u8], row: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(encoded.len() + ROW_ID_BYTES);
-    out.extend_from_slice(encoded);
-    out.extend_from_slice(&row.to_be_bytes());
-    out
+/// Longest entry key built on the stack (longer ones, long texts, go to the heap).
+const STACK_ENTRY_KEY_BYTES: usize = 120;
+
+/// Runs `use_key` on the entry key of (`encoded`, `row`): the encoded key, then the row id
+/// big-endian. Built on the stack when short, as most are: every insert and removal of an
+/// entry builds one, and a heap buffer cost a malloc and a free each time.
+#[inline]
+fn with_entry_key<R>(encoded: &[u8], row: u64, use_key: impl FnOnce(&[u8]) -> R) -> R {
+    let len = encoded.len() + ROW_ID_BYTES;
+    if len <= STACK_ENTRY_KEY_BYTES {
+        let mut buffer = [0u8; STACK_ENTRY_KEY_BYTES];
+        buffer[..encoded.len()].copy_from_slice(encoded);
+        buffer[encoded.len()..len].copy_from_slice(&row.to_be_bytes());
+        use_key(&buffer[..len])
+    } else {
+        let mut key = Vec::with_capacity(len);
+        key.extend_from_slice(encoded);
+        key.extend_from_slice(&row.to_be_bytes());
+        use_key(&key)
+    }
 }
 
 /// An entry key's encoded key and row id.

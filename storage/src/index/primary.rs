@@ -69,6 +69,12 @@ pub(super) const LOAD_SIXTEENTHS_MAX: usize = 13;
 /// (`PrimaryIndex::remove`).
 pub(super) const SHRINK_BELOW_SIXTEENTHS_INVERSE: usize = 16;
 
+/// Arrays of at most this many entries (16 KB) never shrink: a burst of keys inserted and
+/// removed again (a batch of rows deleted after use, a queue) would otherwise rebuild the
+/// array twice per round, growing and shrinking, each time a fresh zeroed allocation (which
+/// also makes the allocator consolidate its free lists).
+pub(super) const SHRINK_FLOOR: usize = 1024;
+
 /// Bytes of one entry (key word + row word).
 pub const PRIMARY_ENTRY_BYTES: u64 = size_of::<Entry>() as u64;
 
@@ -341,7 +347,7 @@ impl PrimaryIndex {
         let live = self.live.load(Ordering::Relaxed) - 1;
         self.live.store(live, Ordering::Relaxed);
         // Mostly deleted (expired, evicted, a table emptied): give the array's memory back.
-        if live * SHRINK_BELOW_SIXTEENTHS_INVERSE < entries.len && entries.len > INITIAL_CAPACITY {
+        if live * SHRINK_BELOW_SIXTEENTHS_INVERSE < entries.len && entries.len > SHRINK_FLOOR {
             self.rebuild_locked(&guard);
         }
         true
@@ -414,7 +420,7 @@ pub(super) fn rebuilt_capacity(live: usize, mut capacity: usize) -> usize {
     // half: after a shrink the array is 13/64 to 13/32 full, far from both the growth
     // limit (13/16) and the next shrink (1/16), so deletes and inserts cannot make it
     // rebuild back and forth.
-    while capacity > INITIAL_CAPACITY
+    while capacity > SHRINK_FLOOR
         && live * SHRINK_BELOW_SIXTEENTHS_INVERSE < capacity
         && live * 64 <= capacity * LOAD_SIXTEENTHS_MAX
     {
@@ -526,265 +532,5 @@ impl Drop for PrimaryIndex {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text(s: &str) -> IndexKey {
-        IndexKey::Bytes(s.as_bytes().to_vec().into())
-    }
-
-    #[test]
-    fn insert_get_and_grow_with_int_and_boxed_keys() {
-        let index = PrimaryIndex::with_account(None);
-        for i in 0..20_000i64 {
-            let (row, inserted) = index.get_or_insert_with(&IndexKey::Int(i), || i as u64 * 3);
-            assert!(inserted);
-            assert_eq!(row, i as u64 * 3);
-            let (row, inserted) = index.get_or_insert_with(&text(&format!("k{i}")), || 7);
-            assert!(inserted);
-            assert_eq!(row, 7);
-        }
-        assert_eq!(index.len(), 40_000);
-        for i in 0..20_000i64 {
-            assert_eq!(index.get(&IndexKey::Int(i)), Some(i as u64 * 3));
-            assert_eq!(index.get(&text(&format!("k{i}"))), Some(7));
-            assert_eq!(
-                index.get_or_insert_with(&IndexKey::Int(i), || 1),
-                (i as u64 * 3, false)
-            );
-        }
-        assert_eq!(index.get(&IndexKey::Int(-1)), None);
-        assert_eq!(index.get(&text("nope")), None);
-    }
-
-    #[test]
-    fn removed_keys_stay_vacant_until_rebuilds_purge_them() {
-        let account = Arc::new(MemoryAccount::new());
-        let index = PrimaryIndex::with_account(Some(Arc::clone(&account)));
-        // Insert and remove many keys: without purging, vacant entries would fill the array.
-        for round in 0..50i64 {
-            for i in 0..1000i64 {
-                let key = if i % 2 == 0 {
-                    IndexKey::Int(round * 1000 + i)
-                } else {
-                    text(&format!("{round}/{i}"))
-                };
-                index.get_or_insert_with(&key, || EntryRow::MAX);
-                assert!(!index.remove(&key, 5), "a different row does not match");
-                assert!(index.remove(&key, EntryRow::MAX));
-                assert!(!index.remove(&key, EntryRow::MAX));
-                assert_eq!(index.get(&key), None);
-            }
-        }
-        assert_eq!(index.len(), 0);
-        // SAFETY: test only: reads the current array's length under a pin.
-        let capacity = unsafe { index.entries.load(Ordering::Acquire, &epoch::pin()).deref() }
-            .slots()
-            .len();
-        assert_eq!(
-            capacity, INITIAL_CAPACITY,
-            "vacant entries were purged, not grown over"
-        );
-        drop(index);
-        assert_eq!(account.stats().index_bytes, 0);
-    }
-
-    /// A key deleted and reinserted round after round takes its vacant entry back: used
-    /// entries stay as they were (one dead entry per round would lengthen its probes).
-    #[test]
-    fn reinserted_keys_take_their_vacant_entries_back() {
-        let index = PrimaryIndex::with_account(None);
-        let keys: Vec<IndexKey> = (0..500).map(|i| text(&format!("s{i}"))).collect();
-        let keys: Vec<IndexKey> = keys
-            .into_iter()
-            .chain((0..500).map(IndexKey::Int))
-            .collect();
-        for (row, key) in keys.iter().enumerate() {
-            index.get_or_insert_with(key, || row as u64);
-        }
-        for round in 1..=300u64 {
-            for (row, key) in keys.iter().enumerate().step_by(10) {
-                assert!(index.remove(key, row as u64 + (round - 1) * 1_000));
-                assert_eq!(index.get(key), None, "a vacant key has no row");
-                let row = row as u64 + round * 1_000;
-                assert_eq!(index.get_or_insert_with(key, || row), (row, true));
-            }
-            assert_eq!(index.used.load(Ordering::Relaxed), 1_000, "round {round}");
-        }
-        assert_eq!(index.len(), 1_000);
-        assert_eq!(index.get(&text("s10")), Some(10 + 300 * 1_000));
-        assert_eq!(index.get(&text("s11")), Some(11));
-    }
-
-    #[test]
-    fn an_array_emptied_by_removes_shrinks_and_keeps_its_keys() {
-        let account = Arc::new(MemoryAccount::new());
-        let index = PrimaryIndex::with_account(Some(Arc::clone(&account)));
-        let capacity = || {
-            // SAFETY: test only: reads the current array's length under a pin.
-            unsafe { index.entries.load(Ordering::Acquire, &epoch::pin()).deref() }.len
-        };
-        for i in 0..200_000i64 {
-            index.get_or_insert_with(&IndexKey::Int(i), || i as u64);
-        }
-        let full = capacity();
-        let full_bytes = account.stats().index_bytes;
-        // Remove all but every 1000th key: the array shrinks on the way down, never below
-        // what the survivors need, and every survivor stays found.
-        let mut last = full;
-        for i in 0..200_000i64 {
-            if i % 1000 != 0 {
-                assert!(index.remove(&IndexKey::Int(i), i as u64));
-            }
-            let (live, len) = (index.len(), capacity());
-            assert!(len <= last || len == INITIAL_CAPACITY, "{last} -> {len}");
-            assert!(live * 16 <= len * LOAD_SIXTEENTHS_MAX, "{live} in {len}");
-            last = len;
-        }
-        assert_eq!(index.len(), 200);
-        assert!(capacity() <= 200 * 16, "200 keys in {} entries", capacity());
-        assert!(
-            account.stats().index_bytes * 100 < full_bytes,
-            "memory given back"
-        );
-        for i in 0..200_000i64 {
-            let expected = (i % 1000 == 0).then_some(i as u64);
-            assert_eq!(index.get(&IndexKey::Int(i)), expected, "key {i}");
-        }
-        // Growing again from there works as from new.
-        for i in 0..200_000i64 {
-            if i % 1000 != 0 {
-                index.get_or_insert_with(&IndexKey::Int(i), || i as u64);
-            }
-        }
-        assert_eq!((index.len(), capacity()), (200_000, full));
-        for i in (0..200_000i64).step_by(997) {
-            assert_eq!(index.get(&IndexKey::Int(i)), Some(i as u64));
-        }
-    }
-
-    #[test]
-    fn a_full_array_doubles_once() {
-        // Every rebuild of a growing index doubles the array (never more), so it is always
-        // at least 13/32 full past the first array, and every key stays found.
-        let index = PrimaryIndex::with_account(None);
-        let capacity = || {
-            // SAFETY: test only: reads the current array's length under a pin.
-            unsafe { index.entries.load(Ordering::Acquire, &epoch::pin()).deref() }.len
-        };
-        let mut last = capacity();
-        for i in 0..100_000i64 {
-            index.get_or_insert_with(&IndexKey::Int(i * 7919), || i as u64);
-            let (live, len) = (index.len(), capacity());
-            assert!(len == last || len == last * 2, "{last} -> {len}");
-            assert!(live * 16 <= len * LOAD_SIXTEENTHS_MAX, "{live} in {len}");
-            assert!(
-                len == INITIAL_CAPACITY || live * 32 >= len * 13,
-                "{live} in {len}"
-            );
-            last = len;
-        }
-        for i in 0..100_000i64 {
-            assert_eq!(index.get(&IndexKey::Int(i * 7919)), Some(i as u64));
-        }
-    }
-
-    #[test]
-    fn racing_writers_agree_on_one_row_per_key() {
-        // Four writers insert overlapping keys (every key by two of them) through many
-        // rebuilds: each key is inserted once, and every writer gets the winner's row.
-        let index = Arc::new(PrimaryIndex::with_account(None));
-        let writers: Vec<_> = (0..4u64)
-            .map(|writer| {
-                let index = Arc::clone(&index);
-                std::thread::spawn(move || {
-                    let mut inserted = 0u64;
-                    let mut seen = Vec::new();
-                    for i in 0..20_000i64 {
-                        let key = i + (writer as i64 / 2) * 20_000;
-                        let row = (i as u64) * 8 + writer;
-                        let (got, created) = index.get_or_insert_with(&IndexKey::Int(key), || row);
-                        inserted += u64::from(created);
-                        assert!(!created || got == row);
-                        seen.push((key, got));
-                    }
-                    (inserted, seen)
-                })
-            })
-            .collect();
-        let mut inserted = 0;
-        let mut rows = std::collections::HashMap::new();
-        for writer in writers {
-            let (count, seen) = writer.join().unwrap();
-            inserted += count;
-            for (key, row) in seen {
-                assert_eq!(*rows.entry(key).or_insert(row), row, "key {key}");
-            }
-        }
-        assert_eq!(inserted, 40_000);
-        assert_eq!(index.len(), 40_000);
-        for (key, row) in rows {
-            assert_eq!(index.get(&IndexKey::Int(key)), Some(row));
-        }
-    }
-
-    #[test]
-    fn concurrent_readers_see_every_published_key_through_rebuilds() {
-        // Readers probe while the writer inserts (rebuilding the array many times) and
-        // removes boxed keys (kept vacant, freed after the epoch once a rebuild drops them)
-        // and takes one key's vacant entry back each round: a reader must never see a wrong row,
-        // and a key it saw inserted must stay found (ids only grow).
-        let index = Arc::new(PrimaryIndex::with_account(None));
-        let published = Arc::new(AtomicU64::new(0));
-        let writer = {
-            let index = Arc::clone(&index);
-            let published = Arc::clone(&published);
-            std::thread::spawn(move || {
-                for i in 0..30_000i64 {
-                    index.get_or_insert_with(&IndexKey::Int(i), || i as u64);
-                    let scratch = text(&format!("scratch{i}"));
-                    index.get_or_insert_with(&scratch, || EntryRow::MAX);
-                    assert!(index.remove(&scratch, EntryRow::MAX));
-                    // One key emptied and refilled every round: vacant, then live again.
-                    let again = 1_000_000 + i as u64;
-                    index.get_or_insert_with(&text("again"), || again);
-                    assert!(index.remove(&text("again"), again));
-                    index.get_or_insert_with(&text(&format!("t{i}")), || i as u64 + 1);
-                    published.store(i as u64 + 1, Ordering::Release);
-                }
-            })
-        };
-        let readers: Vec<_> = (0..3)
-            .map(|_| {
-                let index = Arc::clone(&index);
-                let published = Arc::clone(&published);
-                std::thread::spawn(move || {
-                    let mut probes = 0u64;
-                    loop {
-                        let done = published.load(Ordering::Acquire);
-                        for i in (0..done).rev().take(64) {
-                            let i = i as i64;
-                            assert_eq!(index.get(&IndexKey::Int(i)), Some(i as u64));
-                            assert_eq!(index.get(&text(&format!("t{i}"))), Some(i as u64 + 1));
-                            if let Some(row) = index.get(&text(&format!("scratch{i}"))) {
-                                assert_eq!(row, EntryRow::MAX, "only the placeholder row");
-                            }
-                            if let Some(row) = index.get(&text("again")) {
-                                assert!((1_000_000..1_030_000).contains(&row), "{row}");
-                            }
-                            probes += 1;
-                        }
-                        if done == 30_000 {
-                            return probes;
-                        }
-                    }
-                })
-            })
-            .collect();
-        writer.join().unwrap();
-        for reader in readers {
-            assert!(reader.join().unwrap() > 0);
-        }
-        assert_eq!(index.len(), 60_000);
-    }
-}
+#[path = "primary_tests.rs"]
+mod tests;

@@ -13,11 +13,13 @@ use crate::expr::TransactionTime;
 use crate::plan::OnConflict;
 
 /// Inserts `row` (already checked against the column types); false when IGNORE skipped it.
-/// The first attempt is the whole cost of a row without a conflict; `settle_conflict`
-/// handles the rest. `time` is the transaction's time for row expiry: a key held by an
-/// expired row (`expire_at` or `ttl`, not yet swept) is free, the row deleted first. In a
-/// table with `ttl`, the row's hidden write-time column is set to that time here, the one
-/// place every INSERT path passes (`stamp_write_time`).
+/// The first attempt is the whole cost of a row without a conflict (REPLACE deletes the
+/// primary key's holder before it); `settle_conflict` handles the rest. `time` is the
+/// transaction's time for row expiry: a key held by an expired row (`expire_at` or `ttl`,
+/// not yet swept) is free, the row deleted first. In a table with `ttl`, the row's hidden
+/// write-time column is set to that time here, the one place every INSERT path passes
+/// (`stamp_write_time`). Inlined: it is every INSERT's per-row path.
+#[inline]
 pub fn insert_row<V: Borrow<Value>>(
     txn: &mut Transaction,
     table: &TableDef,
@@ -25,6 +27,9 @@ pub fn insert_row<V: Borrow<Value>>(
     (on_conflict, time): (OnConflict, Option<&TransactionTime>),
     map_error: impl Fn(StorageError) -> crate::Error,
 ) -> Result<bool> {
+    if on_conflict == OnConflict::Replace {
+        delete_key_holder(txn, table, row)?;
+    }
     if let Some(column) = table.write_time_column() {
         return insert_stamped(txn, table, row, (on_conflict, time), map_error, column);
     }
@@ -39,6 +44,24 @@ pub fn insert_row<V: Borrow<Value>>(
             (savepoint, error),
         ),
     }
+}
+
+/// REPLACE's first step, as SQLite checks the primary key first: the key's visible holder
+/// goes before the insert, which then does not fail on it, roll back and run again. (A
+/// unique index's holder, or a key held by a row this transaction cannot see, still fails
+/// the insert and takes `settle_conflict`.) Out of line: the plain INSERT's path stays as
+/// it was.
+#[cold]
+#[inline(never)]
+fn delete_key_holder<V: Borrow<Value>>(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[V],
+) -> Result<()> {
+    if !table.primary_key.is_empty() {
+        delete_holder(txn, table, row, None)?;
+    }
+    Ok(())
 }
 
 /// `insert_row` into a table with `ttl`: the row with its write time (column `column`)

@@ -27,7 +27,7 @@ use super::constraint::RowGuard;
 use super::dml::{check_changes, is_not_null, not_null_error, storage_error};
 use super::returning::{written_rows_charge, WrittenRows};
 use super::rowid::RowidKeys;
-use super::{collect, ExecContext, Row, RowSink};
+use super::{run_query, ExecContext, Row, RowSink};
 
 /// What one row's write did.
 enum Written {
@@ -71,13 +71,15 @@ pub(super) fn insert_general(
             }
         }
         source => {
-            let rows = {
+            let columns = insert.columns.len();
+            let (values, rows) = {
                 let runtime = SubqueryRuntime::new(txn, env);
-                collect(source, &ExecContext::new(&runtime))?
+                collect_flat(source, columns, &ExecContext::new(&runtime))?
             };
-            for values in rows {
+            let mut values = values.into_iter();
+            for _ in 0..rows {
                 statement
-                    .write_values(txn, values)
+                    .write_values(txn, values.by_ref().take(columns))
                     .inspect_err(|_| *done = statement.changed)?;
             }
         }
@@ -127,10 +129,14 @@ impl StatementState<'_, '_, '_, '_> {
     }
 
     /// Moves one source row (`insert.columns` order) into the proposed row and writes it.
-    fn write_values(&mut self, txn: &mut Transaction, values: Row) -> Result<()> {
+    fn write_values(
+        &mut self,
+        txn: &mut Transaction,
+        values: impl Iterator<Item = Value>,
+    ) -> Result<()> {
         let width = self.insert.table.columns.len();
         let proposed = &mut self.scratch[width..];
-        for (value, &position) in values.into_iter().zip(&self.insert.columns) {
+        for (value, &position) in values.zip(&self.insert.columns) {
             proposed[position] = value;
         }
         self.write(txn)
@@ -396,4 +402,31 @@ fn take_row(row: &mut [Value]) -> Row {
     row.iter_mut()
         .map(|value| std::mem::replace(value, Value::Null))
         .collect()
+}
+
+/// Runs an INSERT's source query to completion (before any row goes in, so the query never
+/// reads the statement's own rows), its rows of `columns` values laid end to end in one
+/// buffer: the source's row buffer is emptied, not taken, so a row costs no allocation.
+/// Returns the values and the number of rows.
+fn collect_flat(
+    source: &Node,
+    columns: usize,
+    context: &ExecContext<'_>,
+) -> Result<(Vec<Value>, usize)> {
+    let mut values = Vec::new();
+    let mut rows = 0usize;
+    run_query(source, context, &mut |row| {
+        if row.len() != columns {
+            return Err(crate::err!(
+                Internal,
+                "an INSERT source row has {} values for {} columns",
+                row.len(),
+                columns
+            ));
+        }
+        values.append(row);
+        rows += 1;
+        Ok(true)
+    })?;
+    Ok((values, rows))
 }
