@@ -47,6 +47,77 @@ impl KeyBlock {
         block
     }
 
+    /// This block with `key` inserted at position `at` (which keeps the order): the bytes
+    /// and offsets copied in bulk, the offsets after `at` moved by the key's length.
+    pub(crate) fn with_inserted(&self, at: usize, key: &[u8]) -> KeyBlock {
+        let count = self.len();
+        debug_assert!(at <= count);
+        let (offsets, bytes) = self.parts();
+        let split = self.offset(at);
+        let mut data = Vec::with_capacity(WORD * (count + 3) + bytes.len() + key.len());
+        data.extend_from_slice(&(count as u32 + 1).to_le_bytes());
+        data.extend_from_slice(&offsets[..WORD * (at + 1)]);
+        let grow = key.len() as u32;
+        for word in offsets[WORD * at..].chunks_exact(WORD) {
+            let moved = u32::from_le_bytes(word.try_into().unwrap_or([0; WORD])) + grow;
+            data.extend_from_slice(&moved.to_le_bytes());
+        }
+        data.extend_from_slice(&bytes[..split]);
+        data.extend_from_slice(key);
+        data.extend_from_slice(&bytes[split..]);
+        let block = KeyBlock {
+            data: data.into_boxed_slice(),
+        };
+        debug_assert!((1..block.len()).all(|i| block.get(i - 1) < block.get(i)));
+        block
+    }
+
+    /// This block without string `at`.
+    pub(crate) fn with_removed(&self, at: usize) -> KeyBlock {
+        let count = self.len();
+        debug_assert!(at < count);
+        let (offsets, bytes) = self.parts();
+        let (start, end) = (self.offset(at), self.offset(at + 1));
+        let shrink = (end - start) as u32;
+        let mut data = Vec::with_capacity(WORD * (count + 1) + bytes.len() - (end - start));
+        data.extend_from_slice(&(count as u32 - 1).to_le_bytes());
+        data.extend_from_slice(&offsets[..WORD * (at + 1)]);
+        for word in offsets[WORD * (at + 2)..].chunks_exact(WORD) {
+            let moved = u32::from_le_bytes(word.try_into().unwrap_or([0; WORD])) - shrink;
+            data.extend_from_slice(&moved.to_le_bytes());
+        }
+        data.extend_from_slice(&bytes[..start]);
+        data.extend_from_slice(&bytes[end..]);
+        KeyBlock {
+            data: data.into_boxed_slice(),
+        }
+    }
+
+    /// Strings `range` as a block of their own (a half of a split).
+    pub(crate) fn slice(&self, range: std::ops::Range<usize>) -> KeyBlock {
+        debug_assert!(range.start <= range.end && range.end <= self.len());
+        let (offsets, bytes) = self.parts();
+        let (start, end) = (self.offset(range.start), self.offset(range.end));
+        let count = range.end - range.start;
+        let mut data = Vec::with_capacity(WORD * (count + 2) + end - start);
+        data.extend_from_slice(&(count as u32).to_le_bytes());
+        for word in offsets[WORD * range.start..WORD * (range.end + 1)].chunks_exact(WORD) {
+            let moved = u32::from_le_bytes(word.try_into().unwrap_or([0; WORD])) - start as u32;
+            data.extend_from_slice(&moved.to_le_bytes());
+        }
+        data.extend_from_slice(&bytes[start..end]);
+        KeyBlock {
+            data: data.into_boxed_slice(),
+        }
+    }
+
+    /// The offsets (`len() + 1` words) and the strings' bytes.
+    #[inline]
+    fn parts(&self) -> (&[u8], &[u8]) {
+        let (header, bytes) = self.data.split_at(WORD * (self.len() + 2));
+        (&header[WORD..], bytes)
+    }
+
     /// Number of strings.
     #[inline]
     pub(crate) fn len(&self) -> usize {
@@ -87,10 +158,20 @@ impl KeyBlock {
     /// position where a binary search for it lands.
     #[inline]
     pub(crate) fn rank(&self, probe: &Probe<'_>, equal_below: bool) -> usize {
+        let (offsets, bytes) = self.parts();
+        let word = |index: usize| {
+            let at = WORD * index;
+            offsets.get(at..at + WORD).map_or(0, |w| {
+                u32::from_le_bytes(w.try_into().unwrap_or([0; WORD])) as usize
+            })
+        };
         let (mut low, mut high) = (0, self.len());
         while low < high {
             let middle = (low + high) / 2;
-            let below = match probe.order_of(self.get(middle)) {
+            let key = bytes
+                .get(word(middle)..word(middle + 1))
+                .unwrap_or_default();
+            let below = match probe.order_of(key) {
                 Ordering::Less => true,
                 Ordering::Equal => equal_below,
                 Ordering::Greater => false,
@@ -156,6 +237,23 @@ mod tests {
         assert_eq!(block.rank(&Probe::new(b"aa"), false), 2);
         assert_eq!(block.rank(&Probe::new(b"c"), true), 4);
         assert_eq!(block.rank(&Probe::new(b""), false), 0);
+        let grown = block.with_inserted(2, b"aa");
+        let expected: [&[u8]; 5] = [b"", b"a", b"aa", b"ab", b"b\xff"];
+        assert_eq!(grown.iter().collect::<Vec<_>>(), expected.to_vec());
+        assert_eq!(
+            grown.with_removed(2).iter().collect::<Vec<_>>(),
+            keys.to_vec()
+        );
+        assert_eq!(
+            grown.with_removed(4).iter().collect::<Vec<_>>(),
+            expected[..4].to_vec()
+        );
+        assert_eq!(
+            grown.slice(2..5).iter().collect::<Vec<_>>(),
+            expected[2..].to_vec()
+        );
+        assert_eq!(grown.slice(2..5).key_bytes(), 6);
+        assert_eq!(block.with_inserted(4, b"c").get(4), b"c");
         let empty = block_of(&[]);
         assert_eq!(empty.len(), 0);
         assert_eq!(empty.rank(&Probe::new(b"x"), true), 0);

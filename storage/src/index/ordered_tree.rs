@@ -201,30 +201,19 @@ impl OrderedTree {
         if at < keys.len() && keys.get(at) == key {
             return None;
         }
-        let merged = || {
-            let (before, after) = (0..at, at..keys.len());
-            before
-                .map(|i| keys.get(i))
-                .chain([key])
-                .chain(after.map(|i| keys.get(i)))
-        };
-        let (count, bytes) = (keys.len() + 1, keys.key_bytes() + key.len());
+        let merged = keys.with_inserted(at, key);
+        let (count, bytes) = (merged.len(), merged.key_bytes());
         let change = if count > self.leaf_keys_max || (bytes > LEAF_BYTES_MAX && count > 1) {
-            let left_count = split_point(merged(), count, bytes);
-            let left_bytes = merged().take(left_count).map(<[u8]>::len).sum();
-            let left = leaf(left_count, left_bytes, merged().take(left_count));
-            let right = leaf(
-                count - left_count,
-                bytes - left_bytes,
-                merged().skip(left_count),
-            );
+            let left_count = split_point(merged.iter(), count, bytes);
+            let left = boxed(Node::Leaf(merged.slice(0..left_count)));
+            let right = boxed(Node::Leaf(merged.slice(left_count..count)));
             // SAFETY: just built; a split leaves keys on both sides.
             let Node::Leaf(right_keys) = (unsafe { node(right) }) else {
                 unreachable!("built as a leaf")
             };
             Change::Split(left, right_keys.get(0), right)
         } else {
-            Change::Replace(leaf(count, bytes, merged()))
+            Change::Replace(boxed(Node::Leaf(merged)))
         };
         let grown = self.publish(path, old, change, guard);
         self.len.fetch_add(1, Ordering::Relaxed);
@@ -254,9 +243,7 @@ impl OrderedTree {
         let change = if keys.len() == 1 {
             Change::Replace(std::ptr::null_mut())
         } else {
-            let rest = keys.iter().enumerate().filter(|&(i, _)| i != at);
-            let bytes = keys.key_bytes() - key.len();
-            Change::Replace(leaf(keys.len() - 1, bytes, rest.map(|(_, k)| k)))
+            Change::Replace(boxed(Node::Leaf(keys.with_removed(at))))
         };
         let grown = self.publish(path, old, change, guard);
         self.len.fetch_sub(1, Ordering::Relaxed);
