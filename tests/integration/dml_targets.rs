@@ -7,7 +7,7 @@
 
 use ember::{Database, Value};
 
-use super::support::{self, to_sqlite};
+use super::support::{self, both_engines, to_sqlite};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
@@ -93,13 +93,8 @@ fn assert_same_state(ember: &ember::Connection, sqlite: &rusqlite::Connection) {
 
 #[test]
 fn updates_and_deletes_change_what_sqlite_changes_on_every_access_path() {
-    let db = Database::in_memory();
+    let (db, sqlite) = both_engines(SCHEMA);
     let ember = db.connect();
-    let sqlite = rusqlite::Connection::open_in_memory().unwrap();
-    for sql in SCHEMA {
-        ember.execute(sql, ()).unwrap();
-        sqlite.execute(sql, []).unwrap();
-    }
     for row in rows() {
         ember
             .execute("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", row.clone())

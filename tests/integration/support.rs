@@ -1,7 +1,7 @@
 //! Helpers the integration tests share: EXPLAIN's lines, values to and from SQLite's,
-//! SQLite's rows for a query, a temp directory.
+//! both engines' rows for a query and their comparison, a temp directory.
 
-use ember::{Connection, Value};
+use ember::{Connection, Database, Value};
 
 /// The lines `EXPLAIN sql` prints with `params` bound.
 pub fn explain(conn: &Connection, sql: &str, params: &[Value]) -> Vec<String> {
@@ -51,6 +51,42 @@ pub fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Val
         out.push(cells.collect::<Result<_, _>>().map_err(|e| e.to_string())?);
     }
     Ok(out)
+}
+
+/// EmberDB's rows for `sql`; an error as its message (what `sqlite_rows` gives SQLite's).
+pub fn ember_rows(conn: &Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
+    conn.query(sql, ())
+        .map(ember::RowSet::into_values)
+        .map_err(|e| e.to_string())
+}
+
+/// Asserts that both engines answer every query of `checks` alike; `after` names what ran
+/// last, for the failure message.
+pub fn assert_same_answers(
+    ember: &Connection,
+    sqlite: &rusqlite::Connection,
+    checks: &[&str],
+    after: &str,
+) {
+    for check in checks {
+        assert_eq!(
+            ember_rows(ember, check),
+            sqlite_rows(sqlite, check),
+            "{check} after {after}"
+        );
+    }
+}
+
+/// An in-memory database and a SQLite one, `statements` run on both.
+pub fn both_engines(statements: &[&str]) -> (Database, rusqlite::Connection) {
+    let db = Database::in_memory();
+    let ember = db.connect();
+    let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+    for sql in statements {
+        ember.execute(sql, ()).unwrap();
+        sqlite.execute(sql, []).unwrap();
+    }
+    (db, sqlite)
 }
 
 /// A fresh directory under the system temp dir, removed on drop; its name is unique within

@@ -7,7 +7,7 @@
 
 use ember::{Database, Value};
 
-use super::support::sqlite_rows;
+use super::support::{assert_same_answers, both_engines, ember_rows, sqlite_rows};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
@@ -110,30 +110,13 @@ const CHECKS: &[&str] = &[
     "SELECT x, y, v, w FROM k ORDER BY x, y",
 ];
 
-fn ember_rows(conn: &ember::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
-    conn.query(sql, ())
-        .map(ember::RowSet::into_values)
-        .map_err(|e| e.to_string())
-}
-
 fn assert_same_state(ember: &ember::Connection, sqlite: &rusqlite::Connection, after: &str) {
-    for check in CHECKS {
-        assert_eq!(
-            ember_rows(ember, check),
-            sqlite_rows(sqlite, check),
-            "{check} after {after}"
-        );
-    }
+    assert_same_answers(ember, sqlite, CHECKS, after);
 }
 
 fn setup() -> (Database, rusqlite::Connection) {
-    let db = Database::in_memory();
+    let (db, sqlite) = both_engines(SCHEMA);
     let ember = db.connect();
-    let sqlite = rusqlite::Connection::open_in_memory().unwrap();
-    for sql in SCHEMA {
-        ember.execute(sql, ()).unwrap();
-        sqlite.execute(sql, []).unwrap();
-    }
     let fill = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) \
                 INSERT INTO t SELECT i, i % 17, i * 7 % 1000, i / 8.0, 'k' || i, \
                 'g' || (i % 5) FROM n";

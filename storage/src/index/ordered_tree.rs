@@ -164,17 +164,32 @@ impl OrderedTree {
         self.len() == 0
     }
 
-    /// The leaf that holds or would hold `probe`, and the inner nodes above it with the
-    /// child taken in each. The caller is the writer.
-    fn leaf_path(&self, probe: &Probe<'_>, path: &mut Vec<(NodePtr, usize)>) -> NodePtr {
+    /// The leaf that holds or would hold `key`, its keys, the position `key` has or would
+    /// have among them and whether it is there; `path` gets the inner nodes above the leaf
+    /// with the child taken in each. The caller is the writer, and the tree is not empty.
+    fn seek_leaf<'w>(
+        &self,
+        key: &[u8],
+        path: &mut Vec<(NodePtr, usize)>,
+    ) -> (NodePtr, &'w KeyBlock, usize, bool) {
+        let probe = Probe::new(key);
         let mut at = self.root.load(Ordering::Acquire);
-        // SAFETY: the writer holds the mutex, so every node reachable now stays live.
-        while let Node::Inner(inner) = unsafe { node(at) } {
-            let child = inner.separators.rank(probe, true);
-            path.push((at, child));
-            at = inner.children[child].load(Ordering::Relaxed);
+        debug_assert!(!at.is_null());
+        loop {
+            // SAFETY: the writer holds the mutex, so every node reachable now stays live.
+            match unsafe { node::<'w>(at) } {
+                Node::Inner(inner) => {
+                    let child = inner.separators.rank(&probe, true);
+                    path.push((at, child));
+                    at = inner.children[child].load(Ordering::Relaxed);
+                }
+                Node::Leaf(keys) => {
+                    let position = keys.rank(&probe, false);
+                    let found = position < keys.len() && keys.get(position) == key;
+                    return (at, keys, position, found);
+                }
+            }
         }
-        at
     }
 
     /// Adds `key` unless present. Returns the bytes the tree grew by, or `None` when the
@@ -190,15 +205,9 @@ impl OrderedTree {
             self.len.fetch_add(1, Ordering::Relaxed);
             return Some(bytes);
         }
-        let probe = Probe::new(key);
         let mut path = Vec::new();
-        let old = self.leaf_path(&probe, &mut path);
-        // SAFETY: found by the writer under the mutex.
-        let Node::Leaf(keys) = (unsafe { node(old) }) else {
-            unreachable!("a descent ends at a leaf")
-        };
-        let at = keys.rank(&probe, false);
-        if at < keys.len() && keys.get(at) == key {
+        let (old, keys, at, found) = self.seek_leaf(key, &mut path);
+        if found {
             return None;
         }
         let merged = keys.with_inserted(at, key);
@@ -229,15 +238,9 @@ impl OrderedTree {
         if self.root.load(Ordering::Relaxed).is_null() {
             return None;
         }
-        let probe = Probe::new(key);
         let mut path = Vec::new();
-        let old = self.leaf_path(&probe, &mut path);
-        // SAFETY: found by the writer under the mutex.
-        let Node::Leaf(keys) = (unsafe { node(old) }) else {
-            unreachable!("a descent ends at a leaf")
-        };
-        let at = keys.rank(&probe, false);
-        if at == keys.len() || keys.get(at) != key {
+        let (old, keys, at, found) = self.seek_leaf(key, &mut path);
+        if !found {
             return None;
         }
         let change = if keys.len() == 1 {
