@@ -93,16 +93,21 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE u(id INTEGER PRIMARY KEY, t_id INTEGER, x REAL)",
 ];
 
-/// A statement's result folded into one number: both engines must agree on it.
+/// A statement's result folded into numbers both engines must agree on: the row count, a
+/// checksum of the rows in order, and one of the rows as a set (for statements whose order
+/// SQL leaves open: rows with equal keys may come back in any order).
 #[derive(Default, Clone, Copy, PartialEq, Debug)]
 pub struct Answer {
     pub rows: u64,
     pub checksum: u64,
+    pub row_set: u64,
+    /// The cells of the row being folded.
+    row: u64,
 }
 
 impl Answer {
     pub fn add_integer(&mut self, i: i64) {
-        self.checksum = self.checksum.wrapping_mul(31).wrapping_add(i as u64);
+        self.row = self.row.wrapping_mul(31).wrapping_add(i as u64);
     }
 
     pub fn add_real(&mut self, r: f64) {
@@ -114,6 +119,23 @@ impl Answer {
         for &byte in bytes {
             self.add_integer(i64::from(byte));
         }
+    }
+
+    /// Ends the row being folded: into the ordered checksum and, mixed, into the row set.
+    pub fn end_row(&mut self) {
+        let row = std::mem::take(&mut self.row);
+        self.rows += 1;
+        self.checksum = self.checksum.wrapping_mul(1_000_003).wrapping_add(row);
+        let mixed = (row ^ (row >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        self.row_set = self.row_set.wrapping_add(mixed ^ (mixed >> 32));
+    }
+
+    /// Whether `self` and `other` are the same answer to `sql`: the same rows in the same
+    /// order when `sql` ends in an ORDER BY (`is_ordered`), the same rows in any order else.
+    pub fn agrees_with(&self, other: &Answer, sql: &str) -> bool {
+        self.rows == other.rows
+            && self.row_set == other.row_set
+            && (!is_ordered(sql) || self.checksum == other.checksum)
     }
 
     fn add_ember_value(&mut self, value: &Value) {
@@ -142,10 +164,10 @@ pub fn ember_answer(conn: &ember::Connection, sql: &str) -> Answer {
     let rows = conn.query(sql, ()).unwrap_or_else(|e| panic!("{sql}: {e}"));
     let mut answer = Answer::default();
     for row in rows.values() {
-        answer.rows += 1;
         for value in row {
             answer.add_ember_value(value);
         }
+        answer.end_row();
     }
     answer
 }
@@ -156,12 +178,29 @@ pub fn sqlite_answer(statement: &mut rusqlite::Statement<'_>) -> Answer {
     let mut rows = statement.raw_query();
     let mut answer = Answer::default();
     while let Some(row) = rows.next().expect("sqlite row") {
-        answer.rows += 1;
         for index in 0..columns {
             answer.add_sqlite_value(row.get_ref(index).expect("sqlite cell"));
         }
+        answer.end_row();
     }
     answer
+}
+
+/// Whether `sql` ends in an ORDER BY of its own (outside parentheses and quotes), so the
+/// order of its rows is part of its answer.
+pub fn is_ordered(sql: &str) -> bool {
+    let upper = sql.to_ascii_uppercase();
+    let (mut depth, mut quoted, mut ordered) = (0i32, false, false);
+    for (at, byte) in upper.bytes().enumerate() {
+        match byte {
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => depth -= 1,
+            b'O' if !quoted && depth == 0 && upper[at..].starts_with("ORDER BY") => ordered = true,
+            _ => {}
+        }
+    }
+    ordered
 }
 
 /// Whether a write statement returns rows (a RETURNING clause).
@@ -179,8 +218,8 @@ pub fn ember_write_answer(conn: &ember::Connection, sql: &str, returns: bool) ->
         .execute(sql, ())
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     Answer {
-        rows: 0,
         checksum: changed as u64,
+        ..Answer::default()
     }
 }
 
@@ -191,8 +230,8 @@ pub fn sqlite_write_answer(statement: &mut rusqlite::Statement<'_>, returns: boo
     }
     let changed = statement.raw_execute().expect("sqlite write");
     Answer {
-        rows: 0,
         checksum: changed as u64,
+        ..Answer::default()
     }
 }
 
@@ -298,6 +337,39 @@ mod tests {
             .execute("UPDATE t SET b = b + 1 WHERE id = 7", ())
             .unwrap();
         assert_ne!(ember_answer(&ember, sql), expected);
+    }
+
+    #[test]
+    fn row_order_counts_only_under_a_final_order_by() {
+        let db = ember::Database::in_memory();
+        let ember = db.connect();
+        let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+        load(400, &ember, &sqlite);
+        let (up, down) = (
+            "SELECT id FROM t ORDER BY id",
+            "SELECT id FROM t ORDER BY id DESC",
+        );
+        let ascending = ember_answer(&ember, up);
+        let descending = ember_answer(&ember, down);
+        assert!(
+            !ascending.agrees_with(&descending, up),
+            "order matters under ORDER BY"
+        );
+        let unordered = "SELECT id FROM (SELECT id FROM t ORDER BY id)";
+        assert!(
+            ascending.agrees_with(&descending, unordered),
+            "same rows, order left open"
+        );
+        let fewer = ember_answer(&ember, "SELECT id FROM t WHERE id > 1 ORDER BY id");
+        assert!(
+            !ascending.agrees_with(&fewer, unordered),
+            "a missing row is a difference"
+        );
+        assert!(is_ordered(
+            "SELECT lower(s) FROM t ORDER BY lower(s) LIMIT 3"
+        ));
+        assert!(!is_ordered("SELECT ')ORDER BY' FROM t"));
+        assert!(!is_ordered("SELECT row_number() OVER (ORDER BY a) FROM t"));
     }
 
     #[test]
