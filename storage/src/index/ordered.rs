@@ -9,12 +9,15 @@
 //! Like hash entries, ordered entries may be stale (the slot's version with that key is
 //! gone or not visible): readers recheck the version their snapshot sees. Writers are
 //! serialized by the owning index's writer lock, so "insert unless present" needs no
-//! compare-and-swap (the tree's own writer mutex is then never contended). Memory is charged
+//! compare-and-swap (the tree's own writer mutex is then never contended). Each edit is
+//! bracketed by a sequence count (odd while it runs), so a reader can tell that the entries
+//! did not change while it read them (`edits_settled`, `unchanged_since`: what lets a quiet
+//! index answer a count without reading rows, `mvcc/settled_index.rs`). Memory is charged
 //! to the table's account as the tree's nodes grow and shrink (what each write added or
 //! freed) and released when the index is dropped.
 
 use std::ops::Bound;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_epoch::Guard;
@@ -46,6 +49,11 @@ pub struct OrderedEntries {
     /// Bytes charged to `account` for the tree's nodes.
     charged: AtomicU64,
     account: Option<Arc<MemoryAccount>>,
+    /// Twice the edits finished, plus one while an edit runs (writers are serialized).
+    edits: AtomicU64,
+    /// Set once the index holds an entry for every row (`mark_complete`, after the index
+    /// was filled from the table's rows); never cleared.
+    complete: AtomicBool,
 }
 
 impl OrderedEntries {
@@ -58,7 +66,48 @@ impl OrderedEntries {
             collations,
             charged: AtomicU64::new(0),
             account,
+            edits: AtomicU64::new(0),
+            complete: AtomicBool::new(false),
         }
+    }
+
+    /// Says the index now holds an entry for every version of every row of its table (it
+    /// was filled, and writers maintain it since before the filling began).
+    pub(crate) fn mark_complete(&self) {
+        self.complete.store(true, Ordering::Release);
+    }
+
+    /// The edit count when no edit is under way and the index is complete: the token a
+    /// reader passes to `unchanged_since` after reading, to learn that no edit ran
+    /// meanwhile. `None` while an edit runs or before the index is complete.
+    pub(crate) fn edits_settled(&self) -> Option<u64> {
+        let edits = self.edits.load(Ordering::Acquire);
+        let complete = self.complete.load(Ordering::Acquire);
+        (complete && edits.is_multiple_of(2)).then_some(edits)
+    }
+
+    /// Whether no edit began since `edits_settled` returned `edits` (what was read since is
+    /// then one consistent state of the entries).
+    pub(crate) fn unchanged_since(&self, edits: u64) -> bool {
+        // Pairs with the Release fence in `edit`: a read that saw any part of an edit
+        // sees its odd count here.
+        fence(Ordering::Acquire);
+        self.edits.load(Ordering::Relaxed) == edits
+    }
+
+    /// Runs `change` (an edit of the tree) inside the edit count's odd window.
+    #[inline]
+    fn edit<R>(&self, change: impl FnOnce() -> R) -> R {
+        let edits = self.edits.load(Ordering::Relaxed);
+        debug_assert!(
+            edits.is_multiple_of(2),
+            "ordered-index writers are serialized"
+        );
+        self.edits.store(edits.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        let result = change();
+        self.edits.store(edits.wrapping_add(2), Ordering::Release);
+        result
     }
 
     /// The collation of each key column, in key order.
@@ -127,7 +176,9 @@ impl OrderedEntries {
     /// Adds the entry (`encoded`, `row`) unless present. The caller holds the owning
     /// index's writer lock. Returns whether it was added.
     pub(crate) fn insert(&self, encoded: &[u8], row: u64, guard: &Guard) -> bool {
-        let Some(bytes) = with_entry_key(encoded, row, |key| self.list.insert(key, guard)) else {
+        let inserted =
+            self.edit(|| with_entry_key(encoded, row, |key| self.list.insert(key, guard)));
+        let Some(bytes) = inserted else {
             return false;
         };
         let bytes = bytes as u64;
@@ -141,7 +192,9 @@ impl OrderedEntries {
     /// Removes the entry (`encoded`, `row`) if present. The caller holds the owning index's
     /// writer lock. Returns whether it was there.
     pub(crate) fn remove(&self, encoded: &[u8], row: u64, guard: &Guard) -> bool {
-        let Some(bytes) = with_entry_key(encoded, row, |key| self.list.remove(key, guard)) else {
+        let removed =
+            self.edit(|| with_entry_key(encoded, row, |key| self.list.remove(key, guard)));
+        let Some(bytes) = removed else {
             return false;
         };
         let bytes = bytes as u64;

@@ -494,6 +494,9 @@ impl Table {
         if index.is_unique() {
             self.verify_unique(index)?;
         }
+        if let Some(ordered) = index.ordered() {
+            ordered.mark_complete();
+        }
         Ok(())
     }
 

@@ -60,7 +60,7 @@ impl LiveCount {
     }
 
     /// The committed live rows and the commit they are exact at, read consistently.
-    fn read(&self) -> (u64, u64) {
+    pub(super) fn read(&self) -> (u64, u64) {
         loop {
             let before = self.sequence.load(Ordering::Acquire);
             if before.is_multiple_of(2) {

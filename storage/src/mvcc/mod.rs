@@ -46,6 +46,7 @@ mod live_count;
 mod ordered_read;
 mod patch;
 mod rebuild;
+mod settled_index;
 mod slot_array;
 mod slot_reuse;
 mod spare;

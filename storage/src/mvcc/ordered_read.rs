@@ -119,7 +119,8 @@ impl Transaction {
 impl Transaction {
     /// Counts the rows this transaction sees whose encoded key in the ordered `index` lies
     /// within the bounds (over entry keys), each entry checked as `index_range` checks it
-    /// (`decoder`, which must decode the index's columns, into `buffer`), walking the range
+    /// (`decoder`, which must decode the index's columns, into `buffer`) unless the index
+    /// is settled for this transaction (`settled_index.rs`: then no row is read), walking the range
     /// in key order, `max_entries` entries at most (`OrderedEntries::visit_range_batch`).
     /// Returns the count, the row of the last entry counted, and where it stopped:
     /// `RangeProgress::Stopped` leaves in `scratch` (`resume_after`) the entry key the next
@@ -141,6 +142,18 @@ impl Transaction {
             return Ok((0, None, RangeProgress::Done));
         };
         let guard = epoch::pin();
+        // A settled index is counted by its entries alone (`settled_index.rs`); if an edit
+        // ran meanwhile, the batch is counted again the checked way.
+        if let Some(settled) = self.settled_entries(table, ordered) {
+            let (mut counted, mut last) = (0u64, None);
+            let end = ordered.visit_range_batch(lower, upper, max_entries, &guard, |_, row| {
+                counted += 1;
+                last = Some(row);
+            });
+            if settled.still_settled(ordered) {
+                return Ok((counted, last, range_progress(end, scratch)));
+            }
+        }
         let snapshot = self.snapshot();
         let mut counted = 0u64;
         let mut last = None;
@@ -165,15 +178,20 @@ impl Transaction {
         if let Some(error) = failure {
             return Err(error);
         }
-        let progress = match end {
-            BatchEnd::Done => RangeProgress::Done,
-            BatchEnd::Before(entry) => {
-                scratch.resume.clear();
-                scratch.resume.extend_from_slice(entry);
-                RangeProgress::Stopped
-            }
-        };
-        Ok((counted, last, progress))
+        Ok((counted, last, range_progress(end, scratch)))
+    }
+}
+
+/// Where a counting batch ended, as a `RangeProgress`; when stopped, the entry key the next
+/// batch starts at (included) goes to `scratch`.
+fn range_progress(end: BatchEnd<'_>, scratch: &mut RangeScratch) -> RangeProgress {
+    match end {
+        BatchEnd::Done => RangeProgress::Done,
+        BatchEnd::Before(entry) => {
+            scratch.resume.clear();
+            scratch.resume.extend_from_slice(entry);
+            RangeProgress::Stopped
+        }
     }
 }
 
