@@ -57,6 +57,7 @@ mod printf_vs_sqlite;
 mod real_text;
 mod recovery_target;
 mod scalar_vs_sqlite;
+mod settled_index_answers;
 mod slt;
 mod statement_timeout;
 mod support;
