@@ -216,4 +216,72 @@ mod tests {
         let txn = idle.begin().unwrap();
         assert_eq!(txn.snapshot().txn_id, 0);
     }
+
+    #[test]
+    fn a_write_in_place_keeps_what_it_commits_and_undoes_what_it_leaves() {
+        let store = Store::new();
+        let table = store.create_table(TableSchema {
+            types: vec![DataType::Integer, DataType::Integer],
+            key_columns: vec![0],
+            added: Vec::new(),
+        });
+        let row = |key: i64| [Value::Integer(key), Value::Integer(key * 10)];
+        let visible = |key: i64| {
+            let txn = store.begin().unwrap();
+            txn.find_key(&table, &IndexKey::Int(key)).is_some()
+        };
+        let mut idle = store.begin().unwrap().into_idle().ok().unwrap();
+        // Committed in place: visible, and the object starts its next transaction fresh.
+        let committed = idle
+            .write_in_place(|txn| {
+                txn.insert(&table, &row(1)).unwrap();
+                txn.commit_kept()
+            })
+            .unwrap();
+        assert!(committed.is_ok());
+        assert!(visible(1));
+        // Written and not ended (an error path that forgot): rolled back.
+        idle.write_in_place(|txn| {
+            assert_eq!(
+                txn.snapshot().txn_id,
+                0,
+                "a fresh transaction after a commit"
+            );
+            txn.insert(&table, &row(2)).unwrap();
+        })
+        .unwrap();
+        assert!(!visible(2));
+        // Rolled back or ended unwritten in place.
+        idle.write_in_place(|txn| {
+            txn.insert(&table, &row(3)).unwrap();
+            txn.rollback_kept();
+        })
+        .unwrap();
+        idle.write_in_place(|txn| {
+            assert!(txn.is_unwritten());
+            txn.end_unwritten();
+        })
+        .unwrap();
+        assert!(!visible(3));
+        // A panic after a write: undone, and the snapshot ends.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            idle.write_in_place(|txn| {
+                txn.insert(&table, &row(4)).unwrap();
+                panic!("statement failed");
+            })
+            .unwrap();
+        }));
+        assert!(panicked.is_err());
+        assert!(!visible(4));
+        let reader = store.begin().unwrap();
+        assert_eq!(reader.store_active_snapshots(), 1, "only this reader");
+        drop(reader);
+        // The object still works after all that.
+        idle.write_in_place(|txn| {
+            txn.insert(&table, &row(5)).unwrap();
+            txn.commit_kept().unwrap();
+        })
+        .unwrap();
+        assert!(visible(5) && visible(1));
+    }
 }

@@ -258,7 +258,9 @@ fn new_values_by_id(
     let runtime = SubqueryRuntime::new(txn, env);
     let context = ExecContext::new(&runtime);
     let expected = targets_at_most(target, &context)?;
-    let UpdateLists { targets, changes } = lists;
+    let UpdateLists {
+        targets, changes, ..
+    } = lists;
     targets.clear();
     changes.clear();
     targets.reserve(expected);
@@ -285,11 +287,13 @@ fn new_values_by_id(
 }
 
 /// A plain UPDATE's target row ids and their new values (`width` pairs per target, row
-/// after row), which the connection keeps emptied between statements (`RowBuffers`).
+/// after row), which the connection keeps emptied between statements (`RowBuffers`); an
+/// upsert's scratch row and DO UPDATE values (`upsert.rs`) use them too.
 #[derive(Default)]
 pub(crate) struct UpdateLists {
     targets: Vec<RowId>,
-    changes: Changes,
+    pub(super) changes: Changes,
+    pub(super) row: Vec<Value>,
 }
 
 /// The most entries of capacity each list a connection keeps (`UpdateLists`) may have:
@@ -299,17 +303,19 @@ const UPDATE_LISTS_KEPT_MAX: usize = 1 << 15;
 impl UpdateLists {
     /// The connection's kept lists (new ones without a connection, or while another
     /// statement of it holds them).
-    fn take(env: &StatementEnv<'_>) -> UpdateLists {
+    pub(super) fn take(env: &StatementEnv<'_>) -> UpdateLists {
         env.buffers
             .map(|buffers| buffers.update_lists.take())
             .unwrap_or_default()
     }
 
     /// Gives the lists back to the connection, emptied (their new values dropped).
-    fn keep(mut self, env: &StatementEnv<'_>) {
+    pub(super) fn keep(mut self, env: &StatementEnv<'_>) {
         self.targets.clear();
         self.changes.clear();
-        let small = self.targets.capacity().max(self.changes.capacity()) <= UPDATE_LISTS_KEPT_MAX;
+        self.row.clear();
+        let capacity = self.targets.capacity().max(self.changes.capacity());
+        let small = capacity.max(self.row.capacity()) <= UPDATE_LISTS_KEPT_MAX;
         if let (Some(buffers), true) = (env.buffers, small) {
             buffers.update_lists.set(self);
         }
@@ -340,7 +346,9 @@ fn update_listed(
     let table = &target.table;
     let width = assignments.len();
     new_values_by_id(txn, (target, assignments), env, lists)?;
-    let UpdateLists { targets, changes } = lists;
+    let UpdateLists {
+        targets, changes, ..
+    } = lists;
     txn.reserve_row_writes(targets.len());
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
     let mut chunks = changes.chunks_exact_mut(width.max(1));
