@@ -71,7 +71,8 @@ fn update_returning_rows_match_sqlite() {
         "UPDATE t SET b = '7', a = a + 1 WHERE id BETWEEN 3 AND 9 \
          RETURNING id, a, b, typeof(b), b * 2, s || '!'",
         "UPDATE t SET s = NULL, c = c / 2 WHERE id % 3 = 0 RETURNING *",
-        "UPDATE t SET c = NULL, b = NULL WHERE id = 4 RETURNING id, coalesce(c, -1), coalesce(s, 'none')",
+        "UPDATE t SET c = NULL, b = NULL WHERE id = 4 \
+         RETURNING id, coalesce(c, -1), coalesce(s, 'none')",
         "UPDATE t SET a = a WHERE id > 1000 RETURNING id",
         "UPDATE t SET b = b + 1 WHERE id IN (2, 5, 2) RETURNING id, b, a",
         "UPDATE t SET s = upper(s), c = 2.5 WHERE a BETWEEN 10 AND 12 RETURNING s, c, id",
