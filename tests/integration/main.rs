@@ -70,6 +70,7 @@ mod ttl_duration;
 mod unique_collate;
 mod update_clauses;
 mod update_snapshots;
+mod update_statements;
 mod upsert_vs_sqlite;
 mod user_functions;
 mod value_features;

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use ember_storage::mvcc::{HandStep, MarkMode};
 use ember_storage::slab::format_bytes;
-use ember_storage::{IdleTransaction, RowId, StorageErrorKind, Table, Transaction};
+use ember_storage::{RowId, StorageErrorKind, Table, Transaction};
 
 use crate::catalog::{Catalog, OnFull, TableDef};
 use crate::database::Shared;
@@ -58,10 +58,7 @@ pub(crate) fn touches_budgeted(txn: &Transaction) -> bool {
 
 /// Commits `txn`, which wrote to at least one table with a budget (see the module comment).
 #[cold]
-pub(crate) fn commit_budgeted(
-    shared: &Shared,
-    mut txn: Transaction,
-) -> (Result<u64>, IdleTransaction) {
+pub(crate) fn commit_budgeted(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
     let mut budgeted: Vec<Arc<Table>> = txn
         .written_tables()
         .iter()
@@ -77,19 +74,22 @@ pub(crate) fn commit_budgeted(
     let catalog = shared.catalog.load_full();
     let mut evicted = Vec::with_capacity(budgeted.len());
     for table in &budgeted {
-        match fit(&catalog, &mut txn, table) {
+        match fit(&catalog, txn, table) {
             Ok(rows) => evicted.push(rows),
-            Err(error) => return (Err(error), txn.rollback_reusable()),
+            Err(error) => {
+                txn.rollback_kept();
+                return Err(error);
+            }
         }
     }
-    let (committed, idle) = crate::durability::commit_unchecked(shared, txn);
+    let committed = crate::durability::commit_unchecked(shared, txn);
     if committed.is_ok() {
         for (table, rows) in budgeted.iter().zip(evicted) {
             table.budget().count_evicted(rows);
         }
     }
     drop(locks);
-    (committed, idle)
+    committed
 }
 
 /// Makes `txn`'s writes to `table` fit its budget; returns the rows evicted.

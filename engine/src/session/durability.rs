@@ -226,36 +226,42 @@ impl crate::exec::system::DurabilityRow for Durable {
 /// Commits `txn`; for a directory database, logs it first and (under `Always`) returns only
 /// once the log is fsynced. Under a failed log, the commit is refused. The ended transaction
 /// comes back (committed or not) for the connection to start its next one from.
-pub(crate) fn commit(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTransaction) {
+pub(crate) fn commit(shared: &Shared, mut txn: Transaction) -> (Result<u64>, IdleTransaction) {
+    let committed = commit_kept(shared, &mut txn);
+    // Ended by the commit, whatever its outcome: this only hands it back.
+    (committed, txn.rollback_reusable())
+}
+
+/// `commit` of a transaction that stays where it is (`Transaction::commit_kept`): ended,
+/// committed or not, it is ready to be begun again.
+pub(crate) fn commit_kept(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
     if shared.store.memory().budget().is_some() {
         return crate::pressure::commit_under_budget(shared, txn);
     }
     commit_checked(shared, txn)
 }
 
-/// `commit` without the memory-pressure tiers (`pressure.rs` calls it once it acted).
+/// `commit_kept` without the memory-pressure tiers (`pressure.rs` calls it once it acted).
 #[inline]
-pub(crate) fn commit_checked(shared: &Shared, txn: Transaction) -> (Result<u64>, IdleTransaction) {
-    if crate::budget::touches_budgeted(&txn) {
+pub(crate) fn commit_checked(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
+    if crate::budget::touches_budgeted(txn) {
         return crate::budget::commit_budgeted(shared, txn);
     }
     commit_unchecked(shared, txn)
 }
 
-/// `commit` without the per-table budget checks (`budget.rs` calls it once they passed).
-pub(crate) fn commit_unchecked(
-    shared: &Shared,
-    txn: Transaction,
-) -> (Result<u64>, IdleTransaction) {
+/// `commit_kept` without the per-table budget checks (`budget.rs` calls it once they
+/// passed).
+pub(crate) fn commit_unchecked(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
     let Some(durable) = shared.durable.get() else {
-        let (committed, idle) = txn.commit_reusable();
+        let committed = txn.commit_kept();
         if let Ok(ts) = committed {
             crate::session::history::committed(shared, ts);
         }
-        return (committed.map_err(crate::Error::from), idle);
+        return committed.map_err(crate::Error::from);
     };
     let mut lsn = None;
-    let (committed, idle) = txn.commit_with_reusable(|ts, changes| {
+    let committed = txn.commit_with_kept(|ts, changes| {
         let mut payload = Vec::new();
         encode_commit_header(ts, changes.len(), &mut payload);
         for change in changes {
@@ -267,17 +273,14 @@ pub(crate) fn commit_unchecked(
         lsn = Some(durable.wal.append(&payload)?);
         Ok(())
     });
-    let durable_commit = || -> Result<u64> {
-        let ts = committed?;
-        crate::session::history::committed(shared, ts);
-        if let Some(lsn) = lsn {
-            durable.wal.commit_durable(lsn)?;
-            durable.commits.fetch_add(1, Ordering::Relaxed);
-            maybe_checkpoint(shared, durable);
-        }
-        Ok(ts)
-    };
-    (durable_commit(), idle)
+    let ts = committed?;
+    crate::session::history::committed(shared, ts);
+    if let Some(lsn) = lsn {
+        durable.wal.commit_durable(lsn)?;
+        durable.commits.fetch_add(1, Ordering::Relaxed);
+        maybe_checkpoint(shared, durable);
+    }
+    Ok(ts)
 }
 
 /// The refusal of a commit that wrote to a table a concurrent DROP TABLE removed (its record

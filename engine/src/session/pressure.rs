@@ -22,7 +22,7 @@
 use std::sync::Arc;
 
 use ember_storage::slab::{PressureLevel, EVICT_MARK_PERCENT_DEFAULT, SOFT_MARK_PERCENT_DEFAULT};
-use ember_storage::{IdleTransaction, StorageErrorKind, Table, Transaction};
+use ember_storage::{StorageErrorKind, Table, Transaction};
 
 use crate::catalog::{OnFull, TableDef};
 use crate::connection::Outcome;
@@ -38,10 +38,7 @@ const CONFLICTS_SKIPPED_MAX: u32 = 64;
 /// Commits `txn` under a database budget: acts on the pressure level first (see the module
 /// comment), then commits as `durability::commit_checked` does.
 #[cold]
-pub(crate) fn commit_under_budget(
-    shared: &Shared,
-    mut txn: Transaction,
-) -> (Result<u64>, IdleTransaction) {
+pub(crate) fn commit_under_budget(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
     let memory = shared.store.memory();
     let level = memory.pressure_level();
     if level == PressureLevel::None {
@@ -52,7 +49,7 @@ pub(crate) fn commit_under_budget(
             collector.wake();
         }
     }
-    if level < PressureLevel::Evict || !adds_bytes(&txn) {
+    if level < PressureLevel::Evict || !adds_bytes(txn) {
         return crate::durability::commit_checked(shared, txn);
     }
     if !memory.pressure().try_begin_eviction() {
@@ -60,8 +57,8 @@ pub(crate) fn commit_under_budget(
         return crate::durability::commit_checked(shared, txn);
     }
     assist_lagging_collector(shared);
-    let evicted = evict(shared, &mut txn);
-    let (committed, idle) = crate::durability::commit_checked(shared, txn);
+    let evicted = evict(shared, txn);
+    let committed = crate::durability::commit_checked(shared, txn);
     if let Ok(commit_ts) = committed {
         let pressure = memory.pressure();
         let mut rows = 0;
@@ -75,7 +72,7 @@ pub(crate) fn commit_under_budget(
         }
     }
     memory.pressure().end_eviction();
-    (committed, idle)
+    committed
 }
 
 /// When the rows evicted for pressure and not reclaimed yet pass half the room between the

@@ -36,8 +36,8 @@ impl Transaction {
     /// and encode buffer keep their memory, so a session running transaction after
     /// transaction does not grow them again each time.
     pub fn commit_reusable(mut self) -> (StorageResult<u64>, IdleTransaction) {
-        let committed = self.commit_in_place();
-        (committed, self.into_ended_idle())
+        let committed = self.commit_kept();
+        (committed, IdleTransaction { txn: self })
     }
 
     /// `commit_with`, handing the ended transaction back (see `commit_reusable`).
@@ -45,20 +45,59 @@ impl Transaction {
         mut self,
         hook: impl FnOnce(u64, &[Change<'_>]) -> StorageResult<()>,
     ) -> (StorageResult<u64>, IdleTransaction) {
-        let committed = self.commit_with_in_place(hook);
-        (committed, self.into_ended_idle())
+        let committed = self.commit_with_kept(hook);
+        (committed, IdleTransaction { txn: self })
     }
 
     /// `rollback`, handing the ended transaction back (see `commit_reusable`).
     pub fn rollback_reusable(mut self) -> IdleTransaction {
-        self.rollback_to(0);
-        self.release_snapshot();
-        self.into_ended_idle()
+        self.rollback_kept();
+        IdleTransaction { txn: self }
     }
 
-    /// An ended transaction (no snapshot, no writes) kept for reuse, without the memory of
-    /// an unusually large one.
-    fn into_ended_idle(mut self) -> IdleTransaction {
+    /// `commit` of a transaction that stays where it is (one begun by
+    /// [`IdleTransaction::write_in_place`]): ended, it keeps its write log and encode buffer
+    /// for the next one, and no one moves it (a `Transaction` is ~200 bytes: a statement
+    /// handing it by value from begin to commit to idle copied it some twenty times).
+    pub fn commit_kept(&mut self) -> StorageResult<u64> {
+        let committed = self.commit_in_place();
+        self.end_kept();
+        committed
+    }
+
+    /// `commit_with` of a transaction that stays where it is (see `commit_kept`).
+    pub fn commit_with_kept(
+        &mut self,
+        hook: impl FnOnce(u64, &[Change<'_>]) -> StorageResult<()>,
+    ) -> StorageResult<u64> {
+        let committed = self.commit_with_in_place(hook);
+        self.end_kept();
+        committed
+    }
+
+    /// `rollback` of a transaction that stays where it is (see `commit_kept`).
+    pub fn rollback_kept(&mut self) {
+        self.rollback_to(0);
+        self.release_snapshot();
+        self.end_kept();
+    }
+
+    /// Whether the transaction neither wrote nor took a transaction id: ending its snapshot
+    /// ([`Transaction::end_unwritten`]) is then the whole of its commit.
+    pub fn is_unwritten(&self) -> bool {
+        !self.has_writes() && self.snapshot.txn_id == 0
+    }
+
+    /// Ends a transaction that [`Transaction::is_unwritten`] (a commit that has nothing to
+    /// publish); it stays where it is, ready to be begun again.
+    pub fn end_unwritten(&mut self) {
+        debug_assert!(self.is_unwritten());
+        self.rollback_kept();
+    }
+
+    /// The ended transaction (no snapshot, no writes) as kept for reuse, without the memory
+    /// of an unusually large one.
+    fn end_kept(&mut self) {
         debug_assert!(self.active_slot.is_none() && self.writes.is_empty());
         debug_assert!(
             self.tables.is_empty(),
@@ -67,7 +106,6 @@ impl Transaction {
         if self.writes.capacity() > WRITE_LOG_KEPT_ENTRIES_MAX {
             self.writes = Vec::new();
         }
-        IdleTransaction { txn: self }
     }
 }
 
@@ -80,21 +118,37 @@ impl IdleTransaction {
         &mut self,
         read: impl FnOnce(&mut Transaction) -> T,
     ) -> StorageResult<T> {
+        self.run_in_place(read)
+    }
+
+    /// Runs `write` in a transaction begun inside this object (like `begin`), which `write`
+    /// ends in place: [`Transaction::commit_kept`] (or `commit_with_kept`, `rollback_kept`,
+    /// `end_unwritten`). Whatever it leaves uncommitted (an error path that forgot, a panic)
+    /// is rolled back. For autocommit statements: the transaction is never moved.
+    pub fn write_in_place<T>(
+        &mut self,
+        write: impl FnOnce(&mut Transaction) -> T,
+    ) -> StorageResult<T> {
+        self.run_in_place(write)
+    }
+
+    fn run_in_place<T>(&mut self, run: impl FnOnce(&mut Transaction) -> T) -> StorageResult<T> {
         struct EndOnDrop<'t>(&'t mut Transaction);
         impl Drop for EndOnDrop<'_> {
             fn drop(&mut self) {
                 let txn = &mut *self.0;
                 txn.rollback_to(0);
                 txn.release_snapshot();
-                // An id taken and never stamped anywhere (its writes are undone): the next
-                // transaction started here reads as a fresh one.
+                // An id taken (stamped by a commit, or undone): the next transaction
+                // started here reads as a fresh one.
                 txn.snapshot.txn_id = 0;
                 txn.tables.clear();
+                txn.end_kept();
             }
         }
         self.restart()?;
         let active = EndOnDrop(&mut self.txn);
-        Ok(read(active.0))
+        Ok(run(active.0))
     }
 
     /// Starts a transaction reading at the newest published commit, like `Store::begin`.
@@ -161,5 +215,73 @@ mod tests {
         assert!(reader.find_key(&table, &IndexKey::Int(9)).is_none());
         let txn = idle.begin().unwrap();
         assert_eq!(txn.snapshot().txn_id, 0);
+    }
+
+    #[test]
+    fn a_write_in_place_keeps_what_it_commits_and_undoes_what_it_leaves() {
+        let store = Store::new();
+        let table = store.create_table(TableSchema {
+            types: vec![DataType::Integer, DataType::Integer],
+            key_columns: vec![0],
+            added: Vec::new(),
+        });
+        let row = |key: i64| [Value::Integer(key), Value::Integer(key * 10)];
+        let visible = |key: i64| {
+            let txn = store.begin().unwrap();
+            txn.find_key(&table, &IndexKey::Int(key)).is_some()
+        };
+        let mut idle = store.begin().unwrap().into_idle().ok().unwrap();
+        // Committed in place: visible, and the object starts its next transaction fresh.
+        let committed = idle
+            .write_in_place(|txn| {
+                txn.insert(&table, &row(1)).unwrap();
+                txn.commit_kept()
+            })
+            .unwrap();
+        assert!(committed.is_ok());
+        assert!(visible(1));
+        // Written and not ended (an error path that forgot): rolled back.
+        idle.write_in_place(|txn| {
+            assert_eq!(
+                txn.snapshot().txn_id,
+                0,
+                "a fresh transaction after a commit"
+            );
+            txn.insert(&table, &row(2)).unwrap();
+        })
+        .unwrap();
+        assert!(!visible(2));
+        // Rolled back or ended unwritten in place.
+        idle.write_in_place(|txn| {
+            txn.insert(&table, &row(3)).unwrap();
+            txn.rollback_kept();
+        })
+        .unwrap();
+        idle.write_in_place(|txn| {
+            assert!(txn.is_unwritten());
+            txn.end_unwritten();
+        })
+        .unwrap();
+        assert!(!visible(3));
+        // A panic after a write: undone, and the snapshot ends.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            idle.write_in_place(|txn| {
+                txn.insert(&table, &row(4)).unwrap();
+                panic!("statement failed");
+            })
+            .unwrap();
+        }));
+        assert!(panicked.is_err());
+        assert!(!visible(4));
+        let reader = store.begin().unwrap();
+        assert_eq!(reader.store_active_snapshots(), 1, "only this reader");
+        drop(reader);
+        // The object still works after all that.
+        idle.write_in_place(|txn| {
+            txn.insert(&table, &row(5)).unwrap();
+            txn.commit_kept().unwrap();
+        })
+        .unwrap();
+        assert!(visible(5) && visible(1));
     }
 }

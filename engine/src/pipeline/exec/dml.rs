@@ -117,7 +117,7 @@ fn update_rows(
     // `max(1)`: without assignments every chunk is empty (and `chunks_exact` wants a size).
     let mut chunks = changes.chunks_exact_mut(width.max(1));
     let outcome = (|| -> Result<()> {
-        for (row_id, old_row) in &targets {
+        for (target_id, target_row) in &mut targets {
             let row_changes = match width {
                 0 => &mut [],
                 _ => chunks.next().expect("one chunk per target row"),
@@ -126,7 +126,7 @@ fn update_rows(
                 row_changes.sort_unstable_by_key(|(position, _)| *position);
             }
             let mut moved;
-            let (mut row_id, mut old_row) = (*row_id, old_row);
+            let (mut row_id, mut old_row) = (*target_id, &*target_row);
             let still_there = match &mut resolution {
                 Some(resolution) => {
                     let target = (row_id, old_row.as_slice(), &*row_changes);
@@ -153,7 +153,12 @@ fn update_rows(
                 }
             };
             if let (Some(written), true) = (&mut written_rows, still_there) {
-                written.push(new_row(old_row, row_changes))?;
+                // Nothing reads the old row or its changes again: they become the new row.
+                let mut new_row = std::mem::take(target_row);
+                for (position, value) in row_changes.iter_mut() {
+                    new_row[*position] = std::mem::replace(value, Value::Null);
+                }
+                written.push(new_row)?;
             }
         }
         Ok(())
@@ -242,17 +247,24 @@ fn compiled_values<'e>(
 type Changes = Vec<(usize, Value)>;
 
 /// `new_values` keeping only each target's row id (nothing reads the old rows after): the
-/// new values are computed as each row is decoded, into one reused buffer.
+/// new values are computed as each row is decoded, into one reused buffer. The lists are
+/// `lists`, emptied first (kept by the connection from its last UPDATE: no allocation).
 fn new_values_by_id(
     txn: &Transaction,
     (target, assignments): (&TableAccess, &[(usize, Expr)]),
     env: StatementEnv<'_>,
-) -> Result<(Vec<RowId>, Changes)> {
+    lists: &mut UpdateLists,
+) -> Result<()> {
     let runtime = SubqueryRuntime::new(txn, env);
     let context = ExecContext::new(&runtime);
     let expected = targets_at_most(target, &context)?;
-    let mut targets = Vec::with_capacity(expected);
-    let mut changes = Vec::with_capacity(expected * assignments.len());
+    let UpdateLists {
+        targets, changes, ..
+    } = lists;
+    targets.clear();
+    changes.clear();
+    targets.reserve(expected);
+    changes.reserve(expected * assignments.len());
     // Compiled at the second target: one row (a key lookup's) is not worth compiling for.
     let mut values: Option<Vec<Computed<'_>>> = None;
     visit_targets(target, &context, &mut |row_id, row| {
@@ -271,8 +283,43 @@ fn new_values_by_id(
         }
         targets.push(row_id);
         Ok(())
-    })?;
-    Ok((targets, changes))
+    })
+}
+
+/// A plain UPDATE's target row ids and their new values (`width` pairs per target, row
+/// after row), which the connection keeps emptied between statements (`RowBuffers`); an
+/// upsert's scratch row and DO UPDATE values (`upsert.rs`) use them too.
+#[derive(Default)]
+pub(crate) struct UpdateLists {
+    targets: Vec<RowId>,
+    pub(super) changes: Changes,
+    pub(super) row: Vec<Value>,
+}
+
+/// The most entries of capacity each list a connection keeps (`UpdateLists`) may have:
+/// 256 KiB of row ids, 1 MiB of new values; a larger UPDATE's lists are freed.
+const UPDATE_LISTS_KEPT_MAX: usize = 1 << 15;
+
+impl UpdateLists {
+    /// The connection's kept lists (new ones without a connection, or while another
+    /// statement of it holds them).
+    pub(super) fn take(env: &StatementEnv<'_>) -> UpdateLists {
+        env.buffers
+            .map(|buffers| buffers.update_lists.take())
+            .unwrap_or_default()
+    }
+
+    /// Gives the lists back to the connection, emptied (their new values dropped).
+    pub(super) fn keep(mut self, env: &StatementEnv<'_>) {
+        self.targets.clear();
+        self.changes.clear();
+        self.row.clear();
+        let capacity = self.targets.capacity().max(self.changes.capacity());
+        let small = capacity.max(self.row.capacity()) <= UPDATE_LISTS_KEPT_MAX;
+        if let (Some(buffers), true) = (env.buffers, small) {
+            buffers.update_lists.set(self);
+        }
+    }
 }
 
 /// UPDATE without RETURNING, CHECK or foreign keys to enforce: the common case, kept small
@@ -282,16 +329,34 @@ fn update_plain(
     (target, assignments): (&TableAccess, &[(usize, Expr)]),
     env: StatementEnv<'_>,
 ) -> Result<usize> {
+    let mut lists = UpdateLists::take(&env);
+    let updated = update_listed(txn, (target, assignments), env, &mut lists);
+    lists.keep(&env);
+    updated
+}
+
+/// `update_plain` with the connection's lists.
+#[inline(always)]
+fn update_listed(
+    txn: &mut Transaction,
+    (target, assignments): (&TableAccess, &[(usize, Expr)]),
+    env: StatementEnv<'_>,
+    lists: &mut UpdateLists,
+) -> Result<usize> {
     let table = &target.table;
     let width = assignments.len();
-    let (targets, mut changes) = new_values_by_id(txn, (target, assignments), env)?;
+    new_values_by_id(txn, (target, assignments), env, lists)?;
+    let UpdateLists {
+        targets, changes, ..
+    } = lists;
     txn.reserve_row_writes(targets.len());
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
     let mut chunks = changes.chunks_exact_mut(width.max(1));
-    for row_id in &targets {
-        let row_changes = match width {
-            0 => &mut [],
-            _ => chunks.next().expect("one chunk per target row"),
+    for row_id in targets.iter() {
+        let row_changes = match (width, chunks.next()) {
+            (0, _) => &mut [],
+            (_, Some(row_changes)) => row_changes,
+            (_, None) => return Err(crate::err!(Internal, "an UPDATE target without values")),
         };
         if !in_column_order {
             row_changes.sort_unstable_by_key(|(position, _)| *position);

@@ -264,13 +264,15 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
 /// the emptied row buffers a finished scan had spare (at most `scan::SCAN_BATCH_ROWS`,
 /// values dropped), which the next statement's scan decodes into instead of allocating;
 /// and an index range walk's key buffers (`index_range.rs`, at most
-/// `RANGE_SCRATCH_KEPT_BYTES` each).
+/// `RANGE_SCRATCH_KEPT_BYTES` each); and a plain UPDATE's emptied lists of target ids and
+/// new values (`dml::UpdateLists`, at most `UPDATE_LISTS_KEPT_MAX` entries each).
 #[derive(Default)]
 pub struct RowBuffers {
     pub(crate) lookup: Cell<Row>,
     pub(crate) result: Cell<Row>,
     pub(crate) scan_spare: Cell<Vec<Row>>,
     pub(crate) range_scratch: Cell<ember_storage::RangeScratch>,
+    pub(crate) update_lists: Cell<dml::UpdateLists>,
 }
 
 impl RowBuffers {

@@ -29,7 +29,27 @@ pub fn visit_targets(
     context: &ExecContext<'_>,
     visit: &mut dyn FnMut(RowId, &[Value]) -> Result<()>,
 ) -> Result<()> {
-    let mut buffer = Vec::new();
+    // The connection's key-lookup buffer (taken while in use: a statement nested in this
+    // one finds it empty and allocates its own).
+    let mut buffer = context
+        .buffers
+        .map(|buffers| buffers.lookup.take())
+        .unwrap_or_default();
+    let visited = visit_targets_into(access, context, &mut buffer, visit);
+    if let Some(buffers) = context.buffers {
+        buffers.lookup.set(buffer);
+    }
+    visited
+}
+
+/// `visit_targets` decoding into `buffer`.
+#[inline(always)]
+fn visit_targets_into(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    buffer: &mut Vec<Value>,
+    visit: &mut dyn FnMut(RowId, &[Value]) -> Result<()>,
+) -> Result<()> {
     let mut visited = 0usize;
     // Every target counts against the statement's row limit before it is handed over.
     let mut counted = |row_id: RowId, values: &[Value]| -> Result<()> {
@@ -40,8 +60,8 @@ pub fn visit_targets(
     match &access.path {
         AccessPath::KeyLookup(key) => {
             buffer.reserve_exact(access.table.columns.len());
-            if let Some(row_id) = lookup_key_into(access, key, context, &mut buffer)? {
-                counted(row_id, &mut buffer)?;
+            if let Some(row_id) = lookup_key_into(access, key, context, buffer)? {
+                counted(row_id, buffer)?;
             }
             Ok(())
         }
@@ -49,9 +69,9 @@ pub fn visit_targets(
             let mut seen = HashSet::with_capacity(keys.len());
             for key in keys {
                 buffer.reserve_exact(access.table.columns.len());
-                if let Some(row_id) = lookup_key_into(access, key, context, &mut buffer)? {
+                if let Some(row_id) = lookup_key_into(access, key, context, buffer)? {
                     if seen.insert(row_id) {
-                        counted(row_id, &mut buffer)?;
+                        counted(row_id, buffer)?;
                     }
                 }
             }
@@ -60,7 +80,7 @@ pub fn visit_targets(
         AccessPath::IndexLookup { .. }
         | AccessPath::IndexIn { .. }
         | AccessPath::IndexInSet { .. } => {
-            let found = for_each_index_row(access, context, &mut buffer, |row_id, values| {
+            let found = for_each_index_row(access, context, buffer, |row_id, values| {
                 counted(row_id, values)?;
                 Ok(true)
             })?;
@@ -70,7 +90,7 @@ pub fn visit_targets(
             scan_slots(access, access.read.decoder(), context, &mut counted)
         }
         AccessPath::IndexRange(range) => {
-            let found = visit_range_rows(access, range, context, &mut buffer, |row_id, values| {
+            let found = visit_range_rows(access, range, context, buffer, |row_id, values| {
                 counted(row_id, values)?;
                 Ok(true)
             })?;

@@ -24,7 +24,7 @@ use crate::plan::{ConflictTarget, Insert, Node, OnConflict, Upsert, UpsertAction
 
 use super::conflict::{delete_expired_holder, find_holder, insert_row};
 use super::constraint::RowGuard;
-use super::dml::{check_changes, is_not_null, not_null_error, storage_error};
+use super::dml::{check_changes, is_not_null, not_null_error, storage_error, UpdateLists};
 use super::returning::{written_rows_charge, WrittenRows};
 use super::rowid::RowidKeys;
 use super::{run_query, ExecContext, Row, RowSink};
@@ -45,7 +45,10 @@ pub(super) fn insert_general(
     (guard, done): (Option<&RowGuard<'_>>, &mut usize),
 ) -> Result<usize> {
     let width = insert.table.columns.len();
-    let mut scratch = Vec::with_capacity(2 * width);
+    // The connection's kept buffers: the scratch row and the DO UPDATE values.
+    let mut kept = UpdateLists::take(&env);
+    let mut scratch = std::mem::take(&mut kept.row);
+    scratch.clear();
     scratch.resize_with(2 * width, || Value::Null);
     let mut statement = StatementState {
         insert,
@@ -59,7 +62,7 @@ pub(super) fn insert_general(
         changed: 0,
         scratch,
         holder: Vec::new(),
-        changes: Vec::new(),
+        changes: std::mem::take(&mut kept.changes),
     };
     match &insert.source {
         Node::Values { rows } => {
@@ -87,6 +90,8 @@ pub(super) fn insert_general(
     statement
         .keys
         .finish(txn, &insert.table, insert.sequence.as_deref())?;
+    (kept.row, kept.changes) = (statement.scratch, statement.changes);
+    kept.keep(&env);
     if let (Some(written), Some(returning)) = (statement.written, &insert.returning) {
         written.emit(txn, env, returning, sink)?;
     }

@@ -121,40 +121,56 @@ impl Connection {
 
     /// A writing statement in a transaction of its own: commits when it succeeds, else
     /// undoes everything (unless its conflict clause keeps the changes made before the
-    /// failure).
+    /// failure). The transaction runs inside the kept transaction object, never moved.
     fn run_autocommit(
         &self,
         plan: &Plan,
         env: StatementEnv<'_>,
         sink: &mut RowSink<'_>,
     ) -> Result<usize> {
+        if let Ok(mut idle) = self.idle.try_borrow_mut() {
+            if let Some(idle) = idle.as_mut() {
+                return idle.write_in_place(|txn| self.run_and_commit(txn, plan, env, sink))?;
+            }
+        }
+        // No kept object (the connection's first statement, or one run while another
+        // holds it): a new transaction, kept afterwards.
         let mut txn = self.start_transaction()?;
-        let outcome = run_data_plan(&mut txn, plan, env, sink);
+        let outcome = self.run_and_commit(&mut txn, plan, env, sink);
+        self.keep_idle(txn.rollback_reusable());
+        outcome
+    }
+
+    /// Runs `plan` in `txn` and ends `txn` in place: committed when the statement succeeds
+    /// (or fails under a clause that keeps its earlier changes), else rolled back.
+    #[inline]
+    fn run_and_commit(
+        &self,
+        txn: &mut StorageTransaction,
+        plan: &Plan,
+        env: StatementEnv<'_>,
+        sink: &mut RowSink<'_>,
+    ) -> Result<usize> {
+        let outcome = run_data_plan(txn, plan, env, sink);
         if let Err(error) = &outcome {
             if failure_keeps_changes(plan, error) {
                 return self.commit_before_failure(txn, outcome);
             }
         }
-        match txn.into_idle() {
+        if txn.is_unwritten() {
             // Nothing written: ending the snapshot is the whole commit.
-            Ok(idle) => {
-                self.keep_idle(idle);
-                outcome
-            }
-            Err(txn) => {
-                let outcome = match outcome {
-                    Ok(outcome) => outcome,
-                    Err(error) => {
-                        self.keep_idle(txn.rollback_reusable());
-                        return Err(error);
-                    }
-                };
-                let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
-                self.keep_idle(idle);
-                committed?;
-                Ok(outcome)
-            }
+            txn.end_unwritten();
+            return outcome;
         }
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                txn.rollback_kept();
+                return Err(error);
+            }
+        };
+        crate::durability::commit_kept(&self.db.shared, txn)?;
+        Ok(outcome)
     }
 
     /// The memory account and deadline of a statement starting now (`None`: neither a
@@ -209,17 +225,14 @@ impl Connection {
     #[cold]
     fn commit_before_failure(
         &self,
-        txn: StorageTransaction,
+        txn: &mut StorageTransaction,
         failure: Result<usize>,
     ) -> Result<usize> {
         debug_assert!(failure.is_err());
-        match txn.into_idle() {
-            Ok(idle) => self.keep_idle(idle),
-            Err(txn) => {
-                let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
-                self.keep_idle(idle);
-                committed?;
-            }
+        if txn.is_unwritten() {
+            txn.end_unwritten();
+        } else {
+            crate::durability::commit_kept(&self.db.shared, txn)?;
         }
         failure
     }
