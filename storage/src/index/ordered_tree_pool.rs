@@ -7,9 +7,13 @@
 //! an uncontended mutex, and is memory a write touched recently.
 //!
 //! A leaf's key block is allocated in steps of `STEP` bytes (`leaf_capacity`), so a leaf
-//! that grew or shrank by one key usually finds a pooled one of its own size. The pool
-//! holds at most `POOLED_MAX` leaves (like nodes waiting for the epoch, they are charged to
-//! no memory account: the tree charges what its reachable nodes hold); the rest are freed.
+//! that grew or shrank by one key usually finds a pooled one of its own size. (Never one
+//! of another size: a leaf's capacity follows its bytes, so an insert never shrinks the
+//! tree's charge and a removal never grows it.) Retired leaves come back in bursts (the epoch frees a few bags of
+//! deferred frees at a time, hundreds of nodes), so the pool keeps up to `POOLED_BYTES_MAX`
+//! of them, about what one such burst holds; the rest are freed. Pooled leaves, like nodes
+//! waiting for the epoch, are charged to no memory account (the tree charges what its
+//! reachable nodes hold).
 
 use std::sync::{Mutex, PoisonError};
 
@@ -21,8 +25,8 @@ const STEP: usize = 128;
 const POOLED_CAPACITY_MAX: usize = 4096;
 /// Pooled capacities: `STEP`, `2 * STEP`, .. `POOLED_CAPACITY_MAX`.
 const CLASSES: usize = POOLED_CAPACITY_MAX / STEP;
-/// Most leaves the pool holds.
-const POOLED_MAX: usize = 64;
+/// Most key block bytes the pool holds.
+const POOLED_BYTES_MAX: usize = 512 << 10;
 
 /// The capacity a leaf block of `bytes` is allocated with.
 #[inline]
@@ -41,6 +45,15 @@ fn class_of(capacity: usize) -> Option<usize> {
         .then(|| capacity / STEP - 1)
 }
 
+/// A leaf's key block capacity (0 for an inner node: never pooled).
+#[inline]
+fn block_capacity(node: &Node) -> usize {
+    match node {
+        Node::Leaf(keys) => keys.allocated(),
+        Node::Inner(_) => 0,
+    }
+}
+
 /// Retired leaves, by key block capacity, ready to be built into again.
 #[derive(Default)]
 pub(super) struct LeafPool {
@@ -53,6 +66,8 @@ struct Classes {
     #[allow(clippy::vec_box)]
     leaves: [Vec<Box<Node>>; CLASSES],
     count: usize,
+    /// Key block bytes pooled.
+    bytes: usize,
     /// Leaves taken for reuse, ever.
     reused: u64,
 }
@@ -65,6 +80,7 @@ impl LeafPool {
         let mut classes = self.classes.lock().unwrap_or_else(PoisonError::into_inner);
         let leaf = classes.leaves[class].pop()?;
         classes.count -= 1;
+        classes.bytes -= block_capacity(&leaf);
         classes.reused += 1;
         Some(leaf)
     }
@@ -72,15 +88,14 @@ impl LeafPool {
     /// Takes back a node no reader or writer can reach any more: a leaf of a pooled
     /// capacity is kept while the pool has room; anything else is freed.
     pub(super) fn give(&self, node: Box<Node>) {
-        let Node::Leaf(keys) = &*node else {
-            return;
-        };
-        let Some(class) = class_of(keys.allocated()) else {
+        let capacity = block_capacity(&node);
+        let Some(class) = class_of(capacity) else {
             return;
         };
         let mut classes = self.classes.lock().unwrap_or_else(PoisonError::into_inner);
-        if classes.count < POOLED_MAX {
+        if classes.bytes + capacity <= POOLED_BYTES_MAX {
             classes.count += 1;
+            classes.bytes += capacity;
             classes.leaves[class].push(node);
         }
     }
@@ -144,9 +159,13 @@ mod tests {
         assert_eq!(keys.allocated(), 2 * STEP);
         assert!(pool.take(2 * STEP).is_none());
         assert_eq!((pool.pooled(), pool.reused()), (0, 1));
-        for _ in 0..POOLED_MAX + 5 {
+        for _ in 0..POOLED_BYTES_MAX / STEP + 5 {
             pool.give(leaf_of(STEP));
         }
-        assert_eq!(pool.pooled(), POOLED_MAX, "the pool is bounded");
+        assert_eq!(
+            pool.pooled(),
+            POOLED_BYTES_MAX / STEP,
+            "the pool is bounded"
+        );
     }
 }
