@@ -9,11 +9,11 @@
 //! A leaf's key block is allocated in steps of `STEP` bytes (`leaf_capacity`), so a leaf
 //! that grew or shrank by one key usually finds a pooled one of its own size. (Never one
 //! of another size: a leaf's capacity follows its bytes, so an insert never shrinks the
-//! tree's charge and a removal never grows it.) Retired leaves come back in bursts (the epoch frees a few bags of
-//! deferred frees at a time, hundreds of nodes), so the pool keeps up to `POOLED_BYTES_MAX`
-//! of them, about what one such burst holds; the rest are freed. Pooled leaves, like nodes
-//! waiting for the epoch, are charged to no memory account (the tree charges what its
-//! reachable nodes hold).
+//! tree's charge and a removal never grows it.) Retired leaves come back in bursts (the
+//! epoch frees a few bags of deferred frees at a time, hundreds of nodes), so the pool
+//! keeps up to `POOLED_BYTES_MAX` of them, about what one such burst holds; the rest are
+//! freed. Pooled leaves, like nodes waiting for the epoch, are charged to no memory account
+//! (the tree charges what its reachable nodes hold).
 
 use std::sync::{Mutex, PoisonError};
 
