@@ -2,7 +2,9 @@
 //! tree leaf, or the separators of an inner node (`ordered_tree.rs`). Layout: the count
 //! `n` (u32), then `n + 1` offsets (u32, the first 0), then the strings' bytes back to
 //! back; string `i` is `bytes[offsets[i]..offsets[i + 1]]`. Built once, never changed, so
-//! readers share it without locks while the epoch keeps it alive.
+//! readers share it without locks while the epoch keeps it alive. Each builder writes into
+//! a buffer its caller gives (a recycled one, `ordered_tree_pool.rs`, or a new one of
+//! `block_bytes`); the buffer's capacity is what the block allocated.
 
 use std::cmp::Ordering;
 
@@ -13,20 +15,28 @@ const WORD: usize = 4;
 
 /// See the module comment.
 pub(crate) struct KeyBlock {
-    data: Box<[u8]>,
+    data: Vec<u8>,
+}
+
+/// Bytes a block of `count` strings totalling `key_bytes` holds.
+#[inline]
+pub(crate) fn block_bytes(count: usize, key_bytes: usize) -> usize {
+    WORD * (count + 2) + key_bytes
 }
 
 impl KeyBlock {
     /// A block of `keys` (which the caller gives in ascending order), whose bytes total
-    /// `key_bytes`.
+    /// `key_bytes`, written into `data` (emptied first).
     pub(crate) fn build<'k>(
         count: usize,
         key_bytes: usize,
         keys: impl IntoIterator<Item = &'k [u8]>,
+        mut data: Vec<u8>,
     ) -> KeyBlock {
         debug_assert!(u32::try_from(key_bytes).is_ok());
         let header = WORD * (count + 2);
-        let mut data = Vec::with_capacity(header + key_bytes);
+        data.clear();
+        data.reserve_exact(header + key_bytes);
         data.extend_from_slice(&(count as u32).to_le_bytes());
         data.resize(header, 0);
         let mut end = 0usize;
@@ -40,21 +50,37 @@ impl KeyBlock {
         }
         debug_assert_eq!(written, count, "the count given must be the keys'");
         debug_assert_eq!(end, key_bytes, "the byte total given must be the keys'");
-        let block = KeyBlock {
-            data: data.into_boxed_slice(),
-        };
+        let block = KeyBlock { data };
         debug_assert!((1..block.len()).all(|i| block.get(i - 1) < block.get(i)));
         block
     }
 
-    /// This block with `key` inserted at position `at` (which keeps the order): the bytes
-    /// and offsets copied in bulk, the offsets after `at` moved by the key's length.
-    pub(crate) fn with_inserted(&self, at: usize, key: &[u8]) -> KeyBlock {
+    /// Bytes `with_inserted` writes for `key`.
+    pub(crate) fn bytes_with(&self, key: &[u8]) -> usize {
+        block_bytes(self.len() + 1, self.key_bytes() + key.len())
+    }
+
+    /// Bytes `with_removed` writes for string `at`.
+    pub(crate) fn bytes_without(&self, at: usize) -> usize {
+        block_bytes(self.len() - 1, self.key_bytes() - self.get(at).len())
+    }
+
+    /// Bytes `slice` writes for `range`.
+    pub(crate) fn bytes_of_slice(&self, range: std::ops::Range<usize>) -> usize {
+        let key_bytes = self.offset(range.end) - self.offset(range.start);
+        block_bytes(range.end - range.start, key_bytes)
+    }
+
+    /// This block with `key` inserted at position `at` (which keeps the order), written
+    /// into `data` (emptied first): the bytes and offsets copied in bulk, the offsets after
+    /// `at` moved by the key's length.
+    pub(crate) fn with_inserted(&self, at: usize, key: &[u8], mut data: Vec<u8>) -> KeyBlock {
         let count = self.len();
         debug_assert!(at <= count);
         let (offsets, bytes) = self.parts();
         let split = self.offset(at);
-        let mut data = Vec::with_capacity(WORD * (count + 3) + bytes.len() + key.len());
+        data.clear();
+        data.reserve_exact(self.bytes_with(key));
         data.extend_from_slice(&(count as u32 + 1).to_le_bytes());
         data.extend_from_slice(&offsets[..WORD * (at + 1)]);
         let grow = key.len() as u32;
@@ -65,21 +91,20 @@ impl KeyBlock {
         data.extend_from_slice(&bytes[..split]);
         data.extend_from_slice(key);
         data.extend_from_slice(&bytes[split..]);
-        let block = KeyBlock {
-            data: data.into_boxed_slice(),
-        };
+        let block = KeyBlock { data };
         debug_assert!((1..block.len()).all(|i| block.get(i - 1) < block.get(i)));
         block
     }
 
-    /// This block without string `at`.
-    pub(crate) fn with_removed(&self, at: usize) -> KeyBlock {
+    /// This block without string `at`, written into `data` (emptied first).
+    pub(crate) fn with_removed(&self, at: usize, mut data: Vec<u8>) -> KeyBlock {
         let count = self.len();
         debug_assert!(at < count);
         let (offsets, bytes) = self.parts();
         let (start, end) = (self.offset(at), self.offset(at + 1));
         let shrink = (end - start) as u32;
-        let mut data = Vec::with_capacity(WORD * (count + 1) + bytes.len() - (end - start));
+        data.clear();
+        data.reserve_exact(self.bytes_without(at));
         data.extend_from_slice(&(count as u32 - 1).to_le_bytes());
         data.extend_from_slice(&offsets[..WORD * (at + 1)]);
         for word in offsets[WORD * (at + 2)..].chunks_exact(WORD) {
@@ -88,27 +113,33 @@ impl KeyBlock {
         }
         data.extend_from_slice(&bytes[..start]);
         data.extend_from_slice(&bytes[end..]);
-        KeyBlock {
-            data: data.into_boxed_slice(),
-        }
+        KeyBlock { data }
     }
 
-    /// Strings `range` as a block of their own (a half of a split).
-    pub(crate) fn slice(&self, range: std::ops::Range<usize>) -> KeyBlock {
+    /// Strings `range` as a block of their own (a half of a split), written into `data`
+    /// (emptied first).
+    pub(crate) fn slice(&self, range: std::ops::Range<usize>, mut data: Vec<u8>) -> KeyBlock {
         debug_assert!(range.start <= range.end && range.end <= self.len());
         let (offsets, bytes) = self.parts();
         let (start, end) = (self.offset(range.start), self.offset(range.end));
         let count = range.end - range.start;
-        let mut data = Vec::with_capacity(WORD * (count + 2) + end - start);
+        data.clear();
+        data.reserve_exact(self.bytes_of_slice(range.clone()));
         data.extend_from_slice(&(count as u32).to_le_bytes());
         for word in offsets[WORD * range.start..WORD * (range.end + 1)].chunks_exact(WORD) {
             let moved = u32::from_le_bytes(word.try_into().unwrap_or([0; WORD])) - start as u32;
             data.extend_from_slice(&moved.to_le_bytes());
         }
         data.extend_from_slice(&bytes[start..end]);
-        KeyBlock {
-            data: data.into_boxed_slice(),
-        }
+        KeyBlock { data }
+    }
+
+    /// The block's buffer, emptied, for a new block to be written into. The block is left
+    /// with no buffer at all: the caller replaces it before anything reads it.
+    pub(crate) fn take_buffer(&mut self) -> Vec<u8> {
+        let mut data = std::mem::take(&mut self.data);
+        data.clear();
+        data
     }
 
     /// The offsets (`len() + 1` words) and the strings' bytes.
@@ -149,9 +180,9 @@ impl KeyBlock {
         self.offset(self.len())
     }
 
-    /// Bytes this block allocated.
+    /// Bytes this block allocated (its buffer's capacity).
     pub(crate) fn allocated(&self) -> usize {
-        self.data.len()
+        self.data.capacity()
     }
 
     /// How many strings order below the probe (with `equal_below`, at or below it): the
@@ -216,7 +247,7 @@ mod tests {
 
     fn block_of(keys: &[&[u8]]) -> KeyBlock {
         let bytes = keys.iter().map(|k| k.len()).sum();
-        KeyBlock::build(keys.len(), bytes, keys.iter().copied())
+        KeyBlock::build(keys.len(), bytes, keys.iter().copied(), Vec::new())
     }
 
     #[test]
@@ -237,23 +268,37 @@ mod tests {
         assert_eq!(block.rank(&Probe::new(b"aa"), false), 2);
         assert_eq!(block.rank(&Probe::new(b"c"), true), 4);
         assert_eq!(block.rank(&Probe::new(b""), false), 0);
-        let grown = block.with_inserted(2, b"aa");
+        let grown = block.with_inserted(2, b"aa", Vec::new());
         let expected: [&[u8]; 5] = [b"", b"a", b"aa", b"ab", b"b\xff"];
         assert_eq!(grown.iter().collect::<Vec<_>>(), expected.to_vec());
         assert_eq!(
-            grown.with_removed(2).iter().collect::<Vec<_>>(),
+            grown.with_removed(2, Vec::new()).iter().collect::<Vec<_>>(),
             keys.to_vec()
         );
         assert_eq!(
-            grown.with_removed(4).iter().collect::<Vec<_>>(),
+            grown.with_removed(4, Vec::new()).iter().collect::<Vec<_>>(),
             expected[..4].to_vec()
         );
         assert_eq!(
-            grown.slice(2..5).iter().collect::<Vec<_>>(),
+            grown.slice(2..5, Vec::new()).iter().collect::<Vec<_>>(),
             expected[2..].to_vec()
         );
-        assert_eq!(grown.slice(2..5).key_bytes(), 6);
-        assert_eq!(block.with_inserted(4, b"c").get(4), b"c");
+        assert_eq!(grown.slice(2..5, Vec::new()).key_bytes(), 6);
+        assert_eq!(block.with_inserted(4, b"c", Vec::new()).get(4), b"c");
+        // A recycled buffer: old bytes in it and room to spare, all overwritten, and its
+        // capacity is what the block counts as allocated.
+        let mut recycled = Vec::with_capacity(256);
+        recycled.extend_from_slice(&[0xAA; 100]);
+        let capacity = recycled.capacity();
+        let rebuilt = block.with_inserted(2, b"aa", recycled);
+        assert_eq!(rebuilt.iter().collect::<Vec<_>>(), expected.to_vec());
+        assert_eq!(rebuilt.allocated(), capacity);
+        assert_eq!(grown.bytes_with(b"xyz"), 4 * 8 + 7 + 3);
+        assert_eq!(grown.bytes_without(3), 4 * 6 + 7 - 2);
+        assert_eq!(grown.bytes_of_slice(1..3), 4 * 4 + 3);
+        let mut taken = rebuilt;
+        let buffer = taken.take_buffer();
+        assert!(buffer.is_empty() && buffer.capacity() == capacity);
         let empty = block_of(&[]);
         assert_eq!(empty.len(), 0);
         assert_eq!(empty.rank(&Probe::new(b"x"), true), 0);

@@ -10,7 +10,10 @@
 //! `LEAF_KEYS_MAX` keys or `LEAF_BYTES_MAX` bytes; dropped when it empties), then publishes
 //! it with one Release store into its parent's child link. A parent gains or loses a child
 //! only by being built anew too, up to the first node that keeps its shape (or the root).
-//! Replaced nodes go to crossbeam-epoch, freed once every reader pinned now has unpinned.
+//! Replaced nodes go to crossbeam-epoch, freed once every reader pinned now has unpinned;
+//! a replaced leaf then goes back to the tree's pool (`ordered_tree_pool.rs`), and a later
+//! write builds into it instead of allocating. The descent path a write keeps is reused
+//! too, so the common write (one leaf replaced) allocates nothing once the pool is warm.
 //!
 //! SEPARATORS. Child `i` of an inner node holds keys `k` with `separator[i - 1] <= k <
 //! separator[i]` (unbounded at the ends). A separator is the first key of the right half of
@@ -24,16 +27,20 @@
 //! previous key reaches it. Entries may be stale anyway (readers recheck versions).
 
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crossbeam_epoch::Guard;
 
 use super::entry_key::Probe;
-use super::key_block::KeyBlock;
+use super::key_block::{block_bytes, KeyBlock};
 
 #[path = "ordered_tree_walk.rs"]
 mod walk;
 pub use walk::BatchEnd;
+
+#[path = "ordered_tree_pool.rs"]
+mod pool;
+use pool::{leaf_capacity, LeafPool};
 
 /// Most keys a leaf holds (more split it).
 const LEAF_KEYS_MAX: usize = 64;
@@ -82,17 +89,17 @@ fn boxed(node: Node) -> NodePtr {
     Box::into_raw(Box::new(node))
 }
 
-/// A leaf of `keys` (ascending), `bytes` of them in all.
-fn leaf<'k>(count: usize, bytes: usize, keys: impl IntoIterator<Item = &'k [u8]>) -> NodePtr {
-    boxed(Node::Leaf(KeyBlock::build(count, bytes, keys)))
-}
-
 /// An inner node of `separators` and `children` (one more child than separators).
 fn inner(separators: &[&[u8]], children: &[NodePtr]) -> NodePtr {
     debug_assert_eq!(separators.len() + 1, children.len());
     let bytes = separators.iter().map(|s| s.len()).sum();
     boxed(Node::Inner(Inner {
-        separators: KeyBlock::build(separators.len(), bytes, separators.iter().copied()),
+        separators: KeyBlock::build(
+            separators.len(),
+            bytes,
+            separators.iter().copied(),
+            Vec::new(),
+        ),
         children: children.iter().map(|&c| AtomicPtr::new(c)).collect(),
     }))
 }
@@ -105,11 +112,24 @@ enum Change<'k> {
     Split(NodePtr, &'k [u8], NodePtr),
 }
 
+/// The writer's state, under the tree's mutex: the descent path of the write under way,
+/// kept between writes so a write allocates no path.
+struct WriterScratch {
+    path: Vec<(NodePtr, usize)>,
+}
+
+// SAFETY: the path's pointers are read only by the writer holding the tree's mutex, during
+// one write (each write clears the path first), whichever thread that writer runs on.
+unsafe impl Send for WriterScratch {}
+
 /// See the module comment.
 pub struct OrderedTree {
     root: AtomicPtr<Node>,
     len: AtomicUsize,
-    writer: Mutex<()>,
+    writer: Mutex<WriterScratch>,
+    /// Leaves retired and past the epoch, to build new ones into (shared with the deferred
+    /// frees, which may run after the tree is gone).
+    pool: Arc<LeafPool>,
     /// Most keys a leaf holds, most children an inner node has (`LEAF_KEYS_MAX`,
     /// `INNER_CHILDREN_MAX`; tests make them small to grow deep trees from few keys).
     leaf_keys_max: usize,
@@ -149,7 +169,8 @@ impl OrderedTree {
         OrderedTree {
             root: AtomicPtr::new(std::ptr::null_mut()),
             len: AtomicUsize::new(0),
-            writer: Mutex::new(()),
+            writer: Mutex::new(WriterScratch { path: Vec::new() }),
+            pool: Arc::default(),
             leaf_keys_max,
             inner_children_max,
         }
@@ -162,6 +183,23 @@ impl OrderedTree {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// A new leaf, not yet published, of the key block `fill` writes into the buffer it is
+    /// given (empty, with room for `bytes`): a pooled leaf's, or a new one.
+    #[inline]
+    fn new_leaf(&self, bytes: usize, fill: impl FnOnce(Vec<u8>) -> KeyBlock) -> Box<Node> {
+        let capacity = leaf_capacity(bytes);
+        match self.pool.take(capacity) {
+            Some(mut leaf) => {
+                if let Node::Leaf(keys) = &mut *leaf {
+                    let data = keys.take_buffer();
+                    *keys = fill(data);
+                }
+                leaf
+            }
+            None => Box::new(Node::Leaf(fill(Vec::with_capacity(capacity)))),
+        }
     }
 
     /// The leaf that holds or would hold `key`, its keys, the position `key` has or would
@@ -196,35 +234,48 @@ impl OrderedTree {
     /// key was there. `guard` pins the caller (it must not be `epoch::unprotected()`).
     pub fn insert(&self, key: &[u8], guard: &Guard) -> Option<usize> {
         assert!(key.len() <= KEY_BYTES_MAX, "ordered-index key too long");
-        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         if self.root.load(Ordering::Relaxed).is_null() {
-            let root = leaf(1, key.len(), [key]);
+            let root = Box::into_raw(self.new_leaf(block_bytes(1, key.len()), |data| {
+                KeyBlock::build(1, key.len(), [key], data)
+            }));
             // SAFETY: just built, not yet shared.
             let bytes = node_bytes(unsafe { node(root) });
             self.root.store(root, Ordering::Release);
             self.len.fetch_add(1, Ordering::Relaxed);
             return Some(bytes);
         }
-        let mut path = Vec::new();
-        let (old, keys, at, found) = self.seek_leaf(key, &mut path);
+        let scratch = &mut *writer;
+        scratch.path.clear();
+        let (old, keys, at, found) = self.seek_leaf(key, &mut scratch.path);
         if found {
             return None;
         }
-        let merged = keys.with_inserted(at, key);
-        let (count, bytes) = (merged.len(), merged.key_bytes());
+        let merged = self.new_leaf(keys.bytes_with(key), |data| {
+            keys.with_inserted(at, key, data)
+        });
+        let Node::Leaf(merged_keys) = &*merged else {
+            unreachable!("built as a leaf")
+        };
+        let (count, bytes) = (merged_keys.len(), merged_keys.key_bytes());
         let change = if count > self.leaf_keys_max || (bytes > LEAF_BYTES_MAX && count > 1) {
-            let left_count = split_point(merged.iter(), count, bytes);
-            let left = boxed(Node::Leaf(merged.slice(0..left_count)));
-            let right = boxed(Node::Leaf(merged.slice(left_count..count)));
+            let left_count = split_point(merged_keys.iter(), count, bytes);
+            let half = |range: std::ops::Range<usize>| {
+                let bytes = merged_keys.bytes_of_slice(range.clone());
+                Box::into_raw(self.new_leaf(bytes, |data| merged_keys.slice(range, data)))
+            };
+            let (left, right) = (half(0..left_count), half(left_count..count));
+            // Never published: straight back to the pool.
+            self.pool.give(merged);
             // SAFETY: just built; a split leaves keys on both sides.
             let Node::Leaf(right_keys) = (unsafe { node(right) }) else {
                 unreachable!("built as a leaf")
             };
             Change::Split(left, right_keys.get(0), right)
         } else {
-            Change::Replace(boxed(Node::Leaf(merged)))
+            Change::Replace(Box::into_raw(merged))
         };
-        let grown = self.publish(path, old, change, guard);
+        let grown = self.publish(scratch, old, change, guard);
         self.len.fetch_add(1, Ordering::Relaxed);
         debug_assert!(grown >= 0, "an insert never shrinks the tree");
         Some(grown.max(0) as usize)
@@ -234,21 +285,24 @@ impl OrderedTree {
     /// key was not there. `guard` pins the caller (it must not be `epoch::unprotected()`:
     /// readers may still be on the nodes replaced).
     pub fn remove(&self, key: &[u8], guard: &Guard) -> Option<usize> {
-        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         if self.root.load(Ordering::Relaxed).is_null() {
             return None;
         }
-        let mut path = Vec::new();
-        let (old, keys, at, found) = self.seek_leaf(key, &mut path);
+        let scratch = &mut *writer;
+        scratch.path.clear();
+        let (old, keys, at, found) = self.seek_leaf(key, &mut scratch.path);
         if !found {
             return None;
         }
         let change = if keys.len() == 1 {
             Change::Replace(std::ptr::null_mut())
         } else {
-            Change::Replace(boxed(Node::Leaf(keys.with_removed(at))))
+            let bytes = keys.bytes_without(at);
+            let leaf = self.new_leaf(bytes, |data| keys.with_removed(at, data));
+            Change::Replace(Box::into_raw(leaf))
         };
-        let grown = self.publish(path, old, change, guard);
+        let grown = self.publish(scratch, old, change, guard);
         self.len.fetch_sub(1, Ordering::Relaxed);
         debug_assert!(grown <= 0, "a removal never grows the tree");
         Some(grown.unsigned_abs())
@@ -260,11 +314,12 @@ impl OrderedTree {
     /// node replaced. Returns the bytes the tree grew by (negative: shrank).
     fn publish(
         &self,
-        path: Vec<(NodePtr, usize)>,
+        scratch: &mut WriterScratch,
         old: NodePtr,
         mut change: Change<'_>,
         guard: &Guard,
     ) -> isize {
+        let path = &scratch.path;
         // The common write: a leaf replaced in place under its parent.
         if let (Change::Replace(new), Some(&(parent, child))) = (&change, path.last()) {
             if !new.is_null() {
@@ -278,7 +333,7 @@ impl OrderedTree {
                 // SAFETY: `old` is replaced but not yet retired, so live.
                 let grown =
                     node_bytes(new_node) as isize - node_bytes(unsafe { node(old) }) as isize;
-                retire_one(old, guard);
+                retire_one(old, &self.pool, guard);
                 return grown;
             }
         }
@@ -360,7 +415,7 @@ impl OrderedTree {
                 .sum::<usize>() as isize
         };
         let grown = bytes_of(&fresh, &retired) - bytes_of(&retired, &fresh);
-        retire(retired, guard);
+        retire(retired, &self.pool, guard);
         grown
     }
 
@@ -398,13 +453,14 @@ fn split_point<'k>(keys: impl Iterator<Item = &'k [u8]>, count: usize, bytes: us
     count - 1
 }
 
-/// Hands replaced nodes to the epoch, to free once no pinned reader can stand on them.
-fn retire(nodes: Vec<NodePtr>, guard: &Guard) {
+/// Hands replaced nodes to the epoch, to give back to `pool` (which frees what it does not
+/// keep) once no pinned reader can stand on them.
+fn retire(nodes: Vec<NodePtr>, pool: &Arc<LeafPool>, guard: &Guard) {
     /// Raw node pointers moved into the deferred free.
-    struct Retired(Vec<NodePtr>);
+    struct Retired(Vec<NodePtr>, Arc<LeafPool>);
     // SAFETY: the nodes are unreachable from the tree and owned by the closure alone.
     unsafe impl Send for Retired {}
-    let retired = Retired(nodes);
+    let retired = Retired(nodes, Arc::clone(pool));
     // SAFETY: every node was unlinked (replaced in its parent or as the root) before this
     // call, so only readers pinned now can reach it; the epoch runs the free after they
     // all unpin, exactly once. A replaced inner node's children are not freed with it:
@@ -413,25 +469,25 @@ fn retire(nodes: Vec<NodePtr>, guard: &Guard) {
         guard.defer_unchecked(move || {
             let retired = retired;
             for node in retired.0 {
-                drop(Box::from_raw(node));
+                retired.1.give(Box::from_raw(node));
             }
         });
     }
 }
 
 /// `retire` of a single node (a leaf replaced in place: the common write).
-fn retire_one(node: NodePtr, guard: &Guard) {
+fn retire_one(node: NodePtr, pool: &Arc<LeafPool>, guard: &Guard) {
     /// A raw node pointer moved into the deferred free.
-    struct Retired(NodePtr);
+    struct Retired(NodePtr, Arc<LeafPool>);
     // SAFETY: as in `retire`.
     unsafe impl Send for Retired {}
-    let retired = Retired(node);
+    let retired = Retired(node, Arc::clone(pool));
     // SAFETY: as in `retire`: unlinked before this call, freed once after every reader
     // pinned now unpins.
     unsafe {
         guard.defer_unchecked(move || {
             let retired = retired;
-            drop(Box::from_raw(retired.0));
+            retired.1.give(Box::from_raw(retired.0));
         });
     }
 }
