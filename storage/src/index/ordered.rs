@@ -62,7 +62,7 @@ impl OrderedEntries {
         account: Option<Arc<MemoryAccount>>,
     ) -> OrderedEntries {
         OrderedEntries {
-            list: OrderedTree::new(),
+            list: OrderedTree::with_account(account.clone()),
             collations,
             charged: AtomicU64::new(0),
             account,

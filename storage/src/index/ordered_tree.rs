@@ -31,6 +31,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crossbeam_epoch::Guard;
 
+use crate::slab::MemoryAccount;
+
 use super::entry_key::Probe;
 use super::key_block::{block_bytes, KeyBlock};
 
@@ -157,6 +159,14 @@ unsafe fn node<'g>(ptr: NodePtr) -> &'g Node {
 impl OrderedTree {
     pub fn new() -> OrderedTree {
         OrderedTree::with_fanout(LEAF_KEYS_MAX, INNER_CHILDREN_MAX)
+    }
+
+    /// `new`, the leaves it keeps for reuse charged to `account` (the caller charges what
+    /// the tree's reachable nodes hold, from what each write returns).
+    pub fn with_account(account: Option<Arc<MemoryAccount>>) -> OrderedTree {
+        let mut tree = OrderedTree::new();
+        tree.pool = Arc::new(LeafPool::new(account));
+        tree
     }
 
     /// A tree whose leaves hold at most `leaf_keys_max` keys and whose inner nodes have at
@@ -546,6 +556,9 @@ impl OrderedTree {
 
 impl Drop for OrderedTree {
     fn drop(&mut self) {
+        // The pool's leaves go (and their charge with them), and so will those the epoch
+        // hands back later.
+        self.pool.close();
         // No reader can hold `&self` any more; replaced nodes are the epoch's to free.
         let mut stack = vec![self.root.load(Ordering::Relaxed)];
         while let Some(ptr) = stack.pop() {

@@ -12,10 +12,15 @@
 //! tree's charge and a removal never grows it.) Retired leaves come back in bursts (the
 //! epoch frees a few bags of deferred frees at a time, hundreds of nodes), so the pool
 //! keeps up to `POOLED_BYTES_MAX` of them, about what one such burst holds; the rest are
-//! freed. Pooled leaves, like nodes waiting for the epoch, are charged to no memory account
-//! (the tree charges what its reachable nodes hold).
+//! freed. Pooled leaves are memory the index holds: they are charged to the table's memory
+//! account while pooled (the tree charges what its reachable nodes hold, the pool what it
+//! keeps), and when the tree is dropped the pool closes: it frees what it holds and every
+//! leaf the epoch hands back later.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::slab::MemoryAccount;
 
 use super::Node;
 
@@ -54,10 +59,20 @@ fn block_capacity(node: &Node) -> usize {
     }
 }
 
+/// The bytes a pooled leaf holds: its node and its key block.
+#[inline]
+fn pooled_bytes(capacity: usize) -> usize {
+    std::mem::size_of::<Node>() + capacity
+}
+
 /// Retired leaves, by key block capacity, ready to be built into again.
 #[derive(Default)]
 pub(super) struct LeafPool {
     classes: Mutex<Classes>,
+    /// Charged with what the pool holds.
+    account: Option<Arc<MemoryAccount>>,
+    /// Set when the tree is gone: nothing more is kept.
+    closed: AtomicBool,
 }
 
 #[derive(Default)]
@@ -66,13 +81,21 @@ struct Classes {
     #[allow(clippy::vec_box)]
     leaves: [Vec<Box<Node>>; CLASSES],
     count: usize,
-    /// Key block bytes pooled.
+    /// Bytes pooled (nodes and key blocks), as charged to the account.
     bytes: usize,
     /// Leaves taken for reuse, ever.
     reused: u64,
 }
 
 impl LeafPool {
+    /// An empty pool charging what it keeps to `account`.
+    pub(super) fn new(account: Option<Arc<MemoryAccount>>) -> LeafPool {
+        LeafPool {
+            account,
+            ..LeafPool::default()
+        }
+    }
+
     /// A pooled leaf whose key block has capacity `capacity` (a `leaf_capacity`), if any.
     #[inline]
     pub(super) fn take(&self, capacity: usize) -> Option<Box<Node>> {
@@ -80,23 +103,46 @@ impl LeafPool {
         let mut classes = self.classes.lock().unwrap_or_else(PoisonError::into_inner);
         let leaf = classes.leaves[class].pop()?;
         classes.count -= 1;
-        classes.bytes -= block_capacity(&leaf);
+        classes.bytes -= pooled_bytes(capacity);
         classes.reused += 1;
+        drop(classes);
+        if let Some(account) = &self.account {
+            account.release_index(pooled_bytes(capacity) as u64);
+        }
         Some(leaf)
     }
 
     /// Takes back a node no reader or writer can reach any more: a leaf of a pooled
-    /// capacity is kept while the pool has room; anything else is freed.
+    /// capacity is kept while the pool is open and has room; anything else is freed.
     pub(super) fn give(&self, node: Box<Node>) {
         let capacity = block_capacity(&node);
         let Some(class) = class_of(capacity) else {
             return;
         };
+        let bytes = pooled_bytes(capacity);
         let mut classes = self.classes.lock().unwrap_or_else(PoisonError::into_inner);
-        if classes.bytes + capacity <= POOLED_BYTES_MAX {
-            classes.count += 1;
-            classes.bytes += capacity;
-            classes.leaves[class].push(node);
+        // Checked under the lock `close` drains under: nothing is kept after it.
+        if self.closed.load(Ordering::Relaxed) || classes.bytes + bytes > POOLED_BYTES_MAX {
+            return;
+        }
+        classes.count += 1;
+        classes.bytes += bytes;
+        classes.leaves[class].push(node);
+        drop(classes);
+        if let Some(account) = &self.account {
+            account.charge_index(bytes as u64);
+        }
+    }
+
+    /// Frees every pooled leaf and keeps none from now on (the tree is gone; the epoch may
+    /// still hand back leaves it retired).
+    pub(super) fn close(&self) {
+        let mut classes = self.classes.lock().unwrap_or_else(PoisonError::into_inner);
+        self.closed.store(true, Ordering::Relaxed);
+        let released = std::mem::take(&mut *classes).bytes;
+        drop(classes);
+        if let Some(account) = &self.account {
+            account.release_index(released as u64);
         }
     }
 
@@ -164,8 +210,28 @@ mod tests {
         }
         assert_eq!(
             pool.pooled(),
-            POOLED_BYTES_MAX / STEP,
+            POOLED_BYTES_MAX / pooled_bytes(STEP),
             "the pool is bounded"
+        );
+    }
+
+    #[test]
+    fn pooled_leaves_are_charged_until_taken_or_the_pool_closes() {
+        let account = Arc::new(MemoryAccount::new());
+        let pool = LeafPool::new(Some(Arc::clone(&account)));
+        pool.give(leaf_of(STEP));
+        pool.give(leaf_of(3 * STEP));
+        let held = (pooled_bytes(STEP) + pooled_bytes(3 * STEP)) as u64;
+        assert_eq!(account.used_bytes(), held);
+        let taken = pool.take(STEP).expect("pooled");
+        assert_eq!(account.used_bytes(), held - pooled_bytes(STEP) as u64);
+        pool.close();
+        assert_eq!(account.used_bytes(), 0, "closing frees what the pool held");
+        pool.give(taken);
+        assert_eq!(
+            (pool.pooled(), account.used_bytes()),
+            (0, 0),
+            "closed: nothing kept"
         );
     }
 }
