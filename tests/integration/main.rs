@@ -22,6 +22,7 @@ mod drop_column_concurrency;
 mod drop_column_durability;
 mod durability;
 mod durability_damage;
+mod exact_probes;
 mod exists_join;
 mod explain_analyze;
 mod expressions;

@@ -359,7 +359,7 @@ fn a_result_larger_than_a_chunk_reads_whole() {
         assert_eq!(set.clone().into_cells(), rows.concat(), "width {width}");
         let owned: Vec<Vec<Value>> = set.clone().into_iter().map(Row::into_values).collect();
         assert_eq!(owned, rows, "width {width}");
-        // Sized in advance (a LIMIT): one chunk, the same rows.
+        // Sized in advance (a LIMIT): its first chunk made at once, the same rows.
         let mut sized = RowSet::with_capacity(columns(&names), count);
         for mut row in rows.clone() {
             sized.push_taking(&mut row).unwrap();

@@ -85,8 +85,9 @@ impl IndexKey {
         }
         // Every value whose encoding is the integer one (integers, integral reals,
         // booleans) takes the inline form, so equal values always make equal keys.
-        let mut part = Vec::with_capacity(9);
+        let mut part = Vec::with_capacity(encoded_part_len(value));
         encode_key_part(value, &mut part)?;
+        debug_assert_eq!(part.len(), encoded_part_len(value));
         if part[0] == 1 {
             let int = i64::from_le_bytes(part[1..9].try_into().expect("8 bytes"));
             return Some(IndexKey::Int(int));
@@ -135,7 +136,7 @@ impl IndexKey {
 
 /// The integer a value's key encoding carries when it takes the integer form (integers,
 /// integral reals in range, booleans), matching `encode_key_part`.
-fn inline_int(value: &Value) -> Option<i64> {
+pub(super) fn inline_int(value: &Value) -> Option<i64> {
     match value {
         Value::Integer(i) => Some(*i),
         Value::Real(r) if r.fract() == 0.0 && r.abs() < 9.0e18 => Some(*r as i64),
@@ -145,7 +146,7 @@ fn inline_int(value: &Value) -> Option<i64> {
 }
 
 /// `value` with its text in the collation-normalized form (other values as they are).
-fn normalized(value: &Value, collation: KeyCollation) -> std::borrow::Cow<'_, Value> {
+pub(super) fn normalized(value: &Value, collation: KeyCollation) -> std::borrow::Cow<'_, Value> {
     use std::borrow::Cow;
     let Value::Text(text) = value else {
         return Cow::Borrowed(value);
@@ -158,6 +159,19 @@ fn normalized(value: &Value, collation: KeyCollation) -> std::borrow::Cow<'_, Va
             Cow::Owned(Value::Text(text.trim_end_matches(' ').to_string()))
         }
         _ => Cow::Borrowed(value),
+    }
+}
+
+/// The bytes `encode_key_part` writes for `value`: the key's buffer is made at its size
+/// (no regrowth, and `into_boxed_slice` keeps it).
+fn encoded_part_len(value: &Value) -> usize {
+    let with_length = |length: usize| {
+        1 + (usize::BITS - (length | 1).leading_zeros()).div_ceil(7) as usize + length
+    };
+    match value {
+        Value::Text(text) => with_length(text.len()),
+        Value::Blob(blob) => with_length(blob.len()),
+        _ => 9,
     }
 }
 

@@ -7,6 +7,7 @@ mod entry_key;
 mod hash;
 mod key;
 mod key_block;
+mod key_match;
 mod order_key;
 mod ordered;
 mod ordered_tree;

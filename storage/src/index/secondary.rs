@@ -126,6 +126,13 @@ impl SecondaryIndex {
         self.key_from_values(self.columns.iter().map(|&column| row[column].borrow()))
     }
 
+    /// Whether a row's key in this index is `key` (`key_of(row) == Some(key)`, compared in
+    /// place: nothing allocated).
+    pub fn row_has_key<V: std::borrow::Borrow<Value>>(&self, row: &[V], key: &IndexKey) -> bool {
+        let values = self.columns.iter().map(|&column| row[column].borrow());
+        key.is_made_of(values, &self.key_collations)
+    }
+
     /// The key of the indexed columns' values (in key order), as `key_of` makes it: what a
     /// lookup probes with.
     pub fn key_from_values<'a>(

@@ -164,7 +164,7 @@ pub(super) fn chain_has_key(
     wanted: Option<&[bool]>,
 ) -> StorageResult<bool> {
     chain_any(table, row, guard, buffer, wanted, |values| {
-        index.key_of(values).as_ref() == Some(key)
+        index.row_has_key(values, key)
     })
 }
 
@@ -668,7 +668,7 @@ impl Transaction {
                 continue;
             };
             decode(row, payload, buffer)?;
-            if index.key_of(buffer).as_ref() == Some(key) && !visit(row, buffer) {
+            if index.row_has_key(buffer, key) && !visit(row, buffer) {
                 break;
             }
         }

@@ -15,9 +15,10 @@ use ember_storage::index::{
 use ember_storage::{RangeProgress, RangeScratch, RowId, Value};
 
 use crate::error::Result;
-use crate::expr::Predicate;
+use crate::expr::{BinaryOp, Expr, Predicate};
 use crate::plan::{IndexRange, TableAccess};
 
+use super::scan::holds_as_is;
 use super::{ExecContext, Row};
 
 /// Entries examined by the first batch; each later batch doubles, up to the last size.
@@ -35,6 +36,9 @@ pub struct RangeCursor {
     upper: Bound<Vec<u8>>,
     descending: bool,
     first_only: bool,
+    /// Every prefix and bound value is one its column holds as it is (`holds_as_is`): a
+    /// row the walk reaches then satisfies every filter term the range was made from.
+    exact_bounds: bool,
     batch: usize,
     finished: bool,
     /// The storage read's reused buffers (the staleness check's key, the resume key).
@@ -52,6 +56,17 @@ fn part_collation(index: &SecondaryIndex, position: usize) -> KeyCollation {
         .ordered()
         .and_then(|ordered| ordered.collations().get(position).copied())
         .unwrap_or(KeyCollation::Binary)
+}
+
+/// Whether `test` holds for every conjunct of `filter` (its AND terms, nested ones
+/// flattened), visited in place.
+fn every_conjunct(filter: &Expr, test: &mut impl FnMut(&Expr) -> bool) -> bool {
+    match filter {
+        Expr::Binary(BinaryOp::And, left, right) => {
+            every_conjunct(left, test) && every_conjunct(right, test)
+        }
+        term => test(term),
+    }
 }
 
 /// Bound just past every key that starts with `prefix` (`Unbounded` when none is).
@@ -78,6 +93,7 @@ impl RangeCursor {
             upper: Bound::Unbounded,
             descending: range.descending,
             first_only: range.first_only,
+            exact_bounds: range.text_prefix.is_none(),
             batch: FIRST_BATCH_ENTRIES,
             finished: false,
             // The connection's kept key buffers, when it has them (given back by
@@ -90,6 +106,14 @@ impl RangeCursor {
         if cursor.index.ordered().is_none() {
             return Ok(None);
         }
+        let columns = &access.table.columns;
+        let holds = |position: usize, value: &Value| {
+            range.index.columns.get(position).is_some_and(|&column| {
+                columns
+                    .get(column)
+                    .is_some_and(|definition| holds_as_is(value, definition.data_type))
+            })
+        };
         let mut prefix = Vec::new();
         for (position, expr) in range.prefix.iter().enumerate() {
             let value = expr.eval(&[], &context.eval)?;
@@ -97,6 +121,7 @@ impl RangeCursor {
                 cursor.finished = true;
                 return Ok(Some(cursor));
             }
+            cursor.exact_bounds &= holds(position, &value);
             encode_part(&cursor.index, position, &value, &mut prefix);
         }
         let position = range.ranged_position();
@@ -111,11 +136,13 @@ impl RangeCursor {
             cursor.lower = Bound::Included(start);
             return Ok(Some(cursor));
         }
-        let bound_key = |expr: &crate::expr::Expr| -> Result<Option<Vec<u8>>> {
+        let mut exact_bounds = cursor.exact_bounds;
+        let mut bound_key = |expr: &crate::expr::Expr| -> Result<Option<Vec<u8>>> {
             let value = expr.eval(&[], &context.eval)?;
             if value == Value::Null {
                 return Ok(None);
             }
+            exact_bounds &= holds(position, &value);
             let mut key = prefix.clone();
             encode_part(&cursor.index, position, &value, &mut key);
             Ok(Some(key))
@@ -139,6 +166,7 @@ impl RangeCursor {
             },
             None => Some(Bound::Unbounded),
         };
+        cursor.exact_bounds = exact_bounds;
         let (Some(mut lower), Some(mut upper)) = (lower, upper) else {
             cursor.finished = true;
             return Ok(Some(cursor));
@@ -339,10 +367,11 @@ pub fn visit_range_rows(
     buffer: &mut Vec<Value>,
     visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
-    walk_range(
+    walk_range_deciding(
         access,
         range,
         access.filter.as_ref(),
+        true,
         context,
         buffer,
         visit,
@@ -404,11 +433,34 @@ pub(super) fn walk_range(
     filter: Option<&crate::expr::Expr>,
     context: &ExecContext<'_>,
     buffer: &mut Vec<Value>,
+    visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
+) -> Result<bool> {
+    walk_range_deciding(access, range, filter, false, context, buffer, visit)
+}
+
+/// `walk_range`; with `skip_decided`, a filter whose every conjunct the range decides
+/// (`optimize::range_decides`: `a >= 30000` over a range from 30000 up) is not checked
+/// when the bounds' values are exact (`RangeCursor::exact_bounds`): every row the walk
+/// reaches passes it (the storage checks each entry against its row's current key).
+fn walk_range_deciding(
+    access: &TableAccess,
+    range: &IndexRange,
+    filter: Option<&crate::expr::Expr>,
+    skip_decided: bool,
+    context: &ExecContext<'_>,
+    buffer: &mut Vec<Value>,
     mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
     let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
         return Ok(false);
     };
+    let filter = filter.filter(|filter| {
+        !(skip_decided
+            && cursor.exact_bounds
+            && every_conjunct(filter, &mut |term| {
+                crate::optimize::range_decides(range, term)
+            }))
+    });
     let filter = filter.map(|f| Predicate::new(f, &context.eval));
     let mut visited = false;
     let mut stopped = false;

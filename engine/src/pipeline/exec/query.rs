@@ -220,18 +220,23 @@ fn reusable_buffer(old: &Value) -> bool {
 /// For a list of bare columns: each one's index and whether it is its last use; `None` for
 /// any other list.
 fn column_map(exprs: &[Expr]) -> Option<Vec<(usize, bool)>> {
-    let indexes: Vec<usize> = exprs
-        .iter()
-        .map(|expr| match expr {
-            Expr::Column { index, .. } => Some(*index),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    Some(
-        (0..indexes.len())
-            .map(|at| (indexes[at], !indexes[at + 1..].contains(&indexes[at])))
-            .collect(),
-    )
+    let column = |expr: &Expr| match expr {
+        Expr::Column { index, .. } => Some(*index),
+        _ => None,
+    };
+    if !exprs.iter().all(|expr| column(expr).is_some()) {
+        return None;
+    }
+    // One allocation, sized: the map is made per execution.
+    let mut map = Vec::with_capacity(exprs.len());
+    for (at, expr) in exprs.iter().enumerate() {
+        let index = column(expr)?;
+        let used_later = exprs[at + 1..]
+            .iter()
+            .any(|later| column(later) == Some(index));
+        map.push((index, !used_later));
+    }
+    Some(map)
 }
 
 impl<'p> ProjectOperator<'p> {

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use ember_storage::index::{IndexKey, SecondaryIndex};
+use ember_storage::index::{IndexKey, KeyCollation, SecondaryIndex};
 use ember_storage::{DataType, RowId, Value};
 
 use crate::catalog::{IndexDef, TableDef};
@@ -401,8 +401,9 @@ pub fn lookup_key_into(
 }
 
 /// The primary-key index key `key` evaluates to (coerced to the key columns' types), or
-/// `None` when no stored row can have it; with whether every key value was an integer for
-/// an INTEGER column (then a row found under the key satisfies `column = value` exactly).
+/// `None` when no stored row can have it; with whether every key value is one its column
+/// holds as it is (`holds_as_is`: then a row found under the key satisfies `column = value`
+/// exactly).
 /// A single-column key needs no allocation.
 fn primary_key_of(
     table: &TableDef,
@@ -410,9 +411,11 @@ fn primary_key_of(
     context: &ExecContext<'_>,
 ) -> Result<Option<(IndexKey, bool)>> {
     let mut exact = true;
-    let mut key_value = |value: Value, column: usize| -> Option<Value> {
+    let key_collations = table.storage.key_collations();
+    let mut key_value = |value: Value, position: usize, column: usize| -> Option<Value> {
         let definition = &table.columns[column];
-        exact &= matches!(value, Value::Integer(_)) && definition.data_type == DataType::Integer;
+        exact &= holds_as_is(&value, definition.data_type)
+            && (binary_keyed(key_collations, position) || !matches!(value, Value::Text(_)));
         // A value that cannot be stored in the key column cannot equal any stored key.
         match coerce_to_column(value, definition) {
             Ok(Value::Null) | Err(_) => None,
@@ -420,19 +423,33 @@ fn primary_key_of(
         }
     };
     if let ([expr], [column]) = (key, table.primary_key.as_slice()) {
+        let data_type = table.columns[*column].data_type;
+        if let Some(value) = constant_in_place(expr, context) {
+            if let (Value::Integer(int), DataType::Integer) = (value, data_type) {
+                return Ok(Some((IndexKey::Int(*int), true)));
+            }
+            if holds_as_is(value, data_type) {
+                // Needs no coercion and finds the key exactly (a text read in place, under
+                // a BINARY key).
+                let exact = binary_keyed(key_collations, 0) || !matches!(value, Value::Text(_));
+                return Ok(table
+                    .storage
+                    .key_from_values([value])
+                    .map(|key| (key, exact)));
+            }
+        }
         let value = expr.eval(&[], &context.eval)?;
-        if let (Value::Integer(int), DataType::Integer) = (&value, table.columns[*column].data_type)
-        {
+        if let (Value::Integer(int), DataType::Integer) = (&value, data_type) {
             // An integer needs no coercion to an INTEGER column and finds it exactly.
             return Ok(Some((IndexKey::Int(*int), true)));
         }
         let index_key =
-            key_value(value, *column).and_then(|value| table.storage.key_from_values([&value]));
+            key_value(value, 0, *column).and_then(|value| table.storage.key_from_values([&value]));
         return Ok(index_key.map(|index_key| (index_key, exact)));
     }
     let mut key_values: Vec<Value> = Vec::with_capacity(key.len());
-    for (expr, &column) in key.iter().zip(&table.primary_key) {
-        match key_value(expr.eval(&[], &context.eval)?, column) {
+    for (position, (expr, &column)) in key.iter().zip(&table.primary_key).enumerate() {
+        match key_value(expr.eval(&[], &context.eval)?, position, column) {
             Some(value) => key_values.push(value),
             None => return Ok(None),
         }
@@ -464,8 +481,8 @@ fn key_in_targets(
 
 /// The index key for `values` (evaluated, coerced to the column types), or `None` when no
 /// stored row can have it (a NULL part, or a value the column cannot hold); with whether
-/// every value was an integer for an INTEGER column (then a row found under the key
-/// satisfies `column = value` exactly, as for `primary_key_of`).
+/// every value is one its column holds as it is (`holds_as_is`: then a row found under the
+/// key satisfies `column = value` exactly, as for `primary_key_of`).
 fn index_key(
     table: &TableDef,
     index: &SecondaryIndex,
@@ -474,12 +491,21 @@ fn index_key(
     context: &ExecContext<'_>,
 ) -> Result<Option<(IndexKey, bool)>> {
     if let ([expr], [column]) = (values, columns) {
-        // One column: no vector of values; an integer for an INTEGER column needs no
-        // coercion.
-        let value = expr.eval(&[], &context.eval)?;
+        // One column: no vector of values; a value the column holds as it is (an integer
+        // for an INTEGER column, a text for a TEXT one) needs no coercion, and a literal
+        // or parameter is read in place (its text not copied).
         let definition = &table.columns[*column];
-        if let (Value::Integer(_), DataType::Integer) = (&value, definition.data_type) {
-            return Ok(index.key_from_values([&value]).map(|key| (key, true)));
+        let binary = binary_keyed(index.key_collations(), 0);
+        if let Some(value) = constant_in_place(expr, context) {
+            if holds_as_is(value, definition.data_type) {
+                let exact = binary || !matches!(value, Value::Text(_));
+                return Ok(index.key_from_values([value]).map(|key| (key, exact)));
+            }
+        }
+        let value = expr.eval(&[], &context.eval)?;
+        if holds_as_is(&value, definition.data_type) {
+            let exact = binary || !matches!(value, Value::Text(_));
+            return Ok(index.key_from_values([&value]).map(|key| (key, exact)));
         }
         return Ok(match coerce_to_column(value, definition) {
             Ok(Value::Null) | Err(_) => None,
@@ -488,16 +514,49 @@ fn index_key(
     }
     let mut exact = true;
     let mut key_values: Vec<Value> = Vec::with_capacity(values.len());
-    for (expr, &column) in values.iter().zip(columns) {
+    for (position, (expr, &column)) in values.iter().zip(columns).enumerate() {
         let value = expr.eval(&[], &context.eval)?;
         let definition = &table.columns[column];
-        exact &= matches!(value, Value::Integer(_)) && definition.data_type == DataType::Integer;
+        exact &= holds_as_is(&value, definition.data_type)
+            && (binary_keyed(index.key_collations(), position) || !matches!(value, Value::Text(_)));
         match coerce_to_column(value, definition) {
             Ok(Value::Null) | Err(_) => return Ok(None),
             Ok(value) => key_values.push(value),
         }
     }
     Ok(index.key_from_values(&key_values).map(|key| (key, exact)))
+}
+
+/// Whether a column of `data_type` stores `value` unchanged, so that a row found under the
+/// value's key holds a value equal to it under the key's collation: an integer in an
+/// INTEGER column, a text in a TEXT column (which stores nothing but text, `coerce.rs`).
+/// Equality under another collation than the key's is left to the residual filter
+/// (`optimize::key_residual` keeps such terms).
+pub(super) fn holds_as_is(value: &Value, data_type: DataType) -> bool {
+    matches!(
+        (value, data_type),
+        (Value::Integer(_), DataType::Integer) | (Value::Text(_), DataType::Text)
+    )
+}
+
+/// Whether part `position` of a key under `collations` (empty: all BINARY) is keyed by its
+/// raw value: a text probe then finds exactly the rows whose text equals it byte for byte.
+/// Under NOCASE or RTRIM it finds every text equal under the collation, which a BINARY
+/// comparison (a bare column: `optimize::key_residual` counts it as decided) must recheck.
+fn binary_keyed(collations: &[KeyCollation], position: usize) -> bool {
+    collations
+        .get(position)
+        .is_none_or(|&collation| collation == KeyCollation::Binary)
+}
+
+/// A literal's or bound parameter's value, borrowed (`None` for any other expression, or
+/// a parameter with no value: `eval` reports that).
+fn constant_in_place<'e>(expr: &'e Expr, context: &'e ExecContext<'_>) -> Option<&'e Value> {
+    match expr {
+        Expr::Literal(value) => Some(value),
+        Expr::Parameter(index) => context.eval.params.get(*index),
+        _ => None,
+    }
 }
 
 /// A probe of the index costs about this many rows of a scan: a set with more members than
