@@ -197,4 +197,4 @@ fn range_progress(end: BatchEnd<'_>, scratch: &mut RangeScratch) -> RangeProgres
 
 #[cfg(test)]
 #[path = "ordered_read_tests.rs"]
-mod tests;
+pub(super) mod tests;

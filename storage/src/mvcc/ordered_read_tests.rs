@@ -10,7 +10,7 @@ use crate::value::{DataType, Value};
 use crate::{RangeProgress, RangeScratch, Table, TableSchema, Transaction};
 
 /// A table (id INTEGER, k ANY) plus an ordered index on `k`.
-fn indexed(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
+pub(crate) fn indexed(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Any],
         key_columns: vec![],
@@ -31,7 +31,7 @@ fn encode(index: &SecondaryIndex, key: Value) -> Vec<u8> {
 }
 
 /// The ids `txn` reaches in the range, in index order, `batch` entries per call.
-fn range_ids(
+pub(crate) fn range_ids(
     txn: &Transaction,
     table: &Table,
     index: &SecondaryIndex,
