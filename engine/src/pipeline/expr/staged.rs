@@ -31,7 +31,9 @@ pub struct Staged {
 impl Staged {
     /// Splits `filter` (a top-level AND into its terms, anything else one term) by the
     /// last column each term reads; `None` when a term reads a column `decoded` says is
-    /// not decoded.
+    /// not decoded, or no term reads a column (nothing to stage on). A term that reads no
+    /// column joins the first stage: every stop is a column some term reads, so a decoded
+    /// one (`RowDecoder::decode_checked` checks stages only at decoded columns).
     pub fn of(filter: &Compiled, decoded: impl Fn(usize) -> bool) -> Option<Staged> {
         let terms = match filter {
             Compiled::Junction {
@@ -40,27 +42,40 @@ impl Staged {
             } => terms.as_slice(),
             term => std::slice::from_ref(term),
         };
+        let mut reads_a_column = false;
         for term in terms {
             let mut all_decoded = true;
-            term.for_each_column(&mut |column| all_decoded &= decoded(column));
+            term.for_each_column(&mut |column| {
+                reads_a_column = true;
+                all_decoded &= decoded(column);
+            });
             if !all_decoded {
                 return None;
             }
         }
-        Some(Staged::in_stages(terms.iter().cloned()))
+        reads_a_column.then(|| Staged::in_stages(terms.iter().cloned(), 0))
     }
 
-    /// `terms` staged by the last column each reads, no raw checks.
-    fn in_stages(terms: impl Iterator<Item = Compiled>) -> Staged {
-        let mut keyed: Vec<(usize, Compiled)> = terms
+    /// `terms` staged by the last column each reads, no raw checks. A term that reads no
+    /// column joins the first stage, or stage `fallback` (a decoded column) when no term
+    /// reads one.
+    fn in_stages(terms: impl Iterator<Item = Compiled>, fallback: usize) -> Staged {
+        let mut keyed: Vec<(Option<usize>, Compiled)> = terms
             .map(|term| {
-                let mut last = 0;
-                term.for_each_column(&mut |column| last = last.max(column));
+                let mut last = None;
+                term.for_each_column(&mut |column| {
+                    last = Some(last.map_or(column, |last: usize| last.max(column)))
+                });
                 (last, term)
             })
             .collect();
+        let first = keyed
+            .iter()
+            .filter_map(|(last, _)| *last)
+            .min()
+            .unwrap_or(fallback);
         // Stable: terms of one stage keep their written order.
-        keyed.sort_by_key(|(last, _)| *last);
+        keyed.sort_by_key(|(last, _)| last.unwrap_or(first));
         let mut staged = Staged {
             stops: Vec::new(),
             stages: Vec::new(),
@@ -68,6 +83,7 @@ impl Staged {
             raw: None,
         };
         for (last, term) in keyed {
+            let last = last.unwrap_or(first);
             match (staged.stops.last(), staged.stages.last_mut()) {
                 (Some(&stop), Some(stage)) if stop == last => stage.push(term),
                 _ => {
@@ -87,6 +103,12 @@ impl Staged {
         if self.raw.is_some() {
             return self;
         }
+        // Where a term that reads no column is checked if every column-reading term goes
+        // raw: the first column the decoder decodes.
+        let fallback = (0..decoder.width()).find(|&column| decoder.decodes(column));
+        let Some(fallback) = fallback else {
+            return self;
+        };
         let mut checks = Vec::new();
         let mut texts = Vec::new();
         let mut raw_terms = Vec::new();
@@ -112,7 +134,7 @@ impl Staged {
         if raw.is_none() {
             rest.append(&mut raw_terms);
         }
-        let mut staged = Staged::in_stages(rest.into_iter());
+        let mut staged = Staged::in_stages(rest.into_iter(), fallback);
         staged.raw_terms = raw_terms;
         staged.raw = raw;
         staged
@@ -163,7 +185,8 @@ impl Staged {
         if self.raw.is_none() {
             return self;
         }
-        Staged::in_stages(self.stages.into_iter().flatten().chain(self.raw_terms))
+        // The terms came from `of`: one reads a column, so the fallback is never used.
+        Staged::in_stages(self.stages.into_iter().flatten().chain(self.raw_terms), 0)
     }
 
     /// The checks run on each row's payload bytes before the stages, if any.
@@ -260,5 +283,31 @@ mod tests {
             }
         }
         assert!(Staged::of(&compiled(&expr), |column| column != 3).is_none());
+    }
+
+    /// A term that reads no column (a comparison of constants) is checked with the first
+    /// column-reading stage, so every stop is a decoded column (here column 0 is not
+    /// decoded); a filter of such terms alone is not staged.
+    #[test]
+    fn terms_of_no_column_join_the_first_stage() {
+        let constant = |op, left, right| {
+            Expr::Binary(
+                op,
+                Box::new(Expr::Literal(Value::Integer(left))),
+                Box::new(Expr::Literal(Value::Integer(right))),
+            )
+        };
+        let never = constant(BinaryOp::LessOrEqual, -1, -7);
+        let expr = and(never.clone(), compare(BinaryOp::NotEqual, 2, 3));
+        let staged = Staged::of(&compiled(&expr), |column| column == 2).unwrap();
+        assert_eq!(staged.stops(), &[2]);
+        let row = [Value::Null, Value::Null, Value::Integer(5)];
+        assert!(!staged.matches(&row));
+        let always = constant(BinaryOp::Less, -7, -1);
+        let expr = and(always.clone(), compare(BinaryOp::NotEqual, 2, 3));
+        let staged = Staged::of(&compiled(&expr), |column| column == 2).unwrap();
+        assert_eq!(staged.stops(), &[2]);
+        assert!(staged.matches(&row));
+        assert!(Staged::of(&compiled(&and(never, always)), |_| true).is_none());
     }
 }
