@@ -9,7 +9,7 @@
 
 use ember::{Database, Value};
 
-use super::support::{assert_same_answers, both_engines, ember_rows, sqlite_rows};
+use super::support::{assert_same_answers, both_engines_with_t, ember_rows, sqlite_rows};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
@@ -127,14 +127,7 @@ fn run_both(ember: &ember::Connection, sqlite: &rusqlite::Connection, sql: &str)
 }
 
 fn setup() -> (Database, rusqlite::Connection) {
-    let (db, sqlite) = both_engines(SCHEMA);
-    let ember = db.connect();
-    let fill = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) \
-                INSERT INTO t SELECT i, i % 17, i * 7 % 1000, i / 8.0, 'k' || i, \
-                'g' || (i % 5) FROM n";
-    ember.execute(fill, ()).unwrap();
-    sqlite.execute(fill, []).unwrap();
-    (db, sqlite)
+    both_engines_with_t(SCHEMA, 300)
 }
 
 #[test]

@@ -89,6 +89,21 @@ pub fn both_engines(statements: &[&str]) -> (Database, rusqlite::Connection) {
     (db, sqlite)
 }
 
+/// `both_engines(schema)` with rows 1..=`rows` of the bench-like table `t(id, a, b, c, s,
+/// g)` that `schema` creates filled alike in both: `a = id % 17`, `b = id * 7 % 1000`,
+/// `c = id / 8.0`, `s = 'k' || id`, `g = 'g' || (id % 5)`.
+pub fn both_engines_with_t(schema: &[&str], rows: u32) -> (Database, rusqlite::Connection) {
+    let (db, sqlite) = both_engines(schema);
+    let fill = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) \
+         INSERT INTO t SELECT i, i % 17, i * 7 % 1000, i / 8.0, 'k' || i, 'g' || (i % 5) \
+         FROM n"
+    );
+    db.connect().execute(&fill, ()).unwrap();
+    sqlite.execute(&fill, []).unwrap();
+    (db, sqlite)
+}
+
 /// A fresh directory under the system temp dir, removed on drop; its name is unique within
 /// the test process (tests run in parallel), whatever `name` the caller gives.
 pub struct TempDir(pub std::path::PathBuf);

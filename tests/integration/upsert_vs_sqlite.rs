@@ -7,7 +7,7 @@
 
 use ember::{Database, Value};
 
-use super::support::{assert_same_answers, both_engines, ember_rows, sqlite_rows};
+use super::support::{assert_same_answers, both_engines_with_t, ember_rows, sqlite_rows};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, g TEXT)",
@@ -115,14 +115,7 @@ fn assert_same_state(ember: &ember::Connection, sqlite: &rusqlite::Connection, a
 }
 
 fn setup() -> (Database, rusqlite::Connection) {
-    let (db, sqlite) = both_engines(SCHEMA);
-    let ember = db.connect();
-    let fill = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) \
-                INSERT INTO t SELECT i, i % 17, i * 7 % 1000, i / 8.0, 'k' || i, \
-                'g' || (i % 5) FROM n";
-    ember.execute(fill, ()).unwrap();
-    sqlite.execute(fill, []).unwrap();
-    (db, sqlite)
+    both_engines_with_t(SCHEMA, 200)
 }
 
 #[test]
