@@ -57,6 +57,7 @@ mod prepared_direct;
 mod printf_vs_sqlite;
 mod real_text;
 mod recovery_target;
+mod row_statements;
 mod scalar_vs_sqlite;
 mod settled_index_answers;
 mod slt;

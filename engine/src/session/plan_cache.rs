@@ -38,19 +38,18 @@ impl Prepared {
         match &mut plan {
             Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
             Plan::Insert(insert) => crate::optimize::prune_columns(&mut insert.source),
-            // With RETURNING, FROM or a conflict clause (REPLACE finds the rows holding the
-            // new keys; the rows are taken in key order) the target rows keep every column.
+            // With FROM or a conflict clause (REPLACE finds the rows holding the new keys;
+            // the rows are taken in key order) the target rows keep every column.
             Plan::Update {
                 target,
                 assignments,
-                returning: None,
+                returning,
                 on_conflict: crate::plan::OnConflict::Abort,
                 from: None,
-            } => crate::optimize::prune_update(target, assignments),
-            Plan::Delete {
-                target,
-                returning: None,
-            } => crate::optimize::prune_delete(target),
+            } => crate::optimize::prune_update(target, assignments, returning_exprs(returning)),
+            Plan::Delete { target, returning } => {
+                crate::optimize::prune_delete(target, returning_exprs(returning))
+            }
             _ => {}
         }
         let columns: Arc<[String]> = match &plan {
@@ -70,6 +69,11 @@ impl Prepared {
             columns,
         })
     }
+}
+
+/// The expressions of a RETURNING clause (none without one).
+fn returning_exprs(returning: &Option<Box<crate::plan::Returning>>) -> &[crate::expr::Expr] {
+    returning.as_ref().map_or(&[], |returning| &returning.exprs)
 }
 
 struct Entry {

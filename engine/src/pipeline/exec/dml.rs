@@ -309,16 +309,32 @@ impl UpdateLists {
             .unwrap_or_default()
     }
 
-    /// Gives the lists back to the connection, emptied (their new values dropped).
+    /// Gives the lists back to the connection, emptied (their new values dropped), but for
+    /// the scratch row's values when their texts and blobs are small: the next upsert of
+    /// the table writes its literals into those buffers (`upsert::assign_constant`).
     pub(super) fn keep(mut self, env: &StatementEnv<'_>) {
         self.targets.clear();
         self.changes.clear();
-        self.row.clear();
+        if self.row.iter().map(heap_bytes).sum::<usize>() > ROW_VALUE_BYTES_KEPT_MAX {
+            self.row.clear();
+        }
         let capacity = self.targets.capacity().max(self.changes.capacity());
         let small = capacity.max(self.row.capacity()) <= UPDATE_LISTS_KEPT_MAX;
         if let (Some(buffers), true) = (env.buffers, small) {
             buffers.update_lists.set(self);
         }
+    }
+}
+
+/// The most bytes of text and blob buffers a kept scratch row may hold (`UpdateLists`).
+const ROW_VALUE_BYTES_KEPT_MAX: usize = 4096;
+
+/// The heap bytes `value` holds.
+fn heap_bytes(value: &Value) -> usize {
+    match value {
+        Value::Text(text) => text.capacity(),
+        Value::Blob(blob) => blob.capacity(),
+        _ => 0,
     }
 }
 
@@ -392,28 +408,71 @@ fn delete_rows(
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
     let guard = RowGuard::for_delete(&target.table, &env)?;
+    let Some(returning) = returning else {
+        // Only the row ids are kept, in the connection's kept list (no copy of any row).
+        let mut lists = UpdateLists::take(&env);
+        let deleted = delete_listed(txn, target, guard.as_ref(), env, &mut lists.targets);
+        lists.keep(&env);
+        let deleted = deleted?;
+        guard.map_or(Ok(()), |guard| guard.finish(txn))?;
+        return Ok(deleted);
+    };
     let targets = {
         let runtime = SubqueryRuntime::new(txn, env);
         collect_targets(target, &ExecContext::new(&runtime))?
     };
     for (row_id, _) in &targets {
-        if let Some(guard) = &guard {
-            guard.delete_row(txn, *row_id)?;
-            continue;
-        }
-        txn.delete(&target.table.storage, *row_id)
-            .map_err(|e| storage_error(&target.table, e))?;
+        delete_target(txn, target, guard.as_ref(), *row_id)?;
     }
     guard.map_or(Ok(()), |guard| guard.finish(txn))?;
     let deleted = targets.len();
-    if let Some(returning) = returning {
-        let mut written = WrittenRows::new(&env, written_rows_charge(&env));
-        for (_, row) in targets {
-            written.push(row)?;
-        }
-        written.emit(txn, env, returning, sink)?;
+    let mut written = WrittenRows::new(&env, written_rows_charge(&env));
+    for (_, row) in targets {
+        written.push(row)?;
     }
+    written.emit(txn, env, returning, sink)?;
     Ok(deleted)
+}
+
+/// Deletes every row `target` reaches, its ids listed in `row_ids` (emptied first) before
+/// the first is deleted; returns the row count.
+fn delete_listed(
+    txn: &mut Transaction,
+    target: &TableAccess,
+    guard: Option<&RowGuard<'_>>,
+    env: StatementEnv<'_>,
+    row_ids: &mut Vec<RowId>,
+) -> Result<usize> {
+    row_ids.clear();
+    {
+        let runtime = SubqueryRuntime::new(txn, env);
+        let context = ExecContext::new(&runtime);
+        row_ids.reserve(targets_at_most(target, &context)?);
+        visit_targets(target, &context, &mut |row_id, _| {
+            row_ids.push(row_id);
+            Ok(())
+        })?;
+    }
+    for row_id in row_ids.iter() {
+        delete_target(txn, target, guard, *row_id)?;
+    }
+    Ok(row_ids.len())
+}
+
+/// Deletes one target row (through `guard`, which enforces the foreign keys referencing
+/// it, when the table has any).
+fn delete_target(
+    txn: &mut Transaction,
+    target: &TableAccess,
+    guard: Option<&RowGuard<'_>>,
+    row_id: RowId,
+) -> Result<()> {
+    if let Some(guard) = guard {
+        guard.delete_row(txn, row_id)?;
+        return Ok(());
+    }
+    txn.delete(&target.table.storage, row_id)
+        .map_err(|e| storage_error(&target.table, e))
 }
 
 /// Whether `error` is a NOT NULL failure (which INSERT OR IGNORE skips, as SQLite does).

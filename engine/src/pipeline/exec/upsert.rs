@@ -48,8 +48,14 @@ pub(super) fn insert_general(
     // The connection's kept buffers: the scratch row and the DO UPDATE values.
     let mut kept = UpdateLists::take(&env);
     let mut scratch = std::mem::take(&mut kept.row);
-    scratch.clear();
-    scratch.resize_with(2 * width, || Value::Null);
+    if scratch.len() == 2 * width {
+        // The proposed half keeps the last statement's values: every slot is written before
+        // it is read, a literal text into the text it replaces (`assign_constant`).
+        scratch[..width].fill(Value::Null);
+    } else {
+        scratch.clear();
+        scratch.resize_with(2 * width, || Value::Null);
+    }
     let mut statement = StatementState {
         insert,
         env,
@@ -127,7 +133,7 @@ impl StatementState<'_, '_, '_, '_> {
             let context = ExecContext::new(&runtime);
             let proposed = &mut self.scratch[width..];
             for (expr, &position) in exprs.iter().zip(&self.insert.columns) {
-                proposed[position] = expr.eval(&[], &context.eval)?;
+                assign_evaluated(&mut proposed[position], expr, &context.eval)?;
             }
         }
         self.write(txn)
@@ -159,10 +165,10 @@ impl StatementState<'_, '_, '_, '_> {
             let proposed = &mut self.scratch[width..];
             for (position, (slot, column)) in proposed.iter_mut().zip(&table.columns).enumerate() {
                 if !insert.columns.contains(&position) {
-                    *slot = match &column.default {
-                        Some(default) => default.eval(&[], &eval)?,
-                        None => Value::Null,
-                    };
+                    match &column.default {
+                        Some(default) => assign_evaluated(slot, default, &eval)?,
+                        None => *slot = Value::Null,
+                    }
                 }
             }
         }
@@ -383,6 +389,25 @@ impl StatementState<'_, '_, '_, '_> {
             }
         }
         Ok(Written::Updated)
+    }
+}
+
+/// Sets `slot` to the value of `expr`, which reads no row: a literal is copied into the
+/// slot's own text or blob buffer when it has room (no allocation), anything else evaluated.
+fn assign_evaluated(slot: &mut Value, expr: &Expr, eval: &EvalContext<'_>) -> Result<()> {
+    match expr {
+        Expr::Literal(value) => assign_constant(slot, value),
+        expr => *slot = expr.eval(&[], eval)?,
+    }
+    Ok(())
+}
+
+/// `*slot = value.clone()`, reusing the text or blob buffer `slot` holds.
+fn assign_constant(slot: &mut Value, value: &Value) {
+    match (slot, value) {
+        (Value::Text(text), Value::Text(value)) => text.clone_from(value),
+        (Value::Blob(blob), Value::Blob(value)) => blob.clone_from(value),
+        (slot, value) => *slot = value.clone(),
     }
 }
 

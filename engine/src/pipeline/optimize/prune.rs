@@ -85,18 +85,23 @@ pub fn prune_columns(node: &mut Node) {
     prune(node, Needed::All);
 }
 
-/// Marks the columns an UPDATE's target must decode: those its assignments and its filter
-/// read. The update writes only the assigned columns (`Transaction::update_columns`), so it
-/// never needs the others.
-pub fn prune_update(target: &mut TableAccess, assignments: &[(usize, Expr)]) {
+/// Marks the columns an UPDATE's target must decode: those its assignments, its filter and
+/// its RETURNING expressions (`returning`, evaluated over the new rows) read. The update
+/// writes only the assigned columns (`Transaction::update_columns`), so it never needs the
+/// others.
+pub fn prune_update(target: &mut TableAccess, assignments: &[(usize, Expr)], returning: &[Expr]) {
     let mut needed = Needed::none();
     needed.add_exprs(assignments.iter().map(|(_, expr)| expr));
+    needed.add_exprs(returning);
     mark_access(target, needed);
 }
 
-/// Marks the columns a DELETE's target must decode: those its filter reads.
-pub fn prune_delete(target: &mut TableAccess) {
-    mark_access(target, Needed::none());
+/// Marks the columns a DELETE's target must decode: those its filter and its RETURNING
+/// expressions (`returning`, evaluated over the deleted rows) read.
+pub fn prune_delete(target: &mut TableAccess, returning: &[Expr]) {
+    let mut needed = Needed::none();
+    needed.add_exprs(returning);
+    mark_access(target, needed);
 }
 
 fn prune(node: &mut Node, needed: Needed) {
