@@ -59,6 +59,7 @@ mod real_text;
 mod recovery_target;
 mod scalar_vs_sqlite;
 mod settled_index_answers;
+mod settled_probe_answers;
 mod slt;
 mod statement_timeout;
 mod support;
