@@ -43,8 +43,12 @@ pub struct SettledProbes {
 enum ProbeState {
     #[default]
     Untried,
+    /// `written`: how many tables the transaction had written (a statement that writes
+    /// the probed table while probing it, say a delete, which changes no entry, makes its
+    /// rows unseen: a first write to a table grows the count and voids the token).
     Settled {
         writes: u64,
+        written: usize,
     },
     Refused,
 }
@@ -82,11 +86,15 @@ impl Transaction {
         probes: &mut SettledProbes,
     ) -> Option<bool> {
         let writes = match probes.state {
-            ProbeState::Settled { writes } => writes,
-            ProbeState::Refused => return None,
+            ProbeState::Settled { writes, written } if written == self.tables.len() => writes,
+            ProbeState::Settled { .. } | ProbeState::Refused => {
+                probes.state = ProbeState::Refused;
+                return None;
+            }
             ProbeState::Untried => match self.settled_probe_token(table, index) {
                 Some(writes) => {
-                    probes.state = ProbeState::Settled { writes };
+                    let written = self.tables.len();
+                    probes.state = ProbeState::Settled { writes, written };
                     writes
                 }
                 None => {

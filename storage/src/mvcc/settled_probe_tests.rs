@@ -189,6 +189,27 @@ fn a_write_after_the_token_voids_it() {
     writer.rollback();
 }
 
+/// A transaction that writes the table after taking its token (a statement deleting rows
+/// it probes, say) stops trusting it: a delete changes no entry, yet hides the row.
+#[test]
+fn a_first_own_write_after_the_token_voids_it() {
+    let store = Store::new();
+    let (table, index, slots) = loaded(&store);
+    let mut txn = store.begin().unwrap();
+    let mut probes = SettledProbes::default();
+    let key = IndexKey::Int(42);
+    assert_eq!(
+        txn.settled_index_holds(&table, &index, &key, &mut probes),
+        Some(true)
+    );
+    txn.delete(&table, slots[42]).unwrap();
+    assert_eq!(
+        txn.settled_index_holds(&table, &index, &key, &mut probes),
+        None
+    );
+    assert!(!checked(&txn, &table, &index, 42));
+}
+
 /// Writers insert, move keys, delete and roll back while readers probe in one snapshot,
 /// each reusing its token across probes: every settled answer equals the checked one; a
 /// writer adding and rolling back one key in a loop is never seen. Settled answers must
