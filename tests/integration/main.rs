@@ -60,6 +60,7 @@ mod recovery_target;
 mod row_statements;
 mod scalar_vs_sqlite;
 mod settled_index_answers;
+mod settled_probe_answers;
 mod slt;
 mod statement_timeout;
 mod support;

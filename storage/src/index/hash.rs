@@ -25,11 +25,16 @@
 //! copied) and retiring the vacant entries' boxed keys. Unlinked nodes and
 //! boxed keys are retired through the epoch, so a reader still walking them stays safe.
 //!
+//! WRITE COUNT. Each hold of the writer lock is bracketed by a count (odd while held), so
+//! a reader can tell that no writer changed the index, or the ordered entries written
+//! under the same lock, while it read them (`writes_settled`, `unchanged_since`: what lets
+//! a settled index answer a probe from its entries, `mvcc/settled_probe.rs`).
+//!
 //! MEMORY. The account is charged the array (16 bytes an entry of capacity) and 16 bytes
 //! per chain node; `ENTRY_BYTES` bounds what one more (key, row) pair costs on average.
 
 use std::mem::size_of;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
@@ -114,6 +119,8 @@ pub struct HashIndex {
     used: AtomicUsize,
     /// Bytes of chain nodes now charged (writers only, under the lock).
     node_bytes: AtomicU64,
+    /// Twice the writer-lock holds ended, plus one while one lasts (see WRITE COUNT).
+    writes: AtomicU64,
     /// Where the index charges its array and nodes (none in bare unit tests).
     account: Option<Arc<MemoryAccount>>,
 }
@@ -173,6 +180,7 @@ impl HashIndex {
             live: AtomicUsize::new(0),
             used: AtomicUsize::new(0),
             node_bytes: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
             account,
         }
     }
@@ -224,6 +232,37 @@ impl HashIndex {
         }
     }
 
+    /// Whether some row is stored under `key` (its entry is neither missing nor vacant),
+    /// read from the entry alone: no chain node is loaded. Lock-free.
+    #[inline]
+    pub fn holds_key(&self, key: &IndexKey, guard: &Guard) -> bool {
+        // SAFETY: pinned guard; see `for_each`.
+        let entries = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        match probe(entries, key, key.hash()) {
+            // A vacant entry's row word is `VACANT`, with `BOXED_KEY` or not.
+            Probe::Found(_, row_word) => row_word & !BOXED_KEY != VACANT,
+            Probe::Missing(_) => false,
+        }
+    }
+
+    /// The write count when no writer holds the lock: the token `unchanged_since` checks.
+    #[inline]
+    pub fn writes_settled(&self) -> Option<u64> {
+        let writes = self.writes.load(Ordering::Acquire);
+        writes.is_multiple_of(2).then_some(writes)
+    }
+
+    /// Whether no writer took the lock since `writes_settled` returned `writes` (what was
+    /// read from the index, or from the ordered entries written under its lock, since is
+    /// then one state that no writer was in the middle of changing).
+    #[inline]
+    pub fn unchanged_since(&self, writes: u64) -> bool {
+        // Pairs with the Release fence in `lock_writer`: a read that saw any part of a
+        // write sees the odd count here.
+        fence(Ordering::Acquire);
+        self.writes.load(Ordering::Relaxed) == writes
+    }
+
     /// The newest row stored under `key`, if any. Lock-free.
     pub fn get(&self, key: &IndexKey) -> Option<EntryRow> {
         let mut found = None;
@@ -251,6 +290,10 @@ impl HashIndex {
             .writer
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
+        let writes = self.writes.load(Ordering::Relaxed);
+        debug_assert!(writes.is_multiple_of(2), "the writer lock is exclusive");
+        self.writes.store(writes.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
         IndexWriter {
             index: self,
             _guard: guard,
@@ -509,10 +552,20 @@ fn chain_holds<'g>(mut node: &'g RowNode, row: EntryRow, guard: &'g Guard) -> bo
 }
 
 /// The writer lock of one index, held: changes through it are serialized with every other
-/// writer of the index.
+/// writer of the index. Its hold is inside the index's odd write count (WRITE COUNT).
 pub struct IndexWriter<'a> {
     index: &'a HashIndex,
     _guard: std::sync::MutexGuard<'a, ()>,
+}
+
+impl Drop for IndexWriter<'_> {
+    fn drop(&mut self) {
+        // Runs before the mutex guard (a field) is dropped: still under the lock.
+        let writes = self.index.writes.load(Ordering::Relaxed);
+        self.index
+            .writes
+            .store(writes.wrapping_add(1), Ordering::Release);
+    }
 }
 
 impl IndexWriter<'_> {

@@ -567,6 +567,22 @@ impl Table {
         let mut buffer = Vec::new();
         for index in self.secondary.load().iter() {
             let guard = epoch::pin();
+            // Stale hash entries go first: between two lock holds every hash entry keeps
+            // its ordered twin, which settled probes rely on (`settled_probe.rs`).
+            let mut entries = Vec::new();
+            index
+                .map
+                .for_each_entry(&guard, |key, row| entries.push((key.clone(), row)));
+            for batch in entries.chunks(SLOTS_PER_BATCH as usize) {
+                let writer = index.map.lock_writer();
+                for (key, row) in batch {
+                    if let Ok(false) =
+                        chain_has_key(self, *row, index, key, &guard, &mut buffer, None)
+                    {
+                        removed += u64::from(writer.remove(key, *row));
+                    }
+                }
+            }
             if let Some(ordered) = index.ordered() {
                 let mut entries = Vec::new();
                 ordered
@@ -586,20 +602,6 @@ impl Table {
                         if let Ok(false) = kept {
                             removed += u64::from(ordered.remove(encoded, *row, &guard));
                         }
-                    }
-                }
-            }
-            let mut entries = Vec::new();
-            index
-                .map
-                .for_each_entry(&guard, |key, row| entries.push((key.clone(), row)));
-            for batch in entries.chunks(SLOTS_PER_BATCH as usize) {
-                let writer = index.map.lock_writer();
-                for (key, row) in batch {
-                    if let Ok(false) =
-                        chain_has_key(self, *row, index, key, &guard, &mut buffer, None)
-                    {
-                        removed += u64::from(writer.remove(key, *row));
                     }
                 }
             }

@@ -83,6 +83,11 @@ fn any_joins(
     mut condition: impl FnMut(&[Value]) -> Result<bool>,
 ) -> Result<bool> {
     debug_assert!(join.stops_at_first_match());
+    if join.condition.is_none() {
+        if let Some(found) = prober.settled_any(left, context)? {
+            return Ok(found);
+        }
+    }
     prober.any_match(left, context, |candidate, exact| {
         Ok(keys_hold(join, exact, left, candidate, context)?
             && (join.condition.is_none() || condition(candidate)?))

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use ember_storage::index::{IndexKey, SecondaryIndex};
+use ember_storage::mvcc::SettledProbes;
 use ember_storage::row::RowDecoder;
 use ember_storage::{DataType, Value};
 
@@ -55,6 +56,11 @@ pub(super) struct JoinProber<'p> {
     integer_index: bool,
     /// Whether the current left row's candidates were found by an integer key as above.
     exact: bool,
+    /// Whether a row found under an integer probe value joins the left row by its key alone
+    /// (see `key_alone_joins`): an existence question is then the index's to answer.
+    key_alone_joins: bool,
+    /// The settled-index token across this join's probes (`settled_any`).
+    settled: SettledProbes,
 }
 
 impl<'p> JoinProber<'p> {
@@ -74,6 +80,8 @@ impl<'p> JoinProber<'p> {
             integer_key: integer_key_join(join, probe, access),
             integer_index: integer_index_probe(probe, access),
             exact: false,
+            key_alone_joins: key_alone_joins(join, probe, access),
+            settled: SettledProbes::default(),
         }
     }
 
@@ -187,6 +195,43 @@ impl<'p> JoinProber<'p> {
             }
         }
         Ok(self.probe_key(left, context)?.map(|key| (key, false)))
+    }
+
+    /// Whether some right row joins `left` by the key equality alone, answered by a settled
+    /// index from its entries (no row read): `None` when it cannot be (the join has more
+    /// to check than the key, the probe value is not an integer, or the index is not
+    /// settled for this transaction); the caller then asks `any_match`. The caller checks
+    /// that the join has no condition beyond its key equalities.
+    pub fn settled_any(
+        &mut self,
+        left: &[Value],
+        context: &ExecContext<'_>,
+    ) -> Result<Option<bool>> {
+        if !self.key_alone_joins || self.settled.refused() {
+            return Ok(None);
+        }
+        if self.target.is_none() {
+            self.target = Some(self.resolve_target(context)?);
+        }
+        let Some(Target::Index(index, _)) = &self.target else {
+            return Ok(None);
+        };
+        let integer = match self.probe.values.as_slice() {
+            [Expr::Column { index, .. }] => match left.get(*index) {
+                Some(Value::Integer(int)) => *int,
+                // A NULL probe value joins nothing.
+                Some(Value::Null) => return Ok(Some(false)),
+                _ => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let storage = &self.access.table.storage;
+        Ok(context.txn.settled_index_holds(
+            storage,
+            index,
+            &IndexKey::Int(integer),
+            &mut self.settled,
+        ))
     }
 
     /// Whether some right row `left` may join (under its key, passing the access filter)
@@ -360,6 +405,29 @@ fn integer_index_probe(probe: &JoinProbe, access: &TableAccess) -> bool {
         access.table.columns[*column].data_type,
         DataType::Integer | DataType::Any
     )
+}
+
+/// Whether a right row found under an integer probe value `v` of a settled index joins the
+/// left row by that alone: the index is `integer_index_probe`'s (one INTEGER or untyped
+/// column), the right access has no filter, and the join's only key equality is the probe
+/// value (a left column) equal to that column. A visible row keyed `Int(v)` holds `v`, an
+/// integral real equal to it, or a boolean of that value: each SQL-equal to `v`.
+fn key_alone_joins(join: &Join, probe: &JoinProbe, access: &TableAccess) -> bool {
+    let (Some(index), [left_key], [right_key], [probe_value @ Expr::Column { .. }]) = (
+        &probe.index,
+        join.left_keys.as_slice(),
+        join.right_keys.as_slice(),
+        probe.values.as_slice(),
+    ) else {
+        return false;
+    };
+    let [column] = index.columns.as_slice() else {
+        return false;
+    };
+    integer_index_probe(probe, access)
+        && access.filter.is_none()
+        && left_key == probe_value
+        && matches!(right_key, Expr::Column { index, .. } if index == column)
 }
 
 fn passes_filter(access: &TableAccess, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
