@@ -36,6 +36,7 @@ mod join_answers;
 mod json;
 mod key_left_out;
 mod key_lookup_projection;
+mod key_only_walks;
 mod key_range;
 mod lazy_rows;
 mod limits;

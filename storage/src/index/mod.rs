@@ -9,6 +9,7 @@ mod key;
 mod key_block;
 mod key_match;
 mod order_key;
+mod order_key_decode;
 mod ordered;
 mod ordered_tree;
 mod primary;
@@ -20,6 +21,7 @@ pub use order_key::{
     encode_ordered_key, encode_ordered_part, encode_ordered_text_prefix, ordered_entry_key,
     prefix_successor, KeyCollation,
 };
+pub(crate) use order_key_decode::{read_ordered_part, skip_ordered_part, KeyPartKind};
 pub use ordered::{OrderedEntries, ORDERED_ENTRY_OVERHEAD};
 pub use ordered_tree::BatchEnd;
 pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};

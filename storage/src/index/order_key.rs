@@ -21,10 +21,10 @@ pub enum KeyCollation {
     Rtrim,
 }
 
-const TAG_NULL: u8 = 0x05;
-const TAG_NUMBER: u8 = 0x10;
-const TAG_TEXT: u8 = 0x20;
-const TAG_BLOB: u8 = 0x30;
+pub(super) const TAG_NULL: u8 = 0x05;
+pub(super) const TAG_NUMBER: u8 = 0x10;
+pub(super) const TAG_TEXT: u8 = 0x20;
+pub(super) const TAG_BLOB: u8 = 0x30;
 
 /// Appends the order-preserving encoding of `value` to `out`.
 pub fn encode_ordered_part(value: &Value, collation: KeyCollation, out: &mut Vec<u8>) {
@@ -86,7 +86,7 @@ pub fn strip_ordered_part<'e>(
     }
 }
 
-fn strip_integer(i: i64, encoded: &[u8]) -> Option<&[u8]> {
+pub(super) fn strip_integer(i: i64, encoded: &[u8]) -> Option<&[u8]> {
     let nearest = i as f64;
     encoded.strip_prefix(&number_part(nearest, integer_delta(i, nearest)))
 }
@@ -189,7 +189,7 @@ fn encode_number(real: f64, delta: i16, out: &mut Vec<u8>) {
 }
 
 /// Bytes of a number's part: its tag, the sortable double, the tie-break.
-const NUMBER_PART_BYTES: usize = 11;
+pub(super) const NUMBER_PART_BYTES: usize = 11;
 
 /// `encode_number`'s bytes.
 #[inline]

@@ -42,6 +42,7 @@ mod history;
 mod idle;
 mod indexing;
 mod insert;
+mod key_only_read;
 mod live_count;
 mod ordered_read;
 mod patch;

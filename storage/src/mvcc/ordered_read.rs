@@ -13,6 +13,7 @@ use crate::index::{BatchEnd, SecondaryIndex};
 use crate::row::RowDecoder;
 use crate::value::Value;
 
+use super::key_only_read::KeyOnlyRead;
 use super::table::{RowId, Table};
 use super::transaction::Transaction;
 
@@ -80,25 +81,42 @@ impl Transaction {
         };
         let guard = epoch::pin();
         let snapshot = self.snapshot();
+        // A settled index whose entries hold every column decoded gives the rows without
+        // reading them (`key_only_read.rs`); each entry so read is vouched for by the edit
+        // count, checked after the entry was read and before it is visited. From the first
+        // entry that cannot be, the rest are read the checked way.
+        let mut key_only = KeyOnlyRead::plan(table, index, ordered, decoder)
+            .and_then(|plan| Some((plan, self.settled_entries(table, ordered)?)));
         let mut examined = 0;
         let mut progress = RangeProgress::Done;
         let mut failure = None;
         let RangeScratch { resume } = scratch;
         ordered.visit_range(lower, upper, reverse, &guard, |encoded, row| {
             examined += 1;
-            let keep_going = match table.visible_payload(row, &snapshot, &guard) {
-                None => true,
-                Some(payload) => match decoder.decode_into(row, payload, buffer) {
-                    Err(error) => {
-                        failure = Some(error);
-                        return false;
-                    }
-                    // A stale entry (the visible version has another key) is skipped: the
-                    // row's key is compared with the entry's bytes in place.
-                    Ok(()) => {
-                        !ordered.key_matches(index.columns(), buffer, encoded) || visit(row, buffer)
-                    }
-                },
+            let from_entry = key_only.as_ref().is_some_and(|(plan, settled)| {
+                plan.fill(encoded, row, buffer) && settled.still_settled(ordered)
+            });
+            if !from_entry {
+                key_only = None;
+            }
+            let keep_going = if from_entry {
+                visit(row, buffer)
+            } else {
+                match table.visible_payload(row, &snapshot, &guard) {
+                    None => true,
+                    Some(payload) => match decoder.decode_into(row, payload, buffer) {
+                        Err(error) => {
+                            failure = Some(error);
+                            return false;
+                        }
+                        // A stale entry (the visible version has another key) is skipped: the
+                        // row's key is compared with the entry's bytes in place.
+                        Ok(()) => {
+                            !ordered.key_matches(index.columns(), buffer, encoded)
+                                || visit(row, buffer)
+                        }
+                    },
+                }
             };
             if !keep_going || examined >= max_entries {
                 resume.clear();

@@ -29,6 +29,7 @@ pub use legacy::{upgrade_fixed_reals, RowFormat};
 pub use raw_check::{
     key_real, real_key, RawCheck, RawChecks, RawClass, TextCheck, TextTest, RAW_COLUMNS_MAX,
 };
+pub(crate) use reader::utf8;
 pub(crate) use real::real_end;
 pub(crate) use same_columns::identical_columns;
 
@@ -346,6 +347,30 @@ impl RowDecoder {
     /// Whether the decoder decodes column `column`.
     pub fn decodes(&self, column: usize) -> bool {
         self.steps.get(column).is_some_and(|step| step.decodes())
+    }
+
+    /// The stored type column `column` is decoded as, when this decoder decodes it.
+    pub(crate) fn decoded_type(&self, column: usize) -> Option<DataType> {
+        match self.steps.get(column)? {
+            reader::Step::Integer => Some(DataType::Integer),
+            reader::Step::Real => Some(DataType::Real),
+            reader::Step::Boolean => Some(DataType::Boolean),
+            reader::Step::Text => Some(DataType::Text),
+            reader::Step::Blob => Some(DataType::Blob),
+            reader::Step::Any => Some(DataType::Any),
+            _ => None,
+        }
+    }
+
+    /// Whether some rows read columns added after they were written (their values come
+    /// from the decoder, not the payload).
+    pub(crate) fn reads_added_columns(&self) -> bool {
+        self.added.is_some()
+    }
+
+    /// The column a clustered table's row id fills when the payload leaves it out.
+    pub(crate) fn row_key_column(&self) -> Option<usize> {
+        self.row_key
     }
 
     /// Whether the decoder decodes no column at all.

@@ -350,7 +350,7 @@ fn decode_varint(bytes: &[u8]) -> Option<(u64, usize)> {
 /// `bytes` as text when they are UTF-8. A short all-ASCII text (the common short key or
 /// name) is recognized by two word tests instead of `from_utf8`'s general walk.
 #[inline(always)]
-fn utf8(bytes: &[u8]) -> Option<&str> {
+pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
     let ascii = match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
         (Some(first), Some(last)) if bytes.len() <= 16 => {

@@ -1,7 +1,8 @@
 //! Running an `IndexRange` access (plan/index_range.rs): the bounds are evaluated once and
 //! encoded as the index encodes keys; the index is then walked a batch at a time (resuming
 //! after the last entry, so nothing stays pinned between batches and a LIMIT above stops
-//! the walk early), rechecking the access filter on every row. A bound that is NULL
+//! the walk early), rechecking the access filter on every row. A text prefix in either
+//! case is several ranges, walked one after another in key order. A bound that is NULL
 //! reaches no row (NULL is in no range). An index dropped after planning is not read: the
 //! caller falls back to a full scan.
 
@@ -16,7 +17,7 @@ use ember_storage::{RangeProgress, RangeScratch, RowId, Value};
 
 use crate::error::Result;
 use crate::expr::{BinaryOp, Expr, Predicate};
-use crate::plan::{IndexRange, TableAccess};
+use crate::plan::{IndexRange, TableAccess, CASED_LETTERS_MAX};
 
 use super::scan::holds_as_is;
 use super::{ExecContext, Row};
@@ -28,6 +29,9 @@ const MAX_BATCH_ENTRIES: usize = 1024;
 /// Largest key buffer (bytes) a connection keeps from one range walk for the next: walks
 /// over ordinary keys then allocate nothing, and a huge key's buffer is not held.
 const RANGE_SCRATCH_KEPT_BYTES: usize = 1024;
+
+/// Lower and upper bounds of encoded keys.
+type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 /// A walk through an index range, between batches.
 pub struct RangeCursor {
@@ -41,6 +45,9 @@ pub struct RangeCursor {
     exact_bounds: bool,
     batch: usize,
     finished: bool,
+    /// Ranges still to walk after the current one (bounds), the next last: a text prefix
+    /// in either case is one range per case variant, walked in key order.
+    more_ranges: Vec<KeyRange>,
     /// The storage read's reused buffers (the staleness check's key, the resume key).
     scratch: RangeScratch,
 }
@@ -93,9 +100,12 @@ impl RangeCursor {
             upper: Bound::Unbounded,
             descending: range.descending,
             first_only: range.first_only,
-            exact_bounds: range.text_prefix.is_none(),
+            // A text prefix is text, which a TEXT column (the only kind ranged by one)
+            // holds as it is; whether the range decides its LIKE is `range_decides`'s.
+            exact_bounds: true,
             batch: FIRST_BATCH_ENTRIES,
             finished: false,
+            more_ranges: Vec::new(),
             // The connection's kept key buffers, when it has them (given back by
             // `visit_range_rows`).
             scratch: context
@@ -126,14 +136,32 @@ impl RangeCursor {
         }
         let position = range.ranged_position();
         if let Some(text) = &range.text_prefix {
-            let mut start = prefix;
             let collation = part_collation(&cursor.index, position);
-            if encode_ordered_text_prefix(text, collation, &mut start).is_none() {
-                // The planner never ranges a prefix under a collation that cannot hold one.
-                return Ok(None);
+            let mut starts = Vec::new();
+            for variant in case_variants(text, range.prefix_either_case) {
+                let mut start = prefix.clone();
+                if encode_ordered_text_prefix(&variant, collation, &mut start).is_none() {
+                    // The planner never ranges a prefix under a collation that cannot hold
+                    // one.
+                    return Ok(None);
+                }
+                starts.push(start);
             }
-            cursor.upper = past(&start);
-            cursor.lower = Bound::Included(start);
+            // Variants of one length are disjoint ranges; walked in key order (the last
+            // is walked first when descending).
+            starts.sort_unstable();
+            starts.dedup();
+            if !cursor.descending {
+                starts.reverse();
+            }
+            cursor.more_ranges = starts
+                .into_iter()
+                .map(|start| {
+                    let upper = past(&start);
+                    (Bound::Included(start), upper)
+                })
+                .collect();
+            cursor.next_range();
             return Ok(Some(cursor));
         }
         let mut exact_bounds = cursor.exact_bounds;
@@ -239,6 +267,14 @@ impl RangeCursor {
         }
     }
 
+    /// Moves to the next range to walk, or finishes the walk when none is left.
+    fn next_range(&mut self) {
+        match self.more_ranges.pop() {
+            Some((lower, upper)) => (self.lower, self.upper) = (lower, upper),
+            None => self.finished = true,
+        }
+    }
+
     pub fn is_finished(&self) -> bool {
         self.finished
     }
@@ -316,7 +352,7 @@ impl RangeCursor {
     /// it stopped after (the bound's old bytes are kept as the scratch's next buffer).
     fn advance(&mut self, progress: RangeProgress) {
         match progress {
-            RangeProgress::Done => self.finished = true,
+            RangeProgress::Done => self.next_range(),
             RangeProgress::Stopped => {
                 let bound = if self.descending {
                     &mut self.upper
@@ -333,6 +369,38 @@ impl RangeCursor {
             }
         }
     }
+}
+
+/// The prefixes a text prefix's range is made of: itself, or with `either_case` every
+/// upper/lower case spelling of it cut after its first `CASED_LETTERS_MAX` ASCII letters
+/// (`LIKE` folds ASCII letters only).
+fn case_variants(prefix: &str, either_case: bool) -> Vec<String> {
+    if !either_case {
+        return vec![prefix.to_string()];
+    }
+    let mut variants = vec![String::new()];
+    let mut letters = 0;
+    for c in prefix.chars() {
+        if c.is_ascii_alphabetic() {
+            if letters == CASED_LETTERS_MAX {
+                break;
+            }
+            letters += 1;
+            variants = variants
+                .into_iter()
+                .flat_map(|variant| {
+                    let mut upper = variant.clone();
+                    upper.push(c.to_ascii_uppercase());
+                    let mut lower = variant;
+                    lower.push(c.to_ascii_lowercase());
+                    [upper, lower]
+                })
+                .collect();
+        } else {
+            variants.iter_mut().for_each(|variant| variant.push(c));
+        }
+    }
+    variants
 }
 
 fn as_slices(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
@@ -409,7 +477,7 @@ pub(super) fn count_range(
         rows += counted;
         last = greatest.or(last);
         match progress {
-            RangeProgress::Done => cursor.finished = true,
+            RangeProgress::Done => cursor.next_range(),
             RangeProgress::Stopped => {
                 // The next batch starts at the entry this one stopped before.
                 let mut key = match std::mem::replace(&mut cursor.lower, Bound::Unbounded) {

@@ -10,8 +10,10 @@
 //! `col LIKE 'abc%'` and `col GLOB 'abc*'` (a literal pattern, no ESCAPE) on a TEXT column
 //! (which holds only text or NULL) give a text-prefix range on the next column instead of
 //! bounds, when the index column's collation admits every text the pattern can match: a
-//! NOCASE column for LIKE (ASCII case folding both), or a BINARY one when the prefix has no
-//! ASCII letter; GLOB under BINARY, or under NOCASE (a superset the recheck narrows).
+//! NOCASE column for LIKE (ASCII case folding both), or a BINARY one, where a prefix with
+//! ASCII letters ranges over each case variant of its first letters (`prefix_either_case`:
+//! a union of ranges, a superset the recheck narrows); GLOB under BINARY, or under NOCASE
+//! (a superset the recheck narrows).
 
 use ember_storage::{DataType, Value};
 
@@ -123,13 +125,14 @@ fn bounds_of(
 
 /// The literal text every match of `term` starts with, when `term` is `column LIKE 'p..'` or
 /// `column GLOB 'p..'` on TEXT column `column` and an index column under `collation` holds
-/// every text that starts with it together (see the module comment).
+/// every text that starts with it together, or (true beside it) every text that starts with
+/// one of its case variants (see the module comment).
 fn text_prefix_of(
     table: &TableDef,
     term: &Expr,
     column: usize,
     collation: Collation,
-) -> Option<String> {
+) -> Option<(String, bool)> {
     let Expr::Function { function, args } = term else {
         return None;
     };
@@ -145,13 +148,13 @@ fn text_prefix_of(
         _ => return None,
     };
     let prefix = &pattern[..pattern.find(wildcards).unwrap_or(pattern.len())];
-    let admitted = match (function, collation) {
+    let either_case = match (function, collation) {
         (Function::Like, Collation::NoCase)
-        | (Function::Glob, Collation::Binary | Collation::NoCase) => true,
-        (Function::Like, Collation::Binary) => !prefix.bytes().any(|b| b.is_ascii_alphabetic()),
-        _ => false,
+        | (Function::Glob, Collation::Binary | Collation::NoCase) => false,
+        (Function::Like, Collation::Binary) => prefix.bytes().any(|b| b.is_ascii_alphabetic()),
+        _ => return None,
     };
-    (admitted && !prefix.is_empty()).then(|| prefix.to_string())
+    (!prefix.is_empty()).then(|| (prefix.to_string(), either_case))
 }
 
 /// The collation of each column of an ordered index (`None` for a hash index).
@@ -219,8 +222,8 @@ pub fn range_decides(range: &IndexRange, term: &Expr) -> bool {
     else {
         return false;
     };
-    if range.text_prefix.is_some() {
-        return false;
+    if let Some(prefix) = &range.text_prefix {
+        return text_prefix_decides(range, prefix, term, column, collation);
     }
     let is_bound = |bound: &Option<RangeBound>, value: &Expr, inclusive: bool| {
         bound
@@ -247,6 +250,41 @@ pub fn range_decides(range: &IndexRange, term: &Expr) -> bool {
     }
 }
 
+/// Whether `term` holds for exactly the texts a range of text `prefix` on `column` (under
+/// `collation`) reaches: `column LIKE 'prefix%'` under NOCASE or BINARY (ASCII letters in
+/// either case, when none was cut off, `CASED_LETTERS_MAX`), or `column GLOB 'prefix*'`
+/// under BINARY. The column is TEXT (the range was made from such a term on it), so NULL
+/// is the only other value, and it is in no range.
+fn text_prefix_decides(
+    range: &IndexRange,
+    prefix: &str,
+    term: &Expr,
+    column: usize,
+    collation: Collation,
+) -> bool {
+    let Expr::Function { function, args } = term else {
+        return false;
+    };
+    let [Expr::Literal(Value::Text(pattern)), Expr::Column { index, .. }] = args.as_slice() else {
+        return false;
+    };
+    let Some(rest) = pattern.strip_prefix(prefix) else {
+        return false;
+    };
+    let letters = prefix.bytes().filter(u8::is_ascii_alphabetic).count();
+    *index == column
+        && match (function, collation) {
+            (Function::Like, Collation::NoCase) => rest == "%",
+            (Function::Like, Collation::Binary) => {
+                rest == "%"
+                    && range.prefix_either_case == (letters > 0)
+                    && letters <= crate::plan::CASED_LETTERS_MAX
+            }
+            (Function::Glob, Collation::Binary) => rest == "*",
+            _ => false,
+        }
+}
+
 /// The best range over an ordered index of `table` the conjuncts allow: most prefix
 /// columns, then a bound; `None` when no index gets a prefix or a bound.
 pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
@@ -257,16 +295,19 @@ pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath
         };
         let prefix = equality_prefix(index, &collations, terms);
         let (mut lower, mut upper, mut text_prefix) = (None, None, None);
+        let mut prefix_either_case = false;
         if let Some(&column) = index.columns.get(prefix.len()) {
             let collation = collations[prefix.len()];
             (lower, upper) = bounds_of(terms, column, collation);
             // A prefix beats one bound (it bounds both sides), not two.
             if lower.is_none() || upper.is_none() {
-                text_prefix = terms
+                let found = terms
                     .iter()
                     .find_map(|term| text_prefix_of(table, term, column, collation));
-                if text_prefix.is_some() {
+                if let Some((text, either_case)) = found {
                     (lower, upper) = (None, None);
+                    text_prefix = Some(text);
+                    prefix_either_case = either_case;
                 }
             }
         }
@@ -283,6 +324,7 @@ pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath
             lower,
             upper,
             text_prefix,
+            prefix_either_case,
             descending: false,
             skip_nulls: false,
             first_only: false,

@@ -3,13 +3,18 @@
 //! optional bounds, read in key order or its reverse. Chosen by `optimize::index_range`
 //! (ranges, prefix equalities) and `optimize::index_order` (ORDER BY .. LIMIT, min/max);
 //! run by `exec::index_range`. A text prefix (`LIKE 'abc%'`) is a range too: every key
-//! that starts with the prefix's encoding. The access filter is rechecked on every row, so
+//! that starts with the prefix's encoding (for `LIKE` under a BINARY key, of each case
+//! variant of its first letters). The access filter is rechecked on every row, so
 //! the range only narrows what is read.
 
 use std::fmt;
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::expr::Expr;
+
+/// ASCII letters of an either-case text prefix that get case variants; the prefix is cut
+/// after them (at most 2^3 ranges, then a superset the recheck narrows).
+pub const CASED_LETTERS_MAX: usize = 3;
 
 /// One bound of the ranged column.
 pub struct RangeBound {
@@ -29,6 +34,10 @@ pub struct IndexRange {
     /// Instead of bounds: the ranged column holds text that starts with this (from `LIKE
     /// 'abc%'` or `GLOB 'abc*'`, under the index column's collation); only TEXT columns.
     pub text_prefix: Option<String>,
+    /// The text prefix's ASCII letters match either case (`LIKE` under a BINARY key): the
+    /// range is the union, in key order, of the ranges of the prefix's case variants
+    /// (`exec::index_range`, up to its first few letters; the recheck narrows).
+    pub prefix_either_case: bool,
     /// Read in descending key order.
     pub descending: bool,
     /// Rows whose ranged column is NULL are skipped even without bounds (min/max).
@@ -63,7 +72,12 @@ impl IndexRange {
         let ranged = name(self.ranged_position());
         if let Some(prefix) = &self.text_prefix {
             let literal = Expr::Literal(ember_storage::Value::Text(prefix.clone()));
-            terms.push(format!("{ranged} starts with {literal}"));
+            let cases = if self.prefix_either_case {
+                " in either case"
+            } else {
+                ""
+            };
+            terms.push(format!("{ranged} starts with {literal}{cases}"));
         }
         describe_bounds(ranged, &self.lower, &self.upper, &mut terms);
         if self.lower.is_none() && self.upper.is_none() && self.skip_nulls {

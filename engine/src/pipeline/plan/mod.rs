@@ -31,7 +31,7 @@ use crate::expr::Expr;
 pub use alter::AlterTable;
 pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};
-pub use index_range::{counts_range_rows, IndexRange, KeyRange, RangeBound};
+pub use index_range::{counts_range_rows, IndexRange, KeyRange, RangeBound, CASED_LETTERS_MAX};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
 pub use update::UpdateFrom;
