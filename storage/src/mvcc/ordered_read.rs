@@ -99,25 +99,21 @@ impl Transaction {
             if !from_entry {
                 key_only = None;
             }
-            let keep_going = if from_entry {
-                visit(row, buffer)
-            } else {
-                match table.visible_payload(row, &snapshot, &guard) {
-                    None => true,
+            // The row is visited when read from the entry, or when its visible version
+            // still has the entry's key (a stale entry is skipped: the row's key is compared
+            // with the entry's bytes in place). One call of `visit`, so it inlines here.
+            let current = from_entry
+                || match table.visible_payload(row, &snapshot, &guard) {
+                    None => false,
                     Some(payload) => match decoder.decode_into(row, payload, buffer) {
                         Err(error) => {
                             failure = Some(error);
                             return false;
                         }
-                        // A stale entry (the visible version has another key) is skipped: the
-                        // row's key is compared with the entry's bytes in place.
-                        Ok(()) => {
-                            !ordered.key_matches(index.columns(), buffer, encoded)
-                                || visit(row, buffer)
-                        }
+                        Ok(()) => ordered.key_matches(index.columns(), buffer, encoded),
                     },
-                }
-            };
+                };
+            let keep_going = !current || visit(row, buffer);
             if !keep_going || examined >= max_entries {
                 resume.clear();
                 resume.extend_from_slice(encoded);
