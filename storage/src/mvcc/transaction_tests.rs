@@ -285,3 +285,42 @@ fn null_primary_key_fails_and_changes_nothing() {
     txn.commit().unwrap();
     assert_eq!(read(&store, &table, 1), Some(row(1, "a")));
 }
+
+/// A rollback's frees leave the rolling-back thread: a thread that rolls back and then
+/// idles (unpinned, as an idle connection's thread is) holds none of them pending, so a
+/// drain on another thread (VACUUM's) sees them run. Without the rollback's flush they sit
+/// in the idle thread's local bag, and `pending_frees` stays above zero.
+#[test]
+fn a_rollback_on_a_thread_that_then_idles_leaves_no_free_pending() {
+    let store = Store::new();
+    let table = keyed_table(&store);
+    let rolled_back = std::sync::Barrier::new(2);
+    let checked = std::sync::Barrier::new(2);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut txn = store.begin().unwrap();
+            for id in 0..3 {
+                txn.insert(&table, &row(id, "gone")).unwrap();
+            }
+            txn.rollback();
+            rolled_back.wait();
+            // Idle and alive until the other thread has looked.
+            checked.wait();
+        });
+        rolled_back.wait();
+        let account = store.memory();
+        // Liveness, not speed: a pending free in the idle thread's bag never runs, however
+        // long this waits; the bound only keeps a failure from hanging.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while account.pending_frees() > 0 && std::time::Instant::now() < deadline {
+            crossbeam_epoch::pin().flush();
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let pending = account.pending_frees();
+        checked.wait();
+        assert_eq!(
+            pending, 0,
+            "frees of the rollback left pending in an idle thread"
+        );
+    });
+}
