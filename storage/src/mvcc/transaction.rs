@@ -493,7 +493,6 @@ impl Transaction {
         }
         let guard = epoch::pin();
         let mut unindexing = super::unindex::UnindexBuffers::default();
-        let mut deferred_frees = false;
         while self.writes.len() > savepoint {
             let write = self.writes.pop().expect("length checked");
             let version = write.version.get();
@@ -524,7 +523,6 @@ impl Transaction {
                     }
                     let account = Arc::clone(table.pool().account());
                     account.pending_frees.fetch_add(1, Ordering::AcqRel);
-                    deferred_frees = true;
                     let unlinked = write.version.0 as usize;
                     // SAFETY: the version is unlinked and was created by this transaction, so
                     // it is destroyed once; readers that reached it are protected by their
@@ -550,12 +548,9 @@ impl Transaction {
                 }
             }
         }
-        if deferred_frees {
-            // The frees leave this thread's bag for the global queue: a thread that rolls
-            // back and then idles would otherwise hold them pending, and every drain
-            // (VACUUM's, the collector's) would wait its full cap for them.
-            guard.flush();
-        }
+        // Deferred frees leave this thread's bag: a thread that idles after a rollback would
+        // hold them pending, and every drain (VACUUM's, the collector's) would wait its cap.
+        guard.flush();
         if self.writes.is_empty() {
             self.tables.clear();
         }
