@@ -5,9 +5,13 @@
 //! and once VACUUM collected them, beside another connection's uncommitted writes, in an
 //! old snapshot, inside a transaction that wrote the table, and while a writer runs.
 
-use ember::{Connection, Database};
+use ember::Database;
 
-use super::support::{assert_same_answers, both_engines};
+use super::settled_support::{
+    assert_pairs_agree, same_answers_across_writes_and_vacuum,
+    same_answers_beside_uncommitted_own_and_old,
+};
+use super::support::both_engines;
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, s TEXT, n TEXT COLLATE NOCASE)",
@@ -63,24 +67,9 @@ const WRITES: &[&str] = &[
     "UPDATE t SET s = NULL WHERE id % 17 = 0",
 ];
 
-fn vacuum(ember: &Connection) {
-    ember.execute("VACUUM", ()).unwrap();
-}
-
 #[test]
 fn key_only_walks_and_either_case_prefixes_match_sqlite_across_writes() {
-    let (db, sqlite) = both_engines(SCHEMA);
-    let ember = db.connect();
-    assert_same_answers(&ember, &sqlite, CHECKS, "loading");
-    vacuum(&ember);
-    assert_same_answers(&ember, &sqlite, CHECKS, "loading and VACUUM");
-    for write in WRITES {
-        ember.execute(write, ()).unwrap();
-        sqlite.execute(write, []).unwrap();
-        assert_same_answers(&ember, &sqlite, CHECKS, write);
-        vacuum(&ember);
-        assert_same_answers(&ember, &sqlite, CHECKS, &format!("{write}; VACUUM"));
-    }
+    same_answers_across_writes_and_vacuum(SCHEMA, CHECKS, WRITES);
 }
 
 #[test]
@@ -95,42 +84,17 @@ fn a_binary_like_prefix_with_letters_is_a_range() {
     assert!(text.contains("starts with 'k1' in either case"), "{text}");
 }
 
-fn answers(conn: &Connection) -> Vec<Vec<Vec<ember::Value>>> {
-    CHECKS
-        .iter()
-        .map(|sql| conn.query(sql, ()).unwrap().into_values())
-        .collect()
-}
-
 #[test]
 fn uncommitted_writes_old_snapshots_and_own_writes_answer_as_they_should() {
-    let (db, sqlite) = both_engines(SCHEMA);
-    let ember = db.connect();
-    vacuum(&ember);
-    let old = db.connect();
-    old.execute("BEGIN", ()).unwrap();
-    let before = answers(&old);
-    let writes = [
-        "INSERT INTO t VALUES (3501, 7, 7, 'k19', 'n1'), (3502, 1700, 1, 'zzz', NULL)",
-        "UPDATE t SET s = 'k1', a = 1600 WHERE id = 10",
-        "DELETE FROM t WHERE id % 10 = 1",
-    ];
-    let writer = db.connect();
-    writer.execute("BEGIN", ()).unwrap();
-    for sql in writes {
-        writer.execute(sql, ()).unwrap();
-    }
-    assert_same_answers(&ember, &sqlite, CHECKS, "another's uncommitted writes");
-    for sql in writes {
-        sqlite.execute(sql, []).unwrap();
-    }
-    assert_same_answers(&writer, &sqlite, CHECKS, "own writes");
-    writer.execute("COMMIT", ()).unwrap();
-    assert_same_answers(&ember, &sqlite, CHECKS, "committed");
-    vacuum(&ember);
-    assert_same_answers(&ember, &sqlite, CHECKS, "committed and VACUUM");
-    assert_eq!(answers(&old), before, "the old snapshot's answers");
-    old.execute("COMMIT", ()).unwrap();
+    same_answers_beside_uncommitted_own_and_old(
+        SCHEMA,
+        CHECKS,
+        &[
+            "INSERT INTO t VALUES (3501, 7, 7, 'k19', 'n1'), (3502, 1700, 1, 'zzz', NULL)",
+            "UPDATE t SET s = 'k1', a = 1600 WHERE id = 10",
+            "DELETE FROM t WHERE id % 10 = 1",
+        ],
+    );
 }
 
 #[test]
@@ -189,13 +153,7 @@ fn key_only_walks_agree_with_checked_ones_while_a_writer_runs() {
         });
         let reader = db.connect();
         while !writer.is_finished() {
-            reader.execute("BEGIN", ()).unwrap();
-            for (fast, checked) in pairs {
-                let fast_rows = reader.query(fast, ()).unwrap().into_values();
-                let checked_rows = reader.query(checked, ()).unwrap().into_values();
-                assert_eq!(fast_rows, checked_rows, "{fast}");
-            }
-            reader.execute("COMMIT", ()).unwrap();
+            assert_pairs_agree(&reader, &pairs);
         }
     });
 }

@@ -62,6 +62,7 @@ mod row_statements;
 mod scalar_vs_sqlite;
 mod settled_index_answers;
 mod settled_probe_answers;
+mod settled_support;
 mod slt;
 mod statement_timeout;
 mod support;

@@ -7,6 +7,7 @@
 
 use ember::{Connection, Database};
 
+use super::settled_support::{answers, assert_pairs_agree, same_answers_across_writes_and_vacuum};
 use super::support::{assert_same_answers, both_engines};
 
 const SCHEMA: &[&str] = &[
@@ -53,26 +54,7 @@ fn vacuum(ember: &Connection) {
 
 #[test]
 fn settled_answers_match_sqlite_across_writes_and_collection() {
-    let (db, sqlite) = both_engines(SCHEMA);
-    let ember = db.connect();
-    assert_same_answers(&ember, &sqlite, CHECKS, "loading");
-    vacuum(&ember);
-    assert_same_answers(&ember, &sqlite, CHECKS, "loading and VACUUM");
-    for write in WRITES {
-        ember.execute(write, ()).unwrap();
-        sqlite.execute(write, []).unwrap();
-        assert_same_answers(&ember, &sqlite, CHECKS, write);
-        vacuum(&ember);
-        assert_same_answers(&ember, &sqlite, CHECKS, &format!("{write}; VACUUM"));
-    }
-}
-
-/// Checks answered by `conn` (its current snapshot or transaction).
-fn answers(conn: &Connection) -> Vec<Vec<Vec<ember::Value>>> {
-    CHECKS
-        .iter()
-        .map(|sql| conn.query(sql, ()).unwrap().into_values())
-        .collect()
+    same_answers_across_writes_and_vacuum(SCHEMA, CHECKS, WRITES);
 }
 
 #[test]
@@ -83,7 +65,7 @@ fn uncommitted_writes_old_snapshots_and_own_writes_answer_as_they_should() {
     // A snapshot taken now keeps seeing these answers.
     let old = db.connect();
     old.execute("BEGIN", ()).unwrap();
-    let before = answers(&old);
+    let before = answers(&old, CHECKS);
     // Another connection's uncommitted writes: entries for rows nobody else sees.
     let writer = db.connect();
     writer.execute("BEGIN", ()).unwrap();
@@ -118,7 +100,7 @@ fn uncommitted_writes_old_snapshots_and_own_writes_answer_as_they_should() {
     ember.execute("COMMIT", ()).unwrap();
     vacuum(&ember);
     assert_same_answers(&ember, &sqlite, CHECKS, "commits and VACUUM");
-    assert_eq!(answers(&old), before, "the old snapshot's answers");
+    assert_eq!(answers(&old, CHECKS), before, "the old snapshot's answers");
     old.execute("COMMIT", ()).unwrap();
 }
 
@@ -168,13 +150,7 @@ fn readers_agree_with_checked_answers_while_a_writer_runs() {
         });
         let reader = db.connect();
         while !writer.is_finished() {
-            reader.execute("BEGIN", ()).unwrap();
-            for (fast, checked) in pairs {
-                let fast_rows = reader.query(fast, ()).unwrap().into_values();
-                let checked_rows = reader.query(checked, ()).unwrap().into_values();
-                assert_eq!(fast_rows, checked_rows, "{fast}");
-            }
-            reader.execute("COMMIT", ()).unwrap();
+            assert_pairs_agree(&reader, &pairs);
         }
     });
 }

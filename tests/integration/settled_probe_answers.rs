@@ -7,9 +7,12 @@
 //! snapshot and in a transaction that wrote the table; and readers agree with the checked
 //! probe while writers change keys, delete and roll back.
 
-use ember::{Connection, Database};
+use ember::Database;
 
-use super::support::{assert_same_answers, both_engines};
+use super::settled_support::{
+    assert_pairs_agree, same_answers_across_writes_and_vacuum,
+    same_answers_beside_uncommitted_own_and_old,
+};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, v, s TEXT)",
@@ -58,58 +61,22 @@ const WRITES: &[&str] = &[
 
 #[test]
 fn settled_probes_match_sqlite_across_writes_and_collection() {
-    let (db, sqlite) = both_engines(SCHEMA);
-    let ember = db.connect();
-    assert_same_answers(&ember, &sqlite, CHECKS, "loading");
-    ember.execute("VACUUM", ()).unwrap();
-    assert_same_answers(&ember, &sqlite, CHECKS, "loading and VACUUM");
-    for write in WRITES {
-        ember.execute(write, ()).unwrap();
-        sqlite.execute(write, []).unwrap();
-        assert_same_answers(&ember, &sqlite, CHECKS, write);
-        ember.execute("VACUUM", ()).unwrap();
-        assert_same_answers(&ember, &sqlite, CHECKS, &format!("{write}; VACUUM"));
-    }
+    same_answers_across_writes_and_vacuum(SCHEMA, CHECKS, WRITES);
 }
 
-fn answers(conn: &Connection) -> Vec<Vec<Vec<ember::Value>>> {
-    CHECKS
-        .iter()
-        .map(|sql| conn.query(sql, ()).unwrap().into_values())
-        .collect()
-}
-
+/// Another connection's uncommitted rows under keys u probes (rows 1 and 13) and t lacks, a
+/// key moved away from u's probe (row 3) and one deleted (row 2).
 #[test]
 fn uncommitted_writes_old_snapshots_and_own_writes_are_not_trusted() {
-    let (db, sqlite) = both_engines(SCHEMA);
-    let ember = db.connect();
-    ember.execute("VACUUM", ()).unwrap();
-    let old = db.connect();
-    old.execute("BEGIN", ()).unwrap();
-    let before = answers(&old);
-    // Another connection's uncommitted rows under keys u probes (rows 1 and 13) and t
-    // lacks, a key moved away from u's probe (row 3) and one deleted (row 2).
-    let writer = db.connect();
-    writer.execute("BEGIN", ()).unwrap();
-    let own = [
-        "INSERT INTO t VALUES (50001, -13, -13, 'k120'), (50002, 431, 431, 'k140')",
-        "UPDATE t SET a = 5000 WHERE a = 61",
-        "DELETE FROM t WHERE a = 24",
-    ];
-    for sql in own {
-        writer.execute(sql, ()).unwrap();
-    }
-    assert_same_answers(&ember, &sqlite, CHECKS, "another's uncommitted writes");
-    for sql in own {
-        sqlite.execute(sql, []).unwrap();
-    }
-    assert_same_answers(&writer, &sqlite, CHECKS, "own writes");
-    writer.execute("COMMIT", ()).unwrap();
-    assert_same_answers(&ember, &sqlite, CHECKS, "committed");
-    ember.execute("VACUUM", ()).unwrap();
-    assert_same_answers(&ember, &sqlite, CHECKS, "committed and VACUUM");
-    assert_eq!(answers(&old), before, "the old snapshot's answers");
-    old.execute("COMMIT", ()).unwrap();
+    same_answers_beside_uncommitted_own_and_old(
+        SCHEMA,
+        CHECKS,
+        &[
+            "INSERT INTO t VALUES (50001, -13, -13, 'k120'), (50002, 431, 431, 'k140')",
+            "UPDATE t SET a = 5000 WHERE a = 61",
+            "DELETE FROM t WHERE a = 24",
+        ],
+    );
 }
 
 /// Writers move keys, delete, insert and roll back (one only ever adds key -13, which u
@@ -176,13 +143,7 @@ fn readers_agree_with_checked_probes_while_writers_run() {
         let mut rounds = 0;
         while !writer.is_finished() || rounds < 20 {
             rounds += 1;
-            reader.execute("BEGIN", ()).unwrap();
-            for (fast, checked) in pairs {
-                let fast_rows = reader.query(fast, ()).unwrap().into_values();
-                let checked_rows = reader.query(checked, ()).unwrap().into_values();
-                assert_eq!(fast_rows, checked_rows, "{fast}");
-            }
-            reader.execute("COMMIT", ()).unwrap();
+            assert_pairs_agree(&reader, &pairs);
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
     });
