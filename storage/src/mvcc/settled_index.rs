@@ -65,4 +65,4 @@ impl Transaction {
 
 #[cfg(test)]
 #[path = "settled_index_tests.rs"]
-mod tests;
+pub(super) mod tests;

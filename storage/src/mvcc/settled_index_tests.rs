@@ -17,6 +17,41 @@ fn row(id: i64, key: i64) -> [Value; 2] {
     [Value::Integer(id), Value::Integer(key)]
 }
 
+/// A writer thread (`thread` tells its ids apart) of 300 transactions on `(id, key)` rows:
+/// each inserts a row keyed `key(round)`, moves every second one to `key(round * 7)`,
+/// deletes every third, rolls back every fifth transaction and runs the collector every
+/// twentieth (then pauses, so readers may find the index quiet).
+pub(in crate::mvcc) fn churning_writer(
+    store: &Arc<Store>,
+    table: &Arc<Table>,
+    thread: i64,
+    key: fn(i64) -> i64,
+) -> std::thread::JoinHandle<()> {
+    let (store, table) = (Arc::clone(store), Arc::clone(table));
+    std::thread::spawn(move || {
+        for round in 0..300i64 {
+            let mut txn = store.begin().unwrap();
+            let id = 1_000 + thread * 1_000 + round;
+            let slot = txn.insert(&table, &row(id, key(round))).unwrap();
+            if round % 2 == 0 {
+                let _ = txn.update(&table, slot, &row(id, key(round * 7)));
+            }
+            if round % 3 == 0 {
+                let _ = txn.delete(&table, slot);
+            }
+            if round % 5 == 0 {
+                txn.rollback();
+            } else {
+                let _ = txn.commit();
+            }
+            if round % 20 == 0 {
+                table.collect_garbage(store.watermark());
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
+    })
+}
+
 fn bound(index: &SecondaryIndex, key: Option<i64>) -> Bound<Vec<u8>> {
     match key {
         Some(key) => Bound::Included(
@@ -237,31 +272,7 @@ fn counts_agree_while_writers_and_the_collector_run() {
     let (table, index, _) = loaded(&store);
     let stop = Arc::new(AtomicBool::new(false));
     let writers: Vec<_> = (0..2i64)
-        .map(|thread| {
-            let (store, table) = (Arc::clone(&store), Arc::clone(&table));
-            std::thread::spawn(move || {
-                for round in 0..300i64 {
-                    let mut txn = store.begin().unwrap();
-                    let id = 1_000 + thread * 1_000 + round;
-                    let slot = txn.insert(&table, &row(id, round % 100)).unwrap();
-                    if round % 2 == 0 {
-                        let _ = txn.update(&table, slot, &row(id, (round * 7) % 100));
-                    }
-                    if round % 3 == 0 {
-                        let _ = txn.delete(&table, slot);
-                    }
-                    if round % 5 == 0 {
-                        txn.rollback();
-                    } else {
-                        let _ = txn.commit();
-                    }
-                    if round % 20 == 0 {
-                        table.collect_garbage(store.watermark());
-                        std::thread::sleep(std::time::Duration::from_millis(2));
-                    }
-                }
-            })
-        })
+        .map(|thread| churning_writer(&store, &table, thread, |round| round % 100))
         .collect();
     let readers: Vec<_> = (0..2)
         .map(|_| {

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use super::super::ordered_read::tests::indexed;
+use super::super::settled_index::tests::churning_writer;
 use super::SettledProbes;
 use crate::index::{IndexKey, KeyCollation, SecondaryIndex};
 use crate::store::Store;
@@ -221,31 +222,7 @@ fn settled_answers_agree_while_writers_and_the_collector_run() {
     let stop = Arc::new(AtomicBool::new(false));
     let settled_answers = Arc::new(AtomicU32::new(0));
     let mut writers: Vec<_> = (0..2i64)
-        .map(|thread| {
-            let (store, table) = (Arc::clone(&store), Arc::clone(&table));
-            std::thread::spawn(move || {
-                for round in 0..300i64 {
-                    let mut txn = store.begin().unwrap();
-                    let id = 1_000 + thread * 1_000 + round;
-                    let slot = txn.insert(&table, &row(id, 100 + round % 50)).unwrap();
-                    if round % 2 == 0 {
-                        let _ = txn.update(&table, slot, &row(id, 100 + (round * 7) % 50));
-                    }
-                    if round % 3 == 0 {
-                        let _ = txn.delete(&table, slot);
-                    }
-                    if round % 5 == 0 {
-                        txn.rollback();
-                    } else {
-                        let _ = txn.commit();
-                    }
-                    if round % 20 == 0 {
-                        table.collect_garbage(store.watermark());
-                        std::thread::sleep(std::time::Duration::from_millis(2));
-                    }
-                }
-            })
-        })
+        .map(|thread| churning_writer(&store, &table, thread, |round| 100 + round % 50))
         .collect();
     // A writer that only ever adds key 777 and rolls it back: no reader may see it.
     writers.push({
