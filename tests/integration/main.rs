@@ -43,6 +43,7 @@ mod limits;
 mod limits_disk;
 mod memory;
 mod memory_pressure;
+mod min_max_split;
 mod named_params;
 mod old_format_reals;
 mod ordered_key;

@@ -6,7 +6,7 @@
 //!   walk early; a full sort stays cheaper than a whole-table walk in index order.
 //! - `min(k)` / `max(k)` alone, without GROUP BY: the access reads only the first (last)
 //!   non-NULL entry in index order whose row passes the filter, as SQLite's min/max
-//!   optimization does.
+//!   optimization does. Several of them together: `min_max_split.rs`.
 //!
 //! NULLs sort first in an ordered index, as in SQLite's default `ASC` (`NULLS FIRST`) and
 //! `DESC` (`NULLS LAST`); a sort key with an explicit other NULLS placement keeps the sort.
@@ -20,6 +20,7 @@ use super::index_range::{column_collation, equality_prefix, index_collations};
 /// Applies both rewrites to the query tree `node` (the body of one query level); `limited`:
 /// the query has a LIMIT.
 pub fn order_by_index(node: &mut Node, limited: bool) {
+    super::min_max_split::split_min_max(node);
     let inner = match node {
         Node::Project { input, .. } => input.as_mut(),
         other => other,
@@ -151,7 +152,7 @@ fn sort_by_index(
 }
 
 /// Makes `path` read only the row holding the minimum (maximum) of `call`'s column.
-fn min_max_by_index(
+pub(super) fn min_max_by_index(
     table: &TableDef,
     path: &mut AccessPath,
     filter: Option<&Expr>,

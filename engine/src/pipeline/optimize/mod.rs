@@ -11,6 +11,7 @@
 mod index_order;
 mod index_range;
 mod join_access;
+mod min_max_split;
 mod prune;
 mod top_k;
 

@@ -17,12 +17,14 @@ use crate::expr::Expr;
 pub const CASED_LETTERS_MAX: usize = 3;
 
 /// One bound of the ranged column.
+#[derive(Clone)]
 pub struct RangeBound {
     pub value: Expr,
     pub inclusive: bool,
 }
 
 /// See the module comment.
+#[derive(Clone)]
 pub struct IndexRange {
     pub index: IndexDef,
     /// Values the leading index columns equal, in index column order.
