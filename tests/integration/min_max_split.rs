@@ -2,8 +2,9 @@
 //! walk (`optimize/min_max_split.rs`): the plan splits only when every call gets such a
 //! walk that its range decides alone, nothing reads the bare columns and ties are
 //! identical values (not under NOCASE or in an untyped column), and the answers match
-//! SQLite's, with NULLs, negative and REAL keys, an index prefix pinned by WHERE, an empty table, after writes and VACUUM, beside uncommitted
-//! writes, in an old snapshot and inside a transaction that wrote the table.
+//! SQLite's, with NULLs, negative and REAL keys, an index prefix pinned by WHERE, an
+//! empty table, after writes and VACUUM, beside uncommitted writes, in an old snapshot and
+//! inside a transaction that wrote the table.
 
 use super::settled_support::{
     same_answers_across_writes_and_vacuum, same_answers_beside_uncommitted_own_and_old,

@@ -4,11 +4,12 @@
 //! `SELECT min(a), max(a) FROM t` then reads two index entries instead of every row.
 //! (PostgreSQL makes the same rewrite; SQLite's min/max optimization takes one call only.)
 //!
-//! Done only for calls whose ties are identical values (`ties_identical`), when nothing above reads the aggregate's bare columns (which SQLite takes
-//! from the row of one of the min/max calls; a split has no single such row), and when
-//! every call gets its single-entry walk that the index range alone decides (no filter
-//! left to recheck, which could make each walk read far into the index): otherwise one
-//! scan for all calls is cheaper.
+//! Done only for calls whose ties are identical values (`ties_identical`), when nothing
+//! above reads the aggregate's bare columns (which SQLite takes from the row of one of the
+//! min/max calls; a split has no single such row), and when every call gets its
+//! single-entry walk that the index range alone decides (no filter left to recheck, which
+//! could make each walk read far into the index): otherwise one scan for all calls is
+//! cheaper.
 
 use crate::catalog::TableDef;
 use crate::expr::{Affinity, Collation, Expr};
