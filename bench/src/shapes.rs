@@ -10,7 +10,7 @@ use ember::Value;
 use rusqlite::types::ValueRef;
 
 /// A shape probe's command line: `--rows N --rounds N --ms MS --only SUBSTRING --skip
-/// SUBSTRING --profile RUNS`.
+/// SUBSTRING --profile RUNS --shapes FILE`.
 pub struct ShapeArgs {
     pub rows: i64,
     pub rounds: usize,
@@ -22,13 +22,18 @@ pub struct ShapeArgs {
     pub skip: Option<String>,
     /// Run each selected shape this many times per engine, untimed, for callgrind.
     pub profile: Option<usize>,
+    /// Run the shapes of this file instead of the built-in ones (`ShapeArgs::shapes`).
+    pub shapes_file: Option<String>,
 }
+
+/// Shapes a `--shapes` file may hold: each is timed on both engines.
+const SHAPES_FILE_MAX: usize = 1_000;
 
 /// The usage line of a probe named `program`.
 pub fn usage(program: &str) -> String {
     format!(
         "usage: {program} [--rows N] [--rounds N] [--ms MS] [--only SUBSTRING] \
-         [--skip SUBSTRING] [--profile RUNS]"
+         [--skip SUBSTRING] [--profile RUNS] [--shapes FILE]"
     )
 }
 
@@ -45,6 +50,7 @@ impl ShapeArgs {
             only: None,
             skip: None,
             profile: None,
+            shapes_file: None,
         };
         let mut iter = args.into_iter();
         while let Some(arg) = iter.next() {
@@ -60,6 +66,7 @@ impl ShapeArgs {
                 "--profile" => {
                     parsed.profile = Some(value()?.parse().map_err(|e| format!("--profile: {e}"))?)
                 }
+                "--shapes" => parsed.shapes_file = Some(value()?),
                 other => return Err(format!("unknown argument {other}")),
             }
         }
@@ -70,6 +77,34 @@ impl ShapeArgs {
             return Err("--rounds must be at least 1".into());
         }
         Ok(parsed)
+    }
+
+    /// The shapes to run: `built_in`, or with `--shapes FILE` the file's, one per line as
+    /// `name | SQL` or just `SQL` (named by itself); blank lines and lines starting with
+    /// `#` are skipped. SQL written by someone else, timed on the probe's tables (`SCHEMA`).
+    pub fn shapes(&self, built_in: &[(&str, &str)]) -> Result<Vec<(String, String)>, String> {
+        let Some(path) = &self.shapes_file else {
+            return Ok(built_in
+                .iter()
+                .map(|(name, sql)| (name.to_string(), sql.to_string()))
+                .collect());
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| format!("--shapes {path}: {e}"))?;
+        let shapes: Vec<(String, String)> = text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(|line| match line.split_once(" | ") {
+                Some((name, sql)) => (name.trim().to_string(), sql.trim().to_string()),
+                None => (line.to_string(), line.to_string()),
+            })
+            .collect();
+        if shapes.len() > SHAPES_FILE_MAX {
+            return Err(format!(
+                "--shapes {path}: more than {SHAPES_FILE_MAX} shapes"
+            ));
+        }
+        Ok(shapes)
     }
 
     /// Whether the shape `name` runs (`--only`, `--skip`).

@@ -277,3 +277,30 @@ fn a_left_join_weighs_hashing_its_right_side_against_probing() {
         .unwrap();
     assert_eq!(rows.values(), [vec![Value::Integer(250 * 20 + 50)]]);
 }
+
+#[test]
+fn a_one_sided_key_range_is_estimated_from_the_direct_keys() {
+    let conn = setup();
+    // `s.id < 30` reads 30 of s's 1,000 rows (keys 1..=1000 address their own slots): the
+    // join probes s_k 30 times instead of hashing all of the other side; a third of the
+    // table (the estimate without the direct keys) would have hashed.
+    assert_eq!(
+        plan(
+            &conn,
+            "SELECT count(*) FROM s AS x JOIN s AS y ON y.k = x.id WHERE x.id < 30"
+        ),
+        "Project count(*)\n\
+         └─ Aggregate count(*)\n   \
+            └─ IndexJoin s using s_k (s.k = x.id)\n      \
+               └─ KeyRange s (id < 30) filter (x.id < 30)\n      \
+               └─ Scan s"
+    );
+    let rows = conn
+        .query(
+            "SELECT count(*) FROM s AS x JOIN s AS y ON y.k = x.id WHERE x.id < 30",
+            (),
+        )
+        .unwrap();
+    // Keys 1..=29 meet 20 rows of s each (k = id % 50).
+    assert_eq!(rows.values(), [vec![Value::Integer(29 * 20)]]);
+}

@@ -320,6 +320,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let shapes = match args.shapes(SHAPES) {
+        Ok(shapes) => shapes,
+        Err(message) => {
+            eprintln!("ember-shapes: {message}");
+            std::process::exit(2);
+        }
+    };
     let db = Database::in_memory();
     let ember = db.connect();
     let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite");
@@ -334,13 +341,26 @@ fn main() {
     println!("| shape | EmberDB ms | SQLite ms | SQLite / EmberDB |");
     println!("|---|--:|--:|--:|");
     let mut ratios = Vec::new();
-    for (name, sql) in SHAPES {
+    for (name, sql) in &shapes {
+        let (name, sql) = (name.as_str(), sql.as_str());
         if !args.selects(name) {
             continue;
         }
-        let mut statement = sqlite.prepare(sql).expect("sqlite prepare");
+        let mut statement = match sqlite.prepare(sql) {
+            Ok(statement) => statement,
+            Err(e) => {
+                println!("| {name} | - | SQLite error: {e} | - |");
+                continue;
+            }
+        };
         let expected = sqlite_answer(&mut statement);
-        let got = ember_answer(&ember, sql);
+        let got = match ember.query(sql, ()) {
+            Ok(_) => ember_answer(&ember, sql),
+            Err(e) => {
+                println!("| {name} | EmberDB error: {e} | - | - |");
+                continue;
+            }
+        };
         if !got.agrees_with(&expected, sql) {
             println!("| {name} | wrong answer: {got:?} | {expected:?} | - |");
             continue;

@@ -191,6 +191,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if args.shapes_file.is_some() {
+        eprintln!("ember-write-shapes: --shapes: only ember-shapes reads a shapes file");
+        std::process::exit(2);
+    }
     let db = Database::in_memory();
     let ember = db.connect();
     let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite");

@@ -171,9 +171,7 @@ pub(super) fn attach(mut node: Node, width: usize, rows: u64, joins: Vec<ExistsJ
         let access = choose_access(exists.table, Expr::from_conjuncts(exists.filter));
         let inner_rows = match &access.path {
             AccessPath::FullScan => table_rows(&access.table),
-            AccessPath::KeyRange(range) => {
-                crate::optimize::key_range_rows(range, table_rows(&access.table))
-            }
+            AccessPath::KeyRange(range) => crate::optimize::key_range_rows(range, &access.table),
             _ => 1,
         };
         let right_width = access.table.columns.len();

@@ -123,7 +123,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, mut where_terms: Vec<Expr>) -
                 let estimate = match &access.path {
                     AccessPath::FullScan => table_rows(&access.table),
                     AccessPath::KeyRange(range) => {
-                        crate::optimize::key_range_rows(range, table_rows(&access.table))
+                        crate::optimize::key_range_rows(range, &access.table)
                     }
                     _ => 1,
                 };

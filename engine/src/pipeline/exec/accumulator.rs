@@ -9,14 +9,17 @@ use std::collections::HashSet;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, AggregateRun, Collation, KeyValue, UserFunction};
+use crate::expr::{
+    compare_for_sort, AggregateRun, Collation, KeyLookup, KeyRef, KeyValue, UserFunction,
+};
+use crate::fast_hash::FastBuildHasher;
 use crate::plan::AggregateFunction;
 
 /// The running state of one aggregate call over one group.
 pub struct Accumulator {
     function: AggregateFunction,
     /// Values seen, for DISTINCT aggregates.
-    seen: Option<HashSet<KeyValue>>,
+    seen: Option<HashSet<KeyValue, FastBuildHasher>>,
     /// Most distinct values `seen` may hold (the statement's row cap).
     seen_max: usize,
     count: i64,
@@ -39,7 +42,7 @@ impl Accumulator {
     pub fn new(function: AggregateFunction, distinct: bool) -> Accumulator {
         Accumulator {
             function,
-            seen: distinct.then(HashSet::new),
+            seen: distinct.then(HashSet::default),
             seen_max: crate::limits::STATEMENT_ROWS_MAX,
             count: 0,
             integer_sum: 0,
@@ -192,13 +195,20 @@ impl Accumulator {
         let Some(seen) = &mut self.seen else {
             return Ok(true);
         };
+        // Probed with the value borrowed: a value seen before costs no allocation.
         let key = match self.collation {
+            Collation::Binary if seen.contains(&KeyRef::of(value) as &dyn KeyLookup) => {
+                return Ok(false);
+            }
             Collation::Binary => KeyValue::new(value),
-            collation => KeyValue::new(&collation.key(value.clone())),
+            collation => {
+                let key = KeyValue::new(&collation.key(value.clone()));
+                if seen.contains(&key) {
+                    return Ok(false);
+                }
+                key
+            }
         };
-        if seen.contains(&key) {
-            return Ok(false);
-        }
         if seen.len() >= self.seen_max {
             return Err(crate::err!(
                 Limit,

@@ -354,26 +354,34 @@ pub(super) fn key_range(table: &TableDef, terms: &[Expr], closed: bool) -> Optio
     usable.then(|| AccessPath::KeyRange(Box::new(KeyRange { lower, upper })))
 }
 
-/// The rows a key range of a table of `table_rows` rows reads, estimated for join order:
-/// the width between two integer literal bounds, else a third of the rows per bound.
-pub fn key_range_rows(range: &KeyRange, table_rows: u64) -> u64 {
+/// The rows a key range of `table` reads, estimated for join order. Between integer
+/// literal bounds (an open side bounded by the direct keys, which run from 0 to the slot
+/// array's end): the direct keys in that window, plus every overflow row (walked whole);
+/// else a third of the rows per bound. Never more than the table's rows.
+pub fn key_range_rows(range: &KeyRange, table: &TableDef) -> u64 {
+    let table_rows = super::table_rows(table);
     let literal = |bound: &Option<RangeBound>| match bound {
         Some(RangeBound {
             value: Expr::Literal(Value::Integer(i)),
             ..
-        }) => Some(*i),
+        }) => Some(i128::from(*i)),
         _ => None,
     };
-    match (literal(&range.lower), literal(&range.upper)) {
-        (Some(low), Some(high)) => {
-            let width = i128::from(high) - i128::from(low) + 1;
-            u64::try_from(width.max(0))
-                .unwrap_or(u64::MAX)
-                .min(table_rows)
-        }
+    let [direct, overflow] = table.storage.row_ranges();
+    let (low, high) = (literal(&range.lower), literal(&range.upper));
+    let (low, high) = match (&range.lower, &range.upper, low, high) {
+        (_, _, Some(low), Some(high)) => (low, high),
+        (None, _, None, Some(high)) => (0, high),
+        (_, None, Some(low), None) => (low, i128::from(direct.end)),
         _ => {
             let bounds = u32::from(range.lower.is_some()) + u32::from(range.upper.is_some());
-            (table_rows / 3u64.pow(bounds)).max(1)
+            return (table_rows / 3u64.pow(bounds)).max(1);
         }
-    }
+    };
+    let direct_end = i128::from(direct.end);
+    let width = high.min(direct_end - 1) - low.max(0) + 1;
+    let overflow_rows = i128::from(overflow.end - overflow.start);
+    u64::try_from(width.max(0) + overflow_rows)
+        .unwrap_or(u64::MAX)
+        .min(table_rows)
 }
