@@ -55,6 +55,21 @@ impl<'a> Probe<'a> {
             unequal => unequal,
         }
     }
+
+    /// Whether `key` orders below the probe (with `equal_below`, at or below it): what one
+    /// step of a binary search asks, decided on the heads unless they are equal.
+    #[inline(always)]
+    pub fn orders_below(&self, key: &[u8], equal_below: bool) -> bool {
+        let head = head_of(key);
+        if head != self.head {
+            return head < self.head;
+        }
+        match key.cmp(self.bytes) {
+            Ordering::Less => true,
+            Ordering::Equal => equal_below,
+            Ordering::Greater => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +111,8 @@ mod tests {
             let probe = Probe::new(a);
             for b in &samples {
                 assert_eq!(probe.order_of(b), b.cmp(a), "{b:?} vs {a:?}");
+                assert_eq!(probe.orders_below(b, false), b < a, "{b:?} < {a:?}");
+                assert_eq!(probe.orders_below(b, true), b <= a, "{b:?} <= {a:?}");
             }
         }
     }

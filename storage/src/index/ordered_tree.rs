@@ -114,10 +114,17 @@ enum Change<'k> {
     Split(NodePtr, &'k [u8], NodePtr),
 }
 
-/// The writer's state, under the tree's mutex: the descent path of the write under way,
-/// kept between writes so a write allocates no path.
+/// The writer's state, under the tree's mutex: the descent path of the last write, kept
+/// between writes so a write allocates no path, and reused as a finger: while it is
+/// `current`, a write whose key falls within the bounds of the leaf it ends at starts at
+/// that leaf instead of descending from the root (a run of writes to nearby keys, such as
+/// ascending row ids under one indexed value, descends once per leaf).
 struct WriterScratch {
     path: Vec<(NodePtr, usize)>,
+    /// Whether `path` still leads from the root to a leaf: every node on it is in the tree
+    /// and each child taken is still the next node. Only the fast publish (a leaf replaced
+    /// under its parent) and writes that change nothing keep it so.
+    current: bool,
 }
 
 // SAFETY: the path's pointers are read only by the writer holding the tree's mutex, during
@@ -136,6 +143,9 @@ pub struct OrderedTree {
     /// `INNER_CHILDREN_MAX`; tests make them small to grow deep trees from few keys).
     leaf_keys_max: usize,
     inner_children_max: usize,
+    /// Writes that started at the finger's leaf (tests check the finger is taken).
+    #[cfg(test)]
+    finger_hits: AtomicUsize,
 }
 
 impl Default for OrderedTree {
@@ -179,10 +189,15 @@ impl OrderedTree {
         OrderedTree {
             root: AtomicPtr::new(std::ptr::null_mut()),
             len: AtomicUsize::new(0),
-            writer: Mutex::new(WriterScratch { path: Vec::new() }),
+            writer: Mutex::new(WriterScratch {
+                path: Vec::new(),
+                current: false,
+            }),
             pool: Arc::default(),
             leaf_keys_max,
             inner_children_max,
+            #[cfg(test)]
+            finger_hits: AtomicUsize::new(0),
         }
     }
 
@@ -213,29 +228,64 @@ impl OrderedTree {
     }
 
     /// The leaf that holds or would hold `key`, its keys, the position `key` has or would
-    /// have among them and whether it is there; `path` gets the inner nodes above the leaf
-    /// with the child taken in each. The caller is the writer, and the tree is not empty.
+    /// have among them and whether it is there; the scratch's path gets the inner nodes
+    /// above the leaf with the child taken in each (kept when it is current and the leaf's
+    /// bounds hold the key). The caller is the writer, and the tree is not empty.
     fn seek_leaf<'w>(
         &self,
         key: &[u8],
-        path: &mut Vec<(NodePtr, usize)>,
+        scratch: &mut WriterScratch,
     ) -> (NodePtr, &'w KeyBlock, usize, bool) {
         let probe = Probe::new(key);
+        let mut reached = None;
+        if scratch.current && within_leaf_bounds(&scratch.path, &probe) {
+            if let Some(&(parent, child)) = scratch.path.last() {
+                // SAFETY: a current path holds nodes in the tree, live under the mutex.
+                if let Node::Inner(inner) = unsafe { node::<'w>(parent) } {
+                    let at = inner.children[child].load(Ordering::Relaxed);
+                    // SAFETY: the child link of a node in the tree, live under the mutex.
+                    if let Node::Leaf(keys) = unsafe { node::<'w>(at) } {
+                        reached = Some((at, keys));
+                    }
+                }
+            }
+            debug_assert!(
+                reached.is_none_or(|(at, _)| at == self.descend(&probe, &mut Vec::new()).0),
+                "the finger reaches the leaf a descent does"
+            );
+            #[cfg(test)]
+            self.finger_hits
+                .fetch_add(usize::from(reached.is_some()), Ordering::Relaxed);
+        }
+        let (at, keys) = reached.unwrap_or_else(|| {
+            scratch.path.clear();
+            scratch.current = true;
+            self.descend(&probe, &mut scratch.path)
+        });
+        let position = keys.rank(&probe, false);
+        let found = position < keys.len() && keys.get(position) == key;
+        (at, keys, position, found)
+    }
+
+    /// The leaf a search for `probe` reaches from the root, and its keys; `path` gets the
+    /// inner nodes on the way with the child taken in each. The caller is the writer, and
+    /// the tree is not empty.
+    fn descend<'w>(
+        &self,
+        probe: &Probe<'_>,
+        path: &mut Vec<(NodePtr, usize)>,
+    ) -> (NodePtr, &'w KeyBlock) {
         let mut at = self.root.load(Ordering::Acquire);
         debug_assert!(!at.is_null());
         loop {
             // SAFETY: the writer holds the mutex, so every node reachable now stays live.
             match unsafe { node::<'w>(at) } {
                 Node::Inner(inner) => {
-                    let child = inner.separators.rank(&probe, true);
+                    let child = inner.separators.rank(probe, true);
                     path.push((at, child));
                     at = inner.children[child].load(Ordering::Relaxed);
                 }
-                Node::Leaf(keys) => {
-                    let position = keys.rank(&probe, false);
-                    let found = position < keys.len() && keys.get(position) == key;
-                    return (at, keys, position, found);
-                }
+                Node::Leaf(keys) => return (at, keys),
             }
         }
     }
@@ -253,11 +303,11 @@ impl OrderedTree {
             let bytes = node_bytes(unsafe { node(root) });
             self.root.store(root, Ordering::Release);
             self.len.fetch_add(1, Ordering::Relaxed);
+            writer.current = false;
             return Some(bytes);
         }
         let scratch = &mut *writer;
-        scratch.path.clear();
-        let (old, keys, at, found) = self.seek_leaf(key, &mut scratch.path);
+        let (old, keys, at, found) = self.seek_leaf(key, scratch);
         if found {
             return None;
         }
@@ -300,8 +350,7 @@ impl OrderedTree {
             return None;
         }
         let scratch = &mut *writer;
-        scratch.path.clear();
-        let (old, keys, at, found) = self.seek_leaf(key, &mut scratch.path);
+        let (old, keys, at, found) = self.seek_leaf(key, scratch);
         if !found {
             return None;
         }
@@ -347,6 +396,8 @@ impl OrderedTree {
                 return grown;
             }
         }
+        // Nodes above the leaf are rebuilt or dropped: the path no longer leads anywhere.
+        scratch.current = false;
         let mut retired = vec![old];
         let mut fresh: Vec<NodePtr> = Vec::new();
         let mut stored = false;
@@ -447,6 +498,39 @@ impl OrderedTree {
             }
         }
     }
+}
+
+/// Whether `probe` falls within the bounds of the leaf at the end of `path` (a current
+/// descent path): at or past the separator left of the deepest child taken that has one,
+/// below the separator right of the deepest that has one. Those are the leaf's tightest
+/// bounds: a node's separators lie within the bounds its parent gives it, so a key within
+/// them would take the same child at every level. An empty path (the root is the leaf)
+/// holds every key.
+fn within_leaf_bounds(path: &[(NodePtr, usize)], probe: &Probe<'_>) -> bool {
+    let (mut low_checked, mut high_checked) = (false, false);
+    for &(parent, child) in path.iter().rev() {
+        // SAFETY: a current path holds nodes in the tree, live under the writer's mutex.
+        let Node::Inner(inner) = (unsafe { node(parent) }) else {
+            return false;
+        };
+        let separators = &inner.separators;
+        if !low_checked && child > 0 {
+            if probe.order_of(separators.get(child - 1)) == std::cmp::Ordering::Greater {
+                return false;
+            }
+            low_checked = true;
+        }
+        if !high_checked && child < separators.len() {
+            if probe.order_of(separators.get(child)) != std::cmp::Ordering::Greater {
+                return false;
+            }
+            high_checked = true;
+        }
+        if low_checked && high_checked {
+            break;
+        }
+    }
+    true
 }
 
 /// How many of `count` keys (`bytes` in all, ascending) go to the left half of a split:

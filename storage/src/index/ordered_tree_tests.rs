@@ -156,6 +156,56 @@ fn list_matches_a_btreeset_under_random_operations() {
     }
 }
 
+/// Runs of ascending and descending keys (row ids under one value), inserted and removed
+/// between jumps elsewhere, on small and default nodes: writes start at the finger's leaf
+/// when their key is within its bounds (a debug assertion checks each against a descent
+/// from the root), and the tree matches the model throughout.
+#[test]
+fn runs_of_nearby_keys_start_at_the_last_leaf_and_stay_right() {
+    for (seed, list) in [
+        (1, OrderedTree::with_fanout(3, 3)),
+        (2, OrderedTree::with_fanout(8, 4)),
+        (3, OrderedTree::new()),
+    ] {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut model = BTreeSet::new();
+        let mut bytes_now = 0usize;
+        for _ in 0..300 {
+            let guard = epoch::pin();
+            let start = rng.u64(..2000);
+            let step: i64 = if rng.bool() { 1 } else { -1 };
+            let remove = rng.u8(..3) == 0;
+            for at in 0..rng.i64(1..40) {
+                let key = numbered_key(start.saturating_add_signed(at * step));
+                if remove {
+                    let removed = list.remove(&key, &guard);
+                    assert_eq!(removed.is_some(), model.remove(&key), "remove {key:?}");
+                    bytes_now -= removed.unwrap_or(0);
+                } else {
+                    let added = list.insert(&key, &guard);
+                    assert_eq!(added.is_some(), model.insert(key.clone()), "insert {key:?}");
+                    bytes_now += added.unwrap_or(0);
+                }
+            }
+            assert_eq!(list.len(), model.len());
+            assert_eq!(list.audit().0, bytes_now, "seed {seed}");
+        }
+        let all = walk(
+            &list,
+            &Bound::Unbounded,
+            &Bound::Unbounded,
+            false,
+            usize::MAX,
+        );
+        assert_eq!(all, model.iter().cloned().collect::<Vec<_>>());
+        let hits = list.finger_hits.load(Ordering::Relaxed);
+        assert!(
+            hits > 1000,
+            "seed {seed}: only {hits} writes started at the finger"
+        );
+    }
+}
+
 /// A deep tree grown, then emptied in random order: every removal gives back what it
 /// freed (roots collapse on the way), and the empty tree holds nothing.
 #[test]
