@@ -13,6 +13,7 @@ mod index_range;
 mod join_access;
 mod prune;
 mod top_k;
+mod window_top_n;
 
 use std::sync::Arc;
 
