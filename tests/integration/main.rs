@@ -81,4 +81,5 @@ mod upsert_vs_sqlite;
 mod user_functions;
 mod value_features;
 mod window;
+mod window_top_n;
 mod write_path;

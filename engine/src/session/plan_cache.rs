@@ -35,7 +35,12 @@ impl Prepared {
         let mut binder = crate::bind::Binder::new(catalog);
         let parameter_names = binder.number_parameters(statement)?.into();
         let mut plan = binder.bind_statement(statement)?;
-        match &mut plan {
+        // EXPLAIN shows (and EXPLAIN ANALYZE runs) the plan the statement itself would run.
+        let optimized = match &mut plan {
+            Plan::Explain(inner) | Plan::ExplainAnalyze(inner) => inner.as_mut(),
+            other => other,
+        };
+        match optimized {
             Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
             Plan::Insert(insert) => crate::optimize::prune_columns(&mut insert.source),
             // With FROM or a conflict clause (REPLACE finds the rows holding the new keys;

@@ -93,6 +93,7 @@ impl WindowCollector {
             input_width,
             passes,
             call_count,
+            top_n: None,
         }))
     }
 }

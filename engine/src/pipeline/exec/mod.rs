@@ -55,6 +55,7 @@ mod window;
 mod window_eval;
 mod window_frame;
 mod window_sort;
+mod window_top_n;
 
 use std::cell::Cell;
 

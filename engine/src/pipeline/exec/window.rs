@@ -34,21 +34,26 @@ impl<'p> WindowOperator<'p> {
     fn compute(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let width = self.plan.input_width + self.plan.call_count;
         let memory = self.memory.insert(context.memory_charge("window rows"));
-        let mut rows: Vec<Row> = Vec::new();
-        let mut input = build(&self.plan.input);
-        // Each row gets the calls' values appended: room for them from the start.
-        input.reserve_extra_width(self.plan.call_count);
-        while let Some(mut row) = input.next(context)? {
-            context.check_rows(rows.len())?;
-            debug_assert_eq!(row.len(), self.plan.input_width);
-            row.resize(width, Value::Null);
-            memory.add_row(&row)?;
-            rows.push(row);
-            if rows.len().is_multiple_of(1024) {
-                context.check_interrupt()?;
+        let mut rows: Vec<Row> = match self.plan.top_n {
+            Some(top) => super::window_top_n::collect_rows(self.plan, top, memory, context)?,
+            _ => {
+                let mut rows = Vec::new();
+                let mut input = build(&self.plan.input);
+                // Each row gets the calls' values appended: room for them from the start.
+                input.reserve_extra_width(self.plan.call_count);
+                while let Some(mut row) = input.next(context)? {
+                    context.check_rows(rows.len())?;
+                    debug_assert_eq!(row.len(), self.plan.input_width);
+                    row.resize(width, Value::Null);
+                    memory.add_row(&row)?;
+                    rows.push(row);
+                    if rows.len().is_multiple_of(1024) {
+                        context.check_interrupt()?;
+                    }
+                }
+                rows
             }
-        }
-        drop(input);
+        };
         // As SQLite: the last window specification is computed first, and each pass sorts
         // the previous pass's order (stably), so the rows come out in the first window's
         // order, ties in the order of the passes after it.

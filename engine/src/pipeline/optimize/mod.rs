@@ -14,6 +14,7 @@ mod join_access;
 mod min_max_split;
 mod prune;
 mod top_k;
+mod window_top_n;
 
 use std::sync::Arc;
 

@@ -117,6 +117,7 @@ fn prune(node: &mut Node, needed: Needed) {
                 .for_each(|term| prune(term, Needed::All));
         }
         Node::Filter { input, predicate } => {
+            super::window_top_n::bound_window(input, predicate);
             let mut below = needed;
             below.add_expr(predicate);
             prune(input, below);

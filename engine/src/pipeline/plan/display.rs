@@ -313,7 +313,12 @@ impl Node {
             Node::Window(window) => {
                 indent(out, depth);
                 let passes: Vec<String> = window.passes.iter().map(ToString::to_string).collect();
-                writeln!(out, "Window {}", passes.join("; "))?;
+                write!(out, "Window {}", passes.join("; "))?;
+                if let Some(top) = &window.top_n {
+                    let name = top.function.name();
+                    write!(out, " (top {} per partition by {name})", top.limit)?;
+                }
+                out.push('\n');
                 window.input.write_tree(out, depth + 1)
             }
             Node::Distinct { input, .. } => {

@@ -38,6 +38,7 @@ pub use update::UpdateFrom;
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
 pub use window::{
     Frame, FrameBound, FrameExclude, FrameUnits, Window, WindowCall, WindowFunction, WindowPass,
+    WindowTopN,
 };
 
 /// A bound statement, ready to execute.

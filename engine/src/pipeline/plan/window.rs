@@ -15,6 +15,18 @@ pub struct Window {
     pub passes: Vec<WindowPass>,
     /// Number of window calls (the values appended to each row).
     pub call_count: usize,
+    /// Set by `optimize::window_top_n` when the query above keeps only rows whose ranking
+    /// call is at most a bound: each partition then keeps only its first rows.
+    pub top_n: Option<WindowTopN>,
+}
+
+/// Only the rows whose value of call `slot` (row_number, rank or dense_rank of the single
+/// pass) is at most `limit` are read above the Window; the other rows may be left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowTopN {
+    pub slot: usize,
+    pub function: WindowFunction,
+    pub limit: u64,
 }
 
 /// The window calls sharing one (PARTITION BY, ORDER BY), computed from one sort.
