@@ -407,6 +407,20 @@ impl Scalar {
     pub fn numeric_shape(&self) -> bool {
         match self {
             Scalar::Column(_) | Scalar::Constant(_) | Scalar::Arithmetic(..) => true,
+            // coalesce() / ifnull() of numeric arguments, one of them computed or a number
+            // constant (`coalesce(s, g)` of columns likely holds text: it keeps `eval`).
+            Scalar::Call {
+                function: Function::Coalesce | Function::IfNull,
+                args,
+            } => {
+                args.iter().all(Scalar::numeric_shape)
+                    && args.iter().any(|arg| match arg {
+                        Scalar::Constant(value) => {
+                            matches!(value, Value::Integer(_) | Value::Real(_))
+                        }
+                        other => other.computes(),
+                    })
+            }
             Scalar::Call { function, .. } => {
                 matches!(
                     function,

@@ -144,6 +144,16 @@ pub(super) fn number_call(
                 _ => Some(x),
             }
         }
+        // coalesce() / ifnull(): the first argument that is not NULL, lazily; `None` (and
+        // `eval` answers) at the first that is not a number or NULL.
+        (Function::Coalesce | Function::IfNull, args) => {
+            for arg in args {
+                if let Some(number) = arg.number(row)? {
+                    return Some(Some(number));
+                }
+            }
+            Some(None)
+        }
         (Function::Round, [x, digits]) => {
             // The digits are read first: NULL digits give NULL whatever X is.
             let digits = match digits.number(row)? {
