@@ -327,4 +327,22 @@ fn numeric_filters_hold_closures() {
         !scalar.numeric_shape(),
         "coalesce() of bare columns keeps eval"
     );
+    let text_nullif = call(
+        Function::Coalesce,
+        vec![
+            call(
+                Function::NullIf,
+                vec![column(0), literal(Value::Text("g1".into()))],
+            ),
+            column(1),
+        ],
+    );
+    let scalar = Scalar::of(&text_nullif, &context).expect("compiles");
+    assert!(
+        !scalar.numeric_shape(),
+        "coalesce() of nullif() of a column keeps eval"
+    );
+    let numeric = call(Function::IfNull, vec![column(0), int(-1)]);
+    let scalar = Scalar::of(&numeric, &context).expect("compiles");
+    assert!(scalar.numeric_shape(), "ifnull() with a number is numeric");
 }
