@@ -36,9 +36,17 @@ type NumberClosure = Arc<dyn Fn(&[Value]) -> Number + Send + Sync>;
 /// A closure computing a row's truth.
 type TruthClosure = Arc<dyn Fn(&[Value]) -> Option<bool> + Send + Sync>;
 
-/// A compiled scalar's `number` as a closure.
+/// A compiled scalar's `number` as a closure, or the scalar itself for a shape not
+/// specialized (its `number` called directly: no closure around it).
 #[derive(Clone)]
-pub struct NumberFn(NumberClosure);
+pub struct NumberFn(Runs);
+
+/// What a `NumberFn` runs.
+#[derive(Clone)]
+enum Runs {
+    Closure(NumberClosure),
+    Scalar(Arc<Scalar>),
+}
 
 /// A compiled predicate's `truth` as a closure (a comparison of a column with a number,
 /// AND / OR / NOT specialized; the other shapes call `truth`, whose numeric comparisons,
@@ -61,7 +69,7 @@ impl fmt::Debug for TruthFn {
 impl NumberFn {
     /// `scalar.number` as a closure (any scalar: a shape not specialized calls `number`).
     pub fn of(scalar: &Scalar) -> NumberFn {
-        NumberFn(match scalar {
+        let closure: NumberClosure = match scalar {
             Scalar::Column(index) => {
                 let index = *index;
                 Arc::new(move |row| number_of_value(&row[index]))
@@ -82,15 +90,22 @@ impl NumberFn {
                 branches,
                 otherwise,
             } => case(scalar, operand.as_deref(), branches, otherwise.as_deref()),
-            Scalar::Call { function, args } => call(scalar, *function, args),
-            other => general(other),
-        })
+            Scalar::Call { function, args } => match call(*function, args) {
+                Some(closure) => closure,
+                None => return NumberFn(Runs::Scalar(Arc::new(scalar.clone()))),
+            },
+            other => return NumberFn(Runs::Scalar(Arc::new(other.clone()))),
+        };
+        NumberFn(Runs::Closure(closure))
     }
 
     /// The value over `row` as `Scalar::number` gives it.
     #[inline(always)]
     pub(crate) fn number(&self, row: &[Value]) -> Number {
-        (self.0)(row)
+        match &self.0 {
+            Runs::Closure(closure) => closure(row),
+            Runs::Scalar(scalar) => scalar.number(row),
+        }
     }
 }
 
@@ -257,10 +272,10 @@ fn case(
 }
 
 /// A call as `Scalar::number`'s `Call` arm (`scalar_number::number_call`): abs(), sign(),
-/// round(x) and nullif() over closures of their arguments; any other call through
-/// `number`.
-fn call(scalar: &Scalar, function: Function, args: &[Scalar]) -> NumberClosure {
-    match (function, args) {
+/// round(x), nullif(), coalesce() and ifnull() over closures of their arguments; `None`
+/// for any other call (the `NumberFn` calls its `number`).
+fn call(function: Function, args: &[Scalar]) -> Option<NumberClosure> {
+    Some(match (function, args) {
         (Function::Abs, [x]) => {
             let x = NumberFn::of(x);
             Arc::new(move |row| {
@@ -310,8 +325,8 @@ fn call(scalar: &Scalar, function: Function, args: &[Scalar]) -> NumberClosure {
                 Some(None)
             })
         }
-        _ => general(scalar),
-    }
+        _ => return None,
+    })
 }
 
 /// `scalar.number` itself, for a shape this file does not specialize.
