@@ -291,6 +291,35 @@ const SHAPES: &[(&str, &str)] = &[
         "trim, hex projection",
         "SELECT sum(length(trim(s, 'k'))), max(hex(b)), count(ltrim(g, 'g')) FROM t",
     ),
+    // Session 30: expression shapes no earlier session tuned for.
+    (
+        "nested CASE sum",
+        "SELECT sum(CASE WHEN b < 300 THEN CASE WHEN c < 0.5 THEN a ELSE b END WHEN b < 700 \
+         THEN a - b END), count(CASE WHEN g > 'g4' THEN s END) FROM t",
+    ),
+    (
+        "REAL and INTEGER arithmetic mix",
+        "SELECT sum(a * c + b / 3), avg((b - 500) * 1.5), max(a % 13 * c - b) FROM t",
+    ),
+    (
+        "ifnull of nullif arithmetic",
+        "SELECT sum(ifnull(nullif(b % 5, 0), -1) * 2), count(nullif(a % 3, 1) + c), \
+         total(b / nullif(a % 4, 0)) FROM t",
+    ),
+    (
+        "simple CASE on REAL in a filter",
+        "SELECT count(*), sum(b) FROM t WHERE CASE b % 3 WHEN 0 THEN c * 2 WHEN 1 THEN c + \
+         0.25 ELSE -c END BETWEEN 0.3 AND 0.9",
+    ),
+    (
+        "string functions projection",
+        "SELECT max(upper(g) || ':' || substr(s, 3)), sum(instr(s, '5') + length(g)), \
+         min(lower(s) || b) FROM t",
+    ),
+    (
+        "CAST and division filter",
+        "SELECT count(*), sum(c) FROM t WHERE CAST(c * 100 AS INTEGER) / (b % 10) > 5",
+    ),
 ];
 
 /// `runs` runs of `sql` on EmberDB, alone in one function so that callgrind can count

@@ -19,6 +19,7 @@ use std::borrow::Cow;
 
 use ember_storage::Value;
 
+use super::number_fn::NumberFn;
 use super::ops::{negate, number_arithmetic, Numeric};
 use super::scalar::{Scalar, Written};
 use super::{BinaryOp, EvalContext, Expr, UnaryOp};
@@ -35,8 +36,9 @@ pub enum Computed<'e> {
     /// The program, and the tree it came from (for the rows it does not cover).
     Arithmetic(Arithmetic, &'e Expr),
     /// A compiled scalar computed on numbers when its operands are numbers (abs(), round(),
-    /// sign() of arithmetic or columns: `Scalar::number`), else as `Scalar` computes it.
-    Number(Scalar),
+    /// sign() of arithmetic or columns, CASE of those: `Scalar::number`, run as the
+    /// closures `number_fn.rs` compiles it into), else as `Scalar` computes it.
+    Number(Scalar, NumberFn),
     /// A compiled scalar, and the text buffer (a `Value::Text`, reused between rows) that
     /// `eval_borrowed` writes the text it makes into.
     Scalar(Scalar, Value),
@@ -51,7 +53,10 @@ impl<'e> Computed<'e> {
             return Computed::Arithmetic(program, expr);
         }
         match Scalar::of(expr, context) {
-            Some(scalar) if scalar.computes() && scalar.numeric_shape() => Computed::Number(scalar),
+            Some(scalar) if scalar.computes() && scalar.numeric_shape() => {
+                let number = NumberFn::of(&scalar);
+                Computed::Number(scalar, number)
+            }
             Some(scalar) if scalar.computes() => {
                 Computed::Scalar(scalar, Value::Text(String::new()))
             }
@@ -81,7 +86,7 @@ impl<'e> Computed<'e> {
                 Some(value) => Ok(value),
                 None => expr.eval(row, context),
             },
-            Computed::Number(scalar) => match scalar.number(row) {
+            Computed::Number(scalar, number) => match number.number(row) {
                 Some(Some(Numeric::Integer(i))) => Ok(Value::Integer(i)),
                 Some(Some(Numeric::Real(r))) => Ok(Value::Real(r)),
                 Some(None) => Ok(Value::Null),
@@ -122,7 +127,7 @@ impl<'e> Computed<'e> {
                 Some(value) => value,
                 None => expr.eval(row, context)?,
             })),
-            Computed::Number(scalar) => Ok(match scalar.number(row) {
+            Computed::Number(scalar, number) => Ok(match number.number(row) {
                 Some(Some(Numeric::Integer(i))) => Cow::Owned(Value::Integer(i)),
                 Some(Some(Numeric::Real(r))) => Cow::Owned(Value::Real(r)),
                 Some(None) => Cow::Owned(Value::Null),
@@ -143,7 +148,7 @@ impl<'e> Computed<'e> {
     pub fn can_fail(&self) -> bool {
         match self {
             Computed::Arithmetic(..) => false,
-            Computed::Number(scalar) | Computed::Scalar(scalar, _) => scalar.can_fail(),
+            Computed::Number(scalar, _) | Computed::Scalar(scalar, _) => scalar.can_fail(),
             Computed::Tree(expr) => !matches!(expr, Expr::Column { .. } | Expr::Literal(_)),
         }
     }
@@ -152,7 +157,7 @@ impl<'e> Computed<'e> {
     /// that may make text, and a numeric one, whose rows that are not numbers (nullif()
     /// of a text column, a CASE giving one) then come borrowed instead of cloned.
     pub fn reads_borrowed(&self) -> bool {
-        matches!(self, Computed::Scalar(..) | Computed::Number(_))
+        matches!(self, Computed::Scalar(..) | Computed::Number(..))
     }
 
     pub fn is_compiled(&self) -> bool {

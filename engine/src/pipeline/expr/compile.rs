@@ -19,6 +19,7 @@ use std::cmp::Ordering;
 
 use ember_storage::Value;
 
+use super::number_fn::{between_numbers, NumberFn};
 use super::ops::{compare_numbers, sql_compare, truth, BinaryOp, UnaryOp};
 use super::scalar::{constant_value, Operand, Scalar};
 use super::text_view::TextView;
@@ -80,8 +81,9 @@ pub enum Compiled {
         op: BinaryOp,
         left: Scalar,
         right: Scalar,
-        /// Both sides are of a `Scalar::numeric_shape` (decided once, not per row).
-        numeric: bool,
+        /// When both sides are of a `Scalar::numeric_shape` (decided once, not per row):
+        /// their numbers as closures (`number_fn.rs`).
+        numbers: Option<Box<(NumberFn, NumberFn)>>,
     },
     /// `operand [NOT] BETWEEN low AND high` over compiled operands.
     BetweenScalars {
@@ -89,11 +91,15 @@ pub enum Compiled {
         low: Scalar,
         high: Scalar,
         negated: bool,
+        /// When all three are of a `Scalar::numeric_shape`: their numbers as closures.
+        numbers: Option<Box<[NumberFn; 3]>>,
     },
     /// `operand IS [NOT] NULL` of a computed operand.
     IsNullScalar {
         operand: Scalar,
         negated: bool,
+        /// When the operand is of a `Scalar::numeric_shape`: its number as a closure.
+        number: Option<NumberFn>,
     },
     /// A compiled operand's truth: `s LIKE 'a%'`, a bare column, a function's result.
     Truth(Scalar),
@@ -135,7 +141,8 @@ impl Compiled {
                         let (left, right) = (operand(left, context)?, operand(right, context)?);
                         Compiled::CompareScalars {
                             op: *op,
-                            numeric: left.numeric_shape() && right.numeric_shape(),
+                            numbers: (left.numeric_shape() && right.numeric_shape())
+                                .then(|| Box::new((NumberFn::of(&left), NumberFn::of(&right)))),
                             left,
                             right,
                         }
@@ -156,12 +163,23 @@ impl Compiled {
                         high,
                         negated: *negated,
                     },
-                    _ => Compiled::BetweenScalars {
-                        operand: operand(expr, context)?,
-                        low: operand(low, context)?,
-                        high: operand(high, context)?,
-                        negated: *negated,
-                    },
+                    _ => {
+                        let sides = [expr, low, high].map(|side| operand(side, context));
+                        let [Some(operand), Some(low), Some(high)] = sides else {
+                            return None;
+                        };
+                        let numbers = [&operand, &low, &high]
+                            .iter()
+                            .all(|side| side.numeric_shape())
+                            .then(|| Box::new([&operand, &low, &high].map(NumberFn::of)));
+                        Compiled::BetweenScalars {
+                            operand,
+                            low,
+                            high,
+                            negated: *negated,
+                            numbers,
+                        }
+                    }
                 }
             }
             Expr::IsNull { expr, negated } => match expr.as_ref() {
@@ -169,10 +187,14 @@ impl Compiled {
                     column: *index,
                     negated: *negated,
                 },
-                _ => Compiled::IsNullScalar {
-                    operand: operand(expr, context)?,
-                    negated: *negated,
-                },
+                _ => {
+                    let operand = operand(expr, context)?;
+                    Compiled::IsNullScalar {
+                        number: operand.numeric_shape().then(|| NumberFn::of(&operand)),
+                        operand,
+                        negated: *negated,
+                    }
+                }
             },
             other => Compiled::Truth(operand(other, context)?),
         })
@@ -297,10 +319,11 @@ impl Compiled {
                 op,
                 left,
                 right,
-                numeric,
+                numbers,
             } => {
-                if *numeric {
+                if let Some(numbers) = numbers {
                     // Numbers compared as numbers, no `Value` built (NULL: unknown).
+                    let (left, right) = &**numbers;
                     if let (Some(a), Some(b)) = (left.number(row), right.number(row)) {
                         return Some(compared(*op, compare_numbers(a?, b?)));
                     }
@@ -335,13 +358,29 @@ impl Compiled {
                 low,
                 high,
                 negated,
+                numbers,
             } => {
+                if let Some(numbers) = numbers {
+                    let [value, low, high] = &**numbers;
+                    if let (Some(value), Some(low), Some(high)) =
+                        (value.number(row), low.number(row), high.number(row))
+                    {
+                        return between_numbers(value, low, high, *negated);
+                    }
+                }
                 let value = infallible(operand.eval(row))?;
                 let low = infallible(low.eval(row))?;
                 let high = infallible(high.eval(row))?;
                 truth(&super::predicate::between(&value, &low, &high, *negated))
             }
-            Compiled::IsNullScalar { operand, negated } => {
+            Compiled::IsNullScalar {
+                operand,
+                negated,
+                number,
+            } => {
+                if let Some(number) = number.as_ref().and_then(|number| number.number(row)) {
+                    return Some(number.is_none() != *negated);
+                }
                 Some(infallible(operand.eval(row))?.is_null() != *negated)
             }
             Compiled::Truth(operand) => truth(&*infallible(operand.eval(row))?),
@@ -385,7 +424,8 @@ pub(super) fn is_comparison(op: BinaryOp) -> bool {
 }
 
 /// What a comparison `op` gives for operands ordered `ordering` (as `BinaryOp::apply`).
-fn compared(op: BinaryOp, ordering: Ordering) -> bool {
+#[inline(always)]
+pub(super) fn compared(op: BinaryOp, ordering: Ordering) -> bool {
     match op {
         BinaryOp::Equal => ordering == Ordering::Equal,
         BinaryOp::NotEqual => ordering != Ordering::Equal,

@@ -15,6 +15,7 @@ mod json;
 mod key;
 mod like;
 mod math;
+mod number_fn;
 mod ops;
 mod predicate;
 mod printf;

@@ -30,7 +30,7 @@ use super::like::Pattern;
 use super::ops::{compare_for_sort, BinaryOp, Numeric, UnaryOp};
 use super::scalar_case::{case, taken_branch};
 use super::scalar_number::{
-    cast_number, computes_on_numbers, number_call, number_of_value, number_value,
+    cast_number, computes_on_numbers, gives_numbers, number_call, number_of_value, number_value,
 };
 use super::text::{hex_into, integer_of, replace_into, single_char, text_of};
 use super::text_view::{Case, TextView};
@@ -407,6 +407,12 @@ impl Scalar {
     pub fn numeric_shape(&self) -> bool {
         match self {
             Scalar::Column(_) | Scalar::Constant(_) | Scalar::Arithmetic(..) => true,
+            // coalesce() / ifnull() of numeric arguments, one of which gives only numbers
+            // (`coalesce(s, g)`, `coalesce(nullif(g, 'x'), s)` likely give text: `eval`).
+            Scalar::Call {
+                function: Function::Coalesce | Function::IfNull,
+                args,
+            } => args.iter().all(Scalar::numeric_shape) && args.iter().any(gives_numbers),
             Scalar::Call { function, .. } => {
                 matches!(
                     function,

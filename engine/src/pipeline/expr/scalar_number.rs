@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 use ember_storage::Value;
 
+use super::arithmetic::is_arithmetic;
 use super::cast::{cast, integer_prefix, real_prefix, real_to_integer, Affinity};
 use super::function::Function;
 use super::ops::{compare_numbers, Numeric};
@@ -144,6 +145,16 @@ pub(super) fn number_call(
                 _ => Some(x),
             }
         }
+        // coalesce() / ifnull(): the first argument that is not NULL, lazily; `None` (and
+        // `eval` answers) at the first that is not a number or NULL.
+        (Function::Coalesce | Function::IfNull, args) => {
+            for arg in args {
+                if let Some(number) = arg.number(row)? {
+                    return Some(Some(number));
+                }
+            }
+            Some(None)
+        }
         (Function::Round, [x, digits]) => {
             // The digits are read first: NULL digits give NULL whatever X is.
             let digits = match digits.number(row)? {
@@ -180,4 +191,34 @@ pub(super) fn round_number(x: Numeric, digits: usize) -> Numeric {
         Numeric::Real(r) => r,
     };
     Numeric::Real(round_real(r, digits))
+}
+
+/// Whether the value is a number or NULL whatever the row holds (a number constant,
+/// arithmetic, a numeric function, CAST to a number, nullif() or coalesce() of such):
+/// a coalesce() with such an argument is worth asking `number`.
+pub(super) fn gives_numbers(scalar: &Scalar) -> bool {
+    match scalar {
+        Scalar::Constant(value) => matches!(value, Value::Integer(_) | Value::Real(_)),
+        Scalar::Arithmetic(..) => true,
+        Scalar::Binary { op, .. } => is_arithmetic(*op),
+        Scalar::Cast { affinity, .. } => matches!(affinity, Affinity::Integer | Affinity::Real),
+        Scalar::Call {
+            function: Function::NullIf,
+            args,
+        } => args.first().is_some_and(gives_numbers),
+        Scalar::Call {
+            function: Function::Coalesce | Function::IfNull,
+            args,
+        } => args.iter().all(gives_numbers),
+        Scalar::Call { function, .. } => matches!(
+            function,
+            Function::Abs
+                | Function::Sign
+                | Function::Round
+                | Function::Length
+                | Function::OctetLength
+                | Function::Instr
+        ),
+        _ => false,
+    }
 }
