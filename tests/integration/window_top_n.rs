@@ -102,6 +102,8 @@ const SPECS: &[&str] = &[
     "PARTITION BY g ORDER BY x DESC NULLS FIRST, y NULLS LAST",
     "PARTITION BY lower(g) ORDER BY x + y",
     "PARTITION BY upper(g) ORDER BY s",
+    // Partitions under NOCASE: 'a' and 'A' share one.
+    "PARTITION BY g COLLATE NOCASE ORDER BY s, id",
     "PARTITION BY g",
     "PARTITION BY h ORDER BY y DESC",
 ];

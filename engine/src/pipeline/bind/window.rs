@@ -399,7 +399,13 @@ impl Binder<'_> {
         let partition_by = spec
             .partition_by
             .iter()
-            .map(|expr| self.bind_expr(expr, scope))
+            .map(|expr| {
+                // Rows whose values compare equal under the term's collation share a
+                // partition ('a' and 'A' under NOCASE), as in SQLite.
+                let bound = self.bind_expr(expr, scope)?;
+                let collation = super::compare::sort_collation(&bound);
+                Ok(super::compare::collation_key(bound, collation))
+            })
             .collect::<Result<Vec<_>>>()?;
         let mut order_by = Vec::with_capacity(spec.order_by.len());
         for term in &spec.order_by {
