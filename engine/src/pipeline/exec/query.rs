@@ -313,25 +313,36 @@ impl<'p> SortOperator<'p> {
         }
     }
 
+    /// Reads every input row, then returns them in key order (stable). The keys of all
+    /// rows live in one flat vector (`keys.len()` values per row) and a permutation is
+    /// sorted, so a row costs no key allocation of its own.
     fn sort_input(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
-        let mut keyed: Vec<(Vec<Value>, Row)> = Vec::new();
+        let width = self.keys.len();
+        let mut key_values: Vec<Value> = Vec::new();
+        let mut rows: Vec<Row> = Vec::new();
         let memory = self.memory.insert(context.memory_charge("a sort"));
         while let Some(row) = self.input.next(context)? {
-            let key: Vec<Value> = self
-                .keys
-                .iter()
-                .map(|k| k.expr.eval(&row, &context.eval))
-                .collect::<Result<_>>()?;
-            context.check_rows(keyed.len())?;
-            memory.add(super::row_bytes(&key) + super::row_bytes(&row))?;
-            keyed.push((key, row));
+            let start = key_values.len();
+            for key in self.keys {
+                key_values.push(key.expr.eval(&row, &context.eval)?);
+            }
+            context.check_rows(rows.len())?;
+            memory.add(super::row_bytes(&key_values[start..]) + super::row_bytes(&row))?;
+            rows.push(row);
         }
         let keys = self.keys;
-        keyed.sort_by(|(a, _), (b, _)| compare_keys(keys, a, b));
+        let key_of = |row: usize| &key_values[row * width..(row + 1) * width];
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        // Stable: rows with equal keys keep their input order.
+        order.sort_by(|&a, &b| compare_keys(keys, key_of(a), key_of(b)));
         if keys.iter().any(|key| key.collation.is_some()) {
             crate::expr::UserCollation::take_panic()?;
         }
-        Ok(keyed.into_iter().map(|(_, row)| row).collect())
+        let mut taken: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
+        Ok(order
+            .into_iter()
+            .filter_map(|row| taken.get_mut(row).and_then(Option::take))
+            .collect())
     }
 }
 
