@@ -196,7 +196,12 @@ impl Answer {
 
 /// EmberDB's answer to a query: its rows, every cell folded in.
 pub fn ember_answer(conn: &ember::Connection, sql: &str) -> Answer {
-    let rows = conn.query(sql, ()).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    try_ember_answer(conn, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// `ember_answer`, with EmberDB's error instead of a panic (SQL from a `--shapes` file).
+pub fn try_ember_answer(conn: &ember::Connection, sql: &str) -> ember::Result<Answer> {
+    let rows = conn.query(sql, ())?;
     let mut answer = Answer::default();
     for row in rows.values() {
         for value in row {
@@ -204,7 +209,7 @@ pub fn ember_answer(conn: &ember::Connection, sql: &str) -> Answer {
         }
         answer.end_row();
     }
-    answer
+    Ok(answer)
 }
 
 /// SQLite's answer to a held statement, as `ember_answer` folds it.

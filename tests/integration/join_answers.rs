@@ -4,30 +4,8 @@
 //! keys, secondary indexes, hash joins), and a nested loop written here over the rows an
 //! older snapshot sees after other connections deleted and updated rows.
 
+use super::support::{ember_cell, sqlite_cell};
 use ember::{Connection, Database, Value};
-use rusqlite::types::ValueRef;
-
-/// A value both engines print alike: reals with their bits (the generated scores are
-/// sums of quarters, exact in any order of addition).
-fn ember_cell(value: &Value) -> String {
-    match value {
-        Value::Null => "NULL".into(),
-        Value::Integer(int) => format!("i{int}"),
-        Value::Real(real) => format!("r{real:?}"),
-        Value::Text(text) => format!("t{text}"),
-        other => format!("{other:?}"),
-    }
-}
-
-fn sqlite_cell(value: ValueRef<'_>) -> String {
-    match value {
-        ValueRef::Null => "NULL".into(),
-        ValueRef::Integer(int) => format!("i{int}"),
-        ValueRef::Real(real) => format!("r{real:?}"),
-        ValueRef::Text(text) => format!("t{}", String::from_utf8_lossy(text)),
-        ValueRef::Blob(blob) => format!("b{blob:?}"),
-    }
-}
 
 /// The rows of `sql` in ember, sorted (the reference's order may differ).
 fn ember_rows(conn: &Connection, sql: &str) -> Vec<Vec<String>> {

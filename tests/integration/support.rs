@@ -40,6 +40,30 @@ pub fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
+/// A value as a comparable, sortable string both engines print alike (`i1`, `r0.5`, `ta`,
+/// `NULL`): reals with all their digits.
+pub fn ember_cell(value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".into(),
+        Value::Integer(int) => format!("i{int}"),
+        Value::Real(real) => format!("r{real:?}"),
+        Value::Text(text) => format!("t{text}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// `ember_cell` for a SQLite value.
+pub fn sqlite_cell(value: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(int) => format!("i{int}"),
+        ValueRef::Real(real) => format!("r{real:?}"),
+        ValueRef::Text(text) => format!("t{}", String::from_utf8_lossy(text)),
+        ValueRef::Blob(blob) => format!("b{blob:?}"),
+    }
+}
+
 /// SQLite's rows for `sql`, each cell `from_sqlite`; an error as its message.
 pub fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
     let mut statement = conn.prepare(sql).map_err(|e| e.to_string())?;

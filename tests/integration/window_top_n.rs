@@ -6,28 +6,8 @@
 //! same query with the bound hidden from the optimizer (`r + 0`), which reads every row;
 //! EXPLAIN must show the bound exactly where it is allowed.
 
-use ember::{Connection, Database, Value};
-use rusqlite::types::ValueRef;
-
-fn ember_cell(value: &Value) -> String {
-    match value {
-        Value::Null => "NULL".into(),
-        Value::Integer(int) => format!("i{int}"),
-        Value::Real(real) => format!("r{real:?}"),
-        Value::Text(text) => format!("t{text}"),
-        other => format!("{other:?}"),
-    }
-}
-
-fn sqlite_cell(value: ValueRef<'_>) -> String {
-    match value {
-        ValueRef::Null => "NULL".into(),
-        ValueRef::Integer(int) => format!("i{int}"),
-        ValueRef::Real(real) => format!("r{real:?}"),
-        ValueRef::Text(text) => format!("t{}", String::from_utf8_lossy(text)),
-        ValueRef::Blob(blob) => format!("b{blob:?}"),
-    }
-}
+use super::support::{ember_cell, sqlite_cell};
+use ember::{Connection, Database};
 
 /// The rows of `sql` in ember, in the order it returns them.
 fn ember_rows(conn: &Connection, sql: &str) -> Vec<Vec<String>> {

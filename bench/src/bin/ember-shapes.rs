@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use ember::Database;
 use ember_bench::shapes::{
-    ember_answer, geometric_mean, load, median, sqlite_answer, time_median, usage, ShapeArgs,
+    ember_answer, geometric_mean, load, median, sqlite_answer, time_median, try_ember_answer,
+    usage, ShapeArgs,
 };
 
 /// The schema, the same text for both engines.
@@ -383,8 +384,8 @@ fn main() {
             }
         };
         let expected = sqlite_answer(&mut statement);
-        let got = match ember.query(sql, ()) {
-            Ok(_) => ember_answer(&ember, sql),
+        let got = match try_ember_answer(&ember, sql) {
+            Ok(got) => got,
             Err(e) => {
                 println!("| {name} | EmberDB error: {e} | - | - |");
                 continue;

@@ -42,6 +42,17 @@ fn within(key: &[u8], lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> bool {
     above && below
 }
 
+/// Every key of `list`, in order (`reverse`: descending).
+fn walk_all(list: &OrderedTree, reverse: bool) -> Vec<Vec<u8>> {
+    walk(
+        list,
+        &Bound::Unbounded,
+        &Bound::Unbounded,
+        reverse,
+        usize::MAX,
+    )
+}
+
 fn walk(
     list: &OrderedTree,
     lower: &Bound<Vec<u8>>,
@@ -136,21 +147,9 @@ fn list_matches_a_btreeset_under_random_operations() {
             "seed {seed}: no write built into a pooled leaf"
         );
         assert!(model.is_empty() || list.audit().1 >= 1);
-        let all = walk(
-            &list,
-            &Bound::Unbounded,
-            &Bound::Unbounded,
-            false,
-            usize::MAX,
-        );
+        let all = walk_all(&list, false);
         assert_eq!(all, model.iter().cloned().collect::<Vec<_>>());
-        let mut backward = walk(
-            &list,
-            &Bound::Unbounded,
-            &Bound::Unbounded,
-            true,
-            usize::MAX,
-        );
+        let mut backward = walk_all(&list, true);
         backward.reverse();
         assert_eq!(backward, all);
     }
@@ -190,13 +189,7 @@ fn runs_of_nearby_keys_start_at_the_last_leaf_and_stay_right() {
             assert_eq!(list.len(), model.len());
             assert_eq!(list.audit().0, bytes_now, "seed {seed}");
         }
-        let all = walk(
-            &list,
-            &Bound::Unbounded,
-            &Bound::Unbounded,
-            false,
-            usize::MAX,
-        );
+        let all = walk_all(&list, false);
         assert_eq!(all, model.iter().cloned().collect::<Vec<_>>());
         let hits = list.finger_hits.load(Ordering::Relaxed);
         assert!(

@@ -339,10 +339,12 @@ impl<'p> SortOperator<'p> {
             crate::expr::UserCollation::take_panic()?;
         }
         let mut taken: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
-        Ok(order
+        let sorted: Vec<Row> = order
             .into_iter()
             .filter_map(|row| taken.get_mut(row).and_then(Option::take))
-            .collect())
+            .collect();
+        debug_assert_eq!(sorted.len(), taken.len(), "the order is a permutation");
+        Ok(sorted)
     }
 }
 
