@@ -37,6 +37,7 @@ mod json;
 mod key_left_out;
 mod key_lookup_projection;
 mod key_only_walks;
+mod key_order;
 mod key_range;
 mod lazy_rows;
 mod limits;

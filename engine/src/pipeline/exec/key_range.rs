@@ -22,6 +22,7 @@ pub(super) fn direct_window(
 ) -> Result<Range<RowId>> {
     match &access.path {
         AccessPath::KeyRange(range) => window(range, context),
+        AccessPath::KeyOrder(order) => window(&order.range, context),
         _ => Ok(0..RowId::MAX),
     }
 }

@@ -25,6 +25,7 @@ mod insert;
 mod join;
 mod join_table;
 mod key_groups;
+mod key_order;
 mod key_range;
 mod outer_join;
 mod outer_probe;
@@ -71,7 +72,7 @@ pub use cte::{CteRows, WorkRow};
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
 pub use dml::{delete, update, UpdateStatement};
 pub use insert::insert;
-pub(crate) use outer_probe::ProbeState;
+pub(crate) use outer_probe::{may_probe, ProbeState};
 pub use schema_host::SchemaHost;
 pub(crate) use view::{create_view, drop_view};
 

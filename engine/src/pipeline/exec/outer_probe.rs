@@ -86,6 +86,12 @@ fn side(expr: &Expr) -> Option<Side> {
     }
 }
 
+/// Whether a full scan with `filter` inside a correlated subquery may be read through a
+/// map of its rows (`filter` has an `inner = outer` conjunct).
+pub(crate) fn may_probe(filter: &Expr) -> bool {
+    probe_term(filter).is_some()
+}
+
 /// The first `inner = outer` conjunct of `filter`'s top-level AND.
 fn probe_term(filter: &Expr) -> Option<(&Expr, &Expr)> {
     match filter {

@@ -29,6 +29,8 @@ pub struct ScanOperator<'p> {
     /// The walk of an `IndexRange` access, once opened (`Some(None)`: the index is gone,
     /// scan instead).
     range: Option<Option<Box<super::index_range::RangeCursor>>>,
+    /// The walk of a `KeyOrder` access, once opened.
+    key_order: Option<Box<super::key_order::KeyOrderCursor>>,
     /// Values a consumer will append to each row (see `Operator::reserve_extra_width`).
     extra_width: usize,
     /// Emptied row buffers handed back by the consumer (`Operator::recycle`), at most
@@ -47,6 +49,7 @@ impl<'p> ScanOperator<'p> {
             pending: VecDeque::new(),
             finished: false,
             range: None,
+            key_order: None,
             extra_width: 0,
             spare: Vec::new(),
             filter: None,
@@ -62,6 +65,7 @@ impl<'p> ScanOperator<'p> {
                 self.refill_scan(context)
             }
             AccessPath::KeyRange(_) => self.refill_scan(context),
+            AccessPath::KeyOrder(order) => self.refill_key_order(order, context),
             AccessPath::KeyLookup(key) => {
                 self.finished = true;
                 if let Some((_, row)) = lookup_key(self.access, key, context)? {
@@ -159,6 +163,37 @@ impl<'p> ScanOperator<'p> {
         })?;
         self.finished |= probed;
         Ok(probed)
+    }
+
+    /// The next rows of a walk in key order (`key_order.rs`), opened at the first batch.
+    fn refill_key_order(
+        &mut self,
+        order: &'p crate::plan::KeyOrder,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        self.take_connection_spare(context);
+        let access = self.access;
+        let filter = self
+            .filter
+            .get_or_insert_with(|| ScanFilter::new(access, context));
+        let cursor = match &mut self.key_order {
+            Some(cursor) => cursor,
+            empty => empty.insert(Box::new(super::key_order::KeyOrderCursor::open(
+                access, order, filter, context,
+            )?)),
+        };
+        let row_capacity = access.read.decoder().width() + self.extra_width;
+        let pending = &mut self.pending;
+        cursor.refill(
+            access,
+            filter,
+            context,
+            &mut self.spare,
+            row_capacity,
+            &mut |_, row| pending.push_back(row),
+        )?;
+        self.finished = cursor.is_finished();
+        Ok(())
     }
 
     fn refill_scan(&mut self, context: &ExecContext<'_>) -> Result<()> {
@@ -262,7 +297,7 @@ impl Operator for ScanOperator<'_> {
 }
 
 /// Calls `visit` with every row (id and values) of a full scan of `access` (or of its index
-/// range) that passes its filter, in slot order (index order), decoded into one reused
+/// range, or key-order walk) that passes its filter, in slot order (index order, key order), decoded into one reused
 /// buffer (only the columns the access reads). Checks for an interrupt once per batch of
 /// slots; stops at the first error.
 pub fn for_each_row(
@@ -274,6 +309,9 @@ pub fn for_each_row(
         if super::index_range::for_each_range_row(access, range, context, &mut visit)? {
             return Ok(());
         }
+    }
+    if let AccessPath::KeyOrder(order) = &access.path {
+        return super::key_order::for_each_key_order_row(access, order, context, &mut visit);
     }
     let mut buffer = Vec::new();
     let probed = super::outer_probe::with_probed_rows(access, context, &mut |ids| {
@@ -622,7 +660,8 @@ pub(super) fn for_each_index_row(
         | AccessPath::KeyLookup(_)
         | AccessPath::KeyIn(_)
         | AccessPath::IndexRange(_)
-        | AccessPath::KeyRange(_) => return Ok(false),
+        | AccessPath::KeyRange(_)
+        | AccessPath::KeyOrder(_) => return Ok(false),
     };
     let table = &access.table;
     let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =

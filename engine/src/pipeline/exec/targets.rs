@@ -99,7 +99,8 @@ fn visit_targets_into(
             }
             scan_slots(access, access.read.decoder(), context, &mut counted)
         }
-        AccessPath::FullScan | AccessPath::KeyRange(_) => {
+        // A statement's targets are visited in any order: slot order.
+        AccessPath::FullScan | AccessPath::KeyRange(_) | AccessPath::KeyOrder(_) => {
             scan_slots(access, access.read.decoder(), context, &mut counted)
         }
     }

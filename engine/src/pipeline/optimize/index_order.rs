@@ -3,7 +3,9 @@
 //!   the sort keys as its columns after a prefix the WHERE clause pins by equalities: the
 //!   sort is dropped and the access walks the index forward or backward. Done when the
 //!   access is already a range of that index, or (for a full scan) when a LIMIT stops the
-//!   walk early; a full sort stays cheaper than a whole-table walk in index order.
+//!   walk early; a full sort stays cheaper than a whole-table walk in index order. The
+//!   INTEGER key of a clustered table is such an index too (`KeyOrder`: its slots are in
+//!   key order, its overflow rows are sorted and merged in).
 //! - `min(k)` / `max(k)` alone, without GROUP BY: the access reads only the first (last)
 //!   non-NULL entry in index order whose row passes the filter, as SQLite's min/max
 //!   optimization does. Several of them together: `min_max_split.rs`.
@@ -13,7 +15,9 @@
 
 use crate::catalog::TableDef;
 use crate::expr::Expr;
-use crate::plan::{AccessPath, AggregateCall, AggregateFunction, IndexRange, Node, SortKey};
+use crate::plan::{
+    AccessPath, AggregateCall, AggregateFunction, IndexRange, KeyOrder, KeyRange, Node, SortKey,
+};
 
 use super::index_range::{column_collation, equality_prefix, index_collations};
 
@@ -77,8 +81,13 @@ pub fn hint_index_walk(node: &mut Node, limit: Option<&Expr>, offset: Option<&Ex
         other => other,
     };
     if let Node::Scan(access) = inner {
-        if let (AccessPath::IndexRange(range), None) = (&mut access.path, &access.filter) {
-            range.rows_taken = Some(Box::new((limit.clone(), offset.cloned())));
+        let taken = || Some(Box::new((limit.clone(), offset.cloned())));
+        match (&mut access.path, &access.filter) {
+            (AccessPath::IndexRange(range), None) => range.rows_taken = taken(),
+            // A key-order walk keeps the overflow rows that pass its filter: the first
+            // `limit + offset` of them are all a LIMIT can take, filtered or not.
+            (AccessPath::KeyOrder(order), _) => order.rows_taken = taken(),
+            _ => {}
         }
     }
 }
@@ -117,6 +126,10 @@ fn sort_by_index(
                 column_collation(&key.expr, column) == Some(collations[start + offset])
             })
     };
+    if let Some(order) = key_order(table, path, filter, keys, limited) {
+        *path = order;
+        return true;
+    }
     match path {
         AccessPath::IndexRange(range) if follows(range) => {
             range.descending = descending;
@@ -149,6 +162,50 @@ fn sort_by_index(
         }
         _ => false,
     }
+}
+
+/// A walk of a clustered table in the order of its INTEGER key for `keys` when they are that
+/// key alone under BINARY: over a key range always (its rows come in slot order, which
+/// puts the overflow rows last), over a full scan only when a LIMIT stops the walk early.
+/// Not over a full scan whose filter matches an enclosing query's row by equality: inside a
+/// correlated subquery that scan reads only the matching rows through a map
+/// (`exec::outer_probe`), where a walk in key order would read the whole table for each
+/// enclosing row. Key order and NULL placement are `sort_by_index`'s to check.
+fn key_order(
+    table: &TableDef,
+    path: &mut AccessPath,
+    filter: Option<&Expr>,
+    keys: &[SortKey],
+    limited: bool,
+) -> Option<AccessPath> {
+    let ([key], [column]) = (keys, table.primary_key.as_slice()) else {
+        return None;
+    };
+    let storage = &table.storage;
+    if !storage.is_clustered()
+        || storage.schema().integer_key_column() != Some(*column)
+        || column_collation(&key.expr, *column) != Some(crate::expr::Collation::Binary)
+    {
+        return None;
+    }
+    let range = match path {
+        AccessPath::FullScan if limited && !filter.is_some_and(crate::exec::may_probe) => {
+            KeyRange {
+                lower: None,
+                upper: None,
+            }
+        }
+        AccessPath::KeyRange(range) => KeyRange {
+            lower: range.lower.take(),
+            upper: range.upper.take(),
+        },
+        _ => return None,
+    };
+    Some(AccessPath::KeyOrder(Box::new(KeyOrder {
+        range,
+        descending: key.descending,
+        rows_taken: None,
+    })))
 }
 
 /// Makes `path` read only the row holding the minimum (maximum) of `call`'s column.

@@ -230,6 +230,12 @@ fn mark_access(access: &mut TableAccess, mut needed: Needed) {
             needed.add(column);
         }
     }
+    // A key-order walk sorts its overflow rows by their key.
+    if let AccessPath::KeyOrder(_) = &access.path {
+        if let [column] = access.table.primary_key.as_slice() {
+            needed.add(*column);
+        }
+    }
     let columns_read = match needed {
         Needed::All => None,
         Needed::Some(mut columns) => {

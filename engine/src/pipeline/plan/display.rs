@@ -127,6 +127,10 @@ fn write_access(out: &mut String, access: &TableAccess, depth: usize) -> fmt::Re
             write!(out, "KeyRange {} ", table.name)?;
             range.describe(table, out)?
         }
+        AccessPath::KeyOrder(order) => {
+            write!(out, "KeyOrder {} ", table.name)?;
+            order.describe(table, out)?
+        }
         AccessPath::IndexInSet { index, subquery } => write!(
             out,
             "IndexInSet {} using {} {}",

@@ -184,3 +184,35 @@ impl KeyRange {
         write!(out, "({})", terms.join(", "))
     }
 }
+
+/// The `KeyOrder` access path: a clustered table's rows in the order of its INTEGER key (or
+/// its reverse), within an optional `range` (`optimize::index_order`, for `ORDER BY key`
+/// without a sort). The direct rows are walked in slot order (their row id is their key),
+/// up or down, in batches that start small; the overflow rows (keys that address no slot,
+/// or no integer) are read first, sorted by key, and merged in (`exec::key_order`). The
+/// access filter is rechecked on every row.
+pub struct KeyOrder {
+    pub range: KeyRange,
+    /// Read in descending key order.
+    pub descending: bool,
+    /// The LIMIT and OFFSET above the walk: how many rows it gives at most, which sizes its
+    /// first batch and bounds the overflow rows it keeps (`optimize::hint_index_walk`).
+    pub rows_taken: Option<Box<(Expr, Option<Expr>)>>,
+}
+
+impl KeyOrder {
+    /// `EXPLAIN`'s text after the table name.
+    pub fn describe(&self, table: &TableDef, out: &mut impl fmt::Write) -> fmt::Result {
+        let key = table
+            .primary_key
+            .first()
+            .map_or("?", |&column| table.columns[column].name.as_str());
+        let mut terms = Vec::new();
+        describe_bounds(key, &self.range.lower, &self.range.upper, &mut terms);
+        if !terms.is_empty() {
+            write!(out, "({}) ", terms.join(", "))?;
+        }
+        let order = if self.descending { "DESC" } else { "ASC" };
+        write!(out, "order {key} {order}")
+    }
+}

@@ -31,7 +31,9 @@ use crate::expr::Expr;
 pub use alter::AlterTable;
 pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};
-pub use index_range::{counts_range_rows, IndexRange, KeyRange, RangeBound, CASED_LETTERS_MAX};
+pub use index_range::{
+    counts_range_rows, IndexRange, KeyOrder, KeyRange, RangeBound, CASED_LETTERS_MAX,
+};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
 pub use update::UpdateFrom;
@@ -243,6 +245,9 @@ pub enum AccessPath {
     IndexRange(Box<IndexRange>),
     /// A clustered table's rows in a range of its INTEGER key, in slot order (index_range.rs).
     KeyRange(Box<KeyRange>),
+    /// A clustered table's rows in the order of its INTEGER key, or its reverse, within an
+    /// optional range (index_range.rs): ORDER BY the key without a sort.
+    KeyOrder(Box<KeyOrder>),
 }
 
 /// One ORDER BY key.
