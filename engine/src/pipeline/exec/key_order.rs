@@ -16,12 +16,16 @@ use crate::error::Result;
 use crate::expr::compare_for_sort;
 use crate::plan::{KeyOrder, TableAccess};
 
-use super::scan::SCAN_BATCH_SLOTS;
+use super::scan::{SCAN_BATCH_ROWS, SCAN_BATCH_SLOTS};
 use super::scan_filter::ScanFilter;
 use super::{ExecContext, Row};
 
 /// Slots the first batch of a walk examines when no LIMIT sizes it.
 const FIRST_BATCH_SLOTS: u64 = 64;
+/// Slots a batch examines at most: no more rows than a scan queues at once
+/// (`SCAN_BATCH_ROWS`), so the consumer hands every buffer back before the next batch
+/// decodes into them (a batch walked down is queued whole before its first row goes out).
+const MAX_BATCH_SLOTS: u64 = SCAN_BATCH_ROWS as u64;
 
 /// A walk in key order, between batches.
 pub struct KeyOrderCursor {
@@ -63,8 +67,8 @@ impl KeyOrderCursor {
             direct,
             batch: taken.map_or(FIRST_BATCH_SLOTS, |rows| {
                 u64::try_from(rows)
-                    .unwrap_or(SCAN_BATCH_SLOTS)
-                    .clamp(16, SCAN_BATCH_SLOTS)
+                    .unwrap_or(MAX_BATCH_SLOTS)
+                    .clamp(16, MAX_BATCH_SLOTS)
             }),
             overflow: Vec::new(),
             key_column,
@@ -166,7 +170,7 @@ impl KeyOrderCursor {
             context.check_interrupt()?;
             if self.direct.is_empty() {
                 // The direct rows are done: the overflow rows left come after them all.
-                for _ in 0..super::scan::SCAN_BATCH_ROWS {
+                for _ in 0..SCAN_BATCH_ROWS {
                     match self.overflow.pop() {
                         Some((id, row)) => emit(id, row),
                         None => {
@@ -232,7 +236,7 @@ impl KeyOrderCursor {
     /// and doubles the batch after it.
     fn next_batch(&mut self) -> Range<RowId> {
         let width = self.batch.min(self.direct.end - self.direct.start);
-        self.batch = (self.batch * 2).min(SCAN_BATCH_SLOTS);
+        self.batch = (self.batch * 2).min(MAX_BATCH_SLOTS);
         if self.descending {
             let start = self.direct.end - width;
             let range = start..self.direct.end;
@@ -296,7 +300,7 @@ pub fn for_each_key_order_row(
             row.clear();
             spare.push(row);
         }
-        spare.truncate(super::scan::SCAN_BATCH_ROWS);
+        spare.truncate(SCAN_BATCH_ROWS);
     }
     Ok(())
 }
