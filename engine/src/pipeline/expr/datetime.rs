@@ -486,10 +486,57 @@ fn read_date(args: &[Value]) -> Option<DateTime> {
 }
 
 fn year_text(year: i64) -> String {
+    let mut text = String::with_capacity(5);
+    push_year(&mut text, year);
+    text
+}
+
+/// Appends a year as SQLite writes it: four digits at least, a sign when negative.
+fn push_year(out: &mut String, year: i64) {
     if year < 0 {
-        format!("-{:04}", -year)
-    } else {
-        format!("{year:04}")
+        out.push('-');
+    }
+    push_digits(out, year.unsigned_abs(), 4);
+}
+
+/// Appends `value` in decimal, zero-padded to `width` digits.
+fn push_digits(out: &mut String, mut value: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut length = 0;
+    loop {
+        digits[length] = b'0' + (value % 10) as u8;
+        value /= 10;
+        length += 1;
+        if value == 0 {
+            break;
+        }
+    }
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(length)));
+    out.extend(
+        digits[..length]
+            .iter()
+            .rev()
+            .map(|&digit| char::from(digit)),
+    );
+}
+
+/// Appends `YYYY-MM-DD`.
+fn push_date(out: &mut String, p: &DateTime) {
+    push_year(out, p.year);
+    for part in [p.month, p.day] {
+        out.push('-');
+        push_digits(out, part.unsigned_abs(), 2);
+    }
+}
+
+/// Appends `HH:MM:SS` (whole seconds).
+fn push_time(out: &mut String, p: &DateTime) {
+    let seconds = p.seconds as i64;
+    for (position, part) in [p.hour, p.minute, seconds].into_iter().enumerate() {
+        if position > 0 {
+            out.push(':');
+        }
+        push_digits(out, part.unsigned_abs(), 2);
     }
 }
 
@@ -513,24 +560,23 @@ pub(crate) fn call(function: DateFunction, args: &[Value]) -> Value {
         DateFunction::UnixEpoch => Value::Integer((p.jd_ms - UNIX_EPOCH_JD_MS).div_euclid(1000)),
         DateFunction::Date => {
             p.compute_ymd();
-            Value::Text(format!("{}-{:02}-{:02}", year_text(p.year), p.month, p.day))
+            let mut text = String::with_capacity(10);
+            push_date(&mut text, &p);
+            Value::Text(text)
         }
         DateFunction::Time => {
             p.compute_hms();
-            let seconds = p.seconds as i64;
-            Value::Text(format!("{:02}:{:02}:{seconds:02}", p.hour, p.minute))
+            let mut text = String::with_capacity(8);
+            push_time(&mut text, &p);
+            Value::Text(text)
         }
         DateFunction::DateTime => {
             p.compute_ymd_hms();
-            let seconds = p.seconds as i64;
-            Value::Text(format!(
-                "{}-{:02}-{:02} {:02}:{:02}:{seconds:02}",
-                year_text(p.year),
-                p.month,
-                p.day,
-                p.hour,
-                p.minute
-            ))
+            let mut text = String::with_capacity(19);
+            push_date(&mut text, &p);
+            text.push(' ');
+            push_time(&mut text, &p);
+            Value::Text(text)
         }
         DateFunction::Strftime => strftime(format.as_deref().unwrap_or(""), p),
     }

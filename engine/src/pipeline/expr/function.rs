@@ -237,6 +237,14 @@ pub(crate) fn eval_call(
                 eval(otherwise)
             }
         }
+        // Up to four arguments on the stack: no list is allocated per call.
+        _ if args.len() <= 4 => {
+            let mut values = [Value::Null, Value::Null, Value::Null, Value::Null];
+            for (value, arg) in values.iter_mut().zip(args) {
+                *value = eval(arg)?;
+            }
+            call(function, &values[..args.len()])
+        }
         _ => {
             let values = args.iter().map(eval).collect::<Result<Vec<Value>>>()?;
             call(function, &values)

@@ -282,7 +282,21 @@ impl BinaryOp {
                 if left.is_null() || right.is_null() {
                     Value::Null
                 } else {
-                    let text = format!("{left}{right}");
+                    // The left text's own buffer grows by the right one's text: one
+                    // allocation at most, none for a left text with room.
+                    let mut text = match left {
+                        Value::Text(text) => text,
+                        other => other.to_string(),
+                    };
+                    match &right {
+                        Value::Text(right) => text.push_str(right),
+                        Value::Integer(i) => {
+                            let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{i}"));
+                        }
+                        other => {
+                            let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{other}"));
+                        }
+                    }
                     if text.len() > crate::limits::TEXT_BYTES_MAX {
                         return Err(crate::err!(
                             Limit,

@@ -31,6 +31,9 @@ pub(super) struct Spec {
     pub precision: Option<usize>,
 }
 
+/// What a missing argument reads as.
+static MISSING: Value = Value::Null;
+
 /// Formats `args[1..]` by the format text `args[0]`; NULL format gives NULL.
 pub(crate) fn printf(args: &[Value]) -> Result<Value> {
     // A NULL or empty format gives NULL, as in SQLite.
@@ -38,8 +41,10 @@ pub(crate) fn printf(args: &[Value]) -> Result<Value> {
         return Ok(Value::Null);
     };
     let mut rest = args.get(1..).unwrap_or(&[]).iter();
-    let mut next = move || rest.next().cloned().unwrap_or(Value::Null);
+    let mut next = move || rest.next().unwrap_or(&MISSING);
     let mut out = String::new();
+    // One conversion's text before padding, reused by each.
+    let mut body = String::new();
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
@@ -71,50 +76,52 @@ pub(crate) fn printf(args: &[Value]) -> Result<Value> {
             out.push('%');
             break;
         };
-        let body = match conversion {
-            '%' => "%".to_string(),
-            'd' | 'i' => signed(&spec, integer_arg(&next())),
+        body.clear();
+        match conversion {
+            '%' => body.push('%'),
+            'd' | 'i' => signed(&mut body, &spec, integer_arg(next())),
             'u' => {
-                let value = integer_arg(&next());
-                signed(&spec, if value < 0 { 0 } else { value })
+                let value = integer_arg(next());
+                signed(&mut body, &spec, if value < 0 { 0 } else { value })
             }
-            'x' | 'X' | 'o' => radix(&spec, conversion, integer_arg(&next())),
+            'x' | 'X' | 'o' => radix(&mut body, &spec, conversion, integer_arg(next())),
             'f' | 'e' | 'E' | 'g' | 'G' => {
-                write_real(&mut out, &spec, conversion, real_arg(&next()));
+                write_real(&mut out, &spec, conversion, real_arg(next()));
                 check_size(0, out.len())?;
                 continue;
             }
-            'c' => text_of(&next())
-                .and_then(|text| text.chars().next())
-                .map(String::from)
-                .unwrap_or_default(),
+            'c' => body.extend(text_of(next()).and_then(|text| text.chars().next())),
             's' | 'z' => {
-                let value = next();
-                let text = text_of(&value).unwrap_or_default();
+                let text = text_of(next()).unwrap_or_default();
                 match spec.precision {
-                    Some(precision) => text.chars().take(precision).collect(),
-                    None => text.into_owned(),
+                    Some(precision) => body.extend(text.chars().take(precision)),
+                    None => body.push_str(&text),
                 }
             }
             'q' | 'Q' | 'w' => {
-                let value = next();
                 let quote = if conversion == 'w' { '"' } else { '\'' };
-                match text_of(&value) {
-                    None if conversion == 'Q' => "NULL".to_string(),
-                    None => "(NULL)".to_string(),
+                match text_of(next()) {
+                    None if conversion == 'Q' => body.push_str("NULL"),
+                    None => body.push_str("(NULL)"),
                     Some(text) => {
-                        let doubled = text.replace(quote, &format!("{quote}{quote}"));
                         if conversion == 'Q' {
-                            format!("'{doubled}'")
-                        } else {
-                            doubled
+                            body.push('\'');
+                        }
+                        for c in text.chars() {
+                            body.push(c);
+                            if c == quote {
+                                body.push(quote);
+                            }
+                        }
+                        if conversion == 'Q' {
+                            body.push('\'');
                         }
                     }
                 }
             }
             // An unknown conversion makes the whole result NULL, as in SQLite.
             _ => return Ok(Value::Null),
-        };
+        }
         pad(&mut out, &spec, &body, conversion);
         check_size(0, out.len())?;
     }
@@ -133,14 +140,14 @@ fn check_size(extra: usize, current: usize) -> Result<()> {
 
 /// A width or precision: digits, or `*` taking the next argument (negative width aligns
 /// left).
-fn read_count(
+fn read_count<'a>(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
-    next: &mut impl FnMut() -> Value,
+    next: &mut impl FnMut() -> &'a Value,
     left_align: &mut bool,
 ) -> usize {
     if chars.next_if_eq(&'*').is_some() {
         // SQLite reads the count as a C int.
-        let value = integer_arg(&next()) as i32;
+        let value = integer_arg(next()) as i32;
         if value < 0 {
             *left_align = true;
         }
@@ -186,17 +193,28 @@ fn sign_prefix(spec: &Spec, negative: bool) -> &'static str {
     }
 }
 
-fn signed(spec: &Spec, value: i64) -> String {
-    let mut digits = value.unsigned_abs().to_string();
-    if let Some(precision) = spec.precision {
-        if digits.len() < precision {
-            digits = format!("{}{digits}", "0".repeat(precision - digits.len()));
+/// Writes `value` in decimal after its sign into `body` (empty), zero-extended to the
+/// precision and grouped by thousands as `spec` says.
+fn signed(body: &mut String, spec: &Spec, value: i64) {
+    body.push_str(sign_prefix(spec, value < 0));
+    let start = body.len();
+    let _ = write!(body, "{}", value.unsigned_abs());
+    zero_extend(body, start, spec.precision);
+    if spec.thousands {
+        let grouped = group_thousands(&body[start..]);
+        body.truncate(start);
+        body.push_str(&grouped);
+    }
+}
+
+/// Puts zeros before the digits `body[start..]` until there are `precision` of them.
+fn zero_extend(body: &mut String, start: usize, precision: Option<usize>) {
+    let digits = body.len() - start;
+    if let Some(missing) = precision.and_then(|precision| precision.checked_sub(digits)) {
+        if missing > 0 {
+            body.insert_str(start, &"0".repeat(missing));
         }
     }
-    if spec.thousands {
-        digits = group_thousands(&digits);
-    }
-    format!("{}{digits}", sign_prefix(spec, value < 0))
 }
 
 fn group_thousands(digits: &str) -> String {
@@ -210,23 +228,23 @@ fn group_thousands(digits: &str) -> String {
     out
 }
 
-fn radix(spec: &Spec, conversion: char, value: i64) -> String {
+/// Writes `value`'s bits in hexadecimal or octal into `body` (empty), with the `#` prefix.
+fn radix(body: &mut String, spec: &Spec, conversion: char, value: i64) {
     let bits = value as u64;
-    let (mut digits, prefix) = match conversion {
-        'x' => (format!("{bits:x}"), "0x"),
-        'X' => (format!("{bits:X}"), "0X"),
-        _ => (format!("{bits:o}"), "0"),
-    };
-    if let Some(precision) = spec.precision {
-        if digits.len() < precision {
-            digits = format!("{}{digits}", "0".repeat(precision - digits.len()));
-        }
-    }
     if spec.alternate && bits != 0 {
-        format!("{prefix}{digits}")
-    } else {
-        digits
+        body.push_str(match conversion {
+            'x' => "0x",
+            'X' => "0X",
+            _ => "0",
+        });
     }
+    let start = body.len();
+    let _ = match conversion {
+        'x' => write!(body, "{bits:x}"),
+        'X' => write!(body, "{bits:X}"),
+        _ => write!(body, "{bits:o}"),
+    };
+    zero_extend(body, start, spec.precision);
 }
 
 fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
@@ -246,7 +264,9 @@ fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
             .take_while(|c| matches!(c, '-' | '+' | ' '))
             .count();
         let (sign, digits) = body.split_at(sign_length);
-        let _ = write!(out, "{sign}{}{digits}", "0".repeat(fill));
+        out.push_str(sign);
+        out.extend(std::iter::repeat_n('0', fill));
+        out.push_str(digits);
     } else {
         out.extend(std::iter::repeat_n(' ', fill));
         out.push_str(body);
