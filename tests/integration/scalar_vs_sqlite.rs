@@ -104,6 +104,16 @@ fn scalar_functions_answer_as_sqlite() {
         "length(lower(s))",
         "octet_length(upper(s))",
         "i % 7 + i * 2",
+        // Per-call paths written without format! (session 31): date and time digits,
+        // negative years, || over every class on either side, printf conversions.
+        "date('2024-01-01', '+' || (i % 400) || ' days')",
+        "datetime((i % 100000) * 3600, 'unixepoch')",
+        "time(abs(x) * 1000, 'unixepoch')",
+        "datetime((i % 1000) * 100000000, 'unixepoch')",
+        "i || s || n",
+        "n || i || 'z' || s",
+        "printf('%08d-%s|%5.2f|%-6x|%#o|%,d|%.3d', i, s, x, i, n, i, n)",
+        "printf('%q %Q %w %c %!.2s %.1s %5s|%-4s|%%', s, s, s, s, s, i, n, n)",
     ];
     for projection in projections {
         let sql = format!("SELECT id, {projection} FROM v ORDER BY id");

@@ -90,11 +90,27 @@ pub(crate) fn printf(args: &[Value]) -> Result<Value> {
                 check_size(0, out.len())?;
                 continue;
             }
-            'c' => body.extend(text_of(next()).and_then(|text| text.chars().next())),
+            'c' => {
+                // A NULL or empty argument gives a NUL character; a precision repeats it.
+                let c = text_of(next())
+                    .and_then(|text| text.chars().next())
+                    .unwrap_or('\0');
+                body.extend(std::iter::repeat_n(c, spec.precision.unwrap_or(1).max(1)));
+            }
             's' | 'z' => {
                 let text = text_of(next()).unwrap_or_default();
                 match spec.precision {
-                    Some(precision) => body.extend(text.chars().take(precision)),
+                    // Characters under `!`, else bytes (cut at a character's start).
+                    Some(precision) if spec.alternate_form2 => {
+                        body.extend(text.chars().take(precision))
+                    }
+                    Some(precision) => {
+                        let mut end = precision.min(text.len());
+                        while !text.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        body.push_str(&text[..end]);
+                    }
                     None => body.push_str(&text),
                 }
             }
@@ -247,8 +263,13 @@ fn radix(body: &mut String, spec: &Spec, conversion: char, value: i64) {
     zero_extend(body, start, spec.precision);
 }
 
+/// Pads `body` to the width: counted in characters under `!`, else in bytes (SQLite's).
 fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
-    let length = body.chars().count();
+    let length = if spec.alternate_form2 {
+        body.chars().count()
+    } else {
+        body.len()
+    };
     if length >= spec.width {
         out.push_str(body);
         return;
@@ -337,10 +358,14 @@ mod tests {
         assert_eq!(fmt("%Q %Q", &[text("it's"), Value::Null]), "'it''s' NULL");
         assert_eq!(fmt("%w", &[text("a\"b")]), "a\"\"b");
         assert_eq!(fmt("%c", &[text("xyz")]), "x");
+        assert_eq!(fmt("%c|%.3c", &[Value::Null, text("ab")]), "\0|aaa");
         assert_eq!(fmt("%s", &[Value::Null]), "");
         assert_eq!(printf(&[Value::Null]).unwrap(), Value::Null);
         assert_eq!(printf(&[text("")]).unwrap(), Value::Null);
         assert_eq!(fmt("%s", &[text("")]), "");
+        // Precision and width count bytes, or characters under `!` (as SQLite).
+        assert_eq!(fmt("%.2s|%4s|", &[text("é486"), text("é")]), "é|  é|");
+        assert_eq!(fmt("%!.2s|%!4s|", &[text("é486"), text("é")]), "é4|   é|");
         assert!(printf(&[text("%2000000000d")]).is_err());
     }
 }
