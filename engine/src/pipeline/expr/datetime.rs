@@ -496,28 +496,7 @@ fn push_year(out: &mut String, year: i64) {
     if year < 0 {
         out.push('-');
     }
-    push_digits(out, year.unsigned_abs(), 4);
-}
-
-/// Appends `value` in decimal, zero-padded to `width` digits.
-fn push_digits(out: &mut String, mut value: u64, width: usize) {
-    let mut digits = [0u8; 20];
-    let mut length = 0;
-    loop {
-        digits[length] = b'0' + (value % 10) as u8;
-        value /= 10;
-        length += 1;
-        if value == 0 {
-            break;
-        }
-    }
-    out.extend(std::iter::repeat_n('0', width.saturating_sub(length)));
-    out.extend(
-        digits[..length]
-            .iter()
-            .rev()
-            .map(|&digit| char::from(digit)),
-    );
+    super::text::push_decimal(out, year.unsigned_abs(), 4);
 }
 
 /// Appends `YYYY-MM-DD`.
@@ -525,7 +504,7 @@ fn push_date(out: &mut String, p: &DateTime) {
     push_year(out, p.year);
     for part in [p.month, p.day] {
         out.push('-');
-        push_digits(out, part.unsigned_abs(), 2);
+        super::text::push_decimal(out, part.unsigned_abs(), 2);
     }
 }
 
@@ -536,7 +515,7 @@ fn push_time(out: &mut String, p: &DateTime) {
         if position > 0 {
             out.push(':');
         }
-        push_digits(out, part.unsigned_abs(), 2);
+        super::text::push_decimal(out, part.unsigned_abs(), 2);
     }
 }
 

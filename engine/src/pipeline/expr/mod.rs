@@ -224,6 +224,13 @@ impl Expr {
                 let right = truth(&right.eval(row, context)?);
                 ops::or(left, right)
             }
+            // A literal's text is appended where it stands, not cloned first.
+            Expr::Binary(BinaryOp::Concat, left, right) if matches!(**right, Expr::Literal(_)) => {
+                let Expr::Literal(literal) = right.as_ref() else {
+                    unreachable!("matched a literal above");
+                };
+                ops::concat(left.eval(row, context)?, literal)?
+            }
             Expr::Binary(op, left, right) => {
                 op.apply(left.eval(row, context)?, right.eval(row, context)?)?
             }

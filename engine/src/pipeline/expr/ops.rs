@@ -278,36 +278,7 @@ impl BinaryOp {
             }
             And => and(truth(&left), truth(&right)),
             Or => or(truth(&left), truth(&right)),
-            Concat => {
-                if left.is_null() || right.is_null() {
-                    Value::Null
-                } else {
-                    // The left text's own buffer grows by the right one's text: one
-                    // allocation at most, none for a left text with room.
-                    let mut text = match left {
-                        Value::Text(text) => text,
-                        other => other.to_string(),
-                    };
-                    match &right {
-                        Value::Text(right) => text.push_str(right),
-                        Value::Integer(i) => {
-                            let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{i}"));
-                        }
-                        other => {
-                            let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{other}"));
-                        }
-                    }
-                    if text.len() > crate::limits::TEXT_BYTES_MAX {
-                        return Err(crate::err!(
-                            Limit,
-                            "|| result of {} bytes exceeds the limit of {} bytes",
-                            text.len(),
-                            crate::limits::TEXT_BYTES_MAX
-                        ));
-                    }
-                    Value::Text(text)
-                }
-            }
+            Concat => concat(left, &right)?,
             BitAnd | BitOr => match (integer_value(&left), integer_value(&right)) {
                 (Some(a), Some(b)) => Value::Integer(if self == BitAnd { a & b } else { a | b }),
                 _ => Value::Null,
@@ -501,6 +472,39 @@ fn compare_int_real(integer: i64, real: f64) -> Ordering {
         Some(ordering) => ordering,
         None => Ordering::Less,
     }
+}
+
+/// `left || right`: NULL when either is NULL, else the left text's own buffer grown by the
+/// right value's text (one allocation at most, none for a left text with room).
+pub(crate) fn concat(left: Value, right: &Value) -> Result<Value> {
+    if left.is_null() || right.is_null() {
+        return Ok(Value::Null);
+    }
+    let mut text = match left {
+        Value::Text(text) => text,
+        Value::Integer(i) => {
+            let mut text = String::with_capacity(24);
+            super::text::push_integer(&mut text, i);
+            text
+        }
+        other => other.to_string(),
+    };
+    match right {
+        Value::Text(right) => text.push_str(right),
+        Value::Integer(i) => super::text::push_integer(&mut text, *i),
+        other => {
+            let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{other}"));
+        }
+    }
+    if text.len() > crate::limits::TEXT_BYTES_MAX {
+        return Err(crate::err!(
+            Limit,
+            "|| result of {} bytes exceeds the limit of {} bytes",
+            text.len(),
+            crate::limits::TEXT_BYTES_MAX
+        ));
+    }
+    Ok(Value::Text(text))
 }
 
 #[cfg(test)]

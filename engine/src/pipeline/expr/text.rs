@@ -24,6 +24,31 @@ pub(crate) fn text_of(value: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Appends `value` in decimal, zero-padded to `width` digits (at most 20 of them).
+pub(crate) fn push_decimal(out: &mut String, mut value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    let start = start.min(digits.len().saturating_sub(width));
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+}
+
+/// Appends `value` in decimal, with its sign.
+pub(crate) fn push_integer(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    push_decimal(out, value.unsigned_abs(), 0);
+}
+
 /// An integer argument (substr's start and length, char's code points).
 pub(crate) fn integer_of(value: &Value) -> i64 {
     match value {
