@@ -129,6 +129,21 @@ impl<'p> ScanOperator<'p> {
                     _ => self.refill_scan(context),
                 }
             }
+            // Once: when the union gives way to a scan, the scan has moved past slot 0
+            // (or finished) by the next refill.
+            AccessPath::OrUnion(union) if self.next_row == 0 => {
+                self.take_connection_spare(context);
+                let row_capacity = self.access.read.decoder().width() + self.extra_width;
+                match super::or_union::union_rows(self.access, union, context, row_capacity)? {
+                    Some(rows) => {
+                        self.finished = true;
+                        self.pending.extend(rows.into_iter().map(|(_, row)| row));
+                        Ok(())
+                    }
+                    None => self.refill_scan(context),
+                }
+            }
+            AccessPath::OrUnion(_) => self.refill_scan(context),
         }
     }
 
@@ -622,7 +637,8 @@ pub(super) fn for_each_index_row(
         | AccessPath::KeyLookup(_)
         | AccessPath::KeyIn(_)
         | AccessPath::IndexRange(_)
-        | AccessPath::KeyRange(_) => return Ok(false),
+        | AccessPath::KeyRange(_)
+        | AccessPath::OrUnion(_) => return Ok(false),
     };
     let table = &access.table;
     let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =

@@ -19,6 +19,7 @@ mod display;
 mod index_range;
 mod insert;
 mod join_probe;
+mod or_union;
 mod update;
 mod upsert;
 mod window;
@@ -34,6 +35,7 @@ pub use cte::{CteQuery, RecursiveUnion};
 pub use index_range::{counts_range_rows, IndexRange, KeyRange, RangeBound, CASED_LETTERS_MAX};
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
+pub use or_union::{OrBranch, OrUnion};
 pub use update::UpdateFrom;
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
 pub use window::{
@@ -243,6 +245,9 @@ pub enum AccessPath {
     IndexRange(Box<IndexRange>),
     /// A clustered table's rows in a range of its INTEGER key, in slot order (index_range.rs).
     KeyRange(Box<KeyRange>),
+    /// The rows of an OR whose every branch a lookup or range reaches: the union of the
+    /// branches' rows, each once (or_union.rs).
+    OrUnion(Box<OrUnion>),
 }
 
 /// One ORDER BY key.
