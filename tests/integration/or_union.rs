@@ -114,7 +114,8 @@ fn union_answers_match_sqlite_after_writes_and_deletes() {
         "UPDATE t SET a = NULL WHERE id % 29 = 0",
         "UPDATE t SET b = 7, s = NULL WHERE id % 31 = 0",
         "DELETE FROM t WHERE id % 7 = 0",
-        "INSERT INTO t VALUES (5000, 5, 7, 'k17', 'AB7', 'g0'), (5001, NULL, NULL, NULL, NULL, NULL)",
+        "INSERT INTO t VALUES (5000, 5, 7, 'k17', 'AB7', 'g0'), \
+         (5001, NULL, NULL, NULL, NULL, NULL)",
         "UPDATE t SET id = id + 10000 WHERE a = 9 OR b = 21",
     ] {
         ember.execute(sql, ()).unwrap();
@@ -140,7 +141,7 @@ fn update_and_delete_with_or_change_each_target_once() {
         assert!(plan.contains("OrUnion"), "{sql}:\n{plan}");
         let changed = ember.execute(sql, ()).unwrap();
         let expected = sqlite.execute(sql, []).unwrap();
-        assert_eq!(changed as usize, expected, "{sql}");
+        assert_eq!(changed, expected, "{sql}");
         assert_all_same(&ember, &sqlite, sql);
     }
 }

@@ -131,19 +131,28 @@ impl<'p> ScanOperator<'p> {
             }
             // Once: when the union gives way to a scan, the scan has moved past slot 0
             // (or finished) by the next refill.
-            AccessPath::OrUnion(union) if self.next_row == 0 => {
-                self.take_connection_spare(context);
-                let row_capacity = self.access.read.decoder().width() + self.extra_width;
-                match super::or_union::union_rows(self.access, union, context, row_capacity)? {
-                    Some(rows) => {
-                        self.finished = true;
-                        self.pending.extend(rows.into_iter().map(|(_, row)| row));
-                        Ok(())
-                    }
-                    None => self.refill_scan(context),
-                }
-            }
+            AccessPath::OrUnion(union) if self.next_row == 0 => self.refill_union(union, context),
             AccessPath::OrUnion(_) => self.refill_scan(context),
+        }
+    }
+
+    /// All the rows of an `OrUnion` access at once, or a scan's first batch when the union
+    /// gives way to a scan (`exec/or_union.rs`). Kept out of line: the scans' `refill`
+    /// stays as it was.
+    #[inline(never)]
+    fn refill_union(
+        &mut self,
+        union: &'p crate::plan::OrUnion,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let row_capacity = self.access.read.decoder().width() + self.extra_width;
+        match super::or_union::union_rows(self.access, union, context, row_capacity)? {
+            Some(rows) => {
+                self.finished = true;
+                self.pending.extend(rows.into_iter().map(|(_, row)| row));
+                Ok(())
+            }
+            None => self.refill_scan(context),
         }
     }
 

@@ -106,7 +106,7 @@ fn visit_targets_into(
                 Some(rows) => rows
                     .into_iter()
                     .try_for_each(|(row_id, row)| counted(row_id, &row)),
-                None => scan_slots(access, access.read.decoder(), context, &mut counted),
+                None => super::or_union::scan_instead(access, context, &mut counted),
             }
         }
         AccessPath::FullScan | AccessPath::KeyRange(_) => {
