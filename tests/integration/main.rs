@@ -47,6 +47,7 @@ mod memory_pressure;
 mod min_max_split;
 mod named_params;
 mod old_format_reals;
+mod or_union;
 mod ordered_key;
 mod parallel_group_by;
 mod parallel_scan;

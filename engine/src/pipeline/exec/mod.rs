@@ -27,6 +27,7 @@ mod join_table;
 mod key_groups;
 mod key_order;
 mod key_range;
+mod or_union;
 mod outer_join;
 mod outer_probe;
 pub(crate) mod parallel;

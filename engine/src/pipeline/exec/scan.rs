@@ -133,6 +133,30 @@ impl<'p> ScanOperator<'p> {
                     _ => self.refill_scan(context),
                 }
             }
+            // Once: when the union gives way to a scan, the scan has moved past slot 0
+            // (or finished) by the next refill.
+            AccessPath::OrUnion(union) if self.next_row == 0 => self.refill_union(union, context),
+            AccessPath::OrUnion(_) => self.refill_scan(context),
+        }
+    }
+
+    /// All the rows of an `OrUnion` access at once, or a scan's first batch when the union
+    /// gives way to a scan (`exec/or_union.rs`). Kept out of line: the scans' `refill`
+    /// stays as it was.
+    #[inline(never)]
+    fn refill_union(
+        &mut self,
+        union: &'p crate::plan::OrUnion,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let row_capacity = self.access.read.decoder().width() + self.extra_width;
+        match super::or_union::union_rows(self.access, union, context, row_capacity)? {
+            Some(rows) => {
+                self.finished = true;
+                self.pending.extend(rows.into_iter().map(|(_, row)| row));
+                Ok(())
+            }
+            None => self.refill_scan(context),
         }
     }
 
@@ -661,7 +685,8 @@ pub(super) fn for_each_index_row(
         | AccessPath::KeyIn(_)
         | AccessPath::IndexRange(_)
         | AccessPath::KeyRange(_)
-        | AccessPath::KeyOrder(_) => return Ok(false),
+        | AccessPath::KeyOrder(_)
+        | AccessPath::OrUnion(_) => return Ok(false),
     };
     let table = &access.table;
     let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =

@@ -1,6 +1,7 @@
 //! The rows a DML statement targets: every row its access path reaches (primary-key
-//! lookup or IN list, secondary-index lookup or range, key range, full scan) that passes
-//! the access filter, each once, within the statement's row limit. `visit_targets` hands
+//! lookup or IN list, secondary-index lookup or range, key range, union of those for an
+//! OR, full scan) that passes the access filter, each once, within the statement's row
+//! limit. `visit_targets` hands
 //! each to a visitor as it is decoded, into one reused buffer (a full scan through the
 //! scans' compiled, staged filter: `scan::scan_slots`), so an UPDATE that needs
 //! only the new values computes them in passing and keeps no copy of the rows;
@@ -98,6 +99,15 @@ fn visit_targets_into(
                 return Ok(());
             }
             scan_slots(access, access.read.decoder(), context, &mut counted)
+        }
+        AccessPath::OrUnion(union) => {
+            // Each row once (deduplicated by the union), read before any is visited.
+            match super::or_union::union_rows(access, union, context, 0)? {
+                Some(rows) => rows
+                    .into_iter()
+                    .try_for_each(|(row_id, row)| counted(row_id, &row)),
+                None => super::or_union::scan_instead(access, context, &mut counted),
+            }
         }
         // A statement's targets are visited in any order: slot order.
         AccessPath::FullScan | AccessPath::KeyRange(_) | AccessPath::KeyOrder(_) => {

@@ -4,7 +4,8 @@
 //! then wider indexes first); otherwise the same two with one column pinned by
 //! `col IN (<constants>)` instead (one lookup per list value); otherwise a range of a
 //! clustered table's INTEGER key bounded on both sides, a range of an ordered index, a
-//! key range bounded on one side (`index_range.rs`); otherwise a full scan. The
+//! key range bounded on one side (`index_range.rs`); otherwise, for an OR every branch of
+//! which one of those reaches, their union when cheaper (`or_union.rs`); else a full scan. The
 //! whole predicate stays on the access as a recheck, so a lookup can only narrow, never
 //! change, the result.
 
@@ -12,6 +13,7 @@ mod index_order;
 mod index_range;
 mod join_access;
 mod min_max_split;
+mod or_union;
 mod prune;
 mod top_k;
 mod window_top_n;
@@ -50,6 +52,7 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
                 .or_else(|| index_range::key_range(&table, &terms, true))
                 .or_else(|| index_range::index_range(&table, &terms))
                 .or_else(|| index_range::key_range(&table, &terms, false))
+                .or_else(|| or_union::choose_or_union(&table, &terms, predicate))
         }
         None => None,
     };

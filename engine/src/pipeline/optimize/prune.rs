@@ -230,6 +230,13 @@ fn mark_access(access: &mut TableAccess, mut needed: Needed) {
             needed.add(column);
         }
     }
+    // So does each index range or NULL-key walk of a union, whose branches decode
+    // the same columns as the union.
+    if let AccessPath::OrUnion(union) = &access.path {
+        for column in union.index_columns() {
+            needed.add(column);
+        }
+    }
     // A key-order walk sorts its overflow rows by their key.
     if let AccessPath::KeyOrder(_) = &access.path {
         if let [column] = access.table.primary_key.as_slice() {
@@ -248,5 +255,10 @@ fn mark_access(access: &mut TableAccess, mut needed: Needed) {
             }
         }
     };
+    if let AccessPath::OrUnion(union) = &mut access.path {
+        for branch in &mut union.branches {
+            branch.access.read = ColumnsRead::some(&access.table, columns_read.clone());
+        }
+    }
     access.read = ColumnsRead::some(&access.table, columns_read);
 }

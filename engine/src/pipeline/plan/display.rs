@@ -93,6 +93,16 @@ fn indent(out: &mut String, depth: usize) {
 
 fn write_access(out: &mut String, access: &TableAccess, depth: usize) -> fmt::Result {
     indent(out, depth);
+    describe_path(out, access)?;
+    if let Some(filter) = &access.filter {
+        write!(out, " filter {filter}")?;
+    }
+    out.push('\n');
+    Ok(())
+}
+
+/// The access path's text: its kind, the table's name and what it reads.
+pub(super) fn describe_path(out: &mut String, access: &TableAccess) -> fmt::Result {
     let table = &access.table;
     match &access.path {
         AccessPath::FullScan => write!(out, "Scan {}", table.name)?,
@@ -149,11 +159,11 @@ fn write_access(out: &mut String, access: &TableAccess, depth: usize) -> fmt::Re
                 keys.join(" or ")
             )?
         }
+        AccessPath::OrUnion(union) => {
+            write!(out, "OrUnion {} ", table.name)?;
+            union.describe(table, out)?
+        }
     }
-    if let Some(filter) = &access.filter {
-        write!(out, " filter {filter}")?;
-    }
-    out.push('\n');
     Ok(())
 }
 

@@ -19,6 +19,7 @@ mod display;
 mod index_range;
 mod insert;
 mod join_probe;
+mod or_union;
 mod update;
 mod upsert;
 mod window;
@@ -36,6 +37,7 @@ pub use index_range::{
 };
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
+pub use or_union::{OrBranch, OrUnion};
 pub use update::UpdateFrom;
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
 pub use window::{
@@ -248,6 +250,9 @@ pub enum AccessPath {
     /// A clustered table's rows in the order of its INTEGER key, or its reverse, within an
     /// optional range (index_range.rs): ORDER BY the key without a sort.
     KeyOrder(Box<KeyOrder>),
+    /// The rows of an OR whose every branch a lookup or range reaches: the union of the
+    /// branches' rows, each once (or_union.rs).
+    OrUnion(Box<OrUnion>),
 }
 
 /// One ORDER BY key.

@@ -1,0 +1,152 @@
+//! Running an `OrUnion` access (plan/or_union.rs): each branch's lookup or range is read in
+//! the OR's order (through `targets::visit_targets`, which rechecks the whole filter on
+//! every row; a `column IS NULL` branch walks its ordered index's NULL keys here), and a
+//! row a branch reaches that an earlier branch already gave is skipped (by row id), so a
+//! DML statement targets each row once. Every read goes through the statement's
+//! transaction, so each row is the version its snapshot sees.
+//!
+//! The rows are collected before any is handed on. When they pass half the table's rows
+//! after a branch (the estimate that chose the union was wrong), or an index a branch reads
+//! was dropped after planning, the caller scans instead: the filter gives the same rows.
+
+use std::collections::HashSet;
+use std::ops::Bound;
+
+use ember_storage::index::{encode_ordered_part, prefix_successor, KeyCollation};
+use ember_storage::{RangeProgress, RangeScratch, RowId, Value};
+
+use crate::catalog::IndexDef;
+use crate::error::Result;
+use crate::expr::Predicate;
+use crate::fast_hash::FastBuildHasher;
+use crate::plan::{OrUnion, TableAccess};
+
+use super::{ExecContext, Row};
+
+/// Entries a NULL-key walk reads per batch (no epoch stays pinned between batches).
+const NULL_KEYS_BATCH: usize = 1024;
+
+/// The rows (with their ids) `union`, the path of `access`, reaches that pass the filter,
+/// each once, in branch order, each with room for `row_capacity` values; `None` when the
+/// caller should scan instead (see the module comment).
+pub(super) fn union_rows(
+    access: &TableAccess,
+    union: &OrUnion,
+    context: &ExecContext<'_>,
+    row_capacity: usize,
+) -> Result<Option<Vec<(RowId, Row)>>> {
+    let most = crate::optimize::table_rows(&access.table) / 2;
+    let mut seen: HashSet<RowId, FastBuildHasher> = HashSet::default();
+    let mut rows: Vec<(RowId, Row)> = Vec::new();
+    for branch in &union.branches {
+        let mut keep = |row_id: RowId, values: &[Value]| -> Result<()> {
+            if seen.insert(row_id) {
+                context.check_rows(rows.len())?;
+                let mut row = Vec::with_capacity(row_capacity.max(values.len()));
+                row.extend_from_slice(values);
+                rows.push((row_id, row));
+            }
+            Ok(())
+        };
+        match &branch.null_keys {
+            Some(index) => {
+                if !visit_null_keys(&branch.access, index, context, &mut keep)? {
+                    return Ok(None);
+                }
+            }
+            None => super::targets::visit_targets(&branch.access, context, &mut keep)?,
+        }
+        if rows.len() as u64 > most {
+            return Ok(None);
+        }
+    }
+    Ok(Some(rows))
+}
+
+/// The full scan a union gives way to (`union_rows` gave `None`): every row that passes
+/// the filter, to `visit`. Out of line, so the other scans' code stays as it was.
+#[inline(never)]
+pub(super) fn scan_instead(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    visit: &mut dyn FnMut(RowId, &[Value]) -> Result<()>,
+) -> Result<()> {
+    super::scan::scan_slots(access, access.read.decoder(), context, visit)
+}
+
+/// Calls `visit` with every row `access` sees whose key in `index` (an ordered index) has
+/// NULL for its first part and that passes the access filter, in index order; `Ok(false)`
+/// when the index no longer exists (nothing was visited).
+fn visit_null_keys(
+    access: &TableAccess,
+    index: &IndexDef,
+    context: &ExecContext<'_>,
+    visit: &mut dyn FnMut(RowId, &[Value]) -> Result<()>,
+) -> Result<bool> {
+    let table = &access.table.storage;
+    let Some(storage) = table.index(index.storage.id()) else {
+        return Ok(false);
+    };
+    let Some(ordered) = storage.ordered() else {
+        return Ok(false);
+    };
+    let collation = ordered
+        .collations()
+        .first()
+        .copied()
+        .unwrap_or(KeyCollation::Binary);
+    let mut start = Vec::new();
+    encode_ordered_part(&Value::Null, collation, &mut start);
+    let upper = match prefix_successor(&start) {
+        Some(successor) => Bound::Excluded(successor),
+        None => Bound::Unbounded,
+    };
+    let mut lower = Bound::Included(start);
+    let filter = access
+        .filter
+        .as_ref()
+        .map(|filter| Predicate::new(filter, &context.eval));
+    let mut scratch = RangeScratch::default();
+    let mut buffer = Vec::new();
+    loop {
+        context.check_interrupt()?;
+        let mut failure = None;
+        let progress = context.txn.index_range(
+            table,
+            &storage,
+            lower.as_ref().map(Vec::as_slice),
+            upper.as_ref().map(Vec::as_slice),
+            false,
+            NULL_KEYS_BATCH,
+            access.read.decoder(),
+            &mut buffer,
+            &mut scratch,
+            |row_id, values| {
+                let outcome = match &filter {
+                    None => Ok(true),
+                    Some(predicate) => predicate.matches(values, &context.eval),
+                }
+                .and_then(|keep| if keep { visit(row_id, values) } else { Ok(()) });
+                match outcome {
+                    Ok(()) => true,
+                    Err(error) => {
+                        failure = Some(error);
+                        false
+                    }
+                }
+            },
+        )?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        match progress {
+            RangeProgress::Done => return Ok(true),
+            RangeProgress::Stopped => {
+                // The next batch resumes after the last entry this one examined.
+                let mut key = Vec::new();
+                scratch.swap_resume_into(&mut key);
+                lower = Bound::Excluded(key);
+            }
+        }
+    }
+}
