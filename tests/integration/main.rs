@@ -28,6 +28,8 @@ mod explain_analyze;
 mod expressions;
 mod gc;
 mod in_lookups;
+mod index_distinct;
+mod index_offset;
 mod index_range_count;
 mod indexes;
 mod insert_select_vs_sqlite;

@@ -209,6 +209,9 @@ fn range_progress(end: BatchEnd<'_>, scratch: &mut RangeScratch) -> RangeProgres
     }
 }
 
+#[path = "ordered_skip.rs"]
+mod skip;
+
 #[cfg(test)]
 #[path = "ordered_read_tests.rs"]
 pub(super) mod tests;

@@ -80,6 +80,7 @@ impl Binder<'_> {
             }
         };
         crate::optimize::order_by_index(&mut node, query.limit_clause.is_some());
+        crate::optimize::distinct_by_index(&mut node);
         if let Some(limit_clause) = &query.limit_clause {
             let (limit, offset) = match limit_clause {
                 LimitClause::LimitOffset {

@@ -631,12 +631,20 @@ impl<'p> AggregateOperator<'p> {
                     grouper.push_counted(rows, context);
                     return grouper.finish(context);
                 }
-                let counted = super::counted::counted_range_rows(
+                let mut counted = super::counted::counted_range_rows(
                     access,
                     self.group_by,
                     self.aggregates,
                     context,
                 )?;
+                if counted.is_none() {
+                    counted = super::distinct_walk::counted_distinct_rows(
+                        access,
+                        self.group_by,
+                        self.aggregates,
+                        context,
+                    )?;
+                }
                 if let Some((rows, last)) = counted {
                     grouper.push_counted(rows, context);
                     if let (Some(group), Some(last)) = (grouper.groups.first_mut(), last) {

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::expr::Expr;
 use crate::plan::{AccessPath, Node, TableAccess};
 
-use super::index_range::visit_range_rows;
+use super::index_range::visit_range_rows_after;
 use super::query::{count_of, Projection};
 use super::scan::{for_each_index_row, ScanOperator};
 use super::{ExecContext, Row, RowSink};
@@ -227,6 +227,11 @@ fn index_rows(
     // taken at the first projected row (a query whose decoded rows go out whole leaves it
     // to the sink: `query_row` puts it in the place of the row it takes).
     let mut projected: Option<Row> = None;
+    // An index range walk skips the OFFSET's rows itself (by index entries when it can).
+    let walk_skip = match access.path {
+        AccessPath::IndexRange(_) => std::mem::take(&mut counts.skip),
+        _ => 0,
+    };
     let mut visit = |_, decoded: &mut Row| -> Result<bool> {
         if !counts.take() {
             return Ok(true);
@@ -254,10 +259,14 @@ fn index_rows(
     };
     let found = match &access.path {
         AccessPath::IndexRange(range) => {
-            visit_range_rows(access, range, context, &mut buffer, &mut visit)
+            visit_range_rows_after(access, range, walk_skip, context, &mut buffer, &mut visit)
         }
         _ => for_each_index_row(access, context, &mut buffer, &mut visit),
     };
+    if !matches!(found, Ok(true)) {
+        // Nothing was read (the index is gone: the caller scans) or the walk failed.
+        counts.skip += walk_skip;
+    }
     if let Some(buffers) = context.buffers {
         buffers.lookup.set(buffer);
         if let Some(projected) = projected.filter(|row| row.capacity() != 0) {

@@ -22,6 +22,9 @@ use crate::plan::{IndexRange, TableAccess, CASED_LETTERS_MAX};
 use super::scan::holds_as_is;
 use super::{ExecContext, Row};
 
+#[path = "range_skip.rs"]
+mod skip;
+
 /// Entries examined by the first batch; each later batch doubles, up to the last size.
 const FIRST_BATCH_ENTRIES: usize = 16;
 const MAX_BATCH_ENTRIES: usize = 1024;
@@ -440,6 +443,30 @@ pub fn visit_range_rows(
         range,
         access.filter.as_ref(),
         true,
+        0,
+        context,
+        buffer,
+        visit,
+    )
+}
+
+/// `visit_range_rows` after stepping over the first `skip` rows that pass the access
+/// filter (an OFFSET): when the range decides the filter, by index entries without reading
+/// a row (`range_skip.rs`), else by reading and dropping them.
+pub fn visit_range_rows_after(
+    access: &TableAccess,
+    range: &IndexRange,
+    skip: u64,
+    context: &ExecContext<'_>,
+    buffer: &mut Vec<Value>,
+    visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
+) -> Result<bool> {
+    walk_range_deciding(
+        access,
+        range,
+        access.filter.as_ref(),
+        true,
+        skip,
         context,
         buffer,
         visit,
@@ -503,18 +530,22 @@ pub(super) fn walk_range(
     buffer: &mut Vec<Value>,
     visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
-    walk_range_deciding(access, range, filter, false, context, buffer, visit)
+    walk_range_deciding(access, range, filter, false, 0, context, buffer, visit)
 }
 
 /// `walk_range`; with `skip_decided`, a filter whose every conjunct the range decides
 /// (`optimize::range_decides`: `a >= 30000` over a range from 30000 up) is not checked
 /// when the bounds' values are exact (`RangeCursor::exact_bounds`): every row the walk
-/// reaches passes it (the storage checks each entry against its row's current key).
+/// reaches passes it (the storage checks each entry against its row's current key). The
+/// first `skip` rows that pass are not visited; with no filter left to check, they are
+/// stepped over by entries (`RangeCursor::skip_rows`).
+#[allow(clippy::too_many_arguments)]
 fn walk_range_deciding(
     access: &TableAccess,
     range: &IndexRange,
     filter: Option<&crate::expr::Expr>,
     skip_decided: bool,
+    mut skip: u64,
     context: &ExecContext<'_>,
     buffer: &mut Vec<Value>,
     mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
@@ -529,6 +560,9 @@ fn walk_range_deciding(
                 crate::optimize::range_decides(range, term)
             }))
     });
+    if filter.is_none() && skip > 0 {
+        cursor.skip_rows(access, context, buffer, &mut skip)?;
+    }
     let filter = filter.map(|f| Predicate::new(f, &context.eval));
     let mut visited = false;
     let mut stopped = false;
@@ -552,6 +586,10 @@ fn walk_range_deciding(
                 }
                 .and_then(|keep| {
                     if !keep {
+                        return Ok(true);
+                    }
+                    if skip > 0 {
+                        skip -= 1;
                         return Ok(true);
                     }
                     visited = true;

@@ -15,6 +15,7 @@ mod cte;
 mod ddl;
 mod direct;
 mod distinct;
+mod distinct_walk;
 mod dml;
 mod drop_column;
 mod foreign_key;
@@ -242,9 +243,13 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             *input_width,
         )),
         Node::Window(window) => Box::new(window::WindowOperator::new(window)),
-        Node::Distinct { input, collations } => {
-            Box::new(distinct::DistinctOperator::new(build(input), collations))
-        }
+        Node::Distinct { input, collations } => match crate::plan::distinct_walk(input, collations)
+        {
+            Some(walk) => Box::new(distinct_walk::IndexDistinctOperator::new(
+                walk, input, collations,
+            )),
+            None => Box::new(distinct::DistinctOperator::new(build(input), collations)),
+        },
         Node::TableFunction(scan) => Box::new(table_function::TableFunctionOperator::new(scan)),
         Node::SetOperation {
             op,

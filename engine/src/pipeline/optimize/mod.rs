@@ -9,6 +9,7 @@
 //! whole predicate stays on the access as a recheck, so a lookup can only narrow, never
 //! change, the result.
 
+mod distinct_order;
 mod index_order;
 mod index_range;
 mod join_access;
@@ -24,6 +25,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Collation, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
+pub use distinct_order::distinct_by_index;
 pub use index_order::{hint_index_walk, order_by_index};
 pub use index_range::{key_range_rows, range_decides};
 pub use join_access::{join_access, table_rows, JoinChoice};

@@ -84,6 +84,31 @@ impl Plan {
     }
 }
 
+/// Whether the OFFSET of a `Limit` over `input` is stepped over by index entries, no row
+/// read for it (`exec/range_skip.rs`): an index range walk, maybe projected, whose range
+/// decides its whole filter.
+fn offset_steps_entries(input: &Node) -> bool {
+    let input = match input {
+        Node::Project { input, .. } => input.as_ref(),
+        other => other,
+    };
+    let Node::Scan(TableAccess {
+        path: AccessPath::IndexRange(range),
+        filter,
+        ..
+    }) = input
+    else {
+        return false;
+    };
+    filter.as_ref().is_none_or(|filter| {
+        filter
+            .clone()
+            .into_conjuncts()
+            .iter()
+            .all(|term| crate::optimize::range_decides(range, term))
+    })
+}
+
 fn indent(out: &mut String, depth: usize) {
     if depth > 0 {
         out.push_str(&"   ".repeat(depth - 1));
@@ -259,6 +284,9 @@ impl Node {
                 }
                 if let Some(offset) = offset {
                     write!(out, " offset {offset}")?;
+                    if offset_steps_entries(input) {
+                        out.push_str(" by index entries");
+                    }
                 }
                 out.push('\n');
                 input.write_tree(out, depth + 1)
@@ -315,6 +343,9 @@ impl Node {
                 {
                     if super::counts_range_rows(range, group_by, aggregates) {
                         out.push_str(" counting");
+                    } else if super::counts_distinct_in_order(range, group_by, aggregates).is_some()
+                    {
+                        out.push_str(" by index order");
                     }
                 }
                 if !group_by.is_empty() {
@@ -335,9 +366,13 @@ impl Node {
                 out.push('\n');
                 window.input.write_tree(out, depth + 1)
             }
-            Node::Distinct { input, .. } => {
+            Node::Distinct { input, collations } => {
                 indent(out, depth);
-                writeln!(out, "Distinct")?;
+                out.push_str("Distinct");
+                if super::distinct_walk(input, collations).is_some() {
+                    out.push_str(" by index order");
+                }
+                out.push('\n');
                 input.write_tree(out, depth + 1)
             }
             Node::TableFunction(scan) => {

@@ -16,6 +16,7 @@ mod alter;
 mod as_of;
 mod cte;
 mod display;
+mod index_distinct;
 mod index_range;
 mod insert;
 mod join_probe;
@@ -32,6 +33,9 @@ use crate::expr::Expr;
 pub use alter::AlterTable;
 pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};
+pub use index_distinct::{
+    counts_distinct_in_order, distinct_walk, range_walks_distinct, DistinctWalk,
+};
 pub use index_range::{
     counts_range_rows, IndexRange, KeyOrder, KeyRange, RangeBound, CASED_LETTERS_MAX,
 };
