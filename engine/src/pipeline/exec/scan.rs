@@ -321,9 +321,9 @@ impl Operator for ScanOperator<'_> {
 }
 
 /// Calls `visit` with every row (id and values) of a full scan of `access` (or of its index
-/// range, or key-order walk) that passes its filter, in slot order (index order, key order), decoded into one reused
-/// buffer (only the columns the access reads). Checks for an interrupt once per batch of
-/// slots; stops at the first error.
+/// range, or key-order walk) that passes its filter, in slot order (index order, key
+/// order), decoded into one reused buffer (only the columns the access reads). Checks for
+/// an interrupt once per batch of slots; stops at the first error.
 pub fn for_each_row(
     access: &TableAccess,
     context: &ExecContext<'_>,
