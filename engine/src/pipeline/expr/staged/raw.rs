@@ -23,9 +23,10 @@ use crate::expr::scalar::Scalar;
 
 /// The test of `term` on the text of a TEXT column `decoder` decodes, when `term` is an
 /// equality or inequality of the column with a text, the column `IN` a list of texts, or
-/// `[NOT] LIKE` / GLOB of the column with a constant pattern: the answers a decoded row gets (only TRUE passes; a NULL, which
-/// the check never passes, is never TRUE for these). Probed against `Compiled::truth` on
-/// sample texts before use, and refused if any answer differs.
+/// `[NOT] LIKE` / GLOB of the column with a constant pattern: the answers a decoded row
+/// gets (only TRUE passes; a NULL, which the check never passes, is never TRUE for these).
+/// Probed against `Compiled::truth` on sample texts before use, and refused if any answer
+/// differs.
 pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCheck> {
     let (column, test): (usize, TextTest) = match term {
         Compiled::Compare {
