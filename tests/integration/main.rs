@@ -65,6 +65,7 @@ mod real_text;
 mod recovery_target;
 mod row_statements;
 mod scalar_vs_sqlite;
+mod setops_vs_sqlite;
 mod settled_index_answers;
 mod settled_probe_answers;
 mod settled_support;

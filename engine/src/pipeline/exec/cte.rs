@@ -129,4 +129,10 @@ impl Operator for WorkTableOperator {
             "a recursive CTE's work table read outside its recursion"
         ))
     }
+
+    /// The next read hands out the work row of the step then running.
+    fn rewind(&mut self) -> bool {
+        self.done = false;
+        true
+    }
 }

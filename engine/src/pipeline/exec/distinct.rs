@@ -1,48 +1,34 @@
-//! DISTINCT and the set operations. Rows are compared by their `KeyValue`s, so NULLs equal
-//! NULLs and 1 equals 1.0, as SQLite compares rows for DISTINCT and compounds. UNION ALL
+//! DISTINCT and the set operations. Rows are compared by their values' keys in a `RowSet`
+//! (borrowed, copied only when new), so NULLs equal NULLs and 1 equals 1.0, as SQLite
+//! compares rows for DISTINCT and compounds. UNION ALL
 //! streams both inputs; UNION, INTERSECT and EXCEPT read theirs pushed (`push::rows`, rows in
 //! reused buffers: only the rows kept are copied) and return distinct rows, in row order as
 //! SQLite's compound sorter does.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
 
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, row_key, Collation, KeyLookup, KeyRef, KeyValue};
-use crate::fast_hash::FastBuildHasher;
-use crate::plan::{Node, SetOperator, SortKey};
+use crate::expr::{compare_for_sort, Collation};
+use crate::plan::{Node, SetOperator};
 
 use super::push::rows;
-use super::query::compare_keys;
+use super::row_set::{stored_bytes, RowSet};
 use super::{build, ExecContext, Operator, Row};
 
 pub struct DistinctOperator<'p> {
     input: Box<dyn Operator + 'p>,
     /// Each column's collation (empty: all BINARY); rows compare by collation keys.
     collations: &'p [Collation],
-    seen: HashSet<Vec<KeyValue>, FastBuildHasher>,
-    /// The keys seen of one-column rows under BINARY (`SELECT DISTINCT col`): probed with
-    /// the value borrowed, so a row seen before costs no allocation.
-    seen_single: HashSet<KeyValue, FastBuildHasher>,
-    /// Every column compares under BINARY (`seen_single` serves one-column rows).
+    /// The rows seen (their collation keys), made at the first row.
+    seen: Option<RowSet>,
+    /// Every column compares under BINARY: a row is its own key.
     binary: bool,
-    /// The memory the sets hold, charged once the first row comes.
+    /// The collation keys of the row being looked up (reused from row to row).
+    collated: Vec<Value>,
+    /// The memory the set holds, charged once the first row comes.
     memory: Option<super::MemoryCharge>,
-}
-
-/// Estimated bytes a key held in a hash set takes: its values, their heap bytes, and the
-/// set's entry.
-fn key_bytes(key: &[KeyValue]) -> u64 {
-    let mut bytes = (std::mem::size_of::<Vec<KeyValue>>() + std::mem::size_of_val(key)) as u64;
-    for value in key {
-        match value {
-            KeyValue::Text(text) => bytes += text.len() as u64,
-            KeyValue::Blob(blob) => bytes += blob.len() as u64,
-            _ => {}
-        }
-    }
-    bytes + 8
 }
 
 impl<'p> DistinctOperator<'p> {
@@ -50,37 +36,29 @@ impl<'p> DistinctOperator<'p> {
         DistinctOperator {
             input,
             collations,
-            seen: HashSet::default(),
-            seen_single: HashSet::default(),
-            binary: collations.iter().all(|c| *c == Collation::Binary),
+            seen: None,
+            binary: is_binary(collations),
+            collated: Vec::new(),
             memory: None,
         }
     }
 
     /// Whether `row` is new (then remembered).
     fn first_seen(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
-        if let ([value], true) = (row, self.binary) {
-            let probe = KeyRef::of(value);
-            if self.seen_single.contains(&probe as &dyn KeyLookup) {
-                return Ok(false);
-            }
-            context.check_rows(self.seen_single.len())?;
-            let key = KeyValue::new(value);
-            self.memory
-                .get_or_insert_with(|| context.memory_charge("DISTINCT"))
-                .add(key_bytes(std::slice::from_ref(&key)))?;
-            self.seen_single.insert(key);
-            return Ok(true);
-        }
-        let key = collated_key(row, self.collations);
-        if self.seen.contains(&key) {
+        let key = if self.binary {
+            row
+        } else {
+            collation_keys_into(row, self.collations, &mut self.collated);
+            &self.collated
+        };
+        let seen = self.seen.get_or_insert_with(|| RowSet::new(key.len()));
+        if !seen.insert(key)?.1 {
             return Ok(false);
         }
-        context.check_rows(self.seen.len())?;
+        context.check_rows(seen.len() - 1)?;
         self.memory
             .get_or_insert_with(|| context.memory_charge("DISTINCT"))
-            .add(key_bytes(&key))?;
-        self.seen.insert(key);
+            .add(stored_bytes(key))?;
         Ok(true)
     }
 }
@@ -96,18 +74,145 @@ impl Operator for DistinctOperator<'_> {
         }
         Ok(None)
     }
+
+    fn reserve_extra_width(&mut self, extra: usize) {
+        self.input.reserve_extra_width(extra);
+    }
+
+    /// Its rows are its input's: handed back to it.
+    fn recycle(&mut self, row: Row) {
+        self.input.recycle(row);
+    }
 }
 
-/// A row's key for DISTINCT and compounds: its values under each column's collation
-/// (`collations` empty: all BINARY).
-fn collated_key(row: &[Value], collations: &[Collation]) -> Vec<KeyValue> {
-    if collations.is_empty() {
-        row_key(row)
-    } else {
+/// Whether every column compares under BINARY (`collations` empty: all do).
+fn is_binary(collations: &[Collation]) -> bool {
+    collations.iter().all(|c| *c == Collation::Binary)
+}
+
+/// Fills `keys` with a row's values under each column's collation, the key DISTINCT and
+/// compounds compare rows by.
+fn collation_keys_into(row: &[Value], collations: &[Collation], keys: &mut Vec<Value>) {
+    keys.clear();
+    keys.extend(
         row.iter()
             .zip(collations)
-            .map(|(value, collation)| KeyValue::new(&collation.key(value.clone())))
-            .collect()
+            .map(|(value, collation)| collation.key(value.clone())),
+    );
+}
+
+/// How compound results are ordered (SQLite's compound sorter): by each column's key, NULLs
+/// first, then as `compare_for_sort` orders values.
+fn compare_key_rows(a: &[Value], b: &[Value]) -> Ordering {
+    for (a, b) in a.iter().zip(b) {
+        let ordering = match (a.is_null(), b.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (false, false) => compare_for_sort(a, b),
+        };
+        if ordering.is_ne() {
+            return ordering;
+        }
+    }
+    Ordering::Equal
+}
+
+/// The distinct rows a UNION, INTERSECT or EXCEPT keeps, by key, in the order first read.
+struct CompoundRows {
+    /// Each row's key (its collation keys); under BINARY, the row itself.
+    keys: Option<RowSet>,
+    /// The rows themselves when a collation other than BINARY makes them differ from
+    /// their keys (different spellings of one key under NOCASE or RTRIM).
+    rows: Option<Vec<Row>>,
+    /// Whether the right SELECT gave each row.
+    from_right: Vec<bool>,
+    memory: super::MemoryCharge,
+}
+
+impl CompoundRows {
+    fn new(binary: bool, context: &ExecContext<'_>) -> Self {
+        CompoundRows {
+            keys: None,
+            rows: (!binary).then(Vec::new),
+            from_right: Vec::new(),
+            memory: context.memory_charge("a UNION / INTERSECT / EXCEPT"),
+        }
+    }
+
+    /// Keeps `row` (whose key is `key`) unless a row of its key is kept; a UNION's right
+    /// SELECT's row replaces its left's.
+    fn emit(
+        &mut self,
+        key: &[Value],
+        row: &[Value],
+        right: bool,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let keys = self.keys.get_or_insert_with(|| RowSet::new(key.len()));
+        let (position, new) = keys.insert(key)?;
+        if new {
+            context.check_rows(position)?;
+            let mut bytes = stored_bytes(key);
+            if let Some(rows) = &mut self.rows {
+                bytes += super::row_bytes(row);
+                rows.push(row.to_vec());
+            }
+            self.memory.add(bytes)?;
+            self.from_right.push(right);
+            return Ok(());
+        }
+        match self.from_right.get_mut(position) {
+            Some(from_right) if right && !*from_right => *from_right = true,
+            _ => return Ok(()),
+        }
+        match &mut self.rows {
+            Some(rows) => {
+                if let Some(kept) = rows.get_mut(position) {
+                    kept.clear();
+                    kept.extend_from_slice(row);
+                }
+            }
+            None => keys.replace(position, row),
+        }
+        Ok(())
+    }
+
+    /// The rows kept, in the compound's order.
+    fn into_sorted(self) -> Vec<Row> {
+        let Some(keys) = self.keys else {
+            return Vec::new();
+        };
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| compare_key_rows(keys.row(a), keys.row(b)));
+        match self.rows {
+            Some(mut rows) => order
+                .into_iter()
+                .map(|position| {
+                    rows.get_mut(position)
+                        .map(std::mem::take)
+                        .unwrap_or_default()
+                })
+                .collect(),
+            None => {
+                let width = keys.width();
+                let mut values = keys.into_values();
+                order
+                    .into_iter()
+                    .map(|position| {
+                        let start = position * width;
+                        values
+                            .get_mut(start..start + width)
+                            .map(|row| {
+                                row.iter_mut()
+                                    .map(|value| std::mem::replace(value, Value::Null))
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            }
+        }
     }
 }
 
@@ -162,57 +267,54 @@ impl<'p> SetOperationOperator<'p> {
     /// read from a SELECT stands for it, and a UNION's right SELECT replaces its left's, as
     /// SQLite 3.54 chooses without ORDER BY.
     fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
-        let mut output: Vec<Row> = Vec::new();
-        let mut memory = context.memory_charge("a UNION / INTERSECT / EXCEPT");
-        // Each distinct key's row in `output`, and whether the right SELECT gave it.
-        let mut emitted: HashMap<Vec<KeyValue>, (usize, bool), FastBuildHasher> =
-            HashMap::default();
+        let binary = is_binary(self.collations);
+        let mut kept = CompoundRows::new(binary, context);
+        // Collation keys of the row being read (reused from row to row).
+        let mut collated: Vec<Value> = Vec::new();
+        let collations = self.collations;
         // The inputs run pushed (`push::rows`: each row in a reused buffer); only the rows
         // kept are copied out.
-        let mut emit =
-            |key: Vec<KeyValue>, row: &[Value], right: bool, output: &mut Vec<Row>| -> Result<()> {
-                match emitted.get_mut(&key) {
-                    Some((position, from_right)) => {
-                        if right && !*from_right {
-                            output[*position] = row.to_vec();
-                            *from_right = true;
-                        }
-                    }
-                    None => {
-                        context.check_rows(output.len())?;
-                        memory.add(key_bytes(&key) + super::row_bytes(row))?;
-                        emitted.insert(key, (output.len(), right));
-                        output.push(row.to_vec());
-                    }
-                }
-                Ok(())
-            };
         match self.op {
             SetOperator::Union => {
                 for (input, from_right) in [(self.left, false), (self.right, true)] {
                     rows(input, context, &mut |row| {
-                        let key = collated_key(row, self.collations);
-                        emit(key, row, from_right, &mut output)
+                        if binary {
+                            return kept.emit(row, row, from_right, context);
+                        }
+                        collation_keys_into(row, collations, &mut collated);
+                        kept.emit(&collated, row, from_right, context)
                     })?;
                 }
             }
             SetOperator::Intersect | SetOperator::Except => {
-                let mut right_keys: HashSet<Vec<KeyValue>, FastBuildHasher> = HashSet::default();
+                let mut right_keys: Option<RowSet> = None;
                 let mut right_memory = context.memory_charge("an INTERSECT / EXCEPT");
                 rows(self.right, context, &mut |row| {
-                    let key = collated_key(row, self.collations);
-                    if !right_keys.contains(&key) {
-                        context.check_rows(right_keys.len())?;
-                        right_memory.add(key_bytes(&key))?;
-                        right_keys.insert(key);
+                    let key: &[Value] = if binary {
+                        row
+                    } else {
+                        collation_keys_into(row, collations, &mut collated);
+                        &collated
+                    };
+                    let set = right_keys.get_or_insert_with(|| RowSet::new(key.len()));
+                    let (position, new) = set.insert(key)?;
+                    if new {
+                        context.check_rows(position)?;
+                        right_memory.add(stored_bytes(key))?;
                     }
                     Ok(())
                 })?;
                 let keep_common = self.op == SetOperator::Intersect;
                 rows(self.left, context, &mut |row| {
-                    let key = collated_key(row, self.collations);
-                    if right_keys.contains(&key) == keep_common {
-                        emit(key, row, false, &mut output)?;
+                    let key: &[Value] = if binary {
+                        row
+                    } else {
+                        collation_keys_into(row, collations, &mut collated);
+                        &collated
+                    };
+                    let common = right_keys.as_ref().and_then(|set| set.find(key)).is_some();
+                    if common == keep_common {
+                        kept.emit(key, row, false, context)?;
                     }
                     Ok(())
                 })?;
@@ -221,48 +323,7 @@ impl<'p> SetOperationOperator<'p> {
                 return Err(crate::err!(Internal, "UNION ALL is streamed, not computed"))
             }
         }
-        if self.collations.is_empty() {
-            let width = output.first().map_or(0, Vec::len);
-            let keys: Vec<SortKey> = (0..width)
-                .map(|index| SortKey {
-                    expr: crate::expr::Expr::Column {
-                        index,
-                        name: String::new(),
-                        meta: Default::default(),
-                    },
-                    descending: false,
-                    nulls_first: true,
-                    collation: None,
-                })
-                .collect();
-            output.sort_by(|a, b| compare_keys(&keys, a, b));
-        } else {
-            // In the compound's order: by each column's value under its collation.
-            let collated = |row: &Row| -> Row {
-                row.iter()
-                    .zip(self.collations)
-                    .map(|(value, collation)| collation.key(value.clone()))
-                    .collect()
-            };
-            let mut keyed: Vec<(Row, Row)> = output
-                .into_iter()
-                .map(|row| (collated(&row), row))
-                .collect();
-            keyed.sort_by(|(a, _), (b, _)| {
-                a.iter()
-                    .zip(b)
-                    .map(|(a, b)| match (a.is_null(), b.is_null()) {
-                        (true, true) => std::cmp::Ordering::Equal,
-                        (true, false) => std::cmp::Ordering::Less,
-                        (false, true) => std::cmp::Ordering::Greater,
-                        (false, false) => compare_for_sort(a, b),
-                    })
-                    .find(|ordering| ordering.is_ne())
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
-            output = keyed.into_iter().map(|(_, row)| row).collect();
-        }
-        Ok(output)
+        Ok(kept.into_sorted())
     }
 }
 

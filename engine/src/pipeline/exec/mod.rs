@@ -37,6 +37,7 @@ mod push;
 mod query;
 mod recursive;
 mod returning;
+mod row_set;
 mod rowid;
 mod scan;
 mod scan_filter;
@@ -181,6 +182,14 @@ pub trait Operator {
     /// rows keeps a few; one that passes its input's rows through passes it down). Only a
     /// hint: the default drops the row.
     fn recycle(&mut self, _row: Row) {}
+
+    /// Makes the operator start over from its first row, keeping what it compiled
+    /// (projections, predicates): a recursive CTE runs its step plan once per step
+    /// (`recursive.rs`). `false` when it cannot (the default; then the caller builds the
+    /// plan anew): only operators whose state is their input's position rewind.
+    fn rewind(&mut self) -> bool {
+        false
+    }
 }
 
 /// Builds the operator tree for `node` (each operator counted under EXPLAIN ANALYZE).

@@ -133,6 +133,15 @@ impl Operator for Profiled<'_> {
     fn recycle(&mut self, row: Row) {
         self.inner.recycle(row);
     }
+
+    fn rewind(&mut self) -> bool {
+        // Each run to the end counts as a loop, as when the plan was built anew.
+        let rewound = self.inner.rewind();
+        if rewound {
+            self.finished = false;
+        }
+        rewound
+    }
 }
 
 impl Drop for Profiled<'_> {

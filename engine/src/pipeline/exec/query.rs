@@ -79,6 +79,19 @@ impl Operator for FilterOperator<'_> {
     fn recycle(&mut self, row: Row) {
         self.input.recycle(row);
     }
+
+    fn rewind(&mut self) -> bool {
+        // A subquery's value is read once when the predicate compiles: a rewound filter
+        // would keep it, so one with a subquery is built anew.
+        !has_subquery(self.predicate) && self.input.rewind()
+    }
+}
+
+/// Whether `expr` holds a subquery.
+pub(super) fn has_subquery(expr: &Expr) -> bool {
+    let mut found = false;
+    expr.walk(&mut |node| found |= matches!(node, Expr::Subquery(_)));
+    found
 }
 
 /// Whether `expr` reads a column of an enclosing query's row (which compiling would read
@@ -291,6 +304,11 @@ impl Operator for ProjectOperator<'_> {
             }
             self.spare.push(row);
         }
+    }
+
+    fn rewind(&mut self) -> bool {
+        // As a filter's: a subquery's value is read once when the projection compiles.
+        !self.projection.exprs.iter().any(has_subquery) && self.input.rewind()
     }
 }
 

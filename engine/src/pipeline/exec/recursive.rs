@@ -4,21 +4,23 @@
 //! with that row as the CTE's only row (`ExecContext::work`), queueing their rows. Nothing
 //! recurses on the Rust stack, and only the queue (plus, for UNION, the set of rows seen)
 //! is held, so UNION ALL over a chain of one row per step runs in constant memory however
-//! many steps it takes. The row after the last one handed out is never computed, so an
-//! outer LIMIT (or the CTE's own) ends an unbounded recursion. Every step checks the
+//! many steps it takes. A term's operators run once per step: rewound when they can be
+//! (`Operator::rewind`: what they compiled is kept), else built anew. The row after the
+//! last one handed out is never computed, so an outer LIMIT (or the CTE's own) ends an
+//! unbounded recursion. Every step checks the
 //! interrupt flag and the statement timeout; the queue and the seen set count against the
 //! statement's row cap and memory budget.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{row_key, KeyValue};
 use crate::plan::{RecursiveUnion, SortKey};
 
 use super::query::{compare_keys, count_of};
+use super::row_set::{stored_bytes, RowSet};
 use super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row, WorkRow};
 
 /// A queued row with its ORDER BY key and arrival number (ties leave in arrival order).
@@ -78,12 +80,15 @@ pub struct RecursiveUnionOperator<'p> {
     started: bool,
     queue: Queue<'p>,
     arrivals: u64,
-    /// UNION: every row queued so far.
-    seen: HashSet<Vec<KeyValue>>,
+    /// UNION: every row queued so far (made at the first row).
+    seen: Option<RowSet>,
     /// The row handed out last, which the recursive terms now run from.
     work: Row,
     /// The recursive term running (its index and operator).
     running: Option<(usize, Box<dyn Operator + 'p>)>,
+    /// Each recursive term's operator once it has run to its end, kept to be rewound
+    /// for the next step (`Operator::rewind`) instead of built anew.
+    finished: Vec<Option<Box<dyn Operator + 'p>>>,
     /// Rows still to skip (OFFSET) and to hand out (LIMIT; `None`: no limit).
     skip: u64,
     left: Option<u64>,
@@ -105,9 +110,10 @@ impl<'p> RecursiveUnionOperator<'p> {
             started: false,
             queue,
             arrivals: 0,
-            seen: HashSet::new(),
+            seen: None,
             work: Vec::new(),
             running: None,
+            finished: Vec::new(),
             skip: 0,
             left: None,
             queued_bytes: 0,
@@ -119,15 +125,15 @@ impl<'p> RecursiveUnionOperator<'p> {
     /// Queues a row (unless UNION has seen it), counted and charged.
     fn enqueue(&mut self, row: Row, context: &ExecContext<'_>) -> Result<()> {
         if self.union.distinct {
-            let key = row_key(&row);
-            if self.seen.contains(&key) {
+            let seen = self.seen.get_or_insert_with(|| RowSet::new(row.len()));
+            let (position, new) = seen.insert(&row)?;
+            if !new {
                 return Ok(());
             }
-            context.check_rows(self.seen.len())?;
+            context.check_rows(position)?;
             self.seen_charge
                 .get_or_insert_with(|| context.memory_charge("a recursive UNION's rows"))
-                .add(row_bytes(&row))?;
-            self.seen.insert(key);
+                .add(stored_bytes(&row))?;
         }
         context.check_rows(self.queue.len())?;
         let bytes = row_bytes(&row);
@@ -157,6 +163,19 @@ impl<'p> RecursiveUnionOperator<'p> {
             }
         }
         Ok(())
+    }
+
+    /// Recursive term `term` made ready to run from the current work row: its last
+    /// step's operator rewound when it can be, else built.
+    fn start_term(&mut self, term: usize) -> Option<(usize, Box<dyn Operator + 'p>)> {
+        let node = self.union.recursive.get(term)?;
+        let rewound = self
+            .finished
+            .get_mut(term)
+            .and_then(Option::take)
+            .and_then(|mut operator| operator.rewind().then_some(operator));
+        let operator = rewound.unwrap_or_else(|| build(node));
+        Some((term, operator))
     }
 
     fn start(&mut self, context: &ExecContext<'_>) -> Result<()> {
@@ -205,10 +224,11 @@ impl Operator for RecursiveUnionOperator<'_> {
                         self.enqueue(row, context)?;
                     }
                     None => {
-                        drop(operator);
-                        if let Some(next) = self.union.recursive.get(term + 1) {
-                            self.running = Some((term + 1, build(next)));
+                        if self.finished.len() <= term {
+                            self.finished.resize_with(term + 1, || None);
                         }
+                        self.finished[term] = Some(operator);
+                        self.running = self.start_term(term + 1);
                     }
                 }
                 continue;
@@ -219,9 +239,7 @@ impl Operator for RecursiveUnionOperator<'_> {
             };
             self.queued_bytes -= row_bytes(&row);
             self.work.clone_from(&row);
-            if let Some(first) = self.union.recursive.first() {
-                self.running = Some((0, build(first)));
-            }
+            self.running = self.start_term(0);
             if self.skip > 0 {
                 self.skip -= 1;
                 continue;

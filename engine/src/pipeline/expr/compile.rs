@@ -3,7 +3,8 @@
 //! `column [NOT] BETWEEN constant AND constant`, `column IS [NOT] NULL` (answered without
 //! building a value), the same three over compiled operands (`scalar.rs`: arithmetic,
 //! function calls, CAST, columns, constants: `b % 7 = 3`, `upper(substr(s, 1, 2)) = 'K5'`),
-//! a compiled operand read as a truth value (`s LIKE '%99%'`, a bare column), and AND / OR
+//! `operand [NOT] IN (constants)` (the list evaluated once, `in_constants.rs`), a compiled
+//! operand read as a truth value (`s LIKE '%99%'`, a bare column), and AND / OR
 //! / NOT of those. Constants (literals, parameters, and those under the binder's affinity
 //! wrapper) are evaluated once, when the predicate is compiled.
 //!
@@ -19,6 +20,7 @@ use std::cmp::Ordering;
 
 use ember_storage::Value;
 
+use super::in_constants::InConstants;
 use super::number_fn::{between_numbers, NumberFn};
 use super::ops::{compare_numbers, sql_compare, truth, BinaryOp, UnaryOp};
 use super::scalar::{constant_value, Operand, Scalar};
@@ -100,6 +102,11 @@ pub enum Compiled {
         negated: bool,
         /// When the operand is of a `Scalar::numeric_shape`: its number as a closure.
         number: Option<NumberFn>,
+    },
+    /// `operand [NOT] IN (constants)`, the list evaluated once (`in_constants.rs`).
+    InList {
+        operand: Scalar,
+        constants: Box<InConstants>,
     },
     /// A compiled operand's truth: `s LIKE 'a%'`, a bare column, a function's result.
     Truth(Scalar),
@@ -196,6 +203,20 @@ impl Compiled {
                     }
                 }
             },
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let constants = list
+                    .iter()
+                    .map(|item| constant_value(item, context))
+                    .collect::<Option<Vec<Value>>>()?;
+                Compiled::InList {
+                    operand: operand(expr, context)?,
+                    constants: Box::new(InConstants::new(constants, *negated)),
+                }
+            }
             other => Compiled::Truth(operand(other, context)?),
         })
     }
@@ -217,9 +238,9 @@ impl Compiled {
                 low.for_each_column(visit);
                 high.for_each_column(visit);
             }
-            Compiled::IsNullScalar { operand, .. } | Compiled::Truth(operand) => {
-                operand.for_each_column(visit)
-            }
+            Compiled::IsNullScalar { operand, .. }
+            | Compiled::Truth(operand)
+            | Compiled::InList { operand, .. } => operand.for_each_column(visit),
             Compiled::Junction { terms, .. } => {
                 for term in terms {
                     term.for_each_column(visit);
@@ -382,6 +403,9 @@ impl Compiled {
                     return Some(number.is_none() != *negated);
                 }
                 Some(infallible(operand.eval(row))?.is_null() != *negated)
+            }
+            Compiled::InList { operand, constants } => {
+                constants.truth(&*infallible(operand.eval(row))?)
             }
             Compiled::Truth(operand) => truth(&*infallible(operand.eval(row))?),
             Compiled::Junction { decisive, terms } => {

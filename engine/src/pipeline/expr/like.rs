@@ -304,9 +304,9 @@ fn token_matches(token: &Token, c: char, fold_case: bool) -> bool {
     }
 }
 
-/// Greedy matching with backtracking to the most recent `AnyRun`.
+/// Greedy matching with backtracking to the most recent `AnyRun`, over the text's
+/// characters where they lie (byte positions; nothing allocated per text).
 fn matches(text: &str, tokens: &[Token], fold_case: bool) -> bool {
-    let text: Vec<char> = text.chars().collect();
     let (mut text_at, mut token_at) = (0, 0);
     // (token after the last AnyRun, text position that AnyRun currently swallows up to)
     let mut resume: Option<(usize, usize)> = None;
@@ -317,9 +317,9 @@ fn matches(text: &str, tokens: &[Token], fold_case: bool) -> bool {
                 token_at += 1;
                 continue;
             }
-            if let Some(&c) = text.get(text_at) {
+            if let Some(c) = text[text_at..].chars().next() {
                 if token_matches(token, c, fold_case) {
-                    text_at += 1;
+                    text_at += c.len_utf8();
                     token_at += 1;
                     continue;
                 }
@@ -329,9 +329,10 @@ fn matches(text: &str, tokens: &[Token], fold_case: bool) -> bool {
         }
         match resume {
             Some((after_run, swallowed)) if swallowed < text.len() => {
-                resume = Some((after_run, swallowed + 1));
+                let next = swallowed + text[swallowed..].chars().next().map_or(1, char::len_utf8);
+                resume = Some((after_run, next));
                 token_at = after_run;
-                text_at = swallowed + 1;
+                text_at = next;
             }
             _ => return false,
         }
@@ -399,6 +400,13 @@ mod tests {
         assert!(g("a*c", "a[*]c"));
         assert!(!g("abc", "a[*]c"));
         assert!(g("x", "*"));
+        // Wildcards take whole characters of several bytes.
+        assert!(g("éa", "?a"));
+        assert!(g("aéb", "a?b"));
+        assert!(!g("é", "??"));
+        assert!(g("xéé", "*é"));
+        assert!(g("k1é9", "k1*9"));
+        assert!(g("é", "[à-ê]"));
     }
 
     /// `like` agrees with the token matcher on every pattern and text of up to 4

@@ -11,6 +11,7 @@ mod concat;
 mod datetime;
 mod expiry;
 mod function;
+mod in_constants;
 mod json;
 mod key;
 mod like;

@@ -22,10 +22,11 @@ use crate::expr::ops::BinaryOp;
 use crate::expr::scalar::Scalar;
 
 /// The test of `term` on the text of a TEXT column `decoder` decodes, when `term` is an
-/// equality or inequality of the column with a text, or `[NOT] LIKE` / GLOB of the column
-/// with a constant pattern: the answers a decoded row gets (only TRUE passes; a NULL, which
-/// the check never passes, is never TRUE for these). Probed against `Compiled::truth` on
-/// sample texts before use, and refused if any answer differs.
+/// equality or inequality of the column with a text, the column `IN` a list of texts, or
+/// `[NOT] LIKE` / GLOB of the column with a constant pattern: the answers a decoded row
+/// gets (only TRUE passes; a NULL, which the check never passes, is never TRUE for these).
+/// Probed against `Compiled::truth` on sample texts before use, and refused if any answer
+/// differs.
 pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCheck> {
     let (column, test): (usize, TextTest) = match term {
         Compiled::Compare {
@@ -47,6 +48,16 @@ pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCh
             }
             _ => return None,
         },
+        Compiled::InList {
+            operand: Scalar::Column(column),
+            constants,
+        } => {
+            let members = constants.text_members()?;
+            (
+                *column,
+                Arc::new(move |text: &str| is_member(&members, text)),
+            )
+        }
         Compiled::Not(inner) => match inner.as_ref() {
             Compiled::Truth(Scalar::Match { text, pattern }) => match text.as_ref() {
                 Scalar::Column(column) => {
@@ -70,11 +81,15 @@ pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCh
         .iter()
         .map(|sample| sample.to_string())
         .collect();
-    if let Compiled::Compare {
-        constant: Value::Text(constant),
-        ..
-    } = term
-    {
+    let constants: Vec<String> = match term {
+        Compiled::Compare {
+            constant: Value::Text(constant),
+            ..
+        } => vec![constant.clone()],
+        Compiled::InList { constants, .. } => constants.text_members().unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for constant in constants.iter().take(16) {
         samples.extend([
             constant.clone(),
             format!("{constant} "),
@@ -89,6 +104,18 @@ pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCh
         }
     }
     Some(TextCheck { column, test })
+}
+
+/// Whether `text` is one of `members` (sorted by their bytes): in order when few, by halves
+/// when many.
+fn is_member(members: &[String], text: &str) -> bool {
+    if members.len() <= 8 {
+        members.iter().any(|member| member == text)
+    } else {
+        members
+            .binary_search_by(|member| member.as_str().cmp(text))
+            .is_ok()
+    }
 }
 
 /// The raw check of `term` on a column of class `class`, when `term` is a comparison or
