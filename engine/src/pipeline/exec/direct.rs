@@ -156,6 +156,12 @@ pub(super) fn run(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>
         return Ok(true);
     }
     let mut scan = ScanOperator::new(shape.access);
+    // A walk in key order without a filter steps over the OFFSET's rows undecoded.
+    if let (AccessPath::KeyOrder(order), None) = (&shape.access.path, &shape.access.filter) {
+        if counts.skip > 0 {
+            scan.skip_key_order_rows(order, context, &mut counts.skip)?;
+        }
+    }
     let outcome = scan_rows(
         &mut scan,
         projection.as_mut(),

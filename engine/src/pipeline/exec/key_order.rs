@@ -232,6 +232,84 @@ impl KeyOrderCursor {
         Ok(())
     }
 
+    /// Steps over up to `*rows` rows of the walk without decoding them, taking those
+    /// stepped over from `*rows` (an OFFSET, when the access has no filter: every visible
+    /// row is one the walk gives). A direct row is seen by its slot's visibility alone.
+    pub fn skip_rows(
+        &mut self,
+        access: &TableAccess,
+        context: &ExecContext<'_>,
+        rows: &mut u64,
+    ) -> Result<()> {
+        debug_assert!(access.filter.is_none());
+        let width = access.table.columns.len();
+        let nothing = access
+            .table
+            .storage
+            .schema()
+            .decoder(Some(&vec![false; width]));
+        let mut buffer = Vec::new();
+        let mut ids = Vec::new();
+        while *rows > 0 && !self.direct.is_empty() {
+            context.check_interrupt()?;
+            let width = SCAN_BATCH_SLOTS.min(self.direct.end - self.direct.start);
+            let range = if self.descending {
+                self.direct.end - width..self.direct.end
+            } else {
+                self.direct.start..self.direct.start + width
+            };
+            ids.clear();
+            let table = &access.table.storage;
+            context.txn.scan_batch_decoded(
+                table,
+                range.clone(),
+                &nothing,
+                &mut buffer,
+                |id, _| {
+                    ids.push(id);
+                    true
+                },
+            )?;
+            if self.descending {
+                ids.reverse();
+            }
+            // The batch is walked; what is not stepped over is given back below.
+            if self.descending {
+                self.direct.end = range.start;
+            } else {
+                self.direct.start = range.end;
+            }
+            for &id in &ids {
+                // A direct row id is below `TABLE_SLOTS_MAX`, far below `i64::MAX`.
+                let key = Value::Integer(id as i64);
+                while *rows > 0 {
+                    match self.overflow.last() {
+                        Some((_, next)) if self.before(&next[self.key_column], &key) => {
+                            self.overflow.pop();
+                            *rows -= 1;
+                        }
+                        _ => break,
+                    }
+                }
+                if *rows == 0 {
+                    // The walk resumes at this row.
+                    if self.descending {
+                        self.direct.end = id + 1;
+                    } else {
+                        self.direct.start = id;
+                    }
+                    return Ok(());
+                }
+                *rows -= 1;
+            }
+        }
+        while *rows > 0 && self.direct.is_empty() && self.overflow.pop().is_some() {
+            *rows -= 1;
+        }
+        self.finished = self.direct.is_empty() && self.overflow.is_empty();
+        Ok(())
+    }
+
     /// Takes the next batch of direct row ids off the window, in walk order's direction,
     /// and doubles the batch after it.
     fn next_batch(&mut self) -> Range<RowId> {

@@ -189,6 +189,28 @@ impl<'p> ScanOperator<'p> {
         Ok(probed)
     }
 
+    /// Steps a walk in key order (opened here) over up to `*rows` rows without decoding
+    /// them (`KeyOrderCursor::skip_rows`); only for an access without a filter.
+    pub(super) fn skip_key_order_rows(
+        &mut self,
+        order: &'p crate::plan::KeyOrder,
+        context: &ExecContext<'_>,
+        rows: &mut u64,
+    ) -> Result<()> {
+        if self.access.filter.is_some() || self.key_order.is_some() {
+            return Ok(());
+        }
+        let access = self.access;
+        let filter = self
+            .filter
+            .get_or_insert_with(|| ScanFilter::new(access, context));
+        let mut cursor = super::key_order::KeyOrderCursor::open(access, order, filter, context)?;
+        cursor.skip_rows(access, context, rows)?;
+        self.finished = cursor.is_finished();
+        self.key_order = Some(Box::new(cursor));
+        Ok(())
+    }
+
     /// The next rows of a walk in key order (`key_order.rs`), opened at the first batch.
     fn refill_key_order(
         &mut self,
