@@ -16,10 +16,9 @@ use ember_storage::index::{
 use ember_storage::{RangeProgress, RangeScratch, RowId, Value};
 
 use crate::error::Result;
-use crate::expr::{BinaryOp, Expr, Predicate};
+use crate::expr::{holds_as_is, BinaryOp, Expr, Predicate};
 use crate::plan::{IndexRange, TableAccess, CASED_LETTERS_MAX};
 
-use super::scan::holds_as_is;
 use super::{ExecContext, Row};
 
 #[path = "range_skip.rs"]

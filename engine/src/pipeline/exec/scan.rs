@@ -10,9 +10,10 @@ use ember_storage::{DataType, RowId, Value};
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::Result;
-use crate::expr::{coerce_to_column, Expr, Predicate};
+use crate::expr::{coerce_to_column, holds_as_is, Expr, Predicate};
 use crate::plan::{AccessPath, TableAccess};
 
+use super::key_order::KeyOrderCursor;
 use super::scan_filter::ScanFilter;
 use super::{ExecContext, Operator, Row};
 
@@ -30,7 +31,7 @@ pub struct ScanOperator<'p> {
     /// scan instead).
     range: Option<Option<Box<super::index_range::RangeCursor>>>,
     /// The walk of a `KeyOrder` access, once opened.
-    key_order: Option<Box<super::key_order::KeyOrderCursor>>,
+    key_order: Option<Box<KeyOrderCursor>>,
     /// Values a consumer will append to each row (see `Operator::reserve_extra_width`).
     extra_width: usize,
     /// Emptied row buffers handed back by the consumer (`Operator::recycle`), at most
@@ -189,25 +190,21 @@ impl<'p> ScanOperator<'p> {
         Ok(probed)
     }
 
-    /// Steps a walk in key order (opened here) over up to `*rows` rows without decoding
-    /// them (`KeyOrderCursor::skip_rows`); only for an access without a filter.
+    /// Steps the walk in key order over up to `*rows` rows undecoded, before it opens.
     pub(super) fn skip_key_order_rows(
         &mut self,
         order: &'p crate::plan::KeyOrder,
         context: &ExecContext<'_>,
         rows: &mut u64,
     ) -> Result<()> {
-        if self.access.filter.is_some() || self.key_order.is_some() {
-            return Ok(());
+        // Only without a filter: every visible row is then one the walk gives.
+        if self.access.filter.is_none() && self.key_order.is_none() {
+            let all = ScanFilter::All;
+            let mut cursor = KeyOrderCursor::open(self.access, order, &all, context)?;
+            cursor.skip_rows(self.access, context, rows)?;
+            self.finished = cursor.is_finished();
+            self.key_order = Some(Box::new(cursor));
         }
-        let access = self.access;
-        let filter = self
-            .filter
-            .get_or_insert_with(|| ScanFilter::new(access, context));
-        let mut cursor = super::key_order::KeyOrderCursor::open(access, order, filter, context)?;
-        cursor.skip_rows(access, context, rows)?;
-        self.finished = cursor.is_finished();
-        self.key_order = Some(Box::new(cursor));
         Ok(())
     }
 
@@ -224,7 +221,7 @@ impl<'p> ScanOperator<'p> {
             .get_or_insert_with(|| ScanFilter::new(access, context));
         let cursor = match &mut self.key_order {
             Some(cursor) => cursor,
-            empty => empty.insert(Box::new(super::key_order::KeyOrderCursor::open(
+            empty => empty.insert(Box::new(KeyOrderCursor::open(
                 access, order, filter, context,
             )?)),
         };
@@ -609,18 +606,6 @@ fn index_key(
         }
     }
     Ok(index.key_from_values(&key_values).map(|key| (key, exact)))
-}
-
-/// Whether a column of `data_type` stores `value` unchanged, so that a row found under the
-/// value's key holds a value equal to it under the key's collation: an integer in an
-/// INTEGER column, a text in a TEXT column (which stores nothing but text, `coerce.rs`).
-/// Equality under another collation than the key's is left to the residual filter
-/// (`optimize::key_residual` keeps such terms).
-pub(super) fn holds_as_is(value: &Value, data_type: DataType) -> bool {
-    matches!(
-        (value, data_type),
-        (Value::Integer(_), DataType::Integer) | (Value::Text(_), DataType::Text)
-    )
 }
 
 /// Whether part `position` of a key under `collations` (empty: all BINARY) is keyed by its

@@ -132,6 +132,18 @@ fn describe(value: &Value) -> String {
     }
 }
 
+/// Whether a column of `data_type` stores `value` unchanged, so that a row found under the
+/// value's key holds a value equal to it under the key's collation: an integer in an
+/// INTEGER column, a text in a TEXT column (which stores nothing but text, above).
+/// Equality under another collation than the key's is left to the residual filter
+/// (`optimize::key_residual` keeps such terms).
+pub fn holds_as_is(value: &Value, data_type: DataType) -> bool {
+    matches!(
+        (value, data_type),
+        (Value::Integer(_), DataType::Integer) | (Value::Text(_), DataType::Text)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

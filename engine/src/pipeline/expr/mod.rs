@@ -44,7 +44,7 @@ use crate::error::Result;
 
 pub use arithmetic::{Arithmetic, Computed};
 pub use cast::{apply_affinity, Affinity};
-pub use coerce::{coerce_to_column, fits_column};
+pub use coerce::{coerce_to_column, fits_column, holds_as_is};
 pub use collate::{Collation, ColumnMeta};
 pub use compile::{Compiled, Predicate};
 pub use datetime::DateFunction;
