@@ -437,16 +437,7 @@ pub fn visit_range_rows(
     buffer: &mut Vec<Value>,
     visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
-    walk_range_deciding(
-        access,
-        range,
-        access.filter.as_ref(),
-        true,
-        0,
-        context,
-        buffer,
-        visit,
-    )
+    visit_range_rows_after(access, range, 0, context, buffer, visit)
 }
 
 /// `visit_range_rows` after stepping over the first `skip` rows that pass the access

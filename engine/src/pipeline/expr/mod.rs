@@ -226,11 +226,12 @@ impl Expr {
                 ops::or(left, right)
             }
             // A literal's text is appended where it stands, not cloned first.
-            Expr::Binary(BinaryOp::Concat, left, right) if matches!(**right, Expr::Literal(_)) => {
-                let Expr::Literal(literal) = right.as_ref() else {
-                    unreachable!("matched a literal above");
-                };
-                ops::concat(left.eval(row, context)?, literal)?
+            Expr::Binary(BinaryOp::Concat, left, right) => {
+                let left = left.eval(row, context)?;
+                match right.as_ref() {
+                    Expr::Literal(literal) => ops::concat(left, literal)?,
+                    right => ops::concat(left, &right.eval(row, context)?)?,
+                }
             }
             Expr::Binary(op, left, right) => {
                 op.apply(left.eval(row, context)?, right.eval(row, context)?)?
