@@ -331,6 +331,12 @@ fn text_functions_read_in_place_answer_as_sqlite() {
         "SELECT CAST(coalesce(t, m) AS INTEGER) AS k, count(*) FROM w GROUP BY k ORDER BY \
          2 DESC, 1 LIMIT 6",
         "SELECT count(*) FROM w WHERE CAST(substr(t, -3, 2) AS REAL) > 4.5",
+        // CAST of numbers converted as numbers: reals truncated and saturated, integers
+        // widened, NULLs kept, arithmetic operands.
+        "SELECT total(CAST(m * 1e20 AS INTEGER)), sum(CAST(r * 7 AS INTEGER)), \
+         total(CAST(id AS REAL)), count(CAST(r AS INTEGER)), max(CAST(-r AS INTEGER)), \
+         min(CAST(m AS REAL)), typeof(max(CAST(r AS INTEGER))) FROM w",
+        "SELECT CAST(r AS INTEGER) AS k, count(*) FROM w GROUP BY k ORDER BY 2 DESC, 1 LIMIT 5",
         // substr() slices compared, counted, matched, concatenated, grouped.
         "SELECT count(*) FROM w WHERE substr(t, 2) = substr(g, 2)",
         "SELECT typeof(substr(m, 1, 1)) AS k, count(*) FROM w GROUP BY k",

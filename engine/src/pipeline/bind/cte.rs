@@ -111,7 +111,8 @@ impl Binder<'_> {
             if !matches!(self.with_frames[frame].ctes[index].state, CteState::Unbound) {
                 continue;
             }
-            if let Ok((query, false)) = self.bind_cte_body(frame, index, false) {
+            if let Ok((mut query, false)) = self.bind_cte_body(frame, index, false) {
+                crate::optimize::prune_columns(&mut query.node);
                 let def = &mut self.with_frames[frame].ctes[index];
                 let id = self.next_subquery_id;
                 self.next_subquery_id += 1;
@@ -178,6 +179,9 @@ impl Binder<'_> {
                     def.state = CteState::Correlated;
                     (query.node, query.columns)
                 } else {
+                    // Materialized on its own: pruned here, as a subquery is.
+                    let mut query = query;
+                    crate::optimize::prune_columns(&mut query.node);
                     let id = self.next_subquery_id;
                     self.next_subquery_id += 1;
                     let columns = query.columns.clone();

@@ -95,7 +95,10 @@ impl Binder<'_> {
         self.aggregates = saved_aggregates;
         let correlated = self.correlated.pop().unwrap_or(false);
         self.outer_scopes.pop();
-        let bound = bound?;
+        let mut bound = bound?;
+        // Its scans decode only the columns its operators read, as the statement's own do
+        // (`Prepared::bind` prunes only the statement's tree).
+        crate::optimize::prune_columns(&mut bound.node);
         let width = bound.columns.len();
         if width != 1 && !matches!(kind, SubqueryKind::Exists { .. }) {
             return Err(crate::err!(

@@ -29,6 +29,14 @@ pub(super) fn cast_number(
     if !matches!(affinity, Affinity::Integer | Affinity::Real) {
         return None;
     }
+    // A number (or NULL) converts as a number: no value is built.
+    if let Some(number) = operand.number(row) {
+        return Some(number.map(|number| match (affinity, number) {
+            (Affinity::Integer, Numeric::Real(r)) => Numeric::Integer(real_to_integer(r)),
+            (Affinity::Real, Numeric::Integer(i)) => Numeric::Real(i as f64),
+            (_, number) => number,
+        }));
+    }
     if let Some(text) = operand.text_in_place(row) {
         // Text where it lies (a column, substr() of one): parsed in place.
         return Some(Some(if affinity == Affinity::Integer {

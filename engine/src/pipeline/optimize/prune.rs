@@ -262,3 +262,7 @@ fn mark_access(access: &mut TableAccess, mut needed: Needed) {
     }
     access.read = ColumnsRead::some(&access.table, columns_read);
 }
+
+#[cfg(test)]
+#[path = "prune_tests.rs"]
+mod tests;
