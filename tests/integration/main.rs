@@ -36,6 +36,7 @@ mod insert_select_vs_sqlite;
 mod isolation;
 mod join_answers;
 mod json;
+mod key_in_set;
 mod key_left_out;
 mod key_lookup_projection;
 mod key_only_walks;

@@ -145,6 +145,7 @@ pub(super) fn run(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>
         AccessPath::IndexLookup { .. }
             | AccessPath::IndexIn { .. }
             | AccessPath::IndexInSet { .. }
+            | AccessPath::KeyInSet(_)
             | AccessPath::IndexRange(_)
     ) && index_rows(
         shape.access,

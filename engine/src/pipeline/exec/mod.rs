@@ -19,6 +19,7 @@ mod distinct_walk;
 mod dml;
 mod drop_column;
 mod foreign_key;
+mod in_set;
 mod index_join;
 mod index_probe;
 mod index_range;

@@ -48,6 +48,7 @@ pub(super) fn rows(node: &Node, context: &ExecContext<'_>, sink: RowSink<'_>) ->
                 AccessPath::IndexLookup { .. }
                     | AccessPath::IndexIn { .. }
                     | AccessPath::IndexInSet { .. }
+                    | AccessPath::KeyInSet(_)
             ) && index_rows(access, context, &mut *sink)?
             {
                 return Ok(());

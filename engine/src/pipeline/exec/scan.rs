@@ -19,6 +19,9 @@ use super::{ExecContext, Operator, Row};
 
 /// Rows fetched from storage per batch (bounds the memory a scan holds at once).
 pub(crate) const SCAN_BATCH_ROWS: usize = 256;
+/// A full scan's first batch; each later one doubles up to `SCAN_BATCH_ROWS`, so a
+/// consumer that stops early (a LIMIT) has few rows decoded past what it took.
+const FIRST_SCAN_BATCH_ROWS: usize = 16;
 /// Slots examined per batch, so a sparse table does not pin an epoch for long.
 pub(super) const SCAN_BATCH_SLOTS: u64 = 4096;
 
@@ -40,6 +43,8 @@ pub struct ScanOperator<'p> {
     /// The scan's filter, made at its first batch (compiled, staged, raw checks found) and
     /// kept for the others.
     filter: Option<ScanFilter<'p>>,
+    /// Rows the next full-scan batch decodes (`FIRST_SCAN_BATCH_ROWS`, doubling).
+    batch_rows: usize,
 }
 
 impl<'p> ScanOperator<'p> {
@@ -54,6 +59,7 @@ impl<'p> ScanOperator<'p> {
             extra_width: 0,
             spare: Vec::new(),
             filter: None,
+            batch_rows: FIRST_SCAN_BATCH_ROWS,
         }
     }
 
@@ -82,7 +88,8 @@ impl<'p> ScanOperator<'p> {
             }
             AccessPath::IndexLookup { .. }
             | AccessPath::IndexIn { .. }
-            | AccessPath::IndexInSet { .. } => {
+            | AccessPath::IndexInSet { .. }
+            | AccessPath::KeyInSet(_) => {
                 self.take_connection_spare(context);
                 let pending = &mut self.pending;
                 let spare = &mut self.spare;
@@ -248,6 +255,8 @@ impl<'p> ScanOperator<'p> {
             .get_or_insert_with(|| ScanFilter::new(access, context));
         let window = super::key_range::direct_window(self.access, context)?;
         let mut buffer = Vec::new();
+        let batch_rows = self.batch_rows;
+        self.batch_rows = (batch_rows * 2).min(SCAN_BATCH_ROWS);
         while self.pending.is_empty() {
             context.check_interrupt()?;
             let Some(range) =
@@ -273,7 +282,7 @@ impl<'p> ScanOperator<'p> {
                         .pop()
                         .unwrap_or_else(|| Vec::with_capacity(row_capacity));
                     pending.push_back(std::mem::replace(values, next));
-                    pending.len() < SCAN_BATCH_ROWS
+                    pending.len() < batch_rows
                 },
             )?;
             if let Some(error) = failure {
@@ -628,23 +637,6 @@ fn constant_in_place<'e>(expr: &'e Expr, context: &'e ExecContext<'_>) -> Option
     }
 }
 
-/// A probe of the index costs about this many rows of a scan: a set with more members than
-/// the table's rows over this scans instead.
-const PROBE_COST_ROWS: u64 = 8;
-
-/// The integer members of an `IndexInSet`'s subquery set; `None` when probing each would
-/// cost more than a scan (the caller scans, the filter testing the set).
-fn set_members(
-    access: &TableAccess,
-    subquery: &crate::expr::SubqueryExpr,
-    context: &ExecContext<'_>,
-) -> Result<Option<Vec<i64>>> {
-    let members = subquery.integer_members(&context.eval)?;
-    let rows = access.table.storage.slots_in_use();
-    let probes = (members.len() as u64).saturating_mul(PROBE_COST_ROWS);
-    Ok((probes <= rows).then_some(members))
-}
-
 /// A decoder of `table`'s rows for the columns `read` marks (every one when `None`) and
 /// `index_columns`.
 pub(super) fn with_index_columns(
@@ -682,10 +674,13 @@ pub(super) fn for_each_index_row(
         }
         AccessPath::IndexIn { index, keys } => (index, keys.as_slice(), Vec::new()),
         AccessPath::IndexInSet { index, subquery } => {
-            let Some(members) = set_members(access, subquery, context)? else {
+            let Some(members) = super::in_set::set_members(access, subquery, context)? else {
                 return Ok(false);
             };
             (index, &[], members)
+        }
+        AccessPath::KeyInSet(subquery) => {
+            return super::in_set::for_each_key_row(access, subquery, context, buffer, visit)
         }
         AccessPath::FullScan
         | AccessPath::KeyLookup(_)

@@ -80,7 +80,8 @@ fn visit_targets_into(
         }
         AccessPath::IndexLookup { .. }
         | AccessPath::IndexIn { .. }
-        | AccessPath::IndexInSet { .. } => {
+        | AccessPath::IndexInSet { .. }
+        | AccessPath::KeyInSet(_) => {
             let found = for_each_index_row(access, context, buffer, |row_id, values| {
                 counted(row_id, values)?;
                 Ok(true)

@@ -50,6 +50,7 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
                 .or_else(|| index_lookup(&table, &terms, false))
                 .or_else(|| key_lookup(&table, &terms, true))
                 .or_else(|| index_lookup(&table, &terms, true))
+                .or_else(|| key_in_set(&table, &terms))
                 .or_else(|| index_in_set(&table, &terms))
                 .or_else(|| index_range::key_range(&table, &terms, true))
                 .or_else(|| index_range::index_range(&table, &terms))
@@ -223,37 +224,58 @@ fn index_lookup(table: &TableDef, terms: &[Expr], with_in: bool) -> Option<Acces
     })
 }
 
+/// A one-column INTEGER primary key that some conjunct `key IN (SELECT ..)` (uncorrelated,
+/// not negated, the column itself compared) tests: its rows are reached by looking up the
+/// set's members (`exec/in_set.rs`), the whole filter rechecked on each.
+fn key_in_set(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
+    let [key] = table.primary_key.as_slice() else {
+        return None;
+    };
+    if table.columns[*key].data_type != ember_storage::DataType::Integer {
+        return None;
+    }
+    terms.iter().find_map(|term| {
+        let (subquery, column) = uncorrelated_in_subquery(term)?;
+        (column == *key).then(|| AccessPath::KeyInSet(Box::new(subquery.clone())))
+    })
+}
+
+/// `col IN (SELECT ..)`, uncorrelated and not negated, with the column itself compared:
+/// the subquery and the column.
+fn uncorrelated_in_subquery(term: &Expr) -> Option<(&crate::expr::SubqueryExpr, usize)> {
+    let Expr::Subquery(subquery) = term else {
+        return None;
+    };
+    let crate::expr::SubqueryKind::In {
+        expr,
+        negated: false,
+        ..
+    } = &subquery.kind
+    else {
+        return None;
+    };
+    let Expr::Column { index: column, .. } = expr.as_ref() else {
+        return None;
+    };
+    (!subquery.correlated).then_some((subquery, *column))
+}
+
 /// A one-column secondary index on an INTEGER column that some conjunct `col IN (SELECT
 /// ..)` (uncorrelated, not negated, the column itself compared) tests: its rows are reached
 /// by probing the set's members (`exec/scan.rs`), the whole filter rechecked on each.
 fn index_in_set(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
     terms.iter().find_map(|term| {
-        let Expr::Subquery(subquery) = term else {
-            return None;
-        };
-        let crate::expr::SubqueryKind::In {
-            expr,
-            negated: false,
-            ..
-        } = &subquery.kind
-        else {
-            return None;
-        };
-        let Expr::Column { index: column, .. } = expr.as_ref() else {
-            return None;
-        };
-        if subquery.correlated
-            || table.columns.get(*column)?.data_type != ember_storage::DataType::Integer
-        {
+        let (subquery, column) = uncorrelated_in_subquery(term)?;
+        if table.columns.get(column)?.data_type != ember_storage::DataType::Integer {
             return None;
         }
         let index = table
             .indexes
             .iter()
-            .find(|index| index.columns[..] == [*column])?;
+            .find(|index| index.columns[..] == [column])?;
         Some(AccessPath::IndexInSet {
             index: index.clone(),
-            subquery: subquery.clone(),
+            subquery: Box::new(subquery.clone()),
         })
     })
 }

@@ -166,6 +166,7 @@ fn path_rows(table: &TableDef, path: &AccessPath) -> Option<u64> {
         }
         AccessPath::FullScan
         | AccessPath::IndexInSet { .. }
+        | AccessPath::KeyInSet(_)
         | AccessPath::OrUnion(_)
         | AccessPath::KeyOrder(_) => return None,
     })

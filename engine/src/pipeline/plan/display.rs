@@ -166,6 +166,7 @@ pub(super) fn describe_path(out: &mut String, access: &TableAccess) -> fmt::Resu
             write!(out, "KeyOrder {} ", table.name)?;
             order.describe(table, out)?
         }
+        AccessPath::KeyInSet(subquery) => write!(out, "KeyInSet {} {}", table.name, subquery)?,
         AccessPath::IndexInSet { index, subquery } => write!(
             out,
             "IndexInSet {} using {} {}",

@@ -247,6 +247,10 @@ pub enum AccessPath {
         index: IndexDef,
         subquery: Box<crate::expr::SubqueryExpr>,
     },
+    /// The rows whose one-column INTEGER primary key is a member of an uncorrelated
+    /// `key IN (SELECT ..)` (the subquery's integers, computed when the query runs, probed
+    /// in ascending order; a set too large for probing to pay scans instead).
+    KeyInSet(Box<crate::expr::SubqueryExpr>),
     /// The rows in a range of an ordered secondary index, in index order (index_range.rs).
     IndexRange(Box<IndexRange>),
     /// A clustered table's rows in a range of its INTEGER key, in slot order (index_range.rs).
