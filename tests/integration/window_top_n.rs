@@ -225,3 +225,62 @@ fn explain_shows_the_bound() {
         ]
     );
 }
+
+/// A LIMIT straight over a Window (through its projection) bounds it by row_number: the
+/// rows taken are exactly those the full query gives at those positions (ties in input
+/// order), and SQLite's where the window order is total; EXPLAIN shows the bound only when
+/// every call of the pass depends on the rows before its own.
+#[test]
+fn limit_over_a_window_keeps_the_first_rows() {
+    let (ember, sqlite) = generated(32);
+    let mut cut = 0;
+    for spec in SPECS {
+        for function in FUNCTIONS {
+            for (extra, row_number_cuts, _) in EXTRAS {
+                let extra = extra.replace("$S", spec);
+                let inner = format!(
+                    "SELECT id, g, h, x, y, s, {function} OVER ({spec}) AS r{extra} FROM w"
+                );
+                let every_row = ember_rows(&ember, &inner);
+                for (limit, offset) in [(1, 0), (5, 0), (7, 3), (40, 590), (0, 0), (-1, 2)] {
+                    let sql = format!("{inner} LIMIT {limit} OFFSET {offset}");
+                    let plan = ember_rows(&ember, &format!("EXPLAIN {sql}"))
+                        .concat()
+                        .concat();
+                    let bounded = *row_number_cuts && limit >= 0;
+                    assert_eq!(
+                        plan.contains(" per partition by "),
+                        bounded,
+                        "{sql}\n{plan}"
+                    );
+                    cut += usize::from(bounded);
+                    let taken: Vec<_> = every_row
+                        .iter()
+                        .skip(offset)
+                        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                        .cloned()
+                        .collect();
+                    assert_eq!(ember_rows(&ember, &sql), taken, "{sql}");
+                }
+            }
+        }
+    }
+    assert!(cut > 300, "{cut} queries cut");
+    for sql in [
+        "SELECT id, row_number() OVER (ORDER BY y, id) FROM w LIMIT 10",
+        "SELECT id, rank() OVER (ORDER BY x DESC, id) AS r, sum(x) OVER (ORDER BY x DESC, id \
+         ROWS UNBOUNDED PRECEDING) FROM w LIMIT 12 OFFSET 20",
+        "SELECT id, x, row_number() OVER (PARTITION BY g ORDER BY x, id) FROM w \
+         WHERE h > 0 LIMIT 25",
+        "SELECT id * 2, dense_rank() OVER (ORDER BY s, id) FROM w LIMIT 3 OFFSET 597",
+    ] {
+        let plan = ember_rows(&ember, &format!("EXPLAIN {sql}"))
+            .concat()
+            .concat();
+        assert!(
+            plan.contains(" per partition by row_number"),
+            "{sql}\n{plan}"
+        );
+        assert_eq!(ember_rows(&ember, sql), sqlite_rows(&sqlite, sql), "{sql}");
+    }
+}

@@ -100,6 +100,7 @@ impl Binder<'_> {
             let offset = offset.map(|e| self.bind_expr(e, &empty)).transpose()?;
             crate::optimize::bound_sort(&mut node, limit.as_ref(), offset.as_ref());
             crate::optimize::hint_index_walk(&mut node, limit.as_ref(), offset.as_ref());
+            crate::optimize::bound_window_by_limit(&mut node, limit.as_ref(), offset.as_ref());
             node = Node::Limit {
                 input: Box::new(node),
                 limit,

@@ -31,6 +31,7 @@ pub use index_range::{key_range_rows, range_decides};
 pub use join_access::{join_access, table_rows, JoinChoice};
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use top_k::bound_sort;
+pub use window_top_n::bound_window_by_limit;
 
 /// Chooses how to reach the rows of `table` that pass `filter` (and, for a table with
 /// `expire_at` or `ttl`, are not expired: that test joins the filter, so every access path

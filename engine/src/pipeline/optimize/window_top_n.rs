@@ -6,12 +6,13 @@
 //! window values are those of the whole partition, because the kept rows are a prefix of
 //! their partition's window order and every call of the pass depends only on the rows
 //! before it (and, for a rank bound, on its peers, which are kept with it). The filter
-//! stays, so the answer is the filter's either way.
+//! stays, so the answer is the filter's either way. A `LIMIT` straight over the Window
+//! bounds it the same way, by row_number (`bound_window_by_limit`).
 
 use ember_storage::Value;
 
 use crate::expr::{BinaryOp, Expr};
-use crate::plan::{FrameBound, FrameUnits, Node, Window, WindowFunction, WindowTopN};
+use crate::plan::{FrameBound, FrameUnits, Node, Window, WindowFunction, WindowPass, WindowTopN};
 
 /// Marks the Window under `input` (through bare-column projections) with the tightest
 /// ranking bound among `predicate`'s conjuncts, when the Window's calls allow it.
@@ -115,8 +116,54 @@ fn allowed_bound(window: &Window, slot: usize) -> Option<WindowFunction> {
     ) {
         return None;
     }
-    let peers_kept = function != WindowFunction::RowNumber;
-    let prefix_only = pass.calls.iter().all(|call| match call.function {
+    prefix_only(pass, function != WindowFunction::RowNumber).then_some(function)
+}
+
+/// Under `LIMIT k [OFFSET m]` (integer literals) straight over a Window (through a
+/// projection), the rows taken are the first `k + m` the Window gives, which come in its
+/// one pass's order: marks the Window to keep only the first `k + m` rows of each
+/// partition by row_number (ties in input order, as the full sort keeps them), when every
+/// call of the pass depends only on the rows before its own.
+pub fn bound_window_by_limit(node: &mut Node, limit: Option<&Expr>, offset: Option<&Expr>) {
+    let Some(Expr::Literal(Value::Integer(limit))) = limit else {
+        return;
+    };
+    let offset = match offset {
+        None => 0,
+        Some(Expr::Literal(Value::Integer(offset))) => *offset,
+        Some(_) => return,
+    };
+    // A negative LIMIT takes every row; a negative OFFSET skips none.
+    let (Ok(limit), offset) = (u64::try_from(*limit), u64::try_from(offset).unwrap_or(0)) else {
+        return;
+    };
+    let window = match node {
+        Node::Project { input, .. } => match input.as_mut() {
+            Node::Window(window) => window,
+            _ => return,
+        },
+        Node::Window(window) => window,
+        _ => return,
+    };
+    let ([pass], None) = (window.passes.as_slice(), window.top_n) else {
+        return;
+    };
+    let Some(first) = pass.calls.first() else {
+        return;
+    };
+    if prefix_only(pass, false) {
+        window.top_n = Some(WindowTopN {
+            slot: first.slot,
+            function: WindowFunction::RowNumber,
+            limit: limit.saturating_add(offset),
+        });
+    }
+}
+
+/// Whether every call of `pass` depends only on the rows before its own in window order
+/// (and on its peers, when `peers_kept`: a rank bound keeps the ties of the last row).
+fn prefix_only(pass: &WindowPass, peers_kept: bool) -> bool {
+    pass.calls.iter().all(|call| match call.function {
         WindowFunction::RowNumber | WindowFunction::Rank | WindowFunction::DenseRank => true,
         WindowFunction::Aggregate(_)
         | WindowFunction::FirstValue
@@ -131,6 +178,5 @@ fn allowed_bound(window: &Window, slot: usize) -> Option<WindowFunction> {
         | WindowFunction::Ntile
         | WindowFunction::Lag
         | WindowFunction::Lead => false,
-    });
-    prefix_only.then_some(function)
+    })
 }
