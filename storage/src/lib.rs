@@ -35,6 +35,7 @@ pub mod wal;
 pub use error::{StorageError, StorageErrorKind, StorageResult};
 pub use mvcc::{
     IdleTransaction, RangeProgress, RangeScratch, RowId, Snapshot, Table, TableSchema, Transaction,
+    WritePin,
 };
 pub use store::{AsOfRead, Store};
 pub use value::{DataType, Value};

@@ -80,6 +80,7 @@ mod tokio_use;
 mod ttl;
 mod ttl_duration;
 mod unique_collate;
+mod update_batches;
 mod update_clauses;
 mod update_snapshots;
 mod update_statements;
