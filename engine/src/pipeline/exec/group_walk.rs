@@ -27,6 +27,9 @@ use super::aggregate_feed::Feeder;
 use super::index_range::RangeCursor;
 use super::{ExecContext, Operator, Row};
 
+/// Decode buffers kept for later rows at most (a batch's worth).
+const RECYCLED_ROWS_MAX: usize = 1024;
+
 /// Groups of an `Aggregate` read in index order (see the file comment).
 pub struct GroupWalkOperator<'p> {
     walk: GroupWalk<'p>,
@@ -141,6 +144,7 @@ impl<'p> Walking<'p> {
         &mut self,
         walk: &GroupWalk<'p>,
         input_width: usize,
+        walk_aggregates: usize,
         context: &ExecContext<'_>,
     ) -> Result<Option<Row>> {
         loop {
@@ -153,12 +157,13 @@ impl<'p> Walking<'p> {
                         None => Ok(None),
                     };
                 }
+                // A new buffer has room for the aggregates a group's row gets.
                 self.cursor.refill(
                     walk.access,
                     context,
                     &mut self.pending,
                     &mut self.spare,
-                    self.width,
+                    self.width + walk_aggregates,
                 )?;
                 continue;
             };
@@ -201,9 +206,22 @@ impl Operator for GroupWalkOperator<'_> {
                     };
                 }
                 WalkState::Walking(walking) => {
-                    return walking.next_group(&self.walk, self.input_width, context);
+                    let aggregates = self.aggregates.len();
+                    return walking.next_group(&self.walk, self.input_width, aggregates, context);
                 }
                 WalkState::Hashed(rows) => return Ok(rows.next()),
+            }
+        }
+    }
+
+    fn recycle(&mut self, row: Row) {
+        // A group's row the consumer is done with decodes a later row (its text buffers
+        // too), up to a batch's worth of them.
+        if let WalkState::Walking(walking) = &mut self.state {
+            if walking.spare.len() < RECYCLED_ROWS_MAX {
+                let mut row = row;
+                row.truncate(walking.width);
+                walking.spare.push(row);
             }
         }
     }
