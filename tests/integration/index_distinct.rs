@@ -184,7 +184,8 @@ fn distincts_the_walk_cannot_decide_keep_hashing() {
         // A bare column (a scan's last row is not a walk's), several aggregates, GROUP BY.
         "SELECT count(DISTINCT a), id FROM t",
         "SELECT count(DISTINCT a), count(*) FROM t",
-        "SELECT count(DISTINCT s) FROM t GROUP BY b",
+        // (GROUP BY b alone is folded along t_bs, `index_group.rs`: a GROUP BY walk.)
+        "SELECT count(DISTINCT s) FROM t GROUP BY b % 5",
         // A collation the index is not ordered by.
         "SELECT count(DISTINCT s COLLATE NOCASE) FROM t",
     ];

@@ -29,6 +29,7 @@ mod expressions;
 mod gc;
 mod in_lookups;
 mod index_distinct;
+mod index_group;
 mod index_offset;
 mod index_range_count;
 mod indexes;

@@ -22,6 +22,7 @@ use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AccessPath, AggregateCall, Node, TableAccess};
 
 use super::accumulator::Accumulator;
+use super::aggregate_feed::Feeder;
 use super::key_groups::{key_hash, same_key, KeyGroups};
 use super::text_groups::{text_hash, TextGroups};
 use super::{scan, ExecContext, Operator, Row};
@@ -39,52 +40,6 @@ pub(super) struct Group {
     last_row: Row,
     pub(super) last_row_id: RowId,
     pub(super) accumulators: Vec<Accumulator>,
-}
-
-/// Where an aggregate call's arguments come from, resolved once per statement.
-enum Args<'p> {
-    /// COUNT(*): none.
-    None,
-    /// One plain column of the input row (borrowed, never copied).
-    Column(usize),
-    /// One computed value: the grouper's `computed_args[i]` (compiled when arithmetic).
-    Expr(usize),
-    /// One computed value that may be text it makes (a compiled scalar: `||`, a text
-    /// view), read borrowed: `computed_args[i].eval_borrowed`.
-    Borrowed(usize),
-    /// Several values (group_concat with a separator).
-    Exprs(&'p [Expr]),
-}
-
-impl<'p> Args<'p> {
-    /// The arguments of `call`, a computed one appended to `computed` (its constants read
-    /// in `context`).
-    fn of(
-        call: &'p AggregateCall,
-        context: &EvalContext<'_>,
-        computed: &mut Vec<Computed<'p>>,
-    ) -> Args<'p> {
-        match call.args.as_slice() {
-            [] => Args::None,
-            [Expr::Column { index, .. }] => Args::Column(*index),
-            [expr] => {
-                let compiled = Computed::new(expr, context);
-                let borrows = compiled.reads_borrowed();
-                computed.push(compiled);
-                if borrows {
-                    Args::Borrowed(computed.len() - 1)
-                } else {
-                    Args::Expr(computed.len() - 1)
-                }
-            }
-            exprs => Args::Exprs(exprs),
-        }
-    }
-
-    /// Whether `call` takes no argument or one plain column (`Args::None` or `Column`).
-    fn are_plain(call: &AggregateCall) -> bool {
-        matches!(call.args.as_slice(), [] | [Expr::Column { .. }])
-    }
 }
 
 /// A GROUP BY term: a plain column (read in place) or a computed value.
@@ -137,12 +92,8 @@ pub struct AggregateOperator<'p> {
 pub(super) struct Grouper<'p> {
     pub(super) group_by: &'p [Expr],
     pub(super) aggregates: &'p [AggregateCall],
-    /// Each aggregate's argument source, in `aggregates` order.
-    args: Vec<Args<'p>>,
-    /// The single computed arguments (`Args::Expr`, `Args::Borrowed`).
-    computed_args: Vec<Computed<'p>>,
-    /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
-    any_filter: bool,
+    /// Feeds a row to a group's accumulators.
+    feeder: Feeder<'p>,
     /// No GROUP BY, no FILTER, and every argument COUNT(*) or one plain column: a row only
     /// feeds the one group's accumulators (`add_plain`).
     plain: bool,
@@ -166,7 +117,6 @@ pub(super) struct Grouper<'p> {
     /// Reused per row: the computed group terms' values (a row of an existing group
     /// allocates nothing for a key of plain columns).
     key_values: Vec<Value>,
-    arg_values: Vec<Value>,
     /// The memory the groups hold (charged to the account when there is a budget).
     memory: super::MemoryCharge,
 }
@@ -180,22 +130,12 @@ impl<'p> Grouper<'p> {
         input_width: usize,
         context: &ExecContext<'_>,
     ) -> Grouper<'p> {
-        let mut computed_args = Vec::new();
-        let args = aggregates
-            .iter()
-            .map(|call| Args::of(call, &context.eval, &mut computed_args))
-            .collect();
         Grouper {
             memory: context.memory_charge("GROUP BY groups"),
             group_by,
             aggregates,
-            args,
-            computed_args,
-            any_filter: aggregates.iter().any(|call| call.filter.is_some()),
-            plain: group_by.is_empty()
-                && aggregates
-                    .iter()
-                    .all(|call| call.filter.is_none() && Args::are_plain(call)),
+            feeder: Feeder::new(aggregates, context),
+            plain: group_by.is_empty() && Feeder::all_plain(aggregates),
             input_width,
             groups: Vec::new(),
             terms: group_by
@@ -218,7 +158,6 @@ impl<'p> Grouper<'p> {
             texts: TextGroups::default(),
             direct: Vec::new(),
             key_values: Vec::with_capacity(group_by.len()),
-            arg_values: Vec::new(),
         }
     }
 
@@ -227,16 +166,7 @@ impl<'p> Grouper<'p> {
             key_values,
             last_row: Vec::new(),
             last_row_id: 0,
-            accumulators: self
-                .aggregates
-                .iter()
-                .map(|call| {
-                    Accumulator::new(call.function, call.distinct)
-                        .with_seen_max(rows_max)
-                        .with_collation(call.collation)
-                        .with_user(call.user.as_ref())
-                })
-                .collect(),
+            accumulators: self.feeder.accumulators(rows_max),
         }
     }
 
@@ -250,19 +180,7 @@ impl<'p> Grouper<'p> {
         let Some(group) = self.groups.first_mut() else {
             return Ok(false);
         };
-        for (args, accumulator) in self.args.iter().zip(&mut group.accumulators) {
-            match args {
-                Args::None => accumulator.add_row(),
-                Args::Column(index) => accumulator.add_value(&row[*index])?,
-                Args::Expr(_) | Args::Borrowed(_) | Args::Exprs(_) => {
-                    debug_assert!(false, "a plain aggregate reads columns only");
-                    return Err(crate::err!(
-                        Internal,
-                        "a plain aggregate was given an argument expression"
-                    ));
-                }
-            }
-        }
+        self.feeder.feed_plain(&mut group.accumulators, row)?;
         Ok(true)
     }
 
@@ -279,7 +197,7 @@ impl<'p> Grouper<'p> {
         &mut self,
         row: &[Value],
         context: &ExecContext<'_>,
-        mut note: impl FnMut(usize, &Value),
+        note: impl FnMut(usize, &Value),
     ) -> Result<usize> {
         let position = match self.terms.as_mut_slice() {
             // No GROUP BY: one group, made at the first row (no key to hash per row).
@@ -293,40 +211,8 @@ impl<'p> Grouper<'p> {
             _ => self.find_row_key(row, context)?,
         };
         let group = &mut self.groups[position];
-        for (at, (args, accumulator)) in self.args.iter().zip(&mut group.accumulators).enumerate() {
-            if self.any_filter {
-                if let Some(filter) = &self.aggregates[at].filter {
-                    if !filter.matches(row, &context.eval)? {
-                        continue;
-                    }
-                }
-            }
-            match args {
-                Args::None => accumulator.add_row(),
-                Args::Column(index) => {
-                    note(at, &row[*index]);
-                    accumulator.add_value(&row[*index])?
-                }
-                Args::Expr(slot) => {
-                    let value = self.computed_args[*slot].eval(row, &context.eval)?;
-                    note(at, &value);
-                    accumulator.add_value(&value)?
-                }
-                Args::Borrowed(slot) => {
-                    // Text it makes is written into a buffer kept between rows.
-                    let value = self.computed_args[*slot].eval_borrowed(row, &context.eval)?;
-                    note(at, &value);
-                    accumulator.add_value(&value)?
-                }
-                Args::Exprs(exprs) => {
-                    self.arg_values.clear();
-                    for expr in exprs.iter() {
-                        self.arg_values.push(expr.eval(row, &context.eval)?);
-                    }
-                    accumulator.add(&self.arg_values)?;
-                }
-            }
-        }
+        self.feeder
+            .feed(&mut group.accumulators, row, context, note)?;
         Ok(position)
     }
 
@@ -557,32 +443,68 @@ impl<'p> Grouper<'p> {
             let group = self.new_group(Vec::new(), context.rows_max);
             self.groups.push(group);
         }
+        let order = key_order(&self.groups);
         let mut groups = self.groups;
-        groups.sort_by(|a, b| {
-            a.key_values
-                .iter()
-                .zip(&b.key_values)
-                .map(|(x, y)| compare_for_sort(x, y))
-                .find(|ordering| ordering.is_ne())
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
         let input_width = self.input_width;
-        groups
-            .into_iter()
-            .map(|group| {
-                let mut row = group.last_row;
-                if row.is_empty() {
-                    // A group always has a last row (or none had any input: all NULL).
-                    row.resize(input_width, Value::Null);
-                }
-                debug_assert_eq!(row.len(), input_width);
-                for accumulator in &group.accumulators {
-                    row.push(accumulator.finish()?);
-                }
-                Ok(row)
-            })
-            .collect()
+        let mut rows = Vec::with_capacity(order.len());
+        for at in order {
+            let group = &mut groups[at];
+            let mut row = std::mem::take(&mut group.last_row);
+            if row.is_empty() {
+                // A group always has a last row (or none had any input: all NULL).
+                row.resize(input_width, Value::Null);
+            }
+            debug_assert_eq!(row.len(), input_width);
+            row.reserve_exact(group.accumulators.len());
+            for accumulator in &group.accumulators {
+                row.push(accumulator.finish()?);
+            }
+            rows.push(row);
+        }
+        Ok(rows)
     }
+}
+
+/// The positions of `groups` in group key order (groups of equal keys, which only keys
+/// that differ yet sort alike make, keep their order). A single INTEGER or TEXT key, the
+/// common case of many groups, is sorted as plain (key, position) pairs; others by their
+/// positions, each comparison reading both groups' keys.
+fn key_order(groups: &[Group]) -> Vec<usize> {
+    let single_integers: Option<Vec<(i64, usize)>> = groups
+        .iter()
+        .enumerate()
+        .map(|(at, group)| match group.key_values.as_slice() {
+            [Value::Integer(key)] => Some((*key, at)),
+            _ => None,
+        })
+        .collect();
+    if let Some(mut keys) = single_integers {
+        keys.sort_unstable();
+        return keys.into_iter().map(|(_, at)| at).collect();
+    }
+    let single_texts: Option<Vec<(&[u8], usize)>> = groups
+        .iter()
+        .enumerate()
+        .map(|(at, group)| match group.key_values.as_slice() {
+            [Value::Text(key)] => Some((key.as_bytes(), at)),
+            _ => None,
+        })
+        .collect();
+    if let Some(mut keys) = single_texts {
+        keys.sort_unstable();
+        return keys.into_iter().map(|(_, at)| at).collect();
+    }
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| {
+        groups[a]
+            .key_values
+            .iter()
+            .zip(&groups[b].key_values)
+            .map(|(x, y)| compare_for_sort(x, y))
+            .find(|ordering| ordering.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    order
 }
 
 /// The `direct` slot of a single group key: the key's integer form (as `KeyValue` makes it,
@@ -661,7 +583,10 @@ impl<'p> AggregateOperator<'p> {
                 // writes nothing, so it is the row the scan saw).
                 let table = &access.table.storage;
                 let columns = access.read.columns();
+                let row_width = self.input_width + self.aggregates.len();
                 for group in &mut grouper.groups {
+                    // Room for the aggregates `finish` appends (no second allocation).
+                    group.last_row.reserve_exact(row_width);
                     let found = context.txn.read_row_columns(
                         table,
                         group.last_row_id,

@@ -4,6 +4,7 @@
 
 mod accumulator;
 mod aggregate;
+mod aggregate_feed;
 mod alter;
 mod as_of;
 mod bounds;
@@ -19,6 +20,7 @@ mod distinct_walk;
 mod dml;
 mod drop_column;
 mod foreign_key;
+mod group_walk;
 mod in_set;
 mod index_join;
 mod index_probe;
@@ -246,12 +248,21 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             group_by,
             aggregates,
             input_width,
-        } => Box::new(aggregate::AggregateOperator::new(
-            input,
-            group_by,
-            aggregates,
-            *input_width,
-        )),
+        } => match crate::plan::group_walk(input, group_by) {
+            Some(walk) => Box::new(group_walk::GroupWalkOperator::new(
+                walk,
+                input,
+                group_by,
+                aggregates,
+                *input_width,
+            )),
+            None => Box::new(aggregate::AggregateOperator::new(
+                input,
+                group_by,
+                aggregates,
+                *input_width,
+            )),
+        },
         Node::Window(window) => Box::new(window::WindowOperator::new(window)),
         Node::Distinct { input, collations } => match crate::plan::distinct_walk(input, collations)
         {

@@ -345,6 +345,7 @@ impl Node {
                     if super::counts_range_rows(range, group_by, aggregates) {
                         out.push_str(" counting");
                     } else if super::counts_distinct_in_order(range, group_by, aggregates).is_some()
+                        || super::group_walk(input, group_by).is_some()
                     {
                         out.push_str(" by index order");
                     }

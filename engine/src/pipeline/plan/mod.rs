@@ -17,6 +17,7 @@ mod as_of;
 mod cte;
 mod display;
 mod index_distinct;
+mod index_group;
 mod index_range;
 mod insert;
 mod join_probe;
@@ -35,6 +36,9 @@ pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};
 pub use index_distinct::{
     counts_distinct_in_order, distinct_walk, range_walks_distinct, DistinctWalk,
+};
+pub use index_group::{
+    group_term_columns, group_walk, order_insensitive, range_walks_groups, GroupWalk,
 };
 pub use index_range::{
     counts_range_rows, IndexRange, KeyOrder, KeyRange, RangeBound, CASED_LETTERS_MAX,

@@ -1,0 +1,182 @@
+//! Feeding one input row to a group's accumulators: each aggregate call's arguments are
+//! resolved once per statement (`Args`: none, a plain column read in place, a compiled
+//! expression, several values), then every row evaluates them and adds them to the
+//! group's accumulators, honouring each call's `FILTER (WHERE ..)`. Shared by the hashing
+//! grouper (`aggregate.rs`), its parallel workers and the index-order walk
+//! (`group_walk.rs`).
+
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::expr::{Computed, EvalContext, Expr};
+use crate::plan::AggregateCall;
+
+use super::accumulator::Accumulator;
+use super::ExecContext;
+
+/// Where an aggregate call's arguments come from, resolved once per statement.
+enum Args<'p> {
+    /// COUNT(*): none.
+    None,
+    /// One plain column of the input row (borrowed, never copied).
+    Column(usize),
+    /// One computed value: the grouper's `computed_args[i]` (compiled when arithmetic).
+    Expr(usize),
+    /// One computed value that may be text it makes (a compiled scalar: `||`, a text
+    /// view), read borrowed: `computed_args[i].eval_borrowed`.
+    Borrowed(usize),
+    /// Several values (group_concat with a separator).
+    Exprs(&'p [Expr]),
+}
+
+impl<'p> Args<'p> {
+    /// The arguments of `call`, a computed one appended to `computed` (its constants read
+    /// in `context`).
+    fn of(
+        call: &'p AggregateCall,
+        context: &EvalContext<'_>,
+        computed: &mut Vec<Computed<'p>>,
+    ) -> Args<'p> {
+        match call.args.as_slice() {
+            [] => Args::None,
+            [Expr::Column { index, .. }] => Args::Column(*index),
+            [expr] => {
+                let compiled = Computed::new(expr, context);
+                let borrows = compiled.reads_borrowed();
+                computed.push(compiled);
+                if borrows {
+                    Args::Borrowed(computed.len() - 1)
+                } else {
+                    Args::Expr(computed.len() - 1)
+                }
+            }
+            exprs => Args::Exprs(exprs),
+        }
+    }
+
+    /// Whether `call` takes no argument or one plain column (`Args::None` or `Column`).
+    fn are_plain(call: &AggregateCall) -> bool {
+        matches!(call.args.as_slice(), [] | [Expr::Column { .. }])
+    }
+}
+
+/// The aggregate calls of one statement, their arguments resolved, feeding rows to a
+/// group's accumulators (one per call, in call order).
+pub(super) struct Feeder<'p> {
+    aggregates: &'p [AggregateCall],
+    /// Each aggregate's argument source, in `aggregates` order.
+    args: Vec<Args<'p>>,
+    /// The single computed arguments (`Args::Expr`, `Args::Borrowed`).
+    computed_args: Vec<Computed<'p>>,
+    /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
+    any_filter: bool,
+    /// Reused per row: the values of a call of several arguments.
+    arg_values: Vec<Value>,
+}
+
+impl<'p> Feeder<'p> {
+    pub(super) fn new(aggregates: &'p [AggregateCall], context: &ExecContext<'_>) -> Feeder<'p> {
+        let mut computed_args = Vec::new();
+        let args = aggregates
+            .iter()
+            .map(|call| Args::of(call, &context.eval, &mut computed_args))
+            .collect();
+        Feeder {
+            aggregates,
+            args,
+            computed_args,
+            any_filter: aggregates.iter().any(|call| call.filter.is_some()),
+            arg_values: Vec::new(),
+        }
+    }
+
+    /// Whether no call has a FILTER and every one takes no argument or one plain column
+    /// (`feed_plain` can feed them).
+    pub(super) fn all_plain(aggregates: &[AggregateCall]) -> bool {
+        aggregates
+            .iter()
+            .all(|call| call.filter.is_none() && Args::are_plain(call))
+    }
+
+    /// Fresh accumulators, one per call (`rows_max`: the statement's row cap, which a
+    /// DISTINCT call's set of seen values is held to).
+    pub(super) fn accumulators(&self, rows_max: usize) -> Vec<Accumulator> {
+        self.aggregates
+            .iter()
+            .map(|call| {
+                Accumulator::new(call.function, call.distinct)
+                    .with_seen_max(rows_max)
+                    .with_collation(call.collation)
+                    .with_user(call.user.as_ref())
+            })
+            .collect()
+    }
+
+    /// Feeds `row` to `accumulators` when every call is plain (`all_plain`): no filter and
+    /// no expression to evaluate.
+    #[inline(always)]
+    pub(super) fn feed_plain(&self, accumulators: &mut [Accumulator], row: &[Value]) -> Result<()> {
+        for (args, accumulator) in self.args.iter().zip(accumulators) {
+            match args {
+                Args::None => accumulator.add_row(),
+                Args::Column(index) => accumulator.add_value(&row[*index])?,
+                Args::Expr(_) | Args::Borrowed(_) | Args::Exprs(_) => {
+                    debug_assert!(false, "a plain aggregate reads columns only");
+                    return Err(crate::err!(
+                        Internal,
+                        "a plain aggregate was given an argument expression"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Feeds `row` to `accumulators`, also showing `note` each value fed to a one-argument
+    /// aggregate (with the aggregate's position): a parallel worker measures its sums'
+    /// inputs so.
+    #[inline(always)]
+    pub(super) fn feed(
+        &mut self,
+        accumulators: &mut [Accumulator],
+        row: &[Value],
+        context: &ExecContext<'_>,
+        mut note: impl FnMut(usize, &Value),
+    ) -> Result<()> {
+        for (at, (args, accumulator)) in self.args.iter().zip(accumulators).enumerate() {
+            if self.any_filter {
+                if let Some(filter) = &self.aggregates[at].filter {
+                    if !filter.matches(row, &context.eval)? {
+                        continue;
+                    }
+                }
+            }
+            match args {
+                Args::None => accumulator.add_row(),
+                Args::Column(index) => {
+                    note(at, &row[*index]);
+                    accumulator.add_value(&row[*index])?
+                }
+                Args::Expr(slot) => {
+                    let value = self.computed_args[*slot].eval(row, &context.eval)?;
+                    note(at, &value);
+                    accumulator.add_value(&value)?
+                }
+                Args::Borrowed(slot) => {
+                    // Text it makes is written into a buffer kept between rows.
+                    let value = self.computed_args[*slot].eval_borrowed(row, &context.eval)?;
+                    note(at, &value);
+                    accumulator.add_value(&value)?
+                }
+                Args::Exprs(exprs) => {
+                    self.arg_values.clear();
+                    for expr in exprs.iter() {
+                        self.arg_values.push(expr.eval(row, &context.eval)?);
+                    }
+                    accumulator.add(&self.arg_values)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
