@@ -337,6 +337,12 @@ fn text_functions_read_in_place_answer_as_sqlite() {
          total(CAST(id AS REAL)), count(CAST(r AS INTEGER)), max(CAST(-r AS INTEGER)), \
          min(CAST(m AS REAL)), typeof(max(CAST(r AS INTEGER))) FROM w",
         "SELECT CAST(r AS INTEGER) AS k, count(*) FROM w GROUP BY k ORDER BY 2 DESC, 1 LIMIT 5",
+        // Aggregate FILTER clauses (compiled as scan filters are) over every class.
+        "SELECT count(*) FILTER (WHERE m > 1), sum(r) FILTER (WHERE t = g), \
+         count(*) FILTER (WHERE m = '1'), total(id) FILTER (WHERE m IS NULL OR r < 0), \
+         max(t) FILTER (WHERE t LIKE '%1%'), count(m) FILTER (WHERE m IN (1, 'x', 2.0)) FROM w",
+        "SELECT g, count(*) FILTER (WHERE r BETWEEN 0 AND 5), min(m) FILTER (WHERE NOT m) \
+         FROM w GROUP BY g ORDER BY g LIMIT 8",
         // substr() slices compared, counted, matched, concatenated, grouped.
         "SELECT count(*) FROM w WHERE substr(t, 2) = substr(g, 2)",
         "SELECT typeof(substr(m, 1, 1)) AS k, count(*) FROM w GROUP BY k",

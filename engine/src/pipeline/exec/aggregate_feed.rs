@@ -8,7 +8,7 @@
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{Computed, EvalContext, Expr};
+use crate::expr::{Computed, EvalContext, Expr, Predicate};
 use crate::plan::AggregateCall;
 
 use super::accumulator::Accumulator;
@@ -68,8 +68,9 @@ pub(super) struct Feeder<'p> {
     args: Vec<Args<'p>>,
     /// The single computed arguments (`Args::Expr`, `Args::Borrowed`).
     computed_args: Vec<Computed<'p>>,
-    /// Whether any aggregate has a `FILTER (WHERE ..)` (checked per row only then).
-    any_filter: bool,
+    /// Each call's `FILTER (WHERE ..)`, compiled once (as a scan's filter is), in
+    /// `aggregates` order; empty when no call has one (nothing checked per row then).
+    filters: Vec<Option<Predicate<'p>>>,
     /// Reused per row: the values of a call of several arguments.
     arg_values: Vec<Value>,
 }
@@ -85,7 +86,17 @@ impl<'p> Feeder<'p> {
             aggregates,
             args,
             computed_args,
-            any_filter: aggregates.iter().any(|call| call.filter.is_some()),
+            filters: if aggregates.iter().any(|call| call.filter.is_some()) {
+                aggregates
+                    .iter()
+                    .map(|call| {
+                        let filter = call.filter.as_ref()?;
+                        Some(Predicate::new(filter, &context.eval))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             arg_values: Vec::new(),
         }
     }
@@ -144,11 +155,9 @@ impl<'p> Feeder<'p> {
         mut note: impl FnMut(usize, &Value),
     ) -> Result<()> {
         for (at, (args, accumulator)) in self.args.iter().zip(accumulators).enumerate() {
-            if self.any_filter {
-                if let Some(filter) = &self.aggregates[at].filter {
-                    if !filter.matches(row, &context.eval)? {
-                        continue;
-                    }
+            if let Some(Some(filter)) = self.filters.get(at) {
+                if !filter.matches(row, &context.eval)? {
+                    continue;
                 }
             }
             match args {
