@@ -158,12 +158,13 @@ impl Transaction {
         }
     }
 
-    /// The number of distinct values of `parts` whose first part is not NULL among the rows this transaction sees whose encoded key in the ordered
-    /// `index` lies within the bounds, walked in ascending key order, `max_entries` entries
-    /// at most; `counted` holds the parts of the last value counted (kept by the caller
-    /// across batches, empty before any). Entries are checked as `count_index_range` checks
-    /// them unless the index is settled. Returns the count, the row of the last entry seen
-    /// (NULL or not) and where it stopped, as `count_index_range` does. Lock-free.
+    /// The number of distinct values of `parts` whose first part is not NULL among the
+    /// rows this transaction sees whose encoded key in the ordered `index` lies within the
+    /// bounds, walked in ascending key order, `max_entries` entries at most; `counted`
+    /// holds the parts of the last value counted (kept by the caller across batches, empty
+    /// before any). Entries are checked as `count_index_range` checks them unless the index
+    /// is settled. Returns the count, the row of the last entry seen (NULL or not) and
+    /// where it stopped, as `count_index_range` does. Lock-free.
     #[allow(clippy::too_many_arguments)]
     pub fn count_distinct_index_range(
         &self,
