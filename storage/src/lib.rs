@@ -34,8 +34,8 @@ pub mod wal;
 
 pub use error::{StorageError, StorageErrorKind, StorageResult};
 pub use mvcc::{
-    IdleTransaction, RangeProgress, RangeScratch, RowId, Snapshot, Table, TableSchema, Transaction,
-    WritePin,
+    IdleTransaction, KeyParts, RangeProgress, RangeScratch, RowId, RunVisit, Snapshot, Table,
+    TableSchema, Transaction, WritePin,
 };
 pub use store::{AsOfRead, Store};
 pub use value::{DataType, Value};

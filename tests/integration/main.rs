@@ -15,6 +15,7 @@ mod crashtest;
 mod crashtest_asof;
 mod cte;
 mod differential;
+mod distinct_many_rows;
 mod dml_clauses;
 mod dml_targets;
 mod drop_column;

@@ -21,7 +21,9 @@ pub use order_key::{
     encode_ordered_key, encode_ordered_part, encode_ordered_text_prefix, ordered_entry_key,
     prefix_successor, KeyCollation,
 };
-pub(crate) use order_key_decode::{read_ordered_part, skip_ordered_part, KeyPartKind};
+pub(crate) use order_key_decode::{
+    ordered_part_is_null, read_ordered_part, skip_ordered_part, KeyPartKind,
+};
 pub use ordered::{OrderedEntries, ORDERED_ENTRY_OVERHEAD};
 pub use ordered_tree::BatchEnd;
 pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};

@@ -77,6 +77,12 @@ pub fn read_ordered_part<'e>(
     }
 }
 
+/// Whether the part at the start of `encoded` is a NULL.
+#[inline]
+pub fn ordered_part_is_null(encoded: &[u8]) -> bool {
+    encoded.first() == Some(&TAG_NULL)
+}
+
 /// The bytes after the part at the start of `encoded`, whatever its kind; `None` when
 /// malformed.
 pub fn skip_ordered_part(encoded: &[u8]) -> Option<&[u8]> {

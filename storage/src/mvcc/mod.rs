@@ -66,7 +66,7 @@ pub use gc::GcReport;
 pub(crate) use head::FrozenSlot;
 pub use history::{CommitTime, History, HistoryGap, HistoryStats};
 pub use idle::IdleTransaction;
-pub use ordered_read::{RangeProgress, RangeScratch};
+pub use ordered_read::{KeyParts, RangeProgress, RangeScratch, RunVisit};
 pub use settled_probe::SettledProbes;
 pub(crate) use spare::SpareHeaders;
 pub use table::{RowId, Table, TableSchema, TableStats};

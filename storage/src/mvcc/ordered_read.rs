@@ -212,6 +212,10 @@ fn range_progress(end: BatchEnd<'_>, scratch: &mut RangeScratch) -> RangeProgres
 #[path = "ordered_skip.rs"]
 mod skip;
 
+#[path = "ordered_distinct.rs"]
+mod distinct;
+pub use distinct::{KeyParts, RunVisit};
+
 #[cfg(test)]
 #[path = "ordered_read_tests.rs"]
 pub(super) mod tests;

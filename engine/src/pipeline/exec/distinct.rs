@@ -1,6 +1,8 @@
-//! DISTINCT and the set operations. Rows are compared by their values' keys in a `RowSet`
-//! (borrowed, copied only when new), so NULLs equal NULLs and 1 equals 1.0, as SQLite
-//! compares rows for DISTINCT and compounds. UNION ALL
+//! DISTINCT and the set operations. Rows are compared by their values' keys, so NULLs equal
+//! NULLs and 1 equals 1.0, as SQLite compares rows for DISTINCT and compounds: a DISTINCT
+//! and the right side of an INTERSECT / EXCEPT remember only the keys (`KeySet`: compact
+//! bytes, looked up by the borrowed row), the rows a compound returns are kept in a
+//! `RowSet` (borrowed, copied only when new). UNION ALL
 //! streams both inputs; UNION, INTERSECT and EXCEPT read theirs pushed (`push::rows`, rows in
 //! reused buffers: only the rows kept are copied) and return distinct rows, in row order as
 //! SQLite's compound sorter does.
@@ -13,6 +15,7 @@ use crate::error::Result;
 use crate::expr::{compare_for_sort, Collation};
 use crate::plan::{Node, SetOperator};
 
+use super::key_set::KeySet;
 use super::push::rows;
 use super::row_set::{stored_bytes, RowSet};
 use super::{build, ExecContext, Operator, Row};
@@ -21,8 +24,8 @@ pub struct DistinctOperator<'p> {
     input: Box<dyn Operator + 'p>,
     /// Each column's collation (empty: all BINARY); rows compare by collation keys.
     collations: &'p [Collation],
-    /// The rows seen (their collation keys), made at the first row.
-    seen: Option<RowSet>,
+    /// The rows seen (their collation keys).
+    seen: KeySet,
     /// Every column compares under BINARY: a row is its own key.
     binary: bool,
     /// The collation keys of the row being looked up (reused from row to row).
@@ -36,7 +39,7 @@ impl<'p> DistinctOperator<'p> {
         DistinctOperator {
             input,
             collations,
-            seen: None,
+            seen: KeySet::default(),
             binary: is_binary(collations),
             collated: Vec::new(),
             memory: None,
@@ -51,14 +54,13 @@ impl<'p> DistinctOperator<'p> {
             collation_keys_into(row, self.collations, &mut self.collated);
             &self.collated
         };
-        let seen = self.seen.get_or_insert_with(|| RowSet::new(key.len()));
-        if !seen.insert(key)?.1 {
+        let Some(bytes) = self.seen.insert(key)? else {
             return Ok(false);
-        }
-        context.check_rows(seen.len() - 1)?;
+        };
+        context.check_rows(self.seen.len() - 1)?;
         self.memory
             .get_or_insert_with(|| context.memory_charge("DISTINCT"))
-            .add(stored_bytes(key))?;
+            .add(bytes)?;
         Ok(true)
     }
 }
@@ -287,7 +289,7 @@ impl<'p> SetOperationOperator<'p> {
                 }
             }
             SetOperator::Intersect | SetOperator::Except => {
-                let mut right_keys: Option<RowSet> = None;
+                let mut right_keys = KeySet::default();
                 let mut right_memory = context.memory_charge("an INTERSECT / EXCEPT");
                 rows(self.right, context, &mut |row| {
                     let key: &[Value] = if binary {
@@ -296,11 +298,9 @@ impl<'p> SetOperationOperator<'p> {
                         collation_keys_into(row, collations, &mut collated);
                         &collated
                     };
-                    let set = right_keys.get_or_insert_with(|| RowSet::new(key.len()));
-                    let (position, new) = set.insert(key)?;
-                    if new {
-                        context.check_rows(position)?;
-                        right_memory.add(stored_bytes(key))?;
+                    if let Some(bytes) = right_keys.insert(key)? {
+                        context.check_rows(right_keys.len() - 1)?;
+                        right_memory.add(bytes)?;
                     }
                     Ok(())
                 })?;
@@ -312,7 +312,7 @@ impl<'p> SetOperationOperator<'p> {
                         collation_keys_into(row, collations, &mut collated);
                         &collated
                     };
-                    let common = right_keys.as_ref().and_then(|set| set.find(key)).is_some();
+                    let common = right_keys.contains(key);
                     if common == keep_common {
                         kept.emit(key, row, false, context)?;
                     }

@@ -1,23 +1,28 @@
 //! DISTINCT and `count(DISTINCT col)` over an index walk that reads the distinct columns in
-//! index order (`plan/index_distinct.rs`): equal values arrive adjacent, so each row is
-//! compared with the first of the run it may belong to, and nothing is hashed or
-//! remembered beyond that row.
-//! The walk sees what any index walk sees (each entry checked against the row version the
-//! snapshot sees, `exec::index_range`). An index dropped after planning is not read: the
-//! DISTINCT then hashes the rows of the scan its input falls back to, and the count is
-//! left to the aggregate's own walk.
+//! index order (`plan/index_distinct.rs`): equal values arrive adjacent, so each entry's
+//! encoded key parts are compared with those of the last row taken
+//! (`RangeCursor::refill_distinct`): an equal entry is stepped over without reading or
+//! decoding its row, and only the first row of each run is read, as any index walk reads
+//! it (checked against the row version the snapshot sees, `exec::index_range`). The
+//! encoding is canonical (`1` and `1.0` share one, text is its bytes), so parts are equal
+//! exactly when DISTINCT finds the values equal. An index dropped after planning is not
+//! read: the DISTINCT then hashes the rows of the scan its input falls back to, and the
+//! count is left to the aggregate's own walk.
 
 use std::collections::VecDeque;
 
-use ember_storage::{RowId, Value};
+use ember_storage::{KeyParts, RowId, Value};
 
 use crate::error::Result;
 use crate::expr::{Collation, KeyRef};
 use crate::plan::{AccessPath, AggregateCall, DistinctWalk, Node, TableAccess};
 
 use super::distinct::DistinctOperator;
-use super::index_range::{visit_range_rows, RangeCursor};
+use super::index_range::{count_distinct_range, visit_range_rows, RangeCursor};
 use super::{build, ExecContext, Operator, Row};
+
+/// Result rows handed back (`recycle`) kept for the next rows, at most.
+const SPARE_ROWS_KEPT: usize = 4;
 
 /// Rows of a `Distinct` over an index walk in order (see the file comment).
 pub struct IndexDistinctOperator<'p> {
@@ -32,16 +37,15 @@ enum WalkState<'p> {
     Unopened,
     Walking {
         cursor: Box<RangeCursor>,
-        /// Decoded rows of the last batch, not yet compared.
-        pending: VecDeque<Row>,
-        /// Decode buffers of rows already compared or returned.
+        /// The values of the result rows of the last batch not yet returned, row after
+        /// row (each as wide as the walk's columns).
+        pending: VecDeque<Value>,
+        /// Result rows handed back, emptied, to build later ones in.
         spare: Vec<Row>,
-        /// The decoded first row of the run of equal rows being read, returned when the
-        /// next run begins (or the walk ends): its values then move to the result row,
-        /// so no value is copied.
-        run: Option<Row>,
-        /// The decoded rows' width.
-        width: usize,
+        /// The decode buffer of the walk's rows (the table's width).
+        buffer: Row,
+        /// The encoded parts of the last row taken (empty before the first).
+        taken: Vec<u8>,
     },
     /// The index no longer exists: its input's rows, hashed.
     Hashing(DistinctOperator<'p>),
@@ -58,30 +62,22 @@ impl<'p> IndexDistinctOperator<'p> {
     }
 }
 
-/// Whether rows `a` and `b` hold the same values in `columns` (as DISTINCT compares under
-/// BINARY: NULLs equal, `KeyValue` equality).
-fn same_columns(a: &[Value], b: &[Value], columns: &[usize]) -> bool {
-    columns
-        .iter()
-        .all(|&column| match (a.get(column), b.get(column)) {
-            (Some(x), Some(y)) => KeyRef::of(x) == KeyRef::of(y),
-            _ => false,
-        })
+/// The key parts a walk of `walk` compares: its columns, after the range's equality prefix.
+fn walk_parts(walk: &DistinctWalk<'_>) -> KeyParts {
+    KeyParts {
+        skip: walk.range.ranged_position(),
+        count: walk.columns.len(),
+    }
 }
 
-/// The result row of decoded row `row`: its `columns`' values moved out (the emptied
-/// decoded row becomes a spare buffer; the values of rows compared and dropped stay in
-/// theirs, which the next decodes overwrite in place).
-fn project_run(mut row: Row, columns: &[usize], spare: &mut Vec<Row>) -> Result<Row> {
-    let mut out = Vec::with_capacity(columns.len());
-    for &column in columns {
-        let value = row
+/// Queues the result row of decoded row `values`: its `columns`' values moved out (the
+/// next decode writes new ones).
+fn project(values: &mut [Value], columns: &[usize], pending: &mut VecDeque<Value>) {
+    pending.extend(columns.iter().map(|&column| {
+        values
             .get_mut(column)
-            .ok_or_else(|| crate::err!(Internal, "a distinct column past the decoded row"))?;
-        out.push(std::mem::replace(value, Value::Null));
-    }
-    spare.push(row);
-    Ok(out)
+            .map_or(Value::Null, |value| std::mem::replace(value, Value::Null))
+    }));
 }
 
 impl Operator for IndexDistinctOperator<'_> {
@@ -96,8 +92,8 @@ impl Operator for IndexDistinctOperator<'_> {
                             cursor: Box::new(cursor),
                             pending: VecDeque::new(),
                             spare: Vec::new(),
-                            run: None,
-                            width: access.read.decoder().width(),
+                            buffer: Vec::with_capacity(access.read.decoder().width()),
+                            taken: Vec::new(),
                         },
                         None => WalkState::Hashing(DistinctOperator::new(
                             build(self.input),
@@ -110,37 +106,36 @@ impl Operator for IndexDistinctOperator<'_> {
                     cursor,
                     pending,
                     spare,
-                    run,
-                    width,
+                    buffer,
+                    taken,
                 } => {
-                    let Some(row) = pending.pop_front() else {
-                        if cursor.is_finished() {
-                            return run
-                                .take()
-                                .map(|last| project_run(last, columns, spare))
-                                .transpose();
-                        }
-                        cursor.refill(access, context, pending, spare, *width)?;
-                        continue;
-                    };
-                    match run {
-                        Some(first) if same_columns(first, &row, columns) => spare.push(row),
-                        Some(_) => {
-                            let ended = run.replace(row);
-                            if let Some(ended) = ended {
-                                return project_run(ended, columns, spare).map(Some);
-                            }
-                        }
-                        None => *run = Some(row),
+                    if pending.len() >= columns.len() {
+                        let mut row = spare
+                            .pop()
+                            .unwrap_or_else(|| Vec::with_capacity(columns.len()));
+                        row.extend(pending.drain(..columns.len()));
+                        return Ok(Some(row));
                     }
+                    if cursor.is_finished() {
+                        return Ok(None);
+                    }
+                    let parts = walk_parts(&self.walk);
+                    cursor.refill_distinct(access, context, parts, buffer, taken, |values| {
+                        project(values, columns, pending);
+                    })?;
                 }
             }
         }
     }
 
-    fn recycle(&mut self, row: Row) {
-        if let WalkState::Hashing(hashing) = &mut self.state {
-            hashing.recycle(row);
+    fn recycle(&mut self, mut row: Row) {
+        match &mut self.state {
+            WalkState::Hashing(hashing) => hashing.recycle(row),
+            WalkState::Walking { spare, .. } if spare.len() < SPARE_ROWS_KEPT => {
+                row.clear();
+                spare.push(row);
+            }
+            _ => {}
         }
     }
 }
@@ -174,6 +169,14 @@ pub(super) fn counted_distinct_rows(
     else {
         return Ok(None);
     };
+    let parts = KeyParts {
+        skip: range.ranged_position(),
+        count: 1,
+    };
+    if let Some(counted) = count_distinct_range(access, range, parts, context)? {
+        return Ok(Some(counted));
+    }
+    // A filter the range does not decide, or a descending walk: rows read and compared.
     let mut distinct = 0u64;
     let mut last = None;
     let mut previous: Option<Value> = None;

@@ -24,6 +24,10 @@ use super::{ExecContext, Row};
 #[path = "range_skip.rs"]
 mod skip;
 
+#[path = "distinct_range.rs"]
+mod distinct;
+pub(super) use distinct::count_distinct_range;
+
 /// Entries examined by the first batch; each later batch doubles, up to the last size.
 const FIRST_BATCH_ENTRIES: usize = 16;
 const MAX_BATCH_ENTRIES: usize = 1024;

@@ -31,6 +31,7 @@ mod join_table;
 mod key_groups;
 mod key_order;
 mod key_range;
+mod key_set;
 mod or_union;
 mod outer_join;
 mod outer_probe;

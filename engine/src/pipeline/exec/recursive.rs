@@ -19,8 +19,8 @@ use ember_storage::Value;
 use crate::error::Result;
 use crate::plan::{RecursiveUnion, SortKey};
 
+use super::key_set::KeySet;
 use super::query::{compare_keys, count_of};
-use super::row_set::{stored_bytes, RowSet};
 use super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row, WorkRow};
 
 /// A queued row with its ORDER BY key and arrival number (ties leave in arrival order).
@@ -80,8 +80,8 @@ pub struct RecursiveUnionOperator<'p> {
     started: bool,
     queue: Queue<'p>,
     arrivals: u64,
-    /// UNION: every row queued so far (made at the first row).
-    seen: Option<RowSet>,
+    /// UNION: the keys of every row queued so far.
+    seen: KeySet,
     /// The row handed out last, which the recursive terms now run from.
     work: Row,
     /// The recursive term running (its index and operator).
@@ -110,7 +110,7 @@ impl<'p> RecursiveUnionOperator<'p> {
             started: false,
             queue,
             arrivals: 0,
-            seen: None,
+            seen: KeySet::default(),
             work: Vec::new(),
             running: None,
             finished: Vec::new(),
@@ -125,15 +125,13 @@ impl<'p> RecursiveUnionOperator<'p> {
     /// Queues a row (unless UNION has seen it), counted and charged.
     fn enqueue(&mut self, row: Row, context: &ExecContext<'_>) -> Result<()> {
         if self.union.distinct {
-            let seen = self.seen.get_or_insert_with(|| RowSet::new(row.len()));
-            let (position, new) = seen.insert(&row)?;
-            if !new {
+            let Some(bytes) = self.seen.insert(&row)? else {
                 return Ok(());
-            }
-            context.check_rows(position)?;
+            };
+            context.check_rows(self.seen.len() - 1)?;
             self.seen_charge
                 .get_or_insert_with(|| context.memory_charge("a recursive UNION's rows"))
-                .add(stored_bytes(&row))?;
+                .add(bytes)?;
         }
         context.check_rows(self.queue.len())?;
         let bytes = row_bytes(&row);
