@@ -105,3 +105,41 @@ fn many_keys_are_held_apart() {
     }
     assert_eq!(set.len(), 20_000);
 }
+
+/// The encoding tells every class apart by itself, not only through the hash that picks
+/// which keys are compared: a text and a blob of the same bytes, an integer and a real of
+/// the same bits, NULL and an empty text, a text whose bytes spell another's length.
+#[test]
+fn the_encoding_tells_classes_apart_without_the_hash() {
+    let pairs = [
+        (Value::Text("ab".into()), Value::Blob(b"ab".to_vec())),
+        (Value::Integer(4607182418800017408), Value::Real(1.0)),
+        (Value::Null, Value::Text(String::new())),
+        (Value::Text(String::new()), Value::Blob(Vec::new())),
+    ];
+    for (a, b) in pairs {
+        let (mut key_a, mut key_b) = (Vec::new(), Vec::new());
+        super::encode_into(std::slice::from_ref(&a), &mut key_a);
+        super::encode_into(std::slice::from_ref(&b), &mut key_b);
+        assert_ne!(key_a, key_b, "{a:?} / {b:?}");
+        assert!(super::encodes(&key_a, std::slice::from_ref(&a)), "{a:?}");
+        assert!(
+            !super::encodes(&key_a, std::slice::from_ref(&b)),
+            "{a:?} / {b:?}"
+        );
+        assert!(
+            !super::encodes(&key_b, std::slice::from_ref(&a)),
+            "{b:?} / {a:?}"
+        );
+    }
+    // Two columns are not one: ("a", "b") is not ("ab", "").
+    let mut key = Vec::new();
+    super::encode_into(
+        &[Value::Text("a".into()), Value::Text("b".into())],
+        &mut key,
+    );
+    assert!(!super::encodes(
+        &key,
+        &[Value::Text("ab".into()), Value::Text(String::new())]
+    ));
+}
