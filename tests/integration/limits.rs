@@ -358,7 +358,9 @@ const MATERIALIZING: &[&str] = &[
     "SELECT x, count(*) FROM r GROUP BY x LIMIT 1",
     "SELECT count(DISTINCT x) FROM r",
     "SELECT DISTINCT x FROM r LIMIT 1000000",
-    "SELECT x, row_number() OVER (ORDER BY x) FROM r LIMIT 1",
+    // A window under a LIMIT that keeps every row, or whose call reads later rows.
+    "SELECT x, row_number() OVER (ORDER BY x) FROM r LIMIT 1000000",
+    "SELECT x, lead(x) OVER (ORDER BY x) FROM r LIMIT 1",
     // LEFT JOIN keeps FROM order, so `r` is the materialized (right) side: a nested loop,
     // then a hash join on `a.k = r.x - r.x`.
     "SELECT count(*) FROM (SELECT 1 AS one) AS a LEFT JOIN r ON r.x >= a.one - 1",

@@ -169,9 +169,20 @@ fn window_rows_count_against_the_statement_row_cap() {
     conn.execute("INSERT INTO r VALUES (10)", ()).unwrap();
     let error = conn
         .query(
-            "SELECT x, row_number() OVER (ORDER BY x) FROM r LIMIT 1",
+            "SELECT x, row_number() OVER (ORDER BY x) FROM r LIMIT 1000000",
             (),
         )
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Limit, "{error}");
+    // A small LIMIT straight over the window holds only that many rows (top-N by
+    // row_number); a call that reads later rows (lead) still holds them all.
+    let first: i64 = conn
+        .query_one("SELECT row_number() OVER (ORDER BY x) FROM r LIMIT 1", ())
+        .unwrap();
+    assert_eq!(first, 1);
+    let error = conn
+        .query("SELECT x, lead(x) OVER (ORDER BY x) FROM r LIMIT 1", ())
         .map(|_| ())
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Limit, "{error}");
