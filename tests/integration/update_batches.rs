@@ -1,7 +1,5 @@
-//! UPDATE and DELETE statements that write hundreds of rows (past the storage's renewal
-//! of the epoch pin a statement's writes share, every few hundred rows) and assignments of
-//! constants (literals and parameters, coerced to their column's type, evaluated once per
-//! statement), compared with SQLite: rows changed, errors, RETURNING rows and the whole
+//! UPDATE and DELETE statements that write hundreds of rows and assignments of constants
+//! (literals and parameters, coerced to their column's type), compared with SQLite: rows changed, errors, RETURNING rows and the whole
 //! table after each statement (through a scan and both indexes), inside transactions with
 //! savepoints rolled back to and transactions rolled back; and a snapshot taken before
 //! them keeps reading the old values.

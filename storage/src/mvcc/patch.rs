@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 
-use crossbeam_epoch::{self as epoch, Guard};
+use crossbeam_epoch as epoch;
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::row_splice::splice_into;
@@ -32,17 +32,6 @@ impl Transaction {
         row: RowId,
         changes: &[(usize, Value)],
     ) -> StorageResult<RowId> {
-        self.update_columns_under(table, row, changes, &epoch::pin())
-    }
-
-    /// `update_columns` with the thread pinned by `guard`.
-    pub(super) fn update_columns_under(
-        &mut self,
-        table: &Arc<Table>,
-        row: RowId,
-        changes: &[(usize, Value)],
-        guard: &Guard,
-    ) -> StorageResult<RowId> {
         let schema = table.schema();
         if let Some((column, _)) = changes.iter().find(|(c, _)| *c >= schema.types.len()) {
             return Err(StorageError::new(
@@ -56,12 +45,13 @@ impl Transaction {
         if key_changed {
             return self.update_whole_row(table, row, changes);
         }
-        let (slot, head) = self.claim(table, row, super::claim::ClaimFor::Update, guard)?;
+        let guard = epoch::pin();
+        let (slot, head) = self.claim(table, row, super::claim::ClaimFor::Update, &guard)?;
         let savepoint = self.savepoint();
         self.log(table, row, WriteKind::Claimed, head);
         // SAFETY: pinned guard; the version we just claimed is alive.
         let old = unsafe { head.deref() };
-        let payload = match self.splice_payload(table, row, old.payload(guard), changes) {
+        let payload = match self.splice_payload(table, row, old.payload(&guard), changes) {
             Ok(payload) => payload,
             Err(error) => {
                 self.rollback_to(savepoint);
@@ -77,7 +67,7 @@ impl Transaction {
             head
         };
         version.older.store(link, Ordering::Relaxed);
-        let version = version.into_shared(guard);
+        let version = version.into_shared(&guard);
         slot.head.store(
             super::head::HeadWord::from_version(version),
             Ordering::Release,
@@ -116,7 +106,7 @@ impl Transaction {
             changes.iter().any(|(column, _)| columns.contains(column))
         });
         mark_index_columns(wanted, touched);
-        let decoded = schema.decode_wanted_prefix_into(row, old.payload(guard), wanted, previous);
+        let decoded = schema.decode_wanted_prefix_into(row, old.payload(&guard), wanted, previous);
         let indexed = match decoded {
             Err(error) => {
                 self.rollback_to(savepoint);

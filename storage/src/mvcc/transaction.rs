@@ -443,7 +443,10 @@ impl Transaction {
 
     /// Deletes the row's visible version.
     pub fn delete(&mut self, table: &Arc<Table>, row: RowId) -> StorageResult<()> {
-        self.delete_under(table, row, &epoch::pin())
+        let guard = epoch::pin();
+        let (_, head) = self.claim(table, row, ClaimFor::Delete, &guard)?;
+        self.log(table, row, WriteKind::Claimed, head);
+        Ok(())
     }
 
     #[inline]

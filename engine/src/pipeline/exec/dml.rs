@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use ember_storage::{RowId, StorageErrorKind, Transaction, Value, WritePin};
+use ember_storage::{RowId, StorageErrorKind, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
@@ -112,9 +112,6 @@ fn update_rows(
         }
     };
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
-    // Plain writes (no guard, no conflict clause) share one epoch pin, renewed by storage
-    // every few hundred rows; the other paths run queries and cascades between writes.
-    let mut pin = (guard.is_none() && resolution.is_none()).then(WritePin::new);
     let mut written_rows = returning.map(|_| WrittenRows::new(&env, written_rows_charge(&env)));
     let updated = done;
     // `max(1)`: without assignments every chunk is empty (and `chunks_exact` wants a size).
@@ -152,8 +149,7 @@ fn update_rows(
                 }
                 None => {
                     *updated += 1;
-                    let writer = (guard.as_ref(), pin.as_mut());
-                    write_changes(txn, table, writer, row_id, row_changes)?
+                    write_changes(txn, table, guard.as_ref(), row_id, row_changes)?
                 }
             };
             if let (Some(written), true) = (&mut written_rows, still_there) {
@@ -167,7 +163,6 @@ fn update_rows(
         }
         Ok(())
     })();
-    drop(pin);
     if let (Err(_), OnConflict::Fail, Some(guard)) = (&outcome, statement.on_conflict, &guard) {
         // OR FAIL keeps the rows before the failure: their foreign keys must hold (if not,
         // that error wins and the statement is undone, as in SQLite).
@@ -192,23 +187,23 @@ fn new_row(row: &[Value], changes: &[(usize, Value)]) -> super::Row {
 
 /// Checks and writes one row's changes under ABORT; false when a cascade of this statement
 /// already deleted the row.
-/// The row is written through `guard` when there is one, else under `pin` when given.
 fn write_changes(
     txn: &mut Transaction,
     table: &TableDef,
-    (guard, pin): (Option<&RowGuard<'_>>, Option<&mut WritePin>),
+    guard: Option<&RowGuard<'_>>,
     row_id: ember_storage::RowId,
     row_changes: &mut [(usize, Value)],
 ) -> Result<bool> {
     check_changes(table, row_changes)?;
-    let written = match (guard, pin) {
+    match guard {
         // CHECK, and the foreign keys the row holds or that reference it.
-        (Some(guard), _) => return guard.update_row(txn, row_id, row_changes),
-        (None, Some(pin)) => txn.update_columns_pinned(pin, &table.storage, row_id, row_changes),
-        (None, None) => txn.update_columns(&table.storage, row_id, row_changes),
-    };
-    written.map_err(|e| storage_error(table, e))?;
-    Ok(true)
+        Some(guard) => guard.update_row(txn, row_id, row_changes),
+        None => {
+            txn.update_columns(&table.storage, row_id, row_changes)
+                .map_err(|e| storage_error(table, e))?;
+            Ok(true)
+        }
+    }
 }
 
 /// The rows a statement targets: their ids and values.
@@ -237,47 +232,15 @@ fn new_values(
 }
 
 /// The assignments' expressions, their arithmetic and scalar functions compiled once for
-/// all the target rows (a literal or parameter evaluated once).
+/// all the target rows.
 fn compiled_values<'e>(
     assignments: &'e [(usize, Expr)],
     context: &ExecContext<'_>,
-) -> Vec<AssignedValue<'e>> {
+) -> Vec<Computed<'e>> {
     assignments
         .iter()
-        .map(|(_, expr)| AssignedValue::new(expr, context))
+        .map(|(_, expr)| Computed::new(expr, &context.eval))
         .collect()
-}
-
-/// How an assignment's value is computed for each target row.
-enum AssignedValue<'e> {
-    /// The same for every row: a literal or a parameter (under the binder's affinity, if
-    /// any), evaluated when the assignments were compiled; cloned per row.
-    Constant(Value),
-    Computed(Computed<'e>),
-}
-
-impl<'e> AssignedValue<'e> {
-    fn new(expr: &'e Expr, context: &ExecContext<'_>) -> AssignedValue<'e> {
-        let leaf = match expr {
-            Expr::Affinity { expr, .. } => expr.as_ref(),
-            other => other,
-        };
-        if matches!(leaf, Expr::Literal(_) | Expr::Parameter(_)) {
-            // A failure is left to the per-row evaluation, which reports it as before.
-            if let Ok(value) = expr.eval(&[], &context.eval) {
-                return AssignedValue::Constant(value);
-            }
-        }
-        AssignedValue::Computed(Computed::new(expr, &context.eval))
-    }
-
-    #[inline]
-    fn eval(&mut self, row: &[Value], context: &crate::expr::EvalContext<'_>) -> Result<Value> {
-        match self {
-            AssignedValue::Constant(value) => Ok(value.clone()),
-            AssignedValue::Computed(computed) => computed.eval(row, context),
-        }
-    }
 }
 
 /// Each target row's new values, `(column, value)` per assignment, row after row.
@@ -303,7 +266,7 @@ fn new_values_by_id(
     targets.reserve(expected);
     changes.reserve(expected * assignments.len());
     // Compiled at the second target: one row (a key lookup's) is not worth compiling for.
-    let mut values: Option<Vec<AssignedValue<'_>>> = None;
+    let mut values: Option<Vec<Computed<'_>>> = None;
     visit_targets(target, &context, &mut |row_id, row| {
         match (&mut values, targets.is_empty()) {
             (None, true) => {
@@ -405,7 +368,6 @@ fn update_listed(
     txn.reserve_row_writes(targets.len());
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
     let mut chunks = changes.chunks_exact_mut(width.max(1));
-    let mut pin = WritePin::new();
     for row_id in targets.iter() {
         let row_changes = match (width, chunks.next()) {
             (0, _) => &mut [],
@@ -416,7 +378,7 @@ fn update_listed(
             row_changes.sort_unstable_by_key(|(position, _)| *position);
         }
         check_changes(table, row_changes)?;
-        txn.update_columns_pinned(&mut pin, &table.storage, *row_id, row_changes)
+        txn.update_columns(&table.storage, *row_id, row_changes)
             .map_err(|e| storage_error(table, e))?;
     }
     Ok(targets.len())
@@ -459,11 +421,9 @@ fn delete_rows(
         let runtime = SubqueryRuntime::new(txn, env);
         collect_targets(target, &ExecContext::new(&runtime))?
     };
-    let mut pin = guard.is_none().then(WritePin::new);
     for (row_id, _) in &targets {
-        delete_target(txn, target, (guard.as_ref(), pin.as_mut()), *row_id)?;
+        delete_target(txn, target, guard.as_ref(), *row_id)?;
     }
-    drop(pin);
     guard.map_or(Ok(()), |guard| guard.finish(txn))?;
     let deleted = targets.len();
     let mut written = WrittenRows::new(&env, written_rows_charge(&env));
@@ -493,28 +453,26 @@ fn delete_listed(
             Ok(())
         })?;
     }
-    // Without a guard (no foreign keys) the deletes share one epoch pin.
-    let mut pin = guard.is_none().then(WritePin::new);
     for row_id in row_ids.iter() {
-        delete_target(txn, target, (guard, pin.as_mut()), *row_id)?;
+        delete_target(txn, target, guard, *row_id)?;
     }
     Ok(row_ids.len())
 }
 
 /// Deletes one target row (through `guard`, which enforces the foreign keys referencing
-/// it, when the table has any; else under `pin` when given).
+/// it, when the table has any).
 fn delete_target(
     txn: &mut Transaction,
     target: &TableAccess,
-    (guard, pin): (Option<&RowGuard<'_>>, Option<&mut WritePin>),
+    guard: Option<&RowGuard<'_>>,
     row_id: RowId,
 ) -> Result<()> {
-    let deleted = match (guard, pin) {
-        (Some(guard), _) => return guard.delete_row(txn, row_id).map(drop),
-        (None, Some(pin)) => txn.delete_pinned(pin, &target.table.storage, row_id),
-        (None, None) => txn.delete(&target.table.storage, row_id),
-    };
-    deleted.map_err(|e| storage_error(&target.table, e))
+    if let Some(guard) = guard {
+        guard.delete_row(txn, row_id)?;
+        return Ok(());
+    }
+    txn.delete(&target.table.storage, row_id)
+        .map_err(|e| storage_error(&target.table, e))
 }
 
 /// Whether `error` is a NOT NULL failure (which INSERT OR IGNORE skips, as SQLite does).
