@@ -1,8 +1,8 @@
-//! UPDATE and DELETE statements that write hundreds of rows and assignments of constants
-//! (literals and parameters, coerced to their column's type), compared with SQLite: rows changed, errors, RETURNING rows and the whole
-//! table after each statement (through a scan and both indexes), inside transactions with
-//! savepoints rolled back to and transactions rolled back; and a snapshot taken before
-//! them keeps reading the old values.
+//! UPDATE and DELETE statements that write hundreds of rows and assignments of constants (literals
+//! and parameters, coerced to their column's type), compared with SQLite: rows changed, errors,
+//! RETURNING rows and the whole table after each statement (through a scan and both indexes),
+//! inside transactions with savepoints rolled back to and transactions rolled back; and a snapshot
+//! taken before them keeps reading the old values.
 
 use ember::Value;
 
