@@ -14,7 +14,7 @@
 //! A filter the chosen access does not decide keeps the plan as it is: a walk would read
 //! every row out of table order to test it, where a scan reads them in order.
 
-use crate::catalog::{IndexDef, TableDef};
+use crate::catalog::TableDef;
 use crate::expr::{Collation, Expr};
 use crate::plan::{
     counts_distinct_in_order, range_walks_distinct, AccessPath, IndexRange, Node, SortKey,
@@ -82,7 +82,7 @@ fn distinct_rows(input: &mut Node, collations: &[Collation]) {
         }
         AccessPath::FullScan if access.filter.is_none() => {
             let found = access.table.indexes.iter().find_map(|index| {
-                let mut range = whole_index(index);
+                let mut range = IndexRange::whole(index);
                 range.descending = descending;
                 range_walks_distinct(&access.table, &range, &columns).then_some(range)
             });
@@ -151,24 +151,8 @@ fn walk_counting(
     aggregates: &[crate::plan::AggregateCall],
 ) -> Option<IndexRange> {
     table.indexes.iter().find_map(|index| {
-        let mut range = whole_index(index);
+        let mut range = IndexRange::whole(index);
         range.skip_nulls = true;
         counts_distinct_in_order(&range, group_by, aggregates).map(|_| range)
     })
-}
-
-/// An ascending walk of every entry of `index`.
-fn whole_index(index: &IndexDef) -> IndexRange {
-    IndexRange {
-        index: index.clone(),
-        prefix: Vec::new(),
-        lower: None,
-        upper: None,
-        text_prefix: None,
-        prefix_either_case: false,
-        descending: false,
-        skip_nulls: false,
-        first_only: false,
-        rows_taken: None,
-    }
 }

@@ -117,7 +117,7 @@ fn plan_rewrite(node: &Node, limited: bool) -> Option<Rewrite> {
             access.filter.iter().for_each(&mut note);
             read.retain(|&column| column < *input_width);
             access.table.indexes.iter().find_map(|index| {
-                let range = whole_index(index);
+                let range = IndexRange::whole(index);
                 let walks = range_walks_groups(&access.table, &range, &terms);
                 let worth = (limited && drop_sort)
                     || (!opaque
@@ -168,20 +168,4 @@ fn in_entries_whole(table: &TableDef, range: &IndexRange, column: usize) -> bool
         definition.affinity == Affinity::Integer
             || (binary && definition.affinity == Affinity::Text)
     })
-}
-
-/// An ascending walk of every entry of `index`.
-fn whole_index(index: &crate::catalog::IndexDef) -> IndexRange {
-    IndexRange {
-        index: index.clone(),
-        prefix: Vec::new(),
-        lower: None,
-        upper: None,
-        text_prefix: None,
-        prefix_either_case: false,
-        descending: false,
-        skip_nulls: false,
-        first_only: false,
-        rows_taken: None,
-    }
 }

@@ -52,6 +52,22 @@ pub struct IndexRange {
 }
 
 impl IndexRange {
+    /// An ascending walk of every entry of `index` (no bound, NULLs included).
+    pub fn whole(index: &crate::catalog::IndexDef) -> IndexRange {
+        IndexRange {
+            index: index.clone(),
+            prefix: Vec::new(),
+            lower: None,
+            upper: None,
+            text_prefix: None,
+            prefix_either_case: false,
+            descending: false,
+            skip_nulls: false,
+            first_only: false,
+            rows_taken: None,
+        }
+    }
+
     /// The ranged (or ordered) column's position in the index.
     pub fn ranged_position(&self) -> usize {
         self.prefix.len()
