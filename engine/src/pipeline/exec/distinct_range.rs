@@ -9,8 +9,8 @@ use crate::error::Result;
 use crate::expr::Predicate;
 use crate::plan::{IndexRange, TableAccess};
 
-use super::{as_slices, every_conjunct, ExecContext, RangeCursor, RangeProgress};
-use super::{Bound, MAX_BATCH_ENTRIES};
+use super::MAX_BATCH_ENTRIES;
+use super::{as_slices, every_conjunct, ExecContext, RangeCursor};
 
 impl RangeCursor {
     /// Reads batches of the walk until one gives a row or the walk ends: of each run of
@@ -124,18 +124,7 @@ pub(in crate::pipeline::exec) fn count_distinct_range(
         )?;
         distinct += runs;
         last = greatest.or(last);
-        match progress {
-            RangeProgress::Done => cursor.next_range(),
-            RangeProgress::Stopped => {
-                // The next batch starts at the entry this one stopped before.
-                let mut key = match std::mem::replace(&mut cursor.lower, Bound::Unbounded) {
-                    Bound::Included(key) | Bound::Excluded(key) => key,
-                    Bound::Unbounded => Vec::new(),
-                };
-                cursor.scratch.swap_resume_into(&mut key);
-                cursor.lower = Bound::Included(key);
-            }
-        }
+        cursor.advance_counted(progress);
     }
     cursor.keep_scratch(context);
     Ok(Some((distinct, last)))

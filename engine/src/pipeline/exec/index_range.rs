@@ -354,6 +354,22 @@ impl RangeCursor {
         Ok(())
     }
 
+    /// Moves an ascending counting walk past a batch: the next batch starts at the entry
+    /// this one stopped before (kept as the scratch's resume key), or at the next range.
+    fn advance_counted(&mut self, progress: RangeProgress) {
+        match progress {
+            RangeProgress::Done => self.next_range(),
+            RangeProgress::Stopped => {
+                let mut key = match std::mem::replace(&mut self.lower, Bound::Unbounded) {
+                    Bound::Included(key) | Bound::Excluded(key) => key,
+                    Bound::Unbounded => Vec::new(),
+                };
+                self.scratch.swap_resume_into(&mut key);
+                self.lower = Bound::Included(key);
+            }
+        }
+    }
+
     /// Moves the walk past what a batch read: the bound it resumes from becomes the entry
     /// it stopped after (the bound's old bytes are kept as the scratch's next buffer).
     fn advance(&mut self, progress: RangeProgress) {
@@ -497,18 +513,7 @@ pub(super) fn count_range(
         )?;
         rows += counted;
         last = greatest.or(last);
-        match progress {
-            RangeProgress::Done => cursor.next_range(),
-            RangeProgress::Stopped => {
-                // The next batch starts at the entry this one stopped before.
-                let mut key = match std::mem::replace(&mut cursor.lower, Bound::Unbounded) {
-                    Bound::Included(key) | Bound::Excluded(key) => key,
-                    Bound::Unbounded => Vec::new(),
-                };
-                cursor.scratch.swap_resume_into(&mut key);
-                cursor.lower = Bound::Included(key);
-            }
-        }
+        cursor.advance_counted(progress);
     }
     cursor.keep_scratch(context);
     Ok(Some((rows, last)))
