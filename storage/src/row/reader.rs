@@ -80,6 +80,15 @@ pub(crate) fn decode_steps(
     decode_steps_until(steps, steps.len(), bytes, values)
 }
 
+/// Makes `values` `width` NULLs (a fresh buffer's first decode; the decode overwrites
+/// them). Built from an iterator of known length, which compiles to one store per value
+/// (`resize` clones a NULL per value through `Value::clone`).
+#[inline]
+fn fill_null(values: &mut Vec<Value>, width: usize) {
+    values.clear();
+    values.extend(std::iter::repeat_with(|| Value::Null).take(width));
+}
+
 /// `decode_steps` that walks only the first `walked` columns (those up to the last one
 /// decoded): the later columns are skips, so they are set NULL without reading their
 /// bytes, and the payload's end is checked only when every column was walked.
@@ -94,8 +103,7 @@ pub(crate) fn decode_steps_until(
     debug_assert!(walked <= width);
     debug_assert!(steps[walked..].iter().all(|step| !step.decodes()));
     if values.len() != width {
-        values.clear();
-        values.resize(width, Value::Null);
+        fill_null(values, width);
     }
     let position = decode_prefix(&steps[..walked], width, bytes, values)?;
     for slot in &mut values[walked..] {
@@ -189,8 +197,7 @@ pub(crate) fn decode_steps_checked(
         return Ok((0..stops.len()).all(|stage| check(stage, values)));
     }
     if values.len() != width {
-        values.clear();
-        values.resize(width, Value::Null);
+        fill_null(values, width);
     }
     let Some(bitmap) = bytes.get(..bitmap_len) else {
         return Err(invalid("row payload is shorter than its null bitmap"));
@@ -287,8 +294,7 @@ pub(crate) fn decode_with_added(
     let width = steps.len();
     debug_assert_eq!(width - base, missing.len());
     if values.len() != width {
-        values.clear();
-        values.resize(width, Value::Null);
+        fill_null(values, width);
     }
     let position = decode_prefix(&steps[..base], base, bytes, values)?;
     let mut reader = Reader {

@@ -65,10 +65,12 @@ impl KeyOrderCursor {
         let mut cursor = KeyOrderCursor {
             descending: order.descending,
             direct,
+            // Under a LIMIT the first batch examines as many slots as rows are taken (a
+            // dense key range fills it exactly); later batches double.
             batch: taken.map_or(FIRST_BATCH_SLOTS, |rows| {
                 u64::try_from(rows)
                     .unwrap_or(MAX_BATCH_SLOTS)
-                    .clamp(16, MAX_BATCH_SLOTS)
+                    .clamp(1, MAX_BATCH_SLOTS)
             }),
             overflow: Vec::new(),
             key_column,
@@ -81,6 +83,12 @@ impl KeyOrderCursor {
 
     pub fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// Most rows the next `refill` hands out from the direct slots (a bound to size the
+    /// consumer's queue by; overflow rows merged in can add a few).
+    pub fn next_batch_rows(&self) -> usize {
+        usize::try_from(self.batch.min(self.direct.end - self.direct.start)).unwrap_or(0)
     }
 
     /// Whether the key `left` comes before the key `right` in walk order.
@@ -183,6 +191,8 @@ impl KeyOrderCursor {
             }
             let range = self.next_batch();
             let mut rows = std::mem::take(&mut self.direct_rows);
+            // At most one row per slot: sized once rather than grown row by row.
+            rows.reserve(usize::try_from(range.end - range.start).unwrap_or(0));
             let mut failure = None;
             let mut buffer = spare
                 .pop()

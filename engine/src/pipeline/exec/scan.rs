@@ -234,6 +234,7 @@ impl<'p> ScanOperator<'p> {
         };
         let row_capacity = access.read.decoder().width() + self.extra_width;
         let pending = &mut self.pending;
+        pending.reserve(cursor.next_batch_rows());
         cursor.refill(
             access,
             filter,
