@@ -470,6 +470,10 @@ impl<'p> Grouper<'p> {
 /// common case of many groups, is sorted as plain (key, position) pairs; others by their
 /// positions, each comparison reading both groups' keys.
 fn key_order(groups: &[Group]) -> Vec<usize> {
+    if groups.len() < 2 {
+        // Nothing to sort (a statement without GROUP BY has one group).
+        return (0..groups.len()).collect();
+    }
     let single_integers: Option<Vec<(i64, usize)>> = groups
         .iter()
         .enumerate()

@@ -102,10 +102,8 @@ fn visit_null_keys(
         None => Bound::Unbounded,
     };
     let mut lower = Bound::Included(start);
-    let filter = access
-        .filter
-        .as_ref()
-        .map(|filter| Predicate::new(filter, &context.eval));
+    // Compiled at the first entry found: most NULL runs are empty.
+    let mut filter: Option<Option<Predicate<'_>>> = None;
     let mut scratch = RangeScratch::default();
     let mut buffer = Vec::new();
     loop {
@@ -122,7 +120,11 @@ fn visit_null_keys(
             &mut buffer,
             &mut scratch,
             |row_id, values| {
-                let outcome = match &filter {
+                let compiled = filter.get_or_insert_with(|| {
+                    let predicate = access.filter.as_ref();
+                    predicate.map(|filter| Predicate::new(filter, &context.eval))
+                });
+                let outcome = match compiled {
                     None => Ok(true),
                     Some(predicate) => predicate.matches(values, &context.eval),
                 }
