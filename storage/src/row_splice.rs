@@ -36,12 +36,12 @@ pub fn splice_into(
     };
     let is_null = |column: usize| bitmap[column / 8] & (1 << (column % 8)) != 0;
     out.clear();
-    out.extend_from_slice(bitmap);
     let truncated = || invalid("row payload truncated or malformed");
     // `position`: where the current column starts in `old`. Bytes of `old` before `copied`
-    // are in `out` already (or were replaced).
+    // are in `out` already (or were replaced). The bitmap goes with the bytes before the
+    // first replaced column (one copy), so it is in `out` before any of its bits is set.
     let mut position = bitmap_len;
-    let mut copied = bitmap_len;
+    let mut copied = 0;
     let mut column = 0;
     for (target, value) in changes {
         while column < *target {

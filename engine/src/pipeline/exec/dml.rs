@@ -232,15 +232,47 @@ fn new_values(
 }
 
 /// The assignments' expressions, their arithmetic and scalar functions compiled once for
-/// all the target rows.
+/// all the target rows (a literal or parameter evaluated once).
 fn compiled_values<'e>(
     assignments: &'e [(usize, Expr)],
     context: &ExecContext<'_>,
-) -> Vec<Computed<'e>> {
+) -> Vec<AssignedValue<'e>> {
     assignments
         .iter()
-        .map(|(_, expr)| Computed::new(expr, &context.eval))
+        .map(|(_, expr)| AssignedValue::new(expr, context))
         .collect()
+}
+
+/// How an assignment's value is computed for each target row.
+enum AssignedValue<'e> {
+    /// The same for every row: a literal or a parameter (under the binder's affinity, if
+    /// any), evaluated when the assignments were compiled; cloned per row.
+    Constant(Value),
+    Computed(Computed<'e>),
+}
+
+impl<'e> AssignedValue<'e> {
+    fn new(expr: &'e Expr, context: &ExecContext<'_>) -> AssignedValue<'e> {
+        let leaf = match expr {
+            Expr::Affinity { expr, .. } => expr.as_ref(),
+            other => other,
+        };
+        if matches!(leaf, Expr::Literal(_) | Expr::Parameter(_)) {
+            // A failure is left to the per-row evaluation, which reports it as before.
+            if let Ok(value) = expr.eval(&[], &context.eval) {
+                return AssignedValue::Constant(value);
+            }
+        }
+        AssignedValue::Computed(Computed::new(expr, &context.eval))
+    }
+
+    #[inline]
+    fn eval(&mut self, row: &[Value], context: &crate::expr::EvalContext<'_>) -> Result<Value> {
+        match self {
+            AssignedValue::Constant(value) => Ok(value.clone()),
+            AssignedValue::Computed(computed) => computed.eval(row, context),
+        }
+    }
 }
 
 /// Each target row's new values, `(column, value)` per assignment, row after row.
@@ -266,7 +298,7 @@ fn new_values_by_id(
     targets.reserve(expected);
     changes.reserve(expected * assignments.len());
     // Compiled at the second target: one row (a key lookup's) is not worth compiling for.
-    let mut values: Option<Vec<Computed<'_>>> = None;
+    let mut values: Option<Vec<AssignedValue<'_>>> = None;
     visit_targets(target, &context, &mut |row_id, row| {
         match (&mut values, targets.is_empty()) {
             (None, true) => {
