@@ -26,10 +26,11 @@ pub(super) fn set_members(
     subquery: &SubqueryExpr,
     context: &ExecContext<'_>,
 ) -> Result<Option<Vec<i64>>> {
-    let members = subquery.integer_members(&context.eval)?;
     let rows = access.table.storage.slots_in_use();
-    let probes = (members.len() as u64).saturating_mul(PROBE_COST_ROWS);
-    Ok((probes <= rows).then_some(members))
+    // Probing pays for at most rows / PROBE_COST_ROWS members; a larger set is not
+    // collected.
+    let most = usize::try_from(rows / PROBE_COST_ROWS).unwrap_or(usize::MAX);
+    subquery.integer_members(&context.eval, most)
 }
 
 /// Calls `visit` with every row of a `KeyInSet` access (its key a member of `subquery`'s

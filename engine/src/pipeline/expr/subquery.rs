@@ -243,8 +243,13 @@ impl SubqueryExpr {
 
     /// For an uncorrelated `x IN (SELECT ..)`: the set's integer members (each once, in no
     /// particular order), computed once per execution as `eval` computes it; a value `x`
-    /// that is an integer is in the set exactly when it is one of them.
-    pub fn integer_members(&self, context: &EvalContext<'_>) -> Result<Vec<i64>> {
+    /// that is an integer is in the set exactly when it is one of them. `None` when there
+    /// are more than `most` (the rest are not collected).
+    pub fn integer_members(
+        &self,
+        context: &EvalContext<'_>,
+        most: usize,
+    ) -> Result<Option<Vec<i64>>> {
         if self.correlated {
             return Err(crate::err!(
                 Internal,
@@ -252,13 +257,18 @@ impl SubqueryExpr {
             ));
         }
         match self.result(&[], context)?.as_ref() {
-            SubqueryResult::Set { keys, .. } => Ok(keys
-                .iter()
-                .filter_map(|key| match key {
-                    KeyValue::Integer(member) => Some(*member),
-                    _ => None,
-                })
-                .collect()),
+            SubqueryResult::Set { keys, .. } => {
+                let mut members = Vec::with_capacity(keys.len().min(most));
+                for key in keys.iter() {
+                    if let KeyValue::Integer(member) = key {
+                        if members.len() == most {
+                            return Ok(None);
+                        }
+                        members.push(*member);
+                    }
+                }
+                Ok(Some(members))
+            }
             _ => Err(crate::err!(Internal, "subquery result of the wrong kind")),
         }
     }
