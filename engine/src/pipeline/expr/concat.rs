@@ -19,6 +19,8 @@ use ember_storage::Value;
 
 use super::ops::BinaryOp;
 use super::scalar::{Operand, Scalar};
+use super::scalar_number::gives_numbers;
+use super::text::push_integer;
 use super::{EvalContext, Expr};
 use crate::error::Result;
 
@@ -38,6 +40,39 @@ pub(super) fn compile_chain(expr: &Expr, context: &EvalContext<'_>) -> Option<Bo
         parts.push(Scalar::of(right, context)?);
     }
     Some(parts.into_boxed_slice())
+}
+
+/// The most bytes a number (or a truth value) is written as by `push_value`: an INTEGER
+/// takes 20 at most, a REAL (`format_real`: 17 digits, a sign, a point and an exponent)
+/// fewer than 30.
+const NUMBER_TEXT_BYTES_MAX: usize = 64;
+
+/// Whether the chain may fail: when a part may, or when its text may pass
+/// `limits::TEXT_BYTES_MAX` (`check_size`), which a chain of constants and numbers (`'+'
+/// || (b % 30) || ' days'`) cannot, so it compiles in a filter.
+pub(super) fn chain_can_fail(parts: &[Scalar]) -> bool {
+    parts.iter().any(Scalar::can_fail)
+        || chain_bytes_bound(parts).is_none_or(|bytes| bytes > crate::limits::TEXT_BYTES_MAX)
+}
+
+/// The most bytes the chain's text can take over any row; `None` when a part is not
+/// bounded (a column, a function's text).
+fn chain_bytes_bound(parts: &[Scalar]) -> Option<usize> {
+    parts.iter().try_fold(0usize, |total, part| {
+        total.checked_add(part_bytes_bound(part)?)
+    })
+}
+
+/// The most bytes `push_value` writes for `part` over any row; `None` when not bounded.
+fn part_bytes_bound(part: &Scalar) -> Option<usize> {
+    match part {
+        Scalar::Constant(Value::Text(text)) => Some(text.len()),
+        Scalar::Constant(Value::Blob(bytes)) => Some(String::from_utf8_lossy(bytes).len()),
+        Scalar::Constant(_) | Scalar::Predicate(_) => Some(NUMBER_TEXT_BYTES_MAX),
+        Scalar::Concat(parts) => chain_bytes_bound(parts),
+        other if gives_numbers(other) => Some(NUMBER_TEXT_BYTES_MAX),
+        _ => None,
+    }
 }
 
 /// Writes the chain `parts` over `row` into `out` (cleared first): `Ok(true)` when the
@@ -100,6 +135,7 @@ fn push_value(value: &Value, out: &mut String) -> bool {
     match value {
         Value::Null => return false,
         Value::Text(text) => out.push_str(text),
+        Value::Integer(i) => push_integer(out, *i),
         other => {
             // Writing into a String cannot fail.
             let _ = write!(out, "{other}");

@@ -4,11 +4,13 @@
 //! then modifiers apply ('+N days', 'start of month', 'weekday N', 'unixepoch', ...).
 //! Invalid input gives NULL. Local time is treated as UTC ('localtime' and 'utc' are no-ops).
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ember_storage::Value;
 
+use super::function::Arguments;
 use super::text::text_of;
 
 /// A date/time function.
@@ -305,9 +307,42 @@ fn parse_yyyy_mm_dd(text: &[u8], p: &mut DateTime) -> Option<()> {
 }
 
 /// A number in its entirety (SQLite's sqlite3AtoF returning "pure number").
+/// The longest modifier lowercased on the stack (`ascii_lowercase`); longer ones (rare:
+/// the longest SQLite knows is 19 bytes) are lowercased into a new text.
+const MODIFIER_ON_STACK_BYTES: usize = 32;
+
+/// `text` with its ASCII letters lowercased, in `buffer` when it fits.
+fn ascii_lowercase<'b>(text: &str, buffer: &'b mut [u8]) -> Cow<'b, str> {
+    let Some(on_stack) = buffer.get_mut(..text.len()) else {
+        return Cow::Owned(text.to_ascii_lowercase());
+    };
+    on_stack.copy_from_slice(text.as_bytes());
+    on_stack.make_ascii_lowercase();
+    // Lowercasing ASCII letters keeps the text UTF-8.
+    match std::str::from_utf8(on_stack) {
+        Ok(lower) => Cow::Borrowed(lower),
+        Err(_) => Cow::Owned(text.to_ascii_lowercase()),
+    }
+}
+
+/// The digits most read as an integer by `whole_number` (below 2^53: exact as a REAL).
+const WHOLE_DIGITS_MAX: usize = 15;
+
 fn whole_number(text: &str) -> Option<f64> {
     let trimmed = text.trim();
     let body = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
+    if (1..=WHOLE_DIGITS_MAX).contains(&body.len()) && body.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits only: the integer they spell (what `parse::<f64>` gives for them).
+        let magnitude = body
+            .bytes()
+            .fold(0i64, |value, digit| value * 10 + i64::from(digit - b'0'));
+        let magnitude = magnitude as f64;
+        return Some(if trimmed.starts_with('-') {
+            -magnitude
+        } else {
+            magnitude
+        });
+    }
     let valid = !body.is_empty()
         && body
             .chars()
@@ -348,8 +383,10 @@ const UNITS: [(&str, f64, f64); 6] = [
 ];
 
 fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
-    let lower = modifier.to_ascii_lowercase();
-    match lower.as_str() {
+    let mut buffer = [0u8; MODIFIER_ON_STACK_BYTES];
+    let lower = ascii_lowercase(modifier, &mut buffer);
+    let lower: &str = &lower;
+    match lower {
         "localtime" | "utc" => return Some(()),
         "julianday" => return (p.valid_jd && p.raw_number).then(|| p.raw_number = false),
         "unixepoch" => {
@@ -412,7 +449,7 @@ fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
     let amount = whole_number(&lower[..number_end])?;
     if lower[number_end..].starts_with(':') {
         // (+|-)HH:MM[:SS.FFF] shifts the time.
-        let time = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
+        let time = lower.strip_prefix(['+', '-']).unwrap_or(lower);
         let mut shift = DateTime::default();
         parse_hh_mm_ss(time.as_bytes(), &mut shift)?;
         shift.compute_jd();
@@ -465,17 +502,18 @@ fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
     Some(())
 }
 
-/// SQLite's isDate(): the time value and its modifiers; `None` for NULL or invalid input.
-fn read_date(args: &[Value]) -> Option<DateTime> {
+/// SQLite's isDate(): the time value (`args[first]`) and its modifiers (the arguments
+/// after it); `None` for NULL or invalid input.
+fn read_date<A: Arguments + ?Sized>(args: &A, first: usize) -> Option<DateTime> {
     let mut p = DateTime::default();
-    match args.first() {
+    match args.at(first) {
         None => p.set_now(),
         Some(Value::Integer(i)) => p.set_raw_number(*i as f64),
         Some(Value::Real(r)) => p.set_raw_number(*r),
         Some(Value::Boolean(b)) => p.set_raw_number(f64::from(u8::from(*b))),
         Some(other) => parse_date_or_time(&text_of(other)?, &mut p)?,
     }
-    for modifier in args.iter().skip(1) {
+    for modifier in (first + 1..args.count()).filter_map(|at| args.at(at)) {
         apply_modifier(&text_of(modifier)?, &mut p)?;
         if p.error {
             return None;
@@ -519,19 +557,17 @@ fn push_time(out: &mut String, p: &DateTime) {
     }
 }
 
-/// Evaluates a date/time function.
-pub(crate) fn call(function: DateFunction, args: &[Value]) -> Value {
-    let (format, date_args) = match function {
-        DateFunction::Strftime => match args.split_first() {
-            Some((format, rest)) => match text_of(format) {
-                Some(format) => (Some(format.into_owned()), rest),
-                None => return Value::Null,
-            },
-            None => return Value::Null,
+/// Evaluates a date/time function over its arguments (owned, or borrowed from the row by
+/// a compiled call: `scalar.rs`).
+pub(crate) fn call<A: Arguments + ?Sized>(function: DateFunction, args: &A) -> Value {
+    let (format, first) = match function {
+        DateFunction::Strftime => match args.at(0).map(text_of) {
+            Some(Some(format)) => (Some(format), 1),
+            _ => return Value::Null,
         },
-        _ => (None, args),
+        _ => (None, 0),
     };
-    let Some(mut p) = read_date(date_args) else {
+    let Some(mut p) = read_date(args, first) else {
         return Value::Null;
     };
     match function {
@@ -620,6 +656,11 @@ fn format_g16(r: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `super::call` over owned arguments.
+    fn call(function: DateFunction, args: &[Value]) -> Value {
+        super::call(function, args)
+    }
 
     fn run(function: DateFunction, args: &[&str]) -> Value {
         let args: Vec<Value> = args.iter().map(|a| Value::Text(a.to_string())).collect();

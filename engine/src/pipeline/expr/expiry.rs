@@ -148,7 +148,7 @@ pub fn format_unix_ms(unix_ms: i64) -> String {
         Value::Real(unix_ms as f64 / 1000.0),
         Value::Text("unixepoch".into()),
     ];
-    match datetime::call(DateFunction::Strftime, &args) {
+    match datetime::call(DateFunction::Strftime, &args[..]) {
         Value::Text(text) => text.to_string(),
         _ => format!("{unix_ms} ms after the unix epoch"),
     }

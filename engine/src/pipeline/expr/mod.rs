@@ -28,6 +28,7 @@ mod scalar_case;
 mod scalar_in_place;
 mod scalar_number;
 mod session_values;
+mod spare_text;
 mod staged;
 mod subquery;
 mod text;

@@ -12,7 +12,9 @@ use crate::error::Result;
 use crate::limits::FUNCTION_RESULT_BYTES_MAX;
 
 use super::cast::{integer_prefix, real_prefix, real_to_integer};
+use super::function::Arguments;
 use super::printf_real::write_real;
+use super::spare_text::{give_back, take_spare};
 use super::text::text_of;
 
 /// One conversion's flags, width and precision.
@@ -34,17 +36,22 @@ pub(super) struct Spec {
 /// What a missing argument reads as.
 static MISSING: Value = Value::Null;
 
-/// Formats `args[1..]` by the format text `args[0]`; NULL format gives NULL.
-pub(crate) fn printf(args: &[Value]) -> Result<Value> {
-    // A NULL or empty format gives NULL, as in SQLite.
-    let Some(format) = args.first().and_then(text_of).filter(|f| !f.is_empty()) else {
+/// Formats `args[1..]` by the format text `args[0]`; NULL format gives NULL. The arguments
+/// are owned, or borrowed from the row by a compiled call (`scalar.rs`).
+pub(crate) fn printf<A: Arguments + ?Sized>(args: &A) -> Result<Value> {
+    // A NULL format gives NULL; an empty one an empty text (as the bundled SQLite 3.54
+    // answers; older releases gave NULL).
+    let Some(format) = args.at(0).and_then(text_of) else {
         return Ok(Value::Null);
     };
-    let mut rest = args.get(1..).unwrap_or(&[]).iter();
-    let mut next = move || rest.next().unwrap_or(&MISSING);
-    let mut out = String::new();
-    // One conversion's text before padding, reused by each.
-    let mut body = String::new();
+    let mut at = 0;
+    let mut next = move || {
+        at += 1;
+        args.at(at).unwrap_or(&MISSING)
+    };
+    let mut out = String::with_capacity(format.len() + 16);
+    // One conversion's text before padding, reused by each (a spare buffer, given back).
+    let mut body = take_spare();
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
@@ -80,10 +87,8 @@ pub(crate) fn printf(args: &[Value]) -> Result<Value> {
         match conversion {
             '%' => body.push('%'),
             'd' | 'i' => signed(&mut body, &spec, integer_arg(next())),
-            'u' => {
-                let value = integer_arg(next());
-                signed(&mut body, &spec, if value < 0 { 0 } else { value })
-            }
+            // The integer's 64 bits read unsigned, without a sign (as SQLite reads them).
+            'u' => decimal(&mut body, &spec, "", integer_arg(next()) as u64),
             'x' | 'X' | 'o' => radix(&mut body, &spec, conversion, integer_arg(next())),
             'f' | 'e' | 'E' | 'g' | 'G' => {
                 write_real(&mut out, &spec, conversion, real_arg(next()));
@@ -141,6 +146,7 @@ pub(crate) fn printf(args: &[Value]) -> Result<Value> {
         pad(&mut out, &spec, &body, conversion);
         check_size(0, out.len())?;
     }
+    give_back(body);
     Ok(Value::Text(out))
 }
 
@@ -212,9 +218,20 @@ fn sign_prefix(spec: &Spec, negative: bool) -> &'static str {
 /// Writes `value` in decimal after its sign into `body` (empty), zero-extended to the
 /// precision and grouped by thousands as `spec` says.
 fn signed(body: &mut String, spec: &Spec, value: i64) {
-    body.push_str(sign_prefix(spec, value < 0));
+    decimal(
+        body,
+        spec,
+        sign_prefix(spec, value < 0),
+        value.unsigned_abs(),
+    );
+}
+
+/// Writes `sign` and `magnitude` in decimal into `body` (empty), zero-extended to the
+/// precision and grouped by thousands as `spec` says.
+fn decimal(body: &mut String, spec: &Spec, sign: &str, magnitude: u64) {
+    body.push_str(sign);
     let start = body.len();
-    let _ = write!(body, "{}", value.unsigned_abs());
+    super::text::push_decimal(body, magnitude, 0);
     zero_extend(body, start, spec.precision);
     if spec.thousands {
         let grouped = group_thousands(&body[start..]);
@@ -298,6 +315,11 @@ fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
 mod tests {
     use super::*;
 
+    /// `super::printf` over owned arguments.
+    fn printf(args: &[Value]) -> Result<Value> {
+        super::printf(args)
+    }
+
     fn fmt(format: &str, args: &[Value]) -> String {
         let mut all = vec![Value::Text(format.to_string())];
         all.extend_from_slice(args);
@@ -321,6 +343,15 @@ mod tests {
         assert_eq!(fmt("%+d % d", &[int(3), int(3)]), "+3  3");
         assert_eq!(fmt("%,d", &[int(1234567)]), "1,234,567");
         assert_eq!(fmt("%.3d", &[int(7)]), "007");
+        // %u reads the integer's bits unsigned, with no sign (SQLite's answers).
+        assert_eq!(
+            fmt(
+                "%u|%+u|% u|%,u|%.25u|%08u",
+                &[int(-20), int(5), int(5), int(-1), int(-3), int(-4)]
+            ),
+            "18446744073709551596|5|5|18,446,744,073,709,551,615|0000018446744073709551613|\
+             18446744073709551612"
+        );
         assert_eq!(
             fmt("%x %X %#x %o", &[int(255), int(255), int(255), int(8)]),
             "ff FF 0xff 10"
@@ -361,7 +392,7 @@ mod tests {
         assert_eq!(fmt("%c|%.3c", &[Value::Null, text("ab")]), "\0|aaa");
         assert_eq!(fmt("%s", &[Value::Null]), "");
         assert_eq!(printf(&[Value::Null]).unwrap(), Value::Null);
-        assert_eq!(printf(&[text("")]).unwrap(), Value::Null);
+        assert_eq!(printf(&[text("")]).unwrap(), text(""));
         assert_eq!(fmt("%s", &[text("")]), "");
         // Precision and width count bytes, or characters under `!` (as SQLite).
         assert_eq!(fmt("%.2s|%4s|", &[text("é486"), text("é")]), "é|  é|");

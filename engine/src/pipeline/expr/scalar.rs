@@ -11,10 +11,11 @@
 //! the same lazy evaluation for COALESCE and IFNULL; a constant LIKE or GLOB pattern is
 //! prepared once by `like::Pattern`, which answers what `like` / `glob` answer; a row
 //! that compiled arithmetic does not cover is computed by the arithmetic's tree, as
-//! `Computed` does. Only functions that are deterministic and read nothing but their
-//! arguments compile; `can_fail` says whether one of them may give an error (`abs` of the
-//! smallest integer, a result over the size limit), which compiled filters refuse (they
-//! cannot fail: `staged.rs`). Every other shape keeps the tree.
+//! `Computed` does. Only functions that read nothing but their arguments compile (and the
+//! date functions, which read the clock for 'now' per call, as the tree does); `can_fail`
+//! says whether one of them may give an error (`abs` of the smallest integer, a result
+//! over the size limit), which compiled filters refuse (they cannot fail: `staged.rs`).
+//! Every other shape keeps the tree.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -24,7 +25,7 @@ use ember_storage::Value;
 use super::arithmetic::{apply, is_arithmetic, Arithmetic, Halt};
 use super::cast::{cast, Affinity};
 use super::compile::{is_comparison, Compiled};
-use super::concat::{chain_value, compile_chain, write_chain};
+use super::concat::{chain_can_fail, chain_value, compile_chain, write_chain};
 use super::function::{call_borrowed, Function};
 use super::like::Pattern;
 use super::ops::{compare_for_sort, BinaryOp, Numeric, UnaryOp};
@@ -32,6 +33,7 @@ use super::scalar_case::{case, taken_branch};
 use super::scalar_number::{
     cast_number, computes_on_numbers, gives_numbers, number_call, number_of_value, number_value,
 };
+use super::spare_text::call_lent;
 use super::text::{hex_into, integer_of, replace_into, single_char, text_of};
 use super::text_view::{Case, TextView};
 use super::{EvalContext, Expr};
@@ -232,8 +234,10 @@ impl Scalar {
             Scalar::Binary { op, left, right } if is_arithmetic(*op) => {
                 left.can_fail() || right.can_fail()
             }
-            // `||` may pass the text size limit; the others are kept as failing too.
-            Scalar::Concat(_) | Scalar::Binary { .. } => true,
+            // `||` may pass the text size limit, unless its parts are bounded (`concat.rs`).
+            Scalar::Concat(parts) => chain_can_fail(parts),
+            // The other operators are kept as failing.
+            Scalar::Binary { .. } => true,
         }
     }
 
@@ -699,10 +703,14 @@ fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
             Err(value) => call_borrowed(function, &[value]),
         };
     }
+    // A `||` argument is written into a spare buffer, given back after (`spare_text.rs`).
     match args {
-        [a] => call_borrowed(function, &[a.value(row)?]),
-        [a, b] => call_borrowed(function, &[a.value(row)?, b.value(row)?]),
-        [a, b, c] => call_borrowed(function, &[a.value(row)?, b.value(row)?, c.value(row)?]),
+        [a] => call_lent(function, [a.argument(row)?]),
+        [a, b] => call_lent(function, [a.argument(row)?, b.argument(row)?]),
+        [a, b, c] => call_lent(
+            function,
+            [a.argument(row)?, b.argument(row)?, c.argument(row)?],
+        ),
         _ => {
             debug_assert!(args.is_empty() || args.len() > STACK_ARGUMENTS_MAX);
             let values = args
@@ -742,14 +750,18 @@ fn call_can_fail(function: Function) -> Option<bool> {
         | Function::NullIf
         | Function::Min
         | Function::Max
-        | Function::Math(_) => Some(false),
+        | Function::Math(_)
+        // Date functions give NULL for what they cannot read, and read the clock for 'now'
+        // per call (as the tree does: a compiled call is evaluated per row too).
+        | Function::Date(_) => Some(false),
         Function::Abs
         | Function::Hex
         | Function::Replace
         | Function::Concat
         | Function::ConcatWs
         | Function::Like
-        | Function::Glob => Some(true),
+        | Function::Glob
+        | Function::Printf => Some(true),
         _ => None,
     }
 }

@@ -26,6 +26,14 @@ pub(crate) fn text_of(value: &Value) -> Option<Cow<'_, str>> {
 
 /// Appends `value` in decimal, zero-padded to `width` digits (at most 20 of them).
 pub(crate) fn push_decimal(out: &mut String, mut value: u64, width: usize) {
+    if value < 100 && width <= 2 {
+        // One or two digits (a date's parts, small numbers), written directly.
+        if value >= 10 || width == 2 {
+            out.push(char::from(b'0' + (value / 10) as u8));
+        }
+        out.push(char::from(b'0' + (value % 10) as u8));
+        return;
+    }
     let mut digits = [b'0'; 20];
     let mut start = digits.len();
     loop {
@@ -37,8 +45,8 @@ pub(crate) fn push_decimal(out: &mut String, mut value: u64, width: usize) {
         }
     }
     let start = start.min(digits.len().saturating_sub(width));
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    // ASCII digits, pushed as characters (no UTF-8 check of the buffer).
+    out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
 }
 
 /// Appends `value` in decimal, with its sign.
@@ -451,6 +459,22 @@ mod tests {
 
     fn int(i: i64) -> Value {
         Value::Integer(i)
+    }
+
+    #[test]
+    fn decimals_are_written_as_format_writes_them() {
+        for value in [0, 5, 9, 10, 42, 99, 100, 999, 12_345, u64::MAX] {
+            for width in [0, 1, 2, 3, 4, 20] {
+                let mut out = String::from("x");
+                push_decimal(&mut out, value, width);
+                assert_eq!(out, format!("x{value:0width$}"), "{value} width {width}");
+            }
+        }
+        for value in [0, 7, -7, 10, -10, 99, -100, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            push_integer(&mut out, value);
+            assert_eq!(out, value.to_string());
+        }
     }
 
     fn text(s: &str) -> Value {
