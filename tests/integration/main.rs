@@ -31,6 +31,7 @@ mod gc;
 mod in_lookups;
 mod index_distinct;
 mod index_group;
+mod index_join_answers;
 mod index_offset;
 mod index_range_count;
 mod indexes;

@@ -206,6 +206,21 @@ impl HashIndex {
         self.len() == 0
     }
 
+    /// Number of distinct keys holding rows (stale pairs included): with `len`, the
+    /// average rows per key a planner may expect from a probe.
+    pub fn keys(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
+    }
+
+    /// How many rows are stored under `key` (0 when its entry is missing or vacant), from
+    /// the entry and its chain alone: no row is read. Lock-free.
+    #[inline]
+    pub fn rows_under(&self, key: &IndexKey, guard: &Guard) -> usize {
+        let mut rows = 0;
+        self.for_each(key, guard, |_| rows += 1);
+        rows
+    }
+
     /// Calls `visit` for every row stored under `key`, newest first. Lock-free.
     #[inline]
     pub fn for_each(&self, key: &IndexKey, guard: &Guard, mut visit: impl FnMut(EntryRow)) {

@@ -116,6 +116,13 @@ impl SecondaryIndex {
         self.map.len()
     }
 
+    /// About how many rows one key holds: (key, row) pairs over distinct keys, stale pairs
+    /// included; `None` while the index holds no key.
+    pub fn rows_per_key(&self) -> Option<f64> {
+        let keys = self.map.keys();
+        (keys > 0).then(|| self.map.len() as f64 / keys as f64)
+    }
+
     /// The collation each column's hash key is normalized under (empty: all BINARY).
     pub fn key_collations(&self) -> &[KeyCollation] {
         &self.key_collations

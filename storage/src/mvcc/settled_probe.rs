@@ -85,30 +85,70 @@ impl Transaction {
         key: &IndexKey,
         probes: &mut SettledProbes,
     ) -> Option<bool> {
-        let writes = match probes.state {
-            ProbeState::Settled { writes, written } if written == self.tables.len() => writes,
+        let writes = self.settled_token(table, index, probes)?;
+        let holds = index.map.holds_key(key, &epoch::pin());
+        self.still_settled(index, writes, probes).then_some(holds)
+    }
+
+    /// How many rows this transaction sees under `key` in `index` (of `table`), when the
+    /// index is settled (see the file comment): `Some(count)` from the hash entry and its
+    /// chain alone, each pair a visible row with that key; `None` when the caller must look
+    /// the key up the checked way. `probes` carries the token as for `settled_index_holds`.
+    pub fn settled_index_rows(
+        &self,
+        table: &Table,
+        index: &SecondaryIndex,
+        key: &IndexKey,
+        probes: &mut SettledProbes,
+    ) -> Option<usize> {
+        let writes = self.settled_token(table, index, probes)?;
+        let rows = index.map.rows_under(key, &epoch::pin());
+        self.still_settled(index, writes, probes).then_some(rows)
+    }
+
+    /// The token's write count when settled answers may be given for `index` in this
+    /// query (taken on the first probe); `None` once refused.
+    #[inline]
+    fn settled_token(
+        &self,
+        table: &Table,
+        index: &SecondaryIndex,
+        probes: &mut SettledProbes,
+    ) -> Option<u64> {
+        match probes.state {
+            ProbeState::Settled { writes, written } if written == self.tables.len() => Some(writes),
             ProbeState::Settled { .. } | ProbeState::Refused => {
                 probes.state = ProbeState::Refused;
-                return None;
+                None
             }
             ProbeState::Untried => match self.settled_probe_token(table, index) {
                 Some(writes) => {
                     let written = self.tables.len();
                     probes.state = ProbeState::Settled { writes, written };
-                    writes
+                    Some(writes)
                 }
                 None => {
                     probes.state = ProbeState::Refused;
-                    return None;
+                    None
                 }
             },
-        };
-        let holds = index.map.holds_key(key, &epoch::pin());
-        if !index.map.unchanged_since(writes) {
-            probes.state = ProbeState::Refused;
-            return None;
         }
-        Some(holds)
+    }
+
+    /// Whether what a probe just read of `index` is one settled state (no writer took the
+    /// lock since the token); refuses the token when not.
+    #[inline]
+    fn still_settled(
+        &self,
+        index: &SecondaryIndex,
+        writes: u64,
+        probes: &mut SettledProbes,
+    ) -> bool {
+        let unchanged = index.map.unchanged_since(writes);
+        if !unchanged {
+            probes.state = ProbeState::Refused;
+        }
+        unchanged
     }
 
     /// The write count, when `index` is settled for this transaction. The count is read

@@ -256,6 +256,11 @@ fn settled_answers_agree_while_writers_and_the_collector_run() {
                         };
                         settled_answers.fetch_add(1, Ordering::Relaxed);
                         assert_eq!(answer, checked(&txn, &table, &index, key), "key {key}");
+                        let rows = txn.settled_index_rows(&table, &index, &ikey, &mut probes);
+                        if let Some(rows) = rows {
+                            let checked = checked_rows(&txn, &table, &index, key);
+                            assert_eq!(rows, checked, "rows of key {key}");
+                        }
                     }
                 }
             })
@@ -279,4 +284,76 @@ fn settled_answers_agree_while_writers_and_the_collector_run() {
     table.collect_garbage(store.watermark());
     let txn = store.begin().unwrap();
     settled_and_agreeing(&txn, &table, &index);
+}
+
+/// How many rows `txn` sees with `key`, by the checked lookup (every row read).
+fn checked_rows(txn: &Transaction, table: &Table, index: &SecondaryIndex, key: i64) -> usize {
+    let mut rows = 0;
+    txn.index_lookup(
+        table,
+        index,
+        &IndexKey::Int(key),
+        &mut Vec::new(),
+        |_, _| {
+            rows += 1;
+            true
+        },
+    )
+    .unwrap();
+    rows
+}
+
+/// Settled row counts equal the checked lookup's for keys of one, several and no rows, and
+/// are refused where the entries are not exactly the visible rows (an uncommitted insert,
+/// a committed delete awaiting the collector).
+#[test]
+fn settled_row_counts_equal_the_checked_counts() {
+    let store = Store::new();
+    let (table, index, _) = loaded(&store);
+    let mut txn = store.begin().unwrap();
+    // Keys 0..10 get 1..=10 more rows each (key k: k + 1 rows beyond the loaded one).
+    let mut extra = Vec::new();
+    for key in 0..10i64 {
+        for copy in 0..=key {
+            extra.push(
+                txn.insert(&table, &row(1_000 + key * 20 + copy, key))
+                    .unwrap(),
+            );
+        }
+    }
+    txn.commit().unwrap();
+    let counts = |txn: &Transaction| {
+        let mut probes = SettledProbes::default();
+        (-1..=101)
+            .map(|key| {
+                let settled =
+                    txn.settled_index_rows(&table, &index, &IndexKey::Int(key), &mut probes);
+                (settled, checked_rows(txn, &table, &index, key))
+            })
+            .collect::<Vec<_>>()
+    };
+    let reader = store.begin().unwrap();
+    for (key, (settled, checked)) in (-1..).zip(counts(&reader)) {
+        assert_eq!(settled, Some(checked), "key {key}");
+    }
+    assert_eq!(checked_rows(&reader, &table, &index, 9), 11);
+    drop(reader);
+    let mut writer = store.begin().unwrap();
+    writer.insert(&table, &row(5_000, 3)).unwrap();
+    let reader = store.begin().unwrap();
+    assert!(counts(&reader).iter().all(|(settled, _)| settled.is_none()));
+    drop(reader);
+    writer.rollback();
+    let mut txn = store.begin().unwrap();
+    txn.delete(&table, extra[0]).unwrap();
+    txn.commit().unwrap();
+    let reader = store.begin().unwrap();
+    assert!(counts(&reader).iter().all(|(settled, _)| settled.is_none()));
+    drop(reader);
+    table.collect_garbage(store.watermark());
+    let reader = store.begin().unwrap();
+    for (key, (settled, checked)) in (-1..).zip(counts(&reader)) {
+        assert_eq!(settled, Some(checked), "key {key} after the collector");
+    }
+    assert_eq!(checked_rows(&reader, &table, &index, 0), 1);
 }

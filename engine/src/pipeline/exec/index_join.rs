@@ -25,6 +25,10 @@ use super::{build, ExecContext, Operator, Row};
 /// too, a scan once per batch of slots).
 const INTERRUPT_CHECK_ROWS: usize = 256;
 
+/// Counted matches of one left row handed on between two interrupt checks (a key held by
+/// many rows joins each left row that many times).
+const INTERRUPT_CHECK_MATCHES: usize = 4096;
+
 /// The left row being joined, how far through its candidates, whether any joined.
 struct Current {
     row: Row,
@@ -219,6 +223,9 @@ pub(super) fn push(
     // reads the others: `optimize::prune_columns`).
     let left_columns = columns_read(&join.left, left_width);
     let right_columns = prober.columns_read();
+    // Nothing reads a joined row's right values and a settled index can count the rows
+    // joining by the key alone: each left row's matches are counted, none is read.
+    let count_matches = probe.right_unread && prober.may_count_rows();
     let mut joined: Row = Vec::with_capacity(width);
     let mut until_check = INTERRUPT_CHECK_ROWS;
     left_rows(&join.left, context, &mut |left: &[Value]| {
@@ -231,6 +238,12 @@ pub(super) fn push(
         if join.stops_at_first_match() {
             let columns = (left_columns.as_slice(), right_columns.as_slice());
             return push_first_match(join, &mut prober, left, columns, &mut joined, context, sink);
+        }
+        if count_matches {
+            if let Some(rows) = prober.settled_rows(left, context)? {
+                let columns = (left_columns.as_slice(), right_columns.as_slice());
+                return push_counted(join, rows, left, columns, &mut joined, context, sink);
+            }
         }
         prober.find_candidates(left, context)?;
         let exact = prober.keys_exact();
@@ -259,6 +272,46 @@ pub(super) fn push(
         }
         Ok(())
     })
+}
+
+/// `push`'s step for one left row that `rows` right rows join by the key alone, when no
+/// condition or operator reads their values (`JoinProbe::right_unread`): the left row
+/// joined with NULLs as the right values `rows` times, each if the condition (reading the
+/// left values alone) holds; a LEFT join's unmatched row as usual. Out of line, as
+/// `push_first_match`.
+#[inline(never)]
+fn push_counted(
+    join: &Join,
+    rows: usize,
+    left: &[Value],
+    (left_columns, right_columns): (&[usize], &[usize]),
+    joined: &mut Row,
+    context: &ExecContext<'_>,
+    sink: RowSink<'_>,
+) -> Result<()> {
+    let left_width = join.left_width;
+    let width = left_width + join.right_width;
+    let fill = |joined: &mut Row| {
+        fill_left(joined, left, left_columns, width);
+        pad_right(&mut joined[left_width..], right_columns, false);
+    };
+    fill(joined);
+    let matched = rows > 0 && condition_holds(join, joined, context)?;
+    if matched {
+        for emitted in 0..rows {
+            if emitted % INTERRUPT_CHECK_MATCHES == INTERRUPT_CHECK_MATCHES - 1 {
+                context.check_interrupt()?;
+            }
+            // The sink may have swapped the buffer: every value read is written again.
+            if emitted > 0 {
+                fill(joined);
+            }
+            sink(joined)?;
+        }
+    } else if join.kind == JoinKind::Left {
+        sink(joined)?;
+    }
+    Ok(())
 }
 
 /// An anti or existence join's step for one left row of `push`: hands `sink` what the

@@ -16,7 +16,7 @@ use ember_storage::row::RowDecoder;
 use ember_storage::{DataType, Value};
 
 use crate::error::Result;
-use crate::expr::{coerce_to_column, Expr};
+use crate::expr::{coerce_to_column, fits_column, Expr};
 use crate::plan::{Join, JoinProbe, Node, TableAccess};
 
 use super::{build, ExecContext, Row};
@@ -52,8 +52,11 @@ pub(super) struct JoinProber<'p> {
     integer_key: bool,
     /// The probe is one value into a secondary index on one INTEGER (or untyped) column: an
     /// integer probe value is its index key as it is (no conversion; see
-    /// `integer_index_probe`). The key equality is still rechecked on each row found.
+    /// `integer_index_probe`).
     integer_index: bool,
+    /// Moreover the join's one key equality is that probe value equal to the column: a row
+    /// found under an integer probe value satisfies it (see `integer_index_exact`).
+    integer_index_exact: bool,
     /// Whether the current left row's candidates were found by an integer key as above.
     exact: bool,
     /// Whether a row found under an integer probe value joins the left row by its key alone
@@ -79,6 +82,7 @@ impl<'p> JoinProber<'p> {
             probe_values: Vec::new(),
             integer_key: integer_key_join(join, probe, access),
             integer_index: integer_index_probe(probe, access),
+            integer_index_exact: integer_index_exact(join, probe, access),
             exact: false,
             key_alone_joins: key_alone_joins(join, probe, access),
             settled: SettledProbes::default(),
@@ -191,10 +195,43 @@ impl<'p> JoinProber<'p> {
             // An integer needs no conversion to the INTEGER (or untyped) key column; a
             // primary key finds it exactly.
             if let Some(int) = integer {
-                return Ok(Some((IndexKey::Int(int), self.integer_key)));
+                let exact = self.integer_key || self.integer_index_exact;
+                return Ok(Some((IndexKey::Int(int), exact)));
             }
         }
+        if let Some(key) = self.key_in_place(left) {
+            return Ok(key.map(|key| (key, false)));
+        }
         Ok(self.probe_key(left, context)?.map(|key| (key, false)))
+    }
+
+    /// `probe_key` without copying a value, when every probe value is a left column whose
+    /// value the key column holds as it is (`fits_column`: the conversion would return it
+    /// unchanged, a text say, whose copy would cost an allocation per probe): the key made
+    /// from the left row's values in place. `None` when some value is not so (the caller
+    /// converts them); `Some(None)` when a value is NULL (no stored row can match).
+    #[inline]
+    fn key_in_place(&self, left: &[Value]) -> Option<Option<IndexKey>> {
+        let columns = self.key_columns();
+        let table = &self.access.table;
+        for (&column, probe) in columns.iter().zip(&self.probe.values) {
+            let Expr::Column { index, .. } = probe else {
+                return None;
+            };
+            match left.get(*index)? {
+                Value::Null => return Some(None),
+                value if fits_column(value, &table.columns[column]) => {}
+                _ => return None,
+            }
+        }
+        let values = self.probe.values.iter().filter_map(|probe| match probe {
+            Expr::Column { index, .. } => left.get(*index),
+            _ => None,
+        });
+        Some(match &self.probe.index {
+            Some(index) => index.storage.key_from_values(values),
+            None => table.storage.key_from_values(values),
+        })
     }
 
     /// Whether some right row joins `left` by the key equality alone, answered by a settled
@@ -207,6 +244,45 @@ impl<'p> JoinProber<'p> {
         left: &[Value],
         context: &ExecContext<'_>,
     ) -> Result<Option<bool>> {
+        self.settled_answer(left, context, |txn, table, index, key, settled| {
+            txn.settled_index_holds(table, index, key, settled)
+        })
+    }
+
+    /// How many right rows join `left` by the key equality alone, counted by a settled
+    /// index from its entries (no row read): `None` when they cannot be, as for
+    /// `settled_any`; the caller then asks `find_candidates`. The caller checks that no
+    /// condition beyond the key equalities reads the right row.
+    pub fn settled_rows(
+        &mut self,
+        left: &[Value],
+        context: &ExecContext<'_>,
+    ) -> Result<Option<usize>> {
+        self.settled_answer(left, context, |txn, table, index, key, settled| {
+            txn.settled_index_rows(table, index, key, settled)
+        })
+    }
+
+    /// Whether rows joining by the key alone may be counted (`settled_rows`) rather than
+    /// read: the probe is `key_alone_joins`'s.
+    pub fn may_count_rows(&self) -> bool {
+        self.key_alone_joins
+    }
+
+    /// `ask`'s answer for `left`'s integer probe key from the settled index, when the join
+    /// is `key_alone_joins`'s; `Some(Default)` (nothing joins) for a NULL probe value.
+    fn settled_answer<T: Default>(
+        &mut self,
+        left: &[Value],
+        context: &ExecContext<'_>,
+        ask: impl FnOnce(
+            &ember_storage::Transaction,
+            &ember_storage::Table,
+            &SecondaryIndex,
+            &IndexKey,
+            &mut SettledProbes,
+        ) -> Option<T>,
+    ) -> Result<Option<T>> {
         if !self.key_alone_joins || self.settled.refused() {
             return Ok(None);
         }
@@ -220,13 +296,14 @@ impl<'p> JoinProber<'p> {
             [Expr::Column { index, .. }] => match left.get(*index) {
                 Some(Value::Integer(int)) => *int,
                 // A NULL probe value joins nothing.
-                Some(Value::Null) => return Ok(Some(false)),
+                Some(Value::Null) => return Ok(Some(T::default())),
                 _ => return Ok(None),
             },
             _ => return Ok(None),
         };
         let storage = &self.access.table.storage;
-        Ok(context.txn.settled_index_holds(
+        Ok(ask(
+            context.txn,
             storage,
             index,
             &IndexKey::Int(integer),
@@ -407,13 +484,13 @@ fn integer_index_probe(probe: &JoinProbe, access: &TableAccess) -> bool {
     )
 }
 
-/// Whether a right row found under an integer probe value `v` of a settled index joins the
-/// left row by that alone: the index is `integer_index_probe`'s (one INTEGER or untyped
-/// column), the right access has no filter, and the join's only key equality is the probe
-/// value (a left column) equal to that column. A visible row keyed `Int(v)` holds `v`, an
-/// integral real equal to it, or a boolean of that value: each SQL-equal to `v`.
-fn key_alone_joins(join: &Join, probe: &JoinProbe, access: &TableAccess) -> bool {
-    let (Some(index), [left_key], [right_key], [probe_value @ Expr::Column { .. }]) = (
+/// Whether a right row found under an integer probe value `v` (`integer_index_probe`)
+/// satisfies the join's key equality without a recheck: its only key equality is the probe
+/// value equal to the index column. A visible row keyed `Int(v)` (the lookup checks each
+/// row's own key) holds `v`, an integral real equal to it, or a boolean of that value: each
+/// SQL-equal to `v`.
+fn integer_index_exact(join: &Join, probe: &JoinProbe, access: &TableAccess) -> bool {
+    let (Some(index), [left_key], [right_key], [probe_value]) = (
         &probe.index,
         join.left_keys.as_slice(),
         join.right_keys.as_slice(),
@@ -425,9 +502,17 @@ fn key_alone_joins(join: &Join, probe: &JoinProbe, access: &TableAccess) -> bool
         return false;
     };
     integer_index_probe(probe, access)
-        && access.filter.is_none()
         && left_key == probe_value
         && matches!(right_key, Expr::Column { index, .. } if index == column)
+}
+
+/// Whether a right row found under an integer probe value `v` of a settled index joins the
+/// left row by that alone: `integer_index_exact`, the probe value a left column, and no
+/// filter on the right access. The index's entries then answer for its rows.
+fn key_alone_joins(join: &Join, probe: &JoinProbe, access: &TableAccess) -> bool {
+    integer_index_exact(join, probe, access)
+        && access.filter.is_none()
+        && matches!(probe.values.as_slice(), [Expr::Column { .. }])
 }
 
 fn passes_filter(access: &TableAccess, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {

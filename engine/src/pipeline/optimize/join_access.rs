@@ -4,8 +4,9 @@
 //! nested-loop join) instead of reading the whole table into a hash table; the choice is by
 //! estimated cost:
 //! - probing costs `PROBE_COST` per left row, plus the rows each probe returns (one for a
-//!   primary key or unique index, `ROWS_PER_KEY_GUESS` for another index: no distinct
-//!   counts are kept, as SQLite guesses without ANALYZE);
+//!   primary key or unique index; for another index its average rows per key, which its
+//!   hash half counts as it is written, at most `ROWS_PER_KEY_GUESS`, the guess while it
+//!   is empty);
 //! - hashing costs reading the right side, `BUILD_COST` per row of the smaller side and one
 //!   step per row of the larger (`bind/join.rs` builds on the smaller side).
 //!
@@ -13,6 +14,8 @@
 //! comparison converts only the left value (affinity) and compares under BINARY, exactly
 //! what converting the probe to the column's type (`coerce_to_column`) and looking it up
 //! finds. The equalities and the join condition are still rechecked on each joined row.
+
+use ember_storage::index::SecondaryIndex;
 
 use crate::catalog::TableDef;
 use crate::expr::Expr;
@@ -143,6 +146,7 @@ fn best_probe(
                 JoinProbe {
                     index: None,
                     values,
+                    right_unread: false,
                 },
             ));
         }
@@ -151,13 +155,29 @@ fn best_probe(
     indexes.sort_by_key(|index| (!index.unique, std::cmp::Reverse(index.columns.len())));
     indexes.into_iter().find_map(|index| {
         let values = values_for(&index.columns)?;
-        let per_key = if index.unique { 1 } else { ROWS_PER_KEY_GUESS };
+        let per_key = if index.unique {
+            1
+        } else {
+            rows_per_key(&index.storage)
+        };
         Some((
             per_key,
             JoinProbe {
                 index: Some(index.clone()),
                 values,
+                right_unread: false,
             },
         ))
     })
+}
+
+/// About how many rows a probe of `index` finds: its (key, row) pairs over its distinct
+/// keys, rounded up (the index keeps both counts), at most `ROWS_PER_KEY_GUESS` (the
+/// guess while it is empty). Capped: the hash cost leaves out the rows a join gives, which
+/// the probe cost counts, so a selective index only makes probing cheaper than guessed.
+fn rows_per_key(index: &SecondaryIndex) -> u64 {
+    match index.rows_per_key() {
+        Some(rows) => (rows.ceil() as u64).clamp(1, ROWS_PER_KEY_GUESS),
+        None => ROWS_PER_KEY_GUESS,
+    }
 }

@@ -71,6 +71,14 @@ impl Needed {
         }
     }
 
+    /// Whether no column is read.
+    fn is_empty(&self) -> bool {
+        match self {
+            Needed::All => false,
+            Needed::Some(columns) => !columns.contains(&true),
+        }
+    }
+
     fn contains(&self, column: usize) -> bool {
         match self {
             Needed::All => true,
@@ -210,8 +218,9 @@ fn prune(node: &mut Node, needed: Needed) {
                 right = by_condition.split_at(join.left_width).1;
             }
             left.add_exprs(join.left_keys.iter());
-            if let Some(probe) = &join.probe {
+            if let Some(probe) = &mut join.probe {
                 left.add_exprs(probe.values.iter());
+                probe.right_unread = right.is_empty();
             }
             right.add_exprs(join.right_keys.iter());
             prune(&mut join.left, left);

@@ -17,6 +17,11 @@ pub struct JoinProbe {
     /// left row: the left side of a join equality on it, or a constant the right access's
     /// filter equates it with.
     pub values: Vec<Expr>,
+    /// Whether nothing reads the right row's values but the key equalities: no operator
+    /// above the join and no join condition (set by `optimize::prune_columns`; false
+    /// until then). A joined row's right values may then be left NULL, and a probe whose
+    /// rows need no key recheck may count them instead of reading them.
+    pub right_unread: bool,
 }
 
 /// EXPLAIN's line for a probing join: `IndexJoin t using primary key (t.id = <left key>)`,
