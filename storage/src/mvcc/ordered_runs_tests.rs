@@ -191,3 +191,57 @@ fn runs_show_the_first_row_of_each_run_and_count_the_rest() {
     let collected = store.begin().unwrap();
     assert_runs_match_walk(&collected, &table, &index);
 }
+
+/// A writer's edit in the middle of a settled walk (made from inside the visitor): the
+/// entries it adds ahead of the walk are not the reader's rows, so from the edit on the
+/// walk checks every entry instead of counting it unread.
+#[test]
+fn an_edit_during_a_settled_walk_is_not_counted() {
+    let store = Store::new();
+    let (table, index) = indexed(&store);
+    let mut txn = store.begin().unwrap();
+    for id in 0..300i64 {
+        txn.insert(&table, &[Value::Integer(id), Value::Integer(id % 7)])
+            .unwrap();
+    }
+    txn.commit().unwrap();
+    let reader = store.begin().unwrap();
+    let all = expected(&walk(&reader, &table, &index, false));
+    let mut writer = store.begin().unwrap();
+    let decoder = table.schema().decoder(None);
+    let (mut buffer, mut scratch, mut running) = (Vec::new(), RangeScratch::default(), Vec::new());
+    let mut visits = Vec::new();
+    let progress = reader
+        .index_range_runs(
+            &table,
+            &index,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+            usize::MAX,
+            KEY,
+            &decoder,
+            &mut buffer,
+            &mut scratch,
+            &mut running,
+            |row, values| {
+                if visits.is_empty() {
+                    for id in 1000..1100i64 {
+                        writer
+                            .insert(&table, &[Value::Integer(id), Value::Integer(6)])
+                            .unwrap();
+                    }
+                    writer
+                        .update(&table, 5, &[Value::Integer(5), Value::Integer(6)])
+                        .unwrap();
+                }
+                let key = values.map(|values| values[1].clone());
+                visits.push((Value::Integer(row as i64), key));
+                true
+            },
+        )
+        .unwrap();
+    assert_eq!(progress, RangeProgress::Done);
+    assert_eq!(visits, all);
+    drop(writer);
+}
