@@ -216,6 +216,9 @@ mod skip;
 mod distinct;
 pub use distinct::{KeyParts, RunVisit};
 
+#[path = "ordered_runs.rs"]
+mod runs;
+
 #[cfg(test)]
 #[path = "ordered_read_tests.rs"]
 pub(super) mod tests;

@@ -75,6 +75,23 @@ impl Accumulator {
         self
     }
 
+    /// Starts over for another group, as `new` and the `with_` settings made it (`user`:
+    /// the user aggregate, as `with_user` takes it), in place.
+    pub fn restart(&mut self, user: Option<&UserFunction>) {
+        debug_assert_eq!(user.is_some(), self.function == AggregateFunction::User);
+        if self.seen.is_some() {
+            self.seen = Some(HashSet::default());
+        }
+        self.count = 0;
+        self.integer_sum = 0;
+        self.real_sum = CompensatedSum::default();
+        self.sum_is_real = false;
+        self.integer_overflowed = false;
+        self.extreme = Value::Null;
+        self.text = None;
+        self.user = user.and_then(UserFunction::start_aggregate);
+    }
+
     /// Feeds one row to COUNT(*) (which takes no argument).
     #[inline]
     pub fn add_row(&mut self) {
@@ -574,6 +591,37 @@ mod tests {
             accumulator.add(std::slice::from_ref(value)).unwrap();
         }
         accumulator.finish().unwrap()
+    }
+
+    #[test]
+    fn a_restarted_accumulator_is_a_fresh_one() {
+        use AggregateFunction::*;
+        let first = [
+            Value::Integer(i64::MAX),
+            Value::Integer(1),
+            Value::Text("x".into()),
+            Value::Real(0.5),
+            Value::Null,
+        ];
+        let second = [Value::Integer(2), Value::Real(2.0), Value::Integer(1)];
+        for function in [Count, Sum, Total, Avg, Min, Max, GroupConcat] {
+            for distinct in [false, true] {
+                let mut accumulator = Accumulator::new(function, distinct);
+                for value in &first {
+                    let _ = accumulator.add(std::slice::from_ref(value));
+                }
+                accumulator.restart(None);
+                for value in &second {
+                    accumulator.add(std::slice::from_ref(value)).unwrap();
+                }
+                let expected = run(function, distinct, &second);
+                assert_eq!(
+                    accumulator.finish().unwrap(),
+                    expected,
+                    "{function:?} {distinct}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -60,6 +60,14 @@ impl<'p> Args<'p> {
     }
 }
 
+/// A fresh accumulator for `call` (`rows_max`: see `Feeder::accumulators`).
+fn fresh_accumulator(call: &AggregateCall, rows_max: usize) -> Accumulator {
+    Accumulator::new(call.function, call.distinct)
+        .with_seen_max(rows_max)
+        .with_collation(call.collation)
+        .with_user(call.user.as_ref())
+}
+
 /// The aggregate calls of one statement, their arguments resolved, feeding rows to a
 /// group's accumulators (one per call, in call order).
 pub(super) struct Feeder<'p> {
@@ -114,13 +122,25 @@ impl<'p> Feeder<'p> {
     pub(super) fn accumulators(&self, rows_max: usize) -> Vec<Accumulator> {
         self.aggregates
             .iter()
-            .map(|call| {
-                Accumulator::new(call.function, call.distinct)
-                    .with_seen_max(rows_max)
-                    .with_collation(call.collation)
-                    .with_user(call.user.as_ref())
-            })
+            .map(|call| fresh_accumulator(call, rows_max))
             .collect()
+    }
+
+    /// Makes `accumulators` fresh ones, as `accumulators` does, in place (a walk folding
+    /// one group at a time reuses the last group's).
+    pub(super) fn refill_accumulators(&self, accumulators: &mut Vec<Accumulator>, rows_max: usize) {
+        if accumulators.len() == self.aggregates.len() {
+            for (accumulator, call) in accumulators.iter_mut().zip(self.aggregates) {
+                accumulator.restart(call.user.as_ref());
+            }
+            return;
+        }
+        accumulators.clear();
+        accumulators.extend(
+            self.aggregates
+                .iter()
+                .map(|call| fresh_accumulator(call, rows_max)),
+        );
     }
 
     /// Feeds `row` to `accumulators` when every call is plain (`all_plain`): no filter and

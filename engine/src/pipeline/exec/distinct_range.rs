@@ -1,7 +1,8 @@
 //! The storage side of a walk over an index range for DISTINCT or `count(DISTINCT col)`
-//! (`exec::distinct_walk`): values are compared by their encoded key parts
-//! (`Transaction::index_range_distinct`, `count_distinct_index_range`), so an entry whose
-//! value equals the last one taken is stepped over without reading or decoding its row.
+//! (`exec::distinct_walk`) or for GROUP BY folded by runs (`exec::group_walk`): values are
+//! compared by their encoded key parts (`Transaction::index_range_distinct`,
+//! `count_distinct_index_range`, `index_range_runs`), so an entry whose value equals the
+//! last one taken is stepped over (or, for a group, counted) without decoding its row.
 
 use ember_storage::{KeyParts, RowId, RunVisit, Value};
 
@@ -13,6 +14,66 @@ use super::MAX_BATCH_ENTRIES;
 use super::{as_slices, every_conjunct, ExecContext, RangeCursor};
 
 impl RangeCursor {
+    /// Whether every row this walk of `range` (opened for `access`) reaches passes the
+    /// access's filter: it has none, or the range decides each of its terms.
+    pub fn decides_filter(&self, access: &TableAccess, range: &IndexRange) -> bool {
+        access.filter.as_ref().is_none_or(|filter| {
+            self.exact_bounds
+                && every_conjunct(filter, &mut |term| {
+                    crate::optimize::range_decides(range, term)
+                })
+        })
+    }
+
+    /// Reads one batch of a GROUP BY walk by runs of equal `parts`: each run's first row is
+    /// decoded into `buffer` and shown as `visit(Some(values))` (which may move its values
+    /// out), each later row of the run as `visit(None)` (unread on a settled index).
+    /// `running` holds the parts of the run being read (kept across calls; empty before
+    /// the first). The access filter is not checked: the caller made sure the range
+    /// decides it (`decides_filter`). An interrupt is checked before the batch; an error
+    /// of `visit` stops the walk and is returned.
+    pub fn refill_runs(
+        &mut self,
+        access: &TableAccess,
+        context: &ExecContext<'_>,
+        parts: KeyParts,
+        buffer: &mut Vec<Value>,
+        running: &mut Vec<u8>,
+        mut visit: impl FnMut(Option<&mut Vec<Value>>) -> Result<()>,
+    ) -> Result<()> {
+        debug_assert!(!self.first_only, "a group walk reads every run");
+        if self.finished {
+            return Ok(());
+        }
+        context.check_interrupt()?;
+        let mut failure = None;
+        let progress = context.txn.index_range_runs(
+            &access.table.storage,
+            &self.index,
+            as_slices(&self.lower),
+            as_slices(&self.upper),
+            self.descending,
+            self.batch,
+            parts,
+            access.read.decoder(),
+            buffer,
+            &mut self.scratch,
+            running,
+            |_, values| match visit(values) {
+                Ok(()) => true,
+                Err(error) => {
+                    failure = Some(error);
+                    false
+                }
+            },
+        )?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        self.advance(progress);
+        Ok(())
+    }
+
     /// Reads batches of the walk until one gives a row or the walk ends: of each run of
     /// entries whose `parts` are equal, the first row that passes the access filter is
     /// decoded into `buffer` and handed to `take` (which may move its values out); the
@@ -96,13 +157,7 @@ pub(in crate::pipeline::exec) fn count_distinct_range(
     let Some(mut cursor) = RangeCursor::open(access, range, context)? else {
         return Ok(None);
     };
-    let decided = access.filter.as_ref().is_none_or(|filter| {
-        cursor.exact_bounds
-            && every_conjunct(filter, &mut |term| {
-                crate::optimize::range_decides(range, term)
-            })
-    });
-    if !decided {
+    if !cursor.decides_filter(access, range) {
         return Ok(None);
     }
     let mut buffer = Vec::new();

@@ -5,6 +5,14 @@
 //! sorted, one group is held at a time, and a LIMIT above stops the walk after its last
 //! group.
 //!
+//! When the aggregates read no column but BINARY INTEGER or TEXT group terms (whose value
+//! is the same in every row of a group), the walk folds by runs of equal encoded key parts
+//! instead (`Transaction::index_range_runs`, with no filter left for the rows): only a
+//! group's first row is decoded, and each later row feeds the group's accumulators with
+//! that first row; on a settled index such a row is not read at all, so `count(*)` per
+//! group costs a byte comparison per row. A group's accumulators (their allocation) are
+//! reused by the next group.
+//!
 //! A group's output row is its first row in walk order, then its aggregates, as SQLite's
 //! index walk makes it (the bare columns of a group come from one of its rows, which SQL
 //! leaves open; the hashing aggregate takes its last row of a scan). The walk sees what
@@ -15,10 +23,11 @@
 
 use std::collections::VecDeque;
 
-use ember_storage::Value;
+use ember_storage::{KeyParts, Value};
 
+use crate::catalog::TableDef;
 use crate::error::Result;
-use crate::expr::{Collation, Expr, KeyRef};
+use crate::expr::{Affinity, Collation, Expr, KeyRef};
 use crate::plan::{AggregateCall, GroupWalk, Node};
 
 use super::accumulator::Accumulator;
@@ -60,6 +69,41 @@ struct Walking<'p> {
     /// The group being folded: its first row (which its output starts with), and its
     /// accumulators.
     group: Option<(Row, Vec<Accumulator>)>,
+    /// Set when the walk folds by runs of equal key parts (see the file comment).
+    runs: Option<Runs>,
+}
+
+/// The state of a walk folding by runs.
+struct Runs {
+    /// The key parts of the GROUP BY terms.
+    parts: KeyParts,
+    /// The parts of the run being read.
+    running: Vec<u8>,
+    /// The storage read's decode buffer.
+    buffer: Vec<Value>,
+    /// Output rows of groups finished by the last batch, not yet returned.
+    ready: VecDeque<Row>,
+}
+
+/// Whether the walk of `walk` may fold by runs (see the file comment): every aggregate
+/// argument and FILTER reads only columns that are BINARY group terms of INTEGER or TEXT
+/// affinity (equal for GROUP BY only when identical), and no correlated subquery.
+fn folds_by_runs(walk: &GroupWalk<'_>, aggregates: &[AggregateCall]) -> bool {
+    let table: &TableDef = &walk.access.table;
+    let fixed = |column: usize| {
+        walk.terms.iter().any(|&(term, collation)| {
+            term == column
+                && collation == Collation::Binary
+                && table.columns.get(column).is_some_and(|definition| {
+                    matches!(definition.affinity, Affinity::Integer | Affinity::Text)
+                })
+        })
+    };
+    aggregates.iter().all(|call| {
+        call.args.iter().chain(&call.filter).all(|expr| {
+            !expr.has_correlated_subquery() && expr.columns_read().into_iter().all(fixed)
+        })
+    })
 }
 
 impl<'p> GroupWalkOperator<'p> {
@@ -173,16 +217,102 @@ impl<'p> Walking<'p> {
                     self.spare.push(row);
                 }
                 _ => {
-                    let mut accumulators = self.feeder.accumulators(context.rows_max);
+                    let ended = self.group.take();
+                    let mut accumulators = Vec::new();
+                    let finished = match ended {
+                        Some((ended, ended_accumulators)) => {
+                            let finished = group_row(ended, &ended_accumulators, input_width)?;
+                            accumulators = ended_accumulators;
+                            Some(finished)
+                        }
+                        None => None,
+                    };
+                    self.feeder
+                        .refill_accumulators(&mut accumulators, context.rows_max);
                     self.feeder
                         .feed(&mut accumulators, &row, context, |_, _| {})?;
-                    if let Some((ended, ended_accumulators)) =
-                        self.group.replace((row, accumulators))
-                    {
-                        return group_row(ended, &ended_accumulators, input_width).map(Some);
+                    self.group = Some((row, accumulators));
+                    if finished.is_some() {
+                        return Ok(finished);
                     }
                 }
             }
+        }
+    }
+
+    /// As `next_group`, folding by runs of equal key parts (`runs`).
+    fn next_run_group(
+        &mut self,
+        walk: &GroupWalk<'p>,
+        input_width: usize,
+        walk_aggregates: usize,
+        context: &ExecContext<'_>,
+    ) -> Result<Option<Row>> {
+        let Walking {
+            cursor,
+            spare,
+            width,
+            feeder,
+            group,
+            runs: Some(runs),
+            ..
+        } = self
+        else {
+            return Err(crate::err!(
+                Internal,
+                "a group walk by runs has no run state"
+            ));
+        };
+        loop {
+            if let Some(row) = runs.ready.pop_front() {
+                return Ok(Some(row));
+            }
+            if cursor.is_finished() {
+                return match group.take() {
+                    Some((row, accumulators)) => {
+                        group_row(row, &accumulators, input_width).map(Some)
+                    }
+                    None => Ok(None),
+                };
+            }
+            let ready = &mut runs.ready;
+            cursor.refill_runs(
+                walk.access,
+                context,
+                runs.parts,
+                &mut runs.buffer,
+                &mut runs.running,
+                |values| match (values, group.as_mut()) {
+                    // A later row of the run: its group columns are the first row's.
+                    (None, Some((first, accumulators))) => {
+                        feeder.feed(accumulators, first, context, |_, _| {})
+                    }
+                    (None, None) => Err(crate::err!(
+                        Internal,
+                        "a group walk by runs was given a run's later row first"
+                    )),
+                    (Some(values), Some((first, accumulators)))
+                        if same_group(first, values, &walk.terms) =>
+                    {
+                        feeder.feed(accumulators, values, context, |_, _| {})
+                    }
+                    (Some(values), _) => {
+                        let buffer = spare
+                            .pop()
+                            .unwrap_or_else(|| Vec::with_capacity(*width + walk_aggregates));
+                        let row = std::mem::replace(values, buffer);
+                        let mut accumulators = Vec::new();
+                        if let Some((ended, ended_accumulators)) = group.take() {
+                            ready.push_back(group_row(ended, &ended_accumulators, input_width)?);
+                            accumulators = ended_accumulators;
+                        }
+                        feeder.refill_accumulators(&mut accumulators, context.rows_max);
+                        feeder.feed(&mut accumulators, &row, context, |_, _| {})?;
+                        *group = Some((row, accumulators));
+                        Ok(())
+                    }
+                },
+            )?;
         }
     }
 }
@@ -194,20 +324,39 @@ impl Operator for GroupWalkOperator<'_> {
                 WalkState::Unopened => {
                     let access = self.walk.access;
                     self.state = match RangeCursor::open(access, self.walk.range, context)? {
-                        Some(cursor) => WalkState::Walking(Box::new(Walking {
-                            cursor,
-                            pending: VecDeque::new(),
-                            spare: Vec::new(),
-                            width: access.read.decoder().width(),
-                            feeder: Feeder::new(self.aggregates, context),
-                            group: None,
-                        })),
+                        Some(cursor) => {
+                            let by_runs = cursor.decides_filter(access, self.walk.range)
+                                && folds_by_runs(&self.walk, self.aggregates);
+                            let runs = by_runs.then(|| Runs {
+                                parts: KeyParts {
+                                    skip: self.walk.range.ranged_position(),
+                                    count: self.walk.terms.len(),
+                                },
+                                running: Vec::new(),
+                                buffer: Vec::new(),
+                                ready: VecDeque::new(),
+                            });
+                            WalkState::Walking(Box::new(Walking {
+                                cursor,
+                                pending: VecDeque::new(),
+                                spare: Vec::new(),
+                                width: access.read.decoder().width(),
+                                feeder: Feeder::new(self.aggregates, context),
+                                group: None,
+                                runs,
+                            }))
+                        }
                         None => WalkState::Hashed(self.hashed(context)?.into_iter()),
                     };
                 }
                 WalkState::Walking(walking) => {
+                    let (walk, width) = (&self.walk, self.input_width);
                     let aggregates = self.aggregates.len();
-                    return walking.next_group(&self.walk, self.input_width, aggregates, context);
+                    return if walking.runs.is_some() {
+                        walking.next_run_group(walk, width, aggregates, context)
+                    } else {
+                        walking.next_group(walk, width, aggregates, context)
+                    };
                 }
                 WalkState::Hashed(rows) => return Ok(rows.next()),
             }
