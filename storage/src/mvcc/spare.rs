@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use crossbeam_epoch::Owned;
 
 use super::version::Version;
+use crate::slab::ReleaseTally;
 
 /// Memory for one `Version`, not initialised.
 pub(crate) type SpareHeader = Box<MaybeUninit<Version>>;
@@ -71,15 +72,21 @@ impl SpareHeaders {
         let versions = versions.into_iter();
         // Sized once (a collection retires up to tens of thousands at a time).
         let mut spare: Vec<SpareHeader> = Vec::with_capacity(versions.size_hint().0);
+        // The payloads' releases of the shared counters, applied once for the batch.
+        let mut tally = ReleaseTally::new();
         for version in versions {
             // SAFETY: by the caller's contract the version is initialised, owned by nobody
-            // else and unreachable; it is dropped once here.
-            unsafe { std::ptr::drop_in_place(version) };
+            // else and unreachable; its payload is freed and it is dropped once here.
+            unsafe {
+                (*version).payload.free_tallied(&mut tally);
+                std::ptr::drop_in_place(version);
+            }
             // SAFETY: the allocation is a `Box<Version>`'s, whose layout is that of
             // `MaybeUninit<Version>`; its content was just dropped, so it is treated as
             // uninitialised from now on.
             spare.push(unsafe { Box::from_raw(version.cast::<MaybeUninit<Version>>()) });
         }
+        tally.apply();
         if spare.is_empty() {
             return;
         }

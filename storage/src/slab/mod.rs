@@ -34,6 +34,7 @@ mod page;
 mod payload;
 mod pool;
 mod pressure;
+mod release_tally;
 mod reserve;
 
 #[cfg(test)]
@@ -47,6 +48,7 @@ pub use pressure::{
     mark_bytes, MemoryPressure, PressureLevel, PressureStats, EVICT_MARK_PERCENT_DEFAULT,
     SOFT_MARK_PERCENT_DEFAULT,
 };
+pub(crate) use release_tally::ReleaseTally;
 pub(crate) use reserve::SlotReserve;
 
 /// Frees the slots compaction moved payloads out of, once no reader pinned now can hold them.

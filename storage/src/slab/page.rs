@@ -234,6 +234,24 @@ impl PagePtr {
     /// # Safety
     /// `slot` was returned by `take_slot` and is freed once; no thread reads it any more.
     pub(crate) unsafe fn free_slot(slot: NonNull<u8>) {
+        // SAFETY: by the caller's contract.
+        unsafe {
+            PagePtr::free_slot_counting(slot, |account, class| {
+                account.class_used_slots[class].fetch_sub(1, Ordering::Relaxed);
+            })
+        }
+    }
+
+    /// `free_slot`, with the class's used-slot count left to `count_free` (given the page's
+    /// account and the slot's class while the page is still held).
+    ///
+    /// # Safety
+    /// As `free_slot`'s.
+    #[inline(always)]
+    pub(crate) unsafe fn free_slot_counting(
+        slot: NonNull<u8>,
+        count_free: impl FnOnce(&MemoryAccount, usize),
+    ) {
         let page = PagePtr::of_slot(slot);
         let header = page.header();
         let offset = slot.as_ptr() as usize - page.0.as_ptr() as usize - SLOTS_OFFSET;
@@ -247,7 +265,7 @@ impl PagePtr {
             // SAFETY: the slot is ours (the caller's contract) and `slot_bytes` long.
             unsafe { std::ptr::write_bytes(slot.as_ptr(), FREED_SLOT_POISON, header.slot_bytes) };
         }
-        account.class_used_slots[header.class].fetch_sub(1, Ordering::Relaxed);
+        count_free(account, header.class);
         let before = header.free_bits[index / 64].fetch_or(1u64 << (index % 64), Ordering::AcqRel);
         debug_assert!(before & (1u64 << (index % 64)) == 0, "slot freed twice");
         // SAFETY: we drop the slot's own reference, and touch the page no more.

@@ -17,6 +17,7 @@ use super::account::MemoryAccount;
 use super::class_of;
 use super::page::PagePtr;
 use super::pool::SlabPool;
+use super::release_tally::ReleaseTally;
 use super::reserve::SlotReserve;
 
 pub(crate) use crate::mvcc::{FrozenSlot, VERSION_HEADER_BYTES};
@@ -86,20 +87,33 @@ impl Payload {
     ) -> StorageResult<Self> {
         crate::row::check_row_bytes(len)?;
         let account = pool.account();
-        account.charge_header(Some(headroom_bytes))?;
-        let memory = match (class_of(len), reserve) {
-            (Some(class), Some(reserve)) => reserve.take(pool, class, Some(headroom_bytes)),
-            (Some(class), None) => pool.alloc_slot(class, Some(headroom_bytes)),
-            (None, _) => allocate_large(account, len, headroom_bytes),
-        };
-        let memory = match memory {
-            Ok(memory) => memory,
-            Err(error) => {
-                account.release_header();
-                return Err(error);
+        let memory = match reserve {
+            // The header (and the version's count) from the transaction's reserve.
+            Some(reserve) => {
+                reserve.charge_header(pool, headroom_bytes)?;
+                let memory = match class_of(len) {
+                    Some(class) => reserve.take(pool, class, Some(headroom_bytes)),
+                    None => allocate_large(account, len, headroom_bytes),
+                };
+                if memory.is_err() {
+                    reserve.refund_header();
+                }
+                memory?
+            }
+            None => {
+                account.charge_header(Some(headroom_bytes))?;
+                let memory = match class_of(len) {
+                    Some(class) => pool.alloc_slot(class, Some(headroom_bytes)),
+                    None => allocate_large(account, len, headroom_bytes),
+                };
+                if memory.is_err() {
+                    account.release_header();
+                }
+                let memory = memory?;
+                account.versions.fetch_add(1, Ordering::Relaxed);
+                memory
             }
         };
-        account.versions.fetch_add(1, Ordering::Relaxed);
         // `memory` is a fresh slot or allocation of at least `len` bytes that no other
         // thread can reach yet; `write` fills it (the caller's contract).
         write(memory);
@@ -206,6 +220,31 @@ impl Payload {
         );
         account.release_header();
         *self.ptr.get_mut() = std::ptr::null_mut();
+    }
+}
+
+impl Payload {
+    /// Frees the payload's slot as dropping it would, with the shared counters' releases
+    /// (its version, its header's bytes, its class's used slot) added to `tally` instead of
+    /// applied; dropping the payload then frees nothing. A large payload is left to its
+    /// drop.
+    ///
+    /// # Safety
+    /// As dropping the payload: nothing reads its bytes any more.
+    #[inline]
+    pub(crate) unsafe fn free_tallied(&mut self, tally: &mut ReleaseTally) {
+        let Some(memory) = NonNull::new(*self.ptr.get_mut()) else {
+            return;
+        };
+        if class_of(self.len()).is_none() {
+            return;
+        }
+        *self.ptr.get_mut() = std::ptr::null_mut();
+        // SAFETY: the payload owned its slot and gives it up here (its pointer is cleared,
+        // so its drop frees nothing); by the caller's contract nobody reads it.
+        unsafe {
+            PagePtr::free_slot_counting(memory, |account, class| tally.add_payload(account, class))
+        };
     }
 }
 

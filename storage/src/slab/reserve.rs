@@ -6,19 +6,27 @@
 //! same four operations) and hands them out with no shared write at all. Its first slot
 //! comes from the pool the ordinary way, so a one-row transaction reserves nothing.
 //!
-//! Reserved slots count as used (`MemoryStats::slab_bytes_used`, and the page stays held)
-//! until the transaction hands them out or gives the rest back when it ends. A run whose
+//! Version headers go the same way: charging one is two atomic additions on the store's
+//! shared counters (the charged bytes and the live versions), so a transaction's headers
+//! after its first are charged `HEADER_CREDITS_RUN` at a time (without a memory budget;
+//! under one each is charged exactly, so no write fails for headers it never made).
+//!
+//! Reserved slots count as used (`MemoryStats::slab_bytes_used`, and the page stays held),
+//! and reserved headers as versions and their bytes, until the transaction hands them out or
+//! gives the rest back when it ends. A run whose
 //! page compaction started evacuating is given back at its next use, so new payloads keep
 //! out of evacuating pages (one written between that mark and the check only leaves its page
 //! unreleased by that run, as a payload the compaction missed would).
 
 use std::ptr::NonNull;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::error::StorageResult;
 
 use super::account::MemoryAccount;
 use super::page::PagePtr;
+use super::payload::VERSION_HEADER_BYTES;
 use super::pool::SlabPool;
 
 /// Slots of one class reserved from one bitmap word of one page.
@@ -40,7 +48,16 @@ pub(crate) struct SlotReserve {
     took_first: bool,
     /// The account of the pool the runs came from.
     account: Option<Arc<MemoryAccount>>,
+    /// Version headers charged to `account` (bytes and the live-version count) and not
+    /// handed out yet.
+    header_credits: u64,
+    /// Whether a header was charged since the reserve was last emptied (the first is
+    /// charged alone, as the first slot is taken alone).
+    charged_first_header: bool,
 }
+
+/// Version headers charged at once when a transaction's reserve runs out of them.
+const HEADER_CREDITS_RUN: u64 = 32;
 
 impl SlotReserve {
     /// A free slot of `class` from `pool`: from this reserve's run of that class, or a new
@@ -106,6 +123,49 @@ impl SlotReserve {
         Ok(self.take_from_last())
     }
 
+    /// Charges a version header to `pool`'s account, as `MemoryAccount::charge_header` with
+    /// `headroom_bytes` would, counting it as a live version too: from the reserve's credits,
+    /// or (without a memory budget) a new run of them.
+    #[inline]
+    pub(crate) fn charge_header(
+        &mut self,
+        pool: &SlabPool,
+        headroom_bytes: u64,
+    ) -> StorageResult<()> {
+        if self.header_credits > 0 && self.is_from(pool) {
+            self.header_credits -= 1;
+            return Ok(());
+        }
+        self.charge_header_slow(pool, headroom_bytes)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn charge_header_slow(&mut self, pool: &SlabPool, headroom_bytes: u64) -> StorageResult<()> {
+        if !self.is_from(pool) {
+            self.give_back();
+            self.account = Some(Arc::clone(pool.account()));
+        }
+        let account = pool.account();
+        if !self.charged_first_header || account.budget().is_some() {
+            self.charged_first_header = true;
+            account.charge_header(Some(headroom_bytes))?;
+            account.versions.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        account.charge(HEADER_CREDITS_RUN * VERSION_HEADER_BYTES);
+        account
+            .versions
+            .fetch_add(HEADER_CREDITS_RUN, Ordering::Relaxed);
+        self.header_credits = HEADER_CREDITS_RUN - 1;
+        Ok(())
+    }
+
+    /// Takes back a header `charge_header` charged for a payload that was not made.
+    pub(crate) fn refund_header(&mut self) {
+        self.header_credits += 1;
+    }
+
     /// Hands out a slot of the last run (which has one).
     fn take_from_last(&mut self) -> NonNull<u8> {
         let run = self.runs.last_mut().expect("a run was just pushed");
@@ -129,6 +189,19 @@ impl SlotReserve {
             unsafe { run.page.return_slots(run.word, run.bits) };
         }
         self.took_first = false;
+        self.charged_first_header = false;
+        let credits = std::mem::take(&mut self.header_credits);
+        if credits > 0 {
+            let account = self.account.as_ref().expect("credits come from an account");
+            account.release(credits * VERSION_HEADER_BYTES);
+            account.versions.fetch_sub(credits, Ordering::Relaxed);
+        }
+    }
+
+    /// Version headers charged and not handed out.
+    #[cfg(test)]
+    pub(crate) fn header_credits(&self) -> u64 {
+        self.header_credits
     }
 
     /// Slots reserved and not handed out.
@@ -182,10 +255,24 @@ mod tests {
         assert!(reserved < 64, "at most one run of a bitmap word is left");
         let stats = account.stats();
         assert_eq!(stats.slab_bytes_used, (200 + reserved) * 16);
-        assert_eq!(stats.versions, 200);
+        let credits = reserve.header_credits();
+        assert!(
+            credits < HEADER_CREDITS_RUN,
+            "at most one run of headers is left"
+        );
+        assert_eq!(
+            stats.versions,
+            200 + credits,
+            "reserved headers count as versions"
+        );
         reserve.give_back();
-        assert_eq!(reserve.reserved_slots(), 0);
+        assert_eq!((reserve.reserved_slots(), reserve.header_credits()), (0, 0));
         assert_eq!(account.stats().slab_bytes_used, 200 * 16);
+        assert_eq!(account.stats().versions, 200);
+        assert_eq!(
+            account.stats().version_header_bytes,
+            200 * VERSION_HEADER_BYTES
+        );
         drop(payloads);
         assert_eq!(account.stats().slab_bytes_used, 0);
         assert_eq!(pool.release_empty_pages(), 1);
