@@ -84,3 +84,53 @@ impl Drop for ReleaseTally {
         self.apply();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slab::{Payload, SlabPool, SlotReserve};
+
+    /// Payloads of two stores' pools, of several classes, freed through one tally in
+    /// interleaved order: each account ends exactly as if every payload had been dropped
+    /// alone, and nothing is released before `apply`.
+    #[test]
+    fn tallied_frees_release_exactly_what_drops_would_to_each_account() {
+        let pools = [
+            SlabPool::new(Arc::new(MemoryAccount::new())),
+            SlabPool::new(Arc::new(MemoryAccount::new())),
+        ];
+        let mut reserves = [SlotReserve::default(), SlotReserve::default()];
+        let mut payloads = Vec::new();
+        for i in 0..300usize {
+            let which = i % 2;
+            let bytes = vec![i as u8; 8 + i % 90];
+            let payload = Payload::new_reserved(&pools[which], &mut reserves[which], &bytes, 0);
+            payloads.push(payload.unwrap());
+        }
+        for reserve in &mut reserves {
+            reserve.give_back();
+        }
+        let before: Vec<_> = pools.iter().map(|pool| pool.account().stats()).collect();
+        assert_eq!(before[0].versions + before[1].versions, 300);
+        let mut tally = ReleaseTally::new();
+        for payload in &mut payloads {
+            // SAFETY: nothing reads the payloads; each is freed once (then dropped empty).
+            unsafe { payload.free_tallied(&mut tally) };
+        }
+        drop(payloads);
+        // The slots are back in their pages; the counters wait for the tally.
+        let pending = pools[1].account().stats();
+        assert!(pending.versions > 0 && pending.slab_bytes_used > 0);
+        tally.apply();
+        for pool in &pools {
+            let stats = pool.account().stats();
+            assert_eq!((stats.versions, stats.slab_bytes_used), (0, 0));
+            pool.release_empty_pages();
+            assert_eq!(
+                pool.account().used_bytes(),
+                0,
+                "every charge was released once"
+            );
+        }
+    }
+}
