@@ -128,6 +128,13 @@ fn key_ranges_answer_as_sqlite() {
         "SELECT id FROM k WHERE ?1 < id AND ?2 >= id ORDER BY id",
         "SELECT id FROM k WHERE id >= ?1 AND ?2 = ?2 ORDER BY id",
         "SELECT id FROM k WHERE id < ?1 AND ?2 = ?2 ORDER BY id",
+        // Terms on the key that the range's bounds did not come from stay checked on the
+        // window's rows (`key_residual`): a BETWEEN lending one end, a second lower bound,
+        // a NOT BETWEEN, a key expression; in key order too.
+        "SELECT id FROM k WHERE id > ?1 AND id BETWEEN ?2 AND 200 ORDER BY id",
+        "SELECT id FROM k WHERE id >= ?1 AND id >= ?2 AND id < 250 ORDER BY id",
+        "SELECT id FROM k WHERE id BETWEEN ?1 AND ?2 AND id % 3 = 1 ORDER BY id DESC LIMIT 7",
+        "SELECT id FROM k WHERE id <= ?2 AND id NOT BETWEEN ?1 AND 100 ORDER BY id",
     ];
     let bounds = bounds();
     let mut compared = 0;

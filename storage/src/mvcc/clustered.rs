@@ -131,7 +131,7 @@ impl Table {
 
     /// Whether a row id of a clustered table names a direct home (its key's own slot).
     #[inline]
-    pub(crate) fn is_direct_row(&self, row: RowId) -> bool {
+    pub fn is_direct_row(&self, row: RowId) -> bool {
         self.clustered.is_some() && row < OVERFLOW_BASE
     }
 

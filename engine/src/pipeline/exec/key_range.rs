@@ -40,6 +40,32 @@ pub(super) fn access_row_ranges(
     Ok([start..end, overflow])
 }
 
+/// Whether the window of the key range `access` walks (its `KeyRange`, or its `KeyOrder`'s)
+/// holds exactly the keys its bounds admit: every bound is a number or NULL. Then a direct
+/// row of the window (whose row id is its key) passes the bounds' own conjuncts, and only
+/// the rest of the filter (`TableAccess::key_residual`) needs checking.
+pub(super) fn window_is_exact(access: &TableAccess, context: &ExecContext<'_>) -> Result<bool> {
+    let range = match &access.path {
+        AccessPath::KeyRange(range) => range.as_ref(),
+        AccessPath::KeyOrder(order) => &order.range,
+        _ => return Ok(false),
+    };
+    for (bound, admitted) in [
+        (
+            &range.lower,
+            first_admitted as fn(&RangeBound, &ExecContext<'_>) -> Result<Admits>,
+        ),
+        (&range.upper, last_admitted),
+    ] {
+        if let Some(bound) = bound {
+            if let Admits::Unknown = admitted(bound, context)? {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
 fn window(range: &KeyRange, context: &ExecContext<'_>) -> Result<Range<RowId>> {
     let start = match &range.lower {
         None => 0,

@@ -206,7 +206,7 @@ impl<'p> ScanOperator<'p> {
     ) -> Result<()> {
         // Only without a filter: every visible row is then one the walk gives.
         if self.access.filter.is_none() && self.key_order.is_none() {
-            let all = ScanFilter::All;
+            let all = ScanFilter::new(self.access, context);
             let mut cursor = KeyOrderCursor::open(self.access, order, &all, context)?;
             cursor.skip_rows(self.access, context, rows)?;
             self.finished = cursor.is_finished();

@@ -7,12 +7,21 @@
 use ember_storage::{RowId, Value};
 
 use crate::error::{Error, Result};
-use crate::expr::{Predicate, Staged};
+use crate::expr::{Expr, Predicate, Staged};
 use crate::plan::{AccessPath, TableAccess};
 
 use super::ExecContext;
 
-pub enum ScanFilter<'e> {
+/// The filter of a scan: one form for every row, and for the direct rows of a key range
+/// whose window is exact one without the range's own conjuncts (they hold for every such
+/// row: `TableAccess::key_residual`).
+pub struct ScanFilter<'e> {
+    rows: RowFilter<'e>,
+    direct_rows: Option<RowFilter<'e>>,
+}
+
+/// One filter, in the cheapest form it allows (see the module comment).
+pub enum RowFilter<'e> {
     All,
     Staged(Staged),
     Predicate(Predicate<'e>),
@@ -21,31 +30,19 @@ pub enum ScanFilter<'e> {
 impl<'e> ScanFilter<'e> {
     /// The filter of `access` (its constants evaluated in `context`).
     pub fn new(access: &'e TableAccess, context: &ExecContext<'_>) -> ScanFilter<'e> {
-        let Some(filter) = &access.filter else {
-            return ScanFilter::All;
-        };
-        let predicate = Predicate::new(filter, &context.eval);
-        if let Predicate::Compiled(compiled) = &predicate {
-            let decoded = |column: usize| {
-                access
-                    .read
-                    .columns()
-                    .is_none_or(|columns| columns.get(column).copied().unwrap_or(false))
-            };
-            if let Some(mut staged) = Staged::of(compiled, decoded) {
-                if walks_many_rows(access, context) {
-                    staged = staged.with_raw_checks(access.read.decoder());
-                    if staged.raw_is_selective() {
-                        return ScanFilter::Staged(staged);
-                    }
-                    staged = staged.without_raw_checks();
-                }
-                if pays_to_stage(access, &staged) {
-                    return ScanFilter::Staged(staged);
-                }
+        let rows = RowFilter::new(access.filter.as_ref(), access, context);
+        let direct_rows = match (&access.path, &access.key_residual) {
+            (AccessPath::KeyRange(_) | AccessPath::KeyOrder(_), Some(residual))
+                if access.filter.is_some() && access.table.storage.is_clustered() =>
+            {
+                // An error evaluating the bounds is the scan's to report (its window).
+                super::key_range::window_is_exact(access, context)
+                    .unwrap_or(false)
+                    .then(|| RowFilter::new(residual.as_ref().as_ref(), access, context))
             }
-        }
-        ScanFilter::Predicate(predicate)
+            _ => None,
+        };
+        ScanFilter { rows, direct_rows }
     }
 
     /// Runs one scan batch over the slots `range` of `access`'s table: `visit` gets each
@@ -61,13 +58,21 @@ impl<'e> ScanFilter<'e> {
         failure: &mut Option<Error>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> Result<RowId> {
+        let table = &access.table.storage;
+        let filter = match &self.direct_rows {
+            Some(direct) if table.is_direct_row(range.start) => {
+                debug_assert!(range.end == range.start || table.is_direct_row(range.end - 1));
+                direct
+            }
+            _ => &self.rows,
+        };
         let txn = context.txn;
-        Ok(match self {
-            ScanFilter::All => scan_staged_batch(access, txn, range, buffer, None, visit)?,
-            ScanFilter::Staged(staged) => {
+        Ok(match filter {
+            RowFilter::All => scan_staged_batch(access, txn, range, buffer, None, visit)?,
+            RowFilter::Staged(staged) => {
                 scan_staged_batch(access, txn, range, buffer, Some(staged), visit)?
             }
-            ScanFilter::Predicate(predicate) => txn.scan_batch_decoded(
+            RowFilter::Predicate(predicate) => txn.scan_batch_decoded(
                 &access.table.storage,
                 range,
                 access.read.decoder(),
@@ -82,6 +87,42 @@ impl<'e> ScanFilter<'e> {
                 },
             )?,
         })
+    }
+}
+
+impl<'e> RowFilter<'e> {
+    /// `filter` as a scan of `access` runs it (its constants evaluated in `context`). A
+    /// parallel scan's workers run the access's whole filter on every row.
+    pub(super) fn new(
+        filter: Option<&'e Expr>,
+        access: &TableAccess,
+        context: &ExecContext<'_>,
+    ) -> RowFilter<'e> {
+        let Some(filter) = filter else {
+            return RowFilter::All;
+        };
+        let predicate = Predicate::new(filter, &context.eval);
+        if let Predicate::Compiled(compiled) = &predicate {
+            let decoded = |column: usize| {
+                access
+                    .read
+                    .columns()
+                    .is_none_or(|columns| columns.get(column).copied().unwrap_or(false))
+            };
+            if let Some(mut staged) = Staged::of(compiled, decoded) {
+                if walks_many_rows(access, context) {
+                    staged = staged.with_raw_checks(access.read.decoder());
+                    if staged.raw_is_selective() {
+                        return RowFilter::Staged(staged);
+                    }
+                    staged = staged.without_raw_checks();
+                }
+                if pays_to_stage(access, &staged) {
+                    return RowFilter::Staged(staged);
+                }
+            }
+        }
+        RowFilter::Predicate(predicate)
     }
 }
 

@@ -354,6 +354,52 @@ pub(super) fn key_range(table: &TableDef, terms: &[Expr], closed: bool) -> Optio
     usable.then(|| AccessPath::KeyRange(Box::new(KeyRange { lower, upper })))
 }
 
+/// `filter` without the conjuncts whose bounds `range` holds (see `bounds_of`): what a row
+/// of the range's window must still pass when the window's bounds are exact
+/// (`exec::key_range`), as every direct row there has its key as row id. A BETWEEN goes
+/// only when both its ends are the range's.
+pub(super) fn key_range_residual(
+    table: &TableDef,
+    range: &KeyRange,
+    filter: &Expr,
+) -> Option<Expr> {
+    let [column] = table.primary_key.as_slice() else {
+        return Some(filter.clone());
+    };
+    let is_bound = |bound: &Option<RangeBound>, value: &Expr, inclusive: bool| {
+        bound
+            .as_ref()
+            .is_some_and(|bound| bound.inclusive == inclusive && bound.value == *value)
+    };
+    let decided = |term: &Expr| {
+        if let Expr::Between {
+            expr,
+            low,
+            high,
+            negated: false,
+        } = term
+        {
+            return column_collation(expr, *column) == Some(Collation::Binary)
+                && is_bound(&range.lower, low, true)
+                && is_bound(&range.upper, high, true);
+        }
+        match compared(term, *column, Collation::Binary) {
+            Some((BinaryOp::Greater, value)) => is_bound(&range.lower, value, false),
+            Some((BinaryOp::GreaterOrEqual, value)) => is_bound(&range.lower, value, true),
+            Some((BinaryOp::Less, value)) => is_bound(&range.upper, value, false),
+            Some((BinaryOp::LessOrEqual, value)) => is_bound(&range.upper, value, true),
+            _ => false,
+        }
+    };
+    let remaining = filter
+        .clone()
+        .into_conjuncts()
+        .into_iter()
+        .filter(|term| !decided(term))
+        .collect();
+    Expr::from_conjuncts(remaining)
+}
+
 /// The rows a key range of `table` reads, estimated for join order. Between integer
 /// literal bounds (an open side bounded by the direct keys, which run from 0 to the slot
 /// array's end): the direct keys in that window, plus every overflow row (walked whole);

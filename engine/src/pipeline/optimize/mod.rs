@@ -83,6 +83,9 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
                 predicate,
             )))
         }
+        (Some(AccessPath::KeyRange(range)), Some(predicate)) => Some(Box::new(
+            index_range::key_range_residual(&table, range, predicate),
+        )),
         (Some(AccessPath::IndexIn { index, keys }), Some(predicate)) => {
             Some(Box::new(key_residual(
                 &index.columns,

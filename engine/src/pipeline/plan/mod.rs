@@ -194,6 +194,10 @@ pub struct TableAccess {
     /// is SQL equality (storage returns only rows whose key equals the probe). Made with
     /// the path; a path rewritten later (`optimize/index_order.rs`) only becomes an
     /// `IndexRange`, which does not read it. Boxed: `Node` stays small.
+    ///
+    /// For a `KeyRange` (or the `KeyOrder` made from one, with the same bounds): `filter`
+    /// without the conjuncts the range's bounds came from, checked instead of `filter` on
+    /// the direct rows of a window whose bounds are exact (`exec/key_range.rs`).
     pub key_residual: Option<Box<Option<Expr>>>,
 }
 

@@ -39,7 +39,7 @@ use crate::expr::{Compiled, Expr, Predicate, Staged};
 use crate::plan::{AccessPath, AggregateCall, AggregateFunction, Node, TableAccess};
 
 use super::accumulator::Accumulator;
-use super::scan_filter::{scan_staged_batch, ScanFilter};
+use super::scan_filter::{scan_staged_batch, RowFilter};
 use super::ExecContext;
 
 pub use explain::{note_for, with_explain_threads};
@@ -166,13 +166,13 @@ enum WorkerFilter {
 
 impl WorkerFilter {
     fn of(access: &TableAccess, context: &ExecContext<'_>) -> Option<WorkerFilter> {
-        match ScanFilter::new(access, context) {
-            ScanFilter::All => Some(WorkerFilter::All),
-            ScanFilter::Staged(staged) => Some(WorkerFilter::Staged(staged)),
-            ScanFilter::Predicate(Predicate::Compiled(compiled)) => {
+        match RowFilter::new(access.filter.as_ref(), access, context) {
+            RowFilter::All => Some(WorkerFilter::All),
+            RowFilter::Staged(staged) => Some(WorkerFilter::Staged(staged)),
+            RowFilter::Predicate(Predicate::Compiled(compiled)) => {
                 Some(WorkerFilter::Compiled(compiled))
             }
-            ScanFilter::Predicate(Predicate::Tree(_)) => None,
+            RowFilter::Predicate(Predicate::Tree(_)) => None,
         }
     }
 
