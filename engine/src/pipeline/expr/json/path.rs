@@ -28,9 +28,12 @@ pub fn bad_path(path: &str) -> Error {
 /// The longest path text `parse_path_shared` keeps parsed.
 const SHARED_PATH_BYTES_MAX: usize = 256;
 
+/// A path's text and its steps.
+type SharedPath = (Box<str>, Rc<[Step]>);
+
 thread_local! {
     /// The last path `parse_path_shared` parsed on this thread, with its text.
-    static LAST_PATH: RefCell<Option<(Box<str>, Rc<[Step]>)>> = const { RefCell::new(None) };
+    static LAST_PATH: RefCell<Option<SharedPath>> = const { RefCell::new(None) };
 }
 
 /// `parse_path`, shared: the last path parsed on this thread (when at most
