@@ -77,6 +77,7 @@ mod slt;
 mod statement_timeout;
 mod support;
 mod table_budget;
+mod text_functions_vs_sqlite;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;

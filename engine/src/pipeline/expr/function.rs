@@ -346,7 +346,7 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
         Function::Likely | Function::Unlikely => first.clone(),
         Function::Math(math) => super::math::call(math, &args.values()),
         Function::Date(date) => super::datetime::call(date, args),
-        Function::Json(json) => super::json::call(json, &args.values())?,
+        Function::Json(json) => super::json::call(json, args)?,
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
         Function::Session(_) | Function::Unexpired | Function::WriteTime => {

@@ -26,6 +26,8 @@ use super::ops::{compare_numbers, BinaryOp, Numeric};
 use super::scalar::Scalar;
 use super::scalar_case::taken_branch;
 use super::scalar_number::{number_of_value, round_number};
+use super::text::instr_of_texts;
+use super::text_view::char_count;
 
 /// A number, NULL (`Some(None)`), or not covered (`None`): what `Scalar::number` gives.
 type Number = Option<Option<Numeric>>;
@@ -272,8 +274,9 @@ fn case(
 }
 
 /// A call as `Scalar::number`'s `Call` arm (`scalar_number::number_call`): abs(), sign(),
-/// round(x), nullif(), coalesce() and ifnull() over closures of their arguments; `None`
-/// for any other call (the `NumberFn` calls its `number`).
+/// round(x), nullif(), coalesce() and ifnull() over closures of their arguments, length()
+/// / octet_length() of a column and instr() of a column with a column or constant read
+/// in place; `None` for any other call (the `NumberFn` calls its `number`).
 fn call(function: Function, args: &[Scalar]) -> Option<NumberClosure> {
     Some(match (function, args) {
         (Function::Abs, [x]) => {
@@ -312,6 +315,44 @@ fn call(function: Function, args: &[Scalar]) -> Option<NumberClosure> {
                     _ => Some(x),
                 }
             })
+        }
+        (Function::Length | Function::OctetLength, [Scalar::Column(index)]) => {
+            // A column's text counted where it lies, NULL's length NULL (as `number_call`);
+            // a number or a blob is `number_call`'s to answer (its text, its bytes).
+            let (index, chars) = (*index, function == Function::Length);
+            let fallback = Fallback::of(&Scalar::Call {
+                function,
+                args: args.into(),
+            });
+            Arc::new(move |row| match &row[index] {
+                Value::Text(text) => {
+                    Some(Some(Numeric::Integer(
+                        if chars { char_count(text) } else { text.len() } as i64,
+                    )))
+                }
+                Value::Null => Some(None),
+                _ => fallback.number(row),
+            })
+        }
+        (Function::Instr, [haystack @ Scalar::Column(_), needle])
+            if matches!(needle, Scalar::Column(_) | Scalar::Constant(_)) =>
+        {
+            // Two texts found in place, NULL when either is NULL (as `number_call`); the
+            // other rows are `number_call`'s.
+            let (haystack, needle) = (haystack.clone(), needle.clone());
+            let fallback = Fallback::of(&Scalar::Call {
+                function,
+                args: args.into(),
+            });
+            Arc::new(
+                move |row| match (haystack.in_place(row), needle.in_place(row)) {
+                    (Some(Value::Text(haystack)), Some(Value::Text(needle))) => {
+                        Some(Some(Numeric::Integer(instr_of_texts(haystack, needle))))
+                    }
+                    (Some(Value::Null), _) | (_, Some(Value::Null)) => Some(None),
+                    _ => fallback.number(row),
+                },
+            )
         }
         (Function::Coalesce | Function::IfNull, _) => {
             // The first argument that is not NULL, lazily (as `number_call`).

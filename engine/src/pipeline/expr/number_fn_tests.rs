@@ -71,6 +71,8 @@ fn values() -> Vec<Value> {
         Value::Text("12".into()),
         Value::Text("g1".into()),
         Value::Text(String::new()),
+        Value::Text("aé½Z".into()),
+        Value::Text("é".into()),
         Value::Blob(b"k9".to_vec()),
         Value::Boolean(true),
     ]
@@ -194,6 +196,21 @@ fn number_shapes() -> Vec<Expr> {
             c1.clone(),
         ),
         binary(BinaryOp::Divide, c1.clone(), modulo(c0.clone(), int(2))),
+        // length() / octet_length() of a column, instr() of a column with a column or a
+        // constant: read in place (a number's text, a blob's bytes left to the call).
+        call(Function::Length, vec![c0.clone()]),
+        call(Function::OctetLength, vec![c1.clone()]),
+        binary(
+            BinaryOp::Multiply,
+            call(Function::Length, vec![c1.clone()]),
+            int(2),
+        ),
+        call(Function::Instr, vec![c0.clone(), c1.clone()]),
+        call(
+            Function::Instr,
+            vec![c1.clone(), literal(Value::Text("é".into()))],
+        ),
+        call(Function::Instr, vec![c0.clone(), literal(Value::Null)]),
     ]
 }
 

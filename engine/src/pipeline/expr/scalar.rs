@@ -727,7 +727,7 @@ fn call(function: Function, args: &[Scalar], row: &[Value]) -> Result<Value> {
 /// or ESCAPE read per row may be refused). `None` for a function that does not compile:
 /// one that is not deterministic, reads the statement, evaluates lazily in a way the
 /// compiled call does not (IIF compiles as a CASE instead), or is rare enough to keep the
-/// tree.
+/// tree; a JSON function that reads JSON flags (the others fail on bad JSON or paths).
 fn call_can_fail(function: Function) -> Option<bool> {
     match function {
         Function::Length
@@ -762,7 +762,7 @@ fn call_can_fail(function: Function) -> Option<bool> {
         | Function::Like
         | Function::Glob
         | Function::Printf => Some(true),
-        _ => None,
+        _ => matches!(function, Function::Json(json) if !json.reads_flags()).then_some(true),
     }
 }
 

@@ -20,6 +20,7 @@ use ember_storage::Value;
 
 use crate::error::Result;
 
+use super::function::Arguments;
 use super::{sql_compare, truth, Expr, Function};
 
 pub use each::{TableFunction, TABLE_FUNCTION_COLUMNS, TABLE_FUNCTION_VISIBLE_COLUMNS};
@@ -83,6 +84,21 @@ impl JsonFunction {
 
     pub fn name(self) -> &'static str {
         self.entry().1
+    }
+
+    /// Whether the function reads its arguments' JSON flag (it embeds an argument as JSON
+    /// or quotes it as a string: `to_json`). A call of one that does not reads only
+    /// values, so it may be compiled (`scalar.rs`) over arguments that carry no flag.
+    pub fn reads_flags(self) -> bool {
+        matches!(
+            self,
+            JsonFunction::Quote
+                | JsonFunction::Array
+                | JsonFunction::Object
+                | JsonFunction::Set
+                | JsonFunction::Insert
+                | JsonFunction::Replace
+        )
     }
 
     /// (fewest, most) arguments; `None` = any number.
@@ -193,10 +209,37 @@ pub fn json_quote_text(text: &str) -> String {
     format!("\"{}\"", value::escape(text))
 }
 
-/// Applies `function` to plain values (none of them JSON).
-pub(crate) fn call(function: JsonFunction, args: &[Value]) -> Result<Value> {
-    let args: Vec<JsonArg> = args.iter().cloned().map(JsonArg::plain).collect();
-    Ok(scalar::call(function, &args)?.value)
+/// Applies `function` to plain values (none of them JSON), which may be borrowed (a
+/// compiled call's): a function that reads no flag reads them where they lie.
+pub(crate) fn call<A: Arguments + ?Sized>(function: JsonFunction, args: &A) -> Result<Value> {
+    if function.reads_flags() {
+        let args: Vec<JsonArg> = (0..args.count())
+            .filter_map(|index| args.at(index))
+            .cloned()
+            .map(JsonArg::plain)
+            .collect();
+        return Ok(scalar::call(function, &args)?.value);
+    }
+    let (fewest, most) = function.arity();
+    let count = args.count();
+    if count < fewest || most.is_some_and(|most| count > most) {
+        return Err(crate::err!(
+            InvalidInput,
+            "wrong number of arguments to function {}()",
+            function.name()
+        ));
+    }
+    // Up to four arguments on the stack: no list is allocated per call.
+    const NULL: &Value = &Value::Null;
+    if count <= 4 {
+        let mut values = [NULL; 4];
+        for (index, value) in values.iter_mut().enumerate().take(count) {
+            *value = args.at(index).unwrap_or(NULL);
+        }
+        return Ok(scalar::call_plain(function, &values[..count])?.value);
+    }
+    let values: Vec<&Value> = (0..count).filter_map(|index| args.at(index)).collect();
+    Ok(scalar::call_plain(function, &values)?.value)
 }
 
 #[cfg(test)]
@@ -213,6 +256,65 @@ mod tests {
         }
         assert_eq!(JsonFunction::from_name("->"), None);
         assert_eq!(JsonFunction::Quote.arity(), (1, Some(1)));
+    }
+
+    /// A function said to read no JSON flag answers alike whatever its arguments' flags,
+    /// and alike through `call` over borrowed values (a compiled call's); a function that
+    /// reads them answers differently for some flag (so `reads_flags` is not too wide).
+    #[test]
+    fn only_functions_said_to_read_flags_read_them() {
+        let text = |s: &str| Value::Text(s.to_string());
+        let values = [
+            text("{\"a\":[1,{\"b\":\"x\"}],\"c\":2.5}"),
+            text("$.a"),
+            text("$.a[1].b"),
+            text("$.z"),
+            text("[1,2]"),
+            text("a"),
+            Value::Integer(1),
+            Value::Null,
+        ];
+        for &(function, ..) in CATALOGUE {
+            let mut differs = false;
+            for count in 1..=3usize {
+                for mut code in 0..values.len().pow(count as u32) {
+                    let plain: Vec<Value> = (0..count)
+                        .map(|_| {
+                            let value = values[code % values.len()].clone();
+                            code /= values.len();
+                            value
+                        })
+                        .collect();
+                    let flagged: Vec<JsonArg> = plain
+                        .iter()
+                        .map(|value| JsonArg {
+                            value: value.clone(),
+                            is_json: true,
+                        })
+                        .collect();
+                    let unflagged: Vec<JsonArg> =
+                        plain.iter().cloned().map(JsonArg::plain).collect();
+                    let as_json = scalar::call(function, &flagged).map(|arg| arg.value);
+                    let as_text = scalar::call(function, &unflagged).map(|arg| arg.value);
+                    differs |= format!("{as_json:?}") != format!("{as_text:?}");
+                    if !function.reads_flags() {
+                        assert_eq!(
+                            format!("{as_json:?}"),
+                            format!("{as_text:?}"),
+                            "{function:?} {plain:?}"
+                        );
+                        let borrowed: Vec<std::borrow::Cow<'_, Value>> =
+                            plain.iter().map(std::borrow::Cow::Borrowed).collect();
+                        assert_eq!(
+                            format!("{:?}", call(function, &borrowed[..])),
+                            format!("{as_text:?}"),
+                            "{function:?} {plain:?} borrowed"
+                        );
+                    }
+                }
+            }
+            assert_eq!(differs, function.reads_flags(), "{function:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! looking a path up, and the edits of `json_set` / `json_insert` / `json_replace` /
 //! `json_remove`, which create missing objects and arrays along the way as SQLite does.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use crate::error::{Error, Result};
 
 use super::value::{escape, unescape, Json};
@@ -20,6 +23,42 @@ pub enum Step {
 /// SQLite's error for a path it cannot read.
 pub fn bad_path(path: &str) -> Error {
     crate::err!(InvalidInput, "bad JSON path: '{path}'")
+}
+
+/// The longest path text `parse_path_shared` keeps parsed.
+const SHARED_PATH_BYTES_MAX: usize = 256;
+
+/// A path's text and its steps.
+type SharedPath = (Box<str>, Rc<[Step]>);
+
+thread_local! {
+    /// The last path `parse_path_shared` parsed on this thread, with its text.
+    static LAST_PATH: RefCell<Option<SharedPath>> = const { RefCell::new(None) };
+}
+
+/// `parse_path`, shared: the last path parsed on this thread (when at most
+/// `SHARED_PATH_BYTES_MAX` bytes) is kept with its text, so a path given row after row (a
+/// constant) is parsed once. A path that does not parse is not kept (it fails each time).
+pub fn parse_path_shared(path: &str) -> Result<Rc<[Step]>> {
+    let kept = LAST_PATH.with(|last| {
+        let last = last.try_borrow().ok()?;
+        match &*last {
+            Some((text, steps)) if **text == *path => Some(Rc::clone(steps)),
+            _ => None,
+        }
+    });
+    if let Some(steps) = kept {
+        return Ok(steps);
+    }
+    let steps: Rc<[Step]> = parse_path(path)?.into();
+    if path.len() <= SHARED_PATH_BYTES_MAX {
+        LAST_PATH.with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = Some((path.into(), Rc::clone(&steps)));
+            }
+        });
+    }
+    Ok(steps)
 }
 
 /// Parses a path that starts with `$`.
@@ -254,6 +293,24 @@ pub fn append_key(path: &mut String, raw_key: &str) {
 mod tests {
     use super::super::parse::parse;
     use super::*;
+
+    #[test]
+    fn a_shared_path_is_the_parsed_path_of_its_own_text() {
+        for path in ["$.a", "$.b[2]", "$.a", "$", "$.a", "$[#-1].x"] {
+            assert_eq!(
+                &*parse_path_shared(path).unwrap(),
+                &steps(path)[..],
+                "{path}"
+            );
+        }
+        let long = format!("$.{}", "k".repeat(SHARED_PATH_BYTES_MAX));
+        assert_eq!(&*parse_path_shared(&long).unwrap(), &steps(&long)[..]);
+        assert_eq!(&*parse_path_shared("$.a").unwrap(), &steps("$.a")[..]);
+        // A bad path fails each time, and does not replace the kept one.
+        assert!(parse_path_shared("$.").is_err());
+        assert!(parse_path_shared("$.").is_err());
+        assert_eq!(&*parse_path_shared("$.a").unwrap(), &steps("$.a")[..]);
+    }
 
     fn steps(path: &str) -> Vec<Step> {
         parse_path(path).unwrap()

@@ -1,12 +1,14 @@
 //! The JSON scalar functions over evaluated arguments, with SQLite's NULL rules and error
 //! messages. Each returns its value and whether that value is JSON (the subtype).
 
+use std::rc::Rc;
+
 use ember_storage::Value;
 
 use crate::error::{unsupported, ErrorKind, Result};
 
 use super::parse::parse;
-use super::path::{edit, lookup, parse_path, remove, EditMode, Step};
+use super::path::{edit, lookup, parse_path_shared, remove, EditMode, Step};
 use super::value::Json;
 use super::{JsonArg, JsonFunction};
 
@@ -63,17 +65,22 @@ pub fn to_json(arg: &JsonArg) -> Result<Json> {
     })
 }
 
-/// A path argument: `None` for NULL.
-fn path_of(value: &Value) -> Result<Option<Vec<Step>>> {
+/// A path argument: `None` for NULL. A text path is read where it lies, and parsed once
+/// while the same path comes row after row (`parse_path_shared`).
+fn path_of(value: &Value) -> Result<Option<Rc<[Step]>>> {
     match value {
         Value::Null => Ok(None),
-        other => parse_path(&other.to_string()).map(Some),
+        Value::Text(text) => parse_path_shared(text).map(Some),
+        other => parse_path_shared(&other.to_string()).map(Some),
     }
 }
 
+/// NULL, for an argument not given.
+static NULL_VALUE: Value = Value::Null;
+
 /// The path of `->` / `->>`: a full path, or SQLite's abbreviations (an integer N is
 /// `$[N]`, -N is `$[#-N]`, a name is `$.name`, `[N]` is `$[N]`, other text `$."text"`).
-fn arrow_path(value: &Value) -> Result<Option<Vec<Step>>> {
+fn arrow_path(value: &Value) -> Result<Option<Rc<[Step]>>> {
     let text = match value {
         Value::Null => return Ok(None),
         Value::Integer(i) if *i < 0 => format!("$[#{i}]"),
@@ -93,7 +100,7 @@ fn arrow_path(value: &Value) -> Result<Option<Vec<Step>>> {
             }
         }
     };
-    parse_path(&text).map(Some)
+    parse_path_shared(&text).map(Some)
 }
 
 /// Applies `function` to its evaluated arguments.
@@ -106,23 +113,44 @@ pub fn call(function: JsonFunction, args: &[JsonArg]) -> Result<JsonArg> {
             function.name()
         ));
     }
-    let null_value = Value::Null;
-    let first = args.first().map_or(&null_value, |arg| &arg.value);
     match function {
-        JsonFunction::Json => match document(first)? {
-            Some(json) => json_result(&json),
-            None => null(),
-        },
-        JsonFunction::Valid => valid(first, args.get(1).map(|arg| &arg.value)),
         JsonFunction::Quote => json_result(&to_json(&args[0])?),
         JsonFunction::Array => {
             let items = args.iter().map(to_json).collect::<Result<Vec<_>>>()?;
             json_result(&Json::Array(items))
         }
         JsonFunction::Object => object(args),
+        JsonFunction::Set | JsonFunction::Insert | JsonFunction::Replace => {
+            let mode = match function {
+                JsonFunction::Set => EditMode::Set,
+                JsonFunction::Insert => EditMode::Insert,
+                _ => EditMode::Replace,
+            };
+            edit_all(function, mode, args)
+        }
+        _ => {
+            debug_assert!(!function.reads_flags());
+            let values: Vec<&Value> = args.iter().map(|arg| &arg.value).collect();
+            call_plain(function, &values)
+        }
+    }
+}
+
+/// Applies a function that reads no argument's JSON flag (`JsonFunction::reads_flags`) to
+/// its arguments' values (their count checked by the caller).
+pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
+    debug_assert!(!function.reads_flags());
+    let first = args.first().copied().unwrap_or(&NULL_VALUE);
+    let second = args.get(1).copied().unwrap_or(&NULL_VALUE);
+    match function {
+        JsonFunction::Json => match document(first)? {
+            Some(json) => json_result(&json),
+            None => null(),
+        },
+        JsonFunction::Valid => valid(first, args.get(1).copied()),
         JsonFunction::Extract => extract(args),
         JsonFunction::Arrow | JsonFunction::LongArrow => {
-            let (Some(json), Some(path)) = (document(first)?, arrow_path(&args[1].value)?) else {
+            let (Some(json), Some(path)) = (document(first)?, arrow_path(second)?) else {
                 return null();
             };
             match lookup(&json, &path) {
@@ -136,13 +164,13 @@ pub fn call(function: JsonFunction, args: &[JsonArg]) -> Result<JsonArg> {
                 return null();
             };
             let path = match args.get(1) {
-                Some(arg) => match path_of(&arg.value)? {
-                    Some(path) => path,
+                Some(arg) => match path_of(arg)? {
+                    Some(path) => Some(path),
                     None => return null(),
                 },
-                None => Vec::new(),
+                None => None,
             };
-            match lookup(&json, &path) {
+            match lookup(&json, path.as_deref().unwrap_or(&[])) {
                 None => null(),
                 Some(found) if function == JsonFunction::Type => {
                     plain(Value::Text(found.type_name().to_string()))
@@ -151,20 +179,12 @@ pub fn call(function: JsonFunction, args: &[JsonArg]) -> Result<JsonArg> {
                 Some(_) => plain(Value::Integer(0)),
             }
         }
-        JsonFunction::Set | JsonFunction::Insert | JsonFunction::Replace => {
-            let mode = match function {
-                JsonFunction::Set => EditMode::Set,
-                JsonFunction::Insert => EditMode::Insert,
-                _ => EditMode::Replace,
-            };
-            edit_all(function, mode, args)
-        }
         JsonFunction::Remove => {
             let Some(mut json) = document(first)? else {
                 return null();
             };
             for arg in &args[1..] {
-                let Some(path) = path_of(&arg.value)? else {
+                let Some(path) = path_of(arg)? else {
                     return null();
                 };
                 if !remove(&mut json, &path) {
@@ -174,13 +194,22 @@ pub fn call(function: JsonFunction, args: &[JsonArg]) -> Result<JsonArg> {
             json_result(&json)
         }
         JsonFunction::Patch => {
-            let (Some(mut target), Some(patch)) = (document(first)?, document(&args[1].value)?)
-            else {
+            let (Some(mut target), Some(patch)) = (document(first)?, document(second)?) else {
                 return null();
             };
             merge_patch(&mut target, patch);
             json_result(&target)
         }
+        JsonFunction::Quote
+        | JsonFunction::Array
+        | JsonFunction::Object
+        | JsonFunction::Set
+        | JsonFunction::Insert
+        | JsonFunction::Replace => Err(crate::err!(
+            Internal,
+            "{}() reads JSON flags: called without them",
+            function.name()
+        )),
     }
 }
 
@@ -239,13 +268,24 @@ fn object(args: &[JsonArg]) -> Result<JsonArg> {
 
 /// json_extract(J, P...): one path gives the SQL value (an array or object as JSON text),
 /// several give a JSON array of what each finds (null where nothing).
-fn extract(args: &[JsonArg]) -> Result<JsonArg> {
-    let Some(json) = document(&args[0].value)? else {
+fn extract(args: &[&Value]) -> Result<JsonArg> {
+    let Some(json) = document(args.first().copied().unwrap_or(&NULL_VALUE))? else {
         return null();
     };
-    let mut paths = Vec::with_capacity(args.len() - 1);
-    for arg in &args[1..] {
-        match path_of(&arg.value)? {
+    if let [_, path] = args {
+        // One path (the common call): no list of paths.
+        let Some(path) = path_of(path)? else {
+            return null();
+        };
+        return match lookup(&json, &path) {
+            None => null(),
+            Some(found) if found.is_container() => json_result(found),
+            Some(found) => plain(found.to_sql()?),
+        };
+    }
+    let mut paths = Vec::with_capacity(args.len().saturating_sub(1));
+    for arg in args.iter().skip(1) {
+        match path_of(arg)? {
             Some(path) => paths.push(path),
             None => return null(),
         }
@@ -282,7 +322,10 @@ fn edit_all(function: JsonFunction, mode: EditMode, args: &[JsonArg]) -> Result<
     for pair in args[1..].chunks_exact(2) {
         let path = match &pair[0].value {
             Value::Null => continue,
-            other => parse_path(&other.to_string())?,
+            other => match path_of(other)? {
+                Some(path) => path,
+                None => continue,
+            },
         };
         edit(&mut json, &path, mode, to_json(&pair[1])?);
     }
