@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use crossbeam_epoch::Guard;
 
-use super::{node, Node, OrderedTree};
+use super::{node, Inner, Node, OrderedTree};
 use crate::index::entry_key::Probe;
 use crate::index::key_block::KeyBlock;
 
@@ -71,24 +71,150 @@ impl<'a> Limit<'a> {
     }
 }
 
-/// A leaf a walk reads, with the separators bounding it where it was found (`leaf_for`).
-type FoundLeaf<'g> = (&'g KeyBlock, Option<&'g [u8]>, Option<&'g [u8]>);
+/// Deepest tree whose descent path a walk keeps (a deeper one, which takes more than
+/// 2^30 keys inserted even at the smallest fanout, is walked by descents from the root).
+const PATH_MAX: usize = 32;
+
+/// Where a walk is: the leaf it reads, the inner nodes above it (root first) with the
+/// child taken in each, and the separators bounding the leaf in the nodes it was found
+/// through (`lower`: at or below its keys; `upper`: above them).
+struct Walk<'g> {
+    nodes: [Option<&'g Inner>; PATH_MAX],
+    taken: [usize; PATH_MAX],
+    depth: usize,
+    /// The tree is deeper than `PATH_MAX`: `nodes` is not kept, `fences` is.
+    overflowed: bool,
+    fences: (Option<&'g [u8]>, Option<&'g [u8]>),
+}
+
+/// What a walk steps to after a leaf.
+enum Step<'g> {
+    /// The next leaf, reached through the kept path.
+    Leaf(&'g KeyBlock),
+    /// Nothing further lies within the walk's bounds.
+    End,
+    /// The path is no longer in the tree (or not kept): the next leaf is found from the
+    /// root, by this separator (the first key past the leaf left, or its lower bound).
+    Descend(&'g [u8]),
+}
+
+impl<'g> Walk<'g> {
+    fn new() -> Walk<'g> {
+        Walk {
+            nodes: [None; PATH_MAX],
+            taken: [0; PATH_MAX],
+            depth: 0,
+            overflowed: false,
+            fences: (None, None),
+        }
+    }
+
+    /// Keeps `inner` on the path with child `child` taken (not kept past `PATH_MAX`).
+    #[inline(always)]
+    fn push(&mut self, inner: &'g Inner, child: usize) {
+        match (
+            self.nodes.get_mut(self.depth),
+            self.taken.get_mut(self.depth),
+        ) {
+            (Some(node), Some(taken)) => {
+                *node = Some(inner);
+                *taken = child;
+                self.depth += 1;
+            }
+            _ => self.overflowed = true,
+        }
+    }
+
+    /// The leaf after the one the walk read (before it, with `reverse`), within `limit`
+    /// (the upper bound ascending, the lower one descending).
+    #[inline]
+    fn step(&mut self, reverse: bool, limit: &Limit<'_>) -> Step<'g> {
+        if self.overflowed {
+            let fence = if reverse {
+                self.fences.0
+            } else {
+                self.fences.1
+            };
+            return match fence {
+                Some(fence) if limit.admits(fence) => Step::Descend(fence),
+                _ => Step::End,
+            };
+        }
+        let mut level = self.depth;
+        while level > 0 {
+            level -= 1;
+            let (Some(Some(inner)), Some(&taken)) = (self.nodes.get(level), self.taken.get(level))
+            else {
+                break;
+            };
+            let separators = &inner.separators;
+            // The deepest node with a child past the one taken holds the separator that
+            // bounds the leaf (every deeper one took its last child).
+            let (fence, next) = if reverse {
+                if taken == 0 {
+                    continue;
+                }
+                (separators.get(taken - 1), taken - 1)
+            } else {
+                if taken >= separators.len() {
+                    continue;
+                }
+                (separators.get(taken), taken + 1)
+            };
+            if !limit.admits(fence) {
+                return Step::End;
+            }
+            if inner.replaced.load(Ordering::Acquire) {
+                return Step::Descend(fence);
+            }
+            self.taken[level] = next;
+            self.depth = level + 1;
+            let mut at = inner.children[next].load(Ordering::Acquire);
+            loop {
+                // SAFETY: loaded from a child link of a node reached under the walk's
+                // guard (`'g`).
+                match unsafe { node::<'g>(at) } {
+                    Node::Leaf(keys) => return Step::Leaf(keys),
+                    Node::Inner(inner) => {
+                        let child = if reverse { inner.children.len() - 1 } else { 0 };
+                        self.push(inner, child);
+                        if self.overflowed {
+                            return Step::Descend(fence);
+                        }
+                        at = inner.children[child].load(Ordering::Acquire);
+                    }
+                }
+            }
+        }
+        Step::End
+    }
+}
 
 impl OrderedTree {
-    /// The leaf a walk from `from` reads next, with the separators bounding it in the tree
-    /// it was found in (the lower one: at or below its keys; the upper one: above them).
-    /// `from` is the walk's lower limit (ascending) or upper limit (descending); `None`
-    /// when the tree is empty.
-    fn leaf_for<'g>(&self, from: &Limit<'_>, _guard: &'g Guard) -> Option<FoundLeaf<'g>> {
+    /// The leaf a walk from `from` reads next, found from the root; `walk` gets the path
+    /// to it and the separators bounding it in the tree it was found in. `from` is the
+    /// walk's lower limit (ascending) or upper limit (descending); `None` when the tree is
+    /// empty.
+    fn leaf_for<'g>(
+        &self,
+        from: &Limit<'_>,
+        walk: &mut Walk<'g>,
+        _guard: &'g Guard,
+    ) -> Option<&'g KeyBlock> {
         let mut at = self.root.load(Ordering::Acquire);
         if at.is_null() {
             return None;
         }
+        walk.depth = 0;
+        walk.overflowed = false;
         let (mut lower_fence, mut upper_fence) = (None, None);
         loop {
             // SAFETY: loaded from the root or a child link under `_guard`.
             match unsafe { node::<'g>(at) } {
-                Node::Leaf(keys) => return Some((keys, lower_fence, upper_fence)),
+                Node::Leaf(keys) => {
+                    walk.fences = (lower_fence, upper_fence);
+                    return Some(keys);
+                }
                 Node::Inner(inner) => {
                     let separators = &inner.separators;
                     // The child whose keys reach the walk's start: past every separator at
@@ -108,6 +234,7 @@ impl OrderedTree {
                     if child < separators.len() {
                         upper_fence = Some(separators.get(child));
                     }
+                    walk.push(inner, child);
                     at = inner.children[child].load(Ordering::Acquire);
                 }
             }
@@ -128,42 +255,68 @@ impl OrderedTree {
             Limit::new(lower, KeyOrder::Greater),
             Limit::new(upper, KeyOrder::Less),
         );
+        let mut walk = Walk::new();
+        let from = if reverse { &upper } else { &lower };
+        let Some(mut keys) = self.leaf_for(from, &mut walk, guard) else {
+            return;
+        };
         loop {
-            let from = if reverse { &upper } else { &lower };
-            let Some((keys, lower_fence, upper_fence)) = self.leaf_for(from, guard) else {
-                return;
-            };
             // The leaf's keys within both bounds, found by two binary searches: the walk
             // compares no key it visits.
             let start = lower.rank_in(keys).unwrap_or(0);
             let end = upper.rank_in(keys).unwrap_or(keys.len()).max(start);
-            if reverse {
+            let step = if reverse {
                 for key in keys.iter_range(start..end).rev() {
                     if !visit(key) {
                         return;
                     }
                 }
-                // The next leaf down holds the keys below this one's lower separator.
-                match lower_fence {
-                    Some(fence) if start == 0 && lower.admits(fence) => {
-                        upper = Limit::new(Bound::Excluded(fence), KeyOrder::Less)
-                    }
-                    _ => return,
+                if start > 0 {
+                    return;
                 }
+                // The next leaf down holds the keys below this one's lower separator.
+                walk.step(true, &lower)
             } else {
                 for key in keys.iter_range(start..end) {
                     if !visit(key) {
                         return;
                     }
                 }
-                // The next leaf up starts at this one's upper separator.
-                match upper_fence {
-                    Some(fence) if end == keys.len() && upper.admits(fence) => {
-                        lower = Limit::new(Bound::Included(fence), KeyOrder::Greater)
-                    }
-                    _ => return,
+                if end < keys.len() {
+                    return;
                 }
-            }
+                // The next leaf up starts at this one's upper separator.
+                walk.step(false, &upper)
+            };
+            keys = match step {
+                Step::Leaf(next) => next,
+                Step::End => return,
+                Step::Descend(fence) => {
+                    #[cfg(test)]
+                    self.walk_descents.fetch_add(1, Ordering::Relaxed);
+                    // The fence may come from a node out of the tree, whose separators no
+                    // longer bound the leaf just read (a sibling dropped since widened its
+                    // range): the walk resumes past the leaf's keys as well.
+                    let from = if reverse {
+                        let first = keys.iter().next().unwrap_or(fence);
+                        let below = first.min(fence);
+                        upper = Limit::new(Bound::Excluded(below), KeyOrder::Less);
+                        &upper
+                    } else {
+                        let last = keys.iter().next_back().unwrap_or(fence);
+                        lower = if last >= fence {
+                            Limit::new(Bound::Excluded(last), KeyOrder::Greater)
+                        } else {
+                            Limit::new(Bound::Included(fence), KeyOrder::Greater)
+                        };
+                        &lower
+                    };
+                    match self.leaf_for(from, &mut walk, guard) {
+                        Some(next) => next,
+                        None => return,
+                    }
+                }
+            };
         }
     }
 
