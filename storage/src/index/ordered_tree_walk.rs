@@ -89,8 +89,10 @@ struct Walk<'g> {
 
 /// What a walk steps to after a leaf.
 enum Step<'g> {
-    /// The next leaf, reached through the kept path.
-    Leaf(&'g KeyBlock),
+    /// The next leaf, reached through the kept path, and the separator bounding it on the
+    /// far side of the walk (above it ascending, at or below it descending) in the nodes it
+    /// was reached through, when one of them has it.
+    Leaf(&'g KeyBlock, Option<&'g [u8]>),
     /// Nothing further lies within the walk's bounds.
     End,
     /// The path is no longer in the tree (or not kept): the next leaf is found from the
@@ -169,14 +171,23 @@ impl<'g> Walk<'g> {
             }
             self.taken[level] = next;
             self.depth = level + 1;
+            let mut far = match reverse {
+                true => next.checked_sub(1).map(|before| separators.get(before)),
+                false => (next < separators.len()).then(|| separators.get(next)),
+            };
             let mut at = inner.children[next].load(Ordering::Acquire);
             loop {
                 // SAFETY: loaded from a child link of a node reached under the walk's
                 // guard (`'g`).
                 match unsafe { node::<'g>(at) } {
-                    Node::Leaf(keys) => return Step::Leaf(keys),
+                    Node::Leaf(keys) => return Step::Leaf(keys, far),
                     Node::Inner(inner) => {
                         let child = if reverse { inner.children.len() - 1 } else { 0 };
+                        // A deeper separator bounds the leaf more tightly.
+                        let count = inner.separators.len();
+                        if count > 0 {
+                            far = Some(inner.separators.get(if reverse { count - 1 } else { 0 }));
+                        }
                         self.push(inner, child);
                         if self.overflowed {
                             return Step::Descend(fence);
@@ -260,11 +271,44 @@ impl OrderedTree {
         let Some(mut keys) = self.leaf_for(from, &mut walk, guard) else {
             return;
         };
+        // For a leaf reached through the kept path: the separator bounding it on the walk's
+        // far side (`Step::Leaf`), and none on its near side is needed: its keys all lie
+        // past the leaf read before it, so past the walk's near bound.
+        let mut stepped: Option<Option<&'g [u8]>> = None;
         loop {
-            // The leaf's keys within both bounds, found by two binary searches: the walk
-            // compares no key it visits.
-            let start = lower.rank_in(keys).unwrap_or(0);
-            let end = upper.rank_in(keys).unwrap_or(keys.len()).max(start);
+            // The leaf's keys within both bounds, found by binary searches (none for a bound
+            // the leaf lies within): the walk compares no key it visits.
+            let (near, far) = if reverse {
+                (&upper, &lower)
+            } else {
+                (&lower, &upper)
+            };
+            let (near_rank, far_rank) = match stepped {
+                None => (near.rank_in(keys), far.rank_in(keys)),
+                Some(fence) => {
+                    debug_assert!(
+                        near.rank_in(keys)
+                            .is_none_or(|r| r == if reverse { keys.len() } else { 0 }),
+                        "a leaf stepped to lies past the walk's near bound"
+                    );
+                    let within = fence.is_some_and(|fence| far.admits(fence));
+                    debug_assert!(
+                        !within
+                            || far
+                                .rank_in(keys)
+                                .is_none_or(|r| r == if reverse { 0 } else { keys.len() }),
+                        "a leaf within the far bound's separator lies within the bound"
+                    );
+                    (None, if within { None } else { far.rank_in(keys) })
+                }
+            };
+            let (lower_rank, upper_rank) = if reverse {
+                (far_rank, near_rank)
+            } else {
+                (near_rank, far_rank)
+            };
+            let start = lower_rank.unwrap_or(0);
+            let end = upper_rank.unwrap_or(keys.len()).max(start);
             let step = if reverse {
                 for key in keys.iter_range(start..end).rev() {
                     if !visit(key) {
@@ -289,9 +333,13 @@ impl OrderedTree {
                 walk.step(false, &upper)
             };
             keys = match step {
-                Step::Leaf(next) => next,
+                Step::Leaf(next, fence) => {
+                    stepped = Some(fence);
+                    next
+                }
                 Step::End => return,
                 Step::Descend(fence) => {
+                    stepped = None;
                     #[cfg(test)]
                     self.walk_descents.fetch_add(1, Ordering::Relaxed);
                     // The fence may come from a node out of the tree, whose separators no
