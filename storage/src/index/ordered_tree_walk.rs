@@ -84,8 +84,12 @@ struct Walk<'g> {
     depth: usize,
     /// The tree is deeper than `PATH_MAX`: `nodes` is not kept, `fences` is.
     overflowed: bool,
-    fences: (Option<&'g [u8]>, Option<&'g [u8]>),
+    fences: Fences<'g>,
 }
+
+/// The separators bounding a leaf where it was found (lower: at or below its keys; upper:
+/// above them).
+type Fences<'g> = (Option<&'g [u8]>, Option<&'g [u8]>);
 
 /// What a walk steps to after a leaf.
 enum Step<'g> {
@@ -132,15 +136,7 @@ impl<'g> Walk<'g> {
     #[inline]
     fn step(&mut self, reverse: bool, limit: &Limit<'_>) -> Step<'g> {
         if self.overflowed {
-            let fence = if reverse {
-                self.fences.0
-            } else {
-                self.fences.1
-            };
-            return match fence {
-                Some(fence) if limit.admits(fence) => Step::Descend(fence),
-                _ => Step::End,
-            };
+            return fence_step(self.fences, reverse, limit);
         }
         let mut level = self.depth;
         while level > 0 {
@@ -201,30 +197,45 @@ impl<'g> Walk<'g> {
     }
 }
 
+/// The step after a leaf found without a kept path, from the separators bounding it.
+#[inline]
+fn fence_step<'g>(fences: Fences<'g>, reverse: bool, limit: &Limit<'_>) -> Step<'g> {
+    let fence = if reverse { fences.0 } else { fences.1 };
+    match fence {
+        Some(fence) if limit.admits(fence) => Step::Descend(fence),
+        _ => Step::End,
+    }
+}
+
 impl OrderedTree {
-    /// The leaf a walk from `from` reads next, found from the root; `walk` gets the path
-    /// to it and the separators bounding it in the tree it was found in. `from` is the
-    /// walk's lower limit (ascending) or upper limit (descending); `None` when the tree is
-    /// empty.
+    /// The leaf a walk from `from` reads next, found from the root, and the separators
+    /// bounding it in the tree it was found in; `walk`, when given, gets the path to it
+    /// (and the separators). `from` is the walk's lower limit (ascending) or upper limit
+    /// (descending); `None` when the tree is empty.
+    #[inline]
     fn leaf_for<'g>(
         &self,
         from: &Limit<'_>,
-        walk: &mut Walk<'g>,
+        mut walk: Option<&mut Walk<'g>>,
         _guard: &'g Guard,
-    ) -> Option<&'g KeyBlock> {
+    ) -> Option<(&'g KeyBlock, Fences<'g>)> {
         let mut at = self.root.load(Ordering::Acquire);
         if at.is_null() {
             return None;
         }
-        walk.depth = 0;
-        walk.overflowed = false;
+        if let Some(walk) = walk.as_deref_mut() {
+            walk.depth = 0;
+            walk.overflowed = false;
+        }
         let (mut lower_fence, mut upper_fence) = (None, None);
         loop {
             // SAFETY: loaded from the root or a child link under `_guard`.
             match unsafe { node::<'g>(at) } {
                 Node::Leaf(keys) => {
-                    walk.fences = (lower_fence, upper_fence);
-                    return Some(keys);
+                    if let Some(walk) = walk {
+                        walk.fences = (lower_fence, upper_fence);
+                    }
+                    return Some((keys, (lower_fence, upper_fence)));
                 }
                 Node::Inner(inner) => {
                     let separators = &inner.separators;
@@ -245,7 +256,9 @@ impl OrderedTree {
                     if child < separators.len() {
                         upper_fence = Some(separators.get(child));
                     }
-                    walk.push(inner, child);
+                    if let Some(walk) = walk.as_deref_mut() {
+                        walk.push(inner, child);
+                    }
                     at = inner.children[child].load(Ordering::Acquire);
                 }
             }
@@ -266,9 +279,12 @@ impl OrderedTree {
             Limit::new(lower, KeyOrder::Greater),
             Limit::new(upper, KeyOrder::Less),
         );
-        let mut walk = Walk::new();
+        // The first leaf is found without keeping its path (a walk that ends in it, such
+        // as a probe of one key, pays nothing for a path); the second by a descent that
+        // keeps it, and the rest through it.
+        let mut walk: Option<Walk<'g>> = None;
         let from = if reverse { &upper } else { &lower };
-        let Some(mut keys) = self.leaf_for(from, &mut walk, guard) else {
+        let Some((mut keys, fences)) = self.leaf_for(from, None, guard) else {
             return;
         };
         // For a leaf reached through the kept path: the separator bounding it on the walk's
@@ -319,7 +335,10 @@ impl OrderedTree {
                     return;
                 }
                 // The next leaf down holds the keys below this one's lower separator.
-                walk.step(true, &lower)
+                match walk.as_mut() {
+                    Some(walk) => walk.step(true, &lower),
+                    None => fence_step(fences, true, &lower),
+                }
             } else {
                 for key in keys.iter_range(start..end) {
                     if !visit(key) {
@@ -330,7 +349,10 @@ impl OrderedTree {
                     return;
                 }
                 // The next leaf up starts at this one's upper separator.
-                walk.step(false, &upper)
+                match walk.as_mut() {
+                    Some(walk) => walk.step(false, &upper),
+                    None => fence_step(fences, false, &upper),
+                }
             };
             keys = match step {
                 Step::Leaf(next, fence) => {
@@ -341,7 +363,8 @@ impl OrderedTree {
                 Step::Descend(fence) => {
                     stepped = None;
                     #[cfg(test)]
-                    self.walk_descents.fetch_add(1, Ordering::Relaxed);
+                    self.walk_descents
+                        .fetch_add(usize::from(walk.is_some()), Ordering::Relaxed);
                     // The fence may come from a node out of the tree, whose separators no
                     // longer bound the leaf just read (a sibling dropped since widened its
                     // range): the walk resumes past the leaf's keys as well.
@@ -359,8 +382,9 @@ impl OrderedTree {
                         };
                         &lower
                     };
-                    match self.leaf_for(from, &mut walk, guard) {
-                        Some(next) => next,
+                    let kept = walk.get_or_insert_with(Walk::new);
+                    match self.leaf_for(from, Some(kept), guard) {
+                        Some((next, _)) => next,
                         None => return,
                     }
                 }
