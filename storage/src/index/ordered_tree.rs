@@ -20,13 +20,20 @@
 //! a split and is never changed, so every leaf a reader reaches through a node keeps within
 //! the bounds the node's separators give it, however the tree changed since.
 //!
-//! Why walks are right (`ordered_tree_walk.rs`): a walk reads one leaf at a time, then
-//! descends again from the root to the leaf after it, by the separator that bounded the
-//! leaf. Every key it yields is past the previous one, so no key comes twice, and a key
-//! present for the whole walk is in the tree at every descent, so the descent past the
-//! previous key reaches it. Entries may be stale anyway (readers recheck versions).
+//! Why walks are right (`ordered_tree_walk.rs`): a walk reads one leaf at a time and keeps
+//! the inner nodes above it with the child taken in each; the next leaf is reached from the
+//! deepest of them that has a child past (before, descending) the one taken, through that
+//! child's link, loaded now. A node on the kept path may have left the tree meanwhile (an
+//! inner node is rebuilt whenever it gains or loses a child): its links then no longer
+//! change, so its `replaced` flag is checked before stepping through it, and when set the
+//! walk descends again from the root, by the separator that bounded the leaf it left. So
+//! every leaf a walk reads was reached through a link of a node in the tree a moment
+//! before, as a descent from the root reaches it. Every key a walk yields is past the
+//! previous one (the separator between the two leaves lies between them), so no key comes
+//! twice, and a key present for the whole walk is in every leaf that covers it, so the walk
+//! reaches it. Entries may be stale anyway (readers recheck versions).
 
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crossbeam_epoch::Guard;
@@ -70,6 +77,10 @@ pub(crate) enum Node {
 pub(crate) struct Inner {
     separators: KeyBlock,
     children: Box<[AtomicPtr<Node>]>,
+    /// Set (never cleared) once the node is out of the tree: replaced by a rebuilt node,
+    /// dropped, or collapsed away as the root. A walk stepping sideways through a node it
+    /// kept on its path checks it, and descends from the root again when set.
+    replaced: AtomicBool,
 }
 
 type NodePtr = *mut Node;
@@ -103,6 +114,7 @@ fn inner(separators: &[&[u8]], children: &[NodePtr]) -> NodePtr {
             Vec::new(),
         ),
         children: children.iter().map(|&c| AtomicPtr::new(c)).collect(),
+        replaced: AtomicBool::new(false),
     }))
 }
 
@@ -146,6 +158,10 @@ pub struct OrderedTree {
     /// Writes that started at the finger's leaf (tests check the finger is taken).
     #[cfg(test)]
     finger_hits: AtomicUsize,
+    /// Walks that left their kept path for a descent from the root (tests check a path
+    /// gone stale is left).
+    #[cfg(test)]
+    walk_descents: AtomicUsize,
 }
 
 impl Default for OrderedTree {
@@ -198,6 +214,8 @@ impl OrderedTree {
             inner_children_max,
             #[cfg(test)]
             finger_hits: AtomicUsize::new(0),
+            #[cfg(test)]
+            walk_descents: AtomicUsize::new(0),
         }
     }
 
@@ -550,6 +568,12 @@ fn split_point<'k>(keys: impl Iterator<Item = &'k [u8]>, count: usize, bytes: us
 /// Hands replaced nodes to the epoch, to give back to `pool` (which frees what it does not
 /// keep) once no pinned reader can stand on them.
 fn retire(nodes: Vec<NodePtr>, pool: &Arc<LeafPool>, guard: &Guard) {
+    for &retired in &nodes {
+        // SAFETY: unlinked but not yet handed to the epoch, so live.
+        if let Node::Inner(inner) = unsafe { node(retired) } {
+            inner.replaced.store(true, Ordering::Release);
+        }
+    }
     /// Raw node pointers moved into the deferred free.
     struct Retired(Vec<NodePtr>, Arc<LeafPool>);
     // SAFETY: the nodes are unreachable from the tree and owned by the closure alone.

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use crossbeam_epoch::Guard;
 
-use super::{node, Node, OrderedTree};
+use super::{node, Inner, Node, OrderedTree};
 use crate::index::entry_key::Probe;
 use crate::index::key_block::KeyBlock;
 
@@ -71,24 +71,172 @@ impl<'a> Limit<'a> {
     }
 }
 
-/// A leaf a walk reads, with the separators bounding it where it was found (`leaf_for`).
-type FoundLeaf<'g> = (&'g KeyBlock, Option<&'g [u8]>, Option<&'g [u8]>);
+/// Deepest tree whose descent path a walk keeps (a deeper one, which takes more than
+/// 2^30 keys inserted even at the smallest fanout, is walked by descents from the root).
+const PATH_MAX: usize = 32;
+
+/// Where a walk is: the leaf it reads, the inner nodes above it (root first) with the
+/// child taken in each, and the separators bounding the leaf in the nodes it was found
+/// through (`lower`: at or below its keys; `upper`: above them).
+struct Walk<'g> {
+    nodes: [Option<&'g Inner>; PATH_MAX],
+    taken: [usize; PATH_MAX],
+    depth: usize,
+    /// The tree is deeper than `PATH_MAX`: `nodes` is not kept, `fences` is.
+    overflowed: bool,
+    fences: Fences<'g>,
+}
+
+/// The separators bounding a leaf where it was found (lower: at or below its keys; upper:
+/// above them).
+type Fences<'g> = (Option<&'g [u8]>, Option<&'g [u8]>);
+
+/// What a walk steps to after a leaf.
+enum Step<'g> {
+    /// The next leaf, reached through the kept path, and the separator bounding it on the
+    /// far side of the walk (above it ascending, at or below it descending) in the nodes it
+    /// was reached through, when one of them has it.
+    Leaf(&'g KeyBlock, Option<&'g [u8]>),
+    /// Nothing further lies within the walk's bounds.
+    End,
+    /// The path is no longer in the tree (or not kept): the next leaf is found from the
+    /// root, by this separator (the first key past the leaf left, or its lower bound).
+    Descend(&'g [u8]),
+}
+
+impl<'g> Walk<'g> {
+    fn new() -> Walk<'g> {
+        Walk {
+            nodes: [None; PATH_MAX],
+            taken: [0; PATH_MAX],
+            depth: 0,
+            overflowed: false,
+            fences: (None, None),
+        }
+    }
+
+    /// Keeps `inner` on the path with child `child` taken (not kept past `PATH_MAX`).
+    #[inline(always)]
+    fn push(&mut self, inner: &'g Inner, child: usize) {
+        match (
+            self.nodes.get_mut(self.depth),
+            self.taken.get_mut(self.depth),
+        ) {
+            (Some(node), Some(taken)) => {
+                *node = Some(inner);
+                *taken = child;
+                self.depth += 1;
+            }
+            _ => self.overflowed = true,
+        }
+    }
+
+    /// The leaf after the one the walk read (before it, with `reverse`), within `limit`
+    /// (the upper bound ascending, the lower one descending).
+    #[inline]
+    fn step(&mut self, reverse: bool, limit: &Limit<'_>) -> Step<'g> {
+        if self.overflowed {
+            return fence_step(self.fences, reverse, limit);
+        }
+        let mut level = self.depth;
+        while level > 0 {
+            level -= 1;
+            let (Some(Some(inner)), Some(&taken)) = (self.nodes.get(level), self.taken.get(level))
+            else {
+                break;
+            };
+            let separators = &inner.separators;
+            // The deepest node with a child past the one taken holds the separator that
+            // bounds the leaf (every deeper one took its last child).
+            let (fence, next) = if reverse {
+                if taken == 0 {
+                    continue;
+                }
+                (separators.get(taken - 1), taken - 1)
+            } else {
+                if taken >= separators.len() {
+                    continue;
+                }
+                (separators.get(taken), taken + 1)
+            };
+            if !limit.admits(fence) {
+                return Step::End;
+            }
+            if inner.replaced.load(Ordering::Acquire) {
+                return Step::Descend(fence);
+            }
+            self.taken[level] = next;
+            self.depth = level + 1;
+            let mut far = match reverse {
+                true => next.checked_sub(1).map(|before| separators.get(before)),
+                false => (next < separators.len()).then(|| separators.get(next)),
+            };
+            let mut at = inner.children[next].load(Ordering::Acquire);
+            loop {
+                // SAFETY: loaded from a child link of a node reached under the walk's
+                // guard (`'g`).
+                match unsafe { node::<'g>(at) } {
+                    Node::Leaf(keys) => return Step::Leaf(keys, far),
+                    Node::Inner(inner) => {
+                        let child = if reverse { inner.children.len() - 1 } else { 0 };
+                        // A deeper separator bounds the leaf more tightly.
+                        let count = inner.separators.len();
+                        if count > 0 {
+                            far = Some(inner.separators.get(if reverse { count - 1 } else { 0 }));
+                        }
+                        self.push(inner, child);
+                        if self.overflowed {
+                            return Step::Descend(fence);
+                        }
+                        at = inner.children[child].load(Ordering::Acquire);
+                    }
+                }
+            }
+        }
+        Step::End
+    }
+}
+
+/// The step after a leaf found without a kept path, from the separators bounding it.
+#[inline]
+fn fence_step<'g>(fences: Fences<'g>, reverse: bool, limit: &Limit<'_>) -> Step<'g> {
+    let fence = if reverse { fences.0 } else { fences.1 };
+    match fence {
+        Some(fence) if limit.admits(fence) => Step::Descend(fence),
+        _ => Step::End,
+    }
+}
 
 impl OrderedTree {
-    /// The leaf a walk from `from` reads next, with the separators bounding it in the tree
-    /// it was found in (the lower one: at or below its keys; the upper one: above them).
-    /// `from` is the walk's lower limit (ascending) or upper limit (descending); `None`
-    /// when the tree is empty.
-    fn leaf_for<'g>(&self, from: &Limit<'_>, _guard: &'g Guard) -> Option<FoundLeaf<'g>> {
+    /// The leaf a walk from `from` reads next, found from the root, and the separators
+    /// bounding it in the tree it was found in; `walk`, when given, gets the path to it
+    /// (and the separators). `from` is the walk's lower limit (ascending) or upper limit
+    /// (descending); `None` when the tree is empty.
+    #[inline]
+    fn leaf_for<'g>(
+        &self,
+        from: &Limit<'_>,
+        mut walk: Option<&mut Walk<'g>>,
+        _guard: &'g Guard,
+    ) -> Option<(&'g KeyBlock, Fences<'g>)> {
         let mut at = self.root.load(Ordering::Acquire);
         if at.is_null() {
             return None;
+        }
+        if let Some(walk) = walk.as_deref_mut() {
+            walk.depth = 0;
+            walk.overflowed = false;
         }
         let (mut lower_fence, mut upper_fence) = (None, None);
         loop {
             // SAFETY: loaded from the root or a child link under `_guard`.
             match unsafe { node::<'g>(at) } {
-                Node::Leaf(keys) => return Some((keys, lower_fence, upper_fence)),
+                Node::Leaf(keys) => {
+                    if let Some(walk) = walk {
+                        walk.fences = (lower_fence, upper_fence);
+                    }
+                    return Some((keys, (lower_fence, upper_fence)));
+                }
                 Node::Inner(inner) => {
                     let separators = &inner.separators;
                     // The child whose keys reach the walk's start: past every separator at
@@ -107,6 +255,9 @@ impl OrderedTree {
                     }
                     if child < separators.len() {
                         upper_fence = Some(separators.get(child));
+                    }
+                    if let Some(walk) = walk.as_deref_mut() {
+                        walk.push(inner, child);
                     }
                     at = inner.children[child].load(Ordering::Acquire);
                 }
@@ -128,27 +279,65 @@ impl OrderedTree {
             Limit::new(lower, KeyOrder::Greater),
             Limit::new(upper, KeyOrder::Less),
         );
+        // The first leaf is found without keeping its path (a walk that ends in it, such
+        // as a probe of one key, pays nothing for a path); the second by a descent that
+        // keeps it, and the rest through it.
+        let mut walk: Option<Walk<'g>> = None;
+        let from = if reverse { &upper } else { &lower };
+        let Some((mut keys, fences)) = self.leaf_for(from, None, guard) else {
+            return;
+        };
+        // For a leaf reached through the kept path: the separator bounding it on the walk's
+        // far side (`Step::Leaf`), and none on its near side is needed: its keys all lie
+        // past the leaf read before it, so past the walk's near bound.
+        let mut stepped: Option<Option<&'g [u8]>> = None;
         loop {
-            let from = if reverse { &upper } else { &lower };
-            let Some((keys, lower_fence, upper_fence)) = self.leaf_for(from, guard) else {
-                return;
+            // The leaf's keys within both bounds, found by binary searches (none for a bound
+            // the leaf lies within): the walk compares no key it visits.
+            let (near, far) = if reverse {
+                (&upper, &lower)
+            } else {
+                (&lower, &upper)
             };
-            // The leaf's keys within both bounds, found by two binary searches: the walk
-            // compares no key it visits.
-            let start = lower.rank_in(keys).unwrap_or(0);
-            let end = upper.rank_in(keys).unwrap_or(keys.len()).max(start);
-            if reverse {
+            let (near_rank, far_rank) = match stepped {
+                None => (near.rank_in(keys), far.rank_in(keys)),
+                Some(fence) => {
+                    debug_assert!(
+                        near.rank_in(keys)
+                            .is_none_or(|r| r == if reverse { keys.len() } else { 0 }),
+                        "a leaf stepped to lies past the walk's near bound"
+                    );
+                    let within = fence.is_some_and(|fence| far.admits(fence));
+                    debug_assert!(
+                        !within
+                            || far
+                                .rank_in(keys)
+                                .is_none_or(|r| r == if reverse { 0 } else { keys.len() }),
+                        "a leaf within the far bound's separator lies within the bound"
+                    );
+                    (None, if within { None } else { far.rank_in(keys) })
+                }
+            };
+            let (lower_rank, upper_rank) = if reverse {
+                (far_rank, near_rank)
+            } else {
+                (near_rank, far_rank)
+            };
+            let start = lower_rank.unwrap_or(0);
+            let end = upper_rank.unwrap_or(keys.len()).max(start);
+            let step = if reverse {
                 for key in keys.iter_range(start..end).rev() {
                     if !visit(key) {
                         return;
                     }
                 }
+                if start > 0 {
+                    return;
+                }
                 // The next leaf down holds the keys below this one's lower separator.
-                match lower_fence {
-                    Some(fence) if start == 0 && lower.admits(fence) => {
-                        upper = Limit::new(Bound::Excluded(fence), KeyOrder::Less)
-                    }
-                    _ => return,
+                match walk.as_mut() {
+                    Some(walk) => walk.step(true, &lower),
+                    None => fence_step(fences, true, &lower),
                 }
             } else {
                 for key in keys.iter_range(start..end) {
@@ -156,14 +345,50 @@ impl OrderedTree {
                         return;
                     }
                 }
-                // The next leaf up starts at this one's upper separator.
-                match upper_fence {
-                    Some(fence) if end == keys.len() && upper.admits(fence) => {
-                        lower = Limit::new(Bound::Included(fence), KeyOrder::Greater)
-                    }
-                    _ => return,
+                if end < keys.len() {
+                    return;
                 }
-            }
+                // The next leaf up starts at this one's upper separator.
+                match walk.as_mut() {
+                    Some(walk) => walk.step(false, &upper),
+                    None => fence_step(fences, false, &upper),
+                }
+            };
+            keys = match step {
+                Step::Leaf(next, fence) => {
+                    stepped = Some(fence);
+                    next
+                }
+                Step::End => return,
+                Step::Descend(fence) => {
+                    stepped = None;
+                    #[cfg(test)]
+                    self.walk_descents
+                        .fetch_add(usize::from(walk.is_some()), Ordering::Relaxed);
+                    // The fence may come from a node out of the tree, whose separators no
+                    // longer bound the leaf just read (a sibling dropped since widened its
+                    // range): the walk resumes past the leaf's keys as well.
+                    let from = if reverse {
+                        let first = keys.iter().next().unwrap_or(fence);
+                        let below = first.min(fence);
+                        upper = Limit::new(Bound::Excluded(below), KeyOrder::Less);
+                        &upper
+                    } else {
+                        let last = keys.iter().next_back().unwrap_or(fence);
+                        lower = if last >= fence {
+                            Limit::new(Bound::Excluded(last), KeyOrder::Greater)
+                        } else {
+                            Limit::new(Bound::Included(fence), KeyOrder::Greater)
+                        };
+                        &lower
+                    };
+                    let kept = walk.get_or_insert_with(Walk::new);
+                    match self.leaf_for(from, Some(kept), guard) {
+                        Some((next, _)) => next,
+                        None => return,
+                    }
+                }
+            };
         }
     }
 
