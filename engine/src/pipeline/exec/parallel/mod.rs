@@ -166,13 +166,22 @@ enum WorkerFilter {
 
 impl WorkerFilter {
     fn of(access: &TableAccess, context: &ExecContext<'_>) -> Option<WorkerFilter> {
+        // A subquery compiles to its value only with the statement's runtime, which
+        // `explain` does not have: such a filter stays serial, as EXPLAIN says.
+        if access
+            .filter
+            .as_ref()
+            .is_some_and(super::query::has_subquery)
+        {
+            return None;
+        }
         match ScanFilter::new(access, context) {
             ScanFilter::All => Some(WorkerFilter::All),
             ScanFilter::Staged(staged) => Some(WorkerFilter::Staged(staged)),
             ScanFilter::Predicate(Predicate::Compiled(compiled)) => {
                 Some(WorkerFilter::Compiled(compiled))
             }
-            ScanFilter::Predicate(Predicate::Tree(_)) => None,
+            ScanFilter::Predicate(Predicate::Checked { .. } | Predicate::Tree(_)) => None,
         }
     }
 
