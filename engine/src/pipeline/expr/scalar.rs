@@ -36,7 +36,7 @@ use super::scalar_number::{
 use super::spare_text::call_lent;
 use super::text::{hex_into, integer_of, replace_into, single_char, text_of};
 use super::text_view::{Case, TextView};
-use super::{EvalContext, Expr, SubqueryKind};
+use super::{EvalContext, Expr};
 use crate::error::Result;
 
 /// The most arguments a compiled call evaluates into a buffer on the stack; calls with
@@ -766,10 +766,8 @@ fn call_can_fail(function: Function) -> Option<bool> {
     }
 }
 
-/// The value of a constant operand (a literal, a parameter, or an uncorrelated scalar or
-/// EXISTS subquery, possibly under the binder's affinity wrapper), evaluated now; `None`
-/// for any other expression, or when evaluating fails (the tree walker then reports the
-/// error on the first row, as before).
+/// A constant operand's value, now: a literal, parameter or `SubqueryExpr::gives_one_value`
+/// (in an affinity wrapper too); `None` otherwise or on an error (the tree reports it).
 pub(crate) fn constant_value(expr: &Expr, context: &EvalContext<'_>) -> Option<Value> {
     let leaf = match expr {
         Expr::Affinity { expr, .. } => expr.as_ref(),
@@ -777,18 +775,7 @@ pub(crate) fn constant_value(expr: &Expr, context: &EvalContext<'_>) -> Option<V
     };
     match leaf {
         Expr::Literal(_) | Expr::Parameter(_) => expr.eval(&[], context).ok(),
-        // An uncorrelated scalar or EXISTS subquery: one value per execution, which the
-        // tree would read (cached) at the first row; run now. On an error the tree keeps
-        // it, to report the error at the first row, as it would.
-        Expr::Subquery(subquery)
-            if !subquery.correlated
-                && matches!(
-                    subquery.kind,
-                    SubqueryKind::Scalar | SubqueryKind::Exists { .. }
-                ) =>
-        {
-            expr.eval(&[], context).ok()
-        }
+        Expr::Subquery(subquery) if subquery.gives_one_value() => expr.eval(&[], context).ok(),
         _ => None,
     }
 }
