@@ -8,6 +8,7 @@ mod api_guard;
 mod as_of;
 mod backup;
 mod bad_input;
+mod checked_filters;
 mod concurrency;
 mod constraints;
 mod count_rows;

@@ -14,31 +14,68 @@
 //! tree walker stops at. A compiled predicate cannot fail (staging reorders its terms,
 //! parallel workers run it): an operand that could fail (`Scalar::can_fail`) keeps the
 //! tree, and so does every other shape (a collation, an affinity on the column side, a
-//! subquery, a function that does not compile).
+//! correlated subquery, a function that does not compile).
+//!
+//! A filter whose only obstacle is an operand that may fail (`g || '-' || b = 'g7-7'`,
+//! `replace(s, 'k', '') = '1'`) compiles as `Predicate::Checked`: the compiled tree runs,
+//! and on a row where an operand fails (`infallible` notes it in `OPERAND_FAILED`) the
+//! expression tree answers that row instead, so the row's result or error is the tree's.
+//! A checked predicate is evaluated whole, in the tree's order, so it is never staged,
+//! reordered or given to parallel workers: only `Predicate::Compiled` is.
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 
 use ember_storage::Value;
 
+use super::concat::write_chain;
 use super::in_constants::InConstants;
 use super::number_fn::{between_numbers, NumberFn};
 use super::ops::{compare_numbers, sql_compare, truth, BinaryOp, UnaryOp};
 use super::scalar::{constant_value, Operand, Scalar};
+use super::spare_text::{give_back, take_spare};
 use super::text_view::TextView;
 use super::{EvalContext, Expr};
 use crate::error::Result;
 
 /// A scan filter: compiled when its shape allows, else the expression tree.
 pub enum Predicate<'e> {
+    /// Compiled over operands that cannot fail: its terms may run in any order.
     Compiled(Compiled),
+    /// Compiled over operands some of which may fail; `tree` answers the rows where one
+    /// does (module comment).
+    Checked {
+        compiled: Compiled,
+        tree: &'e Expr,
+    },
     Tree(&'e Expr),
 }
 
+thread_local! {
+    /// Set by `infallible` when a compiled operand fails; read and cleared by a checked
+    /// predicate after each row. A strict predicate's operands never set it (and a value
+    /// left set costs a checked predicate one row answered by the tree, not a wrong one).
+    static OPERAND_FAILED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a compiled operand failed since the last call (and clears the note).
+#[inline]
+fn take_operand_failure() -> bool {
+    OPERAND_FAILED.with(|failed| failed.replace(false))
+}
+
 impl<'e> Predicate<'e> {
-    /// Compiles `expr` (its constants evaluated in `context`) or keeps the tree.
+    /// Compiles `expr` (its constants evaluated in `context`), checked when an operand
+    /// may fail, or keeps the tree.
     pub fn new(expr: &'e Expr, context: &EvalContext<'_>) -> Predicate<'e> {
-        match Compiled::of(expr, context) {
-            Some(compiled) => Predicate::Compiled(compiled),
+        if let Some(compiled) = Compiled::of(expr, context) {
+            return Predicate::Compiled(compiled);
+        }
+        match Compiled::of_fallible(expr, context, true) {
+            Some(compiled) => Predicate::Checked {
+                compiled,
+                tree: expr,
+            },
             None => Predicate::Tree(expr),
         }
     }
@@ -47,11 +84,24 @@ impl<'e> Predicate<'e> {
     #[inline]
     pub fn matches(&self, row: &[Value], context: &EvalContext<'_>) -> Result<bool> {
         match self {
-            Predicate::Compiled(compiled) => Ok(compiled.passes(row)),
+            Predicate::Compiled(compiled) => {
+                let passes = compiled.passes(row);
+                debug_assert!(!take_operand_failure(), "a strict compiled operand failed");
+                Ok(passes)
+            }
+            Predicate::Checked { compiled, tree } => {
+                let passes = compiled.passes(row);
+                if take_operand_failure() {
+                    // An operand failed: the tree gives this row's answer or its error.
+                    return tree.matches(row, context);
+                }
+                Ok(passes)
+            }
             Predicate::Tree(expr) => expr.matches(row, context),
         }
     }
 
+    /// Whether the predicate compiled over operands that cannot fail (`Compiled`).
     pub fn is_compiled(&self) -> bool {
         matches!(self, Predicate::Compiled(_))
     }
@@ -120,7 +170,15 @@ pub enum Compiled {
 }
 
 impl Compiled {
+    /// `expr` compiled over operands that cannot fail; `None` for a shape not covered.
     pub(super) fn of(expr: &Expr, context: &EvalContext<'_>) -> Option<Compiled> {
+        Compiled::of_fallible(expr, context, false)
+    }
+
+    /// `expr` compiled; with `fallible`, over operands that may fail too (for
+    /// `Predicate::Checked` only: nothing else notices a failure).
+    fn of_fallible(expr: &Expr, context: &EvalContext<'_>, fallible: bool) -> Option<Compiled> {
+        let operand = |expr: &Expr, context: &EvalContext<'_>| operand(expr, context, fallible);
         Some(match expr {
             Expr::Binary(op @ (BinaryOp::And | BinaryOp::Or), left, right) => {
                 // Nested junctions of the same kind flatten: three-valued AND and OR are
@@ -128,7 +186,7 @@ impl Compiled {
                 let decisive = *op == BinaryOp::Or;
                 let mut terms = Vec::new();
                 for side in [left, right] {
-                    match Compiled::of(side, context)? {
+                    match Compiled::of_fallible(side, context, fallible)? {
                         Compiled::Junction {
                             decisive: inner,
                             terms: more,
@@ -139,7 +197,7 @@ impl Compiled {
                 Compiled::Junction { decisive, terms }
             }
             Expr::Unary(UnaryOp::Not, operand) => {
-                Compiled::Not(Box::new(Compiled::of(operand, context)?))
+                Compiled::Not(Box::new(Compiled::of_fallible(operand, context, fallible)?))
             }
             Expr::Binary(op, left, right) if is_comparison(*op) => {
                 match column_compare(*op, left, right, context) {
@@ -353,6 +411,9 @@ impl Compiled {
                     // Two texts where they lie (columns, constants, substr() of those).
                     return Some(compared(*op, a.as_bytes().cmp(b.as_bytes())));
                 }
+                if let Some(answer) = chain_compare(*op, left, right, row) {
+                    return answer;
+                }
                 let left = infallible(left.operand(row))?;
                 let right = infallible(right.operand(row))?;
                 let ordering = match (left, right) {
@@ -486,17 +547,59 @@ fn view_value(view: TextView<'_>) -> std::borrow::Cow<'_, Value> {
     std::borrow::Cow::Owned(view.into_value())
 }
 
-/// `expr` compiled as an operand that cannot fail; `None` otherwise.
-fn operand(expr: &Expr, context: &EvalContext<'_>) -> Option<Scalar> {
-    Scalar::of(expr, context).filter(|scalar| !scalar.can_fail())
+/// A `||` chain compared with text lying in place (a column's, a constant's): the chain
+/// is written into a spare buffer of this thread (`spare_text`), so no text is allocated
+/// per row; `None` for other operand pairs. A NULL chain gives NULL; the chain's error
+/// reads as NULL and is noted (`infallible`), as its `operand` would be.
+#[inline]
+fn chain_compare(
+    op: BinaryOp,
+    left: &Scalar,
+    right: &Scalar,
+    row: &[Value],
+) -> Option<Option<bool>> {
+    let (parts, other, chain_first) = match (left, right) {
+        (Scalar::Concat(parts), other) => (parts, other, true),
+        (other, Scalar::Concat(parts)) => (parts, other, false),
+        _ => return None,
+    };
+    let text = other.text_in_place(row)?;
+    let mut out = take_spare();
+    let answer = match infallible(write_chain(parts, row, &mut out)) {
+        Some(true) => {
+            let ordering = out.as_bytes().cmp(text.as_bytes());
+            let ordering = if chain_first {
+                ordering
+            } else {
+                ordering.reverse()
+            };
+            Some(compared(op, ordering))
+        }
+        // A NULL part, or an error.
+        _ => None,
+    };
+    give_back(out);
+    Some(answer)
 }
 
-/// An operand's value, which cannot be an error (`operand` compiles none that can fail);
-/// should one be, it reads as NULL in release builds.
+/// `expr` compiled as an operand that cannot fail (or, with `fallible`, that may);
+/// `None` otherwise.
+fn operand(expr: &Expr, context: &EvalContext<'_>, fallible: bool) -> Option<Scalar> {
+    Scalar::of(expr, context).filter(|scalar| fallible || !scalar.can_fail())
+}
+
+/// An operand's value; an error reads as NULL and is noted in `OPERAND_FAILED`, for a
+/// checked predicate to answer the row by the tree (a strict predicate's operands cannot
+/// fail: `Predicate::matches` asserts it).
 #[inline(always)]
 fn infallible<T>(result: Result<T>) -> Option<T> {
-    debug_assert!(result.is_ok(), "a compiled operand failed");
-    result.ok()
+    match result {
+        Ok(value) => Some(value),
+        Err(_) => {
+            OPERAND_FAILED.with(|failed| failed.set(true));
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -766,9 +766,8 @@ fn call_can_fail(function: Function) -> Option<bool> {
     }
 }
 
-/// The value of a constant operand (a literal or parameter, possibly under the binder's
-/// affinity wrapper), evaluated now; `None` for any other expression, or when evaluating
-/// fails (the tree walker then reports the error on the first row, as before).
+/// A constant operand's value, now: a literal, parameter or `SubqueryExpr::gives_one_value`
+/// (in an affinity wrapper too); `None` otherwise or on an error (the tree reports it).
 pub(crate) fn constant_value(expr: &Expr, context: &EvalContext<'_>) -> Option<Value> {
     let leaf = match expr {
         Expr::Affinity { expr, .. } => expr.as_ref(),
@@ -776,6 +775,7 @@ pub(crate) fn constant_value(expr: &Expr, context: &EvalContext<'_>) -> Option<V
     };
     match leaf {
         Expr::Literal(_) | Expr::Parameter(_) => expr.eval(&[], context).ok(),
+        Expr::Subquery(subquery) if subquery.gives_one_value() => expr.eval(&[], context).ok(),
         _ => None,
     }
 }

@@ -241,7 +241,7 @@ mod tests {
     fn compiled(expr: &Expr) -> Compiled {
         match Predicate::new(expr, &EvalContext::with_params(&[])) {
             Predicate::Compiled(compiled) => compiled,
-            Predicate::Tree(_) => panic!("{expr} does not compile"),
+            Predicate::Checked { .. } | Predicate::Tree(_) => panic!("{expr} does not compile"),
         }
     }
 

@@ -218,6 +218,17 @@ impl SubqueryRuntime<'_> {
 }
 
 impl SubqueryExpr {
+    /// Whether the subquery gives one value per execution, read with no row (uncorrelated,
+    /// scalar or EXISTS): compiled code reads it once, as a constant (`constant_value`),
+    /// the value the tree would read from the cache at its first row.
+    pub fn gives_one_value(&self) -> bool {
+        !self.correlated
+            && matches!(
+                self.kind,
+                SubqueryKind::Scalar | SubqueryKind::Exists { .. }
+            )
+    }
+
     /// Whether the operands outside the subquery (the IN operand) read no column.
     pub fn operands_constant(&self) -> bool {
         match &self.kind {

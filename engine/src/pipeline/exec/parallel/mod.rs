@@ -166,13 +166,22 @@ enum WorkerFilter {
 
 impl WorkerFilter {
     fn of(access: &TableAccess, context: &ExecContext<'_>) -> Option<WorkerFilter> {
+        // A subquery compiles to its value only with the statement's runtime, which
+        // `explain` does not have: such a filter stays serial, as EXPLAIN says.
+        if access
+            .filter
+            .as_ref()
+            .is_some_and(super::query::has_subquery)
+        {
+            return None;
+        }
         match RowFilter::new(access.filter.as_ref(), access, context) {
             RowFilter::All => Some(WorkerFilter::All),
             RowFilter::Staged(staged) => Some(WorkerFilter::Staged(staged)),
             RowFilter::Predicate(Predicate::Compiled(compiled)) => {
                 Some(WorkerFilter::Compiled(compiled))
             }
-            RowFilter::Predicate(Predicate::Tree(_)) => None,
+            RowFilter::Predicate(Predicate::Checked { .. } | Predicate::Tree(_)) => None,
         }
     }
 
