@@ -92,6 +92,7 @@ impl Row {
 
     /// A row of `values` under `columns`, in `kept` (a row handed back by `take_values`)
     /// when it has those very columns: no reference count is touched.
+    #[inline]
     pub(crate) fn reuse(kept: Option<Row>, columns: &Arc<[String]>, values: Vec<Value>) -> Row {
         match kept {
             Some(mut row) if Arc::ptr_eq(&row.columns, columns) => {

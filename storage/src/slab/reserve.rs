@@ -181,15 +181,25 @@ impl SlotReserve {
             .is_some_and(|account| Arc::ptr_eq(account, pool.account()))
     }
 
-    /// Gives every reserved slot not handed out back to its page (the transaction ended).
+    /// Gives every reserved slot and header charge not handed out back (the transaction
+    /// ended). Inline for the common end of a transaction that reserved nothing.
+    #[inline]
     pub(crate) fn give_back(&mut self) {
+        self.took_first = false;
+        self.charged_first_header = false;
+        if !self.runs.is_empty() || self.header_credits > 0 {
+            self.give_back_reserved();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn give_back_reserved(&mut self) {
         for run in self.runs.drain(..) {
             // SAFETY: the run's bits are slots it reserved and never handed out; the run is
             // dropped here, so they are given back once.
             unsafe { run.page.return_slots(run.word, run.bits) };
         }
-        self.took_first = false;
-        self.charged_first_header = false;
         let credits = std::mem::take(&mut self.header_credits);
         if credits > 0 {
             let account = self.account.as_ref().expect("credits come from an account");

@@ -140,6 +140,7 @@ fn load(
 }
 
 /// The first candidate of `built` for streamed row `row`.
+#[inline]
 fn first_candidate(
     join: &Join,
     built: &BuildRows,
