@@ -50,14 +50,14 @@ pub(crate) struct SlotReserve {
     account: Option<Arc<MemoryAccount>>,
     /// Version headers charged to `account` (bytes and the live-version count) and not
     /// handed out yet.
-    header_credits: u64,
+    header_credits: u32,
     /// Whether a header was charged since the reserve was last emptied (the first is
     /// charged alone, as the first slot is taken alone).
     charged_first_header: bool,
 }
 
 /// Version headers charged at once when a transaction's reserve runs out of them.
-const HEADER_CREDITS_RUN: u64 = 32;
+const HEADER_CREDITS_RUN: u32 = 32;
 
 impl SlotReserve {
     /// A free slot of `class` from `pool`: from this reserve's run of that class, or a new
@@ -153,10 +153,9 @@ impl SlotReserve {
             account.versions.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
-        account.charge(HEADER_CREDITS_RUN * VERSION_HEADER_BYTES);
-        account
-            .versions
-            .fetch_add(HEADER_CREDITS_RUN, Ordering::Relaxed);
+        let run = u64::from(HEADER_CREDITS_RUN);
+        account.charge(run * VERSION_HEADER_BYTES);
+        account.versions.fetch_add(run, Ordering::Relaxed);
         self.header_credits = HEADER_CREDITS_RUN - 1;
         Ok(())
     }
@@ -200,7 +199,7 @@ impl SlotReserve {
             // dropped here, so they are given back once.
             unsafe { run.page.return_slots(run.word, run.bits) };
         }
-        let credits = std::mem::take(&mut self.header_credits);
+        let credits = u64::from(std::mem::take(&mut self.header_credits));
         if credits > 0 {
             let account = self.account.as_ref().expect("credits come from an account");
             account.release(credits * VERSION_HEADER_BYTES);
@@ -211,7 +210,7 @@ impl SlotReserve {
     /// Version headers charged and not handed out.
     #[cfg(test)]
     pub(crate) fn header_credits(&self) -> u64 {
-        self.header_credits
+        u64::from(self.header_credits)
     }
 
     /// Slots reserved and not handed out.
@@ -267,7 +266,7 @@ mod tests {
         assert_eq!(stats.slab_bytes_used, (200 + reserved) * 16);
         let credits = reserve.header_credits();
         assert!(
-            credits < HEADER_CREDITS_RUN,
+            credits < u64::from(HEADER_CREDITS_RUN),
             "at most one run of headers is left"
         );
         assert_eq!(
