@@ -391,13 +391,7 @@ pub(super) fn key_range_residual(
             _ => false,
         }
     };
-    let remaining = filter
-        .clone()
-        .into_conjuncts()
-        .into_iter()
-        .filter(|term| !decided(term))
-        .collect();
-    Expr::from_conjuncts(remaining)
+    super::without_terms(filter, decided)
 }
 
 /// The rows a key range of `table` reads, estimated for join order. Between integer

@@ -162,6 +162,12 @@ fn key_residual(
                 })
             })
     };
+    without_terms(filter, decided)
+}
+
+/// `filter` without the conjuncts `decided` accepts (what an access path decided);
+/// `None` when nothing is left.
+fn without_terms(filter: &Expr, decided: impl Fn(&Expr) -> bool) -> Option<Expr> {
     let remaining = filter
         .clone()
         .into_conjuncts()
