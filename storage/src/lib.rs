@@ -16,6 +16,7 @@
 //! (`wal`: framed redo records, segments, group commit, recovery scan) and checkpoint
 //! snapshot files (`snapshot`).
 
+pub mod asymmetric_fence;
 pub mod error;
 pub mod index;
 pub mod limits;

@@ -12,8 +12,10 @@
 //! ORDER. A writer links its new version into the slot first and only then, under the index's
 //! writer lock, checks uniqueness and adds the entry. Two writers of one key therefore see
 //! each other: whichever takes the lock second finds the first one's entry and version.
-//! Registering a new index and a writer loading the index list are ordered by SeqCst fences,
-//! so a version is either indexed by its writer or found by the population scan.
+//! Registering a new index and a writer loading the index list are ordered by an asymmetric
+//! fence pair (`asymmetric_fence`: a compiler fence per write, a process-wide membarrier per
+//! index creation, or SeqCst fences on both sides where the kernel has no membarrier), so a
+//! version is either indexed by its writer or found by the population scan.
 //!
 //! UNIQUENESS. A writer may add key K for slot S when no other slot holds K in a version
 //! that is, or may still become, current: a version with K whose end is a commit timestamp is
@@ -25,11 +27,12 @@
 //! PostgreSQL reports under SERIALIZABLE, and the same rule the primary key follows here.
 
 use std::collections::HashMap;
-use std::sync::atomic::{fence, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crossbeam_epoch::{self as epoch, Guard, Shared};
 
+use crate::asymmetric_fence;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{IndexKey, KeyCollation, SecondaryIndex, ORDERED_ENTRY_OVERHEAD};
 use crate::limits::{INDEX_COLUMNS_MAX, TABLE_INDEXES_MAX};
@@ -258,7 +261,7 @@ pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
 ) -> StorageResult<()> {
     // Pairs with the fence in `create_index`: either this load sees the new index, or the
     // population scan sees the version this writer linked before.
-    fence(Ordering::SeqCst);
+    asymmetric_fence::light();
     if table.secondary_count.load(Ordering::Relaxed) == 0 {
         return Ok(());
     }
@@ -427,9 +430,12 @@ impl Table {
         let mut list = (*current).clone();
         list.push(Arc::clone(&index));
         self.publish_indexes(list);
-        // Pairs with the fence in `index_new_version`.
-        fence(Ordering::SeqCst);
-        if let Err(error) = self.populate(&index) {
+        // Pairs with the light fences of writers (`index_new_version`, `patch`): either a
+        // writer's load of the list sees the new index, or the scan below sees its version.
+        let populated = asymmetric_fence::heavy()
+            .map_err(|cause| StorageError::new(StorageErrorKind::Io, cause))
+            .and_then(|()| self.populate(&index));
+        if let Err(error) = populated {
             let list: Vec<_> = (*self.secondary.load_full())
                 .iter()
                 .filter(|other| other.id() != index.id())

@@ -655,3 +655,78 @@ fn the_indexed_column_mask_follows_the_index_list() {
     table.drop_index(high.id());
     assert!(!table.covers_a_column([65]));
 }
+
+/// Writers change only an unindexed-so-far column (`update_columns`, whose version link is
+/// tagged "same index keys" while no index covers it) while indexes on that column are
+/// created and dropped again and again: every index created must find each row under the
+/// key its latest committed version holds (the writers' light fences against
+/// `create_index`'s heavy one, and the tag's re-check after the fence).
+#[test]
+fn indexes_created_while_columns_are_patched_see_every_new_key() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const WRITERS: i64 = 3;
+    const ROWS: i64 = 20;
+    const CYCLES: usize = 300;
+    let store = Store::new();
+    let table = store.create_table(TableSchema {
+        types: vec![DataType::Integer, DataType::Any],
+        key_columns: vec![],
+        added: Vec::new(),
+    });
+    let mut slots = Vec::new();
+    let mut txn = store.begin().unwrap();
+    for id in 0..WRITERS * ROWS {
+        slots.push(txn.insert(&table, &row(id, -1 - id)).unwrap());
+    }
+    txn.commit().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|thread| {
+            let (store, table, stop) = (store.clone(), Arc::clone(&table), Arc::clone(&stop));
+            let mut mine: Vec<_> = slots[(thread * ROWS) as usize..][..ROWS as usize].to_vec();
+            std::thread::spawn(move || {
+                let mut round = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    round += 1;
+                    for (offset, slot) in mine.iter_mut().enumerate() {
+                        let id = thread * ROWS + offset as i64;
+                        let mut txn = store.begin().unwrap();
+                        let change = [(1, Value::Integer(id * 1_000_000_000 + round))];
+                        *slot = txn.update_columns(&table, *slot, &change).unwrap();
+                        txn.commit().unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for cycle in 0..CYCLES {
+        table.collect_garbage(store.watermark());
+        let index = table.create_index("k", vec![1], false).unwrap();
+        let reader = store.begin().unwrap();
+        rows.clear();
+        reader
+            .scan_batch(&table, 0..u64::MAX, &mut Vec::new(), |_, values| {
+                rows.push(values.clone());
+                true
+            })
+            .unwrap();
+        assert_eq!(rows.len(), (WRITERS * ROWS) as usize);
+        for values in &rows {
+            let (Value::Integer(id), Value::Integer(key)) = (&values[0], &values[1]) else {
+                panic!("row {values:?}")
+            };
+            assert_eq!(
+                lookup(&reader, &table, &index, *key),
+                [*id],
+                "cycle {cycle}"
+            );
+        }
+        drop(reader);
+        assert!(table.drop_index(index.id()));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+}

@@ -6,11 +6,12 @@
 //! one of them covers a changed column.
 
 use std::cell::RefCell;
-use std::sync::atomic::{fence, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crossbeam_epoch as epoch;
 
+use crate::asymmetric_fence;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::row_splice::splice_into;
 use crate::slab::Payload;
@@ -76,7 +77,7 @@ impl Transaction {
         // Pairs with the fence of `create_index` (as in `index_new_version`): either this
         // load sees a new index, or its population scan sees the version linked above (and
         // clears the link's tag).
-        fence(Ordering::SeqCst);
+        asymmetric_fence::light();
         if !touches_an_index(table, changes) {
             // Every index key of the new version is the old version's, whose entries exist.
             return Ok(row);
