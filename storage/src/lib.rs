@@ -36,7 +36,7 @@ pub mod wal;
 pub use error::{StorageError, StorageErrorKind, StorageResult};
 pub use mvcc::{
     IdleTransaction, KeyParts, RangeProgress, RangeScratch, RowId, RunVisit, Snapshot, Table,
-    TableSchema, Transaction,
+    TableSchema, Transaction, WritePin,
 };
 pub use store::{AsOfRead, Store};
 pub use value::{DataType, Value};

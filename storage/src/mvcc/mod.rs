@@ -56,6 +56,7 @@ mod table;
 mod transaction;
 mod unindex;
 mod version;
+mod write_pin;
 
 pub use active::ActiveSnapshots;
 pub use budget::{AccessMarks, MarkMode, TableBudget, LOG_COUNTER_INITIAL};
@@ -72,6 +73,7 @@ pub use table::{RowId, Table, TableSchema, TableStats};
 pub use transaction::{Snapshot, Transaction};
 pub use version::END_INFINITY;
 pub(crate) use version::VERSION_HEADER_BYTES;
+pub use write_pin::{WritePin, ROWS_PER_PIN};
 
 #[cfg(test)]
 mod clustered_tests;

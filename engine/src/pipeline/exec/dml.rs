@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use ember_storage::{RowId, StorageErrorKind, Transaction, Value};
+use ember_storage::{RowId, StorageErrorKind, Transaction, Value, WritePin};
 
 use crate::catalog::TableDef;
 use crate::error::{Error, Result};
@@ -400,6 +400,7 @@ fn update_listed(
     txn.reserve_row_writes(targets.len());
     let in_column_order = assignments.windows(2).all(|pair| pair[0].0 < pair[1].0);
     let mut chunks = changes.chunks_exact_mut(width.max(1));
+    let mut pin = WritePin::for_rows(targets.len());
     for row_id in targets.iter() {
         let row_changes = match (width, chunks.next()) {
             (0, _) => &mut [],
@@ -412,6 +413,7 @@ fn update_listed(
         check_changes(table, row_changes)?;
         txn.update_columns(&table.storage, *row_id, row_changes)
             .map_err(|e| storage_error(table, e))?;
+        pin.row_written();
     }
     Ok(targets.len())
 }
@@ -485,8 +487,10 @@ fn delete_listed(
             Ok(())
         })?;
     }
+    let mut pin = WritePin::for_rows(row_ids.len());
     for row_id in row_ids.iter() {
         delete_target(txn, target, guard, *row_id)?;
+        pin.row_written();
     }
     Ok(row_ids.len())
 }

@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use ember_storage::{Transaction, Value};
+use ember_storage::{Transaction, Value, WritePin};
 
 use crate::catalog::TableDef;
 use crate::error::Result;
@@ -111,6 +111,7 @@ fn insert_plain_rows(
     // The INTEGER PRIMARY KEY of the last row inserted as it was given, recorded when the
     // statement ends (also in failure, as SQLite's row-by-row record would have it).
     let mut last_key = None;
+    let mut pin = WritePin::for_rows(exprs.len());
     let inserted = (|| {
         for (row, row_exprs) in plain.rows.iter().zip(exprs) {
             let mut values = [&NULL; PLAIN_ROW_COLUMNS_MAX];
@@ -147,6 +148,7 @@ fn insert_plain_rows(
             };
             inserted += usize::from(added);
             *done = inserted;
+            pin.row_written();
         }
         Ok(inserted)
     })();
@@ -169,9 +171,11 @@ fn insert_constant_rows(
 ) -> Result<usize> {
     let mut slots = RowSlots::new(insert.table.columns.len());
     let mut inserted = 0;
+    let mut pin = WritePin::for_rows(rows.len());
     for exprs in rows {
         inserted += usize::from(insert_exprs(txn, insert, exprs, env, &mut slots)?);
         *done = inserted;
+        pin.row_written();
     }
     Ok(inserted)
 }

@@ -13,7 +13,7 @@
 //! skip it; a violation the update makes fails the statement). Any other violation takes
 //! the statement's conflict policy (ABORT, IGNORE, REPLACE).
 
-use ember_storage::{RowId, StorageErrorKind, Transaction, Value};
+use ember_storage::{RowId, StorageErrorKind, Transaction, Value, WritePin};
 
 use crate::catalog::TableDef;
 use crate::error::Result;
@@ -73,10 +73,12 @@ pub(super) fn insert_general(
     match &insert.source {
         Node::Values { rows } => {
             super::insert::check_rows_max(rows.len(), env.rows_max)?;
+            let mut pin = WritePin::for_rows(rows.len());
             for exprs in rows {
                 statement
                     .write_exprs(txn, exprs)
                     .inspect_err(|_| *done = statement.changed)?;
+                pin.row_written();
             }
         }
         source => {
@@ -86,10 +88,12 @@ pub(super) fn insert_general(
                 collect_flat(source, columns, &ExecContext::new(&runtime))?
             };
             let mut values = values.into_iter();
+            let mut pin = WritePin::for_rows(rows);
             for _ in 0..rows {
                 statement
                     .write_values(txn, values.by_ref().take(columns))
                     .inspect_err(|_| *done = statement.changed)?;
+                pin.row_written();
             }
         }
     }
