@@ -610,6 +610,7 @@ impl<'p> AggregateOperator<'p> {
                 // Pushed: a join below hands each joined row in a buffer it reuses; the
                 // group keeps the row by swapping buffers (the join writes the next row
                 // whole into the one it gets back).
+                let row_width = self.input_width + self.aggregates.len();
                 super::push::rows(input, context, &mut |row| {
                     let position = if grouper.add_plain(row)? {
                         0
@@ -617,6 +618,11 @@ impl<'p> AggregateOperator<'p> {
                         grouper.add(row, context)?
                     };
                     std::mem::swap(&mut grouper.groups[position].last_row, row);
+                    // A new group's empty buffer goes back to the join: sized once for a
+                    // joined row and the aggregates `finish` appends (no regrowth there).
+                    if row.capacity() < row_width {
+                        row.reserve_exact(row_width);
+                    }
                     Ok(())
                 })?;
             }
