@@ -419,7 +419,11 @@ impl<'p> Grouper<'p> {
             + (self.aggregates.len() * GROUP_ACCUMULATOR_BYTES) as u64
             + GROUP_OVERHEAD_BYTES;
         self.memory.add(bytes)?;
-        let group = self.new_group(key_values, context.rows_max);
+        let mut group = self.new_group(key_values, context.rows_max);
+        // The buffer the group's last row is kept in, sized for the aggregates `finish`
+        // appends: a join handing rows over swaps it for the row it gives (the join then
+        // writes the next row into it with room to spare), a scan reads the row into it.
+        group.last_row = Vec::with_capacity(self.input_width + self.aggregates.len());
         self.groups.push(group);
         Ok(self.groups.len() - 1)
     }
@@ -610,7 +614,6 @@ impl<'p> AggregateOperator<'p> {
                 // Pushed: a join below hands each joined row in a buffer it reuses; the
                 // group keeps the row by swapping buffers (the join writes the next row
                 // whole into the one it gets back).
-                let row_width = self.input_width + self.aggregates.len();
                 super::push::rows(input, context, &mut |row| {
                     let position = if grouper.add_plain(row)? {
                         0
@@ -618,11 +621,6 @@ impl<'p> AggregateOperator<'p> {
                         grouper.add(row, context)?
                     };
                     std::mem::swap(&mut grouper.groups[position].last_row, row);
-                    // A new group's empty buffer goes back to the join: sized once for a
-                    // joined row and the aggregates `finish` appends (no regrowth there).
-                    if row.capacity() < row_width {
-                        row.reserve_exact(row_width);
-                    }
                     Ok(())
                 })?;
             }
