@@ -15,6 +15,7 @@ mod count_rows;
 mod crashtest;
 mod crashtest_asof;
 mod cte;
+mod dedup_then_sort;
 mod differential;
 mod distinct_many_rows;
 mod dml_clauses;

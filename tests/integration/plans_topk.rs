@@ -55,9 +55,19 @@ fn explain_shows_top_k_under_a_limit() {
 fn other_limits_keep_the_full_sort() {
     let conn = Database::in_memory().connect();
     table(&conn);
-    for sql in [
-        // DISTINCT needs every row before it can count.
+    // DISTINCT needs every row before it can count: the bounded sort runs above it, over
+    // the distinct rows only (`optimize/distinct_sort.rs`).
+    let plan = explain(
+        &conn,
         "SELECT DISTINCT name FROM t ORDER BY name LIMIT 3",
+        &[],
+    );
+    assert_eq!(
+        plan[1..3],
+        ["└─ TopK 3 name ASC", "   └─ Distinct"],
+        "{plan:?}"
+    );
+    for sql in [
         // A LIMIT evaluated twice could differ.
         "SELECT id FROM t ORDER BY id LIMIT abs(random() % 3)",
         "SELECT id FROM t ORDER BY id LIMIT (SELECT count(*) FROM t)",

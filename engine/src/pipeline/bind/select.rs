@@ -81,6 +81,7 @@ impl Binder<'_> {
         };
         crate::optimize::order_by_index(&mut node, query.limit_clause.is_some());
         crate::optimize::distinct_by_index(&mut node);
+        crate::optimize::sort_distinct_rows(&mut node, &columns);
         crate::optimize::group_by_index(&mut node, query.limit_clause.is_some());
         if let Some(limit_clause) = &query.limit_clause {
             let (limit, offset) = match limit_clause {

@@ -419,7 +419,11 @@ impl<'p> Grouper<'p> {
             + (self.aggregates.len() * GROUP_ACCUMULATOR_BYTES) as u64
             + GROUP_OVERHEAD_BYTES;
         self.memory.add(bytes)?;
-        let group = self.new_group(key_values, context.rows_max);
+        let mut group = self.new_group(key_values, context.rows_max);
+        // The buffer the group's last row is kept in, sized for the aggregates `finish`
+        // appends: a join handing rows over swaps it for the row it gives (the join then
+        // writes the next row into it with room to spare), a scan reads the row into it.
+        group.last_row = Vec::with_capacity(self.input_width + self.aggregates.len());
         self.groups.push(group);
         Ok(self.groups.len() - 1)
     }

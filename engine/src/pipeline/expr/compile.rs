@@ -158,6 +158,12 @@ pub enum Compiled {
         operand: Scalar,
         constants: Box<InConstants>,
     },
+    /// `operand [NOT] IN (SELECT ..)` of an uncorrelated subquery: its set, computed once
+    /// per execution (the statement's cache shares it), probed per row.
+    InSet {
+        operand: Scalar,
+        set: Box<super::subquery::InSet>,
+    },
     /// A compiled operand's truth: `s LIKE 'a%'`, a bare column, a function's result.
     Truth(Scalar),
     /// AND (`decisive` false) or OR (`decisive` true) of every term: the `decisive` truth
@@ -275,6 +281,17 @@ impl Compiled {
                     constants: Box::new(InConstants::new(constants, *negated)),
                 }
             }
+            Expr::Subquery(subquery) if !subquery.correlated => match &subquery.kind {
+                super::SubqueryKind::In { expr, .. } => {
+                    // The operand first: the set is computed only for a term that compiles.
+                    let operand = operand(expr, context)?;
+                    Compiled::InSet {
+                        operand,
+                        set: Box::new(subquery.in_set(context)?),
+                    }
+                }
+                _ => Compiled::Truth(operand(expr, context)?),
+            },
             other => Compiled::Truth(operand(other, context)?),
         })
     }
@@ -298,7 +315,8 @@ impl Compiled {
             }
             Compiled::IsNullScalar { operand, .. }
             | Compiled::Truth(operand)
-            | Compiled::InList { operand, .. } => operand.for_each_column(visit),
+            | Compiled::InList { operand, .. }
+            | Compiled::InSet { operand, .. } => operand.for_each_column(visit),
             Compiled::Junction { terms, .. } => {
                 for term in terms {
                     term.for_each_column(visit);
@@ -468,6 +486,7 @@ impl Compiled {
             Compiled::InList { operand, constants } => {
                 constants.truth(&*infallible(operand.eval(row))?)
             }
+            Compiled::InSet { operand, set } => set.truth(&*infallible(operand.eval(row))?),
             Compiled::Truth(operand) => truth(&*infallible(operand.eval(row))?),
             Compiled::Junction { decisive, terms } => {
                 let mut unknown = false;

@@ -148,7 +148,7 @@ pub struct SubqueryRuntime<'a> {
     pub env: StatementEnv<'a>,
     /// Keyed by small ids: the fast hasher makes an empty map free to create (no random
     /// keys to draw), which every statement does.
-    cache: RefCell<HashMap<usize, Rc<SubqueryResult>, FastBuildHasher>>,
+    cache: RefCell<HashMap<usize, Arc<SubqueryResult>, FastBuildHasher>>,
     /// The rows of CTEs read more than once, computed once per execution (`exec::cte`).
     pub(crate) cte_rows: RefCell<HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>>,
     /// The automatic indexes of correlated subqueries' scans, by access (`exec::outer_probe`).
@@ -160,7 +160,7 @@ pub struct SubqueryRuntime<'a> {
 /// each row is pulled under a runtime of its own.
 #[derive(Default)]
 pub struct RuntimeCaches {
-    subqueries: HashMap<usize, Rc<SubqueryResult>, FastBuildHasher>,
+    subqueries: HashMap<usize, Arc<SubqueryResult>, FastBuildHasher>,
     cte_rows: HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>,
     outer_probes: HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>,
 }
@@ -284,8 +284,26 @@ impl SubqueryExpr {
         }
     }
 
+    /// For an uncorrelated `x [NOT] IN (SELECT ..)`: its set, computed once per execution
+    /// as `eval` computes it (then cached), for a compiled predicate to probe per row
+    /// (`compile.rs`). `None` for any other subquery, without a runtime, or when running
+    /// the subquery fails (the tree then reports the error at the first row it evaluates).
+    pub(super) fn in_set(&self, context: &EvalContext<'_>) -> Option<InSet> {
+        let SubqueryKind::In { negated, .. } = &self.kind else {
+            return None;
+        };
+        if self.correlated {
+            return None;
+        }
+        let result = self.result(&[], context).ok()?;
+        matches!(result.as_ref(), SubqueryResult::Set { .. }).then(|| InSet {
+            result,
+            negated: *negated,
+        })
+    }
+
     /// The subquery's result for `row`: run again for a correlated subquery, else cached.
-    fn result(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Rc<SubqueryResult>> {
+    fn result(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Arc<SubqueryResult>> {
         let Some(runtime) = context.subqueries else {
             return Err(crate::err!(
                 Unsupported,
@@ -297,14 +315,14 @@ impl SubqueryExpr {
                 row,
                 parent: context.outer,
             };
-            Rc::new(self.run(runtime, Some(&frame))?)
+            Arc::new(self.run(runtime, Some(&frame))?)
         } else {
             let cached = runtime.cache.borrow().get(&self.id).cloned();
             match cached {
                 Some(result) => result,
                 None => {
                     // Not borrowed while running: the subquery may run subqueries itself.
-                    let result = Rc::new(self.run(runtime, context.outer)?);
+                    let result = Arc::new(self.run(runtime, context.outer)?);
                     runtime.cache.borrow_mut().insert(self.id, result.clone());
                     result
                 }
@@ -405,5 +423,35 @@ fn in_result(
         Value::Null
     } else {
         Value::Boolean(negated)
+    }
+}
+
+/// The set of an uncorrelated `x [NOT] IN (SELECT ..)`, shared with the statement's cache:
+/// a compiled predicate tests each row's value against it (`InSet::truth`).
+#[derive(Clone)]
+pub struct InSet {
+    result: Arc<SubqueryResult>,
+    negated: bool,
+}
+
+impl fmt::Debug for InSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let not = if self.negated { "NOT " } else { "" };
+        write!(f, "{not}IN (subquery set)")
+    }
+}
+
+impl InSet {
+    /// `value [NOT] IN set` as `SubqueryExpr::eval` answers it: `None` for NULL.
+    #[inline]
+    pub fn truth(&self, value: &Value) -> Option<bool> {
+        let SubqueryResult::Set { keys, has_null } = self.result.as_ref() else {
+            debug_assert!(false, "an InSet holds a set (SubqueryExpr::in_set)");
+            return None;
+        };
+        match in_result(value, keys, *has_null, self.negated) {
+            Value::Boolean(truth) => Some(truth),
+            _ => None,
+        }
     }
 }

@@ -10,6 +10,7 @@
 //! change, the result.
 
 mod distinct_order;
+mod distinct_sort;
 mod group_order;
 mod index_order;
 mod index_range;
@@ -27,6 +28,7 @@ use crate::expr::{BinaryOp, Collation, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
 pub use distinct_order::distinct_by_index;
+pub use distinct_sort::sort_distinct_rows;
 pub use group_order::group_by_index;
 pub use index_order::{hint_index_walk, order_by_index};
 pub use index_range::{key_range_rows, range_decides};
