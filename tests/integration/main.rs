@@ -28,6 +28,7 @@ mod durability_damage;
 mod exact_probes;
 mod exists_join;
 mod explain_analyze;
+mod expression_filters;
 mod expressions;
 mod gc;
 mod in_lookups;

@@ -28,12 +28,11 @@ use std::cmp::Ordering;
 
 use ember_storage::Value;
 
-use super::concat::write_chain;
 use super::in_constants::InConstants;
 use super::number_fn::{between_numbers, NumberFn};
 use super::ops::{compare_numbers, sql_compare, truth, BinaryOp, UnaryOp};
 use super::scalar::{constant_value, Operand, Scalar};
-use super::spare_text::{give_back, take_spare};
+use super::scalar_case::taken_branch;
 use super::text_view::TextView;
 use super::{EvalContext, Expr};
 use crate::error::Result;
@@ -339,8 +338,8 @@ impl Compiled {
     }
 
     /// The truth of a comparison or BETWEEN of a column with constants of its own numeric
-    /// class (both integers or both reals), which is never NULL; `None` for every other
-    /// predicate and operand pair (`truth` answers those).
+    /// class (both integers or both reals), or of a column's IS [NOT] NULL, which is never
+    /// NULL; `None` for every other predicate and operand pair (`truth` answers those).
     #[inline(always)]
     fn same_class_truth(&self, row: &[Value]) -> Option<bool> {
         match self {
@@ -370,6 +369,7 @@ impl Compiled {
                 let inside = from_low != Ordering::Less && to_high != Ordering::Greater;
                 Some(inside != *negated)
             }
+            Compiled::IsNull { column, negated } => Some(row[*column].is_null() != *negated),
             _ => None,
         }
     }
@@ -429,7 +429,7 @@ impl Compiled {
                     // Two texts where they lie (columns, constants, substr() of those).
                     return Some(compared(*op, a.as_bytes().cmp(b.as_bytes())));
                 }
-                if let Some(answer) = chain_compare(*op, left, right, row) {
+                if let Some(answer) = super::made_text::made_text_compare(*op, left, right, row) {
                     return answer;
                 }
                 let left = infallible(left.operand(row))?;
@@ -487,11 +487,11 @@ impl Compiled {
                 constants.truth(&*infallible(operand.eval(row))?)
             }
             Compiled::InSet { operand, set } => set.truth(&*infallible(operand.eval(row))?),
-            Compiled::Truth(operand) => truth(&*infallible(operand.eval(row))?),
+            Compiled::Truth(operand) => scalar_truth(operand, row),
             Compiled::Junction { decisive, terms } => {
                 let mut unknown = false;
                 for term in terms {
-                    match term.truth(row) {
+                    match term.quick_truth(row) {
                         Some(truth) if truth == *decisive => return Some(truth),
                         Some(_) => {}
                         None => unknown = true,
@@ -499,8 +499,46 @@ impl Compiled {
                 }
                 (!unknown).then_some(!*decisive)
             }
-            Compiled::Not(operand) => operand.truth(row).map(|value| !value),
+            Compiled::Not(operand) => operand.quick_truth(row).map(|value| !value),
         }
+    }
+
+    /// `truth`, with a comparison of a column with a constant of its own numeric class
+    /// answered inline (a junction's terms, a CASE's WHEN and THEN).
+    #[inline(always)]
+    pub(super) fn quick_truth(&self, row: &[Value]) -> Option<bool> {
+        match self.same_class_truth(row) {
+            Some(answer) => Some(answer),
+            None => self.truth(row),
+        }
+    }
+}
+
+/// A compiled operand's truth over `row`, as `truth(&operand.eval(row))` gives it, without
+/// a `Value` for a predicate, a LIKE / GLOB of text in place, or a CASE whose results are
+/// those (`CASE WHEN b > 5 THEN c > 0.5 ELSE c < 0.1 END`): a predicate's truth is read
+/// directly, a CASE's is its taken branch's. An error reads as NULL and is noted
+/// (`infallible`).
+fn scalar_truth(operand: &Scalar, row: &[Value]) -> Option<bool> {
+    match operand {
+        Scalar::Predicate(compiled) => compiled.quick_truth(row),
+        Scalar::Case {
+            operand,
+            branches,
+            otherwise,
+        } => {
+            let taken = match infallible(taken_branch(operand.as_deref(), branches, row))? {
+                Some(at) => &branches[at].1,
+                None => otherwise.as_deref()?,
+            };
+            scalar_truth(taken, row)
+        }
+        Scalar::Match { text, pattern } => match text.text_in_place(row) {
+            // Text where it lies, matched as it is (as `Scalar::eval` does).
+            Some(text) => Some(pattern.matches(text)),
+            None => truth(&*infallible(operand.eval(row))?),
+        },
+        other => truth(&*infallible(other.eval(row))?),
     }
 }
 
@@ -566,41 +604,6 @@ fn view_value(view: TextView<'_>) -> std::borrow::Cow<'_, Value> {
     std::borrow::Cow::Owned(view.into_value())
 }
 
-/// A `||` chain compared with text lying in place (a column's, a constant's): the chain
-/// is written into a spare buffer of this thread (`spare_text`), so no text is allocated
-/// per row; `None` for other operand pairs. A NULL chain gives NULL; the chain's error
-/// reads as NULL and is noted (`infallible`), as its `operand` would be.
-#[inline]
-fn chain_compare(
-    op: BinaryOp,
-    left: &Scalar,
-    right: &Scalar,
-    row: &[Value],
-) -> Option<Option<bool>> {
-    let (parts, other, chain_first) = match (left, right) {
-        (Scalar::Concat(parts), other) => (parts, other, true),
-        (other, Scalar::Concat(parts)) => (parts, other, false),
-        _ => return None,
-    };
-    let text = other.text_in_place(row)?;
-    let mut out = take_spare();
-    let answer = match infallible(write_chain(parts, row, &mut out)) {
-        Some(true) => {
-            let ordering = out.as_bytes().cmp(text.as_bytes());
-            let ordering = if chain_first {
-                ordering
-            } else {
-                ordering.reverse()
-            };
-            Some(compared(op, ordering))
-        }
-        // A NULL part, or an error.
-        _ => None,
-    };
-    give_back(out);
-    Some(answer)
-}
-
 /// `expr` compiled as an operand that cannot fail (or, with `fallible`, that may);
 /// `None` otherwise.
 fn operand(expr: &Expr, context: &EvalContext<'_>, fallible: bool) -> Option<Scalar> {
@@ -611,7 +614,7 @@ fn operand(expr: &Expr, context: &EvalContext<'_>, fallible: bool) -> Option<Sca
 /// checked predicate to answer the row by the tree (a strict predicate's operands cannot
 /// fail: `Predicate::matches` asserts it).
 #[inline(always)]
-fn infallible<T>(result: Result<T>) -> Option<T> {
+pub(super) fn infallible<T>(result: Result<T>) -> Option<T> {
     match result {
         Ok(value) => Some(value),
         Err(_) => {

@@ -117,6 +117,9 @@ enum Prepared {
         escape: Option<char>,
         /// The plain shape and the byte range of its body in `pattern`, if it has one.
         plain: Option<(PlainShape, std::ops::Range<usize>)>,
+        /// The pattern cut at its `%` (when it has no plain shape; `None` when it ends in
+        /// the escape character and so matches nothing).
+        runs: Option<Runs>,
     },
     /// GLOB tokens; `None` for a pattern that matches nothing.
     Glob(Option<Vec<Token>>),
@@ -130,10 +133,16 @@ impl Pattern {
             let start = body.as_ptr() as usize - pattern.as_ptr() as usize;
             (shape, start..start + body.len())
         });
+        let runs = if plain.is_some() {
+            None
+        } else {
+            Runs::of(pattern, escape)
+        };
         Ok(Pattern(Prepared::Like {
             pattern: pattern.to_string(),
             escape,
             plain,
+            runs,
         }))
     }
 
@@ -153,11 +162,217 @@ impl Pattern {
                 ..
             } => shape.matches(&pattern.as_bytes()[body.clone()], text.as_bytes()),
             Prepared::Like {
+                runs: Some(runs), ..
+            } => runs.matches(text.as_bytes()),
+            Prepared::Like {
                 pattern, escape, ..
             } => like_walk(text, pattern, *escape),
             Prepared::Glob(Some(tokens)) => matches(text, tokens, false),
             Prepared::Glob(None) => false,
         }
+    }
+}
+
+/// A LIKE pattern cut at its `%` into runs of literal characters and `_`, each run of a
+/// fixed number of characters: the first run is matched at the text's start (unless the
+/// pattern starts with `%`), the last at its end (unless it ends with `%`), and each run
+/// between at its leftmost place after the one before (leftmost is never worse: what a
+/// later place leaves, an earlier one leaves too). Literals compare as bytes, ASCII
+/// letters folded (as `PlainShape`); `_` takes one character of however many bytes.
+#[derive(Debug, Clone)]
+struct Runs {
+    /// The literal bytes of every run, one after another.
+    literals: Vec<u8>,
+    runs: Vec<Run>,
+    /// Whether the pattern has a `%` at all (without one, its sole run is the whole text).
+    has_any_run: bool,
+    starts_anchored: bool,
+    ends_anchored: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Run {
+    items: Vec<RunItem>,
+    /// Characters the run matches.
+    chars: usize,
+}
+
+#[derive(Debug, Clone)]
+enum RunItem {
+    /// These bytes of `Runs::literals`.
+    Literal(std::ops::Range<usize>),
+    /// `_`: one character.
+    AnyOne,
+}
+
+impl Runs {
+    /// `pattern [ESCAPE escape]` cut into runs; `None` when it ends in the escape
+    /// character (it then matches nothing: `like_walk` answers that).
+    fn of(pattern: &str, escape: Option<char>) -> Option<Runs> {
+        let mut runs = Runs {
+            literals: Vec::new(),
+            runs: vec![Run::default()],
+            has_any_run: false,
+            starts_anchored: !pattern.starts_with('%') || escape == Some('%'),
+            ends_anchored: true,
+        };
+        let mut chars = pattern.chars();
+        let mut ends_with_any_run = false;
+        while let Some(c) = chars.next() {
+            ends_with_any_run = false;
+            let literal = if Some(c) == escape {
+                chars.next()?
+            } else if c == '%' {
+                runs.has_any_run = true;
+                ends_with_any_run = true;
+                if !runs.runs.last().is_some_and(|run| run.items.is_empty()) {
+                    runs.runs.push(Run::default());
+                }
+                continue;
+            } else if c == '_' {
+                runs.push(RunItem::AnyOne);
+                continue;
+            } else {
+                c
+            };
+            let start = runs.literals.len();
+            let mut buffer = [0; 4];
+            runs.literals
+                .extend_from_slice(literal.encode_utf8(&mut buffer).as_bytes());
+            match runs.runs.last_mut().and_then(|run| run.items.last_mut()) {
+                // Literals in a row join into one range.
+                Some(RunItem::Literal(range)) if range.end == start => {
+                    range.end = runs.literals.len();
+                    if let Some(run) = runs.runs.last_mut() {
+                        run.chars += 1;
+                    }
+                }
+                _ => runs.push(RunItem::Literal(start..runs.literals.len())),
+            }
+        }
+        if runs.runs.len() > 1 && runs.runs.last().is_some_and(|run| run.items.is_empty()) {
+            runs.runs.pop();
+        }
+        runs.ends_anchored = !ends_with_any_run;
+        Some(runs)
+    }
+
+    fn push(&mut self, item: RunItem) {
+        if let Some(run) = self.runs.last_mut() {
+            run.items.push(item);
+            run.chars += 1;
+        }
+    }
+
+    /// Whether `text` matches.
+    fn matches(&self, text: &[u8]) -> bool {
+        let Some((last, before)) = self.runs.split_last() else {
+            return true;
+        };
+        if !self.has_any_run {
+            return self.run_at(last, text, 0) == Some(text.len());
+        }
+        let mut at = 0;
+        let mut middle = before;
+        if self.starts_anchored {
+            let Some((first, rest)) = before.split_first() else {
+                // One run, at the start ("ab%").
+                return self
+                    .run_at(last, text, 0)
+                    .is_some_and(|end| !self.ends_anchored || end == text.len());
+            };
+            match self.run_at(first, text, 0) {
+                Some(end) => at = end,
+                None => return false,
+            }
+            middle = rest;
+        }
+        for run in middle {
+            match self.leftmost(run, text, at) {
+                Some(end) => at = end,
+                None => return false,
+            }
+        }
+        if !self.ends_anchored {
+            return self.leftmost(last, text, at).is_some();
+        }
+        // The last run ends at the text's end: it starts `chars` characters before.
+        let mut start = text.len();
+        for _ in 0..last.chars {
+            if start == 0 {
+                return false;
+            }
+            start -= 1;
+            while start > 0 && is_continuation(text[start]) {
+                start -= 1;
+            }
+        }
+        start >= at && self.run_at(last, text, start) == Some(text.len())
+    }
+
+    /// Where `run` ends when it matches `text` from byte `at` on (a character's start).
+    #[inline]
+    fn run_at(&self, run: &Run, text: &[u8], mut at: usize) -> Option<usize> {
+        for item in &run.items {
+            match item {
+                RunItem::Literal(range) => {
+                    let literal = &self.literals[range.clone()];
+                    let end = at + literal.len();
+                    if !text.get(at..end)?.eq_ignore_ascii_case(literal) {
+                        return None;
+                    }
+                    at = end;
+                }
+                RunItem::AnyOne => at += char_width(*text.get(at)?),
+            }
+        }
+        Some(at)
+    }
+
+    /// Where `run` ends at its leftmost match in `text` from byte `from` on.
+    fn leftmost(&self, run: &Run, text: &[u8], mut from: usize) -> Option<usize> {
+        if let Some(RunItem::Literal(range)) = run.items.first() {
+            // Tried only where its first byte is (never a character's continuation).
+            let first = *self.literals.get(range.start)?;
+            let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+            loop {
+                let offset = text
+                    .get(from..)?
+                    .iter()
+                    .position(|&byte| byte == lower || byte == upper)?;
+                if let Some(end) = self.run_at(run, text, from + offset) {
+                    return Some(end);
+                }
+                from += offset + 1;
+            }
+        }
+        // A run that starts with `_`: tried at each character's start, and at the end.
+        while from <= text.len() {
+            if text.get(from).is_none_or(|&byte| !is_continuation(byte)) {
+                if let Some(end) = self.run_at(run, text, from) {
+                    return Some(end);
+                }
+            }
+            from += 1;
+        }
+        None
+    }
+}
+
+/// Whether `byte` continues a UTF-8 character (is not its first byte).
+#[inline(always)]
+fn is_continuation(byte: u8) -> bool {
+    byte & 0xC0 == 0x80
+}
+
+/// The bytes of the UTF-8 character whose first byte is `first`.
+#[inline(always)]
+fn char_width(first: u8) -> usize {
+    match first {
+        0..0x80 => 1,
+        0x80..0xE0 => 2,
+        0xE0..0xF0 => 3,
+        _ => 4,
     }
 }
 
@@ -452,6 +667,64 @@ mod tests {
             }
         }
         assert!(checked > 1_000_000);
+    }
+
+    /// Prepared patterns cut into runs (`_` and several `%`) agree with the token matcher
+    /// over longer patterns and texts than the exhaustive test reaches.
+    #[test]
+    fn runs_agree_with_the_token_matcher_on_longer_texts() {
+        let patterns = [
+            "k%1_3%",
+            "%1_3%",
+            "k%1_3",
+            "%a_b%c_d%",
+            "__%__",
+            "%_é_%",
+            "a%a%a%a",
+            "%ab_%ab_",
+            "_%_%_",
+            "%k_",
+            "k_%",
+            "é_é",
+            "%%_%%",
+            "a_c",
+            "%b_",
+            "x%y_z%y",
+        ];
+        let texts = [
+            "",
+            "k",
+            "k123",
+            "k1x3",
+            "K9913",
+            "kaaa1b3",
+            "abcd",
+            "xabxcxdx",
+            "aXbYcZdW",
+            "ééé",
+            "aéébé",
+            "aaaa",
+            "aaa",
+            "ab_ab_",
+            "abxabyabz",
+            "k13",
+            "k1é3",
+            "xyzyz",
+            "xayazy",
+            "1234567890",
+            "k1_3k1_3",
+        ];
+        for pattern in patterns {
+            let reference = compile_like(pattern, None).unwrap();
+            let prepared = Pattern::like(pattern, None).unwrap();
+            for text in texts {
+                assert_eq!(
+                    prepared.matches(text),
+                    matches(text, &reference, true),
+                    "{text:?} LIKE {pattern:?}"
+                );
+            }
+        }
     }
 
     #[test]

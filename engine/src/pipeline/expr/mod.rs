@@ -15,6 +15,7 @@ mod in_constants;
 mod json;
 mod key;
 mod like;
+mod made_text;
 mod math;
 mod number_fn;
 mod ops;

@@ -39,49 +39,79 @@ static MISSING: Value = Value::Null;
 /// Formats `args[1..]` by the format text `args[0]`; NULL format gives NULL. The arguments
 /// are owned, or borrowed from the row by a compiled call (`scalar.rs`).
 pub(crate) fn printf<A: Arguments + ?Sized>(args: &A) -> Result<Value> {
+    let mut out = String::new();
+    Ok(if printf_into(args, &mut out)? {
+        Value::Text(out)
+    } else {
+        Value::Null
+    })
+}
+
+/// `printf` written into `out` (cleared first): `Ok(true)` with the text in `out`,
+/// `Ok(false)` for NULL (a compiled call writes into a buffer it keeps between rows:
+/// `Scalar::eval_into`).
+pub(crate) fn printf_into<A: Arguments + ?Sized>(args: &A, out: &mut String) -> Result<bool> {
+    out.clear();
     // A NULL format gives NULL; an empty one an empty text (as the bundled SQLite 3.54
     // answers; older releases gave NULL).
     let Some(format) = args.at(0).and_then(text_of) else {
-        return Ok(Value::Null);
+        return Ok(false);
     };
     let mut at = 0;
     let mut next = move || {
         at += 1;
         args.at(at).unwrap_or(&MISSING)
     };
-    let mut out = String::with_capacity(format.len() + 16);
+    out.reserve(format.len() + 16);
     // One conversion's text before padding, reused by each (a spare buffer, given back).
     let mut body = take_spare();
-    let mut chars = format.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
+    // The format is read as bytes: everything it reads besides a conversion's letter is
+    // ASCII, a run of text between conversions is copied whole, and a letter that is not
+    // ASCII is an unknown conversion.
+    let bytes = format.as_bytes();
+    let mut at_byte = 0;
+    while at_byte < bytes.len() {
+        let run = bytes[at_byte..]
+            .iter()
+            .position(|&byte| byte == b'%')
+            .map_or(bytes.len(), |offset| at_byte + offset);
+        // `run` is at a '%' or the end: a character boundary.
+        out.push_str(&format[at_byte..run]);
+        if run == bytes.len() {
+            break;
         }
+        let mut cursor = Cursor { bytes, at: run + 1 };
         let mut spec = Spec::default();
-        while let Some(&flag) = chars.peek() {
+        while let Some(flag) = cursor.peek() {
             match flag {
-                '-' => spec.left_align = true,
-                '+' | ' ' => spec.sign_flag = Some(flag),
-                '0' => spec.zero_pad = true,
-                '#' => spec.alternate = true,
-                ',' => spec.thousands = true,
-                '!' => spec.alternate_form2 = true,
+                b'-' => spec.left_align = true,
+                b'+' | b' ' => spec.sign_flag = Some(char::from(flag)),
+                b'0' => spec.zero_pad = true,
+                b'#' => spec.alternate = true,
+                b',' => spec.thousands = true,
+                b'!' => spec.alternate_form2 = true,
                 _ => break,
             }
-            chars.next();
+            cursor.at += 1;
         }
-        spec.width = read_count(&mut chars, &mut next, &mut spec.left_align);
-        if chars.next_if_eq(&'.').is_some() {
+        spec.width = read_count(&mut cursor, &mut next, &mut spec.left_align);
+        if cursor.next_if_eq(b'.') {
             let mut ignored = false;
-            spec.precision = Some(read_count(&mut chars, &mut next, &mut ignored));
+            spec.precision = Some(read_count(&mut cursor, &mut next, &mut ignored));
         }
-        while chars.next_if(|c| *c == 'l').is_some() {}
+        while cursor.next_if_eq(b'l') {}
         check_size(spec.width.max(spec.precision.unwrap_or(0)), out.len())?;
-        let Some(conversion) = chars.next() else {
+        let Some(conversion) = cursor.peek() else {
             // A '%' that ends the format is kept.
             out.push('%');
             break;
+        };
+        at_byte = cursor.at + 1;
+        // A byte that is not ASCII starts a letter no conversion has.
+        let conversion = if conversion.is_ascii() {
+            char::from(conversion)
+        } else {
+            return Ok(false);
         };
         body.clear();
         match conversion {
@@ -91,7 +121,7 @@ pub(crate) fn printf<A: Arguments + ?Sized>(args: &A) -> Result<Value> {
             'u' => decimal(&mut body, &spec, "", integer_arg(next()) as u64),
             'x' | 'X' | 'o' => radix(&mut body, &spec, conversion, integer_arg(next())),
             'f' | 'e' | 'E' | 'g' | 'G' => {
-                write_real(&mut out, &spec, conversion, real_arg(next()));
+                write_real(out, &spec, conversion, real_arg(next()));
                 check_size(0, out.len())?;
                 continue;
             }
@@ -141,13 +171,13 @@ pub(crate) fn printf<A: Arguments + ?Sized>(args: &A) -> Result<Value> {
                 }
             }
             // An unknown conversion makes the whole result NULL, as in SQLite.
-            _ => return Ok(Value::Null),
+            _ => return Ok(false),
         }
-        pad(&mut out, &spec, &body, conversion);
+        pad(out, &spec, &body, conversion);
         check_size(0, out.len())?;
     }
     give_back(body);
-    Ok(Value::Text(out))
+    Ok(true)
 }
 
 fn check_size(extra: usize, current: usize) -> Result<()> {
@@ -160,14 +190,33 @@ fn check_size(extra: usize, current: usize) -> Result<()> {
     Ok(())
 }
 
+/// A position in a format's bytes.
+struct Cursor<'f> {
+    bytes: &'f [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    /// Steps over `byte` when it is next.
+    fn next_if_eq(&mut self, byte: u8) -> bool {
+        let found = self.peek() == Some(byte);
+        self.at += usize::from(found);
+        found
+    }
+}
+
 /// A width or precision: digits, or `*` taking the next argument (negative width aligns
 /// left).
 fn read_count<'a>(
-    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    cursor: &mut Cursor<'_>,
     next: &mut impl FnMut() -> &'a Value,
     left_align: &mut bool,
 ) -> usize {
-    if chars.next_if_eq(&'*').is_some() {
+    if cursor.next_if_eq(b'*') {
         // SQLite reads the count as a C int.
         let value = integer_arg(next()) as i32;
         if value < 0 {
@@ -176,10 +225,11 @@ fn read_count<'a>(
         return usize::try_from(value.unsigned_abs()).unwrap_or(usize::MAX);
     }
     let mut count: usize = 0;
-    while let Some(digit) = chars.next_if(char::is_ascii_digit) {
+    while let Some(digit) = cursor.peek().filter(u8::is_ascii_digit) {
+        cursor.at += 1;
         count = count
             .saturating_mul(10)
-            .saturating_add(digit as usize - '0' as usize);
+            .saturating_add(usize::from(digit - b'0'));
     }
     count
 }
@@ -295,19 +345,33 @@ fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
     let numeric = matches!(conversion, 'd' | 'i' | 'u' | 'x' | 'X' | 'o');
     if spec.left_align {
         out.push_str(body);
-        out.extend(std::iter::repeat_n(' ', fill));
+        push_repeated(out, b' ', fill);
     } else if spec.zero_pad && numeric {
         let sign_length = body
-            .chars()
-            .take_while(|c| matches!(c, '-' | '+' | ' '))
+            .bytes()
+            .take_while(|c| matches!(c, b'-' | b'+' | b' '))
             .count();
         let (sign, digits) = body.split_at(sign_length);
         out.push_str(sign);
-        out.extend(std::iter::repeat_n('0', fill));
+        push_repeated(out, b'0', fill);
         out.push_str(digits);
     } else {
-        out.extend(std::iter::repeat_n(' ', fill));
+        push_repeated(out, b' ', fill);
         out.push_str(body);
+    }
+}
+
+/// Appends `count` copies of `fill` (a space or a zero), a run at a time.
+fn push_repeated(out: &mut String, fill: u8, mut count: usize) {
+    const SPACES: &str = "                                ";
+    const ZEROS: &str = "00000000000000000000000000000000";
+    debug_assert!(fill == b' ' || fill == b'0');
+    let run = if fill == b'0' { ZEROS } else { SPACES };
+    out.reserve(count);
+    while count > 0 {
+        let step = count.min(run.len());
+        out.push_str(&run[..step]);
+        count -= step;
     }
 }
 
@@ -361,6 +425,12 @@ mod tests {
         assert_eq!(fmt("%*d", &[int(4), int(1)]), "   1");
         assert_eq!(fmt("100%%", &[]), "100%");
         assert_eq!(fmt("5%", &[]), "5%");
+        assert_eq!(fmt("%-", &[]), "%");
+        // Text between conversions is copied whole, any characters.
+        assert_eq!(fmt("é%dü%%日", &[int(7)]), "é7ü%日");
+        assert_eq!(fmt("%040d|%-40d|", &[int(-5), int(5)]).len(), 82);
+        let not_ascii = printf(&[Value::Text("%é".into()), int(1)]).unwrap();
+        assert_eq!(not_ascii, Value::Null);
         let unknown = printf(&[Value::Text("%y%d".into()), int(1)]).unwrap();
         assert_eq!(unknown, Value::Null);
     }

@@ -25,7 +25,7 @@ use ember_storage::Value;
 use super::arithmetic::{apply, is_arithmetic, Arithmetic, Halt};
 use super::cast::{cast, Affinity};
 use super::compile::{is_comparison, Compiled};
-use super::concat::{chain_can_fail, chain_value, compile_chain, write_chain};
+use super::concat::{chain_can_fail, chain_value, compile_chain};
 use super::function::{call_borrowed, Function};
 use super::like::Pattern;
 use super::ops::{compare_for_sort, BinaryOp, Numeric, UnaryOp};
@@ -34,7 +34,7 @@ use super::scalar_number::{
     cast_number, computes_on_numbers, gives_numbers, number_call, number_of_value, number_value,
 };
 use super::spare_text::call_lent;
-use super::text::{hex_into, integer_of, replace_into, single_char, text_of};
+use super::text::{integer_of, single_char, text_of};
 use super::text_view::{Case, TextView};
 use super::{EvalContext, Expr};
 use crate::error::Result;
@@ -481,75 +481,6 @@ impl Scalar {
                 },
             },
             _ => None,
-        }
-    }
-
-    /// Writes the value over `row` into `out` when it is text this expression makes (a
-    /// `||` chain, a text view, replace() of texts): `Ok(Written::Text)` with the text in
-    /// `out`; else `Ok(Written::Value(value))`, what `eval` gives (borrowed when it can
-    /// be; NULL for a chain with a NULL part). A consumer that only reads the value keeps
-    /// `out` between rows, so such text allocates nothing.
-    #[inline]
-    pub fn eval_into<'r>(&'r self, row: &'r [Value], out: &mut String) -> Result<Written<'r>> {
-        match self {
-            Scalar::Concat(parts) => Ok(if write_chain(parts, row, out)? {
-                Written::Text
-            } else {
-                Written::Value(Cow::Owned(Value::Null))
-            }),
-            Scalar::Call {
-                function: Function::Replace,
-                args,
-            } => match &**args {
-                [source, pattern, replacement] => {
-                    let source = source.value(row)?;
-                    let pattern = pattern.value(row)?;
-                    let replacement = replacement.value(row)?;
-                    match (&*source, &*pattern, &*replacement) {
-                        // Three texts, a pattern to find: `text::replace_into`, as `call`.
-                        (Value::Text(text), Value::Text(find), Value::Text(by))
-                            if !find.is_empty() =>
-                        {
-                            replace_into(text, find, by, out)?;
-                            Ok(Written::Text)
-                        }
-                        _ => Ok(Written::Value(Cow::Owned(call_borrowed(
-                            Function::Replace,
-                            &[source, pattern, replacement],
-                        )?))),
-                    }
-                }
-                _ => Ok(Written::Value(self.eval(row)?)),
-            },
-            Scalar::Call {
-                function: Function::Trim | Function::LTrim | Function::RTrim,
-                ..
-            } => match self.text_in_place(row) {
-                Some(text) => {
-                    out.clear();
-                    out.push_str(text);
-                    Ok(Written::Text)
-                }
-                None => Ok(Written::Value(self.eval(row)?)),
-            },
-            Scalar::Call {
-                function: Function::Hex,
-                args,
-            } => match &**args {
-                [x] => {
-                    hex_into(&*x.value(row)?, out)?;
-                    Ok(Written::Text)
-                }
-                _ => Ok(Written::Value(self.eval(row)?)),
-            },
-            other => match other.operand(row)? {
-                Operand::Text(view) => {
-                    out.clear();
-                    view.push_to(out);
-                    Ok(Written::Text)
-                }
-                Operand::Value(value) => Ok(Written::Value(value)),
-            },
         }
     }
 }

@@ -28,7 +28,7 @@ pub(super) fn taken_branch(
     for (at, (when, _)) in branches.iter().enumerate() {
         let taken = match (&operand, when) {
             (Some(operand), Scalar::Constant(constant)) => equal_values(operand, constant),
-            (None, Scalar::Predicate(compiled)) => compiled.truth(row) == Some(true),
+            (None, Scalar::Predicate(compiled)) => compiled.quick_truth(row) == Some(true),
             (None, when) => truth(&*when.value(row)?) == Some(true),
             (Some(operand), when) => equal_values(operand, &*when.value(row)?),
         };

@@ -94,6 +94,22 @@ pub(super) fn call_lent<const N: usize>(
     result
 }
 
+/// printf() of `args` (from `Scalar::argument`) written into `out` (`printf_into`), whose
+/// owned texts are given back after.
+#[inline]
+pub(super) fn printf_lent<const N: usize>(
+    args: [Cow<'_, Value>; N],
+    out: &mut String,
+) -> Result<bool> {
+    let written = super::printf::printf_into(&args[..], out);
+    for arg in args {
+        if let Cow::Owned(Value::Text(text)) = arg {
+            give_back(text);
+        }
+    }
+    written
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -463,7 +463,8 @@ mod tests {
 
     #[test]
     fn decimals_are_written_as_format_writes_them() {
-        for value in [0, 5, 9, 10, 42, 99, 100, 999, 12_345, u64::MAX] {
+        let values = (0..=120).chain([999, 12_345, u64::MAX]);
+        for value in values {
             for width in [0, 1, 2, 3, 4, 20] {
                 let mut out = String::from("x");
                 push_decimal(&mut out, value, width);
