@@ -1,10 +1,11 @@
 //! Running an `OrUnion` access (plan/or_union.rs): each branch's lookup or range is read in
 //! the OR's order (through `targets::visit_targets`, which rechecks the filter on every
 //! row, less what the branch's exact key decides: `optimize/or_union.rs`; a `column IS
-//! NULL` branch walks its ordered index's NULL keys here), and a row a branch reaches that
-//! an earlier branch already gave is skipped (by row id: a search of the few rows held, a
-//! set past `LINEAR_DEDUP_ROWS`), so a DML statement targets each row once. Every read goes through the statement's
-//! transaction, so each row is the version its snapshot sees.
+//! NULL` branch walks its ordered index's NULL keys here), and a row a branch reaches
+//! that an earlier branch already gave is skipped (by row id: a search of the few rows
+//! held, a set past `LINEAR_DEDUP_ROWS`), so a DML statement targets each row once.
+//! Every read goes through the statement's transaction, so each row is the version its
+//! snapshot sees.
 //!
 //! The rows are collected before any is handed on. When they pass half the table's rows
 //! after a branch (the estimate that chose the union was wrong), or an index a branch reads
