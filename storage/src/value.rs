@@ -201,7 +201,8 @@ mod tests {
         text.clone_from(&Value::Text("short".into()));
         assert!(matches!(&text, Value::Text(t) if t == "short" && t.as_ptr() == before));
         let mut row = vec![Value::Text("old".into()), Value::Integer(1)];
-        [Value::Integer(2)].clone_into(&mut row);
+        let source: &[Value] = &[Value::Integer(2)];
+        source.clone_into(&mut row);
         assert_eq!(row, vec![Value::Integer(2)]);
     }
 }
