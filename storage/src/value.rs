@@ -72,7 +72,7 @@ impl fmt::Display for DataType {
 }
 
 /// One SQL value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Value {
     Null,
     Integer(i64),
@@ -80,6 +80,32 @@ pub enum Value {
     Text(String),
     Boolean(bool),
     Blob(Vec<u8>),
+}
+
+impl Clone for Value {
+    #[inline]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Null => Value::Null,
+            Value::Integer(int) => Value::Integer(*int),
+            Value::Real(real) => Value::Real(*real),
+            Value::Text(text) => Value::Text(text.clone()),
+            Value::Boolean(boolean) => Value::Boolean(*boolean),
+            Value::Blob(blob) => Value::Blob(blob.clone()),
+        }
+    }
+
+    /// Copies text or a blob into the buffer `self` already holds when it is one of the
+    /// same kind (no allocation when it has room): a row of values overwritten in place
+    /// (`<[Value]>::clone_into`, `Vec::clone_from`) keeps its buffers.
+    #[inline]
+    fn clone_from(&mut self, source: &Value) {
+        match (self, source) {
+            (Value::Text(text), Value::Text(source)) => text.clone_from(source),
+            (Value::Blob(blob), Value::Blob(source)) => blob.clone_from(source),
+            (slot, source) => *slot = source.clone(),
+        }
+    }
 }
 
 impl Value {
@@ -147,5 +173,36 @@ mod tests {
             assert_eq!(DataType::from_tag(t.tag()), Some(t));
         }
         assert_eq!(DataType::from_tag(0), None);
+    }
+
+    #[test]
+    fn clone_from_copies_every_kind_and_reuses_a_text_or_blob_buffer() {
+        let all = [
+            Value::Null,
+            Value::Integer(-7),
+            Value::Real(2.5),
+            Value::Text("some text".into()),
+            Value::Boolean(true),
+            Value::Blob(vec![1, 2, 3]),
+        ];
+        for source in &all {
+            assert_eq!(&source.clone(), source);
+            for start in &all {
+                let mut slot = start.clone();
+                slot.clone_from(source);
+                assert_eq!(&slot, source, "{start:?} overwritten by {source:?}");
+            }
+        }
+        let mut text = Value::Text(String::with_capacity(64));
+        let Value::Text(buffer) = &text else {
+            unreachable!()
+        };
+        let before = buffer.as_ptr();
+        text.clone_from(&Value::Text("short".into()));
+        assert!(matches!(&text, Value::Text(t) if t == "short" && t.as_ptr() == before));
+        let mut row = vec![Value::Text("old".into()), Value::Integer(1)];
+        let source: &[Value] = &[Value::Integer(2)];
+        source.clone_into(&mut row);
+        assert_eq!(row, vec![Value::Integer(2)]);
     }
 }

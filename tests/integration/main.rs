@@ -77,6 +77,7 @@ mod settled_index_answers;
 mod settled_probe_answers;
 mod settled_support;
 mod slt;
+mod small_queries;
 mod statement_timeout;
 mod support;
 mod table_budget;

@@ -455,7 +455,9 @@ impl<'p> Grouper<'p> {
             let group = &mut groups[at];
             let mut row = std::mem::take(&mut group.last_row);
             if row.is_empty() {
-                // A group always has a last row (or none had any input: all NULL).
+                // A group always has a last row (or none had any input: all NULL), made
+                // at its full width at once.
+                row.reserve_exact(input_width + group.accumulators.len());
                 row.resize(input_width, Value::Null);
             }
             debug_assert_eq!(row.len(), input_width);

@@ -1,9 +1,11 @@
 //! Running an `OrUnion` access (plan/or_union.rs): each branch's lookup or range is read in
-//! the OR's order (through `targets::visit_targets`, which rechecks the whole filter on
-//! every row; a `column IS NULL` branch walks its ordered index's NULL keys here), and a
-//! row a branch reaches that an earlier branch already gave is skipped (by row id), so a
-//! DML statement targets each row once. Every read goes through the statement's
-//! transaction, so each row is the version its snapshot sees.
+//! the OR's order (through `targets::visit_targets`, which rechecks the filter on every
+//! row, less what the branch's exact key decides: `optimize/or_union.rs`; a `column IS
+//! NULL` branch walks its ordered index's NULL keys here), and a row a branch reaches
+//! that an earlier branch already gave is skipped (by row id: a search of the few rows
+//! held, a set past `LINEAR_DEDUP_ROWS`), so a DML statement targets each row once.
+//! Every read goes through the statement's transaction, so each row is the version its
+//! snapshot sees.
 //!
 //! The rows are collected before any is handed on. When they pass half the table's rows
 //! after a branch (the estimate that chose the union was wrong), or an index a branch reads
@@ -25,27 +27,45 @@ use super::{ExecContext, Row};
 
 /// Entries a NULL-key walk reads per batch (no epoch stays pinned between batches).
 const NULL_KEYS_BATCH: usize = 1024;
+/// Rows up to which a union finds a repeated row id by searching the rows it holds; past
+/// them it keeps a set of their ids.
+const LINEAR_DEDUP_ROWS: usize = 16;
 
 /// The rows (with their ids) `union`, the path of `access`, reaches that pass the filter,
-/// each once, in branch order, each with room for `row_capacity` values; `None` when the
-/// caller should scan instead (see the module comment).
+/// each once, in branch order, each with room for `row_capacity` values (copied into the
+/// buffers of `spare` while it has any); `None` when the caller should scan instead (see
+/// the module comment).
 pub(super) fn union_rows(
     access: &TableAccess,
     union: &OrUnion,
     context: &ExecContext<'_>,
     row_capacity: usize,
+    spare: &mut Vec<Row>,
 ) -> Result<Option<Vec<(RowId, Row)>>> {
     let most = crate::optimize::table_rows(&access.table) / 2;
-    let mut seen: HashSet<RowId, FastBuildHasher> = HashSet::default();
+    // The ids of `rows`, once they are too many to search (most unions reach a few rows).
+    let mut seen: Option<HashSet<RowId, FastBuildHasher>> = None;
     let mut rows: Vec<(RowId, Row)> = Vec::new();
     for branch in &union.branches {
         let mut keep = |row_id: RowId, values: &[Value]| -> Result<()> {
-            if seen.insert(row_id) {
+            let fresh = match &mut seen {
+                Some(seen) => seen.insert(row_id),
+                None => !rows.iter().any(|&(id, _)| id == row_id),
+            };
+            if fresh {
                 context.check_rows(rows.len())?;
-                let mut row = Vec::with_capacity(row_capacity.max(values.len()));
-                row.extend_from_slice(values);
+                let mut row = spare
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(row_capacity.max(values.len())));
+                // Overwrites a spare row's values in place (its text buffers reused).
+                values.clone_into(&mut row);
+                row.reserve(row_capacity.saturating_sub(row.len()));
                 rows.push((row_id, row));
+                if seen.is_none() && rows.len() > LINEAR_DEDUP_ROWS {
+                    seen = Some(rows.iter().map(|&(id, _)| id).collect());
+                }
             }
+            debug_assert!(seen.as_ref().is_none_or(|seen| seen.len() == rows.len()));
             Ok(())
         };
         match &branch.null_keys {
@@ -75,7 +95,8 @@ pub(super) fn scan_instead(
 }
 
 /// Calls `visit` with every row `access` sees whose key in `index` (an ordered index) has
-/// NULL for its first part and that passes the access filter, in index order; `Ok(false)`
+/// NULL for its first part and that passes the access filter (its `key_residual`, when
+/// set), in index order; `Ok(false)`
 /// when the index no longer exists (nothing was visited).
 fn visit_null_keys(
     access: &TableAccess,
@@ -121,7 +142,11 @@ fn visit_null_keys(
             &mut scratch,
             |row_id, values| {
                 let compiled = filter.get_or_insert_with(|| {
-                    let predicate = access.filter.as_ref();
+                    // Without the `IS NULL` the walk decides, when the plan found it did.
+                    let predicate = match &access.key_residual {
+                        Some(residual) => residual.as_ref().as_ref(),
+                        None => access.filter.as_ref(),
+                    };
                     predicate.map(|filter| Predicate::new(filter, &context.eval))
                 });
                 let outcome = match compiled {

@@ -158,7 +158,9 @@ impl<'p> ScanOperator<'p> {
         context: &ExecContext<'_>,
     ) -> Result<()> {
         let row_capacity = self.access.read.decoder().width() + self.extra_width;
-        match super::or_union::union_rows(self.access, union, context, row_capacity)? {
+        self.take_connection_spare(context);
+        let spare = &mut self.spare;
+        match super::or_union::union_rows(self.access, union, context, row_capacity, spare)? {
             Some(rows) => {
                 self.finished = true;
                 self.pending.extend(rows.into_iter().map(|(_, row)| row));

@@ -103,7 +103,7 @@ fn visit_targets_into(
         }
         AccessPath::OrUnion(union) => {
             // Each row once (deduplicated by the union), read before any is visited.
-            match super::or_union::union_rows(access, union, context, 0)? {
+            match super::or_union::union_rows(access, union, context, 0, &mut Vec::new())? {
                 Some(rows) => rows
                     .into_iter()
                     .try_for_each(|(row_id, row)| counted(row_id, &row)),

@@ -65,37 +65,7 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
         None => None,
     };
     let key_residual = match (&path, &filter) {
-        (Some(AccessPath::KeyLookup(values)), Some(predicate)) => Some(Box::new(key_residual(
-            &table.primary_key,
-            &primary_collations(&table),
-            std::slice::from_ref(values),
-            predicate,
-        ))),
-        (Some(AccessPath::KeyIn(keys)), Some(predicate)) => Some(Box::new(key_residual(
-            &table.primary_key,
-            &primary_collations(&table),
-            keys,
-            predicate,
-        ))),
-        (Some(AccessPath::IndexLookup { index, values }), Some(predicate)) => {
-            Some(Box::new(key_residual(
-                &index.columns,
-                &index_key_collations(index),
-                std::slice::from_ref(values),
-                predicate,
-            )))
-        }
-        (Some(AccessPath::KeyRange(range)), Some(predicate)) => Some(Box::new(
-            index_range::key_range_residual(&table, range, predicate),
-        )),
-        (Some(AccessPath::IndexIn { index, keys }), Some(predicate)) => {
-            Some(Box::new(key_residual(
-                &index.columns,
-                &index_key_collations(index),
-                keys,
-                predicate,
-            )))
-        }
+        (Some(path), Some(predicate)) => path_residual(&table, path, predicate),
         _ => None,
     };
     TableAccess {
@@ -105,6 +75,35 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
         filter,
         key_residual,
     }
+}
+
+/// What a row `path` reaches must still pass of `filter` when the path's key or window is
+/// exact (`TableAccess::key_residual`): the filter without the conjuncts the path decides;
+/// `None` for a path that decides none (the whole filter is rechecked).
+fn path_residual(table: &TableDef, path: &AccessPath, filter: &Expr) -> Option<Box<Option<Expr>>> {
+    let residual = match path {
+        AccessPath::KeyLookup(values) => key_residual(
+            &table.primary_key,
+            &primary_collations(table),
+            std::slice::from_ref(values),
+            filter,
+        ),
+        AccessPath::KeyIn(keys) => {
+            key_residual(&table.primary_key, &primary_collations(table), keys, filter)
+        }
+        AccessPath::IndexLookup { index, values } => key_residual(
+            &index.columns,
+            &index_key_collations(index),
+            std::slice::from_ref(values),
+            filter,
+        ),
+        AccessPath::IndexIn { index, keys } => {
+            key_residual(&index.columns, &index_key_collations(index), keys, filter)
+        }
+        AccessPath::KeyRange(range) => index_range::key_range_residual(table, range, filter),
+        _ => return None,
+    };
+    Some(Box::new(residual))
 }
 
 /// The test that a row of `table` has not expired (expr/expiry.rs): `unexpired(col)` for

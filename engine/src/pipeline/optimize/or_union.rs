@@ -7,7 +7,14 @@
 //! `BRANCH_COST` per branch plus `UNION_ROW_COST` per row each branch reaches (rows per
 //! key as `join_access` guesses them, no statistics; a third of the rows per range bound),
 //! against a scan's one per row. A branch that may reach most of the table (a one-sided
-//! range) so loses to the scan. The whole filter is rechecked on every row.
+//! range) so loses to the scan.
+//!
+//! A branch whose exact key (or NULL-key walk) decides every conjunct of its disjunct
+//! decides the OR too (its rows make that disjunct true, so the OR is true): such a branch
+//! rechecks only the other conjuncts of the filter, less those its key decides
+//! (`TableAccess::key_residual`, used when the probe is exact); any other branch rechecks
+//! the whole filter (less what its key decides). Each branch still reaches exactly the rows
+//! it reached before, in the same order.
 
 use std::sync::Arc;
 
@@ -32,6 +39,8 @@ struct BranchPath {
     null_keys: Option<IndexDef>,
     /// About how many rows it reaches.
     rows: u64,
+    /// What its exact rows are rechecked against (`TableAccess::key_residual`).
+    residual: Option<Box<Option<Expr>>>,
 }
 
 /// The union access for the conjuncts `terms` of `filter` (the access's whole filter, as
@@ -54,19 +63,21 @@ pub(super) fn choose_or_union(
         if count > BRANCHES_MAX {
             continue;
         }
-        let others = terms
+        let others: Vec<&Expr> = terms
             .iter()
             .enumerate()
             .filter(|&(other, _)| other != position)
-            .map(|(_, term)| term);
+            .map(|(_, term)| term)
+            .collect();
         let mut paths = Vec::with_capacity(disjuncts.len());
         let mut cost = 0u64;
         for disjunct in disjuncts {
             let mut branch_terms = disjunct.clone().into_conjuncts();
-            branch_terms.extend(others.clone().cloned());
-            let Some(path) = branch_path(table, &branch_terms) else {
+            branch_terms.extend(others.iter().map(|&term| term.clone()));
+            let Some(mut path) = branch_path(table, &branch_terms) else {
                 break;
             };
+            path.residual = branch_residual(table, &path, disjunct, &others, filter);
             cost = cost
                 .saturating_add(BRANCH_COST)
                 .saturating_add(path.rows.saturating_mul(UNION_ROW_COST));
@@ -86,7 +97,7 @@ pub(super) fn choose_or_union(
                 path: branch.path,
                 filter: Some(filter.clone()),
                 read: ColumnsRead::all(table),
-                key_residual: None,
+                key_residual: branch.residual,
             },
             null_keys: branch.null_keys,
         })
@@ -122,6 +133,7 @@ fn branch_path(table: &TableDef, terms: &[Expr]) -> Option<BranchPath> {
             path,
             null_keys: None,
             rows,
+            residual: None,
         });
     }
     let index = terms.iter().find_map(|term| null_keys_index(table, term))?;
@@ -129,7 +141,40 @@ fn branch_path(table: &TableDef, terms: &[Expr]) -> Option<BranchPath> {
         path: AccessPath::FullScan,
         null_keys: Some(index.clone()),
         rows: ROWS_PER_KEY_GUESS,
+        residual: None,
     })
+}
+
+/// What the rows `branch` reaches exactly (its probe exact, or its NULL keys walked) must
+/// still pass of `filter`, whose conjuncts are `disjunct`'s OR and `others`
+/// (`TableAccess::key_residual`; see the module comment).
+fn branch_residual(
+    table: &TableDef,
+    branch: &BranchPath,
+    disjunct: &Expr,
+    others: &[&Expr],
+    filter: &Expr,
+) -> Option<Box<Option<Expr>>> {
+    let rest = || Expr::from_conjuncts(others.iter().map(|&term| term.clone()).collect());
+    if let Some(index) = &branch.null_keys {
+        // Every row walked has NULL as the index's first column.
+        let first = index.columns.first();
+        let decided = disjunct.clone().into_conjuncts().iter().all(|term| {
+            null_keys_index(table, term).and_then(|found| found.columns.first()) == first
+        });
+        return decided.then(|| Box::new(rest()));
+    }
+    let decides_disjunct = matches!(
+        super::path_residual(table, &branch.path, disjunct).as_deref(),
+        Some(None)
+    );
+    if !decides_disjunct {
+        return super::path_residual(table, &branch.path, filter);
+    }
+    match rest() {
+        None => Some(Box::new(None)),
+        Some(rest) => super::path_residual(table, &branch.path, &rest),
+    }
 }
 
 /// Rows one key of `index` holds, as guessed without statistics.

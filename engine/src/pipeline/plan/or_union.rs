@@ -21,7 +21,8 @@ pub struct OrUnion {
 pub struct OrBranch {
     /// The branch's lookup or range (`path`: a key or index path, never `FullScan` or
     /// `OrUnion`, unless `null_keys` says how instead) with the union's whole filter
-    /// (`key_residual` unset: the filter is always rechecked) and columns read.
+    /// (`key_residual`: what an exact probe's rows, or the NULL-key walk's, are rechecked
+    /// against, `optimize/or_union.rs`) and columns read.
     pub access: TableAccess,
     /// `Some(index)`: the branch is `column IS NULL` on the first column of this ordered
     /// index, reached by walking the index's entries whose first part is NULL (`access`'s
