@@ -125,13 +125,15 @@ impl LeafPool {
         if self.closed.load(Ordering::Relaxed) || classes.bytes + bytes > POOLED_BYTES_MAX {
             return;
         }
-        classes.count += 1;
-        classes.bytes += bytes;
-        classes.leaves[class].push(node);
-        drop(classes);
+        // Charged before the lock is let go: from then on `take` or `close` may release
+        // these bytes, and a release must never come before its charge (the account's
+        // total would dip below what is really held, and under zero near a drop).
         if let Some(account) = &self.account {
             account.charge_index(bytes as u64);
         }
+        classes.count += 1;
+        classes.bytes += bytes;
+        classes.leaves[class].push(node);
     }
 
     /// Frees every pooled leaf and keeps none from now on (the tree is gone; the epoch may
@@ -233,5 +235,32 @@ mod tests {
             (0, 0),
             "closed: nothing kept"
         );
+    }
+
+    /// One thread gives leaves back while another takes them: a leaf is charged before
+    /// it can be taken, so the account never holds less than the pool (with the charge
+    /// made after the lock was let go, a take released first and the total wrapped below
+    /// zero within a few thousand rounds).
+    #[test]
+    fn a_leaf_is_charged_before_another_thread_can_take_it() {
+        const ROUNDS: usize = 200_000;
+        let account = Arc::new(MemoryAccount::new());
+        let pool = Arc::new(LeafPool::new(Some(Arc::clone(&account))));
+        let giver = {
+            let pool = Arc::clone(&pool);
+            std::thread::spawn(move || {
+                for _ in 0..ROUNDS {
+                    pool.give(leaf_of(STEP));
+                }
+            })
+        };
+        let most = POOLED_BYTES_MAX as u64 + pooled_bytes(STEP) as u64;
+        while !giver.is_finished() {
+            drop(pool.take(STEP));
+            assert!(account.used_bytes() <= most, "released before charged");
+        }
+        giver.join().unwrap();
+        pool.close();
+        assert_eq!(account.used_bytes(), 0);
     }
 }

@@ -29,9 +29,10 @@ impl WritePin {
 
     /// A pin for a statement expected to write `rows` rows: none for a single row (its
     /// write pins once anyway), held otherwise.
+    #[inline]
     pub fn for_rows(rows: usize) -> WritePin {
         WritePin {
-            guard: (rows > 1).then(epoch::pin),
+            guard: if rows > 1 { Some(pin_now()) } else { None },
             rows: 0,
         }
     }
@@ -55,6 +56,12 @@ impl WritePin {
         self.guard = Some(epoch::pin());
         debug_assert!(epoch::is_pinned());
     }
+}
+
+#[cold]
+#[inline(never)]
+fn pin_now() -> Guard {
+    epoch::pin()
 }
 
 impl Default for WritePin {
