@@ -339,8 +339,21 @@ impl Binder<'_> {
         }
         let mut group_by = Vec::with_capacity(terms.len());
         for term in terms {
-            let expr = match position_of(term, projection.exprs.len())? {
-                Some(position) => projection.exprs[position].clone(),
+            // A position under COLLATE is the output column under it (as SQLite skips
+            // COLLATE before reading a position).
+            let (bare, collation, sign) = skip_collate(term);
+            let expr = match position_of(bare, sign, projection.exprs.len())? {
+                Some(position) => {
+                    let expr = projection.exprs[position].clone();
+                    match collation {
+                        Some(name) => Expr::Collate {
+                            expr: Box::new(expr),
+                            collation: self
+                                .collation_named(&super::object_name(name)?, "GROUP BY")?,
+                        },
+                        None => expr,
+                    }
+                }
                 None => {
                     self.output_aliases = output_aliases(projection);
                     let bound = self.bind_expr(term, scope);
@@ -492,18 +505,26 @@ impl Binder<'_> {
         };
         let mut keys = Vec::with_capacity(terms.len());
         for term in terms {
-            let (term_expr, collation) = self.order_collation(&term.expr)?;
-            let expr = match position_of(term_expr, projection.exprs.len())? {
-                Some(position) => projection.exprs[position].clone(),
-                None => match term_expr {
-                    ast::Expr::Identifier(ident) => {
-                        match alias_position(projection, &ident.value) {
-                            Some(position) => projection.exprs[position].clone(),
-                            None => self.bind_expr(term_expr, scope)?,
-                        }
+            // An output alias or position, also under COLLATE and in parentheses (which
+            // SQLite skips before reading either), is the output column under the collation.
+            let (bare, collation_name, sign) = skip_collate(&term.expr);
+            let output = match position_of(bare, sign, projection.exprs.len())? {
+                Some(position) => Some(position),
+                None => match bare {
+                    ast::Expr::Identifier(ident) if sign.is_none() => {
+                        alias_position(projection, &ident.value)
                     }
-                    other => self.bind_expr(other, scope)?,
+                    _ => None,
                 },
+            };
+            let (expr, collation) = match output {
+                Some(position) => {
+                    self.collated(projection.exprs[position].clone(), collation_name)?
+                }
+                None => {
+                    let (term_expr, collation) = self.order_collation(&term.expr)?;
+                    (self.bind_expr(term_expr, scope)?, collation)
+                }
             };
             keys.push(sort_key(term, expr, collation)?);
         }
@@ -543,14 +564,20 @@ impl Binder<'_> {
         }
         let mut keys = Vec::with_capacity(terms.len());
         for term in terms {
-            let (term_expr, collation) = self.order_collation(&term.expr)?;
-            let expr = match position_of(term_expr, columns.len())? {
-                Some(index) => Expr::Column {
-                    index,
-                    name: columns[index].clone(),
-                    meta: output.columns[index].meta,
-                },
-                None => self.bind_expr(term_expr, &output)?,
+            let (bare, collation_name, sign) = skip_collate(&term.expr);
+            let (expr, collation) = match position_of(bare, sign, columns.len())? {
+                Some(index) => self.collated(
+                    Expr::Column {
+                        index,
+                        name: columns[index].clone(),
+                        meta: output.columns[index].meta,
+                    },
+                    collation_name,
+                )?,
+                None => {
+                    let (term_expr, collation) = self.order_collation(&term.expr)?;
+                    (self.bind_expr(term_expr, &output)?, collation)
+                }
             };
             keys.push(sort_key(term, expr, collation)?);
         }
@@ -570,6 +597,31 @@ impl Binder<'_> {
             }
         }
         Ok((term, None))
+    }
+
+    /// `expr` (the output column an ORDER BY term names) under the term's outermost
+    /// COLLATE `name`, if any: a registered collation apart (the sort compares by it), a
+    /// built-in one as a COLLATE operator.
+    fn collated(
+        &self,
+        expr: Expr,
+        name: Option<&ast::ObjectName>,
+    ) -> Result<(Expr, Option<crate::expr::UserCollation>)> {
+        let Some(name) = name else {
+            return Ok((expr, None));
+        };
+        let name = super::object_name(name)?;
+        if let Some(user) = self.catalog.user_functions().collation(&name) {
+            return Ok((expr, Some(user.clone())));
+        }
+        let collation = self.collation_named(&name, "ORDER BY")?;
+        Ok((
+            Expr::Collate {
+                expr: Box::new(expr),
+                collation,
+            },
+            None,
+        ))
     }
 
     /// The built-in collation `name`; a registered one is refused in `place` (only an
@@ -635,11 +687,52 @@ fn alias_position(projection: &Projection, name: &str) -> Option<usize> {
     })
 }
 
-/// For an integer literal term (`ORDER BY 2`, `GROUP BY 1`, also signed or parenthesized, as
-/// SQLite reads them), the 0-based output position. Any other term is an expression.
-fn position_of(term: &ast::Expr, width: usize) -> Result<Option<usize>> {
+/// An ORDER BY / GROUP BY term without the COLLATE operators and parentheses around it,
+/// the outermost collation's name, and whether a sign was taken off with them (negative or
+/// not): SQLite reads a term as an output position or alias without them
+/// (`sqlite3ExprSkipCollate`), then sorts under that collation. The parser binds `-1
+/// COLLATE x` as `-(1 COLLATE x)` where SQLite reads `(-1) COLLATE x`, so a sign right
+/// over a COLLATE comes off with it.
+fn skip_collate(term: &ast::Expr) -> (&ast::Expr, Option<&ast::ObjectName>, Option<bool>) {
+    fn over_collate(term: &ast::Expr) -> bool {
+        match term {
+            ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::Minus | ast::UnaryOperator::Plus,
+                expr,
+            } => over_collate(expr),
+            ast::Expr::Collate { .. } => true,
+            _ => false,
+        }
+    }
     let mut term = term;
-    let mut negative = false;
+    let mut outermost = None;
+    let mut sign: Option<bool> = None;
+    loop {
+        term = match term {
+            ast::Expr::Nested(inner) => inner,
+            ast::Expr::Collate { expr, collation } => {
+                outermost.get_or_insert(collation);
+                expr
+            }
+            ast::Expr::UnaryOp {
+                op: op @ (ast::UnaryOperator::Minus | ast::UnaryOperator::Plus),
+                expr,
+            } if over_collate(expr) => {
+                let negative = sign.unwrap_or(false) ^ (*op == ast::UnaryOperator::Minus);
+                sign = Some(negative);
+                expr
+            }
+            _ => return (term, outermost, sign),
+        };
+    }
+}
+
+/// For an integer literal term (`ORDER BY 2`, `GROUP BY 1`, also signed or parenthesized, as
+/// SQLite reads them), the 0-based output position. Any other term is an expression, an
+/// integer past a C int's range too (SQLite reads only those as positions).
+fn position_of(term: &ast::Expr, sign: Option<bool>, width: usize) -> Result<Option<usize>> {
+    let mut term = term;
+    let mut negative = sign.unwrap_or(false);
     loop {
         term = match term {
             ast::Expr::Nested(inner) => inner,
@@ -661,6 +754,10 @@ fn position_of(term: &ast::Expr, width: usize) -> Result<Option<usize>> {
     };
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
+    }
+    match text.parse::<u32>() {
+        Ok(value) if value <= i32::MAX as u32 => {}
+        _ => return Ok(None),
     }
     match text.parse::<usize>() {
         Ok(position) if !negative && (1..=width).contains(&position) => Ok(Some(position - 1)),

@@ -111,8 +111,8 @@ impl Scalar {
 /// compared with text lying in place (a column's, a constant's): the made text is written
 /// into a spare buffer of this thread (`spare_text`), so no text is allocated per row;
 /// `None` for other operand pairs. A NULL gives NULL; an error reads as NULL and is noted
-/// (`infallible`), as its `operand` would be. A made value that is not text (replace()
-/// with an empty pattern gives its first argument back) is compared as the tree does.
+/// (`infallible`), as its `operand` would be. A value the call gives instead of writing it
+/// (replace() of non-texts, text too) is compared as the tree does.
 #[inline]
 pub(super) fn made_text_compare(
     op: BinaryOp,

@@ -1,7 +1,8 @@
 //! `printf(format, ...)` / `format(format, ...)`: SQLite's printf conversions `%d %i %u %f
 //! %e %E %g %G %x %X %o %c %s %z %q %Q %w %%`, with the flags `- + space 0 # , !` (`,`
 //! groups integers), width and precision (also `*`, read as a 32-bit int). Missing
-//! arguments read as 0 or ''; an unknown conversion gives NULL. Output size is bounded.
+//! arguments read as 0 or ''; an unknown conversion ends the output (the text written
+//! before it is the result, as SQLite's printf.c stops there). Output size is bounded.
 //! The real conversions are `printf_real`'s.
 
 use std::fmt::Write as _;
@@ -99,20 +100,25 @@ pub(crate) fn printf_into<A: Arguments + ?Sized>(args: &A, out: &mut String) -> 
             let mut ignored = false;
             spec.precision = Some(read_count(&mut cursor, &mut next, &mut ignored));
         }
-        while cursor.next_if_eq(b'l') {}
+        // `l` or `ll` (SQLite reads no more: a third is the conversion letter).
+        if cursor.next_if_eq(b'l') {
+            cursor.next_if_eq(b'l');
+        }
+        // A byte that is not ASCII starts a letter no conversion has; a letter no
+        // conversion has (or the format's end) ends the output there, as in SQLite,
+        // except that a '%' ending the format is kept.
+        let conversion = match cursor.peek() {
+            Some(letter) if is_conversion(letter) => char::from(letter),
+            Some(_) => break,
+            None => {
+                if cursor.at == run + 1 {
+                    out.push('%');
+                }
+                break;
+            }
+        };
         check_size(spec.width.max(spec.precision.unwrap_or(0)), out.len())?;
-        let Some(conversion) = cursor.peek() else {
-            // A '%' that ends the format is kept.
-            out.push('%');
-            break;
-        };
         at_byte = cursor.at + 1;
-        // A byte that is not ASCII starts a letter no conversion has.
-        let conversion = if conversion.is_ascii() {
-            char::from(conversion)
-        } else {
-            return Ok(false);
-        };
         body.clear();
         match conversion {
             '%' => body.push('%'),
@@ -170,14 +176,38 @@ pub(crate) fn printf_into<A: Arguments + ?Sized>(args: &A, out: &mut String) -> 
                     }
                 }
             }
-            // An unknown conversion makes the whole result NULL, as in SQLite.
-            _ => return Ok(false),
+            // `is_conversion` lets only the letters above through.
+            _ => break,
         }
         pad(out, &spec, &body, conversion);
         check_size(0, out.len())?;
     }
     give_back(body);
     Ok(true)
+}
+
+/// Whether `letter` is a conversion `printf_into` writes (`%` included).
+fn is_conversion(letter: u8) -> bool {
+    matches!(
+        letter,
+        b'%' | b'd'
+            | b'i'
+            | b'u'
+            | b'x'
+            | b'X'
+            | b'o'
+            | b'f'
+            | b'e'
+            | b'E'
+            | b'g'
+            | b'G'
+            | b'c'
+            | b's'
+            | b'z'
+            | b'q'
+            | b'Q'
+            | b'w'
+    )
 }
 
 fn check_size(extra: usize, current: usize) -> Result<()> {
@@ -425,14 +455,17 @@ mod tests {
         assert_eq!(fmt("%*d", &[int(4), int(1)]), "   1");
         assert_eq!(fmt("100%%", &[]), "100%");
         assert_eq!(fmt("5%", &[]), "5%");
-        assert_eq!(fmt("%-", &[]), "%");
+        // Flags, a width or `l` with no conversion after them end the output.
+        assert_eq!(fmt("a%-", &[]), "a");
+        assert_eq!(fmt("a%5", &[]), "a");
         // Text between conversions is copied whole, any characters.
         assert_eq!(fmt("é%dü%%日", &[int(7)]), "é7ü%日");
         assert_eq!(fmt("%040d|%-40d|", &[int(-5), int(5)]).len(), 82);
-        let not_ascii = printf(&[Value::Text("%é".into()), int(1)]).unwrap();
-        assert_eq!(not_ascii, Value::Null);
-        let unknown = printf(&[Value::Text("%y%d".into()), int(1)]).unwrap();
-        assert_eq!(unknown, Value::Null);
+        // An unknown conversion ends the output: what was written before it is the text.
+        assert_eq!(fmt("%é", &[int(1)]), "");
+        assert_eq!(fmt("%d|%y%d", &[int(1), int(2)]), "1|");
+        assert_eq!(fmt("ab%999999999y", &[]), "ab");
+        assert_eq!(fmt("%lld|%llld", &[int(1), int(2)]), "1|");
     }
 
     #[test]

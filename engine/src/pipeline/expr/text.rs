@@ -189,6 +189,16 @@ pub(crate) fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> 
         Function::Quote => return quote(args.at(0).unwrap_or(&Value::Null)),
         _ => {}
     }
+    if function == Function::Replace {
+        // An empty pattern gives the source back, as text (a function's result is what it
+        // returns, not its argument: `replace(5, '', 'x')` is '5'), whatever the
+        // replacement is: SQLite reads the pattern before the replacement.
+        if let (Some(source), Some(pattern)) = (args.at(0).and_then(text_of), args.at(1)) {
+            if text_of(pattern).is_some_and(|pattern| pattern.is_empty()) {
+                return Ok(Value::Text(source.into_owned()));
+            }
+        }
+    }
     if (0..args.count()).any(|index| args.at(index).is_some_and(Value::is_null)) {
         return Ok(Value::Null);
     }
@@ -231,9 +241,7 @@ pub(crate) fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> 
         }
         Function::Replace => {
             let pattern = text(1);
-            if pattern.is_empty() {
-                return Ok(arg(0).clone());
-            }
+            debug_assert!(!pattern.is_empty(), "an empty pattern is answered above");
             let mut out = String::new();
             replace_into(&text(0), &pattern, &text(2), &mut out)?;
             Value::Text(out)
@@ -630,6 +638,15 @@ mod tests {
         assert_eq!(
             run(Function::Replace, &[text("abc"), text(""), text("x")]),
             text("abc")
+        );
+        // An empty pattern gives the source as text, even with a NULL replacement.
+        assert_eq!(
+            run(Function::Replace, &[int(5), text(""), Value::Null]),
+            text("5")
+        );
+        assert_eq!(
+            run(Function::Replace, &[Value::Null, text(""), text("x")]),
+            Value::Null
         );
         assert_eq!(run(Function::Instr, &[text("héllo"), text("l")]), int(3));
         assert_eq!(run(Function::Instr, &[text("abc"), text("")]), int(1));
