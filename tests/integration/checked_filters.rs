@@ -7,7 +7,7 @@
 
 use ember::{Database, Value};
 
-use super::support::{ember_rows, sqlite_rows, to_sqlite};
+use super::support::{both_engines, ember_rows, insert_into_both, sqlite_rows};
 
 const SCHEMA: &str = "CREATE TABLE v(id INTEGER PRIMARY KEY, i INTEGER, s TEXT, g TEXT, x REAL)";
 
@@ -40,24 +40,14 @@ fn rows(count: i64) -> Vec<[Value; 5]> {
 
 /// Both engines with `v` filled alike (and `w`, a copy of its first 50 rows).
 fn engines(count: i64) -> (Database, rusqlite::Connection) {
-    let db = Database::in_memory();
+    let (db, theirs) = both_engines(&[SCHEMA, "CREATE INDEX v_i ON v(i)"]);
+    insert_into_both(
+        &db,
+        &theirs,
+        "INSERT INTO v VALUES (?, ?, ?, ?, ?)",
+        rows(count),
+    );
     let ours = db.connect();
-    let theirs = rusqlite::Connection::open_in_memory().unwrap();
-    ours.execute(SCHEMA, ()).unwrap();
-    theirs.execute(SCHEMA, []).unwrap();
-    ours.execute("CREATE INDEX v_i ON v(i)", ()).unwrap();
-    theirs.execute("CREATE INDEX v_i ON v(i)", []).unwrap();
-    for row in rows(count) {
-        ours.execute("INSERT INTO v VALUES (?, ?, ?, ?, ?)", row.as_slice())
-            .unwrap();
-        let values: Vec<_> = row.iter().map(to_sqlite).collect();
-        theirs
-            .execute(
-                "INSERT INTO v VALUES (?, ?, ?, ?, ?)",
-                rusqlite::params_from_iter(values),
-            )
-            .unwrap();
-    }
     let copy = "CREATE TABLE w AS SELECT * FROM v WHERE id <= 50";
     ours.execute(copy, ()).unwrap();
     theirs.execute(copy, []).unwrap();

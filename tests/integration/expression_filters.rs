@@ -7,7 +7,7 @@
 
 use ember::{Database, Value};
 
-use super::support::{ember_rows, sqlite_rows, to_sqlite};
+use super::support::{both_engines, ember_rows, insert_into_both, sqlite_rows};
 
 const SCHEMA: &str = "CREATE TABLE e(id INTEGER PRIMARY KEY, i INTEGER, s TEXT, \
                       n TEXT COLLATE NOCASE, x REAL, m)";
@@ -53,24 +53,9 @@ fn rows(count: i64) -> Vec<[Value; 6]> {
 
 /// Both engines with `e` filled alike.
 fn engines(count: i64) -> (Database, rusqlite::Connection) {
-    let db = Database::in_memory();
-    let ours = db.connect();
-    let theirs = rusqlite::Connection::open_in_memory().unwrap();
-    ours.execute(SCHEMA, ()).unwrap();
-    theirs.execute(SCHEMA, []).unwrap();
-    ours.execute("CREATE INDEX e_i ON e(i)", ()).unwrap();
-    theirs.execute("CREATE INDEX e_i ON e(i)", []).unwrap();
-    for row in rows(count) {
-        ours.execute("INSERT INTO e VALUES (?, ?, ?, ?, ?, ?)", row.as_slice())
-            .unwrap();
-        let values: Vec<_> = row.iter().map(to_sqlite).collect();
-        theirs
-            .execute(
-                "INSERT INTO e VALUES (?, ?, ?, ?, ?, ?)",
-                rusqlite::params_from_iter(values),
-            )
-            .unwrap();
-    }
+    let (db, theirs) = both_engines(&[SCHEMA, "CREATE INDEX e_i ON e(i)"]);
+    let insert = "INSERT INTO e VALUES (?, ?, ?, ?, ?, ?)";
+    insert_into_both(&db, &theirs, insert, rows(count));
     (db, theirs)
 }
 

@@ -113,6 +113,24 @@ pub fn both_engines(statements: &[&str]) -> (Database, rusqlite::Connection) {
     (db, sqlite)
 }
 
+/// Runs `insert` (a statement of `?` parameters) once per row of `rows` in both engines.
+pub fn insert_into_both<R: AsRef<[Value]>>(
+    db: &Database,
+    sqlite: &rusqlite::Connection,
+    insert: &str,
+    rows: impl IntoIterator<Item = R>,
+) {
+    let ember = db.connect();
+    for row in rows {
+        let row = row.as_ref();
+        ember.execute(insert, row).unwrap();
+        let values: Vec<_> = row.iter().map(to_sqlite).collect();
+        sqlite
+            .execute(insert, rusqlite::params_from_iter(values))
+            .unwrap();
+    }
+}
+
 /// `both_engines(schema)` with rows 1..=`rows` of the bench-like table `t(id, a, b, c, s,
 /// g)` that `schema` creates filled alike in both: `a = id % 17`, `b = id * 7 % 1000`,
 /// `c = id / 8.0`, `s = 'k' || id`, `g = 'g' || (id % 5)`.
