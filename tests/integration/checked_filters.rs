@@ -7,7 +7,9 @@
 
 use ember::{Database, Value};
 
-use super::support::{both_engines, ember_rows, insert_into_both, sqlite_rows};
+use super::support::{
+    assert_same_rows_or_both_fail, both_engines, ember_rows, insert_into_both, sqlite_rows,
+};
 
 const SCHEMA: &str = "CREATE TABLE v(id INTEGER PRIMARY KEY, i INTEGER, s TEXT, g TEXT, x REAL)";
 
@@ -55,15 +57,7 @@ fn engines(count: i64) -> (Database, rusqlite::Connection) {
 }
 
 fn assert_same(db: &Database, theirs: &rusqlite::Connection, queries: &[&str]) {
-    let ours = db.connect();
-    for sql in queries {
-        let (mine, expected) = (ember_rows(&ours, sql), sqlite_rows(theirs, sql));
-        match (&mine, &expected) {
-            (Ok(_), Ok(_)) => assert_eq!(mine, expected, "{sql}"),
-            (Err(_), Err(_)) => {}
-            _ => panic!("{sql}: EmberDB {mine:?}, SQLite {expected:?}"),
-        }
-    }
+    assert_same_rows_or_both_fail(&db.connect(), theirs, queries);
 }
 
 #[test]

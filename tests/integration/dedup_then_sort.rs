@@ -7,7 +7,7 @@
 
 use ember::{Connection, Database, Value};
 
-use crate::support::{ember_rows, explain, sqlite_rows, to_sqlite};
+use crate::support::{assert_same_rows, ember_rows, explain, sqlite_rows, to_sqlite};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, s TEXT, m)",
@@ -78,20 +78,10 @@ fn engines() -> (Connection, rusqlite::Connection) {
     (ember, sqlite)
 }
 
-fn assert_same(ember: &Connection, sqlite: &rusqlite::Connection, queries: &[&str]) {
-    for sql in queries {
-        let (ours, theirs) = (ember_rows(ember, sql), sqlite_rows(sqlite, sql));
-        match (&ours, &theirs) {
-            (Ok(_), Ok(_)) => assert_eq!(ours, theirs, "{sql}"),
-            _ => panic!("{sql}: EmberDB {ours:?}, SQLite {theirs:?}"),
-        }
-    }
-}
-
 #[test]
 fn distinct_sorted_by_its_outputs_answers_as_sqlite() {
     let (ember, sqlite) = engines();
-    assert_same(
+    assert_same_rows(
         &ember,
         &sqlite,
         &[
@@ -186,7 +176,7 @@ fn distinct_plans_sort_after_deduplicating_output_keys_only() {
 #[test]
 fn in_subquery_filters_answer_as_sqlite() {
     let (ember, sqlite) = engines();
-    assert_same(
+    assert_same_rows(
         &ember,
         &sqlite,
         &[
@@ -226,7 +216,7 @@ fn in_subquery_filters_answer_as_sqlite() {
 #[test]
 fn aggregates_over_joins_answer_as_sqlite() {
     let (ember, sqlite) = engines();
-    assert_same(
+    assert_same_rows(
         &ember,
         &sqlite,
         &[

@@ -101,6 +101,35 @@ pub fn assert_same_answers(
     }
 }
 
+/// Asserts that both engines answer every query of `queries` with the same rows (an error
+/// from either fails the test).
+pub fn assert_same_rows(ember: &Connection, sqlite: &rusqlite::Connection, queries: &[&str]) {
+    for sql in queries {
+        let (ours, theirs) = (ember_rows(ember, sql), sqlite_rows(sqlite, sql));
+        match (&ours, &theirs) {
+            (Ok(_), Ok(_)) => assert_eq!(ours, theirs, "{sql}"),
+            _ => panic!("{sql}: EmberDB {ours:?}, SQLite {theirs:?}"),
+        }
+    }
+}
+
+/// `assert_same_rows`, except that a query both engines refuse passes (whatever the two
+/// messages say): for generated filters whose operands may fail on some rows.
+pub fn assert_same_rows_or_both_fail(
+    ember: &Connection,
+    sqlite: &rusqlite::Connection,
+    queries: &[&str],
+) {
+    for sql in queries {
+        let (ours, theirs) = (ember_rows(ember, sql), sqlite_rows(sqlite, sql));
+        match (&ours, &theirs) {
+            (Ok(_), Ok(_)) => assert_eq!(ours, theirs, "{sql}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("{sql}: EmberDB {ours:?}, SQLite {theirs:?}"),
+        }
+    }
+}
+
 /// An in-memory database and a SQLite one, `statements` run on both.
 pub fn both_engines(statements: &[&str]) -> (Database, rusqlite::Connection) {
     let db = Database::in_memory();

@@ -8,7 +8,7 @@
 
 use ember::Value;
 
-use super::support::{both_engines, ember_rows, sqlite_rows, to_sqlite};
+use super::support::{assert_same_rows, both_engines, ember_rows, insert_into_both, sqlite_rows};
 
 const SCHEMA: &str = "CREATE TABLE v(id INTEGER PRIMARY KEY, x, y, j TEXT, p TEXT, n INTEGER)";
 
@@ -66,28 +66,13 @@ fn fill(count: usize) -> Vec<[Value; 6]> {
 
 fn engines() -> (ember::Database, rusqlite::Connection) {
     let (db, sqlite) = both_engines(&[SCHEMA]);
-    let ours = db.connect();
-    for row in fill(1500) {
-        ours.execute("INSERT INTO v VALUES (?, ?, ?, ?, ?, ?)", row.to_vec())
-            .unwrap();
-        let theirs: Vec<rusqlite::types::Value> = row.iter().map(to_sqlite).collect();
-        sqlite
-            .execute(
-                "INSERT INTO v VALUES (?, ?, ?, ?, ?, ?)",
-                rusqlite::params_from_iter(theirs),
-            )
-            .unwrap();
-    }
+    let insert = "INSERT INTO v VALUES (?, ?, ?, ?, ?, ?)";
+    insert_into_both(&db, &sqlite, insert, fill(1500));
     (db, sqlite)
 }
 
 fn assert_same(db: &ember::Database, sqlite: &rusqlite::Connection, queries: &[&str]) {
-    let ours = db.connect();
-    for sql in queries {
-        let theirs = sqlite_rows(sqlite, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let mine = ember_rows(&ours, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        assert_eq!(mine, theirs, "{sql}");
-    }
+    assert_same_rows(&db.connect(), sqlite, queries);
 }
 
 #[test]
