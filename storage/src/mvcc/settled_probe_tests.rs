@@ -270,8 +270,15 @@ fn settled_answers_agree_while_writers_and_the_collector_run() {
     for writer in writers {
         writer.join().unwrap();
     }
-    // Give the readers time beside the rolling-back writer alone.
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    // Give the readers time beside the rolling-back writer alone: at least 200 ms, and on a
+    // loaded machine until one settled answer came (a liveness bound, not a speed check).
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_millis(200)
+        || (settled_answers.load(Ordering::Relaxed) == 0
+            && started.elapsed() < std::time::Duration::from_secs(20))
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     stop.store(true, Ordering::Relaxed);
     rollbacks.join().unwrap();
     for reader in readers {
