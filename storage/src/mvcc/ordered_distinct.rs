@@ -24,7 +24,7 @@ use crate::value::Value;
 use super::super::key_only_read::KeyOnlyRead;
 use super::super::table::{RowId, Table};
 use super::super::transaction::Transaction;
-use super::{range_progress, RangeProgress, RangeScratch};
+use super::{range_progress, stop_after, RangeProgress, RangeScratch};
 
 /// The key parts a distinct walk compares: the `count` parts after the first `skip` (an
 /// equality prefix, whose values the range fixes).
@@ -104,7 +104,7 @@ impl Transaction {
             return Ok(RangeProgress::Done);
         };
         let guard = epoch::pin();
-        let snapshot = self.snapshot();
+        let check = self.entry_check(table, index, ordered, &guard, decoder);
         // As in `index_range`: rows from the entries alone while the index is settled.
         let mut key_only = KeyOnlyRead::plan(table, index, ordered, decoder)
             .and_then(|plan| Some((plan, self.settled_entries(table, ordered)?)));
@@ -125,15 +125,12 @@ impl Transaction {
                     key_only = None;
                 }
                 let current = from_entry
-                    || match table.visible_payload(row, &snapshot, &guard) {
-                        None => false,
-                        Some(payload) => match decoder.decode_into(row, payload, buffer) {
-                            Err(error) => {
-                                failure = Some(error);
-                                return false;
-                            }
-                            Ok(()) => ordered.key_matches(index.columns(), buffer, encoded),
-                        },
+                    || match check.is_current(row, encoded, buffer) {
+                        Ok(current) => current,
+                        Err(error) => {
+                            failure = Some(error);
+                            return false;
+                        }
                     };
                 if current {
                     outcome = visit(row, buffer);
@@ -144,9 +141,7 @@ impl Transaction {
                 }
             }
             if outcome == RunVisit::Stop || examined >= max_entries {
-                resume.clear();
-                resume.extend_from_slice(encoded);
-                resume.extend_from_slice(&row.to_be_bytes());
+                stop_after(resume, encoded, row);
                 progress = RangeProgress::Stopped;
                 return false;
             }
@@ -201,23 +196,19 @@ impl Transaction {
             *counted = before;
             (distinct, last) = (0, None);
         }
-        let snapshot = self.snapshot();
+        let check = self.entry_check(table, index, ordered, &guard, decoder);
         let mut failure = None;
         let end = ordered.visit_range_batch(lower, upper, max_entries, &guard, |encoded, row| {
             if failure.is_some() {
                 return;
             }
-            let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
-                return;
-            };
-            if let Err(error) = decoder.decode_into(row, payload, buffer) {
-                failure = Some(error);
-                return;
-            }
-            // A stale entry (the visible version has another key) is not a row.
-            if ordered.key_matches(index.columns(), buffer, encoded) {
-                distinct += u64::from(counts_new(parts, encoded, counted));
-                last = Some(row);
+            match check.is_current(row, encoded, buffer) {
+                Ok(true) => {
+                    distinct += u64::from(counts_new(parts, encoded, counted));
+                    last = Some(row);
+                }
+                Ok(false) => {}
+                Err(error) => failure = Some(error),
             }
         });
         if let Some(error) = failure {

@@ -6,16 +6,16 @@
 
 use std::ops::Bound;
 
-use crossbeam_epoch as epoch;
+use crossbeam_epoch::{self as epoch, Guard};
 
 use crate::error::StorageResult;
-use crate::index::{BatchEnd, SecondaryIndex};
+use crate::index::{BatchEnd, OrderedEntries, SecondaryIndex};
 use crate::row::RowDecoder;
 use crate::value::Value;
 
 use super::key_only_read::KeyOnlyRead;
 use super::table::{RowId, Table};
-use super::transaction::Transaction;
+use super::transaction::{Snapshot, Transaction};
 
 /// Where a range read stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,70 @@ impl RangeScratch {
     }
 }
 
+/// The checked read of an ordered index's entries, which every read through one takes when
+/// the index is not settled (or stops being): an entry is a row this transaction sees when
+/// the row's visible version still has the entry's key. A stale entry (its row gone, or
+/// given another key not yet unindexed) is no row; the key is compared with the entry's
+/// bytes in place.
+pub(super) struct EntryCheck<'a> {
+    table: &'a Table,
+    index: &'a SecondaryIndex,
+    ordered: &'a OrderedEntries,
+    snapshot: Snapshot,
+    guard: &'a Guard,
+    decoder: &'a RowDecoder,
+}
+
+impl EntryCheck<'_> {
+    /// Whether entry `encoded` of `row` is a row this transaction sees; its visible version
+    /// (if any) is decoded into `buffer`. An undecodable version is an error.
+    #[inline]
+    pub fn is_current(
+        &self,
+        row: RowId,
+        encoded: &[u8],
+        buffer: &mut Vec<Value>,
+    ) -> StorageResult<bool> {
+        let Some(payload) = self.table.visible_payload(row, &self.snapshot, self.guard) else {
+            return Ok(false);
+        };
+        self.decoder.decode_into(row, payload, buffer)?;
+        Ok(self
+            .ordered
+            .key_matches(self.index.columns(), buffer, encoded))
+    }
+}
+
+/// Records, at a stop after entry `encoded` of `row`, its entry key (encoded key, then the
+/// row id big-endian) in `resume`: the exclusive bound the next read starts from.
+#[inline]
+pub(super) fn stop_after(resume: &mut Vec<u8>, encoded: &[u8], row: RowId) {
+    resume.clear();
+    resume.extend_from_slice(encoded);
+    resume.extend_from_slice(&row.to_be_bytes());
+}
+
 impl Transaction {
+    /// The checked read of `ordered`, `index`'s entries in `table`, under this
+    /// transaction's snapshot.
+    pub(super) fn entry_check<'a>(
+        &self,
+        table: &'a Table,
+        index: &'a SecondaryIndex,
+        ordered: &'a OrderedEntries,
+        guard: &'a Guard,
+        decoder: &'a RowDecoder,
+    ) -> EntryCheck<'a> {
+        EntryCheck {
+            table,
+            index,
+            ordered,
+            snapshot: self.snapshot(),
+            guard,
+            decoder,
+        }
+    }
+
     /// Visits, in key order (descending with `reverse`), the rows this transaction sees
     /// whose encoded key in the ordered `index` lies within the bounds (over entry keys:
     /// encoded key then row id), decoded by `decoder` (which must decode the index's
@@ -80,7 +143,7 @@ impl Transaction {
             return Ok(RangeProgress::Done);
         };
         let guard = epoch::pin();
-        let snapshot = self.snapshot();
+        let check = self.entry_check(table, index, ordered, &guard, decoder);
         // A settled index whose entries hold every column decoded gives the rows without
         // reading them (`key_only_read.rs`); each entry so read is vouched for by the edit
         // count, checked after the entry was read and before it is visited. From the first
@@ -103,21 +166,16 @@ impl Transaction {
             // still has the entry's key (a stale entry is skipped: the row's key is compared
             // with the entry's bytes in place). One call of `visit`, so it inlines here.
             let current = from_entry
-                || match table.visible_payload(row, &snapshot, &guard) {
-                    None => false,
-                    Some(payload) => match decoder.decode_into(row, payload, buffer) {
-                        Err(error) => {
-                            failure = Some(error);
-                            return false;
-                        }
-                        Ok(()) => ordered.key_matches(index.columns(), buffer, encoded),
-                    },
+                || match check.is_current(row, encoded, buffer) {
+                    Ok(current) => current,
+                    Err(error) => {
+                        failure = Some(error);
+                        return false;
+                    }
                 };
             let keep_going = !current || visit(row, buffer);
             if !keep_going || examined >= max_entries {
-                resume.clear();
-                resume.extend_from_slice(encoded);
-                resume.extend_from_slice(&row.to_be_bytes());
+                stop_after(resume, encoded, row);
                 progress = RangeProgress::Stopped;
                 return false;
             }
@@ -168,7 +226,7 @@ impl Transaction {
                 return Ok((counted, last, range_progress(end, scratch)));
             }
         }
-        let snapshot = self.snapshot();
+        let check = self.entry_check(table, index, ordered, &guard, decoder);
         let mut counted = 0u64;
         let mut last = None;
         let mut failure = None;
@@ -176,17 +234,13 @@ impl Transaction {
             if failure.is_some() {
                 return;
             }
-            let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
-                return;
-            };
-            if let Err(error) = decoder.decode_into(row, payload, buffer) {
-                failure = Some(error);
-                return;
-            }
-            // A stale entry (the visible version has another key) is not counted.
-            if ordered.key_matches(index.columns(), buffer, encoded) {
-                counted += 1;
-                last = Some(row);
+            match check.is_current(row, encoded, buffer) {
+                Ok(true) => {
+                    counted += 1;
+                    last = Some(row);
+                }
+                Ok(false) => {}
+                Err(error) => failure = Some(error),
             }
         });
         if let Some(error) = failure {

@@ -22,6 +22,62 @@ pub(crate) fn indexed(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
     (table, index)
 }
 
+/// Runs `check` on the ordered index of `indexed` through the life of 60 rows whose keys
+/// mix every kind (NULL, integers and equal reals, -0.0, texts and blobs of the same bytes,
+/// text holding a NUL): committed and settled; beside another transaction's uncommitted
+/// key changes, deletes and insert (from a snapshot taken before it, one taken beside it,
+/// and the writer's own); after its commit; and after the collector ran.
+pub(crate) fn check_through_writes(check: impl Fn(&Transaction, &Table, &SecondaryIndex)) {
+    let store = Store::new();
+    let (table, index) = indexed(&store);
+    let mut txn = store.begin().unwrap();
+    let mut slots = Vec::new();
+    for id in 0..60i64 {
+        let key = match id % 10 {
+            0 => Value::Null,
+            1 => Value::Real(f64::from((id % 4) as i32)),
+            2 => Value::Real(-0.0),
+            3 => Value::Text(format!("t{}", id % 4)),
+            4 => Value::Blob(format!("t{}", id % 4).into_bytes()),
+            5 => Value::Text("a\0b".into()),
+            6 => Value::Real(1.5),
+            _ => Value::Integer(id % 4),
+        };
+        let slot = txn.insert(&table, &[Value::Integer(id), key]).unwrap();
+        assert_eq!(slot, id as u64, "ids are the rows' slots");
+        slots.push(slot);
+    }
+    txn.commit().unwrap();
+    let settled = store.begin().unwrap();
+    check(&settled, &table, &index);
+    // Another transaction's uncommitted writes: entries no other snapshot's rows have.
+    let mut writer = store.begin().unwrap();
+    for (id, &slot) in slots.iter().enumerate().step_by(3) {
+        let key = Value::Integer(id as i64 % 3);
+        writer
+            .update(&table, slot, &[Value::Integer(id as i64), key])
+            .unwrap();
+    }
+    writer.delete(&table, slots[7]).unwrap();
+    writer.delete(&table, slots[11]).unwrap();
+    let slot = writer
+        .insert(&table, &[Value::Integer(60), Value::Integer(2)])
+        .unwrap();
+    assert_eq!(slot, 60, "ids are the rows' slots");
+    let beside = store.begin().unwrap();
+    check(&beside, &table, &index);
+    check(&settled, &table, &index);
+    check(&writer, &table, &index);
+    writer.commit().unwrap();
+    let committed = store.begin().unwrap();
+    check(&committed, &table, &index);
+    check(&settled, &table, &index);
+    drop((settled, beside, committed));
+    table.collect_garbage(store.watermark());
+    let collected = store.begin().unwrap();
+    check(&collected, &table, &index);
+}
+
 fn row(id: i64, key: Value) -> [Value; 2] {
     [Value::Integer(id), key]
 }

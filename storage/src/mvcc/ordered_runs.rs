@@ -22,7 +22,7 @@ use crate::value::Value;
 use super::super::key_only_read::KeyOnlyRead;
 use super::super::table::{RowId, Table};
 use super::super::transaction::Transaction;
-use super::{KeyParts, RangeProgress, RangeScratch};
+use super::{stop_after, KeyParts, RangeProgress, RangeScratch};
 
 impl Transaction {
     /// Visits, as `index_range` does (same bounds, direction, batch, decoder and
@@ -53,7 +53,7 @@ impl Transaction {
             return Ok(RangeProgress::Done);
         };
         let guard = epoch::pin();
-        let snapshot = self.snapshot();
+        let check = self.entry_check(table, index, ordered, &guard, decoder);
         // While settled (checked after each entry is read), entries are rows; from the
         // first entry that cannot be vouched for, every entry is checked.
         let mut settled = self.settled_entries(table, ordered);
@@ -76,15 +76,12 @@ impl Transaction {
                         plan.fill(encoded, row, buffer) && token.still_settled(ordered)
                     });
                 let current = from_entry
-                    || match table.visible_payload(row, &snapshot, &guard) {
-                        None => false,
-                        Some(payload) => match decoder.decode_into(row, payload, buffer) {
-                            Err(error) => {
-                                failure = Some(error);
-                                return false;
-                            }
-                            Ok(()) => ordered.key_matches(index.columns(), buffer, encoded),
-                        },
+                    || match check.is_current(row, encoded, buffer) {
+                        Ok(current) => current,
+                        Err(error) => {
+                            failure = Some(error);
+                            return false;
+                        }
                     };
                 if !current {
                     true
@@ -98,9 +95,7 @@ impl Transaction {
                 }
             };
             if !keep_going || examined >= max_entries {
-                resume.clear();
-                resume.extend_from_slice(encoded);
-                resume.extend_from_slice(&row.to_be_bytes());
+                stop_after(resume, encoded, row);
                 progress = RangeProgress::Stopped;
                 return false;
             }

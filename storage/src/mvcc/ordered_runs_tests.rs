@@ -11,7 +11,7 @@ use crate::store::Store;
 use crate::value::Value;
 use crate::{KeyParts, RangeProgress, RangeScratch, Table, Transaction};
 
-use super::super::tests::indexed;
+use super::super::tests::{check_through_writes, indexed};
 
 const KEY: KeyParts = KeyParts { skip: 0, count: 1 };
 
@@ -146,50 +146,7 @@ fn assert_runs_match_walk(txn: &Transaction, table: &Table, index: &SecondaryInd
 
 #[test]
 fn runs_show_the_first_row_of_each_run_and_count_the_rest() {
-    let store = Store::new();
-    let (table, index) = indexed(&store);
-    let mut txn = store.begin().unwrap();
-    let mut slots = Vec::new();
-    for id in 0..60i64 {
-        let key = match id % 10 {
-            0 => Value::Null,
-            1 => Value::Real(f64::from((id % 4) as i32)),
-            2 => Value::Real(-0.0),
-            3 => Value::Text(format!("t{}", id % 4)),
-            4 => Value::Blob(format!("t{}", id % 4).into_bytes()),
-            5 => Value::Text("a\0b".into()),
-            6 => Value::Real(1.5),
-            _ => Value::Integer(id % 4),
-        };
-        let slot = txn.insert(&table, &[Value::Integer(id), key]).unwrap();
-        assert_eq!(slot, id as u64, "ids are the rows' slots");
-        slots.push(slot);
-    }
-    txn.commit().unwrap();
-    let settled = store.begin().unwrap();
-    assert_runs_match_walk(&settled, &table, &index);
-    // Another transaction's uncommitted writes: entries no other snapshot's rows have.
-    let mut writer = store.begin().unwrap();
-    for (id, &slot) in slots.iter().enumerate().step_by(3) {
-        let key = Value::Integer(id as i64 % 3);
-        writer
-            .update(&table, slot, &[Value::Integer(id as i64), key])
-            .unwrap();
-    }
-    writer.delete(&table, slots[7]).unwrap();
-    writer.delete(&table, slots[11]).unwrap();
-    let beside = store.begin().unwrap();
-    assert_runs_match_walk(&beside, &table, &index);
-    assert_runs_match_walk(&settled, &table, &index);
-    assert_runs_match_walk(&writer, &table, &index);
-    writer.commit().unwrap();
-    let committed = store.begin().unwrap();
-    assert_runs_match_walk(&committed, &table, &index);
-    assert_runs_match_walk(&settled, &table, &index);
-    drop((settled, beside, committed));
-    table.collect_garbage(store.watermark());
-    let collected = store.begin().unwrap();
-    assert_runs_match_walk(&collected, &table, &index);
+    check_through_writes(assert_runs_match_walk);
 }
 
 /// A writer's edit in the middle of a settled walk (made from inside the visitor): the

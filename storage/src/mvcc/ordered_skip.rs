@@ -19,7 +19,7 @@ use crate::value::Value;
 
 use super::super::table::Table;
 use super::super::transaction::Transaction;
-use super::{RangeProgress, RangeScratch};
+use super::{stop_after, RangeProgress, RangeScratch};
 
 impl Transaction {
     /// Steps over the first `rows` rows this transaction sees whose encoded key in the
@@ -58,9 +58,7 @@ impl Transaction {
             *examined += 1;
             *skipped += u64::from(counts);
             if *skipped == rows || *examined >= max_entries {
-                resume.clear();
-                resume.extend_from_slice(encoded);
-                resume.extend_from_slice(&row.to_be_bytes());
+                stop_after(resume, encoded, row);
                 return false;
             }
             true
@@ -78,21 +76,17 @@ impl Transaction {
                 return Ok((state.0, progress(stopped)));
             }
         }
-        let snapshot = self.snapshot();
+        let check = self.entry_check(table, index, ordered, &guard, decoder);
         let mut state = (0u64, 0usize);
         let mut stopped = false;
         let mut failure = None;
         ordered.visit_range(lower, upper, reverse, &guard, |encoded, row| {
-            let current = match table.visible_payload(row, &snapshot, &guard) {
-                None => false,
-                Some(payload) => match decoder.decode_into(row, payload, buffer) {
-                    Err(error) => {
-                        failure = Some(error);
-                        return false;
-                    }
-                    // A stale entry (the visible version has another key) is not a row.
-                    Ok(()) => ordered.key_matches(index.columns(), buffer, encoded),
-                },
+            let current = match check.is_current(row, encoded, buffer) {
+                Ok(current) => current,
+                Err(error) => {
+                    failure = Some(error);
+                    return false;
+                }
             };
             stopped = !step(encoded, row, current, &mut state);
             !stopped

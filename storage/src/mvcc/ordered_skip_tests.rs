@@ -6,11 +6,9 @@ use std::num::NonZeroU64;
 use std::ops::Bound;
 
 use crate::index::SecondaryIndex;
-use crate::store::Store;
-use crate::value::Value;
 use crate::{RangeProgress, RangeScratch, Table, Transaction};
 
-use super::super::tests::{indexed, range_ids};
+use super::super::tests::{check_through_writes, range_ids};
 
 /// The rows `txn` skips (at most `skip`), `batch` entries per call, then the ids the walk
 /// reaches after them.
@@ -86,46 +84,5 @@ fn assert_skips_match_walks(txn: &Transaction, table: &Table, index: &SecondaryI
 
 #[test]
 fn skipped_rows_are_the_rows_a_walk_gives_first() {
-    let store = Store::new();
-    let (table, index) = indexed(&store);
-    let mut txn = store.begin().unwrap();
-    let mut slots = Vec::new();
-    for id in 0..24 {
-        let key = match id % 6 {
-            0 => Value::Null,
-            1 => Value::Text(format!("t{}", id % 4)),
-            _ => Value::Integer(id % 5),
-        };
-        slots.push(txn.insert(&table, &[Value::Integer(id), key]).unwrap());
-    }
-    txn.commit().unwrap();
-    let settled = store.begin().unwrap();
-    assert_skips_match_walks(&settled, &table, &index);
-    // Another transaction's uncommitted writes: entries no other snapshot's rows have.
-    let mut writer = store.begin().unwrap();
-    for (id, &slot) in slots.iter().enumerate().step_by(3) {
-        writer
-            .update(
-                &table,
-                slot,
-                &[Value::Integer(id as i64), Value::Integer(-7)],
-            )
-            .unwrap();
-    }
-    writer.delete(&table, slots[4]).unwrap();
-    writer
-        .insert(&table, &[Value::Integer(99), Value::Integer(2)])
-        .unwrap();
-    let beside = store.begin().unwrap();
-    assert_skips_match_walks(&beside, &table, &index);
-    assert_skips_match_walks(&settled, &table, &index);
-    assert_skips_match_walks(&writer, &table, &index);
-    writer.commit().unwrap();
-    let committed = store.begin().unwrap();
-    assert_skips_match_walks(&committed, &table, &index);
-    assert_skips_match_walks(&settled, &table, &index);
-    drop((settled, beside, committed));
-    table.collect_garbage(store.watermark());
-    let collected = store.begin().unwrap();
-    assert_skips_match_walks(&collected, &table, &index);
+    check_through_writes(assert_skips_match_walks);
 }

@@ -225,6 +225,20 @@ pub fn range_decides(range: &IndexRange, term: &Expr) -> bool {
     if let Some(prefix) = &range.text_prefix {
         return text_prefix_decides(range, prefix, term, column, collation);
     }
+    bounds_decide(&range.lower, &range.upper, term, column, collation)
+}
+
+/// Whether `term` is exactly one of the bounds `lower` and `upper` of `column` (under
+/// `collation`) were made from (`bounds_of`): `>`, `>=`, `<`, `<=` with the bound's value
+/// and inclusiveness, or a `BETWEEN` whose two ends are both bounds. Such a term holds for
+/// every row of a walk between those bounds.
+fn bounds_decide(
+    lower: &Option<RangeBound>,
+    upper: &Option<RangeBound>,
+    term: &Expr,
+    column: usize,
+    collation: Collation,
+) -> bool {
     let is_bound = |bound: &Option<RangeBound>, value: &Expr, inclusive: bool| {
         bound
             .as_ref()
@@ -238,14 +252,14 @@ pub fn range_decides(range: &IndexRange, term: &Expr) -> bool {
     } = term
     {
         return column_collation(expr, column) == Some(collation)
-            && is_bound(&range.lower, low, true)
-            && is_bound(&range.upper, high, true);
+            && is_bound(lower, low, true)
+            && is_bound(upper, high, true);
     }
     match compared(term, column, collation) {
-        Some((BinaryOp::Greater, value)) => is_bound(&range.lower, value, false),
-        Some((BinaryOp::GreaterOrEqual, value)) => is_bound(&range.lower, value, true),
-        Some((BinaryOp::Less, value)) => is_bound(&range.upper, value, false),
-        Some((BinaryOp::LessOrEqual, value)) => is_bound(&range.upper, value, true),
+        Some((BinaryOp::Greater, value)) => is_bound(lower, value, false),
+        Some((BinaryOp::GreaterOrEqual, value)) => is_bound(lower, value, true),
+        Some((BinaryOp::Less, value)) => is_bound(upper, value, false),
+        Some((BinaryOp::LessOrEqual, value)) => is_bound(upper, value, true),
         _ => false,
     }
 }
@@ -366,31 +380,8 @@ pub(super) fn key_range_residual(
     let [column] = table.primary_key.as_slice() else {
         return Some(filter.clone());
     };
-    let is_bound = |bound: &Option<RangeBound>, value: &Expr, inclusive: bool| {
-        bound
-            .as_ref()
-            .is_some_and(|bound| bound.inclusive == inclusive && bound.value == *value)
-    };
-    let decided = |term: &Expr| {
-        if let Expr::Between {
-            expr,
-            low,
-            high,
-            negated: false,
-        } = term
-        {
-            return column_collation(expr, *column) == Some(Collation::Binary)
-                && is_bound(&range.lower, low, true)
-                && is_bound(&range.upper, high, true);
-        }
-        match compared(term, *column, Collation::Binary) {
-            Some((BinaryOp::Greater, value)) => is_bound(&range.lower, value, false),
-            Some((BinaryOp::GreaterOrEqual, value)) => is_bound(&range.lower, value, true),
-            Some((BinaryOp::Less, value)) => is_bound(&range.upper, value, false),
-            Some((BinaryOp::LessOrEqual, value)) => is_bound(&range.upper, value, true),
-            _ => false,
-        }
-    };
+    let decided =
+        |term: &Expr| bounds_decide(&range.lower, &range.upper, term, *column, Collation::Binary);
     super::without_terms(filter, decided)
 }
 
