@@ -311,8 +311,12 @@ fn parse_yyyy_mm_dd(text: &[u8], p: &mut DateTime) -> Option<()> {
 /// the longest SQLite knows is 19 bytes) are lowercased into a new text.
 const MODIFIER_ON_STACK_BYTES: usize = 32;
 
-/// `text` with its ASCII letters lowercased, in `buffer` when it fits.
-fn ascii_lowercase<'b>(text: &str, buffer: &'b mut [u8]) -> Cow<'b, str> {
+/// `text` with its ASCII letters lowercased: itself when it has no uppercase letter (the
+/// common modifier), else in `buffer` when it fits.
+fn ascii_lowercase<'b>(text: &'b str, buffer: &'b mut [u8]) -> Cow<'b, str> {
+    if !text.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        return Cow::Borrowed(text);
+    }
     let Some(on_stack) = buffer.get_mut(..text.len()) else {
         return Cow::Owned(text.to_ascii_lowercase());
     };

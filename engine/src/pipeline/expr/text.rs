@@ -24,6 +24,14 @@ pub(crate) fn text_of(value: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
+/// The two-digit decimal texts of 00..=99, back to back.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Appends `value` in decimal, zero-padded to `width` digits (at most 20 of them).
 pub(crate) fn push_decimal(out: &mut String, mut value: u64, width: usize) {
     if value < 100 && width <= 2 {
@@ -34,19 +42,29 @@ pub(crate) fn push_decimal(out: &mut String, mut value: u64, width: usize) {
         out.push(char::from(b'0' + (value % 10) as u8));
         return;
     }
+    // Written from the end, two digits per step.
     let mut digits = [b'0'; 20];
     let mut start = digits.len();
-    loop {
+    while value >= 100 {
+        let pair = (value % 100) as usize * 2;
+        value /= 100;
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if value >= 10 {
+        let pair = value as usize * 2;
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
+        digits[start] = b'0' + value as u8;
     }
     let start = start.min(digits.len().saturating_sub(width));
-    // ASCII digits, pushed as characters (no UTF-8 check of the buffer).
-    out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
+    debug_assert!(digits[start..].iter().all(u8::is_ascii_digit));
+    // SAFETY: `digits` holds only ASCII digits (its initial b'0's and bytes copied from
+    // `DIGIT_PAIRS` or made as b'0' + a digit), and appending ASCII bytes keeps a String
+    // UTF-8. `push_decimal_matches_format` checks the text against `format!`.
+    unsafe { out.as_mut_vec() }.extend_from_slice(&digits[start..]);
 }
 
 /// Appends `value` in decimal, with its sign.
@@ -464,6 +482,21 @@ fn char_of(args: &[Value]) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_decimal_matches_format() {
+        let mut values = vec![0, 1, 9, 10, 99, 100, 101, 999, 1000, 12345, 99999, 100000];
+        values.extend([u64::MAX, u64::MAX - 1, 10u64.pow(19), 10u64.pow(19) - 1]);
+        values.extend((0..64).map(|shift| 1u64 << shift));
+        values.extend((0..2000).map(|i| i * 7919));
+        for value in values {
+            for width in [0, 1, 2, 3, 4, 8, 20] {
+                let mut out = String::from("x");
+                push_decimal(&mut out, value, width);
+                assert_eq!(out, format!("x{value:0width$}"), "{value} width {width}");
+            }
+        }
+    }
 
     fn int(i: i64) -> Value {
         Value::Integer(i)

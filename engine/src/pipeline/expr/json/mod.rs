@@ -5,10 +5,12 @@
 //! values carry no subtype here, so the rule is applied through the expression: an argument
 //! that is itself a JSON function call is evaluated with its "is JSON" flag (`eval_arg`).
 //!
-//! Files: `value.rs` the tree and its text, `parse.rs` the parser, `path.rs` paths and
-//! edits, `scalar.rs` the functions, `each.rs` the rows of `json_each` / `json_tree`.
+//! Files: `value.rs` the tree and its text, `parse.rs` the parser, `locate.rs` a path's
+//! value found without building the tree, `path.rs` paths and edits, `scalar.rs` the
+//! functions, `each.rs` the rows of `json_each` / `json_tree`.
 
 mod each;
+mod locate;
 mod parse;
 mod path;
 mod scalar;

@@ -41,20 +41,20 @@ enum Open {
     Object(Vec<(String, Json)>, String),
 }
 
-struct Parser<'a> {
-    bytes: &'a [u8],
-    text: &'a str,
-    at: usize,
+pub(super) struct Parser<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) text: &'a str,
+    pub(super) at: usize,
 }
 
 impl Parser<'_> {
-    fn skip_space(&mut self) {
+    pub(super) fn skip_space(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
             self.at += 1;
         }
     }
 
-    fn peek(&self) -> Option<u8> {
+    pub(super) fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
@@ -131,7 +131,7 @@ impl Parser<'_> {
 
     /// The error for a fault: SQLite would read JSON5 here (`json5`), which is not
     /// supported, else the text is not JSON.
-    fn fault(&self, json5: bool) -> Error {
+    pub(super) fn fault(&self, json5: bool) -> Error {
         if json5 {
             unsupported(concat!(
                 "JSON5 (SQLite's extended JSON syntax: comments, unquoted keys, ",
@@ -144,7 +144,7 @@ impl Parser<'_> {
 
     /// Whether a value starting here would be JSON5: a single-quoted string, `+`, `.5`,
     /// Infinity, NaN, a trailing comma before `]`, or JSON5 white space or comments.
-    fn json5_value_start(&self) -> bool {
+    pub(super) fn json5_value_start(&self) -> bool {
         let rest = &self.bytes[self.at..];
         let trailing_comma = rest.first() == Some(&b']')
             && self.bytes[..self.at]
@@ -161,7 +161,7 @@ impl Parser<'_> {
 
     /// Whether JSON5 white space (vertical tab, form feed, Unicode spaces) or a comment
     /// starts here.
-    fn json5_space(&self) -> bool {
+    pub(super) fn json5_space(&self) -> bool {
         let rest = &self.bytes[self.at..];
         if matches!(rest, [0x0b | 0x0c, ..] | [b'/', b'/' | b'*', ..]) {
             return true;
@@ -172,7 +172,7 @@ impl Parser<'_> {
             .is_some_and(|c| !c.is_ascii() && (c.is_whitespace() || c == '\u{feff}'))
     }
 
-    fn word(&mut self, word: &str, value: Json) -> Result<Json> {
+    pub(super) fn word(&mut self, word: &str, value: Json) -> Result<Json> {
         if self.bytes[self.at..].starts_with(word.as_bytes()) {
             self.at += word.len();
             Ok(value)
@@ -183,6 +183,12 @@ impl Parser<'_> {
 
     /// An object member's key and its colon.
     fn key(&mut self) -> Result<String> {
+        let (start, end) = self.key_span()?;
+        Ok(self.text[start..end].to_string())
+    }
+
+    /// `key`, giving where the key's raw inside lies in the text instead of a copy.
+    pub(super) fn key_span(&mut self) -> Result<(usize, usize)> {
         self.skip_space();
         if self.peek() != Some(b'"') {
             // JSON5: a single-quoted or unquoted key, or a trailing comma.
@@ -190,7 +196,7 @@ impl Parser<'_> {
                 Some(b'\'' | b'_' | b'$' | b'}' | 0x80..=0xff) | Some(b'a'..=b'z' | b'A'..=b'Z'));
             return Err(self.fault(json5 || self.json5_space()));
         }
-        let key = self.string()?;
+        let key = self.string_span()?;
         self.skip_space();
         if self.peek() != Some(b':') {
             return Err(self.fault(self.json5_space()));
@@ -201,6 +207,12 @@ impl Parser<'_> {
 
     /// A string at the opening quote; returns its raw inside (escapes checked, kept).
     fn string(&mut self) -> Result<String> {
+        let (start, end) = self.string_span()?;
+        Ok(self.text[start..end].to_string())
+    }
+
+    /// `string`, giving where its raw inside lies in the text instead of a copy.
+    pub(super) fn string_span(&mut self) -> Result<(usize, usize)> {
         self.at += 1;
         let start = self.at;
         loop {
@@ -232,9 +244,9 @@ impl Parser<'_> {
                 Some(_) => self.at += 1,
             }
         }
-        let raw = self.text[start..self.at].to_string();
+        let end = self.at;
         self.at += 1;
-        Ok(raw)
+        Ok((start, end))
     }
 
     fn digits(&mut self) -> usize {
@@ -247,6 +259,12 @@ impl Parser<'_> {
 
     fn number(&mut self) -> Result<Json> {
         let start = self.at;
+        self.number_span()?;
+        Ok(Json::Number(self.text[start..self.at].to_string()))
+    }
+
+    /// `number`, only stepping over it (checked as `number` checks it).
+    pub(super) fn number_span(&mut self) -> Result<()> {
         if self.peek() == Some(b'-') {
             self.at += 1;
         }
@@ -277,7 +295,7 @@ impl Parser<'_> {
                 return Err(malformed());
             }
         }
-        Ok(Json::Number(self.text[start..self.at].to_string()))
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ use ember_storage::Value;
 
 use crate::error::{unsupported, ErrorKind, Result};
 
+use super::locate::{locate, sql_value};
 use super::parse::parse;
 use super::path::{edit, lookup, parse_path_shared, remove, EditMode, Step};
 use super::value::Json;
@@ -150,14 +151,27 @@ pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
         JsonFunction::Valid => valid(first, args.get(1).copied()),
         JsonFunction::Extract => extract(args),
         JsonFunction::Arrow | JsonFunction::LongArrow => {
-            let (Some(json), Some(path)) = (document(first)?, arrow_path(second)?) else {
+            if matches!(first, Value::Null) {
+                // Both are read (an error in either is raised) before a NULL is returned.
+                arrow_path(second)?;
                 return null();
-            };
-            match lookup(&json, &path) {
-                None => null(),
-                Some(found) if function == JsonFunction::Arrow => json_result(found),
-                Some(found) => plain(found.to_sql()?),
             }
+            let path = match arrow_path(second) {
+                Ok(Some(path)) => path,
+                Ok(None) => {
+                    document(first)?;
+                    return null();
+                }
+                Err(error) => {
+                    document(first)?;
+                    return Err(error);
+                }
+            };
+            let wanted = match function {
+                JsonFunction::Arrow => Found::Json,
+                _ => Found::Sql,
+            };
+            found_at(first, &path, wanted)
         }
         JsonFunction::ArrayLength | JsonFunction::Type => {
             let Some(json) = document(first)? else {
@@ -269,20 +283,13 @@ fn object(args: &[JsonArg]) -> Result<JsonArg> {
 /// json_extract(J, P...): one path gives the SQL value (an array or object as JSON text),
 /// several give a JSON array of what each finds (null where nothing).
 fn extract(args: &[&Value]) -> Result<JsonArg> {
+    if let [document, path] = args {
+        // One path (the common call): found without building the document's tree.
+        return extract_one(document, path, Found::Sql);
+    }
     let Some(json) = document(args.first().copied().unwrap_or(&NULL_VALUE))? else {
         return null();
     };
-    if let [_, path] = args {
-        // One path (the common call): no list of paths.
-        let Some(path) = path_of(path)? else {
-            return null();
-        };
-        return match lookup(&json, &path) {
-            None => null(),
-            Some(found) if found.is_container() => json_result(found),
-            Some(found) => plain(found.to_sql()?),
-        };
-    }
     let mut paths = Vec::with_capacity(args.len().saturating_sub(1));
     for arg in args.iter().skip(1) {
         match path_of(arg)? {
@@ -303,6 +310,69 @@ fn extract(args: &[&Value]) -> Result<JsonArg> {
                 .map(|path| lookup(&json, path).cloned().unwrap_or(Json::Null))
                 .collect();
             json_result(&Json::Array(found))
+        }
+    }
+}
+
+/// What a path lookup gives: the value's JSON text (`->`), or its SQL value with a
+/// container as JSON (`json_extract`, `->>`).
+#[derive(Clone, Copy, PartialEq)]
+enum Found {
+    Json,
+    Sql,
+}
+
+/// `json_extract(document, path)`: the document is read before the path (its error comes
+/// first), and a NULL document is NULL whatever the path.
+fn extract_one(document: &Value, path: &Value, wanted: Found) -> Result<JsonArg> {
+    no_blob(document)?;
+    if matches!(document, Value::Null) {
+        return null();
+    }
+    let path = match path_of(path) {
+        Ok(Some(path)) => path,
+        Ok(None) => {
+            self::document(document)?;
+            return null();
+        }
+        Err(error) => {
+            self::document(document)?;
+            return Err(error);
+        }
+    };
+    found_at(document, &path, wanted)
+}
+
+/// The value `path` leads to in the non-NULL `document`, found where it lies in the text
+/// (`locate.rs`) when it can be, else through the document's tree.
+fn found_at(document: &Value, path: &[Step], wanted: Found) -> Result<JsonArg> {
+    no_blob(document)?;
+    let owned;
+    let text = match document {
+        Value::Null => return null(),
+        Value::Text(text) => text.as_str(),
+        other => {
+            owned = other.to_string();
+            owned.as_str()
+        }
+    };
+    match locate(text, path) {
+        Some(None) => null(),
+        Some(Some(range)) => {
+            let container = matches!(text.as_bytes().get(range.start), Some(b'[' | b'{'));
+            if wanted == Found::Json || container {
+                json_result(&parse(text.get(range).unwrap_or_default())?)
+            } else {
+                plain(sql_value(text, range)?)
+            }
+        }
+        None => {
+            let json = parse(text)?;
+            match lookup(&json, path) {
+                None => null(),
+                Some(found) if wanted == Found::Json || found.is_container() => json_result(found),
+                Some(found) => plain(found.to_sql()?),
+            }
         }
     }
 }
