@@ -62,7 +62,7 @@ const CHECKS: &[&str] = &[
     "SELECT s, count(*) FROM t GROUP BY s ORDER BY s DESC LIMIT 12 OFFSET 5",
     "SELECT * FROM (SELECT s, count(*) FROM t GROUP BY s) ORDER BY 1",
     "SELECT g, s, count(*) FROM t GROUP BY g, s ORDER BY g, s",
-    "SELECT n, count(*) FROM t GROUP BY n ORDER BY n",
+    "SELECT lower(n), count(*) FROM t GROUP BY n ORDER BY 1",
     "SELECT * FROM (SELECT n COLLATE BINARY, count(*) FROM t GROUP BY 1) ORDER BY 1",
     "SELECT lower(u), count(*) FROM t GROUP BY u COLLATE NOCASE ORDER BY 1",
     "SELECT substr(s, 1, 2) AS p, count(*) FROM t GROUP BY p ORDER BY p LIMIT 20",
