@@ -85,6 +85,7 @@ mod statement_timeout;
 mod support;
 mod table_budget;
 mod text_functions_vs_sqlite;
+mod text_results;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;

@@ -72,12 +72,26 @@ fn walk_parts(walk: &DistinctWalk<'_>) -> KeyParts {
 
 /// Queues the result row of decoded row `values`: its `columns`' values moved out (the
 /// next decode writes new ones).
+/// One `push_back` per value: a queue's `extend` from a mapped iterator costs several times
+/// the move itself per value, and a DISTINCT over a nearly unique column moves every row.
 fn project(values: &mut [Value], columns: &[usize], pending: &mut VecDeque<Value>) {
-    pending.extend(columns.iter().map(|&column| {
-        values
+    for &column in columns {
+        let value = values
             .get_mut(column)
-            .map_or(Value::Null, |value| std::mem::replace(value, Value::Null))
-    }));
+            .map_or(Value::Null, |value| std::mem::replace(value, Value::Null));
+        pending.push_back(value);
+    }
+}
+
+/// Moves the next `width` values of `pending` (there are at least that many) into `row`,
+/// one `pop_front` each (a `drain` and `extend` cost several times the moves).
+fn take_row(pending: &mut VecDeque<Value>, width: usize, row: &mut Row) {
+    debug_assert!(pending.len() >= width, "a whole row is queued");
+    for _ in 0..width {
+        if let Some(value) = pending.pop_front() {
+            row.push(value);
+        }
+    }
 }
 
 impl Operator for IndexDistinctOperator<'_> {
@@ -113,7 +127,7 @@ impl Operator for IndexDistinctOperator<'_> {
                         let mut row = spare
                             .pop()
                             .unwrap_or_else(|| Vec::with_capacity(columns.len()));
-                        row.extend(pending.drain(..columns.len()));
+                        take_row(pending, columns.len(), &mut row);
                         return Ok(Some(row));
                     }
                     if cursor.is_finished() {
