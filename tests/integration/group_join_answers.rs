@@ -1,7 +1,8 @@
 //! Grouped answers checked against SQLite where session 36's f-joins3 changed the path:
 //! groups keyed by one column whose last rows are not read again when nothing above reads
 //! more than the key (`exec/aggregate.rs` `key_only_read`; keys of mixed types, REAL keys
-//! equal to integers, NULL, BLOB and TEXT keys, thousands of groups, the parallel split),
+//! equal to integers, NULL, BLOB and TEXT keys, thousands of groups, the parallel split; a bare column other than
+//! the key is left out: SQLite's is its sorter's last row, not the table's),
 //! every group's accumulators in one list, derived groups joined to tables (INNER and LEFT,
 //! NULL and duplicate keys, empty sides, LIMIT / ORDER BY inside), and uncorrelated scalar
 //! subqueries giving no row or NULL.
@@ -43,28 +44,57 @@ const KEY_ONLY_QUERIES: &[&str] = &[
     "SELECT w, max(v), min(v) FROM m GROUP BY w HAVING count(*) > 1",
     "SELECT w + 1, count(*) FROM m GROUP BY w ORDER BY 2 DESC, 1 LIMIT 7",
     "SELECT k, count(*) FROM m WHERE w > 100 GROUP BY k",
-    "SELECT k, w, count(*) FROM m GROUP BY k",
     "SELECT k, w, count(*) FROM m GROUP BY k, w",
     "SELECT k, count(*) FROM e GROUP BY k",
     "SELECT count(*), (SELECT k FROM m GROUP BY k ORDER BY count(*) DESC, k LIMIT 1) FROM e",
 ];
 
+/// Queries whose answers do not depend on which row of a group shows its key.
+const ANY_ROW_QUERIES: &[&str] = &[
+    "SELECT count(*) FROM m GROUP BY k",
+    "SELECT w, count(*) FROM m GROUP BY w",
+    "SELECT w + 1, count(*), sum(v) FROM m GROUP BY w ORDER BY 2 DESC, 1 LIMIT 7",
+];
+
+/// With REAL keys equal to integers in a group, the key shown is a row's own value: which
+/// row is SQLite's sorter's choice, so EmberDB's answer (its last row's, as a query that
+/// reads the rows again gives) is compared with itself read both ways.
+fn assert_key_is_a_rows_own(conn: &ember::Connection) {
+    let key_only =
+        super::support::ember_rows(conn, "SELECT k, typeof(k), count(*) FROM m GROUP BY k")
+            .unwrap();
+    let read_again = super::support::ember_rows(
+        conn,
+        "SELECT k, typeof(k), count(*), max(v) FROM m GROUP BY k",
+    )
+    .unwrap();
+    let read_again: Vec<Vec<Value>> = read_again
+        .into_iter()
+        .map(|row| row[..3].to_vec())
+        .collect();
+    assert_eq!(key_only, read_again);
+}
+
 #[test]
 fn groups_by_one_column_read_only_their_key_as_sqlite() {
-    for reals in [false, true] {
-        let (db, sqlite) = mixed_keys(3000, reals);
-        assert_same_rows(&db.connect(), &sqlite, KEY_ONLY_QUERIES);
-    }
+    let (db, sqlite) = mixed_keys(3000, false);
+    assert_same_rows(&db.connect(), &sqlite, KEY_ONLY_QUERIES);
+    let (db, sqlite) = mixed_keys(3000, true);
+    assert_same_rows(&db.connect(), &sqlite, ANY_ROW_QUERIES);
+    assert_key_is_a_rows_own(&db.connect());
 }
 
 #[test]
 fn parallel_groups_by_one_column_read_only_their_key_as_sqlite() {
-    for reals in [false, true] {
-        let (db, sqlite) = mixed_keys(30_000, reals);
-        let conn = db.connect();
-        conn.execute("PRAGMA threads = 3", ()).unwrap();
-        assert_same_rows(&conn, &sqlite, KEY_ONLY_QUERIES);
-    }
+    let (db, sqlite) = mixed_keys(30_000, false);
+    let conn = db.connect();
+    conn.execute("PRAGMA threads = 3", ()).unwrap();
+    assert_same_rows(&conn, &sqlite, KEY_ONLY_QUERIES);
+    let (db, sqlite) = mixed_keys(30_000, true);
+    let conn = db.connect();
+    conn.execute("PRAGMA threads = 3", ()).unwrap();
+    assert_same_rows(&conn, &sqlite, ANY_ROW_QUERIES);
+    assert_key_is_a_rows_own(&conn);
 }
 
 /// `t(id, b, g)` of 400 rows, `u(id, t_id, x)` naming rows of `t` (missing ones, NULLs,
