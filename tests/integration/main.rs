@@ -31,6 +31,7 @@ mod explain_analyze;
 mod expression_filters;
 mod expressions;
 mod gc;
+mod group_join_answers;
 mod in_lookups;
 mod index_distinct;
 mod index_group;

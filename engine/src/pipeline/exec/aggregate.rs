@@ -22,7 +22,7 @@ use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AccessPath, AggregateCall, Node, TableAccess};
 
 use super::accumulator::Accumulator;
-use super::aggregate_feed::Feeder;
+use super::aggregate_feed::{Feeder, GroupAccumulators};
 use super::key_groups::{key_hash, same_key, KeyGroups};
 use super::text_groups::{text_hash, TextGroups};
 use super::{scan, ExecContext, Operator, Row};
@@ -34,12 +34,27 @@ const NO_GROUP: u32 = u32::MAX;
 
 pub(super) struct Group {
     /// The key as the group's first row gave it.
-    pub(super) key_values: Vec<Value>,
+    key: GroupKey,
     /// The group's last input row; over a table scan it is read at the end from
     /// `last_row_id` and stays empty until then.
     last_row: Row,
     pub(super) last_row_id: RowId,
-    pub(super) accumulators: Vec<Accumulator>,
+}
+
+impl Group {
+    /// The key's values, one per GROUP BY term.
+    pub(super) fn key_values(&self) -> &[Value] {
+        match &self.key {
+            GroupKey::One(value) => std::slice::from_ref(value),
+            GroupKey::Many(values) => values,
+        }
+    }
+}
+
+/// A group's key: a single value in place (no allocation of its own), or several.
+enum GroupKey {
+    One(Value),
+    Many(Vec<Value>),
 }
 
 /// A GROUP BY term: a plain column (read in place) or a computed value.
@@ -99,6 +114,12 @@ pub(super) struct Grouper<'p> {
     plain: bool,
     pub(super) input_width: usize,
     pub(super) groups: Vec<Group>,
+    /// Every group's accumulators, in `groups` order.
+    pub(super) accumulators: GroupAccumulators,
+    /// Whether every single-term key value fed so far is an INTEGER, TEXT or NULL, so a
+    /// row's key value is the very value its group keeps (a REAL or BLOB key may equal a
+    /// group's key of another type or form: 2.0 groups with 2).
+    pub(super) exact_keys: bool,
     /// Each GROUP BY term, in `group_by` order.
     terms: Vec<GroupTerm<'p>>,
     /// When every term is a plain column (and there are several): their indexes, the key
@@ -138,6 +159,8 @@ impl<'p> Grouper<'p> {
             plain: group_by.is_empty() && Feeder::all_plain(aggregates),
             input_width,
             groups: Vec::new(),
+            accumulators: GroupAccumulators::new(aggregates.len()),
+            exact_keys: true,
             terms: group_by
                 .iter()
                 .map(|expr| GroupTerm::of(expr, &context.eval))
@@ -161,13 +184,22 @@ impl<'p> Grouper<'p> {
         }
     }
 
-    fn new_group(&self, key_values: Vec<Value>, rows_max: usize) -> Group {
-        Group {
-            key_values,
-            last_row: Vec::new(),
+    /// Appends a group of the key `key` with fresh accumulators.
+    fn new_group(&mut self, key: GroupKey, last_row: Row, rows_max: usize) {
+        self.groups.push(Group {
+            key,
+            last_row,
             last_row_id: 0,
-            accumulators: self.feeder.accumulators(rows_max),
-        }
+        });
+        self.feeder
+            .push_accumulators(&mut self.accumulators, rows_max);
+        debug_assert_eq!(self.accumulators.groups(), self.groups.len());
+    }
+
+    /// The accumulators of the group at `position`.
+    #[inline(always)]
+    pub(super) fn group_accumulators(&mut self, position: usize) -> &mut [Accumulator] {
+        self.accumulators.group_mut(position)
     }
 
     /// `add` when the aggregate is `plain` and its one group exists (false, nothing done,
@@ -177,10 +209,11 @@ impl<'p> Grouper<'p> {
         if !self.plain {
             return Ok(false);
         }
-        let Some(group) = self.groups.first_mut() else {
+        if self.groups.is_empty() {
             return Ok(false);
-        };
-        self.feeder.feed_plain(&mut group.accumulators, row)?;
+        }
+        self.feeder
+            .feed_plain(self.accumulators.group_mut(0), row)?;
         Ok(true)
     }
 
@@ -210,9 +243,8 @@ impl<'p> Grouper<'p> {
             _ if !self.key_columns.is_empty() => self.find_column_key(row, context)?,
             _ => self.find_row_key(row, context)?,
         };
-        let group = &mut self.groups[position];
         self.feeder
-            .feed(&mut group.accumulators, row, context, note)?;
+            .feed(self.accumulators.group_mut(position), row, context, note)?;
         Ok(position)
     }
 
@@ -262,8 +294,12 @@ impl<'p> Grouper<'p> {
             }
             return self.new_text_group(text, hash, context);
         }
-        if let Some(slot) = direct_slot(value) {
-            if let Some(&position) = self.direct.get(slot) {
+        if let Value::Integer(key) = value {
+            // `direct` only holds slots below DIRECT_KEYS_MAX.
+            if let Some(&position) = usize::try_from(*key)
+                .ok()
+                .and_then(|slot| self.direct.get(slot))
+            {
                 if position != NO_GROUP {
                     return Ok(position as usize);
                 }
@@ -276,7 +312,16 @@ impl<'p> Grouper<'p> {
     /// (borrowed-key probe), else a new group.
     #[inline(never)]
     fn find_single_hashed(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
-        if direct_slot(value).is_none() {
+        if !matches!(value, Value::Integer(_) | Value::Null) {
+            self.exact_keys = false;
+        }
+        if let Some(slot) = direct_slot(value) {
+            if let Some(&position) = self.direct.get(slot) {
+                if position != NO_GROUP {
+                    return Ok(position as usize);
+                }
+            }
+        } else {
             if let Some(&position) = self.single.get(&KeyRef::of(value) as &dyn KeyLookup) {
                 return Ok(position);
             }
@@ -292,7 +337,7 @@ impl<'p> Grouper<'p> {
         hash: u64,
         context: &ExecContext<'_>,
     ) -> Result<usize> {
-        let position = self.push_group(vec![Value::Text(text.to_owned())], context)?;
+        let position = self.push_group(GroupKey::One(Value::Text(text.to_owned())), context)?;
         let group = u32::try_from(position).map_err(|_| crate::err!(Limit, "too many groups"))?;
         self.texts.insert(text, hash, group);
         Ok(position)
@@ -302,7 +347,7 @@ impl<'p> Grouper<'p> {
     #[inline(never)]
     fn find_single_slow(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
         debug_assert!(!matches!(value, Value::Text(_)));
-        let key_values = vec![value.clone()];
+        let key_values = GroupKey::One(value.clone());
         match direct_slot(value) {
             Some(slot) => self.new_direct_group(slot, key_values, context),
             None => {
@@ -364,12 +409,12 @@ impl<'p> Grouper<'p> {
         let found = self.keys.get(hash, |position| {
             values
                 .clone()
-                .zip(&groups[position].key_values)
+                .zip(groups[position].key_values())
                 .all(|(value, key)| same_key(value, key))
         });
         match found {
             Some(position) => Ok(position),
-            None => self.new_key_group(values.cloned().collect(), hash, context),
+            None => self.new_key_group(GroupKey::Many(values.cloned().collect()), hash, context),
         }
     }
 
@@ -377,7 +422,7 @@ impl<'p> Grouper<'p> {
     #[inline(never)]
     fn new_key_group(
         &mut self,
-        key_values: Vec<Value>,
+        key_values: GroupKey,
         hash: u64,
         context: &ExecContext<'_>,
     ) -> Result<usize> {
@@ -394,7 +439,7 @@ impl<'p> Grouper<'p> {
     fn new_direct_group(
         &mut self,
         slot: usize,
-        key_values: Vec<Value>,
+        key_values: GroupKey,
         context: &ExecContext<'_>,
     ) -> Result<usize> {
         let position = self.push_group(key_values, context)?;
@@ -409,22 +454,25 @@ impl<'p> Grouper<'p> {
     }
 
     /// Appends a group for the key `key_values` (within the statement's row cap).
-    fn push_group(&mut self, key_values: Vec<Value>, context: &ExecContext<'_>) -> Result<usize> {
+    fn push_group(&mut self, key: GroupKey, context: &ExecContext<'_>) -> Result<usize> {
         context.check_rows(self.groups.len())?;
+        let key_values = match &key {
+            GroupKey::One(value) => std::slice::from_ref(value),
+            GroupKey::Many(values) => values.as_slice(),
+        };
         // The key (in the group and again in a lookup structure), the group's last row (its
         // values and, not known yet, a small heap block each), its accumulators and
         // bookkeeping.
-        let bytes = 2 * super::row_bytes(&key_values)
+        let bytes = 2 * super::row_bytes(key_values)
             + (self.input_width * 2 * std::mem::size_of::<Value>()) as u64
             + (self.aggregates.len() * GROUP_ACCUMULATOR_BYTES) as u64
             + GROUP_OVERHEAD_BYTES;
         self.memory.add(bytes)?;
-        let mut group = self.new_group(key_values, context.rows_max);
         // The buffer the group's last row is kept in, sized for the aggregates `finish`
         // appends: a join handing rows over swaps it for the row it gives (the join then
         // writes the next row into it with room to spare), a scan reads the row into it.
-        group.last_row = Vec::with_capacity(self.input_width + self.aggregates.len());
-        self.groups.push(group);
+        let last_row = Vec::with_capacity(self.input_width + self.aggregates.len());
+        self.new_group(key, last_row, context.rows_max);
         Ok(self.groups.len() - 1)
     }
 
@@ -435,21 +483,20 @@ impl<'p> Grouper<'p> {
         if rows == 0 {
             return;
         }
-        let mut group = self.new_group(Vec::new(), context.rows_max);
-        for accumulator in &mut group.accumulators {
+        self.new_group(GroupKey::Many(Vec::new()), Vec::new(), context.rows_max);
+        for accumulator in self.group_accumulators(0) {
             accumulator.add_rows(rows);
         }
-        self.groups.push(group);
     }
 
     fn finish(mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         if self.groups.is_empty() && self.group_by.is_empty() {
-            let group = self.new_group(Vec::new(), context.rows_max);
-            self.groups.push(group);
+            self.new_group(GroupKey::Many(Vec::new()), Vec::new(), context.rows_max);
         }
         let order = key_order(&self.groups);
         let mut groups = self.groups;
         let input_width = self.input_width;
+        let width = self.aggregates.len();
         let mut rows = Vec::with_capacity(order.len());
         for at in order {
             let group = &mut groups[at];
@@ -457,12 +504,12 @@ impl<'p> Grouper<'p> {
             if row.is_empty() {
                 // A group always has a last row (or none had any input: all NULL), made
                 // at its full width at once.
-                row.reserve_exact(input_width + group.accumulators.len());
+                row.reserve_exact(input_width + width);
                 row.resize(input_width, Value::Null);
             }
             debug_assert_eq!(row.len(), input_width);
-            row.reserve_exact(group.accumulators.len());
-            for accumulator in &group.accumulators {
+            row.reserve_exact(width);
+            for accumulator in self.accumulators.group(at) {
                 row.push(accumulator.finish()?);
             }
             rows.push(row);
@@ -483,7 +530,7 @@ fn key_order(groups: &[Group]) -> Vec<usize> {
     let single_integers: Option<Vec<(i64, usize)>> = groups
         .iter()
         .enumerate()
-        .map(|(at, group)| match group.key_values.as_slice() {
+        .map(|(at, group)| match group.key_values() {
             [Value::Integer(key)] => Some((*key, at)),
             _ => None,
         })
@@ -495,7 +542,7 @@ fn key_order(groups: &[Group]) -> Vec<usize> {
     let single_texts: Option<Vec<(&[u8], usize)>> = groups
         .iter()
         .enumerate()
-        .map(|(at, group)| match group.key_values.as_slice() {
+        .map(|(at, group)| match group.key_values() {
             [Value::Text(key)] => Some((key.as_bytes(), at)),
             _ => None,
         })
@@ -507,14 +554,43 @@ fn key_order(groups: &[Group]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by(|&a, &b| {
         groups[a]
-            .key_values
+            .key_values()
             .iter()
-            .zip(&groups[b].key_values)
+            .zip(groups[b].key_values())
             .map(|(x, y)| compare_for_sort(x, y))
             .find(|ordering| ordering.is_ne())
             .unwrap_or(std::cmp::Ordering::Equal)
     });
     order
+}
+
+/// When a scan's groups need not read their last rows again: the grouping is by one plain
+/// column, every key fed was exactly its group's key (`Grouper::exact_keys`), and the scan
+/// decodes no column but that one (`columns`, the decoded mask). Then the last row is NULLs
+/// but for the key column, which is the group's key: `Some(Some(column))`, or
+/// `Some(None)` when even the key column is not read.
+fn key_only_read(grouper: &Grouper<'_>, columns: Option<&[bool]>) -> Option<Option<usize>> {
+    let [Expr::Column { index, .. }] = grouper.group_by else {
+        return None;
+    };
+    let columns = columns?;
+    if !grouper.exact_keys || columns.len() != grouper.input_width {
+        return None;
+    }
+    let others_read = columns
+        .iter()
+        .enumerate()
+        .any(|(column, &read)| read && column != *index);
+    if others_read {
+        return None;
+    }
+    Some(
+        columns
+            .get(*index)
+            .copied()
+            .unwrap_or(false)
+            .then_some(*index),
+    )
 }
 
 /// The `direct` slot of a single group key: the key's integer form (as `KeyValue` makes it,
@@ -589,11 +665,24 @@ impl<'p> AggregateOperator<'p> {
                         Ok(())
                     })?
                 }
+                let columns = access.read.columns();
+                let row_width = self.input_width + self.aggregates.len();
+                if let Some(key_column) = key_only_read(&grouper, columns) {
+                    // Nothing above reads the last row but its key: the group's key is it.
+                    for group in &mut grouper.groups {
+                        let mut row = std::mem::take(&mut group.last_row);
+                        row.reserve_exact(row_width);
+                        row.resize(self.input_width, Value::Null);
+                        if let (Some(column), [key]) = (key_column, group.key_values()) {
+                            row[column] = key.clone();
+                        }
+                        group.last_row = row;
+                    }
+                    return grouper.finish(context);
+                }
                 // Each group's last row, read again under the same snapshot (this statement
                 // writes nothing, so it is the row the scan saw).
                 let table = &access.table.storage;
-                let columns = access.read.columns();
-                let row_width = self.input_width + self.aggregates.len();
                 for group in &mut grouper.groups {
                     // Room for the aggregates `finish` appends (no second allocation).
                     group.last_row.reserve_exact(row_width);
@@ -653,12 +742,13 @@ impl<'p> AggregateOperator<'p> {
             // No row passed: `finish` makes the one group of an empty input.
             Some((_, None)) => Ok(true),
             Some((accumulators, Some(last_row_id))) => {
+                debug_assert_eq!(accumulators.len(), self.aggregates.len());
                 grouper.groups.push(Group {
-                    key_values: Vec::new(),
+                    key: GroupKey::Many(Vec::new()),
                     last_row: Vec::new(),
                     last_row_id,
-                    accumulators,
                 });
+                grouper.accumulators.push(accumulators);
                 Ok(true)
             }
         }

@@ -117,13 +117,14 @@ impl<'p> Feeder<'p> {
             .all(|call| call.filter.is_none() && Args::are_plain(call))
     }
 
-    /// Fresh accumulators, one per call (`rows_max`: the statement's row cap, which a
-    /// DISTINCT call's set of seen values is held to).
-    pub(super) fn accumulators(&self, rows_max: usize) -> Vec<Accumulator> {
-        self.aggregates
-            .iter()
-            .map(|call| fresh_accumulator(call, rows_max))
-            .collect()
+    /// Appends a group of fresh accumulators, one per call, to `accumulators` (`rows_max`:
+    /// the statement's row cap, which a DISTINCT call's set of seen values is held to).
+    pub(super) fn push_accumulators(&self, accumulators: &mut GroupAccumulators, rows_max: usize) {
+        accumulators.push(
+            self.aggregates
+                .iter()
+                .map(|call| fresh_accumulator(call, rows_max)),
+        );
     }
 
     /// Makes `accumulators` fresh ones, as `accumulators` does, in place (a walk folding
@@ -207,5 +208,79 @@ impl<'p> Feeder<'p> {
             }
         }
         Ok(())
+    }
+}
+
+/// Groups per chunk of `GroupAccumulators`.
+const CHUNK_GROUPS: usize = 256;
+
+/// Every group's accumulators, `width` (one per aggregate call) per group in group order,
+/// in chunks of `CHUNK_GROUPS` groups allocated at their full size: no allocation per group,
+/// and a new group never moves the others' accumulators (an accumulator is large).
+pub(super) struct GroupAccumulators {
+    width: usize,
+    groups: usize,
+    chunks: Vec<Vec<Accumulator>>,
+}
+
+impl GroupAccumulators {
+    /// None yet, `width` per group.
+    pub(super) fn new(width: usize) -> GroupAccumulators {
+        GroupAccumulators {
+            width,
+            groups: 0,
+            chunks: Vec::new(),
+        }
+    }
+
+    /// Appends a group's accumulators (`width` of them).
+    pub(super) fn push(&mut self, group: impl IntoIterator<Item = Accumulator>) {
+        self.groups += 1;
+        if self.width == 0 {
+            return;
+        }
+        let room = CHUNK_GROUPS * self.width;
+        let chunk = match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < room => chunk,
+            _ => {
+                // The first chunk grows with its groups (one group, as without GROUP BY,
+                // allocates one group's room); later ones come whole.
+                let capacity = if self.chunks.is_empty() {
+                    self.width
+                } else {
+                    room
+                };
+                self.chunks.push(Vec::with_capacity(capacity));
+                self.chunks.last_mut().expect("just pushed")
+            }
+        };
+        chunk.extend(group);
+        debug_assert_eq!(chunk.len() % self.width, 0, "a group has one per call");
+    }
+
+    /// The accumulators of the group at `position` (below the groups pushed).
+    #[inline(always)]
+    pub(super) fn group_mut(&mut self, position: usize) -> &mut [Accumulator] {
+        debug_assert!(position < self.groups);
+        if self.width == 0 {
+            return &mut [];
+        }
+        let at = (position % CHUNK_GROUPS) * self.width;
+        &mut self.chunks[position / CHUNK_GROUPS][at..at + self.width]
+    }
+
+    /// `group_mut`, read only.
+    pub(super) fn group(&self, position: usize) -> &[Accumulator] {
+        debug_assert!(position < self.groups);
+        if self.width == 0 {
+            return &[];
+        }
+        let at = (position % CHUNK_GROUPS) * self.width;
+        &self.chunks[position / CHUNK_GROUPS][at..at + self.width]
+    }
+
+    /// How many groups there are.
+    pub(super) fn groups(&self) -> usize {
+        self.groups
     }
 }

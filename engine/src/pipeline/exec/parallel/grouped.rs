@@ -14,6 +14,7 @@ use crate::expr::Expr;
 use crate::plan::{AggregateCall, TableAccess};
 
 use super::super::aggregate::{Group, Grouper};
+use super::super::aggregate_feed::GroupAccumulators;
 use super::super::ExecContext;
 use super::{
     collect_parts, context_free, merges_grouped, split_slots, sums, thread_count, Outcome,
@@ -73,21 +74,25 @@ pub fn aggregate<'p>(
     if !bounds.iter().all(SumBound::exact) {
         return Ok(false);
     }
-    for part in parts {
-        for group in part.groups {
+    for mut part in parts {
+        merged.exact_keys &= part.exact_keys;
+        debug_assert_eq!(part.accumulators.groups(), part.groups.len());
+        for (at, group) in part.groups.iter().enumerate() {
             let before = merged.groups.len();
-            let position = merged.group_of_key(&group.key_values, context)?;
-            let target = &mut merged.groups[position];
+            let position = merged.group_of_key(group.key_values(), context)?;
+            let later = part.accumulators.group_mut(at);
+            let target = merged.group_accumulators(position);
             if position == before {
                 // New here: the part's state is the whole group's so far.
-                target.accumulators = group.accumulators;
+                for (accumulator, later) in target.iter_mut().zip(later) {
+                    std::mem::swap(accumulator, later);
+                }
             } else {
-                for (accumulator, later) in target.accumulators.iter_mut().zip(&group.accumulators)
-                {
+                for (accumulator, later) in target.iter_mut().zip(&*later) {
                     accumulator.merge(later);
                 }
             }
-            target.last_row_id = group.last_row_id;
+            merged.groups[position].last_row_id = group.last_row_id;
         }
     }
     super::count_split();
@@ -113,6 +118,10 @@ struct Job<'j> {
 /// One worker's groups over its slot range, in the order their first rows came.
 struct Part {
     groups: Vec<Group>,
+    /// The groups' accumulators (`Grouper::accumulators`).
+    accumulators: GroupAccumulators,
+    /// The worker's `Grouper::exact_keys`.
+    exact_keys: bool,
     /// Per aggregate, over all the part's groups: the magnitudes of a sum's inputs (a
     /// bound over every group bounds each group's).
     bounds: Vec<SumBound>,
@@ -127,6 +136,8 @@ impl Job<'_> {
         let context = super::worker_context(txn, self.params, self.rows_max);
         let mut part = Part {
             groups: Vec::new(),
+            accumulators: GroupAccumulators::new(self.aggregates.len()),
+            exact_keys: true,
             bounds: vec![SumBound::default(); self.aggregates.len()],
         };
         let mut grouper = Grouper::new(self.group_by, self.aggregates, self.input_width, &context);
@@ -156,6 +167,8 @@ impl Job<'_> {
             return Ok(Outcome::Abandoned);
         }
         part.groups = grouper.groups;
+        part.accumulators = grouper.accumulators;
+        part.exact_keys = grouper.exact_keys;
         Ok(Outcome::Done(part))
     }
 }
