@@ -19,7 +19,7 @@ use ember_storage::{RowId, Value};
 use crate::error::Result;
 use crate::expr::{compare_for_sort, Computed, EvalContext, Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
-use crate::plan::{AccessPath, AggregateCall, Node, TableAccess};
+use crate::plan::{AccessPath, AggregateCall, AggregateFunction, Node, TableAccess};
 
 use super::accumulator::Accumulator;
 use super::aggregate_feed::Feeder;
@@ -589,28 +589,11 @@ impl<'p> AggregateOperator<'p> {
                         Ok(())
                     })?
                 }
-                // Each group's last row, read again under the same snapshot (this statement
-                // writes nothing, so it is the row the scan saw).
-                let table = &access.table.storage;
-                let columns = access.read.columns();
                 let row_width = self.input_width + self.aggregates.len();
-                for group in &mut grouper.groups {
-                    // Room for the aggregates `finish` appends (no second allocation).
-                    group.last_row.reserve_exact(row_width);
-                    let found = context.txn.read_row_columns(
-                        table,
-                        group.last_row_id,
-                        columns,
-                        &mut group.last_row,
-                    )?;
-                    if !found {
-                        return Err(crate::err!(
-                            Internal,
-                            "row {} of a group vanished during the statement",
-                            group.last_row_id
-                        ));
-                    }
-                }
+                read_last_rows(access, &mut grouper, row_width, context)?;
+            }
+            Node::Scan(access) if self.streams_union(access) => {
+                self.union_groups(access, &mut grouper, context)?
             }
             input => {
                 // Pushed: a join below hands each joined row in a buffer it reuses; the
@@ -632,6 +615,67 @@ impl<'p> AggregateOperator<'p> {
 }
 
 impl<'p> AggregateOperator<'p> {
+    /// Whether `access` is an OR's union of lookups whose rows may feed the groups as the
+    /// union reads them (`union_groups`): the aggregates are built-in ones of plain columns
+    /// (no FILTER) and the GROUP BY terms plain columns, so feeding rows that are then
+    /// thrown away calls nothing a user could observe.
+    fn streams_union(&self, access: &TableAccess) -> bool {
+        matches!(access.path, AccessPath::OrUnion(_))
+            && Feeder::all_plain(self.aggregates)
+            && self
+                .aggregates
+                .iter()
+                .all(|call| call.function != AggregateFunction::User && call.user.is_none())
+            && self
+                .group_by
+                .iter()
+                .all(|term| matches!(term, Expr::Column { .. }))
+    }
+
+    /// Feeds `grouper` the rows of the OR union `access` as the union reads them (no row
+    /// copied or queued), each group keeping its last row's id; when the union gives way to
+    /// a scan (`or_union.rs`), starts over from fresh groups and feeds the scan's rows. A
+    /// feeding error is held until the union is known to complete: the scan that replaces
+    /// it gives its own answer, as it did when the union's rows were collected first.
+    fn union_groups(
+        &self,
+        access: &'p TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let AccessPath::OrUnion(union) = &access.path else {
+            return Err(crate::err!(
+                Internal,
+                "an OR union aggregate over another path"
+            ));
+        };
+        let mut failure = None;
+        let complete = super::or_union::walk_union(access, union, context, &mut |row_id, row| {
+            if failure.is_none() {
+                if let Err(error) = feed_row(grouper, row_id, row, context) {
+                    failure = Some(error);
+                }
+            }
+            Ok(())
+        })?;
+        if complete {
+            if let Some(error) = failure {
+                return Err(error);
+            }
+        } else {
+            *grouper = Grouper::new(self.group_by, self.aggregates, self.input_width, context);
+            super::or_union::scan_instead(access, context, &mut |row_id, row| {
+                feed_row(grouper, row_id, row, context)
+            })?;
+        }
+        read_last_rows(
+            access,
+            grouper,
+            self.input_width + self.aggregates.len(),
+            context,
+        )
+    }
+
     /// Computes the groups of a full scan `access` into `grouper` on several threads
     /// (`exec::parallel`); false, `grouper` untouched, when the statement runs serially.
     fn split(
@@ -663,6 +707,51 @@ impl<'p> AggregateOperator<'p> {
             }
         }
     }
+}
+
+/// Feeds `row` (id `row_id`) to its group, which keeps the id as its last row's.
+#[inline]
+fn feed_row(
+    grouper: &mut Grouper<'_>,
+    row_id: RowId,
+    row: &[Value],
+    context: &ExecContext<'_>,
+) -> Result<()> {
+    let position = if grouper.add_plain(row)? {
+        0
+    } else {
+        grouper.add(row, context)?
+    };
+    grouper.groups[position].last_row_id = row_id;
+    Ok(())
+}
+
+/// Reads each group's last row (by the id it kept) again under the same snapshot (this
+/// statement writes nothing, so it is the row the walk saw), with room for `row_width`
+/// values (the aggregates `finish` appends, no second allocation).
+fn read_last_rows(
+    access: &TableAccess,
+    grouper: &mut Grouper<'_>,
+    row_width: usize,
+    context: &ExecContext<'_>,
+) -> Result<()> {
+    let table = &access.table.storage;
+    let columns = access.read.columns();
+    for group in &mut grouper.groups {
+        group.last_row.reserve_exact(row_width);
+        let found =
+            context
+                .txn
+                .read_row_columns(table, group.last_row_id, columns, &mut group.last_row)?;
+        if !found {
+            return Err(crate::err!(
+                Internal,
+                "row {} of a group vanished during the statement",
+                group.last_row_id
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl Operator for AggregateOperator<'_> {

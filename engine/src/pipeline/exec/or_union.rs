@@ -42,45 +42,71 @@ pub(super) fn union_rows(
     row_capacity: usize,
     spare: &mut Vec<Row>,
 ) -> Result<Option<Vec<(RowId, Row)>>> {
-    let most = crate::optimize::table_rows(&access.table) / 2;
-    // The ids of `rows`, once they are too many to search (most unions reach a few rows).
-    let mut seen: Option<HashSet<RowId, FastBuildHasher>> = None;
     let mut rows: Vec<(RowId, Row)> = Vec::new();
+    let complete = walk_union(access, union, context, &mut |row_id, values| {
+        let mut row = spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(row_capacity.max(values.len())));
+        // Overwrites a spare row's values in place (its text buffers reused).
+        values.clone_into(&mut row);
+        row.reserve(row_capacity.saturating_sub(row.len()));
+        rows.push((row_id, row));
+        Ok(())
+    })?;
+    Ok(complete.then_some(rows))
+}
+
+/// Hands `visit` each row `union`, the path of `access`, reaches that passes the filter,
+/// once, in branch order, as it is read (nothing copied); `false` when the caller should
+/// scan instead (see the module comment): `visit` has then seen some of the rows, and
+/// whatever it made of them must be thrown away. The ids of the rows visited are held
+/// (within the statement's row cap) to find a row a later branch reaches again.
+pub(super) fn walk_union(
+    access: &TableAccess,
+    union: &OrUnion,
+    context: &ExecContext<'_>,
+    visit: &mut dyn FnMut(RowId, &[Value]) -> Result<()>,
+) -> Result<bool> {
+    let most = crate::optimize::table_rows(&access.table) / 2;
+    // The ids of the rows visited; once they are too many to search, a set of them (most
+    // unions reach a few rows).
+    let mut ids: Vec<RowId> = Vec::new();
+    let mut seen: Option<HashSet<RowId, FastBuildHasher>> = None;
     for branch in &union.branches {
         let mut keep = |row_id: RowId, values: &[Value]| -> Result<()> {
             let fresh = match &mut seen {
                 Some(seen) => seen.insert(row_id),
-                None => !rows.iter().any(|&(id, _)| id == row_id),
+                None if ids.contains(&row_id) => false,
+                None => {
+                    ids.push(row_id);
+                    true
+                }
             };
             if fresh {
-                context.check_rows(rows.len())?;
-                let mut row = spare
-                    .pop()
-                    .unwrap_or_else(|| Vec::with_capacity(row_capacity.max(values.len())));
-                // Overwrites a spare row's values in place (its text buffers reused).
-                values.clone_into(&mut row);
-                row.reserve(row_capacity.saturating_sub(row.len()));
-                rows.push((row_id, row));
-                if seen.is_none() && rows.len() > LINEAR_DEDUP_ROWS {
-                    seen = Some(rows.iter().map(|&(id, _)| id).collect());
+                // The rows held before this one, within the row cap.
+                let held = seen.as_ref().map_or(ids.len(), HashSet::len) - 1;
+                context.check_rows(held)?;
+                if seen.is_none() && ids.len() > LINEAR_DEDUP_ROWS {
+                    seen = Some(ids.drain(..).collect());
                 }
+                visit(row_id, values)?;
             }
-            debug_assert!(seen.as_ref().is_none_or(|seen| seen.len() == rows.len()));
             Ok(())
         };
         match &branch.null_keys {
             Some(index) => {
                 if !visit_null_keys(&branch.access, index, context, &mut keep)? {
-                    return Ok(None);
+                    return Ok(false);
                 }
             }
             None => super::targets::visit_targets(&branch.access, context, &mut keep)?,
         }
-        if rows.len() as u64 > most {
-            return Ok(None);
+        let held = seen.as_ref().map_or(ids.len(), HashSet::len);
+        if held as u64 > most {
+            return Ok(false);
         }
     }
-    Ok(Some(rows))
+    Ok(true)
 }
 
 /// The full scan a union gives way to (`union_rows` gave `None`): every row that passes
