@@ -7,7 +7,9 @@
 //! Every read goes through the statement's transaction, so each row is the version its
 //! snapshot sees.
 //!
-//! The rows are collected before any is handed on. When they pass half the table's rows
+//! The rows are collected before any is handed on (`union_rows`); an aggregate is fed each
+//! as it is read (`walk_union`, holding only the ids) and starts over when the union gives
+//! way. When they pass half the table's rows
 //! after a branch (the estimate that chose the union was wrong), or an index a branch reads
 //! was dropped after planning, the caller scans instead: the filter gives the same rows.
 
@@ -42,18 +44,45 @@ pub(super) fn union_rows(
     row_capacity: usize,
     spare: &mut Vec<Row>,
 ) -> Result<Option<Vec<(RowId, Row)>>> {
+    let most = crate::optimize::table_rows(&access.table) / 2;
+    // The ids of `rows`, once they are too many to search (most unions reach a few rows).
+    let mut seen: Option<HashSet<RowId, FastBuildHasher>> = None;
     let mut rows: Vec<(RowId, Row)> = Vec::new();
-    let complete = walk_union(access, union, context, &mut |row_id, values| {
-        let mut row = spare
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(row_capacity.max(values.len())));
-        // Overwrites a spare row's values in place (its text buffers reused).
-        values.clone_into(&mut row);
-        row.reserve(row_capacity.saturating_sub(row.len()));
-        rows.push((row_id, row));
-        Ok(())
-    })?;
-    Ok(complete.then_some(rows))
+    for branch in &union.branches {
+        let mut keep = |row_id: RowId, values: &[Value]| -> Result<()> {
+            let fresh = match &mut seen {
+                Some(seen) => seen.insert(row_id),
+                None => !rows.iter().any(|&(id, _)| id == row_id),
+            };
+            if fresh {
+                context.check_rows(rows.len())?;
+                let mut row = spare
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(row_capacity.max(values.len())));
+                // Overwrites a spare row's values in place (its text buffers reused).
+                values.clone_into(&mut row);
+                row.reserve(row_capacity.saturating_sub(row.len()));
+                rows.push((row_id, row));
+                if seen.is_none() && rows.len() > LINEAR_DEDUP_ROWS {
+                    seen = Some(rows.iter().map(|&(id, _)| id).collect());
+                }
+            }
+            debug_assert!(seen.as_ref().is_none_or(|seen| seen.len() == rows.len()));
+            Ok(())
+        };
+        match &branch.null_keys {
+            Some(index) => {
+                if !visit_null_keys(&branch.access, index, context, &mut keep)? {
+                    return Ok(None);
+                }
+            }
+            None => super::targets::visit_targets(&branch.access, context, &mut keep)?,
+        }
+        if rows.len() as u64 > most {
+            return Ok(None);
+        }
+    }
+    Ok(Some(rows))
 }
 
 /// Hands `visit` each row `union`, the path of `access`, reaches that passes the filter,
