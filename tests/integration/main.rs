@@ -81,6 +81,7 @@ mod settled_probe_answers;
 mod settled_support;
 mod slt;
 mod small_queries;
+mod small_walks;
 mod sqlite_quirks;
 mod statement_timeout;
 mod support;

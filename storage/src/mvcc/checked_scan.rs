@@ -1,7 +1,9 @@
 //! Full-scan batches that check each row while decoding it: a filter's stages run as soon
 //! as the columns they read are decoded, so a row the filter rejects early is never decoded
 //! (or stepped over) past them; terms on INTEGER and REAL columns may be checked on the
-//! payload's bytes before anything is decoded (`row::RawChecks`).
+//! payload's bytes before anything is decoded (`row::RawChecks`). Also the batch that
+//! decodes nothing at all (`visible_rows_batch`): which rows the snapshot sees, for a walk
+//! that steps over rows (an OFFSET) without reading them.
 
 use crossbeam_epoch as epoch;
 
@@ -69,5 +71,24 @@ impl Transaction {
             Some(error) => Err(error),
             None => Ok(resume),
         }
+    }
+
+    /// Visits the ids of the rows with ids in `rows` that this transaction's snapshot sees,
+    /// reading no payload (`scan_batch_decoded` without the decode); `visit` returns
+    /// whether to go on. Returns the next row id to resume from, as `scan_batch` does.
+    pub fn visible_rows_batch(
+        &self,
+        table: &Table,
+        rows: std::ops::Range<RowId>,
+        mut visit: impl FnMut(RowId) -> bool,
+    ) -> RowId {
+        let guard = epoch::pin();
+        let snapshot = self.snapshot();
+        table.for_each_slot(rows, &guard, |row, slot| {
+            if visible_in(slot, &snapshot, &guard).is_none() {
+                return true;
+            }
+            visit(row)
+        })
     }
 }

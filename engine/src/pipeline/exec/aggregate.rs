@@ -19,7 +19,7 @@ use ember_storage::{RowId, Value};
 use crate::error::Result;
 use crate::expr::{compare_for_sort, Computed, EvalContext, Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
-use crate::plan::{AccessPath, AggregateCall, Node, TableAccess};
+use crate::plan::{AccessPath, AggregateCall, Node};
 
 use super::accumulator::Accumulator;
 use super::aggregate_feed::{Feeder, GroupAccumulators};
@@ -564,35 +564,6 @@ fn key_order(groups: &[Group]) -> Vec<usize> {
     order
 }
 
-/// When a scan's groups need not read their last rows again: the grouping is by one plain
-/// column, every key fed was exactly its group's key (`Grouper::exact_keys`), and the scan
-/// decodes no column but that one (`columns`, the decoded mask). Then the last row is NULLs
-/// but for the key column, which is the group's key: `Some(Some(column))`, or
-/// `Some(None)` when even the key column is not read.
-fn key_only_read(grouper: &Grouper<'_>, columns: Option<&[bool]>) -> Option<Option<usize>> {
-    let [Expr::Column { index, .. }] = grouper.group_by else {
-        return None;
-    };
-    let columns = columns?;
-    if !grouper.exact_keys || columns.len() != grouper.input_width {
-        return None;
-    }
-    let others_read = columns
-        .iter()
-        .enumerate()
-        .any(|(column, &read)| read && column != *index);
-    if others_read {
-        return None;
-    }
-    Some(
-        columns
-            .get(*index)
-            .copied()
-            .unwrap_or(false)
-            .then_some(*index),
-    )
-}
-
 /// The `direct` slot of a single group key: the key's integer form (as `KeyValue` makes it,
 /// so 2, 2.0 and TRUE-ish values group as they do when hashed) when in `0..DIRECT_KEYS_MAX`.
 #[inline]
@@ -665,41 +636,11 @@ impl<'p> AggregateOperator<'p> {
                         Ok(())
                     })?
                 }
-                let columns = access.read.columns();
                 let row_width = self.input_width + self.aggregates.len();
-                if let Some(key_column) = key_only_read(&grouper, columns) {
-                    // Nothing above reads the last row but its key: the group's key is it.
-                    for group in &mut grouper.groups {
-                        let mut row = std::mem::take(&mut group.last_row);
-                        row.reserve_exact(row_width);
-                        row.resize(self.input_width, Value::Null);
-                        if let (Some(column), [key]) = (key_column, group.key_values()) {
-                            row[column] = key.clone();
-                        }
-                        group.last_row = row;
-                    }
-                    return grouper.finish(context);
-                }
-                // Each group's last row, read again under the same snapshot (this statement
-                // writes nothing, so it is the row the scan saw).
-                let table = &access.table.storage;
-                for group in &mut grouper.groups {
-                    // Room for the aggregates `finish` appends (no second allocation).
-                    group.last_row.reserve_exact(row_width);
-                    let found = context.txn.read_row_columns(
-                        table,
-                        group.last_row_id,
-                        columns,
-                        &mut group.last_row,
-                    )?;
-                    if !found {
-                        return Err(crate::err!(
-                            Internal,
-                            "row {} of a group vanished during the statement",
-                            group.last_row_id
-                        ));
-                    }
-                }
+                read_last_rows(access, &mut grouper, row_width, context)?;
+            }
+            Node::Scan(access) if self.streams_union(access) => {
+                self.union_groups(access, &mut grouper, context)?
             }
             input => {
                 // Pushed: a join below hands each joined row in a buffer it reuses; the
@@ -720,40 +661,9 @@ impl<'p> AggregateOperator<'p> {
     }
 }
 
-impl<'p> AggregateOperator<'p> {
-    /// Computes the groups of a full scan `access` into `grouper` on several threads
-    /// (`exec::parallel`); false, `grouper` untouched, when the statement runs serially.
-    fn split(
-        &self,
-        access: &TableAccess,
-        grouper: &mut Grouper<'p>,
-        context: &ExecContext<'_>,
-    ) -> Result<bool> {
-        if !matches!(access.path, AccessPath::FullScan | AccessPath::KeyRange(_)) {
-            return Ok(false);
-        }
-        // Without GROUP BY, aggregates of plain columns take the lighter path; others (an
-        // expression, a FILTER) are one group of the grouped split.
-        if !self.group_by.is_empty() || !super::parallel::plain_arguments(self.aggregates) {
-            return super::parallel::grouped::aggregate(access, grouper, context);
-        }
-        match super::parallel::aggregate(access, self.aggregates, context)? {
-            None => Ok(false),
-            // No row passed: `finish` makes the one group of an empty input.
-            Some((_, None)) => Ok(true),
-            Some((accumulators, Some(last_row_id))) => {
-                debug_assert_eq!(accumulators.len(), self.aggregates.len());
-                grouper.groups.push(Group {
-                    key: GroupKey::Many(Vec::new()),
-                    last_row: Vec::new(),
-                    last_row_id,
-                });
-                grouper.accumulators.push(accumulators);
-                Ok(true)
-            }
-        }
-    }
-}
+#[path = "aggregate_input.rs"]
+mod input;
+use input::read_last_rows;
 
 impl Operator for AggregateOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {

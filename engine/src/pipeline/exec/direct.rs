@@ -158,9 +158,13 @@ pub(super) fn run(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>
     }
     let mut scan = ScanOperator::new(shape.access);
     // A walk in key order without a filter steps over the OFFSET's rows undecoded.
-    if let (AccessPath::KeyOrder(order), None) = (&shape.access.path, &shape.access.filter) {
-        if counts.skip > 0 {
-            scan.skip_key_order_rows(order, context, &mut counts.skip)?;
+    // A full scan steps over them unbuilt (each still tested by the filter).
+    if counts.skip > 0 {
+        match (&shape.access.path, &shape.access.filter) {
+            (AccessPath::KeyOrder(order), None) => {
+                scan.skip_key_order_rows(order, context, &mut counts.skip)?
+            }
+            _ => scan.skip_scan_rows(context, &mut counts.skip)?,
         }
     }
     let outcome = scan_rows(

@@ -35,6 +35,8 @@ pub struct KeyOrderCursor {
     direct: Range<RowId>,
     /// Slots the next batch examines.
     batch: u64,
+    /// The rows a LIMIT above takes (its OFFSET's included), when there is one.
+    taken: Option<u64>,
     /// The overflow rows that passed the filter, in reverse walk order (the next is last).
     overflow: Vec<(RowId, Row)>,
     /// Where the key is among the decoded values.
@@ -72,6 +74,7 @@ impl KeyOrderCursor {
                     .unwrap_or(MAX_BATCH_SLOTS)
                     .clamp(1, MAX_BATCH_SLOTS)
             }),
+            taken: taken.and_then(|rows| u64::try_from(rows).ok()),
             overflow: Vec::new(),
             key_column,
             direct_rows: Vec::new(),
@@ -245,20 +248,30 @@ impl KeyOrderCursor {
     /// Steps over up to `*rows` rows of the walk without decoding them, taking those
     /// stepped over from `*rows` (an OFFSET, when the access has no filter: every visible
     /// row is one the walk gives). A direct row is seen by its slot's visibility alone.
+    /// The next batch then examines as many slots as rows are left to take (the LIMIT's).
     pub fn skip_rows(
         &mut self,
         access: &TableAccess,
         context: &ExecContext<'_>,
         rows: &mut u64,
     ) -> Result<()> {
+        let asked = *rows;
+        self.step_over(access, context, rows)?;
+        if let Some(taken) = self.taken {
+            let left = taken.saturating_sub(asked - *rows);
+            self.batch = left.clamp(1, MAX_BATCH_SLOTS);
+        }
+        Ok(())
+    }
+
+    /// `skip_rows` but for the size of the batch after it.
+    fn step_over(
+        &mut self,
+        access: &TableAccess,
+        context: &ExecContext<'_>,
+        rows: &mut u64,
+    ) -> Result<()> {
         debug_assert!(access.filter.is_none());
-        let width = access.table.columns.len();
-        let nothing = access
-            .table
-            .storage
-            .schema()
-            .decoder(Some(&vec![false; width]));
-        let mut buffer = Vec::new();
         let mut ids = Vec::new();
         while *rows > 0 && !self.direct.is_empty() {
             context.check_interrupt()?;
@@ -269,17 +282,13 @@ impl KeyOrderCursor {
                 self.direct.start..self.direct.start + width
             };
             ids.clear();
-            let table = &access.table.storage;
-            context.txn.scan_batch_decoded(
-                table,
-                range.clone(),
-                &nothing,
-                &mut buffer,
-                |id, _| {
+            // Visibility alone: no payload is read.
+            context
+                .txn
+                .visible_rows_batch(&access.table.storage, range.clone(), |id| {
                     ids.push(id);
                     true
-                },
-            )?;
+                });
             if self.descending {
                 ids.reverse();
             }

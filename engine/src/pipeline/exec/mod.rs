@@ -45,6 +45,7 @@ mod row_set;
 mod rowid;
 mod scan;
 mod scan_filter;
+mod scan_skip;
 mod schema_host;
 pub mod system;
 mod table_function;

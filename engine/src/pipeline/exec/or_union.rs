@@ -7,7 +7,9 @@
 //! Every read goes through the statement's transaction, so each row is the version its
 //! snapshot sees.
 //!
-//! The rows are collected before any is handed on. When they pass half the table's rows
+//! The rows are collected before any is handed on (`union_rows`); an aggregate is fed each
+//! as it is read (`walk_union`, holding only the ids) and starts over when the union gives
+//! way. When they pass half the table's rows
 //! after a branch (the estimate that chose the union was wrong), or an index a branch reads
 //! was dropped after planning, the caller scans instead: the filter gives the same rows.
 
@@ -81,6 +83,59 @@ pub(super) fn union_rows(
         }
     }
     Ok(Some(rows))
+}
+
+/// Hands `visit` each row `union`, the path of `access`, reaches that passes the filter,
+/// once, in branch order, as it is read (nothing copied); `false` when the caller should
+/// scan instead (see the module comment): `visit` has then seen some of the rows, and
+/// whatever it made of them must be thrown away. The ids of the rows visited are held
+/// (within the statement's row cap) to find a row a later branch reaches again.
+pub(super) fn walk_union(
+    access: &TableAccess,
+    union: &OrUnion,
+    context: &ExecContext<'_>,
+    visit: &mut dyn FnMut(RowId, &[Value]) -> Result<()>,
+) -> Result<bool> {
+    let most = crate::optimize::table_rows(&access.table) / 2;
+    // The ids of the rows visited; once they are too many to search, a set of them (most
+    // unions reach a few rows).
+    let mut ids: Vec<RowId> = Vec::new();
+    let mut seen: Option<HashSet<RowId, FastBuildHasher>> = None;
+    for branch in &union.branches {
+        let mut keep = |row_id: RowId, values: &[Value]| -> Result<()> {
+            let fresh = match &mut seen {
+                Some(seen) => seen.insert(row_id),
+                None if ids.contains(&row_id) => false,
+                None => {
+                    ids.push(row_id);
+                    true
+                }
+            };
+            if fresh {
+                // The rows held before this one, within the row cap.
+                let held = seen.as_ref().map_or(ids.len(), HashSet::len) - 1;
+                context.check_rows(held)?;
+                if seen.is_none() && ids.len() > LINEAR_DEDUP_ROWS {
+                    seen = Some(ids.drain(..).collect());
+                }
+                visit(row_id, values)?;
+            }
+            Ok(())
+        };
+        match &branch.null_keys {
+            Some(index) => {
+                if !visit_null_keys(&branch.access, index, context, &mut keep)? {
+                    return Ok(false);
+                }
+            }
+            None => super::targets::visit_targets(&branch.access, context, &mut keep)?,
+        }
+        let held = seen.as_ref().map_or(ids.len(), HashSet::len);
+        if held as u64 > most {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The full scan a union gives way to (`union_rows` gave `None`): every row that passes

@@ -26,10 +26,10 @@ const FIRST_SCAN_BATCH_ROWS: usize = 16;
 pub(super) const SCAN_BATCH_SLOTS: u64 = 4096;
 
 pub struct ScanOperator<'p> {
-    access: &'p TableAccess,
-    next_row: RowId,
-    pending: VecDeque<Row>,
-    finished: bool,
+    pub(super) access: &'p TableAccess,
+    pub(super) next_row: RowId,
+    pub(super) pending: VecDeque<Row>,
+    pub(super) finished: bool,
     /// The walk of an `IndexRange` access, once opened (`Some(None)`: the index is gone,
     /// scan instead).
     range: Option<Option<Box<super::index_range::RangeCursor>>>,
@@ -42,7 +42,7 @@ pub struct ScanOperator<'p> {
     spare: Vec<Row>,
     /// The scan's filter, made at its first batch (compiled, staged, raw checks found) and
     /// kept for the others.
-    filter: Option<ScanFilter<'p>>,
+    pub(super) filter: Option<ScanFilter<'p>>,
     /// Rows the next full-scan batch decodes (`FIRST_SCAN_BATCH_ROWS`, doubling).
     batch_rows: usize,
 }
