@@ -1,8 +1,9 @@
 //! Grouped answers checked against SQLite where session 36's f-joins3 changed the path:
 //! groups keyed by one column whose last rows are not read again when nothing above reads
-//! more than the key (`exec/aggregate.rs` `key_only_read`; keys of mixed types, REAL keys
-//! equal to integers, NULL, BLOB and TEXT keys, thousands of groups, the parallel split; a bare column other than
-//! the key is left out: SQLite's is its sorter's last row, not the table's),
+//! more than the key (`exec/aggregate_input.rs` `key_only_read`; keys of mixed types,
+//! REAL keys equal to integers, NULL, BLOB and TEXT keys, thousands of groups, the
+//! parallel split; a bare column other than the key is left out: SQLite's is its sorter's
+//! last row, not the table's),
 //! every group's accumulators in one list, derived groups joined to tables (INNER and LEFT,
 //! NULL and duplicate keys, empty sides, LIMIT / ORDER BY inside), and uncorrelated scalar
 //! subqueries giving no row or NULL.
