@@ -100,6 +100,15 @@ pub(crate) fn decode_real(bytes: &[u8], position: usize) -> Option<(f64, usize)>
         if word as u8 == SHORT && total <= 8 {
             return Some((short_in_word(word, total), total as usize));
         }
+    } else if let (false, Some(last)) = (rest.is_empty(), bytes.last_chunk::<8>()) {
+        // Fewer than 8 bytes left of a payload of 8 or more (a short REAL ending the row,
+        // as a table's last column): its last 8 bytes shifted so the REAL starts at the
+        // bottom, zero past the end. 1 to 7 bytes come before the REAL in that word.
+        let word = u64::from_le_bytes(*last) >> (8 * (position + 8 - bytes.len()));
+        let total = 2 + ((word >> 8) & 7) as usize;
+        if word as u8 == SHORT && total <= rest.len() {
+            return Some((short_in_word(word, total as u32), total));
+        }
     }
     decode_real_near_end(bytes, position)
 }

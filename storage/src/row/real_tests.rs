@@ -255,7 +255,7 @@ fn every_first_two_bytes_decode_and_cut_reals_are_errors() {
 fn a_short_real_ending_a_row_of_any_length_decodes() {
     // The short form's last bytes are read through a load of the row's last 8 bytes (rows
     // of 8 bytes or more) or byte by byte (shorter rows).
-    for prefix in 0..12 {
+    for prefix in 0..20 {
         let types: Vec<DataType> = std::iter::repeat_n(DataType::Boolean, prefix)
             .chain([DataType::Real])
             .collect();
@@ -270,6 +270,17 @@ fn a_short_real_ending_a_row_of_any_length_decodes() {
                 "{prefix} {real}"
             );
             assert_eq!(decoded, row);
+            // Cut inside the REAL: an error, whether the row is long enough to be read
+            // through its last 8 bytes or not.
+            let start = bytes.len() - encoded_len(real);
+            for cut in start..bytes.len() {
+                assert!(
+                    decode(&types, &bytes[..cut]).is_err(),
+                    "{prefix} {real} cut at {cut}"
+                );
+                let read = super::decode_real(&bytes[..cut], start);
+                assert_eq!(read, None, "{prefix} {real} cut at {cut}");
+            }
         }
     }
 }
