@@ -113,9 +113,10 @@ pub(crate) fn decode_real(bytes: &[u8], position: usize) -> Option<(f64, usize)>
     decode_real_near_end(bytes, position)
 }
 
-/// `decode_real` for a REAL with fewer than 8 bytes after its start (a short form ending the
-/// payload), a 9-byte short form, or an escaped one (out of line: the scan loops that
-/// inline `decode_real` stay small).
+/// `decode_real` for a short form ending a payload of fewer than 8 bytes, one cut short, a
+/// 9-byte short form, or an escaped one (out of line: the scan loops that inline
+/// `decode_real` stay small; a short form ending a longer payload, as a table's last REAL
+/// column, is read inline).
 #[inline(never)]
 fn decode_real_near_end(bytes: &[u8], position: usize) -> Option<(f64, usize)> {
     let rest = bytes.get(position..)?;
