@@ -283,10 +283,7 @@ impl RawChecks {
         let Some(bitmap) = bytes.get(..bitmap_len) else {
             return Err(invalid("row payload is shorter than its null bitmap"));
         };
-        let nulls = bitmap
-            .iter()
-            .rev()
-            .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+        let nulls = super::reader::null_word(bitmap);
         let mut reader = Reader::at(bytes, bitmap_len);
         for segment in &self.segments {
             let skips = self

@@ -138,10 +138,7 @@ fn decode_prefix(
     };
     if bitmap_len <= 8 {
         // Up to 64 columns: the whole bitmap in one word, one bit tested per column.
-        let nulls = bitmap
-            .iter()
-            .rev()
-            .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+        let nulls = null_word(bitmap);
         for (column, (&step, slot)) in steps.iter().zip(values.iter_mut()).enumerate() {
             if nulls & (1u64 << column) != 0 {
                 set_null(slot);
@@ -202,10 +199,7 @@ pub(crate) fn decode_steps_checked(
     let Some(bitmap) = bytes.get(..bitmap_len) else {
         return Err(invalid("row payload is shorter than its null bitmap"));
     };
-    let nulls = bitmap
-        .iter()
-        .rev()
-        .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+    let nulls = null_word(bitmap);
     let mut reader = Reader {
         bytes,
         position: bitmap_len,
@@ -329,6 +323,21 @@ pub(crate) fn decode_with_added(
         return Err(invalid("row payload has trailing bytes"));
     }
     Ok(())
+}
+
+/// The null bitmap of a row of at most 64 columns (`bitmap`, at most 8 bytes) as one word:
+/// bit `c` set when column `c` is NULL. A row of up to 8 columns (one byte) is the common
+/// case, read without the loop.
+#[inline(always)]
+pub(super) fn null_word(bitmap: &[u8]) -> u64 {
+    debug_assert!(bitmap.len() <= 8);
+    match bitmap {
+        [only] => u64::from(*only),
+        _ => bitmap
+            .iter()
+            .rev()
+            .fold(0u64, |word, &byte| (word << 8) | u64::from(byte)),
+    }
 }
 
 /// Makes `slot` NULL (a no-op when it is: most skipped columns of a reused buffer).
@@ -525,8 +534,22 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     fn read(&mut self, value_type: DataType, slot: &mut Value) -> Option<()> {
         match value_type {
-            DataType::Integer => *slot = Value::Integer(unzigzag(self.varint()?)),
-            DataType::Real => *slot = Value::Real(self.real()?),
+            // A reused buffer's slot holds the column's last value, of the same type: only
+            // the number is written (no drop of the old value to check for).
+            DataType::Integer => {
+                let integer = unzigzag(self.varint()?);
+                match slot {
+                    Value::Integer(old) => *old = integer,
+                    _ => *slot = Value::Integer(integer),
+                }
+            }
+            DataType::Real => {
+                let real = self.real()?;
+                match slot {
+                    Value::Real(old) => *old = real,
+                    _ => *slot = Value::Real(real),
+                }
+            }
             DataType::Boolean => {
                 let Some(&byte) = self.rest().first() else {
                     return self.fail(Fault::Truncated);
