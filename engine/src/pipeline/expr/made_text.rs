@@ -100,23 +100,7 @@ impl Scalar {
             Scalar::Call {
                 function: Function::Date(date),
                 args,
-            } => {
-                // The arguments as `call` evaluates them (a `||` one into a spare buffer).
-                let value = match &**args {
-                    [a] => date_lent(*date, [a.argument(row)?], out),
-                    [a, b] => date_lent(*date, [a.argument(row)?, b.argument(row)?], out),
-                    [a, b, c] => date_lent(
-                        *date,
-                        [a.argument(row)?, b.argument(row)?, c.argument(row)?],
-                        out,
-                    ),
-                    _ => return Ok(Written::Value(self.eval(row)?)),
-                };
-                Ok(match value {
-                    None => Written::Text,
-                    Some(value) => Written::Value(Cow::Owned(value)),
-                })
-            }
+            } => date_into(self, *date, args, row, out),
             other => match other.operand(row)? {
                 Operand::Text(view) => {
                     out.clear();
@@ -127,6 +111,33 @@ impl Scalar {
             },
         }
     }
+}
+
+/// `eval_into` of a date/time function call (`self`): its text written into `out` by
+/// `datetime::call_into`, its arguments evaluated as `call` evaluates them (a `||` one into
+/// a spare buffer). Not inlined: `eval_into`'s other arms stay as small as they were.
+#[inline(never)]
+fn date_into<'r>(
+    call: &'r Scalar,
+    date: DateFunction,
+    args: &'r [Scalar],
+    row: &'r [Value],
+    out: &mut String,
+) -> Result<Written<'r>> {
+    let value = match args {
+        [a] => date_lent(date, [a.argument(row)?], out),
+        [a, b] => date_lent(date, [a.argument(row)?, b.argument(row)?], out),
+        [a, b, c] => date_lent(
+            date,
+            [a.argument(row)?, b.argument(row)?, c.argument(row)?],
+            out,
+        ),
+        _ => return Ok(Written::Value(call.eval(row)?)),
+    };
+    Ok(match value {
+        None => Written::Text,
+        Some(value) => Written::Value(Cow::Owned(value)),
+    })
 }
 
 /// Text made per row (a `||` chain, replace(), hex(), printf(): `Scalar::eval_into`)
