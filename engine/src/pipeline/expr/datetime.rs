@@ -5,6 +5,7 @@
 //! Invalid input gives NULL. Local time is treated as UTC ('localtime' and 'utc' are no-ops).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -333,7 +334,13 @@ fn ascii_lowercase<'b>(text: &'b str, buffer: &'b mut [u8]) -> Cow<'b, str> {
 const WHOLE_DIGITS_MAX: usize = 15;
 
 fn whole_number(text: &str) -> Option<f64> {
-    let trimmed = text.trim();
+    // Text that starts and ends with a visible ASCII character has nothing to trim.
+    let visible = |byte: Option<&u8>| byte.is_some_and(|&b| b > b' ' && b < 0x7f);
+    let trimmed = if visible(text.as_bytes().first()) && visible(text.as_bytes().last()) {
+        text
+    } else {
+        text.trim()
+    };
     let body = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
     if (1..=WHOLE_DIGITS_MAX).contains(&body.len()) && body.bytes().all(|b| b.is_ascii_digit()) {
         // Digits only: the integer they spell (what `parse::<f64>` gives for them).
@@ -356,6 +363,44 @@ fn whole_number(text: &str) -> Option<f64> {
         return None;
     }
     trimmed.parse::<f64>().ok().filter(|r| r.is_finite())
+}
+
+/// The longest time value text `parse_time_value` keeps parsed.
+const KEPT_TIME_VALUE_BYTES_MAX: usize = 64;
+
+/// A time value's text and what it parsed to (`None`: not a time value).
+type KeptTimeValue = (Box<str>, Option<DateTime>);
+
+thread_local! {
+    /// The last time value text `parse_time_value` parsed on this thread, with its parse.
+    static LAST_TIME_VALUE: RefCell<Option<KeptTimeValue>> = const { RefCell::new(None) };
+}
+
+/// `parse_date_or_time` of a fresh `DateTime`, shared: the last text parsed on this
+/// thread (at most `KEPT_TIME_VALUE_BYTES_MAX` bytes) is kept with its parse, so a constant
+/// time value given row after row (`date('2024-01-01', ...)`) is parsed once. 'now' is
+/// never kept: it reads the clock per call.
+fn parse_time_value(text: &str) -> Option<DateTime> {
+    let kept = LAST_TIME_VALUE.with(|last| {
+        let last = last.try_borrow().ok()?;
+        match &*last {
+            Some((kept, parsed)) if **kept == *text => Some(*parsed),
+            _ => None,
+        }
+    });
+    if let Some(parsed) = kept {
+        return parsed;
+    }
+    let mut p = DateTime::default();
+    let parsed = parse_date_or_time(text, &mut p).map(|()| p);
+    if text.len() <= KEPT_TIME_VALUE_BYTES_MAX && !text.trim().eq_ignore_ascii_case("now") {
+        LAST_TIME_VALUE.with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = Some((text.into(), parsed));
+            }
+        });
+    }
+    parsed
 }
 
 fn parse_date_or_time(text: &str, p: &mut DateTime) -> Option<()> {
@@ -474,10 +519,20 @@ fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
     let unit = unit.strip_suffix('s').unwrap_or(unit);
     p.compute_jd();
     let rounder = if amount < 0.0 { -0.5 } else { 0.5 };
-    let (index, &(_, _, unit_seconds)) = UNITS
-        .iter()
-        .enumerate()
-        .find(|(_, (name, limit, _))| *name == unit && amount.abs() < *limit)?;
+    let index = match unit {
+        "second" => 0,
+        "minute" => 1,
+        "hour" => 2,
+        "day" => 3,
+        "month" => 4,
+        "year" => 5,
+        _ => return None,
+    };
+    let (name, limit, unit_seconds) = UNITS[index];
+    debug_assert_eq!(name, unit);
+    if amount.abs().partial_cmp(&limit) != Some(std::cmp::Ordering::Less) {
+        return None;
+    }
     let mut amount = amount;
     if index == 4 {
         p.compute_ymd_hms();
@@ -515,7 +570,7 @@ fn read_date<A: Arguments + ?Sized>(args: &A, first: usize) -> Option<DateTime> 
         Some(Value::Integer(i)) => p.set_raw_number(*i as f64),
         Some(Value::Real(r)) => p.set_raw_number(*r),
         Some(Value::Boolean(b)) => p.set_raw_number(f64::from(u8::from(*b))),
-        Some(other) => parse_date_or_time(&text_of(other)?, &mut p)?,
+        Some(other) => p = parse_time_value(&text_of(other)?)?,
     }
     for modifier in (first + 1..args.count()).filter_map(|at| args.at(at)) {
         apply_modifier(&text_of(modifier)?, &mut p)?;
@@ -564,46 +619,71 @@ fn push_time(out: &mut String, p: &DateTime) {
 /// Evaluates a date/time function over its arguments (owned, or borrowed from the row by
 /// a compiled call: `scalar.rs`).
 pub(crate) fn call<A: Arguments + ?Sized>(function: DateFunction, args: &A) -> Value {
+    let mut out = String::with_capacity(match function {
+        DateFunction::Date => 10,
+        DateFunction::Time => 8,
+        DateFunction::DateTime => 19,
+        _ => 0,
+    });
+    match call_into(function, args, &mut out) {
+        Some(value) => value,
+        None => Value::Text(out),
+    }
+}
+
+/// `call`, its text written into `out` (cleared first): `None` with the text in `out`
+/// (date, time, datetime, strftime), else the value (NULL, or julianday's and unixepoch's
+/// numbers). A compiled call keeps `out` between rows (`Scalar::eval_into`).
+pub(crate) fn call_into<A: Arguments + ?Sized>(
+    function: DateFunction,
+    args: &A,
+    out: &mut String,
+) -> Option<Value> {
+    out.clear();
     let (format, first) = match function {
         DateFunction::Strftime => match args.at(0).map(text_of) {
             Some(Some(format)) => (Some(format), 1),
-            _ => return Value::Null,
+            _ => return Some(Value::Null),
         },
         _ => (None, 0),
     };
     let Some(mut p) = read_date(args, first) else {
-        return Value::Null;
+        return Some(Value::Null);
     };
     match function {
-        DateFunction::JulianDay => Value::Real(p.jd_ms as f64 / 86_400_000.0),
-        DateFunction::UnixEpoch => Value::Integer((p.jd_ms - UNIX_EPOCH_JD_MS).div_euclid(1000)),
+        DateFunction::JulianDay => return Some(Value::Real(p.jd_ms as f64 / 86_400_000.0)),
+        DateFunction::UnixEpoch => {
+            return Some(Value::Integer(
+                (p.jd_ms - UNIX_EPOCH_JD_MS).div_euclid(1000),
+            ))
+        }
         DateFunction::Date => {
             p.compute_ymd();
-            let mut text = String::with_capacity(10);
-            push_date(&mut text, &p);
-            Value::Text(text)
+            push_date(out, &p);
         }
         DateFunction::Time => {
             p.compute_hms();
-            let mut text = String::with_capacity(8);
-            push_time(&mut text, &p);
-            Value::Text(text)
+            push_time(out, &p);
         }
         DateFunction::DateTime => {
             p.compute_ymd_hms();
-            let mut text = String::with_capacity(19);
-            push_date(&mut text, &p);
-            text.push(' ');
-            push_time(&mut text, &p);
-            Value::Text(text)
+            push_date(out, &p);
+            out.push(' ');
+            push_time(out, &p);
         }
-        DateFunction::Strftime => strftime(format.as_deref().unwrap_or(""), p),
+        DateFunction::Strftime => {
+            if strftime(format.as_deref().unwrap_or(""), p, out).is_none() {
+                return Some(Value::Null);
+            }
+        }
     }
+    None
 }
 
-fn strftime(format: &str, mut p: DateTime) -> Value {
+/// Writes strftime's text into `out`; `None` (NULL) for an unknown conversion.
+fn strftime(format: &str, mut p: DateTime, out: &mut String) -> Option<()> {
     p.compute_ymd_hms();
-    let mut out = String::with_capacity(format.len() + 8);
+    out.reserve(format.len() + 8);
     let mut chars = format.chars();
     while let Some(c) = chars.next() {
         if c != '%' {
@@ -635,10 +715,10 @@ fn strftime(format: &str, mut p: DateTime) -> Value {
             Some('w') => write!(out, "{}", ((p.jd_ms + 129_600_000) / 86_400_000) % 7),
             Some('Y') => write!(out, "{}", year_text(p.year)),
             Some('%') => write!(out, "%"),
-            _ => return Value::Null,
+            _ => return None,
         };
     }
-    Value::Text(out)
+    Some(())
 }
 
 /// C's `%.16g` for the positive values Julian days are.
@@ -658,136 +738,5 @@ fn format_g16(r: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `super::call` over owned arguments.
-    fn call(function: DateFunction, args: &[Value]) -> Value {
-        super::call(function, args)
-    }
-
-    fn run(function: DateFunction, args: &[&str]) -> Value {
-        let args: Vec<Value> = args.iter().map(|a| Value::Text(a.to_string())).collect();
-        call(function, &args)
-    }
-
-    fn text(s: &str) -> Value {
-        Value::Text(s.to_string())
-    }
-
-    #[test]
-    fn dates_and_modifiers_match_sqlite() {
-        use DateFunction::*;
-        assert_eq!(run(Date, &["2024-02-29", "+1 year"]), text("2025-03-01"));
-        assert_eq!(
-            run(DateTime, &["2023-01-31 10:00", "+1 month"]),
-            text("2023-03-03 10:00:00")
-        );
-        assert_eq!(
-            run(Date, &["2024-03-15", "start of month", "-1 day"]),
-            text("2024-02-29")
-        );
-        assert_eq!(
-            call(
-                DateTime,
-                &[
-                    Value::Integer(1_700_000_000),
-                    Value::Text("unixepoch".into())
-                ]
-            ),
-            text("2023-11-14 22:13:20")
-        );
-        assert_eq!(
-            run(JulianDay, &["2000-01-01 12:00:00"]),
-            Value::Real(2451545.0)
-        );
-        assert_eq!(run(UnixEpoch, &["1970-01-02"]), Value::Integer(86400));
-        assert_eq!(
-            run(
-                Strftime,
-                &[
-                    "%Y-%m-%d %H:%M:%f %j %w %W %s %J",
-                    "2024-03-10 13:45:30.123"
-                ]
-            ),
-            text("2024-03-10 13:45:30.123 070 0 10 1710078330 2460380.073265313")
-        );
-        assert_eq!(run(Date, &["2024-03-10", "weekday 0"]), text("2024-03-10"));
-        assert_eq!(run(Date, &["2024-03-11", "weekday 0"]), text("2024-03-17"));
-        assert_eq!(run(Time, &["13:45"]), text("13:45:00"));
-        assert_eq!(
-            run(DateTime, &["2024-03-10T13:45:30Z"]),
-            text("2024-03-10 13:45:30")
-        );
-        assert_eq!(
-            run(DateTime, &["2024-03-10 13:45:30+02:00"]),
-            text("2024-03-10 11:45:30")
-        );
-        assert_eq!(call(Date, &[Value::Real(2460000.5)]), text("2023-02-25"));
-        assert_eq!(
-            run(DateTime, &["2024-03-10", "+1.5 days"]),
-            text("2024-03-11 12:00:00")
-        );
-        assert_eq!(
-            run(DateTime, &["2024-03-10", "-90 minutes"]),
-            text("2024-03-09 22:30:00")
-        );
-        assert_eq!(run(Date, &["2024-02-30"]), text("2024-02-30"));
-        assert_eq!(
-            run(Date, &["2024-01-31", "+1 months", "-1 years"]),
-            text("2023-03-02")
-        );
-        assert_eq!(
-            run(DateTime, &["2024-03-10 10:00", "+02:30"]),
-            text("2024-03-10 12:30:00")
-        );
-        assert_eq!(run(Date, &["-0001-01-01"]), text("-0001-01-01"));
-        assert_eq!(run(Strftime, &["%f", "13:45:59.9999"]), text("59.999"));
-        assert_eq!(
-            run(DateTime, &["2024-03-10 24:00"]),
-            text("2024-03-10 24:00:00")
-        );
-    }
-
-    #[test]
-    fn invalid_input_is_null() {
-        use DateFunction::*;
-        for args in [
-            &["bad"][..],
-            &["2024-13-01"],
-            &["2024-01-01", "foo"],
-            &[" 2024-03-10 "],
-            &["20240310"],
-            &["2024-1-5"],
-            &["2024-03-10", "unixepoch"],
-        ] {
-            assert_eq!(run(Date, args), Value::Null, "{args:?}");
-        }
-        assert_eq!(run(Strftime, &["%q", "2024-01-01"]), Value::Null);
-        assert_eq!(call(Date, &[Value::Null]), Value::Null);
-        assert_eq!(call(Date, &[text("2024-01-01"), Value::Null]), Value::Null);
-        assert_eq!(call(Date, &[Value::Integer(1_700_000_000)]), Value::Null);
-    }
-
-    #[test]
-    fn huge_modifier_chains_do_not_overflow() {
-        let mut args = vec![Value::Text("2024-01-01".into())];
-        args.extend((0..40).map(|_| Value::Text("+400000000000000 seconds".into())));
-        assert_eq!(call(DateFunction::Date, &args), Value::Null);
-        args.truncate(1);
-        args.extend((0..40).map(|_| Value::Text("-5373000 days".into())));
-        assert_eq!(call(DateFunction::Date, &args), Value::Null);
-    }
-
-    #[test]
-    fn now_is_a_valid_date() {
-        match call(DateFunction::Date, &[]) {
-            Value::Text(date) => assert_eq!(date.len(), 10, "{date}"),
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            call(DateFunction::UnixEpoch, &[]),
-            Value::Integer(seconds) if seconds > 1_600_000_000
-        ));
-    }
-}
+#[path = "datetime_tests.rs"]
+mod tests;

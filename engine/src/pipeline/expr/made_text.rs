@@ -1,6 +1,7 @@
 //! Text a compiled scalar makes per row (a `||` chain, replace(), hex(), printf(), a text
-//! view) written into a caller's buffer instead of a new `String` (`Scalar::eval_into`:
-//! a computed projection or aggregate argument keeps its buffer between rows), and such
+//! view, date(), time(), datetime(), strftime()) written into a caller's buffer instead of
+//! a new `String` (`Scalar::eval_into`: a computed projection or aggregate argument keeps
+//! its buffer between rows), and such
 //! text compared with text lying in place by a compiled filter (`made_text_compare`,
 //! through a spare buffer of this thread), so neither allocates per row.
 
@@ -10,10 +11,11 @@ use ember_storage::Value;
 
 use super::compile::{compared, infallible};
 use super::concat::write_chain;
+use super::datetime::DateFunction;
 use super::function::{call_borrowed, Function};
 use super::ops::{sql_compare, BinaryOp};
 use super::scalar::{Operand, Scalar, Written};
-use super::spare_text::{give_back, printf_lent, take_spare};
+use super::spare_text::{date_lent, give_back, printf_lent, take_spare};
 use super::text::{hex_into, replace_into};
 use crate::error::Result;
 
@@ -95,6 +97,10 @@ impl Scalar {
                     Written::Value(Cow::Owned(Value::Null))
                 })
             }
+            Scalar::Call {
+                function: Function::Date(date),
+                args,
+            } => date_into(self, *date, args, row, out),
             other => match other.operand(row)? {
                 Operand::Text(view) => {
                     out.clear();
@@ -105,6 +111,33 @@ impl Scalar {
             },
         }
     }
+}
+
+/// `eval_into` of a date/time function call (`self`): its text written into `out` by
+/// `datetime::call_into`, its arguments evaluated as `call` evaluates them (a `||` one into
+/// a spare buffer). Not inlined: `eval_into`'s other arms stay as small as they were.
+#[inline(never)]
+fn date_into<'r>(
+    call: &'r Scalar,
+    date: DateFunction,
+    args: &'r [Scalar],
+    row: &'r [Value],
+    out: &mut String,
+) -> Result<Written<'r>> {
+    let value = match args {
+        [a] => date_lent(date, [a.argument(row)?], out),
+        [a, b] => date_lent(date, [a.argument(row)?, b.argument(row)?], out),
+        [a, b, c] => date_lent(
+            date,
+            [a.argument(row)?, b.argument(row)?, c.argument(row)?],
+            out,
+        ),
+        _ => return Ok(Written::Value(call.eval(row)?)),
+    };
+    Ok(match value {
+        None => Written::Text,
+        Some(value) => Written::Value(Cow::Owned(value)),
+    })
 }
 
 /// Text made per row (a `||` chain, replace(), hex(), printf(): `Scalar::eval_into`)
@@ -159,7 +192,15 @@ fn writes_text(scalar: &Scalar) -> bool {
         scalar,
         Scalar::Concat(_)
             | Scalar::Call {
-                function: Function::Replace | Function::Hex | Function::Printf,
+                function: Function::Replace
+                    | Function::Hex
+                    | Function::Printf
+                    | Function::Date(
+                        DateFunction::Date
+                            | DateFunction::Time
+                            | DateFunction::DateTime
+                            | DateFunction::Strftime
+                    ),
                 ..
             }
     )

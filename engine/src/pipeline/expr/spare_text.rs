@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use ember_storage::Value;
 
 use super::concat::write_chain;
+use super::datetime::DateFunction;
 use super::function::{call_borrowed, Function};
 use super::scalar::Scalar;
 use crate::error::Result;
@@ -108,6 +109,24 @@ pub(super) fn printf_lent<const N: usize>(
         }
     }
     written
+}
+
+/// A date/time function of `args` (from `Scalar::argument`) written into `out`
+/// (`datetime::call_into`: `None` with text in `out`, else its value), whose owned texts
+/// are given back after.
+#[inline]
+pub(super) fn date_lent<const N: usize>(
+    function: DateFunction,
+    args: [Cow<'_, Value>; N],
+    out: &mut String,
+) -> Option<Value> {
+    let value = super::datetime::call_into(function, &args[..], out);
+    for arg in args {
+        if let Cow::Owned(Value::Text(text)) = arg {
+            give_back(text);
+        }
+    }
+    value
 }
 
 #[cfg(test)]

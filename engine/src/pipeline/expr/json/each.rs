@@ -126,7 +126,7 @@ fn locate<'a>(
     for (step, start) in spans {
         let mut offset = target.value_offset + header_size(sizes.payload(target.node));
         match (target.node, step) {
-            (Json::Object(members), Step::Key(key)) => {
+            (Json::Object(members), Step::Key(key, written)) => {
                 let mut found = None;
                 for (raw, value) in members {
                     let label = header_size(raw.len()) + raw.len();
@@ -141,7 +141,9 @@ fn locate<'a>(
                     node: value,
                     id: label_offset,
                     value_offset: label_offset + header_size(raw.len()) + raw.len(),
-                    key: Value::Text(unescape(raw)),
+                    // SQLite's json_tree reads the root row's key from the path text (a
+                    // quoted key's escapes kept).
+                    key: Value::Text(written.as_deref().unwrap_or(key).to_string()),
                     parent_path: path[..*start].to_string(),
                 };
             }

@@ -48,7 +48,7 @@ pub fn locate(text: &str, steps: &[Step]) -> Option<Option<Range<usize>>> {
 #[inline]
 fn selects(step: Option<&Step>, raw: Option<&str>, index: u64) -> bool {
     match (step, raw) {
-        (Some(Step::Key(key)), Some(raw)) => key_matches(raw, key),
+        (Some(Step::Key(key, _)), Some(raw)) => key_matches(raw, key),
         (Some(Step::Index(wanted)), None) => *wanted == index,
         _ => false,
     }
@@ -99,7 +99,7 @@ fn walk(parser: &mut Parser<'_>, steps: &[Step]) -> Result<Option<Range<usize>>>
                         index = 0;
                         let fits = matches!(
                             (open, &steps[level]),
-                            (b'[', Step::Index(_)) | (b'{', Step::Key(_))
+                            (b'[', Step::Index(_)) | (b'{', Step::Key(..))
                         );
                         done = !fits;
                     }

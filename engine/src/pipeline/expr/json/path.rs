@@ -12,8 +12,10 @@ use super::value::{escape, unescape, Json};
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
-    /// `.key` or `."key"`: the key as written in the path (not escaped).
-    Key(String),
+    /// `.key` or `."key"`: the key it names (escapes of a quoted key decoded), and, for a
+    /// quoted key written with escapes, the key's text as written: what an edit that creates
+    /// the member writes as its key, as SQLite copies it (`None`: the key, escaped).
+    Key(String, Option<Box<str>>),
     /// `[N]`.
     Index(u64),
     /// `[#-N]` (`[#]` is N = 0: one past the last element).
@@ -86,15 +88,21 @@ pub fn parse_path_spans(path: &str) -> Result<Vec<(Step, usize)>> {
         let start = path.len() - rest.len();
         if let Some(after) = rest.strip_prefix('.') {
             if let Some(quoted) = after.strip_prefix('"') {
-                let end = quoted.find('"').ok_or_else(|| bad_path(path))?;
-                steps.push((Step::Key(quoted[..end].to_string()), start));
+                let end = quoted_key_end(quoted).ok_or_else(|| bad_path(path))?;
+                let raw = &quoted[..end];
+                let step = if raw.contains('\\') {
+                    Step::Key(unescape(raw), Some(raw.into()))
+                } else {
+                    Step::Key(raw.to_string(), None)
+                };
+                steps.push((step, start));
                 rest = &quoted[end + 1..];
             } else {
                 let end = after.find(['.', '[']).unwrap_or(after.len());
                 if end == 0 {
                     return Err(bad_path(path));
                 }
-                steps.push((Step::Key(after[..end].to_string()), start));
+                steps.push((Step::Key(after[..end].to_string(), None), start));
                 rest = &after[end..];
             }
         } else if let Some(after) = rest.strip_prefix('[') {
@@ -116,6 +124,35 @@ pub fn parse_path_spans(path: &str) -> Result<Vec<(Step, usize)>> {
         }
     }
     Ok(steps)
+}
+
+/// Where the closing quote of a quoted key (the text after its opening quote) is: a
+/// backslash escapes the character after it, as SQLite reads the path. Only JSON's own
+/// escapes are taken (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\uXXXX`): `None` for
+/// any other, or for no closing quote.
+fn quoted_key_end(quoted: &str) -> Option<usize> {
+    let bytes = quoted.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => return Some(at),
+            b'\\' => {
+                at += match *bytes.get(at + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                    b'u' => {
+                        let hex = bytes.get(at + 2..at + 6)?;
+                        if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return None;
+                        }
+                        6
+                    }
+                    _ => return None,
+                };
+            }
+            _ => at += 1,
+        }
+    }
+    None
 }
 
 /// A run of decimal digits (too many saturate: such an index finds nothing).
@@ -141,7 +178,7 @@ pub fn position(step: &Step, len: usize) -> Option<usize> {
     match step {
         Step::Index(index) => usize::try_from(*index).ok(),
         Step::FromEnd(back) => usize::try_from(*back).ok().and_then(|b| len.checked_sub(b)),
-        Step::Key(_) => None,
+        Step::Key(..) => None,
     }
 }
 
@@ -156,7 +193,7 @@ pub fn lookup<'a>(root: &'a Json, steps: &[Step]) -> Option<&'a Json> {
 
 fn child<'a>(node: &'a Json, step: &Step) -> Option<&'a Json> {
     match (node, step) {
-        (Json::Object(members), Step::Key(key)) => members
+        (Json::Object(members), Step::Key(key, _)) => members
             .iter()
             .find(|(raw, _)| key_matches(raw, key))
             .map(|(_, value)| value),
@@ -188,13 +225,13 @@ pub fn edit(root: &mut Json, steps: &[Step], mode: EditMode, value: Json) {
         };
         rest = tail;
         match (node, step) {
-            (Json::Object(members), Step::Key(key)) => {
+            (Json::Object(members), Step::Key(key, raw)) => {
                 match members.iter().position(|(raw, _)| key_matches(raw, key)) {
                     Some(at) => node = &mut members[at].1,
                     None => {
                         if mode != EditMode::Replace {
                             if let Some(created) = build(tail, value) {
-                                members.push((escape(key), created));
+                                members.push((member_key(key, raw), created));
                             }
                         }
                         return;
@@ -219,13 +256,21 @@ pub fn edit(root: &mut Json, steps: &[Step], mode: EditMode, value: Json) {
     }
 }
 
+/// The raw key (escapes as written) of a member an edit creates for a key step.
+fn member_key(key: &str, raw: &Option<Box<str>>) -> String {
+    match raw {
+        Some(raw) => raw.to_string(),
+        None => escape(key),
+    }
+}
+
 /// The value to create for the missing `steps`: nested objects (for keys) and one-element
 /// arrays (for `[0]` or `[#]`) around `value`; `None` when a step cannot be created.
 fn build(steps: &[Step], value: Json) -> Option<Json> {
     let mut built = value;
     for step in steps.iter().rev() {
         built = match step {
-            Step::Key(key) => Json::Object(vec![(escape(key), built)]),
+            Step::Key(key, raw) => Json::Object(vec![(member_key(key, raw), built)]),
             Step::Index(0) | Step::FromEnd(0) => Json::Array(vec![built]),
             _ => return None,
         };
@@ -242,7 +287,7 @@ pub fn remove(root: &mut Json, steps: &[Step]) -> bool {
     let mut node = root;
     for step in parents {
         let next = match (node, step) {
-            (Json::Object(members), Step::Key(key)) => members
+            (Json::Object(members), Step::Key(key, _)) => members
                 .iter_mut()
                 .find(|(raw, _)| key_matches(raw, key))
                 .map(|(_, value)| value),
@@ -258,7 +303,7 @@ pub fn remove(root: &mut Json, steps: &[Step]) -> bool {
         }
     }
     match (node, last) {
-        (Json::Object(members), Step::Key(key)) => {
+        (Json::Object(members), Step::Key(key, _)) => {
             if let Some(at) = members.iter().position(|(raw, _)| key_matches(raw, key)) {
                 members.remove(at);
             }
@@ -322,9 +367,9 @@ mod tests {
         assert_eq!(
             steps("$.a[2].\"b c\"[#-1][#]"),
             vec![
-                Step::Key("a".into()),
+                Step::Key("a".into(), None),
                 Step::Index(2),
-                Step::Key("b c".into()),
+                Step::Key("b c".into(), None),
                 Step::FromEnd(1),
                 Step::FromEnd(0),
             ]
