@@ -205,8 +205,9 @@ impl<'p> Feeder<'p> {
 
     /// Feeds `row` to `accumulators`, also showing `note` each value fed to a one-argument
     /// aggregate (with the aggregate's position): a parallel worker measures its sums'
-    /// inputs so. The fixed steps are done in the loop; a FILTER, DISTINCT, MIN/MAX and
-    /// the rest go out of line (`feed_filtered`, `feed_other`), which keeps the loop small.
+    /// inputs so. The fixed steps and calls of one column are done in the loop; a FILTER
+    /// and calls of an expression that may make text, of several arguments or of none but
+    /// COUNT(*) go out of line (`feed_filtered`, `feed_other`), which keeps the loop small.
     #[inline(always)]
     pub(super) fn feed(
         &mut self,
@@ -237,6 +238,12 @@ impl<'p> Feeder<'p> {
                     note(at, &value);
                     accumulator.add_sum_value(&value)?
                 }
+                // MIN/MAX, DISTINCT and the rest of one column: `add_value` decides.
+                Step::General(Args::Column(index)) => {
+                    let value = &row[*index];
+                    note(at, value);
+                    accumulator.add_value(value)?
+                }
                 step => feed_other(
                     step,
                     accumulator,
@@ -259,7 +266,7 @@ impl<'p> Feeder<'p> {
         accumulators: &mut [Accumulator],
         row: &[Value],
         context: &ExecContext<'_>,
-        note: &mut dyn FnMut(usize, &Value),
+        note: &mut impl FnMut(usize, &Value),
     ) -> Result<()> {
         for (at, (step, accumulator)) in self.steps.iter().zip(accumulators).enumerate() {
             if let Some(Some(filter)) = self.filters.get(at) {
@@ -294,7 +301,7 @@ fn feed_other(
     computed_args: &mut [Computed<'_>],
     arg_values: &mut Vec<Value>,
     context: &ExecContext<'_>,
-    note: &mut dyn FnMut(usize, &Value),
+    note: &mut impl FnMut(usize, &Value),
 ) -> Result<()> {
     match step {
         Step::CountStar => accumulator.add_row(),
