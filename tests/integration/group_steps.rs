@@ -61,7 +61,9 @@ const STEP_QUERIES: &[&str] = &[
     "SELECT g, count(*), count(a), count(b), sum(b), total(b), avg(b) FROM s GROUP BY g",
     "SELECT g, sum(a), total(a), avg(a), sum(r), avg(r) FROM s GROUP BY g",
     "SELECT x, count(h), sum(r), avg(a), count(*) FROM s GROUP BY x",
-    "SELECT h, typeof(h), count(*), sum(b), avg(r) FROM s GROUP BY h",
+    // `h` groups 1 with 1.0: which row shows such a key is SQLite's sorter's choice, so
+    // only the aggregates of its groups are compared.
+    "SELECT count(*), sum(b), avg(r), count(DISTINCT x) FROM s GROUP BY h",
     // Sums of expressions (compiled) and of values that are NULL for some rows.
     "SELECT g, sum(b * 2), avg(r * (1 - b)), total(b + r), sum(a + 1) FROM s GROUP BY g",
     "SELECT x, sum(r * 2), avg(b - 1), count(b + 1) FROM s GROUP BY x ORDER BY 2 DESC",
@@ -73,8 +75,8 @@ const STEP_QUERIES: &[&str] = &[
      FROM s GROUP BY g HAVING count(*) > 1 ORDER BY 3 DESC, 1 LIMIT 20",
     "SELECT x, sum(b), avg(r) FROM s GROUP BY x HAVING sum(b) > 0 ORDER BY 2",
     // Keys of several plain columns.
-    "SELECT h, x, count(*), sum(b), avg(r) FROM s GROUP BY h, x",
-    "SELECT x, h, g % 3, count(*), total(a) FROM s GROUP BY x, h, g % 3",
+    "SELECT x, count(*), sum(b), avg(r) FROM s GROUP BY h, x",
+    "SELECT x, g % 3, count(*), total(a) FROM s GROUP BY x, h, g % 3",
     "SELECT g, x, count(b), sum(r) FROM s WHERE b IS NOT NULL GROUP BY g, x \
      ORDER BY 3 DESC, 1, 2 LIMIT 15",
     "SELECT count(*) FROM (SELECT h, x FROM s GROUP BY h, x)",
