@@ -32,6 +32,7 @@ mod expression_filters;
 mod expressions;
 mod gc;
 mod group_join_answers;
+mod group_steps;
 mod in_lookups;
 mod index_distinct;
 mod index_group;

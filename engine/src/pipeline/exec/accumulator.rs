@@ -148,6 +148,47 @@ impl Accumulator {
         self.add(std::slice::from_ref(value))
     }
 
+    /// `add_value` for a COUNT(x) without DISTINCT (known once per statement): no match on
+    /// the function per row.
+    #[inline(always)]
+    pub fn add_count_value(&mut self, value: &Value) {
+        debug_assert!(self.function == AggregateFunction::Count && self.seen.is_none());
+        if !value.is_null() {
+            self.count += 1;
+        }
+    }
+
+    /// `add_value` for a SUM, TOTAL or AVG without DISTINCT (known once per statement): a
+    /// number that keeps the sum's current kind is added here, without a match on the
+    /// function; the rest goes to `add`.
+    #[inline(always)]
+    pub fn add_sum_value(&mut self, value: &Value) -> Result<()> {
+        debug_assert!(
+            matches!(
+                self.function,
+                AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg
+            ) && self.seen.is_none()
+        );
+        match value {
+            Value::Real(real) if self.sum_is_real => {
+                self.count += 1;
+                self.integer_overflowed = false;
+                self.real_sum.add(*real);
+                return Ok(());
+            }
+            Value::Integer(integer) if !self.sum_is_real => {
+                if let Some(sum) = self.integer_sum.checked_add(*integer) {
+                    self.count += 1;
+                    self.integer_sum = sum;
+                    return Ok(());
+                }
+            }
+            Value::Null => return Ok(()),
+            _ => {}
+        }
+        self.add(std::slice::from_ref(value))
+    }
+
     /// Feeds one row's argument values (none for COUNT(*)).
     pub fn add(&mut self, args: &[Value]) -> Result<()> {
         if self.function == AggregateFunction::CountStar {

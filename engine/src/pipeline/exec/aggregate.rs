@@ -232,7 +232,16 @@ impl<'p> Grouper<'p> {
         context: &ExecContext<'_>,
         note: impl FnMut(usize, &Value),
     ) -> Result<usize> {
-        let position = match self.terms.as_mut_slice() {
+        let position = self.find(row, context)?;
+        self.feeder
+            .feed(self.accumulators.group_mut(position), row, context, note)?;
+        Ok(position)
+    }
+
+    /// The position of `row`'s group, created (with fresh accumulators) when new.
+    #[inline(always)]
+    fn find(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
+        Ok(match self.terms.as_mut_slice() {
             // No GROUP BY: one group, made at the first row (no key to hash per row).
             [] if !self.groups.is_empty() => 0,
             [GroupTerm::Column(index)] => {
@@ -242,10 +251,7 @@ impl<'p> Grouper<'p> {
             [GroupTerm::Computed(_)] => self.find_single_computed(row, context)?,
             _ if !self.key_columns.is_empty() => self.find_column_key(row, context)?,
             _ => self.find_row_key(row, context)?,
-        };
-        self.feeder
-            .feed(self.accumulators.group_mut(position), row, context, note)?;
-        Ok(position)
+        })
     }
 
     /// The position of the group whose key is `key_values` (one value per GROUP BY term),
@@ -358,14 +364,31 @@ impl<'p> Grouper<'p> {
         }
     }
 
-    /// The group of `row`'s key of several plain columns (`key_columns`), read in place.
+    /// The group of `row`'s key of several plain columns (`key_columns`), read in place:
+    /// hashed and compared column by column against the group's own key (no iterator of
+    /// the key's values is built and cloned per row); copied only for a new group.
     #[inline(never)]
     fn find_column_key(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
-        // Taken out of `self` while the key borrows it (no allocation either way).
-        let columns = std::mem::take(&mut self.key_columns);
-        let found = self.find_key(columns.iter().map(|&index| &row[index]), context);
-        self.key_columns = columns;
-        found
+        let columns = &self.key_columns;
+        let hash = key_hash(columns.iter().map(|&index| &row[index]));
+        let groups = &self.groups;
+        let found = self.keys.get(hash, |position| match &groups[position].key {
+            GroupKey::Many(key) => {
+                key.len() == columns.len()
+                    && columns
+                        .iter()
+                        .zip(key)
+                        .all(|(&index, key)| same_key(&row[index], key))
+            }
+            GroupKey::One(_) => false,
+        });
+        match found {
+            Some(position) => Ok(position),
+            None => {
+                let key = columns.iter().map(|&index| row[index].clone()).collect();
+                self.new_key_group(GroupKey::Many(key), hash, context)
+            }
+        }
     }
 
     /// The group of `row`'s key of several terms (or none), created when new: the computed

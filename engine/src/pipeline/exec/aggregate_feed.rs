@@ -1,15 +1,17 @@
-//! Feeding one input row to a group's accumulators: each aggregate call's arguments are
-//! resolved once per statement (`Args`: none, a plain column read in place, a compiled
-//! expression, several values), then every row evaluates them and adds them to the
-//! group's accumulators, honouring each call's `FILTER (WHERE ..)`. Shared by the hashing
-//! grouper (`aggregate.rs`), its parallel workers and the index-order walk
-//! (`group_walk.rs`).
+//! Feeding one input row to a group's accumulators: each aggregate call's arguments and,
+//! for the common calls (COUNT(*), COUNT and SUM/TOTAL/AVG without DISTINCT), its update
+//! are resolved once per statement (`Step`), so a row matches once per call (not on the
+//! argument's source, then on the function, then on DISTINCT); then every row evaluates
+//! the arguments and adds them to the group's accumulators, honouring each call's
+//! `FILTER (WHERE ..)`. Every group's accumulators live in one flat store
+//! (`GroupAccumulators`). Shared by the hashing grouper (`aggregate.rs`), its parallel
+//! workers and the index-order walk (`group_walk.rs`).
 
 use ember_storage::Value;
 
 use crate::error::Result;
 use crate::expr::{Computed, EvalContext, Expr, Predicate};
-use crate::plan::AggregateCall;
+use crate::plan::{AggregateCall, AggregateFunction};
 
 use super::accumulator::Accumulator;
 use super::ExecContext;
@@ -60,6 +62,39 @@ impl<'p> Args<'p> {
     }
 }
 
+/// What one aggregate call does with a row, fixed once per statement: the argument's
+/// source and, for the common calls, the update itself (`Accumulator::add_count_value`,
+/// `add_sum_value`: no match on the function or on DISTINCT per row).
+enum Step<'p> {
+    /// COUNT(*).
+    CountStar,
+    /// COUNT(column), not DISTINCT.
+    CountColumn(usize),
+    /// SUM, TOTAL or AVG of a column, not DISTINCT.
+    SumColumn(usize),
+    /// SUM, TOTAL or AVG of a compiled value (`computed_args[i].eval`), not DISTINCT.
+    SumExpr(usize),
+    /// Any other call: its arguments, fed by `Accumulator::add_value` (or `add`).
+    General(Args<'p>),
+}
+
+impl<'p> Step<'p> {
+    /// The step of `call`, whose arguments are `args`.
+    fn of(call: &AggregateCall, args: Args<'p>) -> Step<'p> {
+        use AggregateFunction as F;
+        if call.distinct {
+            return Step::General(args);
+        }
+        match (call.function, args) {
+            (F::CountStar, Args::None) => Step::CountStar,
+            (F::Count, Args::Column(index)) => Step::CountColumn(index),
+            (F::Sum | F::Total | F::Avg, Args::Column(index)) => Step::SumColumn(index),
+            (F::Sum | F::Total | F::Avg, Args::Expr(slot)) => Step::SumExpr(slot),
+            (_, args) => Step::General(args),
+        }
+    }
+}
+
 /// A fresh accumulator for `call` (`rows_max`: see `Feeder::accumulators`).
 fn fresh_accumulator(call: &AggregateCall, rows_max: usize) -> Accumulator {
     Accumulator::new(call.function, call.distinct)
@@ -72,8 +107,8 @@ fn fresh_accumulator(call: &AggregateCall, rows_max: usize) -> Accumulator {
 /// group's accumulators (one per call, in call order).
 pub(super) struct Feeder<'p> {
     aggregates: &'p [AggregateCall],
-    /// Each aggregate's argument source, in `aggregates` order.
-    args: Vec<Args<'p>>,
+    /// Each aggregate's step (its argument source, its update), in `aggregates` order.
+    steps: Vec<Step<'p>>,
     /// The single computed arguments (`Args::Expr`, `Args::Borrowed`).
     computed_args: Vec<Computed<'p>>,
     /// Each call's `FILTER (WHERE ..)`, compiled once (as a scan's filter is), in
@@ -86,13 +121,13 @@ pub(super) struct Feeder<'p> {
 impl<'p> Feeder<'p> {
     pub(super) fn new(aggregates: &'p [AggregateCall], context: &ExecContext<'_>) -> Feeder<'p> {
         let mut computed_args = Vec::new();
-        let args = aggregates
+        let steps = aggregates
             .iter()
-            .map(|call| Args::of(call, &context.eval, &mut computed_args))
+            .map(|call| Step::of(call, Args::of(call, &context.eval, &mut computed_args)))
             .collect();
         Feeder {
             aggregates,
-            args,
+            steps,
             computed_args,
             filters: if aggregates.iter().any(|call| call.filter.is_some()) {
                 aggregates
@@ -148,11 +183,15 @@ impl<'p> Feeder<'p> {
     /// no expression to evaluate.
     #[inline(always)]
     pub(super) fn feed_plain(&self, accumulators: &mut [Accumulator], row: &[Value]) -> Result<()> {
-        for (args, accumulator) in self.args.iter().zip(accumulators) {
-            match args {
-                Args::None => accumulator.add_row(),
-                Args::Column(index) => accumulator.add_value(&row[*index])?,
-                Args::Expr(_) | Args::Borrowed(_) | Args::Exprs(_) => {
+        debug_assert!(self.filters.is_empty() && self.computed_args.is_empty());
+        for (step, accumulator) in self.steps.iter().zip(accumulators) {
+            match step {
+                Step::CountStar => accumulator.add_row(),
+                Step::CountColumn(index) => accumulator.add_count_value(&row[*index]),
+                Step::SumColumn(index) => accumulator.add_sum_value(&row[*index])?,
+                Step::General(Args::Column(index)) => accumulator.add_value(&row[*index])?,
+                Step::General(Args::None) => accumulator.add(&[])?,
+                Step::SumExpr(_) | Step::General(_) => {
                     debug_assert!(false, "a plain aggregate reads columns only");
                     return Err(crate::err!(
                         Internal,
@@ -166,7 +205,9 @@ impl<'p> Feeder<'p> {
 
     /// Feeds `row` to `accumulators`, also showing `note` each value fed to a one-argument
     /// aggregate (with the aggregate's position): a parallel worker measures its sums'
-    /// inputs so.
+    /// inputs so. The fixed steps and calls of one column are done in the loop; a FILTER
+    /// and calls of an expression that may make text, of several arguments or of none but
+    /// COUNT(*) go out of line (`feed_filtered`, `feed_other`), which keeps the loop small.
     #[inline(always)]
     pub(super) fn feed(
         &mut self,
@@ -175,52 +216,147 @@ impl<'p> Feeder<'p> {
         context: &ExecContext<'_>,
         mut note: impl FnMut(usize, &Value),
     ) -> Result<()> {
-        for (at, (args, accumulator)) in self.args.iter().zip(accumulators).enumerate() {
+        debug_assert_eq!(accumulators.len(), self.steps.len());
+        if !self.filters.is_empty() {
+            return self.feed_filtered(accumulators, row, context, &mut note);
+        }
+        for (at, (step, accumulator)) in self.steps.iter().zip(accumulators).enumerate() {
+            match step {
+                Step::CountStar => accumulator.add_row(),
+                Step::CountColumn(index) => {
+                    let value = &row[*index];
+                    note(at, value);
+                    accumulator.add_count_value(value)
+                }
+                Step::SumColumn(index) => {
+                    let value = &row[*index];
+                    note(at, value);
+                    accumulator.add_sum_value(value)?
+                }
+                Step::SumExpr(slot) => {
+                    let value = self.computed_args[*slot].eval(row, &context.eval)?;
+                    note(at, &value);
+                    accumulator.add_sum_value(&value)?
+                }
+                // MIN/MAX, DISTINCT and the rest of one column: `add_value` decides.
+                Step::General(Args::Column(index)) => {
+                    let value = &row[*index];
+                    note(at, value);
+                    accumulator.add_value(value)?
+                }
+                step => feed_other(
+                    step,
+                    accumulator,
+                    at,
+                    row,
+                    &mut self.computed_args,
+                    &mut self.arg_values,
+                    context,
+                    &mut note,
+                )?,
+            }
+        }
+        Ok(())
+    }
+
+    /// `feed` when some call has a FILTER: each call's filter is checked first.
+    #[inline(never)]
+    fn feed_filtered(
+        &mut self,
+        accumulators: &mut [Accumulator],
+        row: &[Value],
+        context: &ExecContext<'_>,
+        note: &mut impl FnMut(usize, &Value),
+    ) -> Result<()> {
+        for (at, (step, accumulator)) in self.steps.iter().zip(accumulators).enumerate() {
             if let Some(Some(filter)) = self.filters.get(at) {
                 if !filter.matches(row, &context.eval)? {
                     continue;
                 }
             }
-            match args {
-                Args::None => accumulator.add_row(),
-                Args::Column(index) => {
-                    note(at, &row[*index]);
-                    accumulator.add_value(&row[*index])?
-                }
-                Args::Expr(slot) => {
-                    let value = self.computed_args[*slot].eval(row, &context.eval)?;
-                    note(at, &value);
-                    accumulator.add_value(&value)?
-                }
-                Args::Borrowed(slot) => {
-                    // Text it makes is written into a buffer kept between rows.
-                    let value = self.computed_args[*slot].eval_borrowed(row, &context.eval)?;
-                    note(at, &value);
-                    accumulator.add_value(&value)?
-                }
-                Args::Exprs(exprs) => {
-                    self.arg_values.clear();
-                    for expr in exprs.iter() {
-                        self.arg_values.push(expr.eval(row, &context.eval)?);
-                    }
-                    accumulator.add(&self.arg_values)?;
-                }
-            }
+            feed_other(
+                step,
+                accumulator,
+                at,
+                row,
+                &mut self.computed_args,
+                &mut self.arg_values,
+                context,
+                note,
+            )?;
         }
         Ok(())
     }
 }
 
-/// Groups per chunk of `GroupAccumulators`.
-const CHUNK_GROUPS: usize = 256;
+/// Feeds `row` to one call's `accumulator` (the call at `at`) by its `step` (any step),
+/// showing `note` the value of a one-argument call.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn feed_other(
+    step: &Step<'_>,
+    accumulator: &mut Accumulator,
+    at: usize,
+    row: &[Value],
+    computed_args: &mut [Computed<'_>],
+    arg_values: &mut Vec<Value>,
+    context: &ExecContext<'_>,
+    note: &mut impl FnMut(usize, &Value),
+) -> Result<()> {
+    match step {
+        Step::CountStar => accumulator.add_row(),
+        Step::CountColumn(index) => {
+            let value = &row[*index];
+            note(at, value);
+            accumulator.add_count_value(value)
+        }
+        Step::SumColumn(index) => {
+            let value = &row[*index];
+            note(at, value);
+            accumulator.add_sum_value(value)?
+        }
+        Step::SumExpr(slot) => {
+            let value = computed_args[*slot].eval(row, &context.eval)?;
+            note(at, &value);
+            accumulator.add_sum_value(&value)?
+        }
+        Step::General(args) => match args {
+            Args::None => accumulator.add(&[])?,
+            Args::Column(index) => {
+                note(at, &row[*index]);
+                accumulator.add_value(&row[*index])?
+            }
+            Args::Expr(slot) => {
+                let value = computed_args[*slot].eval(row, &context.eval)?;
+                note(at, &value);
+                accumulator.add_value(&value)?
+            }
+            Args::Borrowed(slot) => {
+                // Text it makes is written into a buffer kept between rows.
+                let value = computed_args[*slot].eval_borrowed(row, &context.eval)?;
+                note(at, &value);
+                accumulator.add_value(&value)?
+            }
+            Args::Exprs(exprs) => {
+                arg_values.clear();
+                for expr in exprs.iter() {
+                    arg_values.push(expr.eval(row, &context.eval)?);
+                }
+                accumulator.add(arg_values)?;
+            }
+        },
+    }
+    Ok(())
+}
 
 /// Every group's accumulators, `width` (one per aggregate call) per group in group order,
-/// in chunks of `CHUNK_GROUPS` groups allocated at their full size: no allocation per group,
-/// and a new group never moves the others' accumulators (an accumulator is large).
+/// in one flat vector: a group's accumulators are at `position * width`, found with one
+/// multiplication (no chunk to pick), and no group allocates on its own (the vector grows
+/// by doubling, moving the accumulators, which hold no pointers into each other).
 pub(super) struct GroupAccumulators {
     width: usize,
     groups: usize,
-    chunks: Vec<Vec<Accumulator>>,
+    all: Vec<Accumulator>,
 }
 
 impl GroupAccumulators {
@@ -229,54 +365,34 @@ impl GroupAccumulators {
         GroupAccumulators {
             width,
             groups: 0,
-            chunks: Vec::new(),
+            all: Vec::new(),
         }
     }
 
     /// Appends a group's accumulators (`width` of them).
     pub(super) fn push(&mut self, group: impl IntoIterator<Item = Accumulator>) {
         self.groups += 1;
-        if self.width == 0 {
-            return;
+        if self.all.capacity() == 0 {
+            // One group (as without GROUP BY) allocates one group's room.
+            self.all.reserve_exact(self.width);
         }
-        let room = CHUNK_GROUPS * self.width;
-        let chunk = match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < room => chunk,
-            _ => {
-                // The first chunk grows with its groups (one group, as without GROUP BY,
-                // allocates one group's room); later ones come whole.
-                let capacity = if self.chunks.is_empty() {
-                    self.width
-                } else {
-                    room
-                };
-                self.chunks.push(Vec::with_capacity(capacity));
-                self.chunks.last_mut().expect("just pushed")
-            }
-        };
-        chunk.extend(group);
-        debug_assert_eq!(chunk.len() % self.width, 0, "a group has one per call");
+        self.all.extend(group);
+        debug_assert_eq!(self.all.len(), self.groups * self.width, "one per call");
     }
 
     /// The accumulators of the group at `position` (below the groups pushed).
     #[inline(always)]
     pub(super) fn group_mut(&mut self, position: usize) -> &mut [Accumulator] {
         debug_assert!(position < self.groups);
-        if self.width == 0 {
-            return &mut [];
-        }
-        let at = (position % CHUNK_GROUPS) * self.width;
-        &mut self.chunks[position / CHUNK_GROUPS][at..at + self.width]
+        let at = position * self.width;
+        &mut self.all[at..at + self.width]
     }
 
     /// `group_mut`, read only.
     pub(super) fn group(&self, position: usize) -> &[Accumulator] {
         debug_assert!(position < self.groups);
-        if self.width == 0 {
-            return &[];
-        }
-        let at = (position % CHUNK_GROUPS) * self.width;
-        &self.chunks[position / CHUNK_GROUPS][at..at + self.width]
+        let at = position * self.width;
+        &self.all[at..at + self.width]
     }
 
     /// How many groups there are.
