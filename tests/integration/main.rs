@@ -54,6 +54,7 @@ mod key_range;
 mod lazy_rows;
 mod limits;
 mod limits_disk;
+mod many_row_updates;
 mod memory;
 mod memory_pressure;
 mod min_max_split;

@@ -180,7 +180,7 @@ impl Transaction {
             ClaimFor::Update => Some(table.index_headroom_bytes()),
             ClaimFor::Delete => None,
         };
-        let payload = Payload::adopt_slot(table.pool(), frozen, headroom)?;
+        let payload = Payload::adopt_slot(table.pool(), &mut self.slots, frozen, headroom)?;
         let header = self.new_version(table, FROZEN_BEGIN, payload);
         // Published by the CAS below (release), so no reader sees it unclaimed.
         header.end.store(self.writer_id(), Ordering::Relaxed);

@@ -252,8 +252,12 @@ impl<'g> Chain<'_, 'g> {
         let Some(anchor) = (unsafe { current.as_ref() }) else {
             return false;
         };
-        if !anchor.older.load(Ordering::Acquire, guard).is_null() {
-            let below = anchor.older.swap(Shared::null(), Ordering::AcqRel, guard);
+        let below = anchor.older.load(Ordering::Acquire, guard);
+        if !below.is_null() {
+            // A plain store, not a swap: a committed version's link changes only under the
+            // collector lock we hold (here, and in an index's population), so nobody else
+            // writes it meanwhile; readers see the old link or none, both safe under the epoch.
+            anchor.older.store(Shared::null(), Ordering::Release);
             retire_chain(below, guard, report, retired);
         }
         if current != head {
@@ -342,6 +346,8 @@ fn retire(table: &Table, unlinked: Vec<Shared<'_, Version>>, frozen: Vec<usize>,
     let account = Arc::clone(table.pool().account());
     let spare = Arc::clone(table.pool().spare_headers());
     let count = (unlinked.len() + frozen.len()) as u64;
+    // The frozen headers' charges, released once for the batch.
+    let frozen_bytes = frozen.len() as u64 * VERSION_HEADER_BYTES;
     account.pending_frees.fetch_add(count, Ordering::AcqRel);
     // SAFETY: every version in either list was unlinked or swapped out of its slot by this
     // collector (the only one: the caller holds the table's collector lock), so no new reader
@@ -363,7 +369,7 @@ fn retire(table: &Table, unlinked: Vec<Shared<'_, Version>>, frozen: Vec<usize>,
             let headers = (0..frozen.len()).map(|at| {
                 ahead(&frozen, at);
                 let header = frozen[at] as *mut Version;
-                (*header).payload.give_up_slot(&account);
+                (*header).payload.give_up_slot_unreleased();
                 header
             });
             let versions = (0..unlinked.len()).map(|at| {
@@ -371,6 +377,7 @@ fn retire(table: &Table, unlinked: Vec<Shared<'_, Version>>, frozen: Vec<usize>,
                 unlinked[at] as *mut Version
             });
             spare.recycle(versions.chain(headers));
+            account.release(frozen_bytes);
             account.pending_frees.fetch_sub(count, Ordering::AcqRel);
         });
     }

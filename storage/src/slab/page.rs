@@ -117,6 +117,11 @@ impl PagePtr {
         unsafe { &*self.header().account }
     }
 
+    /// The size class of the page's slots.
+    pub(crate) fn class(&self) -> usize {
+        self.header().class
+    }
+
     pub(crate) fn slot_count(&self) -> usize {
         self.header().slot_count
     }
@@ -206,12 +211,14 @@ impl PagePtr {
         unsafe { self.0.add(offset) }
     }
 
-    /// Gives back slots taken with `take_word` and never used: sets their bits and drops
-    /// their references (deallocating the page if those were the last). Lock-free.
+    /// Gives back slots taken with `take_word` and never used, or freed slots of one word
+    /// batched by `ReleaseTally`: sets their bits and drops their references (deallocating
+    /// the page if those were the last). Lock-free.
     ///
     /// # Safety
-    /// `bits` are slots of word `word` the caller took with `take_word`, never handed out
-    /// since, and given back once; the caller does not use the page afterwards.
+    /// `bits` are slots of word `word` the caller owns (taken with `take_word` and never
+    /// handed out since, or freed slots nothing reads any more), each given back once; the
+    /// caller does not use the page afterwards.
     pub(crate) unsafe fn return_slots(self, word: usize, bits: u64) {
         if bits == 0 {
             return;
@@ -222,10 +229,50 @@ impl PagePtr {
         // the slots' references keep the page alive here.
         let account = unsafe { &*header.account };
         account.class_used_slots[header.class].fetch_sub(count as u64, Ordering::Relaxed);
+        // SAFETY: by the caller's contract.
+        unsafe { self.return_slots_uncounted(word, bits) };
+    }
+
+    /// `return_slots` with the class's used-slot count left to the caller (`ReleaseTally`
+    /// subtracts a batch's at once).
+    ///
+    /// # Safety
+    /// As `return_slots`'s.
+    pub(crate) unsafe fn return_slots_uncounted(self, word: usize, bits: u64) {
+        if bits == 0 {
+            return;
+        }
+        let header = self.header();
+        let count = bits.count_ones() as usize;
+        // SAFETY: as in `return_slots`.
+        let account = unsafe { &*header.account };
         let before = header.free_bits[word].fetch_or(bits, Ordering::AcqRel);
         debug_assert_eq!(before & bits, 0, "slot given back twice");
         // SAFETY: the run's references are the caller's, given back once.
         unsafe { self.drop_slot_references(count, account) };
+    }
+
+    /// Where `slot` lies in its page: the page, the bitmap word and the slot's bit in it, for
+    /// a free batched with the other slots of its word (`ReleaseTally::free_slot`, which
+    /// gives them back with `return_slots`). Poisons the slot in debug builds, as
+    /// `free_slot_counting` does.
+    ///
+    /// # Safety
+    /// As `free_slot`'s: the slot is freed once (through `return_slots`), and no thread reads
+    /// it any more.
+    #[inline]
+    pub(crate) unsafe fn slot_bit(slot: NonNull<u8>) -> (PagePtr, usize, u64) {
+        let page = PagePtr::of_slot(slot);
+        let header = page.header();
+        let offset = slot.as_ptr() as usize - page.0.as_ptr() as usize - SLOTS_OFFSET;
+        debug_assert_eq!(offset % header.slot_bytes, 0);
+        let index = offset / header.slot_bytes;
+        debug_assert!(index < header.slot_count);
+        if cfg!(debug_assertions) {
+            // SAFETY: the slot is the caller's (the contract) and `slot_bytes` long.
+            unsafe { std::ptr::write_bytes(slot.as_ptr(), FREED_SLOT_POISON, header.slot_bytes) };
+        }
+        (page, index / 64, 1u64 << (index % 64))
     }
 
     /// Frees a slot: sets its bit and drops its reference (deallocating the page if that

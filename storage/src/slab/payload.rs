@@ -190,16 +190,18 @@ impl Payload {
     }
 
     /// A payload over the slot of a frozen row (see `mvcc::head`), for the header a writer
-    /// puts back. Charges one version header (the slot is charged already); fails with
+    /// puts back. Charges one version header through `reserve` (its thaw credits; the slot
+    /// is charged already); fails with
     /// `MemoryBudget` if that plus `headroom_bytes` would pass the budget (never when
     /// `headroom_bytes` is `None`).
     pub(crate) fn adopt_slot(
         pool: &SlabPool,
+        reserve: &mut SlotReserve,
         slot: FrozenSlot,
         headroom_bytes: Option<u64>,
     ) -> StorageResult<Payload> {
         debug_assert!(class_of(slot.len).is_some());
-        pool.account().charge_header(headroom_bytes)?;
+        reserve.charge_thawed_header(pool, headroom_bytes)?;
         Ok(Payload {
             ptr: AtomicPtr::new(slot.memory.as_ptr()),
             len: slot.len as u32,
@@ -219,6 +221,16 @@ impl Payload {
             "only slab payloads are frozen"
         );
         account.release_header();
+        *self.ptr.get_mut() = std::ptr::null_mut();
+    }
+
+    /// `give_up_slot` with the header's charge left to the caller, who releases a batch's
+    /// headers at once (`VERSION_HEADER_BYTES` each; `gc.rs` `retire`).
+    pub(crate) fn give_up_slot_unreleased(&mut self) {
+        debug_assert!(
+            self.ptr.get_mut().is_null() || class_of(self.len()).is_some(),
+            "only slab payloads are frozen"
+        );
         *self.ptr.get_mut() = std::ptr::null_mut();
     }
 }
@@ -242,9 +254,7 @@ impl Payload {
         *self.ptr.get_mut() = std::ptr::null_mut();
         // SAFETY: the payload owned its slot and gives it up here (its pointer is cleared,
         // so its drop frees nothing); by the caller's contract nobody reads it.
-        unsafe {
-            PagePtr::free_slot_counting(memory, |account, class| tally.add_payload(account, class))
-        };
+        unsafe { tally.free_slot(memory) };
     }
 }
 

@@ -9,7 +9,9 @@
 //! Version headers go the same way: charging one is two atomic additions on the store's
 //! shared counters (the charged bytes and the live versions), so a transaction's headers
 //! after its first are charged `HEADER_CREDITS_RUN` at a time (without a memory budget;
-//! under one each is charged exactly, so no write fails for headers it never made).
+//! under one each is charged exactly, so no write fails for headers it never made). The
+//! header a claimed frozen row gets back (`Payload::adopt_slot`) is charged the same way from
+//! credits of its own, bytes only (the frozen row counts as a live version already).
 //!
 //! Reserved slots count as used (`MemoryStats::slab_bytes_used`, and the page stays held),
 //! and reserved headers as versions and their bytes, until the transaction hands them out or
@@ -50,14 +52,18 @@ pub(crate) struct SlotReserve {
     account: Option<Arc<MemoryAccount>>,
     /// Version headers charged to `account` (bytes and the live-version count) and not
     /// handed out yet.
-    header_credits: u32,
+    header_credits: u16,
     /// Whether a header was charged since the reserve was last emptied (the first is
     /// charged alone, as the first slot is taken alone).
     charged_first_header: bool,
+    /// Headers of thawed frozen rows charged to `account` (bytes only) and not handed out.
+    thaw_credits: u16,
+    /// Whether a thawed row's header was charged since the reserve was last emptied.
+    charged_first_thaw: bool,
 }
 
 /// Version headers charged at once when a transaction's reserve runs out of them.
-const HEADER_CREDITS_RUN: u32 = 32;
+const HEADER_CREDITS_RUN: u16 = 32;
 
 impl SlotReserve {
     /// A free slot of `class` from `pool`: from this reserve's run of that class, or a new
@@ -160,6 +166,44 @@ impl SlotReserve {
         Ok(())
     }
 
+    /// Charges the version header a frozen row gets back when this transaction claims it
+    /// (bytes only: the row is a live version already), as `MemoryAccount::charge_header`
+    /// with `headroom_bytes` would: from the reserve's thaw credits, or (without a memory
+    /// budget) a new run of them.
+    #[inline]
+    pub(crate) fn charge_thawed_header(
+        &mut self,
+        pool: &SlabPool,
+        headroom_bytes: Option<u64>,
+    ) -> StorageResult<()> {
+        if self.thaw_credits > 0 && self.is_from(pool) {
+            self.thaw_credits -= 1;
+            return Ok(());
+        }
+        self.charge_thawed_header_slow(pool, headroom_bytes)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn charge_thawed_header_slow(
+        &mut self,
+        pool: &SlabPool,
+        headroom_bytes: Option<u64>,
+    ) -> StorageResult<()> {
+        if !self.is_from(pool) {
+            self.give_back();
+            self.account = Some(Arc::clone(pool.account()));
+        }
+        let account = pool.account();
+        if !self.charged_first_thaw || account.budget().is_some() {
+            self.charged_first_thaw = true;
+            return account.charge_header(headroom_bytes);
+        }
+        account.charge(u64::from(HEADER_CREDITS_RUN) * VERSION_HEADER_BYTES);
+        self.thaw_credits = HEADER_CREDITS_RUN - 1;
+        Ok(())
+    }
+
     /// Takes back a header `charge_header` charged for a payload that was not made.
     pub(crate) fn refund_header(&mut self) {
         self.header_credits += 1;
@@ -186,7 +230,8 @@ impl SlotReserve {
     pub(crate) fn give_back(&mut self) {
         self.took_first = false;
         self.charged_first_header = false;
-        if !self.runs.is_empty() || self.header_credits > 0 {
+        self.charged_first_thaw = false;
+        if !self.runs.is_empty() || self.header_credits > 0 || self.thaw_credits > 0 {
             self.give_back_reserved();
         }
     }
@@ -204,6 +249,11 @@ impl SlotReserve {
             let account = self.account.as_ref().expect("credits come from an account");
             account.release(credits * VERSION_HEADER_BYTES);
             account.versions.fetch_sub(credits, Ordering::Relaxed);
+        }
+        let thaws = u64::from(std::mem::take(&mut self.thaw_credits));
+        if thaws > 0 {
+            let account = self.account.as_ref().expect("credits come from an account");
+            account.release(thaws * VERSION_HEADER_BYTES);
         }
     }
 
