@@ -65,6 +65,15 @@ pub(crate) struct SlotReserve {
 /// Version headers charged at once when a transaction's reserve runs out of them.
 const HEADER_CREDITS_RUN: u16 = 32;
 
+/// Which kind of version header a reserve charges (`SlotReserve::charge_run`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HeaderCharge {
+    /// A new version's header: bytes and one live version.
+    NewVersion,
+    /// The header a claimed frozen row gets back: bytes only (the row is a live version).
+    Thawed,
+}
+
 impl SlotReserve {
     /// A free slot of `class` from `pool`: from this reserve's run of that class, or a new
     /// run (a new page, if one is needed, is charged like `SlabPool::alloc_slot`'s).
@@ -148,21 +157,43 @@ impl SlotReserve {
     #[cold]
     #[inline(never)]
     fn charge_header_slow(&mut self, pool: &SlabPool, headroom_bytes: u64) -> StorageResult<()> {
+        self.charge_run(pool, Some(headroom_bytes), HeaderCharge::NewVersion)
+    }
+
+    /// A header's charge when the reserve holds no credit of its kind: the first of the
+    /// transaction (or every one under a memory budget) charged exactly, `charge_header`'s
+    /// way; later ones a run of `HEADER_CREDITS_RUN`, one handed out, the rest kept as
+    /// credits. A new version's header also counts a live version; a thawed row's does not.
+    fn charge_run(
+        &mut self,
+        pool: &SlabPool,
+        headroom_bytes: Option<u64>,
+        kind: HeaderCharge,
+    ) -> StorageResult<()> {
         if !self.is_from(pool) {
             self.give_back();
             self.account = Some(Arc::clone(pool.account()));
         }
         let account = pool.account();
-        if !self.charged_first_header || account.budget().is_some() {
-            self.charged_first_header = true;
-            account.charge_header(Some(headroom_bytes))?;
-            account.versions.fetch_add(1, Ordering::Relaxed);
+        let (credits, charged_first) = match kind {
+            HeaderCharge::NewVersion => (&mut self.header_credits, &mut self.charged_first_header),
+            HeaderCharge::Thawed => (&mut self.thaw_credits, &mut self.charged_first_thaw),
+        };
+        let versions = |count: u64| {
+            if kind == HeaderCharge::NewVersion {
+                account.versions.fetch_add(count, Ordering::Relaxed);
+            }
+        };
+        if !*charged_first || account.budget().is_some() {
+            *charged_first = true;
+            account.charge_header(headroom_bytes)?;
+            versions(1);
             return Ok(());
         }
         let run = u64::from(HEADER_CREDITS_RUN);
         account.charge(run * VERSION_HEADER_BYTES);
-        account.versions.fetch_add(run, Ordering::Relaxed);
-        self.header_credits = HEADER_CREDITS_RUN - 1;
+        versions(run);
+        *credits = HEADER_CREDITS_RUN - 1;
         Ok(())
     }
 
@@ -190,18 +221,7 @@ impl SlotReserve {
         pool: &SlabPool,
         headroom_bytes: Option<u64>,
     ) -> StorageResult<()> {
-        if !self.is_from(pool) {
-            self.give_back();
-            self.account = Some(Arc::clone(pool.account()));
-        }
-        let account = pool.account();
-        if !self.charged_first_thaw || account.budget().is_some() {
-            self.charged_first_thaw = true;
-            return account.charge_header(headroom_bytes);
-        }
-        account.charge(u64::from(HEADER_CREDITS_RUN) * VERSION_HEADER_BYTES);
-        self.thaw_credits = HEADER_CREDITS_RUN - 1;
-        Ok(())
+        self.charge_run(pool, headroom_bytes, HeaderCharge::Thawed)
     }
 
     /// Takes back a header `charge_header` charged for a payload that was not made.
@@ -245,15 +265,11 @@ impl SlotReserve {
             unsafe { run.page.return_slots(run.word, run.bits) };
         }
         let credits = u64::from(std::mem::take(&mut self.header_credits));
-        if credits > 0 {
-            let account = self.account.as_ref().expect("credits come from an account");
-            account.release(credits * VERSION_HEADER_BYTES);
-            account.versions.fetch_sub(credits, Ordering::Relaxed);
-        }
         let thaws = u64::from(std::mem::take(&mut self.thaw_credits));
-        if thaws > 0 {
+        if credits + thaws > 0 {
             let account = self.account.as_ref().expect("credits come from an account");
-            account.release(thaws * VERSION_HEADER_BYTES);
+            account.release((credits + thaws) * VERSION_HEADER_BYTES);
+            account.versions.fetch_sub(credits, Ordering::Relaxed);
         }
     }
 
