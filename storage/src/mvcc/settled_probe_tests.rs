@@ -272,11 +272,15 @@ fn settled_answers_agree_while_writers_and_the_collector_run() {
     }
     // Give the readers time beside the rolling-back writer alone: at least 200 ms, and on a
     // loaded machine until one settled answer came (a liveness bound, not a speed check).
+    // The collector runs meanwhile, as the store's would: the churning writers' entries
+    // settle only once it has collected their versions (without it, a reader that started
+    // late found none settled for the whole bound).
     let started = std::time::Instant::now();
     while started.elapsed() < std::time::Duration::from_millis(200)
         || (settled_answers.load(Ordering::Relaxed) == 0
             && started.elapsed() < std::time::Duration::from_secs(20))
     {
+        table.collect_garbage(store.watermark());
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     stop.store(true, Ordering::Relaxed);
