@@ -35,7 +35,15 @@ pub const WAL_SEGMENT_BYTES_DEFAULT: u64 = 16 << 20;
 /// fills; a log with smaller segments keeps one segment's worth.
 pub const WAL_RESERVE_BYTES_MAX: u64 = 1 << 20;
 
+/// Most rows one typed column batch holds (`row::ColumnBatch`, `scan_column_batch`).
+pub const COLUMN_BATCH_ROWS_MAX: usize = 4096;
+
+/// Bytes of text and blobs one column of a column batch takes before the batch ends: no
+/// column's buffer grows past this plus one value, so every offset fits in 32 bits.
+pub const COLUMN_BATCH_BYTES_MAX: usize = 8 << 20;
+
 const _: () = assert!(VALUE_BYTES_MAX < ROW_BYTES_MAX);
+const _: () = assert!(COLUMN_BATCH_BYTES_MAX + VALUE_BYTES_MAX < u32::MAX as usize);
 const _: () = assert!(COLUMNS_MAX < u16::MAX as usize);
 
 /// Most entries the commit-time log of `mvcc::history` keeps (one per distinct wall-clock

@@ -9,6 +9,7 @@ mod as_of;
 mod backup;
 mod bad_input;
 mod checked_filters;
+mod column_aggregate;
 mod concurrency;
 mod constraints;
 mod count_rows;

@@ -34,6 +34,7 @@ mod checked_scan;
 mod claim;
 mod clock;
 mod clustered;
+mod column_scan;
 mod compact;
 mod evict;
 mod gc;

@@ -18,6 +18,7 @@ use crate::limits::{ROW_BYTES_MAX, VALUE_BYTES_MAX};
 use crate::value::{DataType, Value};
 
 mod added;
+mod column_batch;
 mod legacy;
 mod raw_check;
 mod reader;
@@ -25,6 +26,7 @@ mod real;
 mod same_columns;
 
 pub use added::encode_with_added;
+pub use column_batch::{ColumnBatch, ColumnVector, Kind, Scalar};
 pub use legacy::{upgrade_fixed_reals, RowFormat};
 pub use raw_check::{
     key_real, real_key, RawCheck, RawChecks, RawClass, TextCheck, TextTest, RAW_COLUMNS_MAX,
@@ -350,7 +352,7 @@ impl RowDecoder {
     }
 
     /// The stored type column `column` is decoded as, when this decoder decodes it.
-    pub(crate) fn decoded_type(&self, column: usize) -> Option<DataType> {
+    pub fn decoded_type(&self, column: usize) -> Option<DataType> {
         match self.steps.get(column)? {
             reader::Step::Integer => Some(DataType::Integer),
             reader::Step::Real => Some(DataType::Real),
@@ -448,6 +450,30 @@ impl RowDecoder {
         reader::decode_steps_checked(&self.steps, self.walked, bytes, values, stops, key, check)
     }
 
+    /// Whether `decode_to_batch` reads this decoder's rows: the plain format (no columns
+    /// added after rows were written).
+    pub fn decodes_to_batch(&self) -> bool {
+        self.added.is_none()
+    }
+
+    /// Empties `batch` for rows this decoder reads, room made for `rows` rows.
+    pub(crate) fn start_batch(&self, batch: &mut ColumnBatch, rows: usize) {
+        batch.start(&self.steps, rows);
+    }
+
+    /// Appends row `row`, whose payload is `bytes`, to `batch` (started by `start_batch`):
+    /// the columns this decoder decodes, each into its vector, with `decode_into`'s checks.
+    #[inline(always)]
+    pub(crate) fn decode_to_batch(
+        &self,
+        row: u64,
+        bytes: &[u8],
+        batch: &mut ColumnBatch,
+    ) -> StorageResult<()> {
+        debug_assert!(self.decodes_to_batch());
+        batch.push_row(&self.steps, self.walked, self.row_key, row, bytes)
+    }
+
     /// How column `column`'s bytes can be checked raw (`RawChecks`): its class for an
     /// INTEGER or REAL column of a plain-format row of at most `RAW_COLUMNS_MAX` columns,
     /// `None` otherwise (a table that grew columns, another type, no such column).
@@ -515,12 +541,24 @@ impl RowDecoder {
         check: impl FnMut(usize, &[Value]) -> bool,
     ) -> StorageResult<bool> {
         if let Some(raw) = raw {
-            debug_assert!(self.added.is_none());
-            if !raw.passes(self.steps.len(), row, bytes, self.row_key)? {
+            if !self.passes_raw(raw, row, bytes)? {
                 return Ok(false);
             }
         }
         self.decode_checked(row, bytes, values, stops, check)
+    }
+
+    /// Whether row `row`'s payload `bytes` passes `raw` (made by this decoder's
+    /// `raw_checks`, checked by `check_raw`).
+    #[inline(always)]
+    pub(crate) fn passes_raw(
+        &self,
+        raw: &RawChecks,
+        row: u64,
+        bytes: &[u8],
+    ) -> StorageResult<bool> {
+        debug_assert!(self.added.is_none());
+        raw.passes(self.steps.len(), row, bytes, self.row_key)
     }
 }
 

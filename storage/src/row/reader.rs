@@ -7,6 +7,7 @@
 use crate::error::{StorageError, StorageResult};
 use crate::value::{DataType, Value};
 
+use super::column_batch::Scalar;
 use super::real::{decode_real, real_len};
 use super::{fill_left_out_key, invalid, unzigzag};
 
@@ -550,17 +551,7 @@ impl<'a> Reader<'a> {
                     _ => *slot = Value::Real(real),
                 }
             }
-            DataType::Boolean => {
-                let Some(&byte) = self.rest().first() else {
-                    return self.fail(Fault::Truncated);
-                };
-                self.position += 1;
-                *slot = Value::Boolean(match byte {
-                    0 => false,
-                    1 => true,
-                    other => return self.fail(Fault::Boolean(other)),
-                });
-            }
+            DataType::Boolean => *slot = Value::Boolean(self.boolean()?),
             DataType::Text => {
                 let bytes = self.length_prefixed()?;
                 let Some(text) = utf8(bytes) else {
@@ -587,6 +578,58 @@ impl<'a> Reader<'a> {
             }
         }
         Some(())
+    }
+
+    /// One BOOLEAN byte (0 or 1).
+    #[inline(always)]
+    fn boolean(&mut self) -> Option<bool> {
+        let Some(&byte) = self.rest().first() else {
+            return self.fail(Fault::Truncated);
+        };
+        self.position += 1;
+        match byte {
+            0 => Some(false),
+            1 => Some(true),
+            other => self.fail(Fault::Boolean(other)),
+        }
+    }
+
+    /// The value `step` (a decoding step) reads, borrowed from the payload, with `read`'s
+    /// checks: a typed column batch's read (`column_batch.rs`).
+    #[inline(always)]
+    pub(super) fn scalar(&mut self, step: Step) -> Option<Scalar<'a>> {
+        let value_type = match step {
+            Step::Integer => DataType::Integer,
+            Step::Real => DataType::Real,
+            Step::Boolean => DataType::Boolean,
+            Step::Text => DataType::Text,
+            Step::Blob => DataType::Blob,
+            Step::Any => self.tag()?,
+            skip => {
+                debug_assert!(false, "{skip:?} decodes nothing");
+                self.skip(skip)?;
+                return Some(Scalar::Null);
+            }
+        };
+        Some(match value_type {
+            DataType::Integer => Scalar::Integer(unzigzag(self.varint()?)),
+            DataType::Real => Scalar::Real(self.real()?),
+            DataType::Boolean => Scalar::Boolean(self.boolean()?),
+            DataType::Text => Scalar::Text(self.text()?),
+            DataType::Blob | DataType::Any => Scalar::Blob(self.length_prefixed()?),
+        })
+    }
+
+    /// One INTEGER column's value.
+    #[inline(always)]
+    pub(super) fn integer(&mut self) -> Option<i64> {
+        Some(unzigzag(self.varint()?))
+    }
+
+    /// Where the next read starts.
+    #[inline(always)]
+    pub(super) fn position(&self) -> usize {
+        self.position
     }
 
     /// The value type an `Any` column's tag names (never `Any` itself).
@@ -734,35 +777,5 @@ impl<'a> Reader<'a> {
         }
         self.position += len as usize;
         Some(&rest[..len as usize])
-    }
-}
-
-#[cfg(test)]
-mod utf8_tests {
-    use super::utf8;
-
-    /// The ASCII shortcut answers as `from_utf8` for every length around its word tests,
-    /// with a high byte at every position (valid multi-byte text and invalid bytes).
-    #[test]
-    fn short_ascii_texts_decode_as_from_utf8() {
-        for len in 0..=24usize {
-            let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
-            assert_eq!(utf8(&base), std::str::from_utf8(&base).ok());
-            for at in 0..len {
-                for high in [0x80u8, 0xc3, 0xff] {
-                    let mut bytes = base.clone();
-                    bytes[at] = high;
-                    assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes).ok(), "{bytes:?}");
-                }
-                if at + 1 < len {
-                    // "é" (0xc3 0xa9): valid, not ASCII.
-                    let mut bytes = base.clone();
-                    bytes[at] = 0xc3;
-                    bytes[at + 1] = 0xa9;
-                    assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes).ok(), "{bytes:?}");
-                    assert!(utf8(&bytes).is_some());
-                }
-            }
-        }
     }
 }

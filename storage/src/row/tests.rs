@@ -396,3 +396,28 @@ fn wanted_prefix_decodes_the_wanted_columns_and_stops_after_the_last() {
     let with_tail = [false, false, false, false, true];
     assert!(decode_wanted_prefix_into(&types, cut, &with_tail, &mut values).is_err());
 }
+
+/// The ASCII shortcut answers as `from_utf8` for every length around its word tests,
+/// with a high byte at every position (valid multi-byte text and invalid bytes).
+#[test]
+fn short_ascii_texts_decode_as_from_utf8() {
+    for len in 0..=24usize {
+        let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        assert_eq!(utf8(&base), std::str::from_utf8(&base).ok());
+        for at in 0..len {
+            for high in [0x80u8, 0xc3, 0xff] {
+                let mut bytes = base.clone();
+                bytes[at] = high;
+                assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes).ok(), "{bytes:?}");
+            }
+            if at + 1 < len {
+                // "é" (0xc3 0xa9): valid, not ASCII.
+                let mut bytes = base.clone();
+                bytes[at] = 0xc3;
+                bytes[at + 1] = 0xa9;
+                assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes).ok(), "{bytes:?}");
+                assert!(utf8(&bytes).is_some());
+            }
+        }
+    }
+}

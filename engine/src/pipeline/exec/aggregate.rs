@@ -240,7 +240,7 @@ impl<'p> Grouper<'p> {
 
     /// The position of `row`'s group, created (with fresh accumulators) when new.
     #[inline(always)]
-    fn find(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
+    pub(super) fn find(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
         Ok(match self.terms.as_mut_slice() {
             // No GROUP BY: one group, made at the first row (no key to hash per row).
             [] if !self.groups.is_empty() => 0,
@@ -292,13 +292,13 @@ impl<'p> Grouper<'p> {
     /// text probes are inlined into the per-row loop; other keys go to the hash map out of
     /// line.
     #[inline(always)]
-    fn find_single(&mut self, value: &Value, context: &ExecContext<'_>) -> Result<usize> {
+    pub(super) fn find_single(
+        &mut self,
+        value: &Value,
+        context: &ExecContext<'_>,
+    ) -> Result<usize> {
         if let Value::Text(text) = value {
-            let hash = text_hash(text);
-            if let Some(position) = self.texts.get(text, hash) {
-                return Ok(position);
-            }
-            return self.new_text_group(text, hash, context);
+            return self.find_text(text, context);
         }
         if let Value::Integer(key) = value {
             // `direct` only holds slots below DIRECT_KEYS_MAX.
@@ -312,6 +312,22 @@ impl<'p> Grouper<'p> {
             }
         }
         self.find_single_hashed(value, context)
+    }
+
+    /// `find_single` of the TEXT key `text`, borrowed (a column batch's text).
+    #[inline(always)]
+    pub(super) fn find_text(&mut self, text: &str, context: &ExecContext<'_>) -> Result<usize> {
+        let hash = text_hash(text);
+        if let Some(position) = self.texts.get(text, hash) {
+            return Ok(position);
+        }
+        self.new_text_group(text, hash, context)
+    }
+
+    /// Each aggregate call's update as a column batch runs it (`column_aggregate.rs`), or
+    /// `None` when some call needs more than one plain column (see `Feeder::column_steps`).
+    pub(super) fn column_steps(&self) -> Option<Vec<super::column_aggregate::ColumnStep>> {
+        self.feeder.column_steps()
     }
 
     /// `find_single` for a key that is not a small integer already seen: the hash map
@@ -652,7 +668,9 @@ impl<'p> AggregateOperator<'p> {
                     if let (Some(group), Some(last)) = (grouper.groups.first_mut(), last) {
                         group.last_row_id = last;
                     }
-                } else if !self.split(access, &mut grouper, context)? {
+                } else if !self.split(access, &mut grouper, context)?
+                    && !super::column_aggregate::fold(access, &mut grouper, context)?
+                {
                     scan::for_each_row(access, context, |row_id, row| {
                         let position = grouper.add(row, context)?;
                         grouper.groups[position].last_row_id = row_id;

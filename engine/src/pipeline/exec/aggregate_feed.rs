@@ -14,6 +14,7 @@ use crate::expr::{Computed, EvalContext, Expr, Predicate};
 use crate::plan::{AggregateCall, AggregateFunction};
 
 use super::accumulator::Accumulator;
+use super::column_aggregate::ColumnStep;
 use super::ExecContext;
 
 /// Where an aggregate call's arguments come from, resolved once per statement.
@@ -177,6 +178,24 @@ impl<'p> Feeder<'p> {
                 .iter()
                 .map(|call| fresh_accumulator(call, rows_max)),
         );
+    }
+
+    /// Each call's update as a column batch runs it (`column_aggregate.rs`): `None` when a
+    /// call has a FILTER, an expression argument, several arguments, or none but COUNT(*).
+    pub(super) fn column_steps(&self) -> Option<Vec<ColumnStep>> {
+        if !self.filters.is_empty() {
+            return None;
+        }
+        self.steps
+            .iter()
+            .map(|step| match step {
+                Step::CountStar => Some(ColumnStep::CountStar),
+                Step::CountColumn(index) => Some(ColumnStep::Count(*index)),
+                Step::SumColumn(index) => Some(ColumnStep::Sum(*index)),
+                Step::General(Args::Column(index)) => Some(ColumnStep::Value(*index)),
+                Step::SumExpr(_) | Step::General(_) => None,
+            })
+            .collect()
     }
 
     /// Feeds `row` to `accumulators` when every call is plain (`all_plain`): no filter and
@@ -393,6 +412,12 @@ impl GroupAccumulators {
         debug_assert!(position < self.groups);
         let at = position * self.width;
         &self.all[at..at + self.width]
+    }
+
+    /// Every group's accumulators (group `p`'s call `c` at `p * width + c`) and the width.
+    #[inline(always)]
+    pub(super) fn all_mut(&mut self) -> (&mut [Accumulator], usize) {
+        (&mut self.all, self.width)
     }
 
     /// How many groups there are.

@@ -9,6 +9,7 @@ mod alter;
 mod as_of;
 mod bounds;
 mod check;
+mod column_aggregate;
 mod conflict;
 mod constraint;
 mod counted;

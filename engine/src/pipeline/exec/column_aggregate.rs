@@ -1,0 +1,256 @@
+//! GROUP BY (or an aggregate without GROUP BY) over a full table scan, read as typed
+//! column batches (`row::ColumnBatch`, `Transaction::scan_column_batch`): each batch's
+//! rows are decoded column by column (no `Value` per column, no row buffer), then grouped
+//! in one loop over the key column and fed to the accumulators one aggregate at a time,
+//! each in its own loop over its column.
+//!
+//! It serves the aggregates whose calls are COUNT(*) or take one plain column, without
+//! FILTER (`Feeder::column_steps`), grouped by at most one plain column, over a scan whose
+//! filter (if any) is decided whole by checks on the payload's bytes (`Staged` with every
+//! term raw): the rows it folds and the order it folds them in are the row scan's, through
+//! the same `Grouper` (the same group lookups, accumulator updates and last row ids), so
+//! the groups and their values are exactly the row-by-row fold's. Other shapes, a table
+//! that grew columns, and a scan that may probe an outer value take the row path.
+
+use ember_storage::row::{ColumnBatch, ColumnVector, Kind, RawChecks, Scalar};
+use ember_storage::{DataType, Value};
+
+use crate::error::Result;
+use crate::expr::{Expr, Predicate, Staged};
+use crate::plan::{AccessPath, TableAccess};
+
+use super::aggregate::Grouper;
+use super::scan::SCAN_BATCH_SLOTS;
+use super::ExecContext;
+
+/// One aggregate call's update over a column batch.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ColumnStep {
+    /// COUNT(*).
+    CountStar,
+    /// COUNT(column), not DISTINCT.
+    Count(usize),
+    /// SUM, TOTAL or AVG of a column, not DISTINCT (`Accumulator::add_sum_value`).
+    Sum(usize),
+    /// Any other call of one column (`Accumulator::add_value`).
+    Value(usize),
+}
+
+/// How an aggregate reads its scan's column batches, fixed once per statement.
+struct ColumnPlan {
+    /// The single GROUP BY column, `None` without GROUP BY.
+    key: Option<usize>,
+    steps: Vec<ColumnStep>,
+    /// The filter, its every term checked on the payload's bytes; `None`: no filter.
+    filter: Option<Staged>,
+}
+
+impl ColumnPlan {
+    /// The plan of the aggregate `grouper` folds over `access`, when it has the shape this
+    /// file serves (see the module comment).
+    fn of(access: &TableAccess, grouper: &Grouper<'_>, context: &ExecContext<'_>) -> Option<Self> {
+        let decoder = access.read.decoder();
+        if !matches!(access.path, AccessPath::FullScan)
+            || !decoder.decodes_to_batch()
+            || access
+                .filter
+                .as_ref()
+                .is_some_and(super::outer_probe::may_probe)
+        {
+            return None;
+        }
+        let key = match grouper.group_by {
+            [] => None,
+            [Expr::Column { index, .. }] => Some(*index),
+            _ => return None,
+        };
+        // A BLOB key would be copied per row to probe the groups (the row path reuses its
+        // buffer): left to the row path.
+        if key.is_some_and(
+            |column| !matches!(decoder.decoded_type(column), Some(t) if t != DataType::Blob),
+        ) {
+            return None;
+        }
+        let steps = grouper.column_steps()?;
+        // A sum or another call over a TEXT, BLOB or untyped column could copy a text per
+        // row: left to the row path, which reuses its buffers.
+        let numeric = |column: usize| {
+            matches!(
+                decoder.decoded_type(column),
+                Some(DataType::Integer | DataType::Real | DataType::Boolean)
+            )
+        };
+        let steps_read_decoded = steps.iter().all(|step| match *step {
+            ColumnStep::CountStar => true,
+            ColumnStep::Count(column) => decoder.decodes(column),
+            ColumnStep::Sum(column) | ColumnStep::Value(column) => numeric(column),
+        });
+        if !steps_read_decoded {
+            return None;
+        }
+        let filter = match &access.filter {
+            None => None,
+            Some(filter) => {
+                let Predicate::Compiled(compiled) = Predicate::new(filter, &context.eval) else {
+                    return None;
+                };
+                let staged = Staged::of(&compiled, |column| decoder.decodes(column))?
+                    .with_raw_checks(decoder);
+                if staged.raw().is_none() || !staged.stops().is_empty() {
+                    return None;
+                }
+                Some(staged)
+            }
+        };
+        Some(ColumnPlan { key, steps, filter })
+    }
+
+    fn raw(&self) -> Option<&RawChecks> {
+        self.filter.as_ref().and_then(Staged::raw)
+    }
+
+    /// Groups the rows of `batch` and feeds them to their groups' accumulators, in row
+    /// order (`positions`: reused, each row's group).
+    fn fold(
+        &self,
+        batch: &ColumnBatch,
+        grouper: &mut Grouper<'_>,
+        positions: &mut Vec<u32>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let rows = batch.row_ids();
+        positions.clear();
+        match self.key {
+            None => {
+                let position = grouper.find(&[], context)?;
+                positions.resize(rows.len(), position as u32);
+                if let Some(&last) = rows.last() {
+                    grouper.groups[position].last_row_id = last;
+                }
+            }
+            Some(column) => {
+                let keys = vector(batch, column)?;
+                let kinds_and_words = keys.kinds().iter().zip(keys.words());
+                for (at, (&kind, &word)) in kinds_and_words.enumerate() {
+                    let position = match kind {
+                        Kind::Integer => {
+                            grouper.find_single(&Value::Integer(word as i64), context)?
+                        }
+                        Kind::Text => match keys.get(at) {
+                            Scalar::Text(text) => grouper.find_text(text, context)?,
+                            other => grouper.find_single(&other.to_value(), context)?,
+                        },
+                        _ => grouper.find_single(&keys.get(at).to_value(), context)?,
+                    };
+                    positions.push(position as u32);
+                }
+                for (&position, &row_id) in positions.iter().zip(rows) {
+                    if let Some(group) = grouper.groups.get_mut(position as usize) {
+                        group.last_row_id = row_id;
+                    }
+                }
+            }
+        }
+        for (call, step) in self.steps.iter().enumerate() {
+            let (accumulators, width) = grouper.accumulators.all_mut();
+            let slot = |position: u32| position as usize * width + call;
+            match *step {
+                ColumnStep::CountStar => {
+                    for &position in positions.iter() {
+                        if let Some(accumulator) = accumulators.get_mut(slot(position)) {
+                            accumulator.add_row();
+                        }
+                    }
+                }
+                ColumnStep::Count(column) => {
+                    let kinds = vector(batch, column)?.kinds();
+                    for (&position, &kind) in positions.iter().zip(kinds) {
+                        if let (Some(accumulator), false) =
+                            (accumulators.get_mut(slot(position)), kind == Kind::Null)
+                        {
+                            accumulator.add_rows(1);
+                        }
+                    }
+                }
+                ColumnStep::Sum(column) => {
+                    let values = vector(batch, column)?;
+                    let rows = values.kinds().iter().zip(values.words()).enumerate();
+                    for ((row, (&kind, &word)), &position) in rows.zip(positions.iter()) {
+                        let Some(accumulator) = accumulators.get_mut(slot(position)) else {
+                            continue;
+                        };
+                        match kind {
+                            Kind::Real => {
+                                accumulator.add_sum_value(&Value::Real(f64::from_bits(word)))?
+                            }
+                            Kind::Integer => {
+                                accumulator.add_sum_value(&Value::Integer(word as i64))?
+                            }
+                            Kind::Null => {}
+                            _ => accumulator.add_sum_value(&values.get(row).to_value())?,
+                        }
+                    }
+                }
+                ColumnStep::Value(column) => {
+                    let values = vector(batch, column)?;
+                    let rows = values.kinds().iter().zip(values.words()).enumerate();
+                    for ((row, (&kind, &word)), &position) in rows.zip(positions.iter()) {
+                        let Some(accumulator) = accumulators.get_mut(slot(position)) else {
+                            continue;
+                        };
+                        match kind {
+                            Kind::Real => {
+                                accumulator.add_value(&Value::Real(f64::from_bits(word)))?
+                            }
+                            Kind::Integer => accumulator.add_value(&Value::Integer(word as i64))?,
+                            _ => accumulator.add_value(&values.get(row).to_value())?,
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The vector of column `column` of `batch` (the plan reads only decoded columns).
+fn vector(batch: &ColumnBatch, column: usize) -> Result<&ColumnVector> {
+    batch.column(column).ok_or_else(|| {
+        crate::err!(
+            Internal,
+            "column {column} is not in the scan's column batch"
+        )
+    })
+}
+
+/// Folds the rows of the full scan `access` into `grouper` through column batches, when
+/// the aggregate and the scan have the shape this file serves; `Ok(false)`, nothing done,
+/// otherwise (the caller folds row by row).
+pub(super) fn fold(
+    access: &TableAccess,
+    grouper: &mut Grouper<'_>,
+    context: &ExecContext<'_>,
+) -> Result<bool> {
+    let Some(plan) = ColumnPlan::of(access, grouper, context) else {
+        return Ok(false);
+    };
+    let table = &access.table.storage;
+    let decoder = access.read.decoder();
+    let window = super::key_range::direct_window(access, context)?;
+    let mut batch = ColumnBatch::new();
+    let mut positions = Vec::new();
+    let mut next_row = 0;
+    loop {
+        context.check_interrupt()?;
+        let Some(range) = table.next_scan_batch_in(next_row, SCAN_BATCH_SLOTS, window.clone())
+        else {
+            return Ok(true);
+        };
+        next_row = context
+            .txn
+            .scan_column_batch(table, range, decoder, plan.raw(), &mut batch)?;
+        if !batch.is_empty() {
+            plan.fold(&batch, grouper, &mut positions, context)?;
+        }
+    }
+}
