@@ -191,6 +191,20 @@ impl ColumnBatch {
         &self.row_ids
     }
 
+    /// Bytes the batch's vectors hold allocated (what keeping it between scans costs).
+    pub fn capacity_bytes(&self) -> usize {
+        let vectors: usize = self
+            .vectors
+            .iter()
+            .map(|vector| {
+                vector.kinds.capacity()
+                    + vector.words.capacity() * std::mem::size_of::<u64>()
+                    + vector.bytes.capacity()
+            })
+            .sum();
+        vectors + self.row_ids.capacity() * std::mem::size_of::<u64>()
+    }
+
     /// The values of table column `column`, when the decoder decodes it.
     #[inline]
     pub fn column(&self, column: usize) -> Option<&ColumnVector> {
@@ -272,15 +286,33 @@ impl ColumnBatch {
         let Some(bitmap) = bytes.get(..bitmap_len) else {
             return Err(invalid("row payload is shorter than its null bitmap"));
         };
-        let narrow = bitmap_len <= 8;
-        let nulls = if narrow { null_word(bitmap) } else { 0 };
-        let is_null = |column: usize| {
-            if narrow {
+        // Two copies of the walk: a bitmap of one word tested by shifts (rows of up to 64
+        // columns), and a wider one tested byte by byte.
+        if bitmap_len <= 8 {
+            let nulls = null_word(bitmap);
+            self.decode_columns(steps, walked, key, row, bytes, |column| {
                 nulls & (1u64 << column) != 0
-            } else {
+            })
+        } else {
+            self.decode_columns(steps, walked, key, row, bytes, |column| {
                 bitmap[column / 8] & (1 << (column % 8)) != 0
-            }
-        };
+            })
+        }
+    }
+
+    /// `decode_row` past the null bitmap, `is_null(column)` reading it.
+    #[inline(always)]
+    fn decode_columns(
+        &mut self,
+        steps: &[Step],
+        walked: usize,
+        key: Option<usize>,
+        row: u64,
+        bytes: &[u8],
+        is_null: impl Fn(usize) -> bool,
+    ) -> StorageResult<()> {
+        let width = steps.len();
+        let bitmap_len = width.div_ceil(8);
         let at = self.row_ids.len();
         let mut reader = Reader::at(bytes, bitmap_len);
         let mut vectors = self.vectors.iter_mut();

@@ -234,23 +234,48 @@ pub(super) fn fold(
     let Some(plan) = ColumnPlan::of(access, grouper, context) else {
         return Ok(false);
     };
+    // The connection's batch from an earlier statement (its vectors already grown), given
+    // back unless it grew past `COLUMN_BATCH_KEPT_BYTES`.
+    let buffers = context.buffers;
+    let mut batch = buffers
+        .map(|buffers| buffers.column_batch.take())
+        .unwrap_or_default();
+    let folded = fold_batches(&plan, access, grouper, &mut batch, context);
+    if let Some(buffers) = buffers {
+        if batch.capacity_bytes() <= COLUMN_BATCH_KEPT_BYTES {
+            buffers.column_batch.set(batch);
+        }
+    }
+    folded.map(|()| true)
+}
+
+/// A connection keeps a column batch whose vectors take at most this many bytes.
+const COLUMN_BATCH_KEPT_BYTES: usize = 1 << 20;
+
+/// Folds every batch of the scan of `access` into `grouper` (`fold`).
+fn fold_batches(
+    plan: &ColumnPlan,
+    access: &TableAccess,
+    grouper: &mut Grouper<'_>,
+    batch: &mut ColumnBatch,
+    context: &ExecContext<'_>,
+) -> Result<()> {
     let table = &access.table.storage;
     let decoder = access.read.decoder();
     let window = super::key_range::direct_window(access, context)?;
-    let mut batch = ColumnBatch::new();
     let mut positions = Vec::new();
     let mut next_row = 0;
     loop {
         context.check_interrupt()?;
         let Some(range) = table.next_scan_batch_in(next_row, SCAN_BATCH_SLOTS, window.clone())
         else {
-            return Ok(true);
+            return Ok(());
         };
         next_row = context
             .txn
-            .scan_column_batch(table, range, decoder, plan.raw(), &mut batch)?;
+            .scan_column_batch(table, range, decoder, plan.raw(), batch)?;
         if !batch.is_empty() {
-            plan.fold(&batch, grouper, &mut positions, context)?;
+            plan.fold(batch, grouper, &mut positions, context)?;
         }
     }
 }

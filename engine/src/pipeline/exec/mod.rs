@@ -297,9 +297,12 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
 /// values dropped), which the next statement's scan decodes into instead of allocating;
 /// and an index range walk's key buffers (`index_range.rs`, at most
 /// `RANGE_SCRATCH_KEPT_BYTES` each); and a plain UPDATE's emptied lists of target ids and
-/// new values (`dml::UpdateLists`, at most `UPDATE_LISTS_KEPT_MAX` entries each).
+/// new values (`dml::UpdateLists`, at most `UPDATE_LISTS_KEPT_MAX` entries each); and the
+/// column batch of an aggregate over a scan (`column_aggregate.rs`, at most
+/// `COLUMN_BATCH_KEPT_BYTES`).
 #[derive(Default)]
 pub struct RowBuffers {
+    pub(crate) column_batch: Cell<ember_storage::row::ColumnBatch>,
     pub(crate) lookup: Cell<Row>,
     pub(crate) result: Cell<Row>,
     pub(crate) scan_spare: Cell<Vec<Row>>,
