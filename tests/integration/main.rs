@@ -81,6 +81,7 @@ mod scan_expressions_vs_sqlite;
 mod setops_vs_sqlite;
 mod settled_index_answers;
 mod settled_probe_answers;
+mod settled_row_walks;
 mod settled_support;
 mod slt;
 mod small_queries;

@@ -107,7 +107,7 @@ impl Transaction {
         let check = self.entry_check(table, index, ordered, &guard, decoder);
         // As in `index_range`: rows from the entries alone while the index is settled.
         let mut key_only = KeyOnlyRead::plan(table, index, ordered, decoder)
-            .and_then(|plan| Some((plan, self.settled_entries(table, ordered)?)));
+            .and_then(|plan| Some((plan, check.settled()?)));
         let mut examined = 0;
         let mut progress = RangeProgress::Done;
         let mut failure = None;

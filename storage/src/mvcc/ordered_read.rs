@@ -4,6 +4,7 @@
 //! Entries may be stale: each is checked against the version the snapshot sees in its slot,
 //! whose key must be the entry's, so every row is reached at most once.
 
+use std::cell::Cell;
 use std::ops::Bound;
 
 use crossbeam_epoch::{self as epoch, Guard};
@@ -14,6 +15,7 @@ use crate::row::RowDecoder;
 use crate::value::Value;
 
 use super::key_only_read::KeyOnlyRead;
+use super::settled_index::SettledEntries;
 use super::table::{RowId, Table};
 use super::transaction::{Snapshot, Transaction};
 
@@ -54,11 +56,15 @@ impl RangeScratch {
     }
 }
 
-/// The checked read of an ordered index's entries, which every read through one takes when
-/// the index is not settled (or stops being): an entry is a row this transaction sees when
-/// the row's visible version still has the entry's key. A stale entry (its row gone, or
-/// given another key not yet unindexed) is no row; the key is compared with the entry's
-/// bytes in place.
+/// The checked read of an ordered index's entries: an entry is a row this transaction sees
+/// when the row's visible version still has the entry's key. A stale entry (its row gone,
+/// or given another key not yet unindexed) is no row; the key is compared with the entry's
+/// bytes in place. While the index is settled for the transaction (`settled_index.rs`:
+/// its entries are exactly the rows the snapshot sees, under their visible keys), the key
+/// needs no comparing: the row is read (the caller wants its values) and the entry is
+/// current as long as no edit of the index began since the token was taken, checked after
+/// each entry was read. From the first entry the token no longer vouches for, every entry
+/// is compared.
 pub(super) struct EntryCheck<'a> {
     table: &'a Table,
     index: &'a SecondaryIndex,
@@ -66,6 +72,8 @@ pub(super) struct EntryCheck<'a> {
     snapshot: Snapshot,
     guard: &'a Guard,
     decoder: &'a RowDecoder,
+    /// The settled token, until an entry is read that it no longer vouches for.
+    settled: Cell<Option<SettledEntries>>,
 }
 
 impl EntryCheck<'_> {
@@ -82,9 +90,37 @@ impl EntryCheck<'_> {
             return Ok(false);
         };
         self.decoder.decode_into(row, payload, buffer)?;
+        if self.is_vouched_for() {
+            debug_assert!(
+                self.ordered
+                    .key_matches(self.index.columns(), buffer, encoded),
+                "a settled index's entry has its row's visible key"
+            );
+            return Ok(true);
+        }
         Ok(self
             .ordered
             .key_matches(self.index.columns(), buffer, encoded))
+    }
+
+    /// Whether the entries read so far are still vouched for by the settled token (no
+    /// edit of the index began since it was taken); once not, never again.
+    #[inline]
+    fn is_vouched_for(&self) -> bool {
+        match self.settled.get() {
+            Some(settled) if settled.still_settled(self.ordered) => true,
+            Some(_) => {
+                self.settled.set(None);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// The settled token this check was made with, while it still holds (see
+    /// `is_vouched_for`: a reader checks it after each entry it reads by it).
+    pub(super) fn settled(&self) -> Option<SettledEntries> {
+        self.settled.get()
     }
 }
 
@@ -115,6 +151,7 @@ impl Transaction {
             snapshot: self.snapshot(),
             guard,
             decoder,
+            settled: Cell::new(self.settled_entries(table, ordered)),
         }
     }
 
@@ -149,7 +186,7 @@ impl Transaction {
         // count, checked after the entry was read and before it is visited. From the first
         // entry that cannot be, the rest are read the checked way.
         let mut key_only = KeyOnlyRead::plan(table, index, ordered, decoder)
-            .and_then(|plan| Some((plan, self.settled_entries(table, ordered)?)));
+            .and_then(|plan| Some((plan, check.settled()?)));
         let mut examined = 0;
         let mut progress = RangeProgress::Done;
         let mut failure = None;

@@ -56,7 +56,7 @@ impl Transaction {
         let check = self.entry_check(table, index, ordered, &guard, decoder);
         // While settled (checked after each entry is read), entries are rows; from the
         // first entry that cannot be vouched for, every entry is checked.
-        let mut settled = self.settled_entries(table, ordered);
+        let mut settled = check.settled();
         let key_only = KeyOnlyRead::plan(table, index, ordered, decoder);
         let mut examined = 0;
         let mut progress = RangeProgress::Done;

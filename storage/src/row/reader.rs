@@ -349,6 +349,19 @@ fn set_null(slot: &mut Value) {
     }
 }
 
+/// Writes `value` over `slot`: a NULL (what a fresh buffer's slots hold, `fill_null`) owns
+/// nothing, so it is overwritten without running the drop glue (an out-of-line call per
+/// column otherwise); any other old value is dropped as usual.
+#[inline(always)]
+fn put(slot: &mut Value, value: Value) {
+    if slot.is_null() {
+        // Forgetting a NULL leaks nothing: it holds no allocation.
+        std::mem::forget(std::mem::replace(slot, value));
+    } else {
+        *slot = value;
+    }
+}
+
 /// The varint at the start of `bytes` and its length in bytes, or `None` when it has no
 /// last byte within `VARINT_BYTES_MAX` (a free function: the reader stays in registers).
 #[inline(never)]
@@ -541,14 +554,14 @@ impl<'a> Reader<'a> {
                 let integer = unzigzag(self.varint()?);
                 match slot {
                     Value::Integer(old) => *old = integer,
-                    _ => *slot = Value::Integer(integer),
+                    _ => put(slot, Value::Integer(integer)),
                 }
             }
             DataType::Real => {
                 let real = self.real()?;
                 match slot {
                     Value::Real(old) => *old = real,
-                    _ => *slot = Value::Real(real),
+                    _ => put(slot, Value::Real(real)),
                 }
             }
             DataType::Boolean => *slot = Value::Boolean(self.boolean()?),
@@ -562,7 +575,7 @@ impl<'a> Reader<'a> {
                         old.clear();
                         old.push_str(text);
                     }
-                    _ => *slot = Value::Text(text.to_owned()),
+                    _ => put(slot, Value::Text(text.to_owned())),
                 }
             }
             DataType::Blob | DataType::Any => {
@@ -573,7 +586,7 @@ impl<'a> Reader<'a> {
                         old.clear();
                         old.extend_from_slice(bytes);
                     }
-                    _ => *slot = Value::Blob(bytes.to_vec()),
+                    _ => put(slot, Value::Blob(bytes.to_vec())),
                 }
             }
         }
@@ -666,6 +679,17 @@ impl<'a> Reader<'a> {
             if high & 0x80 == 0 {
                 self.position += 2;
                 return Some(u64::from(low & 0x7f) | (u64::from(*high) << 7));
+            }
+        }
+        // Three bytes hold up to 2,097,151: keys and counts of tables past 8,191 rows.
+        if let [low, middle, high, ..] = rest {
+            if high & 0x80 == 0 {
+                self.position += 3;
+                return Some(
+                    u64::from(low & 0x7f)
+                        | (u64::from(middle & 0x7f) << 7)
+                        | (u64::from(*high) << 14),
+                );
             }
         }
         match decode_varint(rest) {
