@@ -100,6 +100,16 @@ fn batch_aggregates_as_sqlite() {
 }
 
 #[test]
+fn parallel_batch_aggregates_as_sqlite() {
+    // Large enough to split: each worker folds its slot range's batches; a sum whose
+    // inputs could round differently in parts keeps the statement serial.
+    let (db, sqlite) = batch_table(true, 30_000, 500);
+    let conn = db.connect();
+    conn.execute("PRAGMA threads = 3", ()).unwrap();
+    assert_same_rows(&conn, &sqlite, BATCH_QUERIES);
+}
+
+#[test]
 fn batch_aggregates_after_writes_and_beside_an_old_snapshot() {
     let (db, sqlite) = batch_table(true, 5000, 40);
     let old = db.connect();

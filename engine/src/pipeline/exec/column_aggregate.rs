@@ -36,8 +36,9 @@ pub(super) enum ColumnStep {
     Value(usize),
 }
 
-/// How an aggregate reads its scan's column batches, fixed once per statement.
-struct ColumnPlan {
+/// How an aggregate reads its scan's column batches, fixed once per statement (shared by
+/// the parallel split's workers, `parallel/grouped.rs`).
+pub(super) struct ColumnPlan {
     /// The single GROUP BY column, `None` without GROUP BY.
     key: Option<usize>,
     steps: Vec<ColumnStep>,
@@ -48,7 +49,11 @@ struct ColumnPlan {
 impl ColumnPlan {
     /// The plan of the aggregate `grouper` folds over `access`, when it has the shape this
     /// file serves (see the module comment).
-    fn of(access: &TableAccess, grouper: &Grouper<'_>, context: &ExecContext<'_>) -> Option<Self> {
+    pub(super) fn of(
+        access: &TableAccess,
+        grouper: &Grouper<'_>,
+        context: &ExecContext<'_>,
+    ) -> Option<Self> {
         let decoder = access.read.decoder();
         if !matches!(access.path, AccessPath::FullScan)
             || !decoder.decodes_to_batch()
@@ -105,18 +110,21 @@ impl ColumnPlan {
         Some(ColumnPlan { key, steps, filter })
     }
 
-    fn raw(&self) -> Option<&RawChecks> {
+    pub(super) fn raw(&self) -> Option<&RawChecks> {
         self.filter.as_ref().and_then(Staged::raw)
     }
 
     /// Groups the rows of `batch` and feeds them to their groups' accumulators, in row
-    /// order (`positions`: reused, each row's group).
-    fn fold(
+    /// order (`positions`: reused, each row's group), showing `note` each value fed to a
+    /// one-column call but COUNT (with the call's position), as `Feeder::feed` does: a
+    /// parallel worker measures its sums' inputs so.
+    pub(super) fn fold(
         &self,
         batch: &ColumnBatch,
         grouper: &mut Grouper<'_>,
         positions: &mut Vec<u32>,
         context: &ExecContext<'_>,
+        mut note: impl FnMut(usize, &Value),
     ) -> Result<()> {
         let rows = batch.row_ids();
         positions.clear();
@@ -181,13 +189,21 @@ impl ColumnPlan {
                         };
                         match kind {
                             Kind::Real => {
-                                accumulator.add_sum_value(&Value::Real(f64::from_bits(word)))?
+                                let value = Value::Real(f64::from_bits(word));
+                                note(call, &value);
+                                accumulator.add_sum_value(&value)?
                             }
                             Kind::Integer => {
-                                accumulator.add_sum_value(&Value::Integer(word as i64))?
+                                let value = Value::Integer(word as i64);
+                                note(call, &value);
+                                accumulator.add_sum_value(&value)?
                             }
                             Kind::Null => {}
-                            _ => accumulator.add_sum_value(&values.get(row).to_value())?,
+                            _ => {
+                                let value = values.get(row).to_value();
+                                note(call, &value);
+                                accumulator.add_sum_value(&value)?
+                            }
                         }
                     }
                 }
@@ -198,13 +214,13 @@ impl ColumnPlan {
                         let Some(accumulator) = accumulators.get_mut(slot(position)) else {
                             continue;
                         };
-                        match kind {
-                            Kind::Real => {
-                                accumulator.add_value(&Value::Real(f64::from_bits(word)))?
-                            }
-                            Kind::Integer => accumulator.add_value(&Value::Integer(word as i64))?,
-                            _ => accumulator.add_value(&values.get(row).to_value())?,
-                        }
+                        let value = match kind {
+                            Kind::Real => Value::Real(f64::from_bits(word)),
+                            Kind::Integer => Value::Integer(word as i64),
+                            _ => values.get(row).to_value(),
+                        };
+                        note(call, &value);
+                        accumulator.add_value(&value)?
                     }
                 }
             }
@@ -275,7 +291,7 @@ fn fold_batches(
             .txn
             .scan_column_batch(table, range, decoder, plan.raw(), batch)?;
         if !batch.is_empty() {
-            plan.fold(batch, grouper, &mut positions, context)?;
+            plan.fold(batch, grouper, &mut positions, context, |_, _| {})?;
         }
     }
 }

@@ -5,7 +5,9 @@
 //! their first rows have in the table: exactly the serial grouper's groups, which `finish`
 //! then sorts by key as the serial plan does.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ember_storage::row::ColumnBatch;
 
 use ember_storage::{RowId, Value};
 
@@ -15,10 +17,11 @@ use crate::plan::{AggregateCall, TableAccess};
 
 use super::super::aggregate::{Group, Grouper};
 use super::super::aggregate_feed::GroupAccumulators;
+use super::super::column_aggregate::ColumnPlan;
 use super::super::ExecContext;
 use super::{
-    collect_parts, context_free, merges_grouped, split_slots, sums, thread_count, Outcome,
-    RangeScan, SumBound, WorkerFilter,
+    collect_parts, context_free, keep_going, merges_grouped, split_slots, sums, thread_count,
+    Outcome, RangeScan, SumBound, WorkerFilter, BATCH_SLOTS,
 };
 
 /// Computes the groups of the full scan `access` into `merged` (empty, made for this
@@ -47,8 +50,10 @@ pub fn aggregate<'p>(
         .iter()
         .map(|call| sums(call.function))
         .collect();
+    let columns = ColumnPlan::of(access, merged, context);
     let job = Job {
         access,
+        columns: columns.as_ref(),
         group_by: merged.group_by,
         aggregates: merged.aggregates,
         input_width: merged.input_width,
@@ -102,6 +107,8 @@ pub fn aggregate<'p>(
 /// What every worker shares.
 struct Job<'j> {
     access: &'j TableAccess,
+    /// Set when the aggregate reads its scan as column batches (`column_aggregate.rs`).
+    columns: Option<&'j ColumnPlan>,
     group_by: &'j [Expr],
     aggregates: &'j [AggregateCall],
     input_width: usize,
@@ -141,6 +148,15 @@ impl Job<'_> {
             bounds: vec![SumBound::default(); self.aggregates.len()],
         };
         let mut grouper = Grouper::new(self.group_by, self.aggregates, self.input_width, &context);
+        if let Some(plan) = self.columns {
+            if !self.run_columns(plan, range, txn, &context, &mut grouper, &mut part.bounds)? {
+                return Ok(Outcome::Abandoned);
+            }
+            part.groups = grouper.groups;
+            part.accumulators = grouper.accumulators;
+            part.exact_keys = grouper.exact_keys;
+            return Ok(Outcome::Done(part));
+        }
         let scan = RangeScan {
             access: self.access,
             filter: self.filter,
@@ -170,5 +186,40 @@ impl Job<'_> {
         part.accumulators = grouper.accumulators;
         part.exact_keys = grouper.exact_keys;
         Ok(Outcome::Done(part))
+    }
+
+    /// `run`'s scan through column batches (`ColumnPlan::fold`), noting the sums' inputs in
+    /// `bounds`; false (abandoned) as `RangeScan::run` gives up.
+    fn run_columns(
+        &self,
+        plan: &ColumnPlan,
+        range: std::ops::Range<RowId>,
+        txn: &ember_storage::Transaction,
+        context: &ExecContext<'_>,
+        grouper: &mut Grouper<'_>,
+        bounds: &mut [SumBound],
+    ) -> Result<bool> {
+        let table = &self.access.table.storage;
+        let decoder = self.access.read.decoder();
+        let mut batch = ColumnBatch::new();
+        let mut positions = Vec::new();
+        let mut next = range.start;
+        while next < range.end {
+            if !keep_going(self.interrupt, &self.stop)? {
+                return Ok(false);
+            }
+            let slots = next..range.end.min(next + BATCH_SLOTS);
+            next = txn.scan_column_batch(table, slots, decoder, plan.raw(), &mut batch)?;
+            plan.fold(&batch, grouper, &mut positions, context, |at, value| {
+                if self.summed[at] {
+                    bounds[at].note(value);
+                }
+            })?;
+            if !bounds.iter().all(SumBound::exact) {
+                self.stop.store(true, Ordering::Relaxed);
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
