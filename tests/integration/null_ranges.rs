@@ -168,7 +168,10 @@ fn explain_shows_null_tests_as_index_bounds() {
             ],
         ),
         // Few NULLs in `c`: its values are most rows, a scan reads them cheaper ...
-        ("SELECT id FROM t WHERE c IS NOT NULL", &["Project id", "└─ Scan t filter (c IS NOT NULL)"]),
+        (
+            "SELECT id FROM t WHERE c IS NOT NULL",
+            &["Project id", "└─ Scan t filter (c IS NOT NULL)"],
+        ),
         // ... but they are counted from the index entries.
         (
             "SELECT count(c) FROM t WHERE c IS NOT NULL",
@@ -192,7 +195,8 @@ fn explain_shows_null_tests_as_index_bounds() {
             &[
                 "Project count(*)",
                 "└─ Aggregate count(*) counting",
-                "   └─ IndexRange t using t_a (a > 5) order a ASC filter ((a > 5) AND (a IS NOT NULL))",
+                "   └─ IndexRange t using t_a (a > 5) order a ASC \
+                 filter ((a > 5) AND (a IS NOT NULL))",
             ],
         ),
     ];

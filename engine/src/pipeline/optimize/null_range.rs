@@ -125,15 +125,20 @@ pub(super) fn add_null_test(table: &TableDef, range: &mut IndexRange, terms: &[E
     }
 }
 
-/// Makes a NULL test among `terms` on `range`'s ranged column part of the range whatever
-/// the statistics say: for a walk chosen for its order, which it only narrows.
+/// Makes a NULL test among `terms` on `range`'s ranged column part of the range, for a
+/// walk chosen for its order (which it only narrows). Past the NULLs a walk starts by a
+/// seek (or ends at an encoded bound), which costs more than rechecking a few rows:
+/// `IS NOT NULL` is taken only when the index holds NULL keys (`null_split`).
 pub(super) fn narrow_by_null_test(range: &mut IndexRange, terms: &[Expr]) {
     let Some(&column) = range.index.columns.get(range.ranged_position()) else {
         return;
     };
     match null_test(terms, column) {
         Some(true) => range.only_nulls = true,
-        Some(false) => range.skip_nulls = true,
+        Some(false) => {
+            let holds_nulls = null_split(&range.index).is_some_and(|(nulls, _)| nulls > 0);
+            range.skip_nulls = holds_nulls;
+        }
         None => {}
     }
 }
