@@ -83,6 +83,7 @@ impl Binder<'_> {
         crate::optimize::distinct_by_index(&mut node);
         crate::optimize::sort_distinct_rows(&mut node, &columns);
         crate::optimize::group_by_index(&mut node, query.limit_clause.is_some());
+        crate::optimize::count_by_index(&mut node);
         if let Some(limit_clause) = &query.limit_clause {
             let (limit, offset) = match limit_clause {
                 LimitClause::LimitOffset {

@@ -141,6 +141,22 @@ impl RangeCursor {
             encode_part(&cursor.index, position, &value, &mut prefix);
         }
         let position = range.ranged_position();
+        if range.only_nulls {
+            // `col IS NULL`: the keys holding NULL after the prefix; none beside a bound.
+            let bounded = range.skip_nulls
+                || range.lower.is_some()
+                || range.upper.is_some()
+                || range.text_prefix.is_some();
+            if bounded || position >= range.index.columns.len() {
+                cursor.finished = true;
+                return Ok(Some(cursor));
+            }
+            let mut start = prefix;
+            encode_part(&cursor.index, position, &Value::Null, &mut start);
+            cursor.upper = past(&start);
+            cursor.lower = Bound::Included(start);
+            return Ok(Some(cursor));
+        }
         if let Some(text) = &range.text_prefix {
             let collation = part_collation(&cursor.index, position);
             let mut starts = Vec::new();

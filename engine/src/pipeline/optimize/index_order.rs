@@ -141,7 +141,7 @@ fn sort_by_index(
                 let Some(collations) = index_collations(index) else {
                     continue;
                 };
-                let range = IndexRange {
+                let mut range = IndexRange {
                     index: index.clone(),
                     prefix: equality_prefix(index, &collations, &terms),
                     lower: None,
@@ -150,9 +150,11 @@ fn sort_by_index(
                     prefix_either_case: false,
                     descending,
                     skip_nulls: false,
+                    only_nulls: false,
                     first_only: false,
                     rows_taken: None,
                 };
+                super::null_range::narrow_by_null_test(&mut range, &terms);
                 if follows(&range) {
                     *path = AccessPath::IndexRange(Box::new(range));
                     return true;
@@ -250,6 +252,7 @@ pub(super) fn min_max_by_index(
                     prefix_either_case: false,
                     descending,
                     skip_nulls: false,
+                    only_nulls: false,
                     first_only: false,
                     rows_taken: None,
                 };

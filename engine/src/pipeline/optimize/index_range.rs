@@ -21,6 +21,8 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Collation, Expr, Function};
 use crate::plan::{AccessPath, IndexRange, KeyRange, RangeBound};
 
+use super::null_range::{add_null_test, null_test_decides};
+
 /// The comparison `op` seen from the column's side (`5 < k` is `k > 5`).
 fn flipped(op: BinaryOp) -> BinaryOp {
     match op {
@@ -199,9 +201,13 @@ pub(super) fn equality_prefix(
 
 /// Whether conjunct `term` of an access's filter holds for exactly the rows `range`
 /// reaches (the module comment): a prefix column's `= value`, or the ranged column's bound
-/// (`BETWEEN` both bounds), with the very value and collation the range was made from. A
+/// (`BETWEEN` both bounds), with the very value and collation the range was made from, or
+/// a NULL test the range holds (`null_range::null_test_decides`). A
 /// walk of the range need not check it again (`exec::counted`).
 pub fn range_decides(range: &IndexRange, term: &Expr) -> bool {
+    if matches!(term, Expr::IsNull { .. }) {
+        return null_test_decides(range, term);
+    }
     let Some(collations) = index_collations(&range.index) else {
         return false;
     };
@@ -300,8 +306,14 @@ fn text_prefix_decides(
 }
 
 /// The best range over an ordered index of `table` the conjuncts allow: most prefix
-/// columns, then a bound; `None` when no index gets a prefix or a bound.
-pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
+/// columns, then a bound or NULL test (`null_range::add_null_test`); `None` when no index
+/// gets a prefix, a bound or a NULL test. Without `null_tests`, NULL tests are left to
+/// the recheck (an OR's branch reaches NULL keys its own way: `or_union.rs`).
+pub(super) fn index_range(
+    table: &TableDef,
+    terms: &[Expr],
+    null_tests: bool,
+) -> Option<AccessPath> {
     let mut best: Option<(usize, IndexRange)> = None;
     for index in &table.indexes {
         let Some(collations) = index_collations(index) else {
@@ -328,11 +340,8 @@ pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath
         let bounded = 2 * usize::from(text_prefix.is_some())
             + usize::from(lower.is_some())
             + usize::from(upper.is_some());
-        let score = 2 * prefix.len() + bounded;
-        if score == 0 || best.as_ref().is_some_and(|(best, _)| *best >= score) {
-            continue;
-        }
-        let range = IndexRange {
+        let prefix_score = 2 * prefix.len();
+        let mut range = IndexRange {
             index: index.clone(),
             prefix,
             lower,
@@ -341,9 +350,19 @@ pub(super) fn index_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath
             prefix_either_case,
             descending: false,
             skip_nulls: false,
+            only_nulls: false,
             first_only: false,
             rows_taken: None,
         };
+        let tested = if null_tests {
+            add_null_test(table, &mut range, terms)
+        } else {
+            0
+        };
+        let score = prefix_score + bounded + tested;
+        if score == 0 || best.as_ref().is_some_and(|(best, _)| *best >= score) {
+            continue;
+        }
         best = Some((score, range));
     }
     best.map(|(_, range)| AccessPath::IndexRange(Box::new(range)))

@@ -16,6 +16,7 @@ mod index_order;
 mod index_range;
 mod join_access;
 mod min_max_split;
+mod null_range;
 mod or_union;
 mod prune;
 mod top_k;
@@ -33,6 +34,7 @@ pub use group_order::group_by_index;
 pub use index_order::{hint_index_walk, order_by_index};
 pub use index_range::{key_range_rows, range_decides};
 pub use join_access::{join_access, table_rows, JoinChoice};
+pub use null_range::count_by_index;
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use top_k::bound_sort;
 pub use window_top_n::bound_window_by_limit;
@@ -58,7 +60,7 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
                 .or_else(|| key_in_set(&table, &terms))
                 .or_else(|| index_in_set(&table, &terms))
                 .or_else(|| index_range::key_range(&table, &terms, true))
-                .or_else(|| index_range::index_range(&table, &terms))
+                .or_else(|| index_range::index_range(&table, &terms, true))
                 .or_else(|| index_range::key_range(&table, &terms, false))
                 .or_else(|| or_union::choose_or_union(&table, &terms, predicate))
         }

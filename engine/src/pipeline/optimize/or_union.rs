@@ -125,7 +125,7 @@ fn branch_path(table: &TableDef, terms: &[Expr]) -> Option<BranchPath> {
         .or_else(|| super::key_lookup(table, terms, true))
         .or_else(|| super::index_lookup(table, terms, true))
         .or_else(|| key_range(table, terms, true))
-        .or_else(|| super::index_range::index_range(table, terms))
+        .or_else(|| super::index_range::index_range(table, terms, false))
         .or_else(|| key_range(table, terms, false));
     if let Some(path) = path {
         let rows = path_rows(table, &path)?;

@@ -42,8 +42,12 @@ pub struct IndexRange {
     pub prefix_either_case: bool,
     /// Read in descending key order.
     pub descending: bool,
-    /// Rows whose ranged column is NULL are skipped even without bounds (min/max).
+    /// Rows whose ranged column is NULL are skipped even without bounds (min/max,
+    /// `col IS NOT NULL`).
     pub skip_nulls: bool,
+    /// Only rows whose ranged column is NULL are reached (`col IS NULL`): the keys that
+    /// hold NULL there after the prefix. With a bound or `skip_nulls` beside it, none.
+    pub only_nulls: bool,
     /// Only the first row (in read order) that passes the filter is wanted (min/max).
     pub first_only: bool,
     /// The LIMIT and OFFSET above an unfiltered walk: how many rows it will give at most,
@@ -63,6 +67,7 @@ impl IndexRange {
             prefix_either_case: false,
             descending: false,
             skip_nulls: false,
+            only_nulls: false,
             first_only: false,
             rows_taken: None,
         }
@@ -100,6 +105,9 @@ impl IndexRange {
         describe_bounds(ranged, &self.lower, &self.upper, &mut terms);
         if self.lower.is_none() && self.upper.is_none() && self.skip_nulls {
             terms.push(format!("{ranged} IS NOT NULL"));
+        }
+        if self.only_nulls {
+            terms.push(format!("{ranged} IS NULL"));
         }
         write!(out, "using {}", self.index.name)?;
         if !terms.is_empty() {
