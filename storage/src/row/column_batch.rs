@@ -257,7 +257,24 @@ impl ColumnBatch {
         row: u64,
         bytes: &[u8],
     ) -> StorageResult<()> {
-        self.decode_row(steps, walked, key, row, bytes)?;
+        let width = steps.len();
+        debug_assert!(walked <= width);
+        let bitmap_len = width.div_ceil(8);
+        let Some(bitmap) = bytes.get(..bitmap_len) else {
+            return Err(invalid("row payload is shorter than its null bitmap"));
+        };
+        // Two copies of the walk: a bitmap of one word tested by shifts (rows of up to 64
+        // columns), and a wider one tested byte by byte.
+        if bitmap_len <= 8 {
+            let nulls = null_word(bitmap);
+            self.decode_columns(steps, walked, key, row, bytes, |column| {
+                nulls & (1u64 << column) != 0
+            })?;
+        } else {
+            self.decode_columns(steps, walked, key, row, bytes, |column| {
+                bitmap[column / 8] & (1 << (column % 8)) != 0
+            })?;
+        }
         self.row_ids.push(row);
         Ok(())
     }
@@ -271,36 +288,7 @@ impl ColumnBatch {
         }
     }
 
-    #[inline(always)]
-    fn decode_row(
-        &mut self,
-        steps: &[Step],
-        walked: usize,
-        key: Option<usize>,
-        row: u64,
-        bytes: &[u8],
-    ) -> StorageResult<()> {
-        let width = steps.len();
-        debug_assert!(walked <= width);
-        let bitmap_len = width.div_ceil(8);
-        let Some(bitmap) = bytes.get(..bitmap_len) else {
-            return Err(invalid("row payload is shorter than its null bitmap"));
-        };
-        // Two copies of the walk: a bitmap of one word tested by shifts (rows of up to 64
-        // columns), and a wider one tested byte by byte.
-        if bitmap_len <= 8 {
-            let nulls = null_word(bitmap);
-            self.decode_columns(steps, walked, key, row, bytes, |column| {
-                nulls & (1u64 << column) != 0
-            })
-        } else {
-            self.decode_columns(steps, walked, key, row, bytes, |column| {
-                bitmap[column / 8] & (1 << (column % 8)) != 0
-            })
-        }
-    }
-
-    /// `decode_row` past the null bitmap, `is_null(column)` reading it.
+    /// `push_row`'s decode past the null bitmap, `is_null(column)` reading it.
     #[inline(always)]
     fn decode_columns(
         &mut self,

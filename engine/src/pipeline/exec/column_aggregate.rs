@@ -20,7 +20,6 @@ use crate::expr::{Expr, Predicate, Staged};
 use crate::plan::{AccessPath, TableAccess};
 
 use super::aggregate::Grouper;
-use super::scan::SCAN_BATCH_SLOTS;
 use super::ExecContext;
 
 /// One aggregate call's update over a column batch.
@@ -278,20 +277,14 @@ fn fold_batches(
 ) -> Result<()> {
     let table = &access.table.storage;
     let decoder = access.read.decoder();
-    let window = super::key_range::direct_window(access, context)?;
     let mut positions = Vec::new();
-    let mut next_row = 0;
-    loop {
-        context.check_interrupt()?;
-        let Some(range) = table.next_scan_batch_in(next_row, SCAN_BATCH_SLOTS, window.clone())
-        else {
-            return Ok(());
-        };
-        next_row = context
+    super::scan::for_each_slot_batch(access, context, |range| {
+        let next_row = context
             .txn
             .scan_column_batch(table, range, decoder, plan.raw(), batch)?;
         if !batch.is_empty() {
             plan.fold(batch, grouper, &mut positions, context, |_, _| {})?;
         }
-    }
+        Ok(next_row)
+    })
 }

@@ -392,18 +392,11 @@ pub fn scan_slots(
 ) -> Result<()> {
     let table = &access.table.storage;
     let filter = ScanFilter::new(access, context);
-    let window = super::key_range::direct_window(access, context)?;
     let mut buffer = Vec::new();
-    let mut next_row = 0;
-    loop {
-        context.check_interrupt()?;
-        let Some(range) = table.next_scan_batch_in(next_row, SCAN_BATCH_SLOTS, window.clone())
-        else {
-            return Ok(());
-        };
+    for_each_slot_batch(access, context, |range| {
         let mut failure = None;
         let mut visit_failure = None;
-        next_row = if std::ptr::eq(decoder, access.read.decoder()) {
+        let next_row = if std::ptr::eq(decoder, access.read.decoder()) {
             filter.scan_batch(
                 access,
                 context,
@@ -444,9 +437,31 @@ pub fn scan_slots(
                     }
                 })?
         };
-        if let Some(error) = failure.or(visit_failure) {
-            return Err(error);
+        match failure.or(visit_failure) {
+            Some(error) => Err(error),
+            None => Ok(next_row),
         }
+    })
+}
+
+/// Runs `batch` over each range of at most `SCAN_BATCH_SLOTS` slots of a full scan of
+/// `access` (within its key window), in slot order, checking for an interrupt before
+/// each; `batch` returns where the next range starts.
+pub(super) fn for_each_slot_batch(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    mut batch: impl FnMut(std::ops::Range<RowId>) -> Result<RowId>,
+) -> Result<()> {
+    let table = &access.table.storage;
+    let window = super::key_range::direct_window(access, context)?;
+    let mut next_row = 0;
+    loop {
+        context.check_interrupt()?;
+        let Some(range) = table.next_scan_batch_in(next_row, SCAN_BATCH_SLOTS, window.clone())
+        else {
+            return Ok(());
+        };
+        next_row = batch(range)?;
     }
 }
 
