@@ -10,7 +10,8 @@ use crate::error::StorageResult;
 use crate::limits::COLUMN_BATCH_BYTES_MAX;
 use crate::value::Value;
 
-use super::reader::{null_word, utf8, Reader, Step};
+use super::reader::{null_word, Reader, Step};
+use super::utf8::utf8;
 use super::{invalid, FIRST_ROW_ID_NOT_A_KEY};
 
 /// The type of one decoded value.

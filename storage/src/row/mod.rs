@@ -24,6 +24,7 @@ mod raw_check;
 mod reader;
 mod real;
 mod same_columns;
+mod utf8;
 
 pub use added::encode_with_added;
 pub use column_batch::{ColumnBatch, ColumnVector, Kind, Scalar};
@@ -31,9 +32,9 @@ pub use legacy::{upgrade_fixed_reals, RowFormat};
 pub use raw_check::{
     key_real, real_key, RawCheck, RawChecks, RawClass, TextCheck, TextTest, RAW_COLUMNS_MAX,
 };
-pub(crate) use reader::utf8;
 pub(crate) use real::real_end;
 pub(crate) use same_columns::identical_columns;
+pub(crate) use utf8::utf8;
 
 use reader::Step;
 

@@ -278,7 +278,7 @@ fn fold_batches(
     let table = &access.table.storage;
     let decoder = access.read.decoder();
     let mut positions = Vec::new();
-    super::scan::for_each_slot_batch(access, context, |range| {
+    super::key_range::for_each_slot_batch(access, context, |range| {
         let next_row = context
             .txn
             .scan_column_batch(table, range, decoder, plan.raw(), batch)?;

@@ -27,6 +27,28 @@ pub(super) fn direct_window(
     }
 }
 
+/// Runs `batch` over each range of at most `scan::SCAN_BATCH_SLOTS` slots of a full scan of
+/// `access` (within its key window), in slot order, checking for an interrupt before
+/// each; `batch` returns where the next range starts.
+pub(super) fn for_each_slot_batch(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    mut batch: impl FnMut(Range<RowId>) -> Result<RowId>,
+) -> Result<()> {
+    let table = &access.table.storage;
+    let window = direct_window(access, context)?;
+    let mut next_row = 0;
+    loop {
+        context.check_interrupt()?;
+        let Some(range) =
+            table.next_scan_batch_in(next_row, super::scan::SCAN_BATCH_SLOTS, window.clone())
+        else {
+            return Ok(());
+        };
+        next_row = batch(range)?;
+    }
+}
+
 /// The row ids a walk of `access` covers, as `Table::row_ranges` gives them for a full
 /// scan: for a key range, its window of the direct slots, and every overflow slot.
 pub(super) fn access_row_ranges(

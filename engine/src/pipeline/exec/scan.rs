@@ -393,7 +393,7 @@ pub fn scan_slots(
     let table = &access.table.storage;
     let filter = ScanFilter::new(access, context);
     let mut buffer = Vec::new();
-    for_each_slot_batch(access, context, |range| {
+    super::key_range::for_each_slot_batch(access, context, |range| {
         let mut failure = None;
         let mut visit_failure = None;
         let next_row = if std::ptr::eq(decoder, access.read.decoder()) {
@@ -442,27 +442,6 @@ pub fn scan_slots(
             None => Ok(next_row),
         }
     })
-}
-
-/// Runs `batch` over each range of at most `SCAN_BATCH_SLOTS` slots of a full scan of
-/// `access` (within its key window), in slot order, checking for an interrupt before
-/// each; `batch` returns where the next range starts.
-pub(super) fn for_each_slot_batch(
-    access: &TableAccess,
-    context: &ExecContext<'_>,
-    mut batch: impl FnMut(std::ops::Range<RowId>) -> Result<RowId>,
-) -> Result<()> {
-    let table = &access.table.storage;
-    let window = super::key_range::direct_window(access, context)?;
-    let mut next_row = 0;
-    loop {
-        context.check_interrupt()?;
-        let Some(range) = table.next_scan_batch_in(next_row, SCAN_BATCH_SLOTS, window.clone())
-        else {
-            return Ok(());
-        };
-        next_row = batch(range)?;
-    }
 }
 
 /// Finds the row whose primary key equals `key` and that passes the access filter.
