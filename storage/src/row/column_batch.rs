@@ -103,6 +103,16 @@ impl ColumnVector {
         }
     }
 
+    /// The bytes of row `row`'s text or blob (a text's are UTF-8, checked when decoded);
+    /// empty for a value of another kind.
+    #[inline(always)]
+    pub fn span_bytes(&self, row: usize) -> &[u8] {
+        match self.kinds()[row] {
+            Kind::Text | Kind::Blob => self.span(self.words()[row]),
+            _ => &[],
+        }
+    }
+
     /// The bytes a text's or blob's word names.
     #[inline(always)]
     fn span(&self, word: u64) -> &[u8] {

@@ -24,7 +24,7 @@ use crate::plan::{AccessPath, AggregateCall, Node};
 use super::accumulator::Accumulator;
 use super::aggregate_feed::{Feeder, GroupAccumulators};
 use super::key_groups::{key_hash, same_key, KeyGroups};
-use super::text_groups::{text_hash, TextGroups};
+use super::text_groups::{bytes_hash, text_hash, TextGroups};
 use super::{scan, ExecContext, Operator, Row};
 
 /// Group keys below this (a single integer key) are found by direct indexing.
@@ -322,6 +322,24 @@ impl<'p> Grouper<'p> {
             return Ok(position);
         }
         self.new_text_group(text, hash, context)
+    }
+
+    /// `find_text` of a TEXT key given as its UTF-8 bytes (a column batch's span): probed
+    /// as bytes; checked to be text only when it makes a new group.
+    #[inline(always)]
+    pub(super) fn find_text_bytes(
+        &mut self,
+        bytes: &[u8],
+        context: &ExecContext<'_>,
+    ) -> Result<usize> {
+        let hash = bytes_hash(bytes);
+        if let Some(position) = self.texts.get_bytes(bytes, hash) {
+            return Ok(position);
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.new_text_group(text, hash, context),
+            Err(_) => Err(crate::err!(Internal, "a TEXT group key that is not UTF-8")),
+        }
     }
 
     /// Each aggregate call's update as a column batch runs it (`column_aggregate.rs`), or

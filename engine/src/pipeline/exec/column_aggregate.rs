@@ -12,7 +12,7 @@
 //! the groups and their values are exactly the row-by-row fold's. Other shapes, a table
 //! that grew columns, and a scan that may probe an outer value take the row path.
 
-use ember_storage::row::{ColumnBatch, ColumnVector, Kind, RawChecks, Scalar};
+use ember_storage::row::{ColumnBatch, ColumnVector, Kind, RawChecks};
 use ember_storage::{DataType, Value};
 
 use crate::error::Result;
@@ -143,10 +143,7 @@ impl ColumnPlan {
                         Kind::Integer => {
                             grouper.find_single(&Value::Integer(word as i64), context)?
                         }
-                        Kind::Text => match keys.get(at) {
-                            Scalar::Text(text) => grouper.find_text(text, context)?,
-                            other => grouper.find_single(&other.to_value(), context)?,
-                        },
+                        Kind::Text => grouper.find_text_bytes(keys.span_bytes(at), context)?,
                         _ => grouper.find_single(&keys.get(at).to_value(), context)?,
                     };
                     positions.push(position as u32);

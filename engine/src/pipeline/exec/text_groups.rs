@@ -33,6 +33,13 @@ impl TextGroups {
     /// The group of the key `text` (hashed to `hash` by `text_hash`), if it has one.
     #[inline(always)]
     pub(super) fn get(&self, text: &str, hash: u64) -> Option<usize> {
+        self.get_bytes(text.as_bytes(), hash)
+    }
+
+    /// `get` of a key given as its UTF-8 bytes (a column batch's text span, hashed by
+    /// `bytes_hash`): nothing to check before probing.
+    #[inline(always)]
+    pub(super) fn get_bytes(&self, text: &[u8], hash: u64) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
@@ -41,7 +48,9 @@ impl TextGroups {
         loop {
             match &self.slots[at] {
                 None => return None,
-                Some(entry) if entry.hash == hash && same_bytes(&entry.text, text) => {
+                Some(entry)
+                    if entry.hash == hash && same_byte_slices(entry.text.as_bytes(), text) =>
+                {
                     return Some(entry.group as usize)
                 }
                 Some(_) => at = (at + 1) & mask,
@@ -92,7 +101,12 @@ fn place(slots: &mut [Option<Entry>], entry: Entry) {
 /// Fx-hashed whole; the length is mixed in, then avalanched so the low bits pick the slot.
 #[inline(always)]
 pub(super) fn text_hash(text: &str) -> u64 {
-    let bytes = text.as_bytes();
+    bytes_hash(text.as_bytes())
+}
+
+/// `text_hash` of a text given as its bytes.
+#[inline(always)]
+pub(super) fn bytes_hash(bytes: &[u8]) -> u64 {
     let len = bytes.len();
     let state = match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
         (Some(first), Some(last)) if len <= 16 => {
@@ -125,7 +139,12 @@ fn short_word(bytes: &[u8]) -> u64 {
 /// are compared as two (overlapping) words instead of through `memcmp`.
 #[inline(always)]
 pub(super) fn same_bytes(stored: &str, probe: &str) -> bool {
-    let (a, b) = (stored.as_bytes(), probe.as_bytes());
+    same_byte_slices(stored.as_bytes(), probe.as_bytes())
+}
+
+/// `same_bytes` of two texts given as their bytes.
+#[inline(always)]
+fn same_byte_slices(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
