@@ -20,8 +20,10 @@
 //! never its answer used. A worker's error (other than an interrupt) also falls back to the
 //! serial scan, which reports the error the serial order meets first.
 
+mod cpu_move;
 mod explain;
 pub(super) mod grouped;
+mod helper_pool;
 #[cfg(test)]
 mod split_tests;
 mod sum_bound;
@@ -234,56 +236,44 @@ enum Outcome<T> {
     Abandoned,
 }
 
-/// Runs `work(range)` over `threads` contiguous parts of each of the row ranges `ranges`
-/// (`Table::row_ranges`; the first part of each on this thread), returning the results in
-/// row id order. `work` polls `stop` between batches.
+/// Parts each thread's share of a row range is cut into: a helper that starts late, or
+/// that another statement keeps busy, leaves its parts to the threads that are running.
+const PARTS_PER_THREAD: u64 = 2;
+
+/// Runs `work(part)` over contiguous parts of each of the row ranges `ranges`
+/// (`Table::row_ranges`), on this thread and `threads - 1` helpers (`helper_pool.rs`),
+/// returning the results in row id order. `work` polls `stop` between batches.
 fn split_slots<T: Send>(
     threads: usize,
     ranges: [std::ops::Range<RowId>; 2],
     work: impl Fn(std::ops::Range<RowId>) -> Result<Outcome<T>> + Sync,
 ) -> Vec<Result<Outcome<T>>> {
     debug_assert!(threads >= 2);
-    let ranges: Vec<std::ops::Range<RowId>> = ranges
+    let parts: Vec<std::ops::Range<RowId>> = ranges
         .into_iter()
-        .filter(|range| !range.is_empty())
+        .flat_map(|range| cut_range(range, threads as u64 * PARTS_PER_THREAD))
         .collect();
-    let part_of = |range: &std::ops::Range<RowId>, part: u64| {
-        let chunk = (range.end - range.start).div_ceil(threads as u64);
-        let start = range.start + (part * chunk).min(range.end - range.start);
+    helper_pool::run(parts.len(), threads - 1, &|part| work(parts[part].clone()))
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or_else(|| Err(crate::err!(Internal, "a parallel scan worker panicked")))
+        })
+        .collect()
+}
+
+/// `range` cut into at most `pieces` contiguous non-empty parts in order, each at least
+/// `BATCH_SLOTS` slots but the last.
+fn cut_range(
+    range: std::ops::Range<RowId>,
+    pieces: u64,
+) -> impl Iterator<Item = std::ops::Range<RowId>> {
+    let length = range.end.saturating_sub(range.start);
+    let chunk = length.div_ceil(pieces.max(1)).max(BATCH_SLOTS);
+    let count = length.div_ceil(chunk);
+    (0..count).map(move |piece| {
+        let start = range.start + piece * chunk;
         start..(start + chunk).min(range.end)
-    };
-    let parts_of = |part: u64| -> Vec<Result<Outcome<T>>> {
-        ranges
-            .iter()
-            .map(|range| work(part_of(range, part)))
-            .collect()
-    };
-    let mut by_thread: Vec<std::vec::IntoIter<Result<Outcome<T>>>> = std::thread::scope(|scope| {
-        let parts_of = &parts_of;
-        let handles: Vec<_> = (1..threads as u64)
-            .map(|part| scope.spawn(move || parts_of(part)))
-            .collect();
-        let first = parts_of(0);
-        std::iter::once(first)
-            .chain(handles.into_iter().map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    vec![Err(crate::err!(
-                        Internal,
-                        "a parallel scan worker panicked"
-                    ))]
-                })
-            }))
-            .map(Vec::into_iter)
-            .collect()
-    });
-    // Range by range, part by part: row id order.
-    let mut ordered = Vec::with_capacity(ranges.len() * threads);
-    for _ in 0..ranges.len() {
-        for parts in &mut by_thread {
-            ordered.extend(parts.next());
-        }
-    }
-    ordered
+    })
 }
 
 /// Between a worker's batches: an `Interrupted` error when the statement was asked to
