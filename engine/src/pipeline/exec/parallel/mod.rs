@@ -300,16 +300,17 @@ struct RangeScan<'j> {
 impl RangeScan<'_> {
     /// Scans `range` a batch at a time, handing each row that passes the filter to `add`
     /// (with the worker's `state`). False (abandoned) when another worker gave up, or after a
-    /// batch whose sums' `bounds` are no longer all exact (a bound only grows, so the merge
-    /// could not be exact either: the others are told to stop). An interrupt or `add`'s
-    /// error is the worker's error.
+    /// batch past which `pays(state, slots scanned)` says the split should not go on: its
+    /// sums are no longer all exact (a bound only grows, so the merge could not be exact
+    /// either), or its merge would cost more than the split saves (`groups_pay`). The others
+    /// are then told to stop. An interrupt or `add`'s error is the worker's error.
     fn run<S>(
         &self,
         range: std::ops::Range<RowId>,
         txn: &ember_storage::Transaction,
         state: &mut S,
         mut add: impl FnMut(&mut S, RowId, &mut Vec<Value>) -> Result<()>,
-        bounds: impl Fn(&S) -> &[SumBound],
+        pays: impl Fn(&S, u64) -> bool,
     ) -> Result<bool> {
         let mut buffer = Vec::new();
         let mut next = range.start;
@@ -336,7 +337,7 @@ impl RangeScan<'_> {
             if let Some(error) = failure {
                 return Err(error);
             }
-            if !bounds(state).iter().all(SumBound::exact) {
+            if !pays(state, next - range.start) {
                 self.stop.store(true, Ordering::Relaxed);
                 return Ok(false);
             }
@@ -499,7 +500,7 @@ impl Job<'_> {
                 partial.last_row = Some(row);
                 partial.add(self.aggregates, self.args, values)
             },
-            |partial| &partial.bounds,
+            |partial, _| partial.bounds.iter().all(SumBound::exact),
         )?;
         Ok(if finished {
             Outcome::Done(partial)

@@ -108,3 +108,23 @@ fn shapes_that_may_differ_stay_serial() {
         assert_eq!(parallel, serial, "{sql}");
     }
 }
+
+#[test]
+fn keys_that_rarely_repeat_stay_serial() {
+    let conn = table();
+    // A group per row: merging the parts' groups would cost more than the split saves
+    // (`grouped::groups_pay`). The first through column batches, the second row by row.
+    let queries = [
+        "SELECT id, count(*) FROM u GROUP BY id",
+        "SELECT id % 5000, count(*), sum(score + 1) FROM u GROUP BY 1",
+    ];
+    for sql in queries {
+        let (parallel, split, serial) = run(&conn, sql, &[]);
+        assert!(!split, "{sql} was split");
+        assert_eq!(parallel, serial, "{sql}");
+    }
+    // A key that repeats every 50 rows still splits.
+    let (parallel, split, serial) = run(&conn, "SELECT id % 50, count(*) FROM u GROUP BY 1", &[]);
+    assert!(split);
+    assert_eq!(parallel, serial);
+}

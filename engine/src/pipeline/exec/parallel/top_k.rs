@@ -211,7 +211,7 @@ impl Job<'_> {
                 }
                 Ok(())
             },
-            |_| &[],
+            |_, _| true,
         )?;
         debug_assert!(finished, "a top-k part is never abandoned");
         if !finished {
