@@ -414,16 +414,30 @@ impl RawChecks {
     }
 }
 
-/// Steps over `count` non-NULL columns that `step` (a skipping step) reads.
+/// Steps over `count` non-NULL columns that `step` (a skipping step) reads (loops written
+/// out: an iterator's `try_for_each` is left out of line).
 #[inline(always)]
 fn skip_run(reader: &mut Reader<'_>, step: Step, count: usize) -> Option<()> {
     match (step, count) {
-        (_, 0) => Some(()),
-        (Step::SkipVarint, _) => reader.skip_varints(count),
-        (Step::SkipReal, _) => (0..count).try_for_each(|_| reader.skip(Step::SkipReal)),
-        (Step::SkipBytes, _) => (0..count).try_for_each(|_| reader.skip(Step::SkipBytes)),
-        (step, _) => (0..count).try_for_each(|_| reader.skip(step)),
+        (_, 0) => {}
+        (Step::SkipVarint, _) => reader.skip_varints(count)?,
+        (Step::SkipReal, _) => {
+            for _ in 0..count {
+                reader.skip(Step::SkipReal)?;
+            }
+        }
+        (Step::SkipBytes, _) => {
+            for _ in 0..count {
+                reader.skip(Step::SkipBytes)?;
+            }
+        }
+        (step, _) => {
+            for _ in 0..count {
+                reader.skip(step)?;
+            }
+        }
     }
+    Some(())
 }
 
 #[cfg(test)]
