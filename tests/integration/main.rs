@@ -74,6 +74,7 @@ mod plans_topk;
 mod prepared;
 mod prepared_direct;
 mod printf_vs_sqlite;
+mod raw_walk;
 mod real_text;
 mod recovery_target;
 mod row_statements;

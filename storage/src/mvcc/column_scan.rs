@@ -41,32 +41,59 @@ impl Transaction {
         let guard = epoch::pin();
         let snapshot = self.snapshot();
         let mut failure = None;
-        let resume = table.for_each_slot(rows, &guard, |row, slot| {
-            let Some(payload) = visible_in(slot, &snapshot, &guard) else {
-                return true;
-            };
-            if let Some(raw) = raw {
+        let full = |batch: &ColumnBatch| {
+            batch.len() >= crate::limits::COLUMN_BATCH_ROWS_MAX || batch.is_full()
+        };
+        let resume = match raw {
+            // The raw check inlined in the slot walk, the decode of the rows it passes out
+            // of line: the walk's loop stays small for the rows it rejects.
+            Some(raw) => table.for_each_slot(rows, &guard, |row, slot| {
+                let Some(payload) = visible_in(slot, &snapshot, &guard) else {
+                    return true;
+                };
                 match decoder.passes_raw(raw, row, payload) {
-                    Ok(true) => {}
-                    Ok(false) => return true,
+                    Ok(true) => match push_row(decoder, row, payload, batch) {
+                        Ok(()) => !full(batch),
+                        Err(error) => {
+                            failure = Some(error);
+                            false
+                        }
+                    },
+                    Ok(false) => true,
                     Err(error) => {
                         failure = Some(error);
-                        return false;
+                        false
                     }
                 }
-            }
-            if let Err(error) = decoder.decode_to_batch(row, payload, batch) {
-                failure = Some(error);
-                return false;
-            }
-            batch.len() < crate::limits::COLUMN_BATCH_ROWS_MAX && !batch.is_full()
-        });
+            }),
+            None => table.for_each_slot(rows, &guard, |row, slot| {
+                let Some(payload) = visible_in(slot, &snapshot, &guard) else {
+                    return true;
+                };
+                if let Err(error) = decoder.decode_to_batch(row, payload, batch) {
+                    failure = Some(error);
+                    return false;
+                }
+                !full(batch)
+            }),
+        };
         batch.finish();
         match failure {
             Some(error) => Err(error),
             None => Ok(resume),
         }
     }
+}
+
+/// `RowDecoder::decode_to_batch`, out of line (a row the raw checks passed).
+#[inline(never)]
+fn push_row(
+    decoder: &RowDecoder,
+    row: RowId,
+    payload: &[u8],
+    batch: &mut ColumnBatch,
+) -> StorageResult<()> {
+    decoder.decode_to_batch(row, payload, batch)
 }
 
 #[cfg(test)]

@@ -509,7 +509,7 @@ impl RowDecoder {
         {
             return None;
         }
-        RawChecks::new(&self.steps, checks, texts)
+        RawChecks::new(&self.steps, checks, texts, self.integer_key)
     }
 
     /// Whether column `column` is a TEXT column this decoder decodes, of a plain-format

@@ -103,11 +103,27 @@ pub fn key_real(key: i64) -> f64 {
     f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
 }
 
-/// One stretch of the raw walk: step over the columns `first..column` (each unless NULL),
-/// then check column `column`.
+/// A run of columns the raw walk steps over, all read by `step` (a skipping step); the
+/// table's integer key column (left out of a clustered row's payload) is a run of its own.
+/// A NULL column takes no bytes, so the run steps over its non-NULL columns as one stretch.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// The run's bits in the null bitmap word.
+    mask: u64,
+    count: usize,
+    step: Step,
+}
+
+/// One step of the raw walk.
+#[derive(Debug, Clone)]
+enum Op {
+    Skip(Run),
+    Check(Segment),
+}
+
+/// One check of the raw walk: column `column`'s.
 #[derive(Debug, Clone)]
 struct Segment {
-    first: usize,
     column: usize,
     read: Read,
     /// The column's first check, and any more in `RawChecks::extra[extra.0..extra.1]`
@@ -124,15 +140,17 @@ struct Segment {
 pub struct RawChecks {
     /// Every check, ordered by column.
     checks: Vec<RawCheck>,
-    segments: Vec<Segment>,
+    /// The walk: each checked column after the runs that step over the columns before it.
+    ops: Vec<Op>,
     /// The second and later checks of a column (rare: those that do not merge).
     extra: Vec<RawCheck>,
     /// The TEXT columns' checks, ordered by column.
     texts: Vec<TextCheck>,
-    /// How to step over each column up to the last checked one.
-    skips: Vec<Step>,
     /// Columns of the rows (the decoder's width).
     width: usize,
+    /// Bytes of the null bitmap, and the mask of their bits in a little-endian word.
+    bitmap_len: usize,
+    bitmap_mask: u64,
 }
 
 /// Rows wider than this (the null bitmap more than one word) are not checked raw.
@@ -142,11 +160,13 @@ impl RawChecks {
     /// Prepares `checks` and `texts` for rows of `steps` (a plain-format decoder of at most
     /// `RAW_COLUMNS_MAX` columns); `None` when there are none, or one is on a column whose
     /// type is not its class (a text check needs a decoded TEXT column); the engine then
-    /// checks the terms on decoded values.
+    /// checks the terms on decoded values. `key`: the table's integer key column, stepped
+    /// over as a run of its own (only the walk's speed depends on it).
     pub(crate) fn new(
         steps: &[Step],
         mut checks: Vec<RawCheck>,
         mut texts: Vec<TextCheck>,
+        key: Option<usize>,
     ) -> Option<RawChecks> {
         let width = steps.len();
         if (checks.is_empty() && texts.is_empty()) || width > RAW_COLUMNS_MAX {
@@ -190,11 +210,29 @@ impl RawChecks {
             .collect();
         columns.sort_unstable();
         columns.dedup();
-        let last = *columns.last()?;
-        let mut segments: Vec<Segment> = Vec::with_capacity(columns.len());
+        let mut ops: Vec<Op> = Vec::with_capacity(2 * columns.len());
         let mut extra = Vec::new();
+        let mut first = 0;
         for column in columns {
-            let first = segments.last().map_or(0, |segment| segment.column + 1);
+            for skipped in first..column {
+                let step = steps.get(skipped)?.skipping();
+                match ops.last_mut() {
+                    Some(Op::Skip(run))
+                        if run.step == step
+                            && key != Some(skipped)
+                            && key.and_then(|key| key.checked_add(1)) != Some(skipped) =>
+                    {
+                        run.mask |= 1u64 << skipped;
+                        run.count += 1;
+                    }
+                    _ => ops.push(Op::Skip(Run {
+                        mask: 1u64 << skipped,
+                        count: 1,
+                        step,
+                    })),
+                }
+            }
+            first = column + 1;
             let start = texts.partition_point(|text| text.column < column);
             let end = texts.partition_point(|text| text.column <= column);
             let mut numeric = merged.iter().filter(|check| check.column == column);
@@ -209,7 +247,6 @@ impl RawChecks {
                         _ => (extra_start, extra.len()),
                     };
                     Segment {
-                        first,
                         column,
                         read: match check.class {
                             RawClass::Integer => Read::Integer,
@@ -221,7 +258,6 @@ impl RawChecks {
                     }
                 }
                 None => Segment {
-                    first,
                     column,
                     read: Read::Text,
                     check: RawCheck {
@@ -237,15 +273,19 @@ impl RawChecks {
                     texts: (start, end),
                 },
             };
-            segments.push(segment);
+            ops.push(Op::Check(segment));
         }
         Some(RawChecks {
             checks: merged,
-            segments,
+            ops,
             extra,
             texts,
-            skips: steps[..=last].iter().map(|step| step.skipping()).collect(),
             width,
+            bitmap_len: width.div_ceil(8),
+            bitmap_mask: match width.div_ceil(8) {
+                8 => u64::MAX,
+                bytes => (1u64 << (8 * bytes)) - 1,
+            },
         })
     }
 
@@ -279,40 +319,40 @@ impl RawChecks {
         key: Option<usize>,
     ) -> StorageResult<bool> {
         debug_assert_eq!(width, self.width, "checked by `RowDecoder::check_raw`");
-        let bitmap_len = width.div_ceil(8);
-        let Some(bitmap) = bytes.get(..bitmap_len) else {
-            return Err(invalid("row payload is shorter than its null bitmap"));
+        let bitmap_len = self.bitmap_len;
+        // The bitmap (at most 8 bytes) in one load when the payload has 8 bytes.
+        let nulls = match bytes.first_chunk::<8>() {
+            Some(word) => u64::from_le_bytes(*word) & self.bitmap_mask,
+            None => match bytes.get(..bitmap_len) {
+                Some(bitmap) => super::reader::null_word(bitmap),
+                None => return Err(invalid("row payload is shorter than its null bitmap")),
+            },
         };
-        let nulls = super::reader::null_word(bitmap);
         let mut reader = Reader::at(bytes, bitmap_len);
-        for segment in &self.segments {
-            let skips = self
-                .skips
-                .get(segment.first..segment.column)
-                .unwrap_or_default();
-            for (column, &skip) in (segment.first..).zip(skips) {
-                if nulls & (1u64 << column) == 0 && reader.skip(skip).is_none() {
-                    return Err(reader.into_error());
+        for op in &self.ops {
+            let segment = match op {
+                Op::Skip(run) => {
+                    let null = nulls & run.mask;
+                    let present = if null == 0 {
+                        run.count
+                    } else if null == run.mask {
+                        0
+                    } else {
+                        run.count - null.count_ones() as usize
+                    };
+                    if skip_run(&mut reader, run.step, present).is_none() {
+                        return Err(reader.into_error());
+                    }
+                    continue;
                 }
-            }
+                Op::Check(segment) => segment,
+            };
             let extra = match segment.extra {
                 (_, 0) => &[][..],
                 (first, end) => self.extra.get(first..end).unwrap_or_default(),
             };
             if nulls & (1u64 << segment.column) != 0 {
-                // A left-out key reads the row id (an INTEGER); any other NULL passes only
-                // checks that let NULLs through (a TEXT segment's never do).
-                let passes = if key == Some(segment.column) {
-                    segment.read == Read::Integer
-                        && row < FIRST_ROW_ID_NOT_A_KEY
-                        && segment.check.passes_key(row as i64)
-                        && extra.iter().all(|check| check.passes_key(row as i64))
-                } else {
-                    segment.read != Read::Text
-                        && segment.check.null_passes
-                        && extra.iter().all(|check| check.null_passes)
-                };
-                if passes {
+                if self.null_passes(segment, row, key) {
                     continue;
                 }
                 return Ok(false);
@@ -349,6 +389,55 @@ impl RawChecks {
         }
         Ok(true)
     }
+}
+
+impl RawChecks {
+    /// Whether a checked column NULL in the payload passes: a left-out key reads the row
+    /// id (an INTEGER); any other NULL passes only checks that let NULLs through (a TEXT
+    /// segment's never do).
+    #[inline(never)]
+    fn null_passes(&self, segment: &Segment, row: u64, key: Option<usize>) -> bool {
+        let extra = match segment.extra {
+            (_, 0) => &[][..],
+            (first, end) => self.extra.get(first..end).unwrap_or_default(),
+        };
+        if key == Some(segment.column) {
+            segment.read == Read::Integer
+                && row < FIRST_ROW_ID_NOT_A_KEY
+                && segment.check.passes_key(row as i64)
+                && extra.iter().all(|check| check.passes_key(row as i64))
+        } else {
+            segment.read != Read::Text
+                && segment.check.null_passes
+                && extra.iter().all(|check| check.null_passes)
+        }
+    }
+}
+
+/// Steps over `count` non-NULL columns that `step` (a skipping step) reads (loops written
+/// out: an iterator's `try_for_each` is left out of line).
+#[inline(always)]
+fn skip_run(reader: &mut Reader<'_>, step: Step, count: usize) -> Option<()> {
+    match (step, count) {
+        (_, 0) => {}
+        (Step::SkipVarint, _) => reader.skip_varints(count)?,
+        (Step::SkipReal, _) => {
+            for _ in 0..count {
+                reader.skip(Step::SkipReal)?;
+            }
+        }
+        (Step::SkipBytes, _) => {
+            for _ in 0..count {
+                reader.skip(Step::SkipBytes)?;
+            }
+        }
+        (step, _) => {
+            for _ in 0..count {
+                reader.skip(step)?;
+            }
+        }
+    }
+    Some(())
 }
 
 #[cfg(test)]

@@ -693,7 +693,6 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Steps over one REAL.
     #[inline(always)]
     fn skip_real(&mut self) -> Option<()> {
         match real_len(self.bytes, self.position) {
@@ -702,7 +701,22 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Steps over one varint.
+    /// Steps over `count` varints: one load when they end within the next 8 bytes.
+    #[inline(always)]
+    pub(super) fn skip_varints(&mut self, count: usize) -> Option<()> {
+        if let Some(word) = self.rest().first_chunk::<8>() {
+            let mut ends = !u64::from_le_bytes(*word) & 0x8080_8080_8080_8080;
+            for _ in 1..count {
+                ends &= ends.wrapping_sub(1);
+            }
+            if ends != 0 {
+                self.position += ends.trailing_zeros() as usize / 8 + 1;
+                return Some(());
+            }
+        }
+        (0..count).try_for_each(|_| self.skip_varint())
+    }
+
     #[inline(always)]
     fn skip_varint(&mut self) -> Option<()> {
         let rest = self.rest();
