@@ -222,9 +222,11 @@ fn helper_loop(pool: &'static Pool) {
                     .unwrap_or_else(PoisonError::into_inner);
             }
         };
-        // SAFETY: this helper entered the entry's latch while the entry was still queued,
-        // under the queue's lock; the caller's `Withdraw` then waits (under that lock's
-        // order) for the latch to empty before the call leaves its stack. So the call is
+        // SAFETY: this helper entered the entry's latch under the queue's lock, in the same
+        // critical section that took the entry off the queue. The caller's `Withdraw`
+        // removes the call's queued entries under that lock, so every entry it does not
+        // remove was taken by a helper already counted in the latch, and it then waits for
+        // the latch to empty before the call leaves the caller's stack. So the call is
         // alive until `leave` below, and nothing here touches it after.
         let call = unsafe { &*entry.call };
         let moved = call.caller_cpu.and_then(cpu_move::move_off);
