@@ -1,4 +1,4 @@
-//! M2: a cache table under a Zipfian stream (issue 21). EmberDB only. A table
+//! M2: a cache table under a Zipfian stream. EmberDB only. A table
 //! `WITH (max_memory = '32MB' (times `--scale`), on_full = ..)` serves a read-through cache:
 //! each step reads a Zipfian key (YCSB's generator, skew 0.99) and, on a miss, inserts its
 //! ~100-byte row; the key space holds 10x the budget and the stream runs until 10x the

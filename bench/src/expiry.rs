@@ -1,4 +1,4 @@
-//! M3: row expiry reclaiming memory (issue 21). EmberDB only (the other engines have no row
+//! M3: row expiry reclaiming memory. EmberDB only (the other engines have no row
 //! expiry): 1,000,000 rows (times `--scale`) go into a table `WITH (ttl = '1 second')`, and
 //! then, as a second figure, into one `WITH (expire_at = expires)` with each row's `expires`
 //! one second after its insert, in 10,000-row transactions. From the last insert on,

@@ -1,4 +1,4 @@
-//! H1: what keeping history for reads of the past (issue 22) costs in memory per row.
+//! H1: what keeping history for reads of the past costs in memory per row.
 //! EmberDB only. M1's table and rows (200,000 x `--scale`, W1's shape) are loaded with
 //! `PRAGMA history_retention` at the value given (`off` for the control), then M1's updates
 //! (1,000,000 x `--scale` random `UPDATE t SET score = ? WHERE id = ?` in 1,000-row

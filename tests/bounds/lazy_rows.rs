@@ -1,5 +1,5 @@
 //! A lazy `Rows` reads a 5,000,000-row table with the process's resident memory growing by
-//! less than 50 MB (issue 23 item 11), where holding the same rows would take hundreds of
+//! less than 50 MB, where holding the same rows would take hundreds of
 //! MB; a cross join producing 5,000,000 rows streams the same way. Its own test binary, so
 //! the resident size (VmRSS) is this test's alone.
 

@@ -1,4 +1,4 @@
-//! A statement's intermediate results are charged to the memory budget (issue 17): a 3-way
+//! A statement's intermediate results are charged to the memory budget: a 3-way
 //! cross join of 1,000-row tables under `max_memory = '256MB'` fails with `MemoryBudget`,
 //! fetched whole and sorted, while the process stays under 400 MB resident. Its own test
 //! binary, so the peak resident size (VmHWM) is this test's alone.

@@ -1,4 +1,4 @@
-//! `FOR SYSTEM_TIME AS OF` (issue 22): reads at past commits (by number or by time, also in
+//! `FOR SYSTEM_TIME AS OF`: reads at past commits (by number or by time, also in
 //! joins, explicit transactions and prepared statements with the commit as a parameter)
 //! while writers go on; `HistoryUnavailable` past the retention, after the collector ran,
 //! with history off, and for a table created later; per-table retention; what survives a

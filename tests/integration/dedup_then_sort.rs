@@ -1,4 +1,4 @@
-//! Session 35 plan shapes against SQLite itself: `SELECT DISTINCT exprs .. ORDER BY` of
+//! Plan shapes against SQLite itself: `SELECT DISTINCT exprs .. ORDER BY` of
 //! output expressions sorts after removing duplicates (`optimize/distinct_sort.rs`, golden
 //! plans too); an uncorrelated `x [NOT] IN (SELECT ..)` in a filter is compiled, its set
 //! built once and probed per row (`Compiled::InSet`); an aggregate over a join keeps each

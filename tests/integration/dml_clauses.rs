@@ -172,7 +172,7 @@ fn explain_shows_the_clauses_and_errors_name_the_cause() {
     assert!(error
         .message()
         .contains("rowid of a table without an INTEGER PRIMARY KEY"));
-    // Supported since issue 19 (tests/slt/update_or.slt).
+    // Supported (tests/slt/update_or.slt).
     assert!(conn.execute("UPDATE OR FAIL t SET v = 2", ()).is_ok());
 }
 

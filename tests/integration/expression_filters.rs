@@ -1,5 +1,5 @@
-//! Scan filters and projections over expressions whose compiled evaluation has fast paths
-//! (session 35): CASE read as a truth value, LIKE patterns with `_` and several `%`
+//! Scan filters and projections over expressions whose compiled evaluation has fast paths:
+//! CASE read as a truth value, LIKE patterns with `_` and several `%`
 //! (matched by runs), printf() formats, made text (replace(), hex(), `||`) compared with
 //! text, IS [NOT] NULL in junctions, and decimals written by date(), CAST and `||`,
 //! against rusqlite's SQLite over random rows with NULLs, mixed types, non-ASCII text and

@@ -1,4 +1,4 @@
-//! Grouped answers checked against SQLite where session 36's f-joins3 changed the path:
+//! Grouped answers checked against SQLite on the grouped-join and key-only paths:
 //! groups keyed by one column whose last rows are not read again when nothing above reads
 //! more than the key (`exec/aggregate_input.rs` `key_only_read`; keys of mixed types,
 //! REAL keys equal to integers, NULL, BLOB and TEXT keys, thousands of groups, the

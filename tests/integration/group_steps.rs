@@ -1,4 +1,4 @@
-//! Grouped answers checked against SQLite where session 37's f-groups4 changed the path:
+//! Grouped answers checked against SQLite on the per-call aggregate update path:
 //! each aggregate call's update fixed once per statement (`exec/aggregate_feed.rs` `Step`:
 //! COUNT(col), SUM/TOTAL/AVG of a column or of an expression without DISTINCT, every other
 //! call as before), every group's accumulators in one flat vector (thousands of groups,

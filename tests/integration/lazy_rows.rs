@@ -1,4 +1,4 @@
-//! `Statement::query`'s lazy `Rows` and `query_map`'s `MappedRows` (issue 23 item 11):
+//! `Statement::query`'s lazy `Rows` and `query_map`'s `MappedRows`:
 //! rows are computed only as they are pulled, dropping them stops the query and lets its
 //! snapshot go, autocommit reads see one snapshot while other statements run between rows,
 //! reads in an explicit transaction end with it, interrupts and errors end the rows, and

@@ -104,7 +104,7 @@ fn scalar_functions_answer_as_sqlite() {
         "length(lower(s))",
         "octet_length(upper(s))",
         "i % 7 + i * 2",
-        // Per-call paths written without format! (session 31): date and time digits,
+        // Per-call paths written without format!: date and time digits,
         // negative years, || over every class on either side, printf conversions.
         "date('2024-01-01', '+' || (i % 400) || ' days')",
         "datetime((i % 100000) * 3600, 'unixepoch')",
@@ -299,7 +299,7 @@ fn expression_shapes_answer_as_sqlite() {
     }
 }
 
-/// The text-function family read in place (session 24: columns, constants, coalesce()
+/// The text-function family read in place (columns, constants, coalesce()
 /// and substr() slices read where they lie; instr() and replace() over `find_text`;
 /// CAST of text parsed in place; a simple CASE decided on numbers; numeric aggregate
 /// arguments read borrowed), in filters, projections, group keys and aggregate arguments
@@ -384,7 +384,7 @@ fn text_functions_read_in_place_answer_as_sqlite() {
 }
 
 /// Date functions and printf() compiled as calls over columns and `||` chains (their chain
-/// arguments written into lent spare buffers, session 33), in filters, projections, group
+/// arguments written into lent spare buffers), in filters, projections, group
 /// keys and aggregate arguments over mixed values: modifiers of every shape (numbers with
 /// signs, leading zeros, reals, NULL parts, any case, one longer than the stack copy),
 /// against SQLite.

@@ -1,4 +1,4 @@
-//! Queries that touch a few rows, whose fixed per-statement cost session 35 cut: answers
+//! Queries that touch a few rows, on their low fixed per-statement cost paths: answers
 //! checked against SQLite for OR unions whose branches recheck only what their key leaves
 //! undecided (inexact probes, NULL-key walks, AND-terms beside the OR, duplicates past the
 //! union's linear dedup), and prepared statements re-executed many times with different

@@ -1,4 +1,4 @@
-//! Session 36's small-query paths, answers checked against SQLite: aggregates fed straight
+//! Small-query paths, answers checked against SQLite: aggregates fed straight
 //! from an OR's union of lookups (`exec/aggregate.rs` `union_groups`: no row copied, the
 //! groups started over when the union gives way to a scan mid-walk, an aggregate's error
 //! held until the union is known to complete), `IS NULL` ORs on indexed columns holding

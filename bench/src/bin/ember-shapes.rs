@@ -48,7 +48,7 @@ const SHAPES: &[(&str, &str)] = &[
         "key range",
         "SELECT sum(b) FROM t WHERE id BETWEEN 1000 AND 1999",
     ),
-    // Session 23: the index-driven family, each after its relative.
+    // The index-driven family, each after its relative.
     (
         "count(*) of an index range",
         "SELECT count(*) FROM t WHERE a BETWEEN 2000 AND 2999",
@@ -151,7 +151,7 @@ const SHAPES: &[(&str, &str)] = &[
         "concat, length, coalesce projection",
         "SELECT max(s || '-' || g), sum(length(coalesce(s, g))) FROM t",
     ),
-    // Session 23: more expression shapes, after the related ones.
+    // More expression shapes, after the related ones.
     (
         "GROUP BY concat",
         "SELECT g || '-' || (b % 5) AS k, count(*), sum(c) FROM t GROUP BY k",
@@ -218,7 +218,7 @@ const SHAPES: &[(&str, &str)] = &[
         "aggregate of a join, both filtered",
         "SELECT avg(t.c) FROM t JOIN u ON u.t_id = t.id WHERE u.x < 0.1 AND t.g < 'g2'",
     ),
-    // Session 22: more of the same families.
+    // More of the same families.
     (
         "LEFT JOIN on index, IS NULL",
         "SELECT count(*), sum(u.x) FROM u LEFT JOIN t ON t.a = u.t_id WHERE t.id IS NULL",
@@ -257,7 +257,7 @@ const SHAPES: &[(&str, &str)] = &[
         "SELECT count(*) FROM (SELECT rank() OVER (PARTITION BY b ORDER BY s) AS r FROM t) \
          WHERE r = 1",
     ),
-    // Session 24: counts over indexes, EXISTS / NOT EXISTS of other shapes.
+    // Counts over indexes, EXISTS / NOT EXISTS of other shapes.
     (
         "count(a) of an open index range",
         "SELECT count(a) FROM t WHERE a >= 1000 AND a < 1500",
@@ -275,7 +275,7 @@ const SHAPES: &[(&str, &str)] = &[
         "EXISTS on an unindexed column",
         "SELECT count(*) FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t_id = t.b)",
     ),
-    // Session 24: more of the text-function family.
+    // More of the text-function family.
     (
         "substr GROUP BY key",
         "SELECT substr(s, 1, 3) AS k, count(*), max(c) FROM t GROUP BY k",
@@ -292,7 +292,7 @@ const SHAPES: &[(&str, &str)] = &[
         "trim, hex projection",
         "SELECT sum(length(trim(s, 'k'))), max(hex(b)), count(ltrim(g, 'g')) FROM t",
     ),
-    // Session 30: expression shapes no earlier session tuned for.
+    // Expression shapes written without looking at the engine's paths.
     (
         "nested CASE sum",
         "SELECT sum(CASE WHEN b < 300 THEN CASE WHEN c < 0.5 THEN a ELSE b END WHEN b < 700 \

@@ -356,8 +356,8 @@ impl PrimaryIndex {
     /// Replaces the array with one holding only the live entries: twice as large when more
     /// than half the load limit is live, else the same size (vacant entries purged). A full
     /// array (13/16 live) doubles once, so the rebuilt one is 13/32 full: 20 to 40 B of
-    /// entries per key. (Until issue 24 the test counted the next insert as live, so a full
-    /// array always quadrupled, to 13/64: up to 79 B per key.)
+    /// entries per key. (Counting the next insert as live would make a full array quadruple,
+    /// to 13/64: up to 79 B per key.)
     #[cold]
     #[inline(never)]
     fn rebuild_locked(&self, guard: &Guard) {

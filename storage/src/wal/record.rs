@@ -38,8 +38,8 @@ pub enum CatalogOp {
     RebuildTable = 4,
     /// `RebuildTable` whose copy's rows are named by the row ids the copy gave them (a
     /// table clustered on its integer key names rows by key, `mvcc/clustered.rs`); replaying
-    /// the copy in the same order gives the same ids. Added in session 18; older logs never
-    /// hold it.
+    /// the copy in the same order gives the same ids. Logs written before this kind existed
+    /// never hold it.
     RebuildKeepingIds = 5,
 }
 

@@ -1,4 +1,4 @@
-//! Random statements in the SQL applications write daily (issue 19): common table
+//! Random statements in the SQL applications write daily: common table
 //! expressions (recursive too, and one CTE read twice), window functions with random
 //! partitions, orders, frames, EXCLUDE and FILTER, every join form (RIGHT, FULL, NATURAL,
 //! USING, parenthesized), and upserts and RETURNING on a keyed table `u`. Like `query.rs`,
@@ -445,7 +445,7 @@ impl<'s> ModernGen<'s> {
                 )
             }
             2 | 3 => {
-                // OR IGNORE / OR REPLACE moving keys onto each other's (issue 19).
+                // OR IGNORE / OR REPLACE moving keys onto each other's.
                 let or = match rng.below(4) {
                     0 => " OR IGNORE",
                     1 => " OR REPLACE",

@@ -3,7 +3,8 @@
 //! LIKE matches the pattern text as it is, allocating nothing: the common shapes
 //! (`abc`, `abc%`, `%abc`, `%abc%` with no `_` and no escape) compare bytes (ASCII case
 //! folding leaves the bytes of other characters alone, so bytes compare as characters
-//! do), the rest walk both texts a character at a time. GLOB patterns compile to tokens.
+//! do; a `%abc%` body is searched for with `memchr`'s vectorized byte search), the rest
+//! walk both texts a character at a time. GLOB patterns compile to tokens.
 //! Both backtrack only to the last multi-character wildcard, so matching takes at most
 //! O(text x pattern) steps and no recursion.
 
@@ -88,20 +89,42 @@ impl PlainShape {
 /// Whether `body` occurs in `text`, ASCII letters matched in either case.
 #[inline]
 fn contains_ignoring_ascii_case(text: &[u8], body: &[u8]) -> bool {
-    let Some((&first, rest)) = body.split_first() else {
-        return true;
+    find_ignoring_ascii_case(text, body, 0).is_some()
+}
+
+/// Where the leftmost occurrence of `body` in `text` at or after byte `from` starts,
+/// ASCII letters matched in either case. Candidates are found by a vectorized search for
+/// one of the body's bytes in both cases at once (`memchr2`), a byte other than a letter
+/// when the body has one (it rules out more places), and only the candidates compare the
+/// whole body. (A prepared pattern whose body has no letter uses `memmem` instead.) A match found this way starts at a character's
+/// first byte when `body` does: no continuation byte equals an ASCII byte or a UTF-8
+/// lead byte.
+fn find_ignoring_ascii_case(text: &[u8], body: &[u8], from: usize) -> Option<usize> {
+    let haystack = text.get(from..)?;
+    if body.is_empty() {
+        return Some(from);
+    }
+    if body.len() > haystack.len() {
+        return None;
+    }
+    let Some(letter_free) = body.iter().position(|byte| !byte.is_ascii_alphabetic()) else {
+        return find_by_byte(haystack, body, 0).map(|start| from + start);
     };
-    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
-    let last_start = match text.len().checked_sub(body.len()) {
-        Some(last_start) => last_start,
-        None => return false,
-    };
-    // Candidates are found by their first byte; only those compare the rest.
-    (0..=last_start).any(|start| {
-        let byte = text[start];
-        (byte == lower || byte == upper)
-            && text[start + 1..start + body.len()].eq_ignore_ascii_case(rest)
-    })
+    find_by_byte(haystack, body, letter_free).map(|start| from + start)
+}
+
+/// The leftmost start of `body` in `haystack` (ASCII case folded), trying only the
+/// places where `body[anchor]` (in either case) sits `anchor` bytes after the start.
+#[inline]
+fn find_by_byte(haystack: &[u8], body: &[u8], anchor: usize) -> Option<usize> {
+    debug_assert!(anchor < body.len() && body.len() <= haystack.len());
+    let key = body[anchor];
+    let (lower, upper) = (key.to_ascii_lowercase(), key.to_ascii_uppercase());
+    let last_start = haystack.len() - body.len();
+    // The anchor byte of a match lies in `anchor ..= last_start + anchor`.
+    let window = &haystack[anchor..=last_start + anchor];
+    memchr::memchr2_iter(lower, upper, window)
+        .find(|&at| haystack[at..at + body.len()].eq_ignore_ascii_case(body))
 }
 
 /// A LIKE or GLOB pattern prepared once for many texts (a compiled filter's constant
@@ -115,34 +138,46 @@ enum Prepared {
     Like {
         pattern: String,
         escape: Option<char>,
-        /// The plain shape and the byte range of its body in `pattern`, if it has one.
-        plain: Option<(PlainShape, std::ops::Range<usize>)>,
-        /// The pattern cut at its `%` (when it has no plain shape; `None` when it ends in
-        /// the escape character and so matches nothing).
-        runs: Option<Runs>,
+        matcher: LikeMatcher,
     },
     /// GLOB tokens; `None` for a pattern that matches nothing.
     Glob(Option<Vec<Token>>),
+}
+
+/// How a prepared LIKE pattern is matched.
+#[derive(Debug, Clone)]
+enum LikeMatcher {
+    /// A plain shape, and the byte range of its body in the pattern.
+    Plain(PlainShape, std::ops::Range<usize>),
+    /// `%body%` whose body has no ASCII letter (so case folding cannot change a match):
+    /// the body's substring searcher, built once (boxed: it is large, and a pattern sits
+    /// inline in compiled expressions).
+    Substring(Box<memchr::memmem::Finder<'static>>),
+    /// The pattern cut at its `%`.
+    Runs(Runs),
+    /// A character-at-a-time walk (a pattern that ends in the escape character, which
+    /// matches nothing).
+    Walk,
 }
 
 impl Pattern {
     /// `pattern [ESCAPE escape]` for LIKE; the error `like` gives for a pattern too long.
     pub(crate) fn like(pattern: &str, escape: Option<char>) -> Result<Pattern> {
         check_pattern_length(pattern)?;
-        let plain = plain_shape(pattern, escape).map(|(shape, body)| {
-            let start = body.as_ptr() as usize - pattern.as_ptr() as usize;
-            (shape, start..start + body.len())
-        });
-        let runs = if plain.is_some() {
-            None
-        } else {
-            Runs::of(pattern, escape)
+        let matcher = match plain_shape(pattern, escape) {
+            Some((PlainShape::Contains, body)) if !body.iter().any(u8::is_ascii_alphabetic) => {
+                LikeMatcher::Substring(Box::new(memchr::memmem::Finder::new(body).into_owned()))
+            }
+            Some((shape, body)) => {
+                let start = body.as_ptr() as usize - pattern.as_ptr() as usize;
+                LikeMatcher::Plain(shape, start..start + body.len())
+            }
+            None => Runs::of(pattern, escape).map_or(LikeMatcher::Walk, LikeMatcher::Runs),
         };
         Ok(Pattern(Prepared::Like {
             pattern: pattern.to_string(),
             escape,
-            plain,
-            runs,
+            matcher,
         }))
     }
 
@@ -157,16 +192,17 @@ impl Pattern {
     pub(crate) fn matches(&self, text: &str) -> bool {
         match &self.0 {
             Prepared::Like {
-                plain: Some((shape, body)),
                 pattern,
-                ..
-            } => shape.matches(&pattern.as_bytes()[body.clone()], text.as_bytes()),
-            Prepared::Like {
-                runs: Some(runs), ..
-            } => runs.matches(text.as_bytes()),
-            Prepared::Like {
-                pattern, escape, ..
-            } => like_walk(text, pattern, *escape),
+                escape,
+                matcher,
+            } => match matcher {
+                LikeMatcher::Plain(shape, body) => {
+                    shape.matches(&pattern.as_bytes()[body.clone()], text.as_bytes())
+                }
+                LikeMatcher::Substring(finder) => finder.find(text.as_bytes()).is_some(),
+                LikeMatcher::Runs(runs) => runs.matches(text.as_bytes()),
+                LikeMatcher::Walk => like_walk(text, pattern, *escape),
+            },
             Prepared::Glob(Some(tokens)) => matches(text, tokens, false),
             Prepared::Glob(None) => false,
         }
@@ -336,10 +372,7 @@ impl Runs {
             let first = *self.literals.get(range.start)?;
             let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
             loop {
-                let offset = text
-                    .get(from..)?
-                    .iter()
-                    .position(|&byte| byte == lower || byte == upper)?;
+                let offset = memchr::memchr2(lower, upper, text.get(from..)?)?;
                 if let Some(end) = self.run_at(run, text, from + offset) {
                     return Some(end);
                 }
@@ -723,6 +756,47 @@ mod tests {
                     matches(text, &reference, true),
                     "{text:?} LIKE {pattern:?}"
                 );
+            }
+        }
+    }
+
+    /// The `%body%` search (by a candidate byte, or by `memmem` for a prepared body with
+    /// no letter) finds what a scan of every start finds, on texts long enough for the
+    /// vectorized searches to take whole blocks, with matches at the ends, in the middle,
+    /// overlapping, in either case and beside multi-byte characters.
+    #[test]
+    fn contains_search_agrees_with_a_naive_scan() {
+        let naive = |text: &[u8], body: &[u8]| {
+            body.is_empty()
+                || text
+                    .windows(body.len())
+                    .any(|window| window.eq_ignore_ascii_case(body))
+        };
+        let bodies = [
+            "1-2", "é", "aB", "a1", "7é", "1-2-1", "zz", "éa", "-", "Q9Q",
+        ];
+        let filler = "xé-Ab1-2-1".repeat(9);
+        let mut texts = vec![String::new(), filler.clone()];
+        for body in bodies {
+            for place in [0, 7, filler.len()] {
+                let mut text = filler.clone();
+                while !text.is_char_boundary(place.min(text.len())) {
+                    text.push('x');
+                }
+                text.insert_str(place.min(text.len()), &body.to_ascii_uppercase());
+                texts.push(text);
+            }
+        }
+        for body in bodies {
+            let prepared = Pattern::like(&format!("%{body}%"), None).unwrap();
+            for text in &texts {
+                let expected = naive(text.as_bytes(), body.as_bytes());
+                assert_eq!(
+                    contains_ignoring_ascii_case(text.as_bytes(), body.as_bytes()),
+                    expected,
+                    "{text:?} contains {body:?}"
+                );
+                assert_eq!(prepared.matches(text), expected, "{text:?} LIKE %{body}%");
             }
         }
     }
