@@ -227,6 +227,7 @@ impl Shell {
             .tables()
             .iter()
             .map(|table| table.name.clone())
+            .filter(|name| !name.eq_ignore_ascii_case(ember::catalog::HEADER_TABLE))
             .filter(|name| pattern.is_none_or(|p| like(p, name)))
             .collect();
         names.sort();
@@ -240,6 +241,7 @@ impl Shell {
     fn schema(&mut self, table: Option<&str>) -> Result<(), String> {
         let catalog = self.db.catalog();
         let mut tables = catalog.tables();
+        tables.retain(|def| !def.name.eq_ignore_ascii_case(ember::catalog::HEADER_TABLE));
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         let mut text = String::new();
         for def in tables {

@@ -39,6 +39,8 @@ pub fn literal(value: &Value) -> String {
 pub fn dump(connection: &mut Connection, table: Option<&str>) -> Result<String, String> {
     let catalog = connection.database().catalog();
     let mut tables = catalog.tables();
+    // The header table (`PRAGMA user_version`) is the database's, not a table to recreate.
+    tables.retain(|def| !def.name.eq_ignore_ascii_case(ember::catalog::HEADER_TABLE));
     tables.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(name) = table {
         tables.retain(|def| def.name.eq_ignore_ascii_case(name));

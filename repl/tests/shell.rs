@@ -553,7 +553,7 @@ fn indexes_and_schema_show_secondary_indexes() {
         stdout_of(&output),
         "ember_autoindex_t_1  t_a  u_x\n\
          ember_autoindex_t_1  t_a\n\
-         CREATE TABLE t (id INT PRIMARY KEY, a INT, e TEXT UNIQUE);\n\
+         CREATE TABLE t(id INT PRIMARY KEY, a INT, e TEXT UNIQUE);\n\
          CREATE INDEX t_a ON t(a);\n"
     );
 }

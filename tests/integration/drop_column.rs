@@ -120,13 +120,10 @@ fn theirs_as_text(conn: &rusqlite::Connection, sql: &str) -> (Vec<String>, Vec<S
     (columns, values)
 }
 
-/// SQLite's `sqlite_schema` text of a table, normalized as EmberDB stores CREATE TABLE
-/// (by creating it in a scratch database).
-fn normalized(sql: &str, table: &str) -> String {
-    let db = Database::in_memory();
-    db.connect().execute(sql, ()).unwrap();
-    let catalog = db.catalog();
-    catalog.table(table).unwrap().sql.clone()
+/// A CREATE TABLE text printed normalized, as EmberDB prints the text DROP COLUMN rewrote
+/// (SQLite edits the text in place instead).
+fn normalized(sql: &str) -> String {
+    ember::parse::parse_statements(sql).unwrap()[0].to_string()
 }
 
 #[test]
@@ -158,7 +155,8 @@ fn drops_sqlite_makes_give_its_rows_columns_and_schema_text() {
             )
             .unwrap();
         let catalog = db.catalog();
-        assert_eq!(catalog.table(table).unwrap().sql, normalized(&text, table));
+        let stored = &catalog.table(table).unwrap().sql;
+        assert_eq!(normalized(stored), normalized(&text), "{table}");
     }
     // Keys, UNIQUE and the index still work on the copied rows.
     for sql in [

@@ -40,8 +40,8 @@ fn bad_calls_name_the_function() {
         ),
         (
             "SELECT no_such_fn(1)",
-            ErrorKind::Unsupported,
-            "not supported: function no_such_fn",
+            ErrorKind::NotFound,
+            "no such function: no_such_fn",
         ),
         (
             "SELECT 'a' LIKE 'a' ESCAPE 'xy'",

@@ -80,6 +80,7 @@ mod recovery_target;
 mod row_statements;
 mod scalar_vs_sqlite;
 mod scan_expressions_vs_sqlite;
+mod schema_catalog;
 mod setops_vs_sqlite;
 mod settled_index_answers;
 mod settled_probe_answers;

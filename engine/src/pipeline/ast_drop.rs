@@ -18,6 +18,9 @@ const RECURSIVE_DROP_SQL_BYTES_MAX: usize = 2048;
 pub struct Parsed {
     statements: Vec<Statement>,
     sql_bytes: usize,
+    /// Per statement, the CREATE text SQLite would keep for it (`parse/creation_text.rs`);
+    /// empty when no statement is a CREATE TABLE, INDEX or VIEW.
+    creation_texts: Vec<Option<String>>,
 }
 
 impl Parsed {
@@ -25,7 +28,20 @@ impl Parsed {
         Parsed {
             statements,
             sql_bytes,
+            creation_texts: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_creation_texts(mut self, creation_texts: Vec<Option<String>>) -> Parsed {
+        debug_assert!(creation_texts.is_empty() || creation_texts.len() == self.statements.len());
+        self.creation_texts = creation_texts;
+        self
+    }
+
+    /// The CREATE text SQLite would keep for statement `index` (as written, from its name
+    /// on), if it is a CREATE TABLE, INDEX or VIEW whose text was found.
+    pub(crate) fn creation_text(&self, index: usize) -> Option<&str> {
+        self.creation_texts.get(index)?.as_deref()
     }
 }
 

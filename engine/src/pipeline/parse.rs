@@ -4,6 +4,8 @@
 //! Two extensions sqlparser does not know: a bare `CHECKPOINT` statement becomes `PRAGMA
 //! wal_checkpoint`, and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
 
+mod creation_text;
+pub(crate) use creation_text::byte_offset;
 mod exclude;
 
 pub(crate) use exclude::FRAME_EXCLUDE_MARKER;
@@ -30,11 +32,15 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
     // Window frames' EXCLUDE clauses (parse/exclude.rs).
     let rewritten =
         exclude::rewrite_frame_exclusions(rewritten.as_deref().unwrap_or(sql)).or(rewritten);
+    let text = rewritten.as_deref().unwrap_or(sql);
     Parser::new(&dialect)
         .with_recursion_limit(EXPR_DEPTH_MAX)
-        .try_with_sql(rewritten.as_deref().unwrap_or(sql))
+        .try_with_sql(text)
         .and_then(|mut parser| parser.parse_statements())
-        .map(|statements| Parsed::new(statements, sql.len()))
+        .map(|statements| {
+            let creation_texts = creation_texts(&dialect, text, &statements);
+            Parsed::new(statements, sql.len()).with_creation_texts(creation_texts)
+        })
         .map_err(
             |error| match (map_parser_error(error), nesting_depth(sql)) {
                 // The parser reports some recursion-limit hits (deep CASE, long NOT chains) as
@@ -49,6 +55,29 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
                 (error, _) => error,
             },
         )
+}
+
+/// Each statement's kept CREATE text (`creation_text.rs`); empty when none is a CREATE
+/// TABLE, INDEX or VIEW.
+fn creation_texts(
+    dialect: &EmberDialect,
+    text: &str,
+    statements: &[sqlparser::ast::Statement],
+) -> Vec<Option<String>> {
+    use sqlparser::ast::Statement;
+    let creates = statements.iter().any(|statement| {
+        matches!(
+            statement,
+            Statement::CreateTable(_) | Statement::CreateIndex(_) | Statement::CreateView(_)
+        )
+    });
+    if !creates {
+        return Vec::new();
+    }
+    statements
+        .iter()
+        .map(|statement| creation_text::creation_text(dialect, text, statement))
+        .collect()
 }
 
 /// The deepest nesting of `sql`'s tokens past `EXPR_DEPTH_MAX`, if any, and what nests:
@@ -119,7 +148,7 @@ fn nesting_depth(sql: &str) -> Option<(usize, &'static str)> {
 /// Rewrites what sqlparser does not take into what it does; `None` when nothing changes:
 /// statements that are exactly the word `CHECKPOINT` become `PRAGMA wal_checkpoint`, and a
 /// PRAGMA's unquoted word value (`PRAGMA synchronous = OFF`, `PRAGMA synchronous(OFF)`, as
-/// sqlite3 takes them) becomes a quoted one (`'OFF'`).
+/// sqlite3 takes them) becomes a quoted one (`'OFF'`), as does a signed number (`'-3'`).
 fn rewrite_extensions(sql: &str) -> Option<String> {
     let lower = sql.to_ascii_lowercase();
     if !lower.contains("checkpoint") && !lower.contains("pragma") {
@@ -133,7 +162,11 @@ fn rewrite_extensions(sql: &str) -> Option<String> {
     let mut changed = false;
     // Within a PRAGMA: whether the last significant token was its `=` or `(`.
     let (mut in_pragma, mut after_assign) = (false, false);
+    let mut skip_next = false;
     for (position, token) in tokens.iter().enumerate() {
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
         let significant = !matches!(token, Token::Whitespace(_));
         match token {
             Token::Whitespace(_) => {}
@@ -162,6 +195,20 @@ fn rewrite_extensions(sql: &str) -> Option<String> {
                 changed = true;
                 after_assign = false;
                 continue;
+            }
+            // A signed number (`PRAGMA user_version = -3`), which sqlparser does not take as a
+            // PRAGMA value: quoted with its sign.
+            Token::Minus | Token::Plus if in_pragma && after_assign => {
+                if let Some(Token::Number(number, _)) = tokens.get(position + 1) {
+                    out.push('\'');
+                    out.push_str(&token.to_string());
+                    out.push_str(number);
+                    out.push('\'');
+                    changed = true;
+                    after_assign = false;
+                    skip_next = true;
+                    continue;
+                }
             }
             Token::Word(word) if at_start => {
                 in_pragma = word.quote_style.is_none() && word.value.eq_ignore_ascii_case("pragma");
@@ -229,6 +276,8 @@ mod tests {
             "PRAGMA synchronous = OFF",
             "pragma synchronous=normal;",
             "PRAGMA synchronous(FULL)",
+            "PRAGMA user_version = -3",
+            "PRAGMA application_id = +7",
         ] {
             let statements = parse_statements(sql).unwrap();
             assert!(
@@ -237,6 +286,8 @@ mod tests {
                 statements[0]
             );
         }
+        let statements = parse_statements("PRAGMA user_version = -3").unwrap();
+        assert_eq!(statements[0].to_string(), "PRAGMA user_version = '-3'");
         let statements = parse_statements("SELECT off FROM t WHERE a = b").unwrap();
         assert_eq!(statements[0].to_string(), "SELECT off FROM t WHERE a = b");
     }

@@ -126,7 +126,7 @@ pub struct Connection {
     /// How long one statement may run (`PRAGMA statement_timeout`); `None`: no limit.
     statement_timeout: Cell<Option<std::time::Duration>>,
     /// What INSERT, UPDATE and DELETE changed (`changes()`; see `connection/counters.rs`).
-    counters: crate::expr::ChangeCounters,
+    pub(crate) counters: crate::expr::ChangeCounters,
     /// Whether FOREIGN KEY constraints are enforced (`PRAGMA foreign_keys`; off by default).
     pub(crate) foreign_keys: Cell<bool>,
     /// Helper threads a large scan may use (`PRAGMA threads`, see `session/threads.rs`).
@@ -412,8 +412,9 @@ impl Connection {
     /// assert_eq!(conn.query_one::<i64>("SELECT a FROM t", ()).unwrap(), 1);
     /// ```
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        for statement in self.parse(sql)?.iter() {
-            self.run_statement(statement)?;
+        let parsed = self.parse(sql)?;
+        for (index, statement) in parsed.iter().enumerate() {
+            self.run_statement(statement, parsed.creation_text(index))?;
         }
         Ok(())
     }
@@ -428,8 +429,9 @@ impl Connection {
     /// ```
     pub fn run_script(&self, sql: &str) -> Result<Vec<Outcome>> {
         let mut outcomes = Vec::new();
-        for statement in self.parse(sql)?.iter() {
-            outcomes.push(self.run_statement(statement)?);
+        let parsed = self.parse(sql)?;
+        for (index, statement) in parsed.iter().enumerate() {
+            outcomes.push(self.run_statement(statement, parsed.creation_text(index))?);
         }
         Ok(outcomes)
     }
@@ -512,10 +514,14 @@ impl Connection {
         self.db.shared.catalog_version()
     }
 
-    fn run_statement(&self, statement: &sqlparser::ast::Statement) -> Result<Outcome> {
+    fn run_statement(
+        &self,
+        statement: &sqlparser::ast::Statement,
+        creation_text: Option<&str>,
+    ) -> Result<Outcome> {
         let prepared = {
             let catalog = self.db.shared.catalog.load();
-            Prepared::bind(&catalog, statement)?
+            Prepared::bind(&catalog, statement, creation_text)?
         };
         self.bump(|stats| stats.plans_built += 1);
         let (rows, changes) = self.collect_prepared(&prepared, &[])?;

@@ -486,6 +486,11 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
     let Statement::Pragma { name, value, .. } = statement else {
         return Vec::new();
     };
+    if let Some(columns) =
+        crate::session::catalog_pragmas::columns(&name.to_string(), value.is_some())
+    {
+        return columns;
+    }
     match name.to_string().to_lowercase().as_str() {
         "max_memory" if value.is_none() => vec!["max_memory".to_string()],
         "memory_soft_mark" if value.is_none() => vec!["memory_soft_mark".to_string()],
@@ -498,9 +503,6 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "foreign_keys" if value.is_none() => vec!["foreign_keys".to_string()],
         // Both forms return the value in force (`session/threads.rs`).
         "threads" => vec!["threads".to_string()],
-        "foreign_key_list" => crate::session::foreign_keys::FOREIGN_KEY_LIST_COLUMNS
-            .map(String::from)
-            .to_vec(),
         "foreign_key_check" => crate::session::foreign_key_check::COLUMNS
             .map(String::from)
             .to_vec(),

@@ -11,17 +11,14 @@ use crate::connection::{Connection, Outcome};
 use crate::error::Result;
 
 /// Runs `PRAGMA foreign_keys[= value]` against a connection's setting, and `PRAGMA
-/// foreign_key_list(table)` and `PRAGMA foreign_key_check` (`foreign_key_check.rs`);
+/// foreign_key_check` (`foreign_key_check.rs`; `foreign_key_list` is in
+/// `catalog_pragmas.rs`);
 /// `None` when the statement is another PRAGMA.
 pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<Outcome>> {
     let enabled = &conn.foreign_keys;
     let Statement::Pragma { name, value, .. } = statement else {
         return None;
     };
-    if name.to_string().eq_ignore_ascii_case("foreign_key_list") {
-        let catalog = conn.database().catalog();
-        return Some(Ok(foreign_key_list(&catalog, value.as_ref())));
-    }
     if name.to_string().eq_ignore_ascii_case("foreign_key_check") {
         let table = value
             .as_ref()
@@ -88,54 +85,6 @@ pub(crate) fn implicit_delete(catalog: &Catalog, table: &str) -> Option<String> 
     });
     let quoted = dropped.name.replace('"', "\"\"");
     referenced.then(|| format!("DELETE FROM \"{quoted}\""))
-}
-
-/// The columns of `PRAGMA foreign_key_list`, as SQLite names them.
-pub(crate) const FOREIGN_KEY_LIST_COLUMNS: [&str; 8] = [
-    "id",
-    "seq",
-    "table",
-    "from",
-    "to",
-    "on_update",
-    "on_delete",
-    "match",
-];
-
-/// `PRAGMA foreign_key_list(table)`: one row per column of each foreign key of the table,
-/// numbered as SQLite numbers them (the last defined key is 0); no rows for an unknown table.
-fn foreign_key_list(catalog: &Catalog, table: Option<&impl ToString>) -> Outcome {
-    let columns = FOREIGN_KEY_LIST_COLUMNS.map(String::from).to_vec();
-    let name = table.map(|t| t.to_string().trim_matches(['\'', '"']).to_string());
-    let Some(table) = name.and_then(|name| catalog.table(&name)) else {
-        return Outcome {
-            columns,
-            rows: Vec::new(),
-            changes: 0,
-        };
-    };
-    let text = |s: &str| Value::Text(s.into());
-    let mut rows = Vec::new();
-    for (id, key) in table.constraints.foreign_keys.iter().rev().enumerate() {
-        for (seq, &column) in key.columns.iter().enumerate() {
-            let to = key.parent_columns.get(seq).map_or(Value::Null, |c| text(c));
-            rows.push(vec![
-                Value::Integer(id as i64),
-                Value::Integer(seq as i64),
-                text(&key.parent),
-                text(&table.columns[column].name),
-                to,
-                text(&key.on_update.to_string()),
-                text(&key.on_delete.to_string()),
-                text("NONE"),
-            ]);
-        }
-    }
-    Outcome {
-        columns,
-        rows,
-        changes: 0,
-    }
 }
 
 #[cfg(test)]

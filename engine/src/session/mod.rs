@@ -7,6 +7,7 @@
 
 pub(crate) mod backup;
 pub(crate) mod budget;
+pub(crate) mod catalog_pragmas;
 pub(crate) mod connection;
 pub(crate) mod cursor;
 pub(crate) mod database;

@@ -27,12 +27,16 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    /// Binds and plans one parsed statement against `catalog`.
+    /// Binds and plans one parsed statement against `catalog`; `creation_text` is the
+    /// text SQLite keeps for it when it is a CREATE TABLE, INDEX or VIEW
+    /// (`Parsed::creation_text`).
     pub(crate) fn bind(
         catalog: &crate::catalog::Catalog,
         statement: &sqlparser::ast::Statement,
+        creation_text: Option<&str>,
     ) -> crate::error::Result<Prepared> {
         let mut binder = crate::bind::Binder::new(catalog);
+        binder.set_creation_text(creation_text);
         let parameter_names = binder.number_parameters(statement)?.into();
         let mut plan = binder.bind_statement(statement)?;
         // EXPLAIN shows (and EXPLAIN ANALYZE runs) the plan the statement itself would run.

@@ -200,6 +200,7 @@ impl Binder<'_> {
         if options.ttl_ms.is_some() {
             add_write_time_column(&name, &mut columns)?;
         }
+        let sql = self.stored_sql(|| ast::Statement::CreateTable(create.clone()).to_string());
         Ok(Plan::CreateTable(CreateTable {
             name,
             if_not_exists: create.if_not_exists,
@@ -207,7 +208,7 @@ impl Binder<'_> {
             primary_key,
             unique,
             constraints,
-            sql: ast::Statement::CreateTable(create.clone()).to_string(),
+            sql,
             rowid_column,
             autoincrement,
             options,
@@ -333,6 +334,7 @@ impl Binder<'_> {
         if columns.is_empty() {
             return Err(crate::err!(InvalidInput, "index {name} has no columns"));
         }
+        let sql = self.stored_sql(|| ast::Statement::CreateIndex(create.clone()).to_string());
         Ok(Plan::CreateIndex(CreateIndex {
             name,
             table: table.name.clone(),
@@ -345,7 +347,7 @@ impl Binder<'_> {
             },
             ordering: ordered.then_some(collations),
             if_not_exists: create.if_not_exists,
-            sql: ast::Statement::CreateIndex(create.clone()).to_string(),
+            sql,
         }))
     }
 }

@@ -324,7 +324,7 @@ impl Binder<'_> {
                     return Ok(cte);
                 }
                 if let Some(system) = self.system_table(name) {
-                    let (node, scope) = self.bind_system_table(system, alias.as_ref())?;
+                    let (node, scope) = self.bind_system_table(system, name, alias.as_ref())?;
                     return Ok((RelationSource::Node(node), scope));
                 }
                 if let Some(view) = self.catalog.view(&object_name(name)?).cloned() {

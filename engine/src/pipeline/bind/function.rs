@@ -28,9 +28,31 @@ pub fn is_aggregate_call(name: &str, arg_count: usize) -> bool {
     AGGREGATES.contains(&lower.as_str()) || ((lower == "min" || lower == "max") && arg_count == 1)
 }
 
+/// SQLite's error for a call of a function it does not know.
+fn no_such_function(name: &str) -> crate::error::Error {
+    crate::err!(NotFound, "no such function: {name}")
+}
+
+/// The date function a time keyword stands for: `CURRENT_TIMESTAMP` is `datetime('now')`
+/// ('YYYY-MM-DD HH:MM:SS', UTC), `CURRENT_DATE` `date('now')`, `CURRENT_TIME` `time('now')`.
+fn current_time_keyword(name: &str) -> Option<crate::expr::DateFunction> {
+    use crate::expr::DateFunction;
+    if name.eq_ignore_ascii_case("current_timestamp") {
+        Some(DateFunction::DateTime)
+    } else if name.eq_ignore_ascii_case("current_date") {
+        Some(DateFunction::Date)
+    } else if name.eq_ignore_ascii_case("current_time") {
+        Some(DateFunction::Time)
+    } else {
+        None
+    }
+}
+
 impl Binder<'_> {
     /// Binds a scalar function call. Aggregates are refused with "not supported: aggregate
-    /// function NAME here"; unknown names with "not supported: function NAME".
+    /// function NAME here"; unknown names with "no such function: NAME", as SQLite says.
+    /// `CURRENT_TIMESTAMP`, `CURRENT_DATE` and `CURRENT_TIME` (no parentheses) are
+    /// `datetime('now')`, `date('now')` and `time('now')`.
     pub fn bind_function(
         &mut self,
         function: &ast::Function,
@@ -51,6 +73,14 @@ impl Binder<'_> {
                 return Err(unsupported(format!("subquery as argument of {name}")))
             }
         };
+        if list.is_none() {
+            if let Some(date) = current_time_keyword(&name) {
+                return Ok(Expr::Function {
+                    function: Function::Date(date),
+                    args: vec![Expr::Literal(ember_storage::Value::Text("now".to_string()))],
+                });
+            }
+        }
         let arg_count = list.map_or(0, |list| list.args.len());
         let user = self.user_function(&name, arg_count);
         if let Some(user) = &user {
@@ -84,7 +114,7 @@ impl Binder<'_> {
                     "wrong number of arguments to function {name}()"
                 ))
             }
-            (None, None) => return Err(unsupported(format!("function {name}"))),
+            (None, None) => return Err(no_such_function(&name)),
         };
         let Some(list) = list else {
             return Err(crate::err!(Syntax, "function {name} needs parentheses"));
@@ -123,7 +153,7 @@ impl Binder<'_> {
                     args,
                 })
             }
-            (None, None) => Err(unsupported(format!("function {name}"))),
+            (None, None) => Err(no_such_function(&name)),
         }
     }
 

@@ -75,6 +75,10 @@ pub struct Binder<'c> {
     /// The recursive term being bound, and the columns of the CTE it reads.
     recursion: Option<cte::Recursion>,
     recursive_columns: Vec<String>,
+    /// The CREATE text SQLite keeps for the statement being bound, when it is a CREATE
+    /// TABLE, INDEX or VIEW (`parse/creation_text.rs`); its stored `sql` then is this text
+    /// instead of the statement printed again.
+    creation_text: Option<String>,
 }
 
 impl<'c> Binder<'c> {
@@ -96,7 +100,20 @@ impl<'c> Binder<'c> {
             with_frames: Vec::new(),
             recursion: None,
             recursive_columns: Vec::new(),
+            creation_text: None,
         }
+    }
+
+    /// Gives the CREATE text SQLite keeps for the statement about to be bound (see
+    /// `Parsed::creation_text`).
+    pub fn set_creation_text(&mut self, text: Option<&str>) {
+        self.creation_text = text.map(str::to_string);
+    }
+
+    /// The stored text of a CREATE statement: its kept text as written when there is one,
+    /// else the statement printed.
+    fn stored_sql(&mut self, printed: impl FnOnce() -> String) -> String {
+        self.creation_text.take().unwrap_or_else(printed)
     }
 
     /// Numbers `statement`'s placeholders as SQLite does (`parameters.rs`) before binding it;

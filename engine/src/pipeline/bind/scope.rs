@@ -152,6 +152,9 @@ impl Scope {
             }
             found = Some(index);
         }
+        if found.is_none() && qualifier.is_none() {
+            found = self.resolve_hidden(name)?;
+        }
         if found.is_none() && super::upsert::is_rowid_name(name) {
             return self.resolve_rowid(qualifier, name);
         }
@@ -159,6 +162,22 @@ impl Scope {
             Some(qualifier) => crate::err!(NotFound, "no such column: {qualifier}.{name}"),
             None => crate::err!(NotFound, "no such column: {name}"),
         })
+    }
+
+    /// An unqualified `name` no visible column has: the one hidden column of that name (a
+    /// table-valued function's arguments, `json_each`'s `json`, `pragma_table_info`'s
+    /// `arg`, which SQLite resolves unqualified too), never the engine's own column.
+    fn resolve_hidden(&self, name: &str) -> Result<Option<usize>> {
+        let mut found = None;
+        for (index, column) in self.columns.iter().enumerate() {
+            if column.hidden && !column.system && column.name.eq_ignore_ascii_case(name) {
+                if found.is_some() {
+                    return Err(crate::err!(InvalidInput, "ambiguous column name: {name}"));
+                }
+                found = Some(index);
+            }
+        }
+        Ok(found)
     }
 
     /// `rowid` (or `oid`, `_rowid_`) naming the INTEGER PRIMARY KEY column of the table

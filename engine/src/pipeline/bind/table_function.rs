@@ -1,4 +1,5 @@
-//! Table-valued functions in FROM (`json_each(json[, path])`, `json_tree(json[, path])`):
+//! Table-valued functions in FROM (`json_each(json[, path])`, `json_tree(json[, path])`,
+//! the catalog PRAGMAs' `pragma_table_info(table[, schema])` and the like):
 //! binding the call, and joining it laterally when its arguments read columns of the
 //! relations to its left (`FROM t, json_each(t.doc) AS j`): those relations are planned
 //! first (with the WHERE terms that read only them) and become the input the function's
@@ -7,8 +8,9 @@
 use sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor};
 
 use crate::error::{unsupported, Result};
-use crate::expr::{Expr, TableFunction, TABLE_FUNCTION_COLUMNS, TABLE_FUNCTION_VISIBLE_COLUMNS};
-use crate::plan::{JoinKind, Node, TableFunctionScan};
+use crate::exec::catalog_pragma::CatalogPragma;
+use crate::expr::{Expr, TableFunction};
+use crate::plan::{JoinKind, Node, TableFunctionKind, TableFunctionScan};
 
 use super::from::{Relation, RelationSource};
 use super::join::plan_joins;
@@ -32,10 +34,18 @@ impl Binder<'_> {
             return Ok(None);
         };
         let function_name = object_name(name)?;
-        let Some(function) = TableFunction::from_name(&function_name) else {
-            return Err(unsupported(format!(
-                "table-valued function {function_name}"
-            )));
+        let function = match TableFunction::from_name(&function_name) {
+            Some(function) => TableFunctionKind::Json(function),
+            None => match CatalogPragma::by_function_name(&function_name) {
+                Some(pragma) => {
+                    TableFunctionKind::Pragma(pragma, std::sync::Arc::new(self.catalog.clone()))
+                }
+                None => {
+                    return Err(unsupported(format!(
+                        "table-valued function {function_name}"
+                    )))
+                }
+            },
         };
         if args.settings.is_some() {
             return Err(unsupported(format!("SETTINGS in {function}()")));
@@ -58,14 +68,14 @@ impl Binder<'_> {
         let qualifier = match alias {
             Some(alias) if alias.columns.is_empty() => alias.name.value.clone(),
             Some(_) => return Err(unsupported("column aliases on a table-valued function")),
-            None => function.name().to_string(),
+            None => function.to_string(),
         };
         let lateral = bound.iter().any(|arg| !arg.columns_read().is_empty());
         let mut scope = Scope::for_table(
             &qualifier,
-            TABLE_FUNCTION_COLUMNS.iter().map(|name| name.to_string()),
+            function.column_names().iter().map(|name| name.to_string()),
         );
-        for column in &mut scope.columns[TABLE_FUNCTION_VISIBLE_COLUMNS..] {
+        for column in &mut scope.columns[function.visible_columns()..] {
             column.hidden = true;
         }
         let node = Node::TableFunction(Box::new(TableFunctionScan {

@@ -26,11 +26,12 @@ impl Binder<'_> {
             .iter()
             .map(|c| c.name.value.clone())
             .collect();
+        let sql = self.stored_sql(|| ast::Statement::CreateView(create.clone()).to_string());
         let view = ViewDef {
             name,
             columns,
             query: create.query.as_ref().clone(),
-            sql: ast::Statement::CreateView(create.clone()).to_string(),
+            sql,
             created: 0,
         };
         // Not bound now: as in SQLite, a view's tables need not exist until it is used (a

@@ -7,6 +7,7 @@ mod constraint;
 mod options;
 mod schema;
 mod sql_rewrite;
+mod sqlite_indexes;
 mod view;
 
 use std::collections::HashMap;
@@ -20,11 +21,13 @@ pub use options::{
     TableOptions,
 };
 pub use schema::{
-    ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,
+    ColumnDef, IndexDef, TableDef, HEADER_TABLE, HEADER_TABLE_SQL, SEQUENCE_TABLE,
+    SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,
 };
 pub use sql_rewrite::{
     parse_one, rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,
 };
+pub use sqlite_indexes::{sqlite_indexes, IndexKeyColumn, IndexOrigin, SqliteIndex};
 pub use view::ViewDef;
 
 /// One immutable version of the schema.

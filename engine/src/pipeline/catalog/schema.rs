@@ -15,6 +15,17 @@ pub const SEQUENCE_TABLE: &str = "sqlite_sequence";
 /// Its CREATE statement (IF NOT EXISTS: recovery may meet it after a table that made it).
 pub const SEQUENCE_TABLE_SQL: &str = "CREATE TABLE IF NOT EXISTS sqlite_sequence(name, seq)";
 
+/// The table that keeps the database's header values SQLite keeps in its file header
+/// (`PRAGMA user_version`, `application_id`: `name`, `value`), created by the first PRAGMA
+/// that sets one. Its rows are written in the setting transaction, so ROLLBACK undoes a
+/// set and the WAL and snapshots keep it like any table; `sqlite_schema`, `.tables`,
+/// `.schema` and `.dump` leave it out.
+pub const HEADER_TABLE: &str = "sqlite_ember_header";
+
+/// Its CREATE statement.
+pub const HEADER_TABLE_SQL: &str =
+    "CREATE TABLE IF NOT EXISTS sqlite_ember_header(name TEXT PRIMARY KEY, value INTEGER)";
+
 /// The name of the hidden last column of a table with `WITH (ttl = ..)`: each row's write
 /// time, unix milliseconds (catalog/options.rs).
 pub const WRITE_TIME_COLUMN: &str = "_ember_written";

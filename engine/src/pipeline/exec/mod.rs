@@ -8,6 +8,7 @@ mod aggregate_feed;
 mod alter;
 mod as_of;
 mod bounds;
+pub mod catalog_pragma;
 mod check;
 mod column_aggregate;
 mod conflict;
@@ -49,6 +50,7 @@ mod scan_filter;
 mod scan_skip;
 mod schema_host;
 pub mod system;
+mod system_schema;
 mod table_function;
 mod targets;
 mod text_groups;
@@ -210,9 +212,11 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
 fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
     match node {
         Node::Scan(access) => Box::new(scan::ScanOperator::new(access)),
-        Node::System { table, tables } => {
-            Box::new(system::SystemTableOperator::new(*table, tables))
-        }
+        Node::System {
+            table,
+            tables,
+            views,
+        } => Box::new(system::SystemTableOperator::new(*table, tables, views)),
         Node::Values { rows } => Box::new(query::ValuesOperator::new(rows)),
         Node::Filter { input, predicate } => {
             Box::new(query::FilterOperator::new(build(input), predicate))

@@ -12,6 +12,8 @@
 //! shows as fewer fsyncs than commits), checkpoints, and what recovery did at open;
 //! `ember_snapshots` has one row per checkpoint snapshot file of a directory database;
 //! `ember_commits` lists the commit-time log AS OF reads resolve times with.
+//! `sqlite_schema` / `sqlite_master` (and the empty `sqlite_temp_schema` /
+//! `sqlite_temp_master`) are SQLite's catalog (`system_schema.rs`).
 //! A user table of the same name shadows a system table. Rows are computed when the query
 //! runs, against the catalog snapshot the statement was bound with.
 
@@ -19,7 +21,7 @@ use std::sync::Arc;
 
 use ember_storage::{Transaction, Value};
 
-use crate::catalog::TableDef;
+use crate::catalog::{TableDef, ViewDef};
 use crate::error::Result;
 use crate::exec::{ExecContext, Operator, Row};
 
@@ -40,6 +42,10 @@ pub enum SystemTable {
     Durability,
     Snapshots,
     Commits,
+    /// `sqlite_schema`, also named `sqlite_master`.
+    Schema,
+    /// `sqlite_temp_schema`, also named `sqlite_temp_master`.
+    TempSchema,
 }
 
 const TABLES_COLUMNS: &[&str] = &[
@@ -148,6 +154,14 @@ impl SystemTable {
             Some(SystemTable::Snapshots)
         } else if name.eq_ignore_ascii_case("ember_commits") {
             Some(SystemTable::Commits)
+        } else if name.eq_ignore_ascii_case("sqlite_schema")
+            || name.eq_ignore_ascii_case("sqlite_master")
+        {
+            Some(SystemTable::Schema)
+        } else if name.eq_ignore_ascii_case("sqlite_temp_schema")
+            || name.eq_ignore_ascii_case("sqlite_temp_master")
+        {
+            Some(SystemTable::TempSchema)
         } else {
             None
         }
@@ -161,6 +175,8 @@ impl SystemTable {
             SystemTable::Durability => "ember_durability",
             SystemTable::Snapshots => "ember_snapshots",
             SystemTable::Commits => "ember_commits",
+            SystemTable::Schema => "sqlite_schema",
+            SystemTable::TempSchema => "sqlite_temp_schema",
         }
     }
 
@@ -172,11 +188,17 @@ impl SystemTable {
             SystemTable::Durability => DURABILITY_COLUMNS,
             SystemTable::Snapshots => SNAPSHOTS_COLUMNS,
             SystemTable::Commits => COMMITS_COLUMNS,
+            SystemTable::Schema | SystemTable::TempSchema => super::system_schema::SCHEMA_COLUMNS,
         }
     }
 
     /// Computes the table's rows as the statement's transaction sees the database.
-    pub fn rows(self, tables: &[Arc<TableDef>], context: &ExecContext<'_>) -> Result<Vec<Row>> {
+    pub fn rows(
+        self,
+        tables: &[Arc<TableDef>],
+        views: &[Arc<ViewDef>],
+        context: &ExecContext<'_>,
+    ) -> Result<Vec<Row>> {
         let durable = || {
             context
                 .eval
@@ -193,6 +215,8 @@ impl SystemTable {
                 None => Vec::new(),
             },
             SystemTable::Commits => commit_rows(context.txn),
+            SystemTable::Schema => super::system_schema::schema_rows(tables, views),
+            SystemTable::TempSchema => Vec::new(),
         })
     }
 }
@@ -365,14 +389,16 @@ fn index_rows(tables: &[Arc<TableDef>]) -> Vec<Row> {
 pub struct SystemTableOperator<'p> {
     table: SystemTable,
     tables: &'p [Arc<TableDef>],
+    views: &'p [Arc<ViewDef>],
     rows: Option<std::vec::IntoIter<Row>>,
 }
 
 impl<'p> SystemTableOperator<'p> {
-    pub fn new(table: SystemTable, tables: &'p [Arc<TableDef>]) -> Self {
+    pub fn new(table: SystemTable, tables: &'p [Arc<TableDef>], views: &'p [Arc<ViewDef>]) -> Self {
         SystemTableOperator {
             table,
             tables,
+            views,
             rows: None,
         }
     }
@@ -381,7 +407,11 @@ impl<'p> SystemTableOperator<'p> {
 impl Operator for SystemTableOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         if self.rows.is_none() {
-            self.rows = Some(self.table.rows(self.tables, context)?.into_iter());
+            self.rows = Some(
+                self.table
+                    .rows(self.tables, self.views, context)?
+                    .into_iter(),
+            );
         }
         Ok(self.rows.as_mut().and_then(Iterator::next))
     }

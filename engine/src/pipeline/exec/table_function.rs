@@ -1,4 +1,5 @@
-//! The operator of a table-valued function (`json_each`, `json_tree`): its rows for
+//! The operator of a table-valued function (`json_each`, `json_tree`, the catalog PRAGMAs'
+//! `pragma_table_info` and the like): its rows for
 //! arguments evaluated once, or, joined laterally, for arguments evaluated over each input
 //! row (each output row is the input row followed by a function row; a LEFT lateral join
 //! keeps an input row no function row matched, NULL-padded).
@@ -6,8 +7,7 @@
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::TABLE_FUNCTION_COLUMNS;
-use crate::plan::TableFunctionScan;
+use crate::plan::{TableFunctionKind, TableFunctionScan};
 
 use super::{build, ExecContext, Operator, Row};
 
@@ -49,15 +49,30 @@ impl<'p> TableFunctionOperator<'p> {
 
     /// The function's rows for `row`'s argument values.
     fn call(&self, row: &[Value], context: &ExecContext<'_>) -> Result<Vec<Row>> {
-        let json = match self.scan.args.first() {
+        let first = match self.scan.args.first() {
             Some(arg) => arg.eval(row, &context.eval)?,
             None => Value::Null,
         };
-        let path = match self.scan.args.get(1) {
+        let second = match self.scan.args.get(1) {
             Some(arg) => Some(arg.eval(row, &context.eval)?),
             None => None,
         };
-        let rows = self.scan.function.rows(&json, path.as_ref())?;
+        let rows = match &self.scan.function {
+            TableFunctionKind::Json(function) => function.rows(&first, second.as_ref())?,
+            TableFunctionKind::Pragma(pragma, catalog) => {
+                let name = match &first {
+                    Value::Null => None,
+                    Value::Text(text) => Some(text.clone()),
+                    other => Some(other.to_string()),
+                };
+                let schema = second.unwrap_or(Value::Null);
+                let mut rows = pragma.rows(catalog, name.as_deref());
+                for pragma_row in &mut rows {
+                    pragma_row.extend([first.clone(), schema.clone()]);
+                }
+                rows
+            }
+        };
         context.check_rows(rows.len().saturating_sub(1))?;
         Ok(rows)
     }
@@ -82,7 +97,8 @@ impl Operator for TableFunctionOperator<'_> {
                 let unmatched = self.scan.left && !self.matched;
                 if let Some(mut row) = self.current.take() {
                     if unmatched {
-                        row.resize(row.len() + TABLE_FUNCTION_COLUMNS.len(), Value::Null);
+                        let width = self.scan.function.column_names().len();
+                        row.resize(row.len() + width, Value::Null);
                         return Ok(Some(row));
                     }
                 }

@@ -19,6 +19,10 @@ use super::ops::{compare_for_sort, truth, Numeric};
 use super::session_values::SessionFunction;
 use super::{text, Expr};
 
+/// The SQLite version whose behavior the engine matches and `sqlite_version()` reports:
+/// the one the bundled reference SQLite (rusqlite's) is, which the tests compare against.
+pub const SQLITE_VERSION: &str = "3.54.1";
+
 /// A scalar function the engine implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
@@ -57,6 +61,8 @@ pub enum Function {
     /// A connection counter (session_values.rs): evaluated by `Expr::eval` with the context.
     Session(SessionFunction),
     Sign,
+    /// The version of SQLite whose SQL the engine follows (`SQLITE_VERSION`).
+    SqliteVersion,
     Substr,
     Trim,
     TypeOf,
@@ -109,6 +115,7 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Round, "round", 1, Some(2)),
     (Function::RTrim, "rtrim", 1, Some(2)),
     (Function::Sign, "sign", 1, Some(1)),
+    (Function::SqliteVersion, "sqlite_version", 0, Some(0)),
     (Function::Substr, "substr", 2, Some(3)),
     (Function::Trim, "trim", 1, Some(2)),
     (Function::TypeOf, "typeof", 1, Some(1)),
@@ -349,6 +356,7 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
         Function::Json(json) => super::json::call(json, args)?,
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
+        Function::SqliteVersion => Value::Text(SQLITE_VERSION.to_string()),
         Function::Session(_) | Function::Unexpired | Function::WriteTime => {
             return Err(crate::err!(
                 Internal,

@@ -295,6 +295,8 @@ pub enum Node {
     System {
         table: crate::exec::system::SystemTable,
         tables: Vec<Arc<TableDef>>,
+        /// The views (`sqlite_schema` lists them).
+        views: Vec<Arc<crate::catalog::ViewDef>>,
     },
     /// Literal rows (also the single empty row of a SELECT without FROM).
     Values {
@@ -367,13 +369,57 @@ pub enum Node {
     },
 }
 
+/// What a table-valued function call reads.
+pub enum TableFunctionKind {
+    /// `json_each` / `json_tree`.
+    Json(crate::expr::TableFunction),
+    /// A catalog PRAGMA's table-valued form (`pragma_table_info('t')`), over the catalog
+    /// the statement was bound with (a schema change binds the statement again).
+    Pragma(
+        crate::exec::catalog_pragma::CatalogPragma,
+        Arc<crate::catalog::Catalog>,
+    ),
+}
+
+impl TableFunctionKind {
+    /// Every column of its rows, the hidden ones last.
+    pub fn column_names(&self) -> Vec<&'static str> {
+        match self {
+            TableFunctionKind::Json(_) => crate::expr::TABLE_FUNCTION_COLUMNS.to_vec(),
+            TableFunctionKind::Pragma(pragma, _) => pragma
+                .columns()
+                .iter()
+                .chain(crate::exec::catalog_pragma::PRAGMA_FUNCTION_HIDDEN_COLUMNS)
+                .copied()
+                .collect(),
+        }
+    }
+
+    /// How many leading columns `SELECT *` shows.
+    pub fn visible_columns(&self) -> usize {
+        match self {
+            TableFunctionKind::Json(_) => crate::expr::TABLE_FUNCTION_VISIBLE_COLUMNS,
+            TableFunctionKind::Pragma(pragma, _) => pragma.columns().len(),
+        }
+    }
+}
+
+impl std::fmt::Display for TableFunctionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TableFunctionKind::Json(function) => write!(f, "{function}"),
+            TableFunctionKind::Pragma(pragma, _) => write!(f, "pragma_{}", pragma.name()),
+        }
+    }
+}
+
 /// A table-valued function call. Without `input`, its arguments are evaluated once and its
 /// rows are the output. With `input` (a lateral join: the arguments read the input's
 /// columns), the arguments are evaluated over each input row and each output row is that
 /// input row followed by a function row; with `left`, an input row with no function row
 /// passing `condition` is kept once, NULL-padded.
 pub struct TableFunctionScan {
-    pub function: crate::expr::TableFunction,
+    pub function: TableFunctionKind,
     pub args: Vec<Expr>,
     pub input: Option<Node>,
     pub left: bool,

@@ -63,7 +63,7 @@ impl Connection {
         let catalog = self.db.shared.catalog.load();
         let statements = self.parse(sql)?;
         match &statements[..] {
-            [statement] => Prepared::bind(&catalog, statement),
+            [statement] => Prepared::bind(&catalog, statement, statements.creation_text(0)),
             [] => Err(crate::err!(InvalidInput, "no SQL statement given")),
             several => {
                 let n = several.len();

@@ -1,0 +1,176 @@
+//! The catalog tools read, through the library: `PRAGMA user_version` durable across
+//! reopen of a directory database (from the WAL and from a checkpoint) and undone by
+//! ROLLBACK and ROLLBACK TO; a migration tool's flow (read `user_version`, check tables
+//! through `sqlite_schema`, create tables and bump the version in one transaction); the
+//! CREATE text `sqlite_schema` shows surviving reopen; `PRAGMA schema_version` advancing
+//! on DDL.
+
+use crate::support::TempDir;
+use ember::{Connection, Database, ErrorKind};
+
+fn user_version(conn: &Connection) -> i64 {
+    conn.query_one::<i64>("PRAGMA user_version", ()).unwrap()
+}
+
+fn table_names(conn: &Connection) -> Vec<String> {
+    conn.query(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+        (),
+    )
+    .unwrap()
+    .into_iter()
+    .map(|row| row.get(0).unwrap())
+    .collect()
+}
+
+#[test]
+fn user_version_survives_reopen_from_the_wal_and_from_a_checkpoint() {
+    let dir = TempDir::new("user-version");
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        assert_eq!(user_version(&conn), 0);
+        conn.execute("PRAGMA user_version = 3", ()).unwrap();
+        conn.execute("PRAGMA application_id = 77", ()).unwrap();
+        assert_eq!(user_version(&conn), 3);
+    }
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        assert_eq!(user_version(&conn), 3, "replayed from the WAL");
+        let id = conn.query_one::<i64>("PRAGMA application_id", ()).unwrap();
+        assert_eq!(id, 77);
+        conn.execute("PRAGMA user_version = 4", ()).unwrap();
+        conn.execute("CHECKPOINT", ()).unwrap();
+    }
+    let db = Database::open(&dir.0).unwrap();
+    let conn = db.connect();
+    assert_eq!(user_version(&conn), 4, "loaded from the checkpoint");
+    assert!(
+        table_names(&conn).is_empty(),
+        "the header table is not listed"
+    );
+}
+
+#[test]
+fn rollback_undoes_a_user_version_set_also_after_reopen() {
+    let dir = TempDir::new("user-version-rollback");
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        conn.execute("PRAGMA user_version = 1", ()).unwrap();
+        conn.execute_batch("BEGIN; PRAGMA user_version = 2")
+            .unwrap();
+        assert_eq!(user_version(&conn), 2, "the transaction sees its own set");
+        let other = db.connect();
+        assert_eq!(
+            user_version(&other),
+            1,
+            "others do not see it before COMMIT"
+        );
+        conn.execute("ROLLBACK", ()).unwrap();
+        assert_eq!(user_version(&conn), 1);
+        conn.execute_batch(
+            "BEGIN; PRAGMA user_version = 5; SAVEPOINT s; PRAGMA user_version = 6; \
+             ROLLBACK TO s; COMMIT",
+        )
+        .unwrap();
+        assert_eq!(user_version(&conn), 5, "ROLLBACK TO undoes the later set");
+    }
+    let db = Database::open(&dir.0).unwrap();
+    assert_eq!(user_version(&db.connect()), 5);
+}
+
+/// A migration tool's step: read the version, look for the table through sqlite_schema,
+/// create what is missing and bump the version, all in one transaction.
+fn migrate(conn: &Connection, fail_midway: bool) -> ember::Result<()> {
+    conn.execute("BEGIN", ())?;
+    let step = (|| {
+        let version = user_version(conn);
+        if version >= 1 {
+            return Ok(());
+        }
+        let exists = conn.query_one::<i64>(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'users'",
+            (),
+        )?;
+        if exists == 0 {
+            conn.execute(
+                "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, \
+                 created TEXT DEFAULT CURRENT_TIMESTAMP)",
+                (),
+            )?;
+        }
+        conn.execute("INSERT INTO users(email) VALUES ('a@example.com')", ())?;
+        if fail_midway {
+            conn.execute("INSERT INTO users(email) VALUES ('a@example.com')", ())?;
+        }
+        conn.execute("PRAGMA user_version = 1", ()).map(|_| ())
+    })();
+    match step {
+        Ok(_) => conn.execute("COMMIT", ()).map(|_| ()),
+        Err(error) => {
+            conn.execute("ROLLBACK", ())?;
+            Err(error)
+        }
+    }
+}
+
+#[test]
+fn a_migration_runs_in_one_transaction_and_a_failure_rolls_its_data_and_version_back() {
+    let dir = TempDir::new("migration");
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        let error = migrate(&conn, true).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Constraint);
+        assert_eq!(
+            user_version(&conn),
+            0,
+            "the failed migration's version is undone"
+        );
+        // DDL is not transactional yet: the table the failed step created stays, empty.
+        let rows = conn
+            .query_one::<i64>("SELECT count(*) FROM users", ())
+            .unwrap();
+        assert_eq!(rows, 0, "the failed migration's rows are undone");
+        migrate(&conn, false).unwrap();
+        assert_eq!(user_version(&conn), 1);
+        migrate(&conn, false).unwrap();
+        let rows = conn
+            .query_one::<i64>("SELECT count(*) FROM users", ())
+            .unwrap();
+        assert_eq!(rows, 1, "a migration already applied is skipped");
+    }
+    let db = Database::open(&dir.0).unwrap();
+    let conn = db.connect();
+    assert_eq!(user_version(&conn), 1);
+    assert_eq!(table_names(&conn), ["users"]);
+    let sql = conn
+        .query_one::<String>("SELECT sql FROM sqlite_schema WHERE name = 'users'", ())
+        .unwrap();
+    assert_eq!(
+        sql,
+        "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, \
+         created TEXT DEFAULT CURRENT_TIMESTAMP)",
+        "the CREATE text as written survives reopen"
+    );
+    let created = conn
+        .query_one::<String>("SELECT created FROM users", ())
+        .unwrap();
+    assert_eq!(created.len(), 19, "{created}");
+}
+
+#[test]
+fn schema_version_advances_on_ddl_only() {
+    let conn = Database::in_memory().connect();
+    let version = || conn.query_one::<i64>("PRAGMA schema_version", ()).unwrap();
+    let start = version();
+    conn.execute("CREATE TABLE t(a)", ()).unwrap();
+    let after_create = version();
+    assert!(after_create > start);
+    conn.execute("INSERT INTO t VALUES (1)", ()).unwrap();
+    assert_eq!(version(), after_create, "rows are not schema");
+    conn.execute("CREATE INDEX ta ON t(a)", ()).unwrap();
+    assert!(version() > after_create);
+}
