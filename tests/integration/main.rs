@@ -61,6 +61,7 @@ mod memory_pressure;
 mod min_max_split;
 mod named_params;
 mod null_ranges;
+mod old_format_blob_columns;
 mod old_format_reals;
 mod or_union;
 mod ordered_key;
