@@ -91,6 +91,7 @@ mod small_queries;
 mod small_walks;
 mod sqlite_quirks;
 mod statement_timeout;
+mod strict_tables;
 mod support;
 mod table_budget;
 mod text_functions_vs_sqlite;

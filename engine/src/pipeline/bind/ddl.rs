@@ -115,7 +115,15 @@ impl Binder<'_> {
                 affinity: Affinity::from_type_name(&declared),
                 collation: Collation::Binary,
                 hidden: false,
+                strict: None,
             };
+            if create.strict {
+                let (data_type, affinity, strict) =
+                    super::strict::strict_column(&name, &column.name.value, &declared)?;
+                definition.data_type = data_type;
+                definition.affinity = affinity;
+                definition.strict = Some(strict);
+            }
             for option in &column.options {
                 match &option.option {
                     ColumnOption::Null => {}

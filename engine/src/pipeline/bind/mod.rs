@@ -23,6 +23,7 @@ pub mod parameters;
 mod scope;
 mod select;
 mod subquery;
+mod strict;
 mod system;
 mod table_function;
 mod update_from;

@@ -20,7 +20,8 @@ pub use options::{
     TableOptions,
 };
 pub use schema::{
-    ColumnDef, IndexDef, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,
+    ColumnDef, IndexDef, StrictColumn, TableDef, SEQUENCE_TABLE, SEQUENCE_TABLE_SQL,
+    WRITE_TIME_COLUMN,
 };
 pub use sql_rewrite::{
     parse_one, rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,
