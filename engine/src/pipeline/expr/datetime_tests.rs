@@ -116,7 +116,7 @@ fn dates_and_modifiers_match_sqlite() {
     assert_eq!(run(Strftime, &["%f", "13:45:59.9999"]), text("59.999"));
     assert_eq!(
         run(DateTime, &["2024-03-10 24:00"]),
-        text("2024-03-10 24:00:00")
+        text("2024-03-11 00:00:00")
     );
 }
 
