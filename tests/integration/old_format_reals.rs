@@ -165,7 +165,7 @@ fn a_directory_of_the_old_format_opens_with_identical_values() {
     for name in names.iter().filter(|name| name.starts_with("wal-")) {
         let bytes = std::fs::read(dir.0.join(name)).unwrap();
         assert!(
-            bytes.starts_with(b"EMBRWAL3"),
+            bytes.starts_with(b"EMBRWAL4"),
             "{name} is not of the new format"
         );
     }

@@ -6,6 +6,7 @@
 //! implements the traits the pipeline asks for.
 
 pub(crate) mod backup;
+mod blob_typed_rows;
 pub(crate) mod budget;
 pub(crate) mod catalog_pragmas;
 pub(crate) mod connection;

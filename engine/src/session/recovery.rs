@@ -21,6 +21,8 @@ use crate::database::Database;
 use crate::error::Result;
 use crate::fast_hash::FastBuildHasher;
 
+use super::blob_typed_rows::OlderTypes;
+
 /// What recovery did when a directory database was opened.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecoveryReport {
@@ -98,6 +100,8 @@ struct Rebuilt {
     table: Arc<Table>,
     /// File row id -> recovered row id (a fast hasher: snapshots map millions of rows).
     rows: HashMap<u64, u64, FastBuildHasher>,
+    /// The types older row formats gave the table (`blob_typed_rows.rs`), once needed.
+    older_types: Option<OlderTypes>,
 }
 
 /// The tables replay knows by their ids in the files.
@@ -280,6 +284,7 @@ fn load_snapshot(
             let rebuilt = Rebuilt {
                 table: Arc::clone(&storage),
                 rows,
+                older_types: None,
             };
             tables.insert(table.table_id, rebuilt);
         }
@@ -292,7 +297,9 @@ fn load_snapshot(
     let mut txn = db.shared.store.begin()?;
     txn.skip_unique_checks();
     for (table, storage) in snapshot.tables.iter().zip(&storages) {
-        let schema = storage.schema();
+        let mut older_types = None;
+        let schema = OlderTypes::schema(&mut older_types, db, storage, snapshot.row_format)?
+            .unwrap_or(storage.schema());
         let mut rows = tables
             .as_deref_mut()
             .and_then(|tables| tables.get_mut(&table.table_id))
@@ -348,6 +355,7 @@ fn replay(
                     Rebuilt {
                         table,
                         rows: HashMap::default(),
+                        older_types: None,
                     },
                 );
             }
@@ -373,7 +381,7 @@ fn replay(
             txn.skip_unique_checks();
             for change in changes {
                 if let Some(rebuilt) = tables.live.get_mut(&change.table_id) {
-                    replay_change(&mut txn, rebuilt, change, row_format)?;
+                    replay_change(db, &mut txn, rebuilt, change, row_format)?;
                 } else if tables.dropped.contains(&change.table_id) {
                     // A commit that raced its table's DROP TABLE: the drop came first.
                 } else if salvage {
@@ -441,6 +449,7 @@ fn replay_rebuild(
         Rebuilt {
             table: table_storage(db, name)?,
             rows,
+            older_types: None,
         },
     );
     Ok(())
@@ -448,6 +457,7 @@ fn replay_rebuild(
 
 /// Replays one row change, its payload encoded in `row_format` (its segment's).
 fn replay_change(
+    db: &Database,
     txn: &mut Transaction,
     rebuilt: &mut Rebuilt,
     change: &RowChange,
@@ -465,8 +475,8 @@ fn replay_change(
     match (&change.payload, live) {
         (Some(payload), live) => {
             // The row id the log names: a clustered table's key left out of the payload.
-            let values = table
-                .schema()
+            let values = OlderTypes::schema(&mut rebuilt.older_types, db, table, row_format)?
+                .unwrap_or(table.schema())
                 .decode_stored(change.row, payload, row_format)
                 .map_err(damaged)?;
             let new_row = match live {

@@ -15,14 +15,27 @@ use super::added::{ADDED_NULL, ADDED_VALUE};
 use super::invalid;
 use super::real::encode_real;
 
-/// How the payloads of a file encode REALs.
+/// How the payloads of a file encode REALs, and how they typed a column declared `BLOB`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RowFormat {
-    /// Every REAL as 8 bytes little-endian (snapshot formats 1-2, WAL `EMBRWAL1`/`EMBRWAL2`).
+    /// Every REAL as 8 bytes little-endian (snapshot formats 1-2, WAL `EMBRWAL1`/`EMBRWAL2`);
+    /// columns declared `BLOB` typed `Blob`, as in `BlobTypedColumns`.
     FixedReals,
+    /// Compact REALs, but a column declared `BLOB`, `BYTEA` or `BINARY` was a `Blob` column
+    /// (bytes with no type tag), where today it is an `Any` column (snapshot format 3, WAL
+    /// `EMBRWAL3`). The reader decodes such payloads with the types of that time.
+    BlobTypedColumns,
     /// The current row format (`real.rs`).
     #[default]
     Current,
+}
+
+impl RowFormat {
+    /// Whether the payloads typed a column declared `BLOB` (`BYTEA`, `BINARY`) `Blob`, so
+    /// that they decode with those column types rather than the table's current ones.
+    pub fn types_declared_blob_as_blob(self) -> bool {
+        self != RowFormat::Current
+    }
 }
 
 /// Rewrites `old`, a payload of a table of `types` whose last `added` columns were added
@@ -115,7 +128,7 @@ impl TableSchema {
         format: RowFormat,
     ) -> StorageResult<Vec<Value>> {
         match format {
-            RowFormat::Current => self.decode(row, bytes),
+            RowFormat::Current | RowFormat::BlobTypedColumns => self.decode(row, bytes),
             RowFormat::FixedReals => {
                 let mut upgraded = Vec::with_capacity(bytes.len());
                 upgrade_fixed_reals(&self.types, self.added.len(), bytes, &mut upgraded)?;

@@ -31,10 +31,14 @@ pub const SNAPSHOT_MAGIC: &[u8; 8] = b"EMBRSNP1";
 /// compact REAL encoding (`row/real.rs`; formats 1-2 hold REALs as 8 bytes, `RowFormat::
 /// FixedReals`), and from it a clustered table's row may leave its key out of the payload
 /// (`TableSchema::encode_into`: the row id the file names is the key). Files of every
-/// format still read; builds before format 3 refuse it.
-const FORMAT_VERSION: u64 = 3;
+/// format still read; builds before format 3 refuse it. Format 4 encodes a column declared
+/// `BLOB` as an `Any` column (formats 1-3 typed it `Blob`: `RowFormat::BlobTypedColumns`);
+/// builds before it refuse it.
+const FORMAT_VERSION: u64 = 4;
 /// The first format whose row payloads encode REALs compactly.
 const COMPACT_REALS_VERSION: u64 = 3;
+/// The first format whose columns declared `BLOB` are `Any` columns.
+const UNTYPED_BLOB_COLUMNS_VERSION: u64 = 4;
 const BLOCK_HEADER: u8 = 1;
 const BLOCK_TABLE: u8 = 2;
 const BLOCK_ROWS: u8 = 3;
@@ -267,8 +271,10 @@ fn parse_image(
                 if !(1..=FORMAT_VERSION).contains(&version) {
                     return Err(corrupt(name, pos, "unknown format version"));
                 }
-                snapshot.row_format = if version >= COMPACT_REALS_VERSION {
+                snapshot.row_format = if version >= UNTYPED_BLOB_COLUMNS_VERSION {
                     RowFormat::Current
+                } else if version >= COMPACT_REALS_VERSION {
+                    RowFormat::BlobTypedColumns
                 } else {
                     RowFormat::FixedReals
                 };

@@ -33,8 +33,13 @@ pub use scan::{
 /// First bytes of every WAL segment written now: each frame's payload starts with the
 /// segment offset known to be synced when it was appended (`synced_before`, a varint),
 /// followed by the record; row payloads encode REALs compactly (`row/real.rs`) and may leave
-/// a clustered table's key out (`TableSchema::encode_into`), so builds before it refuse it.
-pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL3";
+/// a clustered table's key out (`TableSchema::encode_into`), and a column declared `BLOB` is
+/// an `Any` column, so builds before it refuse it.
+pub const WAL_MAGIC: &[u8; 8] = b"EMBRWAL4";
+
+/// First bytes of a segment of the third format: as today, but a column declared `BLOB` was
+/// a `Blob` column (`RowFormat::BlobTypedColumns`); still read.
+pub const WAL_MAGIC_V3: &[u8; 8] = b"EMBRWAL3";
 
 /// First bytes of a segment of the second format: frames as today, but row payloads hold
 /// REALs as 8 bytes (`RowFormat::FixedReals`); still read.

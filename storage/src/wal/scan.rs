@@ -34,7 +34,7 @@ use crate::vfs::Vfs;
 
 use super::frame::{frame_at, valid_frame_after, FrameAt};
 use super::record::{Reader, WalRecord};
-use super::{segment_name, WAL_MAGIC, WAL_MAGIC_V1, WAL_MAGIC_V2};
+use super::{segment_name, WAL_MAGIC, WAL_MAGIC_V1, WAL_MAGIC_V2, WAL_MAGIC_V3};
 use crate::row::RowFormat;
 
 /// Where the log must start.
@@ -162,6 +162,8 @@ enum Ending {
 fn segment_format(bytes: &[u8]) -> Option<(bool, RowFormat)> {
     if bytes.starts_with(WAL_MAGIC) {
         Some((true, RowFormat::Current))
+    } else if bytes.starts_with(WAL_MAGIC_V3) {
+        Some((true, RowFormat::BlobTypedColumns))
     } else if bytes.starts_with(WAL_MAGIC_V2) {
         Some((true, RowFormat::FixedReals))
     } else if bytes.starts_with(WAL_MAGIC_V1) {

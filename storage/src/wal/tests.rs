@@ -336,7 +336,7 @@ fn each_record_carries_its_segments_row_format() {
 }
 
 #[test]
-fn segments_of_the_second_format_still_read_and_unknown_magics_do_not() {
+fn segments_of_older_formats_still_read_and_unknown_magics_do_not() {
     let (vfs, dir) = setup();
     let wal = Wal::create(Arc::new(vfs.clone()), dir, 1, SyncPolicy::Always, 1 << 20).unwrap();
     for ts in 1..=3 {
@@ -353,6 +353,11 @@ fn segments_of_the_second_format_still_read_and_unknown_magics_do_not() {
         vfs.poke(&path, bytes).unwrap();
         scan_wal(&vfs, dir, &WalStart::without_snapshot(), false)
     };
+    let scan = with_magic(WAL_MAGIC_V3).unwrap();
+    assert_eq!(
+        scan.record_row_formats,
+        vec![crate::row::RowFormat::BlobTypedColumns; 3]
+    );
     let scan = with_magic(WAL_MAGIC_V2).unwrap();
     assert_eq!(scan.records.len(), 3);
     assert_eq!(segment_records(&vfs.read(&path).unwrap()).len(), 3);

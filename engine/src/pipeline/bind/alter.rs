@@ -246,7 +246,15 @@ impl Binder<'_> {
             affinity: Affinity::from_type_name(&declared),
             collation: Collation::Binary,
             hidden: false,
+            strict: None,
         };
+        if table.is_strict() {
+            let (data_type, affinity, strict) =
+                super::strict::strict_column(&table.name, name, &declared)?;
+            definition.data_type = data_type;
+            definition.affinity = affinity;
+            definition.strict = Some(strict);
+        }
         for option in &column.options {
             match &option.option {
                 ColumnOption::Null => {}
@@ -390,6 +398,11 @@ fn rename_table(table: &mut TableDef, new_name: &ast::ObjectName) -> Result<()> 
                     index.name = format!("ember_autoindex_{name}_{number}");
                 }
             }
+        }
+    }
+    for column in &mut table.columns {
+        if let Some(strict) = &mut column.strict {
+            strict.table.clone_from(&name);
         }
     }
     table.name = name;

@@ -6,8 +6,6 @@
 
 use sqlparser::ast;
 
-use ember_storage::DataType;
-
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Expr};
 use crate::plan::{CreateTableAs, Node, Plan};
@@ -91,17 +89,7 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// SQLite's CREATE TABLE AS type name for a column's affinity.
-fn type_of_column(data_type: DataType) -> Option<&'static str> {
-    match data_type {
-        DataType::Integer => Some("INT"),
-        DataType::Real => Some("REAL"),
-        DataType::Text => Some("TEXT"),
-        DataType::Boolean => Some("NUM"),
-        DataType::Blob | DataType::Any => None,
-    }
-}
-
+/// SQLite's CREATE TABLE AS type name for a column's or CAST's affinity.
 fn type_of_affinity(affinity: Affinity) -> Option<&'static str> {
     match affinity {
         Affinity::Integer => Some("INT"),
@@ -120,7 +108,7 @@ fn declared_types(node: &Node) -> Option<Vec<Option<&'static str>>> {
             .table
             .columns
             .iter()
-            .map(|column| type_of_column(column.data_type))
+            .map(|column| type_of_affinity(column.affinity))
             .collect(),
         Node::Filter { input, .. }
         | Node::Sort { input, .. }

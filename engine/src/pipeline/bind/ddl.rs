@@ -15,16 +15,17 @@ use crate::plan::{CreateIndex, CreateTable, Plan};
 use super::{object_name, Binder, Scope};
 
 /// The column type for a declared type name, by SQLite's affinity rules: INT -> INTEGER;
-/// CHAR, CLOB, TEXT -> TEXT; BLOB -> BLOB; REAL, FLOA, DOUB -> REAL; BOOL -> BOOLEAN;
-/// anything else (or no type) holds any value.
+/// CHAR, CLOB, TEXT -> TEXT; REAL, FLOA, DOUB -> REAL; BOOL -> BOOLEAN. A column declared
+/// BLOB or with no type (no affinity) holds any value as it is given, and so does any
+/// other type (NUMERIC affinity, applied by `coerce_to_column`).
 pub fn column_type(declared: &str) -> DataType {
     let upper = declared.to_ascii_uppercase();
     if upper.contains("INT") {
         DataType::Integer
     } else if upper.contains("CHAR") || upper.contains("CLOB") || upper.contains("TEXT") {
         DataType::Text
-    } else if upper.contains("BLOB") || upper.contains("BYTEA") || upper.contains("BINARY") {
-        DataType::Blob
+    } else if upper.contains("BLOB") {
+        DataType::Any
     } else if upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB") {
         DataType::Real
     } else if upper.contains("BOOL") {
@@ -114,7 +115,15 @@ impl Binder<'_> {
                 affinity: Affinity::from_type_name(&declared),
                 collation: Collation::Binary,
                 hidden: false,
+                strict: None,
             };
+            if create.strict {
+                let (data_type, affinity, strict) =
+                    super::strict::strict_column(&name, &column.name.value, &declared)?;
+                definition.data_type = data_type;
+                definition.affinity = affinity;
+                definition.strict = Some(strict);
+            }
             for option in &column.options {
                 match &option.option {
                     ColumnOption::Null => {}

@@ -16,6 +16,7 @@ use crate::limits::{COMPOUND_SELECT_TERMS_MAX, QUERY_DEPTH_MAX};
 use crate::plan::{Node, Query, SetOperator, SortKey};
 
 use super::aggregate::AggregateCollector;
+use super::min_max_row::{take_bare_columns_from_min_max_row, AggregateReaders};
 use super::window::{reads_window, remap_window_columns, WindowCollector};
 use super::{object_name, Binder, Scope};
 
@@ -241,10 +242,12 @@ impl Binder<'_> {
         let bound = self.bind_select_terms(select, order_by, &scope);
         let collector = std::mem::replace(&mut self.aggregates, saved);
         let windows = self.windows.take();
-        let (mut projection, having, mut keys) = bound?;
-        let calls = collector.map(|c| c.calls).unwrap_or_default();
+        let (mut projection, mut having, mut keys) = bound?;
+        let mut calls = collector.map(|c| c.calls).unwrap_or_default();
 
         let group_by = self.bind_group_by(select, &scope, &projection, input_width)?;
+        let readers = AggregateReaders::new(&mut projection.exprs, having.as_mut(), &mut keys);
+        take_bare_columns_from_min_max_row(&mut calls, &group_by, input_width, &windows, readers);
         let mut node = input;
         let mut window_input_width = input_width;
         if !group_by.is_empty() || having.is_some() || !calls.is_empty() {

@@ -21,7 +21,7 @@ pub use options::{
     TableOptions,
 };
 pub use schema::{
-    ColumnDef, IndexDef, TableDef, HEADER_TABLE, HEADER_TABLE_SQL, SEQUENCE_TABLE,
+    ColumnDef, IndexDef, StrictColumn, TableDef, HEADER_TABLE, HEADER_TABLE_SQL, SEQUENCE_TABLE,
     SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,
 };
 pub use sql_rewrite::{

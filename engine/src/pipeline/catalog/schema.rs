@@ -47,6 +47,17 @@ pub struct ColumnDef {
     /// (`WRITE_TIME_COLUMN`). `SELECT *` and `INSERT` without a column list leave it out,
     /// no statement names it as a target, and it is not in the CREATE TABLE text.
     pub hidden: bool,
+    /// A column of a STRICT table (`bind/strict.rs`): its values convert only losslessly and
+    /// as its type allows, else the write fails with SQLite's error.
+    pub strict: Option<StrictColumn>,
+}
+
+/// What a STRICT table's column knows for its errors: the table's name and the column's
+/// type as SQLite names it (`INT`, `INTEGER`, `REAL`, `TEXT`, `BLOB`, `ANY`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StrictColumn {
+    pub table: String,
+    pub type_name: &'static str,
 }
 
 impl ColumnDef {
@@ -60,6 +71,7 @@ impl ColumnDef {
             affinity: Affinity::Integer,
             collation: Collation::Binary,
             hidden: true,
+            strict: None,
         }
     }
 
@@ -127,6 +139,11 @@ impl IndexDef {
 }
 
 impl TableDef {
+    /// Whether the table was created STRICT (its columns are: the first is never hidden).
+    pub fn is_strict(&self) -> bool {
+        self.columns.first().is_some_and(|c| c.strict.is_some())
+    }
+
     /// Position of a column by name, case-insensitively (the hidden write-time column
     /// has none: no statement names it).
     pub fn column_index(&self, name: &str) -> Option<usize> {

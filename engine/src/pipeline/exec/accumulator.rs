@@ -36,6 +36,8 @@ pub struct Accumulator {
     collation: Collation,
     /// The running state of a user aggregate (`AggregateFunction::User`).
     user: Option<Box<dyn AggregateRun>>,
+    /// VALUE_AT_MIN/MAX: the value taken from the row that holds `extreme`.
+    companion: Value,
 }
 
 impl Accumulator {
@@ -53,6 +55,7 @@ impl Accumulator {
             text: None,
             collation: Collation::Binary,
             user: None,
+            companion: Value::Null,
         }
     }
 
@@ -90,6 +93,7 @@ impl Accumulator {
         self.extreme = Value::Null;
         self.text = None;
         self.user = user.and_then(UserFunction::start_aggregate);
+        self.companion = Value::Null;
     }
 
     /// Feeds one row to COUNT(*) (which takes no argument).
@@ -198,6 +202,9 @@ impl Accumulator {
         if self.function == AggregateFunction::User {
             return self.add_user(args);
         }
+        if let AggregateFunction::ValueAtMin | AggregateFunction::ValueAtMax = self.function {
+            return self.add_companion(args);
+        }
         let Some(value) = args.first() else {
             return Err(crate::err!(
                 Internal,
@@ -216,8 +223,12 @@ impl Accumulator {
             AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg => {
                 self.add_number(value)?
             }
-            AggregateFunction::Min => self.keep_extreme(value, Ordering::Less),
-            AggregateFunction::Max => self.keep_extreme(value, Ordering::Greater),
+            AggregateFunction::Min => {
+                self.keep_extreme(value, Ordering::Less);
+            }
+            AggregateFunction::Max => {
+                self.keep_extreme(value, Ordering::Greater);
+            }
             AggregateFunction::GroupConcat => {
                 let separator = match args.get(1) {
                     Some(Value::Null) => String::new(),
@@ -243,6 +254,36 @@ impl Accumulator {
                 self.add_json(value, args.get(1))?
             }
             AggregateFunction::User => debug_assert!(false, "user aggregates go to add_user"),
+            AggregateFunction::ValueAtMin | AggregateFunction::ValueAtMax => {
+                debug_assert!(false, "value_at_min/max go to add_companion")
+            }
+        }
+        Ok(())
+    }
+
+    /// VALUE_AT_MIN/MAX(k, v) of one row, as SQLite's min()/max() decide whether a row's
+    /// bare columns are taken: while no `k` was seen, every row's (NULL `k`); then the row
+    /// of each new strict minimum (maximum) of `k`, so a tie keeps the earlier row.
+    fn add_companion(&mut self, args: &[Value]) -> Result<()> {
+        let [key, value] = args else {
+            return Err(crate::err!(
+                Internal,
+                "value_at_min/max takes two arguments"
+            ));
+        };
+        if key.is_null() {
+            if self.extreme.is_null() {
+                keep_copy(&mut self.companion, value);
+            }
+            return Ok(());
+        }
+        let wanted = if self.function == AggregateFunction::ValueAtMin {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
+        if self.keep_extreme(key, wanted) {
+            keep_copy(&mut self.companion, value);
         }
         Ok(())
     }
@@ -398,7 +439,8 @@ impl Accumulator {
         }
     }
 
-    fn keep_extreme(&mut self, value: &Value, wanted: Ordering) {
+    /// Keeps `value` when it is the first or better than the kept one; says whether it was.
+    fn keep_extreme(&mut self, value: &Value, wanted: Ordering) -> bool {
         debug_assert!(!value.is_null(), "NULL never reaches keep_extreme");
         let ordering = match (self.collation, value, &self.extreme) {
             (Collation::Binary, ..) | (_, _, Value::Null) => compare_for_sort(value, &self.extreme),
@@ -411,7 +453,9 @@ impl Accumulator {
         if self.extreme.is_null() || ordering == wanted {
             // A text winner is copied into the kept text's own buffer.
             keep_copy(&mut self.extreme, value);
+            return true;
         }
+        false
     }
 
     /// Whether `merge` can combine partial states of this call: COUNT, MIN/MAX under BINARY
@@ -492,6 +536,7 @@ impl Accumulator {
             AggregateFunction::Avg if self.count == 0 => Value::Null,
             AggregateFunction::Avg => Value::Real(sum() / self.count as f64),
             AggregateFunction::Min | AggregateFunction::Max => self.extreme.clone(),
+            AggregateFunction::ValueAtMin | AggregateFunction::ValueAtMax => self.companion.clone(),
             AggregateFunction::GroupConcat => match &self.text {
                 Some(text) => Value::Text(text.clone()),
                 None => Value::Null,
@@ -623,153 +668,5 @@ fn keep_copy(kept: &mut Value, value: &Value) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(function: AggregateFunction, distinct: bool, values: &[Value]) -> Value {
-        let mut accumulator = Accumulator::new(function, distinct);
-        for value in values {
-            accumulator.add(std::slice::from_ref(value)).unwrap();
-        }
-        accumulator.finish().unwrap()
-    }
-
-    #[test]
-    fn a_restarted_accumulator_is_a_fresh_one() {
-        use AggregateFunction::*;
-        let first = [
-            Value::Integer(i64::MAX),
-            Value::Integer(1),
-            Value::Text("x".into()),
-            Value::Real(0.5),
-            Value::Null,
-        ];
-        let second = [Value::Integer(2), Value::Real(2.0), Value::Integer(1)];
-        for function in [Count, Sum, Total, Avg, Min, Max, GroupConcat] {
-            for distinct in [false, true] {
-                let mut accumulator = Accumulator::new(function, distinct);
-                for value in &first {
-                    let _ = accumulator.add(std::slice::from_ref(value));
-                }
-                accumulator.restart(None);
-                for value in &second {
-                    accumulator.add(std::slice::from_ref(value)).unwrap();
-                }
-                let expected = run(function, distinct, &second);
-                assert_eq!(
-                    accumulator.finish().unwrap(),
-                    expected,
-                    "{function:?} {distinct}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn distinct_values_past_the_cap_are_a_limit_error() {
-        let mut accumulator = Accumulator::new(AggregateFunction::Count, true).with_seen_max(2);
-        for value in [1, 2, 2, 1] {
-            accumulator.add(&[Value::Integer(value)]).unwrap();
-        }
-        let error = accumulator.add(&[Value::Integer(3)]).unwrap_err();
-        assert_eq!(error.kind(), crate::ErrorKind::Limit);
-    }
-
-    #[test]
-    fn sums_follow_sqlite() {
-        let ints = [Value::Integer(1), Value::Null, Value::Integer(2)];
-        assert_eq!(run(AggregateFunction::Sum, false, &ints), Value::Integer(3));
-        assert_eq!(
-            run(AggregateFunction::Total, false, &ints),
-            Value::Real(3.0)
-        );
-        assert_eq!(run(AggregateFunction::Avg, false, &ints), Value::Real(1.5));
-        assert_eq!(
-            run(AggregateFunction::Count, false, &ints),
-            Value::Integer(2)
-        );
-        assert_eq!(
-            run(AggregateFunction::Sum, false, &[Value::Null]),
-            Value::Null
-        );
-        assert_eq!(run(AggregateFunction::Total, false, &[]), Value::Real(0.0));
-        assert_eq!(run(AggregateFunction::Avg, false, &[]), Value::Null);
-        let mixed = [Value::Integer(1), Value::Real(0.5)];
-        assert_eq!(run(AggregateFunction::Sum, false, &mixed), Value::Real(1.5));
-        let overflow = [Value::Integer(i64::MAX), Value::Integer(1)];
-        let mut accumulator = Accumulator::new(AggregateFunction::Sum, false);
-        for value in &overflow {
-            accumulator.add(std::slice::from_ref(value)).unwrap();
-        }
-        let error = accumulator.finish().unwrap_err();
-        assert!(error.to_string().contains("integer overflow"), "{error}");
-        assert_eq!(
-            run(AggregateFunction::Total, false, &overflow),
-            Value::Real(i64::MAX as f64 + 1.0)
-        );
-        // A real input after the overflow makes SUM a real, as in SQLite.
-        let rescued = [
-            Value::Integer(i64::MAX),
-            Value::Integer(1),
-            Value::Real(0.5),
-        ];
-        assert_eq!(
-            run(AggregateFunction::Sum, false, &rescued),
-            Value::Real(i64::MAX as f64 + 1.5)
-        );
-    }
-
-    #[test]
-    fn real_sums_are_compensated_as_sqlite_does() {
-        // Naive left-to-right addition gives 0.0 here; SQLite 3.43+ gives 1.0.
-        let values = [Value::Real(1e100), Value::Real(1.0), Value::Real(-1e100)];
-        assert_eq!(
-            run(AggregateFunction::Total, false, &values),
-            Value::Real(1.0)
-        );
-        assert_eq!(
-            run(AggregateFunction::Sum, false, &values),
-            Value::Real(1.0)
-        );
-        // 0.1 ten times is 0.9999999999999999 added naively.
-        let tenths = vec![Value::Real(0.1); 10];
-        assert_eq!(
-            run(AggregateFunction::Total, false, &tenths),
-            Value::Real(1.0)
-        );
-    }
-
-    #[test]
-    fn distinct_min_max_and_concat() {
-        let values = [
-            Value::Integer(2),
-            Value::Real(2.0),
-            Value::Null,
-            Value::Integer(1),
-        ];
-        assert_eq!(
-            run(AggregateFunction::Count, true, &values),
-            Value::Integer(2)
-        );
-        assert_eq!(
-            run(AggregateFunction::Sum, true, &values),
-            Value::Integer(3)
-        );
-        assert_eq!(
-            run(AggregateFunction::Min, false, &values),
-            Value::Integer(1)
-        );
-        assert_eq!(
-            run(AggregateFunction::Max, false, &values),
-            Value::Integer(2)
-        );
-        assert_eq!(
-            run(AggregateFunction::GroupConcat, false, &values),
-            Value::Text("2,2.0,1".into())
-        );
-        assert_eq!(
-            run(AggregateFunction::Min, false, &[Value::Null]),
-            Value::Null
-        );
-    }
-}
+#[path = "accumulator_tests.rs"]
+mod tests;

@@ -30,6 +30,7 @@ pub(super) fn sequence_table() -> CreateTable {
         affinity: crate::expr::Affinity::Blob,
         collation: crate::expr::Collation::Binary,
         hidden: false,
+        strict: None,
     };
     CreateTable {
         name: SEQUENCE_TABLE.to_string(),

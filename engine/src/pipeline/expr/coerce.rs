@@ -4,11 +4,14 @@
 //! and 3, and other text that is a whole number becomes that number); anything else is a
 //! `Type` error naming the column and the value (a column of a typed EmberDB table behaves
 //! like a column of SQLite's STRICT tables there). Untyped (BLOB affinity) columns keep
-//! values as they are.
+//! values as they are. A column of a STRICT table converts the same way, refuses a value
+//! that does not convert with SQLite's constraint error (`cannot store TEXT value in INT
+//! column t.c`), and as SQLite's STRICT tables do, a BLOB column takes only blobs and an
+//! ANY column keeps every value as given.
 
 use ember_storage::{DataType, Value};
 
-use crate::catalog::ColumnDef;
+use crate::catalog::{ColumnDef, StrictColumn};
 use crate::error::Result;
 
 use super::ops::{numeric_prefix, Numeric};
@@ -29,9 +32,60 @@ pub fn fits_column(value: &Value, column: &ColumnDef) -> bool {
 
 /// Converts `value` for storage in `column`.
 pub fn coerce_to_column(value: Value, column: &ColumnDef) -> Result<Value> {
+    if let Some(strict) = &column.strict {
+        return coerce_strict(value, column, strict);
+    }
     match (column.data_type, column.affinity) {
         (DataType::Any, Affinity::Numeric) => Ok(numeric_affinity(value)),
         (data_type, _) => coerce(value, data_type, &column.name),
+    }
+}
+
+/// Converts `value` for storage in `column` of a STRICT table.
+fn coerce_strict(value: Value, column: &ColumnDef, strict: &StrictColumn) -> Result<Value> {
+    // SQLite has no boolean values: TRUE and FALSE are the integers 1 and 0.
+    let value = match value {
+        Value::Boolean(b) => Value::Integer(i64::from(b)),
+        other => other,
+    };
+    let refused = |value_type: &str| {
+        crate::err!(
+            Constraint,
+            "cannot store {value_type} value in {} column {}.{}",
+            strict.type_name,
+            strict.table,
+            column.name
+        )
+    };
+    match (column.data_type, value) {
+        (_, Value::Null) => Ok(Value::Null),
+        (DataType::Any, value) => Ok(value),
+        (DataType::Blob, value @ Value::Blob(_)) => Ok(value),
+        (data_type, value) => {
+            let value_type = strict_type_name(&value, data_type);
+            if data_type == DataType::Blob {
+                return Err(refused(value_type));
+            }
+            coerce(value, data_type, &column.name).map_err(|_| refused(value_type))
+        }
+    }
+}
+
+/// How SQLite names a value it refuses for a STRICT column of `data_type`: by its type
+/// after the column's affinity converted it (text that is a number is a REAL by then when
+/// the INTEGER column could not take it).
+fn strict_type_name(value: &Value, data_type: DataType) -> &'static str {
+    match value {
+        Value::Null => "NULL",
+        Value::Integer(_) | Value::Boolean(_) => "INT",
+        Value::Real(_) => "REAL",
+        Value::Text(text)
+            if data_type == DataType::Integer && parse_whole_number(text).is_some() =>
+        {
+            "REAL"
+        }
+        Value::Text(_) => "TEXT",
+        Value::Blob(_) => "BLOB",
     }
 }
 
@@ -101,7 +155,6 @@ fn coerce(value: Value, data_type: DataType, column: &str) -> Result<Value> {
             _ => return Err(mismatch(&Value::Text(text))),
         },
         (DataType::Blob, Value::Blob(bytes)) => Value::Blob(bytes),
-        (DataType::Blob, Value::Text(text)) => Value::Blob(text.into_bytes()),
         (_, value) => return Err(mismatch(&value)),
     })
 }
@@ -157,6 +210,7 @@ mod tests {
             affinity,
             collation: crate::expr::Collation::Binary,
             hidden: false,
+            strict: None,
         }
     }
 
@@ -205,6 +259,76 @@ mod tests {
                     assert_eq!(&coerced, value, "{value:?} into {data_type}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn strict_columns_convert_losslessly_or_refuse_with_sqlites_error() {
+        let strict = |data_type, type_name| ColumnDef {
+            strict: Some(StrictColumn {
+                table: "t".into(),
+                type_name,
+            }),
+            ..column_of(data_type, Affinity::Blob)
+        };
+        let int = strict(DataType::Integer, "INT");
+        assert_eq!(
+            coerce_to_column(Value::Text("3.0".into()), &int).unwrap(),
+            Value::Integer(3)
+        );
+        assert_eq!(
+            coerce_to_column(Value::Boolean(true), &int).unwrap(),
+            Value::Integer(1)
+        );
+        let error = coerce_to_column(Value::Real(2.5), &int).unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Constraint);
+        assert_eq!(error.message(), "cannot store REAL value in INT column t.c");
+        // Named by the type the column's affinity left it: '2.5' is a REAL by then.
+        assert_eq!(
+            coerce_to_column(Value::Text("2.5".into()), &int)
+                .unwrap_err()
+                .message(),
+            "cannot store REAL value in INT column t.c"
+        );
+        assert_eq!(
+            coerce_to_column(Value::Text("abc".into()), &int)
+                .unwrap_err()
+                .message(),
+            "cannot store TEXT value in INT column t.c"
+        );
+        let text = strict(DataType::Text, "TEXT");
+        assert_eq!(
+            coerce_to_column(Value::Real(1.5), &text).unwrap(),
+            Value::Text("1.5".into())
+        );
+        assert_eq!(
+            coerce_to_column(Value::Blob(vec![1]), &text)
+                .unwrap_err()
+                .message(),
+            "cannot store BLOB value in TEXT column t.c"
+        );
+        let blob = strict(DataType::Blob, "BLOB");
+        assert_eq!(
+            coerce_to_column(Value::Text("x".into()), &blob)
+                .unwrap_err()
+                .message(),
+            "cannot store TEXT value in BLOB column t.c"
+        );
+        assert_eq!(
+            coerce_to_column(Value::Integer(1), &blob)
+                .unwrap_err()
+                .message(),
+            "cannot store INT value in BLOB column t.c"
+        );
+        assert_eq!(coerce_to_column(Value::Null, &blob).unwrap(), Value::Null);
+        let any = strict(DataType::Any, "ANY");
+        for value in [
+            Value::Text("1".into()),
+            Value::Real(1.0),
+            Value::Blob(vec![]),
+        ] {
+            assert!(fits_column(&value, &any));
+            assert_eq!(coerce_to_column(value.clone(), &any).unwrap(), value);
         }
     }
 

@@ -97,6 +97,10 @@ impl DateTime {
         }
         let (mut y, mut m, d) = if self.valid_ymd {
             (self.year, self.month, self.day)
+        } else if self.valid_hms && self.hour == 24 {
+            // A time alone of 24:00 is midnight at the end of the day it assumes.
+            self.hour = 0;
+            (2000, 1, 2)
         } else {
             (2000, 1, 1)
         };
@@ -258,8 +262,13 @@ fn parse_hh_mm_ss(text: &[u8], p: &mut DateTime) -> Option<()> {
                 scale *= 10.0;
                 rest = &rest[1..];
             }
-            seconds += fraction / scale;
+            // Truncated below the next second, as SQLite does (no rounding up past it).
+            seconds += (fraction / scale).min(0.999);
         }
+    }
+    // 24:00 (exactly) is the midnight that ends a day.
+    if hour == 24 && (minute != 0 || seconds != 0.0) {
+        return None;
     }
     p.valid_jd = false;
     p.raw_number = false;
@@ -268,6 +277,16 @@ fn parse_hh_mm_ss(text: &[u8], p: &mut DateTime) -> Option<()> {
     parse_timezone(rest, p)?;
     p.valid_tz = p.tz_minutes != 0;
     Some(())
+}
+
+/// The days of month `month` (1-12) of `year` in the Gregorian calendar.
+fn days_of_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// `[-]YYYY-MM-DD` optionally followed (after spaces or `T`) by a time.
@@ -284,7 +303,8 @@ fn parse_yyyy_mm_dd(text: &[u8], p: &mut DateTime) -> Option<()> {
     if text.get(7) != Some(&b'-') {
         return None;
     }
-    let day = digits(&text[8..], 2, 1, 31)?;
+    let mut day = digits(&text[8..], 2, 1, 31)?;
+    let (mut year, mut month) = (year, month);
     let mut rest = &text[10..];
     while rest
         .first()
@@ -292,7 +312,23 @@ fn parse_yyyy_mm_dd(text: &[u8], p: &mut DateTime) -> Option<()> {
     {
         rest = &rest[1..];
     }
-    if parse_hh_mm_ss(rest, p).is_none() {
+    if parse_hh_mm_ss(rest, p).is_some() {
+        if p.hour == 24 {
+            // Midnight at the end of the day: 00:00 of the next one (carried as SQLite
+            // carries it, on the year's digits before its sign).
+            p.hour = 0;
+            day += 1;
+            let days = days_of_month(year, month);
+            if day > days {
+                day -= days;
+                month += 1;
+                if month > 12 {
+                    month = 1;
+                    year += 1;
+                }
+            }
+        }
+    } else {
         if !rest.is_empty() {
             return None;
         }
@@ -579,7 +615,16 @@ fn read_date<A: Arguments + ?Sized>(args: &A, first: usize) -> Option<DateTime> 
         }
     }
     p.compute_jd();
-    (!p.error && valid_julian_day(p.jd_ms)).then_some(p)
+    if p.error || !valid_julian_day(p.jd_ms) {
+        return None;
+    }
+    // A date alone (no modifier) past its month's end names the day it runs over to, as
+    // SQLite 3.54 normalizes it: 2024-02-30 is 2024-03-01 (its julian day already is).
+    if args.count() == first + 1 && p.valid_ymd && p.day > 28 {
+        debug_assert!(p.valid_jd);
+        p.valid_ymd = false;
+    }
+    Some(p)
 }
 
 fn year_text(year: i64) -> String {

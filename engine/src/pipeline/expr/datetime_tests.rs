@@ -73,7 +73,37 @@ fn dates_and_modifiers_match_sqlite() {
         run(DateTime, &["2024-03-10", "-90 minutes"]),
         text("2024-03-09 22:30:00")
     );
-    assert_eq!(run(Date, &["2024-02-30"]), text("2024-02-30"));
+    // A date alone past its month's end normalizes (SQLite 3.54); with a modifier the
+    // modifier decides, as SQLite's do.
+    assert_eq!(run(Date, &["2024-02-30"]), text("2024-03-01"));
+    assert_eq!(run(Date, &["2023-02-29"]), text("2023-03-01"));
+    assert_eq!(run(Date, &["2024-04-31"]), text("2024-05-01"));
+    assert_eq!(run(Date, &["2024-02-29"]), text("2024-02-29"));
+    assert_eq!(
+        run(DateTime, &["2024-02-30 12:34:56"]),
+        text("2024-03-01 12:34:56")
+    );
+    assert_eq!(
+        run(DateTime, &["2024-02-30", "start of day"]),
+        text("2024-02-30 00:00:00")
+    );
+    assert_eq!(run(Date, &["2024-02-30", "+1 day"]), text("2024-03-02"));
+    assert_eq!(run(Date, &["2024-02-30", "-1 month"]), text("2024-01-30"));
+    // 24:00 is the midnight ending the day (only exactly: 24:00:01 is invalid).
+    assert_eq!(
+        run(DateTime, &["2024-12-31 24:00:00"]),
+        text("2025-01-01 00:00:00")
+    );
+    assert_eq!(
+        run(DateTime, &["2024-02-29 24:00"]),
+        text("2024-03-01 00:00:00")
+    );
+    assert_eq!(run(Time, &["24:00"]), text("00:00:00"));
+    assert_eq!(run(DateTime, &["2024-01-01 24:00:01"]), Value::Null);
+    assert_eq!(
+        run(Strftime, &["%H:%M:%f", "2024-01-01 10:00:59.9999"]),
+        text("10:00:59.999")
+    );
     assert_eq!(
         run(Date, &["2024-01-31", "+1 months", "-1 years"]),
         text("2023-03-02")
@@ -86,7 +116,7 @@ fn dates_and_modifiers_match_sqlite() {
     assert_eq!(run(Strftime, &["%f", "13:45:59.9999"]), text("59.999"));
     assert_eq!(
         run(DateTime, &["2024-03-10 24:00"]),
-        text("2024-03-10 24:00:00")
+        text("2024-03-11 00:00:00")
     );
 }
 

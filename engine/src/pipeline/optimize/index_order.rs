@@ -54,7 +54,17 @@ pub fn order_by_index(node: &mut Node, limited: bool) {
             aggregates,
             ..
         } if group_by.is_empty() => {
-            if let (Node::Scan(access), [call]) = (input.as_mut(), aggregates.as_slice()) {
+            // A min()/max() with the bare columns it decides (`bind/min_max_row.rs`): the
+            // one row read is the row they come from.
+            if let (Node::Scan(access), [call, companions @ ..]) =
+                (input.as_mut(), aggregates.as_slice())
+            {
+                if !companions
+                    .iter()
+                    .all(|companion| decided_by(companion, call))
+                {
+                    return;
+                }
                 min_max_by_index(
                     &access.table,
                     &mut access.path,
@@ -208,6 +218,18 @@ fn key_order(
         descending: key.descending,
         rows_taken: None,
     })))
+}
+
+/// Whether `companion` is a bare column `call` (a min() or max()) decides.
+fn decided_by(companion: &AggregateCall, call: &AggregateCall) -> bool {
+    let function = match call.function {
+        AggregateFunction::Min => AggregateFunction::ValueAtMin,
+        AggregateFunction::Max => AggregateFunction::ValueAtMax,
+        _ => return false,
+    };
+    companion.function == function
+        && companion.collation == call.collation
+        && companion.args.first() == call.args.first()
 }
 
 /// Makes `path` read only the row holding the minimum (maximum) of `call`'s column.

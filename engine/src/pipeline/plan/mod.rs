@@ -556,6 +556,11 @@ pub enum AggregateFunction {
     JsonGroupObject,
     /// A function the application registered (`AggregateCall::user`).
     User,
+    /// `value_at_min(k, v)`: the value of `v` on the row where `min(k)` took its value,
+    /// as SQLite takes a bare column beside one min() (`bind/min_max_row.rs`; no SQL name).
+    ValueAtMin,
+    /// `value_at_max(k, v)`: the same beside one max().
+    ValueAtMax,
 }
 
 impl AggregateFunction {
@@ -588,6 +593,8 @@ impl AggregateFunction {
             AggregateFunction::JsonGroupArray => "json_group_array",
             AggregateFunction::JsonGroupObject => "json_group_object",
             AggregateFunction::User => "user aggregate",
+            AggregateFunction::ValueAtMin => "value_at_min",
+            AggregateFunction::ValueAtMax => "value_at_max",
         }
     }
 }
