@@ -166,3 +166,41 @@ fn kill_modes_catch_a_broken_child() {
         assert!(stdout.contains("replay: "), "{stdout}");
     }
 }
+
+/// Runs `ember-crashtest ARGS`; returns its exit code, stdout and stderr.
+fn crashtest_output(args: &[&str]) -> (Option<i32>, String, String) {
+    let output =
+        std::process::Command::new(std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest")))
+            .args(args)
+            .env_remove("EMBER_CRASHTEST_BROKEN")
+            .output()
+            .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_prints_usage_and_succeeds() {
+    for flag in ["--help", "-h"] {
+        let (code, stdout, _) = crashtest_output(&[flag]);
+        assert_eq!(code, Some(0), "{flag}: {stdout}");
+        assert!(
+            stdout.starts_with("usage: ember-crashtest MODE"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("powerloss"), "{stdout}");
+    }
+}
+
+#[test]
+fn an_unknown_mode_prints_usage_and_exits_2() {
+    for args in [&["--helpme"][..], &["nonsense", "--cycles", "1"], &[]] {
+        let (code, stdout, stderr) = crashtest_output(args);
+        assert_eq!(code, Some(2), "{args:?}: {stdout} {stderr}");
+        assert!(stderr.contains("usage: ember-crashtest MODE"), "{stderr}");
+        assert!(!stdout.contains("failures"), "{stdout}");
+    }
+}

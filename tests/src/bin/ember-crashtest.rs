@@ -4,7 +4,8 @@
 //! asof, asof-powerloss, evict, evict-powerloss, all (and bank-broken, the bank mode's
 //! self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
 //! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
-//! child process of the SIGKILL modes (see `crash::kill_child`).
+//! child process of the SIGKILL modes (see `crash::kill_child`). `--help` (or `-h`) prints
+//! the usage and exits 0; an unknown mode or argument prints it and exits 2.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ use ember_tests::crash::{
 };
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
+       ember-crashtest --help
 modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
 bank backup backup-powerloss ttl ttl-powerloss asof asof-powerloss evict evict-powerloss all";
 
@@ -72,6 +74,10 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    if mode == "--help" || mode == "-h" || mode == "help" {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let mut seed = 1u64;
     let mut cycles = 20u64;
     let mut rest = args[1..].iter();
