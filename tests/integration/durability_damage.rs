@@ -426,3 +426,55 @@ fn automatic_checkpoints_that_fail_back_off_instead_of_retrying_every_commit() {
         "{ops_per_commit} file operations per commit"
     );
 }
+
+/// A directory whose snapshot and WAL are gone, while the files a database leaves beside
+/// them (`wal.reserve`, `ember.log`) remain, is refused rather than opened as a new empty
+/// database, unless the caller asks to create one; a new or empty directory still gets one.
+#[test]
+fn a_directory_that_lost_its_data_refuses_to_open_unless_asked_to_create() {
+    let vfs = checkpointed_then_written(1 << 20);
+    for name in files(&vfs).into_keys() {
+        vfs.remove(&path(&name)).unwrap();
+    }
+    let left = vfs.list(Path::new(DIR)).unwrap();
+    assert!(left.iter().any(|name| name == "wal.reserve"), "{left:?}");
+    for options in [Options::new(), Options::new().salvage(true)] {
+        let error = open(&vfs, options).err().expect("opened a lost database");
+        assert_eq!(error.kind(), ErrorKind::Corruption, "{error}");
+        let message = error.message();
+        assert!(message.contains("no WAL segment"), "{message}");
+        assert!(message.contains("wal.reserve"), "{message}");
+        assert!(message.contains("ember.log"), "{message}");
+        assert!(message.contains("create_if_missing"), "{message}");
+        assert_eq!(
+            vfs.list(Path::new(DIR)).unwrap(),
+            left,
+            "a refused open wrote"
+        );
+    }
+    let error = open(&vfs, Options::new().create_if_missing(false)).err();
+    assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::NotFound));
+    // Asked to, the open starts anew; the next plain open finds that database.
+    let db = open(&vfs, Options::new().create_if_missing(true)).unwrap();
+    db.connect()
+        .execute_batch("CREATE TABLE t(id INT PRIMARY KEY); INSERT INTO t VALUES (9)")
+        .unwrap();
+    drop(db);
+    assert_eq!(ids(&open(&vfs, Options::new()).unwrap()), vec![9]);
+
+    // A new directory, and an existing empty one, get a database by default, never with
+    // `create_if_missing(false)`.
+    let fresh = SimVfs::new();
+    let error = open(&fresh, Options::new().create_if_missing(false)).err();
+    assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::NotFound));
+    assert!(
+        fresh.list(Path::new(DIR)).is_err(),
+        "a refused open created the directory"
+    );
+    fresh.create_dir_all(Path::new(DIR)).unwrap();
+    let error = open(&fresh, Options::new().create_if_missing(false)).err();
+    assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::NotFound));
+    drop(open(&fresh, Options::new()).unwrap());
+    let db = open(&fresh, Options::new().create_if_missing(false)).unwrap();
+    assert!(db.durability_stats().unwrap().recovery.snapshot.is_some());
+}

@@ -100,6 +100,7 @@ impl Database {
         let keep_snapshots = crate::snapshots::check_keep(options.keep_snapshots)?;
         let target = crate::session::recovery_time::check_target(options.recovery_target)?;
         let read_only = options.read_only || options.at_snapshot.is_some();
+        check_may_create(&*vfs, dir, options.create_if_missing)?;
         if !read_only {
             vfs.create_dir_all(dir)
                 .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
@@ -213,6 +214,69 @@ impl Database {
     /// Takes a checkpoint now (what the `CHECKPOINT` statement does).
     pub fn checkpoint(&self) -> Result<crate::CheckpointReport> {
         durability::checkpoint(&self.shared)
+    }
+}
+
+/// Whether `name`, in a database directory, holds data: a snapshot or a WAL segment.
+fn is_data_file(name: &str) -> bool {
+    let segment = name
+        .strip_prefix("wal-")
+        .and_then(|n| n.strip_suffix(".log"));
+    let snapshot = name
+        .strip_prefix("snap-")
+        .and_then(|n| n.strip_suffix(".snap"));
+    segment
+        .or(snapshot)
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether `name` is a file only a database that held data leaves behind: its recovery log,
+/// its log reserve, a snapshot being written, a salvage copy. (`LOCK` is not one: any open
+/// takes it, even one that failed before creating anything.)
+fn marks_a_database(name: &str) -> bool {
+    name == "ember.log"
+        || name == ember_storage::wal::RESERVE_NAME
+        || name.starts_with("snap-")
+        || name.starts_with("wal-")
+        || name.starts_with("salvage-")
+}
+
+/// Refuses to start a new, empty database where `create_if_missing` does not allow it: by
+/// default only a directory that is absent or holds no EmberDB file gets one, and a
+/// directory whose snapshots and WAL segments are gone while the files a database leaves
+/// beside them remain is `Corruption` (a new database there would hide the loss).
+fn check_may_create(vfs: &dyn Vfs, dir: &Path, create_if_missing: Option<bool>) -> Result<()> {
+    if create_if_missing == Some(true) {
+        return Ok(());
+    }
+    // An absent or unreadable directory holds nothing; the open reports what it cannot do.
+    let names = vfs.list(dir).unwrap_or_default();
+    if names.iter().any(|name| is_data_file(name)) {
+        return Ok(());
+    }
+    let mut left: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|name| marks_a_database(name))
+        .collect();
+    left.sort_unstable();
+    match create_if_missing {
+        Some(false) => Err(crate::err!(
+            NotFound,
+            "no database at {}: it holds no snapshot and no WAL segment, and \
+             Options::create_if_missing is false",
+            dir.display()
+        )),
+        _ if left.is_empty() => Ok(()),
+        _ => Err(crate::err!(
+            Corruption,
+            "database directory {} has lost its data: no snapshot (snap-*.snap) and no WAL \
+             segment (wal-*.log) is left, but {} show a database was there; restore its \
+             files, or open with Options::create_if_missing(true) to start a new empty \
+             database in it",
+            dir.display(),
+            left.join(", ")
+        )),
     }
 }
 
