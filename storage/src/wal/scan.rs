@@ -32,7 +32,7 @@ use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::FRAME_PAYLOAD_BYTES_MAX;
 use crate::vfs::Vfs;
 
-use super::frame::{frame_at, valid_frame_after, FrameAt};
+use super::frame::{frame_at, FrameAt, FrameSearch};
 use super::record::{Reader, WalRecord};
 use super::{segment_name, WAL_MAGIC, WAL_MAGIC_V1, WAL_MAGIC_V2};
 use crate::row::RowFormat;
@@ -208,9 +208,11 @@ pub fn segment_records(bytes: &[u8]) -> Vec<(usize, WalRecord)> {
 /// Whether a bad frame at `pos` can be a crash's doing: no valid frame after it (a torn
 /// tail), or (current format) every valid frame after it was appended while `pos` was not
 /// yet synced, so its bytes may have reached the disk out of order while `pos`'s did not.
+/// One search serves every later frame, so the whole check is linear in the segment.
 fn torn_at(bytes: &[u8], pos: usize, prefixed: bool) -> bool {
+    let mut search = FrameSearch::new(bytes, FRAME_PAYLOAD_BYTES_MAX);
     let mut from = pos + 1;
-    while let Some(found) = valid_frame_after(bytes, from, FRAME_PAYLOAD_BYTES_MAX) {
+    while let Some(found) = search.next_valid(from) {
         let FrameAt::Valid { payload, next } = frame_at(bytes, found, FRAME_PAYLOAD_BYTES_MAX)
         else {
             return false;
@@ -232,7 +234,9 @@ fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
         ending: Ending::Whole { marked: false },
     };
     let Some((prefixed, row_format)) = segment_format(bytes) else {
-        let framed = valid_frame_after(bytes, 0, FRAME_PAYLOAD_BYTES_MAX).is_some();
+        let framed = FrameSearch::new(bytes, FRAME_PAYLOAD_BYTES_MAX)
+            .next_valid(0)
+            .is_some();
         read.ending = Ending::BadHeader { framed };
         return read;
     };
