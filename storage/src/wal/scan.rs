@@ -22,9 +22,11 @@
 //!   bad frame starts. A last segment with a bad header that no `SegmentEnd` or snapshot
 //!   vouches for is one a crash never finished creating. These are cut off.
 //! - Anything else (a bad frame with valid frames after it, a frame that checks out but does
-//!   not decode, damage in an earlier segment) is corruption: an error naming the file and
-//!   offset, unless `salvage` is set, in which case replay stops there, the rest is cut off
-//!   and the damage is listed in `salvaged`.
+//!   not decode, damage in an earlier segment, a missing segment) is corruption: an error
+//!   naming the file and offset, unless `salvage` is set, in which case replay stops at the
+//!   first damage or gap, everything after it is cut off (later segments too: replayed over
+//!   the gap they would make a state no commit had) and the damage is listed in `salvaged`
+//!   with what was kept.
 
 use std::path::{Path, PathBuf};
 
@@ -108,30 +110,49 @@ pub fn segment_indexes(vfs: &dyn Vfs, dir: &Path) -> StorageResult<Vec<u64>> {
     Ok(indexes)
 }
 
-fn corruption(path: &Path, offset: usize, what: &str) -> StorageError {
-    StorageError::new(
-        StorageErrorKind::Corruption,
-        format!(
-            "WAL file {} is corrupt at offset {offset}: {what} (this is not a torn tail; open \
-             with salvage to keep only the records before it)",
+fn corruption(path: &Path, offset: usize, what: &str) -> Damage {
+    Damage {
+        message: format!(
+            "WAL file {} is corrupt at offset {offset}: {what}",
             path.display()
         ),
-    )
-}
-
-fn missing(what: String) -> StorageError {
-    StorageError::new(
-        StorageErrorKind::Corruption,
-        format!("{what} (open with salvage to keep what the remaining files hold)"),
-    )
-}
-
-/// Fails with `error`, or with `salvage` notes it and goes on.
-fn damage(error: StorageError, salvage: bool, scan: &mut WalScan) -> StorageResult<()> {
-    if !salvage {
-        return Err(error);
+        hint: "this is not a torn tail; open with salvage to keep only the commits before it",
     }
-    scan.salvaged.push(error.message);
+}
+
+fn missing(what: String) -> Damage {
+    Damage {
+        message: what,
+        hint: "open with salvage to keep the commits before the loss",
+    }
+}
+
+/// Damage the scan found: what it is, and what to do about it.
+struct Damage {
+    message: String,
+    hint: &'static str,
+}
+
+/// Fails with `damage`, or with `salvage` notes it, with what salvage keeps, and goes on
+/// (the caller then stops reading: nothing after damage is a committed prefix).
+fn damage(damage: Damage, salvage: bool, scan: &mut WalScan) -> StorageResult<()> {
+    if !salvage {
+        return Err(StorageError::new(
+            StorageErrorKind::Corruption,
+            format!("{} ({})", damage.message, damage.hint),
+        ));
+    }
+    let kept = match scan.last_segment {
+        Some((index, len, _)) => format!(
+            "the log up to offset {len} of {} (every commit before the damage)",
+            segment_name(index)
+        ),
+        None => "no WAL record (nothing before the damage)".to_string(),
+    };
+    scan.salvaged.push(format!(
+        "{}; salvage keeps {kept} and nothing after it",
+        damage.message
+    ));
     Ok(())
 }
 
@@ -319,6 +340,9 @@ pub fn scan_wal(
                 expected.display()
             ));
             damage(error, salvage, &mut scan)?;
+            // Later segments replayed over the gap would make a state no commit had.
+            remove_from(vfs, dir, &indexes, &mut scan);
+            return Ok(scan);
         }
         (None, Some(&first)) => {
             let error = missing(format!(
@@ -328,6 +352,8 @@ pub fn scan_wal(
                 dir.join(segment_name(first)).display()
             ));
             damage(error, salvage, &mut scan)?;
+            remove_from(vfs, dir, &indexes, &mut scan);
+            return Ok(scan);
         }
     }
     // A segment that must exist whole: named by the snapshot, or by a `SegmentEnd`.
@@ -443,10 +469,10 @@ pub fn scan_wal(
                 });
             }
             Ending::Bad { reason, .. } => {
-                damage(corruption(&path, records_end, &reason), salvage, &mut scan)?;
-                cut(&path, records_end, vfs, &mut scan);
                 scan.segments.push(index);
                 scan.last_segment = Some((index, records_end as u64, false));
+                damage(corruption(&path, records_end, &reason), salvage, &mut scan)?;
+                cut(&path, records_end, vfs, &mut scan);
                 remove_from(vfs, dir, &indexes[position + 1..], &mut scan);
                 return Ok(scan);
             }
@@ -462,6 +488,7 @@ pub fn scan_wal(
             dir.join(segment_name(next)).display()
         ));
         damage(error, salvage, &mut scan)?;
+        return Ok(scan);
     }
     Ok(scan)
 }
