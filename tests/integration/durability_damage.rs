@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use ember::{Database, ErrorKind, Options};
 use ember_storage::vfs::{SimVfs, Vfs};
+use ember_storage::wal::MANIFEST_NAME;
 
 const DIR: &str = "/db";
 
@@ -23,7 +24,9 @@ fn files(vfs: &SimVfs) -> BTreeMap<String, Vec<u8>> {
     vfs.list(dir)
         .unwrap()
         .into_iter()
-        .filter(|name| name.starts_with("wal-") || name.starts_with("snap-"))
+        .filter(|name| {
+            name.starts_with("wal-") || name.starts_with("snap-") || name == MANIFEST_NAME
+        })
         .map(|name| {
             let bytes = vfs.read(&dir.join(&name)).unwrap();
             (name, bytes)

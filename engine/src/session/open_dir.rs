@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ember_storage::vfs::{OsVfs, Vfs};
-use ember_storage::wal::{apply_repairs, segment_indexes, Wal};
+use ember_storage::wal::{apply_repairs, segment_indexes, Manifest, Wal, MANIFEST_NAME};
 
 use crate::database::Database;
 use crate::durability::{self, Durable};
@@ -235,6 +235,7 @@ fn is_data_file(name: &str) -> bool {
 /// takes it, even one that failed before creating anything.)
 fn marks_a_database(name: &str) -> bool {
     name == "ember.log"
+        || name == MANIFEST_NAME
         || name == ember_storage::wal::RESERVE_NAME
         || name.starts_with("snap-")
         || name.starts_with("wal-")
@@ -323,6 +324,9 @@ fn prepare_for_writes(
 ) -> Result<Arc<Wal>> {
     if !report.salvaged.is_empty() {
         report.salvage_copy = Some(keep_damaged_files(&**vfs, dir)?);
+        // The cuts below may leave the log shorter than the manifest promises: it goes
+        // first, and this open's checkpoint writes the next one.
+        Manifest::remove(&**vfs, dir)?;
     }
     let names = vfs
         .list(dir)
@@ -356,8 +360,8 @@ fn prepare_for_writes(
     Ok(wal)
 }
 
-/// Copies every snapshot and WAL file, as it is before salvage cuts anything, into a new
-/// `salvage-<unix time>` folder of `dir`; returns its path.
+/// Copies every snapshot and WAL file and the log manifest, as they are before salvage cuts
+/// anything, into a new `salvage-<unix time>` folder of `dir`; returns its path.
 fn keep_damaged_files(vfs: &dyn Vfs, dir: &Path) -> Result<String> {
     let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -376,9 +380,9 @@ fn keep_damaged_files(vfs: &dyn Vfs, dir: &Path) -> Result<String> {
     }
     vfs.create_dir_all(&copy_dir)
         .map_err(|e| io_error(format!("creating {}", copy_dir.display()), e))?;
-    let kept = names
-        .iter()
-        .filter(|name| name.starts_with("snap-") || name.starts_with("wal-"));
+    let kept = names.iter().filter(|name| {
+        name.starts_with("snap-") || name.starts_with("wal-") || *name == MANIFEST_NAME
+    });
     for name in kept {
         let (from, to) = (dir.join(name), copy_dir.join(name));
         let bytes = vfs

@@ -35,6 +35,7 @@ use crate::limits::FRAME_PAYLOAD_BYTES_MAX;
 use crate::vfs::Vfs;
 
 use super::frame::{frame_at, FrameAt, FrameSearch};
+use super::manifest::Manifest;
 use super::record::{Reader, WalRecord};
 use super::{segment_name, WAL_MAGIC, WAL_MAGIC_V1, WAL_MAGIC_V2};
 use crate::row::RowFormat;
@@ -490,7 +491,62 @@ pub fn scan_wal(
         damage(error, salvage, &mut scan)?;
         return Ok(scan);
     }
+    check_manifest(vfs, dir, start, salvage, &mut scan)?;
     Ok(scan)
+}
+
+/// Refuses a log shorter than the manifest says it was when synced (`manifest.rs`): its
+/// segment must be there holding at least that many bytes of whole records, or the log
+/// must go on past it (each later segment's `SegmentStart` vouches for the one before).
+/// A manifest naming a segment before the log's first is older than the snapshot, and says
+/// nothing. With `salvage` a shortfall is noted and the log kept as read (its prefix).
+fn check_manifest(
+    vfs: &dyn Vfs,
+    dir: &Path,
+    start: &WalStart,
+    salvage: bool,
+    scan: &mut WalScan,
+) -> StorageResult<()> {
+    let manifest = match Manifest::read(vfs, dir) {
+        Ok(Some(manifest)) => manifest,
+        Ok(None) => return Ok(()),
+        Err(error) if salvage && error.kind == StorageErrorKind::Corruption => {
+            scan.salvaged
+                .push(format!("{}; salvage went on without it", error.message));
+            return Ok(());
+        }
+        Err(error) => return Err(error),
+    };
+    if manifest.segment < start.first {
+        return Ok(());
+    }
+    let found = match scan.last_segment {
+        Some((index, _, _)) if index > manifest.segment => return Ok(()),
+        Some((index, len, _)) if index == manifest.segment => {
+            if len >= manifest.synced_len {
+                return Ok(());
+            }
+            format!("it holds whole records up to offset {len}")
+        }
+        Some((index, _, _)) => format!("the log ends in {}", segment_name(index)),
+        None => "the log holds no segment".to_string(),
+    };
+    let when = if manifest.clean_close {
+        "the last clean close"
+    } else {
+        "the last checkpoint"
+    };
+    let error = Damage {
+        message: format!(
+            "WAL file {} lost synced records: {found}, but the log manifest written at {when} \
+             says {} bytes of it were synced",
+            dir.join(segment_name(manifest.segment)).display(),
+            manifest.synced_len
+        ),
+        hint: "the log was cut or zeroed after it was written, not torn by a crash; open with \
+               salvage to keep the commits that remain",
+    };
+    damage(error, salvage, scan)
 }
 
 /// Records a cut of `path` at `at` (its removal when nothing remains).
