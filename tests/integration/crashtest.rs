@@ -2,7 +2,7 @@
 //! (the long run is `ember-crashtest all --cycles 200`).
 
 use ember_tests::crash::{
-    damage_modes, group_modes, sim_backup, sim_evict, sim_modes, sim_ttl, Summary,
+    damage_modes, group_modes, prefix_modes, sim_backup, sim_evict, sim_modes, sim_ttl, Summary,
 };
 
 fn check(summary: Summary) {
@@ -74,6 +74,21 @@ fn evict_powerloss_short() {
 #[test]
 fn damage_short() {
     check(damage_modes::damage(6, 2));
+}
+
+#[test]
+fn salvage_prefix_short() {
+    check(prefix_modes::salvage_prefix(12, 2));
+}
+
+#[test]
+fn clean_tail_short() {
+    check(prefix_modes::clean_tail(13, 4));
+}
+
+#[test]
+fn lost_data_short() {
+    check(prefix_modes::lost_data(14, 2));
 }
 
 #[test]
