@@ -683,6 +683,7 @@ fn after_a_reopen_only_commits_since_the_open_are_readable() {
             &format!("SELECT a FROM t FOR SYSTEM_TIME AS OF {before}"),
         );
         assert_eq!(kind, ErrorKind::HistoryUnavailable, "{message}");
+        assert!(message.contains("does not survive a restart"), "{message}");
     }
     let (kind, _) = error_of(
         &conn,

@@ -2,7 +2,7 @@
 //! (the long run is `ember-crashtest all --cycles 200`).
 
 use ember_tests::crash::{
-    damage_modes, group_modes, sim_backup, sim_evict, sim_modes, sim_ttl, Summary,
+    damage_modes, group_modes, prefix_modes, sim_backup, sim_evict, sim_modes, sim_ttl, Summary,
 };
 
 fn check(summary: Summary) {
@@ -74,6 +74,21 @@ fn evict_powerloss_short() {
 #[test]
 fn damage_short() {
     check(damage_modes::damage(6, 2));
+}
+
+#[test]
+fn salvage_prefix_short() {
+    check(prefix_modes::salvage_prefix(12, 2));
+}
+
+#[test]
+fn clean_tail_short() {
+    check(prefix_modes::clean_tail(13, 4));
+}
+
+#[test]
+fn lost_data_short() {
+    check(prefix_modes::lost_data(14, 2));
 }
 
 #[test]
@@ -164,5 +179,43 @@ fn kill_modes_catch_a_broken_child() {
         assert!(!ok, "{mode} {broken:?}: {stdout}");
         assert!(stdout.contains(finding), "{mode} {broken:?}: {stdout}");
         assert!(stdout.contains("replay: "), "{stdout}");
+    }
+}
+
+/// Runs `ember-crashtest ARGS`; returns its exit code, stdout and stderr.
+fn crashtest_output(args: &[&str]) -> (Option<i32>, String, String) {
+    let output =
+        std::process::Command::new(std::path::Path::new(env!("CARGO_BIN_EXE_ember-crashtest")))
+            .args(args)
+            .env_remove("EMBER_CRASHTEST_BROKEN")
+            .output()
+            .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_prints_usage_and_succeeds() {
+    for flag in ["--help", "-h"] {
+        let (code, stdout, _) = crashtest_output(&[flag]);
+        assert_eq!(code, Some(0), "{flag}: {stdout}");
+        assert!(
+            stdout.starts_with("usage: ember-crashtest MODE"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("powerloss"), "{stdout}");
+    }
+}
+
+#[test]
+fn an_unknown_mode_prints_usage_and_exits_2() {
+    for args in [&["--helpme"][..], &["nonsense", "--cycles", "1"], &[]] {
+        let (code, stdout, stderr) = crashtest_output(args);
+        assert_eq!(code, Some(2), "{args:?}: {stdout} {stderr}");
+        assert!(stderr.contains("usage: ember-crashtest MODE"), "{stderr}");
+        assert!(!stdout.contains("failures"), "{stdout}");
     }
 }

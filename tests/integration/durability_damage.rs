@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use ember::{Database, ErrorKind, Options};
 use ember_storage::vfs::{SimVfs, Vfs};
+use ember_storage::wal::MANIFEST_NAME;
 
 const DIR: &str = "/db";
 
@@ -23,7 +24,9 @@ fn files(vfs: &SimVfs) -> BTreeMap<String, Vec<u8>> {
     vfs.list(dir)
         .unwrap()
         .into_iter()
-        .filter(|name| name.starts_with("wal-") || name.starts_with("snap-"))
+        .filter(|name| {
+            name.starts_with("wal-") || name.starts_with("snap-") || name == MANIFEST_NAME
+        })
         .map(|name| {
             let bytes = vfs.read(&dir.join(&name)).unwrap();
             (name, bytes)
@@ -150,18 +153,26 @@ fn the_loss_of_a_later_segment_shows_through_the_mark_of_the_one_before() {
     assert_eq!(ids(&db), (1..=6).collect::<Vec<_>>());
 }
 
+/// Without the snapshot, the WAL after it replayed alone would make a state no commit had
+/// (its changes to tables the snapshot defined skipped): salvage keeps the committed prefix
+/// before the loss, an empty database, says so, and keeps the files in its copy.
 #[test]
-fn salvage_skips_changes_to_tables_no_file_defines_and_says_so() {
+fn salvage_without_the_snapshot_replays_no_wal_over_the_loss() {
     let vfs = checkpointed_then_written(1 << 20);
     for name in files(&vfs).into_keys().filter(|n| n.starts_with("snap-")) {
         vfs.remove(&path(&name)).unwrap();
     }
     let db = open(&vfs, Options::new().salvage(true)).unwrap();
     let report = db.durability_stats().unwrap().recovery;
+    assert_eq!(report.records_replayed, 0, "{report}");
     assert!(
-        report.salvaged.iter().any(|line| line.contains("table id")),
+        report
+            .salvaged
+            .iter()
+            .any(|line| line.contains("salvage keeps no WAL record")),
         "{report}"
     );
+    assert!(report.salvage_copy.is_some(), "{report}");
     let error = db.connect().query("SELECT * FROM t", ()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NotFound);
 }
@@ -425,4 +436,56 @@ fn automatic_checkpoints_that_fail_back_off_instead_of_retrying_every_commit() {
         ops_per_commit < 4,
         "{ops_per_commit} file operations per commit"
     );
+}
+
+/// A directory whose snapshot and WAL are gone, while the files a database leaves beside
+/// them (`wal.reserve`, `ember.log`) remain, is refused rather than opened as a new empty
+/// database, unless the caller asks to create one; a new or empty directory still gets one.
+#[test]
+fn a_directory_that_lost_its_data_refuses_to_open_unless_asked_to_create() {
+    let vfs = checkpointed_then_written(1 << 20);
+    for name in files(&vfs).into_keys() {
+        vfs.remove(&path(&name)).unwrap();
+    }
+    let left = vfs.list(Path::new(DIR)).unwrap();
+    assert!(left.iter().any(|name| name == "wal.reserve"), "{left:?}");
+    for options in [Options::new(), Options::new().salvage(true)] {
+        let error = open(&vfs, options).err().expect("opened a lost database");
+        assert_eq!(error.kind(), ErrorKind::Corruption, "{error}");
+        let message = error.message();
+        assert!(message.contains("no WAL segment"), "{message}");
+        assert!(message.contains("wal.reserve"), "{message}");
+        assert!(message.contains("ember.log"), "{message}");
+        assert!(message.contains("create_if_missing"), "{message}");
+        assert_eq!(
+            vfs.list(Path::new(DIR)).unwrap(),
+            left,
+            "a refused open wrote"
+        );
+    }
+    let error = open(&vfs, Options::new().create_if_missing(false)).err();
+    assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::NotFound));
+    // Asked to, the open starts anew; the next plain open finds that database.
+    let db = open(&vfs, Options::new().create_if_missing(true)).unwrap();
+    db.connect()
+        .execute_batch("CREATE TABLE t(id INT PRIMARY KEY); INSERT INTO t VALUES (9)")
+        .unwrap();
+    drop(db);
+    assert_eq!(ids(&open(&vfs, Options::new()).unwrap()), vec![9]);
+
+    // A new directory, and an existing empty one, get a database by default, never with
+    // `create_if_missing(false)`.
+    let fresh = SimVfs::new();
+    let error = open(&fresh, Options::new().create_if_missing(false)).err();
+    assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::NotFound));
+    assert!(
+        fresh.list(Path::new(DIR)).is_err(),
+        "a refused open created the directory"
+    );
+    fresh.create_dir_all(Path::new(DIR)).unwrap();
+    let error = open(&fresh, Options::new().create_if_missing(false)).err();
+    assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::NotFound));
+    drop(open(&fresh, Options::new()).unwrap());
+    let db = open(&fresh, Options::new().create_if_missing(false)).unwrap();
+    assert!(db.durability_stats().unwrap().recovery.snapshot.is_some());
 }

@@ -26,6 +26,7 @@ mod drop_column_concurrency;
 mod drop_column_durability;
 mod durability;
 mod durability_damage;
+mod durability_prefix;
 mod exact_probes;
 mod exists_join;
 mod explain_analyze;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ember_storage::vfs::{OsVfs, Vfs};
-use ember_storage::wal::{apply_repairs, segment_indexes, Wal};
+use ember_storage::wal::{apply_repairs, segment_indexes, Manifest, Wal, MANIFEST_NAME};
 
 use crate::database::Database;
 use crate::durability::{self, Durable};
@@ -100,6 +100,7 @@ impl Database {
         let keep_snapshots = crate::snapshots::check_keep(options.keep_snapshots)?;
         let target = crate::session::recovery_time::check_target(options.recovery_target)?;
         let read_only = options.read_only || options.at_snapshot.is_some();
+        check_may_create(&*vfs, dir, options.create_if_missing)?;
         if !read_only {
             vfs.create_dir_all(dir)
                 .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
@@ -216,6 +217,70 @@ impl Database {
     }
 }
 
+/// Whether `name`, in a database directory, holds data: a snapshot or a WAL segment.
+fn is_data_file(name: &str) -> bool {
+    let segment = name
+        .strip_prefix("wal-")
+        .and_then(|n| n.strip_suffix(".log"));
+    let snapshot = name
+        .strip_prefix("snap-")
+        .and_then(|n| n.strip_suffix(".snap"));
+    segment
+        .or(snapshot)
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether `name` is a file only a database that held data leaves behind: its recovery log,
+/// its log reserve, a snapshot being written, a salvage copy. (`LOCK` is not one: any open
+/// takes it, even one that failed before creating anything.)
+fn marks_a_database(name: &str) -> bool {
+    name == "ember.log"
+        || name == MANIFEST_NAME
+        || name == ember_storage::wal::RESERVE_NAME
+        || name.starts_with("snap-")
+        || name.starts_with("wal-")
+        || name.starts_with("salvage-")
+}
+
+/// Refuses to start a new, empty database where `create_if_missing` does not allow it: by
+/// default only a directory that is absent or holds no EmberDB file gets one, and a
+/// directory whose snapshots and WAL segments are gone while the files a database leaves
+/// beside them remain is `Corruption` (a new database there would hide the loss).
+fn check_may_create(vfs: &dyn Vfs, dir: &Path, create_if_missing: Option<bool>) -> Result<()> {
+    if create_if_missing == Some(true) {
+        return Ok(());
+    }
+    // An absent or unreadable directory holds nothing; the open reports what it cannot do.
+    let names = vfs.list(dir).unwrap_or_default();
+    if names.iter().any(|name| is_data_file(name)) {
+        return Ok(());
+    }
+    let mut left: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|name| marks_a_database(name))
+        .collect();
+    left.sort_unstable();
+    match create_if_missing {
+        Some(false) => Err(crate::err!(
+            NotFound,
+            "no database at {}: it holds no snapshot and no WAL segment, and \
+             Options::create_if_missing is false",
+            dir.display()
+        )),
+        _ if left.is_empty() => Ok(()),
+        _ => Err(crate::err!(
+            Corruption,
+            "database directory {} has lost its data: no snapshot (snap-*.snap) and no WAL \
+             segment (wal-*.log) is left, but {} show a database was there; restore its \
+             files, or open with Options::create_if_missing(true) to start a new empty \
+             database in it",
+            dir.display(),
+            left.join(", ")
+        )),
+    }
+}
+
 /// Takes the directory lock. A held lock is retried until `busy_timeout` has passed (a
 /// handle of this process that was just dropped may still hold it for a moment: its
 /// background GC pass), then is `ErrorKind::Busy`; any other failure is an I/O error.
@@ -259,6 +324,9 @@ fn prepare_for_writes(
 ) -> Result<Arc<Wal>> {
     if !report.salvaged.is_empty() {
         report.salvage_copy = Some(keep_damaged_files(&**vfs, dir)?);
+        // The cuts below may leave the log shorter than the manifest promises: it goes
+        // first, and this open's checkpoint writes the next one.
+        Manifest::remove(&**vfs, dir)?;
     }
     let names = vfs
         .list(dir)
@@ -292,8 +360,8 @@ fn prepare_for_writes(
     Ok(wal)
 }
 
-/// Copies every snapshot and WAL file, as it is before salvage cuts anything, into a new
-/// `salvage-<unix time>` folder of `dir`; returns its path.
+/// Copies every snapshot and WAL file and the log manifest, as they are before salvage cuts
+/// anything, into a new `salvage-<unix time>` folder of `dir`; returns its path.
 fn keep_damaged_files(vfs: &dyn Vfs, dir: &Path) -> Result<String> {
     let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -312,9 +380,9 @@ fn keep_damaged_files(vfs: &dyn Vfs, dir: &Path) -> Result<String> {
     }
     vfs.create_dir_all(&copy_dir)
         .map_err(|e| io_error(format!("creating {}", copy_dir.display()), e))?;
-    let kept = names
-        .iter()
-        .filter(|name| name.starts_with("snap-") || name.starts_with("wal-"));
+    let kept = names.iter().filter(|name| {
+        name.starts_with("snap-") || name.starts_with("wal-") || *name == MANIFEST_NAME
+    });
     for name in kept {
         let (from, to) = (dir.join(name), copy_dir.join(name));
         let bytes = vfs

@@ -31,6 +31,12 @@ pub struct Options {
     pub wal_segment_bytes: u64,
     /// Open a damaged database anyway, keeping the committed prefix before the damage.
     pub salvage: bool,
+    /// Whether an open may start a new, empty database: `Some(true)` always (even in a
+    /// directory whose snapshot and WAL are gone but whose other EmberDB files remain),
+    /// `Some(false)` never (a directory without a database is `ErrorKind::NotFound`).
+    /// `None` (the default): only in a directory that does not exist or holds no EmberDB
+    /// file; one that does but holds no snapshot and no WAL segment is `Corruption`.
+    pub create_if_missing: Option<bool>,
     /// Open a directory database without writing to it: no torn tail cut, no checkpoint;
     /// every write fails with `ErrorKind::ReadOnly`.
     pub read_only: bool,
@@ -85,6 +91,7 @@ impl Default for Options {
             checkpoint_bytes: CHECKPOINT_BYTES_DEFAULT,
             wal_segment_bytes: ember_storage::limits::WAL_SEGMENT_BYTES_DEFAULT,
             salvage: false,
+            create_if_missing: None,
             read_only: false,
             memory_budget_bytes: None,
             memory_marks_percent: crate::pressure::MARKS_DEFAULT,
@@ -159,10 +166,23 @@ impl Options {
         self
     }
 
-    /// Opens a directory database for reading only: recovery writes nothing (a torn tail is
-    /// skipped in memory, not cut; no checkpoint) and every write fails with
-    /// `ErrorKind::ReadOnly`. A database whose disk cannot be written at open (full) is
-    /// opened this way without asking, and `RecoveryReport::read_only` says why.
+    /// Whether opening a directory database may create a new, empty one (see
+    /// [`Options::create_if_missing`](struct.Options.html#structfield.create_if_missing)):
+    /// `true` also in a directory that held a database whose snapshot and WAL are gone,
+    /// `false` never. Without it, a directory with no EmberDB file gets a new database and
+    /// one whose data files are gone is refused with `ErrorKind::Corruption`.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("ember-doc-create-{}", std::process::id()));
+    /// let options = ember::Options::new().create_if_missing(false);
+    /// let error = ember::Database::open_with(&dir, options).unwrap_err();
+    /// assert_eq!(error.kind(), ember::ErrorKind::NotFound);
+    /// ```
+    pub fn create_if_missing(mut self, create: bool) -> Options {
+        self.create_if_missing = Some(create);
+        self
+    }
+
     /// Sets how long an open waits for a directory locked by another handle or process
     /// (see [`Options::busy_timeout`](struct.Options.html#structfield.busy_timeout)).
     ///
@@ -255,6 +275,10 @@ impl Options {
         self
     }
 
+    /// Opens a directory database for reading only: recovery writes nothing (a torn tail is
+    /// skipped in memory, not cut; no checkpoint) and every write fails with
+    /// `ErrorKind::ReadOnly`. A database whose disk cannot be written at open (full) is
+    /// opened this way without asking, and `RecoveryReport::read_only` says why.
     pub fn read_only(mut self, read_only: bool) -> Options {
         self.read_only = read_only;
         self

@@ -13,6 +13,7 @@
 //! opened read-only (`Wal::read_only`, or `set_read_only` after a failure) refuses appends.
 
 pub mod frame;
+mod manifest;
 pub mod record;
 mod reserve;
 mod scan;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::vfs::Vfs;
 
+pub use manifest::{Manifest, MANIFEST_NAME};
 pub use reserve::RESERVE_NAME;
 pub use scan::{
     apply_repairs, scan_wal, segment_indexes, segment_records, Repair, WalScan, WalStart,
@@ -111,6 +113,8 @@ pub struct Wal {
     bytes_since_checkpoint: AtomicU64,
     /// Disk space kept for appends when the disk fills (see `reserve.rs`).
     reserve: reserve::LogReserve,
+    /// Held while the manifest is written (`manifest.rs`), so two writers do not race.
+    manifest_lock: Mutex<()>,
     pub stats: WalStats,
 }
 
@@ -182,6 +186,7 @@ impl Wal {
             failed: AtomicBool::new(false),
             bytes_since_checkpoint: AtomicU64::new(0),
             reserve: reserve::LogReserve::new(dir, 0),
+            manifest_lock: Mutex::new(()),
             stats: WalStats::default(),
         })
     }
@@ -251,6 +256,7 @@ impl Wal {
                 dir,
                 segment_bytes_max.min(crate::limits::WAL_RESERVE_BYTES_MAX),
             ),
+            manifest_lock: Mutex::new(()),
             stats: WalStats::default(),
         });
         let header_bytes = wal.start_segment(segment, previous_len)?;
@@ -438,9 +444,30 @@ impl Wal {
         Ok(())
     }
 
-    /// Marks that a checkpoint now covers everything before the current segment.
+    /// Marks that a checkpoint now covers everything before the current segment, and
+    /// records in the manifest how much of the current segment is synced. The manifest is
+    /// best effort here: if it cannot be written the previous one stays, which promises
+    /// less (or names a segment the checkpoint deletes, and is then ignored).
     pub fn checkpoint_done(&self) {
         self.bytes_since_checkpoint.store(0, Ordering::Relaxed);
+        let _ = self.write_manifest(false);
+    }
+
+    /// Writes the manifest: the current segment and the bytes of it synced now.
+    fn write_manifest(&self, clean_close: bool) -> StorageResult<()> {
+        let _one_writer = self.manifest_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let manifest = {
+            let inner = self.inner();
+            if inner.read_only.is_some() || self.is_failed() {
+                return Ok(());
+            }
+            Manifest {
+                segment: inner.segment,
+                synced_len: inner.segment_synced,
+                clean_close,
+            }
+        };
+        manifest.write(&*self.vfs, &self.dir)
     }
 
     /// What a committer does after appending at `lsn`: waits for the fsync under `Always`
@@ -526,9 +553,15 @@ impl Wal {
     }
 
     /// Clean shutdown: syncs everything, then appends a `SyncPoint` saying so and syncs it,
-    /// so recovery can tell damage to the last records from a crash's torn tail.
+    /// so recovery can tell damage to the last records from a crash's torn tail, and records
+    /// the log's whole length in the manifest, so a tail lost later shows.
     pub fn close(&self) -> StorageResult<()> {
         self.sync_now()?;
+        self.append_sync_point()?;
+        self.write_manifest(true)
+    }
+
+    fn append_sync_point(&self) -> StorageResult<()> {
         let mut inner = self.inner();
         if inner.read_only.is_some()
             || self.is_failed()

@@ -22,9 +22,11 @@
 //!   bad frame starts. A last segment with a bad header that no `SegmentEnd` or snapshot
 //!   vouches for is one a crash never finished creating. These are cut off.
 //! - Anything else (a bad frame with valid frames after it, a frame that checks out but does
-//!   not decode, damage in an earlier segment) is corruption: an error naming the file and
-//!   offset, unless `salvage` is set, in which case replay stops there, the rest is cut off
-//!   and the damage is listed in `salvaged`.
+//!   not decode, damage in an earlier segment, a missing segment) is corruption: an error
+//!   naming the file and offset, unless `salvage` is set, in which case replay stops at the
+//!   first damage or gap, everything after it is cut off (later segments too: replayed over
+//!   the gap they would make a state no commit had) and the damage is listed in `salvaged`
+//!   with what was kept.
 
 use std::path::{Path, PathBuf};
 
@@ -32,7 +34,8 @@ use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::limits::FRAME_PAYLOAD_BYTES_MAX;
 use crate::vfs::Vfs;
 
-use super::frame::{frame_at, valid_frame_after, FrameAt};
+use super::frame::{frame_at, FrameAt, FrameSearch};
+use super::manifest::Manifest;
 use super::record::{Reader, WalRecord};
 use super::{segment_name, WAL_MAGIC, WAL_MAGIC_V1, WAL_MAGIC_V2, WAL_MAGIC_V3};
 use crate::row::RowFormat;
@@ -108,30 +111,49 @@ pub fn segment_indexes(vfs: &dyn Vfs, dir: &Path) -> StorageResult<Vec<u64>> {
     Ok(indexes)
 }
 
-fn corruption(path: &Path, offset: usize, what: &str) -> StorageError {
-    StorageError::new(
-        StorageErrorKind::Corruption,
-        format!(
-            "WAL file {} is corrupt at offset {offset}: {what} (this is not a torn tail; open \
-             with salvage to keep only the records before it)",
+fn corruption(path: &Path, offset: usize, what: &str) -> Damage {
+    Damage {
+        message: format!(
+            "WAL file {} is corrupt at offset {offset}: {what}",
             path.display()
         ),
-    )
-}
-
-fn missing(what: String) -> StorageError {
-    StorageError::new(
-        StorageErrorKind::Corruption,
-        format!("{what} (open with salvage to keep what the remaining files hold)"),
-    )
-}
-
-/// Fails with `error`, or with `salvage` notes it and goes on.
-fn damage(error: StorageError, salvage: bool, scan: &mut WalScan) -> StorageResult<()> {
-    if !salvage {
-        return Err(error);
+        hint: "this is not a torn tail; open with salvage to keep only the commits before it",
     }
-    scan.salvaged.push(error.message);
+}
+
+fn missing(what: String) -> Damage {
+    Damage {
+        message: what,
+        hint: "open with salvage to keep the commits before the loss",
+    }
+}
+
+/// Damage the scan found: what it is, and what to do about it.
+struct Damage {
+    message: String,
+    hint: &'static str,
+}
+
+/// Fails with `damage`, or with `salvage` notes it, with what salvage keeps, and goes on
+/// (the caller then stops reading: nothing after damage is a committed prefix).
+fn damage(damage: Damage, salvage: bool, scan: &mut WalScan) -> StorageResult<()> {
+    if !salvage {
+        return Err(StorageError::new(
+            StorageErrorKind::Corruption,
+            format!("{} ({})", damage.message, damage.hint),
+        ));
+    }
+    let kept = match scan.last_segment {
+        Some((index, len, _)) => format!(
+            "the log up to offset {len} of {} (every commit before the damage)",
+            segment_name(index)
+        ),
+        None => "no WAL record (nothing before the damage)".to_string(),
+    };
+    scan.salvaged.push(format!(
+        "{}; salvage keeps {kept} and nothing after it",
+        damage.message
+    ));
     Ok(())
 }
 
@@ -210,9 +232,11 @@ pub fn segment_records(bytes: &[u8]) -> Vec<(usize, WalRecord)> {
 /// Whether a bad frame at `pos` can be a crash's doing: no valid frame after it (a torn
 /// tail), or (current format) every valid frame after it was appended while `pos` was not
 /// yet synced, so its bytes may have reached the disk out of order while `pos`'s did not.
+/// One search serves every later frame, so the whole check is linear in the segment.
 fn torn_at(bytes: &[u8], pos: usize, prefixed: bool) -> bool {
+    let mut search = FrameSearch::new(bytes, FRAME_PAYLOAD_BYTES_MAX);
     let mut from = pos + 1;
-    while let Some(found) = valid_frame_after(bytes, from, FRAME_PAYLOAD_BYTES_MAX) {
+    while let Some(found) = search.next_valid(from) {
         let FrameAt::Valid { payload, next } = frame_at(bytes, found, FRAME_PAYLOAD_BYTES_MAX)
         else {
             return false;
@@ -234,7 +258,9 @@ fn read_segment(bytes: &[u8], index: u64) -> SegmentRead {
         ending: Ending::Whole { marked: false },
     };
     let Some((prefixed, row_format)) = segment_format(bytes) else {
-        let framed = valid_frame_after(bytes, 0, FRAME_PAYLOAD_BYTES_MAX).is_some();
+        let framed = FrameSearch::new(bytes, FRAME_PAYLOAD_BYTES_MAX)
+            .next_valid(0)
+            .is_some();
         read.ending = Ending::BadHeader { framed };
         return read;
     };
@@ -317,6 +343,9 @@ pub fn scan_wal(
                 expected.display()
             ));
             damage(error, salvage, &mut scan)?;
+            // Later segments replayed over the gap would make a state no commit had.
+            remove_from(vfs, dir, &indexes, &mut scan);
+            return Ok(scan);
         }
         (None, Some(&first)) => {
             let error = missing(format!(
@@ -326,6 +355,8 @@ pub fn scan_wal(
                 dir.join(segment_name(first)).display()
             ));
             damage(error, salvage, &mut scan)?;
+            remove_from(vfs, dir, &indexes, &mut scan);
+            return Ok(scan);
         }
     }
     // A segment that must exist whole: named by the snapshot, or by a `SegmentEnd`.
@@ -441,10 +472,10 @@ pub fn scan_wal(
                 });
             }
             Ending::Bad { reason, .. } => {
-                damage(corruption(&path, records_end, &reason), salvage, &mut scan)?;
-                cut(&path, records_end, vfs, &mut scan);
                 scan.segments.push(index);
                 scan.last_segment = Some((index, records_end as u64, false));
+                damage(corruption(&path, records_end, &reason), salvage, &mut scan)?;
+                cut(&path, records_end, vfs, &mut scan);
                 remove_from(vfs, dir, &indexes[position + 1..], &mut scan);
                 return Ok(scan);
             }
@@ -460,8 +491,64 @@ pub fn scan_wal(
             dir.join(segment_name(next)).display()
         ));
         damage(error, salvage, &mut scan)?;
+        return Ok(scan);
     }
+    check_manifest(vfs, dir, start, salvage, &mut scan)?;
     Ok(scan)
+}
+
+/// Refuses a log shorter than the manifest says it was when synced (`manifest.rs`): its
+/// segment must be there holding at least that many bytes of whole records, or the log
+/// must go on past it (each later segment's `SegmentStart` vouches for the one before).
+/// A manifest naming a segment before the log's first is older than the snapshot, and says
+/// nothing. With `salvage` a shortfall is noted and the log kept as read (its prefix).
+fn check_manifest(
+    vfs: &dyn Vfs,
+    dir: &Path,
+    start: &WalStart,
+    salvage: bool,
+    scan: &mut WalScan,
+) -> StorageResult<()> {
+    let manifest = match Manifest::read(vfs, dir) {
+        Ok(Some(manifest)) => manifest,
+        Ok(None) => return Ok(()),
+        Err(error) if salvage && error.kind == StorageErrorKind::Corruption => {
+            scan.salvaged
+                .push(format!("{}; salvage went on without it", error.message));
+            return Ok(());
+        }
+        Err(error) => return Err(error),
+    };
+    if manifest.segment < start.first {
+        return Ok(());
+    }
+    let found = match scan.last_segment {
+        Some((index, _, _)) if index > manifest.segment => return Ok(()),
+        Some((index, len, _)) if index == manifest.segment => {
+            if len >= manifest.synced_len {
+                return Ok(());
+            }
+            format!("it holds whole records up to offset {len}")
+        }
+        Some((index, _, _)) => format!("the log ends in {}", segment_name(index)),
+        None => "the log holds no segment".to_string(),
+    };
+    let when = if manifest.clean_close {
+        "the last clean close"
+    } else {
+        "the last checkpoint"
+    };
+    let error = Damage {
+        message: format!(
+            "WAL file {} lost synced records: {found}, but the log manifest written at {when} \
+             says {} bytes of it were synced",
+            dir.join(segment_name(manifest.segment)).display(),
+            manifest.synced_len
+        ),
+        hint: "the log was cut or zeroed after it was written, not torn by a crash; open with \
+               salvage to keep the commits that remain",
+    };
+    damage(error, salvage, scan)
 }
 
 /// Records a cut of `path` at `at` (its removal when nothing remains).

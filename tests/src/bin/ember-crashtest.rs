@@ -1,22 +1,27 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
 //! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
 //! truncate, bitflip, damage, fulldisk, bank, backup, backup-powerloss, ttl, ttl-powerloss,
-//! asof, asof-powerloss, evict, evict-powerloss, all (and bank-broken, the bank mode's
+//! asof, asof-powerloss, evict, evict-powerloss, salvage-prefix, clean-tail, lost-data, all
+//! (and bank-broken, the bank mode's
 //! self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
 //! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
-//! child process of the SIGKILL modes (see `crash::kill_child`).
+//! child process of the SIGKILL modes (see `crash::kill_child`). `--help` (or `-h`) prints
+//! the usage and exits 0; an unknown mode or argument prints it and exits 2.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use ember_tests::crash::{
     damage_modes, group_modes, kill_asof, kill_backup, kill_bank, kill_checkpoint, kill_evict,
-    kill_modes, kill_ttl, sim_asof, sim_backup, sim_evict, sim_modes, sim_ttl, Summary,
+    kill_modes, kill_ttl, prefix_modes, sim_asof, sim_backup, sim_evict, sim_modes, sim_ttl,
+    Summary,
 };
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
+       ember-crashtest --help
 modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
-bank backup backup-powerloss ttl ttl-powerloss asof asof-powerloss evict evict-powerloss all";
+bank backup backup-powerloss ttl ttl-powerloss asof asof-powerloss evict evict-powerloss \
+salvage-prefix clean-tail lost-data all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
@@ -40,6 +45,9 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
         "damage" => damage_modes::damage(seed, cycles),
         "fulldisk" => damage_modes::fulldisk(seed, cycles),
         "powerloss-group" => group_modes::powerloss_group(seed, cycles),
+        "salvage-prefix" => prefix_modes::salvage_prefix(seed, cycles),
+        "clean-tail" => prefix_modes::clean_tail(seed, cycles),
+        "lost-data" => prefix_modes::lost_data(seed, cycles),
         _ => return None,
     })
 }
@@ -72,6 +80,10 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    if mode == "--help" || mode == "-h" || mode == "help" {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let mut seed = 1u64;
     let mut cycles = 20u64;
     let mut rest = args[1..].iter();
@@ -106,6 +118,9 @@ fn main() -> ExitCode {
             "asof-powerloss",
             "evict",
             "evict-powerloss",
+            "salvage-prefix",
+            "clean-tail",
+            "lost-data",
         ]
     } else {
         vec![mode.as_str()]

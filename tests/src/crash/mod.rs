@@ -6,7 +6,8 @@
 //! reading what it reports; `kill_modes`: kill, on its workload `kill_workload`;
 //! `kill_checkpoint`: kill-checkpoint; `kill_bank`: bank; `kill_evict` and `sim_evict`: a
 //! cache table's evictions, on `evict_model`) and, for reads of the past, `kill_asof` /
-//! `sim_asof` (asof, asof-powerloss, on `asof_model`). Each mode returns a `Summary`;
+//! `sim_asof` (asof, asof-powerloss, on `asof_model`); `prefix_modes` (salvage-prefix,
+//! clean-tail, lost-data: what salvage keeps and what a clean close promises). Each mode returns a `Summary`;
 //! failures carry the command line that replays them.
 
 pub mod asof_model;
@@ -24,6 +25,7 @@ pub mod kill_modes;
 pub mod kill_ttl;
 pub mod kill_workload;
 pub mod power_loss;
+pub mod prefix_modes;
 pub mod sim_asof;
 pub mod sim_backup;
 pub mod sim_evict;

@@ -252,7 +252,8 @@ fn commit_records(bytes: &[u8]) -> Vec<usize> {
 
 /// The last WAL segment of a finished run cut at every byte offset: the open must keep
 /// exactly the commits whose records end at or before the cut (a crash can only tear what
-/// follows), or refuse a cut inside the header of a segment the snapshot vouches for.
+/// follows), or refuse a cut inside the header of a segment the snapshot vouches for, or
+/// below the length the manifest says was synced.
 pub fn truncate(seed: u64, cycles: u64) -> Summary {
     let mut summary = Summary::new("truncate");
     for cycle in 0..cycles {
@@ -267,6 +268,9 @@ pub fn truncate(seed: u64, cycles: u64) -> Summary {
         let total = ops.iter().filter(|op| commits(op)).count();
         let in_last = commit_records(&files[wal].1);
         let before_last = total - in_last.len();
+        // What the manifest (written at the last checkpoint) says of this segment was
+        // synced: a cut below it is damage, not a torn tail.
+        let promised = manifest_promise(&files, &files[wal].0);
         let mut failed = false;
         for cut in 0..=files[wal].1.len() {
             let mut damaged = files.clone();
@@ -283,6 +287,7 @@ pub fn truncate(seed: u64, cycles: u64) -> Summary {
                 // A segment the snapshot names was synced whole before the snapshot was
                 // written: cut inside its header, it is damage, not a torn tail.
                 Ok(Err(ErrorKind::Corruption)) if cut < WAL_MAGIC.len() => continue,
+                Ok(Err(ErrorKind::Corruption)) if (cut as u64) < promised => continue,
                 Ok(Err(kind)) => format!("open failed with {kind:?}"),
                 Err(detail) => detail,
             };
@@ -296,6 +301,21 @@ pub fn truncate(seed: u64, cycles: u64) -> Summary {
         summary.cycles += 1;
     }
     summary
+}
+
+/// How many bytes of segment `name` the manifest among `files` says were synced (0 when it
+/// names another segment, or there is none).
+fn manifest_promise(files: &[(String, Vec<u8>)], name: &str) -> u64 {
+    let manifest = files
+        .iter()
+        .find(|(file, _)| file == ember_storage::wal::MANIFEST_NAME)
+        .and_then(|(_, bytes)| ember_storage::wal::Manifest::decode(bytes).ok());
+    match manifest {
+        Some(manifest) if ember_storage::wal::segment_name(manifest.segment) == name => {
+            manifest.synced_len
+        }
+        _ => 0,
+    }
 }
 
 /// Single bits flipped in WAL and snapshot files of a finished run: the open must give every

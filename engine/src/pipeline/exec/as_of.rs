@@ -128,8 +128,11 @@ fn open(plan: &AsOfScan, context: &ExecContext<'_>) -> Result<AsOfRead> {
             None => format!("{floor} or later"),
         };
         return Err(unavailable(format!(
-            "table {} cannot be read AS OF commit {commit}: it was created (or rebuilt by \
-             ALTER TABLE) after commit {}; the oldest readable commit is {oldest}",
+            "table {} cannot be read AS OF commit {commit}: its history starts after commit \
+             {}, when the table was created (or rebuilt by ALTER TABLE) or the database was \
+             reopened (history does not survive a restart: recovery rebuilds every table \
+             from the snapshot and WAL without its old versions); the oldest readable \
+             commit is {oldest}",
             table.name,
             floor - 1
         )));
