@@ -271,7 +271,8 @@ fn statements_bind_again_after_registration() {
     let Err(error) = conn.prepare("SELECT later(1)") else {
         panic!("later() is not registered yet");
     };
-    assert_eq!(error.kind(), ErrorKind::Unsupported);
+    assert_eq!(error.kind(), ErrorKind::NotFound);
+    assert_eq!(error.message(), "no such function: later");
     db.create_scalar_function("later", 1, FunctionFlags::DETERMINISTIC, |_| Ok(1))
         .unwrap();
     assert_eq!(conn.query_one::<i64>("SELECT later(1)", ()).unwrap(), 1);
@@ -573,7 +574,10 @@ fn directory_database_reopens_with_its_functions_registered_first() {
     let Err(error) = Database::open(&dir) else {
         panic!("opened without is_even()");
     };
-    assert!(error.message().contains("function is_even"), "{error}");
+    assert!(
+        error.message().contains("no such function: is_even"),
+        "{error}"
+    );
     let db = Database::open_with_setup(&dir, ember::Options::default(), register).unwrap();
     let conn = db.connect();
     assert_eq!(

@@ -146,7 +146,9 @@ fn constraint_keys(table: &TableDef) -> Vec<(IndexOrigin, Vec<IndexKeyColumn>)> 
         Ok(Statement::CreateTable(create)) if !create.columns.is_empty() => create,
         _ => return definition_keys(table),
     };
-    let is_rowid = |columns: &[IndexKeyColumn]| matches!((columns, table.rowid_column), ([only], Some(rowid)) if only.column == rowid);
+    let rowid = table.rowid_column;
+    let is_rowid =
+        |columns: &[IndexKeyColumn]| matches!(columns, [only] if Some(only.column) == rowid);
     let mut keys = Vec::new();
     for column in &create.columns {
         let Some(position) = table.column_index(&column.name.value) else {
