@@ -223,10 +223,12 @@ impl Shell {
 
     fn tables(&mut self, pattern: Option<&str>) -> Result<(), String> {
         let catalog = self.db.catalog();
+        // Tables and views, as sqlite3's `.tables` lists them.
         let mut names: Vec<String> = catalog
             .tables()
             .iter()
             .map(|table| table.name.clone())
+            .chain(catalog.views().iter().map(|view| view.name.clone()))
             .filter(|name| pattern.is_none_or(|p| like(p, name)))
             .collect();
         names.sort();
@@ -250,6 +252,13 @@ impl Shell {
                     text.push_str(sql);
                     text.push_str(";\n");
                 }
+            }
+        }
+        // Views after every table, in creation order: a view over a view follows it.
+        for view in catalog.views() {
+            if table.is_none_or(|name| like(name, &view.name)) {
+                text.push_str(&view.sql);
+                text.push_str(";\n");
             }
         }
         self.print(&text)
@@ -395,6 +404,7 @@ impl Shell {
             }
             dir = Some(arg.as_str());
         }
+        let dir = dir.filter(|dir| *dir != ember::IN_MEMORY_PATH);
         let db = open_database(dir, flags)?;
         let timeout = self.connection.statement_timeout();
         self.connection = db.connect();
@@ -409,7 +419,7 @@ impl Shell {
 
     /// A one-line confirmation of a dot-command, at a terminal only: scripts print what
     /// sqlite3 prints (nothing).
-    fn confirm(&mut self, text: &str) -> Result<(), String> {
+    pub fn confirm(&mut self, text: &str) -> Result<(), String> {
         if !self.interactive {
             return Ok(());
         }

@@ -43,6 +43,8 @@ fn main() -> ExitCode {
         }
         Command::Run { dir, sql, open } => (dir, sql, open),
     };
+    // `:memory:` names the in-memory database, as in sqlite3.
+    let dir = dir.filter(|dir| dir != ember::IN_MEMORY_PATH);
     let db = match shell::open_database(dir.as_deref(), open) {
         Ok(db) => db,
         Err(message) => {

@@ -237,6 +237,9 @@ impl Shell {
                 let leading_blank_lines = sql.lines().take_while(|l| is_blank(l)).count();
                 let offset = position.map_or(leading_blank_lines, |(line, _)| line - 1);
                 let kind = if syntax { "Parse" } else { "Runtime" };
+                // The script line is named once: the parser's own `at Line: L, Column: C`
+                // (counted within the statement) is left out; the caret below shows it.
+                let message = without_position(message);
                 eprintln!("{kind} error near line {}: {message}", first + offset);
             }
             None => eprintln!("Error: {message}"),
@@ -268,6 +271,14 @@ pub fn end_of_input_position(sql: &str, message: &str) -> Option<(usize, usize)>
     Some((index + 1, text.trim_end().chars().count() + 1))
 }
 
+/// `message` without the ` at Line: L, Column: C` sqlparser appends to it.
+pub fn without_position(message: &str) -> &str {
+    match message.rfind(" at Line: ") {
+        Some(at) if error_position(&message[at..]).is_some() => message[..at].trim_end(),
+        _ => message,
+    }
+}
+
 /// The `Line: L, Column: C` position sqlparser puts in its messages.
 pub fn error_position(message: &str) -> Option<(usize, usize)> {
     let at = message.rfind("Line: ")?;
@@ -288,6 +299,19 @@ mod tests {
             Some((2, 15))
         );
         assert_eq!(error_position("no such table: t"), None);
+    }
+
+    #[test]
+    fn script_errors_drop_the_parsers_own_position() {
+        assert_eq!(
+            without_position("sql parser error: Expected: end, found: x at Line: 2, Column: 15"),
+            "sql parser error: Expected: end, found: x"
+        );
+        assert_eq!(without_position("no such table: t"), "no such table: t");
+        assert_eq!(
+            without_position("no such column: at Line: x"),
+            "no such column: at Line: x"
+        );
     }
 
     #[test]

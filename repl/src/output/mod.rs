@@ -90,6 +90,7 @@ impl Settings {
     pub fn cell(&self, value: &Value) -> String {
         match value {
             Value::Null => self.null_text.clone(),
+            Value::Blob(bytes) => blob_text(bytes),
             other => other.to_string(),
         }
     }
@@ -98,7 +99,6 @@ impl Settings {
     pub fn grid_cell(&self, value: &Value) -> String {
         match value {
             Value::Null if self.null_text.is_empty() => "NULL".to_string(),
-            Value::Blob(bytes) => format!("X'{}'", hex(bytes)),
             Value::Real(real) if real.is_finite() => shortest_real(*real),
             other => self.cell(other),
         }
@@ -131,6 +131,17 @@ pub fn shortest_real(real: f64) -> String {
     };
     let sign = if exponent < 0 { '-' } else { '+' };
     format!("{mantissa}e{sign}{:02}", exponent.unsigned_abs())
+}
+
+/// A blob shown as sqlite3 shows one in every mode but json, quote and insert: its bytes read
+/// as text, up to the first NUL byte (so no NUL ever reaches the terminal); bytes that are not
+/// UTF-8 show as U+FFFD (sqlite3 writes them raw).
+pub fn blob_text(bytes: &[u8]) -> String {
+    let end = bytes
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
 /// Lower-case hex digits of `bytes`.
@@ -268,6 +279,30 @@ mod tests {
             settings.cell(&Value::Real(std::f64::consts::PI)),
             "3.1415926535897931"
         );
+    }
+
+    #[test]
+    fn blobs_print_as_text_up_to_the_first_nul_in_every_mode_but_json() {
+        let rows = vec![vec![
+            Value::Blob(b"a\0b".to_vec()),
+            Value::Blob(vec![0xff, b'A']),
+        ]];
+        assert_eq!(render(Mode::List, false, &rows), "a|\u{fffd}A\n");
+        assert_eq!(render(Mode::Tsv, false, &rows), "a\t\u{fffd}A\n");
+        assert_eq!(render(Mode::Csv, false, &rows), "a,\u{fffd}A\r\n");
+        assert_eq!(
+            render(Mode::Line, false, &rows),
+            "  id = a\nname = \u{fffd}A\n"
+        );
+        assert_eq!(
+            render(Mode::Json, false, &rows),
+            "[{\"id\":\"a\\u0000b\",\"name\":\"\u{fffd}A\"}]\n"
+        );
+        for mode in [Mode::Box, Mode::Table, Mode::Markdown] {
+            let text = render(mode, true, &rows);
+            assert!(!text.contains('\0'), "{mode:?}: {text:?}");
+            assert!(text.contains(" a "), "{mode:?}: {text:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use ember::Value;
 
-use super::{hex, Settings};
+use super::Settings;
 
 pub fn write_separated(
     out: &mut dyn Write,
@@ -82,7 +82,7 @@ fn json_value(value: &Value) -> String {
         Value::Real(_) => "null".to_string(),
         Value::Boolean(b) => b.to_string(),
         Value::Text(text) => json_string(text),
-        Value::Blob(bytes) => json_string(&hex(bytes)),
+        Value::Blob(bytes) => json_string(&String::from_utf8_lossy(bytes)),
     }
 }
 
