@@ -36,8 +36,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (".indexes [TABLE]", "list indexes"),
     (
-        ".mode MODE",
-        "output mode: list csv tsv box table json line markdown",
+        ".mode MODE [TABLE]",
+        "output mode: list csv tsv box table json line markdown column quote insert html ascii",
     ),
     (
         ".maxrows [N]",
@@ -156,13 +156,7 @@ impl Shell {
             ".tables" => self.tables(args.first().map(String::as_str)),
             ".schema" => self.schema(args.first().map(String::as_str)),
             ".indexes" | ".indices" => self.indexes(args.first().map(String::as_str)),
-            ".mode" => {
-                let name = args.first().ok_or("usage: .mode MODE")?;
-                self.settings.mode = Mode::parse(name).ok_or_else(|| {
-                    format!("unknown mode {name}; use one of: {}", Mode::NAMES.join(" "))
-                })?;
-                Ok(())
-            }
+            ".mode" => self.set_mode(args),
             ".headers" | ".header" => {
                 self.settings.headers = on_off(args.first())?;
                 Ok(())
@@ -209,6 +203,27 @@ impl Shell {
         }
         text.push_str("SQL statements end with ';' and may span lines.\n");
         self.print(&text)
+    }
+
+    /// `.mode MODE` (`.mode insert [TABLE]`). Column mode turns headers on, as sqlite3's does.
+    fn set_mode(&mut self, args: &[String]) -> Result<(), String> {
+        let usage = || format!("usage: .mode MODE, MODE one of: {}", Mode::NAMES.join(" "));
+        let (name, table) = match args {
+            [name] => (name, None),
+            [name, table] if name.eq_ignore_ascii_case("insert") => (name, Some(table)),
+            _ => return Err(usage()),
+        };
+        let mode = Mode::parse(name).ok_or_else(|| format!("unknown mode {name}; {}", usage()))?;
+        self.settings.mode = mode;
+        if mode == Mode::Insert {
+            self.settings.insert_table = table
+                .cloned()
+                .unwrap_or_else(|| crate::output::DEFAULT_INSERT_TABLE.to_string());
+        }
+        if mode == Mode::Column {
+            self.settings.headers = true;
+        }
+        Ok(())
     }
 
     /// Writes text to the current output target.

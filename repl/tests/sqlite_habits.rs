@@ -290,3 +290,81 @@ fn a_script_error_names_the_file_line_once() {
     );
     assert!(!first_line.contains("Line:"), "{stderr}");
 }
+
+#[test]
+fn sqlite3_flags_and_modes_print_as_sqlite3_does() {
+    let setup = "CREATE TABLE t(id INTEGER, name TEXT); \
+                 INSERT INTO t VALUES (1, 'ab''c'), (22, NULL), (3, '<x&y>\"');";
+    let query = "SELECT * FROM t;";
+    let cases: [(&[&str], &str); 8] = [
+        (&["-csv", "-header"], ""),
+        (&["-column", "-header"], ""),
+        (&["-column", "-noheader"], ""),
+        (&["-html", "-header"], ""),
+        (&["-ascii"], ""),
+        (&["-quote", "-header"], ""),
+        (&[], ".mode insert people\n.headers on\n"),
+        (&["-echo", "-cmd", ".mode list"], ".headers on\n"),
+    ];
+    let expected = [
+        "id,name\r\n1,ab'c\r\n22,\r\n3,\"<x&y>\"\"\"\r\n",
+        "id  name  \n--  ------\n1   ab'c  \n22        \n3   <x&y>\"\n",
+        "1   ab'c  \n22        \n3   <x&y>\"\n",
+        "<TR><TH>id</TH>\n<TH>name</TH>\n</TR>\n<TR><TD>1</TD>\n<TD>ab&#39;c</TD>\n</TR>\n\
+         <TR><TD>22</TD>\n<TD></TD>\n</TR>\n<TR><TD>3</TD>\n<TD>&lt;x&amp;y&gt;&quot;</TD>\n</TR>\n",
+        "1\x1fab'c\x1e22\x1f\x1e3\x1f<x&y>\"\x1e",
+        "'id','name'\n1,'ab''c'\n22,NULL\n3,'<x&y>\"'\n",
+        "INSERT INTO people(id,name) VALUES(1,'ab''c');\n\
+         INSERT INTO people(id,name) VALUES(22,NULL);\n\
+         INSERT INTO people(id,name) VALUES(3,'<x&y>\"');\n",
+        "",
+    ];
+    for ((flags, dot_commands), expected) in cases.iter().zip(expected) {
+        let script = format!("{dot_commands}{query}\n");
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["-cmd", setup]);
+        let ours = run_piped(EMBER, &args, &script);
+        assert!(ours.status.success(), "{flags:?}: {}", text(&ours.stderr));
+        if !expected.is_empty() {
+            assert_eq!(text(&ours.stdout), expected, "{flags:?}");
+        }
+        // sqlite3's `-csv` flag (unlike its `.mode csv`) ends rows with \n and quotes a
+        // field holding `'`; ember's csv is `.mode csv`'s in both places.
+        let csv = flags.contains(&"-csv") || script.contains("csv") || setup.contains("csv");
+        if !csv && sqlite3_installed() {
+            let theirs = run_piped("sqlite3", &args, &script);
+            assert_eq!(
+                text(&ours.stdout),
+                text(&theirs.stdout),
+                "{flags:?} {dot_commands:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bail_stops_at_the_first_error_and_sql_may_be_the_last_argument() {
+    let output = run_piped(
+        EMBER,
+        &["-bail"],
+        "SELECT 1;\nSELECT * FROM missing;\nSELECT 2;\n",
+    );
+    assert_eq!(text(&output.stdout), "1\n");
+    assert!(!output.status.success());
+    let output = run_piped(EMBER, &[], "SELECT 1;\nSELECT * FROM missing;\nSELECT 2;\n");
+    assert_eq!(
+        text(&output.stdout),
+        "1\n2\n",
+        "without -bail the script goes on"
+    );
+    let output = Command::new(EMBER)
+        .args(["-json", ":memory:", "SELECT 1 AS a"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&output.stdout),
+        "[{\"a\":1}]\n",
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -1,8 +1,10 @@
 //! Result output: the display settings (`.mode`, `.headers`, `.nullvalue`) and the dispatch
-//! to one writer per mode. Text modes (list, csv, tsv, json, line) live in `text.rs`, the
-//! drawn grids (box, table, markdown) in `grid.rs`.
+//! to one writer per mode. Text modes (list, csv, tsv, json, line, column, html, ascii) live
+//! in `text.rs`, the SQL-literal modes (quote, insert) in `quoted.rs`, the drawn grids (box,
+//! table, markdown) in `grid.rs`.
 
 mod grid;
+mod quoted;
 mod text;
 
 use std::io::{self, Write};
@@ -20,11 +22,18 @@ pub enum Mode {
     Json,
     Line,
     Markdown,
+    Column,
+    Quote,
+    /// `INSERT INTO <Settings::insert_table> VALUES(..);` per row.
+    Insert,
+    Html,
+    Ascii,
 }
 
 impl Mode {
-    pub const NAMES: [&'static str; 8] = [
-        "list", "csv", "tsv", "box", "table", "json", "line", "markdown",
+    pub const NAMES: [&'static str; 13] = [
+        "list", "csv", "tsv", "box", "table", "json", "line", "markdown", "column", "quote",
+        "insert", "html", "ascii",
     ];
 
     pub fn parse(name: &str) -> Option<Mode> {
@@ -37,6 +46,11 @@ impl Mode {
             "json" => Mode::Json,
             "line" => Mode::Line,
             "markdown" => Mode::Markdown,
+            "column" => Mode::Column,
+            "quote" => Mode::Quote,
+            "insert" => Mode::Insert,
+            "html" => Mode::Html,
+            "ascii" => Mode::Ascii,
             _ => return None,
         })
     }
@@ -56,7 +70,12 @@ pub struct Settings {
     /// `.width`: fixed widths of the first columns in the grid modes (0: automatic,
     /// negative: right-aligned).
     pub column_widths: Vec<i64>,
+    /// The table insert mode writes into (`.mode insert TABLE`; sqlite3's default "table").
+    pub insert_table: String,
 }
+
+/// The table name insert mode uses when `.mode insert` names none, as in sqlite3.
+pub const DEFAULT_INSERT_TABLE: &str = "table";
 
 /// Rows box and table modes show at a terminal unless `.maxrows` says otherwise.
 pub const INTERACTIVE_ROWS_MAX: usize = 1_000;
@@ -71,6 +90,7 @@ impl Settings {
             width_chars: usize::MAX,
             max_rows: usize::MAX,
             column_widths: Vec::new(),
+            insert_table: DEFAULT_INSERT_TABLE.to_string(),
         }
     }
 
@@ -83,6 +103,7 @@ impl Settings {
             width_chars,
             max_rows: INTERACTIVE_ROWS_MAX,
             column_widths: Vec::new(),
+            insert_table: DEFAULT_INSERT_TABLE.to_string(),
         }
     }
 
@@ -182,6 +203,13 @@ pub fn write_result(
             write_hidden_rows(out, hidden)
         }
         Mode::Markdown => grid::write_markdown(out, settings, columns, rows),
+        Mode::Column => text::write_column(out, settings, columns, rows),
+        Mode::Html => text::write_html(out, settings, columns, rows),
+        Mode::Ascii => text::write_ascii(out, settings, columns, rows),
+        Mode::Quote => quoted::write_quote(out, settings.headers, columns, rows),
+        Mode::Insert => {
+            quoted::write_insert(out, settings.headers, &settings.insert_table, columns, rows)
+        }
     }
 }
 
@@ -211,6 +239,7 @@ mod tests {
             width_chars: 80,
             max_rows: usize::MAX,
             column_widths: Vec::new(),
+            insert_table: DEFAULT_INSERT_TABLE.to_string(),
         };
         let columns = vec!["id".to_string(), "name".to_string()];
         let mut out = Vec::new();
