@@ -54,6 +54,13 @@ pub use options::{Options, SyncPolicy};
 pub use params::Params;
 pub use recovery::RecoveryReport;
 pub use rows::{ColumnIndex, Row, RowRef, RowRefs, RowSet, RowSetIter, RowSlices, RowValues};
+pub use session::open_dir::IN_MEMORY_PATH;
 pub use statement::Statement;
 pub use transaction::Transaction;
 pub use value::{FromValue, ToValue};
+
+/// The README's Rust blocks, compiled and run as doctests so the first code a newcomer copies
+/// keeps working.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

@@ -1,11 +1,15 @@
 //! Command-line arguments: `ember [DIR] [SQL]`, `-c SQL`, `--salvage`, `--readonly`,
-//! `--at-snapshot N`, `--keep-snapshots N`, `--help`, `--version`.
+//! `--at-snapshot N`, `--keep-snapshots N`, `--help`, `--version`, and sqlite3's own flags
+//! (`-csv`, `-json`, `-box`, `-line`, ... `-header`, `-noheader`, `-cmd`, `-bail`, `-echo`,
+//! `-readonly`), with one dash or two.
+
+use crate::output::Mode;
 
 pub const USAGE: &str = "\
 Usage: ember [OPTIONS] [DIR] [SQL]
 
-Starts an EmberDB shell. Without DIR the database is in memory and gone on exit; DIR opens
-(or creates) a directory database. With SQL (or -c SQL), runs it and exits. With standard
+Starts an EmberDB shell. Without DIR (or with :memory:) the database is in memory and gone
+on exit; DIR opens (or creates) a directory database. With SQL (or -c SQL), runs it and exits. With standard
 input not a terminal, reads and runs it as a script (sqlite3 list mode).
 
 Options:
@@ -17,6 +21,14 @@ Options:
                   .snapshots); the WAL after it is not replayed
   --keep-snapshots N
                   keep the newest N checkpoint snapshots of DIR (default 1)
+  -readonly       as --readonly
+  -csv -json -box -line -list -table -markdown -column -quote -html -ascii -tabs
+                  the output mode (as .mode)
+  -header, -noheader
+                  column names on or off (as .headers)
+  -cmd COMMAND    run COMMAND (SQL or a dot-command) before the input
+  -bail           stop at the first error
+  -echo           print each command before running it
   -h, --help      print this help
   -V, --version   print the version";
 
@@ -28,7 +40,56 @@ pub enum Command {
         dir: Option<String>,
         sql: Option<String>,
         open: OpenFlags,
+        shell: ShellFlags,
     },
+}
+
+/// sqlite3's flags for the session: output mode and headers, commands to run first, stop at
+/// the first error, echo each command.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ShellFlags {
+    pub mode: Option<Mode>,
+    pub headers: Option<bool>,
+    /// `-cmd COMMAND`, in order.
+    pub commands: Vec<String>,
+    pub bail: bool,
+    pub echo: bool,
+}
+
+/// Commands `-cmd` may give, at most (input bound).
+const COMMANDS_MAX: usize = 64;
+
+impl ShellFlags {
+    /// Takes one of sqlite3's session flags (`-csv`, `-header`, `-cmd X`, ...), written with
+    /// one dash or two; `Ok(false)` for any other argument.
+    fn take<'a>(
+        &mut self,
+        argument: &str,
+        mut value: impl FnMut() -> Option<&'a String>,
+    ) -> Result<bool, String> {
+        let Some(name) = argument.strip_prefix("--").or(argument.strip_prefix('-')) else {
+            return Ok(false);
+        };
+        match name {
+            "header" | "headers" => self.headers = Some(true),
+            "noheader" | "noheaders" => self.headers = Some(false),
+            "bail" => self.bail = true,
+            "echo" => self.echo = true,
+            "cmd" => {
+                let command = value().ok_or("-cmd needs a command")?;
+                if self.commands.len() == COMMANDS_MAX {
+                    return Err(format!("at most {COMMANDS_MAX} -cmd commands"));
+                }
+                self.commands.push(command.clone());
+            }
+            "tabs" => self.mode = Some(Mode::Tsv),
+            other => match Mode::parse(other).filter(|mode| *mode != Mode::Insert) {
+                Some(mode) => self.mode = Some(mode),
+                None => return Ok(false),
+            },
+        }
+        Ok(true)
+    }
 }
 
 /// How a directory database is opened (`--salvage`, `--readonly`; also `.open`'s flags).
@@ -47,7 +108,7 @@ impl OpenFlags {
     pub fn take(&mut self, argument: &str) -> bool {
         match argument {
             "--salvage" => self.salvage = true,
-            "--readonly" | "--read-only" => self.read_only = true,
+            "--readonly" | "--read-only" | "-readonly" => self.read_only = true,
             _ => return false,
         }
         true
@@ -79,9 +140,10 @@ pub fn parse(arguments: &[String]) -> Result<Command, String> {
     let mut sql = None;
     let mut dir = None;
     let mut open = OpenFlags::default();
+    let mut shell = ShellFlags::default();
     let mut iter = arguments.iter();
     while let Some(argument) = iter.next() {
-        if open.take(argument) {
+        if open.take(argument) || shell.take(argument, || iter.next())? {
             continue;
         }
         if matches!(argument.as_str(), "--at-snapshot" | "--keep-snapshots") {
@@ -120,7 +182,12 @@ pub fn parse(arguments: &[String]) -> Result<Command, String> {
                 .to_string(),
         );
     }
-    Ok(Command::Run { dir, sql, open })
+    Ok(Command::Run {
+        dir,
+        sql,
+        open,
+        shell,
+    })
 }
 
 #[cfg(test)]
@@ -136,6 +203,7 @@ mod tests {
             dir: dir.map(str::to_string),
             sql: sql.map(str::to_string),
             open: OpenFlags::default(),
+            shell: ShellFlags::default(),
         }
     }
 
@@ -171,7 +239,8 @@ mod tests {
                 open: OpenFlags {
                     salvage: true,
                     ..OpenFlags::default()
-                }
+                },
+                shell: ShellFlags::default(),
             }
         );
         assert!(parse_strs(&["--readonly"]).is_err(), "needs DIR");
@@ -184,10 +253,70 @@ mod tests {
                     at_snapshot: Some(7),
                     keep_snapshots: Some(2),
                     ..OpenFlags::default()
-                }
+                },
+                shell: ShellFlags::default(),
             }
         );
         assert!(parse_strs(&["--at-snapshot", "x", "data"]).is_err());
         assert!(parse_strs(&["--at-snapshot", "7"]).is_err(), "needs DIR");
+    }
+
+    #[test]
+    fn sqlite3_flags() {
+        let parsed = parse_strs(&[
+            "-csv",
+            "--header",
+            "-cmd",
+            ".nullvalue -",
+            "-cmd",
+            "SELECT 1",
+            "-bail",
+            "-echo",
+            "-readonly",
+            "data",
+            "SELECT 2",
+        ])
+        .unwrap();
+        assert_eq!(
+            parsed,
+            Command::Run {
+                dir: Some("data".into()),
+                sql: Some("SELECT 2".into()),
+                open: OpenFlags {
+                    read_only: true,
+                    ..OpenFlags::default()
+                },
+                shell: ShellFlags {
+                    mode: Some(Mode::Csv),
+                    headers: Some(true),
+                    commands: vec![".nullvalue -".into(), "SELECT 1".into()],
+                    bail: true,
+                    echo: true,
+                },
+            }
+        );
+        for (flag, mode) in [
+            ("-json", Mode::Json),
+            ("-box", Mode::Box),
+            ("-line", Mode::Line),
+            ("--column", Mode::Column),
+            ("-tabs", Mode::Tsv),
+            ("-html", Mode::Html),
+        ] {
+            let Command::Run { shell, .. } = parse_strs(&[flag]).unwrap() else {
+                panic!("{flag}");
+            };
+            assert_eq!(shell.mode, Some(mode), "{flag}");
+        }
+        let Command::Run { shell, .. } = parse_strs(&["-noheader"]).unwrap() else {
+            panic!("-noheader");
+        };
+        assert_eq!(shell.headers, Some(false));
+        assert!(parse_strs(&["-cmd"]).is_err());
+        assert!(
+            parse_strs(&["-insert"]).is_err(),
+            "insert mode needs .mode insert TABLE"
+        );
+        assert!(parse_strs(&["-bogus"]).is_err());
     }
 }

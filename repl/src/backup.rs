@@ -25,7 +25,7 @@ impl Shell {
         };
         let out = File::create(file).map_err(|error| format!("cannot create {file}: {error}"))?;
         match self.db.backup_to(BufWriter::new(out)) {
-            Ok(info) => self.print(&format!("Backup written to {file}: {}.\n", summary(&info))),
+            Ok(info) => self.confirm(&format!("Backup written to {file}: {}.", summary(&info))),
             Err(error) => {
                 let _ = std::fs::remove_file(file);
                 Err(format!("backup failed: {error}"))
@@ -70,10 +70,10 @@ impl Shell {
         self.location = dir.map(str::to_string);
         let into = dir.unwrap_or("the in-memory database");
         let text = match info {
-            Some(info) => format!("Restored {file} into {into}: {}.\n", summary(&info)),
-            None => format!("Restored {file} into {into}.\n"),
+            Some(info) => format!("Restored {file} into {into}: {}.", summary(&info)),
+            None => format!("Restored {file} into {into}."),
         };
-        self.print(&text)
+        self.confirm(&text)
     }
 
     /// `.snapshots`: the checkpoint snapshots of a directory database (`ember_snapshots`).

@@ -36,8 +36,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (".indexes [TABLE]", "list indexes"),
     (
-        ".mode MODE",
-        "output mode: list csv tsv box table json line markdown",
+        ".mode MODE [TABLE]",
+        "output mode: list csv tsv box table json line markdown column quote insert html ascii",
     ),
     (
         ".maxrows [N]",
@@ -156,13 +156,7 @@ impl Shell {
             ".tables" => self.tables(args.first().map(String::as_str)),
             ".schema" => self.schema(args.first().map(String::as_str)),
             ".indexes" | ".indices" => self.indexes(args.first().map(String::as_str)),
-            ".mode" => {
-                let name = args.first().ok_or("usage: .mode MODE")?;
-                self.settings.mode = Mode::parse(name).ok_or_else(|| {
-                    format!("unknown mode {name}; use one of: {}", Mode::NAMES.join(" "))
-                })?;
-                Ok(())
-            }
+            ".mode" => self.set_mode(args),
             ".headers" | ".header" => {
                 self.settings.headers = on_off(args.first())?;
                 Ok(())
@@ -211,6 +205,27 @@ impl Shell {
         self.print(&text)
     }
 
+    /// `.mode MODE` (`.mode insert [TABLE]`). Column mode turns headers on, as sqlite3's does.
+    fn set_mode(&mut self, args: &[String]) -> Result<(), String> {
+        let usage = || format!("usage: .mode MODE, MODE one of: {}", Mode::NAMES.join(" "));
+        let (name, table) = match args {
+            [name] => (name, None),
+            [name, table] if name.eq_ignore_ascii_case("insert") => (name, Some(table)),
+            _ => return Err(usage()),
+        };
+        let mode = Mode::parse(name).ok_or_else(|| format!("unknown mode {name}; {}", usage()))?;
+        self.settings.mode = mode;
+        if mode == Mode::Insert {
+            self.settings.insert_table = table
+                .cloned()
+                .unwrap_or_else(|| crate::output::DEFAULT_INSERT_TABLE.to_string());
+        }
+        if mode == Mode::Column {
+            self.settings.headers = true;
+        }
+        Ok(())
+    }
+
     /// Writes text to the current output target.
     pub fn print(&mut self, text: &str) -> Result<(), String> {
         let out = self.out();
@@ -223,11 +238,13 @@ impl Shell {
 
     fn tables(&mut self, pattern: Option<&str>) -> Result<(), String> {
         let catalog = self.db.catalog();
+        // Tables and views, as sqlite3's `.tables` lists them.
         let mut names: Vec<String> = catalog
             .tables()
             .iter()
             .map(|table| table.name.clone())
             .filter(|name| !name.eq_ignore_ascii_case(ember::catalog::HEADER_TABLE))
+            .chain(catalog.views().iter().map(|view| view.name.clone()))
             .filter(|name| pattern.is_none_or(|p| like(p, name)))
             .collect();
         names.sort();
@@ -252,6 +269,13 @@ impl Shell {
                     text.push_str(sql);
                     text.push_str(";\n");
                 }
+            }
+        }
+        // Views after every table, in creation order: a view over a view follows it.
+        for view in catalog.views() {
+            if table.is_none_or(|name| like(name, &view.name)) {
+                text.push_str(&view.sql);
+                text.push_str(";\n");
             }
         }
         self.print(&text)
@@ -397,6 +421,7 @@ impl Shell {
             }
             dir = Some(arg.as_str());
         }
+        let dir = dir.filter(|dir| *dir != ember::IN_MEMORY_PATH);
         let db = open_database(dir, flags)?;
         let timeout = self.connection.statement_timeout();
         self.connection = db.connect();
@@ -411,7 +436,7 @@ impl Shell {
 
     /// A one-line confirmation of a dot-command, at a terminal only: scripts print what
     /// sqlite3 prints (nothing).
-    fn confirm(&mut self, text: &str) -> Result<(), String> {
+    pub fn confirm(&mut self, text: &str) -> Result<(), String> {
         if !self.interactive {
             return Ok(());
         }

@@ -1,9 +1,10 @@
-//! `.dump`: SQL text that recreates the schema and every row. Values are written so that
+//! `.dump`: SQL text that recreates the schema (tables, indexes, views) and every row. Values are written so that
 //! reading the dump back gives identical values: text with doubled quotes, blobs as
 //! `X'..'`, reals in Rust's shortest round-trip form (always with `.` or an exponent).
 
 use std::fmt::Write as _;
 
+use ember::catalog::SEQUENCE_TABLE;
 use ember::{Connection, Value};
 
 use crate::output::hex;
@@ -42,9 +43,16 @@ pub fn dump(connection: &mut Connection, table: Option<&str>) -> Result<String, 
     // The header table (`PRAGMA user_version`) is the database's, not a table to recreate.
     tables.retain(|def| !def.name.eq_ignore_ascii_case(ember::catalog::HEADER_TABLE));
     tables.sort_by(|a, b| a.name.cmp(&b.name));
+    // `sqlite_sequence` is written as sqlite3 writes it, after the tables (below).
+    let sequence = tables
+        .iter()
+        .position(|def| def.name.eq_ignore_ascii_case(SEQUENCE_TABLE))
+        .map(|at| tables.remove(at));
+    let mut views = catalog.views();
     if let Some(name) = table {
         tables.retain(|def| def.name.eq_ignore_ascii_case(name));
-        if tables.is_empty() {
+        views.retain(|def| def.name.eq_ignore_ascii_case(name));
+        if tables.is_empty() && views.is_empty() {
             return Err(format!("no such table: {name}"));
         }
     }
@@ -61,11 +69,34 @@ pub fn dump(connection: &mut Connection, table: Option<&str>) -> Result<String, 
             let _ = writeln!(sql, "INSERT INTO {target} VALUES({});", values.join(","));
         }
     }
+    // The AUTOINCREMENT counters, in a full dump only, as sqlite3 writes them: the tables
+    // above created `sqlite_sequence` (holding no rows yet when loaded into sqlite3).
+    if let (Some(sequence), None) = (sequence, table) {
+        let select = format!("SELECT * FROM {}", quote_identifier(&sequence.name));
+        let rows = connection
+            .query(&select, ())
+            .map_err(|error| format!("cannot read {}: {error}", sequence.name))?;
+        if !rows.is_empty() {
+            let _ = writeln!(sql, "DELETE FROM {SEQUENCE_TABLE};");
+            for row in rows.values() {
+                let values: Vec<String> = row.iter().map(literal).collect();
+                let _ = writeln!(
+                    sql,
+                    "INSERT INTO {SEQUENCE_TABLE} VALUES({});",
+                    values.join(",")
+                );
+            }
+        }
+    }
     // Indexes after the data, as sqlite3 does: each is built once from the loaded rows.
     for def in &tables {
         for index_sql in def.indexes.iter().filter_map(|index| index.sql.as_ref()) {
             let _ = writeln!(sql, "{index_sql};");
         }
+    }
+    // Views last, in creation order, as sqlite3 does: what each one reads exists by then.
+    for view in &views {
+        let _ = writeln!(sql, "{};", view.sql);
     }
     sql.push_str("COMMIT;\n");
     Ok(sql)
@@ -121,5 +152,69 @@ mod tests {
             conn.query(indexes, ()).unwrap().into_values(),
             copy_conn.query(indexes, ()).unwrap().into_values()
         );
+    }
+
+    #[test]
+    fn dump_keeps_views_after_the_tables_they_read() {
+        let db = ember::Database::in_memory();
+        let mut conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE z(id INT PRIMARY KEY, n INT);
+             INSERT INTO z VALUES (1, 10), (2, 20);
+             CREATE VIEW big AS SELECT id, n FROM z WHERE n > 15;
+             CREATE VIEW a_over_big AS SELECT n * 2 AS twice FROM big;",
+        )
+        .unwrap();
+        let text = dump(&mut conn, None).unwrap();
+        let table_at = text.find("CREATE TABLE z").unwrap();
+        let big_at = text.find("CREATE VIEW big").expect(&text);
+        let over_at = text.find("CREATE VIEW a_over_big").expect(&text);
+        assert!(table_at < big_at && big_at < over_at, "{text}");
+        let copy = ember::Database::in_memory();
+        let copy_conn = copy.connect();
+        copy_conn.execute_batch(&text).unwrap();
+        let twice: i64 = copy_conn
+            .query_one("SELECT twice FROM a_over_big", ())
+            .unwrap();
+        assert_eq!(twice, 40);
+        let only_view = dump(&mut conn, Some("BIG")).unwrap();
+        assert!(only_view.contains("CREATE VIEW big"), "{only_view}");
+        assert!(!only_view.contains("CREATE TABLE"), "{only_view}");
+    }
+
+    #[test]
+    fn dump_writes_autoincrement_counters_as_sqlite3_does() {
+        let db = ember::Database::in_memory();
+        let mut conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, x TEXT);
+             INSERT INTO t(x) VALUES ('a'), ('b'), ('c');
+             DELETE FROM t WHERE id = 3;",
+        )
+        .unwrap();
+        let text = dump(&mut conn, None).unwrap();
+        assert!(
+            !text.contains("CREATE TABLE IF NOT EXISTS sqlite_sequence"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "DELETE FROM sqlite_sequence;\nINSERT INTO sqlite_sequence VALUES('t',3);\n"
+            ),
+            "{text}"
+        );
+        let copy = ember::Database::in_memory();
+        let copy_conn = copy.connect();
+        copy_conn.execute_batch(&text).unwrap();
+        copy_conn
+            .execute("INSERT INTO t(x) VALUES ('d')", ())
+            .unwrap();
+        let next: i64 = copy_conn.query_one("SELECT max(id) FROM t", ()).unwrap();
+        assert_eq!(
+            next, 4,
+            "the counter survived the round trip: 3 is not reused"
+        );
+        let only_t = dump(&mut conn, Some("t")).unwrap();
+        assert!(!only_t.contains("sqlite_sequence"), "{only_t}");
     }
 }

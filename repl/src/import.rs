@@ -140,10 +140,7 @@ impl Shell {
                 "cannot commit the import: {error}; nothing imported"
             ));
         }
-        let out = self.out();
-        let _ = writeln!(out, "Imported {imported} rows into {table}.");
-        let _ = out.flush();
-        Ok(())
+        self.confirm(&format!("Imported {imported} rows into {table}."))
     }
 
     fn insert_batch(&mut self, target: &str, batch: &mut Vec<String>) -> Result<(), String> {

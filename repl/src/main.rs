@@ -20,7 +20,7 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use args::Command;
-use output::Settings;
+use output::{Mode, Settings};
 
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (dir, sql, open) = match command {
+    let (dir, sql, open, flags) = match command {
         Command::Help => {
             println!("{}", args::USAGE);
             return ExitCode::SUCCESS;
@@ -41,8 +41,15 @@ fn main() -> ExitCode {
             println!("ember {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Command::Run { dir, sql, open } => (dir, sql, open),
+        Command::Run {
+            dir,
+            sql,
+            open,
+            shell,
+        } => (dir, sql, open, shell),
     };
+    // `:memory:` names the in-memory database, as in sqlite3.
+    let dir = dir.filter(|dir| dir != ember::IN_MEMORY_PATH);
     let db = match shell::open_database(dir.as_deref(), open) {
         Ok(db) => db,
         Err(message) => {
@@ -52,12 +59,30 @@ fn main() -> ExitCode {
     };
     let stdin = std::io::stdin();
     let interactive = sql.is_none() && stdin.is_terminal();
-    let settings = if interactive && std::io::stdout().is_terminal() {
+    let mut settings = if interactive && std::io::stdout().is_terminal() {
         Settings::interactive(terminal::width_chars())
     } else {
         Settings::piped()
     };
+    if let Some(mode) = flags.mode {
+        settings.mode = mode;
+        // sqlite3's drawn modes show the names unless -noheader says otherwise (its
+        // `-column` flag, unlike `.mode column`, does not turn them on).
+        settings.headers |= matches!(mode, Mode::Box | Mode::Table | Mode::Markdown);
+    }
+    if let Some(headers) = flags.headers {
+        settings.headers = headers;
+    }
     let mut shell = shell::Shell::new(db, dir, settings);
+    shell.bail = flags.bail;
+    // `-cmd` commands run first and, as in sqlite3, are not echoed.
+    for command in &flags.commands {
+        let succeeded = shell.run_script(command);
+        if shell.quit_requested || (!succeeded && flags.bail) {
+            return exit_code(succeeded);
+        }
+    }
+    shell.echo = flags.echo;
     if !interactive {
         // Ctrl-C stops the running statement of a script too (and the script after it).
         if let Err(error) = sigint::install() {

@@ -40,6 +40,10 @@ pub struct Shell {
     script_line: Option<usize>,
     /// While a script statement runs: the script line where its text starts.
     statement_line: Option<usize>,
+    /// `-bail`: a script stops at its first error.
+    pub bail: bool,
+    /// `-echo`: each command is printed before it runs.
+    pub echo: bool,
 }
 
 /// Opens the database `ember DIR` or `.open DIR` names; `None` is a new in-memory database.
@@ -94,6 +98,8 @@ impl Shell {
             location,
             script_line: None,
             statement_line: None,
+            bail: false,
+            echo: false,
         }
     }
 
@@ -119,8 +125,12 @@ impl Shell {
                 eprintln!("Error: interrupted; the rest of the script was not run");
                 return false;
             }
+            if !all_succeeded && self.bail {
+                return false;
+            }
             if is_blank(&buffer) && line.starts_with('.') {
                 buffer.clear();
+                self.echo_command(line);
                 all_succeeded &= self.run_dot_command(line);
                 continue;
             }
@@ -130,14 +140,25 @@ impl Shell {
             buffer.push_str(line);
             buffer.push('\n');
             if is_complete(&buffer) {
+                self.echo_command(&buffer);
                 all_succeeded &= self.run_script_sql(&buffer, buffer_line);
                 buffer.clear();
             }
         }
-        if !is_blank(&buffer) && !self.quit_requested {
+        let bailed = !all_succeeded && self.bail;
+        if !is_blank(&buffer) && !self.quit_requested && !bailed {
+            self.echo_command(&buffer);
             all_succeeded &= self.run_script_sql(&buffer, buffer_line);
         }
         all_succeeded
+    }
+
+    /// With `-echo`, prints a command's text before it runs, as sqlite3 does.
+    fn echo_command(&mut self, text: &str) {
+        if self.echo {
+            let out = self.out();
+            let _ = writeln!(out, "{}", text.trim_end());
+        }
     }
 
     /// `run_sql` for script text starting at script line `first_line`, so errors name it.
@@ -159,6 +180,9 @@ impl Shell {
                 first + sql[..offset].matches('\n').count()
             });
             all_succeeded &= self.run_statement(statement);
+            if !all_succeeded && self.bail {
+                break;
+            }
         }
         self.statement_line = None;
         all_succeeded
@@ -237,6 +261,9 @@ impl Shell {
                 let leading_blank_lines = sql.lines().take_while(|l| is_blank(l)).count();
                 let offset = position.map_or(leading_blank_lines, |(line, _)| line - 1);
                 let kind = if syntax { "Parse" } else { "Runtime" };
+                // The script line is named once: the parser's own `at Line: L, Column: C`
+                // (counted within the statement) is left out; the caret below shows it.
+                let message = without_position(message);
                 eprintln!("{kind} error near line {}: {message}", first + offset);
             }
             None => eprintln!("Error: {message}"),
@@ -268,6 +295,14 @@ pub fn end_of_input_position(sql: &str, message: &str) -> Option<(usize, usize)>
     Some((index + 1, text.trim_end().chars().count() + 1))
 }
 
+/// `message` without the ` at Line: L, Column: C` sqlparser appends to it.
+pub fn without_position(message: &str) -> &str {
+    match message.rfind(" at Line: ") {
+        Some(at) if error_position(&message[at..]).is_some() => message[..at].trim_end(),
+        _ => message,
+    }
+}
+
 /// The `Line: L, Column: C` position sqlparser puts in its messages.
 pub fn error_position(message: &str) -> Option<(usize, usize)> {
     let at = message.rfind("Line: ")?;
@@ -288,6 +323,19 @@ mod tests {
             Some((2, 15))
         );
         assert_eq!(error_position("no such table: t"), None);
+    }
+
+    #[test]
+    fn script_errors_drop_the_parsers_own_position() {
+        assert_eq!(
+            without_position("sql parser error: Expected: end, found: x at Line: 2, Column: 15"),
+            "sql parser error: Expected: end, found: x"
+        );
+        assert_eq!(without_position("no such table: t"), "no such table: t");
+        assert_eq!(
+            without_position("no such column: at Line: x"),
+            "no such column: at Line: x"
+        );
     }
 
     #[test]

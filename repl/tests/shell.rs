@@ -217,6 +217,7 @@ CREATE TABLE empty(k TEXT PRIMARY KEY);
     let queries = ".mode json
 SELECT * FROM authors ORDER BY id;
 SELECT * FROM files ORDER BY id;
+SELECT id, hex(data) FROM files ORDER BY id;
 SELECT * FROM empty;
 ";
     let original = run_piped(EMBER, &[], &format!("{setup}{queries}"));
@@ -239,11 +240,11 @@ SELECT * FROM empty;
         String::from_utf8_lossy(&copy.stderr)
     );
     assert_eq!(stdout_of(&copy), stdout_of(&original));
-    assert!(stdout_of(&copy).contains("\"data\":\"00ff10\""));
+    assert!(stdout_of(&copy).contains("\"hex(data)\":\"00FF10\""));
 }
 
 #[test]
-fn import_of_100_000_rows_reports_the_count() {
+fn import_of_100_000_rows_loads_them_all_and_prints_nothing_in_a_script() {
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("big.csv");
     let mut csv = String::from("id,name,score\n");
@@ -262,10 +263,7 @@ fn import_of_100_000_rows_reports_the_count() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(
-        stdout_of(&output),
-        "Imported 100000 rows into big.\n0\nname, 99999\n"
-    );
+    assert_eq!(stdout_of(&output), "0\nname, 99999\n");
 }
 
 #[test]

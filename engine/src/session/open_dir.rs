@@ -21,6 +21,42 @@ use crate::options::Options;
 use crate::recovery::{io_error, recover, recover_at_snapshot, Recovered, RecoveryReport};
 use crate::session::recovery_time::RecoveryModel;
 
+/// The path that names a new in-memory database, as in SQLite.
+pub const IN_MEMORY_PATH: &str = ":memory:";
+
+/// The first 16 bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// An error when `path` is an existing file rather than a directory (or absent): an SQLite
+/// database file is recognized by its header and the message says how to load it.
+fn refuse_file(path: &Path) -> Result<()> {
+    let Ok(metadata) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if metadata.is_dir() {
+        return Ok(());
+    }
+    let mut header = [0u8; 16];
+    let is_sqlite = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut header))
+        .is_ok()
+        && &header == SQLITE_HEADER;
+    let shown = path.display();
+    if is_sqlite {
+        Err(crate::err!(
+            InvalidInput,
+            "{shown} is an SQLite database file; EmberDB databases are directories. Load it \
+             into one with `sqlite3 {shown} .dump | ember DIR`"
+        ))
+    } else {
+        Err(crate::err!(
+            InvalidInput,
+            "{shown} is a file, not a database: EmberDB databases are directories (give a new \
+             or existing directory, or {IN_MEMORY_PATH} for an in-memory database)"
+        ))
+    }
+}
+
 impl Database {
     /// Opens (creating it if absent) the directory database at `dir`, with default options
     /// (commits fsynced before they return). Fails if another process has it open.
@@ -36,13 +72,17 @@ impl Database {
     /// assert_eq!(rows.len(), 1);
     /// # drop(db); std::fs::remove_dir_all(&dir).unwrap();
     /// ```
+    ///
+    /// As in SQLite, the path `:memory:` opens a new in-memory database. A path that is a
+    /// file is refused with an error saying so (an SQLite database file is named as one, with
+    /// how to load it): an EmberDB database is a directory.
     pub fn open(dir: impl AsRef<Path>) -> Result<Database> {
         Database::open_with(dir, Options::default())
     }
 
-    /// Opens a directory database with the given options.
+    /// Opens a directory database (or `:memory:`) with the given options.
     pub fn open_with(dir: impl AsRef<Path>, options: Options) -> Result<Database> {
-        Database::open_with_vfs(dir, options, Arc::new(OsVfs::new()))
+        Database::open_with_setup(dir, options, |_| Ok(()))
     }
 
     /// Opens a directory database after running `setup` on it, before the schema on disk is
@@ -73,12 +113,26 @@ impl Database {
         options: Options,
         setup: impl FnOnce(&Database) -> Result<()>,
     ) -> Result<Database> {
+        let dir = dir.as_ref();
+        if dir == Path::new(IN_MEMORY_PATH) {
+            if options.read_only || options.at_snapshot.is_some() {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "{IN_MEMORY_PATH} is a new, empty in-memory database: it has nothing to open \
+                     read-only or at a snapshot"
+                ));
+            }
+            let db = Database::in_memory_with(options);
+            setup(&db)?;
+            return Ok(db);
+        }
+        refuse_file(dir)?;
         let mut setup = Some(setup);
         let mut run = |db: &Database| match setup.take() {
             Some(setup) => setup(db),
             None => Ok(()),
         };
-        Database::open_dir(dir.as_ref(), options, Arc::new(OsVfs::new()), &mut run)
+        Database::open_dir(dir, options, Arc::new(OsVfs::new()), &mut run)
     }
 
     /// Opens a directory database through a given file system (tests use `SimVfs`).
@@ -396,4 +450,72 @@ fn keep_damaged_files(vfs: &dyn Vfs, dir: &Path) -> Result<String> {
         .and_then(|()| vfs.sync_dir(dir))
         .map_err(|e| io_error(format!("syncing {}", copy_dir.display()), e))?;
     Ok(copy_dir.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("ember-open-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn memory_path_opens_in_memory_and_creates_nothing() {
+        let db = Database::open(IN_MEMORY_PATH).unwrap();
+        assert!(db.durability_stats().is_none());
+        db.connect().execute_batch("CREATE TABLE t(a INT)").unwrap();
+        assert!(!Path::new(IN_MEMORY_PATH).exists());
+        let read_only = Database::open_with(IN_MEMORY_PATH, Options::new().read_only(true));
+        assert_eq!(
+            read_only.err().map(|e| e.kind()),
+            Some(ErrorKind::InvalidInput)
+        );
+    }
+
+    #[test]
+    fn an_sqlite_file_is_named_with_how_to_load_it() {
+        let dir = scratch("sqlite-file");
+        let file = dir.join("app.db");
+        let mut bytes = SQLITE_HEADER.to_vec();
+        bytes.extend_from_slice(&[0; 84]);
+        std::fs::write(&file, &bytes).unwrap();
+        let error = Database::open(&file)
+            .err()
+            .expect("an SQLite file is refused");
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+        let message = error.to_string();
+        assert!(message.contains("is an SQLite database file"), "{message}");
+        assert!(message.contains(".dump | ember"), "{message}");
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            bytes,
+            "the file is left as it was"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn any_other_file_is_refused_as_not_a_directory() {
+        let dir = scratch("plain-file");
+        for contents in [&b"hello"[..], b""] {
+            let file = dir.join("notes.txt");
+            std::fs::write(&file, contents).unwrap();
+            let error = Database::open(&file)
+                .err()
+                .expect("a plain file is refused");
+            assert_eq!(error.kind(), ErrorKind::InvalidInput);
+            let message = error.to_string();
+            assert!(
+                message.contains("EmberDB databases are directories"),
+                "{message}"
+            );
+            assert!(!message.contains("SQLite database file"), "{message}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

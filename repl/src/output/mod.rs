@@ -1,8 +1,10 @@
 //! Result output: the display settings (`.mode`, `.headers`, `.nullvalue`) and the dispatch
-//! to one writer per mode. Text modes (list, csv, tsv, json, line) live in `text.rs`, the
-//! drawn grids (box, table, markdown) in `grid.rs`.
+//! to one writer per mode. Text modes (list, csv, tsv, json, line, column, html, ascii) live
+//! in `text.rs`, the SQL-literal modes (quote, insert) in `quoted.rs`, the drawn grids (box,
+//! table, markdown) in `grid.rs`.
 
 mod grid;
+mod quoted;
 mod text;
 
 use std::io::{self, Write};
@@ -20,11 +22,18 @@ pub enum Mode {
     Json,
     Line,
     Markdown,
+    Column,
+    Quote,
+    /// `INSERT INTO <Settings::insert_table> VALUES(..);` per row.
+    Insert,
+    Html,
+    Ascii,
 }
 
 impl Mode {
-    pub const NAMES: [&'static str; 8] = [
-        "list", "csv", "tsv", "box", "table", "json", "line", "markdown",
+    pub const NAMES: [&'static str; 13] = [
+        "list", "csv", "tsv", "box", "table", "json", "line", "markdown", "column", "quote",
+        "insert", "html", "ascii",
     ];
 
     pub fn parse(name: &str) -> Option<Mode> {
@@ -37,6 +46,11 @@ impl Mode {
             "json" => Mode::Json,
             "line" => Mode::Line,
             "markdown" => Mode::Markdown,
+            "column" => Mode::Column,
+            "quote" => Mode::Quote,
+            "insert" => Mode::Insert,
+            "html" => Mode::Html,
+            "ascii" => Mode::Ascii,
             _ => return None,
         })
     }
@@ -56,7 +70,12 @@ pub struct Settings {
     /// `.width`: fixed widths of the first columns in the grid modes (0: automatic,
     /// negative: right-aligned).
     pub column_widths: Vec<i64>,
+    /// The table insert mode writes into (`.mode insert TABLE`; sqlite3's default "table").
+    pub insert_table: String,
 }
+
+/// The table name insert mode uses when `.mode insert` names none, as in sqlite3.
+pub const DEFAULT_INSERT_TABLE: &str = "table";
 
 /// Rows box and table modes show at a terminal unless `.maxrows` says otherwise.
 pub const INTERACTIVE_ROWS_MAX: usize = 1_000;
@@ -71,6 +90,7 @@ impl Settings {
             width_chars: usize::MAX,
             max_rows: usize::MAX,
             column_widths: Vec::new(),
+            insert_table: DEFAULT_INSERT_TABLE.to_string(),
         }
     }
 
@@ -83,6 +103,7 @@ impl Settings {
             width_chars,
             max_rows: INTERACTIVE_ROWS_MAX,
             column_widths: Vec::new(),
+            insert_table: DEFAULT_INSERT_TABLE.to_string(),
         }
     }
 
@@ -90,6 +111,7 @@ impl Settings {
     pub fn cell(&self, value: &Value) -> String {
         match value {
             Value::Null => self.null_text.clone(),
+            Value::Blob(bytes) => blob_text(bytes),
             other => other.to_string(),
         }
     }
@@ -98,7 +120,6 @@ impl Settings {
     pub fn grid_cell(&self, value: &Value) -> String {
         match value {
             Value::Null if self.null_text.is_empty() => "NULL".to_string(),
-            Value::Blob(bytes) => format!("X'{}'", hex(bytes)),
             Value::Real(real) if real.is_finite() => shortest_real(*real),
             other => self.cell(other),
         }
@@ -131,6 +152,17 @@ pub fn shortest_real(real: f64) -> String {
     };
     let sign = if exponent < 0 { '-' } else { '+' };
     format!("{mantissa}e{sign}{:02}", exponent.unsigned_abs())
+}
+
+/// A blob shown as sqlite3 shows one in every mode but json, quote and insert: its bytes read
+/// as text, up to the first NUL byte (so no NUL ever reaches the terminal); bytes that are not
+/// UTF-8 show as U+FFFD (sqlite3 writes them raw).
+pub fn blob_text(bytes: &[u8]) -> String {
+    let end = bytes
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
 /// Lower-case hex digits of `bytes`.
@@ -171,6 +203,13 @@ pub fn write_result(
             write_hidden_rows(out, hidden)
         }
         Mode::Markdown => grid::write_markdown(out, settings, columns, rows),
+        Mode::Column => text::write_column(out, settings, columns, rows),
+        Mode::Html => text::write_html(out, settings, columns, rows),
+        Mode::Ascii => text::write_ascii(out, settings, columns, rows),
+        Mode::Quote => quoted::write_quote(out, settings.headers, columns, rows),
+        Mode::Insert => {
+            quoted::write_insert(out, settings.headers, &settings.insert_table, columns, rows)
+        }
     }
 }
 
@@ -200,6 +239,7 @@ mod tests {
             width_chars: 80,
             max_rows: usize::MAX,
             column_widths: Vec::new(),
+            insert_table: DEFAULT_INSERT_TABLE.to_string(),
         };
         let columns = vec!["id".to_string(), "name".to_string()];
         let mut out = Vec::new();
@@ -268,6 +308,30 @@ mod tests {
             settings.cell(&Value::Real(std::f64::consts::PI)),
             "3.1415926535897931"
         );
+    }
+
+    #[test]
+    fn blobs_print_as_text_up_to_the_first_nul_in_every_mode_but_json() {
+        let rows = vec![vec![
+            Value::Blob(b"a\0b".to_vec()),
+            Value::Blob(vec![0xff, b'A']),
+        ]];
+        assert_eq!(render(Mode::List, false, &rows), "a|\u{fffd}A\n");
+        assert_eq!(render(Mode::Tsv, false, &rows), "a\t\u{fffd}A\n");
+        assert_eq!(render(Mode::Csv, false, &rows), "a,\u{fffd}A\r\n");
+        assert_eq!(
+            render(Mode::Line, false, &rows),
+            "  id = a\nname = \u{fffd}A\n"
+        );
+        assert_eq!(
+            render(Mode::Json, false, &rows),
+            "[{\"id\":\"a\\u0000b\",\"name\":\"\u{fffd}A\"}]\n"
+        );
+        for mode in [Mode::Box, Mode::Table, Mode::Markdown] {
+            let text = render(mode, true, &rows);
+            assert!(!text.contains('\0'), "{mode:?}: {text:?}");
+            assert!(text.contains(" a "), "{mode:?}: {text:?}");
+        }
     }
 
     #[test]
