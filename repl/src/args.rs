@@ -9,8 +9,8 @@ pub const USAGE: &str = "\
 Usage: ember [OPTIONS] [DIR] [SQL]
 
 Starts an EmberDB shell. Without DIR (or with :memory:) the database is in memory and gone
-on exit; DIR opens (or creates) a directory database. With SQL (or -c SQL), runs it and exits. With standard
-input not a terminal, reads and runs it as a script (sqlite3 list mode).
+on exit; DIR opens (or creates) a directory database. With SQL (or -c SQL), runs it and
+exits. With standard input not a terminal, reads and runs it as a script (sqlite3 list mode).
 
 Options:
   -c SQL          run SQL and exit

@@ -1,6 +1,7 @@
-//! `.dump`: SQL text that recreates the schema (tables, indexes, views) and every row. Values are written so that
-//! reading the dump back gives identical values: text with doubled quotes, blobs as
-//! `X'..'`, reals in Rust's shortest round-trip form (always with `.` or an exponent).
+//! `.dump`: SQL text that recreates the schema (tables, indexes, views) and every row.
+//! Values are written so that reading the dump back gives identical values: text with
+//! doubled quotes, blobs as `X'..'`, reals in Rust's shortest round-trip form (always
+//! with `.` or an exponent).
 
 use std::fmt::Write as _;
 

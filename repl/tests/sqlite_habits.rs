@@ -311,7 +311,8 @@ fn sqlite3_flags_and_modes_print_as_sqlite3_does() {
         "id  name  \n--  ------\n1   ab'c  \n22        \n3   <x&y>\"\n",
         "1   ab'c  \n22        \n3   <x&y>\"\n",
         "<TR><TH>id</TH>\n<TH>name</TH>\n</TR>\n<TR><TD>1</TD>\n<TD>ab&#39;c</TD>\n</TR>\n\
-         <TR><TD>22</TD>\n<TD></TD>\n</TR>\n<TR><TD>3</TD>\n<TD>&lt;x&amp;y&gt;&quot;</TD>\n</TR>\n",
+         <TR><TD>22</TD>\n<TD></TD>\n</TR>\n\
+         <TR><TD>3</TD>\n<TD>&lt;x&amp;y&gt;&quot;</TD>\n</TR>\n",
         "1\x1fab'c\x1e22\x1f\x1e3\x1f<x&y>\"\x1e",
         "'id','name'\n1,'ab''c'\n22,NULL\n3,'<x&y>\"'\n",
         "INSERT INTO people(id,name) VALUES(1,'ab''c');\n\

@@ -175,7 +175,9 @@ impl Options {
     /// ```
     /// let dir = std::env::temp_dir().join(format!("ember-doc-create-{}", std::process::id()));
     /// let options = ember::Options::new().create_if_missing(false);
-    /// let error = ember::Database::open_with(&dir, options).unwrap_err();
+    /// let Err(error) = ember::Database::open_with(&dir, options) else {
+    ///     panic!("a missing directory was created");
+    /// };
     /// assert_eq!(error.kind(), ember::ErrorKind::NotFound);
     /// ```
     pub fn create_if_missing(mut self, create: bool) -> Options {

@@ -111,7 +111,7 @@ fn older_format_versions_still_read_and_newer_ones_are_refused() {
     let header = SNAPSHOT_MAGIC.len();
     let len = u32::from_le_bytes(bytes[header..header + 4].try_into().unwrap()) as usize;
     let payload = header + 8..header + 8 + len;
-    assert_eq!(bytes[payload.start..payload.start + 2], [BLOCK_HEADER, 3]);
+    assert_eq!(bytes[payload.start..payload.start + 2], [BLOCK_HEADER, 4]);
     let with_version = |version: u8| {
         let mut patched = bytes.clone();
         patched[payload.start + 1] = version;
@@ -121,7 +121,7 @@ fn older_format_versions_still_read_and_newer_ones_are_refused() {
     };
     let loaded = read_snapshot(&with_version(2), &path).unwrap();
     assert_eq!(loaded.tables[0].rows.len(), 1);
-    let error = read_snapshot(&with_version(4), &path).unwrap_err();
+    let error = read_snapshot(&with_version(5), &path).unwrap_err();
     assert_eq!(error.kind, StorageErrorKind::Corruption);
     assert!(
         error.message.contains("unknown format version"),

@@ -7,8 +7,8 @@
 //! `kill_checkpoint`: kill-checkpoint; `kill_bank`: bank; `kill_evict` and `sim_evict`: a
 //! cache table's evictions, on `evict_model`) and, for reads of the past, `kill_asof` /
 //! `sim_asof` (asof, asof-powerloss, on `asof_model`); `prefix_modes` (salvage-prefix,
-//! clean-tail, lost-data: what salvage keeps and what a clean close promises). Each mode returns a `Summary`;
-//! failures carry the command line that replays them.
+//! clean-tail, lost-data: what salvage keeps and what a clean close promises). Each mode
+//! returns a `Summary`; failures carry the command line that replays them.
 
 pub mod asof_model;
 pub mod backup_model;

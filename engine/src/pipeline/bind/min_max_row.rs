@@ -75,13 +75,19 @@ pub(super) fn take_bare_columns_from_min_max_row(
             .any(|term| matches!(term, Expr::Column { index: term, .. } if *term == index))
     };
     let mut bare: BTreeMap<usize, (String, ColumnMeta)> = BTreeMap::new();
+    // A GROUP BY term read whole (`age % 3` under `GROUP BY age % 3`) is the group's own
+    // value, not a bare column: its columns are not looked into.
     let mut collect = |expr: &Expr| {
-        expr.walk(&mut |node| {
+        expr.walk_pruned(&mut |node| {
+            if group_by.contains(node) {
+                return false;
+            }
             if let Expr::Column { index, name, meta } = node {
                 if *index < input_width && !is_group_term(*index) {
                     bare.entry(*index).or_insert_with(|| (name.clone(), *meta));
                 }
             }
+            true
         })
     };
     readers.exprs.iter().for_each(&mut collect);

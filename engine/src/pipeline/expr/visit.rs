@@ -8,33 +8,44 @@ impl Expr {
     /// Calls `visit` on this node and every node below it (not inside subquery plans, but
     /// on an IN subquery's operand).
     pub fn walk(&self, visit: &mut dyn FnMut(&Expr)) {
-        visit(self);
+        self.walk_pruned(&mut |node| {
+            visit(node);
+            true
+        });
+    }
+
+    /// Calls `visit` on this node and, where it returns true, on the nodes below it (as
+    /// `walk` reaches them); a node for which it returns false is visited, its subtree not.
+    pub fn walk_pruned(&self, visit: &mut dyn FnMut(&Expr) -> bool) {
+        if !visit(self) {
+            return;
+        }
         match self {
             Expr::Literal(_)
             | Expr::Column { .. }
             | Expr::Parameter(_)
             | Expr::OuterColumn { .. } => {}
-            Expr::Unary(_, operand) => operand.walk(visit),
+            Expr::Unary(_, operand) => operand.walk_pruned(visit),
             Expr::Binary(_, left, right) => {
-                left.walk(visit);
-                right.walk(visit);
+                left.walk_pruned(visit);
+                right.walk_pruned(visit);
             }
-            Expr::IsNull { expr, .. } => expr.walk(visit),
+            Expr::IsNull { expr, .. } => expr.walk_pruned(visit),
             Expr::Subquery(subquery) => {
                 if let SubqueryKind::In { expr, .. } = &subquery.kind {
-                    expr.walk(visit);
+                    expr.walk_pruned(visit);
                 }
             }
             Expr::Between {
                 expr, low, high, ..
             } => {
-                expr.walk(visit);
-                low.walk(visit);
-                high.walk(visit);
+                expr.walk_pruned(visit);
+                low.walk_pruned(visit);
+                high.walk_pruned(visit);
             }
             Expr::InList { expr, list, .. } => {
-                expr.walk(visit);
-                list.iter().for_each(|item| item.walk(visit));
+                expr.walk_pruned(visit);
+                list.iter().for_each(|item| item.walk_pruned(visit));
             }
             Expr::Case {
                 operand,
@@ -42,22 +53,22 @@ impl Expr {
                 else_result,
             } => {
                 if let Some(operand) = operand {
-                    operand.walk(visit);
+                    operand.walk_pruned(visit);
                 }
                 for (when, then) in branches {
-                    when.walk(visit);
-                    then.walk(visit);
+                    when.walk_pruned(visit);
+                    then.walk_pruned(visit);
                 }
                 if let Some(else_result) = else_result {
-                    else_result.walk(visit);
+                    else_result.walk_pruned(visit);
                 }
             }
             Expr::Cast { expr, .. }
             | Expr::Affinity { expr, .. }
             | Expr::Collate { expr, .. }
-            | Expr::CollationKey { expr, .. } => expr.walk(visit),
+            | Expr::CollationKey { expr, .. } => expr.walk_pruned(visit),
             Expr::Function { args, .. } | Expr::UserFunction { args, .. } => {
-                args.iter().for_each(|arg| arg.walk(visit))
+                args.iter().for_each(|arg| arg.walk_pruned(visit))
             }
         }
     }
