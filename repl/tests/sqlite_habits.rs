@@ -4,31 +4,12 @@
 //! `:memory:` and files given as the database path, and scripts that print what sqlite3
 //! prints. Where sqlite3 is installed, its output is the reference.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+mod common;
+use common::run_piped;
 
 const EMBER: &str = env!("CARGO_BIN_EXE_ember");
-
-/// Runs `program` with `script` on standard input.
-fn run_piped(program: &str, args: &[&str], script: &str) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .env("EMBER_HISTORY", "")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot start {program}: {error}"));
-    let written = child.stdin.take().unwrap().write_all(script.as_bytes());
-    if let Err(error) = written {
-        assert_eq!(
-            error.kind(),
-            std::io::ErrorKind::BrokenPipe,
-            "writing stdin: {error}"
-        );
-    }
-    child.wait_with_output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
