@@ -102,7 +102,17 @@ fn set_max_memory_changes_the_budget_and_pragma_reads_it() {
             .get(0)
             .unwrap()
     };
-    assert_eq!(budget(&conn), None);
+    let default = budget(&conn);
+    if cfg!(target_os = "linux") {
+        assert!(
+            default.is_some_and(|bytes| bytes >= 1 << 20),
+            "a database has a default budget: {default:?}"
+        );
+    }
+    conn.execute("SET max_memory = 0", ()).unwrap();
+    assert_eq!(budget(&conn), None, "0 turns the budget off");
+    conn.execute("SET max_memory = 'default'", ()).unwrap();
+    assert_eq!(budget(&conn), default);
     conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, pad TEXT)", ())
         .unwrap();
     conn.execute("SET max_memory = '1MB'", ()).unwrap();
@@ -252,4 +262,26 @@ fn the_background_thread_compacts_a_fragmented_pool() {
         .get(0)
         .unwrap();
     assert_eq!(sum, 2000 * 200, "moved payloads are intact");
+}
+
+#[test]
+fn a_zero_budget_option_means_no_budget() {
+    let db = Database::in_memory_with(Options::new().memory_budget_bytes(0));
+    let conn = db.connect();
+    let budget: Option<i64> = conn
+        .query("PRAGMA max_memory", ())
+        .unwrap()
+        .first()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(budget, None);
+    let max: Option<i64> = conn
+        .query("SELECT max_memory FROM ember_stats", ())
+        .unwrap()
+        .first()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(max, None);
 }

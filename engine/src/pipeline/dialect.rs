@@ -3,8 +3,8 @@
 //! hold), plus what SQLite parses and sqlparser's dialect does not: SQLite's operator
 //! precedence (`||` binds tighter than `*`; `& | << >>` share one level, above `<`, which is
 //! above `=`; unary `-` and `~` bind tightest), `<<` / `>>`, `NOT GLOB` / `NOT REGEXP` /
-//! `NOT MATCH`, the postfix `ISNULL`, `x [NOT] IN table`, and the JSON operators `->` and
-//! `->>` at the level of `||`. With `table_versioning` (set for SQL text that mentions
+//! `NOT MATCH`, the postfix `ISNULL`, `x [NOT] IN table`, `x IS [NOT] y` for any `y`, and
+//! the JSON operators `->` and `->>` at the level of `||`. With `table_versioning` (set for SQL text that mentions
 //! SYSTEM_TIME) it parses `FROM t FOR SYSTEM_TIME AS OF <expr>` (`bind::as_of`); off
 //! otherwise, since sqlparser's versioning syntax would read an alias `at` or `before` as the
 //! start of a clause.
@@ -30,6 +30,46 @@ const IS: u8 = 17;
 fn is_isnull(token: &Token) -> bool {
     matches!(token, Token::Word(word)
         if word.quote_style.is_none() && word.value.eq_ignore_ascii_case("isnull"))
+}
+
+/// SQLite's `x IS [NOT] y` for any operand `y` (sqlparser takes only NULL, TRUE, FALSE and
+/// DISTINCT FROM after IS), parsed as `x IS [NOT] DISTINCT FROM y`: a comparison where NULL
+/// equals NULL. `None` (nothing consumed) when IS is followed by one of sqlparser's forms.
+fn parse_is_operand(
+    parser: &mut Parser,
+    expr: &Expr,
+    precedence: u8,
+) -> Option<Result<Expr, ParserError>> {
+    let is_keyword = |token: &Token, keyword: Keyword| matches!(token, Token::Word(word) if word.keyword == keyword && word.quote_style.is_none());
+    if !is_keyword(&parser.peek_token_ref().token, Keyword::IS) {
+        return None;
+    }
+    let negated = is_keyword(&parser.peek_nth_token_ref(1).token, Keyword::NOT);
+    let operand = &parser.peek_nth_token_ref(1 + usize::from(negated)).token;
+    if [
+        Keyword::NULL,
+        Keyword::TRUE,
+        Keyword::FALSE,
+        Keyword::DISTINCT,
+    ]
+    .iter()
+    .any(|&keyword| is_keyword(operand, keyword))
+    {
+        return None;
+    }
+    parser.next_token();
+    if negated {
+        parser.next_token();
+    }
+    let right = match parser.parse_subexpr(precedence) {
+        Ok(right) => right,
+        Err(error) => return Some(Err(error)),
+    };
+    let (left, right) = (Box::new(expr.clone()), Box::new(right));
+    Some(Ok(match negated {
+        false => Expr::IsNotDistinctFrom(left, right),
+        true => Expr::IsDistinctFrom(left, right),
+    }))
 }
 
 /// SQLite's `x [NOT] IN table` (a table name instead of a list or subquery), parsed as
@@ -136,6 +176,9 @@ impl Dialect for EmberDialect {
             return Some(Ok(Expr::IsNull(Box::new(expr.clone()))));
         }
         if let Some(result) = parse_in_table(parser, expr) {
+            return Some(result);
+        }
+        if let Some(result) = parse_is_operand(parser, expr, precedence) {
             return Some(result);
         }
         for (keyword, op) in [

@@ -66,10 +66,10 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
     if let Some(pragma) = CatalogPragma::by_name(&lower) {
         let catalog = conn.database().catalog();
         let rows = match temp {
-            true => Vec::new(),
+            true => Ok(Vec::new()),
             false => pragma.rows(&catalog, argument.as_deref()),
         };
-        return Some(Ok(rows_of(pragma.columns(), rows)));
+        return Some(rows.map(|rows| rows_of(pragma.columns(), rows)));
     }
     if temp {
         return columns(name, argument.is_some()).map(|_| {

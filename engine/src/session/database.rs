@@ -126,7 +126,7 @@ impl Database {
         shared
             .store
             .memory()
-            .set_budget(options.memory_budget_bytes);
+            .set_budget(options.resolved_memory_budget());
         let evict = options.memory_marks_percent.1.clamp(1, 100);
         let soft = options.memory_marks_percent.0.clamp(1, evict);
         shared.store.memory().pressure().set_marks(soft, evict);

@@ -1,7 +1,8 @@
 //! The memory budget seen from SQL: `SET max_memory = '<size>'` and `PRAGMA max_memory`
 //! (read, or set like SET). Sizes are a number of bytes with an optional unit: B, KB/KiB,
-//! MB/MiB, GB/GiB, TB/TiB (all binary: '1KB' = 1024 bytes) — or 'unlimited' / 'none' to
-//! remove the budget. The budget itself lives in the store's `MemoryAccount`.
+//! MB/MiB, GB/GiB, TB/TiB (all binary: '1KB' = 1024 bytes) — or 'unlimited' / 'none' /
+//! 'off' / 0 to remove the budget, 'default' for the default share of the process's memory
+//! (`physical_memory`). The budget itself lives in the store's `MemoryAccount`.
 
 use ember_storage::slab::format_bytes;
 use ember_storage::Value;
@@ -14,12 +15,16 @@ use crate::error::Result;
 /// Smallest budget accepted: below one slab page nothing could ever be stored.
 pub const MAX_MEMORY_BYTES_MIN: u64 = ember_storage::slab::PAGE_BYTES as u64;
 
-/// Parses a size: `'64MB'`, `'1 GiB'`, `'65536'`; `Ok(None)` for `'unlimited'` / `'none'`.
+/// Parses a size: `'64MB'`, `'1 GiB'`, `'65536'`; `Ok(None)` for `'unlimited'` / `'none'` /
+/// `'off'` / `0`, the default share for `'default'`.
 pub(crate) fn parse_size(text: &str) -> Result<Option<u64>> {
     let trimmed = text.trim();
     let lower = trimmed.to_ascii_lowercase();
-    if matches!(lower.as_str(), "unlimited" | "none" | "off" | "default") {
+    if matches!(lower.as_str(), "unlimited" | "none" | "off" | "0") {
         return Ok(None);
+    }
+    if lower == "default" {
+        return Ok(crate::session::physical_memory::default_budget_bytes());
     }
     let digits_end = lower
         .find(|c: char| !c.is_ascii_digit())
@@ -28,8 +33,8 @@ pub(crate) fn parse_size(text: &str) -> Result<Option<u64>> {
     let bad = || {
         crate::err!(
             InvalidInput,
-            "max_memory takes a size such as '64MB', '1GB' or '1048576' (bytes), or \
-             'unlimited', not '{trimmed}'"
+            "max_memory takes a size such as '64MB', '1GB' or '1048576' (bytes), \
+             'default', or 'unlimited' (or 0), not '{trimmed}'"
         )
     };
     let number: u64 = number.parse().map_err(|_| bad())?;
@@ -129,6 +134,11 @@ mod tests {
         assert_eq!(parse_size("65536").unwrap(), Some(65536));
         assert_eq!(parse_size("512kb").unwrap(), Some(512 << 10));
         assert_eq!(parse_size("unlimited").unwrap(), None);
+        assert_eq!(parse_size("0").unwrap(), None, "0 turns the budget off");
+        assert_eq!(
+            parse_size("Default").unwrap(),
+            crate::session::physical_memory::default_budget_bytes()
+        );
         for bad in [
             "",
             "MB",

@@ -1,7 +1,7 @@
 //! The session layer: the public API (`Database`, `Connection`, `Statement`, `Transaction`,
 //! `Rows`, `Options`, parameters and values) and the shared state it owns (the store, the
 //! catalog, the plan caches), with durability (`durability`, `recovery`, `open_dir`), the
-//! garbage-collection driver (`gc`), memory settings (`memory`), the statement timeout
+//! garbage-collection driver (`gc`), memory settings (`memory`, `physical_memory`), the statement timeout
 //! (`timeout`) and interrupts. It calls the query pipeline (`crate::pipeline`) and
 //! implements the traits the pipeline asks for.
 
@@ -25,6 +25,7 @@ pub(crate) mod memory;
 pub(crate) mod open_dir;
 pub(crate) mod options;
 pub(crate) mod params;
+pub(crate) mod physical_memory;
 pub(crate) mod plan_cache;
 pub(crate) mod pressure;
 pub(crate) mod recovery;

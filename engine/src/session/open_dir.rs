@@ -178,7 +178,7 @@ impl Database {
         db.shared
             .store
             .memory()
-            .set_budget(options.memory_budget_bytes);
+            .set_budget(options.resolved_memory_budget());
         // History starts after recovery (what recovery published may have turned it on):
         // replayed commits are not AS OF readable.
         db.shared.store.set_history_retention(0, 0)?;

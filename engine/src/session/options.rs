@@ -40,8 +40,11 @@ pub struct Options {
     /// Open a directory database without writing to it: no torn tail cut, no checkpoint;
     /// every write fails with `ErrorKind::ReadOnly`.
     pub read_only: bool,
-    /// Most memory the database may hold for rows, versions and indexes (`None`: no limit).
-    /// A write that would pass it fails with `ErrorKind::MemoryBudget` and changes nothing.
+    /// Most memory the database may hold for rows, versions, indexes and the intermediate
+    /// results of running statements. `None` (the default): 80% of the memory the process
+    /// may use (physical memory or its cgroup limit, whichever is smaller; see
+    /// [`Options::memory_budget_bytes`]); `Some(0)`: no limit. A write or a statement that
+    /// would pass it fails with `ErrorKind::MemoryBudget` and changes nothing.
     pub memory_budget_bytes: Option<u64>,
     /// The memory-pressure marks, percentages of `memory_budget_bytes`: (soft, evict).
     /// Default (80, 90); see [`Options::memory_marks`].
@@ -287,8 +290,13 @@ impl Options {
     }
 
     /// Caps the memory held for rows, versions and indexes (slab pages, large payloads,
-    /// version headers, index entries) at `bytes`; `SET max_memory` changes it later. A
-    /// directory database applies it after recovery, so data already on disk always loads.
+    /// version headers, index entries) and by running statements (sorts, hash tables, join
+    /// build sides, materialized results) at `bytes`; 0 removes the cap. Without this call
+    /// the cap is 80% of the memory the process may use (the smaller of physical memory and
+    /// the cgroup limit; none where neither can be read), so one runaway statement fails
+    /// with `ErrorKind::MemoryBudget` instead of the process being killed for memory.
+    /// `SET max_memory` changes it later. A directory database applies it after recovery,
+    /// so data already on disk always loads.
     ///
     /// ```
     /// let options = ember::Options::new().memory_budget_bytes(1 << 20);
@@ -303,6 +311,16 @@ impl Options {
     pub fn memory_budget_bytes(mut self, bytes: u64) -> Options {
         self.memory_budget_bytes = Some(bytes);
         self
+    }
+
+    /// The budget the database starts with: `memory_budget_bytes` when set (0 for none),
+    /// else the default share of the process's memory.
+    pub(crate) fn resolved_memory_budget(&self) -> Option<u64> {
+        match self.memory_budget_bytes {
+            None => crate::session::physical_memory::default_budget_bytes(),
+            Some(0) => None,
+            Some(bytes) => Some(bytes),
+        }
     }
 
     /// Sets the memory-pressure marks, in percent of the budget: at `soft_percent` a commit

@@ -7,9 +7,10 @@
 use sqlparser::ast;
 
 use crate::error::{unsupported, Result};
-use crate::expr::{Affinity, Expr};
-use crate::plan::{CreateTableAs, Node, Plan};
+use crate::expr::Affinity;
+use crate::plan::{CreateTableAs, Plan};
 
+use super::column_origin::column_origins;
 use super::Binder;
 
 impl Binder<'_> {
@@ -32,7 +33,11 @@ impl Binder<'_> {
         if self.parameter_count > 0 {
             return Err(unsupported("parameters in CREATE TABLE ... AS SELECT"));
         }
-        let types = declared_types(&bound.node).unwrap_or_default();
+        let types: Vec<Option<&str>> = column_origins(&bound.node)
+            .unwrap_or_default()
+            .iter()
+            .map(|origin| origin.as_ref().and_then(|o| type_of_affinity(o.affinity())))
+            .collect();
         let mut names: Vec<String> = Vec::with_capacity(bound.columns.len());
         for name in &bound.columns {
             names.push(unique_name(name, &names));
@@ -98,52 +103,4 @@ fn type_of_affinity(affinity: Affinity) -> Option<&'static str> {
         Affinity::Numeric => Some("NUM"),
         Affinity::Blob => None,
     }
-}
-
-/// The declared type of each output column of `node` (`None`: no type); `None` for a node
-/// whose columns this does not follow.
-fn declared_types(node: &Node) -> Option<Vec<Option<&'static str>>> {
-    Some(match node {
-        Node::Scan(access) => access
-            .table
-            .columns
-            .iter()
-            .map(|column| type_of_affinity(column.affinity))
-            .collect(),
-        Node::Filter { input, .. }
-        | Node::Sort { input, .. }
-        | Node::Limit { input, .. }
-        | Node::Distinct { input, .. } => declared_types(input)?,
-        Node::SetOperation { left, .. } => declared_types(left)?,
-        Node::Join(join) => {
-            let mut types = declared_types(&join.left)?;
-            if join.existence.is_none() {
-                types.extend(declared_types(&join.right)?);
-            }
-            types
-        }
-        Node::Aggregate {
-            input,
-            aggregates,
-            input_width,
-            ..
-        } => {
-            let mut types = declared_types(input)?;
-            types.resize(*input_width, None);
-            types.extend(aggregates.iter().map(|_| None));
-            types
-        }
-        Node::Project { input, exprs } => {
-            let input = declared_types(input).unwrap_or_default();
-            exprs
-                .iter()
-                .map(|expr| match expr {
-                    Expr::Column { index, .. } => input.get(*index).copied().flatten(),
-                    Expr::Cast { affinity, .. } => type_of_affinity(*affinity),
-                    _ => None,
-                })
-                .collect()
-        }
-        _ => return None,
-    })
 }

@@ -6,6 +6,7 @@ mod aggregate;
 mod alter;
 mod anti_join;
 mod as_of;
+mod column_origin;
 mod compare;
 mod constraint;
 mod ctas;
@@ -38,6 +39,7 @@ use crate::catalog::Catalog;
 use crate::error::{unsupported, Result};
 use crate::plan::{Plan, SavepointOp};
 
+pub use column_origin::{column_origins, ColumnOrigin};
 pub use expr::parse_number;
 pub use function::is_aggregate_call;
 pub use scope::{Scope, ScopeColumn};

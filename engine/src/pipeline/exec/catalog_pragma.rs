@@ -2,7 +2,8 @@
 //! `table_xinfo`, `index_list`, `index_info`, `index_xinfo` and `foreign_key_list`. The
 //! statement form (`PRAGMA table_info(t)`) and the table-valued form (`SELECT * FROM
 //! pragma_table_info('t')`, whose rows also carry the hidden columns `arg` and `schema`)
-//! both read these rows. A name that is no table (or index) gives no rows, as in SQLite.
+//! both read these rows. A name that is no table (or index) gives no rows, as in SQLite; a
+//! view's `table_info` lists the columns its query has now.
 //! Column types, NOT NULL and DEFAULT come from the table's CREATE text as SQLite keeps it
 //! (`dflt_value` is the default expression's text); the hidden write-time column of a
 //! table with `ttl` is the engine's own and not listed.
@@ -12,7 +13,10 @@ use std::collections::HashMap;
 use ember_storage::Value;
 use sqlparser::ast::{self, ColumnOption, Statement};
 
-use crate::catalog::{parse_one, sqlite_indexes, Catalog, SqliteIndex, TableDef};
+use crate::bind::ColumnOrigin;
+use crate::catalog::{parse_one, sqlite_indexes, Catalog, SqliteIndex, TableDef, ViewDef};
+use crate::error::Result;
+use crate::expr::Affinity;
 
 use super::Row;
 
@@ -98,16 +102,22 @@ impl CatalogPragma {
         }
     }
 
-    /// Its rows for the object named `arg` (`None` or an unknown name: none).
-    pub fn rows(self, catalog: &Catalog, arg: Option<&str>) -> Vec<Row> {
+    /// Its rows for the object named `arg` (`None` or an unknown name: none). The columns of
+    /// a view come from binding its query, which fails as SQLite's does when a table it
+    /// reads is gone.
+    pub fn rows(self, catalog: &Catalog, arg: Option<&str>) -> Result<Vec<Row>> {
         let Some(arg) = arg else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
-        match self {
-            CatalogPragma::TableInfo | CatalogPragma::TableXInfo => catalog
-                .table(arg)
-                .map(|table| column_rows(table, self == CatalogPragma::TableXInfo))
-                .unwrap_or_default(),
+        Ok(match self {
+            CatalogPragma::TableInfo | CatalogPragma::TableXInfo => {
+                let extended = self == CatalogPragma::TableXInfo;
+                match (catalog.table(arg), catalog.view(arg)) {
+                    (Some(table), _) => column_rows(table, extended),
+                    (None, Some(view)) => view_column_rows(catalog, view, extended)?,
+                    (None, None) => Vec::new(),
+                }
+            }
             CatalogPragma::IndexList => catalog.table(arg).map(index_list).unwrap_or_default(),
             CatalogPragma::IndexInfo | CatalogPragma::IndexXInfo => {
                 index_columns(catalog, arg, self == CatalogPragma::IndexXInfo)
@@ -115,7 +125,7 @@ impl CatalogPragma {
             CatalogPragma::ForeignKeyList => {
                 catalog.table(arg).map(foreign_key_rows).unwrap_or_default()
             }
-        }
+        })
     }
 }
 
@@ -272,6 +282,54 @@ fn column_rows(table: &TableDef, extended: bool) -> Vec<Row> {
             row
         })
         .collect()
+}
+
+/// `table_info` / `table_xinfo` rows of a view: its columns as its query names them, each
+/// with the declared type of the table column it passes through whole (the affinity's name
+/// for a CAST or an untyped column, '' for any other expression), never NOT NULL, no
+/// default, no key.
+fn view_column_rows(catalog: &Catalog, view: &ViewDef, extended: bool) -> Result<Vec<Row>> {
+    let columns = crate::bind::Binder::new(catalog).view_columns(view)?;
+    Ok(columns
+        .into_iter()
+        .enumerate()
+        .map(|(cid, (name, origin))| {
+            let declared = match &origin {
+                Some(ColumnOrigin::Column { table, column }) => declared_columns(table)
+                    .remove(&table.columns[*column].name.to_lowercase())
+                    .map(|declared| declared.declared_type)
+                    .filter(|declared| !declared.is_empty()),
+                Some(ColumnOrigin::Cast(_)) | None => None,
+            };
+            let declared_type = declared
+                .or_else(|| origin.map(|origin| affinity_type_name(origin.affinity()).into()))
+                .unwrap_or_default();
+            let mut row = vec![
+                Value::Integer(cid as i64),
+                Value::Text(name),
+                Value::Text(declared_type),
+                Value::Integer(0),
+                Value::Null,
+                Value::Integer(0),
+            ];
+            if extended {
+                row.push(Value::Integer(0));
+            }
+            row
+        })
+        .collect())
+}
+
+/// The type SQLite names a view column with no declared type of its own by (a CAST, or a
+/// table column declared without a type).
+fn affinity_type_name(affinity: Affinity) -> &'static str {
+    match affinity {
+        Affinity::Integer => "INT",
+        Affinity::Real => "REAL",
+        Affinity::Text => "TEXT",
+        Affinity::Numeric => "NUM",
+        Affinity::Blob => "BLOB",
+    }
 }
 
 /// `index_list` rows: newest index first, as SQLite lists them.

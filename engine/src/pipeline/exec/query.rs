@@ -438,9 +438,14 @@ impl<'p> LimitOperator<'p> {
 }
 
 /// Evaluates a LIMIT or OFFSET expression to a count; negative means "no limit" for LIMIT
-/// (as in SQLite) and 0 for OFFSET.
+/// (as in SQLite) and 0 for OFFSET. Text that is a whole number counts as that number, as
+/// SQLite reads `LIMIT '2'`.
 pub(super) fn count_of(expr: &Expr, what: &str, context: &ExecContext<'_>) -> Result<Option<u64>> {
-    match expr.eval(&[], &context.eval)? {
+    let value = match expr.eval(&[], &context.eval)? {
+        Value::Text(text) => crate::expr::numeric_text(&text).unwrap_or(Value::Text(text)),
+        value => value,
+    };
+    match value {
         Value::Integer(n) if n < 0 => Ok(None),
         Value::Integer(n) => Ok(Some(n as u64)),
         Value::Real(r) if r.fract() == 0.0 => Ok(if r < 0.0 { None } else { Some(r as u64) }),

@@ -66,7 +66,7 @@ impl<'p> TableFunctionOperator<'p> {
                     other => Some(other.to_string()),
                 };
                 let schema = second.unwrap_or(Value::Null);
-                let mut rows = pragma.rows(catalog, name.as_deref());
+                let mut rows = pragma.rows(catalog, name.as_deref())?;
                 for pragma_row in &mut rows {
                     pragma_row.extend([first.clone(), schema.clone()]);
                 }

@@ -110,6 +110,15 @@ fn numeric_affinity(value: Value) -> Value {
     }
 }
 
+/// Text that is entirely a number (spaces around it allowed), as the number SQLite's
+/// NUMERIC affinity makes of it; `None` for any other text.
+pub fn numeric_text(text: &str) -> Option<Value> {
+    parse_whole_number(text).map(|number| match number {
+        Numeric::Integer(i) => Value::Integer(i),
+        Numeric::Real(r) => Value::Real(r),
+    })
+}
+
 /// Converts `value` for storage in a column of type `data_type` named `column`.
 fn coerce(value: Value, data_type: DataType, column: &str) -> Result<Value> {
     let mismatch = |value: &Value| {

@@ -46,7 +46,7 @@ use crate::error::Result;
 
 pub use arithmetic::{Arithmetic, Computed};
 pub use cast::{apply_affinity, Affinity};
-pub use coerce::{coerce_to_column, fits_column, holds_as_is};
+pub use coerce::{coerce_to_column, fits_column, holds_as_is, numeric_text};
 pub use collate::{Collation, ColumnMeta};
 pub use compile::{Compiled, Predicate};
 pub use datetime::DateFunction;
