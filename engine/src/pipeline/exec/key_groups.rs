@@ -79,6 +79,11 @@ impl KeyGroups {
         self.len += 1;
     }
 
+    /// Bytes the slots hold (allocated, not only used).
+    pub(super) fn allocated_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+
     /// Doubles the slots (or makes the first ones) and places every group again.
     #[cold]
     fn grow(&mut self) {

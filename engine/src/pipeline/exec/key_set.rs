@@ -59,8 +59,16 @@ impl KeySet {
             .get(hash, |position| encodes(self.key(position), row))
     }
 
-    /// Adds the key of `row` unless held; returns whether it was new and the bytes it
-    /// holds for it (0 when not new).
+    /// Bytes the set holds: what its buffers allocated, growth slack included.
+    fn allocated_bytes(&self) -> usize {
+        self.bytes.capacity()
+            + self.ends.capacity() * std::mem::size_of::<usize>()
+            + self.table.allocated_bytes()
+    }
+
+    /// Adds the key of `row` unless held; returns whether it was new and the bytes the set
+    /// allocated for it (usually 0; the whole growth when a buffer grew), so a caller that
+    /// charges these holds the set's real size.
     #[inline]
     pub(super) fn insert(&mut self, row: &[Value]) -> Result<Option<u64>> {
         let hash = key_hash(row.iter());
@@ -70,12 +78,11 @@ impl KeySet {
         let Ok(position) = u32::try_from(self.ends.len()) else {
             return Err(crate::err!(Internal, "a set of keys over u32::MAX keys"));
         };
-        let start = self.bytes.len();
+        let before = self.allocated_bytes();
         encode_into(row, &mut self.bytes);
         self.ends.push(self.bytes.len());
         self.table.insert(hash, position);
-        let table_share = 2 * std::mem::size_of::<(u64, u32)>() + std::mem::size_of::<usize>();
-        Ok(Some((self.bytes.len() - start + table_share) as u64))
+        Ok(Some(self.allocated_bytes().saturating_sub(before) as u64))
     }
 }
 
