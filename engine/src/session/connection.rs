@@ -162,6 +162,33 @@ impl Connection {
         }
     }
 
+    /// Opens the directory database at `path` (`:memory:`: a new in-memory one) and
+    /// returns a connection to it, as rusqlite's `Connection::open` does. More connections
+    /// to the same database come from [`Connection::database`]`.connect()`; see
+    /// [`Database::open`] for what the path may be.
+    ///
+    /// ```
+    /// let conn = ember::Connection::open(":memory:").unwrap();
+    /// conn.execute("CREATE TABLE t(a INT)", ()).unwrap();
+    /// let other = conn.database().connect();
+    /// assert_eq!(other.execute("INSERT INTO t VALUES (1)", ()).unwrap(), 1);
+    /// ```
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Connection> {
+        Database::open(path).map(|db| db.connect())
+    }
+
+    /// A connection to a new in-memory database, as rusqlite's `open_in_memory` (it
+    /// cannot fail; the `Result` is rusqlite's signature).
+    ///
+    /// ```
+    /// let conn = ember::Connection::open_in_memory().unwrap();
+    /// let n: i64 = conn.query_one("SELECT 6 * 7", ()).unwrap();
+    /// assert_eq!(n, 42);
+    /// ```
+    pub fn open_in_memory() -> Result<Connection> {
+        Ok(Database::in_memory().connect())
+    }
+
     /// A handle that stops this connection's running query from another thread (for a
     /// Ctrl-C handler); see [`InterruptHandle`].
     pub fn interrupt_handle(&self) -> InterruptHandle {
