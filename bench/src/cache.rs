@@ -26,7 +26,7 @@ const THETA: f64 = 0.99;
 const ROW_BYTES_ESTIMATE: u64 = 176;
 
 fn table_bytes(conn: &Connection) -> Result<i64, ember::Error> {
-    conn.query_one("SELECT bytes FROM ember_tables WHERE name = 'cache'", ())
+    conn.query_value("SELECT bytes FROM ember_tables WHERE name = 'cache'", ())
 }
 
 /// Hits of an exact LRU cache of `capacity` rows on `keys` (read-through: a miss inserts).
@@ -82,7 +82,7 @@ fn run_policy(policy: &str, budget: u64, key_space: usize) -> Result<PolicyRun, 
             while !done.load(Ordering::Relaxed) {
                 max_bytes.fetch_max(table_bytes(&conn)?, Ordering::Relaxed);
                 let engine: i64 =
-                    conn.query_one("SELECT memory_used_bytes FROM ember_stats", ())?;
+                    conn.query_value("SELECT memory_used_bytes FROM ember_stats", ())?;
                 max_engine.fetch_max(engine, Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(100));
             }
@@ -126,8 +126,8 @@ fn run_policy(policy: &str, budget: u64, key_space: usize) -> Result<PolicyRun, 
         .map_err(|_| ember::Error::new(ember::ErrorKind::Internal, "M2 sampler panicked"))??;
     run.max_bytes = max_bytes.load(Ordering::Relaxed).max(table_bytes(&conn)?);
     run.max_engine = max_engine.load(Ordering::Relaxed);
-    run.rows_at_end = conn.query_one("SELECT count(*) FROM cache", ())?;
-    run.evicted = conn.query_one(
+    run.rows_at_end = conn.query_value("SELECT count(*) FROM cache", ())?;
+    run.evicted = conn.query_value(
         "SELECT rows_evicted FROM ember_tables WHERE name = 'cache'",
         (),
     )?;

@@ -26,7 +26,7 @@ fn now_s() -> f64 {
 }
 
 fn memory_used(conn: &ember::Connection) -> Result<i64, ember::Error> {
-    conn.query_one("SELECT memory_used_bytes FROM ember_stats", ())
+    conn.query_value("SELECT memory_used_bytes FROM ember_stats", ())
 }
 
 /// How M3's rows expire.
@@ -94,7 +94,7 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
     let mut at_two = None;
     let within = |used: i64| (used - empty) as f64 <= 0.1 * empty.max(1) as f64;
     while last_insert.elapsed() < Duration::from_secs(3) {
-        let count: i64 = conn.query_one("SELECT count(*) FROM m3", ())?;
+        let count: i64 = conn.query_value("SELECT count(*) FROM m3", ())?;
         let used = memory_used(&conn)?;
         let elapsed = last_insert.elapsed();
         if count == 0 && zero_at.is_none() {
@@ -109,7 +109,7 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
         std::thread::sleep(Duration::from_millis(100));
     }
     let (count_2s, used_2s, anon_2s) = at_two.unwrap_or((-1, -1, 0));
-    let expired: i64 = conn.query_one(
+    let expired: i64 = conn.query_value(
         "SELECT rows_expired FROM ember_tables WHERE name = 'm3'",
         (),
     )?;

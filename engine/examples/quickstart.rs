@@ -40,10 +40,10 @@ pub fn main() -> ember::Result<()> {
     // Prepared once, run many times without parsing again.
     let mut by_id = conn.prepare("SELECT name FROM users WHERE id = ?")?;
     for id in 1..=3 {
-        let name: String = by_id.query_one([id])?;
+        let name: String = by_id.query_value([id])?;
         println!("user {id} is {name}");
     }
-    let missing: Option<String> = by_id.query_one([42]).optional()?;
+    let missing: Option<String> = by_id.query_value([42]).optional()?;
     println!("user 42: {missing:?}");
     drop(by_id);
 

@@ -33,8 +33,11 @@ pub enum ErrorKind {
     Io,
     /// Data read from disk is damaged.
     Corruption,
-    /// A query expected to return a row (`query_row`, `query_one`) returned none.
+    /// A query expected to return a row (`query_row`, `query_one`, `query_value`) returned
+    /// none.
     NoRows,
+    /// A query expected to return exactly one row (`query_one`) returned more.
+    TooManyRows,
     /// Anything else that is the caller's mistake (wrong argument count, bad value).
     InvalidInput,
     /// A broken internal invariant: a bug in EmberDB, reported instead of a panic.
@@ -136,7 +139,7 @@ impl From<StorageError> for Error {
 /// use ember::OptionalExtension;
 /// let conn = ember::Database::in_memory().connect();
 /// conn.execute("CREATE TABLE t(a INT)", ()).unwrap();
-/// let a: Option<i64> = conn.query_one("SELECT a FROM t", ()).optional().unwrap();
+/// let a: Option<i64> = conn.query_value("SELECT a FROM t", ()).optional().unwrap();
 /// assert_eq!(a, None);
 /// ```
 pub trait OptionalExtension<T> {

@@ -175,7 +175,7 @@ mod tests {
         let copy_conn = copy.connect();
         copy_conn.execute_batch(&text).unwrap();
         let twice: i64 = copy_conn
-            .query_one("SELECT twice FROM a_over_big", ())
+            .query_value("SELECT twice FROM a_over_big", ())
             .unwrap();
         assert_eq!(twice, 40);
         let only_view = dump(&mut conn, Some("BIG")).unwrap();
@@ -210,7 +210,7 @@ mod tests {
         copy_conn
             .execute("INSERT INTO t(x) VALUES ('d')", ())
             .unwrap();
-        let next: i64 = copy_conn.query_one("SELECT max(id) FROM t", ()).unwrap();
+        let next: i64 = copy_conn.query_value("SELECT max(id) FROM t", ()).unwrap();
         assert_eq!(
             next, 4,
             "the counter survived the round trip: 3 is not reused"

@@ -58,7 +58,7 @@ fn a_cross_join_past_the_budget_fails_before_the_process_grows_past_it() {
         assert_eq!(error.kind(), ErrorKind::MemoryBudget, "{sql}: {error}");
         assert!(error.message().contains("statement needs"), "{error}");
         let used: i64 = conn
-            .query_one("SELECT memory_used_bytes FROM ember_stats", ())
+            .query_value("SELECT memory_used_bytes FROM ember_stats", ())
             .unwrap();
         assert!(
             used < 4 << 20,
@@ -66,7 +66,7 @@ fn a_cross_join_past_the_budget_fails_before_the_process_grows_past_it() {
         );
     }
     // The budget still admits ordinary work afterwards.
-    let count: i64 = conn.query_one("SELECT count(*) FROM a, b", ()).unwrap();
+    let count: i64 = conn.query_value("SELECT count(*) FROM a, b", ()).unwrap();
     assert_eq!(count, 1_000_000);
     if let Some(peak) = peak_rss_bytes() {
         println!("peak resident memory: {} MB", peak >> 20);

@@ -68,7 +68,7 @@ fn altered_tables_reopen_from_the_wal_and_from_checkpoints() {
         assert_eq!(table_sql(&db, "u"), sql);
         let conn = db.connect();
         assert_eq!(
-            conn.query_one::<i64>("SELECT id FROM u WHERE n = 30", ())
+            conn.query_value::<i64>("SELECT id FROM u WHERE n = 30", ())
                 .unwrap(),
             3
         );
@@ -97,7 +97,7 @@ fn altered_tables_reopen_from_the_wal_and_from_checkpoints() {
         assert_eq!(all_rows(&db, select), expected);
         let conn = db.connect();
         assert_eq!(
-            conn.query_one::<i64>("SELECT id FROM u WHERE n = 40", ())
+            conn.query_value::<i64>("SELECT id FROM u WHERE n = 40", ())
                 .unwrap(),
             4
         );
@@ -161,12 +161,12 @@ fn add_column_leaves_the_payloads_of_100_000_rows_untouched() {
         "ADD COLUMN took {took:?}"
     );
     let count: i64 = conn
-        .query_one("SELECT count(*) FROM t WHERE n = 42", ())
+        .query_value("SELECT count(*) FROM t WHERE n = 42", ())
         .unwrap();
     assert_eq!(count, 100_000);
     conn.execute("UPDATE t SET n = 1 WHERE id < 10", ())
         .unwrap();
-    let sum: i64 = conn.query_one("SELECT sum(n) FROM t", ()).unwrap();
+    let sum: i64 = conn.query_value("SELECT sum(n) FROM t", ()).unwrap();
     assert_eq!(sum, 10 + 42 * 99_990);
 }
 

@@ -23,12 +23,12 @@ fn db_with(clock: &WallClock, retention: Duration) -> Database {
 }
 
 fn newest_commit(conn: &Connection) -> i64 {
-    conn.query_one("SELECT read_ts FROM ember_stats", ())
+    conn.query_value("SELECT read_ts FROM ember_stats", ())
         .unwrap()
 }
 
 fn int(conn: &Connection, sql: &str) -> i64 {
-    conn.query_one(sql, ())
+    conn.query_value(sql, ())
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
@@ -180,12 +180,12 @@ fn prepared_statements_take_the_commit_or_time_as_a_parameter() {
         .prepare("SELECT balance FROM acct FOR SYSTEM_TIME AS OF ? WHERE id = 1")
         .unwrap();
     for (step, commit) in commits.iter().enumerate() {
-        let balance: i64 = statement.query_one((*commit,)).unwrap();
+        let balance: i64 = statement.query_value((*commit,)).unwrap();
         assert_eq!(balance, 100 + step as i64);
     }
-    let balance: i64 = statement.query_one(("2026-11-23 12:00:00.250",)).unwrap();
+    let balance: i64 = statement.query_value(("2026-11-23 12:00:00.250",)).unwrap();
     assert_eq!(balance, 102);
-    let error = statement.query_one::<i64>((1.5,)).unwrap_err();
+    let error = statement.query_value::<i64>((1.5,)).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
 }
 
@@ -513,7 +513,7 @@ fn per_table_retention_keeps_the_longest_and_each_table_reads_its_own() {
     );
     assert_eq!(kind, ErrorKind::HistoryUnavailable, "{message}");
     let options: String = conn
-        .query_one("SELECT options FROM ember_tables WHERE name = 'keep'", ())
+        .query_value("SELECT options FROM ember_tables WHERE name = 'keep'", ())
         .unwrap();
     assert_eq!(options, "history_retention = '3600000 ms'");
     assert_eq!(

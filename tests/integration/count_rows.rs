@@ -12,7 +12,7 @@ use ember::{Connection, Database};
 use crate::support::TempDir;
 
 fn int(conn: &Connection, sql: &str) -> i64 {
-    conn.query_one(sql, ())
+    conn.query_value(sql, ())
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 

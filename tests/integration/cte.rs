@@ -39,7 +39,7 @@ fn an_endless_recursion_stops_at_the_statement_timeout() {
     );
     // The connection goes on.
     let x: i64 = conn
-        .query_one(
+        .query_value(
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
              SELECT x FROM c LIMIT 1 OFFSET 9",
             (),
@@ -108,7 +108,7 @@ fn parameters_in_cte_bodies_are_numbered_in_text_order() {
         .unwrap();
     assert_eq!((a, b, c), (1, 1, 2));
     let sum: i64 = conn
-        .query_one(
+        .query_value(
             "WITH RECURSIVE c(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM c WHERE x < ?) \
              SELECT sum(x) FROM c",
             (1, 4),
@@ -149,6 +149,6 @@ fn a_long_chain_of_ctes_binds_one_level_deep() {
     let mut ctes = vec!["c0 AS (SELECT 1 AS x)".to_string()];
     ctes.extend((1..300).map(|i| format!("c{i} AS (SELECT x + 1 AS x FROM c{})", i - 1)));
     let sql = format!("WITH {} SELECT x FROM c299", ctes.join(", "));
-    let x: i64 = conn.query_one(&sql, ()).unwrap();
+    let x: i64 = conn.query_value(&sql, ()).unwrap();
     assert_eq!(x, 300);
 }

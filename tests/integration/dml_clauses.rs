@@ -64,7 +64,7 @@ fn returning_rows_come_back_through_query_and_prepared_statements() {
     let mut delete = conn
         .prepare("DELETE FROM t WHERE id = ? RETURNING v")
         .unwrap();
-    assert_eq!(delete.query_one::<i64>([9]).unwrap(), 10);
+    assert_eq!(delete.query_value::<i64>([9]).unwrap(), 10);
     assert_eq!(delete.query([9]).unwrap().count(), 0, "RETURNING nothing");
     // A script's outcome (what the REPL prints) carries the rows and their columns.
     let outcomes = conn
@@ -219,7 +219,7 @@ fn autoincrement_never_reuses_a_key_across_reopens_and_checkpoints() {
     assert_eq!(insert_and_list(&db), [1, 6]);
     let seq: i64 = db
         .connect()
-        .query_one("SELECT seq FROM sqlite_sequence WHERE name = 't'", ())
+        .query_value("SELECT seq FROM sqlite_sequence WHERE name = 't'", ())
         .unwrap();
     assert_eq!(seq, 6);
     // Without AUTOINCREMENT the largest key is reused after it is deleted, also after a

@@ -198,7 +198,8 @@ fn statements_prepared_before_a_drop_bind_again_or_fail_as_sqlite() {
     );
     conn.execute("INSERT INTO t(b) VALUES (3)", ()).unwrap();
     assert_eq!(
-        conn.query_one::<i64>("SELECT max(id) FROM t", ()).unwrap(),
+        conn.query_value::<i64>("SELECT max(id) FROM t", ())
+            .unwrap(),
         2
     );
 }
@@ -214,14 +215,14 @@ fn a_drop_in_a_transaction_commits_at_once_unless_the_transaction_wrote_the_tabl
     // DDL is not transactional: ROLLBACK does not bring the column back.
     conn.execute_batch("BEGIN; INSERT INTO other VALUES (1); ALTER TABLE t DROP COLUMN a;")
         .unwrap();
-    assert_eq!(conn.query_one::<i64>("SELECT b FROM t", ()).unwrap(), 2);
+    assert_eq!(conn.query_value::<i64>("SELECT b FROM t", ()).unwrap(), 2);
     conn.execute("ROLLBACK", ()).unwrap();
     assert_eq!(
         conn.query("SELECT * FROM t", ()).unwrap().columns(),
         ["id", "b"]
     );
     assert_eq!(
-        conn.query_one::<i64>("SELECT count(*) FROM other", ())
+        conn.query_value::<i64>("SELECT count(*) FROM other", ())
             .unwrap(),
         0
     );
@@ -238,7 +239,7 @@ fn a_drop_in_a_transaction_commits_at_once_unless_the_transaction_wrote_the_tabl
     conn.execute_batch("COMMIT; ALTER TABLE t DROP COLUMN c;")
         .unwrap();
     assert_eq!(
-        conn.query_one::<i64>("SELECT sum(b) FROM t", ()).unwrap(),
+        conn.query_value::<i64>("SELECT sum(b) FROM t", ()).unwrap(),
         5
     );
 }
@@ -252,7 +253,7 @@ fn a_drop_past_the_memory_budget_fails_and_changes_nothing() {
     let mut rows = 0i64;
     // Fill to about two thirds of the budget: the copy cannot fit beside the table.
     let used = || -> i64 {
-        conn.query_one("SELECT memory_used_bytes FROM ember_stats", ())
+        conn.query_value("SELECT memory_used_bytes FROM ember_stats", ())
             .unwrap()
     };
     while used() < (2 << 20) * 2 / 3 {
@@ -269,13 +270,13 @@ fn a_drop_past_the_memory_budget_fails_and_changes_nothing() {
         conn.query("SELECT * FROM t LIMIT 1", ()).unwrap().columns(),
         ["id", "pad", "n"]
     );
-    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    let count: i64 = conn.query_value("SELECT count(*) FROM t", ()).unwrap();
     assert_eq!(count, rows);
     // The table takes writes again, and the smaller column drops.
     conn.execute("DELETE FROM t WHERE id > 10", ()).unwrap();
     conn.execute("VACUUM", ()).unwrap();
     conn.execute("ALTER TABLE t DROP COLUMN n", ()).unwrap();
-    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    let count: i64 = conn.query_value("SELECT count(*) FROM t", ()).unwrap();
     assert_eq!(count, 11);
 }
 

@@ -133,7 +133,7 @@ fn readers_see_one_whole_shape_and_racing_writers_lose_nothing() {
     let rows = conn.query("SELECT * FROM t", ()).unwrap();
     assert_eq!(check_read(rows.columns(), rows.values()), 2);
     let moved: i64 = conn
-        .query_one("SELECT count(*) FROM t WHERE c <> 100", ())
+        .query_value("SELECT count(*) FROM t WHERE c <> 100", ())
         .unwrap();
     assert!(moved > 0);
 }
@@ -163,7 +163,7 @@ fn a_transaction_that_wrote_before_a_drop_commits_nothing() {
         )
         .unwrap();
     assert_eq!(
-        conn.query_one::<i64>("SELECT sum(b) FROM t", ()).unwrap(),
+        conn.query_value::<i64>("SELECT sum(b) FROM t", ()).unwrap(),
         6
     );
 }

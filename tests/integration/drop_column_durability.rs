@@ -78,7 +78,7 @@ fn assert_lookups(db: &Database) {
         .unwrap();
     assert_eq!(by_index.values()[0][0], Value::Integer(7));
     let next: i64 = conn
-        .query_one("INSERT INTO t(b) VALUES (0) RETURNING id", ())
+        .query_value("INSERT INTO t(b) VALUES (0) RETURNING id", ())
         .unwrap();
     assert_eq!(next, 42, "AUTOINCREMENT goes on after the drop");
 }

@@ -247,7 +247,7 @@ fn ember_durability_reports_recovery_and_checkpoints_and_is_empty_in_memory() {
             .unwrap();
         let conn = db.connect();
         let checkpoints: i64 = conn
-            .query_one("SELECT checkpoints FROM ember_durability", ())
+            .query_value("SELECT checkpoints FROM ember_durability", ())
             .unwrap();
         assert_eq!(checkpoints, 2, "the open's own checkpoint and CHECKPOINT");
     }

@@ -352,7 +352,7 @@ fn a_full_disk_opens_read_only_with_every_row_and_writes_resume_with_room() {
     assert!(report.read_only.is_some(), "{report}");
     let shown: Option<String> = db
         .connect()
-        .query_one("SELECT read_only FROM ember_durability", ())
+        .query_value("SELECT read_only FROM ember_durability", ())
         .unwrap();
     assert_eq!(shown, report.read_only);
     assert_eq!(ids(&db), (1..=50).collect::<Vec<_>>());

@@ -76,7 +76,7 @@ fn dml_runs_and_other_statements_are_refused() {
             .starts_with("Execution: 2 rows changed"),
         "{lines:#?}"
     );
-    let left: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    let left: i64 = conn.query_value("SELECT count(*) FROM t", ()).unwrap();
     assert_eq!(left, 1);
     let error = conn
         .query("EXPLAIN ANALYZE CREATE TABLE z(a)", ())
@@ -95,7 +95,7 @@ fn dml_runs_and_other_statements_are_refused() {
         .query("EXPLAIN ANALYZE INSERT INTO k VALUES (2), (1)", ())
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Constraint);
-    let keys: i64 = conn.query_one("SELECT count(*) FROM k", ()).unwrap();
+    let keys: i64 = conn.query_value("SELECT count(*) FROM k", ()).unwrap();
     assert_eq!(keys, 1);
     // Profiling ended with the failure: a plain EXPLAIN after it has no counts.
     let plain = explain(&conn, "EXPLAIN SELECT * FROM k");

@@ -20,7 +20,7 @@ fn numbers(conn: &ember::Connection, rows: i64) {
 }
 
 fn active_snapshots(conn: &ember::Connection) -> i64 {
-    conn.query_one("SELECT active_snapshots FROM ember_stats", ())
+    conn.query_value("SELECT active_snapshots FROM ember_stats", ())
         .unwrap()
 }
 
@@ -96,7 +96,7 @@ fn an_autocommit_read_keeps_one_snapshot_until_its_rows_end() {
         base,
         "dropped: the snapshot is let go"
     );
-    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    let count: i64 = conn.query_value("SELECT count(*) FROM t", ()).unwrap();
     assert_eq!(count, 100, "the writes between rows did commit");
 }
 
@@ -138,7 +138,7 @@ fn rows_read_in_a_transaction_see_its_writes_and_end_with_it() {
     assert_eq!(error.kind(), ErrorKind::Transaction, "{error}");
     drop(rows);
     conn.execute("ROLLBACK", ()).unwrap();
-    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    let count: i64 = conn.query_value("SELECT count(*) FROM t", ()).unwrap();
     assert_eq!(count, 11);
 }
 
@@ -171,7 +171,7 @@ fn statements_other_than_queries_run_whole_when_started() {
     assert_eq!(rows.columns(), ["id"]);
     assert_eq!(rows.next().unwrap().unwrap().get::<i64>(0).unwrap(), 1);
     drop(rows);
-    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    let count: i64 = conn.query_value("SELECT count(*) FROM t", ()).unwrap();
     assert_eq!(count, 3, "every row went in, as SQLite's RETURNING");
     // A lookup by the whole key, EXPLAIN and a bad parameter count.
     let mut by_key = conn.prepare("SELECT v FROM t WHERE id = ?").unwrap();

@@ -42,7 +42,7 @@ fn database_with_rows(vfs: &SimVfs) -> (std::path::PathBuf, Vec<u8>) {
 
 fn count_rows(db: &Database) -> i64 {
     db.connect()
-        .query_one::<i64>("SELECT count(*) FROM t", ())
+        .query_value::<i64>("SELECT count(*) FROM t", ())
         .unwrap()
 }
 

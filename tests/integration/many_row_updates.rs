@@ -133,7 +133,7 @@ fn memory_used_comes_back_after_updates_that_put_every_value_back() {
     .unwrap();
     let used = |conn: &ember::Connection| -> i64 {
         conn.execute("VACUUM", ()).unwrap();
-        conn.query_one("SELECT memory_used_bytes FROM ember_stats", ())
+        conn.query_value("SELECT memory_used_bytes FROM ember_stats", ())
             .unwrap()
     };
     let before = used(&conn);

@@ -6,7 +6,7 @@
 use ember::{Connection, Database, ErrorKind, Options};
 
 fn count(conn: &Connection, table: &str) -> i64 {
-    conn.query_one(&format!("SELECT count(*) FROM {table}"), ())
+    conn.query_value(&format!("SELECT count(*) FROM {table}"), ())
         .unwrap()
 }
 
@@ -16,7 +16,7 @@ fn memory_used(conn: &Connection) -> i64 {
 
 /// One column of `ember_stats`.
 fn stat(conn: &Connection, column: &str) -> i64 {
-    conn.query_one(&format!("SELECT {column} FROM ember_stats"), ())
+    conn.query_value(&format!("SELECT {column} FROM ember_stats"), ())
         .unwrap()
 }
 

@@ -16,7 +16,7 @@ use ember::{Connection, Database, ErrorKind, Options};
 const MIB: i64 = 1 << 20;
 
 fn int(conn: &Connection, sql: &str) -> i64 {
-    conn.query_one(sql, ()).unwrap()
+    conn.query_value(sql, ()).unwrap()
 }
 
 /// One column of `ember_stats`.
@@ -25,7 +25,7 @@ fn stat(conn: &Connection, column: &str) -> i64 {
 }
 
 fn level(conn: &Connection) -> String {
-    conn.query_one("SELECT memory_pressure FROM ember_stats", ())
+    conn.query_value("SELECT memory_pressure FROM ember_stats", ())
         .unwrap()
 }
 
@@ -400,7 +400,7 @@ fn many_writers_against_two_cache_tables_and_a_plain_table_stay_within_the_budge
                 for i in 0..CACHE_ROWS_EACH {
                     let id = thread * 1_000_000 + i;
                     if i % 3 == 0 {
-                        conn.query_one::<i64>(
+                        conn.query_value::<i64>(
                             &format!("SELECT count(*) FROM {table} WHERE id = ?"),
                             (id - 5,),
                         )

@@ -59,7 +59,7 @@ fn results_by_name_match_sqlite() {
     );
 
     let text: String = ours
-        .query_one(
+        .query_value(
             "SELECT :a || '-' || @b || '-' || $c || '-' || :a",
             named_params! {"$c": "z", ":a": "x", "@b": "y"},
         )
@@ -102,18 +102,18 @@ fn named_writes_through_execute_and_prepared_statements() {
 fn unknown_missing_and_unnamed_parameters_are_errors() {
     let conn = Database::in_memory().connect();
     let error = conn
-        .query_one::<i64>("SELECT :a", named_params! {":a": 1, ":b": 2})
+        .query_value::<i64>("SELECT :a", named_params! {":a": 1, ":b": 2})
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
     assert!(error.to_string().contains(":b"), "{error}");
 
     let error = conn
-        .query_one::<i64>("SELECT :a + :c", named_params! {":a": 1})
+        .query_value::<i64>("SELECT :a + :c", named_params! {":a": 1})
         .unwrap_err();
     assert!(error.to_string().contains(":c"), "{error}");
 
     let error = conn
-        .query_one::<i64>("SELECT :a + ?", named_params! {":a": 1})
+        .query_value::<i64>("SELECT :a + ?", named_params! {":a": 1})
         .unwrap_err();
     assert!(
         error.to_string().contains("parameter 2 has no name"),
@@ -121,24 +121,26 @@ fn unknown_missing_and_unnamed_parameters_are_errors() {
     );
 
     let error = conn
-        .query_one::<i64>("SELECT :a", named_params! {":a": 1, ":a": 2})
+        .query_value::<i64>("SELECT :a", named_params! {":a": 1, ":a": 2})
         .unwrap_err();
     assert!(error.to_string().contains("two values"), "{error}");
 
     // A name without its prefix is not the parameter's name.
     let error = conn
-        .query_one::<i64>("SELECT :a", named_params! {"a": 1})
+        .query_value::<i64>("SELECT :a", named_params! {"a": 1})
         .unwrap_err();
     assert!(error.to_string().contains("named a"), "{error}");
 
     // Positional binding still works for named parameters, in slot order.
     assert_eq!(
-        conn.query_one::<i64>("SELECT :a - :b + :a", (10, 3))
+        conn.query_value::<i64>("SELECT :a - :b + :a", (10, 3))
             .unwrap(),
         17
     );
     assert_eq!(
-        conn.query_one::<i64>("SELECT ?0", [1]).unwrap_err().kind(),
+        conn.query_value::<i64>("SELECT ?0", [1])
+            .unwrap_err()
+            .kind(),
         ErrorKind::Limit
     );
 }

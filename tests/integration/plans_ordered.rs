@@ -269,13 +269,13 @@ fn range_readers_see_whole_snapshots_while_writers_insert_and_delete() {
             });
         }
     });
-    let total: i64 = conn.query_one("SELECT count(*) FROM q", ()).unwrap();
+    let total: i64 = conn.query_value("SELECT count(*) FROM q", ()).unwrap();
     let ranged: i64 = conn
-        .query_one("SELECT count(*) FROM q WHERE k BETWEEN -1000 AND 1000", ())
+        .query_value("SELECT count(*) FROM q WHERE k BETWEEN -1000 AND 1000", ())
         .unwrap();
     assert_eq!(ranged, total);
-    let max: i64 = conn.query_one("SELECT max(k) FROM q", ()).unwrap();
-    let scanned: i64 = conn.query_one("SELECT max(k + 0) FROM q", ()).unwrap();
+    let max: i64 = conn.query_value("SELECT max(k) FROM q", ()).unwrap();
+    let scanned: i64 = conn.query_value("SELECT max(k + 0) FROM q", ()).unwrap();
     assert_eq!(max, scanned);
 }
 

@@ -27,7 +27,7 @@ fn prepared_point_select_parses_once_over_100_000_runs() {
     let mut checksum = 0usize;
     for i in 0..100_000i64 {
         let id = i % 1_000;
-        let v: String = select.query_one([id]).unwrap();
+        let v: String = select.query_value([id]).unwrap();
         assert_eq!(v, format!("v{id}"));
         checksum += v.len();
     }
@@ -43,7 +43,7 @@ fn execute_and_query_go_through_the_plan_cache() {
     let before = conn.stats();
     for id in 0..1_000i64 {
         let v: Option<String> = conn
-            .query_one("SELECT v FROM kv WHERE id = ?", [id])
+            .query_value("SELECT v FROM kv WHERE id = ?", [id])
             .optional()
             .unwrap();
         assert_eq!(v.is_some(), id < 10);
@@ -101,7 +101,7 @@ fn cached_and_prepared_plans_are_rebuilt_after_create_index() {
     let text = |rows: ember::RowSet| format!("{:?}", rows.values());
     assert!(text(prepared_explain.query_all(["v5"]).unwrap()).contains("Scan kv"));
     assert!(text(conn.query(explain, ["v5"]).unwrap()).contains("Scan kv"));
-    assert_eq!(select.query_one::<i64>(["v5"]).unwrap(), 5);
+    assert_eq!(select.query_value::<i64>(["v5"]).unwrap(), 5);
     let built = conn.stats().plans_built;
     conn.execute("CREATE INDEX kv_v ON kv(v)", ()).unwrap();
     let built_by_ddl = conn.stats().plans_built - built;
@@ -109,13 +109,13 @@ fn cached_and_prepared_plans_are_rebuilt_after_create_index() {
     assert!(text(conn.query(explain, ["v5"]).unwrap()).contains("IndexLookup kv using kv_v"));
     let prepared_text = text(prepared_explain.query_all(["v5"]).unwrap());
     assert!(prepared_text.contains("IndexLookup kv using kv_v"));
-    assert_eq!(select.query_one::<i64>(["v5"]).unwrap(), 5);
+    assert_eq!(select.query_value::<i64>(["v5"]).unwrap(), 5);
     assert_eq!(
         conn.stats().plans_built - built - built_by_ddl,
         2,
         "each of the two SQL texts was re-planned once"
     );
-    assert_eq!(select.query_one::<i64>(["v6"]).unwrap(), 6);
+    assert_eq!(select.query_value::<i64>(["v6"]).unwrap(), 6);
     assert_eq!(conn.stats().plans_built - built - built_by_ddl, 2);
 }
 
@@ -195,18 +195,20 @@ fn wrong_type_for_a_column_and_null_into_non_option_are_clear_errors() {
     conn.execute("INSERT INTO t VALUES (1, NULL, 'a')", ())
         .unwrap();
     let error = conn
-        .query_one::<i64>("SELECT n FROM t WHERE id = 1", ())
+        .query_value::<i64>("SELECT n FROM t WHERE id = 1", ())
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Type, "{error}");
     assert!(error.message().contains("NULL"), "{error}");
-    let n: Option<i64> = conn.query_one("SELECT n FROM t WHERE id = 1", ()).unwrap();
+    let n: Option<i64> = conn
+        .query_value("SELECT n FROM t WHERE id = 1", ())
+        .unwrap();
     assert_eq!(n, None);
     let error = conn
-        .query_one::<i64>("SELECT s FROM t WHERE id = 1", ())
+        .query_value::<i64>("SELECT s FROM t WHERE id = 1", ())
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Type, "text into i64: {error}");
     let error = conn
-        .query_one::<i64>("SELECT n FROM t WHERE id = 99", ())
+        .query_value::<i64>("SELECT n FROM t WHERE id = 99", ())
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NoRows, "{error}");
     let error = conn
@@ -225,7 +227,7 @@ fn a_statement_per_call_site_and_several_at_once() {
     let mut get = conn.prepare("SELECT v FROM kv WHERE id = ?").unwrap();
     let mut set = conn.prepare("UPDATE kv SET v = ? WHERE id = ?").unwrap();
     for id in 0..5i64 {
-        let v: String = get.query_one([id]).unwrap();
+        let v: String = get.query_value([id]).unwrap();
         set.execute((format!("{v}!"), id)).unwrap();
     }
     let values = get
@@ -247,7 +249,7 @@ fn query_row_stops_at_the_first_row() {
     // The second row overflows abs(): the whole query fails, its first row does not.
     let error = conn.query("SELECT abs(a) FROM t", ()).unwrap_err();
     assert!(error.to_string().contains("overflow"), "{error}");
-    let first: i64 = conn.query_one("SELECT abs(a) FROM t", ()).unwrap();
+    let first: i64 = conn.query_value("SELECT abs(a) FROM t", ()).unwrap();
     assert_eq!(first, 5);
     let mut select = conn.prepare("SELECT abs(a) FROM t").unwrap();
     assert_eq!(select.query_row((), |row| row.get::<i64>(0)).unwrap(), 5);

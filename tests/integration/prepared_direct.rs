@@ -531,8 +531,8 @@ fn connections_with_held_statements_each_read_their_own_snapshot() {
                         continue;
                     }
                     let outcome = conn.transact(|tx| {
-                        let ka: i64 = tx.query_one("SELECT k FROM p WHERE id = ?", [a])?;
-                        let kb: i64 = tx.query_one("SELECT k FROM p WHERE id = ?", [b])?;
+                        let ka: i64 = tx.query_value("SELECT k FROM p WHERE id = ?", [a])?;
+                        let kb: i64 = tx.query_value("SELECT k FROM p WHERE id = ?", [b])?;
                         tx.execute("UPDATE p SET k = ? WHERE id = ?", (kb, a))?;
                         tx.execute("UPDATE p SET k = ? WHERE id = ?", (ka, b))?;
                         Ok(())
@@ -575,11 +575,11 @@ fn connections_with_held_statements_each_read_their_own_snapshot() {
                 // Inside one transaction, every key read twice names the same row.
                 let tx = conn.transaction().unwrap();
                 let first: Vec<i64> = (0..KEYS)
-                    .map(|k| tx.query_one("SELECT id FROM p WHERE k = ?", [k]).unwrap())
+                    .map(|k| tx.query_value("SELECT id FROM p WHERE k = ?", [k]).unwrap())
                     .collect();
                 std::thread::yield_now();
                 let second: Vec<i64> = (0..KEYS)
-                    .map(|k| tx.query_one("SELECT id FROM p WHERE k = ?", [k]).unwrap())
+                    .map(|k| tx.query_value("SELECT id FROM p WHERE k = ?", [k]).unwrap())
                     .collect();
                 assert_eq!(first, second);
                 let mut sorted_ids = first.clone();
@@ -639,7 +639,7 @@ fn index_ranges_resume_across_batches_past_stale_entries() {
     let old_reader = db.connect();
     old_reader.execute("BEGIN", ()).unwrap();
     let before: i64 = old_reader
-        .query_one("SELECT count(*) FROM s WHERE k >= 0", ())
+        .query_value("SELECT count(*) FROM s WHERE k >= 0", ())
         .unwrap();
     assert_eq!(before, 3_000);
     let mut update = conn.prepare("UPDATE s SET k = ? WHERE id = ?").unwrap();
@@ -686,7 +686,7 @@ fn index_ranges_resume_across_batches_past_stale_entries() {
     }
     // The old snapshot still reads every row at its old key through the same walk.
     let old: i64 = old_reader
-        .query_one(
+        .query_value(
             "SELECT count(*) FROM (SELECT k FROM s WHERE k < 3001 ORDER BY k)",
             (),
         )
@@ -759,7 +759,7 @@ fn range_walks_of_long_and_short_text_keys_share_a_connection() {
                 .unwrap();
             assert_eq!(ids(got), want);
             let total: i64 = conn
-                .query_one(
+                .query_value(
                     "SELECT sum(n) FROM (SELECT n FROM w WHERE n < 50 ORDER BY n LIMIT ?)",
                     [limit as i64],
                 )

@@ -9,7 +9,7 @@ use crate::support::TempDir;
 use ember::{Connection, Database, ErrorKind};
 
 fn user_version(conn: &Connection) -> i64 {
-    conn.query_one::<i64>("PRAGMA user_version", ()).unwrap()
+    conn.query_value::<i64>("PRAGMA user_version", ()).unwrap()
 }
 
 fn table_names(conn: &Connection) -> Vec<String> {
@@ -38,7 +38,9 @@ fn user_version_survives_reopen_from_the_wal_and_from_a_checkpoint() {
         let db = Database::open(&dir.0).unwrap();
         let conn = db.connect();
         assert_eq!(user_version(&conn), 3, "replayed from the WAL");
-        let id = conn.query_one::<i64>("PRAGMA application_id", ()).unwrap();
+        let id = conn
+            .query_value::<i64>("PRAGMA application_id", ())
+            .unwrap();
         assert_eq!(id, 77);
         conn.execute("PRAGMA user_version = 4", ()).unwrap();
         conn.execute("CHECKPOINT", ()).unwrap();
@@ -90,7 +92,7 @@ fn migrate(conn: &Connection, fail_midway: bool) -> ember::Result<()> {
         if version >= 1 {
             return Ok(());
         }
-        let exists = conn.query_one::<i64>(
+        let exists = conn.query_value::<i64>(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'users'",
             (),
         )?;
@@ -131,14 +133,14 @@ fn a_migration_runs_in_one_transaction_and_a_failure_rolls_its_data_and_version_
         );
         // DDL is not transactional yet: the table the failed step created stays, empty.
         let rows = conn
-            .query_one::<i64>("SELECT count(*) FROM users", ())
+            .query_value::<i64>("SELECT count(*) FROM users", ())
             .unwrap();
         assert_eq!(rows, 0, "the failed migration's rows are undone");
         migrate(&conn, false).unwrap();
         assert_eq!(user_version(&conn), 1);
         migrate(&conn, false).unwrap();
         let rows = conn
-            .query_one::<i64>("SELECT count(*) FROM users", ())
+            .query_value::<i64>("SELECT count(*) FROM users", ())
             .unwrap();
         assert_eq!(rows, 1, "a migration already applied is skipped");
     }
@@ -147,7 +149,7 @@ fn a_migration_runs_in_one_transaction_and_a_failure_rolls_its_data_and_version_
     assert_eq!(user_version(&conn), 1);
     assert_eq!(table_names(&conn), ["users"]);
     let sql = conn
-        .query_one::<String>("SELECT sql FROM sqlite_schema WHERE name = 'users'", ())
+        .query_value::<String>("SELECT sql FROM sqlite_schema WHERE name = 'users'", ())
         .unwrap();
     assert_eq!(
         sql,
@@ -156,7 +158,7 @@ fn a_migration_runs_in_one_transaction_and_a_failure_rolls_its_data_and_version_
         "the CREATE text as written survives reopen"
     );
     let created = conn
-        .query_one::<String>("SELECT created FROM users", ())
+        .query_value::<String>("SELECT created FROM users", ())
         .unwrap();
     assert_eq!(created.len(), 19, "{created}");
 }
@@ -164,7 +166,10 @@ fn a_migration_runs_in_one_transaction_and_a_failure_rolls_its_data_and_version_
 #[test]
 fn schema_version_advances_on_ddl_only() {
     let conn = Database::in_memory().connect();
-    let version = || conn.query_one::<i64>("PRAGMA schema_version", ()).unwrap();
+    let version = || {
+        conn.query_value::<i64>("PRAGMA schema_version", ())
+            .unwrap()
+    };
     let start = version();
     conn.execute("CREATE TABLE t(a)", ()).unwrap();
     let after_create = version();

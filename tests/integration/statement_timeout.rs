@@ -32,7 +32,7 @@ fn every_long_statement_shape_stops_at_the_timeout() {
     let db = Database::in_memory();
     let conn = with_rows(&db, 100);
     conn.execute("PRAGMA statement_timeout = 200", ()).unwrap();
-    let ms: i64 = conn.query_one("PRAGMA statement_timeout", ()).unwrap();
+    let ms: i64 = conn.query_value("PRAGMA statement_timeout", ()).unwrap();
     assert_eq!(ms, 200);
     for sql in LONG {
         let started = Instant::now();
@@ -46,7 +46,7 @@ fn every_long_statement_shape_stops_at_the_timeout() {
         );
     }
     // Short statements are unaffected; turning it off works.
-    let count: i64 = conn.query_one("SELECT count(*) FROM t", ()).unwrap();
+    let count: i64 = conn.query_value("SELECT count(*) FROM t", ()).unwrap();
     assert_eq!(count, 100);
     conn.execute("PRAGMA statement_timeout = 0", ()).unwrap();
     assert_eq!(conn.statement_timeout(), None);
@@ -69,10 +69,12 @@ fn a_timed_out_write_is_undone_and_the_transaction_goes_on() {
     assert_eq!(error.kind(), ErrorKind::Interrupted, "{error}");
     conn.execute("COMMIT", ()).unwrap();
     let changed: i64 = conn
-        .query_one("SELECT count(*) FROM t WHERE v = -1", ())
+        .query_value("SELECT count(*) FROM t WHERE v = -1", ())
         .unwrap();
     assert_eq!(changed, 0, "the timed-out UPDATE changed nothing");
-    let kept: i64 = conn.query_one("SELECT v FROM t WHERE id = 1", ()).unwrap();
+    let kept: i64 = conn
+        .query_value("SELECT v FROM t WHERE id = 1", ())
+        .unwrap();
     assert_eq!(kept, 100, "the transaction's earlier write committed");
 }
 

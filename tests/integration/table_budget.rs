@@ -16,7 +16,7 @@ use ember::{Connection, Database, ErrorKind};
 const BUDGET: i64 = 64 * 1024;
 
 fn int(conn: &Connection, sql: &str) -> i64 {
-    conn.query_one(sql, ()).unwrap()
+    conn.query_value(sql, ()).unwrap()
 }
 
 fn table_stat(conn: &Connection, table: &str, column: &str) -> i64 {
@@ -110,7 +110,9 @@ fn hot_row_survives(policy: &str) {
     cache_table(&conn, policy);
     insert(&conn, 0).unwrap();
     for id in 1..3000 {
-        let v: String = conn.query_one("SELECT v FROM c WHERE id = 0", ()).unwrap();
+        let v: String = conn
+            .query_value("SELECT v FROM c WHERE id = 0", ())
+            .unwrap();
         assert_eq!(v.len(), 100);
         insert(&conn, id).unwrap();
         assert!(table_stat(&conn, "c", "bytes") <= BUDGET);
@@ -120,12 +122,12 @@ fn hot_row_survives(policy: &str) {
     assert!(rows > 100 && rows < 3000, "{rows}");
     assert_eq!(rows + evicted, 3000);
     assert_eq!(table_stat(&conn, "c", "hits"), 2999);
-    conn.query_one::<i64>("SELECT count(*) FROM c WHERE id = 5000", ())
+    conn.query_value::<i64>("SELECT count(*) FROM c WHERE id = 5000", ())
         .unwrap();
     assert_eq!(table_stat(&conn, "c", "misses"), 1);
     assert_eq!(table_stat(&conn, "c", "max_memory"), BUDGET);
     let policy_shown: String = conn
-        .query_one("SELECT on_full FROM ember_tables WHERE name = 'c'", ())
+        .query_value("SELECT on_full FROM ember_tables WHERE name = 'c'", ())
         .unwrap();
     assert_eq!(policy_shown, policy);
     assert_eq!(
@@ -215,7 +217,7 @@ fn a_reopened_database_holds_the_same_rows_after_evictions() {
         cache_table(&conn, "evict_lfu");
         for id in 0..2000 {
             if id % 3 == 0 {
-                conn.query_one::<i64>("SELECT count(*) FROM c WHERE id = ?", (id / 2,))
+                conn.query_value::<i64>("SELECT count(*) FROM c WHERE id = ?", (id / 2,))
                     .unwrap();
             }
             insert(&conn, id).unwrap();
@@ -228,7 +230,7 @@ fn a_reopened_database_holds_the_same_rows_after_evictions() {
     assert_eq!(ids(&conn), before);
     assert!(table_stat(&conn, "c", "bytes") <= BUDGET);
     let policy: String = conn
-        .query_one("SELECT on_full FROM ember_tables WHERE name = 'c'", ())
+        .query_value("SELECT on_full FROM ember_tables WHERE name = 'c'", ())
         .unwrap();
     assert_eq!(policy, "evict_lfu");
 }
@@ -271,7 +273,7 @@ fn many_writers_keep_a_cache_table_within_its_budget() {
                 let mut written = 0;
                 for i in 0..ROWS_EACH {
                     let id = thread * 1_000_000 + i;
-                    conn.query_one::<i64>("SELECT count(*) FROM c WHERE id = ?", (id - 7,))
+                    conn.query_value::<i64>("SELECT count(*) FROM c WHERE id = ?", (id - 7,))
                         .unwrap();
                     // A conflict on a victim another writer claimed is retried.
                     for _attempt in 0..100 {

@@ -21,7 +21,7 @@ fn options(clock: &WallClock, sweep: Duration) -> Options {
 }
 
 fn count(conn: &Connection, sql: &str) -> i64 {
-    conn.query_one(sql, ()).unwrap()
+    conn.query_value(sql, ()).unwrap()
 }
 
 fn error_of(conn: &Connection, sql: &str) -> (ErrorKind, String) {
@@ -129,7 +129,7 @@ fn unknown_options_and_bad_values_are_errors_naming_them() {
     let (kind, message) = error_of(&conn, "ALTER TABLE t SET (bogus = NULL)");
     assert_eq!(kind, ErrorKind::InvalidInput, "{message}");
     let options: Option<String> = conn
-        .query_one("SELECT options FROM ember_tables WHERE name = 't'", ())
+        .query_value("SELECT options FROM ember_tables WHERE name = 't'", ())
         .unwrap();
     assert_eq!(options, None, "a failed ALTER changed nothing");
 }
@@ -239,7 +239,7 @@ fn expired_rows_are_invisible_to_every_read_from_their_expiry_on() {
     )
     .unwrap();
     let user: String = conn
-        .query_one("SELECT user FROM sessions WHERE id = 7", ())
+        .query_value("SELECT user FROM sessions WHERE id = 7", ())
         .unwrap();
     assert_eq!(user, "fresh");
     // A live row's key still conflicts.

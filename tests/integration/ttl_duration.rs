@@ -49,7 +49,7 @@ fn manual_db() -> (Database, WallClock) {
 }
 
 fn int(conn: &Connection, sql: &str) -> i64 {
-    conn.query_one(sql, ())
+    conn.query_value(sql, ())
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
@@ -228,7 +228,7 @@ fn alter_adds_changes_and_removes_the_ttl() {
     conn.execute("ALTER TABLE s SET (ttl = '10 s')", ())
         .unwrap();
     assert_eq!(
-        conn.query_one::<String>("SELECT options FROM ember_tables WHERE name = 's'", ())
+        conn.query_value::<String>("SELECT options FROM ember_tables WHERE name = 's'", ())
             .unwrap(),
         "ttl = '10000 ms'"
     );

@@ -124,7 +124,9 @@ fn a_row_joining_several_from_rows_counts_once() {
     let changed = conn.execute(sql, ()).unwrap();
     assert_eq!(changed, lite.execute(sql, []).unwrap());
     assert_eq!(changed, 2);
-    let v: i64 = conn.query_one("SELECT v FROM t WHERE id = 2", ()).unwrap();
+    let v: i64 = conn
+        .query_value("SELECT v FROM t WHERE id = 2", ())
+        .unwrap();
     assert!(v == 6 || v == 7, "{v}");
     let all = "UPDATE t SET v = v + 1 FROM s";
     assert_eq!(

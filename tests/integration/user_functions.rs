@@ -44,7 +44,7 @@ fn scalar_function_in_projection_and_where() {
         [Some(2), Some(3), Some(5)]
     );
     let explain: String = conn
-        .query_one("EXPLAIN SELECT double(x) FROM t", ())
+        .query_value("EXPLAIN SELECT double(x) FROM t", ())
         .unwrap();
     assert!(explain.contains("double(x)"), "{explain}");
 }
@@ -63,15 +63,15 @@ fn variadic_and_fixed_arity() {
     db.create_scalar_function("total_of", 2, FunctionFlags::DETERMINISTIC, |_| Ok("two"))
         .unwrap();
     let conn = db.connect();
-    assert_eq!(conn.query_one::<i64>("SELECT total_of()", ()).unwrap(), 0);
+    assert_eq!(conn.query_value::<i64>("SELECT total_of()", ()).unwrap(), 0);
     assert_eq!(
-        conn.query_one::<i64>("SELECT total_of(1, 2, 3)", ())
+        conn.query_value::<i64>("SELECT total_of(1, 2, 3)", ())
             .unwrap(),
         6
     );
     // The registration for exactly two arguments wins over the variadic one.
     assert_eq!(
-        conn.query_one::<String>("SELECT total_of(1, 2)", ())
+        conn.query_value::<String>("SELECT total_of(1, 2)", ())
             .unwrap(),
         "two"
     );
@@ -114,7 +114,7 @@ fn function_error_is_the_statement_error_and_changes_nothing() {
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
     assert_eq!(error.message(), "checked(): too big");
     assert_eq!(
-        conn.query_one::<i64>("SELECT count(*) FROM out", ())
+        conn.query_value::<i64>("SELECT count(*) FROM out", ())
             .unwrap(),
         0
     );
@@ -144,7 +144,7 @@ fn panic_in_function_is_an_error_and_the_database_lives_on() {
         .unwrap_err();
     assert_eq!(error.message(), "boom() panicked: exploded at 3");
     assert_eq!(
-        conn.query_one::<i64>("SELECT count(*) FROM out", ())
+        conn.query_value::<i64>("SELECT count(*) FROM out", ())
             .unwrap(),
         0
     );
@@ -153,7 +153,7 @@ fn panic_in_function_is_an_error_and_the_database_lives_on() {
     let other = db.connect();
     assert_eq!(
         other
-            .query_one::<i64>("SELECT count(*) FROM out", ())
+            .query_value::<i64>("SELECT count(*) FROM out", ())
             .unwrap(),
         2
     );
@@ -179,7 +179,7 @@ fn one_registration_serves_connections_on_four_threads() {
                 for round in 0..50 {
                     let offset = thread * 100 + round;
                     let sum: i64 = conn
-                        .query_one("SELECT sum(square(id + ?)) FROM t", [offset])
+                        .query_value("SELECT sum(square(id + ?)) FROM t", [offset])
                         .unwrap();
                     let expected: i64 = (1..=5).map(|id| (id + offset) * (id + offset)).sum();
                     assert_eq!(sum, expected);
@@ -244,7 +244,7 @@ fn user_function_overrides_a_builtin_of_the_same_arity() {
     let db = Database::in_memory();
     let conn = db.connect();
     assert_eq!(
-        conn.query_one::<String>("SELECT upper('a')", ()).unwrap(),
+        conn.query_value::<String>("SELECT upper('a')", ()).unwrap(),
         "A"
     );
     db.create_scalar_function("upper", 1, FunctionFlags::DETERMINISTIC, |ctx| {
@@ -253,7 +253,7 @@ fn user_function_overrides_a_builtin_of_the_same_arity() {
     .unwrap();
     // The cached plan of the same text binds again and sees the new function.
     assert_eq!(
-        conn.query_one::<String>("SELECT upper('a')", ()).unwrap(),
+        conn.query_value::<String>("SELECT upper('a')", ()).unwrap(),
         "<a>"
     );
     // Other arities keep the built-in's rules.
@@ -275,7 +275,7 @@ fn statements_bind_again_after_registration() {
     assert_eq!(error.message(), "no such function: later");
     db.create_scalar_function("later", 1, FunctionFlags::DETERMINISTIC, |_| Ok(1))
         .unwrap();
-    assert_eq!(conn.query_one::<i64>("SELECT later(1)", ()).unwrap(), 1);
+    assert_eq!(conn.query_value::<i64>("SELECT later(1)", ()).unwrap(), 1);
     let mut statement = conn.prepare("SELECT later(1)").unwrap();
     db.create_scalar_function("later", 1, FunctionFlags::DETERMINISTIC, |_| Ok(2))
         .unwrap();
@@ -391,7 +391,7 @@ fn aggregate_with_group_by_filter_and_distinct() {
     );
     // Over no rows: finalize of a fresh state.
     assert_eq!(
-        conn.query_one::<String>("SELECT joined(x) FROM t WHERE id > 99", ())
+        conn.query_value::<String>("SELECT joined(x) FROM t WHERE id > 99", ())
             .unwrap(),
         ""
     );
@@ -581,7 +581,7 @@ fn directory_database_reopens_with_its_functions_registered_first() {
     let db = Database::open_with_setup(&dir, ember::Options::default(), register).unwrap();
     let conn = db.connect();
     assert_eq!(
-        conn.query_one::<i64>("SELECT sum(h) FROM halves", ())
+        conn.query_value::<i64>("SELECT sum(h) FROM halves", ())
             .unwrap(),
         3
     );
@@ -594,7 +594,7 @@ fn directory_database_reopens_with_its_functions_registered_first() {
     let db = Database::open_with_setup(&dir, ember::Options::default(), register).unwrap();
     assert_eq!(
         db.connect()
-            .query_one::<i64>("SELECT count(*) FROM t", ())
+            .query_value::<i64>("SELECT count(*) FROM t", ())
             .unwrap(),
         2
     );

@@ -119,7 +119,7 @@ fn misuse_fails_with_sqlites_messages() {
         )
         .unwrap_err();
     assert!(error.message().contains("ntile"), "{error}");
-    let count: i64 = conn.query_one("SELECT count(*) FROM u", ()).unwrap();
+    let count: i64 = conn.query_value("SELECT count(*) FROM u", ()).unwrap();
     assert_eq!(count, 0);
 }
 
@@ -178,7 +178,7 @@ fn window_rows_count_against_the_statement_row_cap() {
     // A small LIMIT straight over the window holds only that many rows (top-N by
     // row_number); a call that reads later rows (lead) still holds them all.
     let first: i64 = conn
-        .query_one("SELECT row_number() OVER (ORDER BY x) FROM r LIMIT 1", ())
+        .query_value("SELECT row_number() OVER (ORDER BY x) FROM r LIMIT 1", ())
         .unwrap();
     assert_eq!(first, 1);
     let error = conn
@@ -187,7 +187,7 @@ fn window_rows_count_against_the_statement_row_cap() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Limit, "{error}");
     let ok: i64 = conn
-        .query_one(
+        .query_value(
             "SELECT max(n) FROM (SELECT row_number() OVER () AS n FROM r WHERE x < 9)",
             (),
         )

@@ -317,7 +317,7 @@ fn inserts_bind_parameters_and_defaults_into_rows_of_any_width() {
     )
     .unwrap();
     let c2: String = conn
-        .query_one("SELECT c2 FROM w WHERE id = 102", ())
+        .query_value("SELECT c2 FROM w WHERE id = 102", ())
         .unwrap();
     assert_eq!(c2, "t2");
     let replace = "INSERT OR REPLACE INTO w(id, c1) VALUES (?, ?)";

@@ -175,7 +175,7 @@ fn header_value(conn: &Connection, name: &str) -> Result<i64> {
         return Ok(0);
     }
     let sql = format!("SELECT value FROM {HEADER_TABLE} WHERE name = '{name}'");
-    Ok(conn.query_one::<i64>(&sql, ()).optional()?.unwrap_or(0))
+    Ok(conn.query_value::<i64>(&sql, ()).optional()?.unwrap_or(0))
 }
 
 /// Sets the header value `name` in the connection's transaction (its own when none is

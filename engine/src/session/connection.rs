@@ -102,7 +102,7 @@ pub struct ConnectionStats {
 /// let conn = db.connect();
 /// conn.execute("CREATE TABLE t(id INT PRIMARY KEY, name TEXT)", ()).unwrap();
 /// conn.execute("INSERT INTO t VALUES (?, ?)", (1, "ada")).unwrap();
-/// let name: String = conn.query_one("SELECT name FROM t WHERE id = ?", [1]).unwrap();
+/// let name: String = conn.query_value("SELECT name FROM t WHERE id = ?", [1]).unwrap();
 /// assert_eq!(name, "ada");
 /// ```
 pub struct Connection {
@@ -182,7 +182,7 @@ impl Connection {
     ///
     /// ```
     /// let conn = ember::Connection::open_in_memory().unwrap();
-    /// let n: i64 = conn.query_one("SELECT 6 * 7", ()).unwrap();
+    /// let n: i64 = conn.query_value("SELECT 6 * 7", ()).unwrap();
     /// assert_eq!(n, 42);
     /// ```
     pub fn open_in_memory() -> Result<Connection> {
@@ -247,7 +247,7 @@ impl Connection {
     ///     insert.execute((id, id * 10)).unwrap();
     /// }
     /// assert_eq!(insert.parameter_count(), 2);
-    /// let v: i64 = conn.query_one("SELECT v FROM t WHERE id = 4", ()).unwrap();
+    /// let v: i64 = conn.query_value("SELECT v FROM t WHERE id = 4", ()).unwrap();
     /// assert_eq!(v, 40);
     /// ```
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
@@ -398,16 +398,42 @@ impl Connection {
         read
     }
 
-    /// Runs a query and returns the first column of its first row as `T`.
+    /// Runs a query expected to return exactly one row and hands that row to `f`, as
+    /// rusqlite's `query_one`: no row is an [`ErrorKind::NoRows`](crate::ErrorKind::NoRows)
+    /// error, a second row an [`ErrorKind::TooManyRows`](crate::ErrorKind::TooManyRows) one.
+    /// For the first column of the first row, [`Connection::query_value`] is shorter.
     ///
     /// ```
     /// let conn = ember::Database::in_memory().connect();
-    /// let n: i64 = conn.query_one("SELECT ? + 1", [41]).unwrap();
+    /// conn.execute_batch("CREATE TABLE t(id INT, name TEXT); INSERT INTO t VALUES (1, 'ada')")
+    ///     .unwrap();
+    /// let (id, name) = conn
+    ///     .query_one("SELECT id, name FROM t", (), |row| {
+    ///         Ok((row.get::<i64>(0)?, row.get::<String>(1)?))
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!((id, name.as_str()), (1, "ada"));
+    /// ```
+    pub fn query_one<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T> {
+        self.prepare(sql)?.query_one(params, f)
+    }
+
+    /// Runs a query and returns the first column of its first row as `T` (later rows are
+    /// not read).
+    ///
+    /// ```
+    /// let conn = ember::Database::in_memory().connect();
+    /// let n: i64 = conn.query_value("SELECT ? + 1", [41]).unwrap();
     /// assert_eq!(n, 42);
-    /// let nothing: Option<i64> = conn.query_one("SELECT NULL", ()).unwrap();
+    /// let nothing: Option<i64> = conn.query_value("SELECT NULL", ()).unwrap();
     /// assert_eq!(nothing, None);
     /// ```
-    pub fn query_one<T: FromValue>(&self, sql: &str, params: impl Params) -> Result<T> {
+    pub fn query_value<T: FromValue>(&self, sql: &str, params: impl Params) -> Result<T> {
         self.query_row(sql, params, |row| row.get(0))
     }
 
@@ -436,7 +462,7 @@ impl Connection {
     /// ```
     /// let conn = ember::Database::in_memory().connect();
     /// conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1);").unwrap();
-    /// assert_eq!(conn.query_one::<i64>("SELECT a FROM t", ()).unwrap(), 1);
+    /// assert_eq!(conn.query_value::<i64>("SELECT a FROM t", ()).unwrap(), 1);
     /// ```
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         let parsed = self.parse(sql)?;
@@ -478,7 +504,7 @@ impl Connection {
     /// let tx = conn.transaction().unwrap();
     /// tx.execute("INSERT INTO t VALUES (2)", ()).unwrap();
     /// tx.commit().unwrap();
-    /// assert_eq!(conn.query_one::<i64>("SELECT a FROM t", ()).unwrap(), 2);
+    /// assert_eq!(conn.query_value::<i64>("SELECT a FROM t", ()).unwrap(), 2);
     /// ```
     pub fn transaction(&mut self) -> Result<Transaction<'_>> {
         self.begin()?;
@@ -500,7 +526,7 @@ impl Connection {
     ///     Ok(())
     /// })
     /// .unwrap();
-    /// assert_eq!(conn.query_one::<i64>("SELECT balance FROM acct WHERE id = 2", ()).unwrap(), 10);
+    /// assert_eq!(conn.query_value::<i64>("SELECT balance FROM acct WHERE id = 2", ()).unwrap(), 10);
     /// ```
     pub fn transact<T>(&mut self, mut f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut attempts = 0;

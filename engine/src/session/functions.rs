@@ -61,7 +61,7 @@ impl std::ops::BitOr for FunctionFlags {
 ///     Ok(format!("{}:{}:{:?}", ctx.name(), ctx.len(), first))
 /// }).unwrap();
 /// let conn = db.connect();
-/// let text: String = conn.query_one("SELECT describe('a', 2)", ()).unwrap();
+/// let text: String = conn.query_value("SELECT describe('a', 2)", ()).unwrap();
 /// assert_eq!(text, "describe:2:Some(\"a\")");
 /// ```
 pub struct FunctionContext<'a> {
@@ -182,7 +182,7 @@ impl Database {
     ///     Ok(ctx.get::<i64>(0)? * 2)
     /// }).unwrap();
     /// let conn = db.connect();
-    /// let doubled: i64 = conn.query_one("SELECT double(21)", ()).unwrap();
+    /// let doubled: i64 = conn.query_value("SELECT double(21)", ()).unwrap();
     /// assert_eq!(doubled, 42);
     /// // A bad name or argument count is refused.
     /// assert!(db.create_scalar_function("no way", 1, FunctionFlags::NONE, |_| Ok(0)).is_err());
@@ -244,7 +244,7 @@ impl Database {
     /// let conn = db.connect();
     /// conn.execute_batch("CREATE TABLE t(x TEXT); INSERT INTO t VALUES ('ab'), ('abc'), ('a');")
     ///     .unwrap();
-    /// let longest: String = conn.query_one("SELECT longest(x) FROM t", ()).unwrap();
+    /// let longest: String = conn.query_value("SELECT longest(x) FROM t", ()).unwrap();
     /// assert_eq!(longest, "abc");
     /// ```
     pub fn create_aggregate_function<A: Aggregate>(

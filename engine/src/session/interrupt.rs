@@ -28,7 +28,7 @@ use std::sync::Arc;
 /// assert_eq!(error.kind(), ember::ErrorKind::Interrupted);
 /// stopper.join().unwrap();
 /// // The connection goes on.
-/// assert_eq!(conn.query_one::<i64>("SELECT count(*) FROM t", ()).unwrap(), 3);
+/// assert_eq!(conn.query_value::<i64>("SELECT count(*) FROM t", ()).unwrap(), 3);
 /// ```
 #[derive(Clone, Default, Debug)]
 pub struct InterruptHandle {

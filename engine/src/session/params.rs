@@ -142,7 +142,7 @@ impl<P: Params> Params for Resolved<P> {
 /// ```
 /// let conn = ember::Database::in_memory().connect();
 /// let sum: i64 = conn
-///     .query_one("SELECT :a + :b * @c", ember::named_params! {":a": 1, ":b": 2, "@c": 10})
+///     .query_value("SELECT :a + :b * @c", ember::named_params! {":a": 1, ":b": 2, "@c": 10})
 ///     .unwrap();
 /// assert_eq!(sum, 21);
 /// ```
@@ -166,7 +166,7 @@ impl Params for &[(&str, &dyn ToValue)] {
 /// ```
 /// let conn = ember::Database::in_memory().connect();
 /// let named = vec![("$x".to_string(), ember::Value::Integer(4))];
-/// assert_eq!(conn.query_one::<i64>("SELECT $x * $x", named).unwrap(), 16);
+/// assert_eq!(conn.query_value::<i64>("SELECT $x * $x", named).unwrap(), 16);
 /// ```
 impl Params for Vec<(String, Value)> {
     const BY_NAME: bool = true;
@@ -316,7 +316,7 @@ macro_rules! params {
 /// let row = ember::named_params! {":name": "ada", ":id": 1};
 /// conn.execute("INSERT INTO t VALUES (:id, :name)", row).unwrap();
 /// let id = ember::named_params! {"@id": 1};
-/// let name: String = conn.query_one("SELECT name FROM t WHERE id = @id", id).unwrap();
+/// let name: String = conn.query_value("SELECT name FROM t WHERE id = @id", id).unwrap();
 /// assert_eq!(name, "ada");
 /// ```
 #[macro_export]
@@ -364,7 +364,7 @@ mod tests {
                 vec![text("last"), Value::Integer(2)],
             ]
         );
-        let log: String = conn.query_one("SELECT v FROM log", ()).unwrap();
+        let log: String = conn.query_value("SELECT v FROM log", ()).unwrap();
         assert_eq!(log, "inner");
     }
 }

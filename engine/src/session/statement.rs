@@ -22,7 +22,7 @@ use crate::value::FromValue;
 /// conn.execute_batch("CREATE TABLE t(id INT PRIMARY KEY, name TEXT);
 ///                     INSERT INTO t VALUES (1, 'ada'), (2, 'grace')").unwrap();
 /// let mut by_id = conn.prepare("SELECT name FROM t WHERE id = ?").unwrap();
-/// let name: String = by_id.query_one([2]).unwrap();
+/// let name: String = by_id.query_value([2]).unwrap();
 /// assert_eq!(name, "grace");
 /// assert_eq!(by_id.columns(), ["name"]);
 /// ```
@@ -213,14 +213,52 @@ impl<'c> Statement<'c> {
         }
     }
 
-    /// Runs the statement and returns the first column of its first row.
+    /// Runs a query expected to return exactly one row and hands that row to `f`, as
+    /// rusqlite's `query_one`: no row is an [`ErrorKind::NoRows`](crate::ErrorKind::NoRows)
+    /// error (`.optional()` turns it into `None`), a second row an
+    /// [`ErrorKind::TooManyRows`](crate::ErrorKind::TooManyRows) error.
+    ///
+    /// ```
+    /// use ember::OptionalExtension;
+    /// let conn = ember::Database::in_memory().connect();
+    /// conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2)").unwrap();
+    /// let mut stmt = conn.prepare("SELECT a * 10 FROM t WHERE a = ?").unwrap();
+    /// assert_eq!(stmt.query_one([2], |row| row.get::<i64>(0)).unwrap(), 20);
+    /// assert_eq!(stmt.query_one([3], |row| row.get::<i64>(0)).optional().unwrap(), None);
+    /// let mut all = conn.prepare("SELECT a FROM t").unwrap();
+    /// let error = all.query_one((), |row| row.get::<i64>(0)).unwrap_err();
+    /// assert_eq!(error.kind(), ember::ErrorKind::TooManyRows);
+    /// ```
+    pub fn query_one<T>(
+        &mut self,
+        params: impl Params,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T> {
+        let sql = self.sql.clone();
+        let mut rows = self.query(params)?;
+        let Some(first) = rows.next() else {
+            return Err(crate::err!(NoRows, "query returned no rows: {sql}"));
+        };
+        let first = first?;
+        if let Some(second) = rows.next() {
+            second?;
+            return Err(crate::err!(
+                TooManyRows,
+                "query returned more than one row (query_one expects exactly one): {sql}"
+            ));
+        }
+        f(&first)
+    }
+
+    /// Runs the statement and returns the first column of its first row (later rows are
+    /// not read).
     ///
     /// ```
     /// let conn = ember::Database::in_memory().connect();
     /// let mut stmt = conn.prepare("SELECT ? || '!'").unwrap();
-    /// assert_eq!(stmt.query_one::<String>(["abc"]).unwrap(), "abc!");
+    /// assert_eq!(stmt.query_value::<String>(["abc"]).unwrap(), "abc!");
     /// ```
-    pub fn query_one<T: FromValue>(&mut self, params: impl Params) -> Result<T> {
+    pub fn query_value<T: FromValue>(&mut self, params: impl Params) -> Result<T> {
         self.query_row(params, |row| row.get(0))
     }
 

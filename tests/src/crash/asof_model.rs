@@ -77,7 +77,7 @@ fn run_step(conn: &Connection, step: Step) -> ember::Result<usize> {
 
 /// The newest commit number.
 pub fn newest_commit(conn: &Connection) -> ember::Result<u64> {
-    let ts: i64 = conn.query_one("SELECT read_ts FROM ember_stats", ())?;
+    let ts: i64 = conn.query_value("SELECT read_ts FROM ember_stats", ())?;
     Ok(ts as u64)
 }
 
@@ -256,7 +256,7 @@ pub fn check_reopened(
 ) -> Result<(), String> {
     let opened = newest_commit(conn).map_err(|e| format!("reading read_ts: {e}"))?;
     let exists: i64 = conn
-        .query_one("SELECT count(*) FROM ember_tables WHERE name = 't'", ())
+        .query_value("SELECT count(*) FROM ember_tables WHERE name = 't'", ())
         .map_err(|e| format!("reading ember_tables: {e}"))?;
     if exists == 0 {
         // The crash came before the writer created its table (nothing acknowledged yet).

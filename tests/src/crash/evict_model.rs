@@ -55,7 +55,7 @@ pub fn options() -> Options {
 
 /// `rows_evicted` of `c` in this process.
 pub fn evicted(conn: &Connection) -> ember::Result<i64> {
-    conn.query_one("SELECT rows_evicted FROM ember_tables WHERE name = 'c'", ())
+    conn.query_value("SELECT rows_evicted FROM ember_tables WHERE name = 'c'", ())
 }
 
 /// Op `k`: reads an earlier row every third op, inserts the rows of `op_ids(k)` in one
@@ -208,7 +208,7 @@ pub fn check(
     }
     let bytes: i64 = db
         .connect()
-        .query_one("SELECT bytes FROM ember_tables WHERE name = 'c'", ())
+        .query_value("SELECT bytes FROM ember_tables WHERE name = 'c'", ())
         .map_err(|e| format!("reading ember_tables failed: {e}"))?;
     if bytes > BUDGET_BYTES {
         return Err(format!(

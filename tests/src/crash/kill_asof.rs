@@ -73,7 +73,8 @@ pub fn child_asof(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
     let first: u64 = resume.parse().unwrap_or(0);
     let db = kill_child::open(dir, options())?;
     let conn = db.connect();
-    let existed: i64 = conn.query_one("SELECT count(*) FROM ember_tables WHERE name = 't'", ())?;
+    let existed: i64 =
+        conn.query_value("SELECT count(*) FROM ember_tables WHERE name = 't'", ())?;
     conn.execute(model::SCHEMA, ())?;
     let opened = model::newest_commit(&conn)?;
     let state = match model::read_now(&conn) {

@@ -195,7 +195,7 @@ fn check_write_times(
 ) -> Result<(), String> {
     let visible = |at_ms: i64, id: i64| -> Result<bool, String> {
         clock.set_ms(at_ms);
-        conn.query_one::<i64>("SELECT count(*) FROM d WHERE id = ?", [id])
+        conn.query_value::<i64>("SELECT count(*) FROM d WHERE id = ?", [id])
             .map(|n| n == 1)
             .map_err(|e| format!("reading d failed: {e}"))
     };
@@ -450,7 +450,7 @@ pub fn child_ttl(dir: &Path, seed: u64, resume: &str) -> ember::Result<()> {
             let mut last = 0i64;
             loop {
                 let sql = "SELECT sum(rows_expired) FROM ember_tables WHERE name IN ('t', 'd')";
-                match conn.query_one::<i64>(sql, ()) {
+                match conn.query_value::<i64>(sql, ()) {
                     Ok(swept) if swept != last => {
                         kill_child::say(format_args!("ack s {swept}"));
                         last = swept;

@@ -50,7 +50,7 @@ fn run(vfs: &SimVfs, seed: u64) -> (Vec<String>, i64) {
                 break;
             }
             let sql = "SELECT sum(rows_expired) FROM ember_tables WHERE name IN ('t', 'd')";
-            if let Ok(now) = conn.query_one::<i64>(sql, ()) {
+            if let Ok(now) = conn.query_value::<i64>(sql, ()) {
                 if now != swept {
                     acks.push(format!("s {now}"));
                     swept = now;
