@@ -1,7 +1,7 @@
 //! Write shapes against SQLite in the same run: UPDATE by key, by index range and by scan,
 //! updates of indexed columns, INSERT .. SELECT, DELETE by range, upsert, INSERT OR
-//! REPLACE, RETURNING; the probe for the writes an outside harness may time beside the
-//! main bench's W1 (bulk insert) and W3 (point updates). Both engines get the same rows
+//! REPLACE, RETURNING, copying and emptying a whole table, CREATE INDEX; the probe for the
+//! writes an outside harness may time beside the main bench's W1 (bulk insert) and W3 (point updates). Both engines get the same rows
 //! (`ember_bench::shapes::load`); SQLite's statements are prepared once and held. Each
 //! shape is one or more statements in autocommit whose effect does not depend on how many
 //! times they ran (an UPDATE to a fixed value, an INSERT undone by the DELETE after it), so
@@ -116,6 +116,34 @@ const SHAPES: &[WriteShape] = &[
         &[
             "DELETE FROM u WHERE id BETWEEN 100 AND 139 RETURNING id, t_id",
             "INSERT INTO u SELECT id, id * 3, 0.5 FROM t WHERE id BETWEEN 100 AND 139",
+        ],
+    ),
+    WriteShape {
+        name: "INSERT .. SELECT every row",
+        setup: &[
+            "CREATE TABLE copy_all(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, \
+             s TEXT, g TEXT)",
+        ],
+        statements: &[
+            "INSERT INTO copy_all SELECT * FROM t",
+            "DELETE FROM copy_all WHERE id > 0",
+        ],
+    },
+    WriteShape {
+        name: "DELETE every row",
+        setup: &[
+            "CREATE TABLE emptied(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL, \
+             s TEXT, g TEXT)",
+            "CREATE INDEX emptied_a ON emptied(a)",
+        ],
+        statements: &["INSERT INTO emptied SELECT * FROM t", "DELETE FROM emptied"],
+    },
+    // IF [NOT] EXISTS: SQLite prepares both statements before the first runs.
+    shape(
+        "CREATE INDEX on TEXT + DROP",
+        &[
+            "CREATE INDEX IF NOT EXISTS t_s_again ON t(s)",
+            "DROP INDEX IF EXISTS t_s_again",
         ],
     ),
 ];

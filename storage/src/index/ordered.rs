@@ -189,6 +189,25 @@ impl OrderedEntries {
         true
     }
 
+    /// Adds the entries of `entries`, each an entry key (`push_entry_key`), ascending and
+    /// distinct, at once (`OrderedTree::insert_sorted`); entries present stay once. The
+    /// caller holds the owning index's writer lock.
+    pub(crate) fn insert_sorted(&self, entries: &[&[u8]], guard: &Guard) {
+        let grown = self.edit(|| self.list.insert_sorted(entries, guard));
+        let bytes = grown.unsigned_abs() as u64;
+        if grown >= 0 {
+            self.charged.fetch_add(bytes, Ordering::Relaxed);
+            if let Some(account) = &self.account {
+                account.charge_index(bytes);
+            }
+        } else {
+            self.charged.fetch_sub(bytes, Ordering::Relaxed);
+            if let Some(account) = &self.account {
+                account.release_index(bytes);
+            }
+        }
+    }
+
     /// Removes the entry (`encoded`, `row`) if present. The caller holds the owning index's
     /// writer lock. Returns whether it was there.
     pub(crate) fn remove(&self, encoded: &[u8], row: u64, guard: &Guard) -> bool {
@@ -279,6 +298,13 @@ fn with_entry_key<R>(encoded: &[u8], row: u64, use_key: impl FnOnce(&[u8]) -> R)
         key.extend_from_slice(&row.to_be_bytes());
         use_key(&key)
     }
+}
+
+/// Appends the entry key of (`encoded`, `row`) to `out`: the encoded key, then the row id
+/// big-endian (what `with_entry_key` builds), so entry keys sort by key, then row id.
+pub(crate) fn push_entry_key(encoded: &[u8], row: u64, out: &mut Vec<u8>) {
+    out.extend_from_slice(encoded);
+    out.extend_from_slice(&row.to_be_bytes());
 }
 
 /// An entry key's encoded key and row id.

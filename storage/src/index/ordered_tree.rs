@@ -49,6 +49,9 @@ pub use walk::BatchEnd;
 
 #[path = "ordered_tree_pool.rs"]
 mod pool;
+
+#[path = "ordered_tree_bulk.rs"]
+mod bulk;
 use pool::{leaf_capacity, LeafPool};
 
 /// Most keys a leaf holds (more split it).

@@ -547,3 +547,97 @@ fn readers_walking_both_ways_see_ordered_complete_walks_while_a_writer_churns() 
         expected
     );
 }
+
+/// `insert_sorted` into empty and filled trees, small fanouts (deep trees) and the default
+/// ones: the tree holds the union of its keys and the loaded ones, each once, walks give
+/// them in order both ways, the bytes returned add up to what the nodes hold, and writes
+/// one key at a time go on working on the loaded tree.
+#[test]
+fn sorted_loads_merge_with_the_keys_held_and_keep_the_tree_whole() {
+    for seed in 0..40u64 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let list = if seed % 2 == 0 {
+            OrderedTree::with_fanout(3, 3)
+        } else {
+            OrderedTree::new()
+        };
+        let guard = epoch::pin();
+        let mut model = BTreeSet::new();
+        let mut bytes_now = 0isize;
+        for _ in 0..rng.usize(..30) {
+            let key = random_key(&mut rng);
+            if let Some(grown) = list.insert(&key, &guard) {
+                bytes_now += grown as isize;
+            }
+            model.insert(key);
+        }
+        let mut loaded: Vec<Vec<u8>> = (0..rng.usize(..400))
+            .map(|_| random_key(&mut rng))
+            .collect();
+        loaded.extend((0..rng.usize(..200)).map(|i: usize| i.to_be_bytes().to_vec()));
+        loaded.sort();
+        loaded.dedup();
+        let keys: Vec<&[u8]> = loaded.iter().map(Vec::as_slice).collect();
+        bytes_now += list.insert_sorted(&keys, &guard);
+        model.extend(loaded.iter().cloned());
+        let expected: Vec<Vec<u8>> = model.iter().cloned().collect();
+        assert_eq!(walk_all(&list, false), expected, "seed {seed}");
+        let mut descending = expected.clone();
+        descending.reverse();
+        assert_eq!(walk_all(&list, true), descending, "seed {seed}");
+        assert_eq!(list.len(), model.len(), "seed {seed}");
+        assert_eq!(list.audit().0 as isize, bytes_now, "seed {seed}");
+        for step in 0..200 {
+            let key = random_key(&mut rng);
+            if rng.bool() {
+                let grown = list.insert(&key, &guard);
+                assert_eq!(
+                    grown.is_some(),
+                    model.insert(key),
+                    "seed {seed} step {step}"
+                );
+                bytes_now += grown.unwrap_or(0) as isize;
+            } else {
+                let shrunk = list.remove(&key, &guard);
+                assert_eq!(
+                    shrunk.is_some(),
+                    model.remove(&key),
+                    "seed {seed} step {step}"
+                );
+                bytes_now -= shrunk.unwrap_or(0) as isize;
+            }
+        }
+        let expected: Vec<Vec<u8>> = model.into_iter().collect();
+        assert_eq!(walk_all(&list, false), expected, "seed {seed}");
+        assert_eq!(list.audit().0 as isize, bytes_now, "seed {seed}");
+    }
+}
+
+/// Long keys fill leaves by bytes, not count: a sorted load of keys near the byte limits
+/// builds leaves and inner nodes within them, and the tree stays whole.
+#[test]
+fn sorted_loads_of_long_keys_split_by_bytes() {
+    let list = OrderedTree::new();
+    let guard = epoch::pin();
+    let keys: Vec<Vec<u8>> = (0..3000u32)
+        .map(|i| {
+            let mut key = i.to_be_bytes().to_vec();
+            key.resize(4 + (i as usize * 37) % 1500, b'x');
+            key
+        })
+        .collect();
+    let slices: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+    let grown = list.insert_sorted(&slices, &guard);
+    assert_eq!(list.audit().0 as isize, grown);
+    assert!(
+        list.audit().1 >= 3,
+        "leaves of a few long keys make a deep tree"
+    );
+    assert_eq!(walk_all(&list, false), keys);
+    assert_eq!(
+        list.insert_sorted(&[], &guard),
+        0,
+        "an empty load changes nothing"
+    );
+    assert_eq!(walk_all(&list, false), keys);
+}

@@ -34,12 +34,13 @@ use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use crate::asymmetric_fence;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{IndexKey, KeyCollation, SecondaryIndex, ORDERED_ENTRY_OVERHEAD};
+use crate::index::{IndexKey, KeyCollation, SecondaryIndex};
 use crate::limits::{INDEX_COLUMNS_MAX, TABLE_INDEXES_MAX};
 use crate::row::RowDecoder;
 use crate::value::Value;
 
 use super::clock::TXN_ID_BASE;
+use super::gathered_entries::GatheredEntries;
 use super::head::HeadWord;
 use super::table::{RowId, Table};
 use super::transaction::{Snapshot, Transaction};
@@ -464,7 +465,10 @@ impl Table {
         dropped
     }
 
-    /// Adds an entry for every version of every slot, then checks uniqueness.
+    /// Adds an entry for every version of every slot, then checks uniqueness. Hash entries
+    /// go in as the slots are read; ordered entries are gathered, sorted and loaded into
+    /// the tree at once (`OrderedEntries::insert_sorted`), merged with those writers added
+    /// meanwhile.
     fn populate(&self, index: &SecondaryIndex) -> StorageResult<()> {
         // The collector must not retire versions between our read and our insert of their
         // entries (that would leave stale entries behind).
@@ -474,28 +478,34 @@ impl Table {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let mut buffer = Vec::new();
+        let mut gathered = GatheredEntries::default();
         let mut from = 0;
         while let Some(batch) = self.next_scan_batch(from, SLOTS_PER_BATCH) {
             from = batch.end;
             let guard = epoch::pin();
             let writer = index.map.lock_writer();
+            let mut add = |row: RowId, payload: &[u8], buffer: &mut Vec<Value>| {
+                self.populate_entries(index, &writer, row, payload, buffer, &mut gathered)
+            };
             for row in batch {
                 let Some(slot) = self.slot(row) else { continue };
                 let mut current = match chain_start(slot.head.load(Ordering::Acquire, &guard)) {
                     Ok(version) => version,
                     Err(payload) => {
-                        self.populate_entries(index, &writer, row, payload, &guard, &mut buffer)?;
+                        add(row, payload, &mut buffer)?;
                         continue;
                     }
                 };
                 // SAFETY: pinned guard; see `slot_holder`.
                 while let Some(version) = unsafe { current.as_ref() } {
-                    let payload = version.payload(&guard);
-                    self.populate_entries(index, &writer, row, payload, &guard, &mut buffer)?;
+                    add(row, version.payload(&guard), &mut buffer)?;
                     // The new index may key the two versions apart: no `SAME_INDEX_KEYS`.
                     current = version.older.fetch_and(0, Ordering::AcqRel, &guard);
                 }
             }
+        }
+        if let Some(ordered) = index.ordered() {
+            gathered.load_into(self, index, ordered)?;
         }
         if index.is_unique() {
             self.verify_unique(index)?;
@@ -506,26 +516,25 @@ impl Table {
         Ok(())
     }
 
-    /// Adds the entries of one version (of slot `row`, holding `payload`) to a new index.
+    /// Adds the hash entry of one version (of slot `row`, holding `payload`) to a new
+    /// index, and gathers its ordered entry.
     fn populate_entries(
         &self,
         index: &SecondaryIndex,
         writer: &crate::index::IndexWriter<'_>,
         row: RowId,
         payload: &[u8],
-        guard: &Guard,
         buffer: &mut Vec<Value>,
+        gathered: &mut GatheredEntries,
     ) -> StorageResult<()> {
-        let account = self.pool().account();
         let key = payload_key(self, row, index, payload, buffer)?;
         if let Some(ordered) = index.ordered() {
-            let encoded = ordered.encode(index.columns(), buffer);
-            // Index growth counts against the memory budget.
-            account.try_charge(0, encoded.len() as u64 + ORDERED_ENTRY_OVERHEAD)?;
-            ordered.insert(&encoded, row, guard);
+            gathered.push(ordered, index.columns(), buffer, row, self.pool().account())?;
         }
         if let Some(key) = key {
-            account.try_charge(0, crate::index::ENTRY_BYTES)?;
+            self.pool()
+                .account()
+                .try_charge(0, crate::index::ENTRY_BYTES)?;
             writer.insert(key, row);
         }
         Ok(())

@@ -442,6 +442,9 @@ fn delete_rows(
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
     let guard = RowGuard::for_delete(&target.table, &env)?;
+    if returning.is_none() && guard.is_none() && target.reaches_every_row() {
+        return delete_every_row(txn, target, env);
+    }
     let Some(returning) = returning else {
         // Only the row ids are kept, in the connection's kept list (no copy of any row).
         let mut lists = UpdateLists::take(&env);
@@ -467,6 +470,32 @@ fn delete_rows(
     written.emit(txn, env, returning, sink)?;
     Ok(deleted)
 }
+
+/// Deletes every row of the target's table the transaction sees, as one bulk write of
+/// storage (`Transaction::delete_visible_rows`): no row is read or listed. Only for a
+/// target that reaches every row, with nothing to do per row (no RETURNING, no foreign key
+/// or CHECK guard). Returns the row count; the statement's row limit and interrupt apply
+/// as they do to a listed delete.
+fn delete_every_row(
+    txn: &mut Transaction,
+    target: &TableAccess,
+    env: StatementEnv<'_>,
+) -> Result<usize> {
+    let deleted = txn.delete_visible_rows(
+        &target.table.storage,
+        |done| {
+            if done % ROWS_PER_INTERRUPT_CHECK == 0 {
+                env.check_interrupt()?;
+            }
+            super::insert::check_rows_max(done as usize + 1, env.rows_max)
+        },
+        |error| storage_error(&target.table, error),
+    )?;
+    Ok(usize::try_from(deleted).expect("rows fit in memory"))
+}
+
+/// Rows a bulk delete claims between two checks for an interrupt.
+const ROWS_PER_INTERRUPT_CHECK: u64 = 1024;
 
 /// Deletes every row `target` reaches, its ids listed in `row_ids` (emptied first) before
 /// the first is deleted; returns the row count.

@@ -205,11 +205,19 @@ impl<'a> SubqueryRuntime<'a> {
 impl SubqueryRuntime<'_> {
     /// An `Interrupted` error if the statement was asked to stop.
     pub fn check_interrupt(&self) -> Result<()> {
-        match self.env.interrupt {
+        self.env.check_interrupt()
+    }
+}
+
+impl StatementEnv<'_> {
+    /// An `Interrupted` error if the statement was asked to stop (or ran past its
+    /// deadline).
+    pub fn check_interrupt(&self) -> Result<()> {
+        match self.interrupt {
             Some(flag) if flag.load(Ordering::Relaxed) => {
                 Err(crate::err!(Interrupted, "interrupted"))
             }
-            _ => match self.env.bounds.and_then(|bounds| bounds.deadline.as_ref()) {
+            _ => match self.bounds.and_then(|bounds| bounds.deadline.as_ref()) {
                 Some(deadline) => deadline.check(),
                 None => Ok(()),
             },

@@ -201,6 +201,13 @@ pub struct TableAccess {
     pub key_residual: Option<Box<Option<Expr>>>,
 }
 
+impl TableAccess {
+    /// Whether the access reaches every row of its table: a full scan with no filter.
+    pub fn reaches_every_row(&self) -> bool {
+        matches!(self.path, AccessPath::FullScan) && self.filter.is_none()
+    }
+}
+
 /// The columns a table access decodes (`optimize::prune_columns`); the others are not decoded
 /// and read as NULL.
 pub struct ColumnsRead {

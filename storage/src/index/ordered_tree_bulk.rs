@@ -1,0 +1,160 @@
+//! Loading many keys into an `OrderedTree` at once: the keys (sorted by the caller) are
+//! merged with the ones the tree holds, packed into leaves left to right, and inner nodes
+//! are built over the leaves level by level; the new root is published with one store and
+//! every node of the old tree is retired through the epoch. Each key is copied once, where
+//! inserting it alone copies the whole leaf it lands in (`insert` builds the leaf anew).
+//!
+//! Readers are never blocked: a walk that is in the old tree finishes in it (its nodes stay
+//! alive while the walk is pinned, and its inner nodes are marked replaced, so a walk
+//! stepping sideways through one descends again from the new root).
+
+use std::sync::atomic::Ordering;
+use std::sync::PoisonError;
+
+use crossbeam_epoch::Guard;
+
+use super::{inner, node, node_bytes, retire, Node, NodePtr, OrderedTree};
+use super::{INNER_BYTES_MAX, KEY_BYTES_MAX, LEAF_BYTES_MAX};
+use crate::index::key_block::{block_bytes, KeyBlock};
+
+impl OrderedTree {
+    /// Adds every key of `keys`, which must be ascending with no two equal (a key the tree
+    /// holds already stays once). Returns the bytes the tree grew by (negative: shrank,
+    /// when the new nodes are packed tighter than the old ones were). `guard` pins the
+    /// caller.
+    pub fn insert_sorted(&self, keys: &[&[u8]], guard: &Guard) -> isize {
+        debug_assert!(keys.windows(2).all(|pair| pair[0] < pair[1]), "sorted keys");
+        assert!(
+            keys.iter().all(|key| key.len() <= KEY_BYTES_MAX),
+            "ordered-index key too long"
+        );
+        if keys.is_empty() {
+            return 0;
+        }
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        // The finger's path is about to leave the tree.
+        writer.current = false;
+        writer.path.clear();
+        let old_root = self.root.load(Ordering::Relaxed);
+        let mut old_nodes = Vec::new();
+        let mut held: Vec<&[u8]> = Vec::new();
+        // SAFETY: the writer holds the mutex, so every node reachable now stays alive until
+        // it is retired below, and retired nodes are freed only after `guard` unpins.
+        unsafe { gather(old_root, &mut old_nodes, &mut held) };
+        let merged = merge_distinct(&held, keys);
+        let (new_root, new_bytes) = self.build(&merged);
+        self.root.store(new_root, Ordering::Release);
+        self.len.store(merged.len(), Ordering::Relaxed);
+        // SAFETY: the old nodes are unlinked now but not retired yet, so alive.
+        let old_bytes: usize = old_nodes
+            .iter()
+            .map(|&old| node_bytes(unsafe { node(old) }))
+            .sum();
+        retire(old_nodes, &self.pool, guard);
+        new_bytes as isize - old_bytes as isize
+    }
+
+    /// A tree of `keys` (ascending, distinct), not yet published: its root (null when there
+    /// is no key) and the bytes its nodes allocated.
+    fn build(&self, keys: &[&[u8]]) -> (NodePtr, usize) {
+        let mut bytes = 0;
+        // Each node of the level being built, with the smallest key below it.
+        let mut level: Vec<(NodePtr, &[u8])> = Vec::new();
+        let mut start = 0;
+        while start < keys.len() {
+            let (mut end, mut key_bytes) = (start, 0);
+            while end < keys.len()
+                && end - start < self.leaf_keys_max
+                && (end == start || key_bytes + keys[end].len() <= LEAF_BYTES_MAX)
+            {
+                key_bytes += keys[end].len();
+                end += 1;
+            }
+            let run = &keys[start..end];
+            let leaf = self.new_leaf(block_bytes(run.len(), key_bytes), |data| {
+                KeyBlock::build(run.len(), key_bytes, run.iter().copied(), data)
+            });
+            bytes += node_bytes(&leaf);
+            level.push((Box::into_raw(leaf), run[0]));
+            start = end;
+        }
+        while level.len() > 1 {
+            let mut parents = Vec::with_capacity(level.len() / 2 + 1);
+            let mut start = 0;
+            while start < level.len() {
+                let (mut end, mut separator_bytes) = (start + 1, 0);
+                while end < level.len()
+                    && end - start < self.inner_children_max
+                    && (end - start < 2 || separator_bytes + level[end].1.len() <= INNER_BYTES_MAX)
+                {
+                    separator_bytes += level[end].1.len();
+                    end += 1;
+                }
+                let group = &level[start..end];
+                let separators: Vec<&[u8]> = group[1..].iter().map(|&(_, key)| key).collect();
+                let children: Vec<NodePtr> = group.iter().map(|&(child, _)| child).collect();
+                let parent = inner(&separators, &children);
+                // SAFETY: just built, not yet shared.
+                bytes += node_bytes(unsafe { node(parent) });
+                parents.push((parent, group[0].1));
+                start = end;
+            }
+            level = parents;
+        }
+        let root = level
+            .first()
+            .map_or(std::ptr::null_mut(), |&(root, _)| root);
+        (root, bytes)
+    }
+}
+
+/// Appends every node reachable from `at` to `nodes` and the keys of its leaves, in order,
+/// to `keys`.
+///
+/// # Safety
+/// Every node reachable from `at` stays alive for `'w` (the caller is the writer).
+unsafe fn gather<'w>(at: NodePtr, nodes: &mut Vec<NodePtr>, keys: &mut Vec<&'w [u8]>) {
+    if at.is_null() {
+        return;
+    }
+    nodes.push(at);
+    // SAFETY: the caller's guarantee.
+    match unsafe { node::<'w>(at) } {
+        Node::Leaf(block) => keys.extend(block.iter()),
+        Node::Inner(parent) => {
+            for child in parent.children.iter() {
+                // SAFETY: as above, for every node below.
+                unsafe { gather(child.load(Ordering::Relaxed), nodes, keys) };
+            }
+        }
+    }
+}
+
+/// The keys of two ascending lists, ascending, each once.
+fn merge_distinct<'k>(left: &[&'k [u8]], right: &[&'k [u8]]) -> Vec<&'k [u8]> {
+    if left.is_empty() {
+        return right.to_vec();
+    }
+    let mut merged = Vec::with_capacity(left.len() + right.len());
+    let (mut l, mut r) = (0, 0);
+    while l < left.len() && r < right.len() {
+        match left[l].cmp(right[r]) {
+            std::cmp::Ordering::Less => {
+                merged.push(left[l]);
+                l += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                merged.push(right[r]);
+                r += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                merged.push(left[l]);
+                l += 1;
+                r += 1;
+            }
+        }
+    }
+    merged.extend_from_slice(&left[l..]);
+    merged.extend_from_slice(&right[r..]);
+    merged
+}

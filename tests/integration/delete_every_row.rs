@@ -1,0 +1,199 @@
+//! `DELETE FROM t` with no WHERE, which storage runs as one bulk claim of every visible row
+//! (`Transaction::delete_visible_rows`): snapshots taken before it still see every row,
+//! ROLLBACK (of the transaction, or of the statement that failed) brings them back,
+//! `changes()` is the row count, the deletion survives reopen from the WAL and from a
+//! checkpoint, and a table foreign keys reference takes the row-by-row path that enforces
+//! them.
+
+use crate::support::TempDir;
+use ember::{Connection, Database, ErrorKind, Value};
+
+fn count(conn: &Connection, sql: &str) -> i64 {
+    match conn.query(sql, ()).unwrap().values()[0][0] {
+        Value::Integer(n) => n,
+        ref other => panic!("{other:?}"),
+    }
+}
+
+/// A table of `rows` rows (keys 1..=rows) with a secondary index on `v`.
+fn filled(conn: &Connection, rows: i64) {
+    conn.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, n INT); CREATE INDEX t_v ON t(v)",
+    )
+    .unwrap();
+    conn.execute(
+        &format!(
+            "INSERT INTO t WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c \
+             WHERE i < {rows}) SELECT i, 'v' || (i % 97), i * 2 FROM c"
+        ),
+        (),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_snapshot_taken_before_the_delete_still_sees_every_row() {
+    let db = Database::in_memory();
+    let (writer, reader) = (db.connect(), db.connect());
+    filled(&writer, 3000);
+    reader.execute("BEGIN", ()).unwrap();
+    assert_eq!(count(&reader, "SELECT count(*) FROM t"), 3000);
+    assert_eq!(writer.execute("DELETE FROM t", ()).unwrap(), 3000);
+    assert_eq!(writer.changes(), 3000);
+    assert_eq!(count(&writer, "SELECT count(*) FROM t"), 0);
+    assert_eq!(count(&writer, "SELECT count(*) FROM t WHERE v = 'v5'"), 0);
+    // The older snapshot: every row, through the scan, the key and the index.
+    assert_eq!(count(&reader, "SELECT count(*) FROM t"), 3000);
+    assert_eq!(count(&reader, "SELECT sum(n) FROM t"), 3000 * 3001);
+    assert_eq!(count(&reader, "SELECT n FROM t WHERE id = 1234"), 2468);
+    assert_eq!(count(&reader, "SELECT count(*) FROM t WHERE v = 'v5'"), 31);
+    writer.execute("VACUUM", ()).unwrap();
+    assert_eq!(count(&reader, "SELECT count(*) FROM t"), 3000);
+    reader.execute("COMMIT", ()).unwrap();
+    assert_eq!(count(&reader, "SELECT count(*) FROM t"), 0);
+    // The keys are free again.
+    writer
+        .execute("INSERT INTO t VALUES (1234, 'v5', 1)", ())
+        .unwrap();
+    assert_eq!(count(&reader, "SELECT count(*) FROM t WHERE v = 'v5'"), 1);
+}
+
+#[test]
+fn rollback_brings_every_row_back_and_own_inserts_are_deleted_too() {
+    let conn = Database::in_memory().connect();
+    filled(&conn, 500);
+    conn.execute("BEGIN", ()).unwrap();
+    conn.execute("INSERT INTO t VALUES (9001, 'new', 1)", ())
+        .unwrap();
+    conn.execute("DELETE FROM t WHERE id = 7", ()).unwrap();
+    assert_eq!(conn.execute("DELETE FROM t", ()).unwrap(), 500);
+    assert_eq!(count(&conn, "SELECT count(*) FROM t"), 0);
+    assert_eq!(conn.execute("DELETE FROM t", ()).unwrap(), 0);
+    assert_eq!(conn.changes(), 0);
+    conn.execute("ROLLBACK", ()).unwrap();
+    assert_eq!(count(&conn, "SELECT count(*) FROM t"), 500);
+    assert_eq!(count(&conn, "SELECT count(*) FROM t WHERE v = 'v7'"), 6);
+    assert_eq!(count(&conn, "SELECT count(*) FROM t WHERE id = 9001"), 0);
+    // Within a transaction that commits, the rows it inserted before go with the others.
+    conn.execute("BEGIN", ()).unwrap();
+    conn.execute("INSERT INTO t VALUES (9001, 'new', 1)", ())
+        .unwrap();
+    assert_eq!(conn.execute("DELETE FROM t", ()).unwrap(), 501);
+    conn.execute("INSERT INTO t VALUES (5, 'after', 1)", ())
+        .unwrap();
+    conn.execute("COMMIT", ()).unwrap();
+    assert_eq!(count(&conn, "SELECT count(*) FROM t"), 1);
+    assert_eq!(count(&conn, "SELECT id FROM t WHERE v = 'after'"), 5);
+}
+
+#[test]
+fn a_row_another_transaction_holds_fails_the_delete_and_changes_nothing() {
+    let db = Database::in_memory();
+    let (holder, deleter) = (db.connect(), db.connect());
+    filled(&holder, 400);
+    holder.execute("BEGIN", ()).unwrap();
+    holder
+        .execute("UPDATE t SET n = -1 WHERE id = 399", ())
+        .unwrap();
+    let error = deleter.execute("DELETE FROM t", ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::SerializationConflict, "{error}");
+    assert!(error.to_string().contains("table t"), "{error}");
+    assert_eq!(count(&deleter, "SELECT count(*) FROM t"), 400);
+    holder.execute("COMMIT", ()).unwrap();
+    assert_eq!(deleter.execute("DELETE FROM t", ()).unwrap(), 400);
+    assert_eq!(count(&holder, "SELECT count(*) FROM t"), 0);
+}
+
+#[test]
+fn the_deletion_survives_reopen_from_the_wal_and_from_a_checkpoint() {
+    for checkpoint in [false, true] {
+        let dir = TempDir::new("delete-every-row");
+        {
+            let db = Database::open(&dir.0).unwrap();
+            let conn = db.connect();
+            filled(&conn, 2000);
+            conn.execute("CREATE TABLE other(x INT)", ()).unwrap();
+            conn.execute("INSERT INTO other VALUES (1), (2)", ())
+                .unwrap();
+            assert_eq!(conn.execute("DELETE FROM t", ()).unwrap(), 2000);
+            conn.execute("INSERT INTO t VALUES (7, 'kept', 3)", ())
+                .unwrap();
+            if checkpoint {
+                conn.execute("CHECKPOINT", ()).unwrap();
+            }
+            conn.execute("BEGIN", ()).unwrap();
+            conn.execute("DELETE FROM other", ()).unwrap();
+            conn.execute("ROLLBACK", ()).unwrap();
+        }
+        for _ in 0..2 {
+            let db = Database::open(&dir.0).unwrap();
+            let conn = db.connect();
+            assert_eq!(count(&conn, "SELECT count(*) FROM t"), 1, "{checkpoint}");
+            assert_eq!(count(&conn, "SELECT id FROM t WHERE v = 'kept'"), 7);
+            assert_eq!(count(&conn, "SELECT count(*) FROM t WHERE v = 'v5'"), 0);
+            assert_eq!(count(&conn, "SELECT count(*) FROM other"), 2);
+        }
+    }
+}
+
+#[test]
+fn a_checkpoint_while_an_older_snapshot_reads_holds_the_deletion() {
+    let dir = TempDir::new("delete-every-row-checkpoint");
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let (writer, reader) = (db.connect(), db.connect());
+        filled(&writer, 1000);
+        reader.execute("BEGIN", ()).unwrap();
+        assert_eq!(count(&reader, "SELECT count(*) FROM t"), 1000);
+        assert_eq!(writer.execute("DELETE FROM t", ()).unwrap(), 1000);
+        writer.execute("CHECKPOINT", ()).unwrap();
+        assert_eq!(count(&reader, "SELECT count(*) FROM t"), 1000);
+        reader.execute("COMMIT", ()).unwrap();
+    }
+    let db = Database::open(&dir.0).unwrap();
+    assert_eq!(count(&db.connect(), "SELECT count(*) FROM t"), 0);
+}
+
+#[test]
+fn a_table_foreign_keys_reference_is_deleted_row_by_row_under_them() {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         CREATE TABLE p(id INTEGER PRIMARY KEY);
+         CREATE TABLE c(id INTEGER PRIMARY KEY, pid INT REFERENCES p(id));
+         CREATE TABLE q(id INTEGER PRIMARY KEY);
+         CREATE TABLE d(id INTEGER PRIMARY KEY, qid INT REFERENCES q(id) ON DELETE CASCADE);
+         INSERT INTO p VALUES (1), (2), (3);
+         INSERT INTO c VALUES (10, 2);
+         INSERT INTO q VALUES (1), (2);
+         INSERT INTO d VALUES (10, 1), (11, 2), (12, NULL);",
+    )
+    .unwrap();
+    let error = conn.execute("DELETE FROM p", ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
+    assert_eq!(error.message(), "FOREIGN KEY constraint failed");
+    assert_eq!(count(&conn, "SELECT count(*) FROM p"), 3);
+    assert_eq!(conn.execute("DELETE FROM q", ()).unwrap(), 2);
+    assert_eq!(conn.changes(), 2);
+    assert_eq!(count(&conn, "SELECT count(*) FROM d"), 1);
+    // The child table itself references but is not referenced: it empties in bulk.
+    assert_eq!(conn.execute("DELETE FROM c", ()).unwrap(), 1);
+    assert_eq!(conn.execute("DELETE FROM p", ()).unwrap(), 3);
+    // Without enforcement, SQLite's answer: the parent empties and the child keeps its row.
+    conn.execute_batch(
+        "INSERT INTO p VALUES (1); INSERT INTO c VALUES (10, 1); PRAGMA foreign_keys = OFF",
+    )
+    .unwrap();
+    assert_eq!(conn.execute("DELETE FROM p", ()).unwrap(), 1);
+    assert_eq!(count(&conn, "SELECT count(*) FROM c"), 1);
+}
+
+#[test]
+fn returning_still_hands_back_every_deleted_row() {
+    let conn = Database::in_memory().connect();
+    filled(&conn, 50);
+    let rows = conn.query("DELETE FROM t RETURNING n", ()).unwrap();
+    assert_eq!(rows.values().len(), 50);
+    assert_eq!(conn.changes(), 50);
+    assert_eq!(count(&conn, "SELECT count(*) FROM t"), 0);
+}
