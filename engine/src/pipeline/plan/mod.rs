@@ -68,6 +68,14 @@ pub enum Plan {
         name: String,
         if_exists: bool,
     },
+    CreateTrigger {
+        trigger: Arc<crate::catalog::TriggerDef>,
+        if_not_exists: bool,
+    },
+    DropTrigger {
+        name: String,
+        if_exists: bool,
+    },
     CreateIndex(CreateIndex),
     /// CREATE TABLE .. AS SELECT: the table (as a CREATE TABLE), then its rows.
     CreateTableAs(Box<CreateTableAs>),
