@@ -10,6 +10,7 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 use crate::catalog::{TriggerDef, TriggerEventKind, TriggerTiming};
 use crate::dialect::EmberDialect;
 use crate::error::{unsupported, Result};
+use crate::parse::byte_offset;
 use crate::plan::Plan;
 
 use super::{object_name, Binder};
@@ -127,6 +128,9 @@ impl Binder<'_> {
                 InvalidInput,
                 "cannot create INSTEAD OF trigger on table: {table}"
             )),
+            (TriggerTiming::InsteadOf, true) => Err(unsupported(
+                "INSTEAD OF triggers (INSERT, UPDATE and DELETE on a view)",
+            )),
             (TriggerTiming::Before | TriggerTiming::After, true) => Err(crate::err!(
                 InvalidInput,
                 "cannot create {} trigger on view: {table}",
@@ -160,41 +164,47 @@ fn check_body_statement(statement: &Statement) -> Result<()> {
 /// last END) of the kept CREATE TRIGGER text `sql`.
 fn split_trigger_text(sql: &str, has_when: bool) -> Result<(Option<String>, String)> {
     let tokens = Tokenizer::new(&EmberDialect::default(), sql)
-        .tokenize()
+        .tokenize_with_location()
         .map_err(|e| crate::err!(Syntax, "{e}"))?;
     let is_word = |token: &Token, expected: &str| {
         matches!(token, Token::Word(word)
             if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(expected))
     };
-    let begin = tokens.iter().position(|token| is_word(token, "begin"));
-    let end = tokens.iter().rposition(|token| is_word(token, "end"));
+    let begin = tokens
+        .iter()
+        .position(|token| is_word(&token.token, "begin"));
+    let end = tokens
+        .iter()
+        .rposition(|token| is_word(&token.token, "end"));
+    let not_found = || crate::err!(Syntax, "a trigger's body must be BEGIN ... END");
     let (Some(begin), Some(end)) = (begin, end) else {
-        return Err(crate::err!(
-            Syntax,
-            "a trigger's body must be BEGIN ... END"
-        ));
+        return Err(not_found());
     };
-    let text = |range: std::ops::Range<usize>| -> String {
-        tokens[range]
-            .iter()
-            .map(ToString::to_string)
-            .collect::<String>()
+    // The text between the end of token `from` and the start of token `to`.
+    let between = |from: usize, to: usize| -> Result<String> {
+        let start = byte_offset(sql, tokens[from].span.end).ok_or_else(not_found)?;
+        let end = byte_offset(sql, tokens[to].span.start).ok_or_else(not_found)?;
+        Ok(sql
+            .get(start..end)
+            .ok_or_else(not_found)?
+            .trim()
+            .to_string())
     };
     let when = if has_when {
         let Some(at) = tokens[..begin]
             .iter()
-            .position(|token| is_word(token, "when"))
+            .position(|token| is_word(&token.token, "when"))
         else {
             return Err(crate::err!(
                 Syntax,
                 "the trigger's WHEN condition is not found"
             ));
         };
-        Some(text(at + 1..begin).trim().to_string())
+        Some(between(at, begin)?)
     } else {
         None
     };
-    Ok((when, text(begin + 1..end).trim().to_string()))
+    Ok((when, between(begin, end)?))
 }
 
 #[cfg(test)]

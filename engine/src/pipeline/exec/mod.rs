@@ -219,7 +219,12 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             table,
             tables,
             views,
-        } => Box::new(system::SystemTableOperator::new(*table, tables, views)),
+            triggers,
+        } => Box::new(system::SystemTableOperator::new(
+            *table,
+            tables,
+            (views, triggers),
+        )),
         Node::Values { rows } => Box::new(query::ValuesOperator::new(rows)),
         Node::Filter { input, predicate } => {
             Box::new(query::FilterOperator::new(build(input), predicate))

@@ -9,6 +9,8 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 use crate::dialect::EmberDialect;
 use crate::error::{Error, ErrorKind, Result};
 
+use super::byte_offset;
+
 /// `sql` with each `CREATE [TEMP] TRIGGER IF NOT EXISTS` written `CREATE OR ALTER [TEMP]
 /// TRIGGER`; `Ok(None)` when nothing changes. A `CREATE OR ALTER` / `CREATE OR REPLACE`
 /// written in `sql` is a syntax error, as in SQLite.
@@ -16,19 +18,20 @@ pub(super) fn rewrite_if_not_exists(sql: &str) -> Result<Option<String>> {
     if !sql.to_ascii_lowercase().contains("trigger") {
         return Ok(None);
     }
-    let Ok(tokens) = Tokenizer::new(&EmberDialect::default(), sql).tokenize() else {
+    let Ok(tokens) = Tokenizer::new(&EmberDialect::default(), sql).tokenize_with_location() else {
         return Ok(None);
     };
     // The significant tokens' positions, to look ahead past white space and comments.
     let significant: Vec<usize> = (0..tokens.len())
-        .filter(|&at| !matches!(tokens[at], Token::Whitespace(_)))
+        .filter(|&at| !matches!(tokens[at].token, Token::Whitespace(_)))
         .collect();
     let word = |at: Option<&usize>, expected: &str| {
-        matches!(at.map(|&at| &tokens[at]),
+        matches!(at.map(|&at| &tokens[at].token),
             Some(Token::Word(word)) if word.quote_style.is_none()
                 && word.value.eq_ignore_ascii_case(expected))
     };
-    let mut rewritten: Vec<(usize, usize, &str)> = Vec::new();
+    // Byte ranges of `sql` to replace, in order, with their new text.
+    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
     for (index, at) in significant.iter().enumerate() {
         if !word(Some(at), "create") {
             continue;
@@ -46,33 +49,33 @@ pub(super) fn rewrite_if_not_exists(sql: &str) -> Result<Option<String>> {
             && word(next(3 + temp), "not")
             && word(next(4 + temp), "exists")
         {
-            // `CREATE` stays; `OR ALTER` goes in before TEMP / TRIGGER; `IF NOT EXISTS` goes.
-            let (&create, &if_word, &exists) =
-                (at, next(2 + temp).unwrap(), next(4 + temp).unwrap());
-            rewritten.push((create + 1, create + 1, " OR ALTER"));
-            rewritten.push((if_word, exists + 1, ""));
+            let offset = |at: usize, end: bool| {
+                let span = tokens[at].span;
+                byte_offset(sql, if end { span.end } else { span.start })
+            };
+            let (Some(create_end), Some(if_start), Some(exists_end)) = (
+                offset(*at, true),
+                next(2 + temp).and_then(|&at| offset(at, false)),
+                next(4 + temp).and_then(|&at| offset(at, true)),
+            ) else {
+                return Ok(None);
+            };
+            // `OR ALTER` goes in after CREATE; `IF NOT EXISTS` goes.
+            edits.push((create_end, create_end, " OR ALTER"));
+            edits.push((if_start, exists_end, ""));
         }
     }
-    if rewritten.is_empty() {
+    if edits.is_empty() {
         return Ok(None);
     }
-    let mut out = String::with_capacity(sql.len());
-    let mut pending = rewritten.iter().peekable();
-    let mut position = 0;
-    while position < tokens.len() {
-        if let Some(&&(from, to, text)) = pending.peek() {
-            if from == position {
-                out.push_str(text);
-                pending.next();
-                if to > position {
-                    position = to;
-                }
-                continue;
-            }
-        }
-        out.push_str(&tokens[position].to_string());
-        position += 1;
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut copied = 0;
+    for (start, end, text) in edits {
+        out.push_str(&sql[copied..start]);
+        out.push_str(text);
+        copied = end;
     }
+    out.push_str(&sql[copied..]);
     Ok(Some(out))
 }
 

@@ -305,6 +305,8 @@ pub enum Node {
         tables: Vec<Arc<TableDef>>,
         /// The views (`sqlite_schema` lists them).
         views: Vec<Arc<crate::catalog::ViewDef>>,
+        /// The triggers (`sqlite_schema` lists them too).
+        triggers: Vec<Arc<crate::catalog::TriggerDef>>,
     },
     /// Literal rows (also the single empty row of a SELECT without FROM).
     Values {
