@@ -63,6 +63,19 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    /// Set for the error a trigger's `RAISE(...)` made: what it undoes.
+    raised: Option<RaiseAction>,
+}
+
+/// The action of SQLite's `RAISE(...)` in a trigger: IGNORE drops the row being changed
+/// (no error reaches the caller); ABORT undoes the statement, FAIL keeps the statement's
+/// earlier row changes, ROLLBACK ends the transaction (each failing with the message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RaiseAction {
+    Ignore,
+    Abort,
+    Fail,
+    Rollback,
 }
 
 impl Error {
@@ -78,7 +91,22 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            raised: None,
         }
+    }
+
+    /// The error a trigger's `RAISE(action, message)` makes (a constraint failure).
+    pub(crate) fn raised(action: RaiseAction, message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Constraint,
+            message: message.into(),
+            raised: Some(action),
+        }
+    }
+
+    /// The `RAISE` action that made this error, if a trigger raised it.
+    pub(crate) fn raise_action(&self) -> Option<RaiseAction> {
+        self.raised
     }
 
     /// What kind of failure this is, to match on.

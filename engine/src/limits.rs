@@ -84,6 +84,13 @@ pub const JSON_TEXT_BYTES_MAX: usize = FUNCTION_RESULT_BYTES_MAX;
 /// by its trigger depth (1000); each level here is a native stack frame or three.
 pub const FOREIGN_KEY_CASCADE_DEPTH_MAX: usize = 100;
 
+/// Deepest nesting of triggers: a trigger's statement firing another trigger, whose
+/// statement fires another, and so on (a trigger never fires while it is running, as with
+/// SQLite's default `recursive_triggers = OFF`). Deeper fails the statement (changing
+/// nothing). SQLite's bound is 1000 (`SQLITE_MAX_TRIGGER_DEPTH`); each level here runs a
+/// statement on the native stack, so the bound is lower.
+pub const TRIGGER_DEPTH_MAX: usize = 100;
+
 /// Most checkpoint snapshots `PRAGMA keep_snapshots` / `Options::keep_snapshots` may keep.
 pub const KEEP_SNAPSHOTS_MAX: u64 = 10_000;
 

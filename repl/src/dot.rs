@@ -278,6 +278,13 @@ impl Shell {
                 text.push_str(";\n");
             }
         }
+        // Triggers last, in creation order; `.schema t` shows the triggers on `t`.
+        for trigger in catalog.triggers() {
+            if table.is_none_or(|name| like(name, &trigger.table)) {
+                text.push_str(&trigger.sql);
+                text.push_str(";\n");
+            }
+        }
         self.print(&text)
     }
 

@@ -99,6 +99,18 @@ pub fn dump(connection: &mut Connection, table: Option<&str>) -> Result<String, 
     for view in &views {
         let _ = writeln!(sql, "{};", view.sql);
     }
+    // Then the triggers on what was dumped: after the rows, so loading them fires none.
+    for trigger in catalog.triggers() {
+        let dumped = tables
+            .iter()
+            .any(|def| def.name.eq_ignore_ascii_case(&trigger.table))
+            || views
+                .iter()
+                .any(|def| def.name.eq_ignore_ascii_case(&trigger.table));
+        if dumped {
+            let _ = writeln!(sql, "{};", trigger.sql);
+        }
+    }
     sql.push_str("COMMIT;\n");
     Ok(sql)
 }
@@ -153,6 +165,42 @@ mod tests {
             conn.query(indexes, ()).unwrap().into_values(),
             copy_conn.query(indexes, ()).unwrap().into_values()
         );
+    }
+
+    #[test]
+    fn dump_writes_triggers_after_the_rows_so_loading_fires_none() {
+        let db = ember::Database::in_memory();
+        let mut conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE t(n INT);
+             CREATE TABLE log(n INT);
+             CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.n); END;
+             INSERT INTO t VALUES (1), (2);",
+        )
+        .unwrap();
+        let text = dump(&mut conn, None).unwrap();
+        assert!(
+            text.ends_with(
+                "CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.n); \
+                 END;\nCOMMIT;\n"
+            ),
+            "{text}"
+        );
+        let copy = ember::Database::in_memory();
+        let copy_conn = copy.connect();
+        copy_conn.execute_batch(&text).unwrap();
+        let count = "SELECT count(*) FROM log";
+        assert_eq!(
+            copy_conn.query(count, ()).unwrap().into_values(),
+            vec![vec![Value::Integer(2)]]
+        );
+        copy_conn.execute("INSERT INTO t VALUES (3)", ()).unwrap();
+        assert_eq!(
+            copy_conn.query(count, ()).unwrap().into_values(),
+            vec![vec![Value::Integer(3)]]
+        );
+        let only_log = dump(&mut conn, Some("log")).unwrap();
+        assert!(!only_log.contains("TRIGGER"), "{only_log}");
     }
 
     #[test]

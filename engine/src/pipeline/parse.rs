@@ -7,6 +7,7 @@
 mod creation_text;
 pub(crate) use creation_text::byte_offset;
 mod exclude;
+mod trigger_text;
 
 pub(crate) use exclude::FRAME_EXCLUDE_MARKER;
 
@@ -32,6 +33,9 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
     // Window frames' EXCLUDE clauses (parse/exclude.rs).
     let rewritten =
         exclude::rewrite_frame_exclusions(rewritten.as_deref().unwrap_or(sql)).or(rewritten);
+    // `CREATE TRIGGER IF NOT EXISTS` (parse/trigger_text.rs).
+    let rewritten =
+        trigger_text::rewrite_if_not_exists(rewritten.as_deref().unwrap_or(sql))?.or(rewritten);
     let text = rewritten.as_deref().unwrap_or(sql);
     Parser::new(&dialect)
         .with_recursion_limit(EXPR_DEPTH_MAX)
@@ -68,7 +72,10 @@ fn creation_texts(
     let creates = statements.iter().any(|statement| {
         matches!(
             statement,
-            Statement::CreateTable(_) | Statement::CreateIndex(_) | Statement::CreateView(_)
+            Statement::CreateTable(_)
+                | Statement::CreateIndex(_)
+                | Statement::CreateView(_)
+                | Statement::CreateTrigger(_)
         )
     });
     if !creates {

@@ -45,8 +45,8 @@ pub(crate) fn consistent_read(shared: &Shared) -> Result<(Transaction, Arc<Catal
     Ok((txn, shared.catalog.load_full()))
 }
 
-/// Writes every table's definition and visible rows, the views and the CREATE INDEX
-/// statements (a UNIQUE constraint's index comes back with its table).
+/// Writes every table's definition and visible rows, the views, the CREATE INDEX
+/// statements (a UNIQUE constraint's index comes back with its table) and the triggers.
 pub(crate) fn write_image<W: Write>(
     image: &mut SnapshotEncoder<W>,
     txn: &Transaction,
@@ -63,6 +63,10 @@ pub(crate) fn write_image<W: Write>(
         for sql in table.indexes.iter().filter_map(|index| index.sql.as_ref()) {
             image.schema_sql(sql)?;
         }
+    }
+    // After the tables and views they are on.
+    for trigger in catalog.triggers() {
+        image.schema_sql(&trigger.sql)?;
     }
     Ok(())
 }

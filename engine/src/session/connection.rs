@@ -719,6 +719,13 @@ impl Connection {
             Plan::DropView { name, if_exists } => {
                 exec::drop_view(&*self.db.shared, name, *if_exists)?
             }
+            Plan::CreateTrigger {
+                trigger,
+                if_not_exists,
+            } => exec::create_trigger(&*self.db.shared, trigger, *if_not_exists)?,
+            Plan::DropTrigger { name, if_exists } => {
+                exec::drop_trigger(&*self.db.shared, name, *if_exists)?
+            }
             Plan::CreateIndex(create) => exec::create_index(&*self.db.shared, create)?,
             Plan::AlterTable(alter) => self.alter_table(alter)?,
             Plan::CreateTableAs(ctas) => return self.create_table_as(ctas),

@@ -44,7 +44,12 @@ impl Prepared {
             Plan::Explain(inner) | Plan::ExplainAnalyze(inner) => inner.as_mut(),
             other => other,
         };
+        // A table with triggers keeps its target rows whole: the triggers read OLD.*.
+        let has_triggers = |target: &crate::plan::TableAccess| {
+            catalog.has_triggers() && !catalog.triggers_on(&target.table.name).is_empty()
+        };
         match optimized {
+            Plan::Update { target, .. } | Plan::Delete { target, .. } if has_triggers(target) => {}
             Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
             Plan::Insert(insert) => crate::optimize::prune_columns(&mut insert.source),
             // With FROM or a conflict clause (REPLACE finds the rows holding the new keys;

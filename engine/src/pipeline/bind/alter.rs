@@ -103,6 +103,12 @@ impl Binder<'_> {
             AlterTableOperation::RenameTable { table_name } => {
                 let (RenameTableNameKind::To(new_name) | RenameTableNameKind::As(new_name)) =
                     table_name;
+                if !self.catalog.triggers_on(&before.name).is_empty() {
+                    return Err(unsupported(format!(
+                        "ALTER TABLE RENAME of table {} with triggers (drop them first)",
+                        before.name
+                    )));
+                }
                 rename_table(&mut after, new_name)?;
                 let new_name_ast = new_name;
                 let new_name = &after.name;

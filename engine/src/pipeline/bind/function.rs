@@ -73,6 +73,9 @@ impl Binder<'_> {
                 return Err(unsupported(format!("subquery as argument of {name}")))
             }
         };
+        if name.eq_ignore_ascii_case("raise") {
+            return self.bind_raise(list);
+        }
         if list.is_none() {
             if let Some(date) = current_time_keyword(&name) {
                 return Ok(Expr::Function {

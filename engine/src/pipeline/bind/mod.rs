@@ -22,12 +22,14 @@ mod join;
 mod min_max_row;
 mod outer_join;
 pub mod parameters;
+mod raise;
 mod scope;
 mod select;
 mod strict;
 mod subquery;
 mod system;
 mod table_function;
+mod trigger;
 mod update_from;
 mod upsert;
 mod view;
@@ -83,6 +85,8 @@ pub struct Binder<'c> {
     /// TABLE, INDEX or VIEW (`parse/creation_text.rs`); its stored `sql` then is this text
     /// instead of the statement printed again.
     creation_text: Option<String>,
+    /// Whether `RAISE(...)` may appear: only in a trigger's WHEN and body (`raise.rs`).
+    raise_allowed: bool,
 }
 
 impl<'c> Binder<'c> {
@@ -105,7 +109,13 @@ impl<'c> Binder<'c> {
             recursion: None,
             recursive_columns: Vec::new(),
             creation_text: None,
+            raise_allowed: false,
         }
+    }
+
+    /// Lets the statement about to be bound use `RAISE(...)`: it is a trigger's.
+    pub(crate) fn allow_raise(&mut self) {
+        self.raise_allowed = true;
     }
 
     /// Gives the CREATE text SQLite keeps for the statement about to be bound (see
@@ -134,6 +144,8 @@ impl<'c> Binder<'c> {
         match statement {
             Statement::CreateTable(create) => self.bind_create_table(create),
             Statement::CreateView(create) => self.bind_create_view(create),
+            Statement::CreateTrigger(create) => self.bind_create_trigger(create),
+            Statement::DropTrigger(drop) => self.bind_drop_trigger(drop),
             Statement::CreateIndex(create) => self.bind_create_index(create),
             Statement::AlterTable(alter) => self.bind_alter_table(alter),
             Statement::Drop {

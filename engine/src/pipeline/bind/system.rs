@@ -56,6 +56,10 @@ impl Binder<'_> {
                 SystemTable::Schema => self.catalog.views().into_iter().cloned().collect(),
                 _ => Vec::new(),
             },
+            triggers: match system {
+                SystemTable::Schema => self.catalog.triggers().into_iter().cloned().collect(),
+                _ => Vec::new(),
+            },
         };
         Ok((node, scope))
     }

@@ -8,6 +8,7 @@ mod options;
 mod schema;
 mod sql_rewrite;
 mod sqlite_indexes;
+mod trigger;
 mod view;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ pub use sql_rewrite::{
     parse_one, rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,
 };
 pub use sqlite_indexes::{sqlite_indexes, IndexKeyColumn, IndexOrigin, SqliteIndex};
+pub use trigger::{TriggerDef, TriggerEventKind, TriggerTiming};
 pub use view::ViewDef;
 
 /// One immutable version of the schema.
@@ -35,6 +37,7 @@ pub use view::ViewDef;
 pub struct Catalog {
     tables: HashMap<String, Arc<TableDef>>,
     views: HashMap<String, Arc<ViewDef>>,
+    triggers: HashMap<String, Arc<TriggerDef>>,
     /// The functions the application registered (not stored: they live with the process).
     functions: Arc<crate::expr::UserFunctions>,
     version: u64,
@@ -162,6 +165,59 @@ impl Catalog {
     pub fn without_table(&self, name: &str) -> Catalog {
         let mut next = self.clone();
         next.tables.remove(&normalize_name(name));
+        next.version += 1;
+        next
+    }
+}
+
+/// Triggers (`trigger.rs`): a name space of their own, as in SQLite.
+impl Catalog {
+    pub fn trigger(&self, name: &str) -> Option<&Arc<TriggerDef>> {
+        self.triggers.get(&normalize_name(name))
+    }
+
+    /// Whether any trigger exists (statements look for the ones on their table only then).
+    pub fn has_triggers(&self) -> bool {
+        !self.triggers.is_empty()
+    }
+
+    /// Triggers in creation order.
+    pub fn triggers(&self) -> Vec<&Arc<TriggerDef>> {
+        let mut triggers: Vec<_> = self.triggers.values().collect();
+        triggers.sort_by_key(|trigger| trigger.created);
+        triggers
+    }
+
+    /// The triggers on `table` (or view), in creation order.
+    pub fn triggers_on(&self, table: &str) -> Vec<&Arc<TriggerDef>> {
+        let mut triggers = self.triggers();
+        triggers.retain(|trigger| trigger.table.eq_ignore_ascii_case(table));
+        triggers
+    }
+
+    /// A new catalog with `trigger` added; its `created` is set to the new version.
+    pub fn with_trigger(&self, mut trigger: TriggerDef) -> Catalog {
+        let mut next = self.clone();
+        next.version += 1;
+        trigger.created = next.version;
+        next.triggers
+            .insert(normalize_name(&trigger.name), Arc::new(trigger));
+        next
+    }
+
+    /// A new catalog without the triggers on `table` (dropped with it).
+    pub fn without_triggers_on(&self, table: &str) -> Catalog {
+        let mut next = self.clone();
+        next.triggers
+            .retain(|_, trigger| !trigger.table.eq_ignore_ascii_case(table));
+        next.version += 1;
+        next
+    }
+
+    /// A new catalog without the named trigger.
+    pub fn without_trigger(&self, name: &str) -> Catalog {
+        let mut next = self.clone();
+        next.triggers.remove(&normalize_name(name));
         next.version += 1;
         next
     }

@@ -111,7 +111,9 @@ pub(crate) fn drop_table(host: &dyn SchemaHost, name: &str, if_exists: bool) -> 
     // After the drop is logged, under the DDL lock: a commit that wrote to the table and
     // comes later is refused (see `Table::mark_dropped`).
     table.storage.mark_dropped();
-    host.publish_catalog(catalog.without_table(name));
+    // Its triggers go with it (their own log records are not needed: replaying the DROP
+    // TABLE drops them again).
+    host.publish_catalog(catalog.without_table(name).without_triggers_on(name));
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use ember_storage::{RowId, StorageErrorKind, Transaction, Value, WritePin};
 
-use crate::catalog::TableDef;
+use crate::catalog::{TableDef, TriggerEventKind};
 use crate::error::{Error, Result};
 use crate::expr::{
     coerce_to_column, fits_column, ChangeCounters, Computed, Expr, StatementEnv, SubqueryRuntime,
@@ -18,6 +18,7 @@ use crate::plan::{OnConflict, Returning, TableAccess, UpdateFrom};
 use super::constraint::RowGuard;
 use super::returning::{written_rows_charge, WrittenRows};
 use super::targets::{collect_targets, targets_at_most, visit_targets};
+use super::trigger::RowTriggers;
 use super::update_or::{in_key_order, Occupant, Resolution};
 use super::{ExecContext, RowSink};
 
@@ -87,8 +88,15 @@ fn update_rows(
     let table = &target.table;
     let assigned = |column: usize| assignments.iter().any(|(c, _)| *c == column);
     let guard = RowGuard::for_update(table, &env, &assigned)?;
+    // UPDATE triggers (those with `UPDATE OF` only when a column they name is assigned).
+    let assigned_name = |name: &str| {
+        assignments
+            .iter()
+            .any(|(column, _)| table.columns[*column].name.eq_ignore_ascii_case(name))
+    };
+    let triggers = RowTriggers::find(&env, table, TriggerEventKind::Update, &assigned_name);
     let plain = statement.on_conflict == OnConflict::Abort && statement.from.is_none();
-    if guard.is_none() && returning.is_none() && plain {
+    if guard.is_none() && returning.is_none() && plain && triggers.is_none() {
         return update_plain(txn, (target, assignments), env);
     }
     let width = assignments.len();
@@ -127,6 +135,17 @@ fn update_rows(
             }
             let mut moved;
             let (mut row_id, mut old_row) = (*target_id, &*target_row);
+            if let Some(triggers) = &triggers {
+                if !fire_before_update(
+                    txn,
+                    (target, triggers),
+                    (row_id, old_row),
+                    row_changes,
+                    env,
+                )? {
+                    continue;
+                }
+            }
             let still_there = match &mut resolution {
                 Some(resolution) => {
                     let target = (row_id, old_row.as_slice(), &*row_changes);
@@ -142,6 +161,10 @@ fn update_rows(
                     let row = (row_id, old_row.as_slice());
                     let written = resolution.write_row(txn, guard.as_ref(), row, row_changes)?;
                     *updated += usize::from(written);
+                    if let (Some(triggers), true) = (&triggers, written) {
+                        let new = new_row(old_row, row_changes);
+                        triggers.after(txn, env, Some(old_row), Some(&new))?;
+                    }
                     if let (Some(rows), true) = (&mut written_rows, written) {
                         rows.push(new_row(old_row, row_changes))?;
                     }
@@ -149,7 +172,12 @@ fn update_rows(
                 }
                 None => {
                     *updated += 1;
-                    write_changes(txn, table, guard.as_ref(), row_id, row_changes)?
+                    let there = write_changes(txn, table, guard.as_ref(), row_id, row_changes)?;
+                    if let (Some(triggers), true) = (&triggers, there) {
+                        let new = new_row(old_row, row_changes);
+                        triggers.after(txn, env, Some(old_row), Some(&new))?;
+                    }
+                    there
                 }
             };
             if let (Some(written), true) = (&mut written_rows, still_there) {
@@ -174,6 +202,23 @@ fn update_rows(
         written.emit(txn, env, returning, sink)?;
     }
     Ok(*updated)
+}
+
+/// Fires the BEFORE UPDATE triggers for one target row; false when the row is not to be
+/// updated (a trigger ended in `RAISE(IGNORE)` or deleted the row).
+fn fire_before_update(
+    txn: &mut Transaction,
+    (target, triggers): (&TableAccess, &RowTriggers<'_>),
+    (row_id, old_row): (RowId, &[Value]),
+    row_changes: &[(usize, Value)],
+    env: StatementEnv<'_>,
+) -> Result<bool> {
+    if !triggers.has_before() {
+        return Ok(true);
+    }
+    let new = triggers.new_row_before(&new_row(old_row, row_changes));
+    Ok(triggers.before(txn, env, Some(old_row), Some(&new))?
+        && super::trigger::still_there(txn, target, row_id)?)
 }
 
 /// `row` with `changes` applied.
@@ -442,6 +487,11 @@ fn delete_rows(
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
     let guard = RowGuard::for_delete(&target.table, &env)?;
+    let table = &target.table;
+    if let Some(triggers) = RowTriggers::find(&env, table, TriggerEventKind::Delete, &|_| true) {
+        let target = (target, guard.as_ref());
+        return super::trigger::delete_with_triggers(txn, target, &triggers, returning, env, sink);
+    }
     if returning.is_none() && guard.is_none() && target.reaches_every_row() {
         return delete_every_row(txn, target, env);
     }
@@ -526,7 +576,7 @@ fn delete_listed(
 
 /// Deletes one target row (through `guard`, which enforces the foreign keys referencing
 /// it, when the table has any).
-fn delete_target(
+pub(super) fn delete_target(
     txn: &mut Transaction,
     target: &TableAccess,
     guard: Option<&RowGuard<'_>>,

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use ember_storage::{Transaction, Value, WritePin};
 
-use crate::catalog::TableDef;
+use crate::catalog::{TableDef, TriggerEventKind};
 use crate::error::Result;
 use crate::expr::{fits_column, ChangeCounters, EvalContext, Expr, StatementEnv};
 use crate::plan::{Insert, Node, OnConflict, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
@@ -21,6 +21,7 @@ use super::conflict::insert_row;
 use super::constraint::RowGuard;
 use super::dml::{check_row, is_not_null, storage_error, NULL};
 use super::rowid::RowidKeys;
+use super::trigger::RowTriggers;
 use super::RowSink;
 
 /// Widest table whose INSERT builds its rows in a stack array rather than a heap one.
@@ -53,9 +54,16 @@ fn insert_rows(
     done: &mut usize,
 ) -> Result<usize> {
     let replace = insert.on_conflict == OnConflict::Replace;
+    // INSERT triggers on the table (`None`: none, or no trigger in the catalog).
+    let triggers = RowTriggers::find(&env, &insert.table, TriggerEventKind::Insert, &|_| true);
+    if triggers.is_some() {
+        super::trigger::check_insert_clauses(&env, insert)?;
+    }
+    let triggers = triggers.as_ref();
     // CHECK and FOREIGN KEY constraints (`None`: the table has none to enforce here).
     if let Some(guard) = RowGuard::for_insert(&insert.table, &env, replace)? {
-        let inserted = super::upsert::insert_general(txn, insert, env, sink, (Some(&guard), done));
+        let guarded = (Some(&guard), done);
+        let inserted = super::upsert::insert_general(txn, insert, env, sink, guarded, triggers);
         if inserted.is_err() && insert.on_conflict == OnConflict::Fail {
             // OR FAIL keeps the rows before the failure: their foreign keys must hold (if
             // not, that error wins and the statement is undone, as in SQLite).
@@ -65,9 +73,9 @@ fn insert_rows(
         guard.finish(txn)?;
         return Ok(inserted);
     }
-    let clauses = insert.upsert.is_some() || insert.returning.is_some();
+    let clauses = insert.upsert.is_some() || insert.returning.is_some() || triggers.is_some();
     if clauses || insert.sequence.is_some() {
-        return super::upsert::insert_general(txn, insert, env, sink, (None, done));
+        return super::upsert::insert_general(txn, insert, env, sink, (None, done), triggers);
     }
     if let (Some(plain), Node::Values { rows }) = (&insert.plain_rows, &insert.source) {
         check_rows_max(rows.len(), env.rows_max)?;
@@ -77,7 +85,7 @@ fn insert_rows(
         check_rows_max(rows.len(), env.rows_max)?;
         return insert_constant_rows(txn, insert, rows, env, done);
     }
-    super::upsert::insert_general(txn, insert, env, sink, (None, done))
+    super::upsert::insert_general(txn, insert, env, sink, (None, done), None)
 }
 
 /// The statement row limit, for the rows of a `VALUES` source.

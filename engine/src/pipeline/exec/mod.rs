@@ -59,6 +59,7 @@ mod top_k_bound;
 mod top_k_key;
 #[cfg(test)]
 mod top_k_tests;
+mod trigger;
 mod update_from;
 mod update_or;
 mod upsert;
@@ -85,6 +86,8 @@ pub use dml::{delete, update, UpdateStatement};
 pub use insert::insert;
 pub(crate) use outer_probe::{may_probe, ProbeState};
 pub use schema_host::SchemaHost;
+pub use trigger::TriggerRuntime;
+pub(crate) use trigger::{create_trigger, drop_trigger};
 pub(crate) use view::{create_view, drop_view};
 
 /// A row flowing between operators.
@@ -216,7 +219,12 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             table,
             tables,
             views,
-        } => Box::new(system::SystemTableOperator::new(*table, tables, views)),
+            triggers,
+        } => Box::new(system::SystemTableOperator::new(
+            *table,
+            tables,
+            (views, triggers),
+        )),
         Node::Values { rows } => Box::new(query::ValuesOperator::new(rows)),
         Node::Filter { input, predicate } => {
             Box::new(query::FilterOperator::new(build(input), predicate))

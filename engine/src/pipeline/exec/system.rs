@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use ember_storage::{Transaction, Value};
 
-use crate::catalog::{TableDef, ViewDef};
+use crate::catalog::{TableDef, TriggerDef, ViewDef};
 use crate::error::Result;
 use crate::exec::{ExecContext, Operator, Row};
 
@@ -196,7 +196,7 @@ impl SystemTable {
     pub fn rows(
         self,
         tables: &[Arc<TableDef>],
-        views: &[Arc<ViewDef>],
+        (views, triggers): (&[Arc<ViewDef>], &[Arc<TriggerDef>]),
         context: &ExecContext<'_>,
     ) -> Result<Vec<Row>> {
         let durable = || {
@@ -215,7 +215,7 @@ impl SystemTable {
                 None => Vec::new(),
             },
             SystemTable::Commits => commit_rows(context.txn),
-            SystemTable::Schema => super::system_schema::schema_rows(tables, views),
+            SystemTable::Schema => super::system_schema::schema_rows(tables, views, triggers),
             SystemTable::TempSchema => Vec::new(),
         })
     }
@@ -390,15 +390,21 @@ pub struct SystemTableOperator<'p> {
     table: SystemTable,
     tables: &'p [Arc<TableDef>],
     views: &'p [Arc<ViewDef>],
+    triggers: &'p [Arc<TriggerDef>],
     rows: Option<std::vec::IntoIter<Row>>,
 }
 
 impl<'p> SystemTableOperator<'p> {
-    pub fn new(table: SystemTable, tables: &'p [Arc<TableDef>], views: &'p [Arc<ViewDef>]) -> Self {
+    pub fn new(
+        table: SystemTable,
+        tables: &'p [Arc<TableDef>],
+        (views, triggers): (&'p [Arc<ViewDef>], &'p [Arc<TriggerDef>]),
+    ) -> Self {
         SystemTableOperator {
             table,
             tables,
             views,
+            triggers,
             rows: None,
         }
     }
@@ -409,7 +415,7 @@ impl Operator for SystemTableOperator<'_> {
         if self.rows.is_none() {
             self.rows = Some(
                 self.table
-                    .rows(self.tables, self.views, context)?
+                    .rows(self.tables, (self.views, self.triggers), context)?
                     .into_iter(),
             );
         }

@@ -2,7 +2,8 @@
 //! SQLite's columns `type`, `name`, `tbl_name`, `rootpage`, `sql`. Tables come in creation
 //! order, each followed by its indexes as SQLite lists them (`catalog::sqlite_indexes`:
 //! automatic indexes with NULL `sql`, then CREATE INDEX ones), then the views in creation
-//! order. `sql` is the CREATE text as SQLite keeps it (as written, from the name on; ALTER
+//! order, then the triggers in creation order (`tbl_name` the table they are on, `rootpage`
+//! 0). `sql` is the CREATE text as SQLite keeps it (as written, from the name on; ALTER
 //! TABLE prints it again). `rootpage` numbers tables and indexes from 2 in that order, as
 //! a new SQLite database assigns pages to them (the engine has no pages); a view's is 0.
 //! `sqlite_temp_schema` (`sqlite_temp_master`) is empty: there are no temporary objects.
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use ember_storage::Value;
 
-use crate::catalog::{sqlite_indexes, TableDef, ViewDef, HEADER_TABLE, SEQUENCE_TABLE};
+use crate::catalog::{sqlite_indexes, TableDef, TriggerDef, ViewDef, HEADER_TABLE, SEQUENCE_TABLE};
 
 use super::Row;
 
@@ -22,7 +23,11 @@ pub(super) const SCHEMA_COLUMNS: &[&str] = &["type", "name", "tbl_name", "rootpa
 const SQLITE_SEQUENCE_SQL: &str = "CREATE TABLE sqlite_sequence(name,seq)";
 
 /// The rows of `sqlite_schema`.
-pub(super) fn schema_rows(tables: &[Arc<TableDef>], views: &[Arc<ViewDef>]) -> Vec<Row> {
+pub(super) fn schema_rows(
+    tables: &[Arc<TableDef>],
+    views: &[Arc<ViewDef>],
+    triggers: &[Arc<TriggerDef>],
+) -> Vec<Row> {
     let mut tables: Vec<&Arc<TableDef>> = tables
         .iter()
         .filter(|table| !table.name.eq_ignore_ascii_case(HEADER_TABLE))
@@ -65,6 +70,17 @@ pub(super) fn schema_rows(tables: &[Arc<TableDef>], views: &[Arc<ViewDef>]) -> V
             text(&view.name),
             Value::Integer(0),
             text(&view.sql),
+        ]);
+    }
+    let mut triggers: Vec<&Arc<TriggerDef>> = triggers.iter().collect();
+    triggers.sort_by_key(|trigger| trigger.created);
+    for trigger in triggers {
+        rows.push(vec![
+            text("trigger"),
+            text(&trigger.name),
+            text(&trigger.table),
+            Value::Integer(0),
+            text(&trigger.sql),
         ]);
     }
     rows

@@ -27,6 +27,7 @@ use super::constraint::RowGuard;
 use super::dml::{check_changes, is_not_null, not_null_error, storage_error, UpdateLists};
 use super::returning::{written_rows_charge, WrittenRows};
 use super::rowid::RowidKeys;
+use super::trigger::RowTriggers;
 use super::{run_query, ExecContext, Row, RowSink};
 
 /// What one row's write did.
@@ -43,6 +44,7 @@ pub(super) fn insert_general(
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
     (guard, done): (Option<&RowGuard<'_>>, &mut usize),
+    triggers: Option<&RowTriggers<'_>>,
 ) -> Result<usize> {
     let width = insert.table.columns.len();
     // The connection's kept buffers: the scratch row and the DO UPDATE values.
@@ -60,6 +62,7 @@ pub(super) fn insert_general(
         insert,
         env,
         guard,
+        triggers,
         keys: RowidKeys::default(),
         written: insert
             .returning
@@ -108,11 +111,13 @@ pub(super) fn insert_general(
     Ok(statement.changed)
 }
 
-struct StatementState<'p, 'e, 'g, 'r> {
+struct StatementState<'p, 'e, 'g, 'r, 't> {
     insert: &'p Insert,
     env: StatementEnv<'e>,
     /// The table's CHECK and FOREIGN KEY constraints, when there are any to enforce.
     guard: Option<&'g RowGuard<'r>>,
+    /// The table's INSERT triggers, when it has any.
+    triggers: Option<&'t RowTriggers<'t>>,
     keys: RowidKeys,
     /// The rows kept for RETURNING.
     written: Option<WrittenRows>,
@@ -127,7 +132,7 @@ struct StatementState<'p, 'e, 'g, 'r> {
     changes: Vec<(usize, Value)>,
 }
 
-impl StatementState<'_, '_, '_, '_> {
+impl StatementState<'_, '_, '_, '_, '_> {
     /// Evaluates one `VALUES` row (`insert.columns` order) into the proposed row and
     /// writes it.
     fn write_exprs(&mut self, txn: &mut Transaction, exprs: &[Expr]) -> Result<()> {
@@ -174,6 +179,13 @@ impl StatementState<'_, '_, '_, '_> {
                         None => *slot = Value::Null,
                     }
                 }
+            }
+        }
+        if let Some(triggers) = self.triggers.filter(|triggers| triggers.has_before()) {
+            let new = triggers.new_row_before(&self.scratch[width..]);
+            if !triggers.before(txn, self.env, None, Some(&new))? {
+                // RAISE(IGNORE): the row is not inserted.
+                return Ok(());
             }
         }
         if let Some(column) = table.rowid_column {
@@ -224,6 +236,10 @@ impl StatementState<'_, '_, '_, '_> {
                     if let Some(counters) = self.env.counters {
                         counters.set_last_insert_rowid(key);
                     }
+                }
+                if let Some(triggers) = self.triggers.filter(|triggers| triggers.has_after()) {
+                    let new = self.scratch[width..].to_vec();
+                    triggers.after(txn, self.env, None, Some(&new))?;
                 }
                 if let Some(written) = &mut self.written {
                     written.push(take_row(&mut self.scratch[width..]))?;

@@ -40,6 +40,6 @@ pub(crate) fn drop_view(host: &dyn SchemaHost, name: &str, if_exists: bool) -> R
     };
     let sql = format!("DROP VIEW {}", view.name);
     host.log_catalog(CatalogOp::Other, 0, &view.name, &sql)?;
-    host.publish_catalog(catalog.without_view(name));
+    host.publish_catalog(catalog.without_view(name).without_triggers_on(name));
     Ok(())
 }

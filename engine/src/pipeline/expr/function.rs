@@ -81,6 +81,9 @@ pub enum Function {
     /// `unexpired(expiry)` for `expire_at`; `unexpired(expiry, written, ttl_ms)` for a
     /// table with `ttl` (the earliest of the two expiries counts).
     Unexpired,
+    /// A trigger's `RAISE(action[, message])` (bound by `bind::raise`): evaluating it fails
+    /// with the message, the error carrying the action.
+    Raise(crate::error::RaiseAction),
     /// Not callable from SQL: the writing transaction's time in unix milliseconds, which
     /// UPDATE stores in the hidden write-time column of a table with `ttl` (expiry.rs).
     WriteTime,
@@ -162,6 +165,7 @@ impl Function {
             Function::ReadAsReal(_) => "read_as_real",
             Function::Unexpired => "unexpired",
             Function::WriteTime => "write_time",
+            Function::Raise(_) => "raise",
             _ => self.entry().1,
         }
     }
@@ -178,6 +182,8 @@ impl Function {
             Function::ReadAsReal(_) => ("read_as_real", 1, Some(1)),
             Function::Unexpired => ("unexpired", 1, Some(3)),
             Function::WriteTime => ("write_time", 0, Some(0)),
+            Function::Raise(crate::error::RaiseAction::Ignore) => ("raise", 0, Some(0)),
+            Function::Raise(_) => ("raise", 1, Some(1)),
             Function::Json(json) => {
                 let (fewest, most) = json.arity();
                 (json.name(), fewest, most)
@@ -208,6 +214,7 @@ impl Function {
                 | Function::Session(_)
                 | Function::Unexpired
                 | Function::WriteTime
+                | Function::Raise(_)
         )
     }
 }
@@ -357,6 +364,13 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
         Function::SqliteVersion => Value::Text(SQLITE_VERSION.to_string()),
+        Function::Raise(action) => {
+            let message = match first {
+                Value::Text(text) => text.as_str(),
+                _ => "",
+            };
+            return Err(crate::Error::raised(action, message));
+        }
         Function::Session(_) | Function::Unexpired | Function::WriteTime => {
             return Err(crate::err!(
                 Internal,

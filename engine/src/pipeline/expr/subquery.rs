@@ -137,6 +137,9 @@ pub struct StatementEnv<'a> {
     /// The time the transaction reads row expiries at (`expiry.rs`); `None` where no
     /// connection runs the statement (no table with `expire_at` can be read then).
     pub time: Option<&'a super::TransactionTime>,
+    /// The triggers the statement's row changes fire (`exec::trigger`); `None` when the
+    /// catalog holds none.
+    pub triggers: Option<&'a exec::TriggerRuntime>,
 }
 
 /// Runs subqueries for one statement execution: the transaction they read, the statement's

@@ -45,6 +45,9 @@ pub(super) fn creation_text(
             End::Semicolon,
         ),
         Statement::CreateView(create) => ("CREATE VIEW ", &create.name, End::Trimmed),
+        Statement::CreateTrigger(create) => {
+            return super::trigger_text::trigger_creation_text(text, create)
+        }
         _ => return None,
     };
     let start = byte_offset(text, name_start(name)?)?;

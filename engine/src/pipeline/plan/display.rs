@@ -21,6 +21,8 @@ impl Plan {
             Plan::DropTable { name, .. } => writeln!(out, "DropTable {name}"),
             Plan::CreateView { view, .. } => writeln!(out, "CreateView {}", view.name),
             Plan::DropView { name, .. } => writeln!(out, "DropView {name}"),
+            Plan::CreateTrigger { trigger, .. } => writeln!(out, "CreateTrigger {}", trigger.name),
+            Plan::DropTrigger { name, .. } => writeln!(out, "DropTrigger {name}"),
             Plan::CreateIndex(create) => {
                 writeln!(out, "CreateIndex {} on {}", create.name, create.table)
             }

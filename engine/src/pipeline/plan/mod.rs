@@ -68,6 +68,14 @@ pub enum Plan {
         name: String,
         if_exists: bool,
     },
+    CreateTrigger {
+        trigger: Arc<crate::catalog::TriggerDef>,
+        if_not_exists: bool,
+    },
+    DropTrigger {
+        name: String,
+        if_exists: bool,
+    },
     CreateIndex(CreateIndex),
     /// CREATE TABLE .. AS SELECT: the table (as a CREATE TABLE), then its rows.
     CreateTableAs(Box<CreateTableAs>),
@@ -304,6 +312,8 @@ pub enum Node {
         tables: Vec<Arc<TableDef>>,
         /// The views (`sqlite_schema` lists them).
         views: Vec<Arc<crate::catalog::ViewDef>>,
+        /// The triggers (`sqlite_schema` lists them too).
+        triggers: Vec<Arc<crate::catalog::TriggerDef>>,
     },
     /// Literal rows (also the single empty row of a SELECT without FROM).
     Values {

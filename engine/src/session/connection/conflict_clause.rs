@@ -2,9 +2,9 @@
 //! ABORT only in what a constraint failure undoes: FAIL keeps the rows the statement
 //! changed before it (and in autocommit mode commits them), ROLLBACK ends the whole
 //! transaction. The executor fails the statement as for ABORT; the connection decides
-//! what to roll back.
+//! what to roll back. A trigger's `RAISE(FAIL | ROLLBACK, ..)` acts the same way.
 
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, RaiseAction};
 use crate::plan::{OnConflict, Plan};
 
 /// The conflict clause of an INSERT or UPDATE (`OR FAIL`, `OR ROLLBACK`, ...); ABORT for
@@ -23,12 +23,20 @@ fn conflict_clause_applies(error: &crate::Error) -> bool {
     error.kind() == ErrorKind::Constraint && !error.message().starts_with("FOREIGN KEY")
 }
 
-/// `INSERT OR FAIL` that failed on a constraint: the rows it changed before stay.
+/// `INSERT OR FAIL` that failed on a constraint, or a statement a trigger's `RAISE(FAIL,
+/// ..)` failed: the rows it changed before stay.
 pub(super) fn failure_keeps_changes(plan: &Plan, error: &crate::Error) -> bool {
-    conflict_clause(plan) == OnConflict::Fail && conflict_clause_applies(error)
+    match error.raise_action() {
+        Some(action) => action == RaiseAction::Fail,
+        None => conflict_clause(plan) == OnConflict::Fail && conflict_clause_applies(error),
+    }
 }
 
-/// `INSERT OR ROLLBACK` that failed on a constraint: the whole transaction rolls back.
+/// `INSERT OR ROLLBACK` that failed on a constraint, or a statement a trigger's
+/// `RAISE(ROLLBACK, ..)` failed: the whole transaction rolls back.
 pub(super) fn failure_rolls_back_transaction(plan: &Plan, error: &crate::Error) -> bool {
-    conflict_clause(plan) == OnConflict::Rollback && conflict_clause_applies(error)
+    match error.raise_action() {
+        Some(action) => action == RaiseAction::Rollback,
+        None => conflict_clause(plan) == OnConflict::Rollback && conflict_clause_applies(error),
+    }
 }

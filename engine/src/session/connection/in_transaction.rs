@@ -26,8 +26,17 @@ impl Connection {
         let bounds = self.statement_bounds();
         // Only when the connection enforces foreign keys: the catalog they resolve against.
         let foreign_key_catalog = self.foreign_keys.get().then(|| self.db.catalog());
+        // Only for a statement that changes rows while some trigger exists.
+        let triggers = match plan {
+            Plan::Query(_) => None,
+            _ if self.db.shared.catalog.load().has_triggers() => {
+                exec::TriggerRuntime::for_catalog(self.db.catalog())
+            }
+            _ => None,
+        };
         let env = StatementEnv {
             foreign_keys: foreign_key_catalog.as_deref(),
+            triggers: triggers.as_ref(),
             ..self.statement_env(params, bounds.as_ref())
         };
         let mut state = self.state.borrow_mut();
@@ -218,6 +227,7 @@ impl Connection {
             foreign_keys: None,
             helper_threads: self.threads.get(),
             time: Some(&self.time),
+            triggers: None,
         }
     }
     /// OR FAIL in autocommit: the rows the statement changed before `failure` commit, and
