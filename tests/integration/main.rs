@@ -103,6 +103,7 @@ mod text_results;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;
+mod transactional_ddl;
 mod ttl;
 mod ttl_duration;
 mod unique_collate;

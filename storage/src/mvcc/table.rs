@@ -286,6 +286,33 @@ impl Table {
         self.schema.store(pointer, Ordering::Release);
     }
 
+    /// The current schema as the shared handle `restore_schema` takes back.
+    pub fn schema_handle(&self) -> Arc<TableSchema> {
+        let schemas = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.schema.load(Ordering::Acquire);
+        let found = schemas
+            .iter()
+            .find(|schema| std::ptr::eq(Arc::as_ptr(schema), current));
+        debug_assert!(found.is_some(), "the current schema is one of `schemas`");
+        found
+            .cloned()
+            .unwrap_or_else(|| Arc::new(self.schema().clone()))
+    }
+
+    /// Makes `schema` (an earlier `schema_handle` of this table) current again: undoes the
+    /// ADD COLUMNs made since, when the writes made under them were rolled back (a rolled
+    /// back transaction's rows are unlinked, so no row of the wider format is left to read).
+    /// Returns false, changing nothing, when `schema` is not one of this table's.
+    pub fn restore_schema(&self, schema: &Arc<TableSchema>) -> bool {
+        let schemas = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(known) = schemas.iter().find(|known| Arc::ptr_eq(known, schema)) else {
+            return false;
+        };
+        self.schema
+            .store(Arc::as_ptr(known).cast_mut(), Ordering::Release);
+        true
+    }
+
     pub(crate) fn primary(&self) -> Option<&PrimaryIndex> {
         self.primary.as_ref()
     }

@@ -25,7 +25,7 @@ impl Connection {
     ) -> Result<usize> {
         let bounds = self.statement_bounds();
         // Only when the connection enforces foreign keys: the catalog they resolve against.
-        let foreign_key_catalog = self.foreign_keys.get().then(|| self.db.catalog());
+        let foreign_key_catalog = self.foreign_keys.get().then(|| self.catalog());
         let env = StatementEnv {
             foreign_keys: foreign_key_catalog.as_deref(),
             ..self.statement_env(params, bounds.as_ref())
@@ -99,6 +99,7 @@ impl Connection {
                         {
                             self.keep_idle(txn.rollback_reusable());
                         }
+                        self.discard_staged_schema();
                         Err(error)
                     }
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
@@ -107,6 +108,7 @@ impl Connection {
                         {
                             self.keep_idle(txn.rollback_reusable());
                         }
+                        self.discard_staged_schema();
                         Err(error)
                     }
                     Err(error) => {
@@ -268,7 +270,7 @@ impl Connection {
 }
 
 /// The error of a statement run in a transaction a serialization conflict aborted.
-pub(super) fn aborted_transaction() -> crate::Error {
+pub(crate) fn aborted_transaction() -> crate::Error {
     crate::err!(
         Transaction,
         "the current transaction was aborted by a serialization conflict; ROLLBACK and retry it"
