@@ -556,3 +556,45 @@ fn a_failed_migration_rolls_back_to_exactly_the_previous_version() {
         ["Text(\"migrated\")"]
     );
 }
+
+#[test]
+fn a_table_with_an_uncommitted_added_column_takes_only_that_transactions_commits() {
+    let db = Database::in_memory();
+    let conn = db.connect();
+    let other = db.connect();
+    conn.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT); INSERT INTO t VALUES (1, 'x');
+         BEGIN; ALTER TABLE t ADD COLUMN b INT DEFAULT 3; INSERT INTO t VALUES (2, 'y', 4);",
+    )
+    .unwrap();
+    // Others read the table as committed...
+    assert_eq!(rows(&other, "SELECT * FROM t"), ["Integer(1)|Text(\"x\")"]);
+    // ...but commit no write to it until the transaction ends.
+    let refused = other
+        .execute("UPDATE t SET a = 'w' WHERE id = 1", ())
+        .unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        ErrorKind::SerializationConflict,
+        "{refused}"
+    );
+    assert!(refused.is_retryable());
+    assert!(other.execute("INSERT INTO t VALUES (3, 'z')", ()).is_err());
+    conn.execute("ROLLBACK", ()).unwrap();
+    assert_eq!(rows(&other, "SELECT * FROM t"), ["Integer(1)|Text(\"x\")"]);
+    other
+        .execute("UPDATE t SET a = 'w' WHERE id = 1", ())
+        .unwrap();
+    conn.execute_batch("BEGIN; ALTER TABLE t ADD COLUMN c INT; COMMIT;")
+        .unwrap();
+    other
+        .execute("INSERT INTO t VALUES (3, 'z', 5)", ())
+        .unwrap();
+    assert_eq!(
+        rows(&other, "SELECT * FROM t ORDER BY id"),
+        [
+            "Integer(1)|Text(\"w\")|Null",
+            "Integer(3)|Text(\"z\")|Integer(5)"
+        ]
+    );
+}

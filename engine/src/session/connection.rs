@@ -44,7 +44,9 @@ mod staged_schema;
 
 pub(crate) use staged_schema::StagedSchema;
 
-/// Where the connection stands with respect to explicit transactions.
+/// Where the connection stands with respect to explicit transactions. The transaction is
+/// held inline, not boxed: one value per connection, and no allocation per BEGIN.
+#[allow(clippy::large_enum_variant)]
 enum TransactionState {
     /// Each statement runs in its own transaction.
     Autocommit,
@@ -547,6 +549,9 @@ impl Connection {
         }
         if self.staged.borrow().is_none() {
             let staged = StagedSchema::begin(&self.db.shared)?;
+            if let TransactionState::Explicit(txn) = &mut *self.state.borrow_mut() {
+                txn.set_schema_owner(staged.owner());
+            }
             *self.staged.borrow_mut() = Some(staged);
         }
         let staged = self.staged.borrow();

@@ -146,6 +146,10 @@ pub struct Table {
     /// Set while ALTER TABLE DROP COLUMN copies the table into a new one, and for good once
     /// it succeeded: a transaction that wrote to this table commits no more (`rebuild.rs`).
     pub(super) rebuilt: AtomicBool,
+    /// The schema owner whose unfinished transaction widened the table (0: none), and the
+    /// store's widen epoch when a widening last began or ended (`widening.rs`).
+    pub(super) widened_by: AtomicU64,
+    pub(super) widened_at: AtomicU64,
     /// Slots whose keys and rows are gone, for new rows (primary-key tables; `slot_reuse.rs`).
     pub(super) reusable: Arc<super::slot_reuse::ReusableSlots>,
     /// Bytes of the committed rows, the table's budget bookkeeping and access marks.
@@ -201,6 +205,8 @@ impl Table {
             dropped: AtomicBool::new(false),
             history_floor: AtomicU64::new(u64::MAX),
             rebuilt: AtomicBool::new(false),
+            widened_by: AtomicU64::new(0),
+            widened_at: AtomicU64::new(0),
             reusable: Arc::default(),
             budget: super::budget::TableBudget::default(),
             live_count: Default::default(),

@@ -14,6 +14,10 @@
 //! | CREATE TABLE | new storage table | marked dropped | - |
 //! | CREATE INDEX | index built and kept up | index dropped | - |
 //! | ADD COLUMN | storage schema widened | earlier schema restored (after the rows) | - |
+//!
+//! A table widened by ADD COLUMN takes no other transaction's commit until this one ends,
+//! nor that of any transaction begun before it ended (`storage/src/mvcc/widening.rs`): a
+//! row written meanwhile could have either width.
 //! | DROP TABLE | - | - | marked dropped under the commit lock |
 //! | DROP INDEX | - | - | index dropped |
 //! | RENAME, views | catalog only | - | - |
@@ -70,6 +74,8 @@ pub(crate) struct StagedSchema {
     version_max: Cell<u64>,
     records: RefCell<Vec<CatalogChange>>,
     steps: RefCell<Vec<Step>>,
+    /// The tables the transaction widened (ADD COLUMN); their widening ends with it.
+    widened: RefCell<Vec<Arc<Table>>>,
     /// Committed or rolled back: nothing is left to undo.
     ended: Cell<bool>,
 }
@@ -89,8 +95,15 @@ impl StagedSchema {
             base,
             records: RefCell::new(Vec::new()),
             steps: RefCell::new(Vec::new()),
+            widened: RefCell::new(Vec::new()),
             ended: Cell::new(false),
         })
+    }
+
+    /// The token the transaction's storage transaction carries
+    /// (`Transaction::set_schema_owner`): tables it widens take its commits.
+    pub(crate) fn owner(&self) -> DdlOwner {
+        self.owner
     }
 
     /// The catalog with the transaction's changes.
@@ -197,6 +210,9 @@ impl StagedSchema {
     }
 
     fn end(&self) {
+        for table in self.widened.borrow_mut().drain(..) {
+            self.shared.store.end_widening(&table, None);
+        }
         if !self.ended.replace(true) {
             self.shared.ddl.release_owner(self.owner);
         }
@@ -286,6 +302,10 @@ impl crate::exec::SchemaHost for StagedSchema {
 
     fn add_column(&self, table: &Arc<Table>, data_type: DataType, missing: Value) {
         let before = table.schema_handle();
+        if table.widened_by() != self.owner {
+            self.shared.store.begin_widening(table, self.owner);
+            self.widened.borrow_mut().push(Arc::clone(table));
+        }
         table.add_column(data_type, missing);
         self.steps
             .borrow_mut()
