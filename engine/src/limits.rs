@@ -109,3 +109,7 @@ pub const RESULT_ROWS_PRESIZED_MAX: usize = 1024;
 /// key range's width or a key list's length): a wider range over few live rows reserves
 /// no more than this, and a larger one grows from it.
 pub const TARGETS_PRESIZED_MAX: usize = 65_536;
+
+/// Most schema changes (DDL statements, counting the indexes a CREATE TABLE makes for its
+/// UNIQUE constraints once) one explicit transaction may stage before its COMMIT.
+pub const TRANSACTION_SCHEMA_CHANGES_MAX: usize = 10_000;

@@ -16,6 +16,9 @@ pub const TABLE_SLOTS_MAX: u64 = 1 << 40;
 /// Most row changes one WAL commit record may carry.
 pub const WAL_CHANGES_MAX: u64 = 1 << 32;
 
+/// Most catalog changes one WAL schema commit record may carry.
+pub const WAL_CATALOG_CHANGES_MAX: u64 = 1 << 20;
+
 /// Longest name or SQL text in a WAL catalog record or snapshot, in bytes.
 pub const WAL_TEXT_BYTES_MAX: usize = 1 << 20;
 

@@ -14,6 +14,10 @@ pub(crate) struct StoreShared {
     pub(crate) active: ActiveSnapshots,
     pub(crate) history: History,
     next_table_id: AtomicU64,
+    /// Counts starts and ends of tables' widenings (`mvcc/widening.rs`).
+    pub(crate) widen_epoch: AtomicU64,
+    /// Widenings begun and not ended.
+    pub(crate) widenings_open: AtomicU64,
     pub(crate) pool: Arc<SlabPool>,
 }
 
@@ -36,6 +40,8 @@ impl Store {
                 active: ActiveSnapshots::new(),
                 history: History::default(),
                 next_table_id: AtomicU64::new(1),
+                widen_epoch: AtomicU64::new(0),
+                widenings_open: AtomicU64::new(0),
                 pool: Arc::new(SlabPool::new(Arc::new(MemoryAccount::new()))),
             }),
         }
@@ -48,6 +54,16 @@ impl Store {
     /// Starts a transaction reading at the newest published commit.
     pub fn begin(&self) -> StorageResult<Transaction> {
         Transaction::begin(Arc::clone(&self.shared))
+    }
+
+    /// The count of widenings begun and ended (`mvcc/widening.rs`).
+    pub(crate) fn widen_epoch(&self) -> &AtomicU64 {
+        &self.shared.widen_epoch
+    }
+
+    /// The count of widenings begun and not ended (`mvcc/widening.rs`).
+    pub(crate) fn widenings_open(&self) -> &AtomicU64 {
+        &self.shared.widenings_open
     }
 
     /// Creates an empty table with a fresh id.

@@ -105,6 +105,7 @@ mod text_results;
 mod tidy;
 mod tidy_layers;
 mod tokio_use;
+mod transactional_ddl;
 mod triggers;
 mod ttl;
 mod ttl_duration;

@@ -131,11 +131,10 @@ fn a_migration_runs_in_one_transaction_and_a_failure_rolls_its_data_and_version_
             0,
             "the failed migration's version is undone"
         );
-        // DDL is not transactional yet: the table the failed step created stays, empty.
-        let rows = conn
-            .query_value::<i64>("SELECT count(*) FROM users", ())
-            .unwrap();
-        assert_eq!(rows, 0, "the failed migration's rows are undone");
+        // DDL is transactional: the table the failed step created is gone with its rows.
+        assert!(table_names(&conn).is_empty(), "{:?}", table_names(&conn));
+        let error = conn.query("SELECT count(*) FROM users", ()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::NotFound);
         migrate(&conn, false).unwrap();
         assert_eq!(user_version(&conn), 1);
         migrate(&conn, false).unwrap();

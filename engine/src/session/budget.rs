@@ -58,7 +58,11 @@ pub(crate) fn touches_budgeted(txn: &Transaction) -> bool {
 
 /// Commits `txn`, which wrote to at least one table with a budget (see the module comment).
 #[cold]
-pub(crate) fn commit_budgeted(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
+pub(crate) fn commit_budgeted(
+    shared: &Shared,
+    txn: &mut Transaction,
+    schema: Option<&crate::durability::SchemaCommit<'_>>,
+) -> Result<u64> {
     let mut budgeted: Vec<Arc<Table>> = txn
         .written_tables()
         .iter()
@@ -82,7 +86,7 @@ pub(crate) fn commit_budgeted(shared: &Shared, txn: &mut Transaction) -> Result<
             }
         }
     }
-    let committed = crate::durability::commit_unchecked(shared, txn);
+    let committed = crate::durability::commit_unchecked(shared, txn, schema);
     if committed.is_ok() {
         for (table, rows) in budgeted.iter().zip(evicted) {
             table.budget().count_evicted(rows);

@@ -64,7 +64,7 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
         changes: 0,
     };
     if let Some(pragma) = CatalogPragma::by_name(&lower) {
-        let catalog = conn.database().catalog();
+        let catalog = conn.catalog();
         let rows = match temp {
             true => Ok(Vec::new()),
             false => pragma.rows(&catalog, argument.as_deref()),
@@ -171,7 +171,7 @@ fn sqlite_atoi(text: &str) -> i64 {
 /// The header value `name` as the connection's transaction sees it (0 when never set).
 fn header_value(conn: &Connection, name: &str) -> Result<i64> {
     debug_assert!(HEADER_PRAGMAS.contains(&name));
-    if conn.database().catalog().table(HEADER_TABLE).is_none() {
+    if conn.catalog().table(HEADER_TABLE).is_none() {
         return Ok(0);
     }
     let sql = format!("SELECT value FROM {HEADER_TABLE} WHERE name = '{name}'");
@@ -183,7 +183,7 @@ fn header_value(conn: &Connection, name: &str) -> Result<i64> {
 fn set_header_value(conn: &Connection, name: &str, value: i64) -> Result<()> {
     debug_assert!(HEADER_PRAGMAS.contains(&name));
     conn.counters.uncounted(|| {
-        if conn.database().catalog().table(HEADER_TABLE).is_none() {
+        if conn.catalog().table(HEADER_TABLE).is_none() {
             conn.execute(HEADER_TABLE_SQL, ())?;
         }
         let sql = format!(

@@ -40,8 +40,13 @@ mod plans;
 mod result_capacity;
 mod savepoints;
 mod settings;
+mod staged_schema;
 
-/// Where the connection stands with respect to explicit transactions.
+pub(crate) use staged_schema::StagedSchema;
+
+/// Where the connection stands with respect to explicit transactions. The transaction is
+/// held inline, not boxed: one value per connection, and no allocation per BEGIN.
+#[allow(clippy::large_enum_variant)]
 enum TransactionState {
     /// Each statement runs in its own transaction.
     Autocommit,
@@ -108,6 +113,9 @@ pub struct ConnectionStats {
 pub struct Connection {
     db: Database,
     state: RefCell<TransactionState>,
+    /// The schema changes of the open explicit transaction, staged until it ends (see
+    /// `connection/staged_schema.rs`). Declared after `state`: dropped after the rows.
+    staged: RefCell<Option<StagedSchema>>,
     cache: RefCell<PlanCache>,
     stats: Cell<ConnectionStats>,
     interrupt: InterruptHandle,
@@ -144,6 +152,7 @@ impl Connection {
     pub(crate) fn new(db: Database) -> Connection {
         Connection {
             state: RefCell::new(TransactionState::Autocommit),
+            staged: RefCell::new(None),
             cache: RefCell::new(PlanCache::default()),
             stats: Cell::new(ConnectionStats::default()),
             interrupt: InterruptHandle::default(),
@@ -563,8 +572,55 @@ impl Connection {
     }
 
     /// The current catalog version; a prepared plan bound against another is stale.
+    #[inline]
     pub(crate) fn catalog_version(&self) -> u64 {
-        self.db.shared.catalog_version()
+        match &*self.staged.borrow() {
+            None => self.db.shared.catalog_version(),
+            Some(staged) => staged.version(),
+        }
+    }
+
+    /// The catalog this connection's statements see: the published one, with the open
+    /// transaction's schema changes when it made some.
+    pub(crate) fn catalog(&self) -> Arc<crate::catalog::Catalog> {
+        match &*self.staged.borrow() {
+            None => self.db.shared.catalog.load_full(),
+            Some(staged) => staged.current(),
+        }
+    }
+
+    /// Runs a schema change: at once in autocommit, staged in the open transaction (which
+    /// takes the schema with its first one; a failed change undoes only itself).
+    pub(crate) fn change_schema<T>(
+        &self,
+        change: impl FnOnce(&dyn exec::SchemaHost) -> Result<T>,
+    ) -> Result<T> {
+        match &*self.state.borrow() {
+            TransactionState::Autocommit => return change(&*self.db.shared),
+            TransactionState::Aborted => return Err(in_transaction::aborted_transaction()),
+            TransactionState::Explicit(_) => {}
+        }
+        if self.staged.borrow().is_none() {
+            let staged = StagedSchema::begin(&self.db.shared)?;
+            if let TransactionState::Explicit(txn) = &mut *self.state.borrow_mut() {
+                txn.set_schema_owner(staged.owner());
+            }
+            *self.staged.borrow_mut() = Some(staged);
+        }
+        let staged = self.staged.borrow();
+        let staged = staged.as_ref().expect("set just above");
+        let mark = staged.mark();
+        let changed = change(staged);
+        if changed.is_err() {
+            staged.rollback_to(Some(&mark));
+        }
+        changed
+    }
+
+    /// Undoes the open transaction's schema changes (its rows were rolled back first).
+    fn discard_staged_schema(&self) {
+        let staged = self.staged.borrow_mut().take();
+        drop(staged);
     }
 
     fn run_statement(
@@ -573,7 +629,7 @@ impl Connection {
         creation_text: Option<&str>,
     ) -> Result<Outcome> {
         let prepared = {
-            let catalog = self.db.shared.catalog.load();
+            let catalog = self.catalog();
             Prepared::bind(&catalog, statement, creation_text)?
         };
         self.bump(|stats| stats.plans_built += 1);
@@ -666,7 +722,11 @@ impl Connection {
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
         match previous {
             TransactionState::Explicit(txn) => {
-                let (committed, idle) = crate::durability::commit(&self.db.shared, txn);
+                let staged = self.staged.borrow_mut().take();
+                let (committed, idle) = match staged {
+                    None => crate::durability::commit(&self.db.shared, txn),
+                    Some(staged) => crate::durability::commit_schema(&self.db.shared, txn, staged),
+                };
                 self.keep_idle(idle);
                 committed.map(|_| ())
             }
@@ -690,9 +750,13 @@ impl Connection {
         match previous {
             TransactionState::Explicit(txn) => {
                 self.keep_idle(txn.rollback_reusable());
+                self.discard_staged_schema();
                 Ok(())
             }
-            TransactionState::Aborted => Ok(()),
+            TransactionState::Aborted => {
+                self.discard_staged_schema();
+                Ok(())
+            }
             TransactionState::Autocommit => Err(crate::err!(
                 Transaction,
                 "cannot rollback - no transaction is active"
@@ -707,30 +771,36 @@ impl Connection {
             Plan::Commit => self.commit()?,
             Plan::Rollback => self.rollback()?,
             Plan::Savepoint(op) => self.run_savepoint(op)?,
-            Plan::CreateTable(create) => exec::create_table(&*self.db.shared, create)?,
+            Plan::CreateTable(create) => {
+                self.change_schema(|host| exec::create_table(host, create))?
+            }
             Plan::DropTable { name, if_exists } => {
                 self.before_drop_table(name)?;
-                exec::drop_table(&*self.db.shared, name, *if_exists)?
+                self.change_schema(|host| exec::drop_table(host, name, *if_exists))?
             }
             Plan::CreateView {
                 view,
                 if_not_exists,
-            } => exec::create_view(&*self.db.shared, view, *if_not_exists)?,
+            } => self.change_schema(|host| exec::create_view(host, view, *if_not_exists))?,
             Plan::DropView { name, if_exists } => {
-                exec::drop_view(&*self.db.shared, name, *if_exists)?
+                self.change_schema(|host| exec::drop_view(host, name, *if_exists))?
+            }
+            Plan::CreateIndex(create) => {
+                self.change_schema(|host| exec::create_index(host, create))?
             }
             Plan::CreateTrigger {
                 trigger,
                 if_not_exists,
-            } => exec::create_trigger(&*self.db.shared, trigger, *if_not_exists)?,
+            } => self.change_schema(|host| {
+                exec::create_trigger(host, trigger, *if_not_exists)
+            })?,
             Plan::DropTrigger { name, if_exists } => {
-                exec::drop_trigger(&*self.db.shared, name, *if_exists)?
+                self.change_schema(|host| exec::drop_trigger(host, name, *if_exists))?
             }
-            Plan::CreateIndex(create) => exec::create_index(&*self.db.shared, create)?,
             Plan::AlterTable(alter) => self.alter_table(alter)?,
             Plan::CreateTableAs(ctas) => return self.create_table_as(ctas),
             Plan::DropIndex { name, if_exists } => {
-                exec::drop_index(&*self.db.shared, name, *if_exists)?
+                self.change_schema(|host| exec::drop_index(host, name, *if_exists))?
             }
             Plan::Pragma(statement) => return self.run_pragma(statement, sink),
             Plan::Vacuum => {

@@ -2,7 +2,7 @@
 //! clone and safe to share across threads; each thread opens its own `Connection`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
 use ember_storage::Store;
@@ -20,7 +20,12 @@ pub(crate) struct Shared {
     /// The version of `catalog`, readable without loading it (every statement checks its
     /// cached plan against it).
     catalog_version: AtomicU64,
-    ddl_lock: Mutex<()>,
+    /// Serializes catalog changes; an explicit transaction that ran DDL owns the schema
+    /// until it ends (`exec/ddl_lock.rs`).
+    pub(crate) ddl: crate::exec::ddl_lock::DdlLock,
+    /// How long a schema change waits for another transaction's schema changes to end
+    /// (`Options::busy_timeout`).
+    pub(crate) busy_timeout: std::time::Duration,
     /// The WAL and checkpoint state of a directory database; empty for in-memory ones
     /// (and while recovery replays, so replay is not logged again).
     pub(crate) durable: OnceLock<Durable>,
@@ -35,10 +40,7 @@ pub(crate) struct Shared {
 impl Shared {
     /// Makes `catalog` the current one. Call with the DDL lock held.
     pub(crate) fn publish_catalog(&self, catalog: Catalog) {
-        debug_assert!(
-            self.ddl_lock.try_lock().is_err(),
-            "catalog changes hold the lock"
-        );
+        debug_assert!(self.ddl.is_held(), "catalog changes hold the lock");
         let version = catalog.version();
         crate::budget::configure_tables(&catalog);
         self.catalog.store(Arc::new(catalog));
@@ -51,17 +53,17 @@ impl Shared {
         self.catalog_version.load(Ordering::Acquire)
     }
 
-    /// Serializes catalog changes (readers never take this lock).
-    pub(crate) fn lock_ddl(&self) -> MutexGuard<'_, ()> {
-        self.ddl_lock
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
+    /// The short DDL lock, whoever owns the schema (readers never take it): a checkpoint's
+    /// or a backup's start, the function registry.
+    pub(crate) fn lock_ddl(&self) -> crate::exec::ddl_lock::DdlGuard<'_> {
+        self.ddl.lock()
     }
 }
 
+/// Schema changes in autocommit: applied, logged and published at once.
 impl crate::exec::SchemaHost for Shared {
-    fn lock_ddl(&self) -> MutexGuard<'_, ()> {
-        Shared::lock_ddl(self)
+    fn lock_ddl(&self) -> crate::error::Result<crate::exec::ddl_lock::DdlGuard<'_>> {
+        self.ddl.lock_for_change(None, self.busy_timeout)
     }
 
     fn catalog(&self) -> Arc<Catalog> {
@@ -84,6 +86,27 @@ impl crate::exec::SchemaHost for Shared {
         sql: &str,
     ) -> crate::error::Result<()> {
         crate::durability::log_catalog(self, op, table_id, name, sql)
+    }
+
+    fn created_table(&self, _table: &Arc<ember_storage::Table>) {}
+
+    fn created_index(&self, _table: &Arc<ember_storage::Table>, _index_id: u64) {}
+
+    fn drop_table_storage(&self, table: &Arc<ember_storage::Table>) {
+        table.mark_dropped();
+    }
+
+    fn drop_index_storage(&self, table: &Arc<ember_storage::Table>, index_id: u64) {
+        table.drop_index(index_id);
+    }
+
+    fn add_column(
+        &self,
+        table: &Arc<ember_storage::Table>,
+        data_type: ember_storage::DataType,
+        missing: ember_storage::Value,
+    ) {
+        table.add_column(data_type, missing);
     }
 }
 
@@ -117,7 +140,8 @@ impl Database {
             store: Store::new(),
             catalog: ArcSwap::from_pointee(Catalog::default()),
             catalog_version: AtomicU64::new(Catalog::default().version()),
-            ddl_lock: Mutex::new(()),
+            ddl: Default::default(),
+            busy_timeout: options.busy_timeout,
             durable: OnceLock::new(),
             collector: OnceLock::new(),
             clock: options.clock.clone(),

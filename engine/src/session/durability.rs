@@ -10,9 +10,12 @@ use std::sync::{Arc, Mutex};
 
 use ember_storage::snapshot::{snapshot_name, snapshot_timestamps, SnapshotWriter};
 use ember_storage::vfs::{Vfs, VfsLock};
-use ember_storage::wal::record::{encode_change, encode_commit_header, CatalogOp, WalRecord};
+use ember_storage::wal::record::{
+    encode_change, encode_commit_header, encode_schema_commit_header, CatalogChange, CatalogOp,
+    WalRecord,
+};
 use ember_storage::wal::{segment_indexes, segment_name, SyncPolicy, Wal};
-use ember_storage::{IdleTransaction, Transaction, Value};
+use ember_storage::{IdleTransaction, Table, Transaction, Value};
 use sqlparser::ast::Statement;
 
 use crate::connection::Outcome;
@@ -232,30 +235,130 @@ pub(crate) fn commit(shared: &Shared, mut txn: Transaction) -> (Result<u64>, Idl
     (committed, txn.rollback_reusable())
 }
 
+/// What the commit of a transaction that changed the schema logs besides its rows.
+pub(crate) struct SchemaCommit<'a> {
+    /// Its catalog records, in order (logged in the commit's record, before the rows).
+    pub(crate) catalog: &'a [CatalogChange],
+    /// The tables it dropped: marked dropped under the commit lock once the record is
+    /// appended, so a later commit that wrote to one is refused.
+    pub(crate) dropped: &'a [Arc<Table>],
+}
+
+/// `commit` of a transaction that changed the schema (`connection/staged_schema.rs`): its
+/// catalog records and rows go into one WAL record, so recovery replays both or neither;
+/// then its catalog is published. On failure the schema changes are undone.
+pub(crate) fn commit_schema(
+    shared: &Shared,
+    mut txn: Transaction,
+    staged: crate::connection::StagedSchema,
+) -> (Result<u64>, IdleTransaction) {
+    let committed = commit_schema_kept(shared, &mut txn, &staged);
+    // Rows rolled back (when not committed) before the schema changes are undone.
+    let idle = txn.rollback_reusable();
+    drop(staged);
+    if committed.is_ok() {
+        if let Some(durable) = shared.durable.get() {
+            maybe_checkpoint(shared, durable);
+        }
+    }
+    (committed, idle)
+}
+
+fn commit_schema_kept(
+    shared: &Shared,
+    txn: &mut Transaction,
+    staged: &crate::connection::StagedSchema,
+) -> Result<u64> {
+    let ddl = match staged.lock() {
+        Ok(ddl) => ddl,
+        Err(error) => {
+            txn.rollback_kept();
+            return Err(error);
+        }
+    };
+    let records = staged.records();
+    let dropped = staged.dropped_tables();
+    let schema = SchemaCommit {
+        catalog: &records,
+        dropped: &dropped,
+    };
+    let committed = if txn.is_unwritten() {
+        txn.end_unwritten();
+        log_schema_only(shared, &schema)
+    } else {
+        commit_kept_with(shared, txn, Some(&schema))
+    };
+    drop(records);
+    if committed.is_ok() {
+        staged.publish_committed();
+    }
+    drop(ddl);
+    committed
+}
+
+/// The commit of a transaction that changed the schema and wrote no row: its catalog
+/// records, in one record of no rows (timestamp 0), then its dropped tables marked.
+fn log_schema_only(shared: &Shared, schema: &SchemaCommit<'_>) -> Result<u64> {
+    if let Some(durable) = shared.durable.get() {
+        let mut payload = Vec::new();
+        encode_schema_commit_header(schema.catalog, 0, 0, &mut payload);
+        let lsn = durable.wal.append(&payload)?;
+        durable.wal.commit_durable(lsn)?;
+        durable.commits.fetch_add(1, Ordering::Relaxed);
+    }
+    for table in schema.dropped {
+        table.mark_dropped();
+    }
+    Ok(shared.store.clock().read_ts())
+}
+
 /// `commit` of a transaction that stays where it is (`Transaction::commit_kept`): ended,
 /// committed or not, it is ready to be begun again.
-pub(crate) fn commit_kept(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
-    if shared.store.memory().budget().is_some() {
-        return crate::pressure::commit_under_budget(shared, txn);
-    }
-    commit_checked(shared, txn)
-}
-
-/// `commit_kept` without the memory-pressure tiers (`pressure.rs` calls it once it acted).
 #[inline]
-pub(crate) fn commit_checked(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
-    if crate::budget::touches_budgeted(txn) {
-        return crate::budget::commit_budgeted(shared, txn);
-    }
-    commit_unchecked(shared, txn)
+pub(crate) fn commit_kept(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
+    commit_kept_with(shared, txn, None)
 }
 
-/// `commit_kept` without the per-table budget checks (`budget.rs` calls it once they
-/// passed).
-pub(crate) fn commit_unchecked(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
+/// `commit_kept`, logging `schema`'s changes with the rows when given.
+pub(crate) fn commit_kept_with(
+    shared: &Shared,
+    txn: &mut Transaction,
+    schema: Option<&SchemaCommit<'_>>,
+) -> Result<u64> {
+    if shared.store.memory().budget().is_some() {
+        return crate::pressure::commit_under_budget(shared, txn, schema);
+    }
+    commit_checked(shared, txn, schema)
+}
+
+/// `commit_kept_with` without the memory-pressure tiers (`pressure.rs` calls it once it
+/// acted).
+#[inline]
+pub(crate) fn commit_checked(
+    shared: &Shared,
+    txn: &mut Transaction,
+    schema: Option<&SchemaCommit<'_>>,
+) -> Result<u64> {
+    if crate::budget::touches_budgeted(txn) {
+        return crate::budget::commit_budgeted(shared, txn, schema);
+    }
+    commit_unchecked(shared, txn, schema)
+}
+
+/// `commit_kept_with` without the per-table budget checks (`budget.rs` calls it once they
+/// passed). With `schema`, the caller holds the DDL lock: no checkpoint is started here
+/// (`commit_schema` starts one after releasing it).
+pub(crate) fn commit_unchecked(
+    shared: &Shared,
+    txn: &mut Transaction,
+    schema: Option<&SchemaCommit<'_>>,
+) -> Result<u64> {
     let Some(durable) = shared.durable.get() else {
         let committed = txn.commit_kept();
         if let Ok(ts) = committed {
+            for table in schema.map_or(&[][..], |schema| schema.dropped) {
+                table.mark_dropped();
+            }
             crate::session::history::committed(shared, ts);
         }
         return committed.map_err(crate::Error::from);
@@ -263,7 +366,12 @@ pub(crate) fn commit_unchecked(shared: &Shared, txn: &mut Transaction) -> Result
     let mut lsn = None;
     let committed = txn.commit_with_kept(|ts, changes| {
         let mut payload = Vec::new();
-        encode_commit_header(ts, changes.len(), &mut payload);
+        match schema {
+            None => encode_commit_header(ts, changes.len(), &mut payload),
+            Some(schema) => {
+                encode_schema_commit_header(schema.catalog, ts, changes.len(), &mut payload)
+            }
+        }
         for change in changes {
             if change.table.is_dropped() {
                 return Err(dropped_while_writing(change.table.id()));
@@ -271,6 +379,12 @@ pub(crate) fn commit_unchecked(shared: &Shared, txn: &mut Transaction) -> Result
             encode_change(change.table.id(), change.row, change.payload, &mut payload);
         }
         lsn = Some(durable.wal.append(&payload)?);
+        if let Some(schema) = schema {
+            // Under the commit lock, after the record: later commits to them are refused.
+            for table in schema.dropped {
+                table.mark_dropped();
+            }
+        }
         Ok(())
     });
     let ts = committed?;
@@ -278,7 +392,9 @@ pub(crate) fn commit_unchecked(shared: &Shared, txn: &mut Transaction) -> Result
     if let Some(lsn) = lsn {
         durable.wal.commit_durable(lsn)?;
         durable.commits.fetch_add(1, Ordering::Relaxed);
-        maybe_checkpoint(shared, durable);
+        if schema.is_none() {
+            maybe_checkpoint(shared, durable);
+        }
     }
     Ok(ts)
 }

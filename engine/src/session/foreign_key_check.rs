@@ -17,7 +17,7 @@ use crate::error::Result;
 pub(crate) const COLUMNS: [&str; 4] = ["table", "rowid", "parent", "fkid"];
 
 pub(crate) fn foreign_key_check(conn: &Connection, table: Option<&str>) -> Result<Outcome> {
-    let catalog = conn.database().catalog();
+    let catalog = conn.catalog();
     let tables = match table {
         Some(name) => match catalog.table(name) {
             Some(table) => vec![table],

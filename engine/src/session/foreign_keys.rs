@@ -63,7 +63,7 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
 /// connection enforces foreign keys.
 pub(crate) fn before_drop_table(conn: &Connection, name: &str) -> Result<()> {
     if conn.foreign_keys.get() {
-        if let Some(delete) = implicit_delete(&conn.database().catalog(), name) {
+        if let Some(delete) = implicit_delete(&conn.catalog(), name) {
             conn.execute(&delete, ())?;
         }
     }

@@ -38,11 +38,15 @@ const CONFLICTS_SKIPPED_MAX: u32 = 64;
 /// Commits `txn` under a database budget: acts on the pressure level first (see the module
 /// comment), then commits as `durability::commit_checked` does.
 #[cold]
-pub(crate) fn commit_under_budget(shared: &Shared, txn: &mut Transaction) -> Result<u64> {
+pub(crate) fn commit_under_budget(
+    shared: &Shared,
+    txn: &mut Transaction,
+    schema: Option<&crate::durability::SchemaCommit<'_>>,
+) -> Result<u64> {
     let memory = shared.store.memory();
     let level = memory.pressure_level();
     if level == PressureLevel::None {
-        return crate::durability::commit_checked(shared, txn);
+        return crate::durability::commit_checked(shared, txn, schema);
     }
     if memory.pressure().request_wake() {
         if let Some(collector) = shared.collector.get() {
@@ -50,15 +54,15 @@ pub(crate) fn commit_under_budget(shared: &Shared, txn: &mut Transaction) -> Res
         }
     }
     if level < PressureLevel::Evict || !adds_bytes(txn) {
-        return crate::durability::commit_checked(shared, txn);
+        return crate::durability::commit_checked(shared, txn, schema);
     }
     if !memory.pressure().try_begin_eviction() {
         // Another commit is evicting: it relieves the pressure for this one too.
-        return crate::durability::commit_checked(shared, txn);
+        return crate::durability::commit_checked(shared, txn, schema);
     }
     assist_lagging_collector(shared);
     let evicted = evict(shared, txn);
-    let committed = crate::durability::commit_checked(shared, txn);
+    let committed = crate::durability::commit_checked(shared, txn, schema);
     if let Ok(commit_ts) = committed {
         let pressure = memory.pressure();
         let mut rows = 0;

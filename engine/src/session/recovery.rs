@@ -344,62 +344,112 @@ fn replay(
             table_id,
             name,
             sql,
-        } => match op {
-            CatalogOp::CreateTable => {
-                db.connect()
-                    .execute(sql, ())
-                    .map_err(|e| corrupt(format!("replaying `{sql}`: {e}")))?;
-                let table = table_storage(db, name)?;
-                tables.live.insert(
-                    *table_id,
-                    Rebuilt {
-                        table,
-                        rows: HashMap::default(),
-                        older_types: None,
-                    },
-                );
-            }
-            CatalogOp::DropTable => {
-                crate::exec::drop_table(&*db.shared, name, true)?;
-                tables.live.remove(table_id);
-                tables.dropped.insert(*table_id);
-            }
-            CatalogOp::RebuildTable | CatalogOp::RebuildKeepingIds => {
-                replay_rebuild(db, *op, *table_id, name, sql, tables)?
-            }
-            CatalogOp::Other => {
-                db.connect()
-                    .execute(sql, ())
-                    .map_err(|e| corrupt(format!("replaying `{sql}`: {e}")))?;
-            }
-        },
-        WalRecord::SegmentEnd { .. } | WalRecord::SegmentStart { .. } | WalRecord::SyncPoint => {}
+        } => replay_catalog(db, *op, *table_id, name, sql, tables),
+        WalRecord::SegmentEnd { .. } | WalRecord::SegmentStart { .. } | WalRecord::SyncPoint => {
+            Ok(())
+        }
         WalRecord::Commit { ts, changes } => {
-            let mut txn = db.shared.store.begin()?;
-            // Checked when it first ran; replayed row by row it may pass through states
-            // that repeat a unique key (two rows swapping keys).
-            txn.skip_unique_checks();
-            for change in changes {
-                if let Some(rebuilt) = tables.live.get_mut(&change.table_id) {
-                    replay_change(db, &mut txn, rebuilt, change, row_format)?;
-                } else if tables.dropped.contains(&change.table_id) {
-                    // A commit that raced its table's DROP TABLE: the drop came first.
-                } else if salvage {
-                    *tables.skipped.entry(change.table_id).or_default() += 1;
-                } else {
-                    return Err(corrupt(format!(
-                        "a commit (timestamp {ts}) in {} changes table id {}, which no snapshot \
-                         or CREATE TABLE record defines (a snapshot or WAL segment that \
-                         defined it is missing or damaged; open with salvage to skip it)",
-                        file.display(),
-                        change.table_id
-                    )));
-                }
+            replay_commit(db, *ts, changes, row_format, tables, salvage, file)
+        }
+        WalRecord::SchemaCommit {
+            catalog,
+            ts,
+            changes,
+        } => {
+            // The transaction's schema changes in the order it made them, then its rows
+            // (decoded under the schema it ended with, as a row written before one of its
+            // ADD COLUMNs reads the added column as its default).
+            for change in catalog {
+                replay_catalog(
+                    db,
+                    change.op,
+                    change.table_id,
+                    &change.name,
+                    &change.sql,
+                    tables,
+                )?;
             }
-            txn.commit()?;
-            db.shared.store.clock().advance_to(*ts);
+            if changes.is_empty() {
+                return Ok(());
+            }
+            replay_commit(db, *ts, changes, row_format, tables, salvage, file)
         }
     }
+}
+
+fn replay_catalog(
+    db: &Database,
+    op: CatalogOp,
+    table_id: u64,
+    name: &str,
+    sql: &str,
+    tables: &mut ReplayTables,
+) -> Result<()> {
+    match op {
+        CatalogOp::CreateTable => {
+            db.connect()
+                .execute(sql, ())
+                .map_err(|e| corrupt(format!("replaying `{sql}`: {e}")))?;
+            let table = table_storage(db, name)?;
+            tables.live.insert(
+                table_id,
+                Rebuilt {
+                    table,
+                    rows: HashMap::default(),
+                    older_types: None,
+                },
+            );
+        }
+        CatalogOp::DropTable => {
+            crate::exec::drop_table(&*db.shared, name, true)?;
+            tables.live.remove(&table_id);
+            tables.dropped.insert(table_id);
+        }
+        CatalogOp::RebuildTable | CatalogOp::RebuildKeepingIds => {
+            replay_rebuild(db, op, table_id, name, sql, tables)?
+        }
+        CatalogOp::Other => {
+            db.connect()
+                .execute(sql, ())
+                .map_err(|e| corrupt(format!("replaying `{sql}`: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+fn replay_commit(
+    db: &Database,
+    ts: u64,
+    changes: &[RowChange],
+    row_format: RowFormat,
+    tables: &mut ReplayTables,
+    salvage: bool,
+    file: &Path,
+) -> Result<()> {
+    let mut txn = db.shared.store.begin()?;
+    // Checked when it first ran; replayed row by row it may pass through states
+    // that repeat a unique key (two rows swapping keys).
+    txn.skip_unique_checks();
+    for change in changes {
+        if let Some(rebuilt) = tables.live.get_mut(&change.table_id) {
+            replay_change(db, &mut txn, rebuilt, change, row_format)?;
+        } else if tables.dropped.contains(&change.table_id) {
+            // A commit that raced its table's DROP TABLE (or wrote to a table its own
+            // transaction dropped): the drop came first.
+        } else if salvage {
+            *tables.skipped.entry(change.table_id).or_default() += 1;
+        } else {
+            return Err(corrupt(format!(
+                "a commit (timestamp {ts}) in {} changes table id {}, which no snapshot \
+                 or CREATE TABLE record defines (a snapshot or WAL segment that \
+                 defined it is missing or damaged; open with salvage to skip it)",
+                file.display(),
+                change.table_id
+            )));
+        }
+    }
+    txn.commit()?;
+    db.shared.store.clock().advance_to(ts);
     Ok(())
 }
 

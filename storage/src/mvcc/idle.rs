@@ -165,6 +165,11 @@ impl IdleTransaction {
         txn.snapshot = Snapshot { read_ts, txn_id: 0 };
         txn.active_slot = Some(slot);
         txn.unique_checks = true;
+        txn.begin_epoch = txn
+            .store
+            .widen_epoch
+            .load(std::sync::atomic::Ordering::Relaxed);
+        txn.schema_owner = 0;
         Ok(())
     }
 }

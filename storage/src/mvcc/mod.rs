@@ -59,6 +59,7 @@ mod table;
 mod transaction;
 mod unindex;
 mod version;
+mod widening;
 mod write_pin;
 
 pub use active::ActiveSnapshots;

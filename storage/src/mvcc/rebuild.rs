@@ -74,11 +74,14 @@ impl Transaction {
         Ok(())
     }
 
-    /// The refusal of a commit that wrote to a table closed for a rebuild. Read under the
-    /// commit lock, which `close_for_rebuild` also takes.
+    /// The refusal of a commit that wrote to a table closed for a rebuild, or to a table
+    /// another transaction widened (`widening.rs`). Read under the commit lock, which
+    /// `close_for_rebuild` and the widenings also take.
     pub(super) fn wrote_rebuilt_table(&self) -> Option<StorageError> {
-        let table = self.tables.iter().find(|table| table.is_rebuilt())?;
-        Some(rebuilt_while_writing(table.id()))
+        if let Some(table) = self.tables.iter().find(|table| table.is_rebuilt()) {
+            return Some(rebuilt_while_writing(table.id()));
+        }
+        self.wrote_widened_table()
     }
 }
 

@@ -146,6 +146,10 @@ pub struct Table {
     /// Set while ALTER TABLE DROP COLUMN copies the table into a new one, and for good once
     /// it succeeded: a transaction that wrote to this table commits no more (`rebuild.rs`).
     pub(super) rebuilt: AtomicBool,
+    /// The schema owner whose unfinished transaction widened the table (0: none), and the
+    /// store's widen epoch when a widening last began or ended (`widening.rs`).
+    pub(super) widened_by: AtomicU64,
+    pub(super) widened_at: AtomicU64,
     /// Slots whose keys and rows are gone, for new rows (primary-key tables; `slot_reuse.rs`).
     pub(super) reusable: Arc<super::slot_reuse::ReusableSlots>,
     /// Bytes of the committed rows, the table's budget bookkeeping and access marks.
@@ -201,6 +205,8 @@ impl Table {
             dropped: AtomicBool::new(false),
             history_floor: AtomicU64::new(u64::MAX),
             rebuilt: AtomicBool::new(false),
+            widened_by: AtomicU64::new(0),
+            widened_at: AtomicU64::new(0),
             reusable: Arc::default(),
             budget: super::budget::TableBudget::default(),
             live_count: Default::default(),
@@ -284,6 +290,33 @@ impl Table {
         let pointer = Arc::as_ptr(&next).cast_mut();
         schemas.push(next);
         self.schema.store(pointer, Ordering::Release);
+    }
+
+    /// The current schema as the shared handle `restore_schema` takes back.
+    pub fn schema_handle(&self) -> Arc<TableSchema> {
+        let schemas = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.schema.load(Ordering::Acquire);
+        let found = schemas
+            .iter()
+            .find(|schema| std::ptr::eq(Arc::as_ptr(schema), current));
+        debug_assert!(found.is_some(), "the current schema is one of `schemas`");
+        found
+            .cloned()
+            .unwrap_or_else(|| Arc::new(self.schema().clone()))
+    }
+
+    /// Makes `schema` (an earlier `schema_handle` of this table) current again: undoes the
+    /// ADD COLUMNs made since, when the writes made under them were rolled back (a rolled
+    /// back transaction's rows are unlinked, so no row of the wider format is left to read).
+    /// Returns false, changing nothing, when `schema` is not one of this table's.
+    pub fn restore_schema(&self, schema: &Arc<TableSchema>) -> bool {
+        let schemas = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(known) = schemas.iter().find(|known| Arc::ptr_eq(known, schema)) else {
+            return false;
+        };
+        self.schema
+            .store(Arc::as_ptr(known).cast_mut(), Ordering::Release);
+        true
     }
 
     pub(crate) fn primary(&self) -> Option<&PrimaryIndex> {

@@ -125,6 +125,10 @@ pub struct Transaction {
     pub(super) headers: HeaderCache,
     /// Slab slots reserved for this transaction's payloads, given back when it ends.
     pub(super) slots: SlotReserve,
+    /// The store's widen epoch when the transaction began (`widening.rs`).
+    pub(super) begin_epoch: u64,
+    /// The schema owner this transaction is (0: none): tables it widened take its commit.
+    pub(super) schema_owner: u64,
 }
 
 pub(super) fn conflict(table: &Table) -> StorageError {
@@ -141,6 +145,7 @@ pub(super) fn conflict(table: &Table) -> StorageError {
 impl Transaction {
     pub(crate) fn begin(store: Arc<StoreShared>) -> StorageResult<Transaction> {
         let (slot, read_ts) = store.active.register(&store.clock)?;
+        let begin_epoch = store.widen_epoch.load(std::sync::atomic::Ordering::Relaxed);
         Ok(Transaction {
             store,
             snapshot: Snapshot { read_ts, txn_id: 0 },
@@ -152,6 +157,8 @@ impl Transaction {
             encoded: Vec::new(),
             headers: HeaderCache::default(),
             slots: SlotReserve::default(),
+            begin_epoch,
+            schema_owner: 0,
         })
     }
 
@@ -169,6 +176,8 @@ impl Transaction {
             encoded: Vec::new(),
             headers: HeaderCache::default(),
             slots: SlotReserve::default(),
+            begin_epoch: 0,
+            schema_owner: 0,
         }
     }
 

@@ -1,12 +1,14 @@
 //! WAL record payloads: logical redo of one committed transaction (commit timestamp plus the
 //! final payload or deletion of every row it touched), one catalog change (the SQL text and
-//! table id of a CREATE/DROP), and the log's own marks: a segment's end (the log continues in
+//! table id of a CREATE/DROP), one transaction that changed the schema (its catalog changes,
+//! in order, then its commit, in one record so a crash keeps both or neither), and the log's
+//! own marks: a segment's end (the log continues in
 //! the next segment, which already exists), a segment's start (how long the one before it
 //! is) and a clean close's sync point. Decoding checks every length against the bytes that
 //! remain and the limits, so a damaged record is an error, never a panic or a huge allocation.
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::limits::{ROW_BYTES_MAX, WAL_CHANGES_MAX, WAL_TEXT_BYTES_MAX};
+use crate::limits::{ROW_BYTES_MAX, WAL_CATALOG_CHANGES_MAX, WAL_CHANGES_MAX, WAL_TEXT_BYTES_MAX};
 use crate::row::write_varint;
 
 const KIND_COMMIT: u8 = 1;
@@ -14,6 +16,7 @@ const KIND_CATALOG: u8 = 2;
 const KIND_SEGMENT_END: u8 = 3;
 const KIND_SEGMENT_START: u8 = 4;
 const KIND_SYNC_POINT: u8 = 5;
+const KIND_SCHEMA_COMMIT: u8 = 6;
 
 /// One row's final state after a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +46,15 @@ pub enum CatalogOp {
     RebuildKeepingIds = 5,
 }
 
+/// One catalog change of a transaction that changed the schema (`WalRecord::SchemaCommit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogChange {
+    pub op: CatalogOp,
+    pub table_id: u64,
+    pub name: String,
+    pub sql: String,
+}
+
 /// One WAL record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WalRecord {
@@ -55,6 +67,14 @@ pub enum WalRecord {
         table_id: u64,
         name: String,
         sql: String,
+    },
+    /// An explicit transaction that changed the schema: its catalog changes, replayed in
+    /// order, then its row changes (none when it wrote no row; `ts` is then 0). Added after
+    /// format 4's first logs; older logs never hold it.
+    SchemaCommit {
+        catalog: Vec<CatalogChange>,
+        ts: u64,
+        changes: Vec<RowChange>,
     },
     /// The last record of a segment: the log goes on in segment `next`, which was created
     /// (and synced) before this record was written.
@@ -168,6 +188,16 @@ impl WalRecord {
                 write_bytes(name.as_bytes(), out);
                 write_bytes(sql.as_bytes(), out);
             }
+            WalRecord::SchemaCommit {
+                catalog,
+                ts,
+                changes,
+            } => {
+                encode_schema_commit_header(catalog, *ts, changes.len(), out);
+                for change in changes {
+                    encode_change(change.table_id, change.row, change.payload.as_deref(), out);
+                }
+            }
             WalRecord::SegmentEnd { next } => {
                 out.push(KIND_SEGMENT_END);
                 write_varint(*next, out);
@@ -185,36 +215,35 @@ impl WalRecord {
         let record = match reader.u8()? {
             KIND_COMMIT => {
                 let ts = reader.varint()?;
-                let count = reader.varint()?;
-                if count > WAL_CHANGES_MAX {
-                    return Err(damaged("too many changes"));
+                WalRecord::Commit {
+                    ts,
+                    changes: decode_changes(&mut reader)?,
                 }
-                let mut changes = Vec::new();
+            }
+            KIND_SCHEMA_COMMIT => {
+                let count = reader.varint()?;
+                if count > WAL_CATALOG_CHANGES_MAX {
+                    return Err(damaged("too many catalog changes"));
+                }
+                let mut catalog = Vec::new();
                 for _ in 0..count {
-                    let table_id = reader.varint()?;
-                    let row = reader.varint()?;
-                    let payload = match reader.u8()? {
-                        0 => None,
-                        1 => Some(reader.bytes(ROW_BYTES_MAX)?.to_vec()),
-                        _ => return Err(damaged("bad change flag")),
-                    };
-                    changes.push(RowChange {
-                        table_id,
-                        row,
-                        payload,
+                    let op = decode_op(reader.u8()?)?;
+                    catalog.push(CatalogChange {
+                        op,
+                        table_id: reader.varint()?,
+                        name: reader.text(WAL_TEXT_BYTES_MAX)?,
+                        sql: reader.text(WAL_TEXT_BYTES_MAX)?,
                     });
                 }
-                WalRecord::Commit { ts, changes }
+                let ts = reader.varint()?;
+                WalRecord::SchemaCommit {
+                    catalog,
+                    ts,
+                    changes: decode_changes(&mut reader)?,
+                }
             }
             KIND_CATALOG => {
-                let op = match reader.u8()? {
-                    1 => CatalogOp::CreateTable,
-                    2 => CatalogOp::DropTable,
-                    3 => CatalogOp::Other,
-                    4 => CatalogOp::RebuildTable,
-                    5 => CatalogOp::RebuildKeepingIds,
-                    _ => return Err(damaged("bad catalog op")),
-                };
+                let op = decode_op(reader.u8()?)?;
                 WalRecord::Catalog {
                     op,
                     table_id: reader.varint()?,
@@ -236,6 +265,41 @@ impl WalRecord {
     }
 }
 
+fn decode_op(byte: u8) -> StorageResult<CatalogOp> {
+    Ok(match byte {
+        1 => CatalogOp::CreateTable,
+        2 => CatalogOp::DropTable,
+        3 => CatalogOp::Other,
+        4 => CatalogOp::RebuildTable,
+        5 => CatalogOp::RebuildKeepingIds,
+        _ => return Err(damaged("bad catalog op")),
+    })
+}
+
+/// A commit's change count and changes.
+fn decode_changes(reader: &mut Reader<'_>) -> StorageResult<Vec<RowChange>> {
+    let count = reader.varint()?;
+    if count > WAL_CHANGES_MAX {
+        return Err(damaged("too many changes"));
+    }
+    let mut changes = Vec::new();
+    for _ in 0..count {
+        let table_id = reader.varint()?;
+        let row = reader.varint()?;
+        let payload = match reader.u8()? {
+            0 => None,
+            1 => Some(reader.bytes(ROW_BYTES_MAX)?.to_vec()),
+            _ => return Err(damaged("bad change flag")),
+        };
+        changes.push(RowChange {
+            table_id,
+            row,
+            payload,
+        });
+    }
+    Ok(changes)
+}
+
 /// Encodes one change without copying the payload (the commit hook's path).
 pub fn encode_change(table_id: u64, row: u64, payload: Option<&[u8]>, out: &mut Vec<u8>) {
     write_varint(table_id, out);
@@ -252,6 +316,26 @@ pub fn encode_change(table_id: u64, row: u64, payload: Option<&[u8]>, out: &mut 
 /// Starts a commit record for `count` changes; follow with `encode_change` for each.
 pub fn encode_commit_header(ts: u64, count: usize, out: &mut Vec<u8>) {
     out.push(KIND_COMMIT);
+    write_varint(ts, out);
+    write_varint(count as u64, out);
+}
+
+/// Starts a schema commit record: its catalog changes, then the header of a commit of
+/// `count` row changes; follow with `encode_change` for each.
+pub fn encode_schema_commit_header(
+    catalog: &[CatalogChange],
+    ts: u64,
+    count: usize,
+    out: &mut Vec<u8>,
+) {
+    out.push(KIND_SCHEMA_COMMIT);
+    write_varint(catalog.len() as u64, out);
+    for change in catalog {
+        out.push(change.op as u8);
+        write_varint(change.table_id, out);
+        write_bytes(change.name.as_bytes(), out);
+        write_bytes(change.sql.as_bytes(), out);
+    }
     write_varint(ts, out);
     write_varint(count as u64, out);
 }
@@ -289,6 +373,38 @@ mod tests {
                 table_id: 9,
                 name: "t".into(),
                 sql: "ALTER TABLE t DROP COLUMN b".into(),
+            },
+            WalRecord::SchemaCommit {
+                catalog: vec![
+                    CatalogChange {
+                        op: CatalogOp::CreateTable,
+                        table_id: 5,
+                        name: "u".into(),
+                        sql: "CREATE TABLE u(a INT)".into(),
+                    },
+                    CatalogChange {
+                        op: CatalogOp::Other,
+                        table_id: 5,
+                        name: "u_a".into(),
+                        sql: "CREATE INDEX u_a ON u(a)".into(),
+                    },
+                ],
+                ts: 8,
+                changes: vec![RowChange {
+                    table_id: 5,
+                    row: 0,
+                    payload: Some(vec![4]),
+                }],
+            },
+            WalRecord::SchemaCommit {
+                catalog: vec![CatalogChange {
+                    op: CatalogOp::DropTable,
+                    table_id: 2,
+                    name: "t".into(),
+                    sql: "DROP TABLE t".into(),
+                }],
+                ts: 0,
+                changes: Vec::new(),
             },
             WalRecord::SegmentEnd { next: 12 },
             WalRecord::SegmentStart { previous_len: 4096 },

@@ -161,6 +161,24 @@ impl Catalog {
         next
     }
 
+    /// This catalog as version `version`: a transaction's schema change undone goes back
+    /// to an earlier catalog under a version past every one the change used, so no plan
+    /// bound against the undone schema is taken for current.
+    pub(crate) fn renumbered(&self, version: u64) -> Catalog {
+        debug_assert!(version >= self.version);
+        let mut next = self.clone();
+        next.version = version;
+        next
+    }
+
+    /// This catalog with `other`'s registered functions (registering does not wait for a
+    /// transaction's staged schema changes, which are published over the catalog it made).
+    pub(crate) fn with_functions_of(&self, other: &Catalog) -> Catalog {
+        let mut next = self.clone();
+        next.functions = Arc::clone(&other.functions);
+        next
+    }
+
     /// A new catalog without the named table.
     pub fn without_table(&self, name: &str) -> Catalog {
         let mut next = self.clone();

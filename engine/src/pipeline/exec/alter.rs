@@ -32,7 +32,7 @@ pub(crate) fn replay_alter_table(
     alter: &AlterTable,
     order: Option<&[RowId]>,
 ) -> Result<Option<(u64, Vec<RowId>)>> {
-    let _ddl = host.lock_ddl();
+    let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     let before = &alter.before;
     match catalog.table(&before.name) {
@@ -86,7 +86,7 @@ pub(crate) fn replay_alter_table(
         )?;
     }
     if let Some((data_type, missing)) = &alter.added {
-        before.storage.add_column(*data_type, missing.clone());
+        host.add_column(&before.storage, *data_type, missing.clone());
     }
     let after = next_definition.unwrap_or_else(|| after.clone());
     let mut next = catalog.without_table(&before.name).with_table(after);

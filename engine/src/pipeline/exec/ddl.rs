@@ -1,6 +1,8 @@
 //! CREATE/DROP TABLE and CREATE/DROP INDEX: build a new catalog with the change and swap it
 //! in, under the database's DDL lock so concurrent DDL cannot lose an update. A table's
 //! UNIQUE constraints become unique indexes created with it (`ember_autoindex_<table>_<n>`).
+//! The storage side of each change goes through the host, which applies it at once or
+//! stages it in the open transaction (`SchemaHost`).
 
 use ember_storage::index::KeyCollation;
 use ember_storage::wal::record::CatalogOp;
@@ -16,7 +18,7 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
     if create.autoincrement {
         create_table(host, &super::rowid::sequence_table())?;
     }
-    let _ddl = host.lock_ddl();
+    let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     if catalog.check_new_name("table", &create.name, create.if_not_exists)? {
         return Ok(());
@@ -32,6 +34,7 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
         None => key_collations(&create.columns, &create.primary_key),
     };
     let storage = host.store().create_table_keyed(schema, primary_collations);
+    host.created_table(&storage);
     let mut indexes = Vec::new();
     for columns in &create.unique {
         if *columns == create.primary_key
@@ -92,7 +95,7 @@ pub(crate) fn key_collations(
 }
 
 pub(crate) fn drop_table(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
-    let _ddl = host.lock_ddl();
+    let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     let Some(table) = catalog.table(name) else {
         if catalog.view(name).is_some() {
@@ -109,16 +112,16 @@ pub(crate) fn drop_table(host: &dyn SchemaHost, name: &str, if_exists: bool) -> 
     let sql = format!("DROP TABLE {}", table.name);
     host.log_catalog(CatalogOp::DropTable, table.storage.id(), &table.name, &sql)?;
     // After the drop is logged, under the DDL lock: a commit that wrote to the table and
-    // comes later is refused (see `Table::mark_dropped`).
-    table.storage.mark_dropped();
-    // Its triggers go with it (their own log records are not needed: replaying the DROP
-    // TABLE drops them again).
+    // comes later is refused (see `Table::mark_dropped`; a transaction's staged drop marks
+    // it when it commits). Its triggers go with it (their own log records are not needed:
+    // replaying the DROP TABLE drops them again).
+    host.drop_table_storage(&table.storage);
     host.publish_catalog(catalog.without_table(name).without_triggers_on(name));
     Ok(())
 }
 
 pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Result<()> {
-    let _ddl = host.lock_ddl();
+    let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     if catalog.check_new_name("index", &create.name, create.if_not_exists)? {
         return Ok(());
@@ -167,6 +170,7 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
         table.storage.drop_index(index.storage.id());
         return Err(error);
     }
+    host.created_index(&table.storage, index.storage.id());
     let mut next = TableDef::clone(table);
     next.indexes.push(index);
     host.publish_catalog(catalog.with_table(next));
@@ -174,7 +178,7 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
 }
 
 pub(crate) fn drop_index(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
-    let _ddl = host.lock_ddl();
+    let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     let Some(table) = catalog.index_table(name) else {
         if if_exists {
@@ -193,7 +197,7 @@ pub(crate) fn drop_index(host: &dyn SchemaHost, name: &str, if_exists: bool) -> 
     }
     let sql = format!("DROP INDEX {}", index.name);
     host.log_catalog(CatalogOp::Other, table.storage.id(), name, &sql)?;
-    table.storage.drop_index(index.storage.id());
+    host.drop_index_storage(&table.storage, index.storage.id());
     let mut next = TableDef::clone(table);
     next.indexes
         .retain(|other| !other.name.eq_ignore_ascii_case(name));

@@ -16,6 +16,7 @@ mod constraint;
 mod counted;
 mod cte;
 mod ddl;
+pub(crate) mod ddl_lock;
 mod direct;
 mod distinct;
 mod distinct_walk;

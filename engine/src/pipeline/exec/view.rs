@@ -13,7 +13,7 @@ pub(crate) fn create_view(
     view: &ViewDef,
     if_not_exists: bool,
 ) -> Result<()> {
-    let _ddl = host.lock_ddl();
+    let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     if catalog.check_new_name("view", &view.name, if_not_exists)? {
         return Ok(());
@@ -24,7 +24,7 @@ pub(crate) fn create_view(
 }
 
 pub(crate) fn drop_view(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
-    let _ddl = host.lock_ddl();
+    let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     let Some(view) = catalog.view(name) else {
         if catalog.table(name).is_some() {

@@ -1,7 +1,7 @@
-//! CREATE TABLE .. AS SELECT: creates the table (logged like any CREATE TABLE), then runs
-//! `INSERT INTO table <query>` on this connection, in the open transaction or its own one.
-//! When the insert fails the table is dropped again, so a failed statement leaves nothing
-//! behind. (DDL is not transactional: a crash between the two leaves the table empty.)
+//! CREATE TABLE .. AS SELECT: creates the table, then runs `INSERT INTO table <query>` on
+//! this connection, both in one transaction: the open one, or one of its own that commits
+//! when both succeeded. So the statement is atomic, on a crash too: its table and rows are
+//! logged in one record (`durability::commit_schema`). A failed insert undoes the table.
 
 use super::Connection;
 use crate::error::Result;
@@ -11,18 +11,33 @@ use crate::plan::CreateTableAs;
 impl Connection {
     /// Runs a bound CREATE TABLE .. AS SELECT; returns the rows inserted.
     pub(crate) fn create_table_as(&self, ctas: &CreateTableAs) -> Result<usize> {
+        if !self.in_transaction() {
+            self.begin()?;
+            return match self.create_table_as(ctas) {
+                Ok(rows) => self.commit().map(|()| rows),
+                Err(error) => {
+                    // Ends the transaction this statement began (it cannot fail here).
+                    let _ = self.rollback();
+                    Err(error)
+                }
+            };
+        }
         let table = &ctas.table;
-        if table.if_not_exists && self.db.catalog().object_kind(&table.name) == Some("table") {
+        if table.if_not_exists && self.catalog().object_kind(&table.name) == Some("table") {
             return Ok(0);
         }
-        exec::create_table(&*self.db.shared, table)?;
+        // `None`: the transaction's first schema change, all of which a failure undoes.
+        let mark = self.staged.borrow().as_ref().map(|staged| staged.mark());
+        self.change_schema(|host| exec::create_table(host, table))?;
         let quoted = format!("\"{}\"", table.name.replace('"', "\"\""));
         let insert = format!("INSERT INTO {quoted} {}", ctas.query);
         match self.execute(&insert, ()) {
             Ok(rows) => Ok(rows),
             Err(error) => {
-                // Only this statement's table: dropping it changes nothing else.
-                let _ = exec::drop_table(&*self.db.shared, &table.name, true);
+                // Back to before the CREATE TABLE (the insert undid its own rows).
+                if let Some(staged) = &*self.staged.borrow() {
+                    staged.rollback_to(mark.as_ref());
+                }
                 Err(error)
             }
         }

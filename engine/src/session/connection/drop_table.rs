@@ -2,9 +2,9 @@
 //! the implicit `DELETE FROM parent` (`foreign_keys::implicit_delete`), and for an
 //! AUTOINCREMENT table, the deletion of its `sqlite_sequence` row (so a table created again
 //! under the name starts its keys at 1). Both run in the open transaction, or in their own.
-//! And what ALTER TABLE DROP COLUMN checks first: the open transaction has not written to
-//! the table (the drop copies the committed rows into a new table, and the old one takes
-//! no more commits). And what `ALTER TABLE .. SET (ttl = ..)` giving a table its first ttl
+//! And what ALTER TABLE DROP COLUMN checks first: no transaction is open (the drop copies
+//! the committed rows into a new table, which the old one's later commits never reach, so
+//! it cannot be staged and undone like the other schema changes). And what `ALTER TABLE .. SET (ttl = ..)` giving a table its first ttl
 //! needs at execution: the transaction's time, written in as `ttl_from`.
 
 use crate::catalog::SEQUENCE_TABLE;
@@ -16,7 +16,7 @@ use super::{Connection, TransactionState};
 impl Connection {
     pub(super) fn before_drop_table(&self, name: &str) -> Result<()> {
         crate::session::foreign_keys::before_drop_table(self, name)?;
-        let catalog = self.database().catalog();
+        let catalog = self.catalog();
         let Some(table) = catalog.table(name) else {
             return Ok(());
         };
@@ -32,21 +32,19 @@ impl Connection {
 
     pub(super) fn alter_table(&self, alter: &AlterTable) -> Result<()> {
         if alter.dropped.is_some() {
-            if let TransactionState::Explicit(txn) = &*self.state.borrow() {
-                if txn.has_written_to(&alter.before.storage) {
-                    return Err(unsupported(format!(
-                        "ALTER TABLE DROP COLUMN of table {} after this transaction wrote to \
-                         it (COMMIT or ROLLBACK first)",
-                        alter.before.name
-                    )));
-                }
+            if let TransactionState::Explicit(_) = &*self.state.borrow() {
+                return Err(unsupported(format!(
+                    "ALTER TABLE DROP COLUMN inside a transaction (it copies table {} into new \
+                     storage, which a ROLLBACK cannot undo; run it outside BEGIN .. COMMIT)",
+                    alter.before.name
+                )));
             }
         }
         if alter.ttl_from_pending {
             // A first ttl: the rows already there count from now (the transaction's time).
             let stamped = alter.with_ttl_from(self.time.now_ms())?;
-            return crate::exec::alter_table(&*self.db.shared, &stamped);
+            return self.change_schema(|host| crate::exec::alter_table(host, &stamped));
         }
-        crate::exec::alter_table(&*self.db.shared, alter)
+        self.change_schema(|host| crate::exec::alter_table(host, alter))
     }
 }

@@ -25,13 +25,11 @@ impl Connection {
     ) -> Result<usize> {
         let bounds = self.statement_bounds();
         // Only when the connection enforces foreign keys: the catalog they resolve against.
-        let foreign_key_catalog = self.foreign_keys.get().then(|| self.db.catalog());
+        let foreign_key_catalog = self.foreign_keys.get().then(|| self.catalog());
         // Only for a statement that changes rows while some trigger exists.
         let triggers = match plan {
             Plan::Query(_) => None,
-            _ if self.db.shared.catalog.load().has_triggers() => {
-                exec::TriggerRuntime::for_catalog(self.db.catalog())
-            }
+            _ if self.catalog().has_triggers() => exec::TriggerRuntime::for_catalog(self.catalog()),
             _ => None,
         };
         let env = StatementEnv {
@@ -108,6 +106,7 @@ impl Connection {
                         {
                             self.keep_idle(txn.rollback_reusable());
                         }
+                        self.discard_staged_schema();
                         Err(error)
                     }
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
@@ -116,6 +115,7 @@ impl Connection {
                         {
                             self.keep_idle(txn.rollback_reusable());
                         }
+                        self.discard_staged_schema();
                         Err(error)
                     }
                     Err(error) => {
@@ -278,7 +278,7 @@ impl Connection {
 }
 
 /// The error of a statement run in a transaction a serialization conflict aborted.
-pub(super) fn aborted_transaction() -> crate::Error {
+pub(crate) fn aborted_transaction() -> crate::Error {
     crate::err!(
         Transaction,
         "the current transaction was aborted by a serialization conflict; ROLLBACK and retry it"

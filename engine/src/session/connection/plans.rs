@@ -60,7 +60,7 @@ impl Connection {
 
     /// Parses and binds the one statement of `sql` against the current catalog.
     pub(super) fn bind_one(&self, sql: &str) -> Result<Prepared> {
-        let catalog = self.db.shared.catalog.load();
+        let catalog = self.catalog();
         let statements = self.parse(sql)?;
         match &statements[..] {
             [statement] => Prepared::bind(&catalog, statement, statements.creation_text(0)),

@@ -2,8 +2,8 @@
 //! the open transaction's write log, innermost last. `SAVEPOINT` outside a transaction
 //! starts one, which the RELEASE of that (outermost) savepoint commits; `ROLLBACK TO` undoes
 //! the writes made since the savepoint and keeps it (dropping the newer ones); names match
-//! case-insensitively, the newest of a repeated name first. Schema changes are not
-//! transactional (see `architecture.md`): a rollback to a savepoint undoes only row writes.
+//! case-insensitively, the newest of a repeated name first. A rollback to a savepoint undoes
+//! the schema changes made since too (`staged_schema.rs`), after the rows.
 
 use super::{Connection, TransactionState};
 use crate::error::Result;
@@ -16,6 +16,8 @@ pub(super) struct SavepointMark {
     write_mark: usize,
     /// Whether this SAVEPOINT started the transaction (its RELEASE commits).
     starts_transaction: bool,
+    /// The transaction's staged schema when it was set (`None`: no schema change yet).
+    schema: Option<super::staged_schema::SchemaMark>,
 }
 
 impl Connection {
@@ -61,6 +63,9 @@ impl Connection {
                     TransactionState::Explicit(txn) => txn.rollback_to(write_mark),
                     _ => return Err(aborted()),
                 }
+                if let Some(staged) = &*self.staged.borrow() {
+                    staged.rollback_to(savepoints[position].schema.as_ref());
+                }
                 savepoints.truncate(position + 1);
                 Ok(())
             }
@@ -86,6 +91,7 @@ impl Connection {
             name: name.to_string(),
             write_mark: txn.savepoint(),
             starts_transaction,
+            schema: self.staged.borrow().as_ref().map(|staged| staged.mark()),
         });
         Ok(())
     }

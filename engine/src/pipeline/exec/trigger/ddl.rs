@@ -13,7 +13,7 @@ pub(crate) fn create_trigger(
     trigger: &TriggerDef,
     if_not_exists: bool,
 ) -> Result<()> {
-    let _ddl = host.lock_ddl();
+    let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     if catalog.trigger(&trigger.name).is_some() {
         if if_not_exists {
@@ -39,7 +39,7 @@ pub(crate) fn create_trigger(
 }
 
 pub(crate) fn drop_trigger(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
-    let _ddl = host.lock_ddl();
+    let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     let Some(trigger) = catalog.trigger(name) else {
         if if_exists {
