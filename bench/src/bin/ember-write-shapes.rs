@@ -1,16 +1,16 @@
-//! Write shapes against SQLite in the same run: UPDATE by key, by index range and by scan,
-//! updates of indexed columns, INSERT .. SELECT, DELETE by range, upsert, INSERT OR
-//! REPLACE, RETURNING, copying and emptying a whole table, CREATE INDEX; the probe for the
-//! writes an outside harness may time beside the main bench's W1 (bulk insert) and W3 (point updates). Both engines get the same rows
-//! (`ember_bench::shapes::load`); SQLite's statements are prepared once and held. Each
-//! shape is one or more statements in autocommit whose effect does not depend on how many
-//! times they ran (an UPDATE to a fixed value, an INSERT undone by the DELETE after it), so
-//! both engines end in the same state however many runs the time budget allows: the
-//! first run's answers (rows changed, rows returned) and the tables' state after the timed
-//! runs are compared, and a shape whose answers differ is flagged, not timed.
-//! Run: `cargo run --release -p ember-bench --bin ember-write-shapes -- --rows 200000`.
-//! `--profile RUNS` runs each selected shape RUNS times per engine untimed, in functions
-//! callgrind can toggle on (`profiled_ember_writes`, `profiled_sqlite_writes`).
+//! Write shapes against SQLite in the same run: UPDATE by key, by index range and by scan, updates
+//! of indexed columns, INSERT .. SELECT, DELETE by range, upsert, INSERT OR REPLACE, RETURNING,
+//! copying and emptying a whole table, CREATE INDEX; the probe for the writes an outside harness
+//! may time beside the main bench's W1 (bulk insert) and W3 (point updates). Both engines get the
+//! same rows (`ember_bench::shapes::load`); SQLite's statements are prepared once and held. Each
+//! shape is one or more statements in autocommit whose effect does not depend on how many times
+//! they ran (an UPDATE to a fixed value, an INSERT undone by the DELETE after it), so both engines
+//! end in the same state however many runs the time budget allows: the first run's answers (rows
+//! changed, rows returned) and the tables' state after the timed runs are compared, and a shape
+//! whose answers differ is flagged, not timed. Run: `cargo run --release -p ember-bench --bin
+//! ember-write-shapes -- --rows 200000`. `--profile RUNS` runs each selected shape RUNS times per
+//! engine untimed, in functions callgrind can toggle on (`profiled_ember_writes`,
+//! `profiled_sqlite_writes`).
 
 use std::time::Duration;
 

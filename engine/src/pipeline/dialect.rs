@@ -1,13 +1,12 @@
 //! The SQL dialect the parser uses: sqlparser's SQLite dialect (every method it overrides is
-//! delegated, and it reports itself as `SQLiteDialect` so sqlparser's dialect checks still
-//! hold), plus what SQLite parses and sqlparser's dialect does not: SQLite's operator
-//! precedence (`||` binds tighter than `*`; `& | << >>` share one level, above `<`, which is
-//! above `=`; unary `-` and `~` bind tightest), `<<` / `>>`, `NOT GLOB` / `NOT REGEXP` /
-//! `NOT MATCH`, the postfix `ISNULL`, `x [NOT] IN table`, `x IS [NOT] y` for any `y`, and
-//! the JSON operators `->` and `->>` at the level of `||`. With `table_versioning` (set for SQL text that mentions
-//! SYSTEM_TIME) it parses `FROM t FOR SYSTEM_TIME AS OF <expr>` (`bind::as_of`); off
-//! otherwise, since sqlparser's versioning syntax would read an alias `at` or `before` as the
-//! start of a clause.
+//! delegated, and it reports itself as `SQLiteDialect` so sqlparser's dialect checks still hold),
+//! plus what SQLite parses and sqlparser's dialect does not: SQLite's operator precedence (`||`
+//! binds tighter than `*`; `& | << >>` share one level, above `<`, which is above `=`; unary `-`
+//! and `~` bind tightest), `<<` / `>>`, `NOT GLOB` / `NOT REGEXP` / `NOT MATCH`, the postfix
+//! `ISNULL`, `x [NOT] IN table`, `x IS [NOT] y` for any `y`, and the JSON operators `->` and `->>`
+//! at the level of `||`. With `table_versioning` (set for SQL text that mentions SYSTEM_TIME) it
+//! parses `FROM t FOR SYSTEM_TIME AS OF <expr>` (`bind::as_of`); off otherwise, since sqlparser's
+//! versioning syntax would read an alias `at` or `before` as the start of a clause.
 
 use std::any::TypeId;
 
@@ -40,7 +39,10 @@ fn parse_is_operand(
     expr: &Expr,
     precedence: u8,
 ) -> Option<Result<Expr, ParserError>> {
-    let is_keyword = |token: &Token, keyword: Keyword| matches!(token, Token::Word(word) if word.keyword == keyword && word.quote_style.is_none());
+    let is_keyword = |token: &Token, keyword: Keyword| {
+        matches!(token, Token::Word(word)
+            if word.keyword == keyword && word.quote_style.is_none())
+    };
     if !is_keyword(&parser.peek_token_ref().token, Keyword::IS) {
         return None;
     }

@@ -38,6 +38,7 @@ mod lazy_rows;
 pub(crate) use lazy_rows::{Running, Started};
 mod plans;
 mod result_capacity;
+mod rusqlite_names;
 mod savepoints;
 mod settings;
 mod staged_schema;
@@ -169,33 +170,6 @@ impl Connection {
             time: crate::expr::TransactionTime::new(db.shared.clock.clone()),
             db,
         }
-    }
-
-    /// Opens the directory database at `path` (`:memory:`: a new in-memory one) and
-    /// returns a connection to it, as rusqlite's `Connection::open` does. More connections
-    /// to the same database come from [`Connection::database`]`.connect()`; see
-    /// [`Database::open`] for what the path may be.
-    ///
-    /// ```
-    /// let conn = ember::Connection::open(":memory:").unwrap();
-    /// conn.execute("CREATE TABLE t(a INT)", ()).unwrap();
-    /// let other = conn.database().connect();
-    /// assert_eq!(other.execute("INSERT INTO t VALUES (1)", ()).unwrap(), 1);
-    /// ```
-    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Connection> {
-        Database::open(path).map(|db| db.connect())
-    }
-
-    /// A connection to a new in-memory database, as rusqlite's `open_in_memory` (it
-    /// cannot fail; the `Result` is rusqlite's signature).
-    ///
-    /// ```
-    /// let conn = ember::Connection::open_in_memory().unwrap();
-    /// let n: i64 = conn.query_value("SELECT 6 * 7", ()).unwrap();
-    /// assert_eq!(n, 42);
-    /// ```
-    pub fn open_in_memory() -> Result<Connection> {
-        Ok(Database::in_memory().connect())
     }
 
     /// A handle that stops this connection's running query from another thread (for a
@@ -407,31 +381,6 @@ impl Connection {
         read
     }
 
-    /// Runs a query expected to return exactly one row and hands that row to `f`, as
-    /// rusqlite's `query_one`: no row is an [`ErrorKind::NoRows`](crate::ErrorKind::NoRows)
-    /// error, a second row an [`ErrorKind::TooManyRows`](crate::ErrorKind::TooManyRows) one.
-    /// For the first column of the first row, [`Connection::query_value`] is shorter.
-    ///
-    /// ```
-    /// let conn = ember::Database::in_memory().connect();
-    /// conn.execute_batch("CREATE TABLE t(id INT, name TEXT); INSERT INTO t VALUES (1, 'ada')")
-    ///     .unwrap();
-    /// let (id, name) = conn
-    ///     .query_one("SELECT id, name FROM t", (), |row| {
-    ///         Ok((row.get::<i64>(0)?, row.get::<String>(1)?))
-    ///     })
-    ///     .unwrap();
-    /// assert_eq!((id, name.as_str()), (1, "ada"));
-    /// ```
-    pub fn query_one<T>(
-        &self,
-        sql: &str,
-        params: impl Params,
-        f: impl FnOnce(&Row) -> Result<T>,
-    ) -> Result<T> {
-        self.prepare(sql)?.query_one(params, f)
-    }
-
     /// Runs a query and returns the first column of its first row as `T` (later rows are
     /// not read).
     ///
@@ -535,7 +484,8 @@ impl Connection {
     ///     Ok(())
     /// })
     /// .unwrap();
-    /// assert_eq!(conn.query_value::<i64>("SELECT balance FROM acct WHERE id = 2", ()).unwrap(), 10);
+    /// let balance: i64 = conn.query_value("SELECT balance FROM acct WHERE id = 2", ()).unwrap();
+    /// assert_eq!(balance, 10);
     /// ```
     pub fn transact<T>(&mut self, mut f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut attempts = 0;
@@ -791,9 +741,7 @@ impl Connection {
             Plan::CreateTrigger {
                 trigger,
                 if_not_exists,
-            } => self.change_schema(|host| {
-                exec::create_trigger(host, trigger, *if_not_exists)
-            })?,
+            } => self.change_schema(|host| exec::create_trigger(host, trigger, *if_not_exists))?,
             Plan::DropTrigger { name, if_exists } => {
                 self.change_schema(|host| exec::drop_trigger(host, name, *if_exists))?
             }

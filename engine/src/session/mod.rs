@@ -1,9 +1,9 @@
-//! The session layer: the public API (`Database`, `Connection`, `Statement`, `Transaction`,
-//! `Rows`, `Options`, parameters and values) and the shared state it owns (the store, the
-//! catalog, the plan caches), with durability (`durability`, `recovery`, `open_dir`), the
-//! garbage-collection driver (`gc`), memory settings (`memory`, `physical_memory`), the statement timeout
-//! (`timeout`) and interrupts. It calls the query pipeline (`crate::pipeline`) and
-//! implements the traits the pipeline asks for.
+//! The session layer: the public API (`Database`, `Connection`, `Statement`, `Transaction`, `Rows`,
+//! `Options`, parameters and values) and the shared state it owns (the store, the catalog, the plan
+//! caches), with durability (`durability`, `recovery`, `open_dir`), the garbage-collection driver
+//! (`gc`), memory settings (`memory`, `physical_memory`), the statement timeout (`timeout`) and
+//! interrupts. It calls the query pipeline (`crate::pipeline`) and implements the traits the
+//! pipeline asks for.
 
 pub(crate) mod backup;
 mod blob_typed_rows;

@@ -55,6 +55,7 @@ mod settled_probe;
 mod slot_array;
 mod slot_reuse;
 mod spare;
+mod store_view;
 mod table;
 mod transaction;
 mod unindex;

@@ -213,8 +213,10 @@ mod tests {
 
     #[test]
     fn when_and_body_are_cut_from_the_text() {
-        let sql = "CREATE TRIGGER tr AFTER UPDATE OF a ON t WHEN new.a > (CASE WHEN 1 THEN 0 END) \
-                   BEGIN INSERT INTO log VALUES (new.a, 'end'); SELECT CASE 1 WHEN 1 THEN 2 END; END";
+        let sql = "CREATE TRIGGER tr AFTER UPDATE OF a ON t \
+                   WHEN new.a > (CASE WHEN 1 THEN 0 END) \
+                   BEGIN INSERT INTO log VALUES (new.a, 'end'); \
+                   SELECT CASE 1 WHEN 1 THEN 2 END; END";
         let (when, body) = split_trigger_text(sql, true).unwrap();
         assert_eq!(when.as_deref(), Some("new.a > (CASE WHEN 1 THEN 0 END)"));
         assert_eq!(

@@ -156,11 +156,16 @@ impl ExecContext<'_> {
             .map_or(0, |runtime| runtime.env.helper_threads)
     }
 
-    /// Whether a memory budget or deadline is in force (checked on this thread only).
-    pub fn has_bounds(&self) -> bool {
-        self.eval
-            .subqueries
-            .is_some_and(|runtime| runtime.env.bounds.is_some())
+    /// Whether the statement runs under a timeout (its deadline is checked on this thread
+    /// only).
+    pub fn has_deadline(&self) -> bool {
+        self.eval.subqueries.is_some_and(|runtime| {
+            runtime
+                .env
+                .bounds
+                .as_ref()
+                .is_some_and(|bounds| bounds.deadline.is_some())
+        })
     }
 
     /// The flag another thread sets to stop the statement.

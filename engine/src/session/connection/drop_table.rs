@@ -4,8 +4,9 @@
 //! under the name starts its keys at 1). Both run in the open transaction, or in their own.
 //! And what ALTER TABLE DROP COLUMN checks first: no transaction is open (the drop copies
 //! the committed rows into a new table, which the old one's later commits never reach, so
-//! it cannot be staged and undone like the other schema changes). And what `ALTER TABLE .. SET (ttl = ..)` giving a table its first ttl
-//! needs at execution: the transaction's time, written in as `ttl_from`.
+//! it cannot be staged and undone like the other schema changes). And what `ALTER TABLE ..
+//! SET (ttl = ..)` giving a table its first ttl needs at execution: the transaction's
+//! time, written in as `ttl_from`.
 
 use crate::catalog::SEQUENCE_TABLE;
 use crate::error::{unsupported, Result};

@@ -196,12 +196,10 @@ impl Connection {
     }
 
     /// The helper threads a statement of this connection may split a scan across, as EXPLAIN
-    /// tells: none while a statement timeout or a memory budget is in force (bounds are
-    /// checked on the statement's own thread only, see `exec::parallel`).
+    /// tells: none while a statement timeout is in force (the deadline is checked on the
+    /// statement's own thread only, see `exec::parallel`).
     pub(super) fn explain_helper_threads(&self) -> usize {
-        let bounded = self.statement_timeout.get().is_some()
-            || self.db.shared.store.memory().budget().is_some();
-        if bounded {
+        if self.statement_timeout.get().is_some() {
             0
         } else {
             self.threads.get()

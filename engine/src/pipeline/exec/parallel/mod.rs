@@ -121,8 +121,9 @@ fn sums(function: AggregateFunction) -> bool {
 }
 
 /// A worker's own context: the statement's snapshot and parameters, no runtime (everything
-/// a worker evaluates is `context_free`), no memory budget (a budget keeps a statement
-/// serial; the statement's thread charges what the merge keeps).
+/// a worker evaluates is `context_free`), no memory account: a worker holds a partial
+/// result (a top-k's k rows, an aggregate's groups, chosen only where keys repeat), and the
+/// statement's thread charges what the merge keeps to the budget.
 fn worker_context<'a>(
     txn: &'a ember_storage::Transaction,
     params: &'a [Value],
@@ -142,11 +143,11 @@ fn worker_context<'a>(
 }
 
 /// How many threads scan `access`: one plus the connection's helper threads, at most one
-/// per `SLOTS_PER_THREAD_MIN` slots; 1 when a deadline or memory budget is in force (those
-/// are checked by the statement's own thread only).
+/// per `SLOTS_PER_THREAD_MIN` slots; 1 when a statement timeout is in force (its deadline
+/// is checked by the statement's own thread only).
 fn thread_count(access: &TableAccess, context: &ExecContext<'_>) -> usize {
     let helpers = context.helper_threads();
-    if helpers == 0 || context.has_bounds() {
+    if helpers == 0 || context.has_deadline() {
         return 1;
     }
     // A bound that fails to evaluate fails the serial scan, which reports it.
