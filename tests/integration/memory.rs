@@ -268,20 +268,7 @@ fn the_background_thread_compacts_a_fragmented_pool() {
 fn a_zero_budget_option_means_no_budget() {
     let db = Database::in_memory_with(Options::new().memory_budget_bytes(0));
     let conn = db.connect();
-    let budget: Option<i64> = conn
-        .query("PRAGMA max_memory", ())
-        .unwrap()
-        .first()
-        .unwrap()
-        .get(0)
-        .unwrap();
-    assert_eq!(budget, None);
-    let max: Option<i64> = conn
-        .query("SELECT max_memory FROM ember_stats", ())
-        .unwrap()
-        .first()
-        .unwrap()
-        .get(0)
-        .unwrap();
-    assert_eq!(max, None);
+    let read = |sql: &str| conn.query_value::<Option<i64>>(sql, ()).unwrap();
+    assert_eq!(read("PRAGMA max_memory"), None);
+    assert_eq!(read("SELECT max_memory FROM ember_stats"), None);
 }

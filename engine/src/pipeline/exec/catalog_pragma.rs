@@ -290,14 +290,18 @@ fn column_rows(table: &TableDef, extended: bool) -> Vec<Row> {
 /// default, no key.
 fn view_column_rows(catalog: &Catalog, view: &ViewDef, extended: bool) -> Result<Vec<Row>> {
     let columns = crate::bind::Binder::new(catalog).view_columns(view)?;
+    // Each table's CREATE text is parsed once, however many of its columns the view reads.
+    let mut declared_by_table: HashMap<String, HashMap<String, DeclaredColumn>> = HashMap::new();
     Ok(columns
         .into_iter()
         .enumerate()
         .map(|(cid, (name, origin))| {
             let declared = match &origin {
-                Some(ColumnOrigin::Column { table, column }) => declared_columns(table)
-                    .remove(&table.columns[*column].name.to_lowercase())
-                    .map(|declared| declared.declared_type)
+                Some(ColumnOrigin::Column { table, column }) => declared_by_table
+                    .entry(table.name.to_lowercase())
+                    .or_insert_with(|| declared_columns(table))
+                    .get(&table.columns[*column].name.to_lowercase())
+                    .map(|declared| declared.declared_type.clone())
                     .filter(|declared| !declared.is_empty()),
                 Some(ColumnOrigin::Cast(_)) | None => None,
             };

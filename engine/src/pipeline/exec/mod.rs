@@ -347,6 +347,48 @@ impl RowBuffers {
 /// handing rows over allocates no row per row.
 pub type RowSink<'s> = dyn FnMut(&mut Row) -> Result<bool> + 's;
 
+/// Runs a query or DML plan in `txn`, handing its rows (a query's, or RETURNING's) to
+/// `sink`; returns the rows the DML changed (0 for a query). Statements run in a
+/// transaction and the statements of a trigger body both come here; any other plan is an
+/// internal error.
+pub fn run_data_plan(
+    txn: &mut Transaction,
+    plan: &crate::plan::Plan,
+    env: crate::expr::StatementEnv<'_>,
+    sink: &mut RowSink<'_>,
+) -> Result<usize> {
+    use crate::plan::Plan;
+    match plan {
+        Plan::Query(query) => {
+            let runtime = SubqueryRuntime::new(txn, env);
+            let context = ExecContext::new(&runtime);
+            run_query(&query.node, &context, sink)?;
+            Ok(0)
+        }
+        Plan::Insert(insert_plan) => insert(txn, insert_plan, env, sink),
+        Plan::Update {
+            target,
+            assignments,
+            returning,
+            on_conflict,
+            from,
+        } => {
+            let statement = UpdateStatement {
+                target,
+                assignments,
+                on_conflict: *on_conflict,
+                from: from.as_deref(),
+            };
+            update(txn, &statement, returning.as_deref(), env, sink)
+        }
+        Plan::Delete { target, returning } => delete(txn, target, returning.as_deref(), env, sink),
+        _ => Err(crate::err!(
+            Internal,
+            "run_data_plan was given a plan that is not a query or DML"
+        )),
+    }
+}
+
 /// Runs a query node, handing its rows to `sink` until the input ends or the sink has
 /// enough. Every row handed over counts against the statement's row cap.
 pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<()> {

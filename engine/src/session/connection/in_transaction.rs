@@ -10,8 +10,8 @@ use ember_storage::{Transaction as StorageTransaction, Value};
 use super::conflict_clause::{failure_keeps_changes, failure_rolls_back_transaction};
 use super::{Connection, TransactionState};
 use crate::error::{ErrorKind, Result};
-use crate::exec::{self, ExecContext, RowSink};
-use crate::expr::{StatementEnv, SubqueryRuntime};
+use crate::exec::{self, RowSink};
+use crate::expr::StatementEnv;
 use crate::plan::Plan;
 
 impl Connection {
@@ -47,7 +47,7 @@ impl Connection {
                     if let Ok(mut idle) = self.idle.try_borrow_mut() {
                         if let Some(idle) = idle.as_mut() {
                             return idle
-                                .read_in_place(|txn| run_data_plan(txn, plan, env, sink))?;
+                                .read_in_place(|txn| exec::run_data_plan(txn, plan, env, sink))?;
                         }
                     }
                 }
@@ -75,7 +75,7 @@ impl Connection {
                 let savepoint = txn.savepoint();
                 let rejected_before = crate::pressure::rejected_before_statement(&self.db.shared);
                 let mut fed_rows = false;
-                let mut outcome = run_data_plan(txn, plan, env, &mut |row| {
+                let mut outcome = exec::run_data_plan(txn, plan, env, &mut |row| {
                     fed_rows = true;
                     sink(row)
                 });
@@ -91,7 +91,7 @@ impl Connection {
                             error,
                             rejected_before,
                         ) {
-                            outcome = run_data_plan(txn, plan, env, sink);
+                            outcome = exec::run_data_plan(txn, plan, env, sink);
                         }
                     }
                 }
@@ -160,7 +160,7 @@ impl Connection {
         env: StatementEnv<'_>,
         sink: &mut RowSink<'_>,
     ) -> Result<usize> {
-        let outcome = run_data_plan(txn, plan, env, sink);
+        let outcome = exec::run_data_plan(txn, plan, env, sink);
         if let Err(error) = &outcome {
             if failure_keeps_changes(plan, error) {
                 return self.commit_before_failure(txn, outcome);
@@ -281,40 +281,4 @@ pub(crate) fn aborted_transaction() -> crate::Error {
         Transaction,
         "the current transaction was aborted by a serialization conflict; ROLLBACK and retry it"
     )
-}
-
-fn run_data_plan(
-    txn: &mut StorageTransaction,
-    plan: &Plan,
-    env: StatementEnv<'_>,
-    sink: &mut RowSink<'_>,
-) -> Result<usize> {
-    match plan {
-        Plan::Query(query) => {
-            let runtime = SubqueryRuntime::new(txn, env);
-            let context = ExecContext::new(&runtime);
-            exec::run_query(&query.node, &context, sink)?;
-            Ok(0)
-        }
-        Plan::Insert(insert) => exec::insert(txn, insert, env, sink),
-        Plan::Update {
-            target,
-            assignments,
-            returning,
-            on_conflict,
-            from,
-        } => {
-            let statement = exec::UpdateStatement {
-                target,
-                assignments,
-                on_conflict: *on_conflict,
-                from: from.as_deref(),
-            };
-            exec::update(txn, &statement, returning.as_deref(), env, sink)
-        }
-        Plan::Delete { target, returning } => {
-            exec::delete(txn, target, returning.as_deref(), env, sink)
-        }
-        _ => unreachable!("run_data_plan gets only queries and DML"),
-    }
 }

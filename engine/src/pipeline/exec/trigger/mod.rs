@@ -270,34 +270,5 @@ fn condition_holds(txn: &Transaction, when: &Plan, env: StatementEnv<'_>) -> Res
 /// Runs one statement of a trigger body (a SELECT's rows are dropped).
 fn run_body_statement(txn: &mut Transaction, plan: &Plan, env: StatementEnv<'_>) -> Result<()> {
     let mut discard = |_: &mut Vec<Value>| Ok(true);
-    match plan {
-        Plan::Query(query) => {
-            let runtime = SubqueryRuntime::new(txn, env);
-            let context = ExecContext::new(&runtime);
-            run_query(&query.node, &context, &mut discard)
-        }
-        Plan::Insert(insert) => super::insert(txn, insert, env, &mut discard).map(|_| ()),
-        Plan::Update {
-            target,
-            assignments,
-            returning,
-            on_conflict,
-            from,
-        } => {
-            let statement = super::UpdateStatement {
-                target,
-                assignments,
-                on_conflict: *on_conflict,
-                from: from.as_deref(),
-            };
-            super::update(txn, &statement, returning.as_deref(), env, &mut discard).map(|_| ())
-        }
-        Plan::Delete { target, returning } => {
-            super::delete(txn, target, returning.as_deref(), env, &mut discard).map(|_| ())
-        }
-        _ => Err(crate::err!(
-            Internal,
-            "a trigger body statement is not a query or DML"
-        )),
-    }
+    super::run_data_plan(txn, plan, env, &mut discard).map(|_| ())
 }
