@@ -113,3 +113,7 @@ pub const TARGETS_PRESIZED_MAX: usize = 65_536;
 /// Most schema changes (DDL statements, counting the indexes a CREATE TABLE makes for its
 /// UNIQUE constraints once) one explicit transaction may stage before its COMMIT.
 pub const TRANSACTION_SCHEMA_CHANGES_MAX: usize = 10_000;
+
+/// Most results one correlated subquery keeps memoized in one statement execution
+/// (`expr/subquery_memo.rs`); past it, further outer values run the subquery unmemoized.
+pub const SUBQUERY_MEMO_ENTRIES_MAX: usize = 100_000;

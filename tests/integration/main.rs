@@ -74,6 +74,7 @@ mod plans_joins;
 mod plans_like;
 mod plans_ordered;
 mod plans_parallel;
+mod plans_subquery;
 mod plans_topk;
 mod prepared;
 mod prepared_direct;

@@ -321,6 +321,14 @@ const SHAPES: &[(&str, &str)] = &[
         "CAST and division filter",
         "SELECT count(*), sum(c) FROM t WHERE CAST(c * 100 AS INTEGER) / (b % 10) > 5",
     ),
+    (
+        "correlated subquery, repeating outer value",
+        "SELECT count(*) FROM t WHERE c > (SELECT avg(c) FROM t t2 WHERE t2.a = t.b)",
+    ),
+    (
+        "correlated subquery, unique outer value",
+        "SELECT count(*) FROM u WHERE x < (SELECT count(*) FROM t WHERE t.a = u.t_id) * 0.3",
+    ),
 ];
 
 /// `runs` runs of `sql` on EmberDB, alone in one function so that callgrind can count

@@ -113,6 +113,9 @@ impl Binder<'_> {
                 "misuse of window function {name}()"
             ));
         }
+        if user.as_ref().is_some_and(|user| !user.is_deterministic()) {
+            self.note_impure_call();
+        }
         let aggregate = match &args {
             _ if user.is_some() => Some(AggregateFunction::User),
             Arguments::Star if name == "count" => Some(AggregateFunction::CountStar),

@@ -106,7 +106,11 @@ impl Binder<'_> {
             },
             ast::Expr::Function(function) => match self.bind_aggregate(function, scope)? {
                 Some(aggregate) => aggregate,
-                None => self.bind_function(function, scope, depth)?,
+                None => {
+                    let call = self.bind_function(function, scope, depth)?;
+                    self.note_call(&call);
+                    call
+                }
             },
             ast::Expr::Subquery(query) => {
                 self.bind_subquery(query, scope, SubqueryKind::Scalar, depth)?

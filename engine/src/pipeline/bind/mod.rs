@@ -56,10 +56,13 @@ pub struct Binder<'c> {
     /// (else `?` slots are counted as bound and `?N`/`$N` take slot N).
     parameters: Option<parameters::ParameterMap>,
     /// Scopes of the queries enclosing the one being bound (innermost last), for
-    /// correlated subqueries; `correlated[i]` records whether the subquery bound inside
-    /// `outer_scopes[i]` read any enclosing row.
+    /// correlated subqueries; `correlated[i]` holds the enclosing-row columns the subquery
+    /// bound inside `outer_scopes[i]` reads, as levels out of that subquery.
     outer_scopes: Vec<Scope>,
-    correlated: Vec<bool>,
+    correlated: Vec<Vec<crate::expr::OuterRead>>,
+    /// Calls bound so far whose results are not functions of their arguments (see
+    /// `note_call`): a subquery binding any is not memoized.
+    impure_calls: usize,
     /// Collects aggregate calls while binding a SELECT's projection, HAVING and ORDER BY.
     aggregates: Option<aggregate::AggregateCollector>,
     /// Collects window calls while binding a SELECT's projection and ORDER BY.
@@ -98,6 +101,7 @@ impl<'c> Binder<'c> {
             parameters: None,
             outer_scopes: Vec::new(),
             correlated: Vec::new(),
+            impure_calls: 0,
             aggregates: None,
             windows: None,
             next_subquery_id: 0,

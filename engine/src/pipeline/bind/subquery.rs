@@ -1,7 +1,9 @@
 //! Binding of subqueries in expressions, and of names that reach an enclosing query. A
 //! subquery is bound with the current scope pushed as its outer scope; a name it cannot
-//! resolve locally is looked up outward and becomes an `OuterColumn`, marking every
-//! subquery between the two as correlated.
+//! resolve locally is looked up outward and becomes an `OuterColumn`, recorded as an
+//! outer read of every subquery between the two (which makes them correlated). A
+//! correlated subquery that calls nothing non-deterministic is memoized by the values of
+//! its outer reads (`SubqueryExpr::memo_key`).
 
 use std::sync::Arc;
 
@@ -10,7 +12,7 @@ use sqlparser::ast;
 use ember_storage::Value;
 
 use crate::error::{ErrorKind, Result};
-use crate::expr::{Expr, SubqueryExpr, SubqueryKind};
+use crate::expr::{Expr, OuterRead, SubqueryExpr, SubqueryKind};
 
 use super::{Binder, Scope};
 
@@ -54,8 +56,18 @@ impl Binder<'_> {
                 Ok(index) => {
                     let level = distance + 1;
                     let depth = self.correlated.len();
-                    for flag in &mut self.correlated[depth - level..] {
-                        *flag = true;
+                    debug_assert!(level <= depth, "one subquery frame per outer scope");
+                    // The outermost subquery crossed reads the row one level out of it, the
+                    // innermost `level` levels out.
+                    let crossed = &mut self.correlated[depth.saturating_sub(level)..];
+                    for (position, reads) in crossed.iter_mut().enumerate() {
+                        let read = OuterRead {
+                            level: position + 1,
+                            index,
+                        };
+                        if !reads.contains(&read) {
+                            reads.push(read);
+                        }
                     }
                     return Ok(Expr::OuterColumn {
                         level,
@@ -86,15 +98,19 @@ impl Binder<'_> {
         depth: usize,
     ) -> Result<Expr> {
         self.outer_scopes.push(scope.clone());
-        self.correlated.push(false);
+        self.correlated.push(Vec::new());
+        let impure_calls_before = self.impure_calls;
         let saved_aggregates = self.aggregates.take();
         let saved_depth = self.enclosing_expr_depth;
         self.enclosing_expr_depth += depth + SUBQUERY_EXPR_DEPTH_COST;
         let bound = self.bind_query(query);
         self.enclosing_expr_depth = saved_depth;
         self.aggregates = saved_aggregates;
-        let correlated = self.correlated.pop().unwrap_or(false);
+        let mut outer_reads = self.correlated.pop().unwrap_or_default();
         self.outer_scopes.pop();
+        let correlated = !outer_reads.is_empty();
+        let pure = self.impure_calls == impure_calls_before;
+        outer_reads.sort_unstable();
         let mut bound = bound?;
         // Its scans decode only the columns its operators read, as the statement's own do
         // (`Prepared::bind` prunes only the statement's tree).
@@ -127,6 +143,26 @@ impl Binder<'_> {
             kind,
             query: Arc::new(bound),
             correlated,
+            memo_key: (correlated && pure).then(|| outer_reads.into()),
         })))
+    }
+
+    /// Notes a call whose result is not a function of its arguments alone (`random()`,
+    /// the clock, an application function not declared deterministic): no enclosing
+    /// subquery may then be memoized by its outer values.
+    pub(super) fn note_call(&mut self, expr: &Expr) {
+        let impure = match expr {
+            Expr::Function { function, .. } => !function.is_deterministic(),
+            Expr::UserFunction { function, .. } => !function.is_deterministic(),
+            _ => false,
+        };
+        if impure {
+            self.note_impure_call();
+        }
+    }
+
+    /// Notes a call that may give different results for the same rows (see `note_call`).
+    pub(super) fn note_impure_call(&mut self) {
+        self.impure_calls += 1;
     }
 }

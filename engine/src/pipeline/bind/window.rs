@@ -286,6 +286,9 @@ impl Binder<'_> {
         let Some(over) = &function.over else {
             return Err(misuse(name));
         };
+        if user.as_ref().is_some_and(|user| !user.is_deterministic()) {
+            self.note_impure_call();
+        }
         let window = match &user {
             Some(_) => WindowFunction::Aggregate(AggregateFunction::User),
             None => window_function(name, args.map_or(0, <[_]>::len), args.is_none())?,

@@ -32,6 +32,7 @@ mod session_values;
 mod spare_text;
 mod staged;
 mod subquery;
+mod subquery_memo;
 mod text;
 mod text_view;
 mod user;
@@ -66,6 +67,7 @@ pub use staged::Staged;
 pub use subquery::{
     OuterFrame, RuntimeCaches, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime,
 };
+pub use subquery_memo::OuterRead;
 pub use user::{
     check_registration, AggregateFactory, AggregateRun, CollationBody, ScalarBody, UserBody,
     UserCollation, UserFunction, UserFunctionDef, UserFunctions,

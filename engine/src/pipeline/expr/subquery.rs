@@ -18,6 +18,7 @@ use crate::fast_hash::FastBuildHasher;
 use crate::plan::Query;
 
 use super::key::KeyValue;
+use super::subquery_memo::{MemoKey, OuterRead, SubqueryMemo};
 use super::{EvalContext, Expr};
 
 /// What a subquery expression computes from the subquery's rows.
@@ -47,6 +48,10 @@ pub struct SubqueryExpr {
     pub query: Arc<Query>,
     /// Whether the subquery reads a row of an enclosing query (then it cannot be cached).
     pub correlated: bool,
+    /// For a correlated subquery whose result is a function of the enclosing-row columns
+    /// it reads (it calls nothing non-deterministic): those columns, sorted, by which its
+    /// results are memoized within one execution (`subquery_memo.rs`).
+    pub memo_key: Option<Arc<[OuterRead]>>,
 }
 
 impl PartialEq for SubqueryExpr {
@@ -68,15 +73,21 @@ impl fmt::Display for SubqueryExpr {
         } else {
             "subquery"
         };
+        let memo = if self.memo_key.is_some() {
+            ", memoized"
+        } else {
+            ""
+        };
+        let id = self.id;
         match &self.kind {
-            SubqueryKind::Scalar => write!(f, "({what} #{})", self.id),
+            SubqueryKind::Scalar => write!(f, "({what} #{id}{memo})"),
             SubqueryKind::Exists { negated } => {
                 let not = if *negated { "NOT " } else { "" };
-                write!(f, "{not}EXISTS ({what} #{})", self.id)
+                write!(f, "{not}EXISTS ({what} #{id}{memo})")
             }
             SubqueryKind::In { expr, negated, .. } => {
                 let not = if *negated { "NOT " } else { "" };
-                write!(f, "({expr} {not}IN ({what} #{}))", self.id)
+                write!(f, "({expr} {not}IN ({what} #{id}{memo}))")
             }
         }
     }
@@ -107,6 +118,27 @@ enum SubqueryResult {
         keys: HashSet<KeyValue, FastBuildHasher>,
         has_null: bool,
     },
+}
+
+impl SubqueryResult {
+    /// Estimated bytes the result holds (for the memory account).
+    fn bytes(&self) -> u64 {
+        match self {
+            SubqueryResult::Scalar(value) => exec::row_bytes(std::slice::from_ref(value)),
+            SubqueryResult::Exists(_) => 0,
+            SubqueryResult::Set { keys, .. } => {
+                let heap: usize = keys
+                    .iter()
+                    .map(|key| match key {
+                        KeyValue::Text(text) => text.len(),
+                        KeyValue::Blob(blob) => blob.len(),
+                        _ => 0,
+                    })
+                    .sum();
+                (keys.capacity() * 2 * std::mem::size_of::<KeyValue>() + heap) as u64
+            }
+        }
+    }
 }
 
 /// What one statement execution carries besides its transaction.
@@ -156,6 +188,8 @@ pub struct SubqueryRuntime<'a> {
     pub(crate) cte_rows: RefCell<HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>>,
     /// The automatic indexes of correlated subqueries' scans, by access (`exec::outer_probe`).
     pub(crate) outer_probes: RefCell<HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>>,
+    /// The memoized results of correlated subqueries, by subquery id (`subquery_memo.rs`).
+    memos: RefCell<HashMap<usize, SubqueryMemo<SubqueryResult>, FastBuildHasher>>,
 }
 
 /// What a `SubqueryRuntime` computed once for its execution (uncorrelated subquery results,
@@ -166,6 +200,7 @@ pub struct RuntimeCaches {
     subqueries: HashMap<usize, Arc<SubqueryResult>, FastBuildHasher>,
     cte_rows: HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>,
     outer_probes: HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>,
+    memos: HashMap<usize, SubqueryMemo<SubqueryResult>, FastBuildHasher>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
@@ -192,6 +227,7 @@ impl<'a> SubqueryRuntime<'a> {
             cache: RefCell::new(caches.subqueries),
             cte_rows: RefCell::new(caches.cte_rows),
             outer_probes: RefCell::new(caches.outer_probes),
+            memos: RefCell::new(caches.memos),
         }
     }
 
@@ -201,6 +237,7 @@ impl<'a> SubqueryRuntime<'a> {
             subqueries: self.cache.into_inner(),
             cte_rows: self.cte_rows.into_inner(),
             outer_probes: self.outer_probes.into_inner(),
+            memos: self.memos.into_inner(),
         }
     }
 }
@@ -326,7 +363,10 @@ impl SubqueryExpr {
                 row,
                 parent: context.outer,
             };
-            Arc::new(self.run(runtime, Some(&frame))?)
+            match &self.memo_key {
+                Some(reads) => self.memoized(reads, runtime, &frame)?,
+                None => Arc::new(self.run(runtime, Some(&frame))?),
+            }
         } else {
             let cached = runtime.cache.borrow().get(&self.id).cloned();
             match cached {
@@ -339,6 +379,41 @@ impl SubqueryExpr {
                 }
             }
         })
+    }
+
+    /// The result for the outer row `frame`, from the memo when a run with the same outer
+    /// values computed it (see `subquery_memo.rs`).
+    fn memoized(
+        &self,
+        reads: &[OuterRead],
+        runtime: &SubqueryRuntime<'_>,
+        frame: &OuterFrame<'_>,
+    ) -> Result<Arc<SubqueryResult>> {
+        let writes = runtime.txn.savepoint();
+        let key = {
+            let mut memos = runtime.memos.borrow_mut();
+            let account = runtime.env.bounds.and_then(|bounds| bounds.memory);
+            let memo = memos
+                .entry(self.id)
+                .or_insert_with(|| SubqueryMemo::new(account, writes));
+            match memo.in_use().then(|| MemoKey::of(reads, frame)).flatten() {
+                Some(key) => match memo.get(&key, writes) {
+                    Some(result) => return Ok(result),
+                    None => memo.in_use().then_some(key),
+                },
+                None => None,
+            }
+        };
+        // Not borrowed while running: the subquery may run memoized subqueries itself.
+        let result = Arc::new(self.run(runtime, Some(frame))?);
+        if let Some(key) = key {
+            let bytes = result.bytes();
+            let mut memos = runtime.memos.borrow_mut();
+            if let Some(memo) = memos.get_mut(&self.id) {
+                memo.insert(key, Arc::clone(&result), bytes, writes)?;
+            }
+        }
+        Ok(result)
     }
 
     fn run(
