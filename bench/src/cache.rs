@@ -111,7 +111,7 @@ fn run_policy(policy: &str, budget: u64, key_space: usize) -> Result<PolicyRun, 
         let key = zipf.next_key(&mut rng);
         run.keys.push(key);
         run.reads += 1;
-        let found = read.query((key,))?.next().transpose()?.is_some();
+        let found = read.query((key,))?.next()?.is_some();
         if found {
             run.hits += 1;
         } else {
@@ -146,7 +146,7 @@ fn point_reads_ns(
     let started = Instant::now();
     for _ in 0..reads {
         let key = 1 + (rng.next_u64() % rows as u64) as i64;
-        let found = read.query((key,))?.next().transpose()?.is_some();
+        let found = read.query((key,))?.next()?.is_some();
         debug_assert!(found);
     }
     Ok(started.elapsed().as_nanos() as f64 / reads as f64)

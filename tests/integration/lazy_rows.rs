@@ -121,10 +121,10 @@ fn rows_read_in_a_transaction_see_its_writes_and_end_with_it() {
     let mut rows = statement.query(()).unwrap();
     rows.next().unwrap().unwrap();
     conn.execute("COMMIT", ()).unwrap();
-    let error = rows.next().unwrap().unwrap_err();
+    let error = rows.next().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transaction, "{error}");
     assert!(error.message().contains("has ended"), "{error}");
-    assert!(rows.next().is_none(), "an error ends the rows");
+    assert!(rows.next().unwrap().is_none(), "an error ends the rows");
     drop(rows);
     // A new transaction is not the one the rows were read in (it reads the same snapshot:
     // nothing committed in between).
@@ -134,7 +134,7 @@ fn rows_read_in_a_transaction_see_its_writes_and_end_with_it() {
     conn.execute("ROLLBACK", ()).unwrap();
     conn.execute("BEGIN", ()).unwrap();
     conn.execute("INSERT INTO t VALUES (12, 120)", ()).unwrap();
-    let error = rows.next().unwrap().unwrap_err();
+    let error = rows.next().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transaction, "{error}");
     drop(rows);
     conn.execute("ROLLBACK", ()).unwrap();
@@ -153,7 +153,7 @@ fn an_interrupt_between_rows_ends_them() {
     conn.interrupt_handle().interrupt();
     let outcome: ember::Result<Vec<ember::Row>> = rows.by_ref().collect();
     assert_eq!(outcome.unwrap_err().kind(), ErrorKind::Interrupted);
-    assert!(rows.next().is_none());
+    assert!(rows.next().unwrap().is_none());
     drop(rows);
     // The next statement starts uninterrupted.
     assert_eq!(statement.query(()).unwrap().count(), 5_000);
@@ -186,7 +186,7 @@ fn statements_other_than_queries_run_whole_when_started() {
             .unwrap(),
         2
     );
-    assert!(by_key.query([9]).unwrap().next().is_none());
+    assert!(by_key.query([9]).unwrap().next().unwrap().is_none());
     let error = by_key.query((1, 2)).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
     let mut explain = conn.prepare("EXPLAIN SELECT v FROM t").unwrap();

@@ -12,8 +12,10 @@ use crate::connection::{Connection, Running, Started};
 use crate::error::Result;
 use crate::rows::Row;
 
-/// The rows of a query, computed as they are read: an iterator of `Result<Row>`, returned
-/// by [`Statement::query`](crate::Statement::query).
+/// The rows of a query, computed as they are read, returned by
+/// [`Statement::query`](crate::Statement::query). Read them as rusqlite's are, with
+/// `while let Some(row) = rows.next()? { .. }` ([`Rows::next`] gives `Result<Option<Row>>`),
+/// or as an iterator of `Result<Row>` (`for row in rows`, `rows.map(..)`).
 ///
 /// Outside an explicit transaction the rows come from one snapshot, taken when the query
 /// started and held until the rows end or are dropped (so the garbage collector keeps the
@@ -27,9 +29,16 @@ use crate::rows::Row;
 /// let mut stmt = conn.prepare("SELECT a FROM t ORDER BY a").unwrap();
 /// let mut rows = stmt.query(()).unwrap();
 /// assert_eq!(rows.columns(), ["a"]);
-/// let first = rows.next().unwrap().unwrap();
-/// assert_eq!(first.get::<i64>(0).unwrap(), 1);
+/// let first = rows.next()?.expect("a first row");
+/// assert_eq!(first.get::<i64>(0)?, 1);
 /// drop(rows); // the query stops here: row 3 is never computed
+/// let mut rows = stmt.query(())?;
+/// let mut seen = Vec::new();
+/// while let Some(row) = rows.next()? {
+///     seen.push(row.get::<i64>(0)?);
+/// }
+/// assert_eq!(seen, [1, 2, 3]);
+/// drop(rows);
 /// let total: i64 = stmt
 ///     .query(())
 ///     .unwrap()
@@ -37,6 +46,7 @@ use crate::rows::Row;
 ///     .sum::<ember::Result<i64>>()
 ///     .unwrap();
 /// assert_eq!(total, 6);
+/// # Ok::<(), ember::Error>(())
 /// ```
 pub struct Rows<'s> {
     conn: &'s Connection,
@@ -69,6 +79,16 @@ impl<'s> Rows<'s> {
     /// The result's column names.
     pub fn columns(&self) -> &[String] {
         &self.columns
+    }
+
+    /// The next row, `Ok(None)` when there are no more (after an error, no more either),
+    /// as rusqlite's `Rows::next` gives it: `while let Some(row) = rows.next()? { .. }`.
+    /// The `Iterator` form of the same rows (`for row in rows`) yields `Result<Row>`.
+    #[allow(clippy::should_implement_trait)] // rusqlite's name and contract; Iterator is too
+    pub fn next(&mut self) -> Result<Option<Row>> {
+        Ok(self
+            .next_values()?
+            .map(|values| Row::new(self.columns.clone(), values)))
     }
 
     /// The next row's values (`None`: no more rows).
@@ -110,11 +130,7 @@ impl Iterator for Rows<'_> {
     type Item = Result<Row>;
 
     fn next(&mut self) -> Option<Result<Row>> {
-        match self.next_values() {
-            Ok(Some(values)) => Some(Ok(Row::new(self.columns.clone(), values))),
-            Ok(None) => None,
-            Err(error) => Some(Err(error)),
-        }
+        Rows::next(self).transpose()
     }
 }
 
@@ -156,8 +172,6 @@ impl<T, F: FnMut(&Row) -> Result<T>> Iterator for MappedRows<'_, F> {
     type Item = Result<T>;
 
     fn next(&mut self) -> Option<Result<T>> {
-        self.rows
-            .next()
-            .map(|row| row.and_then(|row| (self.map)(&row)))
+        Iterator::next(&mut self.rows).map(|row| row.and_then(|row| (self.map)(&row)))
     }
 }

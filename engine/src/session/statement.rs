@@ -135,7 +135,7 @@ impl<'c> Statement<'c> {
     /// let mut stmt = conn.prepare("SELECT ? * 2").unwrap();
     /// let mut rows = stmt.query([21]).unwrap();
     /// assert_eq!(rows.next().unwrap().unwrap().get::<i64>(0).unwrap(), 42);
-    /// assert!(rows.next().is_none());
+    /// assert!(rows.next().unwrap().is_none());
     /// ```
     pub fn query(&mut self, params: impl Params) -> Result<Rows<'_>> {
         self.refresh()?;
@@ -236,12 +236,10 @@ impl<'c> Statement<'c> {
     ) -> Result<T> {
         let sql = self.sql.clone();
         let mut rows = self.query(params)?;
-        let Some(first) = rows.next() else {
+        let Some(first) = rows.next()? else {
             return Err(crate::err!(NoRows, "query returned no rows: {sql}"));
         };
-        let first = first?;
-        if let Some(second) = rows.next() {
-            second?;
+        if rows.next()?.is_some() {
             return Err(crate::err!(
                 TooManyRows,
                 "query returned more than one row (query_one expects exactly one): {sql}"
