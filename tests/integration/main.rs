@@ -94,6 +94,7 @@ mod settled_support;
 mod slt;
 mod small_queries;
 mod small_walks;
+mod sql_features_vs_sqlite;
 mod sqlite_quirks;
 mod statement_completeness;
 mod statement_timeout;

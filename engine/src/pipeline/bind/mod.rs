@@ -23,6 +23,7 @@ mod min_max_row;
 mod outer_join;
 pub mod parameters;
 mod raise;
+mod row_value;
 mod scope;
 mod select;
 mod strict;
