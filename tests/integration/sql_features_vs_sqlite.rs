@@ -10,6 +10,11 @@ fn row_values_match_sqlite_with_its_messages() {
     same_as_sqlite("row_values.slt");
 }
 
+#[test]
+fn aggregate_order_matches_sqlite_with_its_messages() {
+    same_as_sqlite("aggregate_order.slt");
+}
+
 /// A multi-column subquery is bound once per column: its `?` parameters keep the slots
 /// their place in the text gives them, in a query and in an UPDATE.
 #[test]

@@ -5,6 +5,7 @@
 mod accumulator;
 mod aggregate;
 mod aggregate_feed;
+mod aggregate_order;
 mod alter;
 mod as_of;
 mod bounds;

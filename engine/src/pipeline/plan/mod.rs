@@ -545,6 +545,16 @@ pub struct AggregateCall {
     pub filter: Option<Expr>,
     /// The registered function when `function` is `AggregateFunction::User`.
     pub user: Option<crate::expr::UserFunction>,
+    /// `ORDER BY` inside the call (`group_concat(x, ';' ORDER BY y)`): the last
+    /// `order.len()` values of `args` are its keys, and the rows are fed in their order.
+    pub order: Vec<AggregateOrder>,
+}
+
+/// One key of an aggregate call's `ORDER BY` (its expression is among the call's args).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AggregateOrder {
+    pub descending: bool,
+    pub nulls_first: bool,
 }
 
 impl AggregateCall {
