@@ -60,11 +60,26 @@ pub fn dump(connection: &mut Connection, table: Option<&str>) -> Result<String, 
     let mut sql = String::from("BEGIN;\n");
     for def in &tables {
         let _ = writeln!(sql, "{};", def.sql);
-        let select = format!("SELECT * FROM {}", quote_identifier(&def.name));
+        // A table with generated columns gets its other columns only, named (as sqlite3
+        // writes it): the generated ones are computed again as the rows go in.
+        let (columns, target) = if def.has_generated() {
+            let names: Vec<String> = def
+                .visible_columns()
+                .filter(|(_, column)| column.generated.is_none())
+                .map(|(_, column)| quote_identifier(&column.name))
+                .collect();
+            let names = names.join(",");
+            (
+                names.clone(),
+                format!("{}({names})", quote_identifier(&def.name)),
+            )
+        } else {
+            ("*".to_string(), quote_identifier(&def.name))
+        };
+        let select = format!("SELECT {columns} FROM {}", quote_identifier(&def.name));
         let rows = connection
             .query(&select, ())
             .map_err(|error| format!("cannot read {}: {error}", def.name))?;
-        let target = quote_identifier(&def.name);
         for row in rows.values() {
             let values: Vec<String> = row.iter().map(literal).collect();
             let _ = writeln!(sql, "INSERT INTO {target} VALUES({});", values.join(","));

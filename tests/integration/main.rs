@@ -34,6 +34,7 @@ mod explain_analyze;
 mod expression_filters;
 mod expressions;
 mod gc;
+mod generated_columns;
 mod group_join_answers;
 mod group_steps;
 mod in_lookups;

@@ -1,7 +1,8 @@
-//! Row values and ORDER BY inside aggregates, statement by statement against the bundled
-//! SQLite: tests/slt/row_values.slt and aggregate_order.slt give the same rows and, where
-//! SQLite refuses a statement, the same error message ("row value misused", "sub-select
-//! returns 1 columns - expected 2", "2 columns assigned 3 values", ...).
+//! Row values, ORDER BY inside aggregates and generated columns, statement by statement
+//! against the bundled SQLite: tests/slt/row_values.slt, aggregate_order.slt and
+//! generated_columns.slt give the same rows and, where SQLite refuses a statement, the same
+//! error message ("row value misused", "sub-select returns 1 columns - expected 2",
+//! "cannot INSERT into generated column "b"", ...).
 
 use crate::constraints::same_as_sqlite;
 
@@ -44,4 +45,9 @@ fn row_value_subqueries_keep_their_parameter_slots() {
     let row = rows.first().unwrap();
     assert_eq!(row.get::<i64>(0).unwrap(), 11);
     assert_eq!(row.get::<String>(1).unwrap(), "zx");
+}
+
+#[test]
+fn generated_columns_match_sqlite_with_its_messages() {
+    same_as_sqlite("generated_columns.slt");
 }

@@ -52,6 +52,7 @@ impl Binder<'_> {
             // Not the hidden write time of a table with `ttl`: the engine sets it.
             table
                 .visible_columns()
+                .filter(|(_, column)| column.generated.is_none())
                 .map(|(position, _)| position)
                 .collect()
         } else {
@@ -61,6 +62,13 @@ impl Binder<'_> {
                 let position = target_column(&table, &name).ok_or_else(|| {
                     crate::err!(NotFound, "table {} has no column named {name}", table.name)
                 })?;
+                if table.columns[position].generated.is_some() {
+                    return Err(crate::err!(
+                        InvalidInput,
+                        "cannot INSERT into generated column \"{}\"",
+                        table.columns[position].name
+                    ));
+                }
                 if positions.contains(&position) {
                     return Err(crate::err!(InvalidInput, "column {name} is given twice"));
                 }

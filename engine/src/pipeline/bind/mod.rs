@@ -18,6 +18,7 @@ mod exists_join;
 mod expr;
 mod from;
 mod function;
+mod generated;
 mod join;
 mod min_max_row;
 mod outer_join;

@@ -98,6 +98,7 @@ impl Binder<'_> {
                 bound.push((position, value));
             }
         }
+        self.generated_assignments(table, &mut bound)?;
         if let Some(column) = table.write_time_column() {
             bound.push((
                 column,

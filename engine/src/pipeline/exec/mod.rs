@@ -24,6 +24,7 @@ mod distinct_walk;
 mod dml;
 mod drop_column;
 mod foreign_key;
+mod generated;
 mod group_walk;
 mod in_set;
 mod index_join;
