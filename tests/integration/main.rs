@@ -119,6 +119,7 @@ mod update_statements;
 mod upsert_vs_sqlite;
 mod user_functions;
 mod value_features;
+mod view_writes;
 mod window;
 mod window_top_n;
 mod write_path;

@@ -47,6 +47,12 @@ impl Binder<'_> {
         let TableObject::TableName(table_name) = &insert.table else {
             return Err(unsupported("INSERT INTO a table function"));
         };
+        if let Some(view) = object_name(table_name)
+            .ok()
+            .and_then(|name| self.catalog.view(&name).map(|view| view.name.clone()))
+        {
+            return self.bind_view_insert(insert, &view);
+        }
         let table = self.table(table_name)?;
         let columns: Vec<usize> = if insert.columns.is_empty() {
             // Not the hidden write time of a table with `ttl`: the engine sets it.
@@ -247,6 +253,9 @@ impl Binder<'_> {
         if !update.order_by.is_empty() || update.limit.is_some() {
             return Err(unsupported("UPDATE ... ORDER BY/LIMIT"));
         }
+        if let Some(view) = super::view_write::named_view(self.catalog, &update.table.relation) {
+            return self.bind_view_update(update, &view);
+        }
         let (table, scope) = self.single_table(&update.table)?;
         let returning = match &update.returning {
             Some(items) => Some(self.bind_returning(items, &table)?),
@@ -297,6 +306,9 @@ impl Binder<'_> {
         let [target] = from.as_slice() else {
             return Err(unsupported("DELETE from several tables"));
         };
+        if let Some(view) = super::view_write::named_view(self.catalog, &target.relation) {
+            return self.bind_view_delete(delete, target, &view);
+        }
         let (table, scope) = self.single_table(target)?;
         let filter = match &delete.selection {
             Some(predicate) => Some(self.bind_expr(predicate, &scope)?),

@@ -35,6 +35,7 @@ mod trigger;
 mod update_from;
 mod upsert;
 mod view;
+mod view_write;
 mod window;
 
 use sqlparser::ast::{self, Statement};

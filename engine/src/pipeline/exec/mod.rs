@@ -384,6 +384,7 @@ pub fn run_data_plan(
             update(txn, &statement, returning.as_deref(), env, sink)
         }
         Plan::Delete { target, returning } => delete(txn, target, returning.as_deref(), env, sink),
+        Plan::ViewWrite(write) => trigger::write_view(txn, write, env),
         _ => Err(crate::err!(
             Internal,
             "run_data_plan was given a plan that is not a query or DML"

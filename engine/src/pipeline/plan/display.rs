@@ -73,6 +73,14 @@ impl Plan {
                 write_access(out, target, 1)
             }
             Plan::Query(query) => query.node.write_tree(out, 0),
+            Plan::ViewWrite(write) => {
+                writeln!(
+                    out,
+                    "ViewWrite {:?} {} (INSTEAD OF triggers)",
+                    write.event, write.view
+                )?;
+                write.source.write_tree(out, 1)
+            }
             Plan::Begin => writeln!(out, "Begin"),
             Plan::Commit => writeln!(out, "Commit"),
             Plan::Rollback => writeln!(out, "Rollback"),

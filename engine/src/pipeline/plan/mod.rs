@@ -100,6 +100,9 @@ pub enum Plan {
         returning: Option<Box<Returning>>,
     },
     Query(Query),
+    /// INSERT, UPDATE or DELETE on a view, carried out by its INSTEAD OF triggers
+    /// (`bind/view_write.rs`, `exec/trigger/instead.rs`).
+    ViewWrite(Box<ViewWrite>),
     Begin,
     Commit,
     Rollback,
@@ -113,6 +116,17 @@ pub enum Plan {
     Vacuum,
     /// PRAGMA (synchronous, wal_checkpoint / CHECKPOINT): run by `durability::pragma`.
     Pragma(Box<sqlparser::ast::Statement>),
+}
+
+/// A write to a view: `source` gives, per row the triggers fire for, the OLD values then
+/// the NEW values of the view's `columns`; `assigned` names an UPDATE's columns (for
+/// `UPDATE OF`).
+pub struct ViewWrite {
+    pub view: String,
+    pub columns: Vec<String>,
+    pub event: crate::catalog::TriggerEventKind,
+    pub assigned: Vec<String>,
+    pub source: Node,
 }
 
 /// A savepoint statement, with the savepoint's name as written.
