@@ -183,6 +183,30 @@ mod tests {
     }
 
     #[test]
+    fn dump_names_the_columns_a_generated_column_is_computed_from() {
+        let db = ember::Database::in_memory();
+        let mut conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE g(a INT, b INT AS (a * 2) STORED, c TEXT);
+             INSERT INTO g(a, c) VALUES (1, 'x'), (2, NULL);",
+        )
+        .unwrap();
+        let text = dump(&mut conn, None).unwrap();
+        assert!(
+            text.contains("INSERT INTO \"g\"(\"a\",\"c\") VALUES(1,'x');\n"),
+            "{text}"
+        );
+        let copy = ember::Database::in_memory();
+        let copy_conn = copy.connect();
+        copy_conn.execute_batch(&text).unwrap();
+        let query = "SELECT a, b, c FROM g ORDER BY a";
+        assert_eq!(
+            conn.query(query, ()).unwrap().into_values(),
+            copy_conn.query(query, ()).unwrap().into_values()
+        );
+    }
+
+    #[test]
     fn dump_writes_triggers_after_the_rows_so_loading_fires_none() {
         let db = ember::Database::in_memory();
         let mut conn = db.connect();
