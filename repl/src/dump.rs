@@ -60,11 +60,26 @@ pub fn dump(connection: &mut Connection, table: Option<&str>) -> Result<String, 
     let mut sql = String::from("BEGIN;\n");
     for def in &tables {
         let _ = writeln!(sql, "{};", def.sql);
-        let select = format!("SELECT * FROM {}", quote_identifier(&def.name));
+        // A table with generated columns gets its other columns only, named (as sqlite3
+        // writes it): the generated ones are computed again as the rows go in.
+        let (columns, target) = if def.has_generated() {
+            let names: Vec<String> = def
+                .visible_columns()
+                .filter(|(_, column)| column.generated.is_none())
+                .map(|(_, column)| quote_identifier(&column.name))
+                .collect();
+            let names = names.join(",");
+            (
+                names.clone(),
+                format!("{}({names})", quote_identifier(&def.name)),
+            )
+        } else {
+            ("*".to_string(), quote_identifier(&def.name))
+        };
+        let select = format!("SELECT {columns} FROM {}", quote_identifier(&def.name));
         let rows = connection
             .query(&select, ())
             .map_err(|error| format!("cannot read {}: {error}", def.name))?;
-        let target = quote_identifier(&def.name);
         for row in rows.values() {
             let values: Vec<String> = row.iter().map(literal).collect();
             let _ = writeln!(sql, "INSERT INTO {target} VALUES({});", values.join(","));
@@ -164,6 +179,30 @@ mod tests {
         assert_eq!(
             conn.query(indexes, ()).unwrap().into_values(),
             copy_conn.query(indexes, ()).unwrap().into_values()
+        );
+    }
+
+    #[test]
+    fn dump_names_the_columns_a_generated_column_is_computed_from() {
+        let db = ember::Database::in_memory();
+        let mut conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE g(a INT, b INT AS (a * 2) STORED, c TEXT);
+             INSERT INTO g(a, c) VALUES (1, 'x'), (2, NULL);",
+        )
+        .unwrap();
+        let text = dump(&mut conn, None).unwrap();
+        assert!(
+            text.contains("INSERT INTO \"g\"(\"a\",\"c\") VALUES(1,'x');\n"),
+            "{text}"
+        );
+        let copy = ember::Database::in_memory();
+        let copy_conn = copy.connect();
+        copy_conn.execute_batch(&text).unwrap();
+        let query = "SELECT a, b, c FROM g ORDER BY a";
+        assert_eq!(
+            conn.query(query, ()).unwrap().into_values(),
+            copy_conn.query(query, ()).unwrap().into_values()
         );
     }
 

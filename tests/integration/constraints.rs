@@ -31,6 +31,8 @@ fn ember_text(value: &Value) -> String {
         Value::Integer(i) => i.to_string(),
         Value::Real(r) => format!("{r:.3}"),
         Value::Text(t) => t.to_string(),
+        // A comparison's value, as SQLite shows it.
+        Value::Boolean(b) => i64::from(*b).to_string(),
         other => format!("{other:?}"),
     }
 }
@@ -81,7 +83,7 @@ fn on_ember(conn: &Connection, sql: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-fn same_as_sqlite(file: &str) {
+pub(crate) fn same_as_sqlite(file: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("slt").join(file);
     let ours = Database::in_memory().connect();
     let theirs = rusqlite::Connection::open_in_memory().unwrap();

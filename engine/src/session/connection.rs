@@ -765,9 +765,11 @@ impl Connection {
                 let lines = self.explain_analyze(inner, params)?;
                 exec::feed(lines.into_iter().map(|line| vec![Value::Text(line)]), sink)?;
             }
-            Plan::Query(_) | Plan::Insert(_) | Plan::Update { .. } | Plan::Delete { .. } => {
-                return self.run_in_transaction(plan, params, sink)
-            }
+            Plan::Query(_)
+            | Plan::Insert(_)
+            | Plan::Update { .. }
+            | Plan::Delete { .. }
+            | Plan::ViewWrite(_) => return self.run_in_transaction(plan, params, sink),
         }
         Ok(0)
     }

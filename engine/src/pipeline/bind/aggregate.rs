@@ -9,7 +9,7 @@ use sqlparser::ast::{self, DuplicateTreatment, FunctionArg, FunctionArgExpr, Fun
 
 use crate::error::{unsupported, Result};
 use crate::expr::{Expr, Function, JsonFunction};
-use crate::plan::{AggregateCall, AggregateFunction};
+use crate::plan::{AggregateCall, AggregateFunction, AggregateOrder, SortKey};
 
 use super::{Binder, Scope};
 
@@ -43,9 +43,12 @@ enum Arguments<'a> {
     List(Vec<&'a ast::Expr>),
 }
 
-fn arguments(function: &ast::Function) -> Result<(Arguments<'_>, bool)> {
+/// A call's arguments, whether DISTINCT, and the terms of an `ORDER BY` inside it.
+type CallArguments<'a> = (Arguments<'a>, bool, &'a [ast::OrderByExpr]);
+
+fn arguments(function: &ast::Function) -> Result<CallArguments<'_>> {
     let list = match &function.args {
-        FunctionArguments::None => return Ok((Arguments::List(Vec::new()), false)),
+        FunctionArguments::None => return Ok((Arguments::List(Vec::new()), false, &[])),
         FunctionArguments::Subquery(_) => {
             return Err(unsupported(format!(
                 "subquery as the argument of {}",
@@ -54,11 +57,17 @@ fn arguments(function: &ast::Function) -> Result<(Arguments<'_>, bool)> {
         }
         FunctionArguments::List(list) => list,
     };
-    if !list.clauses.is_empty() {
-        return Err(unsupported(format!(
-            "clauses in the arguments of {}",
-            function.name
-        )));
+    let mut order: &[ast::OrderByExpr] = &[];
+    for clause in &list.clauses {
+        match clause {
+            ast::FunctionArgumentClause::OrderBy(terms) if order.is_empty() => order = terms,
+            _ => {
+                return Err(unsupported(format!(
+                    "clauses in the arguments of {}",
+                    function.name
+                )))
+            }
+        }
     }
     let distinct = matches!(list.duplicate_treatment, Some(DuplicateTreatment::Distinct));
     let mut exprs = Vec::with_capacity(list.args.len());
@@ -66,12 +75,12 @@ fn arguments(function: &ast::Function) -> Result<(Arguments<'_>, bool)> {
         match arg {
             FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => exprs.push(expr),
             FunctionArg::Unnamed(FunctionArgExpr::Wildcard) if list.args.len() == 1 => {
-                return Ok((Arguments::Star, distinct));
+                return Ok((Arguments::Star, distinct, order));
             }
             other => return Err(unsupported(format!("function argument {other}"))),
         }
     }
-    Ok((Arguments::List(exprs), distinct))
+    Ok((Arguments::List(exprs), distinct, order))
 }
 
 impl Binder<'_> {
@@ -88,7 +97,7 @@ impl Binder<'_> {
             },
             _ => return Ok(None),
         };
-        let (args, distinct) = arguments(function)?;
+        let (args, distinct, order) = arguments(function)?;
         let user = match &args {
             Arguments::List(exprs) => self.user_function(&name, exprs.len()),
             Arguments::Star => None,
@@ -97,6 +106,13 @@ impl Binder<'_> {
             // A user scalar function of this name replaces a built-in aggregate.
             Some(user) if !user.is_aggregate() => return Ok(None),
             _ => {}
+        }
+        if function.over.is_some() && !order.is_empty() {
+            // SQLite's words: a call with OVER is not an aggregate call.
+            return Err(crate::err!(
+                InvalidInput,
+                "ORDER BY may not be used with non-aggregate {name}()"
+            ));
         }
         if function.over.is_some() {
             let list = match &args {
@@ -171,6 +187,7 @@ impl Binder<'_> {
             }
             bound_args = result?;
         }
+        let order = self.bind_aggregate_order(aggregate, order, &mut bound_args, scope)?;
         let json_result = quote_json_aggregate_value(aggregate, &mut bound_args);
         let filter = match &function.filter {
             Some(filter) => {
@@ -194,6 +211,7 @@ impl Binder<'_> {
             distinct,
             filter,
             user,
+            order,
         };
         let display = call.to_string();
         let collector = self
@@ -224,6 +242,57 @@ impl Binder<'_> {
             }));
         }
         Ok(Some(column))
+    }
+}
+
+impl Binder<'_> {
+    /// The `ORDER BY` inside an aggregate call: its keys bound (as arguments are: an
+    /// aggregate inside is a misuse) and, for a call whose value depends on the order of
+    /// its rows (group_concat, string_agg, the JSON aggregates, user aggregates), appended
+    /// to `args`. SQLite accepts and ignores it on the others (count, sum, min, ...).
+    fn bind_aggregate_order(
+        &mut self,
+        aggregate: AggregateFunction,
+        terms: &[ast::OrderByExpr],
+        args: &mut Vec<Expr>,
+        scope: &Scope,
+    ) -> Result<Vec<AggregateOrder>> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(collector) = &mut self.aggregates {
+            collector.inside_call = true;
+        }
+        let bound: Result<Vec<SortKey>> = terms
+            .iter()
+            .map(|term| {
+                let expr = self.bind_expr(&term.expr, scope)?;
+                super::select::sort_key(term, expr, None)
+            })
+            .collect();
+        if let Some(collector) = &mut self.aggregates {
+            collector.inside_call = false;
+        }
+        let keys = bound?;
+        let ordered = matches!(
+            aggregate,
+            AggregateFunction::GroupConcat
+                | AggregateFunction::JsonGroupArray
+                | AggregateFunction::JsonGroupObject
+                | AggregateFunction::User
+        );
+        if !ordered {
+            return Ok(Vec::new());
+        }
+        let mut order = Vec::with_capacity(keys.len());
+        for key in keys {
+            args.push(key.expr);
+            order.push(AggregateOrder {
+                descending: key.descending,
+                nulls_first: key.nulls_first,
+            });
+        }
+        Ok(order)
     }
 }
 

@@ -253,6 +253,7 @@ impl Binder<'_> {
             collation: Collation::Binary,
             hidden: false,
             strict: None,
+            generated: None,
         };
         if table.is_strict() {
             let (data_type, affinity, strict) =
@@ -280,6 +281,14 @@ impl Binder<'_> {
                 ColumnOption::Collation(name) => {
                     definition.collation =
                         self.collation_named(&object_name(name)?, "a column definition")?;
+                }
+                ColumnOption::Generated { .. } => {
+                    return Err(match super::generated::generated_option(&option.option) {
+                        Some(Ok((_, true))) => {
+                            crate::err!(InvalidInput, "cannot add a STORED column")
+                        }
+                        _ => unsupported("ALTER TABLE ADD COLUMN of a generated column"),
+                    })
                 }
                 other => return Err(unsupported(format!("column option {other}"))),
             }

@@ -467,7 +467,17 @@ pub(super) fn in_list(lhs: Expr, items: Vec<Expr>) -> (Expr, Vec<Expr>) {
 /// comparison affinity of the operand and the subquery's column), the collation, and the
 /// operand converted by them (the subquery's values are converted as the set is built).
 pub(super) fn in_subquery(lhs: Expr, query: &Node) -> (Expr, Option<Affinity>, Collation) {
-    let column = output_meta(query, 0);
+    in_subquery_column(lhs, query, 0)
+}
+
+/// `in_subquery` for the subquery's column `index` (a row value `(a, b) IN (SELECT ..)`
+/// compares each operand value with its column).
+pub(super) fn in_subquery_column(
+    lhs: Expr,
+    query: &Node,
+    index: usize,
+) -> (Expr, Option<Affinity>, Collation) {
+    let column = output_meta(query, index);
     let affinity = comparison_affinity(affinity_of(&lhs), column.affinity);
     let collation = collation_of(&lhs).map_or(column.collation, |(collation, _)| collation);
     (

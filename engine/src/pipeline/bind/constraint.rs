@@ -62,7 +62,7 @@ impl Binder<'_> {
             if check.enforced == Some(false) || check.no_inherit {
                 return Err(unsupported("CHECK ... NOT ENFORCED / NO INHERIT"));
             }
-            reject_in_check_syntax(&check.expr)?;
+            reject_in_syntax(&check.expr, "CHECK constraints")?;
             let expr = self.bind_expr(&check.expr, &scope)?;
             reject_in_check(&expr)?;
             let name = check.name.as_ref().or(column_name);
@@ -81,13 +81,14 @@ impl Binder<'_> {
     }
 }
 
-/// SQLite's restrictions on a CHECK expression as written, in its words: no subqueries,
-/// no aggregate or window functions.
-fn reject_in_check_syntax(expr: &ast::Expr) -> Result<()> {
+/// SQLite's restrictions on a CHECK (or generated column) expression as written, in its
+/// words: no subqueries, no aggregate or window functions. `place` names where the
+/// expression is (`CHECK constraints`).
+pub(super) fn reject_in_syntax(expr: &ast::Expr, place: &str) -> Result<()> {
     let found = ast::visit_expressions(expr, |node| {
         let problem = match node {
             ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
-                Some("subqueries prohibited in CHECK constraints".to_string())
+                Some(format!("subqueries prohibited in {place}"))
             }
             ast::Expr::Function(function) => {
                 let name = function.name.to_string();

@@ -95,6 +95,7 @@ impl Binder<'_> {
         let mut unique: Vec<Vec<usize>> = Vec::new();
         let mut autoincrement = false;
         let mut pending = super::constraint::PendingConstraints::default();
+        let mut generated = Vec::new();
         for (position, column) in create.columns.iter().enumerate() {
             if columns
                 .iter()
@@ -116,6 +117,7 @@ impl Binder<'_> {
                 collation: Collation::Binary,
                 hidden: false,
                 strict: None,
+                generated: None,
             };
             if create.strict {
                 let (data_type, affinity, strict) =
@@ -159,6 +161,12 @@ impl Binder<'_> {
                         }
                         autoincrement = true;
                     }
+                    ColumnOption::Generated { .. } => {
+                        if let Some(found) = super::generated::generated_option(&option.option) {
+                            let (expr, stored) = found?;
+                            generated.push((position, expr, stored));
+                        }
+                    }
                     _ if pending.column_option(position, option) => {}
                     other => return Err(unsupported(format!("column option {other}"))),
                 }
@@ -200,6 +208,7 @@ impl Binder<'_> {
             [key] if is_integer_type(&create.columns[*key].data_type.to_string()) => Some(*key),
             _ => None,
         };
+        self.bind_generated_columns(&name, &mut columns, &generated, &primary_key)?;
         let constraints = self.bind_constraints(&name, &columns, pending)?;
         let options = crate::catalog::bind_table_options(&name, &create.table_options, |column| {
             columns

@@ -47,11 +47,18 @@ impl Binder<'_> {
         let TableObject::TableName(table_name) = &insert.table else {
             return Err(unsupported("INSERT INTO a table function"));
         };
+        if let Some(view) = object_name(table_name)
+            .ok()
+            .and_then(|name| self.catalog.view(&name).map(|view| view.name.clone()))
+        {
+            return self.bind_view_insert(insert, &view);
+        }
         let table = self.table(table_name)?;
         let columns: Vec<usize> = if insert.columns.is_empty() {
             // Not the hidden write time of a table with `ttl`: the engine sets it.
             table
                 .visible_columns()
+                .filter(|(_, column)| column.generated.is_none())
                 .map(|(position, _)| position)
                 .collect()
         } else {
@@ -61,6 +68,13 @@ impl Binder<'_> {
                 let position = target_column(&table, &name).ok_or_else(|| {
                     crate::err!(NotFound, "table {} has no column named {name}", table.name)
                 })?;
+                if table.columns[position].generated.is_some() {
+                    return Err(crate::err!(
+                        InvalidInput,
+                        "cannot INSERT into generated column \"{}\"",
+                        table.columns[position].name
+                    ));
+                }
                 if positions.contains(&position) {
                     return Err(crate::err!(InvalidInput, "column {name} is given twice"));
                 }
@@ -239,6 +253,9 @@ impl Binder<'_> {
         if !update.order_by.is_empty() || update.limit.is_some() {
             return Err(unsupported("UPDATE ... ORDER BY/LIMIT"));
         }
+        if let Some(view) = super::view_write::named_view(self.catalog, &update.table.relation) {
+            return self.bind_view_update(update, &view);
+        }
         let (table, scope) = self.single_table(&update.table)?;
         let returning = match &update.returning {
             Some(items) => Some(self.bind_returning(items, &table)?),
@@ -289,6 +306,9 @@ impl Binder<'_> {
         let [target] = from.as_slice() else {
             return Err(unsupported("DELETE from several tables"));
         };
+        if let Some(view) = super::view_write::named_view(self.catalog, &target.relation) {
+            return self.bind_view_delete(delete, target, &view);
+        }
         let (table, scope) = self.single_table(target)?;
         let filter = match &delete.selection {
             Some(predicate) => Some(self.bind_expr(predicate, &scope)?),

@@ -90,6 +90,13 @@ impl Binder<'_> {
                     ],
                 }
             }
+            ast::Expr::BinaryOp { left, op, right }
+                if super::row_value::is_row_comparison(op)
+                    && (super::row_value::is_row(left) || super::row_value::is_row(right)) =>
+            {
+                let op = bind_binary_operator(op)?;
+                self.bind_row_comparison(left, op, right, scope, depth)?
+            }
             ast::Expr::BinaryOp { left, op, right } => {
                 let op = bind_binary_operator(op)?;
                 let left = self.bind_expr_at(left, scope, depth)?;
@@ -125,6 +132,13 @@ impl Binder<'_> {
                 expr: operand,
                 subquery,
                 negated,
+            } if super::row_value::is_row(operand) => {
+                self.bind_row_in_subquery(operand, subquery, *negated, scope, depth)?
+            }
+            ast::Expr::InSubquery {
+                expr: operand,
+                subquery,
+                negated,
             } => {
                 let operand = self.bind_expr_at(operand, scope, depth)?;
                 self.bind_subquery(
@@ -138,6 +152,16 @@ impl Binder<'_> {
                     },
                     depth,
                 )?
+            }
+            ast::Expr::IsDistinctFrom(left, right) | ast::Expr::IsNotDistinctFrom(left, right)
+                if super::row_value::is_row(left) || super::row_value::is_row(right) =>
+            {
+                let op = if matches!(expr, ast::Expr::IsDistinctFrom(..)) {
+                    BinaryOp::IsDistinctFrom
+                } else {
+                    BinaryOp::IsNotDistinctFrom
+                };
+                self.bind_row_comparison(left, op, right, scope, depth)?
             }
             ast::Expr::IsDistinctFrom(left, right) | ast::Expr::IsNotDistinctFrom(left, right) => {
                 let op = if matches!(expr, ast::Expr::IsDistinctFrom(..)) {
@@ -161,6 +185,14 @@ impl Binder<'_> {
                 negated,
                 low,
                 high,
+            } if super::row_value::is_row(operand) => {
+                self.bind_row_between(operand, low, high, *negated, scope, depth)?
+            }
+            ast::Expr::Between {
+                expr: operand,
+                negated,
+                low,
+                high,
             } => between(
                 self.bind_expr_at(operand, scope, depth)?,
                 self.bind_expr_at(low, scope, depth)?,
@@ -177,6 +209,13 @@ impl Binder<'_> {
                     "IN list of {} items exceeds the limit of {IN_LIST_ITEMS_MAX}",
                     list.len()
                 ))
+            }
+            ast::Expr::InList {
+                expr: operand,
+                list,
+                negated,
+            } if super::row_value::is_row(operand) => {
+                self.bind_row_in_list(operand, list, *negated, scope, depth)?
             }
             ast::Expr::InList {
                 expr: operand,
@@ -283,6 +322,7 @@ impl Binder<'_> {
                     "an expression (only `ORDER BY expr COLLATE name` uses one)",
                 )?,
             },
+            ast::Expr::Tuple(_) => return Err(super::row_value::misused()),
             other => return Err(unsupported(format!("expression {other}"))),
         })
     }
@@ -337,7 +377,7 @@ impl Binder<'_> {
 }
 
 /// A binary operation; comparisons convert their operands by SQLite's comparison affinity.
-fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
+pub(super) fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
     let (left, right) = if compare::is_comparison(op) {
         compare::comparison(left, right)
     } else {

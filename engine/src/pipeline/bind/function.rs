@@ -127,6 +127,16 @@ impl Binder<'_> {
                 "DISTINCT or ALL in scalar function {name}"
             )));
         }
+        if list
+            .clauses
+            .iter()
+            .any(|clause| matches!(clause, ast::FunctionArgumentClause::OrderBy(_)))
+        {
+            return Err(crate::err!(
+                InvalidInput,
+                "ORDER BY may not be used with non-aggregate {name}()"
+            ));
+        }
         if !list.clauses.is_empty() {
             return Err(unsupported(format!("clauses inside {name}(...)")));
         }

@@ -110,6 +110,7 @@ pub(super) fn take_bare_columns_from_min_max_row(
             collation,
             filter: None,
             user: None,
+            order: Vec::new(),
         });
     }
     let remap =

@@ -128,9 +128,6 @@ impl Binder<'_> {
                 InvalidInput,
                 "cannot create INSTEAD OF trigger on table: {table}"
             )),
-            (TriggerTiming::InsteadOf, true) => Err(unsupported(
-                "INSTEAD OF triggers (INSERT, UPDATE and DELETE on a view)",
-            )),
             (TriggerTiming::Before | TriggerTiming::After, true) => Err(crate::err!(
                 InvalidInput,
                 "cannot create {} trigger on view: {table}",

@@ -76,19 +76,29 @@ impl Binder<'_> {
     ) -> Result<Vec<(usize, Expr)>> {
         let mut bound: Vec<(usize, Expr)> = Vec::with_capacity(assignments.len());
         for assignment in assignments {
-            let AssignmentTarget::ColumnName(column) = &assignment.target else {
-                return Err(unsupported("tuple assignment in UPDATE"));
+            let pairs = match &assignment.target {
+                AssignmentTarget::ColumnName(column) => {
+                    let column_name = match column.0.last().and_then(|part| part.as_ident()) {
+                        Some(ident) => ident.value.clone(),
+                        None => return Err(unsupported(format!("assignment target {column}"))),
+                    };
+                    if target_column(table, &column_name).is_none() {
+                        return Err(crate::err!(NotFound, "no such column: {column_name}"));
+                    }
+                    vec![(column_name, self.bind_expr(&assignment.value, scope)?)]
+                }
+                AssignmentTarget::Tuple(columns) => {
+                    self.bind_row_assignment(columns, &assignment.value, scope)?
+                }
             };
-            let column_name = match column.0.last().and_then(|part| part.as_ident()) {
-                Some(ident) => ident.value.clone(),
-                None => return Err(unsupported(format!("assignment target {column}"))),
-            };
-            let position = target_column(table, &column_name)
-                .ok_or_else(|| crate::err!(NotFound, "no such column: {column_name}"))?;
-            let value = self.bind_expr(&assignment.value, scope)?;
-            bound.retain(|(existing, _)| *existing != position);
-            bound.push((position, value));
+            for (column_name, value) in pairs {
+                let position = target_column(table, &column_name)
+                    .ok_or_else(|| crate::err!(NotFound, "no such column: {column_name}"))?;
+                bound.retain(|(existing, _)| *existing != position);
+                bound.push((position, value));
+            }
         }
+        self.generated_assignments(table, &mut bound)?;
         if let Some(column) = table.write_time_column() {
             bound.push((
                 column,

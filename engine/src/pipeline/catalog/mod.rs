@@ -4,6 +4,7 @@
 //! locks, and DDL builds a new catalog (under the DDL lock) and swaps it in.
 
 mod constraint;
+mod generated;
 mod options;
 mod schema;
 mod sql_rewrite;
@@ -17,13 +18,14 @@ use std::sync::Arc;
 use crate::error::Result;
 
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
+pub use generated::generated_order;
 pub use options::{
     bind_table_options, merge_set_options, parse_duration_ms, parse_size_bytes, OnFull,
     TableOptions,
 };
 pub use schema::{
-    ColumnDef, IndexDef, StrictColumn, TableDef, HEADER_TABLE, HEADER_TABLE_SQL, SEQUENCE_TABLE,
-    SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,
+    ColumnDef, GeneratedColumn, IndexDef, StrictColumn, TableDef, HEADER_TABLE, HEADER_TABLE_SQL,
+    SEQUENCE_TABLE, SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,
 };
 pub use sql_rewrite::{
     parse_one, rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,

@@ -50,6 +50,19 @@ pub struct ColumnDef {
     /// A column of a STRICT table (`bind/strict.rs`): its values convert only losslessly and
     /// as its type allows, else the write fails with SQLite's error.
     pub strict: Option<StrictColumn>,
+    /// `GENERATED ALWAYS AS (expr) VIRTUAL|STORED` (also `AS (expr)`): the column's value
+    /// is computed from the row's other columns on every write (`exec/generated.rs`) and
+    /// no statement writes it.
+    pub generated: Option<Box<GeneratedColumn>>,
+}
+
+/// The expression of a generated column, bound over its table's row. EmberDB stores the
+/// values of VIRTUAL and STORED columns alike; `stored` is what the definition says (PRAGMA
+/// table_xinfo shows it as `hidden` 3, VIRTUAL as 2).
+#[derive(Clone, Debug)]
+pub struct GeneratedColumn {
+    pub expr: Expr,
+    pub stored: bool,
 }
 
 /// What a STRICT table's column knows for its errors: the table's name and the column's
@@ -72,6 +85,7 @@ impl ColumnDef {
             collation: Collation::Binary,
             hidden: true,
             strict: None,
+            generated: None,
         }
     }
 
@@ -175,6 +189,11 @@ impl TableDef {
         let written = self.write_time_column().and_then(|c| row.get(c));
         let ttl = self.options.ttl_ms.map(|ms| ms as i64);
         crate::expr::row_expiry_ms(expire.unwrap_or(&null), written.zip(ttl))
+    }
+
+    /// Whether some column is generated (`ColumnDef::generated`).
+    pub fn has_generated(&self) -> bool {
+        self.columns.iter().any(|column| column.generated.is_some())
     }
 
     /// The columns a user sees (`SELECT *`, `.dump`): all but the hidden one.

@@ -13,7 +13,9 @@ use crate::expr::{
     compare_for_sort, AggregateRun, Collation, KeyLookup, KeyRef, KeyValue, UserFunction,
 };
 use crate::fast_hash::FastBuildHasher;
-use crate::plan::AggregateFunction;
+use crate::plan::{AggregateFunction, AggregateOrder};
+
+use super::aggregate_order::OrderedRows;
 
 /// The running state of one aggregate call over one group.
 pub struct Accumulator {
@@ -38,6 +40,9 @@ pub struct Accumulator {
     user: Option<Box<dyn AggregateRun>>,
     /// VALUE_AT_MIN/MAX: the value taken from the row that holds `extreme`.
     companion: Value,
+    /// The group's rows of a call with `ORDER BY` inside (aggregate_order.rs), which
+    /// `finish` feeds in order; `None` for any other call.
+    ordered: Option<Box<OrderedRows>>,
 }
 
 impl Accumulator {
@@ -56,7 +61,30 @@ impl Accumulator {
             collation: Collation::Binary,
             user: None,
             companion: Value::Null,
+            ordered: None,
         }
+    }
+
+    /// Makes a call with `ORDER BY` inside keep its rows and feed them in `order` at
+    /// `finish` (each row fed to `add` ends with one value per key); `user`: the user
+    /// aggregate, as `with_user` takes it. No change for an empty `order`.
+    pub fn with_order(
+        mut self,
+        order: &[AggregateOrder],
+        user: Option<&UserFunction>,
+    ) -> Accumulator {
+        if !order.is_empty() {
+            let mut rows = OrderedRows::new(
+                self.function,
+                self.seen.is_some(),
+                self.collation,
+                user,
+                order,
+            );
+            rows.set_rows_max(self.seen_max);
+            self.ordered = Some(Box::new(rows));
+        }
+        self
     }
 
     /// Gives a user aggregate (`AggregateFunction::User`) its running state.
@@ -94,6 +122,9 @@ impl Accumulator {
         self.text = None;
         self.user = user.and_then(UserFunction::start_aggregate);
         self.companion = Value::Null;
+        if let Some(ordered) = &mut self.ordered {
+            ordered.clear();
+        }
     }
 
     /// Feeds one row to COUNT(*) (which takes no argument).
@@ -195,6 +226,9 @@ impl Accumulator {
 
     /// Feeds one row's argument values (none for COUNT(*)).
     pub fn add(&mut self, args: &[Value]) -> Result<()> {
+        if let Some(ordered) = &mut self.ordered {
+            return ordered.push(args);
+        }
         if self.function == AggregateFunction::CountStar {
             self.count += 1;
             return Ok(());
@@ -517,6 +551,9 @@ impl Accumulator {
 
     /// The aggregate's value over everything fed so far.
     pub fn finish(&self) -> Result<Value> {
+        if let Some(ordered) = &self.ordered {
+            return ordered.finish();
+        }
         let sum = || {
             if self.sum_is_real {
                 self.real_sum.value()

@@ -102,6 +102,7 @@ fn fresh_accumulator(call: &AggregateCall, rows_max: usize) -> Accumulator {
         .with_seen_max(rows_max)
         .with_collation(call.collation)
         .with_user(call.user.as_ref())
+        .with_order(&call.order, call.user.as_ref())
 }
 
 /// The aggregate calls of one statement, their arguments resolved, feeding rows to a

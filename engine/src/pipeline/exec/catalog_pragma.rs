@@ -248,14 +248,19 @@ fn default_text(expr: &ast::Expr) -> String {
 /// `table_info` / `table_xinfo` rows.
 fn column_rows(table: &TableDef, extended: bool) -> Vec<Row> {
     let declared = declared_columns(table);
+    // table_info leaves generated columns out and numbers the others without them, as
+    // SQLite; table_xinfo shows them (`hidden` 2 for VIRTUAL, 3 for STORED).
     table
         .visible_columns()
-        .map(|(cid, column)| {
+        .filter(|(_, column)| extended || column.generated.is_none())
+        .enumerate()
+        .map(|(shown, (position, column))| {
+            let cid = if extended { position } else { shown };
             let found = declared.get(&column.name.to_lowercase());
             let pk = table
                 .primary_key
                 .iter()
-                .position(|&key| key == cid)
+                .position(|&key| key == position)
                 .map_or(0, |at| at as i64 + 1);
             let not_null = match found {
                 Some(found) => found.not_null,
@@ -277,7 +282,12 @@ fn column_rows(table: &TableDef, extended: bool) -> Vec<Row> {
                 Value::Integer(pk),
             ];
             if extended {
-                row.push(Value::Integer(0));
+                let hidden = match &column.generated {
+                    None => 0,
+                    Some(generated) if generated.stored => 3,
+                    Some(_) => 2,
+                };
+                row.push(Value::Integer(hidden));
             }
             row
         })

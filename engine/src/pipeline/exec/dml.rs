@@ -595,9 +595,11 @@ pub(super) fn is_not_null(error: &Error) -> bool {
     error.kind() == crate::ErrorKind::Constraint && error.message().starts_with("NOT NULL")
 }
 
-/// Coerces every value to its column's type (in place) and checks NOT NULL.
+/// Computes the generated columns, coerces every value to its column's type (in place)
+/// and checks NOT NULL.
 pub(super) fn check_row(table: &TableDef, row: &mut [Cow<'_, Value>]) -> Result<()> {
     debug_assert_eq!(row.len(), table.columns.len());
+    super::generated::fill_generated_cow(table, row)?;
     for (slot, column) in row.iter_mut().zip(&table.columns) {
         if !fits_column(slot, column) {
             let value = std::mem::replace(slot, Cow::Borrowed(&NULL)).into_owned();

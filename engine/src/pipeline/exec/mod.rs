@@ -5,6 +5,7 @@
 mod accumulator;
 mod aggregate;
 mod aggregate_feed;
+mod aggregate_order;
 mod alter;
 mod as_of;
 mod bounds;
@@ -23,6 +24,7 @@ mod distinct_walk;
 mod dml;
 mod drop_column;
 mod foreign_key;
+mod generated;
 mod group_walk;
 mod in_set;
 mod index_join;
@@ -382,6 +384,7 @@ pub fn run_data_plan(
             update(txn, &statement, returning.as_deref(), env, sink)
         }
         Plan::Delete { target, returning } => delete(txn, target, returning.as_deref(), env, sink),
+        Plan::ViewWrite(write) => trigger::write_view(txn, write, env),
         _ => Err(crate::err!(
             Internal,
             "run_data_plan was given a plan that is not a query or DML"

@@ -31,6 +31,7 @@ pub(super) fn sequence_table() -> CreateTable {
         collation: crate::expr::Collation::Binary,
         hidden: false,
         strict: None,
+        generated: None,
     };
     CreateTable {
         name: SEQUENCE_TABLE.to_string(),

@@ -435,6 +435,7 @@ fn assign_constant(slot: &mut Value, value: &Value) {
 /// checks NOT NULL.
 fn check_proposed(table: &TableDef, row: &mut [Value]) -> Result<()> {
     debug_assert_eq!(row.len(), table.columns.len());
+    super::generated::fill_generated(table, row)?;
     for (slot, column) in row.iter_mut().zip(&table.columns) {
         if !fits_column(slot, column) {
             let value = std::mem::replace(slot, Value::Null);

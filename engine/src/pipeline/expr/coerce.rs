@@ -220,6 +220,7 @@ mod tests {
             collation: crate::expr::Collation::Binary,
             hidden: false,
             strict: None,
+            generated: None,
         }
     }
 

@@ -24,6 +24,7 @@ mod printf;
 mod printf_real;
 mod round;
 mod round_decimal;
+mod row_in;
 mod scalar;
 mod scalar_case;
 mod scalar_in_place;

@@ -37,6 +37,15 @@ pub enum SubqueryKind {
         affinity: Option<super::Affinity>,
         collation: super::Collation,
     },
+    /// `(a, b, ..) [NOT] IN (SELECT x, y, ..)` (row_in.rs): `exprs` already converted for
+    /// their comparisons; each column of the subquery converted by its affinity and
+    /// collation as the rows are read.
+    InRow {
+        exprs: Vec<Expr>,
+        negated: bool,
+        affinities: Vec<Option<super::Affinity>>,
+        collations: Vec<super::Collation>,
+    },
 }
 
 /// A bound subquery inside an expression.
@@ -89,6 +98,11 @@ impl fmt::Display for SubqueryExpr {
                 let not = if *negated { "NOT " } else { "" };
                 write!(f, "({expr} {not}IN ({what} #{id}{memo}))")
             }
+            SubqueryKind::InRow { exprs, negated, .. } => {
+                let not = if *negated { "NOT " } else { "" };
+                let values: Vec<String> = exprs.iter().map(ToString::to_string).collect();
+                write!(f, "(({}) {not}IN ({what} #{}))", values.join(", "), self.id)
+            }
         }
     }
 }
@@ -118,6 +132,7 @@ enum SubqueryResult {
         keys: HashSet<KeyValue, FastBuildHasher>,
         has_null: bool,
     },
+    Rows(super::row_in::RowSet),
 }
 
 impl SubqueryResult {
@@ -281,6 +296,7 @@ impl SubqueryExpr {
     pub fn operands_constant(&self) -> bool {
         match &self.kind {
             SubqueryKind::In { expr, .. } => expr.is_constant(),
+            SubqueryKind::InRow { exprs, .. } => exprs.iter().all(Expr::is_constant),
             _ => true,
         }
     }
@@ -295,6 +311,13 @@ impl SubqueryExpr {
             (SubqueryKind::In { expr, negated, .. }, SubqueryResult::Set { keys, has_null }) => {
                 let value = expr.eval(row, context)?;
                 in_result(&value, keys, *has_null, *negated)
+            }
+            (SubqueryKind::InRow { exprs, negated, .. }, SubqueryResult::Rows(rows)) => {
+                let values = exprs
+                    .iter()
+                    .map(|expr| expr.eval(row, context))
+                    .collect::<Result<Vec<_>>>()?;
+                rows.test(&values, *negated)
             }
             _ => return Err(crate::err!(Internal, "subquery result of the wrong kind")),
         })
@@ -432,7 +455,10 @@ impl SubqueryExpr {
             buffers: None,
             work: None,
         };
-        if !matches!(self.kind, SubqueryKind::In { .. }) {
+        if !matches!(
+            self.kind,
+            SubqueryKind::In { .. } | SubqueryKind::InRow { .. }
+        ) {
             // A lookup by primary key (`(SELECT c FROM t WHERE t.id = outer.x)`, the
             // commonest correlated subquery) or by index runs without building an operator
             // tree, and stops at the first row.
@@ -484,6 +510,16 @@ impl SubqueryExpr {
                 }
                 SubqueryResult::Set { keys, has_null }
             }
+            SubqueryKind::InRow {
+                affinities,
+                collations,
+                ..
+            } => SubqueryResult::Rows(super::row_in::RowSet::collect(
+                operator.as_mut(),
+                &context,
+                affinities,
+                collations,
+            )?),
         })
     }
 }

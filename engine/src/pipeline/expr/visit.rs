@@ -35,6 +35,9 @@ impl Expr {
                 if let SubqueryKind::In { expr, .. } = &subquery.kind {
                     expr.walk_pruned(visit);
                 }
+                if let SubqueryKind::InRow { exprs, .. } = &subquery.kind {
+                    exprs.iter().for_each(|expr| expr.walk_pruned(visit));
+                }
             }
             Expr::Between {
                 expr, low, high, ..
@@ -104,6 +107,11 @@ impl Expr {
                 let mut subquery = subquery.clone();
                 if let SubqueryKind::In { expr, .. } = &mut subquery.kind {
                     *expr = boxed(expr);
+                }
+                if let SubqueryKind::InRow { exprs, .. } = &mut subquery.kind {
+                    for expr in exprs.iter_mut() {
+                        *expr = expr.map_leaves(map);
+                    }
                 }
                 Expr::Subquery(subquery)
             }

@@ -73,6 +73,14 @@ impl Plan {
                 write_access(out, target, 1)
             }
             Plan::Query(query) => query.node.write_tree(out, 0),
+            Plan::ViewWrite(write) => {
+                writeln!(
+                    out,
+                    "ViewWrite {:?} {} (INSTEAD OF triggers)",
+                    write.event, write.view
+                )?;
+                write.source.write_tree(out, 1)
+            }
             Plan::Begin => writeln!(out, "Begin"),
             Plan::Commit => writeln!(out, "Commit"),
             Plan::Rollback => writeln!(out, "Rollback"),
@@ -463,9 +471,23 @@ impl fmt::Display for AggregateCall {
         if self.function == AggregateFunction::CountStar {
             f.write_str("count(*)")?;
         } else {
-            let args: Vec<String> = self.args.iter().map(ToString::to_string).collect();
+            let split = self.args.len().saturating_sub(self.order.len());
+            let args: Vec<String> = self.args[..split].iter().map(ToString::to_string).collect();
             let distinct = if self.distinct { "DISTINCT " } else { "" };
-            write!(f, "{}({distinct}{})", self.name(), args.join(", "))?;
+            let keys: Vec<String> = self.args[split..]
+                .iter()
+                .zip(&self.order)
+                .map(|(key, order)| {
+                    let direction = if order.descending { " DESC" } else { "" };
+                    format!("{key}{direction}")
+                })
+                .collect();
+            let order = if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" ORDER BY {}", keys.join(", "))
+            };
+            write!(f, "{}({distinct}{}{order})", self.name(), args.join(", "))?;
         }
         if let Some(filter) = &self.filter {
             write!(f, " FILTER (WHERE {filter})")?;

@@ -53,13 +53,14 @@ pub struct PlainRows {
 impl PlainRows {
     /// The plain form of inserting `source` into `columns` of `table`: None unless the
     /// source is `VALUES` of literals and parameters, the table has at most
-    /// `PLAIN_ROW_COLUMNS_MAX` columns and every column not in `columns` has a literal
-    /// default or none (a computed default is evaluated per row by the general path).
+    /// `PLAIN_ROW_COLUMNS_MAX` columns, none generated, and every column not in `columns`
+    /// has a literal default or none (a computed default is evaluated per row by the
+    /// general path).
     pub fn build(table: &TableDef, columns: &[usize], source: &Node) -> Option<PlainRows> {
         let Node::Values { rows } = source else {
             return None;
         };
-        if table.columns.len() > PLAIN_ROW_COLUMNS_MAX {
+        if table.columns.len() > PLAIN_ROW_COLUMNS_MAX || table.has_generated() {
             return None;
         }
         let mut template = Vec::with_capacity(table.columns.len());

@@ -100,6 +100,9 @@ pub enum Plan {
         returning: Option<Box<Returning>>,
     },
     Query(Query),
+    /// INSERT, UPDATE or DELETE on a view, carried out by its INSTEAD OF triggers
+    /// (`bind/view_write.rs`, `exec/trigger/instead.rs`).
+    ViewWrite(Box<ViewWrite>),
     Begin,
     Commit,
     Rollback,
@@ -113,6 +116,17 @@ pub enum Plan {
     Vacuum,
     /// PRAGMA (synchronous, wal_checkpoint / CHECKPOINT): run by `durability::pragma`.
     Pragma(Box<sqlparser::ast::Statement>),
+}
+
+/// A write to a view: `source` gives, per row the triggers fire for, the OLD values then
+/// the NEW values of the view's `columns`; `assigned` names an UPDATE's columns (for
+/// `UPDATE OF`).
+pub struct ViewWrite {
+    pub view: String,
+    pub columns: Vec<String>,
+    pub event: crate::catalog::TriggerEventKind,
+    pub assigned: Vec<String>,
+    pub source: Node,
 }
 
 /// A savepoint statement, with the savepoint's name as written.
@@ -545,6 +559,16 @@ pub struct AggregateCall {
     pub filter: Option<Expr>,
     /// The registered function when `function` is `AggregateFunction::User`.
     pub user: Option<crate::expr::UserFunction>,
+    /// `ORDER BY` inside the call (`group_concat(x, ';' ORDER BY y)`): the last
+    /// `order.len()` values of `args` are its keys, and the rows are fed in their order.
+    pub order: Vec<AggregateOrder>,
+}
+
+/// One key of an aggregate call's `ORDER BY` (its expression is among the call's args).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AggregateOrder {
+    pub descending: bool,
+    pub nulls_first: bool,
 }
 
 impl AggregateCall {

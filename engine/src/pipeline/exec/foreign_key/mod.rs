@@ -232,6 +232,22 @@ impl<'a> ForeignKeys<'a> {
         for (column, value) in changes {
             new[*column] = value.clone();
         }
+        // The generated columns follow the new values (computed again over the new row).
+        let with_generated;
+        let changes = if table.has_generated() {
+            super::generated::fill_generated(table, &mut new)?;
+            let mut all = changes.to_vec();
+            for (position, column) in table.columns.iter().enumerate() {
+                if column.generated.is_some() && all.iter().all(|(c, _)| *c != position) {
+                    all.push((position, new[position].clone()));
+                }
+            }
+            all.sort_unstable_by_key(|(column, _)| *column);
+            with_generated = all;
+            &with_generated[..]
+        } else {
+            changes
+        };
         check_values(checks, &new)?;
         txn.update_columns(&table.storage, row_id, changes)
             .map_err(|e| storage_error(table, e))?;

@@ -24,6 +24,32 @@ pub(crate) fn compile(
     trigger: &TriggerDef,
     table: &TableDef,
 ) -> Result<CompiledTrigger> {
+    let position = |name: &str| column_position(table, name);
+    compile_over(catalog, trigger, (table.columns.len(), &position))
+}
+
+/// `compile` for an INSTEAD OF trigger, for rows of a view with `columns`.
+pub(crate) fn compile_for_view(
+    catalog: &Catalog,
+    trigger: &TriggerDef,
+    columns: &[String],
+) -> Result<CompiledTrigger> {
+    let position = |name: &str| {
+        columns
+            .iter()
+            .position(|column| column.eq_ignore_ascii_case(name))
+    };
+    compile_over(catalog, trigger, (columns.len(), &position))
+}
+
+/// How NEW.name / OLD.name find their values: the row's width and a name's position.
+type RowShape<'a> = (usize, &'a dyn Fn(&str) -> Option<usize>);
+
+fn compile_over(
+    catalog: &Catalog,
+    trigger: &TriggerDef,
+    table: RowShape<'_>,
+) -> Result<CompiledTrigger> {
     let when = match &trigger.when {
         Some(condition) => {
             let text = format!(
@@ -55,7 +81,7 @@ fn bind_all(catalog: &Catalog, sql: &str) -> Result<Vec<Plan>> {
         match &mut plan {
             Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
             Plan::Insert(insert) => crate::optimize::prune_columns(&mut insert.source),
-            Plan::Update { .. } | Plan::Delete { .. } => {}
+            Plan::Update { .. } | Plan::Delete { .. } | Plan::ViewWrite(_) => {}
             _ => {
                 return Err(crate::err!(
                     Internal,
@@ -72,14 +98,14 @@ fn bind_all(catalog: &Catalog, sql: &str) -> Result<Vec<Plan>> {
 /// `?k` for old column k (1-based), `?(width + k)` for new column k. `rowid`, `oid` and
 /// `_rowid_` name the INTEGER PRIMARY KEY column. A name the table lacks, or NEW in a DELETE
 /// trigger (OLD in an INSERT one), is SQLite's `no such column` error.
-fn with_row_parameters(sql: &str, trigger: &TriggerDef, table: &TableDef) -> Result<String> {
+fn with_row_parameters(sql: &str, trigger: &TriggerDef, table: RowShape<'_>) -> Result<String> {
     let tokens = Tokenizer::new(&EmberDialect::default(), sql)
         .tokenize_with_location()
         .map_err(|e| crate::err!(Syntax, "{e}"))?;
     let significant: Vec<usize> = (0..tokens.len())
         .filter(|&at| !matches!(tokens[at].token, Token::Whitespace(_)))
         .collect();
-    let width = table.columns.len();
+    let (width, column_position) = table;
     let mut out = String::with_capacity(sql.len());
     let mut copied = 0;
     let mut index = 0;
@@ -120,7 +146,7 @@ fn with_row_parameters(sql: &str, trigger: &TriggerDef, table: &TableDef) -> Res
         if !available {
             return Err(no_such_column());
         }
-        let position = column_position(table, &column_word.value).ok_or_else(no_such_column)?;
+        let position = column_position(&column_word.value).ok_or_else(no_such_column)?;
         let slot = if new {
             width + position + 1
         } else {

@@ -12,6 +12,7 @@
 mod body;
 mod ddl;
 mod delete;
+mod instead;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use crate::plan::{Insert, Plan, UpsertAction};
 
 pub(crate) use ddl::{create_trigger, drop_trigger};
 pub(super) use delete::{delete_with_triggers, still_there};
+pub(super) use instead::write_view;
 
 use body::CompiledTrigger;
 
@@ -58,6 +60,22 @@ impl TriggerRuntime {
             return Ok(Rc::clone(compiled));
         }
         let compiled = Rc::new(body::compile(&self.catalog, trigger, table)?);
+        self.compiled
+            .borrow_mut()
+            .insert(trigger.name.clone(), Rc::clone(&compiled));
+        Ok(compiled)
+    }
+
+    /// `compiled` for an INSTEAD OF trigger on a view with `columns`.
+    fn compiled_for_view(
+        &self,
+        trigger: &TriggerDef,
+        columns: &[String],
+    ) -> Result<Rc<CompiledTrigger>> {
+        if let Some(compiled) = self.compiled.borrow().get(&trigger.name) {
+            return Ok(Rc::clone(compiled));
+        }
+        let compiled = Rc::new(body::compile_for_view(&self.catalog, trigger, columns)?);
         self.compiled
             .borrow_mut()
             .insert(trigger.name.clone(), Rc::clone(&compiled));
@@ -166,69 +184,80 @@ impl<'r> RowTriggers<'r> {
             return Ok(true);
         }
         let width = self.table.columns.len();
-        let mut params = Vec::with_capacity(2 * width);
-        for row in [old, new] {
-            match row {
-                Some(row) => {
-                    debug_assert_eq!(row.len(), width);
-                    params.extend_from_slice(row);
-                }
-                None => params.resize(params.len() + width, Value::Null),
+        let null_row = vec![Value::Null; width];
+        let rows = (old.unwrap_or(&null_row), new.unwrap_or(&null_row));
+        let compile = |trigger: &TriggerDef| self.runtime.compiled(trigger, self.table);
+        fire_all(self.runtime, triggers, txn, env, rows, width, &compile)
+    }
+}
+
+/// Fires `triggers` (newest first) for one row change with its `(old, new)` values, each
+/// `width` wide; `compile` binds a trigger for the rows. False when one ended in
+/// `RAISE(IGNORE)` (the rest do not run).
+fn fire_all(
+    runtime: &TriggerRuntime,
+    triggers: &[Arc<TriggerDef>],
+    txn: &mut Transaction,
+    env: StatementEnv<'_>,
+    (old, new): (&[Value], &[Value]),
+    width: usize,
+    compile: &dyn Fn(&TriggerDef) -> Result<Rc<CompiledTrigger>>,
+) -> Result<bool> {
+    debug_assert_eq!(old.len(), width);
+    debug_assert_eq!(new.len(), width);
+    let mut params = Vec::with_capacity(2 * width);
+    params.extend_from_slice(old);
+    params.extend_from_slice(new);
+    let env = StatementEnv {
+        params: &params,
+        ..env
+    };
+    for trigger in triggers {
+        let depth = {
+            let running = runtime.running.borrow();
+            if running.iter().any(|name| name == &trigger.name) {
+                // recursive_triggers is OFF: a running trigger does not fire again.
+                continue;
             }
-        }
-        let env = StatementEnv {
-            params: &params,
-            ..env
+            running.len()
         };
-        for trigger in triggers {
-            let depth = {
-                let running = self.runtime.running.borrow();
-                if running.iter().any(|name| name == &trigger.name) {
-                    // recursive_triggers is OFF: a running trigger does not fire again.
-                    continue;
-                }
-                running.len()
-            };
-            if depth >= TRIGGER_DEPTH_MAX {
-                return Err(crate::err!(
-                    Limit,
-                    "too many levels of trigger recursion (triggers nest at most \
+        if depth >= TRIGGER_DEPTH_MAX {
+            return Err(crate::err!(
+                Limit,
+                "too many levels of trigger recursion (triggers nest at most \
                      {TRIGGER_DEPTH_MAX} deep)"
-                ));
-            }
-            let compiled = self.runtime.compiled(trigger, self.table)?;
-            if let Some(when) = &compiled.when {
-                match condition_holds(txn, when, env) {
-                    Ok(true) => {}
-                    Ok(false) => continue,
-                    Err(error) if error.raise_action() == Some(RaiseAction::Ignore) => {
-                        return Ok(false)
-                    }
-                    Err(error) => return Err(error),
-                }
-            }
-            self.runtime.running.borrow_mut().push(trigger.name.clone());
-            // As in SQLite, `last_insert_rowid()` is the body's own while it runs, and what
-            // it was before once the trigger ends.
-            let saved_rowid = env.counters.map(|counters| counters.last_insert_rowid());
-            let outcome = compiled
-                .body
-                .iter()
-                .try_for_each(|plan| run_body_statement(txn, plan, env));
-            if let (Some(counters), Some(rowid)) = (env.counters, saved_rowid) {
-                counters.set_last_insert_rowid(rowid);
-            }
-            self.runtime.running.borrow_mut().pop();
-            match outcome {
-                Ok(()) => {}
+            ));
+        }
+        let compiled = compile(trigger)?;
+        if let Some(when) = &compiled.when {
+            match condition_holds(txn, when, env) {
+                Ok(true) => {}
+                Ok(false) => continue,
                 Err(error) if error.raise_action() == Some(RaiseAction::Ignore) => {
                     return Ok(false)
                 }
                 Err(error) => return Err(error),
             }
         }
-        Ok(true)
+        runtime.running.borrow_mut().push(trigger.name.clone());
+        // As in SQLite, `last_insert_rowid()` is the body's own while it runs, and what
+        // it was before once the trigger ends.
+        let saved_rowid = env.counters.map(|counters| counters.last_insert_rowid());
+        let outcome = compiled
+            .body
+            .iter()
+            .try_for_each(|plan| run_body_statement(txn, plan, env));
+        if let (Some(counters), Some(rowid)) = (env.counters, saved_rowid) {
+            counters.set_last_insert_rowid(rowid);
+        }
+        runtime.running.borrow_mut().pop();
+        match outcome {
+            Ok(()) => {}
+            Err(error) if error.raise_action() == Some(RaiseAction::Ignore) => return Ok(false),
+            Err(error) => return Err(error),
+        }
     }
+    Ok(true)
 }
 
 /// Refuses an INSERT whose DO UPDATE would change rows of a table with UPDATE triggers
