@@ -309,6 +309,7 @@ fn column_subquery(bound: SubqueryExpr, index: usize) -> Result<Expr> {
             columns: vec![name],
         }),
         correlated: bound.correlated,
+        memo_key: bound.memo_key,
     })))
 }
 

@@ -58,6 +58,25 @@ impl RowSet {
         Ok(set)
     }
 
+    /// Estimated bytes the set holds (for a memo's memory account).
+    pub(super) fn bytes(&self) -> u64 {
+        let rows = self.complete.iter().chain(&self.partial);
+        rows.map(|row| {
+            let heap: usize = row
+                .iter()
+                .map(|key| match key {
+                    KeyValue::Text(text) => text.len(),
+                    KeyValue::Blob(blob) => blob.len(),
+                    _ => 0,
+                })
+                .sum();
+            (2 * std::mem::size_of::<Vec<KeyValue>>()
+                + std::mem::size_of_val(row.as_slice())
+                + heap) as u64
+        })
+        .sum()
+    }
+
     /// `values [NOT] IN` these rows (values already converted for the comparison).
     pub(super) fn test(&self, values: &[Value], negated: bool) -> Value {
         let probe: Vec<KeyValue> = values.iter().map(KeyValue::new).collect();

@@ -152,6 +152,7 @@ impl SubqueryResult {
                     .sum();
                 (keys.capacity() * 2 * std::mem::size_of::<KeyValue>() + heap) as u64
             }
+            SubqueryResult::Rows(rows) => rows.bytes(),
         }
     }
 }
