@@ -25,6 +25,7 @@ pub mod parameters;
 mod raise;
 mod scope;
 mod select;
+mod sketch;
 mod strict;
 mod subquery;
 mod system;
