@@ -1,11 +1,12 @@
 //! The sketch aggregates and sketch values through the library: approx_count_distinct,
 //! approx_top_k and approx_quantile against the exact answers (GROUP BY, FILTER, windows,
 //! parallel scans), sketches stored in a table and merged later in SQL (a per-minute
-//! rollup), and the errors of damaged or foreign sketch values.
+//! rollup), the errors of damaged or foreign sketch values, and sketch memory charged to
+//! the statement's memory budget.
 
 use std::collections::{HashMap, HashSet};
 
-use ember::{Connection, Database, Value};
+use ember::{Connection, Database, ErrorKind, Value};
 
 fn int(conn: &Connection, sql: &str) -> i64 {
     match conn.query_value::<Value>(sql, ()).unwrap() {
@@ -363,4 +364,40 @@ fn damaged_or_foreign_sketches_are_refused_by_name() {
     let message = error(&conn, "SELECT topk_merge(q) FROM s");
     assert!(message.contains("topk_merge()"), "{message}");
     assert_eq!(int(&conn, "SELECT sketch_quantile(q, 0.5) FROM s"), 50);
+}
+
+#[test]
+fn sketch_memory_is_charged_to_the_statement() {
+    let db = Database::in_memory();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE big(id INTEGER PRIMARY KEY, s TEXT)", ())
+        .unwrap();
+    conn.execute("BEGIN", ()).unwrap();
+    let mut insert = conn.prepare("INSERT INTO big VALUES (?, ?)").unwrap();
+    for id in 0..5_000i64 {
+        let text = format!("{id:05}{}", "x".repeat(1_000));
+        insert
+            .execute(&[Value::Integer(id), Value::Text(text)])
+            .unwrap();
+    }
+    conn.execute("COMMIT", ()).unwrap();
+    // Without a budget the sketch is built: 3,000 counters of 1 KB values.
+    let top = text(
+        &conn,
+        "SELECT sketch_top_k(topk_sketch(s, 1000), 2) FROM big",
+    );
+    assert_eq!(top.matches("\"value\"").count(), 2, "{top}");
+    let used: i64 = conn
+        .query_value("SELECT memory_used_bytes FROM ember_stats", ())
+        .unwrap();
+    conn.execute(&format!("SET max_memory = '{}MB'", (used >> 20) + 3), ())
+        .unwrap();
+    let error = conn
+        .query("SELECT topk_sketch(s, 1000) FROM big", ())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::MemoryBudget, "{error}");
+    assert!(error.message().contains("sketch aggregates"), "{error}");
+    // A small sketch fits the same budget, and what was charged was released.
+    let distinct = int(&conn, "SELECT hll_count(hll_sketch(id)) FROM big");
+    assert!(within(distinct, 5_000, 0.0244), "{distinct}");
 }
