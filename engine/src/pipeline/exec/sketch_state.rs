@@ -3,7 +3,9 @@
 //! `quantile_sketch` a KLL sketch; `hll_merge`, `topk_merge` and `quantile_merge` decode
 //! each stored sketch and merge it in. Partial states merge (the parallel split). The
 //! memory a sketch holds is bounded by its kind and charged to the statement's account as
-//! it grows (looked at every `CHECK_EVERY` values and after a merge).
+//! it grows (looked at after every value for a top-k sketch, whose values may be long;
+//! every `CHECK_EVERY` values for the others, which grow by at most 8 bytes a value; and
+//! after every merge).
 
 use std::sync::{Arc, Mutex};
 
@@ -150,7 +152,8 @@ impl SketchAccumulator {
             },
         }
         self.unchecked += 1;
-        if self.unchecked >= CHECK_EVERY {
+        // A top-k sketch may grow by a long value per value fed: looked at every time.
+        if self.unchecked >= CHECK_EVERY || matches!(self.sketch, Sketch::TopK(_)) {
             self.unchecked = 0;
             self.charge_growth()?;
         }
