@@ -93,6 +93,7 @@ mod settled_index_answers;
 mod settled_probe_answers;
 mod settled_row_walks;
 mod settled_support;
+mod sketches;
 mod slt;
 mod small_queries;
 mod small_walks;

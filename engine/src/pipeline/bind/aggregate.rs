@@ -155,6 +155,8 @@ impl Binder<'_> {
         if function.null_treatment.is_some() {
             return Err(unsupported(format!("IGNORE/RESPECT NULLS on {name}()")));
         }
+        let mut aggregate = aggregate;
+        let distinct = super::sketch::check_distinct(&name, aggregate, distinct)?;
         if distinct && aggregate == AggregateFunction::CountStar {
             return Err(crate::err!(Syntax, "DISTINCT is not allowed in count(*)"));
         }
@@ -187,6 +189,7 @@ impl Binder<'_> {
             }
             bound_args = result?;
         }
+        let reader = super::sketch::read_parameter(&name, &mut aggregate, &mut bound_args)?;
         let order = self.bind_aggregate_order(aggregate, order, &mut bound_args, scope)?;
         let json_result = quote_json_aggregate_value(aggregate, &mut bound_args);
         let filter = match &function.filter {
@@ -234,6 +237,9 @@ impl Binder<'_> {
             name: display,
             meta: Default::default(),
         };
+        if let Some(reader) = reader {
+            return Ok(Some(reader.wrap(column)));
+        }
         if json_result {
             // The result is JSON for the JSON functions it is an argument of.
             return Ok(Some(Expr::Function {

@@ -20,6 +20,15 @@ pub(super) const AGGREGATES: &[&str] = &[
     "string_agg",
     "json_group_array",
     "json_group_object",
+    "approx_count_distinct",
+    "approx_top_k",
+    "approx_quantile",
+    "hll_sketch",
+    "hll_merge",
+    "topk_sketch",
+    "topk_merge",
+    "quantile_sketch",
+    "quantile_merge",
 ];
 
 /// Whether a call of `name` with `arg_count` arguments is an aggregate.

@@ -27,6 +27,7 @@ mod raise;
 mod row_value;
 mod scope;
 mod select;
+mod sketch;
 mod strict;
 mod subquery;
 mod system;

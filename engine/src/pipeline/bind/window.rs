@@ -333,7 +333,12 @@ impl Binder<'_> {
             .bind_window_parts(&spec, args.unwrap_or(&[]), function, scope)
             .and_then(|parts| Ok((self.bind_frame(&spec, parts.3.len())?, parts)));
         self.set_inside_window_call(false);
-        let (frame, (args, filter, partition_by, order_by)) = bound?;
+        let (frame, (mut args, filter, partition_by, order_by)) = bound?;
+        let mut window = window;
+        let mut reader = None;
+        if let WindowFunction::Aggregate(aggregate) = &mut window {
+            reader = super::sketch::read_parameter(name, aggregate, &mut args)?;
+        }
         let mut call = WindowCall {
             function: window,
             args,
@@ -368,10 +373,14 @@ impl Binder<'_> {
                 collector.calls.len() - 1
             }
         };
-        Ok(Expr::Column {
+        let column = Expr::Column {
             index: WINDOW_SLOT_BASE + slot,
             name: display,
             meta: Default::default(),
+        };
+        Ok(match reader {
+            Some(reader) => reader.wrap(column),
+            None => column,
         })
     }
 

@@ -1,7 +1,8 @@
 //! Aggregate accumulators with SQLite's semantics: COUNT skips NULLs (COUNT(*) does not),
 //! SUM stays an integer while every input is one (overflow is an error) and is NULL over no
 //! values, TOTAL is always a real, AVG is a real or NULL, MIN/MAX ignore NULLs, GROUP_CONCAT
-//! joins text with "," or the given separator. DISTINCT feeds each value once.
+//! joins text with "," or the given separator. DISTINCT feeds each value once. The sketch
+//! aggregates keep their state in a `SketchAccumulator` (`sketch_state.rs`).
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -16,6 +17,8 @@ use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AggregateFunction, AggregateOrder};
 
 use super::aggregate_order::OrderedRows;
+
+use super::sketch_state::{SketchAccumulator, SketchCharge};
 
 /// The running state of one aggregate call over one group.
 pub struct Accumulator {
@@ -43,6 +46,8 @@ pub struct Accumulator {
     /// The group's rows of a call with `ORDER BY` inside (aggregate_order.rs), which
     /// `finish` feeds in order; `None` for any other call.
     ordered: Option<Box<OrderedRows>>,
+    /// The state of a sketch aggregate (`AggregateFunction::is_sketch`).
+    sketch: Option<Box<SketchAccumulator>>,
 }
 
 impl Accumulator {
@@ -62,6 +67,7 @@ impl Accumulator {
             user: None,
             companion: Value::Null,
             ordered: None,
+            sketch: SketchAccumulator::new(function).map(Box::new),
         }
     }
 
@@ -83,6 +89,14 @@ impl Accumulator {
             );
             rows.set_rows_max(self.seen_max);
             self.ordered = Some(Box::new(rows));
+        }
+        self
+    }
+
+    /// Charges a sketch aggregate's memory to `charge` as it grows.
+    pub fn with_sketch_charge(mut self, charge: Option<&SketchCharge>) -> Accumulator {
+        if let Some(sketch) = &mut self.sketch {
+            sketch.set_charge(charge);
         }
         self
     }
@@ -124,6 +138,9 @@ impl Accumulator {
         self.companion = Value::Null;
         if let Some(ordered) = &mut self.ordered {
             ordered.clear();
+        }
+        if let Some(sketch) = &mut self.sketch {
+            sketch.restart();
         }
     }
 
@@ -248,6 +265,9 @@ impl Accumulator {
         if value.is_null() {
             return Ok(());
         }
+        if let Some(sketch) = &mut self.sketch {
+            return sketch.add(value);
+        }
         if !self.first_time_seen(value)? {
             return Ok(());
         }
@@ -291,6 +311,7 @@ impl Accumulator {
             AggregateFunction::ValueAtMin | AggregateFunction::ValueAtMax => {
                 debug_assert!(false, "value_at_min/max go to add_companion")
             }
+            function => debug_assert!(!function.is_sketch(), "sketches go to their state"),
         }
         Ok(())
     }
@@ -492,13 +513,15 @@ impl Accumulator {
         false
     }
 
-    /// Whether `merge` can combine partial states of this call: COUNT, MIN/MAX under BINARY
-    /// and SUM/TOTAL/AVG, none DISTINCT (sums only when the caller proved them exact).
+    /// Whether `merge` can combine partial states of this call: COUNT, MIN/MAX under BINARY,
+    /// SUM/TOTAL/AVG and the sketches, none DISTINCT (sums only when the caller proved them
+    /// exact).
     pub fn mergeable(function: AggregateFunction, distinct: bool, collation: Collation) -> bool {
         use AggregateFunction as F;
         !distinct
             && match function {
                 F::CountStar | F::Count | F::Sum | F::Total | F::Avg => true,
+                function if function.is_sketch() => true,
                 F::Min | F::Max => collation == Collation::Binary,
                 _ => false,
             }
@@ -517,6 +540,10 @@ impl Accumulator {
             self.collation
         ));
         debug_assert!(!self.integer_overflowed && !later.integer_overflowed);
+        if let (Some(sketch), Some(later)) = (&mut self.sketch, &later.sketch) {
+            sketch.merge(later);
+            return;
+        }
         self.count += later.count;
         match self.function {
             AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg => {
@@ -587,6 +614,16 @@ impl Accumulator {
             AggregateFunction::User => match &self.user {
                 Some(run) => run.finish()?,
                 None => return Err(crate::err!(Internal, "user aggregate without its state")),
+            },
+            AggregateFunction::ApproxCountDistinct
+            | AggregateFunction::HllSketch
+            | AggregateFunction::HllMerge
+            | AggregateFunction::TopKSketch(_)
+            | AggregateFunction::TopKMerge
+            | AggregateFunction::QuantileSketch
+            | AggregateFunction::QuantileMerge => match &self.sketch {
+                Some(sketch) => sketch.finish()?,
+                None => return Err(crate::err!(Internal, "sketch aggregate without its state")),
             },
         })
     }

@@ -7,6 +7,8 @@
 //! (`GroupAccumulators`). Shared by the hashing grouper (`aggregate.rs`), its parallel
 //! workers and the index-order walk (`group_walk.rs`).
 
+use std::sync::{Arc, Mutex};
+
 use ember_storage::Value;
 
 use crate::error::Result;
@@ -15,6 +17,7 @@ use crate::plan::{AggregateCall, AggregateFunction};
 
 use super::accumulator::Accumulator;
 use super::column_aggregate::ColumnStep;
+use super::sketch_state::SketchCharge;
 use super::ExecContext;
 
 /// Where an aggregate call's arguments come from, resolved once per statement.
@@ -96,13 +99,30 @@ impl<'p> Step<'p> {
     }
 }
 
-/// A fresh accumulator for `call` (`rows_max`: see `Feeder::accumulators`).
-fn fresh_accumulator(call: &AggregateCall, rows_max: usize) -> Accumulator {
+/// A fresh accumulator for `call` (`rows_max`: see `Feeder::accumulators`; `charge`: the
+/// operator's charge for sketch memory).
+fn fresh_accumulator(
+    call: &AggregateCall,
+    rows_max: usize,
+    charge: Option<&SketchCharge>,
+) -> Accumulator {
     Accumulator::new(call.function, call.distinct)
         .with_seen_max(rows_max)
         .with_collation(call.collation)
         .with_user(call.user.as_ref())
         .with_order(&call.order, call.user.as_ref())
+        .with_sketch_charge(charge)
+}
+
+/// The charge a statement's sketch aggregates share, when `aggregates` has any.
+pub(super) fn sketch_charge(
+    aggregates: &[AggregateCall],
+    context: &ExecContext<'_>,
+) -> Option<SketchCharge> {
+    aggregates
+        .iter()
+        .any(|call| call.function.is_sketch())
+        .then(|| Arc::new(Mutex::new(context.memory_charge("sketch aggregates"))))
 }
 
 /// The aggregate calls of one statement, their arguments resolved, feeding rows to a
@@ -118,6 +138,8 @@ pub(super) struct Feeder<'p> {
     filters: Vec<Option<Predicate<'p>>>,
     /// Reused per row: the values of a call of several arguments.
     arg_values: Vec<Value>,
+    /// The memory charge of the calls' sketches (when a call keeps one).
+    sketch_charge: Option<SketchCharge>,
 }
 
 impl<'p> Feeder<'p> {
@@ -143,6 +165,7 @@ impl<'p> Feeder<'p> {
                 Vec::new()
             },
             arg_values: Vec::new(),
+            sketch_charge: sketch_charge(aggregates, context),
         }
     }
 
@@ -160,7 +183,7 @@ impl<'p> Feeder<'p> {
         accumulators.push(
             self.aggregates
                 .iter()
-                .map(|call| fresh_accumulator(call, rows_max)),
+                .map(|call| fresh_accumulator(call, rows_max, self.sketch_charge.as_ref())),
         );
     }
 
@@ -177,7 +200,7 @@ impl<'p> Feeder<'p> {
         accumulators.extend(
             self.aggregates
                 .iter()
-                .map(|call| fresh_accumulator(call, rows_max)),
+                .map(|call| fresh_accumulator(call, rows_max, self.sketch_charge.as_ref())),
         );
     }
 

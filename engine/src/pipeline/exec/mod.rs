@@ -52,6 +52,7 @@ mod scan;
 mod scan_filter;
 mod scan_skip;
 mod schema_host;
+mod sketch_state;
 pub mod system;
 mod system_schema;
 mod table_function;

@@ -299,6 +299,7 @@ fn aggregate(
     let keys = partition.range_keys();
     let peers = &partition.peers;
     let mut values = Vec::with_capacity(len);
+    // A sketch here is one frame's at a time, bounded by its kind (not charged).
     let fresh = || {
         Accumulator::new(function, false)
             .with_seen_max(context.rows_max)
@@ -306,10 +307,11 @@ fn aggregate(
     };
     // Aggregates that cannot take rows back (group_concat, user aggregates) recompute a
     // frame whose start moves.
-    let cannot_remove = matches!(
-        function,
-        AggregateFunction::GroupConcat | AggregateFunction::User
-    );
+    let cannot_remove = function.is_sketch()
+        || matches!(
+            function,
+            AggregateFunction::GroupConcat | AggregateFunction::User
+        );
     if frame.exclude != FrameExclude::NoOthers
         || (cannot_remove && frame.start != Bound::UnboundedPreceding)
     {

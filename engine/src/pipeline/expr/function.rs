@@ -61,6 +61,8 @@ pub enum Function {
     /// A connection counter (session_values.rs): evaluated by `Expr::eval` with the context.
     Session(SessionFunction),
     Sign,
+    /// The functions over sketch values (sketch/sql.rs).
+    Sketch(super::sketch::SketchFunction),
     /// The version of SQLite whose SQL the engine follows (`SQLITE_VERSION`).
     SqliteVersion,
     Substr,
@@ -147,6 +149,7 @@ impl Function {
             .or_else(|| DateFunction::from_name(name).map(Function::Date))
             .or_else(|| SessionFunction::from_name(name).map(Function::Session))
             .or_else(|| JsonFunction::from_name(name).map(Function::Json))
+            .or_else(|| super::sketch::SketchFunction::from_name(name).map(Function::Sketch))
     }
 
     fn entry(self) -> &'static (Function, &'static str, usize, Option<usize>) {
@@ -162,6 +165,7 @@ impl Function {
             Function::Date(date) => date.name(),
             Function::Session(session) => session.name(),
             Function::Json(json) => json.name(),
+            Function::Sketch(sketch) => sketch.name(),
             Function::ReadAsReal(_) => "read_as_real",
             Function::Unexpired => "unexpired",
             Function::WriteTime => "write_time",
@@ -187,6 +191,10 @@ impl Function {
             Function::Json(json) => {
                 let (fewest, most) = json.arity();
                 (json.name(), fewest, most)
+            }
+            Function::Sketch(sketch) => {
+                let (fewest, most) = sketch.arity();
+                (sketch.name(), fewest, Some(most))
             }
             _ => {
                 let &(_, name, fewest, most) = self.entry();
@@ -361,6 +369,7 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
         Function::Math(math) => super::math::call(math, &args.values()),
         Function::Date(date) => super::datetime::call(date, args),
         Function::Json(json) => super::json::call(json, args)?,
+        Function::Sketch(sketch) => sketch.call(&args.values())?,
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
         Function::SqliteVersion => Value::Text(SQLITE_VERSION.to_string()),

@@ -30,6 +30,7 @@ mod scalar_case;
 mod scalar_in_place;
 mod scalar_number;
 mod session_values;
+pub mod sketch;
 mod spare_text;
 mod staged;
 mod subquery;

@@ -602,6 +602,21 @@ pub enum AggregateFunction {
     ValueAtMin,
     /// `value_at_max(k, v)`: the same beside one max().
     ValueAtMax,
+    /// `approx_count_distinct(x)`: a HyperLogLog's estimate (`expr/sketch`).
+    ApproxCountDistinct,
+    /// `hll_sketch(x)`: a HyperLogLog sketch as a BLOB.
+    HllSketch,
+    /// `hll_merge(sketch)`: the union of HyperLogLog sketches.
+    HllMerge,
+    /// `topk_sketch(x, k)`: a top-k sketch for k values (`bind/sketch.rs` reads k); also
+    /// under `approx_top_k(x, k)`.
+    TopKSketch(u32),
+    /// `topk_merge(sketch)`: the union of top-k sketches.
+    TopKMerge,
+    /// `quantile_sketch(x)`: a KLL quantile sketch; also under `approx_quantile(x, q)`.
+    QuantileSketch,
+    /// `quantile_merge(sketch)`: the union of quantile sketches.
+    QuantileMerge,
 }
 
 impl AggregateFunction {
@@ -618,6 +633,15 @@ impl AggregateFunction {
             ("group_concat", 1 | 2) | ("string_agg", 2) => AggregateFunction::GroupConcat,
             ("json_group_array", 1) => AggregateFunction::JsonGroupArray,
             ("json_group_object", 2) => AggregateFunction::JsonGroupObject,
+            ("approx_count_distinct", 1) => AggregateFunction::ApproxCountDistinct,
+            ("hll_sketch", 1) => AggregateFunction::HllSketch,
+            ("hll_merge", 1) => AggregateFunction::HllMerge,
+            ("topk_merge", 1) => AggregateFunction::TopKMerge,
+            ("quantile_sketch", 1) => AggregateFunction::QuantileSketch,
+            ("quantile_merge", 1) => AggregateFunction::QuantileMerge,
+            // k is read from the call's second argument by `bind/sketch.rs`.
+            ("topk_sketch" | "approx_top_k", 2) => AggregateFunction::TopKSketch(0),
+            ("approx_quantile", 2) => AggregateFunction::QuantileSketch,
             _ => return None,
         })
     }
@@ -636,6 +660,28 @@ impl AggregateFunction {
             AggregateFunction::User => "user aggregate",
             AggregateFunction::ValueAtMin => "value_at_min",
             AggregateFunction::ValueAtMax => "value_at_max",
+            AggregateFunction::ApproxCountDistinct => "approx_count_distinct",
+            AggregateFunction::HllSketch => "hll_sketch",
+            AggregateFunction::HllMerge => "hll_merge",
+            AggregateFunction::TopKSketch(_) => "topk_sketch",
+            AggregateFunction::TopKMerge => "topk_merge",
+            AggregateFunction::QuantileSketch => "quantile_sketch",
+            AggregateFunction::QuantileMerge => "quantile_merge",
         }
+    }
+
+    /// Whether the aggregate keeps a sketch (`exec/sketch_state.rs`): it merges, never
+    /// takes rows back, and holds bounded memory.
+    pub fn is_sketch(self) -> bool {
+        matches!(
+            self,
+            AggregateFunction::ApproxCountDistinct
+                | AggregateFunction::HllSketch
+                | AggregateFunction::HllMerge
+                | AggregateFunction::TopKSketch(_)
+                | AggregateFunction::TopKMerge
+                | AggregateFunction::QuantileSketch
+                | AggregateFunction::QuantileMerge
+        )
     }
 }
