@@ -73,7 +73,8 @@ impl Plan {
                 write_access(out, target, 1)
             }
             Plan::Query(query) => query.node.write_tree(out, 0),
-            Plan::Begin => writeln!(out, "Begin"),
+            Plan::Begin(None) => writeln!(out, "Begin"),
+            Plan::Begin(Some(isolation)) => writeln!(out, "Begin {}", isolation.name()),
             Plan::Commit => writeln!(out, "Commit"),
             Plan::Rollback => writeln!(out, "Rollback"),
             Plan::Savepoint(op) => writeln!(out, "{op:?}"),

@@ -100,7 +100,8 @@ pub enum Plan {
         returning: Option<Box<Returning>>,
     },
     Query(Query),
-    Begin,
+    /// BEGIN, at the isolation level it names (`None`: the connection's default).
+    Begin(Option<ember_storage::Isolation>),
     Commit,
     Rollback,
     /// SAVEPOINT / RELEASE / ROLLBACK TO (run by the session's `connection/savepoints.rs`).
