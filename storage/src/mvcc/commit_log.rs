@@ -23,11 +23,7 @@ use crate::error::{StorageError, StorageErrorKind};
 use super::read_set::ReadSet;
 use super::table::RowId;
 
-/// Most commits the log keeps one by one; older ones fold into the table summary.
-pub const LOG_ENTRIES_MAX: usize = 4096;
-
-/// Most rows a logged commit names; a larger commit is logged by its tables.
-pub const WRITTEN_ROWS_LOGGED_MAX: usize = 256;
+pub use crate::limits::{LOG_ENTRIES_MAX, WRITTEN_ROWS_LOGGED_MAX};
 
 /// Every this many appends, entries at or below the GC watermark are dropped.
 const PRUNE_EVERY: u64 = 64;
@@ -114,7 +110,7 @@ impl SerialState {
         debug_assert!(log.entries.back().is_none_or(|last| last.ts < entry.ts));
         log.entries.push_back(entry);
         log.appends += 1;
-        if log.appends % PRUNE_EVERY == 0 || log.entries.len() > LOG_ENTRIES_MAX {
+        if log.appends.is_multiple_of(PRUNE_EVERY) || log.entries.len() > LOG_ENTRIES_MAX {
             let watermark = watermark();
             while log
                 .entries

@@ -10,8 +10,7 @@ use std::sync::Mutex;
 use super::table::{RowId, Table};
 use super::transaction::Transaction;
 
-/// Most (table, row) entries a read set keeps before it folds them into table entries.
-pub const READ_ROWS_MAX: usize = 1 << 16;
+pub use crate::limits::READ_ROWS_MAX;
 
 /// The reads of one transaction. Behind a mutex: a parallel scan reads through a shared
 /// reference from several threads.
