@@ -1,11 +1,10 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
 //! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
-//! truncate, bitflip, damage, fulldisk, bank, backup, backup-powerloss, ttl, ttl-powerloss,
-//! asof, asof-powerloss, evict, evict-powerloss, salvage-prefix, clean-tail, lost-data, all
-//! (and bank-broken, the bank mode's
-//! self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
-//! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
-//! child process of the SIGKILL modes (see `crash::kill_child`). `--help` (or `-h`) prints
+//! truncate, bitflip, damage, fulldisk, bank, serial-bank, backup, backup-powerloss, ttl,
+//! ttl-powerloss, asof, asof-powerloss, evict, evict-powerloss, salvage-prefix, clean-tail,
+//! lost-data, all (and bank-broken, the bank mode's self-check). Prints one summary per
+//! mode; exits 1 on any failure, printing each failure with the command that replays it.
+//! `ember-crashtest child-MODE DIR SEED RESUME` is the child process of the SIGKILL modes (see `crash::kill_child`). `--help` (or `-h`) prints
 //! the usage and exits 0; an unknown mode or argument prints it and exits 2.
 
 use std::path::Path;
@@ -20,14 +19,15 @@ use ember_tests::crash::{
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
        ember-crashtest --help
 modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
-bank backup backup-powerloss ttl ttl-powerloss asof asof-powerloss evict evict-powerloss \
-salvage-prefix clean-tail lost-data all";
+bank serial-bank backup backup-powerloss ttl ttl-powerloss asof asof-powerloss evict \
+evict-powerloss salvage-prefix clean-tail lost-data all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
         "kill" => kill_modes::kill(seed, cycles),
         "kill-checkpoint" => kill_checkpoint::kill_checkpoint(seed, cycles),
         "bank" => kill_bank::bank(seed, cycles),
+        "serial-bank" => kill_bank::serial_bank(seed, cycles),
         "backup" => kill_backup::backup(seed, cycles),
         "ttl" => kill_ttl::ttl(seed, cycles),
         "backup-powerloss" => sim_backup::backup_powerloss(seed, cycles),
@@ -61,6 +61,9 @@ fn main() -> ExitCode {
                 "kill" => kill_modes::child_kill(dir, seed, resume.parse().unwrap_or(0)),
                 "kill-checkpoint" => kill_checkpoint::child_kill_checkpoint(dir, seed, resume),
                 "bank" => kill_bank::child_bank(dir, seed, resume.parse().unwrap_or(0)),
+                "serial-bank" => {
+                    kill_bank::child_serial_bank(dir, seed, resume.parse().unwrap_or(0))
+                }
                 "backup" => kill_backup::child_backup(dir, seed, resume),
                 "ttl" => kill_ttl::child_ttl(dir, seed, resume),
                 "asof" => kill_asof::child_asof(dir, seed, resume),
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
             "kill",
             "kill-checkpoint",
             "bank",
+            "serial-bank",
             "backup",
             "backup-powerloss",
             "ttl",
