@@ -34,6 +34,34 @@ impl Isolation {
 }
 
 impl Transaction {
+    /// A transaction at `isolation`, its snapshot registered.
+    pub(crate) fn begin_at(
+        store: Arc<crate::store::StoreShared>,
+        isolation: Isolation,
+    ) -> StorageResult<Transaction> {
+        let begin_epoch = store.widen_epoch.load(std::sync::atomic::Ordering::Relaxed);
+        let mut txn = Transaction {
+            store,
+            snapshot: Snapshot {
+                read_ts: 0,
+                txn_id: 0,
+            },
+            active_slot: None,
+            writes: Vec::new(),
+            tables: Vec::new(),
+            unique_checks: true,
+            restoring_direct_key: None,
+            encoded: Vec::new(),
+            headers: super::spare::HeaderCache::default(),
+            slots: crate::slab::SlotReserve::default(),
+            begin_epoch,
+            schema_owner: 0,
+            reads: None,
+        };
+        txn.register_at(isolation)?;
+        Ok(txn)
+    }
+
     /// The transaction's isolation level.
     pub fn isolation(&self) -> Isolation {
         if self.reads.is_some() {

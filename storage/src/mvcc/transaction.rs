@@ -149,34 +149,6 @@ impl Transaction {
         Transaction::begin_at(store, super::Isolation::Snapshot)
     }
 
-    /// A transaction at `isolation`, its snapshot registered.
-    pub(crate) fn begin_at(
-        store: Arc<StoreShared>,
-        isolation: super::Isolation,
-    ) -> StorageResult<Transaction> {
-        let begin_epoch = store.widen_epoch.load(std::sync::atomic::Ordering::Relaxed);
-        let mut txn = Transaction {
-            store,
-            snapshot: Snapshot {
-                read_ts: 0,
-                txn_id: 0,
-            },
-            active_slot: None,
-            writes: Vec::new(),
-            tables: Vec::new(),
-            unique_checks: true,
-            restoring_direct_key: None,
-            encoded: Vec::new(),
-            headers: HeaderCache::default(),
-            slots: SlotReserve::default(),
-            begin_epoch,
-            schema_owner: 0,
-            reads: None,
-        };
-        txn.register_at(isolation)?;
-        Ok(txn)
-    }
-
     /// A read-only transaction at `read_ts` that holds no snapshot slot: the history pin
     /// keeps what it reads (`Store::begin_as_of`). It must never write.
     pub(crate) fn read_only_at(store: Arc<StoreShared>, read_ts: u64) -> Transaction {
