@@ -41,7 +41,7 @@ const THREADS: i64 = 4;
 /// Each cycle and thread numbers its transfers in its own range of ids.
 const IDS_PER_THREAD: i64 = 1 << 32;
 
-fn options() -> Options {
+pub(super) fn options() -> Options {
     Options::new()
         .sync_policy(SyncPolicy::Always)
         .checkpoint_bytes(4 << 10)
@@ -49,14 +49,14 @@ fn options() -> Options {
 
 /// One transfer: money moved from one account to another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Transfer {
-    from: i64,
-    to: i64,
-    amount: i64,
+pub(super) struct Transfer {
+    pub(super) from: i64,
+    pub(super) to: i64,
+    pub(super) amount: i64,
 }
 
 /// The transfer numbered `id`: the same in the child that attempts it and in the parent.
-fn transfer(seed: u64, id: i64) -> Transfer {
+pub(super) fn transfer(seed: u64, id: i64) -> Transfer {
     let mut rng = fastrand::Rng::with_seed(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let from = rng.i64(0..ACCOUNTS);
     Transfer {
@@ -66,7 +66,7 @@ fn transfer(seed: u64, id: i64) -> Transfer {
     }
 }
 
-fn first_id(cycle: u64, thread: i64) -> i64 {
+pub(super) fn first_id(cycle: u64, thread: i64) -> i64 {
     (cycle as i64 * THREADS + thread) * IDS_PER_THREAD
 }
 
@@ -111,14 +111,14 @@ pub fn serial_bank(seed: u64, cycles: u64) -> Summary {
 
 /// What one child reported, checked against the ids its threads were to use.
 #[derive(Debug, Default)]
-struct Reported {
-    acked: BTreeMap<i64, Transfer>,
+pub(super) struct Reported {
+    pub(super) acked: BTreeMap<i64, Transfer>,
     failed: BTreeSet<i64>,
     /// Per thread, the id it was working on at the kill.
     in_flight: BTreeSet<i64>,
 }
 
-fn parse_report(
+pub(super) fn parse_report(
     seed: u64,
     cycle: u64,
     acks: &[String],
@@ -221,8 +221,10 @@ fn bank_of(bank: Bank, seed: u64, cycles: u64, broken: Option<&str>) -> Summary 
                 break;
             }
         };
-        let checked = parse_report(seed, cycle, &run.acks, &run.fails)
-            .and_then(|reported| Ok((check(bank, &dir, seed, &durable, &reported)?, reported)));
+        let checked = parse_report(seed, cycle, &run.acks, &run.fails).and_then(|reported| {
+            let reopen = || Database::open_with(&dir, options());
+            Ok((check(bank, &reopen, seed, &durable, &reported)?, reported))
+        });
         let (present, reported) = match checked {
             Ok(checked) => checked,
             Err(detail) => {
@@ -264,16 +266,16 @@ fn describe(id: i64, transfer: &Transfer) -> String {
     )
 }
 
-/// Reopens and checks the transfers and balances (see the module comment); returns the
-/// transfers present.
-fn check(
+/// Reopens (with `reopen`) and checks the transfers and balances (see the module comment);
+/// returns the transfers present.
+pub(super) fn check(
     bank: Bank,
-    dir: &Path,
+    reopen: &dyn Fn() -> ember::Result<Database>,
     seed: u64,
     durable: &BTreeMap<i64, Transfer>,
     reported: &Reported,
 ) -> Result<BTreeMap<i64, Transfer>, String> {
-    let db = Database::open_with(dir, options()).map_err(|e| format!("reopen failed: {e}"))?;
+    let db = reopen().map_err(|e| format!("reopen failed: {e}"))?;
     let conn = db.connect();
     let nothing_before = durable.is_empty() && reported.acked.is_empty();
     let present = match read_transfers(&conn) {
@@ -408,7 +410,7 @@ fn check_balances(
 
 /// How a broken child's thread 0 misbehaves in its first transfer that commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Misbehave {
+pub(super) enum Misbehave {
     /// Rolls the transfer back, acknowledges it all the same.
     Drop,
     /// Commits the debit and the record, not the credit.
@@ -426,20 +428,8 @@ fn misbehaviour() -> Option<Misbehave> {
     }
 }
 
-/// The child of `bank`: sets up the accounts once (one transaction), then runs four
-/// transfer threads and the checkpointer until the kill.
-pub fn child_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
-    child_of(Bank::Plain, dir, seed, cycle)
-}
-
-/// The child of `serial-bank`.
-pub fn child_serial_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
-    child_of(Bank::Serial, dir, seed, cycle)
-}
-
-fn child_of(bank: Bank, dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
-    let db = kill_child::open(dir, options())?;
-    let conn = db.connect();
+/// Creates the tables, and the accounts when a kill or power loss left none.
+pub(super) fn set_up(bank: Bank, conn: &Connection) -> ember::Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS acct(id INT PRIMARY KEY, bal INT);
          CREATE TABLE IF NOT EXISTS xfer(id INT PRIMARY KEY, src INT, dst INT, amount INT);",
@@ -455,6 +445,23 @@ fn child_of(bank: Bank, dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> 
         }
         conn.execute("COMMIT", ())?;
     }
+    Ok(())
+}
+
+/// The child of `bank`: sets up the accounts once (one transaction), then runs four
+/// transfer threads and the checkpointer until the kill.
+pub fn child_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
+    child_of(Bank::Plain, dir, seed, cycle)
+}
+
+/// The child of `serial-bank`.
+pub fn child_serial_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
+    child_of(Bank::Serial, dir, seed, cycle)
+}
+
+fn child_of(bank: Bank, dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
+    let db = kill_child::open(dir, options())?;
+    set_up(bank, &db.connect())?;
     let broken = misbehaviour();
     std::thread::scope(|scope| {
         for thread in 0..THREADS {
@@ -492,7 +499,7 @@ fn child_of(bank: Bank, dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> 
 
 /// One transfer in one transaction (rolled back on any error); false when `serial-bank`
 /// declined it (the paying customer's sum would go below 0).
-fn run_transfer(
+pub(super) fn run_transfer(
     bank: Bank,
     conn: &Connection,
     id: i64,
