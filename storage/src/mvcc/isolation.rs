@@ -57,6 +57,7 @@ impl Transaction {
             begin_epoch,
             schema_owner: 0,
             reads: None,
+            spare_reads: None,
         };
         txn.register_at(isolation)?;
         Ok(txn)
@@ -77,7 +78,7 @@ impl Transaction {
         debug_assert!(self.active_slot.is_none() && self.reads.is_none());
         if isolation == Isolation::Serializable {
             self.store.serial.begin();
-            self.reads = Some(Box::default());
+            self.reads = Some(self.spare_reads.take().unwrap_or_default());
         }
         match self.store.active.register(&self.store.clock) {
             Ok((slot, read_ts)) => {
@@ -94,8 +95,11 @@ impl Transaction {
 
     /// Ends what the isolation level holds (with the snapshot).
     pub(super) fn end_isolation(&mut self) {
-        if self.reads.take().is_some() {
+        if let Some(reads) = self.reads.take() {
             self.store.serial.end();
+            if reads.empty_for_reuse() {
+                self.spare_reads = Some(reads);
+            }
         }
     }
 

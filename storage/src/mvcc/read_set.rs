@@ -62,9 +62,24 @@ impl ReadSet {
 #[derive(Debug, Default)]
 pub(crate) struct ReadTracker(Mutex<ReadSet>);
 
+/// Most row entries of capacity a read set keeps when it is emptied for reuse.
+const KEPT_ROWS_CAPACITY_MAX: usize = 1 << 12;
+
 impl ReadTracker {
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, ReadSet> {
         self.0.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Empties the set for the next transaction; false when it grew too large to keep.
+    pub(super) fn empty_for_reuse(&self) -> bool {
+        let mut set = self.lock();
+        if set.rows.capacity() > KEPT_ROWS_CAPACITY_MAX {
+            return false;
+        }
+        set.tables.clear();
+        set.rows.clear();
+        set.folded = false;
+        true
     }
 }
 

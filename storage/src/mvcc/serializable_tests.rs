@@ -180,6 +180,11 @@ fn an_idle_transaction_restarts_at_the_level_asked() {
     committed.unwrap();
     let txn = idle.begin().unwrap();
     assert_eq!(txn.isolation(), Isolation::Snapshot);
+    assert_eq!(txn.read_set_len(), (0, 0));
+    // The next SERIALIZABLE one reuses the emptied read set: nothing of the first is left.
+    let idle = txn.into_idle().ok().unwrap();
+    let txn = idle.begin_with(Isolation::Serializable).unwrap();
+    assert_eq!(txn.read_set_len(), (0, 0));
 }
 
 /// Threads move one unit at a time between two rows under SERIALIZABLE, each reading both

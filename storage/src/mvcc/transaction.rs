@@ -131,6 +131,8 @@ pub struct Transaction {
     pub(super) schema_owner: u64,
     /// What a SERIALIZABLE transaction read (`read_set.rs`); `None` under SNAPSHOT.
     pub(super) reads: Option<Box<super::read_set::ReadTracker>>,
+    /// The last SERIALIZABLE transaction's read set, emptied, for the next one to fill.
+    pub(super) spare_reads: Option<Box<super::read_set::ReadTracker>>,
 }
 
 pub(super) fn conflict(table: &Table) -> StorageError {
@@ -166,6 +168,7 @@ impl Transaction {
             begin_epoch: 0,
             schema_owner: 0,
             reads: None,
+            spare_reads: None,
         }
     }
 
