@@ -6,7 +6,7 @@
 //! `Statement` handle borrows its `Connection` (which is not `Sync`), so it cannot live in a
 //! session that moves to a worker thread; the plan cache path needs no borrow.
 
-use ember::{Database, ErrorKind, OptionalExtension, Options, SyncPolicy, Value};
+use ember::{Database, ErrorKind, Isolation, OptionalExtension, Options, SyncPolicy, Value};
 
 use crate::data::Person;
 use crate::engine::{
@@ -198,6 +198,14 @@ fn open_memory_parallel(_dir: &std::path::Path) -> BenchResult<Box<dyn Db>> {
     }))
 }
 
+/// Every transaction SERIALIZABLE (`Options::isolation`).
+fn open_memory_serializable(_dir: &std::path::Path) -> BenchResult<Box<dyn Db>> {
+    Ok(Box::new(EmberDb {
+        db: Database::in_memory_with(Options::new().isolation(Isolation::Serializable)),
+        helper_threads: 0,
+    }))
+}
+
 fn open_durable(dir: &std::path::Path) -> BenchResult<Box<dyn Db>> {
     let options = Options::new().sync_policy(SyncPolicy::Always);
     let db = Database::open_with(dir.join("ember"), options).map_err(convert)?;
@@ -224,6 +232,16 @@ pub const PARALLEL: EngineSpec = EngineSpec {
     remark: "as ember, with PRAGMA threads = cores - 1 (at least 1): aggregates (with or \
              without GROUP BY) and ORDER BY .. LIMIT over large scans split across threads",
     open: open_memory_parallel,
+    open_m1: None,
+};
+
+pub const SERIALIZABLE: EngineSpec = EngineSpec {
+    name: "ember-ser",
+    storage: Storage::Memory,
+    is_baseline: false,
+    remark: "as ember, with Options::isolation(Isolation::Serializable): every transaction \
+             and autocommit write keeps a read set validated at commit",
+    open: open_memory_serializable,
     open_m1: None,
 };
 

@@ -55,6 +55,7 @@ pub fn engines() -> Vec<EngineSpec> {
     let mut specs = vec![
         ember_engine::MEMORY,
         ember_engine::PARALLEL,
+        ember_engine::SERIALIZABLE,
         sqlite_engine::MEMORY,
     ];
     #[cfg(feature = "stoolap")]

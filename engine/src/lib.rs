@@ -44,7 +44,7 @@ pub use connection::{Connection, ConnectionStats, Outcome};
 pub use cursor::{MappedRows, Rows};
 pub use database::Database;
 pub use durability::{CheckpointReport, DurabilityStats};
-pub use ember_storage::{DataType, Value};
+pub use ember_storage::{DataType, Isolation, Value};
 pub use error::{Error, ErrorKind, OptionalExtension, Result};
 pub use exec::system;
 pub use expr::WallClock;

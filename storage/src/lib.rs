@@ -35,8 +35,8 @@ pub mod wal;
 
 pub use error::{StorageError, StorageErrorKind, StorageResult};
 pub use mvcc::{
-    IdleTransaction, KeyParts, RangeProgress, RangeScratch, RowId, RunVisit, Snapshot, Table,
-    TableSchema, Transaction, WritePin,
+    IdleTransaction, Isolation, KeyParts, RangeProgress, RangeScratch, RowId, RunVisit,
+    SerialStats, Snapshot, Table, TableSchema, Transaction, WritePin,
 };
 pub use store::{AsOfRead, Store};
 pub use value::{DataType, Value};

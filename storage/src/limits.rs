@@ -53,3 +53,14 @@ const _: () = assert!(COLUMNS_MAX < u16::MAX as usize);
 /// millisecond that saw a commit, 16 bytes each): past it the oldest entries are dropped and
 /// the history readable with AS OF starts later.
 pub const HISTORY_LOG_ENTRIES_MAX: usize = 1 << 20;
+
+/// Most (table, row) entries a SERIALIZABLE transaction's read set keeps before it folds
+/// them into whole-table entries (`mvcc/read_set.rs`).
+pub const READ_ROWS_MAX: usize = 1 << 16;
+
+/// Most commits the SERIALIZABLE validation log keeps one by one; older ones fold into a
+/// table-level summary (`mvcc/commit_log.rs`).
+pub const LOG_ENTRIES_MAX: usize = 4096;
+
+/// Most rows one logged commit names; a larger commit is logged by its tables.
+pub const WRITTEN_ROWS_LOGGED_MAX: usize = 256;

@@ -19,6 +19,8 @@ pub(crate) struct StoreShared {
     /// Widenings begun and not ended.
     pub(crate) widenings_open: AtomicU64,
     pub(crate) pool: Arc<SlabPool>,
+    /// SERIALIZABLE validation: open count and commit log (`mvcc/commit_log.rs`).
+    pub(crate) serial: crate::mvcc::SerialState,
 }
 
 #[derive(Clone)]
@@ -43,6 +45,7 @@ impl Store {
                 widen_epoch: AtomicU64::new(0),
                 widenings_open: AtomicU64::new(0),
                 pool: Arc::new(SlabPool::new(Arc::new(MemoryAccount::new()))),
+                serial: Default::default(),
             }),
         }
     }
@@ -54,6 +57,16 @@ impl Store {
     /// Starts a transaction reading at the newest published commit.
     pub fn begin(&self) -> StorageResult<Transaction> {
         Transaction::begin(Arc::clone(&self.shared))
+    }
+
+    /// Starts a transaction at `isolation`.
+    pub fn begin_with(&self, isolation: crate::mvcc::Isolation) -> StorageResult<Transaction> {
+        Transaction::begin_at(Arc::clone(&self.shared), isolation)
+    }
+
+    /// Counters of SERIALIZABLE validation.
+    pub fn serial_stats(&self) -> crate::mvcc::SerialStats {
+        self.shared.serial.stats()
     }
 
     /// The count of widenings begun and ended (`mvcc/widening.rs`).

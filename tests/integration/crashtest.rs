@@ -131,6 +131,19 @@ fn bank_short() {
 }
 
 #[test]
+fn serial_bank_short() {
+    let (ok, stdout) = crashtest(&["serial-bank", "--seed", "5", "--cycles", "3"], None);
+    assert!(ok && stdout.contains("failures 0"), "{stdout}");
+}
+
+#[test]
+fn serial_bank_powerloss_short() {
+    let args = ["serial-bank-powerloss", "--seed", "5", "--cycles", "4"];
+    let (ok, stdout) = crashtest(&args, None);
+    assert!(ok && stdout.contains("failures 0"), "{stdout}");
+}
+
+#[test]
 fn backup_short() {
     let (ok, stdout) = crashtest(&["backup", "--seed", "5", "--cycles", "3"], None);
     assert!(ok && stdout.contains("failures 0"), "{stdout}");

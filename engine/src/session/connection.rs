@@ -18,7 +18,7 @@ use crate::database::Database;
 use crate::error::Result;
 use crate::exec::{self, RowBuffers, RowSink};
 use crate::interrupt::InterruptHandle;
-use crate::limits::{PARAMS_KEPT_MAX, PARAM_KEPT_BYTES_MAX, TRANSACT_ATTEMPTS_MAX};
+use crate::limits::{PARAMS_KEPT_MAX, PARAM_KEPT_BYTES_MAX};
 use crate::params::{resolve, Params};
 use crate::parse::parse_statements;
 use crate::plan::Plan;
@@ -33,6 +33,9 @@ mod counters;
 mod ctas;
 mod drop_table;
 mod in_transaction;
+mod isolation;
+
+pub(crate) use isolation::name_conflict_tables;
 mod lazy_rows;
 
 pub(crate) use lazy_rows::{Running, Started};
@@ -140,6 +143,8 @@ pub struct Connection {
     pub(crate) foreign_keys: Cell<bool>,
     /// Helper threads a large scan may use (`PRAGMA threads`, see `session/threads.rs`).
     pub(crate) threads: Cell<usize>,
+    /// The isolation level of transactions BEGIN does not name (`connection/isolation.rs`).
+    isolation: Cell<ember_storage::Isolation>,
     /// SAVEPOINTs of the open transaction, innermost last (see `connection/savepoints.rs`).
     savepoints: RefCell<Vec<savepoints::SavepointMark>>,
     /// Explicit transactions begun on this connection: names the open one (a lazy `Rows`
@@ -166,6 +171,7 @@ impl Connection {
             foreign_keys: Cell::new(false),
             transactions_begun: Cell::new(0),
             threads: Cell::new(0),
+            isolation: Cell::new(db.options().isolation),
             savepoints: RefCell::new(Vec::new()),
             time: crate::expr::TransactionTime::new(db.shared.clock.clone()),
             db,
@@ -465,7 +471,7 @@ impl Connection {
     /// assert_eq!(conn.query_value::<i64>("SELECT a FROM t", ()).unwrap(), 2);
     /// ```
     pub fn transaction(&mut self) -> Result<Transaction<'_>> {
-        self.begin()?;
+        self.begin(None)?;
         Ok(Transaction::new(self))
     }
 
@@ -487,26 +493,8 @@ impl Connection {
     /// let balance: i64 = conn.query_value("SELECT balance FROM acct WHERE id = 2", ()).unwrap();
     /// assert_eq!(balance, 10);
     /// ```
-    pub fn transact<T>(&mut self, mut f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let outcome = {
-                let tx = self.transaction()?;
-                match f(&tx) {
-                    Ok(value) => tx.commit().map(|()| value),
-                    Err(error) => Err(error),
-                }
-            };
-            match outcome {
-                Err(error) if error.is_retryable() && attempts < TRANSACT_ATTEMPTS_MAX => {
-                    // Back off exponentially (1 us .. ~1 ms) so contending writers spread out.
-                    let backoff_us = 1u64 << attempts.min(10);
-                    std::thread::sleep(std::time::Duration::from_micros(backoff_us));
-                }
-                other => return other,
-            }
-        }
+    pub fn transact<T>(&mut self, f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.transact_at(None, f)
     }
 
     /// Parses SQL text, counting the parse.
@@ -645,16 +633,17 @@ impl Connection {
         self.run_plan(&prepared.plan, params, sink)
     }
 
-    /// A new storage transaction, from the connection's ended one when it kept it.
-    fn start_transaction(&self) -> Result<StorageTransaction> {
+    /// A new storage transaction at `isolation`, from the connection's ended one when it
+    /// kept it.
+    fn start_transaction(&self, isolation: ember_storage::Isolation) -> Result<StorageTransaction> {
         let idle = self
             .idle
             .try_borrow_mut()
             .ok()
             .and_then(|mut idle| idle.take());
         Ok(match idle {
-            Some(idle) => idle.begin()?,
-            None => self.db.shared.store.begin()?,
+            Some(idle) => idle.begin_with(isolation)?,
+            None => self.db.shared.store.begin_with(isolation)?,
         })
     }
 
@@ -717,7 +706,7 @@ impl Connection {
     fn run_plan(&self, plan: &Plan, params: &[Value], sink: &mut RowSink<'_>) -> Result<usize> {
         self.interrupt.reset();
         match plan {
-            Plan::Begin => self.begin()?,
+            Plan::Begin(isolation) => self.begin(*isolation)?,
             Plan::Commit => self.commit()?,
             Plan::Rollback => self.rollback()?,
             Plan::Savepoint(op) => self.run_savepoint(op)?,

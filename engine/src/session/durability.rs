@@ -325,10 +325,12 @@ pub(crate) fn commit_kept_with(
     txn: &mut Transaction,
     schema: Option<&SchemaCommit<'_>>,
 ) -> Result<u64> {
-    if shared.store.memory().budget().is_some() {
-        return crate::pressure::commit_under_budget(shared, txn, schema);
-    }
-    commit_checked(shared, txn, schema)
+    let committed = if shared.store.memory().budget().is_some() {
+        crate::pressure::commit_under_budget(shared, txn, schema)
+    } else {
+        commit_checked(shared, txn, schema)
+    };
+    committed.map_err(|error| crate::connection::name_conflict_tables(shared, error))
 }
 
 /// `commit_kept_with` without the memory-pressure tiers (`pressure.rs` calls it once it
@@ -619,6 +621,8 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "foreign_keys" if value.is_none() => vec!["foreign_keys".to_string()],
         // Both forms return the value in force (`session/threads.rs`).
         "threads" => vec!["threads".to_string()],
+        // Both forms return the level in force (`connection/isolation.rs`).
+        "isolation" => vec!["isolation".to_string()],
         "foreign_key_check" => crate::session::foreign_key_check::COLUMNS
             .map(String::from)
             .to_vec(),

@@ -82,6 +82,9 @@ pub struct Options {
     /// history_retention` changes it, a table's `history_retention` option may ask for
     /// more). Default zero: no history is kept and nothing is paid for it.
     pub history_retention: std::time::Duration,
+    /// The isolation level of each connection's transactions unless BEGIN names one
+    /// (`PRAGMA isolation` changes it per connection). Default: `Isolation::Snapshot`.
+    pub isolation: crate::Isolation,
 }
 
 /// Default of [`Options::ttl_sweep_interval`](struct.Options.html#structfield.ttl_sweep_interval).
@@ -107,6 +110,7 @@ impl Default for Options {
             clock: crate::expr::WallClock::default(),
             recovery_target: None,
             history_retention: std::time::Duration::ZERO,
+            isolation: crate::Isolation::Snapshot,
         }
     }
 }
@@ -347,6 +351,12 @@ impl Options {
     /// `Connection::set_statement_timeout` change it per connection).
     pub fn statement_timeout(mut self, timeout: std::time::Duration) -> Options {
         self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the isolation level every connection starts with (see [`Options::isolation`]).
+    pub fn isolation(mut self, isolation: crate::Isolation) -> Options {
+        self.isolation = isolation;
         self
     }
 }

@@ -215,7 +215,7 @@ mod tests {
 
     fn prepared(catalog_version: u64) -> Arc<Prepared> {
         Arc::new(Prepared {
-            plan: Plan::Begin,
+            plan: Plan::Begin(None),
             parameter_count: 0,
             parameter_names: Arc::from(Vec::new()),
             catalog_version,

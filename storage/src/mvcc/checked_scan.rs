@@ -29,6 +29,7 @@ impl Transaction {
         check: impl FnMut(usize, &[Value]) -> bool,
         visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
+        self.note_table_read(table);
         self.scan_batch_raw_checked(table, rows, decoder, buffer, None, stops, check, visit)
     }
 
@@ -47,6 +48,7 @@ impl Transaction {
         mut check: impl FnMut(usize, &[Value]) -> bool,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
+        self.note_table_read(table);
         check_decoder_width(table, decoder)?;
         if let Some(raw) = raw {
             decoder.check_raw(raw)?;
@@ -107,6 +109,7 @@ impl Transaction {
         rows: std::ops::Range<RowId>,
         mut visit: impl FnMut(RowId) -> bool,
     ) -> RowId {
+        self.note_table_read(table);
         let guard = epoch::pin();
         let snapshot = self.snapshot();
         table.for_each_slot(rows, &guard, |row, slot| {

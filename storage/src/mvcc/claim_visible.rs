@@ -33,6 +33,7 @@ impl Transaction {
         mut before_each: impl FnMut(u64) -> Result<(), E>,
         storage_error: impl Fn(StorageError) -> E,
     ) -> Result<u64, E> {
+        self.note_table_read(table);
         self.writer_id();
         let mut deleted = 0u64;
         let mut visible: Vec<RowId> = Vec::with_capacity(SLOTS_PER_PIN as usize);

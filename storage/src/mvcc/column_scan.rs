@@ -25,6 +25,7 @@ impl Transaction {
         raw: Option<&RawChecks>,
         batch: &mut ColumnBatch,
     ) -> StorageResult<RowId> {
+        self.note_table_read(table);
         check_decoder_width(table, decoder)?;
         if !decoder.decodes_to_batch() {
             return Err(StorageError::new(

@@ -7,7 +7,8 @@
 
 use crate::error::StorageResult;
 
-use super::transaction::{Change, Snapshot, Transaction};
+use super::isolation::Isolation;
+use super::transaction::{Change, Transaction};
 
 /// Largest write log (entries of capacity) an ended transaction keeps for the next one.
 const WRITE_LOG_KEPT_ENTRIES_MAX: usize = 1 << 14;
@@ -118,7 +119,7 @@ impl IdleTransaction {
         &mut self,
         read: impl FnOnce(&mut Transaction) -> T,
     ) -> StorageResult<T> {
-        self.run_in_place(read)
+        self.run_in_place(Isolation::Snapshot, read)
     }
 
     /// Runs `write` in a transaction begun inside this object (like `begin`), which `write`
@@ -129,10 +130,14 @@ impl IdleTransaction {
         &mut self,
         write: impl FnOnce(&mut Transaction) -> T,
     ) -> StorageResult<T> {
-        self.run_in_place(write)
+        self.run_in_place(Isolation::Snapshot, write)
     }
 
-    fn run_in_place<T>(&mut self, run: impl FnOnce(&mut Transaction) -> T) -> StorageResult<T> {
+    fn run_in_place<T>(
+        &mut self,
+        isolation: Isolation,
+        run: impl FnOnce(&mut Transaction) -> T,
+    ) -> StorageResult<T> {
         struct EndOnDrop<'t>(&'t mut Transaction);
         impl Drop for EndOnDrop<'_> {
             fn drop(&mut self) {
@@ -146,24 +151,36 @@ impl IdleTransaction {
                 txn.end_kept();
             }
         }
-        self.restart()?;
+        self.restart(isolation)?;
         let active = EndOnDrop(&mut self.txn);
         Ok(run(active.0))
     }
 
     /// Starts a transaction reading at the newest published commit, like `Store::begin`.
-    pub fn begin(mut self) -> StorageResult<Transaction> {
-        self.restart()?;
+    pub fn begin(self) -> StorageResult<Transaction> {
+        self.begin_with(Isolation::Snapshot)
+    }
+
+    /// `begin` at `isolation`.
+    pub fn begin_with(mut self, isolation: Isolation) -> StorageResult<Transaction> {
+        self.restart(isolation)?;
         Ok(self.txn)
     }
 
+    /// `write_in_place` at `isolation`.
+    pub fn write_in_place_with<T>(
+        &mut self,
+        isolation: Isolation,
+        write: impl FnOnce(&mut Transaction) -> T,
+    ) -> StorageResult<T> {
+        self.run_in_place(isolation, write)
+    }
+
     /// Registers a snapshot at the newest published commit for the kept transaction.
-    fn restart(&mut self) -> StorageResult<()> {
+    fn restart(&mut self, isolation: Isolation) -> StorageResult<()> {
         let txn = &mut self.txn;
         debug_assert!(txn.active_slot.is_none() && txn.writes.is_empty());
-        let (slot, read_ts) = txn.store.active.register(&txn.store.clock)?;
-        txn.snapshot = Snapshot { read_ts, txn_id: 0 };
-        txn.active_slot = Some(slot);
+        txn.register_at(isolation)?;
         txn.unique_checks = true;
         txn.begin_epoch = txn
             .store

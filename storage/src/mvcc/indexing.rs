@@ -636,6 +636,7 @@ impl Transaction {
         buffer: &mut Vec<Value>,
         visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<()> {
+        self.note_table_read(table);
         let schema = table.schema();
         self.index_lookup_with(table, index, key, buffer, visit, |row, payload, buffer| {
             schema.decode_into(row, payload, buffer)
@@ -654,6 +655,7 @@ impl Transaction {
         buffer: &mut Vec<Value>,
         visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<()> {
+        self.note_table_read(table);
         if !table.fits_decoder(decoder) || !decodes_index(decoder, index) {
             return Err(StorageError::new(
                 StorageErrorKind::InvalidData,

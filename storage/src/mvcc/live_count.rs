@@ -80,6 +80,7 @@ impl Transaction {
     /// The rows of `table` this transaction sees, without walking it: `None` when a commit
     /// newer than its snapshot changed the table (then only a walk knows).
     pub fn count_rows(&self, table: &Table) -> Option<u64> {
+        self.note_table_read(table);
         let (rows, as_of) = table.live_count.read();
         if rows == u64::MAX || as_of > self.snapshot().read_ts {
             return None;

@@ -36,6 +36,7 @@ mod claim_visible;
 mod clock;
 mod clustered;
 mod column_scan;
+mod commit_log;
 mod compact;
 mod evict;
 mod gathered_entries;
@@ -45,10 +46,12 @@ mod history;
 mod idle;
 mod indexing;
 mod insert;
+mod isolation;
 mod key_only_read;
 mod live_count;
 mod ordered_read;
 mod patch;
+mod read_set;
 mod rebuild;
 mod settled_index;
 mod settled_probe;
@@ -66,12 +69,16 @@ mod write_pin;
 pub use active::ActiveSnapshots;
 pub use budget::{AccessMarks, MarkMode, TableBudget, LOG_COUNTER_INITIAL};
 pub use clock::{Clock, TXN_ID_BASE};
+pub(crate) use commit_log::SerialState;
+pub use commit_log::{SerialStats, LOG_ENTRIES_MAX, WRITTEN_ROWS_LOGGED_MAX};
 pub use evict::HandStep;
 pub use gc::GcReport;
 pub(crate) use head::FrozenSlot;
 pub use history::{CommitTime, History, HistoryGap, HistoryStats};
 pub use idle::IdleTransaction;
+pub use isolation::Isolation;
 pub use ordered_read::{KeyParts, RangeProgress, RangeScratch, RunVisit};
+pub use read_set::READ_ROWS_MAX;
 pub use settled_probe::SettledProbes;
 pub(crate) use spare::SpareHeaders;
 pub use table::{RowId, Table, TableSchema, TableStats};
@@ -86,6 +93,8 @@ mod clustered_tests;
 mod freeze_tests;
 #[cfg(test)]
 mod key_left_out_tests;
+#[cfg(test)]
+mod serializable_tests;
 #[cfg(test)]
 mod slot_reuse_tests;
 #[cfg(test)]

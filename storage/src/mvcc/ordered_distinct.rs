@@ -99,6 +99,7 @@ impl Transaction {
         taken: &mut Vec<u8>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> RunVisit,
     ) -> StorageResult<RangeProgress> {
+        self.note_table_read(table);
         super::super::transaction::check_decoder_width(table, decoder)?;
         let Some(ordered) = index.ordered() else {
             return Ok(RangeProgress::Done);
@@ -174,6 +175,7 @@ impl Transaction {
         scratch: &mut RangeScratch,
         counted: &mut Vec<u8>,
     ) -> StorageResult<(u64, Option<RowId>, RangeProgress)> {
+        self.note_table_read(table);
         super::super::transaction::check_decoder_width(table, decoder)?;
         let Some(ordered) = index.ordered() else {
             return Ok((0, None, RangeProgress::Done));

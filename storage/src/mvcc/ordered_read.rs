@@ -175,6 +175,7 @@ impl Transaction {
         scratch: &mut RangeScratch,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RangeProgress> {
+        self.note_table_read(table);
         super::transaction::check_decoder_width(table, decoder)?;
         let Some(ordered) = index.ordered() else {
             return Ok(RangeProgress::Done);
@@ -246,6 +247,7 @@ impl Transaction {
         buffer: &mut Vec<Value>,
         scratch: &mut RangeScratch,
     ) -> StorageResult<(u64, Option<RowId>, RangeProgress)> {
+        self.note_table_read(table);
         super::transaction::check_decoder_width(table, decoder)?;
         let Some(ordered) = index.ordered() else {
             return Ok((0, None, RangeProgress::Done));

@@ -48,6 +48,7 @@ impl Transaction {
         running: &mut Vec<u8>,
         mut visit: impl FnMut(RowId, Option<&mut Vec<Value>>) -> bool,
     ) -> StorageResult<RangeProgress> {
+        self.note_table_read(table);
         super::super::transaction::check_decoder_width(table, decoder)?;
         let Some(ordered) = index.ordered() else {
             return Ok(RangeProgress::Done);

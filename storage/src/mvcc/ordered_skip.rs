@@ -44,6 +44,7 @@ impl Transaction {
         buffer: &mut Vec<Value>,
         scratch: &mut RangeScratch,
     ) -> StorageResult<(u64, RangeProgress)> {
+        self.note_table_read(table);
         super::super::transaction::check_decoder_width(table, decoder)?;
         let Some(ordered) = index.ordered() else {
             return Ok((0, RangeProgress::Done));

@@ -85,6 +85,7 @@ impl Transaction {
         key: &IndexKey,
         probes: &mut SettledProbes,
     ) -> Option<bool> {
+        self.note_table_read(table);
         let writes = self.settled_token(table, index, probes)?;
         let holds = index.map.holds_key(key, &epoch::pin());
         self.still_settled(index, writes, probes).then_some(holds)
@@ -101,6 +102,7 @@ impl Transaction {
         key: &IndexKey,
         probes: &mut SettledProbes,
     ) -> Option<usize> {
+        self.note_table_read(table);
         let writes = self.settled_token(table, index, probes)?;
         let rows = index.map.rows_under(key, &epoch::pin());
         self.still_settled(index, writes, probes).then_some(rows)

@@ -129,6 +129,10 @@ pub struct Transaction {
     pub(super) begin_epoch: u64,
     /// The schema owner this transaction is (0: none): tables it widened take its commit.
     pub(super) schema_owner: u64,
+    /// What a SERIALIZABLE transaction read (`read_set.rs`); `None` under SNAPSHOT.
+    pub(super) reads: Option<Box<super::read_set::ReadTracker>>,
+    /// The last SERIALIZABLE transaction's read set, emptied, for the next one to fill.
+    pub(super) spare_reads: Option<Box<super::read_set::ReadTracker>>,
 }
 
 pub(super) fn conflict(table: &Table) -> StorageError {
@@ -144,22 +148,7 @@ pub(super) fn conflict(table: &Table) -> StorageError {
 
 impl Transaction {
     pub(crate) fn begin(store: Arc<StoreShared>) -> StorageResult<Transaction> {
-        let (slot, read_ts) = store.active.register(&store.clock)?;
-        let begin_epoch = store.widen_epoch.load(std::sync::atomic::Ordering::Relaxed);
-        Ok(Transaction {
-            store,
-            snapshot: Snapshot { read_ts, txn_id: 0 },
-            active_slot: Some(slot),
-            writes: Vec::new(),
-            tables: Vec::new(),
-            unique_checks: true,
-            restoring_direct_key: None,
-            encoded: Vec::new(),
-            headers: HeaderCache::default(),
-            slots: SlotReserve::default(),
-            begin_epoch,
-            schema_owner: 0,
-        })
+        Transaction::begin_at(store, super::Isolation::Snapshot)
     }
 
     /// A read-only transaction at `read_ts` that holds no snapshot slot: the history pin
@@ -178,6 +167,8 @@ impl Transaction {
             slots: SlotReserve::default(),
             begin_epoch: 0,
             schema_owner: 0,
+            reads: None,
+            spare_reads: None,
         }
     }
 
@@ -219,7 +210,9 @@ impl Transaction {
         out: &mut Vec<Value>,
     ) -> StorageResult<bool> {
         let guard = epoch::pin();
-        match table.visible_payload(row, &self.snapshot, &guard) {
+        let payload = table.visible_payload(row, &self.snapshot, &guard);
+        self.note_key_read(table, payload.map(|_| row));
+        match payload {
             Some(payload) => {
                 table.budget.note_row_read(row);
                 table
@@ -234,10 +227,13 @@ impl Transaction {
     /// The row holding `key` that this transaction sees, if any.
     pub fn find_key(&self, table: &Table, key: &IndexKey) -> Option<RowId> {
         let guard = epoch::pin();
-        let row = table.lookup_key_pinned(key, &guard)?;
-        table
-            .visible_payload(row, &self.snapshot, &guard)
-            .map(|_| row)
+        let found = table.lookup_key_pinned(key, &guard).filter(|row| {
+            table
+                .visible_payload(*row, &self.snapshot, &guard)
+                .is_some()
+        });
+        self.note_key_read(table, found);
+        found
     }
 
     /// The row holding primary key `key` that this transaction sees, decoded into `out`
@@ -276,13 +272,16 @@ impl Transaction {
         let guard = epoch::pin();
         let Some(row) = table.lookup_key_pinned(key, &guard) else {
             table.budget.note_key_read(None);
+            self.note_key_read(table, None);
             return Ok(None);
         };
         let Some(payload) = table.visible_payload(row, &self.snapshot, &guard) else {
             table.budget.note_key_read(None);
+            self.note_key_read(table, None);
             return Ok(None);
         };
         table.budget.note_key_read(Some(row));
+        self.note_key_read(table, Some(row));
         if !table.schema().key_gives_decoded(key, decoder, out) {
             decoder.decode_into(row, payload, out)?;
         }
@@ -325,6 +324,7 @@ impl Transaction {
         buffer: &mut Vec<Value>,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
+        self.note_table_read(table);
         check_decoder_width(table, decoder)?;
         let guard = epoch::pin();
         let mut failure = None;
@@ -589,7 +589,7 @@ impl Transaction {
         // Without a hook nobody needs the list of changes: stamp and publish.
         let store = Arc::clone(&self.store);
         let (commit_lock, ts) = store.clock.begin_commit();
-        if let Some(error) = self.wrote_rebuilt_table() {
+        if let Some(error) = self.wrote_rebuilt_table().or_else(|| self.validate_reads()) {
             drop(commit_lock);
             self.rollback_to(0);
             self.release_snapshot();
@@ -627,7 +627,7 @@ impl Transaction {
             .collect();
         let store = Arc::clone(&self.store);
         let (commit_lock, ts) = store.clock.begin_commit();
-        let hooked = match self.wrote_rebuilt_table() {
+        let hooked = match self.wrote_rebuilt_table().or_else(|| self.validate_reads()) {
             Some(error) => Err(error),
             None => hook(ts, &changes),
         };
@@ -669,6 +669,7 @@ impl Transaction {
         self.mark_created_rows();
         self.count_committed_rows(Some(ts));
         self.store.clock.publish(&commit_lock, ts);
+        self.log_for_validation(ts);
         drop(commit_lock);
         self.release_snapshot();
         self.collect_replaced(ts);
@@ -729,6 +730,7 @@ impl Transaction {
         if let Some(slot) = self.active_slot.take() {
             self.store.active.unregister(slot);
         }
+        self.end_isolation();
     }
 }
 

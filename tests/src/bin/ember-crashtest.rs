@@ -1,8 +1,8 @@
 //! `ember-crashtest`: the crash-recovery harness. `ember-crashtest MODE [--seed N]
 //! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
-//! truncate, bitflip, damage, fulldisk, bank, backup, backup-powerloss, ttl, ttl-powerloss,
-//! asof, asof-powerloss, evict, evict-powerloss, salvage-prefix, clean-tail, lost-data, all
-//! (and bank-broken, the bank mode's
+//! truncate, bitflip, damage, fulldisk, bank, serial-bank, serial-bank-powerloss, backup,
+//! backup-powerloss, ttl, ttl-powerloss, asof, asof-powerloss, evict, evict-powerloss,
+//! salvage-prefix, clean-tail, lost-data, all (and bank-broken, the bank mode's
 //! self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
 //! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
 //! child process of the SIGKILL modes (see `crash::kill_child`). `--help` (or `-h`) prints
@@ -13,21 +13,23 @@ use std::process::ExitCode;
 
 use ember_tests::crash::{
     damage_modes, group_modes, kill_asof, kill_backup, kill_bank, kill_checkpoint, kill_evict,
-    kill_modes, kill_ttl, prefix_modes, sim_asof, sim_backup, sim_evict, sim_modes, sim_ttl,
-    Summary,
+    kill_modes, kill_ttl, prefix_modes, sim_asof, sim_backup, sim_bank, sim_evict, sim_modes,
+    sim_ttl, Summary,
 };
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
        ember-crashtest --help
 modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
-bank backup backup-powerloss ttl ttl-powerloss asof asof-powerloss evict evict-powerloss \
-salvage-prefix clean-tail lost-data all";
+bank serial-bank serial-bank-powerloss backup backup-powerloss ttl ttl-powerloss asof \
+asof-powerloss evict evict-powerloss salvage-prefix clean-tail lost-data all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
         "kill" => kill_modes::kill(seed, cycles),
         "kill-checkpoint" => kill_checkpoint::kill_checkpoint(seed, cycles),
         "bank" => kill_bank::bank(seed, cycles),
+        "serial-bank" => kill_bank::serial_bank(seed, cycles),
+        "serial-bank-powerloss" => sim_bank::serial_bank_powerloss(seed, cycles),
         "backup" => kill_backup::backup(seed, cycles),
         "ttl" => kill_ttl::ttl(seed, cycles),
         "backup-powerloss" => sim_backup::backup_powerloss(seed, cycles),
@@ -61,6 +63,9 @@ fn main() -> ExitCode {
                 "kill" => kill_modes::child_kill(dir, seed, resume.parse().unwrap_or(0)),
                 "kill-checkpoint" => kill_checkpoint::child_kill_checkpoint(dir, seed, resume),
                 "bank" => kill_bank::child_bank(dir, seed, resume.parse().unwrap_or(0)),
+                "serial-bank" => {
+                    kill_bank::child_serial_bank(dir, seed, resume.parse().unwrap_or(0))
+                }
                 "backup" => kill_backup::child_backup(dir, seed, resume),
                 "ttl" => kill_ttl::child_ttl(dir, seed, resume),
                 "asof" => kill_asof::child_asof(dir, seed, resume),
@@ -110,6 +115,8 @@ fn main() -> ExitCode {
             "kill",
             "kill-checkpoint",
             "bank",
+            "serial-bank",
+            "serial-bank-powerloss",
             "backup",
             "backup-powerloss",
             "ttl",

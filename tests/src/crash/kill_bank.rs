@@ -16,6 +16,14 @@
 //!   or half-applied transfer shows), and the total unchanged.
 //!
 //! Each acknowledged transfer is counted once. The child side is `child_bank`.
+//!
+//! The `serial-bank` mode runs the same protocol with an invariant that spans rows: account
+//! `2c` and `2c + 1` belong to customer `c`, whose two balances must sum to at least 0. Each
+//! transfer is a SERIALIZABLE transaction that reads both of the paying customer's balances
+//! and is declined (rolled back, reported as `fail`) when the payment would take their sum
+//! below 0; one account alone may go below 0. Under snapshot isolation two concurrent
+//! payments from one customer's two accounts could each see enough money (write skew); the
+//! parent checks every customer's sum after each reopen besides everything above.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -27,11 +35,13 @@ use super::Summary;
 
 const ACCOUNTS: i64 = 10;
 const BALANCE: i64 = 1000;
+/// The opening balance of each account in `serial-bank`: low, so payments are declined.
+const SERIAL_BALANCE: i64 = 40;
 const THREADS: i64 = 4;
 /// Each cycle and thread numbers its transfers in its own range of ids.
 const IDS_PER_THREAD: i64 = 1 << 32;
 
-fn options() -> Options {
+pub(super) fn options() -> Options {
     Options::new()
         .sync_policy(SyncPolicy::Always)
         .checkpoint_bytes(4 << 10)
@@ -39,14 +49,14 @@ fn options() -> Options {
 
 /// One transfer: money moved from one account to another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Transfer {
-    from: i64,
-    to: i64,
-    amount: i64,
+pub(super) struct Transfer {
+    pub(super) from: i64,
+    pub(super) to: i64,
+    pub(super) amount: i64,
 }
 
 /// The transfer numbered `id`: the same in the child that attempts it and in the parent.
-fn transfer(seed: u64, id: i64) -> Transfer {
+pub(super) fn transfer(seed: u64, id: i64) -> Transfer {
     let mut rng = fastrand::Rng::with_seed(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let from = rng.i64(0..ACCOUNTS);
     Transfer {
@@ -56,7 +66,7 @@ fn transfer(seed: u64, id: i64) -> Transfer {
     }
 }
 
-fn first_id(cycle: u64, thread: i64) -> i64 {
+pub(super) fn first_id(cycle: u64, thread: i64) -> i64 {
     (cycle as i64 * THREADS + thread) * IDS_PER_THREAD
 }
 
@@ -70,16 +80,45 @@ pub fn bank(seed: u64, cycles: u64) -> Summary {
     bank_with(seed, cycles, None)
 }
 
+/// Which bank: `bank` (transfers at the default isolation) or `serial-bank` (SERIALIZABLE
+/// transfers that keep every customer's sum at least 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bank {
+    Plain,
+    Serial,
+}
+
+impl Bank {
+    fn name(self) -> &'static str {
+        match self {
+            Bank::Plain => "bank",
+            Bank::Serial => "serial-bank",
+        }
+    }
+
+    fn opening_balance(self) -> i64 {
+        match self {
+            Bank::Plain => BALANCE,
+            Bank::Serial => SERIAL_BALANCE,
+        }
+    }
+}
+
+/// The `serial-bank` mode (see the module comment).
+pub fn serial_bank(seed: u64, cycles: u64) -> Summary {
+    bank_of(Bank::Serial, seed, cycles, None)
+}
+
 /// What one child reported, checked against the ids its threads were to use.
 #[derive(Debug, Default)]
-struct Reported {
-    acked: BTreeMap<i64, Transfer>,
+pub(super) struct Reported {
+    pub(super) acked: BTreeMap<i64, Transfer>,
     failed: BTreeSet<i64>,
     /// Per thread, the id it was working on at the kill.
     in_flight: BTreeSet<i64>,
 }
 
-fn parse_report(
+pub(super) fn parse_report(
     seed: u64,
     cycle: u64,
     acks: &[String],
@@ -134,12 +173,15 @@ fn parse_report(
 /// `bank`, with the child misbehaving on purpose when `broken` names a way (see
 /// `kill_child::BROKEN`; `bank-broken` runs `drop-transfer`).
 pub fn bank_with(seed: u64, cycles: u64, broken: Option<&str>) -> Summary {
-    let mut summary = Summary::new(if broken.is_some() {
-        "bank-broken"
-    } else {
-        "bank"
+    bank_of(Bank::Plain, seed, cycles, broken)
+}
+
+fn bank_of(bank: Bank, seed: u64, cycles: u64, broken: Option<&str>) -> Summary {
+    let mut summary = Summary::new(match (bank, broken) {
+        (Bank::Plain, Some(_)) => "bank-broken",
+        (bank, _) => bank.name(),
     });
-    let dir = kill_child::scratch_dir("bank", seed);
+    let dir = kill_child::scratch_dir(bank.name(), seed);
     let _ = std::fs::remove_dir_all(&dir);
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut tally = KillTally::default();
@@ -164,7 +206,7 @@ pub fn bank_with(seed: u64, cycles: u64, broken: Option<&str>) -> Summary {
             );
         };
         let run = match kill_child::run_child(
-            "bank",
+            bank.name(),
             &dir,
             seed,
             &cycle.to_string(),
@@ -179,8 +221,10 @@ pub fn bank_with(seed: u64, cycles: u64, broken: Option<&str>) -> Summary {
                 break;
             }
         };
-        let checked = parse_report(seed, cycle, &run.acks, &run.fails)
-            .and_then(|reported| Ok((check(&dir, seed, &durable, &reported)?, reported)));
+        let checked = parse_report(seed, cycle, &run.acks, &run.fails).and_then(|reported| {
+            let reopen = || Database::open_with(&dir, options());
+            Ok((check(bank, &reopen, seed, &durable, &reported)?, reported))
+        });
         let (present, reported) = match checked {
             Ok(checked) => checked,
             Err(detail) => {
@@ -222,15 +266,16 @@ fn describe(id: i64, transfer: &Transfer) -> String {
     )
 }
 
-/// Reopens and checks the transfers and balances (see the module comment); returns the
-/// transfers present.
-fn check(
-    dir: &Path,
+/// Reopens (with `reopen`) and checks the transfers and balances (see the module comment);
+/// returns the transfers present.
+pub(super) fn check(
+    bank: Bank,
+    reopen: &dyn Fn() -> ember::Result<Database>,
     seed: u64,
     durable: &BTreeMap<i64, Transfer>,
     reported: &Reported,
 ) -> Result<BTreeMap<i64, Transfer>, String> {
-    let db = Database::open_with(dir, options()).map_err(|e| format!("reopen failed: {e}"))?;
+    let db = reopen().map_err(|e| format!("reopen failed: {e}"))?;
     let conn = db.connect();
     let nothing_before = durable.is_empty() && reported.acked.is_empty();
     let present = match read_transfers(&conn) {
@@ -288,7 +333,7 @@ fn check(
         problems.truncate(5);
         return Err(format!("{count} problems: {}", problems.join("; ")));
     }
-    check_balances(&conn, &present)?;
+    check_balances(bank, &conn, &present)?;
     Ok(present)
 }
 
@@ -306,8 +351,13 @@ fn read_transfers(conn: &Connection) -> ember::Result<BTreeMap<i64, Transfer>> {
 }
 
 /// Each account holds its opening balance plus the transfers present; the total is whole.
-fn check_balances(conn: &Connection, present: &BTreeMap<i64, Transfer>) -> Result<(), String> {
-    let mut expected = vec![BALANCE; ACCOUNTS as usize];
+fn check_balances(
+    bank: Bank,
+    conn: &Connection,
+    present: &BTreeMap<i64, Transfer>,
+) -> Result<(), String> {
+    let opening = bank.opening_balance();
+    let mut expected = vec![opening; ACCOUNTS as usize];
     for transfer in present.values() {
         let valid = |account: i64| (0..ACCOUNTS).contains(&account);
         if !valid(transfer.from) || !valid(transfer.to) {
@@ -333,11 +383,11 @@ fn check_balances(conn: &Connection, present: &BTreeMap<i64, Transfer>) -> Resul
         return Ok(());
     }
     let total: i128 = found.iter().map(|b| i128::from(*b)).sum();
-    if total != i128::from(ACCOUNTS * BALANCE) {
+    if total != i128::from(ACCOUNTS * opening) {
         return Err(format!(
             "the total is {total}, not {}: balances {found:?}, the transfers present give \
              {expected:?}",
-            ACCOUNTS * BALANCE
+            ACCOUNTS * opening
         ));
     }
     if found != expected {
@@ -345,12 +395,22 @@ fn check_balances(conn: &Connection, present: &BTreeMap<i64, Transfer>) -> Resul
             "balances {found:?}, but the transfers present give {expected:?}"
         ));
     }
+    if bank == Bank::Serial {
+        for (customer, pair) in found.chunks(2).enumerate() {
+            let sum: i64 = pair.iter().sum();
+            if sum < 0 {
+                return Err(format!(
+                    "customer {customer}'s accounts sum to {sum}, below 0: balances {found:?}"
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
 /// How a broken child's thread 0 misbehaves in its first transfer that commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Misbehave {
+pub(super) enum Misbehave {
     /// Rolls the transfer back, acknowledges it all the same.
     Drop,
     /// Commits the debit and the record, not the credit.
@@ -368,11 +428,8 @@ fn misbehaviour() -> Option<Misbehave> {
     }
 }
 
-/// The child of `bank`: sets up the accounts once (one transaction), then runs four
-/// transfer threads and the checkpointer until the kill.
-pub fn child_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
-    let db = kill_child::open(dir, options())?;
-    let conn = db.connect();
+/// Creates the tables, and the accounts when a kill or power loss left none.
+pub(super) fn set_up(bank: Bank, conn: &Connection) -> ember::Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS acct(id INT PRIMARY KEY, bal INT);
          CREATE TABLE IF NOT EXISTS xfer(id INT PRIMARY KEY, src INT, dst INT, amount INT);",
@@ -381,10 +438,30 @@ pub fn child_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
     if conn.query("SELECT id FROM acct", ())?.is_empty() {
         conn.execute("BEGIN", ())?;
         for id in 0..ACCOUNTS {
-            conn.execute("INSERT INTO acct VALUES (?, ?)", (id, BALANCE))?;
+            conn.execute(
+                "INSERT INTO acct VALUES (?, ?)",
+                (id, bank.opening_balance()),
+            )?;
         }
         conn.execute("COMMIT", ())?;
     }
+    Ok(())
+}
+
+/// The child of `bank`: sets up the accounts once (one transaction), then runs four
+/// transfer threads and the checkpointer until the kill.
+pub fn child_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
+    child_of(Bank::Plain, dir, seed, cycle)
+}
+
+/// The child of `serial-bank`.
+pub fn child_serial_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
+    child_of(Bank::Serial, dir, seed, cycle)
+}
+
+fn child_of(bank: Bank, dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
+    let db = kill_child::open(dir, options())?;
+    set_up(bank, &db.connect())?;
     let broken = misbehaviour();
     std::thread::scope(|scope| {
         for thread in 0..THREADS {
@@ -394,8 +471,9 @@ pub fn child_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
                 let mut misbehave = broken.filter(|_| thread == 0);
                 for id in first_id(cycle, thread).. {
                     let t = transfer(seed, id);
-                    match run_transfer(&conn, id, t, misbehave) {
-                        Ok(()) => {
+                    match run_transfer(bank, &conn, id, t, misbehave) {
+                        Ok(false) => kill_child::say(format_args!("fail {id}")),
+                        Ok(true) => {
                             misbehave = None;
                             kill_child::say(format_args!(
                                 "ack {id} {} {} {}",
@@ -419,13 +497,15 @@ pub fn child_bank(dir: &Path, seed: u64, cycle: u64) -> ember::Result<()> {
     Ok(())
 }
 
-/// One transfer in one transaction (rolled back on any error).
-fn run_transfer(
+/// One transfer in one transaction (rolled back on any error); false when `serial-bank`
+/// declined it (the paying customer's sum would go below 0).
+pub(super) fn run_transfer(
+    bank: Bank,
     conn: &Connection,
     id: i64,
     t: Transfer,
     misbehave: Option<Misbehave>,
-) -> ember::Result<()> {
+) -> ember::Result<bool> {
     let move_money = |from: i64, to: i64, credit: bool| -> ember::Result<()> {
         conn.execute(
             "UPDATE acct SET bal = bal - ? WHERE id = ?",
@@ -436,7 +516,24 @@ fn run_transfer(
         }
         Ok(())
     };
-    conn.execute("BEGIN", ())?;
+    if bank == Bank::Serial {
+        conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", ())?;
+        let customer = t.from - t.from % 2;
+        let balance = |id: i64| -> ember::Result<i64> {
+            conn.query_value("SELECT bal FROM acct WHERE id = ?", [id])
+        };
+        let sum = balance(customer)
+            .and_then(|first| Ok(first + balance(customer + 1)?))
+            .inspect_err(|_| {
+                let _ = conn.execute("ROLLBACK", ());
+            })?;
+        if sum - t.amount < 0 {
+            conn.execute("ROLLBACK", ())?;
+            return Ok(false);
+        }
+    } else {
+        conn.execute("BEGIN", ())?;
+    }
     let result = (|| {
         move_money(t.from, t.to, misbehave != Some(Misbehave::Half))?;
         conn.execute(
@@ -460,5 +557,56 @@ fn run_transfer(
     if result.is_err() {
         let _ = conn.execute("ROLLBACK", ());
     }
-    result.map(drop)
+    result.map(|_| true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The state write skew would leave: customer 0 paid 50 from each of its two accounts.
+    #[test]
+    fn the_serial_check_refuses_a_customer_below_zero() {
+        let conn = Database::in_memory().connect();
+        conn.execute("CREATE TABLE acct(id INT PRIMARY KEY, bal INT)", ())
+            .unwrap();
+        let mut present = BTreeMap::new();
+        let mut balances = vec![SERIAL_BALANCE; ACCOUNTS as usize];
+        for (id, from, to) in [(1, 0, 2), (2, 1, 4)] {
+            present.insert(
+                id,
+                Transfer {
+                    from,
+                    to,
+                    amount: 50,
+                },
+            );
+            balances[from as usize] -= 50;
+            balances[to as usize] += 50;
+        }
+        for (id, balance) in balances.iter().enumerate() {
+            conn.execute("INSERT INTO acct VALUES (?, ?)", (id as i64, *balance))
+                .unwrap();
+        }
+        let refused = check_balances(Bank::Serial, &conn, &present).unwrap_err();
+        assert!(
+            refused.contains("customer 0's accounts sum to -20"),
+            "{refused}"
+        );
+        // The same balances pass every check but the invariant.
+        let mut fine = present.clone();
+        fine.insert(
+            3,
+            Transfer {
+                from: 2,
+                to: 0,
+                amount: 30,
+            },
+        );
+        conn.execute("UPDATE acct SET bal = bal + 30 WHERE id = 0", ())
+            .unwrap();
+        conn.execute("UPDATE acct SET bal = bal - 30 WHERE id = 2", ())
+            .unwrap();
+        check_balances(Bank::Serial, &conn, &fine).unwrap();
+    }
 }

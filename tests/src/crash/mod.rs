@@ -28,6 +28,7 @@ pub mod power_loss;
 pub mod prefix_modes;
 pub mod sim_asof;
 pub mod sim_backup;
+pub mod sim_bank;
 pub mod sim_evict;
 pub mod sim_modes;
 pub mod sim_ttl;

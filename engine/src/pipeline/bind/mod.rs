@@ -32,6 +32,7 @@ mod strict;
 mod subquery;
 mod system;
 mod table_function;
+mod transaction_modes;
 mod trigger;
 mod update_from;
 mod upsert;
@@ -181,10 +182,7 @@ impl<'c> Binder<'c> {
                 if !statements.is_empty() || exception.is_some() {
                     return Err(unsupported("BEGIN ... END blocks"));
                 }
-                if let Some(mode) = modes.first() {
-                    return Err(unsupported(format!("transaction mode {mode}")));
-                }
-                Ok(Plan::Begin)
+                Ok(Plan::Begin(transaction_modes::isolation(modes)?))
             }
             Statement::Commit {
                 chain: false,

@@ -106,6 +106,10 @@ const STATS_COLUMNS: &[&str] = &[
     "gc_wakeups_by_pressure",
     "rows_evicted_by_pressure",
     "writes_rejected_by_pressure",
+    "serializable_validated",
+    "serializable_conflicts",
+    "serializable_read_set_folds",
+    "serializable_log_folds",
 ];
 
 const COMMITS_COLUMNS: &[&str] = &["commit", "time", "unix_ms"];
@@ -317,7 +321,20 @@ fn stats_row(tables: &[Arc<TableDef>], txn: &Transaction) -> Row {
     .into_iter()
     .chain(history_stats(&per_table, txn))
     .chain(pressure_stats(&memory.pressure))
+    .chain(serializable_stats(txn))
     .collect()
+}
+
+/// `ember_stats`' SERIALIZABLE columns: commits validated and refused, read sets and
+/// logged commits that fell back to table level.
+fn serializable_stats(txn: &Transaction) -> [Value; 4] {
+    let stats = txn.store_serial_stats();
+    [
+        int(stats.validated),
+        int(stats.conflicts),
+        int(stats.read_set_folds),
+        int(stats.log_folds),
+    ]
 }
 
 /// `ember_stats`' memory-pressure columns: the level, the marks, and the actions counted.

@@ -81,7 +81,8 @@ impl Plan {
                 )?;
                 write.source.write_tree(out, 1)
             }
-            Plan::Begin => writeln!(out, "Begin"),
+            Plan::Begin(None) => writeln!(out, "Begin"),
+            Plan::Begin(Some(isolation)) => writeln!(out, "Begin {}", isolation.name()),
             Plan::Commit => writeln!(out, "Commit"),
             Plan::Rollback => writeln!(out, "Rollback"),
             Plan::Savepoint(op) => writeln!(out, "{op:?}"),

@@ -103,7 +103,8 @@ pub enum Plan {
     /// INSERT, UPDATE or DELETE on a view, carried out by its INSTEAD OF triggers
     /// (`bind/view_write.rs`, `exec/trigger/instead.rs`).
     ViewWrite(Box<ViewWrite>),
-    Begin,
+    /// BEGIN, at the isolation level it names (`None`: the connection's default).
+    Begin(Option<ember_storage::Isolation>),
     Commit,
     Rollback,
     /// SAVEPOINT / RELEASE / ROLLBACK TO (run by the session's `connection/savepoints.rs`).

@@ -12,7 +12,7 @@ impl Connection {
     /// Runs a bound CREATE TABLE .. AS SELECT; returns the rows inserted.
     pub(crate) fn create_table_as(&self, ctas: &CreateTableAs) -> Result<usize> {
         if !self.in_transaction() {
-            self.begin()?;
+            self.begin(None)?;
             return match self.create_table_as(ctas) {
                 Ok(rows) => self.commit().map(|()| rows),
                 Err(error) => {

@@ -139,12 +139,15 @@ impl Connection {
     ) -> Result<usize> {
         if let Ok(mut idle) = self.idle.try_borrow_mut() {
             if let Some(idle) = idle.as_mut() {
-                return idle.write_in_place(|txn| self.run_and_commit(txn, plan, env, sink))?;
+                let isolation = self.isolation.get();
+                return idle.write_in_place_with(isolation, |txn| {
+                    self.run_and_commit(txn, plan, env, sink)
+                })?;
             }
         }
         // No kept object (the connection's first statement, or one run while another
         // holds it): a new transaction, kept afterwards.
-        let mut txn = self.start_transaction()?;
+        let mut txn = self.start_transaction(self.isolation.get())?;
         let outcome = self.run_and_commit(&mut txn, plan, env, sink);
         self.keep_idle(txn.rollback_reusable());
         outcome

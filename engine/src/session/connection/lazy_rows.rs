@@ -70,7 +70,7 @@ impl Connection {
         };
         let reading = match reading {
             Some(reading) => reading,
-            None => Reading::Own(self.start_transaction()?),
+            None => Reading::Own(self.start_transaction(ember_storage::Isolation::Snapshot)?),
         };
         let mut running = Running {
             operator: Box::new(NoRows),

@@ -22,7 +22,8 @@ pub(super) struct SavepointMark {
 
 impl Connection {
     /// BEGIN: opens an explicit transaction.
-    pub(crate) fn begin(&self) -> Result<()> {
+    /// BEGIN, at `isolation` (`None`: the connection's default).
+    pub(crate) fn begin(&self, isolation: Option<ember_storage::Isolation>) -> Result<()> {
         let mut state = self.state.borrow_mut();
         if !matches!(*state, TransactionState::Autocommit) {
             return Err(crate::err!(
@@ -30,7 +31,8 @@ impl Connection {
                 "cannot start a transaction within a transaction"
             ));
         }
-        *state = TransactionState::Explicit(self.start_transaction()?);
+        let isolation = isolation.unwrap_or(self.isolation.get());
+        *state = TransactionState::Explicit(self.start_transaction(isolation)?);
         self.transactions_begun
             .set(self.transactions_begun.get().wrapping_add(1));
         self.time.start();
@@ -77,7 +79,7 @@ impl Connection {
         let starts_transaction = match &*state {
             TransactionState::Autocommit => {
                 debug_assert!(self.savepoints.borrow().is_empty());
-                *state = TransactionState::Explicit(self.start_transaction()?);
+                *state = TransactionState::Explicit(self.start_transaction(self.isolation.get())?);
                 self.time.start();
                 true
             }

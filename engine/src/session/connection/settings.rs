@@ -1,8 +1,8 @@
 //! A connection's per-connection settings reached through methods: the statement timeout
 //! (`PRAGMA statement_timeout` sets it too); and where a PRAGMA goes: the connection's
 //! own settings (`statement_timeout`, `foreign_keys` in `session/foreign_keys.rs`, `threads`
-//! in `session/threads.rs`), the catalog's (`session/catalog_pragmas.rs`), else the
-//! database's (`durability::pragma`).
+//! in `session/threads.rs`, `isolation` in `connection/isolation.rs`), the catalog's
+//! (`session/catalog_pragmas.rs`), else the database's (`durability::pragma`).
 
 use super::Connection;
 use crate::error::Result;
@@ -20,6 +20,7 @@ impl Connection {
             .or_else(|| crate::session::catalog_pragmas::pragma(self, statement))
             .or_else(|| crate::session::threads::pragma(&self.threads, statement))
             .or_else(|| crate::session::history::pragma(&self.db, statement))
+            .or_else(|| self.isolation_pragma(statement))
         {
             Some(outcome) => outcome?,
             None => crate::durability::pragma(&self.db, statement)?,
