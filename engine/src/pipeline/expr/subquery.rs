@@ -124,6 +124,10 @@ impl<'a> OuterFrame<'a> {
     }
 }
 
+/// Subquery ids (a statement's subqueries are numbered from 0) past which a correlated
+/// subquery runs unmemoized: the runtime's memo list is indexed by id.
+const MEMOIZED_IDS_MAX: usize = 1024;
+
 /// The result of a subquery, reduced to what its expression kind needs.
 enum SubqueryResult {
     Scalar(Value),
@@ -205,7 +209,8 @@ pub struct SubqueryRuntime<'a> {
     /// The automatic indexes of correlated subqueries' scans, by access (`exec::outer_probe`).
     pub(crate) outer_probes: RefCell<HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>>,
     /// The memoized results of correlated subqueries, by subquery id (`subquery_memo.rs`).
-    memos: RefCell<HashMap<usize, SubqueryMemo<SubqueryResult>, FastBuildHasher>>,
+    /// Indexed by subquery id (`None`: not run yet, or an id past `MEMOIZED_IDS_MAX`).
+    memos: RefCell<Vec<Option<SubqueryMemo<SubqueryResult>>>>,
 }
 
 /// What a `SubqueryRuntime` computed once for its execution (uncorrelated subquery results,
@@ -216,7 +221,7 @@ pub struct RuntimeCaches {
     subqueries: HashMap<usize, Arc<SubqueryResult>, FastBuildHasher>,
     cte_rows: HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>,
     outer_probes: HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>,
-    memos: HashMap<usize, SubqueryMemo<SubqueryResult>, FastBuildHasher>,
+    memos: Vec<Option<SubqueryMemo<SubqueryResult>>>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
@@ -413,13 +418,17 @@ impl SubqueryExpr {
         runtime: &SubqueryRuntime<'_>,
         frame: &OuterFrame<'_>,
     ) -> Result<Arc<SubqueryResult>> {
+        if self.id >= MEMOIZED_IDS_MAX {
+            return Ok(Arc::new(self.run(runtime, Some(frame))?));
+        }
         let writes = runtime.txn.savepoint();
         let key = {
             let mut memos = runtime.memos.borrow_mut();
+            if memos.len() <= self.id {
+                memos.resize_with(self.id + 1, || None);
+            }
             let account = runtime.env.bounds.and_then(|bounds| bounds.memory);
-            let memo = memos
-                .entry(self.id)
-                .or_insert_with(|| SubqueryMemo::new(account, writes));
+            let memo = memos[self.id].get_or_insert_with(|| SubqueryMemo::new(account, writes));
             match memo.in_use().then(|| MemoKey::of(reads, frame)).flatten() {
                 Some(key) => match memo.get(&key, writes) {
                     Some(result) => return Ok(result),
@@ -433,7 +442,7 @@ impl SubqueryExpr {
         if let Some(key) = key {
             let bytes = result.bytes();
             let mut memos = runtime.memos.borrow_mut();
-            if let Some(memo) = memos.get_mut(&self.id) {
+            if let Some(Some(memo)) = memos.get_mut(self.id) {
                 memo.insert(key, Arc::clone(&result), bytes, writes)?;
             }
         }

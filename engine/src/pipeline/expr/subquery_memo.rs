@@ -10,9 +10,10 @@
 //! collation of its own). The memo is used only while the transaction has written nothing
 //! since it was filled (a statement whose subqueries read while it writes sees its own
 //! writes), holds at most `SUBQUERY_MEMO_ENTRIES_MAX` results, charges what it holds to the
-//! statement's memory account, and gives itself up after `TRIAL_LOOKUPS` lookups that hit
-//! less often than one in `TRIAL_HIT_DIVISOR` (outer values that never repeat, as a
-//! lookup by the outer row's primary key: the map would only cost).
+//! statement's memory account, and gives itself up when its lookups hit less often than
+//! one in `TRIAL_HIT_DIVISOR`, checked after `TRIAL_LOOKUPS` lookups and again each time
+//! their count grows fourfold (outer values that never repeat, as a lookup by the outer
+//! row's primary key: the map would only cost).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,9 +29,9 @@ use crate::limits::SUBQUERY_MEMO_ENTRIES_MAX;
 use super::subquery::OuterFrame;
 
 /// Lookups after which a memo that rarely hits is given up.
-const TRIAL_LOOKUPS: u64 = 1024;
+const TRIAL_LOOKUPS: u64 = 256;
 /// A memo keeps going when at least one lookup in this many hit during the trial.
-const TRIAL_HIT_DIVISOR: u64 = 8;
+const TRIAL_HIT_DIVISOR: u64 = 16;
 /// Bytes an entry takes besides its values' own (the map slot, the key's vector, the Arc).
 const ENTRY_BYTES: u64 = 96;
 
@@ -103,7 +104,9 @@ pub struct SubqueryMemo<R> {
     writes_at_fill: usize,
     lookups: u64,
     hits: u64,
-    /// Set when the trial showed the outer values rarely repeat: no more lookups.
+    /// The lookup count at which the hit rate is checked next.
+    next_check: u64,
+    /// Set when a check showed the outer values rarely repeat: no more lookups.
     given_up: bool,
     memory: MemoryCharge,
 }
@@ -115,6 +118,7 @@ impl<R> SubqueryMemo<R> {
             writes_at_fill: writes,
             lookups: 0,
             hits: 0,
+            next_check: TRIAL_LOOKUPS,
             given_up: false,
             memory: MemoryCharge::new(account, "a correlated subquery's memoized results"),
         }
@@ -136,9 +140,12 @@ impl<R> SubqueryMemo<R> {
         let found = self.results.get(key).cloned();
         if found.is_some() {
             self.hits += 1;
-        } else if self.lookups == TRIAL_LOOKUPS && self.hits * TRIAL_HIT_DIVISOR < self.lookups {
-            self.given_up = true;
-            self.results = HashMap::default();
+        } else if self.lookups >= self.next_check {
+            self.next_check = self.next_check.saturating_mul(4);
+            if self.hits * TRIAL_HIT_DIVISOR < self.lookups {
+                self.given_up = true;
+                self.results = HashMap::default();
+            }
         }
         found
     }
@@ -222,6 +229,28 @@ mod tests {
         }
         assert!(!memo.in_use());
         assert!(memo.results.is_empty(), "its map is freed");
+    }
+
+    #[test]
+    fn a_memo_hitting_one_lookup_in_ten_keeps_going_and_one_that_stops_hitting_gives_up() {
+        let mut memo = SubqueryMemo::new(None, 0);
+        let lookups = 16 * TRIAL_LOOKUPS as i64;
+        for id in 0..lookups {
+            // Every tenth lookup repeats the one before it.
+            let value = if id % 10 == 9 { id - 1 } else { id };
+            let key = frame_key(&[Value::Integer(value)], &FIRST);
+            if memo.get(&key, 0).is_none() {
+                memo.insert(key, Arc::new(id), 8, 0).unwrap();
+            }
+        }
+        assert!(memo.in_use(), "one hit in ten passes every check");
+        for id in lookups..lookups * 4 {
+            let key = frame_key(&[Value::Integer(id)], &FIRST);
+            if memo.get(&key, 0).is_none() {
+                memo.insert(key, Arc::new(id), 8, 0).unwrap();
+            }
+        }
+        assert!(!memo.in_use(), "the hit rate fell below one in sixteen");
     }
 
     #[test]
