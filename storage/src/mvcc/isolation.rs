@@ -40,25 +40,8 @@ impl Transaction {
         isolation: Isolation,
     ) -> StorageResult<Transaction> {
         let begin_epoch = store.widen_epoch.load(std::sync::atomic::Ordering::Relaxed);
-        let mut txn = Transaction {
-            store,
-            snapshot: Snapshot {
-                read_ts: 0,
-                txn_id: 0,
-            },
-            active_slot: None,
-            writes: Vec::new(),
-            tables: Vec::new(),
-            unique_checks: true,
-            restoring_direct_key: None,
-            encoded: Vec::new(),
-            headers: super::spare::HeaderCache::default(),
-            slots: crate::slab::SlotReserve::default(),
-            begin_epoch,
-            schema_owner: 0,
-            reads: None,
-            spare_reads: None,
-        };
+        let mut txn = Transaction::read_only_at(store, 0);
+        txn.begin_epoch = begin_epoch;
         txn.register_at(isolation)?;
         Ok(txn)
     }

@@ -64,7 +64,7 @@ impl Binder<'_> {
             }
             reject_in_syntax(&check.expr, "CHECK constraints")?;
             let expr = self.bind_expr(&check.expr, &scope)?;
-            reject_in_check(&expr)?;
+            reject_in_definition(&expr, "CHECK constraints", false)?;
             let name = check.name.as_ref().or(column_name);
             constraints.checks.push(CheckDef {
                 name: name.map(|ident| ident.value.clone()),
@@ -117,22 +117,24 @@ pub(super) fn reject_in_syntax(expr: &ast::Expr, place: &str) -> Result<()> {
     }
 }
 
-/// SQLite's restrictions on a bound CHECK expression: no subqueries, no parameters.
-fn reject_in_check(expr: &Expr) -> Result<()> {
+/// SQLite's restrictions on a bound CHECK or generated-column expression (`place`, as the
+/// message names it): no subqueries, no parameters, no application function that is not
+/// deterministic, and (`builtins`) no non-deterministic built-in function either.
+pub(super) fn reject_in_definition(expr: &Expr, place: &str, builtins: bool) -> Result<()> {
     let mut problem = None;
     expr.walk(&mut |node| match node {
         Expr::Subquery(_) => problem = Some("subqueries"),
         Expr::Parameter(_) => problem = problem.or(Some("parameters")),
+        Expr::Function { function, .. } if builtins && !function.is_deterministic() => {
+            problem = problem.or(Some("non-deterministic functions"))
+        }
         Expr::UserFunction { function, .. } if !function.is_deterministic() => {
             problem = problem.or(Some("non-deterministic functions"))
         }
         _ => {}
     });
     match problem {
-        Some(what) => Err(crate::err!(
-            InvalidInput,
-            "{what} prohibited in CHECK constraints"
-        )),
+        Some(what) => Err(crate::err!(InvalidInput, "{what} prohibited in {place}")),
         None => Ok(()),
     }
 }

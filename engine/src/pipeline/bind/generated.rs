@@ -70,7 +70,7 @@ impl Binder<'_> {
         for &(position, expr, stored) in pending {
             super::constraint::reject_in_syntax(expr, "generated columns")?;
             let bound = self.bind_expr(expr, &scope)?;
-            reject_in_generated(&bound)?;
+            super::constraint::reject_in_definition(&bound, "generated columns", true)?;
             columns[position].generated = Some(Box::new(GeneratedColumn {
                 expr: bound,
                 stored,
@@ -132,29 +132,5 @@ impl Binder<'_> {
             assignments.push((position, value));
         }
         Ok(())
-    }
-}
-
-/// SQLite's restrictions on a bound generated column expression: no subqueries, no
-/// parameters, only deterministic functions.
-fn reject_in_generated(expr: &Expr) -> Result<()> {
-    let mut problem = None;
-    expr.walk(&mut |node| match node {
-        Expr::Subquery(_) => problem = Some("subqueries"),
-        Expr::Parameter(_) => problem = problem.or(Some("parameters")),
-        Expr::Function { function, .. } if !function.is_deterministic() => {
-            problem = problem.or(Some("non-deterministic functions"))
-        }
-        Expr::UserFunction { function, .. } if !function.is_deterministic() => {
-            problem = problem.or(Some("non-deterministic functions"))
-        }
-        _ => {}
-    });
-    match problem {
-        Some(what) => Err(crate::err!(
-            InvalidInput,
-            "{what} prohibited in generated columns"
-        )),
-        None => Ok(()),
     }
 }

@@ -8,10 +8,11 @@ use std::cmp::Ordering;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, Collation, UserFunction};
+use crate::expr::{Collation, UserFunction};
 use crate::plan::{AggregateFunction, AggregateOrder};
 
 use super::accumulator::Accumulator;
+use super::query::compare_key_values;
 
 /// The rows of one group of an ordered aggregate call.
 pub(super) struct OrderedRows {
@@ -89,15 +90,7 @@ impl OrderedRows {
 
     fn compare(&self, a: &[Value], b: &[Value]) -> Ordering {
         for ((a, b), key) in a.iter().zip(b).zip(&self.order) {
-            let ordering = match (a.is_null(), b.is_null()) {
-                (true, true) => Ordering::Equal,
-                (true, false) if key.nulls_first => Ordering::Less,
-                (true, false) => Ordering::Greater,
-                (false, true) if key.nulls_first => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                (false, false) if key.descending => compare_for_sort(b, a),
-                (false, false) => compare_for_sort(a, b),
-            };
+            let ordering = compare_key_values(a, b, (key.descending, key.nulls_first), None);
             if ordering != Ordering::Equal {
                 return ordering;
             }

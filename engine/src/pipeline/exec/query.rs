@@ -369,39 +369,46 @@ impl<'p> SortOperator<'p> {
 /// Compares two rows' sort keys: NULLs placed by `nulls_first`, then values in SQL order.
 pub fn compare_keys(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
     for ((key, left), right) in keys.iter().zip(a).zip(b) {
-        let ordering = match (left.is_null(), right.is_null()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => {
-                if key.nulls_first {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (false, true) => {
-                if key.nulls_first {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            (false, false) => {
-                let ordering = match &key.collation {
-                    None => compare_for_sort(left, right),
-                    Some(collation) => collation.compare(left, right),
-                };
-                if key.descending {
-                    ordering.reverse()
-                } else {
-                    ordering
-                }
-            }
-        };
+        let ordering = compare_key_values(
+            left,
+            right,
+            (key.descending, key.nulls_first),
+            key.collation.as_ref(),
+        );
         if ordering != Ordering::Equal {
             return ordering;
         }
     }
     Ordering::Equal
+}
+
+/// Compares two values of one sort key: NULLs first or last as `nulls_first` says (whatever
+/// the direction), the others in SQL order (or by an application's `collation`), reversed
+/// when `descending`.
+pub fn compare_key_values(
+    left: &Value,
+    right: &Value,
+    (descending, nulls_first): (bool, bool),
+    collation: Option<&crate::expr::UserCollation>,
+) -> Ordering {
+    match (left.is_null(), right.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) if nulls_first => Ordering::Less,
+        (true, false) => Ordering::Greater,
+        (false, true) if nulls_first => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => {
+            let ordering = match collation {
+                None => compare_for_sort(left, right),
+                Some(collation) => collation.compare(left, right),
+            };
+            if descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        }
+    }
 }
 
 impl Operator for SortOperator<'_> {

@@ -31,6 +31,15 @@ impl KeyValue {
         }
     }
 
+    /// Bytes the key's text or blob holds on the heap (0 for the others).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            KeyValue::Text(text) => text.len(),
+            KeyValue::Blob(blob) => blob.len(),
+            _ => 0,
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self, KeyValue::Null)
     }

@@ -62,14 +62,7 @@ impl RowSet {
     pub(super) fn bytes(&self) -> u64 {
         let rows = self.complete.iter().chain(&self.partial);
         rows.map(|row| {
-            let heap: usize = row
-                .iter()
-                .map(|key| match key {
-                    KeyValue::Text(text) => text.len(),
-                    KeyValue::Blob(blob) => blob.len(),
-                    _ => 0,
-                })
-                .sum();
+            let heap: usize = row.iter().map(KeyValue::heap_bytes).sum();
             (2 * std::mem::size_of::<Vec<KeyValue>>()
                 + std::mem::size_of_val(row.as_slice())
                 + heap) as u64

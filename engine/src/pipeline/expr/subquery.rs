@@ -146,14 +146,7 @@ impl SubqueryResult {
             SubqueryResult::Scalar(value) => exec::row_bytes(std::slice::from_ref(value)),
             SubqueryResult::Exists(_) => 0,
             SubqueryResult::Set { keys, .. } => {
-                let heap: usize = keys
-                    .iter()
-                    .map(|key| match key {
-                        KeyValue::Text(text) => text.len(),
-                        KeyValue::Blob(blob) => blob.len(),
-                        _ => 0,
-                    })
-                    .sum();
+                let heap: usize = keys.iter().map(KeyValue::heap_bytes).sum();
                 (keys.capacity() * 2 * std::mem::size_of::<KeyValue>() + heap) as u64
             }
             SubqueryResult::Rows(rows) => rows.bytes(),
