@@ -279,14 +279,18 @@ fn ember_durability_reports_recovery_and_checkpoints_and_is_empty_in_memory() {
     assert_eq!(rows.len(), 0);
 }
 
+/// Another handle on the directory (another process, or here an open through a file system
+/// of its own, which the process-wide registry of open databases does not share) waits for
+/// the lock and fails `Busy`.
 #[test]
 fn a_directory_open_elsewhere_cannot_be_opened() {
     let dir = TempDir::new("lock");
     let db = Database::open(&dir.0).unwrap();
+    let elsewhere = |options: Options| {
+        Database::open_with_vfs(&dir.0, options, Arc::new(ember_storage::vfs::OsVfs::new()))
+    };
     let quick = Options::new().busy_timeout(Duration::ZERO);
-    let error = Database::open_with(&dir.0, quick)
-        .err()
-        .expect("second open fails");
+    let error = elsewhere(quick).err().expect("second open fails");
     assert_eq!(error.kind(), ErrorKind::Busy);
     assert!(error.is_retryable());
     assert!(error.message().contains("already open"), "{error}");
@@ -294,9 +298,7 @@ fn a_directory_open_elsewhere_cannot_be_opened() {
     // A busy timeout waits that long before it gives up.
     let started = std::time::Instant::now();
     let waited = Options::new().busy_timeout(Duration::from_millis(300));
-    let error = Database::open_with(&dir.0, waited)
-        .err()
-        .expect("still locked");
+    let error = elsewhere(waited).err().expect("still locked");
     assert_eq!(error.kind(), ErrorKind::Busy);
     assert!(started.elapsed() >= Duration::from_millis(300));
     // An open that waits gets the lock once the holder lets it go.
@@ -305,7 +307,7 @@ fn a_directory_open_elsewhere_cannot_be_opened() {
         drop(db);
     });
     let patient = Options::new().busy_timeout(Duration::from_secs(30));
-    let reopened = Database::open_with(&dir.0, patient).expect("opens once released");
+    let reopened = elsewhere(patient).expect("opens once released");
     holder.join().unwrap();
     drop(reopened);
     // The default timeout covers a handle of this process that was just dropped.

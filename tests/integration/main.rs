@@ -67,6 +67,7 @@ mod named_params;
 mod null_ranges;
 mod old_format_blob_columns;
 mod old_format_reals;
+mod open_shared;
 mod or_union;
 mod ordered_key;
 mod parallel_group_by;

@@ -165,6 +165,12 @@ impl Database {
         Database { options, shared }
     }
 
+    /// Another handle on `shared`, whose connections start with `options` (a second open of
+    /// a directory this process holds open).
+    pub(crate) fn share(shared: Arc<Shared>, options: Options) -> Database {
+        Database { shared, options }
+    }
+
     /// A handle on `shared` with the default options (the collector's sweep connection).
     pub(crate) fn from_shared(shared: Arc<Shared>) -> Database {
         Database {

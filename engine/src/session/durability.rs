@@ -86,7 +86,8 @@ pub(crate) struct Durable {
     pub(crate) keep_snapshots: AtomicU64,
     /// What `ember_snapshots` shows of the snapshot files.
     pub(crate) snapshots: SnapshotCatalog,
-    _lock: VfsLock,
+    /// The directory lock; `None` for a reader that opened beside a writer holding it.
+    _lock: Option<VfsLock>,
 }
 
 impl Durable {
@@ -94,7 +95,7 @@ impl Durable {
         vfs: Arc<dyn Vfs>,
         dir: &Path,
         wal: Arc<Wal>,
-        lock: VfsLock,
+        lock: Option<VfsLock>,
         model: RecoveryModel,
         recovery: RecoveryReport,
     ) -> Durable {

@@ -319,6 +319,15 @@ impl Database {
 
     /// Publishes a catalog whose registry has `def` (a new catalog version: every
     /// connection's cached plans bind again).
+    /// Registers every function `catalog`'s database has (the setup of an open whose
+    /// recovery is tried again on a new database).
+    pub(crate) fn adopt_functions(&self, catalog: &crate::catalog::Catalog) {
+        let _ddl = self.shared.lock_ddl();
+        let current = self.shared.catalog.load_full();
+        self.shared
+            .publish_catalog(current.with_functions_of(catalog));
+    }
+
     fn register_function(&self, def: UserFunctionDef) {
         let _ddl = self.shared.lock_ddl();
         let catalog = self.shared.catalog.load_full();

@@ -19,6 +19,7 @@ use crate::durability::{self, Durable};
 use crate::error::Result;
 use crate::options::Options;
 use crate::recovery::{io_error, recover, recover_at_snapshot, Recovered, RecoveryReport};
+use crate::session::open_beside_writer::{lock_to_read, ReadAttempts};
 use crate::session::recovery_time::RecoveryModel;
 
 /// The path that names a new in-memory database, as in SQLite.
@@ -59,7 +60,13 @@ fn refuse_file(path: &Path) -> Result<()> {
 
 impl Database {
     /// Opens (creating it if absent) the directory database at `dir`, with default options
-    /// (commits fsynced before they return). Fails if another process has it open.
+    /// (commits fsynced before they return).
+    ///
+    /// A directory this process already has open gives another handle on that same database
+    /// (each thread may call `open`; its options apply to the handle's connections). Another
+    /// process's writable open waits up to `Options::busy_timeout` for the directory lock,
+    /// then fails `Busy`. A read-only open (`Options::read_only`) never waits: beside a
+    /// writer it loads the state as of its open, and sees none of the writer's later commits.
     ///
     /// ```
     /// let dir = std::env::temp_dir().join(format!("ember-doc-open-{}", std::process::id()));
@@ -108,10 +115,10 @@ impl Database {
     /// assert!(db.connect().execute("INSERT INTO t VALUES (3)", ()).is_err());
     /// # drop(db); std::fs::remove_dir_all(&dir).unwrap();
     /// ```
-    pub fn open_with_setup(
+    pub fn open_with_setup<Setup: FnOnce(&Database) -> Result<()>>(
         dir: impl AsRef<Path>,
         options: Options,
-        setup: impl FnOnce(&Database) -> Result<()>,
+        setup: Setup,
     ) -> Result<Database> {
         let dir = dir.as_ref();
         if dir == Path::new(IN_MEMORY_PATH) {
@@ -127,12 +134,19 @@ impl Database {
             return Ok(db);
         }
         refuse_file(dir)?;
-        let mut setup = Some(setup);
-        let mut run = |db: &Database| match setup.take() {
-            Some(setup) => setup(db),
-            None => Ok(()),
+        let open = |options: Options, setup: Setup| {
+            let mut setup = Some(setup);
+            let mut run = |db: &Database| match setup.take() {
+                Some(setup) => setup(db),
+                None => Ok(()),
+            };
+            Database::open_dir(dir, options, Arc::new(OsVfs::new()), &mut run)
         };
-        Database::open_dir(dir, options, Arc::new(OsVfs::new()), &mut run)
+        if options.read_only || options.at_snapshot.is_some() {
+            // A reader gets its own copy of the state as of its open, even beside a writer.
+            return open(options, setup);
+        }
+        crate::session::open_registry::open_or_share(dir, options, setup, open)
     }
 
     /// Opens a directory database through a given file system (tests use `SimVfs`).
@@ -165,16 +179,34 @@ impl Database {
                 dir.display()
             ));
         }
-        let lock = lock_dir(&*vfs, dir, options.busy_timeout)?;
-        let db = Database::in_memory_with(options.clone());
-        setup(&db)?;
-        // Data already on disk always loads; the budget applies to writes after the open.
-        db.shared.store.memory().set_budget(None);
-        let mut report = RecoveryReport::default();
-        let recovered = match options.at_snapshot {
-            Some(commit) => recover_at_snapshot(&db, &*vfs, dir, commit, &mut report)?,
-            None => recover(&db, &*vfs, dir, options.salvage, &mut report)?,
+        let lock = if read_only {
+            lock_to_read(&*vfs, dir)?
+        } else {
+            Some(lock_dir(&*vfs, dir, options.busy_timeout)?)
         };
+        let mut attempts = ReadAttempts::new(&lock);
+        let mut registered: Option<Arc<crate::catalog::Catalog>> = None;
+        let (db, recovered, report) = loop {
+            let db = Database::in_memory_with(options.clone());
+            match &registered {
+                None => setup(&db)?,
+                Some(catalog) => db.adopt_functions(catalog),
+            }
+            // Data already on disk always loads; the budget applies to writes after the open.
+            db.shared.store.memory().set_budget(None);
+            let mut report = RecoveryReport::default();
+            let before = attempts.before(&*vfs, dir);
+            let recovered = match options.at_snapshot {
+                Some(commit) => recover_at_snapshot(&db, &*vfs, dir, commit, &mut report),
+                None => recover(&db, &*vfs, dir, options.salvage, &mut report),
+            };
+            match recovered {
+                Ok(recovered) => break (db, recovered, report),
+                Err(_) if attempts.retry(&*vfs, dir, &before) => registered = Some(db.catalog()),
+                Err(error) => return Err(error),
+            }
+        };
+        let mut report = report;
         db.shared
             .store
             .memory()

@@ -55,8 +55,9 @@ pub struct Options {
     /// How long one statement may run before it stops with `ErrorKind::Interrupted` (each
     /// connection starts with it; `PRAGMA statement_timeout` changes it). `None`: no limit.
     pub statement_timeout: Option<std::time::Duration>,
-    /// How long opening a directory waits for its lock while another handle holds it,
-    /// before failing with `ErrorKind::Busy`. Default 6 s (a handle of this process that was
+    /// How long a writable open of a directory waits for its lock while another process
+    /// holds it, before failing with `ErrorKind::Busy` (an open of a directory this process
+    /// has open shares that database; a read-only open never waits). Default 6 s (a handle of this process that was
     /// just dropped may hold the lock for a moment while its background pass ends);
     /// `Duration::ZERO` fails at once.
     pub busy_timeout: std::time::Duration,
@@ -287,7 +288,10 @@ impl Options {
     /// Opens a directory database for reading only: recovery writes nothing (a torn tail is
     /// skipped in memory, not cut; no checkpoint) and every write fails with
     /// `ErrorKind::ReadOnly`. A database whose disk cannot be written at open (full) is
-    /// opened this way without asking, and `RecoveryReport::read_only` says why.
+    /// opened this way without asking, and `RecoveryReport::read_only` says why. It does not
+    /// wait for a writer (another process, or a handle of this one) that holds the
+    /// directory: it loads the state as of its open, retrying when a checkpoint of the
+    /// writer removes files it was reading.
     pub fn read_only(mut self, read_only: bool) -> Options {
         self.read_only = read_only;
         self
