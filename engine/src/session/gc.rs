@@ -30,6 +30,14 @@ const BACKGROUND_COMPACT_PAGES_MIN: u64 = 16;
 /// is free.
 const PRESSURE_COMPACT_FRAGMENTATION_PERCENT: u64 = 10;
 
+/// The thread asks the global allocator to give freed memory back to the system
+/// (`ember_storage::slab::trim_heap`) once the memory account has fallen below its highest
+/// point since the last time by an eighth of that point, and at least this much: version
+/// headers and index entries live on the heap, which keeps freed blocks resident until asked.
+const HEAP_TRIM_DROP_BYTES_MIN: u64 = 1 << 20;
+/// ...and at most once in this long (a trim walks the allocator's free lists under its locks).
+const HEAP_TRIM_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Collects garbage in every table now; returns what was freed.
 pub(crate) fn collect_now(shared: &Shared) -> GcReport {
     let catalog = shared.catalog.load_full();
@@ -78,6 +86,7 @@ pub(crate) fn vacuum(shared: &Shared) -> GcReport {
         table.storage.sweep_index_entries();
     }
     compact_now(shared);
+    ember_storage::slab::trim_heap();
     report
 }
 
@@ -160,6 +169,7 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
     let mut last_watermark = 0;
     let mut pages_after_last_compaction = None;
     let mut last_sweep = Instant::now();
+    let mut heap = HeapHighWater::default();
     loop {
         if wait_or_stop(&stop, &memory) {
             return;
@@ -191,6 +201,33 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
             &mut pages_after_last_compaction,
             fragmentation_percent,
         );
+        heap.trim_after_fall(memory.used_bytes(), Instant::now());
+    }
+}
+
+/// The memory account's highest point since the heap was last trimmed.
+#[derive(Default)]
+struct HeapHighWater {
+    high: u64,
+    trimmed_at: Option<Instant>,
+}
+
+impl HeapHighWater {
+    /// Trims the heap when `used` has fallen far enough below the high point and the last
+    /// trim is long enough ago; whether it trimmed.
+    fn trim_after_fall(&mut self, used: u64, now: Instant) -> bool {
+        self.high = self.high.max(used);
+        let fall = self.high - used;
+        let recent = self
+            .trimmed_at
+            .is_some_and(|at| now.duration_since(at) < HEAP_TRIM_INTERVAL);
+        if fall < HEAP_TRIM_DROP_BYTES_MIN.max(self.high / 8) || recent {
+            return false;
+        }
+        ember_storage::slab::trim_heap();
+        self.high = used;
+        self.trimmed_at = Some(now);
+        true
     }
 }
 
@@ -234,5 +271,32 @@ mod tests {
             drop(clone);
             assert_eq!(Arc::strong_count(&stop), 1, "the thread was joined");
         }
+    }
+
+    #[test]
+    fn the_heap_is_trimmed_once_memory_falls_far_enough_below_its_high_point() {
+        use std::time::{Duration, Instant};
+        let mut heap = super::HeapHighWater::default();
+        let mib = super::HEAP_TRIM_DROP_BYTES_MIN;
+        let start = Instant::now();
+        let later = |seconds: u64| start + Duration::from_secs(seconds);
+        assert!(!heap.trim_after_fall(80 * mib, later(0)));
+        assert!(
+            !heap.trim_after_fall(70 * mib + 1, later(0)),
+            "under an eighth"
+        );
+        assert!(heap.trim_after_fall(70 * mib, later(0)));
+        // The high point starts again where the trim left it, and a second trim waits.
+        assert!(
+            !heap.trim_after_fall(10 * mib, later(0)),
+            "too soon after the last"
+        );
+        assert!(heap.trim_after_fall(10 * mib, later(2)));
+        assert!(
+            heap.trim_after_fall(mib / 2, later(4)),
+            "9.5 MiB below 10 MiB"
+        );
+        // A fall under the minimum never trims, however large a share of the high point.
+        assert!(!heap.trim_after_fall(0, later(6)));
     }
 }

@@ -30,6 +30,7 @@
 
 mod account;
 pub(crate) mod arena;
+mod heap_trim;
 mod page;
 mod payload;
 mod pool;
@@ -41,6 +42,7 @@ mod reserve;
 mod tests;
 
 pub use account::{format_bytes, MemoryAccount, MemoryStats, BUDGET_UNLIMITED};
+pub use heap_trim::trim_heap;
 pub use page::PAGE_BYTES;
 pub(crate) use payload::{copy_if_evacuating, free_frozen_slot, free_moved_copy, Payload};
 pub use pool::{Compaction, CompactionReport, SlabPool};
