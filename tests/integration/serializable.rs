@@ -1,6 +1,7 @@
 //! SERIALIZABLE through SQL. Each anomaly snapshot isolation allows (write skew, the
 //! read-only anomaly of Fekete, O'Neil and O'Neil, a phantom) is shown to happen under
-//! SNAPSHOT and refused under SERIALIZABLE; the ways to choose a level (BEGIN modes,
+//! SNAPSHOT and refused under SERIALIZABLE; an index range read conflicting only with
+//! writes inside it; the ways to choose a level (BEGIN modes,
 //! `PRAGMA isolation`, `Options::isolation`, `transaction_with`); `transact` retrying a
 //! refused commit; and a history checker in the manner of Jepsen's Elle (`history.rs`
 //! runs the workload, `checker.rs` finds dependency cycles).
@@ -197,6 +198,62 @@ fn a_phantom_insert_is_refused_under_serializable() {
         error.message()
     );
     assert_eq!(hours, 8);
+}
+
+/// A SERIALIZABLE transaction sums the hours of days 1 and 2 through the index range of
+/// `shifts_day` and adds a shift on day 1; meanwhile another commits a shift on `day`.
+/// Returns the first commit's outcome and `ember_stats`' range folds.
+fn insert_beside_a_range(day: i64) -> (ember::Result<usize>, i64) {
+    let db = Database::in_memory();
+    let first = db.connect();
+    first
+        .execute_batch(
+            "CREATE TABLE shifts(id INTEGER PRIMARY KEY, day INTEGER, hours INTEGER);
+             CREATE INDEX shifts_day ON shifts(day);
+             INSERT INTO shifts VALUES (1, 1, 5), (2, 2, 2), (3, 9, 8);",
+        )
+        .unwrap();
+    begin(&first, Isolation::Serializable);
+    let range = "SELECT sum(hours) FROM shifts WHERE day >= 1 AND day < 3";
+    assert_eq!(int(&first, range), 7);
+    let plan = first.query(&format!("EXPLAIN {range}"), ()).unwrap();
+    let plan = format!("{:?}", plan.values());
+    assert!(plan.contains("IndexRange shifts"), "{plan}");
+    let second = db.connect();
+    second
+        .execute("INSERT INTO shifts VALUES (10, ?, 4)", [day])
+        .unwrap();
+    first
+        .execute("INSERT INTO shifts VALUES (11, 1, 1)", ())
+        .unwrap();
+    let committed = first.execute("COMMIT", ());
+    (
+        committed,
+        int(&second, "SELECT serializable_range_folds FROM ember_stats"),
+    )
+}
+
+#[test]
+fn an_insert_outside_a_scanned_index_range_commits_under_serializable() {
+    for day in [0, 3, 7] {
+        let (committed, folds) = insert_beside_a_range(day);
+        committed.unwrap_or_else(|error| panic!("day {day}: {}", error.message()));
+        assert_eq!(folds, 0);
+    }
+}
+
+#[test]
+fn an_insert_inside_a_scanned_index_range_is_refused_under_serializable() {
+    for day in [1, 2] {
+        let (committed, _) = insert_beside_a_range(day);
+        let error = committed.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::SerializationConflict, "day {day}");
+        assert!(
+            error.message().contains("table shifts"),
+            "{}",
+            error.message()
+        );
+    }
 }
 
 #[test]

@@ -17,14 +17,15 @@
 //! after its snapshot takes no lock.
 //!
 //! Bounds: entries no snapshot can need (at or below the GC watermark) are dropped; past
-//! `LOG_ENTRIES_MAX` the oldest fold into a table-level summary. The log's bytes are
-//! counted (`SerialStats::log_bytes`).
+//! `LOG_ENTRIES_MAX` the oldest fold into a table-level summary. The log's bytes and the
+//! read sets' are counted (`SerialStats`) and charged to the database's memory account.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{StorageError, StorageErrorKind};
+use crate::slab::MemoryAccount;
 
 use super::table::RowId;
 
@@ -167,12 +168,15 @@ impl SerialState {
         self.range_folds.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Notes that read sets grew by `bytes` (`shrunk`: shrank by them).
-    pub(super) fn note_read_set_bytes(&self, bytes: u64, shrunk: bool) {
+    /// Notes that read sets grew by `bytes` (`shrunk`: shrank by them), charged to (or
+    /// released from) `account`, the database's.
+    pub(super) fn note_read_set_bytes(&self, bytes: u64, shrunk: bool, account: &MemoryAccount) {
         if shrunk {
             self.read_set_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            account.release(bytes);
         } else {
             self.read_set_bytes.fetch_add(bytes, Ordering::Relaxed);
+            account.charge(bytes);
         }
     }
 
@@ -182,12 +186,14 @@ impl SerialState {
 
     /// Logs the commit at `ts` (under the commit lock): `fill` writes what it wrote into an
     /// emptied entry (tables, rows, `rows_complete`); `watermark` gives the GC watermark
-    /// when the log prunes.
+    /// when the log prunes. The change of the log's bytes is charged to `account` (the
+    /// database's; never refused: the log's size is bounded by its limits).
     pub(super) fn append(
         &self,
         ts: u64,
         fill: impl FnOnce(&mut LoggedCommit),
         watermark: impl FnOnce() -> u64,
+        account: &MemoryAccount,
     ) {
         self.logged.fetch_add(1, Ordering::Relaxed);
         let mut log = self.log();
@@ -229,7 +235,13 @@ impl SerialState {
             self.log_folds.fetch_add(1, Ordering::Relaxed);
         }
         self.newest_logged.store(ts, Ordering::Relaxed);
-        self.log_bytes.store(log.held_bytes(), Ordering::Relaxed);
+        let held = log.held_bytes();
+        let before = self.log_bytes.swap(held, Ordering::Relaxed);
+        if held > before {
+            account.charge(held - before);
+        } else {
+            account.release(before - held);
+        }
     }
 
     /// Validates the reads of a transaction whose snapshot is at `read_ts` (under the
@@ -328,6 +340,7 @@ mod tests {
                 entry.rows_complete = true;
             },
             || 0,
+            &MemoryAccount::new(),
         );
     }
 
@@ -368,6 +381,7 @@ mod tests {
     #[test]
     fn entries_at_or_below_the_watermark_are_dropped_and_their_slots_reused() {
         let state = SerialState::default();
+        let account = MemoryAccount::new();
         for ts in 1..=PRUNE_EVERY {
             state.append(
                 ts,
@@ -377,11 +391,13 @@ mod tests {
                     entry.rows_complete = true;
                 },
                 || PRUNE_EVERY - 4,
+                &account,
             );
         }
         assert_eq!(state.logged_len(), 4);
         let bytes = state.stats().log_bytes;
         assert!(bytes > 0);
+        assert_eq!(account.used_bytes(), bytes);
         // The next appends fill the pruned slots: the log's bytes do not grow.
         for ts in PRUNE_EVERY + 1..PRUNE_EVERY + 40 {
             append(&state, ts, &[(1, ts)]);

@@ -80,8 +80,8 @@ impl Transaction {
     pub(super) fn end_isolation(&mut self) {
         if let Some(reads) = self.reads.take() {
             self.store.serial.end();
-            let serial = &self.store.serial;
-            if reads.empty_for_reuse(|bytes| serial.note_read_set_bytes(bytes, true)) {
+            let (serial, account) = (&self.store.serial, self.store.pool.account());
+            if reads.empty_for_reuse(|bytes| serial.note_read_set_bytes(bytes, true, account)) {
                 self.spare_reads = Some(reads);
             }
         }
@@ -129,6 +129,7 @@ impl Transaction {
                 }
             },
             || store.active.watermark(&store.clock),
+            store.pool.account(),
         );
     }
 }

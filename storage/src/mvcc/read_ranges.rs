@@ -113,6 +113,11 @@ impl ReadSet {
         if self.has_table(table.id()) {
             return false;
         }
+        if matches!((lower, upper), (Bound::Unbounded, Bound::Unbounded)) {
+            // The whole index: the table entry says as much and is cheaper to validate.
+            self.note_table(table.id());
+            return false;
+        }
         let contained = self.ranges.iter().any(|range| {
             range.index == index && range.table.id() == table.id() && range.contains(lower, upper)
         });

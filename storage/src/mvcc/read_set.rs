@@ -219,7 +219,10 @@ impl Transaction {
     #[inline]
     pub(super) fn recount_read_bytes(&self, set: &mut ReadSet) {
         if let Some((bytes, shrunk)) = set.recount_bytes() {
-            self.store.serial.note_read_set_bytes(bytes, shrunk);
+            let account = self.store.pool.account();
+            self.store
+                .serial
+                .note_read_set_bytes(bytes, shrunk, account);
         }
     }
 
