@@ -372,12 +372,19 @@ fn updates_conflict_when_a_version_of_the_row_lies_in_a_scanned_range() {
 fn ranges_past_the_limit_fold_into_their_table() {
     let store = Store::new();
     let (table, index) = ranked(&store);
+    let used = store.memory().used_bytes();
     let mut reader = store.begin_with(Isolation::Serializable).unwrap();
     for low in 0..READ_RANGES_MAX as i64 {
         scan_k(&reader, &table, &index, 10_000 + 2 * low, 10_001 + 2 * low);
     }
     assert_eq!(reader.read_set_ranges(), READ_RANGES_MAX);
-    assert!(store.serial_stats().read_set_bytes > 0);
+    let held = store.serial_stats().read_set_bytes;
+    assert!(held > 0);
+    assert_eq!(
+        store.memory().used_bytes(),
+        used + held,
+        "charged to the account"
+    );
     scan_k(&reader, &table, &index, 0, 1);
     assert_eq!(reader.read_set_ranges(), 0);
     assert_eq!(reader.read_set_len(), (0, 1));
@@ -392,5 +399,9 @@ fn ranges_past_the_limit_fold_into_their_table() {
         store.serial_stats().read_set_bytes,
         0,
         "uncounted at the end"
+    );
+    assert!(
+        store.serial_stats().log_bytes > 0,
+        "the writer's commit was logged"
     );
 }
