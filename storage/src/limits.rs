@@ -62,5 +62,13 @@ pub const READ_ROWS_MAX: usize = 1 << 16;
 /// table-level summary (`mvcc/commit_log.rs`).
 pub const LOG_ENTRIES_MAX: usize = 4096;
 
+/// Most emptied entries the SERIALIZABLE validation log keeps for reuse
+/// (`mvcc/commit_log.rs`), each at most `2 * WRITTEN_ROWS_LOGGED_MAX` rows of capacity.
+pub const LOG_SPARE_ENTRIES_MAX: usize = 128;
+
+/// Most key ranges of ordered indexes a SERIALIZABLE transaction's read set keeps; past it
+/// they fold into whole-table entries (`mvcc/read_ranges.rs`).
+pub const READ_RANGES_MAX: usize = 64;
+
 /// Most rows one logged commit names; a larger commit is logged by its tables.
 pub const WRITTEN_ROWS_LOGGED_MAX: usize = 256;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::error::StorageResult;
 
-use super::commit_log::{read_conflict, LoggedCommit, SerialStats, WRITTEN_ROWS_LOGGED_MAX};
+use super::commit_log::{read_conflict, SerialStats, WRITTEN_ROWS_LOGGED_MAX};
 use super::read_set::ReadTracker;
 use super::transaction::{Snapshot, Transaction};
 
@@ -80,7 +80,8 @@ impl Transaction {
     pub(super) fn end_isolation(&mut self) {
         if let Some(reads) = self.reads.take() {
             self.store.serial.end();
-            if reads.empty_for_reuse() {
+            let (serial, account) = (&self.store.serial, self.store.pool.account());
+            if reads.empty_for_reuse(|bytes| serial.note_read_set_bytes(bytes, true, account)) {
                 self.spare_reads = Some(reads);
             }
         }
@@ -90,35 +91,46 @@ impl Transaction {
     /// transaction when a commit after its snapshot wrote what it read.
     pub(super) fn validate_reads(&self) -> Option<crate::error::StorageError> {
         let reads: &ReadTracker = self.reads.as_deref()?;
-        let conflicts = self
-            .store
-            .serial
-            .validate(self.snapshot.read_ts, &reads.lock());
+        let set = reads.lock();
+        let read_ts = self.snapshot.read_ts;
+        let conflicts = self.store.serial.validate(read_ts, |table, row| {
+            set.covers(table, row)
+                || match row {
+                    Some(row) => set.ranges_hold_row(table, row, read_ts),
+                    None => set.ranges.iter().any(|range| range.table.id() == table),
+                }
+        });
         (!conflicts.is_empty()).then(|| read_conflict(&conflicts))
     }
 
-    /// Under the commit lock, after publishing `ts`: logs what this commit wrote while some
-    /// SERIALIZABLE transaction is open.
+    /// Under the commit lock, after publishing `ts`: logs what this commit wrote while a
+    /// SERIALIZABLE transaction other than this one is open.
     #[inline]
     pub(super) fn log_for_validation(&self, ts: u64) {
-        if !self.store.serial.logging() {
+        if !self.store.serial.logging(self.reads.is_some()) {
             return;
         }
-        let tables: Vec<u64> = self.tables.iter().map(|table| table.id()).collect();
-        let rows = (self.writes.len() <= WRITTEN_ROWS_LOGGED_MAX * 2).then(|| {
-            let mut rows: Vec<(u64, u64)> = self
-                .writes
-                .iter()
-                .map(|write| (tables[write.table as usize], write.row))
-                .collect();
-            rows.dedup();
-            rows
-        });
-        let store = Arc::clone(&self.store);
-        let entry = LoggedCommit { ts, tables, rows };
-        self.store
-            .serial
-            .append(entry, || store.active.watermark(&store.clock));
+        let store = &self.store;
+        store.serial.append(
+            ts,
+            |entry| {
+                entry
+                    .tables
+                    .extend(self.tables.iter().map(|table| table.id()));
+                entry.rows_complete = self.writes.len() <= WRITTEN_ROWS_LOGGED_MAX * 2;
+                if entry.rows_complete {
+                    let tables = &entry.tables;
+                    let rows = self
+                        .writes
+                        .iter()
+                        .map(|write| (tables[write.table as usize], write.row));
+                    entry.rows.extend(rows);
+                    entry.rows.dedup();
+                }
+            },
+            || store.active.watermark(&store.clock),
+            store.pool.account(),
+        );
     }
 }
 

@@ -47,7 +47,7 @@ fn row(id: i64, key: Value) -> [Value; 3] {
 /// (the rows are read and checked).
 fn walk(
     txn: &Transaction,
-    table: &Table,
+    table: &Arc<Table>,
     index: &SecondaryIndex,
     (lower, upper): (Bound<Vec<u8>>, Bound<Vec<u8>>),
     reverse: bool,
@@ -101,7 +101,7 @@ fn bound(index: &SecondaryIndex, key: &str) -> Vec<u8> {
 
 /// Asserts key-only walks agree with checked ones over several ranges, both directions
 /// and several batch sizes; returns the rows read from entries meanwhile.
-fn walks_agree(txn: &Transaction, table: &Table, index: &SecondaryIndex) -> u64 {
+fn walks_agree(txn: &Transaction, table: &Arc<Table>, index: &SecondaryIndex) -> u64 {
     let before = ROWS_FROM_ENTRIES.with(|rows| rows.get());
     let ranges = [
         (Bound::Unbounded, Bound::Unbounded),

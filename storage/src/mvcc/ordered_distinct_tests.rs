@@ -5,6 +5,7 @@
 //! uncommitted, own and collected writes; the count is the number of non-NULL runs.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use crate::index::SecondaryIndex;
 use crate::value::Value;
@@ -15,7 +16,7 @@ use super::super::tests::check_through_writes;
 const KEY: KeyParts = KeyParts { skip: 0, count: 1 };
 
 /// Every row (id, key) `txn` reaches in key order, by `index_range`.
-fn walk(txn: &Transaction, table: &Table, index: &SecondaryIndex, reverse: bool) -> Vec<Row> {
+fn walk(txn: &Transaction, table: &Arc<Table>, index: &SecondaryIndex, reverse: bool) -> Vec<Row> {
     let decoder = table.schema().decoder(None);
     let mut rows = Vec::new();
     let (mut buffer, mut scratch) = (Vec::new(), RangeScratch::default());
@@ -75,7 +76,7 @@ fn expected(rows: &[Row], takes: impl Fn(&Value) -> bool) -> Vec<Row> {
 /// The rows `index_range_distinct` takes, `batch` entries per call, taking the rows `takes`.
 fn distinct_rows(
     txn: &Transaction,
-    table: &Table,
+    table: &Arc<Table>,
     index: &SecondaryIndex,
     reverse: bool,
     batch: usize,
@@ -125,7 +126,7 @@ fn distinct_rows(
 /// `count_distinct_index_range`'s count and last row, `batch` entries per call.
 fn count_distinct(
     txn: &Transaction,
-    table: &Table,
+    table: &Arc<Table>,
     index: &SecondaryIndex,
     batch: usize,
 ) -> (u64, Option<u64>) {
@@ -160,7 +161,7 @@ fn count_distinct(
 }
 
 /// Checks both reads against a full walk, for a few batch sizes and both directions.
-fn assert_distinct_matches_walk(txn: &Transaction, table: &Table, index: &SecondaryIndex) {
+fn assert_distinct_matches_walk(txn: &Transaction, table: &Arc<Table>, index: &SecondaryIndex) {
     let odd = |id: &Value| matches!(id, Value::Integer(i) if i % 2 == 1);
     for reverse in [false, true] {
         let all = walk(txn, table, index, reverse);

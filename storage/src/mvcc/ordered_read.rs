@@ -6,6 +6,7 @@
 
 use std::cell::Cell;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use crossbeam_epoch::{self as epoch, Guard};
 
@@ -164,7 +165,7 @@ impl Transaction {
     #[allow(clippy::too_many_arguments)]
     pub fn index_range(
         &self,
-        table: &Table,
+        table: &Arc<Table>,
         index: &SecondaryIndex,
         lower: Bound<&[u8]>,
         upper: Bound<&[u8]>,
@@ -175,11 +176,12 @@ impl Transaction {
         scratch: &mut RangeScratch,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RangeProgress> {
-        self.note_table_read(table);
         super::transaction::check_decoder_width(table, decoder)?;
         let Some(ordered) = index.ordered() else {
+            self.note_table_read(table);
             return Ok(RangeProgress::Done);
         };
+        self.note_range_read(table, index, lower, upper);
         let guard = epoch::pin();
         let check = self.entry_check(table, index, ordered, &guard, decoder);
         // A settled index whose entries hold every column decoded gives the rows without
@@ -238,7 +240,7 @@ impl Transaction {
     #[allow(clippy::too_many_arguments)]
     pub fn count_index_range(
         &self,
-        table: &Table,
+        table: &Arc<Table>,
         index: &SecondaryIndex,
         lower: Bound<&[u8]>,
         upper: Bound<&[u8]>,
@@ -247,11 +249,12 @@ impl Transaction {
         buffer: &mut Vec<Value>,
         scratch: &mut RangeScratch,
     ) -> StorageResult<(u64, Option<RowId>, RangeProgress)> {
-        self.note_table_read(table);
         super::transaction::check_decoder_width(table, decoder)?;
         let Some(ordered) = index.ordered() else {
+            self.note_table_read(table);
             return Ok((0, None, RangeProgress::Done));
         };
+        self.note_range_read(table, index, lower, upper);
         let guard = epoch::pin();
         // A settled index is counted by its entries alone (`settled_index.rs`); if an edit
         // ran meanwhile, the batch is counted again the checked way.

@@ -27,7 +27,7 @@ pub(crate) fn indexed(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
 /// text holding a NUL): committed and settled; beside another transaction's uncommitted
 /// key changes, deletes and insert (from a snapshot taken before it, one taken beside it,
 /// and the writer's own); after its commit; and after the collector ran.
-pub(crate) fn check_through_writes(check: impl Fn(&Transaction, &Table, &SecondaryIndex)) {
+pub(crate) fn check_through_writes(check: impl Fn(&Transaction, &Arc<Table>, &SecondaryIndex)) {
     let store = Store::new();
     let (table, index) = indexed(&store);
     let mut txn = store.begin().unwrap();
@@ -89,7 +89,7 @@ fn encode(index: &SecondaryIndex, key: Value) -> Vec<u8> {
 /// The ids `txn` reaches in the range, in index order, `batch` entries per call.
 pub(crate) fn range_ids(
     txn: &Transaction,
-    table: &Table,
+    table: &Arc<Table>,
     index: &SecondaryIndex,
     lower: Bound<Vec<u8>>,
     upper: Bound<Vec<u8>>,

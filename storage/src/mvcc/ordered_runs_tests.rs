@@ -5,6 +5,7 @@
 //! settled index and beside uncommitted, own and collected writes.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use crate::index::SecondaryIndex;
 use crate::store::Store;
@@ -19,7 +20,12 @@ const KEY: KeyParts = KeyParts { skip: 0, count: 1 };
 type Visit = (Value, Option<Value>);
 
 /// Every row (id, key) `txn` reaches in key order, by `index_range`.
-fn walk(txn: &Transaction, table: &Table, index: &SecondaryIndex, reverse: bool) -> Vec<Visit> {
+fn walk(
+    txn: &Transaction,
+    table: &Arc<Table>,
+    index: &SecondaryIndex,
+    reverse: bool,
+) -> Vec<Visit> {
     let decoder = table.schema().decoder(None);
     let mut rows = Vec::new();
     let (mut buffer, mut scratch) = (Vec::new(), RangeScratch::default());
@@ -76,7 +82,7 @@ fn expected(rows: &[Visit]) -> Vec<Visit> {
 /// every `stop_every`-th visit (0: never).
 fn run_visits(
     txn: &Transaction,
-    table: &Table,
+    table: &Arc<Table>,
     index: &SecondaryIndex,
     reverse: bool,
     batch: usize,
@@ -129,7 +135,7 @@ fn run_visits(
 
 /// Checks the runs walk against a full walk, for a few batch sizes, stops and both
 /// directions.
-fn assert_runs_match_walk(txn: &Transaction, table: &Table, index: &SecondaryIndex) {
+fn assert_runs_match_walk(txn: &Transaction, table: &Arc<Table>, index: &SecondaryIndex) {
     for reverse in [false, true] {
         let all = expected(&walk(txn, table, index, reverse));
         for batch in [1, 2, 5, 1024] {

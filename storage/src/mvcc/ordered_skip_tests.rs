@@ -4,6 +4,7 @@
 
 use std::num::NonZeroU64;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use crate::index::SecondaryIndex;
 use crate::{RangeProgress, RangeScratch, Table, Transaction};
@@ -14,7 +15,7 @@ use super::super::tests::{check_through_writes, range_ids};
 /// reaches after them.
 fn skip_then_ids(
     txn: &Transaction,
-    table: &Table,
+    table: &Arc<Table>,
     index: &SecondaryIndex,
     reverse: bool,
     skip: u64,
@@ -60,7 +61,7 @@ fn skip_then_ids(
 
 /// For every skip count and a few batch sizes, in both directions: skipping then walking
 /// gives the walk's rows after as many.
-fn assert_skips_match_walks(txn: &Transaction, table: &Table, index: &SecondaryIndex) {
+fn assert_skips_match_walks(txn: &Transaction, table: &Arc<Table>, index: &SecondaryIndex) {
     for reverse in [false, true] {
         let all = range_ids(
             txn,

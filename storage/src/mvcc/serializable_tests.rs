@@ -1,14 +1,18 @@
 //! Tests of SERIALIZABLE validation at the storage level: write skew and phantoms are
 //! refused for SERIALIZABLE writers and allowed under SNAPSHOT, reads by key conflict only
-//! with writes of the same row, and the open count and log end with the transactions.
+//! with writes of the same row, and the open count and log end with the transactions; key
+//! ranges of ordered indexes conflict only with writes of rows whose keys lie within them.
 
+use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::error::StorageErrorKind;
-use crate::index::IndexKey;
-use crate::mvcc::{Isolation, Table, TableSchema};
+use crate::index::{IndexKey, KeyCollation};
+use crate::mvcc::{Isolation, Table, TableSchema, READ_RANGES_MAX};
 use crate::store::Store;
 use crate::value::{DataType, Value};
+
+use super::ordered_read::tests::range_ids;
 
 fn doctors(store: &Store) -> Arc<Table> {
     let table = store.create_table(TableSchema {
@@ -255,4 +259,149 @@ fn concurrent_serializable_withdrawals_keep_the_sum_non_negative() {
     }
     assert_eq!(total, 0, "every unit withdrawn exactly once, never past 0");
     assert!(store.serial_stats().validated > 0);
+}
+
+/// A table (id INTEGER PRIMARY KEY, k ANY) of ids 1..=10 with k = 10 * id, and an ordered
+/// index on k.
+fn ranked(store: &Store) -> (Arc<Table>, Arc<crate::index::SecondaryIndex>) {
+    let table = store.create_table(TableSchema {
+        types: vec![DataType::Integer, DataType::Any],
+        key_columns: vec![0],
+        added: Vec::new(),
+    });
+    let index = table
+        .create_index_with("k_index", vec![1], false, Some(vec![KeyCollation::Binary]))
+        .unwrap();
+    let mut setup = store.begin().unwrap();
+    for id in 1..=10 {
+        setup
+            .insert(&table, &[Value::Integer(id), Value::Integer(10 * id)])
+            .unwrap();
+    }
+    setup.commit().unwrap();
+    (table, index)
+}
+
+/// Reads the rows with `low <= k < high` through the index, two entries per call.
+fn scan_k(
+    txn: &crate::mvcc::Transaction,
+    table: &Arc<Table>,
+    index: &crate::index::SecondaryIndex,
+    low: i64,
+    high: i64,
+) -> Vec<i64> {
+    let key = |k: i64| {
+        index
+            .ordered_key_of(&[Value::Null, Value::Integer(k)])
+            .unwrap()
+    };
+    let (lower, upper) = (Bound::Included(key(low)), Bound::Excluded(key(high)));
+    range_ids(txn, table, index, lower, upper, false, 2)
+}
+
+/// A SERIALIZABLE transaction reads k in [20, 50) and writes a row of k 1000; meanwhile
+/// another commits `change`. Returns whether the reader's commit succeeded.
+fn scan_beside(change: impl FnOnce(&mut crate::mvcc::Transaction, &Arc<Table>)) -> bool {
+    let store = Store::new();
+    let (table, index) = ranked(&store);
+    let mut reader = store.begin_with(Isolation::Serializable).unwrap();
+    assert_eq!(scan_k(&reader, &table, &index, 20, 50), vec![2, 3, 4]);
+    assert_eq!(reader.read_set_ranges(), 1, "a resumed read adds no range");
+    assert_eq!(reader.read_set_len(), (0, 0));
+    let mut writer = store.begin_with(Isolation::Serializable).unwrap();
+    change(&mut writer, &table);
+    writer.commit().unwrap();
+    reader
+        .insert(&table, &[Value::Integer(99), Value::Integer(1000)])
+        .unwrap();
+    match reader.commit() {
+        Ok(_) => true,
+        Err(error) => {
+            assert_eq!(error.kind, StorageErrorKind::Conflict);
+            false
+        }
+    }
+}
+
+fn set_k(txn: &mut crate::mvcc::Transaction, table: &Arc<Table>, id: i64, k: i64) {
+    let row = txn.find_key(table, &IndexKey::Int(id)).unwrap();
+    txn.update(table, row, &[Value::Integer(id), Value::Integer(k)])
+        .unwrap();
+}
+
+#[test]
+fn an_insert_outside_a_scanned_range_commits_and_one_inside_is_refused() {
+    let insert = |k: i64| {
+        move |txn: &mut crate::mvcc::Transaction, table: &Arc<Table>| {
+            txn.insert(table, &[Value::Integer(50 + k), Value::Integer(k)])
+                .unwrap();
+        }
+    };
+    assert!(scan_beside(insert(100)), "above the range");
+    assert!(scan_beside(insert(19)), "below the range");
+    assert!(scan_beside(insert(50)), "at the excluded upper bound");
+    assert!(
+        !scan_beside(insert(20)),
+        "at the included lower bound: a phantom"
+    );
+    assert!(!scan_beside(insert(35)), "inside the range: a phantom");
+}
+
+#[test]
+fn updates_conflict_when_a_version_of_the_row_lies_in_a_scanned_range() {
+    assert!(scan_beside(|txn, table| set_k(txn, table, 9, 95)));
+    assert!(
+        !scan_beside(|txn, table| set_k(txn, table, 3, 31)),
+        "within"
+    );
+    assert!(
+        !scan_beside(|txn, table| set_k(txn, table, 3, 500)),
+        "moved out"
+    );
+    assert!(
+        !scan_beside(|txn, table| set_k(txn, table, 9, 25)),
+        "moved in"
+    );
+    assert!(!scan_beside(|txn, table| {
+        let row = txn.find_key(table, &IndexKey::Int(4)).unwrap();
+        txn.delete(table, row).unwrap();
+    }));
+}
+
+#[test]
+fn ranges_past_the_limit_fold_into_their_table() {
+    let store = Store::new();
+    let (table, index) = ranked(&store);
+    let used = store.memory().used_bytes();
+    let mut reader = store.begin_with(Isolation::Serializable).unwrap();
+    for low in 0..READ_RANGES_MAX as i64 {
+        scan_k(&reader, &table, &index, 10_000 + 2 * low, 10_001 + 2 * low);
+    }
+    assert_eq!(reader.read_set_ranges(), READ_RANGES_MAX);
+    let held = store.serial_stats().read_set_bytes;
+    assert!(held > 0);
+    assert_eq!(
+        store.memory().used_bytes(),
+        used + held,
+        "charged to the account"
+    );
+    scan_k(&reader, &table, &index, 0, 1);
+    assert_eq!(reader.read_set_ranges(), 0);
+    assert_eq!(reader.read_set_len(), (0, 1));
+    assert_eq!(store.serial_stats().range_folds, 1);
+    // Folded to the table: a write anywhere in it conflicts.
+    let mut writer = store.begin().unwrap();
+    set_k(&mut writer, &table, 9, 95);
+    writer.commit().unwrap();
+    set_k(&mut reader, &table, 1, 11);
+    assert!(reader.commit().is_err());
+    assert_eq!(
+        store.serial_stats().read_set_bytes,
+        0,
+        "uncounted at the end"
+    );
+    assert!(
+        store.serial_stats().log_bytes > 0,
+        "the writer's commit was logged"
+    );
 }

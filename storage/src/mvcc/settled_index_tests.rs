@@ -67,7 +67,7 @@ fn bound(index: &SecondaryIndex, key: Option<i64>) -> Bound<Vec<u8>> {
 /// call.
 fn counted(
     txn: &Transaction,
-    table: &Table,
+    table: &Arc<Table>,
     index: &SecondaryIndex,
     low: Option<i64>,
     high: Option<i64>,
@@ -104,7 +104,7 @@ fn counted(
 /// The same count by the checked walk (`index_range` reads and checks every row).
 fn checked(
     txn: &Transaction,
-    table: &Table,
+    table: &Arc<Table>,
     index: &SecondaryIndex,
     low: Option<i64>,
     high: Option<i64>,
@@ -125,13 +125,13 @@ fn checked(
     .len() as u64
 }
 
-fn settled(txn: &Transaction, table: &Table, index: &SecondaryIndex) -> bool {
+fn settled(txn: &Transaction, table: &Arc<Table>, index: &SecondaryIndex) -> bool {
     txn.settled_entries(table, index.ordered().unwrap())
         .is_some()
 }
 
 /// Asserts the batched count of several ranges equals the checked walk's.
-fn counts_agree(txn: &Transaction, table: &Table, index: &SecondaryIndex) {
+fn counts_agree(txn: &Transaction, table: &Arc<Table>, index: &SecondaryIndex) {
     for (low, high) in [
         (None, None),
         (Some(10), Some(40)),

@@ -110,6 +110,9 @@ const STATS_COLUMNS: &[&str] = &[
     "serializable_conflicts",
     "serializable_read_set_folds",
     "serializable_log_folds",
+    "serializable_range_folds",
+    "serializable_read_set_bytes",
+    "serializable_log_bytes",
 ];
 
 const COMMITS_COLUMNS: &[&str] = &["commit", "time", "unix_ms"];
@@ -326,14 +329,17 @@ fn stats_row(tables: &[Arc<TableDef>], txn: &Transaction) -> Row {
 }
 
 /// `ember_stats`' SERIALIZABLE columns: commits validated and refused, read sets and
-/// logged commits that fell back to table level.
-fn serializable_stats(txn: &Transaction) -> [Value; 4] {
+/// logged commits that fell back to table level, and the bytes read sets and log hold.
+fn serializable_stats(txn: &Transaction) -> [Value; 7] {
     let stats = txn.store_serial_stats();
     [
         int(stats.validated),
         int(stats.conflicts),
         int(stats.read_set_folds),
         int(stats.log_folds),
+        int(stats.range_folds),
+        int(stats.read_set_bytes),
+        int(stats.log_bytes),
     ]
 }
 
