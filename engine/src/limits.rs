@@ -91,6 +91,11 @@ pub const FOREIGN_KEY_CASCADE_DEPTH_MAX: usize = 100;
 /// statement on the native stack, so the bound is lower.
 pub const TRIGGER_DEPTH_MAX: usize = 100;
 
+/// Most rows one `generate_series()` call produces (its rows are produced as they are
+/// read, never held: the bound is on the statement's time). The default span, 0 to
+/// 4294967295, fits.
+pub const GENERATE_SERIES_ROWS_MAX: u64 = 1 << 32;
+
 /// Most checkpoint snapshots `PRAGMA keep_snapshots` / `Options::keep_snapshots` may keep.
 pub const KEEP_SNAPSHOTS_MAX: u64 = 10_000;
 
