@@ -193,6 +193,14 @@ mod tests {
     }
 
     #[test]
+    fn a_series_stops_at_the_row_limit() {
+        let mut series = Series::new(&[int(0)]);
+        series.produced = GENERATE_SERIES_ROWS_MAX;
+        let error = series.next_row().expect_err("past the limit");
+        assert!(error.message().contains("limit"), "{}", error.message());
+    }
+
+    #[test]
     fn the_hidden_columns_show_the_arguments() {
         let mut series = Series::new(&[int(9), int(1), int(-4)]);
         assert!(series.next_row().expect("ok").is_none());
