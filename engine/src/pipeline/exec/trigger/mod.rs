@@ -14,6 +14,7 @@ mod body;
 mod ddl;
 mod delete;
 mod instead;
+mod replace;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -31,6 +32,7 @@ use crate::plan::{Insert, Plan, UpsertAction};
 pub(crate) use ddl::{create_trigger, drop_trigger};
 pub(super) use delete::{delete_with_triggers, still_there};
 pub(super) use instead::write_view;
+pub(in crate::pipeline::exec) use replace::{delete_holders, replace_delete_triggers};
 
 use body::CompiledTrigger;
 
