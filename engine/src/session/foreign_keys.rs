@@ -3,7 +3,8 @@
 //! SQLite, setting it inside an open transaction changes nothing. With it on, DROP TABLE of
 //! a parent table first deletes its rows (`implicit_delete`), as SQLite does.
 //! `PRAGMA defer_foreign_keys`: every key of the open transaction is checked at COMMIT
-//! (`exec::DeferredKeys`); off again after each COMMIT and ROLLBACK, as in SQLite.
+//! (`exec::DeferredKeys`); off again after each COMMIT and ROLLBACK and each statement run
+//! in autocommit, as in SQLite.
 
 use ember_storage::Value;
 use sqlparser::ast::Statement;

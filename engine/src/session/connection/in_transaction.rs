@@ -45,6 +45,11 @@ impl Connection {
             TransactionState::Autocommit => {
                 drop(state);
                 self.time.reset();
+                // The statement is its own transaction, whose end turns `PRAGMA
+                // defer_foreign_keys` off, as in SQLite (its checks wait for that end anyway).
+                if self.deferred_keys.defer_all() {
+                    self.deferred_keys.set_defer_all(false);
+                }
                 if matches!(plan, Plan::Query(_)) {
                     // A query writes nothing: it runs inside the kept transaction object.
                     if let Ok(mut idle) = self.idle.try_borrow_mut() {
