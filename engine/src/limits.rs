@@ -91,6 +91,15 @@ pub const FOREIGN_KEY_CASCADE_DEPTH_MAX: usize = 100;
 /// statement on the native stack, so the bound is lower.
 pub const TRIGGER_DEPTH_MAX: usize = 100;
 
+/// Most rows one `generate_series()` call produces (its rows are produced as they are
+/// read, never held: the bound is on the statement's time). The default span, 0 to
+/// 4294967295, fits.
+pub const GENERATE_SERIES_ROWS_MAX: u64 = 1 << 32;
+
+/// Most foreign-key checks one transaction keeps for its COMMIT (deferred keys that did
+/// not hold at the end of their statements).
+pub const FOREIGN_KEY_DEFERRED_CHECKS_MAX: usize = 1_000_000;
+
 /// Most checkpoint snapshots `PRAGMA keep_snapshots` / `Options::keep_snapshots` may keep.
 pub const KEEP_SNAPSHOTS_MAX: u64 = 10_000;
 

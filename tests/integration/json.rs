@@ -105,9 +105,9 @@ fn errors_carry_sqlites_messages() {
             "not supported: JSONB (a BLOB argument to a JSON function)",
         ),
         (
-            "SELECT * FROM generate_series(1, 3)",
+            "SELECT * FROM carray(1, 3)",
             ErrorKind::Unsupported,
-            "not supported: table-valued function generate_series",
+            "not supported: table-valued function carray",
         ),
     ] {
         let error = conn.query(sql, ()).unwrap_err();

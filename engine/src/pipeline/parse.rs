@@ -3,8 +3,11 @@
 //! the parser reports passing it as a syntax error elsewhere: see `nesting_depth`). One
 //! Two extensions sqlparser does not know: a bare `CHECKPOINT` statement becomes `PRAGMA
 //! wal_checkpoint`, and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
+//! SQLite syntax it does not parse is rewritten first (parse/: frame EXCLUDE, CTE hints,
+//! `CREATE TRIGGER IF NOT EXISTS`).
 
 mod creation_text;
+mod cte_hint;
 pub(crate) use creation_text::byte_offset;
 mod exclude;
 mod trigger_text;
@@ -33,6 +36,8 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
     // Window frames' EXCLUDE clauses (parse/exclude.rs).
     let rewritten =
         exclude::rewrite_frame_exclusions(rewritten.as_deref().unwrap_or(sql)).or(rewritten);
+    // `WITH x AS [NOT] MATERIALIZED (..)` (parse/cte_hint.rs).
+    let rewritten = cte_hint::rewrite_cte_hints(rewritten.as_deref().unwrap_or(sql)).or(rewritten);
     // `CREATE TRIGGER IF NOT EXISTS` (parse/trigger_text.rs).
     let rewritten =
         trigger_text::rewrite_if_not_exists(rewritten.as_deref().unwrap_or(sql))?.or(rewritten);

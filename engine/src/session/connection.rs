@@ -31,6 +31,7 @@ use crate::value::FromValue;
 mod conflict_clause;
 mod counters;
 mod ctas;
+mod deferred_keys;
 mod drop_table;
 mod in_transaction;
 mod isolation;
@@ -141,6 +142,10 @@ pub struct Connection {
     pub(crate) counters: crate::expr::ChangeCounters,
     /// Whether FOREIGN KEY constraints are enforced (`PRAGMA foreign_keys`; off by default).
     pub(crate) foreign_keys: Cell<bool>,
+    /// Foreign-key checks waiting for COMMIT, and `PRAGMA defer_foreign_keys`.
+    pub(crate) deferred_keys: exec::DeferredKeys,
+    /// Whether a trigger may fire while it runs (`PRAGMA recursive_triggers`; off).
+    pub(crate) recursive_triggers: Cell<bool>,
     /// Helper threads a large scan may use (`PRAGMA threads`, see `session/threads.rs`).
     pub(crate) threads: Cell<usize>,
     /// The isolation level of transactions BEGIN does not name (`connection/isolation.rs`).
@@ -169,6 +174,8 @@ impl Connection {
             statement_timeout: Cell::new(db.options().statement_timeout),
             counters: Default::default(),
             foreign_keys: Cell::new(false),
+            deferred_keys: Default::default(),
+            recursive_triggers: Cell::new(false),
             transactions_begun: Cell::new(0),
             threads: Cell::new(0),
             isolation: Cell::new(db.options().isolation),
@@ -656,6 +663,8 @@ impl Connection {
 
     /// COMMIT of the explicit transaction.
     pub(crate) fn commit(&self) -> Result<()> {
+        self.check_deferred_keys()?;
+        self.deferred_keys.reset();
         self.savepoints.borrow_mut().clear();
         let previous =
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
@@ -683,6 +692,7 @@ impl Connection {
 
     /// ROLLBACK of the explicit transaction.
     pub(crate) fn rollback(&self) -> Result<()> {
+        self.deferred_keys.reset();
         self.savepoints.borrow_mut().clear();
         let previous =
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);

@@ -620,6 +620,8 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "keep_snapshots" if value.is_none() => vec!["keep_snapshots".to_string()],
         "statement_timeout" if value.is_none() => vec!["statement_timeout".to_string()],
         "foreign_keys" if value.is_none() => vec!["foreign_keys".to_string()],
+        "defer_foreign_keys" if value.is_none() => vec!["defer_foreign_keys".to_string()],
+        "recursive_triggers" if value.is_none() => vec!["recursive_triggers".to_string()],
         // Both forms return the value in force (`session/threads.rs`).
         "threads" => vec!["threads".to_string()],
         // Both forms return the level in force (`connection/isolation.rs`).

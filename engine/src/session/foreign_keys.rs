@@ -2,6 +2,9 @@
 //! (`pipeline/exec/foreign_key`). Per connection and OFF by default, as in SQLite; like
 //! SQLite, setting it inside an open transaction changes nothing. With it on, DROP TABLE of
 //! a parent table first deletes its rows (`implicit_delete`), as SQLite does.
+//! `PRAGMA defer_foreign_keys`: every key of the open transaction is checked at COMMIT
+//! (`exec::DeferredKeys`); off again after each COMMIT and ROLLBACK and each statement run
+//! in autocommit, as in SQLite.
 
 use ember_storage::Value;
 use sqlparser::ast::Statement;
@@ -28,35 +31,64 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
             table.as_deref(),
         ));
     }
-    if !name.to_string().eq_ignore_ascii_case("foreign_keys") {
+    let name = name.to_string();
+    if name.eq_ignore_ascii_case("defer_foreign_keys") {
+        let deferred = &conn.deferred_keys;
+        return Some(flag_pragma(
+            &name,
+            value.as_ref().map(|v| v.to_string()),
+            deferred.defer_all(),
+            |on| deferred.set_defer_all(on),
+        ));
+    }
+    if !name.eq_ignore_ascii_case("foreign_keys") {
         return None;
     }
+    let in_transaction = conn.in_transaction();
+    Some(flag_pragma(
+        &name,
+        value.as_ref().map(|v| v.to_string()),
+        enabled.get(),
+        |on| {
+            if !in_transaction {
+                enabled.set(on);
+            }
+        },
+    ))
+}
+
+/// A PRAGMA of an ON/OFF setting: with no value, its one row (`current` as 0 or 1); with
+/// a value, `set` with it (ON, OFF, 1, 0, TRUE, FALSE, YES, NO).
+pub(crate) fn flag_pragma(
+    name: &str,
+    value: Option<String>,
+    current: bool,
+    set: impl FnOnce(bool),
+) -> Result<Outcome> {
     let Some(value) = value else {
-        return Some(Ok(Outcome {
-            columns: vec!["foreign_keys".to_string()],
-            rows: vec![vec![Value::Integer(i64::from(enabled.get()))]],
+        return Ok(Outcome {
+            columns: vec![name.to_ascii_lowercase()],
+            rows: vec![vec![Value::Integer(i64::from(current))]],
             changes: 0,
-        }));
+        });
     };
-    let text = value.to_string().trim_matches('\'').to_ascii_lowercase();
+    let text = value.trim_matches('\'').to_ascii_lowercase();
     let on = match text.as_str() {
         "off" | "0" | "false" | "no" => false,
         "on" | "1" | "true" | "yes" => true,
         _ => {
-            return Some(Err(crate::err!(
+            return Err(crate::err!(
                 InvalidInput,
-                "PRAGMA foreign_keys takes ON or OFF, not {text}"
-            )))
+                "PRAGMA {name} takes ON or OFF, not {text}"
+            ))
         }
     };
-    if !conn.in_transaction() {
-        enabled.set(on);
-    }
-    Some(Ok(Outcome {
+    set(on);
+    Ok(Outcome {
         columns: Vec::new(),
         rows: Vec::new(),
         changes: 0,
-    }))
+    })
 }
 
 /// Before `DROP TABLE name`: the implicit DELETE (see `implicit_delete`) when the

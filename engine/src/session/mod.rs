@@ -32,6 +32,7 @@ pub(crate) mod plan_cache;
 pub(crate) mod pressure;
 pub(crate) mod recovery;
 pub(crate) mod recovery_time;
+pub(crate) mod recursive_triggers;
 pub(crate) mod row_views;
 pub(crate) mod rows;
 pub(crate) mod snapshots;

@@ -30,7 +30,9 @@ impl<'c> Transaction<'c> {
     }
 
     /// Commits the transaction. A serialization conflict here is retryable
-    /// ([`Error::is_retryable`](crate::Error::is_retryable)).
+    /// ([`Error::is_retryable`](crate::Error::is_retryable)). A commit that fails while
+    /// the transaction is still open (a deferred foreign key that does not hold) rolls it
+    /// back, as dropping the guard would: the guard is gone. (SQL `COMMIT` leaves it open.)
     ///
     /// ```
     /// let mut conn = ember::Database::in_memory().connect();
@@ -42,7 +44,11 @@ impl<'c> Transaction<'c> {
     /// ```
     pub fn commit(mut self) -> Result<()> {
         self.finished = true;
-        self.conn.commit()
+        let committed = self.conn.commit();
+        if committed.is_err() && self.conn.in_transaction() {
+            self.conn.rollback()?;
+        }
+        committed
     }
 
     /// Rolls the transaction back (dropping the guard does the same).

@@ -96,6 +96,8 @@ struct SqliteEngine {
 impl SqliteEngine {
     fn new() -> Result<SqliteEngine, String> {
         let conn = rusqlite::Connection::open_in_memory().map_err(|e| format!("sqlite: {e}"))?;
+        // generate_series, as the sqlite3 shell has it.
+        rusqlite::vtab::series::load_module(&conn).map_err(|e| format!("sqlite: {e}"))?;
         Ok(SqliteEngine { conn })
     }
 }

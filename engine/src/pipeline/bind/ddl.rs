@@ -76,7 +76,7 @@ impl Binder<'_> {
         if let Some(query) = &create.query {
             return self.bind_create_table_as(create, query);
         }
-        let name = object_name(&create.name)?;
+        let name = super::created_name(&create.name)?;
         if create.columns.is_empty() {
             return Err(crate::err!(
                 InvalidInput,
@@ -265,7 +265,7 @@ impl Binder<'_> {
                 "CREATE INDEX needs an index name"
             ));
         };
-        let name = object_name(name)?;
+        let name = super::created_name(name)?;
         if name.to_ascii_lowercase().starts_with("ember_autoindex_") {
             return Err(crate::err!(
                 InvalidInput,

@@ -259,13 +259,39 @@ fn statement_name(statement: &Statement) -> String {
     }
 }
 
-/// The last part of a possibly qualified object name, or an error for schema-qualified names.
+/// The name an object is referred to by: `name`, or `main.name` (SQLite's name of the
+/// database's own schema). `temp.name` names a temporary object, which EmberDB does not
+/// have; any other qualifier is an error too.
 pub(crate) fn object_name(name: &ast::ObjectName) -> Result<String> {
     match name.0.as_slice() {
-        [part] => match part.as_ident() {
-            Some(ident) => Ok(ident.value.clone()),
-            None => Err(unsupported(format!("object name {name}"))),
-        },
+        [part] => plain_name(part, name),
+        [schema, part] if is_schema(schema, "main") => plain_name(part, name),
+        [schema, _] if is_schema(schema, "temp") => {
+            Err(unsupported(format!("temporary tables and views ({name})")))
+        }
         _ => Err(unsupported(format!("schema-qualified name {name}"))),
     }
+}
+
+/// The name of an object a CREATE makes: unqualified (`main.name` would be kept in the
+/// stored CREATE text, where SQLite keeps none).
+pub(crate) fn created_name(name: &ast::ObjectName) -> Result<String> {
+    match name.0.as_slice() {
+        [_] => object_name(name),
+        _ => Err(unsupported(format!(
+            "schema-qualified name {name} in CREATE"
+        ))),
+    }
+}
+
+fn plain_name(part: &ast::ObjectNamePart, name: &ast::ObjectName) -> Result<String> {
+    match part.as_ident() {
+        Some(ident) => Ok(ident.value.clone()),
+        None => Err(unsupported(format!("object name {name}"))),
+    }
+}
+
+fn is_schema(part: &ast::ObjectNamePart, schema: &str) -> bool {
+    part.as_ident()
+        .is_some_and(|ident| ident.value.eq_ignore_ascii_case(schema))
 }

@@ -1,5 +1,6 @@
 //! Table-valued functions in FROM (`json_each(json[, path])`, `json_tree(json[, path])`,
-//! the catalog PRAGMAs' `pragma_table_info(table[, schema])` and the like):
+//! the catalog PRAGMAs' `pragma_table_info(table[, schema])` and the like,
+//! `generate_series([start[, stop[, step]]])`):
 //! binding the call, and joining it laterally when its arguments read columns of the
 //! relations to its left (`FROM t, json_each(t.doc) AS j`): those relations are planned
 //! first (with the WHERE terms that read only them) and become the input the function's
@@ -36,6 +37,9 @@ impl Binder<'_> {
         let function_name = object_name(name)?;
         let function = match TableFunction::from_name(&function_name) {
             Some(function) => TableFunctionKind::Json(function),
+            None if function_name.eq_ignore_ascii_case("generate_series") => {
+                TableFunctionKind::Series
+            }
             None => match CatalogPragma::by_function_name(&function_name) {
                 Some(pragma) => {
                     TableFunctionKind::Pragma(pragma, std::sync::Arc::new(self.catalog.clone()))
@@ -50,7 +54,12 @@ impl Binder<'_> {
         if args.settings.is_some() {
             return Err(unsupported(format!("SETTINGS in {function}()")));
         }
-        if args.args.is_empty() || args.args.len() > 2 {
+        // generate_series takes up to its three hidden columns, each optional.
+        let (fewest, most) = match function {
+            TableFunctionKind::Series => (0, 3),
+            _ => (1, 2),
+        };
+        if args.args.len() < fewest || args.args.len() > most {
             return Err(crate::err!(
                 InvalidInput,
                 "wrong number of arguments to table-valued function {function}()"

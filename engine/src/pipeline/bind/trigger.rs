@@ -36,7 +36,7 @@ impl Binder<'_> {
         if extras {
             return Err(unsupported("this form of CREATE TRIGGER"));
         }
-        let name = object_name(&create.name)?;
+        let name = super::created_name(&create.name)?;
         let table = object_name(&create.table_name)?;
         let timing = match create.period {
             None | Some(ast::TriggerPeriod::Before) => TriggerTiming::Before,

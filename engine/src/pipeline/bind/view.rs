@@ -7,7 +7,7 @@ use crate::catalog::ViewDef;
 use crate::error::{unsupported, Result};
 use crate::plan::{Plan, Query};
 
-use super::{object_name, Binder};
+use super::Binder;
 
 impl Binder<'_> {
     pub(super) fn bind_create_view(&mut self, create: &ast::CreateView) -> Result<Plan> {
@@ -20,7 +20,7 @@ impl Binder<'_> {
         if create.to.is_some() || create.params.is_some() || !create.cluster_by.is_empty() {
             return Err(unsupported("view options"));
         }
-        let name = object_name(&create.name)?;
+        let name = super::created_name(&create.name)?;
         let columns: Vec<String> = create
             .columns
             .iter()

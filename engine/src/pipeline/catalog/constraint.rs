@@ -52,8 +52,8 @@ pub struct ForeignKeyDef {
     pub parent_columns: Vec<String>,
     pub on_delete: ForeignKeyAction,
     pub on_update: ForeignKeyAction,
-    /// `DEFERRABLE INITIALLY DEFERRED`: checked at COMMIT in SQLite (not enforced here:
-    /// writing such a table under `foreign_keys = ON` fails as not supported).
+    /// `DEFERRABLE INITIALLY DEFERRED`: checked at COMMIT of an explicit transaction
+    /// (`exec::DeferredKeys`), as in SQLite.
     pub deferred: bool,
 }
 

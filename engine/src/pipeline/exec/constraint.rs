@@ -86,7 +86,7 @@ impl<'a> RowGuard<'a> {
             Some(catalog) => {
                 // The catalog's own definition (the plan's is the same version).
                 let table = catalog.table(&table.name).map_or(table, |t| &**t);
-                let keys = ForeignKeys::new(catalog);
+                let keys = ForeignKeys::new(catalog, env.deferred_keys);
                 let own = keys_of_child(catalog, table, |key| {
                     key.columns.iter().any(|&c| written(c))
                 })?;

@@ -60,10 +60,13 @@ fn insert_rows(
         super::trigger::check_insert_clauses(&env, insert)?;
     }
     let triggers = triggers.as_ref();
+    // The DELETE triggers of the rows REPLACE removes (under `recursive_triggers`).
+    let deletes = super::trigger::replace_delete_triggers(&env, insert);
+    let fired = (triggers, deletes.as_ref());
     // CHECK and FOREIGN KEY constraints (`None`: the table has none to enforce here).
     if let Some(guard) = RowGuard::for_insert(&insert.table, &env, replace)? {
         let guarded = (Some(&guard), done);
-        let inserted = super::upsert::insert_general(txn, insert, env, sink, guarded, triggers);
+        let inserted = super::upsert::insert_general(txn, insert, env, sink, guarded, fired);
         if inserted.is_err() && insert.on_conflict == OnConflict::Fail {
             // OR FAIL keeps the rows before the failure: their foreign keys must hold (if
             // not, that error wins and the statement is undone, as in SQLite).
@@ -73,9 +76,12 @@ fn insert_rows(
         guard.finish(txn)?;
         return Ok(inserted);
     }
-    let clauses = insert.upsert.is_some() || insert.returning.is_some() || triggers.is_some();
+    let clauses = insert.upsert.is_some()
+        || insert.returning.is_some()
+        || triggers.is_some()
+        || deletes.is_some();
     if clauses || insert.sequence.is_some() {
-        return super::upsert::insert_general(txn, insert, env, sink, (None, done), triggers);
+        return super::upsert::insert_general(txn, insert, env, sink, (None, done), fired);
     }
     if let (Some(plain), Node::Values { rows }) = (&insert.plain_rows, &insert.source) {
         check_rows_max(rows.len(), env.rows_max)?;
@@ -85,7 +91,7 @@ fn insert_rows(
         check_rows_max(rows.len(), env.rows_max)?;
         return insert_constant_rows(txn, insert, rows, env, done);
     }
-    super::upsert::insert_general(txn, insert, env, sink, (None, done), None)
+    super::upsert::insert_general(txn, insert, env, sink, (None, done), (None, None))
 }
 
 /// The statement row limit, for the rows of a `VALUES` source.

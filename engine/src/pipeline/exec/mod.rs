@@ -87,6 +87,7 @@ pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBo
 pub use cte::{CteRows, WorkRow};
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
 pub use dml::{delete, update, UpdateStatement};
+pub use foreign_key::DeferredKeys;
 pub use insert::insert;
 pub(crate) use outer_probe::{may_probe, ProbeState};
 pub use schema_host::SchemaHost;

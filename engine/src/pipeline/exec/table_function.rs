@@ -1,5 +1,5 @@
 //! The operator of a table-valued function (`json_each`, `json_tree`, the catalog PRAGMAs'
-//! `pragma_table_info` and the like): its rows for
+//! `pragma_table_info` and the like, `generate_series`): its rows for
 //! arguments evaluated once, or, joined laterally, for arguments evaluated over each input
 //! row (each output row is the input row followed by a function row; a LEFT lateral join
 //! keeps an input row no function row matched, NULL-padded).
@@ -7,6 +7,7 @@
 use ember_storage::Value;
 
 use crate::error::Result;
+use crate::expr::Series;
 use crate::plan::{TableFunctionKind, TableFunctionScan};
 
 use super::{build, ExecContext, Operator, Row};
@@ -16,7 +17,7 @@ pub struct TableFunctionOperator<'p> {
     input: Option<Box<dyn Operator + 'p>>,
     /// The input row whose function rows are being handed out (empty without input).
     current: Option<Row>,
-    pending: std::vec::IntoIter<Row>,
+    pending: FunctionRows,
     /// Whether some function row of `current` was handed out (for LEFT).
     matched: bool,
     /// Without input: whether the single call was made.
@@ -29,7 +30,7 @@ impl<'p> TableFunctionOperator<'p> {
             scan,
             input: scan.input.as_ref().map(build),
             current: None,
-            pending: Vec::new().into_iter(),
+            pending: FunctionRows::Held(Vec::new().into_iter()),
             matched: false,
             called: false,
         }
@@ -48,15 +49,17 @@ impl<'p> TableFunctionOperator<'p> {
     }
 
     /// The function's rows for `row`'s argument values.
-    fn call(&self, row: &[Value], context: &ExecContext<'_>) -> Result<Vec<Row>> {
-        let first = match self.scan.args.first() {
-            Some(arg) => arg.eval(row, &context.eval)?,
-            None => Value::Null,
-        };
-        let second = match self.scan.args.get(1) {
-            Some(arg) => Some(arg.eval(row, &context.eval)?),
-            None => None,
-        };
+    fn call(&self, row: &[Value], context: &ExecContext<'_>) -> Result<FunctionRows> {
+        let mut args = Vec::with_capacity(self.scan.args.len());
+        for arg in &self.scan.args {
+            args.push(arg.eval(row, &context.eval)?);
+        }
+        if let TableFunctionKind::Series = &self.scan.function {
+            return Ok(FunctionRows::Series(Series::new(&args)));
+        }
+        let mut args = args.into_iter();
+        let first = args.next().unwrap_or(Value::Null);
+        let second = args.next();
         let rows = match &self.scan.function {
             TableFunctionKind::Json(function) => function.rows(&first, second.as_ref())?,
             TableFunctionKind::Pragma(pragma, catalog) => {
@@ -72,9 +75,12 @@ impl<'p> TableFunctionOperator<'p> {
                 }
                 rows
             }
+            TableFunctionKind::Series => {
+                return Err(crate::err!(Internal, "generate_series rows not streamed"))
+            }
         };
         context.check_rows(rows.len().saturating_sub(1))?;
-        Ok(rows)
+        Ok(FunctionRows::Held(rows.into_iter()))
     }
 }
 
@@ -82,7 +88,7 @@ impl Operator for TableFunctionOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         loop {
             if let Some(current) = &self.current {
-                for function_row in self.pending.by_ref() {
+                while let Some(function_row) = self.pending.next_row(context)? {
                     let mut row = Vec::with_capacity(current.len() + function_row.len());
                     row.extend_from_slice(current);
                     row.extend(function_row);
@@ -107,9 +113,33 @@ impl Operator for TableFunctionOperator<'_> {
             let Some(row) = self.next_input(context)? else {
                 return Ok(None);
             };
-            self.pending = self.call(&row, context)?.into_iter();
+            self.pending = self.call(&row, context)?;
             self.current = Some(row);
             self.matched = false;
+        }
+    }
+}
+
+/// Rows of one call: computed whole (the JSON and PRAGMA functions), or produced as they
+/// are read (`generate_series`, whose series may be far longer than a statement may hold).
+enum FunctionRows {
+    Held(std::vec::IntoIter<Row>),
+    Series(Series),
+}
+
+/// Rows a streamed function produces between two checks of the interrupt flag.
+const ROWS_PER_INTERRUPT_CHECK: u64 = 1024;
+
+impl FunctionRows {
+    fn next_row(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        match self {
+            FunctionRows::Held(rows) => Ok(rows.next()),
+            FunctionRows::Series(series) => {
+                if series.produced() % ROWS_PER_INTERRUPT_CHECK == ROWS_PER_INTERRUPT_CHECK - 1 {
+                    context.check_interrupt()?;
+                }
+                series.next_row()
+            }
         }
     }
 }

@@ -44,7 +44,7 @@ pub(super) fn insert_general(
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
     (guard, done): (Option<&RowGuard<'_>>, &mut usize),
-    triggers: Option<&RowTriggers<'_>>,
+    (triggers, delete_triggers): (Option<&RowTriggers<'_>>, Option<&RowTriggers<'_>>),
 ) -> Result<usize> {
     let width = insert.table.columns.len();
     // The connection's kept buffers: the scratch row and the DO UPDATE values.
@@ -63,6 +63,7 @@ pub(super) fn insert_general(
         env,
         guard,
         triggers,
+        delete_triggers,
         keys: RowidKeys::default(),
         written: insert
             .returning
@@ -118,6 +119,8 @@ struct StatementState<'p, 'e, 'g, 'r, 't> {
     guard: Option<&'g RowGuard<'r>>,
     /// The table's INSERT triggers, when it has any.
     triggers: Option<&'t RowTriggers<'t>>,
+    /// Its DELETE triggers, which the rows a REPLACE removes fire (`recursive_triggers`).
+    delete_triggers: Option<&'t RowTriggers<'t>>,
     keys: RowidKeys,
     /// The rows kept for RETURNING.
     written: Option<WrittenRows>,
@@ -205,11 +208,17 @@ impl StatementState<'_, '_, '_, '_, '_> {
             super::conflict::stamp_write_time(table, proposed, self.env.time, column)?;
         }
         if let Some(guard) = self.guard {
-            let proposed = &self.scratch[width..];
-            if !guard.admit(proposed, insert.on_conflict)? {
+            if !guard.admit(&self.scratch[width..], insert.on_conflict)? {
                 return Ok(());
             }
-            guard.replace_holders(txn, proposed, insert.on_conflict)?;
+        }
+        if let Some(deletes) = self.delete_triggers {
+            let proposed = self.scratch[width..].to_vec();
+            let target = (table, proposed.as_slice());
+            super::trigger::delete_holders(txn, target, deletes, self.guard, self.env)?;
+        }
+        if let Some(guard) = self.guard {
+            guard.replace_holders(txn, &self.scratch[width..], insert.on_conflict)?;
         }
         let written = match &insert.upsert {
             None => {

@@ -29,6 +29,7 @@ mod scalar;
 mod scalar_case;
 mod scalar_in_place;
 mod scalar_number;
+mod series;
 mod session_values;
 pub mod sketch;
 mod spare_text;
@@ -64,6 +65,7 @@ pub use math::Math;
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
 pub use scalar::Scalar;
+pub use series::{Series, SERIES_COLUMNS, SERIES_VISIBLE_COLUMNS};
 pub use session_values::{ChangeCounters, SessionFunction};
 pub use staged::Staged;
 pub use subquery::{

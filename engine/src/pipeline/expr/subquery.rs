@@ -176,6 +176,9 @@ pub struct StatementEnv<'a> {
     /// The catalog FOREIGN KEY constraints resolve against, when the connection enforces
     /// them (`PRAGMA foreign_keys = ON`); `None` (SQLite's default) enforces none.
     pub foreign_keys: Option<&'a crate::catalog::Catalog>,
+    /// Where the checks of deferred foreign keys wait for COMMIT: the connection's, in an
+    /// explicit transaction; `None` elsewhere (the statement's end checks them).
+    pub deferred_keys: Option<&'a exec::DeferredKeys>,
     /// Helper threads a large scan may use besides the statement's own (`PRAGMA threads`;
     /// 0: every scan runs on the calling thread).
     pub helper_threads: usize,

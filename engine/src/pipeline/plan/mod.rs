@@ -411,6 +411,8 @@ pub enum TableFunctionKind {
         crate::exec::catalog_pragma::CatalogPragma,
         Arc<crate::catalog::Catalog>,
     ),
+    /// `generate_series(start[, stop[, step]])` (`expr/series.rs`).
+    Series,
 }
 
 impl TableFunctionKind {
@@ -424,6 +426,7 @@ impl TableFunctionKind {
                 .chain(crate::exec::catalog_pragma::PRAGMA_FUNCTION_HIDDEN_COLUMNS)
                 .copied()
                 .collect(),
+            TableFunctionKind::Series => crate::expr::SERIES_COLUMNS.to_vec(),
         }
     }
 
@@ -432,6 +435,7 @@ impl TableFunctionKind {
         match self {
             TableFunctionKind::Json(_) => crate::expr::TABLE_FUNCTION_VISIBLE_COLUMNS,
             TableFunctionKind::Pragma(pragma, _) => pragma.columns().len(),
+            TableFunctionKind::Series => crate::expr::SERIES_VISIBLE_COLUMNS,
         }
     }
 }
@@ -441,6 +445,7 @@ impl std::fmt::Display for TableFunctionKind {
         match self {
             TableFunctionKind::Json(function) => write!(f, "{function}"),
             TableFunctionKind::Pragma(pragma, _) => write!(f, "pragma_{}", pragma.name()),
+            TableFunctionKind::Series => write!(f, "generate_series"),
         }
     }
 }

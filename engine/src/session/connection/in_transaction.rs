@@ -29,11 +29,14 @@ impl Connection {
         // Only for a statement that changes rows while some trigger exists.
         let triggers = match plan {
             Plan::Query(_) => None,
-            _ if self.catalog().has_triggers() => exec::TriggerRuntime::for_catalog(self.catalog()),
+            _ if self.catalog().has_triggers() => {
+                exec::TriggerRuntime::for_catalog(self.catalog(), self.recursive_triggers.get())
+            }
             _ => None,
         };
         let env = StatementEnv {
             foreign_keys: foreign_key_catalog.as_deref(),
+            deferred_keys: self.deferred_keys_sink(),
             triggers: triggers.as_ref(),
             ..self.statement_env(params, bounds.as_ref())
         };
@@ -42,6 +45,11 @@ impl Connection {
             TransactionState::Autocommit => {
                 drop(state);
                 self.time.reset();
+                // The statement is its own transaction, whose end turns `PRAGMA
+                // defer_foreign_keys` off, as in SQLite (its checks wait for that end anyway).
+                if self.deferred_keys.defer_all() {
+                    self.deferred_keys.set_defer_all(false);
+                }
                 if matches!(plan, Plan::Query(_)) {
                     // A query writes nothing: it runs inside the kept transaction object.
                     if let Ok(mut idle) = self.idle.try_borrow_mut() {
@@ -226,6 +234,7 @@ impl Connection {
             bounds,
             counters: Some(&self.counters),
             foreign_keys: None,
+            deferred_keys: None,
             helper_threads: self.threads.get(),
             time: Some(&self.time),
             triggers: None,

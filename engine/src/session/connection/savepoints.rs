@@ -45,6 +45,11 @@ impl Connection {
             SavepointOp::Begin(name) => self.set_savepoint(name),
             SavepointOp::Release(name) => {
                 let position = self.find_savepoint(name)?;
+                if self.savepoints.borrow()[position].starts_transaction {
+                    // A RELEASE that commits fails, keeping its savepoints, while a deferred
+                    // foreign key does not hold.
+                    self.check_deferred_keys()?;
+                }
                 let starts_transaction = {
                     let mut savepoints = self.savepoints.borrow_mut();
                     let starts = savepoints[position].starts_transaction;

@@ -5,8 +5,10 @@
 //! `limits::FOREIGN_KEY_CASCADE_DEPTH_MAX` levels; NO ACTION and a child written without its
 //! parent are checked again when the statement ends (so rows written later in the same
 //! statement can satisfy them). `exec::constraint::RowGuard` calls in from the DML
-//! executors; resolve.rs finds parents and children.
+//! executors; resolve.rs finds parents and children. Deferred keys wait for COMMIT in an
+//! explicit transaction (deferred.rs).
 
+mod deferred;
 mod resolve;
 
 use std::cell::RefCell;
@@ -22,6 +24,7 @@ use crate::limits::FOREIGN_KEY_CASCADE_DEPTH_MAX;
 use super::check::{check_values, checks_reading};
 use super::dml::storage_error;
 
+pub use deferred::DeferredKeys;
 use resolve::keys_referencing;
 use resolve::{children, key_values, parent_exists, same_key};
 pub(super) use resolve::{keys_of_child, Resolved};
@@ -30,6 +33,9 @@ pub(super) use resolve::{keys_of_child, Resolved};
 /// checks left for its end.
 pub(super) struct ForeignKeys<'a> {
     catalog: &'a Catalog,
+    /// Where the checks of deferred keys wait for COMMIT (`None`: outside an explicit
+    /// transaction, where the statement's end is the commit).
+    deferred: Option<&'a DeferredKeys>,
     pending: RefCell<Vec<Pending<'a>>>,
     /// The keys referencing each table met so far (by lowercase name).
     referencing: RefCell<Vec<(String, Rc<[Resolved<'a>]>)>>,
@@ -48,9 +54,10 @@ pub(super) fn constraint_failed() -> Error {
 }
 
 impl<'a> ForeignKeys<'a> {
-    pub fn new(catalog: &'a Catalog) -> ForeignKeys<'a> {
+    pub fn new(catalog: &'a Catalog, deferred: Option<&'a DeferredKeys>) -> ForeignKeys<'a> {
         ForeignKeys {
             catalog,
+            deferred,
             pending: RefCell::new(Vec::new()),
             referencing: RefCell::new(Vec::new()),
         }
@@ -256,18 +263,27 @@ impl<'a> ForeignKeys<'a> {
         Ok(true)
     }
 
-    /// The checks left for the end of the statement: fails if any still does not hold.
+    /// The checks left for the end of the statement: fails if any still does not hold,
+    /// except that those of deferred keys are kept for COMMIT (`deferred.rs`).
     pub fn finish(&self, txn: &Transaction) -> Result<()> {
         for pending in self.pending.borrow().iter() {
-            let holds = match pending {
-                Pending::Child(resolved, key) => parent_exists(txn, resolved, key)?,
-                Pending::Parent(resolved, key) => {
-                    parent_exists(txn, resolved, key)?
-                        || children(txn, resolved, key, 1)?.is_empty()
+            let (resolved, key, holds) = match pending {
+                Pending::Child(resolved, key) => {
+                    (resolved, key, parent_exists(txn, resolved, key)?)
                 }
+                Pending::Parent(resolved, key) => (
+                    resolved,
+                    key,
+                    parent_exists(txn, resolved, key)?
+                        || children(txn, resolved, key, 1)?.is_empty(),
+                ),
             };
-            if !holds {
-                return Err(constraint_failed());
+            if holds {
+                continue;
+            }
+            match self.deferred {
+                Some(deferred) if deferred.defers(resolved) => deferred.keep(resolved, key)?,
+                _ => return Err(constraint_failed()),
             }
         }
         Ok(())

@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 use ember_storage::{RowId, Transaction, Value};
 
 use crate::catalog::{Catalog, ForeignKeyDef, IndexDef, TableDef};
-use crate::error::{unsupported, Result};
+use crate::error::Result;
 use crate::expr::{coerce_to_column, sql_compare, Collation};
 use ember_storage::index::KeyCollation;
 
@@ -32,11 +32,6 @@ pub(in crate::pipeline::exec) fn resolve<'a>(
     child: &'a TableDef,
     key: &'a ForeignKeyDef,
 ) -> Result<Resolved<'a>> {
-    if key.deferred {
-        return Err(unsupported(
-            "DEFERRABLE INITIALLY DEFERRED foreign keys (checked at COMMIT in SQLite)",
-        ));
-    }
     let Some(parent) = catalog.table(&key.parent) else {
         return Err(crate::err!(NotFound, "no such table: main.{}", key.parent));
     };

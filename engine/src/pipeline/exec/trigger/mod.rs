@@ -5,14 +5,16 @@
 //! body are bound the first time it fires in the statement (`body.rs`) and run in the same
 //! transaction, with the row's old and new values as parameters, so a failure in a body
 //! fails (and undoes) the statement. As with SQLite's default `recursive_triggers = OFF`, a
-//! trigger does not fire while it is already running; nesting (a body's change firing other
-//! triggers) stops at `TRIGGER_DEPTH_MAX`. `RAISE(IGNORE)` ends the trigger and skips the
-//! rest of the row's change; the other RAISE actions fail the statement (`expr::raise`).
+//! trigger does not fire while it is already running (with the PRAGMA on, it does); nesting
+//! (a body's change firing triggers) stops at `TRIGGER_DEPTH_MAX`. `RAISE(IGNORE)` ends the
+//! trigger and skips the rest of the row's change; the other RAISE actions fail the
+//! statement (`expr::raise`).
 
 mod body;
 mod ddl;
 mod delete;
 mod instead;
+mod replace;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -30,6 +32,7 @@ use crate::plan::{Insert, Plan, UpsertAction};
 pub(crate) use ddl::{create_trigger, drop_trigger};
 pub(super) use delete::{delete_with_triggers, still_there};
 pub(super) use instead::write_view;
+pub(in crate::pipeline::exec) use replace::{delete_holders, replace_delete_triggers};
 
 use body::CompiledTrigger;
 
@@ -39,6 +42,9 @@ use super::{run_query, ExecContext};
 /// now, and the ones bound so far.
 pub struct TriggerRuntime {
     catalog: Arc<Catalog>,
+    /// `PRAGMA recursive_triggers`: a running trigger may fire again (up to
+    /// `TRIGGER_DEPTH_MAX` levels).
+    recursive: bool,
     /// Names of the triggers running now, outermost first.
     running: RefCell<Vec<String>>,
     /// Bound triggers, by name (the catalog does not change during the statement).
@@ -47,9 +53,11 @@ pub struct TriggerRuntime {
 
 impl TriggerRuntime {
     /// The runtime of a statement run against `catalog`; `None` when it holds no trigger.
-    pub fn for_catalog(catalog: Arc<Catalog>) -> Option<TriggerRuntime> {
+    /// `recursive`: `PRAGMA recursive_triggers` is on.
+    pub fn for_catalog(catalog: Arc<Catalog>, recursive: bool) -> Option<TriggerRuntime> {
         catalog.has_triggers().then(|| TriggerRuntime {
             catalog,
+            recursive,
             running: RefCell::new(Vec::new()),
             compiled: RefCell::new(HashMap::new()),
         })
@@ -215,7 +223,7 @@ fn fire_all(
     for trigger in triggers {
         let depth = {
             let running = runtime.running.borrow();
-            if running.iter().any(|name| name == &trigger.name) {
+            if !runtime.recursive && running.iter().any(|name| name == &trigger.name) {
                 // recursive_triggers is OFF: a running trigger does not fire again.
                 continue;
             }

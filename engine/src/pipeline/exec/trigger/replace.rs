@@ -1,0 +1,75 @@
+//! REPLACE under `PRAGMA recursive_triggers = ON`: as SQLite does then, each row a REPLACE
+//! removes to make room for its new row (the holder of its primary key, then of each unique
+//! key) fires the table's DELETE triggers, BEFORE and AFTER it goes, as a DELETE of it
+//! would. With the PRAGMA off (the default) they do not fire, in SQLite as here.
+
+use ember_storage::{RowId, Transaction, Value};
+
+use crate::catalog::{TableDef, TriggerEventKind};
+use crate::error::Result;
+use crate::expr::StatementEnv;
+use crate::plan::{Insert, OnConflict};
+
+use super::super::conflict::find_holder;
+use super::super::constraint::RowGuard;
+use super::RowTriggers;
+
+/// The DELETE triggers an `INSERT OR REPLACE` fires for the rows it removes: `None` unless
+/// the statement replaces, `recursive_triggers` is on and the table has some.
+pub(in crate::pipeline::exec) fn replace_delete_triggers<'r>(
+    env: &StatementEnv<'r>,
+    insert: &'r Insert,
+) -> Option<RowTriggers<'r>> {
+    if insert.on_conflict != OnConflict::Replace || !env.triggers?.recursive {
+        return None;
+    }
+    RowTriggers::find(env, &insert.table, TriggerEventKind::Delete, &|_| true)
+}
+
+/// Deletes the visible rows holding `row`'s primary key or unique keys, firing `triggers`
+/// around each (a row a BEFORE trigger deleted, or kept by `RAISE(IGNORE)`, is skipped:
+/// the insert then settles its conflict as a plain REPLACE does).
+pub(in crate::pipeline::exec) fn delete_holders(
+    txn: &mut Transaction,
+    (table, row): (&TableDef, &[Value]),
+    triggers: &RowTriggers<'_>,
+    guard: Option<&RowGuard<'_>>,
+    env: StatementEnv<'_>,
+) -> Result<()> {
+    let mut holders: Vec<RowId> = Vec::new();
+    if !table.primary_key.is_empty() {
+        holders.extend(find_holder(txn, table, row, None)?);
+    }
+    for index in table.indexes.iter().filter(|index| index.unique) {
+        if let Some(holder) = find_holder(txn, table, row, Some(&index.name))? {
+            if !holders.contains(&holder) {
+                holders.push(holder);
+            }
+        }
+    }
+    let mut old = Vec::new();
+    for holder in holders {
+        if !txn.read_row(&table.storage, holder, &mut old)? {
+            continue;
+        }
+        if !triggers.before(txn, env, Some(&old), None)? {
+            continue;
+        }
+        let mut still = Vec::new();
+        if !txn.read_row(&table.storage, holder, &mut still)? {
+            continue;
+        }
+        let deleted = match guard {
+            Some(guard) => guard.delete_row(txn, holder)?,
+            None => {
+                txn.delete(&table.storage, holder)
+                    .map_err(|e| super::super::dml::storage_error(table, e))?;
+                true
+            }
+        };
+        if deleted {
+            triggers.after(txn, env, Some(&old), None)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! `PRAGMA recursive_triggers`: whether a trigger may fire while it runs (its own body's
+//! change firing it again, up to `limits::TRIGGER_DEPTH_MAX` levels, past which the
+//! statement fails with `too many levels of trigger recursion`), and the rows a REPLACE
+//! removes fire the table's DELETE triggers (`exec/trigger/replace.rs`). Per connection
+//! and OFF by default, as in SQLite; it may be set inside a transaction too.
+
+use sqlparser::ast::Statement;
+
+use crate::connection::{Connection, Outcome};
+use crate::error::Result;
+
+/// Runs `PRAGMA recursive_triggers[= value]`; `None` when the statement is another PRAGMA.
+pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<Outcome>> {
+    let Statement::Pragma { name, value, .. } = statement else {
+        return None;
+    };
+    let name = name.to_string();
+    if !name.eq_ignore_ascii_case("recursive_triggers") {
+        return None;
+    }
+    let flag = &conn.recursive_triggers;
+    let value = value.as_ref().map(|v| v.to_string());
+    Some(crate::session::foreign_keys::flag_pragma(
+        &name,
+        value,
+        flag.get(),
+        |on| flag.set(on),
+    ))
+}
