@@ -57,9 +57,9 @@ pub struct Options {
     pub statement_timeout: Option<std::time::Duration>,
     /// How long a writable open of a directory waits for its lock while another process
     /// holds it, before failing with `ErrorKind::Busy` (an open of a directory this process
-    /// has open shares that database; a read-only open never waits). Default 6 s (a handle of this process that was
-    /// just dropped may hold the lock for a moment while its background pass ends);
-    /// `Duration::ZERO` fails at once.
+    /// has open shares that database; a read-only open never waits). Default 6 s (a handle
+    /// that was just dropped may hold the lock for a moment while its background pass
+    /// ends); `Duration::ZERO` fails at once.
     pub busy_timeout: std::time::Duration,
     /// How many checkpoint snapshots a checkpoint keeps (the newest ones; at least 1, at
     /// most [`crate::limits::KEEP_SNAPSHOTS_MAX`]). Default 1. `PRAGMA keep_snapshots`
