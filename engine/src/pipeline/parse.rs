@@ -7,6 +7,8 @@
 mod creation_text;
 pub(crate) use creation_text::byte_offset;
 mod exclude;
+mod literal_shape;
+pub use literal_shape::{insert_shape, LiteralShape};
 mod trigger_text;
 
 pub(crate) use exclude::FRAME_EXCLUDE_MARKER;
