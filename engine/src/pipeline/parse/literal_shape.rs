@@ -48,11 +48,7 @@ struct Token {
 /// The shape of `sql` when it is one INSERT (or REPLACE) with VALUES rows holding at least
 /// one liftable literal.
 pub fn insert_shape(sql: &str) -> Option<LiteralShape> {
-    let tokens = tokens(sql)?;
-    let significant: Vec<Token> = tokens
-        .into_iter()
-        .filter(|t| t.kind != Kind::Space)
-        .collect();
+    let significant = significant_tokens(sql)?;
     let word = |token: &Token, name: &str| {
         token.kind == Kind::Word && sql[token.start..token.end].eq_ignore_ascii_case(name)
     };
@@ -169,10 +165,11 @@ fn is_word_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
-/// The tokens of `sql`; `None` at a parameter or an unterminated literal or comment.
-fn tokens(sql: &str) -> Option<Vec<Token>> {
+/// The tokens of `sql` but whitespace and comments; `None` at a parameter or an
+/// unterminated literal or comment.
+fn significant_tokens(sql: &str) -> Option<Vec<Token>> {
     let bytes = sql.as_bytes();
-    let mut tokens = Vec::new();
+    let mut tokens = Vec::with_capacity(64);
     let mut at = 0;
     while at < bytes.len() {
         let start = at;
@@ -221,11 +218,13 @@ fn tokens(sql: &str) -> Option<Vec<Token>> {
                 Kind::Punct(byte)
             }
         };
-        tokens.push(Token {
-            kind,
-            start,
-            end: at,
-        });
+        if kind != Kind::Space {
+            tokens.push(Token {
+                kind,
+                start,
+                end: at,
+            });
+        }
     }
     Some(tokens)
 }
