@@ -26,7 +26,7 @@ impl Connection {
         }))
     }
 
-    /// The cached plan of a shape's text, or the plan built and cached now; `None` when
+    /// The cached plan of a shape's text, else the plan built here and cached; `None` when
     /// the text does not bind to a plan taking `parameter_count` values.
     fn shape_plan(&self, text: &str, parameter_count: usize) -> Option<Arc<Prepared>> {
         let version = self.catalog_version();
