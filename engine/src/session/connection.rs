@@ -98,7 +98,8 @@ pub struct Outcome {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConnectionStats {
-    /// Times SQL text was parsed (each `execute_batch`/`run_script` call counts once).
+    /// Times SQL text was parsed (each `execute_batch`/`run_script` call counts once, but
+    /// for an INSERT run through its literal shape's cached plan, which counts none).
     pub parses: u64,
     /// Plans bound and optimized (cache misses and re-plans after DDL).
     pub plans_built: u64,
