@@ -38,6 +38,10 @@ pub enum ErrorKind {
     NoRows,
     /// A query expected to return exactly one row (`query_one`) returned more.
     TooManyRows,
+    /// `execute` ran a statement that returned a row (a SELECT, VALUES, a PRAGMA that
+    /// reports a value, RETURNING), as rusqlite's `ExecuteReturnedResults`: `query`,
+    /// `query_row` or `query_value` read rows.
+    ExecuteReturnedResults,
     /// Anything else that is the caller's mistake (wrong argument count, bad value).
     InvalidInput,
     /// A broken internal invariant: a bug in EmberDB, reported instead of a panic.

@@ -31,8 +31,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (".help", "show this message"),
     (
-        ".import FILE TABLE",
-        "import CSV; creates TABLE from the header row when absent",
+        ".import [--csv|--ascii] [--skip N] [-v] FILE TABLE",
+        "import CSV; creates TABLE from the first row when absent",
     ),
     (".indexes [TABLE]", "list indexes"),
     (
@@ -172,11 +172,7 @@ impl Shell {
             }
             ".timeout" => self.timeout(args.first().map(String::as_str)),
             ".read" => self.read(args.first().ok_or("usage: .read FILE")?),
-            ".import" => match args {
-                [file, table] => self.import(file, table),
-                [flag, file, table] if flag == "--csv" => self.import(file, table),
-                _ => Err("usage: .import FILE TABLE".to_string()),
-            },
+            ".import" => self.import(&crate::import::ImportRequest::parse(args)?),
             ".output" => self.redirect(args.first(), false),
             ".once" => self.redirect(Some(args.first().ok_or("usage: .once FILE")?), true),
             ".dump" => self.dump_command(args.first().map(String::as_str)),

@@ -1,5 +1,6 @@
-//! The terminal's width, for fitting box output: `$COLUMNS` when set, else `stty size` on
-//! the controlling terminal, else 100.
+//! The terminal through `stty`: its width, for fitting box output (`$COLUMNS` when set, else
+//! `stty size` on the controlling terminal, else 100), and `QuietKeys`, which keeps typed
+//! keys out of a progress line.
 
 use std::process::{Command, Stdio};
 
@@ -27,4 +28,45 @@ fn stty_columns() -> Option<usize> {
         .ok()?;
     let text = String::from_utf8(output.stdout).ok()?;
     text.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// While alive, the terminal on standard input neither echoes typed keys nor holds them for
+/// a whole line (`stty -echo -icanon`; Ctrl-C still interrupts): keys typed during a long
+/// `.import` stay queued for the next prompt instead of being echoed into its progress
+/// line. The settings saved at the start (`stty -g`) come back on drop, without discarding
+/// queued input. Does nothing when standard input is not a terminal.
+pub struct QuietKeys {
+    saved: Option<String>,
+}
+
+impl QuietKeys {
+    pub fn new() -> QuietKeys {
+        let saved = stty(&["-g"]).filter(|settings| !settings.is_empty());
+        if saved.is_some() {
+            stty(&["-echo", "-icanon"]);
+        }
+        QuietKeys { saved }
+    }
+}
+
+impl Drop for QuietKeys {
+    fn drop(&mut self) {
+        if let Some(saved) = &self.saved {
+            stty(&[saved.as_str()]);
+        }
+    }
+}
+
+/// Runs `stty ARGS` on our standard input; its output, trimmed, when it succeeded.
+fn stty(args: &[&str]) -> Option<String> {
+    let output = Command::new("stty")
+        .args(args)
+        .stdin(Stdio::inherit())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    Some(String::from_utf8(output.stdout).ok()?.trim().to_string())
 }

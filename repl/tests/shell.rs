@@ -247,30 +247,6 @@ fn import_of_100_000_rows_loads_them_all_and_prints_nothing_in_a_script() {
 }
 
 #[test]
-fn import_rejects_ragged_files_and_imports_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let csv_path = dir.path().join("bad.csv");
-    std::fs::write(&csv_path, "a,b\n1,2\n3\n").unwrap();
-    // All or nothing: the table the header row created goes with the rows.
-    let script = format!(".import {} t\nSELECT * FROM t;\n", csv_path.display());
-    let output = run_piped(EMBER, &[], &script);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success());
-    assert!(stderr.contains("record 2 has 1 fields"), "{stderr}");
-    assert!(stderr.contains("nothing imported"), "{stderr}");
-    assert!(stderr.contains("no such table: t"), "{stderr}");
-    assert_eq!(stdout_of(&output), "");
-    // Into a table that existed, a failed import leaves the table and its rows as they were.
-    let script = format!(
-        "CREATE TABLE t(a, b);\nINSERT INTO t VALUES ('x', 'y');\n.import {} t\n\
-         SELECT * FROM t;\n",
-        csv_path.display()
-    );
-    let output = run_piped(EMBER, &[], &script);
-    assert_eq!(stdout_of(&output), "x|y\n");
-}
-
-#[test]
 fn stats_in_box_mode_read_at_100_columns() {
     let script = "\
 CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT);

@@ -10,6 +10,8 @@ mod creation_text;
 mod cte_hint;
 pub(crate) use creation_text::byte_offset;
 mod exclude;
+mod literal_shape;
+pub use literal_shape::{insert_shape, LiteralShape};
 mod trigger_text;
 
 pub(crate) use exclude::FRAME_EXCLUDE_MARKER;

@@ -38,11 +38,13 @@ mod isolation;
 
 pub(crate) use isolation::name_conflict_tables;
 mod lazy_rows;
+mod literal_shapes;
 
 pub(crate) use lazy_rows::{Running, Started};
 mod plans;
 mod result_capacity;
 mod rusqlite_names;
+pub(crate) use rusqlite_names::execute_sink;
 mod savepoints;
 mod settings;
 mod staged_schema;
@@ -97,7 +99,8 @@ pub struct Outcome {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConnectionStats {
-    /// Times SQL text was parsed (each `execute_batch`/`run_script` call counts once).
+    /// Times SQL text was parsed (each `execute_batch`/`run_script` call counts once, but
+    /// for an INSERT run through its literal shape's cached plan, which counts none).
     pub parses: u64,
     /// Plans bound and optimized (cache misses and re-plans after DDL).
     pub plans_built: u64,
@@ -252,23 +255,29 @@ impl Connection {
     }
 
     /// Runs one statement; returns the number of rows it inserted, updated or deleted.
+    /// A statement that returns a row (SELECT, VALUES, RETURNING, a PRAGMA query) fails
+    /// with [`ErrorKind::ExecuteReturnedResults`](crate::ErrorKind::ExecuteReturnedResults)
+    /// and changes nothing, as in rusqlite: `query` and `query_row` read rows. A PRAGMA
+    /// that sets a value runs (the value it reports back is dropped).
     ///
     /// ```
     /// let conn = ember::Database::in_memory().connect();
     /// conn.execute("CREATE TABLE t(a INT)", ()).unwrap();
     /// assert_eq!(conn.execute("INSERT INTO t VALUES (?), (?)", [1, 2]).unwrap(), 2);
+    /// let error = conn.execute("SELECT a FROM t", ()).unwrap_err();
+    /// assert_eq!(error.kind(), ember::ErrorKind::ExecuteReturnedResults);
     /// ```
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         if let Some(prepared) = self.last_plan(sql) {
             let params = resolve(params, &prepared.parameter_names)?;
             return self.with_params(params, |values| {
-                self.run_prepared(&prepared, values, &mut |_| Ok(true))
+                self.run_prepared(&prepared, values, &mut execute_sink(&prepared.plan))
             });
         }
         let prepared = self.prepared(sql)?;
         let params = resolve(params, &prepared.parameter_names)?;
         self.with_params(params, |values| {
-            self.run_prepared(&prepared, values, &mut |_| Ok(true))
+            self.run_prepared(&prepared, values, &mut execute_sink(&prepared.plan))
         })
     }
 
@@ -428,7 +437,8 @@ impl Connection {
     }
 
     /// Runs every statement in `sql` (separated by `;`), stopping at the first error.
-    /// These statements are parsed each time (not cached).
+    /// These statements are parsed each time (not cached), except one INSERT whose literal
+    /// shape was planned before (see `connection/literal_shapes.rs`).
     ///
     /// ```
     /// let conn = ember::Database::in_memory().connect();
@@ -436,6 +446,9 @@ impl Connection {
     /// assert_eq!(conn.query_value::<i64>("SELECT a FROM t", ()).unwrap(), 1);
     /// ```
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        if let Some(outcome) = self.run_literal_shape(sql) {
+            return outcome.map(|_| ());
+        }
         let parsed = self.parse(sql)?;
         for (index, statement) in parsed.iter().enumerate() {
             self.run_statement(statement, parsed.creation_text(index))?;
@@ -444,7 +457,8 @@ impl Connection {
     }
 
     /// Parses and runs every statement in `sql`, returning each one's outcome; stops at the
-    /// first error. (The REPL uses this to print each result.)
+    /// first error. (The REPL uses this to print each result.) One INSERT whose literals
+    /// alone differ from one run before reuses its plan (`connection/literal_shapes.rs`).
     ///
     /// ```
     /// let conn = ember::Database::in_memory().connect();
@@ -452,6 +466,9 @@ impl Connection {
     /// assert_eq!(outcomes.len(), 2);
     /// ```
     pub fn run_script(&self, sql: &str) -> Result<Vec<Outcome>> {
+        if let Some(outcome) = self.run_literal_shape(sql) {
+            return outcome.map(|outcome| vec![outcome]);
+        }
         let mut outcomes = Vec::new();
         let parsed = self.parse(sql)?;
         for (index, statement) in parsed.iter().enumerate() {

@@ -107,7 +107,10 @@ impl<'c> Statement<'c> {
         &self.prepared.columns
     }
 
-    /// Runs the statement; returns the number of rows inserted, updated or deleted.
+    /// Runs the statement; returns the number of rows inserted, updated or deleted. A
+    /// statement that returns a row fails with
+    /// [`ErrorKind::ExecuteReturnedResults`](crate::ErrorKind::ExecuteReturnedResults), as
+    /// in rusqlite (see [`Connection::execute`]).
     ///
     /// ```
     /// let conn = ember::Database::in_memory().connect();
@@ -121,7 +124,8 @@ impl<'c> Statement<'c> {
         let conn = self.conn;
         let params = resolve(params, &prepared.parameter_names)?;
         conn.with_params(params, |values| {
-            conn.run_prepared(prepared, values, &mut |_| Ok(true))
+            let mut sink = crate::connection::execute_sink(&prepared.plan);
+            conn.run_prepared(prepared, values, &mut sink)
         })
     }
 
