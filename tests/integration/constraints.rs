@@ -94,7 +94,7 @@ pub(crate) fn same_as_sqlite(file: &str) {
         let got = if is_query {
             on_ember(&ours, &sql)
         } else {
-            ours.execute(&sql, ())
+            ours.execute_batch(&sql)
                 .map(|_| Vec::new())
                 .map_err(|e| e.message().to_string())
         };

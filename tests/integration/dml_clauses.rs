@@ -41,12 +41,13 @@ fn returning_rows_come_back_through_query_and_prepared_statements() {
             vec![Value::Integer(3), Value::Integer(6)],
         ]
     );
-    // execute still returns the change count.
-    assert_eq!(
-        conn.execute("INSERT INTO t(v) VALUES (1), (2) RETURNING *", ())
-            .unwrap(),
-        2
-    );
+    // execute refuses a statement that returns rows (as rusqlite does), and undoes it.
+    let refused = conn
+        .execute("INSERT INTO t(v) VALUES (1), (2) RETURNING *", ())
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::ExecuteReturnedResults);
+    conn.execute("INSERT INTO t(v) VALUES (1), (2)", ())
+        .unwrap();
     let mut insert = conn
         .prepare("INSERT INTO t(v) VALUES (?) RETURNING id, v * 10 AS big")
         .unwrap();
@@ -56,7 +57,10 @@ fn returning_rows_come_back_through_query_and_prepared_statements() {
             .unwrap();
         assert_eq!((id, big), (6 + v, v * 10));
     }
-    assert_eq!(insert.execute([9]).unwrap(), 1);
+    let refused = insert.execute([9]).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::ExecuteReturnedResults);
+    let id: i64 = insert.query_row([9], |row| row.get(0)).unwrap();
+    assert_eq!(id, 9, "the refused execute inserted nothing");
     let mut update = conn
         .prepare("UPDATE t SET v = v + 1 WHERE id > ? RETURNING id")
         .unwrap();

@@ -393,7 +393,7 @@ fn statement_rows_one_past_the_limit_fail_everywhere_and_change_nothing() {
     conn.execute(&format!("INSERT INTO r VALUES ({rows_max})"), ())
         .unwrap();
     for sql in MATERIALIZING {
-        let Err(error) = conn.execute(sql, ()) else {
+        let Err(error) = conn.query(sql, ()) else {
             panic!("{sql} passed the limit");
         };
         assert_eq!(error.kind(), ErrorKind::Limit, "{sql}: {error}");

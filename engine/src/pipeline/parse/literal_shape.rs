@@ -144,6 +144,9 @@ fn number(text: &str, negated: bool) -> Option<Value> {
     }
     match crate::bind::parse_number(text).ok()? {
         Value::Integer(i) if negated => Some(Value::Integer(i.checked_neg()?)),
+        // `-0.0` as written is a negation the binder folds; as a parameter it would be a
+        // negative zero, which the general path never stores: left to that path.
+        Value::Real(r) if negated && r == 0.0 => None,
         Value::Real(r) if negated => Some(Value::Real(-r)),
         value => Some(value),
     }
@@ -372,5 +375,13 @@ mod tests {
     fn odd_blob_literals_stay_for_the_parser() {
         let (text, _) = shape("INSERT INTO t VALUES (x'abc', 1)").unwrap();
         assert_eq!(text, "INSERT INTO t VALUES (x'abc', ?)");
+    }
+
+    #[test]
+    fn a_negated_real_zero_leaves_the_statement_to_the_general_path() {
+        assert!(insert_shape("INSERT INTO t VALUES (1, -0.0)").is_none());
+        assert!(insert_shape("INSERT INTO t VALUES (1, -0e5)").is_none());
+        let (_, values) = shape("INSERT INTO t VALUES (-0, -0.5)").unwrap();
+        assert_eq!(values, [Value::Integer(0), Value::Real(-0.5)]);
     }
 }
