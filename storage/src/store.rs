@@ -110,13 +110,14 @@ impl Store {
         self.shared.pool.account()
     }
 
-    /// Compaction: moves live payloads of `tables` (every table of the store) out of sparse
-    /// pages, waits for the moved-out slots to be freed, and releases the emptied pages.
-    pub fn compact(&self, tables: &[&Table]) -> CompactionReport {
+    /// Compaction: moves live payloads of `tables` (every table of the store) out of pages
+    /// with at most `used_percent_max` of their slots in use, waits for the moved-out slots
+    /// to be freed, and releases the emptied pages.
+    pub fn compact(&self, tables: &[&Table], used_percent_max: u64) -> CompactionReport {
         let pool = &self.shared.pool;
         pool.drain_deferred_frees();
         pool.release_empty_pages();
-        let compaction = pool.begin_compaction();
+        let compaction = pool.begin_compaction(used_percent_max);
         let moved = tables
             .iter()
             .map(|table| table.compact_payloads(&compaction))

@@ -65,28 +65,30 @@ pub(crate) fn collect_and_reclaim(shared: &Shared) {
     }
 }
 
-/// Compaction of the slab pool over every table of the current catalog.
-pub(crate) fn compact_now(shared: &Shared) -> CompactionReport {
+/// Compaction of the slab pool over every table of the current catalog, evacuating pages
+/// with at most `used_percent_max` of their slots in use.
+pub(crate) fn compact_now(shared: &Shared, used_percent_max: u64) -> CompactionReport {
     let catalog = shared.catalog.load_full();
     let tables: Vec<&ember_storage::Table> = catalog
         .tables()
         .into_iter()
         .map(|table| &*table.storage)
         .collect();
-    shared.store.compact(&tables)
+    shared.store.compact(&tables, used_percent_max)
 }
 
 /// VACUUM: a collection pass, then a sweep of every secondary index for stale entries (the
 /// sweep walks every entry, so only VACUUM runs it; collection passes already remove the
-/// entries of the versions they free), then compaction (which first waits for the pass's
-/// frees, so the stats read after VACUUM show the memory given back).
+/// entries of the versions they free), then compaction of every page at most
+/// `VACUUM_PAGE_USED_PERCENT` used (which first waits for the pass's frees, so the stats read
+/// after VACUUM show the memory given back), then every free page back to the system.
 pub(crate) fn vacuum(shared: &Shared) -> GcReport {
     let report = collect_now(shared);
     for table in shared.catalog.load_full().tables() {
         table.storage.sweep_index_entries();
     }
-    compact_now(shared);
-    ember_storage::slab::trim_heap();
+    compact_now(shared, ember_storage::slab::VACUUM_PAGE_USED_PERCENT);
+    ember_storage::slab::release_free_memory();
     report
 }
 
@@ -245,7 +247,7 @@ fn compact_if_fragmented(
     let fragmented = stats.slab_pages >= BACKGROUND_COMPACT_PAGES_MIN
         && stats.slab_bytes_free * 100 >= stats.slab_page_bytes * fragmentation_percent;
     if fragmented && *pages_after_last_compaction != Some(stats.slab_pages) {
-        compact_now(shared);
+        compact_now(shared, ember_storage::slab::SPARSE_PAGE_USED_PERCENT);
         *pages_after_last_compaction = Some(memory.stats().slab_pages);
     }
 }

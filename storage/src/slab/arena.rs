@@ -27,7 +27,8 @@
 //! are the first reused. A sparse region is another matter: when a free leaves a region with
 //! at most `SPARSE_REGION_PAGES_IN_USE` pages in use (a size class's last rows gathered by
 //! compaction, a table's tail), its free pages are zapped (`released`), so a few live pages
-//! do not hold 2 MiB; a zapped page reads zero when it is handed out again.
+//! do not hold 2 MiB; a zapped page reads zero when it is handed out again. VACUUM asks for
+//! every free page back (`release_every_free_page`), busy regions too.
 //!
 //! ZEROING. Pages not handed out since their region was mapped are zero (fresh anonymous
 //! memory); a second bitmap marks the others, and `allocate_zeroed` clears only those.
@@ -95,6 +96,13 @@ pub(crate) fn allocate_zeroed_sparse(layout: Layout) -> NonNull<u8> {
     ARENA
         .allocate_in(layout, true, false)
         .unwrap_or_else(|| alloc::handle_alloc_error(layout))
+}
+
+/// Hands every free page of every region back to the system (VACUUM: the user asked for the
+/// memory back, at the price of splitting the huge pages those regions sit on); returns
+/// how many pages it released.
+pub(crate) fn release_every_free_page() -> usize {
+    ARENA.release_every_free_page()
 }
 
 /// Frees a block.
@@ -219,6 +227,19 @@ impl Arena {
     #[cfg(test)]
     pub(crate) fn stats(&self) -> ArenaStats {
         self.lock().stats
+    }
+
+    /// See the module function `release_every_free_page`.
+    pub(crate) fn release_every_free_page(&self) -> usize {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let mut released = 0;
+        // Under the lock: no page of a region can be handed out while it is zapped.
+        for (&base, region) in state.regions.iter_mut() {
+            released += release_free_pages(base, region);
+        }
+        state.stats.pages_released += released;
+        released
     }
 
     /// A block for `layout`, zeroed if asked; `None` when the system refuses memory.

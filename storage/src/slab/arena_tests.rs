@@ -451,3 +451,39 @@ fn tag_offsets(layout: Layout) -> impl Iterator<Item = usize> {
     let pages = layout.size() / PAGE_BYTES;
     (0..pages).flat_map(|page| [page * PAGE_BYTES, (page + 1) * PAGE_BYTES - 8])
 }
+
+#[test]
+fn release_of_every_free_page_empties_busy_regions_too() {
+    let arena = Arena::new();
+    let pages: Vec<NonNull<u8>> = (0..REGION_PAGES)
+        .map(|_| arena.allocate(page_layout(), false).unwrap())
+        .collect();
+    for (index, page) in pages.iter().enumerate() {
+        // SAFETY: a live page of PAGE_BYTES.
+        unsafe { std::ptr::write_bytes(page.as_ptr(), index as u8 + 1, PAGE_BYTES) };
+    }
+    // A quarter freed: the region stays busy, so its free pages stay resident...
+    let freed = REGION_PAGES / 4;
+    for page in &pages[..freed] {
+        // SAFETY: allocated above, freed once.
+        unsafe { arena.deallocate(*page, page_layout()) };
+    }
+    assert_eq!(arena.stats().pages_released, 0);
+    // ...until every free page is asked for.
+    assert_eq!(arena.release_every_free_page(), freed);
+    assert_eq!(arena.stats().pages_released, freed);
+    for page in &pages[..freed] {
+        assert!(resident_pages(*page, PAGE_BYTES).iter().all(|r| !r));
+    }
+    for (index, page) in pages.iter().enumerate().skip(freed) {
+        // SAFETY: a live page of PAGE_BYTES, written above.
+        let bytes = unsafe { std::slice::from_raw_parts(page.as_ptr(), PAGE_BYTES) };
+        assert!(bytes.iter().all(|b| *b == index as u8 + 1), "page {index}");
+    }
+    // Nothing is left to release the second time.
+    assert_eq!(arena.release_every_free_page(), 0);
+    for page in &pages[freed..] {
+        // SAFETY: allocated above, freed once.
+        unsafe { arena.deallocate(*page, page_layout()) };
+    }
+}

@@ -2,7 +2,16 @@
 //! back when their regions empty (`arena.rs`); version headers, index entries and the other
 //! small blocks come from the global allocator, and glibc's keeps freed blocks resident until
 //! asked: `malloc_trim` hands every whole free page of its heaps back (`MADV_DONTNEED`).
-//! Elsewhere (other C libraries, other systems) this does nothing.
+//! Elsewhere (other C libraries, other systems) this does nothing. `release_free_memory` also
+//! hands back the free pages of busy slab regions, which the arena otherwise keeps.
+
+/// Hands every free page back to the system: the free slab pages of every arena region
+/// (`arena::release_every_free_page`, which splits the huge pages they sit on), then the
+/// global allocator's (`trim_heap`). VACUUM calls it; the background trims only the heap.
+pub fn release_free_memory() {
+    super::arena::release_every_free_page();
+    trim_heap();
+}
 
 /// Asks the global allocator to return its free pages to the system; whether it released
 /// any. It walks the allocator's free lists under their locks, so callers run it rarely and

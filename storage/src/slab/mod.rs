@@ -42,7 +42,7 @@ mod reserve;
 mod tests;
 
 pub use account::{format_bytes, MemoryAccount, MemoryStats, BUDGET_UNLIMITED};
-pub use heap_trim::trim_heap;
+pub use heap_trim::{release_free_memory, trim_heap};
 pub use page::PAGE_BYTES;
 pub(crate) use payload::{copy_if_evacuating, free_frozen_slot, free_moved_copy, Payload};
 pub use pool::{Compaction, CompactionReport, SlabPool};
@@ -107,9 +107,14 @@ pub const SLOT_BYTES_MAX: usize = CLASS_SLOT_BYTES[CLASS_COUNT - 1];
 /// is a power of two).
 const SLOT_GRANULE: usize = 4;
 
-/// A page is evacuated by compaction when at most this fraction (in percent) of its slots
-/// is in use.
+/// A page is evacuated by the background compaction when at most this fraction (in percent)
+/// of its slots is in use.
 pub const SPARSE_PAGE_USED_PERCENT: u64 = 50;
+
+/// VACUUM's compaction evacuates pages up to this fraction (in percent) of slots in use: the
+/// user asked for the memory back, so pages that random updates or deletes left mostly full
+/// are merged too (the background's bound would leave a pool of 70%-full pages as it is).
+pub const VACUUM_PAGE_USED_PERCENT: u64 = 90;
 
 const _: () = assert!(CLASS_SLOT_BYTES[0] >= 8 && CLASS_SLOT_BYTES[0] & (SLOT_GRANULE - 1) == 0);
 const _: () = assert!(SLOT_BYTES_MAX * 4 <= PAGE_BYTES);

@@ -14,7 +14,7 @@ use crate::mvcc::SpareHeaders;
 
 use super::account::MemoryAccount;
 use super::page::{PagePtr, PAGE_BYTES};
-use super::{CLASS_COUNT, SPARSE_PAGE_USED_PERCENT};
+use super::CLASS_COUNT;
 
 /// Longest a compaction waits for deferred frees to run (a pinned thread that the scheduler
 /// preempted, or a backlog of other garbage in the process-wide epoch queue, delays them).
@@ -167,9 +167,11 @@ impl SlabPool {
     }
 
     /// Starts a compaction run: in each class, marks the sparsest pages (at most
-    /// `SPARSE_PAGE_USED_PERCENT` used) as evacuating, as many as the free slots of the
-    /// remaining pages can take in, so the moves need no new pages.
-    pub fn begin_compaction(&self) -> Compaction<'_> {
+    /// `used_percent_max` of their slots used: `SPARSE_PAGE_USED_PERCENT` in the background,
+    /// `VACUUM_PAGE_USED_PERCENT` for VACUUM) as evacuating, as many as the free slots of
+    /// the remaining pages can take in, so the moves need no new pages.
+    pub fn begin_compaction(&self, used_percent_max: u64) -> Compaction<'_> {
+        debug_assert!(used_percent_max <= 100, "a share of a page's slots");
         let run = self
             .compaction
             .lock()
@@ -187,7 +189,7 @@ impl SlabPool {
             let mut free_rest: usize = by_use.iter().map(|(used, slots, _)| slots - used).sum();
             let mut moving = 0;
             for (used, slots, page) in &by_use {
-                let sparse = (*used as u64) * 100 <= (*slots as u64) * SPARSE_PAGE_USED_PERCENT;
+                let sparse = (*used as u64) * 100 <= (*slots as u64) * used_percent_max;
                 let free_after = free_rest - (slots - used);
                 if !sparse || moving + used > free_after {
                     break;

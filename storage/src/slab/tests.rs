@@ -398,7 +398,7 @@ fn compaction_empties_sparse_pages_and_keeps_every_row() {
     table.collect_garbage(store.watermark());
     store.pool().drain_deferred_frees();
     let before = store.memory().stats();
-    let report = store.compact(&[&table]);
+    let report = store.compact(&[&table], super::SPARSE_PAGE_USED_PERCENT);
     let after = store.memory().stats();
     assert!(report.payloads_moved > 0, "{report:?}");
     assert!(
@@ -426,6 +426,46 @@ fn compaction_empties_sparse_pages_and_keeps_every_row() {
 /// slots), the collector frees old versions (whose slots writers then reuse) and compaction
 /// moves payloads. A slot freed or reused while a reader could still see it shows up as a
 /// row whose text does not match its key and value.
+/// Deleting every third row leaves pages two-thirds full: the background's bound leaves
+/// them, VACUUM's merges them into about two-thirds as many pages, every row intact.
+#[test]
+fn vacuum_compaction_merges_pages_the_background_leaves() {
+    let store = Store::new();
+    let table = table_with_pad(&store);
+    let mut txn = store.begin().unwrap();
+    for key in 0..20_000 {
+        txn.insert(&table, &padded_row(key, 0)).unwrap();
+    }
+    txn.commit().unwrap();
+    let mut txn = store.begin().unwrap();
+    for key in (0..20_000).step_by(3) {
+        let row = txn.find_key(&table, &IndexKey::Int(key)).unwrap();
+        txn.delete(&table, row).unwrap();
+    }
+    txn.commit().unwrap();
+    table.collect_garbage(store.watermark());
+    store.pool().drain_deferred_frees();
+    let before = store.memory().stats().slab_pages;
+    // Only the few sparse pages at the classes' ends go in the background.
+    let background = store.compact(&[&table], super::SPARSE_PAGE_USED_PERCENT);
+    let left = store.memory().stats().slab_pages;
+    assert!(
+        left * 10 >= before * 9,
+        "pages {before} -> {left} ({background:?})"
+    );
+    let vacuum = store.compact(&[&table], super::VACUUM_PAGE_USED_PERCENT);
+    let after = store.memory().stats().slab_pages;
+    assert!(vacuum.payloads_moved > 0, "{vacuum:?}");
+    assert!(
+        after * 4 <= before * 3,
+        "pages {before} -> {after} ({vacuum:?})"
+    );
+    for key in 0..20_000 {
+        let expected = (key % 3 != 0).then(|| padded_row(key, 0));
+        assert_eq!(read(&store, &table, key), expected, "key {key}");
+    }
+}
+
 #[test]
 fn readers_never_see_a_reused_or_moved_slot() {
     const KEYS: i64 = 200;
@@ -493,7 +533,7 @@ fn readers_never_see_a_reused_or_moved_slot() {
         let (store, table, stop) = (store.clone(), Arc::clone(&table), Arc::clone(&stop));
         helpers.push(std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                store.compact(&[&table]);
+                store.compact(&[&table], super::SPARSE_PAGE_USED_PERCENT);
             }
         }));
     }
@@ -505,7 +545,7 @@ fn readers_never_see_a_reused_or_moved_slot() {
         helper.join().unwrap();
     }
     table.collect_garbage(store.watermark());
-    store.compact(&[&table]);
+    store.compact(&[&table], super::SPARSE_PAGE_USED_PERCENT);
     let snapshot = store.begin().unwrap().snapshot();
     let stats = table.stats(&snapshot);
     assert_eq!(
