@@ -7,30 +7,13 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 mod common;
-use common::run_piped;
+use common::{run_piped, spawn_piped, sqlite3_installed, text};
 
 const EMBER: &str = env!("CARGO_BIN_EXE_ember");
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn sqlite3_installed() -> bool {
-    let found = Command::new("sqlite3")
-        .arg("-version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        println!("notice: sqlite3 is not installed; skipping the comparison with it");
-    }
-    found
-}
 
 /// Runs `script` in ember and, when installed, in sqlite3 (`sqlite_schema` replacing
 /// `{schema}` for sqlite3, `ember_schema` for ember); returns both outputs.
@@ -162,20 +145,7 @@ fn ctrl_c_stops_an_import_and_undoes_it() {
     );
     assert!(setup.status.success(), "{}", text(&setup.stderr));
     let script = format!(".import {fifo} kept\nSELECT 'after';\n");
-    let mut child = Command::new(EMBER)
-        .arg(&db)
-        .env("EMBER_HISTORY", "")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
+    let child = spawn_piped(EMBER, &[&db], &script);
     // Opening the pipe waits for the import to open it: the handler is installed by then.
     let mut rows = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     for i in 1..=1000 {

@@ -4,29 +4,12 @@
 //! `:memory:` and files given as the database path, and scripts that print what sqlite3
 //! prints. Where sqlite3 is installed, its output is the reference.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 mod common;
-use common::run_piped;
+use common::{run_piped, sqlite3_installed, text};
 
 const EMBER: &str = env!("CARGO_BIN_EXE_ember");
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn sqlite3_installed() -> bool {
-    let found = Command::new("sqlite3")
-        .arg("-version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        println!("notice: sqlite3 is not installed; skipping the comparison with it");
-    }
-    found
-}
 
 #[test]
 fn a_trigger_is_one_statement_and_does_not_end_the_transaction() {

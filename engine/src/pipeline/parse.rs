@@ -11,6 +11,7 @@ mod cte_hint;
 pub(crate) use creation_text::byte_offset;
 mod exclude;
 mod literal_shape;
+mod token_scan;
 pub use literal_shape::{insert_shape, LiteralShape};
 mod trigger_text;
 

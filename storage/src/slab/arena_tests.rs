@@ -127,9 +127,8 @@ fn resident_pages(start: NonNull<u8>, bytes: usize) -> Vec<bool> {
     flags.iter().map(|flag| flag & 1 != 0).collect()
 }
 
-#[test]
-fn a_sparse_regions_free_pages_go_back_to_the_system_and_read_zero() {
-    let arena = Arena::new();
+/// Every page of one region of `arena`, page `i` filled with the byte `i + 1`.
+fn one_written_region(arena: &Arena) -> Vec<NonNull<u8>> {
     let pages: Vec<NonNull<u8>> = (0..REGION_PAGES)
         .map(|_| arena.allocate(page_layout(), false).unwrap())
         .collect();
@@ -137,6 +136,13 @@ fn a_sparse_regions_free_pages_go_back_to_the_system_and_read_zero() {
         // SAFETY: a live page of PAGE_BYTES.
         unsafe { std::ptr::write_bytes(page.as_ptr(), index as u8 + 1, PAGE_BYTES) };
     }
+    pages
+}
+
+#[test]
+fn a_sparse_regions_free_pages_go_back_to_the_system_and_read_zero() {
+    let arena = Arena::new();
+    let pages = one_written_region(&arena);
     let keep = SPARSE_REGION_PAGES_IN_USE as usize;
     let (kept, freed) = pages.split_at(keep);
     // Down to one page more than a sparse region: every free page stays resident.
@@ -455,13 +461,7 @@ fn tag_offsets(layout: Layout) -> impl Iterator<Item = usize> {
 #[test]
 fn release_of_every_free_page_empties_busy_regions_too() {
     let arena = Arena::new();
-    let pages: Vec<NonNull<u8>> = (0..REGION_PAGES)
-        .map(|_| arena.allocate(page_layout(), false).unwrap())
-        .collect();
-    for (index, page) in pages.iter().enumerate() {
-        // SAFETY: a live page of PAGE_BYTES.
-        unsafe { std::ptr::write_bytes(page.as_ptr(), index as u8 + 1, PAGE_BYTES) };
-    }
+    let pages = one_written_region(&arena);
     // A quarter freed: the region stays busy, so its free pages stay resident...
     let freed = REGION_PAGES / 4;
     for page in &pages[..freed] {

@@ -378,25 +378,30 @@ fn read(store: &Store, table: &Table, key: i64) -> Option<Vec<Value>> {
     txn.read_row(table, row, &mut out).unwrap().then_some(out)
 }
 
-#[test]
-fn compaction_empties_sparse_pages_and_keeps_every_row() {
-    let store = Store::new();
-    let table = table_with_pad(&store);
+/// A table of 20,000 padded rows, then the rows `keep` refuses deleted and collected, their
+/// frees run.
+fn rows_then_deletes(store: &Store, keep: impl Fn(i64) -> bool) -> Arc<Table> {
+    let table = table_with_pad(store);
     let mut txn = store.begin().unwrap();
     for key in 0..20_000 {
         txn.insert(&table, &padded_row(key, 0)).unwrap();
     }
     txn.commit().unwrap();
     let mut txn = store.begin().unwrap();
-    for key in 0..20_000 {
-        if key % 10 != 0 {
-            let row = txn.find_key(&table, &IndexKey::Int(key)).unwrap();
-            txn.delete(&table, row).unwrap();
-        }
+    for key in (0..20_000).filter(|key| !keep(*key)) {
+        let row = txn.find_key(&table, &IndexKey::Int(key)).unwrap();
+        txn.delete(&table, row).unwrap();
     }
     txn.commit().unwrap();
     table.collect_garbage(store.watermark());
     store.pool().drain_deferred_frees();
+    table
+}
+
+#[test]
+fn compaction_empties_sparse_pages_and_keeps_every_row() {
+    let store = Store::new();
+    let table = rows_then_deletes(&store, |key| key % 10 == 0);
     let before = store.memory().stats();
     let report = store.compact(&[&table], super::SPARSE_PAGE_USED_PERCENT);
     let after = store.memory().stats();
@@ -431,20 +436,7 @@ fn compaction_empties_sparse_pages_and_keeps_every_row() {
 #[test]
 fn vacuum_compaction_merges_pages_the_background_leaves() {
     let store = Store::new();
-    let table = table_with_pad(&store);
-    let mut txn = store.begin().unwrap();
-    for key in 0..20_000 {
-        txn.insert(&table, &padded_row(key, 0)).unwrap();
-    }
-    txn.commit().unwrap();
-    let mut txn = store.begin().unwrap();
-    for key in (0..20_000).step_by(3) {
-        let row = txn.find_key(&table, &IndexKey::Int(key)).unwrap();
-        txn.delete(&table, row).unwrap();
-    }
-    txn.commit().unwrap();
-    table.collect_garbage(store.watermark());
-    store.pool().drain_deferred_frees();
+    let table = rows_then_deletes(&store, |key| key % 3 != 0);
     let before = store.memory().stats().slab_pages;
     // Only the few sparse pages at the classes' ends go in the background.
     let background = store.compact(&[&table], super::SPARSE_PAGE_USED_PERCENT);

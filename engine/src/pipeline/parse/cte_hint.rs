@@ -5,32 +5,15 @@
 //! MATERIALIZED asks; NOT MATERIALIZED leaves the choice to the engine, as in SQLite, and
 //! the engine makes the same one.
 
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
-use crate::dialect::EmberDialect;
+use super::token_scan::TokenScan;
 
 /// `sql` with every CTE hint removed, or `None` when there is none.
 pub(super) fn rewrite_cte_hints(sql: &str) -> Option<String> {
-    const WORD: &[u8] = b"materialized";
-    if !sql
-        .as_bytes()
-        .windows(WORD.len())
-        .any(|window| window.eq_ignore_ascii_case(WORD))
-    {
-        return None;
-    }
-    let tokens = Tokenizer::new(&EmberDialect::default(), sql)
-        .tokenize()
-        .ok()?;
-    let significant: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
-        .collect();
-    let word = |at: usize, keyword: &str| {
-        significant.get(at).is_some_and(|&i| {
-            matches!(&tokens[i], Token::Word(w) if w.quote_style.is_none()
-                && w.value.eq_ignore_ascii_case(keyword))
-        })
-    };
+    let scan = TokenScan::of_sql_containing(sql, "materialized")?;
+    let (tokens, significant) = (&scan.tokens, &scan.significant);
+    let word = |at: usize, keyword: &str| scan.word(at, keyword);
     let mut dropped: Vec<usize> = Vec::new();
     for at in 0..significant.len() {
         if !word(at, "as") {
@@ -44,10 +27,7 @@ pub(super) fn rewrite_cte_hints(sql: &str) -> Option<String> {
             continue;
         };
         // Only before the CTE's parenthesized body.
-        if significant
-            .get(at + 1 + length)
-            .is_some_and(|&i| tokens[i] == Token::LParen)
-        {
+        if scan.is(at + 1 + length, &Token::LParen) {
             dropped.extend(significant[at + 1..at + 1 + length].iter().copied());
         }
     }

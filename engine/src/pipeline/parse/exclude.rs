@@ -5,9 +5,9 @@
 //! that does not follow a frame (`ROWS`, `RANGE`, `GROUPS` inside the same parentheses) is
 //! left alone, so the parser reports it as the syntax error it is.
 
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
-use crate::dialect::EmberDialect;
+use super::token_scan::TokenScan;
 
 /// How the recorded ORDER BY term's identifier starts; the exclusion follows it
 /// (`current row`, `group` or `ties`).
@@ -15,26 +15,9 @@ pub(crate) const FRAME_EXCLUDE_MARKER: &str = "\u{1}ember-exclude:";
 
 /// `sql` with every frame EXCLUDE clause rewritten, or `None` when there is none.
 pub(super) fn rewrite_frame_exclusions(sql: &str) -> Option<String> {
-    if !sql
-        .as_bytes()
-        .windows(7)
-        .any(|word| word.eq_ignore_ascii_case(b"exclude"))
-    {
-        return None;
-    }
-    let tokens = Tokenizer::new(&EmberDialect::default(), sql)
-        .tokenize()
-        .ok()?;
-    // Positions of significant tokens.
-    let significant: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
-        .collect();
-    let word = |at: usize, keyword: &str| {
-        significant.get(at).is_some_and(|&i| {
-            matches!(&tokens[i], Token::Word(w) if w.quote_style.is_none()
-                && w.value.eq_ignore_ascii_case(keyword))
-        })
-    };
+    let scan = TokenScan::of_sql_containing(sql, "exclude")?;
+    let (tokens, significant) = (&scan.tokens, &scan.significant);
+    let word = |at: usize, keyword: &str| scan.word(at, keyword);
     // Token index -> text to insert before it; token indexes to drop.
     let mut inserts: Vec<(usize, String)> = Vec::new();
     let mut dropped: Vec<usize> = Vec::new();
@@ -53,13 +36,10 @@ pub(super) fn rewrite_frame_exclusions(sql: &str) -> Option<String> {
         } else {
             continue;
         };
-        let Some((units, has_order_by)) = frame_before(&tokens, &significant, at) else {
+        let Some((units, has_order_by)) = frame_before(tokens, significant, at) else {
             continue;
         };
-        if significant
-            .get(at + length)
-            .is_none_or(|&i| tokens[i] != Token::RParen)
-        {
+        if !scan.is(at + length, &Token::RParen) {
             continue;
         }
         dropped.extend(significant[at..at + length].iter().copied());
