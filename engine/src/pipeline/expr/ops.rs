@@ -210,8 +210,9 @@ fn shift(value: i64, amount: i64, left: bool) -> i64 {
     }
 }
 
-/// The integer SQLite's bitwise operators read: reals truncate, text by its integer prefix.
-fn integer_value(value: &Value) -> Option<i64> {
+/// The integer SQLite's bitwise operators (and `sqlite3_value_int64`, as `generate_series`
+/// reads its arguments) read: reals truncate, text by its integer prefix; `None` for NULL.
+pub(super) fn integer_value(value: &Value) -> Option<i64> {
     Some(match value {
         Value::Null => return None,
         Value::Integer(i) => *i,

@@ -40,9 +40,11 @@ impl Series {
     /// The rows of a call with these argument values (at most three: the binder checks).
     pub fn new(args: &[Value]) -> Series {
         debug_assert!(args.len() <= 3);
-        let start = args.first().map_or(Some(0), integer_argument);
-        let stop = args.get(1).map_or(Some(DEFAULT_STOP), integer_argument);
-        let step = args.get(2).map_or(Some(1), integer_argument);
+        let start = args.first().map_or(Some(0), super::ops::integer_value);
+        let stop = args
+            .get(1)
+            .map_or(Some(DEFAULT_STOP), super::ops::integer_value);
+        let step = args.get(2).map_or(Some(1), super::ops::integer_value);
         let (Some(start), Some(stop), Some(step)) = (start, stop, step) else {
             // A NULL argument: no rows (the extension's empty range 1 to 0).
             return Series::over(1, 0, 1, false);
@@ -118,18 +120,6 @@ impl Series {
             Value::Integer(self.step),
         ]))
     }
-}
-
-/// An argument as SQLite's `sqlite3_value_int64` reads it; `None` for NULL.
-fn integer_argument(value: &Value) -> Option<i64> {
-    Some(match value {
-        Value::Null => return None,
-        Value::Integer(i) => *i,
-        Value::Boolean(b) => i64::from(*b),
-        Value::Real(r) => super::cast::real_to_integer(*r),
-        Value::Text(text) => super::cast::integer_prefix(text),
-        Value::Blob(bytes) => super::cast::integer_prefix(&String::from_utf8_lossy(bytes)),
-    })
 }
 
 #[cfg(test)]
