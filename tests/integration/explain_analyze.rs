@@ -104,3 +104,62 @@ fn dml_runs_and_other_statements_are_refused() {
         "{plain:#?}"
     );
 }
+
+#[test]
+fn paths_without_an_operator_of_their_own_count_each_node() {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INT, s TEXT); CREATE INDEX t_s ON t(s);
+         CREATE TABLE u(id INTEGER PRIMARY KEY, t_id INT, x INT); CREATE INDEX u_t ON u(t_id);
+         WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 200)
+         INSERT INTO t SELECT v, v % 9, 's' || (v % 41) FROM n;
+         WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 300)
+         INSERT INTO u SELECT v, v % 250, v % 4 FROM n;",
+    )
+    .unwrap();
+    // The fused scan, projection and limit: the skipped rows pass the scan and projection.
+    for sql in [
+        "EXPLAIN ANALYZE SELECT a FROM t LIMIT 5 OFFSET 10",
+        "EXPLAIN ANALYZE SELECT s FROM t ORDER BY s LIMIT 5 OFFSET 10",
+    ] {
+        let lines = explain(&conn, sql);
+        assert_eq!(actual_rows(&lines, "Limit"), 5, "{lines:#?}");
+        assert_eq!(actual_rows(&lines, "Project"), 15, "{lines:#?}");
+        let scan = if sql.contains("ORDER BY") {
+            "IndexRange"
+        } else {
+            "Scan"
+        };
+        assert_eq!(actual_rows(&lines, scan), 15, "{lines:#?}");
+    }
+    // A point lookup.
+    let lines = explain(&conn, "EXPLAIN ANALYZE SELECT s FROM t WHERE id = 3");
+    assert_eq!(actual_rows(&lines, "KeyLookup"), 1, "{lines:#?}");
+    // A count from the table's row count: the rows it stands for.
+    let lines = explain(&conn, "EXPLAIN ANALYZE SELECT count(*) FROM t");
+    assert!(lines[1].contains("from row count"), "{lines:#?}");
+    assert_eq!(actual_rows(&lines, "Scan t"), 200, "{lines:#?}");
+    // A join pushed into an aggregate, its filter pushed through: each counts its rows.
+    let joined: i64 = conn
+        .query_value(
+            "SELECT count(*) FROM t JOIN u ON u.t_id = t.id WHERE u.x > 0",
+            (),
+        )
+        .unwrap();
+    let lines = explain(
+        &conn,
+        "EXPLAIN ANALYZE SELECT t.a, count(*) FROM t JOIN u ON u.t_id = t.id
+         WHERE u.x > 0 GROUP BY t.a",
+    );
+    assert_eq!(actual_rows(&lines, "Aggregate"), 9, "{lines:#?}");
+    assert_eq!(actual_rows(&lines, "Scan t"), 200, "{lines:#?}");
+    let join = lines
+        .iter()
+        .find(|line| line.contains("Join"))
+        .expect("a join line");
+    assert_eq!(
+        join.split("actual rows=").nth(1).unwrap().split(' ').next(),
+        Some(joined.to_string().as_str()),
+        "{lines:#?}"
+    );
+}

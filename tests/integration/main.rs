@@ -32,6 +32,7 @@ mod durability_prefix;
 mod exact_probes;
 mod exists_join;
 mod explain_analyze;
+mod explain_golden;
 mod expression_filters;
 mod expressions;
 mod gc;

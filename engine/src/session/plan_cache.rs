@@ -50,8 +50,8 @@ impl Prepared {
         };
         match optimized {
             Plan::Update { target, .. } | Plan::Delete { target, .. } if has_triggers(target) => {}
-            Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
-            Plan::Insert(insert) => crate::optimize::prune_columns(&mut insert.source),
+            Plan::Query(query) => crate::optimize::finish_query(&mut query.node),
+            Plan::Insert(insert) => crate::optimize::finish_query(&mut insert.source),
             // With FROM or a conflict clause (REPLACE finds the rows holding the new keys;
             // the rows are taken in key order) the target rows keep every column.
             Plan::Update {
@@ -64,6 +64,14 @@ impl Prepared {
             Plan::Delete { target, returning } => {
                 crate::optimize::prune_delete(target, returning_exprs(returning))
             }
+            _ => {}
+        }
+        // Plans beside the query's own tree: their aggregates' strategies.
+        match optimized {
+            Plan::Update {
+                from: Some(from), ..
+            } => crate::optimize::choose_strategies(&mut from.source),
+            Plan::ViewWrite(write) => crate::optimize::choose_strategies(&mut write.source),
             _ => {}
         }
         let columns: Arc<[String]> = match &plan {

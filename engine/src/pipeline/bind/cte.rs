@@ -112,7 +112,7 @@ impl Binder<'_> {
                 continue;
             }
             if let Ok((mut query, false)) = self.bind_cte_body(frame, index, false) {
-                crate::optimize::prune_columns(&mut query.node);
+                crate::optimize::finish_query(&mut query.node);
                 let def = &mut self.with_frames[frame].ctes[index];
                 let id = self.next_subquery_id;
                 self.next_subquery_id += 1;
@@ -181,7 +181,7 @@ impl Binder<'_> {
                 } else {
                     // Materialized on its own: pruned here, as a subquery is.
                     let mut query = query;
-                    crate::optimize::prune_columns(&mut query.node);
+                    crate::optimize::finish_query(&mut query.node);
                     let id = self.next_subquery_id;
                     self.next_subquery_id += 1;
                     let columns = query.columns.clone();

@@ -80,11 +80,7 @@ impl Binder<'_> {
                 }
             }
         };
-        crate::optimize::order_by_index(&mut node, query.limit_clause.is_some());
-        crate::optimize::distinct_by_index(&mut node);
-        crate::optimize::sort_distinct_rows(&mut node, &columns);
-        crate::optimize::group_by_index(&mut node, query.limit_clause.is_some());
-        crate::optimize::count_by_index(&mut node);
+        crate::optimize::query_level(&mut node, query.limit_clause.is_some(), &columns);
         if let Some(limit_clause) = &query.limit_clause {
             let (limit, offset) = match limit_clause {
                 LimitClause::LimitOffset {
@@ -102,9 +98,7 @@ impl Binder<'_> {
             let empty = Scope::default();
             let limit = limit.map(|e| self.bind_expr(e, &empty)).transpose()?;
             let offset = offset.map(|e| self.bind_expr(e, &empty)).transpose()?;
-            crate::optimize::bound_sort(&mut node, limit.as_ref(), offset.as_ref());
-            crate::optimize::hint_index_walk(&mut node, limit.as_ref(), offset.as_ref());
-            crate::optimize::bound_window_by_limit(&mut node, limit.as_ref(), offset.as_ref());
+            crate::optimize::limited_level(&mut node, limit.as_ref(), offset.as_ref());
             node = Node::Limit {
                 input: Box::new(node),
                 limit,
@@ -257,6 +251,7 @@ impl Binder<'_> {
                 group_by,
                 aggregates: calls,
                 input_width,
+                strategy: crate::plan::AggregateStrategy::Hash,
             };
         }
         if let Some(predicate) = having {
@@ -290,6 +285,7 @@ impl Binder<'_> {
             node = Node::Distinct {
                 input: Box::new(node),
                 collations,
+                strategy: crate::plan::DistinctStrategy::Hash,
             };
         }
         Ok((node, projection.names))

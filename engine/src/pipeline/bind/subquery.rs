@@ -114,7 +114,7 @@ impl Binder<'_> {
         let mut bound = bound?;
         // Its scans decode only the columns its operators read, as the statement's own do
         // (`Prepared::bind` prunes only the statement's tree).
-        crate::optimize::prune_columns(&mut bound.node);
+        crate::optimize::finish_query(&mut bound.node);
         let width = bound.columns.len();
         if width != 1 && !matches!(kind, SubqueryKind::Exists { .. }) {
             return Err(crate::err!(

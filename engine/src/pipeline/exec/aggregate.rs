@@ -19,13 +19,13 @@ use ember_storage::{RowId, Value};
 use crate::error::Result;
 use crate::expr::{compare_for_sort, Computed, EvalContext, Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
-use crate::plan::{AccessPath, AggregateCall, Node};
+use crate::plan::{AggregateCall, AggregateStrategy, Node, TableAccess};
 
 use super::accumulator::Accumulator;
 use super::aggregate_feed::{Feeder, GroupAccumulators};
 use super::key_groups::{key_hash, same_key, KeyGroups};
 use super::text_groups::{bytes_hash, text_hash, TextGroups};
-use super::{scan, ExecContext, Operator, Row};
+use super::{profile, scan, ExecContext, Operator, Row};
 
 /// Group keys below this (a single integer key) are found by direct indexing.
 const DIRECT_KEYS_MAX: i64 = 4096;
@@ -99,6 +99,7 @@ pub struct AggregateOperator<'p> {
     group_by: &'p [Expr],
     aggregates: &'p [AggregateCall],
     input_width: usize,
+    strategy: AggregateStrategy,
     output: Option<std::vec::IntoIter<Row>>,
 }
 
@@ -642,70 +643,67 @@ impl<'p> AggregateOperator<'p> {
         group_by: &'p [Expr],
         aggregates: &'p [AggregateCall],
         input_width: usize,
+        strategy: AggregateStrategy,
     ) -> Self {
         AggregateOperator {
             input,
             group_by,
             aggregates,
             input_width,
+            strategy,
             output: None,
         }
     }
 
     fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let mut grouper = Grouper::new(self.group_by, self.aggregates, self.input_width, context);
-        match self.input {
-            Node::Scan(access)
-                if matches!(
-                    access.path,
-                    AccessPath::FullScan | AccessPath::IndexRange(_) | AccessPath::KeyRange(_)
-                ) =>
-            {
-                if let Some(rows) =
-                    super::counted::counted_rows(access, self.group_by, self.aggregates, context)
-                {
-                    grouper.push_counted(rows, context);
-                    return grouper.finish(context);
+        let access = match self.input {
+            Node::Scan(access) => Some(access),
+            _ => None,
+        };
+        match (self.strategy, access) {
+            (AggregateStrategy::TableCount { parallel }, Some(access)) => {
+                match context.txn.count_rows(&access.table.storage) {
+                    Some(rows) => {
+                        profile::Tally::of(self.input).rows(rows);
+                        grouper.push_counted(rows, context)
+                    }
+                    None => self.scan_groups(access, parallel, &mut grouper, context)?,
                 }
-                let mut counted = super::counted::counted_range_rows(
+            }
+            (AggregateStrategy::RangeCount, Some(access)) => {
+                let counted = super::counted::counted_range_rows(
                     access,
                     self.group_by,
                     self.aggregates,
                     context,
                 )?;
-                if counted.is_none() {
-                    counted = super::distinct_walk::counted_distinct_rows(
-                        access,
-                        self.group_by,
-                        self.aggregates,
-                        context,
-                    )?;
-                }
-                if let Some((rows, last)) = counted {
-                    grouper.push_counted(rows, context);
-                    if let (Some(group), Some(last)) = (grouper.groups.first_mut(), last) {
-                        group.last_row_id = last;
-                    }
-                } else if !self.split(access, &mut grouper, context)?
-                    && !super::column_aggregate::fold(access, &mut grouper, context)?
-                {
-                    scan::for_each_row(access, context, |row_id, row| {
-                        let position = grouper.add(row, context)?;
-                        grouper.groups[position].last_row_id = row_id;
-                        Ok(())
-                    })?
-                }
-                let row_width = self.input_width + self.aggregates.len();
-                read_last_rows(access, &mut grouper, row_width, context)?;
+                self.counted_or_scanned(counted, access, &mut grouper, context)?
             }
-            Node::Scan(access) if self.streams_union(access) => {
+            (AggregateStrategy::DistinctCount, Some(access)) => {
+                let counted = super::distinct_walk::counted_distinct_rows(
+                    access,
+                    self.group_by,
+                    self.aggregates,
+                    context,
+                )?;
+                self.counted_or_scanned(counted, access, &mut grouper, context)?
+            }
+            (AggregateStrategy::ScanHash { parallel }, Some(access)) => {
+                self.scan_groups(access, parallel, &mut grouper, context)?
+            }
+            // Built only when its group walk cannot be (`exec::build`): the scan hashed.
+            (AggregateStrategy::GroupWalk, Some(access)) => {
+                self.scan_groups(access, false, &mut grouper, context)?
+            }
+            (AggregateStrategy::UnionStream, Some(access)) => {
                 self.union_groups(access, &mut grouper, context)?
             }
-            input => {
+            _ => {
                 // Pushed: a join below hands each joined row in a buffer it reuses; the
                 // group keeps the row by swapping buffers (the join writes the next row
                 // whole into the one it gets back).
-                super::push::rows(input, context, &mut |row| {
+                super::push::rows(self.input, context, &mut |row| {
                     let position = if grouper.add_plain(row)? {
                         0
                     } else {
@@ -718,11 +716,72 @@ impl<'p> AggregateOperator<'p> {
         }
         grouper.finish(context)
     }
+
+    /// Groups the rows of the scan `access` (split across threads when `parallel` and the
+    /// run allows, else in column batches when the shape allows, else row by row), then
+    /// reads each group's last row.
+    fn scan_groups(
+        &self,
+        access: &'p TableAccess,
+        parallel: bool,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        // The scan's rows, for EXPLAIN ANALYZE (a split's threads count none).
+        let mut tally = profile::Tally::of(self.input);
+        if parallel && self.split(access, grouper, context)? {
+            tally.forget();
+        } else if let Some(rows) = super::column_aggregate::fold(access, grouper, context)? {
+            tally.rows(rows);
+        } else {
+            scan::for_each_row(access, context, |row_id, row| {
+                tally.row();
+                let position = grouper.add(row, context)?;
+                grouper.groups[position].last_row_id = row_id;
+                Ok(())
+            })?
+        }
+        self.read_last_rows(access, grouper, context)
+    }
+
+    /// Takes a counting walk's rows and last row when it ran (`Some`), else groups the scan.
+    fn counted_or_scanned(
+        &self,
+        counted: Option<(u64, Option<ember_storage::RowId>)>,
+        access: &'p TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let Some((rows, last)) = counted else {
+            return self.scan_groups(access, false, grouper, context);
+        };
+        if self.strategy == AggregateStrategy::RangeCount {
+            // Every row of the range counted (a count(DISTINCT) walk reads past repeats).
+            profile::Tally::of(self.input).rows(rows);
+        }
+        grouper.push_counted(rows, context);
+        if let (Some(group), Some(last)) = (grouper.groups.first_mut(), last) {
+            group.last_row_id = last;
+        }
+        self.read_last_rows(access, grouper, context)
+    }
+
+    /// Reads each group's last row (its bare columns) by the row id the fold kept.
+    fn read_last_rows(
+        &self,
+        access: &TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let row_width = self.input_width + self.aggregates.len();
+        read_last_rows(access, grouper, row_width, context)
+    }
 }
 
 #[path = "aggregate_input.rs"]
-mod input;
+pub(super) mod input;
 use input::read_last_rows;
+pub(crate) use input::streams_union;
 
 impl Operator for AggregateOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {

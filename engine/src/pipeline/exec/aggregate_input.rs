@@ -7,30 +7,27 @@ use ember_storage::{RowId, Value};
 
 use crate::error::Result;
 use crate::expr::Expr;
-use crate::plan::{AccessPath, AggregateFunction, TableAccess};
+use crate::plan::{AccessPath, AggregateCall, AggregateFunction, TableAccess};
 
 use super::super::aggregate_feed::Feeder;
 use super::super::ExecContext;
 use super::{AggregateOperator, Group, GroupKey, Grouper};
 
-impl<'p> AggregateOperator<'p> {
-    /// Whether `access` is an OR's union of lookups whose rows may feed the groups as the
-    /// union reads them (`union_groups`): the aggregates are built-in ones of plain columns
-    /// (no FILTER) and the GROUP BY terms plain columns, so feeding rows that are then
-    /// thrown away calls nothing a user could observe.
-    pub(super) fn streams_union(&self, access: &TableAccess) -> bool {
-        matches!(access.path, AccessPath::OrUnion(_))
-            && Feeder::all_plain(self.aggregates)
-            && self
-                .aggregates
-                .iter()
-                .all(|call| call.function != AggregateFunction::User && call.user.is_none())
-            && self
-                .group_by
-                .iter()
-                .all(|term| matches!(term, Expr::Column { .. }))
-    }
+/// Whether an aggregate over an OR's union of lookups may feed its groups the rows as the
+/// union reads them (`union_groups`): the aggregates are built-in ones of plain columns (no
+/// FILTER) and the GROUP BY terms plain columns, so feeding rows that are then thrown away
+/// calls nothing a user could observe.
+pub fn streams_union(group_by: &[Expr], aggregates: &[AggregateCall]) -> bool {
+    Feeder::all_plain(aggregates)
+        && aggregates
+            .iter()
+            .all(|call| call.function != AggregateFunction::User && call.user.is_none())
+        && group_by
+            .iter()
+            .all(|term| matches!(term, Expr::Column { .. }))
+}
 
+impl<'p> AggregateOperator<'p> {
     /// Feeds `grouper` the rows of the OR union `access` as the union reads them (no row
     /// copied or queued), each group keeping its last row's id; when the union gives way to
     /// a scan (`or_union.rs`), starts over from fresh groups and feeds the scan's rows. A

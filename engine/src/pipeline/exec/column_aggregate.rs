@@ -236,15 +236,15 @@ fn vector(batch: &ColumnBatch, column: usize) -> Result<&ColumnVector> {
 }
 
 /// Folds the rows of the full scan `access` into `grouper` through column batches, when
-/// the aggregate and the scan have the shape this file serves; `Ok(false)`, nothing done,
-/// otherwise (the caller folds row by row).
+/// the aggregate and the scan have the shape this file serves: the rows folded; `Ok(None)`,
+/// nothing done, otherwise (the caller folds row by row).
 pub(super) fn fold(
     access: &TableAccess,
     grouper: &mut Grouper<'_>,
     context: &ExecContext<'_>,
-) -> Result<bool> {
+) -> Result<Option<u64>> {
     let Some(plan) = ColumnPlan::of(access, grouper, context) else {
-        return Ok(false);
+        return Ok(None);
     };
     // The connection's batch from an earlier statement (its vectors already grown), given
     // back unless it grew past `COLUMN_BATCH_KEPT_BYTES`.
@@ -258,7 +258,7 @@ pub(super) fn fold(
             buffers.column_batch.set(batch);
         }
     }
-    folded.map(|()| true)
+    folded.map(Some)
 }
 
 /// A connection keeps a column batch whose vectors take at most this many bytes.
@@ -271,17 +271,20 @@ fn fold_batches(
     grouper: &mut Grouper<'_>,
     batch: &mut ColumnBatch,
     context: &ExecContext<'_>,
-) -> Result<()> {
+) -> Result<u64> {
     let table = &access.table.storage;
     let decoder = access.read.decoder();
     let mut positions = Vec::new();
+    let mut rows = 0u64;
     super::key_range::for_each_slot_batch(access, context, |range| {
         let next_row = context
             .txn
             .scan_column_batch(table, range, decoder, plan.raw(), batch)?;
         if !batch.is_empty() {
+            rows += batch.row_ids().len() as u64;
             plan.fold(batch, grouper, &mut positions, context, |_, _| {})?;
         }
         Ok(next_row)
-    })
+    })?;
+    Ok(rows)
 }

@@ -26,29 +26,50 @@ struct Shape<'n> {
     /// The projection list, when there is one.
     exprs: Option<&'n [Expr]>,
     access: &'n TableAccess,
+    /// The nodes fused: the `Limit` (if any), the `Project` (if any), the `Scan`; EXPLAIN
+    /// ANALYZE counts each one's rows.
+    nodes: [Option<&'n Node>; 3],
 }
 
 impl<'n> Shape<'n> {
-    fn of(node: &'n Node) -> Option<Shape<'n>> {
-        let (limit, node) = match node {
+    fn of(root: &'n Node) -> Option<Shape<'n>> {
+        let (limit, limit_node, node) = match root {
             Node::Limit {
                 input,
                 limit,
                 offset,
-            } => (Some((limit.as_ref(), offset.as_ref())), input.as_ref()),
-            other => (None, other),
+            } => (
+                Some((limit.as_ref(), offset.as_ref())),
+                Some(root),
+                input.as_ref(),
+            ),
+            other => (None, None, other),
         };
-        let (exprs, node) = match node {
-            Node::Project { input, exprs } => (Some(exprs.as_slice()), input.as_ref()),
-            other => (None, other),
+        let (exprs, project_node, node) = match node {
+            Node::Project { input, exprs } => (Some(exprs.as_slice()), Some(node), input.as_ref()),
+            other => (None, None, other),
         };
         match node {
             Node::Scan(access) => Some(Shape {
                 limit,
                 exprs,
                 access,
+                nodes: [limit_node, project_node, Some(node)],
             }),
             _ => None,
+        }
+    }
+
+    /// Counts, for EXPLAIN ANALYZE, what each fused node returned: the scan and projection
+    /// every row the limit took (skipped ones included), the limit the rows delivered.
+    fn tally(&self, skipped: u64, delivered: usize, started: std::time::Instant) {
+        let delivered = delivered as u64;
+        let [limit, project, scan] = self.nodes;
+        for node in [project, scan].into_iter().flatten() {
+            super::profile::Tally::since(node, started).rows(skipped + delivered);
+        }
+        if let Some(limit) = limit {
+            super::profile::Tally::since(limit, started).rows(delivered);
         }
     }
 }
@@ -121,24 +142,39 @@ impl Delivery<'_, '_> {
 }
 
 /// Runs `node` when it has the shape this file handles; `Ok(false)` (nothing done) for any
-/// other node, or while EXPLAIN ANALYZE counts operators.
+/// other node.
 pub(super) fn run(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<bool> {
-    if super::profile::active() {
-        return Ok(false);
-    }
     let Some(shape) = Shape::of(node) else {
         return Ok(false);
     };
+    // Read only under EXPLAIN ANALYZE (a clock read costs a plain run nothing then).
+    let started = super::profile::active().then(std::time::Instant::now);
     let mut counts = Counts::of(shape.limit, context)?;
-    if counts.done() {
-        return Ok(true);
-    }
+    let skip = counts.skip;
     let mut delivery = Delivery {
         sink,
         delivered: 0,
         // The rows handed over are held (a result set) while the statement runs.
         memory: context.memory_charge("the result rows"),
     };
+    let outcome = if counts.done() {
+        Ok(())
+    } else {
+        run_fused(&shape, &mut counts, &mut delivery, context)
+    };
+    if let Some(started) = started {
+        shape.tally(skip - counts.skip, delivery.delivered, started);
+    }
+    outcome.map(|()| true)
+}
+
+/// Runs the fused scan, projection and limit of `shape`.
+fn run_fused(
+    shape: &Shape<'_>,
+    counts: &mut Counts,
+    delivery: &mut Delivery<'_, '_>,
+    context: &ExecContext<'_>,
+) -> Result<()> {
     let mut projection = shape.exprs.map(Projection::new);
     if matches!(
         shape.access.path,
@@ -147,14 +183,9 @@ pub(super) fn run(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>
             | AccessPath::IndexInSet { .. }
             | AccessPath::KeyInSet(_)
             | AccessPath::IndexRange(_)
-    ) && index_rows(
-        shape.access,
-        projection.as_mut(),
-        &mut counts,
-        &mut delivery,
-        context,
-    )? {
-        return Ok(true);
+    ) && index_rows(shape.access, projection.as_mut(), counts, delivery, context)?
+    {
+        return Ok(());
     }
     let mut scan = ScanOperator::new(shape.access);
     // A walk in key order without a filter steps over the OFFSET's rows undecoded.
@@ -167,15 +198,9 @@ pub(super) fn run(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>
             _ => scan.skip_scan_rows(context, &mut counts.skip)?,
         }
     }
-    let outcome = scan_rows(
-        &mut scan,
-        projection.as_mut(),
-        &mut counts,
-        &mut delivery,
-        context,
-    );
+    let outcome = scan_rows(&mut scan, projection.as_mut(), counts, delivery, context);
     scan.leave_spare(context);
-    outcome.map(|()| true)
+    outcome
 }
 
 /// Pulls the access's rows from a scan operator (on the stack), projecting each.

@@ -28,7 +28,7 @@ use ember_storage::{KeyParts, Value};
 use crate::catalog::TableDef;
 use crate::error::Result;
 use crate::expr::{Affinity, Collation, Expr, KeyRef};
-use crate::plan::{AggregateCall, GroupWalk, Node};
+use crate::plan::{AggregateCall, AggregateStrategy, GroupWalk, Node};
 
 use super::accumulator::Accumulator;
 use super::aggregate::AggregateOperator;
@@ -126,8 +126,13 @@ impl<'p> GroupWalkOperator<'p> {
 
     /// The groups of the hashing aggregate over the input, in the walk's direction.
     fn hashed(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
-        let mut hashing =
-            AggregateOperator::new(self.input, self.group_by, self.aggregates, self.input_width);
+        let mut hashing = AggregateOperator::new(
+            self.input,
+            self.group_by,
+            self.aggregates,
+            self.input_width,
+            AggregateStrategy::ScanHash { parallel: false },
+        );
         let mut rows = Vec::new();
         while let Some(row) = hashing.next(context)? {
             rows.push(row);

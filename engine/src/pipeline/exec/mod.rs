@@ -80,8 +80,9 @@ use ember_storage::{Transaction, Value};
 
 use crate::error::Result;
 use crate::expr::{EvalContext, SubqueryRuntime};
-use crate::plan::{JoinKind, Node};
+use crate::plan::{AggregateStrategy, DistinctStrategy, JoinKind, Node};
 
+pub(crate) use aggregate::streams_union;
 pub(crate) use alter::{alter_table, replay_alter_table};
 pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
 pub use cte::{CteRows, WorkRow};
@@ -273,29 +274,54 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             group_by,
             aggregates,
             input_width,
-        } => match crate::plan::group_walk(input, group_by) {
-            Some(walk) => Box::new(group_walk::GroupWalkOperator::new(
-                walk,
-                input,
-                group_by,
-                aggregates,
-                *input_width,
-            )),
-            None => Box::new(aggregate::AggregateOperator::new(
-                input,
-                group_by,
-                aggregates,
-                *input_width,
-            )),
-        },
+            strategy,
+        } => {
+            let walk = match strategy {
+                AggregateStrategy::GroupWalk => crate::plan::group_walk(input, group_by),
+                _ => None,
+            };
+            debug_assert!(
+                walk.is_some() || *strategy != AggregateStrategy::GroupWalk,
+                "a GroupWalk strategy over a plan that is not a group walk"
+            );
+            match walk {
+                Some(walk) => Box::new(group_walk::GroupWalkOperator::new(
+                    walk,
+                    input,
+                    group_by,
+                    aggregates,
+                    *input_width,
+                )),
+                None => Box::new(aggregate::AggregateOperator::new(
+                    input,
+                    group_by,
+                    aggregates,
+                    *input_width,
+                    *strategy,
+                )),
+            }
+        }
         Node::Window(window) => Box::new(window::WindowOperator::new(window)),
-        Node::Distinct { input, collations } => match crate::plan::distinct_walk(input, collations)
-        {
-            Some(walk) => Box::new(distinct_walk::IndexDistinctOperator::new(
-                walk, input, collations,
-            )),
-            None => Box::new(distinct::DistinctOperator::new(build(input), collations)),
-        },
+        Node::Distinct {
+            input,
+            collations,
+            strategy,
+        } => {
+            let walk = match strategy {
+                DistinctStrategy::IndexWalk => crate::plan::distinct_walk(input, collations),
+                DistinctStrategy::Hash => None,
+            };
+            debug_assert!(
+                walk.is_some() || *strategy == DistinctStrategy::Hash,
+                "an IndexWalk DISTINCT over a plan that is not an index walk"
+            );
+            match walk {
+                Some(walk) => Box::new(distinct_walk::IndexDistinctOperator::new(
+                    walk, input, collations,
+                )),
+                None => Box::new(distinct::DistinctOperator::new(build(input), collations)),
+            }
+        }
         Node::TableFunction(scan) => Box::new(table_function::TableFunctionOperator::new(scan)),
         Node::SetOperation {
             op,
@@ -399,6 +425,9 @@ pub fn run_data_plan(
 pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<()> {
     // As `start_query`, written out: the key lookup inlined here is W2's whole path.
     if let Some(row) = key_lookup(node, context)? {
+        if profile::active() {
+            tally_key_lookup(node, u64::from(row.is_some()));
+        }
         if let Some(mut row) = row {
             context.check_rows(0)?;
             sink(&mut row)?;
@@ -435,6 +464,14 @@ pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>)
     Ok(())
 }
 
+/// Counts a key lookup's row (0 or 1) for EXPLAIN ANALYZE, on its scan and projection.
+fn tally_key_lookup(node: &Node, rows: u64) {
+    if let Node::Project { input, .. } = node {
+        profile::Tally::of(input).rows(rows);
+    }
+    profile::Tally::of(node).rows(rows);
+}
+
 /// How a query starts: a primary-key lookup done at once, or the operator tree to pull
 /// its rows from.
 pub enum QueryStart<'n> {
@@ -447,7 +484,12 @@ pub enum QueryStart<'n> {
 /// Starts a query node: a lookup by key runs at once, any other plan builds its operators.
 pub fn start_query<'n>(node: &'n Node, context: &ExecContext<'_>) -> Result<QueryStart<'n>> {
     Ok(match key_lookup(node, context)? {
-        Some(row) => QueryStart::Looked(row),
+        Some(row) => {
+            if profile::active() {
+                tally_key_lookup(node, u64::from(row.is_some()));
+            }
+            QueryStart::Looked(row)
+        }
         None => QueryStart::Operator(build(node)),
     })
 }
@@ -537,6 +579,17 @@ pub(crate) fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Optio
 /// operator would return them): `Some(first)`, `None` for any other plan shape or when the
 /// index no longer exists. What a correlated EXISTS or scalar subquery reads.
 pub(crate) fn first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
+    let found = first_row_read(node, context)?;
+    if profile::active() {
+        if let Some(found) = &found {
+            tally_key_lookup(node, u64::from(found.is_some()));
+        }
+    }
+    Ok(found)
+}
+
+/// `first_row`, uncounted.
+fn first_row_read(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
     use crate::plan::AccessPath;
     if let Some(found) = key_lookup(node, context)? {
         return Ok(Some(found));

@@ -3,12 +3,17 @@
 //! rows it returns, how many times it ran to its end (loops: a correlated subquery's plan
 //! runs once per outer row) and the time spent inside its `next` calls (children
 //! included), keyed by the address of its plan node. The plan display then annotates each
-//! node's line (`Node::write_tree` asks `note_for`). Operators an operator runs without
-//! `build` (a scan read straight by an aggregate, an index join's probes, a point lookup's
-//! fast path) have no line of their own to count and show none.
+//! node's line (`Node::write_tree` asks `note_for`).
 //!
-//! Nothing here costs anything when no EXPLAIN ANALYZE runs: `build` checks one
-//! thread-local flag.
+//! EXPLAIN ANALYZE runs the paths a plain run takes: a node whose rows a path makes without
+//! an operator of its own (a point lookup, the fused scan-project-limit of `direct.rs`, a
+//! pushed filter, join or index lookup, the scan an aggregate reads in place) has them
+//! counted by that path with a `Tally` (its time includes the consumer's work on each row,
+//! which the path interleaves). The right side of an index join is probed, not scanned:
+//! its line shows no count.
+//!
+//! Nothing here costs anything when no EXPLAIN ANALYZE runs: `build` and `Tally::of` check
+//! one thread-local flag.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -89,6 +94,59 @@ pub fn note_for(node: &Node) -> Option<String> {
             stats.time.as_secs_f64() * 1000.0
         ))
     })
+}
+
+/// Counts the rows a path makes for one plan node without an operator of its own: added to
+/// the run's stats (one loop) when dropped. Inert when no EXPLAIN ANALYZE runs.
+pub struct Tally {
+    counting: Option<(usize, u64, Instant)>,
+}
+
+impl Tally {
+    #[inline]
+    pub fn of(node: &Node) -> Tally {
+        Tally::since(node, Instant::now())
+    }
+
+    /// A tally whose time started at `started` (a fused path counts its nodes at its end).
+    #[inline]
+    pub fn since(node: &Node, started: Instant) -> Tally {
+        Tally {
+            counting: active().then_some((node as *const Node as usize, 0, started)),
+        }
+    }
+
+    /// Counts one row.
+    #[inline]
+    pub fn row(&mut self) {
+        self.rows(1);
+    }
+
+    /// Drops the count: the path did not run after all (another one counts the node).
+    pub fn forget(&mut self) {
+        self.counting = None;
+    }
+
+    /// Counts `rows` rows.
+    #[inline]
+    pub fn rows(&mut self, rows: u64) {
+        if let Some((_, counted, _)) = &mut self.counting {
+            *counted += rows;
+        }
+    }
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        if let Some((node, rows, started)) = self.counting.take() {
+            STATS.with_borrow_mut(|stats| {
+                let total = stats.entry(node).or_default();
+                total.rows += rows;
+                total.loops += 1;
+                total.time += started.elapsed();
+            });
+        }
+    }
 }
 
 /// An operator counted for EXPLAIN ANALYZE.

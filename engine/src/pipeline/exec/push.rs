@@ -6,8 +6,8 @@
 //! feeding an aggregate allocates no row per match; a filter is pushed through (its test
 //! applied in the sink), so a join under a WHERE term still runs pushed; a secondary-index
 //! lookup (one key, an IN list or set) hands each row over as it decodes it; every other
-//! node is pulled through its operator, as before. Under EXPLAIN ANALYZE everything is
-//! pulled (the profile counts operators).
+//! node is pulled through its operator. EXPLAIN ANALYZE runs these same paths, each
+//! counting the rows it hands on for its node (`profile::Tally`).
 
 use ember_storage::Value;
 
@@ -29,41 +29,53 @@ pub(super) type LeftVisit<'s> = &'s mut dyn FnMut(&[Value]) -> Result<()>;
 /// Runs `node` to its end, calling `sink` with each of its rows in the order its operator
 /// returns them; stops at the first error.
 pub(super) fn rows(node: &Node, context: &ExecContext<'_>, sink: RowSink<'_>) -> Result<()> {
-    if !profile::active() {
-        if let Node::Filter { input, predicate } = node {
-            // Pushed through: a join below still runs pushed, and the rows that fail the
-            // predicate are never handed on (its test, compiled when it can be, is
-            // `FilterOperator`'s).
-            let predicate = Predicate::new(predicate, &context.eval);
-            return rows(input, context, &mut |row| {
-                if predicate.matches(row, &context.eval)? {
-                    sink(row)?;
-                }
-                Ok(())
-            });
-        }
-        if let Node::Scan(access) = node {
-            if matches!(
-                access.path,
-                AccessPath::IndexLookup { .. }
-                    | AccessPath::IndexIn { .. }
-                    | AccessPath::IndexInSet { .. }
-                    | AccessPath::KeyInSet(_)
-            ) && index_rows(access, context, &mut *sink)?
-            {
+    if let Node::Filter { input, predicate } = node {
+        // Pushed through: a join below still runs pushed, and the rows that fail the
+        // predicate are never handed on (its test, compiled when it can be, is
+        // `FilterOperator`'s).
+        let predicate = Predicate::new(predicate, &context.eval);
+        let mut tally = profile::Tally::of(node);
+        return rows(input, context, &mut |row| {
+            if predicate.matches(row, &context.eval)? {
+                tally.row();
+                sink(row)?;
+            }
+            Ok(())
+        });
+    }
+    if let Node::Scan(access) = node {
+        if matches!(
+            access.path,
+            AccessPath::IndexLookup { .. }
+                | AccessPath::IndexIn { .. }
+                | AccessPath::IndexInSet { .. }
+                | AccessPath::KeyInSet(_)
+        ) {
+            let mut tally = profile::Tally::of(node);
+            if index_rows(access, context, &mut |row| {
+                tally.row();
+                sink(row)
+            })? {
                 return Ok(());
             }
+            // The index is gone: nothing was read, and the scan below counts itself.
+            tally.forget();
         }
-        if let Node::Join(join) = node {
-            match (join.kind, &join.probe) {
-                (JoinKind::Inner | JoinKind::Left, Some(probe)) => {
-                    return super::index_join::push(join, probe, context, sink);
-                }
-                (JoinKind::Inner | JoinKind::Left, None) => {
-                    return super::join::push(join, context, sink);
-                }
-                (JoinKind::Right | JoinKind::Full, _) => {}
+    }
+    if let Node::Join(join) = node {
+        let mut tally = profile::Tally::of(node);
+        let mut counted = |row: &mut Vec<Value>| {
+            tally.row();
+            sink(row)
+        };
+        match (join.kind, &join.probe) {
+            (JoinKind::Inner | JoinKind::Left, Some(probe)) => {
+                return super::index_join::push(join, probe, context, &mut counted);
             }
+            (JoinKind::Inner | JoinKind::Left, None) => {
+                return super::join::push(join, context, &mut counted);
+            }
+            (JoinKind::Right | JoinKind::Full, _) => tally.forget(),
         }
     }
     let mut operator = build(node);
@@ -104,13 +116,16 @@ pub(super) fn left_rows(
 ) -> Result<()> {
     match node {
         Node::Scan(access)
-            if !profile::active()
-                && matches!(
-                    access.path,
-                    AccessPath::FullScan | AccessPath::IndexRange(_) | AccessPath::KeyRange(_)
-                ) =>
+            if matches!(
+                access.path,
+                AccessPath::FullScan | AccessPath::IndexRange(_) | AccessPath::KeyRange(_)
+            ) =>
         {
-            super::scan::for_each_row(access, context, |_, row| visit(row))
+            let mut tally = profile::Tally::of(node);
+            super::scan::for_each_row(access, context, |_, row| {
+                tally.row();
+                visit(row)
+            })
         }
         node => rows(node, context, &mut |row| visit(row)),
     }

@@ -25,7 +25,9 @@ use super::index_range::column_collation;
 /// Applies both rewrites to the query tree `node` (the body of one query level).
 pub fn distinct_by_index(node: &mut Node) {
     match node {
-        Node::Distinct { input, collations } => distinct_rows(input, collations),
+        Node::Distinct {
+            input, collations, ..
+        } => distinct_rows(input, collations),
         Node::Project { input, exprs } => count_distinct(input, exprs),
         _ => {}
     }
@@ -120,6 +122,7 @@ fn count_distinct(input: &mut Node, exprs: &[Expr]) {
         group_by,
         aggregates,
         input_width,
+        ..
     } = input
     else {
         return;

@@ -86,6 +86,7 @@ fn plan_rewrite(node: &Node, limited: bool) -> Option<Rewrite> {
         group_by,
         aggregates,
         input_width,
+        ..
     } = aggregate
     else {
         return None;

@@ -33,6 +33,7 @@ pub fn split_min_max(node: &mut Node) {
         group_by,
         aggregates,
         input_width,
+        ..
     } = input.as_mut()
     else {
         return;
@@ -93,6 +94,7 @@ pub fn split_min_max(node: &mut Node) {
             group_by: Vec::new(),
             aggregates: vec![call.clone()],
             input_width,
+            strategy: crate::plan::AggregateStrategy::Hash,
         });
     }
     let part_width = input_width + 1;

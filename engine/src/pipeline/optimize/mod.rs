@@ -19,6 +19,7 @@ mod min_max_split;
 mod null_range;
 mod or_union;
 mod prune;
+mod strategy;
 mod top_k;
 mod window_top_n;
 
@@ -36,8 +37,36 @@ pub use index_range::{key_range_rows, range_decides};
 pub use join_access::{join_access, table_rows, JoinChoice};
 pub use null_range::count_by_index;
 pub use prune::{prune_columns, prune_delete, prune_update};
+pub use strategy::{aggregate_strategy, choose_strategies};
 pub use top_k::bound_sort;
+
 pub use window_top_n::bound_window_by_limit;
+
+/// The rules over one bound query level (its body, below any LIMIT), in order: ORDER BY
+/// read from an index, DISTINCT read from an index, DISTINCT before a sort, GROUP BY read
+/// from an index, counts read from an index. `limited`: a LIMIT bounds the level.
+pub fn query_level(node: &mut crate::plan::Node, limited: bool, columns: &[String]) {
+    order_by_index(node, limited);
+    distinct_by_index(node);
+    sort_distinct_rows(node, columns);
+    group_by_index(node, limited);
+    count_by_index(node);
+}
+
+/// The rules a LIMIT and OFFSET enable over the level they bound, in order: a top-k sort,
+/// an index walk's first batch sized, a window's ranking bounded.
+pub fn limited_level(node: &mut crate::plan::Node, limit: Option<&Expr>, offset: Option<&Expr>) {
+    bound_sort(node, limit, offset);
+    hint_index_walk(node, limit, offset);
+    bound_window_by_limit(node, limit, offset);
+}
+
+/// The passes over a bound query tree that need the whole tree: the columns each scan
+/// decodes, then the strategy of each aggregate and DISTINCT (which may depend on them).
+pub fn finish_query(node: &mut crate::plan::Node) {
+    prune_columns(node);
+    choose_strategies(node);
+}
 
 /// Chooses how to reach the rows of `table` that pass `filter` (and, for a table with
 /// `expire_at` or `ttl`, are not expired: that test joins the filter, so every access path

@@ -161,6 +161,7 @@ fn prune(node: &mut Node, needed: Needed) {
             group_by,
             aggregates,
             input_width,
+            ..
         } => {
             // Output: the group's last input row (bare columns), then the aggregates.
             let mut below = Needed::none();

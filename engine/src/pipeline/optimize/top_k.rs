@@ -95,6 +95,7 @@ mod tests {
         let mut distinct = Node::Distinct {
             input: Box::new(sort_node()),
             collations: Vec::new(),
+            strategy: crate::plan::DistinctStrategy::Hash,
         };
         bound_sort(&mut distinct, Some(&ten), None);
         assert!(!bounded(&distinct));

@@ -343,24 +343,13 @@ impl Node {
                 input,
                 group_by,
                 aggregates,
+                strategy,
                 ..
             } => {
                 indent(out, depth);
                 let calls: Vec<String> = aggregates.iter().map(ToString::to_string).collect();
                 write!(out, "Aggregate {}", calls.join(", "))?;
-                if let Node::Scan(TableAccess {
-                    path: AccessPath::IndexRange(range),
-                    ..
-                }) = input.as_ref()
-                {
-                    if super::counts_range_rows(range, group_by, aggregates) {
-                        out.push_str(" counting");
-                    } else if super::counts_distinct_in_order(range, group_by, aggregates).is_some()
-                        || super::group_walk(input, group_by).is_some()
-                    {
-                        out.push_str(" by index order");
-                    }
-                }
+                out.push_str(strategy.explain_words());
                 if !group_by.is_empty() {
                     let keys: Vec<String> = group_by.iter().map(ToString::to_string).collect();
                     write!(out, " group by {}", keys.join(", "))?;
@@ -379,10 +368,12 @@ impl Node {
                 out.push('\n');
                 window.input.write_tree(out, depth + 1)
             }
-            Node::Distinct { input, collations } => {
+            Node::Distinct {
+                input, strategy, ..
+            } => {
                 indent(out, depth);
                 out.push_str("Distinct");
-                if super::distinct_walk(input, collations).is_some() {
+                if *strategy == super::DistinctStrategy::IndexWalk {
                     out.push_str(" by index order");
                 }
                 out.push('\n');

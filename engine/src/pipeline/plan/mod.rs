@@ -19,9 +19,11 @@ mod display;
 mod index_distinct;
 mod index_group;
 mod index_range;
+mod inputs;
 mod insert;
 mod join_probe;
 mod or_union;
+mod strategy;
 mod update;
 mod upsert;
 mod window;
@@ -46,6 +48,7 @@ pub use index_range::{
 pub use insert::{Insert, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
 pub use or_union::{OrBranch, OrUnion};
+pub use strategy::{AggregateStrategy, DistinctStrategy};
 pub use update::UpdateFrom;
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
 pub use window::{
@@ -367,6 +370,8 @@ pub enum Node {
         group_by: Vec<Expr>,
         aggregates: Vec<AggregateCall>,
         input_width: usize,
+        /// How it runs (`optimize/strategy.rs` chooses; `Hash` until then).
+        strategy: AggregateStrategy,
     },
     /// Window functions (plan/window.rs): each output row is the input row followed by one
     /// value per window call.
@@ -376,6 +381,8 @@ pub enum Node {
     Distinct {
         input: Box<Node>,
         collations: Vec<crate::expr::Collation>,
+        /// How it runs (`optimize/strategy.rs` chooses; `Hash` until then).
+        strategy: DistinctStrategy,
     },
     /// The rows of a table-valued function (`json_each`, `json_tree`).
     TableFunction(Box<TableFunctionScan>),

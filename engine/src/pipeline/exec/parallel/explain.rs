@@ -54,11 +54,11 @@ pub fn note_for(node: &Node) -> Option<String> {
         let rendering = rendering.as_ref()?;
         let access = match node {
             Node::Aggregate {
-                input,
-                group_by,
-                aggregates,
-                ..
-            } => super::splits(input, group_by, aggregates)?,
+                input, strategy, ..
+            } => match input.as_ref() {
+                Node::Scan(access) if strategy.parallel() => access,
+                _ => return None,
+            },
             Node::Sort {
                 input,
                 keys,

@@ -79,8 +79,8 @@ fn bind_all(catalog: &Catalog, sql: &str) -> Result<Vec<Plan>> {
         binder.number_parameters(statement)?;
         let mut plan = binder.bind_statement(statement)?;
         match &mut plan {
-            Plan::Query(query) => crate::optimize::prune_columns(&mut query.node),
-            Plan::Insert(insert) => crate::optimize::prune_columns(&mut insert.source),
+            Plan::Query(query) => crate::optimize::finish_query(&mut query.node),
+            Plan::Insert(insert) => crate::optimize::finish_query(&mut insert.source),
             Plan::Update { .. } | Plan::Delete { .. } | Plan::ViewWrite(_) => {}
             _ => {
                 return Err(crate::err!(

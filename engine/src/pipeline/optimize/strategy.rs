@@ -1,0 +1,112 @@
+//! Physical strategies of aggregates and DISTINCTs (`plan/strategy.rs`), chosen once per
+//! statement over the whole tree after the columns each scan reads are known
+//! (`prune_columns`: a `count(*)` that reads no column can come from the row count). The
+//! rules, first match wins:
+//!
+//! - `GroupWalk`: GROUP BY plain columns an index range reads in order (`plan::group_walk`).
+//! - `TableCount`: only `count(*)`, no GROUP BY, a whole table with no filter, no column read.
+//! - `RangeCount`: only counts the range decides (`plan::counts_range_rows`).
+//! - `DistinctCount`: one `count(DISTINCT col)` in the range's order
+//!   (`plan::counts_distinct_in_order`).
+//! - `ScanHash`: any other aggregate over a full scan, key range or index range; parallel
+//!   when its shape merges exactly (`exec::parallel::splits`).
+//! - `UnionStream`: an OR union of lookups feeding built-in aggregates of plain columns
+//!   grouped by plain columns.
+//! - `Hash` otherwise.
+//!
+//! A DISTINCT over a projection of plain columns that an index range reads in order is an
+//! `IndexWalk` (`plan::distinct_walk`); otherwise `Hash`.
+
+use crate::expr::Expr;
+use crate::plan::{
+    AccessPath, AggregateCall, AggregateFunction, AggregateStrategy, DistinctStrategy, Node,
+    TableAccess,
+};
+
+/// Chooses the strategy of every aggregate and DISTINCT in `node`'s tree.
+pub fn choose_strategies(node: &mut Node) {
+    node.for_each_input_mut(&mut choose_strategies);
+    match node {
+        Node::Aggregate {
+            input,
+            group_by,
+            aggregates,
+            strategy,
+            ..
+        } => *strategy = aggregate_strategy(input, group_by, aggregates),
+        Node::Distinct {
+            input,
+            collations,
+            strategy,
+        } => {
+            *strategy = match crate::plan::distinct_walk(input, collations) {
+                Some(_) => DistinctStrategy::IndexWalk,
+                None => DistinctStrategy::Hash,
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The strategy of an aggregate over `input` (see the file comment).
+pub fn aggregate_strategy(
+    input: &Node,
+    group_by: &[Expr],
+    aggregates: &[AggregateCall],
+) -> AggregateStrategy {
+    let Node::Scan(access) = input else {
+        return AggregateStrategy::Hash;
+    };
+    if crate::plan::group_walk(input, group_by).is_some() {
+        return AggregateStrategy::GroupWalk;
+    }
+    let parallel = crate::exec::parallel::splits(input, group_by, aggregates).is_some();
+    match &access.path {
+        AccessPath::FullScan if counts_table_rows(access, group_by, aggregates) => {
+            AggregateStrategy::TableCount { parallel }
+        }
+        AccessPath::IndexRange(range)
+            if crate::plan::counts_range_rows(range, group_by, aggregates) =>
+        {
+            AggregateStrategy::RangeCount
+        }
+        AccessPath::IndexRange(range)
+            if crate::plan::counts_distinct_in_order(range, group_by, aggregates).is_some() =>
+        {
+            AggregateStrategy::DistinctCount
+        }
+        AccessPath::FullScan | AccessPath::IndexRange(_) | AccessPath::KeyRange(_) => {
+            AggregateStrategy::ScanHash { parallel }
+        }
+        AccessPath::OrUnion(_) if crate::exec::streams_union(group_by, aggregates) => {
+            AggregateStrategy::UnionStream
+        }
+        _ => AggregateStrategy::Hash,
+    }
+}
+
+/// Whether an aggregate over `access` is only `count(*)` (no DISTINCT, no FILTER) of every
+/// row of a table with no filter (a table with row expiry always has one), reading no column
+/// (a bare column would need the last row).
+fn counts_table_rows(
+    access: &TableAccess,
+    group_by: &[Expr],
+    aggregates: &[AggregateCall],
+) -> bool {
+    let counts_only = aggregates.iter().all(|call| {
+        call.function == AggregateFunction::CountStar
+            && call.args.is_empty()
+            && !call.distinct
+            && call.filter.is_none()
+    });
+    let reads_nothing = access
+        .read
+        .columns()
+        .is_some_and(|columns| columns.iter().all(|read| !read));
+    counts_only
+        && !aggregates.is_empty()
+        && group_by.is_empty()
+        && matches!(access.path, AccessPath::FullScan)
+        && access.filter.is_none()
+        && reads_nothing
+}
