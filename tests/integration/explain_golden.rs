@@ -59,6 +59,9 @@ const GOLDEN: &[(&str, &[&str])] = &[
         &[
             "Project id",
             "└─ KeyInSet t (id IN (subquery #0)) filter (id IN (subquery #0))",
+            "Subquery #0",
+            "└─ Project t_id",
+            "   └─ Scan u filter (x < 3)",
         ],
     ),
     (
@@ -66,6 +69,9 @@ const GOLDEN: &[(&str, &[&str])] = &[
         &[
             "Project id",
             "└─ IndexInSet t using t_a (a IN (subquery #0)) filter (a IN (subquery #0))",
+            "Subquery #0",
+            "└─ Project t_id",
+            "   └─ Scan u filter (x < 3)",
         ],
     ),
     (
@@ -327,6 +333,13 @@ const GOLDEN: &[(&str, &[&str])] = &[
         &[
             "Project id, (correlated subquery #0, memoized)",
             "└─ KeyRange t (id < 5) filter (id < 5)",
+            "Subquery #0 correlated, memoized",
+            "└─ Project count(*)",
+            "   └─ Aggregate count(*) counting",
+            concat!(
+                "      └─ IndexRange u using u_t (t_id = outer.t.id) filter (u.t_id =",
+                " outer.t.id)",
+            ),
         ],
     ),
     (

@@ -88,8 +88,14 @@ fn plans_look_the_members_up() {
         &[],
     );
     assert_eq!(
-        plan.last().map(String::as_str),
+        plan.get(2).map(String::as_str),
         Some("   └─ KeyInSet t (id IN (subquery #0)) filter (id IN (subquery #0))"),
+        "{plan:?}"
+    );
+    // The subquery's own plan follows the statement's tree.
+    assert_eq!(
+        plan.get(3).map(String::as_str),
+        Some("Subquery #0"),
         "{plan:?}"
     );
 }

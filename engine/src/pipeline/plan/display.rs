@@ -11,10 +11,85 @@ impl Plan {
     pub fn explain_lines(&self) -> Vec<String> {
         let mut text = String::new();
         self.write_tree(&mut text)
+            .and_then(|()| self.write_subqueries(&mut text))
             .expect("writing to a String cannot fail");
         text.lines().map(str::to_string).collect()
     }
 
+    /// Writes, after the statement's tree, the plan of each subquery its expressions hold
+    /// (in the order first met, a nested one after the one holding it): a
+    /// `Subquery #N` line, then its tree.
+    fn write_subqueries(&self, out: &mut String) -> fmt::Result {
+        let mut found: Vec<Found> = Vec::new();
+        match self {
+            Plan::Explain(inner) | Plan::ExplainAnalyze(inner) => {
+                return inner.write_subqueries(out);
+            }
+            Plan::Query(query) => node_exprs(&query.node, &mut |expr| find(expr, &mut found)),
+            Plan::Insert(insert) => node_exprs(&insert.source, &mut |expr| find(expr, &mut found)),
+            Plan::Update {
+                target,
+                assignments,
+                ..
+            } => {
+                let exprs = target
+                    .filter
+                    .iter()
+                    .chain(assignments.iter().map(|(_, e)| e));
+                exprs.for_each(|expr| find(expr, &mut found));
+            }
+            Plan::Delete { target, .. } => {
+                target.filter.iter().for_each(|expr| find(expr, &mut found))
+            }
+            _ => {}
+        }
+        let mut next = 0;
+        while let Some(subquery) = found.get(next).cloned() {
+            next += 1;
+            let what = match (subquery.correlated, subquery.memoized) {
+                (false, _) => "",
+                (true, false) => " correlated",
+                (true, true) => " correlated, memoized",
+            };
+            writeln!(out, "Subquery #{}{what}", subquery.id)?;
+            subquery.query.node.write_tree(out, 1)?;
+            node_exprs(&subquery.query.node, &mut |expr| find(expr, &mut found));
+        }
+        Ok(())
+    }
+}
+
+/// A subquery EXPLAIN shows the plan of.
+#[derive(Clone)]
+struct Found {
+    id: usize,
+    correlated: bool,
+    memoized: bool,
+    query: std::sync::Arc<super::Query>,
+}
+
+/// Adds each subquery `expr` holds to `found`, once.
+fn find(expr: &crate::expr::Expr, found: &mut Vec<Found>) {
+    expr.walk(&mut |node| {
+        if let crate::expr::Expr::Subquery(subquery) = node {
+            if found.iter().all(|seen| seen.id != subquery.id) {
+                found.push(Found {
+                    id: subquery.id,
+                    correlated: subquery.correlated,
+                    memoized: subquery.memo_key.is_some(),
+                    query: subquery.query.clone(),
+                });
+            }
+        }
+    })
+}
+
+/// Calls `visit` with every expression of every node of `root`'s tree.
+fn node_exprs(root: &Node, visit: &mut dyn FnMut(&crate::expr::Expr)) {
+    root.for_each_node(&mut |node| node.for_each_expr(visit));
+}
+
+impl Plan {
     fn write_tree(&self, out: &mut String) -> fmt::Result {
         match self {
             Plan::CreateTable(create) => writeln!(out, "CreateTable {}", create.name),

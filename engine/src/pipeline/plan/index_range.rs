@@ -113,8 +113,11 @@ impl IndexRange {
         if !terms.is_empty() {
             write!(out, " ({})", terms.join(", "))?;
         }
-        let order = if self.descending { "DESC" } else { "ASC" };
-        write!(out, " order {ranged} {order}")?;
+        // Every index column equal to a value: no column left to order by.
+        if self.ranged_position() < self.index.columns.len() {
+            let order = if self.descending { "DESC" } else { "ASC" };
+            write!(out, " order {ranged} {order}")?;
+        }
         if self.first_only {
             write!(out, " first")?;
         }
