@@ -1,4 +1,4 @@
-//! Which SQLite settings change W4's GROUP BY and W2's point select: the bench's
+//! Which SQLite settings change W4's GROUP BY, W2's point select and W3's updates: the bench's
 //! configuration (a shared `memdb` database, `cache_size` 1 GiB, `journal_mode=MEMORY`,
 //! `synchronous=OFF`; `sqlite_engine.rs`) against a plain
 //! `Connection::open_in_memory()` with SQLite's defaults (the database a rusqlite program
@@ -25,6 +25,27 @@ fn load(conn: &Connection, rows: usize) {
         }
         conn.execute_batch("COMMIT").expect("commit");
     }
+}
+
+/// Seconds per update of W3's shape (`UPDATE t SET score = ? WHERE id = ?`, 100-row
+/// transactions).
+fn measure_updates(conn: &Connection, rows: usize) -> f64 {
+    let mut rng = Rng::new(3);
+    let updates = 20_000;
+    let started = Instant::now();
+    for _ in 0..updates / 100 {
+        conn.execute_batch("BEGIN").expect("begin");
+        for _ in 0..100 {
+            let id = rng.key(rows);
+            let mut statement = conn.prepare_cached(sql::UPDATE).expect("update");
+            let changed = statement
+                .execute((rng.next_f64(), id))
+                .expect("update runs");
+            assert_eq!(changed, 1);
+        }
+        conn.execute_batch("COMMIT").expect("commit");
+    }
+    started.elapsed().as_secs_f64() / updates as f64
 }
 
 /// Seconds per GROUP BY (every cell read) and per point select (every column read).
@@ -105,19 +126,21 @@ fn main() {
     for (_, conn) in &configs {
         load(conn, rows);
     }
-    let mut best = vec![(f64::MAX, f64::MAX); configs.len()];
+    let mut best = vec![(f64::MAX, f64::MAX, f64::MAX); configs.len()];
     for _ in 0..rounds {
         for ((_, conn), best) in configs.iter().zip(&mut best) {
             let (g, p) = measure(conn, rows);
-            *best = (best.0.min(g), best.1.min(p));
+            let u = measure_updates(conn, rows);
+            *best = (best.0.min(g), best.1.min(p), best.2.min(u));
         }
     }
     println!("{rows} rows, best of {rounds}:");
-    for ((name, _), (g, p)) in configs.iter().zip(best) {
+    for ((name, _), (g, p, u)) in configs.iter().zip(best) {
         println!(
-            "  {name:<20} GROUP BY age {:>8.1} ms   point select {:>6.2} us",
+            "  {name:<20} GROUP BY age {:>7.1} ms  point select {:>5.2} us  update {:>5.2} us",
             g * 1e3,
-            p * 1e6
+            p * 1e6,
+            u * 1e6
         );
     }
 }
