@@ -6,16 +6,18 @@
 # as a markdown table; `ember-bench --ops-of ID --scale S` gives the operations.
 #
 # usage: bench/callgrind.sh [SCALE] [IDS] [ENGINES]
-#   SCALE    ember-bench --scale (default 0.05: 10,000 rows in t, u and r)
-#   IDS      comma-separated workload ids (default: every workload but W5 and M1)
+#   SCALE    ember-bench --scale (default 0.1: 20,000 rows in t, u, p and r; P1 and P2 read
+#            past OFFSET 10000, so smaller scales leave them little to page over)
+#   IDS      comma-separated workload ids (default: every workload but W5, M1 and the
+#            EmberDB-only W2C, W2L, W3H)
 #   ENGINES  comma-separated engine prefixes (default ember,sqlite,stoolap; stoolap needs a
 #            binary built with --features stoolap, else its column shows "-")
 # The binary is $BIN, default $CARGO_TARGET_DIR/release/ember-bench (or target/...):
 #   cargo build --release -p ember-bench --features stoolap && bench/callgrind.sh
 set -eu
 
-SCALE=${1:-0.05}
-IDS=${2:-W1,W2,W2A,W3,W4,W6,W7,R1,R2,K1,K2,J1,J2,G2,J3,S1,Q1,Q6}
+SCALE=${1:-0.1}
+IDS=${2:-W1,W2,W2A,W3,W4,W6,W7,R1,R2,K1,K2,J1,J2,G2,J3,S1,Q1,Q6,D1,I1,I2,P1,P2,G3,L1,D2,C1,J4}
 ENGINES=${3:-ember,sqlite,stoolap}
 BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/ember-bench}
 

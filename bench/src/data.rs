@@ -1,6 +1,9 @@
 //! Benchmark data: the rows every engine loads, a small deterministic PRNG, and a
 //! YCSB-style Zipfian key generator (no external `rand` dependency, so every engine sees
-//! exactly the same keys).
+//! exactly the same keys). Rows hold what real data holds: people's names and e-mail
+//! addresses (`names.rs`) and arbitrary doubles (every mantissa bit used).
+
+use crate::names;
 
 /// One row of the benchmark table `t(id, name, email, age, score)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,11 +20,16 @@ impl Person {
     pub fn new(id: i64) -> Person {
         Person {
             id,
-            name: format!("user{id}"),
-            email: format!("user{id}@example.com"),
+            name: names::person_name(id),
+            email: names::email(id),
             age: Person::age_of(id),
-            score: (id % 1000) as f64 * 0.5,
+            score: Person::score_of(id),
         }
+    }
+
+    /// The `score` of row `id`: an arbitrary double in [0, 1000) from a hash of the key.
+    pub fn score_of(id: i64) -> f64 {
+        unit_double(crate::tables::mix(id as u64 ^ 0x5C0E)) * 1000.0
     }
 
     /// The `age` of row `id`, without building the row (the selects check every answer,
@@ -47,6 +55,11 @@ pub fn payload_bytes_per_row(rows: usize) -> f64 {
     total as f64 / rows as f64
 }
 
+/// A double in [0, 1) from the top 53 bits of `bits` (every mantissa bit random).
+pub fn unit_double(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// SplitMix64: tiny, fast, good enough to spread benchmark keys.
 #[derive(Debug, Clone)]
 pub struct Rng {
@@ -68,7 +81,7 @@ impl Rng {
 
     /// A float in [0, 1).
     pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        unit_double(self.next_u64())
     }
 
     /// A key in `1..=rows` (uniform).
@@ -151,7 +164,13 @@ mod tests {
         let person = Person::new(12);
         assert_eq!(
             person.payload_bytes(),
-            8 + "user12".len() + "user12@example.com".len() + 16
+            8 + person.name.len() + person.email.len() + 16
         );
+        // Arbitrary doubles: no score of the first thousand rows is a short binary fraction.
+        let short = (1..1000)
+            .map(Person::score_of)
+            .filter(|score| (score * 1024.0).fract() == 0.0)
+            .count();
+        assert!(short < 3, "{short} scores are multiples of 1/1024");
     }
 }

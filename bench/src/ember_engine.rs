@@ -157,18 +157,6 @@ impl Session for EmberSession {
         self.conn.execute(sql::UPDATE, (score, id)).map_err(convert)
     }
 
-    fn group_by_age(&mut self) -> BenchResult<(usize, i64)> {
-        let rows = self.conn.query(sql::GROUP_BY, ()).map_err(convert)?;
-        let mut total = 0i64;
-        for row in rows.values() {
-            total += match row.get(1) {
-                Some(Value::Integer(count)) => *count,
-                other => return Err(BenchError::Failed(format!("COUNT(*) gave {other:?}"))),
-            };
-        }
-        Ok((rows.len(), total))
-    }
-
     fn collect_garbage(&mut self) -> BenchResult<()> {
         self.conn.execute("VACUUM", ()).map_err(convert)?;
         Ok(())

@@ -92,8 +92,6 @@ pub trait Session: Send {
     fn query(&mut self, query: Query, params: &[Param]) -> BenchResult<Vec<Vec<Cell>>>;
     /// `UPDATE t SET score = ? WHERE id = ?`; returns rows changed.
     fn update_score(&mut self, id: i64, score: f64) -> BenchResult<usize>;
-    /// `SELECT age, COUNT(*), AVG(score) FROM t GROUP BY age`; returns (groups, total count).
-    fn group_by_age(&mut self) -> BenchResult<(usize, i64)>;
     /// Reclaims old row versions / free space, as the engine offers.
     fn collect_garbage(&mut self) -> BenchResult<()>;
     /// Keeps replaced row versions for reads of the past for `retention` ('10 minutes'),

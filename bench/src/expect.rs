@@ -1,10 +1,14 @@
-//! The answers the query-shape workloads must give, computed in plain Rust from the
-//! generated rows of `tables.rs` (`Fixture`), and the checks that compare an engine's
-//! answer with them. Sums over `u` and `r` are exact in any order (multiples of 1/1024 and
-//! 1/4); the TPC-H sums are compared with a relative tolerance of 1e-9.
+//! The answers the workloads must give and the checks that compare an engine's answer with
+//! them: computed in plain Rust from the generated rows of `tables.rs` (`Fixture`), or, for
+//! the workloads checked against SQLite, SQLite's answer on a private `:memory:` database
+//! loaded with the same rows (`Oracle`), each asked once and kept. Numbers are compared
+//! with a relative tolerance of 1e-9 (sums of arbitrary doubles depend on their order).
 
-use crate::engine::{Cell, Param, RowSum};
-use crate::queries::Answer;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::engine::{BenchResult, Cell, Param, RowSum, Session};
+use crate::queries::{Answer, Workload};
 use crate::tables::{
     city_name, r_note, r_value, region_name, LineRow, ORow, Permutation, Table, URow, CITIES,
     REGIONS,
@@ -27,11 +31,44 @@ pub struct Fixture {
     /// The id of `r` of each `k` (`r_ids[k - 1]`).
     r_ids: Vec<u32>,
     lines: Vec<LineRow>,
+    /// SQLite holding the tables of the workloads checked against it, or why it could not
+    /// be loaded.
+    oracle: Result<Mutex<Oracle>, String>,
+}
+
+/// A private SQLite database with the same rows, and the answers it gave, by workload id
+/// and run.
+pub struct Oracle {
+    session: Box<dyn Session>,
+    answers: HashMap<(&'static str, usize), Answer>,
+}
+
+impl Oracle {
+    fn load(sizes: &Sizes, tables: &[Table]) -> BenchResult<Oracle> {
+        let mut session = crate::sqlite_engine::private_session()?;
+        for table in tables {
+            crate::tables::load(
+                session.as_mut(),
+                *table,
+                sizes.rows,
+                sizes.orders,
+                sizes.lineitems,
+            )?;
+        }
+        Ok(Oracle {
+            session,
+            answers: HashMap::new(),
+        })
+    }
 }
 
 impl Fixture {
-    /// The answers for the workloads over `tables`.
-    pub fn new(sizes: Sizes, tables: &[Table]) -> Fixture {
+    /// The answers for the workloads over `tables`; `oracle_tables` are loaded into SQLite
+    /// for the workloads checked against it.
+    pub fn new(sizes: Sizes, tables: &[Table], oracle_tables: &[Table]) -> Fixture {
+        let oracle = Oracle::load(&sizes, oracle_tables)
+            .map(Mutex::new)
+            .map_err(|error| format!("SQLite could not load the tables: {error}"));
         let mut fixture = Fixture {
             sizes,
             by_age: Vec::new(),
@@ -41,6 +78,7 @@ impl Fixture {
             by_region: Vec::new(),
             r_ids: Vec::new(),
             lines: Vec::new(),
+            oracle,
         };
         if tables.contains(&Table::U) {
             fixture.compute_u();
@@ -116,6 +154,35 @@ impl Fixture {
     }
 }
 
+impl Fixture {
+    /// Compares run `run` of `workload` (parameters `params`) with SQLite's answer to the
+    /// same statements on the same rows; `ordered`: row order matters.
+    pub fn check_against_sqlite(
+        &self,
+        workload: &Workload,
+        run: usize,
+        params: &[Param],
+        answer: &Answer,
+        ordered: bool,
+    ) -> Result<(), String> {
+        let oracle = self.oracle.as_ref().map_err(String::clone)?;
+        let mut oracle = oracle.lock().unwrap_or_else(|poison| poison.into_inner());
+        let key = (workload.id, run);
+        if !oracle.answers.contains_key(&key) {
+            let want = workload
+                .answer(oracle.session.as_mut(), params)
+                .map_err(|error| format!("SQLite's answer: {error}"))?;
+            oracle.answers.insert(key, want);
+        }
+        let want = &oracle.answers[&key];
+        if ordered {
+            compare(answer, want)
+        } else {
+            compare_unordered(answer, want)
+        }
+    }
+}
+
 /// Whether two cells agree: numbers by value (an integer-valued REAL equals the INTEGER;
 /// within a relative 1e-9), everything else exactly.
 fn same(got: &Cell, want: &Cell) -> bool {
@@ -145,11 +212,73 @@ fn compare(got: &[Vec<Cell>], want: &[Vec<Cell>]) -> Result<(), String> {
     }
 }
 
-/// `answer` sorted by its first column (for GROUP BY without ORDER BY).
-fn sorted(answer: &Answer) -> Vec<Vec<Cell>> {
-    let mut rows = answer.clone();
-    rows.sort_by(|a, b| format!("{:?}", a.first()).cmp(&format!("{:?}", b.first())));
+/// A total order of cells: NULL, numbers (by value), texts, blobs.
+fn cell_order(a: &Cell, b: &Cell) -> std::cmp::Ordering {
+    let rank = |cell: &Cell| match cell {
+        Cell::Null => 0,
+        Cell::Int(_) | Cell::Real(_) => 1,
+        Cell::Text(_) => 2,
+        Cell::Blob(_) => 3,
+    };
+    match (a, b) {
+        (Cell::Text(a), Cell::Text(b)) => a.cmp(b),
+        (Cell::Blob(a), Cell::Blob(b)) => a.cmp(b),
+        _ => match (a.number(), b.number()) {
+            (Some(a), Some(b)) => a.total_cmp(&b),
+            _ => rank(a).cmp(&rank(b)),
+        },
+    }
+}
+
+/// `rows` in the order of their cells (for answers whose row order is not defined).
+fn sorted(rows: &[Vec<Cell>]) -> Vec<Vec<Cell>> {
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| {
+        a.iter()
+            .zip(b)
+            .map(|(a, b)| cell_order(a, b))
+            .find(|order| order.is_ne())
+            .unwrap_or(a.len().cmp(&b.len()))
+    });
     rows
+}
+
+/// `got` against `want` as sets of rows (GROUP BY without ORDER BY).
+pub fn compare_unordered(got: &[Vec<Cell>], want: &[Vec<Cell>]) -> Result<(), String> {
+    compare(&sorted(got), &sorted(want))
+}
+
+/// W4's answer over `t`: `(age, count, avg(score))` per age, after W3's updates when
+/// `updated` (W3 and W3H set the same scores).
+pub fn group_by_age(sizes: &Sizes, updated: bool) -> Vec<Vec<Cell>> {
+    let mut scores: Vec<f64> = (0..=sizes.rows as i64)
+        .map(crate::data::Person::score_of)
+        .collect();
+    if updated {
+        let mut rng = crate::data::Rng::new(crate::workloads::W3_SEED);
+        for _ in 0..sizes.updates {
+            let (id, score) = crate::workloads::w3_next(&mut rng, sizes.rows);
+            scores[id as usize] = score;
+        }
+    }
+    let mut groups = vec![(0i64, 0.0f64); 100];
+    for id in 1..=sizes.rows as i64 {
+        let group = &mut groups[crate::data::Person::age_of(id) as usize];
+        group.0 += 1;
+        group.1 += scores[id as usize];
+    }
+    groups
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (count, _))| *count > 0)
+        .map(|(age, (count, sum))| {
+            vec![
+                Cell::Int(age as i64),
+                Cell::Int(count),
+                Cell::Real(sum / count as f64),
+            ]
+        })
+        .collect()
 }
 
 fn int(params: &[Param], index: usize) -> i64 {
@@ -250,11 +379,11 @@ pub fn join(_: usize, _: &[Param], answer: &Answer, fx: &Fixture) -> Result<(), 
 }
 
 pub fn group_by_city(_: usize, _: &[Param], answer: &Answer, fx: &Fixture) -> Result<(), String> {
-    compare(&sorted(answer), &fx.by_city)
+    compare_unordered(answer, &fx.by_city)
 }
 
 pub fn star_join(_: usize, _: &[Param], answer: &Answer, fx: &Fixture) -> Result<(), String> {
-    compare(&sorted(answer), &fx.by_region)
+    compare_unordered(answer, &fx.by_region)
 }
 
 /// S1's point rows as the checks see them: one row `[columns, ints, reals, text bytes]`,
@@ -362,7 +491,7 @@ mod tests {
     #[test]
     fn a_wrong_answer_fails_its_check() {
         let sizes = Sizes::scaled(0.001);
-        let fixture = Fixture::new(sizes, &[Table::U, Table::O, Table::R]);
+        let fixture = Fixture::new(sizes, &[Table::U, Table::O, Table::R], &[]);
         let bounds = [Param::Int(20), Param::Int(30)];
         let (count, sum) = fixture.by_age[20..=30]
             .iter()
@@ -376,5 +505,50 @@ mod tests {
         let top: Answer = (0..10).map(|i| r_row(&fixture, n - i)).collect();
         assert_eq!(top_k_indexed(0, &[], &top, &fixture), Ok(()));
         assert!(top_k_indexed(0, &[], &top[1..].to_vec(), &fixture).is_err());
+    }
+
+    /// A workload checked against SQLite passes with SQLite's own answer and fails with a
+    /// changed one, in row order when the order is defined.
+    #[test]
+    fn an_answer_unlike_sqlites_fails_its_check() {
+        // 12,000 rows: P2 pages past its first 10,000.
+        let sizes = Sizes::scaled(0.06);
+        let fixture = Fixture::new(sizes, &[Table::P], &[Table::P]);
+        let workload = |id: &str| {
+            crate::queries::WORKLOADS
+                .iter()
+                .find(|w| w.id == id)
+                .expect("a workload of this id")
+        };
+        let mut session = crate::sqlite_engine::private_session().expect("SQLite opens");
+        let rows = sizes.rows;
+        crate::tables::load(session.as_mut(), Table::P, rows, 0, 0).expect("p loads");
+        let groups = workload("G3");
+        let params = [Param::Int(0)];
+        let right = groups.answer(session.as_mut(), &params).expect("G3 runs");
+        assert!(right.len() > 10, "{} groups", right.len());
+        let mut reversed = right.clone();
+        reversed.reverse();
+        assert_eq!(
+            fixture.check_against_sqlite(groups, 0, &params, &reversed, false),
+            Ok(())
+        );
+        let mut wrong = right.clone();
+        wrong[3][2] = Cell::Int(0);
+        assert!(fixture
+            .check_against_sqlite(groups, 0, &params, &wrong, false)
+            .is_err());
+        let page = workload("P2");
+        let right = page.answer(session.as_mut(), &[]).expect("P2 runs");
+        assert_eq!(right.len(), 20);
+        let mut swapped = right.clone();
+        swapped.swap(0, 1);
+        assert_eq!(
+            fixture.check_against_sqlite(page, 0, &[], &right, true),
+            Ok(())
+        );
+        assert!(fixture
+            .check_against_sqlite(page, 0, &[], &swapped, true)
+            .is_err());
     }
 }

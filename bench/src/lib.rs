@@ -10,6 +10,7 @@ pub mod expect;
 pub mod expiry;
 pub mod history;
 pub mod memory;
+pub mod names;
 pub mod queries;
 pub mod report;
 pub mod rounds;
@@ -74,8 +75,8 @@ pub fn engines() -> Vec<EngineSpec> {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub scale: f64,
-    /// Workload ids to run (`W1`..`W7`, `W2A`, `M1`, the query shapes `R1`..`Q6`); empty
-    /// means all.
+    /// Workload ids to run (`W1`..`W7`, `W2A`, `M1`, the query shapes `R1`..`J4` of
+    /// `queries::WORKLOADS`); empty means all.
     pub only: Vec<String>,
     /// Engine name prefixes to run (`ember`, `sqlite`, `stoolap`); empty means all.
     pub engines: Vec<String>,
@@ -231,7 +232,8 @@ pub fn run(config: &Config) -> Vec<Measurement> {
         .filter(|spec| config.runs_engine(spec.name))
         .collect();
     let tables = turns::tables_wanted(config);
-    let fixture = (!tables.is_empty()).then(|| expect::Fixture::new(sizes, &tables));
+    let fixture = (!tables.is_empty())
+        .then(|| expect::Fixture::new(sizes, &tables, &turns::sqlite_checked_tables(config)));
     let wants_memory = config.wants("W1")
         || turns::AFTER_LOAD.iter().any(|id| config.wants(id))
         || fixture.is_some();

@@ -17,9 +17,18 @@ pub fn thousands(value: f64) -> String {
     out
 }
 
+/// A rate: grouped digits, or two decimals below 100 (statements that take 10 ms or more).
+pub fn rate(value: f64) -> String {
+    if value < 100.0 {
+        format!("{value:.2}")
+    } else {
+        thousands(value)
+    }
+}
+
 fn result_text(measurement: &Measurement) -> String {
     match (&measurement.value, measurement.unit) {
-        (Ok(value), Unit::OpsPerSecond) => format!("{} ops/s", thousands(*value)),
+        (Ok(value), Unit::OpsPerSecond) => format!("{} ops/s", rate(*value)),
         (Ok(value), Unit::BytesPerRow) => format!("{value:.1} B/row"),
         (Err(BenchError::Missing(what)), _) => {
             let what: String = what.chars().take(60).collect();
@@ -98,5 +107,20 @@ mod tests {
         assert_eq!(thousands(0.4), "0");
         assert_eq!(thousands(999.0), "999");
         assert_eq!(thousands(1234567.0), "1,234,567");
+    }
+
+    #[test]
+    fn slow_rates_keep_their_decimals() {
+        let cell = |value: f64| Measurement {
+            workload: "D1".into(),
+            engine: "ember",
+            value: Ok(value),
+            unit: Unit::OpsPerSecond,
+            is_baseline: false,
+            note: String::new(),
+            round_ratios: Vec::new(),
+        };
+        assert_eq!(result_text(&cell(0.4567)), "0.46 ops/s");
+        assert_eq!(result_text(&cell(1234.4)), "1,234 ops/s");
     }
 }

@@ -5,7 +5,7 @@
 //! baseline from the same round, and the table shows the median of those ratios, so a slow
 //! minute that fell on one round does not skew the comparison.
 
-use crate::report::thousands;
+use crate::report::rate;
 use crate::{Measurement, Unit};
 
 /// Sets each cell's ratio to the baseline cell of its workload in the same `round`.
@@ -66,7 +66,7 @@ pub fn median_of_rounds(mut rounds: Vec<Vec<Measurement>>) -> Vec<Measurement> {
             cell.value = Ok(median(&mut values).expect("every round gave a value"));
             let (low, high) = (values[0], values[values.len() - 1]);
             let spread = match cell.unit {
-                Unit::OpsPerSecond => format!("{}-{}", thousands(low), thousands(high)),
+                Unit::OpsPerSecond => format!("{}-{}", rate(low), rate(high)),
                 Unit::BytesPerRow => format!("{low:.1}-{high:.1}"),
             };
             let mut rounds_note = format!("median of {count}, range {spread}");

@@ -36,6 +36,12 @@ pub enum Query {
     InsertR,
     CreateLineitem,
     InsertLineitem,
+    IndexO,
+    CreateP,
+    IndexP,
+    InsertP,
+    CreateP2,
+    IndexP2,
     // The R/K/J/G/S/Q workloads (`queries.rs`).
     RangeUnindexed,
     RangeIndexed,
@@ -48,11 +54,25 @@ pub enum Query {
     SecondaryPoint,
     TpchQ1,
     TpchQ6,
+    // The workloads checked against SQLite (`queries.rs`), and the statements around them.
+    DeleteP2,
+    CopyP,
+    SumP2,
+    CreateIndexName,
+    NameRange,
+    DropIndexName,
+    PageIndexed,
+    PageUnindexed,
+    GroupByTwo,
+    LikeInfix,
+    CountDistinct,
+    Correlated,
+    JoinTopK,
 }
 
 impl Query {
     /// How many queries there are (the length of a statement array).
-    pub const COUNT: usize = Query::TpchQ6 as usize + 1;
+    pub const COUNT: usize = Query::JoinTopK as usize + 1;
 
     /// This statement's index in a statement array.
     pub fn index(self) -> usize {
@@ -100,6 +120,21 @@ impl Query {
                  l_tax, l_returnflag, l_linestatus, l_shipdate) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             }
+            Query::IndexO => "CREATE INDEX o_tid ON o(tid)",
+            Query::CreateP => {
+                "CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT, email TEXT, city TEXT, \
+                 age INTEGER, zip INTEGER, score REAL)"
+            }
+            Query::IndexP => "CREATE INDEX p_email ON p(email)",
+            Query::InsertP => {
+                "INSERT INTO p(id, name, email, city, age, zip, score) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)"
+            }
+            Query::CreateP2 => {
+                "CREATE TABLE p2(id INTEGER PRIMARY KEY, name TEXT, email TEXT, city TEXT, \
+                 age INTEGER, zip INTEGER, score REAL)"
+            }
+            Query::IndexP2 => "CREATE INDEX p2_email ON p2(email)",
             Query::RangeUnindexed => "SELECT count(*), sum(score) FROM u WHERE age BETWEEN ? AND ?",
             Query::RangeIndexed => "SELECT count(*), sum(v) FROM r WHERE k BETWEEN ? AND ?",
             Query::TopK => "SELECT * FROM u ORDER BY score DESC LIMIT 10",
@@ -125,6 +160,44 @@ impl Query {
                  WHERE l_shipdate >= ? AND l_shipdate < ? AND l_discount BETWEEN ? AND ? \
                  AND l_quantity < ?"
             }
+            Query::DeleteP2 => "DELETE FROM p2",
+            Query::CopyP => "INSERT INTO p2 SELECT * FROM p",
+            Query::SumP2 => "SELECT count(*), sum(score), sum(length(name)), sum(zip) FROM p2",
+            Query::CreateIndexName => "CREATE INDEX p_name ON p(name)",
+            Query::NameRange => {
+                "SELECT count(*), min(id), max(id) FROM p WHERE name >= 'M' AND name < 'N'"
+            }
+            Query::DropIndexName => "DROP INDEX p_name",
+            Query::PageIndexed => {
+                "SELECT id, name, email FROM p ORDER BY email LIMIT 20 OFFSET 10000"
+            }
+            Query::PageUnindexed => {
+                "SELECT id, name, email FROM p ORDER BY name LIMIT 20 OFFSET 10000"
+            }
+            Query::GroupByTwo => {
+                "SELECT city, age, count(*), sum(score) FROM p GROUP BY city, age \
+                 HAVING count(*) > ?"
+            }
+            Query::LikeInfix => "SELECT count(*) FROM p WHERE email LIKE '%son%'",
+            Query::CountDistinct => "SELECT count(DISTINCT zip) FROM p WHERE age >= ?",
+            Query::Correlated => {
+                "SELECT u.id, u.name, (SELECT count(*) FROM o WHERE o.tid = u.id) FROM u \
+                 WHERE u.id BETWEEN ? AND ?"
+            }
+            Query::JoinTopK => {
+                "SELECT o.id, u.name, c.region, u.score FROM o JOIN u ON u.id = o.tid \
+                 JOIN c ON c.name = u.city WHERE o.qty >= ? ORDER BY u.score DESC, o.id \
+                 LIMIT 10"
+            }
+        }
+    }
+
+    /// The text Stoolap runs: `text`, but for a DROP INDEX, which Stoolap takes with its
+    /// table (`DROP INDEX name ON table`).
+    pub fn stoolap_text(self) -> &'static str {
+        match self {
+            Query::DropIndexName => "DROP INDEX p_name ON p",
+            _ => self.text(),
         }
     }
 }
@@ -155,6 +228,11 @@ mod tests {
             dollar_placeholders("UPDATE t SET a = ? WHERE id = ?"),
             "UPDATE t SET a = $1 WHERE id = $2"
         );
-        assert_eq!(Query::COUNT, Query::TpchQ6.index() + 1);
+        assert_eq!(Query::COUNT, Query::JoinTopK.index() + 1);
+        assert_eq!(Query::DropIndexName.text(), "DROP INDEX p_name");
+        assert_eq!(
+            Query::DropIndexName.stoolap_text(),
+            "DROP INDEX p_name ON p"
+        );
     }
 }

@@ -69,7 +69,7 @@ impl StoolapSession {
     fn statement(&mut self, query: Query) -> BenchResult<&Statement> {
         let slot = &mut self.statements[query.index()];
         if slot.is_none() {
-            let text = sql::dollar_placeholders(query.text());
+            let text = sql::dollar_placeholders(query.stoolap_text());
             *slot = Some(self.db.prepare(&text).map_err(convert)?);
         }
         Ok(slot.as_ref().expect("prepared above"))
@@ -165,20 +165,6 @@ impl Session for StoolapSession {
             .execute((score, id))
             .map_err(failed)?;
         Ok(changed as usize)
-    }
-
-    fn group_by_age(&mut self) -> BenchResult<(usize, i64)> {
-        let rows = self
-            .statement(Query::GroupByAge)?
-            .query(())
-            .map_err(failed)?;
-        let (mut groups, mut total) = (0usize, 0i64);
-        for row in rows {
-            let row = row.map_err(failed)?;
-            groups += 1;
-            total += row.get::<i64>(1).map_err(failed)?;
-        }
-        Ok((groups, total))
     }
 
     fn collect_garbage(&mut self) -> BenchResult<()> {

@@ -3,11 +3,16 @@
 //! W1/W3's cost and W3/W7's updates do not change the answers checked here.
 //!
 //! - `u(id INTEGER PRIMARY KEY, name, city, age, score, code)`: `t`'s shape with a TEXT
-//!   column of 50 values (`city`), scores that are multiples of 1/1024 (exact sums in any
-//!   order) and an unindexed unique integer `code`. `Sizes::rows` rows.
-//! - `o(id INTEGER PRIMARY KEY, tid, code, qty)`: `Sizes::orders` rows, each naming a row of
-//!   `u` by key (`tid`) and by `code`.
+//!   column of 50 city names (`city`), arbitrary doubles (`score`) and an unindexed unique
+//!   integer `code`. `Sizes::rows` rows.
+//! - `o(id INTEGER PRIMARY KEY, tid, code, qty)` with `CREATE INDEX o_tid ON o(tid)` (the
+//!   index a program keeps on a foreign key it looks rows up by): `Sizes::orders` rows, each
+//!   naming a row of `u` by key (`tid`) and by `code`.
 //! - `c(id INTEGER PRIMARY KEY, name, region)`: the 50 cities of `u`, in 5 regions.
+//! - `p(id INTEGER PRIMARY KEY, name, email, city, age, zip, score)` with `CREATE INDEX
+//!   p_email ON p(email)`: people with unique names and e-mail addresses. `Sizes::rows`
+//!   rows. `p2` has `p`'s columns and an index on `email` (`p2_email`) and starts empty: the
+//!   write workloads copy `p` into it and empty it.
 //! - `r(id INTEGER PRIMARY KEY, k, v, note)` with `CREATE INDEX r_k ON r(k)`: `k` is a
 //!   permutation of `1..=rows`, so index order is not key order. `Sizes::rows` rows.
 //! - `lineitem`: TPC-H's columns for Q1 and Q6, `l_shipdate` in days (0..2526).
@@ -25,10 +30,12 @@ pub enum Table {
     C,
     R,
     Lineitem,
+    P,
+    P2,
 }
 
-pub const CITIES: i64 = 50;
-pub const REGIONS: i64 = 5;
+pub const CITIES: i64 = crate::names::CITIES.len() as i64;
+pub const REGIONS: i64 = crate::names::REGIONS.len() as i64;
 /// Rows per loading transaction.
 const LOAD_TXN_ROWS: i64 = 1_000;
 
@@ -41,11 +48,11 @@ pub fn mix(x: u64) -> u64 {
 }
 
 pub fn city_name(city: i64) -> String {
-    format!("city{city:02}")
+    crate::names::CITIES[city.rem_euclid(CITIES) as usize].to_string()
 }
 
 pub fn region_name(city: i64) -> String {
-    format!("region{}", city % REGIONS)
+    crate::names::REGIONS[city.rem_euclid(REGIONS) as usize].to_string()
 }
 
 /// One row of `u`.
@@ -63,7 +70,7 @@ impl URow {
     pub fn new(id: i64) -> URow {
         URow {
             id,
-            name: format!("user{id}"),
+            name: crate::names::person_name(id),
             city: URow::city_of(id),
             age: Person::age_of(id),
             score: URow::score_of(id),
@@ -75,9 +82,9 @@ impl URow {
         (id * 13) % CITIES
     }
 
-    /// A multiple of 1/1024 in [0, 1024): sums of up to 2^33 of them are exact.
+    /// An arbitrary double in [0, 1000) (every mantissa bit drawn from a hash of the key).
     pub fn score_of(id: i64) -> f64 {
-        (mix(id as u64) % (1 << 20)) as f64 / 1024.0
+        crate::data::unit_double(mix(id as u64)) * 1000.0
     }
 
     /// A unique 32-bit code (an odd multiplier is a bijection modulo 2^32).
@@ -140,6 +147,34 @@ impl Permutation {
     }
 }
 
+/// One row of `p`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub city: String,
+    pub age: i64,
+    pub zip: i64,
+    pub score: f64,
+}
+
+impl PRow {
+    pub fn new(id: i64) -> PRow {
+        let h = mix(id as u64 ^ 0x0B0E);
+        PRow {
+            id,
+            name: crate::names::person_name(id),
+            email: crate::names::email(id),
+            city: city_name((h % CITIES as u64) as i64),
+            age: crate::data::Person::age_of(id),
+            // About 40,000 distinct five-digit codes.
+            zip: 10_000 + ((h >> 8) % 40_000) as i64,
+            score: crate::data::unit_double(mix(h)) * 1000.0,
+        }
+    }
+}
+
 /// `r.v` and `r.note` of row `id`.
 pub fn r_value(id: i64) -> f64 {
     (id % 1000) as f64 * 0.25
@@ -170,7 +205,8 @@ impl LineRow {
     pub fn new(id: i64) -> LineRow {
         let h = mix(id as u64 ^ 0x11E1_7E35);
         let quantity = (1 + h % 50) as f64;
-        let price = (100 + (h >> 8) % 1000) as f64;
+        // A price in cents, as TPC-H's (100.00 to 1,099.99).
+        let price = (10_000 + (h >> 8) % 100_000) as f64 / 100.0;
         let shipdate = ((h >> 36) % SHIPDATE_DAYS as u64) as i64;
         let linestatus = if shipdate <= 1280 { "F" } else { "O" };
         let returnflag = match (shipdate <= 1250, (h >> 50) & 1) {
@@ -241,6 +277,7 @@ pub fn load(
         }
         Table::O => {
             session.execute(Query::CreateO, &[])?;
+            session.execute(Query::IndexO, &[])?;
             load_rows(session, orders, |session, id| {
                 let row = ORow::new(id, u_rows);
                 let params = [row.id, row.tid, row.code, row.qty].map(Param::Int);
@@ -272,6 +309,29 @@ pub fn load(
                 session.execute(Query::InsertR, &params)?;
                 Ok(())
             })
+        }
+        Table::P => {
+            session.execute(Query::CreateP, &[])?;
+            session.execute(Query::IndexP, &[])?;
+            load_rows(session, u_rows, |session, id| {
+                let row = PRow::new(id);
+                let params = [
+                    Param::Int(id),
+                    Param::Text(&row.name),
+                    Param::Text(&row.email),
+                    Param::Text(&row.city),
+                    Param::Int(row.age),
+                    Param::Int(row.zip),
+                    Param::Real(row.score),
+                ];
+                session.execute(Query::InsertP, &params)?;
+                Ok(())
+            })
+        }
+        Table::P2 => {
+            session.execute(Query::CreateP2, &[])?;
+            session.execute(Query::IndexP2, &[])?;
+            Ok(())
         }
         Table::Lineitem => {
             session.execute(Query::CreateLineitem, &[])?;
