@@ -148,9 +148,7 @@ pub(super) fn narrow_by_null_test(range: &mut IndexRange, terms: &[Expr]) {
 /// every conjunct of the filter, the scan becomes that range, counted from the index
 /// entries (see the module comment). Without a NULL test in the filter, aggregates that
 /// are all `count(col)` of an index's first column count the range past its NULLs: the
-/// rows it leaves out add nothing to them. A lookup of one key of an ordered index whose
-/// equalities decide the whole filter becomes the range of that key as a prefix, counted
-/// from its entries instead of reading each row.
+/// rows it leaves out add nothing to them.
 pub fn count_by_index(node: &mut Node) {
     let Node::Project { input, .. } = node else {
         return;
@@ -167,25 +165,14 @@ pub fn count_by_index(node: &mut Node) {
     let Node::Scan(access) = scan.as_mut() else {
         return;
     };
+    if !matches!(access.path, AccessPath::FullScan) || aggregates.is_empty() {
+        return;
+    }
     let terms = access
         .filter
         .clone()
         .map(Expr::into_conjuncts)
         .unwrap_or_default();
-    if let AccessPath::IndexLookup { index, values } = &access.path {
-        if index.storage.ordered().is_some() {
-            let mut range = IndexRange::whole(index);
-            range.prefix = values.clone();
-            let decided = terms.iter().all(|term| range_decides(&range, term));
-            if decided && counts_range_rows(&range, group_by, aggregates) {
-                access.path = AccessPath::IndexRange(Box::new(range));
-            }
-        }
-        return;
-    }
-    if !matches!(access.path, AccessPath::FullScan) || aggregates.is_empty() {
-        return;
-    }
     let found = access.table.indexes.iter().find_map(|index| {
         index.storage.ordered()?;
         let &column = index.columns.first()?;
