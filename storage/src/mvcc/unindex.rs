@@ -255,3 +255,7 @@ fn same_column_values(columns: &[usize], left: &[Value], right: &[Value]) -> boo
             _ => false,
         })
 }
+
+#[cfg(test)]
+#[path = "unindex_tests.rs"]
+mod tests;
