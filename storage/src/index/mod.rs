@@ -24,7 +24,7 @@ pub use order_key::{
 pub(crate) use order_key_decode::{
     ordered_part_is_null, read_ordered_part, skip_ordered_part, KeyPartKind,
 };
-pub(crate) use ordered::push_entry_key;
+pub(crate) use ordered::{push_entry_key, sort_entry_keys};
 pub use ordered::{OrderedEntries, ORDERED_ENTRY_OVERHEAD};
 pub use ordered_tree::BatchEnd;
 pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};

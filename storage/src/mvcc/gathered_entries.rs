@@ -1,13 +1,13 @@
 //! The ordered entries of a new index, gathered while `Table::create_index_keyed` reads
 //! the table (`indexing.rs`): entry keys back to back in one buffer, then sorted and loaded
 //! into the index's tree at once (`OrderedEntries::insert_sorted`), the memory budget
-//! checked as they grow. The sort compares each key's first 8 bytes as one integer before
-//! it compares bytes.
+//! checked as they grow.
 
 use crossbeam_epoch as epoch;
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{push_entry_key, OrderedEntries, SecondaryIndex, ORDERED_ENTRY_OVERHEAD};
+use crate::index::ORDERED_ENTRY_OVERHEAD;
+use crate::index::{push_entry_key, sort_entry_keys, OrderedEntries, SecondaryIndex};
 use crate::slab::MemoryAccount;
 use crate::value::Value;
 
@@ -65,59 +65,17 @@ impl GatheredEntries {
         index: &SecondaryIndex,
         ordered: &OrderedEntries,
     ) -> StorageResult<()> {
-        // Sorted by their first 8 bytes as one integer first (most comparisons end there),
-        // then by the whole key: the order of the keys, since a shorter key's prefix is
-        // padded with zero bytes, which no longer key's bytes sort below.
-        let mut prefixed: Vec<(u64, &[u8])> = Vec::with_capacity(self.ends.len());
+        let mut entries: Vec<&[u8]> = Vec::with_capacity(self.ends.len());
         let mut start = 0;
         for &end in &self.ends {
-            let entry = &self.bytes[start..end];
-            prefixed.push((prefix_of(entry), entry));
+            entries.push(&self.bytes[start..end]);
             start = end;
         }
-        prefixed.sort_unstable();
-        prefixed.dedup();
-        let entries: Vec<&[u8]> = prefixed.into_iter().map(|(_, entry)| entry).collect();
+        let entries = sort_entry_keys(entries);
         table.pool().account().try_charge(0, self.growth())?;
         let guard = epoch::pin();
         let _writer = index.map.lock_writer();
         ordered.insert_sorted(&entries, &guard);
         Ok(())
-    }
-}
-
-/// The first 8 bytes of `entry` as a big-endian integer, zero bytes past its end: integers
-/// that order as the keys do, or tie.
-fn prefix_of(entry: &[u8]) -> u64 {
-    let mut head = [0u8; 8];
-    let taken = entry.len().min(8);
-    head[..taken].copy_from_slice(&entry[..taken]);
-    u64::from_be_bytes(head)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::prefix_of;
-
-    /// Sorting by (prefix, key) gives the keys' own order, for keys shorter and longer
-    /// than the prefix, with zero bytes, shared heads and prefixes of each other.
-    #[test]
-    fn prefixed_order_is_the_keys_order() {
-        let mut rng = fastrand::Rng::with_seed(7);
-        for _ in 0..200 {
-            let keys: Vec<Vec<u8>> = (0..rng.usize(..60))
-                .map(|_| {
-                    let len = rng.usize(..14);
-                    (0..len).map(|_| [0u8, 1, 9, 255][rng.usize(..4)]).collect()
-                })
-                .collect();
-            let mut by_prefix: Vec<(u64, &[u8])> =
-                keys.iter().map(|k| (prefix_of(k), k.as_slice())).collect();
-            by_prefix.sort_unstable();
-            let mut plain: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
-            plain.sort_unstable();
-            let prefixed: Vec<&[u8]> = by_prefix.into_iter().map(|(_, k)| k).collect();
-            assert_eq!(prefixed, plain);
-        }
     }
 }

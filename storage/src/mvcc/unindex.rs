@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crossbeam_epoch::Guard;
 
-use crate::index::{push_entry_key, IndexKey, SecondaryIndex};
+use crate::index::{push_entry_key, sort_entry_keys, IndexKey, SecondaryIndex};
 use crate::row::identical_columns;
 use crate::value::Value;
 
@@ -215,10 +215,8 @@ pub(super) fn remove_pending(table: &Table, guard: &Guard, buffers: &mut Unindex
             }
         }
         if let Some(ordered) = index.ordered() {
-            let mut keys: Vec<&[u8]> = gone_at.iter().map(|at| &gone[at.clone()]).collect();
-            keys.sort_unstable();
-            keys.dedup();
-            ordered.remove_sorted(&keys, guard);
+            let keys = gone_at.iter().map(|at| &gone[at.clone()]).collect();
+            ordered.remove_sorted(&sort_entry_keys(keys), guard);
         }
         drop(writer);
     }
