@@ -4,6 +4,7 @@
 //! version with that key, so callers always recheck the row they fetch.
 
 mod entry_key;
+mod entry_sort;
 mod hash;
 mod key;
 mod key_block;
@@ -15,6 +16,7 @@ mod ordered_tree;
 mod primary;
 mod secondary;
 
+pub(crate) use entry_sort::sort_entry_keys;
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
 pub use key::{fx_add, fx_add_word, fx_finish, fx_hash_bytes, IndexKey};
 pub use order_key::{
@@ -24,7 +26,7 @@ pub use order_key::{
 pub(crate) use order_key_decode::{
     ordered_part_is_null, read_ordered_part, skip_ordered_part, KeyPartKind,
 };
-pub(crate) use ordered::{push_entry_key, sort_entry_keys};
+pub(crate) use ordered::push_entry_key;
 pub use ordered::{OrderedEntries, ORDERED_ENTRY_OVERHEAD};
 pub use ordered_tree::BatchEnd;
 pub use primary::{PrimaryIndex, PRIMARY_ENTRY_BYTES};

@@ -321,28 +321,6 @@ pub(crate) fn push_entry_key(encoded: &[u8], row: u64, out: &mut Vec<u8>) {
     out.extend_from_slice(&row.to_be_bytes());
 }
 
-/// `entries` ascending, each once. Sorted by their first 16 bytes as one integer first (most
-/// comparisons end there), then by their bytes: the order of the keys, since a shorter
-/// key's head is padded with zero bytes, which no byte of a longer key sorts below.
-pub(crate) fn sort_entry_keys(entries: Vec<&[u8]>) -> Vec<&[u8]> {
-    let mut headed: Vec<(u128, &[u8])> = entries
-        .into_iter()
-        .map(|entry| (head_of(entry), entry))
-        .collect();
-    headed.sort_unstable();
-    headed.dedup();
-    headed.into_iter().map(|(_, entry)| entry).collect()
-}
-
-/// The first 16 bytes of `entry` as a big-endian integer, zero bytes past its end:
-/// integers that order as the keys do, or tie.
-fn head_of(entry: &[u8]) -> u128 {
-    let mut head = [0u8; 16];
-    let taken = entry.len().min(16);
-    head[..taken].copy_from_slice(&entry[..taken]);
-    u128::from_be_bytes(head)
-}
-
 /// An entry key's encoded key and row id.
 fn split_entry(entry: &[u8]) -> (&[u8], u64) {
     debug_assert!(entry.len() >= ROW_ID_BYTES);
@@ -357,26 +335,6 @@ fn split_entry(entry: &[u8]) -> (&[u8], u64) {
 mod tests {
     use super::*;
     use crossbeam_epoch as epoch;
-
-    /// Sorting by (head, key) gives the keys' own order, for keys shorter and longer than
-    /// the head, with zero bytes, shared heads and prefixes of each other, each key once.
-    #[test]
-    fn sorted_entry_keys_follow_the_keys_order() {
-        let mut rng = fastrand::Rng::with_seed(7);
-        for _ in 0..200 {
-            let keys: Vec<Vec<u8>> = (0..rng.usize(..60))
-                .map(|_| {
-                    let len = rng.usize(..24);
-                    (0..len).map(|_| [0u8, 1, 9, 255][rng.usize(..4)]).collect()
-                })
-                .collect();
-            let sorted = sort_entry_keys(keys.iter().map(Vec::as_slice).collect());
-            let mut plain: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
-            plain.sort_unstable();
-            plain.dedup();
-            assert_eq!(sorted, plain);
-        }
-    }
 
     fn rows(
         entries: &OrderedEntries,
