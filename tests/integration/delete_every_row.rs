@@ -208,7 +208,10 @@ fn index_and_scan(conn: &Connection) -> ([i64; 3], [i64; 3]) {
     ];
     let through_scan = [
         count(conn, "SELECT count(*) FROM t WHERE v || '' >= ''"),
-        count(conn, "SELECT coalesce(sum(n), 0) FROM t WHERE v || '' >= ''"),
+        count(
+            conn,
+            "SELECT coalesce(sum(n), 0) FROM t WHERE v || '' >= ''",
+        ),
         count(conn, "SELECT count(*) FROM t WHERE v || '' = 'v5'"),
     ];
     (through_index, through_scan)
