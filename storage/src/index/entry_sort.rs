@@ -74,7 +74,7 @@ fn radix_sort(records: &mut Vec<(u128, u32)>) {
     let mut spare = vec![(0u128, 0u32); records.len()];
     for (byte, count) in counts.iter().enumerate() {
         // A byte every head has alike leaves the order as it is.
-        if count.iter().any(|&n| n == records.len()) {
+        if count.contains(&records.len()) {
             continue;
         }
         let mut next = [0usize; 256];
