@@ -4,6 +4,7 @@
 //! version with that key, so callers always recheck the row they fetch.
 
 mod entry_key;
+mod entry_sort;
 mod hash;
 mod key;
 mod key_block;
@@ -15,6 +16,7 @@ mod ordered_tree;
 mod primary;
 mod secondary;
 
+pub(crate) use entry_sort::sort_entry_keys;
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
 pub use key::{fx_add, fx_add_word, fx_finish, fx_hash_bytes, IndexKey};
 pub use order_key::{

@@ -194,6 +194,11 @@ impl OrderedEntries {
     /// caller holds the owning index's writer lock.
     pub(crate) fn insert_sorted(&self, entries: &[&[u8]], guard: &Guard) {
         let grown = self.edit(|| self.list.insert_sorted(entries, guard));
+        self.charge_grown(grown);
+    }
+
+    /// Charges (or, negative, releases) what the tree grew by.
+    fn charge_grown(&self, grown: isize) {
         let bytes = grown.unsigned_abs() as u64;
         if grown >= 0 {
             self.charged.fetch_add(bytes, Ordering::Relaxed);
@@ -222,6 +227,15 @@ impl OrderedEntries {
             account.release_index(bytes);
         }
         true
+    }
+
+    /// Removes the entries of `entries`, each an entry key (`push_entry_key`), ascending and
+    /// distinct, at once (`OrderedTree::remove_sorted`); entries absent are skipped. The
+    /// caller holds the owning index's writer lock. Returns how many were there.
+    pub(crate) fn remove_sorted(&self, entries: &[&[u8]], guard: &Guard) -> usize {
+        let (grown, removed) = self.edit(|| self.list.remove_sorted(entries, guard));
+        self.charge_grown(grown);
+        removed
     }
 
     /// Visits the entries within the bounds, ascending (or descending with `reverse`), as

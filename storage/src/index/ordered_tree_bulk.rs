@@ -1,8 +1,11 @@
-//! Loading many keys into an `OrderedTree` at once: the keys (sorted by the caller) are
-//! merged with the ones the tree holds, packed into leaves left to right, and inner nodes
-//! are built over the leaves level by level; the new root is published with one store and
-//! every node of the old tree is retired through the epoch. Each key is copied once, where
-//! inserting it alone copies the whole leaf it lands in (`insert` builds the leaf anew).
+//! Loading or removing many keys of an `OrderedTree` at once. A load merges the keys
+//! (sorted by the caller) with the ones the tree holds, packs them into leaves left to
+//! right, and builds inner nodes over the leaves level by level; the new root is published
+//! with one store and every node of the old tree is retired through the epoch. Each key is
+//! copied once, where inserting it alone copies the whole leaf it lands in (`insert` builds
+//! the leaf anew). A removal of many keys builds each leaf it changes once, whatever number
+//! of its keys go; when a large share of the tree goes, it rebuilds the tree from the keys
+//! left, as a load does.
 //!
 //! Readers are never blocked: a walk that is in the old tree finishes in it (its nodes stay
 //! alive while the walk is pinned, and its inner nodes are marked replaced, so a walk
@@ -13,9 +16,14 @@ use std::sync::PoisonError;
 
 use crossbeam_epoch::Guard;
 
-use super::{inner, node, node_bytes, retire, Node, NodePtr, OrderedTree};
-use super::{INNER_BYTES_MAX, KEY_BYTES_MAX, LEAF_BYTES_MAX};
+use super::{inner, node, node_bytes, retire, within_leaf_bounds, Change, Node, NodePtr};
+use super::{OrderedTree, WriterScratch, INNER_BYTES_MAX, KEY_BYTES_MAX, LEAF_BYTES_MAX};
+use crate::index::entry_key::Probe;
 use crate::index::key_block::{block_bytes, KeyBlock};
+
+/// A removal of at least one key in this many of the tree's rebuilds the whole tree from
+/// the keys left (one pass over every key) instead of rebuilding each leaf it changes.
+const REBUILD_SHARE: usize = 4;
 
 impl OrderedTree {
     /// Adds every key of `keys`, which must be ascending with no two equal (a key the tree
@@ -52,6 +60,88 @@ impl OrderedTree {
             .sum();
         retire(old_nodes, &self.pool, guard);
         new_bytes as isize - old_bytes as isize
+    }
+
+    /// Removes every key of `keys` (ascending, no two equal) the tree holds. Returns the bytes
+    /// the tree grew by (negative: shrank) and how many keys went. `guard` pins the caller
+    /// (readers may still be on the nodes replaced).
+    pub fn remove_sorted(&self, keys: &[&[u8]], guard: &Guard) -> (isize, usize) {
+        debug_assert!(keys.windows(2).all(|pair| pair[0] < pair[1]), "sorted keys");
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if keys.is_empty() || self.root.load(Ordering::Relaxed).is_null() {
+            return (0, 0);
+        }
+        if keys.len().saturating_mul(REBUILD_SHARE) >= self.len() {
+            writer.current = false;
+            writer.path.clear();
+            let old_root = self.root.load(Ordering::Relaxed);
+            let mut old_nodes = Vec::new();
+            let mut held: Vec<&[u8]> = Vec::new();
+            // SAFETY: as in `insert_sorted`.
+            unsafe { gather(old_root, &mut old_nodes, &mut held) };
+            let left = difference(&held, keys);
+            let removed = held.len() - left.len();
+            if removed == 0 {
+                return (0, 0);
+            }
+            let (new_root, new_bytes) = self.build(&left);
+            self.root.store(new_root, Ordering::Release);
+            self.len.store(left.len(), Ordering::Relaxed);
+            // SAFETY: the old nodes are unlinked now but not retired yet, so alive.
+            let old_bytes: usize = old_nodes
+                .iter()
+                .map(|&old| node_bytes(unsafe { node(old) }))
+                .sum();
+            retire(old_nodes, &self.pool, guard);
+            return (new_bytes as isize - old_bytes as isize, removed);
+        }
+        let (mut grown, mut removed) = (0isize, 0usize);
+        let mut start = 0;
+        while start < keys.len() && !self.root.load(Ordering::Relaxed).is_null() {
+            let (leaf_grown, leaf_removed, end) =
+                self.remove_in_leaf(&mut writer, keys, start, guard);
+            debug_assert!(end > start, "every step takes a key");
+            grown += leaf_grown;
+            removed += leaf_removed;
+            start = end;
+        }
+        (grown, removed)
+    }
+
+    /// Removes, from the leaf that would hold `keys[start]`, every key of `keys` from
+    /// `start` on that falls within the leaf's bounds, by building the leaf once. Returns
+    /// the bytes the tree grew by, the keys removed, and where the next leaf's keys start.
+    /// The caller is the writer, and the tree is not empty.
+    fn remove_in_leaf(
+        &self,
+        scratch: &mut WriterScratch,
+        keys: &[&[u8]],
+        start: usize,
+        guard: &Guard,
+    ) -> (isize, usize, usize) {
+        let (old, block, _, _) = self.seek_leaf(keys[start], scratch);
+        let mut end = start + 1;
+        while end < keys.len() && within_leaf_bounds(&scratch.path, &Probe::new(keys[end])) {
+            end += 1;
+        }
+        let gone = &keys[start..end];
+        let kept = difference(&block.iter().collect::<Vec<_>>(), gone);
+        let removed = block.len() - kept.len();
+        if removed == 0 {
+            return (0, 0, end);
+        }
+        let change = if kept.is_empty() {
+            Change::Replace(std::ptr::null_mut())
+        } else {
+            let key_bytes = kept.iter().map(|key| key.len()).sum();
+            let leaf = self.new_leaf(block_bytes(kept.len(), key_bytes), |data| {
+                KeyBlock::build(kept.len(), key_bytes, kept.iter().copied(), data)
+            });
+            Change::Replace(Box::into_raw(leaf))
+        };
+        let grown = self.publish(scratch, old, change, guard);
+        self.len.fetch_sub(removed, Ordering::Relaxed);
+        (grown, removed, end)
     }
 
     /// A tree of `keys` (ascending, distinct), not yet published: its root (null when there
@@ -157,4 +247,21 @@ fn merge_distinct<'k>(left: &[&'k [u8]], right: &[&'k [u8]]) -> Vec<&'k [u8]> {
     merged.extend_from_slice(&left[l..]);
     merged.extend_from_slice(&right[r..]);
     merged
+}
+
+/// The keys of `held` (ascending) that `gone` (ascending) does not hold, in order.
+fn difference<'k>(held: &[&'k [u8]], gone: &[&[u8]]) -> Vec<&'k [u8]> {
+    let mut left = Vec::with_capacity(held.len());
+    let mut g = 0;
+    for &key in held {
+        while g < gone.len() && gone[g] < key {
+            g += 1;
+        }
+        if g < gone.len() && gone[g] == key {
+            g += 1;
+        } else {
+            left.push(key);
+        }
+    }
+    left
 }

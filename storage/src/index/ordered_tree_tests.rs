@@ -641,3 +641,67 @@ fn sorted_loads_of_long_keys_split_by_bytes() {
     );
     assert_eq!(walk_all(&list, false), keys);
 }
+
+/// `remove_sorted` of few keys (a leaf built per leaf changed) and of most keys (the tree
+/// rebuilt), with keys absent among them, on small fanouts (deep trees) and the default
+/// ones: the tree holds the keys left, walks give them in order both ways, the count and
+/// the bytes returned add up, and writes one key at a time go on working afterwards.
+#[test]
+fn sorted_removals_leave_the_other_keys_and_keep_the_tree_whole() {
+    for seed in 0..40u64 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let list = if seed % 2 == 0 {
+            OrderedTree::with_fanout(3, 3)
+        } else {
+            OrderedTree::new()
+        };
+        let guard = epoch::pin();
+        let mut model = BTreeSet::new();
+        let mut bytes_now = 0isize;
+        for _ in 0..rng.usize(..600) {
+            let key = random_key(&mut rng);
+            if let Some(grown) = list.insert(&key, &guard) {
+                bytes_now += grown as isize;
+            }
+            model.insert(key);
+        }
+        // Seeds below 20 remove a few keys, the others most of them.
+        let share = if seed < 20 { 10 } else { 90 };
+        let mut gone: Vec<Vec<u8>> = model
+            .iter()
+            .filter(|_| rng.usize(..100) < share)
+            .cloned()
+            .collect();
+        gone.extend((0..rng.usize(..20)).map(|_| random_key(&mut rng)));
+        gone.sort();
+        gone.dedup();
+        let keys: Vec<&[u8]> = gone.iter().map(Vec::as_slice).collect();
+        let present = gone.iter().filter(|key| model.contains(*key)).count();
+        let (grown, removed) = list.remove_sorted(&keys, &guard);
+        bytes_now += grown;
+        assert_eq!(removed, present, "seed {seed}");
+        for key in &gone {
+            model.remove(key);
+        }
+        let expected: Vec<Vec<u8>> = model.iter().cloned().collect();
+        assert_eq!(walk_all(&list, false), expected, "seed {seed}");
+        let mut descending = expected.clone();
+        descending.reverse();
+        assert_eq!(walk_all(&list, true), descending, "seed {seed}");
+        assert_eq!(list.len(), model.len(), "seed {seed}");
+        assert_eq!(list.audit().0 as isize, bytes_now, "seed {seed}");
+        for step in 0..100 {
+            let key = random_key(&mut rng);
+            let grown = list.insert(&key, &guard);
+            assert_eq!(
+                grown.is_some(),
+                model.insert(key),
+                "seed {seed} step {step}"
+            );
+            bytes_now += grown.unwrap_or(0) as isize;
+        }
+        let expected: Vec<Vec<u8>> = model.into_iter().collect();
+        assert_eq!(walk_all(&list, false), expected, "seed {seed}");
+        assert_eq!(list.audit().0 as isize, bytes_now, "seed {seed}");
+    }
+}

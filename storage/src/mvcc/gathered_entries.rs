@@ -6,7 +6,8 @@
 use crossbeam_epoch as epoch;
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{push_entry_key, OrderedEntries, SecondaryIndex, ORDERED_ENTRY_OVERHEAD};
+use crate::index::ORDERED_ENTRY_OVERHEAD;
+use crate::index::{push_entry_key, sort_entry_keys, OrderedEntries, SecondaryIndex};
 use crate::slab::MemoryAccount;
 use crate::value::Value;
 
@@ -70,8 +71,7 @@ impl GatheredEntries {
             entries.push(&self.bytes[start..end]);
             start = end;
         }
-        entries.sort_unstable();
-        entries.dedup();
+        let entries = sort_entry_keys(entries);
         table.pool().account().try_charge(0, self.growth())?;
         let guard = epoch::pin();
         let _writer = index.map.lock_writer();

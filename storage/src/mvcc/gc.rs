@@ -193,6 +193,8 @@ impl Table {
                 }
             }
         }
+        // Before any slot given back can be reused (after the epoch, so after this pin).
+        super::unindex::remove_pending(self, &guard, &mut unindexing);
         self.reuse_after_epoch(reusable, &guard);
         retire(self, retired, frozen, &guard);
     }

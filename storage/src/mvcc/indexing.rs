@@ -479,13 +479,23 @@ impl Table {
             .unwrap_or_else(|poison| poison.into_inner());
         let mut buffer = Vec::new();
         let mut gathered = GatheredEntries::default();
+        // Only the index's columns are decoded (and no column past the last of them).
+        let mut wanted = vec![false; self.schema().types.len()];
+        for &column in index.columns() {
+            if let Some(flag) = wanted.get_mut(column) {
+                *flag = true;
+            }
+        }
         let mut from = 0;
         while let Some(batch) = self.next_scan_batch(from, SLOTS_PER_BATCH) {
             from = batch.end;
             let guard = epoch::pin();
             let writer = index.map.lock_writer();
             let mut add = |row: RowId, payload: &[u8], buffer: &mut Vec<Value>| {
-                self.populate_entries(index, &writer, row, payload, buffer, &mut gathered)
+                self.schema()
+                    .decode_wanted_prefix_into(row, payload, &wanted, buffer)?;
+                let key = index.key_of(buffer);
+                self.populate_entries(index, &writer, row, key, buffer, &mut gathered)
             };
             for row in batch {
                 let Some(slot) = self.slot(row) else { continue };
@@ -516,20 +526,19 @@ impl Table {
         Ok(())
     }
 
-    /// Adds the hash entry of one version (of slot `row`, holding `payload`) to a new
-    /// index, and gathers its ordered entry.
+    /// Adds the hash entry `key` of one version (of slot `row`, its index columns decoded
+    /// in `values`) to a new index, and gathers its ordered entry.
     fn populate_entries(
         &self,
         index: &SecondaryIndex,
         writer: &crate::index::IndexWriter<'_>,
         row: RowId,
-        payload: &[u8],
-        buffer: &mut Vec<Value>,
+        key: Option<IndexKey>,
+        values: &[Value],
         gathered: &mut GatheredEntries,
     ) -> StorageResult<()> {
-        let key = payload_key(self, row, index, payload, buffer)?;
         if let Some(ordered) = index.ordered() {
-            gathered.push(ordered, index.columns(), buffer, row, self.pool().account())?;
+            gathered.push(ordered, index.columns(), values, row, self.pool().account())?;
         }
         if let Some(key) = key {
             self.pool()

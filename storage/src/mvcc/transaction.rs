@@ -502,9 +502,17 @@ impl Transaction {
         }
         let guard = epoch::pin();
         let mut unindexing = super::unindex::UnindexBuffers::default();
+        // The table whose entries `unindexing` holds pending (removed when the writes undone
+        // move to another table, and at the end).
+        let mut pending_table = None;
         while self.writes.len() > savepoint {
             let write = self.writes.pop().expect("length checked");
             let version = write.version.get();
+            if let Some(at) = pending_table.filter(|&at| at != write.table) {
+                let table = &self.tables[at as usize];
+                super::unindex::remove_pending(table, &guard, &mut unindexing);
+                pending_table = None;
+            }
             let table = &self.tables[write.table as usize];
             match write.kind {
                 WriteKind::Created => {
@@ -529,6 +537,7 @@ impl Transaction {
                             &guard,
                             &mut unindexing,
                         );
+                        pending_table = Some(write.table);
                     }
                     let account = Arc::clone(table.pool().account());
                     account.pending_frees.fetch_add(1, Ordering::AcqRel);
@@ -556,6 +565,9 @@ impl Transaction {
                     );
                 }
             }
+        }
+        if let Some(at) = pending_table {
+            super::unindex::remove_pending(&self.tables[at as usize], &guard, &mut unindexing);
         }
         // Deferred frees leave this thread's bag: a thread that idles after a rollback would
         // hold them pending, and every drain (VACUUM's, the collector's) would wait its cap.

@@ -5,14 +5,21 @@
 //! one in place, column by column (`row::identical_columns`): an index whose columns some
 //! remaining version holds byte for byte keeps its entry without a decode, a key, or a lock
 //! (keeping an entry is always safe: at worst it is stale, and readers skip stale entries).
-//! Only the other indexes decode, compute the key and look again under the index's writer
-//! lock, as a concurrent writer of the key takes it too.
+//! Only the other indexes decode and compute the key; the entry is then pending.
+//!
+//! PENDING ENTRIES. The caller unindexes all the versions it unlinked, then removes the
+//! pending entries (`remove_pending`) index by index, under one hold of the index's writer
+//! lock (a concurrent writer of the key takes it too): each entry whose key no version of
+//! its slot has, looked again under the lock, goes; an ordered index's entries go in one
+//! sorted removal (`OrderedEntries::remove_sorted`), which builds each leaf it changes
+//! once, or the whole tree once when most of it goes, instead of a leaf per entry.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use crossbeam_epoch::Guard;
 
-use crate::index::SecondaryIndex;
+use crate::index::{push_entry_key, sort_entry_keys, IndexKey, SecondaryIndex};
 use crate::row::identical_columns;
 use crate::value::Value;
 
@@ -36,10 +43,34 @@ pub(super) struct UnindexBuffers {
     encoded: Vec<u8>,
     /// The positions of the indexes whose entries are still undecided.
     undecided: Vec<usize>,
+    /// The entries left for `remove_pending`, by index.
+    pending: Vec<PendingEntries>,
+    /// The entry keys `remove_pending` removes from one ordered index, back to back.
+    gone: Vec<u8>,
+    /// Where each of them lies in `gone`.
+    gone_at: Vec<Range<usize>>,
 }
 
-/// Removes the entries of `version` (just unlinked from slot `row`, still alive under
-/// `guard`) whose key no remaining version of the slot has.
+/// The entries of one index left to remove.
+struct PendingEntries {
+    index: Arc<SecondaryIndex>,
+    /// The ordered keys of the entries, back to back.
+    ordered_keys: Vec<u8>,
+    entries: Vec<PendingEntry>,
+}
+
+/// An entry of an unlinked version whose key no remaining version had, in place.
+struct PendingEntry {
+    row: RowId,
+    /// Where its ordered key lies in `ordered_keys` (an ordered index).
+    ordered: Option<Range<usize>>,
+    /// Its hash key (none for a key with a NULL part).
+    key: Option<IndexKey>,
+}
+
+/// Leaves pending the entries of `version` (just unlinked from slot `row`, still alive
+/// under `guard`) whose key no remaining version of the slot has identically in place;
+/// `remove_pending` then removes those whose key no version has.
 pub(super) fn unindex_version(
     table: &Table,
     row: RowId,
@@ -56,6 +87,8 @@ pub(super) fn unindex_version(
         identical,
         encoded,
         undecided,
+        pending,
+        ..
     } = buffers;
     wanted.clear();
     wanted.resize(schema.types.len(), false);
@@ -102,40 +135,90 @@ pub(super) fn unindex_version(
         });
     }
     for index in undecided.iter().map(|&at| &indexes[at]) {
-        // The unlinked version's ordered key and hash key (a NULL part: no hash entry).
-        let ordered = index.ordered().inspect(|ordered| {
+        let key = index.key_of(collected);
+        if index.ordered().is_none() && key.is_none() {
+            continue;
+        }
+        let group = match pending.iter().position(|p| Arc::ptr_eq(&p.index, index)) {
+            Some(at) => &mut pending[at],
+            None => {
+                pending.push(PendingEntries {
+                    index: Arc::clone(index),
+                    ordered_keys: Vec::new(),
+                    entries: Vec::new(),
+                });
+                pending.last_mut().expect("just pushed")
+            }
+        };
+        // The unlinked version's ordered key (an ordered index).
+        let ordered = index.ordered().map(|ordered| {
+            let start = group.ordered_keys.len();
             encoded.clear();
             ordered.encode_into(index.columns(), collected, encoded);
+            group.ordered_keys.extend_from_slice(encoded);
+            start..group.ordered_keys.len()
         });
-        let key = index.key_of(collected);
-        if ordered.is_none() && key.is_none() {
-            continue;
-        }
-        // One walk of the chain under the writer lock decides both entries: a key some
-        // remaining version has (compared in place, no key built for the ordered one) stays.
+        group.entries.push(PendingEntry { row, ordered, key });
+    }
+}
+
+/// Removes the entries `unindex_version` left pending whose key no version of their slot
+/// has now (see the module comment). `guard` pins the caller.
+pub(super) fn remove_pending(table: &Table, guard: &Guard, buffers: &mut UnindexBuffers) {
+    let UnindexBuffers {
+        chain,
+        wanted,
+        pending,
+        gone,
+        gone_at,
+        ..
+    } = buffers;
+    let columns = table.schema().types.len();
+    for group in pending.drain(..) {
+        let index = &group.index;
+        wanted.clear();
+        wanted.resize(columns, false);
+        mark_index_columns(wanted, std::iter::once(index));
+        let wanted = Some(wanted.as_slice());
+        gone.clear();
+        gone_at.clear();
         let writer = index.map.lock_writer();
-        let mut ordered_kept = ordered.is_none();
-        let mut key_kept = key.is_none();
-        let walked = chain_any(table, row, guard, chain, wanted, |values| {
-            if !ordered_kept {
-                ordered_kept =
-                    ordered.is_some_and(|o| o.key_matches(index.columns(), values, encoded));
+        for entry in &group.entries {
+            let encoded = entry.ordered.clone().map(|at| &group.ordered_keys[at]);
+            let ordered = index.ordered().filter(|_| encoded.is_some());
+            // One walk of the chain decides both entries: a key some version has (compared
+            // in place, no key built for the ordered one) stays.
+            let mut ordered_kept = ordered.is_none();
+            let mut key_kept = entry.key.is_none();
+            let walked = chain_any(table, entry.row, guard, chain, wanted, |values| {
+                if !ordered_kept {
+                    ordered_kept = ordered.zip(encoded).is_some_and(|(o, encoded)| {
+                        o.key_matches(index.columns(), values, encoded)
+                    });
+                }
+                if !key_kept {
+                    key_kept = index.key_of(values) == entry.key;
+                }
+                ordered_kept && key_kept
+            });
+            // A chain that fails to decode keeps both entries: stale entries are harmless.
+            if walked.is_err() {
+                continue;
             }
-            if !key_kept {
-                key_kept = index.key_of(values) == key;
+            if let (Some(encoded), false) = (encoded, ordered_kept) {
+                let start = gone.len();
+                push_entry_key(encoded, entry.row, gone);
+                gone_at.push(start..gone.len());
             }
-            ordered_kept && key_kept
-        });
-        // A chain that fails to decode keeps both entries: stale entries are harmless.
-        if walked.is_err() {
-            continue;
+            if let (Some(key), false) = (&entry.key, key_kept) {
+                writer.remove(key, entry.row);
+            }
         }
-        if let (Some(ordered), false) = (ordered, ordered_kept) {
-            ordered.remove(encoded, row, guard);
+        if let Some(ordered) = index.ordered() {
+            let keys = gone_at.iter().map(|at| &gone[at.clone()]).collect();
+            ordered.remove_sorted(&sort_entry_keys(keys), guard);
         }
-        if let (Some(key), false) = (key, key_kept) {
-            writer.remove(&key, row);
-        }
+        drop(writer);
     }
 }
 
@@ -170,3 +253,7 @@ fn same_column_values(columns: &[usize], left: &[Value], right: &[Value]) -> boo
             _ => false,
         })
 }
+
+#[cfg(test)]
+#[path = "unindex_tests.rs"]
+mod tests;
