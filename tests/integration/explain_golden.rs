@@ -335,9 +335,9 @@ const GOLDEN: &[(&str, &[&str])] = &[
             "└─ KeyRange t (id < 5) filter (id < 5)",
             "Subquery #0 correlated, memoized",
             "└─ Project count(*)",
-            "   └─ Aggregate count(*) counting",
+            "   └─ Aggregate count(*)",
             concat!(
-                "      └─ IndexRange u using u_t (t_id = outer.t.id) filter (u.t_id =",
+                "      └─ IndexLookup u using u_t (t_id = outer.t.id) filter (u.t_id =",
                 " outer.t.id)",
             ),
         ],

@@ -43,16 +43,31 @@ impl OrderedTree {
         // The finger's path is about to leave the tree.
         writer.current = false;
         writer.path.clear();
+        self.rebuild(|held| Some(merge_distinct(held, keys)), guard)
+    }
+
+    /// Replaces the whole tree by one of the keys `keys_of` makes from the keys it holds
+    /// (ascending), or leaves it as it is when `keys_of` gives `None`; the old nodes are
+    /// retired through `guard`. Returns the bytes the tree grew by. The caller holds the
+    /// writer lock and has let go of the finger's path.
+    fn rebuild<'k>(
+        &self,
+        keys_of: impl FnOnce(&[&'k [u8]]) -> Option<Vec<&'k [u8]>>,
+        guard: &Guard,
+    ) -> isize {
         let old_root = self.root.load(Ordering::Relaxed);
         let mut old_nodes = Vec::new();
-        let mut held: Vec<&[u8]> = Vec::new();
+        let mut held: Vec<&'k [u8]> = Vec::new();
         // SAFETY: the writer holds the mutex, so every node reachable now stays alive until
-        // it is retired below, and retired nodes are freed only after `guard` unpins.
+        // it is retired below (the keys gathered are read only before that), and retired
+        // nodes are freed only after `guard` unpins.
         unsafe { gather(old_root, &mut old_nodes, &mut held) };
-        let merged = merge_distinct(&held, keys);
-        let (new_root, new_bytes) = self.build(&merged);
+        let Some(keys) = keys_of(&held) else {
+            return 0;
+        };
+        let (new_root, new_bytes) = self.build(&keys);
         self.root.store(new_root, Ordering::Release);
-        self.len.store(merged.len(), Ordering::Relaxed);
+        self.len.store(keys.len(), Ordering::Relaxed);
         // SAFETY: the old nodes are unlinked now but not retired yet, so alive.
         let old_bytes: usize = old_nodes
             .iter()
@@ -74,26 +89,16 @@ impl OrderedTree {
         if keys.len().saturating_mul(REBUILD_SHARE) >= self.len() {
             writer.current = false;
             writer.path.clear();
-            let old_root = self.root.load(Ordering::Relaxed);
-            let mut old_nodes = Vec::new();
-            let mut held: Vec<&[u8]> = Vec::new();
-            // SAFETY: as in `insert_sorted`.
-            unsafe { gather(old_root, &mut old_nodes, &mut held) };
-            let left = difference(&held, keys);
-            let removed = held.len() - left.len();
-            if removed == 0 {
-                return (0, 0);
-            }
-            let (new_root, new_bytes) = self.build(&left);
-            self.root.store(new_root, Ordering::Release);
-            self.len.store(left.len(), Ordering::Relaxed);
-            // SAFETY: the old nodes are unlinked now but not retired yet, so alive.
-            let old_bytes: usize = old_nodes
-                .iter()
-                .map(|&old| node_bytes(unsafe { node(old) }))
-                .sum();
-            retire(old_nodes, &self.pool, guard);
-            return (new_bytes as isize - old_bytes as isize, removed);
+            let mut removed = 0;
+            let grown = self.rebuild(
+                |held| {
+                    let left = difference(held, keys);
+                    removed = held.len() - left.len();
+                    (removed > 0).then_some(left)
+                },
+                guard,
+            );
+            return (grown, removed);
         }
         let (mut grown, mut removed) = (0isize, 0usize);
         let mut start = 0;

@@ -671,22 +671,12 @@ impl<'p> AggregateOperator<'p> {
                     None => self.scan_groups(access, parallel, &mut grouper, context)?,
                 }
             }
-            (AggregateStrategy::RangeCount, Some(access)) => {
-                let counted = super::counted::counted_range_rows(
-                    access,
-                    self.group_by,
-                    self.aggregates,
-                    context,
-                )?;
-                self.counted_or_scanned(counted, access, &mut grouper, context)?
-            }
-            (AggregateStrategy::DistinctCount, Some(access)) => {
-                let counted = super::distinct_walk::counted_distinct_rows(
-                    access,
-                    self.group_by,
-                    self.aggregates,
-                    context,
-                )?;
+            (AggregateStrategy::RangeCount | AggregateStrategy::DistinctCount, Some(access)) => {
+                let count = match self.strategy {
+                    AggregateStrategy::RangeCount => super::counted::counted_range_rows,
+                    _ => super::distinct_walk::counted_distinct_rows,
+                };
+                let counted = count(access, self.group_by, self.aggregates, context)?;
                 self.counted_or_scanned(counted, access, &mut grouper, context)?
             }
             (AggregateStrategy::ScanHash { parallel }, Some(access)) => {
