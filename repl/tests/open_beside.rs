@@ -2,8 +2,6 @@
 //! reads the state as of its open at once (a person inspecting a running app's data), and
 //! refuses writes; a writable open still fails `Busy` (`shell.rs`).
 
-use std::time::{Duration, Instant};
-
 mod common;
 use common::run_piped;
 
@@ -18,17 +16,12 @@ fn a_readonly_shell_reads_a_directory_a_running_program_writes() {
     conn.execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2), (3)")
         .unwrap();
     let path = db_dir.to_str().unwrap();
-    let started = Instant::now();
     let read = run_piped(EMBER, &["--readonly", path], "SELECT count(*) FROM t;\n");
     let stderr = String::from_utf8_lossy(&read.stderr).to_string();
     assert!(read.status.success(), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&read.stdout), "3\n");
-    // The busy timeout is 6 s: the reader did not wait for the lock.
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    // The program holds the lock throughout: a reader that waited for it would have
+    // failed `Busy` after the busy timeout.
     // A later reader sees the program's later commits.
     conn.execute("INSERT INTO t VALUES (4)", ()).unwrap();
     let again = run_piped(EMBER, &["--readonly", path], "SELECT sum(a) FROM t;\n");

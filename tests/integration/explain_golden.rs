@@ -6,6 +6,8 @@
 
 use ember::{Connection, Database};
 
+use crate::support::explain;
+
 fn loaded() -> Connection {
     let conn = Database::in_memory().connect();
     conn.execute_batch(
@@ -382,16 +384,8 @@ const GOLDEN: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The lines a statement returns (EXPLAIN's plan).
-fn explain(conn: &Connection, sql: &str) -> Vec<String> {
-    let rows = conn.query(sql, ()).unwrap();
-    rows.into_iter()
-        .map(|row| row.get::<String>(0).unwrap())
-        .collect()
-}
-
 fn plan_lines(conn: &Connection, sql: &str) -> String {
-    explain(conn, &format!("EXPLAIN {sql}")).join("\n")
+    explain(conn, sql, &[]).join("\n")
 }
 
 #[test]
@@ -421,7 +415,8 @@ fn explain_analyze_runs_the_plan_explain_shows_and_counts_its_rows() {
     let conn = loaded();
     for (sql, _) in GOLDEN {
         let returned = conn.query(sql, ()).unwrap().len() as u64;
-        let analyzed = explain(&conn, &format!("EXPLAIN ANALYZE {sql}"));
+        // `explain` puts EXPLAIN in front: this runs EXPLAIN ANALYZE.
+        let analyzed = explain(&conn, &format!("ANALYZE {sql}"), &[]);
         let (last, plan) = analyzed.split_last().unwrap();
         assert!(
             last.starts_with(&format!("Execution: {returned} row")),

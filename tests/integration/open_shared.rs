@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::TempDir;
 use ember::{Database, ErrorKind, Options};
@@ -27,12 +27,9 @@ fn a_second_open_in_the_process_shares_the_database() {
         .connect()
         .execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1)")
         .unwrap();
-    let started = Instant::now();
+    // `first` holds the directory's lock throughout: an open that waited for it would
+    // end `Busy`.
     let second = Database::open(&dir.0).unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "the second open waited for the lock"
-    );
     second
         .connect()
         .execute("INSERT INTO t VALUES (2)", ())
@@ -111,12 +108,8 @@ fn a_reader_opens_beside_a_writer_and_sees_the_state_as_of_its_open() {
         .connect()
         .execute_batch("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2)")
         .unwrap();
-    let started = Instant::now();
+    // The writer holds the lock throughout: a reader that waited for it would end `Busy`.
     let reader = Database::open_with(&dir.0, Options::new().read_only(true)).unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "the reader waited"
-    );
     assert_eq!(count(&reader, "t"), 2);
     writer
         .connect()

@@ -769,7 +769,7 @@ impl<'p> AggregateOperator<'p> {
 }
 
 #[path = "aggregate_input.rs"]
-pub(super) mod input;
+mod input;
 use input::read_last_rows;
 pub(crate) use input::streams_union;
 

@@ -8,7 +8,8 @@
 //! result row first): no row queue, no cursor allocated, and a LIMIT stops the index walk
 //! at its last row. The rows, their row cap and memory charge, LIMIT/OFFSET's evaluation and
 //! errors are those of the operator tree (`ScanOperator`, `ProjectOperator`,
-//! `LimitOperator`); EXPLAIN ANALYZE, which counts rows per operator, builds the tree.
+//! `LimitOperator`); under EXPLAIN ANALYZE the same path runs and counts each fused node's
+//! rows (`Shape::tally`).
 
 use crate::error::Result;
 use crate::expr::Expr;

@@ -425,9 +425,6 @@ pub fn run_data_plan(
 pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<()> {
     // As `start_query`, written out: the key lookup inlined here is W2's whole path.
     if let Some(row) = key_lookup(node, context)? {
-        if profile::active() {
-            tally_key_lookup(node, u64::from(row.is_some()));
-        }
         if let Some(mut row) = row {
             context.check_rows(0)?;
             sink(&mut row)?;
@@ -464,12 +461,18 @@ pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>)
     Ok(())
 }
 
-/// Counts a key lookup's row (0 or 1) for EXPLAIN ANALYZE, on its scan and projection.
-fn tally_key_lookup(node: &Node, rows: u64) {
-    if let Node::Project { input, .. } = node {
-        profile::Tally::of(input).rows(rows);
+/// `found`, the row (or none) a lookup run without an operator tree found for `node` (a
+/// table access or a projection of one; `None`: the lookup did not run), counted on both
+/// nodes under EXPLAIN ANALYZE.
+fn tallied(node: &Node, found: Option<Option<Row>>) -> Option<Option<Row>> {
+    if let (true, Some(row)) = (profile::active(), &found) {
+        let rows = u64::from(row.is_some());
+        if let Node::Project { input, .. } = node {
+            profile::Tally::of(input).rows(rows);
+        }
+        profile::Tally::of(node).rows(rows);
     }
-    profile::Tally::of(node).rows(rows);
+    found
 }
 
 /// How a query starts: a primary-key lookup done at once, or the operator tree to pull
@@ -484,12 +487,7 @@ pub enum QueryStart<'n> {
 /// Starts a query node: a lookup by key runs at once, any other plan builds its operators.
 pub fn start_query<'n>(node: &'n Node, context: &ExecContext<'_>) -> Result<QueryStart<'n>> {
     Ok(match key_lookup(node, context)? {
-        Some(row) => {
-            if profile::active() {
-                tally_key_lookup(node, u64::from(row.is_some()));
-            }
-            QueryStart::Looked(row)
-        }
+        Some(row) => QueryStart::Looked(row),
         None => QueryStart::Operator(build(node)),
     })
 }
@@ -535,6 +533,11 @@ fn one_table_read(
 /// correlated subquery), run without an operator tree: `Some(row)` with at most one row,
 /// `None` for any other plan shape.
 pub(crate) fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
+    key_lookup_read(node, context).map(|found| tallied(node, found))
+}
+
+/// `key_lookup`, uncounted.
+fn key_lookup_read(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
     let Some((access, exprs)) = one_table_read(node) else {
         return Ok(None);
     };
@@ -579,21 +582,15 @@ pub(crate) fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Optio
 /// operator would return them): `Some(first)`, `None` for any other plan shape or when the
 /// index no longer exists. What a correlated EXISTS or scalar subquery reads.
 pub(crate) fn first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
-    let found = first_row_read(node, context)?;
-    if profile::active() {
-        if let Some(found) = &found {
-            tally_key_lookup(node, u64::from(found.is_some()));
-        }
-    }
-    Ok(found)
-}
-
-/// `first_row`, uncounted.
-fn first_row_read(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
-    use crate::plan::AccessPath;
     if let Some(found) = key_lookup(node, context)? {
         return Ok(Some(found));
     }
+    index_first_row(node, context).map(|found| tallied(node, found))
+}
+
+/// `first_row` of a secondary-index lookup or range (uncounted).
+fn index_first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
+    use crate::plan::AccessPath;
     let Some((access, exprs)) = one_table_read(node) else {
         return Ok(None);
     };
