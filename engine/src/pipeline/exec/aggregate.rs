@@ -780,4 +780,10 @@ impl Operator for AggregateOperator<'_> {
         }
         Ok(self.output.as_mut().and_then(Iterator::next))
     }
+
+    fn rewind(&mut self) -> bool {
+        // Each run computes its groups from its input anew (`compute`).
+        self.output = None;
+        true
+    }
 }

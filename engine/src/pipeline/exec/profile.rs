@@ -154,6 +154,9 @@ pub struct Profiled<'n> {
     inner: Box<dyn Operator + 'n>,
     node: usize,
     stats: NodeStats,
+    /// Whether the current loop (since the build or the last rewind) was asked for a row.
+    started: bool,
+    /// Whether the current loop ran to its end (counted then).
     finished: bool,
 }
 
@@ -163,13 +166,25 @@ impl<'n> Profiled<'n> {
             inner,
             node: node as *const Node as usize,
             stats: NodeStats::default(),
+            started: false,
             finished: false,
         })
+    }
+
+    /// Counts the current loop if it ran but stopped before its end (a LIMIT above it, a
+    /// scalar subquery reading its first row): it still ran once.
+    fn close_stopped_loop(&mut self) {
+        if self.started && !self.finished {
+            self.stats.loops += 1;
+        }
+        self.started = false;
+        self.finished = false;
     }
 }
 
 impl Operator for Profiled<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
+        self.started = true;
         let started = Instant::now();
         let row = self.inner.next(context);
         self.stats.time += started.elapsed();
@@ -196,7 +211,7 @@ impl Operator for Profiled<'_> {
         // Each run to the end counts as a loop, as when the plan was built anew.
         let rewound = self.inner.rewind();
         if rewound {
-            self.finished = false;
+            self.close_stopped_loop();
         }
         rewound
     }
@@ -204,10 +219,7 @@ impl Operator for Profiled<'_> {
 
 impl Drop for Profiled<'_> {
     fn drop(&mut self) {
-        // An operator stopped early (LIMIT above it) still ran once.
-        if !self.finished && (self.stats.rows > 0 || !self.stats.time.is_zero()) {
-            self.stats.loops += 1;
-        }
+        self.close_stopped_loop();
         STATS.with_borrow_mut(|stats| {
             let total = stats.entry(self.node).or_default();
             total.rows += self.stats.rows;

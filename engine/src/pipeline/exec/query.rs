@@ -308,7 +308,14 @@ impl Operator for ProjectOperator<'_> {
 
     fn rewind(&mut self) -> bool {
         // As a filter's: a subquery's value is read once when the projection compiles.
-        !self.projection.exprs.iter().any(has_subquery) && self.input.rewind()
+        if self.projection.exprs.iter().any(has_subquery) || !self.input.rewind() {
+            return false;
+        }
+        if self.projection.exprs.iter().any(reads_outer_row) {
+            // Compiled with the enclosing row's values as constants: compiled again.
+            self.projection.computed.clear();
+        }
+        true
     }
 }
 

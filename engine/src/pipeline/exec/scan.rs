@@ -349,6 +349,20 @@ impl Operator for ScanOperator<'_> {
             self.spare.push(row);
         }
     }
+
+    fn rewind(&mut self) -> bool {
+        // Everything read from the context (the filter compiled with an enclosing row's
+        // values, the key bounds, the cursors) is made again at the next row; the spare
+        // buffers stay.
+        self.next_row = 0;
+        self.pending.clear();
+        self.finished = false;
+        self.range = None;
+        self.key_order = None;
+        self.filter = None;
+        self.batch_rows = FIRST_SCAN_BATCH_ROWS;
+        true
+    }
 }
 
 /// Calls `visit` with every row (id and values) of a full scan of `access` (or of its index

@@ -36,6 +36,7 @@ mod spare_text;
 mod staged;
 mod subquery;
 mod subquery_memo;
+mod subquery_tree;
 mod text;
 mod text_view;
 mod user;

@@ -19,6 +19,7 @@ use crate::plan::Query;
 
 use super::key::KeyValue;
 use super::subquery_memo::{MemoKey, OuterRead, SubqueryMemo};
+use super::subquery_tree::{KeptTree, KEPT_TREE_IDS_MAX};
 use super::{EvalContext, Expr};
 
 /// What a subquery expression computes from the subquery's rows.
@@ -207,6 +208,9 @@ pub struct SubqueryRuntime<'a> {
     /// The memoized results of correlated subqueries, by subquery id (`subquery_memo.rs`).
     /// Indexed by subquery id (`None`: not run yet, or an id past `MEMOIZED_IDS_MAX`).
     memos: RefCell<Vec<Option<SubqueryMemo<SubqueryResult>>>>,
+    /// The operator trees of correlated subqueries, by subquery id, rewound for each run
+    /// (`subquery_tree.rs`); a tree is taken out while it runs.
+    trees: RefCell<Vec<Option<KeptTree>>>,
 }
 
 /// What a `SubqueryRuntime` computed once for its execution (uncorrelated subquery results,
@@ -245,6 +249,7 @@ impl<'a> SubqueryRuntime<'a> {
             cte_rows: RefCell::new(caches.cte_rows),
             outer_probes: RefCell::new(caches.outer_probes),
             memos: RefCell::new(caches.memos),
+            trees: RefCell::new(Vec::new()),
         }
     }
 
@@ -479,7 +484,36 @@ impl SubqueryExpr {
                 });
             }
         }
+        if self.correlated && self.id < KEPT_TREE_IDS_MAX {
+            let kept = runtime
+                .trees
+                .borrow_mut()
+                .get_mut(self.id)
+                .and_then(Option::take);
+            let mut tree = kept
+                .filter(|tree| tree.is_of(&self.query))
+                .and_then(|mut tree| tree.rewind().then_some(tree))
+                .unwrap_or_else(|| KeptTree::build(&self.query));
+            // Not borrowed while running: the subquery may run subqueries itself. A run
+            // that fails leaves its tree out.
+            let result = self.collect(tree.operator(), &context)?;
+            let mut trees = runtime.trees.borrow_mut();
+            if trees.len() <= self.id {
+                trees.resize_with(self.id + 1, || None);
+            }
+            trees[self.id] = Some(tree);
+            return Ok(result);
+        }
         let mut operator = exec::build(&self.query.node);
+        self.collect(operator.as_mut(), &context)
+    }
+
+    /// The subquery's result from the rows of `operator`.
+    fn collect(
+        &self,
+        operator: &mut dyn exec::Operator,
+        context: &ExecContext<'_>,
+    ) -> Result<SubqueryResult> {
         Ok(match &self.kind {
             SubqueryKind::Scalar => {
                 let first = operator.next(&context)?;
@@ -521,10 +555,7 @@ impl SubqueryExpr {
                 collations,
                 ..
             } => SubqueryResult::Rows(super::row_in::RowSet::collect(
-                operator.as_mut(),
-                &context,
-                affinities,
-                collations,
+                operator, context, affinities, collations,
             )?),
         })
     }
