@@ -333,9 +333,9 @@ const GOLDEN: &[(&str, &[&str])] = &[
     (
         "SELECT id, (SELECT count(*) FROM u WHERE u.t_id = t.id) FROM t WHERE id < 5",
         &[
-            "Project id, (correlated subquery #0, memoized)",
+            "Project id, (correlated subquery #0)",
             "└─ KeyRange t (id < 5) filter (id < 5)",
-            "Subquery #0 correlated, memoized",
+            "Subquery #0 correlated",
             "└─ Project count(*)",
             "   └─ Aggregate count(*)",
             concat!(

@@ -128,3 +128,43 @@ fn the_memo_counts_against_the_memory_budget() {
     conn.execute("SET max_memory = 0", ()).unwrap();
     assert_eq!(count(&conn, sql), 200);
 }
+
+/// Outer values that cover a key of the scanned table cannot repeat: the optimizer turns
+/// the memo off there (EXPLAIN no longer says `memoized`), and the answers stay those of
+/// the memoized plan over a column whose values repeat.
+#[test]
+fn no_memo_where_the_outer_values_are_a_key() {
+    let (_db, conn, _) = loaded();
+    let by_key = "SELECT e1.id, (SELECT count(*) FROM emp e2 WHERE e2.dept = e1.id % 20) \
+                  FROM emp e1 ORDER BY e1.id";
+    let plan = crate::support::explain(&conn, by_key, &[]);
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("(correlated subquery #0)")),
+        "{plan:#?}"
+    );
+    let by_dept = "SELECT e1.id, (SELECT count(*) FROM emp e2 WHERE e2.dept = e1.dept) \
+                   FROM emp e1 ORDER BY e1.id";
+    let plan = crate::support::explain(&conn, by_dept, &[]);
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("(correlated subquery #0, memoized)")),
+        "{plan:#?}"
+    );
+    let rows = |sql: &str| -> Vec<(i64, i64)> {
+        let mut statement = conn.prepare(sql).unwrap();
+        statement
+            .query_map((), |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let keyed = rows(by_key);
+    assert_eq!(keyed, rows(by_dept), "dept is id % 20 in the loaded rows");
+    assert_eq!(keyed.len(), 2000);
+    assert!(
+        keyed.iter().all(|&(_, count)| count == 100),
+        "{:?}",
+        &keyed[..3]
+    );
+}

@@ -143,7 +143,8 @@ impl Binder<'_> {
             kind,
             query: Arc::new(bound),
             correlated,
-            memo_key: (correlated && pure).then(|| outer_reads.into()),
+            memo_key: (correlated && pure).then(|| outer_reads.as_slice().into()),
+            outer_reads: outer_reads.into(),
         })))
     }
 

@@ -58,6 +58,10 @@ pub struct SubqueryExpr {
     pub query: Arc<Query>,
     /// Whether the subquery reads a row of an enclosing query (then it cannot be cached).
     pub correlated: bool,
+    /// The columns of enclosing rows it reads (its subqueries' reads that reach past it
+    /// included), sorted: level 1 indexes the row the expression is evaluated on, as an
+    /// `Expr::Column` does. Empty when not correlated.
+    pub outer_reads: Arc<[OuterRead]>,
     /// For a correlated subquery whose result is a function of the enclosing-row columns
     /// it reads (it calls nothing non-deterministic): those columns, sorted, by which its
     /// results are memoized within one execution (`subquery_memo.rs`).

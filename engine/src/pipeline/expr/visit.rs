@@ -76,6 +76,65 @@ impl Expr {
         }
     }
 
+    /// Calls `visit` on this node and then on every node below it, as `walk` reaches them,
+    /// each lent mutably (a rule that marks subqueries, say).
+    pub fn walk_mut(&mut self, visit: &mut dyn FnMut(&mut Expr)) {
+        visit(self);
+        match self {
+            Expr::Literal(_)
+            | Expr::Column { .. }
+            | Expr::Parameter(_)
+            | Expr::OuterColumn { .. } => {}
+            Expr::Unary(_, operand) => operand.walk_mut(visit),
+            Expr::Binary(_, left, right) => {
+                left.walk_mut(visit);
+                right.walk_mut(visit);
+            }
+            Expr::IsNull { expr, .. } => expr.walk_mut(visit),
+            Expr::Subquery(subquery) => match &mut subquery.kind {
+                SubqueryKind::In { expr, .. } => expr.walk_mut(visit),
+                SubqueryKind::InRow { exprs, .. } => {
+                    exprs.iter_mut().for_each(|expr| expr.walk_mut(visit))
+                }
+                SubqueryKind::Scalar | SubqueryKind::Exists { .. } => {}
+            },
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                expr.walk_mut(visit);
+                low.walk_mut(visit);
+                high.walk_mut(visit);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.walk_mut(visit);
+                list.iter_mut().for_each(|item| item.walk_mut(visit));
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                if let Some(operand) = operand {
+                    operand.walk_mut(visit);
+                }
+                for (when, then) in branches {
+                    when.walk_mut(visit);
+                    then.walk_mut(visit);
+                }
+                if let Some(else_result) = else_result {
+                    else_result.walk_mut(visit);
+                }
+            }
+            Expr::Cast { expr, .. }
+            | Expr::Affinity { expr, .. }
+            | Expr::Collate { expr, .. }
+            | Expr::CollationKey { expr, .. } => expr.walk_mut(visit),
+            Expr::Function { args, .. } | Expr::UserFunction { args, .. } => {
+                args.iter_mut().for_each(|arg| arg.walk_mut(visit))
+            }
+        }
+    }
+
     /// A copy with every `Column` position replaced by `map(position)`.
     pub fn map_columns(&self, map: &dyn Fn(usize) -> usize) -> Expr {
         self.map_leaves(&|leaf| match leaf {

@@ -20,6 +20,7 @@ mod null_range;
 mod or_union;
 mod prune;
 mod strategy;
+mod subquery_memo;
 mod top_k;
 mod window_top_n;
 
@@ -38,6 +39,7 @@ pub use join_access::{join_access, table_rows, JoinChoice};
 pub use null_range::count_by_index;
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use strategy::{aggregate_strategy, choose_strategies};
+pub use subquery_memo::memo_only_repeating;
 pub use top_k::bound_sort;
 
 pub use window_top_n::bound_window_by_limit;
@@ -62,10 +64,12 @@ pub fn limited_level(node: &mut crate::plan::Node, limit: Option<&Expr>, offset:
 }
 
 /// The passes over a bound query tree that need the whole tree: the columns each scan
-/// decodes, then the strategy of each aggregate and DISTINCT (which may depend on them).
+/// decodes, then the strategy of each aggregate and DISTINCT (which may depend on them),
+/// then which correlated subqueries are memoized.
 pub fn finish_query(node: &mut crate::plan::Node) {
     prune_columns(node);
     choose_strategies(node);
+    memo_only_repeating(node);
 }
 
 /// Chooses how to reach the rows of `table` that pass `filter` (and, for a table with

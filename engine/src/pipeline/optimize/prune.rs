@@ -5,11 +5,11 @@
 //! The pass walks the node tree top-down with the set of output columns the parent needs:
 //! a projection needs the columns its expressions read; a filter, sort or limit needs what
 //! its parent needs plus what its own expressions read; an aggregate needs its group keys,
-//! its aggregate arguments and whichever bare input columns its parent reads. An expression
-//! holding a correlated subquery may read any column of the row it sees (the subquery's
-//! outer references), as do DISTINCT and set operations: below those, every column is
-//! needed. A join splits what its parent needs between its inputs and adds the columns of
-//! its keys and condition.
+//! its aggregate arguments and whichever bare input columns its parent reads. A correlated
+//! subquery in an expression reads the columns of the row it sees that its outer
+//! references name (`SubqueryExpr::outer_reads`, level 1). DISTINCT and set operations read
+//! every column: below those, every column is needed. A join splits what its parent needs
+//! between its inputs and adds the columns of its keys and condition.
 
 use crate::expr::Expr;
 use crate::plan::{AccessPath, ColumnsRead, Node, TableAccess};
@@ -36,16 +36,19 @@ impl Needed {
         }
     }
 
-    /// Adds every column `expr` reads; a correlated subquery makes it `All`.
+    /// Adds every column `expr` reads, a correlated subquery's reads of the row included.
     fn add_expr(&mut self, expr: &Expr) {
-        if expr.has_correlated_subquery() {
-            *self = Needed::All;
-            return;
-        }
         if let Needed::Some(_) = self {
-            for column in expr.columns_read() {
-                self.add(column);
-            }
+            expr.walk(&mut |node| match node {
+                Expr::Column { index, .. } => self.add(*index),
+                Expr::Subquery(subquery) => {
+                    let row_reads = subquery.outer_reads.iter().filter(|read| read.level == 1);
+                    for read in row_reads {
+                        self.add(read.index);
+                    }
+                }
+                _ => {}
+            });
         }
     }
 
