@@ -1,24 +1,24 @@
 //! The top-k sort (`Sort` with a `SortTop` bound): keeps only the first `limit + offset`
-//! rows in sort order, in a bounded max-heap (O(n log k) time, O(k) memory), and returns
-//! them in order. Ties keep input order (each row carries its input position, which breaks
-//! ties), so the rows are exactly the first ones a stable full sort would give.
+//! rows in sort order (`TopRows`: a buffer cut back to the best k by a selection whenever
+//! it fills, O(n + k log k) time, O(k) memory), and returns them in order. Ties keep input
+//! order (each row carries its input position, which breaks ties), so the rows are
+//! exactly the first ones a stable full sort would give.
 //!
-//! Over a full scan of a large table with helper threads (`PRAGMA threads`), the heap is
-//! built on several threads (`parallel::top_k`, the same rows in the same order).
+//! Over a full scan of a large table with helper threads (`PRAGMA threads`), the kept rows
+//! are chosen on several threads (`parallel::top_k`, the same rows in the same order).
 //!
-//! Over a full scan of a table, the heap phase decodes only the columns the sort keys and
-//! the scan filter read and keeps row ids; the rows that end in the heap are then read
-//! whole (as the scan would have decoded them) by id, from the same snapshot. Rows that
-//! never enter the heap are never decoded beyond their keys; with no filter and a first key
-//! that is a plain INTEGER or REAL column, rows that cannot beat the full heap's worst key
-//! are rejected on their payload bytes (`top_k_bound`).
+//! Over a full scan of a table, the choosing phase decodes only the columns the sort keys
+//! and the scan filter read and keeps row ids; the rows kept are then read whole (as the
+//! scan would have decoded them) by id, from the same snapshot. Rows that are never kept
+//! are never decoded beyond their keys; with no filter and a first key that is a plain
+//! INTEGER or REAL column, rows that cannot beat the threshold (the worst kept key once a
+//! selection ran) are rejected on their payload bytes (`top_k_bound`).
 //!
 //! A candidate row's key is read and compared as `top_k_key` says: keys that are plain
-//! columns are compared in place against the heap's worst key, so a row that does not
-//! enter the heap costs one comparison (no evaluation, no clone, no allocation).
+//! columns are compared in place against the threshold key, so a row that is not kept
+//! costs one comparison (no evaluation, no clone, no allocation).
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 use ember_storage::{RowId, Value};
 
@@ -55,7 +55,7 @@ enum Source<'p> {
 }
 
 pub struct TopKOperator<'p> {
-    /// Taken when the heap is built.
+    /// Taken when the top is built.
     source: Option<Source<'p>>,
     keys: &'p [SortKey],
     top: &'p SortTop,
@@ -94,7 +94,7 @@ impl TopKOperator<'_> {
     fn select(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let bound = self.bound(context)?;
         let memory = self.memory.insert(context.memory_charge("a top-k sort"));
-        let mut heap = TopHeap::<Row>::new(self.keys, bound);
+        let mut top = TopRows::<Row>::new(self.keys, bound);
         match self.source.take() {
             None => Ok(Vec::new()),
             Some(Source::Rows(mut input)) => {
@@ -103,12 +103,12 @@ impl TopKOperator<'_> {
                 }
                 let mut seq = 0;
                 while let Some(row) = input.next(context)? {
-                    if heap.admit(&row, context)? {
-                        heap.push(seq, row, context, memory)?;
+                    if top.admit(&row, context)? {
+                        top.push(seq, row, context, memory)?;
                     }
                     seq += 1;
                 }
-                Ok(heap.into_sorted().collect())
+                Ok(top.into_sorted().collect())
             }
             Some(Source::Scan(access)) => {
                 if bound == 0 {
@@ -119,49 +119,49 @@ impl TopKOperator<'_> {
                 {
                     return Ok(rows);
                 }
-                scan_into(access, heap, context, memory)
+                scan_into(access, top, context, memory)
             }
         }
     }
 }
 
-/// Fills `heap` from a full scan of `access` and returns the kept rows in order. When the
-/// keys and filter read fewer columns than the scan decodes, the heap holds row ids and the
+/// Fills `top` from a full scan of `access` and returns the kept rows in order. When the
+/// keys and filter read fewer columns than the scan decodes, the top holds row ids and the
 /// kept rows are read whole afterwards.
 fn scan_into(
     access: &TableAccess,
-    mut heap: TopHeap<'_, Row>,
+    mut top: TopRows<'_, Row>,
     context: &ExecContext<'_>,
     memory: &mut super::MemoryCharge,
 ) -> Result<Vec<Row>> {
-    let Some(keys_mask) = keys_mask(access, heap.keys) else {
+    let Some(keys_mask) = keys_mask(access, top.keys) else {
         let decoder = access.read.decoder();
-        if let Some(bound) = raw_bound(access, heap.keys, decoder) {
+        if let Some(bound) = raw_bound(access, top.keys, decoder) {
             super::top_k_bound::scan_bounded(
                 access,
                 decoder,
                 &bound,
-                &mut heap,
+                &mut top,
                 context,
                 memory,
                 |_, values| values.to_vec(),
             )?;
-            return Ok(heap.into_sorted().collect());
+            return Ok(top.into_sorted().collect());
         }
         let mut seq = 0;
         super::scan::scan_slots(access, access.read.decoder(), context, |_, values| {
-            if heap.admit(values, context)? {
-                heap.push(seq, values.to_vec(), context, memory)?;
+            if top.admit(values, context)? {
+                top.push(seq, values.to_vec(), context, memory)?;
             }
             seq += 1;
             Ok(())
         })?;
-        return Ok(heap.into_sorted().collect());
+        return Ok(top.into_sorted().collect());
     };
     let table = &access.table.storage;
     let decoder = table.schema().decoder(Some(&keys_mask));
-    let mut ids: TopHeap<'_, RowId> = TopHeap::new(heap.keys, heap.bound);
-    if let Some(bound) = raw_bound(access, heap.keys, &decoder) {
+    let mut ids: TopRows<'_, RowId> = TopRows::new(top.keys, top.bound);
+    if let Some(bound) = raw_bound(access, top.keys, &decoder) {
         super::top_k_bound::scan_bounded(
             access,
             &decoder,
@@ -179,8 +179,9 @@ fn scan_into(
             Ok(())
         })?;
     }
+    let ids: Vec<RowId> = ids.into_sorted().collect();
     let mut rows = Vec::with_capacity(ids.len());
-    for row_id in ids.into_sorted() {
+    for row_id in ids {
         let mut row = Vec::with_capacity(access.table.columns.len());
         let found = context
             .txn
@@ -226,23 +227,39 @@ pub(super) fn keys_mask(access: &TableAccess, keys: &[SortKey]) -> Option<Vec<bo
     fewer.then_some(mask)
 }
 
-/// A bounded max-heap of (sort key, input position, item): its top is the entry that
-/// leaves first when a better one comes.
-pub(super) struct TopHeap<'k, T> {
+/// Most entries a `TopRows` holds past its bound before a selection: twice the bound for
+/// bounds up to this, so each entry is moved O(1) times on average, and this many for
+/// larger bounds, so the slack a selection works over stays bounded.
+const SELECTION_SLACK_MAX: usize = 1 << 16;
+
+/// The best `bound` entries offered so far, by (sort key, input position). Entries are
+/// appended to a buffer of up to `bound` plus `slack`; when it fills, a selection
+/// (`select_nth_unstable`) keeps the best `bound`, and the worst of those becomes the
+/// threshold a later row must beat to enter. An entry is moved a constant number of times
+/// on average (a binary heap sifts each admitted row through log k levels), and a row that
+/// cannot enter costs one comparison with the threshold.
+pub(super) struct TopRows<'k, T> {
     keys: &'k [SortKey],
     /// How a candidate row's key is read (in place when the keys are plain columns).
     reader: KeyReader<'k>,
     bound: usize,
-    heap: BinaryHeap<Entry<'k, T>>,
-    /// The sort key of the row being offered (reused: a row that does not enter the heap
-    /// allocates no key vector).
+    /// Entries held past `bound` before a selection runs.
+    slack: usize,
+    entries: Vec<Entry<'k, T>>,
+    /// Once a selection ran: the position in `entries` of the worst kept entry, the
+    /// threshold (every entry before it sorts at or before it; entries after it came later).
+    threshold: Option<usize>,
+    /// The sort key of the row being offered (reused: a row that does not enter allocates
+    /// no key vector).
     scratch: Vec<Value>,
+    /// Key vectors of entries a selection dropped, emptied, for the next admitted keys.
+    spare_keys: Vec<Vec<Value>>,
     /// Bytes the entries hold now, and the most they held (what was charged).
     held: u64,
     charged: u64,
 }
 
-/// An entry a heap kept, out of the heap (the parallel top-k merges workers' entries).
+/// An entry a `TopRows` kept, out of it (the parallel top-k merges workers' entries).
 pub(super) struct Kept<T> {
     pub key: Vec<Value>,
     pub seq: u64,
@@ -293,48 +310,51 @@ impl HeldBytes for RowId {
     }
 }
 
-impl<'k, T: HeldBytes> TopHeap<'k, T> {
+impl<'k, T: HeldBytes> TopRows<'k, T> {
     pub(super) fn new(keys: &'k [SortKey], bound: usize) -> Self {
-        TopHeap {
+        TopRows {
             keys,
             reader: KeyReader::of(keys),
             bound,
-            heap: BinaryHeap::new(),
+            slack: bound.clamp(1, SELECTION_SLACK_MAX),
+            entries: Vec::new(),
+            threshold: None,
             scratch: Vec::with_capacity(keys.len()),
+            spare_keys: Vec::new(),
             held: 0,
             charged: 0,
         }
     }
 
-    fn len(&self) -> usize {
-        self.heap.len()
+    /// The worst kept entry's key, which a row must sort before to enter: `None` while
+    /// every row enters (no selection yet).
+    #[inline(always)]
+    fn threshold_key(&self) -> Option<&[Value]> {
+        self.threshold.map(|at| self.entries[at].key.as_slice())
     }
 
-    /// The first sort key of the worst entry, once the heap is full (a row must sort at or
+    /// The first sort key of the threshold entry, once there is one (a row must sort at or
     /// before it on that key to enter).
     pub(super) fn worst_first_key_when_full(&self) -> Option<&Value> {
-        if self.heap.len() < self.bound {
-            return None;
-        }
-        self.heap.peek().and_then(|worst| worst.key.first())
+        self.threshold_key().and_then(<[Value]>::first)
     }
 
-    /// Whether `row` (coming after every row offered so far) enters the heap; if it does,
-    /// its sort key is in the scratch key, for `push`. Keys that are plain columns are
-    /// compared in place: the key is copied out only for a row that enters. (Inlined into
-    /// the scan's loop: a row that stays out costs a comparison and no call.)
+    /// Whether `row` (coming after every row offered so far) enters; if it does, its sort
+    /// key is in the scratch key, for `push`. Keys that are plain columns are compared in
+    /// place: the key is copied out only for a row that enters. (Inlined into the scan's
+    /// loop: a row that stays out costs a comparison and no call.)
     #[inline(always)]
     pub(super) fn admit(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
         let KeyReader::Columns(columns) = &self.reader else {
             return self.admit_computed(row, context);
         };
-        if self.heap.len() >= self.bound {
-            match self.heap.peek() {
-                // Equal keys: the newcomer comes later in input order, so it stays out.
-                Some(worst)
-                    if compare_row_columns(self.keys, columns, row, &worst.key)
-                        == Ordering::Less => {}
-                _ => return Ok(false),
+        if self.bound == 0 {
+            return Ok(false);
+        }
+        if let Some(worst) = self.threshold_key() {
+            // Equal keys: the newcomer comes later in input order, so it stays out.
+            if compare_row_columns(self.keys, columns, row, worst) != Ordering::Less {
+                return Ok(false);
             }
         }
         self.copy_key_columns(row);
@@ -342,26 +362,22 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
     }
 
     /// `admit` for keys that are evaluated: each key compiled, evaluated borrowed and
-    /// compared with the worst kept key's as soon as it is known (`top_k_key`); the key is
+    /// compared with the threshold key's as soon as it is known (`top_k_key`); the key is
     /// copied into the scratch key only for a row that enters.
     #[inline(never)]
     fn admit_computed(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
+        if self.bound == 0 {
+            return Ok(false);
+        }
         let KeyReader::Computed(computed) = &mut self.reader else {
             debug_assert!(false, "admit_computed over keys read in place");
             return Err(crate::err!(Internal, "top-k keys are not computed"));
         };
         computed.compile(self.keys, &context.eval);
         self.scratch.clear();
-        // Until decided, the row's key so far equals the worst kept key's (a row of a
-        // heap not yet full is admitted whatever its key).
-        let worst = if self.heap.len() >= self.bound {
-            match self.heap.peek() {
-                Some(worst) => Some(&worst.key),
-                None => return Ok(false),
-            }
-        } else {
-            None
-        };
+        // Until decided, the row's key so far equals the threshold's (a row offered before
+        // the first selection is admitted whatever its key).
+        let worst = self.threshold.map(|at| &self.entries[at].key);
         let mut admitted = worst.is_none();
         for (at, (key, expr)) in self.keys.iter().zip(&mut computed.keys).enumerate() {
             let value = expr.eval_borrowed(row, &context.eval)?;
@@ -402,23 +418,18 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
     }
 
     /// Whether the row whose key is in the scratch key (coming after every row offered so
-    /// far) would enter the heap.
+    /// far) would enter.
     fn admits(&self) -> bool {
-        if self.heap.len() < self.bound {
-            return true;
-        }
-        match self.heap.peek() {
+        match self.threshold_key() {
             // Equal keys: the newcomer comes later in input order, so it stays out.
-            Some(worst) => {
-                compare_key_lists(self.keys, &self.scratch, &worst.key) == Ordering::Less
-            }
-            None => false,
+            Some(worst) => compare_key_lists(self.keys, &self.scratch, worst) == Ordering::Less,
+            None => self.bound > 0,
         }
     }
 
     /// Puts in the row `admit` just admitted (its key in the scratch key), at input
-    /// position `seq` (greater than every position offered before), with its `item`; the
-    /// worst entry leaves when the heap is full.
+    /// position `seq` (greater than every position offered before), with its `item`; a
+    /// selection runs when the buffer is full.
     pub(super) fn push(
         &mut self,
         seq: u64,
@@ -427,41 +438,60 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
         memory: &mut super::MemoryCharge,
     ) -> Result<()> {
         debug_assert!(self.admits(), "push follows an admit that said yes");
-        let bytes = super::row_bytes(&self.scratch) + item.held_bytes();
-        if self.heap.len() < self.bound {
-            context.check_rows(self.heap.len())?;
-            let key = std::mem::replace(&mut self.scratch, Vec::with_capacity(self.keys.len()));
-            self.heap.push(Entry {
-                keys: self.keys,
-                key,
-                seq,
-                item,
-            });
-            self.held += bytes;
-        } else {
-            let Some(mut worst) = self.heap.peek_mut() else {
-                return Ok(());
-            };
-            let old = super::row_bytes(&worst.key) + worst.item.held_bytes();
-            // The leaving entry's key vector becomes the next scratch key.
-            std::mem::swap(&mut worst.key, &mut self.scratch);
-            worst.seq = seq;
-            worst.item = item;
-            // Dropping `worst` sifts the updated entry down to its place.
-            drop(worst);
-            self.held = self.held - old.min(self.held) + bytes;
+        if self.entries.len() < self.bound {
+            // The rows kept count against the statement's row cap (the slack above the
+            // bound is dropped at the next selection).
+            context.check_rows(self.entries.len())?;
         }
+        let bytes = super::row_bytes(&self.scratch) + item.held_bytes();
+        let next_key = self
+            .spare_keys
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(self.keys.len()));
+        let key = std::mem::replace(&mut self.scratch, next_key);
+        self.entries.push(Entry {
+            keys: self.keys,
+            key,
+            seq,
+            item,
+        });
+        self.held += bytes;
         if self.held > self.charged {
             memory.add(self.held - self.charged)?;
             self.charged = self.held;
         }
+        if self.entries.len() >= self.bound.saturating_add(self.slack) {
+            self.select();
+        }
         Ok(())
     }
 
+    /// Keeps the best `bound` entries (the others dropped, their key vectors kept for
+    /// reuse) and makes the worst of them the threshold.
+    fn select(&mut self) {
+        if self.entries.len() <= self.bound || self.bound == 0 {
+            return;
+        }
+        let last = self.bound - 1;
+        self.entries.select_nth_unstable(last);
+        for dropped in self.entries.drain(self.bound..) {
+            let bytes = super::row_bytes(&dropped.key) + dropped.item.held_bytes();
+            self.held -= bytes.min(self.held);
+            let mut key = dropped.key;
+            key.clear();
+            self.spare_keys.push(key);
+        }
+        self.spare_keys.truncate(self.slack);
+        self.threshold = Some(last);
+        debug_assert!(self.entries[..last]
+            .iter()
+            .all(|entry| entry <= &self.entries[last]));
+    }
+
     /// The kept entries as (sort key, input position, item), in no particular order.
-    pub(super) fn into_kept(self) -> Vec<Kept<T>> {
-        self.heap
-            .into_vec()
+    pub(super) fn into_kept(mut self) -> Vec<Kept<T>> {
+        self.select();
+        self.entries
             .into_iter()
             .map(|entry| Kept {
                 key: entry.key,
@@ -472,13 +502,13 @@ impl<'k, T: HeldBytes> TopHeap<'k, T> {
     }
 
     /// The kept items, best first (ties in input order).
-    fn into_sorted(self) -> impl Iterator<Item = T> + 'k
+    fn into_sorted(mut self) -> impl Iterator<Item = T> + 'k
     where
         T: 'k,
     {
-        self.heap
-            .into_sorted_vec()
-            .into_iter()
-            .map(|entry| entry.item)
+        self.select();
+        // Input positions are distinct, so the order is total and an unstable sort exact.
+        self.entries.sort_unstable();
+        self.entries.into_iter().map(|entry| entry.item)
     }
 }

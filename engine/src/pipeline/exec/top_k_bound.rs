@@ -1,15 +1,16 @@
-//! The bound a full top-k heap puts on the rows still to come, checked on their payload
-//! bytes: once the heap holds `limit` rows, a row whose first sort key sorts after the
-//! heap's worst first key cannot enter, so when that key is a plain INTEGER or REAL column
-//! the scan rejects such rows raw (`RawChecks`, the walk a filter's raw terms use) before
-//! decoding anything or comparing keys. Nearly every row of a large input is one of them.
+//! The bound a top-k's threshold puts on the rows still to come, checked on their payload
+//! bytes: once a selection made a threshold (`TopRows`, the worst kept entry), a row whose
+//! first sort key sorts after the threshold's first key cannot enter, so when that key is a
+//! plain INTEGER or REAL column the scan rejects such rows raw (`RawChecks`, the walk a
+//! filter's raw terms use) before decoding anything or comparing keys. Nearly every row of
+//! a large input is one of them.
 //!
-//! The bound is inclusive (a row whose first key ties with the worst may still enter on a
-//! later key, and is offered to the heap as before), lets through the rows the check cannot
-//! order (a NaN REAL), and lets NULLs through when NULLs sort first. It is rebuilt between
-//! scan batches as the heap's worst key improves; batches start small so the bound starts
-//! early. The heap still decides every row that passes, so the rows kept are exactly those
-//! of the unbounded scan.
+//! The bound is inclusive (a row whose first key ties with the threshold's may still enter
+//! on a later key, and is offered to the kept rows as before), lets through the rows the
+//! check cannot order (a NaN REAL), and lets NULLs through when NULLs sort first. It is
+//! rebuilt between scan batches as the threshold improves; batches start small so the
+//! bound starts early. `TopRows` still decides every row that passes, so the rows kept are
+//! exactly those of the unbounded scan.
 
 use ember_storage::row::{real_key, RawCheck, RawChecks, RawClass, RowDecoder};
 use ember_storage::{RowId, Value};
@@ -18,7 +19,7 @@ use crate::error::Result;
 use crate::expr::Expr;
 use crate::plan::{SortKey, TableAccess};
 
-use super::top_k::TopHeap;
+use super::top_k::TopRows;
 use super::ExecContext;
 
 /// Slots of the first bounded scan batch; each next batch is twice as large, up to
@@ -52,8 +53,8 @@ impl RawBound {
         })
     }
 
-    /// The raw check passing every row that could still enter a heap whose worst first key
-    /// is `worst` (a superset: the heap decides); `None` when every row could.
+    /// The raw check passing every row that could still enter kept rows whose threshold's
+    /// first key is `worst` (a superset: `TopRows` decides); `None` when every row could.
     pub(super) fn check(&self, worst: &Value) -> Option<RawCheck> {
         let key = match (worst, self.class) {
             (Value::Integer(integer), RawClass::Integer) => *integer,
@@ -95,14 +96,14 @@ impl RawBound {
     }
 }
 
-/// Offers every visible row of `access` (which has no filter) to `heap`, decoded by
+/// Offers every visible row of `access` (which has no filter) to `top`, decoded by
 /// `decoder`, each kept as `item(row id, row)` at its row id's position, rejecting raw the
 /// rows `bound` says cannot enter.
 pub(super) fn scan_bounded<T: super::top_k::HeldBytes>(
     access: &TableAccess,
     decoder: &RowDecoder,
     bound: &RawBound,
-    heap: &mut TopHeap<'_, T>,
+    top: &mut TopRows<'_, T>,
     context: &ExecContext<'_>,
     memory: &mut super::MemoryCharge,
     item: impl Fn(RowId, &[Value]) -> T,
@@ -123,7 +124,7 @@ pub(super) fn scan_bounded<T: super::top_k::HeldBytes>(
             range,
             decoder,
             bound,
-            heap,
+            top,
             &mut buffer,
             context,
             memory,
@@ -150,21 +151,21 @@ impl BatchSlots {
     }
 }
 
-/// Offers the visible rows of the slots `batch` to `heap` (each kept as `item(row id,
-/// row)`), rejecting raw those the heap's bound rules out; returns the next slot to scan.
+/// Offers the visible rows of the slots `batch` to `top` (each kept as `item(row id,
+/// row)`), rejecting raw those its threshold rules out; returns the next slot to scan.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn offer_batch<T: super::top_k::HeldBytes>(
     access: &TableAccess,
     batch: std::ops::Range<RowId>,
     decoder: &RowDecoder,
     bound: &RawBound,
-    heap: &mut TopHeap<'_, T>,
+    top: &mut TopRows<'_, T>,
     buffer: &mut Vec<Value>,
     context: &ExecContext<'_>,
     memory: &mut super::MemoryCharge,
     item: impl Fn(RowId, &[Value]) -> T,
 ) -> Result<RowId> {
-    let raw: Option<RawChecks> = heap
+    let raw: Option<RawChecks> = top
         .worst_first_key_when_full()
         .and_then(|worst| bound.check(worst))
         .and_then(|check| decoder.raw_checks(vec![check]));
@@ -178,8 +179,8 @@ pub(super) fn offer_batch<T: super::top_k::HeldBytes>(
         &[],
         |_, _| true,
         |row_id, values| {
-            let offered = match heap.admit(values, context) {
-                Ok(true) => heap.push(row_id, item(row_id, values), context, memory),
+            let offered = match top.admit(values, context) {
+                Ok(true) => top.push(row_id, item(row_id, values), context, memory),
                 Ok(false) => Ok(()),
                 Err(error) => Err(error),
             };

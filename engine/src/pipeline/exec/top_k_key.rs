@@ -1,11 +1,11 @@
-//! The sort key of a top-k candidate row (`top_k::TopHeap`): how it is read and how it is
-//! compared with the worst key the heap keeps.
+//! The sort key of a top-k candidate row (`top_k::TopRows`): how it is read and how it is
+//! compared with the worst key the top keeps.
 //!
 //! When every sort key is a plain column of the input row (`ORDER BY score DESC, id`), the
 //! candidate's key is read in place, borrowed from the decoded row: a row that does not
-//! enter the heap (nearly every row of a large input) is compared without evaluating an
+//! enter the top (nearly every row of a large input) is compared without evaluating an
 //! expression, cloning a value or touching a key vector. Other keys are compiled
-//! (`expr::Computed`: arithmetic, compiled scalars) when the heap meets its first row, and
+//! (`expr::Computed`: arithmetic, compiled scalars) when the top meets its first row, and
 //! evaluated one by one, borrowed, each compared with the worst kept key as soon as it is
 //! known: a row the first key already puts after the worst one costs that key's
 //! evaluation and one comparison (no clone, and the later keys are not evaluated when

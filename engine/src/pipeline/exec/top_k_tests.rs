@@ -147,12 +147,12 @@ fn ties_keep_input_order_and_the_limit_counts_every_row() {
     assert_eq!(every.len(), rows(&conn, "SELECT id FROM u").len());
 }
 
-/// The raw bound of a full heap (`top_k_bound`): first keys that are INTEGER or REAL
+/// The raw bound of a threshold (`top_k_bound`): first keys that are INTEGER or REAL
 /// columns, either direction, NULLs first or last, both zeros (equal, with different raw
 /// keys), ties decided by a later key, a key range, and a worst key that is NULL; every
 /// answer the full sort's slice.
 #[test]
-fn the_raw_bound_of_a_full_heap_keeps_exactly_the_heaps_rows() {
+fn the_raw_bound_of_a_threshold_keeps_exactly_the_kept_rows() {
     let conn = Database::in_memory().connect();
     conn.execute_batch(
         "CREATE TABLE b(id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, pad TEXT); BEGIN",
@@ -229,7 +229,7 @@ fn a_rejected_row_still_reports_a_later_keys_error() {
          PRAGMA threads = 0",
     )
     .unwrap();
-    // Row 3 comes after the heap (of one row) is full and is rejected on a + 0.
+    // Row 3 comes after a selection made row 1 the threshold, and is rejected on a + 0.
     for sql in [
         "SELECT id FROM e ORDER BY a + 0 DESC, abs(b) LIMIT 1",
         "SELECT id FROM e ORDER BY a + 0 DESC, abs(b)",

@@ -1,6 +1,6 @@
 //! Parallel top-k (`ORDER BY .. LIMIT`) over a full table scan: every worker keeps the
 //! first `limit + offset` rows of its contiguous slot range in the serial operator's
-//! bounded heap (`exec::top_k::TopHeap`), each row's input position being its row id;
+//! bounded kept rows (`exec::top_k::TopRows`), each row's input position being its row id;
 //! the statement's thread then sorts the workers' entries by (sort key, row id) and keeps
 //! the first `limit + offset`.
 //!
@@ -25,7 +25,7 @@ use ember_storage::{RowId, Value};
 use crate::error::Result;
 use crate::plan::{SortKey, TableAccess};
 
-use super::super::top_k::{keys_mask, raw_bound, HeldBytes, Kept, TopHeap};
+use super::super::top_k::{keys_mask, raw_bound, HeldBytes, Kept, TopRows};
 use super::super::top_k_bound::{offer_batch, BatchSlots, RawBound};
 use super::super::top_k_key::compare_key_lists;
 use super::super::{ExecContext, MemoryCharge, Row};
@@ -66,7 +66,7 @@ pub fn select(
     // As the serial operator: when the keys and filter read fewer columns than the access
     // decodes, workers decode only those and keep row ids; the kept rows are read whole.
     let keys_decoder = keys_mask(access, keys).map(|mask| table.schema().decoder(Some(&mask)));
-    // Each worker's full heap bounds the rest of its range raw, as the serial scan's does.
+    // Each worker's threshold bounds the rest of its range raw, as the serial scan's does.
     let raw_bound = raw_bound(
         access,
         keys,
@@ -122,7 +122,7 @@ pub fn select(
 }
 
 /// The first `bound` items of the workers' parts (`None`: no parts, run serially) in the
-/// order (sort key, row id); the statement's row limit applies to them as the serial heap
+/// order (sort key, row id); the statement's row limit applies to them as the serial top-k's
 /// applies it.
 fn merge<T>(
     keys: &[SortKey],
@@ -137,7 +137,7 @@ fn merge<T>(
     all.sort_unstable_by(|a, b| compare_key_lists(keys, &a.key, &b.key).then(a.seq.cmp(&b.seq)));
     all.truncate(bound);
     if let Some(last) = all.len().checked_sub(1) {
-        // The serial heap checks before holding each row: holding `len` rows needed
+        // The serial top-k checks before holding each row: holding `len` rows needed
         // `len - 1` held to pass.
         context.check_rows(last)?;
     }
@@ -149,7 +149,7 @@ struct Job<'j> {
     access: &'j TableAccess,
     keys: &'j [SortKey],
     bound: usize,
-    /// The bound a full heap puts on the rows still to come (`top_k_bound`).
+    /// The bound a threshold puts on the rows still to come (`top_k_bound`).
     raw_bound: Option<&'j RawBound>,
     filter: &'j WorkerFilter,
     /// The keys' decoder, when it reads fewer columns than the access's.
@@ -171,7 +171,7 @@ impl Job<'_> {
     ) -> Result<Outcome<Vec<Kept<T>>>> {
         let context = super::worker_context(txn, self.params, self.rows_max);
         let mut memory = MemoryCharge::new(None, "a top-k sort");
-        let mut heap = TopHeap::new(self.keys, self.bound);
+        let mut top = TopRows::new(self.keys, self.bound);
         if let Some(bound) = self.raw_bound {
             let decoder = self.decoder.unwrap_or(self.access.read.decoder());
             let mut batches = BatchSlots::default();
@@ -185,14 +185,14 @@ impl Job<'_> {
                     batch,
                     decoder,
                     bound,
-                    &mut heap,
+                    &mut top,
                     &mut buffer,
                     &context,
                     &mut memory,
                     &item,
                 )?;
             }
-            return Ok(Outcome::Done(heap.into_kept()));
+            return Ok(Outcome::Done(top.into_kept()));
         }
         let scan = RangeScan {
             access: self.access,
@@ -204,10 +204,10 @@ impl Job<'_> {
         let finished = scan.run(
             range,
             txn,
-            &mut heap,
-            |heap, row_id, values| {
-                if heap.admit(values, &context)? {
-                    heap.push(row_id, item(row_id, values), &context, &mut memory)?;
+            &mut top,
+            |top, row_id, values| {
+                if top.admit(values, &context)? {
+                    top.push(row_id, item(row_id, values), &context, &mut memory)?;
                 }
                 Ok(())
             },
@@ -217,6 +217,6 @@ impl Job<'_> {
         if !finished {
             return Ok(Outcome::Abandoned);
         }
-        Ok(Outcome::Done(heap.into_kept()))
+        Ok(Outcome::Done(top.into_kept()))
     }
 }
