@@ -46,6 +46,7 @@ mod history;
 mod idle;
 mod indexing;
 mod insert;
+mod insert_batch;
 mod isolation;
 mod key_only_read;
 mod live_count;
