@@ -78,6 +78,7 @@ pub use gc::GcReport;
 pub(crate) use head::FrozenSlot;
 pub use history::{CommitTime, History, HistoryGap, HistoryStats};
 pub use idle::IdleTransaction;
+pub use insert_batch::BatchInsert;
 pub use isolation::Isolation;
 pub use ordered_read::{KeyParts, RangeProgress, RangeScratch, RunVisit};
 pub use read_set::{READ_RANGES_MAX, READ_ROWS_MAX};

@@ -4,12 +4,13 @@
 //! never reads the statement's own rows; its rows are held charged to the statement's memory
 //! account. Then each run of `BATCH_ROWS` rows is completed row by row (defaults, a key for
 //! an INTEGER PRIMARY KEY left NULL, column types, NOT NULL) and written at once
-//! (`Transaction::insert_batch`, which keeps the effect and the error of single inserts).
+//! (`Transaction::insert_batch`, which keeps the effect and the error of single inserts;
+//! the ordered-index entries it holds until the statement's end are charged too).
 //! When the source gives every column in table order, its rows are completed in place. A
 //! row that takes a random key (the largest key is `i64::MAX`) has the rows before it
 //! written first, so the table alone is probed for a free key, as row by row.
 
-use ember_storage::{Transaction, Value};
+use ember_storage::{BatchInsert, Transaction, Value};
 
 use crate::catalog::TableDef;
 use crate::error::Result;
@@ -49,8 +50,11 @@ pub(super) fn insert_batched(
     let mut writer = BatchWriter {
         insert,
         env,
+        load: txn.insert_batch(&table.storage),
         keys: KeyCeiling::default(),
         done,
+        charge: &mut charge,
+        charged: 0,
     };
     let in_order = columns == width && insert.columns.iter().enumerate().all(|(i, &c)| i == c);
     if in_order {
@@ -58,19 +62,21 @@ pub(super) fn insert_batched(
             // The rows from `start` on are not written yet.
             let mut start = 0;
             for at in (0..batch.len()).step_by(width) {
-                if writer.keys_need_write(txn, &batch[at..at + width])? {
-                    writer.write(txn, &batch[start..at])?;
+                if writer.keys_need_write(&batch[at..at + width])? {
+                    writer.write(&batch[start..at])?;
                     start = at;
                 }
-                writer.complete(txn, &mut batch[at..at + width])?;
+                writer.complete(&mut batch[at..at + width])?;
             }
-            writer.write(txn, &batch[start..])?;
+            writer.write(&batch[start..])?;
         }
-        return Ok(*writer.done);
+        return writer.finish();
     }
     // The batch buffer: table rows built from the source's rows.
     let mut batch: Vec<Value> = Vec::with_capacity(rows.min(BATCH_ROWS) * width);
-    charge.add((batch.capacity() * std::mem::size_of::<Value>()) as u64)?;
+    writer
+        .charge
+        .add((batch.capacity() * std::mem::size_of::<Value>()) as u64)?;
     let mut source = values.drain(..);
     for _ in 0..rows {
         let start = batch.len();
@@ -80,20 +86,20 @@ pub(super) fn insert_batched(
             row[position] = value;
         }
         writer.fill_defaults(row)?;
-        if writer.keys_need_write(txn, &batch[start..])? {
-            writer.write(txn, &batch[..start])?;
+        if writer.keys_need_write(&batch[start..])? {
+            writer.write(&batch[..start])?;
             batch.drain(..start);
         }
         let start = batch.len() - width;
-        writer.complete(txn, &mut batch[start..])?;
+        writer.complete(&mut batch[start..])?;
         if batch.len() == BATCH_ROWS * width {
-            writer.write(txn, &batch)?;
+            writer.write(&batch)?;
             batch.clear();
         }
     }
-    writer.write(txn, &batch)?;
+    writer.write(&batch)?;
     debug_assert!(source.next().is_none(), "every source value was written");
-    Ok(*writer.done)
+    writer.finish()
 }
 
 /// Runs the INSERT's source query to completion, its rows of `insert.columns.len()` values
@@ -125,15 +131,29 @@ fn collect_rows(
 }
 
 /// Writes the batches of one statement.
-struct BatchWriter<'p, 'e, 'd> {
+struct BatchWriter<'p, 'e, 't, 'd> {
     insert: &'p Insert,
     env: StatementEnv<'e>,
+    load: BatchInsert<'t>,
     keys: KeyCeiling,
     /// Rows written so far.
     done: &'d mut usize,
+    /// The statement's charge, which the ordered entries `load` holds are added to.
+    charge: &'d mut MemoryCharge,
+    /// What of `load`'s held entries is charged.
+    charged: usize,
 }
 
-impl BatchWriter<'_, '_, '_> {
+impl BatchWriter<'_, '_, '_, '_> {
+    /// Merges the ordered entries held; returns the rows written.
+    fn finish(self) -> Result<usize> {
+        let table = &*self.insert.table;
+        self.load
+            .finish()
+            .map_err(|error| storage_error(table, error))?;
+        Ok(*self.done)
+    }
+
     /// Sets the columns of `row` (a table row) the source does not give to their defaults.
     fn fill_defaults(&self, row: &mut [Value]) -> Result<()> {
         let (table, given) = (&*self.insert.table, &self.insert.columns);
@@ -153,20 +173,23 @@ impl BatchWriter<'_, '_, '_> {
 
     /// Whether the rows not yet written must be written before `row` takes a key: it gives
     /// none and the next key is a random unused one, which only the table can be probed for.
-    fn keys_need_write(&mut self, txn: &Transaction, row: &[Value]) -> Result<bool> {
+    fn keys_need_write(&mut self, row: &[Value]) -> Result<bool> {
         let table = &*self.insert.table;
         match table.rowid_column {
-            Some(column) if row[column].is_null() => self.keys.needs_write(txn, table),
+            Some(column) if row[column].is_null() => {
+                self.keys.needs_write(self.load.transaction(), table)
+            }
             _ => Ok(false),
         }
     }
 
     /// Completes `row` (its given columns and defaults set): an INTEGER PRIMARY KEY left
     /// NULL takes a new key, then each value its column's type, and NOT NULL is checked.
-    fn complete(&mut self, txn: &Transaction, row: &mut [Value]) -> Result<()> {
+    fn complete(&mut self, row: &mut [Value]) -> Result<()> {
         let table = &*self.insert.table;
         if let Some(column) = table.rowid_column {
             if row[column].is_null() {
+                let txn = self.load.transaction();
                 row[column] = Value::Integer(self.keys.next(txn, table)?);
             }
         }
@@ -178,15 +201,20 @@ impl BatchWriter<'_, '_, '_> {
     }
 
     /// Writes `batch` (whole table rows) at once.
-    fn write(&mut self, txn: &mut Transaction, batch: &[Value]) -> Result<()> {
+    fn write(&mut self, batch: &[Value]) -> Result<()> {
         let table = &*self.insert.table;
         let width = table.columns.len();
         if batch.is_empty() {
             return Ok(());
         }
         let mut inserted = 0;
-        let written = txn.insert_batch(&table.storage, (batch, width), &mut inserted);
+        let written = self.load.rows((batch, width), &mut inserted);
         *self.done += inserted;
+        let held = self.load.pending_bytes();
+        if held > self.charged {
+            self.charge.add((held - self.charged) as u64)?;
+            self.charged = held;
+        }
         self.keys.written();
         if let (Some(column), Some(counters), true) =
             (table.rowid_column, self.env.counters, inserted > 0)
