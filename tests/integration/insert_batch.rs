@@ -271,3 +271,56 @@ fn the_rows_survive_reopen() {
         );
     }
 }
+
+#[test]
+fn concurrent_batched_inserts_of_overlapping_keys_keep_them_unique() {
+    let db = Database::in_memory();
+    people(&db.connect(), 4000, true);
+    // Each thread copies overlapping slices of `p` (new keys, the same e-mails) again and
+    // again; a statement that meets the other's e-mails fails whole (a duplicate or a
+    // conflict), so every e-mail is in `p2` at most once and every statement all or nothing.
+    let threads: Vec<_> = (0..2i64)
+        .map(|thread| {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                let conn = db.connect();
+                let mut written = 0;
+                for round in 0..6i64 {
+                    let (low, key) = ((round * 500 + thread * 250) % 3000, thread * 100_000);
+                    let sql = format!(
+                        "INSERT INTO p2 SELECT id + {key} + {round} * 10000, name, email, city, \
+                         age, score FROM p WHERE id > {low} AND id <= {low} + 1000"
+                    );
+                    match conn.execute(&sql, ()) {
+                        Ok(rows) => {
+                            assert_eq!(rows, 1000);
+                            written += 1000;
+                        }
+                        Err(error) => assert!(
+                            matches!(
+                                error.kind(),
+                                ember::ErrorKind::Constraint
+                                    | ember::ErrorKind::SerializationConflict
+                            ),
+                            "{error}"
+                        ),
+                    }
+                }
+                written
+            })
+        })
+        .collect();
+    let written: i64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    let conn = db.connect();
+    assert_eq!(count(&conn, "SELECT count(*) FROM p2"), written);
+    assert_eq!(
+        count(&conn, "SELECT count(DISTINCT email) FROM p2"),
+        written
+    );
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM p2 WHERE email >= ''"),
+        written
+    );
+    let by_index = "SELECT count(*) FROM p2 JOIN p ON p2.email = p.email";
+    assert_eq!(count(&conn, by_index), written);
+}
