@@ -95,6 +95,8 @@ mod clustered_tests;
 #[cfg(test)]
 mod freeze_tests;
 #[cfg(test)]
+mod insert_batch_tests;
+#[cfg(test)]
 mod key_left_out_tests;
 #[cfg(test)]
 mod serializable_tests;
