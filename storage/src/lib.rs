@@ -35,8 +35,8 @@ pub mod wal;
 
 pub use error::{StorageError, StorageErrorKind, StorageResult};
 pub use mvcc::{
-    IdleTransaction, Isolation, KeyParts, RangeProgress, RangeScratch, RowId, RunVisit,
-    SerialStats, Snapshot, Table, TableSchema, Transaction, WritePin,
+    BatchInsert, IdleTransaction, Isolation, KeyParts, RangeProgress, RangeScratch, RowId,
+    RunVisit, SerialStats, Snapshot, Table, TableSchema, Transaction, WritePin,
 };
 pub use store::{AsOfRead, Store};
 pub use value::{DataType, Value};

@@ -48,6 +48,7 @@ mod index_join_answers;
 mod index_offset;
 mod index_range_count;
 mod indexes;
+mod insert_batch;
 mod insert_select_vs_sqlite;
 mod isolation;
 mod join_answers;

@@ -51,7 +51,12 @@ impl Prepared {
         match optimized {
             Plan::Update { target, .. } | Plan::Delete { target, .. } if has_triggers(target) => {}
             Plan::Query(query) => crate::optimize::finish_query(&mut query.node),
-            Plan::Insert(insert) => crate::optimize::finish_query(&mut insert.source),
+            Plan::Insert(insert) => {
+                crate::optimize::finish_query(&mut insert.source);
+                let has_triggers =
+                    catalog.has_triggers() && !catalog.triggers_on(&insert.table.name).is_empty();
+                crate::optimize::batch_insert(insert, has_triggers);
+            }
             // With FROM or a conflict clause (REPLACE finds the rows holding the new keys;
             // the rows are taken in key order) the target rows keep every column.
             Plan::Update {

@@ -39,6 +39,10 @@ pub const ORDERED_ENTRY_OVERHEAD: u64 = 8;
 // and terminator per column, then the row id) always fits a tree leaf.
 const _: () = assert!(2 * ROW_BYTES_MAX + INDEX_COLUMNS_MAX * 16 + 8 < KEY_BYTES_MAX);
 
+/// A batch of at least 1 / this share of the entries held merges into the tree whole (a
+/// merge copies each key held once, a small part of what inserting one key alone costs).
+const MERGE_SHARE: usize = 8;
+
 /// Bytes of the row id that ends every entry key.
 const ROW_ID_BYTES: usize = 8;
 
@@ -195,6 +199,20 @@ impl OrderedEntries {
     pub(crate) fn insert_sorted(&self, entries: &[&[u8]], guard: &Guard) {
         let grown = self.edit(|| self.list.insert_sorted(entries, guard));
         self.charge_grown(grown);
+    }
+
+    /// Adds the entries of `entries` (entry keys, ascending and distinct): a batch of at
+    /// least an eighth of the tree's size merges into it at once (`insert_sorted`), a
+    /// smaller one goes in one entry at a time, in order, where a merge would copy every
+    /// entry the tree holds. The caller holds the owning index's writer lock.
+    pub(crate) fn insert_entries(&self, entries: &[&[u8]], guard: &Guard) {
+        if entries.len().saturating_mul(MERGE_SHARE) >= self.len() {
+            return self.insert_sorted(entries, guard);
+        }
+        for entry in entries {
+            let (encoded, row) = split_entry(entry);
+            self.insert(encoded, row, guard);
+        }
     }
 
     /// Charges (or, negative, releases) what the tree grew by.

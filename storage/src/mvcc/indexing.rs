@@ -34,7 +34,7 @@ use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use crate::asymmetric_fence;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{IndexKey, KeyCollation, SecondaryIndex};
+use crate::index::{IndexKey, IndexWriter, KeyCollation, SecondaryIndex};
 use crate::limits::{INDEX_COLUMNS_MAX, TABLE_INDEXES_MAX};
 use crate::row::RowDecoder;
 use crate::value::Value;
@@ -293,18 +293,34 @@ pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
             continue;
         };
         if let Some(snapshot) = snapshot.filter(|_| index.is_unique()) {
-            for other in writer.rows(&key) {
-                if other == row {
-                    continue;
-                }
-                match slot_holder(table, other, index, &key, snapshot, &guard, &mut buffer)? {
-                    Holder::No => {}
-                    Holder::Visible => return Err(StorageError::unique_violation(index.name())),
-                    Holder::Concurrent => return Err(concurrent_key_write(index)),
-                }
-            }
+            let held = (&writer, &guard, &mut buffer);
+            check_unique(table, index, (&key, row), snapshot, held)?;
         }
         writer.insert(key, row);
+    }
+    Ok(())
+}
+
+/// Fails when a slot other than `row` holds `key` in unique `index` for a writer with
+/// `snapshot` (`UniqueViolation` if visible, `Conflict` if a concurrent write). The caller
+/// holds the index's writer lock (`writer`).
+pub(super) fn check_unique(
+    table: &Table,
+    index: &SecondaryIndex,
+    (key, row): (&IndexKey, RowId),
+    snapshot: &Snapshot,
+    (writer, guard, buffer): (&IndexWriter<'_>, &Guard, &mut Vec<Value>),
+) -> StorageResult<()> {
+    debug_assert!(index.is_unique());
+    for other in writer.rows(key) {
+        if other == row {
+            continue;
+        }
+        match slot_holder(table, other, index, key, snapshot, guard, buffer)? {
+            Holder::No => {}
+            Holder::Visible => return Err(StorageError::unique_violation(index.name())),
+            Holder::Concurrent => return Err(concurrent_key_write(index)),
+        }
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Inserting a row: a table without a key takes a new slot; a primary-key table finds the
 //! key's slot through its index (linking onto a dead row there) or makes one; a clustered
 //! table finds or makes the key's home (`clustered.rs`). Then the write is logged and the
-//! secondary indexes get their entries.
+//! secondary indexes get their entries (in a batch, `insert_batch.rs` adds them).
 
 use std::borrow::Borrow;
 use std::sync::atomic::Ordering;
@@ -170,6 +170,9 @@ impl Transaction {
     ) -> StorageResult<RowId> {
         let savepoint = self.savepoint();
         self.log(table, row, WriteKind::Created, version);
+        if self.indexing_deferred {
+            return Ok(row);
+        }
         self.index_or_undo(table, row, values, None, savepoint)?;
         Ok(row)
     }

@@ -46,6 +46,7 @@ mod history;
 mod idle;
 mod indexing;
 mod insert;
+mod insert_batch;
 mod isolation;
 mod key_only_read;
 mod live_count;
@@ -77,6 +78,7 @@ pub use gc::GcReport;
 pub(crate) use head::FrozenSlot;
 pub use history::{CommitTime, History, HistoryGap, HistoryStats};
 pub use idle::IdleTransaction;
+pub use insert_batch::BatchInsert;
 pub use isolation::Isolation;
 pub use ordered_read::{KeyParts, RangeProgress, RangeScratch, RunVisit};
 pub use read_set::{READ_RANGES_MAX, READ_ROWS_MAX};
@@ -92,6 +94,8 @@ pub use write_pin::{WritePin, ROWS_PER_PIN};
 mod clustered_tests;
 #[cfg(test)]
 mod freeze_tests;
+#[cfg(test)]
+mod insert_batch_tests;
 #[cfg(test)]
 mod key_left_out_tests;
 #[cfg(test)]

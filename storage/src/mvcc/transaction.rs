@@ -118,6 +118,9 @@ pub struct Transaction {
     /// During `insert_restored`: the key of a clustered table's row that had its direct
     /// home where it was written, which recovery gives it again.
     pub(super) restoring_direct_key: Option<i64>,
+    /// During `insert_batch`: inserts link and log their rows and leave the secondary-index
+    /// entries to the batch, which adds them per index at once (`insert_batch.rs`).
+    pub(super) indexing_deferred: bool,
     /// Scratch buffer rows are encoded into before their payload is copied to the pool (and
     /// then the ordered index keys of the written version).
     pub(super) encoded: Vec<u8>,
@@ -162,6 +165,7 @@ impl Transaction {
             tables: Vec::new(),
             unique_checks: true,
             restoring_direct_key: None,
+            indexing_deferred: false,
             encoded: Vec::new(),
             headers: HeaderCache::default(),
             slots: SlotReserve::default(),

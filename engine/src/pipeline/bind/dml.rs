@@ -155,6 +155,7 @@ impl Binder<'_> {
             upsert,
             returning,
             sequence,
+            write: crate::plan::InsertWrite::RowByRow,
         }))
     }
 

@@ -6,7 +6,8 @@
 //! Any other row is built in a row of `Cow` values (coerced values, computed defaults, a
 //! key assigned to an INTEGER PRIMARY KEY left NULL). Rows computed by expressions or a
 //! query, and statements with ON CONFLICT, RETURNING, an AUTOINCREMENT table or CHECK /
-//! FOREIGN KEY constraints to enforce, take the general path (`upsert.rs`).
+//! FOREIGN KEY constraints to enforce, take the general path (`upsert.rs`). A plan whose
+//! rows go in batches (`InsertWrite::Batched`) is written by `insert_batch.rs`.
 
 use std::borrow::Cow;
 
@@ -15,7 +16,9 @@ use ember_storage::{Transaction, Value, WritePin};
 use crate::catalog::{TableDef, TriggerEventKind};
 use crate::error::Result;
 use crate::expr::{fits_column, ChangeCounters, EvalContext, Expr, StatementEnv};
-use crate::plan::{Insert, Node, OnConflict, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
+use crate::plan::{
+    Insert, InsertWrite, Node, OnConflict, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX,
+};
 
 use super::conflict::insert_row;
 use super::constraint::RowGuard;
@@ -53,6 +56,9 @@ fn insert_rows(
     sink: &mut RowSink<'_>,
     done: &mut usize,
 ) -> Result<usize> {
+    if insert.write == InsertWrite::Batched {
+        return super::insert_batch::insert_batched(txn, insert, env, done);
+    }
     let replace = insert.on_conflict == OnConflict::Replace;
     // INSERT triggers on the table (`None`: none, or no trigger in the catalog).
     let triggers = RowTriggers::find(&env, &insert.table, TriggerEventKind::Insert, &|_| true);

@@ -31,6 +31,7 @@ mod index_join;
 mod index_probe;
 mod index_range;
 mod insert;
+mod insert_batch;
 mod join;
 mod join_table;
 mod key_groups;

@@ -168,7 +168,7 @@ impl RowidKeys {
 }
 
 /// The largest rowid-column key `txn` sees in `table` (`None`: no row).
-fn largest_visible_key(txn: &Transaction, table: &TableDef) -> Result<Option<i64>> {
+pub(super) fn largest_visible_key(txn: &Transaction, table: &TableDef) -> Result<Option<i64>> {
     let storage = &table.storage;
     let Some(stored_max) = storage.max_integer_key() else {
         return Ok(None);

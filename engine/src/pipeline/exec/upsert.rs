@@ -423,7 +423,11 @@ impl StatementState<'_, '_, '_, '_, '_> {
 
 /// Sets `slot` to the value of `expr`, which reads no row: a literal is copied into the
 /// slot's own text or blob buffer when it has room (no allocation), anything else evaluated.
-fn assign_evaluated(slot: &mut Value, expr: &Expr, eval: &EvalContext<'_>) -> Result<()> {
+pub(super) fn assign_evaluated(
+    slot: &mut Value,
+    expr: &Expr,
+    eval: &EvalContext<'_>,
+) -> Result<()> {
     match expr {
         Expr::Literal(value) => assign_constant(slot, value),
         expr => *slot = expr.eval(&[], eval)?,
@@ -442,7 +446,7 @@ fn assign_constant(slot: &mut Value, value: &Value) {
 
 /// `dml::check_row` for a row of owned values: coerces each value to its column's type and
 /// checks NOT NULL.
-fn check_proposed(table: &TableDef, row: &mut [Value]) -> Result<()> {
+pub(super) fn check_proposed(table: &TableDef, row: &mut [Value]) -> Result<()> {
     debug_assert_eq!(row.len(), table.columns.len());
     super::generated::fill_generated(table, row)?;
     for (slot, column) in row.iter_mut().zip(&table.columns) {

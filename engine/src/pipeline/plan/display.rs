@@ -104,7 +104,11 @@ impl Plan {
             Plan::DropIndex { name, .. } => writeln!(out, "DropIndex {name}"),
             Plan::Insert(insert) => {
                 let clauses = insert.clauses_text();
-                writeln!(out, "Insert {}{clauses}", insert.table.name)?;
+                let node = match insert.write {
+                    super::InsertWrite::RowByRow => "Insert",
+                    super::InsertWrite::Batched => "InsertBatch",
+                };
+                writeln!(out, "{node} {}{clauses}", insert.table.name)?;
                 insert.source.write_tree(out, 1)
             }
             Plan::Update {

@@ -3,6 +3,7 @@
 //! `RowValue` per table column, omitted columns already holding their literal defaults. The
 //! executor reads a row's values straight from it (borrowed from the plan and the parameter
 //! list), with no expression to match and no default to look up per row (`exec::insert`).
+//! `InsertWrite` says whether rows are written one at a time or in batches.
 
 use std::sync::Arc;
 
@@ -28,6 +29,19 @@ pub struct Insert {
     pub returning: Option<Box<Returning>>,
     /// For an AUTOINCREMENT table.
     pub sequence: Option<Box<Sequence>>,
+    /// How the rows are written (`optimize::batch_insert` chooses).
+    pub write: InsertWrite,
+}
+
+/// How an INSERT writes its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertWrite {
+    /// Each row alone, under the statement's clauses (conflict policy, upsert, triggers,
+    /// RETURNING, constraints): `exec::insert`, `exec::upsert`.
+    RowByRow,
+    /// The source query's rows in batches, each written at once (`Transaction::insert_batch`):
+    /// `exec::insert_batch`.
+    Batched,
 }
 
 /// Widest table an INSERT gets plain rows for: the executor builds each row as a stack

@@ -1,0 +1,32 @@
+//! How an INSERT writes its rows: those of a query source in batches
+//! (`InsertWrite::Batched`: each batch's rows linked, then each index's entries added at
+//! once, `exec::insert_batch`) when no row needs the row-by-row path. That path stays for
+//! `VALUES` (each row is evaluated after the rows before it went in), a conflict clause
+//! other than ABORT, ON CONFLICT (upsert), RETURNING, an AUTOINCREMENT table, a table with
+//! triggers, CHECK or FOREIGN KEY constraints, generated columns, or rows that expire
+//! (`expire_at`, `ttl`: a key held by an expired row is freed on conflict).
+
+use crate::plan::{Insert, InsertWrite, Node, OnConflict};
+
+/// Chooses how `insert` writes its rows; `has_triggers`: the target table has triggers.
+pub fn batch_insert(insert: &mut Insert, has_triggers: bool) {
+    insert.write = if batchable(insert, has_triggers) {
+        InsertWrite::Batched
+    } else {
+        InsertWrite::RowByRow
+    };
+}
+
+/// Whether no row of `insert` needs the row-by-row path (see the module comment).
+fn batchable(insert: &Insert, has_triggers: bool) -> bool {
+    let table = &insert.table;
+    !matches!(insert.source, Node::Values { .. })
+        && insert.on_conflict == OnConflict::Abort
+        && insert.upsert.is_none()
+        && insert.returning.is_none()
+        && insert.sequence.is_none()
+        && !has_triggers
+        && table.constraints.is_empty()
+        && !table.has_generated()
+        && !table.expires()
+}
