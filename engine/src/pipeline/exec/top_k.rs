@@ -2,7 +2,9 @@
 //! rows in sort order (`TopRows`: a buffer cut back to the best k by a selection whenever
 //! it fills, O(n + k log k) time, O(k) memory), and returns them in order. Ties keep input
 //! order (each row carries its input position, which breaks ties), so the rows are
-//! exactly the first ones a stable full sort would give.
+//! exactly the first ones a stable full sort would give. The first OFFSET of them, which
+//! the `Limit` above skips, come in no particular order (`SortTop`): only the rows after
+//! them are sorted (a selection finds where they start).
 //!
 //! Over a full scan of a large table with helper threads (`PRAGMA threads`), the kept rows
 //! are chosen on several threads (`parallel::top_k`, the same rows in the same order).
@@ -78,21 +80,24 @@ impl Operator for TopKOperator<'_> {
 }
 
 impl TopKOperator<'_> {
-    /// How many rows to keep: LIMIT + OFFSET, evaluated as `LimitOperator` does (a negative
-    /// LIMIT keeps every row).
-    fn bound(&self, context: &ExecContext<'_>) -> Result<usize> {
-        let Some(limit) = count_of(&self.top.limit, "LIMIT", context)? else {
-            return Ok(usize::MAX);
-        };
+    /// How many rows to keep, LIMIT + OFFSET, and how many of them come first in no
+    /// particular order, OFFSET (the `Limit` above skips them, `SortTop`); evaluated as
+    /// `LimitOperator` does (a negative LIMIT keeps every row).
+    fn bound(&self, context: &ExecContext<'_>) -> Result<(usize, usize)> {
         let offset = match &self.top.offset {
             Some(offset) => count_of(offset, "OFFSET", context)?.unwrap_or(0),
             None => 0,
         };
-        Ok(usize::try_from(limit.saturating_add(offset)).unwrap_or(usize::MAX))
+        let unordered = usize::try_from(offset).unwrap_or(usize::MAX);
+        let Some(limit) = count_of(&self.top.limit, "LIMIT", context)? else {
+            return Ok((usize::MAX, unordered));
+        };
+        let bound = usize::try_from(limit.saturating_add(offset)).unwrap_or(usize::MAX);
+        Ok((bound, unordered))
     }
 
     fn select(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
-        let bound = self.bound(context)?;
+        let (bound, unordered) = self.bound(context)?;
         let memory = self.memory.insert(context.memory_charge("a top-k sort"));
         let mut top = TopRows::<Row>::new(self.keys, bound);
         match self.source.take() {
@@ -108,7 +113,7 @@ impl TopKOperator<'_> {
                     }
                     seq += 1;
                 }
-                Ok(top.into_sorted().collect())
+                Ok(top.into_sorted(unordered).collect())
             }
             Some(Source::Scan(access)) => {
                 if bound == 0 {
@@ -119,7 +124,7 @@ impl TopKOperator<'_> {
                 {
                     return Ok(rows);
                 }
-                scan_into(access, top, context, memory)
+                scan_into(access, top, unordered, context, memory)
             }
         }
     }
@@ -131,6 +136,7 @@ impl TopKOperator<'_> {
 fn scan_into(
     access: &TableAccess,
     mut top: TopRows<'_, Row>,
+    unordered: usize,
     context: &ExecContext<'_>,
     memory: &mut super::MemoryCharge,
 ) -> Result<Vec<Row>> {
@@ -146,7 +152,7 @@ fn scan_into(
                 memory,
                 |_, values| values.to_vec(),
             )?;
-            return Ok(top.into_sorted().collect());
+            return Ok(top.into_sorted(unordered).collect());
         }
         let mut seq = 0;
         super::scan::scan_slots(access, access.read.decoder(), context, |_, values| {
@@ -156,7 +162,7 @@ fn scan_into(
             seq += 1;
             Ok(())
         })?;
-        return Ok(top.into_sorted().collect());
+        return Ok(top.into_sorted(unordered).collect());
     };
     let table = &access.table.storage;
     let decoder = table.schema().decoder(Some(&keys_mask));
@@ -179,7 +185,7 @@ fn scan_into(
             Ok(())
         })?;
     }
-    let ids: Vec<RowId> = ids.into_sorted().collect();
+    let ids: Vec<RowId> = ids.into_sorted(unordered).collect();
     let mut rows = Vec::with_capacity(ids.len());
     for row_id in ids {
         let mut row = Vec::with_capacity(access.table.columns.len());
@@ -501,14 +507,20 @@ impl<'k, T: HeldBytes> TopRows<'k, T> {
             .collect()
     }
 
-    /// The kept items, best first (ties in input order).
-    fn into_sorted(mut self) -> impl Iterator<Item = T> + 'k
+    /// The kept items, best first (ties in input order), except that the first
+    /// `unordered` of them come in no particular order (they are the right items, only not
+    /// sorted among themselves: rows an OFFSET skips).
+    fn into_sorted(mut self, unordered: usize) -> impl Iterator<Item = T> + 'k
     where
         T: 'k,
     {
         self.select();
-        // Input positions are distinct, so the order is total and an unstable sort exact.
-        self.entries.sort_unstable();
+        // Input positions are distinct, so the order is total and unstable sorts exact.
+        let first_sorted = unordered.min(self.entries.len());
+        if first_sorted > 0 && first_sorted < self.entries.len() {
+            self.entries.select_nth_unstable(first_sorted);
+        }
+        self.entries[first_sorted..].sort_unstable();
         self.entries.into_iter().map(|entry| entry.item)
     }
 }

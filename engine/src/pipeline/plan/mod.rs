@@ -315,7 +315,9 @@ pub struct SortKey {
 }
 
 /// The bound of a top-k sort: the LIMIT and OFFSET of the `Limit` above it (literals or
-/// parameters, evaluated as that `Limit` evaluates them, which still applies them).
+/// parameters, evaluated as that `Limit` evaluates them, which still applies them). That
+/// `Limit` skips the first OFFSET rows, so the sort returns those in no particular order
+/// (the right rows, not sorted among themselves).
 pub struct SortTop {
     pub limit: Expr,
     pub offset: Option<Expr>,
