@@ -77,6 +77,19 @@ impl OrderedTree {
         new_bytes as isize - old_bytes as isize
     }
 
+    /// Removes every key: the tree becomes empty with one store of its root, and every old
+    /// node is retired through the epoch (readers in the old tree finish there). Returns
+    /// the bytes the tree grew by (negative). `guard` pins the caller.
+    pub fn clear(&self, guard: &Guard) -> isize {
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.root.load(Ordering::Relaxed).is_null() {
+            return 0;
+        }
+        writer.current = false;
+        writer.path.clear();
+        self.rebuild(|_| Some(Vec::new()), guard)
+    }
+
     /// Removes every key of `keys` (ascending, no two equal) the tree holds. Returns the bytes
     /// the tree grew by (negative: shrank) and how many keys went. `guard` pins the caller
     /// (readers may still be on the nodes replaced).

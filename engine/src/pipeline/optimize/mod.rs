@@ -21,6 +21,7 @@ mod or_union;
 mod prune;
 mod strategy;
 mod top_k;
+mod truncate;
 mod window_top_n;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub use null_range::count_by_index;
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use strategy::{aggregate_strategy, choose_strategies};
 pub use top_k::bound_sort;
+pub use truncate::delete_whole_table;
 
 pub use window_top_n::bound_window_by_limit;
 
