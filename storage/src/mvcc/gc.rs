@@ -139,9 +139,14 @@ impl Table {
         // A large collection unindexes its versions after the walk, when a table left
         // without rows has its indexes emptied whole instead (`index_reset.rs`).
         let deferring = rows_hint >= super::index_reset::DEFERRED_ROWS_MIN;
-        let mut deferred: Vec<(RowId, Shared<'_, Version>)> = Vec::new();
-        let mut emptied_chains = 0u64;
         let expected = rows_hint.min(RETIRED_RESERVE_MAX);
+        let deferred_capacity = if deferring && self.has_indexes() {
+            expected
+        } else {
+            0
+        };
+        let mut deferred: Vec<(RowId, Shared<'_, Version>)> = Vec::with_capacity(deferred_capacity);
+        let mut emptied_chains = 0u64;
         let expected = if expected >= RETIRED_RESERVE_MIN {
             expected
         } else {
