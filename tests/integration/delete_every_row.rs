@@ -294,6 +294,14 @@ fn explain_shows_the_whole_table_delete_only_where_nothing_is_done_per_row() {
     assert!(plan_head(&conn, "DELETE FROM log").starts_with("Delete "));
     assert_eq!(conn.execute("DELETE FROM log", ()).unwrap(), 2);
     assert_eq!(count(&conn, "SELECT count(*) FROM log_audit"), 2);
+    // EXPLAIN ANALYZE runs the node and reports the rows it deleted.
+    conn.execute("BEGIN", ()).unwrap();
+    let lines = crate::support::explain(&conn, "ANALYZE DELETE FROM t", &[]);
+    assert!(lines[0].starts_with("DeleteAll t"), "{lines:#?}");
+    let last = lines.last().unwrap();
+    assert!(last.starts_with("Execution: 10 rows changed"), "{lines:#?}");
+    assert_eq!(count(&conn, "SELECT count(*) FROM t"), 0);
+    conn.execute("ROLLBACK", ()).unwrap();
     // WHERE 1 deletes every row and counts them, as SQLite does.
     assert_eq!(conn.execute("DELETE FROM t WHERE 1", ()).unwrap(), 10);
     assert_eq!(conn.changes(), 10);
