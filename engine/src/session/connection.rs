@@ -785,6 +785,7 @@ impl Connection {
             | Plan::Insert(_)
             | Plan::Update { .. }
             | Plan::Delete { .. }
+            | Plan::DeleteAll { .. }
             | Plan::ViewWrite(_) => return self.run_in_transaction(plan, params, sink),
         }
         Ok(0)

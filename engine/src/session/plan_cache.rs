@@ -48,6 +48,7 @@ impl Prepared {
         let has_triggers = |target: &crate::plan::TableAccess| {
             catalog.has_triggers() && !catalog.triggers_on(&target.table.name).is_empty()
         };
+        crate::optimize::delete_whole_table(optimized, catalog);
         match optimized {
             Plan::Update { target, .. } | Plan::Delete { target, .. } if has_triggers(target) => {}
             Plan::Query(query) => crate::optimize::finish_query(&mut query.node),

@@ -454,6 +454,60 @@ impl HashIndex {
         true
     }
 
+    /// Removes every pair: a fresh array replaces the old one, which is retired through the
+    /// epoch with the boxed keys and chain nodes its live entries own (readers that loaded
+    /// it finish in it). The caller holds the writer lock.
+    fn clear_locked(&self) {
+        let guard = epoch::pin();
+        let old_shared = self.entries.load(Ordering::Acquire, &guard);
+        // SAFETY: pinned guard; only writers (serialized by the lock) replace the array.
+        let old = unsafe { old_shared.deref() };
+        let mut boxed_keys: Vec<usize> = Vec::new();
+        let mut chains: Vec<usize> = Vec::new();
+        for entry in old.slots() {
+            let row_word = entry.row.load(Ordering::Relaxed);
+            if row_word == EMPTY || row_word == TOMBSTONE {
+                continue;
+            }
+            if row_word & BOXED_KEY != 0 {
+                boxed_keys.push(entry.key.load(Ordering::Relaxed) as usize);
+            }
+            if row_word & CHAIN != 0 && row_word & LOW_BITS != 0 {
+                chains.push((row_word & LOW_BITS) as usize);
+            }
+        }
+        let new = Entries::with_capacity(INITIAL_CAPACITY);
+        self.charge(new.bytes());
+        self.release(old.bytes() + self.node_bytes.load(Ordering::Relaxed));
+        self.entries.store(Owned::new(new), Ordering::Release);
+        self.pairs.store(0, Ordering::Relaxed);
+        self.live.store(0, Ordering::Relaxed);
+        self.used.store(0, Ordering::Relaxed);
+        self.node_bytes.store(0, Ordering::Relaxed);
+        // SAFETY: the old array is unreachable from `self.entries` now, and so are the boxed
+        // keys and chains only its live entries referenced (nodes unlinked earlier were
+        // retired apart and are in no chain); readers that loaded the array hold epoch pins,
+        // which both deferred frees wait for. Each key and node is freed once: `defer_destroy`
+        // of the array frees no key and no node.
+        unsafe {
+            guard.defer_unchecked(move || {
+                for key in boxed_keys {
+                    drop(Box::from_raw(key as *mut IndexKey));
+                }
+                let unprotected = epoch::unprotected();
+                for chain in chains {
+                    let mut node = Shared::from(chain as *const RowNode);
+                    while !node.is_null() {
+                        let next = node.deref().next.load(Ordering::Relaxed, unprotected);
+                        drop(node.into_owned());
+                        node = next;
+                    }
+                }
+            });
+            guard.defer_destroy(old_shared);
+        }
+    }
+
     /// Removes `(key, row)` if present; the caller holds the writer lock.
     fn remove_locked(&self, key: &IndexKey, row: EntryRow) -> bool {
         let guard = epoch::pin();
@@ -592,6 +646,11 @@ impl IndexWriter<'_> {
     /// Removes the `(key, row)` pair if present. Returns whether it was there.
     pub fn remove(&self, key: &IndexKey, row: EntryRow) -> bool {
         self.index.remove_locked(key, row)
+    }
+
+    /// Removes every pair (`HashIndex::clear_locked`).
+    pub fn clear(&self) {
+        self.index.clear_locked();
     }
 
     /// The rows stored under `key` (a consistent view: no writer runs meanwhile).

@@ -256,6 +256,13 @@ impl OrderedEntries {
         removed
     }
 
+    /// Removes every entry at once (`OrderedTree::clear`). The caller holds the owning
+    /// index's writer lock.
+    pub(crate) fn clear(&self, guard: &Guard) {
+        let grown = self.edit(|| self.list.clear(guard));
+        self.charge_grown(grown);
+    }
+
     /// Visits the entries within the bounds, ascending (or descending with `reverse`), as
     /// (encoded key, row id); `visit` returns false to stop.
     pub fn visit_range(

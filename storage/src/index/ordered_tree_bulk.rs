@@ -77,6 +77,32 @@ impl OrderedTree {
         new_bytes as isize - old_bytes as isize
     }
 
+    /// Removes every key: the tree becomes empty with one store of its root, and every old
+    /// node is retired through the epoch (readers in the old tree finish there). Returns
+    /// the bytes the tree grew by (negative). `guard` pins the caller.
+    pub fn clear(&self, guard: &Guard) -> isize {
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let old_root = self.root.load(Ordering::Relaxed);
+        if old_root.is_null() {
+            return 0;
+        }
+        writer.current = false;
+        writer.path.clear();
+        let mut old_nodes = Vec::new();
+        // SAFETY: the writer holds the mutex, so every node reachable now stays alive until
+        // it is retired below.
+        unsafe { gather_nodes(old_root, &mut old_nodes) };
+        self.root.store(std::ptr::null_mut(), Ordering::Release);
+        self.len.store(0, Ordering::Relaxed);
+        // SAFETY: the old nodes are unlinked now but not retired yet, so alive.
+        let old_bytes: usize = old_nodes
+            .iter()
+            .map(|&old| node_bytes(unsafe { node(old) }))
+            .sum();
+        retire(old_nodes, &self.pool, guard);
+        -(old_bytes as isize)
+    }
+
     /// Removes every key of `keys` (ascending, no two equal) the tree holds. Returns the bytes
     /// the tree grew by (negative: shrank) and how many keys went. `guard` pins the caller
     /// (readers may still be on the nodes replaced).
@@ -221,6 +247,24 @@ unsafe fn gather<'w>(at: NodePtr, nodes: &mut Vec<NodePtr>, keys: &mut Vec<&'w [
                 // SAFETY: as above, for every node below.
                 unsafe { gather(child.load(Ordering::Relaxed), nodes, keys) };
             }
+        }
+    }
+}
+
+/// Appends every node reachable from `at` to `nodes`.
+///
+/// # Safety
+/// Every node reachable from `at` stays alive while this runs (the caller is the writer).
+unsafe fn gather_nodes(at: NodePtr, nodes: &mut Vec<NodePtr>) {
+    if at.is_null() {
+        return;
+    }
+    nodes.push(at);
+    // SAFETY: the caller's guarantee.
+    if let Node::Inner(parent) = unsafe { node(at) } {
+        for child in parent.children.iter() {
+            // SAFETY: as above, for every node below.
+            unsafe { gather_nodes(child.load(Ordering::Relaxed), nodes) };
         }
     }
 }

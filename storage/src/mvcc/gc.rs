@@ -135,7 +135,18 @@ impl Table {
         // Sized for one version per row at first (an UPDATE of many rows retires one each):
         // grown one push at a time it was copied over and over.
         let (rows_min, rows_max) = rows.size_hint();
-        let expected = rows_max.unwrap_or(rows_min).min(RETIRED_RESERVE_MAX);
+        let rows_hint = rows_max.unwrap_or(rows_min);
+        // A large collection unindexes its versions after the walk, when a table left
+        // without rows has its indexes emptied whole instead (`index_reset.rs`).
+        let deferring = rows_hint >= super::index_reset::DEFERRED_ROWS_MIN;
+        let expected = rows_hint.min(RETIRED_RESERVE_MAX);
+        let deferred_capacity = if deferring && self.has_indexes() {
+            expected
+        } else {
+            0
+        };
+        let mut deferred: Vec<(RowId, Shared<'_, Version>)> = Vec::with_capacity(deferred_capacity);
+        let mut emptied_chains = 0u64;
         let expected = if expected >= RETIRED_RESERVE_MIN {
             expected
         } else {
@@ -166,12 +177,17 @@ impl Table {
                     emptied_head,
                 };
                 let emptied = chain.collect(report, &mut retired, &mut frozen);
+                emptied_chains += u64::from(emptied);
                 if retired.len() > first && self.has_indexes() {
                     // A version unlinked across a `SAME_INDEX_KEYS` link has the keys of
                     // its newer neighbour, which stays or is unindexed here too.
                     let keyed_apart =
                         |link: &&Shared<'_, Version>| link.tag() & SAME_INDEX_KEYS == 0;
                     for version in retired[first..].iter().filter(keyed_apart) {
+                        if deferring {
+                            deferred.push((row, *version));
+                            continue;
+                        }
                         // SAFETY: unlinked but not destroyed: destruction is deferred
                         // below, after this pinned `guard`.
                         let version = unsafe { version.deref() };
@@ -191,6 +207,13 @@ impl Table {
                         reusable.push(row);
                     }
                 }
+            }
+        }
+        if !deferred.is_empty() && !self.reset_indexes_if_rowless(emptied_chains, &guard) {
+            for (row, version) in deferred {
+                // SAFETY: as above: unlinked, destroyed only after this pin.
+                let version = unsafe { version.deref() };
+                super::unindex::unindex_version(self, row, version, &guard, &mut unindexing);
             }
         }
         // Before any slot given back can be reused (after the epoch, so after this pin).

@@ -44,6 +44,7 @@ mod gc;
 mod head;
 mod history;
 mod idle;
+mod index_reset;
 mod indexing;
 mod insert;
 mod insert_batch;

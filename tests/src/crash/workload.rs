@@ -15,6 +15,8 @@ pub enum Op {
     Insert(i64, i64),
     Update(i64, i64),
     Delete(i64),
+    /// `DELETE FROM t`: every row (the whole-table delete).
+    DeleteAll,
     /// Several statements in one explicit transaction.
     Txn(Vec<Op>),
     /// A transaction that is rolled back: it must leave no trace.
@@ -74,6 +76,7 @@ impl Workload {
                 Op::RolledBack(ops)
             }
             3 if self.checkpoints => Op::Checkpoint,
+            4 if scratch.len() >= 8 && self.rng.u8(..4) == 0 => Op::DeleteAll,
             _ => self.simple(&mut scratch),
         }
     }
@@ -93,6 +96,7 @@ pub fn apply(model: &mut Model, op: &Op) {
         Op::Delete(id) => {
             model.remove(id);
         }
+        Op::DeleteAll => model.clear(),
         Op::Txn(ops) => ops.iter().for_each(|op| apply(model, op)),
         Op::RolledBack(_) | Op::Checkpoint => {}
     }
@@ -107,6 +111,7 @@ fn statement(conn: &mut Connection, op: &Op) -> ember::Result<()> {
             .execute("UPDATE t SET v = ? WHERE id = ?", (*v, *id))
             .map(drop),
         Op::Delete(id) => conn.execute("DELETE FROM t WHERE id = ?", [*id]).map(drop),
+        Op::DeleteAll => conn.execute("DELETE FROM t", ()).map(drop),
         Op::Txn(_) | Op::RolledBack(_) | Op::Checkpoint => Ok(()),
     }
 }

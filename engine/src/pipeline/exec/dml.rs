@@ -492,9 +492,6 @@ fn delete_rows(
         let target = (target, guard.as_ref());
         return super::trigger::delete_with_triggers(txn, target, &triggers, returning, env, sink);
     }
-    if returning.is_none() && guard.is_none() && target.reaches_every_row() {
-        return delete_every_row(txn, target, env);
-    }
     let Some(returning) = returning else {
         // Only the row ids are kept, in the connection's kept list (no copy of any row).
         let mut lists = UpdateLists::take(&env);
@@ -521,11 +518,31 @@ fn delete_rows(
     Ok(deleted)
 }
 
-/// Deletes every row of the target's table the transaction sees, as one bulk write of
-/// storage (`Transaction::delete_visible_rows`): no row is read or listed. Only for a
-/// target that reaches every row, with nothing to do per row (no RETURNING, no foreign key
-/// or CHECK guard). Returns the row count; the statement's row limit and interrupt apply
-/// as they do to a listed delete.
+/// Runs `Plan::DeleteAll`: deletes every row of the target's table the transaction sees,
+/// as one bulk write of storage (`Transaction::delete_visible_rows`): no row is read or
+/// listed. The optimizer chose it for a table with nothing to do per row
+/// (`optimize/truncate.rs`). Returns the row count and records it in the connection's
+/// counters; the statement's row limit and interrupt apply as they do to a listed delete.
+pub fn delete_all(
+    txn: &mut Transaction,
+    target: &TableAccess,
+    env: StatementEnv<'_>,
+) -> Result<usize> {
+    debug_assert!(
+        target.reaches_every_row(),
+        "a whole-table delete scans every row"
+    );
+    debug_assert!(
+        RowTriggers::find(&env, &target.table, TriggerEventKind::Delete, &|_| true).is_none(),
+        "the optimizer keeps the general delete for a table with DELETE triggers"
+    );
+    let deleted = delete_every_row(txn, target, env);
+    if let Some(counters) = env.counters {
+        counters.record(&deleted);
+    }
+    deleted
+}
+
 fn delete_every_row(
     txn: &mut Transaction,
     target: &TableAccess,

@@ -88,7 +88,7 @@ pub(crate) use alter::{alter_table, replay_alter_table};
 pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
 pub use cte::{CteRows, WorkRow};
 pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
-pub use dml::{delete, update, UpdateStatement};
+pub use dml::{delete, delete_all, update, UpdateStatement};
 pub use foreign_key::DeferredKeys;
 pub use insert::insert;
 pub(crate) use outer_probe::{may_probe, ProbeState};
@@ -413,6 +413,7 @@ pub fn run_data_plan(
             update(txn, &statement, returning.as_deref(), env, sink)
         }
         Plan::Delete { target, returning } => delete(txn, target, returning.as_deref(), env, sink),
+        Plan::DeleteAll { target } => delete_all(txn, target, env),
         Plan::ViewWrite(write) => trigger::write_view(txn, write, env),
         _ => Err(crate::err!(
             Internal,

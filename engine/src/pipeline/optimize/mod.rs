@@ -23,6 +23,7 @@ mod prune;
 mod strategy;
 mod subquery_memo;
 mod top_k;
+mod truncate;
 mod window_top_n;
 
 use std::sync::Arc;
@@ -43,6 +44,7 @@ pub use prune::{prune_columns, prune_delete, prune_update};
 pub use strategy::{aggregate_strategy, choose_strategies};
 pub use subquery_memo::memo_only_repeating;
 pub use top_k::bound_sort;
+pub use truncate::delete_whole_table;
 
 pub use window_top_n::bound_window_by_limit;
 

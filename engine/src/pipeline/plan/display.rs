@@ -151,6 +151,13 @@ impl Plan {
                 writeln!(out, "Delete {}{returning}", target.table.name)?;
                 write_access(out, target, 1)
             }
+            Plan::DeleteAll { target } => {
+                writeln!(
+                    out,
+                    "DeleteAll {} (every row, one bulk claim)",
+                    target.table.name
+                )
+            }
             Plan::Query(query) => query.node.write_tree(out, 0),
             Plan::ViewWrite(write) => {
                 writeln!(

@@ -102,6 +102,12 @@ pub enum Plan {
         target: TableAccess,
         returning: Option<Box<Returning>>,
     },
+    /// DELETE of every row of `target`'s table with nothing to do per row
+    /// (`optimize/truncate.rs`): one bulk claim of every visible row. `target` is a full
+    /// scan with no filter.
+    DeleteAll {
+        target: TableAccess,
+    },
     Query(Query),
     /// INSERT, UPDATE or DELETE on a view, carried out by its INSTEAD OF triggers
     /// (`bind/view_write.rs`, `exec/trigger/instead.rs`).

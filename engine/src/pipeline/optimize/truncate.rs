@@ -1,0 +1,81 @@
+//! The whole-table delete rule: a `DELETE FROM t` that reaches every row (no WHERE, or a
+//! WHERE that is a constant true), returns nothing and has nothing to do per row becomes
+//! `Plan::DeleteAll`, which storage runs as one bulk claim of every visible row
+//! (`Transaction::delete_visible_rows`): no row is decoded, listed or looked up.
+//!
+//! Nothing to do per row means: no DELETE trigger on the table, and no foreign key of any
+//! table referencing it (whether `PRAGMA foreign_keys` is on is a connection setting that
+//! a cached plan does not see, so any referencing key keeps the general delete, which
+//! checks the pragma when it runs). Every other DELETE keeps its plan.
+
+use crate::catalog::{Catalog, TableDef, TriggerEventKind};
+use crate::expr::Expr;
+use crate::plan::{AccessPath, Plan, TableAccess};
+
+/// Rewrites `plan` into `Plan::DeleteAll` when it is a DELETE the rule applies to (see the
+/// module comment); leaves any other plan as it is.
+pub fn delete_whole_table(plan: &mut Plan, catalog: &Catalog) {
+    let applies = match &*plan {
+        Plan::Delete { target, returning } => {
+            returning.is_none()
+                && reaches_every_row(target)
+                && nothing_per_row(&target.table, catalog)
+        }
+        _ => false,
+    };
+    if !applies {
+        return;
+    }
+    *plan = match std::mem::replace(plan, Plan::Rollback) {
+        Plan::Delete { mut target, .. } => {
+            // A constant true filter decides nothing: every row passes it.
+            target.filter = None;
+            Plan::DeleteAll { target }
+        }
+        other => other,
+    };
+}
+
+/// Whether `target` reaches every row: a full scan whose filter, if any, is a constant
+/// that is true (as SQLite tests a WHERE: a nonzero number).
+fn reaches_every_row(target: &TableAccess) -> bool {
+    if !matches!(target.path, AccessPath::FullScan) {
+        return false;
+    }
+    match &target.filter {
+        None => true,
+        Some(Expr::Literal(value)) => is_constant_true(value),
+        Some(_) => false,
+    }
+}
+
+fn is_constant_true(value: &ember_storage::Value) -> bool {
+    use ember_storage::Value;
+    match value {
+        Value::Boolean(flag) => *flag,
+        Value::Integer(int) => *int != 0,
+        Value::Real(real) => *real != 0.0,
+        _ => false,
+    }
+}
+
+/// Whether deleting a row of `table` runs nothing beside the delete itself: no DELETE
+/// trigger on it and no foreign key referencing it.
+fn nothing_per_row(table: &TableDef, catalog: &Catalog) -> bool {
+    let delete_trigger = catalog.has_triggers()
+        && catalog
+            .triggers_on(&table.name)
+            .iter()
+            .any(|trigger| trigger.event == TriggerEventKind::Delete);
+    if delete_trigger {
+        return false;
+    }
+    let referenced = catalog.tables().iter().any(|child| {
+        child
+            .constraints
+            .foreign_keys
+            .iter()
+            .any(|key| key.parent.eq_ignore_ascii_case(&table.name))
+    });
+    !referenced
+}
