@@ -520,7 +520,7 @@ impl SubqueryExpr {
     ) -> Result<SubqueryResult> {
         Ok(match &self.kind {
             SubqueryKind::Scalar => {
-                let first = operator.next(&context)?;
+                let first = operator.next(context)?;
                 SubqueryResult::Scalar(
                     first
                         .and_then(|row| row.into_iter().next())
@@ -528,7 +528,7 @@ impl SubqueryExpr {
                 )
             }
             SubqueryKind::Exists { .. } => {
-                SubqueryResult::Exists(operator.next(&context)?.is_some())
+                SubqueryResult::Exists(operator.next(context)?.is_some())
             }
             SubqueryKind::In {
                 affinity,
@@ -538,7 +538,7 @@ impl SubqueryExpr {
                 let mut keys = HashSet::default();
                 let mut has_null = false;
                 let mut memory = context.memory_charge("an IN (SELECT ...) set");
-                while let Some(row) = operator.next(&context)? {
+                while let Some(row) = operator.next(context)? {
                     memory.add_row(&row)?;
                     let mut value = row.into_iter().next().unwrap_or(Value::Null);
                     if let Some(affinity) = affinity {
