@@ -6,30 +6,11 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crossbeam_epoch as epoch;
-
+use super::super::unindex::tests::{ordered_entries, ordered_table, row};
 use crate::error::StorageError;
-use crate::index::{KeyCollation, SecondaryIndex};
+use crate::index::SecondaryIndex;
 use crate::store::Store;
-use crate::value::{DataType, Value};
-use crate::{StorageErrorKind, Table, TableSchema, Transaction};
-
-/// A table (id INTEGER, k ANY) without a primary key, with an ordered index on `k`.
-fn indexed_table(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
-    let table = store.create_table(TableSchema {
-        types: vec![DataType::Integer, DataType::Any],
-        key_columns: vec![],
-        added: Vec::new(),
-    });
-    let index = table
-        .create_index_with("k_order", vec![1], false, Some(vec![KeyCollation::Binary]))
-        .unwrap();
-    (table, index)
-}
-
-fn row(id: i64, key: i64) -> [Value; 2] {
-    [Value::Integer(id), Value::Integer(key)]
-}
+use crate::{StorageErrorKind, Table, Transaction};
 
 fn insert_rows(store: &Store, table: &Arc<Table>, keys: std::ops::Range<i64>) {
     let mut txn = store.begin().unwrap();
@@ -56,11 +37,11 @@ fn check_exact(store: &Store, table: &Table, index: &SecondaryIndex) {
             expected.insert((ordered.encode(&[1], &values), slot));
         }
     }
-    let mut found = BTreeSet::new();
-    ordered.for_each_entry(&epoch::pin(), |encoded, slot| {
-        found.insert((encoded.to_vec(), slot));
-    });
-    assert_eq!(found, expected, "ordered entries of the live rows");
+    assert_eq!(
+        ordered_entries(index),
+        expected,
+        "ordered entries of the live rows"
+    );
     assert_eq!(table.sweep_index_entries(), 0, "no stale entry left");
     assert_eq!(
         index.entries(),
@@ -72,7 +53,7 @@ fn check_exact(store: &Store, table: &Table, index: &SecondaryIndex) {
 #[test]
 fn a_delete_of_every_row_empties_the_index_and_new_rows_are_indexed() {
     let store = Store::new();
-    let (table, index) = indexed_table(&store);
+    let (table, index) = ordered_table(&store);
     for round in 0..3 {
         insert_rows(&store, &table, round * 5000..round * 5000 + 4000);
         let mut txn = store.begin().unwrap();
@@ -91,7 +72,7 @@ fn a_delete_of_every_row_empties_the_index_and_new_rows_are_indexed() {
 #[test]
 fn an_uncommitted_insert_keeps_its_entry_through_a_delete_of_every_other_row() {
     let store = Store::new();
-    let (table, index) = indexed_table(&store);
+    let (table, index) = ordered_table(&store);
     insert_rows(&store, &table, 0..3000);
     let mut late = store.begin().unwrap();
     late.insert(&table, &row(9000, 7)).unwrap();
@@ -108,7 +89,7 @@ fn an_uncommitted_insert_keeps_its_entry_through_a_delete_of_every_other_row() {
 #[test]
 fn inserters_racing_deletes_of_every_row_keep_their_entries() {
     let store = Arc::new(Store::new());
-    let (table, index) = indexed_table(&store);
+    let (table, index) = ordered_table(&store);
     insert_rows(&store, &table, 0..2000);
     let done = Arc::new(AtomicBool::new(false));
     let inserters: Vec<_> = (0..2i64)

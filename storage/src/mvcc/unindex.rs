@@ -256,4 +256,4 @@ fn same_column_values(columns: &[usize], left: &[Value], right: &[Value]) -> boo
 
 #[cfg(test)]
 #[path = "unindex_tests.rs"]
-mod tests;
+pub(super) mod tests;

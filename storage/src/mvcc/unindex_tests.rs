@@ -13,8 +13,9 @@ use crate::store::Store;
 use crate::value::{DataType, Value};
 use crate::{Table, TableSchema};
 
-/// A table (id INTEGER, k ANY) without a primary key, with an ordered index on `k`.
-fn ordered_table(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
+/// A table (id INTEGER, k ANY) without a primary key, with an ordered index on `k` (the
+/// index-reset tests use it too).
+pub(in crate::mvcc) fn ordered_table(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Any],
         key_columns: vec![],
@@ -26,12 +27,12 @@ fn ordered_table(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
     (table, index)
 }
 
-fn row(id: i64, key: i64) -> [Value; 2] {
+pub(in crate::mvcc) fn row(id: i64, key: i64) -> [Value; 2] {
     [Value::Integer(id), Value::Integer(key)]
 }
 
 /// The ordered entries of `index`, as (encoded key, row id).
-fn ordered_entries(index: &SecondaryIndex) -> BTreeSet<(Vec<u8>, u64)> {
+pub(in crate::mvcc) fn ordered_entries(index: &SecondaryIndex) -> BTreeSet<(Vec<u8>, u64)> {
     let mut entries = BTreeSet::new();
     let guard = epoch::pin();
     let ordered = index.ordered().expect("an ordered index");

@@ -21,7 +21,7 @@ use super::bounds::MemoryCharge;
 use super::dml::storage_error;
 use super::rowid::{largest_visible_key, RowidKeys};
 use super::upsert::{assign_evaluated, check_proposed};
-use super::{run_query, ExecContext};
+use super::ExecContext;
 
 /// Rows completed and written per batch.
 pub const BATCH_ROWS: usize = 1024;
@@ -45,7 +45,12 @@ pub(super) fn insert_batched(
     );
     let (mut values, rows) = {
         let runtime = SubqueryRuntime::new(txn, env);
-        collect_rows(insert, &ExecContext::new(&runtime), &mut charge)?
+        super::upsert::collect_flat(
+            &insert.source,
+            columns,
+            &ExecContext::new(&runtime),
+            Some(&mut charge),
+        )?
     };
     let mut writer = BatchWriter {
         insert,
@@ -100,34 +105,6 @@ pub(super) fn insert_batched(
     writer.write(&batch)?;
     debug_assert!(source.next().is_none(), "every source value was written");
     writer.finish()
-}
-
-/// Runs the INSERT's source query to completion, its rows of `insert.columns.len()` values
-/// laid end to end in one buffer, each charged to `charge`. Returns the values and the
-/// number of rows.
-fn collect_rows(
-    insert: &Insert,
-    context: &ExecContext<'_>,
-    charge: &mut MemoryCharge,
-) -> Result<(Vec<Value>, usize)> {
-    let columns = insert.columns.len();
-    let mut values = Vec::new();
-    let mut rows = 0usize;
-    run_query(&insert.source, context, &mut |row| {
-        if row.len() != columns {
-            return Err(crate::err!(
-                Internal,
-                "an INSERT source row has {} values for {} columns",
-                row.len(),
-                columns
-            ));
-        }
-        charge.add_row(row)?;
-        values.append(row);
-        rows += 1;
-        Ok(true)
-    })?;
-    Ok((values, rows))
 }
 
 /// Writes the batches of one statement.

@@ -89,7 +89,7 @@ pub(super) fn insert_general(
             let columns = insert.columns.len();
             let (values, rows) = {
                 let runtime = SubqueryRuntime::new(txn, env);
-                collect_flat(source, columns, &ExecContext::new(&runtime))?
+                collect_flat(source, columns, &ExecContext::new(&runtime), None)?
             };
             let mut values = values.into_iter();
             let mut pin = WritePin::for_rows(rows);
@@ -471,11 +471,12 @@ fn take_row(row: &mut [Value]) -> Row {
 /// Runs an INSERT's source query to completion (before any row goes in, so the query never
 /// reads the statement's own rows), its rows of `columns` values laid end to end in one
 /// buffer: the source's row buffer is emptied, not taken, so a row costs no allocation.
-/// Returns the values and the number of rows.
-fn collect_flat(
+/// Each row is charged to `charge` when given. Returns the values and the number of rows.
+pub(super) fn collect_flat(
     source: &Node,
     columns: usize,
     context: &ExecContext<'_>,
+    mut charge: Option<&mut super::MemoryCharge>,
 ) -> Result<(Vec<Value>, usize)> {
     let mut values = Vec::new();
     let mut rows = 0usize;
@@ -487,6 +488,9 @@ fn collect_flat(
                 row.len(),
                 columns
             ));
+        }
+        if let Some(charge) = charge.as_deref_mut() {
+            charge.add_row(row)?;
         }
         values.append(row);
         rows += 1;

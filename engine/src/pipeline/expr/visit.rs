@@ -4,6 +4,78 @@
 
 use super::{Expr, SubqueryKind};
 
+/// Runs `$visit` with `$child` bound to each direct child of `$node`, a `&Expr` (borrow
+/// `[&]`) or a `&mut Expr` (`[&mut]`): the one list of an expression's children (an IN
+/// subquery's operands included, not its plan), for the shared and the mutable walks.
+macro_rules! for_each_child {
+    ($node:expr, [$($borrow:tt)+], $child:ident => $visit:expr) => {
+        match $node {
+            Expr::Literal(_)
+            | Expr::Column { .. }
+            | Expr::Parameter(_)
+            | Expr::OuterColumn { .. } => {}
+            Expr::Unary(_, $child)
+            | Expr::IsNull { expr: $child, .. }
+            | Expr::Cast { expr: $child, .. }
+            | Expr::Affinity { expr: $child, .. }
+            | Expr::Collate { expr: $child, .. }
+            | Expr::CollationKey { expr: $child, .. } => $visit,
+            Expr::Binary(_, left, right) => {
+                for $child in [left, right] {
+                    $visit;
+                }
+            }
+            Expr::Subquery(subquery) => match $($borrow)+ subquery.kind {
+                SubqueryKind::In { expr: $child, .. } => $visit,
+                SubqueryKind::InRow { exprs, .. } => {
+                    for $child in exprs {
+                        $visit;
+                    }
+                }
+                SubqueryKind::Scalar | SubqueryKind::Exists { .. } => {}
+            },
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                for $child in [expr, low, high] {
+                    $visit;
+                }
+            }
+            Expr::InList { expr, list, .. } => {
+                {
+                    let $child = expr;
+                    $visit;
+                }
+                for $child in list {
+                    $visit;
+                }
+            }
+            Expr::Case {
+                operand,
+                branches,
+                else_result,
+            } => {
+                if let Some($child) = operand {
+                    $visit;
+                }
+                for (when, then) in branches {
+                    for $child in [when, then] {
+                        $visit;
+                    }
+                }
+                if let Some($child) = else_result {
+                    $visit;
+                }
+            }
+            Expr::Function { args, .. } | Expr::UserFunction { args, .. } => {
+                for $child in args {
+                    $visit;
+                }
+            }
+        }
+    };
+}
+
 impl Expr {
     /// Calls `visit` on this node and every node below it (not inside subquery plans, but
     /// on an IN subquery's operand).
@@ -17,62 +89,8 @@ impl Expr {
     /// Calls `visit` on this node and, where it returns true, on the nodes below it (as
     /// `walk` reaches them); a node for which it returns false is visited, its subtree not.
     pub fn walk_pruned(&self, visit: &mut dyn FnMut(&Expr) -> bool) {
-        if !visit(self) {
-            return;
-        }
-        match self {
-            Expr::Literal(_)
-            | Expr::Column { .. }
-            | Expr::Parameter(_)
-            | Expr::OuterColumn { .. } => {}
-            Expr::Unary(_, operand) => operand.walk_pruned(visit),
-            Expr::Binary(_, left, right) => {
-                left.walk_pruned(visit);
-                right.walk_pruned(visit);
-            }
-            Expr::IsNull { expr, .. } => expr.walk_pruned(visit),
-            Expr::Subquery(subquery) => {
-                if let SubqueryKind::In { expr, .. } = &subquery.kind {
-                    expr.walk_pruned(visit);
-                }
-                if let SubqueryKind::InRow { exprs, .. } = &subquery.kind {
-                    exprs.iter().for_each(|expr| expr.walk_pruned(visit));
-                }
-            }
-            Expr::Between {
-                expr, low, high, ..
-            } => {
-                expr.walk_pruned(visit);
-                low.walk_pruned(visit);
-                high.walk_pruned(visit);
-            }
-            Expr::InList { expr, list, .. } => {
-                expr.walk_pruned(visit);
-                list.iter().for_each(|item| item.walk_pruned(visit));
-            }
-            Expr::Case {
-                operand,
-                branches,
-                else_result,
-            } => {
-                if let Some(operand) = operand {
-                    operand.walk_pruned(visit);
-                }
-                for (when, then) in branches {
-                    when.walk_pruned(visit);
-                    then.walk_pruned(visit);
-                }
-                if let Some(else_result) = else_result {
-                    else_result.walk_pruned(visit);
-                }
-            }
-            Expr::Cast { expr, .. }
-            | Expr::Affinity { expr, .. }
-            | Expr::Collate { expr, .. }
-            | Expr::CollationKey { expr, .. } => expr.walk_pruned(visit),
-            Expr::Function { args, .. } | Expr::UserFunction { args, .. } => {
-                args.iter().for_each(|arg| arg.walk_pruned(visit))
-            }
+        if visit(self) {
+            for_each_child!(self, [&], child => child.walk_pruned(visit));
         }
     }
 
@@ -80,59 +98,7 @@ impl Expr {
     /// each lent mutably (a rule that marks subqueries, say).
     pub fn walk_mut(&mut self, visit: &mut dyn FnMut(&mut Expr)) {
         visit(self);
-        match self {
-            Expr::Literal(_)
-            | Expr::Column { .. }
-            | Expr::Parameter(_)
-            | Expr::OuterColumn { .. } => {}
-            Expr::Unary(_, operand) => operand.walk_mut(visit),
-            Expr::Binary(_, left, right) => {
-                left.walk_mut(visit);
-                right.walk_mut(visit);
-            }
-            Expr::IsNull { expr, .. } => expr.walk_mut(visit),
-            Expr::Subquery(subquery) => match &mut subquery.kind {
-                SubqueryKind::In { expr, .. } => expr.walk_mut(visit),
-                SubqueryKind::InRow { exprs, .. } => {
-                    exprs.iter_mut().for_each(|expr| expr.walk_mut(visit))
-                }
-                SubqueryKind::Scalar | SubqueryKind::Exists { .. } => {}
-            },
-            Expr::Between {
-                expr, low, high, ..
-            } => {
-                expr.walk_mut(visit);
-                low.walk_mut(visit);
-                high.walk_mut(visit);
-            }
-            Expr::InList { expr, list, .. } => {
-                expr.walk_mut(visit);
-                list.iter_mut().for_each(|item| item.walk_mut(visit));
-            }
-            Expr::Case {
-                operand,
-                branches,
-                else_result,
-            } => {
-                if let Some(operand) = operand {
-                    operand.walk_mut(visit);
-                }
-                for (when, then) in branches {
-                    when.walk_mut(visit);
-                    then.walk_mut(visit);
-                }
-                if let Some(else_result) = else_result {
-                    else_result.walk_mut(visit);
-                }
-            }
-            Expr::Cast { expr, .. }
-            | Expr::Affinity { expr, .. }
-            | Expr::Collate { expr, .. }
-            | Expr::CollationKey { expr, .. } => expr.walk_mut(visit),
-            Expr::Function { args, .. } | Expr::UserFunction { args, .. } => {
-                args.iter_mut().for_each(|arg| arg.walk_mut(visit))
-            }
-        }
+        for_each_child!(self, [&mut], child => child.walk_mut(visit));
     }
 
     /// A copy with every `Column` position replaced by `map(position)`.
