@@ -19,7 +19,7 @@ const BLOCK: usize = 8;
 
 /// The leftmost start of `needle` in `haystack`, ASCII letters matched in either case
 /// when `fold_case` (as `eq_ignore_ascii_case`), bytes compared exactly otherwise.
-#[inline]
+#[inline(always)]
 pub(crate) fn find(haystack: &[u8], needle: &[u8], fold_case: bool) -> Option<usize> {
     let (&first, &last) = match (needle.first(), needle.last()) {
         (Some(first), Some(last)) => (first, last),
@@ -76,6 +76,7 @@ struct Pair {
 }
 
 impl Pair {
+    #[inline(always)]
     fn of(first: u8, last: u8, distance: usize, fold_case: bool) -> Pair {
         let fold = |byte: u8| {
             if fold_case && byte.is_ascii_alphabetic() {
@@ -95,7 +96,7 @@ impl Pair {
     }
 
     /// Whether the pair's bytes sit at start `at` (one start, for the short texts).
-    #[inline]
+    #[inline(always)]
     fn at(&self, haystack: &[u8], at: usize) -> bool {
         // Only the low byte of each broadcast is read.
         let fold = |byte: u8, mask: u64| byte | mask as u8;
@@ -106,7 +107,7 @@ impl Pair {
     /// The leftmost start in `start .. start + BLOCK` where the whole needle (of
     /// `needle_len` bytes, compared by `equal`) matches; every such start leaves room for
     /// the needle.
-    #[inline]
+    #[inline(always)]
     fn block(
         &self,
         haystack: &[u8],
