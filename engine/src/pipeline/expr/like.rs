@@ -3,11 +3,13 @@
 //! LIKE matches the pattern text as it is, allocating nothing: the common shapes
 //! (`abc`, `abc%`, `%abc`, `%abc%` with no `_` and no escape) compare bytes (ASCII case
 //! folding leaves the bytes of other characters alone, so bytes compare as characters
-//! do; a `%abc%` body is searched for with `memchr`'s vectorized byte search), the rest
-//! walk both texts a character at a time. GLOB patterns compile to tokens.
+//! do; a `%abc%` body, and the first literal of each run between `%`s, is searched for
+//! eight start positions at a time, `fold_search.rs`), the rest walk both texts a
+//! character at a time. GLOB patterns compile to tokens.
 //! Both backtrack only to the last multi-character wildcard, so matching takes at most
 //! O(text x pattern) steps and no recursion.
 
+use super::fold_search;
 use crate::error::Result;
 use crate::limits::LIKE_PATTERN_BYTES_MAX;
 
@@ -93,38 +95,11 @@ fn contains_ignoring_ascii_case(text: &[u8], body: &[u8]) -> bool {
 }
 
 /// Where the leftmost occurrence of `body` in `text` at or after byte `from` starts,
-/// ASCII letters matched in either case. Candidates are found by a vectorized search for
-/// one of the body's bytes in both cases at once (`memchr2`), a byte other than a letter
-/// when the body has one (it rules out more places), and only the candidates compare the
-/// whole body. (A prepared pattern whose body has no letter uses `memmem` instead.) A
-/// match found this way starts at a character's first byte when `body` does: no
-/// continuation byte equals an ASCII byte or a UTF-8 lead byte.
-fn find_ignoring_ascii_case(text: &[u8], body: &[u8], from: usize) -> Option<usize> {
-    let haystack = text.get(from..)?;
-    if body.is_empty() {
-        return Some(from);
-    }
-    if body.len() > haystack.len() {
-        return None;
-    }
-    let Some(letter_free) = body.iter().position(|byte| !byte.is_ascii_alphabetic()) else {
-        return find_by_byte(haystack, body, 0).map(|start| from + start);
-    };
-    find_by_byte(haystack, body, letter_free).map(|start| from + start)
-}
-
-/// The leftmost start of `body` in `haystack` (ASCII case folded), trying only the
-/// places where `body[anchor]` (in either case) sits `anchor` bytes after the start.
+/// ASCII letters matched in either case (`fold_search`: a match starts at a character's
+/// first byte when `body` does).
 #[inline]
-fn find_by_byte(haystack: &[u8], body: &[u8], anchor: usize) -> Option<usize> {
-    debug_assert!(anchor < body.len() && body.len() <= haystack.len());
-    let key = body[anchor];
-    let (lower, upper) = (key.to_ascii_lowercase(), key.to_ascii_uppercase());
-    let last_start = haystack.len() - body.len();
-    // The anchor byte of a match lies in `anchor ..= last_start + anchor`.
-    let window = &haystack[anchor..=last_start + anchor];
-    memchr::memchr2_iter(lower, upper, window)
-        .find(|&at| haystack[at..at + body.len()].eq_ignore_ascii_case(body))
+fn find_ignoring_ascii_case(text: &[u8], body: &[u8], from: usize) -> Option<usize> {
+    fold_search::find(text.get(from..)?, body, true).map(|start| from + start)
 }
 
 /// A LIKE or GLOB pattern prepared once for many texts (a compiled filter's constant
@@ -368,15 +343,14 @@ impl Runs {
     /// Where `run` ends at its leftmost match in `text` from byte `from` on.
     fn leftmost(&self, run: &Run, text: &[u8], mut from: usize) -> Option<usize> {
         if let Some(RunItem::Literal(range)) = run.items.first() {
-            // Tried only where its first byte is (never a character's continuation).
-            let first = *self.literals.get(range.start)?;
-            let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+            // Tried only where its first literal is (which starts at a character's start).
+            let literal = self.literals.get(range.clone())?;
             loop {
-                let offset = memchr::memchr2(lower, upper, text.get(from..)?)?;
-                if let Some(end) = self.run_at(run, text, from + offset) {
+                let at = find_ignoring_ascii_case(text, literal, from)?;
+                if let Some(end) = self.run_at(run, text, at) {
                     return Some(end);
                 }
-                from += offset + 1;
+                from = at + 1;
             }
         }
         // A run that starts with `_`: tried at each character's start, and at the end.

@@ -10,6 +10,7 @@ mod compile;
 mod concat;
 mod datetime;
 mod expiry;
+mod fold_search;
 mod function;
 mod in_constants;
 mod json;

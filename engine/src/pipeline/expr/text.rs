@@ -87,36 +87,21 @@ pub(crate) fn integer_of(value: &Value) -> i64 {
     }
 }
 
-/// The longest pattern `find_text` searches for byte by byte; longer ones go to the
-/// standard library's searcher (linear whatever the input).
+/// The longest pattern `find_text` searches for with `fold_search` (exact bytes, eight
+/// start positions at a time); longer ones go to the standard library's searcher (linear
+/// whatever the input).
 const SHORT_PATTERN_MAX: usize = 8;
 
 /// The byte offset of the first occurrence of `pattern` in `text` (`str::find`'s answer),
-/// a short pattern found by scanning for its first byte and comparing the rest in place,
-/// without the setup of a general searcher per call. The offset is a character boundary:
-/// a pattern, being text, starts with a byte that starts a character.
+/// a short pattern found in place without the setup of a general searcher per call. The
+/// offset is a character boundary: a pattern, being text, starts with a byte that starts
+/// a character.
 #[inline]
 pub(crate) fn find_text(text: &str, pattern: &str) -> Option<usize> {
-    let (haystack, needle) = (text.as_bytes(), pattern.as_bytes());
-    match needle {
-        [] => Some(0),
-        [only] => haystack.iter().position(|byte| byte == only),
-        [first, rest @ ..] if needle.len() <= SHORT_PATTERN_MAX => {
-            let last_start = haystack.len().checked_sub(needle.len())?;
-            let mut from = 0;
-            while from <= last_start {
-                let at = from
-                    + haystack[from..=last_start]
-                        .iter()
-                        .position(|b| b == first)?;
-                if haystack[at + 1..at + needle.len()] == *rest {
-                    return Some(at);
-                }
-                from = at + 1;
-            }
-            None
-        }
-        _ => text.find(pattern),
+    if pattern.len() <= SHORT_PATTERN_MAX {
+        super::fold_search::find(text.as_bytes(), pattern.as_bytes(), false)
+    } else {
+        text.find(pattern)
     }
 }
 
