@@ -256,6 +256,9 @@ fn results_stay_whole_under_concurrent_writes() {
             .unwrap();
     }
     let stop = std::sync::atomic::AtomicBool::new(false);
+    // The readers start once the writer has written, so they read while it writes however
+    // the threads are scheduled.
+    let written = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
             let conn = db.connect();
@@ -268,9 +271,13 @@ fn results_stay_whole_under_concurrent_writes() {
                     (format!("{round}{pad}"), round % 10),
                 )
                 .unwrap();
+                written.store(true, std::sync::atomic::Ordering::Release);
             }
             round
         });
+        while !written.load(std::sync::atomic::Ordering::Acquire) && !writer.is_finished() {
+            std::thread::yield_now();
+        }
         let readers: Vec<_> = (0..3)
             .map(|reader| {
                 let db = &db;
