@@ -130,7 +130,7 @@ fn the_memo_counts_against_the_memory_budget() {
 }
 
 /// Outer values that cover a key of the scanned table cannot repeat: the optimizer turns
-/// the memo off there (EXPLAIN no longer says `memoized`), and the answers stay those of
+/// the memo off there (EXPLAIN does not say `memoized`), and the answers stay those of
 /// the memoized plan over a column whose values repeat.
 #[test]
 fn no_memo_where_the_outer_values_are_a_key() {
