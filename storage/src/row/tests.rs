@@ -397,11 +397,11 @@ fn wanted_prefix_decodes_the_wanted_columns_and_stops_after_the_last() {
     assert!(decode_wanted_prefix_into(&types, cut, &with_tail, &mut values).is_err());
 }
 
-/// The ASCII shortcut answers as `from_utf8` for every length around its word tests,
-/// with a high byte at every position (valid multi-byte text and invalid bytes).
+/// The ASCII shortcut answers as `from_utf8` for every length across its byte and word
+/// tests, with a high byte at every position (valid multi-byte text and invalid bytes).
 #[test]
-fn short_ascii_texts_decode_as_from_utf8() {
-    for len in 0..=24usize {
+fn ascii_texts_decode_as_from_utf8() {
+    for len in 0..=80usize {
         let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
         assert_eq!(utf8(&base), std::str::from_utf8(&base).ok());
         for at in 0..len {
