@@ -3,7 +3,8 @@
 //! span many of the walk's batches, open and closed, integer and text, and a bare column
 //! reads the last row of the range in index order as the ordered walk does, after writes
 //! that leave stale index entries (indexed columns updated, rows deleted and reinserted)
-//! and under an open snapshot that still sees the old versions.
+//! and under an open snapshot that still sees the old versions. Counts over equality
+//! lookups of the same indexes, constant and correlated, are checked beside them.
 
 use ember::{Database, Value};
 
@@ -36,6 +37,14 @@ const COUNTS: &[&str] = &[
     "SELECT count(*) FROM t WHERE s >= 'k2' AND s < 'k5'",
     "SELECT count(*) FROM t WHERE s LIKE 'k1%'",
     "SELECT count(*) FROM t WHERE b = 3 AND a > 50",
+    "SELECT count(*) FROM t WHERE a = 110",
+    "SELECT count(a), count(*) FROM t WHERE a = 2001",
+    "SELECT count(*) FROM t WHERE s = 'k7'",
+    "SELECT count(*) FROM t WHERE b = 3 AND a = 115",
+    "SELECT count(*) FROM t WHERE a = NULL",
+    "SELECT id, (SELECT count(*) FROM t AS i WHERE i.a = t.a) FROM t WHERE id < 60 ORDER BY id",
+    "SELECT id, (SELECT count(*) FROM t AS i WHERE i.s = t.s AND i.b = t.b) FROM t \
+     WHERE id BETWEEN 900 AND 960 ORDER BY id",
 ];
 
 /// A bare column beside the count reads the last row of the range in index order (which

@@ -108,6 +108,7 @@ mod sqlite_quirks;
 mod statement_completeness;
 mod statement_timeout;
 mod strict_tables;
+mod subquery_groups;
 mod support;
 mod table_budget;
 mod text_functions_vs_sqlite;

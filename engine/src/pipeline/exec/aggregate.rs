@@ -101,6 +101,12 @@ pub struct AggregateOperator<'p> {
     input_width: usize,
     strategy: AggregateStrategy,
     output: Option<std::vec::IntoIter<Row>>,
+    /// Whether a rewound run may reuse the last run's grouper, emptied (`Grouper::reset`):
+    /// no GROUP BY term, argument or FILTER reads an enclosing query's row or a subquery
+    /// (which compiling reads once, as constants) and no call keeps a sketch.
+    reuses_grouper: bool,
+    /// The last run's grouper, kept for the next run when `reuses_grouper`.
+    kept: Option<Grouper<'p>>,
 }
 
 /// The groups built so far (in the order their first rows came) and the lookup structures
@@ -534,6 +540,23 @@ impl<'p> Grouper<'p> {
         Ok(self.groups.len() - 1)
     }
 
+    /// No groups again, for another run over rows of the same statement execution (a
+    /// rewound correlated subquery's): the compiled terms, arguments and filters are kept,
+    /// the groups, their accumulators and lookup structures emptied (keeping their room),
+    /// and the memory the groups held released.
+    fn reset(&mut self, context: &ExecContext<'_>) {
+        self.groups.clear();
+        self.accumulators.clear();
+        self.exact_keys = true;
+        self.keys = KeyGroups::default();
+        self.single.clear();
+        self.texts = TextGroups::default();
+        self.direct.clear();
+        self.key_values.clear();
+        // The old charge, dropped, gives back what the last run's groups held.
+        self.memory = context.memory_charge("GROUP BY groups");
+    }
+
     /// The one group of `rows` rows fed to aggregates that are all COUNT(*)
     /// (`counted.rs`); none for no rows (`finish` makes the empty group).
     fn push_counted(&mut self, rows: u64, context: &ExecContext<'_>) {
@@ -547,17 +570,19 @@ impl<'p> Grouper<'p> {
         }
     }
 
-    fn finish(mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
+    /// Each group's row: its last input row (`input_width` values) and its aggregates'
+    /// results, in group key order. The groups' last rows are taken: `reset` before the
+    /// grouper is fed again.
+    fn finish(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         if self.groups.is_empty() && self.group_by.is_empty() {
             self.new_group(GroupKey::Many(Vec::new()), Vec::new(), context.rows_max);
         }
         let order = key_order(&self.groups);
-        let mut groups = self.groups;
         let input_width = self.input_width;
         let width = self.aggregates.len();
         let mut rows = Vec::with_capacity(order.len());
         for at in order {
-            let group = &mut groups[at];
+            let group = &mut self.groups[at];
             let mut row = std::mem::take(&mut group.last_row);
             if row.is_empty() {
                 // A group always has a last row (or none had any input: all NULL), made
@@ -645,6 +670,17 @@ impl<'p> AggregateOperator<'p> {
         input_width: usize,
         strategy: AggregateStrategy,
     ) -> Self {
+        let compiles_constants =
+            |expr: &Expr| super::query::has_subquery(expr) || super::query::reads_outer_row(expr);
+        let reuses_grouper = !group_by
+            .iter()
+            .chain(
+                aggregates
+                    .iter()
+                    .flat_map(|call| call.args.iter().chain(&call.filter)),
+            )
+            .any(compiles_constants)
+            && !aggregates.iter().any(|call| call.function.is_sketch());
         AggregateOperator {
             input,
             group_by,
@@ -652,11 +688,29 @@ impl<'p> AggregateOperator<'p> {
             input_width,
             strategy,
             output: None,
+            reuses_grouper,
+            kept: None,
         }
     }
 
-    fn compute(&self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
-        let mut grouper = Grouper::new(self.group_by, self.aggregates, self.input_width, context);
+    fn compute(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
+        let mut grouper = match self.kept.take() {
+            Some(mut kept) => {
+                kept.reset(context);
+                kept
+            }
+            None => Grouper::new(self.group_by, self.aggregates, self.input_width, context),
+        };
+        let rows = self.group_rows(&mut grouper, context)?;
+        if self.reuses_grouper {
+            self.kept = Some(grouper);
+        }
+        Ok(rows)
+    }
+
+    /// Feeds every input row to `grouper` by the operator's strategy, then takes its groups'
+    /// rows.
+    fn group_rows(&self, grouper: &mut Grouper<'p>, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         let access = match self.input {
             Node::Scan(access) => Some(access),
             _ => None,
@@ -668,7 +722,7 @@ impl<'p> AggregateOperator<'p> {
                         profile::Tally::of(self.input).rows(rows);
                         grouper.push_counted(rows, context)
                     }
-                    None => self.scan_groups(access, parallel, &mut grouper, context)?,
+                    None => self.scan_groups(access, parallel, grouper, context)?,
                 }
             }
             (AggregateStrategy::RangeCount | AggregateStrategy::DistinctCount, Some(access)) => {
@@ -677,17 +731,17 @@ impl<'p> AggregateOperator<'p> {
                     _ => super::distinct_walk::counted_distinct_rows,
                 };
                 let counted = count(access, self.group_by, self.aggregates, context)?;
-                self.counted_or_scanned(counted, access, &mut grouper, context)?
+                self.counted_or_scanned(counted, access, grouper, context)?
             }
             (AggregateStrategy::ScanHash { parallel }, Some(access)) => {
-                self.scan_groups(access, parallel, &mut grouper, context)?
+                self.scan_groups(access, parallel, grouper, context)?
             }
             // Built only when its group walk cannot be (`exec::build`): the scan hashed.
             (AggregateStrategy::GroupWalk, Some(access)) => {
-                self.scan_groups(access, false, &mut grouper, context)?
+                self.scan_groups(access, false, grouper, context)?
             }
             (AggregateStrategy::UnionStream, Some(access)) => {
-                self.union_groups(access, &mut grouper, context)?
+                self.union_groups(access, grouper, context)?
             }
             _ => {
                 // Pushed: a join below hands each joined row in a buffer it reuses; the

@@ -444,6 +444,12 @@ impl GroupAccumulators {
         (&mut self.all, self.width)
     }
 
+    /// No groups (the room kept).
+    pub(super) fn clear(&mut self) {
+        self.all.clear();
+        self.groups = 0;
+    }
+
     /// How many groups there are.
     pub(super) fn groups(&self) -> usize {
         self.groups

@@ -96,7 +96,7 @@ pub(super) fn has_subquery(expr: &Expr) -> bool {
 
 /// Whether `expr` reads a column of an enclosing query's row (which compiling would read
 /// once, as a constant).
-fn reads_outer_row(expr: &Expr) -> bool {
+pub(super) fn reads_outer_row(expr: &Expr) -> bool {
     let mut outer = false;
     expr.walk(&mut |e| outer |= matches!(e, Expr::OuterColumn { .. }));
     outer
