@@ -105,8 +105,9 @@ pub struct AggregateOperator<'p> {
     /// no GROUP BY term, argument or FILTER reads an enclosing query's row or a subquery
     /// (which compiling reads once, as constants) and no call keeps a sketch.
     reuses_grouper: bool,
-    /// The last run's grouper, kept for the next run when `reuses_grouper`.
-    kept: Option<Grouper<'p>>,
+    /// The last run's grouper, kept for the next run when `reuses_grouper` (boxed: a
+    /// grouper is a few hundred bytes, moved in and out once a run).
+    kept: Option<Box<Grouper<'p>>>,
 }
 
 /// The groups built so far (in the order their first rows came) and the lookup structures
@@ -699,7 +700,12 @@ impl<'p> AggregateOperator<'p> {
                 kept.reset(context);
                 kept
             }
-            None => Grouper::new(self.group_by, self.aggregates, self.input_width, context),
+            None => Box::new(Grouper::new(
+                self.group_by,
+                self.aggregates,
+                self.input_width,
+                context,
+            )),
         };
         let rows = self.group_rows(&mut grouper, context)?;
         if self.reuses_grouper {

@@ -180,6 +180,12 @@ impl<'p> Feeder<'p> {
     /// Appends a group of fresh accumulators, one per call, to `accumulators` (`rows_max`:
     /// the statement's row cap, which a DISTINCT call's set of seen values is held to).
     pub(super) fn push_accumulators(&self, accumulators: &mut GroupAccumulators, rows_max: usize) {
+        let restarted = accumulators.push_restarted(|position, accumulator| {
+            accumulator.restart(self.aggregates[position].user.as_ref())
+        });
+        if restarted {
+            return;
+        }
         accumulators.push(
             self.aggregates
                 .iter()
@@ -400,6 +406,9 @@ pub(super) struct GroupAccumulators {
     width: usize,
     groups: usize,
     all: Vec<Accumulator>,
+    /// The first group's accumulators of before the last `clear` (or none), restarted for
+    /// the next group pushed instead of made anew (`push_restarted`).
+    spare: Vec<Accumulator>,
 }
 
 impl GroupAccumulators {
@@ -409,6 +418,7 @@ impl GroupAccumulators {
             width,
             groups: 0,
             all: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -444,10 +454,30 @@ impl GroupAccumulators {
         (&mut self.all, self.width)
     }
 
-    /// No groups (the room kept).
+    /// No groups (the room kept, and the first group's accumulators as the spare).
     pub(super) fn clear(&mut self) {
+        self.all.truncate(self.width);
+        std::mem::swap(&mut self.all, &mut self.spare);
         self.all.clear();
         self.groups = 0;
+    }
+
+    /// Appends a group whose accumulators are the spare ones, each restarted by `restart`
+    /// (given its call's position); false, nothing done, when there is no spare group.
+    pub(super) fn push_restarted(
+        &mut self,
+        mut restart: impl FnMut(usize, &mut Accumulator),
+    ) -> bool {
+        if self.spare.len() != self.width || self.width == 0 {
+            return false;
+        }
+        for (position, accumulator) in self.spare.iter_mut().enumerate() {
+            restart(position, accumulator);
+        }
+        self.groups += 1;
+        self.all.append(&mut self.spare);
+        debug_assert_eq!(self.all.len(), self.groups * self.width, "one per call");
+        true
     }
 
     /// How many groups there are.
