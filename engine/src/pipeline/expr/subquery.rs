@@ -169,7 +169,7 @@ pub struct StatementEnv<'a> {
     /// Set from another thread to stop the statement (checked by scans and joins).
     pub interrupt: Option<&'a AtomicBool>,
     /// The durable side of a directory database (read by the `ember_durability` table).
-    pub durable: Option<&'a dyn exec::system::DurabilityRow>,
+    pub durable: Option<&'a dyn exec::schema::system::DurabilityRow>,
     /// The connection's change counters (`last_insert_rowid()`, `changes()`); `None` where
     /// no connection runs the statement.
     pub counters: Option<&'a super::ChangeCounters>,

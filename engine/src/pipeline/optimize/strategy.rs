@@ -60,7 +60,7 @@ pub fn aggregate_strategy(
     if crate::plan::group_walk(input, group_by).is_some() {
         return AggregateStrategy::GroupWalk;
     }
-    let parallel = crate::exec::parallel::splits(input, group_by, aggregates).is_some();
+    let parallel = crate::exec::aggregate::parallel::splits(input, group_by, aggregates).is_some();
     match &access.path {
         AccessPath::FullScan if counts_table_rows(access, group_by, aggregates) => {
             AggregateStrategy::TableCount { parallel }

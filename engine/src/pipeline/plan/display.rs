@@ -309,7 +309,7 @@ impl Node {
         let start = out.len();
         self.write_node(out, depth)?;
         let notes = [
-            crate::exec::parallel::note_for(self),
+            crate::exec::parallel_note::note_for(self),
             crate::exec::profile::note_for(self),
         ];
         let mut line_end = out[start..].find('\n').map_or(out.len(), |at| start + at);

@@ -334,7 +334,7 @@ pub enum Node {
     Scan(TableAccess),
     /// The rows of a system table (`exec::system`), computed when the query runs.
     System {
-        table: crate::exec::system::SystemTable,
+        table: crate::exec::schema::system::SystemTable,
         tables: Vec<Arc<TableDef>>,
         /// The views (`sqlite_schema` lists them).
         views: Vec<Arc<crate::catalog::ViewDef>>,
@@ -423,7 +423,7 @@ pub enum TableFunctionKind {
     /// A catalog PRAGMA's table-valued form (`pragma_table_info('t')`), over the catalog
     /// the statement was bound with (a schema change binds the statement again).
     Pragma(
-        crate::exec::catalog_pragma::CatalogPragma,
+        crate::exec::schema::catalog_pragma::CatalogPragma,
         Arc<crate::catalog::Catalog>,
     ),
     /// `generate_series(start[, stop[, step]])` (`expr/series.rs`).
@@ -438,7 +438,7 @@ impl TableFunctionKind {
             TableFunctionKind::Pragma(pragma, _) => pragma
                 .columns()
                 .iter()
-                .chain(crate::exec::catalog_pragma::PRAGMA_FUNCTION_HIDDEN_COLUMNS)
+                .chain(crate::exec::schema::catalog_pragma::PRAGMA_FUNCTION_HIDDEN_COLUMNS)
                 .copied()
                 .collect(),
             TableFunctionKind::Series => crate::expr::SERIES_COLUMNS.to_vec(),

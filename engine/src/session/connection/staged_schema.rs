@@ -38,7 +38,7 @@ use ember_storage::{DataType, Store, Table, TableSchema, Value};
 use crate::catalog::Catalog;
 use crate::database::Shared;
 use crate::error::Result;
-use crate::exec::ddl_lock::{new_owner, DdlGuard, DdlOwner};
+use crate::exec::schema::ddl_lock::{new_owner, DdlGuard, DdlOwner};
 use crate::limits::TRANSACTION_SCHEMA_CHANGES_MAX;
 
 /// One storage effect of a staged change.
