@@ -1,6 +1,6 @@
 //! The PRAGMAs tools read the schema and their bookkeeping with, as SQLite has them:
 //! `table_info`, `table_xinfo`, `index_list`, `index_info`, `index_xinfo` and
-//! `foreign_key_list` (rows from `exec::catalog_pragma`); `user_version` and
+//! `foreign_key_list` (rows from `exec::schema::catalog_pragma`); `user_version` and
 //! `application_id` (read and set: 32-bit integers kept in the header table
 //! `catalog::HEADER_TABLE`, written in the setting transaction, so durable and undone by
 //! ROLLBACK as SQLite's are); `schema_version` (read: the catalog version, which every

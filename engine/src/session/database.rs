@@ -21,7 +21,7 @@ pub(crate) struct Shared {
     /// cached plan against it).
     catalog_version: AtomicU64,
     /// Serializes catalog changes; an explicit transaction that ran DDL owns the schema
-    /// until it ends (`exec/ddl_lock.rs`).
+    /// until it ends (`exec/schema/ddl_lock.rs`).
     pub(crate) ddl: crate::exec::schema::ddl_lock::DdlLock,
     /// How long a schema change waits for another transaction's schema changes to end
     /// (`Options::busy_timeout`).

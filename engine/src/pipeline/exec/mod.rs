@@ -50,7 +50,7 @@ pub struct ExecContext<'a> {
     pub rows_max: usize,
     /// The connection's reused row buffers (`None`: allocate).
     pub buffers: Option<&'a RowBuffers>,
-    /// The rows recursive CTEs are computing from, innermost first (`exec::recursive`).
+    /// The rows recursive CTEs are computing from, innermost first (`exec::query::recursive`).
     pub work: Option<&'a WorkRow<'a>>,
 }
 

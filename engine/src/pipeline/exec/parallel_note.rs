@@ -1,7 +1,7 @@
 //! EXPLAIN's note on an aggregate or a top-k sort that may split across threads: while a
 //! connection renders a plan inside `with_explain_threads`, `note_for` gives an Aggregate
-//! node whose shape splits (`parallel::splits`) or a TopK node over a full scan whose keys
-//! split (`parallel::top_k::splits`), its filter compiling with the statement's
+//! node whose shape splits (`aggregate::parallel::splits`) or a TopK node over a full scan
+//! whose keys split (`sort::parallel_top_k::splits`), its filter compiling with the statement's
 //! parameters, " parallel up to N threads", N the statement's thread and the connection's
 //! helpers. Whether it does split also depends on the table's size (at least
 //! `SLOTS_PER_THREAD_MIN` slots per thread) and on an aggregate's sums' inputs, known only

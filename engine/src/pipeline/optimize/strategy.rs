@@ -9,7 +9,7 @@
 //! - `DistinctCount`: one `count(DISTINCT col)` in the range's order
 //!   (`plan::counts_distinct_in_order`).
 //! - `ScanHash`: any other aggregate over a full scan, key range or index range; parallel
-//!   when its shape merges exactly (`exec::parallel::splits`).
+//!   when its shape merges exactly (`exec::aggregate::parallel::splits`).
 //! - `UnionStream`: an OR union of lookups feeding built-in aggregates of plain columns
 //!   grouped by plain columns.
 //! - `Hash` otherwise.

@@ -529,7 +529,7 @@ impl Accumulator {
 
     /// Folds in `later`, the state of the same call over rows that come after this one's in
     /// scan order, giving the state one accumulator fed both would have. For sums the caller
-    /// has checked (`parallel::SumBound`) that every compensated addition, in any order, is
+    /// has checked (`sum_bound::SumBound`) that every compensated addition, in any order, is
     /// exact in its error term: the serial result is then the exact total rounded once, and
     /// so is this one, which adds `later`'s running sum by one more compensated step and
     /// its error term exactly (see `SumBound`).

@@ -36,7 +36,7 @@ pub(in crate::pipeline::exec) enum ColumnStep {
 }
 
 /// How an aggregate reads its scan's column batches, fixed once per statement (shared by
-/// the parallel split's workers, `parallel/grouped.rs`).
+/// the parallel split's workers, `parallel_grouped.rs`).
 pub(super) struct ColumnPlan {
     /// The single GROUP BY column, `None` without GROUP BY.
     key: Option<usize>,

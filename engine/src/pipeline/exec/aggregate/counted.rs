@@ -1,5 +1,5 @@
 //! Counting walks of an index range (the `RangeCount` strategy, `plan/strategy.rs`; a whole
-//! table's `count(*)` is the storage's live-row count, `exec/aggregate.rs`).
+//! table's `count(*)` is the storage's live-row count, `exec/aggregate/mod.rs`).
 //!
 //! Over an index range (`count(*)`, or `count(col)` of a column the range never reaches
 //! NULL in: a prefix column or the bounded ranged one), a counting walk: each entry is

@@ -3,7 +3,7 @@
 //! encoded key parts are compared with those of the last row taken
 //! (`RangeCursor::refill_distinct`): an equal entry is stepped over without reading or
 //! decoding its row, and only the first row of each run is read, as any index walk reads
-//! it (checked against the row version the snapshot sees, `exec::index_range`). The
+//! it (checked against the row version the snapshot sees, `exec::scan::index_range`). The
 //! encoding is canonical (`1` and `1.0` share one, text is its bytes), so parts are equal
 //! exactly when DISTINCT finds the values equal. An index dropped after planning is not
 //! read: the DISTINCT then hashes the rows of the scan its input falls back to, and the

@@ -17,7 +17,7 @@
 //! index walk makes it (the bare columns of a group come from one of its rows, which SQL
 //! leaves open; the hashing aggregate takes its last row of a scan). The walk sees what
 //! any index walk sees (each entry checked against the row version the snapshot sees,
-//! `exec::index_range`; a settled index gives rows from its entries alone when they hold
+//! `exec::scan::index_range`; a settled index gives rows from its entries alone when they hold
 //! every column read). An index dropped after planning is not read: the aggregate then
 //! hashes the rows of the scan its input falls back to.
 

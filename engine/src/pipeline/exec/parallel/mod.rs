@@ -1,10 +1,12 @@
 //! Parallel aggregation of a full table scan (`PRAGMA threads`): the table's slots are split
 //! into contiguous ranges, each scanned on its own thread under the statement's one snapshot
 //! (the transaction is shared, read-only), and the partial states are merged in slot order,
-//! giving exactly the serial answer. This file owns the split itself, the shapes that may
-//! split (`splits`, which EXPLAIN asks too) and the aggregate without GROUP BY; `grouped.rs`
-//! the GROUP BY aggregate, `sum_bound.rs` the proof that a merged sum is the serial one,
-//! `top_k.rs` the top-k sort, `explain.rs` EXPLAIN's note.
+//! giving exactly the serial answer. This folder owns the split itself: the slot ranges,
+//! the worker's filter and batch loop, the helper threads (`helper_pool.rs`). What runs on
+//! it lives beside its serial form: `aggregate/parallel.rs` (the shapes that may split and
+//! the aggregate without GROUP BY), `aggregate/parallel_grouped.rs` (GROUP BY),
+//! `aggregate/sum_bound.rs` (the proof that a merged sum is the serial one),
+//! `sort/parallel_top_k.rs` (the top-k sort); EXPLAIN's note is `exec/parallel_note.rs`.
 //!
 //! Only shapes whose partial states merge exactly run in parallel: a filter that compiles
 //! (`expr::Compiled`, perhaps run in stages while each row is decoded, `expr::Staged`; it

@@ -1,7 +1,7 @@
 //! Reading common table expressions: `CteScan` streams a CTE read once from its query, and
 //! scans the rows of one read more than once, computed once per statement execution and
 //! kept in the `SubqueryRuntime`; `WorkTable` hands out the row a recursive CTE's recursive
-//! term is computing from (`exec::recursive` puts it in the `ExecContext`).
+//! term is computing from (`exec::query::recursive` puts it in the `ExecContext`).
 
 use std::rc::Rc;
 

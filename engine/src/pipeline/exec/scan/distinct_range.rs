@@ -1,8 +1,9 @@
 //! The storage side of a walk over an index range for DISTINCT or `count(DISTINCT col)`
-//! (`exec::distinct_walk`) or for GROUP BY folded by runs (`exec::group_walk`): values are
-//! compared by their encoded key parts (`Transaction::index_range_distinct`,
-//! `count_distinct_index_range`, `index_range_runs`), so an entry whose value equals the
-//! last one taken is stepped over (or, for a group, counted) without decoding its row.
+//! (`exec::aggregate::distinct_walk`) or for GROUP BY folded by runs
+//! (`exec::aggregate::group_walk`): values are compared by their encoded key parts
+//! (`Transaction::index_range_distinct`, `count_distinct_index_range`, `index_range_runs`), so an
+//! entry whose value equals the last one taken is stepped over (or, for a group, counted) without
+//! decoding its row.
 
 use ember_storage::{KeyParts, RowId, RunVisit, Value};
 

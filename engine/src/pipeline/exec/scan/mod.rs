@@ -165,7 +165,7 @@ impl<'p> ScanOperator<'p> {
     }
 
     /// All the rows of an `OrUnion` access at once, or a scan's first batch when the union
-    /// gives way to a scan (`exec/or_union.rs`). Kept out of line: the scans' `refill`
+    /// gives way to a scan (`exec/scan/or_union.rs`). Kept out of line: the scans' `refill`
     /// stays as it was.
     #[inline(never)]
     fn refill_union(

@@ -1,6 +1,6 @@
 //! Parallel top-k (`ORDER BY .. LIMIT`) over a full table scan: every worker keeps the
 //! first `limit + offset` rows of its contiguous slot range in the serial operator's
-//! bounded kept rows (`exec::top_k::TopRows`), each row's input position being its row id;
+//! bounded kept rows (`exec::sort::top_k::TopRows`), each row's input position being its row id;
 //! the statement's thread then sorts the workers' entries by (sort key, row id) and keeps
 //! the first `limit + offset`.
 //!

@@ -7,7 +7,7 @@
 //! them are sorted (a selection finds where they start).
 //!
 //! Over a full scan of a large table with helper threads (`PRAGMA threads`), the kept rows
-//! are chosen on several threads (`parallel::top_k`, the same rows in the same order).
+//! are chosen on several threads (`parallel_top_k`, the same rows in the same order).
 //!
 //! Over a full scan of a table, the choosing phase decodes only the columns the sort keys
 //! and the scan filter read and keeps row ids; the rows kept are then read whole (as the

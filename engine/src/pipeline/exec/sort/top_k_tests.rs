@@ -1,4 +1,4 @@
-//! The serial top-k (`exec::top_k`, keys read in place or evaluated, `exec::top_k_key`)
+//! The serial top-k (`exec::sort::top_k`, keys read in place or evaluated, `exec::sort::top_k_key`)
 //! against the full sort: over a generated table with ties, NULLs, mixed types in one
 //! column, texts under collations, several keys, expressions and OFFSET, `ORDER BY ..
 //! LIMIT n OFFSET m` answers exactly rows `m..m+n` of the same query without LIMIT (a

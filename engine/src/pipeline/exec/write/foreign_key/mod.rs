@@ -4,7 +4,7 @@
 //! (CASCADE, SET NULL, SET DEFAULT, RESTRICT: fail now), recursively up to
 //! `limits::FOREIGN_KEY_CASCADE_DEPTH_MAX` levels; NO ACTION and a child written without its
 //! parent are checked again when the statement ends (so rows written later in the same
-//! statement can satisfy them). `exec::constraint::RowGuard` calls in from the DML
+//! statement can satisfy them). `exec::write::constraint::RowGuard` calls in from the DML
 //! executors; resolve.rs finds parents and children. Deferred keys wait for COMMIT in an
 //! explicit transaction (deferred.rs).
 
