@@ -11,14 +11,10 @@
 //! values hashed and compared in place; a key is copied only for a new group). Column
 //! arguments feed the accumulators by reference; arithmetic arguments and group terms run
 //! compiled (`expr::Computed`).
-//!
-//! The folder `aggregate/` holds grouping: accumulators, the group feed, column batches
-//! (`column_aggregate`), counting walks (`counted`), index-ordered groups (`group_walk`),
-//! DISTINCT and the set operations (`distinct`, `distinct_walk`), the sketch states and
-//! the parallel aggregates (`parallel`, `parallel_grouped`).
 
 pub(super) mod accumulator;
 pub(super) mod aggregate_feed;
+pub(super) mod aggregate_input;
 pub(super) mod aggregate_order;
 pub(super) mod column_aggregate;
 pub(super) mod counted;
@@ -44,6 +40,8 @@ use super::hash::text_groups::{bytes_hash, text_hash, TextGroups};
 use super::{profile, scan, ExecContext, Operator, Row};
 use accumulator::Accumulator;
 use aggregate_feed::{Feeder, GroupAccumulators};
+use aggregate_input::read_last_rows;
+pub(crate) use aggregate_input::streams_union;
 
 /// Group keys below this (a single integer key) are found by direct indexing.
 const DIRECT_KEYS_MAX: i64 = 4096;
@@ -785,11 +783,6 @@ impl<'p> AggregateOperator<'p> {
         read_last_rows(access, grouper, row_width, context)
     }
 }
-
-#[path = "aggregate_input.rs"]
-mod input;
-use input::read_last_rows;
-pub(crate) use input::streams_union;
 
 impl Operator for AggregateOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {

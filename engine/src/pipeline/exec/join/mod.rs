@@ -9,10 +9,6 @@
 //! `[NOT] EXISTS`) stops there too and emits the left row alone, when it joined (semi) or
 //! did not (anti). `push` runs the same join to its end,
 //! handing each joined row to a consumer in one reused buffer (no row allocated per match).
-//!
-//! The folder `join/` holds the joins: index nested-loop joins and their probes
-//! (`index_join`, `index_probe`), the hash table (`join_table`) and RIGHT/FULL joins
-//! (`outer_join`).
 
 pub(super) mod index_join;
 pub(super) mod index_probe;

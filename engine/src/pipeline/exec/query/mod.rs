@@ -1,9 +1,5 @@
 //! Row operators over an input: literal VALUES rows, filter, projection, sort and
 //! LIMIT/OFFSET.
-//!
-//! The folder `query/` holds the other query operators: plain-shape queries run without an
-//! operator tree (`direct`), CTEs (`cte`, `recursive`), table functions (`table_function`)
-//! and `AS OF` reads (`as_of`).
 
 pub(super) mod as_of;
 pub(super) mod cte;

@@ -2,14 +2,9 @@
 //! primary-key lookup, and secondary-index lookups (one key, or the keys of an IN list). All
 //! recheck the access filter on every row they return. An index dropped after the plan was
 //! made is not read (it is no longer maintained): the access falls back to a full scan.
-//!
-//! The folder `scan/` holds the table access paths this file dispatches to: key ranges and
-//! key order (`key_range`, `key_order`), index ranges (`index_range`), IN-set probes
-//! (`in_set`), OR unions (`or_union`), the scan filter (`scan_filter`), OFFSET skips
-//! (`scan_skip`), correlated subqueries' automatic indexes (`outer_probe`) and the rows a DML
-//! statement targets (`targets`). It uses nothing of exec/ but its root.
 
 pub(super) mod in_set;
+pub(super) mod index_lookup;
 pub(super) mod index_range;
 pub(super) mod key_order;
 pub(super) mod key_range;
@@ -21,15 +16,16 @@ pub(super) mod targets;
 
 use std::collections::VecDeque;
 
-use ember_storage::index::{IndexKey, KeyCollation, SecondaryIndex};
+use ember_storage::index::{IndexKey, KeyCollation};
 use ember_storage::{DataType, RowId, Value};
 
-use crate::catalog::{IndexDef, TableDef};
+use crate::catalog::TableDef;
 use crate::error::Result;
 use crate::expr::{coerce_to_column, holds_as_is, Expr, Predicate};
 use crate::plan::{AccessPath, TableAccess};
 
 use super::{ExecContext, Operator, Row};
+pub(super) use index_lookup::{for_each_index_row, with_index_columns};
 use key_order::KeyOrderCursor;
 use scan_filter::ScanFilter;
 
@@ -596,54 +592,6 @@ fn key_in_targets(
     Ok(targets)
 }
 
-/// The index key for `values` (evaluated, coerced to the column types), or `None` when no
-/// stored row can have it (a NULL part, or a value the column cannot hold); with whether
-/// every value is one its column holds as it is (`holds_as_is`: then a row found under the
-/// key satisfies `column = value` exactly, as for `primary_key_of`).
-fn index_key(
-    table: &TableDef,
-    index: &SecondaryIndex,
-    columns: &[usize],
-    values: &[Expr],
-    context: &ExecContext<'_>,
-) -> Result<Option<(IndexKey, bool)>> {
-    if let ([expr], [column]) = (values, columns) {
-        // One column: no vector of values; a value the column holds as it is (an integer
-        // for an INTEGER column, a text for a TEXT one) needs no coercion, and a literal
-        // or parameter is read in place (its text not copied).
-        let definition = &table.columns[*column];
-        let binary = binary_keyed(index.key_collations(), 0);
-        if let Some(value) = constant_in_place(expr, context) {
-            if holds_as_is(value, definition.data_type) {
-                let exact = binary || !matches!(value, Value::Text(_));
-                return Ok(index.key_from_values([value]).map(|key| (key, exact)));
-            }
-        }
-        let value = expr.eval(&[], &context.eval)?;
-        if holds_as_is(&value, definition.data_type) {
-            let exact = binary || !matches!(value, Value::Text(_));
-            return Ok(index.key_from_values([&value]).map(|key| (key, exact)));
-        }
-        return Ok(match coerce_to_column(value, definition) {
-            Ok(Value::Null) | Err(_) => None,
-            Ok(value) => index.key_from_values([&value]).map(|key| (key, false)),
-        });
-    }
-    let mut exact = true;
-    let mut key_values: Vec<Value> = Vec::with_capacity(values.len());
-    for (position, (expr, &column)) in values.iter().zip(columns).enumerate() {
-        let value = expr.eval(&[], &context.eval)?;
-        let definition = &table.columns[column];
-        exact &= holds_as_is(&value, definition.data_type)
-            && (binary_keyed(index.key_collations(), position) || !matches!(value, Value::Text(_)));
-        match coerce_to_column(value, definition) {
-            Ok(Value::Null) | Err(_) => return Ok(None),
-            Ok(value) => key_values.push(value),
-        }
-    }
-    Ok(index.key_from_values(&key_values).map(|key| (key, exact)))
-}
-
 /// Whether part `position` of a key under `collations` (empty: all BINARY) is keyed by its
 /// raw value: a text probe then finds exactly the rows whose text equals it byte for byte.
 /// Under NOCASE or RTRIM it finds every text equal under the collation, which a BINARY
@@ -662,153 +610,4 @@ fn constant_in_place<'e>(expr: &'e Expr, context: &'e ExecContext<'_>) -> Option
         Expr::Parameter(index) => context.eval.params.get(*index),
         _ => None,
     }
-}
-
-/// A decoder of `table`'s rows for the columns `read` marks (every one when `None`) and
-/// `index_columns`.
-pub(super) fn with_index_columns(
-    table: &ember_storage::Table,
-    read: Option<&[bool]>,
-    index_columns: &[usize],
-) -> ember_storage::row::RowDecoder {
-    let schema = table.schema();
-    let wanted = read.map(|read| {
-        let mut wanted = read.to_vec();
-        wanted.resize(schema.types.len(), false);
-        for &column in index_columns {
-            if let Some(wanted) = wanted.get_mut(column) {
-                *wanted = true;
-            }
-        }
-        wanted
-    });
-    schema.decoder(wanted.as_deref())
-}
-
-/// Calls `visit` with every row a secondary-index access reaches that passes its filter,
-/// each decoded into `buffer` (which `visit` may take), until `visit` returns `Ok(false)`;
-/// `Ok(false)` when the index no longer exists (nothing was visited: the caller scans
-/// instead).
-pub(super) fn for_each_index_row(
-    access: &TableAccess,
-    context: &ExecContext<'_>,
-    buffer: &mut Vec<Value>,
-    mut visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
-) -> Result<bool> {
-    let (index, keys, members): (&IndexDef, &[Vec<Expr>], Vec<i64>) = match &access.path {
-        AccessPath::IndexLookup { index, values } => {
-            (index, std::slice::from_ref(values), Vec::new())
-        }
-        AccessPath::IndexIn { index, keys } => (index, keys.as_slice(), Vec::new()),
-        AccessPath::IndexInSet { index, subquery } => {
-            let Some(members) = in_set::set_members(access, subquery, context)? else {
-                return Ok(false);
-            };
-            (index, &[], members)
-        }
-        AccessPath::KeyInSet(subquery) => {
-            return in_set::for_each_key_row(access, subquery, context, buffer, visit)
-        }
-        AccessPath::FullScan
-        | AccessPath::KeyLookup(_)
-        | AccessPath::KeyIn(_)
-        | AccessPath::IndexRange(_)
-        | AccessPath::KeyRange(_)
-        | AccessPath::KeyOrder(_)
-        | AccessPath::OrUnion(_) => return Ok(false),
-    };
-    let table = &access.table;
-    let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =
-        table.storage.index(index.storage.id())
-    else {
-        return Ok(false);
-    };
-    // The columns read above and the index's own (each row found is checked against its
-    // key): the plan's decoder when it reads them all, as it usually does.
-    let union;
-    let decoder = if storage
-        .columns()
-        .iter()
-        .all(|&c| access.read.decoder().decodes(c))
-    {
-        access.read.decoder()
-    } else {
-        union = with_index_columns(&table.storage, access.read.columns(), storage.columns());
-        &union
-    };
-    // Visits the rows under one key that pass the recheck; whether to go on.
-    let mut probe = |key: &IndexKey, exact: bool| -> Result<bool> {
-        // What a row found under the key is rechecked against: without the key's own
-        // equalities when the probe decides them exactly.
-        let recheck = match (&access.key_residual, exact) {
-            (Some(residual), true) => residual.as_ref().as_ref(),
-            _ => access.filter.as_ref(),
-        };
-        let mut failure = None;
-        let mut stopped = false;
-        context.txn.index_lookup_decoded(
-            &table.storage,
-            &storage,
-            key,
-            decoder,
-            buffer,
-            |row_id, values| {
-                let outcome = match recheck {
-                    None => Ok(true),
-                    Some(predicate) => predicate.matches(values, &context.eval),
-                }
-                .and_then(|keep| {
-                    if keep {
-                        visit(row_id, values)
-                    } else {
-                        Ok(true)
-                    }
-                });
-                match outcome {
-                    Ok(go_on) => {
-                        stopped = !go_on;
-                        go_on
-                    }
-                    Err(error) => {
-                        failure = Some(error);
-                        false
-                    }
-                }
-            },
-        )?;
-        match failure {
-            Some(error) => Err(error),
-            None => Ok(!stopped),
-        }
-    };
-    let mut seen = std::collections::HashSet::with_capacity_and_hasher(
-        if keys.len() > 1 { keys.len() } else { 0 },
-        crate::fast_hash::FastBuildHasher::default(),
-    );
-    for values in keys {
-        let Some((key, exact)) = index_key(table, &storage, &index.columns, values, context)?
-        else {
-            continue;
-        };
-        // An IN list may repeat a key; each row is returned once (one key needs no set).
-        if keys.len() > 1 && seen.contains(&key) {
-            continue;
-        }
-        if !probe(&key, exact)? {
-            return Ok(true);
-        }
-        if keys.len() > 1 {
-            seen.insert(key);
-        }
-    }
-    // A set's members are distinct; an integer probing the INTEGER column is exact.
-    for member in members {
-        let Some(key) = storage.key_from_values([&Value::Integer(member)]) else {
-            continue;
-        };
-        if !probe(&key, true)? {
-            break;
-        }
-    }
-    Ok(true)
 }

@@ -4,9 +4,6 @@
 //! and computes every call of the pass (`window_eval.rs`), writing call k's value at
 //! `input_width + k` of each row. Passes run from the last window specification to the
 //! first, so rows come out in the first one's order, as in SQLite.
-//!
-//! The folder `window/` holds the window operator's parts: evaluation, frames, sorting and
-//! the top-N input.
 
 pub(super) mod window_eval;
 pub(super) mod window_frame;
