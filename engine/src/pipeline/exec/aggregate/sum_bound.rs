@@ -173,7 +173,7 @@ mod tests {
         values: &[Value],
         cuts: &[usize],
     ) -> (Value, Value) {
-        use super::super::super::aggregate::accumulator::Accumulator;
+        use super::super::accumulator::Accumulator;
         let mut serial = Accumulator::new(function, false);
         for value in values {
             serial.add_value(value).unwrap();

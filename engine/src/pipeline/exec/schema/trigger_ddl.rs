@@ -6,7 +6,7 @@ use ember_storage::wal::record::CatalogOp;
 use crate::catalog::TriggerDef;
 use crate::error::Result;
 
-use crate::exec::SchemaHost;
+use super::schema_host::SchemaHost;
 
 pub(crate) fn create_trigger(
     host: &dyn SchemaHost,
