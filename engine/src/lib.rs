@@ -46,7 +46,7 @@ pub use database::Database;
 pub use durability::{CheckpointReport, DurabilityStats};
 pub use ember_storage::{DataType, Isolation, Value};
 pub use error::{Error, ErrorKind, OptionalExtension, Result};
-pub use exec::system;
+pub use exec::schema::system;
 pub use expr::WallClock;
 pub use functions::{Aggregate, FunctionContext, FunctionFlags};
 pub use interrupt::InterruptHandle;

@@ -1,4 +1,4 @@
-//! Aggregates over a full scan read as typed column batches (`exec/column_aggregate.rs`)
+//! Aggregates over a full scan read as typed column batches (`exec/aggregate/column_aggregate.rs`)
 //! checked against SQLite: one plain GROUP BY column or none, COUNT(*) and one-column calls,
 //! filters decided on the payload's bytes (ranges, equalities, BETWEEN on INTEGER and REAL
 //! columns), over keyed and rowid tables, a table wider than 64 columns, after updates and

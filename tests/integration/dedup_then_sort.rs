@@ -2,7 +2,7 @@
 //! output expressions sorts after removing duplicates (`optimize/distinct_sort.rs`, golden
 //! plans too); an uncorrelated `x [NOT] IN (SELECT ..)` in a filter is compiled, its set
 //! built once and probed per row (`Compiled::InSet`); an aggregate over a join keeps each
-//! group's last joined row (`exec/aggregate.rs`). Duplicates, NULLs, empty inputs, text,
+//! group's last joined row (`exec/aggregate/mod.rs`). Duplicates, NULLs, empty inputs, text,
 //! integer and real mixes, collations, LIMIT and OFFSET.
 
 use ember::{Connection, Database, Value};

@@ -1,10 +1,10 @@
 //! DISTINCT, `count(DISTINCT)` and compounds over thousands of rows, against SQLite: walks
-//! of ordered indexes that compare entries by their encoded key parts (`exec/distinct_walk.rs`,
-//! `storage mvcc/ordered_distinct.rs`: an entry equal to the last row taken is not read)
-//! and hashed sets (`exec/row_set.rs`), with thousands of distinct texts, two-column
-//! DISTINCT, NOCASE and RTRIM columns (indexed and not), `1 / 1.0 / '1'` and blobs, `0.0`
-//! and `-0.0`, NULLs; after deletes and updates, beside another transaction's uncommitted
-//! writes, inside the writing transaction and in an old snapshot.
+//! of ordered indexes that compare entries by their encoded key parts
+//! (`exec/aggregate/distinct_walk.rs`, `storage mvcc/ordered_distinct.rs`: an entry equal to the
+//! last row taken is not read) and hashed sets (`exec/hash/row_set.rs`), with thousands of distinct
+//! texts, two-column DISTINCT, NOCASE and RTRIM columns (indexed and not), `1 / 1.0 / '1'` and
+//! blobs, `0.0` and `-0.0`, NULLs; after deletes and updates, beside another transaction's
+//! uncommitted writes, inside the writing transaction and in an old snapshot.
 
 use super::settled_support::{
     same_answers_across_writes_and_vacuum, same_answers_beside_uncommitted_own_and_old,

@@ -1,7 +1,7 @@
 //! Index and primary-key probes by text that skip the recheck of the equality they probe
-//! (a text for a TEXT column finds its key exactly: `exec/scan.rs::holds_as_is`), the
+//! (a text for a TEXT column finds its key exactly: `exec/scan/mod.rs::holds_as_is`), the
 //! key compared against each row found in place (`index/key_match.rs`), and index range
-//! walks that skip a filter their range decides wholly (`exec/index_range.rs`): answers
+//! walks that skip a filter their range decides wholly (`exec/scan/index_range.rs`): answers
 //! against SQLite for ties, NULLs, NOCASE and RTRIM columns and keys, texts of every
 //! length, parameters, DESC, LIMIT 0 / OFFSET, empty ranges and bounds of other types.
 

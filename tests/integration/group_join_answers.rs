@@ -1,6 +1,6 @@
 //! Grouped answers checked against SQLite on the grouped-join and key-only paths:
 //! groups keyed by one column whose last rows are not read again when nothing above reads
-//! more than the key (`exec/aggregate_input.rs` `key_only_read`; keys of mixed types,
+//! more than the key (`exec/aggregate/aggregate_input.rs` `key_only_read`; keys of mixed types,
 //! REAL keys equal to integers, NULL, BLOB and TEXT keys, thousands of groups, the
 //! parallel split; a bare column other than the key is left out: SQLite's is its sorter's
 //! last row, not the table's),

@@ -1,10 +1,10 @@
 //! Grouped answers checked against SQLite on the per-call aggregate update path:
-//! each aggregate call's update fixed once per statement (`exec/aggregate_feed.rs` `Step`:
-//! COUNT(col), SUM/TOTAL/AVG of a column or of an expression without DISTINCT, every other
-//! call as before), every group's accumulators in one flat vector (thousands of groups,
-//! DISTINCT sets moved as it grows), and keys of several plain columns hashed and compared
-//! column by column (`Grouper::find_column_key`: 1 and 1.0 one key, NULL, TEXT, BLOB).
-//! Serial, parallel (`PRAGMA threads`), without GROUP BY, and over a join.
+//! each aggregate call's update fixed once per statement (`exec/aggregate/aggregate_feed.rs`
+//! `Step`: COUNT(col), SUM/TOTAL/AVG of a column or of an expression without DISTINCT, every other
+//! call as before), every group's accumulators in one flat vector (thousands of groups, DISTINCT
+//! sets moved as it grows), and keys of several plain columns hashed and compared column by column
+//! (`Grouper::find_column_key`: 1 and 1.0 one key, NULL, TEXT, BLOB). Serial, parallel (`PRAGMA
+//! threads`), without GROUP BY, and over a join.
 
 use super::support::{
     assert_same_rows, assert_same_rows_or_both_fail, both_engines, insert_into_both,

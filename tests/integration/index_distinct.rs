@@ -1,9 +1,9 @@
 //! DISTINCT and `count(DISTINCT col)` read in index order, each row compared with the
-//! previous one instead of hashed (`optimize/distinct_order.rs`, `exec/distinct_walk.rs`):
-//! the plans EXPLAIN shows, when the path is not taken (ties that differ, a filter the
-//! index does not decide, bare columns), and answers that match SQLite's with ties, NULLs,
-//! REAL and untyped columns, NOCASE, an index prefix pinned by WHERE, ranges, ORDER BY and
-//! LIMIT, an empty table, after writes and VACUUM, beside another transaction's
+//! previous one instead of hashed (`optimize/distinct_order.rs`,
+//! `exec/aggregate/distinct_walk.rs`): the plans EXPLAIN shows, when the path is not taken (ties
+//! that differ, a filter the index does not decide, bare columns), and answers that match SQLite's
+//! with ties, NULLs, REAL and untyped columns, NOCASE, an index prefix pinned by WHERE, ranges,
+//! ORDER BY and LIMIT, an empty table, after writes and VACUUM, beside another transaction's
 //! uncommitted writes, inside a transaction that wrote the table and in an old snapshot.
 
 use super::settled_support::{

@@ -1,5 +1,5 @@
 //! GROUP BY folded in index order, each row compared with the group being folded instead
-//! of hashed (`optimize/group_order.rs`, `exec/group_walk.rs`): the plans EXPLAIN shows,
+//! of hashed (`optimize/group_order.rs`, `exec/aggregate/group_walk.rs`): the plans EXPLAIN shows,
 //! when the walk is not taken, and answers that match SQLite's over INTEGER, REAL, TEXT
 //! and NOCASE columns with NULLs, negatives and REALs equal to integers, with WHERE
 //! ranges, HAVING, ORDER BY either way, LIMIT and OFFSET, aggregates that read the rows

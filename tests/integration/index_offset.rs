@@ -1,5 +1,5 @@
 //! An OFFSET over an index walk whose range decides its filter, stepped over by index
-//! entries without reading the rows (`exec/range_skip.rs`, storage `ordered_skip.rs`):
+//! entries without reading the rows (`exec/scan/range_skip.rs`, storage `ordered_skip.rs`):
 //! EXPLAIN marks it, and the rows after it match SQLite's ascending and descending, on
 //! INTEGER and TEXT keys with ties and NULLs, within ranges and prefixes, past the end,
 //! with parameters, after writes and VACUUM, beside another transaction's uncommitted

@@ -114,6 +114,7 @@ mod table_budget;
 mod text_functions_vs_sqlite;
 mod text_results;
 mod tidy;
+mod tidy_exec;
 mod tidy_layers;
 mod tokio_use;
 mod transactional_ddl;

@@ -1,4 +1,4 @@
-//! Parallel GROUP BY (`PRAGMA threads`, `exec/parallel/grouped.rs`): generated tables and
+//! Parallel GROUP BY (`PRAGMA threads`, `exec/aggregate/parallel_grouped.rs`): generated tables and
 //! queries answered identically (same groups, order and value bits) with 0 to 3 helper
 //! threads (NULL and TEXT keys, keys of several columns or expressions, one group and
 //! thousands, filters that compile or not, sums that must stay serial, empty tables); an

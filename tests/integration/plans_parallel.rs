@@ -1,5 +1,5 @@
 //! EXPLAIN's note on aggregates and top-k sorts that may split across threads
-//! (`exec/parallel/explain.rs`): shown only with helper threads (`PRAGMA threads`), on a
+//! (`exec/parallel_note.rs`): shown only with helper threads (`PRAGMA threads`), on a
 //! full scan's aggregate whose keys, arguments and filter merge exactly, or a top-k sort
 //! over a full scan whose keys a worker evaluates alone; never under a statement timeout
 //! (bounds keep a statement on its own thread).

@@ -1,4 +1,4 @@
-//! Held statements over the operator-free query path (`engine/src/pipeline/exec/direct.rs`:
+//! Held statements over the operator-free query path (`engine/src/pipeline/exec/query/direct.rs`:
 //! `[LIMIT] [projection] one table access`) and the index lookup's residual recheck: re-run
 //! with other parameters, answers checked against rows kept in Rust; re-run after CREATE
 //! INDEX / DROP INDEX / ALTER TABLE; the connection's reused row buffers never carry a value

@@ -1,6 +1,6 @@
 //! Set operations, DISTINCT, `IN (constants)`, GLOB and recursive CTEs against rusqlite's
 //! SQLite over tables of mixed values (1, 1.0, TRUE-like 1, '1', blobs, NULLs, NOCASE and
-//! RTRIM texts): the row sets (`exec::row_set`), the compiled IN list
+//! RTRIM texts): the row sets (`exec::hash::row_set`), the compiled IN list
 //! (`expr::in_constants`), the allocation-free GLOB matcher and the rewound recursive step
 //! plans answer what SQLite answers, empty inputs and NULLs included.
 

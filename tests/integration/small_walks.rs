@@ -1,10 +1,10 @@
 //! Small-query paths, answers checked against SQLite: aggregates fed straight
-//! from an OR's union of lookups (`exec/aggregate.rs` `union_groups`: no row copied, the
+//! from an OR's union of lookups (`exec/aggregate/mod.rs` `union_groups`: no row copied, the
 //! groups started over when the union gives way to a scan mid-walk, an aggregate's error
 //! held until the union is known to complete), `IS NULL` ORs on indexed columns holding
 //! NULLs, and OFFSETs stepped over without building rows (a walk in key order by slot
-//! visibility, `exec/key_order.rs`; a full scan or key range testing its filter but
-//! queueing nothing, `exec/scan_skip.rs`): ascending and descending, offsets of 0, inside,
+//! visibility, `exec/scan/key_order.rs`; a full scan or key range testing its filter but
+//! queueing nothing, `exec/scan/scan_skip.rs`): ascending and descending, offsets of 0, inside,
 //! at the row count and past it, over deleted rows and keys that address no slot, beside
 //! another transaction's uncommitted writes, inside the writing transaction and in an old
 //! snapshot; and the same statements prepared once and re-executed with new parameters.

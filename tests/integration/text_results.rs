@@ -1,10 +1,9 @@
 //! Queries that return or order many texts, answered as SQLite answers them: DISTINCT and
 //! GROUP BY over indexed and unindexed text columns (the index walks of
-//! `exec/distinct_walk.rs` and `exec/group_walk.rs`, and the hashing operators) with NULLs,
-//! duplicates, empty and non-ASCII texts, a NOCASE index under a BINARY query and a NOCASE
-//! column under a BINARY one, several DISTINCT columns at once (rows of more than one
-//! value moved out of the walk's queue), LIMIT / OFFSET, ORDER BY DESC, and upper() /
-//! lower() of texts.
+//! `exec/aggregate/distinct_walk.rs` and `exec/aggregate/group_walk.rs`, and the hashing operators)
+//! with NULLs, duplicates, empty and non-ASCII texts, a NOCASE index under a BINARY query and a
+//! NOCASE column under a BINARY one, several DISTINCT columns at once (rows of more than one value
+//! moved out of the walk's queue), LIMIT / OFFSET, ORDER BY DESC, and upper() / lower() of texts.
 
 use super::support::{assert_same_rows, both_engines, explain};
 

@@ -3,7 +3,7 @@
 //! `catalog::Catalog`, a `plan::Plan` built) -> `optimize` (access paths, pruning) -> `exec`
 //! (pull-based operators over a storage transaction, with `expr` evaluating expressions).
 //! Nothing here imports the session layer (`crate::session`): what the pipeline needs from
-//! the database it runs in comes through `exec::SchemaHost` (DDL), `exec::system::
+//! the database it runs in comes through `exec::SchemaHost` (DDL), `exec::schema::system::
 //! DurabilityRow` (the `ember_durability` row) and `expr::StatementEnv` (parameters, row cap,
 //! interrupt flag, statement bounds). `tests/integration/tidy.rs` keeps the rule.
 

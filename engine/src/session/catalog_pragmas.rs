@@ -1,6 +1,6 @@
 //! The PRAGMAs tools read the schema and their bookkeeping with, as SQLite has them:
 //! `table_info`, `table_xinfo`, `index_list`, `index_info`, `index_xinfo` and
-//! `foreign_key_list` (rows from `exec::catalog_pragma`); `user_version` and
+//! `foreign_key_list` (rows from `exec::schema::catalog_pragma`); `user_version` and
 //! `application_id` (read and set: 32-bit integers kept in the header table
 //! `catalog::HEADER_TABLE`, written in the setting transaction, so durable and undone by
 //! ROLLBACK as SQLite's are); `schema_version` (read: the catalog version, which every
@@ -15,7 +15,7 @@ use sqlparser::ast::Statement;
 use crate::catalog::{HEADER_TABLE, HEADER_TABLE_SQL};
 use crate::connection::{Connection, Outcome};
 use crate::error::{OptionalExtension, Result};
-use crate::exec::catalog_pragma::CatalogPragma;
+use crate::exec::schema::catalog_pragma::CatalogPragma;
 
 /// The header values a PRAGMA reads and sets.
 const HEADER_PRAGMAS: &[&str] = &["user_version", "application_id"];
@@ -91,7 +91,7 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
         }),
         "schema_version" if argument.is_none() => {
             let version = conn.catalog_version();
-            let value = crate::exec::system::int(version);
+            let value = crate::exec::schema::system::int(version);
             Some(Ok(rows_of(&["schema_version"], vec![vec![value]])))
         }
         "schema_version" => Some(Err(crate::err!(

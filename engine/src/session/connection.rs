@@ -772,8 +772,9 @@ impl Connection {
             }
             Plan::Explain(inner) => {
                 let helpers = self.explain_helper_threads();
-                let lines =
-                    exec::parallel::with_explain_threads(helpers, params, || inner.explain_lines());
+                let lines = exec::parallel_note::with_explain_threads(helpers, params, || {
+                    inner.explain_lines()
+                });
                 let rows = lines.into_iter();
                 exec::feed(rows.map(|line| vec![Value::Text(line)]), sink)?;
             }

@@ -21,8 +21,8 @@ pub(crate) struct Shared {
     /// cached plan against it).
     catalog_version: AtomicU64,
     /// Serializes catalog changes; an explicit transaction that ran DDL owns the schema
-    /// until it ends (`exec/ddl_lock.rs`).
-    pub(crate) ddl: crate::exec::ddl_lock::DdlLock,
+    /// until it ends (`exec/schema/ddl_lock.rs`).
+    pub(crate) ddl: crate::exec::schema::ddl_lock::DdlLock,
     /// How long a schema change waits for another transaction's schema changes to end
     /// (`Options::busy_timeout`).
     pub(crate) busy_timeout: std::time::Duration,
@@ -55,14 +55,14 @@ impl Shared {
 
     /// The short DDL lock, whoever owns the schema (readers never take it): a checkpoint's
     /// or a backup's start, the function registry.
-    pub(crate) fn lock_ddl(&self) -> crate::exec::ddl_lock::DdlGuard<'_> {
+    pub(crate) fn lock_ddl(&self) -> crate::exec::schema::ddl_lock::DdlGuard<'_> {
         self.ddl.lock()
     }
 }
 
 /// Schema changes in autocommit: applied, logged and published at once.
 impl crate::exec::SchemaHost for Shared {
-    fn lock_ddl(&self) -> crate::error::Result<crate::exec::ddl_lock::DdlGuard<'_>> {
+    fn lock_ddl(&self) -> crate::error::Result<crate::exec::schema::ddl_lock::DdlGuard<'_>> {
         self.ddl.lock_for_change(None, self.busy_timeout)
     }
 

@@ -184,10 +184,10 @@ impl Drop for Durable {
     }
 }
 
-impl crate::exec::system::DurabilityRow for Durable {
+impl crate::exec::schema::system::DurabilityRow for Durable {
     /// The one row of `ember_durability` for a directory database.
     fn durability_row(&self) -> Vec<Value> {
-        use crate::exec::system::int;
+        use crate::exec::schema::system::int;
         let stats = self.stats();
         let text_or_null = |text: Option<String>| text.map_or(Value::Null, Value::Text);
         let recovery = stats.recovery;
@@ -723,7 +723,7 @@ fn keep_snapshots_pragma(
         let keep = durable.keep_snapshots.load(Ordering::Relaxed);
         return Ok(single_value(
             "keep_snapshots",
-            crate::exec::system::int(keep),
+            crate::exec::schema::system::int(keep),
         ));
     };
     let text = value.to_string();

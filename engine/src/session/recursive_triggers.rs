@@ -1,7 +1,7 @@
 //! `PRAGMA recursive_triggers`: whether a trigger may fire while it runs (its own body's
 //! change firing it again, up to `limits::TRIGGER_DEPTH_MAX` levels, past which the
 //! statement fails with `too many levels of trigger recursion`), and the rows a REPLACE
-//! removes fire the table's DELETE triggers (`exec/trigger/replace.rs`). Per connection
+//! removes fire the table's DELETE triggers (`exec/write/trigger/replace.rs`). Per connection
 //! and OFF by default, as in SQLite; it may be set inside a transaction too.
 
 use sqlparser::ast::Statement;

@@ -15,7 +15,7 @@ use ember_storage::vfs::Vfs;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::exec::system::int;
+use crate::exec::schema::system::int;
 
 /// What `ember_snapshots` shows of one snapshot file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! Runs of equal key parts along an ordered index range, for GROUP BY walks
-//! (`exec::group_walk`): every row the snapshot sees is visited, but only the first row of
-//! each run of equal parts is decoded and shown; the rest are reported as one more row of
-//! the run. Parts compare by their encoded bytes, which are equal exactly when the values
-//! are under the index's collation (`ordered_distinct.rs`).
+//! (`exec::aggregate::group_walk`): every row the snapshot sees is visited, but only the first row
+//! of each run of equal parts is decoded and shown; the rest are reported as one more row of the
+//! run. Parts compare by their encoded bytes, which are equal exactly when the values are under the
+//! index's collation (`ordered_distinct.rs`).
 //!
 //! On a settled index (`settled_index.rs`: one entry per row the snapshot sees, under its
 //! visible key) an entry of the running parts is a row by itself: nothing is read or

@@ -2,7 +2,7 @@
 //! into `catalog::TableConstraints`. CHECK expressions are bound over the table's columns and
 //! restricted as SQLite restricts them (no subqueries, no parameters, no aggregates); a
 //! foreign key's parent is kept by name and resolved when the key is enforced
-//! (`exec::foreign_key`), since SQLite lets a child table be created before its parent.
+//! (`exec::write::foreign_key`), since SQLite lets a child table be created before its parent.
 
 use sqlparser::ast::{self, ReferentialAction};
 

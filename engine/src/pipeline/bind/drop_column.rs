@@ -6,7 +6,7 @@
 //! binds to the table's definition without the column: its CREATE TABLE text without the
 //! column's definition, bound again as CREATE TABLE (columns, keys, CHECK and FOREIGN KEY
 //! constraints renumbered), and its indexes' column positions shifted past the column.
-//! `exec/drop_column.rs` copies the rows.
+//! `exec/schema/drop_column.rs` copies the rows.
 
 use std::ops::ControlFlow;
 

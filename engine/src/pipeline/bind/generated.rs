@@ -2,7 +2,7 @@
 //! definitions in CREATE TABLE, checked as SQLite checks them and in its words, and what
 //! they change in an UPDATE: a generated column reading an assigned column (directly or
 //! through another generated column) is assigned its expression over the new values.
-//! INSERT computes them in the executor (`exec/generated.rs`).
+//! INSERT computes them in the executor (`exec/write/generated.rs`).
 
 use sqlparser::ast::{self, ColumnOption, GeneratedExpressionMode};
 

@@ -3,7 +3,7 @@
 //! call), a bare column (one read outside any aggregate, not a GROUP BY term) takes its value
 //! from the row that holds the minimum (maximum), the first such row on a tie; other bare
 //! columns come from the group's last row. The binder rewrites each such column into an
-//! aggregate call of its own, `value_at_max(k, column)` (`exec/accumulator.rs`), so every
+//! aggregate call of its own, `value_at_max(k, column)` (`exec/aggregate/accumulator.rs`), so every
 //! aggregate strategy computes it as it computes any call, or declines it.
 
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! on its left may be reordered across it or filtered before it by a WHERE term: when one
 //! comes, everything on its left is planned into one relation (`collapse`), the right item is
 //! joined to it, and the pair is planned at once into one relation again. The join itself
-//! runs in `exec/outer_join.rs`.
+//! runs in `exec/join/outer_join.rs`.
 //!
 //! `USING` / `NATURAL` on a RIGHT or FULL join merge their columns as SQLite 3.39+ does: the
 //! unqualified name (and `*`) reads the right side's value for RIGHT (never padded) and

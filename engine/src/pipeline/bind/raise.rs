@@ -1,7 +1,7 @@
 //! Binding of SQLite's `RAISE(IGNORE)` and `RAISE(ABORT | FAIL | ROLLBACK, 'message')`,
 //! allowed only in a trigger's WHEN and body. It binds to a call of `Function::Raise`, which
 //! fails when evaluated with an error carrying the action (`Error::raised`); the trigger
-//! that runs it and the connection act on the action (`exec::trigger`, `conflict_clause`).
+//! that runs it and the connection act on the action (`exec::write::trigger`, `conflict_clause`).
 
 use ember_storage::Value;
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr};

@@ -5,7 +5,7 @@
 use sqlparser::ast;
 
 use crate::error::{unsupported, Result};
-use crate::exec::system::SystemTable;
+use crate::exec::schema::system::SystemTable;
 use crate::plan::Node;
 
 use super::{object_name, Binder, Scope};

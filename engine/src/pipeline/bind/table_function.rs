@@ -9,7 +9,7 @@
 use sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor};
 
 use crate::error::{unsupported, Result};
-use crate::exec::catalog_pragma::CatalogPragma;
+use crate::exec::schema::catalog_pragma::CatalogPragma;
 use crate::expr::{Expr, TableFunction};
 use crate::plan::{JoinKind, Node, TableFunctionKind, TableFunctionScan};
 

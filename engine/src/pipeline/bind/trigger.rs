@@ -2,7 +2,7 @@
 //! (one event, FOR EACH ROW only, a body of INSERT / UPDATE / DELETE / SELECT statements,
 //! BEFORE / AFTER on a table, INSTEAD OF on a view) and kept as text: its WHEN condition and
 //! body are cut from the statement's kept text, and bound each time it fires
-//! (`exec::trigger`), since the names in them need not exist before then.
+//! (`exec::write::trigger`), since the names in them need not exist before then.
 
 use sqlparser::ast::{self, ConditionalStatements, Statement};
 use sqlparser::tokenizer::{Token, Tokenizer};

@@ -1,5 +1,5 @@
 //! CHECK and FOREIGN KEY constraints of a table, as bound from its CREATE TABLE statement:
-//! what `exec::check` evaluates on every written row and `exec::foreign_key` enforces
+//! what `exec::write::check` evaluates on every written row and `exec::write::foreign_key` enforces
 //! under `PRAGMA foreign_keys = ON`.
 
 use std::fmt;

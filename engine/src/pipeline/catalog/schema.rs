@@ -51,7 +51,7 @@ pub struct ColumnDef {
     /// as its type allows, else the write fails with SQLite's error.
     pub strict: Option<StrictColumn>,
     /// `GENERATED ALWAYS AS (expr) VIRTUAL|STORED` (also `AS (expr)`): the column's value
-    /// is computed from the row's other columns on every write (`exec/generated.rs`) and
+    /// is computed from the row's other columns on every write (`exec/write/generated.rs`) and
     /// no statement writes it.
     pub generated: Option<Box<GeneratedColumn>>,
 }

@@ -2,78 +2,20 @@
 //! returns one row or `None` at the end; operators borrow the plan, so running a prepared
 //! plan again builds a fresh operator tree without cloning expressions.
 
-mod accumulator;
-mod aggregate;
-mod aggregate_feed;
-mod aggregate_order;
-mod alter;
-mod as_of;
+pub(crate) mod aggregate;
 mod bounds;
-pub mod catalog_pragma;
-mod check;
-mod column_aggregate;
-mod conflict;
-mod constraint;
-mod counted;
-mod cte;
-mod ddl;
-pub(crate) mod ddl_lock;
-mod direct;
-mod distinct;
-mod distinct_walk;
-mod dml;
-mod drop_column;
-mod foreign_key;
-mod generated;
-mod group_walk;
-mod in_set;
-mod index_join;
-mod index_probe;
-mod index_range;
-mod insert;
-mod insert_batch;
+mod hash;
 mod join;
-mod join_table;
-mod key_groups;
-mod key_order;
-mod key_range;
-mod key_set;
-mod or_union;
-mod outer_join;
-mod outer_probe;
 pub(crate) mod parallel;
+pub(crate) mod parallel_note;
 pub mod profile;
 mod push;
 mod query;
-mod recursive;
-mod returning;
-mod row_set;
-mod rowid;
 mod scan;
-mod scan_filter;
-mod scan_skip;
-mod schema_host;
-mod sketch_state;
-pub mod system;
-mod system_schema;
-mod table_function;
-mod targets;
-mod text_groups;
-mod top_k;
-mod top_k_bound;
-mod top_k_key;
-#[cfg(test)]
-mod top_k_tests;
-mod trigger;
-mod update_from;
-mod update_or;
-mod upsert;
-mod view;
+pub mod schema;
+mod sort;
 mod window;
-mod window_eval;
-mod window_frame;
-mod window_sort;
-mod window_top_n;
+mod write;
 
 use std::cell::Cell;
 
@@ -84,18 +26,18 @@ use crate::expr::{EvalContext, SubqueryRuntime};
 use crate::plan::{AggregateStrategy, DistinctStrategy, JoinKind, Node};
 
 pub(crate) use aggregate::streams_union;
-pub(crate) use alter::{alter_table, replay_alter_table};
 pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
-pub use cte::{CteRows, WorkRow};
-pub(crate) use ddl::{create_index, create_table, drop_index, drop_table};
-pub use dml::{delete, delete_all, update, UpdateStatement};
-pub use foreign_key::DeferredKeys;
-pub use insert::insert;
-pub(crate) use outer_probe::{may_probe, ProbeState};
-pub use schema_host::SchemaHost;
-pub use trigger::TriggerRuntime;
-pub(crate) use trigger::{create_trigger, drop_trigger};
-pub(crate) use view::{create_view, drop_view};
+pub use query::cte::{CteRows, WorkRow};
+pub(crate) use scan::outer_probe::{may_probe, ProbeState};
+pub(crate) use schema::alter::{alter_table, replay_alter_table};
+pub(crate) use schema::ddl::{create_index, create_table, drop_index, drop_table};
+pub use schema::schema_host::SchemaHost;
+pub(crate) use schema::trigger_ddl::{create_trigger, drop_trigger};
+pub(crate) use schema::view::{create_view, drop_view};
+pub use write::dml::{delete, delete_all, update, UpdateStatement};
+pub use write::foreign_key::DeferredKeys;
+pub use write::insert::insert;
+pub use write::trigger::TriggerRuntime;
 
 /// A row flowing between operators.
 pub type Row = Vec<Value>;
@@ -108,7 +50,7 @@ pub struct ExecContext<'a> {
     pub rows_max: usize,
     /// The connection's reused row buffers (`None`: allocate).
     pub buffers: Option<&'a RowBuffers>,
-    /// The rows recursive CTEs are computing from, innermost first (`exec::recursive`).
+    /// The rows recursive CTEs are computing from, innermost first (`exec::query::recursive`).
     pub work: Option<&'a WorkRow<'a>>,
 }
 
@@ -232,7 +174,7 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             tables,
             views,
             triggers,
-        } => Box::new(system::SystemTableOperator::new(
+        } => Box::new(schema::system::SystemTableOperator::new(
             *table,
             tables,
             (views, triggers),
@@ -253,7 +195,7 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             input,
             keys,
             top: Some(top),
-        } => top_k::build(input, keys, top),
+        } => sort::top_k::build(input, keys, top),
         Node::Limit {
             input,
             limit,
@@ -264,10 +206,10 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             offset.as_ref(),
         )),
         Node::Join(join) => match (join.kind, &join.probe) {
-            (_, Some(probe)) => Box::new(index_join::IndexJoinOperator::new(join, probe)),
+            (_, Some(probe)) => Box::new(join::index_join::IndexJoinOperator::new(join, probe)),
             (JoinKind::Inner | JoinKind::Left, None) => Box::new(join::JoinOperator::new(join)),
             (JoinKind::Right | JoinKind::Full, None) => {
-                Box::new(outer_join::OuterJoinOperator::new(join))
+                Box::new(join::outer_join::OuterJoinOperator::new(join))
             }
         },
         Node::Aggregate {
@@ -286,7 +228,7 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
                 "a GroupWalk strategy over a plan that is not a group walk"
             );
             match walk {
-                Some(walk) => Box::new(group_walk::GroupWalkOperator::new(
+                Some(walk) => Box::new(aggregate::group_walk::GroupWalkOperator::new(
                     walk,
                     input,
                     group_by,
@@ -317,25 +259,32 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
                 "an IndexWalk DISTINCT over a plan that is not an index walk"
             );
             match walk {
-                Some(walk) => Box::new(distinct_walk::IndexDistinctOperator::new(
+                Some(walk) => Box::new(aggregate::distinct_walk::IndexDistinctOperator::new(
                     walk, input, collations,
                 )),
-                None => Box::new(distinct::DistinctOperator::new(build(input), collations)),
+                None => Box::new(aggregate::distinct::DistinctOperator::new(
+                    build(input),
+                    collations,
+                )),
             }
         }
-        Node::TableFunction(scan) => Box::new(table_function::TableFunctionOperator::new(scan)),
+        Node::TableFunction(scan) => {
+            Box::new(query::table_function::TableFunctionOperator::new(scan))
+        }
         Node::SetOperation {
             op,
             left,
             right,
             collations,
-        } => Box::new(distinct::SetOperationOperator::new(
+        } => Box::new(aggregate::distinct::SetOperationOperator::new(
             *op, left, right, collations,
         )),
-        Node::CteScan(cte) => Box::new(cte::CteScanOperator::new(cte)),
-        Node::AsOf(as_of) => Box::new(as_of::AsOfOperator::new(as_of)),
-        Node::RecursiveUnion(union) => Box::new(recursive::RecursiveUnionOperator::new(union)),
-        Node::WorkTable { id, .. } => Box::new(cte::WorkTableOperator::new(*id)),
+        Node::CteScan(cte) => Box::new(query::cte::CteScanOperator::new(cte)),
+        Node::AsOf(as_of) => Box::new(query::as_of::AsOfOperator::new(as_of)),
+        Node::RecursiveUnion(union) => {
+            Box::new(query::recursive::RecursiveUnionOperator::new(union))
+        }
+        Node::WorkTable { id, .. } => Box::new(query::cte::WorkTableOperator::new(*id)),
     }
 }
 
@@ -356,7 +305,7 @@ pub struct RowBuffers {
     pub(crate) result: Cell<Row>,
     pub(crate) scan_spare: Cell<Vec<Row>>,
     pub(crate) range_scratch: Cell<ember_storage::RangeScratch>,
-    pub(crate) update_lists: Cell<dml::UpdateLists>,
+    pub(crate) update_lists: Cell<write::dml::UpdateLists>,
 }
 
 impl RowBuffers {
@@ -414,7 +363,7 @@ pub fn run_data_plan(
         }
         Plan::Delete { target, returning } => delete(txn, target, returning.as_deref(), env, sink),
         Plan::DeleteAll { target } => delete_all(txn, target, env),
-        Plan::ViewWrite(write) => trigger::write_view(txn, write, env),
+        Plan::ViewWrite(write) => write::trigger::write_view(txn, write, env),
         _ => Err(crate::err!(
             Internal,
             "run_data_plan was given a plan that is not a query or DML"
@@ -441,7 +390,7 @@ pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>)
         }
         return Ok(());
     }
-    if direct::run(node, context, sink)? {
+    if query::direct::run(node, context, sink)? {
         return Ok(());
     }
     let mut operator = build(node);
@@ -612,9 +561,13 @@ fn index_first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Opti
         AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
             scan::for_each_index_row(access, context, &mut buffer, &mut take_first)?
         }
-        AccessPath::IndexRange(range) => {
-            index_range::visit_range_rows(access, range, context, &mut buffer, &mut take_first)?
-        }
+        AccessPath::IndexRange(range) => scan::index_range::visit_range_rows(
+            access,
+            range,
+            context,
+            &mut buffer,
+            &mut take_first,
+        )?,
         _ => false,
     };
     Ok(found.then_some(first))

@@ -70,7 +70,7 @@ pub(super) fn rows(node: &Node, context: &ExecContext<'_>, sink: RowSink<'_>) ->
         };
         match (join.kind, &join.probe) {
             (JoinKind::Inner | JoinKind::Left, Some(probe)) => {
-                return super::index_join::push(join, probe, context, &mut counted);
+                return super::join::index_join::push(join, probe, context, &mut counted);
             }
             (JoinKind::Inner | JoinKind::Left, None) => {
                 return super::join::push(join, context, &mut counted);

@@ -169,7 +169,7 @@ pub struct StatementEnv<'a> {
     /// Set from another thread to stop the statement (checked by scans and joins).
     pub interrupt: Option<&'a AtomicBool>,
     /// The durable side of a directory database (read by the `ember_durability` table).
-    pub durable: Option<&'a dyn exec::system::DurabilityRow>,
+    pub durable: Option<&'a dyn exec::schema::system::DurabilityRow>,
     /// The connection's change counters (`last_insert_rowid()`, `changes()`); `None` where
     /// no connection runs the statement.
     pub counters: Option<&'a super::ChangeCounters>,
@@ -190,7 +190,7 @@ pub struct StatementEnv<'a> {
     /// The time the transaction reads row expiries at (`expiry.rs`); `None` where no
     /// connection runs the statement (no table with `expire_at` can be read then).
     pub time: Option<&'a super::TransactionTime>,
-    /// The triggers the statement's row changes fire (`exec::trigger`); `None` when the
+    /// The triggers the statement's row changes fire (`exec::write::trigger`); `None` when the
     /// catalog holds none.
     pub triggers: Option<&'a exec::TriggerRuntime>,
 }
@@ -205,9 +205,10 @@ pub struct SubqueryRuntime<'a> {
     /// Keyed by small ids: the fast hasher makes an empty map free to create (no random
     /// keys to draw), which every statement does.
     cache: RefCell<HashMap<usize, Arc<SubqueryResult>, FastBuildHasher>>,
-    /// The rows of CTEs read more than once, computed once per execution (`exec::cte`).
+    /// The rows of CTEs read more than once, computed once per execution (`exec::query::cte`).
     pub(crate) cte_rows: RefCell<HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>>,
-    /// The automatic indexes of correlated subqueries' scans, by access (`exec::outer_probe`).
+    /// The automatic indexes of correlated subqueries' scans, by access
+    /// (`exec::scan::outer_probe`).
     pub(crate) outer_probes: RefCell<HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>>,
     /// The memoized results of correlated subqueries, by subquery id (`subquery_memo.rs`).
     /// Indexed by subquery id (`None`: not run yet, or an id past `MEMOIZED_IDS_MAX`).

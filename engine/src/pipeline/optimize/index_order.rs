@@ -181,7 +181,7 @@ fn sort_by_index(
 /// puts the overflow rows last), over a full scan only when a LIMIT stops the walk early.
 /// Not over a full scan whose filter matches an enclosing query's row by equality: inside a
 /// correlated subquery that scan reads only the matching rows through a map
-/// (`exec::outer_probe`), where a walk in key order would read the whole table for each
+/// (`exec::scan::outer_probe`), where a walk in key order would read the whole table for each
 /// enclosing row. Key order and NULL placement are `sort_by_index`'s to check.
 fn key_order(
     table: &TableDef,

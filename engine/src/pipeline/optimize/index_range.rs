@@ -203,7 +203,7 @@ pub(super) fn equality_prefix(
 /// reaches (the module comment): a prefix column's `= value`, or the ranged column's bound
 /// (`BETWEEN` both bounds), with the very value and collation the range was made from, or
 /// a NULL test the range holds (`null_range::null_test_decides`). A
-/// walk of the range need not check it again (`exec::counted`).
+/// walk of the range need not check it again (`exec::aggregate::counted`).
 pub fn range_decides(range: &IndexRange, term: &Expr) -> bool {
     if matches!(term, Expr::IsNull { .. }) {
         return null_test_decides(range, term);
@@ -389,7 +389,7 @@ pub(super) fn key_range(table: &TableDef, terms: &[Expr], closed: bool) -> Optio
 
 /// `filter` without the conjuncts whose bounds `range` holds (see `bounds_of`): what a row
 /// of the range's window must still pass when the window's bounds are exact
-/// (`exec::key_range`), as every direct row there has its key as row id. A BETWEEN goes
+/// (`exec::scan::key_range`), as every direct row there has its key as row id. A BETWEEN goes
 /// only when both its ends are the range's.
 pub(super) fn key_range_residual(
     table: &TableDef,

@@ -1,6 +1,6 @@
 //! How an INSERT writes its rows: those of a query source in batches
 //! (`InsertWrite::Batched`: each batch's rows linked, then each index's entries added at
-//! once, `exec::insert_batch`) when no row needs the row-by-row path. That path stays for
+//! once, `exec::write::insert_batch`) when no row needs the row-by-row path. That path stays for
 //! `VALUES` (each row is evaluated after the rows before it went in), a conflict clause
 //! other than ABORT, ON CONFLICT (upsert), RETURNING, an AUTOINCREMENT table, a table with
 //! triggers, CHECK or FOREIGN KEY constraints, generated columns, or rows that expire

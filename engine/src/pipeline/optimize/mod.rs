@@ -217,7 +217,7 @@ fn without_terms(filter: &Expr, decided: impl Fn(&Expr) -> bool) -> Option<Expr>
     Expr::from_conjuncts(remaining)
 }
 
-/// The collation each primary-key column is keyed under: its own (see `exec/ddl.rs`).
+/// The collation each primary-key column is keyed under: its own (see `exec/schema/ddl.rs`).
 fn primary_collations(table: &TableDef) -> Vec<Collation> {
     table
         .primary_key
@@ -278,7 +278,7 @@ fn index_lookup(table: &TableDef, terms: &[Expr], with_in: bool) -> Option<Acces
 
 /// A one-column INTEGER primary key that some conjunct `key IN (SELECT ..)` (uncorrelated,
 /// not negated, the column itself compared) tests: its rows are reached by looking up the
-/// set's members (`exec/in_set.rs`), the whole filter rechecked on each.
+/// set's members (`exec/scan/in_set.rs`), the whole filter rechecked on each.
 fn key_in_set(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
     let [key] = table.primary_key.as_slice() else {
         return None;
@@ -314,7 +314,7 @@ fn uncorrelated_in_subquery(term: &Expr) -> Option<(&crate::expr::SubqueryExpr, 
 
 /// A one-column secondary index on an INTEGER column that some conjunct `col IN (SELECT
 /// ..)` (uncorrelated, not negated, the column itself compared) tests: its rows are reached
-/// by probing the set's members (`exec/scan.rs`), the whole filter rechecked on each.
+/// by probing the set's members (`exec/scan/mod.rs`), the whole filter rechecked on each.
 fn index_in_set(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
     terms.iter().find_map(|term| {
         let (subquery, column) = uncorrelated_in_subquery(term)?;

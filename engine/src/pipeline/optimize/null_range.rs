@@ -11,7 +11,8 @@
 //! against the table's rows: a walk that reaches most rows reads them out of table order,
 //! where a scan reads them in order. A counting aggregate over a whole-table scan whose
 //! filter such a range decides (`count_by_index`) is the exception: the range is counted
-//! from the index entries (`exec::counted`), cheaper than a scan however many rows it holds.
+//! from the index entries (`exec::aggregate::counted`), cheaper than a scan however many rows it
+//! holds.
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::expr::Expr;

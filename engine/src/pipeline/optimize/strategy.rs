@@ -9,7 +9,7 @@
 //! - `DistinctCount`: one `count(DISTINCT col)` in the range's order
 //!   (`plan::counts_distinct_in_order`).
 //! - `ScanHash`: any other aggregate over a full scan, key range or index range; parallel
-//!   when its shape merges exactly (`exec::parallel::splits`).
+//!   when its shape merges exactly (`exec::aggregate::parallel::splits`).
 //! - `UnionStream`: an OR union of lookups feeding built-in aggregates of plain columns
 //!   grouped by plain columns.
 //! - `Hash` otherwise.
@@ -60,7 +60,7 @@ pub fn aggregate_strategy(
     if crate::plan::group_walk(input, group_by).is_some() {
         return AggregateStrategy::GroupWalk;
     }
-    let parallel = crate::exec::parallel::splits(input, group_by, aggregates).is_some();
+    let parallel = crate::exec::aggregate::parallel::splits(input, group_by, aggregates).is_some();
     match &access.path {
         AccessPath::FullScan if counts_table_rows(access, group_by, aggregates) => {
             AggregateStrategy::TableCount { parallel }

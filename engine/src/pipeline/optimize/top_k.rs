@@ -1,6 +1,6 @@
 //! Top-k sorts: a `Sort` directly under a `Limit` (through at most a projection) whose
 //! LIMIT and OFFSET are literals or parameters needs only its first `limit + offset` rows,
-//! so it gets a `SortTop` bound and runs as a top-k (`exec::top_k`) instead of a full sort.
+//! so it gets a `SortTop` bound and runs as a top-k (`exec::sort::top_k`) instead of a full sort.
 //! The `Limit` stays above it and still applies both counts; since it skips the first
 //! OFFSET rows, the top-k leaves those unsorted among themselves.
 //!

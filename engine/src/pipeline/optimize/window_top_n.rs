@@ -2,7 +2,7 @@
 //! dense_rank() is at most k (`r <= k`, `r < k`, `r = k`, `r BETWEEN .. AND k`, with the
 //! value reaching the filter through bare-column projections) marks the Window below it
 //! (`Window::top_n`), so the Window keeps only the first rows of each partition
-//! (`exec/window_top_n.rs`). Every row left out fails that term, and every kept row's
+//! (`exec/window/window_top_n.rs`). Every row left out fails that term, and every kept row's
 //! window values are those of the whole partition, because the kept rows are a prefix of
 //! their partition's window order and every call of the pass depends only on the rows
 //! before it (and, for a rank bound, on its peers, which are kept with it). The filter

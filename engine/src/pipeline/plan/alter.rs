@@ -18,7 +18,7 @@ pub struct AlterTable {
     /// read for it (its DEFAULT, coerced to the column's type).
     pub added: Option<(DataType, Value)>,
     /// For DROP COLUMN: the dropped column's position in `before`. The rows are copied into
-    /// a new storage table without it (`exec/drop_column.rs`); `after.storage` and its
+    /// a new storage table without it (`exec/schema/drop_column.rs`); `after.storage` and its
     /// indexes' storage are replaced then.
     pub dropped: Option<usize>,
     /// `SET (ttl = ..)` gives a table its first ttl without `ttl_from`: the statement's

@@ -1,5 +1,5 @@
 //! The plan of one table reference read in the past: `FROM t FOR SYSTEM_TIME AS OF <at>`
-//! (bound by `bind::as_of`, run by `exec::as_of`).
+//! (bound by `bind::as_of`, run by `exec::query::as_of`).
 
 use std::sync::Arc;
 

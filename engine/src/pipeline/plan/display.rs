@@ -182,7 +182,7 @@ impl Plan {
 }
 
 /// Whether the OFFSET of a `Limit` over `input` is stepped over by index entries, no row
-/// read for it (`exec/range_skip.rs`): an index range walk, maybe projected, whose range
+/// read for it (`exec/scan/range_skip.rs`): an index range walk, maybe projected, whose range
 /// decides its whole filter.
 fn offset_steps_entries(input: &Node) -> bool {
     let input = match input {
@@ -309,7 +309,7 @@ impl Node {
         let start = out.len();
         self.write_node(out, depth)?;
         let notes = [
-            crate::exec::parallel::note_for(self),
+            crate::exec::parallel_note::note_for(self),
             crate::exec::profile::note_for(self),
         ];
         let mut line_end = out[start..].find('\n').map_or(out.len(), |at| start + at);

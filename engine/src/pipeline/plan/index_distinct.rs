@@ -2,7 +2,7 @@
 //! distinct columns in index order, equal values arrive next to each other, so each row
 //! (value) is compared with the previous one instead of being hashed, as SQLite's index
 //! walk does. These tests say when a plan has that shape; `optimize::distinct_order` makes
-//! it, `exec::distinct_walk` runs it, EXPLAIN shows it (`by index order`).
+//! it, `exec::aggregate::distinct_walk` runs it, EXPLAIN shows it (`by index order`).
 //!
 //! - `Distinct` over `Project(columns)` over an `IndexRange` whose columns after its
 //!   equality prefix are those columns, in order: every column BINARY in the index and in

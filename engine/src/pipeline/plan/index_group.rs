@@ -2,7 +2,7 @@
 //! order, the rows of one group arrive together, so each row is compared with the group
 //! being folded instead of hashed, and the groups come out in key order with no sort (as
 //! SQLite's index walk does). These tests say when a plan has that shape;
-//! `optimize::group_order` makes it, `exec::group_walk` runs it, EXPLAIN shows it
+//! `optimize::group_order` makes it, `exec::aggregate::group_walk` runs it, EXPLAIN shows it
 //! (`Aggregate .. by index order`).
 //!
 //! The shape: an `Aggregate` over an `IndexRange` whose columns after its equality prefix

@@ -2,7 +2,7 @@
 //! with constants for its leading columns (`prefix`) and whose next column lies between
 //! optional bounds, read in key order or its reverse. Chosen by `optimize::index_range`
 //! (ranges, prefix equalities) and `optimize::index_order` (ORDER BY .. LIMIT, min/max);
-//! run by `exec::index_range`. A text prefix (`LIKE 'abc%'`) is a range too: every key
+//! run by `exec::scan::index_range`. A text prefix (`LIKE 'abc%'`) is a range too: every key
 //! that starts with the prefix's encoding (for `LIKE` under a BINARY key, of each case
 //! variant of its first letters). The access filter is rechecked on every row, so
 //! the range only narrows what is read.
@@ -38,7 +38,7 @@ pub struct IndexRange {
     pub text_prefix: Option<String>,
     /// The text prefix's ASCII letters match either case (`LIKE` under a BINARY key): the
     /// range is the union, in key order, of the ranges of the prefix's case variants
-    /// (`exec::index_range`, up to its first few letters; the recheck narrows).
+    /// (`exec::scan::index_range`, up to its first few letters; the recheck narrows).
     pub prefix_either_case: bool,
     /// Read in descending key order.
     pub descending: bool,
@@ -126,7 +126,7 @@ impl IndexRange {
 }
 
 /// Whether an Aggregate of `aggregates` grouped by `group_by` over a walk of `range` counts
-/// its rows without stepping the aggregates (`exec::counted`, EXPLAIN's `counting`): no
+/// its rows without stepping the aggregates (`exec::aggregate::counted`, EXPLAIN's `counting`): no
 /// GROUP BY, and every call `count(*)` or `count(col)` of a column the range never reaches
 /// NULL in, without DISTINCT or FILTER.
 pub fn counts_range_rows(
@@ -216,7 +216,7 @@ impl KeyRange {
 /// its reverse), within an optional `range` (`optimize::index_order`, for `ORDER BY key`
 /// without a sort). The direct rows are walked in slot order (their row id is their key),
 /// up or down, in batches that start small; the overflow rows (keys that address no slot,
-/// or no integer) are read first, sorted by key, and merged in (`exec::key_order`). The
+/// or no integer) are read first, sorted by key, and merged in (`exec::scan::key_order`). The
 /// access filter is rechecked on every row.
 pub struct KeyOrder {
     pub range: KeyRange,

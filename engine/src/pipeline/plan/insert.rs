@@ -2,7 +2,7 @@
 //! literals and parameters (the prepared `INSERT INTO t VALUES (?, ...)`): each row as one
 //! `RowValue` per table column, omitted columns already holding their literal defaults. The
 //! executor reads a row's values straight from it (borrowed from the plan and the parameter
-//! list), with no expression to match and no default to look up per row (`exec::insert`).
+//! list), with no expression to match and no default to look up per row (`exec::write::insert`).
 //! `InsertWrite` says whether rows are written one at a time or in batches.
 
 use std::sync::Arc;
@@ -37,10 +37,10 @@ pub struct Insert {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InsertWrite {
     /// Each row alone, under the statement's clauses (conflict policy, upsert, triggers,
-    /// RETURNING, constraints): `exec::insert`, `exec::upsert`.
+    /// RETURNING, constraints): `exec::write::insert`, `exec::write::upsert`.
     RowByRow,
     /// The source query's rows in batches, each written at once (`Transaction::insert_batch`):
-    /// `exec::insert_batch`.
+    /// `exec::write::insert_batch`.
     Batched,
 }
 

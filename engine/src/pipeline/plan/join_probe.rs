@@ -1,7 +1,7 @@
 //! An index nested-loop join's probe: the right side of a `Join` that carries one is a base
 //! table reached by its primary key or a secondary index, once per left row, instead of
 //! being read whole into a hash table (`optimize::join_access` chooses it,
-//! `exec::index_join` runs it).
+//! `exec::join::index_join` runs it).
 
 use std::fmt::{self, Write};
 

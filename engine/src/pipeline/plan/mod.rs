@@ -110,7 +110,7 @@ pub enum Plan {
     },
     Query(Query),
     /// INSERT, UPDATE or DELETE on a view, carried out by its INSTEAD OF triggers
-    /// (`bind/view_write.rs`, `exec/trigger/instead.rs`).
+    /// (`bind/view_write.rs`, `exec/write/trigger/instead.rs`).
     ViewWrite(Box<ViewWrite>),
     /// BEGIN, at the isolation level it names (`None`: the connection's default).
     Begin(Option<ember_storage::Isolation>),
@@ -229,7 +229,7 @@ pub struct TableAccess {
     ///
     /// For a `KeyRange` (or the `KeyOrder` made from one, with the same bounds): `filter`
     /// without the conjuncts the range's bounds came from, checked instead of `filter` on
-    /// the direct rows of a window whose bounds are exact (`exec/key_range.rs`).
+    /// the direct rows of a window whose bounds are exact (`exec/scan/key_range.rs`).
     pub key_residual: Option<Box<Option<Expr>>>,
 }
 
@@ -332,9 +332,9 @@ pub struct SortTop {
 /// A node of a query's operator tree.
 pub enum Node {
     Scan(TableAccess),
-    /// The rows of a system table (`exec::system`), computed when the query runs.
+    /// The rows of a system table (`exec::schema::system`), computed when the query runs.
     System {
-        table: crate::exec::system::SystemTable,
+        table: crate::exec::schema::system::SystemTable,
         tables: Vec<Arc<TableDef>>,
         /// The views (`sqlite_schema` lists them).
         views: Vec<Arc<crate::catalog::ViewDef>>,
@@ -423,7 +423,7 @@ pub enum TableFunctionKind {
     /// A catalog PRAGMA's table-valued form (`pragma_table_info('t')`), over the catalog
     /// the statement was bound with (a schema change binds the statement again).
     Pragma(
-        crate::exec::catalog_pragma::CatalogPragma,
+        crate::exec::schema::catalog_pragma::CatalogPragma,
         Arc<crate::catalog::Catalog>,
     ),
     /// `generate_series(start[, stop[, step]])` (`expr/series.rs`).
@@ -438,7 +438,7 @@ impl TableFunctionKind {
             TableFunctionKind::Pragma(pragma, _) => pragma
                 .columns()
                 .iter()
-                .chain(crate::exec::catalog_pragma::PRAGMA_FUNCTION_HIDDEN_COLUMNS)
+                .chain(crate::exec::schema::catalog_pragma::PRAGMA_FUNCTION_HIDDEN_COLUMNS)
                 .copied()
                 .collect(),
             TableFunctionKind::Series => crate::expr::SERIES_COLUMNS.to_vec(),
@@ -691,7 +691,7 @@ impl AggregateFunction {
         }
     }
 
-    /// Whether the aggregate keeps a sketch (`exec/sketch_state.rs`): it merges, never
+    /// Whether the aggregate keeps a sketch (`exec/aggregate/sketch_state.rs`): it merges, never
     /// takes rows back, and holds bounded memory.
     pub fn is_sketch(self) -> bool {
         matches!(

@@ -3,7 +3,7 @@
 //! it), read as the union of one lookup or range per branch, each row once (deduplicated
 //! by row id). Every branch rechecks the access's whole filter, so a branch that reaches
 //! a superset of its rows (a lookup under another collation, a converted probe) never lets
-//! a row through that the filter rejects. Run by `exec::or_union`.
+//! a row through that the filter rejects. Run by `exec::scan::or_union`.
 
 use std::fmt;
 

@@ -1,6 +1,6 @@
 //! How an aggregate and a DISTINCT run: the physical choice the optimizer makes once per
 //! statement (`optimize/strategy.rs`), which EXPLAIN prints and the executor matches on
-//! (`exec::build`, `exec/aggregate.rs`). The executor never tests a plan's shape to pick
+//! (`exec::build`, `exec/aggregate/mod.rs`). The executor never tests a plan's shape to pick
 //! one. A strategy whose shortcut the storage cannot take for this run (a live-row count
 //! under a snapshot older than the table's last commit, an index dropped since planning)
 //! runs the fallback its variant names, and gives the same rows.
@@ -26,7 +26,7 @@ pub enum AggregateStrategy {
     /// once in walk order; as `ScanHash` when the index is gone.
     DistinctCount,
     /// GROUP BY columns an index range reads in order: one group folded at a time
-    /// (`exec/group_walk.rs`), nothing hashed.
+    /// (`exec/aggregate/group_walk.rs`), nothing hashed.
     GroupWalk,
     /// An OR union of lookups whose rows feed the groups as the union reads them.
     UnionStream,
@@ -62,6 +62,7 @@ pub enum DistinctStrategy {
     #[default]
     Hash,
     /// An index range read in the order of the projected columns: a row is new when it
-    /// differs from the one before (`exec/distinct_walk.rs`); hashed when the index is gone.
+    /// differs from the one before (`exec/aggregate/distinct_walk.rs`); hashed when the index is
+    /// gone.
     IndexWalk,
 }

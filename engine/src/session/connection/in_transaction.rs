@@ -272,7 +272,7 @@ impl Connection {
         let elapsed = started.elapsed();
         let helpers = self.explain_helper_threads();
         let mut lines = profiling.finish(|| {
-            exec::parallel::with_explain_threads(helpers, params, || plan.explain_lines())
+            exec::parallel_note::with_explain_threads(helpers, params, || plan.explain_lines())
         });
         let plural = |n: u64| if n == 1 { "" } else { "s" };
         let what = match plan {

@@ -1,7 +1,7 @@
 //! Transactional DDL: the schema changes an explicit transaction made, staged on its
 //! connection until the transaction ends.
 //!
-//! From its first DDL statement the transaction owns the schema (`exec/ddl_lock.rs`): any
+//! From its first DDL statement the transaction owns the schema (`exec/schema/ddl_lock.rs`): any
 //! other connection's schema change waits for it to end (at most the busy timeout). Each DDL
 //! statement runs the executor's usual code against this host (`SchemaHost`): it builds a
 //! new catalog as always, but the catalog is kept here, private to the connection (its
@@ -38,7 +38,7 @@ use ember_storage::{DataType, Store, Table, TableSchema, Value};
 use crate::catalog::Catalog;
 use crate::database::Shared;
 use crate::error::Result;
-use crate::exec::ddl_lock::{new_owner, DdlGuard, DdlOwner};
+use crate::exec::schema::ddl_lock::{new_owner, DdlGuard, DdlOwner};
 use crate::limits::TRANSACTION_SCHEMA_CHANGES_MAX;
 
 /// One storage effect of a staged change.

@@ -1,10 +1,12 @@
 //! Parallel aggregation of a full table scan (`PRAGMA threads`): the table's slots are split
 //! into contiguous ranges, each scanned on its own thread under the statement's one snapshot
 //! (the transaction is shared, read-only), and the partial states are merged in slot order,
-//! giving exactly the serial answer. This file owns the split itself, the shapes that may
-//! split (`splits`, which EXPLAIN asks too) and the aggregate without GROUP BY; `grouped.rs`
-//! the GROUP BY aggregate, `sum_bound.rs` the proof that a merged sum is the serial one,
-//! `top_k.rs` the top-k sort, `explain.rs` EXPLAIN's note.
+//! giving exactly the serial answer. This folder owns the split itself: the slot ranges,
+//! the worker's filter and batch loop, the helper threads (`helper_pool.rs`). What runs on
+//! it lives beside its serial form: `aggregate/parallel.rs` (the shapes that may split and
+//! the aggregate without GROUP BY), `aggregate/parallel_grouped.rs` (GROUP BY),
+//! `aggregate/sum_bound.rs` (the proof that a merged sum is the serial one),
+//! `sort/parallel_top_k.rs` (the top-k sort); EXPLAIN's note is `exec/parallel_note.rs`.
 //!
 //! Only shapes whose partial states merge exactly run in parallel: a filter that compiles
 //! (`expr::Compiled`, perhaps run in stages while each row is decoded, `expr::Staged`; it
@@ -21,15 +23,9 @@
 //! serial scan, which reports the error the serial order meets first.
 
 mod cpu_move;
-mod explain;
-pub(super) mod grouped;
 mod helper_pool;
 #[cfg(test)]
 mod split_tests;
-mod sum_bound;
-pub(super) mod top_k;
-#[cfg(test)]
-mod top_k_tests;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -38,24 +34,21 @@ use ember_storage::{RowId, Value};
 
 use crate::error::Result;
 use crate::expr::{Compiled, Expr, Predicate, Staged};
-use crate::plan::{AccessPath, AggregateCall, AggregateFunction, Node, TableAccess};
+use crate::plan::TableAccess;
 
-use super::accumulator::Accumulator;
-use super::scan_filter::{scan_staged_batch, RowFilter};
+use super::scan::scan_filter::{scan_staged_batch, RowFilter};
 use super::ExecContext;
-
-pub use explain::{note_for, with_explain_threads};
-pub use sum_bound::SumBound;
 
 #[cfg(test)]
 thread_local! {
     /// Statements on this thread whose answer came from a parallel split (tests read it).
-    static SPLIT_ANSWERS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    pub(in crate::pipeline::exec) static SPLIT_ANSWERS: std::cell::Cell<u64> =
+        const { std::cell::Cell::new(0) };
 }
 
 /// Counts a statement answered by a split (tests only; nothing in other builds).
 #[inline]
-fn count_split() {
+pub(in crate::pipeline::exec) fn count_split() {
     #[cfg(test)]
     SPLIT_ANSWERS.set(SPLIT_ANSWERS.get() + 1);
 }
@@ -63,30 +56,7 @@ fn count_split() {
 /// Slots each thread scans at least: smaller tables are not split.
 pub const SLOTS_PER_THREAD_MIN: u64 = 8192;
 /// Slots a worker scans between checks for an interrupt or a reason to stop.
-const BATCH_SLOTS: u64 = 4096;
-
-/// The table access an aggregate over `input` would split across threads, judged from the
-/// plan alone: a full scan, and every key, argument and FILTER clause of a shape whose
-/// partial states merge exactly. Whether it does split also depends on the connection's
-/// threads, the table's size, the filter compiling (with the statement's parameters) and
-/// the sums' inputs.
-pub fn splits<'p>(
-    input: &'p Node,
-    group_by: &[Expr],
-    aggregates: &[AggregateCall],
-) -> Option<&'p TableAccess> {
-    let Node::Scan(access) = input else {
-        return None;
-    };
-    if !matches!(access.path, AccessPath::FullScan | AccessPath::KeyRange(_)) {
-        return None;
-    }
-    // Without GROUP BY: plain columns through `aggregate`, anything else as the one group
-    // of `grouped::aggregate` (`AggregateOperator::split` chooses by `plain_arguments`).
-    let calls_merge = (group_by.is_empty() && plain_arguments(aggregates))
-        || (group_by.iter().all(context_free) && aggregates.iter().all(merges_grouped));
-    calls_merge.then_some(access)
-}
+pub(in crate::pipeline::exec) const BATCH_SLOTS: u64 = 4096;
 
 /// Whether `expr` reads nothing but its row and the statement's parameters: no subquery,
 /// no enclosing query's row, no function the application registered (it runs on the
@@ -103,28 +73,11 @@ pub fn context_free(expr: &Expr) -> bool {
     free
 }
 
-/// Whether a GROUP BY worker can compute `call` over its part and merge it exactly.
-fn merges_grouped(call: &AggregateCall) -> bool {
-    Accumulator::mergeable(call.function, call.distinct, call.collation)
-        && call.user.is_none()
-        && call.args.len() <= 1
-        && call.args.iter().all(context_free)
-        && call.filter.as_ref().is_none_or(context_free)
-}
-
-/// Whether `function` sums its inputs (its merge needs a `SumBound` proof).
-fn sums(function: AggregateFunction) -> bool {
-    matches!(
-        function,
-        AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg
-    )
-}
-
 /// A worker's own context: the statement's snapshot and parameters, no runtime (everything
 /// a worker evaluates is `context_free`), no memory account: a worker holds a partial
 /// result (a top-k's k rows, an aggregate's groups, chosen only where keys repeat), and the
 /// statement's thread charges what the merge keeps to the budget.
-fn worker_context<'a>(
+pub(in crate::pipeline::exec) fn worker_context<'a>(
     txn: &'a ember_storage::Transaction,
     params: &'a [Value],
     rows_max: usize,
@@ -145,13 +98,16 @@ fn worker_context<'a>(
 /// How many threads scan `access`: one plus the connection's helper threads, at most one
 /// per `SLOTS_PER_THREAD_MIN` slots; 1 when a statement timeout is in force (its deadline
 /// is checked by the statement's own thread only).
-fn thread_count(access: &TableAccess, context: &ExecContext<'_>) -> usize {
+pub(in crate::pipeline::exec) fn thread_count(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+) -> usize {
     let helpers = context.helper_threads();
     if helpers == 0 || context.has_deadline() {
         return 1;
     }
     // A bound that fails to evaluate fails the serial scan, which reports it.
-    let Ok(ranges) = super::key_range::access_row_ranges(access, context) else {
+    let Ok(ranges) = super::scan::key_range::access_row_ranges(access, context) else {
         return 1;
     };
     let slots: u64 = ranges.iter().map(|range| range.end - range.start).sum();
@@ -161,14 +117,17 @@ fn thread_count(access: &TableAccess, context: &ExecContext<'_>) -> usize {
 
 /// The filter a worker applies: none, staged, or compiled; `None` (no split) for a filter
 /// that needs the statement's runtime to evaluate.
-enum WorkerFilter {
+pub(in crate::pipeline::exec) enum WorkerFilter {
     All,
     Staged(Staged),
     Compiled(Compiled),
 }
 
 impl WorkerFilter {
-    fn of(access: &TableAccess, context: &ExecContext<'_>) -> Option<WorkerFilter> {
+    pub(in crate::pipeline::exec) fn of(
+        access: &TableAccess,
+        context: &ExecContext<'_>,
+    ) -> Option<WorkerFilter> {
         // A subquery compiles to its value only with the statement's runtime, which
         // `explain` does not have: such a filter stays serial, as EXPLAIN says.
         if access
@@ -231,7 +190,7 @@ impl WorkerFilter {
 }
 
 /// How a worker's part ended.
-enum Outcome<T> {
+pub(in crate::pipeline::exec) enum Outcome<T> {
     Done(T),
     /// Its sums stopped being provably exact, or another worker's did: no merge.
     Abandoned,
@@ -244,7 +203,7 @@ const PARTS_PER_THREAD: u64 = 2;
 /// Runs `work(part)` over contiguous parts of each of the row ranges `ranges`
 /// (`Table::row_ranges`), on this thread and `threads - 1` helpers (`helper_pool.rs`),
 /// returning the results in row id order. `work` polls `stop` between batches.
-fn split_slots<T: Send>(
+pub(in crate::pipeline::exec) fn split_slots<T: Send>(
     threads: usize,
     ranges: [std::ops::Range<RowId>; 2],
     work: impl Fn(std::ops::Range<RowId>) -> Result<Outcome<T>> + Sync,
@@ -279,7 +238,10 @@ fn cut_range(
 
 /// Between a worker's batches: an `Interrupted` error when the statement was asked to
 /// stop; whether to go on (no other worker gave up).
-fn keep_going(interrupt: Option<&AtomicBool>, stop: &AtomicBool) -> Result<bool> {
+pub(in crate::pipeline::exec) fn keep_going(
+    interrupt: Option<&AtomicBool>,
+    stop: &AtomicBool,
+) -> Result<bool> {
     if interrupt.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
         return Err(crate::err!(Interrupted, "interrupted"));
     }
@@ -288,14 +250,14 @@ fn keep_going(interrupt: Option<&AtomicBool>, stop: &AtomicBool) -> Result<bool>
 
 /// What a worker scans its slot range with: the batch loop both workers (`Job::run` here,
 /// `grouped::Job::run`) share.
-struct RangeScan<'j> {
-    access: &'j TableAccess,
-    filter: &'j WorkerFilter,
+pub(in crate::pipeline::exec) struct RangeScan<'j> {
+    pub(in crate::pipeline::exec) access: &'j TableAccess,
+    pub(in crate::pipeline::exec) filter: &'j WorkerFilter,
     /// The decoder of the scanned rows (`None`: the access's own); see `WorkerFilter`.
-    decoder: Option<&'j RowDecoder>,
-    interrupt: Option<&'j AtomicBool>,
+    pub(in crate::pipeline::exec) decoder: Option<&'j RowDecoder>,
+    pub(in crate::pipeline::exec) interrupt: Option<&'j AtomicBool>,
     /// Set by the first worker whose sums cannot be proven exact: the others stop too.
-    stop: &'j AtomicBool,
+    pub(in crate::pipeline::exec) stop: &'j AtomicBool,
 }
 
 impl RangeScan<'_> {
@@ -305,7 +267,7 @@ impl RangeScan<'_> {
     /// sums are no longer all exact (a bound only grows, so the merge could not be exact
     /// either), or its merge would cost more than the split saves (`groups_pay`). The others
     /// are then told to stop. An interrupt or `add`'s error is the worker's error.
-    fn run<S>(
+    pub(in crate::pipeline::exec) fn run<S>(
         &self,
         range: std::ops::Range<RowId>,
         txn: &ember_storage::Transaction,
@@ -349,7 +311,7 @@ impl RangeScan<'_> {
 
 /// The workers' parts in slot order, or `None` when any was abandoned or failed (the
 /// caller then scans serially); an interrupt is the statement's error.
-fn collect_parts<T>(
+pub(in crate::pipeline::exec) fn collect_parts<T>(
     parts: Vec<Result<Outcome<T>>>,
     context: &ExecContext<'_>,
 ) -> Result<Option<Vec<T>>> {
@@ -372,186 +334,4 @@ fn collect_parts<T>(
         }
     }
     Ok(Some(done))
-}
-
-/// The merged accumulators of `aggregates` (no GROUP BY) over the rows of `access` that pass
-/// its filter, and the last such row's id, computed on several threads; `None` when the
-/// statement does not run in parallel (one thread configured, a small table, a shape that
-/// does not merge exactly, or sums that might round): the caller then scans serially.
-pub fn aggregate(
-    access: &TableAccess,
-    aggregates: &[AggregateCall],
-    context: &ExecContext<'_>,
-) -> Result<Option<(Vec<Accumulator>, Option<RowId>)>> {
-    let threads = thread_count(access, context);
-    if threads < 2 {
-        return Ok(None);
-    }
-    let Some(args) = aggregates
-        .iter()
-        .map(argument_of)
-        .collect::<Option<Vec<_>>>()
-    else {
-        return Ok(None);
-    };
-    let Some(filter) = WorkerFilter::of(access, context) else {
-        return Ok(None);
-    };
-    let job = Job {
-        access,
-        aggregates,
-        args: &args,
-        filter: &filter,
-        interrupt: context.interrupt_flag(),
-        stop: AtomicBool::new(false),
-    };
-    let txn = context.txn;
-    let ranges = super::key_range::access_row_ranges(access, context)?;
-    let parts = split_slots(threads, ranges, |range| job.run(range, txn));
-    let Some(parts) = collect_parts(parts, context)? else {
-        return Ok(None);
-    };
-    let mut merged: Option<Partial> = None;
-    for partial in parts {
-        merged = Some(match merged {
-            None => partial,
-            Some(mut earlier) => {
-                earlier.absorb(partial);
-                earlier
-            }
-        });
-    }
-    let merged = merged.filter(|merged| merged.exact);
-    if merged.is_some() {
-        count_split();
-    }
-    Ok(merged.map(|merged| (merged.accumulators, merged.last_row)))
-}
-
-/// Whether every aggregate (no GROUP BY) reads a plain column or is COUNT(*), with no
-/// FILTER, and merges: the shape `aggregate` splits.
-pub fn plain_arguments(aggregates: &[AggregateCall]) -> bool {
-    aggregates.iter().all(|call| argument_of(call).is_some())
-}
-
-/// Where one aggregate's argument comes from in a parallel scan without GROUP BY: `None`
-/// inside for COUNT(*); `None` outside when the call does not merge.
-fn argument_of(call: &AggregateCall) -> Option<Option<usize>> {
-    if call.filter.is_some()
-        || !Accumulator::mergeable(call.function, call.distinct, call.collation)
-    {
-        return None;
-    }
-    match (call.function, call.args.as_slice()) {
-        (AggregateFunction::CountStar, []) => Some(None),
-        (_, [Expr::Column { index, .. }]) => Some(Some(*index)),
-        _ => None,
-    }
-}
-
-/// What every worker shares.
-struct Job<'j> {
-    access: &'j TableAccess,
-    aggregates: &'j [AggregateCall],
-    args: &'j [Option<usize>],
-    filter: &'j WorkerFilter,
-    interrupt: Option<&'j AtomicBool>,
-    /// Set by the first worker whose sums cannot be proven exact: the others stop too.
-    stop: AtomicBool,
-}
-
-/// One worker's result over its slot range.
-struct Partial {
-    accumulators: Vec<Accumulator>,
-    /// Per aggregate (used by sums only): the magnitudes of its inputs.
-    bounds: Vec<SumBound>,
-    last_row: Option<RowId>,
-    /// Whether every sum is known exact in any order (set by `absorb` over all parts).
-    exact: bool,
-}
-
-impl Job<'_> {
-    fn run(
-        &self,
-        range: std::ops::Range<RowId>,
-        txn: &ember_storage::Transaction,
-    ) -> Result<Outcome<Partial>> {
-        let mut partial = Partial {
-            accumulators: self
-                .aggregates
-                .iter()
-                .map(|call| Accumulator::new(call.function, false))
-                .collect(),
-            bounds: vec![SumBound::default(); self.aggregates.len()],
-            last_row: None,
-            exact: true,
-        };
-        let scan = RangeScan {
-            access: self.access,
-            filter: self.filter,
-            decoder: None,
-            interrupt: self.interrupt,
-            stop: &self.stop,
-        };
-        let finished = scan.run(
-            range,
-            txn,
-            &mut partial,
-            |partial, row, values| {
-                partial.last_row = Some(row);
-                partial.add(self.aggregates, self.args, values)
-            },
-            |partial, _| partial.bounds.iter().all(SumBound::exact),
-        )?;
-        Ok(if finished {
-            Outcome::Done(partial)
-        } else {
-            Outcome::Abandoned
-        })
-    }
-}
-
-impl Partial {
-    #[inline]
-    fn add(
-        &mut self,
-        calls: &[AggregateCall],
-        args: &[Option<usize>],
-        row: &[Value],
-    ) -> Result<()> {
-        for (((call, arg), accumulator), bound) in calls
-            .iter()
-            .zip(args)
-            .zip(&mut self.accumulators)
-            .zip(&mut self.bounds)
-        {
-            match arg {
-                None => accumulator.add_row(),
-                Some(column) => {
-                    let value = &row[*column];
-                    if sums(call.function) {
-                        bound.note(value);
-                    }
-                    accumulator.add_value(value)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Folds in the part of the scan that follows this one.
-    fn absorb(&mut self, later: Partial) {
-        for (bound, other) in self.bounds.iter_mut().zip(&later.bounds) {
-            bound.absorb(other);
-        }
-        self.exact = self.bounds.iter().all(SumBound::exact);
-        if self.exact {
-            for (accumulator, other) in self.accumulators.iter_mut().zip(&later.accumulators) {
-                accumulator.merge(other);
-            }
-        }
-        if later.last_row.is_some() {
-            self.last_row = later.last_row;
-        }
-    }
 }

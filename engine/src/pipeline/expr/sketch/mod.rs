@@ -3,7 +3,7 @@
 //! (`topk.rs`), KLL answers quantiles (`quantile.rs`). Each is stored as a BLOB in one
 //! checksummed, versioned envelope (`format.rs`) and sees values through one fixed hash and
 //! encoding (`item.rs`). The SQL functions that read stored sketches are in `sql.rs`; the
-//! aggregates that build them are `exec/sketch_state.rs`.
+//! aggregates that build them are `exec/aggregate/sketch_state.rs`.
 
 pub mod format;
 pub mod hll;

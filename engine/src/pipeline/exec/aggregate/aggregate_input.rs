@@ -1,0 +1,199 @@
+//! How the aggregate operator's groups are fed from inputs other than one pass of a scan or
+//! a join: an OR union's rows as the union reads them, a scan split across threads; and how
+//! each group's last row is made at the end, read again by the id it kept or, when nothing
+//! above reads more than a one-column key, made from the key (`key_only_read`).
+
+use ember_storage::{RowId, Value};
+
+use crate::error::Result;
+use crate::expr::Expr;
+use crate::plan::{AccessPath, AggregateCall, AggregateFunction, TableAccess};
+
+use super::super::ExecContext;
+use super::aggregate_feed::Feeder;
+use super::{AggregateOperator, Group, GroupKey, Grouper};
+
+/// Whether an aggregate over an OR's union of lookups may feed its groups the rows as the
+/// union reads them (`union_groups`): the aggregates are built-in ones of plain columns (no
+/// FILTER) and the GROUP BY terms plain columns, so feeding rows that are then thrown away
+/// calls nothing a user could observe.
+pub fn streams_union(group_by: &[Expr], aggregates: &[AggregateCall]) -> bool {
+    Feeder::all_plain(aggregates)
+        && aggregates
+            .iter()
+            .all(|call| call.function != AggregateFunction::User && call.user.is_none())
+        && group_by
+            .iter()
+            .all(|term| matches!(term, Expr::Column { .. }))
+}
+
+impl<'p> AggregateOperator<'p> {
+    /// Feeds `grouper` the rows of the OR union `access` as the union reads them (no row
+    /// copied or queued), each group keeping its last row's id; when the union gives way to
+    /// a scan (`or_union.rs`), starts over from fresh groups and feeds the scan's rows. A
+    /// feeding error is held until the union is known to complete: the scan that replaces
+    /// it gives its own answer, as it did when the union's rows were collected first.
+    pub(super) fn union_groups(
+        &self,
+        access: &'p TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let AccessPath::OrUnion(union) = &access.path else {
+            return Err(crate::err!(
+                Internal,
+                "an OR union aggregate over another path"
+            ));
+        };
+        let mut failure = None;
+        let complete = super::super::scan::or_union::walk_union(
+            access,
+            union,
+            context,
+            &mut |row_id, row| {
+                if failure.is_none() {
+                    if let Err(error) = feed_row(grouper, row_id, row, context) {
+                        failure = Some(error);
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        if complete {
+            if let Some(error) = failure {
+                return Err(error);
+            }
+        } else {
+            *grouper = Grouper::new(self.group_by, self.aggregates, self.input_width, context);
+            super::super::scan::or_union::scan_instead(access, context, &mut |row_id, row| {
+                feed_row(grouper, row_id, row, context)
+            })?;
+        }
+        read_last_rows(
+            access,
+            grouper,
+            self.input_width + self.aggregates.len(),
+            context,
+        )
+    }
+
+    /// Computes the groups of a full scan `access` into `grouper` on several threads
+    /// (`exec::parallel`); false, `grouper` untouched, when the statement runs serially.
+    pub(super) fn split(
+        &self,
+        access: &TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<bool> {
+        if !matches!(access.path, AccessPath::FullScan | AccessPath::KeyRange(_)) {
+            return Ok(false);
+        }
+        // Without GROUP BY, aggregates of plain columns take the lighter path; others (an
+        // expression, a FILTER) are one group of the grouped split.
+        if !self.group_by.is_empty() || !super::parallel::plain_arguments(self.aggregates) {
+            return super::parallel_grouped::aggregate(access, grouper, context);
+        }
+        match super::parallel::aggregate(access, self.aggregates, context)? {
+            None => Ok(false),
+            // No row passed: `finish` makes the one group of an empty input.
+            Some((_, None)) => Ok(true),
+            Some((accumulators, Some(last_row_id))) => {
+                debug_assert_eq!(accumulators.len(), self.aggregates.len());
+                grouper.groups.push(Group {
+                    key: GroupKey::Many(Vec::new()),
+                    last_row: Vec::new(),
+                    last_row_id,
+                });
+                grouper.accumulators.push(accumulators);
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// Feeds `row` (id `row_id`) to its group, which keeps the id as its last row's.
+#[inline]
+fn feed_row(
+    grouper: &mut Grouper<'_>,
+    row_id: RowId,
+    row: &[Value],
+    context: &ExecContext<'_>,
+) -> Result<()> {
+    let position = if grouper.add_plain(row)? {
+        0
+    } else {
+        grouper.add(row, context)?
+    };
+    grouper.groups[position].last_row_id = row_id;
+    Ok(())
+}
+
+/// Reads each group's last row (by the id it kept) again under the same snapshot (this
+/// statement writes nothing, so it is the row the walk saw), with room for `row_width`
+/// values (the aggregates `finish` appends, no second allocation).
+pub(super) fn read_last_rows(
+    access: &TableAccess,
+    grouper: &mut Grouper<'_>,
+    row_width: usize,
+    context: &ExecContext<'_>,
+) -> Result<()> {
+    let columns = access.read.columns();
+    if let Some(key_column) = key_only_read(grouper, columns) {
+        // Nothing above reads the last row but its key: the group's key is it.
+        for group in &mut grouper.groups {
+            let mut row = std::mem::take(&mut group.last_row);
+            row.reserve_exact(row_width);
+            row.resize(grouper.input_width, Value::Null);
+            if let (Some(column), [key]) = (key_column, group.key_values()) {
+                row[column] = key.clone();
+            }
+            group.last_row = row;
+        }
+        return Ok(());
+    }
+    let table = &access.table.storage;
+    for group in &mut grouper.groups {
+        group.last_row.reserve_exact(row_width);
+        let found =
+            context
+                .txn
+                .read_row_columns(table, group.last_row_id, columns, &mut group.last_row)?;
+        if !found {
+            return Err(crate::err!(
+                Internal,
+                "row {} of a group vanished during the statement",
+                group.last_row_id
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// When a scan's groups need not read their last rows again: the grouping is by one plain
+/// column, every key fed was exactly its group's key (`Grouper::exact_keys`), and the scan
+/// decodes no column but that one (`columns`, the decoded mask). Then the last row is NULLs
+/// but for the key column, which is the group's key: `Some(Some(column))`, or
+/// `Some(None)` when even the key column is not read.
+fn key_only_read(grouper: &Grouper<'_>, columns: Option<&[bool]>) -> Option<Option<usize>> {
+    let [Expr::Column { index, .. }] = grouper.group_by else {
+        return None;
+    };
+    let columns = columns?;
+    if !grouper.exact_keys || columns.len() != grouper.input_width {
+        return None;
+    }
+    let others_read = columns
+        .iter()
+        .enumerate()
+        .any(|(column, &read)| read && column != *index);
+    if others_read {
+        return None;
+    }
+    Some(
+        columns
+            .get(*index)
+            .copied()
+            .unwrap_or(false)
+            .then_some(*index),
+    )
+}

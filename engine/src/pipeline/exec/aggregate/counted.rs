@@ -1,0 +1,63 @@
+//! Counting walks of an index range (the `RangeCount` strategy, `plan/strategy.rs`; a whole
+//! table's `count(*)` is the storage's live-row count, `exec/aggregate/mod.rs`).
+//!
+//! Over an index range (`count(*)`, or `count(col)` of a column the range never reaches
+//! NULL in: a prefix column or the bounded ranged one), a counting walk: each entry is
+//! still checked for visibility and staleness by the storage walk, but only the filter's
+//! conjuncts the range does not decide (`optimize::range_decides`) are checked, and no
+//! aggregate is stepped per row. The last row counted is kept for a bare column above.
+//! When the range decides the whole filter (and ascends), the walk is the storage's
+//! counting one (`index_range::count_range`, which reads no row into the executor); the
+//! last row is the greatest entry counted, the one an ordered walk ends at.
+
+use ember_storage::RowId;
+
+use crate::error::Result;
+use crate::expr::Expr;
+use crate::plan::{AccessPath, AggregateCall, TableAccess};
+
+use super::super::ExecContext;
+
+/// The rows an index-range walk of `access` would feed aggregates that are all counts of
+/// rows (see the file comment), counted without stepping them, and the last row counted;
+/// `None` when the shape does not allow it or the index no longer exists.
+pub(super) fn counted_range_rows(
+    access: &TableAccess,
+    group_by: &[Expr],
+    aggregates: &[AggregateCall],
+    context: &ExecContext<'_>,
+) -> Result<Option<(u64, Option<RowId>)>> {
+    let AccessPath::IndexRange(range) = &access.path else {
+        return Ok(None);
+    };
+    if !crate::plan::counts_range_rows(range, group_by, aggregates) {
+        return Ok(None);
+    }
+    let residual = access.filter.clone().and_then(|filter| {
+        let undecided: Vec<Expr> = filter
+            .into_conjuncts()
+            .into_iter()
+            .filter(|term| !crate::optimize::range_decides(range, term))
+            .collect();
+        Expr::from_conjuncts(undecided)
+    });
+    if residual.is_none() && !range.descending {
+        return super::super::scan::index_range::count_range(access, range, context);
+    }
+    let mut rows = 0u64;
+    let mut last = None;
+    let mut buffer = Vec::new();
+    let walked = super::super::scan::index_range::walk_range(
+        access,
+        range,
+        residual.as_ref(),
+        context,
+        &mut buffer,
+        |row_id, _| {
+            rows += 1;
+            last = Some(row_id);
+            Ok(true)
+        },
+    )?;
+    Ok(walked.then_some((rows, last)))
+}

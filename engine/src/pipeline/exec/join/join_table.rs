@@ -1,0 +1,201 @@
+//! A hash join's table and key handling. The build side's rows are kept once, in arrival
+//! order; a map from the 64-bit hash of a row's key values (hashed in place, as SQL equality
+//! sees them: an integral real hashes as the integer) to the first and last row with that
+//! hash, and a per-row link to the next, chain the rows of equal hash in arrival order. No
+//! key is stored: a candidate's key is compared with the probing row's by SQL equality on
+//! the values themselves (a key that is a column is read in place, never cloned), so equal
+//! hashes of unequal keys cost time, never a wrong match. NULL keys never match.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use ember_storage::index::{fx_add, fx_finish};
+use ember_storage::Value;
+
+use crate::error::Result;
+use crate::expr::{sql_compare, EvalContext, Expr};
+
+use super::super::Row;
+
+/// End of a chain.
+const NONE: usize = usize::MAX;
+
+/// The rows of a hash join's build side, chained by key hash.
+#[derive(Default)]
+pub(in crate::pipeline::exec) struct JoinTable {
+    rows: Vec<Row>,
+    next: Vec<usize>,
+    chains: HashMap<u64, (usize, usize), BuildHasherDefault<PassThrough>>,
+}
+
+/// Bytes a row's place in the table takes besides the row (its link and share of a chain).
+pub(in crate::pipeline::exec) const ENTRY_BYTES: u64 = 3 * std::mem::size_of::<usize>() as u64;
+
+impl JoinTable {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Adds `row`, whose key hashes to `hash`, after the rows already there.
+    pub fn insert(&mut self, hash: u64, row: Row) {
+        let index = self.rows.len();
+        self.rows.push(row);
+        self.next.push(NONE);
+        match self.chains.entry(hash) {
+            Entry::Occupied(mut chain) => {
+                let (_, last) = chain.get_mut();
+                self.next[*last] = index;
+                *last = index;
+            }
+            Entry::Vacant(chain) => {
+                chain.insert((index, index));
+            }
+        }
+    }
+
+    /// The first row whose key hashes to `hash`.
+    pub fn first(&self, hash: u64) -> Option<usize> {
+        self.chains.get(&hash).map(|&(first, _)| first)
+    }
+
+    /// The row after `index` in its chain.
+    pub fn next(&self, index: usize) -> Option<usize> {
+        Some(self.next[index]).filter(|&next| next != NONE)
+    }
+
+    pub fn row(&self, index: usize) -> &Row {
+        &self.rows[index]
+    }
+}
+
+/// The value of key expression `expr` over `row`: borrowed when it is a column. (Inlined:
+/// every probe and build row calls it, and the column case is a load.)
+#[inline(always)]
+pub(super) fn key_value<'r>(
+    expr: &Expr,
+    row: &'r [Value],
+    context: &EvalContext<'_>,
+) -> Result<Cow<'r, Value>> {
+    match expr {
+        Expr::Column { index, .. } => Ok(Cow::Borrowed(&row[*index])),
+        other => Ok(Cow::Owned(other.eval(row, context)?)),
+    }
+}
+
+/// The hash of the key `exprs` give over `row`; `None` when a key value is NULL.
+pub(in crate::pipeline::exec) fn hash_key(
+    exprs: &[Expr],
+    row: &[Value],
+    context: &EvalContext<'_>,
+) -> Result<Option<u64>> {
+    let mut hash = 0;
+    for expr in exprs {
+        let value = key_value(expr, row, context)?;
+        match hash_value(hash, &value) {
+            Some(next) => hash = next,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(fx_finish(hash)))
+}
+
+/// Whether `left_exprs` over `left` equal `right_exprs` over `right`, pair by pair, by SQL
+/// equality (NULL equals nothing).
+pub(in crate::pipeline::exec) fn keys_match(
+    left_exprs: &[Expr],
+    left: &[Value],
+    right_exprs: &[Expr],
+    right: &[Value],
+    context: &EvalContext<'_>,
+) -> Result<bool> {
+    for (left_expr, right_expr) in left_exprs.iter().zip(right_exprs) {
+        let a = key_value(left_expr, left, context)?;
+        let b = key_value(right_expr, right, context)?;
+        if sql_compare(&a, &b) != Some(Ordering::Equal) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// 2^63 as f64: reals in [-2^63, 2^63) with no fraction are integers for equality.
+const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
+
+/// `hash` extended with `value`, SQL-equal values alike; `None` for NULL.
+fn hash_value(hash: u64, value: &Value) -> Option<u64> {
+    let integer = |int: i64| {
+        let mut bytes = [0u8; 9];
+        bytes[0] = 1;
+        bytes[1..].copy_from_slice(&int.to_le_bytes());
+        fx_add(hash, &bytes)
+    };
+    Some(match value {
+        Value::Null => return None,
+        Value::Integer(int) => integer(*int),
+        Value::Boolean(flag) => integer(i64::from(*flag)),
+        Value::Real(real) if real.fract() == 0.0 && (-I64_BOUND..I64_BOUND).contains(real) => {
+            integer(*real as i64)
+        }
+        Value::Real(real) => fx_add(fx_add(hash, &[2]), &real.to_bits().to_le_bytes()),
+        Value::Text(text) => fx_add(fx_add(hash, &[3]), text.as_bytes()),
+        Value::Blob(bytes) => fx_add(fx_add(hash, &[4]), bytes),
+    })
+}
+
+/// The hasher of the chain map: its keys are hashes already.
+#[derive(Default)]
+pub(super) struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_values_hash_alike() {
+        let hash = |value: Value| hash_value(0, &value);
+        assert_eq!(hash(Value::Integer(3)), hash(Value::Real(3.0)));
+        assert_eq!(hash(Value::Integer(0)), hash(Value::Real(-0.0)));
+        assert_eq!(hash(Value::Integer(1)), hash(Value::Boolean(true)));
+        assert_ne!(hash(Value::Integer(3)), hash(Value::Text("3".into())));
+        assert_eq!(hash(Value::Null), None);
+    }
+
+    #[test]
+    fn chains_keep_arrival_order() {
+        let mut table = JoinTable::default();
+        for (hash, value) in [(7, 1), (9, 2), (7, 3), (7, 4)] {
+            table.insert(hash, vec![Value::Integer(value)]);
+        }
+        let mut seen = Vec::new();
+        let mut at = table.first(7);
+        while let Some(index) = at {
+            seen.push(table.row(index)[0].clone());
+            at = table.next(index);
+        }
+        assert_eq!(
+            seen,
+            vec![Value::Integer(1), Value::Integer(3), Value::Integer(4)]
+        );
+        assert_eq!(table.first(8), None);
+        assert_eq!(table.len(), 4);
+    }
+}

@@ -1,0 +1,104 @@
+//! ALTER TABLE: under the DDL lock, checks that the table is still the one the statement
+//! was bound against, logs the statement, makes the storage change (ADD COLUMN swaps in a
+//! wider row format: no row is rewritten, see `storage/src/row/added.rs`; DROP COLUMN copies
+//! the rows into a new table, see `drop_column.rs`) and publishes the
+//! new definition, which bumps the catalog version so cached plans and prepared statements
+//! bind again.
+//!
+//! Concurrent transactions: rows they wrote under the old definition stay valid (narrower
+//! rows read the added column as its default), so they commit normally; a statement still
+//! running a plan bound before the change fails with an error instead of misreading a row
+//! (its row width no longer matches), and runs correctly when retried.
+
+use std::sync::Arc;
+
+use ember_storage::wal::record::CatalogOp;
+use ember_storage::RowId;
+
+use crate::error::Result;
+use crate::plan::AlterTable;
+
+use super::super::SchemaHost;
+
+pub(crate) fn alter_table(host: &dyn SchemaHost, alter: &AlterTable) -> Result<()> {
+    replay_alter_table(host, alter, None).map(|_| ())
+}
+
+/// `alter_table`, for recovery too: a DROP COLUMN copies the rows of `order` (the old
+/// table's rows in the order of the row ids the log knew them by) and returns the new
+/// table's id and the row ids of the copy, in copy order (see `drop_column.rs`).
+pub(crate) fn replay_alter_table(
+    host: &dyn SchemaHost,
+    alter: &AlterTable,
+    order: Option<&[RowId]>,
+) -> Result<Option<(u64, Vec<RowId>)>> {
+    let _ddl = host.lock_ddl()?;
+    let catalog = host.catalog();
+    let before = &alter.before;
+    match catalog.table(&before.name) {
+        Some(current) if Arc::ptr_eq(current, before) => {}
+        _ => {
+            return Err(crate::err!(
+                SerializationConflict,
+                "table {} changed while ALTER TABLE was prepared; run it again",
+                before.name
+            ))
+        }
+    }
+    let after = &alter.after;
+    let renamed = !after.name.eq(&before.name);
+    if renamed && catalog.object_kind(&after.name).is_some() {
+        return Err(crate::err!(
+            AlreadyExists,
+            "there is already another table or index with this name: {}",
+            after.name
+        ));
+    }
+    if alter.added.is_some() && before.storage.schema().types.len() != before.columns.len() {
+        return Err(crate::err!(
+            Internal,
+            "table {} has {} columns but its storage {}",
+            before.name,
+            before.columns.len(),
+            before.storage.schema().types.len()
+        ));
+    }
+    let mut rebuilt = None;
+    let mut next_definition = None;
+    if let Some(position) = alter.dropped {
+        let mut without = after.clone();
+        let rows = super::drop_column::rebuild_without_column(
+            host,
+            before,
+            &mut without,
+            position,
+            &alter.sql,
+            order,
+        )?;
+        rebuilt = Some((without.storage.id(), rows));
+        next_definition = Some(without);
+    } else {
+        host.log_catalog(
+            CatalogOp::Other,
+            before.storage.id(),
+            &after.name,
+            &alter.sql,
+        )?;
+    }
+    if let Some((data_type, missing)) = &alter.added {
+        host.add_column(&before.storage, *data_type, missing.clone());
+    }
+    let after = next_definition.unwrap_or_else(|| after.clone());
+    let mut next = catalog.without_table(&before.name).with_table(after);
+    // Views over a renamed table, unless one was dropped or recreated since binding.
+    for view in &alter.views {
+        if catalog
+            .view(&view.name)
+            .is_some_and(|current| current.created == view.created)
+        {
+            next = next.with_view_replaced(view.clone());
+        }
+    }
+    host.publish_catalog(next);
+    Ok(rebuilt)
+}

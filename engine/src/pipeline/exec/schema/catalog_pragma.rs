@@ -1,0 +1,433 @@
+//! The PRAGMAs that read the catalog, with SQLite's columns and values: `table_info`,
+//! `table_xinfo`, `index_list`, `index_info`, `index_xinfo` and `foreign_key_list`. The
+//! statement form (`PRAGMA table_info(t)`) and the table-valued form (`SELECT * FROM
+//! pragma_table_info('t')`, whose rows also carry the hidden columns `arg` and `schema`)
+//! both read these rows. A name that is no table (or index) gives no rows, as in SQLite; a
+//! view's `table_info` lists the columns its query has now.
+//! Column types, NOT NULL and DEFAULT come from the table's CREATE text as SQLite keeps it
+//! (`dflt_value` is the default expression's text); the hidden write-time column of a
+//! table with `ttl` is the engine's own and not listed.
+
+use std::collections::HashMap;
+
+use ember_storage::Value;
+use sqlparser::ast::{self, ColumnOption, Statement};
+
+use crate::bind::ColumnOrigin;
+use crate::catalog::{parse_one, sqlite_indexes, Catalog, SqliteIndex, TableDef, ViewDef};
+use crate::error::Result;
+use crate::expr::Affinity;
+
+use super::super::Row;
+
+/// A catalog PRAGMA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogPragma {
+    TableInfo,
+    TableXInfo,
+    IndexList,
+    IndexInfo,
+    IndexXInfo,
+    ForeignKeyList,
+}
+
+const TABLE_INFO_COLUMNS: &[&str] = &["cid", "name", "type", "notnull", "dflt_value", "pk"];
+const TABLE_XINFO_COLUMNS: &[&str] = &[
+    "cid",
+    "name",
+    "type",
+    "notnull",
+    "dflt_value",
+    "pk",
+    "hidden",
+];
+const INDEX_LIST_COLUMNS: &[&str] = &["seq", "name", "unique", "origin", "partial"];
+const INDEX_INFO_COLUMNS: &[&str] = &["seqno", "cid", "name"];
+const INDEX_XINFO_COLUMNS: &[&str] = &["seqno", "cid", "name", "desc", "coll", "key"];
+/// `PRAGMA foreign_key_list`'s columns.
+pub const FOREIGN_KEY_LIST_COLUMNS: &[&str] = &[
+    "id",
+    "seq",
+    "table",
+    "from",
+    "to",
+    "on_update",
+    "on_delete",
+    "match",
+];
+
+/// The hidden columns of a table-valued PRAGMA: its argument and its schema.
+pub const PRAGMA_FUNCTION_HIDDEN_COLUMNS: &[&str] = &["arg", "schema"];
+
+impl CatalogPragma {
+    /// The PRAGMA named `name` (any case).
+    pub fn by_name(name: &str) -> Option<CatalogPragma> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "table_info" => CatalogPragma::TableInfo,
+            "table_xinfo" => CatalogPragma::TableXInfo,
+            "index_list" => CatalogPragma::IndexList,
+            "index_info" => CatalogPragma::IndexInfo,
+            "index_xinfo" => CatalogPragma::IndexXInfo,
+            "foreign_key_list" => CatalogPragma::ForeignKeyList,
+            _ => return None,
+        })
+    }
+
+    /// The PRAGMA of the table-valued function `name` (`pragma_table_info`, ..).
+    pub fn by_function_name(name: &str) -> Option<CatalogPragma> {
+        let lower = name.to_ascii_lowercase();
+        CatalogPragma::by_name(lower.strip_prefix("pragma_")?)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CatalogPragma::TableInfo => "table_info",
+            CatalogPragma::TableXInfo => "table_xinfo",
+            CatalogPragma::IndexList => "index_list",
+            CatalogPragma::IndexInfo => "index_info",
+            CatalogPragma::IndexXInfo => "index_xinfo",
+            CatalogPragma::ForeignKeyList => "foreign_key_list",
+        }
+    }
+
+    /// The columns of its rows (the table-valued form adds `PRAGMA_FUNCTION_HIDDEN_COLUMNS`).
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            CatalogPragma::TableInfo => TABLE_INFO_COLUMNS,
+            CatalogPragma::TableXInfo => TABLE_XINFO_COLUMNS,
+            CatalogPragma::IndexList => INDEX_LIST_COLUMNS,
+            CatalogPragma::IndexInfo => INDEX_INFO_COLUMNS,
+            CatalogPragma::IndexXInfo => INDEX_XINFO_COLUMNS,
+            CatalogPragma::ForeignKeyList => FOREIGN_KEY_LIST_COLUMNS,
+        }
+    }
+
+    /// Its rows for the object named `arg` (`None` or an unknown name: none). The columns of
+    /// a view come from binding its query, which fails as SQLite's does when a table it
+    /// reads is gone.
+    pub fn rows(self, catalog: &Catalog, arg: Option<&str>) -> Result<Vec<Row>> {
+        let Some(arg) = arg else {
+            return Ok(Vec::new());
+        };
+        Ok(match self {
+            CatalogPragma::TableInfo | CatalogPragma::TableXInfo => {
+                let extended = self == CatalogPragma::TableXInfo;
+                match (catalog.table(arg), catalog.view(arg)) {
+                    (Some(table), _) => column_rows(table, extended),
+                    (None, Some(view)) => view_column_rows(catalog, view, extended)?,
+                    (None, None) => Vec::new(),
+                }
+            }
+            CatalogPragma::IndexList => catalog.table(arg).map(index_list).unwrap_or_default(),
+            CatalogPragma::IndexInfo | CatalogPragma::IndexXInfo => {
+                index_columns(catalog, arg, self == CatalogPragma::IndexXInfo)
+            }
+            CatalogPragma::ForeignKeyList => {
+                catalog.table(arg).map(foreign_key_rows).unwrap_or_default()
+            }
+        })
+    }
+}
+
+/// What a column's definition in the CREATE text says: its declared type, whether it says
+/// NOT NULL, and its DEFAULT expression's text.
+#[derive(Default)]
+struct DeclaredColumn {
+    declared_type: String,
+    not_null: bool,
+    default: Option<String>,
+}
+
+/// The declared columns of `table`'s CREATE text, by lowercase name.
+fn declared_columns(table: &TableDef) -> HashMap<String, DeclaredColumn> {
+    let Ok(Statement::CreateTable(create)) = parse_one(&table.sql) else {
+        return HashMap::new();
+    };
+    create
+        .columns
+        .iter()
+        .map(|column| {
+            let declared_type = written_type(&table.sql, column)
+                .unwrap_or_else(|| declared_type(&column.data_type));
+            let mut declared = DeclaredColumn {
+                declared_type,
+                ..DeclaredColumn::default()
+            };
+            for option in &column.options {
+                match &option.option {
+                    ColumnOption::NotNull => declared.not_null = true,
+                    ColumnOption::Default(expr) => declared.default = Some(default_text(expr)),
+                    _ => {}
+                }
+            }
+            (column.name.value.to_lowercase(), declared)
+        })
+        .collect()
+}
+
+/// A declared type as the parser prints it (for a CREATE text whose type words cannot be
+/// found); none is ''.
+fn declared_type(data_type: &ast::DataType) -> String {
+    match data_type {
+        ast::DataType::Unspecified => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The words that end a column's type in its definition (its constraints begin).
+const CONSTRAINT_WORDS: &[&str] = &[
+    "CONSTRAINT",
+    "PRIMARY",
+    "NOT",
+    "NULL",
+    "UNIQUE",
+    "CHECK",
+    "DEFAULT",
+    "COLLATE",
+    "REFERENCES",
+    "GENERATED",
+    "AS",
+];
+
+/// `column`'s declared type as SQLite shows it: the text of its type words in `sql` (the
+/// CREATE text it was parsed from) as written, `varchar(20)` or `double  precision`, except
+/// the standard names INT, INTEGER, REAL, TEXT, BLOB and ANY, upper case. `None` when the
+/// text is not found.
+fn written_type(sql: &str, column: &ast::ColumnDef) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let start = crate::parse::byte_offset(sql, column.name.span.end)?;
+    let rest = sql.get(start..)?;
+    let tokens = Tokenizer::new(&crate::dialect::EmberDialect::default(), rest)
+        .tokenize_with_location()
+        .ok()?;
+    let (mut first, mut last) = (None, None);
+    let mut depth = 0usize;
+    for token in &tokens {
+        match &token.token {
+            Token::Whitespace(_) => continue,
+            Token::LParen => depth += 1,
+            Token::RParen if depth == 0 => break,
+            Token::RParen => depth -= 1,
+            Token::Comma | Token::SemiColon | Token::EOF if depth == 0 => break,
+            Token::Word(word)
+                if depth == 0
+                    && word.quote_style.is_none()
+                    && CONSTRAINT_WORDS
+                        .iter()
+                        .any(|w| w.eq_ignore_ascii_case(&word.value)) =>
+            {
+                break
+            }
+            _ => {}
+        }
+        first.get_or_insert(token.span.start);
+        last = Some(token.span.end);
+    }
+    let (Some(first), Some(last)) = (first, last) else {
+        return Some(String::new());
+    };
+    let text =
+        rest.get(crate::parse::byte_offset(rest, first)?..crate::parse::byte_offset(rest, last)?)?;
+    let standard = ["INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"]
+        .iter()
+        .find(|name| name.eq_ignore_ascii_case(text));
+    Some(match standard {
+        Some(name) => name.to_string(),
+        None => text.to_string(),
+    })
+}
+
+/// A DEFAULT expression's text, without the parentheses of `DEFAULT (expr)`.
+fn default_text(expr: &ast::Expr) -> String {
+    match expr {
+        ast::Expr::Nested(inner) => inner.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// `table_info` / `table_xinfo` rows.
+fn column_rows(table: &TableDef, extended: bool) -> Vec<Row> {
+    let declared = declared_columns(table);
+    // table_info leaves generated columns out and numbers the others without them, as
+    // SQLite; table_xinfo shows them (`hidden` 2 for VIRTUAL, 3 for STORED).
+    table
+        .visible_columns()
+        .filter(|(_, column)| extended || column.generated.is_none())
+        .enumerate()
+        .map(|(shown, (position, column))| {
+            let cid = if extended { position } else { shown };
+            let found = declared.get(&column.name.to_lowercase());
+            let pk = table
+                .primary_key
+                .iter()
+                .position(|&key| key == position)
+                .map_or(0, |at| at as i64 + 1);
+            let not_null = match found {
+                Some(found) => found.not_null,
+                None => column.not_null && pk == 0,
+            };
+            let default = match found {
+                Some(found) => found.default.clone().map_or(Value::Null, Value::Text),
+                None => column
+                    .default
+                    .as_ref()
+                    .map_or(Value::Null, |expr| Value::Text(expr.to_string())),
+            };
+            let mut row = vec![
+                Value::Integer(cid as i64),
+                Value::Text(column.name.clone()),
+                Value::Text(found.map(|f| f.declared_type.clone()).unwrap_or_default()),
+                Value::Integer(i64::from(not_null)),
+                default,
+                Value::Integer(pk),
+            ];
+            if extended {
+                let hidden = match &column.generated {
+                    None => 0,
+                    Some(generated) if generated.stored => 3,
+                    Some(_) => 2,
+                };
+                row.push(Value::Integer(hidden));
+            }
+            row
+        })
+        .collect()
+}
+
+/// `table_info` / `table_xinfo` rows of a view: its columns as its query names them, each
+/// with the declared type of the table column it passes through whole (the affinity's name
+/// for a CAST or an untyped column, '' for any other expression), never NOT NULL, no
+/// default, no key.
+fn view_column_rows(catalog: &Catalog, view: &ViewDef, extended: bool) -> Result<Vec<Row>> {
+    let columns = crate::bind::Binder::new(catalog).view_columns(view)?;
+    // Each table's CREATE text is parsed once, however many of its columns the view reads.
+    let mut declared_by_table: HashMap<String, HashMap<String, DeclaredColumn>> = HashMap::new();
+    Ok(columns
+        .into_iter()
+        .enumerate()
+        .map(|(cid, (name, origin))| {
+            let declared = match &origin {
+                Some(ColumnOrigin::Column { table, column }) => declared_by_table
+                    .entry(table.name.to_lowercase())
+                    .or_insert_with(|| declared_columns(table))
+                    .get(&table.columns[*column].name.to_lowercase())
+                    .map(|declared| declared.declared_type.clone())
+                    .filter(|declared| !declared.is_empty()),
+                Some(ColumnOrigin::Cast(_)) | None => None,
+            };
+            let declared_type = declared
+                .or_else(|| origin.map(|origin| affinity_type_name(origin.affinity()).into()))
+                .unwrap_or_default();
+            let mut row = vec![
+                Value::Integer(cid as i64),
+                Value::Text(name),
+                Value::Text(declared_type),
+                Value::Integer(0),
+                Value::Null,
+                Value::Integer(0),
+            ];
+            if extended {
+                row.push(Value::Integer(0));
+            }
+            row
+        })
+        .collect())
+}
+
+/// The type SQLite names a view column with no declared type of its own by (a CAST, or a
+/// table column declared without a type).
+fn affinity_type_name(affinity: Affinity) -> &'static str {
+    match affinity {
+        Affinity::Integer => "INT",
+        Affinity::Real => "REAL",
+        Affinity::Text => "TEXT",
+        Affinity::Numeric => "NUM",
+        Affinity::Blob => "BLOB",
+    }
+}
+
+/// `index_list` rows: newest index first, as SQLite lists them.
+fn index_list(table: &std::sync::Arc<TableDef>) -> Vec<Row> {
+    sqlite_indexes(table)
+        .into_iter()
+        .rev()
+        .enumerate()
+        .map(|(seq, index)| {
+            vec![
+                Value::Integer(seq as i64),
+                Value::Text(index.name),
+                Value::Integer(i64::from(index.unique)),
+                Value::Text(index.origin.code().to_string()),
+                Value::Integer(0),
+            ]
+        })
+        .collect()
+}
+
+/// `index_info` / `index_xinfo` rows of the index named `name`: its key columns, and for
+/// `index_xinfo` then the rowid every index entry also holds (cid -1, not a key).
+fn index_columns(catalog: &Catalog, name: &str, extended: bool) -> Vec<Row> {
+    let found = catalog.tables().into_iter().find_map(|table| {
+        sqlite_indexes(table)
+            .into_iter()
+            .find(|index| index.name.eq_ignore_ascii_case(name))
+            .map(|index| (table, index))
+    });
+    let Some((table, index)) = found else {
+        return Vec::new();
+    };
+    let SqliteIndex { columns, .. } = index;
+    let mut rows: Vec<Row> = columns
+        .into_iter()
+        .enumerate()
+        .map(|(seqno, key)| {
+            let mut row = vec![
+                Value::Integer(seqno as i64),
+                Value::Integer(key.column as i64),
+                Value::Text(table.columns[key.column].name.clone()),
+            ];
+            if extended {
+                row.extend([
+                    Value::Integer(i64::from(key.descending)),
+                    Value::Text(key.collation),
+                    Value::Integer(1),
+                ]);
+            }
+            row
+        })
+        .collect();
+    if extended {
+        rows.push(vec![
+            Value::Integer(rows.len() as i64),
+            Value::Integer(-1),
+            Value::Null,
+            Value::Integer(0),
+            Value::Text("BINARY".to_string()),
+            Value::Integer(0),
+        ]);
+    }
+    rows
+}
+
+/// `foreign_key_list` rows: one per column of each foreign key, numbered as SQLite numbers
+/// them (the last defined key is 0).
+fn foreign_key_rows(table: &std::sync::Arc<TableDef>) -> Vec<Row> {
+    let text = |s: &str| Value::Text(s.into());
+    let mut rows = Vec::new();
+    for (id, key) in table.constraints.foreign_keys.iter().rev().enumerate() {
+        for (seq, &column) in key.columns.iter().enumerate() {
+            let to = key.parent_columns.get(seq).map_or(Value::Null, |c| text(c));
+            rows.push(vec![
+                Value::Integer(id as i64),
+                Value::Integer(seq as i64),
+                text(&key.parent),
+                text(&table.columns[column].name),
+                to,
+                text(&key.on_update.to_string()),
+                text(&key.on_delete.to_string()),
+                text("NONE"),
+            ]);
+        }
+    }
+    rows
+}

@@ -1,0 +1,206 @@
+//! CREATE/DROP TABLE and CREATE/DROP INDEX: build a new catalog with the change and swap it
+//! in, under the database's DDL lock so concurrent DDL cannot lose an update. A table's
+//! UNIQUE constraints become unique indexes created with it (`ember_autoindex_<table>_<n>`).
+//! The storage side of each change goes through the host, which applies it at once or
+//! stages it in the open transaction (`SchemaHost`).
+
+use ember_storage::index::KeyCollation;
+use ember_storage::wal::record::CatalogOp;
+use ember_storage::{StorageErrorKind, TableSchema};
+
+use crate::catalog::{IndexDef, TableDef};
+use crate::error::Result;
+
+use super::super::SchemaHost;
+use crate::plan::{CreateIndex, CreateTable};
+
+pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Result<()> {
+    if create.autoincrement {
+        create_table(host, &super::super::write::rowid::sequence_table())?;
+    }
+    let _ddl = host.lock_ddl()?;
+    let catalog = host.catalog();
+    if catalog.check_new_name("table", &create.name, create.if_not_exists)? {
+        return Ok(());
+    }
+    let schema = TableSchema {
+        types: create.columns.iter().map(|c| c.data_type).collect(),
+        key_columns: create.primary_key.clone(),
+        added: Vec::new(),
+    };
+    // A rowid alias holds only integers, which no collation changes.
+    let primary_collations = match create.rowid_column {
+        Some(_) => Vec::new(),
+        None => key_collations(&create.columns, &create.primary_key),
+    };
+    let storage = host.store().create_table_keyed(schema, primary_collations);
+    host.created_table(&storage);
+    let mut indexes = Vec::new();
+    for columns in &create.unique {
+        if *columns == create.primary_key
+            || indexes.iter().any(|i: &IndexDef| i.columns == *columns)
+        {
+            continue;
+        }
+        let name = format!("ember_autoindex_{}_{}", create.name, indexes.len() + 1);
+        let index = storage.create_index_keyed(
+            &name,
+            columns.clone(),
+            true,
+            None,
+            key_collations(&create.columns, columns),
+        )?;
+        indexes.push(IndexDef {
+            name,
+            columns: columns.clone(),
+            unique: true,
+            sql: None,
+            storage: index,
+        });
+    }
+    let table = TableDef {
+        name: create.name.clone(),
+        columns: create.columns.clone(),
+        primary_key: create.primary_key.clone(),
+        unique: create.unique.clone(),
+        sql: create.sql.clone(),
+        storage,
+        indexes,
+        rowid_column: create.rowid_column,
+        autoincrement: create.autoincrement,
+        constraints: create.constraints.clone(),
+        options: create.options.clone(),
+        rows_expired: Default::default(),
+    };
+    host.log_catalog(
+        CatalogOp::CreateTable,
+        table.storage.id(),
+        &table.name,
+        &table.sql,
+    )?;
+    host.publish_catalog(catalog.with_table(table));
+    Ok(())
+}
+
+/// The collation the key of each of `key` (column positions) is normalized under: each
+/// column's own, so a PRIMARY KEY or UNIQUE constraint on a `COLLATE NOCASE` column refuses
+/// texts equal under NOCASE.
+pub(crate) fn key_collations(
+    columns: &[crate::catalog::ColumnDef],
+    key: &[usize],
+) -> Vec<KeyCollation> {
+    key.iter()
+        .map(|&c| columns[c].collation.index_collation())
+        .collect()
+}
+
+pub(crate) fn drop_table(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
+    let _ddl = host.lock_ddl()?;
+    let catalog = host.catalog();
+    let Some(table) = catalog.table(name) else {
+        if catalog.view(name).is_some() {
+            return Err(crate::err!(
+                InvalidInput,
+                "use DROP VIEW to delete view {name}"
+            ));
+        }
+        if if_exists {
+            return Ok(());
+        }
+        return Err(crate::err!(NotFound, "no such table: {name}"));
+    };
+    let sql = format!("DROP TABLE {}", table.name);
+    host.log_catalog(CatalogOp::DropTable, table.storage.id(), &table.name, &sql)?;
+    // After the drop is logged, under the DDL lock: a commit that wrote to the table and
+    // comes later is refused (see `Table::mark_dropped`; a transaction's staged drop marks
+    // it when it commits). Its triggers go with it (their own log records are not needed:
+    // replaying the DROP TABLE drops them again).
+    host.drop_table_storage(&table.storage);
+    host.publish_catalog(catalog.without_table(name).without_triggers_on(name));
+    Ok(())
+}
+
+pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Result<()> {
+    let _ddl = host.lock_ddl()?;
+    let catalog = host.catalog();
+    if catalog.check_new_name("index", &create.name, create.if_not_exists)? {
+        return Ok(());
+    }
+    // The binder resolved the columns against the catalog of its time; DDL since then
+    // (the table dropped and recreated) makes the plan stale.
+    let table = match catalog.table(&create.table) {
+        Some(table) if create.columns.iter().all(|&c| c < table.columns.len()) => table,
+        _ => return Err(crate::err!(NotFound, "no such table: {}", create.table)),
+    };
+    let storage = table
+        .storage
+        .create_index_keyed(
+            &create.name,
+            create.columns.clone(),
+            create.unique,
+            create.ordering.clone(),
+            create.key_collations.clone(),
+        )
+        .map_err(|error| {
+            if error.kind == StorageErrorKind::UniqueViolation {
+                let names: Vec<String> = create
+                    .columns
+                    .iter()
+                    .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
+                    .collect();
+                crate::err!(Constraint, "UNIQUE constraint failed: {}", names.join(", "))
+            } else {
+                crate::Error::from(error)
+            }
+        })?;
+    let index = IndexDef {
+        name: create.name.clone(),
+        columns: create.columns.clone(),
+        unique: create.unique,
+        sql: Some(create.sql.clone()),
+        storage,
+    };
+    let logged = host.log_catalog(
+        CatalogOp::Other,
+        table.storage.id(),
+        &create.name,
+        &create.sql,
+    );
+    if let Err(error) = logged {
+        table.storage.drop_index(index.storage.id());
+        return Err(error);
+    }
+    host.created_index(&table.storage, index.storage.id());
+    let mut next = TableDef::clone(table);
+    next.indexes.push(index);
+    host.publish_catalog(catalog.with_table(next));
+    Ok(())
+}
+
+pub(crate) fn drop_index(host: &dyn SchemaHost, name: &str, if_exists: bool) -> Result<()> {
+    let _ddl = host.lock_ddl()?;
+    let catalog = host.catalog();
+    let Some(table) = catalog.index_table(name) else {
+        if if_exists {
+            return Ok(());
+        }
+        return Err(crate::err!(NotFound, "no such index: {name}"));
+    };
+    let index = table.index(name).expect("index_table found it");
+    if index.sql.is_none() {
+        return Err(crate::err!(
+            InvalidInput,
+            "index {} belongs to a UNIQUE constraint of table {} and cannot be dropped",
+            index.name,
+            table.name
+        ));
+    }
+    let sql = format!("DROP INDEX {}", index.name);
+    host.log_catalog(CatalogOp::Other, table.storage.id(), name, &sql)?;
+    host.drop_index_storage(&table.storage, index.storage.id());
+    let mut next = TableDef::clone(table);
+    next.indexes
+        .retain(|other| !other.name.eq_ignore_ascii_case(name));
+    host.publish_catalog(catalog.with_table(next));
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! Schema statements and the catalog's own rows: CREATE/DROP TABLE and INDEX (`ddl`),
+//! ALTER TABLE (`alter`, `drop_column`), views (`view`), trigger DDL (`trigger_ddl`), the
+//! DDL lock (`ddl_lock`) and what DDL needs from its database (`schema_host`), the catalog
+//! PRAGMAs (`catalog_pragma`) and the system tables (`system`, `system_schema`).
+
+pub(super) mod alter;
+pub mod catalog_pragma;
+pub(super) mod ddl;
+pub(crate) mod ddl_lock;
+pub(super) mod drop_column;
+pub(super) mod schema_host;
+pub mod system;
+pub(super) mod system_schema;
+pub(super) mod trigger_ddl;
+pub(super) mod view;
