@@ -20,6 +20,7 @@ pub(super) mod column_aggregate;
 pub(super) mod counted;
 pub(super) mod distinct;
 pub(super) mod distinct_walk;
+pub(super) mod group_key;
 pub(super) mod group_walk;
 pub(crate) mod parallel;
 pub(super) mod parallel_grouped;
@@ -28,10 +29,10 @@ pub(super) mod sum_bound;
 
 use std::collections::HashMap;
 
-use ember_storage::{RowId, Value};
+use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, Computed, EvalContext, Expr, KeyLookup, KeyRef, KeyValue};
+use crate::expr::{Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AggregateCall, AggregateStrategy, Node, TableAccess};
 
@@ -42,68 +43,13 @@ use accumulator::Accumulator;
 use aggregate_feed::{Feeder, GroupAccumulators};
 use aggregate_input::read_last_rows;
 pub(crate) use aggregate_input::streams_union;
+use group_key::{direct_slot, key_order, term_values, GroupTerm};
+use group_key::{Group, GroupKey};
 
 /// Group keys below this (a single integer key) are found by direct indexing.
 const DIRECT_KEYS_MAX: i64 = 4096;
 /// A `direct` slot with no group yet.
 const NO_GROUP: u32 = u32::MAX;
-
-pub(super) struct Group {
-    /// The key as the group's first row gave it.
-    key: GroupKey,
-    /// The group's last input row; over a table scan it is read at the end from
-    /// `last_row_id` and stays empty until then.
-    last_row: Row,
-    pub(super) last_row_id: RowId,
-}
-
-impl Group {
-    /// The key's values, one per GROUP BY term.
-    pub(super) fn key_values(&self) -> &[Value] {
-        match &self.key {
-            GroupKey::One(value) => std::slice::from_ref(value),
-            GroupKey::Many(values) => values,
-        }
-    }
-}
-
-/// A group's key: a single value in place (no allocation of its own), or several.
-enum GroupKey {
-    One(Value),
-    Many(Vec<Value>),
-}
-
-/// A GROUP BY term: a plain column (read in place) or a computed value.
-enum GroupTerm<'p> {
-    Column(usize),
-    Computed(Computed<'p>),
-}
-
-impl<'p> GroupTerm<'p> {
-    fn of(expr: &'p Expr, context: &EvalContext<'_>) -> GroupTerm<'p> {
-        match expr {
-            Expr::Column { index, .. } => GroupTerm::Column(*index),
-            expr => GroupTerm::Computed(Computed::new(expr, context)),
-        }
-    }
-}
-
-/// The values of the group key of a row: each term's column of `row`, or its next value in
-/// `computed` (the computed terms' values, in order).
-fn term_values<'v>(
-    terms: &'v [GroupTerm<'_>],
-    row: &'v [Value],
-    computed: &'v [Value],
-) -> impl Iterator<Item = &'v Value> + Clone {
-    let mut next = 0;
-    terms.iter().map(move |term| match term {
-        GroupTerm::Column(index) => &row[*index],
-        GroupTerm::Computed(_) => {
-            next += 1;
-            &computed[next - 1]
-        }
-    })
-}
 
 /// Estimated bytes of one aggregate's accumulator in a group.
 const GROUP_ACCUMULATOR_BYTES: usize = 64;
@@ -616,67 +562,6 @@ impl<'p> Grouper<'p> {
         }
         Ok(rows)
     }
-}
-
-/// The positions of `groups` in group key order (groups of equal keys, which only keys
-/// that differ yet sort alike make, keep their order). A single INTEGER or TEXT key, the
-/// common case of many groups, is sorted as plain (key, position) pairs; others by their
-/// positions, each comparison reading both groups' keys.
-fn key_order(groups: &[Group]) -> Vec<usize> {
-    if groups.len() < 2 {
-        // Nothing to sort (a statement without GROUP BY has one group).
-        return (0..groups.len()).collect();
-    }
-    let single_integers: Option<Vec<(i64, usize)>> = groups
-        .iter()
-        .enumerate()
-        .map(|(at, group)| match group.key_values() {
-            [Value::Integer(key)] => Some((*key, at)),
-            _ => None,
-        })
-        .collect();
-    if let Some(mut keys) = single_integers {
-        keys.sort_unstable();
-        return keys.into_iter().map(|(_, at)| at).collect();
-    }
-    let single_texts: Option<Vec<(&[u8], usize)>> = groups
-        .iter()
-        .enumerate()
-        .map(|(at, group)| match group.key_values() {
-            [Value::Text(key)] => Some((key.as_bytes(), at)),
-            _ => None,
-        })
-        .collect();
-    if let Some(mut keys) = single_texts {
-        keys.sort_unstable();
-        return keys.into_iter().map(|(_, at)| at).collect();
-    }
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by(|&a, &b| {
-        groups[a]
-            .key_values()
-            .iter()
-            .zip(groups[b].key_values())
-            .map(|(x, y)| compare_for_sort(x, y))
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    order
-}
-
-/// The `direct` slot of a single group key: the key's integer form (as `KeyValue` makes it,
-/// so 2, 2.0 and TRUE-ish values group as they do when hashed) when in `0..DIRECT_KEYS_MAX`.
-#[inline]
-fn direct_slot(value: &Value) -> Option<usize> {
-    let key = match value {
-        Value::Integer(key) => *key,
-        Value::Null | Value::Text(_) | Value::Blob(_) => return None,
-        number => match KeyValue::new(number) {
-            KeyValue::Integer(key) => key,
-            _ => return None,
-        },
-    };
-    (0..DIRECT_KEYS_MAX).contains(&key).then_some(key as usize)
 }
 
 impl<'p> AggregateOperator<'p> {
