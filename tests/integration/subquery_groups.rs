@@ -1,5 +1,5 @@
 //! A correlated subquery's aggregate runs once per outer row through an operator tree that
-//! is rewound between runs, its grouper emptied and kept (`exec/aggregate.rs`
+//! is rewound between runs, its grouper emptied and kept (`exec/aggregate/mod.rs`
 //! `Grouper::reset`): answers equal SQLite's for GROUP BY with many groups, DISTINCT,
 //! group_concat, FILTER, min/max beside bare columns, and aggregates whose arguments read
 //! the outer row (compiled per run); and the memory each run's groups hold is given back
