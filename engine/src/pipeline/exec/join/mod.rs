@@ -63,7 +63,14 @@ pub struct JoinOperator<'p> {
     current: Option<Current>,
     /// The memory the build rows hold, released when the operator goes.
     memory: Option<MemoryCharge>,
+    /// Joined rows handed back (`Operator::recycle`) or failing the join's condition, at
+    /// most `JOIN_SPARE_ROWS`: the next joined rows are written over them, value by value,
+    /// so a text or blob is copied into the buffer it had (no allocation when it fits).
+    spare: Vec<Row>,
 }
+
+/// Joined rows a join keeps for reuse.
+const JOIN_SPARE_ROWS: usize = 16;
 
 impl<'p> JoinOperator<'p> {
     pub fn new(join: &'p Join) -> Self {
@@ -80,6 +87,7 @@ impl<'p> JoinOperator<'p> {
             built: None,
             current: None,
             memory: None,
+            spare: Vec::new(),
         }
     }
 
@@ -207,9 +215,11 @@ impl Operator for JoinOperator<'_> {
                     current.matched = true;
                     break;
                 }
-                let mut joined = Vec::with_capacity(left.len() + right.len());
-                joined.extend_from_slice(left);
-                joined.extend_from_slice(right);
+                let mut joined = self
+                    .spare
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(left.len() + right.len()));
+                write_joined(&mut joined, left, right);
                 let passes = match &join.condition {
                     Some(condition) => condition.matches(&joined, &context.eval)?,
                     None => true,
@@ -217,10 +227,12 @@ impl Operator for JoinOperator<'_> {
                 if passes {
                     current.matched = true;
                     if join.stops_at_first_match() {
+                        self.spare.push(joined);
                         break;
                     }
                     return Ok(Some(joined));
                 }
+                self.spare.push(joined);
             }
             let Current {
                 row: mut left,
@@ -249,10 +261,29 @@ impl Operator for JoinOperator<'_> {
     }
 
     fn recycle(&mut self, row: Row) {
-        // An emitted row is a streamed row (or its copy) extended: its buffer fits the next.
-        if !self.join.build_left {
+        if self.spare.len() < JOIN_SPARE_ROWS {
+            self.spare.push(row);
+        } else if !self.join.build_left {
+            // An emitted row is a streamed row (or its copy) extended: its buffer fits the
+            // next streamed row.
             self.stream.recycle(row);
         }
+    }
+}
+
+/// Makes `joined` the values of `left` then `right`: a buffer of that width already is
+/// overwritten value by value (`Value::clone_from` copies a text into the text buffer the
+/// slot holds), any other one is refilled.
+#[inline]
+fn write_joined(joined: &mut Row, left: &[Value], right: &[Value]) {
+    if joined.len() == left.len() + right.len() {
+        let (left_part, right_part) = joined.split_at_mut(left.len());
+        left_part.clone_from_slice(left);
+        right_part.clone_from_slice(right);
+    } else {
+        joined.clear();
+        joined.extend_from_slice(left);
+        joined.extend_from_slice(right);
     }
 }
 

@@ -110,6 +110,10 @@ impl TopKOperator<'_> {
                 while let Some(row) = input.next(context)? {
                     if top.admit(&row, context)? {
                         top.push(seq, row, context, memory)?;
+                    } else {
+                        // A row that cannot enter goes back to the input, whose next row
+                        // may be written over it.
+                        input.recycle(row);
                     }
                     seq += 1;
                 }
