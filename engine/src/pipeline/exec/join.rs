@@ -17,8 +17,9 @@ use crate::expr::Expr;
 use crate::plan::{Join, JoinKind, Node};
 
 use super::index_join::{copy_value, fill_left};
+use super::join_bloom::{stream_rows, ProbeFilter};
 use super::join_table::{hash_key, keys_match, JoinTable, ENTRY_BYTES};
-use super::push::{columns_read, left_rows, RowSink};
+use super::push::{columns_read, RowSink};
 use super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row};
 
 /// The build side, materialized.
@@ -58,6 +59,8 @@ pub struct JoinOperator<'p> {
     current: Option<Current>,
     /// The memory the build rows hold, released when the operator goes.
     memory: Option<MemoryCharge>,
+    /// The runtime bloom filter of the build side's keys (`Join::bloom`).
+    filter: Option<ProbeFilter<'p>>,
 }
 
 impl<'p> JoinOperator<'p> {
@@ -75,6 +78,7 @@ impl<'p> JoinOperator<'p> {
             built: None,
             current: None,
             memory: None,
+            filter: None,
         }
     }
 
@@ -139,6 +143,22 @@ fn load(
     Ok(BuildRows::Hashed(table))
 }
 
+/// The runtime bloom filter of `join` over its loaded build side, charged to `memory`
+/// (`exec/join_bloom.rs`); `None` for a join without one.
+fn probe_filter<'j>(
+    join: &'j Join,
+    built: &BuildRows,
+    context: &ExecContext<'_>,
+    memory: &mut Option<MemoryCharge>,
+) -> Result<Option<ProbeFilter<'j>>> {
+    match (built, memory) {
+        (BuildRows::Hashed(table), Some(memory)) => {
+            ProbeFilter::build(join, table, context, memory)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The first candidate of `built` for streamed row `row`.
 #[inline]
 fn first_candidate(
@@ -159,7 +179,9 @@ fn first_candidate(
 impl Operator for JoinOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         if self.built.is_none() {
-            self.built = Some(load(self.join, context, &mut self.memory)?);
+            let built = load(self.join, context, &mut self.memory)?;
+            self.filter = probe_filter(self.join, &built, context, &mut self.memory)?;
+            self.built = Some(built);
         }
         let join = self.join;
         loop {
@@ -168,6 +190,13 @@ impl Operator for JoinOperator<'_> {
                 let Some(row) = self.stream.next(context)? else {
                     return Ok(None);
                 };
+                if let Some(filter) = &self.filter {
+                    if !filter.row_passes(keys(join).0, &row, context)? {
+                        // No partner: an inner or semi join gives nothing for it.
+                        self.stream.recycle(row);
+                        continue;
+                    }
+                }
                 let candidate = self.first_candidate(&row, context)?;
                 self.current = Some(Current {
                     row,
@@ -262,6 +291,7 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
     debug_assert!(matches!(join.kind, JoinKind::Inner | JoinKind::Left));
     let mut memory = None;
     let built = load(join, context, &mut memory)?;
+    let filter = probe_filter(join, &built, context, &mut memory)?;
     let hashed = matches!(built, BuildRows::Hashed(_));
     let left_width = join.left_width;
     let width = left_width + join.right_width;
@@ -273,73 +303,81 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
     // An existence join's rows: the left row alone (`joined` holds its candidates).
     let mut output: Row = Vec::new();
     let mut until_check = INTERRUPT_CHECK_ROWS;
-    left_rows(stream_side(join), context, &mut |row: &[Value]| {
-        until_check -= 1;
-        if until_check == 0 {
-            until_check = INTERRUPT_CHECK_ROWS;
-            context.check_interrupt()?;
-        }
-        let mut candidate = first_candidate(join, &built, row, context)?;
-        let mut matched = false;
-        while let Some(index) = candidate {
-            candidate = built.next(index);
-            let built_row = built.row(index);
-            let (left, right) = if join.build_left {
-                (built_row.as_slice(), row)
-            } else {
-                (row, built_row.as_slice())
-            };
-            if hashed
-                && !keys_match(
-                    &join.left_keys,
-                    left,
-                    &join.right_keys,
-                    right,
-                    &context.eval,
-                )?
-            {
-                continue;
+    let stream_keys = keys(join).0;
+    let rows = stream_side(join);
+    stream_rows(
+        rows,
+        stream_keys,
+        filter.as_ref(),
+        context,
+        &mut |row: &[Value]| {
+            until_check -= 1;
+            if until_check == 0 {
+                until_check = INTERRUPT_CHECK_ROWS;
+                context.check_interrupt()?;
             }
-            if join.stops_at_first_match() && join.condition.is_none() {
-                // An anti or existence join's first match decides.
-                matched = true;
-                break;
-            }
-            fill_left(&mut joined, left, &left_columns, width);
-            let joined_right = &mut joined[left_width..];
-            for &column in &right_columns {
-                copy_value(&mut joined_right[column], &right[column]);
-            }
-            let passes = match &join.condition {
-                Some(condition) => condition.matches(&joined, &context.eval)?,
-                None => true,
-            };
-            if passes {
-                matched = true;
-                if join.stops_at_first_match() {
+            let mut candidate = first_candidate(join, &built, row, context)?;
+            let mut matched = false;
+            while let Some(index) = candidate {
+                candidate = built.next(index);
+                let built_row = built.row(index);
+                let (left, right) = if join.build_left {
+                    (built_row.as_slice(), row)
+                } else {
+                    (row, built_row.as_slice())
+                };
+                if hashed
+                    && !keys_match(
+                        &join.left_keys,
+                        left,
+                        &join.right_keys,
+                        right,
+                        &context.eval,
+                    )?
+                {
+                    continue;
+                }
+                if join.stops_at_first_match() && join.condition.is_none() {
+                    // An anti or existence join's first match decides.
+                    matched = true;
                     break;
                 }
+                fill_left(&mut joined, left, &left_columns, width);
+                let joined_right = &mut joined[left_width..];
+                for &column in &right_columns {
+                    copy_value(&mut joined_right[column], &right[column]);
+                }
+                let passes = match &join.condition {
+                    Some(condition) => condition.matches(&joined, &context.eval)?,
+                    None => true,
+                };
+                if passes {
+                    matched = true;
+                    if join.stops_at_first_match() {
+                        break;
+                    }
+                    sink(&mut joined)?;
+                }
+            }
+            if join.existence.is_some() {
+                if join.first_match_output(matched).is_some() {
+                    fill_left(&mut output, row, &left_columns, left_width);
+                    sink(&mut output)?;
+                }
+                return Ok(());
+            }
+            if join.kind == JoinKind::Left && !matched {
+                fill_left(&mut joined, row, &left_columns, width);
+                pad_right(
+                    &mut joined[left_width..],
+                    &right_columns,
+                    join.unmatched_only,
+                );
                 sink(&mut joined)?;
             }
-        }
-        if join.existence.is_some() {
-            if join.first_match_output(matched).is_some() {
-                fill_left(&mut output, row, &left_columns, left_width);
-                sink(&mut output)?;
-            }
-            return Ok(());
-        }
-        if join.kind == JoinKind::Left && !matched {
-            fill_left(&mut joined, row, &left_columns, width);
-            pad_right(
-                &mut joined[left_width..],
-                &right_columns,
-                join.unmatched_only,
-            );
-            sink(&mut joined)?;
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 /// NULLs in the right part of an unmatched left row: at the columns the plan reads, or, for

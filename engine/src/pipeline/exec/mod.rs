@@ -33,6 +33,7 @@ mod index_range;
 mod insert;
 mod insert_batch;
 mod join;
+mod join_bloom;
 mod join_table;
 mod key_groups;
 mod key_order;
@@ -160,6 +161,14 @@ impl ExecContext<'_> {
         self.eval
             .subqueries
             .map_or(0, |runtime| runtime.env.helper_threads)
+    }
+
+    /// Whether hash joins the optimizer marked use their runtime bloom filter (`PRAGMA
+    /// bloom_filter_joins`; on where no connection runs the statement).
+    pub fn bloom_joins(&self) -> bool {
+        self.eval
+            .subqueries
+            .is_none_or(|runtime| runtime.env.bloom_joins)
     }
 
     /// Whether the statement runs under a timeout (its deadline is checked on this thread

@@ -511,6 +511,17 @@ pub struct Join {
     /// reads the right side), emitted once when some right row joins it (`Semi`) or when
     /// none does (`Anti`); it stops at a left row's first match.
     pub existence: Option<Existence>,
+    /// A hash join whose streamed rows are first tested against a bloom filter of its
+    /// build side's key hashes (`optimize/join_bloom.rs` marks it; `exec/join_bloom.rs`).
+    pub bloom: Option<JoinBloom>,
+}
+
+/// The estimates a hash join's runtime bloom filter was chosen by (`Join::bloom`); the
+/// filter itself is sized at run time from the build side's distinct key hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinBloom {
+    pub build_rows: u64,
+    pub probe_rows: u64,
 }
 
 /// What an existence join keeps of its left rows (`Join::existence`).

@@ -5,6 +5,7 @@
 //! encoding (`item.rs`). The SQL functions that read stored sketches are in `sql.rs`; the
 //! aggregates that build them are `exec/sketch_state.rs`.
 
+pub mod bloom;
 pub mod format;
 pub mod hll;
 pub mod item;
