@@ -91,6 +91,9 @@ pub fn estimated_rows(node: &Node) -> u64 {
                 estimated_rows(input)
             }
         }
+        // An index join gives about a row per left row (a key probe); a hash join about
+        // as many as its larger side (`join_access`).
+        Node::Join(join) if join.probe.is_some() => estimated_rows(&join.left),
         Node::Join(join) => estimated_rows(&join.left).max(estimated_rows(&join.right)),
         Node::Values { rows } => rows.len() as u64,
         Node::WorkTable { .. } => 1,
