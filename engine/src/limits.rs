@@ -138,3 +138,7 @@ pub const JOIN_BLOOM_BITS_PER_KEY: u64 = 10;
 /// Most build-side rows (by estimate) the optimizer gives a runtime bloom filter: those
 /// `JOIN_BLOOM_BYTES_MAX` holds.
 pub const JOIN_BLOOM_KEYS_MAX: u64 = JOIN_BLOOM_BYTES_MAX * 8 / JOIN_BLOOM_BITS_PER_KEY;
+
+/// Most bytes one `bloom_filter(x, capacity, rate)` value may take (`expr/sketch/
+/// bloom_value.rs`): a call sized past it fails naming this limit.
+pub const BLOOM_FILTER_BYTES_MAX: u64 = 64 << 20;

@@ -649,6 +649,11 @@ pub enum AggregateFunction {
     QuantileSketch,
     /// `quantile_merge(sketch)`: the union of quantile sketches.
     QuantileMerge,
+    /// `bloom_filter(x [, capacity [, rate]])`: a bloom filter of this many blocks
+    /// (`bind/sketch.rs` sizes it from the call's constants).
+    BloomFilter(u32),
+    /// `bloom_merge(filter)`: the union of bloom filters of one geometry.
+    BloomMerge,
 }
 
 impl AggregateFunction {
@@ -674,6 +679,9 @@ impl AggregateFunction {
             // k is read from the call's second argument by `bind/sketch.rs`.
             ("topk_sketch" | "approx_top_k", 2) => AggregateFunction::TopKSketch(0),
             ("approx_quantile", 2) => AggregateFunction::QuantileSketch,
+            // Sized from the capacity and rate by `bind/sketch.rs`.
+            ("bloom_filter", 1..=3) => AggregateFunction::BloomFilter(0),
+            ("bloom_merge", 1) => AggregateFunction::BloomMerge,
             _ => return None,
         })
     }
@@ -699,6 +707,8 @@ impl AggregateFunction {
             AggregateFunction::TopKMerge => "topk_merge",
             AggregateFunction::QuantileSketch => "quantile_sketch",
             AggregateFunction::QuantileMerge => "quantile_merge",
+            AggregateFunction::BloomFilter(_) => "bloom_filter",
+            AggregateFunction::BloomMerge => "bloom_merge",
         }
     }
 
@@ -714,6 +724,8 @@ impl AggregateFunction {
                 | AggregateFunction::TopKMerge
                 | AggregateFunction::QuantileSketch
                 | AggregateFunction::QuantileMerge
+                | AggregateFunction::BloomFilter(_)
+                | AggregateFunction::BloomMerge
         )
     }
 }
