@@ -46,8 +46,9 @@ fn load(conn: &Connection, shape: &str, rows: i64) {
 
 fn run(conn: &Connection) -> (i64, i64) {
     let found = conn.query(QUERY, ()).expect("join");
-    match found.values()[0].as_slice() {
-        [Value::Integer(count), Value::Integer(sum)] => (*count, *sum),
+    let row = &found.values()[0];
+    match (&row[0], &row[1]) {
+        (Value::Integer(count), Value::Integer(sum)) => (*count, *sum),
         other => panic!("unexpected {other:?}"),
     }
 }

@@ -39,7 +39,7 @@ fn key_literal(kind: &str, random: &mut Lcg, range: u64) -> String {
     }
 }
 
-/// Both engines with `f(id, k, v)` of `FACT_ROWS` rows and `d(k, name)` of `build_rows`
+/// Both engines with `f(id, k, v, w)` of `FACT_ROWS` rows and `d(k, name)` of `build_rows`
 /// rows, keys of `fact_kind` and `build_kind` drawn from `0..range`.
 fn tables(
     fact_kind: &str,
@@ -51,13 +51,13 @@ fn tables(
     let sqlite = rusqlite::Connection::open_in_memory().unwrap();
     let mut random = Lcg(range ^ build_rows as u64);
     let mut script = String::from(
-        "CREATE TABLE f(id INTEGER PRIMARY KEY, k, v INTEGER);
+        "CREATE TABLE f(id INTEGER PRIMARY KEY, k, v INTEGER, w TEXT);
          CREATE TABLE d(k, name TEXT);",
     );
     let fact: Vec<String> = (0..FACT_ROWS)
         .map(|id| {
             let key = key_literal(fact_kind, &mut random, range);
-            format!("({id}, {key}, {})", id % 97)
+            format!("({id}, {key}, {}, 'w{}')", id % 97, id % 1000)
         })
         .collect();
     script.push_str(&format!("INSERT INTO f VALUES {};", fact.join(", ")));
@@ -75,10 +75,12 @@ fn tables(
     (conn, sqlite)
 }
 
-/// The queries each case runs: pushed (an aggregate above the join) and pulled, a filter
-/// on the streamed scan, and a semi join.
-const QUERIES: [&str; 5] = [
+/// The queries each case runs: pushed (an aggregate above the join) and pulled, the test
+/// inside the scan's decode (two read columns after the key), a filter on the streamed
+/// scan, and a semi join.
+const QUERIES: [&str; 6] = [
     "SELECT count(*), sum(f.v), count(d.name) FROM f JOIN d ON d.k = f.k",
+    "SELECT count(*), sum(f.v), max(f.w), min(d.name) FROM f JOIN d ON d.k = f.k",
     "SELECT f.id, d.name FROM f JOIN d ON d.k = f.k ORDER BY f.id, d.name",
     "SELECT count(*), sum(f.v) FROM f JOIN d ON d.k = f.k WHERE f.v > 10",
     "SELECT count(*) FROM f WHERE EXISTS (SELECT 1 FROM d WHERE d.k = f.k)",
@@ -162,7 +164,7 @@ fn explain_marks_only_joins_that_may_drop_streamed_rows() {
             "      └─ Scan d",
         ]
     );
-    let semi = explain(&conn, QUERIES[3], &[]).join("\n");
+    let semi = explain(&conn, QUERIES[4], &[]).join("\n");
     assert!(
         semi.contains("SemiHashJoin") && semi.contains("bloom filter"),
         "{semi}"
