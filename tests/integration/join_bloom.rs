@@ -33,7 +33,7 @@ fn key_literal(kind: &str, random: &mut Lcg, range: u64) -> String {
     let n = random.below(range);
     match kind {
         "int" => n.to_string(),
-        "real" if n % 2 == 0 => format!("{n}.0"),
+        "real" if n.is_multiple_of(2) => format!("{n}.0"),
         "real" => format!("{n}.5"),
         _ => format!("'k{n}'"),
     }

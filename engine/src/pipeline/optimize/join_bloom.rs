@@ -44,11 +44,10 @@ fn choose(join: &Join) -> Option<JoinBloom> {
     if join.probe.is_some() || join.left_keys.is_empty() || join.unmatched_only {
         return None;
     }
-    let streams_droppable = match (join.kind, join.existence) {
-        (JoinKind::Inner, None) => true,
-        (JoinKind::Left, Some(Existence::Semi)) => true,
-        _ => false,
-    };
+    let streams_droppable = matches!(
+        (join.kind, join.existence),
+        (JoinKind::Inner, None) | (JoinKind::Left, Some(Existence::Semi))
+    );
     if !streams_droppable {
         return None;
     }

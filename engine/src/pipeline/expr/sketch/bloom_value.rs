@@ -132,7 +132,7 @@ mod tests {
     use super::*;
 
     fn text(n: u64) -> Value {
-        Value::Text(format!("value-{n}").into())
+        Value::Text(format!("value-{n}"))
     }
 
     /// The share of `probes` absent values a filter for `capacity` values at `rate`, filled
