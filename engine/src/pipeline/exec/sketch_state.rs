@@ -1,7 +1,8 @@
 //! The running state of the sketch aggregates (`expr/sketch`): `approx_count_distinct` and
 //! `hll_sketch` feed a HyperLogLog, `topk_sketch(x, k)` a Space-Saving top-k,
 //! `quantile_sketch` a KLL sketch, `bloom_filter` a bloom filter; `hll_merge`, `topk_merge`,
-//! `quantile_merge` and `bloom_merge` decode each stored sketch and merge it in. Partial states merge (the parallel split). The
+//! `quantile_merge` and `bloom_merge` decode each stored sketch and merge it in. Partial
+//! states merge (the parallel split; bloom filters of two sizes fail at the end). The
 //! memory a sketch holds is bounded by its kind and charged to the statement's account as
 //! it grows (looked at after every value for a top-k sketch, whose values may be long;
 //! every `CHECK_EVERY` values for the others, which grow by at most 8 bytes a value; and

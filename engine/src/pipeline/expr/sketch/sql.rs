@@ -1,7 +1,8 @@
 //! The scalar SQL functions over sketch values: `hll_count(sketch)`, `sketch_top_k(sketch
 //! [, k])`, `sketch_quantile(sketch, q)` (q a number, or JSON text of an array of
-//! numbers for a list) and `bloom_contains(filter, v)` (1 or 0; NULL for a NULL v). A NULL sketch gives NULL; a value that is not a sketch of the right
-//! kind, or is damaged, gives an error naming the function and the problem. The
+//! numbers for a list) and `bloom_contains(filter, v)` (1 or 0; NULL for a NULL v). A NULL
+//! sketch gives NULL; a value that is not a sketch of the right kind, or is damaged, gives
+//! an error naming the function and the problem. The
 //! `approx_top_k` and `approx_quantile` aggregates are bound as these over a sketch.
 
 use ember_storage::Value;
