@@ -34,6 +34,11 @@ impl Db for EmberDb {
             let pragma = format!("PRAGMA threads = {}", self.helper_threads);
             conn.execute(&pragma, ()).map_err(convert)?;
         }
+        if std::env::var("EMBER_BENCH_BLOOM").is_ok_and(|value| value == "off") {
+            // Hash joins without their runtime bloom filter, to measure what it changes.
+            conn.execute("PRAGMA bloom_filter_joins = off", ())
+                .map_err(convert)?;
+        }
         Ok(Box::new(EmberSession {
             conn,
             params: Vec::new(),

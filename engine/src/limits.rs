@@ -126,3 +126,19 @@ pub const TRANSACTION_SCHEMA_CHANGES_MAX: usize = 10_000;
 /// Most results one correlated subquery keeps memoized in one statement execution
 /// (`expr/subquery_memo.rs`); past it, further outer values run the subquery unmemoized.
 pub const SUBQUERY_MEMO_ENTRIES_MAX: usize = 100_000;
+
+/// Most bytes a hash join's runtime bloom filter may take (`exec/join/bloom.rs`); a build
+/// side needing more runs its join without one.
+pub const JOIN_BLOOM_BYTES_MAX: u64 = 32 << 20;
+
+/// Bits of a hash join's runtime bloom filter per distinct build key (about 1% of absent
+/// keys test present).
+pub const JOIN_BLOOM_BITS_PER_KEY: u64 = 10;
+
+/// Most build-side rows (by estimate) the optimizer gives a runtime bloom filter: those
+/// `JOIN_BLOOM_BYTES_MAX` holds.
+pub const JOIN_BLOOM_KEYS_MAX: u64 = JOIN_BLOOM_BYTES_MAX * 8 / JOIN_BLOOM_BITS_PER_KEY;
+
+/// Most bytes one `bloom_filter(x, capacity, rate)` value may take (`expr/sketch/
+/// bloom_value.rs`): a call sized past it fails naming this limit.
+pub const BLOOM_FILTER_BYTES_MAX: u64 = 64 << 20;

@@ -52,6 +52,7 @@ mod insert_batch;
 mod insert_select_vs_sqlite;
 mod isolation;
 mod join_answers;
+mod join_bloom;
 mod json;
 mod json_extract_vs_sqlite;
 mod key_in_set;

@@ -1,8 +1,9 @@
 //! The sketch aggregates and sketch values through the library: approx_count_distinct,
 //! approx_top_k and approx_quantile against the exact answers (GROUP BY, FILTER, windows,
 //! parallel scans), sketches stored in a table and merged later in SQL (a per-minute
-//! rollup), the errors of damaged or foreign sketch values, and sketch memory charged to
-//! the statement's memory budget.
+//! rollup), the errors of damaged or foreign sketch values, sketch memory charged to the
+//! statement's memory budget, and bloom filter values (no false negatives, the rate, merges
+//! equal to one filter over the union, bad arguments).
 
 use std::collections::{HashMap, HashSet};
 
@@ -400,4 +401,110 @@ fn sketch_memory_is_charged_to_the_statement() {
     // A small sketch fits the same budget, and what was charged was released.
     let distinct = int(&conn, "SELECT hll_count(hll_sketch(id)) FROM big");
     assert!(within(distinct, 5_000, 0.0244), "{distinct}");
+}
+
+/// `t(id, g, v)` of 4,000 rows, `v` distinct multiples of 3 (NULL on every 50th row).
+fn bloom_table(conn: &Connection) {
+    conn.execute_batch(
+        "CREATE TABLE b(id INTEGER PRIMARY KEY, g INTEGER, v INTEGER);
+         INSERT INTO b SELECT value, value % 7,
+             CASE WHEN value % 50 = 0 THEN NULL ELSE value * 3 END
+             FROM generate_series(1, 4000);",
+    )
+    .unwrap();
+}
+
+#[test]
+fn bloom_filters_never_miss_and_stay_near_their_rate() {
+    let conn = Database::in_memory().connect();
+    bloom_table(&conn);
+    let found = "SELECT count(*) FROM b WHERE bloom_contains(
+        (SELECT bloom_filter(v, 4000, 0.01) FROM b), v) = 1";
+    assert_eq!(int(&conn, found), int(&conn, "SELECT count(v) FROM b"));
+    // 40,000 values never added (not multiples of 3): about 1% test present.
+    let false_positives = int(
+        &conn,
+        "SELECT count(*) FROM generate_series(1, 60000)
+         WHERE value % 3 <> 0
+           AND bloom_contains((SELECT bloom_filter(v, 4000, 0.01) FROM b), value) = 1",
+    );
+    assert!(false_positives <= 400, "{false_positives} of 40,000");
+    // Equal values of other types are found; NULL tests NULL.
+    assert_eq!(
+        int(&conn, "SELECT bloom_contains(bloom_filter(v), 3.0) FROM b"),
+        1
+    );
+    let null = conn
+        .query_value::<Value>("SELECT bloom_contains(bloom_filter(v), NULL) FROM b", ())
+        .unwrap();
+    assert_eq!(null, Value::Null);
+}
+
+#[test]
+fn merged_bloom_filters_equal_one_over_the_union() {
+    let conn = Database::in_memory().connect();
+    bloom_table(&conn);
+    let merged = conn
+        .query_value::<Value>(
+            "SELECT bloom_merge(f) FROM
+             (SELECT bloom_filter(v, 2000, 0.05) AS f FROM b GROUP BY g)",
+            (),
+        )
+        .unwrap();
+    let whole = conn
+        .query_value::<Value>("SELECT bloom_filter(v, 2000, 0.05) FROM b", ())
+        .unwrap();
+    assert!(matches!(whole, Value::Blob(_)), "{whole:?}");
+    assert_eq!(merged, whole);
+    let mismatch = error(
+        &conn,
+        "SELECT bloom_merge(f) FROM (SELECT bloom_filter(v, 100) AS f FROM b
+         UNION ALL SELECT bloom_filter(v, 100000) FROM b)",
+    );
+    assert!(
+        mismatch.contains("bloom_merge(): the filters differ in size"),
+        "{mismatch}"
+    );
+}
+
+#[test]
+fn bad_bloom_filter_arguments_and_damaged_filters_are_named() {
+    let conn = Database::in_memory().connect();
+    bloom_table(&conn);
+    let capacity = error(&conn, "SELECT bloom_filter(v, 0) FROM b");
+    assert!(
+        capacity.contains("capacity must be an integer"),
+        "{capacity}"
+    );
+    let rate = error(&conn, "SELECT bloom_filter(v, 10, 0.9) FROM b");
+    assert!(
+        rate.contains("false-positive rate must be a number"),
+        "{rate}"
+    );
+    let huge = error(&conn, "SELECT bloom_filter(v, 10000000000, 0.0001) FROM b");
+    assert!(huge.contains("past the limit"), "{huge}");
+    let column = error(&conn, "SELECT bloom_filter(v, g) FROM b");
+    assert!(column.contains("must be a constant"), "{column}");
+    let filter = "(SELECT bloom_filter(v) FROM b)";
+    let flipped = error(
+        &conn,
+        &format!(
+            "SELECT bloom_contains(substr({filter}, 1, 20) || x'ff' || substr({filter}, 22), 3)"
+        ),
+    );
+    // The bytes changed in the middle (a concatenation may also change the value's type).
+    assert!(flipped.contains("bloom_contains(): the "), "{flipped}");
+    let truncated = error(
+        &conn,
+        &format!("SELECT bloom_contains(substr({filter}, 1, 100), 3)"),
+    );
+    assert!(truncated.contains("truncated"), "{truncated}");
+    let foreign = error(&conn, "SELECT bloom_contains(hll_sketch(v), 3) FROM b");
+    assert!(foreign.contains("HyperLogLog"), "{foreign}");
+    let not_sketch = error(&conn, "SELECT bloom_contains(x'0102', 3)");
+    assert!(not_sketch.contains("not a sketch"), "{not_sketch}");
+    let null = conn
+        .query_value::<Value>("SELECT bloom_contains(NULL, 3)", ())
+        .unwrap();
+    assert_eq!(null, Value::Null);
 }

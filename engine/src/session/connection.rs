@@ -151,6 +151,8 @@ pub struct Connection {
     pub(crate) recursive_triggers: Cell<bool>,
     /// Helper threads a large scan may use (`PRAGMA threads`, see `session/threads.rs`).
     pub(crate) threads: Cell<usize>,
+    /// Whether hash joins use runtime bloom filters (`PRAGMA bloom_filter_joins`; on).
+    pub(crate) bloom_joins: Cell<bool>,
     /// The isolation level of transactions BEGIN does not name (`connection/isolation.rs`).
     isolation: Cell<ember_storage::Isolation>,
     /// SAVEPOINTs of the open transaction, innermost last (see `connection/savepoints.rs`).
@@ -181,6 +183,7 @@ impl Connection {
             recursive_triggers: Cell::new(false),
             transactions_begun: Cell::new(0),
             threads: Cell::new(0),
+            bloom_joins: Cell::new(true),
             isolation: Cell::new(db.options().isolation),
             savepoints: RefCell::new(Vec::new()),
             time: crate::expr::TransactionTime::new(db.shared.clock.clone()),

@@ -622,6 +622,7 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "foreign_keys" if value.is_none() => vec!["foreign_keys".to_string()],
         "defer_foreign_keys" if value.is_none() => vec!["defer_foreign_keys".to_string()],
         "recursive_triggers" if value.is_none() => vec!["recursive_triggers".to_string()],
+        "bloom_filter_joins" if value.is_none() => vec!["bloom_filter_joins".to_string()],
         // Both forms return the value in force (`session/threads.rs`).
         "threads" => vec!["threads".to_string()],
         // Both forms return the level in force (`connection/isolation.rs`).

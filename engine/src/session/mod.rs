@@ -7,6 +7,7 @@
 
 pub(crate) mod backup;
 mod blob_typed_rows;
+pub(crate) mod bloom_joins;
 pub(crate) mod budget;
 pub(crate) mod catalog_pragmas;
 pub(crate) mod connection;

@@ -213,6 +213,7 @@ pub(super) fn attach(mut node: Node, width: usize, rows: u64, joins: Vec<ExistsJ
             build_left: false,
             unmatched_only: false,
             existence: Some(exists.existence),
+            bloom: None,
         }));
     }
     node

@@ -253,6 +253,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, mut where_terms: Vec<Expr>) -
             right_width: widths[r],
             unmatched_only: false,
             existence: None,
+            bloom: None,
         };
         let mut after: Vec<Expr> = after
             .into_iter()

@@ -66,6 +66,10 @@ pub(super) fn read_parameter(
     function: &mut AggregateFunction,
     args: &mut Vec<Expr>,
 ) -> Result<Option<SketchReader>> {
+    if let AggregateFunction::BloomFilter(_) = function {
+        *function = AggregateFunction::BloomFilter(bloom_blocks(name, args)?);
+        return Ok(None);
+    }
     if args.len() != 2 {
         return Ok(None);
     }
@@ -117,4 +121,48 @@ pub(super) fn check_distinct(
         )),
         _ => Ok(true),
     }
+}
+
+/// The block count of `bloom_filter(x [, capacity [, rate]])` from its constant capacity
+/// (an integer from 1) and false-positive rate (`RATE_MIN` to `RATE_MAX`), both taken off
+/// `args`; a filter past `limits::BLOOM_FILTER_BYTES_MAX` is refused.
+fn bloom_blocks(name: &str, args: &mut Vec<Expr>) -> Result<u32> {
+    use crate::expr::sketch::bloom_value::{self as bloom, RATE_MAX, RATE_MIN};
+    let rate = match args.len() {
+        3 => match literal_value(name, "the false-positive rate", &args[2])? {
+            Value::Real(rate) if (RATE_MIN..=RATE_MAX).contains(&rate) => rate,
+            other => {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "{name}(): the false-positive rate must be a number from {RATE_MIN} to \
+                     {RATE_MAX}, got {other}"
+                ))
+            }
+        },
+        _ => bloom::RATE_DEFAULT,
+    };
+    let capacity = match args.len() {
+        2 | 3 => match literal_value(name, "the capacity", &args[1])? {
+            Value::Integer(capacity) if capacity >= 1 => capacity as u64,
+            other => {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "{name}(): the capacity must be an integer from 1, got {other}"
+                ))
+            }
+        },
+        _ => bloom::CAPACITY_DEFAULT,
+    };
+    args.truncate(1);
+    let blocks = bloom::blocks_for(capacity, rate);
+    if blocks > bloom::blocks_max() {
+        return Err(crate::err!(
+            Limit,
+            "{name}(): a filter for {capacity} values at a false-positive rate of {rate} \
+             needs {} bytes, past the limit of {} bytes",
+            blocks.saturating_mul(crate::expr::sketch::bloom::BLOCK_BYTES),
+            crate::limits::BLOOM_FILTER_BYTES_MAX
+        ));
+    }
+    Ok(u32::try_from(blocks).unwrap_or(u32::MAX))
 }

@@ -104,6 +104,14 @@ impl ExecContext<'_> {
             .map_or(0, |runtime| runtime.env.helper_threads)
     }
 
+    /// Whether hash joins the optimizer marked use their runtime bloom filter (`PRAGMA
+    /// bloom_filter_joins`; on where no connection runs the statement).
+    pub fn bloom_joins(&self) -> bool {
+        self.eval
+            .subqueries
+            .is_none_or(|runtime| runtime.env.bloom_joins)
+    }
+
     /// Whether the statement runs under a timeout (its deadline is checked on this thread
     /// only).
     pub fn has_deadline(&self) -> bool {

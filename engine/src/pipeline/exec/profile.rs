@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
-use crate::plan::Node;
+use crate::plan::{Join, Node};
 
 use super::{ExecContext, Operator, Row};
 
@@ -30,6 +30,9 @@ pub struct NodeStats {
     pub rows: u64,
     pub loops: u64,
     pub time: Duration,
+    /// Streamed rows a hash join's runtime bloom filter dropped (`exec/join/bloom.rs`),
+    /// kept under the join's own address.
+    pub bloom_dropped: Option<u64>,
 }
 
 thread_local! {
@@ -86,14 +89,32 @@ pub fn active() -> bool {
 /// The annotation of `node`'s line while a finished run's stats are lent out.
 pub fn note_for(node: &Node) -> Option<String> {
     NOTES.with_borrow(|notes| {
-        let stats = notes.as_ref()?.get(&(node as *const Node as usize))?;
+        let notes = notes.as_ref()?;
+        let stats = notes.get(&(node as *const Node as usize))?;
+        let dropped = match node {
+            Node::Join(join) => notes
+                .get(&(join.as_ref() as *const Join as usize))
+                .and_then(|join| join.bloom_dropped),
+            _ => None,
+        };
+        let bloom = dropped.map_or(String::new(), |rows| format!(" bloom dropped={rows}"));
         Some(format!(
-            " (actual rows={} loops={} time={:.3} ms)",
+            " (actual rows={} loops={} time={:.3} ms{bloom})",
             stats.rows,
             stats.loops,
             stats.time.as_secs_f64() * 1000.0
         ))
     })
+}
+
+/// Adds `dropped` to the rows `join`'s runtime bloom filter dropped in this run.
+pub fn count_bloom_dropped(join: &Join, dropped: u64) {
+    if active() {
+        STATS.with_borrow_mut(|stats| {
+            let total = stats.entry(join as *const Join as usize).or_default();
+            *total.bloom_dropped.get_or_insert(0) += dropped;
+        });
+    }
 }
 
 /// Counts the rows a path makes for one plan node without an operator of its own: added to
@@ -250,6 +271,7 @@ mod tests {
                     rows: 3,
                     loops: 1,
                     time: Duration::ZERO,
+                    bloom_dropped: None,
                 },
             );
         });

@@ -187,6 +187,9 @@ pub struct StatementEnv<'a> {
     /// Helper threads a large scan may use besides the statement's own (`PRAGMA threads`;
     /// 0: every scan runs on the calling thread).
     pub helper_threads: usize,
+    /// Whether marked hash joins use their runtime bloom filter (`PRAGMA
+    /// bloom_filter_joins`).
+    pub bloom_joins: bool,
     /// The time the transaction reads row expiries at (`expiry.rs`); `None` where no
     /// connection runs the statement (no table with `expire_at` can be read then).
     pub time: Option<&'a super::TransactionTime>,

@@ -117,6 +117,7 @@ pub fn split_min_max(node: &mut Node) {
             build_left: false,
             unmatched_only: false,
             existence: None,
+            bloom: None,
         }));
         width += part_width;
     }

@@ -16,6 +16,7 @@ mod index_order;
 mod index_range;
 mod insert_batch;
 mod join_access;
+mod join_bloom;
 mod min_max_split;
 mod null_range;
 mod or_union;
@@ -39,6 +40,7 @@ pub use index_order::{hint_index_walk, order_by_index};
 pub use index_range::{key_range_rows, range_decides};
 pub use insert_batch::batch_insert;
 pub use join_access::{join_access, table_rows, JoinChoice};
+pub use join_bloom::{bloom_filter_joins, estimated_rows};
 pub use null_range::count_by_index;
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use strategy::{aggregate_strategy, choose_strategies};
@@ -69,11 +71,13 @@ pub fn limited_level(node: &mut crate::plan::Node, limit: Option<&Expr>, offset:
 
 /// The passes over a bound query tree that need the whole tree: the columns each scan
 /// decodes, then the strategy of each aggregate and DISTINCT (which may depend on them),
-/// then which correlated subqueries are memoized.
+/// then which correlated subqueries are memoized, then which hash joins get a runtime
+/// bloom filter.
 pub fn finish_query(node: &mut crate::plan::Node) {
     prune_columns(node);
     choose_strategies(node);
     memo_only_repeating(node);
+    bloom_filter_joins(node);
 }
 
 /// Chooses how to reach the rows of `table` that pass `filter` (and, for a table with

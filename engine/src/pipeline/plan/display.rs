@@ -421,6 +421,9 @@ impl Node {
                 if let Some(condition) = &join.condition {
                     write!(out, " on {condition}")?;
                 }
+                if join.bloom.is_some() {
+                    out.push_str(" bloom filter");
+                }
                 out.push('\n');
                 join.left.write_tree(out, depth + 1)?;
                 join.right.write_tree(out, depth + 1)

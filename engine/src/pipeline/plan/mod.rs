@@ -511,6 +511,17 @@ pub struct Join {
     /// reads the right side), emitted once when some right row joins it (`Semi`) or when
     /// none does (`Anti`); it stops at a left row's first match.
     pub existence: Option<Existence>,
+    /// A hash join whose streamed rows are first tested against a bloom filter of its
+    /// build side's key hashes (`optimize/join_bloom.rs` marks it; `exec/join/bloom.rs`).
+    pub bloom: Option<JoinBloom>,
+}
+
+/// The estimates a hash join's runtime bloom filter was chosen by (`Join::bloom`); the
+/// filter itself is sized at run time from the build side's distinct key hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinBloom {
+    pub build_rows: u64,
+    pub probe_rows: u64,
 }
 
 /// What an existence join keeps of its left rows (`Join::existence`).
@@ -638,6 +649,11 @@ pub enum AggregateFunction {
     QuantileSketch,
     /// `quantile_merge(sketch)`: the union of quantile sketches.
     QuantileMerge,
+    /// `bloom_filter(x [, capacity [, rate]])`: a bloom filter of this many blocks
+    /// (`bind/sketch.rs` sizes it from the call's constants).
+    BloomFilter(u32),
+    /// `bloom_merge(filter)`: the union of bloom filters of one geometry.
+    BloomMerge,
 }
 
 impl AggregateFunction {
@@ -663,6 +679,9 @@ impl AggregateFunction {
             // k is read from the call's second argument by `bind/sketch.rs`.
             ("topk_sketch" | "approx_top_k", 2) => AggregateFunction::TopKSketch(0),
             ("approx_quantile", 2) => AggregateFunction::QuantileSketch,
+            // Sized from the capacity and rate by `bind/sketch.rs`.
+            ("bloom_filter", 1..=3) => AggregateFunction::BloomFilter(0),
+            ("bloom_merge", 1) => AggregateFunction::BloomMerge,
             _ => return None,
         })
     }
@@ -688,6 +707,8 @@ impl AggregateFunction {
             AggregateFunction::TopKMerge => "topk_merge",
             AggregateFunction::QuantileSketch => "quantile_sketch",
             AggregateFunction::QuantileMerge => "quantile_merge",
+            AggregateFunction::BloomFilter(_) => "bloom_filter",
+            AggregateFunction::BloomMerge => "bloom_merge",
         }
     }
 
@@ -703,6 +724,8 @@ impl AggregateFunction {
                 | AggregateFunction::TopKMerge
                 | AggregateFunction::QuantileSketch
                 | AggregateFunction::QuantileMerge
+                | AggregateFunction::BloomFilter(_)
+                | AggregateFunction::BloomMerge
         )
     }
 }

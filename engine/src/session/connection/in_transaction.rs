@@ -236,6 +236,7 @@ impl Connection {
             foreign_keys: None,
             deferred_keys: None,
             helper_threads: self.threads.get(),
+            bloom_joins: self.bloom_joins.get(),
             time: Some(&self.time),
             triggers: None,
         }

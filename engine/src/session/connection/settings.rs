@@ -1,9 +1,10 @@
 //! A connection's per-connection settings reached through methods: the statement timeout
 //! (`PRAGMA statement_timeout` sets it too); and where a PRAGMA goes: the connection's
 //! own settings (`statement_timeout`, `foreign_keys` and `defer_foreign_keys` in
-//! `session/foreign_keys.rs`, `recursive_triggers` in `session/recursive_triggers.rs`, `threads`
-//! in `session/threads.rs`, `isolation` in `connection/isolation.rs`), the catalog's
-//! (`session/catalog_pragmas.rs`), else the database's (`durability::pragma`).
+//! `session/foreign_keys.rs`, `recursive_triggers` in `session/recursive_triggers.rs`,
+//! `bloom_filter_joins` in `session/bloom_joins.rs`, `threads` in `session/threads.rs`,
+//! `isolation` in `connection/isolation.rs`), the catalog's (`session/catalog_pragmas.rs`),
+//! else the database's (`durability::pragma`).
 
 use super::Connection;
 use crate::error::Result;
@@ -19,6 +20,7 @@ impl Connection {
         let outcome = match crate::timeout::pragma(&self.statement_timeout, statement)
             .or_else(|| crate::session::foreign_keys::pragma(self, statement))
             .or_else(|| crate::session::recursive_triggers::pragma(self, statement))
+            .or_else(|| crate::session::bloom_joins::pragma(self, statement))
             .or_else(|| crate::session::catalog_pragmas::pragma(self, statement))
             .or_else(|| crate::session::threads::pragma(&self.threads, statement))
             .or_else(|| crate::session::history::pragma(&self.db, statement))

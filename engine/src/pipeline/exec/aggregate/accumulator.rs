@@ -621,7 +621,9 @@ impl Accumulator {
             | AggregateFunction::TopKSketch(_)
             | AggregateFunction::TopKMerge
             | AggregateFunction::QuantileSketch
-            | AggregateFunction::QuantileMerge => match &self.sketch {
+            | AggregateFunction::QuantileMerge
+            | AggregateFunction::BloomFilter(_)
+            | AggregateFunction::BloomMerge => match &self.sketch {
                 Some(sketch) => sketch.finish()?,
                 None => return Err(crate::err!(Internal, "sketch aggregate without its state")),
             },

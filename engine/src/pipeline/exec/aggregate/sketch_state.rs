@@ -1,7 +1,8 @@
 //! The running state of the sketch aggregates (`expr/sketch`): `approx_count_distinct` and
 //! `hll_sketch` feed a HyperLogLog, `topk_sketch(x, k)` a Space-Saving top-k,
-//! `quantile_sketch` a KLL sketch; `hll_merge`, `topk_merge` and `quantile_merge` decode
-//! each stored sketch and merge it in. Partial states merge (the parallel split). The
+//! `quantile_sketch` a KLL sketch, `bloom_filter` a bloom filter; `hll_merge`, `topk_merge`,
+//! `quantile_merge` and `bloom_merge` decode each stored sketch and merge it in. Partial
+//! states merge (the parallel split; bloom filters of two sizes fail at the end). The
 //! memory a sketch holds is bounded by its kind and charged to the statement's account as
 //! it grows (looked at after every value for a top-k sketch, whose values may be long;
 //! every `CHECK_EVERY` values for the others, which grow by at most 8 bytes a value; and
@@ -12,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use ember_storage::Value;
 
 use crate::error::Result;
+use crate::expr::sketch::bloom_value::{self, BloomValue};
 use crate::expr::sketch::format::DecodeError;
 use crate::expr::sketch::hll::HyperLogLog;
 use crate::expr::sketch::item::hash_value;
@@ -32,6 +34,8 @@ enum Sketch {
     /// `None` for `topk_merge` before its first sketch (its k comes from the sketches).
     TopK(Option<TopK>),
     Quantiles(Quantiles),
+    /// `None` for `bloom_merge` before its first filter (its size comes from the filters).
+    Bloom(Option<BloomValue>),
 }
 
 /// One sketch aggregate's state over one group.
@@ -45,6 +49,9 @@ pub struct SketchAccumulator {
     charged: usize,
     /// Values fed since the memory was last looked at.
     unchecked: u32,
+    /// The block counts of two bloom filters of other geometries a partial state met
+    /// (`merge`), reported by `finish`.
+    mismatch: Option<(usize, usize)>,
 }
 
 fn empty_sketch(function: AggregateFunction) -> Option<Sketch> {
@@ -54,6 +61,17 @@ fn empty_sketch(function: AggregateFunction) -> Option<Sketch> {
         F::TopKSketch(k) => Sketch::TopK(Some(TopK::new((k as usize).max(1)))),
         F::TopKMerge => Sketch::TopK(None),
         F::QuantileSketch | F::QuantileMerge => Sketch::Quantiles(Quantiles::new()),
+        F::BloomFilter(blocks) => {
+            let default =
+                bloom_value::blocks_for(bloom_value::CAPACITY_DEFAULT, bloom_value::RATE_DEFAULT);
+            let blocks = if blocks == 0 {
+                default
+            } else {
+                u64::from(blocks)
+            };
+            Sketch::Bloom(Some(BloomValue::new(blocks)))
+        }
+        F::BloomMerge => Sketch::Bloom(None),
         _ => return None,
     })
 }
@@ -85,6 +103,7 @@ impl SketchAccumulator {
             charge: None,
             charged: 0,
             unchecked: 0,
+            mismatch: None,
         })
     }
 
@@ -140,6 +159,19 @@ impl SketchAccumulator {
                 quantiles.merge(&Quantiles::from_bytes(blob_of(name, value)?).map_err(damaged)?);
                 self.unchecked = CHECK_EVERY;
             }
+            Sketch::Bloom(filter) if function == AggregateFunction::BloomMerge => {
+                let other = BloomValue::from_bytes(blob_of(name, value)?).map_err(damaged)?;
+                match filter {
+                    Some(filter) => filter.merge(&other).map_err(mismatch_error)?,
+                    None => *filter = Some(other),
+                }
+                self.unchecked = CHECK_EVERY;
+            }
+            Sketch::Bloom(filter) => {
+                if let Some(filter) = filter {
+                    filter.add(value);
+                }
+            }
             Sketch::Quantiles(quantiles) => match number_of(value) {
                 Some((number, integer)) => quantiles.add(number, integer),
                 None => {
@@ -165,6 +197,7 @@ impl SketchAccumulator {
             Sketch::Hll(hll) => hll.heap_bytes(),
             Sketch::TopK(top) => top.as_ref().map_or(0, TopK::heap_bytes),
             Sketch::Quantiles(quantiles) => quantiles.heap_bytes(),
+            Sketch::Bloom(filter) => filter.as_ref().map_or(0, BloomValue::heap_bytes),
         }
     }
 
@@ -194,7 +227,18 @@ impl SketchAccumulator {
                 None => *top = Some(other.clone()),
             },
             (Sketch::Quantiles(quantiles), Sketch::Quantiles(other)) => quantiles.merge(other),
+            (Sketch::Bloom(filter), Sketch::Bloom(Some(other))) => match filter {
+                Some(filter) => {
+                    if let Err(sizes) = filter.merge(other) {
+                        self.mismatch.get_or_insert(sizes);
+                    }
+                }
+                None => *filter = Some(other.clone()),
+            },
             _ => {}
+        }
+        if let Some(sizes) = later.mismatch {
+            self.mismatch.get_or_insert(sizes);
         }
     }
 
@@ -202,7 +246,14 @@ impl SketchAccumulator {
     /// sketch as a BLOB (NULL for a merge of no sketches).
     pub fn finish(&self) -> Result<Value> {
         use AggregateFunction as F;
-        if !self.fed && matches!(self.function, F::HllMerge | F::TopKMerge | F::QuantileMerge) {
+        if let Some(sizes) = self.mismatch {
+            return Err(mismatch_error(sizes));
+        }
+        let merges = matches!(
+            self.function,
+            F::HllMerge | F::TopKMerge | F::QuantileMerge | F::BloomMerge
+        );
+        if !self.fed && merges {
             return Ok(Value::Null);
         }
         Ok(match &self.sketch {
@@ -213,8 +264,21 @@ impl SketchAccumulator {
             Sketch::TopK(Some(top)) => Value::Blob(top.to_bytes()),
             Sketch::TopK(None) => Value::Null,
             Sketch::Quantiles(quantiles) => Value::Blob(quantiles.to_bytes()),
+            Sketch::Bloom(Some(filter)) => Value::Blob(filter.to_bytes()),
+            Sketch::Bloom(None) => Value::Null,
         })
     }
+}
+
+/// The error of `bloom_merge` over filters of two geometries (their block counts).
+fn mismatch_error((mine, theirs): (usize, usize)) -> crate::error::Error {
+    crate::err!(
+        InvalidInput,
+        "bloom_merge(): the filters differ in size ({} and {} bytes of bits): only filters \
+         made with the same capacity and rate merge",
+        mine as u64 * crate::expr::sketch::bloom::BLOCK_BYTES,
+        theirs as u64 * crate::expr::sketch::bloom::BLOCK_BYTES
+    )
 }
 
 /// The bytes of a stored sketch fed to a merge aggregate.

@@ -69,6 +69,16 @@ impl JoinTable {
     pub fn row(&self, index: usize) -> &Row {
         &self.rows[index]
     }
+
+    /// How many distinct key hashes the rows have.
+    pub fn distinct_hashes(&self) -> usize {
+        self.chains.len()
+    }
+
+    /// Each distinct key hash once.
+    pub fn hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.chains.keys().copied()
+    }
 }
 
 /// The value of key expression `expr` over `row`: borrowed when it is a column. (Inlined:

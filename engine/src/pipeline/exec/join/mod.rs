@@ -10,6 +10,7 @@
 //! did not (anti). `push` runs the same join to its end,
 //! handing each joined row to a consumer in one reused buffer (no row allocated per match).
 
+pub(super) mod bloom;
 pub(super) mod index_join;
 pub(super) mod index_probe;
 pub(super) mod join_table;
@@ -21,8 +22,9 @@ use crate::error::Result;
 use crate::expr::Expr;
 use crate::plan::{Join, JoinKind, Node};
 
-use super::push::{columns_read, left_rows, RowSink};
+use super::push::{columns_read, RowSink};
 use super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row};
+use bloom::{stream_rows, ProbeFilter};
 use index_join::{copy_value, fill_left};
 use join_table::{hash_key, keys_match, JoinTable, ENTRY_BYTES};
 
@@ -67,6 +69,8 @@ pub struct JoinOperator<'p> {
     /// most `JOIN_SPARE_ROWS`: the next joined rows are written over them, value by value,
     /// so a text or blob is copied into the buffer it had (no allocation when it fits).
     spare: Vec<Row>,
+    /// The runtime bloom filter of the build side's keys (`Join::bloom`).
+    filter: Option<ProbeFilter<'p>>,
 }
 
 /// Joined rows a join keeps for reuse.
@@ -88,6 +92,7 @@ impl<'p> JoinOperator<'p> {
             current: None,
             memory: None,
             spare: Vec::new(),
+            filter: None,
         }
     }
 
@@ -152,6 +157,22 @@ fn load(
     Ok(BuildRows::Hashed(table))
 }
 
+/// The runtime bloom filter of `join` over its loaded build side, charged to `memory`
+/// (`exec/join/bloom.rs`); `None` for a join without one.
+fn probe_filter<'j>(
+    join: &'j Join,
+    built: &BuildRows,
+    context: &ExecContext<'_>,
+    memory: &mut Option<MemoryCharge>,
+) -> Result<Option<ProbeFilter<'j>>> {
+    match (built, memory) {
+        (BuildRows::Hashed(table), Some(memory)) => {
+            ProbeFilter::build(join, table, context, memory)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The first candidate of `built` for streamed row `row`.
 #[inline]
 fn first_candidate(
@@ -172,7 +193,9 @@ fn first_candidate(
 impl Operator for JoinOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         if self.built.is_none() {
-            self.built = Some(load(self.join, context, &mut self.memory)?);
+            let built = load(self.join, context, &mut self.memory)?;
+            self.filter = probe_filter(self.join, &built, context, &mut self.memory)?;
+            self.built = Some(built);
         }
         let join = self.join;
         loop {
@@ -181,6 +204,13 @@ impl Operator for JoinOperator<'_> {
                 let Some(row) = self.stream.next(context)? else {
                     return Ok(None);
                 };
+                if let Some(filter) = &self.filter {
+                    if !filter.row_passes(keys(join).0, &row, context)? {
+                        // No partner: an inner or semi join gives nothing for it.
+                        self.stream.recycle(row);
+                        continue;
+                    }
+                }
                 let candidate = self.first_candidate(&row, context)?;
                 self.current = Some(Current {
                     row,
@@ -298,6 +328,7 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
     debug_assert!(matches!(join.kind, JoinKind::Inner | JoinKind::Left));
     let mut memory = None;
     let built = load(join, context, &mut memory)?;
+    let filter = probe_filter(join, &built, context, &mut memory)?;
     let hashed = matches!(built, BuildRows::Hashed(_));
     let left_width = join.left_width;
     let width = left_width + join.right_width;
@@ -309,73 +340,81 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
     // An existence join's rows: the left row alone (`joined` holds its candidates).
     let mut output: Row = Vec::new();
     let mut until_check = INTERRUPT_CHECK_ROWS;
-    left_rows(stream_side(join), context, &mut |row: &[Value]| {
-        until_check -= 1;
-        if until_check == 0 {
-            until_check = INTERRUPT_CHECK_ROWS;
-            context.check_interrupt()?;
-        }
-        let mut candidate = first_candidate(join, &built, row, context)?;
-        let mut matched = false;
-        while let Some(index) = candidate {
-            candidate = built.next(index);
-            let built_row = built.row(index);
-            let (left, right) = if join.build_left {
-                (built_row.as_slice(), row)
-            } else {
-                (row, built_row.as_slice())
-            };
-            if hashed
-                && !keys_match(
-                    &join.left_keys,
-                    left,
-                    &join.right_keys,
-                    right,
-                    &context.eval,
-                )?
-            {
-                continue;
+    let stream_keys = keys(join).0;
+    let rows = stream_side(join);
+    stream_rows(
+        rows,
+        stream_keys,
+        filter.as_ref(),
+        context,
+        &mut |row: &[Value]| {
+            until_check -= 1;
+            if until_check == 0 {
+                until_check = INTERRUPT_CHECK_ROWS;
+                context.check_interrupt()?;
             }
-            if join.stops_at_first_match() && join.condition.is_none() {
-                // An anti or existence join's first match decides.
-                matched = true;
-                break;
-            }
-            fill_left(&mut joined, left, &left_columns, width);
-            let joined_right = &mut joined[left_width..];
-            for &column in &right_columns {
-                copy_value(&mut joined_right[column], &right[column]);
-            }
-            let passes = match &join.condition {
-                Some(condition) => condition.matches(&joined, &context.eval)?,
-                None => true,
-            };
-            if passes {
-                matched = true;
-                if join.stops_at_first_match() {
+            let mut candidate = first_candidate(join, &built, row, context)?;
+            let mut matched = false;
+            while let Some(index) = candidate {
+                candidate = built.next(index);
+                let built_row = built.row(index);
+                let (left, right) = if join.build_left {
+                    (built_row.as_slice(), row)
+                } else {
+                    (row, built_row.as_slice())
+                };
+                if hashed
+                    && !keys_match(
+                        &join.left_keys,
+                        left,
+                        &join.right_keys,
+                        right,
+                        &context.eval,
+                    )?
+                {
+                    continue;
+                }
+                if join.stops_at_first_match() && join.condition.is_none() {
+                    // An anti or existence join's first match decides.
+                    matched = true;
                     break;
                 }
+                fill_left(&mut joined, left, &left_columns, width);
+                let joined_right = &mut joined[left_width..];
+                for &column in &right_columns {
+                    copy_value(&mut joined_right[column], &right[column]);
+                }
+                let passes = match &join.condition {
+                    Some(condition) => condition.matches(&joined, &context.eval)?,
+                    None => true,
+                };
+                if passes {
+                    matched = true;
+                    if join.stops_at_first_match() {
+                        break;
+                    }
+                    sink(&mut joined)?;
+                }
+            }
+            if join.existence.is_some() {
+                if join.first_match_output(matched).is_some() {
+                    fill_left(&mut output, row, &left_columns, left_width);
+                    sink(&mut output)?;
+                }
+                return Ok(());
+            }
+            if join.kind == JoinKind::Left && !matched {
+                fill_left(&mut joined, row, &left_columns, width);
+                pad_right(
+                    &mut joined[left_width..],
+                    &right_columns,
+                    join.unmatched_only,
+                );
                 sink(&mut joined)?;
             }
-        }
-        if join.existence.is_some() {
-            if join.first_match_output(matched).is_some() {
-                fill_left(&mut output, row, &left_columns, left_width);
-                sink(&mut output)?;
-            }
-            return Ok(());
-        }
-        if join.kind == JoinKind::Left && !matched {
-            fill_left(&mut joined, row, &left_columns, width);
-            pad_right(
-                &mut joined[left_width..],
-                &right_columns,
-                join.unmatched_only,
-            );
-            sink(&mut joined)?;
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 /// NULLs in the right part of an unmatched left row: at the columns the plan reads, or, for

@@ -24,6 +24,7 @@ pub enum SketchKind {
     HyperLogLog = 1,
     TopK = 2,
     Quantile = 3,
+    Bloom = 4,
 }
 
 impl SketchKind {
@@ -32,6 +33,7 @@ impl SketchKind {
             1 => SketchKind::HyperLogLog,
             2 => SketchKind::TopK,
             3 => SketchKind::Quantile,
+            4 => SketchKind::Bloom,
             _ => return None,
         })
     }
@@ -42,6 +44,7 @@ impl SketchKind {
             SketchKind::HyperLogLog => "a HyperLogLog sketch (hll_sketch)",
             SketchKind::TopK => "a top-k sketch (topk_sketch)",
             SketchKind::Quantile => "a quantile sketch (quantile_sketch)",
+            SketchKind::Bloom => "a bloom filter (bloom_filter)",
         }
     }
 }

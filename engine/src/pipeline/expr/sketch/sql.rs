@@ -1,13 +1,15 @@
 //! The scalar SQL functions over sketch values: `hll_count(sketch)`, `sketch_top_k(sketch
-//! [, k])` and `sketch_quantile(sketch, q)` (q a number, or JSON text of an array of
-//! numbers for a list). A NULL sketch gives NULL; a value that is not a sketch of the right
-//! kind, or is damaged, gives an error naming the function and the problem. The
+//! [, k])`, `sketch_quantile(sketch, q)` (q a number, or JSON text of an array of
+//! numbers for a list) and `bloom_contains(filter, v)` (1 or 0; NULL for a NULL v). A NULL
+//! sketch gives NULL; a value that is not a sketch of the right kind, or is damaged, gives
+//! an error naming the function and the problem. The
 //! `approx_top_k` and `approx_quantile` aggregates are bound as these over a sketch.
 
 use ember_storage::Value;
 
 use crate::error::Result;
 
+use super::bloom_value::BloomValue;
 use super::format::DecodeError;
 use super::hll::HyperLogLog;
 use super::quantile::Quantiles;
@@ -25,6 +27,8 @@ pub enum SketchFunction {
     TopK,
     /// `sketch_quantile(sketch, q)`: a quantile, or a JSON list of them.
     Quantile,
+    /// `bloom_contains(filter, v)`: whether `v` may have been added to the filter.
+    BloomContains,
 }
 
 impl SketchFunction {
@@ -34,6 +38,7 @@ impl SketchFunction {
             "hll_count" => SketchFunction::HllCount,
             "sketch_top_k" => SketchFunction::TopK,
             "sketch_quantile" => SketchFunction::Quantile,
+            "bloom_contains" => SketchFunction::BloomContains,
             _ => return None,
         })
     }
@@ -43,6 +48,7 @@ impl SketchFunction {
             SketchFunction::HllCount => "hll_count",
             SketchFunction::TopK => "sketch_top_k",
             SketchFunction::Quantile => "sketch_quantile",
+            SketchFunction::BloomContains => "bloom_contains",
         }
     }
 
@@ -52,6 +58,7 @@ impl SketchFunction {
             SketchFunction::HllCount => (1, 1),
             SketchFunction::TopK => (1, 2),
             SketchFunction::Quantile => (2, 2),
+            SketchFunction::BloomContains => (2, 2),
         }
     }
 
@@ -77,6 +84,13 @@ impl SketchFunction {
             SketchFunction::Quantile => {
                 let sketch = Quantiles::from_bytes(bytes).map_err(damaged)?;
                 quantile_answer(self.name(), &sketch, args.get(1).unwrap_or(&Value::Null))
+            }
+            SketchFunction::BloomContains => {
+                let filter = BloomValue::from_bytes(bytes).map_err(damaged)?;
+                Ok(match args.get(1) {
+                    None | Some(Value::Null) => Value::Null,
+                    Some(value) => Value::Integer(i64::from(filter.contains(value))),
+                })
             }
         }
     }

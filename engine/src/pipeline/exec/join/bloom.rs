@@ -1,0 +1,256 @@
+//! A hash join's runtime bloom filter (`Join::bloom`, chosen by `optimize/join_bloom.rs`):
+//! once the build side is loaded, a blocked bloom filter (`expr/sketch/bloom.rs`) of its
+//! distinct key hashes (the join's own key hash, `join_table::hash_key`, so SQL-equal keys
+//! such as 1 and 1.0 hash alike and no true match is dropped) is built, sized at
+//! `limits::JOIN_BLOOM_BITS_PER_KEY` bits per hash, at most `limits::JOIN_BLOOM_BYTES_MAX`
+//! (past it the join runs without one) and charged to the join's memory. Each streamed row's
+//! key hash is tested before the hash table is looked up; a row with a NULL key or a hash
+//! the filter lacks has no partner and is dropped. When the streamed side is a full scan
+//! without a filter, the keys are its columns and at least `STAGED_COLUMNS_SAVED_MIN`
+//! decoded columns follow the last key, the test runs inside the scan, right after the
+//! last key column is decoded: a dropped row is decoded no further (the staged decode costs
+//! more per row than the plain one, so it pays only when it skips columns; once the filter
+//! stops testing, later batches decode plainly).
+//!
+//! After `SAMPLE_ROWS` tests, a filter that dropped less than one row in
+//! `DROP_SHARE_MIN_INVERSE` stops testing (the join's keys mostly match). `PRAGMA
+//! bloom_filter_joins = off` runs every join without one. EXPLAIN ANALYZE shows how many
+//! rows the filter dropped on the join's line.
+
+use std::cell::Cell;
+
+use ember_storage::{RowId, Value};
+
+use crate::error::{Error, Result};
+use crate::expr::sketch::bloom::{BlockedBloom, BLOCK_BYTES};
+use crate::expr::Expr;
+use crate::limits::{JOIN_BLOOM_BITS_PER_KEY, JOIN_BLOOM_BYTES_MAX};
+use crate::plan::{AccessPath, Join, Node};
+
+use super::super::push::{left_rows, LeftVisit};
+use super::super::{profile, ExecContext, MemoryCharge};
+use super::join_table::{hash_key, JoinTable};
+
+/// Streamed rows tested before the filter judges whether it pays.
+const SAMPLE_ROWS: u64 = 8_192;
+
+/// A filter that dropped fewer than one sampled row in this many stops testing: a test
+/// costs about a tenth of the lookup a dropped row saves.
+const DROP_SHARE_MIN_INVERSE: u64 = 10;
+
+/// Decoded columns after the last key for the test to run inside the scan's decode (as
+/// `scan_filter.rs` stages a filter): measured, a staged decode that skips one INTEGER
+/// column costs more than it saves.
+const STAGED_COLUMNS_SAVED_MIN: usize = 2;
+
+/// The filter of one join run (see the module comment).
+pub(super) struct ProbeFilter<'j> {
+    join: &'j Join,
+    bloom: BlockedBloom,
+    tested: Cell<u64>,
+    dropped: Cell<u64>,
+    active: Cell<bool>,
+}
+
+impl<'j> ProbeFilter<'j> {
+    /// The filter of `join` over its loaded build side `table`, its bits charged to
+    /// `memory`; `None` when the plan marks none, the connection turned filters off, or
+    /// the build side's keys need more than `JOIN_BLOOM_BYTES_MAX`.
+    pub fn build(
+        join: &'j Join,
+        table: &JoinTable,
+        context: &ExecContext<'_>,
+        memory: &mut MemoryCharge,
+    ) -> Result<Option<ProbeFilter<'j>>> {
+        if join.bloom.is_none() || !context.bloom_joins() {
+            return Ok(None);
+        }
+        let blocks =
+            BlockedBloom::blocks_for(table.distinct_hashes() as u64, JOIN_BLOOM_BITS_PER_KEY);
+        let bytes = blocks.saturating_mul(BLOCK_BYTES);
+        if bytes > JOIN_BLOOM_BYTES_MAX {
+            return Ok(None);
+        }
+        memory.add(bytes)?;
+        let mut bloom = BlockedBloom::with_blocks(blocks as usize);
+        for hash in table.hashes() {
+            bloom.insert(hash);
+        }
+        Ok(Some(ProbeFilter {
+            join,
+            bloom,
+            tested: Cell::new(0),
+            dropped: Cell::new(0),
+            active: Cell::new(true),
+        }))
+    }
+
+    /// Whether the filter still tests rows.
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        self.active.get()
+    }
+
+    /// Whether a streamed row whose key hashes to `hash` (`None`: a NULL key) may have a
+    /// partner; counts the test.
+    #[inline]
+    pub fn passes(&self, hash: Option<u64>) -> bool {
+        debug_assert!(self.is_active());
+        let tested = self.tested.get() + 1;
+        self.tested.set(tested);
+        let passes = hash.is_some_and(|hash| self.bloom.may_contain(hash));
+        if !passes {
+            self.dropped.set(self.dropped.get() + 1);
+        }
+        if tested == SAMPLE_ROWS && self.dropped.get() * DROP_SHARE_MIN_INVERSE < tested {
+            self.active.set(false);
+        }
+        passes
+    }
+
+    /// Whether streamed row `row` (its key `keys`) may have a partner: always while the
+    /// filter no longer tests.
+    #[inline]
+    pub fn row_passes(
+        &self,
+        keys: &[Expr],
+        row: &[Value],
+        context: &ExecContext<'_>,
+    ) -> Result<bool> {
+        if !self.is_active() {
+            return Ok(true);
+        }
+        Ok(self.passes(hash_key(keys, row, &context.eval)?))
+    }
+}
+
+impl Drop for ProbeFilter<'_> {
+    fn drop(&mut self) {
+        profile::count_bloom_dropped(self.join, self.dropped.get());
+    }
+}
+
+/// Runs the streamed side `node` of a join (its key `keys`) to its end, calling `visit`
+/// with each row `filter` passes (every row without one): tested inside the scan when
+/// `node` is a full scan without a filter whose keys are columns, else before `visit`.
+pub(super) fn stream_rows(
+    node: &Node,
+    keys: &[Expr],
+    filter: Option<&ProbeFilter<'_>>,
+    context: &ExecContext<'_>,
+    visit: LeftVisit<'_>,
+) -> Result<()> {
+    let Some(filter) = filter else {
+        return left_rows(node, context, visit);
+    };
+    if let Some((access, stop)) = scan_stop(node, keys) {
+        let mut tally = profile::Tally::of(node);
+        return scan_tested(access, context, stop, filter, keys, &mut |row| {
+            tally.row();
+            visit(row)
+        });
+    }
+    left_rows(node, context, &mut |row| {
+        if filter.row_passes(keys, row, context)? {
+            visit(row)?;
+        }
+        Ok(())
+    })
+}
+
+/// The scan and its last key column when `node` is a full scan without a filter (its rows
+/// decoded in column order) and every key is a column it decodes.
+fn scan_stop<'n>(node: &'n Node, keys: &[Expr]) -> Option<(&'n crate::plan::TableAccess, usize)> {
+    let Node::Scan(access) = node else {
+        return None;
+    };
+    if access.filter.is_some() || !matches!(access.path, AccessPath::FullScan) {
+        return None;
+    }
+    let decoded = |column: usize| {
+        access
+            .read
+            .columns()
+            .is_none_or(|columns| columns.get(column).copied().unwrap_or(false))
+    };
+    let mut stop = 0;
+    for key in keys {
+        let Expr::Column { index, .. } = key else {
+            return None;
+        };
+        if !decoded(*index) {
+            return None;
+        }
+        stop = stop.max(*index);
+    }
+    let saved = (stop + 1..access.table.columns.len())
+        .filter(|&column| decoded(column))
+        .count();
+    (saved >= STAGED_COLUMNS_SAVED_MIN).then_some((access, stop))
+}
+
+/// A full scan of `access` (no filter of its own) testing `filter` once each row is
+/// decoded up to column `stop` (the last of `keys`), calling `visit` with each row that
+/// passes, decoded whole.
+fn scan_tested(
+    access: &crate::plan::TableAccess,
+    context: &ExecContext<'_>,
+    stop: usize,
+    filter: &ProbeFilter<'_>,
+    keys: &[Expr],
+    visit: LeftVisit<'_>,
+) -> Result<()> {
+    debug_assert!(access.filter.is_none());
+    let table = &access.table.storage;
+    let decoder = access.read.decoder();
+    let mut buffer = Vec::new();
+    let stops = [stop];
+    super::super::scan::key_range::for_each_slot_batch(
+        access,
+        context,
+        |range: std::ops::Range<RowId>| {
+            let mut failure: Option<Error> = None;
+            if !filter.is_active() {
+                // The filter stopped testing: the plain decode, which costs less per row.
+                let next_row = context.txn.scan_batch_decoded(
+                    table,
+                    range,
+                    decoder,
+                    &mut buffer,
+                    |_, row| match visit(row) {
+                        Ok(()) => true,
+                        Err(error) => {
+                            failure = Some(error);
+                            false
+                        }
+                    },
+                )?;
+                return match failure {
+                    Some(error) => Err(error),
+                    None => Ok(next_row),
+                };
+            }
+            let next_row = context.txn.scan_batch_raw_checked(
+                table,
+                range,
+                decoder,
+                &mut buffer,
+                None,
+                &stops,
+                // A key that fails to hash (it cannot: keys are columns) is let through.
+                |_, row| filter.row_passes(keys, row, context).unwrap_or(true),
+                |_, row| match visit(row) {
+                    Ok(()) => true,
+                    Err(error) => {
+                        failure = Some(error);
+                        false
+                    }
+                },
+            )?;
+            match failure {
+                Some(error) => Err(error),
+                None => Ok(next_row),
+            }
+        },
+    )
+}
