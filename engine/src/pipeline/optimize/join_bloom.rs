@@ -1,8 +1,9 @@
 //! The runtime bloom filter rule: a hash join whose build side is small against its
-//! streamed (probe) side is marked `Join::bloom`, so that the join builds a bloom filter of
-//! its build side's key hashes and tests each streamed row's key hash against it before
-//! looking it up (`exec/join/bloom.rs`), the test pushed into the streamed side's scan when
-//! that is a plain full scan (a rejected row is not decoded past its key).
+//! streamed (probe) side, and whose streamed side is a plain full scan that decodes at
+//! least `STAGED_COLUMNS_SAVED_MIN` columns after the join's key, is marked `Join::bloom`,
+//! so that the join builds a bloom filter of its build side's key hashes and the scan tests
+//! each row's key hash against it as soon as the key is decoded (`exec/join/bloom.rs`): a
+//! rejected row is decoded no further and never looked up.
 //!
 //! Only joins that may drop a streamed row with no match are marked: an INNER join (either
 //! side built) and a semi join (`EXISTS`, its left side streamed). Never a LEFT, RIGHT or
@@ -11,7 +12,8 @@
 //! The estimates are the planner's (`table_rows`, key-range widths, the binder's guess for
 //! derived relations); a filter on a scan is not assumed to narrow it.
 
-use crate::plan::{AccessPath, Existence, Join, JoinBloom, JoinKind, Node};
+use crate::expr::Expr;
+use crate::plan::{AccessPath, Existence, Join, JoinBloom, JoinKind, Node, TableAccess};
 
 use super::{key_range_rows, table_rows};
 
@@ -27,6 +29,11 @@ pub const BLOOM_PROBE_RATIO: u64 = 8;
 /// Fewest streamed rows (by estimate) for a filter to be worth building: below this a
 /// join's lookups take microseconds in all.
 pub const BLOOM_PROBE_ROWS_MIN: u64 = 4_096;
+
+/// Decoded columns after the last key for the test to run inside the scan's decode (as
+/// `scan_filter.rs` stages a filter): measured, a staged decode that skips one INTEGER
+/// column costs more than it saves.
+const STAGED_COLUMNS_SAVED_MIN: usize = 2;
 
 /// Rows the binder guesses for a relation that is not a base table (`bind/join.rs`).
 const DERIVED_ROWS_ESTIMATE: u64 = 1_000;
@@ -56,6 +63,15 @@ fn choose(join: &Join) -> Option<JoinBloom> {
     } else {
         (&join.right, &join.left)
     };
+    let stream_keys = if join.build_left {
+        &join.right_keys
+    } else {
+        &join.left_keys
+    };
+    // Tested before the hash lookup instead, a filter costs about what the lookup of a row
+    // without a partner costs (a small build side's table is in cache): it pays only
+    // where it spares decoding the rest of a dropped row.
+    bloom_scan_stop(streamed, stream_keys)?;
     let build_rows = estimated_rows(built);
     let probe_rows = estimated_rows(streamed);
     let pays = probe_rows >= BLOOM_PROBE_ROWS_MIN
@@ -98,4 +114,35 @@ pub fn estimated_rows(node: &Node) -> u64 {
         Node::WorkTable { .. } => 1,
         _ => DERIVED_ROWS_ESTIMATE,
     }
+}
+
+/// The scan and its last key column when `node` is a full scan without a filter (its rows
+/// decoded in column order) and every key is a column it decodes.
+pub fn bloom_scan_stop<'n>(node: &'n Node, keys: &[Expr]) -> Option<(&'n TableAccess, usize)> {
+    let Node::Scan(access) = node else {
+        return None;
+    };
+    if access.filter.is_some() || !matches!(access.path, AccessPath::FullScan) {
+        return None;
+    }
+    let decoded = |column: usize| {
+        access
+            .read
+            .columns()
+            .is_none_or(|columns| columns.get(column).copied().unwrap_or(false))
+    };
+    let mut stop = 0;
+    for key in keys {
+        let Expr::Column { index, .. } = key else {
+            return None;
+        };
+        if !decoded(*index) {
+            return None;
+        }
+        stop = stop.max(*index);
+    }
+    let saved = (stop + 1..access.table.columns.len())
+        .filter(|&column| decoded(column))
+        .count();
+    (saved >= STAGED_COLUMNS_SAVED_MIN).then_some((access, stop))
 }

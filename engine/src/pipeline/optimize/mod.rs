@@ -40,7 +40,7 @@ pub use index_order::{hint_index_walk, order_by_index};
 pub use index_range::{key_range_rows, range_decides};
 pub use insert_batch::batch_insert;
 pub use join_access::{join_access, table_rows, JoinChoice};
-pub use join_bloom::{bloom_filter_joins, estimated_rows};
+pub use join_bloom::{bloom_filter_joins, bloom_scan_stop, estimated_rows};
 pub use null_range::count_by_index;
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use strategy::{aggregate_strategy, choose_strategies};

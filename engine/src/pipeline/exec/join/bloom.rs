@@ -3,14 +3,15 @@
 //! distinct key hashes (the join's own key hash, `join_table::hash_key`, so SQL-equal keys
 //! such as 1 and 1.0 hash alike and no true match is dropped) is built, sized at
 //! `limits::JOIN_BLOOM_BITS_PER_KEY` bits per hash, at most `limits::JOIN_BLOOM_BYTES_MAX`
-//! (past it the join runs without one) and charged to the join's memory. Each streamed row's
-//! key hash is tested before the hash table is looked up; a row with a NULL key or a hash
-//! the filter lacks has no partner and is dropped. When the streamed side is a full scan
-//! without a filter, the keys are its columns and at least `STAGED_COLUMNS_SAVED_MIN`
-//! decoded columns follow the last key, the test runs inside the scan, right after the
-//! last key column is decoded: a dropped row is decoded no further (the staged decode costs
-//! more per row than the plain one, so it pays only when it skips columns; once the filter
-//! stops testing, later batches decode plainly).
+//! (past it the join runs without one) and charged to the join's memory. The rule marks
+//! only joins whose streamed side is a full scan without a filter, the keys its columns
+//! and at least two decoded columns after the last key (`STAGED_COLUMNS_SAVED_MIN`, rule)
+//! (`optimize::bloom_scan_stop`): the test runs inside the scan, right after the last key
+//! column is decoded, and a row with a NULL key or a hash the filter lacks has no partner
+//! and is decoded no further (the staged decode costs more per row than the plain one, so
+//! it pays only when it skips columns; once the filter stops testing, later batches decode
+//! plainly). Should the streamed side not be such a scan, each row is tested before the
+//! hash table is looked up.
 //!
 //! After `SAMPLE_ROWS` tests, a filter that dropped less than one row in
 //! `DROP_SHARE_MIN_INVERSE` stops testing (the join's keys mostly match). `PRAGMA
@@ -25,23 +26,18 @@ use crate::error::{Error, Result};
 use crate::expr::sketch::bloom::{BlockedBloom, BLOCK_BYTES};
 use crate::expr::Expr;
 use crate::limits::{JOIN_BLOOM_BITS_PER_KEY, JOIN_BLOOM_BYTES_MAX};
-use crate::plan::{AccessPath, Join, Node};
+use crate::plan::{Join, Node};
 
 use super::super::push::{left_rows, LeftVisit};
 use super::super::{profile, ExecContext, MemoryCharge};
 use super::join_table::{hash_key, JoinTable};
 
 /// Streamed rows tested before the filter judges whether it pays.
-const SAMPLE_ROWS: u64 = 8_192;
+const SAMPLE_ROWS: u64 = 1_024;
 
 /// A filter that dropped fewer than one sampled row in this many stops testing: a test
 /// costs about a tenth of the lookup a dropped row saves.
 const DROP_SHARE_MIN_INVERSE: u64 = 10;
-
-/// Decoded columns after the last key for the test to run inside the scan's decode (as
-/// `scan_filter.rs` stages a filter): measured, a staged decode that skips one INTEGER
-/// column costs more than it saves.
-const STAGED_COLUMNS_SAVED_MIN: usize = 2;
 
 /// The filter of one join run (see the module comment).
 pub(super) struct ProbeFilter<'j> {
@@ -143,7 +139,7 @@ pub(super) fn stream_rows(
     let Some(filter) = filter else {
         return left_rows(node, context, visit);
     };
-    if let Some((access, stop)) = scan_stop(node, keys) {
+    if let Some((access, stop)) = crate::optimize::bloom_scan_stop(node, keys) {
         let mut tally = profile::Tally::of(node);
         return scan_tested(access, context, stop, filter, keys, &mut |row| {
             tally.row();
@@ -156,37 +152,6 @@ pub(super) fn stream_rows(
         }
         Ok(())
     })
-}
-
-/// The scan and its last key column when `node` is a full scan without a filter (its rows
-/// decoded in column order) and every key is a column it decodes.
-fn scan_stop<'n>(node: &'n Node, keys: &[Expr]) -> Option<(&'n crate::plan::TableAccess, usize)> {
-    let Node::Scan(access) = node else {
-        return None;
-    };
-    if access.filter.is_some() || !matches!(access.path, AccessPath::FullScan) {
-        return None;
-    }
-    let decoded = |column: usize| {
-        access
-            .read
-            .columns()
-            .is_none_or(|columns| columns.get(column).copied().unwrap_or(false))
-    };
-    let mut stop = 0;
-    for key in keys {
-        let Expr::Column { index, .. } = key else {
-            return None;
-        };
-        if !decoded(*index) {
-            return None;
-        }
-        stop = stop.max(*index);
-    }
-    let saved = (stop + 1..access.table.columns.len())
-        .filter(|&column| decoded(column))
-        .count();
-    (saved >= STAGED_COLUMNS_SAVED_MIN).then_some((access, stop))
 }
 
 /// A full scan of `access` (no filter of its own) testing `filter` once each row is
