@@ -1,7 +1,8 @@
 //! Measures a hash join with and without its runtime bloom filter (`PRAGMA
 //! bloom_filter_joins`). Loads `f(id INTEGER PRIMARY KEY, k INTEGER, v INTEGER, note TEXT)`
 //! of `rows` rows (`k` a permutation of `0..rows`) and `d(k INTEGER, name TEXT)` of
-//! `rows / 100` rows, then runs `SELECT count(*), sum(f.v) FROM f JOIN d ON d.k = f.k`:
+//! `rows / 100` rows, then runs `SELECT count(*), sum(f.v), max(f.note) FROM f JOIN d ON
+//! d.k = f.k`:
 //! - `sparse`: `d`'s keys match 1% of `f`'s rows (the filter drops the other 99%);
 //! - `dense`: `d`'s keys match every row of `f` (the filter drops nothing).
 //!
@@ -20,7 +21,7 @@ fn arg(position: usize, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
-const QUERY: &str = "SELECT count(*), sum(f.v) FROM f JOIN d ON d.k = f.k";
+const QUERY: &str = "SELECT count(*), sum(f.v), max(f.note) FROM f JOIN d ON d.k = f.k";
 
 fn load(conn: &Connection, shape: &str, rows: i64) {
     let build = (rows / 100).max(1);
