@@ -10,8 +10,9 @@
 //! column is decoded, and a row with a NULL key or a hash the filter lacks has no partner
 //! and is decoded no further (the staged decode costs more per row than the plain one, so
 //! it pays only when it skips columns; once the filter stops testing, later batches decode
-//! plainly). Should the streamed side not be such a scan, each row is tested before the
-//! hash table is looked up.
+//! plainly). The pulled join (`JoinOperator`, which reads its streamed rows one at a time
+//! through the operator tree) tests each decoded row before the hash table is looked up,
+//! as does the pushed join should its streamed side not be such a scan.
 //!
 //! After `SAMPLE_ROWS` tests, a filter that dropped less than one row in
 //! `DROP_SHARE_MIN_INVERSE` stops testing (the join's keys mostly match). `PRAGMA
