@@ -12,13 +12,13 @@
 
 use crate::error::Result;
 use crate::expr::{BinaryOp, Expr};
-use crate::optimize::{choose_access, join_access, table_rows, JoinChoice};
-use crate::plan::{AccessPath, Join, JoinKind, Node};
+use crate::optimize::{
+    choose_access, join_access, scanned_rows, JoinChoice, DERIVED_ROWS_ESTIMATE,
+};
+use crate::plan::{Join, JoinKind, Node};
 
 use super::from::{Relation, RelationSource};
 
-/// Row-count guess for a relation that is not a base table.
-const DERIVED_ROWS_ESTIMATE: u64 = 1_000;
 /// Up to this many relations, the join order search tries every starting relation.
 const ORDER_SEARCH_RELATIONS: usize = 12;
 
@@ -120,13 +120,7 @@ pub(super) fn plan_joins(relations: Vec<Relation>, mut where_terms: Vec<Expr>) -
         let (node, estimate) = match source {
             RelationSource::Table(table) => {
                 let access = choose_access(table, filter);
-                let estimate = match &access.path {
-                    AccessPath::FullScan => table_rows(&access.table),
-                    AccessPath::KeyRange(range) => {
-                        crate::optimize::key_range_rows(range, &access.table)
-                    }
-                    _ => 1,
-                };
+                let estimate = scanned_rows(&access);
                 (Node::Scan(access), estimate)
             }
             RelationSource::Node(node) => {

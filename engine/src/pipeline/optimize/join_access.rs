@@ -34,6 +34,20 @@ pub fn table_rows(table: &TableDef) -> u64 {
     table.storage.slots_in_use()
 }
 
+/// Rows the planner guesses for a relation that is not a base table (a derived table, a
+/// view, a CTE).
+pub const DERIVED_ROWS_ESTIMATE: u64 = 1_000;
+
+/// About how many rows a scan of `access` reaches: the table's for a full scan, the key
+/// range's width for a key range, 1 for a lookup (or any other path).
+pub fn scanned_rows(access: &TableAccess) -> u64 {
+    match &access.path {
+        AccessPath::FullScan => table_rows(&access.table),
+        AccessPath::KeyRange(range) => super::key_range_rows(range, &access.table),
+        _ => 1,
+    }
+}
+
 /// What joining one more relation costs, as `join_access` estimates it.
 pub struct JoinChoice {
     /// The key probe to use; `None`: a hash join (or a nested loop without keys).

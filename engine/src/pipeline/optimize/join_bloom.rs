@@ -13,17 +13,16 @@
 //! derived relations); a filter on a scan is not assumed to narrow it.
 
 use crate::expr::Expr;
-use crate::plan::{AccessPath, Existence, Join, JoinBloom, JoinKind, Node, TableAccess};
+use crate::plan::{AccessPath, Existence, Join, JoinBloom, JoinKind, Node};
 
-use super::{key_range_rows, table_rows};
+use super::join_access::{scanned_rows, table_rows, DERIVED_ROWS_ESTIMATE};
 
-/// The streamed side must be estimated at least this many times the build side. A bloom
-/// test costs a few nanoseconds (one cache line) against a hash-table lookup's tens
-/// (hashing, a likely cache miss, then comparing keys), and a streamed row with no partner
-/// only exists when the streamed side has keys the build side lacks: with eight times
-/// the rows, a streamed side whose keys are distinct has at least 7 in 8 rows without one,
-/// and a streamed side that repeats the build side's keys pays one test per row (the
-/// executor stops testing after a sample that drops too few, `exec/join/bloom.rs`).
+/// The streamed side must be estimated at least this many times the build side. A
+/// streamed row with no partner only exists when the streamed side has keys the build side
+/// lacks: with eight times the rows, a streamed side whose keys are distinct has at least 7
+/// in 8 rows without one, each spared the decode of its columns after the key; a streamed
+/// side that repeats the build side's keys pays one test per row until the executor stops
+/// testing after a sample that drops too few (`exec/join/bloom.rs`).
 pub const BLOOM_PROBE_RATIO: u64 = 8;
 
 /// Fewest streamed rows (by estimate) for a filter to be worth building: below this a
@@ -34,9 +33,6 @@ pub const BLOOM_PROBE_ROWS_MIN: u64 = 4_096;
 /// `scan_filter.rs` stages a filter): measured, a staged decode that skips one INTEGER
 /// column costs more than it saves.
 const STAGED_COLUMNS_SAVED_MIN: usize = 2;
-
-/// Rows the binder guesses for a relation that is not a base table (`bind/join.rs`).
-const DERIVED_ROWS_ESTIMATE: u64 = 1_000;
 
 /// Marks every hash join in `node`'s tree whose filter pays (see the module comment).
 pub fn bloom_filter_joins(node: &mut Node) {
@@ -71,26 +67,22 @@ fn choose(join: &Join) -> Option<JoinBloom> {
     // Tested before the hash lookup instead, a filter costs about what the lookup of a row
     // without a partner costs (a small build side's table is in cache): it pays only
     // where it spares decoding the rest of a dropped row.
-    bloom_scan_stop(streamed, stream_keys)?;
+    let key_stop = scan_key_stop(streamed, stream_keys)?;
     let build_rows = estimated_rows(built);
     let probe_rows = estimated_rows(streamed);
     let pays = probe_rows >= BLOOM_PROBE_ROWS_MIN
         && build_rows.saturating_mul(BLOOM_PROBE_RATIO) <= probe_rows
         && build_rows <= crate::limits::JOIN_BLOOM_KEYS_MAX;
-    pays.then_some(JoinBloom {
-        build_rows,
-        probe_rows,
-    })
+    pays.then_some(JoinBloom { key_stop })
 }
 
 /// About how many rows `node` gives, as the join planner estimates a relation.
 pub fn estimated_rows(node: &Node) -> u64 {
     match node {
+        // A range of an index or the key order may reach the whole table.
         Node::Scan(access) => match &access.path {
-            AccessPath::FullScan => table_rows(&access.table),
-            AccessPath::KeyRange(range) => key_range_rows(range, &access.table),
             AccessPath::IndexRange(_) | AccessPath::KeyOrder(_) => table_rows(&access.table),
-            _ => 1,
+            _ => scanned_rows(access),
         },
         Node::Filter { input, .. }
         | Node::Project { input, .. }
@@ -116,9 +108,10 @@ pub fn estimated_rows(node: &Node) -> u64 {
     }
 }
 
-/// The scan and its last key column when `node` is a full scan without a filter (its rows
-/// decoded in column order) and every key is a column it decodes.
-pub fn bloom_scan_stop<'n>(node: &'n Node, keys: &[Expr]) -> Option<(&'n TableAccess, usize)> {
+/// The last key column when `node` is a full scan without a filter (its rows decoded in
+/// column order), every key is a column it decodes, and it decodes at least
+/// `STAGED_COLUMNS_SAVED_MIN` columns after it.
+fn scan_key_stop(node: &Node, keys: &[Expr]) -> Option<usize> {
     let Node::Scan(access) = node else {
         return None;
     };
@@ -144,5 +137,5 @@ pub fn bloom_scan_stop<'n>(node: &'n Node, keys: &[Expr]) -> Option<(&'n TableAc
     let saved = (stop + 1..access.table.columns.len())
         .filter(|&column| decoded(column))
         .count();
-    (saved >= STAGED_COLUMNS_SAVED_MIN).then_some((access, stop))
+    (saved >= STAGED_COLUMNS_SAVED_MIN).then_some(stop)
 }

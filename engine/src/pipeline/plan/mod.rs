@@ -516,12 +516,13 @@ pub struct Join {
     pub bloom: Option<JoinBloom>,
 }
 
-/// The estimates a hash join's runtime bloom filter was chosen by (`Join::bloom`); the
-/// filter itself is sized at run time from the build side's distinct key hashes.
+/// Where a hash join's runtime bloom filter is tested (`Join::bloom`): its streamed side is
+/// a full scan, and each row is tested once the scan has decoded column `key_stop`, the
+/// last of the join's key columns. The filter itself is sized at run time from the build
+/// side's distinct key hashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JoinBloom {
-    pub build_rows: u64,
-    pub probe_rows: u64,
+    pub key_stop: usize,
 }
 
 /// What an existence join keeps of its left rows (`Join::existence`).

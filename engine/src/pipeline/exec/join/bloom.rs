@@ -5,9 +5,9 @@
 //! `limits::JOIN_BLOOM_BITS_PER_KEY` bits per hash, at most `limits::JOIN_BLOOM_BYTES_MAX`
 //! (past it the join runs without one) and charged to the join's memory. The rule marks
 //! only joins whose streamed side is a full scan without a filter, the keys its columns
-//! and at least two decoded columns after the last key (`STAGED_COLUMNS_SAVED_MIN`, rule)
-//! (`optimize::bloom_scan_stop`): the test runs inside the scan, right after the last key
-//! column is decoded, and a row with a NULL key or a hash the filter lacks has no partner
+//! and at least two decoded columns after the last key, and names that last key column
+//! (`JoinBloom::key_stop`): the test runs inside the scan, right after that column is
+//! decoded, and a row with a NULL key or a hash the filter lacks has no partner
 //! and is decoded no further (the staged decode costs more per row than the plain one, so
 //! it pays only when it skips columns; once the filter stops testing, later batches decode
 //! plainly). The pulled join (`JoinOperator`, which reads its streamed rows one at a time
@@ -36,8 +36,9 @@ use super::join_table::{hash_key, JoinTable};
 /// Streamed rows tested before the filter judges whether it pays.
 const SAMPLE_ROWS: u64 = 1_024;
 
-/// A filter that dropped fewer than one sampled row in this many stops testing: a test
-/// costs about a tenth of the lookup a dropped row saves.
+/// A filter that dropped fewer than one sampled row in this many stops testing: what a
+/// dropped row spares (the decode of its columns after the key, the lookup) is about ten
+/// times what a test costs.
 const DROP_SHARE_MIN_INVERSE: u64 = 10;
 
 /// The filter of one join run (see the module comment).
@@ -128,8 +129,9 @@ impl Drop for ProbeFilter<'_> {
 }
 
 /// Runs the streamed side `node` of a join (its key `keys`) to its end, calling `visit`
-/// with each row `filter` passes (every row without one): tested inside the scan when
-/// `node` is a full scan without a filter whose keys are columns, else before `visit`.
+/// with each row `filter` passes (every row without one): tested inside the scan, at the
+/// column the plan names (`JoinBloom::key_stop`), when `node` is the scan the rule saw,
+/// else before `visit`.
 pub(super) fn stream_rows(
     node: &Node,
     keys: &[Expr],
@@ -140,7 +142,8 @@ pub(super) fn stream_rows(
     let Some(filter) = filter else {
         return left_rows(node, context, visit);
     };
-    if let Some((access, stop)) = crate::optimize::bloom_scan_stop(node, keys) {
+    if let (Node::Scan(access), Some(bloom)) = (node, filter.join.bloom) {
+        let stop = bloom.key_stop;
         let mut tally = profile::Tally::of(node);
         return scan_tested(access, context, stop, filter, keys, &mut |row| {
             tally.row();
