@@ -10,19 +10,9 @@ use crate::error::Result;
 
 /// Runs `PRAGMA bloom_filter_joins[= value]`; `None` when the statement is another PRAGMA.
 pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<Outcome>> {
-    let Statement::Pragma { name, value, .. } = statement else {
-        return None;
-    };
-    let name = name.to_string();
-    if !name.eq_ignore_ascii_case("bloom_filter_joins") {
-        return None;
-    }
-    let flag = &conn.bloom_joins;
-    let value = value.as_ref().map(|v| v.to_string());
-    Some(crate::session::foreign_keys::flag_pragma(
-        &name,
-        value,
-        flag.get(),
-        |on| flag.set(on),
-    ))
+    crate::session::foreign_keys::connection_flag_pragma(
+        statement,
+        "bloom_filter_joins",
+        &conn.bloom_joins,
+    )
 }

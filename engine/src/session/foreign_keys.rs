@@ -57,6 +57,24 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
     ))
 }
 
+/// Runs `PRAGMA <pragma>[= value]` over the connection's ON/OFF setting `flag` (as
+/// `flag_pragma`); `None` when `statement` is another PRAGMA or not one.
+pub(crate) fn connection_flag_pragma(
+    statement: &Statement,
+    pragma: &str,
+    flag: &std::cell::Cell<bool>,
+) -> Option<Result<Outcome>> {
+    let Statement::Pragma { name, value, .. } = statement else {
+        return None;
+    };
+    let name = name.to_string();
+    if !name.eq_ignore_ascii_case(pragma) {
+        return None;
+    }
+    let value = value.as_ref().map(|v| v.to_string());
+    Some(flag_pragma(&name, value, flag.get(), |on| flag.set(on)))
+}
+
 /// A PRAGMA of an ON/OFF setting: with no value, its one row (`current` as 0 or 1); with
 /// a value, `set` with it (ON, OFF, 1, 0, TRUE, FALSE, YES, NO).
 pub(crate) fn flag_pragma(
