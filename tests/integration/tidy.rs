@@ -15,7 +15,8 @@ fn repository_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn rust_files(directory: &Path, found: &mut Vec<PathBuf>) {
+/// Every `.rs` file under `directory` (build output and fuzz data left out), into `found`.
+pub(super) fn rust_files(directory: &Path, found: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(directory) else {
         return;
     };

@@ -16,6 +16,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use super::tidy::rust_files;
+
 /// Folder -> the folders it refers to, each with one file that does.
 type Graph = BTreeMap<String, BTreeMap<String, String>>;
 
@@ -24,17 +26,6 @@ fn exec_dir() -> PathBuf {
         .parent()
         .expect("tests/ has a parent")
         .join("engine/src/pipeline/exec")
-}
-
-fn rust_files(directory: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(directory).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            found.push(path);
-        }
-    }
 }
 
 /// The text with comments removed and string and char literals emptied, lines kept.
