@@ -206,6 +206,15 @@ impl HashIndex {
         self.len() == 0
     }
 
+    /// The slots of the current array.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        // SAFETY: pinned guard.
+        unsafe { self.entries.load(Ordering::Acquire, &epoch::pin()).deref() }
+            .slots()
+            .len()
+    }
+
     /// Number of distinct keys holding rows (stale pairs included): with `len`, the
     /// average rows per key a planner may expect from a probe.
     pub fn keys(&self) -> usize {
@@ -367,12 +376,42 @@ impl HashIndex {
     #[cold]
     #[inline(never)]
     fn rebuild_locked(&self, guard: &Guard) {
+        // SAFETY: pinned guard; only writers replace the array.
+        let old = unsafe { self.entries.load(Ordering::Acquire, guard).deref() };
+        let live = self.live.load(Ordering::Relaxed);
+        self.rebuild_to_locked(rebuilt_capacity(live, old.slots().len()), guard);
+    }
+
+    /// Grows the array at once to hold `additional` more entries than it has without a
+    /// rebuild (a new index's load knows how many rows it adds: one rebuild instead of one
+    /// per doubling). The caller holds the writer lock.
+    fn reserve_locked(&self, additional: usize) {
+        let guard = epoch::pin();
+        // SAFETY: pinned guard; only writers replace the array.
+        let entries = unsafe { self.entries.load(Ordering::Acquire, &guard).deref() };
+        let wanted = self
+            .used
+            .load(Ordering::Relaxed)
+            .saturating_add(additional.min(crate::limits::TABLE_SLOTS_MAX as usize));
+        let mut capacity = entries.slots().len();
+        while wanted.saturating_mul(16) > capacity.saturating_mul(LOAD_SIXTEENTHS_MAX) {
+            capacity *= 2;
+        }
+        if capacity > entries.slots().len() {
+            self.rebuild_to_locked(capacity, &guard);
+        }
+    }
+
+    /// Replaces the array with one of `capacity` slots (a power of two that holds the live
+    /// entries within the load limit) holding only the entries with rows.
+    fn rebuild_to_locked(&self, capacity: usize, guard: &Guard) {
         let old_shared = self.entries.load(Ordering::Acquire, guard);
         // SAFETY: pinned guard; only writers replace the array.
         let old = unsafe { old_shared.deref() };
         let live = self.live.load(Ordering::Relaxed);
+        debug_assert!(capacity.is_power_of_two());
+        debug_assert!(live * 16 <= capacity * LOAD_SIXTEENTHS_MAX);
         let holds_rows = |row_word: u64| row_word & !BOXED_KEY != VACANT;
-        let capacity = rebuilt_capacity(live, old.slots().len());
         let new = live_entries_of(old, capacity, holds_rows);
         retire_vacant_boxed_keys(old, VACANT | BOXED_KEY, guard);
         self.charge(new.bytes());
@@ -646,6 +685,11 @@ impl IndexWriter<'_> {
     /// Removes the `(key, row)` pair if present. Returns whether it was there.
     pub fn remove(&self, key: &IndexKey, row: EntryRow) -> bool {
         self.index.remove_locked(key, row)
+    }
+
+    /// Makes room for `additional` more entries at once (`HashIndex::reserve_locked`).
+    pub fn reserve(&self, additional: usize) {
+        self.index.reserve_locked(additional);
     }
 
     /// Removes every pair (`HashIndex::clear_locked`).

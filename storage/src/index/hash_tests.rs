@@ -168,6 +168,37 @@ fn an_emptied_index_shrinks_and_keeps_its_keys() {
     assert_eq!(index.get(&IndexKey::Int(100)), None);
 }
 
+/// Room made ahead holds that many more entries with no rebuild (the array's charge does
+/// not move while they go in), and every key is found after.
+#[test]
+fn reserved_room_takes_its_entries_without_a_rebuild() {
+    let account = Arc::new(MemoryAccount::new());
+    let index = HashIndex::with_account(Some(Arc::clone(&account)));
+    for i in 0..10 {
+        index.insert(text(&format!("k{i}")), i);
+    }
+    index.lock_writer().reserve(20_000);
+    let reserved = index.capacity();
+    assert!(reserved * LOAD_SIXTEENTHS_MAX >= 20_010 * 16);
+    {
+        let writer = index.lock_writer();
+        for i in 10..20_010 {
+            assert!(writer.insert(IndexKey::Int(i), i as u64));
+            assert_eq!(index.capacity(), reserved, "no rebuild at entry {i}");
+        }
+    }
+    index.lock_writer().reserve(0);
+    assert_eq!(index.capacity(), reserved);
+    assert!(account.used_bytes() > 0);
+    for i in 0..10 {
+        assert_eq!(index.get(&text(&format!("k{i}"))), Some(i));
+    }
+    for i in 10..20_010 {
+        assert_eq!(index.get(&IndexKey::Int(i)), Some(i as u64));
+    }
+    assert_eq!(index.len(), 20_010);
+}
+
 #[test]
 fn a_pair_costs_at_most_entry_bytes_on_average() {
     // Distinct keys: past the first arrays (larger than their few keys need), every size

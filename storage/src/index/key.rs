@@ -6,6 +6,7 @@
 //! case folded to lower case; trailing spaces removed), so texts equal under the collation
 //! make one key: hashing and equality follow the collation while the row keeps its text.
 
+use super::key_bytes::KeyBytes;
 use super::order_key::KeyCollation;
 use crate::row::write_varint;
 use crate::value::Value;
@@ -14,8 +15,14 @@ use crate::value::Value;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IndexKey {
     Int(i64),
-    Bytes(Box<[u8]>),
+    Bytes(KeyBytes),
 }
+
+/// The first byte of a text's key part (`encode_key_part`).
+const TEXT_TAG: u8 = 3;
+
+/// The first byte of a blob's key part.
+const BLOB_TAG: u8 = 4;
 
 const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
@@ -69,7 +76,7 @@ impl IndexKey {
         for value in std::iter::once(first).chain(iter) {
             encode_key_part(value, &mut bytes)?;
         }
-        Some(IndexKey::Bytes(bytes.into_boxed_slice()))
+        Some(IndexKey::Bytes(bytes.into()))
     }
 
     /// The key of a single-column key value (what `from_values` makes of one value).
@@ -79,9 +86,15 @@ impl IndexKey {
         if let Some(int) = inline_int(value) {
             return Some(IndexKey::Int(int));
         }
-        // NULL has no key (and no buffer is allocated to find that out).
-        if value.is_null() {
-            return None;
+        match value {
+            // NULL has no key (and no buffer is allocated to find that out).
+            Value::Null => return None,
+            // Texts and blobs: tag, length and bytes, in place when short.
+            Value::Text(text) => {
+                return Some(IndexKey::Bytes(KeyBytes::tagged(TEXT_TAG, text.as_bytes())))
+            }
+            Value::Blob(blob) => return Some(IndexKey::Bytes(KeyBytes::tagged(BLOB_TAG, blob))),
+            _ => {}
         }
         // Every value whose encoding is the integer one (integers, integral reals,
         // booleans) takes the inline form, so equal values always make equal keys.
@@ -92,7 +105,7 @@ impl IndexKey {
             let int = i64::from_le_bytes(part[1..9].try_into().expect("8 bytes"));
             return Some(IndexKey::Int(int));
         }
-        Some(IndexKey::Bytes(part.into_boxed_slice()))
+        Some(IndexKey::Bytes(part.into()))
     }
 
     /// `from_values` with each part's text normalized under its column's collation
@@ -117,7 +130,7 @@ impl IndexKey {
                 .unwrap_or(KeyCollation::Binary);
             encode_key_part(&normalized(value, collation), &mut bytes)?;
         }
-        Some(IndexKey::Bytes(bytes.into_boxed_slice()))
+        Some(IndexKey::Bytes(bytes.into()))
     }
 
     /// `from_value` of `value`'s text normalized under `collation`.
@@ -198,12 +211,12 @@ fn encode_key_part(value: &Value, out: &mut Vec<u8>) -> Option<()> {
             out.extend_from_slice(&i64::from(*b).to_le_bytes());
         }
         Value::Text(s) => {
-            out.push(3);
+            out.push(TEXT_TAG);
             write_varint(s.len() as u64, out);
             out.extend_from_slice(s.as_bytes());
         }
         Value::Blob(b) => {
-            out.push(4);
+            out.push(BLOB_TAG);
             write_varint(b.len() as u64, out);
             out.extend_from_slice(b);
         }
@@ -214,6 +227,29 @@ fn encode_key_part(value: &Value, out: &mut Vec<u8>) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A single text or blob key holds exactly the part `encode_key_part` writes, at
+    /// lengths on both sides of the in-place limit and of a two-byte length.
+    #[test]
+    fn text_and_blob_keys_hold_their_encoded_part() {
+        for len in [0usize, 1, 19, 20, 21, 22, 127, 128, 300] {
+            let text = "x".repeat(len);
+            for value in [
+                Value::Text(text.clone()),
+                Value::Blob(text.clone().into_bytes()),
+            ] {
+                let mut part = Vec::new();
+                encode_key_part(&value, &mut part).expect("not NULL");
+                assert_eq!(part.len(), encoded_part_len(&value));
+                let key = IndexKey::from_value(&value).expect("not NULL");
+                let IndexKey::Bytes(bytes) = &key else {
+                    panic!("{value:?} keyed as an integer")
+                };
+                assert_eq!(bytes.as_slice(), &part[..], "{value:?}");
+                assert_eq!(key.hash(), fx_hash_bytes(&part));
+            }
+        }
+    }
 
     #[test]
     fn single_integer_keys_are_inline() {

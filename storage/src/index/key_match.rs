@@ -80,7 +80,7 @@ fn after_part<'b>(value: &Value, bytes: &'b [u8]) -> Option<&'b [u8]> {
 }
 
 /// `value` as `row::write_varint` writes it, into `out`; the bytes written.
-fn varint_into(mut value: u64, out: &mut [u8; 10]) -> &[u8] {
+pub(super) fn varint_into(mut value: u64, out: &mut [u8; 10]) -> &[u8] {
     let mut length = 0;
     while value >= 0x80 {
         out[length] = (value as u8) | 0x80;

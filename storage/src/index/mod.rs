@@ -8,6 +8,7 @@ mod entry_sort;
 mod hash;
 mod key;
 mod key_block;
+mod key_bytes;
 mod key_match;
 mod order_key;
 mod order_key_decode;
@@ -19,6 +20,7 @@ mod secondary;
 pub(crate) use entry_sort::sort_entry_keys;
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
 pub use key::{fx_add, fx_add_word, fx_finish, fx_hash_bytes, IndexKey};
+pub use key_bytes::KeyBytes;
 pub use order_key::{
     encode_ordered_key, encode_ordered_part, encode_ordered_text_prefix, ordered_entry_key,
     prefix_successor, KeyCollation,

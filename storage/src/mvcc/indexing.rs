@@ -502,6 +502,11 @@ impl Table {
                 *flag = true;
             }
         }
+        // Room for an entry per slot at once, rather than a rebuild per doubling.
+        index
+            .map
+            .lock_writer()
+            .reserve(usize::try_from(self.positions()).unwrap_or(usize::MAX));
         let mut from = 0;
         while let Some(batch) = self.next_scan_batch(from, SLOTS_PER_BATCH) {
             from = batch.end;
