@@ -191,3 +191,57 @@ fn readers_agree_with_checked_joins_while_writers_run() {
         }
     });
 }
+
+/// An index join feeding a hash join under a top-k: the rows pass through the pulled
+/// operators, which hand the rejected ones back.
+const THREE_TABLES: &str = "SELECT l.id, r.s, r.b, r.m, g.tag FROM l JOIN r ON r.id = l.r_id \
+     JOIN g ON g.name = r.s ORDER BY l.x DESC, l.id LIMIT 20";
+
+/// Right rows read whole through an index join and mostly rejected by a top-k (which hands
+/// its rejects back to the join): each joined row's texts, blobs and NULLs are its own
+/// right row's, whatever memory the rows before it left behind.
+#[test]
+fn right_rows_handed_back_leave_nothing_in_the_next() {
+    let schema = [
+        "CREATE TABLE r(id INTEGER PRIMARY KEY, k INTEGER, s TEXT, b BLOB, m)",
+        "CREATE INDEX r_k ON r(k)",
+        "CREATE TABLE l(id INTEGER PRIMARY KEY, r_id INTEGER, x REAL)",
+        // s: a text or NULL (every third), b: a blob or NULL, m: text, integer or NULL.
+        "INSERT INTO r WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c \
+         WHERE i < 600) SELECT i, i % 40, CASE WHEN i % 3 = 0 THEN NULL ELSE 'text ' || (i % 100) END, \
+         CASE WHEN i % 4 = 1 THEN NULL ELSE CAST('blob' || i AS BLOB) END, \
+         CASE i % 5 WHEN 0 THEN NULL WHEN 1 THEN i ELSE 'm' || i END FROM c",
+        "INSERT INTO l WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c \
+         WHERE i < 900) SELECT i, (i * 7) % 650, ((i * 13) % 101) / 4.0 FROM c",
+        // Joined by hash on r.s after the index join: the pulled index join feeds it.
+        "CREATE TABLE g(name TEXT, tag TEXT)",
+        "INSERT INTO g WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c \
+         WHERE i < 59) SELECT 'text ' || i, 'tag' || i FROM c",
+    ];
+    let (db, sqlite) = super::support::both_engines(&schema);
+    let ember = db.connect();
+    super::support::assert_same_rows(
+        &ember,
+        &sqlite,
+        &[
+            "SELECT l.id, r.s, r.b, r.m FROM l JOIN r ON r.id = l.r_id \
+             ORDER BY l.x DESC, l.id LIMIT 20",
+            "SELECT l.id, r.id, r.s, r.m FROM l JOIN r ON r.k = l.r_id % 40 \
+             ORDER BY l.x, r.id LIMIT 30",
+            "SELECT l.id, r.s, r.b FROM l LEFT JOIN r ON r.id = l.r_id \
+             ORDER BY r.s, l.id LIMIT 25",
+            "SELECT count(*), sum(length(r.s)), sum(length(r.b)), count(r.m) \
+             FROM l JOIN r ON r.id = l.r_id",
+            THREE_TABLES,
+        ],
+    );
+    for sql in [
+        "SELECT l.id, r.s, r.b, r.m FROM l JOIN r ON r.id = l.r_id \
+         ORDER BY l.x DESC, l.id LIMIT 20",
+        THREE_TABLES,
+    ] {
+        let plan = ember.query(&format!("EXPLAIN {sql}"), ()).unwrap();
+        let text = format!("{:?}", plan.into_values());
+        assert!(text.contains("IndexJoin r using primary key"), "{text}");
+    }
+}

@@ -41,6 +41,8 @@ pub struct IndexJoinOperator<'p> {
     left: Box<dyn Operator + 'p>,
     prober: JoinProber<'p>,
     current: Option<Current>,
+    /// The width of the left rows joined so far (where a joined row's right part starts).
+    left_width: usize,
 }
 
 impl<'p> IndexJoinOperator<'p> {
@@ -53,6 +55,7 @@ impl<'p> IndexJoinOperator<'p> {
             left,
             prober: JoinProber::new(join, probe),
             current: None,
+            left_width: 0,
         }
     }
 }
@@ -155,6 +158,7 @@ impl Operator for IndexJoinOperator<'_> {
                     continue;
                 }
                 let left_width = current.row.len();
+                self.left_width = left_width;
                 // The last candidate takes the left row itself (no copy).
                 let mut joined = if last {
                     std::mem::take(&mut current.row)
@@ -199,7 +203,27 @@ impl Operator for IndexJoinOperator<'_> {
         self.left.reserve_extra_width(self.join.right_width + extra);
     }
 
-    fn recycle(&mut self, row: Row) {
+    fn recycle(&mut self, mut row: Row) {
+        // The texts and blobs of the right part go back to a candidate emptied by a move
+        // (`next` moves them out), so the next probe decodes into their memory; only
+        // between left rows, when no candidate is still to be joined.
+        if self.current.is_none() {
+            let right_width = self.join.right_width;
+            if let (Some(spare), Some(right)) = (
+                self.prober.spare_candidate(),
+                row.len()
+                    .checked_sub(self.left_width + right_width)
+                    .map(|_| &mut row[self.left_width..self.left_width + right_width]),
+            ) {
+                for (slot, value) in spare.iter_mut().zip(right) {
+                    if matches!(slot, Value::Null)
+                        && matches!(value, Value::Text(_) | Value::Blob(_))
+                    {
+                        std::mem::swap(slot, value);
+                    }
+                }
+            }
+        }
         // A joined row is a left row (or a copy of one) extended: its buffer fits the next.
         self.left.recycle(row);
     }

@@ -94,6 +94,13 @@ impl<'p> JoinProber<'p> {
         &mut self.candidates[..self.candidate_count]
     }
 
+    /// The first candidate buffer, found or not: between probes, a place to hand back
+    /// text and blob values whose memory the next probe's decode writes over (every
+    /// probe writes each value of a candidate it finds).
+    pub fn spare_candidate(&mut self) -> Option<&mut Row> {
+        self.candidates.first_mut()
+    }
+
     /// The right table's columns the plan reads (`push::columns_read`).
     pub fn columns_read(&self) -> Vec<usize> {
         super::super::push::access_columns_read(self.access)
@@ -163,6 +170,8 @@ impl<'p> JoinProber<'p> {
     /// Makes `values` the next candidate, in a spare buffer when there is one.
     fn push_candidate(candidates: &mut Vec<Row>, count: &mut usize, values: &[Value]) {
         match candidates.get_mut(*count) {
+            // Value by value over what the spare holds: its texts' memory is reused.
+            Some(spare) if spare.len() == values.len() => spare.clone_from_slice(values),
             Some(spare) => {
                 spare.clear();
                 spare.extend_from_slice(values);
