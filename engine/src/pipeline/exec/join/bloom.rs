@@ -211,9 +211,10 @@ pub(super) fn stream_rows(
     })
 }
 
-/// A full scan of `access` (no filter of its own) testing `filter` once each row is
-/// decoded up to column `stop` (the last of `keys`), calling `visit` with each row that
-/// passes, decoded whole.
+/// A full scan of `access` (no filter of its own) testing `filter` on each row's payload
+/// bytes when the plan marks the test raw and the decoder reads the key raw, else once
+/// the row is decoded up to column `stop` (the last of `keys`); calls `visit` with each
+/// row that passes, decoded whole.
 fn scan_tested(
     access: &crate::plan::TableAccess,
     context: &ExecContext<'_>,
