@@ -53,6 +53,7 @@ mod insert_select_vs_sqlite;
 mod isolation;
 mod join_answers;
 mod join_bloom;
+mod join_bloom_raw;
 mod json;
 mod json_extract_vs_sqlite;
 mod key_in_set;

@@ -21,6 +21,7 @@ mod added;
 mod column_batch;
 mod legacy;
 mod raw_check;
+mod raw_member;
 mod reader;
 mod real;
 mod same_columns;
@@ -32,6 +33,7 @@ pub use legacy::{upgrade_fixed_reals, RowFormat};
 pub use raw_check::{
     key_real, real_key, RawCheck, RawChecks, RawClass, TextCheck, TextTest, RAW_COLUMNS_MAX,
 };
+pub use raw_member::{MemberCheck, MemberTest, RawValue};
 pub(crate) use real::real_end;
 pub(crate) use same_columns::identical_columns;
 pub(crate) use utf8::utf8;
@@ -509,7 +511,25 @@ impl RowDecoder {
         {
             return None;
         }
-        RawChecks::new(&self.steps, checks, texts, self.integer_key)
+        RawChecks::new(&self.steps, checks, texts, None, self.integer_key)
+    }
+
+    /// `member` prepared as a raw check for the rows this decoder reads; `None` when its
+    /// column is not an INTEGER, REAL or decoded TEXT column of a plain-format row of at
+    /// most `RAW_COLUMNS_MAX` columns (the caller then tests decoded values).
+    pub fn raw_member_check(&self, member: MemberCheck) -> Option<RawChecks> {
+        let readable =
+            self.raw_class(member.column).is_some() || self.raw_text_column(member.column);
+        if !readable {
+            return None;
+        }
+        RawChecks::new(
+            &self.steps,
+            Vec::new(),
+            Vec::new(),
+            Some(member),
+            self.integer_key,
+        )
     }
 
     /// Whether column `column` is a TEXT column this decoder decodes, of a plain-format

@@ -14,12 +14,17 @@
 //! A TEXT column's terms are `TextCheck`s: a test of the column's text (read in place,
 //! checked to be UTF-8 as a decode checks it) that the engine makes from the term (an
 //! equality with a text, a LIKE or GLOB pattern); a NULL never passes.
+//!
+//! A `MemberCheck` (`raw_member.rs`) tests one INTEGER, REAL or TEXT column's raw value with
+//! a test the engine hands down (a hash join's bloom filter); it shares no column with
+//! other checks.
 
 use std::fmt;
 use std::sync::Arc;
 
 use crate::error::StorageResult;
 
+use super::raw_member::{MemberCheck, RawValue};
 use super::reader::{Reader, Step};
 use super::{invalid, unzigzag, FIRST_ROW_ID_NOT_A_KEY};
 
@@ -38,6 +43,10 @@ enum Read {
     Integer,
     Real,
     Text,
+    /// The member test's column, read as its class (`RawChecks::member`).
+    MemberInteger,
+    MemberReal,
+    MemberText,
 }
 
 /// A test of a text (shared by the scan's worker threads).
@@ -146,6 +155,8 @@ pub struct RawChecks {
     extra: Vec<RawCheck>,
     /// The TEXT columns' checks, ordered by column.
     texts: Vec<TextCheck>,
+    /// The member check, its test run by the segment that reads its column.
+    member: Option<MemberCheck>,
     /// Columns of the rows (the decoder's width).
     width: usize,
     /// Bytes of the null bitmap, and the mask of their bits in a little-endian word.
@@ -157,19 +168,38 @@ pub struct RawChecks {
 pub const RAW_COLUMNS_MAX: usize = 64;
 
 impl RawChecks {
-    /// Prepares `checks` and `texts` for rows of `steps` (a plain-format decoder of at most
-    /// `RAW_COLUMNS_MAX` columns); `None` when there are none, or one is on a column whose
-    /// type is not its class (a text check needs a decoded TEXT column); the engine then
-    /// checks the terms on decoded values. `key`: the table's integer key column, stepped
-    /// over as a run of its own (only the walk's speed depends on it).
+    /// Prepares `checks`, `texts` and `member` for rows of `steps` (a plain-format decoder
+    /// of at most `RAW_COLUMNS_MAX` columns); `None` when there are none, or one is on a
+    /// column whose type is not its class (a text check needs a decoded TEXT column), or
+    /// the member's column has other checks too; the engine then checks the terms on
+    /// decoded values. `key`: the table's integer key column, stepped over as a run of its
+    /// own (only the walk's speed depends on it).
     pub(crate) fn new(
         steps: &[Step],
         mut checks: Vec<RawCheck>,
         mut texts: Vec<TextCheck>,
+        member: Option<MemberCheck>,
         key: Option<usize>,
     ) -> Option<RawChecks> {
         let width = steps.len();
-        if (checks.is_empty() && texts.is_empty()) || width > RAW_COLUMNS_MAX {
+        if (checks.is_empty() && texts.is_empty() && member.is_none()) || width > RAW_COLUMNS_MAX {
+            return None;
+        }
+        let member_read = match &member {
+            None => None,
+            Some(member) => Some(match steps.get(member.column)? {
+                Step::Integer | Step::SkipVarint => Read::MemberInteger,
+                Step::Real | Step::SkipReal => Read::MemberReal,
+                Step::Text => Read::MemberText,
+                _ => return None,
+            }),
+        };
+        let member_column = member.as_ref().map(|member| member.column);
+        if checks
+            .iter()
+            .any(|check| Some(check.column) == member_column)
+            || texts.iter().any(|text| Some(text.column) == member_column)
+        {
             return None;
         }
         for check in &checks {
@@ -207,6 +237,7 @@ impl RawChecks {
             .iter()
             .map(|check| check.column)
             .chain(texts.iter().map(|text| text.column))
+            .chain(member_column)
             .collect();
         columns.sort_unstable();
         columns.dedup();
@@ -236,7 +267,23 @@ impl RawChecks {
             let start = texts.partition_point(|text| text.column < column);
             let end = texts.partition_point(|text| text.column <= column);
             let mut numeric = merged.iter().filter(|check| check.column == column);
+            let no_check = RawCheck {
+                column,
+                class: RawClass::Integer,
+                low: i64::MAX,
+                high: i64::MIN,
+                inside: true,
+                nan_passes: false,
+                null_passes: false,
+            };
             let segment = match numeric.next() {
+                _ if member_column == Some(column) => Segment {
+                    column,
+                    read: member_read?,
+                    check: no_check,
+                    extra: (0, 0),
+                    texts: (0, 0),
+                },
                 // One column has one type: numeric checks and text checks never share it.
                 Some(_) if start != end => return None,
                 Some(&check) => {
@@ -260,15 +307,7 @@ impl RawChecks {
                 None => Segment {
                     column,
                     read: Read::Text,
-                    check: RawCheck {
-                        column,
-                        class: RawClass::Integer,
-                        low: i64::MAX,
-                        high: i64::MIN,
-                        inside: true,
-                        nan_passes: false,
-                        null_passes: false,
-                    },
+                    check: no_check,
                     extra: (0, 0),
                     texts: (start, end),
                 },
@@ -280,6 +319,7 @@ impl RawChecks {
             ops,
             extra,
             texts,
+            member,
             width,
             bitmap_len: width.div_ceil(8),
             bitmap_mask: match width.div_ceil(8) {
@@ -382,6 +422,18 @@ impl RawChecks {
                         .all(|check| (check.test)(text)),
                     None => return Err(reader.into_error()),
                 },
+                Read::MemberInteger => match reader.varint() {
+                    Some(zigzag) => self.member_passes(RawValue::Integer(unzigzag(zigzag))),
+                    None => return Err(reader.into_error()),
+                },
+                Read::MemberReal => match reader.real() {
+                    Some(real) => self.member_passes(RawValue::Real(real)),
+                    None => return Err(reader.into_error()),
+                },
+                Read::MemberText => match reader.text() {
+                    Some(text) => self.member_passes(RawValue::Text(text)),
+                    None => return Err(reader.into_error()),
+                },
             };
             if !passes {
                 return Ok(false);
@@ -392,15 +444,32 @@ impl RawChecks {
 }
 
 impl RawChecks {
+    /// Whether the member check's test passes `value`.
+    #[inline(always)]
+    fn member_passes(&self, value: RawValue<'_>) -> bool {
+        debug_assert!(self.member.is_some(), "a member segment has its test");
+        self.member
+            .as_ref()
+            .is_none_or(|member| (member.test)(value))
+    }
+
     /// Whether a checked column NULL in the payload passes: a left-out key reads the row
     /// id (an INTEGER); any other NULL passes only checks that let NULLs through (a TEXT
-    /// segment's never do).
+    /// or member segment's never do).
     #[inline(never)]
     fn null_passes(&self, segment: &Segment, row: u64, key: Option<usize>) -> bool {
         let extra = match segment.extra {
             (_, 0) => &[][..],
             (first, end) => self.extra.get(first..end).unwrap_or_default(),
         };
+        if segment.read == Read::MemberInteger {
+            return key == Some(segment.column)
+                && row < FIRST_ROW_ID_NOT_A_KEY
+                && self.member_passes(RawValue::Integer(row as i64));
+        }
+        if matches!(segment.read, Read::MemberReal | Read::MemberText) {
+            return false;
+        }
         if key == Some(segment.column) {
             segment.read == Read::Integer
                 && row < FIRST_ROW_ID_NOT_A_KEY

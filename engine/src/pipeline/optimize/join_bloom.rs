@@ -3,7 +3,9 @@
 //! least `STAGED_COLUMNS_SAVED_MIN` columns after the join's key, is marked `Join::bloom`,
 //! so that the join builds a bloom filter of its build side's key hashes and the scan tests
 //! each row's key hash against it as soon as the key is decoded (`exec/join/bloom.rs`): a
-//! rejected row is decoded no further and never looked up.
+//! rejected row is decoded no further and never looked up. A key that is one INTEGER, REAL
+//! or TEXT column is marked to be tested raw (`JoinBloom::raw`), on the row's payload bytes
+//! before anything is decoded.
 //!
 //! Only joins that may drop a streamed row with no match are marked: an INNER join (either
 //! side built) and a semi join (`EXISTS`, its left side streamed). Never a LEFT, RIGHT or
@@ -11,6 +13,8 @@
 //!
 //! The estimates are the planner's (`table_rows`, key-range widths, the binder's guess for
 //! derived relations); a filter on a scan is not assumed to narrow it.
+
+use ember_storage::DataType;
 
 use crate::expr::Expr;
 use crate::plan::{AccessPath, Existence, Join, JoinBloom, JoinKind, Node};
@@ -73,7 +77,22 @@ fn choose(join: &Join) -> Option<JoinBloom> {
     let pays = probe_rows >= BLOOM_PROBE_ROWS_MIN
         && build_rows.saturating_mul(BLOOM_PROBE_RATIO) <= probe_rows
         && build_rows <= crate::limits::JOIN_BLOOM_KEYS_MAX;
-    pays.then_some(JoinBloom { key_stop })
+    let raw = raw_testable(streamed, stream_keys);
+    pays.then_some(JoinBloom { key_stop, raw })
+}
+
+/// Whether `keys` are one column of the scan `node` whose type storage reads raw (INTEGER,
+/// REAL or TEXT: `ember_storage::row::MemberCheck`).
+fn raw_testable(node: &Node, keys: &[Expr]) -> bool {
+    let (Node::Scan(access), [Expr::Column { index, .. }]) = (node, keys) else {
+        return false;
+    };
+    access.table.columns.get(*index).is_some_and(|column| {
+        matches!(
+            column.data_type,
+            DataType::Integer | DataType::Real | DataType::Text
+        )
+    })
 }
 
 /// About how many rows `node` gives, as the join planner estimates a relation.

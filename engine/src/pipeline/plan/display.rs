@@ -421,8 +421,10 @@ impl Node {
                 if let Some(condition) = &join.condition {
                     write!(out, " on {condition}")?;
                 }
-                if join.bloom.is_some() {
-                    out.push_str(" bloom filter");
+                match join.bloom {
+                    Some(bloom) if bloom.raw => out.push_str(" bloom filter raw"),
+                    Some(_) => out.push_str(" bloom filter"),
+                    None => {}
                 }
                 out.push('\n');
                 join.left.write_tree(out, depth + 1)?;

@@ -523,6 +523,11 @@ pub struct Join {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JoinBloom {
     pub key_stop: usize,
+    /// The key is one INTEGER, REAL or TEXT column: each row's key is tested on its
+    /// payload bytes before anything is decoded (EXPLAIN `bloom filter raw`), except in a
+    /// table whose rows may lack columns added after they were written, where the test
+    /// runs once the key is decoded.
+    pub raw: bool,
 }
 
 /// What an existence join keeps of its left rows (`Join::existence`).

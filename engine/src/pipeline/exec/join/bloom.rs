@@ -6,11 +6,14 @@
 //! (past it the join runs without one) and charged to the join's memory. The rule marks
 //! only joins whose streamed side is a full scan without a filter, the keys its columns
 //! and at least two decoded columns after the last key, and names that last key column
-//! (`JoinBloom::key_stop`): the test runs inside the scan, right after that column is
-//! decoded, and a row with a NULL key or a hash the filter lacks has no partner
-//! and is decoded no further (the staged decode costs more per row than the plain one, so
-//! it pays only when it skips columns; once the filter stops testing, later batches decode
-//! plainly). The pulled join (`JoinOperator`, which reads its streamed rows one at a time
+//! (`JoinBloom::key_stop`): the test runs inside the scan, and a row with a NULL key or a
+//! hash the filter lacks has no partner. A key of one INTEGER, REAL or TEXT column is
+//! tested on the row's payload bytes before anything is decoded (a storage
+//! `MemberCheck` hashing the raw value as `join_table::hash_raw_key`, which equals the
+//! decoded key's hash); any other key right after its last column is decoded, the row
+//! decoded no further (the staged decode costs more per row than the plain one, so it pays
+//! only when it skips columns). Once the filter stops testing, later batches decode
+//! plainly. The pulled join (`JoinOperator`, which reads its streamed rows one at a time
 //! through the operator tree) tests each decoded row before the hash table is looked up,
 //! as does the pushed join should its streamed side not be such a scan.
 //!
@@ -19,8 +22,10 @@
 //! bloom_filter_joins = off` runs every join without one. EXPLAIN ANALYZE shows how many
 //! rows the filter dropped on the join's line.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
+use ember_storage::row::{MemberCheck, MemberTest, RawChecks, RawValue};
 use ember_storage::{RowId, Value};
 
 use crate::error::{Error, Result};
@@ -31,7 +36,7 @@ use crate::plan::{Join, Node};
 
 use super::super::push::{left_rows, LeftVisit};
 use super::super::{profile, ExecContext, MemoryCharge};
-use super::join_table::{hash_key, JoinTable};
+use super::join_table::{hash_key, hash_raw_key, JoinTable};
 
 /// Streamed rows tested before the filter judges whether it pays.
 const SAMPLE_ROWS: u64 = 1_024;
@@ -44,10 +49,38 @@ const DROP_SHARE_MIN_INVERSE: u64 = 10;
 /// The filter of one join run (see the module comment).
 pub(super) struct ProbeFilter<'j> {
     join: &'j Join,
+    state: Arc<FilterState>,
+}
+
+/// The bits and counts of a join run's filter, shared with the raw test the scan runs
+/// (`MemberTest`, which must be `Send + Sync`). One thread tests at a time: the counts are
+/// plain loads and stores.
+struct FilterState {
     bloom: BlockedBloom,
-    tested: Cell<u64>,
-    dropped: Cell<u64>,
-    active: Cell<bool>,
+    tested: AtomicU64,
+    dropped: AtomicU64,
+    active: AtomicBool,
+}
+
+impl FilterState {
+    /// Whether a row whose key hashes to `hash` (`None`: a NULL key) may have a partner;
+    /// counts the test, and stops testing after `SAMPLE_ROWS` that dropped too few.
+    #[inline(always)]
+    fn passes(&self, hash: Option<u64>) -> bool {
+        let tested = self.tested.load(Ordering::Relaxed) + 1;
+        self.tested.store(tested, Ordering::Relaxed);
+        let passes = hash.is_some_and(|hash| self.bloom.may_contain(hash));
+        if !passes {
+            let dropped = self.dropped.load(Ordering::Relaxed) + 1;
+            self.dropped.store(dropped, Ordering::Relaxed);
+        }
+        if tested == SAMPLE_ROWS
+            && self.dropped.load(Ordering::Relaxed) * DROP_SHARE_MIN_INVERSE < tested
+        {
+            self.active.store(false, Ordering::Relaxed);
+        }
+        passes
+    }
 }
 
 impl<'j> ProbeFilter<'j> {
@@ -74,19 +107,22 @@ impl<'j> ProbeFilter<'j> {
         for hash in table.hashes() {
             bloom.insert(hash);
         }
+        let state = FilterState {
+            bloom,
+            tested: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            active: AtomicBool::new(true),
+        };
         Ok(Some(ProbeFilter {
             join,
-            bloom,
-            tested: Cell::new(0),
-            dropped: Cell::new(0),
-            active: Cell::new(true),
+            state: Arc::new(state),
         }))
     }
 
     /// Whether the filter still tests rows.
     #[inline]
     pub fn is_active(&self) -> bool {
-        self.active.get()
+        self.state.active.load(Ordering::Relaxed)
     }
 
     /// Whether a streamed row whose key hashes to `hash` (`None`: a NULL key) may have a
@@ -94,16 +130,33 @@ impl<'j> ProbeFilter<'j> {
     #[inline]
     pub fn passes(&self, hash: Option<u64>) -> bool {
         debug_assert!(self.is_active());
-        let tested = self.tested.get() + 1;
-        self.tested.set(tested);
-        let passes = hash.is_some_and(|hash| self.bloom.may_contain(hash));
-        if !passes {
-            self.dropped.set(self.dropped.get() + 1);
+        self.state.passes(hash)
+    }
+
+    /// The raw test of the one-column key `keys` of the rows `decoder` reads (see the
+    /// module comment): `None` when the plan marks no raw test, or the decoder cannot read
+    /// the column raw (rows that may lack columns added after they were written).
+    fn raw_check(
+        &self,
+        keys: &[Expr],
+        decoder: &ember_storage::row::RowDecoder,
+    ) -> Option<RawChecks> {
+        if !self.join.bloom.is_some_and(|bloom| bloom.raw) {
+            return None;
         }
-        if tested == SAMPLE_ROWS && self.dropped.get() * DROP_SHARE_MIN_INVERSE < tested {
-            self.active.set(false);
-        }
-        passes
+        let [Expr::Column { index, .. }] = keys else {
+            debug_assert!(false, "the rule marks raw only a key of one column");
+            return None;
+        };
+        let state = Arc::clone(&self.state);
+        let test: MemberTest = Arc::new(move |raw: RawValue<'_>| {
+            // Past the sample that stopped the filter, the rest of the batch passes.
+            !state.active.load(Ordering::Relaxed) || state.passes(Some(hash_raw_key(raw)))
+        });
+        decoder.raw_member_check(MemberCheck {
+            column: *index,
+            test,
+        })
     }
 
     /// Whether streamed row `row` (its key `keys`) may have a partner: always while the
@@ -124,7 +177,7 @@ impl<'j> ProbeFilter<'j> {
 
 impl Drop for ProbeFilter<'_> {
     fn drop(&mut self) {
-        profile::count_bloom_dropped(self.join, self.dropped.get());
+        profile::count_bloom_dropped(self.join, self.state.dropped.load(Ordering::Relaxed));
     }
 }
 
@@ -158,9 +211,10 @@ pub(super) fn stream_rows(
     })
 }
 
-/// A full scan of `access` (no filter of its own) testing `filter` once each row is
-/// decoded up to column `stop` (the last of `keys`), calling `visit` with each row that
-/// passes, decoded whole.
+/// A full scan of `access` (no filter of its own) testing `filter` on each row's payload
+/// bytes when the plan marks the test raw and the decoder reads the key raw, else once
+/// the row is decoded up to column `stop` (the last of `keys`); calls `visit` with each
+/// row that passes, decoded whole.
 fn scan_tested(
     access: &crate::plan::TableAccess,
     context: &ExecContext<'_>,
@@ -173,7 +227,12 @@ fn scan_tested(
     let table = &access.table.storage;
     let decoder = access.read.decoder();
     let mut buffer = Vec::new();
-    let stops = [stop];
+    let raw = filter.raw_check(keys, decoder);
+    // Tested raw, a row the filter passes is decoded plainly (no stage to test).
+    let stops: &[usize] = match raw {
+        Some(_) => &[],
+        None => &[stop],
+    };
     super::super::scan::key_range::for_each_slot_batch(
         access,
         context,
@@ -204,8 +263,8 @@ fn scan_tested(
                 range,
                 decoder,
                 &mut buffer,
-                None,
-                &stops,
+                raw.as_ref(),
+                stops,
                 // A key that fails to hash (it cannot: keys are columns) is let through.
                 |_, row| filter.row_passes(keys, row, context).unwrap_or(true),
                 |_, row| match visit(row) {

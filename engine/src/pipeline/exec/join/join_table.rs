@@ -12,7 +12,8 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use ember_storage::index::{fx_add, fx_finish};
+use ember_storage::index::{fx_add, fx_add_word, fx_finish};
+use ember_storage::row::RawValue;
 use ember_storage::Value;
 
 use crate::error::Result;
@@ -134,25 +135,48 @@ pub(in crate::pipeline::exec) fn keys_match(
 /// 2^63 as f64: reals in [-2^63, 2^63) with no fraction are integers for equality.
 const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
 
+/// The hash `hash_key` gives a key of one column whose value, read straight from a row's
+/// payload bytes, is `raw` (`ember_storage::row::MemberCheck`): the hash of the decoded
+/// value, so a key tested raw and one tested decoded never disagree.
+#[inline(always)]
+pub(in crate::pipeline::exec) fn hash_raw_key(raw: RawValue<'_>) -> u64 {
+    fx_finish(match raw {
+        RawValue::Integer(int) => hash_integer(0, int),
+        RawValue::Real(real) => hash_real(0, real),
+        RawValue::Text(text) => fx_add(fx_add(0, &[3]), text.as_bytes()),
+    })
+}
+
 /// `hash` extended with `value`, SQL-equal values alike; `None` for NULL.
 fn hash_value(hash: u64, value: &Value) -> Option<u64> {
-    let integer = |int: i64| {
-        let mut bytes = [0u8; 9];
-        bytes[0] = 1;
-        bytes[1..].copy_from_slice(&int.to_le_bytes());
-        fx_add(hash, &bytes)
-    };
     Some(match value {
         Value::Null => return None,
-        Value::Integer(int) => integer(*int),
-        Value::Boolean(flag) => integer(i64::from(*flag)),
-        Value::Real(real) if real.fract() == 0.0 && (-I64_BOUND..I64_BOUND).contains(real) => {
-            integer(*real as i64)
-        }
-        Value::Real(real) => fx_add(fx_add(hash, &[2]), &real.to_bits().to_le_bytes()),
+        Value::Integer(int) => hash_integer(hash, *int),
+        Value::Boolean(flag) => hash_integer(hash, i64::from(*flag)),
+        Value::Real(real) => hash_real(hash, *real),
         Value::Text(text) => fx_add(fx_add(hash, &[3]), text.as_bytes()),
         Value::Blob(bytes) => fx_add(fx_add(hash, &[4]), bytes),
     })
+}
+
+/// `hash` extended with the integer `int`: `fx_add` of the tag byte 1 and its 8
+/// little-endian bytes, folded as the two words `fx_add` reads (the 8 first bytes, then
+/// the last).
+#[inline(always)]
+fn hash_integer(hash: u64, int: i64) -> u64 {
+    let bits = int as u64;
+    fx_add_word(fx_add_word(hash, 1 | (bits << 8)), bits >> 56)
+}
+
+/// `hash` extended with the REAL `real`: as the integer it equals when it has no fraction
+/// and fits an `i64`, else tag 2 and its bits.
+#[inline(always)]
+fn hash_real(hash: u64, real: f64) -> u64 {
+    if real.fract() == 0.0 && (-I64_BOUND..I64_BOUND).contains(&real) {
+        hash_integer(hash, real as i64)
+    } else {
+        fx_add(fx_add(hash, &[2]), &real.to_bits().to_le_bytes())
+    }
 }
 
 /// The hasher of the chain map: its keys are hashes already.
@@ -187,6 +211,47 @@ mod tests {
         assert_eq!(hash(Value::Integer(1)), hash(Value::Boolean(true)));
         assert_ne!(hash(Value::Integer(3)), hash(Value::Text("3".into())));
         assert_eq!(hash(Value::Null), None);
+    }
+
+    /// The integer's word form is `fx_add` over its tag and bytes; a raw value hashes as
+    /// the one-column key of its decoded value.
+    #[test]
+    fn raw_values_hash_as_decoded_keys() {
+        for int in [
+            0,
+            1,
+            -1,
+            255,
+            256,
+            i64::MAX,
+            i64::MIN,
+            1 << 53,
+            -(1 << 40) + 7,
+        ] {
+            let mut bytes = [0u8; 9];
+            bytes[0] = 1;
+            bytes[1..].copy_from_slice(&int.to_le_bytes());
+            assert_eq!(hash_integer(5, int), fx_add(5, &bytes), "{int}");
+        }
+        // What `hash_key` gives a key of one column holding `value`.
+        let decoded = |value: Value| hash_value(0, &value).map(fx_finish);
+        for (raw, value) in [
+            (RawValue::Integer(3), Value::Integer(3)),
+            (RawValue::Real(3.0), Value::Integer(3)),
+            (RawValue::Integer(3), Value::Real(3.0)),
+            (RawValue::Real(-0.0), Value::Integer(0)),
+            (RawValue::Real(2.5), Value::Real(2.5)),
+            (RawValue::Real(f64::NAN), Value::Real(f64::NAN)),
+            (RawValue::Real(1e300), Value::Real(1e300)),
+            (RawValue::Text("k-1"), Value::Text("k-1".into())),
+            (RawValue::Text(""), Value::Text("".into())),
+        ] {
+            assert_eq!(Some(hash_raw_key(raw)), decoded(value), "{raw:?}");
+        }
+        assert_ne!(
+            hash_raw_key(RawValue::Text("3")),
+            hash_raw_key(RawValue::Integer(3))
+        );
     }
 
     #[test]
