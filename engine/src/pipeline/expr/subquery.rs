@@ -317,8 +317,27 @@ impl SubqueryExpr {
     }
 
     pub fn eval(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
+        if let (true, None, Some(runtime)) = (self.correlated, &self.memo_key, context.subqueries) {
+            // Run for this outer row and read at once: no result kept, none shared.
+            let frame = OuterFrame {
+                row,
+                parent: context.outer,
+            };
+            let result = self.run(runtime, Some(&frame))?;
+            return self.value_of(&result, row, context);
+        }
         let result = self.result(row, context)?;
-        Ok(match (&self.kind, result.as_ref()) {
+        self.value_of(&result, row, context)
+    }
+
+    /// What the subquery's `result` makes of the outer row `row`.
+    fn value_of(
+        &self,
+        result: &SubqueryResult,
+        row: &[Value],
+        context: &EvalContext<'_>,
+    ) -> Result<Value> {
+        Ok(match (&self.kind, result) {
             (SubqueryKind::Scalar, SubqueryResult::Scalar(value)) => value.clone(),
             (SubqueryKind::Exists { negated }, SubqueryResult::Exists(found)) => {
                 Value::Boolean(*found != *negated)
@@ -523,14 +542,15 @@ impl SubqueryExpr {
         context: &ExecContext<'_>,
     ) -> Result<SubqueryResult> {
         Ok(match &self.kind {
-            SubqueryKind::Scalar => {
-                let first = operator.next(context)?;
-                SubqueryResult::Scalar(
-                    first
-                        .and_then(|row| row.into_iter().next())
-                        .unwrap_or(Value::Null),
-                )
-            }
+            SubqueryKind::Scalar => SubqueryResult::Scalar(match operator.next(context)? {
+                Some(mut row) if !row.is_empty() => {
+                    let value = std::mem::replace(&mut row[0], Value::Null);
+                    // Handed back: a rewound tree makes its next run's rows in it.
+                    operator.recycle(row);
+                    value
+                }
+                _ => Value::Null,
+            }),
             SubqueryKind::Exists { .. } => {
                 SubqueryResult::Exists(operator.next(context)?.is_some())
             }

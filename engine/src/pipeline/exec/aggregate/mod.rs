@@ -110,7 +110,13 @@ pub(super) struct Grouper<'p> {
     key_values: Vec<Value>,
     /// The memory the groups hold (charged to the account when there is a budget).
     memory: super::MemoryCharge,
+    /// Output rows handed back (`AggregateOperator::recycle`), at most
+    /// `GROUPER_SPARE_ROWS`: the next groups' last-row buffers.
+    spare_rows: Vec<Row>,
 }
+
+/// Output rows a kept grouper holds for its next run's groups.
+const GROUPER_SPARE_ROWS: usize = 4;
 
 impl<'p> Grouper<'p> {
     /// No groups yet, for the aggregate `aggregates` over rows `input_width` wide grouped by
@@ -151,6 +157,7 @@ impl<'p> Grouper<'p> {
             texts: TextGroups::default(),
             direct: Vec::new(),
             key_values: Vec::with_capacity(group_by.len()),
+            spare_rows: Vec::new(),
         }
     }
 
@@ -498,7 +505,15 @@ impl<'p> Grouper<'p> {
         // The buffer the group's last row is kept in, sized for the aggregates `finish`
         // appends: a join handing rows over swaps it for the row it gives (the join then
         // writes the next row into it with room to spare), a scan reads the row into it.
-        let last_row = Vec::with_capacity(self.input_width + self.aggregates.len());
+        let width = self.input_width + self.aggregates.len();
+        let last_row = match self.spare_rows.pop() {
+            Some(mut spare) => {
+                debug_assert!(spare.is_empty(), "spare rows are kept empty");
+                spare.reserve_exact(width);
+                spare
+            }
+            None => Vec::with_capacity(width),
+        };
         self.new_group(key, last_row, context.rows_max);
         Ok(self.groups.len() - 1)
     }
@@ -540,11 +555,18 @@ impl<'p> Grouper<'p> {
         if self.groups.is_empty() && self.group_by.is_empty() {
             self.new_group(GroupKey::Many(Vec::new()), Vec::new(), context.rows_max);
         }
-        let order = key_order(&self.groups);
+        // One group (no GROUP BY) needs no order, nor a list of it.
+        let sorted;
+        let order: &[usize] = if self.groups.len() < 2 {
+            &[0][..self.groups.len()]
+        } else {
+            sorted = key_order(&self.groups);
+            &sorted
+        };
         let input_width = self.input_width;
         let width = self.aggregates.len();
         let mut rows = Vec::with_capacity(order.len());
-        for at in order {
+        for &at in order {
             let group = &mut self.groups[at];
             let mut row = std::mem::take(&mut group.last_row);
             if row.is_empty() {
@@ -741,5 +763,16 @@ impl Operator for AggregateOperator<'_> {
         // Each run computes its groups from its input anew (`compute`).
         self.output = None;
         true
+    }
+
+    fn recycle(&mut self, row: Row) {
+        // A kept grouper makes its next groups' last rows in the rows handed back.
+        if let Some(kept) = self.kept.as_mut() {
+            if kept.spare_rows.len() < GROUPER_SPARE_ROWS {
+                let mut row = row;
+                row.clear();
+                kept.spare_rows.push(row);
+            }
+        }
     }
 }
