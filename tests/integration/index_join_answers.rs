@@ -208,7 +208,8 @@ fn right_rows_handed_back_leave_nothing_in_the_next() {
         "CREATE TABLE l(id INTEGER PRIMARY KEY, r_id INTEGER, x REAL)",
         // s: a text or NULL (every third), b: a blob or NULL, m: text, integer or NULL.
         "INSERT INTO r WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c \
-         WHERE i < 600) SELECT i, i % 40, CASE WHEN i % 3 = 0 THEN NULL ELSE 'text ' || (i % 100) END, \
+         WHERE i < 600) SELECT i, i % 40, \
+         CASE WHEN i % 3 = 0 THEN NULL ELSE 'text ' || (i % 100) END, \
          CASE WHEN i % 4 = 1 THEN NULL ELSE CAST('blob' || i AS BLOB) END, \
          CASE i % 5 WHEN 0 THEN NULL WHEN 1 THEN i ELSE 'm' || i END FROM c",
         "INSERT INTO l WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c \

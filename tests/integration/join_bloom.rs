@@ -11,11 +11,12 @@ use crate::support::{explain, sqlite_rows};
 /// Rows of the streamed table `f`, enough for the optimizer to add a filter.
 const FACT_ROWS: i64 = 6_000;
 
-/// A deterministic pseudo-random sequence (an LCG), for generated keys.
-struct Lcg(u64);
+/// A deterministic pseudo-random sequence (an LCG), for generated keys (shared with
+/// `join_bloom_raw.rs`).
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn below(&mut self, bound: u64) -> u64 {
+    pub(crate) fn below(&mut self, bound: u64) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)

@@ -7,23 +7,11 @@
 
 use ember::{Connection, Database, Value};
 
+use crate::join_bloom::Lcg;
 use crate::support::{explain, sqlite_rows};
 
 /// Rows of the streamed table `f`, enough for the optimizer to add a filter.
 const FACT_ROWS: u64 = 6_000;
-
-/// A deterministic pseudo-random sequence (an LCG), for generated keys.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % bound
-    }
-}
 
 /// The SQL literal of a key of column type `ty` drawn from `0..range`: a REAL is integral
 /// half the time (to meet integers as 1 = 1.0 does); now and then NULL.
