@@ -65,3 +65,7 @@ impl Table {
         (self.slots.allocated_bytes(), self.slots.released_bytes())
     }
 }
+
+#[cfg(test)]
+#[path = "slot_release_tests.rs"]
+mod tests;
