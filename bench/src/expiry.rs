@@ -8,8 +8,8 @@
 //! both at 2 s, the first time `count(*)` was 0 and the first time memory was back. The
 //! process's resident memory (`RssAnon`, anonymous, and `VmRSS`, all of it) is read with the
 //! table created and empty, after the load, and after every row expired and
-//! `SETTLE_PERIODS` collector periods more; the ratio after/empty is the figure of the
-//! issue's "RSS after expiring all rows". The second run shares the process with the
+//! `SETTLE_PERIODS` collector periods more; the ratio after/empty says how near the
+//! process came back to the empty database. The second run shares the process with the
 //! first, so its empty figure starts from what the first left. `ember-bench --m3 [--scale F]`.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
