@@ -3,21 +3,40 @@
 //! then, as a second figure, into one `WITH (expire_at = expires)` with each row's `expires`
 //! one second after its insert, in 10,000-row transactions. From the last insert on,
 //! `count(*)` and the engine's memory (`ember_stats.memory_used_bytes`, the account of rows,
-//! versions and indexes) are sampled every 100 ms for 3 s; the figures are both at 2 s, the
-//! first time `count(*)` was 0 and the first time memory was back within 10% of the empty
-//! table's; also the process's `RssAnon` (anonymous resident memory) at 2 s and at 3 s.
-//! `ember-bench --m3 [--scale F]`.
+//! versions and indexes) are sampled every 100 ms (for at least 3 s, at most 10 s, until
+//! the count is 0 and the memory back within 10% of the empty table's); the figures are
+//! both at 2 s, the first time `count(*)` was 0 and the first time memory was back. The
+//! process's resident memory (`RssAnon`, anonymous, and `VmRSS`, all of it) is read with the
+//! table created and empty, after the load, and after every row expired and
+//! `SETTLE_PERIODS` collector periods more; the ratio after/empty says how near the
+//! process came back to the empty database. The second run shares the process with the
+//! first, so its empty figure starts from what the first left. `ember-bench --m3 [--scale F]`.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ember::{Database, Options};
 
-use crate::memory::anonymous_bytes;
+use crate::memory::{anonymous_bytes, resident_bytes};
 
 /// Rows per insert transaction.
 const TXN_ROWS: usize = 10_000;
 /// The sweep interval M3 runs with (the engine's default is 1 s).
 const SWEEP: Duration = Duration::from_millis(200);
+/// The engine's background collector period (`engine/src/session/gc.rs`).
+const COLLECTOR_PERIOD: Duration = Duration::from_millis(200);
+/// Collector periods waited after the rows are gone and the account settled, before the
+/// resident memory is read.
+const SETTLE_PERIODS: u32 = 8;
+/// Longest the sampling waits for the rows to go and the account to settle.
+const SAMPLING_MAX: Duration = Duration::from_secs(10);
+
+/// The process's resident memory in bytes: (`RssAnon`, `VmRSS`), 0 where unknown.
+fn rss() -> (u64, u64) {
+    (
+        anonymous_bytes().unwrap_or(0),
+        resident_bytes().unwrap_or(0),
+    )
+}
 
 fn now_s() -> f64 {
     SystemTime::now()
@@ -67,7 +86,7 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
     };
     conn.execute(create, ())?;
     let empty = memory_used(&conn)?;
-    let empty_anon = anonymous_bytes().unwrap_or(0);
+    let empty_rss = rss();
     let mut insert = conn.prepare(insert_sql)?;
     let started = Instant::now();
     let mut id = 0;
@@ -87,13 +106,13 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
         peak = peak.max(memory_used(&conn)?);
     }
     let load = started.elapsed();
-    let loaded_anon = anonymous_bytes().unwrap_or(0);
+    let loaded_rss = rss();
     let last_insert = Instant::now();
     let mut zero_at = None;
     let mut back_at = None;
     let mut at_two = None;
     let within = |used: i64| (used - empty) as f64 <= 0.1 * empty.max(1) as f64;
-    while last_insert.elapsed() < Duration::from_secs(3) {
+    loop {
         let count: i64 = conn.query_value("SELECT count(*) FROM m3", ())?;
         let used = memory_used(&conn)?;
         let elapsed = last_insert.elapsed();
@@ -106,26 +125,38 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
         if elapsed >= Duration::from_secs(2) && at_two.is_none() {
             at_two = Some((count, used, anonymous_bytes().unwrap_or(0)));
         }
+        let settled = zero_at.is_some() && back_at.is_some() && at_two.is_some();
+        if (settled && elapsed >= Duration::from_secs(3)) || elapsed >= SAMPLING_MAX {
+            break;
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
     let (count_2s, used_2s, anon_2s) = at_two.unwrap_or((-1, -1, 0));
     let anon_3s = anonymous_bytes().unwrap_or(0);
+    std::thread::sleep(COLLECTOR_PERIOD * SETTLE_PERIODS);
+    let after_rss = rss();
+    let settled_at = last_insert.elapsed();
     let expired: i64 = conn.query_value(
         "SELECT rows_expired FROM ember_tables WHERE name = 'm3'",
         (),
     )?;
     let show = |at: Option<Duration>| match at {
         Some(at) => format!("{:.1} s", at.as_secs_f64()),
-        None => "not within 3 s".to_string(),
+        None => format!("not within {} s", SAMPLING_MAX.as_secs()),
     };
     let mib = |bytes: i64| bytes as f64 / (1024.0 * 1024.0);
+    let mib_u = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    let ratio = |after: u64, empty: u64| after as f64 / empty.max(1) as f64;
     Ok(format!(
         "M3: {rows} rows, {label}, sweep interval {} ms\n\
          load: {:.2} s; engine memory empty {:.2} MiB, peak {:.2} MiB\n\
          2 s after the last insert: count(*) = {count_2s}, engine memory {:.2} MiB \
          ({:+.1}% of empty), rows expired by the sweep {expired}\n\
          count(*) = 0 after {}; memory within 10% of empty after {}\n\
-         process RssAnon: empty {:.1} MiB, loaded {:.1} MiB, at 2 s {:.1} MiB, at 3 s {:.1} MiB",
+         process RssAnon: empty {:.1} MiB, loaded {:.1} MiB, at 2 s {:.1} MiB, at 3 s {:.1} MiB\n\
+         RSS after expiry (read at {:.1} s, {SETTLE_PERIODS} collector periods after settling): \
+         RssAnon empty {:.1} MiB, loaded {:.1} MiB, after {:.1} MiB (after/empty {:.2}); \
+         VmRSS empty {:.1} MiB, loaded {:.1} MiB, after {:.1} MiB (after/empty {:.2})",
         SWEEP.as_millis(),
         load.as_secs_f64(),
         mib(empty),
@@ -134,9 +165,18 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
         (used_2s - empty) as f64 * 100.0 / empty.max(1) as f64,
         show(zero_at),
         show(back_at),
-        empty_anon as f64 / 1048576.0,
-        loaded_anon as f64 / 1048576.0,
-        anon_2s as f64 / 1048576.0,
-        anon_3s as f64 / 1048576.0,
+        mib_u(empty_rss.0),
+        mib_u(loaded_rss.0),
+        mib_u(anon_2s),
+        mib_u(anon_3s),
+        settled_at.as_secs_f64(),
+        mib_u(empty_rss.0),
+        mib_u(loaded_rss.0),
+        mib_u(after_rss.0),
+        ratio(after_rss.0, empty_rss.0),
+        mib_u(empty_rss.1),
+        mib_u(loaded_rss.1),
+        mib_u(after_rss.1),
+        ratio(after_rss.1, empty_rss.1),
     ))
 }

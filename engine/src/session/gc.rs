@@ -7,7 +7,9 @@
 //! thread outlives its database. A pass that a reader held back (watermark below the newest
 //! commit) is followed by another one once the watermark moves, commits or not. A commit
 //! under memory pressure (`pressure.rs`) wakes the thread before its interval ends
-//! (`Collector::wake`); that pass also compacts a less fragmented pool.
+//! (`Collector::wake`); that pass also compacts a less fragmented pool. After memory fell,
+//! the thread trims the heap, and on its next quiet pass frees the spare version headers
+//! past a small reserve and trims again (`HeapHighWater`).
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread::{self, JoinHandle};
@@ -128,6 +130,7 @@ impl Drop for Collector {
 
 /// Starts the background collector for `shared` and hands it to `shared` to own.
 pub(crate) fn spawn_background(shared: &Arc<Shared>) {
+    ember_storage::slab::tune_allocator();
     let weak: Weak<Shared> = Arc::downgrade(shared);
     let stop: StopSignal = Arc::new((Mutex::new(false), Condvar::new()));
     let thread_stop = Arc::clone(&stop);
@@ -203,7 +206,12 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
             &mut pages_after_last_compaction,
             fragmentation_percent,
         );
-        heap.trim_after_fall(memory.used_bytes(), Instant::now());
+        let used = memory.used_bytes();
+        if !heap.trim_after_fall(used, Instant::now()) {
+            heap.trim_once_quiet(used, || {
+                shared.store.pool().release_spare_headers();
+            });
+        }
     }
 }
 
@@ -212,6 +220,11 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
 struct HeapHighWater {
     high: u64,
     trimmed_at: Option<Instant>,
+    /// A trim after a fall asks for a second one on the next quiet pass: the frees the
+    /// epoch deferred, and the retired headers kept for reuse, come after the first.
+    follow_up: bool,
+    /// The account at the last pass.
+    last_used: u64,
 }
 
 impl HeapHighWater {
@@ -229,6 +242,23 @@ impl HeapHighWater {
         ember_storage::slab::trim_heap();
         self.high = used;
         self.trimmed_at = Some(now);
+        self.follow_up = true;
+        self.last_used = used;
+        true
+    }
+
+    /// After a trim on a fall, on the first pass whose account did not grow since the last
+    /// (the store is quiet): `release` (the spare version headers past a small reserve),
+    /// then a second trim. Whether it trimmed.
+    fn trim_once_quiet(&mut self, used: u64, release: impl FnOnce()) -> bool {
+        let quiet = used <= self.last_used;
+        self.last_used = used;
+        if !self.follow_up || !quiet {
+            return false;
+        }
+        self.follow_up = false;
+        release();
+        ember_storage::slab::trim_heap();
         true
     }
 }
@@ -275,6 +305,59 @@ mod tests {
         }
     }
 
+    /// The slot array of table `t`: (bytes allocated, bytes the last release handed back).
+    fn slot_array_bytes(db: &crate::Database) -> (u64, u64) {
+        let catalog = db.shared.catalog.load_full();
+        let table = catalog.table("t").expect("table t");
+        table.storage.slot_array_bytes()
+    }
+
+    #[test]
+    fn a_clustered_table_emptied_hands_its_slot_pages_back_and_keeps_taking_rows() {
+        let db = crate::Database::in_memory();
+        let conn = db.connect();
+        conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)", ())
+            .unwrap();
+        conn.execute(
+            "INSERT INTO t SELECT value, 'row ' || value FROM generate_series(1, 200000)",
+            (),
+        )
+        .unwrap();
+        let (allocated, _) = slot_array_bytes(&db);
+        assert!(allocated >= 200_000 * 8, "{allocated} bytes of slots");
+        // Most rows go: the pages of the deleted keys' slots go back, the others' stay.
+        conn.execute("DELETE FROM t WHERE id <= 120000", ())
+            .unwrap();
+        conn.execute("VACUUM", ()).unwrap();
+        let (_, released_most) = slot_array_bytes(&db);
+        assert!(
+            released_most >= 110_000 * 8 && released_most <= allocated - 80_000 * 8,
+            "{released_most} of {allocated} bytes released with 80,000 rows left"
+        );
+        conn.execute("DELETE FROM t", ()).unwrap();
+        conn.execute("VACUUM", ()).unwrap();
+        let (after, released) = slot_array_bytes(&db);
+        assert_eq!(after, allocated, "the chunks stay allocated");
+        // All but the chunks under 64 KiB (from the heap) and a page or two at their edges.
+        assert!(
+            released >= allocated - 128 * 1024,
+            "{released} of {allocated} bytes released"
+        );
+        let count: i64 = conn.query_value("SELECT count(*) FROM t", ()).unwrap();
+        assert_eq!(count, 0);
+        // Rows land in released pages again and read back whole.
+        conn.execute(
+            "INSERT INTO t SELECT value, 'again ' || value FROM generate_series(1, 150000, 7)",
+            (),
+        )
+        .unwrap();
+        let sum: i64 = conn
+            .query_value("SELECT sum(id) FROM t WHERE v = 'again ' || id", ())
+            .unwrap();
+        let expected: i64 = (1..=150_000).step_by(7).sum();
+        assert_eq!(sum, expected);
+    }
+
     #[test]
     fn the_heap_is_trimmed_once_memory_falls_far_enough_below_its_high_point() {
         use std::time::{Duration, Instant};
@@ -300,5 +383,30 @@ mod tests {
         );
         // A fall under the minimum never trims, however large a share of the high point.
         assert!(!heap.trim_after_fall(0, later(6)));
+    }
+
+    #[test]
+    fn a_trim_on_a_fall_is_followed_by_one_release_on_the_next_quiet_pass() {
+        use std::time::Instant;
+        let mut heap = super::HeapHighWater::default();
+        let mib = super::HEAP_TRIM_DROP_BYTES_MIN;
+        let mut released = 0;
+        assert!(
+            !heap.trim_once_quiet(80 * mib, || released += 1),
+            "no fall yet"
+        );
+        assert!(!heap.trim_after_fall(80 * mib, Instant::now()));
+        assert!(heap.trim_after_fall(10 * mib, Instant::now()));
+        assert!(
+            !heap.trim_once_quiet(12 * mib, || released += 1),
+            "the account grew"
+        );
+        assert!(heap.trim_once_quiet(12 * mib, || released += 1));
+        assert_eq!(released, 1);
+        assert!(
+            !heap.trim_once_quiet(5 * mib, || released += 1),
+            "once per fall"
+        );
+        assert_eq!(released, 1);
     }
 }

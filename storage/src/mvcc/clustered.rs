@@ -77,6 +77,13 @@ impl Clustered {
         }
     }
 
+    /// Holds off the making of homes (`slot_release.rs` releases empty slots under it).
+    pub(super) fn lock_homes(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.home_lock
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
     /// The largest key that ever had a direct home, `None` before the first.
     pub(crate) fn max_direct_key(&self) -> Option<i64> {
         let max = self.max_key.load(Ordering::Relaxed);

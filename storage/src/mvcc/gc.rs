@@ -43,6 +43,9 @@ pub(crate) struct GcState {
     pub(crate) runs: AtomicU64,
     pub(crate) versions_freed: AtomicU64,
     pub(crate) bytes_freed: AtomicU64,
+    /// Direct slots emptied since the last release of empty slots' pages
+    /// (`slot_release.rs`; changed under `lock`).
+    pub(crate) emptied_since_release: AtomicU64,
 }
 
 impl GcState {
@@ -104,6 +107,7 @@ impl Table {
             from = batch.end;
             self.collect_rows(batch, watermark, &mut report);
         }
+        self.release_emptied_slots_if_due();
         self.gc.runs.fetch_add(1, Ordering::Relaxed);
         self.gc.count_freed(&report);
         report
@@ -119,6 +123,7 @@ impl Table {
         };
         let mut report = GcReport::default();
         self.collect_rows(rows, watermark, &mut report);
+        self.release_emptied_slots_if_due();
         self.gc.count_freed(&report);
     }
 
@@ -216,6 +221,7 @@ impl Table {
                 super::unindex::unindex_version(self, row, version, &guard, &mut unindexing);
             }
         }
+        self.count_emptied_slots(emptied_chains);
         // Before any slot given back can be reused (after the epoch, so after this pin).
         super::unindex::remove_pending(self, &guard, &mut unindexing);
         self.reuse_after_epoch(reusable, &guard);

@@ -143,6 +143,13 @@ impl<'g> HeadWord<'g> {
         self.word | RETIRED_WORD == RETIRED_WORD
     }
 
+    /// Whether the head is all zero bits: empty and not retired (what a slot's memory
+    /// handed back to the system reads, `SlotArray::release_empty_runs`).
+    #[inline]
+    pub(crate) fn is_zero(self) -> bool {
+        self.word == 0
+    }
+
     /// Whether the slot is retired (see the module comment): an insert must not link onto it.
     #[inline]
     pub(crate) fn is_retired(self) -> bool {

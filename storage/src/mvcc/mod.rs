@@ -59,6 +59,7 @@ mod rebuild;
 mod settled_index;
 mod settled_probe;
 mod slot_array;
+mod slot_release;
 mod slot_reuse;
 mod spare;
 mod store_view;

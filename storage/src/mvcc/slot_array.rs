@@ -27,6 +27,8 @@ pub(crate) struct SlotArray {
     /// Slots handed out: every slot below it is reachable (its chunk exists).
     len: AtomicU64,
     grow_lock: Mutex<()>,
+    /// Bytes the last `release_empty_runs` handed back to the system.
+    released_bytes: AtomicU64,
 }
 
 fn chunk_len(chunk: usize) -> u64 {
@@ -57,6 +59,7 @@ impl SlotArray {
             chunks: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
             len: AtomicU64::new(0),
             grow_lock: Mutex::new(()),
+            released_bytes: AtomicU64::new(0),
         }
     }
 
@@ -175,6 +178,68 @@ impl SlotArray {
         index
     }
 
+    /// Hands back to the system the memory of every run of empty slots (heads all zero bits)
+    /// a system page long, in every allocated chunk; returns the bytes released. A released
+    /// run still reads as empty slots, and takes memory again when one of them is written.
+    /// One walk over every chunk: callers run it after a collection emptied a large share of
+    /// the slots (`slot_release.rs`).
+    ///
+    /// # Safety
+    /// No thread makes an empty slot of this array non-empty during the call (a write landing
+    /// between a run's test and its release would be lost).
+    pub(crate) unsafe fn release_empty_runs(&self, guard: &Guard) -> u64 {
+        let mut released = 0;
+        for (chunk, base) in self.chunks.iter().enumerate() {
+            let base = base.load(Ordering::Acquire);
+            if base.is_null() {
+                continue;
+            }
+            let len = chunk_len(chunk) as usize;
+            // SAFETY: as in `for_each`: a published chunk holds `len` initialized slots for
+            // the array's life.
+            let slots = unsafe { std::slice::from_raw_parts(base, len) };
+            // The empty runs are released as one range each time a run with a row ends them.
+            let mut empty_from: Option<usize> = None;
+            for run in 0..len.div_ceil(RELEASE_RUN_SLOTS) {
+                let from = run * RELEASE_RUN_SLOTS;
+                let to = (from + RELEASE_RUN_SLOTS).min(len);
+                let empty = slots[from..to]
+                    .iter()
+                    .all(|slot| slot.head.load(Ordering::Acquire, guard).is_zero());
+                match (empty, empty_from) {
+                    (true, None) => empty_from = Some(from),
+                    (false, Some(start)) => {
+                        // SAFETY: the slots `start..from` are empty (zero bits) and stay so
+                        // (the caller's contract); they lie in this chunk.
+                        released += unsafe { release_slots(base, start..from, len) };
+                        empty_from = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(start) = empty_from {
+                // SAFETY: as above, for the empty runs up to the chunk's end.
+                released += unsafe { release_slots(base, start..len, len) };
+            }
+        }
+        self.released_bytes.store(released, Ordering::Relaxed);
+        released
+    }
+
+    /// Bytes of the allocated chunks.
+    pub(crate) fn allocated_bytes(&self) -> u64 {
+        let chunks = self.chunks.iter().enumerate();
+        chunks
+            .filter(|(_, base)| !base.load(Ordering::Acquire).is_null())
+            .map(|(chunk, _)| chunk_layout(chunk_len(chunk) as usize).size() as u64)
+            .sum()
+    }
+
+    /// Bytes the last `release_empty_runs` handed back (some may hold rows again since).
+    pub(crate) fn released_bytes(&self) -> u64 {
+        self.released_bytes.load(Ordering::Relaxed)
+    }
+
     /// Every allocated chunk as a slice of its slots, for `Table`'s drop.
     ///
     /// # Safety
@@ -200,6 +265,29 @@ impl Drop for SlotArray {
             }
         }
     }
+}
+
+/// Slots tested together by `release_empty_runs`: 4 KiB of them, a system page on most
+/// systems (a run only partly on whole pages releases those).
+const RELEASE_RUN_SLOTS: usize = 4096 / std::mem::size_of::<Slot>();
+
+/// Hands the whole system pages of the slots `slots` of a chunk of `len` back to the
+/// system; returns the bytes released.
+///
+/// # Safety
+/// `base` is a chunk made by `zeroed_chunk(len)`, `slots.end <= len`, and those slots are
+/// empty (zero bits) with no writer during the call.
+unsafe fn release_slots(base: *mut Slot, slots: std::ops::Range<usize>, len: usize) -> u64 {
+    debug_assert!(slots.start <= slots.end && slots.end <= len);
+    let bytes = (slots.end - slots.start) * std::mem::size_of::<Slot>();
+    // SAFETY: `slots.start < len` (or the range is empty), so the pointer stays in the chunk.
+    let start = unsafe { base.add(slots.start) }.cast::<u8>();
+    let Some(start) = ptr::NonNull::new(start) else {
+        return 0;
+    };
+    // SAFETY: the range lies in the chunk, a block of `chunk_layout(len)` from the arena,
+    // all zero and unwritten during the call (the caller's contract).
+    unsafe { arena::release_zero_pages(start, bytes, chunk_layout(len)) as u64 }
 }
 
 /// Rows ahead of a walk's position whose newest version header is prefetched.
@@ -329,6 +417,103 @@ mod tests {
             3071
         );
         assert_eq!(array.for_each(6000..7000, &guard, |_, _| true), 6000);
+    }
+
+    /// Slots holding a row in the release tests: a few scattered ones.
+    fn holds_row(index: u64) -> bool {
+        index % 9_973 == 17 || index == 19_999
+    }
+
+    fn array_with_scattered_rows(slots: u64) -> SlotArray {
+        let array = SlotArray::new();
+        for index in 0..slots {
+            assert_eq!(array.push().unwrap(), index);
+            if holds_row(index) {
+                let slot = array.get(index).unwrap();
+                slot.head
+                    .store(super::super::head::HeadWord::retired(), Ordering::Release);
+            }
+        }
+        array
+    }
+
+    #[test]
+    fn releasing_empty_runs_keeps_every_slot_as_it_was() {
+        let array = array_with_scattered_rows(20_000);
+        let guard = epoch::pin();
+        // Every slot written once, so every page of the chunks is resident.
+        array.for_each(0..20_000, &guard, |_, slot| {
+            slot.head
+                .store(slot.head.load(Ordering::Acquire, &guard), Ordering::Release);
+            true
+        });
+        // SAFETY: no other thread uses the array.
+        let released = unsafe { array.release_empty_runs(&guard) };
+        assert_eq!(array.released_bytes(), released);
+        // Chunks of 8,192 and 16,384 slots (64 KiB and 128 KiB) lie in the arena; three of
+        // their 4 KiB runs hold a row. The small chunks come from the heap and stay.
+        let arena_bytes = (8192 + 16_384) * std::mem::size_of::<Slot>() as u64;
+        if cfg!(target_os = "linux") {
+            assert!(released >= arena_bytes - 3 * 4096, "released {released}");
+        }
+        assert!(released <= array.allocated_bytes());
+        array.for_each(0..20_000, &guard, |index, slot| {
+            let head = slot.head.load(Ordering::Acquire, &guard);
+            assert_eq!(head.is_retired(), holds_row(index), "slot {index}");
+            assert_eq!(head.is_zero(), !holds_row(index), "slot {index}");
+            true
+        });
+        // A released run takes a row again.
+        let slot = array.get(12_000).unwrap();
+        slot.head
+            .store(super::super::head::HeadWord::retired(), Ordering::Release);
+        assert!(slot.head.load(Ordering::Acquire, &guard).is_retired());
+    }
+
+    #[test]
+    fn readers_see_every_slot_unchanged_while_empty_runs_are_released() {
+        let array = std::sync::Arc::new(array_with_scattered_rows(60_000));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (array, stop) = (array.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut walks = 0u64;
+                    while !stop.load(Ordering::Acquire) || walks == 0 {
+                        let guard = epoch::pin();
+                        let walked = array.for_each(0..60_000, &guard, |index, slot| {
+                            let head = slot.head.load(Ordering::Acquire, &guard);
+                            assert_eq!(head.is_retired(), holds_row(index), "slot {index}");
+                            true
+                        });
+                        assert_eq!(walked, 60_000);
+                        walks += 1;
+                    }
+                    walks
+                })
+            })
+            .collect();
+        let mut released = 0;
+        for _ in 0..20 {
+            // SAFETY: the readers only read; no thread makes an empty slot non-empty.
+            released += unsafe { array.release_empty_runs(&epoch::pin()) };
+        }
+        stop.store(true, Ordering::Release);
+        for reader in readers {
+            assert!(reader.join().unwrap() > 0);
+        }
+        if cfg!(target_os = "linux") {
+            assert!(released > 0);
+        }
+        let guard = epoch::pin();
+        let rows = array.for_each(0..60_000, &guard, |index, slot| {
+            assert_eq!(
+                slot.head.load(Ordering::Acquire, &guard).is_retired(),
+                holds_row(index)
+            );
+            true
+        });
+        assert_eq!(rows, 60_000);
     }
 
     #[test]

@@ -101,6 +101,22 @@ impl SpareHeaders {
         drop(extra);
     }
 
+    /// Frees the spare headers past `keep`, and the list's room past what it then holds;
+    /// returns how many it freed. The collector calls it once the store is idle after
+    /// memory fell (`SlabPool::release_spare_headers`): a large write retires up to
+    /// `SPARE_HEADERS_MAX` headers, ~6 MiB that would otherwise stay resident.
+    pub(crate) fn shrink_to(&self, keep: usize) -> usize {
+        let freed = {
+            let mut list = self.list();
+            let keep = keep.min(list.len());
+            let freed: Vec<SpareHeader> = list.drain(keep..).collect();
+            list.shrink_to(keep);
+            freed
+        };
+        // Freed here, outside the lock.
+        freed.len()
+    }
+
     /// Spare headers held now.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -162,6 +178,33 @@ mod tests {
 
     fn version(pool: &SlabPool, begin: u64) -> Version {
         Version::new(begin, Payload::new(pool, &[1, 2, 3], 0).unwrap())
+    }
+
+    #[test]
+    fn shrinking_frees_the_spare_headers_past_the_reserve_and_keeps_the_rest_usable() {
+        let account = Arc::new(MemoryAccount::new());
+        let pool = SlabPool::new(Arc::clone(&account));
+        let shared = SpareHeaders::default();
+        let mut cache = HeaderCache::default();
+        let addresses: Vec<*mut Version> = (0..1000)
+            .map(|begin| Box::into_raw(cache.make(&shared, version(&pool, begin)).into_box()))
+            .collect();
+        // SAFETY: `Box<Version>`s that nothing else references, each recycled once.
+        unsafe { shared.recycle(addresses) };
+        assert_eq!(shared.len(), 1000);
+        assert_eq!(shared.shrink_to(100), 900);
+        assert_eq!(shared.len(), 100);
+        assert!(shared.list().capacity() < 1000);
+        assert_eq!(shared.shrink_to(100), 0);
+        // The kept headers still serve new versions.
+        let made: Vec<_> = (0..150)
+            .map(|begin| cache.make(&shared, version(&pool, begin)))
+            .collect();
+        assert!(made
+            .iter()
+            .zip(0..)
+            .all(|(v, begin)| v.begin.load(std::sync::atomic::Ordering::Relaxed) == begin));
+        assert_eq!(shared.len(), 0);
     }
 
     #[test]

@@ -108,7 +108,7 @@ pub struct Table {
     /// Every schema the table has had, oldest first, kept until the table is dropped.
     schemas: Mutex<Vec<Arc<TableSchema>>>,
     /// The rows' slots (in a clustered table: the slots its keys address).
-    slots: SlotArray,
+    pub(super) slots: SlotArray,
     /// A clustered table's slots of rows whose keys address no slot (empty in others).
     overflow: SlotArray,
     /// Set when the table is clustered on its INTEGER key (`clustered.rs`).

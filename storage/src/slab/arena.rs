@@ -105,6 +105,39 @@ pub(crate) fn release_every_free_page() -> usize {
     ARENA.release_every_free_page()
 }
 
+/// Hands the whole system pages inside `bytes` at `start`, part of a block of `block_layout`,
+/// back to the system (zero when next touched); returns the bytes released. Blocks of the
+/// heap route (small ones, systems without the arena) release nothing.
+///
+/// # Safety
+/// The range lies in a live block of `block_layout` from this module, its bytes are all zero,
+/// and no thread writes to it during the call (a write in between could be lost).
+pub(crate) unsafe fn release_zero_pages(
+    start: NonNull<u8>,
+    bytes: usize,
+    block_layout: Layout,
+) -> usize {
+    if route(block_layout) == Route::Heap {
+        return 0;
+    }
+    let first = os::mapping_bytes(start.as_ptr().addr());
+    let end = start.as_ptr().addr() + bytes;
+    let whole = (end - end % os::mapping_bytes(1)).saturating_sub(first);
+    if whole == 0 {
+        return 0;
+    }
+    let offset = first - start.as_ptr().addr();
+    // SAFETY: `[start + offset, start + offset + whole)` is whole system pages inside the
+    // caller's range, which lies in one of this arena's mappings (not the heap route) and is
+    // all zero with no writer (the caller's contract), so zeroing it changes nothing.
+    let released = unsafe { os::release(start.as_ptr().add(offset), whole) };
+    if released {
+        whole
+    } else {
+        0
+    }
+}
+
 /// Frees a block.
 ///
 /// # Safety

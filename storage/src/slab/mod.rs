@@ -42,7 +42,7 @@ mod reserve;
 mod tests;
 
 pub use account::{format_bytes, MemoryAccount, MemoryStats, BUDGET_UNLIMITED};
-pub use heap_trim::{release_free_memory, trim_heap};
+pub use heap_trim::{release_free_memory, trim_heap, tune_allocator};
 pub use page::PAGE_BYTES;
 pub(crate) use payload::{copy_if_evacuating, free_frozen_slot, free_moved_copy, Payload};
 pub use pool::{Compaction, CompactionReport, SlabPool};

@@ -22,6 +22,10 @@ const DRAIN_WAIT_MS_MAX: u64 = 5000;
 /// Epoch flushes made with a bare yield before the wait sleeps between flushes.
 const DRAIN_SPIN_ROUNDS: u32 = 256;
 
+/// Spare version headers an idle store keeps (`release_spare_headers`): ~200 KiB, what a
+/// few thousand-row writes take.
+const SPARE_HEADERS_IDLE: usize = 4096;
+
 #[derive(Default)]
 struct ClassPages {
     pages: Vec<PagePtr>,
@@ -71,6 +75,13 @@ impl SlabPool {
 
     pub(crate) fn spare_headers(&self) -> &Arc<SpareHeaders> {
         &self.spare_headers
+    }
+
+    /// Frees the retired version headers kept for reuse past a small reserve
+    /// (`SPARE_HEADERS_IDLE`); returns how many it freed. For an idle store after memory
+    /// fell: the headers would otherwise stay resident until the next large write.
+    pub fn release_spare_headers(&self) -> usize {
+        self.spare_headers.shrink_to(SPARE_HEADERS_IDLE)
     }
 
     fn class(&self, class: usize) -> MutexGuard<'_, ClassPages> {
