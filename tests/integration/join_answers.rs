@@ -310,3 +310,48 @@ fn pushed_join_under_an_aggregate_keeps_the_last_row_of_each_group() {
     );
     assert_eq!(rows, vec![vec!["i5", "NULL", "i5"]]);
 }
+
+/// Hash joins whose streamed rows carry texts, matching no, one or several build rows,
+/// under a top-k that hands rows back and without one, INNER and LEFT, either side built:
+/// each joined row holds its own streamed values (a streamed row's last match takes them
+/// over, the others copy them).
+#[test]
+fn streamed_values_reach_every_match_of_a_hash_join() {
+    let schema = [
+        "CREATE TABLE s(id INTEGER PRIMARY KEY, k INTEGER, name TEXT, note TEXT)",
+        "CREATE TABLE b(k INTEGER, tag TEXT)",
+        "INSERT INTO s WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c \
+         WHERE i < 3000) SELECT i, i % 70, 'name ' || (i * 7 % 1000), \
+         CASE WHEN i % 6 = 0 THEN NULL ELSE 'note ' || i END FROM c",
+        // Keys 0..49: some once, some three times; 50..69 have no build row.
+        "INSERT INTO b WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c \
+         WHERE i < 79) SELECT CASE WHEN i < 50 THEN i ELSE (i - 50) % 10 END, 'tag' || i \
+         FROM c",
+    ];
+    let (db, sqlite) = super::support::both_engines(&schema);
+    let ember = db.connect();
+    super::support::assert_same_rows(
+        &ember,
+        &sqlite,
+        &[
+            "SELECT s.id, s.name, s.note, b.tag FROM s JOIN b ON b.k = s.k \
+             ORDER BY s.note DESC, s.id, b.tag LIMIT 40",
+            "SELECT s.id, s.name, s.note, b.tag FROM s LEFT JOIN b ON b.k = s.k \
+             ORDER BY s.name, s.id, b.tag LIMIT 60",
+            "SELECT b.tag, s.name, s.note FROM b JOIN s ON s.k = b.k \
+             ORDER BY s.id DESC, b.tag LIMIT 50",
+            "SELECT count(*), sum(length(s.name)), count(s.note), count(b.tag) \
+             FROM s LEFT JOIN b ON b.k = s.k",
+        ],
+    );
+    // Every joined row, not only the top ones.
+    let all = "SELECT s.id, s.name, s.note, b.tag FROM s LEFT JOIN b ON b.k = s.k";
+    assert_eq!(ember_rows(&ember, all), sqlite_rows(&sqlite, all));
+    let plan = super::support::explain(
+        &ember,
+        "SELECT s.id, s.name, s.note, b.tag FROM s \
+         JOIN b ON b.k = s.k ORDER BY s.note DESC, s.id, b.tag LIMIT 40",
+        &[],
+    );
+    assert!(plan.join("\n").contains("HashJoin"), "{plan:?}");
+}

@@ -249,6 +249,26 @@ impl Operator for JoinOperator<'_> {
                     .spare
                     .pop()
                     .unwrap_or_else(|| Vec::with_capacity(left.len() + right.len()));
+                let width = left.len() + right.len();
+                if current.candidate.is_none() && join.condition.is_none() && joined.len() == width
+                {
+                    // The streamed row's last match, which nothing can reject: its values
+                    // move into the joined row (the row, handed back after, holds what the
+                    // joined row's buffer had), only the build row's are copied.
+                    let streamed_at = if join.build_left { candidate.len() } else { 0 };
+                    let built_at = if join.build_left {
+                        0
+                    } else {
+                        current.row.len()
+                    };
+                    joined[built_at..built_at + candidate.len()].clone_from_slice(candidate);
+                    let streamed = &mut joined[streamed_at..streamed_at + current.row.len()];
+                    for (slot, value) in streamed.iter_mut().zip(current.row.iter_mut()) {
+                        std::mem::swap(slot, value);
+                    }
+                    current.matched = true;
+                    return Ok(Some(joined));
+                }
                 write_joined(&mut joined, left, right);
                 let passes = match &join.condition {
                     Some(condition) => condition.matches(&joined, &context.eval)?,
