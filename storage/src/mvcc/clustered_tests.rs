@@ -60,8 +60,8 @@ fn read(txn: &Transaction, table: &Table, key: i64) -> Option<i64> {
     }
 }
 
-/// Every (key, value) the reader sees, in scan order.
-fn scan(txn: &Transaction, table: &Table) -> Vec<(i64, i64)> {
+/// Every (key, value) the reader sees, in scan order (shared with `slot_release_tests.rs`).
+pub(super) fn scan(txn: &Transaction, table: &Table) -> Vec<(i64, i64)> {
     let mut rows = Vec::new();
     let mut buffer = Vec::new();
     let mut from = 0;

@@ -53,22 +53,7 @@ fn delete_keys(store: &Store, table: &Arc<Table>, keys: &[i64]) {
 
 /// Every (key, value) a fresh reader sees, in scan order.
 fn scan(store: &Store, table: &Table) -> Vec<(i64, i64)> {
-    let txn = store.begin().unwrap();
-    let mut rows = Vec::new();
-    let mut buffer = Vec::new();
-    let mut from = 0;
-    while let Some(batch) = table.next_scan_batch(from, 1000) {
-        from = txn
-            .scan_batch(table, batch, &mut buffer, |_, values| {
-                match (&values[0], &values[1]) {
-                    (Value::Integer(key), Value::Integer(value)) => rows.push((*key, *value)),
-                    other => panic!("row {other:?}"),
-                }
-                true
-            })
-            .unwrap();
-    }
-    rows
+    super::super::clustered_tests::scan(&store.begin().unwrap(), table)
 }
 
 #[test]
