@@ -13,7 +13,9 @@ use crate::mvcc::{Table, TableSchema, Transaction};
 use crate::store::Store;
 use crate::value::{DataType, Value};
 
-fn clustered_table(store: &Store) -> Arc<Table> {
+/// A table of two INTEGER columns keyed by the first: clustered (shared with
+/// `slot_release_tests.rs`).
+pub(super) fn clustered_table(store: &Store) -> Arc<Table> {
     let table = store.create_table(TableSchema {
         types: vec![DataType::Integer, DataType::Integer],
         key_columns: vec![0],

@@ -6,24 +6,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::index::IndexKey;
-use crate::mvcc::{Table, TableSchema};
+use crate::mvcc::Table;
 use crate::store::Store;
-use crate::value::{DataType, Value};
+use crate::value::Value;
+
+use super::super::clustered_tests::clustered_table;
 
 /// Keys of the tests: past `RELEASE_SLOTS_MIN` slots.
 const KEYS: i64 = 70_000;
 /// Keys per write transaction.
 const TXN_KEYS: i64 = 2_000;
-
-fn clustered_table(store: &Store) -> Arc<Table> {
-    let table = store.create_table(TableSchema {
-        types: vec![DataType::Integer, DataType::Integer],
-        key_columns: vec![0],
-        added: Vec::new(),
-    });
-    assert!(table.is_clustered());
-    table
-}
 
 /// Inserts `keys` (value key * 10), `TXN_KEYS` to a transaction.
 fn insert_keys(store: &Store, table: &Arc<Table>, keys: &[i64]) {
