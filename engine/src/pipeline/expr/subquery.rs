@@ -295,6 +295,13 @@ impl StatementEnv<'_> {
     }
 }
 
+/// The runtime subqueries run in, or the error of a place that has none.
+fn runtime_of<'c>(context: &EvalContext<'c>) -> Result<&'c SubqueryRuntime<'c>> {
+    context
+        .subqueries
+        .ok_or_else(|| crate::err!(Unsupported, "not supported: a subquery in this place"))
+}
+
 impl SubqueryExpr {
     /// Whether the subquery gives one value per execution, read with no row (uncorrelated,
     /// scalar or EXISTS): compiled code reads it once, as a constant (`constant_value`),
@@ -317,20 +324,26 @@ impl SubqueryExpr {
     }
 
     pub fn eval(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Value> {
-        if let (true, None, Some(runtime)) = (self.correlated, &self.memo_key, context.subqueries) {
-            // Run for this outer row and read at once: no result kept, none shared.
-            let frame = OuterFrame {
-                row,
-                parent: context.outer,
-            };
-            let result = self.run(runtime, Some(&frame))?;
+        if !self.correlated {
+            let result = self.cached_result(context)?;
             return self.value_of(&result, row, context);
         }
-        let result = self.result(row, context)?;
-        self.value_of(&result, row, context)
+        let runtime = runtime_of(context)?;
+        let frame = OuterFrame {
+            row,
+            parent: context.outer,
+        };
+        match &self.memo_key {
+            Some(reads) => {
+                let result = self.memoized(reads, runtime, &frame)?;
+                self.value_of(&result, row, context)
+            }
+            // Run for this outer row and read at once: no result kept, none shared.
+            None => self.value_of(&self.run(runtime, Some(&frame))?, row, context),
+        }
     }
 
-    /// What the subquery's `result` makes of the outer row `row`.
+    /// What the subquery's result makes of the outer row `row`.
     fn value_of(
         &self,
         result: &SubqueryResult,
@@ -372,7 +385,7 @@ impl SubqueryExpr {
                 "the members of a correlated subquery were asked for"
             ));
         }
-        match self.result(&[], context)?.as_ref() {
+        match self.cached_result(context)?.as_ref() {
             SubqueryResult::Set { keys, .. } => {
                 let mut members = Vec::with_capacity(keys.len().min(most));
                 for key in keys.iter() {
@@ -400,40 +413,25 @@ impl SubqueryExpr {
         if self.correlated {
             return None;
         }
-        let result = self.result(&[], context).ok()?;
+        let result = self.cached_result(context).ok()?;
         matches!(result.as_ref(), SubqueryResult::Set { .. }).then(|| InSet {
             result,
             negated: *negated,
         })
     }
 
-    /// The subquery's result for `row`: run again for a correlated subquery, else cached.
-    fn result(&self, row: &[Value], context: &EvalContext<'_>) -> Result<Arc<SubqueryResult>> {
-        let Some(runtime) = context.subqueries else {
-            return Err(crate::err!(
-                Unsupported,
-                "not supported: a subquery in this place"
-            ));
-        };
-        Ok(if self.correlated {
-            let frame = OuterFrame {
-                row,
-                parent: context.outer,
-            };
-            match &self.memo_key {
-                Some(reads) => self.memoized(reads, runtime, &frame)?,
-                None => Arc::new(self.run(runtime, Some(&frame))?),
-            }
-        } else {
-            let cached = runtime.cache.borrow().get(&self.id).cloned();
-            match cached {
-                Some(result) => result,
-                None => {
-                    // Not borrowed while running: the subquery may run subqueries itself.
-                    let result = Arc::new(self.run(runtime, context.outer)?);
-                    runtime.cache.borrow_mut().insert(self.id, result.clone());
-                    result
-                }
+    /// The result of an uncorrelated subquery: run once per execution, then cached.
+    fn cached_result(&self, context: &EvalContext<'_>) -> Result<Arc<SubqueryResult>> {
+        debug_assert!(!self.correlated, "a correlated subquery runs per outer row");
+        let runtime = runtime_of(context)?;
+        let cached = runtime.cache.borrow().get(&self.id).cloned();
+        Ok(match cached {
+            Some(result) => result,
+            None => {
+                // Not borrowed while running: the subquery may run subqueries itself.
+                let result = Arc::new(self.run(runtime, context.outer)?);
+                runtime.cache.borrow_mut().insert(self.id, result.clone());
+                result
             }
         })
     }

@@ -208,13 +208,9 @@ impl Operator for IndexJoinOperator<'_> {
         // (`next` moves them out), so the next probe decodes into their memory; only
         // between left rows, when no candidate is still to be joined.
         if self.current.is_none() {
-            let right_width = self.join.right_width;
-            if let (Some(spare), Some(right)) = (
-                self.prober.spare_candidate(),
-                row.len()
-                    .checked_sub(self.left_width + right_width)
-                    .map(|_| &mut row[self.left_width..self.left_width + right_width]),
-            ) {
+            let right = self.left_width..self.left_width + self.join.right_width;
+            if let (Some(spare), Some(right)) = (self.prober.spare_candidate(), row.get_mut(right))
+            {
                 for (slot, value) in spare.iter_mut().zip(right) {
                     if matches!(slot, Value::Null)
                         && matches!(value, Value::Text(_) | Value::Blob(_))
