@@ -1,4 +1,4 @@
-//! Damaged and full directories (issue 17's findings 1-3): a missing snapshot, a missing,
+//! Damaged and full directories: a missing snapshot, a missing,
 //! empty or garbage WAL segment give `Corruption` and change no file; salvage opens them,
 //! says what it dropped and keeps a copy of the files; a checkpoint that hits a full disk
 //! removes its temp file and later commits go on (through the log's reserve, which a

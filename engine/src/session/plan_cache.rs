@@ -39,47 +39,7 @@ impl Prepared {
         binder.set_creation_text(creation_text);
         let parameter_names = binder.number_parameters(statement)?.into();
         let mut plan = binder.bind_statement(statement)?;
-        // EXPLAIN shows (and EXPLAIN ANALYZE runs) the plan the statement itself would run.
-        let optimized = match &mut plan {
-            Plan::Explain(inner) | Plan::ExplainAnalyze(inner) => inner.as_mut(),
-            other => other,
-        };
-        // A table with triggers keeps its target rows whole: the triggers read OLD.*.
-        let has_triggers = |target: &crate::plan::TableAccess| {
-            catalog.has_triggers() && !catalog.triggers_on(&target.table.name).is_empty()
-        };
-        crate::optimize::delete_whole_table(optimized, catalog);
-        match optimized {
-            Plan::Update { target, .. } | Plan::Delete { target, .. } if has_triggers(target) => {}
-            Plan::Query(query) => crate::optimize::finish_query(&mut query.node),
-            Plan::Insert(insert) => {
-                crate::optimize::finish_query(&mut insert.source);
-                let has_triggers =
-                    catalog.has_triggers() && !catalog.triggers_on(&insert.table.name).is_empty();
-                crate::optimize::batch_insert(insert, has_triggers);
-            }
-            // With FROM or a conflict clause (REPLACE finds the rows holding the new keys;
-            // the rows are taken in key order) the target rows keep every column.
-            Plan::Update {
-                target,
-                assignments,
-                returning,
-                on_conflict: crate::plan::OnConflict::Abort,
-                from: None,
-            } => crate::optimize::prune_update(target, assignments, returning_exprs(returning)),
-            Plan::Delete { target, returning } => {
-                crate::optimize::prune_delete(target, returning_exprs(returning))
-            }
-            _ => {}
-        }
-        // Plans beside the query's own tree: their aggregates' strategies.
-        match optimized {
-            Plan::Update {
-                from: Some(from), ..
-            } => crate::optimize::choose_strategies(&mut from.source),
-            Plan::ViewWrite(write) => crate::optimize::choose_strategies(&mut write.source),
-            _ => {}
-        }
+        crate::optimize::optimize_statement(&mut plan, catalog);
         let columns: Arc<[String]> = match &plan {
             Plan::Query(query) => query.columns.clone().into(),
             Plan::Explain(_) | Plan::ExplainAnalyze(_) => Arc::from(vec!["plan".to_string()]),
@@ -100,10 +60,6 @@ impl Prepared {
 }
 
 /// The expressions of a RETURNING clause (none without one).
-fn returning_exprs(returning: &Option<Box<crate::plan::Returning>>) -> &[crate::expr::Expr] {
-    returning.as_ref().map_or(&[], |returning| &returning.exprs)
-}
-
 struct Entry {
     prepared: Arc<Prepared>,
     last_used: u64,

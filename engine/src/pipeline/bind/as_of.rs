@@ -6,8 +6,7 @@
 use sqlparser::ast::{self, TableVersion};
 
 use crate::error::{unsupported, Result};
-use crate::optimize::choose_access;
-use crate::plan::{AsOfScan, Node};
+use crate::plan::{AsOfScan, Node, TableAccess};
 
 use super::{object_name, Binder, Scope};
 
@@ -45,7 +44,7 @@ impl Binder<'_> {
         let qualifier = super::from::table_alias(alias, &table.name)?;
         let scope = Scope::for_table_def(&qualifier, &table);
         let at = self.bind_expr(at, &Scope::default())?;
-        let input = Node::Scan(choose_access(table.clone(), None));
+        let input = Node::Scan(TableAccess::every_live_row(table.clone()));
         let node = Node::AsOf(Box::new(AsOfScan { table, at, input }));
         Ok((node, scope))
     }

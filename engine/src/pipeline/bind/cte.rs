@@ -19,8 +19,8 @@ use crate::error::{unsupported, ErrorKind, Result};
 use crate::limits::QUERY_DEPTH_MAX;
 use crate::plan::{CteQuery, Node, Query, RecursiveUnion};
 
-use super::from::RelationSource;
 use super::{Binder, Scope};
+use crate::plan::RelationSource;
 
 /// The CTEs of one WITH clause.
 pub(super) struct WithFrame {

@@ -12,7 +12,6 @@ use crate::catalog::TableDef;
 use crate::error::{unsupported, Result};
 use crate::expr::Expr;
 use crate::limits::VALUES_ROWS_MAX;
-use crate::optimize::choose_access;
 use crate::plan::{Insert, Node, OnConflict, PlainRows, Plan, Sequence, TableAccess};
 
 use super::upsert::target_column;
@@ -286,7 +285,7 @@ impl Binder<'_> {
             None => None,
         };
         Ok(Plan::Update {
-            target: choose_access(table, filter),
+            target: TableAccess::unplanned(table, filter),
             assignments,
             returning,
             on_conflict,
@@ -319,7 +318,7 @@ impl Binder<'_> {
             Some(items) => Some(self.bind_returning(items, &table)?),
             None => None,
         };
-        let target: TableAccess = choose_access(table, filter);
+        let target = TableAccess::unplanned(table, filter);
         Ok(Plan::Delete { target, returning })
     }
 }

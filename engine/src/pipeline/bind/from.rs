@@ -1,42 +1,19 @@
 //! Binding of FROM and WHERE: each FROM item (table, view, system table, subquery) becomes a
 //! `Relation`; joins' ON / USING / NATURAL constraints and WHERE become conjuncts over the
-//! syntactic row layout (every relation's columns in FROM order). `join::plan_joins` then
+//! syntactic row layout (every relation's columns in FROM order). `optimize::plan_joins` then
 //! places each conjunct and orders the joins. A parenthesized join is flattened into the
 //! list or bound as one relation; a RIGHT / FULL join is planned where it stands
 //! (`outer_join.rs`).
 
-use std::sync::Arc;
-
 use sqlparser::ast::{self, JoinConstraint, JoinOperator, TableFactor};
 
-use crate::catalog::TableDef;
 use crate::error::{unsupported, Result};
 use crate::expr::{BinaryOp, Expr};
-use crate::plan::{JoinKind, Node};
+use crate::optimize::plan_joins;
+use crate::plan::{JoinKind, Node, Relation, RelationSource};
 
-use super::join::plan_joins;
 use super::outer_join::collapse;
 use super::{object_name, Binder, Scope};
-
-/// Where a relation's rows come from.
-pub(super) enum RelationSource {
-    /// A base table: its access path is chosen once its pushed-down filters are known.
-    Table(Arc<TableDef>),
-    /// Anything already planned: a subquery, a view, a system table.
-    Node(Node),
-}
-
-/// One FROM item, bound.
-pub(super) struct Relation {
-    pub source: RelationSource,
-    pub width: usize,
-    /// Position of its first column in the syntactic row layout.
-    pub offset: usize,
-    /// How it joins the relations before it (ignored for the first).
-    pub kind: JoinKind,
-    /// Its join's ON / USING conjuncts, over the syntactic layout.
-    pub on: Vec<Expr>,
-}
 
 /// The (left, right) column pairs a USING / NATURAL join merged.
 type MergedColumns = Vec<(usize, usize)>;

@@ -4,7 +4,6 @@
 
 mod aggregate;
 mod alter;
-mod anti_join;
 mod as_of;
 mod column_origin;
 mod compare;
@@ -14,12 +13,10 @@ mod cte;
 mod ddl;
 mod dml;
 mod drop_column;
-mod exists_join;
 mod expr;
 mod from;
 mod function;
 mod generated;
-mod join;
 mod min_max_row;
 mod outer_join;
 pub mod parameters;

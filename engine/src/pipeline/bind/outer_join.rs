@@ -11,10 +11,10 @@
 
 use crate::error::Result;
 use crate::expr::{Expr, Function};
-use crate::plan::{JoinKind, Node};
+use crate::optimize::plan_joins;
+use crate::plan::{JoinKind, Node, Relation, RelationSource};
 
-use super::from::{FromState, Relation, RelationSource};
-use super::join::plan_joins;
+use super::from::FromState;
 
 /// Plans `state`'s relations (and pending inner-join terms) into one relation with the same
 /// row layout. `merged`: the (left, right) column pairs a USING / NATURAL of the RIGHT or

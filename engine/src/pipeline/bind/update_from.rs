@@ -12,7 +12,6 @@ use sqlparser::ast;
 use crate::catalog::TableDef;
 use crate::error::Result;
 use crate::expr::{BinaryOp, Expr};
-use crate::optimize::choose_access;
 use crate::plan::{TableAccess, UpdateFrom};
 
 use super::from::{plan_from, FromState};
@@ -99,7 +98,7 @@ impl Binder<'_> {
                 },
             }
         }
-        let target = choose_access(table, Expr::from_conjuncts(target_terms));
+        let target = TableAccess::unplanned(table, Expr::from_conjuncts(target_terms));
         let from = UpdateFrom {
             source: plan_from(relations, source_terms)?,
             target_keys,

@@ -8,7 +8,7 @@
 //!   hash half counts as it is written, at most `ROWS_PER_KEY_GUESS`, the guess while it
 //!   is empty);
 //! - hashing costs reading the right side, `BUILD_COST` per row of the smaller side and one
-//!   step per row of the larger (`bind/join.rs` builds on the smaller side).
+//!   step per row of the larger (`optimize/join_order.rs` builds on the smaller side).
 //!
 //! A key column qualifies only when its side of the equality is the bare column: then the
 //! comparison converts only the left value (affinity) and compares under BINARY, exactly

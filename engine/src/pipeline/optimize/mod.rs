@@ -9,18 +9,23 @@
 //! whole predicate stays on the access as a recheck, so a lookup can only narrow, never
 //! change, the result.
 
+mod anti_join;
 mod distinct_order;
 mod distinct_sort;
+mod exists_join;
 mod group_order;
 mod index_order;
 mod index_range;
 mod insert_batch;
 mod join_access;
 mod join_bloom;
+mod join_order;
+mod lateral_join;
 mod min_max_split;
 mod null_range;
 mod or_union;
 mod prune;
+mod statement;
 mod strategy;
 mod subquery_memo;
 mod top_k;
@@ -41,8 +46,10 @@ pub use index_range::{key_range_rows, range_decides};
 pub use insert_batch::batch_insert;
 pub use join_access::{join_access, scanned_rows, table_rows, JoinChoice, DERIVED_ROWS_ESTIMATE};
 pub use join_bloom::{bloom_filter_joins, estimated_rows};
+pub use join_order::plan_joins;
 pub use null_range::count_by_index;
 pub use prune::{prune_columns, prune_delete, prune_update};
+pub use statement::{optimize_statement, optimize_trigger_statement};
 pub use strategy::{aggregate_strategy, choose_strategies};
 pub use subquery_memo::memo_only_repeating;
 pub use top_k::bound_sort;
@@ -84,7 +91,7 @@ pub fn finish_query(node: &mut crate::plan::Node) {
 /// `expire_at` or `ttl`, are not expired: that test joins the filter, so every access path
 /// rechecks it).
 pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
-    let filter = match expiry_test(&table) {
+    let filter = match crate::plan::expiry_test(&table) {
         None => filter,
         Some(live) => Some(match filter {
             Some(filter) => Expr::Binary(BinaryOp::And, Box::new(filter), Box::new(live)),
@@ -147,35 +154,6 @@ fn path_residual(table: &TableDef, path: &AccessPath, filter: &Expr) -> Option<B
         _ => return None,
     };
     Some(Box::new(residual))
-}
-
-/// The test that a row of `table` has not expired (expr/expiry.rs): `unexpired(col)` for
-/// its `expire_at` column, `unexpired(col or NULL, written, ttl_ms)` with a `ttl`; `None`
-/// for a table whose rows never expire.
-pub fn expiry_test(table: &TableDef) -> Option<Expr> {
-    let column = |index: usize| Expr::Column {
-        index,
-        name: table.columns[index].name.clone(),
-        meta: table.columns[index].meta(),
-    };
-    let expire = table.options.expire_at.map(column);
-    let args = match (expire, table.options.ttl_ms, table.write_time_column()) {
-        (None, None, _) => return None,
-        (Some(expire), None, _) => vec![expire],
-        (expire, Some(ttl), Some(written)) => vec![
-            expire.unwrap_or(Expr::Literal(ember_storage::Value::Null)),
-            column(written),
-            Expr::Literal(ember_storage::Value::Integer(ttl as i64)),
-        ],
-        (_, Some(_), None) => {
-            debug_assert!(false, "a table with ttl has its write-time column");
-            return None;
-        }
-    };
-    Some(Expr::Function {
-        function: crate::expr::Function::Unexpired,
-        args,
-    })
 }
 
 /// The conjuncts of `filter` other than those a lookup of `keys` (each a value per column of

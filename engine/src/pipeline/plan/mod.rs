@@ -16,6 +16,7 @@ mod alter;
 mod as_of;
 mod cte;
 mod display;
+mod expiry;
 mod index_distinct;
 mod index_group;
 mod index_range;
@@ -23,6 +24,7 @@ mod inputs;
 mod insert;
 mod join_probe;
 mod or_union;
+mod relation;
 mod strategy;
 mod update;
 mod upsert;
@@ -36,6 +38,7 @@ use crate::expr::Expr;
 pub use alter::AlterTable;
 pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};
+pub use expiry::expiry_test;
 pub use index_distinct::{
     counts_distinct_in_order, distinct_walk, range_walks_distinct, DistinctWalk,
 };
@@ -48,6 +51,7 @@ pub use index_range::{
 pub use insert::{Insert, InsertWrite, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
 pub use or_union::{OrBranch, OrUnion};
+pub use relation::{Relation, RelationSource};
 pub use strategy::{AggregateStrategy, DistinctStrategy};
 pub use update::UpdateFrom;
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
@@ -234,6 +238,31 @@ pub struct TableAccess {
 }
 
 impl TableAccess {
+    /// An access as the binder writes it: the rows of `table` that pass `filter`, no path
+    /// chosen yet. The optimizer's pass over the statement (`optimize::optimize_statement`)
+    /// chooses the path and adds the expiry test of a table whose rows expire.
+    pub fn unplanned(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
+        TableAccess {
+            read: ColumnsRead::all(&table),
+            table,
+            path: AccessPath::FullScan,
+            filter,
+            key_residual: None,
+        }
+    }
+
+    /// Whether the access is as `unplanned` makes it (a full scan, nothing derived).
+    pub fn is_unplanned(&self) -> bool {
+        matches!(self.path, AccessPath::FullScan) && self.key_residual.is_none()
+    }
+
+    /// Every row of `table` that has not expired, in slot order: a full scan filtered by
+    /// the table's expiry test alone (none for a table whose rows never expire).
+    pub fn every_live_row(table: Arc<TableDef>) -> TableAccess {
+        let filter = expiry_test(&table);
+        TableAccess::unplanned(table, filter)
+    }
+
     /// Whether the access reaches every row of its table: a full scan with no filter.
     pub fn reaches_every_row(&self) -> bool {
         matches!(self.path, AccessPath::FullScan) && self.filter.is_none()
@@ -501,12 +530,12 @@ pub struct Join {
     /// A hash or nested-loop INNER join that reads its left input into memory and streams
     /// its right one (the left is the smaller by estimate).
     pub build_left: bool,
-    /// An anti join (`bind/anti_join.rs`): a LEFT join that emits only its unmatched left
+    /// An anti join (`optimize/anti_join.rs`): a LEFT join that emits only its unmatched left
     /// rows (NULL-padded) and stops at a left row's first match, because a WHERE term above
     /// it (`right_col IS NULL`, the column never NULL in a matched row) drops every joined
     /// row.
     pub unmatched_only: bool,
-    /// A semi or anti join made of a correlated `[NOT] EXISTS` (`bind/exists_join.rs`), a
+    /// A semi or anti join made of a correlated `[NOT] EXISTS` (`optimize/exists_join.rs`), a
     /// LEFT join whose output row is the left row alone (`left_width` values: nothing above
     /// reads the right side), emitted once when some right row joins it (`Semi`) or when
     /// none does (`Anti`); it stops at a left row's first match.

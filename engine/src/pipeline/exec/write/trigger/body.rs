@@ -78,17 +78,21 @@ fn bind_all(catalog: &Catalog, sql: &str) -> Result<Vec<Plan>> {
         binder.allow_raise();
         binder.number_parameters(statement)?;
         let mut plan = binder.bind_statement(statement)?;
-        match &mut plan {
-            Plan::Query(query) => crate::optimize::finish_query(&mut query.node),
-            Plan::Insert(insert) => crate::optimize::finish_query(&mut insert.source),
-            Plan::Update { .. } | Plan::Delete { .. } | Plan::ViewWrite(_) => {}
-            _ => {
-                return Err(crate::err!(
-                    Internal,
-                    "a trigger body statement bound to a plan that is not a query or DML"
-                ))
-            }
+        let runs_in_a_trigger = matches!(
+            plan,
+            Plan::Query(_)
+                | Plan::Insert(_)
+                | Plan::Update { .. }
+                | Plan::Delete { .. }
+                | Plan::ViewWrite(_)
+        );
+        if !runs_in_a_trigger {
+            return Err(crate::err!(
+                Internal,
+                "a trigger body statement bound to a plan that is not a query or DML"
+            ));
         }
+        crate::optimize::optimize_trigger_statement(&mut plan);
         plans.push(plan);
     }
     Ok(plans)

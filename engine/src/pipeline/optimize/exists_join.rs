@@ -19,8 +19,9 @@ use std::sync::Arc;
 
 use crate::catalog::TableDef;
 use crate::expr::{BinaryOp, Expr, SubqueryKind};
-use crate::optimize::{choose_access, join_access, table_rows};
 use crate::plan::{AccessPath, Existence, Join, JoinKind, Node};
+
+use super::{choose_access, join_access, table_rows};
 
 /// A WHERE conjunct planned as an existence join.
 pub(super) struct ExistsJoin {
@@ -71,7 +72,7 @@ fn exists_join(term: &Expr) -> Option<ExistsJoin> {
     let table = Arc::clone(&access.table);
     // The access's filter is the subquery's WHERE plus the table's expiry test, which
     // `choose_access` adds again.
-    let expiry = crate::optimize::expiry_test(&table);
+    let expiry = crate::plan::expiry_test(&table);
     let mut join = ExistsJoin {
         table,
         filter: Vec::new(),
@@ -171,7 +172,7 @@ pub(super) fn attach(mut node: Node, width: usize, rows: u64, joins: Vec<ExistsJ
         let access = choose_access(exists.table, Expr::from_conjuncts(exists.filter));
         let inner_rows = match &access.path {
             AccessPath::FullScan => table_rows(&access.table),
-            AccessPath::KeyRange(range) => crate::optimize::key_range_rows(range, &access.table),
+            AccessPath::KeyRange(range) => super::key_range_rows(range, &access.table),
             _ => 1,
         };
         let right_width = access.table.columns.len();

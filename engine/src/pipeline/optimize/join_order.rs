@@ -12,12 +12,9 @@
 
 use crate::error::Result;
 use crate::expr::{BinaryOp, Expr};
-use crate::optimize::{
-    choose_access, join_access, scanned_rows, JoinChoice, DERIVED_ROWS_ESTIMATE,
-};
-use crate::plan::{Join, JoinKind, Node};
+use crate::plan::{Join, JoinKind, Node, Relation, RelationSource};
 
-use super::from::{Relation, RelationSource};
+use super::{choose_access, join_access, scanned_rows, JoinChoice, DERIVED_ROWS_ESTIMATE};
 
 /// Up to this many relations, the join order search tries every starting relation.
 const ORDER_SEARCH_RELATIONS: usize = 12;
@@ -28,11 +25,11 @@ struct Term {
     relations: Vec<usize>,
 }
 
-pub(super) fn plan_joins(relations: Vec<Relation>, mut where_terms: Vec<Expr>) -> Result<Node> {
+pub fn plan_joins(relations: Vec<Relation>, mut where_terms: Vec<Expr>) -> Result<Node> {
     // Correlated [NOT] EXISTS conjuncts become semi / anti joins over the joined row.
     let exists_joins = super::exists_join::take_exists_joins(&mut where_terms);
     // A table-valued function reading the relations to its left takes them as its input.
-    let (relations, where_terms) = super::table_function::join_laterally(relations, where_terms)?;
+    let (relations, where_terms) = super::lateral_join::join_laterally(relations, where_terms)?;
     let count = relations.len();
     let offsets: Vec<usize> = relations.iter().map(|r| r.offset).collect();
     let widths: Vec<usize> = relations.iter().map(|r| r.width).collect();

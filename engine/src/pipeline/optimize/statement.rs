@@ -1,0 +1,94 @@
+//! The optimizer's pass over one bound statement, run once per statement before its plan
+//! is cached (`session/plan_cache.rs`) or a trigger body is kept: the statement-level rules
+//! in the order they apply.
+//!
+//! 1. `choose_write_target`: the access path of an UPDATE's or DELETE's target rows, as any
+//!    table read's is chosen (`choose_access`; the binder leaves the target unplanned).
+//! 2. `delete_whole_table`: a DELETE of every row becomes one bulk claim (`truncate.rs`).
+//! 3. `finish_query` over the statement's query tree (a SELECT's, an INSERT's source): the
+//!    columns each scan decodes, the strategies of aggregates and DISTINCTs, memoized
+//!    subqueries, runtime bloom filters (`mod.rs`).
+//! 4. `batch_insert`: an INSERT .. SELECT written in batches (`insert_batch.rs`).
+//! 5. `prune_update` / `prune_delete`: the target columns a plain UPDATE or DELETE decodes.
+//! 6. `choose_strategies` over the plans beside a statement's own tree (UPDATE .. FROM's
+//!    source, a view write's rows).
+//!
+//! EXPLAIN shows (and EXPLAIN ANALYZE runs) the plan the statement itself would run, so
+//! the rules apply to the statement an EXPLAIN holds.
+
+use crate::catalog::Catalog;
+use crate::plan::{OnConflict, Plan, Returning};
+
+/// Applies the statement-level rules to `plan` (see the module comment).
+pub fn optimize_statement(plan: &mut Plan, catalog: &Catalog) {
+    let plan = match plan {
+        Plan::Explain(inner) | Plan::ExplainAnalyze(inner) => inner.as_mut(),
+        other => other,
+    };
+    // A table with triggers keeps its target rows whole: the triggers read OLD.*.
+    let has_triggers =
+        |table: &str| catalog.has_triggers() && !catalog.triggers_on(table).is_empty();
+    choose_write_target(plan);
+    super::delete_whole_table(plan, catalog);
+    match plan {
+        Plan::Update { target, .. } | Plan::Delete { target, .. }
+            if has_triggers(&target.table.name) => {}
+        Plan::Query(query) => super::finish_query(&mut query.node),
+        Plan::Insert(insert) => {
+            super::finish_query(&mut insert.source);
+            let has_triggers = has_triggers(&insert.table.name);
+            super::batch_insert(insert, has_triggers);
+        }
+        // With FROM or a conflict clause (REPLACE finds the rows holding the new keys;
+        // the rows are taken in key order) the target rows keep every column.
+        Plan::Update {
+            target,
+            assignments,
+            returning,
+            on_conflict: OnConflict::Abort,
+            from: None,
+        } => super::prune_update(target, assignments, returning_exprs(returning)),
+        Plan::Delete { target, returning } => {
+            super::prune_delete(target, returning_exprs(returning))
+        }
+        _ => {}
+    }
+    match plan {
+        Plan::Update {
+            from: Some(from), ..
+        } => super::choose_strategies(&mut from.source),
+        Plan::ViewWrite(write) => super::choose_strategies(&mut write.source),
+        _ => {}
+    }
+}
+
+/// The rules a statement of a trigger's body gets when the trigger is compiled: its
+/// target's access path and its query tree's finish. The rest of `optimize_statement`
+/// assumes a statement that runs on its own (a bulk delete counts its rows for the
+/// connection, a pruned target reads fewer columns than a nested trigger may need).
+pub fn optimize_trigger_statement(plan: &mut Plan) {
+    choose_write_target(plan);
+    match plan {
+        Plan::Query(query) => super::finish_query(&mut query.node),
+        Plan::Insert(insert) => super::finish_query(&mut insert.source),
+        _ => {}
+    }
+}
+
+/// Chooses the access path of an UPDATE's or DELETE's target, which the binder left
+/// unplanned (`TableAccess::unplanned`): its filter (with the expiry test of a table whose
+/// rows expire) decides a key or index lookup, a range, or a scan, as for any read.
+fn choose_write_target(plan: &mut Plan) {
+    if let Plan::Update { target, .. } | Plan::Delete { target, .. } = plan {
+        debug_assert!(
+            target.is_unplanned(),
+            "a write target's path is chosen once, here"
+        );
+        let filter = target.filter.take();
+        *target = super::choose_access(target.table.clone(), filter);
+    }
+}
+
+fn returning_exprs(returning: &Option<Box<Returning>>) -> &[crate::expr::Expr] {
+    returning.as_ref().map_or(&[], |returning| &returning.exprs)
+}
