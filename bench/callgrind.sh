@@ -17,7 +17,7 @@
 set -eu
 
 SCALE=${1:-0.1}
-IDS=${2:-W1,W2,W2A,W3,W4,W6,W7,R1,R2,K1,K2,J1,J2,G2,J3,S1,Q1,Q6,D1,I1,I2,P1,P2,G3,L1,D2,C1,J4}
+IDS=${2:-W1,W2,W2A,W3,W4,W6,W7,R1,R2,K1,K2,J1,J2,G2,J3,S1,Q1,Q6,D1,I1,I2,P1,P2,G3,L1,D2,C1,C2,J4}
 ENGINES=${3:-ember,sqlite,stoolap}
 BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/ember-bench}
 

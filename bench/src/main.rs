@@ -10,7 +10,7 @@ use ember_bench::{m1_child, report, run, Config};
 const USAGE: &str = "usage: ember-bench [--scale F] [--only IDS] \
 [--engines ember,sqlite,stoolap] [--rounds N] [--no-settle] [--ops-of ID]
   workload ids: W1 W2 W2A W2C W2L W3 W3H W4 W5 W6 W7 M1 R1 R2 K1 K2 J1 J2 G2 J3 S1 Q1 Q6
-                D1 I1 I2 P1 P2 G3 L1 D2 C1 J4
+                D1 I1 I2 P1 P2 G3 L1 D2 C1 C2 J4
   --scale F      multiply every workload size by F (default 1.0 = the issue's sizes)
   --rounds N     run the timed workloads N times, engines taking turns, and report each
                  cell's median (default 3; M1 runs once)

@@ -231,6 +231,7 @@ timed!(timed_g3_group_two_having, Query::GroupByTwo);
 timed!(timed_l1_like_infix, Query::LikeInfix);
 timed!(timed_d2_count_distinct, Query::CountDistinct);
 timed!(timed_c1_correlated, Query::Correlated);
+timed!(timed_c2_correlated_every_row, Query::CorrelatedEveryRow);
 timed!(timed_j4_join_top_k, Query::JoinTopK);
 
 /// S1's measured part: point selects through the secondary index, each row folded.
@@ -338,7 +339,7 @@ fn q6_window(i: usize, _: &Fixture) -> Vec<Param<'static>> {
 }
 
 /// Every query-shape workload, in the order they run and print.
-pub const WORKLOADS: [Workload; 21] = [
+pub const WORKLOADS: [Workload; 22] = [
     Workload {
         id: "R1",
         label: "R1 range sum, unindexed col (queries/s)",
@@ -590,6 +591,18 @@ pub const WORKLOADS: [Workload; 21] = [
         timed: timed_c1_correlated,
         around: Around::NOTHING,
         check: Check::Sqlite { ordered: true },
+    },
+    Workload {
+        id: "C2",
+        label: "C2 correlated subquery on every row (queries/s)",
+        tables: &[Table::U, Table::O],
+        runs: writes,
+        params: no_params,
+        statement: Query::CorrelatedEveryRow,
+        gives: Gives::Rows,
+        timed: timed_c2_correlated_every_row,
+        around: Around::NOTHING,
+        check: Check::Sqlite { ordered: false },
     },
     Workload {
         id: "J4",

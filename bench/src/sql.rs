@@ -67,6 +67,7 @@ pub enum Query {
     LikeInfix,
     CountDistinct,
     Correlated,
+    CorrelatedEveryRow,
     JoinTopK,
 }
 
@@ -183,6 +184,9 @@ impl Query {
             Query::Correlated => {
                 "SELECT u.id, u.name, (SELECT count(*) FROM o WHERE o.tid = u.id) FROM u \
                  WHERE u.id BETWEEN ? AND ?"
+            }
+            Query::CorrelatedEveryRow => {
+                "SELECT u.id, (SELECT count(*) FROM o WHERE o.tid = u.id) FROM u"
             }
             Query::JoinTopK => {
                 "SELECT o.id, u.name, c.region, u.score FROM o JOIN u ON u.id = o.tid \

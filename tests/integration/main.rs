@@ -110,6 +110,7 @@ mod sqlite_quirks;
 mod statement_completeness;
 mod statement_timeout;
 mod strict_tables;
+mod subquery_by_groups;
 mod subquery_groups;
 mod support;
 mod table_budget;

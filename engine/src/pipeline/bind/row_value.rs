@@ -310,6 +310,7 @@ fn column_subquery(bound: SubqueryExpr, index: usize) -> Result<Expr> {
         }),
         correlated: bound.correlated,
         memo_key: bound.memo_key,
+        grouped: None,
         outer_reads: bound.outer_reads,
     })))
 }

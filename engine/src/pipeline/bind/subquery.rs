@@ -144,6 +144,7 @@ impl Binder<'_> {
             query: Arc::new(bound),
             correlated,
             memo_key: (correlated && pure).then(|| outer_reads.as_slice().into()),
+            grouped: None,
             outer_reads: outer_reads.into(),
         })))
     }

@@ -36,6 +36,7 @@ pub mod sketch;
 mod spare_text;
 mod staged;
 mod subquery;
+mod subquery_by_groups;
 mod subquery_memo;
 mod subquery_tree;
 mod text;
@@ -73,6 +74,7 @@ pub use staged::Staged;
 pub use subquery::{
     OuterFrame, RuntimeCaches, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime,
 };
+pub use subquery_by_groups::GroupedSubquery;
 pub use subquery_memo::OuterRead;
 pub use user::{
     check_registration, AggregateFactory, AggregateRun, CollationBody, ScalarBody, UserBody,

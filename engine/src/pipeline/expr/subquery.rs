@@ -18,6 +18,7 @@ use crate::fast_hash::FastBuildHasher;
 use crate::plan::Query;
 
 use super::key::KeyValue;
+use super::subquery_by_groups::{GroupState, GroupedSubquery};
 use super::subquery_memo::{MemoKey, OuterRead, SubqueryMemo};
 use super::subquery_tree::{KeptTree, KEPT_TREE_IDS_MAX};
 use super::{EvalContext, Expr};
@@ -66,6 +67,10 @@ pub struct SubqueryExpr {
     /// it reads (it calls nothing non-deterministic): those columns, sorted, by which its
     /// results are memoized within one execution (`subquery_memo.rs`).
     pub memo_key: Option<Arc<[OuterRead]>>,
+    /// For a correlated scalar subquery the optimizer decorrelated: its grouped form, run
+    /// once per execution and looked up by the outer row's values
+    /// (`subquery_by_groups.rs`).
+    pub grouped: Option<Arc<GroupedSubquery>>,
 }
 
 impl PartialEq for SubqueryExpr {
@@ -87,6 +92,8 @@ impl fmt::Display for SubqueryExpr {
         } else {
             "subquery"
         };
+        // A grouped subquery's plan says so where EXPLAIN lists it (`Subquery #N by
+        // groups of ..`); its memo is what serves rows if the groups give way.
         let memo = if self.memo_key.is_some() {
             ", memoized"
         } else {
@@ -131,7 +138,7 @@ impl<'a> OuterFrame<'a> {
 
 /// Subquery ids (a statement's subqueries are numbered from 0) past which a correlated
 /// subquery runs unmemoized: the runtime's memo list is indexed by id.
-const MEMOIZED_IDS_MAX: usize = 1024;
+pub(super) const MEMOIZED_IDS_MAX: usize = 1024;
 
 /// The result of a subquery, reduced to what its expression kind needs.
 enum SubqueryResult {
@@ -219,6 +226,8 @@ pub struct SubqueryRuntime<'a> {
     /// The operator trees of correlated subqueries, by subquery id, rewound for each run
     /// (`subquery_tree.rs`); a tree is taken out while it runs.
     trees: RefCell<Vec<Option<KeptTree>>>,
+    /// The groups of decorrelated subqueries, by subquery id (`subquery_by_groups.rs`).
+    pub(super) groups: RefCell<Vec<Option<GroupState>>>,
 }
 
 /// What a `SubqueryRuntime` computed once for its execution (uncorrelated subquery results,
@@ -230,6 +239,7 @@ pub struct RuntimeCaches {
     cte_rows: HashMap<usize, Rc<exec::CteRows>, FastBuildHasher>,
     outer_probes: HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>,
     memos: Vec<Option<SubqueryMemo<SubqueryResult>>>,
+    groups: Vec<Option<GroupState>>,
 }
 
 impl<'a> SubqueryRuntime<'a> {
@@ -258,6 +268,7 @@ impl<'a> SubqueryRuntime<'a> {
             outer_probes: RefCell::new(caches.outer_probes),
             memos: RefCell::new(caches.memos),
             trees: RefCell::new(Vec::new()),
+            groups: RefCell::new(caches.groups),
         }
     }
 
@@ -268,6 +279,7 @@ impl<'a> SubqueryRuntime<'a> {
             cte_rows: self.cte_rows.into_inner(),
             outer_probes: self.outer_probes.into_inner(),
             memos: self.memos.into_inner(),
+            groups: self.groups.into_inner(),
         }
     }
 }
@@ -333,6 +345,11 @@ impl SubqueryExpr {
             row,
             parent: context.outer,
         };
+        if let Some(grouped) = &self.grouped {
+            if let Some(value) = self.value_from_groups(grouped, runtime, &frame)? {
+                return Ok(value);
+            }
+        }
         match &self.memo_key {
             Some(reads) => {
                 let result = self.memoized(reads, runtime, &frame)?;
@@ -473,6 +490,18 @@ impl SubqueryExpr {
             }
         }
         Ok(result)
+    }
+
+    /// A scalar subquery's value for the outer row `frame`, run for it.
+    pub(super) fn scalar_run(
+        &self,
+        runtime: &SubqueryRuntime<'_>,
+        frame: &OuterFrame<'_>,
+    ) -> Result<Value> {
+        match self.run(runtime, Some(frame))? {
+            SubqueryResult::Scalar(value) => Ok(value),
+            _ => Err(crate::err!(Internal, "a scalar subquery gave no scalar")),
+        }
     }
 
     fn run(

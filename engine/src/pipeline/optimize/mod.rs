@@ -27,6 +27,7 @@ mod or_union;
 mod prune;
 mod statement;
 mod strategy;
+mod subquery_by_groups;
 mod subquery_memo;
 mod top_k;
 mod truncate;
@@ -51,6 +52,7 @@ pub use null_range::count_by_index;
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use statement::{optimize_statement, optimize_trigger_statement};
 pub use strategy::{aggregate_strategy, choose_strategies};
+pub use subquery_by_groups::decorrelate_by_groups;
 pub use subquery_memo::memo_only_repeating;
 pub use top_k::bound_sort;
 pub use truncate::delete_whole_table;
@@ -78,11 +80,12 @@ pub fn limited_level(node: &mut crate::plan::Node, limit: Option<&Expr>, offset:
 
 /// The passes over a bound query tree that need the whole tree: the columns each scan
 /// decodes, then the strategy of each aggregate and DISTINCT (which may depend on them),
-/// then which correlated subqueries are memoized, then which hash joins get a runtime
-/// bloom filter.
+/// then which correlated subqueries are decorrelated into groups and which are memoized,
+/// then which hash joins get a runtime bloom filter.
 pub fn finish_query(node: &mut crate::plan::Node) {
     prune_columns(node);
     choose_strategies(node);
+    decorrelate_by_groups(node);
     memo_only_repeating(node);
     bloom_filter_joins(node);
 }
@@ -98,6 +101,12 @@ pub fn choose_access(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess 
             None => live,
         }),
     };
+    access_for(table, filter)
+}
+
+/// Chooses how to reach the rows of `table` that pass `filter`, which already holds the
+/// table's expiry test (a filter taken from an access `choose_access` made).
+fn access_for(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
     let path = match &filter {
         Some(predicate) => {
             let terms = predicate.clone().into_conjuncts();

@@ -51,6 +51,14 @@ impl Plan {
                 (true, false) => " correlated",
                 (true, true) => " correlated, memoized",
             };
+            if let Some(grouped) = &subquery.grouped {
+                // Run once, looked up per outer row; the per-row plan below runs for the
+                // first outer key with no group, and for every row if the groups give way.
+                let keys = grouped.outer_names.join(", ");
+                writeln!(out, "Subquery #{} by groups of outer {keys}", subquery.id)?;
+                grouped.query.node.write_tree(out, 1)?;
+                node_exprs(&grouped.query.node, &mut |expr| find(expr, &mut found));
+            }
             writeln!(out, "Subquery #{}{what}", subquery.id)?;
             subquery.query.node.write_tree(out, 1)?;
             node_exprs(&subquery.query.node, &mut |expr| find(expr, &mut found));
@@ -66,6 +74,7 @@ struct Found {
     correlated: bool,
     memoized: bool,
     query: std::sync::Arc<super::Query>,
+    grouped: Option<std::sync::Arc<crate::expr::GroupedSubquery>>,
 }
 
 /// Adds each subquery `expr` holds to `found`, once.
@@ -78,6 +87,7 @@ fn find(expr: &crate::expr::Expr, found: &mut Vec<Found>) {
                     correlated: subquery.correlated,
                     memoized: subquery.memo_key.is_some(),
                     query: subquery.query.clone(),
+                    grouped: subquery.grouped.clone(),
                 });
             }
         }

@@ -1,0 +1,224 @@
+//! Rule: a correlated scalar subquery is decorrelated into groups (`expr/subquery_by_groups.rs`)
+//! when running it once per outer row would cost more than grouping its table once.
+//!
+//! The subquery qualifies when it is `(SELECT <one expression of aggregates> FROM t WHERE
+//! <conjuncts>)` over one table, with no GROUP BY, HAVING, LIMIT or bare column, that
+//! calls nothing non-deterministic (`memo_key` is set), and whose only reads of the outer
+//! row are conjuncts `t.a = outer.x` between plain columns of one affinity class (INTEGER,
+//! REAL and NUMERIC are one; so no affinity is applied by the comparison) and of BINARY
+//! collation.
+//! Its grouped form drops those conjuncts and groups by their inner sides.
+//!
+//! It pays when the outer rows are many against the table's: a run per outer row costs a
+//! lookup and an aggregate's start and end (some thousands of instructions), grouping
+//! costs a few hundred per row of the table. So the rule groups when the outer rows (a
+//! scan's estimate, `scanned_rows`, under filters, sorts and limits) times
+//! `OUTER_ROWS_FACTOR` reach the table's rows.
+
+use std::sync::Arc;
+
+use crate::expr::{Affinity, BinaryOp, Collation, ColumnMeta, Expr, GroupedSubquery, OuterRead};
+use crate::expr::{SubqueryExpr, SubqueryKind};
+use crate::plan::{AggregateStrategy, Node, Query};
+
+use super::{access_for, scanned_rows, table_rows};
+
+/// The outer rows, times this, must reach the subquery table's rows for the rule to group.
+const OUTER_ROWS_FACTOR: u64 = 12;
+
+/// Applies the rule to every node of `node`'s tree.
+pub fn decorrelate_by_groups(node: &mut Node) {
+    node.for_each_input_mut(&mut decorrelate_by_groups);
+    match node {
+        Node::Scan(access) => {
+            let outer_rows = scanned_rows(access);
+            if let Some(filter) = &mut access.filter {
+                group_in(filter, Some(outer_rows));
+            }
+        }
+        Node::Project { input, exprs } => {
+            let outer_rows = outer_rows(input);
+            for expr in exprs {
+                group_in(expr, outer_rows);
+            }
+        }
+        Node::Filter { input, predicate } => {
+            let outer_rows = outer_rows(input);
+            group_in(predicate, outer_rows);
+        }
+        _ => {}
+    }
+}
+
+/// About how many rows `node` gives, when it is a scan under filters, sorts and limits.
+fn outer_rows(node: &Node) -> Option<u64> {
+    match node {
+        Node::Scan(access) => Some(scanned_rows(access)),
+        Node::Filter { input, .. } | Node::Sort { input, .. } | Node::Limit { input, .. } => {
+            outer_rows(input)
+        }
+        _ => None,
+    }
+}
+
+/// Gives each qualifying subquery of `expr` its grouped form.
+fn group_in(expr: &mut Expr, outer_rows: Option<u64>) {
+    let Some(outer_rows) = outer_rows else {
+        return;
+    };
+    expr.walk_mut(&mut |node| {
+        if let Expr::Subquery(subquery) = node {
+            if subquery.grouped.is_none() {
+                subquery.grouped = grouped_form(subquery, outer_rows).map(Arc::new);
+            }
+        }
+    });
+}
+
+/// The grouped form of `subquery`, when it qualifies and pays (see the module comment).
+fn grouped_form(subquery: &SubqueryExpr, outer_rows: u64) -> Option<GroupedSubquery> {
+    if !matches!(subquery.kind, SubqueryKind::Scalar)
+        || !subquery.correlated
+        || subquery.memo_key.is_none()
+        || subquery.outer_reads.iter().any(|read| read.level != 1)
+    {
+        return None;
+    }
+    let Node::Project { input, exprs } = &subquery.query.node else {
+        return None;
+    };
+    let [value] = exprs.as_slice() else {
+        return None;
+    };
+    let Node::Aggregate {
+        input: scanned,
+        group_by,
+        aggregates,
+        input_width,
+        ..
+    } = input.as_ref()
+    else {
+        return None;
+    };
+    let Node::Scan(access) = scanned.as_ref() else {
+        return None;
+    };
+    if !group_by.is_empty()
+        || reads_outside(value)
+        || reads_bare_column(value, *input_width)
+        || aggregates
+            .iter()
+            .any(|call| call.args.iter().chain(&call.filter).any(reads_outside))
+    {
+        return None;
+    }
+    let mut keys: Vec<(Expr, OuterRead, String)> = Vec::new();
+    let mut rest: Vec<Expr> = Vec::new();
+    for term in access.filter.clone()?.into_conjuncts() {
+        match key_equality(&term) {
+            Some(key) => keys.push(key),
+            None if reads_outside(&term) => return None,
+            None => rest.push(term),
+        }
+    }
+    let mut outer: Vec<OuterRead> = keys.iter().map(|(_, read, _)| *read).collect();
+    outer.sort_unstable();
+    outer.dedup();
+    if keys.is_empty() || outer.as_slice() != &*subquery.outer_reads {
+        return None;
+    }
+    if outer_rows.saturating_mul(OUTER_ROWS_FACTOR) < table_rows(&access.table) {
+        return None;
+    }
+    let group_by: Vec<Expr> = keys.iter().map(|(inner, _, _)| inner.clone()).collect();
+    let mut columns: Vec<String> = keys.iter().map(|(inner, _, _)| inner.to_string()).collect();
+    columns.push(value.to_string());
+    let mut project: Vec<Expr> = group_by.clone();
+    project.push(value.clone());
+    let mut node = Node::Project {
+        input: Box::new(Node::Aggregate {
+            input: Box::new(Node::Scan(access_for(
+                access.table.clone(),
+                Expr::from_conjuncts(rest),
+            ))),
+            group_by,
+            aggregates: aggregates.clone(),
+            input_width: *input_width,
+            strategy: AggregateStrategy::Hash,
+        }),
+        exprs: project,
+    };
+    super::finish_query(&mut node);
+    Some(GroupedSubquery {
+        query: Query { node, columns },
+        outer_keys: keys.iter().map(|(_, read, _)| *read).collect(),
+        outer_names: keys.into_iter().map(|(_, _, name)| name).collect(),
+    })
+}
+
+/// If `term` is `column = outer column` (either way round) that groups by SQL equality of
+/// the raw values: both plain columns of BINARY collation and of one affinity class. Gives
+/// the inner column, the outer read and the outer column's name.
+fn key_equality(term: &Expr) -> Option<(Expr, OuterRead, String)> {
+    let Expr::Binary(BinaryOp::Equal, left, right) = term else {
+        return None;
+    };
+    let (inner, outer) = match (left.as_ref(), right.as_ref()) {
+        (inner @ Expr::Column { .. }, outer @ Expr::OuterColumn { .. })
+        | (outer @ Expr::OuterColumn { .. }, inner @ Expr::Column { .. }) => (inner, outer),
+        _ => return None,
+    };
+    let (
+        Expr::Column {
+            meta: inner_meta, ..
+        },
+        Expr::OuterColumn {
+            level,
+            index,
+            name,
+            meta: outer_meta,
+        },
+    ) = (inner, outer)
+    else {
+        return None;
+    };
+    let compares_raw = inner_meta.collation == Collation::Binary
+        && outer_meta.collation == Collation::Binary
+        && affinity_class(inner_meta) == affinity_class(outer_meta);
+    compares_raw.then(|| {
+        let read = OuterRead {
+            level: *level,
+            index: *index,
+        };
+        (inner.clone(), read, name.clone())
+    })
+}
+
+/// A column's affinity class for comparisons: numeric (INTEGER, REAL, NUMERIC), TEXT, or
+/// none (BLOB, or an expression with no affinity).
+fn affinity_class(meta: &ColumnMeta) -> u8 {
+    match meta.affinity {
+        Some(Affinity::Integer | Affinity::Real | Affinity::Numeric) => 1,
+        Some(Affinity::Text) => 2,
+        Some(Affinity::Blob) | None => 0,
+    }
+}
+
+/// Whether `expr`, over an aggregate's output, reads a bare column of the input row (which
+/// row of a group it comes from depends on the order the rows were read in).
+fn reads_bare_column(expr: &Expr, input_width: usize) -> bool {
+    let mut bare = false;
+    expr.walk(&mut |node| {
+        bare |= matches!(node, Expr::Column { index, .. } if *index < input_width);
+    });
+    bare
+}
+
+/// Whether `expr` reads an outer row or holds a subquery.
+fn reads_outside(expr: &Expr) -> bool {
+    let mut outside = false;
+    expr.walk(&mut |node| {
+        outside |= matches!(node, Expr::OuterColumn { .. } | Expr::Subquery(_));
+    });
+    outside
+}
