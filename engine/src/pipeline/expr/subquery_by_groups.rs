@@ -5,6 +5,13 @@
 //! GROUP BY a, b, ..` (`GroupedSubquery::query`), and each outer row's value is looked up
 //! by its `x, y, ..` instead of the subquery running for that row.
 //!
+//! Grouping pays only for many outer rows: a per-row run costs about twice what grouping
+//! costs per row of `t`. So the subquery first runs per row, as it would without its
+//! grouped form, and computes the groups once its runs in the execution reach
+//! `1 / RUNS_PER_TABLE_ROW` of `t`'s rows (at least `GROUP_AFTER_RUNS_MIN`): it never
+//! costs more than about twice the cheaper of the two, whatever the outer rows turn out
+//! to be.
+//!
 //! The lookup matches as the equalities do: by SQL equality of values with no affinity
 //! applied (`KeyValue`: `1` and `1.0` are one key; texts by their bytes, the rule takes
 //! BINARY columns of one affinity class only), and an outer NULL matches nothing. An outer
@@ -19,9 +26,11 @@
 //! execution. What the groups hold is charged to the statement's memory account.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use ember_storage::Value;
 
+use crate::catalog::TableDef;
 use crate::error::Result;
 use crate::exec::{self, ExecContext, MemoryCharge};
 use crate::fast_hash::FastBuildHasher;
@@ -35,6 +44,13 @@ use super::{EvalContext, KeyValue, SubqueryExpr};
 /// Bytes a group takes besides its key's and value's own (the map slot, the key's box).
 const GROUP_BYTES: u64 = 64;
 
+/// The runs after which the groups are computed, as a share of the table's rows: a
+/// per-row run costs about as much as grouping two rows.
+const RUNS_PER_TABLE_ROW: u64 = 2;
+
+/// Runs before the groups are computed, at the least.
+const GROUP_AFTER_RUNS_MIN: u64 = 64;
+
 /// A correlated scalar subquery's grouped form (see the module comment).
 pub struct GroupedSubquery {
     /// Each row: a group's values of the equalities' inner sides (in `outer_keys`' order),
@@ -44,10 +60,17 @@ pub struct GroupedSubquery {
     pub outer_keys: Box<[OuterRead]>,
     /// The outer columns as EXPLAIN names them.
     pub outer_names: Vec<String>,
+    /// The table the subquery reads (its row count sets when the groups are computed).
+    pub table: Arc<TableDef>,
 }
 
 /// A grouped subquery's state within one statement execution.
 pub(super) enum GroupState {
+    /// Runs per row so far, and the runs after which the groups are computed.
+    Counting {
+        runs: u64,
+        until: u64,
+    },
     Ready(GroupTable),
     /// Given up for the rest of the execution: the subquery runs per outer row.
     Abandoned,
@@ -64,9 +87,9 @@ pub(super) struct GroupTable {
 }
 
 impl SubqueryExpr {
-    /// The subquery's value for the outer row `frame` from its groups, computing them at
-    /// the first call of the execution; `None` when the groups were given up (the caller
-    /// runs the subquery for the row).
+    /// The subquery's value for the outer row `frame` from its groups, computing them once
+    /// the runs are many enough; `None` while they are not, or when the groups were given
+    /// up (the caller runs the subquery for the row).
     pub(super) fn value_from_groups(
         &self,
         grouped: &GroupedSubquery,
@@ -77,19 +100,31 @@ impl SubqueryExpr {
             return Ok(None);
         }
         let writes = runtime.txn.savepoint();
-        let filled = runtime
-            .groups
-            .borrow()
-            .get(self.id)
-            .is_some_and(Option::is_some);
-        if !filled {
-            // Not borrowed while running: the grouped query may run subqueries itself.
-            let state = fill(grouped, runtime, writes)?;
+        let due = {
             let mut groups = runtime.groups.borrow_mut();
             if groups.len() <= self.id {
                 groups.resize_with(self.id + 1, || None);
             }
-            groups[self.id] = Some(state);
+            let state = groups[self.id].get_or_insert_with(|| GroupState::Counting {
+                runs: 0,
+                until: (grouped.table.storage.slots_in_use() / RUNS_PER_TABLE_ROW)
+                    .max(GROUP_AFTER_RUNS_MIN),
+            });
+            match state {
+                GroupState::Counting { runs, until } => {
+                    *runs += 1;
+                    if *runs <= *until {
+                        return Ok(None);
+                    }
+                    true
+                }
+                _ => false,
+            }
+        };
+        if due {
+            // Not borrowed while running: the grouped query may run subqueries itself.
+            let state = fill(grouped, runtime, writes)?;
+            runtime.groups.borrow_mut()[self.id] = Some(state);
         }
         let key = match outer_key(&grouped.outer_keys, frame) {
             Some(key) => key,

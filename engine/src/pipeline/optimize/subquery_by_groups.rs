@@ -9,11 +9,10 @@
 //! collation.
 //! Its grouped form drops those conjuncts and groups by their inner sides.
 //!
-//! It pays when the outer rows are many against the table's: a run per outer row costs a
-//! lookup and an aggregate's start and end (some thousands of instructions), grouping
-//! costs a few hundred per row of the table. So the rule groups when the outer rows (a
-//! scan's estimate, `scanned_rows`, under filters, sorts and limits) times
-//! `OUTER_ROWS_FACTOR` reach the table's rows.
+//! Whether it pays is known only as it runs: a run per outer row costs a lookup and an
+//! aggregate's start and end, grouping costs about half as much per row of the table. So
+//! the grouped form waits until the per-row runs have cost about what grouping would
+//! (`expr/subquery_by_groups.rs`), and a subquery run for a few outer rows never groups.
 
 use std::sync::Arc;
 
@@ -21,62 +20,37 @@ use crate::expr::{Affinity, BinaryOp, Collation, ColumnMeta, Expr, GroupedSubque
 use crate::expr::{SubqueryExpr, SubqueryKind};
 use crate::plan::{AggregateStrategy, Node, Query};
 
-use super::{access_for, scanned_rows, table_rows};
+use super::access_for;
 
-/// The outer rows, times this, must reach the subquery table's rows for the rule to group.
-const OUTER_ROWS_FACTOR: u64 = 12;
-
-/// Applies the rule to every node of `node`'s tree.
+/// Applies the rule to every node of `node`'s tree: the subqueries of projections and
+/// filters (a scan's included).
 pub fn decorrelate_by_groups(node: &mut Node) {
     node.for_each_input_mut(&mut decorrelate_by_groups);
     match node {
         Node::Scan(access) => {
-            let outer_rows = scanned_rows(access);
             if let Some(filter) = &mut access.filter {
-                group_in(filter, Some(outer_rows));
+                group_in(filter);
             }
         }
-        Node::Project { input, exprs } => {
-            let outer_rows = outer_rows(input);
-            for expr in exprs {
-                group_in(expr, outer_rows);
-            }
-        }
-        Node::Filter { input, predicate } => {
-            let outer_rows = outer_rows(input);
-            group_in(predicate, outer_rows);
-        }
+        Node::Project { exprs, .. } => exprs.iter_mut().for_each(group_in),
+        Node::Filter { predicate, .. } => group_in(predicate),
         _ => {}
     }
 }
 
-/// About how many rows `node` gives, when it is a scan under filters, sorts and limits.
-fn outer_rows(node: &Node) -> Option<u64> {
-    match node {
-        Node::Scan(access) => Some(scanned_rows(access)),
-        Node::Filter { input, .. } | Node::Sort { input, .. } | Node::Limit { input, .. } => {
-            outer_rows(input)
-        }
-        _ => None,
-    }
-}
-
 /// Gives each qualifying subquery of `expr` its grouped form.
-fn group_in(expr: &mut Expr, outer_rows: Option<u64>) {
-    let Some(outer_rows) = outer_rows else {
-        return;
-    };
+fn group_in(expr: &mut Expr) {
     expr.walk_mut(&mut |node| {
         if let Expr::Subquery(subquery) = node {
             if subquery.grouped.is_none() {
-                subquery.grouped = grouped_form(subquery, outer_rows).map(Arc::new);
+                subquery.grouped = grouped_form(subquery).map(Arc::new);
             }
         }
     });
 }
 
-/// The grouped form of `subquery`, when it qualifies and pays (see the module comment).
-fn grouped_form(subquery: &SubqueryExpr, outer_rows: u64) -> Option<GroupedSubquery> {
+/// The grouped form of `subquery`, when it qualifies (see the module comment).
+fn grouped_form(subquery: &SubqueryExpr) -> Option<GroupedSubquery> {
     if !matches!(subquery.kind, SubqueryKind::Scalar)
         || !subquery.correlated
         || subquery.memo_key.is_none()
@@ -127,9 +101,6 @@ fn grouped_form(subquery: &SubqueryExpr, outer_rows: u64) -> Option<GroupedSubqu
     if keys.is_empty() || outer.as_slice() != &*subquery.outer_reads {
         return None;
     }
-    if outer_rows.saturating_mul(OUTER_ROWS_FACTOR) < table_rows(&access.table) {
-        return None;
-    }
     let group_by: Vec<Expr> = keys.iter().map(|(inner, _, _)| inner.clone()).collect();
     let mut columns: Vec<String> = keys.iter().map(|(inner, _, _)| inner.to_string()).collect();
     columns.push(value.to_string());
@@ -153,6 +124,7 @@ fn grouped_form(subquery: &SubqueryExpr, outer_rows: u64) -> Option<GroupedSubqu
         query: Query { node, columns },
         outer_keys: keys.iter().map(|(_, read, _)| *read).collect(),
         outer_names: keys.into_iter().map(|(_, _, name)| name).collect(),
+        table: access.table.clone(),
     })
 }
 

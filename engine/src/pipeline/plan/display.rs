@@ -52,10 +52,17 @@ impl Plan {
                 (true, true) => " correlated, memoized",
             };
             if let Some(grouped) = &subquery.grouped {
-                // Run once, looked up per outer row; the per-row plan below runs for the
-                // first outer key with no group, and for every row if the groups give way.
+                // Run once the per-row runs reach half the table's rows, then looked up per
+                // outer row; the per-row plan below runs until then, for the first outer
+                // key with no group, and for every row if the groups give way.
                 let keys = grouped.outer_names.join(", ");
-                writeln!(out, "Subquery #{} by groups of outer {keys}", subquery.id)?;
+                let table = &grouped.table.name;
+                writeln!(
+                    out,
+                    "Subquery #{} by groups of outer {keys} (after runs reach half of {table}'s \
+                     rows)",
+                    subquery.id
+                )?;
                 grouped.query.node.write_tree(out, 1)?;
                 node_exprs(&grouped.query.node, &mut |expr| find(expr, &mut found));
             }
