@@ -335,6 +335,10 @@ const GOLDEN: &[(&str, &[&str])] = &[
         &[
             "Project id, (correlated subquery #0)",
             "└─ KeyRange t (id < 5) filter (id < 5)",
+            "Subquery #0 by groups of outer t.id (after runs reach half of u's rows)",
+            "└─ Project u.t_id, count(*)",
+            "   └─ Aggregate count(*) group by u.t_id",
+            "      └─ Scan u",
             "Subquery #0 correlated",
             "└─ Project count(*)",
             "   └─ Aggregate count(*)",
