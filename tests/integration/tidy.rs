@@ -8,7 +8,7 @@ const FILE_LINES_MAX: usize = 800;
 const LINE_COLUMNS_MAX: usize = 100;
 const SOURCE_DIRECTORIES: &[&str] = &["storage", "engine", "repl", "tests", "bench", "fuzz"];
 
-fn repository_root() -> PathBuf {
+pub(super) fn repository_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tests/ has a parent")
@@ -33,7 +33,7 @@ pub(super) fn rust_files(directory: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-fn all_rust_files() -> Vec<PathBuf> {
+pub(super) fn all_rust_files() -> Vec<PathBuf> {
     let root = repository_root();
     let mut files = Vec::new();
     for directory in SOURCE_DIRECTORIES {

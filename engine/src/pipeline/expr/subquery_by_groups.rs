@@ -39,7 +39,7 @@ use crate::plan::Query;
 
 use super::subquery::{OuterFrame, SubqueryRuntime, MEMOIZED_IDS_MAX};
 use super::subquery_memo::OuterRead;
-use super::{EvalContext, KeyValue, SubqueryExpr};
+use super::{KeyValue, SubqueryExpr};
 
 /// Bytes a group takes besides its key's and value's own (the map slot, the key's box).
 const GROUP_BYTES: u64 = 64;
@@ -177,16 +177,10 @@ fn fill(
         writes_at_fill: writes,
         memory: MemoryCharge::new(account, "a correlated subquery's groups"),
     };
+    // The connection's kept row buffers stay the enclosing statement's.
     let context = ExecContext {
-        txn: runtime.txn,
-        eval: EvalContext {
-            params: runtime.env.params,
-            subqueries: Some(runtime),
-            outer: None,
-        },
-        rows_max: runtime.env.rows_max,
         buffers: None,
-        work: None,
+        ..ExecContext::new(runtime)
     };
     let width = grouped.outer_keys.len();
     let mut abandoned = false;
