@@ -4,14 +4,26 @@
 //! in use (payload + size-class slack), whole slab pages, version headers, primary-index
 //! entries, and the rest (slot arrays, arena regions' untouched tails, allocator). With
 //! `updates`, then runs M1's updates (`UPDATE t SET score = <random fraction>` on uniform
-//! keys, 1,000 per transaction) and `VACUUM`, and prints the same breakdown again.
+//! keys, 1,000 per transaction) and prints the same breakdown three times: right after the
+//! updates, after a quiet wait (no statements but the reads of `ember_stats`: the background
+//! collector compacts a quiet database, until the pool's pages stay the same for
+//! `STEADY_POLLS` polls, at most `QUIET_WAIT_MAX`), and after `VACUUM`.
 //!
 //! `cargo run --release -p ember-bench --example row_bytes -- [rows] [updates]`
+
+use std::time::{Duration, Instant};
 
 use ember::{Connection, Database};
 use ember_bench::data::{Person, Rng};
 use ember_bench::memory::anonymous_bytes;
 use ember_bench::sql;
+
+/// Time between polls of the pool during the quiet wait (the collector's period).
+const POLL: Duration = Duration::from_millis(200);
+/// Polls with the same page count that end the quiet wait.
+const STEADY_POLLS: u32 = 5;
+/// Longest quiet wait.
+const QUIET_WAIT_MAX: Duration = Duration::from_secs(10);
 
 fn main() -> Result<(), ember::Error> {
     let mut args = std::env::args().skip(1);
@@ -48,11 +60,34 @@ fn main() -> Result<(), ember::Error> {
             }
             conn.execute("COMMIT", ())?;
         }
+        println!("after {updates} updates:");
+        print_breakdown(&conn, rows, before)?;
+        let waited = quiet_wait(&conn)?;
+        println!(
+            "after {updates} updates and a quiet wait of {:.1} s:",
+            waited.as_secs_f64()
+        );
+        print_breakdown(&conn, rows, before)?;
         conn.execute("VACUUM", ())?;
         println!("after {updates} updates and VACUUM:");
         print_breakdown(&conn, rows, before)?;
     }
     Ok(())
+}
+
+/// Waits while the database is quiet until the slab pool's page count stayed the same for
+/// `STEADY_POLLS` polls, at most `QUIET_WAIT_MAX`; returns how long it waited.
+fn quiet_wait(conn: &Connection) -> Result<Duration, ember::Error> {
+    let started = Instant::now();
+    let mut last: i64 = conn.query_value("SELECT slab_pages FROM ember_stats", ())?;
+    let mut steady = 0;
+    while steady < STEADY_POLLS && started.elapsed() < QUIET_WAIT_MAX {
+        std::thread::sleep(POLL);
+        let pages: i64 = conn.query_value("SELECT slab_pages FROM ember_stats", ())?;
+        steady = if pages == last { steady + 1 } else { 0 };
+        last = pages;
+    }
+    Ok(started.elapsed())
 }
 
 /// Prints the anonymous memory added since `before` and `ember_stats`'s accounting, per row.

@@ -7,7 +7,9 @@
 //! thread outlives its database. A pass that a reader held back (watermark below the newest
 //! commit) is followed by another one once the watermark moves, commits or not. A commit
 //! under memory pressure (`pressure.rs`) wakes the thread before its interval ends
-//! (`Collector::wake`); that pass also compacts a less fragmented pool. After memory fell,
+//! (`Collector::wake`); that pass also compacts a less fragmented pool. A pass with no commit
+//! since the last one compacts a fragmented pool a bounded step at a time
+//! (`quiet_compaction.rs`). After memory fell,
 //! the thread trims the heap, and on its next quiet pass frees the spare version headers
 //! past a small reserve and trims again (`HeapHighWater`).
 
@@ -19,6 +21,7 @@ use ember_storage::mvcc::GcReport;
 use ember_storage::slab::{CompactionReport, MemoryAccount};
 
 use crate::database::Shared;
+use crate::session::quiet_compaction::QuietCompaction;
 
 /// Time between background passes (also the granularity of the expired-row sweep,
 /// `expiry_sweep.rs`, which runs every `Options::ttl_sweep_interval`).
@@ -175,6 +178,7 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
     let mut pages_after_last_compaction = None;
     let mut last_sweep = Instant::now();
     let mut heap = HeapHighWater::default();
+    let mut quiet = QuietCompaction::default();
     loop {
         if wait_or_stop(&stop, &memory) {
             return;
@@ -206,6 +210,9 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
             &mut pages_after_last_compaction,
             fragmentation_percent,
         );
+        if !pressed {
+            quiet.pass(&shared, read_ts);
+        }
         let used = memory.used_bytes();
         if !heap.trim_after_fall(used, Instant::now()) {
             heap.trim_once_quiet(used, || {
