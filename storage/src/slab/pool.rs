@@ -199,8 +199,9 @@ impl SlabPool {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         // The share (in millionths) of the emptiest page the bound leaves out, if any: pages
-        // above it are left, pages at it are taken while the bound allows. Pages may change between this look and the marking below (the class locks
-        // are let go); that changes only which pages the run takes, never what is safe.
+        // above it are left, pages at it are taken while the bound allows. Pages may change
+        // between this look and the marking below (the class locks are let go); that changes
+        // only which pages the run takes, never what is safe.
         let cutoff = if pages_max == u64::MAX {
             u64::MAX
         } else {
