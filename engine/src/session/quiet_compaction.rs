@@ -139,11 +139,19 @@ mod tests {
             updated.slab_page_bytes
         );
         let mut quiet = QuietCompaction::default();
-        let read_ts = db.shared.store.clock().read_ts();
+        let clock = db.shared.store.clock();
         assert!(
-            quiet.pass(&db.shared, read_ts).is_none(),
+            quiet.pass(&db.shared, clock.read_ts()).is_none(),
             "the first pass sees a commit"
         );
+        // A commit between two passes: the second compacts nothing, fragmented as it is.
+        conn.execute("UPDATE t SET score = 0.5 WHERE id = 1", ())
+            .unwrap();
+        assert!(
+            quiet.pass(&db.shared, clock.read_ts()).is_none(),
+            "a pass after a commit compacted"
+        );
+        let read_ts = clock.read_ts();
         let mut steps = 0;
         while let Some(report) = quiet.pass(&db.shared, read_ts) {
             assert!(report.pages_evacuated <= QUIET_STEP_PAGES_MAX, "{report:?}");
