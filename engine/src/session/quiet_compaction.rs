@@ -1,6 +1,7 @@
-//! Compaction while the database is quiet. Updates and deletes leave the slab pool's pages
-//! partly empty; the background's compaction (`gc.rs`) waits until half a page's bytes are
-//! free, so a burst of updates leaves a third more pages than the rows need until VACUUM.
+//! Compaction while the database is quiet. Deletes, and updates that move rows to another
+//! size class, leave the slab pool's pages partly empty; the background's compaction
+//! (`gc.rs`) waits until half the pages' bytes are free, so such a burst could leave a
+//! tenth to a half more pages than the rows need until VACUUM.
 //! When a background pass finds no commit since the pass before and the pool fragmented
 //! (at least `QUIET_FRAGMENTATION_PERCENT` of its pages' bytes free), it runs one bounded
 //! step of VACUUM's compaction (`Store::compact_step`: at most `QUIET_STEP_PAGES_MAX` pages
