@@ -2,8 +2,8 @@
 //! the file pages of the running binary (code and read-only data, faulted in on first use
 //! and shared with the page cache), of other files (the C library, the loader), the main
 //! heap (`[heap]`) and every other anonymous page (thread heaps, stacks, the engine's slab
-//! regions and slot chunks, written data of file mappings). M3 reports it next to `VmRSS` to tell the database's memory from
-//! code pages.
+//! regions and slot chunks, written data of file mappings). M3 reports it next to `VmRSS`
+//! to tell the database's memory from code pages.
 
 /// Resident bytes by kind of mapping.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
