@@ -4,14 +4,30 @@
 //! in use (payload + size-class slack), whole slab pages, version headers, primary-index
 //! entries, and the rest (slot arrays, arena regions' untouched tails, allocator). With
 //! `updates`, then runs M1's updates (`UPDATE t SET score = <random fraction>` on uniform
-//! keys, 1,000 per transaction) and `VACUUM`, and prints the same breakdown again.
+//! keys, 1,000 per transaction) and prints the same breakdown three times: right after the
+//! updates, after a quiet wait (no statements but the reads of `ember_stats`: the background
+//! collector compacts a quiet database, until the pool's pages stay the same for
+//! `STEADY_POLLS` polls, at most `QUIET_WAIT_MAX`), and after `VACUUM`.
 //!
-//! `cargo run --release -p ember-bench --example row_bytes -- [rows] [updates]`
+//! With `whole` after `updates`, each update sets `score` to a whole number instead, which
+//! the row encoding keeps in 3 bytes instead of 9: every updated row moves to a smaller size
+//! class, leaving the pages of its old class partly empty (what the quiet wait gives back).
+//!
+//! `cargo run --release -p ember-bench --example row_bytes -- [rows] [updates] [whole]`
+
+use std::time::{Duration, Instant};
 
 use ember::{Connection, Database};
 use ember_bench::data::{Person, Rng};
 use ember_bench::memory::anonymous_bytes;
 use ember_bench::sql;
+
+/// Time between polls of the pool during the quiet wait (the collector's period).
+const POLL: Duration = Duration::from_millis(200);
+/// Polls with the same page count that end the quiet wait.
+const STEADY_POLLS: u32 = 5;
+/// Longest quiet wait.
+const QUIET_WAIT_MAX: Duration = Duration::from_secs(10);
 
 fn main() -> Result<(), ember::Error> {
     let mut args = std::env::args().skip(1);
@@ -20,6 +36,7 @@ fn main() -> Result<(), ember::Error> {
         .and_then(|text| text.parse().ok())
         .unwrap_or(200_000);
     let updates: usize = args.next().and_then(|text| text.parse().ok()).unwrap_or(0);
+    let whole = args.next().is_some_and(|text| text == "whole");
     let before = anonymous_bytes().unwrap_or(0);
     let db = Database::in_memory();
     let conn = db.connect();
@@ -43,16 +60,45 @@ fn main() -> Result<(), ember::Error> {
             conn.execute("BEGIN", ())?;
             for _ in 0..1_000.min(updates - done) {
                 let key = rng.key(rows as usize);
-                conn.execute(sql::UPDATE, (rng.next_f64(), key))?;
+                let score = if whole {
+                    (rng.next_f64() * 1000.0).floor()
+                } else {
+                    rng.next_f64()
+                };
+                conn.execute(sql::UPDATE, (score, key))?;
                 done += 1;
             }
             conn.execute("COMMIT", ())?;
         }
+        let shape = if whole { " to whole numbers" } else { "" };
+        println!("after {updates} updates{shape}:");
+        print_breakdown(&conn, rows, before)?;
+        let waited = quiet_wait(&conn)?;
+        println!(
+            "after {updates} updates and a quiet wait of {:.1} s:",
+            waited.as_secs_f64()
+        );
+        print_breakdown(&conn, rows, before)?;
         conn.execute("VACUUM", ())?;
         println!("after {updates} updates and VACUUM:");
         print_breakdown(&conn, rows, before)?;
     }
     Ok(())
+}
+
+/// Waits while the database is quiet until the slab pool's page count stayed the same for
+/// `STEADY_POLLS` polls, at most `QUIET_WAIT_MAX`; returns how long it waited.
+fn quiet_wait(conn: &Connection) -> Result<Duration, ember::Error> {
+    let started = Instant::now();
+    let mut last: i64 = conn.query_value("SELECT slab_pages FROM ember_stats", ())?;
+    let mut steady = 0;
+    while steady < STEADY_POLLS && started.elapsed() < QUIET_WAIT_MAX {
+        std::thread::sleep(POLL);
+        let pages: i64 = conn.query_value("SELECT slab_pages FROM ember_stats", ())?;
+        steady = if pages == last { steady + 1 } else { 0 };
+        last = pages;
+    }
+    Ok(started.elapsed())
 }
 
 /// Prints the anonymous memory added since `before` and `ember_stats`'s accounting, per row.

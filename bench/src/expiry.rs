@@ -9,7 +9,10 @@
 //! process's resident memory (`RssAnon`, anonymous, and `VmRSS`, all of it) is read with the
 //! table created and empty, after the load, and after every row expired and
 //! `SETTLE_PERIODS` collector periods more; the ratio after/empty says how near the
-//! process came back to the empty database. The second run shares the process with the
+//! process came back to the empty database. Both times the resident memory is also split by
+//! kind of mapping (`smaps.rs`: the binary's code pages, other files, the main heap, other
+//! anonymous memory), which tells code first run by the load from the database's memory.
+//! The second run shares the process with the
 //! first, so its empty figure starts from what the first left. `ember-bench --m3 [--scale F]`.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use ember::{Database, Options};
 
 use crate::memory::{anonymous_bytes, resident_bytes};
+use crate::smaps::{resident_kinds, ResidentKinds};
 
 /// Rows per insert transaction.
 const TXN_ROWS: usize = 10_000;
@@ -87,6 +91,7 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
     conn.execute(create, ())?;
     let empty = memory_used(&conn)?;
     let empty_rss = rss();
+    let empty_kinds = resident_kinds().unwrap_or_default();
     let mut insert = conn.prepare(insert_sql)?;
     let started = Instant::now();
     let mut id = 0;
@@ -135,6 +140,7 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
     let anon_3s = anonymous_bytes().unwrap_or(0);
     std::thread::sleep(COLLECTOR_PERIOD * SETTLE_PERIODS);
     let after_rss = rss();
+    let after_kinds = resident_kinds().unwrap_or_default();
     let settled_at = last_insert.elapsed();
     let expired: i64 = conn.query_value(
         "SELECT rows_expired FROM ember_tables WHERE name = 'm3'",
@@ -156,7 +162,8 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
          process RssAnon: empty {:.1} MiB, loaded {:.1} MiB, at 2 s {:.1} MiB, at 3 s {:.1} MiB\n\
          RSS after expiry (read at {:.1} s, {SETTLE_PERIODS} collector periods after settling): \
          RssAnon empty {:.1} MiB, loaded {:.1} MiB, after {:.1} MiB (after/empty {:.2}); \
-         VmRSS empty {:.1} MiB, loaded {:.1} MiB, after {:.1} MiB (after/empty {:.2})",
+         VmRSS empty {:.1} MiB, loaded {:.1} MiB, after {:.1} MiB (after/empty {:.2})\n\
+         resident by mapping, empty -> after: {}",
         SWEEP.as_millis(),
         load.as_secs_f64(),
         mib(empty),
@@ -178,5 +185,19 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
         mib_u(loaded_rss.1),
         mib_u(after_rss.1),
         ratio(after_rss.1, empty_rss.1),
+        by_mapping(&empty_kinds, &after_kinds),
     ))
+}
+
+/// The resident memory of two readings by kind of mapping, in MiB.
+fn by_mapping(empty: &ResidentKinds, after: &ResidentKinds) -> String {
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    let pair = |a: u64, b: u64| format!("{:.2} -> {:.2} MiB", mib(a), mib(b));
+    format!(
+        "binary file {}, other files {}, [heap] {}, other anonymous {}",
+        pair(empty.binary, after.binary),
+        pair(empty.other_files, after.other_files),
+        pair(empty.heap, after.heap),
+        pair(empty.other_anonymous, after.other_anonymous),
+    )
 }

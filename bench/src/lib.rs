@@ -16,6 +16,7 @@ pub mod report;
 pub mod rounds;
 pub mod settle;
 pub mod shapes;
+pub mod smaps;
 pub mod sql;
 pub mod sqlite_engine;
 #[cfg(feature = "stoolap")]

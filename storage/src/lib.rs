@@ -10,13 +10,17 @@
 //! snapshot may see.
 //!
 //! Payloads live in a slab pool (`slab`) that also keeps the memory account and budget;
-//! garbage collection frees versions and compaction empties sparse pages.
+//! garbage collection frees versions and compaction empties sparse pages (all at once, or
+//! in bounded steps while the store is quiet: `compact_step`).
 //!
 //! Durability lives here too, below SQL: the file-system seam (`vfs`), the write-ahead log
 //! (`wal`: framed redo records, segments, group commit, recovery scan) and checkpoint
 //! snapshot files (`snapshot`).
 
 pub mod asymmetric_fence;
+pub mod compact_step;
+#[cfg(test)]
+mod compact_step_tests;
 pub mod error;
 pub mod index;
 pub mod limits;

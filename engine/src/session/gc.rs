@@ -7,9 +7,12 @@
 //! thread outlives its database. A pass that a reader held back (watermark below the newest
 //! commit) is followed by another one once the watermark moves, commits or not. A commit
 //! under memory pressure (`pressure.rs`) wakes the thread before its interval ends
-//! (`Collector::wake`); that pass also compacts a less fragmented pool. After memory fell,
+//! (`Collector::wake`); that pass also compacts a less fragmented pool. A pass with no commit
+//! since the last one compacts a fragmented pool a bounded step at a time
+//! (`quiet_compaction.rs`). After memory fell,
 //! the thread trims the heap, and on its next quiet pass frees the spare version headers
-//! past a small reserve and trims again (`HeapHighWater`).
+//! past a small reserve and trims again, and once more when the account has not grown for
+//! `SETTLED_TRIM_DELAY` after that (`HeapHighWater`).
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread::{self, JoinHandle};
@@ -19,6 +22,7 @@ use ember_storage::mvcc::GcReport;
 use ember_storage::slab::{CompactionReport, MemoryAccount};
 
 use crate::database::Shared;
+use crate::session::quiet_compaction::QuietCompaction;
 
 /// Time between background passes (also the granularity of the expired-row sweep,
 /// `expiry_sweep.rs`, which runs every `Options::ttl_sweep_interval`).
@@ -39,6 +43,10 @@ const PRESSURE_COMPACT_FRAGMENTATION_PERCENT: u64 = 10;
 const HEAP_TRIM_DROP_BYTES_MIN: u64 = 1 << 20;
 /// ...and at most once in this long (a trim walks the allocator's free lists under its locks).
 const HEAP_TRIM_INTERVAL: Duration = Duration::from_secs(1);
+/// This long after the quiet trim that follows a fall, the thread trims a last time if the
+/// account did not grow: blocks freed after that trim (the epoch's deferred frees, the
+/// expiry sweep's and the last statements' working memory) stayed resident until then.
+const SETTLED_TRIM_DELAY: Duration = Duration::from_secs(2);
 
 /// Collects garbage in every table now; returns what was freed.
 pub(crate) fn collect_now(shared: &Shared) -> GcReport {
@@ -175,6 +183,7 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
     let mut pages_after_last_compaction = None;
     let mut last_sweep = Instant::now();
     let mut heap = HeapHighWater::default();
+    let mut quiet = QuietCompaction::default();
     loop {
         if wait_or_stop(&stop, &memory) {
             return;
@@ -206,11 +215,18 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
             &mut pages_after_last_compaction,
             fragmentation_percent,
         );
+        if !pressed {
+            quiet.pass(&shared, read_ts);
+        }
         let used = memory.used_bytes();
-        if !heap.trim_after_fall(used, Instant::now()) {
-            heap.trim_once_quiet(used, || {
+        let now = Instant::now();
+        if !heap.trim_after_fall(used, now) {
+            let trimmed = heap.trim_once_quiet(used, now, || {
                 shared.store.pool().release_spare_headers();
             });
+            if !trimmed {
+                heap.trim_when_settled(used, now);
+            }
         }
     }
 }
@@ -225,6 +241,8 @@ struct HeapHighWater {
     follow_up: bool,
     /// The account at the last pass.
     last_used: u64,
+    /// After the quiet trim: when to trim once more, and the account then.
+    settled_trim: Option<(Instant, u64)>,
 }
 
 impl HeapHighWater {
@@ -250,7 +268,7 @@ impl HeapHighWater {
     /// After a trim on a fall, on the first pass whose account did not grow since the last
     /// (the store is quiet): `release` (the spare version headers past a small reserve),
     /// then a second trim. Whether it trimmed.
-    fn trim_once_quiet(&mut self, used: u64, release: impl FnOnce()) -> bool {
+    fn trim_once_quiet(&mut self, used: u64, now: Instant, release: impl FnOnce()) -> bool {
         let quiet = used <= self.last_used;
         self.last_used = used;
         if !self.follow_up || !quiet {
@@ -258,6 +276,24 @@ impl HeapHighWater {
         }
         self.follow_up = false;
         release();
+        ember_storage::slab::trim_heap();
+        self.settled_trim = Some((now + SETTLED_TRIM_DELAY, used));
+        true
+    }
+
+    /// `SETTLED_TRIM_DELAY` after the quiet trim, if the account did not grow since: trims
+    /// once more. Whether it trimmed.
+    fn trim_when_settled(&mut self, used: u64, now: Instant) -> bool {
+        let Some((at, used_then)) = self.settled_trim else {
+            return false;
+        };
+        if now < at {
+            return false;
+        }
+        self.settled_trim = None;
+        if used > used_then {
+            return false;
+        }
         ember_storage::slab::trim_heap();
         true
     }
@@ -386,25 +422,62 @@ mod tests {
     }
 
     #[test]
+    fn a_quiet_trim_is_followed_by_one_more_once_the_account_stayed_settled() {
+        use std::time::Instant;
+        let mib = super::HEAP_TRIM_DROP_BYTES_MIN;
+        let delay = super::SETTLED_TRIM_DELAY;
+        let start = Instant::now();
+        let quiet_after_fall = || {
+            let mut heap = super::HeapHighWater::default();
+            assert!(!heap.trim_after_fall(80 * mib, start));
+            assert!(heap.trim_after_fall(10 * mib, start));
+            assert!(heap.trim_once_quiet(10 * mib, start, || ()));
+            heap
+        };
+        let mut heap = quiet_after_fall();
+        assert!(
+            !heap.trim_when_settled(10 * mib, start + delay / 2),
+            "too soon"
+        );
+        assert!(heap.trim_when_settled(9 * mib, start + delay));
+        assert!(!heap.trim_when_settled(9 * mib, start + delay * 2), "once");
+        let mut grown = quiet_after_fall();
+        assert!(
+            !grown.trim_when_settled(11 * mib, start + delay),
+            "the account grew"
+        );
+        assert!(
+            !grown.trim_when_settled(10 * mib, start + delay * 2),
+            "given up"
+        );
+        let mut untrimmed = super::HeapHighWater::default();
+        assert!(
+            !untrimmed.trim_when_settled(0, start + delay),
+            "no quiet trim before"
+        );
+    }
+
+    #[test]
     fn a_trim_on_a_fall_is_followed_by_one_release_on_the_next_quiet_pass() {
         use std::time::Instant;
         let mut heap = super::HeapHighWater::default();
         let mib = super::HEAP_TRIM_DROP_BYTES_MIN;
         let mut released = 0;
+        let now = Instant::now();
         assert!(
-            !heap.trim_once_quiet(80 * mib, || released += 1),
+            !heap.trim_once_quiet(80 * mib, now, || released += 1),
             "no fall yet"
         );
-        assert!(!heap.trim_after_fall(80 * mib, Instant::now()));
-        assert!(heap.trim_after_fall(10 * mib, Instant::now()));
+        assert!(!heap.trim_after_fall(80 * mib, now));
+        assert!(heap.trim_after_fall(10 * mib, now));
         assert!(
-            !heap.trim_once_quiet(12 * mib, || released += 1),
+            !heap.trim_once_quiet(12 * mib, now, || released += 1),
             "the account grew"
         );
-        assert!(heap.trim_once_quiet(12 * mib, || released += 1));
+        assert!(heap.trim_once_quiet(12 * mib, now, || released += 1));
         assert_eq!(released, 1);
         assert!(
-            !heap.trim_once_quiet(5 * mib, || released += 1),
+            !heap.trim_once_quiet(5 * mib, now, || released += 1),
             "once per fall"
         );
         assert_eq!(released, 1);

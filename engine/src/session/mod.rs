@@ -31,6 +31,7 @@ pub(crate) mod params;
 pub(crate) mod physical_memory;
 pub(crate) mod plan_cache;
 pub(crate) mod pressure;
+pub(crate) mod quiet_compaction;
 pub(crate) mod recovery;
 pub(crate) mod recovery_time;
 pub(crate) mod recursive_triggers;

@@ -4,7 +4,8 @@
 //! freed after the epoch, so readers that loaded the old pointer finish safely (a frozen head
 //! is swapped for the moved payload with a CAS, which fails harmlessly if a writer thawed the
 //! row meanwhile: the header holds the old slot then, and a later run moves it). Runs under the
-//! table's collector lock, so it never races garbage collection of the same table.
+//! table's collector lock, so it never races garbage collection of the same table. A walk
+//! may stop after a number of slots and go on from there (`compact_payloads_from`).
 
 use std::sync::atomic::Ordering;
 
@@ -15,7 +16,7 @@ use crossbeam_epoch::{self as epoch, Guard};
 use crate::slab::{copy_if_evacuating, retire_moved_slots, Compaction, SlabPool};
 
 use super::head::{FrozenSlot, Head, HeadWord};
-use super::table::Table;
+use super::table::{RowId, Table};
 
 /// Most slots one compaction batch walks under a single epoch pin.
 const SLOTS_PER_PIN: u64 = 4096;
@@ -24,8 +25,24 @@ impl Table {
     /// Moves this table's payloads out of the pages `compaction` evacuates; returns how many
     /// moved.
     pub fn compact_payloads(&self, compaction: &Compaction<'_>) -> u64 {
-        if compaction.pages_evacuated() == 0 {
-            return 0;
+        self.compact_payloads_from(compaction, 0, u64::MAX).moved
+    }
+
+    /// `compact_payloads` over at most `slots_max` slots, from row `from` on (a step of a
+    /// compaction walked in bounded pieces, `Store::compact_step`).
+    pub fn compact_payloads_from(
+        &self,
+        compaction: &Compaction<'_>,
+        from: RowId,
+        slots_max: u64,
+    ) -> WalkedSlots {
+        let mut walked = WalkedSlots {
+            moved: 0,
+            slots: 0,
+            next: Some(from),
+        };
+        if compaction.pages_evacuated() == 0 || slots_max == 0 {
+            return walked;
         }
         let _collector = self
             .gc
@@ -33,10 +50,16 @@ impl Table {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let pool = self.pool();
-        let mut moved = 0;
-        let mut from = 0;
-        while let Some(batch) = self.next_scan_batch(from, SLOTS_PER_PIN) {
+        let mut from = from;
+        loop {
+            let left = slots_max - walked.slots;
+            let Some(batch) = self.next_scan_batch(from, SLOTS_PER_PIN.min(left)) else {
+                walked.next = None;
+                break;
+            };
             from = batch.end;
+            walked.slots += batch.end - batch.start;
+            walked.next = Some(from);
             let guard = epoch::pin();
             let mut old_slots = Vec::new();
             for row in batch {
@@ -56,12 +79,31 @@ impl Table {
                     current = version.older.load(Ordering::Acquire, &guard);
                 }
             }
-            moved += old_slots.len() as u64;
+            walked.moved += old_slots.len() as u64;
             retire_moved_slots(&guard, pool.account(), old_slots);
             guard.flush();
+            if walked.slots >= slots_max {
+                // A walk that stopped at the table's end says so.
+                if self.next_scan_batch(from, 1).is_none() {
+                    walked.next = None;
+                }
+                break;
+            }
         }
-        moved
+        debug_assert!(walked.slots <= slots_max);
+        walked
     }
+}
+
+/// What a bounded compaction walk over one table did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkedSlots {
+    /// Payloads moved.
+    pub moved: u64,
+    /// Slots walked.
+    pub slots: u64,
+    /// The row to go on from, or `None` when the walk reached the table's end.
+    pub next: Option<RowId>,
 }
 
 /// Moves a frozen head's payload out of an evacuating page: copies it, swaps the head with a

@@ -75,6 +75,7 @@ pub use budget::{AccessMarks, MarkMode, TableBudget, LOG_COUNTER_INITIAL};
 pub use clock::{Clock, TXN_ID_BASE};
 pub(crate) use commit_log::SerialState;
 pub use commit_log::{SerialStats, LOG_ENTRIES_MAX, WRITTEN_ROWS_LOGGED_MAX};
+pub use compact::WalkedSlots;
 pub use evict::HandStep;
 pub use gc::GcReport;
 pub(crate) use head::FrozenSlot;

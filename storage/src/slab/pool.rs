@@ -182,31 +182,51 @@ impl SlabPool {
     /// `VACUUM_PAGE_USED_PERCENT` for VACUUM) as evacuating, as many as the free slots of
     /// the remaining pages can take in, so the moves need no new pages.
     pub fn begin_compaction(&self, used_percent_max: u64) -> Compaction<'_> {
+        self.begin_compaction_limited(used_percent_max, u64::MAX)
+    }
+
+    /// `begin_compaction` marking at most `pages_max` pages: the emptiest of every class's
+    /// candidates (by the share of their slots in use), so a bounded run frees the most
+    /// pages for the payloads it moves.
+    pub fn begin_compaction_limited(
+        &self,
+        used_percent_max: u64,
+        pages_max: u64,
+    ) -> Compaction<'_> {
         debug_assert!(used_percent_max <= 100, "a share of a page's slots");
         let run = self
             .compaction
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
+        // The share (in millionths) of the emptiest page the bound leaves out, if any: pages
+        // above it are left, pages at it are taken while the bound allows. Pages may change
+        // between this look and the marking below (the class locks are let go); that changes
+        // only which pages the run takes, never what is safe.
+        let cutoff = if pages_max == u64::MAX {
+            u64::MAX
+        } else {
+            let mut shares: Vec<u64> = (0..CLASS_COUNT)
+                .flat_map(|class| {
+                    let pages = self.class(class);
+                    candidates(&pages.pages, used_percent_max)
+                        .into_iter()
+                        .map(|(used, slots, _)| used_share(used, slots))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            shares.sort_unstable();
+            usize::try_from(pages_max)
+                .ok()
+                .and_then(|index| shares.get(index).copied())
+                .unwrap_or(u64::MAX)
+        };
         let mut pages_evacuated = 0;
         for class in 0..CLASS_COUNT {
             let pages = self.class(class);
-            let mut by_use: Vec<(usize, usize, PagePtr)> = pages
-                .pages
-                .iter()
-                .map(|page| (page.used_slots(), page.slot_count(), *page))
-                .filter(|(used, _, _)| *used > 0)
-                .collect();
-            by_use.sort_by_key(|(used, _, _)| *used);
-            let mut free_rest: usize = by_use.iter().map(|(used, slots, _)| slots - used).sum();
-            let mut moving = 0;
-            for (used, slots, page) in &by_use {
-                let sparse = (*used as u64) * 100 <= (*slots as u64) * used_percent_max;
-                let free_after = free_rest - (slots - used);
-                if !sparse || moving + used > free_after {
+            for (used, slots, page) in candidates(&pages.pages, used_percent_max) {
+                if pages_evacuated >= pages_max || used_share(used, slots) > cutoff {
                     break;
                 }
-                free_rest = free_after;
-                moving += used;
                 page.set_evacuating(true);
                 pages_evacuated += 1;
             }
@@ -286,6 +306,39 @@ impl SlabPool {
             0
         }
     }
+}
+
+/// The pages of one class compaction may evacuate, emptiest first, with their used and total
+/// slots: those at most `used_percent_max` used, as many as the free slots of the class's
+/// other pages can take in (so the moves need no new pages).
+fn candidates(pages: &[PagePtr], used_percent_max: u64) -> Vec<(usize, usize, PagePtr)> {
+    let mut by_use: Vec<(usize, usize, PagePtr)> = pages
+        .iter()
+        .map(|page| (page.used_slots(), page.slot_count(), *page))
+        .filter(|(used, _, _)| *used > 0)
+        .collect();
+    by_use.sort_by_key(|(used, _, _)| *used);
+    let mut free_rest: usize = by_use.iter().map(|(used, slots, _)| slots - used).sum();
+    let mut moving = 0;
+    let mut taken = 0;
+    for (used, slots, _) in &by_use {
+        let sparse = (*used as u64) * 100 <= (*slots as u64) * used_percent_max;
+        let free_after = free_rest - (slots - used);
+        if !sparse || moving + used > free_after {
+            break;
+        }
+        free_rest = free_after;
+        moving += used;
+        taken += 1;
+    }
+    by_use.truncate(taken);
+    by_use
+}
+
+/// The share of a page's slots in use, in millionths (comparable across classes).
+fn used_share(used: usize, slots: usize) -> u64 {
+    debug_assert!(slots > 0 && used <= slots);
+    (used as u64 * 1_000_000) / slots as u64
 }
 
 impl Compaction<'_> {
