@@ -45,7 +45,7 @@ impl Binder<'_> {
         if pending.is_empty() {
             return Ok(());
         }
-        if pending.len() == columns.len() {
+        if pending.len() == columns.iter().filter(|c| !c.hidden).count() {
             return Err(crate::err!(
                 InvalidInput,
                 "must have at least one non-generated column"
