@@ -224,15 +224,16 @@ mod tests {
         let [column, table] = &c.foreign_keys[..] else {
             panic!("two foreign keys");
         };
+        // Column positions of `c` count its implicit rowid, the first.
         assert_eq!(
             (column.columns.as_slice(), column.parent.as_str()),
-            (&[0][..], "p")
+            (&[1][..], "p")
         );
         assert!(column.parent_columns.is_empty());
         assert_eq!(column.on_delete, ForeignKeyAction::Cascade);
         assert_eq!(column.on_update, ForeignKeyAction::NoAction);
         assert!(!column.deferred);
-        assert_eq!(table.columns, [2, 1]);
+        assert_eq!(table.columns, [3, 2]);
         assert_eq!(table.parent_columns, ["b", "a"]);
         assert_eq!(table.on_update, ForeignKeyAction::SetNull);
         assert!(table.deferred);
