@@ -251,3 +251,40 @@ fn a_table_from_before_the_implicit_rowid_opens_and_works_as_before() {
         .unwrap();
     assert_eq!(rowid, 1);
 }
+
+fn explain(conn: &ember::Connection, sql: &str) -> String {
+    let rows = conn.query(&format!("EXPLAIN {sql}"), ()).unwrap();
+    rows.into_iter()
+        .map(|row| row.get::<String>(0).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn lookups_ranges_and_order_by_rowid_take_the_key() {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE u(a TEXT, b); INSERT INTO u VALUES ('x', 1), ('y', 2), ('z', 3);",
+    )
+    .unwrap();
+    for (sql, path) in [
+        ("SELECT a FROM u WHERE rowid = 2", "KeyLookup u (rowid = 2)"),
+        ("SELECT a FROM u WHERE oid BETWEEN 1 AND 2", "KeyRange u"),
+        (
+            "SELECT a FROM u ORDER BY _rowid_ DESC LIMIT 2",
+            "KeyOrder u",
+        ),
+        ("DELETE FROM u WHERE rowid = 3", "KeyLookup u (rowid = 3)"),
+        (
+            "UPDATE u SET b = 0 WHERE rowid = 1",
+            "KeyLookup u (rowid = 1)",
+        ),
+    ] {
+        let plan = explain(&conn, sql);
+        assert!(plan.contains(path), "{sql}: {plan}");
+    }
+    let error = conn
+        .execute("INSERT INTO u(rowid, a) VALUES (2, 'again')", ())
+        .unwrap_err();
+    assert_eq!(error.message(), "UNIQUE constraint failed: u.rowid");
+}

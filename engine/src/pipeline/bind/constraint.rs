@@ -57,7 +57,7 @@ impl Binder<'_> {
         pending: PendingConstraints<'_>,
     ) -> Result<TableConstraints> {
         let mut constraints = TableConstraints::default();
-        let scope = Scope::for_table(table, columns.iter().map(|c| c.name.clone()));
+        let scope = Scope::for_definition(table, columns);
         for (column_name, check) in pending.checks {
             if check.enforced == Some(false) || check.no_inherit {
                 return Err(unsupported("CHECK ... NOT ENFORCED / NO INHERIT"));
@@ -152,7 +152,7 @@ fn bind_foreign_key(
             .map(|ident| {
                 columns
                     .iter()
-                    .position(|c| c.name.eq_ignore_ascii_case(&ident.value))
+                    .position(|c| !c.hidden && c.name.eq_ignore_ascii_case(&ident.value))
                     .ok_or_else(|| {
                         crate::err!(
                             NotFound,

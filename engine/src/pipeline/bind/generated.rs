@@ -66,7 +66,7 @@ impl Binder<'_> {
                 ));
             }
         }
-        let scope = Scope::for_table(name, columns.iter().map(|c| c.name.clone()));
+        let scope = Scope::for_definition(name, columns);
         for &(position, expr, stored) in pending {
             super::constraint::reject_in_syntax(expr, "generated columns")?;
             let bound = self.bind_expr(expr, &scope)?;

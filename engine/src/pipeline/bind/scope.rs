@@ -76,6 +76,17 @@ impl Scope {
         }
     }
 
+    /// `for_table` over the columns of a table being defined (for its CHECK constraints and
+    /// generated columns): its hidden engine columns (the implicit rowid) out of reach.
+    pub fn for_definition(alias: &str, columns: &[ColumnDef]) -> Scope {
+        let mut scope = Scope::for_table(alias, columns.iter().map(|c| c.name.clone()));
+        for (scope_column, column) in scope.columns.iter_mut().zip(columns) {
+            scope_column.hidden = column.hidden;
+            scope_column.system = column.hidden;
+        }
+        scope
+    }
+
     /// A scope over a table's columns with their affinities and collations.
     pub fn for_columns(alias: &str, columns: &[ColumnDef]) -> Scope {
         let mut scope = Scope::for_table(alias, columns.iter().map(|c| c.name.clone()));

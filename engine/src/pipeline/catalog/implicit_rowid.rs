@@ -16,10 +16,10 @@ use crate::expr::{Affinity, Collation};
 
 use super::{ColumnDef, TableDef};
 
-/// The name of the hidden rowid column. No statement names it: `column_index` and
-/// unqualified or qualified names skip hidden engine columns, so a user column may have
-/// this name too.
-pub const IMPLICIT_ROWID_COLUMN: &str = "_ember_rowid";
+/// The name of the hidden rowid column, as plans and errors show it. No name resolves to it
+/// by this name (`column_index` and the binder's scopes skip the engine's hidden columns;
+/// the rowid's names reach it through `rowid_column`), so a user column may have it too.
+pub const IMPLICIT_ROWID_COLUMN: &str = "rowid";
 
 /// Ends the stored text of a table that has the implicit rowid, in the WAL and snapshots.
 pub const IMPLICIT_ROWID_MARK: &str = "/* ember: implicit rowid */";

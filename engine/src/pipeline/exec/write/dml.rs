@@ -655,13 +655,9 @@ pub(super) fn not_null_error(table: &TableDef, column: &str) -> Error {
 }
 
 fn unique_error(table: &TableDef, columns: &[usize]) -> Error {
-    // The implicit rowid (the only hidden key column) by its SQL name, as SQLite names it.
     let names: Vec<String> = columns
         .iter()
-        .map(|&c| match &table.columns[c] {
-            column if column.hidden => format!("{}.rowid", table.name),
-            column => format!("{}.{}", table.name, column.name),
-        })
+        .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
         .collect();
     crate::err!(Constraint, "UNIQUE constraint failed: {}", names.join(", "))
 }
