@@ -131,9 +131,13 @@ fn insert_plain_rows(
     // The INTEGER PRIMARY KEY of the last row inserted as it was given, recorded when the
     // statement ends (also in failure, as SQLite's row-by-row record would have it).
     let mut last_key = None;
+    // An implicit rowid left NULL is assigned here (the table's first column), so the row
+    // still goes in plain (an INTEGER PRIMARY KEY's takes the general path).
+    let implicit_rowid = table.has_implicit_rowid();
     let mut pin = WritePin::for_rows(exprs.len());
     let inserted = (|| {
         for (row, row_exprs) in plain.rows.iter().zip(exprs) {
+            let assigned;
             let mut values = [&NULL; PLAIN_ROW_COLUMNS_MAX];
             let mut fits = true;
             for ((slot, source), column) in values.iter_mut().zip(row).zip(&table.columns) {
@@ -148,13 +152,30 @@ fn insert_plain_rows(
                 };
                 *slot = value;
             }
+            if implicit_rowid && values[0].is_null() && !fits {
+                fits = values[1..width]
+                    .iter()
+                    .zip(&table.columns[1..])
+                    .all(|(value, column)| match value {
+                        Value::Null => !column.not_null,
+                        value => fits_column(value, column),
+                    });
+                if fits {
+                    let key = RowidKeys::default().next_key(txn, table, None)?;
+                    assigned = Value::Integer(key);
+                    values[0] = &assigned;
+                }
+            }
             let added = if fits {
                 let values = &values[..width];
                 let added = insert_row(txn, table, values, (insert.on_conflict, env.time), |e| {
                     storage_error(table, e)
                 })?;
                 if let (true, Some(column)) = (added, table.rowid_column) {
-                    last_key = Some(values[column]);
+                    last_key = match values[column] {
+                        Value::Integer(key) => Some(*key),
+                        _ => None,
+                    };
                 }
                 added
             } else {
@@ -172,8 +193,8 @@ fn insert_plain_rows(
         }
         Ok(inserted)
     })();
-    if let (Some(Value::Integer(key)), Some(counters)) = (last_key, env.counters) {
-        counters.set_last_insert_rowid(*key);
+    if let (Some(key), Some(counters)) = (last_key, env.counters) {
+        counters.set_last_insert_rowid(key);
     }
     inserted
 }
