@@ -40,6 +40,7 @@ mod generate_series;
 mod generated_columns;
 mod group_join_answers;
 mod group_steps;
+mod implicit_rowid;
 mod in_lookups;
 mod index_build;
 mod index_distinct;

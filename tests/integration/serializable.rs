@@ -420,8 +420,12 @@ fn transaction_with_gives_the_guard_at_the_level() {
         tx.query_value::<i64>("SELECT count(*) FROM t", ()).unwrap(),
         0
     );
-    other.execute("INSERT INTO t VALUES (1)", ()).unwrap();
-    tx.execute("INSERT INTO t VALUES (2)", ()).unwrap();
+    // Rowids given: the two rows do not share a key (the refusal is the read's).
+    other
+        .execute("INSERT INTO t(rowid, a) VALUES (1, 1)", ())
+        .unwrap();
+    tx.execute("INSERT INTO t(rowid, a) VALUES (2, 2)", ())
+        .unwrap();
     let refused = tx.commit().unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::SerializationConflict);
     assert_eq!(int(&conn, "SELECT count(*) FROM t"), 1);

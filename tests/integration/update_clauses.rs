@@ -78,6 +78,7 @@ fn explain_shows_the_conflict_clause_and_the_from_join() {
             └─ KeyRange t (id < 3) filter (t.id < 3)\n   \
             └─ Scan s filter (s.w > 5)"
     );
+    // `r` (no PRIMARY KEY) has its implicit rowid first: the join's rows are s's, then r's.
     assert_eq!(
         plan(
             &conn,
@@ -87,7 +88,7 @@ fn explain_shows_the_conflict_clause_and_the_from_join() {
         "Update or ignore t set v = r.z\n\
          └─ UpdateFrom hash (t.k = s.tk) on (r.z > t.v)\n   \
             └─ Scan t\n   \
-            └─ Project #2, #3, #4, #0, #1\n      \
+            └─ Project #3, #4, #5, #0, #1, #2\n      \
                └─ IndexJoin s using primary key (s.id = r.sid)\n         \
                   └─ Scan r\n         \
                   └─ Scan s"

@@ -5,7 +5,8 @@
 //! table's keys as `foreign_key_list` does (the last defined is 0). Each key is checked by
 //! one query (`NOT EXISTS` over the parent) run in the connection's transaction. Rows come
 //! table by table (by name), in rowid order, then by `fkid`. `rowid` is the INTEGER PRIMARY
-//! KEY, or NULL for a table without one (EmberDB has no hidden rowid).
+//! KEY or the implicit rowid, or NULL for a table with neither (a PRIMARY KEY that is not
+//! one INTEGER column, or a table made before the implicit rowid).
 
 use ember_storage::Value;
 
@@ -62,9 +63,16 @@ fn quoted(name: &str) -> String {
 
 /// The query listing the rowids of `child`'s rows that break `key`.
 fn violations_query(catalog: &Catalog, child: &TableDef, key: &ForeignKeyDef) -> Result<String> {
-    let rowid = match child.rowid_column {
-        Some(column) => format!("c.{}", quoted(&child.columns[column].name)),
-        None => "NULL".to_string(),
+    // The implicit rowid is reached by the first of its names no user column has.
+    let implicit = ["rowid", "_rowid_", "oid"]
+        .into_iter()
+        .find(|name| child.column_index(name).is_none());
+    let rowid = match (child.rowid_column, implicit) {
+        (Some(_), Some(name)) if child.has_implicit_rowid() => format!("c.{name}"),
+        (Some(column), _) if !child.has_implicit_rowid() => {
+            format!("c.{}", quoted(&child.columns[column].name))
+        }
+        _ => "NULL".to_string(),
     };
     let child_columns: Vec<String> = key
         .columns
@@ -88,9 +96,9 @@ fn violations_query(catalog: &Catalog, child: &TableDef, key: &ForeignKeyDef) ->
             matches.join(" AND ")
         ));
     }
-    let order = match child.rowid_column {
-        Some(_) => format!(" ORDER BY {rowid}"),
-        None => String::new(),
+    let order = match rowid.as_str() {
+        "NULL" => String::new(),
+        _ => format!(" ORDER BY {rowid}"),
     };
     Ok(format!(
         "SELECT {rowid} FROM {} AS c WHERE {}{order}",

@@ -275,7 +275,7 @@ fn load_snapshot(
     let mut storages = Vec::with_capacity(snapshot.tables.len());
     for table in &snapshot.tables {
         // One CREATE TABLE, or a script for a table that grew columns (`creation_sql`).
-        conn.execute_batch(&table.sql)
+        create_from_text(db, &conn, &table.sql)
             .map_err(|e| corrupt(format!("snapshot table {}: {e}", table.name)))?;
         let storage = table_storage(db, &table.name)?;
         if let Some(tables) = tables.as_deref_mut() {
@@ -320,6 +320,33 @@ fn load_snapshot(
         }
     }
     txn.commit()?;
+    Ok(())
+}
+
+/// Runs stored table text (a CREATE TABLE, or `creation_sql`'s script). Text without
+/// `catalog::IMPLICIT_ROWID_MARK` is of a table made before the implicit rowid: its CREATE
+/// TABLE makes it again without one, so its rows read as they were written.
+fn create_from_text(db: &Database, conn: &crate::Connection, sql: &str) -> Result<()> {
+    if crate::catalog::marks_implicit_rowid(sql) {
+        return conn.execute_batch(sql);
+    }
+    let parsed = crate::parse::parse_statements(sql)?;
+    for (index, statement) in parsed.iter().enumerate() {
+        if !matches!(statement, sqlparser::ast::Statement::CreateTable(_)) {
+            conn.execute(&statement.to_string(), ())?;
+            continue;
+        }
+        let catalog = db.catalog();
+        let mut binder = crate::bind::Binder::new(&catalog);
+        binder.set_creation_text(parsed.creation_text(index));
+        binder.without_implicit_rowid();
+        let crate::plan::Plan::CreateTable(create) = binder.bind_statement(statement)? else {
+            return Err(corrupt(format!(
+                "stored table text is not CREATE TABLE: {sql}"
+            )));
+        };
+        crate::exec::create_table(&*db.shared, &create)?;
+    }
     Ok(())
 }
 
@@ -387,8 +414,7 @@ fn replay_catalog(
 ) -> Result<()> {
     match op {
         CatalogOp::CreateTable => {
-            db.connect()
-                .execute(sql, ())
+            create_from_text(db, &db.connect(), sql)
                 .map_err(|e| corrupt(format!("replaying `{sql}`: {e}")))?;
             let table = table_storage(db, name)?;
             tables.live.insert(

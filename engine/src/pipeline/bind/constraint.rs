@@ -57,7 +57,7 @@ impl Binder<'_> {
         pending: PendingConstraints<'_>,
     ) -> Result<TableConstraints> {
         let mut constraints = TableConstraints::default();
-        let scope = Scope::for_table(table, columns.iter().map(|c| c.name.clone()));
+        let scope = Scope::for_definition(table, columns);
         for (column_name, check) in pending.checks {
             if check.enforced == Some(false) || check.no_inherit {
                 return Err(unsupported("CHECK ... NOT ENFORCED / NO INHERIT"));
@@ -152,7 +152,7 @@ fn bind_foreign_key(
             .map(|ident| {
                 columns
                     .iter()
-                    .position(|c| c.name.eq_ignore_ascii_case(&ident.value))
+                    .position(|c| !c.hidden && c.name.eq_ignore_ascii_case(&ident.value))
                     .ok_or_else(|| {
                         crate::err!(
                             NotFound,
@@ -224,15 +224,16 @@ mod tests {
         let [column, table] = &c.foreign_keys[..] else {
             panic!("two foreign keys");
         };
+        // Column positions of `c` count its implicit rowid, the first.
         assert_eq!(
             (column.columns.as_slice(), column.parent.as_str()),
-            (&[0][..], "p")
+            (&[1][..], "p")
         );
         assert!(column.parent_columns.is_empty());
         assert_eq!(column.on_delete, ForeignKeyAction::Cascade);
         assert_eq!(column.on_update, ForeignKeyAction::NoAction);
         assert!(!column.deferred);
-        assert_eq!(table.columns, [2, 1]);
+        assert_eq!(table.columns, [3, 2]);
         assert_eq!(table.parent_columns, ["b", "a"]);
         assert_eq!(table.on_update, ForeignKeyAction::SetNull);
         assert!(table.deferred);

@@ -62,6 +62,21 @@ pub(super) fn add_write_time_column(table: &str, columns: &mut Vec<ColumnDef>) -
     Ok(())
 }
 
+/// Whether CREATE TABLE declares a PRIMARY KEY (on a column or as a table constraint).
+fn declares_primary_key(create: &ast::CreateTable) -> bool {
+    let on_column = create.columns.iter().any(|column| {
+        column
+            .options
+            .iter()
+            .any(|option| matches!(option.option, ColumnOption::PrimaryKey(_)))
+    });
+    on_column
+        || create
+            .constraints
+            .iter()
+            .any(|constraint| matches!(constraint, TableConstraint::PrimaryKey(_)))
+}
+
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, create: &ast::CreateTable) -> Result<Plan> {
         if create.or_replace {
@@ -90,16 +105,31 @@ impl Binder<'_> {
                 create.columns.len()
             ));
         }
-        let mut columns: Vec<ColumnDef> = Vec::with_capacity(create.columns.len());
+        let mut columns: Vec<ColumnDef> = Vec::with_capacity(create.columns.len() + 1);
         let mut primary_key: Vec<usize> = Vec::new();
+        let declares_key = declares_primary_key(create);
+        if create.without_rowid && !declares_key {
+            return Err(crate::err!(
+                InvalidInput,
+                "PRIMARY KEY missing on table {name}"
+            ));
+        }
+        // The implicit rowid: the hidden first column, keyed as an INTEGER PRIMARY KEY.
+        let implicit_rowid = self.implicit_rowid && !declares_key && !create.without_rowid;
+        if implicit_rowid {
+            columns.push(ColumnDef::implicit_rowid());
+            primary_key.push(0);
+        }
+        let offset = columns.len();
         let mut unique: Vec<Vec<usize>> = Vec::new();
         let mut autoincrement = false;
         let mut pending = super::constraint::PendingConstraints::default();
         let mut generated = Vec::new();
-        for (position, column) in create.columns.iter().enumerate() {
+        for (index, column) in create.columns.iter().enumerate() {
+            let position = offset + index;
             if columns
                 .iter()
-                .any(|c| c.name.eq_ignore_ascii_case(&column.name.value))
+                .any(|c| !c.hidden && c.name.eq_ignore_ascii_case(&column.name.value))
             {
                 return Err(crate::err!(
                     AlreadyExists,
@@ -180,7 +210,7 @@ impl Binder<'_> {
             };
             columns
                 .iter()
-                .position(|c| c.name.eq_ignore_ascii_case(&column_name))
+                .position(|c| !c.hidden && c.name.eq_ignore_ascii_case(&column_name))
                 .ok_or_else(|| crate::err!(NotFound, "no such column in key: {column_name}"))
         };
         for constraint in &create.constraints {
@@ -205,15 +235,19 @@ impl Binder<'_> {
             columns[position].not_null = true;
         }
         let rowid_column = match primary_key.as_slice() {
-            [key] if is_integer_type(&create.columns[*key].data_type.to_string()) => Some(*key),
+            _ if implicit_rowid => Some(0),
+            [key] if is_integer_type(&create.columns[*key - offset].data_type.to_string()) => {
+                Some(*key)
+            }
             _ => None,
         };
+        debug_assert!(!implicit_rowid || primary_key == [0]);
         self.bind_generated_columns(&name, &mut columns, &generated, &primary_key)?;
         let constraints = self.bind_constraints(&name, &columns, pending)?;
         let options = crate::catalog::bind_table_options(&name, &create.table_options, |column| {
             columns
                 .iter()
-                .position(|c| c.name.eq_ignore_ascii_case(column))
+                .position(|c| !c.hidden && c.name.eq_ignore_ascii_case(column))
         })?;
         if options.ttl_ms.is_some() {
             add_write_time_column(&name, &mut columns)?;

@@ -28,7 +28,13 @@ impl Binder<'_> {
         column: &ast::Ident,
     ) -> Result<(TableDef, usize)> {
         let (create, position) = check_drop_column(table, views, &column.value)?;
-        let Plan::CreateTable(bound) = self.bind_create_table(&create)? else {
+        // The copy keeps the table's rowid: its implicit one (the first column again, its
+        // rows keeping their ids), or none for a table from before it.
+        let implicit_rowid =
+            std::mem::replace(&mut self.implicit_rowid, table.has_implicit_rowid());
+        let bound = self.bind_create_table(&create);
+        self.implicit_rowid = implicit_rowid;
+        let Plan::CreateTable(bound) = bound? else {
             return Err(crate::err!(
                 Internal,
                 "CREATE TABLE of {} did not bind as one",
@@ -112,7 +118,7 @@ fn check_drop_column(
             "cannot drop UNIQUE column: \"{name}\""
         ));
     }
-    if table.columns.len() == 1 {
+    if table.visible_columns().count() == 1 {
         return Err(crate::err!(
             InvalidInput,
             "cannot drop column \"{name}\": no other columns exist"

@@ -45,7 +45,7 @@ impl Binder<'_> {
         if pending.is_empty() {
             return Ok(());
         }
-        if pending.len() == columns.len() {
+        if pending.len() == columns.iter().filter(|c| !c.hidden).count() {
             return Err(crate::err!(
                 InvalidInput,
                 "must have at least one non-generated column"
@@ -66,7 +66,7 @@ impl Binder<'_> {
                 ));
             }
         }
-        let scope = Scope::for_table(name, columns.iter().map(|c| c.name.clone()));
+        let scope = Scope::for_definition(name, columns);
         for &(position, expr, stored) in pending {
             super::constraint::reject_in_syntax(expr, "generated columns")?;
             let bound = self.bind_expr(expr, &scope)?;

@@ -92,6 +92,9 @@ pub struct Binder<'c> {
     creation_text: Option<String>,
     /// Whether `RAISE(...)` may appear: only in a trigger's WHEN and body (`raise.rs`).
     raise_allowed: bool,
+    /// Whether CREATE TABLE gives a table without an INTEGER PRIMARY KEY the implicit
+    /// rowid (`catalog/implicit_rowid.rs`); off to recreate a table from before it.
+    implicit_rowid: bool,
 }
 
 impl<'c> Binder<'c> {
@@ -116,7 +119,14 @@ impl<'c> Binder<'c> {
             recursive_columns: Vec::new(),
             creation_text: None,
             raise_allowed: false,
+            implicit_rowid: true,
         }
+    }
+
+    /// Makes CREATE TABLE recreate a table as it was before the implicit rowid: recovery
+    /// of stored table text without `catalog::IMPLICIT_ROWID_MARK`.
+    pub fn without_implicit_rowid(&mut self) {
+        self.implicit_rowid = false;
     }
 
     /// Lets the statement about to be bound use `RAISE(...)`: it is a trigger's.

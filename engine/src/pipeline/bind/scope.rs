@@ -51,6 +51,9 @@ pub struct Scope {
     /// Positions of INTEGER PRIMARY KEY columns, which `rowid`, `oid` and `_rowid_` also
     /// name (when no column has that name).
     pub rowid_columns: Vec<usize>,
+    /// Why a table in scope has no rowid (`TableDef::missing_rowid_reason`), for the error
+    /// of a `rowid` that names none.
+    pub missing_rowid: Option<String>,
 }
 
 impl Scope {
@@ -69,7 +72,19 @@ impl Scope {
                 })
                 .collect(),
             rowid_columns: Vec::new(),
+            missing_rowid: None,
         }
+    }
+
+    /// `for_table` over the columns of a table being defined (for its CHECK constraints and
+    /// generated columns): its hidden engine columns (the implicit rowid) out of reach.
+    pub fn for_definition(alias: &str, columns: &[ColumnDef]) -> Scope {
+        let mut scope = Scope::for_table(alias, columns.iter().map(|c| c.name.clone()));
+        for (scope_column, column) in scope.columns.iter_mut().zip(columns) {
+            scope_column.hidden = column.hidden;
+            scope_column.system = column.hidden;
+        }
+        scope
     }
 
     /// A scope over a table's columns with their affinities and collations.
@@ -77,7 +92,8 @@ impl Scope {
         let mut scope = Scope::for_table(alias, columns.iter().map(|c| c.name.clone()));
         for (scope_column, column) in scope.columns.iter_mut().zip(columns) {
             scope_column.meta = column.meta();
-            // The write time of a table with `ttl`: out of `*`, not named unqualified.
+            // The write time of a table with `ttl`, the implicit rowid: out of `*`, never
+            // named by their names (the rowid's names reach the implicit rowid).
             scope_column.hidden = column.hidden;
             scope_column.system = column.hidden;
         }
@@ -88,6 +104,9 @@ impl Scope {
     pub fn for_table_def(alias: &str, table: &crate::catalog::TableDef) -> Scope {
         let mut scope = Scope::for_columns(alias, &table.columns);
         scope.rowid_columns.extend(table.rowid_column);
+        if table.rowid_column.is_none() {
+            scope.missing_rowid = Some(table.missing_rowid_reason());
+        }
         scope
     }
 
@@ -97,6 +116,9 @@ impl Scope {
         self.rowid_columns
             .extend(other.rowid_columns.iter().map(|position| position + offset));
         self.columns.extend(other.columns);
+        if self.missing_rowid.is_none() {
+            self.missing_rowid = other.missing_rowid;
+        }
     }
 
     /// Makes these columns (a parenthesized join's, bound) the columns of `(...) AS alias`:
@@ -122,6 +144,7 @@ impl Scope {
             }));
         }
         self.rowid_columns.clear();
+        self.missing_rowid = None;
     }
 
     /// Finds the position of `qualifier.name` (or just `name`).
@@ -130,7 +153,8 @@ impl Scope {
         for (index, column) in self.columns.iter().enumerate() {
             let named = match qualifier {
                 Some(qualifier) => {
-                    let by_table = column.name.eq_ignore_ascii_case(name)
+                    let by_table = !column.system
+                        && column.name.eq_ignore_ascii_case(name)
                         && column
                             .table
                             .as_deref()

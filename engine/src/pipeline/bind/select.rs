@@ -432,9 +432,11 @@ impl Binder<'_> {
                 // name when it is the only FROM item (ambiguous when two of its columns
                 // share it), else qualified by the column's own table (ambiguous when
                 // another FROM item has that name and column).
-                let only_join = scope.columns.first().and_then(|c| c.join_alias.as_ref());
+                // (The engine's own columns, never shown, do not count.)
+                let mut shown = scope.columns.iter().filter(|c| !c.system);
+                let only_join = shown.clone().next().and_then(|c| c.join_alias.as_ref());
                 let only_join = only_join.is_some_and(|first| {
-                    scope.columns.iter().all(|c| {
+                    shown.all(|c| {
                         c.join_alias
                             .as_ref()
                             .is_some_and(|join| join.alias == first.alias)

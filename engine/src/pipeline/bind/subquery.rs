@@ -81,8 +81,12 @@ impl Binder<'_> {
             }
         }
         if super::upsert::is_rowid_name(name) && !scope.columns.is_empty() {
+            let reason = scope
+                .missing_rowid
+                .as_deref()
+                .map_or(String::new(), |reason| format!(": {reason}"));
             return Err(crate::error::unsupported(format!(
-                "{name} of a table without an INTEGER PRIMARY KEY column"
+                "{name} of a table without an INTEGER PRIMARY KEY column{reason}"
             )));
         }
         Err(local)

@@ -5,6 +5,7 @@
 
 mod constraint;
 mod generated;
+mod implicit_rowid;
 mod options;
 mod schema;
 mod sql_rewrite;
@@ -19,6 +20,7 @@ use crate::error::Result;
 
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
 pub use generated::generated_order;
+pub use implicit_rowid::{marks_implicit_rowid, IMPLICIT_ROWID_COLUMN, IMPLICIT_ROWID_MARK};
 pub use options::{
     bind_table_options, merge_set_options, parse_duration_ms, parse_size_bytes, OnFull,
     TableOptions,

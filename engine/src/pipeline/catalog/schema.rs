@@ -44,8 +44,9 @@ pub struct ColumnDef {
     /// `COLLATE name` of the definition (BINARY without one).
     pub collation: Collation,
     /// The engine's own column, not the user's: the row write time of a table with `ttl`
-    /// (`WRITE_TIME_COLUMN`). `SELECT *` and `INSERT` without a column list leave it out,
-    /// no statement names it as a target, and it is not in the CREATE TABLE text.
+    /// (`WRITE_TIME_COLUMN`) or the implicit rowid (`IMPLICIT_ROWID_COLUMN`). `SELECT *`
+    /// and `INSERT` without a column list leave it out, no statement names it by its name
+    /// (the rowid's names reach the implicit rowid), and it is not in the CREATE TABLE text.
     pub hidden: bool,
     /// A column of a STRICT table (`bind/strict.rs`): its values convert only losslessly and
     /// as its type allows, else the write fails with SQLite's error.
@@ -114,7 +115,8 @@ pub struct TableDef {
     /// CREATE INDEX added, in creation order.
     pub indexes: Vec<IndexDef>,
     /// The INTEGER PRIMARY KEY column, SQLite's rowid alias (`rowid`, `oid`, `_rowid_`
-    /// name it; a key is assigned when an INSERT gives none), if the table has one.
+    /// name it; a key is assigned when an INSERT gives none), if the table has one: a
+    /// declared one, or the hidden first column of a table without (`implicit_rowid.rs`).
     pub rowid_column: Option<usize>,
     /// AUTOINCREMENT: assigned keys never reuse one used before (`sqlite_sequence`).
     pub autoincrement: bool,
@@ -153,9 +155,12 @@ impl IndexDef {
 }
 
 impl TableDef {
-    /// Whether the table was created STRICT (its columns are: the first is never hidden).
+    /// Whether the table was created STRICT (its user columns are; hidden ones never).
     pub fn is_strict(&self) -> bool {
-        self.columns.first().is_some_and(|c| c.strict.is_some())
+        self.columns
+            .iter()
+            .find(|c| !c.hidden)
+            .is_some_and(|c| c.strict.is_some())
     }
 
     /// Position of a column by name, case-insensitively (the hidden write-time column

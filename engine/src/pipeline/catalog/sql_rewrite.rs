@@ -108,7 +108,12 @@ impl TableDef {
     /// A table given its ttl by `ALTER TABLE .. SET (ttl = ..)` has its hidden write-time
     /// column as the last added one (no ADD COLUMN follows a ttl): its options then come
     /// last, as `ALTER TABLE .. SET (..)` with the `ttl_from` its older rows read.
+    /// The text ends with `IMPLICIT_ROWID_MARK` when the table has the implicit rowid.
     pub fn creation_sql(&self) -> Result<String> {
+        self.script().map(|script| self.durable_text(script))
+    }
+
+    fn script(&self) -> Result<String> {
         let added = self.storage.schema().added.len();
         if added == 0 {
             return Ok(self.sql.clone());
@@ -121,7 +126,9 @@ impl TableDef {
         };
         let hidden = usize::from(self.write_time_column().is_some());
         let user_added = added - hidden;
-        if create.columns.len() + hidden != self.columns.len() || user_added >= create.columns.len()
+        let hidden_columns = self.columns.len() - self.visible_columns().count();
+        if create.columns.len() + hidden_columns != self.columns.len()
+            || user_added >= create.columns.len()
         {
             return Err(crate::err!(
                 Internal,

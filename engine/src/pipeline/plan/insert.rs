@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn omitted_columns_take_literal_defaults_and_computed_ones_refuse() {
-        let create = "CREATE TABLE t(a INT, b TEXT DEFAULT 'x', c REAL)";
+        // `a` keys the table, so the columns are the three declared (no implicit rowid).
+        let create = "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT DEFAULT 'x', c REAL)";
         let rows = vec![
             vec![Expr::Parameter(0), Expr::Literal(Value::Real(1.5))],
             vec![Expr::Literal(Value::Integer(7)), Expr::Parameter(1)],
@@ -140,7 +141,7 @@ mod tests {
                 ],
             ]
         );
-        let computed = "CREATE TABLE t(a INT, b TEXT DEFAULT (upper('x')), c REAL)";
+        let computed = "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT DEFAULT (upper('x')), c REAL)";
         assert_eq!(plain(computed, &[0, 2], rows.clone()), None);
         // Given, a computed default does not matter.
         let given = vec![vec![

@@ -250,12 +250,14 @@ fn column_rows(table: &TableDef, extended: bool) -> Vec<Row> {
     let declared = declared_columns(table);
     // table_info leaves generated columns out and numbers the others without them, as
     // SQLite; table_xinfo shows them (`hidden` 2 for VIRTUAL, 3 for STORED).
+    // Numbered among the visible columns (the implicit rowid, first, is not one).
     table
         .visible_columns()
-        .filter(|(_, column)| extended || column.generated.is_none())
         .enumerate()
-        .map(|(shown, (position, column))| {
-            let cid = if extended { position } else { shown };
+        .filter(|(_, (_, column))| extended || column.generated.is_none())
+        .enumerate()
+        .map(|(shown, (visible, (position, column)))| {
+            let cid = if extended { visible } else { shown };
             let found = declared.get(&column.name.to_lowercase());
             let pk = table
                 .primary_key

@@ -76,7 +76,7 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
         CatalogOp::CreateTable,
         table.storage.id(),
         &table.name,
-        &table.sql,
+        &table.durable_text(table.sql.clone()),
     )?;
     host.publish_catalog(catalog.with_table(table));
     Ok(())

@@ -24,7 +24,7 @@ use super::super::RowSink;
 use super::conflict::insert_row;
 use super::constraint::RowGuard;
 use super::dml::{check_row, is_not_null, storage_error, NULL};
-use super::rowid::RowidKeys;
+use super::rowid::{insert_with_implicit_key, RowidKeys};
 use super::trigger::RowTriggers;
 
 /// Widest table whose INSERT builds its rows in a stack array rather than a heap one.
@@ -131,9 +131,13 @@ fn insert_plain_rows(
     // The INTEGER PRIMARY KEY of the last row inserted as it was given, recorded when the
     // statement ends (also in failure, as SQLite's row-by-row record would have it).
     let mut last_key = None;
+    // An implicit rowid left NULL is assigned here (the table's first column), so the row
+    // still goes in plain (an INTEGER PRIMARY KEY's takes the general path).
+    let implicit_rowid = table.has_implicit_rowid();
     let mut pin = WritePin::for_rows(exprs.len());
     let inserted = (|| {
         for (row, row_exprs) in plain.rows.iter().zip(exprs) {
+            let mut assigned = None;
             let mut values = [&NULL; PLAIN_ROW_COLUMNS_MAX];
             let mut fits = true;
             for ((slot, source), column) in values.iter_mut().zip(row).zip(&table.columns) {
@@ -148,13 +152,45 @@ fn insert_plain_rows(
                 };
                 *slot = value;
             }
-            let added = if fits {
+            if implicit_rowid && values[0].is_null() && !fits {
+                fits = values[1..width]
+                    .iter()
+                    .zip(&table.columns[1..])
+                    .all(|(value, column)| match value {
+                        Value::Null => !column.not_null,
+                        value => fits_column(value, column),
+                    });
+                if fits {
+                    assigned = Some(RowidKeys::default().next_key(txn, table, None)?);
+                }
+            }
+            let added = if let (true, Some(key)) = (fits, assigned) {
+                let (added, key) = insert_with_implicit_key(txn, table, key, |txn, key| {
+                    let key = Value::Integer(key);
+                    let mut values = values;
+                    values[0] = &key;
+                    insert_row(
+                        txn,
+                        table,
+                        &values[..width],
+                        (insert.on_conflict, env.time),
+                        |e| storage_error(table, e),
+                    )
+                })?;
+                if added {
+                    last_key = Some(key);
+                }
+                added
+            } else if fits {
                 let values = &values[..width];
                 let added = insert_row(txn, table, values, (insert.on_conflict, env.time), |e| {
                     storage_error(table, e)
                 })?;
                 if let (true, Some(column)) = (added, table.rowid_column) {
-                    last_key = Some(values[column]);
+                    last_key = match values[column] {
+                        Value::Integer(key) => Some(*key),
+                        _ => None,
+                    };
                 }
                 added
             } else {
@@ -172,8 +208,8 @@ fn insert_plain_rows(
         }
         Ok(inserted)
     })();
-    if let (Some(Value::Integer(key)), Some(counters)) = (last_key, env.counters) {
-        counters.set_last_insert_rowid(*key);
+    if let (Some(key), Some(counters)) = (last_key, env.counters) {
+        counters.set_last_insert_rowid(key);
     }
     inserted
 }
@@ -323,19 +359,33 @@ fn insert_one<'a>(
         }
     }
     fill(row)?;
+    let mut implicit_key = None;
     if let Some(column) = table.rowid_column {
         if row[column].is_null() {
             let key = RowidKeys::default().next_key(txn, table, None)?;
             row[column] = Cow::Owned(Value::Integer(key));
+            implicit_key = table.has_implicit_rowid().then_some(key);
         }
     }
     match check_row(table, row) {
         Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => return Ok(false),
         other => other?,
     };
-    let inserted = insert_row(txn, table, row, (on_conflict, time), |e| {
-        storage_error(table, e)
-    })?;
+    let inserted = match implicit_key {
+        Some(key) => {
+            let (inserted, key) = insert_with_implicit_key(txn, table, key, |txn, key| {
+                row[0] = Cow::Owned(Value::Integer(key));
+                insert_row(txn, table, row, (on_conflict, time), |e| {
+                    storage_error(table, e)
+                })
+            })?;
+            row[0] = Cow::Owned(Value::Integer(key));
+            inserted
+        }
+        None => insert_row(txn, table, row, (on_conflict, time), |e| {
+            storage_error(table, e)
+        })?,
+    };
     if let (true, Some(column), Some(counters)) = (inserted, table.rowid_column, counters) {
         if let Value::Integer(key) = &*row[column] {
             counters.set_last_insert_rowid(*key);

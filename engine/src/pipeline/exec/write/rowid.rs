@@ -47,6 +47,45 @@ pub(in crate::pipeline::exec) fn sequence_table() -> CreateTable {
     }
 }
 
+/// Keys an implicit rowid tries above every stored key after the one assigned was taken.
+const IMPLICIT_KEY_RETRIES: usize = 8;
+
+/// Runs `insert` with the implicit rowid `key` the statement assigned (the largest visible
+/// plus one). When a concurrent transaction's row holds that key (a write conflict: that
+/// row is not visible here), it runs again with the key above every key the table stored,
+/// so transactions inserting into one table without an INTEGER PRIMARY KEY at once do not
+/// fail as they would on an INTEGER PRIMARY KEY's assigned keys. Returns whether the row
+/// went in and the key it took.
+pub(super) fn insert_with_implicit_key(
+    txn: &mut Transaction,
+    table: &TableDef,
+    key: i64,
+    mut insert: impl FnMut(&mut Transaction, i64) -> Result<bool>,
+) -> Result<(bool, i64)> {
+    debug_assert!(table.has_implicit_rowid());
+    let mut key = key;
+    let mut retries = 0;
+    loop {
+        match insert(txn, key) {
+            Err(error)
+                if error.kind() == crate::error::ErrorKind::SerializationConflict
+                    && retries < IMPLICIT_KEY_RETRIES =>
+            {
+                let above = table
+                    .storage
+                    .max_integer_key()
+                    .and_then(|max| max.checked_add(1));
+                match above {
+                    Some(above) if above > key => key = above,
+                    _ => return Err(error),
+                }
+                retries += 1;
+            }
+            other => return other.map(|added| (added, key)),
+        }
+    }
+}
+
 /// Keys probed below the largest key ever stored before scanning the table.
 const PROBES_BELOW_MAX: i64 = 32;
 

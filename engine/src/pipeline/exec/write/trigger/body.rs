@@ -170,14 +170,10 @@ fn with_row_parameters(sql: &str, trigger: &TriggerDef, table: RowShape<'_>) -> 
 /// The position of the column `name` names in `table` (`rowid` and its aliases: the
 /// INTEGER PRIMARY KEY column, when there is one and no column has the name).
 fn column_position(table: &TableDef, name: &str) -> Option<usize> {
-    table
-        .columns
-        .iter()
-        .position(|column| column.name.eq_ignore_ascii_case(name))
-        .or_else(|| {
-            let alias = ["rowid", "oid", "_rowid_"]
-                .iter()
-                .any(|alias| alias.eq_ignore_ascii_case(name));
-            alias.then_some(table.rowid_column).flatten()
-        })
+    table.column_index(name).or_else(|| {
+        let alias = ["rowid", "oid", "_rowid_"]
+            .iter()
+            .any(|alias| alias.eq_ignore_ascii_case(name));
+        alias.then_some(table.rowid_column).flatten()
+    })
 }
