@@ -154,7 +154,9 @@ impl ShellHelper {
             table
                 .columns
                 .iter()
-                .filter(|column| column.name.to_ascii_uppercase().starts_with(&upper))
+                .filter(|column| {
+                    !column.hidden && column.name.to_ascii_uppercase().starts_with(&upper)
+                })
                 .map(|column| Pair {
                     display: column.name.clone(),
                     replacement: column.name.clone(),

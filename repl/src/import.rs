@@ -120,7 +120,13 @@ impl Shell {
                 break;
             }
         }
-        let existing = self.db.catalog().table(table).map(|def| def.columns.len());
+        // The columns an INSERT without a column list fills (hidden ones, as the implicit
+        // rowid, are not among them).
+        let existing = self
+            .db
+            .catalog()
+            .table(table)
+            .map(|def| def.columns.iter().filter(|column| !column.hidden).count());
         let column_count = match existing {
             Some(count) => count,
             None => {

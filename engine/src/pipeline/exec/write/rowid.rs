@@ -48,11 +48,12 @@ pub(in crate::pipeline::exec) fn sequence_table() -> CreateTable {
 }
 
 /// Keys an implicit rowid tries above every stored key after the one assigned was taken.
-const IMPLICIT_KEY_RETRIES: usize = 8;
+const IMPLICIT_KEY_RETRIES: usize = 64;
 
 /// Runs `insert` with the implicit rowid `key` the statement assigned (the largest visible
 /// plus one). When a concurrent transaction's row holds that key (a write conflict: that
-/// row is not visible here), it runs again with the key above every key the table stored,
+/// row is not visible here), it runs again with the key above every key the table stored
+/// (at least the next key), at most `IMPLICIT_KEY_RETRIES` times,
 /// so transactions inserting into one table without an INTEGER PRIMARY KEY at once do not
 /// fail as they would on an INTEGER PRIMARY KEY's assigned keys. Returns whether the row
 /// went in and the key it took.
@@ -71,13 +72,17 @@ pub(super) fn insert_with_implicit_key(
                 if error.kind() == crate::error::ErrorKind::SerializationConflict
                     && retries < IMPLICIT_KEY_RETRIES =>
             {
+                // Above every stored key, and at least the next key (the row that holds
+                // this one may be an uncommitted or rolled-back version the largest stored
+                // key does not count).
                 let above = table
                     .storage
                     .max_integer_key()
                     .and_then(|max| max.checked_add(1));
-                match above {
-                    Some(above) if above > key => key = above,
-                    _ => return Err(error),
+                match (above, key.checked_add(1)) {
+                    (Some(above), Some(next)) => key = above.max(next),
+                    (None, Some(next)) => key = next,
+                    (_, None) => return Err(error),
                 }
                 retries += 1;
             }
