@@ -78,13 +78,23 @@ pub(crate) fn collect_and_reclaim(shared: &Shared) {
 /// Compaction of the slab pool over every table of the current catalog, evacuating pages
 /// with at most `used_percent_max` of their slots in use.
 pub(crate) fn compact_now(shared: &Shared, used_percent_max: u64) -> CompactionReport {
+    with_every_table(shared, |tables| {
+        shared.store.compact(tables, used_percent_max)
+    })
+}
+
+/// Calls `visit` with the storage of every table of the current catalog.
+pub(crate) fn with_every_table<R>(
+    shared: &Shared,
+    visit: impl FnOnce(&[&ember_storage::Table]) -> R,
+) -> R {
     let catalog = shared.catalog.load_full();
     let tables: Vec<&ember_storage::Table> = catalog
         .tables()
         .into_iter()
         .map(|table| &*table.storage)
         .collect();
-    shared.store.compact(&tables, used_percent_max)
+    visit(&tables)
 }
 
 /// VACUUM: a collection pass, then a sweep of every secondary index for stale entries (the

@@ -55,18 +55,15 @@ impl QuietCompaction {
         if self.settled_at == Some(shape(&stats)) || !fragmented(&stats) {
             return None;
         }
-        let catalog = shared.catalog.load_full();
-        let tables: Vec<&ember_storage::Table> = catalog
-            .tables()
-            .into_iter()
-            .map(|table| &*table.storage)
-            .collect();
         let limits = StepLimits {
             pages_max: QUIET_STEP_PAGES_MAX,
             slots_max: QUIET_STEP_SLOTS_MAX,
             used_percent_max: ember_storage::slab::VACUUM_PAGE_USED_PERCENT,
         };
-        let report = shared.store.compact_step(&tables, &mut self.cursor, limits);
+        let cursor = &mut self.cursor;
+        let report = super::gc::with_every_table(shared, |tables| {
+            shared.store.compact_step(tables, cursor, limits)
+        });
         if report.pages_released > 0 {
             shared.store.pool().release_spare_headers();
             ember_storage::slab::release_free_memory();
