@@ -84,6 +84,8 @@ pub(super) struct GroupTable {
     /// The transaction's write count the groups were computed at.
     writes_at_fill: usize,
     memory: MemoryCharge,
+    /// The outer row's key, made here for each lookup (no key allocated per row).
+    key: Vec<KeyValue>,
 }
 
 impl SubqueryExpr {
@@ -126,11 +128,6 @@ impl SubqueryExpr {
             let state = fill(grouped, runtime, writes)?;
             runtime.groups.borrow_mut()[self.id] = Some(state);
         }
-        let key = match outer_key(&grouped.outer_keys, frame) {
-            Some(key) => key,
-            // A read past the frames there are: run plain.
-            None => return Ok(None),
-        };
         {
             let mut groups = runtime.groups.borrow_mut();
             let Some(Some(state)) = groups.get_mut(self.id) else {
@@ -143,10 +140,15 @@ impl SubqueryExpr {
                 *state = GroupState::Abandoned;
                 return Ok(None);
             }
-            if let Some(key) = &key {
-                if let Some(value) = table.values.get(key.as_ref()) {
-                    return Ok(Some(value.clone()));
+            match outer_key(&grouped.outer_keys, frame, &mut table.key) {
+                // A read past the frames there are: run plain.
+                None => return Ok(None),
+                Some(true) => {
+                    if let Some(value) = table.values.get(table.key.as_slice()) {
+                        return Ok(Some(value.clone()));
+                    }
                 }
+                Some(false) => {}
             }
             if let Some(empty) = &table.empty {
                 return Ok(Some(empty.clone()));
@@ -176,6 +178,7 @@ fn fill(
         empty: None,
         writes_at_fill: writes,
         memory: MemoryCharge::new(account, "a correlated subquery's groups"),
+        key: Vec::with_capacity(grouped.outer_keys.len()),
     };
     // The connection's kept row buffers stay the enclosing statement's.
     let context = ExecContext {
@@ -184,7 +187,6 @@ fn fill(
     };
     let width = grouped.outer_keys.len();
     let mut abandoned = false;
-    let mut failure = None;
     exec::run_query(&grouped.query.node, &context, &mut |row| {
         debug_assert_eq!(row.len(), width + 1, "a group's key values, then its value");
         if row[..width].iter().any(Value::is_null) {
@@ -201,10 +203,7 @@ fn fill(
         let bytes = GROUP_BYTES
             + (width * std::mem::size_of::<KeyValue>() + key_bytes) as u64
             + exec::row_bytes(std::slice::from_ref(&value));
-        if let Err(error) = table.memory.add(bytes) {
-            failure = Some(error);
-            return Ok(false);
-        }
+        table.memory.add(bytes)?;
         if table.values.insert(key, value).is_some() {
             // Two groups SQL equality does not tell apart: look nothing up.
             abandoned = true;
@@ -212,9 +211,6 @@ fn fill(
         }
         Ok(true)
     })?;
-    if let Some(error) = failure {
-        return Err(error);
-    }
     Ok(if abandoned {
         GroupState::Abandoned
     } else {
@@ -222,16 +218,16 @@ fn fill(
     })
 }
 
-/// The outer row's key: `Some(None)` when a value is NULL (it matches no group), `None`
-/// when a read reaches past the frames there are.
-fn outer_key(reads: &[OuterRead], frame: &OuterFrame<'_>) -> Option<Option<Box<[KeyValue]>>> {
-    let mut key = Vec::with_capacity(reads.len());
+/// Makes the outer row's key in `key`: `Some(false)` when a value is NULL (it matches no
+/// group), `None` when a read reaches past the frames there are.
+fn outer_key(reads: &[OuterRead], frame: &OuterFrame<'_>, key: &mut Vec<KeyValue>) -> Option<bool> {
+    key.clear();
     for read in reads {
         let value = frame.up(read.level)?.row.get(read.index)?;
         if value.is_null() {
-            return Some(None);
+            return Some(false);
         }
         key.push(KeyValue::new(value));
     }
-    Some(Some(key.into_boxed_slice()))
+    Some(true)
 }
