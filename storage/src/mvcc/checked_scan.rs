@@ -45,9 +45,27 @@ impl Transaction {
         buffer: &mut Vec<Value>,
         raw: Option<&RawChecks>,
         stops: &[usize],
+        check: impl FnMut(usize, &[Value]) -> bool,
+        visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
+    ) -> StorageResult<RowId> {
+        self.scan_batch_raw_counted(table, rows, decoder, buffer, raw, stops, check, visit)
+            .map(|(next, _)| next)
+    }
+
+    /// `scan_batch_raw_checked` that also returns how many visible rows `raw` rejected
+    /// (a runtime filter counts what it dropped by batch, not by row).
+    #[allow(clippy::too_many_arguments)]
+    pub fn scan_batch_raw_counted(
+        &self,
+        table: &Table,
+        rows: std::ops::Range<RowId>,
+        decoder: &RowDecoder,
+        buffer: &mut Vec<Value>,
+        raw: Option<&RawChecks>,
+        stops: &[usize],
         mut check: impl FnMut(usize, &[Value]) -> bool,
         mut visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
-    ) -> StorageResult<RowId> {
+    ) -> StorageResult<(RowId, u64)> {
         self.note_table_read(table);
         check_decoder_width(table, decoder)?;
         if let Some(raw) = raw {
@@ -56,6 +74,7 @@ impl Transaction {
         let guard = epoch::pin();
         let snapshot = self.snapshot();
         let mut failure = None;
+        let mut rejected = 0u64;
         let resume = match raw {
             // The raw check inlined in the slot walk, the decode of the few rows it passes
             // out of line: the walk's loop stays small (no spills) for the rows it rejects.
@@ -73,7 +92,10 @@ impl Transaction {
                         &mut visit,
                         &mut failure,
                     ),
-                    Ok(false) => true,
+                    Ok(false) => {
+                        rejected += 1;
+                        true
+                    }
                     Err(error) => {
                         failure = Some(error);
                         false
@@ -96,7 +118,7 @@ impl Transaction {
         };
         match failure {
             Some(error) => Err(error),
-            None => Ok(resume),
+            None => Ok((resume, rejected)),
         }
     }
 

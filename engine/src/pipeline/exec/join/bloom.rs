@@ -1,5 +1,6 @@
 //! A hash join's runtime bloom filter (`Join::bloom`, chosen by `optimize/join_bloom.rs`):
-//! once the build side is loaded, a blocked bloom filter (`expr/sketch/bloom.rs`) of its
+//! once the build side is loaded, a bloom filter of one-word blocks
+//! (`expr/sketch/word_bloom.rs`: a test is one load and one compare) of its
 //! distinct key hashes (the join's own key hash, `join_table::hash_key`, so SQL-equal keys
 //! such as 1 and 1.0 hash alike and no true match is dropped) is built, sized at
 //! `limits::JOIN_BLOOM_BITS_PER_KEY` bits per hash, at most `limits::JOIN_BLOOM_BYTES_MAX`
@@ -18,7 +19,9 @@
 //! as does the pushed join should its streamed side not be such a scan.
 //!
 //! After `SAMPLE_ROWS` tests, a filter that dropped less than one row in
-//! `DROP_SHARE_MIN_INVERSE` stops testing (the join's keys mostly match). `PRAGMA
+//! `DROP_SHARE_MIN_INVERSE` stops testing (the join's keys mostly match). A raw test counts
+//! nothing per row: the scan counts the rows it rejected in each batch of slots, and the
+//! filter adds each batch's counts (and judges the sample) once the batch is done. `PRAGMA
 //! bloom_filter_joins = off` runs every join without one. EXPLAIN ANALYZE shows how many
 //! rows the filter dropped on the join's line.
 
@@ -29,7 +32,7 @@ use ember_storage::row::{MemberCheck, MemberTest, RawChecks, RawValue};
 use ember_storage::{RowId, Value};
 
 use crate::error::{Error, Result};
-use crate::expr::sketch::bloom::{BlockedBloom, BLOCK_BYTES};
+use crate::expr::sketch::word_bloom::{WordBloom, WORD_BYTES};
 use crate::expr::Expr;
 use crate::limits::{JOIN_BLOOM_BITS_PER_KEY, JOIN_BLOOM_BYTES_MAX};
 use crate::plan::{Join, Node};
@@ -56,7 +59,7 @@ pub(super) struct ProbeFilter<'j> {
 /// (`MemberTest`, which must be `Send + Sync`). One thread tests at a time: the counts are
 /// plain loads and stores.
 struct FilterState {
-    bloom: BlockedBloom,
+    bloom: WordBloom,
     tested: AtomicU64,
     dropped: AtomicU64,
     active: AtomicBool,
@@ -67,19 +70,25 @@ impl FilterState {
     /// counts the test, and stops testing after `SAMPLE_ROWS` that dropped too few.
     #[inline(always)]
     fn passes(&self, hash: Option<u64>) -> bool {
-        let tested = self.tested.load(Ordering::Relaxed) + 1;
-        self.tested.store(tested, Ordering::Relaxed);
         let passes = hash.is_some_and(|hash| self.bloom.may_contain(hash));
-        if !passes {
-            let dropped = self.dropped.load(Ordering::Relaxed) + 1;
-            self.dropped.store(dropped, Ordering::Relaxed);
-        }
-        if tested == SAMPLE_ROWS
-            && self.dropped.load(Ordering::Relaxed) * DROP_SHARE_MIN_INVERSE < tested
+        self.count(1, u64::from(!passes));
+        passes
+    }
+
+    /// Adds `tested` tests of which `dropped` dropped their row; once the sample is
+    /// complete, stops testing when it dropped too few.
+    #[inline]
+    fn count(&self, tested: u64, dropped: u64) {
+        debug_assert!(dropped <= tested);
+        let before = self.tested.load(Ordering::Relaxed);
+        let after = before + tested;
+        self.tested.store(after, Ordering::Relaxed);
+        let dropped = self.dropped.load(Ordering::Relaxed) + dropped;
+        self.dropped.store(dropped, Ordering::Relaxed);
+        if before < SAMPLE_ROWS && after >= SAMPLE_ROWS && dropped * DROP_SHARE_MIN_INVERSE < after
         {
             self.active.store(false, Ordering::Relaxed);
         }
-        passes
     }
 }
 
@@ -96,14 +105,13 @@ impl<'j> ProbeFilter<'j> {
         if join.bloom.is_none() || !context.bloom_joins() {
             return Ok(None);
         }
-        let blocks =
-            BlockedBloom::blocks_for(table.distinct_hashes() as u64, JOIN_BLOOM_BITS_PER_KEY);
-        let bytes = blocks.saturating_mul(BLOCK_BYTES);
+        let words = WordBloom::words_for(table.distinct_hashes() as u64, JOIN_BLOOM_BITS_PER_KEY);
+        let bytes = words.saturating_mul(WORD_BYTES);
         if bytes > JOIN_BLOOM_BYTES_MAX {
             return Ok(None);
         }
         memory.add(bytes)?;
-        let mut bloom = BlockedBloom::with_blocks(blocks as usize);
+        let mut bloom = WordBloom::with_words(words as usize);
         for hash in table.hashes() {
             bloom.insert(hash);
         }
@@ -149,14 +157,18 @@ impl<'j> ProbeFilter<'j> {
             return None;
         };
         let state = Arc::clone(&self.state);
-        let test: MemberTest = Arc::new(move |raw: RawValue<'_>| {
-            // Past the sample that stopped the filter, the rest of the batch passes.
-            !state.active.load(Ordering::Relaxed) || state.passes(Some(hash_raw_key(raw)))
-        });
+        // Uncounted: the scan counts the rows it rejects (`scan_tested`).
+        let test: MemberTest =
+            Arc::new(move |raw: RawValue<'_>| state.bloom.may_contain(hash_raw_key(raw)));
         decoder.raw_member_check(MemberCheck {
             column: *index,
             test,
         })
+    }
+
+    /// Adds the counts of a batch of raw tests: `tested` rows, `dropped` of them dropped.
+    fn count_batch(&self, tested: u64, dropped: u64) {
+        self.state.count(tested, dropped);
     }
 
     /// Whether streamed row `row` (its key `keys`) may have a partner: always while the
@@ -258,7 +270,8 @@ fn scan_tested(
                     None => Ok(next_row),
                 };
             }
-            let next_row = context.txn.scan_batch_raw_checked(
+            let mut passed = 0u64;
+            let (next_row, rejected) = context.txn.scan_batch_raw_counted(
                 table,
                 range,
                 decoder,
@@ -267,14 +280,21 @@ fn scan_tested(
                 stops,
                 // A key that fails to hash (it cannot: keys are columns) is let through.
                 |_, row| filter.row_passes(keys, row, context).unwrap_or(true),
-                |_, row| match visit(row) {
-                    Ok(()) => true,
-                    Err(error) => {
-                        failure = Some(error);
-                        false
+                |_, row| {
+                    passed += 1;
+                    match visit(row) {
+                        Ok(()) => true,
+                        Err(error) => {
+                            failure = Some(error);
+                            false
+                        }
                     }
                 },
             )?;
+            if raw.is_some() {
+                // The raw test counts nothing per row (`raw_check`): the batch's counts.
+                filter.count_batch(passed + rejected, rejected);
+            }
             match failure {
                 Some(error) => Err(error),
                 None => Ok(next_row),

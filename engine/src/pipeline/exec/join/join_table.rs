@@ -254,6 +254,29 @@ mod tests {
         );
     }
 
+    /// Keys 0, 100, 200, .. as a join's build side holds them, hashed as the join hashes
+    /// them: the runtime filter's rate of false positives must not inherit their regularity.
+    #[test]
+    fn sequential_keys_keep_the_filter_rate() {
+        use crate::expr::sketch::word_bloom::WordBloom;
+        let hash = |key: i64| hash_raw_key(RawValue::Integer(key));
+        let mut filter = WordBloom::with_words(WordBloom::words_for(
+            2_000,
+            crate::limits::JOIN_BLOOM_BITS_PER_KEY,
+        ) as usize);
+        for key in 0..2_000 {
+            filter.insert(hash(key * 100));
+        }
+        let (mut probes, mut hits) = (0u64, 0u64);
+        for key in (0..200_000i64).filter(|key| key % 100 != 0) {
+            probes += 1;
+            hits += u64::from(filter.may_contain(hash(key)));
+        }
+        let rate = hits as f64 / probes as f64;
+        assert!(rate < 0.01, "false-positive rate {rate}");
+        assert!((0..2_000).all(|key| filter.may_contain(hash(key * 100))));
+    }
+
     #[test]
     fn chains_keep_arrival_order() {
         let mut table = JoinTable::default();

@@ -2,7 +2,7 @@
 //! HyperLogLog counts distinct values (`hll.rs`), Space-Saving finds the most frequent ones
 //! (`topk.rs`), KLL answers quantiles (`quantile.rs`), a blocked bloom filter answers
 //! membership (`bloom.rs`, stored as `bloom_value.rs`; the hash joins' runtime filters use
-//! `bloom.rs` too). Each is stored as a BLOB in one
+//! the cheaper one-word blocks of `word_bloom.rs`). Each is stored as a BLOB in one
 //! checksummed, versioned envelope (`format.rs`) and sees values through one fixed hash and
 //! encoding (`item.rs`). The SQL functions that read stored sketches are in `sql.rs`; the
 //! aggregates that build them are `exec/aggregate/sketch_state.rs`.
@@ -15,6 +15,7 @@ pub mod item;
 pub mod quantile;
 pub mod sql;
 pub mod topk;
+pub mod word_bloom;
 
 #[cfg(test)]
 mod test_data;
