@@ -28,3 +28,16 @@ fn short_modern_differential_run_finds_no_mismatch() {
         assert!(stats.both_answered > 300, "{stats:?}");
     }
 }
+
+#[test]
+fn short_features_differential_run_finds_no_mismatch() {
+    // Triggers, generated columns, row values, transactional DDL and the catalog PRAGMAs;
+    // the long run is `ember-difftest --features`.
+    for seed in [1, 2] {
+        let (stats, mismatches) = difftest::run_features(seed, 400, 200);
+        let report: Vec<String> = mismatches.iter().map(|m| m.to_string()).collect();
+        assert!(report.is_empty(), "seed {seed}:\n{}", report.join("\n\n"));
+        assert_eq!(stats.queries, 400);
+        assert!(stats.both_answered > 250, "{stats:?}");
+    }
+}

@@ -1,7 +1,9 @@
-//! `ember-difftest [--modern] [--seed N] [--queries N] [--per-case N]`: runs random queries
-//! on EmberDB and SQLite plus the TLP and NoREC oracles (see `ember_tests::difftest`), or
-//! with `--modern` the CTEs, window functions, join forms, upserts and RETURNING of
-//! `difftest::modern`; prints the seed, the counts and every mismatch with a reproducer.
+//! `ember-difftest [--modern | --features] [--seed N] [--queries N] [--per-case N]`: runs
+//! random queries on EmberDB and SQLite plus the TLP and NoREC oracles (see
+//! `ember_tests::difftest`), or with `--modern` the CTEs, window functions, join forms,
+//! upserts and RETURNING of `difftest::modern`, or with `--features` the triggers,
+//! generated columns, row values, transactional DDL and catalog of `difftest::features`;
+//! prints the seed, the counts and every mismatch with a reproducer.
 //! Exits 1 when a mismatch was found.
 
 use std::process::ExitCode;
@@ -10,11 +12,15 @@ fn main() -> ExitCode {
     let mut seed = None;
     let mut queries = 10_000u64;
     let mut per_case = 200u64;
-    let mut modern = false;
+    let mut mode = "";
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        if flag == "--modern" {
-            modern = true;
+        if flag == "--modern" || flag == "--features" {
+            mode = if flag == "--modern" {
+                "--modern "
+            } else {
+                "--features "
+            };
             continue;
         }
         let value = args.next().and_then(|v| v.parse::<u64>().ok());
@@ -24,7 +30,8 @@ fn main() -> ExitCode {
             ("--per-case", Some(v)) if v > 0 => per_case = v,
             _ => {
                 eprintln!(
-                    "usage: ember-difftest [--modern] [--seed N] [--queries N] [--per-case N]"
+                    "usage: ember-difftest [--modern | --features] [--seed N] [--queries N] \
+                     [--per-case N]"
                 );
                 return ExitCode::from(2);
             }
@@ -34,13 +41,12 @@ fn main() -> ExitCode {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
         now.map(|d| d.as_nanos() as u64).unwrap_or(1)
     });
-    let mode = if modern { "--modern " } else { "" };
     println!("ember-difftest {mode}--seed {seed} --queries {queries} --per-case {per_case}");
     let started = std::time::Instant::now();
-    let (stats, mismatches) = if modern {
-        ember_tests::difftest::run_modern(seed, queries, per_case)
-    } else {
-        ember_tests::difftest::run(seed, queries, per_case)
+    let (stats, mismatches) = match mode {
+        "--modern " => ember_tests::difftest::run_modern(seed, queries, per_case),
+        "--features " => ember_tests::difftest::run_features(seed, queries, per_case),
+        _ => ember_tests::difftest::run(seed, queries, per_case),
     };
     for mismatch in &mismatches {
         println!("{mismatch}\n");

@@ -102,6 +102,21 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
             sql.contains("group_concat") && sql.contains(" OVER ") && front_cut_only(ours, theirs)
         },
     },
+    KnownDifference {
+        name: "a row value IN (SELECT ..) with a NULL on its left is 0 in SQLite 3.54",
+        reason: "SQL's rule: `(x, NULL) IN (SELECT ..)` is NULL when some row of the subquery \
+                 equals the row value wherever both are known, and FALSE only when every row \
+                 differs in a known column. SQLite 3.40 answers so; 3.54, reading the \
+                 subquery through an index of its columns, answers 0 (1 for NOT IN) for some \
+                 rows and NULL for others of the same query (`CREATE TABLE t0(c0 INTEGER, \
+                 c1 INTEGER, c2 INTEGER); CREATE INDEX t0_i0 ON t0(c2 DESC, c1);` and ten \
+                 rows: (-4, NULL) gives 0 where (-8, NULL) gives NULL). EmberDB follows the \
+                 rule: only such rows may differ, NULL against 0 or 1.",
+        matches: |sql, ours, theirs| {
+            (sql.contains(") IN (SELECT") || sql.contains(") NOT IN (SELECT"))
+                && only_row_value_nulls_differ(ours, theirs)
+        },
+    },
 ];
 
 /// Whether, row by row in the order given, every cell agrees or is a text of which SQLite's
@@ -126,6 +141,44 @@ fn front_cut_only(ours: &Outcome, theirs: &Outcome) -> bool {
 }
 
 /// Whether both outcomes are rows that agree once every cell is mapped by `normalize`.
+/// Whether the only differences are those of a row value IN with a NULL on its left (see
+/// its entry): as the projected first column, EmberDB's NULL against SQLite's 0 or 1 with
+/// the rest of the row equal; as a WHERE, rows SQLite keeps (NOT IN) that EmberDB drops,
+/// each holding a NULL.
+fn only_row_value_nulls_differ(ours: &Outcome, theirs: &Outcome) -> bool {
+    let (Ok(ours), Ok(theirs)) = (ours, theirs) else {
+        return false;
+    };
+    if ours.len() == theirs.len() {
+        let tails = |rows: &[Vec<Cell>]| {
+            let mut sorted: Vec<Vec<Cell>> = rows.to_vec();
+            sorted.sort_by(|a, b| {
+                a[1..]
+                    .partial_cmp(&b[1..])
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            sorted
+        };
+        let (ours, theirs) = (tails(ours), tails(theirs));
+        return ours.iter().zip(&theirs).all(|(a, b)| {
+            !a.is_empty()
+                && a[1..] == b[1..]
+                && (a[0] == b[0] || (a[0] == Cell::Null && matches!(b[0], Cell::Integer(0 | 1))))
+        });
+    }
+    // A WHERE: every row of ours is SQLite's, and SQLite's others each hold a NULL.
+    let mut extra = theirs.clone();
+    for row in ours {
+        match extra.iter().position(|other| other == row) {
+            Some(at) => {
+                extra.remove(at);
+            }
+            None => return false,
+        }
+    }
+    extra.iter().all(|row| row.contains(&Cell::Null))
+}
+
 fn same_after(ours: &Outcome, theirs: &Outcome, normalize: impl Fn(&Cell) -> Cell) -> bool {
     let (Ok(ours), Ok(theirs)) = (ours, theirs) else {
         return false;

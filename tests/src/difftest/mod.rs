@@ -6,8 +6,11 @@
 //! Seeded and replayable: a case is `(seed, case index)`. Accepted dialect differences are
 //! listed, with reasons, in `known.rs`. `run_modern` runs the statements of `modern.rs`
 //! (CTEs, window functions, every join form, upserts and RETURNING) on both engines the
-//! same way, and after each write compares the written table.
+//! same way, and after each write compares the written table. `run_features` runs the
+//! steps of `features.rs` (triggers, generated columns, row values, transactional DDL, the
+//! catalog) the same way, comparing the tables and catalog each step may change.
 
+pub mod features;
 pub mod gen;
 pub mod known;
 pub mod modern;
@@ -202,6 +205,26 @@ pub fn run_modern_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) ->
     case_run.mismatches
 }
 
+/// Like `run_case`, with the steps of `features.rs` (and the tables and triggers they use).
+pub fn run_features_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mismatch> {
+    let mut rng = case_rng(seed, case);
+    let schema = Schema::random(&mut rng);
+    let mut setup = schema.setup_sql(&mut rng);
+    setup.extend(features::feature_setup(&mut rng));
+    let mut case_run = CaseRun::open(seed, case, setup);
+    let mut gen = features::FeatureGen::new(&schema);
+    for _ in 0..queries {
+        stats.queries += 1;
+        match gen.step(&mut rng) {
+            features::Step::Query(sql) => case_run.differential(&sql, stats),
+            features::Step::Write { statements, checks } => {
+                case_run.steps(&statements, &checks, stats)
+            }
+        }
+    }
+    case_run.mismatches
+}
+
 /// The state of one case: both connections and the mismatches found so far.
 struct CaseRun {
     seed: u64,
@@ -289,6 +312,48 @@ impl CaseRun {
         );
     }
 
+    /// Statements run in order on both engines, each with the same outcome (the same
+    /// rows, or both an error), then the same answers to `checks`. A mismatch is reported
+    /// once and the case stops comparing steps (its databases have diverged).
+    fn steps(&mut self, statements: &[String], checks: &[String], stats: &mut Stats) {
+        if self.mismatches.iter().any(|m| m.oracle == "steps") {
+            return;
+        }
+        let mut differences = Vec::new();
+        for sql in statements {
+            let ours = run_ember(&self.ember, sql);
+            let theirs = run_sqlite(&self.sqlite, sql);
+            let same = match (&ours, &theirs) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(_), Err(_)) => true,
+                _ => false,
+            };
+            if !same {
+                match known::explains(sql, &ours, &theirs) {
+                    Some(known) => *stats.known_differences.entry(known.name).or_default() += 1,
+                    None => differences.push(format!(
+                        "{sql}\n    EmberDB: {ours:?}\n    SQLite:  {theirs:?}"
+                    )),
+                }
+            }
+        }
+        for sql in checks {
+            let (ours, theirs) = (run_ember(&self.ember, sql), run_sqlite(&self.sqlite, sql));
+            if ours != theirs {
+                differences.push(format!(
+                    "check {sql}\n    EmberDB: {ours:?}\n    SQLite:  {theirs:?}"
+                ));
+            }
+        }
+        if differences.is_empty() {
+            // The reproducer of a later mismatch replays these statements too.
+            self.setup.extend(statements.iter().cloned());
+            stats.both_answered += 1;
+            return;
+        }
+        self.report("steps", statements.join("; "), differences.join("\n  "));
+    }
+
     /// TLP: the rows of `WHERE p`, `WHERE NOT p` and `WHERE p IS NULL` add up to the rows
     /// of the query without the WHERE.
     fn tlp(&mut self, select: &query::Select, predicate: &str, stats: &mut Stats) {
@@ -354,6 +419,11 @@ pub fn run(seed: u64, total: u64, per_case: u64) -> (Stats, Vec<Mismatch>) {
 /// Runs `total` statements of `modern.rs` from `seed`, in cases of `per_case` each.
 pub fn run_modern(seed: u64, total: u64, per_case: u64) -> (Stats, Vec<Mismatch>) {
     run_cases(seed, total, per_case, run_modern_case)
+}
+
+/// Runs `total` steps of `features.rs` from `seed`, in cases of `per_case` each.
+pub fn run_features(seed: u64, total: u64, per_case: u64) -> (Stats, Vec<Mismatch>) {
+    run_cases(seed, total, per_case, run_features_case)
 }
 
 type CaseFn = fn(u64, u64, u64, &mut Stats) -> Vec<Mismatch>;

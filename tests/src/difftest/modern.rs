@@ -44,7 +44,7 @@ pub fn keyed_table_setup(rng: &mut Rng) -> Vec<String> {
 }
 
 /// The keyed table as the generator sees it.
-fn keyed_table() -> Table {
+pub fn keyed_table() -> Table {
     let column = |name: &str, kind| Column {
         name: name.to_string(),
         kind,

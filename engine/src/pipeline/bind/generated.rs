@@ -82,8 +82,8 @@ impl Binder<'_> {
 
     /// The assignments an UPDATE of `table` adds for its generated columns: each one that
     /// reads an assigned column (or a generated column that does) gets its expression
-    /// with those columns replaced by their new values (converted by the column's
-    /// affinity, as they will be stored). A generated column as a target is an error.
+    /// with those columns replaced by their new values (converted as the columns will
+    /// store them: an INTEGER assigned to a REAL column is read as a REAL). A generated column as a target is an error.
     pub(super) fn generated_assignments(
         &self,
         table: &TableDef,
@@ -104,10 +104,7 @@ impl Binder<'_> {
         }
         let mut new_values: Vec<Option<Expr>> = vec![None; table.columns.len()];
         for (position, expr) in assignments.iter() {
-            new_values[*position] = Some(Expr::Affinity {
-                expr: Box::new(expr.clone()),
-                affinity: table.columns[*position].affinity,
-            });
+            new_values[*position] = Some(stored_as(expr.clone(), &table.columns[*position]));
         }
         for position in generated_order(&table.columns)? {
             let Some(generated) = &table.columns[position].generated else {
@@ -125,12 +122,17 @@ impl Binder<'_> {
                 Expr::Column { index, .. } => new_values.get(*index).cloned().flatten(),
                 _ => None,
             });
-            new_values[position] = Some(Expr::Affinity {
-                expr: Box::new(value.clone()),
-                affinity: table.columns[position].affinity,
-            });
+            new_values[position] = Some(stored_as(value.clone(), &table.columns[position]));
             assignments.push((position, value));
         }
         Ok(())
+    }
+}
+
+/// `expr` converted as `column` stores its value.
+fn stored_as(expr: Expr, column: &ColumnDef) -> Expr {
+    Expr::Function {
+        function: crate::expr::Function::StoredAs(column.data_type, column.affinity),
+        args: vec![expr],
     }
 }

@@ -41,6 +41,19 @@ pub fn coerce_to_column(value: Value, column: &ColumnDef) -> Result<Value> {
     }
 }
 
+/// `value` as a column of type `data_type` and affinity `affinity` stores it (a value
+/// such a column refuses is left as it is: the write that stores it reports that).
+pub fn stored_form(value: Value, data_type: DataType, affinity: Affinity) -> Value {
+    match (data_type, affinity) {
+        _ if value.is_null() => value,
+        (DataType::Any, Affinity::Numeric) => numeric_affinity(value),
+        (data_type, _) => match coerce(value.clone(), data_type, "") {
+            Ok(stored) => stored,
+            Err(_) => value,
+        },
+    }
+}
+
 /// Converts `value` for storage in `column` of a STRICT table.
 fn coerce_strict(value: Value, column: &ColumnDef, strict: &StrictColumn) -> Result<Value> {
     // SQLite has no boolean values: TRUE and FALSE are the integers 1 and 0.

@@ -78,6 +78,10 @@ pub enum Function {
     /// Holds the affinity the column carries into comparisons (that of the compound's first
     /// SELECT), which the conversion does not change.
     ReadAsReal(Option<super::Affinity>),
+    /// Not callable from SQL: the value as a column of this type and affinity stores it
+    /// (`coerce::stored_form`): what an UPDATE's generated column reads of an assigned
+    /// column (`bind/generated.rs`), as SQLite converts a value before it computes them.
+    StoredAs(ember_storage::DataType, super::Affinity),
     /// Not callable from SQL: whether a row of a table with `expire_at` is visible to the
     /// statement's transaction (expiry.rs); evaluated by `Expr::eval` with the context.
     /// `unexpired(expiry)` for `expire_at`; `unexpired(expiry, written, ttl_ms)` for a
@@ -167,6 +171,7 @@ impl Function {
             Function::Json(json) => json.name(),
             Function::Sketch(sketch) => sketch.name(),
             Function::ReadAsReal(_) => "read_as_real",
+            Function::StoredAs(..) => "stored_as",
             Function::Unexpired => "unexpired",
             Function::WriteTime => "write_time",
             Function::Raise(_) => "raise",
@@ -184,6 +189,7 @@ impl Function {
             Function::Date(date) => (date.name(), date.fewest_arguments(), None),
             Function::Session(session) => (session.name(), 0, Some(0)),
             Function::ReadAsReal(_) => ("read_as_real", 1, Some(1)),
+            Function::StoredAs(..) => ("stored_as", 1, Some(1)),
             Function::Unexpired => ("unexpired", 1, Some(3)),
             Function::WriteTime => ("write_time", 0, Some(0)),
             Function::Raise(crate::error::RaiseAction::Ignore) => ("raise", 0, Some(0)),
@@ -339,6 +345,9 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
             Value::Integer(i) => Value::Real(*i as f64),
             other => other.clone(),
         },
+        Function::StoredAs(data_type, affinity) => {
+            super::coerce::stored_form(first.clone(), data_type, affinity)
+        }
         Function::Coalesce | Function::IfNull => (0..args.count())
             .filter_map(|index| args.at(index))
             .find(|value| !value.is_null())

@@ -29,9 +29,11 @@ impl Connection {
         // Only for a statement that changes rows while some trigger exists.
         let triggers = match plan {
             Plan::Query(_) => None,
-            _ if self.catalog().has_triggers() => {
-                exec::TriggerRuntime::for_catalog(self.catalog(), self.recursive_triggers.get())
-            }
+            _ if self.catalog().has_triggers() => exec::TriggerRuntime::for_catalog(
+                self.catalog(),
+                self.recursive_triggers.get(),
+                plan,
+            ),
             _ => None,
         };
         let env = StatementEnv {

@@ -379,13 +379,16 @@ fn index_columns(catalog: &Catalog, name: &str, extended: bool) -> Vec<Row> {
         return Vec::new();
     };
     let SqliteIndex { columns, .. } = index;
+    // A cid counts the table's visible columns, as `table_xinfo` does: not the implicit
+    // rowid, which is first (and whose own cid is -1).
+    let hidden_first = i64::from(table.has_implicit_rowid());
     let mut rows: Vec<Row> = columns
         .into_iter()
         .enumerate()
         .map(|(seqno, key)| {
             let mut row = vec![
                 Value::Integer(seqno as i64),
-                Value::Integer(key.column as i64),
+                Value::Integer(key.column as i64 - hidden_first),
                 Value::Text(table.columns[key.column].name.clone()),
             ];
             if extended {

@@ -10,12 +10,31 @@ use crate::catalog::{Catalog, TableDef, TriggerDef, TriggerEventKind};
 use crate::dialect::EmberDialect;
 use crate::error::Result;
 use crate::parse::byte_offset;
-use crate::plan::Plan;
+use crate::plan::{InsertWrite, OnConflict, Plan};
 
 /// A trigger bound for one table: its WHEN query (one row, one column) and body plans.
 pub(crate) struct CompiledTrigger {
     pub(crate) when: Option<Plan>,
     pub(crate) body: Vec<Plan>,
+}
+
+/// Gives every INSERT and UPDATE of `body` the conflict clause `clause`: SQLite runs the
+/// writes of a trigger program under the clause of the statement that fired it, when that
+/// statement has one.
+pub(crate) fn use_outer_clause(body: &mut [Plan], clause: OnConflict) {
+    for plan in body {
+        match plan {
+            Plan::Insert(insert) => {
+                insert.on_conflict = clause;
+                // Only an ABORT insert is written in batches (`optimize/insert_batch.rs`).
+                if clause != OnConflict::Abort {
+                    insert.write = InsertWrite::RowByRow;
+                }
+            }
+            Plan::Update { on_conflict, .. } => *on_conflict = clause,
+            _ => {}
+        }
+    }
 }
 
 /// Binds `trigger`'s WHEN and body against `catalog`, for rows of `table`.

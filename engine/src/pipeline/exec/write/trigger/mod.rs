@@ -26,7 +26,7 @@ use crate::catalog::{Catalog, TableDef, TriggerDef, TriggerEventKind, TriggerTim
 use crate::error::{unsupported, RaiseAction, Result};
 use crate::expr::{coerce_to_column, fits_column, StatementEnv, SubqueryRuntime};
 use crate::limits::TRIGGER_DEPTH_MAX;
-use crate::plan::{Insert, Plan, UpsertAction};
+use crate::plan::{Insert, OnConflict, Plan, UpsertAction};
 
 pub(super) use delete::{delete_with_triggers, still_there};
 pub(in crate::pipeline::exec) use instead::write_view;
@@ -47,17 +47,36 @@ pub struct TriggerRuntime {
     running: RefCell<Vec<String>>,
     /// Bound triggers, by name (the catalog does not change during the statement).
     compiled: RefCell<HashMap<String, Rc<CompiledTrigger>>>,
+    /// The conflict clause of the statement that fires the triggers (`INSERT OR IGNORE`,
+    /// `UPDATE OR REPLACE`, ...), which SQLite uses for every INSERT and UPDATE of the
+    /// trigger programs instead of their own; `None` for a statement without one (its
+    /// bodies keep their clauses). A plain statement and `OR ABORT` read alike in a plan,
+    /// so `OR ABORT` leaves the bodies' clauses as they are.
+    outer_conflict: Option<OnConflict>,
 }
 
 impl TriggerRuntime {
     /// The runtime of a statement run against `catalog`; `None` when it holds no trigger.
     /// `recursive`: `PRAGMA recursive_triggers` is on.
-    pub fn for_catalog(catalog: Arc<Catalog>, recursive: bool) -> Option<TriggerRuntime> {
+    /// `statement`: the plan that runs under the runtime (its conflict clause, if any, is
+    /// the one the bodies' writes use).
+    pub fn for_catalog(
+        catalog: Arc<Catalog>,
+        recursive: bool,
+        statement: &Plan,
+    ) -> Option<TriggerRuntime> {
+        let outer_conflict = match statement {
+            Plan::Insert(insert) => Some(insert.on_conflict),
+            Plan::Update { on_conflict, .. } => Some(*on_conflict),
+            _ => None,
+        }
+        .filter(|clause| *clause != OnConflict::Abort);
         catalog.has_triggers().then(|| TriggerRuntime {
             catalog,
             recursive,
             running: RefCell::new(Vec::new()),
             compiled: RefCell::new(HashMap::new()),
+            outer_conflict,
         })
     }
 
@@ -65,7 +84,11 @@ impl TriggerRuntime {
         if let Some(compiled) = self.compiled.borrow().get(&trigger.name) {
             return Ok(Rc::clone(compiled));
         }
-        let compiled = Rc::new(body::compile(&self.catalog, trigger, table)?);
+        let mut compiled = body::compile(&self.catalog, trigger, table)?;
+        if let Some(clause) = self.outer_conflict {
+            body::use_outer_clause(&mut compiled.body, clause);
+        }
+        let compiled = Rc::new(compiled);
         self.compiled
             .borrow_mut()
             .insert(trigger.name.clone(), Rc::clone(&compiled));
