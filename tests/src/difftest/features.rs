@@ -1,6 +1,7 @@
 //! Random statements over the SQLite features an application meets beside plain queries:
 //! triggers (BEFORE / AFTER, INSERT / UPDATE [OF] / DELETE, WHEN, NEW / OLD, RAISE) on the
-//! keyed table `u` that log into `log` and write `g`; generated columns (VIRTUAL and
+//! keyed table `u` that log into `log` and write `g`, fired by plain, OR IGNORE / REPLACE
+//! and upsert writes; generated columns (VIRTUAL and
 //! STORED) in `g`; row values (`(a, b) = (..)`, `<`, `BETWEEN`, `IN (SELECT ..)`,
 //! `UPDATE .. SET (a, b) = (..)`); transactional DDL (CREATE / DROP / ALTER / CREATE INDEX
 //! inside BEGIN .. ROLLBACK and SAVEPOINT .. ROLLBACK TO); and the catalog tools read
@@ -114,7 +115,11 @@ fn trigger_sql(rng: &mut Rng, form: usize, n: usize) -> String {
     let log = |what: &str, k: &str, a: &str, b: &str| {
         format!("INSERT INTO {LOG_TABLE}(what, k, a, b) VALUES ('{what}', {k}, {a}, {b});")
     };
-    let timing = if n.is_multiple_of(2) { "AFTER" } else { "BEFORE" };
+    let timing = if n.is_multiple_of(2) {
+        "AFTER"
+    } else {
+        "BEFORE"
+    };
     let (timing, event, when, body) = match form {
         0 => (
             timing,
@@ -367,6 +372,14 @@ impl<'s> FeatureGen<'s> {
                         )
                     })
                     .collect();
+                if or.is_empty() && rng.chance(40) {
+                    // An upsert: its DO UPDATE fires the UPDATE triggers.
+                    let set = *rng.pick(&["v = excluded.v", "w = excluded.w", "v = v + 1"]);
+                    return format!(
+                        "INSERT INTO {KEYED_TABLE} VALUES {} ON CONFLICT(k) DO UPDATE SET {set}",
+                        rows.join(", ")
+                    );
+                }
                 format!("INSERT{or} INTO {KEYED_TABLE} VALUES {}", rows.join(", "))
             }
             2 => {

@@ -103,18 +103,19 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         },
     },
     KnownDifference {
-        name: "a row value IN (SELECT ..) with a NULL on its left is 0 in SQLite 3.54",
-        reason: "SQL's rule: `(x, NULL) IN (SELECT ..)` is NULL when some row of the subquery \
-                 equals the row value wherever both are known, and FALSE only when every row \
-                 differs in a known column. SQLite 3.40 answers so; 3.54, reading the \
-                 subquery through an index of its columns, answers 0 (1 for NOT IN) for some \
-                 rows and NULL for others of the same query (`CREATE TABLE t0(c0 INTEGER, \
-                 c1 INTEGER, c2 INTEGER); CREATE INDEX t0_i0 ON t0(c2 DESC, c1);` and ten \
-                 rows: (-4, NULL) gives 0 where (-8, NULL) gives NULL). EmberDB follows the \
-                 rule: only such rows may differ, NULL against 0 or 1.",
+        name: "a row value IN (SELECT ..) that meets a NULL is 0 in SQLite 3.54",
+        reason: "SQL's rule: `(x, y) IN (SELECT ..)` is NULL when no row of the subquery \
+                 equals the row value but some row equals it wherever both are known (a NULL \
+                 on either side), and FALSE only when every row differs in a known column. \
+                 SQLite 3.40 answers so; 3.54 answers 0 (1 for NOT IN, so a WHERE keeps the \
+                 row) for some such rows and NULL for others of the same query (`CREATE TABLE \
+                 t0(c0 INTEGER, c1 INTEGER, c2 INTEGER); CREATE INDEX t0_i0 ON t0(c2 DESC, \
+                 c1);` and ten rows: (-4, NULL) gives 0 where (-8, NULL) gives NULL). EmberDB \
+                 follows the rule: projected, only NULL against 0 or 1 may differ; as a NOT IN \
+                 WHERE, only rows SQLite keeps and EmberDB does not.",
         matches: |sql, ours, theirs| {
             (sql.contains(") IN (SELECT") || sql.contains(") NOT IN (SELECT"))
-                && only_row_value_nulls_differ(ours, theirs)
+                && only_row_value_nulls_differ(sql.contains(") NOT IN (SELECT"), ours, theirs)
         },
     },
 ];
@@ -141,11 +142,11 @@ fn front_cut_only(ours: &Outcome, theirs: &Outcome) -> bool {
 }
 
 /// Whether both outcomes are rows that agree once every cell is mapped by `normalize`.
-/// Whether the only differences are those of a row value IN with a NULL on its left (see
-/// its entry): as the projected first column, EmberDB's NULL against SQLite's 0 or 1 with
-/// the rest of the row equal; as a WHERE, rows SQLite keeps (NOT IN) that EmberDB drops,
-/// each holding a NULL.
-fn only_row_value_nulls_differ(ours: &Outcome, theirs: &Outcome) -> bool {
+/// Whether the only differences are those of a row value IN that meets a NULL (see its
+/// entry): as the projected first column, EmberDB's NULL against SQLite's 0 or 1 with the
+/// rest of the row equal; as a `NOT IN` WHERE (`not_in`), rows SQLite keeps that EmberDB
+/// does not.
+fn only_row_value_nulls_differ(not_in: bool, ours: &Outcome, theirs: &Outcome) -> bool {
     let (Ok(ours), Ok(theirs)) = (ours, theirs) else {
         return false;
     };
@@ -166,17 +167,18 @@ fn only_row_value_nulls_differ(ours: &Outcome, theirs: &Outcome) -> bool {
                 && (a[0] == b[0] || (a[0] == Cell::Null && matches!(b[0], Cell::Integer(0 | 1))))
         });
     }
-    // A WHERE: every row of ours is SQLite's, and SQLite's others each hold a NULL.
-    let mut extra = theirs.clone();
-    for row in ours {
-        match extra.iter().position(|other| other == row) {
-            Some(at) => {
-                extra.remove(at);
-            }
-            None => return false,
-        }
-    }
-    extra.iter().all(|row| row.contains(&Cell::Null))
+    // A NOT IN WHERE: every row of ours is one of SQLite's.
+    let mut theirs = theirs.clone();
+    not_in
+        && ours
+            .iter()
+            .all(|row| match theirs.iter().position(|other| other == row) {
+                Some(at) => {
+                    theirs.remove(at);
+                    true
+                }
+                None => false,
+            })
 }
 
 fn same_after(ours: &Outcome, theirs: &Outcome, normalize: impl Fn(&Cell) -> Cell) -> bool {

@@ -62,9 +62,6 @@ fn insert_rows(
     let replace = insert.on_conflict == OnConflict::Replace;
     // INSERT triggers on the table (`None`: none, or no trigger in the catalog).
     let triggers = RowTriggers::find(&env, &insert.table, TriggerEventKind::Insert, &|_| true);
-    if triggers.is_some() {
-        super::trigger::check_insert_clauses(&env, insert)?;
-    }
     let triggers = triggers.as_ref();
     // The DELETE triggers of the rows REPLACE removes (under `recursive_triggers`).
     let deletes = super::trigger::replace_delete_triggers(&env, insert);

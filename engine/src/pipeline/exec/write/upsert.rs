@@ -15,7 +15,7 @@
 
 use ember_storage::{RowId, StorageErrorKind, Transaction, Value, WritePin};
 
-use crate::catalog::TableDef;
+use crate::catalog::{TableDef, TriggerEventKind};
 use crate::error::Result;
 use crate::expr::{
     coerce_to_column, fits_column, EvalContext, Expr, StatementEnv, SubqueryRuntime,
@@ -364,6 +364,16 @@ impl StatementState<'_, '_, '_, '_, '_> {
     ) -> Result<Written> {
         let table = &*self.insert.table;
         let width = table.columns.len();
+        // The UPDATE triggers of the assigned columns fire, as an UPDATE's would; they
+        // read the whole old row.
+        let assigned_name = |name: &str| {
+            assignments
+                .iter()
+                .any(|(column, _)| table.columns[*column].name.eq_ignore_ascii_case(name))
+        };
+        let triggers =
+            RowTriggers::find(&self.env, table, TriggerEventKind::Update, &assigned_name);
+        let wanted = if triggers.is_some() { None } else { wanted };
         if wanted.is_none_or(|wanted| wanted.contains(&true)) {
             let holder_row = &mut self.holder;
             if !txn.read_row_columns(&table.storage, holder, wanted, holder_row)? {
@@ -398,6 +408,26 @@ impl StatementState<'_, '_, '_, '_, '_> {
             changes.sort_by_key(|(position, _)| *position);
         }
         check_changes(table, changes)?;
+        let old_and_new = match &triggers {
+            Some(triggers) => {
+                let old = self.scratch[..width].to_vec();
+                let mut new = old.clone();
+                for (position, value) in changes.iter() {
+                    new[*position] = value.clone();
+                }
+                if triggers.has_before() {
+                    let seen = triggers.new_row_before(&new);
+                    if !triggers.before(txn, self.env, Some(&old), Some(&seen))?
+                        || !holder_still_there(txn, table, holder)?
+                    {
+                        return Ok(Written::Skipped);
+                    }
+                }
+                Some((old, new))
+            }
+            None => None,
+        };
+        let changes = &mut self.changes;
         // CHECK on the updated row and the foreign keys it reads or that reference it, as
         // an UPDATE of the assigned columns would enforce them.
         let assigned = |column: usize| changes.iter().any(|(position, _)| *position == column);
@@ -411,14 +441,28 @@ impl StatementState<'_, '_, '_, '_, '_> {
                     .map_err(|e| storage_error(table, e))?;
             }
         }
+        if let (Some(triggers), Some((old, new))) = (&triggers, &old_and_new) {
+            if triggers.has_after() {
+                triggers.after(txn, self.env, Some(old), Some(new))?;
+            }
+        }
         if self.written.is_some() {
             // The updated row, for RETURNING (every column was read).
-            for (position, value) in changes.drain(..) {
+            for (position, value) in self.changes.drain(..) {
                 self.scratch[position] = value;
             }
         }
         Ok(Written::Updated)
     }
+}
+
+/// Whether the row `holder` of `table` still exists (a BEFORE UPDATE trigger may have
+/// deleted it).
+fn holder_still_there(txn: &Transaction, table: &TableDef, holder: RowId) -> Result<bool> {
+    let mut scratch: Vec<Value> = Vec::new();
+    let nothing = vec![false; table.columns.len()];
+    txn.read_row_columns(&table.storage, holder, Some(&nothing), &mut scratch)
+        .map_err(|e| storage_error(table, e))
 }
 
 /// Sets `slot` to the value of `expr`, which reads no row: a literal is copied into the

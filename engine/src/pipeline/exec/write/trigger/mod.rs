@@ -23,10 +23,10 @@ use std::sync::Arc;
 use ember_storage::{Transaction, Value};
 
 use crate::catalog::{Catalog, TableDef, TriggerDef, TriggerEventKind, TriggerTiming};
-use crate::error::{unsupported, RaiseAction, Result};
+use crate::error::{RaiseAction, Result};
 use crate::expr::{coerce_to_column, fits_column, StatementEnv, SubqueryRuntime};
 use crate::limits::TRIGGER_DEPTH_MAX;
-use crate::plan::{Insert, OnConflict, Plan, UpsertAction};
+use crate::plan::{OnConflict, Plan};
 
 pub(super) use delete::{delete_with_triggers, still_there};
 pub(in crate::pipeline::exec) use instead::write_view;
@@ -287,24 +287,6 @@ fn fire_all(
         }
     }
     Ok(true)
-}
-
-/// Refuses an INSERT whose DO UPDATE would change rows of a table with UPDATE triggers
-/// (which SQLite fires for it; not done here).
-pub(super) fn check_insert_clauses(env: &StatementEnv<'_>, insert: &Insert) -> Result<()> {
-    let Some(upsert) = &insert.upsert else {
-        return Ok(());
-    };
-    let updates = matches!(upsert.action, UpsertAction::Update { .. });
-    if updates
-        && RowTriggers::find(env, &insert.table, TriggerEventKind::Update, &|_| true).is_some()
-    {
-        return Err(unsupported(format!(
-            "INSERT .. ON CONFLICT DO UPDATE on table {} with UPDATE triggers",
-            insert.table.name
-        )));
-    }
-    Ok(())
 }
 
 /// Whether a trigger's WHEN query gives a true value.
