@@ -75,7 +75,7 @@ pub fn rename_table_in_view(
 ) -> Result<Option<ViewDef>> {
     let mut statement = parse_one(&view.sql)?;
     let mut renamed = false;
-    let _ = ast::visit_relations_mut(&mut statement, |name| {
+    crate::ast_visit::relations_mut(&mut statement, |name| {
         if let [part] = name.0.as_slice() {
             if part
                 .as_ident()
@@ -85,7 +85,6 @@ pub fn rename_table_in_view(
                 renamed = true;
             }
         }
-        std::ops::ControlFlow::<()>::Continue(())
     });
     let Statement::CreateView(create) = &statement else {
         return Err(crate::err!(Internal, "stored view text is not CREATE VIEW"));
