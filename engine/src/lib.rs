@@ -32,7 +32,7 @@ mod session;
 
 #[doc(hidden)]
 pub use pipeline::{ast_drop, bind, catalog, exec, expr, optimize, parse, plan, script};
-pub(crate) use pipeline::{dialect, fast_hash};
+pub(crate) use pipeline::{ast_visit, dialect, fast_hash};
 pub(crate) use session::{
     backup, budget, connection, cursor, database, de, durability, expiry_sweep, functions, gc,
     interrupt, memory, options, params, plan_cache, pressure, recovery, rows, snapshots, statement,

@@ -29,7 +29,7 @@ pub enum StorageErrorKind {
 }
 
 /// An error from the storage layer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageError {
     pub kind: StorageErrorKind,
     pub message: String,
@@ -43,6 +43,8 @@ impl fmt::Display for StorageError {
         f.write_str(&self.message)
     }
 }
+
+impl std::error::Error for StorageError {}
 
 impl StorageError {
     pub fn new(kind: StorageErrorKind, message: impl Into<String>) -> Self {

@@ -1,6 +1,8 @@
 //! Tidy: keeps the project's habits honest. Every `.rs` file opens with a `//!` comment,
-//! no file passes 800 lines, no line passes 100 columns, and no `todo!`, `unimplemented!` or
-//! `dbg!` appears outside tests.
+//! no file passes 800 lines, no line passes 100 columns, no `todo!`, `unimplemented!` or
+//! `dbg!` appears outside tests, and the library walks sqlparser's syntax tree only through
+//! `engine/src/pipeline/ast_visit.rs` (each other visitor type would compile another copy of
+//! sqlparser's whole walk into every program that uses the library).
 
 use std::path::{Path, PathBuf};
 
@@ -116,6 +118,37 @@ fn no_placeholders_outside_tests() {
     assert!(
         problems.is_empty(),
         "placeholders in non-test code: {problems:#?}"
+    );
+}
+
+#[test]
+fn syntax_tree_walks_go_through_ast_visit() {
+    let banned = [
+        "ast::visit_",
+        "Visitor for ",
+        "VisitorMut for ",
+        ".visit(&mut",
+    ];
+    let mut problems = Vec::new();
+    for path in all_rust_files() {
+        let in_library = ["storage", "engine"]
+            .iter()
+            .any(|crate_dir| path.starts_with(repository_root().join(crate_dir).join("src")));
+        if !in_library || path.ends_with("ast_visit.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for (number, line) in non_test_part(&text).lines().enumerate() {
+            for word in banned {
+                if line.contains(word) && !line.trim_start().starts_with("//") {
+                    problems.push(format!("{}:{}: {word}", path.display(), number + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "walks over sqlparser's tree outside pipeline/ast_visit.rs: {problems:#?}"
     );
 }
 

@@ -8,7 +8,9 @@
 
 use std::ops::{ControlFlow, Deref};
 
-use sqlparser::ast::{Expr, Query, SetExpr, Statement, Value, Values, VisitMut, VisitorMut};
+use sqlparser::ast::{Expr, SetExpr, Statement, Value, Values};
+
+use crate::ast_visit::{walk_mut, NodeMut};
 
 /// SQL text up to this many bytes cannot nest deeper than this many syntax levels, which
 /// the ordinary recursive drop handles on any thread stack; longer text is dismantled.
@@ -91,21 +93,23 @@ struct Dismantler {
     keep_root: bool,
 }
 
-impl VisitorMut for Dismantler {
-    type Break = ();
-
-    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if std::mem::take(&mut self.keep_root) {
-            return ControlFlow::Continue(());
-        }
-        self.exprs.push(std::mem::replace(expr, placeholder_expr()));
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        if matches!(*query.body, SetExpr::SetOperation { .. }) {
-            self.bodies
-                .push(std::mem::replace(&mut *query.body, placeholder_body()));
+impl Dismantler {
+    /// What a walk does on meeting `node`: detaches an expression (but the root being taken
+    /// apart) as it enters it, and a compound query's body as it enters the query.
+    fn meet(&mut self, node: NodeMut<'_>) -> ControlFlow<()> {
+        match node {
+            NodeMut::EnterExpr(expr) => {
+                if !std::mem::take(&mut self.keep_root) {
+                    self.exprs.push(std::mem::replace(expr, placeholder_expr()));
+                }
+            }
+            NodeMut::EnterQuery(query) => {
+                if matches!(*query.body, SetExpr::SetOperation { .. }) {
+                    self.bodies
+                        .push(std::mem::replace(&mut *query.body, placeholder_body()));
+                }
+            }
+            NodeMut::LeaveExpr(_) | NodeMut::LeaveRelation(_) => {}
         }
         ControlFlow::Continue(())
     }
@@ -116,12 +120,12 @@ impl VisitorMut for Dismantler {
 pub fn dismantle(statements: Vec<Statement>) {
     let mut work = Dismantler::default();
     for mut statement in statements {
-        let _ = statement.visit(&mut work);
+        let _ = walk_mut(&mut statement, &mut |node| work.meet(node));
     }
     loop {
         if let Some(mut expr) = work.exprs.pop() {
             work.keep_root = true;
-            let _ = expr.visit(&mut work);
+            let _ = walk_mut(&mut expr, &mut |node| work.meet(node));
             work.keep_root = false;
         } else if let Some(body) = work.bodies.pop() {
             match body {
@@ -130,7 +134,7 @@ pub fn dismantle(statements: Vec<Statement>) {
                     work.bodies.push(*right);
                 }
                 mut other => {
-                    let _ = other.visit(&mut work);
+                    let _ = walk_mut(&mut other, &mut |node| work.meet(node));
                 }
             }
         } else {
@@ -178,7 +182,7 @@ mod tests {
         let mut work = Dismantler::default();
         let mut copy = statements.clone();
         for statement in &mut copy {
-            let _ = statement.visit(&mut work);
+            let _ = walk_mut(statement, &mut |node| work.meet(node));
         }
         assert!(work.exprs.len() >= 3, "{}", work.exprs.len());
         for statement in &copy {

@@ -8,6 +8,7 @@
 //! interrupt flag, statement bounds). `tests/integration/tidy.rs` keeps the rule.
 
 pub mod ast_drop;
+pub(crate) mod ast_visit;
 pub mod bind;
 pub mod catalog;
 pub(crate) mod dialect;

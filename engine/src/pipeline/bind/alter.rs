@@ -375,13 +375,12 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
             }
         }
         // Column names inside constraint expressions (CHECK) follow too.
-        let _ = ast::visit_expressions_mut(create, |expr| {
+        crate::ast_visit::exprs_mut(create, |expr| {
             if let ast::Expr::Identifier(ident) = expr {
                 if ident.value.eq_ignore_ascii_case(&old_name) {
                     *ident = new.clone();
                 }
             }
-            std::ops::ControlFlow::<()>::Continue(())
         });
     })?;
     for index in &mut table.indexes {

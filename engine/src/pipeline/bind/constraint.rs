@@ -85,8 +85,9 @@ impl Binder<'_> {
 /// words: no subqueries, no aggregate or window functions. `place` names where the
 /// expression is (`CHECK constraints`).
 pub(super) fn reject_in_syntax(expr: &ast::Expr, place: &str) -> Result<()> {
-    let found = ast::visit_expressions(expr, |node| {
-        let problem = match node {
+    let mut problem = None;
+    let _ = crate::ast_visit::exprs(expr, |node| {
+        problem = match node {
             ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
                 Some(format!("subqueries prohibited in {place}"))
             }
@@ -107,13 +108,13 @@ pub(super) fn reject_in_syntax(expr: &ast::Expr, place: &str) -> Result<()> {
             _ => None,
         };
         match problem {
-            Some(message) => std::ops::ControlFlow::Break(message),
+            Some(_) => std::ops::ControlFlow::Break(()),
             None => std::ops::ControlFlow::Continue(()),
         }
     });
-    match found {
-        std::ops::ControlFlow::Break(message) => Err(crate::err!(InvalidInput, "{message}")),
-        std::ops::ControlFlow::Continue(()) => Ok(()),
+    match problem {
+        Some(message) => Err(crate::err!(InvalidInput, "{message}")),
+        None => Ok(()),
     }
 }
 

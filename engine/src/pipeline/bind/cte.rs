@@ -568,13 +568,13 @@ fn aggregates_on_top(node: &Node) -> bool {
 /// The anonymous parameters (`?`) of a query, counted in the AST.
 fn anonymous_parameters(query: &ast::Query) -> usize {
     let mut count = 0;
-    let _ = ast::visit_expressions(query, |expr| {
+    let _ = crate::ast_visit::exprs(query, |expr| {
         if let ast::Expr::Value(value) = expr {
             if matches!(&value.value, ast::Value::Placeholder(p) if p == "?") {
                 count += 1;
             }
         }
-        std::ops::ControlFlow::<()>::Continue(())
+        std::ops::ControlFlow::Continue(())
     });
     count
 }

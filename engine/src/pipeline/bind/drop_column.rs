@@ -191,7 +191,7 @@ fn names_column(columns: &[ast::IndexColumn], column: &str) -> bool {
 
 /// Whether any expression inside `node` names `column` (bare or qualified).
 fn mentions_column<V: ast::Visit>(node: &V, column: &str) -> bool {
-    let found = ast::visit_expressions(node, |expr| {
+    let found = crate::ast_visit::exprs(node, |expr| {
         let ident = match expr {
             ast::Expr::Identifier(ident) => Some(ident),
             ast::Expr::CompoundIdentifier(parts) => parts.last(),
@@ -207,7 +207,7 @@ fn mentions_column<V: ast::Visit>(node: &V, column: &str) -> bool {
 
 /// Whether a view's query reads table `table`.
 fn reads_table(query: &ast::Query, table: &str) -> bool {
-    let found = ast::visit_relations(query, |name| match name.0.last() {
+    let found = crate::ast_visit::relations(query, |name| match name.0.last() {
         Some(part)
             if part
                 .as_ident()

@@ -30,14 +30,14 @@ impl ParameterMap {
 /// Numbers the placeholders of `statement` in text order.
 pub fn number_parameters(statement: &Statement) -> Result<ParameterMap> {
     let mut placeholders = Vec::new();
-    let _ = ast::visit_expressions(statement, |expr| {
+    let _ = crate::ast_visit::exprs(statement, |expr| {
         if let ast::Expr::Value(value) = expr {
             if let ast::Value::Placeholder(name) = &value.value {
                 let start = value.span.start;
                 placeholders.push(((start.line, start.column), name.clone()));
             }
         }
-        std::ops::ControlFlow::<()>::Continue(())
+        std::ops::ControlFlow::Continue(())
     });
     placeholders.sort_by_key(|(location, _)| *location);
     placeholders.dedup_by_key(|(location, _)| *location);

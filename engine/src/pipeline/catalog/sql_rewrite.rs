@@ -75,7 +75,7 @@ pub fn rename_table_in_view(
 ) -> Result<Option<ViewDef>> {
     let mut statement = parse_one(&view.sql)?;
     let mut renamed = false;
-    let _ = ast::visit_relations_mut(&mut statement, |name| {
+    crate::ast_visit::relations_mut(&mut statement, |name| {
         if let [part] = name.0.as_slice() {
             if part
                 .as_ident()
@@ -85,7 +85,6 @@ pub fn rename_table_in_view(
                 renamed = true;
             }
         }
-        std::ops::ControlFlow::<()>::Continue(())
     });
     let Statement::CreateView(create) = &statement else {
         return Err(crate::err!(Internal, "stored view text is not CREATE VIEW"));
@@ -156,5 +155,83 @@ impl TableDef {
             ));
         }
         Ok(script)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A view over `sql`'s query, as the catalog keeps it.
+    fn view(sql: &str) -> ViewDef {
+        let Statement::CreateView(create) = parse_one(sql).unwrap() else {
+            panic!("not CREATE VIEW: {sql}");
+        };
+        ViewDef {
+            name: create.name.to_string(),
+            columns: Vec::new(),
+            query: create.query.as_ref().clone(),
+            sql: sql.to_string(),
+            created: 1,
+        }
+    }
+
+    /// The view text after table `t` is renamed to `renamed`, or `None` when untouched.
+    fn renamed(sql: &str) -> Option<String> {
+        let new = ast::ObjectName::from(ast::Ident::new("renamed"));
+        let after = rename_table_in_view(&view(sql), "t", &new).unwrap()?;
+        assert_eq!(after.sql, parse_one(&after.sql).unwrap().to_string());
+        Some(after.sql)
+    }
+
+    #[test]
+    fn a_relation_is_renamed_wherever_a_view_reads_it() {
+        let places = [
+            ("FROM", "SELECT a FROM t"),
+            ("FROM, differently cased", "SELECT a FROM T"),
+            ("JOIN", "SELECT u.a FROM u JOIN t USING (a)"),
+            ("derived table", "SELECT a FROM (SELECT a FROM t) AS d"),
+            (
+                "IN subquery",
+                "SELECT a FROM u WHERE a IN (SELECT a FROM t)",
+            ),
+            ("EXISTS", "SELECT a FROM u WHERE EXISTS (SELECT 1 FROM t)"),
+            ("scalar subquery", "SELECT (SELECT max(a) FROM t) FROM u"),
+            (
+                "subquery in ON",
+                "SELECT 1 FROM u JOIN v ON (SELECT 1 FROM t) = 1",
+            ),
+            ("CTE", "WITH c AS (SELECT a FROM t) SELECT a FROM c"),
+            ("compound operand", "SELECT a FROM u UNION SELECT a FROM t"),
+            (
+                "HAVING",
+                "SELECT a FROM u GROUP BY a HAVING a > (SELECT 0 FROM t)",
+            ),
+            ("ORDER BY", "SELECT a FROM u ORDER BY (SELECT 1 FROM t)"),
+        ];
+        for (place, query) in places {
+            let sql = format!("CREATE VIEW w AS {query}");
+            let after = renamed(&sql).unwrap_or_else(|| panic!("{place}: not renamed: {sql}"));
+            assert!(after.contains("renamed"), "{place}: {after}");
+            let words: Vec<String> = after
+                .split(|c: char| !c.is_alphanumeric())
+                .map(str::to_ascii_lowercase)
+                .collect();
+            assert!(!words.iter().any(|w| w == "t"), "{place}: {after}");
+        }
+    }
+
+    #[test]
+    fn a_view_that_reads_other_tables_is_left_alone() {
+        assert_eq!(renamed("CREATE VIEW w AS SELECT t FROM u AS t"), None);
+        assert_eq!(
+            renamed("CREATE VIEW w AS SELECT a FROM tt JOIN u ON tt.a = u.a"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_qualified_name_is_not_the_table() {
+        assert_eq!(renamed("CREATE VIEW w AS SELECT a FROM other.t"), None);
     }
 }
