@@ -68,6 +68,17 @@ pub fn exprs_mut<N: VisitMut>(node: &mut N, mut change: impl FnMut(&mut Expr)) {
     });
 }
 
+/// Every query in `node` (the statement's and its subqueries'), outermost first, changed
+/// by `change` before the walk goes into it.
+pub fn queries_mut<N: VisitMut>(node: &mut N, mut change: impl FnMut(&mut Query)) {
+    let _ = walk_mut(node, &mut |found| {
+        if let NodeMut::EnterQuery(query) = found {
+            change(query);
+        }
+        ControlFlow::Continue(())
+    });
+}
+
 /// Every relation (table name) in `node`, changed by `change`.
 pub fn relations_mut<N: VisitMut>(node: &mut N, mut change: impl FnMut(&mut ObjectName)) {
     let _ = walk_mut(node, &mut |found| {

@@ -86,17 +86,81 @@ pub fn rename_table_in_view(
             }
         }
     });
-    let Statement::CreateView(create) = &statement else {
-        return Err(crate::err!(Internal, "stored view text is not CREATE VIEW"));
-    };
     if !renamed {
         return Ok(None);
     }
+    if let Some(new_name) = new.0.last().and_then(|part| part.as_ident()) {
+        rename_qualifiers(&mut statement, old, new_name);
+    }
+    let Statement::CreateView(create) = &statement else {
+        return Err(crate::err!(Internal, "stored view text is not CREATE VIEW"));
+    };
     Ok(Some(ViewDef {
         query: create.query.as_ref().clone(),
         sql: statement.to_string(),
         ..view.clone()
     }))
+}
+
+/// Renames the qualifier `old` of column references (`old.col`, `main.old.col`) and of
+/// `old.*` in `statement` to `new`, as SQLite rewrites a view whose table was renamed. Left
+/// alone when the statement names something `old` with AS (an alias, whose qualifiers
+/// keep their meaning).
+fn rename_qualifiers(statement: &mut Statement, old: &str, new: &ast::Ident) {
+    let aliased = statement
+        .to_string()
+        .to_ascii_lowercase()
+        .contains(&format!(" as {}", old.to_ascii_lowercase()));
+    if aliased {
+        return;
+    }
+    let is_old = |ident: &ast::Ident| ident.value.eq_ignore_ascii_case(old);
+    crate::ast_visit::exprs_mut(statement, |expr| {
+        if let ast::Expr::CompoundIdentifier(parts) = expr {
+            match parts.as_mut_slice() {
+                [table, _] if is_old(table) => *table = new.clone(),
+                [schema, table, _]
+                    if schema.value.eq_ignore_ascii_case("main") && is_old(table) =>
+                {
+                    *table = new.clone()
+                }
+                _ => {}
+            }
+        }
+    });
+    crate::ast_visit::queries_mut(statement, |query| {
+        rename_wildcards(&mut query.body, old, new)
+    });
+}
+
+/// Renames `old.*` in the select lists of `body` (and of its set operations' operands).
+fn rename_wildcards(body: &mut ast::SetExpr, old: &str, new: &ast::Ident) {
+    match body {
+        ast::SetExpr::Select(select) => {
+            for item in &mut select.projection {
+                if let ast::SelectItem::QualifiedWildcard(
+                    ast::SelectItemQualifiedWildcardKind::ObjectName(name),
+                    _,
+                ) = item
+                {
+                    if let [part] = name.0.as_mut_slice() {
+                        if part
+                            .as_ident()
+                            .is_some_and(|ident| ident.value.eq_ignore_ascii_case(old))
+                        {
+                            *part = ast::ObjectNamePart::Identifier(new.clone());
+                        }
+                    }
+                }
+            }
+        }
+        ast::SetExpr::SetOperation { left, right, .. } => {
+            rename_wildcards(left, old, new);
+            rename_wildcards(right, old, new);
+        }
+        ast::SetExpr::Query(query) => rename_wildcards(&mut query.body, old, new),
+        _ => {}
+    }
 }
 
 impl TableDef {
