@@ -48,6 +48,7 @@ pub(crate) use rusqlite_names::execute_sink;
 mod savepoints;
 mod settings;
 mod staged_schema;
+mod temp_schema;
 
 pub(crate) use staged_schema::StagedSchema;
 
@@ -124,6 +125,15 @@ pub struct Connection {
     /// The schema changes of the open explicit transaction, staged until it ends (see
     /// `connection/staged_schema.rs`). Declared after `state`: dropped after the rows.
     staged: RefCell<Option<StagedSchema>>,
+    /// The connection's temporary objects (`connection/temp_schema.rs`), from its first
+    /// temporary schema change on. Declared after `state`: dropped after the open
+    /// transaction's rows.
+    temp: RefCell<Option<Arc<crate::catalog::Catalog>>>,
+    /// The `main` catalog last overlaid with `temp`, and the overlay (kept until either
+    /// changes).
+    merged: RefCell<Option<(Arc<crate::catalog::Catalog>, Arc<crate::catalog::Catalog>)>>,
+    /// Set while a `Plan::Temp` runs: schema changes go to `temp`.
+    temp_ddl: Cell<bool>,
     cache: RefCell<PlanCache>,
     stats: Cell<ConnectionStats>,
     interrupt: InterruptHandle,
@@ -169,6 +179,9 @@ impl Connection {
         Connection {
             state: RefCell::new(TransactionState::Autocommit),
             staged: RefCell::new(None),
+            temp: RefCell::new(None),
+            merged: RefCell::new(None),
+            temp_ddl: Cell::new(false),
             cache: RefCell::new(PlanCache::default()),
             stats: Cell::new(ConnectionStats::default()),
             interrupt: InterruptHandle::default(),
@@ -539,15 +552,23 @@ impl Connection {
     /// The current catalog version; a prepared plan bound against another is stale.
     #[inline]
     pub(crate) fn catalog_version(&self) -> u64 {
-        match &*self.staged.borrow() {
+        let main = match &*self.staged.borrow() {
             None => self.db.shared.catalog_version(),
             Some(staged) => staged.version(),
-        }
+        };
+        self.with_temp_version(main)
     }
 
     /// The catalog this connection's statements see: the published one, with the open
-    /// transaction's schema changes when it made some.
+    /// transaction's schema changes when it made some, and the connection's temporary
+    /// objects over it (`connection/temp_schema.rs`).
     pub(crate) fn catalog(&self) -> Arc<crate::catalog::Catalog> {
+        self.with_temp(self.main_catalog())
+    }
+
+    /// The `main` schema this connection's statements see: the published catalog, with
+    /// the open transaction's schema changes when it made some.
+    pub(crate) fn main_catalog(&self) -> Arc<crate::catalog::Catalog> {
         match &*self.staged.borrow() {
             None => self.db.shared.catalog.load_full(),
             Some(staged) => staged.current(),
@@ -560,6 +581,9 @@ impl Connection {
         &self,
         change: impl FnOnce(&dyn exec::SchemaHost) -> Result<T>,
     ) -> Result<T> {
+        if self.temp_ddl.get() {
+            return change(&self.temp_host());
+        }
         match &*self.state.borrow() {
             TransactionState::Autocommit => return change(&*self.db.shared),
             TransactionState::Aborted => return Err(in_transaction::aborted_transaction()),
@@ -770,6 +794,9 @@ impl Connection {
                 self.change_schema(|host| exec::drop_index(host, name, *if_exists))?
             }
             Plan::Pragma(statement) => return self.run_pragma(statement, sink),
+            Plan::Temp(inner) => {
+                return self.in_temp_schema(|| self.run_plan(inner, params, sink));
+            }
             Plan::Vacuum => {
                 crate::gc::vacuum(&self.db.shared);
             }

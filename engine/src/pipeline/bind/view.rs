@@ -14,8 +14,8 @@ impl Binder<'_> {
         if create.or_replace || create.or_alter {
             return Err(unsupported("CREATE OR REPLACE VIEW"));
         }
-        if create.materialized || create.secure || create.temporary {
-            return Err(unsupported("MATERIALIZED / SECURE / TEMPORARY views"));
+        if create.materialized || create.secure {
+            return Err(unsupported("MATERIALIZED / SECURE views"));
         }
         if create.to.is_some() || create.params.is_some() || !create.cluster_by.is_empty() {
             return Err(unsupported("view options"));

@@ -222,8 +222,9 @@ impl SystemTable {
                 None => Vec::new(),
             },
             SystemTable::Commits => commit_rows(context.txn),
-            SystemTable::Schema => super::system_schema::schema_rows(tables, views, triggers),
-            SystemTable::TempSchema => Vec::new(),
+            SystemTable::Schema | SystemTable::TempSchema => {
+                super::system_schema::schema_rows(tables, views, triggers)
+            }
         })
     }
 }
