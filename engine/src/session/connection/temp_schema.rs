@@ -13,7 +13,7 @@
 //! unlogged (`Table::mark_unlogged`): commits leave their rows out of the WAL, the schema
 //! changes are never logged, and checkpoints, backups and `.dump` read only the database's
 //! catalog, which never holds them. They go when the connection is dropped (their memory
-//! with them) and are not there after a reopen.
+//! with them: see `Drop for Connection`) and are not there after a reopen.
 //!
 //! Temporary schema changes (`Plan::Temp`) take effect at once, inside a transaction too:
 //! a ROLLBACK undoes rows written to a temporary table, not its CREATE or DROP.
@@ -90,6 +90,26 @@ impl crate::exec::SchemaHost for TempHost<'_> {
 
     fn add_column(&self, table: &Arc<Table>, data_type: DataType, missing: Value) {
         table.add_column(data_type, missing);
+    }
+}
+
+/// A closed connection's temporary objects go: the open transaction first (it holds their
+/// tables while it has rows in them), then the plans and catalogs that hold them; then the
+/// slab pages their rows emptied go back (moving no other table's rows).
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let Some(temp) = self.temp.get_mut().take() else {
+            return;
+        };
+        *self.state.get_mut() = super::TransactionState::Autocommit;
+        self.staged.get_mut().take();
+        self.cache.get_mut().clear();
+        self.merged.get_mut().take();
+        self.idle.get_mut().take();
+        drop(temp);
+        let pool = self.db.shared.store.pool();
+        pool.drain_deferred_frees();
+        pool.release_empty_pages();
     }
 }
 
