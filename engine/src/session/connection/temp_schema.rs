@@ -114,8 +114,20 @@ impl Drop for Connection {
 }
 
 impl Connection {
-    /// The catalog of the connection's temporary objects, if it ever made one.
-    pub(crate) fn temp_catalog(&self) -> Option<Arc<Catalog>> {
+    /// The connection's temporary tables, views and indexes (SQLite's `temp` schema), if it
+    /// ever made one. [`Database::catalog`](crate::Database::catalog) holds the `main`
+    /// schema, which no connection's temporary objects are part of.
+    ///
+    /// ```
+    /// let db = ember::Database::in_memory();
+    /// let conn = db.connect();
+    /// assert!(conn.temp_catalog().is_none());
+    /// conn.execute("CREATE TEMP TABLE staging(a INT)", ()).unwrap();
+    /// assert!(conn.temp_catalog().unwrap().table("staging").is_some());
+    /// assert!(db.catalog().table("staging").is_none());
+    /// assert!(db.connect().temp_catalog().is_none());
+    /// ```
+    pub fn temp_catalog(&self) -> Option<Arc<Catalog>> {
         self.temp.borrow().clone()
     }
 
