@@ -134,6 +134,8 @@ pub struct Connection {
     merged: RefCell<Option<(Arc<crate::catalog::Catalog>, Arc<crate::catalog::Catalog>)>>,
     /// Set while a `Plan::Temp` runs: schema changes go to `temp`.
     temp_ddl: Cell<bool>,
+    /// The open explicit transaction's temporary schema changes, to undo on ROLLBACK.
+    temp_steps: RefCell<Vec<temp_schema::TempStep>>,
     cache: RefCell<PlanCache>,
     stats: Cell<ConnectionStats>,
     interrupt: InterruptHandle,
@@ -182,6 +184,7 @@ impl Connection {
             temp: RefCell::new(None),
             merged: RefCell::new(None),
             temp_ddl: Cell::new(false),
+            temp_steps: RefCell::new(Vec::new()),
             cache: RefCell::new(PlanCache::default()),
             stats: Cell::new(ConnectionStats::default()),
             interrupt: InterruptHandle::default(),
@@ -582,6 +585,9 @@ impl Connection {
         change: impl FnOnce(&dyn exec::SchemaHost) -> Result<T>,
     ) -> Result<T> {
         if self.temp_ddl.get() {
+            if matches!(*self.state.borrow(), TransactionState::Aborted) {
+                return Err(in_transaction::aborted_transaction());
+            }
             return change(&self.temp_host());
         }
         match &*self.state.borrow() {
@@ -720,6 +726,10 @@ impl Connection {
                     Some(staged) => crate::durability::commit_schema(&self.db.shared, txn, staged),
                 };
                 self.keep_idle(idle);
+                match committed {
+                    Ok(_) => self.finish_temp_steps(),
+                    Err(_) => self.undo_temp_steps(0),
+                }
                 committed.map(|_| ())
             }
             TransactionState::Aborted => Err(crate::err!(
@@ -744,10 +754,12 @@ impl Connection {
             TransactionState::Explicit(txn) => {
                 self.keep_idle(txn.rollback_reusable());
                 self.discard_staged_schema();
+                self.undo_temp_steps(0);
                 Ok(())
             }
             TransactionState::Aborted => {
                 self.discard_staged_schema();
+                self.undo_temp_steps(0);
                 Ok(())
             }
             TransactionState::Autocommit => Err(crate::err!(

@@ -15,14 +15,18 @@
 //! catalog, which never holds them. They go when the connection is dropped (their memory
 //! with them: see `Drop for Connection`) and are not there after a reopen.
 //!
-//! Temporary schema changes (`Plan::Temp`) take effect at once, inside a transaction too:
-//! a ROLLBACK undoes rows written to a temporary table, not its CREATE or DROP.
+//! A temporary schema change (`Plan::Temp`) takes effect at once. Inside an explicit
+//! transaction it is journaled (`TempStep`): ROLLBACK, or ROLLBACK TO a savepoint set
+//! before it, undoes it after the rows (the earlier catalog comes back under a newer
+//! version; an index made is dropped, a column added is taken off the storage again), and
+//! an index dropped is kept until COMMIT, which drops it. No other connection sees the
+//! temporary schema, so none waits for the transaction: it takes no schema ownership.
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
 use ember_storage::wal::record::CatalogOp;
-use ember_storage::{DataType, Store, Table, Value};
+use ember_storage::{DataType, Store, Table, TableSchema, Value};
 
 use super::Connection;
 use crate::catalog::Catalog;
@@ -30,10 +34,32 @@ use crate::database::Shared;
 use crate::error::Result;
 use crate::exec::schema::ddl_lock::DdlGuard;
 
+/// What a temporary schema change inside an explicit transaction did, to undo it.
+pub(super) enum TempStep {
+    /// The temporary catalog before a change (`None`: the connection had none).
+    Catalog(Option<Arc<Catalog>>),
+    /// Undone by dropping the index.
+    CreatedIndex(Arc<Table>, u64),
+    /// Undone by restoring the schema the table had before.
+    AddedColumn(Arc<Table>, Arc<TableSchema>),
+    /// Dropped at COMMIT; a rollback keeps the index.
+    DroppedIndex(Arc<Table>, u64),
+}
+
 /// The connection's temporary schema, as the DDL executor changes it.
 pub(super) struct TempHost<'a> {
-    pub(super) shared: &'a Shared,
-    pub(super) temp: &'a RefCell<Option<Arc<Catalog>>>,
+    shared: &'a Shared,
+    temp: &'a RefCell<Option<Arc<Catalog>>>,
+    /// The open explicit transaction's journal (`None` in autocommit: nothing to undo).
+    journal: Option<&'a RefCell<Vec<TempStep>>>,
+}
+
+impl TempHost<'_> {
+    fn record(&self, step: TempStep) {
+        if let Some(journal) = self.journal {
+            journal.borrow_mut().push(step);
+        }
+    }
 }
 
 impl TempHost<'_> {
@@ -66,7 +92,8 @@ impl crate::exec::SchemaHost for TempHost<'_> {
             catalog.temp().is_none(),
             "a temporary schema holds no other"
         );
-        *self.temp.borrow_mut() = Some(Arc::new(catalog));
+        let before = self.temp.borrow_mut().replace(Arc::new(catalog));
+        self.record(TempStep::Catalog(before));
     }
 
     /// Never logged: a temporary object is gone after a reopen.
@@ -78,18 +105,28 @@ impl crate::exec::SchemaHost for TempHost<'_> {
         table.mark_unlogged();
     }
 
-    fn created_index(&self, _table: &Arc<Table>, _index_id: u64) {}
-
-    fn drop_table_storage(&self, table: &Arc<Table>) {
-        table.mark_dropped();
+    fn created_index(&self, table: &Arc<Table>, index_id: u64) {
+        self.record(TempStep::CreatedIndex(Arc::clone(table), index_id));
     }
 
+    /// Nothing to do: no other connection writes to the table and the WAL never names it;
+    /// its storage goes with the last catalog or plan that holds it (a rollback may bring
+    /// it back).
+    fn drop_table_storage(&self, _table: &Arc<Table>) {}
+
     fn drop_index_storage(&self, table: &Arc<Table>, index_id: u64) {
-        table.drop_index(index_id);
+        match self.journal {
+            Some(_) => self.record(TempStep::DroppedIndex(Arc::clone(table), index_id)),
+            None => {
+                table.drop_index(index_id);
+            }
+        }
     }
 
     fn add_column(&self, table: &Arc<Table>, data_type: DataType, missing: Value) {
+        let before = table.schema_handle();
         table.add_column(data_type, missing);
+        self.record(TempStep::AddedColumn(Arc::clone(table), before));
     }
 }
 
@@ -174,11 +211,62 @@ impl Connection {
         result
     }
 
-    /// The host of a temporary schema change.
+    /// The host of a temporary schema change: journaled inside an explicit transaction.
     pub(super) fn temp_host(&self) -> TempHost<'_> {
+        let in_transaction = matches!(*self.state.borrow(), super::TransactionState::Explicit(_));
         TempHost {
             shared: &self.db.shared,
             temp: &self.temp,
+            journal: in_transaction.then_some(&self.temp_steps),
+        }
+    }
+
+    /// Where a savepoint set now finds the temporary schema's journal.
+    pub(super) fn temp_mark(&self) -> usize {
+        self.temp_steps.borrow().len()
+    }
+
+    /// Undoes the temporary schema changes journaled from `mark` on, newest first (call
+    /// after the transaction's rows were rolled back to the same point). The catalog
+    /// before them comes back as a version past the current one, so no plan bound since
+    /// is reused.
+    pub(super) fn undo_temp_steps(&self, mark: usize) {
+        let undone: Vec<TempStep> = {
+            let mut steps = self.temp_steps.borrow_mut();
+            if steps.len() <= mark {
+                return;
+            }
+            steps.drain(mark..).collect()
+        };
+        let mut restored = None;
+        for step in undone.into_iter().rev() {
+            match step {
+                TempStep::Catalog(before) => restored = Some(before),
+                TempStep::CreatedIndex(table, index) => {
+                    table.drop_index(index);
+                }
+                TempStep::AddedColumn(table, schema) => {
+                    let done = table.restore_schema(&schema);
+                    debug_assert!(done, "the schema came from this table");
+                }
+                TempStep::DroppedIndex(..) => {}
+            }
+        }
+        if let Some(before) = restored {
+            let mut temp = self.temp.borrow_mut();
+            let version = temp.as_ref().map_or(0, |current| current.version()) + 1;
+            let before = before.map_or_else(Catalog::default, |before| Catalog::clone(&before));
+            *temp = Some(Arc::new(before.renumbered(version)));
+        }
+    }
+
+    /// COMMIT of the journaled temporary schema changes: the index drops are done.
+    pub(super) fn finish_temp_steps(&self) {
+        let steps = std::mem::take(&mut *self.temp_steps.borrow_mut());
+        for step in steps {
+            if let TempStep::DroppedIndex(table, index) = step {
+                table.drop_index(index);
+            }
         }
     }
 
