@@ -126,8 +126,14 @@ impl Binder<'_> {
             None => None,
         };
         let sequence = if table.autoincrement {
-            let sequence = self
-                .catalog
+            // The `sqlite_sequence` of the table's own schema (a temporary table's is
+            // temporary, as in SQLite).
+            let temp = self.catalog.temp_schema();
+            let schema = match temp.table(&table.name) {
+                Some(found) if Arc::ptr_eq(found, &table) => temp,
+                _ => self.catalog.main_schema(),
+            };
+            let sequence = schema
                 .table(crate::catalog::SEQUENCE_TABLE)
                 .ok_or_else(|| {
                     crate::err!(

@@ -313,3 +313,57 @@ impl Catalog {
         next
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(name: &str, value: i64) -> ViewDef {
+        let sqlparser::ast::Statement::Query(query) =
+            parse_one(&format!("SELECT {value}")).expect("a query")
+        else {
+            panic!("not a query");
+        };
+        ViewDef {
+            name: name.to_string(),
+            columns: Vec::new(),
+            query: *query,
+            sql: format!("CREATE VIEW {name} AS SELECT {value}"),
+            created: 0,
+        }
+    }
+
+    fn value_of(view: &ViewDef) -> String {
+        view.query.to_string()
+    }
+
+    #[test]
+    fn the_temp_overlay_shadows_main_and_each_schema_stays_reachable() {
+        let main = Arc::new(
+            Catalog::default()
+                .with_view(view("v", 1))
+                .with_view(view("m", 2)),
+        );
+        let temp = Arc::new(Catalog::default().with_view(view("V", 3)));
+        let merged = main.with_temp(Arc::clone(&temp));
+        assert_eq!(value_of(merged.view("v").unwrap()), "SELECT 3");
+        assert_eq!(value_of(merged.view("m").unwrap()), "SELECT 2");
+        assert_eq!(
+            value_of(merged.main_schema().view("v").unwrap()),
+            "SELECT 1"
+        );
+        assert_eq!(
+            value_of(merged.temp_schema().view("v").unwrap()),
+            "SELECT 3"
+        );
+        assert!(merged.temp_schema().view("m").is_none());
+        assert!(merged.is_temp_object("V") && !merged.is_temp_object("m"));
+        // Listing stays per schema: `sqlite_schema` shows main's views only.
+        assert_eq!(merged.views().len(), 2);
+        assert!(main.temp_schema().views().is_empty());
+        // The version grows with either catalog.
+        assert_eq!(merged.version(), main.version() + temp.version());
+        let grown = Arc::new(temp.with_view(view("w", 4)));
+        assert!(main.with_temp(grown).version() > merged.version());
+    }
+}
