@@ -292,6 +292,39 @@ fn a_closed_connection_gives_its_temp_tables_memory_back() {
     );
 }
 
+fn slab_bytes_used(conn: &Connection) -> i64 {
+    conn.query_value("SELECT slab_bytes_used FROM ember_stats", ())
+        .unwrap()
+}
+
+#[test]
+fn the_collector_frees_a_temp_tables_old_versions() {
+    let db = Database::in_memory();
+    let conn = db.connect();
+    conn.execute("CREATE TEMP TABLE s(id INTEGER PRIMARY KEY, pad TEXT)", ())
+        .unwrap();
+    conn.execute(
+        "INSERT INTO s SELECT value, printf('%0200d', value) FROM generate_series(1, 5000)",
+        (),
+    )
+    .unwrap();
+    let loaded = slab_bytes_used(&conn);
+    conn.execute("UPDATE s SET pad = printf('%0201d', id)", ())
+        .unwrap();
+    let updated = slab_bytes_used(&conn);
+    assert!(
+        updated > loaded * 3 / 2,
+        "loaded {loaded}, updated {updated}"
+    );
+    conn.execute("VACUUM", ()).unwrap();
+    let collected = slab_bytes_used(&conn);
+    assert!(
+        collected < loaded * 5 / 4,
+        "loaded {loaded}, updated {updated}, after VACUUM {collected}"
+    );
+    assert_eq!(count(&conn, "s"), 5000);
+}
+
 #[test]
 fn threads_each_with_a_temp_table_of_one_name_stay_apart() {
     const THREADS: i64 = 4;

@@ -52,6 +52,7 @@ mod staged_schema;
 mod temp_schema;
 
 pub(crate) use staged_schema::StagedSchema;
+pub(crate) use temp_schema::TempTables;
 
 /// Where the connection stands with respect to explicit transactions. The transaction is
 /// held inline, not boxed: one value per connection, and no allocation per BEGIN.

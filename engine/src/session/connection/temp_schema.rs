@@ -23,7 +23,7 @@
 //! temporary schema, so none waits for the transaction: it takes no schema ownership.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
 use ember_storage::wal::record::CatalogOp;
 use ember_storage::{DataType, Store, Table, TableSchema, Value};
@@ -33,6 +33,27 @@ use crate::catalog::Catalog;
 use crate::database::Shared;
 use crate::error::Result;
 use crate::exec::schema::ddl_lock::DdlGuard;
+
+/// The storage of every connection's temporary tables, for the database's garbage
+/// collector and compaction (which walk the published catalog, where these never are).
+/// Weak: a table still goes with its connection.
+#[derive(Default)]
+pub(crate) struct TempTables(Mutex<Vec<Weak<Table>>>);
+
+impl TempTables {
+    fn register(&self, table: &Arc<Table>) {
+        let mut tables = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        tables.retain(|table| table.strong_count() > 0);
+        tables.push(Arc::downgrade(table));
+    }
+
+    /// The temporary tables that still exist.
+    pub(crate) fn live(&self) -> Vec<Arc<Table>> {
+        let mut tables = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        tables.retain(|table| table.strong_count() > 0);
+        tables.iter().filter_map(Weak::upgrade).collect()
+    }
+}
 
 /// What a temporary schema change inside an explicit transaction did, to undo it.
 pub(super) enum TempStep {
@@ -103,6 +124,7 @@ impl crate::exec::SchemaHost for TempHost<'_> {
 
     fn created_table(&self, table: &Arc<Table>) {
         table.mark_unlogged();
+        self.shared.temp_tables.register(table);
     }
 
     fn created_index(&self, table: &Arc<Table>, index_id: u64) {
