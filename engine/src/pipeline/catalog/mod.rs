@@ -70,11 +70,16 @@ impl Catalog {
     }
 
     /// The table named `name`: the temporary one when the connection has one of that
-    /// name, else the `main` one.
+    /// name, else the `main` one (unless a temporary view of the name shadows it).
     pub fn table(&self, name: &str) -> Option<&Arc<TableDef>> {
         let key = normalize_name(name);
-        if let Some(table) = self.temp.as_ref().and_then(|temp| temp.tables.get(&key)) {
-            return Some(table);
+        if let Some(temp) = &self.temp {
+            if let Some(table) = temp.tables.get(&key) {
+                return Some(table);
+            }
+            if temp.views.contains_key(&key) {
+                return None;
+            }
         }
         self.tables.get(&key)
     }
@@ -172,11 +177,17 @@ impl Catalog {
         next
     }
 
-    /// The view named `name`, a temporary one first (as `table`).
+    /// The view named `name`, a temporary one first (as `table`: a temporary table of
+    /// the name shadows a `main` view).
     pub fn view(&self, name: &str) -> Option<&Arc<ViewDef>> {
         let key = normalize_name(name);
-        if let Some(view) = self.temp.as_ref().and_then(|temp| temp.views.get(&key)) {
-            return Some(view);
+        if let Some(temp) = &self.temp {
+            if let Some(view) = temp.views.get(&key) {
+                return Some(view);
+            }
+            if temp.tables.contains_key(&key) {
+                return None;
+            }
         }
         self.views.get(&key)
     }
