@@ -33,6 +33,7 @@ use crate::catalog::Catalog;
 use crate::database::Shared;
 use crate::error::Result;
 use crate::exec::schema::ddl_lock::DdlGuard;
+use crate::limits::TRANSACTION_SCHEMA_CHANGES_MAX;
 
 /// The storage of every connection's temporary tables, for the database's garbage
 /// collector and compaction (which walk the published catalog, where these never are).
@@ -117,8 +118,17 @@ impl crate::exec::SchemaHost for TempHost<'_> {
         self.record(TempStep::Catalog(before));
     }
 
-    /// Never logged: a temporary object is gone after a reopen.
+    /// Never logged: a temporary object is gone after a reopen. Inside a transaction the
+    /// journal is bounded as a transaction's schema changes are.
     fn log_catalog(&self, _op: CatalogOp, _table_id: u64, _name: &str, _sql: &str) -> Result<()> {
+        let journaled = self.journal.map_or(0, |journal| journal.borrow().len());
+        if journaled >= TRANSACTION_SCHEMA_CHANGES_MAX {
+            return Err(crate::err!(
+                Limit,
+                "a transaction may make at most {TRANSACTION_SCHEMA_CHANGES_MAX} schema changes \
+                 (COMMIT and go on in another)"
+            ));
+        }
         Ok(())
     }
 
