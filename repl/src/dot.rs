@@ -234,15 +234,23 @@ impl Shell {
 
     fn tables(&mut self, pattern: Option<&str>) -> Result<(), String> {
         let catalog = self.db.catalog();
-        // Tables and views, as sqlite3's `.tables` lists them.
-        let mut names: Vec<String> = catalog
-            .tables()
-            .iter()
-            .map(|table| table.name.clone())
-            .filter(|name| !name.eq_ignore_ascii_case(ember::catalog::HEADER_TABLE))
-            .chain(catalog.views().iter().map(|view| view.name.clone()))
-            .filter(|name| pattern.is_none_or(|p| like(p, name)))
-            .collect();
+        // Tables and views, as sqlite3's `.tables` lists them: the connection's temporary
+        // ones as `temp.name`, sorted with the others.
+        let listed = |catalog: &ember::catalog::Catalog, prefix: &str| -> Vec<String> {
+            catalog
+                .tables()
+                .iter()
+                .map(|table| table.name.clone())
+                .filter(|name| !name.eq_ignore_ascii_case(ember::catalog::HEADER_TABLE))
+                .chain(catalog.views().iter().map(|view| view.name.clone()))
+                .filter(|name| pattern.is_none_or(|p| like(p, name)))
+                .map(|name| format!("{prefix}{name}"))
+                .collect()
+        };
+        let mut names = listed(&catalog, "");
+        if let Some(temp) = self.connection.temp_catalog() {
+            names.extend(listed(&temp, "temp."));
+        }
         names.sort();
         let mut text = names.join("  ");
         if !text.is_empty() {
@@ -253,33 +261,18 @@ impl Shell {
 
     fn schema(&mut self, table: Option<&str>) -> Result<(), String> {
         let catalog = self.db.catalog();
-        let mut tables = catalog.tables();
-        tables.retain(|def| !def.name.eq_ignore_ascii_case(ember::catalog::HEADER_TABLE));
-        tables.sort_by(|a, b| a.name.cmp(&b.name));
         let mut text = String::new();
-        for def in tables {
-            if table.is_none_or(|name| like(name, &def.name)) {
-                text.push_str(&def.sql);
-                text.push_str(";\n");
-                for sql in def.indexes.iter().filter_map(|index| index.sql.as_ref()) {
-                    text.push_str(sql);
-                    text.push_str(";\n");
-                }
-            }
-        }
-        // Views after every table, in creation order: a view over a view follows it.
-        for view in catalog.views() {
-            if table.is_none_or(|name| like(name, &view.name)) {
-                text.push_str(&view.sql);
-                text.push_str(";\n");
-            }
-        }
+        schema_text(&catalog, table, "", &mut text);
         // Triggers last, in creation order; `.schema t` shows the triggers on `t`.
         for trigger in catalog.triggers() {
             if table.is_none_or(|name| like(name, &trigger.table)) {
                 text.push_str(&trigger.sql);
                 text.push_str(";\n");
             }
+        }
+        // The connection's temporary objects after, named `temp.name` as sqlite3 shows them.
+        if let Some(temp) = self.connection.temp_catalog() {
+            schema_text(&temp, table, "temp.", &mut text);
         }
         self.print(&text)
     }
@@ -463,10 +456,79 @@ pub fn like(pattern: &str, text: &str) -> bool {
     matches(&pattern, &text)
 }
 
+/// The CREATE statements of `catalog`'s tables (by name, each with its indexes) and views
+/// (in creation order) whose names match `pattern`, each object's name prefixed with
+/// `schema` (`temp.`, as sqlite3 shows a temporary object; empty for `main`).
+fn schema_text(
+    catalog: &ember::catalog::Catalog,
+    pattern: Option<&str>,
+    schema: &str,
+    text: &mut String,
+) {
+    let mut tables = catalog.tables();
+    tables.retain(|def| !def.name.eq_ignore_ascii_case(ember::catalog::HEADER_TABLE));
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut push = |sql: &str| {
+        text.push_str(&with_schema(sql, schema));
+        text.push_str(";\n");
+    };
+    for def in tables {
+        if pattern.is_none_or(|name| like(name, &def.name)) {
+            push(&def.sql);
+            for sql in def.indexes.iter().filter_map(|index| index.sql.as_ref()) {
+                push(sql);
+            }
+        }
+    }
+    // Views after every table, in creation order: a view over a view follows it.
+    for view in catalog.views() {
+        if pattern.is_none_or(|name| like(name, &view.name)) {
+            push(&view.sql);
+        }
+    }
+}
+
+/// `sql` (a stored CREATE TABLE, INDEX or VIEW text) with `schema` before the object's
+/// name: `CREATE TABLE temp.t(..)`.
+fn with_schema(sql: &str, schema: &str) -> String {
+    const HEADS: [&str; 4] = [
+        "CREATE TABLE ",
+        "CREATE UNIQUE INDEX ",
+        "CREATE INDEX ",
+        "CREATE VIEW ",
+    ];
+    let head = HEADS.iter().find(|head| {
+        sql.get(..head.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(head))
+    });
+    match head {
+        Some(head) if !schema.is_empty() => {
+            format!("{}{schema}{}", &sql[..head.len()], &sql[head.len()..])
+        }
+        _ => sql.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::output::Settings;
+
+    #[test]
+    fn temp_objects_are_shown_in_their_schema() {
+        assert_eq!(
+            with_schema("CREATE TABLE t(a)", "temp."),
+            "CREATE TABLE temp.t(a)"
+        );
+        assert_eq!(
+            with_schema("CREATE UNIQUE INDEX i ON t(a)", "temp."),
+            "CREATE UNIQUE INDEX temp.i ON t(a)"
+        );
+        assert_eq!(
+            with_schema("CREATE VIEW v AS SELECT 1", ""),
+            "CREATE VIEW v AS SELECT 1"
+        );
+    }
 
     #[test]
     fn words_and_quotes() {

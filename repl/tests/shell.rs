@@ -558,3 +558,24 @@ fn a_directory_database_is_locked_against_a_second_process() {
     assert!(third.status.success(), "{third:?}");
     assert_eq!(stdout_of(&third), "t\n");
 }
+
+#[test]
+fn tables_and_schema_show_temporary_objects_in_their_schema() {
+    let script = "CREATE TABLE t(a);\n\
+                  CREATE TEMP TABLE t(b);\n\
+                  CREATE TEMP TABLE s(x);\n\
+                  CREATE INDEX si ON s(x);\n\
+                  CREATE TEMP VIEW v AS SELECT 1;\n\
+                  .tables\n.schema\n";
+    let output = run_piped(EMBER, &[], script);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        stdout_of(&output),
+        "t  temp.s  temp.t  temp.v\n\
+         CREATE TABLE t(a);\n\
+         CREATE TABLE temp.s(x);\n\
+         CREATE INDEX temp.si ON s(x);\n\
+         CREATE TABLE temp.t(b);\n\
+         CREATE VIEW temp.v AS SELECT 1;\n"
+    );
+}

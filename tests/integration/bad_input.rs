@@ -92,7 +92,10 @@ fn unsupported_constructs_are_named() {
             "ALTER TABLE t DROP COLUMN age, DROP COLUMN name",
             "several operations in one ALTER TABLE",
         ),
-        ("CREATE TEMPORARY TABLE x(a INTEGER)", "TEMPORARY"),
+        (
+            "CREATE TEMP TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END",
+            "TEMP triggers",
+        ),
     ] {
         let error = conn.execute(sql, ()).unwrap_err();
         assert!(

@@ -6,8 +6,8 @@
 //! ROLLBACK as SQLite's are); `schema_version` (read: the catalog version, which every
 //! schema change advances); and `database_list` (the one database, `main`, with its
 //! directory, '' in memory). A PRAGMA may name its schema as SQLite's do: `main.` is this
-//! database; `temp.` holds nothing (there are no temporary objects), so its catalog PRAGMAs
-//! give no rows.
+//! database, `temp.` the connection's temporary objects (the catalog PRAGMAs only); an
+//! unqualified catalog PRAGMA finds a temporary object first.
 
 use ember_storage::Value;
 use sqlparser::ast::Statement;
@@ -49,9 +49,10 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
     let (schema, name) = schema_and_name(&full_name);
     let lower = name.to_ascii_lowercase();
     let argument = value.as_ref().map(|value| unquote(&value.to_string()));
+    let main = schema.is_some_and(|schema| schema.eq_ignore_ascii_case("main"));
     let temp = match schema {
         None => false,
-        Some(schema) if schema.eq_ignore_ascii_case("main") => false,
+        Some(_) if main => false,
         Some(schema) if schema.eq_ignore_ascii_case("temp") => true,
         Some(schema) => {
             return columns(name, argument.is_some())
@@ -65,17 +66,21 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
     };
     if let Some(pragma) = CatalogPragma::by_name(&lower) {
         let catalog = conn.catalog();
-        let rows = match temp {
-            true => Ok(Vec::new()),
-            false => pragma.rows(&catalog, argument.as_deref()),
+        // Unqualified: a temporary object first, as a statement's name finds it.
+        let schema = match (temp, main) {
+            (true, _) => catalog.temp_schema(),
+            (false, true) => catalog.main_schema(),
+            (false, false) => &catalog,
         };
+        let rows = pragma.rows(schema, argument.as_deref());
         return Some(rows.map(|rows| rows_of(pragma.columns(), rows)));
     }
     if temp {
         return columns(name, argument.is_some()).map(|_| {
             Err(crate::err!(
                 Unsupported,
-                "not supported: PRAGMA temp.{name} (there is no temporary database)"
+                "not supported: PRAGMA temp.{name} (only the catalog PRAGMAs read the \
+                 temporary schema)"
             ))
         });
     }

@@ -46,10 +46,13 @@ mod result_capacity;
 mod rusqlite_names;
 pub(crate) use rusqlite_names::execute_sink;
 mod savepoints;
+mod schema_access;
 mod settings;
 mod staged_schema;
+mod temp_schema;
 
 pub(crate) use staged_schema::StagedSchema;
+pub(crate) use temp_schema::TempTables;
 
 /// Where the connection stands with respect to explicit transactions. The transaction is
 /// held inline, not boxed: one value per connection, and no allocation per BEGIN.
@@ -124,6 +127,17 @@ pub struct Connection {
     /// The schema changes of the open explicit transaction, staged until it ends (see
     /// `connection/staged_schema.rs`). Declared after `state`: dropped after the rows.
     staged: RefCell<Option<StagedSchema>>,
+    /// The connection's temporary objects (`connection/temp_schema.rs`), from its first
+    /// temporary schema change on. Declared after `state`: dropped after the open
+    /// transaction's rows.
+    temp: RefCell<Option<Arc<crate::catalog::Catalog>>>,
+    /// The `main` catalog last overlaid with `temp`, and the overlay (kept until either
+    /// changes).
+    merged: RefCell<Option<(Arc<crate::catalog::Catalog>, Arc<crate::catalog::Catalog>)>>,
+    /// Set while a `Plan::Temp` runs: schema changes go to `temp`.
+    temp_ddl: Cell<bool>,
+    /// The open explicit transaction's temporary schema changes, to undo on ROLLBACK.
+    temp_steps: RefCell<Vec<temp_schema::TempStep>>,
     cache: RefCell<PlanCache>,
     stats: Cell<ConnectionStats>,
     interrupt: InterruptHandle,
@@ -169,6 +183,10 @@ impl Connection {
         Connection {
             state: RefCell::new(TransactionState::Autocommit),
             staged: RefCell::new(None),
+            temp: RefCell::new(None),
+            merged: RefCell::new(None),
+            temp_ddl: Cell::new(false),
+            temp_steps: RefCell::new(Vec::new()),
             cache: RefCell::new(PlanCache::default()),
             stats: Cell::new(ConnectionStats::default()),
             interrupt: InterruptHandle::default(),
@@ -536,58 +554,6 @@ impl Connection {
         self.stats.set(stats);
     }
 
-    /// The current catalog version; a prepared plan bound against another is stale.
-    #[inline]
-    pub(crate) fn catalog_version(&self) -> u64 {
-        match &*self.staged.borrow() {
-            None => self.db.shared.catalog_version(),
-            Some(staged) => staged.version(),
-        }
-    }
-
-    /// The catalog this connection's statements see: the published one, with the open
-    /// transaction's schema changes when it made some.
-    pub(crate) fn catalog(&self) -> Arc<crate::catalog::Catalog> {
-        match &*self.staged.borrow() {
-            None => self.db.shared.catalog.load_full(),
-            Some(staged) => staged.current(),
-        }
-    }
-
-    /// Runs a schema change: at once in autocommit, staged in the open transaction (which
-    /// takes the schema with its first one; a failed change undoes only itself).
-    pub(crate) fn change_schema<T>(
-        &self,
-        change: impl FnOnce(&dyn exec::SchemaHost) -> Result<T>,
-    ) -> Result<T> {
-        match &*self.state.borrow() {
-            TransactionState::Autocommit => return change(&*self.db.shared),
-            TransactionState::Aborted => return Err(in_transaction::aborted_transaction()),
-            TransactionState::Explicit(_) => {}
-        }
-        if self.staged.borrow().is_none() {
-            let staged = StagedSchema::begin(&self.db.shared)?;
-            if let TransactionState::Explicit(txn) = &mut *self.state.borrow_mut() {
-                txn.set_schema_owner(staged.owner());
-            }
-            *self.staged.borrow_mut() = Some(staged);
-        }
-        let staged = self.staged.borrow();
-        let staged = staged.as_ref().expect("set just above");
-        let mark = staged.mark();
-        let changed = change(staged);
-        if changed.is_err() {
-            staged.rollback_to(Some(&mark));
-        }
-        changed
-    }
-
-    /// Undoes the open transaction's schema changes (its rows were rolled back first).
-    fn discard_staged_schema(&self) {
-        let staged = self.staged.borrow_mut().take();
-        drop(staged);
-    }
-
     fn run_statement(
         &self,
         statement: &sqlparser::ast::Statement,
@@ -696,6 +662,10 @@ impl Connection {
                     Some(staged) => crate::durability::commit_schema(&self.db.shared, txn, staged),
                 };
                 self.keep_idle(idle);
+                match committed {
+                    Ok(_) => self.finish_temp_steps(),
+                    Err(_) => self.undo_temp_steps(0),
+                }
                 committed.map(|_| ())
             }
             TransactionState::Aborted => Err(crate::err!(
@@ -720,10 +690,12 @@ impl Connection {
             TransactionState::Explicit(txn) => {
                 self.keep_idle(txn.rollback_reusable());
                 self.discard_staged_schema();
+                self.undo_temp_steps(0);
                 Ok(())
             }
             TransactionState::Aborted => {
                 self.discard_staged_schema();
+                self.undo_temp_steps(0);
                 Ok(())
             }
             TransactionState::Autocommit => Err(crate::err!(
@@ -770,6 +742,9 @@ impl Connection {
                 self.change_schema(|host| exec::drop_index(host, name, *if_exists))?
             }
             Plan::Pragma(statement) => return self.run_pragma(statement, sink),
+            Plan::Temp(inner) => {
+                return self.in_temp_schema(|| self.run_plan(inner, params, sink));
+            }
             Plan::Vacuum => {
                 crate::gc::vacuum(&self.db.shared);
             }

@@ -35,12 +35,19 @@ pub(crate) struct Shared {
     pub(crate) clock: crate::expr::WallClock,
     /// Most time between two sweeps of expired rows (`Options::ttl_sweep_interval`).
     pub(crate) ttl_sweep_interval: std::time::Duration,
+    /// Every connection's temporary tables, for the collector and compaction
+    /// (`connection/temp_schema.rs`).
+    pub(crate) temp_tables: crate::connection::TempTables,
 }
 
 impl Shared {
     /// Makes `catalog` the current one. Call with the DDL lock held.
     pub(crate) fn publish_catalog(&self, catalog: Catalog) {
         debug_assert!(self.ddl.is_held(), "catalog changes hold the lock");
+        debug_assert!(
+            catalog.temp().is_none(),
+            "temporary objects are never published"
+        );
         let version = catalog.version();
         crate::budget::configure_tables(&catalog);
         self.catalog.store(Arc::new(catalog));
@@ -146,6 +153,7 @@ impl Database {
             collector: OnceLock::new(),
             clock: options.clock.clone(),
             ttl_sweep_interval: options.ttl_sweep_interval,
+            temp_tables: Default::default(),
         });
         shared
             .store

@@ -368,14 +368,18 @@ pub(crate) fn commit_unchecked(
     };
     let mut lsn = None;
     let committed = txn.commit_with_kept(|ts, changes| {
+        // A temporary table's rows are never logged (`Table::is_unlogged`); a commit that
+        // wrote only those appends nothing.
+        let logged = changes.iter().filter(|c| !c.table.is_unlogged()).count();
+        if logged == 0 && !changes.is_empty() && schema.is_none() {
+            return Ok(());
+        }
         let mut payload = Vec::new();
         match schema {
-            None => encode_commit_header(ts, changes.len(), &mut payload),
-            Some(schema) => {
-                encode_schema_commit_header(schema.catalog, ts, changes.len(), &mut payload)
-            }
+            None => encode_commit_header(ts, logged, &mut payload),
+            Some(schema) => encode_schema_commit_header(schema.catalog, ts, logged, &mut payload),
         }
-        for change in changes {
+        for change in changes.iter().filter(|c| !c.table.is_unlogged()) {
             if change.table.is_dropped() {
                 return Err(dropped_while_writing(change.table.id()));
             }

@@ -57,6 +57,9 @@ pub(crate) fn collect_now(shared: &Shared) -> GcReport {
     for table in catalog.tables() {
         report.add(table.storage.collect_garbage(watermark));
     }
+    for table in shared.temp_tables.live() {
+        report.add(table.collect_garbage(watermark));
+    }
     // Frees of earlier passes ran by now (mostly): give their empty pages back.
     shared.store.pool().release_empty_pages();
     report
@@ -83,16 +86,19 @@ pub(crate) fn compact_now(shared: &Shared, used_percent_max: u64) -> CompactionR
     })
 }
 
-/// Calls `visit` with the storage of every table of the current catalog.
+/// Calls `visit` with the storage of every table of the current catalog, and of every
+/// connection's temporary tables.
 pub(crate) fn with_every_table<R>(
     shared: &Shared,
     visit: impl FnOnce(&[&ember_storage::Table]) -> R,
 ) -> R {
     let catalog = shared.catalog.load_full();
+    let temp = shared.temp_tables.live();
     let tables: Vec<&ember_storage::Table> = catalog
         .tables()
         .into_iter()
         .map(|table| &*table.storage)
+        .chain(temp.iter().map(|table| &**table))
         .collect();
     visit(&tables)
 }

@@ -140,6 +140,9 @@ pub struct Table {
     /// wrote to the table and commits later is refused, so no logged commit names a table
     /// the log no longer defines.
     dropped: AtomicBool,
+    /// Set for a temporary table (private to one connection) before any write: commits
+    /// leave its rows out of the WAL, and nothing durable ever names it.
+    unlogged: AtomicBool,
     /// The oldest commit whose state of this table AS OF may read: set once, when the table
     /// (this storage) first appears in a published catalog (`u64::MAX` until then).
     history_floor: AtomicU64,
@@ -203,6 +206,7 @@ impl Table {
             gc: super::gc::GcState::default(),
             pool,
             dropped: AtomicBool::new(false),
+            unlogged: AtomicBool::new(false),
             history_floor: AtomicU64::new(u64::MAX),
             rebuilt: AtomicBool::new(false),
             widened_by: AtomicU64::new(0),
@@ -230,6 +234,18 @@ impl Table {
     #[inline]
     pub fn is_dropped(&self) -> bool {
         self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Marks the table unlogged (a temporary table): the WAL writer skips its changes.
+    /// Call before the table's first write.
+    pub fn mark_unlogged(&self) {
+        self.unlogged.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the table's changes stay out of the WAL (`mark_unlogged`).
+    #[inline]
+    pub fn is_unlogged(&self) -> bool {
+        self.unlogged.load(Ordering::Relaxed)
     }
 
     /// Records that the table's state is readable from commit `ts` on (the first call wins):

@@ -35,12 +35,12 @@ impl Binder<'_> {
         {
             return Err(unsupported("ALTER TABLE options (IF EXISTS, ONLY, ...)"));
         }
-        let name = object_name(&alter.name)?;
+        let (name, catalog) = self.schema_of(&alter.name)?;
         let [operation] = alter.operations.as_slice() else {
             return Err(unsupported("several operations in one ALTER TABLE"));
         };
-        let Some(table) = self.catalog.table(&name) else {
-            if self.catalog.view(&name).is_some() {
+        let Some(table) = catalog.table(&name) else {
+            if catalog.view(&name).is_some() {
                 return Err(match operation {
                     AlterTableOperation::AddColumn { .. } => {
                         crate::err!(InvalidInput, "Cannot add a column to a view")

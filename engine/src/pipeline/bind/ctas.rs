@@ -55,11 +55,12 @@ impl Binder<'_> {
         } else {
             ""
         };
-        let sql = format!(
-            "CREATE TABLE {if_not_exists}{}({})",
-            create.name,
-            columns.join(", ")
-        );
+        // The table's own name: a `temp.` qualifier is the statement's, not the table's.
+        let name = match create.name.0.last() {
+            Some(part) => part.to_string(),
+            None => create.name.to_string(),
+        };
+        let sql = format!("CREATE TABLE {if_not_exists}{name}({})", columns.join(", "));
         let parsed = crate::parse::parse_statements(&sql)?;
         let [ast::Statement::CreateTable(table)] = &parsed[..] else {
             return Err(crate::err!(

@@ -82,9 +82,6 @@ impl Binder<'_> {
         if create.or_replace {
             return Err(unsupported("CREATE OR REPLACE TABLE"));
         }
-        if create.temporary {
-            return Err(unsupported("CREATE TEMPORARY TABLE"));
-        }
         if create.like.is_some() || create.clone.is_some() {
             return Err(unsupported("CREATE TABLE ... LIKE/CLONE"));
         }
@@ -339,9 +336,8 @@ impl Binder<'_> {
         {
             return Err(unsupported("index options (INCLUDE, WITH, NULLS DISTINCT)"));
         }
-        let table_name = object_name(&create.table_name)?;
-        let table = self
-            .catalog
+        let (table_name, catalog) = self.schema_of(&create.table_name)?;
+        let table = catalog
             .table(&table_name)
             .ok_or_else(|| crate::err!(NotFound, "no such table: {table_name}"))?;
         let mut columns = Vec::with_capacity(create.columns.len());

@@ -18,9 +18,11 @@ use super::upsert::target_column;
 use super::{object_name, Binder, Scope};
 
 impl Binder<'_> {
+    /// The table `name` names (a temporary one first, or in the schema it is qualified
+    /// with).
     pub(super) fn table(&self, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
-        let name = object_name(name)?;
-        self.catalog
+        let (name, catalog) = self.schema_of(name)?;
+        catalog
             .table(&name)
             .cloned()
             .ok_or_else(|| crate::err!(NotFound, "no such table: {name}"))
@@ -46,9 +48,10 @@ impl Binder<'_> {
         let TableObject::TableName(table_name) = &insert.table else {
             return Err(unsupported("INSERT INTO a table function"));
         };
-        if let Some(view) = object_name(table_name)
+        if let Some(view) = self
+            .schema_of(table_name)
             .ok()
-            .and_then(|name| self.catalog.view(&name).map(|view| view.name.clone()))
+            .and_then(|(name, catalog)| catalog.view(&name).map(|view| view.name.clone()))
         {
             return self.bind_view_insert(insert, &view);
         }
@@ -123,8 +126,14 @@ impl Binder<'_> {
             None => None,
         };
         let sequence = if table.autoincrement {
-            let sequence = self
-                .catalog
+            // The `sqlite_sequence` of the table's own schema (a temporary table's is
+            // temporary, as in SQLite).
+            let temp = self.catalog.temp_schema();
+            let schema = match temp.table(&table.name) {
+                Some(found) if Arc::ptr_eq(found, &table) => temp,
+                _ => self.catalog.main_schema(),
+            };
+            let sequence = schema
                 .table(crate::catalog::SEQUENCE_TABLE)
                 .ok_or_else(|| {
                     crate::err!(

@@ -304,8 +304,11 @@ impl Binder<'_> {
                     let (node, scope) = self.bind_system_table(system, name, alias.as_ref())?;
                     return Ok((RelationSource::Node(node), scope));
                 }
-                if let Some(view) = self.catalog.view(&object_name(name)?).cloned() {
-                    if self.catalog.table(&view.name).is_none() {
+                let (plain, catalog) = self.schema_of(name)?;
+                if let Some(view) = catalog.view(&plain).cloned() {
+                    // A temporary view shadows a `main` table of its name.
+                    let temp_view = catalog.temp_schema().view(&view.name).is_some();
+                    if catalog.table(&view.name).is_none() || temp_view {
                         let qualifier = table_alias(alias.as_ref(), &view.name)?;
                         let query = super::cte::table_rows(self.bind_view(&view)?);
                         let mut scope = Scope::for_table(&qualifier, query.columns);

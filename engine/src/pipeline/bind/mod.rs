@@ -158,19 +158,42 @@ impl<'c> Binder<'c> {
 
     pub fn bind_statement(&mut self, statement: &Statement) -> Result<Plan> {
         match statement {
-            Statement::CreateTable(create) => self.bind_create_table(create),
-            Statement::CreateView(create) => self.bind_create_view(create),
+            Statement::CreateTable(create) => {
+                let temporary = create.temporary || schema_name(&create.name) == SchemaName::Temp;
+                Ok(in_schema(self.bind_create_table(create)?, temporary))
+            }
+            Statement::CreateView(create) => {
+                let temporary = create.temporary || schema_name(&create.name) == SchemaName::Temp;
+                Ok(in_schema(self.bind_create_view(create)?, temporary))
+            }
             Statement::CreateTrigger(create) => self.bind_create_trigger(create),
             Statement::DropTrigger(drop) => self.bind_drop_trigger(drop),
-            Statement::CreateIndex(create) => self.bind_create_index(create),
-            Statement::AlterTable(alter) => self.bind_alter_table(alter),
+            Statement::CreateIndex(create) => {
+                let temporary = create
+                    .name
+                    .as_ref()
+                    .is_some_and(|name| schema_name(name) == SchemaName::Temp)
+                    || self.names_temp_object(&create.table_name)?;
+                Ok(in_schema(self.bind_create_index(create)?, temporary))
+            }
+            Statement::AlterTable(alter) => {
+                let temporary = self.names_temp_object(&alter.name)?;
+                Ok(in_schema(self.bind_alter_table(alter)?, temporary))
+            }
             Statement::Drop {
                 object_type,
                 if_exists,
                 names,
                 cascade,
                 ..
-            } => self.bind_drop(*object_type, *if_exists, names, *cascade),
+            } => {
+                let temporary = match names.as_slice() {
+                    [name] => self.names_temp_object(name)?,
+                    _ => false,
+                };
+                let plan = self.bind_drop(*object_type, *if_exists, names, *cascade)?;
+                Ok(in_schema(plan, temporary))
+            }
             Statement::Insert(insert) => self.bind_insert(insert),
             Statement::Update(update) => self.bind_update(update),
             Statement::Delete(delete) => self.bind_delete(delete),
@@ -266,28 +289,85 @@ fn statement_name(statement: &Statement) -> String {
     }
 }
 
-/// The name an object is referred to by: `name`, or `main.name` (SQLite's name of the
-/// database's own schema). `temp.name` names a temporary object, which EmberDB does not
-/// have; any other qualifier is an error too.
+/// The schema a name is qualified with, as SQLite names them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum SchemaName {
+    /// Unqualified: a temporary object first, then a `main` one.
+    Any,
+    /// `main.name`: the database's own schema.
+    Main,
+    /// `temp.name`: the connection's temporary objects.
+    Temp,
+}
+
+/// The schema `name` is qualified with (`object_name` refuses other qualifiers).
+pub(crate) fn schema_name(name: &ast::ObjectName) -> SchemaName {
+    match name.0.as_slice() {
+        [schema, _] if is_schema(schema, "main") => SchemaName::Main,
+        [schema, _] if is_schema(schema, "temp") => SchemaName::Temp,
+        _ => SchemaName::Any,
+    }
+}
+
+/// The name an object is referred to by: `name`, `main.name` (SQLite's name of the
+/// database's own schema) or `temp.name` (the connection's temporary objects; see
+/// `schema_name`). Any other qualifier is an error.
 pub(crate) fn object_name(name: &ast::ObjectName) -> Result<String> {
     match name.0.as_slice() {
         [part] => plain_name(part, name),
-        [schema, part] if is_schema(schema, "main") => plain_name(part, name),
-        [schema, _] if is_schema(schema, "temp") => {
-            Err(unsupported(format!("temporary tables and views ({name})")))
+        [schema, part] if is_schema(schema, "main") || is_schema(schema, "temp") => {
+            plain_name(part, name)
         }
         _ => Err(unsupported(format!("schema-qualified name {name}"))),
     }
 }
 
-/// The name of an object a CREATE makes: unqualified (`main.name` would be kept in the
-/// stored CREATE text, where SQLite keeps none).
+/// The name of an object a CREATE makes: unqualified, or `temp.name` (a temporary object).
+/// `main.name` is refused: the stored CREATE text would keep the qualifier.
 pub(crate) fn created_name(name: &ast::ObjectName) -> Result<String> {
     match name.0.as_slice() {
         [_] => object_name(name),
+        [schema, _] if is_schema(schema, "temp") => object_name(name),
         _ => Err(unsupported(format!(
             "schema-qualified name {name} in CREATE"
         ))),
+    }
+}
+
+impl<'c> Binder<'c> {
+    /// The plain name of `name` and the catalog it is looked up in: the connection's view
+    /// (temporary objects first) when unqualified, else the schema it names.
+    pub(crate) fn schema_of(&self, name: &ast::ObjectName) -> Result<(String, &'c Catalog)> {
+        let plain = object_name(name)?;
+        let catalog: &'c Catalog = self.catalog;
+        Ok(match schema_name(name) {
+            SchemaName::Any => (plain, catalog),
+            SchemaName::Main => (plain, catalog.main_schema()),
+            SchemaName::Temp => (plain, catalog.temp_schema()),
+        })
+    }
+
+    /// Whether the DDL on `name` (a table, view or index) applies to the temporary schema:
+    /// qualified `temp.`, or unqualified and naming a temporary object.
+    pub(crate) fn names_temp_object(&self, name: &ast::ObjectName) -> Result<bool> {
+        let plain = object_name(name)?;
+        Ok(match schema_name(name) {
+            SchemaName::Temp => true,
+            SchemaName::Main => false,
+            SchemaName::Any => {
+                let temp = self.catalog.temp_schema();
+                temp.object_kind(&plain).is_some()
+            }
+        })
+    }
+}
+
+/// `plan` as a change of the connection's temporary schema when `temporary`.
+pub(crate) fn in_schema(plan: Plan, temporary: bool) -> Plan {
+    if temporary {
+        Plan::Temp(Box::new(plan))
+    } else {
+        plan
     }
 }
 

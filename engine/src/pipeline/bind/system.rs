@@ -49,16 +49,22 @@ impl Binder<'_> {
             },
         };
         let scope = Scope::for_table(&alias, system.columns().iter().map(|c| c.to_string()));
+        // `sqlite_temp_schema` lists the connection's temporary objects; the others `main`.
+        let catalog = match system {
+            SystemTable::TempSchema => self.catalog.temp_schema(),
+            _ => self.catalog.main_schema(),
+        };
+        let listed = matches!(system, SystemTable::Schema | SystemTable::TempSchema);
         let node = Node::System {
             table: system,
-            tables: self.catalog.tables().into_iter().cloned().collect(),
-            views: match system {
-                SystemTable::Schema => self.catalog.views().into_iter().cloned().collect(),
-                _ => Vec::new(),
+            tables: catalog.tables().into_iter().cloned().collect(),
+            views: match listed {
+                true => catalog.views().into_iter().cloned().collect(),
+                false => Vec::new(),
             },
-            triggers: match system {
-                SystemTable::Schema => self.catalog.triggers().into_iter().cloned().collect(),
-                _ => Vec::new(),
+            triggers: match listed {
+                true => catalog.triggers().into_iter().cloned().collect(),
+                false => Vec::new(),
             },
         };
         Ok((node, scope))

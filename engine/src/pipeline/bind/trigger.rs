@@ -110,6 +110,11 @@ impl Binder<'_> {
     /// The table or view the trigger is on: it exists, is not a system table, and has the
     /// kind its timing needs (SQLite's messages).
     fn check_trigger_target(&self, table: &str, timing: TriggerTiming) -> Result<()> {
+        if self.catalog.is_temp_object(table) {
+            return Err(crate::error::unsupported(format!(
+                "triggers on temporary tables and views ({table})"
+            )));
+        }
         let is_view = self.catalog.view(table).is_some();
         if self.catalog.table(table).is_none() && !is_view {
             return Err(crate::err!(NotFound, "no such table: main.{table}"));

@@ -14,8 +14,8 @@ impl Binder<'_> {
         if create.or_replace || create.or_alter {
             return Err(unsupported("CREATE OR REPLACE VIEW"));
         }
-        if create.materialized || create.secure || create.temporary {
-            return Err(unsupported("MATERIALIZED / SECURE / TEMPORARY views"));
+        if create.materialized || create.secure {
+            return Err(unsupported("MATERIALIZED / SECURE views"));
         }
         if create.to.is_some() || create.params.is_some() || !create.cluster_by.is_empty() {
             return Err(unsupported("view options"));
@@ -51,7 +51,18 @@ impl Binder<'_> {
         // Nor do the CTEs of the query reading it.
         let with_frames = std::mem::take(&mut self.with_frames);
         let recursion = self.recursion.take();
+        // A `main` view's names are `main`'s, as in SQLite (a temporary table does not
+        // shadow them); a temporary view's find temporary objects first.
+        let catalog = self.catalog;
+        let temporary = catalog
+            .temp_schema()
+            .view(&view.name)
+            .is_some_and(|temp| std::ptr::eq(&**temp, view));
+        if !temporary {
+            self.catalog = catalog.main_schema();
+        }
         let bound = self.bind_query(&view.query);
+        self.catalog = catalog;
         self.with_frames = with_frames;
         self.recursion = recursion;
         self.outer_scopes = outer_scopes;

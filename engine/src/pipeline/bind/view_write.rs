@@ -168,8 +168,13 @@ pub(super) fn named_view(
     let ast::TableFactor::Table { name, .. } = relation else {
         return None;
     };
-    let name = object_name(name).ok()?;
-    catalog.view(&name).map(|view| view.name.clone())
+    let plain = object_name(name).ok()?;
+    let schema = match super::schema_name(name) {
+        super::SchemaName::Any => catalog,
+        super::SchemaName::Main => catalog.main_schema(),
+        super::SchemaName::Temp => catalog.temp_schema(),
+    };
+    schema.view(&plain).map(|view| view.name.clone())
 }
 
 /// `SELECT *, extra.. FROM target [WHERE selection]`: the statement's own clauses (with

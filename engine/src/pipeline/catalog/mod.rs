@@ -2,6 +2,8 @@
 //! versioned.
 //! The `Database` holds the current `Arc<Catalog>` in an `ArcSwap`: readers load it without
 //! locks, and DDL builds a new catalog (under the DDL lock) and swaps it in.
+//! A connection with temporary objects binds against the database's catalog overlaid with
+//! its own temporary one (`with_temp`): names find the temporary object first, as in SQLite.
 
 mod constraint;
 mod generated;
@@ -45,6 +47,16 @@ pub struct Catalog {
     /// The functions the application registered (not stored: they live with the process).
     functions: Arc<crate::expr::UserFunctions>,
     version: u64,
+    /// A connection's temporary objects over this (the `main`) catalog (`with_temp`).
+    temp: Option<Arc<Catalog>>,
+    /// The `main` catalog alone, in a catalog made by `with_temp`.
+    main: Option<Arc<Catalog>>,
+}
+
+/// The catalog of no objects: the temporary schema of a connection that has none.
+fn empty_catalog() -> &'static Catalog {
+    static EMPTY: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Catalog::default)
 }
 
 /// Names are case-insensitive, as in SQL; the catalog keys them by lowercase.
@@ -57,8 +69,58 @@ impl Catalog {
         self.version
     }
 
+    /// The table named `name`: the temporary one when the connection has one of that
+    /// name, else the `main` one (unless a temporary view of the name shadows it).
     pub fn table(&self, name: &str) -> Option<&Arc<TableDef>> {
+        let key = normalize_name(name);
+        if let Some(temp) = &self.temp {
+            if let Some(table) = temp.tables.get(&key) {
+                return Some(table);
+            }
+            if temp.views.contains_key(&key) {
+                return None;
+            }
+        }
+        self.tables.get(&key)
+    }
+
+    /// The table named `name` in the `main` schema (`main.name`), a temporary one aside.
+    pub fn main_table(&self, name: &str) -> Option<&Arc<TableDef>> {
         self.tables.get(&normalize_name(name))
+    }
+
+    /// The connection's temporary objects (`temp.name`), when it has any.
+    pub fn temp(&self) -> Option<&Arc<Catalog>> {
+        self.temp.as_ref()
+    }
+
+    /// The `main` schema alone (what `main.name` reaches).
+    pub fn main_schema(&self) -> &Catalog {
+        self.main.as_deref().unwrap_or(self)
+    }
+
+    /// The temporary schema alone (what `temp.name` reaches), empty when there is none.
+    pub fn temp_schema(&self) -> &Catalog {
+        self.temp.as_deref().unwrap_or_else(|| empty_catalog())
+    }
+
+    /// Whether `name` names a temporary table or view (which shadows a `main` one).
+    pub fn is_temp_object(&self, name: &str) -> bool {
+        self.temp
+            .as_ref()
+            .is_some_and(|temp| temp.table(name).is_some() || temp.view(name).is_some())
+    }
+
+    /// This (`main`) catalog with `temp`'s objects over it, for one connection's statements.
+    /// Its version is the sum of both: each only grows, so a plan bound against an earlier
+    /// state of either never matches a later one.
+    pub fn with_temp(self: &Arc<Catalog>, temp: Arc<Catalog>) -> Catalog {
+        debug_assert!(self.temp.is_none() && temp.temp.is_none());
+        let mut merged = Catalog::clone(self);
+        merged.version = self.version + temp.version;
+        merged.temp = Some(temp);
+        merged.main = Some(Arc::clone(self));
+        merged
     }
 
     /// Tables in name order.
@@ -71,6 +133,9 @@ impl Catalog {
     /// The table that has an index named `name`, if any (index names are unique per
     /// database, case-insensitively).
     pub fn index_table(&self, name: &str) -> Option<&Arc<TableDef>> {
+        if let Some(table) = self.temp.as_ref().and_then(|temp| temp.index_table(name)) {
+            return Some(table);
+        }
         self.tables
             .values()
             .find(|table| table.index(name).is_some())
@@ -112,8 +177,19 @@ impl Catalog {
         next
     }
 
+    /// The view named `name`, a temporary one first (as `table`: a temporary table of
+    /// the name shadows a `main` view).
     pub fn view(&self, name: &str) -> Option<&Arc<ViewDef>> {
-        self.views.get(&normalize_name(name))
+        let key = normalize_name(name);
+        if let Some(temp) = &self.temp {
+            if let Some(view) = temp.views.get(&key) {
+                return Some(view);
+            }
+            if temp.tables.contains_key(&key) {
+                return None;
+            }
+        }
+        self.views.get(&key)
     }
 
     /// Views in creation order.
@@ -210,8 +286,12 @@ impl Catalog {
         triggers
     }
 
-    /// The triggers on `table` (or view), in creation order.
+    /// The triggers on `table` (or view), in creation order. A temporary table has none
+    /// (temporary triggers are not supported), whatever a `main` table of its name has.
     pub fn triggers_on(&self, table: &str) -> Vec<&Arc<TriggerDef>> {
+        if self.is_temp_object(table) {
+            return Vec::new();
+        }
         let mut triggers = self.triggers();
         triggers.retain(|trigger| trigger.table.eq_ignore_ascii_case(table));
         triggers
@@ -242,5 +322,59 @@ impl Catalog {
         next.triggers.remove(&normalize_name(name));
         next.version += 1;
         next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(name: &str, value: i64) -> ViewDef {
+        let sqlparser::ast::Statement::Query(query) =
+            parse_one(&format!("SELECT {value}")).expect("a query")
+        else {
+            panic!("not a query");
+        };
+        ViewDef {
+            name: name.to_string(),
+            columns: Vec::new(),
+            query: *query,
+            sql: format!("CREATE VIEW {name} AS SELECT {value}"),
+            created: 0,
+        }
+    }
+
+    fn value_of(view: &ViewDef) -> String {
+        view.query.to_string()
+    }
+
+    #[test]
+    fn the_temp_overlay_shadows_main_and_each_schema_stays_reachable() {
+        let main = Arc::new(
+            Catalog::default()
+                .with_view(view("v", 1))
+                .with_view(view("m", 2)),
+        );
+        let temp = Arc::new(Catalog::default().with_view(view("V", 3)));
+        let merged = main.with_temp(Arc::clone(&temp));
+        assert_eq!(value_of(merged.view("v").unwrap()), "SELECT 3");
+        assert_eq!(value_of(merged.view("m").unwrap()), "SELECT 2");
+        assert_eq!(
+            value_of(merged.main_schema().view("v").unwrap()),
+            "SELECT 1"
+        );
+        assert_eq!(
+            value_of(merged.temp_schema().view("v").unwrap()),
+            "SELECT 3"
+        );
+        assert!(merged.temp_schema().view("m").is_none());
+        assert!(merged.is_temp_object("V") && !merged.is_temp_object("m"));
+        // Listing stays per schema: `sqlite_schema` shows main's views only.
+        assert_eq!(merged.views().len(), 2);
+        assert!(main.temp_schema().views().is_empty());
+        // The version grows with either catalog.
+        assert_eq!(merged.version(), main.version() + temp.version());
+        let grown = Arc::new(temp.with_view(view("w", 4)));
+        assert!(main.with_temp(grown).version() > merged.version());
     }
 }

@@ -83,7 +83,8 @@ pub(super) fn creation_text(
 
 /// Where the first part of `name` starts.
 fn name_start(name: &ObjectName) -> Option<Location> {
-    let ident = name.0.first()?.as_ident()?;
+    // The object's own name: SQLite keeps no `temp.` qualifier in the text.
+    let ident = name.0.last()?.as_ident()?;
     let start = ident.span.start;
     (start.line > 0 && start.column > 0).then_some(start)
 }

@@ -119,6 +119,10 @@ impl Plan {
                 writeln!(out, "CreateIndex {} on {}", create.name, create.table)
             }
             Plan::DropIndex { name, .. } => writeln!(out, "DropIndex {name}"),
+            Plan::Temp(inner) => {
+                write!(out, "Temp ")?;
+                inner.write_tree(out)
+            }
             Plan::Insert(insert) => {
                 let clauses = insert.clauses_text();
                 let node = match insert.write {

@@ -130,6 +130,9 @@ pub enum Plan {
     Vacuum,
     /// PRAGMA (synchronous, wal_checkpoint / CHECKPOINT): run by `durability::pragma`.
     Pragma(Box<sqlparser::ast::Statement>),
+    /// A schema change (CREATE / DROP / ALTER of a table, view or index) of the connection's
+    /// temporary objects, not of the `main` schema: `CREATE TEMP TABLE`, `DROP TABLE temp.t`.
+    Temp(Box<Plan>),
 }
 
 /// A write to a view: `source` gives, per row the triggers fire for, the OLD values then

@@ -23,16 +23,29 @@ impl Connection {
             };
         }
         let table = &ctas.table;
-        if table.if_not_exists && self.catalog().object_kind(&table.name) == Some("table") {
+        let temporary = self.temp_ddl.get();
+        let schema = match temporary {
+            true => self.temp_host().catalog_now(),
+            false => self.main_catalog(),
+        };
+        if table.if_not_exists && schema.object_kind(&table.name) == Some("table") {
             return Ok(0);
         }
         // `None`: the transaction's first schema change, all of which a failure undoes.
         let mark = self.staged.borrow().as_ref().map(|staged| staged.mark());
         self.change_schema(|host| exec::create_table(host, table))?;
         let quoted = format!("\"{}\"", table.name.replace('"', "\"\""));
-        let insert = format!("INSERT INTO {quoted} {}", ctas.query);
-        match self.execute(&insert, ()) {
+        // `temp.` or `main.`: the table just made, whatever the other schema has.
+        let schema_name = if temporary { "temp" } else { "main" };
+        let insert = format!("INSERT INTO {schema_name}.{quoted} {}", ctas.query);
+        // The insert's own statement: not a schema change of the temporary schema.
+        let inserted = self.outside_temp_schema(|| self.execute(&insert, ()));
+        match inserted {
             Ok(rows) => Ok(rows),
+            Err(error) if temporary => {
+                self.undo_temp_table(&table.name);
+                Err(error)
+            }
             Err(error) => {
                 // Back to before the CREATE TABLE (the insert undid its own rows).
                 if let Some(staged) = &*self.staged.borrow() {

@@ -17,7 +17,11 @@ use super::{Connection, TransactionState};
 impl Connection {
     pub(super) fn before_drop_table(&self, name: &str) -> Result<()> {
         crate::session::foreign_keys::before_drop_table(self, name)?;
-        let catalog = self.catalog();
+        // The schema the DROP is of: the temporary one inside a `Plan::Temp`.
+        let (catalog, schema) = match self.temp_ddl.get() {
+            true => (self.temp_catalog().unwrap_or_default(), "temp"),
+            false => (self.main_catalog(), "main"),
+        };
         let Some(table) = catalog.table(name) else {
             return Ok(());
         };
@@ -25,7 +29,7 @@ impl Connection {
             return Ok(());
         }
         let quoted = table.name.replace('\'', "''");
-        let delete = format!("DELETE FROM {SEQUENCE_TABLE} WHERE name = '{quoted}'");
+        let delete = format!("DELETE FROM {schema}.{SEQUENCE_TABLE} WHERE name = '{quoted}'");
         // Not a statement of the user's: `changes()` keeps reading the last one.
         self.counters.uncounted(|| self.execute(&delete, ()))?;
         Ok(())

@@ -3,7 +3,8 @@
 //! starts one, which the RELEASE of that (outermost) savepoint commits; `ROLLBACK TO` undoes
 //! the writes made since the savepoint and keeps it (dropping the newer ones); names match
 //! case-insensitively, the newest of a repeated name first. A rollback to a savepoint undoes
-//! the schema changes made since too (`staged_schema.rs`), after the rows.
+//! the schema changes made since too (`staged_schema.rs`, and the temporary schema's in
+//! `temp_schema.rs`), after the rows.
 
 use super::{Connection, TransactionState};
 use crate::error::Result;
@@ -18,6 +19,8 @@ pub(super) struct SavepointMark {
     starts_transaction: bool,
     /// The transaction's staged schema when it was set (`None`: no schema change yet).
     schema: Option<super::staged_schema::SchemaMark>,
+    /// The length of the temporary schema's journal when it was set (`temp_schema.rs`).
+    temp_mark: usize,
 }
 
 impl Connection {
@@ -73,6 +76,7 @@ impl Connection {
                 if let Some(staged) = &*self.staged.borrow() {
                     staged.rollback_to(savepoints[position].schema.as_ref());
                 }
+                self.undo_temp_steps(savepoints[position].temp_mark);
                 savepoints.truncate(position + 1);
                 Ok(())
             }
@@ -99,6 +103,7 @@ impl Connection {
             write_mark: txn.savepoint(),
             starts_transaction,
             schema: self.staged.borrow().as_ref().map(|staged| staged.mark()),
+            temp_mark: self.temp_mark(),
         });
         Ok(())
     }

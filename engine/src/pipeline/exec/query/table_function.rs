@@ -69,7 +69,14 @@ impl<'p> TableFunctionOperator<'p> {
                     other => Some(other.to_string()),
                 };
                 let schema = second.unwrap_or(Value::Null);
-                let mut rows = pragma.rows(catalog, name.as_deref())?;
+                // `pragma_table_info('t', 'temp')`: the schema named, else either (a
+                // temporary object first).
+                let searched = match &schema {
+                    Value::Text(text) if text.eq_ignore_ascii_case("temp") => catalog.temp_schema(),
+                    Value::Text(text) if text.eq_ignore_ascii_case("main") => catalog.main_schema(),
+                    _ => &**catalog,
+                };
+                let mut rows = pragma.rows(searched, name.as_deref())?;
                 for pragma_row in &mut rows {
                     pragma_row.extend([first.clone(), schema.clone()]);
                 }

@@ -12,7 +12,7 @@
 //! shows as fewer fsyncs than commits), checkpoints, and what recovery did at open;
 //! `ember_snapshots` has one row per checkpoint snapshot file of a directory database;
 //! `ember_commits` lists the commit-time log AS OF reads resolve times with.
-//! `sqlite_schema` / `sqlite_master` (and the empty `sqlite_temp_schema` /
+//! `sqlite_schema` / `sqlite_master` (and `sqlite_temp_schema` /
 //! `sqlite_temp_master`) are SQLite's catalog (`system_schema.rs`).
 //! A user table of the same name shadows a system table. Rows are computed when the query
 //! runs, against the catalog snapshot the statement was bound with.
@@ -222,8 +222,9 @@ impl SystemTable {
                 None => Vec::new(),
             },
             SystemTable::Commits => commit_rows(context.txn),
-            SystemTable::Schema => super::system_schema::schema_rows(tables, views, triggers),
-            SystemTable::TempSchema => Vec::new(),
+            SystemTable::Schema | SystemTable::TempSchema => {
+                super::system_schema::schema_rows(tables, views, triggers)
+            }
         })
     }
 }

@@ -6,7 +6,8 @@
 //! 0). `sql` is the CREATE text as SQLite keeps it (as written, from the name on; ALTER
 //! TABLE prints it again). `rootpage` numbers tables and indexes from 2 in that order, as
 //! a new SQLite database assigns pages to them (the engine has no pages); a view's is 0.
-//! `sqlite_temp_schema` (`sqlite_temp_master`) is empty: there are no temporary objects.
+//! `sqlite_temp_schema` (`sqlite_temp_master`) has the same rows for the connection's
+//! temporary objects (the binder passes it that schema's tables and views).
 
 use std::sync::Arc;
 

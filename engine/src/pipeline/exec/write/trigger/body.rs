@@ -93,7 +93,9 @@ fn bind_all(catalog: &Catalog, sql: &str) -> Result<Vec<Plan>> {
     let statements = crate::parse::parse_statements(sql)?;
     let mut plans = Vec::with_capacity(statements.len());
     for statement in statements.iter() {
-        let mut binder = Binder::new(catalog);
+        // Every trigger is of the `main` schema, whose body's names are `main`'s, as in
+        // SQLite: a temporary table of the connection's does not shadow them.
+        let mut binder = Binder::new(catalog.main_schema());
         binder.allow_raise();
         binder.number_parameters(statement)?;
         let mut plan = binder.bind_statement(statement)?;
