@@ -83,7 +83,8 @@ impl Binder<'_> {
     /// The assignments an UPDATE of `table` adds for its generated columns: each one that
     /// reads an assigned column (or a generated column that does) gets its expression
     /// with those columns replaced by their new values (converted as the columns will
-    /// store them: an INTEGER assigned to a REAL column is read as a REAL). A generated column as a target is an error.
+    /// store them: an INTEGER assigned to a REAL column is read as a REAL). A generated
+    /// column as a target is an error.
     pub(super) fn generated_assignments(
         &self,
         table: &TableDef,
