@@ -187,12 +187,22 @@ pub fn run_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mi
     case_run.mismatches
 }
 
-/// Like `run_case`, with the statements of `modern.rs` (and the keyed table they write).
-pub fn run_modern_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mismatch> {
+/// A case's generator, random tables and setup: the tables' statements, then `extra`'s.
+fn case_setup(
+    seed: u64,
+    case: u64,
+    extra: fn(&mut Rng) -> Vec<String>,
+) -> (Rng, Schema, Vec<String>) {
     let mut rng = case_rng(seed, case);
     let schema = Schema::random(&mut rng);
     let mut setup = schema.setup_sql(&mut rng);
-    setup.extend(modern::keyed_table_setup(&mut rng));
+    setup.extend(extra(&mut rng));
+    (rng, schema, setup)
+}
+
+/// Like `run_case`, with the statements of `modern.rs` (and the keyed table they write).
+pub fn run_modern_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mismatch> {
+    let (mut rng, schema, setup) = case_setup(seed, case, modern::keyed_table_setup);
     let mut case_run = CaseRun::open(seed, case, setup);
     let mut gen = modern::ModernGen::new(&schema);
     for _ in 0..queries {
@@ -207,10 +217,7 @@ pub fn run_modern_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) ->
 
 /// Like `run_case`, with the steps of `features.rs` (and the tables and triggers they use).
 pub fn run_features_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mismatch> {
-    let mut rng = case_rng(seed, case);
-    let schema = Schema::random(&mut rng);
-    let mut setup = schema.setup_sql(&mut rng);
-    setup.extend(features::feature_setup(&mut rng));
+    let (mut rng, schema, setup) = case_setup(seed, case, features::feature_setup);
     let mut case_run = CaseRun::open(seed, case, setup);
     let mut gen = features::FeatureGen::new(&schema);
     for _ in 0..queries {

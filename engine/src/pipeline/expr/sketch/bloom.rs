@@ -128,20 +128,15 @@ mod tests {
     /// The share of `probes` absent hashes a filter of `keys` keys at `bits` bits per key
     /// reports present.
     fn false_positive_rate(keys: u64, bits: u64, probes: u64, seed: u64) -> f64 {
-        let mut filter = BlockedBloom::with_blocks(BlockedBloom::blocks_for(keys, bits) as usize);
-        for key in 0..keys {
-            filter.insert(mix64(seed ^ (key << 1)));
-        }
-        for key in 0..keys {
-            assert!(
-                filter.may_contain(mix64(seed ^ (key << 1))),
-                "no false negative"
-            );
-        }
-        let hits = (0..probes)
-            .filter(|probe| filter.may_contain(mix64(seed ^ ((probe << 1) | 1))))
-            .count();
-        hits as f64 / probes as f64
+        let blocks = BlockedBloom::blocks_for(keys, bits) as usize;
+        let filter = std::cell::RefCell::new(BlockedBloom::with_blocks(blocks));
+        super::super::test_data::false_positive_rate(
+            keys,
+            probes,
+            seed,
+            |hash| filter.borrow_mut().insert(hash),
+            |hash| filter.borrow().may_contain(hash),
+        )
     }
 
     #[test]

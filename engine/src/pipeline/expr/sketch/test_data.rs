@@ -53,3 +53,26 @@ pub fn shapes(count: usize) -> Vec<Shape> {
         Shape::AllEqual,
     ]
 }
+
+/// The share of `probes` absent hashes a bloom filter reports present, after `insert` took
+/// `keys` hashes (each of which `contains` must then report: no false negative). The
+/// hashes are `bloom::mix64` of even (inserted) and odd (absent) counters mixed with `seed`.
+pub fn false_positive_rate(
+    keys: u64,
+    probes: u64,
+    seed: u64,
+    mut insert: impl FnMut(u64),
+    contains: impl Fn(u64) -> bool,
+) -> f64 {
+    use super::bloom::mix64;
+    for key in 0..keys {
+        insert(mix64(seed ^ (key << 1)));
+    }
+    for key in 0..keys {
+        assert!(contains(mix64(seed ^ (key << 1))), "no false negative");
+    }
+    let hits = (0..probes)
+        .filter(|probe| contains(mix64(seed ^ ((probe << 1) | 1))))
+        .count();
+    hits as f64 / probes as f64
+}
