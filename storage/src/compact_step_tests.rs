@@ -167,11 +167,18 @@ fn readers_and_writers_see_whole_rows_while_steps_move_payloads() {
     txn.commit().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let committed = Arc::new(AtomicU64::new(0));
+    // Payloads the compacting thread moved; the writers go on past their 6,000 updates
+    // until it moved some (a loaded machine may not schedule it before then), so the test
+    // always sees steps move payloads under concurrent writes.
+    let steps_moved = Arc::new(AtomicU64::new(0));
     let mut writers = Vec::new();
     for seed in 0..2i64 {
         let (store, table, committed) = (store.clone(), Arc::clone(&table), Arc::clone(&committed));
+        let steps_moved = Arc::clone(&steps_moved);
         writers.push(std::thread::spawn(move || {
-            for i in 0..6000i64 {
+            let more =
+                |i: i64| i < 6000 || (steps_moved.load(Ordering::Relaxed) == 0 && i < 600_000);
+            for i in (0..).take_while(|&i| more(i)) {
                 let key = (i * 31 + seed * 17) % KEYS;
                 let mut txn = store.begin().unwrap();
                 let found = txn
@@ -210,7 +217,6 @@ fn readers_and_writers_see_whole_rows_while_steps_move_payloads() {
             }
         }));
     }
-    let steps_moved = Arc::new(AtomicU64::new(0));
     {
         let (store, table, stop) = (store.clone(), Arc::clone(&table), Arc::clone(&stop));
         let steps_moved = Arc::clone(&steps_moved);
