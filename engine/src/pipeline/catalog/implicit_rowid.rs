@@ -10,10 +10,6 @@
 //! parser and the kept CREATE text leave it out), and recovery recreates a table whose
 //! text does not end with it without the column (`Binder::without_implicit_rowid`).
 
-use ember_storage::DataType;
-
-use crate::expr::{Affinity, Collation};
-
 use super::{ColumnDef, TableDef};
 
 /// The name of the hidden rowid column, as plans and errors show it. No name resolves to it
@@ -27,17 +23,7 @@ pub const IMPLICIT_ROWID_MARK: &str = "/* ember: implicit rowid */";
 impl ColumnDef {
     /// The hidden rowid column of a table without an INTEGER PRIMARY KEY.
     pub fn implicit_rowid() -> ColumnDef {
-        ColumnDef {
-            name: IMPLICIT_ROWID_COLUMN.to_string(),
-            data_type: DataType::Integer,
-            not_null: true,
-            default: None,
-            affinity: Affinity::Integer,
-            collation: Collation::Binary,
-            hidden: true,
-            strict: None,
-            generated: None,
-        }
+        ColumnDef::hidden_integer(IMPLICIT_ROWID_COLUMN, true)
     }
 }
 

@@ -77,10 +77,15 @@ pub struct StrictColumn {
 impl ColumnDef {
     /// The hidden write-time column of a table with `ttl` (`WRITE_TIME_COLUMN`).
     pub fn write_time() -> ColumnDef {
+        ColumnDef::hidden_integer(WRITE_TIME_COLUMN, false)
+    }
+
+    /// A hidden INTEGER column named `name` (no statement names it unless asked to).
+    pub(super) fn hidden_integer(name: &str, not_null: bool) -> ColumnDef {
         ColumnDef {
-            name: WRITE_TIME_COLUMN.to_string(),
+            name: name.to_string(),
             data_type: DataType::Integer,
-            not_null: false,
+            not_null,
             default: None,
             affinity: Affinity::Integer,
             collation: Collation::Binary,

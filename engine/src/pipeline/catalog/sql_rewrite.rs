@@ -104,13 +104,11 @@ pub fn rename_table_in_view(
 
 /// Renames the qualifier `old` of column references (`old.col`, `main.old.col`) and of
 /// `old.*` in `statement` to `new`, as SQLite rewrites a view whose table was renamed. Left
-/// alone when the statement names something `old` with AS (an alias, whose qualifiers
-/// keep their meaning).
+/// alone when a FROM item of the statement has the alias `old` (whose qualifiers keep their
+/// meaning).
 fn rename_qualifiers(statement: &mut Statement, old: &str, new: &ast::Ident) {
-    let aliased = statement
-        .to_string()
-        .to_ascii_lowercase()
-        .contains(&format!(" as {}", old.to_ascii_lowercase()));
+    let mut aliased = false;
+    crate::ast_visit::queries_mut(statement, |query| aliased |= aliases(&query.body, old));
     if aliased {
         return;
     }
@@ -131,6 +129,34 @@ fn rename_qualifiers(statement: &mut Statement, old: &str, new: &ast::Ident) {
     crate::ast_visit::queries_mut(statement, |query| {
         rename_wildcards(&mut query.body, old, new)
     });
+}
+
+/// Whether a FROM item of `body` (or of its set operations' operands) is given the alias
+/// `name`.
+fn aliases(body: &ast::SetExpr, name: &str) -> bool {
+    let named = |alias: &Option<ast::TableAlias>| {
+        alias
+            .as_ref()
+            .is_some_and(|alias| alias.name.value.eq_ignore_ascii_case(name))
+    };
+    let factor_named = |factor: &ast::TableFactor| match factor {
+        ast::TableFactor::Table { alias, .. }
+        | ast::TableFactor::Derived { alias, .. }
+        | ast::TableFactor::TableFunction { alias, .. }
+        | ast::TableFactor::NestedJoin { alias, .. } => named(alias),
+        _ => false,
+    };
+    match body {
+        ast::SetExpr::Select(select) => select.from.iter().any(|from| {
+            factor_named(&from.relation)
+                || from.joins.iter().any(|join| factor_named(&join.relation))
+        }),
+        ast::SetExpr::SetOperation { left, right, .. } => {
+            aliases(left, name) || aliases(right, name)
+        }
+        ast::SetExpr::Query(query) => aliases(&query.body, name),
+        _ => false,
+    }
 }
 
 /// Renames `old.*` in the select lists of `body` (and of its set operations' operands).
