@@ -252,6 +252,7 @@ impl Binder<'_> {
                 aggregates: calls,
                 input_width,
                 strategy: crate::plan::AggregateStrategy::Hash,
+                bare_reads: None,
             };
         }
         if let Some(predicate) = having {

@@ -226,6 +226,7 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             aggregates,
             input_width,
             strategy,
+            bare_reads,
         } => {
             let walk = match strategy {
                 AggregateStrategy::GroupWalk => crate::plan::group_walk(input, group_by),
@@ -249,6 +250,7 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
                     aggregates,
                     *input_width,
                     *strategy,
+                    bare_reads.as_deref(),
                 )),
             }
         }

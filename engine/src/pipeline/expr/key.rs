@@ -6,6 +6,7 @@
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
+use ember_storage::row::Scalar;
 use ember_storage::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +82,23 @@ impl<'a> KeyRef<'a> {
             },
             Value::Text(text) => KeyRef::Text(text),
             Value::Blob(bytes) => KeyRef::Blob(bytes),
+        }
+    }
+
+    /// The key of a value of a column batch, as `of` gives it for the value the scalar
+    /// stands for (`Scalar::to_value`).
+    #[inline(always)]
+    pub fn of_scalar(scalar: Scalar<'a>) -> KeyRef<'a> {
+        match scalar {
+            Scalar::Null => KeyRef::Null,
+            Scalar::Integer(i) => KeyRef::Integer(i),
+            Scalar::Boolean(b) => KeyRef::Integer(i64::from(b)),
+            Scalar::Real(r) => match real_key(r) {
+                KeyValue::Integer(i) => KeyRef::Integer(i),
+                _ => KeyRef::Real(r.to_bits()),
+            },
+            Scalar::Text(text) => KeyRef::Text(text),
+            Scalar::Blob(bytes) => KeyRef::Blob(bytes),
         }
     }
 }
@@ -199,6 +217,31 @@ mod tests {
                     "{a:?} vs {b:?}"
                 );
             }
+        }
+    }
+
+    /// A column batch's value keys as the value it stands for does.
+    #[test]
+    fn scalar_keys_are_value_keys() {
+        use ember_storage::row::Scalar;
+        let scalars = [
+            Scalar::Null,
+            Scalar::Integer(7),
+            Scalar::Integer(i64::MIN),
+            Scalar::Real(7.0),
+            Scalar::Real(-0.0),
+            Scalar::Real(7.25),
+            Scalar::Real(f64::NAN),
+            Scalar::Real(9_223_372_036_854_775_808.0),
+            Scalar::Boolean(true),
+            Scalar::Boolean(false),
+            Scalar::Text("7"),
+            Scalar::Text(""),
+            Scalar::Blob(b"7"),
+        ];
+        for scalar in scalars {
+            let value = scalar.to_value();
+            assert_eq!(KeyRef::of_scalar(scalar), KeyRef::of(&value), "{scalar:?}");
         }
     }
 }

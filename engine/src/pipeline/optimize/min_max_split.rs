@@ -95,6 +95,7 @@ pub fn split_min_max(node: &mut Node) {
             aggregates: vec![call.clone()],
             input_width,
             strategy: crate::plan::AggregateStrategy::Hash,
+            bare_reads: None,
         });
     }
     let part_width = input_width + 1;

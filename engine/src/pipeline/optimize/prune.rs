@@ -164,6 +164,7 @@ fn prune(node: &mut Node, needed: Needed) {
             group_by,
             aggregates,
             input_width,
+            bare_reads,
             ..
         } => {
             // Output: the group's last input row (bare columns), then the aggregates.
@@ -173,6 +174,10 @@ fn prune(node: &mut Node, needed: Needed) {
                     below.add(column);
                 }
             }
+            *bare_reads = match &needed {
+                Needed::All => None,
+                Needed::Some(_) => Some((0..*input_width).map(|c| needed.contains(c)).collect()),
+            };
             below.add_exprs(group_by.iter());
             below.add_exprs(aggregates.iter().flat_map(|call| call.args.iter()));
             below.add_exprs(aggregates.iter().filter_map(|call| call.filter.as_ref()));

@@ -116,6 +116,7 @@ fn grouped_form(subquery: &SubqueryExpr) -> Option<GroupedSubquery> {
             aggregates: aggregates.clone(),
             input_width: *input_width,
             strategy: AggregateStrategy::Hash,
+            bare_reads: None,
         }),
         exprs: project,
     };

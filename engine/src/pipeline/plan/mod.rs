@@ -412,6 +412,10 @@ pub enum Node {
         input_width: usize,
         /// How it runs (`optimize/strategy.rs` chooses; `Hash` until then).
         strategy: AggregateStrategy,
+        /// The columns of a group's last input row (its bare columns) the operators above
+        /// read, `bare_reads[c]` for column `c` (`optimize::prune_columns` sets it); `None`:
+        /// every column.
+        bare_reads: Option<Vec<bool>>,
     },
     /// Window functions (plan/window.rs): each output row is the input row followed by one
     /// value per window call.

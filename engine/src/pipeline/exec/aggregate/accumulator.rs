@@ -50,6 +50,21 @@ pub struct Accumulator {
     sketch: Option<Box<SketchAccumulator>>,
 }
 
+/// The settings of one call's accumulators (`Accumulator::for_call`).
+#[derive(Clone, Copy)]
+pub struct CallSettings<'c> {
+    /// Most distinct values a DISTINCT call remembers.
+    pub seen_max: usize,
+    /// How MIN/MAX and DISTINCT compare text.
+    pub collation: Collation,
+    /// The user aggregate, for `AggregateFunction::User`.
+    pub user: Option<&'c UserFunction>,
+    /// The call's ORDER BY inside (empty: none).
+    pub order: &'c [AggregateOrder],
+    /// What a sketch aggregate's memory is charged to.
+    pub charge: Option<&'c SketchCharge>,
+}
+
 impl Accumulator {
     pub fn new(function: AggregateFunction, distinct: bool) -> Accumulator {
         Accumulator {
@@ -71,14 +86,26 @@ impl Accumulator {
         }
     }
 
+    /// An accumulator of one call with its settings (one struct set up in place, not moved
+    /// through a chain of settings: a GROUP BY makes one per call and group).
+    pub fn for_call(
+        function: AggregateFunction,
+        distinct: bool,
+        settings: CallSettings<'_>,
+    ) -> Accumulator {
+        let mut accumulator = Accumulator::new(function, distinct);
+        accumulator.seen_max = settings.seen_max;
+        accumulator.collation = settings.collation;
+        accumulator.set_user(settings.user);
+        accumulator.set_order(settings.order, settings.user);
+        accumulator.set_sketch_charge(settings.charge);
+        accumulator
+    }
+
     /// Makes a call with `ORDER BY` inside keep its rows and feed them in `order` at
     /// `finish` (each row fed to `add` ends with one value per key); `user`: the user
     /// aggregate, as `with_user` takes it. No change for an empty `order`.
-    pub fn with_order(
-        mut self,
-        order: &[AggregateOrder],
-        user: Option<&UserFunction>,
-    ) -> Accumulator {
+    fn set_order(&mut self, order: &[AggregateOrder], user: Option<&UserFunction>) {
         if !order.is_empty() {
             let mut rows = OrderedRows::new(
                 self.function,
@@ -90,22 +117,25 @@ impl Accumulator {
             rows.set_rows_max(self.seen_max);
             self.ordered = Some(Box::new(rows));
         }
-        self
     }
 
     /// Charges a sketch aggregate's memory to `charge` as it grows.
-    pub fn with_sketch_charge(mut self, charge: Option<&SketchCharge>) -> Accumulator {
+    fn set_sketch_charge(&mut self, charge: Option<&SketchCharge>) {
         if let Some(sketch) = &mut self.sketch {
             sketch.set_charge(charge);
         }
-        self
     }
 
     /// Gives a user aggregate (`AggregateFunction::User`) its running state.
     pub fn with_user(mut self, user: Option<&UserFunction>) -> Accumulator {
+        self.set_user(user);
+        self
+    }
+
+    /// `with_user`, in place.
+    fn set_user(&mut self, user: Option<&UserFunction>) {
         debug_assert_eq!(user.is_some(), self.function == AggregateFunction::User);
         self.user = user.and_then(UserFunction::start_aggregate);
-        self
     }
 
     /// Compares text by `collation` in MIN/MAX and DISTINCT.

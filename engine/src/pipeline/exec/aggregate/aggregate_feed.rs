@@ -16,7 +16,7 @@ use crate::expr::{Computed, EvalContext, Expr, Predicate};
 use crate::plan::{AggregateCall, AggregateFunction};
 
 use super::super::ExecContext;
-use super::accumulator::Accumulator;
+use super::accumulator::{Accumulator, CallSettings};
 use super::column_aggregate::ColumnStep;
 use super::sketch_state::SketchCharge;
 
@@ -106,12 +106,14 @@ fn fresh_accumulator(
     rows_max: usize,
     charge: Option<&SketchCharge>,
 ) -> Accumulator {
-    Accumulator::new(call.function, call.distinct)
-        .with_seen_max(rows_max)
-        .with_collation(call.collation)
-        .with_user(call.user.as_ref())
-        .with_order(&call.order, call.user.as_ref())
-        .with_sketch_charge(charge)
+    let settings = CallSettings {
+        seen_max: rows_max,
+        collation: call.collation,
+        user: call.user.as_ref(),
+        order: &call.order,
+        charge,
+    };
+    Accumulator::for_call(call.function, call.distinct, settings)
 }
 
 /// The charge a statement's sketch aggregates share, when `aggregates` has any.

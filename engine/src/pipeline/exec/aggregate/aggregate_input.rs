@@ -72,6 +72,7 @@ impl<'p> AggregateOperator<'p> {
         read_last_rows(
             access,
             grouper,
+            self.bare_reads,
             self.input_width + self.aggregates.len(),
             context,
         )
@@ -130,27 +131,32 @@ fn feed_row(
 
 /// Reads each group's last row (by the id it kept) again under the same snapshot (this
 /// statement writes nothing, so it is the row the walk saw), with room for `row_width`
-/// values (the aggregates `finish` appends, no second allocation).
+/// values (the aggregates `finish` appends, no second allocation). When the operators
+/// above read no bare column but GROUP BY columns (`bare_reads`), the group's key gives
+/// them and nothing is read (`key_gives_bare_reads`).
 pub(super) fn read_last_rows(
     access: &TableAccess,
     grouper: &mut Grouper<'_>,
+    bare_reads: Option<&[bool]>,
     row_width: usize,
     context: &ExecContext<'_>,
 ) -> Result<()> {
-    let columns = access.read.columns();
-    if let Some(key_column) = key_only_read(grouper, columns) {
-        // Nothing above reads the last row but its key: the group's key is it.
+    if let Some(key_columns) = key_gives_bare_reads(grouper, bare_reads) {
+        // Nothing above reads the last row but key columns: the group's key is them.
         for group in &mut grouper.groups {
             let mut row = std::mem::take(&mut group.last_row);
             row.reserve_exact(row_width);
             row.resize(grouper.input_width, Value::Null);
-            if let (Some(column), [key]) = (key_column, group.key_values()) {
-                row[column] = key.clone();
+            for (&column, key) in key_columns.iter().zip(group.key_values()) {
+                if let Some(column) = column {
+                    row[column] = key.clone();
+                }
             }
             group.last_row = row;
         }
         return Ok(());
     }
+    let columns = access.read.columns();
     let table = &access.table.storage;
     for group in &mut grouper.groups {
         group.last_row.reserve_exact(row_width);
@@ -169,31 +175,44 @@ pub(super) fn read_last_rows(
     Ok(())
 }
 
-/// When a scan's groups need not read their last rows again: the grouping is by one plain
-/// column, every key fed was exactly its group's key (`Grouper::exact_keys`), and the scan
-/// decodes no column but that one (`columns`, the decoded mask). Then the last row is NULLs
-/// but for the key column, which is the group's key: `Some(Some(column))`, or
-/// `Some(None)` when even the key column is not read.
-fn key_only_read(grouper: &Grouper<'_>, columns: Option<&[bool]>) -> Option<Option<usize>> {
-    let [Expr::Column { index, .. }] = grouper.group_by else {
-        return None;
-    };
-    let columns = columns?;
-    if !grouper.exact_keys || columns.len() != grouper.input_width {
+/// When a scan's groups need not read their last rows again: every GROUP BY term is a
+/// plain column, every key fed was exactly its group's key (`Grouper::exact_keys`), and
+/// the operators above read no column of the last row but those (`bare_reads`). Then the
+/// last row is NULLs but for the key columns read, which are the group's key: for each
+/// term, its column when it is read.
+fn key_gives_bare_reads(
+    grouper: &Grouper<'_>,
+    bare_reads: Option<&[bool]>,
+) -> Option<Vec<Option<usize>>> {
+    let bare_reads = bare_reads?;
+    if !grouper.exact_keys || bare_reads.len() > grouper.input_width {
         return None;
     }
-    let others_read = columns
+    let key_columns = grouper
+        .group_by
+        .iter()
+        .map(|term| match term {
+            Expr::Column { index, .. } => Some(*index),
+            _ => None,
+        })
+        .collect::<Option<Vec<usize>>>()?;
+    let others_read = bare_reads
         .iter()
         .enumerate()
-        .any(|(column, &read)| read && column != *index);
+        .any(|(column, &read)| read && !key_columns.contains(&column));
     if others_read {
         return None;
     }
     Some(
-        columns
-            .get(*index)
-            .copied()
-            .unwrap_or(false)
-            .then_some(*index),
+        key_columns
+            .into_iter()
+            .map(|column| {
+                bare_reads
+                    .get(column)
+                    .copied()
+                    .unwrap_or(false)
+                    .then_some(column)
+            })
+            .collect(),
     )
 }

@@ -5,7 +5,8 @@
 //! each in its own loop over its column.
 //!
 //! It serves the aggregates whose calls are COUNT(*) or take one plain column, without
-//! FILTER (`Feeder::column_steps`), grouped by at most one plain column, over a scan whose
+//! FILTER (`Feeder::column_steps`), grouped by plain columns (or not grouped; a key of
+//! several columns is hashed and compared borrowed from the vectors), over a scan whose
 //! filter (if any) is decided whole by checks on the payload's bytes (`Staged` with every
 //! term raw): the rows it folds and the order it folds them in are the row scan's, through
 //! the same `Grouper` (the same group lookups, accumulator updates and last row ids), so
@@ -16,11 +17,12 @@ use ember_storage::row::{ColumnBatch, ColumnVector, Kind, RawChecks};
 use ember_storage::{DataType, Value};
 
 use crate::error::Result;
-use crate::expr::{Expr, Predicate, Staged};
+use crate::expr::{Expr, KeyRef, Predicate, Staged};
 use crate::plan::{AccessPath, TableAccess};
 
+use super::super::hash::key_groups::{finish_key_hash, mix_key_hash};
 use super::super::ExecContext;
-use super::Grouper;
+use super::{GroupKey, Grouper};
 
 /// One aggregate call's update over a column batch.
 #[derive(Debug, Clone, Copy)]
@@ -35,11 +37,21 @@ pub(in crate::pipeline::exec) enum ColumnStep {
     Value(usize),
 }
 
+/// The GROUP BY key a column batch's rows are grouped by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BatchKey {
+    /// No GROUP BY: one group.
+    None,
+    /// One plain column (not BLOB).
+    One(usize),
+    /// Two or more plain columns, in GROUP BY order.
+    Many(Box<[usize]>),
+}
+
 /// How an aggregate reads its scan's column batches, fixed once per statement (shared by
 /// the parallel split's workers, `parallel_grouped.rs`).
 pub(super) struct ColumnPlan {
-    /// The single GROUP BY column, `None` without GROUP BY.
-    key: Option<usize>,
+    key: BatchKey,
     steps: Vec<ColumnStep>,
     /// The filter, its every term checked on the payload's bytes; `None`: no filter.
     filter: Option<Staged>,
@@ -64,17 +76,25 @@ impl ColumnPlan {
             return None;
         }
         let key = match grouper.group_by {
-            [] => None,
-            [Expr::Column { index, .. }] => Some(*index),
-            _ => return None,
+            [] => BatchKey::None,
+            // A BLOB key would be copied per row to probe the single-key groups (the row
+            // path reuses its buffer): left to the row path.
+            [Expr::Column { index, .. }] => match decoder.decoded_type(*index) {
+                Some(t) if t != DataType::Blob => BatchKey::One(*index),
+                _ => return None,
+            },
+            terms => BatchKey::Many(
+                terms
+                    .iter()
+                    .map(|term| match term {
+                        Expr::Column { index, .. } if decoder.decoded_type(*index).is_some() => {
+                            Some(*index)
+                        }
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()?,
+            ),
         };
-        // A BLOB key would be copied per row to probe the groups (the row path reuses its
-        // buffer): left to the row path.
-        if key.is_some_and(
-            |column| !matches!(decoder.decoded_type(column), Some(t) if t != DataType::Blob),
-        ) {
-            return None;
-        }
         let steps = grouper.column_steps()?;
         // A sum or another call over a TEXT, BLOB or untyped column could copy a text per
         // row: left to the row path, which reuses its buffers.
@@ -127,15 +147,15 @@ impl ColumnPlan {
     ) -> Result<()> {
         let rows = batch.row_ids();
         positions.clear();
-        match self.key {
-            None => {
+        match &self.key {
+            BatchKey::None => {
                 let position = grouper.find(&[], context)?;
                 positions.resize(rows.len(), position as u32);
                 if let Some(&last) = rows.last() {
                     grouper.groups[position].last_row_id = last;
                 }
             }
-            Some(column) => {
+            &BatchKey::One(column) => {
                 let keys = vector(batch, column)?;
                 let kinds_and_words = keys.kinds().iter().zip(keys.words());
                 for (at, (&kind, &word)) in kinds_and_words.enumerate() {
@@ -148,11 +168,34 @@ impl ColumnPlan {
                     };
                     positions.push(position as u32);
                 }
-                for (&position, &row_id) in positions.iter().zip(rows) {
-                    if let Some(group) = grouper.groups.get_mut(position as usize) {
-                        group.last_row_id = row_id;
+                note_last_rows(grouper, positions, rows);
+            }
+            BatchKey::Many(columns) => {
+                let vectors = columns
+                    .iter()
+                    .map(|&column| vector(batch, column))
+                    .collect::<Result<Vec<_>>>()?;
+                let inexact = |keys: &&ColumnVector| {
+                    keys.kinds()
+                        .iter()
+                        .any(|kind| matches!(kind, Kind::Real | Kind::Boolean))
+                };
+                if grouper.exact_keys && vectors.iter().any(inexact) {
+                    grouper.exact_keys = false;
+                }
+                // Each row's key hash, mixed one column at a time.
+                let mut hashes = vec![0u64; rows.len()];
+                for keys in &vectors {
+                    for (at, hash) in hashes.iter_mut().enumerate() {
+                        *hash = mix_key_hash(*hash, KeyRef::of_scalar(keys.get(at)));
                     }
                 }
+                for (at, &hash) in hashes.iter().enumerate() {
+                    let position =
+                        grouper.find_batch_key(finish_key_hash(hash), &vectors, at, context)?;
+                    positions.push(position as u32);
+                }
+                note_last_rows(grouper, positions, rows);
             }
         }
         for (call, step) in self.steps.iter().enumerate() {
@@ -222,6 +265,58 @@ impl ColumnPlan {
             }
         }
         Ok(())
+    }
+}
+
+/// Records each row of a batch as its group's last row so far (`positions`: each row's
+/// group, in row order).
+fn note_last_rows(grouper: &mut Grouper<'_>, positions: &[u32], rows: &[ember_storage::RowId]) {
+    for (&position, &row_id) in positions.iter().zip(rows) {
+        if let Some(group) = grouper.groups.get_mut(position as usize) {
+            group.last_row_id = row_id;
+        }
+    }
+}
+
+impl Grouper<'_> {
+    /// The group of row `at` of a batch, whose key of several columns (`vectors`, in
+    /// GROUP BY order) hashes to `hash` (as `key_hash` hashes the values): compared in
+    /// place, its values copied only when they start a new group.
+    #[inline(always)]
+    fn find_batch_key(
+        &mut self,
+        hash: u64,
+        vectors: &[&ColumnVector],
+        at: usize,
+        context: &ExecContext<'_>,
+    ) -> Result<usize> {
+        let groups = &self.groups;
+        let found = self.keys.get(hash, |position| {
+            let values = groups[position].key_values();
+            values.len() == vectors.len()
+                && vectors
+                    .iter()
+                    .zip(values)
+                    .all(|(keys, value)| same_as_entry(value, keys, at))
+        });
+        match found {
+            Some(position) => Ok(position),
+            None => {
+                let values = vectors.iter().map(|keys| keys.get(at).to_value()).collect();
+                self.new_key_group(GroupKey::Many(values), hash, context)
+            }
+        }
+    }
+}
+
+/// Whether a group's key value and entry `at` of a column vector are one key (as
+/// `same_key` compares values): integers and texts compared as they are stored.
+#[inline(always)]
+fn same_as_entry(value: &Value, keys: &ColumnVector, at: usize) -> bool {
+    match (keys.kinds()[at], value) {
+        (Kind::Integer, Value::Integer(integer)) => keys.words()[at] as i64 == *integer,
+        (Kind::Text, Value::Text(text)) => keys.span_bytes(at) == text.as_bytes(),
+        _ => KeyRef::of_scalar(keys.get(at)) == KeyRef::of(value),
     }
 }
 

@@ -132,6 +132,7 @@ impl<'p> GroupWalkOperator<'p> {
             self.aggregates,
             self.input_width,
             AggregateStrategy::ScanHash { parallel: false },
+            None,
         );
         let mut rows = Vec::new();
         while let Some(row) = hashing.next(context)? {

@@ -46,6 +46,14 @@ pub(crate) use aggregate_input::streams_union;
 use group_key::{direct_slot, key_order, term_values, GroupTerm};
 use group_key::{Group, GroupKey};
 
+/// Whether a group key value is the very value of every row of its group: an INTEGER,
+/// TEXT, BLOB or NULL (a REAL or BOOLEAN may equal a group's key of another type or
+/// form: 2.0 groups with 2).
+#[inline(always)]
+fn exact_key(value: &Value) -> bool {
+    !matches!(value, Value::Real(_) | Value::Boolean(_))
+}
+
 /// Group keys below this (a single integer key) are found by direct indexing.
 const DIRECT_KEYS_MAX: i64 = 4096;
 /// A `direct` slot with no group yet.
@@ -62,6 +70,8 @@ pub struct AggregateOperator<'p> {
     aggregates: &'p [AggregateCall],
     input_width: usize,
     strategy: AggregateStrategy,
+    /// The node's `bare_reads`: the last-row columns read above (`None`: every one).
+    bare_reads: Option<&'p [bool]>,
     output: Option<std::vec::IntoIter<Row>>,
     /// Whether a rewound run may reuse the last run's grouper, emptied (`Grouper::reset`):
     /// no GROUP BY term, argument or FILTER reads an enclosing query's row or a subquery
@@ -86,8 +96,8 @@ pub(super) struct Grouper<'p> {
     pub(super) groups: Vec<Group>,
     /// Every group's accumulators, in `groups` order.
     pub(super) accumulators: GroupAccumulators,
-    /// Whether every single-term key value fed so far is an INTEGER, TEXT or NULL, so a
-    /// row's key value is the very value its group keeps (a REAL or BLOB key may equal a
+    /// Whether every key value fed so far is the very value its group keeps: a single
+    /// term's an INTEGER, TEXT or NULL, several terms' `exact_key` (a REAL may equal a
     /// group's key of another type or form: 2.0 groups with 2).
     pub(super) exact_keys: bool,
     /// Each GROUP BY term, in `group_by` order.
@@ -381,6 +391,9 @@ impl<'p> Grouper<'p> {
     #[inline(never)]
     fn find_column_key(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
         let columns = &self.key_columns;
+        if self.exact_keys && columns.iter().any(|&index| !exact_key(&row[index])) {
+            self.exact_keys = false;
+        }
         let hash = key_hash(columns.iter().map(|&index| &row[index]));
         let groups = &self.groups;
         let found = self.keys.get(hash, |position| match &groups[position].key {
@@ -438,6 +451,9 @@ impl<'p> Grouper<'p> {
         values: impl Iterator<Item = &'v Value> + Clone,
         context: &ExecContext<'_>,
     ) -> Result<usize> {
+        if self.exact_keys && !values.clone().all(exact_key) {
+            self.exact_keys = false;
+        }
         let hash = key_hash(values.clone());
         let groups = &self.groups;
         let found = self.keys.get(hash, |position| {
@@ -593,6 +609,7 @@ impl<'p> AggregateOperator<'p> {
         aggregates: &'p [AggregateCall],
         input_width: usize,
         strategy: AggregateStrategy,
+        bare_reads: Option<&'p [bool]>,
     ) -> Self {
         let compiles_constants =
             |expr: &Expr| super::query::has_subquery(expr) || super::query::reads_outer_row(expr);
@@ -611,6 +628,7 @@ impl<'p> AggregateOperator<'p> {
             aggregates,
             input_width,
             strategy,
+            bare_reads,
             output: None,
             reuses_grouper,
             kept: None,
@@ -747,7 +765,7 @@ impl<'p> AggregateOperator<'p> {
         context: &ExecContext<'_>,
     ) -> Result<()> {
         let row_width = self.input_width + self.aggregates.len();
-        read_last_rows(access, grouper, row_width, context)
+        read_last_rows(access, grouper, self.bare_reads, row_width, context)
     }
 }
 

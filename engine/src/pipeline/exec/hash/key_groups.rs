@@ -109,10 +109,25 @@ fn place(slots: &mut [Slot], slot: Slot) {
 /// The hash of a group key of `values`: values that are one key (`same_key`) hash alike.
 #[inline(always)]
 pub(in crate::pipeline::exec) fn key_hash<'v>(values: impl Iterator<Item = &'v Value>) -> u64 {
-    let mut hash = 0u64;
-    for value in values {
-        hash = (hash.rotate_left(23) ^ value_hash(KeyRef::of(value))).wrapping_mul(MIX);
-    }
+    key_refs_hash(values.map(KeyRef::of))
+}
+
+/// `key_hash` of a key given as its values' `KeyRef`s.
+#[inline(always)]
+fn key_refs_hash<'v>(keys: impl Iterator<Item = KeyRef<'v>>) -> u64 {
+    finish_key_hash(keys.fold(0, mix_key_hash))
+}
+
+/// Mixes the next value of a key into the key's running hash (from 0; `key_hash` is the
+/// running hash of every value, finished): a column batch mixes a whole column at a time.
+#[inline(always)]
+pub(in crate::pipeline::exec) fn mix_key_hash(hash: u64, key: KeyRef<'_>) -> u64 {
+    (hash.rotate_left(23) ^ value_hash(key)).wrapping_mul(MIX)
+}
+
+/// The key hash of a running hash of all its values (`mix_key_hash`).
+#[inline(always)]
+pub(in crate::pipeline::exec) fn finish_key_hash(hash: u64) -> u64 {
     fx_finish(hash)
 }
 
