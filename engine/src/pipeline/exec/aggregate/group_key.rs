@@ -99,17 +99,39 @@ pub(super) fn key_order(groups: &[Group]) -> Vec<usize> {
         keys.sort_unstable();
         return keys.into_iter().map(|(_, at)| at).collect();
     }
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by(|&a, &b| {
-        groups[a]
-            .key_values()
-            .iter()
-            .zip(groups[b].key_values())
-            .map(|(x, y)| compare_for_sort(x, y))
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    order
+    // Each group's key beside its position, so a comparison reads two slices in place.
+    let mut keys: Vec<(&[Value], usize)> = groups
+        .iter()
+        .enumerate()
+        .map(|(at, group)| (group.key_values(), at))
+        .collect();
+    keys.sort_by(|(a, _), (b, _)| compare_keys(a, b));
+    keys.into_iter().map(|(_, at)| at).collect()
+}
+
+/// Two group keys in sort order, term by term (`compare_for_sort`, with integers and texts
+/// compared in line).
+#[inline]
+fn compare_keys(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let ordering = match (x, y) {
+            (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+            (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+            _ => compare_for_sort(x, y),
+        };
+        if ordering.is_ne() {
+            return ordering;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// Whether a group key value is the very value of every row of its group: an INTEGER,
+/// TEXT, BLOB or NULL (a REAL or BOOLEAN may equal a group's key of another type or
+/// form: 2.0 groups with 2).
+#[inline(always)]
+pub(super) fn exact_key(value: &Value) -> bool {
+    !matches!(value, Value::Real(_) | Value::Boolean(_))
 }
 
 /// The `direct` slot of a single group key: the key's integer form (as `KeyValue` makes it,

@@ -36,23 +36,15 @@ use crate::expr::{Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AggregateCall, AggregateStrategy, Node, TableAccess};
 
-use super::hash::key_groups::{key_hash, same_key, KeyGroups};
+use super::hash::key_groups::{finish_key_hash, key_hash, mix_key_hash, same_key, KeyGroups};
 use super::hash::text_groups::{bytes_hash, text_hash, TextGroups};
 use super::{profile, scan, ExecContext, Operator, Row};
 use accumulator::Accumulator;
 use aggregate_feed::{Feeder, GroupAccumulators};
 use aggregate_input::read_last_rows;
 pub(crate) use aggregate_input::streams_union;
-use group_key::{direct_slot, key_order, term_values, GroupTerm};
+use group_key::{direct_slot, exact_key, key_order, term_values, GroupTerm};
 use group_key::{Group, GroupKey};
-
-/// Whether a group key value is the very value of every row of its group: an INTEGER,
-/// TEXT, BLOB or NULL (a REAL or BOOLEAN may equal a group's key of another type or
-/// form: 2.0 groups with 2).
-#[inline(always)]
-fn exact_key(value: &Value) -> bool {
-    !matches!(value, Value::Real(_) | Value::Boolean(_))
-}
 
 /// Group keys below this (a single integer key) are found by direct indexing.
 const DIRECT_KEYS_MAX: i64 = 4096;
@@ -391,10 +383,16 @@ impl<'p> Grouper<'p> {
     #[inline(never)]
     fn find_column_key(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
         let columns = &self.key_columns;
-        if self.exact_keys && columns.iter().any(|&index| !exact_key(&row[index])) {
-            self.exact_keys = false;
+        // Hashed and checked for exactness in one pass over the key's values.
+        let mut hash = 0u64;
+        let mut exact = true;
+        for &index in columns.iter() {
+            let value = &row[index];
+            exact &= exact_key(value);
+            hash = mix_key_hash(hash, KeyRef::of(value));
         }
-        let hash = key_hash(columns.iter().map(|&index| &row[index]));
+        let hash = finish_key_hash(hash);
+        self.exact_keys &= exact;
         let groups = &self.groups;
         let found = self.keys.get(hash, |position| match &groups[position].key {
             GroupKey::Many(key) => {

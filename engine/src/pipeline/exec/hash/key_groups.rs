@@ -109,13 +109,11 @@ fn place(slots: &mut [Slot], slot: Slot) {
 /// The hash of a group key of `values`: values that are one key (`same_key`) hash alike.
 #[inline(always)]
 pub(in crate::pipeline::exec) fn key_hash<'v>(values: impl Iterator<Item = &'v Value>) -> u64 {
-    key_refs_hash(values.map(KeyRef::of))
-}
-
-/// `key_hash` of a key given as its values' `KeyRef`s.
-#[inline(always)]
-fn key_refs_hash<'v>(keys: impl Iterator<Item = KeyRef<'v>>) -> u64 {
-    finish_key_hash(keys.fold(0, mix_key_hash))
+    let mut hash = 0u64;
+    for value in values {
+        hash = mix_key_hash(hash, KeyRef::of(value));
+    }
+    finish_key_hash(hash)
 }
 
 /// Mixes the next value of a key into the key's running hash (from 0; `key_hash` is the
