@@ -90,13 +90,31 @@ pub(crate) fn replay_alter_table(
     }
     let after = next_definition.unwrap_or_else(|| after.clone());
     let mut next = catalog.without_table(&before.name).with_table(after);
-    // Views over a renamed table, unless one was dropped or recreated since binding.
+    // Views over a renamed table or naming a renamed column, unless one was dropped or recreated since binding.
     for view in &alter.views {
         if catalog
             .view(&view.name)
             .is_some_and(|current| current.created == view.created)
         {
             next = next.with_view_replaced(view.clone());
+        }
+    }
+    // Tables whose foreign keys reference a renamed column, unless changed since binding.
+    for (table, renamed) in &alter.referencing {
+        if catalog
+            .table(&table.name)
+            .is_some_and(|current| Arc::ptr_eq(current, table))
+        {
+            next = next.without_table(&table.name).with_table(renamed.clone());
+        }
+    }
+    // Triggers naming a renamed column, unless one was dropped or recreated since binding.
+    for trigger in &alter.triggers {
+        if catalog
+            .trigger(&trigger.name)
+            .is_some_and(|current| current.created == trigger.created)
+        {
+            next = next.with_trigger_replaced(trigger.clone());
         }
     }
     host.publish_catalog(next);
