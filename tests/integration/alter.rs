@@ -162,7 +162,7 @@ fn views_and_triggers_rewritten_by_rename_column_reopen_from_the_wal_and_checkpo
             ]
         );
         let conn = db.connect();
-        conn.execute("UPDATE t SET renamed = renamed + 10 WHERE b = 'x'", ())
+        conn.execute("UPDATE t SET renamed = renamed - 10 WHERE b = 'x'", ())
             .unwrap();
         let logged = 1 + round as i64;
         assert_eq!(

@@ -5,9 +5,10 @@
 //! `catalog::HEADER_TABLE`, written in the setting transaction, so durable and undone by
 //! ROLLBACK as SQLite's are); `schema_version` (read: the catalog version, which every
 //! schema change advances); and `database_list` (`main`, with its directory, '' in
-//! memory, and `temp` once the connection made a temporary object, as SQLite lists it). A PRAGMA may name its schema as SQLite's do: `main.` is this
-//! database, `temp.` the connection's temporary objects (the catalog PRAGMAs only); an
-//! unqualified catalog PRAGMA finds a temporary object first.
+//! memory, and `temp` once the connection made a temporary object, as SQLite lists it).
+//! A PRAGMA may name its schema as SQLite's do: `main.` is this database, `temp.` the
+//! connection's temporary objects (the catalog PRAGMAs only); an unqualified catalog
+//! PRAGMA finds a temporary object first.
 
 use ember_storage::Value;
 use sqlparser::ast::Statement;

@@ -2,6 +2,7 @@
 //! the implicit `DELETE FROM parent` (`foreign_keys::implicit_delete`), and for an
 //! AUTOINCREMENT table, the deletion of its `sqlite_sequence` row (so a table created again
 //! under the name starts its keys at 1). Both run in the open transaction, or in their own.
+//! The connection's temporary triggers on the dropped `main` table go too.
 //! And what ALTER TABLE DROP COLUMN checks first: no transaction is open (the drop copies
 //! the committed rows into a new table, which the old one's later commits never reach, so
 //! it cannot be staged and undone like the other schema changes). And what `ALTER TABLE ..
@@ -25,6 +26,9 @@ impl Connection {
         let Some(table) = catalog.table(name) else {
             return Ok(());
         };
+        if !self.temp_ddl.get() {
+            self.drop_temp_triggers_on(name)?;
+        }
         if !table.autoincrement || catalog.table(SEQUENCE_TABLE).is_none() {
             return Ok(());
         }
@@ -32,6 +36,25 @@ impl Connection {
         let delete = format!("DELETE FROM {schema}.{SEQUENCE_TABLE} WHERE name = '{quoted}'");
         // Not a statement of the user's: `changes()` keeps reading the last one.
         self.counters.uncounted(|| self.execute(&delete, ()))?;
+        Ok(())
+    }
+
+    /// Drops the temporary triggers on the `main` table `name`, which go with it, as in
+    /// SQLite.
+    fn drop_temp_triggers_on(&self, name: &str) -> Result<()> {
+        let Some(temp) = self.temp_catalog() else {
+            return Ok(());
+        };
+        let on_table: Vec<String> = temp
+            .triggers()
+            .iter()
+            .filter(|trigger| !trigger.on_temporary && trigger.table.eq_ignore_ascii_case(name))
+            .map(|trigger| trigger.name.replace('"', "\"\""))
+            .collect();
+        for trigger in on_table {
+            let drop = format!("DROP TRIGGER temp.\"{trigger}\"");
+            self.counters.uncounted(|| self.execute(&drop, ()))?;
+        }
         Ok(())
     }
 

@@ -90,7 +90,8 @@ pub(crate) fn replay_alter_table(
     }
     let after = next_definition.unwrap_or_else(|| after.clone());
     let mut next = catalog.without_table(&before.name).with_table(after);
-    // Views over a renamed table or naming a renamed column, unless one was dropped or recreated since binding.
+    // Views over a renamed table or naming a renamed column, unless one was dropped or
+    // recreated since binding.
     for view in &alter.views {
         if catalog
             .view(&view.name)
