@@ -73,6 +73,7 @@ impl Binder<'_> {
         let mut views = Vec::new();
         let mut triggers = Vec::new();
         let mut referencing = Vec::new();
+        let mut temp_objects = (Vec::new(), Vec::new());
         match operation {
             AlterTableOperation::AddColumn {
                 column_keyword: _,
@@ -114,7 +115,7 @@ impl Binder<'_> {
                     &old_column_name.value,
                     new_column_name,
                 )?;
-                (views, triggers) = self.rename_column_in_schema(
+                (views, triggers, temp_objects) = self.rename_column_in_schema(
                     &before,
                     &after,
                     temporary,
@@ -244,6 +245,7 @@ impl Binder<'_> {
             ttl_from_pending,
             views,
             triggers,
+            temp_objects,
             referencing,
             sql: ast::Statement::AlterTable(alter.clone()).to_string(),
         })))

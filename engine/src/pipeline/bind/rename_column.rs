@@ -2,7 +2,8 @@
 //! table's schema that name the column, rewritten (`catalog/column_rename.rs` resolves
 //! their names as SQLite does), the foreign keys that reference the column (the other
 //! tables' and the table's own), then every view of the schema bound against the renamed
-//! table, so that a view the rename would break fails the statement, as in SQLite.
+//! table, so that a view the rename would break fails the statement, as in SQLite. The
+//! connection's temporary views and triggers over a renamed `main` table are rewritten too.
 
 use sqlparser::ast;
 
@@ -13,9 +14,13 @@ use crate::error::Result;
 
 use super::Binder;
 
+/// Views and triggers rewritten by a rename.
+type Rewritten = (Vec<ViewDef>, Vec<TriggerDef>);
+
 impl Binder<'_> {
     /// The views and triggers of the schema `before` is in, rewritten for its column `old`
-    /// renamed `new` (`after` is the table renamed).
+    /// renamed `new` (`after` is the table renamed); then, for a `main` table, the
+    /// connection's temporary views and triggers that read it, rewritten.
     pub(super) fn rename_column_in_schema(
         &self,
         before: &TableDef,
@@ -23,47 +28,60 @@ impl Binder<'_> {
         temporary: bool,
         old: &ast::Ident,
         new: &ast::Ident,
-    ) -> Result<(Vec<ViewDef>, Vec<TriggerDef>)> {
+    ) -> Result<(Vec<ViewDef>, Vec<TriggerDef>, Rewritten)> {
         // A temporary view reads temporary objects first, then `main`'s.
         let (schema, names): (&Catalog, &Catalog) = if temporary {
             (self.catalog.temp_schema(), self.catalog)
         } else {
             (self.catalog.main_schema(), self.catalog.main_schema())
         };
-        let columns_of = |name: &str| -> Option<Vec<String>> {
-            if let Some(table) = names.table(name) {
-                return Some(visible_names(table));
+        let rename = |names: &Catalog, unqualified: bool, schema: &Catalog| -> Result<Rewritten> {
+            let lookup = |name: &str| columns_of(names, name);
+            let rename = ColumnRename {
+                table: &before.name,
+                schema: if temporary { "temp" } else { "main" },
+                unqualified,
+                columns: visible_names(before),
+                old: &old.value,
+                new,
+                columns_of: &lookup,
+            };
+            let mut views = Vec::new();
+            for view in schema.views() {
+                views.extend(rename.view(view)?);
             }
-            let view = names.view(name)?;
-            if !view.columns.is_empty() {
-                return Some(view.columns.clone());
+            let mut triggers = Vec::new();
+            for trigger in schema.triggers() {
+                triggers.extend(rename.trigger(trigger, super::trigger::split_trigger_text)?);
             }
-            Binder::new(names)
-                .bind_view(view)
-                .ok()
-                .map(|query| query.columns)
+            Ok((views, triggers))
         };
-        let rename = ColumnRename {
-            table: &before.name,
-            schema: if temporary { "temp" } else { "main" },
-            columns: visible_names(before),
-            old: &old.value,
-            new,
-            columns_of: &columns_of,
-        };
-        let mut views = Vec::new();
-        for view in schema.views() {
-            views.extend(rename.view(view)?);
-        }
-        let mut triggers = Vec::new();
-        for trigger in schema.triggers() {
-            triggers.extend(rename.trigger(trigger, super::trigger::split_trigger_text)?);
-        }
+        let (views, triggers) = rename(names, true, schema)?;
+        let mut temp_objects = (Vec::new(), Vec::new());
         if !temporary {
             check_views_after(schema, after, &views)?;
+            if self.catalog.temp().is_some() {
+                let shadowed = self.catalog.is_temp_object(&before.name);
+                temp_objects = rename(self.catalog, !shadowed, self.catalog.temp_schema())?;
+            }
         }
-        Ok((views, triggers))
+        Ok((views, triggers, temp_objects))
     }
+}
+
+/// The column names of the table or view `name` of `names`, `None` when unknown.
+fn columns_of(names: &Catalog, name: &str) -> Option<Vec<String>> {
+    if let Some(table) = names.table(name) {
+        return Some(visible_names(table));
+    }
+    let view = names.view(name)?;
+    if !view.columns.is_empty() {
+        return Some(view.columns.clone());
+    }
+    Binder::new(names)
+        .bind_view(view)
+        .ok()
+        .map(|query| query.columns)
 }
 
 /// Every view of `schema` binds with `after` in place of its table and `rewritten` in place

@@ -22,6 +22,9 @@ pub struct ColumnRename<'a> {
     pub table: &'a str,
     /// The schema the table is in (`main` or `temp`), for qualified names `temp.t`.
     pub schema: &'a str,
+    /// Whether an unqualified name reaches the table (not in a temporary object when a
+    /// temporary table or view of its name shadows the `main` table).
+    pub unqualified: bool,
     /// The table's visible columns' names, before the rename.
     pub columns: Vec<String>,
     pub old: &'a str,
@@ -117,7 +120,8 @@ impl ColumnRename<'_> {
                 "stored trigger text is not CREATE TRIGGER"
             ));
         };
-        let on_table = trigger.table.eq_ignore_ascii_case(self.table);
+        let on_table = trigger.table.eq_ignore_ascii_case(self.table)
+            && trigger.on_temporary == (self.schema == "temp");
         let mut changed = false;
         let mut update_of = trigger.update_of.clone();
         if on_table {
@@ -329,7 +333,7 @@ impl ColumnRename<'_> {
             .filter_map(|part| part.as_ident().map(|ident| ident.value.as_str()))
             .collect();
         match parts.as_slice() {
-            [table] => table.eq_ignore_ascii_case(self.table),
+            [table] => self.unqualified && table.eq_ignore_ascii_case(self.table),
             [schema, table] => {
                 schema.eq_ignore_ascii_case(self.schema) && table.eq_ignore_ascii_case(self.table)
             }
@@ -527,6 +531,7 @@ mod tests {
         let rename = ColumnRename {
             table: "t",
             schema: "main",
+            unqualified: true,
             columns: vec!["a".into(), "b".into()],
             old: "a",
             new: &new,

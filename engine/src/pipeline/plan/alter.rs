@@ -29,6 +29,9 @@ pub struct AlterTable {
     pub views: Vec<ViewDef>,
     /// Triggers rewritten to name the column's new name (RENAME COLUMN).
     pub triggers: Vec<TriggerDef>,
+    /// For RENAME COLUMN of a `main` table: the connection's temporary views and triggers
+    /// that read the column, rewritten (the connection replaces them after the change).
+    pub temp_objects: (Vec<ViewDef>, Vec<TriggerDef>),
     /// Tables whose foreign keys reference the renamed column (RENAME COLUMN): each as the
     /// binder saw it and with the key renamed (same storage).
     pub referencing: Vec<(Arc<TableDef>, TableDef)>,
@@ -73,6 +76,7 @@ impl AlterTable {
             ttl_from_pending: false,
             views: self.views.clone(),
             triggers: self.triggers.clone(),
+            temp_objects: self.temp_objects.clone(),
             referencing: self.referencing.clone(),
             sql: statement.to_string(),
         })

@@ -7,7 +7,8 @@
 //! the committed rows into a new table, which the old one's later commits never reach, so
 //! it cannot be staged and undone like the other schema changes). And what `ALTER TABLE ..
 //! SET (ttl = ..)` giving a table its first ttl needs at execution: the transaction's
-//! time, written in as `ttl_from`.
+//! time, written in as `ttl_from`. And after a `main` table's RENAME COLUMN, the rewritten
+//! temporary views and triggers that read it.
 
 use crate::catalog::SEQUENCE_TABLE;
 use crate::error::{unsupported, Result};
@@ -73,6 +74,14 @@ impl Connection {
             let stamped = alter.with_ttl_from(self.time.now_ms())?;
             return self.change_schema(|host| crate::exec::alter_table(host, &stamped));
         }
-        self.change_schema(|host| crate::exec::alter_table(host, alter))
+        self.change_schema(|host| crate::exec::alter_table(host, alter))?;
+        // The connection's temporary views and triggers over the renamed `main` column.
+        let (views, triggers) = &alter.temp_objects;
+        if views.is_empty() && triggers.is_empty() {
+            return Ok(());
+        }
+        self.in_temp_schema(|| {
+            self.change_schema(|host| crate::exec::replace_rewritten(host, views, triggers))
+        })
     }
 }

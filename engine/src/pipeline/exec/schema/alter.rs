@@ -15,6 +15,7 @@ use std::sync::Arc;
 use ember_storage::wal::record::CatalogOp;
 use ember_storage::RowId;
 
+use crate::catalog::{Catalog, TriggerDef, ViewDef};
 use crate::error::Result;
 use crate::plan::AlterTable;
 
@@ -120,4 +121,35 @@ pub(crate) fn replay_alter_table(
     }
     host.publish_catalog(next);
     Ok(rebuilt)
+}
+
+/// Puts the views and triggers a rename rewrote in place of their definitions in `host`'s
+/// schema (the connection's temporary one, after a `main` table's RENAME COLUMN), unless
+/// one was dropped or recreated since binding.
+pub(crate) fn replace_rewritten(
+    host: &dyn SchemaHost,
+    views: &[ViewDef],
+    triggers: &[TriggerDef],
+) -> Result<()> {
+    let _ddl = host.lock_ddl()?;
+    let catalog = host.catalog();
+    let mut next = Catalog::clone(&catalog);
+    for view in views {
+        if catalog
+            .view(&view.name)
+            .is_some_and(|current| current.created == view.created)
+        {
+            next = next.with_view_replaced(view.clone());
+        }
+    }
+    for trigger in triggers {
+        if catalog
+            .trigger(&trigger.name)
+            .is_some_and(|current| current.created == trigger.created)
+        {
+            next = next.with_trigger_replaced(trigger.clone());
+        }
+    }
+    host.publish_catalog(next);
+    Ok(())
 }
