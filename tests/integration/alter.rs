@@ -150,7 +150,7 @@ fn views_and_triggers_rewritten_by_rename_column_reopen_from_the_wal_and_checkpo
         "{trigger}"
     );
     // From the WAL, then from a checkpoint, then from the checkpoint and the WAL after it.
-    for (round, checkpoint) in [false, true, false].into_iter().enumerate() {
+    for (opened, checkpoint) in [false, true, false].into_iter().enumerate() {
         let db = Database::open_with(&dir.0, options.clone()).unwrap();
         assert_eq!(view_sql(&db), view);
         assert_eq!(trigger_sql(&db), trigger);
@@ -164,7 +164,7 @@ fn views_and_triggers_rewritten_by_rename_column_reopen_from_the_wal_and_checkpo
         let conn = db.connect();
         conn.execute("UPDATE t SET renamed = renamed - 10 WHERE b = 'x'", ())
             .unwrap();
-        let logged = 1 + round as i64;
+        let logged = 1 + opened as i64;
         assert_eq!(
             conn.query_value::<i64>("SELECT count(*) FROM log", ())
                 .unwrap(),
