@@ -418,4 +418,51 @@ mod tests {
         let grown = Arc::new(temp.with_view(view("w", 4)));
         assert!(main.with_temp(grown).version() > merged.version());
     }
+
+    fn trigger(name: &str, temporary: bool, on_temporary: bool) -> TriggerDef {
+        TriggerDef {
+            name: name.to_string(),
+            table: "x".to_string(),
+            timing: TriggerTiming::After,
+            event: TriggerEventKind::Insert,
+            update_of: Vec::new(),
+            when: None,
+            body: "SELECT 1;".to_string(),
+            sql: String::new(),
+            created: 0,
+            temporary,
+            on_temporary,
+        }
+    }
+
+    fn names(triggers: Vec<&Arc<TriggerDef>>) -> Vec<&str> {
+        triggers
+            .iter()
+            .map(|trigger| trigger.name.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn temporary_triggers_fire_first_in_creation_order_on_the_object_they_are_on() {
+        let main = Arc::new(
+            Catalog::default()
+                .with_view(view("x", 1))
+                .with_trigger(trigger("m1", false, false))
+                .with_trigger(trigger("m2", false, false)),
+        );
+        let temp = Catalog::default()
+            .with_trigger(trigger("t1", true, false))
+            .with_trigger(trigger("t2", true, false))
+            .with_trigger(trigger("t3", true, true));
+        let merged = main.with_temp(Arc::new(temp.clone()));
+        assert!(merged.has_triggers() && !Catalog::default().has_triggers());
+        // Read backwards, as triggers fire: t1, t2, then main's newest first.
+        assert_eq!(names(merged.triggers_on("x")), ["m1", "m2", "t2", "t1"]);
+        // A temporary x shadows main x: its own trigger only.
+        let shadowing = main.with_temp(Arc::new(temp.with_view(view("X", 2))));
+        assert_eq!(names(shadowing.triggers_on("x")), ["t3"]);
+        // Dropping the temporary x drops its trigger, not those on main x.
+        let dropped = temp.without_triggers_on("x");
+        assert_eq!(names(dropped.triggers()), ["t1", "t2"]);
+    }
 }
