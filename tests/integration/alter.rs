@@ -1,5 +1,6 @@
 //! ALTER TABLE and SAVEPOINT through the API: altered tables survive reopening a directory
-//! database (from the WAL and from checkpoints), prepared statements bind again after an
+//! database (from the WAL and from checkpoints), and so do the views and triggers RENAME
+//! COLUMN rewrites; prepared statements bind again after an
 //! ALTER, ADD COLUMN leaves existing row payloads untouched, ALTER racing writers corrupts
 //! nothing, and savepoints roll rows back and commit the rest.
 
@@ -105,6 +106,75 @@ fn altered_tables_reopen_from_the_wal_and_from_checkpoints() {
             .execute("INSERT INTO u VALUES (5, 'a', 1, 'z')", ())
             .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
+        if checkpoint {
+            conn.execute("CHECKPOINT", ()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn views_and_triggers_rewritten_by_rename_column_reopen_from_the_wal_and_checkpoints() {
+    let dir = TempDir::new("rename_column");
+    let options = Options::new().sync_policy(SyncPolicy::Off);
+    let view_sql = |db: &Database| db.catalog().view("v").expect("view exists").sql.clone();
+    let trigger_sql = |db: &Database| {
+        db.catalog()
+            .trigger("tr")
+            .expect("trigger exists")
+            .sql
+            .clone()
+    };
+    let (view, trigger) = {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        db.connect()
+            .execute_batch(
+                "CREATE TABLE t(a INT, b TEXT);
+                 CREATE TABLE w(a INT);
+                 CREATE TABLE log(v INT);
+                 CREATE VIEW v AS SELECT x.a, b FROM t AS x WHERE a > 1 ORDER BY a;
+                 CREATE TRIGGER tr AFTER UPDATE OF a ON t BEGIN
+                   INSERT INTO log VALUES (NEW.a); INSERT INTO w(a) VALUES (OLD.a);
+                 END;
+                 INSERT INTO t VALUES (1, 'x'), (2, 'y'), (3, 'z');
+                 ALTER TABLE t RENAME COLUMN a TO renamed;",
+            )
+            .unwrap();
+        (view_sql(&db), trigger_sql(&db))
+    };
+    assert!(
+        view.contains("x.renamed") && view.contains("renamed > 1"),
+        "{view}"
+    );
+    assert!(
+        trigger.contains("OF renamed") && trigger.contains("NEW.renamed"),
+        "{trigger}"
+    );
+    // From the WAL, then from a checkpoint, then from the checkpoint and the WAL after it.
+    for (opened, checkpoint) in [false, true, false].into_iter().enumerate() {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        assert_eq!(view_sql(&db), view);
+        assert_eq!(trigger_sql(&db), trigger);
+        assert_eq!(
+            all_rows(&db, "SELECT renamed, b FROM v"),
+            vec![
+                vec![Value::Integer(2), Value::Text("y".into())],
+                vec![Value::Integer(3), Value::Text("z".into())],
+            ]
+        );
+        let conn = db.connect();
+        conn.execute("UPDATE t SET renamed = renamed - 10 WHERE b = 'x'", ())
+            .unwrap();
+        let logged = 1 + opened as i64;
+        assert_eq!(
+            conn.query_value::<i64>("SELECT count(*) FROM log", ())
+                .unwrap(),
+            logged
+        );
+        assert_eq!(
+            conn.query_value::<i64>("SELECT count(*) FROM w", ())
+                .unwrap(),
+            logged
+        );
         if checkpoint {
             conn.execute("CHECKPOINT", ()).unwrap();
         }

@@ -2,7 +2,8 @@
 //! neither sees them nor is disturbed by them, and may have its own of the same name),
 //! found before a `main` table of the same name, never cached across a shadowing change,
 //! never in the WAL, a checkpoint or a backup, undone by ROLLBACK like any rows, and gone
-//! (memory and all) with their connection.
+//! (memory and all) with their connection. Temporary triggers, on a `main` table too, fire
+//! for their own connection's writes only and are never logged.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -260,6 +261,63 @@ fn temp_writes_never_reach_the_wal_a_checkpoint_or_a_reopen() {
     assert!(conn.query("SELECT * FROM staging", ()).is_err());
     assert!(conn.query("SELECT * FROM sv", ()).is_err());
     assert_eq!(names(&conn, "SELECT name FROM sqlite_schema"), ["kept"]);
+}
+
+#[test]
+fn a_temp_trigger_on_a_main_table_fires_for_its_connection_only_and_is_never_logged() {
+    let dir = TempDir::new("trigger");
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let (owner, other) = (db.connect(), db.connect());
+        owner
+            .execute_batch(
+                "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);
+                 CREATE TABLE seen(who TEXT, id INTEGER);",
+            )
+            .unwrap();
+        let before = wal_bytes(&db);
+        owner
+            .execute(
+                "CREATE TEMP TRIGGER t_seen AFTER INSERT ON t BEGIN \
+                 INSERT INTO seen VALUES ('owner', new.id); END",
+                (),
+            )
+            .unwrap();
+        assert_eq!(wal_bytes(&db), before, "a temp trigger reached the WAL");
+        assert_eq!(
+            names(&owner, "SELECT name FROM sqlite_temp_schema"),
+            ["t_seen"]
+        );
+        assert!(names(&other, "SELECT name FROM sqlite_temp_schema").is_empty());
+        assert!(names(
+            &owner,
+            "SELECT name FROM sqlite_schema WHERE type = 'trigger'"
+        )
+        .is_empty());
+        // The other connection's writes do not fire it, nor does its own DROP reach it.
+        other.execute("INSERT INTO t VALUES (1, 'a')", ()).unwrap();
+        let error = other.execute("DROP TRIGGER t_seen", ()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+        owner.execute("INSERT INTO t VALUES (2, 'b')", ()).unwrap();
+        owner
+            .execute("INSERT INTO main.t VALUES (3, 'c')", ())
+            .unwrap();
+        assert_eq!(
+            names(&other, "SELECT who || id FROM seen ORDER BY id"),
+            ["owner2", "owner3"]
+        );
+        // Gone with its connection.
+        drop(owner);
+        let again = db.connect();
+        again.execute("INSERT INTO t VALUES (4, 'd')", ()).unwrap();
+        assert_eq!(count(&again, "seen"), 2);
+        db.drop_as_if_crashed();
+    }
+    let db = Database::open(&dir.0).unwrap();
+    let conn = db.connect();
+    conn.execute("INSERT INTO t VALUES (5, 'e')", ()).unwrap();
+    assert_eq!(count(&conn, "seen"), 2);
+    assert_eq!(count(&conn, "t"), 5);
 }
 
 #[test]

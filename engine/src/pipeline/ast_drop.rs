@@ -109,7 +109,11 @@ impl Dismantler {
                         .push(std::mem::replace(&mut *query.body, placeholder_body()));
                 }
             }
-            NodeMut::LeaveExpr(_) | NodeMut::LeaveRelation(_) => {}
+            NodeMut::LeaveExpr(_)
+            | NodeMut::LeaveQuery
+            | NodeMut::EnterSelect(_)
+            | NodeMut::LeaveSelect
+            | NodeMut::LeaveRelation(_) => {}
         }
         ControlFlow::Continue(())
     }

@@ -8,7 +8,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, ObjectName, Query, Visit, VisitMut, Visitor, VisitorMut};
+use sqlparser::ast::{Expr, ObjectName, Query, Select, Visit, VisitMut, Visitor, VisitorMut};
 
 /// Whether a walk goes on (`Continue`) or stops where it is (`Break`).
 pub type Flow = ControlFlow<()>;
@@ -26,6 +26,10 @@ pub enum NodeMut<'n> {
     EnterExpr(&'n mut Expr),
     LeaveExpr(&'n mut Expr),
     EnterQuery(&'n mut Query),
+    LeaveQuery,
+    /// A SELECT core (FROM, projection, WHERE, GROUP BY, HAVING; not its query's ORDER BY).
+    EnterSelect(&'n mut Select),
+    LeaveSelect,
     LeaveRelation(&'n mut ObjectName),
 }
 
@@ -120,6 +124,18 @@ impl VisitorMut for Changer<'_, '_> {
 
     fn pre_visit_query(&mut self, query: &mut Query) -> Flow {
         (self.0)(NodeMut::EnterQuery(query))
+    }
+
+    fn post_visit_query(&mut self, _query: &mut Query) -> Flow {
+        (self.0)(NodeMut::LeaveQuery)
+    }
+
+    fn pre_visit_select(&mut self, select: &mut Select) -> Flow {
+        (self.0)(NodeMut::EnterSelect(select))
+    }
+
+    fn post_visit_select(&mut self, _select: &mut Select) -> Flow {
+        (self.0)(NodeMut::LeaveSelect)
     }
 
     fn post_visit_relation(&mut self, relation: &mut ObjectName) -> Flow {

@@ -4,10 +4,11 @@
 //! `application_id` (read and set: 32-bit integers kept in the header table
 //! `catalog::HEADER_TABLE`, written in the setting transaction, so durable and undone by
 //! ROLLBACK as SQLite's are); `schema_version` (read: the catalog version, which every
-//! schema change advances); and `database_list` (the one database, `main`, with its
-//! directory, '' in memory). A PRAGMA may name its schema as SQLite's do: `main.` is this
-//! database, `temp.` the connection's temporary objects (the catalog PRAGMAs only); an
-//! unqualified catalog PRAGMA finds a temporary object first.
+//! schema change advances); and `database_list` (`main`, with its directory, '' in
+//! memory, and `temp` once the connection made a temporary object, as SQLite lists it).
+//! A PRAGMA may name its schema as SQLite's do: `main.` is this database, `temp.` the
+//! connection's temporary objects (the catalog PRAGMAs only); an unqualified catalog
+//! PRAGMA finds a temporary object first.
 
 use ember_storage::Value;
 use sqlparser::ast::Statement;
@@ -110,12 +111,19 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
                 .durable
                 .get()
                 .map_or_else(String::new, |durable| durable.dir.display().to_string());
-            let row = vec![
-                Value::Integer(0),
-                Value::Text("main".to_string()),
-                Value::Text(file),
-            ];
-            Some(Ok(rows_of(DATABASE_LIST_COLUMNS, vec![row])))
+            let row = |seq: i64, name: &str, file: String| {
+                vec![
+                    Value::Integer(seq),
+                    Value::Text(name.to_string()),
+                    Value::Text(file),
+                ]
+            };
+            let mut rows = vec![row(0, "main", file)];
+            // SQLite lists `temp` once the connection made a temporary object.
+            if conn.catalog().temp().is_some() {
+                rows.push(row(1, "temp", String::new()));
+            }
+            Some(Ok(rows_of(DATABASE_LIST_COLUMNS, rows)))
         }
         _ => None,
     }

@@ -4,7 +4,8 @@
 //! and upsert writes; generated columns (VIRTUAL and
 //! STORED) in `g`; row values (`(a, b) = (..)`, `<`, `BETWEEN`, `IN (SELECT ..)`,
 //! `UPDATE .. SET (a, b) = (..)`); transactional DDL (CREATE / DROP / ALTER / CREATE INDEX
-//! inside BEGIN .. ROLLBACK and SAVEPOINT .. ROLLBACK TO); and the catalog tools read
+//! inside BEGIN .. ROLLBACK and SAVEPOINT .. ROLLBACK TO; RENAME COLUMN with a view and the
+//! triggers that read the column, used after it); and the catalog tools read
 //! (`sqlite_schema`, `pragma_table_info` / `table_xinfo` / `index_list` / `index_info`,
 //! `PRAGMA user_version`). Each step runs on both engines; after a step that writes, the
 //! tables it may touch are compared. Every DDL step leaves the schema as it found it, so
@@ -447,9 +448,17 @@ impl<'s> FeatureGen<'s> {
                 format!("ALTER TABLE {name} RENAME TO {name}_renamed"),
                 format!("SELECT count(*) FROM {name}_renamed"),
             ],
-            _ => vec![format!(
-                "ALTER TABLE {name} RENAME COLUMN {column} TO {column}_r"
-            )],
+            // The view and the table's triggers follow the column: read and fired by it.
+            _ => vec![
+                format!(
+                    "CREATE VIEW scratch_v AS SELECT x.{column} AS c1, {column} FROM {name} AS x \
+                     WHERE {column} IS NOT NULL"
+                ),
+                format!("ALTER TABLE {name} RENAME COLUMN {column} TO {column}_r"),
+                "SELECT * FROM scratch_v ORDER BY 1".to_string(),
+                format!("UPDATE {name} SET {column}_r = {column}_r"),
+                format!("SELECT what, k, a, b FROM {LOG_TABLE} ORDER BY 1, 2, 3, 4"),
+            ],
         };
         let mut statements = Vec::new();
         match rng.below(3) {

@@ -2,8 +2,8 @@
 //! or UNIQUE column, a NOT NULL column needs a non-NULL default, the default must be a
 //! constant), `RENAME COLUMN a TO b` and `RENAME TO u` (the stored CREATE TABLE and CREATE
 //! INDEX text rewritten, the UNIQUE constraints' indexes renamed with the table, and views
-//! over a renamed table rewritten to its new name, as SQLite does). Views that name a
-//! renamed column are left as written: they fail to bind when next used.
+//! over a renamed table rewritten to its new name, as SQLite does). RENAME COLUMN rewrites
+//! the views and triggers that name the column (`rename_column.rs`).
 //! `DROP COLUMN` makes SQLite's checks and binds the table without the column
 //! (`drop_column.rs`).
 
@@ -71,6 +71,9 @@ impl Binder<'_> {
         let mut dropped = None;
         let mut ttl_from_pending = false;
         let mut views = Vec::new();
+        let mut triggers = Vec::new();
+        let mut referencing = Vec::new();
+        let mut temp_objects = (Vec::new(), Vec::new());
         match operation {
             AlterTableOperation::AddColumn {
                 column_keyword: _,
@@ -99,7 +102,27 @@ impl Binder<'_> {
             AlterTableOperation::RenameColumn {
                 old_column_name,
                 new_column_name,
-            } => rename_column(&mut after, old_column_name, new_column_name)?,
+            } => {
+                rename_column(&mut after, old_column_name, new_column_name)?;
+                let temporary = self.names_temp_object(&alter.name)?;
+                let schema = match temporary {
+                    true => self.catalog.temp_schema(),
+                    false => self.catalog.main_schema(),
+                };
+                referencing = super::rename_column::rename_in_foreign_keys(
+                    schema,
+                    &mut after,
+                    &old_column_name.value,
+                    new_column_name,
+                )?;
+                (views, triggers, temp_objects) = self.rename_column_in_schema(
+                    &before,
+                    &after,
+                    temporary,
+                    old_column_name,
+                    new_column_name,
+                )?;
+            }
             AlterTableOperation::RenameTable { table_name } => {
                 let (RenameTableNameKind::To(new_name) | RenameTableNameKind::As(new_name)) =
                     table_name;
@@ -221,6 +244,9 @@ impl Binder<'_> {
             dropped,
             ttl_from_pending,
             views,
+            triggers,
+            temp_objects,
+            referencing,
             sql: ast::Statement::AlterTable(alter.clone()).to_string(),
         })))
     }

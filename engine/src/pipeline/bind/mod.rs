@@ -21,6 +21,7 @@ mod min_max_row;
 mod outer_join;
 pub mod parameters;
 mod raise;
+mod rename_column;
 mod row_value;
 mod scope;
 mod select;

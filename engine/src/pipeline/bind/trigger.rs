@@ -1,7 +1,9 @@
 //! Binding of CREATE TRIGGER and DROP TRIGGER. A trigger is checked against SQLite's rules
 //! (one event, FOR EACH ROW only, a body of INSERT / UPDATE / DELETE / SELECT statements,
-//! BEFORE / AFTER on a table, INSTEAD OF on a view) and kept as text: its WHEN condition and
-//! body are cut from the statement's kept text, and bound each time it fires
+//! BEFORE / AFTER on a table, INSTEAD OF on a view). A temporary trigger (`CREATE TEMP
+//! TRIGGER`, or one on a temporary table) goes to the connection's temporary schema
+//! (`Plan::Temp`), and may be on a `main` table. A trigger is kept as text: its WHEN
+//! condition and body are cut from the statement's kept text, and bound each time it fires
 //! (`exec::write::trigger`), since the names in them need not exist before then.
 
 use sqlparser::ast::{self, ConditionalStatements, Statement};
@@ -18,9 +20,6 @@ use super::{object_name, Binder};
 impl Binder<'_> {
     /// `CREATE TRIGGER`; `or_alter` carries `IF NOT EXISTS` (parse/trigger_text.rs).
     pub(super) fn bind_create_trigger(&mut self, create: &ast::CreateTrigger) -> Result<Plan> {
-        if create.temporary {
-            return Err(unsupported("TEMP triggers"));
-        }
         if create.or_replace || create.is_constraint {
             return Err(crate::err!(
                 Syntax,
@@ -38,6 +37,16 @@ impl Binder<'_> {
         }
         let name = super::created_name(&create.name)?;
         let table = object_name(&create.table_name)?;
+        // On a temporary table (`temp.t`, or `t` that names one), or `main.t`.
+        let on_temporary = match super::schema_name(&create.table_name) {
+            super::SchemaName::Temp => true,
+            super::SchemaName::Main => false,
+            super::SchemaName::Any => self.catalog.is_temp_object(&table),
+        };
+        // A trigger on a temporary table is a temporary one, as in SQLite.
+        let temporary = create.temporary
+            || on_temporary
+            || super::schema_name(&create.name) == super::SchemaName::Temp;
         let timing = match create.period {
             None | Some(ast::TriggerPeriod::Before) => TriggerTiming::Before,
             Some(ast::TriggerPeriod::After) => TriggerTiming::After,
@@ -73,10 +82,14 @@ impl Binder<'_> {
         for statement in &body.statements {
             check_body_statement(statement)?;
         }
-        if self.catalog.trigger(&name).is_some() && !create.or_alter {
+        let schema = match temporary {
+            true => self.catalog.temp_schema(),
+            false => self.catalog.main_schema(),
+        };
+        if schema.trigger(&name).is_some() && !create.or_alter {
             return Err(crate::err!(AlreadyExists, "trigger {name} already exists"));
         }
-        self.check_trigger_target(&table, timing)?;
+        self.check_trigger_target(&table, timing, on_temporary)?;
         let sql = self.stored_sql(|| Statement::CreateTrigger(create.clone()).to_string());
         let (when, body) = split_trigger_text(&sql, create.condition.is_some())?;
         let trigger = TriggerDef {
@@ -89,11 +102,14 @@ impl Binder<'_> {
             body,
             sql,
             created: 0,
+            temporary,
+            on_temporary,
         };
-        Ok(Plan::CreateTrigger {
+        let plan = Plan::CreateTrigger {
             trigger: trigger.into(),
             if_not_exists: create.or_alter,
-        })
+        };
+        Ok(super::in_schema(plan, temporary))
     }
 
     /// `DROP TRIGGER [IF EXISTS] name`.
@@ -101,23 +117,38 @@ impl Binder<'_> {
         if drop.table_name.is_some() || drop.option.is_some() {
             return Err(unsupported("DROP TRIGGER .. ON table / CASCADE / RESTRICT"));
         }
-        Ok(Plan::DropTrigger {
-            name: object_name(&drop.trigger_name)?,
+        let name = object_name(&drop.trigger_name)?;
+        // Unqualified: the temporary trigger of the name first, as in SQLite.
+        let temporary = match super::schema_name(&drop.trigger_name) {
+            super::SchemaName::Temp => true,
+            super::SchemaName::Main => false,
+            super::SchemaName::Any => self.catalog.temp_schema().trigger(&name).is_some(),
+        };
+        let plan = Plan::DropTrigger {
+            name,
             if_exists: drop.if_exists,
-        })
+        };
+        Ok(super::in_schema(plan, temporary))
     }
 
     /// The table or view the trigger is on: it exists, is not a system table, and has the
     /// kind its timing needs (SQLite's messages).
-    fn check_trigger_target(&self, table: &str, timing: TriggerTiming) -> Result<()> {
-        if self.catalog.is_temp_object(table) {
-            return Err(crate::error::unsupported(format!(
-                "triggers on temporary tables and views ({table})"
-            )));
-        }
-        let is_view = self.catalog.view(table).is_some();
-        if self.catalog.table(table).is_none() && !is_view {
-            return Err(crate::err!(NotFound, "no such table: main.{table}"));
+    fn check_trigger_target(
+        &self,
+        table: &str,
+        timing: TriggerTiming,
+        on_temporary: bool,
+    ) -> Result<()> {
+        let (schema, schema_name) = match on_temporary {
+            true => (self.catalog.temp_schema(), "temp"),
+            false => (self.catalog.main_schema(), "main"),
+        };
+        let is_view = schema.view(table).is_some();
+        if schema.table(table).is_none() && !is_view {
+            return Err(crate::err!(
+                NotFound,
+                "no such table: {schema_name}.{table}"
+            ));
         }
         if table
             .get(..7)
@@ -164,7 +195,7 @@ fn check_body_statement(statement: &Statement) -> Result<()> {
 
 /// The WHEN condition's text (when `has_when`) and the body's text (between BEGIN and the
 /// last END) of the kept CREATE TRIGGER text `sql`.
-fn split_trigger_text(sql: &str, has_when: bool) -> Result<(Option<String>, String)> {
+pub(super) fn split_trigger_text(sql: &str, has_when: bool) -> Result<(Option<String>, String)> {
     let tokens = Tokenizer::new(&EmberDialect::default(), sql)
         .tokenize_with_location()
         .map_err(|e| crate::err!(Syntax, "{e}"))?;

@@ -5,6 +5,7 @@
 //! A connection with temporary objects binds against the database's catalog overlaid with
 //! its own temporary one (`with_temp`): names find the temporary object first, as in SQLite.
 
+mod column_rename;
 mod constraint;
 mod generated;
 mod implicit_rowid;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 
+pub use column_rename::ColumnRename;
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
 pub use generated::generated_order;
 pub use implicit_rowid::{marks_implicit_rowid, IMPLICIT_ROWID_COLUMN, IMPLICIT_ROWID_MARK};
@@ -274,26 +276,53 @@ impl Catalog {
         self.triggers.get(&normalize_name(name))
     }
 
-    /// Whether any trigger exists (statements look for the ones on their table only then).
+    /// Whether any trigger exists, temporary ones included (statements look for the ones
+    /// on their table only then).
     pub fn has_triggers(&self) -> bool {
-        !self.triggers.is_empty()
+        !self.triggers.is_empty() || self.temp.as_ref().is_some_and(|temp| temp.has_triggers())
     }
 
-    /// Triggers in creation order.
+    /// Triggers of this schema in creation order (of `main` for a connection's catalog;
+    /// `temp_schema().triggers()` lists the temporary ones).
     pub fn triggers(&self) -> Vec<&Arc<TriggerDef>> {
         let mut triggers: Vec<_> = self.triggers.values().collect();
         triggers.sort_by_key(|trigger| trigger.created);
         triggers
     }
 
-    /// The triggers on `table` (or view), in creation order. A temporary table has none
-    /// (temporary triggers are not supported), whatever a `main` table of its name has.
-    pub fn triggers_on(&self, table: &str) -> Vec<&Arc<TriggerDef>> {
-        if self.is_temp_object(table) {
-            return Vec::new();
-        }
-        let mut triggers = self.triggers();
-        triggers.retain(|trigger| trigger.table.eq_ignore_ascii_case(table));
+    /// The triggers on the table or view named `name` (the temporary one when one has the
+    /// name), in the order `fired_on` gives.
+    pub fn triggers_on(&self, name: &str) -> Vec<&Arc<TriggerDef>> {
+        self.fired_on(name, self.is_temp_object(name))
+    }
+
+    /// The triggers on `table` (a `main` table even when a temporary table of its name
+    /// shadows it, as `main.t` reaches it), in the order `fired_on` gives.
+    pub fn triggers_of(&self, table: &TableDef) -> Vec<&Arc<TriggerDef>> {
+        let temporary = self.temp.as_ref().is_some_and(|temp| {
+            temp.tables
+                .get(&normalize_name(&table.name))
+                .is_some_and(|temp_table| temp_table.storage.id() == table.storage.id())
+        });
+        self.fired_on(&table.name, temporary)
+    }
+
+    /// The triggers on the object `name` of the temporary schema (`temporary`) or of
+    /// `main`: `main`'s in creation order, then the temporary ones newest first, so that
+    /// read backwards (as triggers fire, newest first) the temporary ones fire first, in
+    /// creation order, as SQLite fires them.
+    fn fired_on(&self, name: &str, temporary: bool) -> Vec<&Arc<TriggerDef>> {
+        let mut triggers = if temporary {
+            Vec::new()
+        } else {
+            self.main_schema().triggers()
+        };
+        triggers.retain(|trigger| trigger.table.eq_ignore_ascii_case(name));
+        let mut temp_triggers = self.temp_schema().triggers();
+        temp_triggers.retain(|trigger| {
+            trigger.on_temporary == temporary && trigger.table.eq_ignore_ascii_case(name)
+        });
+        triggers.extend(temp_triggers.into_iter().rev());
         triggers
     }
 
@@ -307,11 +336,23 @@ impl Catalog {
         next
     }
 
-    /// A new catalog without the triggers on `table` (dropped with it).
-    pub fn without_triggers_on(&self, table: &str) -> Catalog {
+    /// A new catalog with `trigger` in place of the trigger of its name, in the same
+    /// creation order (ALTER TABLE .. RENAME COLUMN rewrites the triggers naming it).
+    pub fn with_trigger_replaced(&self, trigger: TriggerDef) -> Catalog {
         let mut next = self.clone();
         next.triggers
-            .retain(|_, trigger| !trigger.table.eq_ignore_ascii_case(table));
+            .insert(normalize_name(&trigger.name), Arc::new(trigger));
+        next.version += 1;
+        next
+    }
+
+    /// A new catalog without the triggers on `table` of this schema (dropped with it): a
+    /// temporary trigger on a `main` table of the name is not on it.
+    pub fn without_triggers_on(&self, table: &str) -> Catalog {
+        let mut next = self.clone();
+        next.triggers.retain(|_, trigger| {
+            !trigger.table.eq_ignore_ascii_case(table) || trigger.temporary != trigger.on_temporary
+        });
         next.version += 1;
         next
     }
@@ -376,5 +417,52 @@ mod tests {
         assert_eq!(merged.version(), main.version() + temp.version());
         let grown = Arc::new(temp.with_view(view("w", 4)));
         assert!(main.with_temp(grown).version() > merged.version());
+    }
+
+    fn trigger(name: &str, temporary: bool, on_temporary: bool) -> TriggerDef {
+        TriggerDef {
+            name: name.to_string(),
+            table: "x".to_string(),
+            timing: TriggerTiming::After,
+            event: TriggerEventKind::Insert,
+            update_of: Vec::new(),
+            when: None,
+            body: "SELECT 1;".to_string(),
+            sql: String::new(),
+            created: 0,
+            temporary,
+            on_temporary,
+        }
+    }
+
+    fn names(triggers: Vec<&Arc<TriggerDef>>) -> Vec<&str> {
+        triggers
+            .iter()
+            .map(|trigger| trigger.name.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn temporary_triggers_fire_first_in_creation_order_on_the_object_they_are_on() {
+        let main = Arc::new(
+            Catalog::default()
+                .with_view(view("x", 1))
+                .with_trigger(trigger("m1", false, false))
+                .with_trigger(trigger("m2", false, false)),
+        );
+        let temp = Catalog::default()
+            .with_trigger(trigger("t1", true, false))
+            .with_trigger(trigger("t2", true, false))
+            .with_trigger(trigger("t3", true, true));
+        let merged = main.with_temp(Arc::new(temp.clone()));
+        assert!(merged.has_triggers() && !Catalog::default().has_triggers());
+        // Read backwards, as triggers fire: t1, t2, then main's newest first.
+        assert_eq!(names(merged.triggers_on("x")), ["m1", "m2", "t2", "t1"]);
+        // A temporary x shadows main x: its own trigger only.
+        let shadowing = main.with_temp(Arc::new(temp.with_view(view("X", 2))));
+        assert_eq!(names(shadowing.triggers_on("x")), ["t3"]);
+        // Dropping the temporary x drops its trigger, not those on main x.
+        let dropped = temp.without_triggers_on("x");
+        assert_eq!(names(dropped.triggers()), ["t1", "t2"]);
     }
 }

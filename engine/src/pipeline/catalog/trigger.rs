@@ -39,6 +39,12 @@ pub struct TriggerDef {
     /// Catalog version that created it: triggers are listed, recreated on recovery and
     /// fired (newest first, as SQLite fires them) in this order.
     pub created: u64,
+    /// A temporary trigger (`CREATE TEMP TRIGGER`, or any trigger on a temporary table):
+    /// kept in the connection's temporary schema, its body's names find temporary objects.
+    pub temporary: bool,
+    /// Whether the table (or view) it is on is a temporary one; a temporary trigger may be
+    /// on a `main` table, and stays on it when a temporary table of its name shadows it.
+    pub on_temporary: bool,
 }
 
 impl TriggerDef {
@@ -73,6 +79,8 @@ mod tests {
             body: "SELECT 1;".into(),
             sql: String::new(),
             created: 1,
+            temporary: false,
+            on_temporary: false,
         }
     }
 

@@ -16,7 +16,7 @@
 //! EXPLAIN shows (and EXPLAIN ANALYZE runs) the plan the statement itself would run, so
 //! the rules apply to the statement an EXPLAIN holds.
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, TableDef};
 use crate::plan::{OnConflict, Plan, Returning};
 
 /// Applies the statement-level rules to `plan` (see the module comment).
@@ -27,16 +27,16 @@ pub fn optimize_statement(plan: &mut Plan, catalog: &Catalog) {
     };
     // A table with triggers keeps its target rows whole: the triggers read OLD.*.
     let has_triggers =
-        |table: &str| catalog.has_triggers() && !catalog.triggers_on(table).is_empty();
+        |table: &TableDef| catalog.has_triggers() && !catalog.triggers_of(table).is_empty();
     choose_write_target(plan);
     super::delete_whole_table(plan, catalog);
     match plan {
         Plan::Update { target, .. } | Plan::Delete { target, .. }
-            if has_triggers(&target.table.name) => {}
+            if has_triggers(&target.table) => {}
         Plan::Query(query) => super::finish_query(&mut query.node),
         Plan::Insert(insert) => {
             super::finish_query(&mut insert.source);
-            let has_triggers = has_triggers(&insert.table.name);
+            let has_triggers = has_triggers(&insert.table);
             super::batch_insert(insert, has_triggers);
         }
         // With FROM or a conflict clause (REPLACE finds the rows holding the new keys;

@@ -64,7 +64,7 @@ fn is_constant_true(value: &ember_storage::Value) -> bool {
 fn nothing_per_row(table: &TableDef, catalog: &Catalog) -> bool {
     let delete_trigger = catalog.has_triggers()
         && catalog
-            .triggers_on(&table.name)
+            .triggers_of(table)
             .iter()
             .any(|trigger| trigger.event == TriggerEventKind::Delete);
     if delete_trigger {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ember_storage::{DataType, Value};
 
-use crate::catalog::{TableDef, ViewDef};
+use crate::catalog::{TableDef, TriggerDef, ViewDef};
 
 /// ALTER TABLE .. ADD COLUMN / DROP COLUMN / RENAME COLUMN / RENAME TO.
 pub struct AlterTable {
@@ -24,9 +24,17 @@ pub struct AlterTable {
     /// `SET (ttl = ..)` gives a table its first ttl without `ttl_from`: the statement's
     /// time goes in at execution (`with_ttl_from`), as the rows already there count from it.
     pub ttl_from_pending: bool,
-    /// Views rewritten to name the table's new name (RENAME TO), replacing their old
-    /// definitions.
+    /// Views rewritten to name the table's new name (RENAME TO) or the column's (RENAME
+    /// COLUMN), replacing their old definitions.
     pub views: Vec<ViewDef>,
+    /// Triggers rewritten to name the column's new name (RENAME COLUMN).
+    pub triggers: Vec<TriggerDef>,
+    /// For RENAME COLUMN of a `main` table: the connection's temporary views and triggers
+    /// that read the column, rewritten (the connection replaces them after the change).
+    pub temp_objects: (Vec<ViewDef>, Vec<TriggerDef>),
+    /// Tables whose foreign keys reference the renamed column (RENAME COLUMN): each as the
+    /// binder saw it and with the key renamed (same storage).
+    pub referencing: Vec<(Arc<TableDef>, TableDef)>,
     /// The statement's text, logged for recovery.
     pub sql: String,
 }
@@ -67,6 +75,9 @@ impl AlterTable {
             dropped: self.dropped,
             ttl_from_pending: false,
             views: self.views.clone(),
+            triggers: self.triggers.clone(),
+            temp_objects: self.temp_objects.clone(),
+            referencing: self.referencing.clone(),
             sql: statement.to_string(),
         })
     }

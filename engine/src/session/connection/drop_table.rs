@@ -2,11 +2,13 @@
 //! the implicit `DELETE FROM parent` (`foreign_keys::implicit_delete`), and for an
 //! AUTOINCREMENT table, the deletion of its `sqlite_sequence` row (so a table created again
 //! under the name starts its keys at 1). Both run in the open transaction, or in their own.
+//! The connection's temporary triggers on the dropped `main` table go too.
 //! And what ALTER TABLE DROP COLUMN checks first: no transaction is open (the drop copies
 //! the committed rows into a new table, which the old one's later commits never reach, so
 //! it cannot be staged and undone like the other schema changes). And what `ALTER TABLE ..
 //! SET (ttl = ..)` giving a table its first ttl needs at execution: the transaction's
-//! time, written in as `ttl_from`.
+//! time, written in as `ttl_from`. And after a `main` table's RENAME COLUMN, the rewritten
+//! temporary views and triggers that read it.
 
 use crate::catalog::SEQUENCE_TABLE;
 use crate::error::{unsupported, Result};
@@ -25,6 +27,9 @@ impl Connection {
         let Some(table) = catalog.table(name) else {
             return Ok(());
         };
+        if !self.temp_ddl.get() {
+            self.drop_temp_triggers_on(name)?;
+        }
         if !table.autoincrement || catalog.table(SEQUENCE_TABLE).is_none() {
             return Ok(());
         }
@@ -32,6 +37,25 @@ impl Connection {
         let delete = format!("DELETE FROM {schema}.{SEQUENCE_TABLE} WHERE name = '{quoted}'");
         // Not a statement of the user's: `changes()` keeps reading the last one.
         self.counters.uncounted(|| self.execute(&delete, ()))?;
+        Ok(())
+    }
+
+    /// Drops the temporary triggers on the `main` table `name`, which go with it, as in
+    /// SQLite.
+    fn drop_temp_triggers_on(&self, name: &str) -> Result<()> {
+        let Some(temp) = self.temp_catalog() else {
+            return Ok(());
+        };
+        let on_table: Vec<String> = temp
+            .triggers()
+            .iter()
+            .filter(|trigger| !trigger.on_temporary && trigger.table.eq_ignore_ascii_case(name))
+            .map(|trigger| trigger.name.replace('"', "\"\""))
+            .collect();
+        for trigger in on_table {
+            let drop = format!("DROP TRIGGER temp.\"{trigger}\"");
+            self.counters.uncounted(|| self.execute(&drop, ()))?;
+        }
         Ok(())
     }
 
@@ -50,6 +74,14 @@ impl Connection {
             let stamped = alter.with_ttl_from(self.time.now_ms())?;
             return self.change_schema(|host| crate::exec::alter_table(host, &stamped));
         }
-        self.change_schema(|host| crate::exec::alter_table(host, alter))
+        self.change_schema(|host| crate::exec::alter_table(host, alter))?;
+        // The connection's temporary views and triggers over the renamed `main` column.
+        let (views, triggers) = &alter.temp_objects;
+        if views.is_empty() && triggers.is_empty() {
+            return Ok(());
+        }
+        self.in_temp_schema(|| {
+            self.change_schema(|host| crate::exec::replace_rewritten(host, views, triggers))
+        })
     }
 }

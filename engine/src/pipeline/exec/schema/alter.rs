@@ -15,6 +15,7 @@ use std::sync::Arc;
 use ember_storage::wal::record::CatalogOp;
 use ember_storage::RowId;
 
+use crate::catalog::{Catalog, TriggerDef, ViewDef};
 use crate::error::Result;
 use crate::plan::AlterTable;
 
@@ -90,7 +91,8 @@ pub(crate) fn replay_alter_table(
     }
     let after = next_definition.unwrap_or_else(|| after.clone());
     let mut next = catalog.without_table(&before.name).with_table(after);
-    // Views over a renamed table, unless one was dropped or recreated since binding.
+    // Views over a renamed table or naming a renamed column, unless one was dropped or
+    // recreated since binding.
     for view in &alter.views {
         if catalog
             .view(&view.name)
@@ -99,6 +101,55 @@ pub(crate) fn replay_alter_table(
             next = next.with_view_replaced(view.clone());
         }
     }
+    // Tables whose foreign keys reference a renamed column, unless changed since binding.
+    for (table, renamed) in &alter.referencing {
+        if catalog
+            .table(&table.name)
+            .is_some_and(|current| Arc::ptr_eq(current, table))
+        {
+            next = next.without_table(&table.name).with_table(renamed.clone());
+        }
+    }
+    // Triggers naming a renamed column, unless one was dropped or recreated since binding.
+    for trigger in &alter.triggers {
+        if catalog
+            .trigger(&trigger.name)
+            .is_some_and(|current| current.created == trigger.created)
+        {
+            next = next.with_trigger_replaced(trigger.clone());
+        }
+    }
     host.publish_catalog(next);
     Ok(rebuilt)
+}
+
+/// Puts the views and triggers a rename rewrote in place of their definitions in `host`'s
+/// schema (the connection's temporary one, after a `main` table's RENAME COLUMN), unless
+/// one was dropped or recreated since binding.
+pub(crate) fn replace_rewritten(
+    host: &dyn SchemaHost,
+    views: &[ViewDef],
+    triggers: &[TriggerDef],
+) -> Result<()> {
+    let _ddl = host.lock_ddl()?;
+    let catalog = host.catalog();
+    let mut next = Catalog::clone(&catalog);
+    for view in views {
+        if catalog
+            .view(&view.name)
+            .is_some_and(|current| current.created == view.created)
+        {
+            next = next.with_view_replaced(view.clone());
+        }
+    }
+    for trigger in triggers {
+        if catalog
+            .trigger(&trigger.name)
+            .is_some_and(|current| current.created == trigger.created)
+        {
+            next = next.with_trigger_replaced(trigger.clone());
+        }
+    }
+    host.publish_catalog(next);
+    Ok(())
 }

@@ -25,7 +25,12 @@ pub(crate) fn create_trigger(
             trigger.name
         ));
     }
-    if catalog.table(&trigger.table).is_none() && catalog.view(&trigger.table).is_none() {
+    // A temporary trigger on a `main` table is kept where its table is not.
+    let elsewhere = trigger.temporary && !trigger.on_temporary;
+    if !elsewhere
+        && catalog.table(&trigger.table).is_none()
+        && catalog.view(&trigger.table).is_none()
+    {
         // Dropped since the statement was bound.
         return Err(crate::err!(
             NotFound,

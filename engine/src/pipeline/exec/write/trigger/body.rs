@@ -69,6 +69,12 @@ fn compile_over(
     trigger: &TriggerDef,
     table: RowShape<'_>,
 ) -> Result<CompiledTrigger> {
+    // A `main` trigger's names are `main`'s, as in SQLite: a temporary table of the
+    // connection's does not shadow them. A temporary trigger's find temporary objects first.
+    let catalog = match trigger.temporary {
+        true => catalog,
+        false => catalog.main_schema(),
+    };
     let when = match &trigger.when {
         Some(condition) => {
             let text = format!(
@@ -93,9 +99,7 @@ fn bind_all(catalog: &Catalog, sql: &str) -> Result<Vec<Plan>> {
     let statements = crate::parse::parse_statements(sql)?;
     let mut plans = Vec::with_capacity(statements.len());
     for statement in statements.iter() {
-        // Every trigger is of the `main` schema, whose body's names are `main`'s, as in
-        // SQLite: a temporary table of the connection's does not shadow them.
-        let mut binder = Binder::new(catalog.main_schema());
+        let mut binder = Binder::new(catalog);
         binder.allow_raise();
         binder.number_parameters(statement)?;
         let mut plan = binder.bind_statement(statement)?;

@@ -130,7 +130,7 @@ impl<'r> RowTriggers<'r> {
         assigned: &dyn Fn(&str) -> bool,
     ) -> Option<RowTriggers<'r>> {
         let runtime = env.triggers?;
-        let on_table = runtime.catalog.triggers_on(&table.name);
+        let on_table = runtime.catalog.triggers_of(table);
         if on_table.is_empty() {
             return None;
         }
