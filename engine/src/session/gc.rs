@@ -11,8 +11,8 @@
 //! since the last one compacts a fragmented pool a bounded step at a time
 //! (`quiet_compaction.rs`). After memory fell,
 //! the thread trims the heap, and on its next quiet pass frees the spare version headers
-//! past a small reserve and trims again, and once more when the account has not grown for
-//! `SETTLED_TRIM_DELAY` after that (`HeapHighWater`).
+//! past a small reserve and trims again, and once more (the reserve freed too) when the
+//! account has not grown for `SETTLED_TRIM_DELAY` after that (`HeapHighWater`).
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread::{self, JoinHandle};
@@ -241,7 +241,9 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
                 shared.store.pool().release_spare_headers();
             });
             if !trimmed {
-                heap.trim_when_settled(used, now);
+                heap.trim_when_settled(used, now, || {
+                    shared.store.pool().release_every_spare_header();
+                });
             }
         }
     }
@@ -297,9 +299,10 @@ impl HeapHighWater {
         true
     }
 
-    /// `SETTLED_TRIM_DELAY` after the quiet trim, if the account did not grow since: trims
-    /// once more. Whether it trimmed.
-    fn trim_when_settled(&mut self, used: u64, now: Instant) -> bool {
+    /// `SETTLED_TRIM_DELAY` after the quiet trim, if the account did not grow since:
+    /// `release` (every spare version header, the reserve too: the store stayed idle), then
+    /// one more trim. Whether it trimmed.
+    fn trim_when_settled(&mut self, used: u64, now: Instant, release: impl FnOnce()) -> bool {
         let Some((at, used_then)) = self.settled_trim else {
             return false;
         };
@@ -310,6 +313,7 @@ impl HeapHighWater {
         if used > used_then {
             return false;
         }
+        release();
         ember_storage::slab::trim_heap();
         true
     }
@@ -451,24 +455,29 @@ mod tests {
             heap
         };
         let mut heap = quiet_after_fall();
+        let mut released = 0;
         assert!(
-            !heap.trim_when_settled(10 * mib, start + delay / 2),
+            !heap.trim_when_settled(10 * mib, start + delay / 2, || released += 1),
             "too soon"
         );
-        assert!(heap.trim_when_settled(9 * mib, start + delay));
-        assert!(!heap.trim_when_settled(9 * mib, start + delay * 2), "once");
+        assert!(heap.trim_when_settled(9 * mib, start + delay, || released += 1));
+        assert!(
+            !heap.trim_when_settled(9 * mib, start + delay * 2, || released += 1),
+            "once"
+        );
+        assert_eq!(released, 1, "the spare headers are released with the trim");
         let mut grown = quiet_after_fall();
         assert!(
-            !grown.trim_when_settled(11 * mib, start + delay),
+            !grown.trim_when_settled(11 * mib, start + delay, || ()),
             "the account grew"
         );
         assert!(
-            !grown.trim_when_settled(10 * mib, start + delay * 2),
+            !grown.trim_when_settled(10 * mib, start + delay * 2, || ()),
             "given up"
         );
         let mut untrimmed = super::HeapHighWater::default();
         assert!(
-            !untrimmed.trim_when_settled(0, start + delay),
+            !untrimmed.trim_when_settled(0, start + delay, || ()),
             "no quiet trim before"
         );
     }

@@ -84,6 +84,14 @@ impl SlabPool {
         self.spare_headers.shrink_to(SPARE_HEADERS_IDLE)
     }
 
+    /// Frees every retired version header kept for reuse, the reserve too; returns how many
+    /// it freed. For a store that stayed idle a while after memory fell: the next writes
+    /// allocate headers again, and the reserve (~200 KiB, scattered over the heap among
+    /// freed blocks) stops holding pages a trim could give back.
+    pub fn release_every_spare_header(&self) -> usize {
+        self.spare_headers.shrink_to(0)
+    }
+
     fn class(&self, class: usize) -> MutexGuard<'_, ClassPages> {
         self.classes[class]
             .lock()
