@@ -274,7 +274,7 @@ impl SlabPool {
     }
 
     /// `drain_deferred_frees` waiting at most `limit`; whether every free ran.
-    fn drain_deferred_frees_within(&self, limit: Duration) -> bool {
+    pub(crate) fn drain_deferred_frees_within(&self, limit: Duration) -> bool {
         let started = Instant::now();
         let mut rounds = 0u32;
         while self.account.pending_frees() > 0 {
