@@ -415,6 +415,45 @@ mod tests {
     }
 
     #[test]
+    fn a_text_keyed_table_emptied_hands_its_slot_pages_back_and_keeps_taking_rows() {
+        let db = crate::Database::in_memory();
+        let conn = db.connect();
+        conn.execute("CREATE TABLE t(k TEXT PRIMARY KEY, v INTEGER)", ())
+            .unwrap();
+        conn.execute(
+            "INSERT INTO t SELECT 'key ' || value, value FROM generate_series(1, 100000)",
+            (),
+        )
+        .unwrap();
+        let (allocated, _) = slot_array_bytes(&db);
+        assert!(allocated >= 100_000 * 8, "{allocated} bytes of slots");
+        conn.execute("DELETE FROM t", ()).unwrap();
+        conn.execute("VACUUM", ()).unwrap();
+        let (after, released) = slot_array_bytes(&db);
+        assert_eq!(after, allocated, "the chunks stay allocated");
+        // All but the chunks under 64 KiB (from the heap) and a page at the length.
+        assert!(
+            released + 64 * 1024 >= 100_000 * 8,
+            "{released} of {allocated} bytes released"
+        );
+        conn.execute(
+            "INSERT INTO t SELECT 'again ' || value, value FROM generate_series(1, 150000, 7)",
+            (),
+        )
+        .unwrap();
+        let sum: i64 = conn
+            .query_value("SELECT sum(v) FROM t WHERE k = 'again ' || v", ())
+            .unwrap();
+        let expected: i64 = (1..=150_000).step_by(7).sum();
+        assert_eq!(sum, expected);
+        assert_eq!(
+            slot_array_bytes(&db).0,
+            allocated,
+            "the rows took released slots"
+        );
+    }
+
+    #[test]
     fn the_heap_is_trimmed_once_memory_falls_far_enough_below_its_high_point() {
         use std::time::{Duration, Instant};
         let mut heap = super::HeapHighWater::default();
