@@ -13,7 +13,11 @@
 //! the row encoding keeps in 3 bytes instead of 9: every updated row moves to a smaller size
 //! class, leaving the pages of its old class partly empty (what the quiet wait gives back).
 //!
-//! `cargo run --release -p ember-bench --example row_bytes -- [rows] [updates] [whole]`
+//! With `trickle`, the wait after the updates is not quiet: one transaction of a single
+//! update (M1's) commits every poll, as an application's background writes would.
+//!
+//! `cargo run --release -p ember-bench --example row_bytes -- [rows] [updates] [whole]
+//! [trickle]`
 
 use std::time::{Duration, Instant};
 
@@ -36,7 +40,9 @@ fn main() -> Result<(), ember::Error> {
         .and_then(|text| text.parse().ok())
         .unwrap_or(200_000);
     let updates: usize = args.next().and_then(|text| text.parse().ok()).unwrap_or(0);
-    let whole = args.next().is_some_and(|text| text == "whole");
+    let flags: Vec<String> = args.collect();
+    let whole = flags.iter().any(|flag| flag == "whole");
+    let trickle = flags.iter().any(|flag| flag == "trickle");
     let before = anonymous_bytes().unwrap_or(0);
     let db = Database::in_memory();
     let conn = db.connect();
@@ -73,9 +79,10 @@ fn main() -> Result<(), ember::Error> {
         let shape = if whole { " to whole numbers" } else { "" };
         println!("after {updates} updates{shape}:");
         print_breakdown(&conn, rows, before)?;
-        let waited = quiet_wait(&conn)?;
+        let (waited, trickled) = settle_wait(&conn, trickle.then_some((&mut rng, rows)))?;
+        let kind = if trickle { "trickled" } else { "quiet" };
         println!(
-            "after {updates} updates and a quiet wait of {:.1} s:",
+            "after {updates} updates and a {kind} wait of {:.1} s ({trickled} commits):",
             waited.as_secs_f64()
         );
         print_breakdown(&conn, rows, before)?;
@@ -86,19 +93,29 @@ fn main() -> Result<(), ember::Error> {
     Ok(())
 }
 
-/// Waits while the database is quiet until the slab pool's page count stayed the same for
-/// `STEADY_POLLS` polls, at most `QUIET_WAIT_MAX`; returns how long it waited.
-fn quiet_wait(conn: &Connection) -> Result<Duration, ember::Error> {
+/// Waits until the slab pool's page count stayed the same for `STEADY_POLLS` polls, at most
+/// `QUIET_WAIT_MAX`, with one single-update transaction per poll when given the update's
+/// key source (`trickle`); returns how long it waited and the transactions it committed.
+fn settle_wait(
+    conn: &Connection,
+    mut trickle: Option<(&mut Rng, i64)>,
+) -> Result<(Duration, u64), ember::Error> {
     let started = Instant::now();
     let mut last: i64 = conn.query_value("SELECT slab_pages FROM ember_stats", ())?;
     let mut steady = 0;
+    let mut commits = 0;
     while steady < STEADY_POLLS && started.elapsed() < QUIET_WAIT_MAX {
         std::thread::sleep(POLL);
+        if let Some((rng, rows)) = trickle.as_mut() {
+            let key = rng.key(*rows as usize);
+            conn.execute(sql::UPDATE, (rng.next_f64(), key))?;
+            commits += 1;
+        }
         let pages: i64 = conn.query_value("SELECT slab_pages FROM ember_stats", ())?;
         steady = if pages == last { steady + 1 } else { 0 };
         last = pages;
     }
-    Ok(started.elapsed())
+    Ok((started.elapsed(), commits))
 }
 
 /// Prints the anonymous memory added since `before` and `ember_stats`'s accounting, per row.

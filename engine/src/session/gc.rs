@@ -11,8 +11,8 @@
 //! since the last one compacts a fragmented pool a bounded step at a time
 //! (`quiet_compaction.rs`). After memory fell,
 //! the thread trims the heap, and on its next quiet pass frees the spare version headers
-//! past a small reserve and trims again, and once more when the account has not grown for
-//! `SETTLED_TRIM_DELAY` after that (`HeapHighWater`).
+//! past a small reserve and trims again, and once more (the reserve freed too) when the
+//! account has not grown for `SETTLED_TRIM_DELAY` after that (`HeapHighWater`).
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread::{self, JoinHandle};
@@ -241,7 +241,9 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
                 shared.store.pool().release_spare_headers();
             });
             if !trimmed {
-                heap.trim_when_settled(used, now);
+                heap.trim_when_settled(used, now, || {
+                    shared.store.pool().release_every_spare_header();
+                });
             }
         }
     }
@@ -297,9 +299,10 @@ impl HeapHighWater {
         true
     }
 
-    /// `SETTLED_TRIM_DELAY` after the quiet trim, if the account did not grow since: trims
-    /// once more. Whether it trimmed.
-    fn trim_when_settled(&mut self, used: u64, now: Instant) -> bool {
+    /// `SETTLED_TRIM_DELAY` after the quiet trim, if the account did not grow since:
+    /// `release` (every spare version header, the reserve too: the store stayed idle), then
+    /// one more trim. Whether it trimmed.
+    fn trim_when_settled(&mut self, used: u64, now: Instant, release: impl FnOnce()) -> bool {
         let Some((at, used_then)) = self.settled_trim else {
             return false;
         };
@@ -310,6 +313,7 @@ impl HeapHighWater {
         if used > used_then {
             return false;
         }
+        release();
         ember_storage::slab::trim_heap();
         true
     }
@@ -411,6 +415,45 @@ mod tests {
     }
 
     #[test]
+    fn a_text_keyed_table_emptied_hands_its_slot_pages_back_and_keeps_taking_rows() {
+        let db = crate::Database::in_memory();
+        let conn = db.connect();
+        conn.execute("CREATE TABLE t(k TEXT PRIMARY KEY, v INTEGER)", ())
+            .unwrap();
+        conn.execute(
+            "INSERT INTO t SELECT 'key ' || value, value FROM generate_series(1, 100000)",
+            (),
+        )
+        .unwrap();
+        let (allocated, _) = slot_array_bytes(&db);
+        assert!(allocated >= 100_000 * 8, "{allocated} bytes of slots");
+        conn.execute("DELETE FROM t", ()).unwrap();
+        conn.execute("VACUUM", ()).unwrap();
+        let (after, released) = slot_array_bytes(&db);
+        assert_eq!(after, allocated, "the chunks stay allocated");
+        // All but the chunks under 64 KiB (from the heap) and a page at the length.
+        assert!(
+            released + 64 * 1024 >= 100_000 * 8,
+            "{released} of {allocated} bytes released"
+        );
+        conn.execute(
+            "INSERT INTO t SELECT 'again ' || value, value FROM generate_series(1, 150000, 7)",
+            (),
+        )
+        .unwrap();
+        let sum: i64 = conn
+            .query_value("SELECT sum(v) FROM t WHERE k = 'again ' || v", ())
+            .unwrap();
+        let expected: i64 = (1..=150_000).step_by(7).sum();
+        assert_eq!(sum, expected);
+        assert_eq!(
+            slot_array_bytes(&db).0,
+            allocated,
+            "the rows took released slots"
+        );
+    }
+
+    #[test]
     fn the_heap_is_trimmed_once_memory_falls_far_enough_below_its_high_point() {
         use std::time::{Duration, Instant};
         let mut heap = super::HeapHighWater::default();
@@ -451,24 +494,29 @@ mod tests {
             heap
         };
         let mut heap = quiet_after_fall();
+        let mut released = 0;
         assert!(
-            !heap.trim_when_settled(10 * mib, start + delay / 2),
+            !heap.trim_when_settled(10 * mib, start + delay / 2, || released += 1),
             "too soon"
         );
-        assert!(heap.trim_when_settled(9 * mib, start + delay));
-        assert!(!heap.trim_when_settled(9 * mib, start + delay * 2), "once");
+        assert!(heap.trim_when_settled(9 * mib, start + delay, || released += 1));
+        assert!(
+            !heap.trim_when_settled(9 * mib, start + delay * 2, || released += 1),
+            "once"
+        );
+        assert_eq!(released, 1, "the spare headers are released with the trim");
         let mut grown = quiet_after_fall();
         assert!(
-            !grown.trim_when_settled(11 * mib, start + delay),
+            !grown.trim_when_settled(11 * mib, start + delay, || ()),
             "the account grew"
         );
         assert!(
-            !grown.trim_when_settled(10 * mib, start + delay * 2),
+            !grown.trim_when_settled(10 * mib, start + delay * 2, || ()),
             "given up"
         );
         let mut untrimmed = super::HeapHighWater::default();
         assert!(
-            !untrimmed.trim_when_settled(0, start + delay),
+            !untrimmed.trim_when_settled(0, start + delay, || ()),
             "no quiet trim before"
         );
     }

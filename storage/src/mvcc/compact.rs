@@ -3,9 +3,11 @@
 //! payload sits in such a page gets its payload copied to a slot elsewhere; the old slots are
 //! freed after the epoch, so readers that loaded the old pointer finish safely (a frozen head
 //! is swapped for the moved payload with a CAS, which fails harmlessly if a writer thawed the
-//! row meanwhile: the header holds the old slot then, and a later run moves it). Runs under the
-//! table's collector lock, so it never races garbage collection of the same table. A walk
-//! may stop after a number of slots and go on from there (`compact_payloads_from`).
+//! row meanwhile: the header holds the old slot then, and a later run moves it). Each batch of
+//! slots runs under the table's collector lock, so it never races garbage collection of the
+//! same table; the lock is let go between batches, so a collection (or an index build) waits
+//! for one batch at most, not for the whole walk. A walk may stop after a number of slots and
+//! go on from there (`compact_payloads_from`).
 
 use std::sync::atomic::Ordering;
 
@@ -44,14 +46,14 @@ impl Table {
         if compaction.pages_evacuated() == 0 || slots_max == 0 {
             return walked;
         }
-        let _collector = self
-            .gc
-            .lock
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
         let pool = self.pool();
         let mut from = from;
         loop {
+            let _collector = self
+                .gc
+                .lock
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
             let left = slots_max - walked.slots;
             let Some(batch) = self.next_scan_batch(from, SLOTS_PER_PIN.min(left)) else {
                 walked.next = None;

@@ -108,6 +108,7 @@ impl Table {
             self.collect_rows(batch, watermark, &mut report);
         }
         self.release_emptied_slots_if_due();
+        self.release_unclustered_slots_if_due();
         self.gc.runs.fetch_add(1, Ordering::Relaxed);
         self.gc.count_freed(&report);
         report

@@ -188,10 +188,21 @@ impl SlotArray {
     /// No thread makes an empty slot of this array non-empty during the call (a write landing
     /// between a run's test and its release would be lost).
     pub(crate) unsafe fn release_empty_runs(&self, guard: &Guard) -> u64 {
+        // SAFETY: the caller's contract covers every slot.
+        unsafe { self.release_empty_runs_below(u64::MAX, guard) }
+    }
+
+    /// `release_empty_runs` for the slots below `limit` only: a run that reaches `limit` or
+    /// past it stays.
+    ///
+    /// # Safety
+    /// No thread makes an empty slot below `limit` non-empty during the call.
+    pub(crate) unsafe fn release_empty_runs_below(&self, limit: u64, guard: &Guard) -> u64 {
         let mut released = 0;
         for (chunk, base) in self.chunks.iter().enumerate() {
             let base = base.load(Ordering::Acquire);
-            if base.is_null() {
+            let chunk_start = CHUNK_BASE * ((1u64 << chunk) - 1);
+            if base.is_null() || chunk_start >= limit {
                 continue;
             }
             let len = chunk_len(chunk) as usize;
@@ -203,14 +214,16 @@ impl SlotArray {
             for run in 0..len.div_ceil(RELEASE_RUN_SLOTS) {
                 let from = run * RELEASE_RUN_SLOTS;
                 let to = (from + RELEASE_RUN_SLOTS).min(len);
-                let empty = slots[from..to]
-                    .iter()
-                    .all(|slot| slot.head.load(Ordering::Acquire, guard).is_zero());
+                let empty = chunk_start + to as u64 <= limit
+                    && slots[from..to]
+                        .iter()
+                        .all(|slot| slot.head.load(Ordering::Acquire, guard).is_zero());
                 match (empty, empty_from) {
                     (true, None) => empty_from = Some(from),
                     (false, Some(start)) => {
-                        // SAFETY: the slots `start..from` are empty (zero bits) and stay so
-                        // (the caller's contract); they lie in this chunk.
+                        // SAFETY: the slots `start..from` are empty (zero bits) and below
+                        // `limit`, so they stay so (the caller's contract); they lie in this
+                        // chunk.
                         released += unsafe { release_slots(base, start..from, len) };
                         empty_from = None;
                     }

@@ -54,7 +54,14 @@ impl ReusableSlots {
         row
     }
 
-    fn give_back(&self, retired: &[RowId]) {
+    /// Takes every slot waiting for reuse (inserts find none until they are given back).
+    pub(super) fn take_all(&self) -> Vec<RowId> {
+        let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        self.count.store(0, Ordering::Relaxed);
+        std::mem::take(&mut *rows)
+    }
+
+    pub(super) fn give_back(&self, retired: &[RowId]) {
         let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
         rows.extend_from_slice(retired);
         self.count.store(rows.len(), Ordering::Relaxed);

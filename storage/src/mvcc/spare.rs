@@ -205,6 +205,15 @@ mod tests {
             .zip(0..)
             .all(|(v, begin)| v.begin.load(std::sync::atomic::Ordering::Relaxed) == begin));
         assert_eq!(shared.len(), 0);
+        // Shrinking to nothing (an idle store's settled trim) frees the list's buffer too.
+        let addresses: Vec<*mut Version> = made
+            .into_iter()
+            .map(|v| Box::into_raw(v.into_box()))
+            .collect();
+        // SAFETY: as above.
+        unsafe { shared.recycle(addresses) };
+        assert_eq!(shared.shrink_to(0), 150);
+        assert_eq!((shared.len(), shared.list().capacity()), (0, 0));
     }
 
     #[test]

@@ -484,16 +484,19 @@ impl Table {
     }
 
     /// Hands out an empty slot: a retired one of a primary-key table first (its head is
-    /// `RETIRED` until the caller stores the new row, see `slot_reuse.rs`), else a new one
+    /// `RETIRED`, or empty if its page was handed back, until the caller stores the new row,
+    /// see `slot_reuse.rs` and `slot_release.rs`), else a new one
     /// (of the overflow array in a clustered table: its keys' own slots are not handed out
     /// here).
     #[inline]
     pub(crate) fn allocate_slot(&self) -> StorageResult<RowId> {
         if let Some(row) = self.reusable.take() {
-            debug_assert!(self.slot(row).is_some_and(|slot| slot
-                .head
-                .load(Ordering::Acquire, &epoch::pin())
-                .is_retired()));
+            debug_assert!(self.slot(row).is_some_and(|slot| {
+                let guard = epoch::pin();
+                let head = slot.head.load(Ordering::Acquire, &guard);
+                // Empty when its page was handed back meanwhile (`slot_release.rs`).
+                head.is_retired() || head.is_zero()
+            }));
             return Ok(row);
         }
         if self.clustered.is_some() {

@@ -22,9 +22,10 @@ const MMAP_THRESHOLD_BYTES: i32 = 4 << 20;
 /// Free memory at the top of a glibc heap past this goes back to the system when a block is
 /// freed. `trim_heap` cannot do it for the heaps of threads other than the main one (glibc's
 /// `malloc_trim` releases their free blocks but not their top), and the dynamic default
-/// rises to 64 MiB: the collector thread's heap kept 5-13 MiB after M3's expiry sweep (and
-/// 7.5 MiB at a threshold of 8 MiB). glibc's own fixed default is 128 KiB.
-const TRIM_THRESHOLD_BYTES: i32 = 1 << 20;
+/// rises to 64 MiB: the collector thread's heap kept 5-13 MiB after M3's expiry sweep (7.5
+/// MiB at a threshold of 8 MiB, 0.55 MiB at 1 MiB with 33 KB of it in use). This is glibc's
+/// own fixed default.
+const TRIM_THRESHOLD_BYTES: i32 = 128 << 10;
 
 /// Sets glibc's allocator to give memory back as `MMAP_THRESHOLD_BYTES` and
 /// `TRIM_THRESHOLD_BYTES` say, once per process (every database's start calls it; later

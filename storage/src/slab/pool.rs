@@ -84,6 +84,14 @@ impl SlabPool {
         self.spare_headers.shrink_to(SPARE_HEADERS_IDLE)
     }
 
+    /// Frees every retired version header kept for reuse, the reserve too; returns how many
+    /// it freed. For a store that stayed idle a while after memory fell: the next writes
+    /// allocate headers again, and the reserve (~200 KiB, scattered over the heap among
+    /// freed blocks) stops holding pages a trim could give back.
+    pub fn release_every_spare_header(&self) -> usize {
+        self.spare_headers.shrink_to(0)
+    }
+
     fn class(&self, class: usize) -> MutexGuard<'_, ClassPages> {
         self.classes[class]
             .lock()
@@ -266,7 +274,7 @@ impl SlabPool {
     }
 
     /// `drain_deferred_frees` waiting at most `limit`; whether every free ran.
-    fn drain_deferred_frees_within(&self, limit: Duration) -> bool {
+    pub(crate) fn drain_deferred_frees_within(&self, limit: Duration) -> bool {
         let started = Instant::now();
         let mut rounds = 0u32;
         while self.account.pending_frees() > 0 {
