@@ -49,6 +49,31 @@ fn scan(store: &Store, table: &Table) -> Vec<(i64, i64)> {
     super::super::clustered_tests::scan(&store.begin().unwrap(), table)
 }
 
+/// A thread that collects `table`'s garbage (and so releases its emptied slot pages) while
+/// `writing` holds, counting in `releases` each collection after which the released bytes
+/// changed.
+fn spawn_releasing_collector(
+    store: &Arc<Store>,
+    table: &Arc<Table>,
+    writing: &Arc<AtomicBool>,
+    releases: &Arc<AtomicU64>,
+) -> std::thread::JoinHandle<()> {
+    let (store, table) = (Arc::clone(store), Arc::clone(table));
+    let (writing, releases) = (Arc::clone(writing), Arc::clone(releases));
+    std::thread::spawn(move || {
+        let mut last = 0;
+        while writing.load(Ordering::Acquire) {
+            table.collect_garbage(store.watermark());
+            let released = table.slot_array_bytes().1;
+            if released != last {
+                releases.fetch_add(1, Ordering::Relaxed);
+                last = released;
+            }
+            std::thread::yield_now();
+        }
+    })
+}
+
 #[test]
 fn writers_racing_releases_of_emptied_slots_lose_no_row() {
     const ROUNDS: usize = 3;
@@ -73,22 +98,7 @@ fn writers_racing_releases_of_emptied_slots_lose_no_row() {
             })
         })
         .collect();
-    let collector = {
-        let (store, table) = (Arc::clone(&store), Arc::clone(&table));
-        let (writing, releases) = (Arc::clone(&writing), Arc::clone(&releases));
-        std::thread::spawn(move || {
-            let mut last = 0;
-            while writing.load(Ordering::Acquire) {
-                table.collect_garbage(store.watermark());
-                let released = table.slot_array_bytes().1;
-                if released != last {
-                    releases.fetch_add(1, Ordering::Relaxed);
-                    last = released;
-                }
-                std::thread::yield_now();
-            }
-        })
-    };
+    let collector = spawn_releasing_collector(&store, &table, &writing, &releases);
     for writer in writers {
         writer.join().unwrap();
     }
@@ -250,22 +260,7 @@ fn writers_and_readers_racing_releases_of_a_text_keyed_table_lose_no_row() {
             scans
         })
     };
-    let collector = {
-        let (store, table) = (Arc::clone(&store), Arc::clone(&table));
-        let (writing, releases) = (Arc::clone(&writing), Arc::clone(&releases));
-        std::thread::spawn(move || {
-            let mut last = 0;
-            while writing.load(Ordering::Acquire) {
-                table.collect_garbage(store.watermark());
-                let released = table.slot_array_bytes().1;
-                if released != last {
-                    releases.fetch_add(1, Ordering::Relaxed);
-                    last = released;
-                }
-                std::thread::yield_now();
-            }
-        })
-    };
+    let collector = spawn_releasing_collector(&store, &table, &writing, &releases);
     for writer in writers {
         writer.join().unwrap();
     }

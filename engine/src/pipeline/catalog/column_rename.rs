@@ -96,14 +96,7 @@ impl ColumnRename<'_> {
         if !changed {
             return Ok(None);
         }
-        let Statement::CreateView(create) = &statement else {
-            return Err(crate::err!(Internal, "stored view text is not CREATE VIEW"));
-        };
-        Ok(Some(ViewDef {
-            query: create.query.as_ref().clone(),
-            sql: statement.to_string(),
-            ..view.clone()
-        }))
+        super::sql_rewrite::view_rewritten(&statement, view).map(Some)
     }
 
     /// `trigger` with its references to the column renamed (in `UPDATE OF`, WHEN and the

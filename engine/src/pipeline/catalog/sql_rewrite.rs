@@ -92,14 +92,20 @@ pub fn rename_table_in_view(
     if let Some(new_name) = new.0.last().and_then(|part| part.as_ident()) {
         rename_qualifiers(&mut statement, old, new_name);
     }
-    let Statement::CreateView(create) = &statement else {
+    view_rewritten(&statement, view).map(Some)
+}
+
+/// `view` with its definition the rewritten `CREATE VIEW` statement `statement` (its query
+/// and its text).
+pub fn view_rewritten(statement: &Statement, view: &ViewDef) -> Result<ViewDef> {
+    let Statement::CreateView(create) = statement else {
         return Err(crate::err!(Internal, "stored view text is not CREATE VIEW"));
     };
-    Ok(Some(ViewDef {
+    Ok(ViewDef {
         query: create.query.as_ref().clone(),
         sql: statement.to_string(),
         ..view.clone()
-    }))
+    })
 }
 
 /// Renames the qualifier `old` of column references (`old.col`, `main.old.col`) and of
