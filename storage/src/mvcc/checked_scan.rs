@@ -29,7 +29,6 @@ impl Transaction {
         check: impl FnMut(usize, &[Value]) -> bool,
         visit: impl FnMut(RowId, &mut Vec<Value>) -> bool,
     ) -> StorageResult<RowId> {
-        self.note_table_read(table);
         self.scan_batch_raw_checked(table, rows, decoder, buffer, None, stops, check, visit)
     }
 

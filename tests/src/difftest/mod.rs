@@ -202,32 +202,53 @@ fn case_setup(
 
 /// Like `run_case`, with the statements of `modern.rs` (and the keyed table they write).
 pub fn run_modern_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mismatch> {
-    let (mut rng, schema, setup) = case_setup(seed, case, modern::keyed_table_setup);
-    let mut case_run = CaseRun::open(seed, case, setup);
-    let mut gen = modern::ModernGen::new(&schema);
-    for _ in 0..queries {
-        stats.queries += 1;
-        match gen.statement(&mut rng) {
-            modern::Statement::Query(sql) => case_run.differential(&sql, stats),
-            modern::Statement::Write(sql) => case_run.write(&sql, stats),
-        }
-    }
-    case_run.mismatches
+    let extra = modern::keyed_table_setup;
+    run_generated_case(seed, case, queries, stats, extra, modern_steps)
 }
 
 /// Like `run_case`, with the steps of `features.rs` (and the tables and triggers they use).
 pub fn run_features_case(seed: u64, case: u64, queries: u64, stats: &mut Stats) -> Vec<Mismatch> {
-    let (mut rng, schema, setup) = case_setup(seed, case, features::feature_setup);
+    let extra = features::feature_setup;
+    run_generated_case(seed, case, queries, stats, extra, feature_steps)
+}
+
+/// One step of a generated case: the next statement made and run on both engines.
+type CaseStep<'s> = Box<dyn FnMut(&mut Rng, &mut CaseRun, &mut Stats) + 's>;
+
+/// The steps of `modern.rs` over `schema`.
+fn modern_steps(schema: &Schema) -> CaseStep<'_> {
+    let mut gen = modern::ModernGen::new(schema);
+    Box::new(move |rng, case_run, stats| match gen.statement(rng) {
+        modern::Statement::Query(sql) => case_run.differential(&sql, stats),
+        modern::Statement::Write(sql) => case_run.write(&sql, stats),
+    })
+}
+
+/// The steps of `features.rs` over `schema`.
+fn feature_steps(schema: &Schema) -> CaseStep<'_> {
+    let mut gen = features::FeatureGen::new(schema);
+    Box::new(move |rng, case_run, stats| match gen.step(rng) {
+        features::Step::Query(sql) => case_run.differential(&sql, stats),
+        features::Step::Write { statements, checks } => case_run.steps(&statements, &checks, stats),
+    })
+}
+
+/// One case of `queries` steps: the random tables and `extra`'s setup, then the steps
+/// `steps` makes over the schema; the mismatches found.
+fn run_generated_case(
+    seed: u64,
+    case: u64,
+    queries: u64,
+    stats: &mut Stats,
+    extra: fn(&mut Rng) -> Vec<String>,
+    steps: for<'s> fn(&'s Schema) -> CaseStep<'s>,
+) -> Vec<Mismatch> {
+    let (mut rng, schema, setup) = case_setup(seed, case, extra);
     let mut case_run = CaseRun::open(seed, case, setup);
-    let mut gen = features::FeatureGen::new(&schema);
+    let mut step = steps(&schema);
     for _ in 0..queries {
         stats.queries += 1;
-        match gen.step(&mut rng) {
-            features::Step::Query(sql) => case_run.differential(&sql, stats),
-            features::Step::Write { statements, checks } => {
-                case_run.steps(&statements, &checks, stats)
-            }
-        }
+        step(&mut rng, &mut case_run, stats);
     }
     case_run.mismatches
 }

@@ -1,12 +1,13 @@
 //! GROUP BY (or an aggregate without GROUP BY) over a full table scan, read as typed
 //! column batches (`row::ColumnBatch`, `Transaction::scan_column_batch`): each batch's
 //! rows are decoded column by column (no `Value` per column, no row buffer), then grouped
-//! in one loop over the key column and fed to the accumulators one aggregate at a time,
-//! each in its own loop over its column.
+//! in one loop over the key column (a key of several columns: its hashes mixed a column
+//! at a time over the batch, then one probe per row comparing the stored values in place)
+//! and fed to the accumulators one aggregate at a time, each in its own loop over its
+//! column.
 //!
 //! It serves the aggregates whose calls are COUNT(*) or take one plain column, without
-//! FILTER (`Feeder::column_steps`), grouped by plain columns (or not grouped; a key of
-//! several columns is hashed and compared borrowed from the vectors), over a scan whose
+//! FILTER (`Feeder::column_steps`), grouped by plain columns or not, over a scan whose
 //! filter (if any) is decided whole by checks on the payload's bytes (`Staged` with every
 //! term raw): the rows it folds and the order it folds them in are the row scan's, through
 //! the same `Grouper` (the same group lookups, accumulator updates and last row ids), so

@@ -35,9 +35,7 @@ pub struct BlockedBloom {
 impl BlockedBloom {
     /// Blocks for `keys` keys at `bits_per_key` bits each (at least one block).
     pub fn blocks_for(keys: u64, bits_per_key: u64) -> u64 {
-        keys.saturating_mul(bits_per_key)
-            .div_ceil(BLOCK_BITS)
-            .max(1)
+        units_for(keys, bits_per_key, BLOCK_BITS)
     }
 
     /// An empty filter of `blocks` blocks (at least one).
@@ -65,7 +63,7 @@ impl BlockedBloom {
     /// The block `hash` falls in: its high half scaled to the block count.
     #[inline(always)]
     fn block_of(&self, hash: u64) -> usize {
-        (((hash >> 32) * self.blocks.len() as u64) >> 32) as usize
+        unit_of(hash, self.blocks.len())
     }
 
     /// The bit of each word `hash` sets.
@@ -110,6 +108,19 @@ impl BlockedBloom {
         }
         true
     }
+}
+
+/// Units (blocks or words) of `unit_bits` bits for `keys` keys at `bits_per_key` bits each
+/// (at least one): the sizing of every blocked filter here.
+pub(super) fn units_for(keys: u64, bits_per_key: u64, unit_bits: u64) -> u64 {
+    keys.saturating_mul(bits_per_key).div_ceil(unit_bits).max(1)
+}
+
+/// The unit of `units` that `hash` falls in: its high half scaled to the count (the low
+/// half is left for the bits chosen within the unit).
+#[inline(always)]
+pub(super) fn unit_of(hash: u64, units: usize) -> usize {
+    (((hash >> 32) * units as u64) >> 32) as usize
 }
 
 /// A 64-bit mix of `seed` (splitmix64's finalizer), for tests and callers that need

@@ -24,7 +24,7 @@ pub struct WordBloom {
 impl WordBloom {
     /// Words for `keys` keys at `bits_per_key` bits each (at least one word).
     pub fn words_for(keys: u64, bits_per_key: u64) -> u64 {
-        keys.saturating_mul(bits_per_key).div_ceil(64).max(1)
+        super::bloom::units_for(keys, bits_per_key, 64)
     }
 
     /// An empty filter of `words` words (at least one).
@@ -42,7 +42,7 @@ impl WordBloom {
     /// The word `hash` falls in: its high half scaled to the word count.
     #[inline(always)]
     fn word_of(&self, hash: u64) -> usize {
-        (((hash >> 32) * self.words.len() as u64) >> 32) as usize
+        super::bloom::unit_of(hash, self.words.len())
     }
 
     /// The bits `hash` sets: `WORD_BITS_SET` six-bit positions from the top of the hash
