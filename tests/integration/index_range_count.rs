@@ -4,7 +4,8 @@
 //! reads the last row of the range in index order as the ordered walk does, after writes
 //! that leave stale index entries (indexed columns updated, rows deleted and reinserted)
 //! and under an open snapshot that still sees the old versions. Counts over equality
-//! lookups of the same indexes, constant and correlated, are checked beside them.
+//! lookups of the same indexes, constant and correlated, are checked beside them; a lookup
+//! of a key holding many rows is counted as the range of its key.
 
 use ember::{Database, Value};
 
@@ -15,6 +16,7 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX t_a ON t(a)",
     "CREATE INDEX t_s ON t(s)",
     "CREATE INDEX t_ba ON t(b, a)",
+    "CREATE INDEX t_b ON t(b)",
 ];
 
 /// Writes applied to both engines in turn, each leaving stale entries behind.
@@ -42,6 +44,12 @@ const COUNTS: &[&str] = &[
     "SELECT count(*) FROM t WHERE s = 'k7'",
     "SELECT count(*) FROM t WHERE b = 3 AND a = 115",
     "SELECT count(*) FROM t WHERE a = NULL",
+    "SELECT count(*) FROM t WHERE b = 5",
+    "SELECT count(b), count(*) FROM t WHERE b = 12",
+    "SELECT count(*) FROM t WHERE b = '5'",
+    "SELECT count(*) FROM t WHERE b = 5.0",
+    "SELECT count(*) FROM t WHERE b = 5 AND id % 2 = 0",
+    "SELECT id, (SELECT count(*) FROM t AS i WHERE i.b = t.b) FROM t WHERE id < 40 ORDER BY id",
     "SELECT id, (SELECT count(*) FROM t AS i WHERE i.a = t.a) FROM t WHERE id < 60 ORDER BY id",
     "SELECT id, (SELECT count(*) FROM t AS i WHERE i.s = t.s AND i.b = t.b) FROM t \
      WHERE id BETWEEN 900 AND 960 ORDER BY id",
@@ -143,4 +151,47 @@ fn an_open_snapshot_counts_the_versions_it_sees() {
         );
     }
     reader.execute("COMMIT", ()).unwrap();
+}
+
+#[test]
+fn a_lookup_of_a_key_holding_many_rows_is_counted_as_its_range() {
+    let db = Database::in_memory();
+    let ember = db.connect();
+    let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+    load(&ember, &sqlite);
+    // `b` holds 13 values over 5,000 rows: a key's rows are counted from its range.
+    let many = support::explain(
+        &ember,
+        "SELECT count(*) FROM t WHERE b = ?",
+        &[Value::Integer(5)],
+    );
+    assert!(
+        many.iter().any(|line| line.contains("counting"))
+            && many
+                .iter()
+                .any(|line| line.contains("IndexRange t using t_b (b = $1)")),
+        "{many:?}"
+    );
+    let correlated = support::explain(
+        &ember,
+        "SELECT id, (SELECT count(*) FROM t AS i WHERE i.b = t.b) FROM t",
+        &[],
+    );
+    assert!(
+        correlated
+            .iter()
+            .any(|line| line.contains("IndexRange t using t_b (b = outer.t.b)")),
+        "{correlated:?}"
+    );
+    // `a` holds about two rows a key: the lookup reads them.
+    let few = support::explain(
+        &ember,
+        "SELECT count(*) FROM t WHERE a = ?",
+        &[Value::Integer(5)],
+    );
+    assert!(
+        few.iter()
+            .any(|line| line.contains("IndexLookup t using t_a")),
+        "{few:?}"
+    );
 }

@@ -21,6 +21,7 @@ mod join_access;
 mod join_bloom;
 mod join_order;
 mod lateral_join;
+mod lookup_count;
 mod min_max_split;
 mod null_range;
 mod or_union;
@@ -48,6 +49,7 @@ pub use insert_batch::batch_insert;
 pub use join_access::{join_access, scanned_rows, table_rows, JoinChoice, DERIVED_ROWS_ESTIMATE};
 pub use join_bloom::{bloom_filter_joins, estimated_rows};
 pub use join_order::plan_joins;
+pub use lookup_count::count_lookup_by_range;
 pub use null_range::count_by_index;
 pub use prune::{prune_columns, prune_delete, prune_update};
 pub use statement::{optimize_statement, optimize_trigger_statement};
@@ -61,13 +63,15 @@ pub use window_top_n::bound_window_by_limit;
 
 /// The rules over one bound query level (its body, below any LIMIT), in order: ORDER BY
 /// read from an index, DISTINCT read from an index, DISTINCT before a sort, GROUP BY read
-/// from an index, counts read from an index. `limited`: a LIMIT bounds the level.
+/// from an index, counts read from an index (a scan's NULL-test range, a lookup's key
+/// range). `limited`: a LIMIT bounds the level.
 pub fn query_level(node: &mut crate::plan::Node, limited: bool, columns: &[String]) {
     order_by_index(node, limited);
     distinct_by_index(node);
     sort_distinct_rows(node, columns);
     group_by_index(node, limited);
     count_by_index(node);
+    count_lookup_by_range(node);
 }
 
 /// The rules a LIMIT and OFFSET enable over the level they bound, in order: a top-k sort,

@@ -5,7 +5,8 @@
 //!
 //! - `GroupWalk`: GROUP BY plain columns an index range reads in order (`plan::group_walk`).
 //! - `TableCount`: only `count(*)`, no GROUP BY, a whole table with no filter, no column read.
-//! - `RangeCount`: only counts the range decides (`plan::counts_range_rows`).
+//! - `RangeCount`: only counts the range decides (`plan::counts_range_rows`); what its walk
+//!   still checks is noted on the access (`TableAccess::key_residual`).
 //! - `DistinctCount`: one `count(DISTINCT col)` in the range's order
 //!   (`plan::counts_distinct_in_order`).
 //! - `ScanHash`: any other aggregate over a full scan, key range or index range; parallel
@@ -33,7 +34,14 @@ pub fn choose_strategies(node: &mut Node) {
             aggregates,
             strategy,
             ..
-        } => *strategy = aggregate_strategy(input, group_by, aggregates),
+        } => {
+            *strategy = aggregate_strategy(input, group_by, aggregates);
+            if *strategy == AggregateStrategy::RangeCount {
+                if let Node::Scan(access) = input.as_mut() {
+                    note_range_residual(access);
+                }
+            }
+        }
         Node::Distinct {
             input,
             collations,
@@ -109,4 +117,21 @@ fn counts_table_rows(
         && matches!(access.path, AccessPath::FullScan)
         && access.filter.is_none()
         && reads_nothing
+}
+
+/// Records on a counted range's `access` what its walk still checks: the filter without
+/// the conjuncts the range decides (`TableAccess::key_residual`).
+fn note_range_residual(access: &mut TableAccess) {
+    let AccessPath::IndexRange(range) = &access.path else {
+        return;
+    };
+    let undecided: Vec<Expr> = access
+        .filter
+        .clone()
+        .map(Expr::into_conjuncts)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|term| !crate::optimize::range_decides(range, term))
+        .collect();
+    access.key_residual = Some(Box::new(Expr::from_conjuncts(undecided)));
 }

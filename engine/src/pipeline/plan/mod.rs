@@ -237,6 +237,10 @@ pub struct TableAccess {
     /// For a `KeyRange` (or the `KeyOrder` made from one, with the same bounds): `filter`
     /// without the conjuncts the range's bounds came from, checked instead of `filter` on
     /// the direct rows of a window whose bounds are exact (`exec/scan/key_range.rs`).
+    ///
+    /// For an `IndexRange` under a `RangeCount` aggregate: `filter` without the conjuncts
+    /// the range decides (`optimize::range_decides`), set when that strategy is chosen;
+    /// the counting walk checks only it (`exec/aggregate/counted.rs`).
     pub key_residual: Option<Box<Option<Expr>>>,
 }
 

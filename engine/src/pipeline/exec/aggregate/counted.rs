@@ -4,7 +4,8 @@
 //! Over an index range (`count(*)`, or `count(col)` of a column the range never reaches
 //! NULL in: a prefix column or the bounded ranged one), a counting walk: each entry is
 //! still checked for visibility and staleness by the storage walk, but only the filter's
-//! conjuncts the range does not decide (`optimize::range_decides`) are checked, and no
+//! conjuncts the range does not decide (noted by the optimizer in
+//! `TableAccess::key_residual`) are checked, and no
 //! aggregate is stepped per row. The last row counted is kept for a bare column above.
 //! When the range decides the whole filter (and ascends), the walk is the storage's
 //! counting one (`index_range::count_range`, which reads no row into the executor); the
@@ -33,14 +34,11 @@ pub(super) fn counted_range_rows(
     if !crate::plan::counts_range_rows(range, group_by, aggregates) {
         return Ok(None);
     }
-    let residual = access.filter.clone().and_then(|filter| {
-        let undecided: Vec<Expr> = filter
-            .into_conjuncts()
-            .into_iter()
-            .filter(|term| !crate::optimize::range_decides(range, term))
-            .collect();
-        Expr::from_conjuncts(undecided)
-    });
+    // What the optimizer noted the range leaves to check; the whole filter otherwise.
+    let residual = match &access.key_residual {
+        Some(residual) => residual.as_ref().as_ref(),
+        None => access.filter.as_ref(),
+    };
     if residual.is_none() && !range.descending {
         return super::super::scan::index_range::count_range(access, range, context);
     }
@@ -50,7 +48,7 @@ pub(super) fn counted_range_rows(
     let walked = super::super::scan::index_range::walk_range(
         access,
         range,
-        residual.as_ref(),
+        residual,
         context,
         &mut buffer,
         |row_id, _| {
