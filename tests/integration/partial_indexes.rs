@@ -376,3 +376,33 @@ fn partial_indexes_survive_reopen_from_the_wal_and_from_a_checkpoint() {
     let db = Database::open_with(&dir.0, options).unwrap();
     assert_eq!(answers(&db), before, "loaded from a checkpoint");
 }
+
+#[test]
+fn dropping_an_earlier_column_keeps_the_predicate_on_its_column() {
+    let (db, sqlite) = both_engines(&[
+        "CREATE TABLE t(a INT, k TEXT, live INT)",
+        "CREATE UNIQUE INDEX t_live_k ON t(k) WHERE live = 1",
+        "INSERT INTO t VALUES (1, 'x', 1), (2, 'x', 0), (3, 'y', 1)",
+        "ALTER TABLE t DROP COLUMN a",
+    ]);
+    let ember = db.connect();
+    let query = "SELECT k, live FROM t WHERE k = 'x' AND live = 1";
+    assert!(uses(&ember, query, "t_live_k"));
+    for statement in [
+        "INSERT INTO t VALUES ('x', 1)",
+        "INSERT INTO t VALUES ('x', 0)",
+        "UPDATE t SET live = 1 WHERE k = 'y'",
+        "UPDATE t SET live = 0 WHERE k = 'x'",
+        "INSERT INTO t VALUES ('x', 1)",
+    ] {
+        let ours = ember.execute(statement, ()).is_ok();
+        let theirs = sqlite.execute(statement, []).is_ok();
+        assert_eq!(ours, theirs, "{statement}");
+        assert_same_answers(
+            &ember,
+            &sqlite,
+            &[query, "SELECT k, live FROM t ORDER BY k, live"],
+            statement,
+        );
+    }
+}
