@@ -79,6 +79,7 @@ mod or_union;
 mod ordered_key;
 mod parallel_group_by;
 mod parallel_scan;
+mod partial_indexes;
 mod plans_joins;
 mod plans_like;
 mod plans_ordered;

@@ -14,6 +14,10 @@
 //!
 //! A unique index on text under NOCASE or RTRIM keys its hash map by the collation-normalized
 //! text (`key_collations`, see `key.rs`), so texts equal under the collation conflict.
+//!
+//! A partial index (`membership`) holds only the rows its test accepts: every key derived
+//! from a row (`key_of`, `row_has_key`, `holds` before an ordered key) asks it first, and
+//! every set of columns decoded to derive keys (`source_columns`) includes what it reads.
 
 use std::sync::Arc;
 
@@ -22,6 +26,7 @@ use crate::value::Value;
 
 use super::hash::HashIndex;
 use super::key::IndexKey;
+use super::membership::{holds_row, RowMembership};
 use super::order_key::KeyCollation;
 use super::ordered::OrderedEntries;
 
@@ -30,6 +35,10 @@ pub struct SecondaryIndex {
     id: u64,
     name: String,
     columns: Vec<usize>,
+    /// `columns` and every column `membership` reads: what deriving a key decodes.
+    source_columns: Vec<usize>,
+    /// The rows a partial index holds; `None`: every row.
+    membership: Option<Arc<dyn RowMembership>>,
     unique: bool,
     /// The collation each column's hash key is normalized under; empty when all are BINARY.
     key_collations: Vec<KeyCollation>,
@@ -45,6 +54,7 @@ impl std::fmt::Debug for SecondaryIndex {
             .field("name", &self.name)
             .field("columns", &self.columns)
             .field("unique", &self.unique)
+            .field("partial", &self.membership.is_some())
             .field("entries", &self.entries())
             .field("ordered", &self.ordered.is_some())
             .finish()
@@ -52,6 +62,7 @@ impl std::fmt::Debug for SecondaryIndex {
 }
 
 impl SecondaryIndex {
+    #[cfg(test)]
     pub(crate) fn new(
         id: u64,
         name: &str,
@@ -59,6 +70,27 @@ impl SecondaryIndex {
         unique: bool,
         ordering: Option<Vec<KeyCollation>>,
         key_collations: Vec<KeyCollation>,
+        account: Arc<MemoryAccount>,
+    ) -> SecondaryIndex {
+        Self::new_partial(
+            id,
+            name,
+            columns,
+            unique,
+            (ordering, key_collations),
+            None,
+            account,
+        )
+    }
+
+    /// `new`, holding only the rows `membership` accepts (`None`: every row).
+    pub(crate) fn new_partial(
+        id: u64,
+        name: &str,
+        columns: Vec<usize>,
+        unique: bool,
+        (ordering, key_collations): (Option<Vec<KeyCollation>>, Vec<KeyCollation>),
+        membership: Option<Arc<dyn RowMembership>>,
         account: Arc<MemoryAccount>,
     ) -> SecondaryIndex {
         debug_assert!(!columns.is_empty());
@@ -69,10 +101,18 @@ impl SecondaryIndex {
         } else {
             key_collations
         };
+        let mut source_columns = columns.clone();
+        for &column in membership.iter().flat_map(|m| m.reads()) {
+            if !source_columns.contains(&column) {
+                source_columns.push(column);
+            }
+        }
         SecondaryIndex {
             id,
             name: name.to_string(),
             columns,
+            source_columns,
+            membership,
             unique,
             key_collations,
             ordered: ordering
@@ -86,11 +126,66 @@ impl SecondaryIndex {
         self.ordered.as_ref()
     }
 
-    /// A row's encoded key in the ordered entries (NULL parts included), if ordered.
+    /// A row's encoded key in the ordered entries (NULL parts included), if ordered and
+    /// the index holds the row.
     pub fn ordered_key_of<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> Option<Vec<u8>> {
         self.ordered
             .as_ref()
+            .filter(|_| self.holds(row))
             .map(|ordered| ordered.encode(&self.columns, row))
+    }
+
+    /// Writes into `out` (cleared first) the row's encoded key in the ordered entries;
+    /// false (and nothing written) when the index is not ordered or does not hold the row.
+    #[inline]
+    pub fn ordered_key_into<V: std::borrow::Borrow<Value>>(
+        &self,
+        row: &[V],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        out.clear();
+        match &self.ordered {
+            Some(ordered) if self.holds(row) => {
+                ordered.encode_into(&self.columns, row, out);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `encoded` is the row's key in the ordered entries (compared in place):
+    /// false when the index is not ordered or does not hold the row.
+    #[inline]
+    pub fn ordered_key_matches<V: std::borrow::Borrow<Value>>(
+        &self,
+        row: &[V],
+        encoded: &[u8],
+    ) -> bool {
+        self.ordered
+            .as_ref()
+            .is_some_and(|ordered| ordered.key_matches(&self.columns, row, encoded))
+            && self.holds(row)
+    }
+
+    /// Whether the index holds `row` (its `source_columns` decoded): always, unless it is
+    /// partial and its test refuses the row.
+    #[inline]
+    pub fn holds<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> bool {
+        match &self.membership {
+            None => true,
+            Some(membership) => holds_row(membership.as_ref(), row),
+        }
+    }
+
+    /// Whether the index holds only some rows (a partial index).
+    pub fn is_partial(&self) -> bool {
+        self.membership.is_some()
+    }
+
+    /// The columns deriving a row's key reads: the indexed ones, then those the
+    /// membership test of a partial index reads.
+    pub fn source_columns(&self) -> &[usize] {
+        &self.source_columns
     }
 
     /// The id the table gave the index (stable while the table lives).
@@ -128,8 +223,12 @@ impl SecondaryIndex {
         &self.key_collations
     }
 
-    /// The key a row has in this index; `None` when any indexed column is NULL.
+    /// The key a row has in this index; `None` when any indexed column is NULL or the
+    /// index does not hold the row.
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> Option<IndexKey> {
+        if !self.holds(row) {
+            return None;
+        }
         self.key_from_values(self.columns.iter().map(|&column| row[column].borrow()))
     }
 
@@ -137,7 +236,7 @@ impl SecondaryIndex {
     /// place: nothing allocated).
     pub fn row_has_key<V: std::borrow::Borrow<Value>>(&self, row: &[V], key: &IndexKey) -> bool {
         let values = self.columns.iter().map(|&column| row[column].borrow());
-        key.is_made_of(values, &self.key_collations)
+        key.is_made_of(values, &self.key_collations) && self.holds(row)
     }
 
     /// The key of the indexed columns' values (in key order), as `key_of` makes it: what a

@@ -34,7 +34,7 @@ use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use crate::asymmetric_fence;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{IndexKey, IndexWriter, KeyCollation, SecondaryIndex};
+use crate::index::{IndexKey, IndexWriter, KeyCollation, RowMembership, SecondaryIndex};
 use crate::limits::{INDEX_COLUMNS_MAX, TABLE_INDEXES_MAX};
 use crate::row::RowDecoder;
 use crate::value::Value;
@@ -182,11 +182,11 @@ pub(super) fn chain_has_ordered_key(
     buffer: &mut Vec<Value>,
     wanted: Option<&[bool]>,
 ) -> StorageResult<bool> {
-    let Some(ordered) = index.ordered() else {
+    if index.ordered().is_none() {
         return Ok(false);
-    };
+    }
     chain_any(table, row, guard, buffer, wanted, |values| {
-        ordered.key_matches(index.columns(), values, encoded)
+        index.ordered_key_matches(values, encoded)
     })
 }
 
@@ -274,10 +274,9 @@ pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
     let mut buffer = Vec::new();
     for index in indexes.iter() {
         // The ordered entry, unless the replaced row already has it (compared in place).
-        let ordered = index.ordered().filter(|entries| {
-            encoded.clear();
-            entries.encode_into(index.columns(), values, encoded);
-            previous.is_none_or(|old| !entries.key_matches(index.columns(), old, encoded))
+        let ordered = index.ordered().filter(|_| {
+            index.ordered_key_into(values, encoded)
+                && previous.is_none_or(|old| !index.ordered_key_matches(old, encoded))
         });
         let key = index
             .key_of(values)
@@ -350,7 +349,7 @@ impl Table {
         let count = list.len();
         let columns = list
             .iter()
-            .flat_map(|index| index.columns())
+            .flat_map(|index| index.source_columns())
             .fold(0u64, |mask, &column| mask | column_bit(column));
         self.secondary.store(Arc::new(list));
         self.indexed_columns.store(columns, Ordering::SeqCst);
@@ -402,6 +401,20 @@ impl Table {
         ordering: Option<Vec<KeyCollation>>,
         key_collations: Vec<KeyCollation>,
     ) -> StorageResult<Arc<SecondaryIndex>> {
+        self.create_partial_index(name, columns, unique, (ordering, key_collations), None)
+    }
+
+    /// `create_index_keyed` (`keying`: the ordering and key collations), holding only the
+    /// rows `membership` accepts (`None`: every row; see `index/membership.rs`).
+    pub fn create_partial_index(
+        &self,
+        name: &str,
+        columns: Vec<usize>,
+        unique: bool,
+        keying: (Option<Vec<KeyCollation>>, Vec<KeyCollation>),
+        membership: Option<Arc<dyn RowMembership>>,
+    ) -> StorageResult<Arc<SecondaryIndex>> {
+        let (ordering, key_collations) = keying;
         let invalid = |what: String| StorageError::new(StorageErrorKind::InvalidData, what);
         if columns.is_empty() {
             return Err(invalid(format!("index {name} has no columns")));
@@ -420,7 +433,12 @@ impl Table {
                 format!("index {name} has more than {INDEX_COLUMNS_MAX} columns"),
             ));
         }
-        if let Some(column) = columns.iter().find(|&&c| c >= self.schema().types.len()) {
+        let read = membership.iter().flat_map(|m| m.reads());
+        if let Some(column) = columns
+            .iter()
+            .chain(read)
+            .find(|&&c| c >= self.schema().types.len())
+        {
             return Err(invalid(format!("index {name}: no column #{column}")));
         }
         let mut next_id = self
@@ -434,13 +452,13 @@ impl Table {
                 format!("a table may have at most {TABLE_INDEXES_MAX} indexes"),
             ));
         }
-        let index = Arc::new(SecondaryIndex::new(
+        let index = Arc::new(SecondaryIndex::new_partial(
             *next_id,
             name,
             columns,
             unique,
-            ordering,
-            key_collations,
+            (ordering, key_collations),
+            membership,
             Arc::clone(self.pool().account()),
         ));
         *next_id += 1;
@@ -497,7 +515,7 @@ impl Table {
         let mut gathered = GatheredEntries::default();
         // Only the index's columns are decoded (and no column past the last of them).
         let mut wanted = vec![false; self.schema().types.len()];
-        for &column in index.columns() {
+        for &column in index.source_columns() {
             if let Some(flag) = wanted.get_mut(column) {
                 *flag = true;
             }
@@ -541,7 +559,9 @@ impl Table {
         if index.is_unique() {
             self.verify_unique(index)?;
         }
-        if let Some(ordered) = index.ordered() {
+        // A partial index never counts as complete: its entries are not one per row, so
+        // no settled read (`settled_index.rs`) may take them for the table's rows.
+        if let Some(ordered) = index.ordered().filter(|_| !index.is_partial()) {
             ordered.mark_complete();
         }
         Ok(())
@@ -558,7 +578,7 @@ impl Table {
         values: &[Value],
         gathered: &mut GatheredEntries,
     ) -> StorageResult<()> {
-        if let Some(ordered) = index.ordered() {
+        if let Some(ordered) = index.ordered().filter(|_| index.holds(values)) {
             gathered.push(ordered, index.columns(), values, row, self.pool().account())?;
         }
         if let Some(key) = key {
@@ -725,10 +745,10 @@ impl Transaction {
     }
 }
 
-/// Whether `decoder` decodes every column of `index`.
+/// Whether `decoder` decodes every column deriving a key of `index` reads.
 fn decodes_index(decoder: &RowDecoder, index: &SecondaryIndex) -> bool {
     index
-        .columns()
+        .source_columns()
         .iter()
         .all(|&column| decoder.decodes(column))
 }

@@ -200,9 +200,9 @@ impl BatchInsert<'_> {
             writer.insert(key, row);
         }
         drop(writer);
-        let Some(ordered) = index.ordered() else {
+        if index.ordered().is_none() {
             return Ok(());
-        };
+        }
         let at = match self.pending.iter().position(|(id, _)| *id == index.id()) {
             Some(at) => at,
             None => {
@@ -212,8 +212,9 @@ impl BatchInsert<'_> {
         };
         let entries = &mut self.pending[at].1;
         for (&row, values) in rows.iter().zip(values.chunks_exact(width)) {
-            txn.encoded.clear();
-            ordered.encode_into(index.columns(), values, &mut txn.encoded);
+            if !index.ordered_key_into(values, &mut txn.encoded) {
+                continue;
+            }
             push_entry_key(&txn.encoded, row, &mut entries.bytes);
             entries.ends.push(entries.bytes.len());
         }

@@ -102,6 +102,8 @@ mod insert_batch_tests;
 #[cfg(test)]
 mod key_left_out_tests;
 #[cfg(test)]
+mod partial_index_tests;
+#[cfg(test)]
 mod serializable_tests;
 #[cfg(test)]
 mod slot_reuse_tests;

@@ -93,15 +93,12 @@ impl EntryCheck<'_> {
         self.decoder.decode_into(row, payload, buffer)?;
         if self.is_vouched_for() {
             debug_assert!(
-                self.ordered
-                    .key_matches(self.index.columns(), buffer, encoded),
+                self.index.ordered_key_matches(buffer, encoded),
                 "a settled index's entry has its row's visible key"
             );
             return Ok(true);
         }
-        Ok(self
-            .ordered
-            .key_matches(self.index.columns(), buffer, encoded))
+        Ok(self.index.ordered_key_matches(buffer, encoded))
     }
 
     /// Whether the entries read so far are still vouched for by the settled token (no

@@ -103,7 +103,7 @@ impl Transaction {
         wanted.resize(schema.types.len(), false);
         let indexes = table.secondary.load();
         let touched = indexes.iter().filter(|index| {
-            let columns = index.columns();
+            let columns = index.source_columns();
             changes.iter().any(|(column, _)| columns.contains(column))
         });
         mark_index_columns(wanted, touched);

@@ -227,13 +227,11 @@ impl<'a> KeyCheck<'a> {
 }
 
 /// Writes into `key` the entry key `row` with `values` has in ordered `index`; false when
-/// the index is not ordered.
+/// the index is not ordered or does not hold the row.
 fn entry_key_of(index: &SecondaryIndex, values: &[Value], row: RowId, key: &mut Vec<u8>) -> bool {
-    let Some(ordered) = index.ordered() else {
+    if !index.ordered_key_into(values, key) {
         return false;
-    };
-    key.clear();
-    ordered.encode_into(index.columns(), values, key);
+    }
     key.extend_from_slice(&row.to_be_bytes());
     true
 }

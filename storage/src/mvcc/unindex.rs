@@ -96,7 +96,7 @@ pub(super) fn unindex_version(
     let payload = version.payload(guard);
     undecided.clear();
     undecided.extend(0..indexes.len());
-    let columns_of = |at: &usize| indexes[*at].columns();
+    let columns_of = |at: &usize| indexes[*at].source_columns();
     // A table that grew columns has payloads of several layouts: compared decoded below.
     let raw = schema.added.is_empty();
     if raw {
@@ -136,7 +136,7 @@ pub(super) fn unindex_version(
     }
     for index in undecided.iter().map(|&at| &indexes[at]) {
         let key = index.key_of(collected);
-        if index.ordered().is_none() && key.is_none() {
+        if (index.ordered().is_none() || !index.holds(collected)) && key.is_none() {
             continue;
         }
         let group = match pending.iter().position(|p| Arc::ptr_eq(&p.index, index)) {
@@ -151,10 +151,8 @@ pub(super) fn unindex_version(
             }
         };
         // The unlinked version's ordered key (an ordered index).
-        let ordered = index.ordered().map(|ordered| {
+        let ordered = index.ordered_key_into(collected, encoded).then(|| {
             let start = group.ordered_keys.len();
-            encoded.clear();
-            ordered.encode_into(index.columns(), collected, encoded);
             group.ordered_keys.extend_from_slice(encoded);
             start..group.ordered_keys.len()
         });
@@ -192,9 +190,9 @@ pub(super) fn remove_pending(table: &Table, guard: &Guard, buffers: &mut Unindex
             let mut key_kept = entry.key.is_none();
             let walked = chain_any(table, entry.row, guard, chain, wanted, |values| {
                 if !ordered_kept {
-                    ordered_kept = ordered.zip(encoded).is_some_and(|(o, encoded)| {
-                        o.key_matches(index.columns(), values, encoded)
-                    });
+                    ordered_kept = ordered
+                        .zip(encoded)
+                        .is_some_and(|(_, encoded)| index.ordered_key_matches(values, encoded));
                 }
                 if !key_kept {
                     key_kept = index.key_of(values) == entry.key;
@@ -228,7 +226,7 @@ pub(super) fn mark_index_columns<'i>(
     indexes: impl Iterator<Item = &'i Arc<SecondaryIndex>>,
 ) {
     for index in indexes {
-        for &column in index.columns() {
+        for &column in index.source_columns() {
             if let Some(flag) = wanted.get_mut(column) {
                 *flag = true;
             }

@@ -412,7 +412,25 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
     for index in &mut table.indexes {
         if let Some(sql) = &index.sql {
             index.sql = Some(rewrite_create_index(sql, |create| {
-                rename_key_column(&mut create.columns, &old_name, new)
+                rename_key_column(&mut create.columns, &old_name, new);
+                // And in a partial index's WHERE, which reads only the table's columns.
+                if let Some(predicate) = &mut create.predicate {
+                    crate::ast_visit::exprs_mut(predicate, |expr| match expr {
+                        ast::Expr::Identifier(ident)
+                            if ident.value.eq_ignore_ascii_case(&old_name) =>
+                        {
+                            *ident = new.clone()
+                        }
+                        ast::Expr::CompoundIdentifier(parts) => {
+                            if let Some(last) = parts.last_mut() {
+                                if last.value.eq_ignore_ascii_case(&old_name) {
+                                    *last = new.clone();
+                                }
+                            }
+                        }
+                        _ => {}
+                    });
+                }
             })?);
         }
     }

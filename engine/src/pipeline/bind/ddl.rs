@@ -6,6 +6,7 @@ use sqlparser::ast::{self, ColumnOption, ObjectType, TableConstraint};
 
 use ember_storage::DataType;
 
+use crate::catalog::IndexPredicate;
 use crate::catalog::{ColumnDef, WRITE_TIME_COLUMN};
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation};
@@ -326,9 +327,6 @@ impl Binder<'_> {
         if create.concurrently || create.r#async {
             return Err(unsupported("CREATE INDEX CONCURRENTLY/ASYNC"));
         }
-        if create.predicate.is_some() {
-            return Err(unsupported("partial indexes (CREATE INDEX ... WHERE)"));
-        }
         if !create.include.is_empty()
             || !create.with.is_empty()
             || create.nulls_distinct.is_some()
@@ -382,6 +380,10 @@ impl Binder<'_> {
         if columns.is_empty() {
             return Err(crate::err!(InvalidInput, "index {name} has no columns"));
         }
+        let predicate = match &create.predicate {
+            Some(predicate) => Some(self.bind_index_predicate(table, predicate)?),
+            None => None,
+        };
         let sql = self.stored_sql(|| ast::Statement::CreateIndex(create.clone()).to_string());
         Ok(Plan::CreateIndex(CreateIndex {
             name,
@@ -396,6 +398,25 @@ impl Binder<'_> {
             ordering: ordered.then_some(collations),
             if_not_exists: create.if_not_exists,
             sql,
+            predicate,
         }))
+    }
+
+    /// A partial index's WHERE clause, bound over `table`'s row and restricted as SQLite
+    /// restricts it (only the table's columns, no subqueries, parameters or
+    /// non-deterministic functions).
+    fn bind_index_predicate(
+        &mut self,
+        table: &crate::catalog::TableDef,
+        predicate: &ast::Expr,
+    ) -> Result<std::sync::Arc<IndexPredicate>> {
+        const PLACE: &str = "partial index WHERE clauses";
+        super::constraint::reject_in_syntax(predicate, PLACE)?;
+        // The table's own scope, as a query over it binds: the same affinities and
+        // collations, so the optimizer finds the predicate's terms among a query's.
+        let scope = super::Scope::for_table_def(&table.name, table);
+        let expr = self.bind_expr(predicate, &scope)?;
+        super::constraint::reject_in_definition(&expr, PLACE, true)?;
+        Ok(std::sync::Arc::new(IndexPredicate::new(expr)))
     }
 }

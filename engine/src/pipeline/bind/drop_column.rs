@@ -55,6 +55,10 @@ impl Binder<'_> {
         for index in &mut indexes {
             debug_assert!(!index.columns.contains(&position));
             index.columns = index.columns.iter().map(|&c| shift(c)).collect();
+            index.predicate = index.predicate.as_ref().map(|predicate| {
+                let expr = predicate.expr.map_columns(&shift);
+                std::sync::Arc::new(crate::catalog::IndexPredicate::new(expr))
+            });
         }
         let after = TableDef {
             name: table.name.clone(),
@@ -161,7 +165,11 @@ fn check_drop_column(
     for index in &table.indexes {
         let Some(sql) = &index.sql else { continue };
         if let Statement::CreateIndex(create) = crate::catalog::parse_one(sql)? {
-            if names_column(&create.columns, name) {
+            let in_predicate = create
+                .predicate
+                .as_ref()
+                .is_some_and(|predicate| mentions_column(predicate, name));
+            if names_column(&create.columns, name) || in_predicate {
                 return Err(crate::err!(
                     InvalidInput,
                     "error in index {} after drop column: {missing}",

@@ -10,6 +10,7 @@ mod constraint;
 mod generated;
 mod implicit_rowid;
 mod options;
+mod partial_index;
 mod schema;
 mod sql_rewrite;
 mod sqlite_indexes;
@@ -29,6 +30,7 @@ pub use options::{
     bind_table_options, merge_set_options, parse_duration_ms, parse_size_bytes, OnFull,
     TableOptions,
 };
+pub use partial_index::IndexPredicate;
 pub use schema::{
     ColumnDef, GeneratedColumn, IndexDef, StrictColumn, TableDef, HEADER_TABLE, HEADER_TABLE_SQL,
     SEQUENCE_TABLE, SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,

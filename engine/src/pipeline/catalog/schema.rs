@@ -144,10 +144,18 @@ pub struct IndexDef {
     /// The CREATE INDEX statement; `None` for the index of a UNIQUE constraint, which the
     /// CREATE TABLE statement recreates.
     pub sql: Option<String>,
+    /// A partial index's WHERE clause (shared with storage, where it decides which rows
+    /// the index holds); `None`: every row.
+    pub predicate: Option<Arc<super::IndexPredicate>>,
     pub storage: Arc<SecondaryIndex>,
 }
 
 impl IndexDef {
+    /// Whether the index holds only the rows its WHERE clause accepts.
+    pub fn is_partial(&self) -> bool {
+        self.predicate.is_some()
+    }
+
     /// Column names joined with ", ".
     pub fn column_list(&self, table: &TableDef) -> String {
         let names: Vec<&str> = self

@@ -47,6 +47,8 @@ pub struct SqliteIndex {
     pub name: String,
     pub origin: IndexOrigin,
     pub unique: bool,
+    /// A partial index (CREATE INDEX .. WHERE).
+    pub partial: bool,
     pub columns: Vec<IndexKeyColumn>,
     /// The CREATE INDEX text; `None` for an automatic index.
     pub sql: Option<String>,
@@ -70,6 +72,7 @@ pub fn sqlite_indexes(table: &TableDef) -> Vec<SqliteIndex> {
             name: format!("sqlite_autoindex_{}_{}", table.name, indexes.len() + 1),
             origin,
             unique: true,
+            partial: false,
             columns,
             sql: None,
         });
@@ -89,6 +92,7 @@ pub fn sqlite_indexes(table: &TableDef) -> Vec<SqliteIndex> {
             name: index.name.clone(),
             origin: IndexOrigin::Created,
             unique: index.unique,
+            partial: index.is_partial(),
             columns,
             sql: Some(sql.clone()),
         });

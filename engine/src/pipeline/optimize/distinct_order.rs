@@ -21,6 +21,7 @@ use crate::plan::{
 };
 
 use super::index_range::column_collation;
+use super::partial_index::full_indexes;
 
 /// Applies both rewrites to the query tree `node` (the body of one query level).
 pub fn distinct_by_index(node: &mut Node) {
@@ -83,7 +84,7 @@ fn distinct_rows(input: &mut Node, collations: &[Collation]) {
             range.descending = descending;
         }
         AccessPath::FullScan if access.filter.is_none() => {
-            let found = access.table.indexes.iter().find_map(|index| {
+            let found = full_indexes(&access.table).find_map(|index| {
                 let mut range = IndexRange::whole(index);
                 range.descending = descending;
                 range_walks_distinct(&access.table, &range, &columns).then_some(range)
@@ -153,7 +154,7 @@ fn walk_counting(
     group_by: &[Expr],
     aggregates: &[crate::plan::AggregateCall],
 ) -> Option<IndexRange> {
-    table.indexes.iter().find_map(|index| {
+    full_indexes(table).find_map(|index| {
         let mut range = IndexRange::whole(index);
         range.skip_nulls = true;
         counts_distinct_in_order(&range, group_by, aggregates).map(|_| range)

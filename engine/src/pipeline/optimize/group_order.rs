@@ -117,7 +117,7 @@ fn plan_rewrite(node: &Node, limited: bool) -> Option<Rewrite> {
             }
             access.filter.iter().for_each(&mut note);
             read.retain(|&column| column < *input_width);
-            access.table.indexes.iter().find_map(|index| {
+            super::partial_index::full_indexes(&access.table).find_map(|index| {
                 let range = IndexRange::whole(index);
                 let walks = range_walks_groups(&access.table, &range, &terms);
                 let worth = (limited && drop_sort)

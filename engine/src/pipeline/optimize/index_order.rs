@@ -147,7 +147,7 @@ fn sort_by_index(
         }
         AccessPath::FullScan if limited => {
             let terms = conjuncts(filter);
-            for index in &table.indexes {
+            for index in super::partial_index::usable_indexes(table, &terms) {
                 let Some(collations) = index_collations(index) else {
                     continue;
                 };
@@ -263,7 +263,7 @@ pub(super) fn min_max_by_index(
         }
         AccessPath::FullScan => {
             let terms = conjuncts(filter);
-            let found = table.indexes.iter().find_map(|index| {
+            let found = super::partial_index::usable_indexes(table, &terms).find_map(|index| {
                 let collations = index_collations(index)?;
                 let range = IndexRange {
                     index: index.clone(),

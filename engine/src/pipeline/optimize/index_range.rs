@@ -315,7 +315,7 @@ pub(super) fn index_range(
     null_tests: bool,
 ) -> Option<AccessPath> {
     let mut best: Option<(usize, IndexRange)> = None;
-    for index in &table.indexes {
+    for index in super::partial_index::usable_indexes(table, terms) {
         let Some(collations) = index_collations(index) else {
             continue;
         };

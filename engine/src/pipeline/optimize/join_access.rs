@@ -165,7 +165,7 @@ fn best_probe(
             ));
         }
     }
-    let mut indexes: Vec<_> = table.indexes.iter().collect();
+    let mut indexes: Vec<_> = super::partial_index::full_indexes(table).collect();
     indexes.sort_by_key(|index| (!index.unique, std::cmp::Reverse(index.columns.len())));
     indexes.into_iter().find_map(|index| {
         let values = values_for(&index.columns)?;

@@ -25,6 +25,7 @@ mod lookup_count;
 mod min_max_split;
 mod null_range;
 mod or_union;
+mod partial_index;
 mod prune;
 mod statement;
 mod strategy;
@@ -252,7 +253,7 @@ fn key_lookup(table: &TableDef, terms: &[Expr], with_in: bool) -> Option<AccessP
 /// The best secondary index whose every column the conjuncts pin to constants (by
 /// equalities only, or with one IN list when `with_in`).
 fn index_lookup(table: &TableDef, terms: &[Expr], with_in: bool) -> Option<AccessPath> {
-    let mut candidates: Vec<&IndexDef> = table.indexes.iter().collect();
+    let mut candidates: Vec<&IndexDef> = partial_index::usable_indexes(table, terms).collect();
     // Unique first (at most one row), then more columns (more selective); stable otherwise.
     candidates.sort_by_key(|index| (!index.unique, std::cmp::Reverse(index.columns.len())));
     candidates.into_iter().find_map(|index| {
@@ -316,9 +317,7 @@ fn index_in_set(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
         if table.columns.get(column)?.data_type != ember_storage::DataType::Integer {
             return None;
         }
-        let index = table
-            .indexes
-            .iter()
+        let index = partial_index::usable_indexes(table, terms)
             .find(|index| index.columns[..] == [column])?;
         Some(AccessPath::IndexInSet {
             index: index.clone(),

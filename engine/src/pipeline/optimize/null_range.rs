@@ -174,7 +174,7 @@ pub fn count_by_index(node: &mut Node) {
         .clone()
         .map(Expr::into_conjuncts)
         .unwrap_or_default();
-    let found = access.table.indexes.iter().find_map(|index| {
+    let found = super::partial_index::usable_indexes(&access.table, &terms).find_map(|index| {
         index.storage.ordered()?;
         let &column = index.columns.first()?;
         let mut range = IndexRange::whole(index);

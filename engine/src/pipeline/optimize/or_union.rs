@@ -234,9 +234,7 @@ fn null_keys_index<'t>(table: &'t TableDef, term: &Expr) -> Option<&'t IndexDef>
     let Expr::Column { index: column, .. } = inner else {
         return None;
     };
-    table
-        .indexes
-        .iter()
+    super::partial_index::full_indexes(table)
         .filter(|index| index.storage.ordered().is_some() && index.columns.first() == Some(column))
         .min_by_key(|index| index.columns.len())
 }

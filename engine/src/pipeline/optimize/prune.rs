@@ -242,9 +242,10 @@ fn mark_access(access: &mut TableAccess, mut needed: Needed) {
     if let Some(filter) = &access.filter {
         needed.add_expr(filter);
     }
-    // An index range rechecks each row's key, so it decodes the index's columns.
+    // An index range rechecks each row's key (and a partial index whether it holds the
+    // row), so it decodes the columns the index's keys derive from.
     if let AccessPath::IndexRange(range) = &access.path {
-        for &column in &range.index.columns {
+        for &column in range.index.storage.source_columns() {
             needed.add(column);
         }
     }

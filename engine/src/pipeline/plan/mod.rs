@@ -210,6 +210,8 @@ pub struct CreateIndex {
     pub key_collations: Vec<ember_storage::index::KeyCollation>,
     pub if_not_exists: bool,
     pub sql: String,
+    /// A partial index's WHERE clause; `None`: every row.
+    pub predicate: Option<Arc<crate::catalog::IndexPredicate>>,
 }
 
 /// A query: its operator tree and the names of its output columns.

@@ -42,7 +42,7 @@ impl OrUnion {
             ranged
                 .into_iter()
                 .chain(&branch.null_keys)
-                .flat_map(|index| index.columns.iter().copied())
+                .flat_map(|index| index.storage.source_columns().iter().copied())
         })
     }
 

@@ -118,14 +118,17 @@ impl<'p> JoinProber<'p> {
         };
         if let Some(storage) = self.access.table.storage.index(index.storage.id()) {
             let plan_decoder = self.access.read.decoder();
-            let decoder =
-                (!storage.columns().iter().all(|&c| plan_decoder.decodes(c))).then(|| {
-                    super::super::scan::with_index_columns(
-                        &self.access.table.storage,
-                        self.access.read.columns(),
-                        storage.columns(),
-                    )
-                });
+            let decoder = (!storage
+                .source_columns()
+                .iter()
+                .all(|&c| plan_decoder.decodes(c)))
+            .then(|| {
+                super::super::scan::with_index_columns(
+                    &self.access.table.storage,
+                    self.access.read.columns(),
+                    storage.source_columns(),
+                )
+            });
             return Ok(Target::Index(storage, decoder));
         }
         let mut scan = build(&self.join.right);

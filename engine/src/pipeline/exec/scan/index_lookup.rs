@@ -125,13 +125,17 @@ pub(in crate::pipeline::exec) fn for_each_index_row(
     // key): the plan's decoder when it reads them all, as it usually does.
     let union;
     let decoder = if storage
-        .columns()
+        .source_columns()
         .iter()
         .all(|&c| access.read.decoder().decodes(c))
     {
         access.read.decoder()
     } else {
-        union = with_index_columns(&table.storage, access.read.columns(), storage.columns());
+        union = with_index_columns(
+            &table.storage,
+            access.read.columns(),
+            storage.source_columns(),
+        );
         &union
     };
     // Visits the rows under one key that pass the recheck; whether to go on.

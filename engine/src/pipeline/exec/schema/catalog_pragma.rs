@@ -360,7 +360,7 @@ fn index_list(table: &std::sync::Arc<TableDef>) -> Vec<Row> {
                 Value::Text(index.name),
                 Value::Integer(i64::from(index.unique)),
                 Value::Text(index.origin.code().to_string()),
-                Value::Integer(0),
+                Value::Integer(i64::from(index.partial)),
             ]
         })
         .collect()

@@ -4,7 +4,9 @@
 //! The storage side of each change goes through the host, which applies it at once or
 //! stages it in the open transaction (`SchemaHost`).
 
-use ember_storage::index::KeyCollation;
+use std::sync::Arc;
+
+use ember_storage::index::{KeyCollation, RowMembership};
 use ember_storage::wal::record::CatalogOp;
 use ember_storage::{StorageErrorKind, TableSchema};
 
@@ -55,6 +57,7 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
             columns: columns.clone(),
             unique: true,
             sql: None,
+            predicate: None,
             storage: index,
         });
     }
@@ -132,14 +135,18 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
         Some(table) if create.columns.iter().all(|&c| c < table.columns.len()) => table,
         _ => return Err(crate::err!(NotFound, "no such table: {}", create.table)),
     };
+    let membership = create
+        .predicate
+        .clone()
+        .map(|predicate| predicate as Arc<dyn RowMembership>);
     let storage = table
         .storage
-        .create_index_keyed(
+        .create_partial_index(
             &create.name,
             create.columns.clone(),
             create.unique,
-            create.ordering.clone(),
-            create.key_collations.clone(),
+            (create.ordering.clone(), create.key_collations.clone()),
+            membership,
         )
         .map_err(|error| {
             if error.kind == StorageErrorKind::UniqueViolation {
@@ -158,6 +165,7 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
         columns: create.columns.clone(),
         unique: create.unique,
         sql: Some(create.sql.clone()),
+        predicate: create.predicate.clone(),
         storage,
     };
     let logged = host.log_catalog(

@@ -64,12 +64,16 @@ pub(super) fn rebuild_without_column(
             .storage
             .ordered()
             .map(|ordered| ordered.collations().to_vec());
-        index.storage = table.create_index_keyed(
+        let membership = index
+            .predicate
+            .clone()
+            .map(|predicate| predicate as Arc<dyn ember_storage::index::RowMembership>);
+        index.storage = table.create_partial_index(
             &index.name,
             index.columns.clone(),
             index.unique,
-            ordering,
-            index.storage.key_collations().to_vec(),
+            (ordering, index.storage.key_collations().to_vec()),
+            membership,
         )?;
     }
     after.storage = Arc::clone(&table);

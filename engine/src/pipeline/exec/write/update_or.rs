@@ -223,7 +223,7 @@ impl<'a> Resolution<'a> {
             keys.push(None);
         }
         for index in &table.indexes {
-            if index.unique && touched(&index.columns) {
+            if index.unique && touched(index.storage.source_columns()) {
                 keys.push(Some(&index.name));
             }
         }

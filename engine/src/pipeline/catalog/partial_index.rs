@@ -1,0 +1,47 @@
+//! The WHERE clause of a partial index (`CREATE INDEX .. WHERE pred`): bound over the
+//! table's row, it is the index's membership test in storage (a row is in the index when
+//! the predicate is TRUE) and what the optimizer proves a query's WHERE implies before it
+//! reads through the index (`optimize::partial_index`).
+
+use ember_storage::index::RowMembership;
+use ember_storage::Value;
+
+use crate::expr::{truth, EvalContext, Expr};
+
+/// A partial index's predicate, bound (deterministic: no subqueries, parameters or
+/// non-deterministic functions, checked by the binder).
+pub struct IndexPredicate {
+    /// Over the table's row (column i at position i).
+    pub expr: Expr,
+    /// `expr`'s top-level AND terms.
+    pub conjuncts: Vec<Expr>,
+    /// The columns `expr` reads.
+    reads: Vec<usize>,
+}
+
+impl IndexPredicate {
+    pub fn new(expr: Expr) -> IndexPredicate {
+        let mut reads = expr.columns_read();
+        reads.sort_unstable();
+        reads.dedup();
+        IndexPredicate {
+            conjuncts: expr.clone().into_conjuncts(),
+            expr,
+            reads,
+        }
+    }
+}
+
+impl RowMembership for IndexPredicate {
+    fn holds(&self, row: &[Value]) -> bool {
+        // A deterministic predicate fails the same way for the same row every time: such a
+        // row is left out, as a NULL or FALSE predicate leaves it.
+        self.expr
+            .eval(row, &EvalContext::default())
+            .is_ok_and(|value| truth(&value) == Some(true))
+    }
+
+    fn reads(&self) -> &[usize] {
+        &self.reads
+    }
+}
