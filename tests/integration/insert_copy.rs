@@ -106,6 +106,18 @@ fn copies_every_kind_of_value_as_sqlite_does() {
     }
     assert_eq!(count(&ember, "SELECT count(*) FROM dst"), 3000);
     assert_eq!(ember.last_insert_rowid(), 3000);
+    // EXPLAIN ANALYZE runs the copy and counts the rows its scan read.
+    ember.execute("DELETE FROM dst", ()).unwrap();
+    let analyzed = explain(&ember, &format!("ANALYZE {copy}"), &[]);
+    assert_eq!(analyzed[0], "InsertCopy dst", "{analyzed:#?}");
+    assert!(
+        analyzed[1].starts_with("└─ Scan src (actual rows=3000 loops=1"),
+        "{analyzed:#?}"
+    );
+    assert!(analyzed
+        .last()
+        .unwrap()
+        .starts_with("Execution: 3000 rows changed"));
 }
 
 #[test]

@@ -7,7 +7,8 @@
 //! the same error). Source and target are different tables, so the reads never see the
 //! statement's own rows. An interrupt is checked and the statement's row limit applied
 //! before each batch; the batch held and the ordered-index entries held until the
-//! statement's end are charged to its memory account. Should the tables no longer encode
+//! statement's end are charged to its memory account; EXPLAIN ANALYZE counts the rows read
+//! for the scan. Should the tables no longer encode
 //! alike when the statement runs, the batched path writes it.
 
 use ember_storage::{RowCopies, Transaction, Value};
@@ -17,6 +18,7 @@ use crate::expr::StatementEnv;
 use crate::plan::{Insert, InsertWrite, Node};
 
 use super::super::bounds::MemoryCharge;
+use super::super::profile::Tally;
 use super::dml::storage_error;
 use super::insert::check_rows_max;
 use super::insert_batch::{insert_batched, BATCH_ROWS};
@@ -30,7 +32,7 @@ pub(super) fn insert_copied(
     done: &mut usize,
 ) -> Result<usize> {
     debug_assert_eq!(insert.write, InsertWrite::CopyRows);
-    let Some(Node::Scan(access)) = insert.copied_scan() else {
+    let Some(scan @ Node::Scan(access)) = insert.copied_scan() else {
         return insert_batched(txn, insert, env, done);
     };
     let (source, target) = (&*access.table, &*insert.table);
@@ -44,6 +46,8 @@ pub(super) fn insert_copied(
         "the rows of INSERT .. SELECT",
     );
     let mut charged = 0;
+    // EXPLAIN ANALYZE counts the rows read for the scan.
+    let mut tally = Tally::of(scan);
     let mut load = txn.insert_batch(&target.storage);
     let mut from = 0;
     while let Some(rows) = source.storage.next_scan_batch(from, BATCH_ROWS as u64) {
@@ -55,6 +59,7 @@ pub(super) fn insert_copied(
         if copies.is_empty() {
             continue;
         }
+        tally.rows(copies.len() as u64);
         check_rows_max(*done + copies.len(), env.rows_max)?;
         let held = copies.held_bytes() + load.pending_bytes();
         if held > charged {
