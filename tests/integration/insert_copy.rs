@@ -269,7 +269,7 @@ fn keyed(conn: &Connection, table: &str, keys: impl IntoIterator<Item = i64>) {
     for key in keys {
         let values = [
             Value::Integer(key),
-            Value::Text(format!("t{key}").into()),
+            Value::Text(format!("t{key}")),
             Value::Integer(key * 3),
         ];
         conn.execute(&insert, values.as_slice()).unwrap();

@@ -32,7 +32,7 @@ fn table(store: &Store, indexed: bool) -> (Arc<Table>, Option<Arc<SecondaryIndex
 fn row(id: i64) -> [Value; 3] {
     let email = match id % 9 {
         0 => Value::Null,
-        _ => Value::Text(format!("e{id}").into()),
+        _ => Value::Text(format!("e{id}")),
     };
     [Value::Integer(id), email, Value::Real(id as f64 / 3.0)]
 }
