@@ -39,8 +39,8 @@ pub mod wal;
 
 pub use error::{StorageError, StorageErrorKind, StorageResult};
 pub use mvcc::{
-    BatchInsert, IdleTransaction, Isolation, KeyParts, RangeProgress, RangeScratch, RowId,
-    RunVisit, SerialStats, Snapshot, Table, TableSchema, Transaction, WritePin,
+    BatchInsert, IdleTransaction, Isolation, KeyParts, RangeProgress, RangeScratch, RowCopies,
+    RowId, RunVisit, SerialStats, Snapshot, Table, TableSchema, Transaction, WritePin,
 };
 pub use store::{AsOfRead, Store};
 pub use value::{DataType, Value};

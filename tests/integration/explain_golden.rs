@@ -388,6 +388,41 @@ const GOLDEN: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Each INSERT and the lines of the plan EXPLAIN gives for it, into `t2` (of `t`'s shape,
+/// with an index) and `v2` (of `u`'s columns but `x` a TEXT).
+const WRITE_GOLDEN: &[(&str, &[&str])] = &[
+    (
+        "INSERT INTO t2 SELECT * FROM t",
+        &["InsertCopy t2", "└─ Scan t"],
+    ),
+    (
+        "INSERT INTO t2 SELECT * FROM t WHERE id > 5",
+        &[
+            "InsertBatch t2",
+            "└─ Project id, a, b, s, h",
+            "   └─ KeyRange t (id > 5) filter (id > 5)",
+        ],
+    ),
+    (
+        "INSERT INTO v2 SELECT * FROM u",
+        &["InsertBatch v2", "└─ Project id, t_id, x", "   └─ Scan u"],
+    ),
+];
+
+#[test]
+fn explain_prints_how_each_insert_writes() {
+    let conn = loaded();
+    conn.execute_batch(
+        "CREATE TABLE t2(id INTEGER PRIMARY KEY, a INT, b INT, s TEXT, h INT);
+         CREATE INDEX t2_s ON t2(s);
+         CREATE TABLE v2(id INTEGER PRIMARY KEY, t_id INT, x TEXT);",
+    )
+    .unwrap();
+    for (sql, expected) in WRITE_GOLDEN {
+        assert_eq!(plan_lines(&conn, sql), expected.join("\n"), "{sql}");
+    }
+}
+
 fn plan_lines(conn: &Connection, sql: &str) -> String {
     explain(conn, sql, &[]).join("\n")
 }

@@ -86,7 +86,11 @@ fn explain_names_the_batched_write_and_the_row_by_row_one() {
     people(&conn, 10, true);
     conn.execute("CREATE TABLE audit(n INT)", ()).unwrap();
     let first = |sql: &str| explain(&conn, sql, &[])[0].clone();
-    assert_eq!(first("INSERT INTO p2 SELECT * FROM p"), "InsertBatch p2");
+    assert_eq!(first("INSERT INTO p2 SELECT * FROM p"), "InsertCopy p2");
+    assert_eq!(
+        first("INSERT INTO p2 SELECT * FROM p WHERE id > 0"),
+        "InsertBatch p2"
+    );
     assert_eq!(
         first("INSERT INTO p2(email) SELECT email FROM p"),
         "InsertBatch p2"

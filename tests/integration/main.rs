@@ -50,6 +50,7 @@ mod index_offset;
 mod index_range_count;
 mod indexes;
 mod insert_batch;
+mod insert_copy;
 mod insert_select_vs_sqlite;
 mod isolation;
 mod join_answers;

@@ -11,6 +11,7 @@ use crossbeam_epoch::{self as epoch, Shared};
 
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::IndexKey;
+use crate::slab::Payload;
 use crate::value::Value;
 
 use super::head::HeadWord;
@@ -26,6 +27,21 @@ impl Transaction {
         &mut self,
         table: &Arc<Table>,
         values: &[V],
+    ) -> StorageResult<RowId> {
+        self.insert_made(table, values, &mut |txn, key_left_out| {
+            txn.encode_payload(table, values, key_left_out)
+        })
+    }
+
+    /// `insert` of a row whose payload `payload` makes (`key_left_out`: see
+    /// `TableSchema::encode_into`); `values` hold at least the row's primary-key and
+    /// indexed columns (`copy_rows.rs` copies a row's encoded bytes and decodes only those).
+    #[inline]
+    pub(super) fn insert_made<V: Borrow<Value>>(
+        &mut self,
+        table: &Arc<Table>,
+        values: &[V],
+        payload: &mut impl FnMut(&mut Transaction, bool) -> StorageResult<Payload>,
     ) -> StorageResult<RowId> {
         let guard = epoch::pin();
         let primary = table.primary();
@@ -44,12 +60,12 @@ impl Transaction {
             }
             Some(key)
         });
-        let payload = self.encode_payload(table, values, key_left_out)?;
+        let made = payload(self, key_left_out)?;
         let txn_id = self.writer_id();
         let Some(primary) = primary else {
             let row = table.allocate_slot()?;
             let slot = table.slot(row).expect("slot just allocated");
-            let version = self.new_version(table, txn_id, payload).into_shared(&guard);
+            let version = self.new_version(table, txn_id, made).into_shared(&guard);
             slot.head
                 .store(HeadWord::from_version(version), Ordering::Release);
             return self.finish_insert(table, row, version, values);
@@ -60,11 +76,11 @@ impl Transaction {
                 "primary key value cannot be NULL",
             )
         })?;
-        let version = self.new_version(table, txn_id, payload).into_shared(&guard);
+        let version = self.new_version(table, txn_id, made).into_shared(&guard);
         if let (true, IndexKey::Int(int)) = (table.is_clustered(), &key) {
             return match self.insert_clustered(table, *int, version, key_left_out, &guard)? {
                 Some(row) => self.finish_insert(table, row, version, values),
-                None => self.insert_holding_key(table, *int, values),
+                None => self.insert_holding_key(table, *int, values, payload),
             };
         }
         let mut allocation_error = None;
@@ -107,7 +123,7 @@ impl Transaction {
     }
 
     /// Inserts a row of a clustered table whose key's home turned out to be an overflow slot
-    /// after its payload left the key out: its rows carry their key, so it is encoded again.
+    /// after its payload left the key out: its rows carry their key, so it is made again.
     #[cold]
     #[inline(never)]
     fn insert_holding_key<V: Borrow<Value>>(
@@ -115,9 +131,10 @@ impl Transaction {
         table: &Arc<Table>,
         key: i64,
         values: &[V],
+        payload: &mut impl FnMut(&mut Transaction, bool) -> StorageResult<Payload>,
     ) -> StorageResult<RowId> {
         let guard = epoch::pin();
-        let payload = self.encode_payload(table, values, false)?;
+        let payload = payload(self, false)?;
         let txn_id = self.writer_id();
         let version = self.new_version(table, txn_id, payload).into_shared(&guard);
         let row = self

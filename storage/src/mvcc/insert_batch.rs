@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crossbeam_epoch as epoch;
 
 use crate::asymmetric_fence;
-use crate::error::StorageResult;
+use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{push_entry_key, sort_entry_keys, SecondaryIndex};
 use crate::value::Value;
 
@@ -72,6 +72,27 @@ impl BatchInsert<'_> {
         (values, width): (&[V], usize),
         inserted: &mut usize,
     ) -> StorageResult<()> {
+        let insert =
+            |txn: &mut Transaction, table: &Arc<Table>, _: usize, row: &[V]| txn.insert(table, row);
+        self.insert_each((values, width), None, inserted, (insert, insert))
+    }
+
+    /// `rows` with each row linked by `link` (which inserts row `at`, whose values are
+    /// `row`, leaving its indexing to the batch). `covered`: the columns the values hold
+    /// (`None`: all); an index over another column has the batch undone and redone. When a
+    /// row fails, the batch is undone and each row inserted again by `redo`, which indexes
+    /// it as `insert` does.
+    pub(super) fn insert_each<V: Borrow<Value>, L, R>(
+        &mut self,
+        (values, width): (&[V], usize),
+        covered: Option<&[bool]>,
+        inserted: &mut usize,
+        (mut link, mut redo): (L, R),
+    ) -> StorageResult<()>
+    where
+        L: FnMut(&mut Transaction, &Arc<Table>, usize, &[V]) -> StorageResult<RowId>,
+        R: FnMut(&mut Transaction, &Arc<Table>, usize, &[V]) -> StorageResult<RowId>,
+    {
         debug_assert!(width > 0 && values.len().is_multiple_of(width));
         *inserted = 0;
         let _pin = epoch::pin();
@@ -86,8 +107,8 @@ impl BatchInsert<'_> {
         let mut rows: Vec<RowId> = Vec::with_capacity(values.len() / width.max(1));
         txn.indexing_deferred = true;
         let mut linked = Ok(());
-        for row in values.chunks_exact(width) {
-            match txn.insert(table, row) {
+        for (at, row) in values.chunks_exact(width).enumerate() {
+            match link(txn, table, at, row) {
                 Ok(id) => rows.push(id),
                 Err(error) => {
                     linked = Err(error);
@@ -97,7 +118,7 @@ impl BatchInsert<'_> {
         }
         txn.indexing_deferred = false;
         if linked
-            .and_then(|()| self.index_batch(&rows, values, width))
+            .and_then(|()| self.index_batch(&rows, values, width, covered))
             .is_ok()
         {
             *inserted = rows.len();
@@ -115,8 +136,8 @@ impl BatchInsert<'_> {
         self.merge_pending(0)?;
         let txn = &mut *self.txn;
         txn.rollback_to(savepoint);
-        for row in values.chunks_exact(width) {
-            txn.insert(&self.table, row)?;
+        for (at, row) in values.chunks_exact(width).enumerate() {
+            redo(txn, &self.table, at, row)?;
             *inserted += 1;
         }
         Ok(())
@@ -161,6 +182,7 @@ impl BatchInsert<'_> {
         rows: &[RowId],
         values: &[V],
         width: usize,
+        covered: Option<&[bool]>,
     ) -> StorageResult<()> {
         debug_assert_eq!(rows.len() * width, values.len());
         // Pairs with the fence in `create_index`, as in `index_new_version`: every version
@@ -170,6 +192,17 @@ impl BatchInsert<'_> {
             return Ok(());
         }
         let indexes = self.table.secondary.load();
+        if let Some(covered) = covered {
+            let reads_other = |index: &Arc<SecondaryIndex>| {
+                index.columns().iter().any(|&column| !covered[column])
+            };
+            if indexes.iter().any(reads_other) {
+                return Err(StorageError::new(
+                    StorageErrorKind::Conflict,
+                    "an index the batch's values do not cover was created meanwhile",
+                ));
+            }
+        }
         for index in indexes.iter() {
             self.index_rows(index, rows, (values, width))?;
         }

@@ -38,6 +38,7 @@ mod clustered;
 mod column_scan;
 mod commit_log;
 mod compact;
+mod copy_rows;
 mod evict;
 mod gathered_entries;
 mod gc;
@@ -76,6 +77,7 @@ pub use clock::{Clock, TXN_ID_BASE};
 pub(crate) use commit_log::SerialState;
 pub use commit_log::{SerialStats, LOG_ENTRIES_MAX, WRITTEN_ROWS_LOGGED_MAX};
 pub use compact::WalkedSlots;
+pub use copy_rows::RowCopies;
 pub use evict::HandStep;
 pub use gc::GcReport;
 pub(crate) use head::FrozenSlot;
@@ -95,6 +97,8 @@ pub use write_pin::{WritePin, ROWS_PER_PIN};
 
 #[cfg(test)]
 mod clustered_tests;
+#[cfg(test)]
+mod copy_rows_tests;
 #[cfg(test)]
 mod freeze_tests;
 #[cfg(test)]

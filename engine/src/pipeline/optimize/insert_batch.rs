@@ -5,15 +5,19 @@
 //! other than ABORT, ON CONFLICT (upsert), RETURNING, an AUTOINCREMENT table, a table with
 //! triggers, CHECK or FOREIGN KEY constraints, generated columns, or rows that expire
 //! (`expire_at`, `ttl`: a key held by an expired row is freed on conflict).
+//! A batched INSERT whose rows are another table's, encoded alike, copies them as they are
+//! encoded instead (`InsertWrite::CopyRows`, `insert_copy.rs`).
 
 use crate::plan::{Insert, InsertWrite, Node, OnConflict};
 
 /// Chooses how `insert` writes its rows; `has_triggers`: the target table has triggers.
 pub fn batch_insert(insert: &mut Insert, has_triggers: bool) {
-    insert.write = if batchable(insert, has_triggers) {
-        InsertWrite::Batched
-    } else {
+    insert.write = if !batchable(insert, has_triggers) {
         InsertWrite::RowByRow
+    } else if super::insert_copy::copies_rows(insert) {
+        InsertWrite::CopyRows
+    } else {
+        InsertWrite::Batched
     };
 }
 

@@ -17,6 +17,7 @@ mod group_order;
 mod index_order;
 mod index_range;
 mod insert_batch;
+mod insert_copy;
 mod join_access;
 mod join_bloom;
 mod join_order;

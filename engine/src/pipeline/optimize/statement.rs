@@ -8,7 +8,8 @@
 //! 3. `finish_query` over the statement's query tree (a SELECT's, an INSERT's source): the
 //!    columns each scan decodes, the strategies of aggregates and DISTINCTs, memoized
 //!    subqueries, runtime bloom filters (`mod.rs`).
-//! 4. `batch_insert`: an INSERT .. SELECT written in batches (`insert_batch.rs`).
+//! 4. `batch_insert`: an INSERT .. SELECT written in batches (`insert_batch.rs`), or its
+//!    rows copied as encoded from a table that encodes them alike (`insert_copy.rs`).
 //! 5. `prune_update` / `prune_delete`: the target columns a plain UPDATE or DELETE decodes.
 //! 6. `choose_strategies` over the plans beside a statement's own tree (UPDATE .. FROM's
 //!    source, a view write's rows).

@@ -128,9 +128,14 @@ impl Plan {
                 let node = match insert.write {
                     super::InsertWrite::RowByRow => "Insert",
                     super::InsertWrite::Batched => "InsertBatch",
+                    super::InsertWrite::CopyRows => "InsertCopy",
                 };
                 writeln!(out, "{node} {}{clauses}", insert.table.name)?;
-                insert.source.write_tree(out, 1)
+                // A row copy reads the scan alone: its rows are not decoded into columns.
+                match (insert.write, insert.copied_scan()) {
+                    (super::InsertWrite::CopyRows, Some(scan)) => scan.write_tree(out, 1),
+                    _ => insert.source.write_tree(out, 1),
+                }
             }
             Plan::Update {
                 target,

@@ -42,6 +42,41 @@ pub enum InsertWrite {
     /// The source query's rows in batches, each written at once (`Transaction::insert_batch`):
     /// `exec::write::insert_batch`.
     Batched,
+    /// `Batched` with the rows of the source, every column of one table in order
+    /// (`Insert::copied_scan`), copied as they are encoded (`BatchInsert::copies`): no row is
+    /// decoded into values but for its key and indexed columns. `exec::write::insert_copy`.
+    CopyRows,
+}
+
+impl Insert {
+    /// The scan a row copy reads (`InsertWrite::CopyRows`): the source when it is one
+    /// table's scan giving every column of the table in order, into every column of the
+    /// target in order (`INSERT INTO t2 SELECT * FROM t`); `None` for any other source.
+    pub fn copied_scan(&self) -> Option<&Node> {
+        let (scan, access) = match &self.source {
+            Node::Project { input, exprs } => match &**input {
+                Node::Scan(access) if every_column_in_order(exprs) => (&**input, access),
+                _ => return None,
+            },
+            scan @ Node::Scan(access) => (scan, access),
+            _ => return None,
+        };
+        let width = access.table.columns.len();
+        if matches!(&self.source, Node::Project { exprs, .. } if exprs.len() != width) {
+            return None;
+        }
+        let every_target_column = self.columns.len() == self.table.columns.len()
+            && self.columns.iter().enumerate().all(|(i, &c)| i == c);
+        (every_target_column && width == self.columns.len()).then_some(scan)
+    }
+}
+
+/// Whether `exprs` are the columns of their input row, each once, in order.
+fn every_column_in_order(exprs: &[Expr]) -> bool {
+    exprs
+        .iter()
+        .enumerate()
+        .all(|(position, expr)| matches!(expr, Expr::Column { index, .. } if *index == position))
 }
 
 /// Widest table an INSERT gets plain rows for: the executor builds each row as a stack

@@ -7,7 +7,8 @@
 //! key assigned to an INTEGER PRIMARY KEY left NULL). Rows computed by expressions or a
 //! query, and statements with ON CONFLICT, RETURNING, an AUTOINCREMENT table or CHECK /
 //! FOREIGN KEY constraints to enforce, take the general path (`upsert.rs`). A plan whose
-//! rows go in batches (`InsertWrite::Batched`) is written by `insert_batch.rs`.
+//! rows go in batches (`InsertWrite::Batched`) is written by `insert_batch.rs`, one that
+//! copies another table's rows (`InsertWrite::CopyRows`) by `insert_copy.rs`.
 
 use std::borrow::Cow;
 
@@ -56,8 +57,10 @@ fn insert_rows(
     sink: &mut RowSink<'_>,
     done: &mut usize,
 ) -> Result<usize> {
-    if insert.write == InsertWrite::Batched {
-        return super::insert_batch::insert_batched(txn, insert, env, done);
+    match insert.write {
+        InsertWrite::Batched => return super::insert_batch::insert_batched(txn, insert, env, done),
+        InsertWrite::CopyRows => return super::insert_copy::insert_copied(txn, insert, env, done),
+        InsertWrite::RowByRow => {}
     }
     let replace = insert.on_conflict == OnConflict::Replace;
     // INSERT triggers on the table (`None`: none, or no trigger in the catalog).

@@ -34,7 +34,10 @@ pub(super) fn insert_batched(
     env: StatementEnv<'_>,
     done: &mut usize,
 ) -> Result<usize> {
-    debug_assert_eq!(insert.write, InsertWrite::Batched);
+    debug_assert!(matches!(
+        insert.write,
+        InsertWrite::Batched | InsertWrite::CopyRows
+    ));
     debug_assert!(insert.on_conflict == OnConflict::Abort && insert.sequence.is_none());
     let table = &*insert.table;
     let width = table.columns.len();

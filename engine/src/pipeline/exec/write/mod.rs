@@ -11,6 +11,7 @@ pub(super) mod foreign_key;
 pub(super) mod generated;
 pub(super) mod insert;
 pub(super) mod insert_batch;
+pub(super) mod insert_copy;
 pub(super) mod returning;
 pub(super) mod rowid;
 pub(super) mod trigger;
