@@ -16,6 +16,7 @@ use crate::expr::Expr;
 use crate::plan::{counts_range_rows, AccessPath, IndexRange, Node};
 
 use super::index_range::{equality_prefix, index_collations};
+use super::null_range::aggregated_scan;
 
 /// Rows a key must hold on average (the index's statistics when the plan is made) for its
 /// counted range to pay: opening a range walk costs about what reading a dozen rows
@@ -29,19 +30,7 @@ const COUNTED_ROWS_PER_KEY_MIN: f64 = 16.0;
 /// range rule pins the same whole key, and the aggregate only counts rows (see the module
 /// comment).
 pub fn count_lookup_by_range(node: &mut Node) {
-    let Node::Project { input, .. } = node else {
-        return;
-    };
-    let Node::Aggregate {
-        input: scan,
-        group_by,
-        aggregates,
-        ..
-    } = input.as_mut()
-    else {
-        return;
-    };
-    let Node::Scan(access) = scan.as_mut() else {
+    let Some((access, group_by, aggregates)) = aggregated_scan(node) else {
         return;
     };
     let AccessPath::IndexLookup { index, .. } = &access.path else {

@@ -17,7 +17,7 @@
 use crate::catalog::{IndexDef, TableDef};
 use crate::expr::Expr;
 use crate::plan::{
-    counts_range_rows, AccessPath, AggregateCall, AggregateFunction, IndexRange, Node,
+    counts_range_rows, AccessPath, AggregateCall, AggregateFunction, IndexRange, Node, TableAccess,
 };
 
 use super::index_range::range_decides;
@@ -151,19 +151,7 @@ pub(super) fn narrow_by_null_test(range: &mut IndexRange, terms: &[Expr]) {
 /// are all `count(col)` of an index's first column count the range past its NULLs: the
 /// rows it leaves out add nothing to them.
 pub fn count_by_index(node: &mut Node) {
-    let Node::Project { input, .. } = node else {
-        return;
-    };
-    let Node::Aggregate {
-        input: scan,
-        group_by,
-        aggregates,
-        ..
-    } = input.as_mut()
-    else {
-        return;
-    };
-    let Node::Scan(access) = scan.as_mut() else {
+    let Some((access, group_by, aggregates)) = aggregated_scan(node) else {
         return;
     };
     if !matches!(access.path, AccessPath::FullScan) || aggregates.is_empty() {
@@ -192,6 +180,29 @@ pub fn count_by_index(node: &mut Node) {
     if let Some(range) = found {
         access.path = AccessPath::IndexRange(Box::new(range));
     }
+}
+
+/// The scan under a level's aggregate (`Project` over `Aggregate` over `Scan`), with the
+/// aggregate's GROUP BY and calls; `None` for a level of any other shape.
+pub(super) fn aggregated_scan(
+    node: &mut Node,
+) -> Option<(&mut TableAccess, &[Expr], &[AggregateCall])> {
+    let Node::Project { input, .. } = node else {
+        return None;
+    };
+    let Node::Aggregate {
+        input: scan,
+        group_by,
+        aggregates,
+        ..
+    } = input.as_mut()
+    else {
+        return None;
+    };
+    let Node::Scan(access) = scan.as_mut() else {
+        return None;
+    };
+    Some((access, group_by, aggregates))
 }
 
 /// Whether `call` is a plain `count(col)` of table column `column` (no DISTINCT, FILTER).
