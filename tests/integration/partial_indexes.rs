@@ -6,7 +6,7 @@
 //! `sqlite_schema`), DROP / RENAME COLUMN, ROLLBACK of the CREATE, bad predicates, and a
 //! reopened directory database.
 
-use ember::{Database, ErrorKind, Options, SyncPolicy};
+use ember::{Database, ErrorKind, Options, SyncPolicy, Value};
 
 use super::support::{assert_same_answers, both_engines, explain, TempDir};
 
@@ -405,4 +405,56 @@ fn dropping_an_earlier_column_keeps_the_predicate_on_its_column() {
             statement,
         );
     }
+}
+
+#[test]
+fn renaming_the_table_keeps_a_predicate_that_names_it_usable_after_reopen() {
+    let dir = TempDir::new("partial-index-rename");
+    let options = Options::new().sync_policy(SyncPolicy::Off);
+    let query = "SELECT id FROM t WHERE b > 0 AND a = 2 ORDER BY id";
+    {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        let conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b INTEGER);
+             CREATE INDEX t_pos ON t(a) WHERE t.b > 0;
+             INSERT INTO t VALUES (1, 2, 1), (2, 2, -1), (3, 2, 5);
+             ALTER TABLE t RENAME TO u;
+             ALTER TABLE u RENAME TO t;
+             ALTER TABLE t RENAME TO v;",
+        )
+        .unwrap();
+        let rows = conn
+            .query(&query.replace(" t ", " v "), ())
+            .unwrap()
+            .into_values();
+        assert_eq!(rows, vec![vec![Value::Integer(1)], vec![Value::Integer(3)]]);
+    }
+    let db = Database::open_with(&dir.0, options).unwrap();
+    let conn = db.connect();
+    let rows = conn
+        .query(&query.replace(" t ", " v "), ())
+        .unwrap()
+        .into_values();
+    assert_eq!(rows, vec![vec![Value::Integer(1)], vec![Value::Integer(3)]]);
+    conn.execute("INSERT INTO v VALUES (4, 2, 9)", ()).unwrap();
+    conn.execute("CHECKPOINT", ()).unwrap();
+    drop(conn);
+    drop(db);
+    // Loaded from the checkpoint, whose schema text is the renamed one.
+    let db = Database::open_with(&dir.0, Options::new().sync_policy(SyncPolicy::Off)).unwrap();
+    let conn = db.connect();
+    let rows = conn
+        .query(&query.replace(" t ", " v "), ())
+        .unwrap()
+        .into_values();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 't_pos'",
+            (),
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(!sql.contains("t.b"), "{sql}");
 }

@@ -14,8 +14,8 @@ use sqlparser::ast::{self, AlterTableOperation, ColumnOption, RenameTableNameKin
 use ember_storage::Value;
 
 use crate::catalog::{
-    merge_set_options, rename_key_column, rename_table_in_view, rewrite_create_index,
-    rewrite_create_table, ColumnDef, TableDef, ViewDef,
+    merge_set_options, rename_key_column, rename_table_in_index, rename_table_in_view,
+    rewrite_create_index, rewrite_create_table, ColumnDef, TableDef, ViewDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, EvalContext, Expr};
@@ -446,11 +446,7 @@ fn rename_table(table: &mut TableDef, new_name: &ast::ObjectName) -> Result<()> 
     table.sql = rewrite_create_table(&table.sql, |create| create.name = new_name.clone())?;
     for index in &mut table.indexes {
         match &index.sql {
-            Some(sql) => {
-                index.sql = Some(rewrite_create_index(sql, |create| {
-                    create.table_name = new_name.clone()
-                })?)
-            }
+            Some(sql) => index.sql = Some(rename_table_in_index(sql, &table.name, new_name)?),
             None => {
                 if let Some(number) = index.name.strip_prefix(&old_prefix) {
                     index.name = format!("ember_autoindex_{name}_{number}");

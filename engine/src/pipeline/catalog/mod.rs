@@ -36,7 +36,8 @@ pub use schema::{
     SEQUENCE_TABLE, SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,
 };
 pub use sql_rewrite::{
-    parse_one, rename_key_column, rename_table_in_view, rewrite_create_index, rewrite_create_table,
+    parse_one, rename_key_column, rename_table_in_index, rename_table_in_view,
+    rewrite_create_index, rewrite_create_table,
 };
 pub use sqlite_indexes::{sqlite_indexes, IndexKeyColumn, IndexOrigin, SqliteIndex};
 pub use trigger::{TriggerDef, TriggerEventKind, TriggerTiming};

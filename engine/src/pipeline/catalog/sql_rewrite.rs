@@ -55,6 +55,25 @@ pub fn rewrite_create_index(
     }
 }
 
+/// `sql` (a CREATE INDEX statement on table `old`) on the table renamed `new`: the table it
+/// names, and the qualifier of the columns its WHERE (a partial index's predicate) names.
+pub fn rename_table_in_index(sql: &str, old: &str, new: &ast::ObjectName) -> Result<String> {
+    match parse_one(sql)? {
+        Statement::CreateIndex(mut create) => {
+            create.table_name = new.clone();
+            let mut statement = Statement::CreateIndex(create);
+            if let Some(last) = new.0.last().and_then(|part| part.as_ident()) {
+                rename_qualifiers(&mut statement, old, &last.clone());
+            }
+            Ok(statement.to_string())
+        }
+        _ => Err(crate::err!(
+            Internal,
+            "stored index text is not CREATE INDEX: {sql}"
+        )),
+    }
+}
+
 /// Renames column `old` to `new` (case-insensitively) in a key or index column list.
 pub fn rename_key_column(columns: &mut [ast::IndexColumn], old: &str, new: &ast::Ident) {
     for column in columns {
