@@ -792,4 +792,4 @@ fn column_bit(column: usize) -> u64 {
 
 #[cfg(test)]
 #[path = "indexing_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -25,7 +25,12 @@ fn row(id: i64, key: i64) -> [Value; 2] {
 }
 
 /// The ids of rows `txn` finds under `key` through the index, sorted.
-fn lookup(txn: &Transaction, table: &Table, index: &SecondaryIndex, key: i64) -> Vec<i64> {
+pub(in crate::mvcc) fn lookup(
+    txn: &Transaction,
+    table: &Table,
+    index: &SecondaryIndex,
+    key: i64,
+) -> Vec<i64> {
     let mut ids = Vec::new();
     let mut buffer = Vec::new();
     txn.index_lookup(

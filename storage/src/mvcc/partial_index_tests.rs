@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
-use crate::index::{IndexKey, KeyCollation, RowMembership, SecondaryIndex};
+use crate::index::{KeyCollation, RowMembership, SecondaryIndex};
 use crate::store::Store;
 use crate::value::{DataType, Value};
-use crate::{Table, TableSchema, Transaction};
+use crate::{Table, TableSchema};
+
+use super::indexing::tests::lookup;
 
 /// Rows whose column 2 (`live`) is the integer 1.
 struct Live;
@@ -43,26 +45,6 @@ fn row(id: i64, key: i64, live: i64) -> [Value; 3] {
         Value::Integer(key),
         Value::Integer(live),
     ]
-}
-
-fn lookup(txn: &Transaction, table: &Table, index: &SecondaryIndex, key: i64) -> Vec<i64> {
-    let mut ids = Vec::new();
-    let mut buffer = Vec::new();
-    txn.index_lookup(
-        table,
-        index,
-        &IndexKey::Int(key),
-        &mut buffer,
-        |_, values| {
-            if let Value::Integer(id) = values[0] {
-                ids.push(id);
-            }
-            true
-        },
-    )
-    .unwrap();
-    ids.sort();
-    ids
 }
 
 fn entries(index: &SecondaryIndex) -> (usize, usize) {
