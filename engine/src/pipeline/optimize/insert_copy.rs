@@ -2,8 +2,9 @@
 //! FROM t` copies the rows of `t` as they are encoded (`InsertWrite::CopyRows`) when every
 //! row of `t` is, unchanged, a valid row of `t2` that `t2` decodes to the same values:
 //!
-//! - the source is a full scan of one other table with no filter, giving every column in
-//!   table order into every column of the target (`Insert::copied_scan`);
+//! - the source is a full scan of one other table with no filter (or a constant true one:
+//!   `TableAccess::reaches_every_row`), giving every column in table order into every
+//!   column of the target (`Insert::copied_scan`);
 //! - column by column, the same type, affinity and collation; a NOT NULL or STRICT target
 //!   column only where the source column is as strict;
 //! - the same primary key (columns and INTEGER PRIMARY KEY), so a source row's key is its

@@ -9,8 +9,7 @@
 //! checks the pragma when it runs). Every other DELETE keeps its plan.
 
 use crate::catalog::{Catalog, TableDef, TriggerEventKind};
-use crate::expr::Expr;
-use crate::plan::{AccessPath, Plan, TableAccess};
+use crate::plan::Plan;
 
 /// Rewrites `plan` into `Plan::DeleteAll` when it is a DELETE the rule applies to (see the
 /// module comment); leaves any other plan as it is.
@@ -18,7 +17,7 @@ pub fn delete_whole_table(plan: &mut Plan, catalog: &Catalog) {
     let applies = match &*plan {
         Plan::Delete { target, returning } => {
             returning.is_none()
-                && reaches_every_row(target)
+                && target.reaches_every_row()
                 && nothing_per_row(&target.table, catalog)
         }
         _ => false,
@@ -34,29 +33,6 @@ pub fn delete_whole_table(plan: &mut Plan, catalog: &Catalog) {
         }
         other => other,
     };
-}
-
-/// Whether `target` reaches every row: a full scan whose filter, if any, is a constant
-/// that is true (as SQLite tests a WHERE: a nonzero number).
-fn reaches_every_row(target: &TableAccess) -> bool {
-    if !matches!(target.path, AccessPath::FullScan) {
-        return false;
-    }
-    match &target.filter {
-        None => true,
-        Some(Expr::Literal(value)) => is_constant_true(value),
-        Some(_) => false,
-    }
-}
-
-fn is_constant_true(value: &ember_storage::Value) -> bool {
-    use ember_storage::Value;
-    match value {
-        Value::Boolean(flag) => *flag,
-        Value::Integer(int) => *int != 0,
-        Value::Real(real) => *real != 0.0,
-        _ => false,
-    }
 }
 
 /// Whether deleting a row of `table` runs nothing beside the delete itself: no DELETE

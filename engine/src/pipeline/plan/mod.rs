@@ -272,9 +272,20 @@ impl TableAccess {
         TableAccess::unplanned(table, filter)
     }
 
-    /// Whether the access reaches every row of its table: a full scan with no filter.
+    /// Whether the access reaches every row of its table: a full scan whose filter, if
+    /// any, is a constant that is true (as SQLite tests a WHERE: a nonzero number).
     pub fn reaches_every_row(&self) -> bool {
-        matches!(self.path, AccessPath::FullScan) && self.filter.is_none()
+        use ember_storage::Value;
+        if !matches!(self.path, AccessPath::FullScan) {
+            return false;
+        }
+        match &self.filter {
+            None => true,
+            Some(Expr::Literal(Value::Boolean(flag))) => *flag,
+            Some(Expr::Literal(Value::Integer(int))) => *int != 0,
+            Some(Expr::Literal(Value::Real(real))) => *real != 0.0,
+            Some(_) => false,
+        }
     }
 }
 
