@@ -6,14 +6,20 @@
 //! versions and indexes) are sampled every 100 ms (for at least 3 s, at most 10 s, until
 //! the count is 0 and the memory back within 10% of the empty table's); the figures are
 //! both at 2 s, the first time `count(*)` was 0 and the first time memory was back. The
-//! process's resident memory (`RssAnon`, anonymous, and `VmRSS`, all of it) is read with the
-//! table created and empty, after the load, and after every row expired and
+//! process's resident memory (`RssAnon`, anonymous, and `VmRSS`, all of it) is read with
+//! the table created and empty, after the load, and after every row expired and
 //! `SETTLE_PERIODS` collector periods more; the ratio after/empty says how near the
 //! process came back to the empty database. Both times the resident memory is also split by
 //! kind of mapping (`smaps.rs`: the binary's code pages, other files, the main heap, other
 //! anonymous memory), which tells code first run by the load from the database's memory.
-//! The second run shares the process with the
-//! first, so its empty figure starts from what the first left. `ember-bench --m3 [--scale F]`.
+//!
+//! The empty database of record is a used one: before the measured table is created, the
+//! same database loads `WARM_UP_SHARE` of the rows into a table of the same kind, lets
+//! them expire and drops it, so the code the load, sweep and collector run is paged in
+//! and the collector's thread started in both readings (a program's database has run its
+//! statements before its rows expire). The reading before that warm-up (`cold`) is printed
+//! beside it. The second run shares the process with the first, so its empty figure starts
+//! from what the first left. `ember-bench --m3 [--scale F]`.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,8 +37,14 @@ const COLLECTOR_PERIOD: Duration = Duration::from_millis(200);
 /// Collector periods waited after the rows are gone and the account settled, before the
 /// resident memory is read.
 const SETTLE_PERIODS: u32 = 8;
+/// Shortest the sampling runs after the last insert.
+const SAMPLING_MIN: Duration = Duration::from_secs(3);
 /// Longest the sampling waits for the rows to go and the account to settle.
 const SAMPLING_MAX: Duration = Duration::from_secs(10);
+/// The warm-up's rows as a share of the measured load's.
+const WARM_UP_SHARE: f64 = 0.01;
+/// The warm-up's rows at the least.
+const WARM_UP_ROWS_MIN: usize = 1_000;
 
 /// The process's resident memory in bytes: (`RssAnon`, `VmRSS`), 0 where unknown.
 fn rss() -> (u64, u64) {
@@ -75,41 +87,27 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
     let rows = ((1_000_000.0 * scale) as usize).max(1);
     let db = Database::in_memory_with(Options::new().ttl_sweep_interval(SWEEP));
     let conn = db.connect();
-    let (create, insert_sql, label) = match expiry {
-        Expiry::Ttl => (
-            "CREATE TABLE m3(id INTEGER PRIMARY KEY, payload TEXT) WITH (ttl = '1 second')",
-            "INSERT INTO m3 VALUES (?, ?)",
-            "ttl = '1 second'",
-        ),
-        Expiry::ExpireAt => (
-            "CREATE TABLE m3(id INTEGER PRIMARY KEY, payload TEXT, expires REAL) \
-             WITH (expire_at = expires)",
-            "INSERT INTO m3 VALUES (?, ?, ?)",
-            "expire_at = insert time + 1 s",
-        ),
+    let cold_rss = rss();
+    let warm_rows = ((rows as f64 * WARM_UP_SHARE) as usize).max(WARM_UP_ROWS_MIN);
+    create_table(&conn, "m3_warm", expiry)?;
+    load(&conn, "m3_warm", expiry, warm_rows)?;
+    let warm_loaded = Instant::now();
+    wait_until_expired(&conn, "m3_warm")?;
+    // As long as the measured rows get from their last insert to the reading after them.
+    std::thread::sleep(SAMPLING_MIN.saturating_sub(warm_loaded.elapsed()));
+    std::thread::sleep(COLLECTOR_PERIOD * SETTLE_PERIODS);
+    conn.execute("DROP TABLE m3_warm", ())?;
+    std::thread::sleep(COLLECTOR_PERIOD * SETTLE_PERIODS);
+    create_table(&conn, "m3", expiry)?;
+    let label = match expiry {
+        Expiry::Ttl => "ttl = '1 second'",
+        Expiry::ExpireAt => "expire_at = insert time + 1 s",
     };
-    conn.execute(create, ())?;
     let empty = memory_used(&conn)?;
     let empty_rss = rss();
     let empty_kinds = resident_kinds().unwrap_or_default();
-    let mut insert = conn.prepare(insert_sql)?;
     let started = Instant::now();
-    let mut id = 0;
-    let mut peak = empty;
-    while id < rows {
-        conn.execute("BEGIN", ())?;
-        let expires = now_s() + 1.0;
-        for _ in 0..TXN_ROWS.min(rows - id) {
-            id += 1;
-            let payload = format!("session-{id:08}");
-            match expiry {
-                Expiry::Ttl => insert.execute((id as i64, payload))?,
-                Expiry::ExpireAt => insert.execute((id as i64, payload, expires))?,
-            };
-        }
-        conn.execute("COMMIT", ())?;
-        peak = peak.max(memory_used(&conn)?);
-    }
+    let peak = load(&conn, "m3", expiry, rows)?.max(empty);
     let load = started.elapsed();
     let loaded_rss = rss();
     let last_insert = Instant::now();
@@ -131,7 +129,7 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
             at_two = Some((count, used, anonymous_bytes().unwrap_or(0)));
         }
         let settled = zero_at.is_some() && back_at.is_some() && at_two.is_some();
-        if (settled && elapsed >= Duration::from_secs(3)) || elapsed >= SAMPLING_MAX {
+        if (settled && elapsed >= SAMPLING_MIN) || elapsed >= SAMPLING_MAX {
             break;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -163,6 +161,8 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
          RSS after expiry (read at {:.1} s, {SETTLE_PERIODS} collector periods after settling): \
          RssAnon empty {:.1} MiB, loaded {:.1} MiB, after {:.1} MiB (after/empty {:.2}); \
          VmRSS empty {:.1} MiB, loaded {:.1} MiB, after {:.1} MiB (after/empty {:.2})\n\
+         before the {warm_rows}-row warm-up (cold): RssAnon {:.1} MiB (after/cold {:.2}), \
+         VmRSS {:.1} MiB (after/cold {:.2})\n\
          resident by mapping, empty -> after: {}",
         SWEEP.as_millis(),
         load.as_secs_f64(),
@@ -185,8 +185,73 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
         mib_u(loaded_rss.1),
         mib_u(after_rss.1),
         ratio(after_rss.1, empty_rss.1),
+        mib_u(cold_rss.0),
+        ratio(after_rss.0, cold_rss.0),
+        mib_u(cold_rss.1),
+        ratio(after_rss.1, cold_rss.1),
         by_mapping(&empty_kinds, &after_kinds),
     ))
+}
+
+/// Creates M3's table `name`, its rows expiring as `expiry` says.
+fn create_table(conn: &ember::Connection, name: &str, expiry: Expiry) -> Result<(), ember::Error> {
+    let create = match expiry {
+        Expiry::Ttl => format!(
+            "CREATE TABLE {name}(id INTEGER PRIMARY KEY, payload TEXT) WITH (ttl = '1 second')"
+        ),
+        Expiry::ExpireAt => format!(
+            "CREATE TABLE {name}(id INTEGER PRIMARY KEY, payload TEXT, expires REAL) \
+             WITH (expire_at = expires)"
+        ),
+    };
+    conn.execute(&create, ())?;
+    Ok(())
+}
+
+/// Inserts `rows` rows into `name` in `TXN_ROWS`-row transactions, each expiring one
+/// second after its transaction began; returns the engine's largest memory account after a
+/// commit.
+fn load(
+    conn: &ember::Connection,
+    name: &str,
+    expiry: Expiry,
+    rows: usize,
+) -> Result<i64, ember::Error> {
+    let insert_sql = match expiry {
+        Expiry::Ttl => format!("INSERT INTO {name} VALUES (?, ?)"),
+        Expiry::ExpireAt => format!("INSERT INTO {name} VALUES (?, ?, ?)"),
+    };
+    let mut insert = conn.prepare(&insert_sql)?;
+    let mut id = 0;
+    let mut peak = 0;
+    while id < rows {
+        conn.execute("BEGIN", ())?;
+        let expires = now_s() + 1.0;
+        for _ in 0..TXN_ROWS.min(rows - id) {
+            id += 1;
+            let payload = format!("session-{id:08}");
+            match expiry {
+                Expiry::Ttl => insert.execute((id as i64, payload))?,
+                Expiry::ExpireAt => insert.execute((id as i64, payload, expires))?,
+            };
+        }
+        conn.execute("COMMIT", ())?;
+        peak = peak.max(memory_used(conn)?);
+    }
+    Ok(peak)
+}
+
+/// Waits until `count(*)` of `name` is 0 (at most `SAMPLING_MAX`).
+fn wait_until_expired(conn: &ember::Connection, name: &str) -> Result<(), ember::Error> {
+    let started = Instant::now();
+    let count_sql = format!("SELECT count(*) FROM {name}");
+    while started.elapsed() < SAMPLING_MAX {
+        if conn.query_value::<i64>(&count_sql, ())? == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
 }
 
 /// The resident memory of two readings by kind of mapping, in MiB.
