@@ -13,13 +13,15 @@
 //! kind of mapping (`smaps.rs`: the binary's code pages, other files, the main heap, other
 //! anonymous memory), which tells code first run by the load from the database's memory.
 //!
-//! The empty database of record is a used one: before the measured table is created, the
-//! same database loads `WARM_UP_SHARE` of the rows into a table of the same kind, lets
-//! them expire and drops it, so the code the load, sweep and collector run is paged in
-//! and the collector's thread started in both readings (a program's database has run its
-//! statements before its rows expire). The reading before that warm-up (`cold`) is printed
-//! beside it. The second run shares the process with the first, so its empty figure starts
-//! from what the first left. `ember-bench --m3 [--scale F]`.
+//! Two cycles run in one database: a first table of the same kind loads the same rows,
+//! lets them expire and is dropped, then the measured table does the same. The first
+//! cycle's ratio (its after over its empty, read after its table was created) counts the
+//! code the load, sweep and collector run for the first time (file-backed pages of the
+//! binary) and the collector thread started; the measured cycle's (its after over its
+//! empty, read after the first table was dropped and the measured one created) says
+//! whether the memory a cycle takes comes back. The process's reading before anything ran
+//! (`cold`) is printed too. The second run (`expire_at`) shares the process with the first.
+//! `ember-bench --m3 [--scale F]`.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -41,10 +43,6 @@ const SETTLE_PERIODS: u32 = 8;
 const SAMPLING_MIN: Duration = Duration::from_secs(3);
 /// Longest the sampling waits for the rows to go and the account to settle.
 const SAMPLING_MAX: Duration = Duration::from_secs(10);
-/// The warm-up's rows as a share of the measured load's.
-const WARM_UP_SHARE: f64 = 0.01;
-/// The warm-up's rows at the least.
-const WARM_UP_ROWS_MIN: usize = 1_000;
 
 /// The process's resident memory in bytes: (`RssAnon`, `VmRSS`), 0 where unknown.
 fn rss() -> (u64, u64) {
@@ -88,15 +86,16 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
     let db = Database::in_memory_with(Options::new().ttl_sweep_interval(SWEEP));
     let conn = db.connect();
     let cold_rss = rss();
-    let warm_rows = ((rows as f64 * WARM_UP_SHARE) as usize).max(WARM_UP_ROWS_MIN);
-    create_table(&conn, "m3_warm", expiry)?;
-    load(&conn, "m3_warm", expiry, warm_rows)?;
-    let warm_loaded = Instant::now();
-    wait_until_expired(&conn, "m3_warm")?;
+    create_table(&conn, "m3_first", expiry)?;
+    let first_empty_rss = rss();
+    load(&conn, "m3_first", expiry, rows)?;
+    let first_loaded = Instant::now();
+    wait_until_expired(&conn, "m3_first")?;
     // As long as the measured rows get from their last insert to the reading after them.
-    std::thread::sleep(SAMPLING_MIN.saturating_sub(warm_loaded.elapsed()));
+    std::thread::sleep(SAMPLING_MIN.saturating_sub(first_loaded.elapsed()));
     std::thread::sleep(COLLECTOR_PERIOD * SETTLE_PERIODS);
-    conn.execute("DROP TABLE m3_warm", ())?;
+    let first_after_rss = rss();
+    conn.execute("DROP TABLE m3_first", ())?;
     std::thread::sleep(COLLECTOR_PERIOD * SETTLE_PERIODS);
     create_table(&conn, "m3", expiry)?;
     let label = match expiry {
@@ -161,8 +160,9 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
          RSS after expiry (read at {:.1} s, {SETTLE_PERIODS} collector periods after settling): \
          RssAnon empty {:.1} MiB, loaded {:.1} MiB, after {:.1} MiB (after/empty {:.2}); \
          VmRSS empty {:.1} MiB, loaded {:.1} MiB, after {:.1} MiB (after/empty {:.2})\n\
-         before the {warm_rows}-row warm-up (cold): RssAnon {:.1} MiB (after/cold {:.2}), \
-         VmRSS {:.1} MiB (after/cold {:.2})\n\
+         first cycle: RssAnon empty {:.1} MiB, after {:.1} MiB (after/empty {:.2}); \
+         VmRSS empty {:.1} MiB, after {:.1} MiB (after/empty {:.2}); \
+         cold: RssAnon {:.1} MiB, VmRSS {:.1} MiB\n\
          resident by mapping, empty -> after: {}",
         SWEEP.as_millis(),
         load.as_secs_f64(),
@@ -185,10 +185,14 @@ fn m3_with(scale: f64, expiry: Expiry) -> Result<String, ember::Error> {
         mib_u(loaded_rss.1),
         mib_u(after_rss.1),
         ratio(after_rss.1, empty_rss.1),
+        mib_u(first_empty_rss.0),
+        mib_u(first_after_rss.0),
+        ratio(first_after_rss.0, first_empty_rss.0),
+        mib_u(first_empty_rss.1),
+        mib_u(first_after_rss.1),
+        ratio(first_after_rss.1, first_empty_rss.1),
         mib_u(cold_rss.0),
-        ratio(after_rss.0, cold_rss.0),
         mib_u(cold_rss.1),
-        ratio(after_rss.1, cold_rss.1),
         by_mapping(&empty_kinds, &after_kinds),
     ))
 }

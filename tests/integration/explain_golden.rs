@@ -339,7 +339,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
             "└─ Project u.t_id, count(*)",
             "   └─ Aggregate count(*) group by u.t_id",
             "      └─ Scan u",
-            "Subquery #0 correlated",
+            "Subquery #0 correlated, rows counted",
             "└─ Project count(*)",
             "   └─ Aggregate count(*)",
             concat!(

@@ -115,6 +115,7 @@ mod statement_timeout;
 mod strict_tables;
 mod subquery_by_groups;
 mod subquery_groups;
+mod subquery_run;
 mod support;
 mod table_budget;
 mod text_functions_vs_sqlite;

@@ -2,7 +2,8 @@
 //! The binder (`bind/`) and the executor (`exec/`) reach the optimizer only through its
 //! entry points, never through one of its rules: the binder hands each FROM clause to the
 //! join rule (`plan_joins`) and each query level to the level rules (`query_level`,
-//! `limited_level`, `finish_query`), and a trigger's body to `optimize_trigger_statement`;
+//! `limited_level`, `finish_query`), each subquery's plan to the rule of how it runs
+//! (`subquery_run`), and a trigger's body to `optimize_trigger_statement`;
 //! both may ask whether a range decides a term (`range_decides`), and the executor reads a
 //! table's row estimate (`table_rows`) to give up an OR union that reached half the table.
 
@@ -17,6 +18,7 @@ const ENTRY_POINTS: &[&str] = &[
     "query_level",
     "limited_level",
     "finish_query",
+    "subquery_run",
     "optimize_trigger_statement",
     "range_decides",
     "table_rows",

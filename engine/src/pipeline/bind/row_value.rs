@@ -230,6 +230,7 @@ impl Binder<'_> {
             affinities,
             collations,
         };
+        bound.run = crate::optimize::subquery_run(&bound.kind, &bound.query.node);
         Ok(Expr::Subquery(Box::new(bound)))
     }
 
@@ -301,9 +302,11 @@ fn column_subquery(bound: SubqueryExpr, index: usize) -> Result<Expr> {
             meta,
         }],
     };
+    let run = crate::optimize::subquery_run(&SubqueryKind::Scalar, &node);
     Ok(Expr::Subquery(Box::new(SubqueryExpr {
         id: bound.id,
         kind: SubqueryKind::Scalar,
+        run,
         query: Arc::new(Query {
             node,
             columns: vec![name],

@@ -142,9 +142,11 @@ impl Binder<'_> {
         }
         let id = self.next_subquery_id;
         self.next_subquery_id += 1;
+        let run = crate::optimize::subquery_run(&kind, &bound.node);
         Ok(Expr::Subquery(Box::new(SubqueryExpr {
             id,
             kind,
+            run,
             query: Arc::new(bound),
             correlated,
             memo_key: (correlated && pure).then(|| outer_reads.as_slice().into()),

@@ -72,7 +72,8 @@ pub use series::{Series, SERIES_COLUMNS, SERIES_VISIBLE_COLUMNS};
 pub use session_values::{ChangeCounters, SessionFunction};
 pub use staged::Staged;
 pub use subquery::{
-    OuterFrame, RuntimeCaches, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRuntime,
+    OuterFrame, RuntimeCaches, StatementEnv, SubqueryExpr, SubqueryKind, SubqueryRun,
+    SubqueryRuntime,
 };
 pub use subquery_by_groups::GroupedSubquery;
 pub use subquery_memo::OuterRead;

@@ -50,6 +50,32 @@ pub enum SubqueryKind {
     },
 }
 
+/// How a subquery runs, chosen from its plan by the optimizer (`optimize/subquery_run.rs`)
+/// and shown by EXPLAIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubqueryRun {
+    /// Its operator tree (a correlated one's kept and rewound between runs).
+    #[default]
+    Tree,
+    /// The first row of its read of one table by key or index, or of a projection of it,
+    /// read without an operator tree (`exec::first_row`).
+    FirstRow,
+    /// `count(*)` of its read of one table by index: the rows the read finds counted
+    /// without an operator tree (`exec::count_rows`).
+    CountRows,
+}
+
+impl SubqueryRun {
+    /// The words EXPLAIN adds to the subquery's line (none for the operator tree).
+    pub fn explain_words(self) -> &'static str {
+        match self {
+            SubqueryRun::Tree => "",
+            SubqueryRun::FirstRow => ", first row",
+            SubqueryRun::CountRows => ", rows counted",
+        }
+    }
+}
+
 /// A bound subquery inside an expression.
 #[derive(Clone)]
 pub struct SubqueryExpr {
@@ -71,6 +97,8 @@ pub struct SubqueryExpr {
     /// once per execution and looked up by the outer row's values
     /// (`subquery_by_groups.rs`).
     pub grouped: Option<Arc<GroupedSubquery>>,
+    /// How it runs (`SubqueryRun::Tree` until the optimizer chose).
+    pub run: SubqueryRun,
 }
 
 impl PartialEq for SubqueryExpr {
@@ -520,22 +548,31 @@ impl SubqueryExpr {
             buffers: None,
             work: None,
         };
-        if !matches!(
-            self.kind,
-            SubqueryKind::In { .. } | SubqueryKind::InRow { .. }
-        ) {
-            // A lookup by primary key (`(SELECT c FROM t WHERE t.id = outer.x)`, the
-            // commonest correlated subquery) or by index runs without building an operator
-            // tree, and stops at the first row.
-            if let Some(found) = exec::first_row(&self.query.node, &context)? {
-                return Ok(match self.kind {
-                    SubqueryKind::Scalar => SubqueryResult::Scalar(
-                        found
-                            .and_then(|row| row.into_iter().next())
-                            .unwrap_or(Value::Null),
-                    ),
-                    _ => SubqueryResult::Exists(found.is_some()),
-                });
+        // Either way without an operator tree, unless the index it reads is gone.
+        match self.run {
+            SubqueryRun::Tree => {}
+            SubqueryRun::FirstRow => {
+                debug_assert!(matches!(
+                    self.kind,
+                    SubqueryKind::Scalar | SubqueryKind::Exists { .. }
+                ));
+                if let Some(found) = exec::first_row(&self.query.node, &context)? {
+                    return Ok(match self.kind {
+                        SubqueryKind::Scalar => SubqueryResult::Scalar(
+                            found
+                                .and_then(|row| row.into_iter().next())
+                                .unwrap_or(Value::Null),
+                        ),
+                        _ => SubqueryResult::Exists(found.is_some()),
+                    });
+                }
+            }
+            SubqueryRun::CountRows => {
+                debug_assert!(matches!(self.kind, SubqueryKind::Scalar));
+                if let Some(rows) = exec::count_rows(&self.query.node, &context)? {
+                    let rows = i64::try_from(rows).unwrap_or(i64::MAX);
+                    return Ok(SubqueryResult::Scalar(Value::Integer(rows)));
+                }
             }
         }
         if self.correlated && self.id < KEPT_TREE_IDS_MAX {

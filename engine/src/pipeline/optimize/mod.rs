@@ -32,6 +32,7 @@ mod statement;
 mod strategy;
 mod subquery_by_groups;
 mod subquery_memo;
+mod subquery_run;
 mod top_k;
 mod truncate;
 mod window_top_n;
@@ -58,6 +59,7 @@ pub use statement::{optimize_statement, optimize_trigger_statement};
 pub use strategy::{aggregate_strategy, choose_strategies};
 pub use subquery_by_groups::decorrelate_by_groups;
 pub use subquery_memo::memo_only_repeating;
+pub use subquery_run::subquery_run;
 pub use top_k::bound_sort;
 pub use truncate::delete_whole_table;
 

@@ -66,7 +66,8 @@ impl Plan {
                 grouped.query.node.write_tree(out, 1)?;
                 node_exprs(&grouped.query.node, &mut |expr| find(expr, &mut found));
             }
-            writeln!(out, "Subquery #{}{what}", subquery.id)?;
+            let run = subquery.run.explain_words();
+            writeln!(out, "Subquery #{}{what}{run}", subquery.id)?;
             subquery.query.node.write_tree(out, 1)?;
             node_exprs(&subquery.query.node, &mut |expr| find(expr, &mut found));
         }
@@ -82,6 +83,7 @@ struct Found {
     memoized: bool,
     query: std::sync::Arc<super::Query>,
     grouped: Option<std::sync::Arc<crate::expr::GroupedSubquery>>,
+    run: crate::expr::SubqueryRun,
 }
 
 /// Adds each subquery `expr` holds to `found`, once.
@@ -95,6 +97,7 @@ fn find(expr: &crate::expr::Expr, found: &mut Vec<Found>) {
                     memoized: subquery.memo_key.is_some(),
                     query: subquery.query.clone(),
                     grouped: subquery.grouped.clone(),
+                    run: subquery.run,
                 });
             }
         }

@@ -10,14 +10,17 @@
 //! When the range decides the whole filter (and ascends), the walk is the storage's
 //! counting one (`index_range::count_range`, which reads no row into the executor); the
 //! last row is the greatest entry counted, the one an ordered walk ends at.
+//!
+//! A scalar subquery's `count(*)` of a read by index (`count_rows`) counts the rows the read
+//! finds the same way, with no operator tree built or rewound per run.
 
 use ember_storage::RowId;
 
 use crate::error::Result;
 use crate::expr::Expr;
-use crate::plan::{AccessPath, AggregateCall, TableAccess};
+use crate::plan::{AccessPath, AggregateCall, AggregateStrategy, Node, TableAccess};
 
-use super::super::ExecContext;
+use super::super::{profile, ExecContext};
 
 /// The rows an index-range walk of `access` would feed aggregates that are all counts of
 /// rows (see the file comment), counted without stepping them, and the last row counted;
@@ -58,4 +61,67 @@ pub(super) fn counted_range_rows(
         },
     )?;
     Ok(walked.then_some((rows, last)))
+}
+
+/// The `count(*)` a subquery counts without an operator tree (`SubqueryRun::CountRows`):
+/// `node` is a projection of that count over an aggregate of a read by index, as the
+/// optimizer chose it (`optimize/subquery_run.rs`). The rows the read finds are counted
+/// (an index range's by the counting walk when the optimizer chose one); each node is
+/// counted under EXPLAIN ANALYZE as its operator would be. `None` when the index no
+/// longer exists (the caller runs the operator tree).
+pub(crate) fn count_rows(node: &Node, context: &ExecContext<'_>) -> Result<Option<u64>> {
+    let Node::Project { input, .. } = node else {
+        return Ok(None);
+    };
+    let Node::Aggregate {
+        input: read,
+        group_by,
+        aggregates,
+        strategy,
+        ..
+    } = input.as_ref()
+    else {
+        return Ok(None);
+    };
+    let Node::Scan(access) = read.as_ref() else {
+        return Ok(None);
+    };
+    debug_assert!(group_by.is_empty(), "a subquery's count has no GROUP BY");
+    let started = profile::active().then(std::time::Instant::now);
+    let rows = match (&access.path, strategy) {
+        (AccessPath::IndexRange(_), AggregateStrategy::RangeCount) => {
+            counted_range_rows(access, group_by, aggregates, context)?.map(|(rows, _)| rows)
+        }
+        (AccessPath::IndexRange(range), _) => {
+            let mut rows = 0u64;
+            let mut buffer = Vec::new();
+            let walked = super::super::scan::index_range::visit_range_rows(
+                access,
+                range,
+                context,
+                &mut buffer,
+                |_, _| {
+                    rows += 1;
+                    Ok(true)
+                },
+            )?;
+            walked.then_some(rows)
+        }
+        _ => {
+            let mut rows = 0u64;
+            let mut buffer = Vec::new();
+            let read =
+                super::super::scan::for_each_index_row(access, context, &mut buffer, |_, _| {
+                    rows += 1;
+                    Ok(true)
+                })?;
+            read.then_some(rows)
+        }
+    };
+    if let (Some(started), Some(rows)) = (started, rows) {
+        profile::Tally::since(read, started).rows(rows);
+        profile::Tally::since(input, started).row();
+        profile::Tally::since(node, started).row();
+    }
+    Ok(rows)
 }
