@@ -26,6 +26,7 @@ use crate::expr::{EvalContext, SubqueryRuntime};
 use crate::plan::{AggregateStrategy, DistinctStrategy, JoinKind, Node};
 
 pub(crate) use aggregate::counted::count_rows;
+pub(crate) use aggregate::folded::fold_rows;
 pub(crate) use aggregate::streams_union;
 pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
 pub use query::cte::{CteRows, WorkRow};

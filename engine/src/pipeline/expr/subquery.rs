@@ -63,6 +63,10 @@ pub enum SubqueryRun {
     /// `count(*)` of its read of one table by index: the rows the read finds counted
     /// without an operator tree (`exec::count_rows`).
     CountRows,
+    /// Aggregates of plain columns (no GROUP BY) over its read of one table by index: the
+    /// rows the read finds fed to the calls' accumulators without an operator tree
+    /// (`exec::fold_rows`).
+    Fold,
 }
 
 impl SubqueryRun {
@@ -72,6 +76,7 @@ impl SubqueryRun {
             SubqueryRun::Tree => "",
             SubqueryRun::FirstRow => ", first row",
             SubqueryRun::CountRows => ", rows counted",
+            SubqueryRun::Fold => ", folded",
         }
     }
 }
@@ -572,6 +577,12 @@ impl SubqueryExpr {
                 if let Some(rows) = exec::count_rows(&self.query.node, &context)? {
                     let rows = i64::try_from(rows).unwrap_or(i64::MAX);
                     return Ok(SubqueryResult::Scalar(Value::Integer(rows)));
+                }
+            }
+            SubqueryRun::Fold => {
+                debug_assert!(matches!(self.kind, SubqueryKind::Scalar));
+                if let Some(value) = exec::fold_rows(&self.query.node, &context)? {
+                    return Ok(SubqueryResult::Scalar(value));
                 }
             }
         }

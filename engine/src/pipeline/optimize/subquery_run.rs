@@ -7,6 +7,11 @@
 //! - A scalar `count(*)` (no FILTER, no DISTINCT) of such a read by index, with no GROUP BY
 //!   or HAVING and nothing but the count projected, counts the rows the read finds, with no
 //!   operator tree and no aggregate stepped: `(SELECT count(*) FROM o WHERE o.uid = u.id)`.
+//! - Any other scalar aggregate of such a read by index (no GROUP BY or HAVING) whose calls
+//!   take no argument or one plain column, without FILTER, and whose projection reads only
+//!   their values (no bare column, no subquery), is folded: the rows the read finds are fed
+//!   to the calls' accumulators, with no operator tree: `(SELECT max(amt) FROM o WHERE
+//!   o.uid = u.id)`, `(SELECT coalesce(sum(amt), 0) FROM o WHERE o.uid = u.id)`.
 //! - Anything else runs its operator tree, which a correlated subquery keeps and rewinds
 //!   between runs.
 
@@ -20,6 +25,7 @@ pub fn subquery_run(kind: &SubqueryKind, node: &Node) -> SubqueryRun {
         SubqueryKind::Exists { .. } if reads_first_row(node) => SubqueryRun::FirstRow,
         SubqueryKind::Scalar if reads_first_row(node) => SubqueryRun::FirstRow,
         SubqueryKind::Scalar if counts_rows(node) => SubqueryRun::CountRows,
+        SubqueryKind::Scalar if folds_rows(node) => SubqueryRun::Fold,
         SubqueryKind::Scalar | SubqueryKind::Exists { .. } => SubqueryRun::Tree,
     }
 }
@@ -78,4 +84,33 @@ fn counts_rows(node: &Node) -> bool {
         [Expr::Column { index, .. }] if *index == *input_width
     );
     group_by.is_empty() && counts && projects_count && by_index(access)
+}
+
+/// Whether `node` projects one value of plain aggregate calls (see the module comment) over
+/// a read by index (no GROUP BY).
+fn folds_rows(node: &Node) -> bool {
+    let Node::Project { input, exprs } = node else {
+        return false;
+    };
+    let Node::Aggregate {
+        input: read,
+        group_by,
+        aggregates,
+        input_width,
+        ..
+    } = input.as_ref()
+    else {
+        return false;
+    };
+    let (Node::Scan(access), [value]) = (read.as_ref(), exprs.as_slice()) else {
+        return false;
+    };
+    let plain = aggregates.iter().all(AggregateCall::is_plain);
+    let mut reads_aggregates_only = true;
+    value.walk(&mut |expr| match expr {
+        Expr::Column { index, .. } if index < input_width => reads_aggregates_only = false,
+        Expr::Subquery(_) => reads_aggregates_only = false,
+        _ => {}
+    });
+    group_by.is_empty() && plain && reads_aggregates_only && by_index(access)
 }

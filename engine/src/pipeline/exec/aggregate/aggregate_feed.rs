@@ -59,11 +59,6 @@ impl<'p> Args<'p> {
             exprs => Args::Exprs(exprs),
         }
     }
-
-    /// Whether `call` takes no argument or one plain column (`Args::None` or `Column`).
-    fn are_plain(call: &AggregateCall) -> bool {
-        matches!(call.args.as_slice(), [] | [Expr::Column { .. }])
-    }
 }
 
 /// What one aggregate call does with a row, fixed once per statement: the argument's
@@ -174,9 +169,7 @@ impl<'p> Feeder<'p> {
     /// Whether no call has a FILTER and every one takes no argument or one plain column
     /// (`feed_plain` can feed them).
     pub(super) fn all_plain(aggregates: &[AggregateCall]) -> bool {
-        aggregates
-            .iter()
-            .all(|call| call.filter.is_none() && Args::are_plain(call))
+        aggregates.iter().all(AggregateCall::is_plain)
     }
 
     /// Appends a group of fresh accumulators, one per call, to `accumulators` (`rows_max`:

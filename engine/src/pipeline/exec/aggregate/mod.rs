@@ -20,6 +20,7 @@ pub(super) mod column_aggregate;
 pub(super) mod counted;
 pub(super) mod distinct;
 pub(super) mod distinct_walk;
+pub(super) mod folded;
 pub(super) mod group_key;
 pub(super) mod group_walk;
 pub(crate) mod parallel;
