@@ -16,7 +16,9 @@
 //!   between runs.
 
 use crate::expr::{Expr, SubqueryKind, SubqueryRun};
-use crate::plan::{AccessPath, AggregateCall, AggregateFunction, Node, TableAccess};
+use crate::plan::{
+    AccessPath, AggregateCall, AggregateFunction, AggregateOfRead, Node, TableAccess,
+};
 
 /// How a subquery of `kind` whose plan is `node` runs (see the module comment).
 pub fn subquery_run(kind: &SubqueryKind, node: &Node) -> SubqueryRun {
@@ -53,24 +55,11 @@ fn by_index(access: &TableAccess) -> bool {
 
 /// Whether `node` projects nothing but `count(*)` of a read by index (no GROUP BY).
 fn counts_rows(node: &Node) -> bool {
-    let Node::Project { input, exprs } = node else {
-        return false;
-    };
-    let Node::Aggregate {
-        input: read,
-        group_by,
-        aggregates,
-        input_width,
-        ..
-    } = input.as_ref()
-    else {
-        return false;
-    };
-    let Node::Scan(access) = read.as_ref() else {
+    let Some(plan) = AggregateOfRead::of(node) else {
         return false;
     };
     let counts = matches!(
-        aggregates.as_slice(),
+        plan.aggregates,
         [AggregateCall {
             function: AggregateFunction::CountStar,
             distinct: false,
@@ -80,37 +69,27 @@ fn counts_rows(node: &Node) -> bool {
         }] if order.is_empty()
     );
     let projects_count = matches!(
-        exprs.as_slice(),
-        [Expr::Column { index, .. }] if *index == *input_width
+        plan.exprs,
+        [Expr::Column { index, .. }] if *index == plan.input_width
     );
-    group_by.is_empty() && counts && projects_count && by_index(access)
+    plan.group_by.is_empty() && counts && projects_count && by_index(plan.access)
 }
 
 /// Whether `node` projects one value of plain aggregate calls (see the module comment) over
 /// a read by index (no GROUP BY).
 fn folds_rows(node: &Node) -> bool {
-    let Node::Project { input, exprs } = node else {
+    let Some(plan) = AggregateOfRead::of(node) else {
         return false;
     };
-    let Node::Aggregate {
-        input: read,
-        group_by,
-        aggregates,
-        input_width,
-        ..
-    } = input.as_ref()
-    else {
+    let [value] = plan.exprs else {
         return false;
     };
-    let (Node::Scan(access), [value]) = (read.as_ref(), exprs.as_slice()) else {
-        return false;
-    };
-    let plain = aggregates.iter().all(AggregateCall::is_plain);
+    let plain = plan.aggregates.iter().all(AggregateCall::is_plain);
     let mut reads_aggregates_only = true;
     value.walk(&mut |expr| match expr {
-        Expr::Column { index, .. } if index < input_width => reads_aggregates_only = false,
+        Expr::Column { index, .. } if *index < plan.input_width => reads_aggregates_only = false,
         Expr::Subquery(_) => reads_aggregates_only = false,
         _ => {}
     });
-    group_by.is_empty() && plain && reads_aggregates_only && by_index(access)
+    plan.group_by.is_empty() && plain && reads_aggregates_only && by_index(plan.access)
 }

@@ -12,6 +12,7 @@
 //! The primary-key lookup was chosen by `optimize::choose_access`; the filter stays on the
 //! access as a recheck.
 
+mod aggregate_read;
 mod alter;
 mod as_of;
 mod cte;
@@ -35,6 +36,7 @@ use std::sync::Arc;
 use crate::catalog::{ColumnDef, IndexDef, TableDef};
 use crate::expr::Expr;
 
+pub use aggregate_read::AggregateOfRead;
 pub use alter::AlterTable;
 pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};

@@ -18,8 +18,11 @@ use ember_storage::RowId;
 
 use crate::error::Result;
 use crate::expr::Expr;
-use crate::plan::{AccessPath, AggregateCall, AggregateStrategy, Node, TableAccess};
+use crate::plan::{
+    AccessPath, AggregateCall, AggregateOfRead, AggregateStrategy, Node, TableAccess,
+};
 
+use super::super::scan::for_each_indexed_row;
 use super::super::{profile, ExecContext};
 
 /// The rows an index-range walk of `access` would feed aggregates that are all counts of
@@ -70,58 +73,30 @@ pub(super) fn counted_range_rows(
 /// counted under EXPLAIN ANALYZE as its operator would be. `None` when the index no
 /// longer exists (the caller runs the operator tree).
 pub(crate) fn count_rows(node: &Node, context: &ExecContext<'_>) -> Result<Option<u64>> {
-    let Node::Project { input, .. } = node else {
+    let Some(plan) = AggregateOfRead::of(node) else {
         return Ok(None);
     };
-    let Node::Aggregate {
-        input: read,
-        group_by,
-        aggregates,
-        strategy,
-        ..
-    } = input.as_ref()
-    else {
-        return Ok(None);
-    };
-    let Node::Scan(access) = read.as_ref() else {
-        return Ok(None);
-    };
+    let (access, group_by, aggregates) = (plan.access, plan.group_by, plan.aggregates);
     debug_assert!(group_by.is_empty(), "a subquery's count has no GROUP BY");
     let started = profile::active().then(std::time::Instant::now);
-    let rows = match (&access.path, strategy) {
+    let rows = match (&access.path, plan.strategy) {
         (AccessPath::IndexRange(_), AggregateStrategy::RangeCount) => {
             counted_range_rows(access, group_by, aggregates, context)?.map(|(rows, _)| rows)
-        }
-        (AccessPath::IndexRange(range), _) => {
-            let mut rows = 0u64;
-            let mut buffer = Vec::new();
-            let walked = super::super::scan::index_range::visit_range_rows(
-                access,
-                range,
-                context,
-                &mut buffer,
-                |_, _| {
-                    rows += 1;
-                    Ok(true)
-                },
-            )?;
-            walked.then_some(rows)
         }
         _ => {
             let mut rows = 0u64;
             let mut buffer = Vec::new();
-            let read =
-                super::super::scan::for_each_index_row(access, context, &mut buffer, |_, _| {
-                    rows += 1;
-                    Ok(true)
-                })?;
+            let read = for_each_indexed_row(access, context, &mut buffer, |_, _| {
+                rows += 1;
+                Ok(true)
+            })?;
             read.then_some(rows)
         }
     };
     if let (Some(started), Some(rows)) = (started, rows) {
-        profile::Tally::since(read, started).rows(rows);
-        profile::Tally::since(input, started).row();
-        profile::Tally::since(node, started).row();
+        profile::Tally::since(plan.read, started).rows(rows);
+        profile::Tally::since(plan.aggregate, started).row();
+        profile::Tally::since(plan.project, started).row();
     }
     Ok(rows)
 }

@@ -10,9 +10,9 @@
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::plan::{AccessPath, Node};
+use crate::plan::{AggregateOfRead, Node};
 
-use super::super::scan::{for_each_index_row, index_range::visit_range_rows};
+use super::super::scan::for_each_indexed_row;
 use super::super::{profile, ExecContext};
 use super::aggregate_feed::Feeder;
 
@@ -20,23 +20,16 @@ use super::aggregate_feed::Feeder;
 /// index it reads no longer exists (the caller runs the operator tree). Each node is
 /// counted under EXPLAIN ANALYZE as its operator would be.
 pub(crate) fn fold_rows(node: &Node, context: &ExecContext<'_>) -> Result<Option<Value>> {
-    let Node::Project { input, exprs } = node else {
+    let Some(plan) = AggregateOfRead::of(node) else {
         return Ok(None);
     };
-    let Node::Aggregate {
-        input: read,
-        group_by,
-        aggregates,
-        input_width,
-        ..
-    } = input.as_ref()
-    else {
+    let (access, aggregates, [value]) = (plan.access, plan.aggregates, plan.exprs) else {
         return Ok(None);
     };
-    let (Node::Scan(access), [value]) = (read.as_ref(), exprs.as_slice()) else {
-        return Ok(None);
-    };
-    debug_assert!(group_by.is_empty(), "a folded subquery has no GROUP BY");
+    debug_assert!(
+        plan.group_by.is_empty(),
+        "a folded subquery has no GROUP BY"
+    );
     debug_assert!(
         Feeder::all_plain(aggregates),
         "a folded subquery's calls are plain"
@@ -52,25 +45,20 @@ pub(crate) fn fold_rows(node: &Node, context: &ExecContext<'_>) -> Result<Option
         Ok(true)
     };
     let mut buffer = Vec::new();
-    let read_all = match &access.path {
-        AccessPath::IndexRange(range) => {
-            visit_range_rows(access, range, context, &mut buffer, &mut feed)?
-        }
-        _ => for_each_index_row(access, context, &mut buffer, &mut feed)?,
-    };
+    let read_all = for_each_indexed_row(access, context, &mut buffer, &mut feed)?;
     if !read_all {
         return Ok(None);
     }
-    let mut output = Vec::with_capacity(input_width + aggregates.len());
-    output.resize(*input_width, Value::Null);
+    let mut output = Vec::with_capacity(plan.input_width + aggregates.len());
+    output.resize(plan.input_width, Value::Null);
     for accumulator in &accumulators {
         output.push(accumulator.finish()?);
     }
     let folded = value.eval(&output, &context.eval)?;
     if let Some(started) = started {
-        profile::Tally::since(read, started).rows(rows);
-        profile::Tally::since(input, started).row();
-        profile::Tally::since(node, started).row();
+        profile::Tally::since(plan.read, started).rows(rows);
+        profile::Tally::since(plan.aggregate, started).row();
+        profile::Tally::since(plan.project, started).row();
     }
     Ok(Some(folded))
 }

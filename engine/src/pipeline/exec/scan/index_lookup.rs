@@ -83,6 +83,23 @@ pub(in crate::pipeline::exec) fn with_index_columns(
     schema.decoder(wanted.as_deref())
 }
 
+/// Visits the rows a read by index finds (an index range walked in its order, otherwise
+/// the keys of an index lookup or IN list probed), as `for_each_index_row` does: whether
+/// the read ran (`false` when its index no longer exists).
+pub(in crate::pipeline::exec) fn for_each_indexed_row(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+    buffer: &mut Vec<Value>,
+    visit: impl FnMut(RowId, &mut Vec<Value>) -> Result<bool>,
+) -> Result<bool> {
+    match &access.path {
+        AccessPath::IndexRange(range) => {
+            super::index_range::visit_range_rows(access, range, context, buffer, visit)
+        }
+        _ => for_each_index_row(access, context, buffer, visit),
+    }
+}
+
 /// Calls `visit` with every row a secondary-index access reaches that passes its filter,
 /// each decoded into `buffer` (which `visit` may take), until `visit` returns `Ok(false)`;
 /// `Ok(false)` when the index no longer exists (nothing was visited: the caller scans
