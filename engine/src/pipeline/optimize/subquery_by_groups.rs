@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::expr::{Affinity, BinaryOp, Collation, ColumnMeta, Expr, GroupedSubquery, OuterRead};
 use crate::expr::{SubqueryExpr, SubqueryKind};
-use crate::plan::{AggregateStrategy, Node, Query};
+use crate::plan::{AggregateOfRead, AggregateStrategy, Node, Query};
 
 use super::access_for;
 
@@ -58,28 +58,13 @@ fn grouped_form(subquery: &SubqueryExpr) -> Option<GroupedSubquery> {
     {
         return None;
     }
-    let Node::Project { input, exprs } = &subquery.query.node else {
+    let plan = AggregateOfRead::of(&subquery.query.node)?;
+    let (access, aggregates, [value]) = (plan.access, plan.aggregates, plan.exprs) else {
         return None;
     };
-    let [value] = exprs.as_slice() else {
-        return None;
-    };
-    let Node::Aggregate {
-        input: scanned,
-        group_by,
-        aggregates,
-        input_width,
-        ..
-    } = input.as_ref()
-    else {
-        return None;
-    };
-    let Node::Scan(access) = scanned.as_ref() else {
-        return None;
-    };
-    if !group_by.is_empty()
+    if !plan.group_by.is_empty()
         || reads_outside(value)
-        || reads_bare_column(value, *input_width)
+        || plan.reads_bare_column(value)
         || aggregates
             .iter()
             .any(|call| call.args.iter().chain(&call.filter).any(reads_outside))
@@ -113,8 +98,8 @@ fn grouped_form(subquery: &SubqueryExpr) -> Option<GroupedSubquery> {
                 Expr::from_conjuncts(rest),
             ))),
             group_by,
-            aggregates: aggregates.clone(),
-            input_width: *input_width,
+            aggregates: aggregates.to_vec(),
+            input_width: plan.input_width,
             strategy: AggregateStrategy::Hash,
             bare_reads: None,
         }),
@@ -175,16 +160,6 @@ fn affinity_class(meta: &ColumnMeta) -> u8 {
         Some(Affinity::Text) => 2,
         Some(Affinity::Blob) | None => 0,
     }
-}
-
-/// Whether `expr`, over an aggregate's output, reads a bare column of the input row (which
-/// row of a group it comes from depends on the order the rows were read in).
-fn reads_bare_column(expr: &Expr, input_width: usize) -> bool {
-    let mut bare = false;
-    expr.walk(&mut |node| {
-        bare |= matches!(node, Expr::Column { index, .. } if *index < input_width);
-    });
-    bare
 }
 
 /// Whether `expr` reads an outer row or holds a subquery.

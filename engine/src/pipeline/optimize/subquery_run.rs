@@ -85,11 +85,8 @@ fn folds_rows(node: &Node) -> bool {
         return false;
     };
     let plain = plan.aggregates.iter().all(AggregateCall::is_plain);
-    let mut reads_aggregates_only = true;
-    value.walk(&mut |expr| match expr {
-        Expr::Column { index, .. } if *index < plan.input_width => reads_aggregates_only = false,
-        Expr::Subquery(_) => reads_aggregates_only = false,
-        _ => {}
-    });
+    let mut holds_subquery = false;
+    value.walk(&mut |expr| holds_subquery |= matches!(expr, Expr::Subquery(_)));
+    let reads_aggregates_only = !plan.reads_bare_column(value) && !holds_subquery;
     plan.group_by.is_empty() && plain && reads_aggregates_only && by_index(plan.access)
 }

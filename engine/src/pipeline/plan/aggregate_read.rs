@@ -58,4 +58,14 @@ impl<'n> AggregateOfRead<'n> {
             access,
         })
     }
+
+    /// Whether `expr`, over the aggregate's output row, reads a bare column (one of the
+    /// input columns, which come from a group's last row).
+    pub fn reads_bare_column(&self, expr: &Expr) -> bool {
+        let mut bare = false;
+        expr.walk(&mut |node| {
+            bare |= matches!(node, Expr::Column { index, .. } if *index < self.input_width);
+        });
+        bare
+    }
 }
