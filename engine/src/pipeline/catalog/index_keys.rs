@@ -1,0 +1,120 @@
+//! How an index's keys are derived from its table's rows when not by reading its columns:
+//! the key expressions of an index on expressions (`CREATE INDEX i ON t(lower(email))`,
+//! mixed with columns as in `ON t(a, b + 1)`) and the WHERE clause of a partial index, bound
+//! over the table's row. It is the index's key derivation in storage
+//! (`ember_storage::index::KeyDerivation`): a row outside the partial index's WHERE has no
+//! key, another row's key is its parts' values. The binder checks the expressions are
+//! deterministic and read only the table's columns (as SQLite restricts them), so the same
+//! row always derives the same key.
+
+use std::sync::Arc;
+
+use ember_storage::index::KeyDerivation;
+use ember_storage::Value;
+
+use super::IndexPredicate;
+use crate::expr::{EvalContext, Expr};
+
+/// An index's key derivation (see the module comment).
+pub struct IndexKeys {
+    /// One per key part, in key order, over the table's row: a column part is the column
+    /// (`Expr::Column`), an expression part its bound expression.
+    pub parts: Vec<Expr>,
+    /// A partial index's WHERE clause; `None`: every row.
+    pub predicate: Option<Arc<IndexPredicate>>,
+    /// Whether some part is an expression (not a bare column).
+    on_expressions: bool,
+    /// The columns the parts and the predicate read, ascending.
+    reads: Vec<usize>,
+}
+
+impl IndexKeys {
+    /// The derivation of the key `parts` for the rows `predicate` holds (every row: `None`).
+    pub fn new(parts: Vec<Expr>, predicate: Option<Arc<IndexPredicate>>) -> IndexKeys {
+        let mut reads: Vec<usize> = parts.iter().flat_map(Expr::columns_read).collect();
+        if let Some(predicate) = &predicate {
+            reads.extend(predicate.expr.columns_read());
+        }
+        reads.sort_unstable();
+        reads.dedup();
+        let on_expressions = parts.iter().any(|part| column_part(part).is_none());
+        IndexKeys {
+            parts,
+            predicate,
+            on_expressions,
+            reads,
+        }
+    }
+
+    /// The derivation of an index over `columns` (named by `table`'s columns) holding the
+    /// rows `predicate` accepts.
+    pub fn of_columns(
+        table: &super::TableDef,
+        columns: &[usize],
+        predicate: Arc<IndexPredicate>,
+    ) -> IndexKeys {
+        let parts = columns
+            .iter()
+            .map(|&column| Expr::Column {
+                index: column,
+                name: table.columns[column].name.clone(),
+                meta: Default::default(),
+            })
+            .collect();
+        IndexKeys::new(parts, Some(predicate))
+    }
+
+    /// Whether some key part is an expression.
+    pub fn on_expressions(&self) -> bool {
+        self.on_expressions
+    }
+
+    /// Every expression (parts and predicate) with its columns renumbered by `map`: the
+    /// same derivation over a table whose columns moved.
+    pub fn map_columns(&self, map: &dyn Fn(usize) -> usize) -> IndexKeys {
+        let parts = self
+            .parts
+            .iter()
+            .map(|part| part.map_columns(map))
+            .collect();
+        let predicate = self
+            .predicate
+            .as_ref()
+            .map(|predicate| Arc::new(IndexPredicate::new(predicate.expr.map_columns(map))));
+        IndexKeys::new(parts, predicate)
+    }
+}
+
+/// The column a key part is, if it is a bare column.
+pub fn column_part(part: &Expr) -> Option<usize> {
+    match part {
+        Expr::Column { index, .. } => Some(*index),
+        _ => None,
+    }
+}
+
+impl KeyDerivation for IndexKeys {
+    fn derive(&self, row: &[Value], key: &mut Vec<Value>) -> bool {
+        key.clear();
+        if let Some(predicate) = &self.predicate {
+            if !predicate.holds(row) {
+                return false;
+            }
+        }
+        let context = EvalContext::default();
+        for part in &self.parts {
+            // A deterministic expression fails the same way for the same row every time:
+            // its part keys as NULL (found by no lookup, first in order), consistently.
+            key.push(part.eval(row, &context).unwrap_or(Value::Null));
+        }
+        true
+    }
+
+    fn parts(&self) -> usize {
+        self.parts.len()
+    }
+
+    fn reads(&self) -> &[usize] {
+        &self.reads
+    }
+}
