@@ -59,6 +59,13 @@ const CHECKS: &[&str] = &[
     "SELECT id FROM users WHERE substr(name, 1, 3) = 'Ann' ORDER BY id",
     "SELECT count(*), count(email), count(DISTINCT lower(email)) FROM users",
     "SELECT lower(email) FROM users ORDER BY lower(email), id",
+    "SELECT id FROM users WHERE lower(email) > 'b' ORDER BY id",
+    "SELECT id FROM users WHERE lower(email) BETWEEN 'a' AND 'd@x' ORDER BY id",
+    "SELECT id FROM users WHERE substr(name, 1, 3) < 'Ao' AND gone IS NULL ORDER BY id",
+    "SELECT lower(email) FROM users ORDER BY lower(email) LIMIT 3",
+    "SELECT lower(email) FROM users WHERE lower(email) < 'e' ORDER BY lower(email) DESC",
+    "SELECT score FROM users WHERE lower(name) = 'ann' ORDER BY score LIMIT 5",
+    "SELECT score FROM users WHERE lower(name) = 'ann' ORDER BY score DESC LIMIT 5",
 ];
 
 #[test]
@@ -150,15 +157,35 @@ fn the_planner_reads_an_expression_index_only_for_its_expression() {
         plan.iter().any(|line| line.contains("lower(email) = 'e5'")),
         "{plan:?}"
     );
-    // Not the expression: the bare column, another function, another collation.
+    // Ranges and ORDER BY of the expression walk the ordered index.
+    for sql in [
+        "SELECT id FROM users WHERE lower(email) > 'e5'",
+        "SELECT id FROM users WHERE 'e5' >= lower(email)",
+        "SELECT id FROM users WHERE lower(email) BETWEEN 'e1' AND 'e2'",
+        "SELECT id FROM users ORDER BY lower(email) LIMIT 3",
+        "SELECT id FROM users WHERE lower(email) < 'e5' ORDER BY lower(email) DESC",
+    ] {
+        assert!(uses_index(&conn, sql, email), "{sql}");
+    }
+    let ranged = "SELECT id FROM users WHERE lower(email) > 'e5'";
+    let plan = super::support::explain(&conn, ranged, &[]);
+    let described = "(lower(email) > 'e5') order lower(email) ASC";
+    assert!(plan.iter().any(|line| line.contains(described)), "{plan:?}");
+    // Not the expression: the bare column, another function, another collation, an
+    // ORDER BY with no LIMIT over the whole table, what walks index entries as columns.
     for sql in [
         "SELECT id FROM users WHERE email = 'e5'",
         "SELECT id FROM users WHERE upper(email) = 'E5'",
         "SELECT id FROM users WHERE lower(email) COLLATE NOCASE = 'e5'",
-        "SELECT id FROM users WHERE lower(email) > 'e5'",
-        "SELECT id FROM users ORDER BY lower(email) LIMIT 3",
+        "SELECT id FROM users WHERE email > 'e5'",
+        "SELECT id FROM users ORDER BY email LIMIT 3",
+        "SELECT id FROM users ORDER BY lower(email) COLLATE NOCASE LIMIT 3",
+        "SELECT id FROM users ORDER BY lower(email)",
         "SELECT count(*) FROM users",
         "SELECT DISTINCT email FROM users",
+        "SELECT DISTINCT lower(email) FROM users",
+        "SELECT lower(email), count(*) FROM users GROUP BY lower(email)",
+        "SELECT min(lower(email)) FROM users",
     ] {
         assert!(!uses_index(&conn, sql, email), "{sql}");
     }
@@ -169,9 +196,19 @@ fn the_planner_reads_an_expression_index_only_for_its_expression() {
         "SELECT id FROM users WHERE lower(name) = 'n5' AND score = 5",
         name
     ));
-    assert!(!uses_index(
+    assert!(uses_index(
+        &conn,
+        "SELECT score FROM users WHERE lower(name) = 'n5' ORDER BY score LIMIT 2",
+        name
+    ));
+    assert!(uses_index(
         &conn,
         "SELECT id FROM users WHERE lower(name) = 'n5'",
+        name
+    ));
+    assert!(!uses_index(
+        &conn,
+        "SELECT id FROM users WHERE score = 5",
         name
     ));
     assert!(uses_index(

@@ -173,6 +173,21 @@ impl IndexDef {
         self.keys.as_ref().is_some_and(|keys| keys.on_expressions())
     }
 
+    /// How key part `position` reads in EXPLAIN: the column's name, the expression's text
+    /// (`?` past the last part).
+    pub fn part_name(&self, position: usize, table: &TableDef) -> String {
+        match self.keys.as_ref().filter(|keys| keys.on_expressions()) {
+            Some(keys) => keys
+                .parts
+                .get(position)
+                .map_or_else(|| "?".to_string(), |part| part.to_string()),
+            None => self
+                .columns
+                .get(position)
+                .map_or_else(|| "?".to_string(), |&c| table.columns[c].name.clone()),
+        }
+    }
+
     /// Key parts joined with ", ": the columns' names, an expression's text.
     pub fn column_list(&self, table: &TableDef) -> String {
         let names: Vec<String> = match self.keys.as_ref().filter(|keys| keys.on_expressions()) {

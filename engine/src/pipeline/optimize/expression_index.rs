@@ -1,20 +1,27 @@
 //! When an index on expressions (`CREATE INDEX i ON t(lower(email))`, mixed with columns as
-//! in `ON t(a, b + 1)`) may serve a query: only by looking up keys the query pins every key
-//! part of: an expression part by a conjunct `expr = constant` or `expr IN (constants)`
-//! whose `expr` is the part's expression (structurally equal once bound, column names
-//! aside, so the same functions, columns and collations), a column part as for any index
-//! (`pinned_keys`). A query that does not name the expression never reads through the
-//! index, and no other rule sees it (`partial_index::usable`): they take key parts for
-//! column values. A partial one serves only queries whose WHERE implies its clause.
-//! Expression parts key under BINARY only (a part that names another collation is not
-//! matched), and the probe is the constant as it is: the part has no column type to
-//! coerce it to, as SQLite gives an expression no affinity. The whole filter is rechecked
-//! on every row the lookup finds (no key residual).
+//! in `ON t(a, b + 1)`) may serve a query: only where the query names its expressions. A
+//! part is named by a conjunct or sort key whose expression is the part's (structurally
+//! equal once bound, column names aside, so the same functions, columns and collations); a
+//! column part as for any index. Three shapes:
+//! - a lookup (`expression_lookup`): every part pinned by `expr = constant`, or all but one
+//!   that way and one by `expr IN (constants)`;
+//! - a range of an ordered one (`expression_range`): leading parts pinned by equalities,
+//!   then `>`, `>=`, `<`, `<=` or `BETWEEN` constants on the next part;
+//! - an ORDER BY walk (`index_order.rs` asks `sorts_as_part`, and `order_ranges` gives the
+//!   walks over a full scan).
+//! A query that does not name the expressions never reads through the index, and no other
+//! rule sees it (`partial_index::usable`): they take key parts for column values. A partial
+//! one serves only queries whose WHERE implies its clause. Expression parts key and order
+//! under BINARY only (a part that names another collation is not matched), and a probe or
+//! bound is the constant as bound (comparison affinity applied): the part has no column
+//! type to coerce it to. The whole filter is rechecked on every row the path reaches (no
+//! key residual, and `range_decides` finds no column to decide).
 
 use crate::catalog::{column_part, IndexDef, TableDef};
 use crate::expr::{BinaryOp, Collation, Expr};
-use crate::plan::AccessPath;
+use crate::plan::{AccessPath, IndexRange, RangeBound};
 
+use super::index_range::index_collations;
 use super::partial_index::{predicate_implied, without_names};
 use super::{equated_under, in_list_constants, index_key_collations, Pinned};
 
@@ -135,6 +142,154 @@ fn part_in_list<'t>(term: &'t Expr, part: &Expr, collation: Collation) -> Option
     };
     (collation == Collation::Binary && expr.as_ref() == part && list.iter().all(Expr::is_constant))
         .then_some(list.as_slice())
+}
+
+/// The best range over an ordered index on expressions of `table` the conjuncts allow:
+/// leading parts pinned by equalities (`part_equated`), then bounds (`>`, `>=`, `<`,
+/// `<=`, `BETWEEN`) on the next part when it is an expression; most pinned parts, then
+/// most bounds. `None` when no index gets a prefix or a bound.
+pub(super) fn expression_range(table: &TableDef, terms: &[Expr]) -> Option<AccessPath> {
+    let unnamed: Vec<Expr> = terms.iter().map(without_names).collect();
+    let mut best: Option<(usize, IndexRange)> = None;
+    for index in table
+        .indexes
+        .iter()
+        .filter(|index| index.on_expressions() && predicate_implied(index, terms))
+    {
+        let Some(collations) = index_collations(index) else {
+            continue;
+        };
+        let parts: Vec<Expr> = parts_of(index).iter().map(without_names).collect();
+        let mut prefix = Vec::new();
+        for (part, &collation) in parts.iter().zip(&collations) {
+            match unnamed
+                .iter()
+                .find_map(|term| part_equated(term, part, collation))
+            {
+                Some(value) => prefix.push(value),
+                None => break,
+            }
+        }
+        let (lower, upper) = match parts.get(prefix.len()) {
+            Some(part) if collations[prefix.len()] == Collation::Binary => {
+                part_bounds(&unnamed, part)
+            }
+            _ => (None, None),
+        };
+        let score = 2 * prefix.len() + usize::from(lower.is_some()) + usize::from(upper.is_some());
+        if score == 0 || best.as_ref().is_some_and(|(best, _)| *best >= score) {
+            continue;
+        }
+        let mut range = IndexRange::whole(index);
+        range.prefix = prefix;
+        range.lower = lower;
+        range.upper = upper;
+        best = Some((score, range));
+    }
+    best.map(|(_, range)| AccessPath::IndexRange(Box::new(range)))
+}
+
+/// The bounds the conjuncts `terms` put on expression `part` (compared under BINARY, with
+/// constants): the first lower and the first upper bound found.
+fn part_bounds(terms: &[Expr], part: &Expr) -> (Option<RangeBound>, Option<RangeBound>) {
+    if column_part(part).is_some() {
+        return (None, None);
+    }
+    let (mut lower, mut upper) = (None, None);
+    let bound = |value: &Expr, inclusive| {
+        value.is_constant().then(|| RangeBound {
+            value: value.clone(),
+            inclusive,
+        })
+    };
+    for term in terms {
+        match term {
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated: false,
+            } if expr.as_ref() == part => {
+                lower = lower.or_else(|| bound(low, true));
+                upper = upper.or_else(|| bound(high, true));
+            }
+            Expr::Binary(op, left, right) => {
+                use BinaryOp::*;
+                // `part op value`, or `value op part` read the other way round.
+                let (op, value) = if left.as_ref() == part {
+                    (*op, right)
+                } else if right.as_ref() == part {
+                    let flipped = match op {
+                        Greater => Less,
+                        GreaterOrEqual => LessOrEqual,
+                        Less => Greater,
+                        LessOrEqual => GreaterOrEqual,
+                        _ => continue,
+                    };
+                    (flipped, left)
+                } else {
+                    continue;
+                };
+                match op {
+                    Greater => lower = lower.or_else(|| bound(value, false)),
+                    GreaterOrEqual => lower = lower.or_else(|| bound(value, true)),
+                    Less => upper = upper.or_else(|| bound(value, false)),
+                    LessOrEqual => upper = upper.or_else(|| bound(value, true)),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    (lower, upper)
+}
+
+/// Whether sort key `key` (a bound ORDER BY expression) orders as key part `position` of
+/// `index`, an index on expressions, is ordered (`collations`: its ordering collations):
+/// the part's own expression, under BINARY.
+pub(super) fn sorts_as_part(
+    index: &IndexDef,
+    position: usize,
+    key: &Expr,
+    collations: &[Collation],
+) -> bool {
+    let (Some(part), Some(&collation)) = (parts_of(index).get(position), collations.get(position))
+    else {
+        return false;
+    };
+    match column_part(part) {
+        Some(column) => super::index_range::column_collation(key, column) == Some(collation),
+        None => collation == Collation::Binary && without_names(key) == without_names(part),
+    }
+}
+
+/// The ranges an ORDER BY over a full scan may walk instead (`index_order.rs`, with a
+/// LIMIT): for each ordered index on expressions of `table` the conjuncts `terms` may read
+/// through, a whole walk after the parts they pin by equalities.
+pub(super) fn order_ranges<'t>(
+    table: &'t TableDef,
+    terms: &'t [Expr],
+) -> impl Iterator<Item = IndexRange> + 't {
+    let unnamed: Vec<Expr> = terms.iter().map(without_names).collect();
+    table
+        .indexes
+        .iter()
+        .filter(move |index| index.on_expressions() && predicate_implied(index, terms))
+        .filter_map(move |index| {
+            let collations = index_collations(index)?;
+            let mut range = IndexRange::whole(index);
+            for (part, &collation) in parts_of(index).iter().zip(&collations) {
+                let part = without_names(part);
+                match unnamed
+                    .iter()
+                    .find_map(|term| part_equated(term, &part, collation))
+                {
+                    Some(value) => range.prefix.push(value),
+                    None => break,
+                }
+            }
+            Some(range)
+        })
 }
 
 #[cfg(test)]

@@ -127,6 +127,7 @@ fn access_for(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
                 .or_else(|| index_in_set(&table, &terms))
                 .or_else(|| index_range::key_range(&table, &terms, true))
                 .or_else(|| index_range::index_range(&table, &terms, true))
+                .or_else(|| expression_index::expression_range(&table, &terms))
                 .or_else(|| index_range::key_range(&table, &terms, false))
                 .or_else(|| or_union::choose_or_union(&table, &terms, predicate))
         }
