@@ -9,6 +9,7 @@
 //!   then `>`, `>=`, `<`, `<=` or `BETWEEN` constants on the next part;
 //! - an ORDER BY walk (`index_order.rs` asks `sorts_as_part`, and `order_ranges` gives the
 //!   walks over a full scan).
+//!
 //! A query that does not name the expressions never reads through the index, and no other
 //! rule sees it (`partial_index::usable`): they take key parts for column values. A partial
 //! one serves only queries whose WHERE implies its clause. Expression parts key and order
