@@ -46,24 +46,6 @@ impl IndexKeys {
         }
     }
 
-    /// The derivation of an index over `columns` (named by `table`'s columns) holding the
-    /// rows `predicate` accepts.
-    pub fn of_columns(
-        table: &super::TableDef,
-        columns: &[usize],
-        predicate: Arc<IndexPredicate>,
-    ) -> IndexKeys {
-        let parts = columns
-            .iter()
-            .map(|&column| Expr::Column {
-                index: column,
-                name: table.columns[column].name.clone(),
-                meta: Default::default(),
-            })
-            .collect();
-        IndexKeys::new(parts, Some(predicate))
-    }
-
     /// Whether some key part is an expression.
     pub fn on_expressions(&self) -> bool {
         self.on_expressions
@@ -116,5 +98,59 @@ impl KeyDerivation for IndexKeys {
 
     fn reads(&self) -> &[usize] {
         &self.reads
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::{BinaryOp, ColumnMeta, Function};
+
+    fn column(index: usize) -> Expr {
+        Expr::Column {
+            index,
+            name: format!("c{index}"),
+            meta: ColumnMeta::default(),
+        }
+    }
+
+    fn text(value: &str) -> Value {
+        Value::Text(value.into())
+    }
+
+    #[test]
+    fn keys_are_the_parts_values_for_the_rows_the_predicate_holds() {
+        let lower = Expr::Function {
+            function: Function::Lower,
+            args: vec![column(2)],
+        };
+        let live = Expr::IsNull {
+            expr: Box::new(column(3)),
+            negated: false,
+        };
+        let keys = IndexKeys::new(
+            vec![lower, column(0)],
+            Some(Arc::new(IndexPredicate::new(live))),
+        );
+        assert!(keys.on_expressions());
+        assert_eq!(keys.parts(), 2);
+        assert_eq!(keys.reads(), [0, 2, 3]);
+        let mut key = Vec::new();
+        let row = [Value::Integer(7), Value::Null, text("AbC"), Value::Null];
+        assert!(keys.derive(&row, &mut key));
+        assert_eq!(key, [text("abc"), Value::Integer(7)]);
+        let gone = [
+            Value::Integer(7),
+            Value::Null,
+            text("AbC"),
+            Value::Integer(1),
+        ];
+        assert!(!keys.derive(&gone, &mut key));
+        // Columns only: not on expressions; shifted columns read the moved ones.
+        let plain = IndexKeys::new(vec![column(1)], None);
+        assert!(!plain.on_expressions());
+        let sum = Expr::Binary(BinaryOp::Add, Box::new(column(2)), Box::new(column(4)));
+        let shifted = IndexKeys::new(vec![sum], None).map_columns(&|c| c - 1);
+        assert_eq!(shifted.reads(), [1, 3]);
     }
 }
