@@ -14,6 +14,7 @@ use ember_storage::Value;
 
 use super::IndexPredicate;
 use crate::expr::{EvalContext, Expr};
+use crate::limits::INDEX_KEY_BYTES_MAX;
 
 /// An index's key derivation (see the module comment).
 pub struct IndexKeys {
@@ -67,6 +68,15 @@ impl IndexKeys {
     }
 }
 
+/// The TEXT or BLOB bytes `value` holds (0 for other values).
+fn value_bytes(value: &Value) -> usize {
+    match value {
+        Value::Text(text) => text.len(),
+        Value::Blob(blob) => blob.len(),
+        _ => 0,
+    }
+}
+
 /// The column a key part is, if it is a bare column.
 pub fn column_part(part: &Expr) -> Option<usize> {
     match part {
@@ -84,10 +94,18 @@ impl KeyDerivation for IndexKeys {
             }
         }
         let context = EvalContext::default();
+        let mut bytes = 0usize;
         for part in &self.parts {
             // A deterministic expression fails the same way for the same row every time:
-            // its part keys as NULL (found by no lookup, first in order), consistently.
-            key.push(part.eval(row, &context).unwrap_or(Value::Null));
+            // its part keys as NULL (found by no lookup, first in order), consistently; so
+            // does a part that would take the key past `INDEX_KEY_BYTES_MAX`.
+            let value = part.eval(row, &context).unwrap_or(Value::Null);
+            bytes = bytes.saturating_add(value_bytes(&value));
+            key.push(if bytes > INDEX_KEY_BYTES_MAX {
+                Value::Null
+            } else {
+                value
+            });
         }
         true
     }
@@ -152,5 +170,16 @@ mod tests {
         let sum = Expr::Binary(BinaryOp::Add, Box::new(column(2)), Box::new(column(4)));
         let shifted = IndexKeys::new(vec![sum], None).map_columns(&|c| c - 1);
         assert_eq!(shifted.reads(), [1, 3]);
+    }
+
+    #[test]
+    fn a_part_past_the_key_bytes_limit_keys_as_null() {
+        let long = Expr::Literal(text(&"x".repeat(INDEX_KEY_BYTES_MAX / 2 + 1)));
+        let keys = IndexKeys::new(vec![long.clone(), column(0), long], None);
+        let mut key = Vec::new();
+        assert!(keys.derive(&[Value::Integer(1)], &mut key));
+        assert!(matches!(&key[0], Value::Text(t) if t.len() == INDEX_KEY_BYTES_MAX / 2 + 1));
+        assert_eq!(key[1], Value::Integer(1));
+        assert_eq!(key[2], Value::Null);
     }
 }
