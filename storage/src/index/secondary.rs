@@ -162,13 +162,25 @@ impl SecondaryIndex {
                 ordered.encode_into(&self.columns, row, out);
                 true
             }
-            Some(derivation) => match derive_key(derivation.as_ref(), row) {
-                Some(key) => {
-                    ordered.encode_into(&self.columns, &key, out);
-                    true
-                }
-                None => false,
-            },
+            Some(derivation) => self.derived_ordered_key_into(derivation.as_ref(), row, out),
+        }
+    }
+
+    /// `ordered_key_into` through the derivation (out of line: the columns' path stays
+    /// small enough to inline).
+    #[inline(never)]
+    fn derived_ordered_key_into<V: std::borrow::Borrow<Value>>(
+        &self,
+        derivation: &dyn KeyDerivation,
+        row: &[V],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        match (&self.ordered, derive_key(derivation, row)) {
+            (Some(ordered), Some(key)) => {
+                ordered.encode_into(&self.columns, &key, out);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -185,8 +197,22 @@ impl SecondaryIndex {
         };
         match &self.derivation {
             None => ordered.key_matches(&self.columns, row, encoded),
-            Some(derivation) => derive_key(derivation.as_ref(), row)
-                .is_some_and(|key| ordered.key_matches(&self.columns, &key, encoded)),
+            Some(derivation) => self.derived_key_matches(derivation.as_ref(), row, encoded),
+        }
+    }
+
+    /// `ordered_key_matches` through the derivation (out of line, as
+    /// `derived_ordered_key_into`).
+    #[inline(never)]
+    fn derived_key_matches<V: std::borrow::Borrow<Value>>(
+        &self,
+        derivation: &dyn KeyDerivation,
+        row: &[V],
+        encoded: &[u8],
+    ) -> bool {
+        match (&self.ordered, derive_key(derivation, row)) {
+            (Some(ordered), Some(key)) => ordered.key_matches(&self.columns, &key, encoded),
+            _ => false,
         }
     }
 
@@ -251,27 +277,47 @@ impl SecondaryIndex {
 
     /// The key a row has in this index; `None` when any key part is NULL or the index does
     /// not hold the row.
+    #[inline]
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> Option<IndexKey> {
         match &self.derivation {
             None => self.key_from_values(self.columns.iter().map(|&column| row[column].borrow())),
-            Some(derivation) => {
-                let key = derive_key(derivation.as_ref(), row)?;
-                self.key_from_values(&key)
-            }
+            Some(derivation) => self.derived_key_of(derivation.as_ref(), row),
         }
+    }
+
+    /// `key_of` through the derivation (out of line, as `derived_ordered_key_into`).
+    #[inline(never)]
+    fn derived_key_of<V: std::borrow::Borrow<Value>>(
+        &self,
+        derivation: &dyn KeyDerivation,
+        row: &[V],
+    ) -> Option<IndexKey> {
+        self.key_from_values(&derive_key(derivation, row)?)
     }
 
     /// Whether a row's key in this index is `key` (`key_of(row) == Some(key)`, compared in
     /// place: nothing allocated).
+    #[inline]
     pub fn row_has_key<V: std::borrow::Borrow<Value>>(&self, row: &[V], key: &IndexKey) -> bool {
         match &self.derivation {
             None => {
                 let values = self.columns.iter().map(|&column| row[column].borrow());
                 key.is_made_of(values, &self.key_collations)
             }
-            Some(derivation) => derive_key(derivation.as_ref(), row)
-                .is_some_and(|values| key.is_made_of(&values, &self.key_collations)),
+            Some(derivation) => self.derived_row_has_key(derivation.as_ref(), row, key),
         }
+    }
+
+    /// `row_has_key` through the derivation (out of line, as `derived_ordered_key_into`).
+    #[inline(never)]
+    fn derived_row_has_key<V: std::borrow::Borrow<Value>>(
+        &self,
+        derivation: &dyn KeyDerivation,
+        row: &[V],
+        key: &IndexKey,
+    ) -> bool {
+        derive_key(derivation, row)
+            .is_some_and(|values| key.is_made_of(&values, &self.key_collations))
     }
 
     /// The key of the indexed columns' values (in key order), as `key_of` makes it: what a
