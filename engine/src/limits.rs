@@ -63,6 +63,11 @@ pub const TRANSACT_ATTEMPTS_MAX: usize = 100;
 /// can store).
 pub const TEXT_BYTES_MAX: usize = ember_storage::limits::VALUE_BYTES_MAX;
 
+/// Most bytes of TEXT and BLOB an index's derived key holds (its expressions' values, all
+/// parts together): what a row can store, so an ordered entry stays within storage's
+/// key bound. A part past it keys as NULL (`catalog/index_keys.rs`).
+pub const INDEX_KEY_BYTES_MAX: usize = ember_storage::limits::ROW_BYTES_MAX;
+
 /// Most tables (and subqueries) one FROM clause may join.
 pub const JOIN_RELATIONS_MAX: usize = 64;
 /// Longest LIKE or GLOB pattern accepted, in bytes (SQLite's default is the same).

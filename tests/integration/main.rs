@@ -34,6 +34,7 @@ mod exists_join;
 mod explain_analyze;
 mod explain_golden;
 mod expression_filters;
+mod expression_indexes;
 mod expressions;
 mod gc;
 mod generate_series;

@@ -8,7 +8,8 @@
 
 use ember::{Database, ErrorKind, Options, SyncPolicy, Value};
 
-use super::support::{assert_same_answers, both_engines, explain, TempDir};
+use super::support::uses_index as uses;
+use super::support::{assert_same_answers, both_engines, run_compared, TempDir};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT, deleted_at INTEGER, score INT)",
@@ -65,20 +66,7 @@ const CHECKS: &[&str] = &[
 #[test]
 fn partial_indexes_answer_as_sqlite_while_rows_move_in_and_out() {
     let (db, sqlite) = both_engines(SCHEMA);
-    let ember = db.connect();
-    assert_same_answers(&ember, &sqlite, CHECKS, "the schema");
-    for statement in STATEMENTS {
-        let ours = ember.execute(statement, ());
-        let theirs = sqlite.execute(statement, []);
-        match (&ours, &theirs) {
-            (Ok(_), Ok(_)) => {}
-            (Err(error), Err(_)) => {
-                assert_eq!(error.kind(), ErrorKind::Constraint, "{statement}: {error}")
-            }
-            _ => panic!("{statement}: EmberDB {ours:?}, SQLite {theirs:?}"),
-        }
-        assert_same_answers(&ember, &sqlite, CHECKS, statement);
-    }
+    run_compared(&db.connect(), &sqlite, STATEMENTS, CHECKS);
 }
 
 #[test]
@@ -109,11 +97,6 @@ fn a_partial_unique_index_names_its_column_when_violated() {
         (),
     )
     .unwrap();
-}
-
-fn uses(conn: &ember::Connection, sql: &str, index: &str) -> bool {
-    let plan = explain(conn, sql, &[]).join("\n");
-    plan.contains(&format!("using {index}"))
 }
 
 #[test]

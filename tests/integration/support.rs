@@ -175,6 +175,39 @@ pub fn both_engines_with_t(schema: &[&str], rows: u32) -> (Database, rusqlite::C
     (db, sqlite)
 }
 
+/// Whether EXPLAIN of `sql` on `conn` reads through the index named `index`.
+pub fn uses_index(conn: &Connection, sql: &str, index: &str) -> bool {
+    let plan = explain(conn, sql, &[]).join("\n");
+    plan.contains(&format!("using {index}"))
+}
+
+/// Runs `statements` in order on both engines, comparing `checks` after each: a statement
+/// one engine refuses the other must refuse too (a constraint error on EmberDB's side).
+pub fn run_compared(
+    ember: &Connection,
+    sqlite: &rusqlite::Connection,
+    statements: &[&str],
+    checks: &[&str],
+) {
+    assert_same_answers(ember, sqlite, checks, "the schema");
+    for statement in statements {
+        let ours = ember.execute(statement, ());
+        let theirs = sqlite.execute(statement, []);
+        match (&ours, &theirs) {
+            (Ok(_), Ok(_)) => {}
+            (Err(error), Err(_)) => {
+                assert_eq!(
+                    error.kind(),
+                    ember::ErrorKind::Constraint,
+                    "{statement}: {error}"
+                )
+            }
+            _ => panic!("{statement}: EmberDB {ours:?}, SQLite {theirs:?}"),
+        }
+        assert_same_answers(ember, sqlite, checks, statement);
+    }
+}
+
 /// A fresh directory under the system temp dir, removed on drop; its name is unique within
 /// the test process (tests run in parallel), whatever `name` the caller gives.
 pub struct TempDir(pub std::path::PathBuf);

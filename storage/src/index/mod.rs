@@ -9,8 +9,8 @@ mod hash;
 mod key;
 mod key_block;
 mod key_bytes;
+mod key_derivation;
 mod key_match;
-mod membership;
 mod order_key;
 mod order_key_decode;
 mod ordered;
@@ -22,7 +22,7 @@ pub(crate) use entry_sort::sort_entry_keys;
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};
 pub use key::{fx_add, fx_add_word, fx_finish, fx_hash_bytes, IndexKey};
 pub use key_bytes::KeyBytes;
-pub use membership::RowMembership;
+pub use key_derivation::KeyDerivation;
 pub use order_key::{
     encode_ordered_key, encode_ordered_part, encode_ordered_text_prefix, ordered_entry_key,
     prefix_successor, KeyCollation,

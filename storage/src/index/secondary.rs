@@ -15,9 +15,11 @@
 //! A unique index on text under NOCASE or RTRIM keys its hash map by the collation-normalized
 //! text (`key_collations`, see `key.rs`), so texts equal under the collation conflict.
 //!
-//! A partial index (`membership`) holds only the rows its test accepts: every key derived
-//! from a row (`key_of`, `row_has_key`, `holds` before an ordered key) asks it first, and
-//! every set of columns decoded to derive keys (`source_columns`) includes what it reads.
+//! An index with a key derivation (`derivation`, see `key_derivation.rs`: a partial index,
+//! an index on expressions) takes every key of a row from it (`key_of`, `row_has_key`,
+//! `holds`, the ordered keys), and every set of columns decoded to derive keys
+//! (`source_columns`) is what it reads. Its `columns` are then the positions of the derived
+//! key's values (`0..parts`), not the row's: no caller may take its keys for column values.
 
 use std::sync::Arc;
 
@@ -26,7 +28,7 @@ use crate::value::Value;
 
 use super::hash::HashIndex;
 use super::key::IndexKey;
-use super::membership::{holds_row, RowMembership};
+use super::key_derivation::{derive_key, KeyDerivation};
 use super::order_key::KeyCollation;
 use super::ordered::OrderedEntries;
 
@@ -34,11 +36,14 @@ use super::ordered::OrderedEntries;
 pub struct SecondaryIndex {
     id: u64,
     name: String,
+    /// The row's columns the key is made of, in key order; with a `derivation`, the
+    /// positions of the derived key's values (`0..parts`).
     columns: Vec<usize>,
-    /// `columns` and every column `membership` reads: what deriving a key decodes.
+    /// What deriving a key decodes: `columns`, or what the `derivation` reads.
     source_columns: Vec<usize>,
-    /// The rows a partial index holds; `None`: every row.
-    membership: Option<Arc<dyn RowMembership>>,
+    /// How keys are derived from rows when not by reading `columns` (a partial index, an
+    /// index on expressions); `None`: the columns' values, for every row.
+    derivation: Option<Arc<dyn KeyDerivation>>,
     unique: bool,
     /// The collation each column's hash key is normalized under; empty when all are BINARY.
     key_collations: Vec<KeyCollation>,
@@ -54,7 +59,7 @@ impl std::fmt::Debug for SecondaryIndex {
             .field("name", &self.name)
             .field("columns", &self.columns)
             .field("unique", &self.unique)
-            .field("partial", &self.membership.is_some())
+            .field("derived", &self.derivation.is_some())
             .field("entries", &self.entries())
             .field("ordered", &self.ordered.is_some())
             .finish()
@@ -72,7 +77,7 @@ impl SecondaryIndex {
         key_collations: Vec<KeyCollation>,
         account: Arc<MemoryAccount>,
     ) -> SecondaryIndex {
-        Self::new_partial(
+        Self::new_derived(
             id,
             name,
             columns,
@@ -83,16 +88,24 @@ impl SecondaryIndex {
         )
     }
 
-    /// `new`, holding only the rows `membership` accepts (`None`: every row).
-    pub(crate) fn new_partial(
+    /// `new`, its keys derived by `derivation` (`None`: the values of `columns`); with a
+    /// derivation, `columns` are ignored (the key is the derivation's `0..parts`).
+    pub(crate) fn new_derived(
         id: u64,
         name: &str,
         columns: Vec<usize>,
         unique: bool,
         (ordering, key_collations): (Option<Vec<KeyCollation>>, Vec<KeyCollation>),
-        membership: Option<Arc<dyn RowMembership>>,
+        derivation: Option<Arc<dyn KeyDerivation>>,
         account: Arc<MemoryAccount>,
     ) -> SecondaryIndex {
+        let (columns, source_columns) = match &derivation {
+            None => (columns.clone(), columns),
+            Some(derivation) => (
+                (0..derivation.parts()).collect(),
+                derivation.reads().to_vec(),
+            ),
+        };
         debug_assert!(!columns.is_empty());
         debug_assert!(ordering.as_ref().is_none_or(|c| c.len() == columns.len()));
         debug_assert!(key_collations.is_empty() || key_collations.len() == columns.len());
@@ -101,18 +114,12 @@ impl SecondaryIndex {
         } else {
             key_collations
         };
-        let mut source_columns = columns.clone();
-        for &column in membership.iter().flat_map(|m| m.reads()) {
-            if !source_columns.contains(&column) {
-                source_columns.push(column);
-            }
-        }
         SecondaryIndex {
             id,
             name: name.to_string(),
             columns,
             source_columns,
-            membership,
+            derivation,
             unique,
             key_collations,
             ordered: ordering
@@ -129,10 +136,13 @@ impl SecondaryIndex {
     /// A row's encoded key in the ordered entries (NULL parts included), if ordered and
     /// the index holds the row.
     pub fn ordered_key_of<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> Option<Vec<u8>> {
-        self.ordered
-            .as_ref()
-            .filter(|_| self.holds(row))
-            .map(|ordered| ordered.encode(&self.columns, row))
+        let ordered = self.ordered.as_ref()?;
+        match &self.derivation {
+            None => Some(ordered.encode(&self.columns, row)),
+            Some(derivation) => {
+                derive_key(derivation.as_ref(), row).map(|key| ordered.encode(&self.columns, &key))
+            }
+        }
     }
 
     /// Writes into `out` (cleared first) the row's encoded key in the ordered entries;
@@ -144,9 +154,30 @@ impl SecondaryIndex {
         out: &mut Vec<u8>,
     ) -> bool {
         out.clear();
-        match &self.ordered {
-            Some(ordered) if self.holds(row) => {
+        let Some(ordered) = &self.ordered else {
+            return false;
+        };
+        match &self.derivation {
+            None => {
                 ordered.encode_into(&self.columns, row, out);
+                true
+            }
+            Some(derivation) => self.derived_ordered_key_into(derivation.as_ref(), row, out),
+        }
+    }
+
+    /// `ordered_key_into` through the derivation (out of line: the columns' path stays
+    /// small enough to inline).
+    #[inline(never)]
+    fn derived_ordered_key_into<V: std::borrow::Borrow<Value>>(
+        &self,
+        derivation: &dyn KeyDerivation,
+        row: &[V],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        match (&self.ordered, derive_key(derivation, row)) {
+            (Some(ordered), Some(key)) => {
+                ordered.encode_into(&self.columns, &key, out);
                 true
             }
             _ => false,
@@ -161,29 +192,49 @@ impl SecondaryIndex {
         row: &[V],
         encoded: &[u8],
     ) -> bool {
-        self.ordered
-            .as_ref()
-            .is_some_and(|ordered| ordered.key_matches(&self.columns, row, encoded))
-            && self.holds(row)
-    }
-
-    /// Whether the index holds `row` (its `source_columns` decoded): always, unless it is
-    /// partial and its test refuses the row.
-    #[inline]
-    pub fn holds<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> bool {
-        match &self.membership {
-            None => true,
-            Some(membership) => holds_row(membership.as_ref(), row),
+        let Some(ordered) = &self.ordered else {
+            return false;
+        };
+        match &self.derivation {
+            None => ordered.key_matches(&self.columns, row, encoded),
+            Some(derivation) => self.derived_key_matches(derivation.as_ref(), row, encoded),
         }
     }
 
-    /// Whether the index holds only some rows (a partial index).
-    pub fn is_partial(&self) -> bool {
-        self.membership.is_some()
+    /// `ordered_key_matches` through the derivation (out of line, as
+    /// `derived_ordered_key_into`).
+    #[inline(never)]
+    fn derived_key_matches<V: std::borrow::Borrow<Value>>(
+        &self,
+        derivation: &dyn KeyDerivation,
+        row: &[V],
+        encoded: &[u8],
+    ) -> bool {
+        match (&self.ordered, derive_key(derivation, row)) {
+            (Some(ordered), Some(key)) => ordered.key_matches(&self.columns, &key, encoded),
+            _ => false,
+        }
     }
 
-    /// The columns deriving a row's key reads: the indexed ones, then those the
-    /// membership test of a partial index reads.
+    /// Whether the index holds `row` (its `source_columns` decoded): always, unless its
+    /// derivation refuses the row (a partial index).
+    #[inline]
+    pub fn holds<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> bool {
+        match &self.derivation {
+            None => true,
+            Some(derivation) => derive_key(derivation.as_ref(), row).is_some(),
+        }
+    }
+
+    /// Whether the keys come from a derivation (a partial index, an index on expressions):
+    /// then the entries are not one per row under its columns' values, and no read may take
+    /// an entry's key for a row's column values.
+    pub fn derives_keys(&self) -> bool {
+        self.derivation.is_some()
+    }
+
+    /// The columns deriving a row's key reads: the indexed ones, or those the derivation
+    /// reads.
     pub fn source_columns(&self) -> &[usize] {
         &self.source_columns
     }
@@ -197,7 +248,8 @@ impl SecondaryIndex {
         &self.name
     }
 
-    /// Indexed column positions, in key order.
+    /// Indexed column positions, in key order (with a derivation, the derived key's
+    /// positions `0..parts`: see the module comment).
     pub fn columns(&self) -> &[usize] {
         &self.columns
     }
@@ -223,20 +275,49 @@ impl SecondaryIndex {
         &self.key_collations
     }
 
-    /// The key a row has in this index; `None` when any indexed column is NULL or the
-    /// index does not hold the row.
+    /// The key a row has in this index; `None` when any key part is NULL or the index does
+    /// not hold the row.
+    #[inline]
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> Option<IndexKey> {
-        if !self.holds(row) {
-            return None;
+        match &self.derivation {
+            None => self.key_from_values(self.columns.iter().map(|&column| row[column].borrow())),
+            Some(derivation) => self.derived_key_of(derivation.as_ref(), row),
         }
-        self.key_from_values(self.columns.iter().map(|&column| row[column].borrow()))
+    }
+
+    /// `key_of` through the derivation (out of line, as `derived_ordered_key_into`).
+    #[inline(never)]
+    fn derived_key_of<V: std::borrow::Borrow<Value>>(
+        &self,
+        derivation: &dyn KeyDerivation,
+        row: &[V],
+    ) -> Option<IndexKey> {
+        self.key_from_values(&derive_key(derivation, row)?)
     }
 
     /// Whether a row's key in this index is `key` (`key_of(row) == Some(key)`, compared in
     /// place: nothing allocated).
+    #[inline]
     pub fn row_has_key<V: std::borrow::Borrow<Value>>(&self, row: &[V], key: &IndexKey) -> bool {
-        let values = self.columns.iter().map(|&column| row[column].borrow());
-        key.is_made_of(values, &self.key_collations) && self.holds(row)
+        match &self.derivation {
+            None => {
+                let values = self.columns.iter().map(|&column| row[column].borrow());
+                key.is_made_of(values, &self.key_collations)
+            }
+            Some(derivation) => self.derived_row_has_key(derivation.as_ref(), row, key),
+        }
+    }
+
+    /// `row_has_key` through the derivation (out of line, as `derived_ordered_key_into`).
+    #[inline(never)]
+    fn derived_row_has_key<V: std::borrow::Borrow<Value>>(
+        &self,
+        derivation: &dyn KeyDerivation,
+        row: &[V],
+        key: &IndexKey,
+    ) -> bool {
+        derive_key(derivation, row)
+            .is_some_and(|values| key.is_made_of(&values, &self.key_collations))
     }
 
     /// The key of the indexed columns' values (in key order), as `key_of` makes it: what a

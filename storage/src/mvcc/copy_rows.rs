@@ -66,10 +66,11 @@ impl RowCopies {
         let width = schema.types.len();
         let mut decoded = vec![false; width];
         let indexes = target.secondary.load();
-        let read = schema
-            .key_columns
-            .iter()
-            .chain(indexes.iter().flat_map(|index| index.columns().iter()));
+        let read = schema.key_columns.iter().chain(
+            indexes
+                .iter()
+                .flat_map(|index| index.source_columns().iter()),
+        );
         for &column in read {
             if let Some(marked) = decoded.get_mut(column) {
                 *marked = true;

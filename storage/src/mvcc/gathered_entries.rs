@@ -27,17 +27,18 @@ pub(super) struct GatheredEntries {
 }
 
 impl GatheredEntries {
-    /// Gathers the entry of the row whose values `row_values` holds (slot `row`).
+    /// Gathers the entry in ordered `index` of the row whose values `row_values` holds
+    /// (slot `row`), if the index holds the row.
     pub(super) fn push(
         &mut self,
-        ordered: &OrderedEntries,
-        columns: &[usize],
+        index: &SecondaryIndex,
         row_values: &[Value],
         row: RowId,
         account: &MemoryAccount,
     ) -> StorageResult<()> {
-        self.encoded.clear();
-        ordered.encode_into(columns, row_values, &mut self.encoded);
+        if !index.ordered_key_into(row_values, &mut self.encoded) {
+            return Ok(());
+        }
         if self.bytes.len() + self.encoded.len() > GATHERED_ENTRY_BYTES_MAX {
             return Err(StorageError::new(
                 StorageErrorKind::Limit,

@@ -34,7 +34,7 @@ use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use crate::asymmetric_fence;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
-use crate::index::{IndexKey, IndexWriter, KeyCollation, RowMembership, SecondaryIndex};
+use crate::index::{IndexKey, IndexWriter, KeyCollation, KeyDerivation, SecondaryIndex};
 use crate::limits::{INDEX_COLUMNS_MAX, TABLE_INDEXES_MAX};
 use crate::row::RowDecoder;
 use crate::value::Value;
@@ -401,19 +401,24 @@ impl Table {
         ordering: Option<Vec<KeyCollation>>,
         key_collations: Vec<KeyCollation>,
     ) -> StorageResult<Arc<SecondaryIndex>> {
-        self.create_partial_index(name, columns, unique, (ordering, key_collations), None)
+        self.create_derived_index(name, columns, unique, (ordering, key_collations), None)
     }
 
-    /// `create_index_keyed` (`keying`: the ordering and key collations), holding only the
-    /// rows `membership` accepts (`None`: every row; see `index/membership.rs`).
-    pub fn create_partial_index(
+    /// `create_index_keyed` (`keying`: the ordering and key collations), its keys derived
+    /// by `derivation` (`None`: the values of `columns`; see `index/key_derivation.rs`).
+    /// With a derivation `columns` are ignored: the key has the derivation's parts.
+    pub fn create_derived_index(
         &self,
         name: &str,
         columns: Vec<usize>,
         unique: bool,
         keying: (Option<Vec<KeyCollation>>, Vec<KeyCollation>),
-        membership: Option<Arc<dyn RowMembership>>,
+        derivation: Option<Arc<dyn KeyDerivation>>,
     ) -> StorageResult<Arc<SecondaryIndex>> {
+        let columns = match &derivation {
+            None => columns,
+            Some(derivation) => (0..derivation.parts()).collect(),
+        };
         let (ordering, key_collations) = keying;
         let invalid = |what: String| StorageError::new(StorageErrorKind::InvalidData, what);
         if columns.is_empty() {
@@ -433,12 +438,11 @@ impl Table {
                 format!("index {name} has more than {INDEX_COLUMNS_MAX} columns"),
             ));
         }
-        let read = membership.iter().flat_map(|m| m.reads());
-        if let Some(column) = columns
-            .iter()
-            .chain(read)
-            .find(|&&c| c >= self.schema().types.len())
-        {
+        let read = match &derivation {
+            None => &columns[..],
+            Some(derivation) => derivation.reads(),
+        };
+        if let Some(column) = read.iter().find(|&&c| c >= self.schema().types.len()) {
             return Err(invalid(format!("index {name}: no column #{column}")));
         }
         let mut next_id = self
@@ -452,13 +456,13 @@ impl Table {
                 format!("a table may have at most {TABLE_INDEXES_MAX} indexes"),
             ));
         }
-        let index = Arc::new(SecondaryIndex::new_partial(
+        let index = Arc::new(SecondaryIndex::new_derived(
             *next_id,
             name,
             columns,
             unique,
             (ordering, key_collations),
-            membership,
+            derivation,
             Arc::clone(self.pool().account()),
         ));
         *next_id += 1;
@@ -559,9 +563,10 @@ impl Table {
         if index.is_unique() {
             self.verify_unique(index)?;
         }
-        // A partial index never counts as complete: its entries are not one per row, so
-        // no settled read (`settled_index.rs`) may take them for the table's rows.
-        if let Some(ordered) = index.ordered().filter(|_| !index.is_partial()) {
+        // An index with derived keys never counts as complete: its entries are not one per
+        // row under its columns' values, so no settled read (`settled_index.rs`) may take
+        // them for the table's rows.
+        if let Some(ordered) = index.ordered().filter(|_| !index.derives_keys()) {
             ordered.mark_complete();
         }
         Ok(())
@@ -578,8 +583,8 @@ impl Table {
         values: &[Value],
         gathered: &mut GatheredEntries,
     ) -> StorageResult<()> {
-        if let Some(ordered) = index.ordered().filter(|_| index.holds(values)) {
-            gathered.push(ordered, index.columns(), values, row, self.pool().account())?;
+        if index.ordered().is_some() {
+            gathered.push(index, values, row, self.pool().account())?;
         }
         if let Some(key) = key {
             self.pool()

@@ -194,7 +194,10 @@ impl BatchInsert<'_> {
         let indexes = self.table.secondary.load();
         if let Some(covered) = covered {
             let reads_other = |index: &Arc<SecondaryIndex>| {
-                index.columns().iter().any(|&column| !covered[column])
+                index
+                    .source_columns()
+                    .iter()
+                    .any(|&column| !covered[column])
             };
             if indexes.iter().any(reads_other) {
                 return Err(StorageError::new(

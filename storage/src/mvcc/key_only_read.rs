@@ -37,7 +37,8 @@ impl<'a> KeyOnlyRead<'a> {
         ordered: &OrderedEntries,
         decoder: &'a RowDecoder,
     ) -> Option<KeyOnlyRead<'a>> {
-        if decoder.reads_added_columns() {
+        // A derived key's parts are not the row's column values.
+        if decoder.reads_added_columns() || index.derives_keys() {
             return None;
         }
         let columns = index.columns();

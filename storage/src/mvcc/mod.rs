@@ -100,6 +100,8 @@ mod clustered_tests;
 #[cfg(test)]
 mod copy_rows_tests;
 #[cfg(test)]
+mod derived_key_tests;
+#[cfg(test)]
 mod freeze_tests;
 #[cfg(test)]
 mod insert_batch_tests;

@@ -5,23 +5,29 @@
 
 use std::sync::Arc;
 
-use crate::index::{KeyCollation, RowMembership, SecondaryIndex};
+use crate::index::{KeyCollation, KeyDerivation, SecondaryIndex};
 use crate::store::Store;
 use crate::value::{DataType, Value};
 use crate::{Table, TableSchema};
 
 use super::indexing::tests::lookup;
 
-/// Rows whose column 2 (`live`) is the integer 1.
+/// Column 1 (`k`) of the rows whose column 2 (`live`) is the integer 1.
 struct Live;
 
-impl RowMembership for Live {
-    fn holds(&self, row: &[Value]) -> bool {
+impl KeyDerivation for Live {
+    fn derive(&self, row: &[Value], key: &mut Vec<Value>) -> bool {
+        key.clear();
+        key.push(row.get(1).cloned().unwrap_or(Value::Null));
         matches!(row.get(2), Some(Value::Integer(1)))
     }
 
+    fn parts(&self) -> usize {
+        1
+    }
+
     fn reads(&self) -> &[usize] {
-        &[2]
+        &[1, 2]
     }
 }
 
@@ -34,7 +40,7 @@ fn partial(store: &Store) -> (Arc<Table>, Arc<SecondaryIndex>) {
     });
     let keying = (Some(vec![KeyCollation::Binary]), Vec::new());
     let index = table
-        .create_partial_index("live_k", vec![1], true, keying, Some(Arc::new(Live)))
+        .create_derived_index("live_k", vec![1], true, keying, Some(Arc::new(Live)))
         .unwrap();
     (table, index)
 }
@@ -55,7 +61,7 @@ fn entries(index: &SecondaryIndex) -> (usize, usize) {
 fn only_held_rows_have_entries_and_uniqueness_is_among_them() {
     let store = Store::new();
     let (table, index) = partial(&store);
-    assert!(index.is_partial());
+    assert!(index.derives_keys());
     assert_eq!(index.source_columns(), [1, 2]);
     let mut txn = store.begin().unwrap();
     txn.insert(&table, &row(1, 10, 1)).unwrap();
@@ -119,7 +125,7 @@ fn an_index_created_over_rows_holds_only_those_it_accepts() {
     txn.commit().unwrap();
     let keying = (Some(vec![KeyCollation::Binary]), Vec::new());
     let index = table
-        .create_partial_index("live_k", vec![1], false, keying, Some(Arc::new(Live)))
+        .create_derived_index("live_k", vec![1], false, keying, Some(Arc::new(Live)))
         .unwrap();
     assert_eq!(entries(&index), (50, 50));
     let txn = store.begin().unwrap();

@@ -415,21 +415,7 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
                 rename_key_column(&mut create.columns, &old_name, new);
                 // And in a partial index's WHERE, which reads only the table's columns.
                 if let Some(predicate) = &mut create.predicate {
-                    crate::ast_visit::exprs_mut(predicate, |expr| match expr {
-                        ast::Expr::Identifier(ident)
-                            if ident.value.eq_ignore_ascii_case(&old_name) =>
-                        {
-                            *ident = new.clone()
-                        }
-                        ast::Expr::CompoundIdentifier(parts) => {
-                            if let Some(last) = parts.last_mut() {
-                                if last.value.eq_ignore_ascii_case(&old_name) {
-                                    *last = new.clone();
-                                }
-                            }
-                        }
-                        _ => {}
-                    });
+                    crate::catalog::rename_column_in_expr(predicate, &old_name, new);
                 }
             })?);
         }

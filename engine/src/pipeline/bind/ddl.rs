@@ -6,10 +6,10 @@ use sqlparser::ast::{self, ColumnOption, ObjectType, TableConstraint};
 
 use ember_storage::DataType;
 
-use crate::catalog::IndexPredicate;
+use crate::catalog::{column_part, IndexKeys, IndexPredicate};
 use crate::catalog::{ColumnDef, WRITE_TIME_COLUMN};
 use crate::error::{unsupported, Result};
-use crate::expr::{Affinity, Collation};
+use crate::expr::{Affinity, Collation, Expr};
 use crate::limits::COLUMNS_MAX;
 use crate::plan::{CreateIndex, CreateTable, Plan};
 
@@ -338,52 +338,74 @@ impl Binder<'_> {
         let table = catalog
             .table(&table_name)
             .ok_or_else(|| crate::err!(NotFound, "no such table: {table_name}"))?;
-        let mut columns = Vec::with_capacity(create.columns.len());
+        // Each key part: a column, or an expression over the table's columns.
+        let mut parts = Vec::with_capacity(create.columns.len());
         let mut collations = Vec::with_capacity(create.columns.len());
         for column in &create.columns {
             if column.operator_class.is_some() {
                 return Err(unsupported("index operator classes"));
             }
             // ASC/DESC are accepted: an ordered index is read in either direction.
-            let (column_name, explicit) = match &column.column.expr {
-                ast::Expr::Identifier(ident) => (&ident.value, None),
+            let (expr, explicit) = match &column.column.expr {
                 ast::Expr::Collate {
                     expr: inner,
                     collation,
-                } => match inner.as_ref() {
-                    ast::Expr::Identifier(ident) => (
-                        &ident.value,
-                        Some(self.collation_named(&object_name(collation)?, "an index")?),
-                    ),
-                    other => return Err(unsupported(format!("index on expression {other}"))),
-                },
-                other => return Err(unsupported(format!("index on expression {other}"))),
+                } => (
+                    inner.as_ref(),
+                    Some(self.collation_named(&object_name(collation)?, "an index")?),
+                ),
+                other => (other, None),
             };
-            let position = table.column_index(column_name).ok_or_else(|| {
-                crate::err!(
-                    NotFound,
-                    "no such column: {column_name} in table {table_name}"
-                )
-            })?;
+            let part = match expr {
+                ast::Expr::Identifier(ident) => {
+                    let position = table.column_index(&ident.value).ok_or_else(|| {
+                        crate::err!(
+                            NotFound,
+                            "no such column: {} in table {table_name}",
+                            ident.value
+                        )
+                    })?;
+                    if parts.iter().any(|part| column_part(part) == Some(position)) {
+                        return Err(crate::err!(
+                            InvalidInput,
+                            "column {} appears twice in index {name}",
+                            ident.value
+                        ));
+                    }
+                    Expr::Column {
+                        index: position,
+                        name: table.columns[position].name.clone(),
+                        meta: Default::default(),
+                    }
+                }
+                other => self.bind_index_expr(table, other, "index expressions")?,
+            };
             // A unique index keys its hash map under this collation (texts equal under it
-            // conflict); a non-unique hash map keys raw values, probed by BINARY lookups.
-            let collation = explicit.unwrap_or(table.columns[position].collation);
+            // conflict); a non-unique hash map keys raw values, probed by BINARY lookups. An
+            // expression's part is under BINARY unless it names one.
+            let collation = match column_part(&part) {
+                Some(position) => explicit.unwrap_or(table.columns[position].collation),
+                None => explicit.unwrap_or(Collation::Binary),
+            };
             collations.push(collation.index_collation());
-            if columns.contains(&position) {
-                return Err(crate::err!(
-                    InvalidInput,
-                    "column {column_name} appears twice in index {name}"
-                ));
-            }
-            columns.push(position);
+            parts.push(part);
         }
-        if columns.is_empty() {
+        if parts.is_empty() {
             return Err(crate::err!(InvalidInput, "index {name} has no columns"));
         }
         let predicate = match &create.predicate {
             Some(predicate) => Some(self.bind_index_predicate(table, predicate)?),
             None => None,
         };
+        let mut columns: Vec<usize> = parts.iter().filter_map(column_part).collect();
+        let on_expressions = columns.len() < parts.len();
+        if on_expressions {
+            // The key parts are `keys.parts`: no column list to take them for.
+            columns.clear();
+        }
+        // Keys derived in storage for an index on expressions or a partial index.
+        let keys = (on_expressions || predicate.is_some())
+            .then(|| std::sync::Arc::new(IndexKeys::new(parts, predicate.clone())));
         let sql = self.stored_sql(|| ast::Statement::CreateIndex(create.clone()).to_string());
         Ok(Plan::CreateIndex(CreateIndex {
             name,
@@ -399,24 +421,37 @@ impl Binder<'_> {
             if_not_exists: create.if_not_exists,
             sql,
             predicate,
+            keys,
         }))
     }
 
+    /// An index's key expression, bound over `table`'s row and restricted as SQLite
+    /// restricts it (`place`, as the message names it: only the table's columns, no
+    /// subqueries, parameters, aggregate or window functions or non-deterministic
+    /// functions).
+    fn bind_index_expr(
+        &mut self,
+        table: &crate::catalog::TableDef,
+        expr: &ast::Expr,
+        place: &str,
+    ) -> Result<Expr> {
+        super::constraint::reject_in_syntax(expr, place)?;
+        // The table's own scope, as a query over it binds: the same affinities and
+        // collations, so the optimizer finds the expression among a query's terms.
+        let scope = super::Scope::for_table_def(&table.name, table);
+        let bound = self.bind_expr(expr, &scope)?;
+        super::constraint::reject_in_definition(&bound, place, true)?;
+        Ok(bound)
+    }
+
     /// A partial index's WHERE clause, bound over `table`'s row and restricted as SQLite
-    /// restricts it (only the table's columns, no subqueries, parameters or
-    /// non-deterministic functions).
+    /// restricts it (`bind_index_expr`).
     fn bind_index_predicate(
         &mut self,
         table: &crate::catalog::TableDef,
         predicate: &ast::Expr,
     ) -> Result<std::sync::Arc<IndexPredicate>> {
-        const PLACE: &str = "partial index WHERE clauses";
-        super::constraint::reject_in_syntax(predicate, PLACE)?;
-        // The table's own scope, as a query over it binds: the same affinities and
-        // collations, so the optimizer finds the predicate's terms among a query's.
-        let scope = super::Scope::for_table_def(&table.name, table);
-        let expr = self.bind_expr(predicate, &scope)?;
-        super::constraint::reject_in_definition(&expr, PLACE, true)?;
+        let expr = self.bind_index_expr(table, predicate, "partial index WHERE clauses")?;
         Ok(std::sync::Arc::new(IndexPredicate::new(expr)))
     }
 }

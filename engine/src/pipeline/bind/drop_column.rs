@@ -55,10 +55,11 @@ impl Binder<'_> {
         for index in &mut indexes {
             debug_assert!(!index.columns.contains(&position));
             index.columns = index.columns.iter().map(|&c| shift(c)).collect();
-            index.predicate = index.predicate.as_ref().map(|predicate| {
-                let expr = predicate.expr.map_columns(&shift);
-                std::sync::Arc::new(crate::catalog::IndexPredicate::new(expr))
-            });
+            index.keys = index
+                .keys
+                .as_ref()
+                .map(|keys| std::sync::Arc::new(keys.map_columns(&shift)));
+            index.predicate = index.keys.as_ref().and_then(|keys| keys.predicate.clone());
         }
         let after = TableDef {
             name: table.name.clone(),

@@ -185,7 +185,7 @@ fn conflict_target(table: &TableDef, columns: &[ast::Ident]) -> Result<ConflictT
     match table
         .indexes
         .iter()
-        .find(|index| index.unique && !index.is_partial() && same_set(&index.columns))
+        .find(|index| index.unique && index.is_plain() && same_set(&index.columns))
     {
         Some(index) => Ok(ConflictTarget::Index(index.name.clone())),
         None => Err(crate::err!(

@@ -106,7 +106,7 @@ impl ForeignKeyDef {
             let unique = parent
                 .indexes
                 .iter()
-                .find(|i| i.unique && !i.is_partial() && same_set(&i.columns) && own_collations(i));
+                .find(|i| i.unique && i.is_plain() && same_set(&i.columns) && own_collations(i));
             Some(unique.ok_or_else(mismatch)?)
         };
         Ok((columns, index))

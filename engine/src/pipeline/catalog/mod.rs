@@ -9,6 +9,7 @@ mod column_rename;
 mod constraint;
 mod generated;
 mod implicit_rowid;
+mod index_keys;
 mod options;
 mod partial_index;
 mod schema;
@@ -26,6 +27,7 @@ pub use column_rename::ColumnRename;
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
 pub use generated::generated_order;
 pub use implicit_rowid::{marks_implicit_rowid, IMPLICIT_ROWID_COLUMN, IMPLICIT_ROWID_MARK};
+pub use index_keys::{column_part, IndexKeys};
 pub use options::{
     bind_table_options, merge_set_options, parse_duration_ms, parse_size_bytes, OnFull,
     TableOptions,
@@ -36,8 +38,8 @@ pub use schema::{
     SEQUENCE_TABLE, SEQUENCE_TABLE_SQL, WRITE_TIME_COLUMN,
 };
 pub use sql_rewrite::{
-    parse_one, rename_key_column, rename_table_in_index, rename_table_in_view,
-    rewrite_create_index, rewrite_create_table,
+    parse_one, rename_column_in_expr, rename_key_column, rename_table_in_index,
+    rename_table_in_view, rewrite_create_index, rewrite_create_table,
 };
 pub use sqlite_indexes::{sqlite_indexes, IndexKeyColumn, IndexOrigin, SqliteIndex};
 pub use trigger::{TriggerDef, TriggerEventKind, TriggerTiming};

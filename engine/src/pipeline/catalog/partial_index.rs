@@ -1,9 +1,9 @@
 //! The WHERE clause of a partial index (`CREATE INDEX .. WHERE pred`): bound over the
-//! table's row, it is the index's membership test in storage (a row is in the index when
-//! the predicate is TRUE) and what the optimizer proves a query's WHERE implies before it
-//! reads through the index (`optimize::partial_index`).
+//! table's row, it decides which rows the index holds (a row is in the index when the
+//! predicate is TRUE; part of the key derivation storage asks, `index_keys.rs`) and what
+//! the optimizer proves a query's WHERE implies before it reads through the index
+//! (`optimize::partial_index`).
 
-use ember_storage::index::RowMembership;
 use ember_storage::Value;
 
 use crate::expr::{truth, EvalContext, Expr};
@@ -30,10 +30,9 @@ impl IndexPredicate {
             reads,
         }
     }
-}
 
-impl RowMembership for IndexPredicate {
-    fn holds(&self, row: &[Value]) -> bool {
+    /// Whether the index holds `row` (the predicate's columns decoded at their positions).
+    pub fn holds(&self, row: &[Value]) -> bool {
         // A deterministic predicate fails the same way for the same row every time: such a
         // row is left out, as a NULL or FALSE predicate leaves it.
         self.expr
@@ -41,7 +40,8 @@ impl RowMembership for IndexPredicate {
             .is_ok_and(|value| truth(&value) == Some(true))
     }
 
-    fn reads(&self) -> &[usize] {
+    /// The columns the predicate reads.
+    pub fn reads(&self) -> &[usize] {
         &self.reads
     }
 }

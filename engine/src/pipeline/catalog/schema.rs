@@ -138,7 +138,8 @@ pub struct TableDef {
 #[derive(Clone)]
 pub struct IndexDef {
     pub name: String,
-    /// Indexed column positions, in key order.
+    /// Indexed column positions, in key order; empty for an index on expressions, whose
+    /// key parts are `keys.parts`.
     pub columns: Vec<usize>,
     pub unique: bool,
     /// The CREATE INDEX statement; `None` for the index of a UNIQUE constraint, which the
@@ -147,6 +148,9 @@ pub struct IndexDef {
     /// A partial index's WHERE clause (shared with storage, where it decides which rows
     /// the index holds); `None`: every row.
     pub predicate: Option<Arc<super::IndexPredicate>>,
+    /// How storage derives the keys of a partial index or an index on expressions (the
+    /// predicate and the key parts); `None`: the columns' values, for every row.
+    pub keys: Option<Arc<super::IndexKeys>>,
     pub storage: Arc<SecondaryIndex>,
 }
 
@@ -156,13 +160,44 @@ impl IndexDef {
         self.predicate.is_some()
     }
 
-    /// Column names joined with ", ".
+    /// Whether the index holds every row under its columns' values (neither partial nor on
+    /// expressions): what a lookup by column values (a foreign key's, a conflict target's)
+    /// may read through.
+    pub fn is_plain(&self) -> bool {
+        self.keys.is_none()
+    }
+
+    /// Whether some key part is an expression (`CREATE INDEX .. ON t(lower(a))`): then
+    /// `columns` is empty and no key part may be taken for a column's value.
+    pub fn on_expressions(&self) -> bool {
+        self.keys.as_ref().is_some_and(|keys| keys.on_expressions())
+    }
+
+    /// How key part `position` reads in EXPLAIN: the column's name, the expression's text
+    /// (`?` past the last part).
+    pub fn part_name(&self, position: usize, table: &TableDef) -> String {
+        match self.keys.as_ref().filter(|keys| keys.on_expressions()) {
+            Some(keys) => keys
+                .parts
+                .get(position)
+                .map_or_else(|| "?".to_string(), |part| part.to_string()),
+            None => self
+                .columns
+                .get(position)
+                .map_or_else(|| "?".to_string(), |&c| table.columns[c].name.clone()),
+        }
+    }
+
+    /// Key parts joined with ", ": the columns' names, an expression's text.
     pub fn column_list(&self, table: &TableDef) -> String {
-        let names: Vec<&str> = self
-            .columns
-            .iter()
-            .map(|&c| table.columns[c].name.as_str())
-            .collect();
+        let names: Vec<String> = match self.keys.as_ref().filter(|keys| keys.on_expressions()) {
+            Some(keys) => keys.parts.iter().map(|part| part.to_string()).collect(),
+            None => self
+                .columns
+                .iter()
+                .map(|&c| table.columns[c].name.clone())
+                .collect(),
+        };
         names.join(", ")
     }
 }

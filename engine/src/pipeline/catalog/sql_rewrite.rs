@@ -74,15 +74,30 @@ pub fn rename_table_in_index(sql: &str, old: &str, new: &ast::ObjectName) -> Res
     }
 }
 
-/// Renames column `old` to `new` (case-insensitively) in a key or index column list.
+/// Renames column `old` to `new` (case-insensitively) in a key or index column list, in an
+/// index's key expressions too.
 pub fn rename_key_column(columns: &mut [ast::IndexColumn], old: &str, new: &ast::Ident) {
     for column in columns {
-        if let ast::Expr::Identifier(ident) = &mut column.column.expr {
-            if ident.value.eq_ignore_ascii_case(old) {
-                *ident = new.clone();
+        rename_column_in_expr(&mut column.column.expr, old, new);
+    }
+}
+
+/// Renames column `old` to `new` (case-insensitively) wherever `expr` names it, bare or
+/// qualified (an index's key expression or WHERE, which read only their table's columns).
+pub fn rename_column_in_expr(expr: &mut ast::Expr, old: &str, new: &ast::Ident) {
+    crate::ast_visit::exprs_mut(expr, |expr| match expr {
+        ast::Expr::Identifier(ident) if ident.value.eq_ignore_ascii_case(old) => {
+            *ident = new.clone()
+        }
+        ast::Expr::CompoundIdentifier(parts) => {
+            if let Some(last) = parts.last_mut() {
+                if last.value.eq_ignore_ascii_case(old) {
+                    *last = new.clone();
+                }
             }
         }
-    }
+        _ => {}
+    });
 }
 
 /// `view` with every reference to table `old` renamed to `new`, or `None` when it names no

@@ -34,8 +34,8 @@ impl IndexOrigin {
 /// One key column of an index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexKeyColumn {
-    /// Position in the table.
-    pub column: usize,
+    /// Position in the table; `None` for an expression (SQLite's cid -2).
+    pub column: Option<usize>,
     pub descending: bool,
     /// The collation's name: as the index names it, else the column's.
     pub collation: String,
@@ -102,34 +102,37 @@ pub fn sqlite_indexes(table: &TableDef) -> Vec<SqliteIndex> {
 
 fn plain_key_column(table: &TableDef, column: usize) -> IndexKeyColumn {
     IndexKeyColumn {
-        column,
+        column: Some(column),
         descending: false,
         collation: table.columns[column].collation.name().to_string(),
     }
 }
 
-/// The key columns of an index column list (`a DESC`, `b COLLATE NOCASE`); `None` when one
-/// is not a column of `table`.
+/// The key columns of an index column list (`a DESC`, `b COLLATE NOCASE`, an expression
+/// such as `lower(c)`, which has no column); `None` when a name is not a column of `table`.
 fn key_columns(table: &TableDef, list: &[ast::IndexColumn]) -> Option<Vec<IndexKeyColumn>> {
     list.iter()
         .map(|item| {
-            let (name, collation) = match &item.column.expr {
-                ast::Expr::Identifier(ident) => (&ident.value, None),
-                ast::Expr::Collate { expr, collation } => match expr.as_ref() {
-                    ast::Expr::Identifier(ident) => (
-                        &ident.value,
-                        Some(collation.to_string().trim_matches('"').to_string()),
-                    ),
-                    _ => return None,
-                },
-                _ => return None,
+            let (expr, collation) = match &item.column.expr {
+                ast::Expr::Collate { expr, collation } => (
+                    expr.as_ref(),
+                    Some(collation.to_string().trim_matches('"').to_string()),
+                ),
+                other => (other, None),
             };
-            let column = table.column_index(name)?;
+            let column = match expr {
+                ast::Expr::Identifier(ident) => Some(table.column_index(&ident.value)?),
+                // An expression is BINARY unless it names a collation.
+                _ => None,
+            };
+            let collation = collation.unwrap_or_else(|| match column {
+                Some(column) => table.columns[column].collation.name().to_string(),
+                None => "BINARY".to_string(),
+            });
             Some(IndexKeyColumn {
                 column,
                 descending: matches!(item.column.options.sort, Some(ast::OrderBySort::Desc)),
-                collation: collation
-                    .unwrap_or_else(|| table.columns[column].collation.name().to_string()),
+                collation,
             })
         })
         .collect()
@@ -151,8 +154,9 @@ fn constraint_keys(table: &TableDef) -> Vec<(IndexOrigin, Vec<IndexKeyColumn>)> 
         _ => return definition_keys(table),
     };
     let rowid = table.rowid_column;
-    let is_rowid =
-        |columns: &[IndexKeyColumn]| matches!(columns, [only] if Some(only.column) == rowid);
+    let is_rowid = |columns: &[IndexKeyColumn]| {
+        rowid.is_some() && matches!(columns, [only] if only.column == rowid)
+    };
     let mut keys = Vec::new();
     for column in &create.columns {
         let Some(position) = table.column_index(&column.name.value) else {

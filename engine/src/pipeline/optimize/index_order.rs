@@ -130,6 +130,17 @@ fn sort_by_index(
             return false;
         };
         let start = range.ranged_position();
+        if range.index.on_expressions() {
+            // Its key parts are the expressions (`expression_index::sorts_as_part`).
+            return keys.iter().enumerate().all(|(offset, key)| {
+                super::expression_index::sorts_as_part(
+                    &range.index,
+                    start + offset,
+                    &key.expr,
+                    &collations,
+                )
+            });
+        }
         keys.len() <= range.index.columns.len().saturating_sub(start)
             && keys.iter().enumerate().all(|(offset, key)| {
                 let column = range.index.columns[start + offset];
@@ -166,6 +177,13 @@ fn sort_by_index(
                 };
                 super::null_range::narrow_by_null_test(&mut range, &terms);
                 if follows(&range) {
+                    *path = AccessPath::IndexRange(Box::new(range));
+                    return true;
+                }
+            }
+            for mut range in super::expression_index::order_ranges(table, &terms) {
+                if follows(&range) {
+                    range.descending = descending;
                     *path = AccessPath::IndexRange(Box::new(range));
                     return true;
                 }

@@ -36,6 +36,10 @@ pub fn count_lookup_by_range(node: &mut Node) {
     let AccessPath::IndexLookup { index, .. } = &access.path else {
         return;
     };
+    // The range rule matches columns: an index on expressions has none.
+    if index.on_expressions() {
+        return;
+    }
     let Some(collations) = index_collations(index) else {
         return;
     };

@@ -13,6 +13,7 @@ mod anti_join;
 mod distinct_order;
 mod distinct_sort;
 mod exists_join;
+mod expression_index;
 mod group_order;
 mod index_order;
 mod index_range;
@@ -120,12 +121,15 @@ fn access_for(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
             let terms = predicate.clone().into_conjuncts();
             key_lookup(&table, &terms, false)
                 .or_else(|| index_lookup(&table, &terms, false))
+                .or_else(|| expression_index::expression_lookup(&table, &terms, false))
                 .or_else(|| key_lookup(&table, &terms, true))
                 .or_else(|| index_lookup(&table, &terms, true))
+                .or_else(|| expression_index::expression_lookup(&table, &terms, true))
                 .or_else(|| key_in_set(&table, &terms))
                 .or_else(|| index_in_set(&table, &terms))
                 .or_else(|| index_range::key_range(&table, &terms, true))
                 .or_else(|| index_range::index_range(&table, &terms, true))
+                .or_else(|| expression_index::expression_range(&table, &terms))
                 .or_else(|| index_range::key_range(&table, &terms, false))
                 .or_else(|| or_union::choose_or_union(&table, &terms, predicate))
         }
@@ -149,6 +153,12 @@ fn access_for(table: Arc<TableDef>, filter: Option<Expr>) -> TableAccess {
 /// `None` for a path that decides none (the whole filter is rechecked).
 fn path_residual(table: &TableDef, path: &AccessPath, filter: &Expr) -> Option<Box<Option<Expr>>> {
     let residual = match path {
+        // A lookup of an index on expressions rechecks the whole filter.
+        AccessPath::IndexLookup { index, .. } | AccessPath::IndexIn { index, .. }
+            if index.on_expressions() =>
+        {
+            return None
+        }
         AccessPath::KeyLookup(values) => key_residual(
             &table.primary_key,
             &primary_collations(table),
@@ -229,7 +239,9 @@ fn primary_collations(table: &TableDef) -> Vec<Collation> {
 /// columns' collations, BINARY for the others (keyed by raw values).
 fn index_key_collations(index: &IndexDef) -> Vec<Collation> {
     let keyed = index.storage.key_collations();
-    (0..index.columns.len())
+    // One per key part: storage's columns are the parts (the derived key's, for an index
+    // on expressions, whose `columns` is empty).
+    (0..index.storage.columns().len())
         .map(|position| {
             keyed.get(position).map_or(Collation::Binary, |&key| {
                 [Collation::NoCase, Collation::RTrim]

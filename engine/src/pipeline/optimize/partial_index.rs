@@ -12,6 +12,14 @@ use crate::expr::{BinaryOp, Expr};
 /// through `index`: always for a full index, for a partial one when `terms` imply its
 /// WHERE clause.
 pub(super) fn usable(index: &IndexDef, terms: &[Expr]) -> bool {
+    // An index on expressions serves only the rules that match its expressions
+    // (`expression_index.rs`): the others take its key parts for columns.
+    !index.on_expressions() && predicate_implied(index, terms)
+}
+
+/// Whether the conjuncts `terms` imply the WHERE clause of `index` (always, for an index
+/// that is not partial).
+pub(super) fn predicate_implied(index: &IndexDef, terms: &[Expr]) -> bool {
     let Some(predicate) = &index.predicate else {
         return true;
     };
@@ -33,10 +41,11 @@ pub(super) fn usable_indexes<'t>(
         .filter(move |index| usable(index, terms))
 }
 
-/// The indexes of `table` that hold every row: what a read that has no WHERE to prove a
-/// partial index's clause from may use.
+/// The indexes of `table` that hold every row under its columns' values: what a read that
+/// has no WHERE to prove a partial index's clause from may use (an index on expressions
+/// is not one: see `usable`).
 pub(super) fn full_indexes(table: &TableDef) -> impl Iterator<Item = &IndexDef> {
-    table.indexes.iter().filter(|index| !index.is_partial())
+    table.indexes.iter().filter(|index| index.is_plain())
 }
 
 /// Whether one of `terms` implies `conjunct` (both without column names).
@@ -100,7 +109,7 @@ fn column_of(expr: &Expr) -> Option<usize> {
 
 /// `expr` with its columns' names blanked: the names only label EXPLAIN, and a query may
 /// qualify a column the index's clause names bare.
-fn without_names(expr: &Expr) -> Expr {
+pub(super) fn without_names(expr: &Expr) -> Expr {
     expr.map_leaves(&|leaf| match leaf {
         Expr::Column { index, meta, .. } => Some(Expr::Column {
             index: *index,

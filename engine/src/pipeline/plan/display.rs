@@ -278,7 +278,7 @@ pub(super) fn describe_path(out: &mut String, access: &TableAccess) -> fmt::Resu
             "IndexLookup {} using {} ({})",
             table.name,
             index.name,
-            key_terms(access, &index.columns, values)
+            index_key_terms(access, index, values)
         )?,
         AccessPath::IndexRange(range) => {
             write!(out, "IndexRange {} ", table.name)?;
@@ -301,7 +301,7 @@ pub(super) fn describe_path(out: &mut String, access: &TableAccess) -> fmt::Resu
         AccessPath::IndexIn { index, keys } => {
             let keys: Vec<String> = keys
                 .iter()
-                .map(|values| format!("({})", key_terms(access, &index.columns, values)))
+                .map(|values| format!("({})", index_key_terms(access, index, values)))
                 .collect();
             write!(
                 out,
@@ -317,6 +317,25 @@ pub(super) fn describe_path(out: &mut String, access: &TableAccess) -> fmt::Resu
         }
     }
     Ok(())
+}
+
+/// `part = value, ...` for a key of `index`: a column part by its name, an expression
+/// part by its text.
+fn index_key_terms(
+    access: &TableAccess,
+    index: &crate::catalog::IndexDef,
+    values: &[crate::expr::Expr],
+) -> String {
+    let Some(keys) = index.keys.as_ref().filter(|keys| keys.on_expressions()) else {
+        return key_terms(access, &index.columns, values);
+    };
+    let terms: Vec<String> = keys
+        .parts
+        .iter()
+        .zip(values)
+        .map(|(part, value)| format!("{part} = {value}"))
+        .collect();
+    terms.join(", ")
 }
 
 /// `column = value, ...` for a key.

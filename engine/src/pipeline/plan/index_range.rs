@@ -80,12 +80,7 @@ impl IndexRange {
 
     /// `EXPLAIN`'s text after the table name.
     pub fn describe(&self, table: &TableDef, out: &mut impl fmt::Write) -> fmt::Result {
-        let name = |position: usize| {
-            self.index
-                .columns
-                .get(position)
-                .map_or("?", |&column| table.columns[column].name.as_str())
-        };
+        let name = |position: usize| self.index.part_name(position, table);
         let mut terms: Vec<String> = self
             .prefix
             .iter()
@@ -102,7 +97,7 @@ impl IndexRange {
             };
             terms.push(format!("{ranged} starts with {literal}{cases}"));
         }
-        describe_bounds(ranged, &self.lower, &self.upper, &mut terms);
+        describe_bounds(&ranged, &self.lower, &self.upper, &mut terms);
         if self.lower.is_none() && self.upper.is_none() && self.skip_nulls {
             terms.push(format!("{ranged} IS NOT NULL"));
         }
@@ -113,8 +108,8 @@ impl IndexRange {
         if !terms.is_empty() {
             write!(out, " ({})", terms.join(", "))?;
         }
-        // Every index column equal to a value: no column left to order by.
-        if self.ranged_position() < self.index.columns.len() {
+        // Every key part equal to a value: none left to order by.
+        if self.ranged_position() < self.index.storage.columns().len() {
             let order = if self.descending { "DESC" } else { "ASC" };
             write!(out, " order {ranged} {order}")?;
         }

@@ -214,6 +214,9 @@ pub struct CreateIndex {
     pub sql: String,
     /// A partial index's WHERE clause; `None`: every row.
     pub predicate: Option<Arc<crate::catalog::IndexPredicate>>,
+    /// The key derivation of a partial index or an index on expressions (`columns` is
+    /// then empty); `None`: the columns' values, for every row.
+    pub keys: Option<Arc<crate::catalog::IndexKeys>>,
 }
 
 /// A query: its operator tree and the names of its output columns.

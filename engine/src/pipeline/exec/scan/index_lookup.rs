@@ -62,6 +62,35 @@ fn index_key(
     Ok(index.key_from_values(&key_values).map(|key| (key, exact)))
 }
 
+/// `index_key` for an index on expressions, whose key `parts` are expressions or columns:
+/// a column part's value is coerced to the column's type, an expression part's is probed
+/// as it is (an expression has no affinity); never exact (the filter is rechecked whole).
+fn part_key(
+    table: &TableDef,
+    index: &SecondaryIndex,
+    parts: &[Expr],
+    values: &[Expr],
+    context: &ExecContext<'_>,
+) -> Result<Option<(IndexKey, bool)>> {
+    debug_assert_eq!(parts.len(), values.len());
+    let mut key_values: Vec<Value> = Vec::with_capacity(values.len());
+    for (expr, part) in values.iter().zip(parts) {
+        let value = expr.eval(&[], &context.eval)?;
+        let value = match crate::catalog::column_part(part) {
+            Some(column) => match coerce_to_column(value, &table.columns[column]) {
+                Ok(value) => value,
+                Err(_) => return Ok(None),
+            },
+            None => value,
+        };
+        if value.is_null() {
+            return Ok(None);
+        }
+        key_values.push(value);
+    }
+    Ok(index.key_from_values(&key_values).map(|key| (key, false)))
+}
+
 /// A decoder of `table`'s rows for the columns `read` marks (every one when `None`) and
 /// `index_columns`.
 pub(in crate::pipeline::exec) fn with_index_columns(
@@ -205,8 +234,11 @@ pub(in crate::pipeline::exec) fn for_each_index_row(
         crate::fast_hash::FastBuildHasher::default(),
     );
     for values in keys {
-        let Some((key, exact)) = index_key(table, &storage, &index.columns, values, context)?
-        else {
+        let key = match index.keys.as_ref().filter(|keys| keys.on_expressions()) {
+            Some(derived) => part_key(table, &storage, &derived.parts, values, context)?,
+            None => index_key(table, &storage, &index.columns, values, context)?,
+        };
+        let Some((key, exact)) = key else {
             continue;
         };
         // An IN list may repeat a key; each row is returned once (one key needs no set).

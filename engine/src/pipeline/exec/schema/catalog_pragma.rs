@@ -386,11 +386,15 @@ fn index_columns(catalog: &Catalog, name: &str, extended: bool) -> Vec<Row> {
         .into_iter()
         .enumerate()
         .map(|(seqno, key)| {
-            let mut row = vec![
-                Value::Integer(seqno as i64),
-                Value::Integer(key.column as i64 - hidden_first),
-                Value::Text(table.columns[key.column].name.clone()),
-            ];
+            // An expression has cid -2 and no name, as SQLite shows it.
+            let (cid, name) = match key.column {
+                Some(column) => (
+                    column as i64 - hidden_first,
+                    Value::Text(table.columns[column].name.clone()),
+                ),
+                None => (-2, Value::Null),
+            };
+            let mut row = vec![Value::Integer(seqno as i64), Value::Integer(cid), name];
             if extended {
                 row.extend([
                     Value::Integer(i64::from(key.descending)),

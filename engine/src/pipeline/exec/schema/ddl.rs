@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use ember_storage::index::{KeyCollation, RowMembership};
+use ember_storage::index::{KeyCollation, KeyDerivation};
 use ember_storage::wal::record::CatalogOp;
 use ember_storage::{StorageErrorKind, TableSchema};
 
@@ -58,6 +58,7 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
             unique: true,
             sql: None,
             predicate: None,
+            keys: None,
             storage: index,
         });
     }
@@ -132,33 +133,48 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
     // The binder resolved the columns against the catalog of its time; DDL since then
     // (the table dropped and recreated) makes the plan stale.
     let table = match catalog.table(&create.table) {
-        Some(table) if create.columns.iter().all(|&c| c < table.columns.len()) => table,
+        Some(table)
+            if create
+                .columns
+                .iter()
+                .chain(create.keys.iter().flat_map(|keys| keys.reads()))
+                .all(|&c| c < table.columns.len()) =>
+        {
+            table
+        }
         _ => return Err(crate::err!(NotFound, "no such table: {}", create.table)),
     };
-    let membership = create
-        .predicate
+    let derivation = create
+        .keys
         .clone()
-        .map(|predicate| predicate as Arc<dyn RowMembership>);
+        .map(|keys| keys as Arc<dyn KeyDerivation>);
     let storage = table
         .storage
-        .create_partial_index(
+        .create_derived_index(
             &create.name,
             create.columns.clone(),
             create.unique,
             (create.ordering.clone(), create.key_collations.clone()),
-            membership,
+            derivation,
         )
         .map_err(|error| {
-            if error.kind == StorageErrorKind::UniqueViolation {
-                let names: Vec<String> = create
-                    .columns
-                    .iter()
-                    .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
-                    .collect();
-                crate::err!(Constraint, "UNIQUE constraint failed: {}", names.join(", "))
-            } else {
-                crate::Error::from(error)
+            if error.kind != StorageErrorKind::UniqueViolation {
+                return crate::Error::from(error);
             }
+            if create.columns.is_empty() {
+                // An index on expressions: SQLite names the index.
+                return crate::err!(
+                    Constraint,
+                    "UNIQUE constraint failed: index '{}'",
+                    create.name
+                );
+            }
+            let names: Vec<String> = create
+                .columns
+                .iter()
+                .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
+                .collect();
+            crate::err!(Constraint, "UNIQUE constraint failed: {}", names.join(", "))
         })?;
     let index = IndexDef {
         name: create.name.clone(),
@@ -166,6 +182,7 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
         unique: create.unique,
         sql: Some(create.sql.clone()),
         predicate: create.predicate.clone(),
+        keys: create.keys.clone(),
         storage,
     };
     let logged = host.log_catalog(

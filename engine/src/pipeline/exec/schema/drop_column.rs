@@ -64,16 +64,16 @@ pub(super) fn rebuild_without_column(
             .storage
             .ordered()
             .map(|ordered| ordered.collations().to_vec());
-        let membership = index
-            .predicate
+        let derivation = index
+            .keys
             .clone()
-            .map(|predicate| predicate as Arc<dyn ember_storage::index::RowMembership>);
-        index.storage = table.create_partial_index(
+            .map(|keys| keys as Arc<dyn ember_storage::index::KeyDerivation>);
+        index.storage = table.create_derived_index(
             &index.name,
             index.columns.clone(),
             index.unique,
             (ordering, index.storage.key_collations().to_vec()),
-            membership,
+            derivation,
         )?;
     }
     after.storage = Arc::clone(&table);

@@ -668,8 +668,9 @@ pub(super) fn storage_error(table: &TableDef, error: ember_storage::StorageError
         return match error.index.as_deref() {
             None => unique_error(table, &table.primary_key),
             Some(name) => match table.index(name) {
-                Some(index) => unique_error(table, &index.columns),
-                None => crate::err!(Constraint, "UNIQUE constraint failed: index {name}"),
+                Some(index) if !index.on_expressions() => unique_error(table, &index.columns),
+                // An index on expressions (or one gone): SQLite names the index.
+                _ => crate::err!(Constraint, "UNIQUE constraint failed: index '{name}'"),
             },
         };
     }

@@ -213,7 +213,7 @@ pub(in crate::pipeline::exec) fn children(
     let index = child
         .indexes
         .iter()
-        .find(|i| !i.is_partial() && covers(&i.columns, i.storage.key_collations()));
+        .find(|i| i.is_plain() && covers(&i.columns, i.storage.key_collations()));
     if let Some(index) = index {
         if let Some(probe) = index.storage.key_from_values(in_order(&index.columns)) {
             txn.index_lookup(
