@@ -252,6 +252,7 @@ fn concurrent_key_write(index: &SecondaryIndex) -> StorageError {
 /// indexes are checked for a writer with `snapshot` (`None`: not checked).
 ///
 /// `encoded` is scratch space for the ordered keys (its contents are replaced).
+#[inline]
 pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
     table: &Table,
     row: RowId,
