@@ -277,7 +277,6 @@ impl SecondaryIndex {
 
     /// The key a row has in this index; `None` when any key part is NULL or the index does
     /// not hold the row.
-    #[inline]
     pub fn key_of<V: std::borrow::Borrow<Value>>(&self, row: &[V]) -> Option<IndexKey> {
         match &self.derivation {
             None => self.key_from_values(self.columns.iter().map(|&column| row[column].borrow())),
@@ -297,7 +296,6 @@ impl SecondaryIndex {
 
     /// Whether a row's key in this index is `key` (`key_of(row) == Some(key)`, compared in
     /// place: nothing allocated).
-    #[inline]
     pub fn row_has_key<V: std::borrow::Borrow<Value>>(&self, row: &[V], key: &IndexKey) -> bool {
         match &self.derivation {
             None => {

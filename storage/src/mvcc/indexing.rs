@@ -252,6 +252,7 @@ fn concurrent_key_write(index: &SecondaryIndex) -> StorageError {
 /// indexes are checked for a writer with `snapshot` (`None`: not checked).
 ///
 /// `encoded` is scratch space for the ordered keys (its contents are replaced).
+#[inline]
 pub(super) fn index_new_version<V: std::borrow::Borrow<Value>>(
     table: &Table,
     row: RowId,
@@ -404,9 +405,8 @@ impl Table {
         self.create_derived_index(name, columns, unique, (ordering, key_collations), None)
     }
 
-    /// `create_index_keyed` (`keying`: the ordering and key collations), its keys derived
-    /// by `derivation` (`None`: the values of `columns`; see `index/key_derivation.rs`).
-    /// With a derivation `columns` are ignored: the key has the derivation's parts.
+    /// `create_index_keyed` (`keying`: ordering, key collations), its keys derived by
+    /// `derivation` (`index/key_derivation.rs`; its parts replace `columns`), if any.
     pub fn create_derived_index(
         &self,
         name: &str,
