@@ -24,7 +24,7 @@ use crate::plan::{AccessPath, IndexRange, RangeBound};
 
 use super::index_range::index_collations;
 use super::partial_index::{predicate_implied, without_names};
-use super::{equated_under, in_list_constants, index_key_collations, Pinned};
+use super::{equated_under, in_list_constants, index_key_collations, pin_parts, Pinned};
 
 /// The best index on expressions of `table` whose every key part the conjuncts `terms`
 /// pin to constants (by equalities only, or with one IN list when `with_in`): unique
@@ -71,38 +71,23 @@ fn pinned_parts(
     with_in: bool,
 ) -> Option<Pinned> {
     debug_assert_eq!(parts.len(), collations.len());
-    let mut values = Vec::with_capacity(parts.len());
-    let mut list: Option<(usize, &[Expr])> = None;
-    for (position, (part, &collation)) in parts.iter().zip(collations).enumerate() {
-        let part = without_names(part);
-        if let Some(value) = terms
+    pin_parts(
+        parts
             .iter()
-            .find_map(|term| part_equated(term, &part, collation))
-        {
-            values.push(value);
-            continue;
-        }
-        if !with_in || list.is_some() {
-            return None;
-        }
-        let members = terms
-            .iter()
-            .find_map(|term| part_in_list(term, &part, collation))?;
-        list = Some((position, members));
-        values.push(Expr::Literal(ember_storage::Value::Null));
-    }
-    let Some((position, members)) = list else {
-        return (!with_in).then_some(Pinned::One(values));
-    };
-    let keys = members
-        .iter()
-        .map(|member| {
-            let mut key = values.clone();
-            key[position] = member.clone();
-            key
-        })
-        .collect();
-    Some(Pinned::Many(keys))
+            .map(without_names)
+            .zip(collations.iter().copied()),
+        with_in,
+        |(part, collation)| {
+            terms
+                .iter()
+                .find_map(|term| part_equated(term, part, *collation))
+        },
+        |(part, collation)| {
+            terms
+                .iter()
+                .find_map(|term| part_in_list(term, part, *collation))
+        },
+    )
 }
 
 /// If `term` is `part = constant` (either side), the constant: a column part as any

@@ -359,23 +359,42 @@ fn pinned_keys(
     with_in: bool,
 ) -> Option<Pinned> {
     debug_assert_eq!(columns.len(), collations.len());
-    let mut values = Vec::with_capacity(columns.len());
+    pin_parts(
+        columns.iter().copied().zip(collations.iter().copied()),
+        with_in,
+        |&(column, collation)| {
+            terms
+                .iter()
+                .find_map(|term| equated_under(term, column, collation))
+        },
+        |&(column, collation)| {
+            terms
+                .iter()
+                .find_map(|term| in_list_constants(term, column, collation))
+        },
+    )
+}
+
+/// The keys a lookup's parts are pinned to: each part by `equated` (the constant a
+/// conjunct equates it with) or, with `with_in`, exactly one part by `in_list` (the
+/// constants of an IN list it is in). `None` unless every part is pinned.
+fn pin_parts<'t, P>(
+    parts: impl Iterator<Item = P>,
+    with_in: bool,
+    equated: impl Fn(&P) -> Option<Expr>,
+    in_list: impl Fn(&P) -> Option<&'t [Expr]>,
+) -> Option<Pinned> {
+    let mut values = Vec::new();
     let mut list: Option<(usize, &[Expr])> = None;
-    for (position, (&column, &collation)) in columns.iter().zip(collations).enumerate() {
-        if let Some(value) = terms
-            .iter()
-            .find_map(|term| equated_under(term, column, collation))
-        {
+    for (position, part) in parts.enumerate() {
+        if let Some(value) = equated(&part) {
             values.push(value);
             continue;
         }
         if !with_in || list.is_some() {
             return None;
         }
-        let members = terms
-            .iter()
-            .find_map(|term| in_list_constants(term, column, collation))?;
-        list = Some((position, members));
+        list = Some((position, in_list(&part)?));
         values.push(Expr::Literal(ember_storage::Value::Null));
     }
     let Some((position, members)) = list else {
