@@ -668,8 +668,7 @@ pub struct AggregateOrder {
 }
 
 impl AggregateCall {
-    /// Whether the call takes no argument or one plain column, without FILTER: a row is
-    /// fed to it with nothing evaluated (`Feeder::feed_plain`).
+    /// Whether the call takes no argument or one plain column, without FILTER.
     pub fn is_plain(&self) -> bool {
         self.filter.is_none() && matches!(self.args.as_slice(), [] | [Expr::Column { .. }])
     }
