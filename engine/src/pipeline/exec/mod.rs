@@ -553,7 +553,6 @@ pub(crate) fn first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option
 
 /// `first_row` of a secondary-index lookup or range (uncounted).
 fn index_first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
-    use crate::plan::AccessPath;
     let Some((access, exprs)) = one_table_read(node) else {
         return Ok(None);
     };
@@ -569,19 +568,7 @@ fn index_first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Opti
         Ok(false)
     };
     let mut buffer = Vec::new();
-    let found = match &access.path {
-        AccessPath::IndexLookup { .. } | AccessPath::IndexIn { .. } => {
-            scan::for_each_index_row(access, context, &mut buffer, &mut take_first)?
-        }
-        AccessPath::IndexRange(range) => scan::index_range::visit_range_rows(
-            access,
-            range,
-            context,
-            &mut buffer,
-            &mut take_first,
-        )?,
-        _ => false,
-    };
+    let found = scan::for_each_indexed_row(access, context, &mut buffer, &mut take_first)?;
     Ok(found.then_some(first))
 }
 
