@@ -37,19 +37,19 @@ pub fn encode_ordered_part(value: &Value, collation: KeyCollation, out: &mut Vec
             out.push(TAG_TEXT);
             let bytes = s.as_bytes();
             match collation {
-                KeyCollation::Binary => encode_escaped(bytes.iter().copied(), out),
-                KeyCollation::NoCase => {
-                    encode_escaped(bytes.iter().map(u8::to_ascii_lowercase), out)
-                }
+                KeyCollation::Binary => escape_into(bytes, out),
+                KeyCollation::NoCase => escape_folded_into(bytes, out),
                 KeyCollation::Rtrim => {
                     let kept = bytes.len() - bytes.iter().rev().take_while(|b| **b == b' ').count();
-                    encode_escaped(bytes[..kept].iter().copied(), out)
+                    escape_into(&bytes[..kept], out)
                 }
             }
+            out.extend_from_slice(&[0, 0]);
         }
         Value::Blob(b) => {
             out.push(TAG_BLOB);
-            encode_escaped(b.iter().copied(), out);
+            escape_into(b, out);
+            out.extend_from_slice(&[0, 0]);
         }
     }
 }
@@ -101,7 +101,7 @@ fn strip_escaped_bytes<'e>(bytes: &[u8], encoded: &'e [u8]) -> Option<&'e [u8]> 
     encoded.strip_prefix(bytes)?.strip_prefix(&[0, 0])
 }
 
-/// If `encoded` starts with `encode_escaped(bytes)`, the bytes after it.
+/// If `encoded` starts with the escaped body of `bytes` and its terminator, the bytes after it.
 fn strip_escaped(bytes: impl Iterator<Item = u8>, mut encoded: &[u8]) -> Option<&[u8]> {
     for byte in bytes {
         let (&first, rest) = encoded.split_first()?;
@@ -212,21 +212,29 @@ fn number_part(real: f64, delta: i16) -> [u8; NUMBER_PART_BYTES] {
     part
 }
 
-/// Bytes with 0x00 escaped as 0x00 0xFF and a 0x00 0x00 terminator: a shorter string sorts
-/// before its extensions and the part delimits itself.
-fn encode_escaped(bytes: impl Iterator<Item = u8>, out: &mut Vec<u8>) {
-    escape_into(bytes, out);
-    out.extend_from_slice(&[0, 0]);
+/// The bytes of a text or blob part before its terminator (a 0x00 0x00 pair the caller
+/// appends): each 0x00 escaped as 0x00 0xFF, so a shorter string sorts before its
+/// extensions and the part delimits itself. The runs between zero bytes (usually the whole
+/// value) are copied whole.
+fn escape_into(bytes: &[u8], out: &mut Vec<u8>) {
+    out.reserve(bytes.len() + 2);
+    let mut rest = bytes;
+    while let Some(zero) = memchr::memchr(0, rest) {
+        out.extend_from_slice(&rest[..=zero]);
+        out.push(0xFF);
+        rest = &rest[zero + 1..];
+    }
+    out.extend_from_slice(rest);
 }
 
-/// The bytes of a text or blob part before its terminator.
-fn escape_into(bytes: impl Iterator<Item = u8>, out: &mut Vec<u8>) {
-    for byte in bytes {
-        out.push(byte);
-        if byte == 0 {
-            out.push(0xFF);
-        }
+/// `escape_into` of `bytes` with ASCII upper case folded to lower case (NOCASE): folding
+/// leaves zero bytes as they are, so a value without one is folded in one pass.
+fn escape_folded_into(bytes: &[u8], out: &mut Vec<u8>) {
+    if memchr::memchr(0, bytes).is_some() {
+        escape_into(&bytes.to_ascii_lowercase(), out);
+        return;
     }
+    out.extend(bytes.iter().map(u8::to_ascii_lowercase));
 }
 
 /// Appends what the encoding of every TEXT value that starts with `prefix` starts with under
@@ -238,15 +246,15 @@ pub fn encode_ordered_text_prefix(
     collation: KeyCollation,
     out: &mut Vec<u8>,
 ) -> Option<()> {
-    let bytes = prefix.as_bytes().iter();
+    let bytes = prefix.as_bytes();
     match collation {
         KeyCollation::Binary => {
             out.push(TAG_TEXT);
-            escape_into(bytes.copied(), out);
+            escape_into(bytes, out);
         }
         KeyCollation::NoCase => {
             out.push(TAG_TEXT);
-            escape_into(bytes.map(u8::to_ascii_lowercase), out);
+            escape_folded_into(bytes, out);
         }
         KeyCollation::Rtrim => return None,
     }
@@ -275,6 +283,55 @@ mod tests {
             let nearest = i as f64;
             let exact = i128::from(i) - nearest as i128;
             assert_eq!(i128::from(integer_delta(i, nearest)), exact, "{i}");
+        }
+    }
+
+    /// A text or blob part is its tag, its bytes with each zero byte followed by 0xFF
+    /// (NOCASE folding ASCII upper case, RTRIM dropping trailing spaces), then 0x00 0x00:
+    /// checked byte for byte against that rule, zero bytes at the start, the end, in runs
+    /// and not at all.
+    #[test]
+    fn text_and_blob_parts_escape_each_zero_byte() {
+        let reference = |tag: u8, bytes: &[u8]| {
+            let mut out = vec![tag];
+            for &byte in bytes {
+                out.push(byte);
+                if byte == 0 {
+                    out.push(0xFF);
+                }
+            }
+            out.extend_from_slice(&[0, 0]);
+            out
+        };
+        let samples: [&[u8]; 8] = [
+            b"",
+            b"plain@example.com",
+            b"\0lead",
+            b"trail\0",
+            b"in\0\0\0run",
+            b"\0",
+            b"Mixed\0CASE  ",
+            b"spaces   ",
+        ];
+        for bytes in samples {
+            let text = std::str::from_utf8(bytes).unwrap().to_string();
+            let mut out = Vec::new();
+            encode_ordered_part(&Value::Text(text.clone()), KeyCollation::Binary, &mut out);
+            assert_eq!(out, reference(TAG_TEXT, bytes), "{text:?}");
+            out.clear();
+            encode_ordered_part(&Value::Text(text.clone()), KeyCollation::NoCase, &mut out);
+            assert_eq!(out, reference(TAG_TEXT, &bytes.to_ascii_lowercase()), "{text:?}");
+            out.clear();
+            encode_ordered_part(&Value::Text(text.clone()), KeyCollation::Rtrim, &mut out);
+            let kept = bytes.len() - bytes.iter().rev().take_while(|b| **b == b' ').count();
+            assert_eq!(out, reference(TAG_TEXT, &bytes[..kept]), "{text:?}");
+            out.clear();
+            encode_ordered_part(&Value::Blob(bytes.to_vec()), KeyCollation::Binary, &mut out);
+            assert_eq!(out, reference(TAG_BLOB, bytes), "{text:?}");
+            let mut prefix = Vec::new();
+            encode_ordered_text_prefix(&text, KeyCollation::NoCase, &mut prefix);
+            let folded = reference(TAG_TEXT, &bytes.to_ascii_lowercase());
+            assert_eq!(prefix, folded[..folded.len() - 2], "{text:?}");
         }
     }
 

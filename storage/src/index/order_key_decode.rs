@@ -131,11 +131,11 @@ fn read_integer(encoded: &[u8]) -> Option<(i64, &[u8])> {
     Some((integer, rest))
 }
 
-/// Appends the bytes of an escaped text or blob body (`order_key::encode_escaped`) to `out`;
+/// Appends the bytes of an escaped text or blob body (`order_key::escape_into` and its terminator) to `out`;
 /// returns the bytes after its terminator.
 fn unescape_into<'e>(mut body: &'e [u8], out: &mut Vec<u8>) -> Option<&'e [u8]> {
     loop {
-        let zero = body.iter().position(|&byte| byte == 0)?;
+        let zero = memchr::memchr(0, body)?;
         out.extend_from_slice(&body[..zero]);
         match body.get(zero + 1)? {
             0 => return body.get(zero + 2..),

@@ -49,6 +49,10 @@ pub(super) fn insert_copied(
     // EXPLAIN ANALYZE counts the rows read for the scan.
     let mut tally = Tally::of(scan);
     let mut load = txn.insert_batch(&target.storage);
+    // The rows the copy reads, when storage counts them without a walk.
+    if let Some(rows) = load.transaction().count_rows(&source.storage) {
+        load.expect_rows(rows);
+    }
     let mut from = 0;
     while let Some(rows) = source.storage.next_scan_batch(from, BATCH_ROWS as u64) {
         env.check_interrupt()?;
