@@ -148,7 +148,23 @@ const GOLDEN: &[(&str, &[&str])] = &[
         "SELECT b, sum(a) FROM t GROUP BY b",
         &[
             "Project b, sum(a)",
-            "└─ Aggregate sum(a) group by b",
+            "└─ Aggregate sum(a) in column batches group by b",
+            "   └─ Scan t",
+        ],
+    ),
+    (
+        "SELECT s, count(*) FROM t WHERE upper(s) = 'S3' AND b > 2 GROUP BY s",
+        &[
+            "Project s, count(*)",
+            "└─ Aggregate count(*) in column batches group by s",
+            "   └─ Scan t filter ((upper(s) = 'S3') AND (b > 2))",
+        ],
+    ),
+    (
+        "SELECT b, sum(a * 2) FROM t GROUP BY b",
+        &[
+            "Project b, sum((a * 2))",
+            "└─ Aggregate sum((a * 2)) group by b",
             "   └─ Scan t",
         ],
     ),
@@ -156,7 +172,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
         "SELECT count(*) FROM t WHERE b = 2",
         &[
             "Project count(*)",
-            "└─ Aggregate count(*)",
+            "└─ Aggregate count(*) in column batches",
             "   └─ Scan t filter (b = 2)",
         ],
     ),
@@ -186,7 +202,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
         &[
             "Project b, count(*)",
             "└─ Filter (count(*) > 59)",
-            "   └─ Aggregate count(*) group by b",
+            "   └─ Aggregate count(*) in column batches group by b",
             "      └─ Scan t",
         ],
     ),
@@ -326,7 +342,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
             "└─ Filter (n > 10)",
             "   └─ CteScan c",
             "      └─ Project b, count(*)",
-            "         └─ Aggregate count(*) group by b",
+            "         └─ Aggregate count(*) in column batches group by b",
             "            └─ Scan t",
         ],
     ),
@@ -337,7 +353,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
             "└─ KeyRange t (id < 5) filter (id < 5)",
             "Subquery #0 by groups of outer t.id (after runs reach half of u's rows)",
             "└─ Project u.t_id, count(*)",
-            "   └─ Aggregate count(*) group by u.t_id",
+            "   └─ Aggregate count(*) in column batches group by u.t_id",
             "      └─ Scan u",
             "Subquery #0 correlated, rows counted",
             "└─ Project count(*)",

@@ -35,7 +35,8 @@ fn explain_marks_aggregates_that_may_split() {
         ),
         [
             "Project flag, count(*), avg(qty)",
-            "└─ Aggregate count(*), avg(qty) group by flag parallel up to 3 threads",
+            "└─ Aggregate count(*), avg(qty) in column batches group by flag parallel up to 3 \
+             threads",
             "   └─ Scan lineitem",
         ]
     );
@@ -53,7 +54,7 @@ fn explain_marks_aggregates_that_may_split() {
         explain(&conn, "SELECT sum(price) FROM lineitem WHERE qty < 3", &[]),
         [
             "Project sum(price)",
-            "└─ Aggregate sum(price) parallel up to 3 threads",
+            "└─ Aggregate sum(price) in column batches parallel up to 3 threads",
             "   └─ Scan lineitem filter (qty < 3)",
         ]
     );
@@ -76,7 +77,8 @@ fn explain_marks_aggregates_that_may_split() {
             lines,
             [
                 "Project flag, count(*)".to_string(),
-                "└─ Aggregate count(*) group by flag parallel up to 3 threads".to_string(),
+                "└─ Aggregate count(*) in column batches group by flag parallel up to 3 threads"
+                    .to_string(),
                 format!("   └─ Scan lineitem filter {shown}"),
             ],
             "{filter}"
@@ -151,7 +153,9 @@ fn explain_analyze_keeps_the_note_before_its_counts() {
         .find(|line| line.contains("Aggregate"))
         .unwrap();
     assert!(
-        aggregate.starts_with("└─ Aggregate count(*) group by flag parallel up to 2 threads ("),
+        aggregate.starts_with(
+            "└─ Aggregate count(*) in column batches group by flag parallel up to 2 threads ("
+        ),
         "{lines:#?}"
     );
 }

@@ -320,7 +320,11 @@ mod tests {
             assert_eq!(out, reference(TAG_TEXT, bytes), "{text:?}");
             out.clear();
             encode_ordered_part(&Value::Text(text.clone()), KeyCollation::NoCase, &mut out);
-            assert_eq!(out, reference(TAG_TEXT, &bytes.to_ascii_lowercase()), "{text:?}");
+            assert_eq!(
+                out,
+                reference(TAG_TEXT, &bytes.to_ascii_lowercase()),
+                "{text:?}"
+            );
             out.clear();
             encode_ordered_part(&Value::Text(text.clone()), KeyCollation::Rtrim, &mut out);
             let kept = bytes.len() - bytes.iter().rev().take_while(|b| **b == b' ').count();

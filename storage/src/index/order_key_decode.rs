@@ -131,7 +131,7 @@ fn read_integer(encoded: &[u8]) -> Option<(i64, &[u8])> {
     Some((integer, rest))
 }
 
-/// Appends the bytes of an escaped text or blob body (`order_key::escape_into` and its terminator) to `out`;
+/// Appends the bytes of an escaped text or blob body (`order_key::escape_into`) to `out`;
 /// returns the bytes after its terminator.
 fn unescape_into<'e>(mut body: &'e [u8], out: &mut Vec<u8>) -> Option<&'e [u8]> {
     loop {

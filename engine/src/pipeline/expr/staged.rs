@@ -194,6 +194,24 @@ impl Staged {
         self.raw.as_ref()
     }
 
+    /// Takes the checks on the payload's bytes out (the raw-checked terms stay for
+    /// `matches`): for a reader that runs them itself, then the stages on the rows that
+    /// pass.
+    pub fn take_raw(&mut self) -> Option<RawChecks> {
+        self.raw.take()
+    }
+
+    /// The columns the stages' terms read (not the raw-checked ones), ascending, each once.
+    pub fn stage_columns(&self) -> Vec<usize> {
+        let mut columns = Vec::new();
+        for term in self.stages.iter().flatten() {
+            term.for_each_column(&mut |column| columns.push(column));
+        }
+        columns.sort_unstable();
+        columns.dedup();
+        columns
+    }
+
     /// The column after which each stage runs, ascending.
     pub fn stops(&self) -> &[usize] {
         &self.stops

@@ -9,6 +9,9 @@
 //!   still checks is noted on the access (`TableAccess::key_residual`).
 //! - `DistinctCount`: one `count(DISTINCT col)` in the range's order
 //!   (`plan::counts_distinct_in_order`).
+//! - `ColumnBatches`: an aggregate over a full scan whose calls, GROUP BY terms and filter
+//!   a column batch serves (`exec::aggregate::reads_in_column_batches`); parallel as
+//!   `ScanHash`.
 //! - `ScanHash`: any other aggregate over a full scan, key range or index range; parallel
 //!   when its shape merges exactly (`exec::aggregate::parallel::splits`).
 //! - `UnionStream`: an OR union of lookups feeding built-in aggregates of plain columns
@@ -82,6 +85,11 @@ pub fn aggregate_strategy(
             if crate::plan::counts_distinct_in_order(range, group_by, aggregates).is_some() =>
         {
             AggregateStrategy::DistinctCount
+        }
+        AccessPath::FullScan
+            if crate::exec::aggregate::reads_in_column_batches(access, group_by, aggregates) =>
+        {
+            AggregateStrategy::ColumnBatches { parallel }
         }
         AccessPath::FullScan | AccessPath::IndexRange(_) | AccessPath::KeyRange(_) => {
             AggregateStrategy::ScanHash { parallel }

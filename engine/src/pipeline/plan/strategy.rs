@@ -11,11 +11,15 @@ pub enum AggregateStrategy {
     /// Any input: its rows are pushed one at a time into a hash table of groups.
     #[default]
     Hash,
-    /// A scan of one table (all of it, a key range or an index range) read in place, in
-    /// typed column batches when the aggregates and filter allow, into a hash table of
-    /// groups; with `parallel`, split across threads when the connection's threads and the
-    /// table's size allow and the partial sums merge exactly (`exec::parallel`).
+    /// A scan of one table (all of it, a key range or an index range) read row by row in
+    /// place into a hash table of groups; with `parallel`, split across threads when the
+    /// connection's threads and the table's size allow and the partial sums merge exactly
+    /// (`exec::parallel`).
     ScanHash { parallel: bool },
+    /// A full scan read as typed column batches into a hash table of groups: calls of
+    /// COUNT(*) or one plain column, GROUP BY plain columns, a filter over decoded columns
+    /// (`exec/aggregate/column_aggregate.rs`); `parallel` as for `ScanHash`.
+    ColumnBatches { parallel: bool },
     /// `count(*)` of a whole table with nothing else read: the table's count of live rows;
     /// as `ScanHash` when the storage cannot give it at the statement's snapshot.
     TableCount { parallel: bool },
@@ -38,6 +42,7 @@ impl AggregateStrategy {
     pub fn explain_words(self) -> &'static str {
         match self {
             AggregateStrategy::Hash | AggregateStrategy::ScanHash { .. } => "",
+            AggregateStrategy::ColumnBatches { .. } => " in column batches",
             AggregateStrategy::TableCount { .. } => " from row count",
             AggregateStrategy::RangeCount => " counting",
             AggregateStrategy::DistinctCount | AggregateStrategy::GroupWalk => " by index order",
@@ -50,6 +55,7 @@ impl AggregateStrategy {
         matches!(
             self,
             AggregateStrategy::ScanHash { parallel: true }
+                | AggregateStrategy::ColumnBatches { parallel: true }
                 | AggregateStrategy::TableCount { parallel: true }
         )
     }

@@ -17,7 +17,6 @@ use crate::plan::{AggregateCall, AggregateFunction};
 
 use super::super::ExecContext;
 use super::accumulator::{Accumulator, CallSettings};
-use super::column_aggregate::ColumnStep;
 use super::sketch_state::SketchCharge;
 
 /// Where an aggregate call's arguments come from, resolved once per statement.
@@ -203,24 +202,6 @@ impl<'p> Feeder<'p> {
                 .iter()
                 .map(|call| fresh_accumulator(call, rows_max, self.sketch_charge.as_ref())),
         );
-    }
-
-    /// Each call's update as a column batch runs it (`column_aggregate.rs`): `None` when a
-    /// call has a FILTER, an expression argument, several arguments, or none but COUNT(*).
-    pub(super) fn column_steps(&self) -> Option<Vec<ColumnStep>> {
-        if !self.filters.is_empty() {
-            return None;
-        }
-        self.steps
-            .iter()
-            .map(|step| match step {
-                Step::CountStar => Some(ColumnStep::CountStar),
-                Step::CountColumn(index) => Some(ColumnStep::Count(*index)),
-                Step::SumColumn(index) => Some(ColumnStep::Sum(*index)),
-                Step::General(Args::Column(index)) => Some(ColumnStep::Value(*index)),
-                Step::SumExpr(_) | Step::General(_) => None,
-            })
-            .collect()
     }
 
     /// Feeds `row` to `accumulators` when every call is plain (`all_plain`): no filter and

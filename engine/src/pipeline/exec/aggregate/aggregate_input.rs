@@ -79,10 +79,12 @@ impl<'p> AggregateOperator<'p> {
     }
 
     /// Computes the groups of a full scan `access` into `grouper` on several threads
-    /// (`exec::parallel`); false, `grouper` untouched, when the statement runs serially.
+    /// (`exec::parallel`; each worker through column batches when the optimizer chose
+    /// them, `columns`); false, `grouper` untouched, when the statement runs serially.
     pub(super) fn split(
         &self,
         access: &TableAccess,
+        columns: bool,
         grouper: &mut Grouper<'p>,
         context: &ExecContext<'_>,
     ) -> Result<bool> {
@@ -92,7 +94,7 @@ impl<'p> AggregateOperator<'p> {
         // Without GROUP BY, aggregates of plain columns take the lighter path; others (an
         // expression, a FILTER) are one group of the grouped split.
         if !self.group_by.is_empty() || !super::parallel::plain_arguments(self.aggregates) {
-            return super::parallel_grouped::aggregate(access, grouper, context);
+            return super::parallel_grouped::aggregate(access, columns, grouper, context);
         }
         match super::parallel::aggregate(access, self.aggregates, context)? {
             None => Ok(false),

@@ -1,32 +1,37 @@
 //! GROUP BY (or an aggregate without GROUP BY) over a full table scan, read as typed
-//! column batches (`row::ColumnBatch`, `Transaction::scan_column_batch`): each batch's
-//! rows are decoded column by column (no `Value` per column, no row buffer), then grouped
-//! in one loop over the key column (a key of several columns: its hashes mixed a column
-//! at a time over the batch, then one probe per row comparing the stored values in place)
-//! and fed to the accumulators one aggregate at a time, each in its own loop over its
-//! column.
+//! column batches (`row::ColumnBatch`, `Transaction::scan_column_batch`): the
+//! `ColumnBatches` strategy the optimizer chooses (`optimize/strategy.rs`) by
+//! `reads_in_column_batches`. Each batch's rows are decoded column by column (no `Value`
+//! per column, no row buffer), then grouped in one loop over the key column (a key of
+//! several columns: its hashes mixed a column at a time over the batch, then one probe per
+//! row comparing the stored values in place) and fed to the accumulators one aggregate at
+//! a time, each in its own loop over its column.
 //!
 //! It serves the aggregates whose calls are COUNT(*) or take one plain column, without
-//! FILTER (`Feeder::column_steps`), grouped by plain columns or not, over a scan whose
-//! filter (if any) is decided whole by checks on the payload's bytes (`Staged` with every
-//! term raw): the rows it folds and the order it folds them in are the row scan's, through
-//! the same `Grouper` (the same group lookups, accumulator updates and last row ids), so
-//! the groups and their values are exactly the row-by-row fold's. Other shapes, a table
-//! that grew columns, and a scan that may probe an outer value take the row path.
+//! FILTER (`ColumnStep::of`), grouped by plain columns or not, over a full scan whose
+//! filter reads only columns the batch decodes and holds no subquery. The filter's terms
+//! that can be checked on the payload's bytes are checked while the batch is read (the
+//! rows they reject never reach it); the rest (`Residual`) is checked on each row the
+//! batch holds, its columns' values set in one reused row (a text's buffer reused), and
+//! selects the rows folded. The rows folded and the order they are folded in are the row
+//! scan's, through the same `Grouper` (the same group lookups, accumulator updates and
+//! last row ids), so the groups and their values are exactly the row-by-row fold's; a
+//! residual filter that fails on a row folds the rows before it, then fails, as the row
+//! scan does.
 
-use ember_storage::row::{ColumnBatch, ColumnVector, Kind, RawChecks};
+use ember_storage::row::{ColumnBatch, ColumnVector, Kind, RawChecks, RowDecoder, Scalar};
 use ember_storage::{DataType, Value};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::{Expr, KeyRef, Predicate, Staged};
-use crate::plan::{AccessPath, TableAccess};
+use crate::plan::{AccessPath, AggregateCall, AggregateFunction, TableAccess};
 
 use super::super::hash::key_groups::{finish_key_hash, mix_key_hash};
 use super::super::ExecContext;
 use super::{GroupKey, Grouper};
 
 /// One aggregate call's update over a column batch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(in crate::pipeline::exec) enum ColumnStep {
     /// COUNT(*).
     CountStar,
@@ -36,6 +41,27 @@ pub(in crate::pipeline::exec) enum ColumnStep {
     Sum(usize),
     /// Any other call of one column (`Accumulator::add_value`).
     Value(usize),
+}
+
+impl ColumnStep {
+    /// The step of `call` (the update `Feeder` makes for it, `aggregate_feed.rs`), when
+    /// it has one: COUNT(*), or one plain column argument, and no FILTER.
+    pub(in crate::pipeline::exec) fn of(call: &AggregateCall) -> Option<ColumnStep> {
+        use AggregateFunction as F;
+        if call.filter.is_some() {
+            return None;
+        }
+        match (call.args.as_slice(), call.distinct) {
+            ([], false) if call.function == F::CountStar => Some(ColumnStep::CountStar),
+            ([Expr::Column { index, .. }], true) => Some(ColumnStep::Value(*index)),
+            ([Expr::Column { index, .. }], false) => Some(match call.function {
+                F::Count => ColumnStep::Count(*index),
+                F::Sum | F::Total | F::Avg => ColumnStep::Sum(*index),
+                _ => ColumnStep::Value(*index),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// The GROUP BY key a column batch's rows are grouped by.
@@ -49,34 +75,30 @@ enum BatchKey {
     Many(Box<[usize]>),
 }
 
-/// How an aggregate reads its scan's column batches, fixed once per statement (shared by
-/// the parallel split's workers, `parallel_grouped.rs`).
-pub(super) struct ColumnPlan {
+/// What of reading an aggregate's scan as column batches follows from its plan alone:
+/// the key and each call's step.
+struct ColumnShape {
     key: BatchKey,
     steps: Vec<ColumnStep>,
-    /// The filter, its every term checked on the payload's bytes; `None`: no filter.
-    filter: Option<Staged>,
 }
 
-impl ColumnPlan {
-    /// The plan of the aggregate `grouper` folds over `access`, when it has the shape this
-    /// file serves (see the module comment).
-    pub(super) fn of(
-        access: &TableAccess,
-        grouper: &Grouper<'_>,
-        context: &ExecContext<'_>,
-    ) -> Option<Self> {
+impl ColumnShape {
+    /// The shape of the aggregate (`group_by`, `aggregates`) over `access`, when it has
+    /// the one this file serves (see the module comment).
+    fn of(access: &TableAccess, group_by: &[Expr], aggregates: &[AggregateCall]) -> Option<Self> {
         let decoder = access.read.decoder();
-        if !matches!(access.path, AccessPath::FullScan)
-            || !decoder.decodes_to_batch()
-            || access
-                .filter
-                .as_ref()
-                .is_some_and(super::super::scan::outer_probe::may_probe)
-        {
+        if !matches!(access.path, AccessPath::FullScan) || !decoder.decodes_to_batch() {
             return None;
         }
-        let key = match grouper.group_by {
+        if let Some(filter) = &access.filter {
+            let decoded = filter.columns_read().iter().all(|&c| decoder.decodes(c));
+            let mut subquery = false;
+            filter.walk(&mut |expr| subquery |= matches!(expr, Expr::Subquery(_)));
+            if !decoded || subquery || super::super::scan::outer_probe::may_probe(filter) {
+                return None;
+            }
+        }
+        let key = match group_by {
             [] => BatchKey::None,
             // A BLOB key would be copied per row to probe the single-key groups (the row
             // path reuses its buffer): left to the row path.
@@ -96,7 +118,10 @@ impl ColumnPlan {
                     .collect::<Option<_>>()?,
             ),
         };
-        let steps = grouper.column_steps()?;
+        let steps: Vec<ColumnStep> = aggregates
+            .iter()
+            .map(ColumnStep::of)
+            .collect::<Option<_>>()?;
         // A sum or another call over a TEXT, BLOB or untyped column could copy a text per
         // row: left to the row path, which reuses its buffers.
         let numeric = |column: usize| {
@@ -110,28 +135,123 @@ impl ColumnPlan {
             ColumnStep::Count(column) => decoder.decodes(column),
             ColumnStep::Sum(column) | ColumnStep::Value(column) => numeric(column),
         });
-        if !steps_read_decoded {
-            return None;
-        }
-        let filter = match &access.filter {
-            None => None,
-            Some(filter) => {
-                let Predicate::Compiled(compiled) = Predicate::new(filter, &context.eval) else {
-                    return None;
-                };
-                let staged = Staged::of(&compiled, |column| decoder.decodes(column))?
-                    .with_raw_checks(decoder);
-                if staged.raw().is_none() || !staged.stops().is_empty() {
-                    return None;
-                }
-                Some(staged)
-            }
+        steps_read_decoded.then_some(ColumnShape { key, steps })
+    }
+}
+
+/// Whether the aggregate (`group_by`, `aggregates`) over `access` can read its scan as
+/// column batches (see the module comment): what the optimizer chooses `ColumnBatches` by.
+pub(crate) fn reads_in_column_batches(
+    access: &TableAccess,
+    group_by: &[Expr],
+    aggregates: &[AggregateCall],
+) -> bool {
+    ColumnShape::of(access, group_by, aggregates).is_some()
+}
+
+/// The part of a scan's filter its column batches do not check while they are read.
+enum Residual<'e> {
+    /// Nothing: the batch holds only rows that pass.
+    None,
+    /// Compiled terms, checked on the row's values (`Staged::check`).
+    Stages(Staged),
+    /// A filter that did not compile into terms (or reads no column).
+    Predicate(Predicate<'e>),
+}
+
+/// How an aggregate reads its scan's column batches, fixed once per statement (shared by
+/// the parallel split's workers, `parallel_grouped.rs`).
+pub(super) struct ColumnPlan<'e> {
+    key: BatchKey,
+    steps: Vec<ColumnStep>,
+    /// The filter's checks on the payload's bytes, run while a batch is read.
+    raw: Option<RawChecks>,
+    residual: Residual<'e>,
+    /// The columns the residual reads (ascending, each once).
+    residual_columns: Vec<usize>,
+}
+
+impl<'e> ColumnPlan<'e> {
+    /// The plan of the aggregate `grouper` folds over `access`, chosen by the optimizer
+    /// (`reads_in_column_batches`); an error if the plan does not have that shape.
+    pub(super) fn new(
+        access: &'e TableAccess,
+        grouper: &Grouper<'_>,
+        context: &ExecContext<'_>,
+    ) -> Result<Self> {
+        let Some(ColumnShape { key, steps }) =
+            ColumnShape::of(access, grouper.group_by, grouper.aggregates)
+        else {
+            return Err(crate::err!(
+                Internal,
+                "an aggregate chosen to read column batches does not have their shape"
+            ));
         };
-        Some(ColumnPlan { key, steps, filter })
+        let decoder = access.read.decoder();
+        let (raw, residual) = match &access.filter {
+            None => (None, Residual::None),
+            Some(filter) => split_filter(filter, decoder, context),
+        };
+        let mut residual_columns = match (&residual, &access.filter) {
+            (Residual::None, _) | (_, None) => Vec::new(),
+            (Residual::Stages(staged), _) => staged.stage_columns(),
+            (Residual::Predicate(_), Some(filter)) => filter.columns_read(),
+        };
+        residual_columns.sort_unstable();
+        residual_columns.dedup();
+        Ok(ColumnPlan {
+            key,
+            steps,
+            raw,
+            residual,
+            residual_columns,
+        })
+    }
+
+    /// Whether parallel workers may run this plan: its residual filter, if any, is
+    /// compiled terms (a worker has no context for an expression tree).
+    pub(super) fn worker_safe(&self) -> bool {
+        !matches!(self.residual, Residual::Predicate(_))
     }
 
     pub(super) fn raw(&self) -> Option<&RawChecks> {
-        self.filter.as_ref().and_then(Staged::raw)
+        self.raw.as_ref()
+    }
+
+    /// Which rows of `batch` the residual filter passes, into `kept` (`row`: the reused
+    /// row its columns' values are set in, as wide as the scan's rows). `Err` carries the
+    /// residual's error on a row and the rows before it, which are folded first.
+    fn select(
+        &self,
+        batch: &ColumnBatch,
+        row: &mut [Value],
+        kept: &mut Vec<bool>,
+        context: &ExecContext<'_>,
+    ) -> std::result::Result<(), (Error, usize)> {
+        kept.clear();
+        let vectors: Vec<(usize, &ColumnVector)> = self
+            .residual_columns
+            .iter()
+            .filter_map(|&column| batch.column(column).map(|vector| (column, vector)))
+            .collect();
+        for at in 0..batch.len() {
+            for &(column, vector) in &vectors {
+                if let Some(slot) = row.get_mut(column) {
+                    set_value(slot, vector.get(at));
+                }
+            }
+            let passes = match &self.residual {
+                Residual::None => true,
+                Residual::Stages(staged) => {
+                    (0..staged.stops().len()).all(|stage| staged.check(stage, row))
+                }
+                Residual::Predicate(predicate) => predicate
+                    .matches(row, &context.eval)
+                    .map_err(|error| (error, at))?,
+            };
+            kept.push(passes);
+        }
+        Ok(())
     }
 
     /// Groups the rows of `batch` and feeds them to their groups' accumulators, in row
@@ -140,26 +260,37 @@ impl ColumnPlan {
     /// parallel worker measures its sums' inputs so.
     pub(super) fn fold(
         &self,
-        batch: &ColumnBatch,
+        (batch, kept): (&ColumnBatch, Option<&[bool]>),
         grouper: &mut Grouper<'_>,
         positions: &mut Vec<u32>,
         context: &ExecContext<'_>,
         mut note: impl FnMut(usize, &Value),
     ) -> Result<()> {
         let rows = batch.row_ids();
+        let keeps = |at: usize| kept.is_none_or(|kept| kept[at]);
+        debug_assert!(kept.is_none_or(|kept| kept.len() == rows.len()));
         positions.clear();
         match &self.key {
             BatchKey::None => {
+                let Some(last) = (0..rows.len()).rev().find(|&at| keeps(at)) else {
+                    // No row kept: no group made (an empty input's group is `finish`'s).
+                    return Ok(());
+                };
                 let position = grouper.find(&[], context)?;
-                positions.resize(rows.len(), position as u32);
-                if let Some(&last) = rows.last() {
-                    grouper.groups[position].last_row_id = last;
-                }
+                positions.extend((0..rows.len()).map(|at| match keeps(at) {
+                    true => position as u32,
+                    false => SKIPPED,
+                }));
+                grouper.groups[position].last_row_id = rows[last];
             }
             &BatchKey::One(column) => {
                 let keys = vector(batch, column)?;
                 let kinds_and_words = keys.kinds().iter().zip(keys.words());
                 for (at, (&kind, &word)) in kinds_and_words.enumerate() {
+                    if !keeps(at) {
+                        positions.push(SKIPPED);
+                        continue;
+                    }
                     let position = match kind {
                         Kind::Integer => {
                             grouper.find_single(&Value::Integer(word as i64), context)?
@@ -192,6 +323,10 @@ impl ColumnPlan {
                     }
                 }
                 for (at, &hash) in hashes.iter().enumerate() {
+                    if !keeps(at) {
+                        positions.push(SKIPPED);
+                        continue;
+                    }
                     let position =
                         grouper.find_batch_key(finish_key_hash(hash), &vectors, at, context)?;
                     positions.push(position as u32);
@@ -204,7 +339,7 @@ impl ColumnPlan {
             let slot = |position: u32| position as usize * width + call;
             match *step {
                 ColumnStep::CountStar => {
-                    for &position in positions.iter() {
+                    for &position in positions.iter().filter(|&&p| p != SKIPPED) {
                         if let Some(accumulator) = accumulators.get_mut(slot(position)) {
                             accumulator.add_row();
                         }
@@ -213,6 +348,9 @@ impl ColumnPlan {
                 ColumnStep::Count(column) => {
                     let kinds = vector(batch, column)?.kinds();
                     for (&position, &kind) in positions.iter().zip(kinds) {
+                        if position == SKIPPED {
+                            continue;
+                        }
                         if let (Some(accumulator), false) =
                             (accumulators.get_mut(slot(position)), kind == Kind::Null)
                         {
@@ -224,6 +362,9 @@ impl ColumnPlan {
                     let values = vector(batch, column)?;
                     let rows = values.kinds().iter().zip(values.words()).enumerate();
                     for ((row, (&kind, &word)), &position) in rows.zip(positions.iter()) {
+                        if position == SKIPPED {
+                            continue;
+                        }
                         let Some(accumulator) = accumulators.get_mut(slot(position)) else {
                             continue;
                         };
@@ -251,6 +392,9 @@ impl ColumnPlan {
                     let values = vector(batch, column)?;
                     let rows = values.kinds().iter().zip(values.words()).enumerate();
                     for ((row, (&kind, &word)), &position) in rows.zip(positions.iter()) {
+                        if position == SKIPPED {
+                            continue;
+                        }
                         let Some(accumulator) = accumulators.get_mut(slot(position)) else {
                             continue;
                         };
@@ -269,10 +413,16 @@ impl ColumnPlan {
     }
 }
 
+/// The position of a batch row the residual filter rejected: in no group.
+const SKIPPED: u32 = u32::MAX;
+
 /// Records each row of a batch as its group's last row so far (`positions`: each row's
 /// group, in row order).
 fn note_last_rows(grouper: &mut Grouper<'_>, positions: &[u32], rows: &[ember_storage::RowId]) {
     for (&position, &row_id) in positions.iter().zip(rows) {
+        if position == SKIPPED {
+            continue;
+        }
         if let Some(group) = grouper.groups.get_mut(position as usize) {
             group.last_row_id = row_id;
         }
@@ -321,6 +471,40 @@ fn same_as_entry(value: &Value, keys: &ColumnVector, at: usize) -> bool {
     }
 }
 
+/// A scan filter split for column batches: its terms checked on the payload's bytes
+/// (`Staged::with_raw_checks`), and the rest.
+fn split_filter<'e>(
+    filter: &'e Expr,
+    decoder: &RowDecoder,
+    context: &ExecContext<'_>,
+) -> (Option<RawChecks>, Residual<'e>) {
+    let predicate = Predicate::new(filter, &context.eval);
+    let Predicate::Compiled(compiled) = &predicate else {
+        return (None, Residual::Predicate(predicate));
+    };
+    let Some(staged) = Staged::of(compiled, |column| decoder.decodes(column)) else {
+        return (None, Residual::Predicate(predicate));
+    };
+    let mut staged = staged.with_raw_checks(decoder);
+    let raw = staged.take_raw();
+    if staged.stops().is_empty() {
+        return (raw, Residual::None);
+    }
+    (raw, Residual::Stages(staged))
+}
+
+/// Sets `slot` to `scalar`'s value, reusing the text a slot holding one has.
+#[inline]
+fn set_value(slot: &mut Value, scalar: Scalar<'_>) {
+    match (slot, scalar) {
+        (Value::Text(text), Scalar::Text(new)) => {
+            text.clear();
+            text.push_str(new);
+        }
+        (slot, scalar) => *slot = scalar.to_value(),
+    }
+}
+
 /// The vector of column `column` of `batch` (the plan reads only decoded columns).
 fn vector(batch: &ColumnBatch, column: usize) -> Result<&ColumnVector> {
     batch.column(column).ok_or_else(|| {
@@ -331,17 +515,14 @@ fn vector(batch: &ColumnBatch, column: usize) -> Result<&ColumnVector> {
     })
 }
 
-/// Folds the rows of the full scan `access` into `grouper` through column batches, when
-/// the aggregate and the scan have the shape this file serves: the rows folded; `Ok(None)`,
-/// nothing done, otherwise (the caller folds row by row).
+/// Folds the rows of the full scan `access` into `grouper` through column batches (the
+/// `ColumnBatches` strategy): the rows folded (those the filter passes).
 pub(super) fn fold(
     access: &TableAccess,
     grouper: &mut Grouper<'_>,
     context: &ExecContext<'_>,
-) -> Result<Option<u64>> {
-    let Some(plan) = ColumnPlan::of(access, grouper, context) else {
-        return Ok(None);
-    };
+) -> Result<u64> {
+    let plan = ColumnPlan::new(access, grouper, context)?;
     // The connection's batch from an earlier statement (its vectors already grown), given
     // back unless it grew past `COLUMN_BATCH_KEPT_BYTES`.
     let buffers = context.buffers;
@@ -354,7 +535,7 @@ pub(super) fn fold(
             buffers.column_batch.set(batch);
         }
     }
-    folded.map(Some)
+    folded
 }
 
 /// A connection keeps a column batch whose vectors take at most this many bytes.
@@ -370,17 +551,76 @@ fn fold_batches(
 ) -> Result<u64> {
     let table = &access.table.storage;
     let decoder = access.read.decoder();
-    let mut positions = Vec::new();
+    let mut scratch = BatchScratch::new(decoder.width());
     let mut rows = 0u64;
     super::super::scan::key_range::for_each_slot_batch(access, context, |range| {
         let next_row = context
             .txn
             .scan_column_batch(table, range, decoder, plan.raw(), batch)?;
-        if !batch.is_empty() {
-            rows += batch.row_ids().len() as u64;
-            plan.fold(batch, grouper, &mut positions, context, |_, _| {})?;
-        }
+        rows += plan.fold_kept(batch, grouper, &mut scratch, context, |_, _| {})?;
         Ok(next_row)
     })?;
     Ok(rows)
+}
+
+/// What folding batches reuses from one batch to the next.
+pub(super) struct BatchScratch {
+    /// Each row's group.
+    positions: Vec<u32>,
+    /// The row the residual filter's columns are set in, as wide as the scan's rows.
+    row: Vec<Value>,
+    /// Which rows the residual filter passes.
+    kept: Vec<bool>,
+}
+
+impl BatchScratch {
+    /// Scratch for rows `width` columns wide.
+    pub(super) fn new(width: usize) -> BatchScratch {
+        BatchScratch {
+            positions: Vec::new(),
+            row: vec![Value::Null; width],
+            kept: Vec::new(),
+        }
+    }
+}
+
+impl ColumnPlan<'_> {
+    /// Folds the rows of `batch` its residual filter passes into `grouper` (`fold`, with
+    /// `note`): how many. A residual that fails on a row folds the rows before it, then
+    /// gives its error.
+    pub(super) fn fold_kept(
+        &self,
+        batch: &ColumnBatch,
+        grouper: &mut Grouper<'_>,
+        scratch: &mut BatchScratch,
+        context: &ExecContext<'_>,
+        note: impl FnMut(usize, &Value),
+    ) -> Result<u64> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let positions = &mut scratch.positions;
+        if matches!(self.residual, Residual::None) {
+            self.fold((batch, None), grouper, positions, context, note)?;
+            return Ok(batch.len() as u64);
+        }
+        let failed = self
+            .select(batch, &mut scratch.row, &mut scratch.kept, context)
+            .err();
+        if let Some((_, at)) = &failed {
+            scratch.kept.truncate(*at);
+            scratch.kept.resize(batch.len(), false);
+        }
+        self.fold(
+            (batch, Some(&scratch.kept)),
+            grouper,
+            positions,
+            context,
+            note,
+        )?;
+        if let Some((error, _)) = failed {
+            return Err(error);
+        }
+        Ok(scratch.kept.iter().filter(|&&kept| kept).count() as u64)
+    }
 }

@@ -17,6 +17,7 @@ pub(super) mod aggregate_feed;
 pub(super) mod aggregate_input;
 pub(super) mod aggregate_order;
 pub(super) mod column_aggregate;
+pub(crate) use column_aggregate::reads_in_column_batches;
 pub(super) mod counted;
 pub(super) mod distinct;
 pub(super) mod distinct_walk;
@@ -320,12 +321,6 @@ impl<'p> Grouper<'p> {
             Ok(text) => self.new_text_group(text, hash, context),
             Err(_) => Err(crate::err!(Internal, "a TEXT group key that is not UTF-8")),
         }
-    }
-
-    /// Each aggregate call's update as a column batch runs it (`column_aggregate.rs`), or
-    /// `None` when some call needs more than one plain column (see `Feeder::column_steps`).
-    pub(super) fn column_steps(&self) -> Option<Vec<column_aggregate::ColumnStep>> {
-        self.feeder.column_steps()
     }
 
     /// `find_single` for a key that is not a small integer already seen: the hash map
@@ -668,7 +663,7 @@ impl<'p> AggregateOperator<'p> {
                         profile::Tally::of(self.input).rows(rows);
                         grouper.push_counted(rows, context)
                     }
-                    None => self.scan_groups(access, parallel, grouper, context)?,
+                    None => self.scan_groups(access, (parallel, false), grouper, context)?,
                 }
             }
             (AggregateStrategy::RangeCount | AggregateStrategy::DistinctCount, Some(access)) => {
@@ -680,11 +675,14 @@ impl<'p> AggregateOperator<'p> {
                 self.counted_or_scanned(counted, access, grouper, context)?
             }
             (AggregateStrategy::ScanHash { parallel }, Some(access)) => {
-                self.scan_groups(access, parallel, grouper, context)?
+                self.scan_groups(access, (parallel, false), grouper, context)?
+            }
+            (AggregateStrategy::ColumnBatches { parallel }, Some(access)) => {
+                self.scan_groups(access, (parallel, true), grouper, context)?
             }
             // Built only when its group walk cannot be (`exec::build`): the scan hashed.
             (AggregateStrategy::GroupWalk, Some(access)) => {
-                self.scan_groups(access, false, grouper, context)?
+                self.scan_groups(access, (false, false), grouper, context)?
             }
             (AggregateStrategy::UnionStream, Some(access)) => {
                 self.union_groups(access, grouper, context)?
@@ -708,21 +706,21 @@ impl<'p> AggregateOperator<'p> {
     }
 
     /// Groups the rows of the scan `access` (split across threads when `parallel` and the
-    /// run allows, else in column batches when the shape allows, else row by row), then
-    /// reads each group's last row.
+    /// run allows, else in column batches when the optimizer chose them (`columns`), else
+    /// row by row), then reads each group's last row.
     fn scan_groups(
         &self,
         access: &'p TableAccess,
-        parallel: bool,
+        (parallel, columns): (bool, bool),
         grouper: &mut Grouper<'p>,
         context: &ExecContext<'_>,
     ) -> Result<()> {
         // The scan's rows, for EXPLAIN ANALYZE (a split's threads count none).
         let mut tally = profile::Tally::of(self.input);
-        if parallel && self.split(access, grouper, context)? {
+        if parallel && self.split(access, columns, grouper, context)? {
             tally.forget();
-        } else if let Some(rows) = column_aggregate::fold(access, grouper, context)? {
-            tally.rows(rows);
+        } else if columns {
+            tally.rows(column_aggregate::fold(access, grouper, context)?);
         } else {
             scan::for_each_row(access, context, |row_id, row| {
                 tally.row();
@@ -743,7 +741,7 @@ impl<'p> AggregateOperator<'p> {
         context: &ExecContext<'_>,
     ) -> Result<()> {
         let Some((rows, last)) = counted else {
-            return self.scan_groups(access, false, grouper, context);
+            return self.scan_groups(access, (false, false), grouper, context);
         };
         if self.strategy == AggregateStrategy::RangeCount {
             // Every row of the range counted (a count(DISTINCT) walk reads past repeats).

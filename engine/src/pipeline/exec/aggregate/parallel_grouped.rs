@@ -21,7 +21,7 @@ use super::super::parallel::{
 };
 use super::super::ExecContext;
 use super::aggregate_feed::GroupAccumulators;
-use super::column_aggregate::ColumnPlan;
+use super::column_aggregate::{BatchScratch, ColumnPlan};
 use super::parallel::{merges_grouped, sums};
 use super::sum_bound::SumBound;
 use super::{Group, Grouper};
@@ -33,6 +33,7 @@ use super::{Group, Grouper};
 /// then meets the error the serial order meets first).
 pub fn aggregate<'p>(
     access: &TableAccess,
+    columns: bool,
     merged: &mut Grouper<'p>,
     context: &ExecContext<'_>,
 ) -> Result<bool> {
@@ -52,7 +53,12 @@ pub fn aggregate<'p>(
         .iter()
         .map(|call| sums(call.function))
         .collect();
-    let columns = ColumnPlan::of(access, merged, context);
+    // Workers read column batches when the optimizer chose them and the filter's part the
+    // batches do not check is compiled terms (a worker evaluates no expression tree).
+    let columns = match columns {
+        true => Some(ColumnPlan::new(access, merged, context)?).filter(ColumnPlan::worker_safe),
+        false => None,
+    };
     let job = Job {
         access,
         columns: columns.as_ref(),
@@ -110,7 +116,7 @@ pub fn aggregate<'p>(
 struct Job<'j> {
     access: &'j TableAccess,
     /// Set when the aggregate reads its scan as column batches (`column_aggregate.rs`).
-    columns: Option<&'j ColumnPlan>,
+    columns: Option<&'j ColumnPlan<'j>>,
     group_by: &'j [Expr],
     aggregates: &'j [AggregateCall],
     input_width: usize,
@@ -216,7 +222,7 @@ impl Job<'_> {
         Ok(Outcome::Done(part))
     }
 
-    /// `run`'s scan through column batches (`ColumnPlan::fold`), noting the sums' inputs in
+    /// `run`'s scan through column batches (`ColumnPlan::fold_kept`), noting the sums' inputs in
     /// `bounds`; false (abandoned) as `RangeScan::run` gives up.
     fn run_columns(
         &self,
@@ -230,7 +236,7 @@ impl Job<'_> {
         let table = &self.access.table.storage;
         let decoder = self.access.read.decoder();
         let mut batch = ColumnBatch::new();
-        let mut positions = Vec::new();
+        let mut scratch = BatchScratch::new(decoder.width());
         let mut next = range.start;
         while next < range.end {
             if !keep_going(self.interrupt, &self.stop)? {
@@ -238,7 +244,7 @@ impl Job<'_> {
             }
             let slots = next..range.end.min(next + BATCH_SLOTS);
             next = txn.scan_column_batch(table, slots, decoder, plan.raw(), &mut batch)?;
-            plan.fold(&batch, grouper, &mut positions, context, |at, value| {
+            plan.fold_kept(&batch, grouper, &mut scratch, context, |at, value| {
                 if self.summed[at] {
                     bounds[at].note(value);
                 }
