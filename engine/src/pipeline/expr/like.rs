@@ -70,7 +70,9 @@ fn plain_shape(pattern: &str, escape: Option<char>) -> Option<(PlainShape, &[u8]
 }
 
 impl PlainShape {
-    #[inline]
+    // Always inlined, as the helpers below: a pattern's match per row is a handful of
+    // instructions around the search, and a call per layer costs more than it does.
+    #[inline(always)]
     fn matches(self, body: &[u8], text: &[u8]) -> bool {
         match self {
             PlainShape::Exact => text.eq_ignore_ascii_case(body),
@@ -89,7 +91,7 @@ impl PlainShape {
 }
 
 /// Whether `body` occurs in `text`, ASCII letters matched in either case.
-#[inline]
+#[inline(always)]
 fn contains_ignoring_ascii_case(text: &[u8], body: &[u8]) -> bool {
     find_ignoring_ascii_case(text, body, 0).is_some()
 }
@@ -97,7 +99,7 @@ fn contains_ignoring_ascii_case(text: &[u8], body: &[u8]) -> bool {
 /// Where the leftmost occurrence of `body` in `text` at or after byte `from` starts,
 /// ASCII letters matched in either case (`fold_search`: a match starts at a character's
 /// first byte when `body` does).
-#[inline]
+#[inline(always)]
 fn find_ignoring_ascii_case(text: &[u8], body: &[u8], from: usize) -> Option<usize> {
     fold_search::find(text.get(from..)?, body, true).map(|start| from + start)
 }

@@ -254,21 +254,37 @@ impl<'e> ColumnPlan<'e> {
         Ok(())
     }
 
-    /// Groups the rows of `batch` and feeds them to their groups' accumulators, in row
-    /// order (`positions`: reused, each row's group), showing `note` each value fed to a
-    /// one-column call but COUNT (with the call's position), as `Feeder::feed` does: a
-    /// parallel worker measures its sums' inputs so.
-    pub(super) fn fold(
+    /// Groups the rows of `batch` (those `kept` says, all when `None`) and feeds them to
+    /// their groups' accumulators, in row order (`positions`: reused, each row's group),
+    /// showing `note` each value fed to a one-column call but COUNT (with the call's
+    /// position), as `Feeder::feed` does: a parallel worker measures its sums' inputs so.
+    fn fold(
         &self,
         (batch, kept): (&ColumnBatch, Option<&[bool]>),
+        grouper: &mut Grouper<'_>,
+        positions: &mut Vec<u32>,
+        context: &ExecContext<'_>,
+        note: impl FnMut(usize, &Value),
+    ) -> Result<()> {
+        // A batch whose every row is kept folds without a test per row.
+        match kept {
+            None => self.fold_rows::<false>((batch, &[]), grouper, positions, context, note),
+            Some(kept) => self.fold_rows::<true>((batch, kept), grouper, positions, context, note),
+        }
+    }
+
+    /// `fold`; when `FILTERED`, of the rows `kept` says (a row left out is `SKIPPED`).
+    fn fold_rows<const FILTERED: bool>(
+        &self,
+        (batch, kept): (&ColumnBatch, &[bool]),
         grouper: &mut Grouper<'_>,
         positions: &mut Vec<u32>,
         context: &ExecContext<'_>,
         mut note: impl FnMut(usize, &Value),
     ) -> Result<()> {
         let rows = batch.row_ids();
-        let keeps = |at: usize| kept.is_none_or(|kept| kept[at]);
-        debug_assert!(kept.is_none_or(|kept| kept.len() == rows.len()));
+        let keeps = |at: usize| !FILTERED || kept[at];
+        debug_assert!(!FILTERED || kept.len() == rows.len());
         positions.clear();
         match &self.key {
             BatchKey::None => {
@@ -300,7 +316,7 @@ impl<'e> ColumnPlan<'e> {
                     };
                     positions.push(position as u32);
                 }
-                note_last_rows(grouper, positions, rows);
+                note_last_rows::<FILTERED>(grouper, positions, rows);
             }
             BatchKey::Many(columns) => {
                 let vectors = columns
@@ -331,7 +347,7 @@ impl<'e> ColumnPlan<'e> {
                         grouper.find_batch_key(finish_key_hash(hash), &vectors, at, context)?;
                     positions.push(position as u32);
                 }
-                note_last_rows(grouper, positions, rows);
+                note_last_rows::<FILTERED>(grouper, positions, rows);
             }
         }
         for (call, step) in self.steps.iter().enumerate() {
@@ -339,7 +355,10 @@ impl<'e> ColumnPlan<'e> {
             let slot = |position: u32| position as usize * width + call;
             match *step {
                 ColumnStep::CountStar => {
-                    for &position in positions.iter().filter(|&&p| p != SKIPPED) {
+                    for &position in positions.iter() {
+                        if FILTERED && position == SKIPPED {
+                            continue;
+                        }
                         if let Some(accumulator) = accumulators.get_mut(slot(position)) {
                             accumulator.add_row();
                         }
@@ -348,7 +367,7 @@ impl<'e> ColumnPlan<'e> {
                 ColumnStep::Count(column) => {
                     let kinds = vector(batch, column)?.kinds();
                     for (&position, &kind) in positions.iter().zip(kinds) {
-                        if position == SKIPPED {
+                        if FILTERED && position == SKIPPED {
                             continue;
                         }
                         if let (Some(accumulator), false) =
@@ -362,7 +381,7 @@ impl<'e> ColumnPlan<'e> {
                     let values = vector(batch, column)?;
                     let rows = values.kinds().iter().zip(values.words()).enumerate();
                     for ((row, (&kind, &word)), &position) in rows.zip(positions.iter()) {
-                        if position == SKIPPED {
+                        if FILTERED && position == SKIPPED {
                             continue;
                         }
                         let Some(accumulator) = accumulators.get_mut(slot(position)) else {
@@ -392,7 +411,7 @@ impl<'e> ColumnPlan<'e> {
                     let values = vector(batch, column)?;
                     let rows = values.kinds().iter().zip(values.words()).enumerate();
                     for ((row, (&kind, &word)), &position) in rows.zip(positions.iter()) {
-                        if position == SKIPPED {
+                        if FILTERED && position == SKIPPED {
                             continue;
                         }
                         let Some(accumulator) = accumulators.get_mut(slot(position)) else {
@@ -417,10 +436,14 @@ impl<'e> ColumnPlan<'e> {
 const SKIPPED: u32 = u32::MAX;
 
 /// Records each row of a batch as its group's last row so far (`positions`: each row's
-/// group, in row order).
-fn note_last_rows(grouper: &mut Grouper<'_>, positions: &[u32], rows: &[ember_storage::RowId]) {
+/// group, in row order; when `FILTERED`, `SKIPPED` for a row in none).
+fn note_last_rows<const FILTERED: bool>(
+    grouper: &mut Grouper<'_>,
+    positions: &[u32],
+    rows: &[ember_storage::RowId],
+) {
     for (&position, &row_id) in positions.iter().zip(rows) {
-        if position == SKIPPED {
+        if FILTERED && position == SKIPPED {
             continue;
         }
         if let Some(group) = grouper.groups.get_mut(position as usize) {
