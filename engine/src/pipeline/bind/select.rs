@@ -98,12 +98,7 @@ impl Binder<'_> {
             let empty = Scope::default();
             let limit = limit.map(|e| self.bind_expr(e, &empty)).transpose()?;
             let offset = offset.map(|e| self.bind_expr(e, &empty)).transpose()?;
-            crate::optimize::limited_level(&mut node, limit.as_ref(), offset.as_ref());
-            node = Node::Limit {
-                input: Box::new(node),
-                limit,
-                offset,
-            };
+            node = crate::optimize::limited_level(node, limit, offset);
         }
         Ok(Query { node, columns })
     }

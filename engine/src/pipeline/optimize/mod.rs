@@ -79,12 +79,22 @@ pub fn query_level(node: &mut crate::plan::Node, limited: bool, columns: &[Strin
     count_lookup_by_range(node);
 }
 
-/// The rules a LIMIT and OFFSET enable over the level they bound, in order: a top-k sort,
-/// an index walk's first batch sized, a window's ranking bounded.
-pub fn limited_level(node: &mut crate::plan::Node, limit: Option<&Expr>, offset: Option<&Expr>) {
-    bound_sort(node, limit, offset);
-    hint_index_walk(node, limit, offset);
-    bound_window_by_limit(node, limit, offset);
+/// The level `node` under its LIMIT and OFFSET, after the rules they enable over it, in
+/// order: a top-k sort (which skips the OFFSET itself), an index walk's first batch
+/// sized, a window's ranking bounded.
+pub fn limited_level(
+    mut node: crate::plan::Node,
+    limit: Option<Expr>,
+    offset: Option<Expr>,
+) -> crate::plan::Node {
+    let sort_skips = bound_sort(&mut node, limit.as_ref(), offset.as_ref());
+    hint_index_walk(&mut node, limit.as_ref(), offset.as_ref());
+    bound_window_by_limit(&mut node, limit.as_ref(), offset.as_ref());
+    crate::plan::Node::Limit {
+        input: Box::new(node),
+        limit,
+        offset: if sort_skips { None } else { offset },
+    }
 }
 
 /// The passes over a bound query tree that need the whole tree: the columns each scan

@@ -1,8 +1,9 @@
 //! Top-k sorts: a `Sort` directly under a `Limit` (through at most a projection) whose
 //! LIMIT and OFFSET are literals or parameters needs only its first `limit + offset` rows,
 //! so it gets a `SortTop` bound and runs as a top-k (`exec::sort::top_k`) instead of a full sort.
-//! The `Limit` stays above it and still applies both counts; since it skips the first
-//! OFFSET rows, the top-k leaves those unsorted among themselves.
+//! The top-k also skips the first OFFSET rows itself (left unsorted among themselves, not
+//! read whole, and not projected by a projection between the two), so the `Limit` above
+//! keeps its LIMIT and loses its OFFSET.
 //!
 //! A LIMIT that is any other expression (a subquery, a function call such as `random()`)
 //! keeps the full sort: the bound is evaluated a second time, which must give the same
@@ -12,24 +13,27 @@ use crate::expr::Expr;
 use crate::plan::{Node, SortTop};
 
 /// Gives the sort that `node` (the input of a `Limit` with these counts) ends in a top-k
-/// bound, when the counts allow it.
-pub fn bound_sort(node: &mut Node, limit: Option<&Expr>, offset: Option<&Expr>) {
+/// bound, when the counts allow it; whether the sort then skips the OFFSET (the `Limit`
+/// above must not).
+pub fn bound_sort(node: &mut Node, limit: Option<&Expr>, offset: Option<&Expr>) -> bool {
     let Some(limit) = limit.filter(|limit| is_fixed_count(limit)) else {
-        return;
+        return false;
     };
     if offset.is_some_and(|offset| !is_fixed_count(offset)) {
-        return;
+        return false;
     }
     let sort = match node {
         Node::Project { input, .. } => input.as_mut(),
         other => other,
     };
-    if let Node::Sort { top, .. } = sort {
-        *top = Some(Box::new(SortTop {
-            limit: limit.clone(),
-            offset: offset.cloned(),
-        }));
-    }
+    let Node::Sort { top, .. } = sort else {
+        return false;
+    };
+    *top = Some(Box::new(SortTop {
+        limit: limit.clone(),
+        offset: offset.cloned(),
+    }));
+    offset.is_some()
 }
 
 /// Whether `expr` always evaluates to the same value within one execution: literals and

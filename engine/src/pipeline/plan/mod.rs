@@ -375,9 +375,10 @@ pub struct SortKey {
 }
 
 /// The bound of a top-k sort: the LIMIT and OFFSET of the `Limit` above it (literals or
-/// parameters, evaluated as that `Limit` evaluates them, which still applies them). That
-/// `Limit` skips the first OFFSET rows, so the sort returns those in no particular order
-/// (the right rows, not sorted among themselves).
+/// parameters, evaluated as that `Limit` evaluates them). The sort keeps the first
+/// `limit + offset` rows and returns them without the first OFFSET, which it skips itself
+/// (never sorted among themselves, never read whole, never projected): the `Limit` above
+/// applies the LIMIT only.
 pub struct SortTop {
     pub limit: Expr,
     pub offset: Option<Expr>,
@@ -409,7 +410,7 @@ pub enum Node {
     },
     /// Sorts its input by `keys` (stable). With `top` (a top-k sort, set by
     /// `optimize::bound_sort` under a LIMIT), only the first `limit + offset` rows in that
-    /// order are kept and returned.
+    /// order are kept, and those after the first `offset` returned.
     Sort {
         input: Box<Node>,
         keys: Vec<SortKey>,

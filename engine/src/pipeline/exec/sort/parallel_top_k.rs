@@ -44,13 +44,14 @@ pub fn splits(keys: &[SortKey]) -> bool {
 }
 
 /// The first `bound` rows (`bound` > 0) of the full scan `access` in the order of `keys`
-/// (ties in scan order), computed on several threads, the kept rows charged to `memory`;
+/// (ties in scan order) but the first `skipped` (an OFFSET), computed on several threads,
+/// the rows returned charged to `memory`;
 /// `None` when the statement runs serially instead (one thread configured, a small table,
 /// keys or a filter that need the statement's runtime, a worker's error).
 pub fn select(
     access: &TableAccess,
     keys: &[SortKey],
-    bound: usize,
+    (bound, skipped): (usize, usize),
     context: &ExecContext<'_>,
     memory: &mut MemoryCharge,
 ) -> Result<Option<Vec<Row>>> {
@@ -93,8 +94,8 @@ pub fn select(
         let Some(kept) = merge(keys, bound, collect_parts(parts, context)?, context)? else {
             return Ok(None);
         };
-        let mut rows = Vec::with_capacity(kept.len());
-        for row in kept {
+        let mut rows = Vec::with_capacity(kept.len().saturating_sub(skipped));
+        for row in kept.into_iter().skip(skipped) {
             memory.add_row(&row)?;
             rows.push(row);
         }
@@ -107,8 +108,8 @@ pub fn select(
     let Some(kept) = merge(keys, bound, collect_parts(parts, context)?, context)? else {
         return Ok(None);
     };
-    let mut rows = Vec::with_capacity(kept.len());
-    for row_id in kept {
+    let mut rows = Vec::with_capacity(kept.len().saturating_sub(skipped));
+    for row_id in kept.into_iter().skip(skipped) {
         let mut row = Vec::with_capacity(access.table.columns.len());
         let found = txn.read_row_columns(table, row_id, access.read.columns(), &mut row)?;
         debug_assert!(found, "a row the scan saw is visible to the same snapshot");

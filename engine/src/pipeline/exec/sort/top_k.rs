@@ -2,9 +2,9 @@
 //! rows in sort order (`TopRows`: a buffer cut back to the best k by a selection whenever
 //! it fills, O(n + k log k) time, O(k) memory), and returns them in order. Ties keep input
 //! order (each row carries its input position, which breaks ties), so the rows are
-//! exactly the first ones a stable full sort would give. The first OFFSET of them, which
-//! the `Limit` above skips, come in no particular order (`SortTop`): only the rows after
-//! them are sorted (a selection finds where they start).
+//! exactly the first ones a stable full sort would give. The first OFFSET of them are
+//! skipped here (`SortTop`: the `Limit` above applies the LIMIT only): a selection finds
+//! where the rest start, only those are sorted, and only those are read whole.
 //!
 //! Over a full scan of a large table with helper threads (`PRAGMA threads`), the kept rows
 //! are chosen on several threads (`parallel_top_k`, the same rows in the same order).
@@ -80,9 +80,9 @@ impl Operator for TopKOperator<'_> {
 }
 
 impl TopKOperator<'_> {
-    /// How many rows to keep, LIMIT + OFFSET, and how many of them come first in no
-    /// particular order, OFFSET (the `Limit` above skips them, `SortTop`); evaluated as
-    /// `LimitOperator` does (a negative LIMIT keeps every row).
+    /// How many rows to keep, LIMIT + OFFSET, and how many of them to skip, OFFSET
+    /// (`SortTop`); evaluated as `LimitOperator` evaluates its counts (a negative LIMIT
+    /// keeps every row).
     fn bound(&self, context: &ExecContext<'_>) -> Result<(usize, usize)> {
         let offset = match &self.top.offset {
             Some(offset) => count_of(offset, "OFFSET", context)?.unwrap_or(0),
@@ -117,14 +117,15 @@ impl TopKOperator<'_> {
                     }
                     seq += 1;
                 }
-                Ok(top.into_sorted(unordered).collect())
+                Ok(top.into_sorted(unordered).skip(unordered).collect())
             }
             Some(Source::Scan(access)) => {
                 if bound == 0 {
                     return Ok(Vec::new());
                 }
+                let counts = (bound, unordered);
                 if let Some(rows) =
-                    super::parallel_top_k::select(access, self.keys, bound, context, memory)?
+                    super::parallel_top_k::select(access, self.keys, counts, context, memory)?
                 {
                     return Ok(rows);
                 }
@@ -134,13 +135,13 @@ impl TopKOperator<'_> {
     }
 }
 
-/// Fills `top` from a full scan of `access` and returns the kept rows in order. When the
-/// keys and filter read fewer columns than the scan decodes, the top holds row ids and the
-/// kept rows are read whole afterwards.
+/// Fills `top` from a full scan of `access` and returns the kept rows in order, the first
+/// `skipped` left out. When the keys and filter read fewer columns than the scan decodes,
+/// the top holds row ids and the rows returned are read whole afterwards.
 fn scan_into(
     access: &TableAccess,
     mut top: TopRows<'_, Row>,
-    unordered: usize,
+    skipped: usize,
     context: &ExecContext<'_>,
     memory: &mut super::super::MemoryCharge,
 ) -> Result<Vec<Row>> {
@@ -156,7 +157,7 @@ fn scan_into(
                 memory,
                 |_, values| values.to_vec(),
             )?;
-            return Ok(top.into_sorted(unordered).collect());
+            return Ok(top.into_sorted(skipped).skip(skipped).collect());
         }
         let mut seq = 0;
         super::super::scan::scan_slots(access, access.read.decoder(), context, |_, values| {
@@ -166,7 +167,7 @@ fn scan_into(
             seq += 1;
             Ok(())
         })?;
-        return Ok(top.into_sorted(unordered).collect());
+        return Ok(top.into_sorted(skipped).skip(skipped).collect());
     };
     let table = &access.table.storage;
     let decoder = table.schema().decoder(Some(&keys_mask));
@@ -189,7 +190,7 @@ fn scan_into(
             Ok(())
         })?;
     }
-    let ids: Vec<RowId> = ids.into_sorted(unordered).collect();
+    let ids: Vec<RowId> = ids.into_sorted(skipped).skip(skipped).collect();
     let mut rows = Vec::with_capacity(ids.len());
     for row_id in ids {
         let mut row = Vec::with_capacity(access.table.columns.len());
