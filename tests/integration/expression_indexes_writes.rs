@@ -181,3 +181,90 @@ fn a_key_derived_in_an_explicit_transaction_fails_its_statement_only() {
     assert_eq!(conn.query("SELECT * FROM t", ()).unwrap().len(), 3);
     assert_eq!(conn.query("PRAGMA index_list(t)", ()).unwrap().len(), 2);
 }
+
+#[test]
+fn on_conflict_targets_name_an_index_by_its_expressions_as_in_sqlite() {
+    let (db, sqlite) = both_engines(&[
+        "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT, name TEXT, gone INT)",
+        "CREATE UNIQUE INDEX users_email ON users(lower(email))",
+        "CREATE UNIQUE INDEX users_live ON users(name) WHERE gone IS NULL",
+        "CREATE INDEX users_upper ON users(upper(email))",
+        "CREATE UNIQUE INDEX users_pair ON users(substr(name, 1, 1), id + 1)",
+    ]);
+    let conn = db.connect();
+    let no_match = Some("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
+    let statements: &[(&str, Option<&str>)] = &[
+        ("INSERT INTO users VALUES (1, 'A@x', 'ann', NULL)", None),
+        (
+            "INSERT INTO users VALUES (2, 'a@X', 'bob', NULL) ON CONFLICT(lower(email)) \
+             DO UPDATE SET name = excluded.name || '!'",
+            None,
+        ),
+        (
+            "INSERT INTO users VALUES (3, 'A@X', 'cy', NULL) ON CONFLICT (LOWER(users.email)) \
+             DO NOTHING",
+            None,
+        ),
+        (
+            "INSERT INTO users VALUES (4, 'b@x', 'bob!', NULL) ON CONFLICT(name) \
+             WHERE gone IS NULL DO UPDATE SET gone = 1 WHERE users.gone IS NULL",
+            None,
+        ),
+        (
+            "INSERT INTO users VALUES (5, 'c@x', 'bob!', NULL) ON CONFLICT(name) DO NOTHING",
+            no_match,
+        ),
+        (
+            "INSERT INTO users VALUES (5, 'c@x', 'dan', NULL) ON CONFLICT(name) WHERE gone \
+             IS NOT NULL DO NOTHING",
+            no_match,
+        ),
+        (
+            "INSERT INTO users VALUES (5, 'A@X', 'dan', NULL) ON CONFLICT(upper(email)) \
+             DO NOTHING",
+            no_match,
+        ),
+        (
+            "INSERT INTO users VALUES (5, 'A@X', 'dan', NULL) ON CONFLICT(lower(name)) \
+             DO NOTHING",
+            no_match,
+        ),
+        // An index that is not partial ignores the target's WHERE clause.
+        (
+            "INSERT INTO users VALUES (5, 'a@x', 'dan', NULL) ON CONFLICT(lower(email)) \
+             WHERE 1 DO UPDATE SET email = excluded.email",
+            None,
+        ),
+        (
+            "INSERT INTO users VALUES (1, 'z@x', 'eve', NULL) ON CONFLICT(id) WHERE 1 \
+             DO UPDATE SET gone = 2",
+            None,
+        ),
+        // Parts in another order; the target's conflict taken, another index's refused.
+        (
+            "INSERT INTO users VALUES (0, 'e@x', 'bea', NULL) ON CONFLICT(id + 1, \
+             substr(name, 1, 1)) DO UPDATE SET email = 'E@X'",
+            None,
+        ),
+        (
+            "INSERT INTO users VALUES (6, 'E@x', 'fay', NULL) ON CONFLICT(id + 1, \
+             substr(name, 1, 1)) DO NOTHING",
+            Some("UNIQUE constraint failed: index 'users_email'"),
+        ),
+    ];
+    for (sql, expected) in statements {
+        let error = run_both(&conn, &sqlite, sql);
+        assert_eq!(error.as_deref(), *expected, "{sql}");
+        assert_same_answers(&conn, &sqlite, &["SELECT * FROM users ORDER BY id"], sql);
+    }
+    let plan = explain(
+        &conn,
+        "INSERT INTO users VALUES (7, 'g@x', 'gil', NULL) ON CONFLICT(lower(email)) DO NOTHING",
+        &[],
+    )
+    .join("\n");
+    assert!(
+        plan.contains("upsert on (users_email) do nothing"),
+        "{plan}"
+    );
+}

@@ -7,6 +7,7 @@ mod alter;
 mod as_of;
 mod column_origin;
 mod compare;
+mod conflict_target;
 mod constraint;
 mod ctas;
 mod cte;
