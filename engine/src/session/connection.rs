@@ -561,7 +561,8 @@ impl Connection {
     ) -> Result<Outcome> {
         let prepared = {
             let catalog = self.catalog();
-            Prepared::bind(&catalog, statement, creation_text)?
+            let file = crate::session::catalog_pragmas::database_file(self);
+            Prepared::bind(&catalog, statement, creation_text, &file)?
         };
         self.bump(|stats| stats.plans_built += 1);
         let (rows, changes) = self.collect_prepared(&prepared, &[])?;
