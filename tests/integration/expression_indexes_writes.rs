@@ -268,3 +268,40 @@ fn on_conflict_targets_name_an_index_by_its_expressions_as_in_sqlite() {
         "{plan}"
     );
 }
+
+#[test]
+fn a_trigger_body_keeps_its_expression_conflict_target_as_written() {
+    let conn = Database::in_memory().connect();
+    let trigger = "CREATE TRIGGER tr AFTER INSERT ON log BEGIN INSERT INTO users(email, n) \
+                   VALUES (new.e, 'it''s') ON CONFLICT(lower(email)) WHERE 1 DO UPDATE SET \
+                   n = n || '!'; END";
+    conn.execute_batch(
+        "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT, n TEXT);
+         CREATE UNIQUE INDEX users_email ON users(lower(email));
+         CREATE TABLE log(e TEXT);",
+    )
+    .unwrap();
+    conn.execute(trigger, ()).unwrap();
+    conn.execute("INSERT INTO log VALUES ('A'), ('a'), ('b')", ())
+        .unwrap();
+    let rows = conn
+        .query("SELECT email, n FROM users ORDER BY id", ())
+        .unwrap()
+        .into_values();
+    let text = |value: &str| ember::Value::Text(value.into());
+    assert_eq!(
+        rows,
+        vec![
+            vec![text("A"), text("it's!")],
+            vec![text("b"), text("it's")]
+        ]
+    );
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'tr'",
+            (),
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(sql, trigger);
+}

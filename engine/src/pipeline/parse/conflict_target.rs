@@ -7,9 +7,11 @@
 
 use std::ops::Range;
 
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
+use super::byte_offset;
 use super::token_scan::TokenScan;
+use crate::dialect::EmberDialect;
 
 /// How the identifier of a conflict target's term starts; the term's SQL text follows.
 pub(crate) const CONFLICT_TERM_MARKER: &str = "\u{1}ember-conflict-term:";
@@ -21,15 +23,10 @@ pub(crate) const CONFLICT_WHERE_MARKER: &str = "\u{1}ember-conflict-where:";
 pub(super) fn rewrite_conflict_targets(sql: &str) -> Option<String> {
     let scan = TokenScan::of_sql_containing(sql, "conflict")?;
     let (tokens, significant) = (&scan.tokens, &scan.significant);
-    // (first token index, last token index, the text replacing them).
-    let mut replaced: Vec<(usize, usize, String)> = Vec::new();
-    let text_of = |range: &Range<usize>| -> String {
-        tokens[significant[range.start]..=significant[range.end - 1]]
-            .iter()
-            .map(|token| token.to_string())
-            .collect()
-    };
-    let quoted = |marker: &str, text: String| format!("\"{marker}{}\"", text.replace('"', "\"\""));
+    // Significant positions of (the list's opening parenthesis, its last token, its terms,
+    // the WHERE clause).
+    type Target = (usize, usize, Vec<Range<usize>>, Option<Range<usize>>);
+    let mut targets: Vec<Target> = Vec::new();
     for at in 0..significant.len() {
         if !(scan.word(at, "on") && scan.word(at + 1, "conflict")) {
             continue;
@@ -56,38 +53,95 @@ pub(super) fn rewrite_conflict_targets(sql: &str) -> Option<String> {
             // Left for the parser to report.
             continue;
         }
-        let mut list: Vec<String> = terms
-            .iter()
-            .map(|range| quoted(CONFLICT_TERM_MARKER, text_of(range)))
-            .collect();
-        if let Some(filter) = &filter {
-            list.push(quoted(CONFLICT_WHERE_MARKER, text_of(filter)));
-        }
-        let last = filter.map_or(close, |filter| filter.end - 1);
-        replaced.push((
-            significant[open],
-            significant[last],
-            format!("({})", list.join(", ")),
-        ));
+        let last = filter.as_ref().map_or(close, |filter| filter.end - 1);
+        targets.push((open, last, terms, filter));
     }
-    if replaced.is_empty() {
+    if targets.is_empty() {
         return None;
     }
+    // The original text of the tokens, by their spans (printing tokens again would lose
+    // the escapes inside quoted strings and names).
+    let spans = Tokenizer::new(&EmberDialect::default(), sql)
+        .tokenize_with_location()
+        .ok()?;
+    debug_assert_eq!(spans.len(), tokens.len());
+    let start_of = |position: usize| byte_offset(sql, spans.get(significant[position])?.span.start);
+    let end_of = |position: usize| byte_offset(sql, spans.get(significant[position])?.span.end);
+    let text_of = |range: &Range<usize>| -> Option<&str> {
+        Some(&sql[start_of(range.start)?..end_of(range.end - 1)?])
+    };
+    let quoted = |marker: &str, text: &str| format!("\"{marker}{}\"", text.replace('"', "\"\""));
     let mut out = String::with_capacity(sql.len() + 64);
-    let mut skip_to = None;
-    for (index, token) in tokens.iter().enumerate() {
-        if skip_to.is_some_and(|last| index <= last) {
-            continue;
+    let mut copied = 0;
+    for (open, last, terms, filter) in &targets {
+        let mut list = Vec::with_capacity(terms.len() + 1);
+        for term in terms {
+            list.push(quoted(CONFLICT_TERM_MARKER, text_of(term)?));
         }
-        match replaced.iter().find(|(first, _, _)| *first == index) {
-            Some((_, last, text)) => {
-                out.push_str(text);
-                skip_to = Some(*last);
+        if let Some(filter) = filter {
+            list.push(quoted(CONFLICT_WHERE_MARKER, text_of(filter)?));
+        }
+        let from = start_of(*open)?;
+        out.push_str(sql.get(copied..from)?);
+        out.push_str(&format!("({})", list.join(", ")));
+        copied = end_of(*last)?;
+    }
+    out.push_str(sql.get(copied..)?);
+    Some(out)
+}
+
+/// `text` (a rewritten statement's) with every marked conflict target written back as
+/// SQL: `("<term marker>lower(e)", "<where marker>b > 0")` becomes `(lower(e)) WHERE b > 0`,
+/// for the CREATE TRIGGER text SQLite keeps (`trigger_text.rs`).
+pub(crate) fn restore_conflict_targets(text: &str) -> String {
+    let term = format!("\"{CONFLICT_TERM_MARKER}");
+    let filter = format!(", \"{CONFLICT_WHERE_MARKER}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next_term = rest.find(&term).map(|at| (at, false));
+        let next_filter = rest.find(&filter).map(|at| (at, true));
+        let next = match (next_term, next_filter) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let Some((at, is_filter)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        let start = at + if is_filter { filter.len() } else { term.len() };
+        let (sql, after) = unquoted(&rest[start..]);
+        match after.strip_prefix(')') {
+            Some(after) if is_filter => {
+                out.push_str(") WHERE ");
+                out.push_str(&sql);
+                rest = after;
             }
-            None => out.push_str(&token.to_string()),
+            _ => {
+                out.push_str(&sql);
+                rest = after;
+            }
         }
     }
-    Some(out)
+}
+
+/// The text of a quoted identifier whose opening quote is behind (`""` is one quote), and
+/// what follows its closing quote.
+fn unquoted(text: &str) -> (String, &str) {
+    let mut sql = String::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c == '"' {
+            if chars.peek().is_some_and(|&(_, next)| next == '"') {
+                chars.next();
+            } else {
+                return (sql, &text[at + 1..]);
+            }
+        }
+        sql.push(c);
+    }
+    (sql, "")
 }
 
 /// The terms (ranges of significant positions, split at the commas outside parentheses) of
@@ -158,6 +212,18 @@ mod tests {
             )),
             "{rewritten}"
         );
+    }
+
+    #[test]
+    fn rewritten_targets_are_written_back() {
+        for sql in [
+            "INSERT INTO t VALUES (1) ON CONFLICT(lower(\"e\"), id) WHERE gone IS NULL DO NOTHING",
+            "INSERT INTO t VALUES (1) ON CONFLICT(a) WHERE b > 0 DO UPDATE SET a = 2",
+            "INSERT INTO t VALUES (1) ON CONFLICT(a || 'x''\"') DO NOTHING",
+        ] {
+            let rewritten = rewrite_conflict_targets(sql).expect("rewritten");
+            assert_eq!(restore_conflict_targets(&rewritten), sql);
+        }
     }
 
     #[test]
