@@ -62,6 +62,19 @@ fn a_write_whose_index_expression_fails_fails_as_in_sqlite() {
             Some("malformed JSON"),
         ),
         ("INSERT INTO t VALUES (3, '{\"a\":3}', 3)", None),
+        // Not a constraint: OR FAIL keeps no row, OR IGNORE skips none.
+        (
+            "INSERT OR FAIL INTO t VALUES (7, '{}', 7), (8, 'bad', 8)",
+            Some("malformed JSON"),
+        ),
+        (
+            "UPDATE OR IGNORE t SET data = 'bad' WHERE id = 3",
+            Some("malformed JSON"),
+        ),
+        (
+            "UPDATE OR REPLACE t SET data = 'bad' WHERE id = 3",
+            Some("malformed JSON"),
+        ),
         (
             "UPDATE t SET data = 'bad' WHERE id = 1",
             Some("malformed JSON"),
