@@ -65,7 +65,8 @@ pub const TEXT_BYTES_MAX: usize = ember_storage::limits::VALUE_BYTES_MAX;
 
 /// Most bytes of TEXT and BLOB an index's derived key holds (its expressions' values, all
 /// parts together): what a row can store, so an ordered entry stays within storage's
-/// key bound. A part past it keys as NULL (`catalog/index_keys.rs`).
+/// key bound. A written row whose key would pass it fails the write
+/// (`catalog/index_keys.rs`).
 pub const INDEX_KEY_BYTES_MAX: usize = ember_storage::limits::ROW_BYTES_MAX;
 
 /// Most tables (and subqueries) one FROM clause may join.

@@ -35,6 +35,7 @@ mod explain_analyze;
 mod explain_golden;
 mod expression_filters;
 mod expression_indexes;
+mod expression_indexes_writes;
 mod expressions;
 mod gc;
 mod generate_series;

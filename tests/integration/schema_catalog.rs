@@ -3,7 +3,7 @@
 //! ROLLBACK and ROLLBACK TO; a migration tool's flow (read `user_version`, check tables
 //! through `sqlite_schema`, create tables and bump the version in one transaction); the
 //! CREATE text `sqlite_schema` shows surviving reopen; `PRAGMA schema_version` advancing
-//! on DDL.
+//! on DDL; `pragma_database_list` giving what `PRAGMA database_list` gives.
 
 use crate::support::TempDir;
 use ember::{Connection, Database, ErrorKind};
@@ -177,4 +177,39 @@ fn schema_version_advances_on_ddl_only() {
     assert_eq!(version(), after_create, "rows are not schema");
     conn.execute("CREATE INDEX ta ON t(a)", ()).unwrap();
     assert!(version() > after_create);
+}
+
+#[test]
+fn pragma_database_list_names_the_directory_in_both_forms() {
+    let dir = TempDir::new("database-list");
+    let db = Database::open(&dir.0).unwrap();
+    let conn = db.connect();
+    let statement = conn.query("PRAGMA database_list", ()).unwrap();
+    let function = conn
+        .query("SELECT * FROM pragma_database_list", ())
+        .unwrap();
+    assert_eq!(function.columns(), ["seq", "name", "file"]);
+    assert_eq!(function.into_values(), statement.into_values());
+    let file = conn
+        .query_value::<String>("SELECT file FROM pragma_database_list() WHERE seq = 0", ())
+        .unwrap();
+    assert_eq!(file, dir.0.display().to_string());
+    // Once the connection made a temporary object, `temp` is listed too (the statement is
+    // bound again).
+    let count = "SELECT count(*) FROM pragma_database_list";
+    assert_eq!(conn.query_value::<i64>(count, ()).unwrap(), 1);
+    conn.execute("CREATE TEMP TABLE scratch(a)", ()).unwrap();
+    assert_eq!(conn.query_value::<i64>(count, ()).unwrap(), 2);
+    // A table of the name is read instead.
+    conn.execute("CREATE TABLE pragma_database_list(x)", ())
+        .unwrap();
+    assert_eq!(
+        conn.query_value::<i64>("SELECT count(*) FROM pragma_database_list", ())
+            .unwrap(),
+        0
+    );
+    let error = conn
+        .query("SELECT * FROM pragma_database_list(1)", ())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
 }

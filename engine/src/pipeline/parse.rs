@@ -4,8 +4,9 @@
 //! Two extensions sqlparser does not know: a bare `CHECKPOINT` statement becomes `PRAGMA
 //! wal_checkpoint`, and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
 //! SQLite syntax it does not parse is rewritten first (parse/: frame EXCLUDE, CTE hints,
-//! `CREATE TRIGGER IF NOT EXISTS`).
+//! `CREATE TRIGGER IF NOT EXISTS`, conflict targets of expressions).
 
+mod conflict_target;
 mod creation_text;
 mod cte_hint;
 pub(crate) use creation_text::byte_offset;
@@ -15,6 +16,7 @@ mod token_scan;
 pub use literal_shape::{insert_shape, LiteralShape};
 mod trigger_text;
 
+pub(crate) use conflict_target::{CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER};
 pub(crate) use exclude::FRAME_EXCLUDE_MARKER;
 
 use sqlparser::parser::{Parser, ParserError};
@@ -44,6 +46,9 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
     // `CREATE TRIGGER IF NOT EXISTS` (parse/trigger_text.rs).
     let rewritten =
         trigger_text::rewrite_if_not_exists(rewritten.as_deref().unwrap_or(sql))?.or(rewritten);
+    // `ON CONFLICT(expr, ..) [WHERE ..]` (parse/conflict_target.rs).
+    let rewritten = conflict_target::rewrite_conflict_targets(rewritten.as_deref().unwrap_or(sql))
+        .or(rewritten);
     let text = rewritten.as_deref().unwrap_or(sql);
     Parser::new(&dialect)
         .with_recursion_limit(EXPR_DEPTH_MAX)
@@ -67,6 +72,20 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
                 (error, _) => error,
             },
         )
+}
+
+/// One expression's SQL text (all of `text`), parsed.
+pub(crate) fn parse_expression(text: &str) -> Result<sqlparser::ast::Expr> {
+    let dialect = EmberDialect::for_sql(text);
+    Parser::new(&dialect)
+        .with_recursion_limit(EXPR_DEPTH_MAX)
+        .try_with_sql(text)
+        .and_then(|mut parser| {
+            let expr = parser.parse_expr()?;
+            parser.expect_token(&Token::EOF)?;
+            Ok(expr)
+        })
+        .map_err(map_parser_error)
 }
 
 /// Each statement's kept CREATE text (`creation_text.rs`); empty when none is a CREATE

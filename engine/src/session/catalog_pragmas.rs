@@ -16,13 +16,12 @@ use sqlparser::ast::Statement;
 use crate::catalog::{HEADER_TABLE, HEADER_TABLE_SQL};
 use crate::connection::{Connection, Outcome};
 use crate::error::{OptionalExtension, Result};
-use crate::exec::schema::catalog_pragma::CatalogPragma;
+use crate::exec::schema::catalog_pragma::{
+    database_list_rows, CatalogPragma, DATABASE_LIST_COLUMNS,
+};
 
 /// The header values a PRAGMA reads and sets.
 const HEADER_PRAGMAS: &[&str] = &["user_version", "application_id"];
-
-/// `database_list`'s columns.
-const DATABASE_LIST_COLUMNS: &[&str] = &["seq", "name", "file"];
 
 /// The columns of the PRAGMA `name` of this module, with `value` its argument (`None`:
 /// not one of them, or one that returns no rows).
@@ -105,28 +104,20 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
             "not supported: setting PRAGMA schema_version (it counts schema changes)"
         ))),
         "database_list" => {
-            let file = conn
-                .database()
-                .shared
-                .durable
-                .get()
-                .map_or_else(String::new, |durable| durable.dir.display().to_string());
-            let row = |seq: i64, name: &str, file: String| {
-                vec![
-                    Value::Integer(seq),
-                    Value::Text(name.to_string()),
-                    Value::Text(file),
-                ]
-            };
-            let mut rows = vec![row(0, "main", file)];
-            // SQLite lists `temp` once the connection made a temporary object.
-            if conn.catalog().temp().is_some() {
-                rows.push(row(1, "temp", String::new()));
-            }
+            let rows = database_list_rows(&database_file(conn), conn.catalog().temp().is_some());
             Some(Ok(rows_of(DATABASE_LIST_COLUMNS, rows)))
         }
         _ => None,
     }
+}
+
+/// The database's file as `database_list` names it: its directory ('' in memory).
+pub(crate) fn database_file(conn: &Connection) -> String {
+    conn.database()
+        .shared
+        .durable
+        .get()
+        .map_or_else(String::new, |durable| durable.dir.display().to_string())
 }
 
 /// A PRAGMA name's schema (`main` of `main.table_info`) and the name itself.

@@ -561,7 +561,8 @@ impl Connection {
     ) -> Result<Outcome> {
         let prepared = {
             let catalog = self.catalog();
-            Prepared::bind(&catalog, statement, creation_text)?
+            let file = crate::session::catalog_pragmas::database_file(self);
+            Prepared::bind(&catalog, statement, creation_text, &file)?
         };
         self.bump(|stats| stats.plans_built += 1);
         let (rows, changes) = self.collect_prepared(&prepared, &[])?;
@@ -726,9 +727,16 @@ impl Connection {
             Plan::DropView { name, if_exists } => {
                 self.change_schema(|host| exec::drop_view(host, name, *if_exists))?
             }
-            Plan::CreateIndex(create) => {
-                self.change_schema(|host| exec::create_index(host, create))?
-            }
+            Plan::CreateIndex(create) => self.change_schema(|host| {
+                // The rows of an explicit transaction's own writes count (not for a TEMP
+                // index, whose table the transaction does not hold).
+                let state = self.state.borrow();
+                let open = match &*state {
+                    TransactionState::Explicit(txn) if !self.temp_ddl.get() => Some(txn),
+                    _ => None,
+                };
+                exec::create_index(host, create, open)
+            })?,
             Plan::CreateTrigger {
                 trigger,
                 if_not_exists,

@@ -29,14 +29,16 @@ pub(crate) struct Prepared {
 impl Prepared {
     /// Binds and plans one parsed statement against `catalog`; `creation_text` is the
     /// text SQLite keeps for it when it is a CREATE TABLE, INDEX or VIEW
-    /// (`Parsed::creation_text`).
+    /// (`Parsed::creation_text`); `database_file` what `pragma_database_list` names.
     pub(crate) fn bind(
         catalog: &crate::catalog::Catalog,
         statement: &sqlparser::ast::Statement,
         creation_text: Option<&str>,
+        database_file: &str,
     ) -> crate::error::Result<Prepared> {
         let mut binder = crate::bind::Binder::new(catalog);
         binder.set_creation_text(creation_text);
+        binder.set_database_file(database_file);
         let parameter_names = binder.number_parameters(statement)?.into();
         let mut plan = binder.bind_statement(statement)?;
         crate::optimize::optimize_statement(&mut plan, catalog);

@@ -206,7 +206,7 @@ impl Binder<'_> {
     }
 
     /// The innermost CTE named `name`: (frame, index).
-    fn find_cte(&self, name: &str) -> Option<(usize, usize)> {
+    pub(super) fn find_cte(&self, name: &str) -> Option<(usize, usize)> {
         self.with_frames
             .iter()
             .enumerate()

@@ -7,6 +7,7 @@ mod alter;
 mod as_of;
 mod column_origin;
 mod compare;
+mod conflict_target;
 mod constraint;
 mod ctas;
 mod cte;
@@ -96,6 +97,8 @@ pub struct Binder<'c> {
     /// Whether CREATE TABLE gives a table without an INTEGER PRIMARY KEY the implicit
     /// rowid (`catalog/implicit_rowid.rs`); off to recreate a table from before it.
     implicit_rowid: bool,
+    /// The database's file as `pragma_database_list` names it ('' in memory).
+    database_file: String,
 }
 
 impl<'c> Binder<'c> {
@@ -121,6 +124,7 @@ impl<'c> Binder<'c> {
             creation_text: None,
             raise_allowed: false,
             implicit_rowid: true,
+            database_file: String::new(),
         }
     }
 
@@ -139,6 +143,12 @@ impl<'c> Binder<'c> {
     /// `Parsed::creation_text`).
     pub fn set_creation_text(&mut self, text: Option<&str>) {
         self.creation_text = text.map(str::to_string);
+    }
+
+    /// Sets the database's file that `pragma_database_list` names ('' in memory, the
+    /// default).
+    pub fn set_database_file(&mut self, file: &str) {
+        self.database_file = file.to_string();
     }
 
     /// The stored text of a CREATE statement: its kept text as written when there is one,

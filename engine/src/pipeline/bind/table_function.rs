@@ -1,5 +1,7 @@
 //! Table-valued functions in FROM (`json_each(json[, path])`, `json_tree(json[, path])`,
 //! the catalog PRAGMAs' `pragma_table_info(table[, schema])` and the like,
+//! `pragma_database_list` (with or without parentheses: the rows `PRAGMA database_list`
+//! gives, for the database file the session gave the binder),
 //! `generate_series([start[, stop[, step]]])`):
 //! binding the call, and joining it laterally when its arguments read columns of the
 //! relations to its left (`FROM t, json_each(t.doc) AS j`): those relations are planned
@@ -9,7 +11,7 @@
 use sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor};
 
 use crate::error::{unsupported, Result};
-use crate::exec::schema::catalog_pragma::CatalogPragma;
+use crate::exec::schema::catalog_pragma::{database_list_rows, CatalogPragma};
 use crate::expr::TableFunction;
 use crate::plan::{Node, TableFunctionKind, TableFunctionScan};
 
@@ -25,19 +27,31 @@ impl Binder<'_> {
         left: &Scope,
     ) -> Result<Option<(RelationSource, Scope)>> {
         let TableFactor::Table {
-            name,
-            alias,
-            args: Some(args),
-            ..
+            name, alias, args, ..
         } = factor
         else {
             return Ok(None);
+        };
+        let args = match args {
+            Some(args) => {
+                if args.settings.is_some() {
+                    return Err(unsupported(format!("SETTINGS in {name}()")));
+                }
+                &args.args[..]
+            }
+            // `FROM pragma_database_list`, as SQLite's eponymous table.
+            None if self.names_database_list(name) => &[],
+            None => return Ok(None),
         };
         let function_name = object_name(name)?;
         let function = match TableFunction::from_name(&function_name) {
             Some(function) => TableFunctionKind::Json(function),
             None if function_name.eq_ignore_ascii_case("generate_series") => {
                 TableFunctionKind::Series
+            }
+            None if function_name.eq_ignore_ascii_case("pragma_database_list") => {
+                let has_temp = self.catalog.temp().is_some();
+                TableFunctionKind::DatabaseList(database_list_rows(&self.database_file, has_temp))
             }
             None => match CatalogPragma::by_function_name(&function_name) {
                 Some(pragma) => {
@@ -50,22 +64,21 @@ impl Binder<'_> {
                 }
             },
         };
-        if args.settings.is_some() {
-            return Err(unsupported(format!("SETTINGS in {function}()")));
-        }
-        // generate_series takes up to its three hidden columns, each optional.
+        // generate_series takes up to its three hidden columns, each optional;
+        // pragma_database_list none.
         let (fewest, most) = match function {
             TableFunctionKind::Series => (0, 3),
+            TableFunctionKind::DatabaseList(_) => (0, 0),
             _ => (1, 2),
         };
-        if args.args.len() < fewest || args.args.len() > most {
+        if args.len() < fewest || args.len() > most {
             return Err(crate::err!(
                 InvalidInput,
                 "wrong number of arguments to table-valued function {function}()"
             ));
         }
-        let mut bound = Vec::with_capacity(args.args.len());
-        for arg in &args.args {
+        let mut bound = Vec::with_capacity(args.len());
+        for arg in args {
             match arg {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => {
                     bound.push(self.bind_expr(expr, left)?)
@@ -95,5 +108,23 @@ impl Binder<'_> {
             lateral,
         }));
         Ok(Some((RelationSource::Node(node), scope)))
+    }
+}
+
+impl Binder<'_> {
+    /// Whether the bare name `name` in FROM is `pragma_database_list` (no table, view or
+    /// CTE of the name shadows it).
+    fn names_database_list(&self, name: &sqlparser::ast::ObjectName) -> bool {
+        let [part] = name.0.as_slice() else {
+            return false;
+        };
+        let Some(ident) = part.as_ident() else {
+            return false;
+        };
+        let plain = &ident.value;
+        plain.eq_ignore_ascii_case("pragma_database_list")
+            && self.catalog.table(plain).is_none()
+            && self.catalog.view(plain).is_none()
+            && self.find_cte(plain).is_none()
     }
 }

@@ -1,5 +1,6 @@
 //! Binding of an INSERT's `ON CONFLICT` clause (the conflict target resolved to the primary
-//! key or a unique index, `excluded.col` naming the proposed row) and of the `RETURNING`
+//! key or a unique index, one of expressions in `conflict_target.rs`; `excluded.col` naming
+//! the proposed row) and of the `RETURNING`
 //! clause of INSERT, UPDATE and DELETE (expressions over the table's columns).
 
 use sqlparser::ast::{self, AssignmentTarget, OnConflictAction, OnInsert, SelectItem};
@@ -9,6 +10,7 @@ use crate::error::{unsupported, Result};
 use crate::expr::Expr;
 use crate::plan::{ConflictTarget, Returning, Upsert, UpsertAction};
 
+use super::conflict_target::{is_marked, no_match};
 use super::{Binder, Scope};
 
 /// The names `rowid`, `oid` and `_rowid_`, which SQLite gives the rowid.
@@ -39,6 +41,9 @@ impl Binder<'_> {
         };
         let target = match &clause.conflict_target {
             None => None,
+            Some(ast::ConflictTarget::Columns(columns)) if is_marked(columns) => {
+                Some(self.bind_marked_conflict_target(table, alias, columns)?)
+            }
             Some(ast::ConflictTarget::Columns(columns)) => Some(conflict_target(table, columns)?),
             Some(ast::ConflictTarget::OnConstraint(name)) => {
                 return Err(unsupported(format!("ON CONFLICT ON CONSTRAINT {name}")))
@@ -188,9 +193,6 @@ fn conflict_target(table: &TableDef, columns: &[ast::Ident]) -> Result<ConflictT
         .find(|index| index.unique && index.is_plain() && same_set(&index.columns))
     {
         Some(index) => Ok(ConflictTarget::Index(index.name.clone())),
-        None => Err(crate::err!(
-            InvalidInput,
-            "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint"
-        )),
+        None => Err(no_match()),
     }
 }

@@ -5,7 +5,9 @@
 //! (`ember_storage::index::KeyDerivation`): a row outside the partial index's WHERE has no
 //! key, another row's key is its parts' values. The binder checks the expressions are
 //! deterministic and read only the table's columns (as SQLite restricts them), so the same
-//! row always derives the same key.
+//! row always derives the same key. The engine derives the key of every row it writes first
+//! (`key_of_written_row`), which fails the write when an expression fails to evaluate, as
+//! SQLite does, so storage derives keys only of rows whose expressions evaluate.
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use ember_storage::index::KeyDerivation;
 use ember_storage::Value;
 
 use super::IndexPredicate;
+use crate::error::Result;
 use crate::expr::{EvalContext, Expr};
 use crate::limits::INDEX_KEY_BYTES_MAX;
 
@@ -85,6 +88,41 @@ pub fn column_part(part: &Expr) -> Option<usize> {
     }
 }
 
+impl IndexKeys {
+    /// The key of `row` into `key` (cleared first), as a write must derive it: false when
+    /// the partial index does not hold the row; the error of the predicate or of a part
+    /// that fails to evaluate, and a key past `INDEX_KEY_BYTES_MAX` (`index`: the index's
+    /// name, for that error), fail it, as SQLite fails the write.
+    pub fn key_of_written_row(
+        &self,
+        index: &str,
+        row: &[Value],
+        key: &mut Vec<Value>,
+    ) -> Result<bool> {
+        key.clear();
+        if let Some(predicate) = &self.predicate {
+            if !predicate.holds_or_fails(row)? {
+                return Ok(false);
+            }
+        }
+        let context = EvalContext::default();
+        let mut bytes = 0usize;
+        for part in &self.parts {
+            let value = part.eval(row, &context)?;
+            bytes = bytes.saturating_add(value_bytes(&value));
+            if bytes > INDEX_KEY_BYTES_MAX {
+                return Err(crate::err!(
+                    Limit,
+                    "the key of index {index} is longer than the limit of \
+                     {INDEX_KEY_BYTES_MAX} bytes"
+                ));
+            }
+            key.push(value);
+        }
+        Ok(true)
+    }
+}
+
 impl KeyDerivation for IndexKeys {
     fn derive(&self, row: &[Value], key: &mut Vec<Value>) -> bool {
         key.clear();
@@ -96,9 +134,10 @@ impl KeyDerivation for IndexKeys {
         let context = EvalContext::default();
         let mut bytes = 0usize;
         for part in &self.parts {
-            // A deterministic expression fails the same way for the same row every time:
-            // its part keys as NULL (found by no lookup, first in order), consistently; so
-            // does a part that would take the key past `INDEX_KEY_BYTES_MAX`.
+            // The engine writes no row whose key fails (`key_of_written_row`); should one
+            // fail here anyway, the failing part keys as NULL (found by no lookup, first in
+            // order), as the same row always does, and so does a part that would take the
+            // key past `INDEX_KEY_BYTES_MAX`.
             let value = part.eval(row, &context).unwrap_or(Value::Null);
             bytes = bytes.saturating_add(value_bytes(&value));
             key.push(if bytes > INDEX_KEY_BYTES_MAX {
@@ -173,13 +212,43 @@ mod tests {
     }
 
     #[test]
-    fn a_part_past_the_key_bytes_limit_keys_as_null() {
+    fn a_key_past_the_key_bytes_limit_fails_a_write_and_keys_as_null_in_storage() {
         let long = Expr::Literal(text(&"x".repeat(INDEX_KEY_BYTES_MAX / 2 + 1)));
         let keys = IndexKeys::new(vec![long.clone(), column(0), long], None);
         let mut key = Vec::new();
+        let error = keys
+            .key_of_written_row("i", &[Value::Integer(1)], &mut key)
+            .unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Limit);
+        assert!(error.message().contains("index i"), "{error}");
         assert!(keys.derive(&[Value::Integer(1)], &mut key));
         assert!(matches!(&key[0], Value::Text(t) if t.len() == INDEX_KEY_BYTES_MAX / 2 + 1));
         assert_eq!(key[1], Value::Integer(1));
         assert_eq!(key[2], Value::Null);
+    }
+
+    #[test]
+    fn a_failing_part_or_predicate_fails_a_write_and_keys_as_null_in_storage() {
+        let failing = Expr::Function {
+            function: Function::Abs,
+            args: vec![column(0)],
+        };
+        let smallest = [Value::Integer(i64::MIN)];
+        let mut key = Vec::new();
+        let keys = IndexKeys::new(vec![failing.clone()], None);
+        assert!(keys.key_of_written_row("i", &smallest, &mut key).is_err());
+        assert!(keys.derive(&smallest, &mut key));
+        assert_eq!(key, [Value::Null]);
+        let partial = IndexKeys::new(
+            vec![column(0)],
+            Some(Arc::new(IndexPredicate::new(failing))),
+        );
+        assert!(partial
+            .key_of_written_row("i", &smallest, &mut key)
+            .is_err());
+        assert!(!partial.derive(&smallest, &mut key));
+        let held = [Value::Integer(-3)];
+        assert!(partial.key_of_written_row("i", &held, &mut key).unwrap());
+        assert_eq!(key, [Value::Integer(-3)]);
     }
 }

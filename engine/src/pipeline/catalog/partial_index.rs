@@ -33,11 +33,19 @@ impl IndexPredicate {
 
     /// Whether the index holds `row` (the predicate's columns decoded at their positions).
     pub fn holds(&self, row: &[Value]) -> bool {
-        // A deterministic predicate fails the same way for the same row every time: such a
-        // row is left out, as a NULL or FALSE predicate leaves it.
+        // No written row fails (`holds_or_fails` refused it); should one fail anyway, a
+        // deterministic predicate fails the same way every time: the row is left out, as a
+        // NULL or FALSE predicate leaves it.
         self.expr
             .eval(row, &EvalContext::default())
             .is_ok_and(|value| truth(&value) == Some(true))
+    }
+
+    /// Whether the index holds `row`, or the predicate's error when it fails to evaluate
+    /// (which fails a write of the row, as in SQLite).
+    pub fn holds_or_fails(&self, row: &[Value]) -> crate::error::Result<bool> {
+        let value = self.expr.eval(row, &EvalContext::default())?;
+        Ok(truth(&value) == Some(true))
     }
 
     /// The columns the predicate reads.

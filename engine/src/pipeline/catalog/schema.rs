@@ -244,6 +244,12 @@ impl TableDef {
         crate::expr::row_expiry_ms(expire.unwrap_or(&null), written.zip(ttl))
     }
 
+    /// Whether some index derives its keys (a partial index, an index on expressions):
+    /// then every written row's keys are derived first (`exec::write::derived_keys`).
+    pub fn derives_index_keys(&self) -> bool {
+        self.indexes.iter().any(|index| !index.is_plain())
+    }
+
     /// Whether some column is generated (`ColumnDef::generated`).
     pub fn has_generated(&self) -> bool {
         self.columns.iter().any(|column| column.generated.is_some())

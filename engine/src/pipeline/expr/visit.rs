@@ -113,6 +113,19 @@ impl Expr {
         })
     }
 
+    /// A copy with every `Column`'s name left empty: expressions equal once bound compare
+    /// equal however their columns were named (`t.a`, `a`, `"A"`).
+    pub fn without_column_names(&self) -> Expr {
+        self.map_leaves(&|leaf| match leaf {
+            Expr::Column { index, meta, .. } => Some(Expr::Column {
+                index: *index,
+                name: String::new(),
+                meta: *meta,
+            }),
+            _ => None,
+        })
+    }
+
     /// A copy with every leaf (`Column`, `OuterColumn`, `Literal`, `Parameter`) replaced by
     /// `map(leaf)` where that is `Some` (kept where `None`).
     pub fn map_leaves(&self, map: &dyn Fn(&Expr) -> Option<Expr>) -> Expr {

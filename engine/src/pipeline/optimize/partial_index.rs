@@ -110,14 +110,7 @@ fn column_of(expr: &Expr) -> Option<usize> {
 /// `expr` with its columns' names blanked: the names only label EXPLAIN, and a query may
 /// qualify a column the index's clause names bare.
 pub(super) fn without_names(expr: &Expr) -> Expr {
-    expr.map_leaves(&|leaf| match leaf {
-        Expr::Column { index, meta, .. } => Some(Expr::Column {
-            index: *index,
-            name: String::new(),
-            meta: *meta,
-        }),
-        _ => None,
-    })
+    expr.without_column_names()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer, Whitespace};
 
 use crate::dialect::EmberDialect;
 
-use super::FRAME_EXCLUDE_MARKER;
+use super::{CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER, FRAME_EXCLUDE_MARKER};
 
 /// Where a statement's kept text ends.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,7 +75,14 @@ pub(super) fn creation_text(
     } else {
         kept
     };
-    if kept.contains(FRAME_EXCLUDE_MARKER) {
+    if [
+        FRAME_EXCLUDE_MARKER,
+        CONFLICT_TERM_MARKER,
+        CONFLICT_WHERE_MARKER,
+    ]
+    .iter()
+    .any(|marker| kept.contains(marker))
+    {
         return None;
     }
     Some(format!("{words}{kept}"))

@@ -27,6 +27,7 @@ mod join_probe;
 mod or_union;
 mod relation;
 mod strategy;
+mod table_function;
 mod update;
 mod upsert;
 mod window;
@@ -55,6 +56,7 @@ pub use join_probe::JoinProbe;
 pub use or_union::{OrBranch, OrUnion};
 pub use relation::{Relation, RelationSource};
 pub use strategy::{AggregateStrategy, DistinctStrategy};
+pub use table_function::TableFunctionKind;
 pub use update::UpdateFrom;
 pub use upsert::{ConflictTarget, Returning, Sequence, Upsert, UpsertAction};
 pub use window::{
@@ -473,55 +475,6 @@ pub enum Node {
         id: usize,
         name: String,
     },
-}
-
-/// What a table-valued function call reads.
-pub enum TableFunctionKind {
-    /// `json_each` / `json_tree`.
-    Json(crate::expr::TableFunction),
-    /// A catalog PRAGMA's table-valued form (`pragma_table_info('t')`), over the catalog
-    /// the statement was bound with (a schema change binds the statement again).
-    Pragma(
-        crate::exec::schema::catalog_pragma::CatalogPragma,
-        Arc<crate::catalog::Catalog>,
-    ),
-    /// `generate_series(start[, stop[, step]])` (`expr/series.rs`).
-    Series,
-}
-
-impl TableFunctionKind {
-    /// Every column of its rows, the hidden ones last.
-    pub fn column_names(&self) -> Vec<&'static str> {
-        match self {
-            TableFunctionKind::Json(_) => crate::expr::TABLE_FUNCTION_COLUMNS.to_vec(),
-            TableFunctionKind::Pragma(pragma, _) => pragma
-                .columns()
-                .iter()
-                .chain(crate::exec::schema::catalog_pragma::PRAGMA_FUNCTION_HIDDEN_COLUMNS)
-                .copied()
-                .collect(),
-            TableFunctionKind::Series => crate::expr::SERIES_COLUMNS.to_vec(),
-        }
-    }
-
-    /// How many leading columns `SELECT *` shows.
-    pub fn visible_columns(&self) -> usize {
-        match self {
-            TableFunctionKind::Json(_) => crate::expr::TABLE_FUNCTION_VISIBLE_COLUMNS,
-            TableFunctionKind::Pragma(pragma, _) => pragma.columns().len(),
-            TableFunctionKind::Series => crate::expr::SERIES_VISIBLE_COLUMNS,
-        }
-    }
-}
-
-impl std::fmt::Display for TableFunctionKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TableFunctionKind::Json(function) => write!(f, "{function}"),
-            TableFunctionKind::Pragma(pragma, _) => write!(f, "pragma_{}", pragma.name()),
-            TableFunctionKind::Series => write!(f, "generate_series"),
-        }
-    }
 }
 
 /// A table-valued function call. Without `input`, its arguments are evaluated once and its

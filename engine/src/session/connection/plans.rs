@@ -63,7 +63,10 @@ impl Connection {
         let catalog = self.catalog();
         let statements = self.parse(sql)?;
         match &statements[..] {
-            [statement] => Prepared::bind(&catalog, statement, statements.creation_text(0)),
+            [statement] => {
+                let file = crate::session::catalog_pragmas::database_file(self);
+                Prepared::bind(&catalog, statement, statements.creation_text(0), &file)
+            }
             [] => Err(crate::err!(InvalidInput, "no SQL statement given")),
             several => {
                 let n = several.len();

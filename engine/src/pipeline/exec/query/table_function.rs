@@ -1,5 +1,5 @@
 //! The operator of a table-valued function (`json_each`, `json_tree`, the catalog PRAGMAs'
-//! `pragma_table_info` and the like, `generate_series`): its rows for
+//! `pragma_table_info` and the like, `pragma_database_list`, `generate_series`): its rows for
 //! arguments evaluated once, or, joined laterally, for arguments evaluated over each input
 //! row (each output row is the input row followed by a function row; a LEFT lateral join
 //! keeps an input row no function row matched, NULL-padded).
@@ -82,6 +82,7 @@ impl<'p> TableFunctionOperator<'p> {
                 }
                 rows
             }
+            TableFunctionKind::DatabaseList(rows) => rows.clone(),
             TableFunctionKind::Series => {
                 return Err(crate::err!(Internal, "generate_series rows not streamed"))
             }

@@ -56,6 +56,28 @@ pub const FOREIGN_KEY_LIST_COLUMNS: &[&str] = &[
     "match",
 ];
 
+/// `PRAGMA database_list`'s columns (also `pragma_database_list`'s, which has no hidden
+/// ones: the PRAGMA takes no argument).
+pub const DATABASE_LIST_COLUMNS: &[&str] = &["seq", "name", "file"];
+
+/// `PRAGMA database_list`'s rows, as SQLite lists them: `main` with the database's `file`
+/// ('' in memory), then `temp` ('') once the connection made a temporary object
+/// (`has_temp`).
+pub fn database_list_rows(file: &str, has_temp: bool) -> Vec<Row> {
+    let row = |seq: i64, name: &str, file: &str| {
+        vec![
+            Value::Integer(seq),
+            Value::Text(name.into()),
+            Value::Text(file.into()),
+        ]
+    };
+    let mut rows = vec![row(0, "main", file)];
+    if has_temp {
+        rows.push(row(1, "temp", ""));
+    }
+    rows
+}
+
 /// The hidden columns of a table-valued PRAGMA: its argument and its schema.
 pub const PRAGMA_FUNCTION_HIDDEN_COLUMNS: &[&str] = &["arg", "schema"];
 

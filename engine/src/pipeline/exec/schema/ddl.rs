@@ -2,15 +2,17 @@
 //! in, under the database's DDL lock so concurrent DDL cannot lose an update. A table's
 //! UNIQUE constraints become unique indexes created with it (`ember_autoindex_<table>_<n>`).
 //! The storage side of each change goes through the host, which applies it at once or
-//! stages it in the open transaction (`SchemaHost`).
+//! stages it in the open transaction (`SchemaHost`). A partial index or an index on
+//! expressions is created only when the key of every row the statement sees derives
+//! (`derive_existing_keys`).
 
 use std::sync::Arc;
 
 use ember_storage::index::{KeyCollation, KeyDerivation};
 use ember_storage::wal::record::CatalogOp;
-use ember_storage::{StorageErrorKind, TableSchema};
+use ember_storage::{StorageErrorKind, TableSchema, Transaction};
 
-use crate::catalog::{IndexDef, TableDef};
+use crate::catalog::{IndexDef, IndexKeys, TableDef};
 use crate::error::Result;
 
 use super::super::SchemaHost;
@@ -124,7 +126,13 @@ pub(crate) fn drop_table(host: &dyn SchemaHost, name: &str, if_exists: bool) -> 
     Ok(())
 }
 
-pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Result<()> {
+/// CREATE INDEX; `open`: the explicit transaction the statement runs in, whose rows the
+/// index's derived keys are checked over (`None`: the newest snapshot's).
+pub(crate) fn create_index(
+    host: &dyn SchemaHost,
+    create: &CreateIndex,
+    open: Option<&Transaction>,
+) -> Result<()> {
     let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     if catalog.check_new_name("index", &create.name, create.if_not_exists)? {
@@ -144,6 +152,12 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
         }
         _ => return Err(crate::err!(NotFound, "no such table: {}", create.table)),
     };
+    if let Some(keys) = &create.keys {
+        match open {
+            Some(txn) => derive_existing_keys(txn, table, keys, &create.name)?,
+            None => derive_existing_keys(&host.store().begin()?, table, keys, &create.name)?,
+        }
+    }
     let derivation = create
         .keys
         .clone()
@@ -199,6 +213,24 @@ pub(crate) fn create_index(host: &dyn SchemaHost, create: &CreateIndex) -> Resul
     let mut next = TableDef::clone(table);
     next.indexes.push(index);
     host.publish_catalog(catalog.with_table(next));
+    Ok(())
+}
+
+/// Derives the key in the index `name` of every row of `table` `txn` sees: the first that
+/// fails (an expression or the WHERE of a partial index fails to evaluate, a key too long)
+/// fails the CREATE INDEX, which creates nothing, as in SQLite.
+fn derive_existing_keys(
+    txn: &Transaction,
+    table: &TableDef,
+    keys: &IndexKeys,
+    name: &str,
+) -> Result<()> {
+    let (mut values, mut key) = (Vec::new(), Vec::new());
+    for row in table.storage.row_ranges().into_iter().flatten() {
+        if txn.read_row(&table.storage, row, &mut values)? {
+            keys.key_of_written_row(name, &values, &mut key)?;
+        }
+    }
     Ok(())
 }
 

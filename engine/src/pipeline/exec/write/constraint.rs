@@ -1,6 +1,8 @@
-//! Where the DML executors call CHECK and FOREIGN KEY enforcement: a `RowGuard` made once
-//! per statement, `None` (nothing to do, nothing paid) when the table has no CHECK and no
-//! foreign key applies (`PRAGMA foreign_keys` is off, or no key involves the table). INSERT
+//! Where the DML executors call CHECK and FOREIGN KEY enforcement and derive the keys of
+//! partial indexes and indexes on expressions first (`derived_keys.rs`): a `RowGuard` made
+//! once per statement, `None` (nothing to do, nothing paid) when the table has no CHECK, no
+//! index whose keys the statement derives, and no foreign key applies (`PRAGMA foreign_keys`
+//! is off, or no key involves the table). INSERT
 //! asks it to admit each row and tells it what was inserted; UPDATE and DELETE hand it the
 //! row writes; every statement calls `finish` before it returns.
 
@@ -14,12 +16,15 @@ use crate::expr::StatementEnv;
 use crate::plan::OnConflict;
 
 use super::check::{check_row, checks_reading, is_check_failure};
+use super::derived_keys::DerivedKeys;
 use super::foreign_key::{keys_of_child, ForeignKeys, Resolved};
 
 /// The constraints one DML statement enforces on its table.
 pub(in crate::pipeline::exec) struct RowGuard<'a> {
     table: &'a TableDef,
     checks: Vec<&'a CheckDef>,
+    /// The indexes whose keys each written row derives first.
+    derived: Option<DerivedKeys<'a>>,
     foreign: Option<Foreign<'a>>,
 }
 
@@ -68,11 +73,14 @@ impl<'a> RowGuard<'a> {
         RowGuard::new(table, env, Vec::new(), &|_| false, true)
     }
 
-    /// Whether a guard may be needed at all: the table has CHECK constraints or foreign
-    /// keys are enforced. Inlined, so the write paths of plain tables pay one test.
+    /// Whether a guard may be needed at all: the table has CHECK constraints or an index
+    /// with derived keys, or foreign keys are enforced. Inlined, so the write paths of
+    /// plain tables pay a few tests per statement.
     #[inline]
     fn may_apply(table: &TableDef, env: &StatementEnv<'_>) -> bool {
-        !table.constraints.checks.is_empty() || env.foreign_keys.is_some()
+        !table.constraints.checks.is_empty()
+            || env.foreign_keys.is_some()
+            || table.derives_index_keys()
     }
 
     fn new(
@@ -99,24 +107,31 @@ impl<'a> RowGuard<'a> {
             }
             None => None,
         };
-        if checks.is_empty() && foreign.is_none() {
+        let derived = DerivedKeys::of(table, written);
+        if checks.is_empty() && derived.is_none() && foreign.is_none() {
             return Ok(None);
         }
         Ok(Some(RowGuard {
             table,
             checks,
+            derived,
             foreign,
         }))
     }
 
-    /// Checks a row about to be inserted: false when INSERT OR IGNORE skips it.
+    /// Checks a row about to be inserted, then derives its keys: false when INSERT OR
+    /// IGNORE skips it (a failed CHECK; a failed key derivation fails it, as in SQLite).
     pub fn admit<V: Borrow<Value>>(&self, row: &[V], on_conflict: OnConflict) -> Result<bool> {
         match check_row(&self.checks, row) {
             Err(error) if on_conflict == OnConflict::Ignore && is_check_failure(&error) => {
-                Ok(false)
+                return Ok(false)
             }
-            other => other.map(|()| true),
+            other => other?,
         }
+        if let Some(derived) = &self.derived {
+            derived.check(row)?;
+        }
+        Ok(true)
     }
 
     /// Before INSERT OR REPLACE writes `row`: deletes the rows holding its primary key or
@@ -188,7 +203,7 @@ impl<'a> RowGuard<'a> {
                 self.table,
                 row_id,
                 changes,
-                (&self.checks, &foreign.own),
+                (&self.checks, self.derived.as_ref(), &foreign.own),
                 0,
             ),
             None => {
@@ -200,6 +215,9 @@ impl<'a> RowGuard<'a> {
                     row[*column] = value.clone();
                 }
                 super::check::check_values(&self.checks, &row)?;
+                if let Some(derived) = &self.derived {
+                    derived.check_values(&row)?;
+                }
                 txn.update_columns(&self.table.storage, row_id, changes)
                     .map_err(|e| super::dml::storage_error(self.table, e))?;
                 Ok(true)

@@ -3,7 +3,8 @@
 //! row-by-row path). The query runs to completion first, as on the row-by-row path, so it
 //! never reads the statement's own rows; its rows are held charged to the statement's memory
 //! account. Then each run of `BATCH_ROWS` rows is completed row by row (defaults, a key for
-//! an INTEGER PRIMARY KEY left NULL, column types, NOT NULL) and written at once
+//! an INTEGER PRIMARY KEY left NULL, column types, NOT NULL, the keys of the indexes that
+//! derive them, `derived_keys.rs`) and written at once
 //! (`Transaction::insert_batch`, which keeps the effect and the error of single inserts;
 //! the ordered-index entries it holds until the statement's end are charged too).
 //! When the source gives every column in table order, its rows are completed in place. A
@@ -19,6 +20,7 @@ use crate::plan::{Insert, InsertWrite, OnConflict};
 
 use super::super::bounds::MemoryCharge;
 use super::super::ExecContext;
+use super::derived_keys::DerivedKeys;
 use super::dml::storage_error;
 use super::rowid::{largest_visible_key, RowidKeys};
 use super::upsert::{assign_evaluated, check_proposed};
@@ -60,6 +62,7 @@ pub(super) fn insert_batched(
         env,
         load: txn.insert_batch(&table.storage),
         keys: KeyCeiling::default(),
+        derived: DerivedKeys::of(table, &|_| true),
         done,
         charge: &mut charge,
         charged: 0,
@@ -116,6 +119,8 @@ struct BatchWriter<'p, 'e, 't, 'd> {
     env: StatementEnv<'e>,
     load: BatchInsert<'t>,
     keys: KeyCeiling,
+    /// The indexes whose keys each row derives before it is written.
+    derived: Option<DerivedKeys<'p>>,
     /// Rows written so far.
     done: &'d mut usize,
     /// The statement's charge, which the ordered entries `load` holds are added to.
@@ -164,7 +169,8 @@ impl BatchWriter<'_, '_, '_, '_> {
     }
 
     /// Completes `row` (its given columns and defaults set): an INTEGER PRIMARY KEY left
-    /// NULL takes a new key, then each value its column's type, and NOT NULL is checked.
+    /// NULL takes a new key, then each value its column's type, NOT NULL is checked and the
+    /// keys of the indexes that derive them are derived.
     fn complete(&mut self, row: &mut [Value]) -> Result<()> {
         let table = &*self.insert.table;
         if let Some(column) = table.rowid_column {
@@ -174,6 +180,9 @@ impl BatchWriter<'_, '_, '_, '_> {
             }
         }
         check_proposed(table, row)?;
+        if let Some(derived) = &self.derived {
+            derived.check_values(row)?;
+        }
         if let Some(Value::Integer(key)) = table.rowid_column.map(|column| &row[column]) {
             self.keys.given(*key);
         }

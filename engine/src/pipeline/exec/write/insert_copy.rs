@@ -8,7 +8,9 @@
 //! statement's own rows. An interrupt is checked and the statement's row limit applied
 //! before each batch; the batch held and the ordered-index entries held until the
 //! statement's end are charged to its memory account; EXPLAIN ANALYZE counts the rows read
-//! for the scan. Should the tables no longer encode
+//! for the scan. The keys of the target's indexes that derive them (`derived_keys.rs`) are
+//! derived from each row's decoded columns (those indexes read) before its batch is written.
+//! Should the tables no longer encode
 //! alike when the statement runs, the batched path writes it.
 
 use ember_storage::{RowCopies, Transaction, Value};
@@ -19,6 +21,7 @@ use crate::plan::{Insert, InsertWrite, Node};
 
 use super::super::bounds::MemoryCharge;
 use super::super::profile::Tally;
+use super::derived_keys::DerivedKeys;
 use super::dml::storage_error;
 use super::insert::check_rows_max;
 use super::insert_batch::{insert_batched, BATCH_ROWS};
@@ -48,6 +51,7 @@ pub(super) fn insert_copied(
     let mut charged = 0;
     // EXPLAIN ANALYZE counts the rows read for the scan.
     let mut tally = Tally::of(scan);
+    let derived = DerivedKeys::of(target, &|_| true);
     let mut load = txn.insert_batch(&target.storage);
     // The rows the copy reads, when storage counts them without a walk.
     if let Some(rows) = load.transaction().count_rows(&source.storage) {
@@ -64,6 +68,9 @@ pub(super) fn insert_copied(
             continue;
         }
         tally.rows(copies.len() as u64);
+        if let Some(derived) = &derived {
+            derive_copied_keys(derived, &copies, target.columns.len())?;
+        }
         check_rows_max(*done + copies.len(), env.rows_max)?;
         let held = copies.held_bytes() + load.pending_bytes();
         if held > charged {
@@ -85,4 +92,20 @@ pub(super) fn insert_copied(
     load.finish()
         .map_err(|error| storage_error(target, error))?;
     Ok(*done)
+}
+
+/// Derives the keys of every row `copies` holds (`width` columns; those the derivations read
+/// are decoded, the others read NULL).
+fn derive_copied_keys(derived: &DerivedKeys<'_>, copies: &RowCopies, width: usize) -> Result<()> {
+    let mut row = vec![Value::Null; width];
+    for at in 0..copies.len() {
+        for (column, slot) in row.iter_mut().enumerate() {
+            *slot = copies
+                .decoded_value(at, column)
+                .cloned()
+                .unwrap_or(Value::Null);
+        }
+        derived.check_values(&row)?;
+    }
+    Ok(())
 }

@@ -1,11 +1,13 @@
 //! Writing rows: INSERT (`insert`, `insert_batch`, `upsert`, `conflict`, `rowid`), UPDATE
 //! and DELETE (`dml`, `update_from`, `update_or`), RETURNING (`returning`), and what every
-//! write checks or fires: CHECK (`check`), generated columns (`generated`), the row guard
-//! (`constraint`), foreign keys (`foreign_key/`) and triggers (`trigger/`).
+//! write checks or fires: CHECK (`check`), generated columns (`generated`), the keys of
+//! indexes that derive them (`derived_keys`), the row guard (`constraint`), foreign keys
+//! (`foreign_key/`) and triggers (`trigger/`).
 
 pub(super) mod check;
 pub(super) mod conflict;
 pub(super) mod constraint;
+pub(super) mod derived_keys;
 pub(super) mod dml;
 pub(super) mod foreign_key;
 pub(super) mod generated;

@@ -22,6 +22,7 @@ use crate::expr::{coerce_to_column, fits_column, EvalContext};
 use crate::limits::FOREIGN_KEY_CASCADE_DEPTH_MAX;
 
 use super::check::{check_values, checks_reading};
+use super::derived_keys::DerivedKeys;
 use super::dml::storage_error;
 
 pub use deferred::DeferredKeys;
@@ -210,24 +211,26 @@ impl<'a> ForeignKeys<'a> {
         }
         let changed = |column: usize| changes.iter().any(|(c, _)| *c == column);
         let checks = checks_reading(table, changed);
+        let derived = DerivedKeys::of(table, &changed);
         let keys = keys_of_child(self.catalog, table, |key| {
             key.columns.iter().any(|&c| changed(c))
         })?;
-        self.update_row(txn, table, row_id, &changes, (&checks, &keys), depth)?;
+        let enforced = (&checks[..], derived.as_ref(), &keys[..]);
+        self.update_row(txn, table, row_id, &changes, enforced, depth)?;
         Ok(())
     }
 
     /// Writes `changes` (coerced, in column order) to row `row_id` of `table`, checking
-    /// `checks` on the new row, the parents of `keys` (this table's keys over changed
-    /// columns), and applying the ON UPDATE actions of the keys referencing the table; false
-    /// when the row is gone.
+    /// `checks` on the new row and deriving its keys in `derived`'s indexes, the parents of
+    /// `keys` (this table's keys over changed columns), and applying the ON UPDATE actions
+    /// of the keys referencing the table; false when the row is gone.
     pub fn update_row(
         &self,
         txn: &mut Transaction,
         table: &TableDef,
         row_id: RowId,
         changes: &[(usize, Value)],
-        (checks, keys): (&[&CheckDef], &[Resolved<'a>]),
+        (checks, derived, keys): (&[&CheckDef], Option<&DerivedKeys<'_>>, &[Resolved<'a>]),
         depth: usize,
     ) -> Result<bool> {
         check_depth(depth)?;
@@ -256,6 +259,9 @@ impl<'a> ForeignKeys<'a> {
             changes
         };
         check_values(checks, &new)?;
+        if let Some(derived) = derived {
+            derived.check_values(&new)?;
+        }
         txn.update_columns(&table.storage, row_id, changes)
             .map_err(|e| storage_error(table, e))?;
         self.child_written(txn, keys, &new, Some(&old))?;
