@@ -116,7 +116,7 @@ fn explain_marks_offsets_stepped_over_by_entries() {
             &conn,
             "SELECT id FROM t WHERE b > 2 ORDER BY a LIMIT 10 OFFSET 5",
             &[]
-        )[0],
-        "Limit 10 offset 5"
+        )[..3],
+        ["Limit 10", "└─ Project id", "   └─ TopK 10 offset 5 a ASC"]
     );
 }

@@ -171,7 +171,7 @@ fn explain_marks_top_k_sorts_that_may_split() {
             &[Value::Integer(3)]
         ),
         [
-            "Limit 10 offset 2",
+            "Limit 10",
             "└─ Project id, qty, price, disc, flag, status, shipdate",
             "   └─ TopK 10 offset 2 price DESC, flag ASC parallel up to 2 threads",
             "      └─ Scan lineitem filter (qty < $1)",

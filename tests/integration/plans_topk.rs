@@ -34,7 +34,7 @@ fn explain_shows_top_k_under_a_limit() {
             &[Value::Integer(2)]
         ),
         [
-            "Limit $1 offset 5",
+            "Limit $1",
             "└─ Project name",
             "   └─ TopK $1 offset 5 score ASC, name DESC",
             "      └─ Scan t filter (score > 3)",
@@ -165,6 +165,11 @@ fn answers_equal_sqlites_with_parameters_and_a_unique_tiebreaker() {
                 (7, 290),
                 (1000, 0),
                 (-1, 250),
+                // The top-k skips the OFFSET itself: none, negative, past the rows, with
+                // LIMIT 0.
+                (3, -2),
+                (10, 500),
+                (0, 5),
             ] {
                 let params = [Value::Integer(limit), Value::Integer(offset)];
                 assert_eq!(
