@@ -23,8 +23,9 @@ use super::foreign_key::{keys_of_child, ForeignKeys, Resolved};
 pub(in crate::pipeline::exec) struct RowGuard<'a> {
     table: &'a TableDef,
     checks: Vec<&'a CheckDef>,
-    /// The indexes whose keys each written row derives first.
-    derived: Option<DerivedKeys<'a>>,
+    /// The indexes whose keys each written row derives first (boxed: a guard is moved
+    /// about on every write path, which most tables' writes pay for by its size).
+    derived: Option<Box<DerivedKeys<'a>>>,
     foreign: Option<Foreign<'a>>,
 }
 
@@ -107,7 +108,7 @@ impl<'a> RowGuard<'a> {
             }
             None => None,
         };
-        let derived = DerivedKeys::of(table, written);
+        let derived = DerivedKeys::of(table, written).map(Box::new);
         if checks.is_empty() && derived.is_none() && foreign.is_none() {
             return Ok(None);
         }
@@ -203,7 +204,7 @@ impl<'a> RowGuard<'a> {
                 self.table,
                 row_id,
                 changes,
-                (&self.checks, self.derived.as_ref(), &foreign.own),
+                (&self.checks, self.derived.as_deref(), &foreign.own),
                 0,
             ),
             None => {
