@@ -17,6 +17,7 @@ use crate::plan::{AggregateCall, AggregateFunction};
 
 use super::super::ExecContext;
 use super::accumulator::{Accumulator, CallSettings};
+use super::column_aggregate::ColumnStep;
 use super::sketch_state::SketchCharge;
 
 /// Where an aggregate call's arguments come from, resolved once per statement.
@@ -93,6 +94,20 @@ impl<'p> Step<'p> {
     }
 }
 
+impl Step<'_> {
+    /// The update a column batch makes for this step (`column_aggregate.rs`), when it
+    /// reads no computed value: the one `ColumnStep::of` gives the call.
+    fn column(&self) -> Option<ColumnStep> {
+        match self {
+            Step::CountStar => Some(ColumnStep::CountStar),
+            Step::CountColumn(index) => Some(ColumnStep::Count(*index)),
+            Step::SumColumn(index) => Some(ColumnStep::Sum(*index)),
+            Step::General(Args::Column(index)) => Some(ColumnStep::Value(*index)),
+            Step::SumExpr(_) | Step::General(_) => None,
+        }
+    }
+}
+
 /// A fresh accumulator for `call` (`rows_max`: see `Feeder::accumulators`; `charge`: the
 /// operator's charge for sketch memory).
 fn fresh_accumulator(
@@ -141,10 +156,17 @@ pub(super) struct Feeder<'p> {
 impl<'p> Feeder<'p> {
     pub(super) fn new(aggregates: &'p [AggregateCall], context: &ExecContext<'_>) -> Feeder<'p> {
         let mut computed_args = Vec::new();
-        let steps = aggregates
+        let steps: Vec<Step<'p>> = aggregates
             .iter()
             .map(|call| Step::of(call, Args::of(call, &context.eval, &mut computed_args)))
             .collect();
+        debug_assert!(
+            aggregates
+                .iter()
+                .zip(&steps)
+                .all(|(call, step)| call.filter.is_some() || ColumnStep::of(call) == step.column()),
+            "a column batch updates each call as its row step does"
+        );
         Feeder {
             aggregates,
             steps,
