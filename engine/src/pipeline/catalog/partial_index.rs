@@ -36,9 +36,7 @@ impl IndexPredicate {
         // No written row fails (`holds_or_fails` refused it); should one fail anyway, a
         // deterministic predicate fails the same way every time: the row is left out, as a
         // NULL or FALSE predicate leaves it.
-        self.expr
-            .eval(row, &EvalContext::default())
-            .is_ok_and(|value| truth(&value) == Some(true))
+        self.holds_or_fails(row).unwrap_or(false)
     }
 
     /// Whether the index holds `row`, or the predicate's error when it fails to evaluate

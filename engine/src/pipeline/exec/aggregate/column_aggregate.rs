@@ -92,9 +92,10 @@ impl ColumnShape {
         }
         if let Some(filter) = &access.filter {
             let decoded = filter.columns_read().iter().all(|&c| decoder.decodes(c));
-            let mut subquery = false;
-            filter.walk(&mut |expr| subquery |= matches!(expr, Expr::Subquery(_)));
-            if !decoded || subquery || super::super::scan::outer_probe::may_probe(filter) {
+            if !decoded
+                || super::super::query::has_subquery(filter)
+                || super::super::scan::outer_probe::may_probe(filter)
+            {
                 return None;
             }
         }

@@ -122,7 +122,7 @@ impl<'a> RowGuard<'a> {
 
     /// Checks a row about to be inserted, then derives its keys: false when INSERT OR
     /// IGNORE skips it (a failed CHECK; a failed key derivation fails it, as in SQLite).
-    pub fn admit<V: Borrow<Value>>(&self, row: &[V], on_conflict: OnConflict) -> Result<bool> {
+    pub fn admit(&self, row: &[Value], on_conflict: OnConflict) -> Result<bool> {
         match check_row(&self.checks, row) {
             Err(error) if on_conflict == OnConflict::Ignore && is_check_failure(&error) => {
                 return Ok(false)
@@ -130,7 +130,7 @@ impl<'a> RowGuard<'a> {
             other => other?,
         }
         if let Some(derived) = &self.derived {
-            derived.check(row)?;
+            derived.check_values(row)?;
         }
         Ok(true)
     }

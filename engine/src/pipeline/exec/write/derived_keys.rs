@@ -6,7 +6,6 @@
 //! `None` when there are none, so a table whose indexes are all on plain columns pays
 //! nothing per row.
 
-use std::borrow::Borrow;
 use std::cell::RefCell;
 
 use ember_storage::index::KeyDerivation;
@@ -47,12 +46,6 @@ impl<'a> DerivedKeys<'a> {
     }
 
     /// Derives the keys of `row` (the whole new row, in table order).
-    pub fn check<V: Borrow<Value>>(&self, row: &[V]) -> Result<()> {
-        let values: Vec<Value> = row.iter().map(|value| value.borrow().clone()).collect();
-        self.check_values(&values)
-    }
-
-    /// `check` over plain values.
     pub fn check_values(&self, row: &[Value]) -> Result<()> {
         let mut key = self.key.borrow_mut();
         for index in &self.indexes {
