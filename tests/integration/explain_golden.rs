@@ -357,7 +357,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
             "      └─ Scan u",
             "Subquery #0 correlated, rows counted",
             "└─ Project count(*)",
-            "   └─ Aggregate count(*)",
+            "   └─ Aggregate count(*) counting",
             concat!(
                 "      └─ IndexLookup u using u_t (t_id = outer.t.id) filter (u.t_id =",
                 " outer.t.id)",

@@ -33,7 +33,7 @@
 //! MEMORY. The account is charged the array (16 bytes an entry of capacity) and 16 bytes
 //! per chain node; `ENTRY_BYTES` bounds what one more (key, row) pair costs on average.
 
-use std::mem::size_of;
+use std::mem::{size_of, ManuallyDrop};
 use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -41,9 +41,9 @@ use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 
 use super::key::IndexKey;
 use super::primary::{
-    entry_holds, inline_word, live_entries_of, rebuilt_capacity, retire_vacant_boxed_keys, Entries,
-    Entry, BOXED_KEY, EMPTY, INITIAL_CAPACITY, LOAD_SIXTEENTHS_MAX,
-    SHRINK_BELOW_SIXTEENTHS_INVERSE, SHRINK_FLOOR, TOMBSTONE,
+    boxed_key_view, entry_holds, free_boxed_key, key_word_of, live_entries_of, rebuilt_capacity,
+    retire_vacant_boxed_keys, Entries, Entry, BOXED_KEY, EMPTY, INITIAL_CAPACITY,
+    LOAD_SIXTEENTHS_MAX, SHRINK_BELOW_SIXTEENTHS_INVERSE, SHRINK_FLOOR, TOMBSTONE,
 };
 use crate::slab::MemoryAccount;
 
@@ -335,15 +335,15 @@ impl HashIndex {
                 continue;
             }
             let key_word = entry.key.load(Ordering::Relaxed);
-            let inline;
             let key = if row_word & BOXED_KEY != 0 {
                 // SAFETY: the row word was loaded (acquire) first; the pin keeps the boxed
-                // key of an entry seen live alive (see `primary::entry_holds`).
-                unsafe { &*(key_word as *const IndexKey) }
+                // key of an entry seen live alive (see `primary::entry_holds`), and the view
+                // lives only for this visit.
+                unsafe { boxed_key_view(key_word) }
             } else {
-                inline = IndexKey::Int(key_word as i64);
-                &inline
+                ManuallyDrop::new(IndexKey::Int(key_word as i64))
             };
+            let key = &*key;
             // SAFETY: loaded (acquire) from a live entry under the pinned `guard`.
             match unsafe { rows_of(row_word, guard) } {
                 Rows::None => {}
@@ -474,10 +474,7 @@ impl HashIndex {
             }
             Probe::Missing(empty) => {
                 let row_word = self.new_row_word(row, &guard);
-                let (key_word, boxed) = match inline_word(&key) {
-                    Some(word) => (word, 0),
-                    None => (Box::into_raw(Box::new(key)) as u64, BOXED_KEY),
-                };
+                let (key_word, boxed) = key_word_of(key);
                 let entry = &entries.slots()[empty];
                 debug_assert_eq!(entry.row.load(Ordering::Relaxed), EMPTY);
                 entry.key.store(key_word, Ordering::Relaxed);
@@ -531,7 +528,7 @@ impl HashIndex {
         unsafe {
             guard.defer_unchecked(move || {
                 for key in boxed_keys {
-                    drop(Box::from_raw(key as *mut IndexKey));
+                    free_boxed_key(key as u64);
                 }
                 let unprotected = epoch::unprotected();
                 for chain in chains {
@@ -724,9 +721,7 @@ impl Drop for HashIndex {
                     continue;
                 }
                 if row_word & BOXED_KEY != 0 {
-                    drop(Box::from_raw(
-                        entry.key.load(Ordering::Relaxed) as *mut IndexKey
-                    ));
+                    free_boxed_key(entry.key.load(Ordering::Relaxed));
                 }
                 if row_word & CHAIN != 0 {
                     let mut node = Shared::from((row_word & LOW_BITS) as *const RowNode);

@@ -8,6 +8,7 @@ use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 use super::key_match::varint_into;
+use super::thin_bytes::ThinBytes;
 
 /// Most bytes a key holds in place (a text of up to 20 bytes with its tag and length).
 pub const INLINE_KEY_BYTES: usize = 22;
@@ -22,7 +23,7 @@ enum Held {
         len: u8,
         bytes: [u8; INLINE_KEY_BYTES],
     },
-    Heap(Box<[u8]>),
+    Heap(ThinBytes),
 }
 
 impl KeyBytes {
@@ -36,7 +37,7 @@ impl KeyBytes {
                 bytes: inline,
             });
         }
-        KeyBytes(Held::Heap(bytes.into()))
+        KeyBytes(Held::Heap(ThinBytes::from_parts(&[bytes])))
     }
 
     /// The key part `tag`, the length of `content` as a varint, then `content` (as
@@ -55,11 +56,11 @@ impl KeyBytes {
                 bytes: inline,
             });
         }
-        let mut bytes = Vec::with_capacity(total);
-        bytes.push(tag);
-        bytes.extend_from_slice(length);
-        bytes.extend_from_slice(content);
-        KeyBytes(Held::Heap(bytes.into_boxed_slice()))
+        KeyBytes(Held::Heap(ThinBytes::from_parts(&[
+            &[tag],
+            length,
+            content,
+        ])))
     }
 
     /// The bytes.
@@ -67,8 +68,22 @@ impl KeyBytes {
     pub fn as_slice(&self) -> &[u8] {
         match &self.0 {
             Held::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Held::Heap(bytes) => bytes.as_slice(),
+        }
+    }
+
+    /// The bytes as one heap block: the key's own when it was built on the heap, else a
+    /// copy of the bytes held in place.
+    pub(super) fn into_thin(self) -> ThinBytes {
+        match self.0 {
+            Held::Inline { len, bytes } => ThinBytes::from_parts(&[&bytes[..usize::from(len)]]),
             Held::Heap(bytes) => bytes,
         }
+    }
+
+    /// Bytes held in `block`.
+    pub(super) fn from_heap(block: ThinBytes) -> KeyBytes {
+        KeyBytes(Held::Heap(block))
     }
 }
 
@@ -77,7 +92,7 @@ impl From<Vec<u8>> for KeyBytes {
         if bytes.len() <= INLINE_KEY_BYTES {
             return KeyBytes::from_slice(&bytes);
         }
-        KeyBytes(Held::Heap(bytes.into_boxed_slice()))
+        KeyBytes(Held::Heap(ThinBytes::from_parts(&[&bytes])))
     }
 }
 

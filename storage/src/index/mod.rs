@@ -17,6 +17,7 @@ mod ordered;
 mod ordered_tree;
 mod primary;
 mod secondary;
+mod thin_bytes;
 
 pub(crate) use entry_sort::sort_entry_keys;
 pub use hash::{HashIndex, IndexWriter, ENTRY_BYTES};

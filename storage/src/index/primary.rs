@@ -1,7 +1,7 @@
 //! The primary-key index: key -> the one slot holding every version of that key. Open
 //! addressing with linear probing over an array of 16-byte entries (no allocation per entry
-//! for integer keys; other keys keep one boxed `IndexKey`), so a probe touches one or two
-//! cache lines and a row costs about 20 bytes of index at the usual load.
+//! for integer keys; other keys keep one boxed block of their bytes), so a probe touches one
+//! or two cache lines and a row costs about 20 bytes of index at the usual load.
 //!
 //! CONCURRENCY. Readers pin a crossbeam epoch, load the entry array and probe it without
 //! locks. Writers serialize on one mutex. An entry is written once: key word first, then the
@@ -14,7 +14,8 @@
 //! drops vacant entries. So a reader never pairs one key's row with another key.
 //!
 //! ENTRY WORDS. Row word: 0 = empty; `VACANT`; otherwise `row + 1`; with `BOXED_KEY` set
-//! when the key word is a pointer to a boxed `IndexKey` (non-integer keys) instead of the
+//! when the key word is a pointer to a boxed key (non-integer keys: a `ThinBytes` block of
+//! the key's bytes, the key's own block when it was built on the heap) instead of the
 //! integer key itself. A boxed key belongs to the entry that points at it, live or vacant:
 //! rebuilds move a live entry's pointer and free a vacant one's after the epoch, dropping the
 //! index frees the rest. (`TOMBSTONE`, all ones, is an entry with no key: this index no
@@ -22,6 +23,7 @@
 
 use std::alloc::Layout;
 use std::mem::size_of;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,7 +31,9 @@ use std::sync::{Arc, Mutex};
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned};
 
 use super::hash::EntryRow;
-use super::key::IndexKey;
+use super::key::{fx_hash_bytes, IndexKey};
+use super::key_bytes::KeyBytes;
+use super::thin_bytes::ThinBytes;
 use crate::prefetch::prefetch_read;
 use crate::slab::{arena, MemoryAccount};
 
@@ -136,12 +140,46 @@ impl Drop for Entries {
     }
 }
 
-/// The key word for `key`, and whether it is a boxed key (`None` if it must be boxed first).
-pub(super) fn inline_word(key: &IndexKey) -> Option<u64> {
+/// The key word and flag (`BOXED_KEY` or 0) of an entry for `key`: an integer in place,
+/// any other key boxed, the entry then owning its block of bytes (`ThinBytes`: the key's
+/// own when it was built on the heap, so storing it allocates nothing).
+pub(super) fn key_word_of(key: IndexKey) -> (u64, u64) {
     match key {
-        IndexKey::Int(int) => Some(*int as u64),
-        IndexKey::Bytes(_) => None,
+        IndexKey::Int(int) => (int as u64, 0),
+        IndexKey::Bytes(bytes) => (bytes.into_thin().into_raw() as u64, BOXED_KEY),
     }
+}
+
+/// The bytes of the boxed key `key_word` addresses.
+///
+/// # Safety
+/// `key_word` is a boxed key word (`key_word_of`) whose block stays unfreed for `'a`.
+#[inline(always)]
+pub(super) unsafe fn boxed_key_bytes<'a>(key_word: u64) -> &'a [u8] {
+    // SAFETY: by the caller's contract the block is alive for 'a.
+    unsafe { ThinBytes::slice_at(key_word as *const u8) }
+}
+
+/// The boxed key `key_word` addresses as an `IndexKey` that is never dropped (the entry
+/// keeps owning the block).
+///
+/// # Safety
+/// As for `boxed_key_bytes`; the view must not outlive the block.
+pub(super) unsafe fn boxed_key_view(key_word: u64) -> ManuallyDrop<IndexKey> {
+    // SAFETY: by the caller's contract the block is alive; `ManuallyDrop` keeps this second
+    // owner from freeing it.
+    let block = unsafe { ThinBytes::from_raw(key_word as *mut u8) };
+    ManuallyDrop::new(IndexKey::Bytes(KeyBytes::from_heap(block)))
+}
+
+/// Frees the boxed key `key_word` addresses.
+///
+/// # Safety
+/// `key_word` is a boxed key word (`key_word_of`) that no entry or reader reaches any more,
+/// freed once.
+pub(super) unsafe fn free_boxed_key(key_word: u64) {
+    // SAFETY: by the caller's contract the block is owned by nothing else now.
+    drop(unsafe { ThinBytes::from_raw(key_word as *mut u8) });
 }
 
 /// Whether the entry with words (`key_word`, `row_word`) holds `key`.
@@ -153,10 +191,9 @@ pub(super) fn inline_word(key: &IndexKey) -> Option<u64> {
 pub(super) unsafe fn entry_holds(key_word: u64, row_word: u64, key: &IndexKey) -> bool {
     match (key, row_word & BOXED_KEY != 0) {
         (IndexKey::Int(int), false) => key_word == *int as u64,
-        (IndexKey::Bytes(_), true) => {
+        (IndexKey::Bytes(bytes), true) => {
             // SAFETY: by the caller's contract the boxed key is alive (see module comment).
-            let boxed = unsafe { &*(key_word as *const IndexKey) };
-            boxed == key
+            unsafe { boxed_key_bytes(key_word) == bytes.as_slice() }
         }
         _ => false,
     }
@@ -295,10 +332,7 @@ impl PrimaryIndex {
     ) -> (EntryRow, bool) {
         let row = make_row();
         debug_assert!(row < ROW_MAX || row == EntryRow::MAX);
-        let (key_word, boxed) = match inline_word(key) {
-            Some(word) => (word, 0),
-            None => (Box::into_raw(Box::new(key.clone())) as u64, BOXED_KEY),
-        };
+        let (key_word, boxed) = key_word_of(key.clone());
         let entry = &entries.slots()[empty];
         debug_assert_eq!(entry.row.load(Ordering::Relaxed), EMPTY);
         entry.key.store(key_word, Ordering::Relaxed);
@@ -400,7 +434,7 @@ pub(super) fn live_entries_of(
         let hash = if row_word & BOXED_KEY != 0 {
             // SAFETY: a live entry's boxed key is alive (only its removal frees it, and the
             // caller holds the writer lock that removal takes).
-            unsafe { &*(key_word as *const IndexKey) }.hash()
+            fx_hash_bytes(unsafe { boxed_key_bytes(key_word) })
         } else {
             IndexKey::Int(key_word as i64).hash()
         };
@@ -459,7 +493,7 @@ pub(super) fn retire_vacant_boxed_keys(old: &Entries, vacant_boxed: u64, guard: 
     unsafe {
         guard.defer_unchecked(move || {
             for key in keys {
-                drop(Box::from_raw(key as *mut IndexKey));
+                free_boxed_key(key as u64);
             }
         })
     };
@@ -519,9 +553,7 @@ impl Drop for PrimaryIndex {
             for entry in entries.slots().iter() {
                 let row_word = entry.row.load(Ordering::Relaxed);
                 if row_word != EMPTY && row_word != TOMBSTONE && row_word & BOXED_KEY != 0 {
-                    drop(Box::from_raw(
-                        entry.key.load(Ordering::Relaxed) as *mut IndexKey
-                    ));
+                    free_boxed_key(entry.key.load(Ordering::Relaxed));
                 }
             }
             if let Some(account) = &self.account {

@@ -7,6 +7,8 @@
 //! - `TableCount`: only `count(*)`, no GROUP BY, a whole table with no filter, no column read.
 //! - `RangeCount`: only counts the range decides (`plan::counts_range_rows`); what its walk
 //!   still checks is noted on the access (`TableAccess::key_residual`).
+//! - `KeyCount`: only `count(*)` (no DISTINCT, no FILTER, no GROUP BY) of an index lookup's
+//!   rows; what its count still checks is the lookup's `key_residual`.
 //! - `DistinctCount`: one `count(DISTINCT col)` in the range's order
 //!   (`plan::counts_distinct_in_order`).
 //! - `ColumnBatches`: an aggregate over a full scan whose calls, GROUP BY terms and filter
@@ -81,6 +83,9 @@ pub fn aggregate_strategy(
         {
             AggregateStrategy::RangeCount
         }
+        AccessPath::IndexLookup { .. } if counts_rows_only(group_by, aggregates) => {
+            AggregateStrategy::KeyCount
+        }
         AccessPath::IndexRange(range)
             if crate::plan::counts_distinct_in_order(range, group_by, aggregates).is_some() =>
         {
@@ -109,22 +114,28 @@ fn counts_table_rows(
     group_by: &[Expr],
     aggregates: &[AggregateCall],
 ) -> bool {
-    let counts_only = aggregates.iter().all(|call| {
-        call.function == AggregateFunction::CountStar
-            && call.args.is_empty()
-            && !call.distinct
-            && call.filter.is_none()
-    });
+    let counts_only = counts_rows_only(group_by, aggregates);
     let reads_nothing = access
         .read
         .columns()
         .is_some_and(|columns| columns.iter().all(|read| !read));
     counts_only
-        && !aggregates.is_empty()
-        && group_by.is_empty()
         && matches!(access.path, AccessPath::FullScan)
         && access.filter.is_none()
         && reads_nothing
+}
+
+/// Whether an aggregate is only `count(*)` calls (no DISTINCT, no FILTER), at least one,
+/// with no GROUP BY: what counting the rows a read reaches answers.
+fn counts_rows_only(group_by: &[Expr], aggregates: &[AggregateCall]) -> bool {
+    group_by.is_empty()
+        && !aggregates.is_empty()
+        && aggregates.iter().all(|call| {
+            call.function == AggregateFunction::CountStar
+                && call.args.is_empty()
+                && !call.distinct
+                && call.filter.is_none()
+        })
 }
 
 /// Records on a counted range's `access` what its walk still checks: the filter without

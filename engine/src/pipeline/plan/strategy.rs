@@ -26,6 +26,12 @@ pub enum AggregateStrategy {
     /// Counts of rows over an index range: the range's entries counted, no aggregate
     /// stepped per row; as `ScanHash` when the index is gone.
     RangeCount,
+    /// Counts of rows under one index key (an index lookup), no aggregate stepped per row:
+    /// a settled index's entries counted (`Transaction::settled_index_rows`, no row read)
+    /// when the key decides the whole filter; else each row the lookup finds read, checked
+    /// and counted. As `ScanHash` when the index is gone or a bare column above reads the
+    /// last row.
+    KeyCount,
     /// `count(DISTINCT col)` over an index range in `col`'s order: each new value counted
     /// once in walk order; as `ScanHash` when the index is gone.
     DistinctCount,
@@ -44,7 +50,7 @@ impl AggregateStrategy {
             AggregateStrategy::Hash | AggregateStrategy::ScanHash { .. } => "",
             AggregateStrategy::ColumnBatches { .. } => " in column batches",
             AggregateStrategy::TableCount { .. } => " from row count",
-            AggregateStrategy::RangeCount => " counting",
+            AggregateStrategy::RangeCount | AggregateStrategy::KeyCount => " counting",
             AggregateStrategy::DistinctCount | AggregateStrategy::GroupWalk => " by index order",
             AggregateStrategy::UnionStream => " streaming union",
         }

@@ -1,5 +1,6 @@
-//! Counting walks of an index range (the `RangeCount` strategy, `plan/strategy.rs`; a whole
-//! table's `count(*)` is the storage's live-row count, `exec/aggregate/mod.rs`).
+//! Counting walks of an index range (the `RangeCount` strategy, `plan/strategy.rs`) and
+//! counts of an index lookup's rows (`KeyCount`); a whole table's `count(*)` is the
+//! storage's live-row count, `exec/aggregate/mod.rs`.
 //!
 //! Over an index range (`count(*)`, or `count(col)` of a column the range never reaches
 //! NULL in: a prefix column or the bounded ranged one), a counting walk: each entry is
@@ -66,6 +67,32 @@ pub(super) fn counted_range_rows(
     Ok(walked.then_some((rows, last)))
 }
 
+/// The rows an index lookup of `access` reaches that pass its filter (the `KeyCount`
+/// strategy), counted without stepping an aggregate. A settled index counts the rows under
+/// the key from its entries when the key decides the whole filter
+/// (`scan::settled_key_rows`: no row read); otherwise each row found is read, checked and
+/// counted. With `last_read` (a bare column above reads the last row, which the rows' own
+/// order decides) or when the index no longer exists: `None`, and the caller scans.
+pub(super) fn counted_key_rows(
+    access: &TableAccess,
+    last_read: bool,
+    context: &ExecContext<'_>,
+) -> Result<Option<(u64, Option<RowId>)>> {
+    if last_read {
+        return Ok(None);
+    }
+    if let Some(rows) = super::super::scan::settled_key_rows(access, context)? {
+        return Ok(Some((rows, None)));
+    }
+    let mut rows = 0u64;
+    let mut buffer = Vec::new();
+    let read = for_each_indexed_row(access, context, &mut buffer, |_, _| {
+        rows += 1;
+        Ok(true)
+    })?;
+    Ok(read.then_some((rows, None)))
+}
+
 /// The `count(*)` a subquery counts without an operator tree (`SubqueryRun::CountRows`):
 /// `node` is a projection of that count over an aggregate of a read by index, as the
 /// optimizer chose it (`optimize/subquery_run.rs`). The rows the read finds are counted
@@ -82,6 +109,9 @@ pub(crate) fn count_rows(node: &Node, context: &ExecContext<'_>) -> Result<Optio
     let rows = match (&access.path, plan.strategy) {
         (AccessPath::IndexRange(_), AggregateStrategy::RangeCount) => {
             counted_range_rows(access, group_by, aggregates, context)?.map(|(rows, _)| rows)
+        }
+        (AccessPath::IndexLookup { .. }, AggregateStrategy::KeyCount) => {
+            counted_key_rows(access, false, context)?.map(|(rows, _)| rows)
         }
         _ => {
             let mut rows = 0u64;

@@ -674,6 +674,11 @@ impl<'p> AggregateOperator<'p> {
                 let counted = count(access, self.group_by, self.aggregates, context)?;
                 self.counted_or_scanned(counted, access, grouper, context)?
             }
+            (AggregateStrategy::KeyCount, Some(access)) => {
+                let last_read = self.bare_reads.is_none_or(|reads| reads.contains(&true));
+                let counted = counted::counted_key_rows(access, last_read, context)?;
+                self.counted_or_scanned(counted, access, grouper, context)?
+            }
             (AggregateStrategy::ScanHash { parallel }, Some(access)) => {
                 self.scan_groups(access, (parallel, false), grouper, context)?
             }
@@ -743,8 +748,8 @@ impl<'p> AggregateOperator<'p> {
         let Some((rows, last)) = counted else {
             return self.scan_groups(access, (false, false), grouper, context);
         };
-        if self.strategy == AggregateStrategy::RangeCount {
-            // Every row of the range counted (a count(DISTINCT) walk reads past repeats).
+        if self.strategy != AggregateStrategy::DistinctCount {
+            // Every row counted (a count(DISTINCT) walk reads past repeats).
             profile::Tally::of(self.input).rows(rows);
         }
         grouper.push_counted(rows, context);

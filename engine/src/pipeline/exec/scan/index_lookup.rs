@@ -4,6 +4,7 @@
 //! against the access filter (`for_each_index_row`).
 
 use ember_storage::index::{IndexKey, SecondaryIndex};
+use ember_storage::mvcc::SettledProbes;
 use ember_storage::{RowId, Value};
 
 use crate::catalog::{IndexDef, TableDef};
@@ -262,4 +263,39 @@ pub(in crate::pipeline::exec) fn for_each_index_row(
         }
     }
     Ok(true)
+}
+
+/// How many rows an index lookup of one key reaches, counted from a settled index's
+/// entries with no row read (`Transaction::settled_index_rows`): `None` when they cannot be
+/// (the path is not a lookup of one key of column values, the key does not decide the
+/// whole filter exactly, the index is gone or not settled for this transaction); the
+/// caller then reads the rows (`for_each_index_row`).
+pub(in crate::pipeline::exec) fn settled_key_rows(
+    access: &TableAccess,
+    context: &ExecContext<'_>,
+) -> Result<Option<u64>> {
+    let AccessPath::IndexLookup { index, values } = &access.path else {
+        return Ok(None);
+    };
+    // The key must decide the filter: what the lookup leaves to check is nothing.
+    let decided = matches!(access.key_residual.as_deref(), Some(None));
+    if !decided || index.on_expressions() {
+        return Ok(None);
+    }
+    let table = &access.table;
+    let Some(storage) = table.storage.index(index.storage.id()) else {
+        return Ok(None);
+    };
+    match index_key(table, &storage, &index.columns, values, context)? {
+        // No stored row has a NULL or unholdable key part.
+        None => Ok(Some(0)),
+        Some((key, true)) => {
+            let mut probes = SettledProbes::default();
+            let rows = context
+                .txn
+                .settled_index_rows(&table.storage, &storage, &key, &mut probes);
+            Ok(rows.map(|rows| rows as u64))
+        }
+        Some((_, false)) => Ok(None),
+    }
 }

@@ -25,7 +25,9 @@ use crate::expr::{coerce_to_column, holds_as_is, Expr, Predicate};
 use crate::plan::{AccessPath, TableAccess};
 
 use super::{ExecContext, Operator, Row};
-pub(super) use index_lookup::{for_each_index_row, for_each_indexed_row, with_index_columns};
+pub(super) use index_lookup::{
+    for_each_index_row, for_each_indexed_row, settled_key_rows, with_index_columns,
+};
 use key_order::KeyOrderCursor;
 use scan_filter::ScanFilter;
 
