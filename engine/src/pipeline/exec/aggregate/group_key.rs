@@ -3,6 +3,7 @@
 //! out in (group key order, as SQLite's sorter gives them), and the direct slot of a small
 //! integer key.
 
+use ember_storage::index::{encode_ordered_part, KeyCollation};
 use ember_storage::{RowId, Value};
 
 use crate::expr::{compare_for_sort, Computed, EvalContext, Expr, KeyValue};
@@ -69,7 +70,7 @@ pub(super) fn term_values<'v>(
 /// The positions of `groups` in group key order (groups of equal keys, which only keys
 /// that differ yet sort alike make, keep their order). A single INTEGER or TEXT key, the
 /// common case of many groups, is sorted as plain (key, position) pairs; others by their
-/// positions, each comparison reading both groups' keys.
+/// keys' order-preserving encodings (`encode_ordered_part`), each comparison one `memcmp`.
 pub(super) fn key_order(groups: &[Group]) -> Vec<usize> {
     if groups.len() < 2 {
         // Nothing to sort (a statement without GROUP BY has one group).
@@ -99,13 +100,30 @@ pub(super) fn key_order(groups: &[Group]) -> Vec<usize> {
         keys.sort_unstable();
         return keys.into_iter().map(|(_, at)| at).collect();
     }
-    // Each group's key beside its position, so a comparison reads two slices in place.
-    let mut keys: Vec<(&[Value], usize)> = groups
-        .iter()
-        .enumerate()
-        .map(|(at, group)| (group.key_values(), at))
-        .collect();
-    keys.sort_by(|(a, _), (b, _)| compare_keys(a, b));
+    // Each group's key encoded once in an order-preserving form (the ordered index's, under
+    // BINARY: comparing two encodings bytewise orders the keys as `compare_keys` does, and
+    // 1 and 1.0 encode alike), so a comparison is one `memcmp`; equal encodings keep the
+    // groups' order by their positions.
+    let mut encoded = Vec::with_capacity(groups.len() * 16);
+    let mut ends = Vec::with_capacity(groups.len());
+    for group in groups {
+        for value in group.key_values() {
+            encode_ordered_part(value, KeyCollation::Binary, &mut encoded);
+        }
+        ends.push(encoded.len());
+    }
+    let mut keys: Vec<(&[u8], usize)> = Vec::with_capacity(groups.len());
+    let mut start = 0;
+    for (at, &end) in ends.iter().enumerate() {
+        keys.push((&encoded[start..end], at));
+        start = end;
+    }
+    keys.sort_unstable();
+    debug_assert!(keys.windows(2).all(|pair| compare_keys(
+        groups[pair[0].1].key_values(),
+        groups[pair[1].1].key_values()
+    )
+    .is_le()));
     keys.into_iter().map(|(_, at)| at).collect()
 }
 
