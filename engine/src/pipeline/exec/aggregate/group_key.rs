@@ -112,19 +112,25 @@ pub(super) fn key_order(groups: &[Group]) -> Vec<usize> {
         }
         ends.push(encoded.len());
     }
-    let mut keys: Vec<(&[u8], usize)> = Vec::with_capacity(groups.len());
+    // Each encoding's first 16 bytes as a big-endian integer (zero bytes past its end)
+    // order the keys as their bytes do, or tie: most comparisons are of two integers.
+    let mut keys: Vec<(u128, &[u8], usize)> = Vec::with_capacity(groups.len());
     let mut start = 0;
     for (at, &end) in ends.iter().enumerate() {
-        keys.push((&encoded[start..end], at));
+        let bytes = &encoded[start..end];
+        let mut head = [0u8; 16];
+        let taken = bytes.len().min(head.len());
+        head[..taken].copy_from_slice(&bytes[..taken]);
+        keys.push((u128::from_be_bytes(head), bytes, at));
         start = end;
     }
     keys.sort_unstable();
     debug_assert!(keys.windows(2).all(|pair| compare_keys(
-        groups[pair[0].1].key_values(),
-        groups[pair[1].1].key_values()
+        groups[pair[0].2].key_values(),
+        groups[pair[1].2].key_values()
     )
     .is_le()));
-    keys.into_iter().map(|(_, at)| at).collect()
+    keys.into_iter().map(|(_, _, at)| at).collect()
 }
 
 /// Two group keys in sort order, term by term (`compare_for_sort`, with integers and texts
