@@ -84,13 +84,19 @@ pub(super) fn counted_key_rows(
     if let Some(rows) = super::super::scan::settled_key_rows(access, context)? {
         return Ok(Some((rows, None)));
     }
+    Ok(count_found_rows(access, context)?.map(|rows| (rows, None)))
+}
+
+/// The rows a read by index of `access` finds that pass its filter, each read and
+/// counted; `None` when the index no longer exists.
+fn count_found_rows(access: &TableAccess, context: &ExecContext<'_>) -> Result<Option<u64>> {
     let mut rows = 0u64;
     let mut buffer = Vec::new();
     let read = for_each_indexed_row(access, context, &mut buffer, |_, _| {
         rows += 1;
         Ok(true)
     })?;
-    Ok(read.then_some((rows, None)))
+    Ok(read.then_some(rows))
 }
 
 /// The `count(*)` a subquery counts without an operator tree (`SubqueryRun::CountRows`):
@@ -113,15 +119,7 @@ pub(crate) fn count_rows(node: &Node, context: &ExecContext<'_>) -> Result<Optio
         (AccessPath::IndexLookup { .. }, AggregateStrategy::KeyCount) => {
             counted_key_rows(access, false, context)?.map(|(rows, _)| rows)
         }
-        _ => {
-            let mut rows = 0u64;
-            let mut buffer = Vec::new();
-            let read = for_each_indexed_row(access, context, &mut buffer, |_, _| {
-                rows += 1;
-                Ok(true)
-            })?;
-            read.then_some(rows)
-        }
+        _ => count_found_rows(access, context)?,
     };
     if let (Some(started), Some(rows)) = (started, rows) {
         profile::Tally::since(plan.read, started).rows(rows);
