@@ -184,3 +184,64 @@ fn repeated_upserts_of_one_key_build_on_each_other() {
         assert_same_state(&ember, &sqlite, sql);
     }
 }
+
+/// Conflict targets whose terms name a collation (`email COLLATE NOCASE`: it must be the one
+/// the unique key keys that part under, or nothing matches) or a sort order (ignored), over
+/// unique indexes on columns and on expressions and over a primary key with a collation.
+#[test]
+fn conflict_targets_with_collations_and_sort_orders_answer_as_sqlite() {
+    let (db, sqlite) = super::support::both_engines(&[
+        "CREATE TABLE u(id INTEGER PRIMARY KEY, email TEXT, n INT)",
+        "CREATE UNIQUE INDEX u_email ON u(email COLLATE NOCASE)",
+        "CREATE TABLE w(k TEXT COLLATE NOCASE PRIMARY KEY, v INT)",
+        "CREATE TABLE x(a TEXT COLLATE NOCASE, b INT, UNIQUE(a, b))",
+        "CREATE TABLE y(a TEXT, b INT)",
+        "CREATE UNIQUE INDEX y_l ON y(lower(a) COLLATE NOCASE)",
+        "CREATE TABLE v(a INT, b INT, c INT)",
+        "CREATE UNIQUE INDEX v_ab ON v(a DESC, b)",
+    ]);
+    let ember = db.connect();
+    let statements = [
+        "INSERT INTO u(email, n) VALUES ('a@x', 1)",
+        "INSERT INTO u(email, n) VALUES ('A@X', 2) ON CONFLICT(email COLLATE NOCASE) \
+         DO UPDATE SET n = n + 10",
+        "INSERT INTO u(email, n) VALUES ('A@X', 3) ON CONFLICT(email) DO UPDATE SET n = n + 100",
+        "INSERT INTO u(email, n) VALUES ('A@X', 4) ON CONFLICT(email COLLATE BINARY) \
+         DO UPDATE SET n = 0",
+        "INSERT INTO u(email, n) VALUES ('A@X', 5) ON CONFLICT(email COLLATE rtrim) DO NOTHING",
+        "INSERT INTO u(email, n) VALUES ('b@x', 6) ON CONFLICT(email ASC) DO NOTHING",
+        "INSERT INTO w VALUES ('a', 1)",
+        "INSERT INTO w VALUES ('A', 2) ON CONFLICT(k COLLATE NOCASE) DO UPDATE SET v = v + 10",
+        "INSERT INTO w VALUES ('A', 2) ON CONFLICT(k COLLATE BINARY) DO UPDATE SET v = 0",
+        "INSERT INTO w VALUES ('A', 3) ON CONFLICT(k DESC) DO UPDATE SET v = v + 1000",
+        "INSERT INTO x VALUES ('q', 1)",
+        "INSERT INTO x VALUES ('Q', 1) ON CONFLICT(b, a COLLATE nocase) DO UPDATE SET b = 7",
+        "INSERT INTO x VALUES ('Q', 7) ON CONFLICT(a, b) DO UPDATE SET b = 8",
+        "INSERT INTO x VALUES ('Q', 8) ON CONFLICT(a COLLATE BINARY, b) DO UPDATE SET b = 9",
+        "INSERT INTO y VALUES ('Q', 1)",
+        "INSERT INTO y VALUES ('q', 2) ON CONFLICT(lower(a) COLLATE nocase) DO UPDATE SET b = 9",
+        "INSERT INTO y VALUES ('q', 2) ON CONFLICT(lower(a)) DO UPDATE SET b = b + 1",
+        "INSERT INTO y VALUES ('q', 2) ON CONFLICT(lower(a) COLLATE binary) DO NOTHING",
+        "INSERT INTO v VALUES (1, 2, 3)",
+        "INSERT INTO v VALUES (1, 2, 4) ON CONFLICT(a DESC, b) DO UPDATE SET c = excluded.c",
+        "INSERT INTO v VALUES (1, 2, 5) ON CONFLICT(a, b ASC) DO UPDATE SET c = excluded.c",
+        "INSERT INTO v VALUES (1, 2, 6) ON CONFLICT(b DESC, a DESC) DO UPDATE SET c = c + 1",
+    ];
+    let checks = [
+        "SELECT id, email, n FROM u ORDER BY id",
+        "SELECT k, v FROM w ORDER BY k",
+        "SELECT a, b FROM x ORDER BY a, b",
+        "SELECT a, b FROM y ORDER BY a",
+        "SELECT a, b, c FROM v ORDER BY a, b",
+    ];
+    for sql in statements {
+        let ours = ember.execute(sql, ()).map_err(|e| e.to_string());
+        let theirs = sqlite.execute(sql, []).map_err(|e| e.to_string());
+        match (&ours, &theirs) {
+            (Ok(ours), Ok(theirs)) => assert_eq!(*ours, *theirs, "{sql}"),
+            (Err(ours), Err(theirs)) => assert_eq!(ours, theirs, "{sql}"),
+            _ => panic!("{sql}: EmberDB {ours:?}, SQLite {theirs:?}"),
+        }
+        assert_same_answers(&ember, &sqlite, &checks, sql);
+    }
+}

@@ -5,13 +5,16 @@
 //! parts are the same expressions (equal once bound, column names aside; a column part is
 //! its column), in any order. As in SQLite, a partial index matches only a target whose WHERE
 //! clause is its own, and an index that is not partial ignores the target's WHERE clause;
-//! the primary key matches a target of its columns.
+//! the primary key matches a target of its columns. A term's `COLLATE` must name the
+//! collation the index keys that part under (the key column's own, for the primary key);
+//! a term without one matches the part whatever its collation.
 
+use ember_storage::index::KeyCollation;
 use sqlparser::ast;
 
 use crate::catalog::{column_part, TableDef};
 use crate::error::Result;
-use crate::expr::Expr;
+use crate::expr::{Collation, Expr};
 use crate::parse::{parse_expression, CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER};
 use crate::plan::ConflictTarget;
 
@@ -52,24 +55,53 @@ impl Binder<'_> {
                 terms.push(bound);
             }
         }
-        let columns: Option<Vec<usize>> = terms.iter().map(column_part).collect();
+        // Each term without its COLLATE, and the collation it names (if any).
+        let terms: Vec<(Expr, Option<Collation>)> = terms.into_iter().map(collated).collect();
+        let columns: Option<Vec<(usize, Option<Collation>)>> = terms
+            .iter()
+            .map(|(term, collation)| Some((column_part(term)?, *collation)))
+            .collect();
         if let Some(columns) = columns {
             let key = &table.primary_key;
+            // A term's collation, when it names one, must be the key column's own.
+            let keyed = |&(column, collation): &(usize, Option<Collation>)| {
+                key.contains(&column)
+                    && collation.is_none_or(|named| named == table.columns[column].collation)
+            };
             if !key.is_empty()
                 && key.len() == columns.len()
-                && key.iter().all(|column| columns.contains(column))
+                && key
+                    .iter()
+                    .all(|column| columns.iter().any(|(term, _)| term == column))
+                && columns.iter().all(keyed)
             {
                 return Ok(ConflictTarget::PrimaryKey);
             }
         }
-        let matches = |parts: &[Expr]| {
+        // Key part `position` of an index keyed under `keyed` is the term `(term, named)`:
+        // the same column or expression, and the collation it names (if any) the part's.
+        let same = |keyed: &[KeyCollation],
+                    position: usize,
+                    part: &Expr,
+                    term: &Expr,
+                    named: Option<Collation>| {
+            let part_collation = keyed.get(position).copied().unwrap_or(KeyCollation::Binary);
+            same_part(part, term)
+                && named.is_none_or(|named| named.index_collation() == part_collation)
+        };
+        let matches = |keyed: &[KeyCollation], parts: &[Expr]| {
             parts.len() == terms.len()
-                && parts
-                    .iter()
-                    .all(|part| terms.iter().any(|term| same_part(part, term)))
-                && terms
-                    .iter()
-                    .all(|term| parts.iter().any(|part| same_part(part, term)))
+                && parts.iter().enumerate().all(|(position, part)| {
+                    terms
+                        .iter()
+                        .any(|(term, named)| same(keyed, position, part, term, *named))
+                })
+                && terms.iter().all(|(term, named)| {
+                    parts
+                        .iter()
+                        .enumerate()
+                        .any(|(position, part)| same(keyed, position, part, term, *named))
+                })
         };
         table
             .indexes
@@ -87,7 +119,7 @@ impl Binder<'_> {
                     Some(keys) => keys.parts.clone(),
                     None => index.columns.iter().map(|&c| column_expr(c)).collect(),
                 };
-                same_filter && matches(&parts)
+                same_filter && matches(index.storage.key_collations(), &parts)
             })
             .map(|index| ConflictTarget::Index(index.name.clone()))
             .ok_or_else(no_match)
@@ -101,6 +133,14 @@ fn same_part(part: &Expr, term: &Expr) -> bool {
         (Some(left), Some(right)) => left == right,
         (None, None) => part.without_column_names() == *term,
         _ => false,
+    }
+}
+
+/// A bound target term without its `COLLATE`, and the collation it names.
+fn collated(term: Expr) -> (Expr, Option<Collation>) {
+    match term {
+        Expr::Collate { expr, collation } => (*expr, Some(collation)),
+        term => (term, None),
     }
 }
 

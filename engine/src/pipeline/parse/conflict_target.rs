@@ -1,6 +1,8 @@
-//! An upsert's conflict target naming expressions (`ON CONFLICT(lower(email)) DO ..`) or
-//! followed by a WHERE clause (`ON CONFLICT(a) WHERE b IS NULL DO ..`), which sqlparser
-//! does not parse (it takes column names only): before parsing, the target's list becomes a
+//! An upsert's conflict target naming expressions (`ON CONFLICT(lower(email)) DO ..`,
+//! `ON CONFLICT(email COLLATE NOCASE)`), terms with a sort order (`ON CONFLICT(a DESC)`,
+//! the order dropped as SQLite ignores it) or followed by a WHERE clause
+//! (`ON CONFLICT(a) WHERE b IS NULL DO ..`), which sqlparser does not parse (it takes
+//! column names only): before parsing, the target's list becomes a
 //! list of quoted identifiers, one per term starting with `CONFLICT_TERM_MARKER` and one for
 //! the WHERE clause starting with `CONFLICT_WHERE_MARKER`, each followed by its SQL text,
 //! which `bind/upsert.rs` parses and binds. A target of column names alone is left as it is.
@@ -35,6 +37,18 @@ pub(super) fn rewrite_conflict_targets(sql: &str) -> Option<String> {
         let Some((terms, close)) = target_terms(&scan, open) else {
             continue;
         };
+        // A term's sort order (`a DESC`) names nothing the target matches: SQLite ignores it.
+        let ordered = |range: &Range<usize>| {
+            range.len() > 1 && (scan.word(range.end - 1, "asc") || scan.word(range.end - 1, "desc"))
+        };
+        let sorted = terms.iter().any(ordered);
+        let terms: Vec<Range<usize>> = terms
+            .into_iter()
+            .map(|range| match ordered(&range) {
+                true => range.start..range.end - 1,
+                false => range,
+            })
+            .collect();
         let filter = if scan.word(close + 1, "where") {
             match clause_before_do(&scan, close + 2) {
                 Some(end) if end > close + 2 => Some(close + 2..end),
@@ -46,7 +60,7 @@ pub(super) fn rewrite_conflict_targets(sql: &str) -> Option<String> {
         let named = |range: &Range<usize>| {
             range.len() == 1 && matches!(tokens[significant[range.start]], Token::Word(_))
         };
-        if filter.is_none() && terms.iter().all(named) {
+        if filter.is_none() && !sorted && terms.iter().all(named) {
             continue;
         }
         if terms.iter().any(|range| range.is_empty()) {
