@@ -69,6 +69,7 @@ mod key_range;
 mod lazy_rows;
 mod limits;
 mod limits_disk;
+mod lookup_order;
 mod many_row_updates;
 mod memory;
 mod memory_pressure;

@@ -41,6 +41,7 @@ use crate::value::Value;
 
 use super::clock::TXN_ID_BASE;
 use super::gathered_entries::GatheredEntries;
+use super::gathered_rows::GatheredRows;
 use super::head::HeadWord;
 use super::table::{RowId, Table};
 use super::transaction::{Snapshot, Transaction};
@@ -736,6 +737,9 @@ impl Transaction {
         // rarely has more than a few slots, so they usually need no allocation.
         let mut rows = GatheredRows::default();
         index.map.for_each(key, &guard, |row| rows.push(row));
+        // In row id order, as an ordered walk of the key's entries (and SQLite's index, by
+        // rowid within a key) gives them: the chain holds them newest first.
+        rows.sort();
         let snapshot = self.snapshot();
         for row in rows.iter() {
             let Some(payload) = table.visible_payload(row, &snapshot, &guard) else {
@@ -756,38 +760,6 @@ fn decodes_index(decoder: &RowDecoder, index: &SecondaryIndex) -> bool {
         .source_columns()
         .iter()
         .all(|&column| decoder.decodes(column))
-}
-
-/// Slots read from one key's entries: the first `GATHERED_INLINE` inline, the rest spilled
-/// to a vector.
-#[derive(Default)]
-struct GatheredRows {
-    inline: [RowId; GATHERED_INLINE],
-    inline_len: usize,
-    spilled: Vec<RowId>,
-}
-
-/// Slots a `GatheredRows` holds without allocating.
-const GATHERED_INLINE: usize = 8;
-
-impl GatheredRows {
-    fn push(&mut self, row: RowId) {
-        if self.inline_len < GATHERED_INLINE {
-            self.inline[self.inline_len] = row;
-            self.inline_len += 1;
-        } else {
-            self.spilled.push(row);
-        }
-    }
-
-    /// The slots in the order they were pushed.
-    fn iter(&self) -> impl Iterator<Item = RowId> + '_ {
-        debug_assert!(self.spilled.is_empty() || self.inline_len == GATHERED_INLINE);
-        self.inline[..self.inline_len]
-            .iter()
-            .chain(&self.spilled)
-            .copied()
-    }
 }
 
 /// The bit of `column` in `Table::indexed_columns`.

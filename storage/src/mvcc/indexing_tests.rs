@@ -605,23 +605,11 @@ fn an_index_created_while_writers_run_indexes_every_row() {
 }
 
 #[test]
-fn gathered_rows_keep_push_order_past_the_inline_part() {
-    for count in [0, 1, super::GATHERED_INLINE, super::GATHERED_INLINE + 1, 40] {
-        let mut rows = super::GatheredRows::default();
-        for row in 0..count as u64 {
-            rows.push(row * 3);
-        }
-        let expected: Vec<u64> = (0..count as u64).map(|row| row * 3).collect();
-        assert_eq!(rows.iter().collect::<Vec<_>>(), expected);
-    }
-}
-
-#[test]
 fn a_key_with_more_slots_than_fit_inline_finds_every_row() {
     let store = Store::new();
     let (table, index) = indexed(&store, false);
     let mut txn = store.begin().unwrap();
-    let rows = super::GATHERED_INLINE as i64 * 3;
+    let rows = crate::mvcc::gathered_rows::GATHERED_INLINE as i64 * 3;
     for id in 0..rows {
         txn.insert(&table, &row(id, if id % 2 == 0 { 5 } else { 6 }))
             .unwrap();

@@ -41,6 +41,7 @@ mod compact;
 mod copy_rows;
 mod evict;
 mod gathered_entries;
+mod gathered_rows;
 mod gc;
 mod head;
 mod history;

@@ -234,7 +234,17 @@ pub(in crate::pipeline::exec) fn for_each_index_row(
         if keys.len() > 1 { keys.len() } else { 0 },
         crate::fast_hash::FastBuildHasher::default(),
     );
-    for values in keys {
+    // An IN list's keys in the order SQLite probes them (sorted, `in_list_order`).
+    let order = if keys.len() > 1 {
+        let columns: Vec<Option<usize>> = match index.keys.as_ref() {
+            Some(derived) if derived.on_expressions() => vec![None; derived.parts.len()],
+            _ => index.columns.iter().map(|&column| Some(column)).collect(),
+        };
+        super::in_list_order::in_list_order(table, &columns, keys, context)?
+    } else {
+        (0..keys.len()).collect()
+    };
+    for values in order.into_iter().map(|at| &keys[at]) {
         let key = match index.keys.as_ref().filter(|keys| keys.on_expressions()) {
             Some(derived) => part_key(table, &storage, &derived.parts, values, context)?,
             None => index_key(table, &storage, &index.columns, values, context)?,

@@ -3,6 +3,7 @@
 //! recheck the access filter on every row they return. An index dropped after the plan was
 //! made is not read (it is no longer maintained): the access falls back to a full scan.
 
+mod in_list_order;
 pub(super) mod in_set;
 pub(super) mod index_lookup;
 pub(super) mod index_range;
@@ -583,7 +584,11 @@ fn key_in_targets(
 ) -> Result<Vec<(RowId, Row)>> {
     let mut targets: Vec<(RowId, Row)> = Vec::new();
     let mut seen = std::collections::HashSet::with_capacity(keys.len());
-    for key in keys {
+    // The keys in the order SQLite probes an IN list (sorted, `in_list_order`).
+    let table = &access.table;
+    let columns: Vec<Option<usize>> = table.primary_key.iter().map(|&c| Some(c)).collect();
+    let order = in_list_order::in_list_order(table, &columns, keys, context)?;
+    for key in order.into_iter().map(|at| &keys[at]) {
         if let Some((row_id, row)) = lookup_key(access, key, context)? {
             if seen.insert(row_id) {
                 context.check_rows(targets.len())?;
