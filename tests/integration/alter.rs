@@ -1,5 +1,6 @@
 //! ALTER TABLE and SAVEPOINT through the API: altered tables survive reopening a directory
-//! database (from the WAL and from checkpoints), and so do the views and triggers RENAME
+//! database (from the WAL and from checkpoints), with an added column's text as written,
+//! and so do the views and triggers RENAME
 //! COLUMN rewrites; prepared statements bind again after an
 //! ALTER, ADD COLUMN leaves existing row payloads untouched, ALTER racing writers corrupts
 //! nothing, and savepoints roll rows back and commit the rest.
@@ -108,6 +109,49 @@ fn altered_tables_reopen_from_the_wal_and_from_checkpoints() {
         assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
         if checkpoint {
             conn.execute("CHECKPOINT", ()).unwrap();
+        }
+    }
+}
+
+/// ADD COLUMN splices the column, as written, into the table's CREATE text as written (as
+/// SQLite does), and the text is the same after WAL replay and after a checkpoint.
+#[test]
+fn added_columns_keep_their_text_through_the_wal_and_checkpoints() {
+    let dir = TempDir::new("add-column-text");
+    let options = Options::new().sync_policy(SyncPolicy::Off);
+    let expected = "CREATE TABLE t (\n  id integer primary key, -- key\n  v text\n\
+                    , due  date DEFAULT 'soon', n int)";
+    {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        db.connect()
+            .execute_batch(
+                "CREATE TABLE t (\n  id integer primary key, -- key\n  v text\n);
+                 ALTER TABLE t ADD COLUMN due  date DEFAULT 'soon' ;
+                 alter table t add n int;
+                 INSERT INTO t(id, v) VALUES (1, 'a');",
+            )
+            .unwrap();
+        assert_eq!(table_sql(&db, "t"), expected);
+    }
+    for checkpoint in [false, true, false] {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        assert_eq!(
+            table_sql(&db, "t"),
+            expected,
+            "checkpointed before: {checkpoint}"
+        );
+        let rows = all_rows(&db, "SELECT id, v, due, n FROM t");
+        assert_eq!(
+            rows,
+            [[
+                Value::Integer(1),
+                Value::Text("a".into()),
+                Value::Text("soon".into()),
+                Value::Null
+            ]]
+        );
+        if checkpoint {
+            db.connect().execute("CHECKPOINT", ()).unwrap();
         }
     }
 }

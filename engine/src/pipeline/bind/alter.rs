@@ -15,7 +15,7 @@ use ember_storage::Value;
 
 use crate::catalog::{
     merge_set_options, rename_key_column, rename_table_in_index, rename_table_in_view,
-    rewrite_create_index, rewrite_create_table, ColumnDef, TableDef, ViewDef,
+    rewrite_create_index, rewrite_create_table, splice_added_column, ColumnDef, TableDef, ViewDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, EvalContext, Expr};
@@ -74,6 +74,7 @@ impl Binder<'_> {
         let mut triggers = Vec::new();
         let mut referencing = Vec::new();
         let mut temp_objects = (Vec::new(), Vec::new());
+        let mut logged_sql = None;
         match operation {
             AlterTableOperation::AddColumn {
                 column_keyword: _,
@@ -93,9 +94,22 @@ impl Binder<'_> {
                     )));
                 }
                 let (column, missing) = self.bind_added_column(&before, column_def)?;
-                after.sql = rewrite_create_table(&before.sql, |create| {
-                    create.columns.push(column_def.clone());
-                })?;
+                // The column as written, spliced into the kept text (SQLite's way), and
+                // the statement logged with it so WAL replay splices the same text.
+                let written = self.creation_text.take();
+                let spliced = written
+                    .as_deref()
+                    .and_then(|text| splice_added_column(&before.sql, text));
+                after.sql = match spliced {
+                    Some(sql) => {
+                        logged_sql = written
+                            .map(|text| format!("ALTER TABLE {} ADD COLUMN {text}", alter.name));
+                        sql
+                    }
+                    None => rewrite_create_table(&before.sql, |create| {
+                        create.columns.push(column_def.clone());
+                    })?,
+                };
                 added = Some((column.data_type, missing));
                 after.columns.push(column);
             }
@@ -247,7 +261,8 @@ impl Binder<'_> {
             triggers,
             temp_objects,
             referencing,
-            sql: ast::Statement::AlterTable(alter.clone()).to_string(),
+            sql: logged_sql
+                .unwrap_or_else(|| ast::Statement::AlterTable(alter.clone()).to_string()),
         })))
     }
 
