@@ -15,7 +15,8 @@ use ember_storage::Value;
 
 use crate::catalog::{
     merge_set_options, rename_key_column, rename_table_in_index, rename_table_in_view,
-    rewrite_create_index, rewrite_create_table, splice_added_column, ColumnDef, TableDef, ViewDef,
+    renamed_in_text, rewrite_create_index, rewrite_create_table, splice_added_column, ColumnDef,
+    TableDef, ViewDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, EvalContext, Expr};
@@ -444,10 +445,19 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
 fn rename_table(table: &mut TableDef, new_name: &ast::ObjectName) -> Result<()> {
     let name = object_name(new_name)?;
     let old_prefix = format!("ember_autoindex_{}_", table.name);
-    table.sql = rewrite_create_table(&table.sql, |create| create.name = new_name.clone())?;
+    // The name edited in the text as written, as SQLite does; printed when that cannot be.
+    table.sql = match renamed_in_text(&table.sql, "TABLE", &table.name, &name) {
+        Some(sql) => sql,
+        None => rewrite_create_table(&table.sql, |create| create.name = new_name.clone())?,
+    };
     for index in &mut table.indexes {
         match &index.sql {
-            Some(sql) => index.sql = Some(rename_table_in_index(sql, &table.name, new_name)?),
+            Some(sql) => {
+                index.sql = Some(match renamed_in_text(sql, "ON", &table.name, &name) {
+                    Some(sql) => sql,
+                    None => rename_table_in_index(sql, &table.name, new_name)?,
+                })
+            }
             None => {
                 if let Some(number) = index.name.strip_prefix(&old_prefix) {
                     index.name = format!("ember_autoindex_{name}_{number}");

@@ -60,6 +60,39 @@ fn column_list_close(sql: &str) -> Option<usize> {
     None
 }
 
+/// `sql` (a kept CREATE TABLE or CREATE INDEX text) with the name `old` written after the
+/// word `keyword` (`TABLE`, or an index's `ON`) replaced by `new` in double quotes, the rest
+/// as written, as SQLite's RENAME TO edits the text (`CREATE TABLE "u"(a)`); `None` when the
+/// text names `old` anywhere else too (the caller then prints the changed statement).
+pub fn renamed_in_text(sql: &str, keyword: &str, old: &str, new: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let dialect = crate::dialect::EmberDialect::default();
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    let mut after_keyword = false;
+    let mut found = None;
+    for token in &tokens {
+        let Token::Word(word) = &token.token else {
+            continue;
+        };
+        if word.value.eq_ignore_ascii_case(old) {
+            if !after_keyword || found.is_some() {
+                return None;
+            }
+            found = Some(token.span);
+        }
+        after_keyword = found.is_none()
+            && word.quote_style.is_none()
+            && word.value.eq_ignore_ascii_case(keyword);
+    }
+    let span = found?;
+    let start = crate::parse::byte_offset(sql, span.start)?;
+    let end = crate::parse::byte_offset(sql, span.end)?;
+    let quoted = new.replace('"', "\"\"");
+    Some(format!("{}\"{quoted}\"{}", &sql[..start], &sql[end..]))
+}
+
 /// `sql` (a CREATE TABLE statement) changed by `change`, printed again.
 pub fn rewrite_create_table(
     sql: &str,
