@@ -114,20 +114,21 @@ fn altered_tables_reopen_from_the_wal_and_from_checkpoints() {
 }
 
 /// ADD COLUMN splices the column, as written, into the table's CREATE text as written (as
-/// SQLite does), and the text is the same after WAL replay and after a checkpoint.
+/// SQLite does: after the last column, before the table constraints), and the text and the
+/// added column's CHECK are the same after WAL replay and after a checkpoint.
 #[test]
 fn added_columns_keep_their_text_through_the_wal_and_checkpoints() {
     let dir = TempDir::new("add-column-text");
     let options = Options::new().sync_policy(SyncPolicy::Off);
     let expected = "CREATE TABLE t (\n  id integer primary key, -- key\n  v text\n\
-                    , due  date DEFAULT 'soon', n int)";
+                    , due  date DEFAULT 'soon', n int CHECK (n > 0), CHECK (v <> ''))";
     {
         let db = Database::open_with(&dir.0, options.clone()).unwrap();
         db.connect()
             .execute_batch(
-                "CREATE TABLE t (\n  id integer primary key, -- key\n  v text\n);
+                "CREATE TABLE t (\n  id integer primary key, -- key\n  v text\n, CHECK (v <> ''));
                  ALTER TABLE t ADD COLUMN due  date DEFAULT 'soon' ;
-                 alter table t add n int;
+                 alter table t add n int CHECK (n > 0);
                  INSERT INTO t(id, v) VALUES (1, 'a');",
             )
             .unwrap();
@@ -150,6 +151,11 @@ fn added_columns_keep_their_text_through_the_wal_and_checkpoints() {
                 Value::Null
             ]]
         );
+        let error = db
+            .connect()
+            .execute("INSERT INTO t(id, v, n) VALUES (2, 'b', 0)", ())
+            .unwrap_err();
+        assert_eq!(error.message(), "CHECK constraint failed: n > 0");
         if checkpoint {
             db.connect().execute("CHECKPOINT", ()).unwrap();
         }

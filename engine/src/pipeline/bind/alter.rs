@@ -113,6 +113,15 @@ impl Binder<'_> {
                 };
                 added = Some((column.data_type, missing));
                 after.columns.push(column);
+                let constrains = column_def.options.iter().any(|option| {
+                    matches!(
+                        option.option,
+                        ColumnOption::Check(_) | ColumnOption::ForeignKey(_)
+                    )
+                });
+                if constrains {
+                    after.constraints = self.constraints_of(&after)?;
+                }
             }
             AlterTableOperation::RenameColumn {
                 old_column_name,
@@ -332,6 +341,8 @@ impl Binder<'_> {
                         _ => unsupported("ALTER TABLE ADD COLUMN of a generated column"),
                     })
                 }
+                // Bound with the whole table's text (`constraints_of`).
+                ColumnOption::Check(_) | ColumnOption::ForeignKey(_) => {}
                 other => return Err(unsupported(format!("column option {other}"))),
             }
         }
@@ -347,6 +358,29 @@ impl Binder<'_> {
         }
         let missing = crate::expr::coerce_to_column(default, &definition)?;
         Ok((definition, missing))
+    }
+}
+
+impl Binder<'_> {
+    /// The CHECK and FOREIGN KEY constraints of `table` as its CREATE text binds them (in
+    /// definition order, as a reopened database binds them), for a column added with one.
+    fn constraints_of(&mut self, table: &TableDef) -> Result<crate::catalog::TableConstraints> {
+        let ast::Statement::CreateTable(create) = crate::catalog::parse_one(&table.sql)? else {
+            return Err(crate::err!(
+                Internal,
+                "stored table text is not CREATE TABLE"
+            ));
+        };
+        match self.bind_create_table(&create)? {
+            Plan::CreateTable(bound) if bound.columns.len() == table.columns.len() => {
+                Ok(bound.constraints)
+            }
+            _ => Err(unsupported(format!(
+                "ALTER TABLE ADD COLUMN with a CHECK or REFERENCES constraint on table {} \
+                 (created by an EmberDB older than the implicit rowid)",
+                table.name
+            ))),
+        }
     }
 }
 

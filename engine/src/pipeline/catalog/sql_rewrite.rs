@@ -23,13 +23,14 @@ pub fn parse_one(sql: &str) -> Result<Statement> {
 }
 
 /// `sql` (a table's kept CREATE TABLE text) with the column definition `column` (as
-/// written in ADD COLUMN) spliced in before the parenthesis that closes its column list, as
-/// SQLite splices it (`CREATE TABLE t(a)` and `b text` make `CREATE TABLE t(a, b text)`);
+/// written in ADD COLUMN) spliced in after its last column (before its table constraints,
+/// else the parenthesis closing its column list), as SQLite splices it (`CREATE TABLE t(a)`
+/// and `b text` make `CREATE TABLE t(a, b text)`);
 /// `None` when the list's end is not found or the result does not parse as the table with
 /// one more column (a column that ends in a `--` comment), so the caller prints it instead.
 pub fn splice_added_column(sql: &str, column: &str) -> Option<String> {
-    let close = column_list_close(sql)?;
-    let spliced = format!("{}, {column}{}", &sql[..close], &sql[close..]);
+    let offset = added_column_offset(sql)?;
+    let spliced = format!("{}, {column}{}", &sql[..offset], &sql[offset..]);
     let columns = |text: &str| match parse_one(text) {
         Ok(Statement::CreateTable(create)) => Some(create.columns.len()),
         _ => None,
@@ -37,16 +38,21 @@ pub fn splice_added_column(sql: &str, column: &str) -> Option<String> {
     (columns(&spliced)? == columns(sql)? + 1).then_some(spliced)
 }
 
-/// The byte offset of the `)` that closes the column list of `sql` (a CREATE TABLE text).
-fn column_list_close(sql: &str) -> Option<usize> {
+/// The byte offset in `sql` (a CREATE TABLE text) where SQLite splices an added column:
+/// at the `,` before the first table constraint (`CONSTRAINT`, `PRIMARY KEY`, `UNIQUE`,
+/// `CHECK`, `FOREIGN KEY`), else at the `)` that closes the column list.
+fn added_column_offset(sql: &str) -> Option<usize> {
+    use sqlparser::keywords::Keyword;
     use sqlparser::tokenizer::{Token, Tokenizer};
     let dialect = crate::dialect::EmberDialect::default();
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
         .ok()?;
     let mut depth = 0usize;
+    let mut comma = None;
     for token in &tokens {
-        match token.token {
+        match &token.token {
+            Token::Whitespace(_) => continue,
             Token::LParen => depth += 1,
             Token::RParen => {
                 depth = depth.checked_sub(1)?;
@@ -54,8 +60,23 @@ fn column_list_close(sql: &str) -> Option<usize> {
                     return crate::parse::byte_offset(sql, token.span.start);
                 }
             }
+            Token::Word(word)
+                if comma.is_some()
+                    && word.quote_style.is_none()
+                    && matches!(
+                        word.keyword,
+                        Keyword::CONSTRAINT
+                            | Keyword::PRIMARY
+                            | Keyword::UNIQUE
+                            | Keyword::CHECK
+                            | Keyword::FOREIGN
+                    ) =>
+            {
+                return crate::parse::byte_offset(sql, comma?);
+            }
             _ => {}
         }
+        comma = (depth == 1 && token.token == Token::Comma).then_some(token.span.start);
     }
     None
 }
@@ -382,7 +403,7 @@ fn verbatim_script(sql: &str, create: &ast::CreateTable, added: usize) -> Option
         .iter()
         .map(|&start| sql[..start].ends_with(", ").then(|| start - 2))
         .collect::<Option<Vec<usize>>>()?;
-    let close = column_list_close(sql)?;
+    let close = added_column_offset(sql)?;
     let ends = separators[1..].iter().copied().chain([close]);
     let columns: Vec<&str> = starts
         .iter()
