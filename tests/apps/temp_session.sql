@@ -21,3 +21,8 @@ SELECT url, count(*) FROM seen GROUP BY url ORDER BY url;
 SELECT DISTINCT url FROM seen ORDER BY url DESC;
 DELETE FROM seen WHERE rowid NOT IN (SELECT min(rowid) FROM seen GROUP BY url);
 SELECT url FROM seen ORDER BY rowid;
+CREATE TABLE report AS SELECT url AS "the url", count(*) AS n, CAST(1 AS REAL) AS r, 'x' || url AS "key", 1 AS "1st" FROM seen GROUP BY url;
+SELECT sql FROM sqlite_schema WHERE name = 'report';
+CREATE TABLE "wide report" AS SELECT url AS a_rather_long_column_name, url AS another_long_column_name FROM seen;
+SELECT sql FROM sqlite_schema WHERE name = 'wide report';
+SELECT * FROM "wide report" ORDER BY 1;
