@@ -12,6 +12,7 @@ ALTER TABLE accounts ADD COLUMN created TEXT;
 SELECT sql FROM sqlite_schema WHERE name = 'accounts';
 ALTER TABLE accounts RENAME COLUMN plan TO tier;
 SELECT sql FROM sqlite_schema WHERE name IN ('accounts', 'accounts_plan', 'pro_accounts') ORDER BY name;
+DROP TRIGGER accounts_ai;
 ALTER TABLE accounts RENAME TO members;
 SELECT type, name, tbl_name FROM sqlite_schema ORDER BY type, name;
 SELECT sql FROM sqlite_schema WHERE name = 'members';
