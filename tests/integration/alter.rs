@@ -1,5 +1,6 @@
 //! ALTER TABLE and SAVEPOINT through the API: altered tables survive reopening a directory
-//! database (from the WAL and from checkpoints), and so do the views and triggers RENAME
+//! database (from the WAL and from checkpoints), with an added column's text as written,
+//! and so do the views and triggers RENAME
 //! COLUMN rewrites; prepared statements bind again after an
 //! ALTER, ADD COLUMN leaves existing row payloads untouched, ALTER racing writers corrupts
 //! nothing, and savepoints roll rows back and commit the rest.
@@ -108,6 +109,55 @@ fn altered_tables_reopen_from_the_wal_and_from_checkpoints() {
         assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
         if checkpoint {
             conn.execute("CHECKPOINT", ()).unwrap();
+        }
+    }
+}
+
+/// ADD COLUMN splices the column, as written, into the table's CREATE text as written (as
+/// SQLite does: after the last column, before the table constraints), and the text and the
+/// added column's CHECK are the same after WAL replay and after a checkpoint.
+#[test]
+fn added_columns_keep_their_text_through_the_wal_and_checkpoints() {
+    let dir = TempDir::new("add-column-text");
+    let options = Options::new().sync_policy(SyncPolicy::Off);
+    let expected = "CREATE TABLE t (\n  id integer primary key, -- key\n  v text\n\
+                    , due  date DEFAULT 'soon', n int CHECK (n > 0), CHECK (v <> ''))";
+    {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        db.connect()
+            .execute_batch(
+                "CREATE TABLE t (\n  id integer primary key, -- key\n  v text\n, CHECK (v <> ''));
+                 ALTER TABLE t ADD COLUMN due  date DEFAULT 'soon' ;
+                 alter table t add n int CHECK (n > 0);
+                 INSERT INTO t(id, v) VALUES (1, 'a');",
+            )
+            .unwrap();
+        assert_eq!(table_sql(&db, "t"), expected);
+    }
+    for checkpoint in [false, true, false] {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        assert_eq!(
+            table_sql(&db, "t"),
+            expected,
+            "checkpointed before: {checkpoint}"
+        );
+        let rows = all_rows(&db, "SELECT id, v, due, n FROM t");
+        assert_eq!(
+            rows,
+            [[
+                Value::Integer(1),
+                Value::Text("a".into()),
+                Value::Text("soon".into()),
+                Value::Null
+            ]]
+        );
+        let error = db
+            .connect()
+            .execute("INSERT INTO t(id, v, n) VALUES (2, 'b', 0)", ())
+            .unwrap_err();
+        assert_eq!(error.message(), "CHECK constraint failed: n > 0");
+        if checkpoint {
+            db.connect().execute("CHECKPOINT", ()).unwrap();
         }
     }
 }
@@ -350,8 +400,8 @@ fn create_table_as_select_survives_reopen_and_a_failed_one_leaves_nothing() {
         .unwrap();
         assert_eq!(
             table_sql(&db, "c"),
-            "CREATE TABLE c (\"k\", \"v\" TEXT)",
-            "declared types as SQLite gives them"
+            "CREATE TABLE c(k,v TEXT)",
+            "declared types and the text as SQLite gives them"
         );
         // A CTAS whose rows fail to insert (the memory budget, say) leaves no table behind.
         conn.execute("CREATE TABLE one(x INT)", ()).unwrap();
@@ -376,6 +426,7 @@ fn create_table_as_select_survives_reopen_and_a_failed_one_leaves_nothing() {
             ]
         );
         assert!(db.catalog().table("bad").is_none());
+        assert_eq!(table_sql(&db, "c"), "CREATE TABLE c(k,v TEXT)");
         if checkpoint {
             db.connect().execute("CHECKPOINT", ()).unwrap();
         }

@@ -5,6 +5,7 @@ mod alter;
 mod anti_probe;
 mod api;
 mod api_guard;
+mod app_scripts;
 mod as_of;
 mod backup;
 mod bad_input;

@@ -89,7 +89,7 @@ pub(crate) fn parse_expression(text: &str) -> Result<sqlparser::ast::Expr> {
 }
 
 /// Each statement's kept CREATE text (`creation_text.rs`); empty when none is a CREATE
-/// TABLE, INDEX or VIEW.
+/// TABLE, INDEX, VIEW or TRIGGER or an ALTER TABLE.
 fn creation_texts(
     dialect: &EmberDialect,
     text: &str,
@@ -103,6 +103,7 @@ fn creation_texts(
                 | Statement::CreateIndex(_)
                 | Statement::CreateView(_)
                 | Statement::CreateTrigger(_)
+                | Statement::AlterTable(_)
         )
     });
     if !creates {

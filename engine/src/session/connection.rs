@@ -167,6 +167,8 @@ pub struct Connection {
     pub(crate) threads: Cell<usize>,
     /// Whether hash joins use runtime bloom filters (`PRAGMA bloom_filter_joins`; on).
     pub(crate) bloom_joins: Cell<bool>,
+    /// SQLite's tuning PRAGMAs as set (`session/tuning_pragmas.rs`).
+    pub(crate) tuning: crate::session::tuning_pragmas::Tuning,
     /// The isolation level of transactions BEGIN does not name (`connection/isolation.rs`).
     isolation: Cell<ember_storage::Isolation>,
     /// SAVEPOINTs of the open transaction, innermost last (see `connection/savepoints.rs`).
@@ -202,6 +204,7 @@ impl Connection {
             transactions_begun: Cell::new(0),
             threads: Cell::new(0),
             bloom_joins: Cell::new(true),
+            tuning: Default::default(),
             isolation: Cell::new(db.options().isolation),
             savepoints: RefCell::new(Vec::new()),
             time: crate::expr::TransactionTime::new(db.shared.clock.clone()),

@@ -614,6 +614,11 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
     {
         return columns;
     }
+    if let Some(columns) =
+        crate::session::tuning_pragmas::columns(&name.to_string(), value.is_some())
+    {
+        return columns;
+    }
     match name.to_string().to_lowercase().as_str() {
         "max_memory" if value.is_none() => vec!["max_memory".to_string()],
         "memory_soft_mark" if value.is_none() => vec!["memory_soft_mark".to_string()],

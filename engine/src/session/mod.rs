@@ -42,4 +42,5 @@ pub(crate) mod statement;
 pub(crate) mod threads;
 pub(crate) mod timeout;
 pub(crate) mod transaction;
+pub(crate) mod tuning_pragmas;
 pub(crate) mod value;

@@ -332,6 +332,15 @@ fn create_from_text(db: &Database, conn: &crate::Connection, sql: &str) -> Resul
     }
     let parsed = crate::parse::parse_statements(sql)?;
     for (index, statement) in parsed.iter().enumerate() {
+        if let sqlparser::ast::Statement::AlterTable(alter) = statement {
+            // An ADD COLUMN with its column as written, which it splices into the text.
+            let text = match parsed.creation_text(index) {
+                Some(column) => format!("ALTER TABLE {} ADD COLUMN {column}", alter.name),
+                None => statement.to_string(),
+            };
+            conn.execute(&text, ())?;
+            continue;
+        }
         if !matches!(statement, sqlparser::ast::Statement::CreateTable(_)) {
             conn.execute(&statement.to_string(), ())?;
             continue;

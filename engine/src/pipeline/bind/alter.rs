@@ -15,7 +15,8 @@ use ember_storage::Value;
 
 use crate::catalog::{
     merge_set_options, rename_key_column, rename_table_in_index, rename_table_in_view,
-    rewrite_create_index, rewrite_create_table, ColumnDef, TableDef, ViewDef,
+    renamed_in_text, rewrite_create_index, rewrite_create_table, splice_added_column, ColumnDef,
+    TableDef, ViewDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, EvalContext, Expr};
@@ -74,6 +75,7 @@ impl Binder<'_> {
         let mut triggers = Vec::new();
         let mut referencing = Vec::new();
         let mut temp_objects = (Vec::new(), Vec::new());
+        let mut logged_sql = None;
         match operation {
             AlterTableOperation::AddColumn {
                 column_keyword: _,
@@ -93,11 +95,33 @@ impl Binder<'_> {
                     )));
                 }
                 let (column, missing) = self.bind_added_column(&before, column_def)?;
-                after.sql = rewrite_create_table(&before.sql, |create| {
-                    create.columns.push(column_def.clone());
-                })?;
+                // The column as written, spliced into the kept text (SQLite's way), and
+                // the statement logged with it so WAL replay splices the same text.
+                let written = self.creation_text.take();
+                let spliced = written
+                    .as_deref()
+                    .and_then(|text| splice_added_column(&before.sql, text));
+                after.sql = match spliced {
+                    Some(sql) => {
+                        logged_sql = written
+                            .map(|text| format!("ALTER TABLE {} ADD COLUMN {text}", alter.name));
+                        sql
+                    }
+                    None => rewrite_create_table(&before.sql, |create| {
+                        create.columns.push(column_def.clone());
+                    })?,
+                };
                 added = Some((column.data_type, missing));
                 after.columns.push(column);
+                let constrains = column_def.options.iter().any(|option| {
+                    matches!(
+                        option.option,
+                        ColumnOption::Check(_) | ColumnOption::ForeignKey(_)
+                    )
+                });
+                if constrains {
+                    after.constraints = self.constraints_of(&after)?;
+                }
             }
             AlterTableOperation::RenameColumn {
                 old_column_name,
@@ -247,7 +271,8 @@ impl Binder<'_> {
             triggers,
             temp_objects,
             referencing,
-            sql: ast::Statement::AlterTable(alter.clone()).to_string(),
+            sql: logged_sql
+                .unwrap_or_else(|| ast::Statement::AlterTable(alter.clone()).to_string()),
         })))
     }
 
@@ -316,6 +341,8 @@ impl Binder<'_> {
                         _ => unsupported("ALTER TABLE ADD COLUMN of a generated column"),
                     })
                 }
+                // Bound with the whole table's text (`constraints_of`).
+                ColumnOption::Check(_) | ColumnOption::ForeignKey(_) => {}
                 other => return Err(unsupported(format!("column option {other}"))),
             }
         }
@@ -331,6 +358,29 @@ impl Binder<'_> {
         }
         let missing = crate::expr::coerce_to_column(default, &definition)?;
         Ok((definition, missing))
+    }
+}
+
+impl Binder<'_> {
+    /// The CHECK and FOREIGN KEY constraints of `table` as its CREATE text binds them (in
+    /// definition order, as a reopened database binds them), for a column added with one.
+    fn constraints_of(&mut self, table: &TableDef) -> Result<crate::catalog::TableConstraints> {
+        let ast::Statement::CreateTable(create) = crate::catalog::parse_one(&table.sql)? else {
+            return Err(crate::err!(
+                Internal,
+                "stored table text is not CREATE TABLE"
+            ));
+        };
+        match self.bind_create_table(&create)? {
+            Plan::CreateTable(bound) if bound.columns.len() == table.columns.len() => {
+                Ok(bound.constraints)
+            }
+            _ => Err(unsupported(format!(
+                "ALTER TABLE ADD COLUMN with a CHECK or REFERENCES constraint on table {} \
+                 (created by an EmberDB older than the implicit rowid)",
+                table.name
+            ))),
+        }
     }
 }
 
@@ -429,10 +479,19 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
 fn rename_table(table: &mut TableDef, new_name: &ast::ObjectName) -> Result<()> {
     let name = object_name(new_name)?;
     let old_prefix = format!("ember_autoindex_{}_", table.name);
-    table.sql = rewrite_create_table(&table.sql, |create| create.name = new_name.clone())?;
+    // The name edited in the text as written, as SQLite does; printed when that cannot be.
+    table.sql = match renamed_in_text(&table.sql, "TABLE", &table.name, &name) {
+        Some(sql) => sql,
+        None => rewrite_create_table(&table.sql, |create| create.name = new_name.clone())?,
+    };
     for index in &mut table.indexes {
         match &index.sql {
-            Some(sql) => index.sql = Some(rename_table_in_index(sql, &table.name, new_name)?),
+            Some(sql) => {
+                index.sql = Some(match renamed_in_text(sql, "ON", &table.name, &name) {
+                    Some(sql) => sql,
+                    None => rename_table_in_index(sql, &table.name, new_name)?,
+                })
+            }
             None => {
                 if let Some(number) = index.name.strip_prefix(&old_prefix) {
                     index.name = format!("ember_autoindex_{name}_{number}");

@@ -35,7 +35,16 @@ impl Binder<'_> {
         let depth = depth + 1;
         Ok(match expr {
             ast::Expr::Identifier(ident) => {
-                self.resolve_column(None, &ident.value, ident.value.clone(), scope)?
+                match self.resolve_column(None, &ident.value, ident.value.clone(), scope) {
+                    // SQLite's double-quoted string: a "name" that names no column is text.
+                    Err(error)
+                        if ident.quote_style == Some('"')
+                            && error.kind() == crate::ErrorKind::NotFound =>
+                    {
+                        Expr::Literal(Value::Text(ident.value.clone()))
+                    }
+                    bound => bound?,
+                }
             }
             ast::Expr::CompoundIdentifier(parts) => match parts.as_slice() {
                 [table, column] => self.resolve_column(
@@ -50,6 +59,10 @@ impl Binder<'_> {
                 value: ast::Value::Placeholder(name),
                 span,
             }) => self.bind_placeholder(name, (span.start.line, span.start.column))?,
+            ast::Expr::Value(ast::ValueWithSpan {
+                value: ast::Value::HexStringLiteral(digits),
+                span,
+            }) if is_hex_integer(digits, span) => Expr::Literal(hex_integer(digits)?),
             ast::Expr::Value(value) => self.bind_literal(&value.value)?,
             ast::Expr::Nested(inner) => self.bind_expr_at(inner, scope, depth)?,
             ast::Expr::UnaryOp {
@@ -488,6 +501,33 @@ pub fn parse_number(text: &str) -> Result<Value> {
     text.parse::<f64>()
         .map(Value::Real)
         .map_err(|_| crate::err!(Syntax, "invalid number literal {text}"))
+}
+
+/// Whether the hex digits `digits` were written `0x..` (an integer), not `x'..'` (a blob):
+/// the parser gives both the same token, and only its width in the text tells them apart.
+fn is_hex_integer(digits: &str, span: &sqlparser::tokenizer::Span) -> bool {
+    let (start, end) = (span.start, span.end);
+    start.line > 0
+        && start.line == end.line
+        && end.column.checked_sub(start.column) == Some(digits.chars().count() as u64 + 2)
+}
+
+/// A hexadecimal integer literal's value: its up to 16 digits as a 64-bit two's complement
+/// number, as SQLite reads `0x..` (`0xFFFFFFFFFFFFFFFF` is -1; leading zeros are free).
+fn hex_integer(digits: &str) -> Result<Value> {
+    if digits.is_empty() {
+        return Err(crate::err!(Syntax, "unrecognized token: \"0x\""));
+    }
+    let significant = digits.trim_start_matches('0');
+    if significant.len() > 16 {
+        return Err(crate::err!(Syntax, "hex literal too big: 0x{digits}"));
+    }
+    if significant.is_empty() {
+        return Ok(Value::Integer(0));
+    }
+    let value = u64::from_str_radix(significant, 16)
+        .map_err(|_| crate::err!(Syntax, "unrecognized token: \"0x{digits}\""))?;
+    Ok(Value::Integer(value as i64))
 }
 
 fn parse_hex(hex: &str) -> Result<Vec<u8>> {

@@ -39,7 +39,8 @@ pub use schema::{
 };
 pub use sql_rewrite::{
     parse_one, rename_column_in_expr, rename_key_column, rename_table_in_index,
-    rename_table_in_view, rewrite_create_index, rewrite_create_table,
+    rename_table_in_view, renamed_in_text, rewrite_create_index, rewrite_create_table,
+    splice_added_column,
 };
 pub use sqlite_indexes::{sqlite_indexes, IndexKeyColumn, IndexOrigin, SqliteIndex};
 pub use trigger::{TriggerDef, TriggerEventKind, TriggerTiming};

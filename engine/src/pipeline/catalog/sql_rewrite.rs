@@ -1,6 +1,7 @@
 //! The stored schema text under ALTER TABLE: a table's CREATE TABLE and its indexes' CREATE
 //! INDEX statements are parsed, changed (a column added or renamed, the table renamed) and
-//! printed again, as SQLite rewrites `sqlite_schema`. Also the script that recreates a table
+//! printed again, as SQLite rewrites `sqlite_schema` (an added column is spliced into the
+//! text as written instead, as SQLite does). Also the script that recreates a table
 //! that grew columns with the same row format (`TableDef::creation_sql`, for checkpoints).
 
 use sqlparser::ast::{self, CreateTableOptions, Statement};
@@ -19,6 +20,98 @@ pub fn parse_one(sql: &str) -> Result<Statement> {
             "stored schema text is not one statement: {sql}"
         )),
     }
+}
+
+/// `sql` (a table's kept CREATE TABLE text) with the column definition `column` (as
+/// written in ADD COLUMN) spliced in after its last column (before its table constraints,
+/// else the parenthesis closing its column list), as SQLite splices it (`CREATE TABLE t(a)`
+/// and `b text` make `CREATE TABLE t(a, b text)`);
+/// `None` when the list's end is not found or the result does not parse as the table with
+/// one more column (a column that ends in a `--` comment), so the caller prints it instead.
+pub fn splice_added_column(sql: &str, column: &str) -> Option<String> {
+    let offset = added_column_offset(sql)?;
+    let spliced = format!("{}, {column}{}", &sql[..offset], &sql[offset..]);
+    let columns = |text: &str| match parse_one(text) {
+        Ok(Statement::CreateTable(create)) => Some(create.columns.len()),
+        _ => None,
+    };
+    (columns(&spliced)? == columns(sql)? + 1).then_some(spliced)
+}
+
+/// The byte offset in `sql` (a CREATE TABLE text) where SQLite splices an added column:
+/// at the `,` before the first table constraint (`CONSTRAINT`, `PRIMARY KEY`, `UNIQUE`,
+/// `CHECK`, `FOREIGN KEY`), else at the `)` that closes the column list.
+fn added_column_offset(sql: &str) -> Option<usize> {
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let dialect = crate::dialect::EmberDialect::default();
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    let mut depth = 0usize;
+    let mut comma = None;
+    for token in &tokens {
+        match &token.token {
+            Token::Whitespace(_) => continue,
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return crate::parse::byte_offset(sql, token.span.start);
+                }
+            }
+            Token::Word(word)
+                if comma.is_some()
+                    && word.quote_style.is_none()
+                    && matches!(
+                        word.keyword,
+                        Keyword::CONSTRAINT
+                            | Keyword::PRIMARY
+                            | Keyword::UNIQUE
+                            | Keyword::CHECK
+                            | Keyword::FOREIGN
+                    ) =>
+            {
+                return crate::parse::byte_offset(sql, comma?);
+            }
+            _ => {}
+        }
+        comma = (depth == 1 && token.token == Token::Comma).then_some(token.span.start);
+    }
+    None
+}
+
+/// `sql` (a kept CREATE TABLE or CREATE INDEX text) with the name `old` written after the
+/// word `keyword` (`TABLE`, or an index's `ON`) replaced by `new` in double quotes, the rest
+/// as written, as SQLite's RENAME TO edits the text (`CREATE TABLE "u"(a)`); `None` when the
+/// text names `old` anywhere else too (the caller then prints the changed statement).
+pub fn renamed_in_text(sql: &str, keyword: &str, old: &str, new: &str) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let dialect = crate::dialect::EmberDialect::default();
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    let mut after_keyword = false;
+    let mut found = None;
+    for token in &tokens {
+        let Token::Word(word) = &token.token else {
+            continue;
+        };
+        if word.value.eq_ignore_ascii_case(old) {
+            if !after_keyword || found.is_some() {
+                return None;
+            }
+            found = Some(token.span);
+        }
+        after_keyword = found.is_none()
+            && word.quote_style.is_none()
+            && word.value.eq_ignore_ascii_case(keyword);
+    }
+    let span = found?;
+    let start = crate::parse::byte_offset(sql, span.start)?;
+    let end = crate::parse::byte_offset(sql, span.end)?;
+    let quoted = new.replace('"', "\"\"");
+    Some(format!("{}\"{quoted}\"{}", &sql[..start], &sql[end..]))
 }
 
 /// `sql` (a CREATE TABLE statement) changed by `change`, printed again.
@@ -267,6 +360,11 @@ impl TableDef {
                 create.columns.len()
             ));
         }
+        if hidden == 0 {
+            if let Some(script) = verbatim_script(&self.sql, &create, user_added) {
+                return Ok(script);
+            }
+        }
         let tail = create.columns.split_off(create.columns.len() - user_added);
         let options = match hidden {
             1 => std::mem::replace(&mut create.table_options, CreateTableOptions::None),
@@ -286,6 +384,47 @@ impl TableDef {
         }
         Ok(script)
     }
+}
+
+/// The script of `script` for a table whose text (`sql`, parsed as `create`) ends with
+/// `added` columns spliced in as written: its text without them, then one ADD COLUMN per
+/// column with its text as written, so replaying it splices the same text again; `None`
+/// when the text is not so (the columns not each after `, `), or replaying would not give
+/// it back exactly (the caller then prints the statements).
+fn verbatim_script(sql: &str, create: &ast::CreateTable, added: usize) -> Option<String> {
+    debug_assert!(added > 0 && added < create.columns.len());
+    let first_added = create.columns.len() - added;
+    let starts = create.columns[first_added..]
+        .iter()
+        .map(|column| crate::parse::byte_offset(sql, column.name.span.start))
+        .collect::<Option<Vec<usize>>>()?;
+    // Where each added column's `, ` begins.
+    let separators = starts
+        .iter()
+        .map(|&start| sql[..start].ends_with(", ").then(|| start - 2))
+        .collect::<Option<Vec<usize>>>()?;
+    let close = added_column_offset(sql)?;
+    let ends = separators[1..].iter().copied().chain([close]);
+    let columns: Vec<&str> = starts
+        .iter()
+        .zip(ends)
+        .map(|(&start, end)| sql.get(start..end))
+        .collect::<Option<Vec<&str>>>()?;
+    let base = format!("{}{}", &sql[..separators[0]], &sql[close..]);
+    let name = &create.name;
+    let mut script = base.clone();
+    let mut replayed = base;
+    for column in &columns {
+        script.push_str(&format!(";\nALTER TABLE {name} ADD COLUMN {column}"));
+        replayed = splice_added_column(&replayed, column)?;
+    }
+    // Each replayed ADD COLUMN keeps its column's text as written here.
+    let parsed = crate::parse::parse_statements(&script).ok()?;
+    let kept = columns
+        .iter()
+        .enumerate()
+        .all(|(index, column)| parsed.creation_text(index + 1) == Some(*column));
+    (replayed == sql && kept).then_some(script)
 }
 
 #[cfg(test)]

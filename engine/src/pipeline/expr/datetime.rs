@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ember_storage::Value;
@@ -725,62 +725,9 @@ pub(crate) fn call_into<A: Arguments + ?Sized>(
     None
 }
 
-/// Writes strftime's text into `out`; `None` (NULL) for an unknown conversion.
-fn strftime(format: &str, mut p: DateTime, out: &mut String) -> Option<()> {
-    p.compute_ymd_hms();
-    out.reserve(format.len() + 8);
-    let mut chars = format.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        let _ = match chars.next() {
-            Some('d') => write!(out, "{:02}", p.day),
-            Some('f') => write!(out, "{:06.3}", p.seconds.min(59.999)),
-            Some('H') => write!(out, "{:02}", p.hour),
-            Some(conversion @ ('W' | 'j')) => {
-                let mut start = p;
-                start.valid_jd = false;
-                (start.month, start.day) = (1, 1);
-                start.compute_jd();
-                let day_of_year = (p.jd_ms - start.jd_ms + 43_200_000) / 86_400_000;
-                if conversion == 'W' {
-                    let weekday = ((p.jd_ms + 43_200_000) / 86_400_000) % 7;
-                    write!(out, "{:02}", (day_of_year + 7 - weekday) / 7)
-                } else {
-                    write!(out, "{:03}", day_of_year + 1)
-                }
-            }
-            Some('J') => write!(out, "{}", format_g16(p.jd_ms as f64 / 86_400_000.0)),
-            Some('m') => write!(out, "{:02}", p.month),
-            Some('M') => write!(out, "{:02}", p.minute),
-            Some('s') => write!(out, "{}", (p.jd_ms - UNIX_EPOCH_JD_MS).div_euclid(1000)),
-            Some('S') => write!(out, "{:02}", p.seconds as i64),
-            Some('w') => write!(out, "{}", ((p.jd_ms + 129_600_000) / 86_400_000) % 7),
-            Some('Y') => write!(out, "{}", year_text(p.year)),
-            Some('%') => write!(out, "%"),
-            _ => return None,
-        };
-    }
-    Some(())
-}
-
-/// C's `%.16g` for the positive values Julian days are.
-fn format_g16(r: f64) -> String {
-    let integer_digits = if r >= 1.0 {
-        r.log10().floor() as usize + 1
-    } else {
-        1
-    };
-    let decimals = 16usize.saturating_sub(integer_digits);
-    let text = format!("{r:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
+#[path = "datetime_strftime.rs"]
+mod strftime;
+use strftime::strftime;
 
 #[cfg(test)]
 #[path = "datetime_tests.rs"]

@@ -4,9 +4,11 @@
 //! EXISTS` and `TEMP` drop out and everything else (spacing, case, comments inside) stays.
 //! Where the text ends follows SQLite: a table's at its last token (the closing parenthesis
 //! or a table option), a view's before the `;` with trailing white space trimmed, an
-//! index's just before the `;` (or the end of the text).
+//! index's just before the `;` (or the end of the text). For `ALTER TABLE .. ADD COLUMN`
+//! it is the column's definition as written, to its last token, which SQLite splices into
+//! the table's kept text (`catalog::splice_added_column`).
 
-use sqlparser::ast::{ObjectName, Statement};
+use sqlparser::ast::{AlterTableOperation, ObjectName, Statement};
 use sqlparser::tokenizer::{Location, Token, Tokenizer, Whitespace};
 
 use crate::dialect::EmberDialect;
@@ -31,9 +33,9 @@ pub(super) fn creation_text(
     text: &str,
     statement: &Statement,
 ) -> Option<String> {
-    let (words, name, end) = match statement {
+    let (words, start, end) = match statement {
         Statement::CreateTable(create) if create.query.is_none() => {
-            ("CREATE TABLE ", &create.name, End::LastToken)
+            ("CREATE TABLE ", name_start(&create.name)?, End::LastToken)
         }
         Statement::CreateIndex(create) => (
             if create.unique {
@@ -41,16 +43,30 @@ pub(super) fn creation_text(
             } else {
                 "CREATE INDEX "
             },
-            create.name.as_ref()?,
+            name_start(create.name.as_ref()?)?,
             End::Semicolon,
         ),
-        Statement::CreateView(create) => ("CREATE VIEW ", &create.name, End::Trimmed),
+        Statement::CreateView(create) => ("CREATE VIEW ", name_start(&create.name)?, End::Trimmed),
         Statement::CreateTrigger(create) => {
             return super::trigger_text::trigger_creation_text(text, create)
         }
+        // The column ADD COLUMN splices into the table's kept text, as written.
+        Statement::AlterTable(alter) => match alter.operations.as_slice() {
+            [AlterTableOperation::AddColumn { column_def, .. }] => {
+                let start = column_def.name.span.start;
+                // To its last token: a comment after it (SQLite keeps one, and its text
+                // then breaks) is left out, as is the mark recovery's scripts end with.
+                (
+                    "",
+                    (start.line > 0 && start.column > 0).then_some(start)?,
+                    End::LastToken,
+                )
+            }
+            _ => return None,
+        },
         _ => return None,
     };
-    let start = byte_offset(text, name_start(name)?)?;
+    let start = byte_offset(text, start)?;
     let rest = &text[start..];
     let tokens = Tokenizer::new(dialect, rest)
         .tokenize_with_location()
@@ -153,6 +169,16 @@ mod tests {
             None,
             "only a CREATE statement has kept text"
         );
+    }
+
+    #[test]
+    fn an_added_column_keeps_its_definition_as_written() {
+        assert_eq!(
+            kept("ALTER TABLE t ADD COLUMN  due text DEFAULT 'x' -- later\n ;").as_deref(),
+            Some("due text DEFAULT 'x'")
+        );
+        assert_eq!(kept("alter table t add b int").as_deref(), Some("b int"));
+        assert_eq!(kept("ALTER TABLE t RENAME TO u").as_deref(), None);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! own settings (`statement_timeout`, `foreign_keys` and `defer_foreign_keys` in
 //! `session/foreign_keys.rs`, `recursive_triggers` in `session/recursive_triggers.rs`,
 //! `bloom_filter_joins` in `session/bloom_joins.rs`, `threads` in `session/threads.rs`,
-//! `isolation` in `connection/isolation.rs`), the catalog's (`session/catalog_pragmas.rs`),
-//! else the database's (`durability::pragma`).
+//! `isolation` in `connection/isolation.rs`, SQLite's tuning PRAGMAs in
+//! `session/tuning_pragmas.rs`), the catalog's (`session/catalog_pragmas.rs`), else the
+//! database's (`durability::pragma`).
 
 use super::Connection;
 use crate::error::Result;
@@ -25,6 +26,7 @@ impl Connection {
             .or_else(|| crate::session::threads::pragma(&self.threads, statement))
             .or_else(|| crate::session::history::pragma(&self.db, statement))
             .or_else(|| self.isolation_pragma(statement))
+            .or_else(|| crate::session::tuning_pragmas::pragma(self, statement))
         {
             Some(outcome) => outcome?,
             None => crate::durability::pragma(&self.db, statement)?,

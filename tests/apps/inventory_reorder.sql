@@ -1,0 +1,24 @@
+-- Warehouse stock movements, reorder points and a valuation report.
+CREATE TABLE items (sku TEXT PRIMARY KEY, name TEXT NOT NULL, reorder_at INTEGER NOT NULL DEFAULT 5, unit_cost REAL);
+CREATE TABLE movements (id INTEGER PRIMARY KEY, sku TEXT NOT NULL REFERENCES items(sku), qty INTEGER NOT NULL CHECK (qty <> 0), reason TEXT, at TEXT DEFAULT '2024-01-01');
+INSERT INTO items VALUES ('A1', 'bolt', 100, 0.05), ('B2', 'nut', 50, 0.02), ('C3', 'gear', 2, 12.5), ('D4', 'spring', 10, NULL);
+INSERT INTO movements (sku, qty, reason, at) VALUES ('A1', 500, 'po', '2024-01-02'), ('A1', -420, 'sale', '2024-01-05'), ('B2', 40, 'po', '2024-01-02'), ('C3', 3, 'po', '2024-01-03'), ('C3', -1, 'sale', '2024-01-04'), ('A1', 10, 'return', '2024-01-06');
+INSERT INTO movements (sku, qty) VALUES ('A1', 0);
+CREATE VIEW stock AS SELECT i.sku, i.name, coalesce(sum(m.qty), 0) AS on_hand, i.reorder_at, i.unit_cost FROM items i LEFT JOIN movements m ON m.sku = i.sku GROUP BY i.sku;
+SELECT * FROM stock ORDER BY sku;
+SELECT sku, name FROM stock WHERE on_hand <= reorder_at ORDER BY sku;
+SELECT sku, on_hand * unit_cost AS value FROM stock ORDER BY value DESC NULLS LAST, sku;
+SELECT round(sum(on_hand * unit_cost), 2), total(on_hand * unit_cost), count(unit_cost) FROM stock;
+SELECT reason, count(*), sum(qty), sum(abs(qty)) FROM movements GROUP BY reason ORDER BY reason;
+SELECT sku, sum(qty) FILTER (WHERE qty > 0) AS inbound, -sum(qty) FILTER (WHERE qty < 0) AS outbound FROM movements GROUP BY sku ORDER BY sku;
+SELECT m.at, m.sku, m.qty, sum(m.qty) OVER (PARTITION BY m.sku ORDER BY m.at, m.id) AS balance FROM movements m ORDER BY m.sku, m.at, m.id;
+SELECT sku, max(at) AS last_move FROM movements GROUP BY sku HAVING max(at) < '2024-01-05' ORDER BY sku;
+SELECT i.sku FROM items i WHERE NOT EXISTS (SELECT 1 FROM movements m WHERE m.sku = i.sku);
+SELECT i.sku, (SELECT reason FROM movements m WHERE m.sku = i.sku ORDER BY at DESC, id DESC LIMIT 1) AS last_reason FROM items i ORDER BY i.sku;
+UPDATE items SET reorder_at = reorder_at * 2 WHERE sku IN (SELECT sku FROM stock WHERE on_hand < reorder_at) RETURNING sku, reorder_at;
+SELECT printf('%-6s %8.2f', sku, coalesce(unit_cost, 0)) FROM items ORDER BY sku;
+SELECT sku, CAST(unit_cost * 100 AS INTEGER), typeof(unit_cost) FROM items ORDER BY sku;
+DELETE FROM movements WHERE reason = 'return';
+SELECT sku, on_hand FROM stock ORDER BY sku;
+SELECT name FROM items WHERE name IN (SELECT name FROM items ORDER BY length(name) DESC LIMIT 2) ORDER BY name;
+SELECT count(*), count(DISTINCT sku), min(qty), max(qty), avg(qty) FROM movements;

@@ -1,0 +1,21 @@
+-- Inventory counts kept with UPSERT, INSERT OR IGNORE, REPLACE and RETURNING.
+CREATE TABLE stock (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL DEFAULT 0, updated TEXT);
+INSERT INTO stock (sku, qty) VALUES ('a', 5), ('b', 2);
+INSERT INTO stock (sku, qty) VALUES ('a', 3) ON CONFLICT(sku) DO UPDATE SET qty = qty + excluded.qty;
+INSERT INTO stock (sku, qty) VALUES ('c', 1) ON CONFLICT(sku) DO UPDATE SET qty = qty + excluded.qty RETURNING sku, qty;
+INSERT INTO stock (sku, qty) VALUES ('c', 4) ON CONFLICT(sku) DO UPDATE SET qty = stock.qty + excluded.qty RETURNING *;
+INSERT INTO stock (sku, qty) VALUES ('b', 9) ON CONFLICT DO NOTHING;
+INSERT OR IGNORE INTO stock (sku, qty) VALUES ('b', 100), ('d', 7);
+REPLACE INTO stock (sku, qty) VALUES ('a', 0);
+INSERT OR REPLACE INTO stock VALUES ('e', 11, 'x');
+SELECT sku, qty, updated FROM stock ORDER BY sku;
+UPDATE stock SET qty = qty - 1 WHERE qty > 0 RETURNING sku, qty;
+DELETE FROM stock WHERE qty = 0 RETURNING sku;
+INSERT INTO stock (sku, qty) VALUES ('b', 1), ('f', 2) ON CONFLICT (sku) DO UPDATE SET qty = excluded.qty * 10 WHERE excluded.qty > 1;
+SELECT * FROM stock ORDER BY sku;
+INSERT INTO stock (sku, qty) VALUES ('f', 3) ON CONFLICT (sku) DO UPDATE SET qty = excluded.qty * 10 WHERE excluded.qty > 1;
+SELECT * FROM stock ORDER BY sku;
+INSERT INTO stock (sku, qty) VALUES ('g', NULL);
+SELECT changes(), total_changes() > 0;
+INSERT INTO stock (sku, qty) VALUES ('h', 1) RETURNING sku, qty * 2 AS double_qty;
+SELECT count(*), sum(qty), avg(qty), min(sku), max(sku), total(qty) FROM stock;

@@ -1,0 +1,20 @@
+-- An app ported from MySQL: double-quoted strings, hex literals and loose quoting.
+CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, status TEXT DEFAULT "active", flags INTEGER DEFAULT 0x0F);
+INSERT INTO users (name) VALUES ("ann");
+INSERT INTO users (name, status) VALUES ('bob', "banned"), ("cy", 'active');
+SELECT id, name, status, flags FROM users ORDER BY id;
+SELECT count(*) FROM users WHERE status = "active";
+SELECT name FROM users WHERE name = "name";
+SELECT "name", "status" FROM users WHERE id = 1;
+SELECT "hello world", "it's" || "!" FROM users WHERE id = 2;
+UPDATE users SET status = "gone" WHERE name = "bob";
+SELECT name, status FROM users ORDER BY "name";
+SELECT name FROM users WHERE status IN ("active", "gone") ORDER BY id;
+SELECT CASE status WHEN "active" THEN 1 ELSE 0 END FROM users ORDER BY id;
+SELECT flags & 0x01, flags | 0x100, 0xff, 0x7fffffffffffffff, 0xFFFFFFFFFFFFFFFF, 0x0000000000000000001, -0x10;
+SELECT 0x10 + 1, typeof(0x10), x'10', typeof(x'10'), X'0a0B';
+SELECT 0x1FFFFFFFFFFFFFFFF;
+SELECT printf('%x', 0xCAFE), hex(0xCAFE), quote(0xCAFE);
+SELECT name FROM users WHERE flags = 0xF ORDER BY id;
+SELECT "no_such" FROM users WHERE id = 3;
+SELECT u."no_such" FROM users u;

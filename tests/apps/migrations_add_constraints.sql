@@ -1,0 +1,25 @@
+-- Migrations that add columns with constraints: REFERENCES and CHECK on ADD COLUMN.
+PRAGMA foreign_keys = ON;
+CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER NOT NULL, CHECK (total >= 0));
+INSERT INTO customers VALUES (1, 'ann'), (2, 'bob');
+INSERT INTO orders VALUES (10, 5), (11, 7);
+ALTER TABLE orders ADD COLUMN customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL;
+ALTER TABLE orders ADD COLUMN discount INTEGER DEFAULT 0 CHECK (discount BETWEEN 0 AND 100);
+ALTER TABLE orders ADD COLUMN note TEXT CONSTRAINT note_len CHECK (length(note) < 10);
+SELECT sql FROM sqlite_schema WHERE name = 'orders';
+PRAGMA foreign_key_list(orders);
+UPDATE orders SET customer_id = 1 WHERE id = 10;
+UPDATE orders SET customer_id = 99 WHERE id = 11;
+UPDATE orders SET discount = 150 WHERE id = 11;
+UPDATE orders SET note = 'far too long a note' WHERE id = 11;
+INSERT INTO orders (id, total, customer_id, discount) VALUES (12, 1, 2, 10);
+INSERT INTO orders (id, total, discount) VALUES (13, -1, 10);
+DELETE FROM customers WHERE id = 1;
+SELECT id, total, customer_id, discount, note FROM orders ORDER BY id;
+PRAGMA foreign_key_check;
+ALTER TABLE orders ADD COLUMN coupon TEXT UNIQUE;
+ALTER TABLE orders ADD COLUMN id2 INTEGER PRIMARY KEY;
+ALTER TABLE orders ADD COLUMN must TEXT NOT NULL;
+ALTER TABLE orders ADD COLUMN must TEXT NOT NULL DEFAULT 'x';
+SELECT id, must FROM orders ORDER BY id;

@@ -1,0 +1,23 @@
+-- A notes app: search with LIKE/instr, tags in JSON arrays, pinned and archived flags.
+CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL DEFAULT 'Untitled', body TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags)), pinned INTEGER NOT NULL DEFAULT 0, archived_at TEXT, updated_at TEXT NOT NULL DEFAULT '2024-01-01 00:00:00');
+CREATE TRIGGER notes_touch AFTER UPDATE OF title, body ON notes BEGIN UPDATE notes SET updated_at = '2024-06-01 12:00:00' WHERE id = NEW.id; END;
+INSERT INTO notes (title, body, tags) VALUES ('Groceries', 'milk, eggs, bread', '["home","list"]'), ('Ideas', 'Build a SQL engine', '["work"]'), ('Empty', '', '[]');
+INSERT INTO notes DEFAULT VALUES;
+INSERT INTO notes (title, tags) VALUES ('bad tags', 'not json');
+SELECT id, title, body, tags, pinned, archived_at, updated_at FROM notes ORDER BY id;
+SELECT id FROM notes WHERE title LIKE '%e%' OR body LIKE '%E%' ORDER BY id;
+SELECT id, instr(lower(body), 'sql') FROM notes WHERE instr(lower(body), 'sql') > 0;
+SELECT n.id, t.value FROM notes n, json_each(n.tags) t ORDER BY n.id, t.key;
+SELECT t.value AS tag, count(*) FROM notes n, json_each(n.tags) t GROUP BY tag ORDER BY count(*) DESC, tag;
+SELECT id FROM notes WHERE EXISTS (SELECT 1 FROM json_each(notes.tags) WHERE value = 'work');
+UPDATE notes SET tags = json_insert(tags, '$[#]', 'pinned'), pinned = 1 WHERE id = 2;
+UPDATE notes SET body = body || ', butter' WHERE id = 1;
+SELECT id, tags, pinned, updated_at FROM notes ORDER BY id;
+UPDATE notes SET archived_at = '2024-07-01' WHERE body = '';
+SELECT id, title FROM notes WHERE archived_at IS NULL ORDER BY pinned DESC, updated_at DESC, id;
+SELECT json_array_length(tags), json_extract(tags, '$[0]'), json_extract(tags, '$[#-1]') FROM notes ORDER BY id;
+SELECT id, json_remove(tags, '$[0]') FROM notes WHERE json_array_length(tags) > 0 ORDER BY id;
+SELECT title, length(body) - length(replace(body, ',', '')) + (body <> '') AS items FROM notes ORDER BY id;
+SELECT substr(title, 1, 3) || '…', upper(substr(title, 1, 1)) || lower(substr(title, 2)) FROM notes ORDER BY id;
+DELETE FROM notes WHERE archived_at IS NOT NULL RETURNING id, title;
+SELECT count(*) FROM notes;

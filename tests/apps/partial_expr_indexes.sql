@@ -1,0 +1,22 @@
+-- Partial and expression indexes an app adds for its hot queries.
+CREATE TABLE jobs (id INTEGER PRIMARY KEY, state TEXT NOT NULL, run_at TEXT, email TEXT, attempts INTEGER DEFAULT 0);
+CREATE INDEX jobs_pending ON jobs(run_at) WHERE state = 'pending';
+CREATE UNIQUE INDEX jobs_email_lower ON jobs(lower(email));
+CREATE UNIQUE INDEX jobs_one_running ON jobs(state) WHERE state = 'running';
+INSERT INTO jobs (state, run_at, email) VALUES ('pending', '2024-01-02', 'A@x'), ('pending', '2024-01-01', 'b@x'), ('done', '2024-01-01', 'c@x');
+INSERT INTO jobs (state, run_at, email) VALUES ('pending', '2024-01-03', 'a@X');
+INSERT INTO jobs (state, email) VALUES ('running', 'd@x');
+INSERT INTO jobs (state, email) VALUES ('running', 'e@x');
+SELECT id, run_at FROM jobs WHERE state = 'pending' ORDER BY run_at;
+SELECT id FROM jobs WHERE lower(email) = 'a@x';
+UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = (SELECT id FROM jobs WHERE state = 'pending' ORDER BY run_at LIMIT 1) RETURNING id, attempts;
+UPDATE jobs SET state = 'done' WHERE state = 'running' AND id = 4;
+UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = (SELECT id FROM jobs WHERE state = 'pending' ORDER BY run_at LIMIT 1) RETURNING id, attempts;
+SELECT id, state, attempts FROM jobs ORDER BY id;
+PRAGMA index_info(jobs_pending);
+SELECT name, sql IS NOT NULL FROM sqlite_schema WHERE type = 'index' ORDER BY name;
+DROP INDEX jobs_one_running;
+CREATE INDEX IF NOT EXISTS jobs_pending ON jobs(id);
+REINDEX jobs;
+SELECT count(*) FROM jobs INDEXED BY jobs_pending WHERE state = 'pending';
+SELECT count(*) FROM jobs NOT INDEXED WHERE state = 'done';

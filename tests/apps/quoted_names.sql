@@ -1,0 +1,20 @@
+-- Tables and columns named with keywords and odd characters, quoted every way apps quote.
+create table "order" ("group" text, [select] integer, `from` real, "two words" text);
+insert into "order" values ('g1', 1, 1.5, 'x y'), ('g2', 2, 2.5, NULL);
+select "group", [select], `from`, "two words" from "order" order by [select];
+select o."group" as "Group Name", o.[select] * 2 "double" from "order" as o order by 2 desc;
+create table [group] (id integer primary key, "order" integer references "order"([select]));
+insert into [group] ("order") values (1), (2);
+select g.id, o."group" from [group] g join "order" o on o.[select] = g."order" order by g.id;
+select "no_such_column" from "order";
+select 'group' from "order" limit 1;
+create index "idx order group" on "order"("group");
+select name from sqlite_schema where type = 'index' and tbl_name = 'order';
+alter table "order" rename column "two words" to "three words";
+select "three words" from "order" order by 1;
+CREATE TABLE MixedCase (Id INTEGER PRIMARY KEY, UserName TEXT);
+INSERT INTO mixedcase (id, username) VALUES (1, 'x');
+SELECT ID, USERNAME, mixedcase.userName FROM MIXEDCASE;
+SELECT name FROM pragma_table_info('MixedCase') ORDER BY cid;
+select "order".[group] from "order" where "order"."from" > 2;
+select count(*) as "count(*)", sum([select]) "sum" from "order";

@@ -1,0 +1,25 @@
+-- An API backend that leans on RETURNING and UPSERT for idempotent writes.
+CREATE TABLE tokens (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, token TEXT NOT NULL UNIQUE, uses INTEGER NOT NULL DEFAULT 0, expires TEXT);
+CREATE UNIQUE INDEX tokens_user_active ON tokens(user_id) WHERE expires IS NULL;
+INSERT INTO tokens (user_id, token) VALUES (1, 'abc') RETURNING id, user_id, token, uses, expires;
+INSERT INTO tokens (user_id, token) VALUES (1, 'def');
+INSERT INTO tokens (user_id, token) VALUES (1, 'def') ON CONFLICT (user_id) WHERE expires IS NULL DO UPDATE SET uses = uses + 1 RETURNING id, token, uses;
+INSERT INTO tokens (user_id, token, expires) VALUES (1, 'ghi', '2030-01-01') RETURNING id, typeof(id), expires IS NOT NULL;
+INSERT INTO tokens (user_id, token) VALUES (2, 'abc') ON CONFLICT (token) DO UPDATE SET uses = uses + 10 RETURNING *;
+INSERT INTO tokens (user_id, token) VALUES (3, 'jkl'), (3, 'jkl') ON CONFLICT DO NOTHING RETURNING token;
+UPDATE tokens SET uses = uses + 1 WHERE token IN ('abc', 'jkl') RETURNING token, uses, uses * 2 AS doubled;
+DELETE FROM tokens WHERE expires IS NOT NULL RETURNING id, token;
+SELECT id, user_id, token, uses FROM tokens ORDER BY id;
+INSERT INTO tokens (id, user_id, token) VALUES (1, 9, 'zzz') ON CONFLICT (id) DO UPDATE SET token = excluded.token, user_id = excluded.user_id RETURNING id, user_id, token;
+INSERT INTO tokens (user_id, token) SELECT user_id + 100, token || '2' FROM tokens WHERE true ON CONFLICT DO NOTHING RETURNING user_id, token;
+SELECT count(*) FROM tokens;
+INSERT INTO tokens (user_id, token) VALUES (5, NULL);
+INSERT INTO tokens (user_id, token) VALUES (5, 'mno') RETURNING last_insert_rowid() = id;
+UPDATE tokens SET expires = date('2024-01-01', '+' || uses || ' days') WHERE user_id = 3 RETURNING expires;
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counters VALUES ('hits', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value;
+INSERT INTO counters VALUES ('hits', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value;
+INSERT INTO counters VALUES ('hits', 1) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value WHERE value < 2 RETURNING value;
+SELECT * FROM counters;
+REPLACE INTO counters VALUES ('hits', 0), ('misses', 5) RETURNING name, value;
+SELECT name, value FROM counters ORDER BY name;

@@ -1,0 +1,24 @@
+-- Subscriptions and invoices: proration, periods, overdue detection.
+CREATE TABLE plans (code TEXT PRIMARY KEY, monthly_cents INTEGER NOT NULL, yearly_cents INTEGER);
+CREATE TABLE subs (id INTEGER PRIMARY KEY, customer TEXT NOT NULL, plan TEXT NOT NULL REFERENCES plans(code), started TEXT NOT NULL, cancelled TEXT, yearly INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE invoices (id INTEGER PRIMARY KEY, sub_id INTEGER NOT NULL, period_start TEXT, amount_cents INTEGER, paid_at TEXT, due TEXT);
+INSERT INTO plans VALUES ('basic', 900, 9000), ('pro', 2900, 29000), ('team', 9900, NULL);
+INSERT INTO subs (customer, plan, started, cancelled, yearly) VALUES ('ann', 'basic', '2024-01-15', NULL, 0), ('bob', 'pro', '2023-06-01', '2024-03-10', 1), ('cy', 'team', '2024-02-29', NULL, 0);
+INSERT INTO invoices (sub_id, period_start, amount_cents, paid_at, due) SELECT id, started, CASE yearly WHEN 1 THEN (SELECT yearly_cents FROM plans WHERE code = plan) ELSE (SELECT monthly_cents FROM plans WHERE code = plan) END, NULL, date(started, '+14 days') FROM subs;
+UPDATE invoices SET paid_at = '2024-01-20' WHERE sub_id = 1;
+SELECT i.id, s.customer, i.amount_cents / 100.0 AS amount, i.due, i.paid_at IS NOT NULL AS paid FROM invoices i JOIN subs s ON s.id = i.sub_id ORDER BY i.id;
+SELECT s.customer FROM invoices i JOIN subs s ON s.id = i.sub_id WHERE i.paid_at IS NULL AND i.due < '2024-04-01' ORDER BY s.customer;
+SELECT customer, date(started, '+1 month') AS renews, date(started, '+' || (CASE yearly WHEN 1 THEN 12 ELSE 1 END) || ' months') AS next FROM subs ORDER BY id;
+SELECT customer, CAST(julianday(coalesce(cancelled, '2024-04-01')) - julianday(started) AS INTEGER) AS days_active FROM subs ORDER BY id;
+SELECT customer, round(p.monthly_cents * (julianday('2024-02-01') - julianday('2024-01-15')) / 31.0) AS prorated FROM subs s JOIN plans p ON p.code = s.plan WHERE s.id = 1;
+SELECT plan, count(*) FILTER (WHERE cancelled IS NULL) AS active, count(*) FILTER (WHERE cancelled IS NOT NULL) AS churned FROM subs GROUP BY plan ORDER BY plan;
+SELECT sum(CASE WHEN yearly THEN p.yearly_cents / 12 ELSE p.monthly_cents END) AS mrr FROM subs s JOIN plans p ON p.code = s.plan WHERE s.cancelled IS NULL;
+SELECT code, coalesce(yearly_cents, monthly_cents * 12) AS per_year, monthly_cents * 12 - coalesce(yearly_cents, monthly_cents * 12) AS saving FROM plans ORDER BY code;
+SELECT printf('%s owes $%.2f', s.customer, i.amount_cents / 100.0) FROM invoices i JOIN subs s ON s.id = i.sub_id WHERE i.paid_at IS NULL ORDER BY i.id;
+UPDATE subs SET cancelled = '2024-04-15' WHERE customer = 'cy' AND cancelled IS NULL RETURNING id, cancelled;
+SELECT count(*) FROM subs WHERE cancelled IS NULL;
+INSERT INTO subs (customer, plan, started) VALUES ('di', 'missing', '2024-05-01');
+PRAGMA foreign_keys = ON;
+INSERT INTO subs (customer, plan, started) VALUES ('ed', 'missing', '2024-05-01');
+DELETE FROM plans WHERE code = 'team';
+SELECT code FROM plans ORDER BY code;

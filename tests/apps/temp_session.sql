@@ -1,0 +1,28 @@
+-- A session cache in temporary tables and a scratch table created and dropped.
+CREATE TEMP TABLE cart (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL DEFAULT 1);
+CREATE TEMPORARY TABLE IF NOT EXISTS seen (url TEXT);
+INSERT INTO cart (sku) VALUES ('a'), ('b');
+INSERT INTO cart VALUES ('a', 2) ON CONFLICT(sku) DO UPDATE SET qty = qty + excluded.qty;
+SELECT * FROM cart ORDER BY sku;
+SELECT * FROM temp.cart ORDER BY sku;
+SELECT name, type FROM sqlite_temp_schema ORDER BY name;
+SELECT count(*) FROM sqlite_schema WHERE name = 'cart';
+CREATE TABLE main_items (sku TEXT PRIMARY KEY, price INTEGER);
+INSERT INTO main_items VALUES ('a', 5), ('b', 7);
+SELECT c.sku, c.qty * m.price AS line FROM cart c JOIN main.main_items m ON m.sku = c.sku ORDER BY c.sku;
+CREATE TABLE scratch AS SELECT sku, qty * 10 AS big FROM cart;
+SELECT * FROM scratch ORDER BY sku;
+SELECT sql FROM sqlite_schema WHERE name = 'scratch';
+DROP TABLE scratch;
+DROP TABLE cart;
+SELECT * FROM cart;
+INSERT INTO seen VALUES ('/'), ('/about'), ('/');
+SELECT url, count(*) FROM seen GROUP BY url ORDER BY url;
+SELECT DISTINCT url FROM seen ORDER BY url DESC;
+DELETE FROM seen WHERE rowid NOT IN (SELECT min(rowid) FROM seen GROUP BY url);
+SELECT url FROM seen ORDER BY rowid;
+CREATE TABLE report AS SELECT url AS "the url", count(*) AS n, CAST(1 AS REAL) AS r, 'x' || url AS "key", 1 AS "1st" FROM seen GROUP BY url;
+SELECT sql FROM sqlite_schema WHERE name = 'report';
+CREATE TABLE "wide report" AS SELECT url AS a_rather_long_column_name, url AS another_long_column_name FROM seen;
+SELECT sql FROM sqlite_schema WHERE name = 'wide report';
+SELECT * FROM "wide report" ORDER BY 1;

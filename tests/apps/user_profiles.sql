@@ -1,0 +1,28 @@
+-- User profiles with optional fields: NULL vs empty string handling everywhere.
+CREATE TABLE profiles (id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, bio TEXT, website TEXT DEFAULT '', age INTEGER, tags TEXT);
+INSERT INTO profiles (username, bio, website, age, tags) VALUES ('ann', 'hi', 'https://a.io', 31, 'a,b'), ('bob', '', NULL, NULL, ''), ('cy', NULL, '', 0, NULL);
+INSERT INTO profiles (username) VALUES ('dee');
+SELECT username, bio IS NULL, bio = '', length(bio), website IS NULL, quote(website) FROM profiles ORDER BY id;
+SELECT username, coalesce(nullif(bio, ''), '(no bio)') FROM profiles ORDER BY id;
+SELECT count(bio), count(website), count(age), count(*) FROM profiles;
+SELECT username FROM profiles WHERE bio <> '' ORDER BY id;
+SELECT username FROM profiles WHERE bio IS NOT '' ORDER BY id;
+SELECT username FROM profiles WHERE age IN (0, NULL) ORDER BY id;
+SELECT username FROM profiles WHERE age NOT IN (31, NULL) ORDER BY id;
+SELECT username FROM profiles WHERE NOT (age > 18) ORDER BY id;
+SELECT username, age > 18, age IS NULL OR age > 18 FROM profiles ORDER BY id;
+SELECT username FROM profiles ORDER BY age;
+SELECT username FROM profiles ORDER BY age DESC;
+SELECT username FROM profiles ORDER BY bio, username;
+SELECT DISTINCT bio FROM profiles ORDER BY bio;
+SELECT bio, count(*) FROM profiles GROUP BY bio ORDER BY bio;
+SELECT NULL AND 0, NULL OR 1, NULL AND 1, NULL OR 0, NOT NULL, NULL || 'x', NULL + 1;
+SELECT max(age), min(age), sum(age), avg(age) FROM profiles;
+SELECT username, tags, length(tags) - length(replace(tags, ',', '')) + 1 AS ntags FROM profiles WHERE tags <> '' ORDER BY id;
+UPDATE profiles SET bio = NULL WHERE bio = '';
+SELECT count(*) FROM profiles WHERE bio IS NULL;
+SELECT username FROM profiles WHERE coalesce(age, -1) < 1 ORDER BY username;
+SELECT CASE WHEN bio IS NULL THEN 'null' WHEN bio = '' THEN 'empty' ELSE 'set' END FROM profiles ORDER BY id;
+SELECT username, ifnull(age, 'unknown') FROM profiles ORDER BY id;
+SELECT typeof(ifnull(age, 'unknown')) FROM profiles ORDER BY id;
+SELECT NULL = NULL, NULL IS NULL, NULL IS NOT NULL, 1 IS 1, 1 IS NOT 2, NULL <> 1;
