@@ -608,6 +608,18 @@ pub(super) fn delete_target(
         .map_err(|e| storage_error(&target.table, e))
 }
 
+/// The default INSERT OR REPLACE puts in the place of `value` in `column`, as SQLite does:
+/// the column's default when the column is NOT NULL and `value` is NULL; `None` otherwise
+/// (a column without a default then fails as under ABORT).
+pub(super) fn replace_default<'c>(
+    column: &'c crate::catalog::ColumnDef,
+    value: &Value,
+) -> Option<&'c crate::expr::Expr> {
+    (column.not_null && value.is_null())
+        .then_some(column.default.as_ref())
+        .flatten()
+}
+
 /// Whether `error` is a NOT NULL failure (which INSERT OR IGNORE skips, as SQLite does).
 pub(super) fn is_not_null(error: &Error) -> bool {
     error.kind() == crate::ErrorKind::Constraint && error.message().starts_with("NOT NULL")

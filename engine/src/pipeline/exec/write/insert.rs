@@ -367,6 +367,15 @@ fn insert_one<'a>(
             implicit_key = table.has_implicit_rowid().then_some(key);
         }
     }
+    if on_conflict == OnConflict::Replace {
+        // REPLACE puts a NOT NULL column's default in the place of a NULL, as SQLite does
+        // (a column without a default fails as under ABORT).
+        for (slot, column) in row.iter_mut().zip(&table.columns) {
+            if let Some(default) = super::dml::replace_default(column, slot) {
+                *slot = Cow::Owned(default.eval(&[], eval)?);
+            }
+        }
+    }
     match check_row(table, row) {
         Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => return Ok(false),
         other => other?,

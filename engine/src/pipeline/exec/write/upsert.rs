@@ -197,6 +197,14 @@ impl StatementState<'_, '_, '_, '_, '_> {
                 self.scratch[width + column] = Value::Integer(key);
             }
         }
+        if insert.on_conflict == OnConflict::Replace {
+            // REPLACE puts a NOT NULL column's default in the place of a NULL, as SQLite does.
+            for (slot, column) in self.scratch[width..].iter_mut().zip(&table.columns) {
+                if let Some(default) = super::dml::replace_default(column, slot) {
+                    assign_evaluated(slot, default, &EvalContext::with_params(self.env.params))?;
+                }
+            }
+        }
         match check_proposed(table, &mut self.scratch[width..]) {
             Err(error) if insert.on_conflict == OnConflict::Ignore && is_not_null(&error) => {
                 return Ok(())
