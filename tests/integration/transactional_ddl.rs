@@ -598,3 +598,21 @@ fn a_table_with_an_uncommitted_added_column_takes_only_that_transactions_commits
         ]
     );
 }
+
+/// `PRAGMA busy_timeout` reads the database's busy timeout and sets the one a schema
+/// change waits for another transaction's with (the error names the wait it made).
+#[test]
+fn pragma_busy_timeout_sets_the_wait_of_a_schema_change() {
+    let db = Database::in_memory_with(Options::new().busy_timeout(Duration::from_millis(70)));
+    let conn = db.connect();
+    let other = db.connect();
+    assert_eq!(rows(&other, "PRAGMA busy_timeout"), ["Integer(70)"]);
+    conn.execute_batch("BEGIN; CREATE TABLE mine(m INT);")
+        .unwrap();
+    assert_eq!(rows(&other, "PRAGMA busy_timeout = 30"), ["Integer(30)"]);
+    assert_eq!(rows(&conn, "PRAGMA busy_timeout"), ["Integer(30)"]);
+    let busy = other.execute("CREATE TABLE theirs(x INT)", ()).unwrap_err();
+    assert_eq!(busy.kind(), ErrorKind::Busy, "{busy}");
+    assert!(busy.message().contains("waited 30 ms"), "{busy}");
+    conn.execute("COMMIT", ()).unwrap();
+}

@@ -23,9 +23,9 @@ pub(crate) struct Shared {
     /// Serializes catalog changes; an explicit transaction that ran DDL owns the schema
     /// until it ends (`exec/schema/ddl_lock.rs`).
     pub(crate) ddl: crate::exec::schema::ddl_lock::DdlLock,
-    /// How long a schema change waits for another transaction's schema changes to end
-    /// (`Options::busy_timeout`).
-    pub(crate) busy_timeout: std::time::Duration,
+    /// How long a schema change waits for another transaction's schema changes to end, in
+    /// milliseconds (`Options::busy_timeout`; `PRAGMA busy_timeout` reads and sets it).
+    pub(crate) busy_timeout_ms: AtomicU64,
     /// The WAL and checkpoint state of a directory database; empty for in-memory ones
     /// (and while recovery replays, so replay is not logged again).
     pub(crate) durable: OnceLock<Durable>,
@@ -60,6 +60,11 @@ impl Shared {
         self.catalog_version.load(Ordering::Acquire)
     }
 
+    /// How long a schema change waits for another transaction's schema changes to end.
+    pub(crate) fn busy_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.busy_timeout_ms.load(Ordering::Relaxed))
+    }
+
     /// The short DDL lock, whoever owns the schema (readers never take it): a checkpoint's
     /// or a backup's start, the function registry.
     pub(crate) fn lock_ddl(&self) -> crate::exec::schema::ddl_lock::DdlGuard<'_> {
@@ -70,7 +75,7 @@ impl Shared {
 /// Schema changes in autocommit: applied, logged and published at once.
 impl crate::exec::SchemaHost for Shared {
     fn lock_ddl(&self) -> crate::error::Result<crate::exec::schema::ddl_lock::DdlGuard<'_>> {
-        self.ddl.lock_for_change(None, self.busy_timeout)
+        self.ddl.lock_for_change(None, self.busy_timeout())
     }
 
     fn catalog(&self) -> Arc<Catalog> {
@@ -148,7 +153,9 @@ impl Database {
             catalog: ArcSwap::from_pointee(Catalog::default()),
             catalog_version: AtomicU64::new(Catalog::default().version()),
             ddl: Default::default(),
-            busy_timeout: options.busy_timeout,
+            busy_timeout_ms: AtomicU64::new(
+                u64::try_from(options.busy_timeout.as_millis()).unwrap_or(u64::MAX),
+            ),
             durable: OnceLock::new(),
             collector: OnceLock::new(),
             clock: options.clock.clone(),

@@ -1,5 +1,7 @@
 //! SQLite's tuning PRAGMAs, which applications set as they open a database, answered as
-//! SQLite answers them: `busy_timeout`, `cache_size`, `temp_store`, `mmap_size`,
+//! SQLite answers them: `busy_timeout` is the database's busy timeout (how long a schema
+//! change waits for another transaction's; one for every connection of the database,
+//! where SQLite keeps one per connection); `cache_size`, `temp_store`, `mmap_size`,
 //! `secure_delete`, `wal_autocheckpoint`, `auto_vacuum` and, on an in-memory database,
 //! `synchronous` (a directory database's is the WAL's policy, `durability::pragma`) are
 //! per-connection numbers read back as set (named values such as `MEMORY` or `NORMAL` are
@@ -9,7 +11,7 @@
 //! database, whose WAL cannot be turned off), and setting it answers with the mode then in
 //! force, as SQLite does when a mode cannot be changed;
 //! `encoding` is `UTF-8` (setting it changes nothing); `optimize` has nothing to do (the
-//! planner keeps no statistics). None of them changes how EmberDB stores or runs anything:
+//! planner keeps no statistics). None of them but `busy_timeout` changes how EmberDB runs:
 //! its memory, locking and WAL are its own (see docs/sql.md).
 
 use std::cell::Cell;
@@ -181,6 +183,15 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
     }
     let index = SETTINGS.iter().position(|setting| setting.name == name)?;
     let setting = &SETTINGS[index];
+    // The busy timeout is the database's: how long a schema change waits for another
+    // transaction's (`Options::busy_timeout`), read and set in milliseconds.
+    let shared = &conn.database().shared;
+    if setting.name == "busy_timeout" {
+        let millis = shared
+            .busy_timeout_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        tuning.values[index].set(i64::try_from(millis).unwrap_or(i64::MAX));
+    }
     let Some(argument) = argument else {
         if setting.name == "mmap_size" && in_memory {
             // Nothing of an in-memory database is mapped: SQLite answers no row.
@@ -210,6 +221,13 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
         _ => number,
     };
     tuning.values[index].set(number);
+    if setting.name == "busy_timeout" {
+        // Not negative (clamped above).
+        let millis = u64::try_from(number).unwrap_or(0);
+        shared
+            .busy_timeout_ms
+            .store(millis, std::sync::atomic::Ordering::Relaxed);
+    }
     Some(Ok(if setting.set_answers {
         answer(setting.column, Value::Integer(number))
     } else {

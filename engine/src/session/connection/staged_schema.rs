@@ -85,7 +85,7 @@ impl StagedSchema {
     /// another transaction that owns it).
     pub(crate) fn begin(shared: &Arc<Shared>) -> Result<StagedSchema> {
         let owner = new_owner();
-        shared.ddl.take_owner(owner, shared.busy_timeout)?;
+        shared.ddl.take_owner(owner, shared.busy_timeout())?;
         let base = shared.catalog.load_full();
         Ok(StagedSchema {
             shared: Arc::clone(shared),
@@ -145,7 +145,7 @@ impl StagedSchema {
     pub(crate) fn lock(&self) -> Result<DdlGuard<'_>> {
         self.shared
             .ddl
-            .lock_for_change(Some(self.owner), self.shared.busy_timeout)
+            .lock_for_change(Some(self.owner), self.shared.busy_timeout())
     }
 
     /// The catalog records, in the order the changes were made.
