@@ -15,38 +15,43 @@ use crate::expr::{coerce_to_column, compare_for_sort, Collation, Expr};
 
 use super::super::ExecContext;
 
-/// The positions of `keys` (each one value per part) in probe order. `columns[i]` is the
-/// column part `i` reads (`None`: an expression part, compared as it is, under BINARY).
+/// `keys` (each one value per part) evaluated once each and put in probe order, as
+/// literal keys the probe reads in place (a key whose value changes between evaluations,
+/// `random()`, is probed with the value it was sorted by). `columns[i]` is the column part
+/// `i` reads (`None`: an expression part, compared as it is, under BINARY).
 pub(super) fn in_list_order(
     table: &TableDef,
     columns: &[Option<usize>],
     keys: &[Vec<Expr>],
     context: &ExecContext<'_>,
-) -> Result<Vec<usize>> {
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    if keys.len() < 2 {
-        return Ok(order);
-    }
-    let mut sort_keys: Vec<Vec<Value>> = Vec::with_capacity(keys.len());
+) -> Result<Vec<Vec<Expr>>> {
+    let mut evaluated: Vec<(Vec<Value>, Vec<Expr>)> = Vec::with_capacity(keys.len());
     for key in keys {
-        let mut values = Vec::with_capacity(key.len());
+        let mut sort_key = Vec::with_capacity(key.len());
+        let mut literals = Vec::with_capacity(key.len());
         for (expr, column) in key.iter().zip(columns) {
             let value = expr.eval(&[], &context.eval)?;
-            let value = match column {
+            sort_key.push(match column {
                 Some(column) => {
                     let definition = &table.columns[*column];
                     // A value the column cannot hold finds no row: where it sorts is moot.
-                    let value = coerce_to_column(value.clone(), definition).unwrap_or(value);
-                    definition.collation.key(value)
+                    let coerced = coerce_to_column(value.clone(), definition);
+                    definition
+                        .collation
+                        .key(coerced.unwrap_or_else(|_| value.clone()))
                 }
-                None => Collation::Binary.key(value),
-            };
-            values.push(value);
+                None => Collation::Binary.key(value.clone()),
+            });
+            literals.push(Expr::Literal(value));
         }
-        sort_keys.push(values);
+        evaluated.push((sort_key, literals));
     }
-    order.sort_by(|&a, &b| compare_keys(&sort_keys[a], &sort_keys[b]));
-    Ok(order)
+    // Stable: equal keys keep their list order.
+    evaluated.sort_by(|(a, _), (b, _)| compare_keys(a, b));
+    Ok(evaluated
+        .into_iter()
+        .map(|(_, literals)| literals)
+        .collect())
 }
 
 /// Two keys in ORDER BY's order, part by part.

@@ -235,16 +235,18 @@ pub(in crate::pipeline::exec) fn for_each_index_row(
         crate::fast_hash::FastBuildHasher::default(),
     );
     // An IN list's keys in the order SQLite probes them (sorted, `in_list_order`).
-    let order = if keys.len() > 1 {
+    let sorted;
+    let keys = if keys.len() > 1 {
         let columns: Vec<Option<usize>> = match index.keys.as_ref() {
             Some(derived) if derived.on_expressions() => vec![None; derived.parts.len()],
             _ => index.columns.iter().map(|&column| Some(column)).collect(),
         };
-        super::in_list_order::in_list_order(table, &columns, keys, context)?
+        sorted = super::in_list_order::in_list_order(table, &columns, keys, context)?;
+        sorted.as_slice()
     } else {
-        (0..keys.len()).collect()
+        keys
     };
-    for values in order.into_iter().map(|at| &keys[at]) {
+    for values in keys {
         let key = match index.keys.as_ref().filter(|keys| keys.on_expressions()) {
             Some(derived) => part_key(table, &storage, &derived.parts, values, context)?,
             None => index_key(table, &storage, &index.columns, values, context)?,

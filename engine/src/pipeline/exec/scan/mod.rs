@@ -587,8 +587,8 @@ fn key_in_targets(
     // The keys in the order SQLite probes an IN list (sorted, `in_list_order`).
     let table = &access.table;
     let columns: Vec<Option<usize>> = table.primary_key.iter().map(|&c| Some(c)).collect();
-    let order = in_list_order::in_list_order(table, &columns, keys, context)?;
-    for key in order.into_iter().map(|at| &keys[at]) {
+    let sorted = in_list_order::in_list_order(table, &columns, keys, context)?;
+    for key in &sorted {
         if let Some((row_id, row)) = lookup_key(access, key, context)? {
             if seen.insert(row_id) {
                 context.check_rows(targets.len())?;
