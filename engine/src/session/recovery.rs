@@ -275,8 +275,16 @@ fn load_snapshot(
     let mut storages = Vec::with_capacity(snapshot.tables.len());
     for table in &snapshot.tables {
         // One CREATE TABLE, or a script for a table that grew columns (`creation_sql`).
-        create_from_text(db, &conn, &table.sql)
-            .map_err(|e| corrupt(format!("snapshot table {}: {e}", table.name)))?;
+        // `sqlite_sequence` is made by the first AUTOINCREMENT table's CREATE TABLE, which
+        // may come before it (tables are stored by name).
+        let made_before = table
+            .name
+            .eq_ignore_ascii_case(crate::catalog::SEQUENCE_TABLE)
+            && db.catalog().table(&table.name).is_some();
+        if !made_before {
+            create_from_text(db, &conn, &table.sql)
+                .map_err(|e| corrupt(format!("snapshot table {}: {e}", table.name)))?;
+        }
         let storage = table_storage(db, &table.name)?;
         if let Some(tables) = tables.as_deref_mut() {
             let mut rows = HashMap::default();
