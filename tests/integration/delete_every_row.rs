@@ -1,5 +1,6 @@
-//! `DELETE FROM t` with no WHERE, which storage runs as one bulk claim of every visible row
-//! (`Transaction::delete_visible_rows`): snapshots taken before it still see every row,
+//! `DELETE FROM t` with no WHERE, which runs as a truncate in autocommit (a new, empty
+//! storage table; `truncate.rs` tests what is its own) and as one bulk claim of every
+//! visible row inside a transaction (`Transaction::delete_visible_rows`): snapshots taken before it still see every row,
 //! ROLLBACK (of the transaction, or of the statement that failed) brings them back,
 //! `changes()` is the row count, the deletion survives reopen from the WAL and from a
 //! checkpoint, a table foreign keys reference takes the row-by-row path that enforces
@@ -261,12 +262,12 @@ fn explain_shows_the_whole_table_delete_only_where_nothing_is_done_per_row() {
          CREATE TABLE child(pid INT REFERENCES parent(id));",
     )
     .unwrap();
-    let whole = "DeleteAll t (every row, one bulk claim)";
+    let whole = "DeleteAll t (every row: truncate, or one bulk claim in a transaction)";
     assert_eq!(plan_head(&conn, "DELETE FROM t"), whole);
     assert_eq!(plan_head(&conn, "DELETE FROM t WHERE 1"), whole);
     assert_eq!(
         plan_head(&conn, "DELETE FROM log"),
-        "DeleteAll log (every row, one bulk claim)"
+        "DeleteAll log (every row: truncate, or one bulk claim in a transaction)"
     );
     for general in [
         "DELETE FROM t WHERE n > 4",

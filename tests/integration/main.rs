@@ -132,6 +132,7 @@ mod tidy_layers;
 mod tokio_use;
 mod transactional_ddl;
 mod triggers;
+mod truncate;
 mod ttl;
 mod ttl_duration;
 mod unique_collate;

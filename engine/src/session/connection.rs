@@ -48,8 +48,10 @@ pub(crate) use rusqlite_names::execute_sink;
 mod savepoints;
 mod schema_access;
 mod settings;
+mod snapshot_catalog;
 mod staged_schema;
 mod temp_schema;
+mod whole_table_delete;
 
 pub(crate) use staged_schema::StagedSchema;
 pub(crate) use temp_schema::TempTables;
@@ -127,6 +129,9 @@ pub struct Connection {
     /// The schema changes of the open explicit transaction, staged until it ends (see
     /// `connection/staged_schema.rs`). Declared after `state`: dropped after the rows.
     staged: RefCell<Option<StagedSchema>>,
+    /// The published catalog of the open explicit transaction's snapshot, which its
+    /// statements see until it makes a schema change (`connection/snapshot_catalog.rs`).
+    snapshot_catalog: RefCell<Option<Arc<crate::catalog::Catalog>>>,
     /// The connection's temporary objects (`connection/temp_schema.rs`), from its first
     /// temporary schema change on. Declared after `state`: dropped after the open
     /// transaction's rows.
@@ -185,6 +190,7 @@ impl Connection {
         Connection {
             state: RefCell::new(TransactionState::Autocommit),
             staged: RefCell::new(None),
+            snapshot_catalog: RefCell::new(None),
             temp: RefCell::new(None),
             merged: RefCell::new(None),
             temp_ddl: Cell::new(false),
@@ -295,13 +301,21 @@ impl Connection {
         if let Some(prepared) = self.last_plan(sql) {
             let params = resolve(params, &prepared.parameter_names)?;
             return self.with_params(params, |values| {
-                self.run_prepared(&prepared, values, &mut execute_sink(&prepared.plan))
+                let ran = self.run_prepared(&prepared, values, &mut execute_sink(&prepared.plan));
+                self.rerun_if_schema_moved(
+                    ran,
+                    &prepared.plan,
+                    prepared.catalog_version,
+                    sql,
+                    values,
+                )
             });
         }
         let prepared = self.prepared(sql)?;
         let params = resolve(params, &prepared.parameter_names)?;
         self.with_params(params, |values| {
-            self.run_prepared(&prepared, values, &mut execute_sink(&prepared.plan))
+            let ran = self.run_prepared(&prepared, values, &mut execute_sink(&prepared.plan));
+            self.rerun_if_schema_moved(ran, &prepared.plan, prepared.catalog_version, sql, values)
         })
     }
 
@@ -660,6 +674,7 @@ impl Connection {
             std::mem::replace(&mut *self.state.borrow_mut(), TransactionState::Autocommit);
         match previous {
             TransactionState::Explicit(txn) => {
+                self.snapshot_catalog.borrow_mut().take();
                 let staged = self.staged.borrow_mut().take();
                 let (committed, idle) = match staged {
                     None => crate::durability::commit(&self.db.shared, txn),
@@ -693,12 +708,12 @@ impl Connection {
         match previous {
             TransactionState::Explicit(txn) => {
                 self.keep_idle(txn.rollback_reusable());
-                self.discard_staged_schema();
+                self.discard_transaction_schema();
                 self.undo_temp_steps(0);
                 Ok(())
             }
             TransactionState::Aborted => {
-                self.discard_staged_schema();
+                self.discard_transaction_schema();
                 self.undo_temp_steps(0);
                 Ok(())
             }
@@ -771,11 +786,13 @@ impl Connection {
                 let lines = self.explain_analyze(inner, params)?;
                 exec::feed(lines.into_iter().map(|line| vec![Value::Text(line)]), sink)?;
             }
+            Plan::DeleteAll { target } => {
+                return self.delete_whole_table(target, plan, params, sink)
+            }
             Plan::Query(_)
             | Plan::Insert(_)
             | Plan::Update { .. }
             | Plan::Delete { .. }
-            | Plan::DeleteAll { .. }
             | Plan::ViewWrite(_) => return self.run_in_transaction(plan, params, sink),
         }
         Ok(0)

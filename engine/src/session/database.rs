@@ -38,9 +38,23 @@ pub(crate) struct Shared {
     /// Every connection's temporary tables, for the collector and compaction
     /// (`connection/temp_schema.rs`).
     pub(crate) temp_tables: crate::connection::TempTables,
+    /// Storage tables a truncate replaced (`exec/schema/truncate.rs`), kept until nothing
+    /// else holds them (a transaction reading its snapshot's catalog, a prepared plan not
+    /// yet bound again), then freed by the collector (`gc::release_retired_tables`).
+    pub(crate) retired_tables: std::sync::Mutex<Vec<Arc<ember_storage::Table>>>,
 }
 
 impl Shared {
+    /// Hands `table`, which a truncate replaced, to the collector to free once nothing
+    /// else holds it.
+    pub(crate) fn retire_table(&self, table: &Arc<ember_storage::Table>) {
+        let mut retired = self
+            .retired_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        retired.push(Arc::clone(table));
+    }
+
     /// Makes `catalog` the current one. Call with the DDL lock held.
     pub(crate) fn publish_catalog(&self, catalog: Catalog) {
         debug_assert!(self.ddl.is_held(), "catalog changes hold the lock");
@@ -161,6 +175,7 @@ impl Database {
             clock: options.clock.clone(),
             ttl_sweep_interval: options.ttl_sweep_interval,
             temp_tables: Default::default(),
+            retired_tables: Default::default(),
         });
         shared
             .store

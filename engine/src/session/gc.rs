@@ -48,8 +48,27 @@ const HEAP_TRIM_INTERVAL: Duration = Duration::from_secs(1);
 /// expiry sweep's and the last statements' working memory) stayed resident until then.
 const SETTLED_TRIM_DELAY: Duration = Duration::from_secs(2);
 
+/// Frees the storage tables a truncate replaced that nothing but the retired list holds
+/// any more (their last reader ended, every plan naming them was bound again or dropped).
+pub(crate) fn release_retired_tables(shared: &Shared) {
+    let released: Vec<Arc<ember_storage::Table>> = {
+        let mut retired = shared
+            .retired_tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let (released, kept) = std::mem::take(&mut *retired)
+            .into_iter()
+            .partition(|table| Arc::strong_count(table) == 1);
+        *retired = kept;
+        released
+    };
+    // Freed outside the lock: a table's rows take a while to free.
+    drop(released);
+}
+
 /// Collects garbage in every table now; returns what was freed.
 pub(crate) fn collect_now(shared: &Shared) -> GcReport {
+    release_retired_tables(shared);
     let catalog = shared.catalog.load_full();
     crate::session::history::advance(shared);
     let watermark = shared.store.watermark();

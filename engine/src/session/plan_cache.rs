@@ -2,7 +2,8 @@
 //! (`limits::PLAN_CACHE_ENTRIES_MAX`); when full, the least recently used entry is evicted.
 //! Every entry remembers the catalog version it was bound against, and a lookup that finds
 //! an entry from an older catalog drops it, so DDL (CREATE/DROP TABLE, CREATE INDEX)
-//! makes the next use re-plan. The entry hit last is remembered apart, so running one
+//! makes the next use re-plan; the first lookup under a new version drops every entry of
+//! another (their plans hold storage tables a truncate or DROP TABLE replaced). The entry hit last is remembered apart, so running one
 //! statement over and over compares its text once instead of hashing it.
 
 use std::collections::HashMap;
@@ -76,6 +77,10 @@ pub(crate) struct PlanCache {
     /// Advances on every hit or insert; entries remember when they were last used.
     clock: u64,
     capacity: usize,
+    /// The catalog version of the last lookup: a lookup under another drops every entry
+    /// bound against any other version (a plan holds its tables' storage, which a truncate
+    /// or DROP TABLE means to free).
+    catalog_version: u64,
 }
 
 impl Default for PlanCache {
@@ -91,6 +96,7 @@ impl PlanCache {
             last: None,
             clock: 0,
             capacity,
+            catalog_version: 0,
         }
     }
 
@@ -107,6 +113,18 @@ impl PlanCache {
         if let Some((last_sql, prepared)) = &self.last {
             if last_sql == sql && prepared.catalog_version == catalog_version {
                 return Some(prepared.clone());
+            }
+        }
+        if catalog_version != self.catalog_version {
+            self.catalog_version = catalog_version;
+            self.entries
+                .retain(|_, entry| entry.prepared.catalog_version == catalog_version);
+            if self
+                .last
+                .as_ref()
+                .is_some_and(|(_, prepared)| prepared.catalog_version != catalog_version)
+            {
+                self.last = None;
             }
         }
         let entry = self.entries.get_mut(sql)?;
@@ -205,6 +223,17 @@ mod tests {
             "stale plan must not be returned"
         );
         assert_eq!(cache.len(), 0, "stale plan is dropped");
+    }
+
+    #[test]
+    fn a_lookup_under_a_new_catalog_version_drops_every_older_plan() {
+        let mut cache = PlanCache::with_capacity(4);
+        cache.insert("a", prepared(3));
+        cache.insert("b", prepared(3));
+        assert!(cache.get("a", 3).is_some());
+        assert!(cache.get("c", 4).is_none());
+        assert_eq!(cache.len(), 0, "the plans of version 3 hold old storage");
+        assert!(cache.last_hit("a", 3).is_none());
     }
 
     #[test]

@@ -451,6 +451,7 @@ fn replay_catalog(
         CatalogOp::RebuildTable | CatalogOp::RebuildKeepingIds => {
             replay_rebuild(db, op, table_id, name, sql, tables)?
         }
+        CatalogOp::Truncate => replay_truncate(db, table_id, name, tables)?,
         CatalogOp::Other => {
             db.connect()
                 .execute(sql, ())
@@ -542,6 +543,43 @@ fn replay_rebuild(
         Rebuilt {
             table: table_storage(db, name)?,
             rows,
+            older_types: None,
+        },
+    );
+    Ok(())
+}
+
+/// Replays `DELETE FROM name` run as a truncate: the replayed table is given a new, empty
+/// storage table, which later commits name by `new_id`.
+fn replay_truncate(
+    db: &Database,
+    new_id: u64,
+    name: &str,
+    tables: &mut ReplayTables,
+) -> Result<()> {
+    let failed =
+        |e: &dyn std::fmt::Display| corrupt(format!("replaying the truncate of {name}: {e}"));
+    let definition = db
+        .catalog()
+        .table(name)
+        .cloned()
+        .ok_or_else(|| failed(&"no such table"))?;
+    let old_id = tables
+        .live
+        .iter()
+        .find(|(_, rebuilt)| Arc::ptr_eq(&rebuilt.table, &definition.storage))
+        .map(|(id, _)| *id)
+        .ok_or_else(|| failed(&"no replayed table holds it"))?;
+    crate::exec::truncate_table(&*db.shared, &definition, usize::MAX, true)
+        .map_err(|e| failed(&e))?
+        .ok_or_else(|| failed(&"a replayed transaction holds writes to it"))?;
+    tables.live.remove(&old_id);
+    tables.dropped.insert(old_id);
+    tables.live.insert(
+        new_id,
+        Rebuilt {
+            table: table_storage(db, name)?,
+            rows: HashMap::default(),
             older_types: None,
         },
     );

@@ -123,9 +123,11 @@ impl<'c> Statement<'c> {
         let prepared = &self.prepared;
         let conn = self.conn;
         let params = resolve(params, &prepared.parameter_names)?;
+        let sql = &self.sql;
         conn.with_params(params, |values| {
             let mut sink = crate::connection::execute_sink(&prepared.plan);
-            conn.run_prepared(prepared, values, &mut sink)
+            let ran = conn.run_prepared(prepared, values, &mut sink);
+            conn.rerun_if_schema_moved(ran, &prepared.plan, prepared.catalog_version, sql, values)
         })
     }
 

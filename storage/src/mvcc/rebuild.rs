@@ -11,15 +11,42 @@ use std::sync::Arc;
 use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::store::Store;
 
+use crossbeam_epoch as epoch;
+
+use super::clock::TXN_ID_BASE;
 use super::head::FROZEN_BEGIN;
 use super::table::Table;
 use super::transaction::{Transaction, WriteKind};
+use super::version::is_unended;
 
 impl Table {
     /// Whether the table was closed for a rebuild (its commits are refused).
     #[inline]
     pub fn is_rebuilt(&self) -> bool {
         self.rebuilt.load(Ordering::Relaxed)
+    }
+
+    /// Whether some transaction holds a write to the table it has not committed: a row it
+    /// inserted or changed (a version stamped with its id), or one it deleted or claimed.
+    /// A walk of every slot's head, reading no payload.
+    fn has_uncommitted_writes(&self) -> bool {
+        let guard = epoch::pin();
+        let mut found = false;
+        for rows in self.row_ranges() {
+            self.for_each_slot(rows, &guard, |_, slot| {
+                let head = slot.head.load(Ordering::Acquire, &guard);
+                if let Some(version) = head.version_ref() {
+                    let begin = version.begin.load(Ordering::Acquire);
+                    let end = version.end.load(Ordering::Acquire);
+                    found = begin >= TXN_ID_BASE || (!is_unended(end) && end >= TXN_ID_BASE);
+                }
+                !found
+            });
+            if found {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -30,6 +57,20 @@ impl Store {
         let (commit_lock, _) = self.clock().begin_commit();
         table.rebuilt.store(true, Ordering::Relaxed);
         drop(commit_lock);
+    }
+
+    /// Closes `table` for a truncate, as `close_for_rebuild` does, unless some transaction
+    /// holds uncommitted writes to it (those stay its own to commit): then nothing changes
+    /// and this returns false. Decided under the commit lock, so no commit is refused for a
+    /// truncate that does not happen. Call under the DDL lock.
+    pub fn close_for_truncate(&self, table: &Table) -> bool {
+        let (commit_lock, _) = self.clock().begin_commit();
+        let closed = !table.has_uncommitted_writes();
+        if closed {
+            table.rebuilt.store(true, Ordering::Relaxed);
+        }
+        drop(commit_lock);
+        closed
     }
 
     /// Reopens a table whose rebuild failed: its writers commit again.
@@ -91,7 +132,8 @@ fn rebuilt_while_writing(table_id: u64) -> StorageError {
         StorageErrorKind::Conflict,
         format!(
             "the transaction wrote to a table (id {table_id}) that a concurrent ALTER TABLE \
-             DROP COLUMN rebuilt; nothing was committed, retry the transaction"
+             DROP COLUMN rebuilt or DELETE of every row emptied; nothing was committed, retry \
+             the transaction"
         ),
     )
 }

@@ -44,6 +44,10 @@ pub enum CatalogOp {
     /// the copy in the same order gives the same ids. Logs written before this kind existed
     /// never hold it.
     RebuildKeepingIds = 5,
+    /// `DELETE FROM name` that emptied the table whole: table `name` is given a new, empty
+    /// storage table, whose id is the record's (later commits name it); the rows of the
+    /// old one are gone. Logs written before this kind existed never hold it.
+    Truncate = 6,
 }
 
 /// One catalog change of a transaction that changed the schema (`WalRecord::SchemaCommit`).
@@ -272,6 +276,7 @@ fn decode_op(byte: u8) -> StorageResult<CatalogOp> {
         3 => CatalogOp::Other,
         4 => CatalogOp::RebuildTable,
         5 => CatalogOp::RebuildKeepingIds,
+        6 => CatalogOp::Truncate,
         _ => return Err(damaged("bad catalog op")),
     })
 }
@@ -373,6 +378,12 @@ mod tests {
                 table_id: 9,
                 name: "t".into(),
                 sql: "ALTER TABLE t DROP COLUMN b".into(),
+            },
+            WalRecord::Catalog {
+                op: CatalogOp::Truncate,
+                table_id: 10,
+                name: "t".into(),
+                sql: "DELETE FROM \"t\"".into(),
             },
             WalRecord::SchemaCommit {
                 catalog: vec![

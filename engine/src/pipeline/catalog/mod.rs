@@ -302,6 +302,27 @@ impl Catalog {
         self.fired_on(name, self.is_temp_object(name))
     }
 
+    /// Whether deleting a row of `table` runs nothing beside the delete itself: no DELETE
+    /// trigger on it and no foreign key of any table referencing it (whether `PRAGMA
+    /// foreign_keys` is on is a connection setting, so any referencing key counts).
+    pub fn deletes_run_nothing_per_row(&self, table: &TableDef) -> bool {
+        let delete_trigger = self.has_triggers()
+            && self
+                .triggers_of(table)
+                .iter()
+                .any(|trigger| trigger.event == TriggerEventKind::Delete);
+        if delete_trigger {
+            return false;
+        }
+        !self.tables().iter().any(|child| {
+            child
+                .constraints
+                .foreign_keys
+                .iter()
+                .any(|key| key.parent.eq_ignore_ascii_case(&table.name))
+        })
+    }
+
     /// The triggers on `table` (a `main` table even when a temporary table of its name
     /// shadows it, as `main.t` reaches it), in the order `fired_on` gives.
     pub fn triggers_of(&self, table: &TableDef) -> Vec<&Arc<TriggerDef>> {

@@ -35,6 +35,7 @@ pub(crate) use schema::alter::{alter_table, replace_rewritten, replay_alter_tabl
 pub(crate) use schema::ddl::{create_index, create_table, drop_index, drop_table};
 pub use schema::schema_host::SchemaHost;
 pub(crate) use schema::trigger_ddl::{create_trigger, drop_trigger};
+pub(crate) use schema::truncate::truncate_table;
 pub(crate) use schema::view::{create_view, drop_view};
 pub use write::dml::{delete, delete_all, update, UpdateStatement};
 pub use write::foreign_key::DeferredKeys;

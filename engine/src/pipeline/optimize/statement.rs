@@ -4,7 +4,8 @@
 //!
 //! 1. `choose_write_target`: the access path of an UPDATE's or DELETE's target rows, as any
 //!    table read's is chosen (`choose_access`; the binder leaves the target unplanned).
-//! 2. `delete_whole_table`: a DELETE of every row becomes one bulk claim (`truncate.rs`).
+//! 2. `delete_whole_table`: a DELETE of every row becomes a truncate or one bulk claim
+//!    (`truncate.rs`).
 //! 3. `finish_query` over the statement's query tree (a SELECT's, an INSERT's source): the
 //!    columns each scan decodes, the strategies of aggregates and DISTINCTs, memoized
 //!    subqueries, runtime bloom filters (`mod.rs`).

@@ -1,6 +1,7 @@
 //! The whole-table delete rule: a `DELETE FROM t` that reaches every row (no WHERE, or a
 //! WHERE that is a constant true), returns nothing and has nothing to do per row becomes
-//! `Plan::DeleteAll`, which storage runs as one bulk claim of every visible row
+//! `Plan::DeleteAll`: in autocommit a truncate (`exec/schema/truncate.rs`: a new, empty
+//! storage table), inside a transaction one bulk claim of every visible row
 //! (`Transaction::delete_visible_rows`): no row is decoded, listed or looked up.
 //!
 //! Nothing to do per row means: no DELETE trigger on the table, and no foreign key of any
@@ -8,7 +9,7 @@
 //! a cached plan does not see, so any referencing key keeps the general delete, which
 //! checks the pragma when it runs). Every other DELETE keeps its plan.
 
-use crate::catalog::{Catalog, TableDef, TriggerEventKind};
+use crate::catalog::Catalog;
 use crate::plan::Plan;
 
 /// Rewrites `plan` into `Plan::DeleteAll` when it is a DELETE the rule applies to (see the
@@ -18,7 +19,7 @@ pub fn delete_whole_table(plan: &mut Plan, catalog: &Catalog) {
         Plan::Delete { target, returning } => {
             returning.is_none()
                 && target.reaches_every_row()
-                && nothing_per_row(&target.table, catalog)
+                && catalog.deletes_run_nothing_per_row(&target.table)
         }
         _ => false,
     };
@@ -33,25 +34,4 @@ pub fn delete_whole_table(plan: &mut Plan, catalog: &Catalog) {
         }
         other => other,
     };
-}
-
-/// Whether deleting a row of `table` runs nothing beside the delete itself: no DELETE
-/// trigger on it and no foreign key referencing it.
-fn nothing_per_row(table: &TableDef, catalog: &Catalog) -> bool {
-    let delete_trigger = catalog.has_triggers()
-        && catalog
-            .triggers_of(table)
-            .iter()
-            .any(|trigger| trigger.event == TriggerEventKind::Delete);
-    if delete_trigger {
-        return false;
-    }
-    let referenced = catalog.tables().iter().any(|child| {
-        child
-            .constraints
-            .foreign_keys
-            .iter()
-            .any(|key| key.parent.eq_ignore_ascii_case(&table.name))
-    });
-    !referenced
 }

@@ -183,7 +183,7 @@ impl Plan {
             Plan::DeleteAll { target } => {
                 writeln!(
                     out,
-                    "DeleteAll {} (every row, one bulk claim)",
+                    "DeleteAll {} (every row: truncate, or one bulk claim in a transaction)",
                     target.table.name
                 )
             }

@@ -111,8 +111,9 @@ pub enum Plan {
         returning: Option<Box<Returning>>,
     },
     /// DELETE of every row of `target`'s table with nothing to do per row
-    /// (`optimize/truncate.rs`): one bulk claim of every visible row. `target` is a full
-    /// scan with no filter.
+    /// (`optimize/truncate.rs`): in autocommit a truncate (the table given a new, empty
+    /// storage table, `exec/schema/truncate.rs`), else one bulk claim of every visible row.
+    /// `target` is a full scan with no filter.
     DeleteAll {
         target: TableAccess,
     },

@@ -100,6 +100,19 @@ impl Plan {
             _ => None,
         }
     }
+
+    /// Whether the plan is a statement that writes rows (INSERT, UPDATE, DELETE, or one of
+    /// them on a view), which in autocommit is a transaction of its own.
+    pub fn writes_rows(&self) -> bool {
+        matches!(
+            self,
+            Plan::Insert(_)
+                | Plan::Update { .. }
+                | Plan::Delete { .. }
+                | Plan::DeleteAll { .. }
+                | Plan::ViewWrite(_)
+        )
+    }
 }
 
 /// " returning e1, e2" for EXPLAIN ("" without RETURNING).

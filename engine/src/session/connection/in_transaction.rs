@@ -116,7 +116,7 @@ impl Connection {
                         {
                             self.keep_idle(txn.rollback_reusable());
                         }
-                        self.discard_staged_schema();
+                        self.discard_transaction_schema();
                         Err(error)
                     }
                     Err(error) if error.kind() == ErrorKind::SerializationConflict => {
@@ -125,7 +125,7 @@ impl Connection {
                         {
                             self.keep_idle(txn.rollback_reusable());
                         }
-                        self.discard_staged_schema();
+                        self.discard_transaction_schema();
                         Err(error)
                     }
                     Err(error) => {

@@ -35,7 +35,7 @@ impl Connection {
             ));
         }
         let isolation = isolation.unwrap_or(self.isolation.get());
-        *state = TransactionState::Explicit(self.start_transaction(isolation)?);
+        *state = TransactionState::Explicit(self.start_explicit(isolation)?);
         self.transactions_begun
             .set(self.transactions_begun.get().wrapping_add(1));
         self.time.start();
@@ -88,7 +88,7 @@ impl Connection {
         let starts_transaction = match &*state {
             TransactionState::Autocommit => {
                 debug_assert!(self.savepoints.borrow().is_empty());
-                *state = TransactionState::Explicit(self.start_transaction(self.isolation.get())?);
+                *state = TransactionState::Explicit(self.start_explicit(self.isolation.get())?);
                 self.time.start();
                 true
             }

@@ -9,12 +9,19 @@ use super::{in_transaction, Connection, StagedSchema, TransactionState};
 use crate::error::Result;
 use crate::exec;
 
+/// Times an autocommit write refused by a concurrent schema change is bound and run again
+/// while schema changes keep refusing it.
+const SCHEMA_RERUNS_MAX: usize = 8;
+
 impl Connection {
     /// The current catalog version; a prepared plan bound against another is stale.
     #[inline]
     pub(crate) fn catalog_version(&self) -> u64 {
         let main = match &*self.staged.borrow() {
-            None => self.db.shared.catalog_version(),
+            None => match &*self.snapshot_catalog.borrow() {
+                None => self.db.shared.catalog_version(),
+                Some(catalog) => catalog.version(),
+            },
             Some(staged) => staged.version(),
         };
         self.with_temp_version(main)
@@ -27,11 +34,14 @@ impl Connection {
         self.with_temp(self.main_catalog())
     }
 
-    /// The `main` schema this connection's statements see: the published catalog, with
-    /// the open transaction's schema changes when it made some.
+    /// The `main` schema this connection's statements see: the published catalog (in an
+    /// explicit transaction, the one of its snapshot), with the open transaction's schema
+    /// changes when it made some.
     pub(crate) fn main_catalog(&self) -> Arc<crate::catalog::Catalog> {
         match &*self.staged.borrow() {
-            None => self.db.shared.catalog.load_full(),
+            None => self
+                .snapshot_catalog()
+                .unwrap_or_else(|| self.db.shared.catalog.load_full()),
             Some(staged) => staged.current(),
         }
     }
@@ -55,6 +65,7 @@ impl Connection {
         }
         if self.staged.borrow().is_none() {
             let staged = StagedSchema::begin(&self.db.shared)?;
+            self.check_snapshot_catalog(&staged.current())?;
             if let TransactionState::Explicit(txn) = &mut *self.state.borrow_mut() {
                 txn.set_schema_owner(staged.owner());
             }
@@ -70,9 +81,56 @@ impl Connection {
         changed
     }
 
-    /// Undoes the open transaction's schema changes (its rows were rolled back first).
-    pub(super) fn discard_staged_schema(&self) {
+    /// Undoes the open transaction's schema changes (its rows were rolled back first) and
+    /// lets go of the catalog of its snapshot.
+    pub(super) fn discard_transaction_schema(&self) {
+        self.snapshot_catalog.borrow_mut().take();
         let staged = self.staged.borrow_mut().take();
         drop(staged);
+    }
+
+    /// `ran`, the outcome of an autocommit statement bound against `bound_version`, or,
+    /// when a serialization conflict failed it (nothing committed) and the catalog moved
+    /// on since it was bound (a truncate or DROP COLUMN replaced a table it wrote: its
+    /// commit to the old storage was refused), the outcome of binding and running it once
+    /// more: a statement that had begun before the schema change runs as one begun after.
+    pub(crate) fn rerun_if_schema_moved(
+        &self,
+        ran: Result<usize>,
+        plan: &crate::plan::Plan,
+        bound_version: u64,
+        sql: &str,
+        values: &[ember_storage::Value],
+    ) -> Result<usize> {
+        let conflict =
+            matches!(&ran, Err(error) if error.kind() == crate::ErrorKind::SerializationConflict);
+        // A write that ran as its own transaction (one in an explicit transaction that
+        // failed so left it aborted, not in autocommit).
+        let moved = conflict
+            && plan.writes_rows()
+            && matches!(*self.state.borrow(), TransactionState::Autocommit)
+            && self.schema_moved_since(bound_version);
+        if !moved {
+            return ran;
+        }
+        let mut reruns = 0;
+        loop {
+            let prepared = self.prepared(sql)?;
+            let ran =
+                self.run_prepared(&prepared, values, &mut super::execute_sink(&prepared.plan));
+            reruns += 1;
+            let moved_again = matches!(&ran, Err(error) if error.kind() == crate::ErrorKind::SerializationConflict)
+                && self.schema_moved_since(prepared.catalog_version);
+            if !moved_again || reruns == SCHEMA_RERUNS_MAX {
+                return ran;
+            }
+        }
+    }
+
+    /// Whether the catalog is past `version`, once any schema change under way ended (a
+    /// truncate closes its table before it publishes the catalog that replaces it).
+    fn schema_moved_since(&self, version: u64) -> bool {
+        drop(self.db.shared.lock_ddl());
+        self.catalog_version() != version
     }
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use ember_storage::wal::record::CatalogOp;
 use ember_storage::{RowId, Table, TableSchema};
 
-use crate::catalog::TableDef;
+use crate::catalog::{IndexDef, TableDef};
 use crate::error::Result;
 
 use super::super::SchemaHost;
@@ -58,24 +58,7 @@ pub(super) fn rebuild_without_column(
         },
         old.key_collations().to_vec(),
     );
-    for index in &mut after.indexes {
-        // The same kind of index: ordered or not, keyed under the same collations.
-        let ordering = index
-            .storage
-            .ordered()
-            .map(|ordered| ordered.collations().to_vec());
-        let derivation = index
-            .keys
-            .clone()
-            .map(|keys| keys as Arc<dyn ember_storage::index::KeyDerivation>);
-        index.storage = table.create_derived_index(
-            &index.name,
-            index.columns.clone(),
-            index.unique,
-            (ordering, index.storage.key_collations().to_vec()),
-            derivation,
-        )?;
-    }
+    recreate_indexes(&table, &mut after.indexes)?;
     after.storage = Arc::clone(&table);
     let store = host.store();
     store.close_for_rebuild(old);
@@ -99,6 +82,30 @@ pub(super) fn rebuild_without_column(
             Err(error)
         }
     }
+}
+
+/// Makes each of `indexes` anew, empty, on `table` (a table that replaces theirs): the same
+/// kind of index (ordered or not, keyed under the same collations, over the same columns
+/// or expressions, partial or not); each definition is made to name its new index.
+pub(super) fn recreate_indexes(table: &Arc<Table>, indexes: &mut [IndexDef]) -> Result<()> {
+    for index in indexes {
+        let ordering = index
+            .storage
+            .ordered()
+            .map(|ordered| ordered.collations().to_vec());
+        let derivation = index
+            .keys
+            .clone()
+            .map(|keys| keys as Arc<dyn ember_storage::index::KeyDerivation>);
+        index.storage = table.create_derived_index(
+            &index.name,
+            index.columns.clone(),
+            index.unique,
+            (ordering, index.storage.key_collations().to_vec()),
+            derivation,
+        )?;
+    }
+    Ok(())
 }
 
 /// Copies the rows of `old` the newest snapshot sees (those of `order`, in its order, when

@@ -1,5 +1,6 @@
 //! Schema statements and the catalog's own rows: CREATE/DROP TABLE and INDEX (`ddl`),
-//! ALTER TABLE (`alter`, `drop_column`), views (`view`), trigger DDL (`trigger_ddl`), the
+//! ALTER TABLE (`alter`, `drop_column`), the truncate of a whole-table DELETE
+//! (`truncate`), views (`view`), trigger DDL (`trigger_ddl`), the
 //! DDL lock (`ddl_lock`) and what DDL needs from its database (`schema_host`), the catalog
 //! PRAGMAs (`catalog_pragma`) and the system tables (`system`, `system_schema`).
 
@@ -12,4 +13,5 @@ pub(super) mod schema_host;
 pub mod system;
 pub(super) mod system_schema;
 pub(super) mod trigger_ddl;
+pub(super) mod truncate;
 pub(super) mod view;
