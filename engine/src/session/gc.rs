@@ -409,7 +409,9 @@ mod tests {
             released_most >= 110_000 * 8 && released_most <= allocated - 80_000 * 8,
             "{released_most} of {allocated} bytes released with 80,000 rows left"
         );
-        conn.execute("DELETE FROM t", ()).unwrap();
+        // Inside a transaction: the bulk delete, which keeps the storage table (in
+        // autocommit the table would be given a new one, `exec/schema/truncate.rs`).
+        conn.execute_batch("BEGIN; DELETE FROM t; COMMIT").unwrap();
         conn.execute("VACUUM", ()).unwrap();
         let (after, released) = slot_array_bytes(&db);
         assert_eq!(after, allocated, "the chunks stay allocated");
@@ -446,7 +448,9 @@ mod tests {
         .unwrap();
         let (allocated, _) = slot_array_bytes(&db);
         assert!(allocated >= 100_000 * 8, "{allocated} bytes of slots");
-        conn.execute("DELETE FROM t", ()).unwrap();
+        // Inside a transaction: the bulk delete, which keeps the storage table (in
+        // autocommit the table would be given a new one, `exec/schema/truncate.rs`).
+        conn.execute_batch("BEGIN; DELETE FROM t; COMMIT").unwrap();
         conn.execute("VACUUM", ()).unwrap();
         let (after, released) = slot_array_bytes(&db);
         assert_eq!(after, allocated, "the chunks stay allocated");
