@@ -1,10 +1,10 @@
-//! `DELETE FROM t` with no WHERE, which runs as a truncate in autocommit (a new, empty
-//! storage table; `truncate.rs` tests what is its own) and as one bulk claim of every
-//! visible row inside a transaction (`Transaction::delete_visible_rows`): snapshots taken before it still see every row,
-//! ROLLBACK (of the transaction, or of the statement that failed) brings them back,
-//! `changes()` is the row count, the deletion survives reopen from the WAL and from a
-//! checkpoint, a table foreign keys reference takes the row-by-row path that enforces
-//! them, and the collector leaves the index the exact entries of the rows left.
+//! `DELETE FROM t` with no WHERE, which runs as a truncate in autocommit (a new, empty storage
+//! table; `truncate.rs` tests what is its own) and as one bulk claim of every visible row inside a
+//! transaction (`Transaction::delete_visible_rows`): snapshots taken before it still see every row,
+//! ROLLBACK (of the transaction, or of the statement that failed) brings them back, `changes()` is
+//! the row count, the deletion survives reopen from the WAL and from a checkpoint, a table foreign
+//! keys reference takes the row-by-row path that enforces them, and the collector leaves the index
+//! the exact entries of the rows left.
 
 use crate::support::TempDir;
 use ember::{Connection, Database, ErrorKind, Value};

@@ -1,10 +1,10 @@
 //! The per-connection cache of prepared plans, keyed by SQL text. Bounded
-//! (`limits::PLAN_CACHE_ENTRIES_MAX`); when full, the least recently used entry is evicted.
-//! Every entry remembers the catalog version it was bound against, and a lookup that finds
-//! an entry from an older catalog drops it, so DDL (CREATE/DROP TABLE, CREATE INDEX)
-//! makes the next use re-plan; the first lookup under a new version drops every entry of
-//! another (their plans hold storage tables a truncate or DROP TABLE replaced). The entry hit last is remembered apart, so running one
-//! statement over and over compares its text once instead of hashing it.
+//! (`limits::PLAN_CACHE_ENTRIES_MAX`); when full, the least recently used entry is evicted. Every
+//! entry remembers the catalog version it was bound against, and a lookup that finds an entry from
+//! an older catalog drops it, so DDL (CREATE/DROP TABLE, CREATE INDEX) makes the next use re-plan;
+//! the first lookup under a new version drops every entry of another (their plans hold storage
+//! tables a truncate or DROP TABLE replaced). The entry hit last is remembered apart, so running
+//! one statement over and over compares its text once instead of hashing it.
 
 use std::collections::HashMap;
 use std::sync::Arc;

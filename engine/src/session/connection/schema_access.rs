@@ -119,8 +119,8 @@ impl Connection {
             let ran =
                 self.run_prepared(&prepared, values, &mut super::execute_sink(&prepared.plan));
             reruns += 1;
-            let moved_again = matches!(&ran, Err(error) if error.kind() == crate::ErrorKind::SerializationConflict)
-                && self.schema_moved_since(prepared.catalog_version);
+            let moved_again =
+                is_conflict(&ran) && self.schema_moved_since(prepared.catalog_version);
             if !moved_again || reruns == SCHEMA_RERUNS_MAX {
                 return ran;
             }
@@ -133,4 +133,9 @@ impl Connection {
         drop(self.db.shared.lock_ddl());
         self.catalog_version() != version
     }
+}
+
+/// Whether `ran` failed with a serialization conflict.
+fn is_conflict(ran: &Result<usize>) -> bool {
+    matches!(ran, Err(error) if error.kind() == crate::ErrorKind::SerializationConflict)
 }

@@ -1,20 +1,18 @@
-//! `DELETE FROM t` as a truncate: the table is given a new, empty storage table (with its
-//! indexes made anew, empty), which the published definition then names; no row is
-//! visited. The rows stay in the old storage table, which snapshots taken before the
-//! truncate still read (an explicit transaction reads the catalog of its snapshot,
-//! `session/connection/snapshot_catalog.rs`), and are freed whole when the last of them
-//! lets it go.
+//! `DELETE FROM t` as a truncate: the table is given a new, empty storage table (with its indexes
+//! made anew, empty), which the published definition then names; no row is visited. The rows stay
+//! in the old storage table, which snapshots taken before the truncate still read (an explicit
+//! transaction reads the catalog of its snapshot, `session/connection/snapshot_catalog.rs`), and
+//! are freed whole when the last of them lets it go.
 //!
-//! Under the DDL lock: the definition is checked to be the one the statement was bound
-//! against, and still to have nothing to do per row (no DELETE trigger, no foreign key
-//! referencing it: a trigger made since binding would otherwise be skipped); the new
-//! storage table is made; the old one is closed (`Store::close_for_truncate`: every commit
-//! that wrote to it is published, any later one is refused with a retryable conflict; a
-//! table another transaction holds uncommitted writes to is left open and its rows deleted
-//! one by one instead, so that transaction may still commit) and its committed rows counted (the statement's change count, held to its row limit); the
-//! truncate is logged (`CatalogOp::Truncate`, naming the new table's id) and the new
-//! definition published. A failure (the row limit, the log) reopens the old table and
-//! changes nothing.
+//! Under the DDL lock: the definition is checked to be the one the statement was bound against, and
+//! still to have nothing to do per row (no DELETE trigger, no foreign key referencing it: a trigger
+//! made since binding would otherwise be skipped); the new storage table is made; the old one is
+//! closed (`Store::close_for_truncate`: every commit that wrote to it is published, any later one
+//! is refused with a retryable conflict; a table another transaction holds uncommitted writes to is
+//! left open and its rows deleted one by one instead, so that transaction may still commit) and its
+//! committed rows counted (the statement's change count, held to its row limit); the truncate is
+//! logged (`CatalogOp::Truncate`, naming the new table's id) and the new definition published. A
+//! failure (the row limit, the log) reopens the old table and changes nothing.
 
 use std::sync::Arc;
 
