@@ -1,16 +1,18 @@
-//! How the aggregate operator's groups are fed from inputs other than one pass of a scan or
-//! a join: an OR union's rows as the union reads them, a scan split across threads; and how
-//! each group's first row is made at the end, read again by the id it kept or, when nothing
-//! above reads more than a one-column key, made from the key (`key_only_read`).
+//! How the aggregate operator's groups are fed from a table read (a scan row by row, in
+//! column batches or split across threads, a counting walk's count) and from an OR union's
+//! rows as the union reads them; and how each group's first row is made at the end, read
+//! again by the id it kept or, when nothing above reads more than a one-column key, made
+//! from the key (`key_only_read`).
 
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
 use crate::expr::Expr;
-use crate::plan::{AccessPath, AggregateCall, AggregateFunction, TableAccess};
+use crate::plan::{AccessPath, AggregateCall, AggregateFunction, AggregateStrategy, TableAccess};
 
-use super::super::ExecContext;
+use super::super::{profile, scan, ExecContext};
 use super::aggregate_feed::Feeder;
+use super::column_aggregate;
 use super::{AggregateOperator, Group, GroupKey, Grouper};
 
 /// Whether an aggregate over an OR's union of lookups may feed its groups the rows as the
@@ -76,6 +78,72 @@ impl<'p> AggregateOperator<'p> {
             self.input_width + self.aggregates.len(),
             context,
         )
+    }
+
+    /// Groups the rows of the scan `access` (split across threads when `parallel` and the
+    /// run allows, else in column batches when the optimizer chose them (`columns`), else
+    /// row by row), then reads each group's first row.
+    pub(super) fn scan_groups(
+        &self,
+        access: &'p TableAccess,
+        (parallel, columns): (bool, bool),
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        // The scan's rows, for EXPLAIN ANALYZE (a split's threads count none).
+        let mut tally = profile::Tally::of(self.input);
+        if parallel && self.split(access, columns, grouper, context)? {
+            tally.forget();
+        } else if columns {
+            tally.rows(column_aggregate::fold(access, grouper, context)?);
+        } else {
+            scan::for_each_row(access, context, |row_id, row| {
+                tally.row();
+                let before = grouper.groups.len();
+                let position = grouper.add(row, context)?;
+                if position == before {
+                    grouper.groups[position].first_row_id = row_id;
+                }
+                Ok(())
+            })?
+        }
+        self.read_first_rows(access, grouper, context)
+    }
+
+    /// Whether an operator above reads a column of a group's first row (a bare column).
+    pub(super) fn reads_first_row(&self) -> bool {
+        self.bare_reads.is_none_or(|reads| reads.contains(&true))
+    }
+
+    /// Takes a counting walk's rows when it ran (`Some`), else groups the scan.
+    pub(super) fn counted_or_scanned(
+        &self,
+        counted: Option<u64>,
+        access: &'p TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let Some(rows) = counted else {
+            return self.scan_groups(access, (false, false), grouper, context);
+        };
+        if self.strategy != AggregateStrategy::DistinctCount {
+            // Every row counted (a count(DISTINCT) walk reads past repeats).
+            profile::Tally::of(self.input).rows(rows);
+        }
+        // Nothing above reads the group's row: `finish` makes it NULLs.
+        grouper.push_counted(rows, context);
+        Ok(())
+    }
+
+    /// Reads each group's first row (its bare columns) by the row id the fold kept.
+    fn read_first_rows(
+        &self,
+        access: &TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let row_width = self.input_width + self.aggregates.len();
+        read_first_rows(access, grouper, self.bare_reads, row_width, context)
     }
 
     /// Computes the groups of a full scan `access` into `grouper` on several threads

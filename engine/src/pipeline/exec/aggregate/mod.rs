@@ -37,14 +37,13 @@ use ember_storage::Value;
 use crate::error::Result;
 use crate::expr::{Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
-use crate::plan::{AggregateCall, AggregateStrategy, Node, TableAccess};
+use crate::plan::{AggregateCall, AggregateStrategy, Node};
 
 use super::hash::key_groups::{finish_key_hash, key_hash, mix_key_hash, same_key, KeyGroups};
 use super::hash::text_groups::{bytes_hash, text_hash, TextGroups};
-use super::{profile, scan, ExecContext, Operator, Row};
+use super::{profile, ExecContext, Operator, Row};
 use accumulator::Accumulator;
 use aggregate_feed::{Feeder, GroupAccumulators};
-use aggregate_input::read_first_rows;
 pub(crate) use aggregate_input::streams_union;
 use group_key::{direct_slot, exact_key, key_order, term_values, GroupTerm};
 use group_key::{Group, GroupKey};
@@ -717,72 +716,6 @@ impl<'p> AggregateOperator<'p> {
             }
         }
         grouper.finish(context)
-    }
-
-    /// Groups the rows of the scan `access` (split across threads when `parallel` and the
-    /// run allows, else in column batches when the optimizer chose them (`columns`), else
-    /// row by row), then reads each group's first row.
-    fn scan_groups(
-        &self,
-        access: &'p TableAccess,
-        (parallel, columns): (bool, bool),
-        grouper: &mut Grouper<'p>,
-        context: &ExecContext<'_>,
-    ) -> Result<()> {
-        // The scan's rows, for EXPLAIN ANALYZE (a split's threads count none).
-        let mut tally = profile::Tally::of(self.input);
-        if parallel && self.split(access, columns, grouper, context)? {
-            tally.forget();
-        } else if columns {
-            tally.rows(column_aggregate::fold(access, grouper, context)?);
-        } else {
-            scan::for_each_row(access, context, |row_id, row| {
-                tally.row();
-                let before = grouper.groups.len();
-                let position = grouper.add(row, context)?;
-                if position == before {
-                    grouper.groups[position].first_row_id = row_id;
-                }
-                Ok(())
-            })?
-        }
-        self.read_first_rows(access, grouper, context)
-    }
-
-    /// Whether an operator above reads a column of a group's first row (a bare column).
-    fn reads_first_row(&self) -> bool {
-        self.bare_reads.is_none_or(|reads| reads.contains(&true))
-    }
-
-    /// Takes a counting walk's rows when it ran (`Some`), else groups the scan.
-    fn counted_or_scanned(
-        &self,
-        counted: Option<u64>,
-        access: &'p TableAccess,
-        grouper: &mut Grouper<'p>,
-        context: &ExecContext<'_>,
-    ) -> Result<()> {
-        let Some(rows) = counted else {
-            return self.scan_groups(access, (false, false), grouper, context);
-        };
-        if self.strategy != AggregateStrategy::DistinctCount {
-            // Every row counted (a count(DISTINCT) walk reads past repeats).
-            profile::Tally::of(self.input).rows(rows);
-        }
-        // Nothing above reads the group's row: `finish` makes it NULLs.
-        grouper.push_counted(rows, context);
-        Ok(())
-    }
-
-    /// Reads each group's first row (its bare columns) by the row id the fold kept.
-    fn read_first_rows(
-        &self,
-        access: &TableAccess,
-        grouper: &mut Grouper<'p>,
-        context: &ExecContext<'_>,
-    ) -> Result<()> {
-        let row_width = self.input_width + self.aggregates.len();
-        read_first_rows(access, grouper, self.bare_reads, row_width, context)
     }
 }
 
