@@ -2,8 +2,9 @@
 //! or UNIQUE column, a NOT NULL column needs a non-NULL default, the default must be a
 //! constant), `RENAME COLUMN a TO b` and `RENAME TO u` (the stored CREATE TABLE and CREATE
 //! INDEX text rewritten, the UNIQUE constraints' indexes renamed with the table, and views
-//! over a renamed table rewritten to its new name, as SQLite does). RENAME COLUMN rewrites
-//! the views and triggers that name the column (`rename_column.rs`).
+//! over a renamed table rewritten to its new name, as SQLite does; so are the triggers that
+//! name it, their text edited in place: `catalog/trigger_rename.rs`). RENAME COLUMN
+//! rewrites the views and triggers that name the column (`rename_column.rs`).
 //! `DROP COLUMN` makes SQLite's checks and binds the table without the column
 //! (`drop_column.rs`).
 
@@ -14,9 +15,9 @@ use sqlparser::ast::{self, AlterTableOperation, ColumnOption, RenameTableNameKin
 use ember_storage::Value;
 
 use crate::catalog::{
-    merge_set_options, rename_key_column, rename_table_in_index, rename_table_in_view,
-    renamed_in_text, rewrite_create_index, rewrite_create_table, splice_added_column, ColumnDef,
-    TableDef, ViewDef,
+    merge_set_options, rename_key_column, rename_table_in_index, rename_table_in_trigger_text,
+    rename_table_in_view, renamed_in_text, rewrite_create_index, rewrite_create_table,
+    splice_added_column, ColumnDef, TableDef, TriggerDef, ViewDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, EvalContext, Expr};
@@ -150,12 +151,6 @@ impl Binder<'_> {
             AlterTableOperation::RenameTable { table_name } => {
                 let (RenameTableNameKind::To(new_name) | RenameTableNameKind::As(new_name)) =
                     table_name;
-                if !self.catalog.triggers_on(&before.name).is_empty() {
-                    return Err(unsupported(format!(
-                        "ALTER TABLE RENAME of table {} with triggers (drop them first)",
-                        before.name
-                    )));
-                }
                 rename_table(&mut after, new_name)?;
                 let new_name_ast = new_name;
                 let new_name = &after.name;
@@ -171,6 +166,8 @@ impl Binder<'_> {
                         views.push(view);
                     }
                 }
+                let temporary = self.names_temp_object(&alter.name)?;
+                triggers = self.rename_table_in_triggers(&before.name, new_name, temporary)?;
             }
             AlterTableOperation::DropColumn {
                 column_names,
@@ -413,6 +410,57 @@ fn constant_value(expr: &Expr) -> Result<Value> {
         outer: None,
     };
     expr.eval(&[], &context)
+}
+
+impl Binder<'_> {
+    /// The triggers of the renamed table's schema (`temporary`: the connection's temporary
+    /// one) whose text names the table `old`, with the name edited to `new` in place and,
+    /// for those on the table, the table they are on renamed. A temporary trigger on a
+    /// renamed `main` table is refused (its schema is not the one rewritten).
+    fn rename_table_in_triggers(
+        &self,
+        old: &str,
+        new: &str,
+        temporary: bool,
+    ) -> Result<Vec<TriggerDef>> {
+        let schema = match temporary {
+            true => self.catalog.temp_schema(),
+            false => self.catalog.main_schema(),
+        };
+        if !temporary {
+            let temp_trigger_on_it = self
+                .catalog
+                .temp_schema()
+                .triggers()
+                .into_iter()
+                .any(|trigger| trigger.table.eq_ignore_ascii_case(old) && !trigger.on_temporary);
+            if temp_trigger_on_it {
+                return Err(unsupported(format!(
+                    "ALTER TABLE RENAME of table {old} with a temporary trigger on it (drop \
+                     it first)"
+                )));
+            }
+        }
+        let mut renamed = Vec::new();
+        for trigger in schema.triggers() {
+            let Some(sql) = rename_table_in_trigger_text(&trigger.sql, old, new) else {
+                continue;
+            };
+            let (when, body) = super::trigger::split_trigger_text(&sql, trigger.when.is_some())?;
+            let table = match trigger.table.eq_ignore_ascii_case(old) {
+                true => new.to_string(),
+                false => trigger.table.clone(),
+            };
+            renamed.push(TriggerDef {
+                table,
+                when,
+                body,
+                sql,
+                ..TriggerDef::clone(trigger)
+            });
+        }
+        Ok(renamed)
+    }
 }
 
 /// RENAME COLUMN: the column, the stored CREATE TABLE (column and key lists) and the CREATE

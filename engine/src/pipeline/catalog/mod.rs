@@ -16,6 +16,7 @@ mod schema;
 mod sql_rewrite;
 mod sqlite_indexes;
 mod trigger;
+mod trigger_rename;
 mod view;
 
 use std::collections::HashMap;
@@ -44,6 +45,7 @@ pub use sql_rewrite::{
 };
 pub use sqlite_indexes::{sqlite_indexes, IndexKeyColumn, IndexOrigin, SqliteIndex};
 pub use trigger::{TriggerDef, TriggerEventKind, TriggerTiming};
+pub use trigger_rename::rename_table_in_trigger_text;
 pub use view::ViewDef;
 
 /// One immutable version of the schema.
