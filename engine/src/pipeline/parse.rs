@@ -1,8 +1,10 @@
 //! The sqlparser wrapper: one dialect (`dialect::EmberDialect`), the size and nesting limits, and
 //! parser errors mapped to `ErrorKind::Syntax` (or `Limit` for the recursion limit, also when
 //! the parser reports passing it as a syntax error elsewhere: see `nesting_depth`). One
-//! Two extensions sqlparser does not know: a bare `CHECKPOINT` statement becomes `PRAGMA
-//! wal_checkpoint`, and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
+//! Three extensions sqlparser does not know: a bare `CHECKPOINT` statement becomes `PRAGMA
+//! wal_checkpoint`, SQLite's `REINDEX [name]` becomes `PRAGMA reindex[('name')]`
+//! (`session/maintenance_pragmas.rs`), and unquoted PRAGMA values (`PRAGMA synchronous =
+//! OFF`) are quoted.
 //! SQLite syntax it does not parse is rewritten first (parse/: frame EXCLUDE, CTE hints,
 //! `CREATE TRIGGER IF NOT EXISTS`, conflict targets of expressions).
 
@@ -186,7 +188,7 @@ fn nesting_depth(sql: &str) -> Option<(usize, &'static str)> {
 /// sqlite3 takes them) becomes a quoted one (`'OFF'`), as does a signed number (`'-3'`).
 fn rewrite_extensions(sql: &str) -> Option<String> {
     let lower = sql.to_ascii_lowercase();
-    if !lower.contains("checkpoint") && !lower.contains("pragma") {
+    if !lower.contains("checkpoint") && !lower.contains("pragma") && !lower.contains("reindex") {
         return None;
     }
     let tokens = Tokenizer::new(&EmberDialect::default(), sql)
@@ -198,10 +200,16 @@ fn rewrite_extensions(sql: &str) -> Option<String> {
     // Within a PRAGMA: whether the last significant token was its `=` or `(`.
     let (mut in_pragma, mut after_assign) = (false, false);
     let mut skip_next = false;
+    // The rest of a REINDEX statement, written out already.
+    let mut skip_statement = false;
     for (position, token) in tokens.iter().enumerate() {
         if std::mem::take(&mut skip_next) {
             continue;
         }
+        if skip_statement && !matches!(token, Token::SemiColon | Token::EOF) {
+            continue;
+        }
+        skip_statement = false;
         let significant = !matches!(token, Token::Whitespace(_));
         match token {
             Token::Whitespace(_) => {}
@@ -222,6 +230,20 @@ fn rewrite_extensions(sql: &str) -> Option<String> {
                 changed = true;
                 at_start = false;
                 continue;
+            }
+            Token::Word(word)
+                if at_start
+                    && word.quote_style.is_none()
+                    && word.value.eq_ignore_ascii_case("reindex") =>
+            {
+                if let Some(pragma) = reindex_pragma(&tokens[position + 1..]) {
+                    out.push_str(&pragma);
+                    changed = true;
+                    at_start = false;
+                    skip_statement = true;
+                    continue;
+                }
+                at_start = false;
             }
             Token::Word(word) if in_pragma && after_assign && word.quote_style.is_none() => {
                 out.push('\'');
@@ -257,6 +279,29 @@ fn rewrite_extensions(sql: &str) -> Option<String> {
         out.push_str(&token.to_string());
     }
     changed.then_some(out)
+}
+
+/// The PRAGMA a `REINDEX` statement becomes, from the tokens after the keyword up to the
+/// statement's end: `PRAGMA reindex` for none, `PRAGMA reindex('name')` for a name (or
+/// `main.name`); `None` for anything else (left to fail as a syntax error).
+fn reindex_pragma(rest: &[Token]) -> Option<String> {
+    let words: Vec<&Token> = rest
+        .iter()
+        .take_while(|token| !matches!(token, Token::SemiColon | Token::EOF))
+        .filter(|token| !matches!(token, Token::Whitespace(_)))
+        .collect();
+    let name = match words.as_slice() {
+        [] => return Some("PRAGMA reindex".to_string()),
+        [Token::Word(name)] => &name.value,
+        [Token::SingleQuotedString(name)] => name,
+        [Token::Word(schema), Token::Period, Token::Word(name)]
+            if schema.value.eq_ignore_ascii_case("main") =>
+        {
+            &name.value
+        }
+        _ => return None,
+    };
+    Some(format!("PRAGMA reindex('{}')", name.replace('\'', "''")))
 }
 
 fn map_parser_error(error: ParserError) -> Error {

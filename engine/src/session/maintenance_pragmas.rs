@@ -3,8 +3,11 @@
 //! rows, one query each in the connection's transaction; `ok`, or a message per problem
 //! as SQLite words it, at most N of them: the optional argument is N or a table's name),
 //! `PRAGMA collation_list` (the built-in collations), `PRAGMA case_sensitive_like` (read:
-//! no row, as SQLite's; setting it off is what LIKE does already), and `ANALYZE`
-//! (accepted: the planner keeps no statistics table; see docs/sql.md).
+//! no row, as SQLite's; setting it off is what LIKE does already), `ANALYZE` (accepted:
+//! the planner keeps no statistics table; see docs/sql.md), and `REINDEX [name]` (which
+//! parse.rs makes `PRAGMA reindex[('name')]`): the named index, the indexes of the named
+//! table, those of a collation, or every index, each dropped and made again from its
+//! CREATE INDEX text in one savepoint (logged as those statements are).
 
 use ember_storage::Value;
 use sqlparser::ast::Statement;
@@ -66,6 +69,7 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
                 changes: 0,
             }))
         }
+        "reindex" => Some(reindex(conn, argument.as_deref()).map(|()| nothing)),
         "case_sensitive_like" => Some(match argument.as_deref().map(str::to_ascii_lowercase) {
             None => Ok(nothing),
             Some(off) if matches!(off.as_str(), "0" | "off" | "false" | "no") => Ok(nothing),
@@ -145,6 +149,74 @@ fn checks(table: &TableDef) -> Vec<(String, String)> {
         ));
     }
     checks
+}
+
+/// Rebuilds the indexes `target` names (see the file comment); SQLite's error when it names
+/// no index, table or collation. An index a UNIQUE constraint made (no CREATE INDEX text)
+/// is the table's own and kept.
+fn reindex(conn: &Connection, target: Option<&str>) -> Result<()> {
+    let catalog = conn.catalog();
+    let schema = catalog.main_schema();
+    let mut rebuilt: Vec<(String, String)> = Vec::new();
+    let mut found = target.is_none();
+    for table in schema.tables() {
+        for index in &table.indexes {
+            let chosen = match target {
+                None => true,
+                Some(name) if index.name.eq_ignore_ascii_case(name) => true,
+                Some(name) if table.name.eq_ignore_ascii_case(name) => true,
+                Some(name) => uses_collation(table, index, name),
+            };
+            if !chosen {
+                continue;
+            }
+            found = true;
+            if let Some(sql) = &index.sql {
+                rebuilt.push((index.name.clone(), sql.clone()));
+            }
+        }
+    }
+    if let Some(name) = target {
+        let known = schema.table(name).is_some()
+            || ["binary", "nocase", "rtrim"].contains(&name.to_ascii_lowercase().as_str());
+        if !found && !known {
+            return Err(crate::err!(
+                NotFound,
+                "unable to identify the object to be reindexed"
+            ));
+        }
+    }
+    if rebuilt.is_empty() {
+        return Ok(());
+    }
+    let mut script = String::from("SAVEPOINT ember_reindex;");
+    for (name, sql) in &rebuilt {
+        script.push_str(&format!("DROP INDEX {};{sql};", quoted(name)));
+    }
+    script.push_str("RELEASE ember_reindex;");
+    conn.execute_batch(&script)
+}
+
+/// Whether `index` of `table` orders a key column by the collation `name`: the column's own
+/// collation, or a `COLLATE name` in the index's text.
+fn uses_collation(table: &TableDef, index: &crate::catalog::IndexDef, name: &str) -> bool {
+    let by_column = index.columns.iter().any(|&column| {
+        table.columns[column]
+            .collation
+            .name()
+            .eq_ignore_ascii_case(name)
+    });
+    let by_text = index.sql.as_ref().is_some_and(|sql| {
+        let words: Vec<String> = sql
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .filter(|word| !word.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        words
+            .windows(2)
+            .any(|pair| pair[0] == "collate" && pair[1].eq_ignore_ascii_case(name))
+    });
+    by_column || by_text
 }
 
 fn quoted(name: &str) -> String {
