@@ -15,9 +15,9 @@ use sqlparser::ast::{self, AlterTableOperation, ColumnOption, RenameTableNameKin
 use ember_storage::Value;
 
 use crate::catalog::{
-    merge_set_options, rename_key_column, rename_table_in_index, rename_table_in_trigger_text,
-    rename_table_in_view, renamed_in_text, rewrite_create_index, rewrite_create_table,
-    splice_added_column, ColumnDef, TableDef, TriggerDef, ViewDef,
+    column_renamed_in_place, merge_set_options, rename_key_column, rename_table_in_index,
+    rename_table_in_trigger_text, rename_table_in_view, renamed_in_text, rewrite_create_index,
+    rewrite_create_table, splice_added_column, ColumnDef, TableDef, TriggerDef, ViewDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, EvalContext, Expr};
@@ -481,7 +481,7 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
         ));
     }
     let old_name = table.columns[position].name.clone();
-    table.sql = rewrite_create_table(&table.sql, |create| {
+    let rewritten = rewrite_create_table(&table.sql, |create| {
         for column in &mut create.columns {
             if column.name.value.eq_ignore_ascii_case(&old_name) {
                 column.name = new.clone();
@@ -507,15 +507,20 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
             }
         });
     })?;
+    // The text as written, edited in place where that reads as the rewrite (as SQLite).
+    table.sql =
+        column_renamed_in_place(&table.sql, &rewritten, &old_name, new).unwrap_or(rewritten);
     for index in &mut table.indexes {
         if let Some(sql) = &index.sql {
-            index.sql = Some(rewrite_create_index(sql, |create| {
+            let rewritten = rewrite_create_index(sql, |create| {
                 rename_key_column(&mut create.columns, &old_name, new);
                 // And in a partial index's WHERE, which reads only the table's columns.
                 if let Some(predicate) = &mut create.predicate {
                     crate::catalog::rename_column_in_expr(predicate, &old_name, new);
                 }
-            })?);
+            })?;
+            index.sql =
+                Some(column_renamed_in_place(sql, &rewritten, &old_name, new).unwrap_or(rewritten));
         }
     }
     table.columns[position].name = new.value.clone();

@@ -6,6 +6,7 @@
 //! its own temporary one (`with_temp`): names find the temporary object first, as in SQLite.
 
 mod column_rename;
+mod column_rename_text;
 mod constraint;
 mod generated;
 mod implicit_rowid;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 use crate::error::Result;
 
 pub use column_rename::ColumnRename;
+pub use column_rename_text::column_renamed_in_place;
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
 pub use generated::generated_order;
 pub use implicit_rowid::{marks_implicit_rowid, IMPLICIT_ROWID_COLUMN, IMPLICIT_ROWID_MARK};
