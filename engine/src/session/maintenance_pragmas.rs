@@ -142,13 +142,34 @@ fn checks(table: &TableDef) -> Vec<(String, String)> {
             ));
         }
     }
-    for check in &table.constraints.checks {
+    for check in check_texts(table) {
         checks.push((
-            format!("SELECT count(*) FROM {name} WHERE NOT ({})", check.text),
+            format!("SELECT count(*) FROM {name} WHERE NOT ({check})"),
             format!("CHECK constraint failed in {}", table.name),
         ));
     }
     checks
+}
+
+/// The CHECK expressions of `table` as its CREATE text has them now (a renamed column's
+/// new name in them), column constraints first.
+fn check_texts(table: &TableDef) -> Vec<String> {
+    let Ok(Statement::CreateTable(create)) = crate::catalog::parse_one(&table.sql) else {
+        return Vec::new();
+    };
+    let columns = create.columns.iter().flat_map(|column| &column.options);
+    let of_columns = columns.filter_map(|option| match &option.option {
+        sqlparser::ast::ColumnOption::Check(check) => Some(check.expr.to_string()),
+        _ => None,
+    });
+    let of_table = create
+        .constraints
+        .iter()
+        .filter_map(|constraint| match constraint {
+            sqlparser::ast::TableConstraint::Check(check) => Some(check.expr.to_string()),
+            _ => None,
+        });
+    of_columns.chain(of_table).collect()
 }
 
 /// Rebuilds the indexes `target` names (see the file comment); SQLite's error when it names
