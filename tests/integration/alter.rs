@@ -498,3 +498,56 @@ fn renamed_triggers_replay_from_the_wal_and_a_checkpoint() {
         .into_values();
     assert_eq!(rows, [[Value::Text("1".into()), Value::Text("a@b".into())]]);
 }
+
+/// RENAME TO of a table that foreign keys reference (another table's and its own) edits
+/// the name in their text in place, and the keys still find their parent after a reopen
+/// from the WAL and after a checkpoint.
+#[test]
+fn renamed_parents_stay_referenced_after_reopen() {
+    let dir = TempDir::new("rename_parents");
+    let options = Options::new().sync_policy(SyncPolicy::Off);
+    let texts = |db: &Database| {
+        all_rows(
+            db,
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+        )
+    };
+    let before;
+    {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        db.connect()
+            .execute_batch(
+                "CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                 CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent(id));
+                 CREATE TABLE node (id INTEGER PRIMARY KEY, up INTEGER REFERENCES node(id));
+                 INSERT INTO parent VALUES (1);
+                 ALTER TABLE parent RENAME TO parents;
+                 ALTER TABLE node RENAME TO nodes;",
+            )
+            .unwrap();
+        before = texts(&db);
+        assert_eq!(
+            table_sql(&db, "nodes"),
+            "CREATE TABLE \"nodes\" (id INTEGER PRIMARY KEY, up INTEGER REFERENCES \"nodes\"(id))"
+        );
+    }
+    for checkpoint in [false, true] {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        assert_eq!(texts(&db), before, "checkpoint {checkpoint}");
+        let conn = db.connect();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        let error = conn
+            .execute("INSERT INTO child VALUES (10, 9)", ())
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
+        conn.execute("INSERT OR REPLACE INTO child VALUES (11, 1)", ())
+            .unwrap();
+        let error = conn
+            .execute("INSERT INTO nodes VALUES (5, 99)", ())
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
+        if checkpoint {
+            conn.execute("CHECKPOINT", ()).unwrap();
+        }
+    }
+}

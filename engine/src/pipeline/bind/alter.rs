@@ -168,6 +168,40 @@ impl Binder<'_> {
                 }
                 let temporary = self.names_temp_object(&alter.name)?;
                 triggers = self.rename_table_in_triggers(&before.name, new_name, temporary)?;
+                // Foreign keys naming the table follow it (its own, and other tables').
+                for key in &mut after.constraints.foreign_keys {
+                    if key.parent.eq_ignore_ascii_case(&before.name) {
+                        key.parent.clone_from(&after.name);
+                    }
+                }
+                let schema = match temporary {
+                    true => self.catalog.temp_schema(),
+                    false => self.catalog.main_schema(),
+                };
+                for table in schema.tables() {
+                    let names_it = |parent: &String| parent.eq_ignore_ascii_case(&before.name);
+                    if table.name.eq_ignore_ascii_case(&before.name)
+                        || !table
+                            .constraints
+                            .foreign_keys
+                            .iter()
+                            .any(|key| names_it(&key.parent))
+                    {
+                        continue;
+                    }
+                    let mut changed = TableDef::clone(table);
+                    for key in &mut changed.constraints.foreign_keys {
+                        if names_it(&key.parent) {
+                            key.parent.clone_from(&after.name);
+                        }
+                    }
+                    if let Some(sql) =
+                        rename_table_in_trigger_text(&table.sql, &before.name, &after.name)
+                    {
+                        changed.sql = sql;
+                    }
+                    referencing.push((Arc::clone(table), changed));
+                }
             }
             AlterTableOperation::DropColumn {
                 column_names,
@@ -533,7 +567,18 @@ fn rename_table(table: &mut TableDef, new_name: &ast::ObjectName) -> Result<()> 
     let name = object_name(new_name)?;
     let old_prefix = format!("ember_autoindex_{}_", table.name);
     // The name edited in the text as written, as SQLite does; printed when that cannot be.
-    table.sql = match renamed_in_text(&table.sql, "TABLE", &table.name, &name) {
+    // A text that names the table again (its own foreign key) has each edited.
+    let edited = || {
+        let sql = rename_table_in_trigger_text(&table.sql, &table.name, &name)?;
+        let renamed = match crate::catalog::parse_one(&sql) {
+            Ok(ast::Statement::CreateTable(create)) => {
+                create.name.to_string().trim_matches('"') == name
+            }
+            _ => false,
+        };
+        renamed.then_some(sql)
+    };
+    table.sql = match renamed_in_text(&table.sql, "TABLE", &table.name, &name).or_else(edited) {
         Some(sql) => sql,
         None => rewrite_create_table(&table.sql, |create| create.name = new_name.clone())?,
     };

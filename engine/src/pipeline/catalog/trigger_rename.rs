@@ -1,14 +1,17 @@
-//! ALTER TABLE .. RENAME TO in the text of a trigger, edited in place as SQLite edits it
+//! ALTER TABLE .. RENAME TO in the text of a trigger (also of a view, and of a table whose
+//! foreign keys reference the renamed one), edited in place as SQLite edits it
 //! (the rest of the text, its spacing, case and comments, kept as written): the names of
 //! the renamed table where a statement reads or writes it (after `ON` in the trigger's
-//! head, after `FROM`, `JOIN`, `INTO`, `UPDATE` and between the items of a FROM list) and
+//! head, after `FROM`, `JOIN`, `INTO`, `UPDATE`, `REFERENCES` and between the items of a
+//! FROM list) and
 //! where it qualifies a column (`old.col`, `main.old.col`, `old.*`), each written as the
 //! new name, quoted.
 
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-/// The words after which a name in a trigger's body is a table's.
-const TABLE_WORDS: &[&str] = &["from", "join", "into", "update"];
+/// The words after which a name in a trigger's body (or a view's query, or a CREATE TABLE
+/// and its foreign keys) is a table's.
+const TABLE_WORDS: &[&str] = &["from", "join", "into", "update", "references", "table"];
 /// The words that end a FROM list (a comma after them is not between FROM items).
 const FROM_LIST_ENDS: &[&str] = &[
     "where",
