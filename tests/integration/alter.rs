@@ -1,7 +1,7 @@
 //! ALTER TABLE and SAVEPOINT through the API: altered tables survive reopening a directory
 //! database (from the WAL and from checkpoints), with an added column's text as written,
 //! and so do the views and triggers RENAME
-//! COLUMN rewrites; prepared statements bind again after an
+//! COLUMN and RENAME TO rewrite; prepared statements bind again after an
 //! ALTER, ADD COLUMN leaves existing row payloads untouched, ALTER racing writers corrupts
 //! nothing, and savepoints roll rows back and commit the rest.
 
@@ -429,6 +429,125 @@ fn create_table_as_select_survives_reopen_and_a_failed_one_leaves_nothing() {
         assert_eq!(table_sql(&db, "c"), "CREATE TABLE c(k,v TEXT)");
         if checkpoint {
             db.connect().execute("CHECKPOINT", ()).unwrap();
+        }
+    }
+}
+
+/// RENAME TO of a table with triggers edits the table's name in the triggers' text (their
+/// own and those of other tables that name it), and a reopen gives the same text and the
+/// same firing, replayed from the WAL and read from a checkpoint.
+#[test]
+fn renamed_triggers_replay_from_the_wal_and_a_checkpoint() {
+    let dir = TempDir::new("rename_triggers");
+    let options = Options::new().sync_policy(SyncPolicy::Off);
+    let triggers = |db: &Database| -> Vec<Vec<Value>> {
+        db.connect()
+            .query(
+                "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' \
+                 ORDER BY name",
+                (),
+            )
+            .unwrap()
+            .into_values()
+    };
+    let before;
+    {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        db.connect()
+            .execute_batch(
+                "CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT);
+                 CREATE TABLE audit (account_id INTEGER, note TEXT);
+                 CREATE TRIGGER accounts_ai AFTER INSERT ON accounts BEGIN
+                   INSERT INTO audit VALUES (NEW.id, (SELECT count(*) FROM accounts));
+                 END;
+                 CREATE TRIGGER audit_ai AFTER INSERT ON audit WHEN NEW.note IS NULL BEGIN
+                   UPDATE accounts SET email = lower(email) WHERE accounts.id = NEW.account_id;
+                 END;
+                 ALTER TABLE accounts RENAME TO members;",
+            )
+            .unwrap();
+        before = triggers(&db);
+        assert_eq!(before[0][1], Value::Text("members".into()));
+        let Value::Text(sql) = &before[1][2] else {
+            panic!("{before:?}")
+        };
+        assert!(sql.contains("UPDATE \"members\" SET"), "{sql}");
+    }
+    for checkpoint in [false, true] {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        assert_eq!(triggers(&db), before, "checkpoint {checkpoint}");
+        let conn = db.connect();
+        if checkpoint {
+            conn.execute("CHECKPOINT", ()).unwrap();
+        } else {
+            conn.execute_batch(
+                "INSERT INTO members VALUES (1, 'A@B'); INSERT INTO audit VALUES (1, NULL);",
+            )
+            .unwrap();
+        }
+    }
+    let db = Database::open_with(&dir.0, options).unwrap();
+    assert_eq!(triggers(&db), before);
+    let rows = db
+        .connect()
+        .query(
+            "SELECT (SELECT group_concat(note) FROM audit), email FROM members",
+            (),
+        )
+        .unwrap()
+        .into_values();
+    assert_eq!(rows, [[Value::Text("1".into()), Value::Text("a@b".into())]]);
+}
+
+/// RENAME TO of a table that foreign keys reference (another table's and its own) edits
+/// the name in their text in place, and the keys still find their parent after a reopen
+/// from the WAL and after a checkpoint.
+#[test]
+fn renamed_parents_stay_referenced_after_reopen() {
+    let dir = TempDir::new("rename_parents");
+    let options = Options::new().sync_policy(SyncPolicy::Off);
+    let texts = |db: &Database| {
+        all_rows(
+            db,
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+        )
+    };
+    let before;
+    {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        db.connect()
+            .execute_batch(
+                "CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                 CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent(id));
+                 CREATE TABLE node (id INTEGER PRIMARY KEY, up INTEGER REFERENCES node(id));
+                 INSERT INTO parent VALUES (1);
+                 ALTER TABLE parent RENAME TO parents;
+                 ALTER TABLE node RENAME TO nodes;",
+            )
+            .unwrap();
+        before = texts(&db);
+        assert_eq!(
+            table_sql(&db, "nodes"),
+            "CREATE TABLE \"nodes\" (id INTEGER PRIMARY KEY, up INTEGER REFERENCES \"nodes\"(id))"
+        );
+    }
+    for checkpoint in [false, true] {
+        let db = Database::open_with(&dir.0, options.clone()).unwrap();
+        assert_eq!(texts(&db), before, "checkpoint {checkpoint}");
+        let conn = db.connect();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        let error = conn
+            .execute("INSERT INTO child VALUES (10, 9)", ())
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
+        conn.execute("INSERT OR REPLACE INTO child VALUES (11, 1)", ())
+            .unwrap();
+        let error = conn
+            .execute("INSERT INTO nodes VALUES (5, 99)", ())
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
+        if checkpoint {
+            conn.execute("CHECKPOINT", ()).unwrap();
         }
     }
 }

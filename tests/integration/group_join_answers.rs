@@ -1,9 +1,9 @@
 //! Grouped answers checked against SQLite on the grouped-join and key-only paths:
-//! groups keyed by one column whose last rows are not read again when nothing above reads
+//! groups keyed by one column whose first rows are not read again when nothing above reads
 //! more than the key (`exec/aggregate/aggregate_input.rs` `key_only_read`; keys of mixed types,
 //! REAL keys equal to integers, NULL, BLOB and TEXT keys, thousands of groups, the
 //! parallel split; a bare column other than the key is left out: SQLite's is its sorter's
-//! last row, not the table's),
+//! first row, in the sorter's order, not the table's),
 //! every group's accumulators in one list, derived groups joined to tables (INNER and LEFT,
 //! NULL and duplicate keys, empty sides, LIMIT / ORDER BY inside), and uncorrelated scalar
 //! subqueries giving no row or NULL.
@@ -58,7 +58,7 @@ const ANY_ROW_QUERIES: &[&str] = &[
 ];
 
 /// With REAL keys equal to integers in a group, the key shown is a row's own value: which
-/// row is SQLite's sorter's choice, so EmberDB's answer (its last row's, as a query that
+/// row is SQLite's sorter's choice, so EmberDB's answer (its first row's, as a query that
 /// reads the rows again gives) is compared with itself read both ways.
 fn assert_key_is_a_rows_own(conn: &ember::Connection) {
     let key_only =

@@ -181,7 +181,7 @@ fn distincts_the_walk_cannot_decide_keep_hashing() {
         "SELECT DISTINCT a + 1 FROM t",
         // An ORDER BY the walk does not give.
         "SELECT DISTINCT a FROM t ORDER BY a DESC NULLS FIRST",
-        // A bare column (a scan's last row is not a walk's), several aggregates, GROUP BY.
+        // A bare column (a scan's first row is not a walk's), several aggregates, GROUP BY.
         "SELECT count(DISTINCT a), id FROM t",
         "SELECT count(DISTINCT a), count(*) FROM t",
         // (GROUP BY b alone is folded along t_bs, `index_group.rs`: a GROUP BY walk.)

@@ -1,7 +1,7 @@
 //! Counting walks over index ranges (`Aggregate .. counting`, walked by the storage's
 //! spread walk when the range decides the whole filter) answer as SQLite does: ranges that
 //! span many of the walk's batches, open and closed, integer and text, and a bare column
-//! reads the last row of the range in index order as the ordered walk does, after writes
+//! reads the first row of the range in index order as the ordered walk does, after writes
 //! that leave stale index entries (indexed columns updated, rows deleted and reinserted)
 //! and under an open snapshot that still sees the old versions. Counts over equality
 //! lookups of the same indexes, constant and correlated, are checked beside them; a lookup
@@ -56,9 +56,9 @@ const COUNTS: &[&str] = &[
      WHERE id BETWEEN 900 AND 960 ORDER BY id",
 ];
 
-/// A bare column beside the count reads the last row of the range in index order (which
-/// row SQLite reads depends on its plan): the spread walk's (its greatest entry) must be
-/// the one the ordered walk ends at, which a filter the range does not decide keeps.
+/// A bare column beside the count reads the first row of the range in index order (which
+/// row SQLite reads depends on its plan): the rows are stepped then, as they are when a
+/// filter the range does not decide is left.
 const BARE: &[(&str, &str)] = &[
     (
         "SELECT count(*), id FROM t WHERE a BETWEEN 0 AND 2999",

@@ -147,7 +147,7 @@ fn parameters_order_by_and_bare_columns_stay_serial_exact() {
         // TPC-H Q1's shape: a parameter in the filter, two keys, ORDER BY both.
         "SELECT t, k, sum(d), sum(w), avg(d), count(*) FROM g WHERE w <= ?1 \
          GROUP BY t, k ORDER BY t, k",
-        // A bare column: the group's last row, read again after the merge.
+        // A bare column: the group's first row, read again after the merge.
         "SELECT k, id, f, count(*) FROM g WHERE w > ?1 GROUP BY k",
         "SELECT k, count(*) FROM g GROUP BY k HAVING count(*) > ?1 ORDER BY 2 DESC, 1",
     ];

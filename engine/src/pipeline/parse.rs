@@ -1,8 +1,11 @@
 //! The sqlparser wrapper: one dialect (`dialect::EmberDialect`), the size and nesting limits, and
 //! parser errors mapped to `ErrorKind::Syntax` (or `Limit` for the recursion limit, also when
 //! the parser reports passing it as a syntax error elsewhere: see `nesting_depth`). One
-//! Two extensions sqlparser does not know: a bare `CHECKPOINT` statement becomes `PRAGMA
-//! wal_checkpoint`, and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
+//! Extensions sqlparser does not know: a bare `CHECKPOINT` statement becomes `PRAGMA
+//! wal_checkpoint`, SQLite's `REINDEX [name]` becomes `PRAGMA reindex[('name')]`
+//! (`session/maintenance_pragmas.rs`), a table's `INDEXED BY name` / `NOT INDEXED` become
+//! the table hints `WITH (INDEXED_BY_HINT("name"))` / `WITH (NOT_INDEXED_HINT)`
+//! (`bind/from.rs`), and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
 //! SQLite syntax it does not parse is rewritten first (parse/: frame EXCLUDE, CTE hints,
 //! `CREATE TRIGGER IF NOT EXISTS`, conflict targets of expressions).
 
@@ -186,7 +189,8 @@ fn nesting_depth(sql: &str) -> Option<(usize, &'static str)> {
 /// sqlite3 takes them) becomes a quoted one (`'OFF'`), as does a signed number (`'-3'`).
 fn rewrite_extensions(sql: &str) -> Option<String> {
     let lower = sql.to_ascii_lowercase();
-    if !lower.contains("checkpoint") && !lower.contains("pragma") {
+    let words = ["checkpoint", "pragma", "reindex", "indexed"];
+    if !words.iter().any(|word| lower.contains(word)) {
         return None;
     }
     let tokens = Tokenizer::new(&EmberDialect::default(), sql)
@@ -198,10 +202,27 @@ fn rewrite_extensions(sql: &str) -> Option<String> {
     // Within a PRAGMA: whether the last significant token was its `=` or `(`.
     let (mut in_pragma, mut after_assign) = (false, false);
     let mut skip_next = false;
+    // The rest of a REINDEX statement, written out already.
+    let mut skip_statement = false;
+    // Tokens up to this position were written out already (an index hint's).
+    let mut skip_through = None;
     for (position, token) in tokens.iter().enumerate() {
         if std::mem::take(&mut skip_next) {
             continue;
         }
+        if skip_through.is_some_and(|last| position <= last) {
+            continue;
+        }
+        if let Some((hint, last)) = index_hint(&tokens, position) {
+            out.push_str(&hint);
+            changed = true;
+            skip_through = Some(last);
+            continue;
+        }
+        if skip_statement && !matches!(token, Token::SemiColon | Token::EOF) {
+            continue;
+        }
+        skip_statement = false;
         let significant = !matches!(token, Token::Whitespace(_));
         match token {
             Token::Whitespace(_) => {}
@@ -222,6 +243,20 @@ fn rewrite_extensions(sql: &str) -> Option<String> {
                 changed = true;
                 at_start = false;
                 continue;
+            }
+            Token::Word(word)
+                if at_start
+                    && word.quote_style.is_none()
+                    && word.value.eq_ignore_ascii_case("reindex") =>
+            {
+                if let Some(pragma) = reindex_pragma(&tokens[position + 1..]) {
+                    out.push_str(&pragma);
+                    changed = true;
+                    at_start = false;
+                    skip_statement = true;
+                    continue;
+                }
+                at_start = false;
             }
             Token::Word(word) if in_pragma && after_assign && word.quote_style.is_none() => {
                 out.push('\'');
@@ -257,6 +292,61 @@ fn rewrite_extensions(sql: &str) -> Option<String> {
         out.push_str(&token.to_string());
     }
     changed.then_some(out)
+}
+
+/// The table hint SQLite's `INDEXED BY name` or `NOT INDEXED` starting at `tokens[at]`
+/// becomes (see the file comment), and the position of its last token; `None` elsewhere.
+fn index_hint(tokens: &[Token], at: usize) -> Option<(String, usize)> {
+    let word = |token: &Token, expected: &str| {
+        matches!(token, Token::Word(word)
+            if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(expected))
+    };
+    let next = |from: usize| {
+        (from + 1..tokens.len()).find(|&position| !matches!(tokens[position], Token::Whitespace(_)))
+    };
+    if word(&tokens[at], "not") {
+        let indexed = next(at)?;
+        return word(&tokens[indexed], "indexed")
+            .then(|| (format!("WITH ({NOT_INDEXED_HINT})"), indexed));
+    }
+    if !word(&tokens[at], "indexed") {
+        return None;
+    }
+    let by = next(at).filter(|&by| word(&tokens[by], "by"))?;
+    let name = next(by)?;
+    let Token::Word(index) = &tokens[name] else {
+        return None;
+    };
+    let quoted = index.value.replace('"', "\"\"");
+    Some((format!("WITH ({INDEXED_BY_HINT}(\"{quoted}\"))"), name))
+}
+
+/// The function name of the table hint `INDEXED BY name` becomes.
+pub(crate) const INDEXED_BY_HINT: &str = "ember_indexed_by";
+/// The name of the table hint `NOT INDEXED` becomes.
+pub(crate) const NOT_INDEXED_HINT: &str = "ember_not_indexed";
+
+/// The PRAGMA a `REINDEX` statement becomes, from the tokens after the keyword up to the
+/// statement's end: `PRAGMA reindex` for none, `PRAGMA reindex('name')` for a name (or
+/// `main.name`); `None` for anything else (left to fail as a syntax error).
+fn reindex_pragma(rest: &[Token]) -> Option<String> {
+    let words: Vec<&Token> = rest
+        .iter()
+        .take_while(|token| !matches!(token, Token::SemiColon | Token::EOF))
+        .filter(|token| !matches!(token, Token::Whitespace(_)))
+        .collect();
+    let name = match words.as_slice() {
+        [] => return Some("PRAGMA reindex".to_string()),
+        [Token::Word(name)] => &name.value,
+        [Token::SingleQuotedString(name)] => name,
+        [Token::Word(schema), Token::Period, Token::Word(name)]
+            if schema.value.eq_ignore_ascii_case("main") =>
+        {
+            &name.value
+        }
+        _ => return None,
+    };
+    Some(format!("PRAGMA reindex('{}')", name.replace('\'', "''")))
 }
 
 fn map_parser_error(error: ParserError) -> Error {

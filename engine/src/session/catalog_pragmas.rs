@@ -1,6 +1,6 @@
 //! The PRAGMAs tools read the schema and their bookkeeping with, as SQLite has them:
 //! `table_info`, `table_xinfo`, `index_list`, `index_info`, `index_xinfo` and
-//! `foreign_key_list` (rows from `exec::schema::catalog_pragma`); `user_version` and
+//! `foreign_key_list`, `table_list` (rows from `exec::schema::catalog_pragma`); `user_version` and
 //! `application_id` (read and set: 32-bit integers kept in the header table
 //! `catalog::HEADER_TABLE`, written in the setting transaction, so durable and undone by
 //! ROLLBACK as SQLite's are); `schema_version` (read: the catalog version, which every
@@ -17,7 +17,7 @@ use crate::catalog::{HEADER_TABLE, HEADER_TABLE_SQL};
 use crate::connection::{Connection, Outcome};
 use crate::error::{OptionalExtension, Result};
 use crate::exec::schema::catalog_pragma::{
-    database_list_rows, CatalogPragma, DATABASE_LIST_COLUMNS,
+    database_list_rows, table_list_rows, CatalogPragma, DATABASE_LIST_COLUMNS,
 };
 
 /// The header values a PRAGMA reads and sets.
@@ -72,7 +72,15 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
             (false, true) => catalog.main_schema(),
             (false, false) => &catalog,
         };
-        let rows = pragma.rows(schema, argument.as_deref());
+        let rows = match (pragma, temp) {
+            // The temporary schema alone, named as such.
+            (CatalogPragma::TableList, true) => Ok(table_list_rows(
+                catalog.temp_schema(),
+                "temp",
+                argument.as_deref(),
+            )),
+            _ => pragma.rows(schema, argument.as_deref()),
+        };
         return Some(rows.map(|rows| rows_of(pragma.columns(), rows)));
     }
     if temp {

@@ -614,6 +614,9 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
     {
         return columns;
     }
+    if let Some(columns) = crate::session::maintenance_pragmas::columns(&name.to_string()) {
+        return columns;
+    }
     if let Some(columns) =
         crate::session::tuning_pragmas::columns(&name.to_string(), value.is_some())
     {

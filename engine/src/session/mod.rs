@@ -22,6 +22,7 @@ pub(crate) mod functions;
 pub(crate) mod gc;
 pub(crate) mod history;
 pub(crate) mod interrupt;
+pub(crate) mod maintenance_pragmas;
 pub(crate) mod memory;
 mod open_beside_writer;
 pub(crate) mod open_dir;

@@ -2,8 +2,9 @@
 //! or UNIQUE column, a NOT NULL column needs a non-NULL default, the default must be a
 //! constant), `RENAME COLUMN a TO b` and `RENAME TO u` (the stored CREATE TABLE and CREATE
 //! INDEX text rewritten, the UNIQUE constraints' indexes renamed with the table, and views
-//! over a renamed table rewritten to its new name, as SQLite does). RENAME COLUMN rewrites
-//! the views and triggers that name the column (`rename_column.rs`).
+//! over a renamed table rewritten to its new name, as SQLite does; so are the triggers that
+//! name it, their text edited in place: `catalog/trigger_rename.rs`). RENAME COLUMN
+//! rewrites the views and triggers that name the column (`rename_column.rs`).
 //! `DROP COLUMN` makes SQLite's checks and binds the table without the column
 //! (`drop_column.rs`).
 
@@ -14,9 +15,9 @@ use sqlparser::ast::{self, AlterTableOperation, ColumnOption, RenameTableNameKin
 use ember_storage::Value;
 
 use crate::catalog::{
-    merge_set_options, rename_key_column, rename_table_in_index, rename_table_in_view,
-    renamed_in_text, rewrite_create_index, rewrite_create_table, splice_added_column, ColumnDef,
-    TableDef, ViewDef,
+    column_renamed_in_place, merge_set_options, rename_key_column, rename_table_in_index,
+    rename_table_in_trigger_text, rename_table_in_view, renamed_in_text, rewrite_create_index,
+    rewrite_create_table, splice_added_column, ColumnDef, TableDef, TriggerDef, ViewDef,
 };
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, EvalContext, Expr};
@@ -150,12 +151,6 @@ impl Binder<'_> {
             AlterTableOperation::RenameTable { table_name } => {
                 let (RenameTableNameKind::To(new_name) | RenameTableNameKind::As(new_name)) =
                     table_name;
-                if !self.catalog.triggers_on(&before.name).is_empty() {
-                    return Err(unsupported(format!(
-                        "ALTER TABLE RENAME of table {} with triggers (drop them first)",
-                        before.name
-                    )));
-                }
                 rename_table(&mut after, new_name)?;
                 let new_name_ast = new_name;
                 let new_name = &after.name;
@@ -170,6 +165,42 @@ impl Binder<'_> {
                     if let Some(view) = rename_table_in_view(view, &before.name, new_name_ast)? {
                         views.push(view);
                     }
+                }
+                let temporary = self.names_temp_object(&alter.name)?;
+                triggers = self.rename_table_in_triggers(&before.name, new_name, temporary)?;
+                // Foreign keys naming the table follow it (its own, and other tables').
+                for key in &mut after.constraints.foreign_keys {
+                    if key.parent.eq_ignore_ascii_case(&before.name) {
+                        key.parent.clone_from(&after.name);
+                    }
+                }
+                let schema = match temporary {
+                    true => self.catalog.temp_schema(),
+                    false => self.catalog.main_schema(),
+                };
+                for table in schema.tables() {
+                    let names_it = |parent: &String| parent.eq_ignore_ascii_case(&before.name);
+                    if table.name.eq_ignore_ascii_case(&before.name)
+                        || !table
+                            .constraints
+                            .foreign_keys
+                            .iter()
+                            .any(|key| names_it(&key.parent))
+                    {
+                        continue;
+                    }
+                    let mut changed = TableDef::clone(table);
+                    for key in &mut changed.constraints.foreign_keys {
+                        if names_it(&key.parent) {
+                            key.parent.clone_from(&after.name);
+                        }
+                    }
+                    if let Some(sql) =
+                        rename_table_in_trigger_text(&table.sql, &before.name, &after.name)
+                    {
+                        changed.sql = sql;
+                    }
+                    referencing.push((Arc::clone(table), changed));
                 }
             }
             AlterTableOperation::DropColumn {
@@ -415,6 +446,57 @@ fn constant_value(expr: &Expr) -> Result<Value> {
     expr.eval(&[], &context)
 }
 
+impl Binder<'_> {
+    /// The triggers of the renamed table's schema (`temporary`: the connection's temporary
+    /// one) whose text names the table `old`, with the name edited to `new` in place and,
+    /// for those on the table, the table they are on renamed. A temporary trigger on a
+    /// renamed `main` table is refused (its schema is not the one rewritten).
+    fn rename_table_in_triggers(
+        &self,
+        old: &str,
+        new: &str,
+        temporary: bool,
+    ) -> Result<Vec<TriggerDef>> {
+        let schema = match temporary {
+            true => self.catalog.temp_schema(),
+            false => self.catalog.main_schema(),
+        };
+        if !temporary {
+            let temp_trigger_on_it = self
+                .catalog
+                .temp_schema()
+                .triggers()
+                .into_iter()
+                .any(|trigger| trigger.table.eq_ignore_ascii_case(old) && !trigger.on_temporary);
+            if temp_trigger_on_it {
+                return Err(unsupported(format!(
+                    "ALTER TABLE RENAME of table {old} with a temporary trigger on it (drop \
+                     it first)"
+                )));
+            }
+        }
+        let mut renamed = Vec::new();
+        for trigger in schema.triggers() {
+            let Some(sql) = rename_table_in_trigger_text(&trigger.sql, old, new) else {
+                continue;
+            };
+            let (when, body) = super::trigger::split_trigger_text(&sql, trigger.when.is_some())?;
+            let table = match trigger.table.eq_ignore_ascii_case(old) {
+                true => new.to_string(),
+                false => trigger.table.clone(),
+            };
+            renamed.push(TriggerDef {
+                table,
+                when,
+                body,
+                sql,
+                ..TriggerDef::clone(trigger)
+            });
+        }
+        Ok(renamed)
+    }
+}
+
 /// RENAME COLUMN: the column, the stored CREATE TABLE (column and key lists) and the CREATE
 /// INDEX statements that name it.
 fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Result<()> {
@@ -433,7 +515,7 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
         ));
     }
     let old_name = table.columns[position].name.clone();
-    table.sql = rewrite_create_table(&table.sql, |create| {
+    let rewritten = rewrite_create_table(&table.sql, |create| {
         for column in &mut create.columns {
             if column.name.value.eq_ignore_ascii_case(&old_name) {
                 column.name = new.clone();
@@ -459,15 +541,20 @@ fn rename_column(table: &mut TableDef, old: &ast::Ident, new: &ast::Ident) -> Re
             }
         });
     })?;
+    // The text as written, edited in place where that reads as the rewrite (as SQLite).
+    table.sql =
+        column_renamed_in_place(&table.sql, &rewritten, &old_name, new).unwrap_or(rewritten);
     for index in &mut table.indexes {
         if let Some(sql) = &index.sql {
-            index.sql = Some(rewrite_create_index(sql, |create| {
+            let rewritten = rewrite_create_index(sql, |create| {
                 rename_key_column(&mut create.columns, &old_name, new);
                 // And in a partial index's WHERE, which reads only the table's columns.
                 if let Some(predicate) = &mut create.predicate {
                     crate::catalog::rename_column_in_expr(predicate, &old_name, new);
                 }
-            })?);
+            })?;
+            index.sql =
+                Some(column_renamed_in_place(sql, &rewritten, &old_name, new).unwrap_or(rewritten));
         }
     }
     table.columns[position].name = new.value.clone();
@@ -480,7 +567,18 @@ fn rename_table(table: &mut TableDef, new_name: &ast::ObjectName) -> Result<()> 
     let name = object_name(new_name)?;
     let old_prefix = format!("ember_autoindex_{}_", table.name);
     // The name edited in the text as written, as SQLite does; printed when that cannot be.
-    table.sql = match renamed_in_text(&table.sql, "TABLE", &table.name, &name) {
+    // A text that names the table again (its own foreign key) has each edited.
+    let edited = || {
+        let sql = rename_table_in_trigger_text(&table.sql, &table.name, &name)?;
+        let renamed = match crate::catalog::parse_one(&sql) {
+            Ok(ast::Statement::CreateTable(create)) => {
+                create.name.to_string().trim_matches('"') == name
+            }
+            _ => false,
+        };
+        renamed.then_some(sql)
+    };
+    table.sql = match renamed_in_text(&table.sql, "TABLE", &table.name, &name).or_else(edited) {
         Some(sql) => sql,
         None => rewrite_create_table(&table.sql, |create| create.name = new_name.clone())?,
     };

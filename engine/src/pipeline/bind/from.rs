@@ -296,7 +296,14 @@ impl Binder<'_> {
                 version: None,
                 partitions,
                 ..
-            } if with_hints.is_empty() && partitions.is_empty() => {
+            } if partitions.is_empty() => {
+                // SQLite's INDEXED BY / NOT INDEXED, on a table only.
+                let hint = index_hint(with_hints)?;
+                if hint.is_some() && self.table(name).is_err() {
+                    return Err(unsupported(
+                        "INDEXED BY / NOT INDEXED on a view, a CTE or a system table",
+                    ));
+                }
                 if let Some(cte) = self.cte_reference(name, alias.as_ref())? {
                     return Ok(cte);
                 }
@@ -317,6 +324,11 @@ impl Binder<'_> {
                     }
                 }
                 let table = self.table(name)?;
+                if let Some(Some(index)) = &hint {
+                    if table.index(index).is_none() {
+                        return Err(crate::err!(NotFound, "no such index: {index}"));
+                    }
+                }
                 let qualifier = table_alias(alias.as_ref(), &table.name)?;
                 let scope = Scope::for_table_def(&qualifier, &table);
                 Ok((RelationSource::Table(table), scope))
@@ -359,6 +371,31 @@ impl Binder<'_> {
             }
             other => Err(unsupported(format!("FROM item {other}"))),
         }
+    }
+}
+
+/// SQLite's index hint of a table in FROM, as `parse.rs` writes it into the table hints:
+/// `Some(Some(index))` for `INDEXED BY index`, `Some(None)` for `NOT INDEXED`, `None`
+/// without. Accepted and checked (the index must be the table's); the plan stays the
+/// optimizer's choice (docs/sql.md). Other table hints are not supported.
+fn index_hint(hints: &[ast::Expr]) -> Result<Option<Option<String>>> {
+    let [hint] = hints else {
+        return match hints {
+            [] => Ok(None),
+            _ => Err(unsupported("table hints WITH (..)")),
+        };
+    };
+    let text = hint.to_string();
+    if text == crate::parse::NOT_INDEXED_HINT {
+        return Ok(Some(None));
+    }
+    let index = text
+        .strip_prefix(crate::parse::INDEXED_BY_HINT)
+        .and_then(|rest| rest.strip_prefix("(\""))
+        .and_then(|rest| rest.strip_suffix("\")"));
+    match index {
+        Some(index) => Ok(Some(Some(index.replace("\"\"", "\"")))),
+        None => Err(unsupported(format!("table hint WITH ({text})"))),
     }
 }
 

@@ -2,7 +2,7 @@
 //! min()/max() calls decide (the last one of them, as SQLite's: with a single call, that
 //! call), a bare column (one read outside any aggregate, not a GROUP BY term) takes its value
 //! from the row that holds the minimum (maximum), the first such row on a tie; other bare
-//! columns come from the group's last row. The binder rewrites each such column into an
+//! columns come from the group's first row. The binder rewrites each such column into an
 //! aggregate call of its own, `value_at_max(k, column)` (`exec/aggregate/accumulator.rs`), so every
 //! aggregate strategy computes it as it computes any call, or declines it.
 
@@ -38,7 +38,7 @@ impl<'a> AggregateReaders<'a> {
 /// Rewrites the bare columns `readers` read (positions below `input_width` that are not a
 /// GROUP BY term) to read a `value_at_min`/`value_at_max` call appended to `calls`, when a
 /// min()/max() call decides them and the query has no window call (`windows`: its window
-/// calls, which read the aggregate's row too, and are left to the last-row rule).
+/// calls, which read the aggregate's row too, and are left to the first-row rule).
 pub(super) fn take_bare_columns_from_min_max_row(
     calls: &mut Vec<AggregateCall>,
     group_by: &[Expr],
@@ -60,7 +60,7 @@ pub(super) fn take_bare_columns_from_min_max_row(
     let call = &calls[deciding];
     if call.distinct || call.filter.is_some() {
         // SQLite's choice of row is not defined by the documentation there: left as the
-        // group's last row.
+        // group's first row.
         return;
     }
     let function = match call.function {

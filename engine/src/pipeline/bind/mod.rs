@@ -278,6 +278,8 @@ impl<'c> Binder<'c> {
                 Ok(Plan::Vacuum)
             }
             Statement::Pragma { .. } => Ok(Plan::Pragma(Box::new(statement.clone()))),
+            // Accepted and run like a PRAGMA (`session/maintenance_pragmas.rs`).
+            Statement::Analyze(_) => Ok(Plan::Pragma(Box::new(statement.clone()))),
             // Settings (`SET max_memory = '64MB'`) run like a PRAGMA (see `memory.rs`).
             Statement::Set(_) => Ok(Plan::Pragma(Box::new(statement.clone()))),
             other => Err(unsupported(statement_name(other))),

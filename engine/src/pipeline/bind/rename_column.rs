@@ -166,7 +166,7 @@ fn rename_referenced(
             }
         }
     };
-    table.sql = rewrite_create_table(&table.sql, |create| {
+    let rewritten = rewrite_create_table(&table.sql, |create| {
         for column in &mut create.columns {
             for option in &mut column.options {
                 if let ast::ColumnOption::ForeignKey(key) = &mut option.option {
@@ -180,6 +180,9 @@ fn rename_referenced(
             }
         }
     })?;
+    // The text as written, edited in place where that reads as the rewrite (as SQLite).
+    table.sql = crate::catalog::column_renamed_in_place(&table.sql, &rewritten, old, new)
+        .unwrap_or(rewritten);
     Ok(true)
 }
 

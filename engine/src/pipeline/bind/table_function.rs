@@ -39,8 +39,8 @@ impl Binder<'_> {
                 }
                 &args.args[..]
             }
-            // `FROM pragma_database_list`, as SQLite's eponymous table.
-            None if self.names_database_list(name) => &[],
+            // `FROM pragma_database_list` (or `pragma_table_list`), as SQLite's eponymous tables.
+            None if self.names_argumentless_pragma(name) => &[],
             None => return Ok(None),
         };
         let function_name = object_name(name)?;
@@ -69,6 +69,7 @@ impl Binder<'_> {
         let (fewest, most) = match function {
             TableFunctionKind::Series => (0, 3),
             TableFunctionKind::DatabaseList(_) => (0, 0),
+            TableFunctionKind::Pragma(CatalogPragma::TableList, _) => (0, 2),
             _ => (1, 2),
         };
         if args.len() < fewest || args.len() > most {
@@ -112,9 +113,10 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
-    /// Whether the bare name `name` in FROM is `pragma_database_list` (no table, view or
+    /// Whether the bare name `name` in FROM is `pragma_database_list` or
+    /// `pragma_table_list`, the PRAGMA functions that need no argument (no table, view or
     /// CTE of the name shadows it).
-    fn names_database_list(&self, name: &sqlparser::ast::ObjectName) -> bool {
+    fn names_argumentless_pragma(&self, name: &sqlparser::ast::ObjectName) -> bool {
         let [part] = name.0.as_slice() else {
             return false;
         };
@@ -122,7 +124,8 @@ impl Binder<'_> {
             return false;
         };
         let plain = &ident.value;
-        plain.eq_ignore_ascii_case("pragma_database_list")
+        (plain.eq_ignore_ascii_case("pragma_database_list")
+            || plain.eq_ignore_ascii_case("pragma_table_list"))
             && self.catalog.table(plain).is_none()
             && self.catalog.view(plain).is_none()
             && self.find_cte(plain).is_none()

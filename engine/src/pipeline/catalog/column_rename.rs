@@ -96,7 +96,14 @@ impl ColumnRename<'_> {
         if !changed {
             return Ok(None);
         }
-        super::sql_rewrite::view_rewritten(&statement, view).map(Some)
+        let mut rewritten = super::sql_rewrite::view_rewritten(&statement, view)?;
+        // The text as written, edited in place where that reads as the rewrite.
+        if let Some(sql) =
+            super::column_renamed_in_place(&view.sql, &rewritten.sql, self.old, self.new)
+        {
+            rewritten.sql = sql;
+        }
+        Ok(Some(rewritten))
     }
 
     /// `trigger` with its references to the column renamed (in `UPDATE OF`, WHEN and the
@@ -160,6 +167,9 @@ impl ColumnRename<'_> {
             return Ok(None);
         }
         let sql = Statement::CreateTrigger(create).to_string();
+        // The text as written, edited in place where that reads as the rewrite.
+        let sql =
+            super::column_renamed_in_place(&trigger.sql, &sql, self.old, self.new).unwrap_or(sql);
         let (when, body) = split(&sql, trigger.when.is_some())?;
         Ok(Some(TriggerDef {
             update_of,

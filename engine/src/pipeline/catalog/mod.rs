@@ -6,6 +6,7 @@
 //! its own temporary one (`with_temp`): names find the temporary object first, as in SQLite.
 
 mod column_rename;
+mod column_rename_text;
 mod constraint;
 mod generated;
 mod implicit_rowid;
@@ -16,6 +17,7 @@ mod schema;
 mod sql_rewrite;
 mod sqlite_indexes;
 mod trigger;
+mod trigger_rename;
 mod view;
 
 use std::collections::HashMap;
@@ -24,6 +26,7 @@ use std::sync::Arc;
 use crate::error::Result;
 
 pub use column_rename::ColumnRename;
+pub use column_rename_text::column_renamed_in_place;
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
 pub use generated::generated_order;
 pub use implicit_rowid::{marks_implicit_rowid, IMPLICIT_ROWID_COLUMN, IMPLICIT_ROWID_MARK};
@@ -44,6 +47,7 @@ pub use sql_rewrite::{
 };
 pub use sqlite_indexes::{sqlite_indexes, IndexKeyColumn, IndexOrigin, SqliteIndex};
 pub use trigger::{TriggerDef, TriggerEventKind, TriggerTiming};
+pub use trigger_rename::rename_table_in_trigger_text;
 pub use view::ViewDef;
 
 /// One immutable version of the schema.

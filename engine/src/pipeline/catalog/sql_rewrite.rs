@@ -219,7 +219,21 @@ pub fn rename_table_in_view(
     if let Some(new_name) = new.0.last().and_then(|part| part.as_ident()) {
         rename_qualifiers(&mut statement, old, new_name);
     }
-    view_rewritten(&statement, view).map(Some)
+    let mut rewritten = view_rewritten(&statement, view)?;
+    // The text as written, the name edited in place (as SQLite edits it), when that reads
+    // as the rewrite does.
+    let new_name = new.0.last().and_then(|part| part.as_ident());
+    if let Some(new_name) = new_name {
+        if let Some(edited) = super::rename_table_in_trigger_text(&view.sql, old, &new_name.value) {
+            let unquoted = |text: &str| text.replace('"', "").to_ascii_lowercase();
+            let alike = parse_one(&edited)
+                .is_ok_and(|parsed| unquoted(&parsed.to_string()) == unquoted(&rewritten.sql));
+            if alike {
+                rewritten.sql = edited;
+            }
+        }
+    }
+    Ok(Some(rewritten))
 }
 
 /// `view` with its definition the rewritten `CREATE VIEW` statement `statement` (its query

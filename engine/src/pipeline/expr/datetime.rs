@@ -1,6 +1,6 @@
 //! SQLite's date and time functions: `date`, `time`, `datetime`, `julianday`, `unixepoch`,
-//! `strftime`. A port of SQLite's date.c: a time value (ISO-8601 text, `now`, or a Julian
-//! day number) is held as milliseconds of Julian day plus lazily derived Y-M-D and h:m:s,
+//! `strftime`, `timediff`. A port of SQLite's date.c: a time value (ISO-8601 text, `now`, or
+//! a Julian day number) is held as milliseconds of Julian day plus lazily derived Y-M-D and h:m:s,
 //! then modifiers apply ('+N days', 'start of month', 'weekday N', 'unixepoch', ...).
 //! Invalid input gives NULL. Local time is treated as UTC ('localtime' and 'utc' are no-ops).
 
@@ -23,6 +23,7 @@ pub enum DateFunction {
     JulianDay,
     UnixEpoch,
     Strftime,
+    TimeDiff,
 }
 
 impl DateFunction {
@@ -34,6 +35,7 @@ impl DateFunction {
             "julianday" => DateFunction::JulianDay,
             "unixepoch" => DateFunction::UnixEpoch,
             "strftime" => DateFunction::Strftime,
+            "timediff" => DateFunction::TimeDiff,
             _ => return None,
         })
     }
@@ -46,12 +48,22 @@ impl DateFunction {
             DateFunction::JulianDay => "julianday",
             DateFunction::UnixEpoch => "unixepoch",
             DateFunction::Strftime => "strftime",
+            DateFunction::TimeDiff => "timediff",
         }
     }
 
-    /// Fewest arguments (there is no most).
+    /// Fewest arguments.
     pub fn fewest_arguments(self) -> usize {
-        usize::from(self == DateFunction::Strftime)
+        match self {
+            DateFunction::Strftime => 1,
+            DateFunction::TimeDiff => 2,
+            _ => 0,
+        }
+    }
+
+    /// Most arguments (`None`: any number of modifiers).
+    pub fn most_arguments(self) -> Option<usize> {
+        (self == DateFunction::TimeDiff).then_some(2)
     }
 }
 
@@ -685,6 +697,9 @@ pub(crate) fn call_into<A: Arguments + ?Sized>(
     out: &mut String,
 ) -> Option<Value> {
     out.clear();
+    if function == DateFunction::TimeDiff {
+        return time_diff(args, out);
+    }
     let (format, first) = match function {
         DateFunction::Strftime => match args.at(0).map(text_of) {
             Some(Some(format)) => (Some(format), 1),
@@ -716,6 +731,7 @@ pub(crate) fn call_into<A: Arguments + ?Sized>(
             out.push(' ');
             push_time(out, &p);
         }
+        DateFunction::TimeDiff => return Some(Value::Null),
         DateFunction::Strftime => {
             if strftime(format.as_deref().unwrap_or(""), p, out).is_none() {
                 return Some(Value::Null);
@@ -728,6 +744,10 @@ pub(crate) fn call_into<A: Arguments + ?Sized>(
 #[path = "datetime_strftime.rs"]
 mod strftime;
 use strftime::strftime;
+
+#[path = "datetime_timediff.rs"]
+mod timediff;
+use timediff::time_diff;
 
 #[cfg(test)]
 #[path = "datetime_tests.rs"]

@@ -61,6 +61,8 @@ pub enum Function {
     /// A connection counter (session_values.rs): evaluated by `Expr::eval` with the context.
     Session(SessionFunction),
     Sign,
+    /// SQLite's `soundex(X)` (built with SQLITE_SOUNDEX, as rusqlite's bundled SQLite is).
+    Soundex,
     /// The functions over sketch values (sketch/sql.rs).
     Sketch(super::sketch::SketchFunction),
     /// The version of SQLite whose SQL the engine follows (`SQLITE_VERSION`).
@@ -124,6 +126,7 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Round, "round", 1, Some(2)),
     (Function::RTrim, "rtrim", 1, Some(2)),
     (Function::Sign, "sign", 1, Some(1)),
+    (Function::Soundex, "soundex", 1, Some(1)),
     (Function::SqliteVersion, "sqlite_version", 0, Some(0)),
     (Function::Substr, "substr", 2, Some(3)),
     (Function::Trim, "trim", 1, Some(2)),
@@ -186,7 +189,7 @@ impl Function {
                 let (fewest, most) = math.arity();
                 (math.name(), fewest, Some(most))
             }
-            Function::Date(date) => (date.name(), date.fewest_arguments(), None),
+            Function::Date(date) => (date.name(), date.fewest_arguments(), date.most_arguments()),
             Function::Session(session) => (session.name(), 0, Some(0)),
             Function::ReadAsReal(_) => ("read_as_real", 1, Some(1)),
             Function::StoredAs(..) => ("stored_as", 1, Some(1)),
@@ -430,6 +433,7 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
         | Function::Lower
         | Function::LTrim
         | Function::Quote
+        | Function::Soundex
         | Function::Replace
         | Function::RTrim
         | Function::Substr

@@ -671,6 +671,7 @@ fn call_can_fail(function: Function) -> Option<bool> {
         | Function::RTrim
         | Function::Instr
         | Function::Unicode
+        | Function::Soundex
         | Function::Round
         | Function::Sign
         | Function::TypeOf

@@ -190,6 +190,7 @@ pub(crate) fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> 
         }
         Function::Hex => return hex(args.at(0).unwrap_or(&Value::Null)),
         Function::Quote => return quote(args.at(0).unwrap_or(&Value::Null)),
+        Function::Soundex => return Ok(soundex(args.at(0).and_then(text_of).as_deref())),
         _ => {}
     }
     if function == Function::Replace {
@@ -464,6 +465,46 @@ fn char_of(args: &[Value]) -> Result<Value> {
     ))
 }
 
+/// SQLite's `soundex(X)`: the first ASCII letter of `text` upper-cased, then the codes of
+/// the letters after it (a run of one code written once, a vowel, H, W or Y ending the
+/// run; every byte read by its low 7 bits, as SQLite reads it), padded with '0' to four
+/// characters; "?000" when `text` has no ASCII letter (or is NULL).
+fn soundex(text: Option<&str>) -> Value {
+    /// The code of each ASCII letter A..Z (0: none).
+    const CODES: &[u8; 26] = b"01230120022455012623010202";
+    let code = |byte: u8| {
+        let letter = (byte & 0x7f).to_ascii_uppercase();
+        match letter {
+            b'A'..=b'Z' => CODES[usize::from(letter - b'A')] - b'0',
+            _ => 0,
+        }
+    };
+    let bytes = text.unwrap_or_default().as_bytes();
+    let Some(start) = bytes.iter().position(u8::is_ascii_alphabetic) else {
+        return Value::Text("?000".to_owned());
+    };
+    let mut result = String::with_capacity(4);
+    result.push(char::from(bytes[start].to_ascii_uppercase()));
+    let mut previous = code(bytes[start]);
+    for &byte in &bytes[start..] {
+        if result.len() == 4 {
+            break;
+        }
+        match code(byte) {
+            0 => previous = 0,
+            next if next != previous => {
+                previous = next;
+                result.push(char::from(b'0' + next));
+            }
+            _ => {}
+        }
+    }
+    while result.len() < 4 {
+        result.push('0');
+    }
+    Value::Text(result)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,6 +712,11 @@ mod tests {
         assert_eq!(run(Function::Instr, &[text("abc"), text("z")]), int(0));
         assert_eq!(run(Function::Unicode, &[text("é")]), int(233));
         assert_eq!(run(Function::Unicode, &[text("")]), Value::Null);
+        assert_eq!(run(Function::Soundex, &[text("Robert")]), text("R163"));
+        assert_eq!(run(Function::Soundex, &[text("Tymczak")]), text("T522"));
+        assert_eq!(run(Function::Soundex, &[text(" ashcraft")]), text("A226"));
+        assert_eq!(run(Function::Soundex, &[Value::Null]), text("?000"));
+        assert_eq!(run(Function::Soundex, &[Value::Integer(12)]), text("?000"));
         assert_eq!(
             run(Function::Char, &[int(65), Value::Null, int(66)]),
             text("A\0B")

@@ -8,7 +8,7 @@
 //!   WHERE clause is kept when it walks `cols` in order.
 //! - `SELECT count(DISTINCT col) FROM t` without a filter becomes a walk of an ordered
 //!   index led by `col` under the call's collation, past the NULLs (which count(DISTINCT)
-//!   ignores), when nothing above reads the aggregate's bare columns (a scan's last row
+//!   ignores), when nothing above reads the aggregate's bare columns (a scan's first row
 //!   differs from a walk's).
 //!
 //! A filter the chosen access does not decide keeps the plan as it is: a walk would read

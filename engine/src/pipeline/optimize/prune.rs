@@ -167,7 +167,7 @@ fn prune(node: &mut Node, needed: Needed) {
             bare_reads,
             ..
         } => {
-            // Output: the group's last input row (bare columns), then the aggregates.
+            // Output: the group's first input row (bare columns), then the aggregates.
             let mut below = Needed::none();
             for column in 0..*input_width {
                 if needed.contains(column) {

@@ -108,7 +108,7 @@ pub fn aggregate_strategy(
 
 /// Whether an aggregate over `access` is only `count(*)` (no DISTINCT, no FILTER) of every
 /// row of a table with no filter (a table with row expiry always has one), reading no column
-/// (a bare column would need the last row).
+/// (a bare column would need the first row).
 fn counts_table_rows(
     access: &TableAccess,
     group_by: &[Expr],

@@ -60,7 +60,7 @@ impl<'n> AggregateOfRead<'n> {
     }
 
     /// Whether `expr`, over the aggregate's output row, reads a bare column (one of the
-    /// input columns, which come from a group's last row).
+    /// input columns, which come from a group's first row).
     pub fn reads_bare_column(&self, expr: &Expr) -> bool {
         let mut bare = false;
         expr.walk(&mut |node| {

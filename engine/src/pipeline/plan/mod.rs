@@ -429,7 +429,7 @@ pub enum Node {
     /// unmatched right row of a RIGHT or FULL join comes after all others, NULLs first).
     Join(Box<Join>),
     /// Groups its input by `group_by` and computes `aggregates` per group. Each output row
-    /// is the group's last input row (`input_width` values, so bare columns read as in
+    /// is the group's first input row (`input_width` values, so bare columns read as in
     /// SQLite) followed by one value per aggregate. Without GROUP BY, exactly one row.
     Aggregate {
         input: Box<Node>,
@@ -438,7 +438,7 @@ pub enum Node {
         input_width: usize,
         /// How it runs (`optimize/strategy.rs` chooses; `Hash` until then).
         strategy: AggregateStrategy,
-        /// The columns of a group's last input row (its bare columns) the operators above
+        /// The columns of a group's first input row (its bare columns) the operators above
         /// read, `bare_reads[c]` for column `c` (`optimize::prune_columns` sets it); `None`:
         /// every column.
         bare_reads: Option<Vec<bool>>,

@@ -30,7 +30,7 @@ pub enum AggregateStrategy {
     /// a settled index's entries counted (`Transaction::settled_index_rows`, no row read)
     /// when the key decides the whole filter; else each row the lookup finds read, checked
     /// and counted. As `ScanHash` when the index is gone or a bare column above reads the
-    /// last row.
+    /// first row.
     KeyCount,
     /// `count(DISTINCT col)` over an index range in `col`'s order: each new value counted
     /// once in walk order; as `ScanHash` when the index is gone.

@@ -4,7 +4,8 @@
 //! `session/foreign_keys.rs`, `recursive_triggers` in `session/recursive_triggers.rs`,
 //! `bloom_filter_joins` in `session/bloom_joins.rs`, `threads` in `session/threads.rs`,
 //! `isolation` in `connection/isolation.rs`, SQLite's tuning PRAGMAs in
-//! `session/tuning_pragmas.rs`), the catalog's (`session/catalog_pragmas.rs`), else the
+//! `session/tuning_pragmas.rs`), the catalog's (`session/catalog_pragmas.rs`), the
+//! maintenance statements' (`session/maintenance_pragmas.rs`: integrity checks, ANALYZE), else the
 //! database's (`durability::pragma`).
 
 use super::Connection;
@@ -23,6 +24,7 @@ impl Connection {
             .or_else(|| crate::session::recursive_triggers::pragma(self, statement))
             .or_else(|| crate::session::bloom_joins::pragma(self, statement))
             .or_else(|| crate::session::catalog_pragmas::pragma(self, statement))
+            .or_else(|| crate::session::maintenance_pragmas::pragma(self, statement))
             .or_else(|| crate::session::threads::pragma(&self.threads, statement))
             .or_else(|| crate::session::history::pragma(&self.db, statement))
             .or_else(|| self.isolation_pragma(statement))

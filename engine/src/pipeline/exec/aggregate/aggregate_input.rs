@@ -1,16 +1,18 @@
-//! How the aggregate operator's groups are fed from inputs other than one pass of a scan or
-//! a join: an OR union's rows as the union reads them, a scan split across threads; and how
-//! each group's last row is made at the end, read again by the id it kept or, when nothing
-//! above reads more than a one-column key, made from the key (`key_only_read`).
+//! How the aggregate operator's groups are fed from a table read (a scan row by row, in
+//! column batches or split across threads, a counting walk's count) and from an OR union's
+//! rows as the union reads them; and how each group's first row is made at the end, read
+//! again by the id it kept or, when nothing above reads more than a one-column key, made
+//! from the key (`key_only_read`).
 
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
 use crate::expr::Expr;
-use crate::plan::{AccessPath, AggregateCall, AggregateFunction, TableAccess};
+use crate::plan::{AccessPath, AggregateCall, AggregateFunction, AggregateStrategy, TableAccess};
 
-use super::super::ExecContext;
+use super::super::{profile, scan, ExecContext};
 use super::aggregate_feed::Feeder;
+use super::column_aggregate;
 use super::{AggregateOperator, Group, GroupKey, Grouper};
 
 /// Whether an aggregate over an OR's union of lookups may feed its groups the rows as the
@@ -29,7 +31,7 @@ pub fn streams_union(group_by: &[Expr], aggregates: &[AggregateCall]) -> bool {
 
 impl<'p> AggregateOperator<'p> {
     /// Feeds `grouper` the rows of the OR union `access` as the union reads them (no row
-    /// copied or queued), each group keeping its last row's id; when the union gives way to
+    /// copied or queued), each group keeping its first row's id; when the union gives way to
     /// a scan (`or_union.rs`), starts over from fresh groups and feeds the scan's rows. A
     /// feeding error is held until the union is known to complete: the scan that replaces
     /// it gives its own answer, as it did when the union's rows were collected first.
@@ -69,13 +71,79 @@ impl<'p> AggregateOperator<'p> {
                 feed_row(grouper, row_id, row, context)
             })?;
         }
-        read_last_rows(
+        read_first_rows(
             access,
             grouper,
             self.bare_reads,
             self.input_width + self.aggregates.len(),
             context,
         )
+    }
+
+    /// Groups the rows of the scan `access` (split across threads when `parallel` and the
+    /// run allows, else in column batches when the optimizer chose them (`columns`), else
+    /// row by row), then reads each group's first row.
+    pub(super) fn scan_groups(
+        &self,
+        access: &'p TableAccess,
+        (parallel, columns): (bool, bool),
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        // The scan's rows, for EXPLAIN ANALYZE (a split's threads count none).
+        let mut tally = profile::Tally::of(self.input);
+        if parallel && self.split(access, columns, grouper, context)? {
+            tally.forget();
+        } else if columns {
+            tally.rows(column_aggregate::fold(access, grouper, context)?);
+        } else {
+            scan::for_each_row(access, context, |row_id, row| {
+                tally.row();
+                let before = grouper.groups.len();
+                let position = grouper.add(row, context)?;
+                if position == before {
+                    grouper.groups[position].first_row_id = row_id;
+                }
+                Ok(())
+            })?
+        }
+        self.read_first_rows(access, grouper, context)
+    }
+
+    /// Whether an operator above reads a column of a group's first row (a bare column).
+    pub(super) fn reads_first_row(&self) -> bool {
+        self.bare_reads.is_none_or(|reads| reads.contains(&true))
+    }
+
+    /// Takes a counting walk's rows when it ran (`Some`), else groups the scan.
+    pub(super) fn counted_or_scanned(
+        &self,
+        counted: Option<u64>,
+        access: &'p TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let Some(rows) = counted else {
+            return self.scan_groups(access, (false, false), grouper, context);
+        };
+        if self.strategy != AggregateStrategy::DistinctCount {
+            // Every row counted (a count(DISTINCT) walk reads past repeats).
+            profile::Tally::of(self.input).rows(rows);
+        }
+        // Nothing above reads the group's row: `finish` makes it NULLs.
+        grouper.push_counted(rows, context);
+        Ok(())
+    }
+
+    /// Reads each group's first row (its bare columns) by the row id the fold kept.
+    fn read_first_rows(
+        &self,
+        access: &TableAccess,
+        grouper: &mut Grouper<'p>,
+        context: &ExecContext<'_>,
+    ) -> Result<()> {
+        let row_width = self.input_width + self.aggregates.len();
+        read_first_rows(access, grouper, self.bare_reads, row_width, context)
     }
 
     /// Computes the groups of a full scan `access` into `grouper` on several threads
@@ -100,12 +168,12 @@ impl<'p> AggregateOperator<'p> {
             None => Ok(false),
             // No row passed: `finish` makes the one group of an empty input.
             Some((_, None)) => Ok(true),
-            Some((accumulators, Some(last_row_id))) => {
+            Some((accumulators, Some(first_row_id))) => {
                 debug_assert_eq!(accumulators.len(), self.aggregates.len());
                 grouper.groups.push(Group {
                     key: GroupKey::Many(Vec::new()),
-                    last_row: Vec::new(),
-                    last_row_id,
+                    first_row: Vec::new(),
+                    first_row_id,
                 });
                 grouper.accumulators.push(accumulators);
                 Ok(true)
@@ -114,7 +182,7 @@ impl<'p> AggregateOperator<'p> {
     }
 }
 
-/// Feeds `row` (id `row_id`) to its group, which keeps the id as its last row's.
+/// Feeds `row` (id `row_id`) to its group, which keeps the id when the row is its first.
 #[inline]
 fn feed_row(
     grouper: &mut Grouper<'_>,
@@ -122,21 +190,24 @@ fn feed_row(
     row: &[Value],
     context: &ExecContext<'_>,
 ) -> Result<()> {
+    let before = grouper.groups.len();
     let position = if grouper.add_plain(row)? {
         0
     } else {
         grouper.add(row, context)?
     };
-    grouper.groups[position].last_row_id = row_id;
+    if position == before {
+        grouper.groups[position].first_row_id = row_id;
+    }
     Ok(())
 }
 
-/// Reads each group's last row (by the id it kept) again under the same snapshot (this
+/// Reads each group's first row (by the id it kept) again under the same snapshot (this
 /// statement writes nothing, so it is the row the walk saw), with room for `row_width`
 /// values (the aggregates `finish` appends, no second allocation). When the operators
 /// above read no bare column but GROUP BY columns (`bare_reads`), the group's key gives
 /// them and nothing is read (`key_gives_bare_reads`).
-pub(super) fn read_last_rows(
+pub(super) fn read_first_rows(
     access: &TableAccess,
     grouper: &mut Grouper<'_>,
     bare_reads: Option<&[bool]>,
@@ -144,9 +215,9 @@ pub(super) fn read_last_rows(
     context: &ExecContext<'_>,
 ) -> Result<()> {
     if let Some(key_columns) = key_gives_bare_reads(grouper, bare_reads) {
-        // Nothing above reads the last row but key columns: the group's key is them.
+        // Nothing above reads the first row but key columns: the group's key is them.
         for group in &mut grouper.groups {
-            let mut row = std::mem::take(&mut group.last_row);
+            let mut row = std::mem::take(&mut group.first_row);
             row.reserve_exact(row_width);
             row.resize(grouper.input_width, Value::Null);
             for (&column, key) in key_columns.iter().zip(group.key_values()) {
@@ -154,33 +225,35 @@ pub(super) fn read_last_rows(
                     row[column] = key.clone();
                 }
             }
-            group.last_row = row;
+            group.first_row = row;
         }
         return Ok(());
     }
     let columns = access.read.columns();
     let table = &access.table.storage;
     for group in &mut grouper.groups {
-        group.last_row.reserve_exact(row_width);
-        let found =
-            context
-                .txn
-                .read_row_columns(table, group.last_row_id, columns, &mut group.last_row)?;
+        group.first_row.reserve_exact(row_width);
+        let found = context.txn.read_row_columns(
+            table,
+            group.first_row_id,
+            columns,
+            &mut group.first_row,
+        )?;
         if !found {
             return Err(crate::err!(
                 Internal,
                 "row {} of a group vanished during the statement",
-                group.last_row_id
+                group.first_row_id
             ));
         }
     }
     Ok(())
 }
 
-/// When a scan's groups need not read their last rows again: every GROUP BY term is a
+/// When a scan's groups need not read their first rows again: every GROUP BY term is a
 /// plain column, every key fed was exactly its group's key (`Grouper::exact_keys`), and
-/// the operators above read no column of the last row but those (`bare_reads`). Then the
-/// last row is NULLs but for the key columns read, which are the group's key: for each
+/// the operators above read no column of the first row but those (`bare_reads`). Then the
+/// first row is NULLs but for the key columns read, which are the group's key: for each
 /// term, its column when it is read.
 fn key_gives_bare_reads(
     grouper: &Grouper<'_>,

@@ -15,7 +15,7 @@
 //! batch holds, its columns' values set in one reused row (a text's buffer reused), and
 //! selects the rows folded. The rows folded and the order they are folded in are the row
 //! scan's, through the same `Grouper` (the same group lookups, accumulator updates and
-//! last row ids), so the groups and their values are exactly the row-by-row fold's; a
+//! first row ids), so the groups and their values are exactly the row-by-row fold's; a
 //! residual filter that fails on a row folds the rows before it, then fails, as the row
 //! scan does.
 
@@ -287,9 +287,11 @@ impl<'e> ColumnPlan<'e> {
         let keeps = |at: usize| !FILTERED || kept[at];
         debug_assert!(!FILTERED || kept.len() == rows.len());
         positions.clear();
+        // Groups from here on are made by this batch: their first rows are its rows.
+        let groups_before = grouper.groups.len();
         match &self.key {
             BatchKey::None => {
-                let Some(last) = (0..rows.len()).rev().find(|&at| keeps(at)) else {
+                let Some(first) = (0..rows.len()).find(|&at| keeps(at)) else {
                     // No row kept: no group made (an empty input's group is `finish`'s).
                     return Ok(());
                 };
@@ -298,7 +300,9 @@ impl<'e> ColumnPlan<'e> {
                     true => position as u32,
                     false => SKIPPED,
                 }));
-                grouper.groups[position].last_row_id = rows[last];
+                if position == groups_before {
+                    grouper.groups[position].first_row_id = rows[first];
+                }
             }
             &BatchKey::One(column) => {
                 let keys = vector(batch, column)?;
@@ -317,7 +321,7 @@ impl<'e> ColumnPlan<'e> {
                     };
                     positions.push(position as u32);
                 }
-                note_last_rows::<FILTERED>(grouper, positions, rows);
+                note_first_rows::<FILTERED>(grouper, groups_before, positions, rows);
             }
             BatchKey::Many(columns) => {
                 let vectors = columns
@@ -348,7 +352,7 @@ impl<'e> ColumnPlan<'e> {
                         grouper.find_batch_key(finish_key_hash(hash), &vectors, at, context)?;
                     positions.push(position as u32);
                 }
-                note_last_rows::<FILTERED>(grouper, positions, rows);
+                note_first_rows::<FILTERED>(grouper, groups_before, positions, rows);
             }
         }
         for (call, step) in self.steps.iter().enumerate() {
@@ -436,19 +440,21 @@ impl<'e> ColumnPlan<'e> {
 /// The position of a batch row the residual filter rejected: in no group.
 const SKIPPED: u32 = u32::MAX;
 
-/// Records each row of a batch as its group's last row so far (`positions`: each row's
-/// group, in row order; when `FILTERED`, `SKIPPED` for a row in none).
-fn note_last_rows<const FILTERED: bool>(
+/// Records the first row of each group the batch made (those at `groups_before` and
+/// after; `positions`: each row's group, in row order; when `FILTERED`, `SKIPPED` for a
+/// row in none): walked backwards, a group's earliest row in the batch is written last.
+fn note_first_rows<const FILTERED: bool>(
     grouper: &mut Grouper<'_>,
+    groups_before: usize,
     positions: &[u32],
     rows: &[ember_storage::RowId],
 ) {
-    for (&position, &row_id) in positions.iter().zip(rows) {
-        if FILTERED && position == SKIPPED {
+    for (&position, &row_id) in positions.iter().zip(rows).rev() {
+        if (FILTERED && position == SKIPPED) || (position as usize) < groups_before {
             continue;
         }
         if let Some(group) = grouper.groups.get_mut(position as usize) {
-            group.last_row_id = row_id;
+            group.first_row_id = row_id;
         }
     }
 }

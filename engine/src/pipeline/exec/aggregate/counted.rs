@@ -7,15 +7,13 @@
 //! still checked for visibility and staleness by the storage walk, but only the filter's
 //! conjuncts the range does not decide (noted by the optimizer in
 //! `TableAccess::key_residual`) are checked, and no
-//! aggregate is stepped per row. The last row counted is kept for a bare column above.
-//! When the range decides the whole filter (and ascends), the walk is the storage's
-//! counting one (`index_range::count_range`, which reads no row into the executor); the
-//! last row is the greatest entry counted, the one an ordered walk ends at.
+//! aggregate is stepped per row. When the range decides the whole filter (and ascends), the
+//! walk is the storage's counting one (`index_range::count_range`, which reads no row into
+//! the executor). A bare column above reads the group's first row, which only a walk that
+//! steps the rows gives: the operator scans instead of counting then.
 //!
 //! A scalar subquery's `count(*)` of a read by index (`count_rows`) counts the rows the read
 //! finds the same way, with no operator tree built or rewound per run.
-
-use ember_storage::RowId;
 
 use crate::error::Result;
 use crate::expr::Expr;
@@ -27,14 +25,14 @@ use super::super::scan::for_each_indexed_row;
 use super::super::{profile, ExecContext};
 
 /// The rows an index-range walk of `access` would feed aggregates that are all counts of
-/// rows (see the file comment), counted without stepping them, and the last row counted;
-/// `None` when the shape does not allow it or the index no longer exists.
+/// rows (see the file comment), counted without stepping them; `None` when the shape does
+/// not allow it or the index no longer exists.
 pub(super) fn counted_range_rows(
     access: &TableAccess,
     group_by: &[Expr],
     aggregates: &[AggregateCall],
     context: &ExecContext<'_>,
-) -> Result<Option<(u64, Option<RowId>)>> {
+) -> Result<Option<u64>> {
     let AccessPath::IndexRange(range) = &access.path else {
         return Ok(None);
     };
@@ -47,10 +45,10 @@ pub(super) fn counted_range_rows(
         None => access.filter.as_ref(),
     };
     if residual.is_none() && !range.descending {
-        return super::super::scan::index_range::count_range(access, range, context);
+        let counted = super::super::scan::index_range::count_range(access, range, context)?;
+        return Ok(counted.map(|(rows, _)| rows));
     }
     let mut rows = 0u64;
-    let mut last = None;
     let mut buffer = Vec::new();
     let walked = super::super::scan::index_range::walk_range(
         access,
@@ -58,33 +56,27 @@ pub(super) fn counted_range_rows(
         residual,
         context,
         &mut buffer,
-        |row_id, _| {
+        |_, _| {
             rows += 1;
-            last = Some(row_id);
             Ok(true)
         },
     )?;
-    Ok(walked.then_some((rows, last)))
+    Ok(walked.then_some(rows))
 }
 
 /// The rows an index lookup of `access` reaches that pass its filter (the `KeyCount`
 /// strategy), counted without stepping an aggregate. A settled index counts the rows under
 /// the key from its entries when the key decides the whole filter
 /// (`scan::settled_key_rows`: no row read); otherwise each row found is read, checked and
-/// counted. With `last_read` (a bare column above reads the last row, which the rows' own
-/// order decides) or when the index no longer exists: `None`, and the caller scans.
+/// counted. When the index no longer exists: `None`, and the caller scans.
 pub(super) fn counted_key_rows(
     access: &TableAccess,
-    last_read: bool,
     context: &ExecContext<'_>,
-) -> Result<Option<(u64, Option<RowId>)>> {
-    if last_read {
-        return Ok(None);
-    }
+) -> Result<Option<u64>> {
     if let Some(rows) = super::super::scan::settled_key_rows(access, context)? {
-        return Ok(Some((rows, None)));
+        return Ok(Some(rows));
     }
-    Ok(count_found_rows(access, context)?.map(|rows| (rows, None)))
+    count_found_rows(access, context)
 }
 
 /// The rows a read by index of `access` finds that pass its filter, each read and
@@ -114,10 +106,10 @@ pub(crate) fn count_rows(node: &Node, context: &ExecContext<'_>) -> Result<Optio
     let started = profile::active().then(std::time::Instant::now);
     let rows = match (&access.path, plan.strategy) {
         (AccessPath::IndexRange(_), AggregateStrategy::RangeCount) => {
-            counted_range_rows(access, group_by, aggregates, context)?.map(|(rows, _)| rows)
+            counted_range_rows(access, group_by, aggregates, context)?
         }
         (AccessPath::IndexLookup { .. }, AggregateStrategy::KeyCount) => {
-            counted_key_rows(access, false, context)?.map(|(rows, _)| rows)
+            counted_key_rows(access, context)?
         }
         _ => count_found_rows(access, context)?,
     };

@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 
-use ember_storage::{KeyParts, RowId, Value};
+use ember_storage::{KeyParts, Value};
 
 use crate::error::Result;
 use crate::expr::{Collation, KeyRef};
@@ -166,15 +166,14 @@ fn same_under(collation: Collation, a: &Value, b: &Value) -> bool {
 }
 
 /// For one `count(DISTINCT col)` over an index walk that reads `col` in order
-/// (`plan::counts_distinct_in_order`): the count of distinct non-NULL values, and the row
-/// of the last entry walked (the bare columns' row, as a counting walk's: `counted.rs`);
-/// `None` when the shape does not allow it or the index no longer exists.
+/// (`plan::counts_distinct_in_order`): the count of distinct non-NULL values; `None` when
+/// the shape does not allow it or the index no longer exists.
 pub(super) fn counted_distinct_rows(
     access: &TableAccess,
     group_by: &[crate::expr::Expr],
     aggregates: &[AggregateCall],
     context: &ExecContext<'_>,
-) -> Result<Option<(u64, Option<RowId>)>> {
+) -> Result<Option<u64>> {
     let AccessPath::IndexRange(range) = &access.path else {
         return Ok(None);
     };
@@ -188,15 +187,13 @@ pub(super) fn counted_distinct_rows(
         count: 1,
     };
     if let Some(counted) = count_distinct_range(access, range, parts, context)? {
-        return Ok(Some(counted));
+        return Ok(Some(counted.0));
     }
     // A filter the range does not decide, or a descending walk: rows read and compared.
     let mut distinct = 0u64;
-    let mut last = None;
     let mut previous: Option<Value> = None;
     let mut buffer = Vec::new();
-    let walked = visit_range_rows(access, range, context, &mut buffer, |row_id, values| {
-        last = Some(row_id);
+    let walked = visit_range_rows(access, range, context, &mut buffer, |_, values| {
         let value = values.get_mut(column).ok_or_else(|| {
             crate::err!(Internal, "a count(DISTINCT) column past the decoded row")
         })?;
@@ -213,5 +210,5 @@ pub(super) fn counted_distinct_rows(
         }
         Ok(true)
     })?;
-    Ok(walked.then_some((distinct, last)))
+    Ok(walked.then_some(distinct))
 }

@@ -13,10 +13,10 @@ use super::{Row, DIRECT_KEYS_MAX};
 pub(in crate::pipeline::exec) struct Group {
     /// The key as the group's first row gave it.
     pub(super) key: GroupKey,
-    /// The group's last input row; over a table scan it is read at the end from
-    /// `last_row_id` and stays empty until then.
-    pub(super) last_row: Row,
-    pub(super) last_row_id: RowId,
+    /// The group's first input row; over a table scan it is read at the end from
+    /// `first_row_id` and stays empty until then.
+    pub(super) first_row: Row,
+    pub(super) first_row_id: RowId,
 }
 
 impl Group {

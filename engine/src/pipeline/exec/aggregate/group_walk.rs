@@ -15,7 +15,7 @@
 //!
 //! A group's output row is its first row in walk order, then its aggregates, as SQLite's
 //! index walk makes it (the bare columns of a group come from one of its rows, which SQL
-//! leaves open; the hashing aggregate takes its last row of a scan). The walk sees what
+//! leaves open; the hashing aggregate takes its first row too). The walk sees what
 //! any index walk sees (each entry checked against the row version the snapshot sees,
 //! `exec::scan::index_range`; a settled index gives rows from its entries alone when they hold
 //! every column read). An index dropped after planning is not read: the aggregate then

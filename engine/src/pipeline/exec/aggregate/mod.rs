@@ -1,10 +1,11 @@
 //! The aggregate operator: reads its whole input, groups rows by the GROUP BY values (NULLs
 //! form one group), feeds each group's accumulators, and emits one row per group in group
-//! key order (as SQLite's sorter does): the group's last input row, then the aggregates.
+//! key order (as SQLite's sorter does): the group's first input row, then the aggregates
+//! (a bare column reads the group's first row, as SQLite's does).
 //! Without GROUP BY it emits exactly one row, with NULLs for the input row when empty.
 //!
 //! Over a full table scan the operator reads the scan's decoded rows in place (no row is
-//! moved or copied): a group remembers its last row's slot, and the row is read again, once,
+//! moved or copied): a group remembers its first row's slot, and the row is read again, once,
 //! when the groups are emitted. A single small non-negative integer group key finds its group
 //! by direct indexing instead of hashing, a single TEXT key through `TextGroups` (its bytes
 //! hashed and compared in place), a key of several values through `KeyGroups` (the row's
@@ -36,14 +37,13 @@ use ember_storage::Value;
 use crate::error::Result;
 use crate::expr::{Expr, KeyLookup, KeyRef, KeyValue};
 use crate::fast_hash::FastBuildHasher;
-use crate::plan::{AggregateCall, AggregateStrategy, Node, TableAccess};
+use crate::plan::{AggregateCall, AggregateStrategy, Node};
 
 use super::hash::key_groups::{finish_key_hash, key_hash, mix_key_hash, same_key, KeyGroups};
 use super::hash::text_groups::{bytes_hash, text_hash, TextGroups};
-use super::{profile, scan, ExecContext, Operator, Row};
+use super::{profile, ExecContext, Operator, Row};
 use accumulator::Accumulator;
 use aggregate_feed::{Feeder, GroupAccumulators};
-use aggregate_input::read_last_rows;
 pub(crate) use aggregate_input::streams_union;
 use group_key::{direct_slot, exact_key, key_order, term_values, GroupTerm};
 use group_key::{Group, GroupKey};
@@ -64,7 +64,7 @@ pub struct AggregateOperator<'p> {
     aggregates: &'p [AggregateCall],
     input_width: usize,
     strategy: AggregateStrategy,
-    /// The node's `bare_reads`: the last-row columns read above (`None`: every one).
+    /// The node's `bare_reads`: the first-row columns read above (`None`: every one).
     bare_reads: Option<&'p [bool]>,
     output: Option<std::vec::IntoIter<Row>>,
     /// Whether a rewound run may reuse the last run's grouper, emptied (`Grouper::reset`):
@@ -115,7 +115,7 @@ pub(super) struct Grouper<'p> {
     /// The memory the groups hold (charged to the account when there is a budget).
     memory: super::MemoryCharge,
     /// Output rows handed back (`AggregateOperator::recycle`), at most
-    /// `GROUPER_SPARE_ROWS`: the next groups' last-row buffers.
+    /// `GROUPER_SPARE_ROWS`: the next groups' first-row buffers.
     spare_rows: Vec<Row>,
 }
 
@@ -166,11 +166,11 @@ impl<'p> Grouper<'p> {
     }
 
     /// Appends a group of the key `key` with fresh accumulators.
-    fn new_group(&mut self, key: GroupKey, last_row: Row, rows_max: usize) {
+    fn new_group(&mut self, key: GroupKey, first_row: Row, rows_max: usize) {
         self.groups.push(Group {
             key,
-            last_row,
-            last_row_id: 0,
+            first_row,
+            first_row_id: 0,
         });
         self.feeder
             .push_accumulators(&mut self.accumulators, rows_max);
@@ -199,7 +199,7 @@ impl<'p> Grouper<'p> {
     }
 
     /// Finds (or creates) the group of `row`, feeds its accumulators, and returns the
-    /// group's position (the caller stores the row as the group's last row).
+    /// group's position (the caller stores the row when it made the group: its first row).
     fn add(&mut self, row: &[Value], context: &ExecContext<'_>) -> Result<usize> {
         self.add_noting(row, context, |_, _| {})
     }
@@ -504,7 +504,7 @@ impl<'p> Grouper<'p> {
             GroupKey::One(value) => std::slice::from_ref(value),
             GroupKey::Many(values) => values.as_slice(),
         };
-        // The key (in the group and again in a lookup structure), the group's last row (its
+        // The key (in the group and again in a lookup structure), the group's first row (its
         // values and, not known yet, a small heap block each), its accumulators and
         // bookkeeping.
         let bytes = 2 * super::row_bytes(key_values)
@@ -512,11 +512,11 @@ impl<'p> Grouper<'p> {
             + (self.aggregates.len() * GROUP_ACCUMULATOR_BYTES) as u64
             + GROUP_OVERHEAD_BYTES;
         self.memory.add(bytes)?;
-        // The buffer the group's last row is kept in, sized for the aggregates `finish`
+        // The buffer the group's first row is kept in, sized for the aggregates `finish`
         // appends: a join handing rows over swaps it for the row it gives (the join then
         // writes the next row into it with room to spare), a scan reads the row into it.
         let width = self.input_width + self.aggregates.len();
-        let last_row = match self.spare_rows.pop() {
+        let first_row = match self.spare_rows.pop() {
             Some(mut spare) => {
                 debug_assert!(spare.is_empty(), "spare rows are kept empty");
                 spare.reserve_exact(width);
@@ -524,7 +524,7 @@ impl<'p> Grouper<'p> {
             }
             None => Vec::with_capacity(width),
         };
-        self.new_group(key, last_row, context.rows_max);
+        self.new_group(key, first_row, context.rows_max);
         Ok(self.groups.len() - 1)
     }
 
@@ -558,8 +558,8 @@ impl<'p> Grouper<'p> {
         }
     }
 
-    /// Each group's row: its last input row (`input_width` values) and its aggregates'
-    /// results, in group key order. The groups' last rows are taken: `reset` before the
+    /// Each group's row: its first input row (`input_width` values) and its aggregates'
+    /// results, in group key order. The groups' first rows are taken: `reset` before the
     /// grouper is fed again.
     fn finish(&mut self, context: &ExecContext<'_>) -> Result<Vec<Row>> {
         if self.groups.is_empty() && self.group_by.is_empty() {
@@ -578,9 +578,9 @@ impl<'p> Grouper<'p> {
         let mut rows = Vec::with_capacity(order.len());
         for &at in order {
             let group = &mut self.groups[at];
-            let mut row = std::mem::take(&mut group.last_row);
+            let mut row = std::mem::take(&mut group.first_row);
             if row.is_empty() {
-                // A group always has a last row (or none had any input: all NULL), made
+                // A group always has a first row (or none had any input: all NULL), made
                 // at its full width at once.
                 row.reserve_exact(input_width + width);
                 row.resize(input_width, Value::Null);
@@ -671,12 +671,17 @@ impl<'p> AggregateOperator<'p> {
                     AggregateStrategy::RangeCount => counted::counted_range_rows,
                     _ => distinct_walk::counted_distinct_rows,
                 };
-                let counted = count(access, self.group_by, self.aggregates, context)?;
+                let counted = match self.reads_first_row() {
+                    true => None,
+                    false => count(access, self.group_by, self.aggregates, context)?,
+                };
                 self.counted_or_scanned(counted, access, grouper, context)?
             }
             (AggregateStrategy::KeyCount, Some(access)) => {
-                let last_read = self.bare_reads.is_none_or(|reads| reads.contains(&true));
-                let counted = counted::counted_key_rows(access, last_read, context)?;
+                let counted = match self.reads_first_row() {
+                    true => None,
+                    false => counted::counted_key_rows(access, context)?,
+                };
                 self.counted_or_scanned(counted, access, grouper, context)?
             }
             (AggregateStrategy::ScanHash { parallel }, Some(access)) => {
@@ -693,81 +698,24 @@ impl<'p> AggregateOperator<'p> {
                 self.union_groups(access, grouper, context)?
             }
             _ => {
-                // Pushed: a join below hands each joined row in a buffer it reuses; the
-                // group keeps the row by swapping buffers (the join writes the next row
+                // Pushed: a join below hands each joined row in a buffer it reuses; a new
+                // group keeps its first row by swapping buffers (the join writes the next row
                 // whole into the one it gets back).
                 super::push::rows(self.input, context, &mut |row| {
+                    let before = grouper.groups.len();
                     let position = if grouper.add_plain(row)? {
                         0
                     } else {
                         grouper.add(row, context)?
                     };
-                    std::mem::swap(&mut grouper.groups[position].last_row, row);
+                    if position == before {
+                        std::mem::swap(&mut grouper.groups[position].first_row, row);
+                    }
                     Ok(())
                 })?;
             }
         }
         grouper.finish(context)
-    }
-
-    /// Groups the rows of the scan `access` (split across threads when `parallel` and the
-    /// run allows, else in column batches when the optimizer chose them (`columns`), else
-    /// row by row), then reads each group's last row.
-    fn scan_groups(
-        &self,
-        access: &'p TableAccess,
-        (parallel, columns): (bool, bool),
-        grouper: &mut Grouper<'p>,
-        context: &ExecContext<'_>,
-    ) -> Result<()> {
-        // The scan's rows, for EXPLAIN ANALYZE (a split's threads count none).
-        let mut tally = profile::Tally::of(self.input);
-        if parallel && self.split(access, columns, grouper, context)? {
-            tally.forget();
-        } else if columns {
-            tally.rows(column_aggregate::fold(access, grouper, context)?);
-        } else {
-            scan::for_each_row(access, context, |row_id, row| {
-                tally.row();
-                let position = grouper.add(row, context)?;
-                grouper.groups[position].last_row_id = row_id;
-                Ok(())
-            })?
-        }
-        self.read_last_rows(access, grouper, context)
-    }
-
-    /// Takes a counting walk's rows and last row when it ran (`Some`), else groups the scan.
-    fn counted_or_scanned(
-        &self,
-        counted: Option<(u64, Option<ember_storage::RowId>)>,
-        access: &'p TableAccess,
-        grouper: &mut Grouper<'p>,
-        context: &ExecContext<'_>,
-    ) -> Result<()> {
-        let Some((rows, last)) = counted else {
-            return self.scan_groups(access, (false, false), grouper, context);
-        };
-        if self.strategy != AggregateStrategy::DistinctCount {
-            // Every row counted (a count(DISTINCT) walk reads past repeats).
-            profile::Tally::of(self.input).rows(rows);
-        }
-        grouper.push_counted(rows, context);
-        if let (Some(group), Some(last)) = (grouper.groups.first_mut(), last) {
-            group.last_row_id = last;
-        }
-        self.read_last_rows(access, grouper, context)
-    }
-
-    /// Reads each group's last row (its bare columns) by the row id the fold kept.
-    fn read_last_rows(
-        &self,
-        access: &TableAccess,
-        grouper: &mut Grouper<'p>,
-        context: &ExecContext<'_>,
-    ) -> Result<()> {
-        let row_width = self.input_width + self.aggregates.len();
-        read_last_rows(access, grouper, self.bare_reads, row_width, context)
     }
 }
 
@@ -786,7 +734,7 @@ impl Operator for AggregateOperator<'_> {
     }
 
     fn recycle(&mut self, row: Row) {
-        // A kept grouper makes its next groups' last rows in the rows handed back.
+        // A kept grouper makes its next groups' first rows in the rows handed back.
         if let Some(kept) = self.kept.as_mut() {
             if kept.spare_rows.len() < GROUPER_SPARE_ROWS {
                 let mut row = row;

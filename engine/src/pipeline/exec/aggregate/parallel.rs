@@ -110,7 +110,7 @@ pub fn aggregate(
     if merged.is_some() {
         count_split();
     }
-    Ok(merged.map(|merged| (merged.accumulators, merged.last_row)))
+    Ok(merged.map(|merged| (merged.accumulators, merged.first_row)))
 }
 
 /// Whether every aggregate (no GROUP BY) reads a plain column or is COUNT(*), with no
@@ -150,7 +150,7 @@ struct Partial {
     accumulators: Vec<Accumulator>,
     /// Per aggregate (used by sums only): the magnitudes of its inputs.
     bounds: Vec<SumBound>,
-    last_row: Option<RowId>,
+    first_row: Option<RowId>,
     /// Whether every sum is known exact in any order (set by `absorb` over all parts).
     exact: bool,
 }
@@ -168,7 +168,7 @@ impl Job<'_> {
                 .map(|call| Accumulator::new(call.function, false))
                 .collect(),
             bounds: vec![SumBound::default(); self.aggregates.len()],
-            last_row: None,
+            first_row: None,
             exact: true,
         };
         let scan = RangeScan {
@@ -183,7 +183,7 @@ impl Job<'_> {
             txn,
             &mut partial,
             |partial, row, values| {
-                partial.last_row = Some(row);
+                partial.first_row.get_or_insert(row);
                 partial.add(self.aggregates, self.args, values)
             },
             |partial, _| partial.bounds.iter().all(SumBound::exact),
@@ -235,8 +235,8 @@ impl Partial {
                 accumulator.merge(other);
             }
         }
-        if later.last_row.is_some() {
-            self.last_row = later.last_row;
+        if self.first_row.is_none() {
+            self.first_row = later.first_row;
         }
     }
 }

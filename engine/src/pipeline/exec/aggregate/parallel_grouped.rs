@@ -1,7 +1,7 @@
 //! Parallel GROUP BY over a full table scan: every worker groups its contiguous slot range
 //! with its own `Grouper` (the serial operator's, so keys and accumulators are the serial
 //! ones), then the statement's thread merges the parts in slot order. A group keeps the key
-//! its first row gave and the id of its last row, and the merged groups come in the order
+//! its first row gave and that row's id, and the merged groups come in the order
 //! their first rows have in the table: exactly the serial grouper's groups, which `finish`
 //! then sorts by key as the serial plan does.
 
@@ -96,16 +96,17 @@ pub fn aggregate<'p>(
             let later = part.accumulators.group_mut(at);
             let target = merged.group_accumulators(position);
             if position == before {
-                // New here: the part's state is the whole group's so far.
+                // New here: the part's state is the whole group's so far, and its first
+                // row (the parts come in scan order) the group's.
                 for (accumulator, later) in target.iter_mut().zip(later) {
                     std::mem::swap(accumulator, later);
                 }
+                merged.groups[position].first_row_id = group.first_row_id;
             } else {
                 for (accumulator, later) in target.iter_mut().zip(&*later) {
                     accumulator.merge(later);
                 }
             }
-            merged.groups[position].last_row_id = group.last_row_id;
         }
     }
     super::super::parallel::count_split();
@@ -200,12 +201,15 @@ impl Job<'_> {
             txn,
             &mut part,
             |part, row_id, row| {
+                let before = grouper.groups.len();
                 let position = grouper.add_noting(row, &context, |at, value| {
                     if self.summed[at] {
                         part.bounds[at].note(value);
                     }
                 })?;
-                grouper.groups[position].last_row_id = row_id;
+                if position == before {
+                    grouper.groups[position].first_row_id = row_id;
+                }
                 part.group_count = grouper.groups.len();
                 Ok(())
             },

@@ -1,5 +1,6 @@
 //! The PRAGMAs that read the catalog, with SQLite's columns and values: `table_info`,
-//! `table_xinfo`, `index_list`, `index_info`, `index_xinfo` and `foreign_key_list`. The
+//! `table_xinfo`, `index_list`, `index_info`, `index_xinfo`, `foreign_key_list` and
+//! `table_list` (every table and view, or the one named, with its schema). The
 //! statement form (`PRAGMA table_info(t)`) and the table-valued form (`SELECT * FROM
 //! pragma_table_info('t')`, whose rows also carry the hidden columns `arg` and `schema`)
 //! both read these rows. A name that is no table (or index) gives no rows, as in SQLite; a
@@ -29,6 +30,7 @@ pub enum CatalogPragma {
     IndexInfo,
     IndexXInfo,
     ForeignKeyList,
+    TableList,
 }
 
 const TABLE_INFO_COLUMNS: &[&str] = &["cid", "name", "type", "notnull", "dflt_value", "pk"];
@@ -55,6 +57,9 @@ pub const FOREIGN_KEY_LIST_COLUMNS: &[&str] = &[
     "on_delete",
     "match",
 ];
+
+/// `PRAGMA table_list`'s columns.
+const TABLE_LIST_COLUMNS: &[&str] = &["schema", "name", "type", "ncol", "wr", "strict"];
 
 /// `PRAGMA database_list`'s columns (also `pragma_database_list`'s, which has no hidden
 /// ones: the PRAGMA takes no argument).
@@ -91,6 +96,7 @@ impl CatalogPragma {
             "index_info" => CatalogPragma::IndexInfo,
             "index_xinfo" => CatalogPragma::IndexXInfo,
             "foreign_key_list" => CatalogPragma::ForeignKeyList,
+            "table_list" => CatalogPragma::TableList,
             _ => return None,
         })
     }
@@ -109,6 +115,7 @@ impl CatalogPragma {
             CatalogPragma::IndexInfo => "index_info",
             CatalogPragma::IndexXInfo => "index_xinfo",
             CatalogPragma::ForeignKeyList => "foreign_key_list",
+            CatalogPragma::TableList => "table_list",
         }
     }
 
@@ -121,6 +128,7 @@ impl CatalogPragma {
             CatalogPragma::IndexInfo => INDEX_INFO_COLUMNS,
             CatalogPragma::IndexXInfo => INDEX_XINFO_COLUMNS,
             CatalogPragma::ForeignKeyList => FOREIGN_KEY_LIST_COLUMNS,
+            CatalogPragma::TableList => TABLE_LIST_COLUMNS,
         }
     }
 
@@ -128,6 +136,14 @@ impl CatalogPragma {
     /// a view come from binding its query, which fails as SQLite's does when a table it
     /// reads is gone.
     pub fn rows(self, catalog: &Catalog, arg: Option<&str>) -> Result<Vec<Row>> {
+        if self == CatalogPragma::TableList {
+            // `main`'s, then the temporary schema's when `catalog` has one.
+            let mut rows = table_list_rows(catalog.main_schema(), "main", arg);
+            if let Some(temp) = catalog.temp() {
+                rows.extend(table_list_rows(temp, "temp", arg));
+            }
+            return Ok(rows);
+        }
         let Some(arg) = arg else {
             return Ok(Vec::new());
         };
@@ -147,8 +163,61 @@ impl CatalogPragma {
             CatalogPragma::ForeignKeyList => {
                 catalog.table(arg).map(foreign_key_rows).unwrap_or_default()
             }
+            CatalogPragma::TableList => Vec::new(),
         })
     }
+}
+
+/// `PRAGMA table_list`'s rows of the schema `schema` (named `label`): its tables and views
+/// by name, or only the one named `only`, and its own schema table (`sqlite_schema`, or
+/// `sqlite_temp_schema`), as SQLite lists them: `ncol` counts every column (generated ones
+/// too, as `table_xinfo` lists them), `wr` is 1 for a WITHOUT ROWID table, `strict` 1 for a
+/// STRICT one.
+pub fn table_list_rows(schema: &Catalog, label: &str, only: Option<&str>) -> Vec<Row> {
+    let wanted = |name: &str| only.is_none_or(|only| only.eq_ignore_ascii_case(name));
+    let row = |name: &str, kind: &str, columns: usize, without_rowid: bool, strict: bool| {
+        vec![
+            Value::Text(label.into()),
+            Value::Text(name.into()),
+            Value::Text(kind.into()),
+            Value::Integer(columns as i64),
+            Value::Integer(i64::from(without_rowid)),
+            Value::Integer(i64::from(strict)),
+        ]
+    };
+    let mut rows = Vec::new();
+    for table in schema.tables() {
+        if wanted(&table.name) {
+            let without_rowid = matches!(
+                parse_one(&table.sql),
+                Ok(Statement::CreateTable(create)) if create.without_rowid
+            );
+            let columns = column_rows(table, true).len();
+            rows.push(row(
+                &table.name,
+                "table",
+                columns,
+                without_rowid,
+                table.is_strict(),
+            ));
+        }
+    }
+    for view in schema.views() {
+        if wanted(&view.name) {
+            // A view that no longer binds (a table it reads is gone) counts no column.
+            let columns = view_column_rows(schema, view, true).map_or(0, |rows| rows.len());
+            rows.push(row(&view.name, "view", columns, false, false));
+        }
+    }
+    let own = if label == "temp" {
+        "sqlite_temp_schema"
+    } else {
+        "sqlite_schema"
+    };
+    if wanted(own) {
+        rows.push(row(own, "table", 5, false, false));
+    }
+    rows
 }
 
 /// What a column's definition in the CREATE text says: its declared type, whether it says

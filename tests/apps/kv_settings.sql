@@ -1,0 +1,23 @@
+-- A key-value settings store: upserts, typed values, defaults with COALESCE, change counters.
+CREATE TABLE settings (key TEXT PRIMARY KEY, value, updated_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+INSERT INTO settings (key, value) VALUES ('theme', 'dark'), ('font_size', 14), ('ratio', 1.5), ('enabled', 1), ('blob', x'00ff');
+INSERT INTO settings (key, value, updated_at) VALUES ('theme', 'light', 5) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at WHERE excluded.updated_at > settings.updated_at;
+SELECT key, value, typeof(value), updated_at FROM settings ORDER BY key;
+INSERT INTO settings (key, value, updated_at) VALUES ('theme', 'blue', 3) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at WHERE excluded.updated_at > settings.updated_at;
+SELECT value FROM settings WHERE key = 'theme';
+SELECT changes();
+SELECT coalesce((SELECT value FROM settings WHERE key = 'missing'), 'default');
+SELECT ifnull((SELECT value FROM settings WHERE key = 'font_size'), 12) + 2;
+REPLACE INTO settings (key, value) VALUES ('enabled', 0);
+SELECT key, value, updated_at FROM settings WHERE key = 'enabled';
+SELECT total_changes() > 0;
+DELETE FROM settings WHERE key LIKE 'b%';
+SELECT changes(), count(*) FROM settings;
+SELECT json_group_object(key, value) FROM (SELECT key, value FROM settings ORDER BY key);
+SELECT key FROM settings WHERE value = 14;
+SELECT key FROM settings WHERE value = '14';
+SELECT key FROM settings WHERE CAST(value AS TEXT) = '1.5';
+SELECT max(updated_at), min(key) FROM settings;
+INSERT INTO settings (key, value) VALUES ('theme', 'x');
+INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES ('theme', NULL, 9);
+SELECT key, quote(value), updated_at FROM settings ORDER BY key;

@@ -1,0 +1,26 @@
+-- A notes app with tags: many-to-many links, tag clouds, notes having all of some tags.
+CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, body TEXT, created TEXT NOT NULL DEFAULT '2024-01-01 00:00:00');
+CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+CREATE TABLE note_tags (note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE, tag_id INTEGER NOT NULL REFERENCES tags(id), PRIMARY KEY (note_id, tag_id)) WITHOUT ROWID;
+INSERT INTO notes (title, body) VALUES ('Groceries', 'milk, eggs'), ('Trip', 'pack bags'), ('Ideas', NULL), ('Work', 'report');
+INSERT INTO tags (name) VALUES ('home'), ('Travel'), ('work'), ('urgent');
+INSERT OR IGNORE INTO tags (name) VALUES ('HOME');
+SELECT count(*) FROM tags;
+INSERT INTO note_tags VALUES (1, 1), (1, 4), (2, 2), (2, 4), (4, 3), (4, 4);
+SELECT t.name, count(nt.note_id) AS uses FROM tags t LEFT JOIN note_tags nt ON nt.tag_id = t.id GROUP BY t.id ORDER BY uses DESC, t.name;
+SELECT n.title, group_concat(t.name, ', ') FROM notes n LEFT JOIN note_tags nt ON nt.note_id = n.id LEFT JOIN tags t ON t.id = nt.tag_id GROUP BY n.id ORDER BY n.id;
+SELECT n.title FROM notes n WHERE NOT EXISTS (SELECT 1 FROM note_tags WHERE note_id = n.id);
+SELECT n.title FROM notes n JOIN note_tags nt ON nt.note_id = n.id JOIN tags t ON t.id = nt.tag_id WHERE t.name IN ('urgent', 'HOME') GROUP BY n.id HAVING count(*) = 2;
+SELECT title FROM notes WHERE id IN (SELECT note_id FROM note_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'URGENT')) ORDER BY title;
+DELETE FROM notes WHERE title = 'Trip';
+SELECT count(*) FROM note_tags;
+PRAGMA foreign_keys = ON;
+DELETE FROM notes WHERE title = 'Groceries';
+SELECT note_id, tag_id FROM note_tags ORDER BY 1, 2;
+SELECT name FROM sqlite_sequence;
+SELECT seq FROM sqlite_sequence WHERE name = 'notes';
+INSERT INTO notes (title) VALUES ('Later');
+SELECT id, title, body IS NULL, created FROM notes ORDER BY id;
+SELECT t.name, (SELECT count(*) FROM note_tags WHERE tag_id = t.id) FROM tags t ORDER BY 2 DESC, 1 LIMIT 2;
+UPDATE tags SET name = 'Urgent!' WHERE name = 'urgent' RETURNING id, name;
+SELECT name FROM tags WHERE name LIKE 'u%' OR name GLOB 'T*' ORDER BY name;

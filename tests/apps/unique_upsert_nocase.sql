@@ -1,0 +1,21 @@
+-- Sign-ups with case-insensitive unique e-mails: conflicts, INSERT OR IGNORE counts, upserts on expression-free NOCASE keys, partial unique indexes.
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL COLLATE NOCASE UNIQUE, handle TEXT, deleted INTEGER NOT NULL DEFAULT 0, logins INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX accounts_handle_live ON accounts(handle) WHERE deleted = 0;
+INSERT INTO accounts (email, handle) VALUES ('Ann@X.io', 'ann'), ('bob@x.io', 'bob');
+INSERT INTO accounts (email, handle) VALUES ('ANN@x.io', 'ann2');
+INSERT OR IGNORE INTO accounts (email, handle) VALUES ('ann@X.IO', 'ann3'), ('cid@x.io', 'cid');
+SELECT changes();
+INSERT INTO accounts (email, handle) VALUES ('ann@x.io', 'ann') ON CONFLICT(email) DO UPDATE SET logins = logins + 1 RETURNING id, email, logins;
+INSERT INTO accounts (email, handle) VALUES ('dee@x.io', 'bob');
+UPDATE accounts SET deleted = 1 WHERE handle = 'bob';
+INSERT INTO accounts (email, handle) VALUES ('dee@x.io', 'bob');
+SELECT id, email, handle, deleted, logins FROM accounts ORDER BY id;
+SELECT email FROM accounts WHERE email = 'BOB@X.IO';
+SELECT email FROM accounts WHERE email IN ('ANN@X.IO', 'cid@X.io') ORDER BY email;
+SELECT count(*) FROM accounts WHERE email LIKE 'A%';
+UPDATE accounts SET email = 'CID@x.io' WHERE handle = 'bob' AND deleted = 0;
+UPDATE OR REPLACE accounts SET email = 'CID@x.io' WHERE handle = 'bob' AND deleted = 0;
+SELECT id, email, handle FROM accounts ORDER BY id;
+INSERT OR REPLACE INTO accounts (id, email, handle) VALUES (1, 'ann@new.io', 'ann');
+SELECT id, email, logins FROM accounts WHERE id = 1;
+SELECT name, "unique", partial FROM pragma_index_list('accounts') ORDER BY name;
