@@ -36,16 +36,7 @@ pub(crate) fn replay_alter_table(
     let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
     let before = &alter.before;
-    match catalog.table(&before.name) {
-        Some(current) if Arc::ptr_eq(current, before) => {}
-        _ => {
-            return Err(crate::err!(
-                SerializationConflict,
-                "table {} changed while ALTER TABLE was prepared; run it again",
-                before.name
-            ))
-        }
-    }
+    super::check_still_bound(&catalog, before, "ALTER TABLE")?;
     let after = &alter.after;
     let renamed = !after.name.eq(&before.name);
     if renamed && catalog.object_kind(&after.name).is_some() {

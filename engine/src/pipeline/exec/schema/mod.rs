@@ -15,3 +15,25 @@ pub(super) mod system_schema;
 pub(super) mod trigger_ddl;
 pub(super) mod truncate;
 pub(super) mod view;
+
+use std::sync::Arc;
+
+use crate::catalog::{Catalog, TableDef};
+
+/// Fails (a retryable conflict) unless `table`, the definition a `statement` (its name, for
+/// the message) was bound against, is still the one `catalog` holds: a schema change in
+/// between would make the statement apply to a table it did not see.
+pub(super) fn check_still_bound(
+    catalog: &Catalog,
+    table: &Arc<TableDef>,
+    statement: &str,
+) -> crate::error::Result<()> {
+    match catalog.table(&table.name) {
+        Some(current) if Arc::ptr_eq(current, table) => Ok(()),
+        _ => Err(crate::err!(
+            SerializationConflict,
+            "table {} changed while {statement} was prepared; run it again",
+            table.name
+        )),
+    }
+}

@@ -38,16 +38,7 @@ pub(crate) fn truncate_table(
 ) -> Result<Option<u64>> {
     let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
-    match catalog.table(&table.name) {
-        Some(current) if Arc::ptr_eq(current, table) => {}
-        _ => {
-            return Err(crate::err!(
-                SerializationConflict,
-                "table {} changed while DELETE was prepared; run it again",
-                table.name
-            ))
-        }
-    }
+    super::check_still_bound(&catalog, table, "DELETE")?;
     if !replaying && !catalog.deletes_run_nothing_per_row(table) {
         return Err(crate::err!(
             SerializationConflict,
