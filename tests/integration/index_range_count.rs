@@ -198,6 +198,19 @@ fn a_lookup_of_a_key_holding_many_rows_is_counted_as_its_range() {
                 .any(|line| line.contains("Aggregate count(*) counting")),
         "{few:?}"
     );
+    // A bare column beside the count reads its group's first row: the rows are grouped,
+    // not counted, and the answer is SQLite's.
+    for sql in [
+        "SELECT s, count(*) FROM t WHERE a = 5",
+        "SELECT s, count(*) FROM t WHERE b = 5",
+    ] {
+        let plan = support::explain(&ember, sql, &[]);
+        assert!(
+            !plan.iter().any(|line| line.contains("counting")),
+            "{plan:?}"
+        );
+        assert_eq!(ember_rows(&ember, sql), sqlite_rows(&sqlite, sql), "{sql}");
+    }
 }
 
 /// Counts of a key's rows through an index lookup (`KeyCount`): from a settled index's

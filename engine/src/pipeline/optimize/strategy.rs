@@ -20,6 +20,9 @@
 //!   grouped by plain columns.
 //! - `Hash` otherwise.
 //!
+//! A counting strategy (`RangeCount`, `KeyCount`, `DistinctCount`) reads no row: under a
+//! bare column, which reads its group's first row, the aggregate is a `ScanHash` instead.
+//!
 //! A DISTINCT over a projection of plain columns that an index range reads in order is an
 //! `IndexWalk` (`plan::distinct_walk`); otherwise `Hash`.
 
@@ -38,9 +41,15 @@ pub fn choose_strategies(node: &mut Node) {
             group_by,
             aggregates,
             strategy,
+            bare_reads,
             ..
         } => {
-            *strategy = aggregate_strategy(input, group_by, aggregates);
+            // A counting walk reads no row: a bare column above, which reads its group's
+            // first row, keeps the grouped scan.
+            let counts = bare_reads
+                .as_ref()
+                .is_some_and(|reads| !reads.contains(&true));
+            *strategy = aggregate_strategy(input, group_by, aggregates, counts);
             if *strategy == AggregateStrategy::RangeCount {
                 if let Node::Scan(access) = input.as_mut() {
                     note_range_residual(access);
@@ -61,11 +70,13 @@ pub fn choose_strategies(node: &mut Node) {
     }
 }
 
-/// The strategy of an aggregate over `input` (see the file comment).
+/// The strategy of an aggregate over `input` (see the file comment); a counting one only
+/// when `counts` (no bare column reads the group's row).
 pub fn aggregate_strategy(
     input: &Node,
     group_by: &[Expr],
     aggregates: &[AggregateCall],
+    counts: bool,
 ) -> AggregateStrategy {
     let Node::Scan(access) = input else {
         return AggregateStrategy::Hash;
@@ -79,15 +90,16 @@ pub fn aggregate_strategy(
             AggregateStrategy::TableCount { parallel }
         }
         AccessPath::IndexRange(range)
-            if crate::plan::counts_range_rows(range, group_by, aggregates) =>
+            if counts && crate::plan::counts_range_rows(range, group_by, aggregates) =>
         {
             AggregateStrategy::RangeCount
         }
-        AccessPath::IndexLookup { .. } if counts_rows_only(group_by, aggregates) => {
+        AccessPath::IndexLookup { .. } if counts && counts_rows_only(group_by, aggregates) => {
             AggregateStrategy::KeyCount
         }
         AccessPath::IndexRange(range)
-            if crate::plan::counts_distinct_in_order(range, group_by, aggregates).is_some() =>
+            if counts
+                && crate::plan::counts_distinct_in_order(range, group_by, aggregates).is_some() =>
         {
             AggregateStrategy::DistinctCount
         }

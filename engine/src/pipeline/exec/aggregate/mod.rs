@@ -671,17 +671,13 @@ impl<'p> AggregateOperator<'p> {
                     AggregateStrategy::RangeCount => counted::counted_range_rows,
                     _ => distinct_walk::counted_distinct_rows,
                 };
-                let counted = match self.reads_first_row() {
-                    true => None,
-                    false => count(access, self.group_by, self.aggregates, context)?,
-                };
+                debug_assert!(!self.reads_first_row(), "the optimizer counts no bare row");
+                let counted = count(access, self.group_by, self.aggregates, context)?;
                 self.counted_or_scanned(counted, access, grouper, context)?
             }
             (AggregateStrategy::KeyCount, Some(access)) => {
-                let counted = match self.reads_first_row() {
-                    true => None,
-                    false => counted::counted_key_rows(access, context)?,
-                };
+                debug_assert!(!self.reads_first_row(), "the optimizer counts no bare row");
+                let counted = counted::counted_key_rows(access, context)?;
                 self.counted_or_scanned(counted, access, grouper, context)?
             }
             (AggregateStrategy::ScanHash { parallel }, Some(access)) => {
