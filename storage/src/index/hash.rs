@@ -152,7 +152,7 @@ fn probe<'e>(entries: &'e Entries, key: &IndexKey, hash: u64) -> Probe<'e> {
             let key_word = entry.key.load(Ordering::Relaxed);
             // SAFETY: the row word was loaded (acquire) first, and the caller's pin keeps a
             // boxed key alive until every probe that saw it live has ended.
-            if unsafe { entry_holds(key_word, row_word, key) } {
+            if unsafe { entry_holds(key_word, row_word, key, hash) } {
                 return Probe::Found(entry, row_word);
             }
         }
@@ -424,14 +424,15 @@ impl HashIndex {
         unsafe { guard.defer_destroy(old_shared) };
     }
 
-    /// Adds `(key, row)` unless present; the caller holds the writer lock.
-    fn insert_locked(&self, key: IndexKey, row: EntryRow) -> bool {
+    /// Adds `(key, row)` unless present, `hash` being the key's hash; the caller holds the
+    /// writer lock.
+    fn insert_locked(&self, key: IndexKey, hash: u64, row: EntryRow) -> bool {
+        debug_assert_eq!(hash, key.hash());
         let guard = epoch::pin();
         self.make_room_locked(&guard);
         // SAFETY: pinned guard; only writers replace the array, and `make_room_locked`
         // already did, so this array takes the entry.
         let entries = unsafe { self.entries.load(Ordering::Acquire, &guard).deref() };
-        let hash = key.hash();
         match probe(entries, &key, hash) {
             Probe::Found(entry, row_word) => {
                 let boxed = row_word & BOXED_KEY;
@@ -474,7 +475,7 @@ impl HashIndex {
             }
             Probe::Missing(empty) => {
                 let row_word = self.new_row_word(row, &guard);
-                let (key_word, boxed) = key_word_of(key);
+                let (key_word, boxed) = key_word_of(key, hash);
                 let entry = &entries.slots()[empty];
                 debug_assert_eq!(entry.row.load(Ordering::Relaxed), EMPTY);
                 entry.key.store(key_word, Ordering::Relaxed);
@@ -676,7 +677,30 @@ impl Drop for IndexWriter<'_> {
 impl IndexWriter<'_> {
     /// Adds `(key, row)` unless that exact pair is already present; returns whether it added.
     pub fn insert(&self, key: IndexKey, row: EntryRow) -> bool {
-        self.index.insert_locked(key, row)
+        let hash = key.hash();
+        self.index.insert_locked(key, hash, row)
+    }
+
+    /// `insert` of a key whose hash (`IndexKey::hash`) the caller has.
+    pub fn insert_hashed(&self, key: IndexKey, hash: u64, row: EntryRow) -> bool {
+        self.index.insert_locked(key, hash, row)
+    }
+
+    /// Asks for the cache line of the entry where the probe for a key of hash `hash` starts,
+    /// so that inserting that key a few inserts later finds it loaded: a batch of inserts
+    /// prefetches ahead (one random cache miss a key is most of an insert's time in a large
+    /// index). Only a hint: an insert between may rebuild the array.
+    pub fn prefetch(&self, hash: u64) {
+        // SAFETY: the writer lock is held, and only writers replace (and retire) the array,
+        // so the array loaded here is not freed while this reads its length and address.
+        let entries = unsafe {
+            self.index
+                .entries
+                .load(Ordering::Relaxed, epoch::unprotected())
+                .deref()
+        };
+        let at = hash as usize & entries.mask();
+        crate::prefetch::prefetch_read(entries.slots()[at..].as_ptr());
     }
 
     /// Removes the `(key, row)` pair if present. Returns whether it was there.

@@ -16,10 +16,13 @@
 //! ENTRY WORDS. Row word: 0 = empty; `VACANT`; otherwise `row + 1`; with `BOXED_KEY` set
 //! when the key word is a pointer to a boxed key (non-integer keys: a `ThinBytes` block of
 //! the key's bytes, the key's own block when it was built on the heap) instead of the
-//! integer key itself. A boxed key belongs to the entry that points at it, live or vacant:
-//! rebuilds move a live entry's pointer and free a vacant one's after the epoch, dropping the
-//! index frees the rest. (`TOMBSTONE`, all ones, is an entry with no key: this index no
-//! longer makes them; the checks for it stay as a guard.)
+//! integer key itself. A boxed key word holds the block's address in its low 48 bits and
+//! the top 16 bits of the key's hash above them (`KEY_TAG_SHIFT`): a probe passing entries
+//! of other keys compares tags and reads no other key's block (one cache miss each) unless
+//! the tags agree (1 in 65,536 for another key). A boxed key belongs to the entry that
+//! points at it, live or vacant: rebuilds move a live entry's pointer and free a vacant
+//! one's after the epoch, dropping the index frees the rest. (`TOMBSTONE`, all ones, is an
+//! entry with no key: this index no longer makes them; the checks for it stay as a guard.)
 
 use std::alloc::Layout;
 use std::mem::size_of;
@@ -140,14 +143,45 @@ impl Drop for Entries {
     }
 }
 
-/// The key word and flag (`BOXED_KEY` or 0) of an entry for `key`: an integer in place,
-/// any other key boxed, the entry then owning its block of bytes (`ThinBytes`: the key's
-/// own when it was built on the heap, so storing it allocates nothing).
-pub(super) fn key_word_of(key: IndexKey) -> (u64, u64) {
+/// Where a boxed key word's tag starts: the bits below hold the block's address.
+const KEY_TAG_SHIFT: u32 = 48;
+
+/// The bits of a boxed key word that hold the block's address.
+const KEY_ADDRESS_MASK: u64 = (1 << KEY_TAG_SHIFT) - 1;
+
+/// The tag bits of a boxed key word for a key whose hash is `hash` (its top 16 bits; the
+/// probe position comes from the low bits).
+#[inline(always)]
+fn key_tag(hash: u64) -> u64 {
+    hash & !KEY_ADDRESS_MASK
+}
+
+/// The key word and flag (`BOXED_KEY` or 0) of an entry for `key`, whose hash is `hash`:
+/// an integer in place, any other key boxed (its address tagged with `hash`'s top bits),
+/// the entry then owning its block of bytes (`ThinBytes`: the key's own when it was built
+/// on the heap, so storing it allocates nothing).
+pub(super) fn key_word_of(key: IndexKey, hash: u64) -> (u64, u64) {
+    debug_assert_eq!(hash, key.hash());
     match key {
         IndexKey::Int(int) => (int as u64, 0),
-        IndexKey::Bytes(bytes) => (bytes.into_thin().into_raw() as u64, BOXED_KEY),
+        IndexKey::Bytes(bytes) => {
+            let address = bytes.into_thin().into_raw() as u64;
+            // User-space addresses of the 64-bit systems Rust's allocator runs on stay below
+            // 2^48 (x86-64 and AArch64 hand out higher ones only to a mapping that asks for
+            // them); a block above would lose its tag bits, so it is refused outright.
+            assert!(
+                address & !KEY_ADDRESS_MASK == 0,
+                "an index key block at {address:#x}, above the 48-bit address space"
+            );
+            (address | key_tag(hash), BOXED_KEY)
+        }
     }
+}
+
+/// The address of the block a boxed key word points at.
+#[inline(always)]
+fn boxed_key_address(key_word: u64) -> *mut u8 {
+    (key_word & KEY_ADDRESS_MASK) as *mut u8
 }
 
 /// The bytes of the boxed key `key_word` addresses.
@@ -157,7 +191,7 @@ pub(super) fn key_word_of(key: IndexKey) -> (u64, u64) {
 #[inline(always)]
 pub(super) unsafe fn boxed_key_bytes<'a>(key_word: u64) -> &'a [u8] {
     // SAFETY: by the caller's contract the block is alive for 'a.
-    unsafe { ThinBytes::slice_at(key_word as *const u8) }
+    unsafe { ThinBytes::slice_at(boxed_key_address(key_word)) }
 }
 
 /// The boxed key `key_word` addresses as an `IndexKey` that is never dropped (the entry
@@ -168,7 +202,7 @@ pub(super) unsafe fn boxed_key_bytes<'a>(key_word: u64) -> &'a [u8] {
 pub(super) unsafe fn boxed_key_view(key_word: u64) -> ManuallyDrop<IndexKey> {
     // SAFETY: by the caller's contract the block is alive; `ManuallyDrop` keeps this second
     // owner from freeing it.
-    let block = unsafe { ThinBytes::from_raw(key_word as *mut u8) };
+    let block = unsafe { ThinBytes::from_raw(boxed_key_address(key_word)) };
     ManuallyDrop::new(IndexKey::Bytes(KeyBytes::from_heap(block)))
 }
 
@@ -179,21 +213,23 @@ pub(super) unsafe fn boxed_key_view(key_word: u64) -> ManuallyDrop<IndexKey> {
 /// freed once.
 pub(super) unsafe fn free_boxed_key(key_word: u64) {
     // SAFETY: by the caller's contract the block is owned by nothing else now.
-    drop(unsafe { ThinBytes::from_raw(key_word as *mut u8) });
+    drop(unsafe { ThinBytes::from_raw(boxed_key_address(key_word)) });
 }
 
-/// Whether the entry with words (`key_word`, `row_word`) holds `key`.
+/// Whether the entry with words (`key_word`, `row_word`) holds `key`, whose hash is
+/// `hash`.
 ///
 /// # Safety
 /// `row_word` was loaded (acquire) from the entry before `key_word`, under a pinned guard
 /// that predates any retirement of the boxed key it may point at.
 #[inline(always)]
-pub(super) unsafe fn entry_holds(key_word: u64, row_word: u64, key: &IndexKey) -> bool {
+pub(super) unsafe fn entry_holds(key_word: u64, row_word: u64, key: &IndexKey, hash: u64) -> bool {
     match (key, row_word & BOXED_KEY != 0) {
         (IndexKey::Int(int), false) => key_word == *int as u64,
         (IndexKey::Bytes(bytes), true) => {
-            // SAFETY: by the caller's contract the boxed key is alive (see module comment).
-            unsafe { boxed_key_bytes(key_word) == bytes.as_slice() }
+            key_word & !KEY_ADDRESS_MASK == key_tag(hash)
+                // SAFETY: by the caller's contract the boxed key is alive (see module comment).
+                && unsafe { boxed_key_bytes(key_word) == bytes.as_slice() }
         }
         _ => false,
     }
@@ -332,7 +368,7 @@ impl PrimaryIndex {
     ) -> (EntryRow, bool) {
         let row = make_row();
         debug_assert!(row < ROW_MAX || row == EntryRow::MAX);
-        let (key_word, boxed) = key_word_of(key.clone());
+        let (key_word, boxed) = key_word_of(key.clone(), key.hash());
         let entry = &entries.slots()[empty];
         debug_assert_eq!(entry.row.load(Ordering::Relaxed), EMPTY);
         entry.key.store(key_word, Ordering::Relaxed);
@@ -504,7 +540,8 @@ pub(super) fn retire_vacant_boxed_keys(old: &Entries, vacant_boxed: u64, guard: 
 #[inline]
 fn probe<'e>(entries: &'e Entries, key: &IndexKey) -> Result<(&'e Entry, u64, u64), usize> {
     let mask = entries.mask();
-    let mut index = key.hash() as usize & mask;
+    let hash = key.hash();
+    let mut index = hash as usize & mask;
     loop {
         let entry = &entries.slots()[index];
         let row_word = entry.row.load(Ordering::Acquire);
@@ -515,7 +552,7 @@ fn probe<'e>(entries: &'e Entries, key: &IndexKey) -> Result<(&'e Entry, u64, u6
             let key_word = entry.key.load(Ordering::Relaxed);
             // SAFETY: the row word was loaded (acquire) first, and the caller's pin keeps a
             // boxed key alive until every probe that saw it live has ended.
-            if unsafe { entry_holds(key_word, row_word, key) } {
+            if unsafe { entry_holds(key_word, row_word, key, hash) } {
                 return Ok((entry, row_word, key_word));
             }
         }

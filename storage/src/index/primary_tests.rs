@@ -288,3 +288,60 @@ fn a_burst_of_keys_removed_again_leaves_the_array_in_place() {
         assert_eq!(*first.get_or_insert(now), now, "rebuilt in round {round}");
     }
 }
+
+#[test]
+fn a_boxed_key_word_carries_its_hash_tag_and_only_a_matching_tag_reads_the_block() {
+    let key = text("a key long enough to be boxed in its entry");
+    let hash = key.hash();
+    let (key_word, flag) = key_word_of(key.clone(), hash);
+    assert_eq!(flag, BOXED_KEY);
+    assert_eq!(key_word & !KEY_ADDRESS_MASK, key_tag(hash));
+    // SAFETY: the block is alive until freed at the end of this test.
+    unsafe {
+        assert_eq!(boxed_key_bytes(key_word), key_bytes_of(&key));
+        assert!(entry_holds(key_word, BOXED_KEY | 1, &key, hash));
+        // The same bytes under another tag are not looked at: the tags differ.
+        let other_tag = hash ^ (1 << 60);
+        assert!(!entry_holds(key_word, BOXED_KEY | 1, &key, other_tag));
+        // Another key with the same tag is told apart by its bytes.
+        let other = text("another key, same tag");
+        assert!(!entry_holds(key_word, BOXED_KEY | 1, &other, hash));
+        free_boxed_key(key_word);
+    }
+}
+
+#[test]
+fn text_keys_agreeing_in_the_low_hash_bits_are_found_through_the_tags() {
+    // Keys whose hashes share the low bits crowd one probe run in a small array; each is
+    // found, none is mistaken for another, after growth and removals.
+    let index = PrimaryIndex::with_account(None);
+    let keys: Vec<String> = (0..200_000)
+        .map(|i| format!("user{i}@example.com"))
+        .filter(|k| text(k).hash() & 0xff == 0x2a)
+        .take(300)
+        .collect();
+    assert!(keys.len() >= 300);
+    for (row, key) in keys.iter().enumerate() {
+        assert_eq!(
+            index.get_or_insert_with(&text(key), || row as u64),
+            (row as u64, true)
+        );
+    }
+    for (row, key) in keys.iter().enumerate() {
+        assert_eq!(index.get(&text(key)), Some(row as u64));
+    }
+    for (row, key) in keys.iter().enumerate().step_by(2) {
+        assert!(index.remove(&text(key), row as u64));
+    }
+    for (row, key) in keys.iter().enumerate() {
+        let expected = (row % 2 == 1).then_some(row as u64);
+        assert_eq!(index.get(&text(key)), expected, "{key}");
+    }
+}
+
+fn key_bytes_of(key: &IndexKey) -> &[u8] {
+    match key {
+        IndexKey::Bytes(bytes) => bytes.as_slice(),
+        IndexKey::Int(_) => panic!("a text key"),
+    }
+}

@@ -44,12 +44,14 @@ pub struct RowCopies {
     /// Each row's id in the source (a clustered table's row whose payload leaves its key
     /// out reads it there).
     rows: Vec<RowId>,
-    /// `width` values per row: the columns `decoded` marks, the others NULL.
+    /// `width` values per row held (`held_values`): the columns `decoded` marks, the
+    /// others NULL. Past them, the rows of an earlier run, kept so that decoding a row over
+    /// one reuses its texts' buffers instead of allocating.
     values: Vec<Value>,
     width: usize,
     decoded: Vec<bool>,
     decoder: RowDecoder,
-    /// One row's decoded values.
+    /// `width` values a row is decoded in (each row's values trade places with it).
     buffer: Vec<Value>,
 }
 
@@ -110,14 +112,18 @@ impl RowCopies {
         if !self.decoded.get(column).copied().unwrap_or(false) || row >= self.len() {
             return None;
         }
-        self.values.get(row * self.width + column)
+        self.held_values().get(row * self.width + column)
+    }
+
+    /// The values of the rows held, `width` a row.
+    fn held_values(&self) -> &[Value] {
+        &self.values[..self.len() * self.width]
     }
 
     fn clear(&mut self) {
         self.bytes.clear();
         self.ends.clear();
         self.rows.clear();
-        self.values.clear();
     }
 
     /// The payload of row `at`.
@@ -145,18 +151,27 @@ impl Transaction {
             let Some(payload) = visible_in(slot, &self.snapshot, &guard) else {
                 return true;
             };
+            // The row decodes over the values an earlier run left in its place.
+            let width = copies.width;
+            let start = copies.rows.len() * width;
+            if copies.values.len() < start + width {
+                copies.values.resize(start + width, Value::Null);
+            }
+            let place = &mut copies.values[start..start + width];
             let buffer = &mut copies.buffer;
+            buffer.resize(width, Value::Null);
+            buffer.swap_with_slice(place);
             if let Err(error) = copies.decoder.decode_into(row, payload, buffer) {
                 failure = Some(error);
                 return false;
             }
-            copies.values.append(buffer);
+            buffer.swap_with_slice(place);
             copies.bytes.extend_from_slice(payload);
             copies.ends.push(copies.bytes.len());
             copies.rows.push(row);
             true
         });
-        debug_assert_eq!(copies.values.len(), copies.len() * copies.width);
+        debug_assert!(copies.values.len() >= copies.len() * copies.width);
         match failure {
             Some(error) => Err(error),
             None => Ok(resume),
@@ -232,7 +247,7 @@ impl BatchInsert<'_> {
             let whole = table.schema().decode(copies.rows[at], copies.payload(at))?;
             txn.insert(table, &whole)
         };
-        let rows = (copies.values.as_slice(), copies.width);
+        let rows = (copies.held_values(), copies.width);
         self.insert_each(rows, Some(&copies.decoded), inserted, (link, redo))
     }
 }

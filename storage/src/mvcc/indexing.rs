@@ -47,6 +47,11 @@ use super::table::{RowId, Table};
 use super::transaction::{Snapshot, Transaction};
 use super::version::{is_unended, Version};
 
+/// How many keys ahead of its insert a batch asks for the cache line where the key's hash
+/// probe starts (`IndexWriter::prefetch`): far enough for the line to arrive (a few hundred
+/// cycles) while an insert or two run, near enough that the lines asked for stay cached.
+pub(super) const KEYS_PREFETCHED_AHEAD: usize = 8;
+
 /// Slots populated or swept per epoch pin and writer-lock hold.
 const SLOTS_PER_BATCH: u64 = 1024;
 
@@ -531,6 +536,8 @@ impl Table {
             .lock_writer()
             .reserve(usize::try_from(self.positions()).unwrap_or(usize::MAX));
         let mut from = 0;
+        // A batch's hash keys, inserted once the batch is read (`insert_hashed_keys`).
+        let mut keys: Vec<(IndexKey, u64, RowId)> = Vec::new();
         while let Some(batch) = self.next_scan_batch(from, SLOTS_PER_BATCH) {
             from = batch.end;
             let guard = epoch::pin();
@@ -538,8 +545,14 @@ impl Table {
             let mut add = |row: RowId, payload: &[u8], buffer: &mut Vec<Value>| {
                 self.schema()
                     .decode_wanted_prefix_into(row, payload, &wanted, buffer)?;
-                let key = index.key_of(buffer);
-                self.populate_entries(index, &writer, row, key, buffer, &mut gathered)
+                if index.ordered().is_some() {
+                    gathered.push(index, buffer, row, self.pool().account())?;
+                }
+                if let Some(key) = index.key_of(buffer) {
+                    let hash = key.hash();
+                    keys.push((key, hash, row));
+                }
+                Ok::<(), StorageError>(())
             };
             for row in batch {
                 let Some(slot) = self.slot(row) else { continue };
@@ -557,6 +570,7 @@ impl Table {
                     current = version.older.fetch_and(0, Ordering::AcqRel, &guard);
                 }
             }
+            self.insert_hashed_keys(&writer, &mut keys)?;
         }
         if let Some(ordered) = index.ordered() {
             gathered.load_into(self, index, ordered)?;
@@ -573,26 +587,31 @@ impl Table {
         Ok(())
     }
 
-    /// Adds the hash entry `key` of one version (of slot `row`, its index columns decoded
-    /// in `values`) to a new index, and gathers its ordered entry.
-    fn populate_entries(
+    /// Inserts `keys` (each with its hash and row) into a new index's hash entries through
+    /// `writer`, emptying `keys`; each entry is charged to the table's memory account. The
+    /// entry where each key's probe starts is asked for a few keys ahead
+    /// (`IndexWriter::prefetch`): in a large index each insert is otherwise one random cache
+    /// miss.
+    fn insert_hashed_keys(
         &self,
-        index: &SecondaryIndex,
-        writer: &crate::index::IndexWriter<'_>,
-        row: RowId,
-        key: Option<IndexKey>,
-        values: &[Value],
-        gathered: &mut GatheredEntries,
+        writer: &IndexWriter<'_>,
+        keys: &mut Vec<(IndexKey, u64, RowId)>,
     ) -> StorageResult<()> {
-        if index.ordered().is_some() {
-            gathered.push(index, values, row, self.pool().account())?;
+        for &(_, hash, _) in keys.iter().take(KEYS_PREFETCHED_AHEAD) {
+            writer.prefetch(hash);
         }
-        if let Some(key) = key {
+        for at in 0..keys.len() {
+            if let Some(&(_, ahead, _)) = keys.get(at + KEYS_PREFETCHED_AHEAD) {
+                writer.prefetch(ahead);
+            }
             self.pool()
                 .account()
                 .try_charge(0, crate::index::ENTRY_BYTES)?;
-            writer.insert(key, row);
+            // The key moves into the index; an integer (owning nothing) is left behind.
+            let (key, hash, row) = &mut keys[at];
+            writer.insert_hashed(std::mem::replace(key, IndexKey::Int(0)), *hash, *row);
         }
+        keys.clear();
         Ok(())
     }
 

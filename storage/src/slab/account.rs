@@ -113,7 +113,14 @@ impl MemoryAccount {
     /// index entries) would pass the budget.
     #[inline]
     pub fn try_charge(&self, bytes: u64, headroom_bytes: u64) -> StorageResult<()> {
-        let before = self.charged_bytes.fetch_add(bytes, Ordering::Relaxed);
+        // A check of headroom alone reads the usage: no read-modify-write of the shared
+        // counter (a locked instruction, and the counter's cache line taken from every
+        // other core that charges).
+        let before = if bytes == 0 {
+            self.charged_bytes.load(Ordering::Relaxed)
+        } else {
+            self.charged_bytes.fetch_add(bytes, Ordering::Relaxed)
+        };
         let budget = self.budget_bytes.load(Ordering::Relaxed);
         if budget != BUDGET_UNLIMITED
             && before.saturating_add(bytes).saturating_add(headroom_bytes) > budget
