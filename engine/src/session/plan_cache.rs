@@ -100,8 +100,6 @@ impl PlanCache {
         }
     }
 
-    /// The cached plan for `sql` if it was bound against `catalog_version`. A plan from an
-    /// older catalog is removed.
     /// The plan of the last hit or insert, if it is `sql`'s and still current: lent, not
     /// cloned (a statement run over and over touches no reference count).
     pub(crate) fn last_hit(&self, sql: &str, catalog_version: u64) -> Option<&Arc<Prepared>> {
@@ -109,24 +107,15 @@ impl PlanCache {
         (last_sql == sql && prepared.catalog_version == catalog_version).then_some(prepared)
     }
 
+    /// The cached plan for `sql` if it was bound against `catalog_version`. A plan from an
+    /// older catalog is removed.
     pub(crate) fn get(&mut self, sql: &str, catalog_version: u64) -> Option<Arc<Prepared>> {
         if let Some((last_sql, prepared)) = &self.last {
             if last_sql == sql && prepared.catalog_version == catalog_version {
                 return Some(prepared.clone());
             }
         }
-        if catalog_version != self.catalog_version {
-            self.catalog_version = catalog_version;
-            self.entries
-                .retain(|_, entry| entry.prepared.catalog_version == catalog_version);
-            if self
-                .last
-                .as_ref()
-                .is_some_and(|(_, prepared)| prepared.catalog_version != catalog_version)
-            {
-                self.last = None;
-            }
-        }
+        self.forget_other_versions(catalog_version);
         let entry = self.entries.get_mut(sql)?;
         if entry.prepared.catalog_version != catalog_version {
             self.entries.remove(sql);
@@ -177,6 +166,26 @@ impl PlanCache {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Drops every plan bound against a catalog version other than `catalog_version`, once
+    /// per new version (the first lookup under it, or the connection's own schema change
+    /// right after it publishes): what those plans hold, such as a dropped index's or a
+    /// replaced table's storage, is freed then.
+    pub(crate) fn forget_other_versions(&mut self, catalog_version: u64) {
+        if catalog_version == self.catalog_version {
+            return;
+        }
+        self.catalog_version = catalog_version;
+        self.entries
+            .retain(|_, entry| entry.prepared.catalog_version == catalog_version);
+        if self
+            .last
+            .as_ref()
+            .is_some_and(|(_, prepared)| prepared.catalog_version != catalog_version)
+        {
+            self.last = None;
+        }
     }
 
     pub(crate) fn clear(&mut self) {

@@ -59,7 +59,17 @@ impl Connection {
             return change(&self.temp_host());
         }
         match &*self.state.borrow() {
-            TransactionState::Autocommit => return change(&*self.db.shared),
+            TransactionState::Autocommit => {
+                let changed = change(&*self.db.shared);
+                if changed.is_ok() {
+                    // The storage the change dropped or replaced, which this connection's
+                    // older plans hold, is freed by this statement rather than the next.
+                    if let Ok(mut cache) = self.cache.try_borrow_mut() {
+                        cache.forget_other_versions(self.catalog_version());
+                    }
+                }
+                return changed;
+            }
             TransactionState::Aborted => return Err(in_transaction::aborted_transaction()),
             TransactionState::Explicit(_) => {}
         }
