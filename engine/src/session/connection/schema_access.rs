@@ -149,3 +149,29 @@ impl Connection {
 fn is_conflict(ran: &Result<usize>) -> bool {
     matches!(ran, Err(error) if error.kind() == crate::ErrorKind::SerializationConflict)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Database;
+
+    #[test]
+    fn a_schema_change_drops_the_connections_older_plans_at_once() {
+        let conn = Database::in_memory().connect();
+        conn.execute("CREATE TABLE t(a INT, b TEXT)", ()).unwrap();
+        conn.execute("CREATE INDEX t_b ON t(b)", ()).unwrap();
+        conn.execute("INSERT INTO t VALUES (1, 'x')", ()).unwrap();
+        let found: i64 = conn
+            .query_row("SELECT a FROM t WHERE b = 'x'", (), |row| row.get(0))
+            .unwrap();
+        assert_eq!(found, 1);
+        assert!(conn.cache.borrow().len() >= 2);
+        conn.execute("DROP INDEX t_b", ()).unwrap();
+        // The plans bound before the drop (the DROP INDEX's own among them) are gone, with
+        // the index storage they held.
+        assert_eq!(conn.cache.borrow().len(), 0);
+        let found: i64 = conn
+            .query_row("SELECT a FROM t WHERE b = 'x'", (), |row| row.get(0))
+            .unwrap();
+        assert_eq!(found, 1);
+    }
+}
