@@ -46,8 +46,10 @@ mod group_steps;
 mod implicit_rowid;
 mod in_lookups;
 mod index_build;
+
 mod index_distinct;
 mod index_group;
+mod index_hints_vs_sqlite;
 mod index_join_answers;
 mod index_offset;
 mod index_range_count;
