@@ -9,6 +9,7 @@ mod app_scripts;
 mod as_of;
 mod backup;
 mod bad_input;
+mod case_sensitive_like_vs_sqlite;
 mod checked_filters;
 mod column_aggregate;
 mod concurrency;

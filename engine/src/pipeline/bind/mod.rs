@@ -43,6 +43,7 @@ use sqlparser::ast::{self, Statement};
 
 use crate::catalog::Catalog;
 use crate::error::{unsupported, Result};
+use crate::expr::Function;
 use crate::plan::{Plan, SavepointOp};
 
 pub use column_origin::{column_origins, ColumnOrigin};
@@ -99,6 +100,8 @@ pub struct Binder<'c> {
     implicit_rowid: bool,
     /// The database's file as `pragma_database_list` names it ('' in memory).
     database_file: String,
+    /// Whether LIKE binds case-sensitive (`PRAGMA case_sensitive_like` of the connection).
+    case_sensitive_like: bool,
 }
 
 impl<'c> Binder<'c> {
@@ -125,6 +128,20 @@ impl<'c> Binder<'c> {
             raise_allowed: false,
             implicit_rowid: true,
             database_file: String::new(),
+            case_sensitive_like: false,
+        }
+    }
+
+    /// Makes `LIKE` and `like()` bind to case-sensitive LIKE (`PRAGMA case_sensitive_like`).
+    pub fn set_case_sensitive_like(&mut self, on: bool) {
+        self.case_sensitive_like = on;
+    }
+
+    /// `function`, or case-sensitive LIKE for `Like` while the setting is on.
+    pub(super) fn like_as_set(&self, function: Function) -> Function {
+        match function {
+            Function::Like if self.case_sensitive_like => Function::LikeCaseSensitive,
+            other => other,
         }
     }
 
