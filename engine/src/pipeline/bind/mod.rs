@@ -84,6 +84,9 @@ pub struct Binder<'c> {
     /// Output aliases (`expr AS name`) a name may fall back to when it names no input
     /// column: set while binding GROUP BY, HAVING and ORDER BY, as SQLite allows.
     output_aliases: Vec<(String, crate::expr::Expr)>,
+    /// The aliased result columns of the SELECT whose WHERE is being bound, unbound: a
+    /// name no column has may name one, as SQLite allows (`subquery.rs`).
+    where_aliases: Vec<(String, ast::Expr)>,
     /// The WITH clauses in scope, innermost last (`cte.rs`).
     with_frames: Vec<cte::WithFrame>,
     /// The recursive term being bound, and the columns of the CTE it reads.
@@ -121,6 +124,7 @@ impl<'c> Binder<'c> {
             enclosing_expr_depth: 0,
             compound_terms: 0,
             output_aliases: Vec::new(),
+            where_aliases: Vec::new(),
             with_frames: Vec::new(),
             recursion: None,
             recursive_columns: Vec::new(),
