@@ -141,3 +141,24 @@ fn explain_shows_the_hinted_index_on_every_path() {
     let by_rowid_unhinted = plan("SELECT id FROM t WHERE id = 3");
     assert_eq!(by_rowid, by_rowid_unhinted);
 }
+
+#[test]
+fn a_write_target_names_an_index_of_its_table() {
+    let (db, sqlite) = both_engines(SCHEMA);
+    let ember = db.connect();
+    for sql in [
+        "DELETE FROM t INDEXED BY nosuch WHERE a = 1",
+        "UPDATE t INDEXED BY nosuch SET a = 3",
+        "UPDATE t INDEXED BY t_a SET c = c + 1 WHERE a = 1",
+        "DELETE FROM t NOT INDEXED WHERE a = 3",
+    ] {
+        let ours = ember.execute(sql, ()).map_err(|e| e.to_string());
+        let theirs = sqlite.execute(sql, []).map_err(|e| e.to_string());
+        match (&ours, &theirs) {
+            (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs, "{sql}"),
+            (Err(ours), Err(theirs)) => assert!(ours.contains(theirs.as_str()), "{sql}"),
+            _ => panic!("{sql}: EmberDB {ours:?}, SQLite {theirs:?}"),
+        }
+    }
+    assert_alike(&ember, &sqlite, &["SELECT * FROM t ORDER BY id"]);
+}

@@ -378,7 +378,7 @@ impl Binder<'_> {
 /// (`None` without one). The binder checks the index is the table's and carries the hint
 /// in the table reference; the optimizer honours it (`optimize/index_hint.rs`). Other
 /// table hints are not supported.
-fn index_hint(hints: &[ast::Expr]) -> Result<Option<IndexHint>> {
+pub(super) fn index_hint(hints: &[ast::Expr]) -> Result<Option<IndexHint>> {
     let [hint] = hints else {
         return match hints {
             [] => Ok(None),
