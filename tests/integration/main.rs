@@ -9,6 +9,7 @@ mod app_scripts;
 mod as_of;
 mod backup;
 mod bad_input;
+mod case_sensitive_like_vs_sqlite;
 mod checked_filters;
 mod column_aggregate;
 mod concurrency;
@@ -46,8 +47,10 @@ mod group_steps;
 mod implicit_rowid;
 mod in_lookups;
 mod index_build;
+
 mod index_distinct;
 mod index_group;
+mod index_hints_vs_sqlite;
 mod index_join_answers;
 mod index_offset;
 mod index_range_count;

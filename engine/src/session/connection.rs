@@ -579,7 +579,7 @@ impl Connection {
         let prepared = {
             let catalog = self.catalog();
             let file = crate::session::catalog_pragmas::database_file(self);
-            Prepared::bind(&catalog, statement, creation_text, &file)?
+            Prepared::bind(&catalog, statement, creation_text, &file, self.like_cased())?
         };
         self.bump(|stats| stats.plans_built += 1);
         let (rows, changes) = self.collect_prepared(&prepared, &[])?;

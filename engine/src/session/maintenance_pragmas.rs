@@ -3,7 +3,8 @@
 //! rows, one query each in the connection's transaction; `ok`, or a message per problem
 //! as SQLite words it, at most N of them: the optional argument is N or a table's name),
 //! `PRAGMA collation_list` (the built-in collations), `PRAGMA case_sensitive_like` (read:
-//! no row, as SQLite's; setting it off is what LIKE does already), `ANALYZE` (accepted:
+//! no row, as SQLite's; set: the connection's setting the binder makes LIKE by, which
+//! statements bound under the other one see when next run), `ANALYZE` (accepted:
 //! the planner keeps no statistics table; see docs/sql.md), and `REINDEX [name]` (which
 //! parse.rs makes `PRAGMA reindex[('name')]`): the named index, the indexes of the named
 //! table, those of a collation, or every index, each dropped and made again from its
@@ -70,16 +71,26 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
             }))
         }
         "reindex" => Some(reindex(conn, argument.as_deref()).map(|()| nothing)),
-        "case_sensitive_like" => Some(match argument.as_deref().map(str::to_ascii_lowercase) {
-            None => Ok(nothing),
-            Some(off) if matches!(off.as_str(), "0" | "off" | "false" | "no") => Ok(nothing),
-            Some(_) => Err(crate::err!(
-                Unsupported,
-                "not supported: PRAGMA case_sensitive_like = 1 (LIKE folds ASCII case)"
-            )),
-        }),
+        "case_sensitive_like" => {
+            Some(set_case_sensitive_like(conn, argument.as_deref()).map(|()| nothing))
+        }
         _ => None,
     }
+}
+
+/// `PRAGMA case_sensitive_like [= flag]`: sets the connection's setting (SQLite's boolean
+/// words and numbers; anything else is off, as SQLite reads it); without a value, no row.
+/// Statements bound under the other setting are bound again when next run.
+fn set_case_sensitive_like(conn: &Connection, argument: Option<&str>) -> Result<()> {
+    let Some(flag) = argument else {
+        return Ok(());
+    };
+    let on = match flag.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => true,
+        number => number.parse::<i64>().is_ok_and(|number| number != 0),
+    };
+    conn.tuning.case_sensitive_like.set(on);
+    Ok(())
 }
 
 /// The problems `integrity_check` finds (or the one row `ok`), over every table or the one

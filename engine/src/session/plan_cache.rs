@@ -22,6 +22,9 @@ pub(crate) struct Prepared {
     pub(crate) parameter_names: Arc<[Option<Box<str>>]>,
     /// The catalog version the plan was bound against.
     pub(crate) catalog_version: u64,
+    /// The connection's `PRAGMA case_sensitive_like` when the plan was bound (its LIKEs
+    /// are of that kind): a plan bound under the other setting is stale.
+    pub(crate) case_sensitive_like: bool,
     /// Output column names (empty for statements that return no rows), shared by every
     /// result so running the plan does not copy them.
     pub(crate) columns: Arc<[String]>,
@@ -30,16 +33,19 @@ pub(crate) struct Prepared {
 impl Prepared {
     /// Binds and plans one parsed statement against `catalog`; `creation_text` is the
     /// text SQLite keeps for it when it is a CREATE TABLE, INDEX or VIEW
-    /// (`Parsed::creation_text`); `database_file` what `pragma_database_list` names.
+    /// (`Parsed::creation_text`); `database_file` what `pragma_database_list` names;
+    /// `case_sensitive_like` the connection's setting.
     pub(crate) fn bind(
         catalog: &crate::catalog::Catalog,
         statement: &sqlparser::ast::Statement,
         creation_text: Option<&str>,
         database_file: &str,
+        case_sensitive_like: bool,
     ) -> crate::error::Result<Prepared> {
         let mut binder = crate::bind::Binder::new(catalog);
         binder.set_creation_text(creation_text);
         binder.set_database_file(database_file);
+        binder.set_case_sensitive_like(case_sensitive_like);
         let parameter_names = binder.number_parameters(statement)?.into();
         let mut plan = binder.bind_statement(statement)?;
         crate::optimize::optimize_statement(&mut plan, catalog);
@@ -56,6 +62,7 @@ impl Prepared {
             parameter_count: binder.parameter_count,
             parameter_names,
             catalog_version: catalog.version(),
+            case_sensitive_like,
             plan,
             columns,
         })
@@ -218,6 +225,7 @@ mod tests {
             parameter_count: 0,
             parameter_names: Arc::from(Vec::new()),
             catalog_version,
+            case_sensitive_like: false,
             columns: Arc::from(Vec::new()),
         })
     }

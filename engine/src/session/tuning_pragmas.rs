@@ -102,6 +102,9 @@ const SETTINGS: [Setting; 8] = [
 pub(crate) struct Tuning {
     values: [Cell<i64>; SETTINGS.len()],
     journal_off: Cell<bool>,
+    /// `PRAGMA case_sensitive_like` (off): LIKE binds case-sensitive while on
+    /// (`session/maintenance_pragmas.rs` sets it).
+    pub(crate) case_sensitive_like: Cell<bool>,
 }
 
 impl Default for Tuning {
@@ -109,7 +112,15 @@ impl Default for Tuning {
         Tuning {
             values: SETTINGS.map(|setting| Cell::new(setting.default)),
             journal_off: Cell::new(false),
+            case_sensitive_like: Cell::new(false),
         }
+    }
+}
+
+impl Connection {
+    /// Whether `PRAGMA case_sensitive_like` is on: statements bind LIKE case-sensitive.
+    pub(crate) fn like_cased(&self) -> bool {
+        self.tuning.case_sensitive_like.get()
     }
 }
 

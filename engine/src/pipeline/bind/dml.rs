@@ -234,6 +234,7 @@ impl Binder<'_> {
             name,
             alias,
             args: None,
+            with_hints,
             ..
         } = &from.relation
         else {
@@ -243,6 +244,14 @@ impl Binder<'_> {
             )));
         };
         let table = self.table(name)?;
+        // SQLite's INDEXED BY on the target: the index must be the table's (the path
+        // stays the optimizer's choice, docs/sql.md).
+        if let Some(crate::plan::IndexHint::IndexedBy(index)) = super::from::index_hint(with_hints)?
+        {
+            if table.index(&index).is_none() {
+                return Err(crate::err!(NotFound, "no such index: {index}"));
+            }
+        }
         let alias = alias
             .as_ref()
             .map(|a| a.name.value.clone())

@@ -10,7 +10,7 @@ use sqlparser::ast::{self, JoinConstraint, JoinOperator, TableFactor};
 use crate::error::{unsupported, Result};
 use crate::expr::{BinaryOp, Expr};
 use crate::optimize::plan_joins;
-use crate::plan::{JoinKind, Node, Relation, RelationSource};
+use crate::plan::{IndexHint, JoinKind, Node, Relation, RelationSource};
 
 use super::outer_join::collapse;
 use super::{object_name, Binder, Scope};
@@ -324,14 +324,14 @@ impl Binder<'_> {
                     }
                 }
                 let table = self.table(name)?;
-                if let Some(Some(index)) = &hint {
+                if let Some(IndexHint::IndexedBy(index)) = &hint {
                     if table.index(index).is_none() {
                         return Err(crate::err!(NotFound, "no such index: {index}"));
                     }
                 }
                 let qualifier = table_alias(alias.as_ref(), &table.name)?;
                 let scope = Scope::for_table_def(&qualifier, &table);
-                Ok((RelationSource::Table(table), scope))
+                Ok((RelationSource::Table(table, hint), scope))
             }
             TableFactor::Derived {
                 lateral: false,
@@ -374,11 +374,11 @@ impl Binder<'_> {
     }
 }
 
-/// SQLite's index hint of a table in FROM, as `parse.rs` writes it into the table hints:
-/// `Some(Some(index))` for `INDEXED BY index`, `Some(None)` for `NOT INDEXED`, `None`
-/// without. Accepted and checked (the index must be the table's); the plan stays the
-/// optimizer's choice (docs/sql.md). Other table hints are not supported.
-fn index_hint(hints: &[ast::Expr]) -> Result<Option<Option<String>>> {
+/// SQLite's index hint of a table in FROM, as `parse.rs` writes it into the table hints
+/// (`None` without one). The binder checks the index is the table's and carries the hint
+/// in the table reference; the optimizer honours it (`optimize/index_hint.rs`). Other
+/// table hints are not supported.
+pub(super) fn index_hint(hints: &[ast::Expr]) -> Result<Option<IndexHint>> {
     let [hint] = hints else {
         return match hints {
             [] => Ok(None),
@@ -387,14 +387,14 @@ fn index_hint(hints: &[ast::Expr]) -> Result<Option<Option<String>>> {
     };
     let text = hint.to_string();
     if text == crate::parse::NOT_INDEXED_HINT {
-        return Ok(Some(None));
+        return Ok(Some(IndexHint::NotIndexed));
     }
     let index = text
         .strip_prefix(crate::parse::INDEXED_BY_HINT)
         .and_then(|rest| rest.strip_prefix("(\""))
         .and_then(|rest| rest.strip_suffix("\")"));
     match index {
-        Some(index) => Ok(Some(Some(index.replace("\"\"", "\"")))),
+        Some(index) => Ok(Some(IndexHint::IndexedBy(index.replace("\"\"", "\"")))),
         None => Err(unsupported(format!("table hint WITH ({text})"))),
     }
 }

@@ -119,7 +119,7 @@ impl Binder<'_> {
         }
         let resolved = match (&user, Function::from_name(&name)) {
             (Some(_), _) => None,
-            (None, Some(resolved)) => Some(resolved),
+            (None, Some(resolved)) => Some(self.like_as_set(resolved)),
             (None, None) if self.catalog.user_functions().has_name(&name) => {
                 return Err(crate::err!(
                     InvalidInput,
@@ -265,6 +265,7 @@ impl Binder<'_> {
         if let Some(escape) = escape {
             args.push(self.bind_expr_at(escape, scope, depth)?);
         }
+        let function = self.like_as_set(function);
         Ok(Expr::Function { function, args })
     }
 

@@ -43,6 +43,7 @@ use sqlparser::ast::{self, Statement};
 
 use crate::catalog::Catalog;
 use crate::error::{unsupported, Result};
+use crate::expr::Function;
 use crate::plan::{Plan, SavepointOp};
 
 pub use column_origin::{column_origins, ColumnOrigin};
@@ -83,6 +84,9 @@ pub struct Binder<'c> {
     /// Output aliases (`expr AS name`) a name may fall back to when it names no input
     /// column: set while binding GROUP BY, HAVING and ORDER BY, as SQLite allows.
     output_aliases: Vec<(String, crate::expr::Expr)>,
+    /// The aliased result columns of the SELECT whose WHERE is being bound, unbound: a
+    /// name no column has may name one, as SQLite allows (`subquery.rs`).
+    where_aliases: Vec<(String, ast::Expr)>,
     /// The WITH clauses in scope, innermost last (`cte.rs`).
     with_frames: Vec<cte::WithFrame>,
     /// The recursive term being bound, and the columns of the CTE it reads.
@@ -99,6 +103,8 @@ pub struct Binder<'c> {
     implicit_rowid: bool,
     /// The database's file as `pragma_database_list` names it ('' in memory).
     database_file: String,
+    /// Whether LIKE binds case-sensitive (`PRAGMA case_sensitive_like` of the connection).
+    case_sensitive_like: bool,
 }
 
 impl<'c> Binder<'c> {
@@ -118,6 +124,7 @@ impl<'c> Binder<'c> {
             enclosing_expr_depth: 0,
             compound_terms: 0,
             output_aliases: Vec::new(),
+            where_aliases: Vec::new(),
             with_frames: Vec::new(),
             recursion: None,
             recursive_columns: Vec::new(),
@@ -125,6 +132,20 @@ impl<'c> Binder<'c> {
             raise_allowed: false,
             implicit_rowid: true,
             database_file: String::new(),
+            case_sensitive_like: false,
+        }
+    }
+
+    /// Makes `LIKE` and `like()` bind to case-sensitive LIKE (`PRAGMA case_sensitive_like`).
+    pub fn set_case_sensitive_like(&mut self, on: bool) {
+        self.case_sensitive_like = on;
+    }
+
+    /// `function`, or case-sensitive LIKE for `Like` while the setting is on.
+    pub(super) fn like_as_set(&self, function: Function) -> Function {
+        match function {
+            Function::Like if self.case_sensitive_like => Function::LikeCaseSensitive,
+            other => other,
         }
     }
 

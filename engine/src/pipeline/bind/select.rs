@@ -39,8 +39,9 @@ impl Binder<'_> {
         self.query_depth += 1;
         // An inner query's names never fall back to this query's output aliases.
         let aliases = std::mem::take(&mut self.output_aliases);
+        let where_aliases = std::mem::take(&mut self.where_aliases);
         let result = self.bind_query_inner(query);
-        self.output_aliases = aliases;
+        (self.output_aliases, self.where_aliases) = (aliases, where_aliases);
         self.query_depth -= 1;
         result
     }
@@ -221,7 +222,10 @@ impl Binder<'_> {
         order_by: Option<&ast::OrderBy>,
         distinct: bool,
     ) -> Result<(Node, Vec<String>)> {
-        let (input, scope) = self.bind_from(&select.from, select.selection.as_ref())?;
+        self.where_aliases = super::subquery::where_aliases(select);
+        let from = self.bind_from(&select.from, select.selection.as_ref());
+        self.where_aliases.clear();
+        let (input, scope) = from?;
         let input_width = scope.columns.len();
 
         let saved = self

@@ -50,6 +50,18 @@ impl Binder<'_> {
             if let Some((_, expr)) = alias {
                 return Ok(expr.clone());
             }
+            let position = self
+                .where_aliases
+                .iter()
+                .position(|(alias, _)| alias.eq_ignore_ascii_case(name));
+            if let Some(position) = position {
+                // A result column's alias in WHERE: its expression bound here, once per use
+                // (no alias within it), as SQLite's `resolveAlias` copies it.
+                let aliases = std::mem::take(&mut self.where_aliases);
+                let bound = self.bind_expr(&aliases[position].1, scope);
+                self.where_aliases = aliases;
+                return bound;
+            }
         }
         for (distance, outer) in self.outer_scopes.iter().rev().enumerate() {
             match outer.resolve(qualifier, name) {
@@ -173,4 +185,21 @@ impl Binder<'_> {
     pub(super) fn note_impure_call(&mut self) {
         self.impure_calls += 1;
     }
+}
+
+/// The aliased result columns of `select` (`expr AS name`) its WHERE may name; none
+/// without a WHERE.
+pub(super) fn where_aliases(
+    select: &sqlparser::ast::Select,
+) -> Vec<(String, sqlparser::ast::Expr)> {
+    if select.selection.is_none() {
+        return Vec::new();
+    }
+    let aliased = select.projection.iter().filter_map(|item| match item {
+        sqlparser::ast::SelectItem::ExprWithAlias { expr, alias } => {
+            Some((alias.value.clone(), expr.clone()))
+        }
+        _ => None,
+    });
+    aliased.collect()
 }

@@ -37,6 +37,13 @@ pub(crate) fn like(text: &str, pattern: &str, escape: Option<char>) -> Result<bo
     })
 }
 
+/// Whether `text LIKE pattern [ESCAPE escape]` with ASCII case significant (`PRAGMA
+/// case_sensitive_like`): the pattern's tokens matched as GLOB's are.
+pub(crate) fn like_case_sensitive(text: &str, pattern: &str, escape: Option<char>) -> Result<bool> {
+    check_pattern_length(pattern)?;
+    Ok(compile_like(pattern, escape).is_some_and(|tokens| matches(text, &tokens, false)))
+}
+
 /// Where the `%` of a LIKE pattern of literal characters sit: at neither, one or both ends.
 #[derive(Debug, Clone, Copy)]
 enum PlainShape {
@@ -117,7 +124,8 @@ enum Prepared {
         escape: Option<char>,
         matcher: LikeMatcher,
     },
-    /// GLOB tokens; `None` for a pattern that matches nothing.
+    /// Tokens matched with case significant (GLOB's, or case-sensitive LIKE's); `None` for
+    /// a pattern that matches nothing.
     Glob(Option<Vec<Token>>),
 }
 
@@ -156,6 +164,12 @@ impl Pattern {
             escape,
             matcher,
         }))
+    }
+
+    /// `pattern [ESCAPE escape]` for case-sensitive LIKE (`like_case_sensitive`).
+    pub(crate) fn like_case_sensitive(pattern: &str, escape: Option<char>) -> Result<Pattern> {
+        check_pattern_length(pattern)?;
+        Ok(Pattern(Prepared::Glob(compile_like(pattern, escape))))
     }
 
     /// `pattern` for GLOB; the error `glob` gives for a pattern too long.
@@ -453,8 +467,7 @@ fn check_pattern_length(pattern: &str) -> Result<()> {
 }
 
 /// LIKE tokens; `None` when the pattern can match nothing (it ends in the escape char).
-/// The tests' reference for `like`.
-#[cfg(test)]
+/// What case-sensitive LIKE matches, and the tests' reference for `like`.
 fn compile_like(pattern: &str, escape: Option<char>) -> Option<Vec<Token>> {
     let mut tokens = Vec::new();
     let mut chars = pattern.chars();

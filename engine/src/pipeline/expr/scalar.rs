@@ -185,18 +185,22 @@ impl Scalar {
         let (pattern, text, escape) = match (function, args) {
             (Function::Like | Function::Glob, [pattern, text]) => (pattern, text, None),
             (Function::Like, [pattern, text, escape]) => (pattern, text, Some(escape)),
+            (Function::LikeCaseSensitive, [pattern, text]) => (pattern, text, None),
+            (Function::LikeCaseSensitive, [pattern, text, escape]) => (pattern, text, Some(escape)),
             _ => return None,
         };
         let pattern = constant_value(pattern, context)?;
         let pattern = text_of(&pattern)?;
+        let escape = match escape {
+            Some(escape) => Some(single_char(&text_of(&constant_value(escape, context)?)?).ok()?),
+            None => None,
+        };
         let pattern = match (function, escape) {
             (Function::Glob, _) => Pattern::glob(&pattern).ok()?,
-            (_, None) => Pattern::like(&pattern, None).ok()?,
-            (_, Some(escape)) => {
-                let escape = constant_value(escape, context)?;
-                let escape = single_char(&text_of(&escape)?).ok()?;
-                Pattern::like(&pattern, Some(escape)).ok()?
+            (Function::LikeCaseSensitive, _) => {
+                Pattern::like_case_sensitive(&pattern, escape).ok()?
             }
+            (_, escape) => Pattern::like(&pattern, escape).ok()?,
         };
         Some(Scalar::Match {
             text: Box::new(Scalar::of(text, context)?),
@@ -692,6 +696,7 @@ fn call_can_fail(function: Function) -> Option<bool> {
         | Function::Concat
         | Function::ConcatWs
         | Function::Like
+        | Function::LikeCaseSensitive
         | Function::Glob
         | Function::Printf => Some(true),
         _ => matches!(function, Function::Json(json) if !json.reads_flags()).then_some(true),

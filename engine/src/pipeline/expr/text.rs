@@ -265,6 +265,13 @@ pub(crate) fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> 
             };
             Value::Boolean(like::like(&text(1), &text(0), escape)?)
         }
+        Function::LikeCaseSensitive => {
+            let escape = match args.at(2) {
+                Some(escape) => Some(single_char(&text_of(escape).unwrap_or_default())?),
+                None => None,
+            };
+            Value::Boolean(like::like_case_sensitive(&text(1), &text(0), escape)?)
+        }
         Function::Glob => Value::Boolean(like::glob(&text(1), &text(0))?),
         other => {
             return Err(crate::err!(

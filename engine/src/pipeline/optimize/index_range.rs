@@ -13,7 +13,8 @@
 //! NOCASE column for LIKE (ASCII case folding both), or a BINARY one, where a prefix with
 //! ASCII letters ranges over each case variant of its first letters (`prefix_either_case`:
 //! a union of ranges, a superset the recheck narrows); GLOB under BINARY, or under NOCASE
-//! (a superset the recheck narrows).
+//! (a superset the recheck narrows); case-sensitive LIKE (`PRAGMA case_sensitive_like`)
+//! under BINARY only, as SQLite: one range of the prefix as written.
 
 use ember_storage::{DataType, Value};
 
@@ -145,14 +146,15 @@ fn text_prefix_of(
         return None;
     }
     let wildcards: &[char] = match function {
-        Function::Like => &['%', '_'],
+        Function::Like | Function::LikeCaseSensitive => &['%', '_'],
         Function::Glob => &['*', '?', '['],
         _ => return None,
     };
     let prefix = &pattern[..pattern.find(wildcards).unwrap_or(pattern.len())];
     let either_case = match (function, collation) {
         (Function::Like, Collation::NoCase)
-        | (Function::Glob, Collation::Binary | Collation::NoCase) => false,
+        | (Function::Glob | Function::LikeCaseSensitive, Collation::Binary)
+        | (Function::Glob, Collation::NoCase) => false,
         (Function::Like, Collation::Binary) => prefix.bytes().any(|b| b.is_ascii_alphabetic()),
         _ => return None,
     };
@@ -273,8 +275,9 @@ fn bounds_decide(
 /// Whether `term` holds for exactly the texts a range of text `prefix` on `column` (under
 /// `collation`) reaches: `column LIKE 'prefix%'` under NOCASE or BINARY (ASCII letters in
 /// either case, when none was cut off, `CASED_LETTERS_MAX`), or `column GLOB 'prefix*'`
-/// under BINARY. The column is TEXT (the range was made from such a term on it), so NULL
-/// is the only other value, and it is in no range.
+/// or case-sensitive `column LIKE 'prefix%'` under BINARY. The column is TEXT (the range
+/// was made from such a term on it), so NULL is the only other value, and it is in no
+/// range.
 fn text_prefix_decides(
     range: &IndexRange,
     prefix: &str,
@@ -301,6 +304,7 @@ fn text_prefix_decides(
                     && letters <= crate::plan::CASED_LETTERS_MAX
             }
             (Function::Glob, Collation::Binary) => rest == "*",
+            (Function::LikeCaseSensitive, Collation::Binary) => rest == "%",
             _ => false,
         }
 }

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::expr::{BinaryOp, Expr};
 use crate::plan::{Join, JoinKind, Node, Relation, RelationSource};
 
-use super::{choose_access, join_access, scanned_rows, JoinChoice, DERIVED_ROWS_ESTIMATE};
+use super::{hinted_access, join_access, scanned_rows, JoinChoice, DERIVED_ROWS_ESTIMATE};
 
 /// Up to this many relations, the join order search tries every starting relation.
 const ORDER_SEARCH_RELATIONS: usize = 12;
@@ -80,6 +80,28 @@ pub fn plan_joins(relations: Vec<Relation>, mut where_terms: Vec<Expr>) -> Resul
     };
     let nullable =
         |r: usize| (r > 0 && matches!(kinds[r], JoinKind::Left | JoinKind::Full)) || outer_after(r);
+    // What an `INDEXED BY` partial index's WHERE may be implied by, per relation.
+    let joined_terms: Vec<Vec<Expr>> = (0..count)
+        .map(|r| {
+            if !matches!(&sources[r].0, RelationSource::Table(_, Some(_))) {
+                return Vec::new();
+            }
+            let own_on = left_conditions[r]
+                .iter()
+                .filter(|_| kinds[r] == JoinKind::Left);
+            let apart = |i: usize| match i.checked_sub(offsets[r]) {
+                Some(own) if own < widths[r] => own,
+                _ => widths[r] + i,
+            };
+            terms
+                .iter()
+                .chain(own_on)
+                .filter(|term| term.relations.contains(&r) && term.relations.len() > 1)
+                .filter(|term| !term.expr.has_correlated_subquery())
+                .map(|term| term.expr.map_columns(&apart))
+                .collect()
+        })
+        .collect();
     let mut local: Vec<Vec<Expr>> = (0..count).map(|_| Vec::new()).collect();
     let mut pending: Vec<Term> = Vec::new();
     let mut top: Vec<Expr> = Vec::new();
@@ -112,11 +134,11 @@ pub fn plan_joins(relations: Vec<Relation>, mut where_terms: Vec<Expr>) -> Resul
 
     let mut nodes: Vec<Option<Node>> = Vec::with_capacity(count);
     let mut estimates = Vec::with_capacity(count);
-    for ((source, _), filters) in sources.into_iter().zip(local) {
+    for (((source, _), filters), joined) in sources.into_iter().zip(local).zip(joined_terms) {
         let filter = Expr::from_conjuncts(filters);
         let (node, estimate) = match source {
-            RelationSource::Table(table) => {
-                let access = choose_access(table, filter);
+            RelationSource::Table(table, hint) => {
+                let access = hinted_access(table, hint.as_ref(), filter, &joined)?;
                 let estimate = scanned_rows(&access);
                 (Node::Scan(access), estimate)
             }

@@ -54,7 +54,7 @@ pub use index_range::{
 pub use insert::{Insert, InsertWrite, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
 pub use join_probe::JoinProbe;
 pub use or_union::{OrBranch, OrUnion};
-pub use relation::{Relation, RelationSource};
+pub use relation::{IndexHint, Relation, RelationSource};
 pub use strategy::{AggregateStrategy, DistinctStrategy};
 pub use table_function::TableFunctionKind;
 pub use update::UpdateFrom;

@@ -12,10 +12,22 @@ use super::{JoinKind, Node};
 
 /// Where a relation's rows come from.
 pub enum RelationSource {
-    /// A base table: its access path is chosen once its pushed-down filters are known.
-    Table(Arc<TableDef>),
+    /// A base table: its access path is chosen once its pushed-down filters are known,
+    /// within what its index hint allows.
+    Table(Arc<TableDef>, Option<IndexHint>),
     /// Anything already planned: a subquery, a view, a system table.
     Node(Node),
+}
+
+/// SQLite's index hint on a table in FROM, honoured by the optimizer
+/// (`optimize/index_hint.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IndexHint {
+    /// `INDEXED BY name`: every access path of the reference reads through this index
+    /// (the binder checked it is the table's).
+    IndexedBy(String),
+    /// `NOT INDEXED`: no secondary index; primary-key lookups stay allowed.
+    NotIndexed,
 }
 
 /// One FROM item, bound.

@@ -31,6 +31,7 @@ impl Connection {
     fn shape_plan(&self, text: &str, parameter_count: usize) -> Option<Arc<Prepared>> {
         let version = self.catalog_version();
         let cached = self.cache.try_borrow_mut().ok()?.get(text, version);
+        let cached = cached.filter(|cached| cached.case_sensitive_like == self.like_cased());
         if let Some(prepared) = cached {
             self.bump(|stats| stats.plan_cache_hits += 1);
             return Some(prepared);

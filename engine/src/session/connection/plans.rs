@@ -30,7 +30,9 @@ impl Connection {
         let cache = self.cache.try_borrow().ok()?;
         let version = self.catalog_version();
         let prepared = Ref::filter_map(cache, |cache| {
-            cache.last_hit(sql, version).map(|prepared| &**prepared)
+            let hit = cache.last_hit(sql, version);
+            hit.filter(|prepared| prepared.case_sensitive_like == self.like_cased())
+                .map(|prepared| &**prepared)
         })
         .ok()?;
         self.bump(|stats| stats.plan_cache_hits += 1);
@@ -44,7 +46,11 @@ impl Connection {
         let Ok(mut cache) = self.cache.try_borrow_mut() else {
             return Ok(Arc::new(self.bind_one(sql)?));
         };
-        if let Some(prepared) = cache.get(sql, self.catalog_version()) {
+        let cached = cache.get(sql, self.catalog_version());
+        // A plan bound under the other `case_sensitive_like` is rebound (and replaced).
+        if let Some(prepared) =
+            cached.filter(|cached| cached.case_sensitive_like == self.like_cased())
+        {
             drop(cache);
             self.bump(|stats| stats.plan_cache_hits += 1);
             return Ok(prepared);
@@ -65,7 +71,8 @@ impl Connection {
         match &statements[..] {
             [statement] => {
                 let file = crate::session::catalog_pragmas::database_file(self);
-                Prepared::bind(&catalog, statement, statements.creation_text(0), &file)
+                let text = statements.creation_text(0);
+                Prepared::bind(&catalog, statement, text, &file, self.like_cased())
             }
             [] => Err(crate::err!(InvalidInput, "no SQL statement given")),
             several => {

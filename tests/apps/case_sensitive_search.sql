@@ -1,0 +1,26 @@
+-- Code search in a snippets table: LIKE folding case by default, PRAGMA case_sensitive_like for exact identifiers, ESCAPE for literal wildcards, GLOB for patterns.
+CREATE TABLE snippets (id INTEGER PRIMARY KEY, path TEXT NOT NULL, ident TEXT NOT NULL, body TEXT);
+CREATE INDEX snippets_ident ON snippets(ident);
+CREATE INDEX snippets_path ON snippets(path COLLATE NOCASE);
+INSERT INTO snippets (path, ident, body) VALUES ('src/Main.rs', 'parseArgs', 'fn parseArgs() {}'), ('src/main.rs', 'ParseArgs', 'struct ParseArgs;'), ('src/util.rs', 'parse_args', 'fn parse_args() {}'), ('lib/Util.rs', 'PARSE_ARGS', 'const PARSE_ARGS: u8 = 1;'), ('lib/100%.rs', 'percent', 'let p = 100%;'), ('docs/readme.md', 'Readme', NULL);
+SELECT id FROM snippets WHERE ident LIKE 'parse%' ORDER BY id;
+SELECT id FROM snippets WHERE path LIKE 'SRC/%' ORDER BY id;
+SELECT id FROM snippets WHERE ident LIKE 'parse\_%' ESCAPE '\' ORDER BY id;
+SELECT id FROM snippets WHERE path LIKE '%100!%%' ESCAPE '!' ORDER BY id;
+PRAGMA case_sensitive_like = ON;
+SELECT id FROM snippets WHERE ident LIKE 'parse%' ORDER BY id;
+SELECT id FROM snippets WHERE ident LIKE 'Parse%' ORDER BY id;
+SELECT id FROM snippets WHERE path LIKE 'src/%' ORDER BY id;
+SELECT id FROM snippets WHERE body LIKE '%PARSE%' ORDER BY id;
+SELECT id, ident LIKE 'parse_args' AS exact FROM snippets ORDER BY id;
+SELECT count(*) FROM snippets WHERE like('%args', ident);
+SELECT ident FROM snippets WHERE ident LIKE 'P%' ORDER BY ident;
+PRAGMA case_sensitive_like = OFF;
+SELECT ident FROM snippets WHERE ident LIKE 'P%' ORDER BY ident;
+SELECT count(*) FROM snippets WHERE like('%args', ident);
+SELECT id FROM snippets WHERE ident GLOB 'parse*' ORDER BY id;
+SELECT id FROM snippets WHERE ident GLOB '[Pp]arse[A-Z]*' ORDER BY id;
+SELECT id FROM snippets WHERE path GLOB '*[0-9]*' ORDER BY id;
+SELECT lower(ident), count(*) FROM snippets GROUP BY lower(ident) HAVING count(*) > 1 ORDER BY 1;
+SELECT id FROM snippets WHERE body IS NULL OR body NOT LIKE '%fn%' ORDER BY id;
+SELECT path, instr(lower(body), 'parse') AS at FROM snippets WHERE at > 0 ORDER BY path;

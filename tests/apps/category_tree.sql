@@ -1,0 +1,22 @@
+-- A category tree: adjacency list walked with recursive CTEs for breadcrumbs, depth, subtree counts and moves, plus a closure check for cycles.
+PRAGMA foreign_keys = ON;
+CREATE TABLE categories (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES categories(id) ON DELETE CASCADE, name TEXT NOT NULL, position INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX categories_parent ON categories(parent_id, position);
+CREATE TABLE items (id INTEGER PRIMARY KEY, category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE, title TEXT NOT NULL);
+INSERT INTO categories VALUES (1, NULL, 'root', 0), (2, 1, 'books', 1), (3, 1, 'music', 2), (4, 2, 'fiction', 1), (5, 2, 'science', 2), (6, 4, 'fantasy', 1), (7, 3, 'jazz', 1), (8, 6, 'epic', 1);
+INSERT INTO items (category_id, title) VALUES (6, 'dragons'), (8, 'long saga'), (5, 'physics'), (7, 'bebop'), (4, 'novel'), (8, 'sequel');
+WITH RECURSIVE crumbs(id, parent_id, path, depth) AS (SELECT id, parent_id, name, 0 FROM categories WHERE parent_id IS NULL UNION ALL SELECT c.id, c.parent_id, crumbs.path || ' > ' || c.name, crumbs.depth + 1 FROM categories c JOIN crumbs ON c.parent_id = crumbs.id) SELECT id, path, depth FROM crumbs ORDER BY path;
+WITH RECURSIVE up(id, parent_id, name, lvl) AS (SELECT id, parent_id, name, 0 FROM categories WHERE id = 8 UNION ALL SELECT c.id, c.parent_id, c.name, up.lvl + 1 FROM categories c JOIN up ON c.id = up.parent_id) SELECT group_concat(name, '/') FROM (SELECT name FROM up ORDER BY lvl DESC);
+WITH RECURSIVE sub(id) AS (SELECT 2 UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT count(*) FROM items WHERE category_id IN (SELECT id FROM sub);
+WITH RECURSIVE sub(root, id) AS (SELECT id, id FROM categories UNION ALL SELECT sub.root, c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT cat.name, count(i.id) AS items FROM sub JOIN categories cat ON cat.id = sub.root LEFT JOIN items i ON i.category_id = sub.id GROUP BY sub.root ORDER BY items DESC, cat.name;
+SELECT c.name, (SELECT count(*) FROM categories k WHERE k.parent_id = c.id) AS children FROM categories c ORDER BY children DESC, c.id;
+SELECT name FROM categories WHERE id NOT IN (SELECT parent_id FROM categories WHERE parent_id IS NOT NULL) ORDER BY name;
+UPDATE categories SET parent_id = 3 WHERE id = 5;
+WITH RECURSIVE crumbs(id, path) AS (SELECT id, name FROM categories WHERE parent_id IS NULL UNION ALL SELECT c.id, crumbs.path || '/' || c.name FROM categories c JOIN crumbs ON c.parent_id = crumbs.id) SELECT path FROM crumbs WHERE id = 5;
+WITH RECURSIVE anc(id) AS (SELECT parent_id FROM categories WHERE id = 6 UNION SELECT c.parent_id FROM categories c JOIN anc ON c.id = anc.id WHERE c.parent_id IS NOT NULL) SELECT 6 IN (SELECT id FROM anc) AS would_cycle, 2 IN (SELECT id FROM anc) AS is_ancestor;
+WITH RECURSIVE walk(id, depth, pos) AS (SELECT 1, 0, 0 UNION ALL SELECT c.id, walk.depth + 1, c.position FROM categories c JOIN walk ON c.parent_id = walk.id ORDER BY 2 DESC, 3) SELECT group_concat(id, ' ') FROM walk;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 5) SELECT sum(i), group_concat(i) FROM n;
+DELETE FROM categories WHERE id = 2;
+SELECT id, name FROM categories ORDER BY id;
+SELECT count(*) FROM items;
+SELECT i.title, c.name FROM items i JOIN categories c ON c.id = i.category_id ORDER BY i.title;

@@ -1,0 +1,28 @@
+-- Contacts imported from several sources and merged: normalization with SQL text functions, IS DISTINCT FROM change detection, UPDATE .. FROM merges, string_agg reports, NULLS LAST ordering.
+CREATE TABLE IF NOT EXISTS contacts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, name TEXT, email TEXT, phone TEXT, merged_into INTEGER);
+CREATE TABLE IF NOT EXISTS contacts (id INTEGER PRIMARY KEY);
+INSERT INTO contacts (source, name, email, phone) VALUES ('csv', '  Ann  Lee ', 'ANN@Example.com ', '+1 (555) 010-1234'), ('crm', 'ann lee', 'ann@example.com', '5550101234'), ('csv', 'Bob', NULL, '555-0199'), ('web', 'BOB', 'bob@x.io', NULL), ('web', 'Cy', 'cy@x.io', ''), ('crm', NULL, 'anon@x.io', NULL);
+INSERT INTO contacts DEFAULT VALUES;
+SELECT count(*), count(name), count(email), count(nullif(phone, '')) FROM contacts;
+DELETE FROM contacts WHERE source IS NULL;
+UPDATE contacts SET name = trim(replace(name, '  ', ' ')), email = lower(trim(email)), phone = nullif(replace(replace(replace(replace(replace(phone, ' ', ''), '(', ''), ')', ''), '-', ''), '+1', ''), '');
+SELECT id, name, email, phone FROM contacts ORDER BY id;
+SELECT lower(name) AS key, count(*), string_agg(source, '+') FROM contacts WHERE name IS NOT NULL GROUP BY key HAVING count(*) > 1 ORDER BY key;
+ALTER TABLE contacts ADD COLUMN name_key TEXT;
+UPDATE contacts SET name_key = upper(substr(name, 1, 1)) || lower(substr(name, 2));
+SELECT id, name_key FROM contacts ORDER BY name_key NULLS LAST, id;
+UPDATE contacts AS c SET merged_into = k.keep FROM (SELECT lower(name) AS key, min(id) AS keep FROM contacts WHERE name IS NOT NULL GROUP BY lower(name) HAVING count(*) > 1) AS k WHERE lower(c.name) = k.key AND c.id <> k.keep;
+SELECT id, merged_into FROM contacts ORDER BY id;
+UPDATE contacts AS keep SET email = coalesce(keep.email, dup.email), phone = coalesce(keep.phone, dup.phone) FROM contacts AS dup WHERE dup.merged_into = keep.id;
+SELECT id, name, email, phone FROM contacts WHERE merged_into IS NULL ORDER BY id;
+SELECT a.id, b.id, a.email IS DISTINCT FROM b.email AS email_differs, a.phone IS NOT DISTINCT FROM b.phone AS same_phone FROM contacts a JOIN contacts b ON b.merged_into = a.id ORDER BY a.id, b.id;
+SELECT id, concat_ws(' | ', name, email, phone) AS card FROM contacts WHERE merged_into IS NULL ORDER BY id;
+SELECT id, printf('%-10s%s', coalesce(name, '?'), coalesce(email, '-')) FROM contacts ORDER BY id;
+SELECT substr(email, instr(email, '@') + 1) AS domain, count(*) FROM contacts WHERE email LIKE '%@%' GROUP BY domain ORDER BY count(*) DESC, domain;
+DELETE FROM contacts WHERE merged_into IS NOT NULL RETURNING id, name;
+ALTER TABLE contacts DROP COLUMN merged_into;
+ALTER TABLE contacts RENAME COLUMN name_key TO display_name;
+SELECT * FROM contacts ORDER BY id;
+SELECT name FROM pragma_table_info('contacts') ORDER BY cid;
+SELECT id, length(phone), octet_length(name), hex(substr(name, 1, 2)) FROM contacts ORDER BY id;
+SELECT id, iif(email IS NULL, 'no email', 'ok'), CASE WHEN phone GLOB '[0-9]*' THEN 'digits' ELSE 'other' END FROM contacts ORDER BY id;

@@ -1,0 +1,24 @@
+-- Products with JSON attributes: json_extract and ->> reads, json_set updates, json_each over tag arrays, json_group_array/object reports, validity checks.
+CREATE TABLE products (id INTEGER PRIMARY KEY, sku TEXT NOT NULL UNIQUE, attrs TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(attrs)));
+INSERT INTO products (sku, attrs) VALUES ('A1', '{"color":"red","size":"M","tags":["sale","new"],"price":19.5}'), ('B2', '{"color":"blue","tags":["new"],"price":5}'), ('C3', '{"size":"L","tags":[],"price":null}'), ('D4', '{}');
+INSERT INTO products (sku, attrs) VALUES ('E5', '{not json}');
+SELECT sku, json_extract(attrs, '$.color') FROM products ORDER BY sku;
+SELECT sku, attrs ->> '$.size' AS size, attrs -> '$.tags' AS tags FROM products ORDER BY sku;
+SELECT sku, json_type(attrs, '$.price') FROM products ORDER BY sku;
+SELECT sku, json_array_length(attrs, '$.tags') FROM products ORDER BY sku;
+SELECT p.sku, t.value FROM products p, json_each(p.attrs, '$.tags') t ORDER BY p.sku, t.key;
+SELECT t.value AS tag, count(*) FROM products p, json_each(p.attrs, '$.tags') t GROUP BY t.value ORDER BY count(*) DESC, tag;
+SELECT sku FROM products WHERE EXISTS (SELECT 1 FROM json_each(attrs, '$.tags') WHERE value = 'new') ORDER BY sku;
+UPDATE products SET attrs = json_set(attrs, '$.price', 7.25, '$.color', 'green') WHERE sku = 'B2';
+UPDATE products SET attrs = json_insert(attrs, '$.color', 'black') WHERE sku IN ('B2', 'C3');
+UPDATE products SET attrs = json_remove(attrs, '$.size') WHERE sku = 'A1';
+SELECT sku, attrs FROM products ORDER BY sku;
+UPDATE products SET attrs = json_set(attrs, '$.tags[#]', 'clearance') WHERE sku = 'A1' RETURNING attrs ->> '$.tags[2]';
+SELECT json_group_array(sku) FROM (SELECT sku FROM products ORDER BY sku);
+SELECT json_group_object(sku, attrs ->> '$.price') FROM (SELECT sku, attrs FROM products WHERE attrs ->> '$.price' IS NOT NULL ORDER BY sku);
+SELECT sku, coalesce(attrs ->> '$.color', 'n/a') AS color FROM products ORDER BY color, sku;
+SELECT round(avg(attrs ->> '$.price'), 2), sum(attrs ->> '$.price' > 6) FROM products;
+SELECT json_object('sku', sku, 'n', json_array_length(attrs ->> '$.tags')) FROM products ORDER BY sku;
+SELECT sku FROM products WHERE attrs ->> '$.price' BETWEEN 5 AND 20 ORDER BY attrs ->> '$.price';
+SELECT json_patch(attrs, '{"size":null,"stock":3}') FROM products WHERE sku = 'C3';
+SELECT key, value, type FROM json_tree('{"a":{"b":[1,2]}}') ORDER BY id;

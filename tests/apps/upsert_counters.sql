@@ -1,0 +1,23 @@
+-- Page-view counters and daily rollups kept with UPSERT: ON CONFLICT DO UPDATE with excluded, a WHERE on the update, RETURNING the new totals, DO NOTHING for first-seen rows.
+CREATE TABLE pages (path TEXT PRIMARY KEY, title TEXT, views INTEGER NOT NULL DEFAULT 0, last_view TEXT);
+CREATE TABLE daily (day TEXT NOT NULL, path TEXT NOT NULL, views INTEGER NOT NULL DEFAULT 0, uniques INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, path));
+CREATE TABLE visitors (day TEXT NOT NULL, path TEXT NOT NULL, visitor TEXT NOT NULL, UNIQUE (day, path, visitor));
+INSERT INTO pages (path, title, views, last_view) VALUES ('/', 'Home', 1, '2024-05-01 10:00') ON CONFLICT(path) DO UPDATE SET views = views + 1, last_view = excluded.last_view RETURNING path, views;
+INSERT INTO pages (path, title, views, last_view) VALUES ('/', 'Home', 1, '2024-05-01 10:05') ON CONFLICT(path) DO UPDATE SET views = views + 1, last_view = excluded.last_view RETURNING path, views;
+INSERT INTO pages (path, title, views, last_view) VALUES ('/about', 'About', 1, '2024-05-01 11:00'), ('/', 'Home!', 1, '2024-05-01 11:30') ON CONFLICT(path) DO UPDATE SET views = views + excluded.views, title = coalesce(title, excluded.title), last_view = max(last_view, excluded.last_view) RETURNING path, title, views, last_view;
+INSERT INTO pages (path, views, last_view) VALUES ('/about', 1, '2024-04-01 00:00') ON CONFLICT(path) DO UPDATE SET views = views + 1, last_view = excluded.last_view WHERE excluded.last_view > pages.last_view RETURNING views;
+SELECT path, title, views, last_view FROM pages ORDER BY path;
+INSERT INTO visitors VALUES ('2024-05-01', '/', 'v1') ON CONFLICT DO NOTHING;
+INSERT INTO visitors VALUES ('2024-05-01', '/', 'v1') ON CONFLICT DO NOTHING RETURNING visitor;
+INSERT OR IGNORE INTO visitors VALUES ('2024-05-01', '/', 'v2'), ('2024-05-01', '/about', 'v1'), ('2024-05-01', '/', 'v2');
+SELECT changes(), total_changes() > 0;
+INSERT INTO daily (day, path, views, uniques) SELECT day, path, count(*), count(DISTINCT visitor) FROM visitors WHERE true GROUP BY day, path ON CONFLICT(day, path) DO UPDATE SET views = daily.views + excluded.views, uniques = excluded.uniques;
+INSERT INTO daily (day, path, views, uniques) SELECT day, path, count(*), count(DISTINCT visitor) FROM visitors WHERE true GROUP BY day, path ON CONFLICT(day, path) DO UPDATE SET views = daily.views + excluded.views, uniques = excluded.uniques RETURNING day, path, views, uniques;
+SELECT * FROM daily ORDER BY day, path;
+INSERT INTO daily (day, path, views) VALUES ('2024-05-01', '/', 10) ON CONFLICT(path, day) DO UPDATE SET views = views * 2 RETURNING views;
+INSERT INTO daily (day, path, views) VALUES ('2024-05-01', '/', 10) ON CONFLICT(day) DO UPDATE SET views = 0;
+INSERT INTO daily (day, path) VALUES ('2024-05-02', '/') ON CONFLICT(day, path) DO NOTHING RETURNING *;
+UPSERT_IS_NOT_A_STATEMENT;
+REPLACE INTO pages (path, title) VALUES ('/about', 'About us') RETURNING path, title, views;
+SELECT path, title, views, last_view IS NULL FROM pages ORDER BY path;
+SELECT p.path, p.views, coalesce(sum(d.views), 0) AS daily_views FROM pages p LEFT JOIN daily d ON d.path = p.path GROUP BY p.path ORDER BY p.path;
