@@ -428,3 +428,45 @@ fn readers_racing_vacant_entries_and_rebuilds_see_only_their_keys_rows() {
     }
     assert_eq!(index.len(), KEYS as usize);
 }
+
+#[test]
+fn hashed_keys_go_in_order_each_checked_first_and_a_failed_check_stops_them() {
+    let index = HashIndex::new();
+    let key = |i: u64| IndexKey::Bytes(format!("customer-{i}@example.com").into_bytes().into());
+    let mut keys: Vec<(IndexKey, u64, EntryRow)> = (0..5_000)
+        .map(|i| (key(i % 4_000), key(i % 4_000).hash(), i))
+        .collect();
+    let writer = index.lock_writer();
+    let mut checked = 0;
+    let done: Result<(), ()> = writer.insert_hashed_keys(&mut keys, |_, _, _| {
+        checked += 1;
+        Ok(())
+    });
+    assert_eq!((done, checked, keys.len()), (Ok(()), 5_000, 0));
+    // A check sees the keys inserted before it (a unique check relies on that) and its
+    // error ends the inserts.
+    let mut keys: Vec<(IndexKey, u64, EntryRow)> = (10_000..10_010)
+        .map(|i| (key(i), key(i).hash(), i))
+        .collect();
+    let stopped = writer.insert_hashed_keys(&mut keys, |writer, key, row| {
+        if row == 10_005 {
+            return Err(writer.rows(key).len());
+        }
+        Ok(())
+    });
+    assert_eq!(stopped, Err(0));
+    assert!(keys.is_empty());
+    for i in 0..4_000 {
+        let mut rows = writer.rows(&key(i));
+        rows.sort_unstable();
+        let expected: Vec<u64> = if i < 1_000 {
+            vec![i, i + 4_000]
+        } else {
+            vec![i]
+        };
+        assert_eq!(rows, expected);
+    }
+    for i in 10_000..10_010 {
+        assert_eq!(writer.rows(&key(i)).len(), usize::from(i < 10_005));
+    }
+}

@@ -47,11 +47,6 @@ use super::table::{RowId, Table};
 use super::transaction::{Snapshot, Transaction};
 use super::version::{is_unended, Version};
 
-/// How many keys ahead of its insert a batch asks for the cache line where the key's hash
-/// probe starts (`IndexWriter::prefetch`): far enough for the line to arrive (a few hundred
-/// cycles) while an insert or two run, near enough that the lines asked for stay cached.
-pub(super) const KEYS_PREFETCHED_AHEAD: usize = 8;
-
 /// Slots populated or swept per epoch pin and writer-lock hold.
 const SLOTS_PER_BATCH: u64 = 1024;
 
@@ -570,7 +565,11 @@ impl Table {
                     current = version.older.fetch_and(0, Ordering::AcqRel, &guard);
                 }
             }
-            self.insert_hashed_keys(&writer, &mut keys)?;
+            // Each entry is charged to the table's memory account as it goes in.
+            let account = self.pool().account();
+            writer.insert_hashed_keys(&mut keys, |_, _, _| {
+                account.try_charge(0, crate::index::ENTRY_BYTES)
+            })?;
         }
         if let Some(ordered) = index.ordered() {
             gathered.load_into(self, index, ordered)?;
@@ -584,34 +583,6 @@ impl Table {
         if let Some(ordered) = index.ordered().filter(|_| !index.derives_keys()) {
             ordered.mark_complete();
         }
-        Ok(())
-    }
-
-    /// Inserts `keys` (each with its hash and row) into a new index's hash entries through
-    /// `writer`, emptying `keys`; each entry is charged to the table's memory account. The
-    /// entry where each key's probe starts is asked for a few keys ahead
-    /// (`IndexWriter::prefetch`): in a large index each insert is otherwise one random cache
-    /// miss.
-    fn insert_hashed_keys(
-        &self,
-        writer: &IndexWriter<'_>,
-        keys: &mut Vec<(IndexKey, u64, RowId)>,
-    ) -> StorageResult<()> {
-        for &(_, hash, _) in keys.iter().take(KEYS_PREFETCHED_AHEAD) {
-            writer.prefetch(hash);
-        }
-        for at in 0..keys.len() {
-            if let Some(&(_, ahead, _)) = keys.get(at + KEYS_PREFETCHED_AHEAD) {
-                writer.prefetch(ahead);
-            }
-            self.pool()
-                .account()
-                .try_charge(0, crate::index::ENTRY_BYTES)?;
-            // The key moves into the index; an integer (owning nothing) is left behind.
-            let (key, hash, row) = &mut keys[at];
-            writer.insert_hashed(std::mem::replace(key, IndexKey::Int(0)), *hash, *row);
-        }
-        keys.clear();
         Ok(())
     }
 

@@ -25,7 +25,7 @@ use crate::error::{StorageError, StorageErrorKind, StorageResult};
 use crate::index::{push_entry_key, sort_entry_keys, IndexKey, SecondaryIndex};
 use crate::value::Value;
 
-use super::indexing::{check_unique, KEYS_PREFETCHED_AHEAD};
+use super::indexing::check_unique;
 use super::table::{RowId, Table};
 use super::transaction::Transaction;
 
@@ -241,9 +241,8 @@ impl BatchInsert<'_> {
         let guard = epoch::pin();
         let checked = txn.unique_checks.then_some(&txn.snapshot);
         let mut buffer = Vec::new();
-        // The batch's keys and their hashes first: each insert then finds the entry where
-        // its probe starts already asked for (`IndexWriter::prefetch`), instead of waiting
-        // on one random cache miss after another.
+        // The batch's keys and their hashes first, so that the inserts can prefetch
+        // (`IndexWriter::insert_hashed_keys`).
         let keys = &mut self.hashed_keys;
         keys.clear();
         keys.extend(
@@ -256,23 +255,15 @@ impl BatchInsert<'_> {
                 }),
         );
         let writer = index.map.lock_writer();
-        for &(_, hash, _) in keys.iter().take(KEYS_PREFETCHED_AHEAD) {
-            writer.prefetch(hash);
-        }
-        for at in 0..keys.len() {
-            if let Some(&(_, ahead, _)) = keys.get(at + KEYS_PREFETCHED_AHEAD) {
-                writer.prefetch(ahead);
+        writer.insert_hashed_keys(keys, |writer, key, row| {
+            match checked.filter(|_| index.is_unique()) {
+                Some(snapshot) => {
+                    let held = (writer, &guard, &mut buffer);
+                    check_unique(table, index, (key, row), snapshot, held)
+                }
+                None => Ok(()),
             }
-            // The key moves into the index; an integer (owning nothing) is left behind.
-            let (key, hash, row) = &mut keys[at];
-            let (key, hash, row) = (std::mem::replace(key, IndexKey::Int(0)), *hash, *row);
-            if let Some(snapshot) = checked.filter(|_| index.is_unique()) {
-                let held = (&writer, &guard, &mut buffer);
-                check_unique(table, index, (&key, row), snapshot, held)?;
-            }
-            writer.insert_hashed(key, hash, row);
-        }
-        keys.clear();
+        })?;
         drop(writer);
         if index.ordered().is_none() {
             return Ok(());
