@@ -35,6 +35,12 @@ impl Prepared {
     /// text SQLite keeps for it when it is a CREATE TABLE, INDEX or VIEW
     /// (`Parsed::creation_text`); `database_file` what `pragma_database_list` names;
     /// `case_sensitive_like` the connection's setting.
+    /// Whether the plan is still the one `sql` binds to: bound against `catalog_version`,
+    /// with LIKE as the connection's `case_sensitive_like` makes it.
+    pub(crate) fn is_current(&self, catalog_version: u64, case_sensitive_like: bool) -> bool {
+        self.catalog_version == catalog_version && self.case_sensitive_like == case_sensitive_like
+    }
+
     pub(crate) fn bind(
         catalog: &crate::catalog::Catalog,
         statement: &sqlparser::ast::Statement,
@@ -107,23 +113,35 @@ impl PlanCache {
         }
     }
 
-    /// The plan of the last hit or insert, if it is `sql`'s and still current: lent, not
-    /// cloned (a statement run over and over touches no reference count).
-    pub(crate) fn last_hit(&self, sql: &str, catalog_version: u64) -> Option<&Arc<Prepared>> {
+    /// The plan of the last hit or insert, if it is `sql`'s and still current (bound
+    /// against `catalog_version`, LIKE as `case_sensitive_like` says): lent, not cloned (a
+    /// statement run over and over touches no reference count).
+    pub(crate) fn last_hit(
+        &self,
+        sql: &str,
+        (catalog_version, case_sensitive_like): (u64, bool),
+    ) -> Option<&Arc<Prepared>> {
         let (last_sql, prepared) = self.last.as_ref()?;
-        (last_sql == sql && prepared.catalog_version == catalog_version).then_some(prepared)
+        let current = prepared.is_current(catalog_version, case_sensitive_like);
+        (last_sql == sql && current).then_some(prepared)
     }
 
-    /// The cached plan for `sql` if it was bound against `catalog_version`. A plan from an
-    /// older catalog is removed.
-    pub(crate) fn get(&mut self, sql: &str, catalog_version: u64) -> Option<Arc<Prepared>> {
-        if let Some((last_sql, prepared)) = &self.last {
-            if last_sql == sql && prepared.catalog_version == catalog_version {
-                return Some(prepared.clone());
-            }
+    /// The cached plan for `sql` if it was bound against `catalog_version` with LIKE as
+    /// `case_sensitive_like` says. A plan from an older catalog is removed; one bound
+    /// under the other LIKE is left for `insert` to replace.
+    pub(crate) fn get(
+        &mut self,
+        sql: &str,
+        (catalog_version, case_sensitive_like): (u64, bool),
+    ) -> Option<Arc<Prepared>> {
+        if let Some(prepared) = self.last_hit(sql, (catalog_version, case_sensitive_like)) {
+            return Some(prepared.clone());
         }
         self.forget_other_versions(catalog_version);
         let entry = self.entries.get_mut(sql)?;
+        if entry.prepared.case_sensitive_like != case_sensitive_like {
+            return None;
+        }
         if entry.prepared.catalog_version != catalog_version {
             self.entries.remove(sql);
             if self
@@ -234,9 +252,9 @@ mod tests {
     fn hits_only_for_the_same_catalog_version() {
         let mut cache = PlanCache::with_capacity(4);
         cache.insert("BEGIN", prepared(3));
-        assert!(cache.get("BEGIN", 3).is_some());
+        assert!(cache.get("BEGIN", (3, false)).is_some());
         assert!(
-            cache.get("BEGIN", 4).is_none(),
+            cache.get("BEGIN", (4, false)).is_none(),
             "stale plan must not be returned"
         );
         assert_eq!(cache.len(), 0, "stale plan is dropped");
@@ -247,10 +265,10 @@ mod tests {
         let mut cache = PlanCache::with_capacity(4);
         cache.insert("a", prepared(3));
         cache.insert("b", prepared(3));
-        assert!(cache.get("a", 3).is_some());
-        assert!(cache.get("c", 4).is_none());
+        assert!(cache.get("a", (3, false)).is_some());
+        assert!(cache.get("c", (4, false)).is_none());
         assert_eq!(cache.len(), 0, "the plans of version 3 hold old storage");
-        assert!(cache.last_hit("a", 3).is_none());
+        assert!(cache.last_hit("a", (3, false)).is_none());
     }
 
     #[test]
@@ -258,12 +276,15 @@ mod tests {
         let mut cache = PlanCache::with_capacity(2);
         cache.insert("a", prepared(0));
         cache.insert("b", prepared(0));
-        assert!(cache.get("a", 0).is_some());
+        assert!(cache.get("a", (0, false)).is_some());
         cache.insert("c", prepared(0));
         assert_eq!(cache.len(), 2);
-        assert!(cache.get("b", 0).is_none(), "b was least recently used");
-        assert!(cache.get("a", 0).is_some());
-        assert!(cache.get("c", 0).is_some());
+        assert!(
+            cache.get("b", (0, false)).is_none(),
+            "b was least recently used"
+        );
+        assert!(cache.get("a", (0, false)).is_some());
+        assert!(cache.get("c", (0, false)).is_some());
     }
 
     #[test]
@@ -271,25 +292,28 @@ mod tests {
         let mut cache = PlanCache::with_capacity(2);
         cache.insert("a", prepared(0));
         cache.insert("b", prepared(0));
-        assert!(cache.get("a", 0).is_some());
+        assert!(cache.get("a", (0, false)).is_some());
         for _ in 0..3 {
             assert!(
-                cache.get("a", 0).is_some(),
+                cache.get("a", (0, false)).is_some(),
                 "served from the remembered entry"
             );
         }
         cache.insert("c", prepared(0));
-        assert!(cache.get("b", 0).is_none(), "b was least recently used");
-        assert!(cache.get("c", 0).is_some());
-        assert!(cache.get("a", 0).is_some());
         assert!(
-            cache.get("a", 1).is_none(),
+            cache.get("b", (0, false)).is_none(),
+            "b was least recently used"
+        );
+        assert!(cache.get("c", (0, false)).is_some());
+        assert!(cache.get("a", (0, false)).is_some());
+        assert!(
+            cache.get("a", (1, false)).is_none(),
             "a stale remembered plan is not returned"
         );
-        assert!(cache.get("a", 0).is_none(), "and is dropped");
+        assert!(cache.get("a", (0, false)).is_none(), "and is dropped");
         cache.insert("d", prepared(0));
         cache.clear();
-        assert!(cache.get("d", 0).is_none());
+        assert!(cache.get("d", (0, false)).is_none());
     }
 
     #[test]
@@ -300,5 +324,17 @@ mod tests {
         let mut cache = PlanCache::with_capacity(2);
         cache.insert(&"x".repeat(PLAN_CACHE_SQL_BYTES_MAX + 1), prepared(0));
         assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn a_plan_bound_under_the_other_like_is_not_handed_out() {
+        let mut cache = PlanCache::with_capacity(4);
+        cache.insert("a", prepared(2));
+        assert!(cache.last_hit("a", (2, true)).is_none());
+        assert!(cache.get("a", (2, true)).is_none());
+        assert!(
+            cache.get("a", (2, false)).is_some(),
+            "and is kept for its own setting"
+        );
     }
 }

@@ -283,8 +283,9 @@ impl<'c> Statement<'c> {
     /// Re-prepares when DDL changed the catalog since the plan was bound, or `PRAGMA
     /// case_sensitive_like` changed what its LIKEs are (as SQLite re-prepares).
     fn refresh(&mut self) -> Result<()> {
-        if self.prepared.catalog_version != self.conn.catalog_version()
-            || self.prepared.case_sensitive_like != self.conn.like_cased()
+        if !self
+            .prepared
+            .is_current(self.conn.catalog_version(), self.conn.like_cased())
         {
             self.prepared = self.conn.prepared(&self.sql)?;
         }

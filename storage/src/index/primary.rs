@@ -22,7 +22,7 @@
 //! the tags agree (1 in 65,536 for another key). A boxed key belongs to the entry that
 //! points at it, live or vacant: rebuilds move a live entry's pointer and free a vacant
 //! one's after the epoch, dropping the index frees the rest. (`TOMBSTONE`, all ones, is an
-//! entry with no key: this index no longer makes them; the checks for it stay as a guard.)
+//! entry with no key: this index never makes one; the checks for it stay as a guard.)
 
 use std::alloc::Layout;
 use std::mem::size_of;
@@ -339,7 +339,8 @@ impl PrimaryIndex {
         // One probe: it finds the key's entry (live: its row; vacant: taken back), or ends at
         // the empty entry the key goes into (an entry never changes keys, so that is where
         // `place` would put it).
-        match probe(entries, key) {
+        let hash = key.hash();
+        match probe(entries, key, hash) {
             Ok((_, row_word, _)) if holds_row(row_word) => (decode_row(row_word), false),
             Ok((entry, row_word, _)) => {
                 // The key's vacant entry: its key word stays, the row word comes back.
@@ -352,23 +353,24 @@ impl PrimaryIndex {
                     .store(self.live.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
                 (row, true)
             }
-            Err(empty) => self.place_new(entries, empty, key, make_row),
+            Err(empty) => self.place_new(entries, empty, (key, hash), make_row),
         }
     }
 
-    /// Writes `key` with the row `make_row` gives into the empty entry `empty` of `entries`
+    /// Writes `key` (whose hash is `hash`) with the row `make_row` gives into the empty
+    /// entry `empty` of `entries`
     /// (the writer lock held, `make_room_locked` done).
     #[inline]
     fn place_new(
         &self,
         entries: &Entries,
         empty: usize,
-        key: &IndexKey,
+        (key, hash): (&IndexKey, u64),
         make_row: impl FnOnce() -> EntryRow,
     ) -> (EntryRow, bool) {
         let row = make_row();
         debug_assert!(row < ROW_MAX || row == EntryRow::MAX);
-        let (key_word, boxed) = key_word_of(key.clone(), key.hash());
+        let (key_word, boxed) = key_word_of(key.clone(), hash);
         let entry = &entries.slots()[empty];
         debug_assert_eq!(entry.row.load(Ordering::Relaxed), EMPTY);
         entry.key.store(key_word, Ordering::Relaxed);
@@ -504,7 +506,7 @@ pub(super) fn rebuilt_capacity(live: usize, mut capacity: usize) -> usize {
 /// The live entry holding `key` in `entries`, with its row and key words, if any. The
 /// caller holds an epoch pin under which `entries` was loaded.
 fn find<'e>(entries: &'e Entries, key: &IndexKey) -> Option<(&'e Entry, u64, u64)> {
-    probe(entries, key)
+    probe(entries, key, key.hash())
         .ok()
         .filter(|(_, row_word, _)| holds_row(*row_word))
 }
@@ -535,12 +537,16 @@ pub(super) fn retire_vacant_boxed_keys(old: &Entries, vacant_boxed: u64, guard: 
     };
 }
 
-/// The key's entry, live or vacant, or else the index of the empty entry that ended the
-/// probe.
+/// The entry of `key` (whose hash is `hash`), live or vacant, or else the index of the
+/// empty entry that ended the probe.
 #[inline]
-fn probe<'e>(entries: &'e Entries, key: &IndexKey) -> Result<(&'e Entry, u64, u64), usize> {
+fn probe<'e>(
+    entries: &'e Entries,
+    key: &IndexKey,
+    hash: u64,
+) -> Result<(&'e Entry, u64, u64), usize> {
+    debug_assert_eq!(hash, key.hash());
     let mask = entries.mask();
-    let hash = key.hash();
     let mut index = hash as usize & mask;
     loop {
         let entry = &entries.slots()[index];

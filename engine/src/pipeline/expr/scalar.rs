@@ -183,10 +183,12 @@ impl Scalar {
         context: &EvalContext<'_>,
     ) -> Option<Scalar> {
         let (pattern, text, escape) = match (function, args) {
-            (Function::Like | Function::Glob, [pattern, text]) => (pattern, text, None),
-            (Function::Like, [pattern, text, escape]) => (pattern, text, Some(escape)),
-            (Function::LikeCaseSensitive, [pattern, text]) => (pattern, text, None),
-            (Function::LikeCaseSensitive, [pattern, text, escape]) => (pattern, text, Some(escape)),
+            (Function::Like | Function::LikeCaseSensitive | Function::Glob, [pattern, text]) => {
+                (pattern, text, None)
+            }
+            (Function::Like | Function::LikeCaseSensitive, [pattern, text, escape]) => {
+                (pattern, text, Some(escape))
+            }
             _ => return None,
         };
         let pattern = constant_value(pattern, context)?;

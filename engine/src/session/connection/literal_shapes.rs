@@ -29,9 +29,8 @@ impl Connection {
     /// The cached plan of a shape's text, else the plan built here and cached; `None` when
     /// the text does not bind to a plan taking `parameter_count` values.
     fn shape_plan(&self, text: &str, parameter_count: usize) -> Option<Arc<Prepared>> {
-        let version = self.catalog_version();
-        let cached = self.cache.try_borrow_mut().ok()?.get(text, version);
-        let cached = cached.filter(|cached| cached.case_sensitive_like == self.like_cased());
+        let bound_under = (self.catalog_version(), self.like_cased());
+        let cached = self.cache.try_borrow_mut().ok()?.get(text, bound_under);
         if let Some(prepared) = cached {
             self.bump(|stats| stats.plan_cache_hits += 1);
             return Some(prepared);

@@ -28,11 +28,9 @@ impl Connection {
     /// uses the cache mutably (`prepared` skips the cache while it is lent).
     pub(super) fn last_plan(&self, sql: &str) -> Option<Ref<'_, Prepared>> {
         let cache = self.cache.try_borrow().ok()?;
-        let version = self.catalog_version();
+        let bound_under = (self.catalog_version(), self.like_cased());
         let prepared = Ref::filter_map(cache, |cache| {
-            let hit = cache.last_hit(sql, version);
-            hit.filter(|prepared| prepared.case_sensitive_like == self.like_cased())
-                .map(|prepared| &**prepared)
+            cache.last_hit(sql, bound_under).map(|prepared| &**prepared)
         })
         .ok()?;
         self.bump(|stats| stats.plan_cache_hits += 1);
@@ -46,11 +44,7 @@ impl Connection {
         let Ok(mut cache) = self.cache.try_borrow_mut() else {
             return Ok(Arc::new(self.bind_one(sql)?));
         };
-        let cached = cache.get(sql, self.catalog_version());
-        // A plan bound under the other `case_sensitive_like` is rebound (and replaced).
-        if let Some(prepared) =
-            cached.filter(|cached| cached.case_sensitive_like == self.like_cased())
-        {
+        if let Some(prepared) = cache.get(sql, (self.catalog_version(), self.like_cased())) {
             drop(cache);
             self.bump(|stats| stats.plan_cache_hits += 1);
             return Ok(prepared);
