@@ -30,36 +30,42 @@ fn loaded() -> Connection {
 
 /// Each query and the lines of the plan EXPLAIN gives for it.
 const GOLDEN: &[(&str, &[&str])] = &[
-    ("SELECT * FROM t", &["Project id, a, b, s, h", "└─ Scan t"]),
+    (
+        "SELECT * FROM t",
+        &["Project id, a, b, s, h (fused read)", "└─ Scan t"],
+    ),
     (
         "SELECT s FROM t WHERE id = 7",
-        &["Project s", "└─ KeyLookup t (id = 7) filter (id = 7)"],
+        &[
+            "Project s (fused read)",
+            "└─ KeyLookup t (id = 7) filter (id = 7)",
+        ],
     ),
     (
         "SELECT id FROM t WHERE id IN (3, 5, 400)",
         &[
-            "Project id",
+            "Project id (fused read)",
             "└─ KeyIn t (id = 3) or (id = 5) or (id = 400) filter (id IN (3, 5, 400))",
         ],
     ),
     (
         "SELECT id FROM t WHERE h = 3",
         &[
-            "Project id",
+            "Project id (fused read)",
             "└─ IndexLookup t using t_h (h = 3) filter (h = 3)",
         ],
     ),
     (
         "SELECT id FROM t WHERE a IN (1, 2)",
         &[
-            "Project id",
+            "Project id (fused read)",
             "└─ IndexIn t using t_a (a = 1) or (a = 2) filter (a IN (1, 2))",
         ],
     ),
     (
         "SELECT id FROM t WHERE id IN (SELECT t_id FROM u WHERE x < 3)",
         &[
-            "Project id",
+            "Project id (fused read)",
             "└─ KeyInSet t (id IN (subquery #0)) filter (id IN (subquery #0))",
             "Subquery #0",
             "└─ Project t_id",
@@ -69,7 +75,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
     (
         "SELECT id FROM t WHERE a IN (SELECT t_id FROM u WHERE x < 3)",
         &[
-            "Project id",
+            "Project id (fused read)",
             "└─ IndexInSet t using t_a (a IN (subquery #0)) filter (a IN (subquery #0))",
             "Subquery #0",
             "└─ Project t_id",
@@ -79,25 +85,29 @@ const GOLDEN: &[(&str, &[&str])] = &[
     (
         "SELECT id FROM t WHERE id BETWEEN 10 AND 20",
         &[
-            "Project id",
+            "Project id (fused read)",
             "└─ KeyRange t (id BETWEEN 10 AND 20) filter (id BETWEEN 10 AND 20)",
         ],
     ),
     (
         "SELECT id FROM t WHERE a > 15",
         &[
-            "Project id",
+            "Project id (fused read)",
             "└─ IndexRange t using t_a (a > 15) order a ASC filter (a > 15)",
         ],
     ),
     (
         "SELECT id FROM t ORDER BY id DESC LIMIT 3",
-        &["Limit 3", "└─ Project id", "   └─ KeyOrder t order id DESC"],
+        &[
+            "Limit 3 (fused read)",
+            "└─ Project id",
+            "   └─ KeyOrder t order id DESC",
+        ],
     ),
     (
         "SELECT id FROM t WHERE id = 3 OR a = 4",
         &[
-            "Project id",
+            "Project id (fused read)",
             concat!(
                 "└─ OrUnion t KeyLookup t (id = 3) | IndexLookup t using t_a (a = 4) filter",
                 " ((id = 3) OR (a = 4))",
@@ -107,7 +117,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
     (
         "SELECT s FROM t ORDER BY s LIMIT 5 OFFSET 10",
         &[
-            "Limit 5 offset 10 by index entries",
+            "Limit 5 offset 10 by index entries (fused read)",
             "└─ Project s",
             "   └─ IndexRange t using t_s order s ASC",
         ],
@@ -349,7 +359,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
     (
         "SELECT id, (SELECT count(*) FROM u WHERE u.t_id = t.id) FROM t WHERE id < 5",
         &[
-            "Project id, (correlated subquery #0)",
+            "Project id, (correlated subquery #0) (fused read)",
             "└─ KeyRange t (id < 5) filter (id < 5)",
             "Subquery #0 by groups of outer t.id (after runs reach half of u's rows)",
             "└─ Project u.t_id, count(*)",
@@ -397,7 +407,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
     (
         "SELECT s FROM t WHERE s LIKE '%1%' LIMIT 3",
         &[
-            "Limit 3",
+            "Limit 3 (fused read)",
             "└─ Project s",
             "   └─ Scan t filter like('%1%', s)",
         ],

@@ -94,7 +94,7 @@ fn explain_marks_offsets_stepped_over_by_entries() {
             &[]
         ),
         [
-            "Limit 10 offset 500 by index entries",
+            "Limit 10 offset 500 by index entries (fused read)",
             "└─ Project id",
             "   └─ IndexRange t using t_a order a ASC",
         ]
@@ -106,7 +106,7 @@ fn explain_marks_offsets_stepped_over_by_entries() {
             &[Value::Integer(4)]
         ),
         [
-            "Limit 5 offset $1 by index entries",
+            "Limit 5 offset $1 by index entries (fused read)",
             "└─ Project id",
             "   └─ IndexRange t using t_a (a > 300) order a DESC filter (a > 300)",
         ]

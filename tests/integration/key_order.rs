@@ -151,7 +151,11 @@ fn explain_shows_walks_in_key_order() {
     let conn = db.connect();
     assert_eq!(
         explain(&conn, "SELECT s FROM k ORDER BY id DESC LIMIT 3", &[]),
-        ["Limit 3", "└─ Project s", "   └─ KeyOrder k order id DESC"]
+        [
+            "Limit 3 (fused read)",
+            "└─ Project s",
+            "   └─ KeyOrder k order id DESC"
+        ]
     );
     assert_eq!(
         explain(
@@ -160,7 +164,7 @@ fn explain_shows_walks_in_key_order() {
             &[]
         ),
         [
-            "Project s",
+            "Project s (fused read)",
             "└─ KeyOrder k (id > 5) order id ASC filter ((id > 5) AND (v < 3))"
         ]
     );

@@ -87,7 +87,7 @@ fn explain_shows_key_ranges() {
     assert_eq!(
         explain(&conn, "SELECT v FROM k WHERE id BETWEEN ?1 AND ?2", &params),
         [
-            "Project v",
+            "Project v (fused read)",
             "└─ KeyRange k (id BETWEEN $1 AND $2) filter (id BETWEEN $1 AND $2)"
         ]
     );
@@ -98,7 +98,7 @@ fn explain_shows_key_ranges() {
             &params[..1]
         ),
         [
-            "Project v",
+            "Project v (fused read)",
             "└─ KeyRange k (id > $1) filter ((id > $1) AND (v < 5))"
         ]
     );
@@ -109,7 +109,10 @@ fn explain_shows_key_ranges() {
             "SELECT v FROM k WHERE +id BETWEEN ?1 AND ?2",
             &params
         ),
-        ["Project v", "└─ Scan k filter (+(id) BETWEEN $1 AND $2)"]
+        [
+            "Project v (fused read)",
+            "└─ Scan k filter (+(id) BETWEEN $1 AND $2)"
+        ]
     );
     assert!(
         explain(&conn, "SELECT v FROM k WHERE id = ?1 AND id < ?2", &params)[1]

@@ -146,14 +146,14 @@ fn explain_shows_null_tests_as_index_bounds() {
         (
             "SELECT id FROM t WHERE a IS NOT NULL",
             &[
-                "Project id",
+                "Project id (fused read)",
                 "└─ IndexRange t using t_a (a IS NOT NULL) order a ASC filter (a IS NOT NULL)",
             ],
         ),
         (
             "SELECT id FROM t WHERE b = 2 AND s IS NULL",
             &[
-                "Project id",
+                "Project id (fused read)",
                 "└─ IndexRange t using t_bs (b = 2, s IS NULL) order s ASC \
                  filter ((b = 2) AND (s IS NULL))",
             ],
@@ -161,7 +161,7 @@ fn explain_shows_null_tests_as_index_bounds() {
         (
             "SELECT s FROM t WHERE s IS NOT NULL ORDER BY s DESC LIMIT 3",
             &[
-                "Limit 3",
+                "Limit 3 (fused read)",
                 "└─ Project s",
                 "   └─ IndexRange t using t_s (s IS NOT NULL) order s DESC \
                  filter (s IS NOT NULL)",
@@ -170,7 +170,10 @@ fn explain_shows_null_tests_as_index_bounds() {
         // Few NULLs in `c`: its values are most rows, a scan reads them cheaper ...
         (
             "SELECT id FROM t WHERE c IS NOT NULL",
-            &["Project id", "└─ Scan t filter (c IS NOT NULL)"],
+            &[
+                "Project id (fused read)",
+                "└─ Scan t filter (c IS NOT NULL)",
+            ],
         ),
         // ... but they are counted from the index entries.
         (

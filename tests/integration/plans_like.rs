@@ -91,19 +91,22 @@ fn explain_shows_text_prefix_ranges_where_the_collation_holds_every_match() {
     // LIKE folds ASCII case: a NOCASE column ranges.
     assert_eq!(
         plan("SELECT id FROM indexed WHERE n LIKE 'Ap%'"),
-        "Project id\n└─ IndexRange indexed using indexed_n (n starts with 'Ap') order n ASC \
+        "Project id (fused read)\n\
+         └─ IndexRange indexed using indexed_n (n starts with 'Ap') order n ASC \
          filter like('Ap%', n)"
     );
     // A BINARY column ranges for LIKE only when the prefix has no letter.
     assert_eq!(
         plan("SELECT id FROM indexed WHERE s LIKE '2024-01%'"),
-        "Project id\n└─ IndexRange indexed using indexed_s (s starts with '2024-01') order s \
+        "Project id (fused read)\n\
+         └─ IndexRange indexed using indexed_s (s starts with '2024-01') order s \
          ASC filter like('2024-01%', s)"
     );
     // Under BINARY, a prefix with letters ranges over each case variant.
     assert_eq!(
         plan("SELECT id FROM indexed WHERE s LIKE 'ap%'"),
-        "Project id\n└─ IndexRange indexed using indexed_s (s starts with 'ap' in either case) \
+        "Project id (fused read)\n\
+         └─ IndexRange indexed using indexed_s (s starts with 'ap' in either case) \
          order s ASC filter like('ap%', s)"
     );
     // GLOB is case-sensitive: BINARY ranges exactly, NOCASE holds a superset.
@@ -111,7 +114,8 @@ fn explain_shows_text_prefix_ranges_where_the_collation_holds_every_match() {
         assert_eq!(
             plan(&format!("SELECT id FROM indexed WHERE {column} GLOB 'ap*'")),
             format!(
-                "Project id\n└─ IndexRange indexed using indexed_{column} ({column} starts with \
+                "Project id (fused read)\n\
+                 └─ IndexRange indexed using indexed_{column} ({column} starts with \
                  'ap') order {column} ASC filter glob('ap*', {column})"
             )
         );
@@ -119,12 +123,14 @@ fn explain_shows_text_prefix_ranges_where_the_collation_holds_every_match() {
     // After equalities on the leading columns of a composite index, and under ORDER BY.
     assert_eq!(
         plan("SELECT id FROM indexed WHERE g = 1 AND s LIKE 'ap%'"),
-        "Project id\n└─ IndexRange indexed using indexed_gs (g = 1, s starts with 'ap') order s \
+        "Project id (fused read)\n\
+         └─ IndexRange indexed using indexed_gs (g = 1, s starts with 'ap') order s \
          ASC filter ((g = 1) AND like('ap%', s))"
     );
     assert_eq!(
         plan("SELECT n FROM indexed WHERE n LIKE 'a%' ORDER BY n DESC LIMIT 3"),
-        "Limit 3\n└─ Project n\n   └─ IndexRange indexed using indexed_n (n starts with 'a') \
+        "Limit 3 (fused read)\n\
+         └─ Project n\n   └─ IndexRange indexed using indexed_n (n starts with 'a') \
          order n DESC filter like('a%', n)"
     );
     // No range: a column that may hold numbers or blobs, a pattern known only at run time,

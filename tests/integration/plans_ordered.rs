@@ -62,7 +62,7 @@ fn explain_shows_index_ranges() {
     assert_eq!(
         explain(&conn, "SELECT * FROM r ORDER BY k DESC LIMIT 10", &[]),
         [
-            "Limit 10",
+            "Limit 10 (fused read)",
             "└─ Project id, k, v, s, n, g",
             "   └─ IndexRange r using r_k order k DESC",
         ]
@@ -74,7 +74,7 @@ fn explain_shows_index_ranges() {
             &[]
         ),
         [
-            "Limit 5 offset 2",
+            "Limit 5 offset 2 (fused read)",
             "└─ Project id",
             "   └─ IndexRange r using r_k order k ASC filter (v = 3)",
         ]
@@ -83,7 +83,7 @@ fn explain_shows_index_ranges() {
     assert_eq!(
         explain(&conn, "SELECT id FROM r WHERE k > 90 ORDER BY k DESC", &[]),
         [
-            "Project id",
+            "Project id (fused read)",
             "└─ IndexRange r using r_k (k > 90) order k DESC filter (k > 90)",
         ]
     );

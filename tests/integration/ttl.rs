@@ -389,7 +389,7 @@ fn explain_shows_the_expiry_test_on_every_access() {
     assert_eq!(
         explain("SELECT user FROM sessions WHERE id = 3"),
         [
-            "Project user",
+            "Project user (fused read)",
             "└─ KeyLookup sessions (id = 3) filter ((id = 3) AND unexpired(expires))"
         ]
     );

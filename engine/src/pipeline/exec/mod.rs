@@ -23,7 +23,7 @@ use ember_storage::{Transaction, Value};
 
 use crate::error::Result;
 use crate::expr::{EvalContext, SubqueryRuntime};
-use crate::plan::{AggregateStrategy, DistinctStrategy, JoinKind, Node};
+use crate::plan::{AccessPath, AggregateStrategy, DistinctStrategy, JoinKind, Node};
 
 pub(crate) use aggregate::counted::count_rows;
 pub(crate) use aggregate::folded::fold_rows;
@@ -180,6 +180,19 @@ pub fn build(node: &Node) -> Box<dyn Operator + '_> {
 fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
     match node {
         Node::Scan(access) => Box::new(scan::ScanOperator::new(access)),
+        // Pulled lazily (`start_query`): the operators of its parts, one over the other.
+        Node::FusedRead(read) => {
+            let mut operator: Box<dyn Operator + '_> =
+                Box::new(scan::ScanOperator::new(&read.access));
+            if let Some(exprs) = &read.exprs {
+                operator = Box::new(query::ProjectOperator::new(operator, exprs));
+            }
+            if let Some(bounds) = &read.limit {
+                let (limit, offset) = (bounds.limit.as_ref(), bounds.offset.as_ref());
+                operator = Box::new(query::LimitOperator::new(operator, limit, offset));
+            }
+            operator
+        }
         Node::System {
             table,
             tables,
@@ -387,24 +400,8 @@ pub fn run_data_plan(
 /// Runs a query node, handing its rows to `sink` until the input ends or the sink has
 /// enough. Every row handed over counts against the statement's row cap.
 pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>) -> Result<()> {
-    // As `start_query`, written out: the key lookup inlined here is W2's whole path.
-    if let Some(row) = key_lookup(node, context)? {
-        if let Some(mut row) = row {
-            context.check_rows(0)?;
-            sink(&mut row)?;
-            // The row's buffer (emptied when the sink took its values) builds the next
-            // statement's result row; `query_row` puts an empty one in the place of the
-            // row it takes, and keeps its row itself.
-            if row.capacity() != 0 {
-                if let Some(buffers) = context.buffers {
-                    buffers.recycle_result(row);
-                }
-            }
-        }
-        return Ok(());
-    }
-    if query::direct::run(node, context, sink)? {
-        return Ok(());
+    if let Node::FusedRead(read) = node {
+        return query::fused_read::run(node, read, context, sink);
     }
     let mut operator = build(node);
     let mut delivered = 0;
@@ -425,9 +422,9 @@ pub fn run_query(node: &Node, context: &ExecContext<'_>, sink: &mut RowSink<'_>)
     Ok(())
 }
 
-/// `found`, the row (or none) a lookup run without an operator tree found for `node` (a
-/// table access or a projection of one; `None`: the lookup did not run), counted on both
-/// nodes under EXPLAIN ANALYZE.
+/// `found`, the row (or none) a subquery's first-row read found for `node` (a table
+/// access or a projection of one; `None`: the read did not run), counted on both nodes
+/// under EXPLAIN ANALYZE.
 fn tallied(node: &Node, found: Option<Option<Row>>) -> Option<Option<Row>> {
     if let (true, Some(row)) = (profile::active(), &found) {
         let rows = u64::from(row.is_some());
@@ -448,12 +445,20 @@ pub enum QueryStart<'n> {
     Operator(Box<dyn Operator + 'n>),
 }
 
-/// Starts a query node: a lookup by key runs at once, any other plan builds its operators.
+/// Starts a query node: a fused read by the whole primary key (without LIMIT) runs at
+/// once, any other plan builds its operators.
 pub fn start_query<'n>(node: &'n Node, context: &ExecContext<'_>) -> Result<QueryStart<'n>> {
-    Ok(match key_lookup(node, context)? {
-        Some(row) => QueryStart::Looked(row),
-        None => QueryStart::Operator(build(node)),
-    })
+    if let Node::FusedRead(read) = node {
+        if let (AccessPath::KeyLookup(key), None) = (&read.access.path, &read.limit) {
+            let exprs = read.exprs.as_deref();
+            let row = query::key_lookup::lookup_row(&read.access, key, exprs, context)?;
+            if profile::active() {
+                query::fused_read::count_point(node, read, row.is_some());
+            }
+            return Ok(QueryStart::Looked(row));
+        }
+    }
+    Ok(QueryStart::Operator(build(node)))
 }
 
 /// Hands `rows` to `sink` until it has enough.
@@ -493,70 +498,31 @@ fn one_table_read(
     }
 }
 
-/// A primary-key lookup, or a projection of one (the commonest OLTP query, and the commonest
-/// correlated subquery), run without an operator tree: `Some(row)` with at most one row,
-/// `None` for any other plan shape.
-pub(crate) fn key_lookup(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
-    key_lookup_read(node, context).map(|found| tallied(node, found))
-}
-
-/// `key_lookup`, uncounted.
-fn key_lookup_read(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
-    let Some((access, exprs)) = one_table_read(node) else {
-        return Ok(None);
-    };
-    let crate::plan::AccessPath::KeyLookup(key) = &access.path else {
-        return Ok(None);
-    };
-    let Some(exprs) = exprs else {
-        // Decoded over the connection's kept result row (a text column reuses its memory);
-        // it goes back when no row is found, or when the sink is done with the row
-        // (`run_query`, `query_row`).
-        let mut row = context
-            .buffers
-            .map(|buffers| buffers.result.take())
-            .unwrap_or_default();
-        let found = scan::lookup_key_into(access, key, context, &mut row)?;
-        if found.is_none() {
-            if let Some(buffers) = context.buffers {
-                buffers.recycle_result(row);
-            }
-            return Ok(Some(None));
-        }
-        return Ok(Some(Some(row)));
-    };
-    // The connection's buffer, kept between statements so that a point select allocates
-    // only its result row, and kept full (the next lookup of the table decodes over it in
-    // place; it holds at most one row's decoded columns). Taken while in use: a lookup
-    // nested in this one's projection finds it empty and allocates its own.
-    let mut row = context
-        .buffers
-        .map(|buffers| buffers.lookup.take())
-        .unwrap_or_default();
-    let projected = project_key_row(access, key, exprs, context, &mut row);
-    if let Some(buffers) = context.buffers {
-        buffers.lookup.set(row);
-    }
-    projected.map(Some)
-}
-
 /// The first row of a plan that reads one table by key or index (a primary-key lookup, a
 /// secondary-index lookup of one key or an IN list, an index range), or of a projection of
 /// one, run without an operator tree and stopping at the first row found (in the order the
 /// operator would return them): `Some(first)`, `None` for any other plan shape or when the
 /// index no longer exists. What a correlated EXISTS or scalar subquery reads.
 pub(crate) fn first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
-    if let Some(found) = key_lookup(node, context)? {
-        return Ok(Some(found));
-    }
-    index_first_row(node, context).map(|found| tallied(node, found))
+    let found = match one_table_read(node) {
+        Some((access, exprs)) => match &access.path {
+            AccessPath::KeyLookup(key) => {
+                let exprs = exprs.map(Vec::as_slice);
+                Some(query::key_lookup::lookup_row(access, key, exprs, context)?)
+            }
+            _ => index_first_row(access, exprs, context)?,
+        },
+        None => None,
+    };
+    Ok(tallied(node, found))
 }
 
 /// `first_row` of a secondary-index lookup or range (uncounted).
-fn index_first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Option<Row>>> {
-    let Some((access, exprs)) = one_table_read(node) else {
-        return Ok(None);
-    };
+fn index_first_row(
+    access: &crate::plan::TableAccess,
+    exprs: Option<&Vec<crate::expr::Expr>>,
+    context: &ExecContext<'_>,
+) -> Result<Option<Option<Row>>> {
     let mut first = None;
     let mut take_first = |_, values: &mut Row| -> Result<bool> {
         first = Some(match exprs {
@@ -571,75 +537,4 @@ fn index_first_row(node: &Node, context: &ExecContext<'_>) -> Result<Option<Opti
     let mut buffer = Vec::new();
     let found = scan::for_each_indexed_row(access, context, &mut buffer, &mut take_first)?;
     Ok(found.then_some(first))
-}
-
-/// Looks the key up into `row` (a scratch buffer) and evaluates the projection over it.
-fn project_key_row(
-    access: &crate::plan::TableAccess,
-    key: &[crate::expr::Expr],
-    exprs: &[crate::expr::Expr],
-    context: &ExecContext<'_>,
-    row: &mut Row,
-) -> Result<Option<Row>> {
-    if scan::lookup_key_into(access, key, context, row)?.is_none() {
-        return Ok(None);
-    }
-    // The result row and its values come back through `RowBuffers::recycle_result` when
-    // the caller only read it (`query_row`).
-    let mut projected = context
-        .buffers
-        .map(|buffers| buffers.result.take())
-        .unwrap_or_default();
-    if distinct_columns(exprs) {
-        // Each column is read once: its value moves out of the decoded row instead of
-        // being cloned, swapped with the last result's value at its place, which the next
-        // lookup decodes over in place (a text keeps its allocation).
-        projected.truncate(exprs.len());
-        projected.reserve(exprs.len() - projected.len());
-        for (position, expr) in exprs.iter().enumerate() {
-            match expr {
-                crate::expr::Expr::Column { index, .. } if *index < row.len() => {
-                    match projected.get_mut(position) {
-                        Some(kept) => std::mem::swap(kept, &mut row[*index]),
-                        None => projected.push(std::mem::replace(
-                            &mut row[*index],
-                            ember_storage::Value::Null,
-                        )),
-                    }
-                }
-                // A column past the decoded row: evaluated (no column was swapped into the
-                // row's place it reads).
-                _ => {
-                    let value = expr.eval(row, &context.eval)?;
-                    match projected.get_mut(position) {
-                        Some(kept) => *kept = value,
-                        None => projected.push(value),
-                    }
-                }
-            }
-        }
-        debug_assert_eq!(projected.len(), exprs.len());
-        return Ok(Some(projected));
-    }
-    projected.clear();
-    projected.reserve(exprs.len());
-    for expr in exprs {
-        projected.push(expr.eval(row, &context.eval)?);
-    }
-    Ok(Some(projected))
-}
-
-/// Whether every expression is a plain column and no column is read twice (columns past
-/// the first 128 are evaluated instead: one word of bits per call, no quadratic scan).
-fn distinct_columns(exprs: &[crate::expr::Expr]) -> bool {
-    let mut seen = 0u128;
-    exprs.iter().all(|expr| match expr {
-        crate::expr::Expr::Column { index, .. } if *index < 128 => {
-            let bit = 1u128 << index;
-            let first = seen & bit == 0;
-            seen |= bit;
-            first
-        }
-        _ => false,
-    })
 }

@@ -6,8 +6,9 @@
 //! node's line (`Node::write_tree` asks `note_for`).
 //!
 //! EXPLAIN ANALYZE runs the paths a plain run takes: a node whose rows a path makes without
-//! an operator of its own (a point lookup, the fused scan-project-limit of `direct.rs`, a
-//! pushed filter, join or index lookup, the scan an aggregate reads in place) has them
+//! an operator of its own (a fused read, whose parts below its first line are counted
+//! under their own addresses, `note_at`; a pushed filter, join or index lookup; the scan
+//! an aggregate reads in place) has them
 //! counted by that path with a `Tally` (its time includes the consumer's work on each row,
 //! which the path interleaves). The right side of an index join is probed, not scanned:
 //! its line shows no count.
@@ -88,15 +89,21 @@ pub fn active() -> bool {
 
 /// The annotation of `node`'s line while a finished run's stats are lent out.
 pub fn note_for(node: &Node) -> Option<String> {
+    let join = match node {
+        Node::Join(join) => Some(join.as_ref() as *const Join as usize),
+        _ => None,
+    };
+    note_at(node as *const Node as usize, join)
+}
+
+/// The annotation of a line whose stats are counted under `address` (a node's, or a part's
+/// of a node with parts on lines of their own: `plan::FusedRead::counted_parts`), with the
+/// rows the bloom filter of the join at `join` dropped.
+pub fn note_at(address: usize, join: Option<usize>) -> Option<String> {
     NOTES.with_borrow(|notes| {
         let notes = notes.as_ref()?;
-        let stats = notes.get(&(node as *const Node as usize))?;
-        let dropped = match node {
-            Node::Join(join) => notes
-                .get(&(join.as_ref() as *const Join as usize))
-                .and_then(|join| join.bloom_dropped),
-            _ => None,
-        };
+        let stats = notes.get(&address)?;
+        let dropped = join.and_then(|join| notes.get(&join)?.bloom_dropped);
         let bloom = dropped.map_or(String::new(), |rows| format!(" bloom dropped={rows}"));
         Some(format!(
             " (actual rows={} loops={} time={:.3} ms{bloom})",
@@ -132,8 +139,14 @@ impl Tally {
     /// A tally whose time started at `started` (a fused path counts its nodes at its end).
     #[inline]
     pub fn since(node: &Node, started: Instant) -> Tally {
+        Tally::at(node as *const Node as usize, started)
+    }
+
+    /// A tally of the stats counted under `address` (`note_at`).
+    #[inline]
+    pub fn at(address: usize, started: Instant) -> Tally {
         Tally {
-            counting: active().then_some((node as *const Node as usize, 0, started)),
+            counting: active().then_some((address, 0, started)),
         }
     }
 

@@ -14,6 +14,7 @@ mod distinct_order;
 mod distinct_sort;
 mod exists_join;
 mod expression_index;
+mod fused_read;
 mod group_order;
 mod index_hint;
 mod index_order;
@@ -47,6 +48,7 @@ use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
 pub use distinct_order::distinct_by_index;
 pub use distinct_sort::sort_distinct_rows;
+pub use fused_read::fuse_read;
 pub use group_order::group_by_index;
 pub use index_hint::hinted_access;
 pub use index_order::{hint_index_walk, order_by_index};

@@ -118,6 +118,12 @@ pub fn prune_delete(target: &mut TableAccess, returning: &[Expr]) {
 fn prune(node: &mut Node, needed: Needed) {
     match node {
         Node::Scan(access) => mark_access(access, needed),
+        // Made after the columns are pruned (`optimize::finish_statement_query`); if one
+        // came here, it decodes every column.
+        Node::FusedRead(read) => {
+            debug_assert!(false, "a fused read is made after pruning");
+            mark_access(&mut read.access, Needed::All)
+        }
         Node::AsOf(as_of) => prune(&mut as_of.input, needed),
         Node::System { .. } | Node::Values { .. } | Node::CteScan(_) | Node::WorkTable { .. } => {}
         Node::RecursiveUnion(union) => {

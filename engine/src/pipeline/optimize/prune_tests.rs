@@ -56,6 +56,17 @@ fn collect(node: &Node, found: &mut Vec<(String, Option<Vec<bool>>)>) {
             let read = access.read.columns().map(<[bool]>::to_vec);
             found.push((access.table.name.clone(), read));
         }
+        Node::FusedRead(fused) => {
+            exprs(
+                &mut fused
+                    .access
+                    .filter
+                    .iter()
+                    .chain(fused.exprs.iter().flatten()),
+            );
+            let read = fused.access.read.columns().map(<[bool]>::to_vec);
+            found.push((fused.access.table.name.clone(), read));
+        }
         Node::Project { input, exprs: list } => {
             exprs(&mut list.iter());
             collect(input, found);

@@ -35,7 +35,10 @@ pub fn optimize_statement(plan: &mut Plan, catalog: &Catalog) {
     match plan {
         Plan::Update { target, .. } | Plan::Delete { target, .. }
             if has_triggers(&target.table) => {}
-        Plan::Query(query) => super::finish_query(&mut query.node),
+        Plan::Query(query) => {
+            super::finish_query(&mut query.node);
+            super::fuse_read(&mut query.node);
+        }
         Plan::Insert(insert) => {
             super::finish_query(&mut insert.source);
             let has_triggers = has_triggers(&insert.table);
@@ -71,7 +74,10 @@ pub fn optimize_statement(plan: &mut Plan, catalog: &Catalog) {
 pub fn optimize_trigger_statement(plan: &mut Plan) {
     choose_write_target(plan);
     match plan {
-        Plan::Query(query) => super::finish_query(&mut query.node),
+        Plan::Query(query) => {
+            super::finish_query(&mut query.node);
+            super::fuse_read(&mut query.node);
+        }
         Plan::Insert(insert) => super::finish_query(&mut insert.source),
         _ => {}
     }

@@ -218,11 +218,19 @@ fn offset_steps_entries(input: &Node) -> bool {
         Node::Project { input, .. } => input.as_ref(),
         other => other,
     };
-    let Node::Scan(TableAccess {
+    match input {
+        Node::Scan(access) => range_skips_entries(access),
+        _ => false,
+    }
+}
+
+/// Whether an OFFSET over `access` is stepped over by index entries (`offset_steps_entries`).
+fn range_skips_entries(access: &TableAccess) -> bool {
+    let TableAccess {
         path: AccessPath::IndexRange(range),
         filter,
         ..
-    }) = input
+    } = access
     else {
         return false;
     };
@@ -234,6 +242,83 @@ fn offset_steps_entries(input: &Node) -> bool {
             .all(|term| crate::optimize::range_decides(range, term))
     })
 }
+
+/// A `Project` line.
+fn write_project(out: &mut String, exprs: &[crate::expr::Expr], depth: usize) -> fmt::Result {
+    indent(out, depth);
+    let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
+    writeln!(out, "Project {}", list.join(", "))
+}
+
+/// A `Limit` line: its LIMIT and OFFSET, and whether the OFFSET is stepped over by index
+/// entries.
+fn write_limit(
+    out: &mut String,
+    (limit, offset): (Option<&crate::expr::Expr>, Option<&crate::expr::Expr>),
+    by_entries: bool,
+    depth: usize,
+) -> fmt::Result {
+    indent(out, depth);
+    out.push_str("Limit");
+    if let Some(limit) = limit {
+        write!(out, " {limit}")?;
+    }
+    if let Some(offset) = offset {
+        write!(out, " offset {offset}")?;
+        if by_entries {
+            out.push_str(" by index entries");
+        }
+    }
+    out.push('\n');
+    Ok(())
+}
+
+/// A fused read's parts, one line each as the nodes they fuse would print, the first line
+/// marked `(fused read)`: the rows pass them in one loop, with no operator between them.
+/// Under EXPLAIN ANALYZE each line below the first shows its part's count; the first
+/// line's is the node's (`Node::write_tree`).
+fn write_fused_read(out: &mut String, read: &super::FusedRead, depth: usize) -> fmt::Result {
+    let first_line = out.len();
+    let mut depth = depth;
+    let [project_count, access_count] = read.counted_parts();
+    if let Some(bounds) = &read.limit {
+        let by_entries = range_skips_entries(&read.access);
+        write_limit(
+            out,
+            (bounds.limit.as_ref(), bounds.offset.as_ref()),
+            by_entries,
+            depth,
+        )?;
+        depth += 1;
+    }
+    if let Some(exprs) = &read.exprs {
+        let line = out.len();
+        write_project(out, exprs, depth)?;
+        note_part(out, line, project_count);
+        depth += 1;
+    }
+    let line = out.len();
+    write_access(out, &read.access, depth)?;
+    note_part(out, line, access_count);
+    let line_end = out[first_line..]
+        .find('\n')
+        .map_or(out.len(), |at| first_line + at);
+    out.insert_str(line_end, FUSED_READ_MARK);
+    Ok(())
+}
+
+/// Appends to the line at `line` the EXPLAIN ANALYZE count of the part counted at `address`.
+fn note_part(out: &mut String, line: usize, address: Option<usize>) {
+    let Some(note) = address.and_then(|address| crate::exec::profile::note_at(address, None))
+    else {
+        return;
+    };
+    let line_end = out[line..].find('\n').map_or(out.len(), |at| line + at);
+    out.insert_str(line_end, &note);
+}
+
+/// What marks the first line of a fused read.
+const FUSED_READ_MARK: &str = " (fused read)";
 
 fn indent(out: &mut String, depth: usize) {
     if depth > 0 {
@@ -385,11 +470,10 @@ impl Node {
                 input.write_tree(out, depth + 1)
             }
             Node::Project { input, exprs } => {
-                indent(out, depth);
-                let list: Vec<String> = exprs.iter().map(ToString::to_string).collect();
-                writeln!(out, "Project {}", list.join(", "))?;
+                write_project(out, exprs, depth)?;
                 input.write_tree(out, depth + 1)
             }
+            Node::FusedRead(read) => write_fused_read(out, read, depth),
             Node::Sort { input, keys, top } => {
                 indent(out, depth);
                 let list: Vec<String> = keys
@@ -423,18 +507,8 @@ impl Node {
                 limit,
                 offset,
             } => {
-                indent(out, depth);
-                out.push_str("Limit");
-                if let Some(limit) = limit {
-                    write!(out, " {limit}")?;
-                }
-                if let Some(offset) = offset {
-                    write!(out, " offset {offset}")?;
-                    if offset_steps_entries(input) {
-                        out.push_str(" by index entries");
-                    }
-                }
-                out.push('\n');
+                let by_entries = offset_steps_entries(input);
+                write_limit(out, (limit.as_ref(), offset.as_ref()), by_entries, depth)?;
                 input.write_tree(out, depth + 1)
             }
             Node::Join(join) => {

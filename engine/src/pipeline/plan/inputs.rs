@@ -10,6 +10,7 @@ impl Node {
     pub fn for_each_input_mut(&mut self, visit: &mut dyn FnMut(&mut Node)) {
         match self {
             Node::Scan(_)
+            | Node::FusedRead(_)
             | Node::System { .. }
             | Node::Values { .. }
             | Node::CteScan(_)
@@ -54,6 +55,13 @@ impl Node {
     pub fn for_each_expr(&self, visit: &mut dyn FnMut(&crate::expr::Expr)) {
         match self {
             Node::Scan(access) => access.filter.iter().for_each(visit),
+            Node::FusedRead(read) => {
+                read.access.filter.iter().for_each(&mut *visit);
+                read.exprs.iter().flatten().for_each(&mut *visit);
+                if let Some(bounds) = &read.limit {
+                    bounds.limit.iter().chain(&bounds.offset).for_each(visit);
+                }
+            }
             Node::System { .. }
             | Node::Distinct { .. }
             | Node::SetOperation { .. }
@@ -147,7 +155,11 @@ impl Node {
                     .for_each(|step| step.for_each_node(visit));
             }
             Node::CteScan(cte) => cte.query.node.for_each_node(visit),
-            Node::Scan(_) | Node::System { .. } | Node::Values { .. } | Node::WorkTable { .. } => {}
+            Node::Scan(_)
+            | Node::FusedRead(_)
+            | Node::System { .. }
+            | Node::Values { .. }
+            | Node::WorkTable { .. } => {}
         }
         visit(self);
     }

@@ -18,6 +18,7 @@ mod as_of;
 mod cte;
 mod display;
 mod expiry;
+mod fused_read;
 mod index_distinct;
 mod index_group;
 mod index_range;
@@ -42,6 +43,7 @@ pub use alter::AlterTable;
 pub use as_of::AsOfScan;
 pub use cte::{CteQuery, RecursiveUnion};
 pub use expiry::expiry_test;
+pub use fused_read::{FusedRead, ReadLimit};
 pub use index_distinct::{
     counts_distinct_in_order, distinct_walk, range_walks_distinct, DistinctWalk,
 };
@@ -476,6 +478,9 @@ pub enum Node {
         id: usize,
         name: String,
     },
+    /// A statement's root that reads one table and at most projects and limits its rows,
+    /// run as one loop (`plan/fused_read.rs`).
+    FusedRead(Box<FusedRead>),
 }
 
 /// A table-valued function call. Without `input`, its arguments are evaluated once and its

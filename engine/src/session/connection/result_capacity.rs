@@ -14,10 +14,12 @@ pub(super) fn result_capacity(plan: &Plan, params: &[Value]) -> usize {
     let Plan::Query(query) = plan else {
         return 0;
     };
-    let Node::Limit {
-        limit: Some(limit), ..
-    } = &query.node
-    else {
+    let limit = match &query.node {
+        Node::Limit { limit, .. } => limit.as_ref(),
+        Node::FusedRead(read) => read.limit.as_ref().and_then(|bounds| bounds.limit.as_ref()),
+        _ => None,
+    };
+    let Some(limit) = limit else {
         return 0;
     };
     let count = match limit {

@@ -3,7 +3,8 @@
 
 pub(super) mod as_of;
 pub(super) mod cte;
-pub(super) mod direct;
+pub(super) mod fused_read;
+pub(super) mod key_lookup;
 pub(super) mod recursive;
 pub(super) mod table_function;
 

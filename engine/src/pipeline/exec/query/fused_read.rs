@@ -1,79 +1,26 @@
-//! Queries of the commonest shape, `[LIMIT/OFFSET] over [a projection] over one table
-//! access` (any access path: scan, index lookup, index range), run without building an
-//! operator tree: no boxed operator, no virtual call per row, no projection state
-//! allocated per execution. A secondary-index lookup (one key or an IN list) and an index
-//! range (ORDER BY an indexed column [LIMIT], ranges, prefix LIKE) read straight from the
-//! index into the connection's kept decode buffer, as a primary-key lookup does
-//! (`exec::key_lookup`), and build their result rows in place (the connection's kept
-//! result row first): no row queue, no cursor allocated, and a LIMIT stops the index walk
-//! at its last row. The rows, their row cap and memory charge, LIMIT/OFFSET's evaluation and
-//! errors are those of the operator tree (`ScanOperator`, `ProjectOperator`,
-//! `LimitOperator`); under EXPLAIN ANALYZE the same path runs and counts each fused node's
-//! rows (`Shape::tally`).
+//! The fused read's operator (`plan::FusedRead`): a statement that reads one table (any
+//! access path: scan, key lookup, index lookup, index range), at most projects each row
+//! and at most applies a LIMIT/OFFSET, run as one loop: no boxed operator, no virtual
+//! call per row, no projection state allocated per execution. A primary-key lookup
+//! without LIMIT decodes into the connection's kept buffers (`key_lookup.rs`); a
+//! secondary-index lookup (one key or an IN list) and an index range (ORDER BY an indexed
+//! column [LIMIT], ranges, prefix LIKE) read straight from the index into the kept decode
+//! buffer and build their result rows in place (the connection's kept result row first):
+//! no row queue, no cursor allocated, and a LIMIT stops the index walk at its last row.
+//! The rows, their row cap and memory charge, LIMIT/OFFSET's evaluation and errors are
+//! those of the operators the parts would build (`ScanOperator`, `ProjectOperator`,
+//! `LimitOperator`, which `exec::build` composes for a fused read pulled lazily); under
+//! EXPLAIN ANALYZE the same loop runs and counts the node's rows.
 
 use crate::error::Result;
 use crate::expr::Expr;
-use crate::plan::{AccessPath, Node, TableAccess};
+use crate::plan::{AccessPath, FusedRead, Node, ReadLimit, TableAccess};
 
 use super::super::scan::index_range::visit_range_rows_after;
 use super::super::scan::{for_each_index_row, ScanOperator};
 use super::super::{ExecContext, Row, RowSink};
+use super::key_lookup::lookup_row;
 use super::{count_of, Projection};
-
-/// A node tree of the shape this file runs.
-struct Shape<'n> {
-    /// The LIMIT and OFFSET expressions, when the root is a `Limit`.
-    limit: Option<(Option<&'n Expr>, Option<&'n Expr>)>,
-    /// The projection list, when there is one.
-    exprs: Option<&'n [Expr]>,
-    access: &'n TableAccess,
-    /// The nodes fused: the `Limit` (if any), the `Project` (if any), the `Scan`; EXPLAIN
-    /// ANALYZE counts each one's rows.
-    nodes: [Option<&'n Node>; 3],
-}
-
-impl<'n> Shape<'n> {
-    fn of(root: &'n Node) -> Option<Shape<'n>> {
-        let (limit, limit_node, node) = match root {
-            Node::Limit {
-                input,
-                limit,
-                offset,
-            } => (
-                Some((limit.as_ref(), offset.as_ref())),
-                Some(root),
-                input.as_ref(),
-            ),
-            other => (None, None, other),
-        };
-        let (exprs, project_node, node) = match node {
-            Node::Project { input, exprs } => (Some(exprs.as_slice()), Some(node), input.as_ref()),
-            other => (None, None, other),
-        };
-        match node {
-            Node::Scan(access) => Some(Shape {
-                limit,
-                exprs,
-                access,
-                nodes: [limit_node, project_node, Some(node)],
-            }),
-            _ => None,
-        }
-    }
-
-    /// Counts, for EXPLAIN ANALYZE, what each fused node returned: the scan and projection
-    /// every row the limit took (skipped ones included), the limit the rows delivered.
-    fn tally(&self, skipped: u64, delivered: usize, started: std::time::Instant) {
-        let delivered = delivered as u64;
-        let [limit, project, scan] = self.nodes;
-        for node in [project, scan].into_iter().flatten() {
-            super::super::profile::Tally::since(node, started).rows(skipped + delivered);
-        }
-        if let Some(limit) = limit {
-            super::super::profile::Tally::since(limit, started).rows(delivered);
-        }
-    }
-}
 
 /// The rows still to skip and still to return (`None`: no limit).
 struct Counts {
@@ -82,11 +29,8 @@ struct Counts {
 }
 
 impl Counts {
-    fn of(
-        limit: Option<(Option<&Expr>, Option<&Expr>)>,
-        context: &ExecContext<'_>,
-    ) -> Result<Self> {
-        let Some((limit, offset)) = limit else {
+    fn of(limit: Option<&ReadLimit>, context: &ExecContext<'_>) -> Result<Self> {
+        let Some(ReadLimit { limit, offset }) = limit else {
             return Ok(Counts {
                 skip: 0,
                 left: None,
@@ -142,19 +86,19 @@ impl Delivery<'_, '_> {
     }
 }
 
-/// Runs `node` when it has the shape this file handles; `Ok(false)` (nothing done) for any
-/// other node.
+/// Runs the fused read `read` (the plan's node `node`), handing its rows to `sink`.
 pub(in crate::pipeline::exec) fn run(
     node: &Node,
+    read: &FusedRead,
     context: &ExecContext<'_>,
     sink: &mut RowSink<'_>,
-) -> Result<bool> {
-    let Some(shape) = Shape::of(node) else {
-        return Ok(false);
-    };
+) -> Result<()> {
+    if let (AccessPath::KeyLookup(key), None) = (&read.access.path, &read.limit) {
+        return run_point(node, read, key, context, sink);
+    }
     // Read only under EXPLAIN ANALYZE (a clock read costs a plain run nothing then).
     let started = super::super::profile::active().then(std::time::Instant::now);
-    let mut counts = Counts::of(shape.limit, context)?;
+    let mut counts = Counts::of(read.limit.as_ref(), context)?;
     let skip = counts.skip;
     let mut delivery = Delivery {
         sink,
@@ -165,38 +109,81 @@ pub(in crate::pipeline::exec) fn run(
     let outcome = if counts.done() {
         Ok(())
     } else {
-        run_fused(&shape, &mut counts, &mut delivery, context)
+        run_fused(read, &mut counts, &mut delivery, context)
     };
     if let Some(started) = started {
-        shape.tally(skip - counts.skip, delivery.delivered, started);
+        let delivered = delivery.delivered as u64;
+        super::super::profile::Tally::since(node, started).rows(delivered);
+        // The projection and the access passed every row the limit took, skipped or not.
+        let taken = skip - counts.skip + delivered;
+        for part in read.counted_parts().into_iter().flatten() {
+            super::super::profile::Tally::at(part, started).rows(taken);
+        }
     }
-    outcome.map(|()| true)
+    outcome
 }
 
-/// Runs the fused scan, projection and limit of `shape`.
+/// Runs a fused read by the whole primary key, without LIMIT: at most one row.
+fn run_point(
+    node: &Node,
+    read: &FusedRead,
+    key: &[Expr],
+    context: &ExecContext<'_>,
+    sink: &mut RowSink<'_>,
+) -> Result<()> {
+    let found = lookup_row(&read.access, key, read.exprs.as_deref(), context)?;
+    if super::super::profile::active() {
+        count_point(node, read, found.is_some());
+    }
+    let Some(mut row) = found else {
+        return Ok(());
+    };
+    context.check_rows(0)?;
+    sink(&mut row)?;
+    // The row's buffer (emptied when the sink took its values) builds the next
+    // statement's result row; `query_row` puts an empty one in the place of the row it
+    // takes, and keeps its row itself.
+    if row.capacity() != 0 {
+        if let Some(buffers) = context.buffers {
+            buffers.recycle_result(row);
+        }
+    }
+    Ok(())
+}
+
+/// Counts, under EXPLAIN ANALYZE, the row a point read found (or not) on each of its lines.
+pub(in crate::pipeline::exec) fn count_point(node: &Node, read: &FusedRead, found: bool) {
+    let started = std::time::Instant::now();
+    super::super::profile::Tally::since(node, started).rows(u64::from(found));
+    for part in read.counted_parts().into_iter().flatten() {
+        super::super::profile::Tally::at(part, started).rows(u64::from(found));
+    }
+}
+
+/// Runs the fused scan, projection and limit of `read`.
 fn run_fused(
-    shape: &Shape<'_>,
+    read: &FusedRead,
     counts: &mut Counts,
     delivery: &mut Delivery<'_, '_>,
     context: &ExecContext<'_>,
 ) -> Result<()> {
-    let mut projection = shape.exprs.map(Projection::new);
+    let mut projection = read.exprs.as_deref().map(Projection::new);
     if matches!(
-        shape.access.path,
+        read.access.path,
         AccessPath::IndexLookup { .. }
             | AccessPath::IndexIn { .. }
             | AccessPath::IndexInSet { .. }
             | AccessPath::KeyInSet(_)
             | AccessPath::IndexRange(_)
-    ) && index_rows(shape.access, projection.as_mut(), counts, delivery, context)?
+    ) && index_rows(&read.access, projection.as_mut(), counts, delivery, context)?
     {
         return Ok(());
     }
-    let mut scan = ScanOperator::new(shape.access);
+    let mut scan = ScanOperator::new(&read.access);
     // A walk in key order without a filter steps over the OFFSET's rows undecoded.
     // A full scan steps over them unbuilt (each still tested by the filter).
     if counts.skip > 0 {
-        match (&shape.access.path, &shape.access.filter) {
+        match (&read.access.path, &read.access.filter) {
             (AccessPath::KeyOrder(order), None) => {
                 scan.skip_key_order_rows(order, context, &mut counts.skip)?
             }
