@@ -15,7 +15,7 @@ SELECT sum(c.qty * p.price_cents) * 90 / 100 AS discounted, round(sum(c.qty * p.
 BEGIN;
 UPDATE cart_items SET qty = (SELECT stock FROM products WHERE products.sku = cart_items.sku) WHERE cart_id = 1 AND qty > (SELECT stock FROM products WHERE products.sku = cart_items.sku);
 INSERT INTO orders (cart_id, total_cents, placed_at) SELECT 1, sum(c.qty * p.price_cents), '2024-05-01 10:00:00' FROM cart_items c JOIN products p ON p.sku = c.sku WHERE c.cart_id = 1;
-INSERT INTO order_lines SELECT (SELECT max(id) FROM orders), c.sku, c.qty, p.price_cents FROM cart_items c JOIN products p ON p.sku = c.sku WHERE c.cart_id = 1;
+INSERT INTO order_lines SELECT last_insert_rowid(), c.sku, c.qty, p.price_cents FROM cart_items c JOIN products p ON p.sku = c.sku WHERE c.cart_id = 1;
 UPDATE products SET stock = stock - (SELECT qty FROM cart_items WHERE cart_id = 1 AND cart_items.sku = products.sku) WHERE sku IN (SELECT sku FROM cart_items WHERE cart_id = 1);
 DELETE FROM cart_items WHERE cart_id = 1;
 COMMIT;
