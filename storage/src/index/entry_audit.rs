@@ -73,9 +73,9 @@ impl SecondaryIndex {
     }
 
     /// Visits every row stored under `key` in the hash map, stale ones included.
-    pub fn for_each_row_under(&self, key: &IndexKey, mut visit: impl FnMut(u64)) {
+    pub fn for_each_row_under(&self, key: &IndexKey, visit: impl FnMut(u64)) {
         let guard = epoch::pin();
-        self.map.for_each(key, &guard, |row| visit(row));
+        self.map.for_each(key, &guard, visit);
     }
 
     /// Visits every `(encoded key, row)` entry of the ordered entries (none when the index
