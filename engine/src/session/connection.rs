@@ -49,7 +49,6 @@ mod savepoints;
 mod schema_access;
 mod settings;
 mod snapshot_catalog;
-mod snapshot_read;
 mod staged_schema;
 mod temp_schema;
 mod whole_table_delete;
