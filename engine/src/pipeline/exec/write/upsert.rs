@@ -168,7 +168,9 @@ impl StatementState<'_, '_, '_, '_, '_> {
         let (mut rows, mut input_width) = (0usize, 0usize);
         {
             let runtime = SubqueryRuntime::new(txn, self.env);
-            run_query(input, &ExecContext::new(&runtime), &mut |row| {
+            let context = ExecContext::new(&runtime);
+            run_query(input, &context, &mut |row| {
+                context.check_rows(rows + 1)?;
                 input_width = row.len();
                 values.append(row);
                 rows += 1;
