@@ -74,10 +74,10 @@ impl Insert {
     /// `last_insert_rowid()` and SQLite hands the source's rows to the insert as they are
     /// made, so each row's projection sees the row before it go in: the input reads rows
     /// as they come (scans, filters, joins, LIMIT, literal rows, table functions: no sort,
-    /// grouping,
-    /// DISTINCT, window or compound, which SQLite runs to the end first), never the target
-    /// table, and holds no subquery (SQLite runs a source that may read the target to the
-    /// end first too). `None` for any other source: its rows are all made first.
+    /// grouping, DISTINCT, window or compound, which SQLite runs to the end first), never
+    /// the target table, and holds no subquery (SQLite runs a source that may read the
+    /// target to the end first too). `None` for any other source (a LIMIT over the
+    /// projection included): its rows are all made first.
     pub fn projection_each_row(&self) -> Option<(&Node, &[Expr])> {
         let Node::Project { input, exprs } = &self.source else {
             return None;
