@@ -1,7 +1,8 @@
 //! SQLite's `INDEXED BY` / `NOT INDEXED` on a table in FROM, against rusqlite's SQLite:
 //! the rows (in SQLite's order: an `INDEXED BY` walk without ORDER BY gives the index's
 //! order), the queries SQLite refuses with `no query solution` (a partial index its WHERE
-//! does not imply), and EXPLAIN naming the index every access of the reference uses.
+//! does not imply; a whole table's `count(*)` counts every row whatever the hint), and
+//! EXPLAIN naming the index every access of the reference uses.
 
 use ember::Connection;
 
@@ -161,4 +162,39 @@ fn a_write_target_names_an_index_of_its_table() {
         }
     }
     assert_alike(&ember, &sqlite, &["SELECT * FROM t ORDER BY id"]);
+}
+
+#[test]
+fn a_whole_table_count_counts_every_row_whatever_the_hint() {
+    let (db, sqlite) = both_engines(SCHEMA);
+    let ember = db.connect();
+    ember
+        .execute("CREATE INDEX t_c_hash ON t USING HASH (c)", ())
+        .unwrap();
+    let queries = [
+        "SELECT count(*) FROM t INDEXED BY t_b_known",
+        "SELECT count(*) AS n FROM t AS x INDEXED BY t_b_known",
+        "SELECT count(*) FROM t INDEXED BY t_b_known ORDER BY 1 LIMIT 1",
+        "SELECT DISTINCT count(*) FROM t INDEXED BY t_b_known",
+        "SELECT (SELECT count(*) FROM t INDEXED BY t_b_known)",
+        "SELECT count(*) FROM t INDEXED BY t_a",
+        "SELECT count(*) FROM t NOT INDEXED",
+        "SELECT count(*) FROM t INDEXED BY t_b_known WHERE b IS NOT NULL",
+        "SELECT count(*) FROM t INDEXED BY t_b_known WHERE b > 'a' AND a > 1",
+        // Not a whole table's count: the index must serve.
+        "SELECT count(*) FROM t INDEXED BY t_b_known WHERE a = 1",
+        "SELECT count(*) FROM t INDEXED BY t_b_known WHERE 1",
+        "SELECT count(b) FROM t INDEXED BY t_b_known",
+        "SELECT count(1) FROM t INDEXED BY t_b_known",
+        "SELECT count(*) + 1 FROM t INDEXED BY t_b_known",
+        "SELECT count(*), sum(a) FROM t INDEXED BY t_b_known",
+        "SELECT count(*) FROM t INDEXED BY t_b_known GROUP BY a",
+        "SELECT count(*) FROM t INDEXED BY t_b_known HAVING count(*) > 1",
+        "SELECT count(*) FROM t INDEXED BY t_b_known, u",
+        "SELECT count(*) FROM t INDEXED BY nope",
+    ];
+    assert_alike(&ember, &sqlite, &queries);
+    // A USING HASH index (EmberDB's own) counts every row too.
+    let count = "SELECT count(*) FROM t INDEXED BY t_c_hash";
+    assert_eq!(ember.query_value::<i64>(count, ()).unwrap(), 6);
 }

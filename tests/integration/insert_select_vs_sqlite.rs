@@ -5,7 +5,8 @@
 //! keys, far past them, and onto existing keys), REPLACE that deletes rows holding a unique
 //! index's key as well as the primary key, IGNORE, a statement failing midway (its rows
 //! undone), a rolled-back transaction, column lists in another order, a composite primary
-//! key, and bursts of rows inserted and deleted again round after round.
+//! key, bursts of rows inserted and deleted again round after round, and `last_insert_rowid()`
+//! in a source row.
 
 use ember::{Database, Value};
 
@@ -164,5 +165,45 @@ fn bursts_inserted_and_deleted_again_end_as_in_sqlite() {
         for sql in &statements {
             run_both(&ember, &sqlite, sql);
         }
+    }
+}
+
+/// A source projection reading `last_insert_rowid()` sees the row before it go in when
+/// SQLite hands the rows on as they are made, and the value before the statement when
+/// SQLite makes them all first (a sort, grouping, a read of the target, a subquery).
+#[test]
+fn last_insert_rowid_in_a_source_row_reads_as_in_sqlite() {
+    let schema = [
+        "CREATE TABLE a(x INTEGER)",
+        "CREATE TABLE b(l INTEGER, x INTEGER)",
+        "CREATE TABLE p(id INTEGER PRIMARY KEY, l INTEGER, x INTEGER NOT NULL CHECK (x > 0))",
+        "INSERT INTO a VALUES (10), (20), (30)",
+    ];
+    // (`last_insert_rowid()` is the connection's: the first row set here.)
+    let statements = [
+        "INSERT INTO p VALUES (100, 0, 1)",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM a",
+        "INSERT INTO b SELECT last_insert_rowid() + 1, x FROM a WHERE x > 10",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM b",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM a ORDER BY x DESC",
+        "INSERT INTO b SELECT last_insert_rowid(), max(x) FROM a GROUP BY x % 2",
+        "INSERT INTO b SELECT (SELECT last_insert_rowid()), x FROM a",
+        "INSERT INTO b SELECT last_insert_rowid(), a.x FROM a JOIN a AS c ON c.x = a.x",
+        "INSERT INTO b SELECT last_insert_rowid(), value FROM json_each('[1, 2, 3]')",
+        "INSERT INTO b SELECT last_insert_rowid(), 7",
+        "INSERT INTO p (l, x) SELECT last_insert_rowid(), x FROM a",
+        "INSERT INTO p (l, x) SELECT last_insert_rowid(), x - 20 FROM a",
+    ];
+    let (ember_db, sqlite) = super::support::both_engines(&schema);
+    let ember = ember_db.connect();
+    let checks = [
+        "SELECT rowid, l, x FROM b ORDER BY rowid",
+        "SELECT id, l, x FROM p ORDER BY id",
+        "SELECT last_insert_rowid()",
+    ];
+    for sql in statements {
+        let (ours, theirs) = (ember.execute(sql, ()), sqlite.execute(sql, []));
+        assert_eq!(ours.is_ok(), theirs.is_ok(), "{sql}: {ours:?} / {theirs:?}");
+        assert_same_answers(&ember, &sqlite, &checks, sql);
     }
 }

@@ -58,6 +58,7 @@ mod indexes;
 mod insert_batch;
 mod insert_copy;
 mod insert_select_vs_sqlite;
+mod integrity_check;
 mod isolation;
 mod join_answers;
 mod join_bloom;

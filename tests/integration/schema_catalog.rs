@@ -3,7 +3,8 @@
 //! ROLLBACK and ROLLBACK TO; a migration tool's flow (read `user_version`, check tables
 //! through `sqlite_schema`, create tables and bump the version in one transaction); the
 //! CREATE text `sqlite_schema` shows surviving reopen; `PRAGMA schema_version` advancing
-//! on DDL; `pragma_database_list` giving what `PRAGMA database_list` gives.
+//! on DDL; `pragma_database_list` giving what `PRAGMA database_list` gives, `temp` listed
+//! once a statement opened the temporary schema, as SQLite lists it.
 
 use crate::support::TempDir;
 use ember::{Connection, Database, ErrorKind};
@@ -212,4 +213,51 @@ fn pragma_database_list_names_the_directory_in_both_forms() {
         .query("SELECT * FROM pragma_database_list(1)", ())
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+}
+
+/// How many schemas `PRAGMA database_list` lists after `script`, on EmberDB and on SQLite.
+fn schemas_listed(script: &str) -> (i64, i64) {
+    let conn = Database::in_memory().connect();
+    conn.execute_batch(script).unwrap();
+    let ember = conn
+        .query("PRAGMA database_list", ())
+        .unwrap()
+        .into_values()
+        .len();
+    let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+    sqlite.execute_batch(script).unwrap();
+    let listed = sqlite
+        .prepare("PRAGMA database_list")
+        .unwrap()
+        .query_map([], |_| Ok(()))
+        .unwrap()
+        .count();
+    (ember as i64, listed as i64)
+}
+
+#[test]
+fn database_list_lists_temp_once_a_statement_opened_it_as_sqlite() {
+    let scripts = [
+        ("CREATE TABLE a(x, y)", 1),
+        ("CREATE TABLE a(x, y); ALTER TABLE a ADD COLUMN z", 1),
+        ("CREATE TABLE a(x, y); ALTER TABLE a RENAME TO b", 2),
+        (
+            "CREATE TABLE a(x, y); ALTER TABLE a RENAME COLUMN x TO w",
+            2,
+        ),
+        ("CREATE TABLE a(x, y); ALTER TABLE a DROP COLUMN y", 2),
+        (
+            "CREATE TABLE a(x, y); BEGIN; ALTER TABLE a RENAME TO b; ROLLBACK",
+            2,
+        ),
+        ("CREATE TEMP TABLE s(a)", 2),
+        ("CREATE TEMP TABLE s(a); DROP TABLE s", 2),
+        (
+            "CREATE TABLE a(x); CREATE INDEX i ON a(x); DROP INDEX i; DROP TABLE a",
+            1,
+        ),
+    ];
+    for (script, expected) in scripts {
+        assert_eq!(schemas_listed(script), (expected, expected), "{script}");
+    }
 }

@@ -1,7 +1,9 @@
 //! The maintenance statements tools run, as SQLite answers them: `PRAGMA integrity_check`
 //! and `quick_check` (each table's NOT NULL columns and CHECK constraints checked over its
-//! rows, one query each in the connection's transaction; `ok`, or a message per problem
-//! as SQLite words it, at most N of them: the optional argument is N or a table's name),
+//! rows, one query each in the connection's transaction, then, for `integrity_check` only,
+//! its indexes against its rows in the transaction's snapshot, `index_check.rs`; `ok`, or
+//! a message per problem as SQLite words it, at most N of them: the optional argument is N
+//! or a table's name),
 //! `PRAGMA collation_list` (the built-in collations), `PRAGMA case_sensitive_like` (read:
 //! no row, as SQLite's; set: the connection's setting the binder makes LIKE by, which
 //! statements bound under the other one see when next run), `ANALYZE` (accepted:
@@ -51,13 +53,16 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
     });
     let columns = columns(lower).unwrap_or_default();
     match lower {
-        "integrity_check" | "quick_check" => Some(integrity_check(conn, argument.as_deref()).map(
-            |rows| Outcome {
-                columns,
-                rows,
-                changes: 0,
-            },
-        )),
+        "integrity_check" | "quick_check" => {
+            let quick = lower == "quick_check";
+            Some(
+                integrity_check(conn, argument.as_deref(), quick).map(|rows| Outcome {
+                    columns,
+                    rows,
+                    changes: 0,
+                }),
+            )
+        }
         "collation_list" => {
             let rows = ["RTRIM", "NOCASE", "BINARY"]
                 .iter()
@@ -94,8 +99,13 @@ fn set_case_sensitive_like(conn: &Connection, argument: Option<&str>) -> Result<
 }
 
 /// The problems `integrity_check` finds (or the one row `ok`), over every table or the one
-/// `argument` names (else `argument` is the most problems listed).
-fn integrity_check(conn: &Connection, argument: Option<&str>) -> Result<Vec<Vec<Value>>> {
+/// `argument` names (else `argument` is the most problems listed); `quick` (`quick_check`)
+/// leaves the indexes out, as SQLite's does.
+fn integrity_check(
+    conn: &Connection,
+    argument: Option<&str>,
+    quick: bool,
+) -> Result<Vec<Vec<Value>>> {
     let catalog = conn.catalog();
     let mut most = PROBLEMS_MAX_DEFAULT;
     let tables = match argument {
@@ -115,7 +125,8 @@ fn integrity_check(conn: &Connection, argument: Option<&str>) -> Result<Vec<Vec<
             },
         },
     };
-    let mut problems = Vec::new();
+    let most = usize::try_from(most).unwrap_or(usize::MAX);
+    let mut problems: Vec<String> = Vec::new();
     for table in tables {
         for (query, problem) in checks(table) {
             let found = conn.query(&query, ())?.into_values();
@@ -124,17 +135,25 @@ fn integrity_check(conn: &Connection, argument: Option<&str>) -> Result<Vec<Vec<
                 _ => 0,
             };
             for _ in 0..count {
-                if problems.len() as i64 >= most {
+                if problems.len() >= most {
                     break;
                 }
-                problems.push(vec![Value::Text(problem.clone())]);
+                problems.push(problem.clone());
             }
+        }
+        if !quick && problems.len() < most {
+            conn.read_in_snapshot(|txn| {
+                crate::session::index_check::index_problems(txn, table, most, &mut problems)
+            })?;
         }
     }
     if problems.is_empty() {
-        problems.push(vec![Value::Text("ok".to_string())]);
+        problems.push("ok".to_string());
     }
-    Ok(problems)
+    Ok(problems
+        .into_iter()
+        .map(|problem| vec![Value::Text(problem)])
+        .collect())
 }
 
 /// Each check of `table`: the query counting the rows that fail it, and the problem's

@@ -21,6 +21,7 @@ pub(crate) mod foreign_keys;
 pub(crate) mod functions;
 pub(crate) mod gc;
 pub(crate) mod history;
+pub(crate) mod index_check;
 pub(crate) mod interrupt;
 pub(crate) mod maintenance_pragmas;
 pub(crate) mod memory;

@@ -3,6 +3,7 @@
 //! secondary indexes (`secondary.rs`) may hold entries whose slot no longer has a visible
 //! version with that key, so callers always recheck the row they fetch.
 
+mod entry_audit;
 mod entry_key;
 mod entry_sort;
 mod hash;

@@ -37,6 +37,7 @@ mod update_from;
 mod upsert;
 mod view;
 mod view_write;
+mod whole_count;
 mod window;
 
 use sqlparser::ast::{self, Statement};

@@ -223,7 +223,7 @@ impl Binder<'_> {
         distinct: bool,
     ) -> Result<(Node, Vec<String>)> {
         self.where_aliases = super::subquery::where_aliases(select);
-        let from = self.bind_from(&select.from, select.selection.as_ref());
+        let from = self.bind_select_from(select);
         self.where_aliases.clear();
         let (input, scope) = from?;
         let input_width = scope.columns.len();

@@ -1,7 +1,8 @@
 //! How an INSERT writes its rows: those of a query source in batches
 //! (`InsertWrite::Batched`: each batch's rows linked, then each index's entries added at
 //! once, `exec::write::insert_batch`) when no row needs the row-by-row path. That path stays for
-//! `VALUES` (each row is evaluated after the rows before it went in), a conflict clause
+//! `VALUES` (each row is evaluated after the rows before it went in; so is a query's
+//! projection that reads `last_insert_rowid()`, `Insert::projection_each_row`), a conflict clause
 //! other than ABORT, ON CONFLICT (upsert), RETURNING, an AUTOINCREMENT table, a table with
 //! triggers, CHECK or FOREIGN KEY constraints, generated columns, or rows that expire
 //! (`expire_at`, `ttl`: a key held by an expired row is freed on conflict).
@@ -28,6 +29,7 @@ fn batchable(insert: &Insert, has_triggers: bool) -> bool {
         && insert.on_conflict == OnConflict::Abort
         && insert.upsert.is_none()
         && insert.returning.is_none()
+        && insert.projection_each_row().is_none()
         && insert.sequence.is_none()
         && !has_triggers
         && table.constraints.is_empty()

@@ -40,6 +40,17 @@ pub struct AlterTable {
 }
 
 impl AlterTable {
+    /// Whether SQLite's statement rewrites `sqlite_temp_schema` too (which opens the
+    /// connection's temporary schema): RENAME TO, RENAME COLUMN and DROP COLUMN do; ADD
+    /// COLUMN and `SET (..)` do not.
+    pub fn rewrites_temp_schema(&self) -> bool {
+        let renamed_table = self.before.name != self.after.name;
+        let renamed_column = (self.before.columns.iter())
+            .zip(&self.after.columns)
+            .any(|(before, after)| before.name != after.name);
+        self.dropped.is_some() || renamed_table || renamed_column
+    }
+
     /// This pending `SET (ttl = ..)` with `ttl_from = from_ms` written in (its stored and
     /// logged text and the write time the rows already there read), so that replay and
     /// checkpoints restore the same times.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use ember_storage::Value;
 
 use crate::catalog::TableDef;
-use crate::expr::Expr;
+use crate::expr::{Expr, SessionFunction};
 
 use super::{Node, OnConflict, Returning, Sequence, Upsert};
 
@@ -68,6 +68,48 @@ impl Insert {
         let every_target_column = self.columns.len() == self.table.columns.len()
             && self.columns.iter().enumerate().all(|(i, &c)| i == c);
         (every_target_column && width == self.columns.len()).then_some(scan)
+    }
+
+    /// The source's projection and its input when the projection reads
+    /// `last_insert_rowid()` and SQLite hands the source's rows to the insert as they are
+    /// made, so each row's projection sees the row before it go in: the input reads rows
+    /// as they come (scans, filters, joins, LIMIT, literal rows, table functions: no sort,
+    /// grouping, DISTINCT, window or compound, which SQLite runs to the end first), never
+    /// the target table, and holds no subquery (SQLite runs a source that may read the
+    /// target to the end first too). `None` for any other source (a LIMIT over the
+    /// projection included): its rows are all made first.
+    pub fn projection_each_row(&self) -> Option<(&Node, &[Expr])> {
+        let Node::Project { input, exprs } = &self.source else {
+            return None;
+        };
+        let mut reads_last_rowid = false;
+        let mut subquery = false;
+        let mut visit = |expr: &Expr| {
+            expr.walk(&mut |expr| match expr {
+                Expr::Function {
+                    function: crate::expr::Function::Session(SessionFunction::LastInsertRowid),
+                    ..
+                } => reads_last_rowid = true,
+                Expr::Subquery(_) => subquery = true,
+                _ => {}
+            })
+        };
+        exprs.iter().for_each(&mut visit);
+        let mut streams = true;
+        input.for_each_node(&mut |node| {
+            node.for_each_expr(&mut visit);
+            streams &= match node {
+                Node::Scan(access) => !Arc::ptr_eq(&access.table.storage, &self.table.storage),
+                Node::Filter { .. }
+                | Node::Join(_)
+                | Node::Limit { .. }
+                | Node::Values { .. }
+                | Node::TableFunction(_)
+                | Node::Project { .. } => true,
+                _ => false,
+            };
+        });
+        (reads_last_rowid && streams && !subquery).then_some((&**input, exprs.as_slice()))
     }
 }
 

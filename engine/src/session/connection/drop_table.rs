@@ -75,6 +75,9 @@ impl Connection {
             return self.change_schema(|host| crate::exec::alter_table(host, &stamped));
         }
         self.change_schema(|host| crate::exec::alter_table(host, alter))?;
+        if alter.rewrites_temp_schema() {
+            self.open_temp_schema();
+        }
         // The connection's temporary views and triggers over the renamed `main` column.
         let (views, triggers) = &alter.temp_objects;
         if views.is_empty() && triggers.is_empty() {

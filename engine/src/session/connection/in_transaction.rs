@@ -3,7 +3,7 @@
 //! transaction of its own that commits when it succeeds (autocommit). A write refused at
 //! the memory budget while the collector had memory to give back runs once more after
 //! reclaiming it (`pressure::reclaim_before_retry`). Also the dispatch of a data plan to
-//! the executor.
+//! the executor, and a read of storage in the snapshot a statement would see.
 
 use ember_storage::{Transaction as StorageTransaction, Value};
 
@@ -287,6 +287,31 @@ impl Connection {
             elapsed.as_secs_f64() * 1000.0
         ));
         Ok(lines)
+    }
+}
+
+impl Connection {
+    /// Runs `read` in the snapshot the connection's next statement would read, for a
+    /// statement that walks rows and indexes itself instead of running a plan (`PRAGMA
+    /// integrity_check`'s index checks): the open transaction's (its own writes included),
+    /// else a snapshot of its own, ended unwritten. `read` must not run statements on the
+    /// connection.
+    pub(crate) fn read_in_snapshot<R>(
+        &self,
+        read: impl FnOnce(&StorageTransaction) -> Result<R>,
+    ) -> Result<R> {
+        let state = self.state.borrow();
+        match &*state {
+            TransactionState::Explicit(txn) => read(txn),
+            TransactionState::Aborted => Err(aborted_transaction()),
+            TransactionState::Autocommit => {
+                drop(state);
+                let txn = self.start_transaction(ember_storage::Isolation::Snapshot)?;
+                let outcome = read(&txn);
+                self.keep_idle(txn.rollback_reusable());
+                outcome
+            }
+        }
     }
 }
 

@@ -200,6 +200,17 @@ impl Connection {
         self.temp.borrow().clone()
     }
 
+    /// Opens the connection's temporary schema, empty, unless it has one: what SQLite does
+    /// when a statement first touches `temp` (an ALTER TABLE that renames a table or a
+    /// column, or drops a column, rewrites `sqlite_temp_schema` too). From then on `PRAGMA
+    /// database_list` lists `temp`; a ROLLBACK does not close it (nor does SQLite's).
+    pub(super) fn open_temp_schema(&self) {
+        let mut temp = self.temp.borrow_mut();
+        if temp.is_none() {
+            *temp = Some(Arc::new(Catalog::default()));
+        }
+    }
+
     /// `main` (the database's catalog, or the open transaction's staged one) with the
     /// connection's temporary objects over it, when it has a temporary schema. The view is
     /// kept until either changes.

@@ -85,6 +85,11 @@ pub(super) fn insert_general(
                 pin.row_written();
             }
         }
+        _ if triggers.is_none() && insert.projection_each_row().is_some() => {
+            statement
+                .write_projected(txn)
+                .inspect_err(|_| *done = statement.changed)?;
+        }
         source => {
             let columns = insert.columns.len();
             let (values, rows) = {
@@ -149,6 +154,46 @@ impl StatementState<'_, '_, '_, '_, '_> {
             }
         }
         self.write(txn)
+    }
+
+    /// Writes the rows of a source whose projection reads `last_insert_rowid()`
+    /// (`Insert::projection_each_row`): the projection's input runs to the end first, then
+    /// each row is projected just before it goes in, so it sees the row before it as
+    /// SQLite's does.
+    fn write_projected(&mut self, txn: &mut Transaction) -> Result<()> {
+        let Some((input, exprs)) = self.insert.projection_each_row() else {
+            return Ok(());
+        };
+        let mut values = Vec::new();
+        let (mut rows, mut input_width) = (0usize, 0usize);
+        {
+            let runtime = SubqueryRuntime::new(txn, self.env);
+            let context = ExecContext::new(&runtime);
+            run_query(input, &context, &mut |row| {
+                context.check_rows(rows + 1)?;
+                input_width = row.len();
+                values.append(row);
+                rows += 1;
+                Ok(true)
+            })?;
+        }
+        debug_assert_eq!(values.len(), rows * input_width);
+        let width = self.insert.table.columns.len();
+        let mut pin = WritePin::for_rows(rows);
+        for row in 0..rows {
+            let input_row = &values[row * input_width..(row + 1) * input_width];
+            {
+                let runtime = SubqueryRuntime::new(txn, self.env);
+                let context = ExecContext::new(&runtime);
+                let proposed = &mut self.scratch[width..];
+                for (expr, &position) in exprs.iter().zip(&self.insert.columns) {
+                    proposed[position] = expr.eval(input_row, &context.eval)?;
+                }
+            }
+            self.write(txn)?;
+            pin.row_written();
+        }
+        Ok(())
     }
 
     /// Moves one source row (`insert.columns` order) into the proposed row and writes it.

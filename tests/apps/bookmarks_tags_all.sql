@@ -1,0 +1,25 @@
+-- Bookmarks filtered by all of several tags (relational division), tag clouds, and renaming tags with conflicts.
+CREATE TABLE bookmarks (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, title TEXT, added TEXT NOT NULL);
+CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+CREATE TABLE bookmark_tags (bookmark_id INTEGER NOT NULL REFERENCES bookmarks (id) ON DELETE CASCADE, tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE, PRIMARY KEY (bookmark_id, tag_id));
+CREATE INDEX bookmark_tags_tag ON bookmark_tags (tag_id);
+PRAGMA foreign_keys = ON;
+INSERT INTO bookmarks (url, title, added) VALUES ('https://a.example', 'A', '2024-01-01'), ('https://b.example', 'B', '2024-01-02'), ('https://c.example', NULL, '2024-01-03'), ('https://d.example', 'D', '2024-01-03');
+INSERT INTO tags (name) VALUES ('rust'), ('db'), ('Web'), ('later');
+INSERT INTO bookmark_tags VALUES (1, 1), (1, 2), (2, 2), (2, 3), (3, 1), (3, 2), (3, 3), (4, 4);
+SELECT b.url FROM bookmarks b JOIN bookmark_tags bt ON bt.bookmark_id = b.id JOIN tags t ON t.id = bt.tag_id WHERE t.name IN ('rust', 'db') GROUP BY b.id HAVING count(DISTINCT t.id) = 2 ORDER BY b.url;
+SELECT url FROM bookmarks b WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE t.name IN ('db', 'web') AND NOT EXISTS (SELECT 1 FROM bookmark_tags bt WHERE bt.bookmark_id = b.id AND bt.tag_id = t.id)) ORDER BY url;
+SELECT t.name, count(bt.bookmark_id) AS uses FROM tags t LEFT JOIN bookmark_tags bt ON bt.tag_id = t.id GROUP BY t.id ORDER BY uses DESC, t.name;
+SELECT b.id, coalesce(b.title, b.url) AS label, (SELECT group_concat(name, ',') FROM (SELECT t.name FROM bookmark_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.bookmark_id = b.id ORDER BY t.name)) AS tag_list FROM bookmarks b ORDER BY b.id;
+SELECT added, count(*) FROM bookmarks GROUP BY added ORDER BY added DESC;
+SELECT id FROM tags WHERE name = 'WEB';
+INSERT INTO tags (name) VALUES ('RUST');
+UPDATE OR IGNORE tags SET name = 'db' WHERE name = 'later';
+SELECT name FROM tags ORDER BY name;
+INSERT OR IGNORE INTO bookmark_tags SELECT 4, id FROM tags WHERE name IN ('rust', 'db', 'later');
+SELECT bookmark_id, tag_id FROM bookmark_tags WHERE bookmark_id = 4 ORDER BY tag_id;
+DELETE FROM tags WHERE name = 'db';
+SELECT count(*) FROM bookmark_tags;
+DELETE FROM bookmarks WHERE id IN (SELECT bookmark_id FROM bookmark_tags GROUP BY bookmark_id HAVING count(*) = 1);
+SELECT b.id, count(bt.tag_id) FROM bookmarks b LEFT JOIN bookmark_tags bt ON bt.bookmark_id = b.id GROUP BY b.id ORDER BY b.id;
+SELECT t.name FROM tags t WHERE t.id NOT IN (SELECT tag_id FROM bookmark_tags) ORDER BY t.name;

@@ -1,0 +1,28 @@
+-- A shopping cart: add items with upserts that add quantities, totals with discounts, checkout in a transaction.
+CREATE TABLE products (sku TEXT PRIMARY KEY, title TEXT NOT NULL, price_cents INTEGER NOT NULL CHECK (price_cents >= 0), stock INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE cart_items (cart_id INTEGER NOT NULL, sku TEXT NOT NULL REFERENCES products (sku), qty INTEGER NOT NULL CHECK (qty > 0), PRIMARY KEY (cart_id, sku));
+CREATE TABLE orders (id INTEGER PRIMARY KEY AUTOINCREMENT, cart_id INTEGER NOT NULL, total_cents INTEGER NOT NULL, placed_at TEXT NOT NULL);
+CREATE TABLE order_lines (order_id INTEGER NOT NULL REFERENCES orders (id), sku TEXT NOT NULL, qty INTEGER NOT NULL, price_cents INTEGER NOT NULL);
+INSERT INTO products VALUES ('A-1', 'Mug', 899, 10), ('B-2', 'Tea', 450, 3), ('C-3', 'Spoon', 199, 0), ('D-4', 'Kettle', 2999, 2);
+INSERT INTO cart_items (cart_id, sku, qty) VALUES (1, 'A-1', 1) ON CONFLICT (cart_id, sku) DO UPDATE SET qty = qty + excluded.qty;
+INSERT INTO cart_items (cart_id, sku, qty) VALUES (1, 'A-1', 2) ON CONFLICT (cart_id, sku) DO UPDATE SET qty = qty + excluded.qty;
+INSERT INTO cart_items (cart_id, sku, qty) VALUES (1, 'B-2', 5), (1, 'D-4', 1), (2, 'C-3', 1) ON CONFLICT (cart_id, sku) DO UPDATE SET qty = qty + excluded.qty;
+SELECT c.sku, p.title, c.qty, c.qty * p.price_cents AS line_cents FROM cart_items c JOIN products p USING (sku) WHERE c.cart_id = 1 ORDER BY c.sku;
+SELECT cart_id, sum(c.qty * p.price_cents) AS subtotal, total(c.qty) AS items FROM cart_items c JOIN products p ON p.sku = c.sku GROUP BY cart_id ORDER BY cart_id;
+SELECT c.sku, c.qty, p.stock, min(c.qty, p.stock) AS can_ship, CASE WHEN p.stock = 0 THEN 'out' WHEN p.stock < c.qty THEN 'short' ELSE 'ok' END AS status FROM cart_items c JOIN products p ON p.sku = c.sku ORDER BY c.cart_id, c.sku;
+SELECT printf('%d.%02d', sum(c.qty * p.price_cents) / 100, sum(c.qty * p.price_cents) % 100) AS total FROM cart_items c JOIN products p ON p.sku = c.sku WHERE c.cart_id = 1;
+SELECT sum(c.qty * p.price_cents) * 90 / 100 AS discounted, round(sum(c.qty * p.price_cents) * 0.9) AS rounded FROM cart_items c JOIN products p ON p.sku = c.sku WHERE c.cart_id = 1;
+BEGIN;
+UPDATE cart_items SET qty = (SELECT stock FROM products WHERE products.sku = cart_items.sku) WHERE cart_id = 1 AND qty > (SELECT stock FROM products WHERE products.sku = cart_items.sku);
+INSERT INTO orders (cart_id, total_cents, placed_at) SELECT 1, sum(c.qty * p.price_cents), '2024-05-01 10:00:00' FROM cart_items c JOIN products p ON p.sku = c.sku WHERE c.cart_id = 1;
+INSERT INTO order_lines SELECT last_insert_rowid(), c.sku, c.qty, p.price_cents FROM cart_items c JOIN products p ON p.sku = c.sku WHERE c.cart_id = 1;
+UPDATE products SET stock = stock - (SELECT qty FROM cart_items WHERE cart_id = 1 AND cart_items.sku = products.sku) WHERE sku IN (SELECT sku FROM cart_items WHERE cart_id = 1);
+DELETE FROM cart_items WHERE cart_id = 1;
+COMMIT;
+SELECT id, cart_id, total_cents, placed_at, last_insert_rowid() > 0 FROM orders;
+SELECT order_id, sku, qty, price_cents FROM order_lines ORDER BY sku;
+SELECT sku, stock FROM products ORDER BY sku;
+SELECT count(*) FROM cart_items;
+UPDATE cart_items SET qty = 0 WHERE cart_id = 2;
+SELECT name, seq FROM sqlite_sequence;
+SELECT nullif(stock, 0) AS stock_or_null, coalesce(nullif(stock, 0), 'sold out') AS label FROM products ORDER BY sku;

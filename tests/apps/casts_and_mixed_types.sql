@@ -1,0 +1,24 @@
+-- Values that arrive as text from forms and CSVs: casts, comparisons between types, sorting mixed columns, numeric edge cases.
+CREATE TABLE inbox (id INTEGER PRIMARY KEY, raw, qty INTEGER, price REAL, code TEXT);
+INSERT INTO inbox (raw, qty, price, code) VALUES ('12', '12', '3.50', 12), (' 7 ', ' 7 ', '1e2', '007'), ('12abc', 31, 2, 0x1F), (3.0, 3.0, 3, 3.0), (NULL, NULL, NULL, ''), (-0.0, '-5', '-0.5', '-5'), (X'41', 9223372036854775807, 1.5e308, 'big');
+SELECT id, typeof(raw), typeof(qty), typeof(price), typeof(code) FROM inbox ORDER BY id;
+SELECT id, CAST(raw AS INTEGER), CAST(raw AS REAL), CAST(raw AS TEXT), CAST(raw AS NUMERIC) FROM inbox ORDER BY id;
+SELECT id, raw FROM inbox ORDER BY raw, id;
+SELECT id FROM inbox WHERE raw = 12 ORDER BY id;
+SELECT id FROM inbox WHERE qty = '12' ORDER BY id;
+SELECT id FROM inbox WHERE code = 12 OR code = '007' ORDER BY id;
+SELECT id, qty + 1, price * 2, code || '!' FROM inbox ORDER BY id;
+SELECT sum(qty), total(qty), max(qty), min(price) FROM inbox WHERE typeof(qty) = 'integer';
+SELECT 10 / 3, 10 / 3.0, 10 % 3, -7 / 2, -7 % 2, 7 / 0, 7.0 / 0, 1 << 62, 5 & 3, 5 | 3, ~5;
+SELECT abs(-9223372036854775807), round(2.5), round(-2.5), round(1.005, 2), round(12345.678, -2);
+SELECT 9223372036854775807 + 1;
+SELECT sum(x) FROM (SELECT 9223372036854775807 AS x UNION ALL SELECT 1);
+SELECT '10' < '9', 10 < 9, '10' < 9, 10 < '9', 'a' < 1, NULL < 1;
+SELECT CAST('0x1F' AS INTEGER), CAST(' 42 ' AS INTEGER), CAST('4.9' AS INTEGER), CAST(4.9 AS INTEGER), CAST(-4.9 AS INTEGER), CAST('1e3' AS INTEGER);
+SELECT printf('%d|%5.2f|%-5s|%05d|%x|%e', 42, 3.14159, 'ab', 42, 255, 12345.678);
+SELECT hex(raw), length(raw), quote(raw) FROM inbox ORDER BY id;
+SELECT id FROM inbox WHERE raw IN (12, '7', 3) ORDER BY id;
+SELECT max(raw), min(raw) FROM inbox;
+SELECT DISTINCT typeof(raw) FROM inbox ORDER BY 1;
+SELECT id, qty BETWEEN 1 AND 20 FROM inbox ORDER BY id;
+SELECT coalesce(CAST(nullif(trim(raw), '') AS INTEGER), -1) FROM inbox ORDER BY id;

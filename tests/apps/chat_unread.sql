@@ -1,0 +1,23 @@
+-- A chat inbox: unread counts per conversation, the latest message per conversation, read markers moved with upserts.
+CREATE TABLE conversations (id INTEGER PRIMARY KEY, title TEXT NOT NULL);
+CREATE TABLE messages (id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL REFERENCES conversations (id), sender TEXT NOT NULL, body TEXT NOT NULL, sent_at TEXT NOT NULL);
+CREATE INDEX messages_conv_sent ON messages (conversation_id, sent_at);
+CREATE TABLE read_markers (user_name TEXT NOT NULL, conversation_id INTEGER NOT NULL, last_read_id INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (user_name, conversation_id));
+INSERT INTO conversations VALUES (1, 'general'), (2, 'random'), (3, 'empty');
+INSERT INTO messages (conversation_id, sender, body, sent_at) VALUES (1, 'ann', 'hi', '2024-05-01 09:00'), (1, 'bob', 'hello', '2024-05-01 09:01'), (2, 'bob', 'lol', '2024-05-01 09:02'), (1, 'cy', 'standup?', '2024-05-01 09:30'), (2, 'ann', 'ha', '2024-05-01 10:00'), (2, 'ann', 'again', '2024-05-01 10:00');
+INSERT INTO read_markers VALUES ('ann', 1, 2);
+SELECT c.id, c.title, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.id > coalesce((SELECT last_read_id FROM read_markers r WHERE r.user_name = 'ann' AND r.conversation_id = c.id), 0) AND m.sender <> 'ann') AS unread FROM conversations c ORDER BY c.id;
+SELECT c.title, m.sender, m.body FROM conversations c JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = c.id ORDER BY sent_at DESC, id DESC LIMIT 1) ORDER BY m.sent_at DESC, c.id;
+SELECT conversation_id, max(sent_at) AS latest, count(*) AS total FROM messages GROUP BY conversation_id ORDER BY latest DESC;
+SELECT m.conversation_id, m.body FROM messages m WHERE m.sent_at = (SELECT max(sent_at) FROM messages WHERE conversation_id = m.conversation_id) ORDER BY m.conversation_id, m.id;
+INSERT INTO read_markers (user_name, conversation_id, last_read_id) VALUES ('ann', 1, 4) ON CONFLICT (user_name, conversation_id) DO UPDATE SET last_read_id = max(last_read_id, excluded.last_read_id);
+INSERT INTO read_markers (user_name, conversation_id, last_read_id) VALUES ('ann', 1, 3) ON CONFLICT (user_name, conversation_id) DO UPDATE SET last_read_id = max(last_read_id, excluded.last_read_id);
+INSERT INTO read_markers (user_name, conversation_id, last_read_id) VALUES ('ann', 2, 3) ON CONFLICT DO NOTHING;
+SELECT user_name, conversation_id, last_read_id FROM read_markers ORDER BY conversation_id;
+SELECT sum(m.id > r.last_read_id) AS unread_total FROM messages m JOIN read_markers r ON r.conversation_id = m.conversation_id AND r.user_name = 'ann';
+SELECT c.title, count(m.id) AS n, min(m.sent_at), max(m.sent_at) FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id ORDER BY n DESC, c.title;
+SELECT sender, count(*), group_concat(body, ' | ') FROM (SELECT sender, body FROM messages ORDER BY id) GROUP BY sender ORDER BY sender;
+SELECT id, body FROM messages WHERE conversation_id = 2 AND (sent_at, id) > ('2024-05-01 09:02', 3) ORDER BY sent_at, id;
+SELECT id, body FROM messages WHERE conversation_id = 1 ORDER BY sent_at DESC LIMIT 2 OFFSET 1;
+DELETE FROM messages WHERE conversation_id = 2 AND sent_at < '2024-05-01 10:00' RETURNING id, body;
+SELECT count(*) FROM messages WHERE body LIKE '%a%';

@@ -1,0 +1,20 @@
+-- Fetching rows by lists of ids the way ORMs and APIs do: long IN lists, json_each to expand a parameter array, ordering by the list's order.
+CREATE TABLE items (id INTEGER PRIMARY KEY, sku TEXT NOT NULL UNIQUE, name TEXT, price REAL, tags TEXT);
+INSERT INTO items (sku, name, price, tags) VALUES ('a1', 'alpha', 1.5, '["red","big"]'), ('b2', 'beta', 2.25, '["blue"]'), ('c3', 'gamma', NULL, '[]'), ('d4', 'delta', 10, '["red"]'), ('e5', 'eps', 0.1, NULL), ('f6', 'zeta', 3, '["green","red"]');
+SELECT id, sku FROM items WHERE id IN (5, 3, 1, 99) ORDER BY id;
+SELECT id FROM items WHERE sku IN ('b2', 'f6', 'zz') ORDER BY sku DESC;
+SELECT i.id, i.sku FROM json_each('[4, 2, 6]') AS j JOIN items i ON i.id = j.value ORDER BY j.key;
+SELECT id FROM items WHERE id IN (SELECT value FROM json_each('[1, 2, "3"]')) ORDER BY id;
+SELECT sku FROM items WHERE sku IN (SELECT value FROM json_each('["a1","e5"]')) ORDER BY sku;
+SELECT i.sku, t.value AS tag FROM items i, json_each(i.tags) t ORDER BY i.sku, t.key;
+SELECT t.value AS tag, count(*) AS n FROM items i, json_each(i.tags) t GROUP BY t.value ORDER BY n DESC, tag;
+SELECT sku FROM items WHERE EXISTS (SELECT 1 FROM json_each(items.tags) WHERE value = 'red') ORDER BY sku;
+SELECT sku, json_array_length(tags) AS n FROM items ORDER BY sku;
+SELECT id, sku FROM items ORDER BY CASE id WHEN 4 THEN 0 WHEN 2 THEN 1 ELSE 2 END, id;
+SELECT instr(',2,4,6,', ',' || id || ',') > 0 AS listed, count(*) FROM items GROUP BY listed ORDER BY listed;
+UPDATE items SET price = price * 2 WHERE id IN (SELECT value FROM json_each('[1, 4]')) RETURNING id, price;
+DELETE FROM items WHERE sku IN (SELECT value FROM json_each('["e5", "c3"]')) RETURNING sku;
+SELECT json_group_array(sku) FROM (SELECT sku FROM items ORDER BY sku);
+SELECT json_group_object(sku, price) FROM (SELECT sku, price FROM items ORDER BY id);
+SELECT count(*) FROM items WHERE id NOT IN (SELECT value FROM json_each('[1,2]'));
+SELECT id FROM items WHERE id IN () ORDER BY id;

@@ -1,0 +1,27 @@
+-- Role-based access control: users, roles that inherit roles, grants, and the checks an app runs per request.
+CREATE TABLE users (id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE COLLATE NOCASE, disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE roles (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, parent_id INTEGER REFERENCES roles (id));
+CREATE TABLE user_roles (user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, role_id INTEGER NOT NULL REFERENCES roles (id), PRIMARY KEY (user_id, role_id)) WITHOUT ROWID;
+CREATE TABLE grants (role_id INTEGER NOT NULL REFERENCES roles (id), permission TEXT NOT NULL, UNIQUE (role_id, permission));
+PRAGMA foreign_keys = ON;
+INSERT INTO roles VALUES (1, 'viewer', NULL), (2, 'editor', 1), (3, 'admin', 2), (4, 'billing', NULL);
+INSERT INTO grants VALUES (1, 'read'), (2, 'write'), (2, 'comment'), (3, 'delete'), (3, 'manage_users'), (4, 'invoices');
+INSERT INTO users (login) VALUES ('Alice'), ('bob'), ('carol'), ('dave');
+INSERT INTO user_roles VALUES (1, 3), (2, 2), (3, 1), (3, 4), (4, 1);
+UPDATE users SET disabled = 1 WHERE login = 'DAVE';
+WITH RECURSIVE role_tree(user_id, role_id) AS (SELECT user_id, role_id FROM user_roles UNION SELECT rt.user_id, r.parent_id FROM role_tree rt JOIN roles r ON r.id = rt.role_id WHERE r.parent_id IS NOT NULL) SELECT u.login, group_concat(DISTINCT g.permission ORDER BY g.permission) FROM role_tree rt JOIN users u ON u.id = rt.user_id JOIN grants g ON g.role_id = rt.role_id WHERE u.disabled = 0 GROUP BY u.login ORDER BY u.login;
+WITH RECURSIVE role_tree(role_id) AS (SELECT role_id FROM user_roles WHERE user_id = (SELECT id FROM users WHERE login = 'bob') UNION SELECT r.parent_id FROM role_tree rt JOIN roles r ON r.id = rt.role_id WHERE r.parent_id IS NOT NULL) SELECT EXISTS (SELECT 1 FROM grants WHERE permission = 'write' AND role_id IN (SELECT role_id FROM role_tree)) AS can_write, EXISTS (SELECT 1 FROM grants WHERE permission = 'delete' AND role_id IN (SELECT role_id FROM role_tree)) AS can_delete;
+SELECT login FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_roles ur JOIN grants g ON g.role_id = ur.role_id WHERE ur.user_id = u.id AND g.permission = 'invoices') ORDER BY login;
+SELECT role_id FROM grants WHERE permission = 'read' UNION SELECT role_id FROM grants WHERE permission = 'write' ORDER BY 1;
+SELECT role_id FROM user_roles INTERSECT SELECT role_id FROM grants WHERE permission IN ('invoices', 'delete') ORDER BY 1;
+SELECT id FROM roles EXCEPT SELECT role_id FROM user_roles ORDER BY 1;
+SELECT r.name, count(ur.user_id) AS members FROM roles r LEFT JOIN user_roles ur ON ur.role_id = r.id GROUP BY r.id ORDER BY members DESC, r.name;
+INSERT INTO user_roles VALUES (9, 1);
+INSERT INTO grants VALUES (1, 'read');
+INSERT OR IGNORE INTO grants VALUES (1, 'read'), (1, 'export');
+SELECT permission FROM grants WHERE role_id = 1 ORDER BY permission;
+DELETE FROM users WHERE login = 'carol';
+SELECT user_id, role_id FROM user_roles ORDER BY user_id, role_id;
+SELECT login FROM users WHERE login = 'ALICE';
+SELECT login FROM users WHERE login LIKE 'a%' OR login GLOB 'b*' ORDER BY login;
+PRAGMA foreign_key_check;

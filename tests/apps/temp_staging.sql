@@ -1,0 +1,22 @@
+-- Import through a temporary staging table, with a migration that renames things, and the schema pragmas an admin screen reads.
+CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT);
+PRAGMA database_list;
+CREATE TEMP TABLE staging (email TEXT, name TEXT);
+PRAGMA database_list;
+INSERT INTO staging VALUES ('A@x.com ', 'Ann'), ('b@x.com', 'Bob'), ('a@x.com', 'Ann again'), (NULL, 'nobody');
+INSERT INTO contacts (email, name) SELECT lower(trim(email)), name FROM staging WHERE email IS NOT NULL GROUP BY lower(trim(email)) HAVING min(rowid) ORDER BY min(rowid);
+SELECT id, email, name FROM contacts ORDER BY id;
+SELECT name FROM sqlite_temp_schema ORDER BY name;
+SELECT name FROM temp.sqlite_master WHERE type = 'table';
+SELECT count(*) FROM temp.staging;
+DROP TABLE staging;
+PRAGMA database_list;
+ALTER TABLE contacts RENAME TO people;
+ALTER TABLE people RENAME COLUMN name TO full_name;
+ALTER TABLE people ADD COLUMN phone TEXT;
+SELECT sql FROM sqlite_schema WHERE name = 'people';
+PRAGMA table_info(people);
+SELECT name FROM pragma_table_list WHERE schema = 'main' ORDER BY name;
+CREATE TEMP VIEW recent AS SELECT id, email FROM people WHERE id > 1;
+SELECT * FROM recent;
+SELECT type, name FROM sqlite_temp_master ORDER BY name;

@@ -1,0 +1,26 @@
+-- Profile editing: string cleanup, LIKE with ESCAPE, GLOB classes, JSON patches with the -> and ->> operators.
+CREATE TABLE profiles (id INTEGER PRIMARY KEY, handle TEXT NOT NULL, bio TEXT, prefs TEXT NOT NULL DEFAULT '{}');
+INSERT INTO profiles (handle, bio, prefs) VALUES ('  Ann_1 ', 'Loves 100% cotton', '{"theme":"dark","langs":["en","de"],"n":3}'), ('bob', NULL, '{"theme":"light"}'), ('C_3PO', 'droid; 50% off', '{"langs":[]}'), ('dee', 'x_y_z', '{}');
+UPDATE profiles SET handle = lower(trim(handle));
+SELECT id, handle, length(handle) FROM profiles ORDER BY id;
+SELECT handle FROM profiles WHERE handle LIKE '%\_%' ESCAPE '\' ORDER BY handle;
+SELECT handle FROM profiles WHERE bio LIKE '%50!%%' ESCAPE '!' ORDER BY handle;
+SELECT handle FROM profiles WHERE handle GLOB '[a-c]*' ORDER BY handle;
+SELECT handle FROM profiles WHERE handle GLOB '*[0-9]' ORDER BY handle;
+SELECT substr(handle, 1, 3), substr(handle, -2), substr(handle, 2), instr(handle, '_'), replace(handle, '_', '-') FROM profiles ORDER BY id;
+SELECT ltrim('xxabcxx', 'x'), rtrim('xxabcxx', 'x'), trim('  a  '), upper('straße'), lower('ÀB'), length('héllo'), unicode('é'), char(72, 105);
+SELECT iif(bio IS NULL, 'no bio', 'has bio'), coalesce(bio, '') || '.' FROM profiles ORDER BY id;
+SELECT id, prefs -> 'theme', prefs ->> 'theme', prefs ->> '$.langs[0]', json_type(prefs, '$.langs') FROM profiles ORDER BY id;
+UPDATE profiles SET prefs = json_set(prefs, '$.theme', 'solar', '$.n', coalesce(prefs ->> 'n', 0) + 1) WHERE id IN (1, 2);
+UPDATE profiles SET prefs = json_insert(prefs, '$.langs[#]', 'fr') WHERE json_type(prefs, '$.langs') = 'array';
+UPDATE profiles SET prefs = json_remove(prefs, '$.n') WHERE id = 1;
+UPDATE profiles SET prefs = json_patch(prefs, '{"beta":true,"theme":null}') WHERE id = 4;
+SELECT id, prefs FROM profiles ORDER BY id;
+SELECT id, json_array_length(prefs, '$.langs') FROM profiles ORDER BY id;
+SELECT p.id, j.value FROM profiles p, json_each(p.prefs, '$.langs') j ORDER BY p.id, j.key;
+SELECT json_object('id', id, 'handle', handle, 'tags', json_array(1, 2.5, 'x', NULL)) FROM profiles WHERE id = 2;
+SELECT handle FROM profiles WHERE prefs ->> 'theme' = 'solar' ORDER BY handle;
+SELECT group_concat(handle, ', ') FROM (SELECT handle FROM profiles ORDER BY handle DESC);
+SELECT printf('%-8s|%8s|', handle, id), hex(handle) FROM profiles ORDER BY id;
+SELECT id FROM profiles WHERE handle LIKE 'ANN%' AND handle NOT LIKE '%z%';
+SELECT count(*) FROM profiles WHERE bio NOT LIKE '%%%';
