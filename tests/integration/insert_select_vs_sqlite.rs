@@ -178,6 +178,9 @@ fn last_insert_rowid_in_a_source_row_reads_as_in_sqlite() {
         "CREATE TABLE b(l INTEGER, x INTEGER)",
         "CREATE TABLE p(id INTEGER PRIMARY KEY, l INTEGER, x INTEGER NOT NULL CHECK (x > 0))",
         "INSERT INTO a VALUES (10), (20), (30)",
+        "CREATE TABLE fires(v INTEGER)",
+        "CREATE TRIGGER fires_copy AFTER INSERT ON fires BEGIN \
+         INSERT INTO b SELECT last_insert_rowid(), x FROM a; END",
     ];
     // (`last_insert_rowid()` is the connection's: the first row set here.)
     let statements = [
@@ -193,6 +196,7 @@ fn last_insert_rowid_in_a_source_row_reads_as_in_sqlite() {
         "INSERT INTO b SELECT last_insert_rowid(), 7",
         "INSERT INTO p (l, x) SELECT last_insert_rowid(), x FROM a",
         "INSERT INTO p (l, x) SELECT last_insert_rowid(), x - 20 FROM a",
+        "INSERT INTO fires VALUES (1)",
     ];
     let (ember_db, sqlite) = super::support::both_engines(&schema);
     let ember = ember_db.connect();
@@ -206,4 +210,35 @@ fn last_insert_rowid_in_a_source_row_reads_as_in_sqlite() {
         assert_eq!(ours.is_ok(), theirs.is_ok(), "{sql}: {ours:?} / {theirs:?}");
         assert_same_answers(&ember, &sqlite, &checks, sql);
     }
+}
+
+/// EXPLAIN names the write the optimizer chose for a source projection reading
+/// `last_insert_rowid()`: each row projected as it goes in when the source's rows stream
+/// into a table without triggers, the rows made first otherwise.
+#[test]
+fn explain_names_the_inserts_that_project_each_row() {
+    let conn = ember::Database::in_memory().connect();
+    conn.execute_batch(
+        "CREATE TABLE a(x INTEGER); CREATE TABLE b(l INTEGER, x INTEGER);
+         CREATE TABLE c(l INTEGER, x INTEGER);
+         CREATE TRIGGER c_seen AFTER INSERT ON c BEGIN SELECT 1; END;",
+    )
+    .unwrap();
+    let first_line = |sql: &str| super::support::explain(&conn, sql, &[]).remove(0);
+    assert_eq!(
+        first_line("INSERT INTO b SELECT last_insert_rowid(), x FROM a"),
+        "InsertProjected b"
+    );
+    assert_eq!(
+        first_line("INSERT INTO b SELECT last_insert_rowid(), x FROM a ORDER BY x"),
+        "Insert b"
+    );
+    assert_eq!(
+        first_line("INSERT INTO c SELECT last_insert_rowid(), x FROM a"),
+        "Insert c"
+    );
+    assert_eq!(
+        first_line("INSERT INTO b SELECT 1, x FROM a"),
+        "InsertBatch b"
+    );
 }

@@ -13,13 +13,23 @@ use crate::plan::{Insert, InsertWrite, Node, OnConflict};
 
 /// Chooses how `insert` writes its rows; `has_triggers`: the target table has triggers.
 pub fn batch_insert(insert: &mut Insert, has_triggers: bool) {
-    insert.write = if !batchable(insert, has_triggers) {
+    insert.write = if projects_each_row(insert, has_triggers) {
+        InsertWrite::EachRowProjected
+    } else if !batchable(insert, has_triggers) {
         InsertWrite::RowByRow
     } else if super::insert_copy::copies_rows(insert) {
         InsertWrite::CopyRows
     } else {
         InsertWrite::Batched
     };
+}
+
+/// Whether `insert`'s rows are projected one at a time, each just before it goes in: its
+/// projection reads `last_insert_rowid()` over a source whose rows stream
+/// (`Insert::projection_each_row`), into a table without triggers (SQLite runs the source
+/// of a table with triggers to its end first).
+pub fn projects_each_row(insert: &Insert, has_triggers: bool) -> bool {
+    !has_triggers && insert.projection_each_row().is_some()
 }
 
 /// Whether no row of `insert` needs the row-by-row path (see the module comment).
@@ -29,7 +39,6 @@ fn batchable(insert: &Insert, has_triggers: bool) -> bool {
         && insert.on_conflict == OnConflict::Abort
         && insert.upsert.is_none()
         && insert.returning.is_none()
-        && insert.projection_each_row().is_none()
         && insert.sequence.is_none()
         && !has_triggers
         && table.constraints.is_empty()

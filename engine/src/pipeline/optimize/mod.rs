@@ -53,7 +53,7 @@ pub use group_order::group_by_index;
 pub use index_hint::hinted_access;
 pub use index_order::{hint_index_walk, order_by_index};
 pub use index_range::{key_range_rows, range_decides};
-pub use insert_batch::batch_insert;
+pub use insert_batch::{batch_insert, projects_each_row};
 pub use join_access::{join_access, scanned_rows, table_rows, JoinChoice, DERIVED_ROWS_ESTIMATE};
 pub use join_bloom::{bloom_filter_joins, estimated_rows};
 pub use join_order::plan_joins;

@@ -19,7 +19,7 @@
 //! the rules apply to the statement an EXPLAIN holds.
 
 use crate::catalog::{Catalog, TableDef};
-use crate::plan::{OnConflict, Plan, Returning};
+use crate::plan::{InsertWrite, OnConflict, Plan, Returning};
 
 /// Applies the statement-level rules to `plan` (see the module comment).
 pub fn optimize_statement(plan: &mut Plan, catalog: &Catalog) {
@@ -71,14 +71,21 @@ pub fn optimize_statement(plan: &mut Plan, catalog: &Catalog) {
 /// target's access path and its query tree's finish. The rest of `optimize_statement`
 /// assumes a statement that runs on its own (a bulk delete counts its rows for the
 /// connection, a pruned target reads fewer columns than a nested trigger may need).
-pub fn optimize_trigger_statement(plan: &mut Plan) {
+pub fn optimize_trigger_statement(plan: &mut Plan, catalog: &Catalog) {
     choose_write_target(plan);
     match plan {
         Plan::Query(query) => {
             super::finish_query(&mut query.node);
             super::fuse_read(&mut query.node);
         }
-        Plan::Insert(insert) => super::finish_query(&mut insert.source),
+        Plan::Insert(insert) => {
+            super::finish_query(&mut insert.source);
+            let has_triggers =
+                catalog.has_triggers() && !catalog.triggers_of(&insert.table).is_empty();
+            if super::projects_each_row(insert, has_triggers) {
+                insert.write = InsertWrite::EachRowProjected;
+            }
+        }
         _ => {}
     }
 }

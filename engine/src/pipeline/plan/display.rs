@@ -130,6 +130,7 @@ impl Plan {
                 let clauses = insert.clauses_text();
                 let node = match insert.write {
                     super::InsertWrite::RowByRow => "Insert",
+                    super::InsertWrite::EachRowProjected => "InsertProjected",
                     super::InsertWrite::Batched => "InsertBatch",
                     super::InsertWrite::CopyRows => "InsertCopy",
                 };

@@ -42,6 +42,10 @@ pub enum InsertWrite {
     /// The source query's rows in batches, each written at once (`Transaction::insert_batch`):
     /// `exec::write::insert_batch`.
     Batched,
+    /// `RowByRow` with each source row projected just before it goes in
+    /// (`Insert::projection_each_row`): the projection reads `last_insert_rowid()`, which
+    /// then sees the row before it, as SQLite's does. `exec::write::upsert`.
+    EachRowProjected,
     /// `Batched` with the rows of the source, every column of one table in order
     /// (`Insert::copied_scan`), copied as they are encoded (`BatchInsert::copies`): no row is
     /// decoded into values but for its key and indexed columns. `exec::write::insert_copy`.

@@ -60,7 +60,7 @@ fn insert_rows(
     match insert.write {
         InsertWrite::Batched => return super::insert_batch::insert_batched(txn, insert, env, done),
         InsertWrite::CopyRows => return super::insert_copy::insert_copied(txn, insert, env, done),
-        InsertWrite::RowByRow => {}
+        InsertWrite::RowByRow | InsertWrite::EachRowProjected => {}
     }
     let replace = insert.on_conflict == OnConflict::Replace;
     // INSERT triggers on the table (`None`: none, or no trigger in the catalog).

@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::expr::{
     coerce_to_column, fits_column, EvalContext, Expr, StatementEnv, SubqueryRuntime,
 };
-use crate::plan::{ConflictTarget, Insert, Node, OnConflict, Upsert, UpsertAction};
+use crate::plan::{ConflictTarget, Insert, InsertWrite, Node, OnConflict, Upsert, UpsertAction};
 
 use super::super::{run_query, ExecContext, Row, RowSink};
 use super::conflict::{delete_expired_holder, find_holder, insert_row};
@@ -85,7 +85,11 @@ pub(super) fn insert_general(
                 pin.row_written();
             }
         }
-        _ if triggers.is_none() && insert.projection_each_row().is_some() => {
+        _ if insert.write == InsertWrite::EachRowProjected => {
+            debug_assert!(
+                triggers.is_none(),
+                "the optimizer projects no row of a table with triggers"
+            );
             statement
                 .write_projected(txn)
                 .inspect_err(|_| *done = statement.changed)?;
@@ -162,7 +166,10 @@ impl StatementState<'_, '_, '_, '_, '_> {
     /// SQLite's does.
     fn write_projected(&mut self, txn: &mut Transaction) -> Result<()> {
         let Some((input, exprs)) = self.insert.projection_each_row() else {
-            return Ok(());
+            return Err(crate::err!(
+                Internal,
+                "an insert projected row by row whose source is not a streamed projection"
+            ));
         };
         let mut values = Vec::new();
         let (mut rows, mut input_width) = (0usize, 0usize);

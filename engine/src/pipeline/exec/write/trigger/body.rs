@@ -27,7 +27,8 @@ pub(crate) fn use_outer_clause(body: &mut [Plan], clause: OnConflict) {
             Plan::Insert(insert) => {
                 insert.on_conflict = clause;
                 // Only an ABORT insert is written in batches (`optimize/insert_batch.rs`).
-                if clause != OnConflict::Abort {
+                let batched = matches!(insert.write, InsertWrite::Batched | InsertWrite::CopyRows);
+                if clause != OnConflict::Abort && batched {
                     insert.write = InsertWrite::RowByRow;
                 }
             }
@@ -117,7 +118,7 @@ fn bind_all(catalog: &Catalog, sql: &str) -> Result<Vec<Plan>> {
                 "a trigger body statement bound to a plan that is not a query or DML"
             ));
         }
-        crate::optimize::optimize_trigger_statement(&mut plan);
+        crate::optimize::optimize_trigger_statement(&mut plan, catalog);
         plans.push(plan);
     }
     Ok(plans)
