@@ -214,7 +214,8 @@ fn last_insert_rowid_in_a_source_row_reads_as_in_sqlite() {
 
 /// EXPLAIN names the write the optimizer chose for a source projection reading
 /// `last_insert_rowid()`: each row projected as it goes in when the source's rows stream
-/// into a table without triggers, the rows made first otherwise.
+/// into a table without triggers, the rows made first otherwise (in batches where nothing
+/// else needs the row-by-row write).
 #[test]
 fn explain_names_the_inserts_that_project_each_row() {
     let conn = ember::Database::in_memory().connect();
@@ -231,7 +232,7 @@ fn explain_names_the_inserts_that_project_each_row() {
     );
     assert_eq!(
         first_line("INSERT INTO b SELECT last_insert_rowid(), x FROM a ORDER BY x"),
-        "Insert b"
+        "InsertBatch b"
     );
     assert_eq!(
         first_line("INSERT INTO c SELECT last_insert_rowid(), x FROM a"),
