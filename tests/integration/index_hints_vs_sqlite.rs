@@ -164,6 +164,48 @@ fn a_write_target_names_an_index_of_its_table() {
     assert_alike(&ember, &sqlite, &["SELECT * FROM t ORDER BY id"]);
 }
 
+/// An UPDATE's or DELETE's target follows its hint as a read does: the rows changed, the
+/// statements refused with `no query solution`, the table after each; a DELETE without
+/// WHERE empties the table whatever the hint.
+#[test]
+fn a_write_target_follows_its_hint_as_sqlite() {
+    let (db, sqlite) = both_engines(SCHEMA);
+    let ember = db.connect();
+    for sql in [
+        "UPDATE t INDEXED BY t_a SET c = c + 100 WHERE a = 1",
+        "UPDATE t INDEXED BY t_a SET c = c + 1 WHERE id = 3",
+        "UPDATE t INDEXED BY t_b_known SET a = 0 WHERE id = 1",
+        "UPDATE t INDEXED BY t_b_known SET a = a + 1 WHERE b IS NOT NULL AND b > 'a'",
+        "UPDATE t INDEXED BY t_a SET a = a + 1",
+        "UPDATE t INDEXED BY t_c SET b = 'w' WHERE c > 25",
+        "UPDATE t NOT INDEXED SET b = 'q' WHERE a = 3",
+        "DELETE FROM t INDEXED BY t_b_known WHERE a = 2",
+        "DELETE FROM t INDEXED BY t_b_known WHERE b IS NOT NULL AND a = 3",
+        "DELETE FROM t NOT INDEXED WHERE c = 10",
+        "DELETE FROM t INDEXED BY t_a WHERE a > 3",
+        "DELETE FROM t INDEXED BY t_b_known",
+    ] {
+        let ours = ember.execute(sql, ()).map_err(|e| e.to_string());
+        let theirs = sqlite.execute(sql, []).map_err(|e| e.to_string());
+        match (&ours, &theirs) {
+            (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs, "{sql}"),
+            (Err(ours), Err(theirs)) => {
+                assert!(ours.contains(theirs.as_str()), "{sql}: {ours} / {theirs}")
+            }
+            _ => panic!("{sql}: EmberDB {ours:?}, SQLite {theirs:?}"),
+        }
+        assert_alike(&ember, &sqlite, &["SELECT * FROM t ORDER BY id"]);
+    }
+    let plan = explain(
+        &ember,
+        "UPDATE t INDEXED BY t_a SET c = 1 WHERE id = 3",
+        &[],
+    );
+    assert!(plan[1].contains("using t_a"), "{plan:#?}");
+    let plan = explain(&ember, "DELETE FROM t NOT INDEXED WHERE a = 3", &[]);
+    assert!(!plan.join("\n").contains("using"), "{plan:#?}");
+}
+
 #[test]
 fn a_whole_table_count_counts_every_row_whatever_the_hint() {
     let (db, sqlite) = both_engines(SCHEMA);

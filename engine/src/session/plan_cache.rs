@@ -54,7 +54,7 @@ impl Prepared {
         binder.set_case_sensitive_like(case_sensitive_like);
         let parameter_names = binder.number_parameters(statement)?.into();
         let mut plan = binder.bind_statement(statement)?;
-        crate::optimize::optimize_statement(&mut plan, catalog);
+        crate::optimize::optimize_statement(&mut plan, catalog)?;
         let columns: Arc<[String]> = match &plan {
             Plan::Query(query) => query.columns.clone().into(),
             Plan::Explain(_) | Plan::ExplainAnalyze(_) => Arc::from(vec!["plan".to_string()]),

@@ -214,11 +214,11 @@ impl Binder<'_> {
         Ok(Node::Values { rows })
     }
 
-    /// The single table an UPDATE or DELETE targets, with its scope.
+    /// The single table an UPDATE or DELETE targets, with its scope and its index hint.
     pub(super) fn single_table(
         &self,
         from: &ast::TableWithJoins,
-    ) -> Result<(Arc<TableDef>, Scope)> {
+    ) -> Result<(Arc<TableDef>, Scope, Option<crate::plan::IndexHint>)> {
         if !from.joins.is_empty() {
             return Err(unsupported("joins in UPDATE/DELETE"));
         }
@@ -244,11 +244,11 @@ impl Binder<'_> {
             )));
         };
         let table = self.table(name)?;
-        // SQLite's INDEXED BY on the target: the index must be the table's (the path
-        // stays the optimizer's choice, docs/sql.md).
-        if let Some(crate::plan::IndexHint::IndexedBy(index)) = super::from::index_hint(with_hints)?
-        {
-            if table.index(&index).is_none() {
+        // SQLite's INDEXED BY on the target: the index must be the table's; the optimizer's
+        // choice of the target's path follows the hint (`optimize/statement.rs`).
+        let hint = super::from::index_hint(with_hints)?;
+        if let Some(crate::plan::IndexHint::IndexedBy(index)) = &hint {
+            if table.index(index).is_none() {
                 return Err(crate::err!(NotFound, "no such index: {index}"));
             }
         }
@@ -257,7 +257,7 @@ impl Binder<'_> {
             .map(|a| a.name.value.clone())
             .unwrap_or_else(|| table.name.clone());
         let scope = Scope::for_table_def(&alias, &table);
-        Ok((table, scope))
+        Ok((table, scope, hint))
     }
 
     pub(super) fn bind_update(&mut self, update: &ast::Update) -> Result<Plan> {
@@ -274,7 +274,7 @@ impl Binder<'_> {
         if let Some(view) = super::view_write::named_view(self.catalog, &update.table.relation) {
             return self.bind_view_update(update, &view);
         }
-        let (table, scope) = self.single_table(&update.table)?;
+        let (table, scope, hint) = self.single_table(&update.table)?;
         let returning = match &update.returning {
             Some(items) => Some(self.bind_returning(items, &table)?),
             None => None,
@@ -295,6 +295,7 @@ impl Binder<'_> {
                 returning,
                 on_conflict,
                 from: Some(Box::new(from)),
+                hint,
             });
         }
         let assignments = self.bind_assignments(&update.assignments, &table, &scope)?;
@@ -308,6 +309,7 @@ impl Binder<'_> {
             returning,
             on_conflict,
             from: None,
+            hint,
         })
     }
 
@@ -327,7 +329,7 @@ impl Binder<'_> {
         if let Some(view) = super::view_write::named_view(self.catalog, &target.relation) {
             return self.bind_view_delete(delete, target, &view);
         }
-        let (table, scope) = self.single_table(target)?;
+        let (table, scope, hint) = self.single_table(target)?;
         let filter = match &delete.selection {
             Some(predicate) => Some(self.bind_expr(predicate, &scope)?),
             None => None,
@@ -337,6 +339,10 @@ impl Binder<'_> {
             None => None,
         };
         let target = TableAccess::unplanned(table, filter);
-        Ok(Plan::Delete { target, returning })
+        Ok(Plan::Delete {
+            target,
+            returning,
+            hint,
+        })
     }
 }

@@ -378,6 +378,7 @@ pub fn run_data_plan(
             returning,
             on_conflict,
             from,
+            hint: _,
         } => {
             let statement = UpdateStatement {
                 target,
@@ -387,7 +388,9 @@ pub fn run_data_plan(
             };
             update(txn, &statement, returning.as_deref(), env, sink)
         }
-        Plan::Delete { target, returning } => delete(txn, target, returning.as_deref(), env, sink),
+        Plan::Delete {
+            target, returning, ..
+        } => delete(txn, target, returning.as_deref(), env, sink),
         Plan::DeleteAll { target } => delete_all(txn, target, env),
         Plan::ViewWrite(write) => write::trigger::write_view(txn, write, env),
         _ => Err(crate::err!(

@@ -16,7 +16,9 @@ use crate::plan::Plan;
 /// module comment); leaves any other plan as it is.
 pub fn delete_whole_table(plan: &mut Plan, catalog: &Catalog) {
     let applies = match &*plan {
-        Plan::Delete { target, returning } => {
+        Plan::Delete {
+            target, returning, ..
+        } => {
             returning.is_none()
                 && target.reaches_every_row()
                 && catalog.deletes_run_nothing_per_row(&target.table)

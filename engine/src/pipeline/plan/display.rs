@@ -147,6 +147,7 @@ impl Plan {
                 returning,
                 on_conflict,
                 from,
+                ..
             } => {
                 let sets: Vec<String> = assignments
                     .iter()
@@ -176,7 +177,9 @@ impl Plan {
                 write_access(out, target, 2)?;
                 from.source.write_tree(out, 2)
             }
-            Plan::Delete { target, returning } => {
+            Plan::Delete {
+                target, returning, ..
+            } => {
                 let returning = super::upsert::returning_text(returning.as_deref());
                 writeln!(out, "Delete {}{returning}", target.table.name)?;
                 write_access(out, target, 1)

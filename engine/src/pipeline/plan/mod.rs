@@ -107,10 +107,15 @@ pub enum Plan {
         returning: Option<Box<Returning>>,
         on_conflict: OnConflict,
         from: Option<Box<UpdateFrom>>,
+        /// The target's `INDEXED BY` / `NOT INDEXED`, which the optimizer's choice of
+        /// `target`'s path follows (`optimize/statement.rs`).
+        hint: Option<IndexHint>,
     },
     Delete {
         target: TableAccess,
         returning: Option<Box<Returning>>,
+        /// As an UPDATE's.
+        hint: Option<IndexHint>,
     },
     /// DELETE of every row of `target`'s table with nothing to do per row
     /// (`optimize/truncate.rs`): in autocommit a truncate (the table given a new, empty

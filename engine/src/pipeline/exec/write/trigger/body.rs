@@ -118,7 +118,7 @@ fn bind_all(catalog: &Catalog, sql: &str) -> Result<Vec<Plan>> {
                 "a trigger body statement bound to a plan that is not a query or DML"
             ));
         }
-        crate::optimize::optimize_trigger_statement(&mut plan, catalog);
+        crate::optimize::optimize_trigger_statement(&mut plan, catalog)?;
         plans.push(plan);
     }
     Ok(plans)
