@@ -6,15 +6,13 @@
 //!
 //! Under the DDL lock: the definition is checked to be the one the statement was bound against, and
 //! still to have nothing to do per row (no DELETE trigger, no foreign key referencing it: a trigger
-//! made since binding would otherwise be skipped); the old storage table is
+//! made since binding would otherwise be skipped); the new storage table is made; the old one is
 //! closed (`Store::close_for_truncate`: every commit that wrote to it is published, any later one
 //! is refused with a retryable conflict; a table another transaction holds uncommitted writes to is
-//! left open and its rows deleted one by one instead, so that transaction may still commit, and
-//! nothing is made); the new storage table is made and the old one's
+//! left open and its rows deleted one by one instead, so that transaction may still commit) and its
 //! committed rows counted (the statement's change count, held to its row limit); the truncate is
 //! logged (`CatalogOp::Truncate`, naming the new table's id) and the new definition published. A
-//! failure (making the new table's indexes, the row limit, the log) reopens the old table and
-//! changes nothing.
+//! failure (the row limit, the log) reopens the old table and changes nothing.
 
 use std::sync::Arc;
 
@@ -49,12 +47,24 @@ pub(crate) fn truncate_table(
         ));
     }
     let old = &table.storage;
+    let schema = old.schema();
+    let new = host.store().create_table_keyed(
+        TableSchema {
+            types: schema.types.clone(),
+            key_columns: schema.key_columns.clone(),
+            added: schema.added.clone(),
+        },
+        old.key_collations().to_vec(),
+    );
+    host.created_table(&new);
+    let mut emptied = TableDef::clone(table);
+    super::drop_column::recreate_indexes(&new, &mut emptied.indexes)?;
+    emptied.storage = Arc::clone(&new);
     let store = host.store();
     if !store.close_for_truncate(old) {
         return Ok(None);
     }
-    let logged = emptied_table(host, table).and_then(|(emptied, new)| {
-        let rows = committed_rows(host, old)?;
+    let logged = committed_rows(host, old).and_then(|rows| {
         if rows > rows_max as u64 {
             return Err(crate::err!(
                 Limit,
@@ -63,10 +73,10 @@ pub(crate) fn truncate_table(
         }
         let sql = format!("DELETE FROM \"{}\"", table.name.replace('"', "\"\""));
         host.log_catalog(CatalogOp::Truncate, new.id(), &table.name, &sql)?;
-        Ok((rows, emptied))
+        Ok(rows)
     });
     match logged {
-        Ok((rows, emptied)) => {
+        Ok(rows) => {
             old.mark_dropped();
             host.publish_catalog(catalog.without_table(&table.name).with_table(emptied));
             Ok(Some(rows))
@@ -76,25 +86,6 @@ pub(crate) fn truncate_table(
             Err(error)
         }
     }
-}
-
-/// `table`'s definition over a new, empty storage table (returned beside it) with its
-/// indexes made anew, empty.
-fn emptied_table(host: &dyn SchemaHost, table: &TableDef) -> Result<(TableDef, Arc<Table>)> {
-    let schema = table.storage.schema();
-    let new = host.store().create_table_keyed(
-        TableSchema {
-            types: schema.types.clone(),
-            key_columns: schema.key_columns.clone(),
-            added: schema.added.clone(),
-        },
-        table.storage.key_collations().to_vec(),
-    );
-    host.created_table(&new);
-    let mut emptied = TableDef::clone(table);
-    super::drop_column::recreate_indexes(&new, &mut emptied.indexes)?;
-    emptied.storage = Arc::clone(&new);
-    Ok((emptied, new))
 }
 
 /// The rows committed to `table`, closed to commits: the newest snapshot sees them all.
