@@ -386,6 +386,27 @@ fn statement_rows_at_the_limit_work_everywhere() {
     }
 }
 
+/// An INSERT whose source rows are projected one at a time as they go in (a projection
+/// reading `last_insert_rowid()`) holds up to the limit of source rows, and fails one past
+/// it having inserted nothing.
+#[test]
+fn an_insert_projecting_each_row_holds_rows_up_to_the_limit() {
+    let rows_max = 40;
+    let conn = capped(rows_max);
+    conn.execute("CREATE TABLE s(l INT, x INT)", ()).unwrap();
+    let insert = "INSERT INTO s SELECT last_insert_rowid(), x FROM r";
+    let plan = crate::support::explain(&conn, insert, &[]);
+    assert_eq!(plan[0], "InsertProjected s", "{plan:#?}");
+    assert_eq!(conn.execute(insert, ()).unwrap(), rows_max);
+    conn.execute(&format!("INSERT INTO r VALUES ({rows_max})"), ())
+        .unwrap();
+    limit_error(&conn, insert);
+    assert_eq!(
+        single(&conn, "SELECT count(*) FROM s"),
+        Value::Integer(rows_max as i64)
+    );
+}
+
 #[test]
 fn statement_rows_one_past_the_limit_fail_everywhere_and_change_nothing() {
     let rows_max = 40;

@@ -452,7 +452,7 @@ pub enum QueryStart<'n> {
 /// once, any other plan builds its operators.
 pub fn start_query<'n>(node: &'n Node, context: &ExecContext<'_>) -> Result<QueryStart<'n>> {
     if let Node::FusedRead(read) = node {
-        if let (AccessPath::KeyLookup(key), None) = (&read.access.path, &read.limit) {
+        if let Some(key) = read.point_key() {
             let exprs = read.exprs.as_deref();
             let row = query::key_lookup::lookup_row(&read.access, key, exprs, context)?;
             if profile::active() {

@@ -52,6 +52,15 @@ impl FusedRead {
         })
     }
 
+    /// The key of a read by the whole primary key without LIMIT (at most one row, read
+    /// into the connection's kept buffers: `exec/query/key_lookup.rs`); `None` otherwise.
+    pub fn point_key(&self) -> Option<&[Expr]> {
+        match (&self.access.path, &self.limit) {
+            (super::AccessPath::KeyLookup(key), None) => Some(key),
+            _ => None,
+        }
+    }
+
     /// The addresses EXPLAIN ANALYZE counts the projection's and the access's rows under
     /// (`exec::profile::note_at`), each when it is a line of its own below the first (the
     /// first line counts as the node: the rows the read returned).

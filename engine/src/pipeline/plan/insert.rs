@@ -83,9 +83,7 @@ impl Insert {
     /// target to the end first too). `None` for any other source (a LIMIT over the
     /// projection included): its rows are all made first.
     pub fn projection_each_row(&self) -> Option<(&Node, &[Expr])> {
-        let Node::Project { input, exprs } = &self.source else {
-            return None;
-        };
+        let (input, exprs) = self.projected_source()?;
         let mut reads_last_rowid = false;
         let mut subquery = false;
         let mut visit = |expr: &Expr| {
@@ -113,7 +111,15 @@ impl Insert {
                 _ => false,
             };
         });
-        (reads_last_rowid && streams && !subquery).then_some((&**input, exprs.as_slice()))
+        (reads_last_rowid && streams && !subquery).then_some((input, exprs))
+    }
+
+    /// The source's projection list and its input, when the source is a projection.
+    pub fn projected_source(&self) -> Option<(&Node, &[Expr])> {
+        match &self.source {
+            Node::Project { input, exprs } => Some((input, exprs)),
+            _ => None,
+        }
     }
 }
 

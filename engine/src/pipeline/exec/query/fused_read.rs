@@ -93,7 +93,7 @@ pub(in crate::pipeline::exec) fn run(
     context: &ExecContext<'_>,
     sink: &mut RowSink<'_>,
 ) -> Result<()> {
-    if let (AccessPath::KeyLookup(key), None) = (&read.access.path, &read.limit) {
+    if let Some(key) = read.point_key() {
         return run_point(node, read, key, context, sink);
     }
     // Read only under EXPLAIN ANALYZE (a clock read costs a plain run nothing then).

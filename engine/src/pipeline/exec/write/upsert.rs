@@ -161,11 +161,11 @@ impl StatementState<'_, '_, '_, '_, '_> {
     }
 
     /// Writes the rows of a source whose projection reads `last_insert_rowid()`
-    /// (`Insert::projection_each_row`): the projection's input runs to the end first, then
-    /// each row is projected just before it goes in, so it sees the row before it as
-    /// SQLite's does.
+    /// (`InsertWrite::EachRowProjected`): the projection's input runs to the end first (its
+    /// rows counted against the statement's row limit by `run_query`), then each row is
+    /// projected just before it goes in, so it sees the row before it as SQLite's does.
     fn write_projected(&mut self, txn: &mut Transaction) -> Result<()> {
-        let Some((input, exprs)) = self.insert.projection_each_row() else {
+        let Some((input, exprs)) = self.insert.projected_source() else {
             return Err(crate::err!(
                 Internal,
                 "an insert projected row by row whose source is not a streamed projection"
@@ -175,9 +175,7 @@ impl StatementState<'_, '_, '_, '_, '_> {
         let (mut rows, mut input_width) = (0usize, 0usize);
         {
             let runtime = SubqueryRuntime::new(txn, self.env);
-            let context = ExecContext::new(&runtime);
-            run_query(input, &context, &mut |row| {
-                context.check_rows(rows + 1)?;
+            run_query(input, &ExecContext::new(&runtime), &mut |row| {
                 input_width = row.len();
                 values.append(row);
                 rows += 1;
