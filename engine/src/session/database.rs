@@ -42,6 +42,10 @@ pub(crate) struct Shared {
     /// else holds them (a transaction reading its snapshot's catalog, a prepared plan not
     /// yet bound again), then freed by the collector (`gc::release_retired_tables`).
     pub(crate) retired_tables: std::sync::Mutex<Vec<Arc<ember_storage::Table>>>,
+    /// Held through a background collector pass and through VACUUM (`gc.rs`), so VACUUM
+    /// never runs beside a pass: a pass holds the catalog it read, and with it any table a
+    /// truncate has since replaced, which VACUUM then could not free.
+    pub(crate) collector_pass: std::sync::Mutex<()>,
 }
 
 impl Shared {
@@ -176,6 +180,7 @@ impl Database {
             ttl_sweep_interval: options.ttl_sweep_interval,
             temp_tables: Default::default(),
             retired_tables: Default::default(),
+            collector_pass: Default::default(),
         });
         shared
             .store

@@ -128,6 +128,11 @@ pub(crate) fn with_every_table<R>(
 /// `VACUUM_PAGE_USED_PERCENT` used (which first waits for the pass's frees, so the stats read
 /// after VACUUM show the memory given back), then every free page back to the system.
 pub(crate) fn vacuum(shared: &Shared) -> GcReport {
+    // After the background pass under way, if any (see `Shared::collector_pass`).
+    let _pass = shared
+        .collector_pass
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let report = collect_now(shared);
     for table in shared.catalog.load_full().tables() {
         table.storage.sweep_index_entries();
@@ -226,6 +231,10 @@ fn background_loop(weak: Weak<Shared>, stop: StopSignal, memory: Arc<MemoryAccou
         let Some(shared) = weak.upgrade() else {
             return;
         };
+        let _pass = shared
+            .collector_pass
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let pressed = memory.pressure().take_wake();
         let read_ts = shared.store.clock().read_ts();
         let watermark = shared.store.watermark();

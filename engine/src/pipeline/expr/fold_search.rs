@@ -6,6 +6,8 @@
 //! letter (which maps exactly the two cases of that letter onto its lower case), and only
 //! the starts where both agree compare the whole needle. No start is skipped whatever
 //! byte the needle begins with, so a common first letter costs no more than a rare one.
+//! A needle searched for in many texts (a LIKE pattern's `%body%`) is prepared once as a
+//! `Finder`, its pair of broadcast bytes made once instead of per text.
 //!
 //! A match starts at a character's first byte whenever the needle does: a UTF-8
 //! continuation byte equals no ASCII byte and no lead byte, and folding changes ASCII
@@ -26,6 +28,48 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8], fold_case: bool) -> Option<us
         (Some(first), Some(last)) => (first, last),
         _ => return Some(0),
     };
+    let pair = Pair::of(first, last, needle.len() - 1, fold_case);
+    find_with(haystack, needle, fold_case, &pair)
+}
+
+/// A needle prepared once for many searches (a LIKE pattern's `%body%`): its pair of
+/// broadcast bytes made once, not per text.
+#[derive(Debug, Clone)]
+pub(crate) struct Finder {
+    needle: Box<[u8]>,
+    fold_case: bool,
+    /// `None` for the empty needle (found at 0 in every text).
+    pair: Option<Pair>,
+}
+
+impl Finder {
+    pub(crate) fn new(needle: &[u8], fold_case: bool) -> Finder {
+        let pair = match (needle.first(), needle.last()) {
+            (Some(&first), Some(&last)) => Some(Pair::of(first, last, needle.len() - 1, fold_case)),
+            _ => None,
+        };
+        Finder {
+            needle: needle.into(),
+            fold_case,
+            pair,
+        }
+    }
+
+    /// `find(haystack, needle, fold_case)` for this finder's needle.
+    #[inline(always)]
+    pub(crate) fn find(&self, haystack: &[u8]) -> Option<usize> {
+        match &self.pair {
+            Some(pair) => find_with(haystack, &self.needle, self.fold_case, pair),
+            None => Some(0),
+        }
+    }
+}
+
+/// `find` with the needle's `pair` made (the needle is not empty).
+#[inline(always)]
+fn find_with(haystack: &[u8], needle: &[u8], fold_case: bool, pair: &Pair) -> Option<usize> {
+    debug_assert!(!needle.is_empty());
+    let first = needle[0];
     let last_start = haystack.len().checked_sub(needle.len())?;
     let equal = |text: &[u8]| {
         if fold_case {
@@ -45,12 +89,11 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8], fold_case: bool) -> Option<us
             memchr::memchr(first, haystack)
         };
     }
-    let pair = Pair::of(first, last, needle.len() - 1, fold_case);
     let mut start = 0;
     // Blocks of 16 starts compared by SSE2 (part of every x86-64), while they fit.
     #[cfg(target_arch = "x86_64")]
     {
-        let wide = wide::WidePair::of(&pair);
+        let wide = wide::WidePair::of(pair);
         while start + wide::WIDE_BLOCK <= last_start + 1 {
             let mut candidates = wide.candidates(haystack, start);
             while candidates != 0 {
@@ -83,6 +126,7 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8], fold_case: bool) -> Option<us
 
 /// The needle's first and last bytes, each broadcast to a `u64` with the mask that folds
 /// a text byte onto it (`0x20` for an ASCII letter when folding case, else 0).
+#[derive(Debug, Clone)]
 struct Pair {
     first: u64,
     first_fold: u64,

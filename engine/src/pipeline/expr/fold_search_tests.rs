@@ -71,6 +71,11 @@ fn finds_what_a_naive_scan_finds() {
             let want = naive(haystack.as_bytes(), needle.as_bytes(), fold_case);
             let got = find(haystack.as_bytes(), needle.as_bytes(), fold_case);
             assert_eq!(got, want, "{haystack:?} {needle:?} fold {fold_case}");
+            let prepared = Finder::new(needle.as_bytes(), fold_case).find(haystack.as_bytes());
+            assert_eq!(
+                prepared, want,
+                "prepared: {haystack:?} {needle:?} fold {fold_case}"
+            );
             found += usize::from(want.is_some());
         }
     }
@@ -104,5 +109,10 @@ fn fixed_cases() {
     for (haystack, needle, fold_case, want) in cases {
         let got = find(haystack.as_bytes(), needle.as_bytes(), fold_case);
         assert_eq!(got, want, "{haystack:?} {needle:?} fold {fold_case}");
+        let prepared = Finder::new(needle.as_bytes(), fold_case).find(haystack.as_bytes());
+        assert_eq!(
+            prepared, want,
+            "prepared: {haystack:?} {needle:?} fold {fold_case}"
+        );
     }
 }

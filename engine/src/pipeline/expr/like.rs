@@ -138,6 +138,8 @@ enum LikeMatcher {
     /// the body's substring searcher, built once (boxed: it is large, and a pattern sits
     /// inline in compiled expressions).
     Substring(Box<memchr::memmem::Finder<'static>>),
+    /// `%body%` whose body has an ASCII letter: its folding searcher, built once.
+    FoldedSubstring(fold_search::Finder),
     /// The pattern cut at its `%`.
     Runs(Runs),
     /// A character-at-a-time walk (a pattern that ends in the escape character, which
@@ -152,6 +154,9 @@ impl Pattern {
         let matcher = match plain_shape(pattern, escape) {
             Some((PlainShape::Contains, body)) if !body.iter().any(u8::is_ascii_alphabetic) => {
                 LikeMatcher::Substring(Box::new(memchr::memmem::Finder::new(body).into_owned()))
+            }
+            Some((PlainShape::Contains, body)) => {
+                LikeMatcher::FoldedSubstring(fold_search::Finder::new(body, true))
             }
             Some((shape, body)) => {
                 let start = body.as_ptr() as usize - pattern.as_ptr() as usize;
@@ -191,6 +196,7 @@ impl Pattern {
                     shape.matches(&pattern.as_bytes()[body.clone()], text.as_bytes())
                 }
                 LikeMatcher::Substring(finder) => finder.find(text.as_bytes()).is_some(),
+                LikeMatcher::FoldedSubstring(finder) => finder.find(text.as_bytes()).is_some(),
                 LikeMatcher::Runs(runs) => runs.matches(text.as_bytes()),
                 LikeMatcher::Walk => like_walk(text, pattern, *escape),
             },

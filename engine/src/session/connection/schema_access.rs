@@ -10,8 +10,12 @@ use crate::error::Result;
 use crate::exec;
 
 /// Times an autocommit write refused by a concurrent schema change is bound and run again
-/// while schema changes keep refusing it.
-const SCHEMA_RERUNS_MAX: usize = 8;
+/// while schema changes keep refusing it (SQLite re-prepares a statement whose schema
+/// changed up to 50 times, `SQLITE_MAX_SCHEMA_RETRY`). A rerun binds the statement anew,
+/// so a stream of truncates of its table each closing the table the last binding named can
+/// refuse a few in a row; the bound stops a livelock, and the caller then gets the
+/// retryable conflict.
+const SCHEMA_RERUNS_MAX: usize = 50;
 
 impl Connection {
     /// The current catalog version; a prepared plan bound against another is stale.

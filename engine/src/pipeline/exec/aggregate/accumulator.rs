@@ -3,6 +3,12 @@
 //! values, TOTAL is always a real, AVG is a real or NULL, MIN/MAX ignore NULLs, GROUP_CONCAT
 //! joins text with "," or the given separator. DISTINCT feeds each value once. The sketch
 //! aggregates keep their state in a `SketchAccumulator` (`sketch_state.rs`).
+//!
+//! An accumulator holds inline only what COUNT, SUM, TOTAL, AVG, MIN and MAX keep (a GROUP
+//! BY makes one per call and group, so a small one is cheap to make and to walk); the state
+//! of DISTINCT, GROUP_CONCAT, the JSON aggregates, VALUE_AT_MIN/MAX, user aggregates, an
+//! ORDER BY inside the call and the sketches sits in one boxed `Extra`, made with the
+//! accumulator when its call needs it, or at its first such value.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -17,16 +23,13 @@ use crate::fast_hash::FastBuildHasher;
 use crate::plan::{AggregateFunction, AggregateOrder};
 
 use super::aggregate_order::OrderedRows;
+use super::compensated_sum::{integer_of, real_of_input, CompensatedSum};
 
 use super::sketch_state::{SketchAccumulator, SketchCharge};
 
 /// The running state of one aggregate call over one group.
 pub struct Accumulator {
     function: AggregateFunction,
-    /// Values seen, for DISTINCT aggregates.
-    seen: Option<HashSet<KeyValue, FastBuildHasher>>,
-    /// Most distinct values `seen` may hold (the statement's row cap).
-    seen_max: usize,
     count: i64,
     integer_sum: i64,
     real_sum: CompensatedSum,
@@ -36,9 +39,21 @@ pub struct Accumulator {
     /// Whether the integer sum overflowed with no real input after it: SUM fails.
     integer_overflowed: bool,
     extreme: Value,
-    text: Option<String>,
     /// How MIN/MAX and DISTINCT compare text (BINARY unless the argument has a collation).
     collation: Collation,
+    /// The state the calls beyond COUNT, SUM, TOTAL, AVG, MIN and MAX keep (`None` for
+    /// those: nothing of it is made per group).
+    extra: Option<Box<Extra>>,
+}
+
+/// What an accumulator keeps beyond a count, a sum and an extreme (see the module comment).
+struct Extra {
+    /// Values seen, for DISTINCT aggregates.
+    seen: Option<HashSet<KeyValue, FastBuildHasher>>,
+    /// Most distinct values `seen` may hold (the statement's row cap).
+    seen_max: usize,
+    /// GROUP_CONCAT's text, or the JSON aggregates' members.
+    text: Option<String>,
     /// The running state of a user aggregate (`AggregateFunction::User`).
     user: Option<Box<dyn AggregateRun>>,
     /// VALUE_AT_MIN/MAX: the value taken from the row that holds `extreme`.
@@ -48,6 +63,20 @@ pub struct Accumulator {
     ordered: Option<Box<OrderedRows>>,
     /// The state of a sketch aggregate (`AggregateFunction::is_sketch`).
     sketch: Option<Box<SketchAccumulator>>,
+}
+
+impl Default for Extra {
+    fn default() -> Extra {
+        Extra {
+            seen: None,
+            seen_max: crate::limits::STATEMENT_ROWS_MAX,
+            text: None,
+            user: None,
+            companion: Value::Null,
+            ordered: None,
+            sketch: None,
+        }
+    }
 }
 
 /// The settings of one call's accumulators (`Accumulator::for_call`).
@@ -67,23 +96,42 @@ pub struct CallSettings<'c> {
 
 impl Accumulator {
     pub fn new(function: AggregateFunction, distinct: bool) -> Accumulator {
+        let sketch = if function.is_sketch() {
+            SketchAccumulator::new(function).map(Box::new)
+        } else {
+            None
+        };
+        let extra = (distinct || sketch.is_some()).then(|| {
+            Box::new(Extra {
+                seen: distinct.then(HashSet::default),
+                sketch,
+                ..Extra::default()
+            })
+        });
         Accumulator {
             function,
-            seen: distinct.then(HashSet::default),
-            seen_max: crate::limits::STATEMENT_ROWS_MAX,
             count: 0,
             integer_sum: 0,
             real_sum: CompensatedSum::default(),
             sum_is_real: false,
             integer_overflowed: false,
             extreme: Value::Null,
-            text: None,
             collation: Collation::Binary,
-            user: None,
-            companion: Value::Null,
-            ordered: None,
-            sketch: SketchAccumulator::new(function).map(Box::new),
+            extra,
         }
+    }
+
+    /// The extra state, made now when the accumulator has none yet.
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    /// Whether the call is DISTINCT (it remembers the values it saw).
+    #[inline(always)]
+    fn is_distinct(&self) -> bool {
+        self.extra
+            .as_ref()
+            .is_some_and(|extra| extra.seen.is_some())
     }
 
     /// An accumulator of one call with its settings (one struct set up in place, not moved
@@ -94,34 +142,42 @@ impl Accumulator {
         settings: CallSettings<'_>,
     ) -> Accumulator {
         let mut accumulator = Accumulator::new(function, distinct);
-        accumulator.seen_max = settings.seen_max;
+        if let Some(extra) = &mut accumulator.extra {
+            extra.seen_max = settings.seen_max;
+        }
         accumulator.collation = settings.collation;
         accumulator.set_user(settings.user);
-        accumulator.set_order(settings.order, settings.user);
+        accumulator.set_order(settings.order, settings.user, settings.seen_max);
         accumulator.set_sketch_charge(settings.charge);
         accumulator
     }
 
     /// Makes a call with `ORDER BY` inside keep its rows and feed them in `order` at
     /// `finish` (each row fed to `add` ends with one value per key); `user`: the user
-    /// aggregate, as `with_user` takes it. No change for an empty `order`.
-    fn set_order(&mut self, order: &[AggregateOrder], user: Option<&UserFunction>) {
+    /// aggregate, as `with_user` takes it; `rows_max`: the most rows it keeps. No change
+    /// for an empty `order`.
+    fn set_order(
+        &mut self,
+        order: &[AggregateOrder],
+        user: Option<&UserFunction>,
+        rows_max: usize,
+    ) {
         if !order.is_empty() {
             let mut rows = OrderedRows::new(
                 self.function,
-                self.seen.is_some(),
+                self.is_distinct(),
                 self.collation,
                 user,
                 order,
             );
-            rows.set_rows_max(self.seen_max);
-            self.ordered = Some(Box::new(rows));
+            rows.set_rows_max(rows_max);
+            self.extra_mut().ordered = Some(Box::new(rows));
         }
     }
 
     /// Charges a sketch aggregate's memory to `charge` as it grows.
     fn set_sketch_charge(&mut self, charge: Option<&SketchCharge>) {
-        if let Some(sketch) = &mut self.sketch {
+        if let Some(sketch) = self.extra.as_mut().and_then(|extra| extra.sketch.as_mut()) {
             sketch.set_charge(charge);
         }
     }
@@ -135,7 +191,9 @@ impl Accumulator {
     /// `with_user`, in place.
     fn set_user(&mut self, user: Option<&UserFunction>) {
         debug_assert_eq!(user.is_some(), self.function == AggregateFunction::User);
-        self.user = user.and_then(UserFunction::start_aggregate);
+        if let Some(user) = user {
+            self.extra_mut().user = user.start_aggregate();
+        }
     }
 
     /// Compares text by `collation` in MIN/MAX and DISTINCT.
@@ -146,7 +204,9 @@ impl Accumulator {
 
     /// Caps the distinct values a DISTINCT aggregate remembers.
     pub fn with_seen_max(mut self, seen_max: usize) -> Accumulator {
-        self.seen_max = seen_max;
+        if let Some(extra) = &mut self.extra {
+            extra.seen_max = seen_max;
+        }
         self
     }
 
@@ -154,22 +214,29 @@ impl Accumulator {
     /// the user aggregate, as `with_user` takes it), in place.
     pub fn restart(&mut self, user: Option<&UserFunction>) {
         debug_assert_eq!(user.is_some(), self.function == AggregateFunction::User);
-        if self.seen.is_some() {
-            self.seen = Some(HashSet::default());
-        }
         self.count = 0;
         self.integer_sum = 0;
         self.real_sum = CompensatedSum::default();
         self.sum_is_real = false;
         self.integer_overflowed = false;
         self.extreme = Value::Null;
-        self.text = None;
-        self.user = user.and_then(UserFunction::start_aggregate);
-        self.companion = Value::Null;
-        if let Some(ordered) = &mut self.ordered {
+        let Some(extra) = &mut self.extra else {
+            debug_assert!(
+                user.is_none(),
+                "a user aggregate keeps its state in `extra`"
+            );
+            return;
+        };
+        if extra.seen.is_some() {
+            extra.seen = Some(HashSet::default());
+        }
+        extra.text = None;
+        extra.user = user.and_then(UserFunction::start_aggregate);
+        extra.companion = Value::Null;
+        if let Some(ordered) = &mut extra.ordered {
             ordered.clear();
         }
-        if let Some(sketch) = &mut self.sketch {
+        if let Some(sketch) = &mut extra.sketch {
             sketch.restart();
         }
     }
@@ -197,7 +264,7 @@ impl Accumulator {
     /// number that keeps the sum's current kind) are done here, the rest by `add`.
     #[inline(always)]
     pub fn add_value(&mut self, value: &Value) -> Result<()> {
-        if self.seen.is_none() {
+        if !self.is_distinct() {
             match (self.function, value) {
                 (AggregateFunction::CountStar | AggregateFunction::User, _) => {}
                 (_, Value::Null) => return Ok(()),
@@ -234,7 +301,7 @@ impl Accumulator {
     /// the function per row.
     #[inline(always)]
     pub fn add_count_value(&mut self, value: &Value) {
-        debug_assert!(self.function == AggregateFunction::Count && self.seen.is_none());
+        debug_assert!(self.function == AggregateFunction::Count && !self.is_distinct());
         if !value.is_null() {
             self.count += 1;
         }
@@ -249,7 +316,7 @@ impl Accumulator {
             matches!(
                 self.function,
                 AggregateFunction::Sum | AggregateFunction::Total | AggregateFunction::Avg
-            ) && self.seen.is_none()
+            ) && !self.is_distinct()
         );
         match value {
             Value::Real(real) if self.sum_is_real => {
@@ -273,7 +340,7 @@ impl Accumulator {
 
     /// Feeds one row's argument values (none for COUNT(*)).
     pub fn add(&mut self, args: &[Value]) -> Result<()> {
-        if let Some(ordered) = &mut self.ordered {
+        if let Some(ordered) = self.extra.as_mut().and_then(|extra| extra.ordered.as_mut()) {
             return ordered.push(args);
         }
         if self.function == AggregateFunction::CountStar {
@@ -295,7 +362,7 @@ impl Accumulator {
         if value.is_null() {
             return Ok(());
         }
-        if let Some(sketch) = &mut self.sketch {
+        if let Some(sketch) = self.extra.as_mut().and_then(|extra| extra.sketch.as_mut()) {
             return sketch.add(value);
         }
         if !self.first_time_seen(value)? {
@@ -319,8 +386,9 @@ impl Accumulator {
                     Some(separator) => separator.to_string(),
                     None => ",".to_string(),
                 };
-                match &mut self.text {
-                    None => self.text = Some(value.to_string()),
+                let kept = &mut self.extra_mut().text;
+                match kept {
+                    None => *kept = Some(value.to_string()),
                     Some(text) => {
                         if text.len() + separator.len() + 64 > crate::limits::TEXT_BYTES_MAX {
                             return Err(crate::err!(
@@ -358,7 +426,7 @@ impl Accumulator {
         };
         if key.is_null() {
             if self.extreme.is_null() {
-                keep_copy(&mut self.companion, value);
+                keep_copy(&mut self.extra_mut().companion, value);
             }
             return Ok(());
         }
@@ -368,7 +436,7 @@ impl Accumulator {
             Ordering::Greater
         };
         if self.keep_extreme(key, wanted) {
-            keep_copy(&mut self.companion, value);
+            keep_copy(&mut self.extra_mut().companion, value);
         }
         Ok(())
     }
@@ -376,7 +444,11 @@ impl Accumulator {
     /// Whether `value` is new to a DISTINCT aggregate (always, when not DISTINCT);
     /// remembers it.
     fn first_time_seen(&mut self, value: &Value) -> Result<bool> {
-        let Some(seen) = &mut self.seen else {
+        let Some(extra) = &mut self.extra else {
+            return Ok(true);
+        };
+        let seen_max = extra.seen_max;
+        let Some(seen) = &mut extra.seen else {
             return Ok(true);
         };
         // Probed with the value borrowed: a value seen before costs no allocation.
@@ -393,11 +465,11 @@ impl Accumulator {
                 key
             }
         };
-        if seen.len() >= self.seen_max {
+        if seen.len() >= seen_max {
             return Err(crate::err!(
                 Limit,
                 "statement materializes more than the limit of {} rows",
-                self.seen_max
+                seen_max
             ));
         }
         seen.insert(key);
@@ -407,13 +479,13 @@ impl Accumulator {
     /// Feeds a user aggregate: every row (NULLs too, as SQLite), each distinct first
     /// argument (NULL included, as SQLite's DISTINCT) once under DISTINCT.
     fn add_user(&mut self, args: &[Value]) -> Result<()> {
-        if self.seen.is_some() {
+        if self.is_distinct() {
             let value = args.first().unwrap_or(&Value::Null);
             if !self.first_time_seen(value)? {
                 return Ok(());
             }
         }
-        match &mut self.user {
+        match self.extra.as_mut().and_then(|extra| extra.user.as_mut()) {
             Some(run) => run.step(args),
             None => Err(crate::err!(Internal, "user aggregate without its state")),
         }
@@ -422,13 +494,14 @@ impl Accumulator {
     /// json_group_array's element or json_group_object's member: the value is JSON text
     /// already (bound as `json_quote(x)`); a key is written as a JSON string.
     fn add_json(&mut self, first: &Value, second: Option<&Value>) -> Result<()> {
-        let text = self.text.get_or_insert_with(String::new);
+        let name = self.function.name();
+        let text = self.extra_mut().text.get_or_insert_with(String::new);
         let added = first.to_string().len() + second.map_or(0, |v| v.to_string().len());
         if text.len() + added + 8 > crate::limits::JSON_TEXT_BYTES_MAX {
             return Err(crate::err!(
                 Limit,
                 "{} result passes {} bytes",
-                self.function.name(),
+                name,
                 crate::limits::JSON_TEXT_BYTES_MAX
             ));
         }
@@ -450,7 +523,7 @@ impl Accumulator {
     /// (count, sum, total, avg only), as SQLite's inverse functions do: the sum stays a real
     /// once it became one.
     pub fn remove(&mut self, args: &[Value]) -> Result<()> {
-        debug_assert!(self.seen.is_none(), "DISTINCT aggregates never slide");
+        debug_assert!(!self.is_distinct(), "DISTINCT aggregates never slide");
         if self.function == AggregateFunction::CountStar {
             self.count -= 1;
             return Ok(());
@@ -566,11 +639,13 @@ impl Accumulator {
     pub fn merge(&mut self, later: &Accumulator) {
         debug_assert!(Accumulator::mergeable(
             self.function,
-            self.seen.is_some(),
+            self.is_distinct(),
             self.collation
         ));
         debug_assert!(!self.integer_overflowed && !later.integer_overflowed);
-        if let (Some(sketch), Some(later)) = (&mut self.sketch, &later.sketch) {
+        let later_sketch = later.extra.as_ref().and_then(|extra| extra.sketch.as_ref());
+        let sketch = self.extra.as_mut().and_then(|extra| extra.sketch.as_mut());
+        if let (Some(sketch), Some(later)) = (sketch, later_sketch) {
             sketch.merge(later);
             return;
         }
@@ -608,9 +683,11 @@ impl Accumulator {
 
     /// The aggregate's value over everything fed so far.
     pub fn finish(&self) -> Result<Value> {
-        if let Some(ordered) = &self.ordered {
+        let extra = self.extra.as_deref();
+        if let Some(ordered) = extra.and_then(|extra| extra.ordered.as_ref()) {
             return ordered.finish();
         }
+        let text = extra.and_then(|extra| extra.text.as_deref());
         let sum = || {
             if self.sum_is_real {
                 self.real_sum.value()
@@ -630,18 +707,18 @@ impl Accumulator {
             AggregateFunction::Avg if self.count == 0 => Value::Null,
             AggregateFunction::Avg => Value::Real(sum() / self.count as f64),
             AggregateFunction::Min | AggregateFunction::Max => self.extreme.clone(),
-            AggregateFunction::ValueAtMin | AggregateFunction::ValueAtMax => self.companion.clone(),
-            AggregateFunction::GroupConcat => match &self.text {
-                Some(text) => Value::Text(text.clone()),
+            AggregateFunction::ValueAtMin | AggregateFunction::ValueAtMax => {
+                extra.map_or(Value::Null, |extra| extra.companion.clone())
+            }
+            AggregateFunction::GroupConcat => match text {
+                Some(text) => Value::Text(text.to_owned()),
                 None => Value::Null,
             },
-            AggregateFunction::JsonGroupArray => {
-                Value::Text(format!("[{}]", self.text.as_deref().unwrap_or("")))
-            }
+            AggregateFunction::JsonGroupArray => Value::Text(format!("[{}]", text.unwrap_or(""))),
             AggregateFunction::JsonGroupObject => {
-                Value::Text(format!("{{{}}}", self.text.as_deref().unwrap_or("")))
+                Value::Text(format!("{{{}}}", text.unwrap_or("")))
             }
-            AggregateFunction::User => match &self.user {
+            AggregateFunction::User => match extra.and_then(|extra| extra.user.as_ref()) {
                 Some(run) => run.finish()?,
                 None => return Err(crate::err!(Internal, "user aggregate without its state")),
             },
@@ -653,114 +730,15 @@ impl Accumulator {
             | AggregateFunction::QuantileSketch
             | AggregateFunction::QuantileMerge
             | AggregateFunction::BloomFilter(_)
-            | AggregateFunction::BloomMerge => match &self.sketch {
-                Some(sketch) => sketch.finish()?,
-                None => return Err(crate::err!(Internal, "sketch aggregate without its state")),
-            },
-        })
-    }
-}
-
-/// A sum of reals with Kahan–Babuška–Neumaier compensation, as SQLite (3.43 and later) sums
-/// for SUM, TOTAL and AVG: `sum` is the running total and `error` collects the low-order bits
-/// each addition lost.
-#[derive(Debug, Default, Clone, Copy)]
-struct CompensatedSum {
-    sum: f64,
-    error: f64,
-}
-
-/// Integers at or past 2^52 in magnitude are added in two parts so no bit is lost.
-const EXACT_INTEGER_BOUND: i64 = 1 << 52;
-
-/// `value` as a large part and a small remainder, each exact as an f64 (SQLite's split:
-/// the remainder modulo 16384 for magnitudes from 2^52 up, else no remainder).
-fn split_integer(value: i64) -> (f64, f64) {
-    if value.abs_diff(0) >= EXACT_INTEGER_BOUND as u64 {
-        let small = value % 16384;
-        ((value - small) as f64, small as f64)
-    } else {
-        (value as f64, 0.0)
-    }
-}
-
-impl CompensatedSum {
-    fn from_integer(value: i64) -> CompensatedSum {
-        let (large, small) = split_integer(value);
-        CompensatedSum {
-            sum: large,
-            error: small,
-        }
-    }
-
-    fn add(&mut self, addend: f64) {
-        let total = self.sum + addend;
-        if self.sum.abs() > addend.abs() {
-            self.error += (self.sum - total) + addend;
-        } else {
-            self.error += (addend - total) + self.sum;
-        }
-        self.sum = total;
-    }
-
-    fn add_integer(&mut self, value: i64) {
-        let (large, small) = split_integer(value);
-        self.add(large);
-        if small != 0.0 {
-            self.add(small);
-        }
-    }
-
-    /// Adds `-value` (as SQLite does, `i64::MIN` in two steps).
-    fn add_integer_negated(&mut self, value: i64) {
-        match value.checked_neg() {
-            Some(negated) => self.add_integer(negated),
-            None => {
-                self.add_integer(i64::MAX);
-                self.add_integer(1);
+            | AggregateFunction::BloomMerge => {
+                match extra.and_then(|extra| extra.sketch.as_ref()) {
+                    Some(sketch) => sketch.finish()?,
+                    None => {
+                        return Err(crate::err!(Internal, "sketch aggregate without its state"))
+                    }
+                }
             }
-        }
-    }
-
-    /// The compensated total; the error term is dropped when it is not finite.
-    fn value(&self) -> f64 {
-        if self.error.is_finite() {
-            self.sum + self.error
-        } else {
-            self.sum
-        }
-    }
-}
-
-/// A summed input that counts as an integer (an integer, or a text that reads entirely as
-/// one); `None` makes the sum a real.
-fn integer_of(value: &Value) -> Option<i64> {
-    match value {
-        Value::Integer(i) => Some(*i),
-        Value::Boolean(b) => Some(i64::from(*b)),
-        Value::Text(text) => match crate::expr::numeric_value(text) {
-            Value::Integer(i) if text.trim().parse::<i64>().is_ok() => Some(i),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// A summed input that is not an integer, as a real.
-fn real_of_input(value: &Value) -> f64 {
-    match value {
-        Value::Real(r) => *r,
-        Value::Text(text) => real_of(&crate::expr::numeric_value(text)),
-        Value::Blob(bytes) => real_of(&crate::expr::numeric_value(&String::from_utf8_lossy(bytes))),
-        Value::Integer(_) | Value::Boolean(_) | Value::Null => 0.0,
-    }
-}
-
-fn real_of(value: &Value) -> f64 {
-    match value {
-        Value::Integer(i) => *i as f64,
-        Value::Real(r) => *r,
-        _ => 0.0,
+        })
     }
 }
 

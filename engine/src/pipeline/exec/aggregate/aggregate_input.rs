@@ -215,18 +215,9 @@ pub(super) fn read_first_rows(
     context: &ExecContext<'_>,
 ) -> Result<()> {
     if let Some(key_columns) = key_gives_bare_reads(grouper, bare_reads) {
-        // Nothing above reads the first row but key columns: the group's key is them.
-        for group in &mut grouper.groups {
-            let mut row = std::mem::take(&mut group.first_row);
-            row.reserve_exact(row_width);
-            row.resize(grouper.input_width, Value::Null);
-            for (&column, key) in key_columns.iter().zip(group.key_values()) {
-                if let Some(column) = column {
-                    row[column] = key.clone();
-                }
-            }
-            group.first_row = row;
-        }
+        // Nothing above reads the first row but key columns: the group's key is them,
+        // moved into the rows once the groups are ordered (`Grouper::finish`).
+        grouper.keys_fill_rows = Some(key_columns);
         return Ok(());
     }
     let columns = access.read.columns();

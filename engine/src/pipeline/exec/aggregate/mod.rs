@@ -18,6 +18,7 @@ pub(super) mod aggregate_feed;
 pub(super) mod aggregate_input;
 pub(super) mod aggregate_order;
 pub(super) mod column_aggregate;
+pub(super) mod compensated_sum;
 pub(crate) use column_aggregate::reads_in_column_batches;
 pub(super) mod counted;
 pub(super) mod distinct;
@@ -117,6 +118,11 @@ pub(super) struct Grouper<'p> {
     /// Output rows handed back (`AggregateOperator::recycle`), at most
     /// `GROUPER_SPARE_ROWS`: the next groups' first-row buffers.
     spare_rows: Vec<Row>,
+    /// Set when the operators above read no column of a group's first row but key columns
+    /// (`aggregate_input::read_first_rows`): for each GROUP BY term, the column its value
+    /// fills, if read. `finish` then makes each first row NULLs and moves the group's key
+    /// values into those columns (the key is not needed once the groups are ordered).
+    keys_fill_rows: Option<Vec<Option<usize>>>,
 }
 
 /// Output rows a kept grouper holds for its next run's groups.
@@ -162,6 +168,7 @@ impl<'p> Grouper<'p> {
             direct: Vec::new(),
             key_values: Vec::with_capacity(group_by.len()),
             spare_rows: Vec::new(),
+            keys_fill_rows: None,
         }
     }
 
@@ -541,6 +548,7 @@ impl<'p> Grouper<'p> {
         self.texts = TextGroups::default();
         self.direct.clear();
         self.key_values.clear();
+        self.keys_fill_rows = None;
         // The old charge, dropped, gives back what the last run's groups held.
         self.memory = context.memory_charge("GROUP BY groups");
     }
@@ -584,6 +592,17 @@ impl<'p> Grouper<'p> {
                 // at its full width at once.
                 row.reserve_exact(input_width + width);
                 row.resize(input_width, Value::Null);
+            }
+            if let Some(columns) = &self.keys_fill_rows {
+                let keys = match &mut group.key {
+                    GroupKey::One(value) => std::slice::from_mut(value),
+                    GroupKey::Many(values) => values.as_mut_slice(),
+                };
+                for (column, key) in columns.iter().zip(keys) {
+                    if let Some(slot) = column.and_then(|column| row.get_mut(column)) {
+                        *slot = std::mem::replace(key, Value::Null);
+                    }
+                }
             }
             debug_assert_eq!(row.len(), input_width);
             row.reserve_exact(width);
