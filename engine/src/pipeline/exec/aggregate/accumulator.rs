@@ -451,6 +451,11 @@ impl Accumulator {
         let Some(seen) = &mut extra.seen else {
             return Ok(true);
         };
+        let owns_bytes = matches!(value, Value::Text(_) | Value::Blob(_));
+        if self.collation == Collation::Binary && !owns_bytes && seen.len() < seen_max {
+            // A key that allocates nothing is inserted at once: one probe, not two.
+            return Ok(seen.insert(KeyValue::new(value)));
+        }
         // Probed with the value borrowed: a value seen before costs no allocation.
         let key = match self.collation {
             Collation::Binary if seen.contains(&KeyRef::of(value) as &dyn KeyLookup) => {
