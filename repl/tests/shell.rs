@@ -503,10 +503,11 @@ fn indexes_and_schema_show_secondary_indexes() {
                   .indexes\n.indexes t\n.schema t\n";
     let output = run_piped(EMBER, &[], script);
     assert!(output.status.success(), "{output:?}");
+    // The PRIMARY KEY's index (`id INT` is no rowid alias), then e's.
     assert_eq!(
         stdout_of(&output),
-        "ember_autoindex_t_1  t_a  u_x\n\
-         ember_autoindex_t_1  t_a\n\
+        "ember_autoindex_t_1  ember_autoindex_t_2  t_a  u_x\n\
+         ember_autoindex_t_1  ember_autoindex_t_2  t_a\n\
          CREATE TABLE t(id INT PRIMARY KEY, a INT, e TEXT UNIQUE);\n\
          CREATE INDEX t_a ON t(a);\n"
     );

@@ -1,7 +1,7 @@
--- Values an INTEGER, REAL or TEXT column of an ordinary table cannot hold losslessly, and
--- tables keyed by something other than an INTEGER PRIMARY KEY: SQLite stores such values
--- as they are and gives every such table a rowid and NULL keys; EmberDB refuses (see
--- docs/sql.md and known_differences.txt).
+-- Values an INTEGER, REAL or TEXT column of an ordinary table cannot hold losslessly:
+-- SQLite stores them as they are, EmberDB refuses (see docs/sql.md and
+-- known_differences.txt). A table keyed by something other than an INTEGER PRIMARY KEY has
+-- a rowid and allows NULL keys in both.
 CREATE TABLE t (i INTEGER, r REAL, s TEXT);
 INSERT INTO t VALUES ('abc', 1, 'x');
 INSERT INTO t VALUES (1, '', 'x');

@@ -159,7 +159,7 @@ fn explain_shows_the_clauses_and_errors_name_the_cause() {
         .collect();
     assert_eq!(
         plan[0],
-        "Insert t upsert on (PRIMARY KEY) do update set v = excluded.v returning k"
+        "Insert t upsert on (ember_autoindex_t_1) do update set v = excluded.v returning k"
     );
     let error = conn
         .execute(
@@ -171,7 +171,9 @@ fn explain_shows_the_clauses_and_errors_name_the_cause() {
         error.message(),
         "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint"
     );
-    let error = conn.query("SELECT rowid FROM t", ()).unwrap_err();
+    conn.execute("CREATE TABLE w(k TEXT PRIMARY KEY) WITHOUT ROWID", ())
+        .unwrap();
+    let error = conn.query("SELECT rowid FROM w", ()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unsupported);
     assert!(error
         .message()

@@ -28,7 +28,7 @@ fn actual_rows(lines: &[String], operator: &str) -> u64 {
 fn operators_show_the_rows_they_returned() {
     let conn = Database::in_memory().connect();
     conn.execute_batch(
-        "CREATE TABLE t(a INT PRIMARY KEY, b TEXT); CREATE TABLE u(a INT, c INT);
+        "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT); CREATE TABLE u(a INT, c INT);
          WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 300)
          INSERT INTO u SELECT v % 50, v FROM n;
          INSERT INTO t SELECT v, 'b' || (v % 3)

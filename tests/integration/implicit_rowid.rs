@@ -134,7 +134,7 @@ fn rowids_stay_the_same_across_reopen_alter_vacuum_and_backup() {
 fn a_table_without_a_single_integer_key_says_why_it_has_no_rowid() {
     let db = Database::in_memory();
     let conn = db.connect();
-    conn.execute("CREATE TABLE k(name TEXT PRIMARY KEY, v)", ())
+    conn.execute("CREATE TABLE k(name TEXT PRIMARY KEY, v) WITHOUT ROWID", ())
         .unwrap();
     let error = conn.query("SELECT rowid FROM k", ()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unsupported);

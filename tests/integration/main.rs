@@ -71,6 +71,8 @@ mod key_lookup_projection;
 mod key_only_walks;
 mod key_order;
 mod key_range;
+mod key_rowid;
+mod key_rowid_vs_sqlite;
 mod lazy_rows;
 mod limits;
 mod limits_disk;

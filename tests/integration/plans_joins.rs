@@ -71,7 +71,7 @@ fn composite_key_takes_a_constant_from_the_filter() {
     assert_eq!(
         plan(&conn, "SELECT * FROM o JOIN p ON p.a = o.tid AND p.b = 'k'"),
         "Project tid, x, a, b, w\n\
-         └─ IndexJoin p using primary key (p.a = o.tid, p.b = 'k')\n   \
+         └─ IndexJoin p using ember_autoindex_p_1 (p.a = o.tid, p.b = 'k')\n   \
             └─ Scan o\n   \
             └─ Scan p filter (p.b = 'k')"
     );

@@ -50,7 +50,8 @@ fn check(db: &Database) {
         ["Abc=1", "xyz=2", "Rep=4"]
     );
     assert_eq!(texts(db, "SELECT k FROM p WHERE k = 'ABC'"), ["Abc"]);
-    assert!(plan(db, "SELECT v FROM p WHERE k = 'ABC'").contains("KeyLookup p"));
+    assert!(plan(db, "SELECT v FROM p WHERE k = 'ABC'")
+        .contains("IndexLookup p using ember_autoindex_p_1"));
     assert_eq!(
         texts(db, "SELECT k FROM p WHERE u = 'mY' COLLATE NOCASE"),
         ["xyz"]

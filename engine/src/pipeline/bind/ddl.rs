@@ -78,6 +78,34 @@ fn declares_primary_key(create: &ast::CreateTable) -> bool {
             .any(|constraint| matches!(constraint, TableConstraint::PrimaryKey(_)))
 }
 
+/// Whether CREATE TABLE's PRIMARY KEY is one column whose declared type is exactly INTEGER
+/// (on the column, or as a table constraint naming it): SQLite's rowid alias.
+fn declares_rowid_alias(create: &ast::CreateTable) -> bool {
+    let is_key =
+        |option: &ast::ColumnOptionDef| matches!(option.option, ColumnOption::PrimaryKey(_));
+    let integer = |column: &ast::ColumnDef| is_integer_type(&column.data_type.to_string());
+    if let Some(column) = create.columns.iter().find(|c| c.options.iter().any(is_key)) {
+        return integer(column);
+    }
+    create
+        .constraints
+        .iter()
+        .any(|constraint| match constraint {
+            TableConstraint::PrimaryKey(key) => match key.columns.as_slice() {
+                [only] => match &only.column.expr {
+                    ast::Expr::Identifier(ident) => create
+                        .columns
+                        .iter()
+                        .find(|c| c.name.value.eq_ignore_ascii_case(&ident.value))
+                        .is_some_and(integer),
+                    _ => false,
+                },
+                _ => false,
+            },
+            _ => false,
+        })
+}
+
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, create: &ast::CreateTable) -> Result<Plan> {
         if create.or_replace {
@@ -112,11 +140,13 @@ impl Binder<'_> {
                 "PRIMARY KEY missing on table {name}"
             ));
         }
-        // The implicit rowid: the hidden first column, keyed as an INTEGER PRIMARY KEY.
-        let implicit_rowid = self.implicit_rowid && !declares_key && !create.without_rowid;
+        // The implicit rowid: the hidden first column, keyed as an INTEGER PRIMARY KEY, for
+        // a table without one; a PRIMARY KEY declared then is kept as a UNIQUE constraint.
+        let implicit_rowid = self.implicit_rowid
+            && !create.without_rowid
+            && !(declares_key && declares_rowid_alias(create));
         if implicit_rowid {
             columns.push(ColumnDef::implicit_rowid());
-            primary_key.push(0);
         }
         let offset = columns.len();
         let mut unique: Vec<Vec<usize>> = Vec::new();
@@ -229,9 +259,6 @@ impl Binder<'_> {
                 other => return Err(unsupported(format!("table constraint {other}"))),
             }
         }
-        for &position in &primary_key {
-            columns[position].not_null = true;
-        }
         let rowid_column = match primary_key.as_slice() {
             _ if implicit_rowid => Some(0),
             [key] if is_integer_type(&create.columns[*key - offset].data_type.to_string()) => {
@@ -239,8 +266,23 @@ impl Binder<'_> {
             }
             _ => None,
         };
-        debug_assert!(!implicit_rowid || primary_key == [0]);
-        self.bind_generated_columns(&name, &mut columns, &generated, &primary_key)?;
+        // A table with the implicit rowid is stored on it; its declared key, if any, is a
+        // UNIQUE constraint (the first: its index is the table's first) that allows NULLs.
+        let keyed_by_unique = if implicit_rowid {
+            std::mem::replace(&mut primary_key, vec![0])
+        } else {
+            for &position in &primary_key {
+                columns[position].not_null = true;
+            }
+            Vec::new()
+        };
+        let declared_key = if keyed_by_unique.is_empty() {
+            &primary_key
+        } else {
+            unique.insert(0, keyed_by_unique.clone());
+            &keyed_by_unique
+        };
+        self.bind_generated_columns(&name, &mut columns, &generated, declared_key)?;
         let constraints = self.bind_constraints(&name, &columns, pending)?;
         let options = crate::catalog::bind_table_options(&name, &create.table_options, |column| {
             columns
@@ -256,6 +298,7 @@ impl Binder<'_> {
             if_not_exists: create.if_not_exists,
             columns,
             primary_key,
+            keyed_by_unique,
             unique,
             constraints,
             sql,

@@ -65,6 +65,7 @@ impl Binder<'_> {
             name: table.name.clone(),
             columns: bound.columns,
             primary_key: bound.primary_key,
+            keyed_by_unique: bound.keyed_by_unique,
             unique: bound.unique,
             sql: bound.sql,
             storage: table.storage.clone(),
@@ -90,7 +91,7 @@ fn check_drop_column(
         return Err(crate::err!(NotFound, "no such column: \"{name}\""));
     };
     let name = table.columns[position].name.as_str();
-    if table.primary_key.contains(&position) {
+    if table.declared_primary_key().contains(&position) {
         return Err(crate::err!(
             InvalidInput,
             "cannot drop PRIMARY KEY column: \"{name}\""

@@ -76,7 +76,11 @@ impl ForeignKeyDef {
         };
         let mut columns = Vec::with_capacity(self.columns.len());
         if self.parent_columns.is_empty() {
-            columns.extend_from_slice(&parent.primary_key);
+            // A PRIMARY KEY kept as a UNIQUE constraint is found through its index.
+            match parent.keyed_by_unique.as_slice() {
+                [] => columns.extend_from_slice(&parent.primary_key),
+                declared => columns.extend_from_slice(declared),
+            }
         } else {
             for name in &self.parent_columns {
                 columns.push(parent.column_index(name).ok_or_else(mismatch)?);

@@ -2,13 +2,16 @@
 //! the table's first, that keys the table as an INTEGER PRIMARY KEY would (the storage
 //! table is clustered on it, `rowid_column` names it). `rowid`, `_rowid_` and `oid` reach
 //! it (unless a user column has that name); `*`, INSERT without a column list, the table's
-//! text and the catalog PRAGMAs never show it.
+//! text and the catalog PRAGMAs never show it. A table with no PRIMARY KEY has it, and so
+//! has one whose PRIMARY KEY is not one INTEGER column (and not WITHOUT ROWID), as in
+//! SQLite: that key is then kept as a UNIQUE constraint (`TableDef::keyed_by_unique`).
 //!
 //! Tables created before the implicit rowid existed have no such column, and their stored
 //! text is the same as a table's that has one. So the text written to the WAL and the
 //! snapshots for a table that has one ends with `IMPLICIT_ROWID_MARK` (a comment: the
 //! parser and the kept CREATE text leave it out), and recovery recreates a table whose
-//! text does not end with it without the column (`Binder::without_implicit_rowid`).
+//! text does not end with it without the column (`Binder::without_implicit_rowid`): a
+//! PRIMARY KEY of such a text keys the stored table, as it did when it was written.
 
 use super::{ColumnDef, TableDef};
 
@@ -35,6 +38,20 @@ impl TableDef {
         found
     }
 
+    /// The PRIMARY KEY the CREATE TABLE declared (column positions, in key order): the key
+    /// kept as a UNIQUE constraint (`keyed_by_unique`), none for a table whose implicit
+    /// rowid stands for a missing one, else the key the table is stored on.
+    pub fn declared_primary_key(&self) -> &[usize] {
+        if !self.keyed_by_unique.is_empty() {
+            debug_assert!(self.has_implicit_rowid());
+            &self.keyed_by_unique
+        } else if self.has_implicit_rowid() {
+            &[]
+        } else {
+            &self.primary_key
+        }
+    }
+
     /// Why `rowid` names no column of this table (it has no INTEGER PRIMARY KEY and no
     /// implicit rowid), for the error of a statement that names it.
     pub fn missing_rowid_reason(&self) -> String {
@@ -46,8 +63,9 @@ impl TableDef {
             )
         } else {
             format!(
-                "the PRIMARY KEY of table {} is not one INTEGER column, and such tables have \
-                 no rowid in EmberDB",
+                "the PRIMARY KEY of table {} is not one INTEGER column, and the table is \
+                 WITHOUT ROWID or was created without a rowid (by an EmberDB older than the \
+                 rowid of such tables); copy it into a new table to give it one",
                 self.name
             )
         }

@@ -109,8 +109,13 @@ impl ColumnDef {
 pub struct TableDef {
     pub name: String,
     pub columns: Vec<ColumnDef>,
-    /// Column positions of the primary key; empty when the table has none.
+    /// Column positions of the key the table is stored clustered on; empty when it has
+    /// none. For a table with the implicit rowid it is the rowid (see `keyed_by_unique`).
     pub primary_key: Vec<usize>,
+    /// The declared PRIMARY KEY of a table with the implicit rowid (one that is not a single
+    /// INTEGER column): kept as a UNIQUE constraint, also in `unique`, whose index is the
+    /// table's first; NULLs allowed unless NOT NULL. Empty for every other table.
+    pub keyed_by_unique: Vec<usize>,
     /// Column sets that must be unique (UNIQUE constraints), NULLs never conflicting.
     pub unique: Vec<Vec<usize>>,
     /// The CREATE TABLE statement, normalized, as `.schema` shows it.

@@ -199,14 +199,17 @@ fn definition_keys(table: &TableDef) -> Vec<(IndexOrigin, Vec<IndexKeyColumn>)> 
             .map(|&c| plain_key_column(table, c))
             .collect()
     };
-    let primary = (table.rowid_column.is_none() && !table.primary_key.is_empty())
-        .then(|| (IndexOrigin::PrimaryKey, plain(&table.primary_key)));
+    let declared = table.declared_primary_key();
+    let is_rowid = matches!(declared, [only] if table.rowid_column == Some(*only));
+    let primary =
+        (!is_rowid && !declared.is_empty()).then(|| (IndexOrigin::PrimaryKey, plain(declared)));
     primary
         .into_iter()
         .chain(
             table
                 .unique
                 .iter()
+                .skip(usize::from(!table.keyed_by_unique.is_empty()))
                 .map(|set| (IndexOrigin::Unique, plain(set))),
         )
         .collect()

@@ -191,6 +191,8 @@ pub struct CreateTable {
     pub if_not_exists: bool,
     pub columns: Vec<ColumnDef>,
     pub primary_key: Vec<usize>,
+    /// See `TableDef::keyed_by_unique`.
+    pub keyed_by_unique: Vec<usize>,
     pub unique: Vec<Vec<usize>>,
     pub constraints: crate::catalog::TableConstraints,
     pub sql: String,

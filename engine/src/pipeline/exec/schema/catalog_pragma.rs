@@ -351,7 +351,7 @@ fn column_rows(table: &TableDef, extended: bool) -> Vec<Row> {
             let cid = if extended { visible } else { shown };
             let found = declared.get(&column.name.to_lowercase());
             let pk = table
-                .primary_key
+                .declared_primary_key()
                 .iter()
                 .position(|&key| key == position)
                 .map_or(0, |at| at as i64 + 1);

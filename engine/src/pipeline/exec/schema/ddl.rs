@@ -1,6 +1,7 @@
 //! CREATE/DROP TABLE and CREATE/DROP INDEX: build a new catalog with the change and swap it
 //! in, under the database's DDL lock so concurrent DDL cannot lose an update. A table's
-//! UNIQUE constraints become unique indexes created with it (`ember_autoindex_<table>_<n>`).
+//! UNIQUE constraints become unique indexes created with it (`ember_autoindex_<table>_<n>`),
+//! and so does a PRIMARY KEY the table is not stored on (`TableDef::keyed_by_unique`).
 //! The storage side of each change goes through the host, which applies it at once or
 //! stages it in the open transaction (`SchemaHost`). A partial index or an index on
 //! expressions is created only when the key of every row the statement sees derives
@@ -47,13 +48,12 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
             continue;
         }
         let name = format!("ember_autoindex_{}_{}", create.name, indexes.len() + 1);
-        let index = storage.create_index_keyed(
-            &name,
-            columns.clone(),
-            true,
-            None,
-            key_collations(&create.columns, columns),
-        )?;
+        let collations = key_collations(&create.columns, columns);
+        // A PRIMARY KEY kept as a UNIQUE constraint is ordered, as a key the table is
+        // stored on may be, for its ranges and order; other UNIQUE constraints hash.
+        let ordering = (*columns == create.keyed_by_unique).then(|| collations.clone());
+        let index =
+            storage.create_index_keyed(&name, columns.clone(), true, ordering, collations)?;
         indexes.push(IndexDef {
             name,
             columns: columns.clone(),
@@ -68,6 +68,7 @@ pub(crate) fn create_table(host: &dyn SchemaHost, create: &CreateTable) -> Resul
         name: create.name.clone(),
         columns: create.columns.clone(),
         primary_key: create.primary_key.clone(),
+        keyed_by_unique: create.keyed_by_unique.clone(),
         unique: create.unique.clone(),
         sql: create.sql.clone(),
         storage,

@@ -504,7 +504,7 @@ mod tests {
     fn recreated_tables_replan_their_defaults() {
         let conn = Database::in_memory().connect();
         conn.execute(
-            "CREATE TABLE t(id INT PRIMARY KEY, v TEXT DEFAULT 'old')",
+            "CREATE TABLE t(id INT NOT NULL PRIMARY KEY, v TEXT DEFAULT 'old')",
             (),
         )
         .unwrap();

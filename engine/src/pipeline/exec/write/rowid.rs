@@ -38,6 +38,7 @@ pub(in crate::pipeline::exec) fn sequence_table() -> CreateTable {
         if_not_exists: true,
         columns: vec![column("name", DataType::Any), column("seq", DataType::Any)],
         primary_key: Vec::new(),
+        keyed_by_unique: Vec::new(),
         unique: Vec::new(),
         sql: SEQUENCE_TABLE_SQL.to_string(),
         rowid_column: None,
