@@ -154,6 +154,19 @@ fn a_table_without_a_single_integer_key_says_why_it_has_no_rowid() {
 /// `CREATE TABLE old(a TEXT, b)` holding `rows`: the rows have no rowid column. It takes
 /// the place of the snapshot a database with no tables checkpointed, at its timestamp.
 fn write_snapshot_from_before(vfs: &SimVfs, rows: &[(&str, i64)]) {
+    write_old_snapshot(vfs, Vec::new(), "CREATE TABLE old(a TEXT, b)", rows);
+}
+
+/// Writes, under `DIR`, the snapshot of a table `old` of two columns (TEXT, any type)
+/// stored on `key_columns` with the text `create` and the rows `rows`, as a build from
+/// before the implicit rowid wrote it (no rowid column): it takes the place of the
+/// snapshot a database with no tables checkpointed, at its timestamp.
+pub(super) fn write_old_snapshot(
+    vfs: &SimVfs,
+    key_columns: Vec<usize>,
+    create: &str,
+    rows: &[(&str, i64)],
+) {
     {
         let db = open(vfs);
         db.connect().execute("CHECKPOINT", ()).unwrap();
@@ -170,7 +183,7 @@ fn write_snapshot_from_before(vfs: &SimVfs, rows: &[(&str, i64)]) {
     let store = Store::new();
     let table = store.create_table(TableSchema {
         types: vec![DataType::Text, DataType::Any],
-        key_columns: Vec::new(),
+        key_columns,
         added: Vec::new(),
     });
     let mut txn = store.begin().unwrap();
@@ -182,9 +195,7 @@ fn write_snapshot_from_before(vfs: &SimVfs, rows: &[(&str, i64)]) {
     vfs.remove(&path).unwrap();
     let read = store.begin().unwrap();
     let mut writer = SnapshotWriter::new(vfs, dir, ts, summary.wal_start).unwrap();
-    writer
-        .table(table.id(), "old", "CREATE TABLE old(a TEXT, b)")
-        .unwrap();
+    writer.table(table.id(), "old", create).unwrap();
     writer.rows(&read, &table).unwrap();
     writer.finish().unwrap();
 }

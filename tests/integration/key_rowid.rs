@@ -17,11 +17,7 @@ fn open(vfs: &SimVfs) -> Database {
 }
 
 fn explain(conn: &ember::Connection, sql: &str) -> String {
-    let rows = conn.query(&format!("EXPLAIN {sql}"), ()).unwrap();
-    rows.into_iter()
-        .map(|row| row.get::<String>(0).unwrap())
-        .collect::<Vec<_>>()
-        .join("\n")
+    super::support::explain(conn, sql, &[]).join("\n")
 }
 
 /// `SELECT rowid, *` of `table` in rowid order, as text.
@@ -265,49 +261,12 @@ fn rows_rowids_and_the_key_survive_the_wal_a_checkpoint_and_alter_table() {
     assert_key_works(&db);
 }
 
-/// Writes, under `DIR`, the snapshot an EmberDB from before such tables had a rowid wrote
-/// for `CREATE TABLE old(k TEXT PRIMARY KEY, v)` holding `rows`: stored on its key, no
-/// rowid column. It takes the place of the snapshot a database with no tables checkpointed.
+/// Writes, under `DIR`, the snapshot an EmberDB from before this kind of table had a rowid
+/// wrote for `CREATE TABLE old(k TEXT PRIMARY KEY, v)` holding `rows`, stored on `k`: the
+/// rows have no rowid column.
 fn write_keyed_snapshot_from_before(vfs: &SimVfs, rows: &[(&str, i64)]) {
-    use ember::Value;
-    use ember_storage::mvcc::TableSchema;
-    use ember_storage::snapshot::{read_snapshot_summary, snapshot_name, SnapshotWriter};
-    use ember_storage::store::Store;
-    use ember_storage::vfs::Vfs;
-    use ember_storage::DataType;
-    {
-        let db = open(vfs);
-        db.connect().execute("CHECKPOINT", ()).unwrap();
-    }
-    let dir = std::path::Path::new(DIR);
-    let ts = *ember_storage::snapshot::snapshot_timestamps(vfs, dir)
-        .unwrap()
-        .last()
-        .unwrap();
-    let path = dir.join(snapshot_name(ts));
-    let bytes = vfs.read(&path).unwrap();
-    let summary = read_snapshot_summary(&bytes, &path).unwrap();
-    assert!(summary.tables.is_empty());
-    let store = Store::new();
-    let table = store.create_table(TableSchema {
-        types: vec![DataType::Text, DataType::Any],
-        key_columns: vec![0],
-        added: Vec::new(),
-    });
-    let mut txn = store.begin().unwrap();
-    for (k, v) in rows {
-        txn.insert(&table, &[Value::Text(k.to_string()), Value::Integer(*v)])
-            .unwrap();
-    }
-    txn.commit().unwrap();
-    vfs.remove(&path).unwrap();
-    let read = store.begin().unwrap();
-    let mut writer = SnapshotWriter::new(vfs, dir, ts, summary.wal_start).unwrap();
-    writer
-        .table(table.id(), "old", "CREATE TABLE old(k TEXT PRIMARY KEY, v)")
-        .unwrap();
-    writer.rows(&read, &table).unwrap();
-    writer.finish().unwrap();
+    let create = "CREATE TABLE old(k TEXT PRIMARY KEY, v)";
+    super::implicit_rowid::write_old_snapshot(vfs, vec![0], create, rows);
 }
 
 #[test]
