@@ -266,6 +266,15 @@ impl Binder<'_> {
             }
             _ => None,
         };
+        // `declares_rowid_alias` read the AST as this match reads the bound key: they agree.
+        debug_assert!(
+            implicit_rowid
+                || !self.implicit_rowid
+                || create.without_rowid
+                || !declares_key
+                || rowid_column.is_some(),
+            "a PRIMARY KEY that is no rowid alias gets the implicit rowid"
+        );
         // A table with the implicit rowid is stored on it; its declared key, if any, is a
         // UNIQUE constraint (the first: its index is the table's first) that allows NULLs.
         let keyed_by_unique = if implicit_rowid {

@@ -199,6 +199,11 @@ fn definition_keys(table: &TableDef) -> Vec<(IndexOrigin, Vec<IndexKeyColumn>)> 
             .map(|&c| plain_key_column(table, c))
             .collect()
     };
+    // A PRIMARY KEY kept as a UNIQUE constraint is the first of `unique`: shown once, as
+    // the key.
+    debug_assert!(
+        table.keyed_by_unique.is_empty() || table.unique.first() == Some(&table.keyed_by_unique)
+    );
     let declared = table.declared_primary_key();
     let is_rowid = matches!(declared, [only] if table.rowid_column == Some(*only));
     let primary =
