@@ -31,24 +31,36 @@ pub(crate) fn sort_entry_keys(entries: Vec<&[u8]>) -> Vec<&[u8]> {
     let mut sorted: Vec<&[u8]> = Vec::with_capacity(entries.len());
     let mut start = 0;
     while start < headed.len() {
-        // A run of equal heads: its keys ordered by their bytes.
-        let head = headed[start].0;
+        let (head, first) = headed[start];
         let mut end = start + 1;
         while end < headed.len() && headed[end].0 == head {
             end += 1;
         }
-        let run = sorted.len();
-        sorted.extend(
-            headed[start..end]
-                .iter()
-                .map(|&(_, at)| entries[at as usize]),
-        );
-        if end - start > 1 {
+        if end - start == 1 {
+            // A head no other key has: the key differs from both neighbours.
+            sorted.push(entries[first as usize]);
+        } else {
+            // A run of equal heads: its keys ordered by their bytes, each once (keys with
+            // different heads differ, so only a run can hold a key twice).
+            let run = sorted.len();
+            sorted.extend(
+                headed[start..end]
+                    .iter()
+                    .map(|&(_, at)| entries[at as usize]),
+            );
             sorted[run..].sort_unstable();
+            let mut kept = run + 1;
+            for at in run + 1..sorted.len() {
+                if sorted[at] != sorted[kept - 1] {
+                    sorted[kept] = sorted[at];
+                    kept += 1;
+                }
+            }
+            sorted.truncate(kept);
         }
         start = end;
     }
-    sorted.dedup();
+    debug_assert!(sorted.windows(2).all(|pair| pair[0] < pair[1]));
     sorted
 }
 
@@ -61,7 +73,11 @@ fn comparison_sorted(mut entries: Vec<&[u8]>) -> Vec<&[u8]> {
 
 /// The first 16 bytes of `entry` as a big-endian integer, zero bytes past its end:
 /// integers that order as the keys do, or tie.
+#[inline(always)]
 fn head_of(entry: &[u8]) -> u128 {
+    if let Some(first) = entry.first_chunk::<HEAD_BYTES>() {
+        return u128::from_be_bytes(*first);
+    }
     let mut head = [0u8; HEAD_BYTES];
     let taken = entry.len().min(HEAD_BYTES);
     head[..taken].copy_from_slice(&entry[..taken]);

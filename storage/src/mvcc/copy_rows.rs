@@ -158,14 +158,21 @@ impl Transaction {
                 copies.values.resize(start + width, Value::Null);
             }
             let place = &mut copies.values[start..start + width];
-            let buffer = &mut copies.buffer;
-            buffer.resize(width, Value::Null);
-            buffer.swap_with_slice(place);
-            if let Err(error) = copies.decoder.decode_into(row, payload, buffer) {
+            let decoded = if copies.decoder.decodes_in_place() {
+                copies.decoder.decode_in_place(row, payload, place)
+            } else {
+                // A table that grew columns: decoded through a row-wide buffer.
+                let buffer = &mut copies.buffer;
+                buffer.resize(width, Value::Null);
+                buffer.swap_with_slice(place);
+                let decoded = copies.decoder.decode_into(row, payload, buffer);
+                buffer.swap_with_slice(place);
+                decoded
+            };
+            if let Err(error) = decoded {
                 failure = Some(error);
                 return false;
             }
-            buffer.swap_with_slice(place);
             copies.bytes.extend_from_slice(payload);
             copies.ends.push(copies.bytes.len());
             copies.rows.push(row);

@@ -406,6 +406,42 @@ impl RowDecoder {
         Ok(())
     }
 
+    /// `decode_into` over `values`, a row's slots exactly `width()` wide (in a buffer that
+    /// holds several rows), decoded where they are: a text or blob column reuses its old
+    /// allocation. Rows of a table that grew columns are decoded through `decode_into`
+    /// (`decodes_in_place` is false); such a decoder fails here.
+    #[inline(always)]
+    pub fn decode_in_place(
+        &self,
+        row: u64,
+        bytes: &[u8],
+        values: &mut [Value],
+    ) -> StorageResult<()> {
+        if values.len() != self.steps.len() || self.added.is_some() {
+            return Err(invalid(
+                "a row decoded in place needs slots as wide as the row and no added columns",
+            ));
+        }
+        if self.decodes_nothing {
+            values.iter_mut().for_each(|value| {
+                if !value.is_null() {
+                    *value = Value::Null;
+                }
+            });
+        } else {
+            reader::decode_steps_until_in(&self.steps, self.walked, bytes, values)?;
+        }
+        if let Some(key) = self.row_key {
+            fill_left_out_key(key, row, values);
+        }
+        Ok(())
+    }
+
+    /// Whether `decode_in_place` reads this decoder's rows (no column was added after them).
+    pub fn decodes_in_place(&self) -> bool {
+        self.added.is_none()
+    }
+
     /// `decode_into` without putting a left-out key back.
     #[inline(always)]
     fn decode_payload(&self, bytes: &[u8], values: &mut Vec<Value>) -> StorageResult<()> {

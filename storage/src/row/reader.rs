@@ -107,6 +107,20 @@ pub(crate) fn decode_steps_until(
     if values.len() != width {
         fill_null(values, width);
     }
+    decode_steps_until_in(steps, walked, bytes, values)
+}
+
+/// `decode_steps_until` into `values`, exactly as wide as the row (`steps.len()`): a row's
+/// slots in a larger buffer, decoded where they are.
+#[inline(always)]
+pub(crate) fn decode_steps_until_in(
+    steps: &[Step],
+    walked: usize,
+    bytes: &[u8],
+    values: &mut [Value],
+) -> StorageResult<()> {
+    let width = steps.len();
+    debug_assert_eq!(values.len(), width);
     let position = decode_prefix(&steps[..walked], width, bytes, values)?;
     for slot in &mut values[walked..] {
         set_null(slot);
