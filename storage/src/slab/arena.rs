@@ -19,16 +19,21 @@
 //! gets a mapping of its own, also 2 MiB aligned and advised. Blocks under `PAGE_BYTES` (or
 //! aligned past it), and every block on other systems, come from `std::alloc`.
 //!
-//! RETURN TO THE OS. A freed run goes back to its region's bitmap; when a region's last page
-//! is freed the whole region is unmapped (`munmap`), and a large block's mapping goes when the
-//! block does. Free pages of a busy region are not handed back with `MADV_DONTNEED`: zapping
+//! RETURN TO THE OS. A freed run goes back to its region's bitmap. Free pages stay resident
+//! while the arena holds at most `RETAINED_FREE_PAGES_MAX` of them (64 MiB): a table emptied
+//! and filled again, or rows that leave and come back, take them again without a page fault
+//! and the kernel's zeroing of each page (a run handed out is cleared only when asked for
+//! zeroed memory), and a region whose last page is freed stays mapped, idle. Past the bound,
+//! a free that leaves a region with at most `SPARSE_REGION_PAGES_IN_USE` pages in use (a size
+//! class's last rows gathered by compaction, a table's tail) zaps its free pages
+//! (`MADV_DONTNEED`, `released`: a zapped page reads zero when it is handed out again), so a
+//! few live pages do not hold 2 MiB, and a region whose last page is freed is unmapped
+//! (`munmap`). The free pages of a region more than half in use are never zapped: zapping
 //! 64 KiB of a huge page splits it into 4 KiB pages for good (until khugepaged collapses it
-//! again), which would undo the TLB reach of the pages still in use; they stay resident and
-//! are the first reused. A sparse region is another matter: when a free leaves a region with
-//! at most `SPARSE_REGION_PAGES_IN_USE` pages in use (a size class's last rows gathered by
-//! compaction, a table's tail), its free pages are zapped (`released`), so a few live pages
-//! do not hold 2 MiB; a zapped page reads zero when it is handed out again. VACUUM asks for
-//! every free page back (`release_every_free_page`), busy regions too.
+//! again), which would undo the TLB reach of the pages still in use; they are the first
+//! reused. A large block's mapping goes when the block does. VACUUM asks for every free page
+//! back (`release_every_free_page`): the idle regions are unmapped and the free pages of the
+//! others zapped.
 //!
 //! ZEROING. Pages not handed out since their region was mapped are zero (fresh anonymous
 //! memory); a second bitmap marks the others, and `allocate_zeroed` clears only those.
@@ -68,7 +73,12 @@ const ALL_FREE: u32 = run_mask(REGION_PAGES);
 /// 200,000 rows.
 const SPARSE_REGION_PAGES_IN_USE: u32 = (REGION_PAGES / 2) as u32;
 
-static ARENA: Arena = Arena::new();
+/// Free region pages the process-wide arena keeps resident for reuse, at most (1,024 pages
+/// of 64 KiB: 64 MiB, about the slab pages of 600,000 rows of 100 bytes); see the module
+/// comment.
+const RETAINED_FREE_PAGES_MAX: usize = 1024;
+
+static ARENA: Arena = Arena::retaining(RETAINED_FREE_PAGES_MAX);
 
 /// A block for `layout` (contents unspecified). Never fails: when the system has no memory
 /// it calls `handle_alloc_error`, like `std::alloc`'s users.
@@ -198,6 +208,15 @@ pub(crate) struct ArenaStats {
     pub(crate) pages_in_use: usize,
     /// Free region pages handed back to the system (in sparse regions).
     pub(crate) pages_released: usize,
+    /// Regions with no page in use, kept mapped for reuse (counted in `regions`).
+    pub(crate) idle_regions: usize,
+}
+
+impl ArenaStats {
+    /// Free region pages still resident (neither in use nor handed back to the system).
+    fn free_resident_pages(&self) -> usize {
+        self.regions * REGION_PAGES - self.pages_in_use - self.pages_released
+    }
 }
 
 /// One 2 MiB region, by its base address.
@@ -230,11 +249,24 @@ struct ArenaState {
 #[derive(Debug)]
 pub(crate) struct Arena {
     state: Mutex<ArenaState>,
+    /// How many free region pages stay resident (`RETAINED_FREE_PAGES_MAX` for the
+    /// process-wide arena; none for `new`'s).
+    retained_free_pages_max: usize,
 }
 
 impl Arena {
+    /// An arena that keeps no free page resident it may hand back: a region's free pages
+    /// are zapped once it is at most half in use, and it is unmapped when its last page is
+    /// freed.
+    #[cfg(test)]
     pub(crate) const fn new() -> Arena {
+        Arena::retaining(0)
+    }
+
+    /// An arena that keeps up to `retained_free_pages_max` free pages resident.
+    pub(crate) const fn retaining(retained_free_pages_max: usize) -> Arena {
         Arena {
+            retained_free_pages_max,
             state: Mutex::new(ArenaState {
                 regions: BTreeMap::new(),
                 with_free: BTreeSet::new(),
@@ -244,6 +276,7 @@ impl Arena {
                     mapped_bytes: 0,
                     pages_in_use: 0,
                     pages_released: 0,
+                    idle_regions: 0,
                 },
             }),
         }
@@ -267,12 +300,43 @@ impl Arena {
         let mut guard = self.lock();
         let state = &mut *guard;
         let mut released = 0;
-        // Under the lock: no page of a region can be handed out while it is zapped.
-        for (&base, region) in state.regions.iter_mut() {
-            released += release_free_pages(base, region);
+        // The idle regions leave the map under the lock (nobody can take a page of them
+        // afterwards) and are unmapped once it is dropped.
+        let idle: Vec<usize> = state
+            .regions
+            .iter()
+            .filter(|(_, region)| region.free == ALL_FREE)
+            .map(|(&base, _)| base)
+            .collect();
+        debug_assert_eq!(idle.len(), state.stats.idle_regions);
+        for base in &idle {
+            let region = state
+                .regions
+                .remove(base)
+                .expect("an idle region is mapped");
+            let already = region.released.count_ones() as usize;
+            released += REGION_PAGES - already;
+            state.stats.pages_released -= already;
+            state.with_free.remove(base);
+            state.stats.regions -= 1;
+            state.stats.idle_regions -= 1;
+            state.stats.mapped_bytes -= REGION_BYTES;
         }
-        state.stats.pages_released += released;
-        released
+        // Under the lock: no page of a region can be handed out while it is zapped.
+        let mut zapped = 0;
+        for (&base, region) in state.regions.iter_mut() {
+            zapped += release_free_pages(base, region);
+        }
+        state.stats.pages_released += zapped;
+        drop(guard);
+        for base in idle {
+            let region = NonNull::new(ptr::with_exposed_provenance_mut::<u8>(base))
+                .expect("regions are not at address zero");
+            // SAFETY: every page of the region is free and it left the map under the lock,
+            // so nobody can reach it; it is a whole mapping of `REGION_BYTES`.
+            unsafe { os::unmap(region, REGION_BYTES) };
+        }
+        released + zapped
     }
 
     /// A block for `layout`, zeroed if asked; `None` when the system refuses memory.
@@ -350,6 +414,7 @@ impl Arena {
             .get_mut(&base)
             .expect("the run's region is mapped");
         debug_assert_eq!(region.free & run, run);
+        let was_idle = region.free == ALL_FREE && found.is_some();
         region.free &= !run;
         let dirty = (region.dirty & run) >> first;
         region.dirty |= run;
@@ -360,6 +425,9 @@ impl Arena {
         }
         state.stats.pages_in_use += pages;
         state.stats.pages_released -= reused;
+        if was_idle {
+            state.stats.idle_regions -= 1;
+        }
         drop(state);
         let block = NonNull::new(ptr::with_exposed_provenance_mut::<u8>(
             base + first * PAGE_BYTES,
@@ -417,12 +485,20 @@ impl Arena {
         region.free |= run;
         let region_free = region.free;
         state.stats.pages_in_use -= pages;
+        let past_bound = state.stats.free_resident_pages() > self.retained_free_pages_max;
         if region_free != ALL_FREE {
-            if REGION_PAGES as u32 - region_free.count_ones() <= SPARSE_REGION_PAGES_IN_USE {
+            let in_use = REGION_PAGES as u32 - region_free.count_ones();
+            if past_bound && in_use <= SPARSE_REGION_PAGES_IN_USE {
                 // Under the lock: no page of the region can be handed out while it is zapped.
                 let released = release_free_pages(base, region);
                 state.stats.pages_released += released;
             }
+            state.with_free.insert(base);
+            return;
+        }
+        if !past_bound {
+            // Kept mapped, its pages resident, for the next runs (the module comment).
+            state.stats.idle_regions += 1;
             state.with_free.insert(base);
             return;
         }

@@ -1,5 +1,6 @@
 //! Tests of the arena (`arena.rs`): routes, first-fit runs, regions returned and unmapped,
-//! zeroing, sparse regions handing their free pages back, and racing threads.
+//! idle regions kept up to their bound, zeroing, sparse regions handing their free pages
+//! back, and racing threads.
 
 use super::*;
 
@@ -486,4 +487,69 @@ fn release_of_every_free_page_empties_busy_regions_too() {
         // SAFETY: allocated above, freed once.
         unsafe { arena.deallocate(*page, page_layout()) };
     }
+}
+
+/// Free pages stay resident up to the bound: a region whose last page is freed within it
+/// stays mapped, idle, and its pages are handed out again (dirty ones zeroed when asked);
+/// past the bound a draining region's pages are zapped and the region unmapped; and
+/// `release_every_free_page` unmaps every idle region.
+#[test]
+fn free_pages_are_kept_resident_up_to_the_bound_and_reused() {
+    let arena = Arena::retaining(REGION_PAGES);
+    let region_of = |page: &NonNull<u8>| page.as_ptr() as usize & !(REGION_BYTES - 1);
+    let fill = |tag: u8| -> Vec<NonNull<u8>> {
+        (0..REGION_PAGES * 2)
+            .map(|_| {
+                let page = arena.allocate(page_layout(), false).unwrap();
+                // SAFETY: a live page of PAGE_BYTES.
+                unsafe { ptr::write_bytes(page.as_ptr(), tag, PAGE_BYTES) };
+                page
+            })
+            .collect()
+    };
+    let free = |pages: Vec<NonNull<u8>>| {
+        for page in pages {
+            // SAFETY: allocated by `fill`, freed once.
+            unsafe { arena.deallocate(page, page_layout()) };
+        }
+    };
+    let first = fill(1);
+    let mut regions: Vec<usize> = first.iter().map(region_of).collect();
+    regions.dedup();
+    assert_eq!(regions.len(), 2);
+    free(first);
+    // One region kept idle with its pages resident, the other unmapped.
+    let stats = arena.stats();
+    assert_eq!(
+        (stats.regions, stats.idle_regions, stats.pages_in_use),
+        (1, 1, 0)
+    );
+    assert_eq!(
+        (stats.mapped_bytes, stats.pages_released),
+        (REGION_BYTES, 0)
+    );
+    // The idle region is taken again (no longer idle), its dirty pages zeroed when asked.
+    let zeroed = arena.allocate(page_layout(), true).unwrap();
+    assert!(
+        regions.contains(&region_of(&zeroed)),
+        "the idle region is reused"
+    );
+    // SAFETY: a live page of PAGE_BYTES.
+    let bytes = unsafe { std::slice::from_raw_parts(zeroed.as_ptr(), PAGE_BYTES) };
+    assert!(bytes.iter().all(|&byte| byte == 0));
+    assert_eq!(arena.stats().idle_regions, 0);
+    // SAFETY: allocated above, freed once.
+    unsafe { arena.deallocate(zeroed, page_layout()) };
+    assert_eq!(arena.stats().idle_regions, 1);
+    // VACUUM's release unmaps it, and counts its resident pages as released.
+    assert_eq!(arena.release_every_free_page(), REGION_PAGES);
+    assert_eq!(arena.stats(), ArenaStats::default());
+    // Filled and emptied again: the bound holds on every round.
+    for round in 0..3 {
+        free(fill(round));
+        let stats = arena.stats();
+        assert_eq!((stats.regions, stats.idle_regions), (1, 1), "round {round}");
+    }
+    arena.release_every_free_page();
+    assert_eq!(arena.stats(), ArenaStats::default());
 }
