@@ -108,6 +108,12 @@ pub(crate) fn allocate_zeroed_sparse(layout: Layout) -> NonNull<u8> {
         .unwrap_or_else(|| alloc::handle_alloc_error(layout))
 }
 
+/// Bytes of free region pages the process-wide arena keeps resident for reuse (at most
+/// `RETAINED_FREE_PAGES_MAX` pages past what regions more than half in use hold free).
+pub fn retained_free_bytes() -> u64 {
+    (ARENA.lock().stats.free_resident_pages() * PAGE_BYTES) as u64
+}
+
 /// Hands every free page of every region back to the system (VACUUM: the user asked for the
 /// memory back, at the price of splitting the huge pages those regions sit on); returns
 /// how many pages it released.

@@ -528,6 +528,7 @@ fn free_pages_are_kept_resident_up_to_the_bound_and_reused() {
         (stats.mapped_bytes, stats.pages_released),
         (REGION_BYTES, 0)
     );
+    assert_eq!(stats.free_resident_pages(), REGION_PAGES, "the bound holds");
     // The idle region is taken again (no longer idle), its dirty pages zeroed when asked.
     let zeroed = arena.allocate(page_layout(), true).unwrap();
     assert!(

@@ -30,6 +30,7 @@
 
 mod account;
 pub(crate) mod arena;
+pub use arena::retained_free_bytes;
 mod heap_trim;
 mod page;
 mod payload;

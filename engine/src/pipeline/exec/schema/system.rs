@@ -96,6 +96,7 @@ const STATS_COLUMNS: &[&str] = &[
     "compaction_runs",
     "payloads_moved",
     "pages_released",
+    "slab_free_bytes_retained",
     "history_retention_ms",
     "history_oldest_commit",
     "history_versions",
@@ -321,6 +322,7 @@ fn stats_row(tables: &[Arc<TableDef>], txn: &Transaction) -> Row {
         int(memory.compaction_runs),
         int(memory.payloads_moved),
         int(memory.pages_released),
+        int(ember_storage::slab::retained_free_bytes()),
     ]
     .into_iter()
     .chain(history_stats(&per_table, txn))
