@@ -76,11 +76,10 @@ impl ForeignKeyDef {
         };
         let mut columns = Vec::with_capacity(self.columns.len());
         if self.parent_columns.is_empty() {
-            // A PRIMARY KEY kept as a UNIQUE constraint is found through its index.
-            match parent.keyed_by_unique.as_slice() {
-                [] => columns.extend_from_slice(&parent.primary_key),
-                declared => columns.extend_from_slice(declared),
-            }
+            // The declared PRIMARY KEY (one kept as a UNIQUE constraint is found through its
+            // index); a parent with none, keyed only by its implicit rowid, is a mismatch,
+            // as in SQLite.
+            columns.extend_from_slice(parent.declared_primary_key());
         } else {
             for name in &self.parent_columns {
                 columns.push(parent.column_index(name).ok_or_else(mismatch)?);
