@@ -19,6 +19,7 @@ use crate::value::{DataType, Value};
 
 mod added;
 mod column_batch;
+mod fault;
 mod legacy;
 mod raw_check;
 mod raw_member;

@@ -8,6 +8,7 @@ use crate::error::{StorageError, StorageResult};
 use crate::value::{DataType, Value};
 
 use super::column_batch::Scalar;
+use super::fault::Fault;
 use super::real::{decode_real, real_len};
 use super::utf8::utf8;
 use super::{fill_left_out_key, invalid, unzigzag};
@@ -389,33 +390,6 @@ fn decode_varint(bytes: &[u8]) -> Option<(u64, usize)> {
         }
     }
     None
-}
-
-/// Why a payload could not be read.
-#[derive(Debug, Clone, Copy)]
-enum Fault {
-    Truncated,
-    OverlongVarint,
-    Length { len: u64, remaining: u64 },
-    NotUtf8,
-    Boolean(u8),
-    Tag(u8),
-}
-
-impl Fault {
-    #[cold]
-    fn into_error(self) -> StorageError {
-        match self {
-            Fault::Truncated => invalid("row payload truncated"),
-            Fault::OverlongVarint => invalid("overlong varint in row payload"),
-            Fault::Length { len, remaining } => invalid(format!(
-                "length {len} passes the {remaining} bytes left in row"
-            )),
-            Fault::NotUtf8 => invalid("text value in row payload is not UTF-8"),
-            Fault::Boolean(byte) => invalid(format!("invalid boolean byte {byte}")),
-            Fault::Tag(tag) => invalid(format!("unknown value tag {tag} in row payload")),
-        }
-    }
 }
 
 /// A cursor over one payload; `position <= bytes.len()` always.
