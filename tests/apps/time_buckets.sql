@@ -1,0 +1,21 @@
+-- Time bucketing for a metrics dashboard: unix timestamps turned into dates, buckets by hour, day, ISO-like week and month with strftime modifiers, month arithmetic edge cases.
+CREATE TABLE pings (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, ms REAL NOT NULL, host TEXT NOT NULL);
+INSERT INTO pings (at, ms, host) VALUES (1704067200, 12.5, 'a'), (1704070800, 20.0, 'a'), (1704153599, 8.25, 'b'), (1704153600, 30.0, 'b'), (1706745599, 15.0, 'a'), (1706745600, 45.5, 'c'), (1709251199, 5.0, 'c'), (1709251200, 60.0, 'a'), (1711929600, 9.75, 'b');
+SELECT id, datetime(at, 'unixepoch') AS ts, date(at, 'unixepoch') AS day, time(at, 'unixepoch') AS t FROM pings ORDER BY id;
+SELECT strftime('%Y-%m-%d %H:00', at, 'unixepoch') AS hour, count(*), round(avg(ms), 2) FROM pings GROUP BY hour ORDER BY hour;
+SELECT strftime('%Y-%m', at, 'unixepoch') AS month, count(*) AS n, min(ms), max(ms), sum(ms) FROM pings GROUP BY month ORDER BY month;
+SELECT strftime('%Y-W%W', at, 'unixepoch') AS week, strftime('%w', at, 'unixepoch') AS dow, strftime('%j', at, 'unixepoch') AS doy FROM pings ORDER BY id;
+SELECT id, date(at, 'unixepoch', 'start of month') AS month_start, date(at, 'unixepoch', 'start of month', '+1 month', '-1 day') AS month_end, date(at, 'unixepoch', 'start of year') AS year_start FROM pings ORDER BY id;
+SELECT id, date(at, 'unixepoch', 'weekday 0') AS next_sunday, date(at, 'unixepoch', '-6 days', 'weekday 1') AS week_monday FROM pings ORDER BY id;
+SELECT date('2024-01-31', '+1 month'), date('2024-03-31', '-1 month'), date('2023-02-28', '+1 year'), date('2024-02-29', '+1 year'), date('2024-02-29', '-1 year');
+SELECT datetime('2024-03-10 01:30:00', '+90 minutes'), datetime('2024-03-10 23:59:59', '+1 second'), time('12:30', '+45 minutes'), time('23:50', '+20 minutes');
+SELECT strftime('%s', '2024-01-01 00:00:00'), CAST(strftime('%s', '2024-02-01') AS INTEGER) - CAST(strftime('%s', '2024-01-01') AS INTEGER), unixepoch('2024-01-01') + 86400;
+SELECT julianday('2024-03-01') - julianday('2024-02-01'), round(julianday('2024-01-01 12:00') - julianday('2024-01-01'), 3), CAST(julianday('2024-12-25') - julianday('2024-01-01') AS INTEGER);
+SELECT host, min(datetime(at, 'unixepoch')) AS first_seen, max(datetime(at, 'unixepoch')) AS last_seen, (max(at) - min(at)) / 86400 AS days_span FROM pings GROUP BY host ORDER BY host;
+SELECT (at / 86400) * 86400 AS bucket, count(*) FROM pings GROUP BY bucket ORDER BY bucket;
+SELECT CAST((at - 1704067200) / 604800 AS INTEGER) AS week_no, count(*), round(sum(ms), 2) FROM pings GROUP BY week_no ORDER BY week_no;
+SELECT date(d) FROM (SELECT '2024-01-15' AS d UNION ALL SELECT '2024-1-5' UNION ALL SELECT '2024-01-15T10:00:00' UNION ALL SELECT '2024-01-15 10:00:00.123' UNION ALL SELECT 'not a date' UNION ALL SELECT '2460325.5') ORDER BY 1;
+SELECT strftime('%d/%m/%Y %H:%M', '2024-07-04 09:05:03'), strftime('%Y', 'now') > '2000', strftime('%f', '2024-07-04 09:05:03.25');
+SELECT datetime(1711929600, 'unixepoch', 'start of day', '+12 hours'), datetime(1711929600.5, 'unixepoch');
+SELECT host, group_concat(strftime('%m', at, 'unixepoch'), ',') FROM (SELECT * FROM pings ORDER BY at) GROUP BY host ORDER BY host;
+WITH RECURSIVE months(m) AS (SELECT '2024-01-01' UNION ALL SELECT date(m, '+1 month') FROM months WHERE m < '2024-04-01') SELECT strftime('%Y-%m', m) AS month, count(p.id) FROM months LEFT JOIN pings p ON strftime('%Y-%m', p.at, 'unixepoch') = strftime('%Y-%m', m) GROUP BY month ORDER BY month;
