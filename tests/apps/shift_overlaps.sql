@@ -27,3 +27,6 @@ DELETE FROM shifts WHERE staff_id NOT IN (SELECT id FROM staff WHERE manager_id 
 SELECT id, staff_id FROM shifts ORDER BY id;
 SELECT count(*) FILTER (WHERE staff_id IS NULL), count(staff_id), count(DISTINCT staff_id) FROM shifts;
 SELECT CASE WHEN NULL THEN 'yes' WHEN NOT NULL THEN 'no' ELSE 'unknown' END, iif(NULL, 1, 2), nullif(1, 1), nullif('a', 'b'), coalesce(NULL, NULL), ifnull(NULL, 0);
+SELECT id FROM shifts WHERE likely(staff_id > 1) AND likelihood(ends IS NOT NULL, 0.9) ORDER BY id;
+SELECT likelihood(1, 1);
+SELECT likelihood(staff_id, 0.25), unlikely(id) FROM shifts ORDER BY id;

@@ -19,3 +19,11 @@ SELECT strftime('%d/%m/%Y %H:%M', '2024-07-04 09:05:03'), strftime('%Y', 'now') 
 SELECT datetime(1711929600, 'unixepoch', 'start of day', '+12 hours'), datetime(1711929600.5, 'unixepoch');
 SELECT host, group_concat(strftime('%m', at, 'unixepoch'), ',') FROM (SELECT * FROM pings ORDER BY at) GROUP BY host ORDER BY host;
 WITH RECURSIVE months(m) AS (SELECT '2024-01-01' UNION ALL SELECT date(m, '+1 month') FROM months WHERE m < '2024-04-01') SELECT strftime('%Y-%m', m) AS month, count(p.id) FROM months LEFT JOIN pings p ON strftime('%Y-%m', p.at, 'unixepoch') = strftime('%Y-%m', m) GROUP BY month ORDER BY month;
+SELECT id, unixepoch(datetime(at, 'unixepoch') || '.250', 'subsec') AS precise, datetime(at + 0.5, 'unixepoch', 'subsec') AS with_ms, time(at, 'unixepoch', 'subsec') FROM pings ORDER BY id;
+SELECT id, date(at, 'unixepoch', '+1 month') AS rolled, date(at, 'unixepoch', '+1 month', 'floor') AS month_end, date(at, 'unixepoch', '+1 month', 'ceiling') AS ceiling FROM pings ORDER BY id;
+SELECT date('2024-01-31', '+1 month', 'floor'), date('2024-03-31', '-1 month', 'floor'), date('2024-02-29', '+1 year', 'floor'), date('2024-01-31', '+1 month', '+1 day', 'floor'), date('2024-01-31', '+13 months', 'floor'), date('2024-12-31', '-10 months', 'floor');
+SELECT date('2024-01-15', '+0001-02-03'), datetime('2024-01-15 10:00', '-0000-00-01 01:00:00'), date('2024-01-31', '+0000-01-00'), date('2024-01-31', '+0000-01-00', 'floor'), date('2024-01-15', '+0001-12-01'), date('2024-01-15', '-00001-00-00');
+SELECT datetime(at, 'auto') AS unix_read, datetime(julianday(at, 'unixepoch'), 'auto') AS julian_read, datetime(at, 'unixepoch', 'auto') AS not_first FROM pings ORDER BY id;
+SELECT host, iif(max(ms) > 40, 'slow') AS flag, iif(min(ms) < 6, 'fast', max(ms) > 40, 'spiky', 'steady') AS shape FROM pings GROUP BY host ORDER BY host;
+SELECT id, strftime('%s', at, 'unixepoch', 'subsec'), strftime('%s', at + 0.25, 'unixepoch', 'subsec'), strftime('%s|%f', at, 'unixepoch') FROM pings ORDER BY id;
+SELECT if(count(*) > 3, 'busy', 'quiet'), iif(min(ms) > 100, 'all slow') FROM pings;

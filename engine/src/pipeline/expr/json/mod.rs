@@ -47,6 +47,8 @@ pub enum JsonFunction {
     Remove,
     Quote,
     Patch,
+    /// `json_pretty(json[, indent])`: the JSON text laid out one value a line.
+    Pretty,
 }
 
 /// Every JSON function with its SQL name and its (fewest, most) argument counts.
@@ -66,6 +68,7 @@ const CATALOGUE: &[(JsonFunction, &str, usize, Option<usize>)] = &[
     (JsonFunction::Remove, "json_remove", 1, None),
     (JsonFunction::Quote, "json_quote", 1, Some(1)),
     (JsonFunction::Patch, "json_patch", 2, Some(2)),
+    (JsonFunction::Pretty, "json_pretty", 1, Some(2)),
 ];
 
 impl JsonFunction {
