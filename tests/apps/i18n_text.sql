@@ -23,3 +23,6 @@ SELECT count(DISTINCT lower(name)), count(DISTINCT upper(name)), count(DISTINCT 
 CREATE UNIQUE INDEX people_city ON people(city);
 SELECT id, name FROM people WHERE name > 'Z' ORDER BY name;
 SELECT id, length(name) - length(replace(name, ' ', '')) AS spaces FROM people ORDER BY id;
+SELECT id, max(city, 'M'), min(city, 'M'), max('M', city), nullif(city, 'paris'), nullif(name, 'émile'), max(name, 'Z' COLLATE NOCASE) FROM people ORDER BY id;
+SELECT max('a' COLLATE NOCASE, 'B'), min('a', 'B' COLLATE NOCASE), max('a', 'B'), nullif('a' COLLATE NOCASE, 'A'), nullif('a', 'A' COLLATE NOCASE), max('b' COLLATE RTRIM, 'b  ');
+SELECT json_array(iif(1, json('[1]')), iif(0, 'x', 1, json('{"a":2}'), 'z'), iif(0, json('[3]')));

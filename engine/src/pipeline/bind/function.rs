@@ -5,7 +5,7 @@
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, TrimWhereField};
 
 use crate::error::{unsupported, Result};
-use crate::expr::{Affinity, BinaryOp, Expr, Function, UnaryOp};
+use crate::expr::{Affinity, BinaryOp, CollatedCall, Collation, Expr, Function, UnaryOp};
 
 use super::scope::Scope;
 use super::Binder;
@@ -171,10 +171,14 @@ impl Binder<'_> {
             (Some(function), _) => Ok(Expr::UserFunction { function, args }),
             (None, Some(resolved)) => {
                 resolved.check_arity(args.len())?;
-                Ok(Expr::Function {
-                    function: resolved,
-                    args,
-                })
+                let function = match CollatedCall::of(resolved) {
+                    Some(call) => match super::compare::function_collation(&args) {
+                        Collation::Binary => resolved,
+                        collation => Function::Collated(call, collation),
+                    },
+                    None => resolved,
+                };
+                Ok(Expr::Function { function, args })
             }
             (None, None) if name.eq_ignore_ascii_case("likelihood") => likelihood(args, list),
             (None, None) => Err(no_such_function(&name)),

@@ -58,7 +58,7 @@ pub use collate::{Collation, ColumnMeta};
 pub use compile::{Compiled, Predicate};
 pub use datetime::DateFunction;
 pub use expiry::{expiry_ms, format_unix_ms, row_expiry_ms, TransactionTime, WallClock};
-pub use function::Function;
+pub use function::{CollatedCall, Function};
 pub use json::{
     json_quote_text, JsonFunction, TableFunction, TABLE_FUNCTION_COLUMNS,
     TABLE_FUNCTION_VISIBLE_COLUMNS,

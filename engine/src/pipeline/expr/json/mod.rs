@@ -174,11 +174,17 @@ fn eval_arg(arg: &Expr, eval: &mut dyn FnMut(&Expr) -> Result<Value>) -> Result<
         Expr::Function {
             function: Function::Iif,
             args,
-        } if args.len() == 3 => {
-            if truth(&eval(&args[0])?) == Some(true) {
-                eval_arg(&args[1], eval)
-            } else {
-                eval_arg(&args[2], eval)
+        } if args.len() >= 2 => {
+            // iif(c1, v1, c2, v2, ..[, otherwise]).
+            let mut pairs = args.chunks_exact(2);
+            for pair in &mut pairs {
+                if truth(&eval(&pair[0])?) == Some(true) {
+                    return eval_arg(&pair[1], eval);
+                }
+            }
+            match pairs.remainder() {
+                [otherwise] => eval_arg(otherwise, eval),
+                _ => Ok(JsonArg::plain(Value::Null)),
             }
         }
         Expr::Case {
