@@ -90,7 +90,7 @@ pub enum Function {
     /// Scalar `min`, `max` or `nullif` comparing text under a collation other than BINARY:
     /// that of their first argument with one (a column's, or a COLLATE), as SQLite's do
     /// (bound by `bind::function` for `Min`, `Max` and `NullIf`).
-    Collated(CollatedCall, super::Collation),
+    Collated(super::CollatedCall, super::Collation),
     /// Not callable from SQL: whether a row of a table with `expire_at` is visible to the
     /// statement's transaction (expiry.rs); evaluated by `Expr::eval` with the context.
     /// `unexpired(expiry)` for `expire_at`; `unexpired(expiry, written, ttl_ms)` for a
@@ -366,7 +366,7 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
             Value::Integer(i) => Value::Real(*i as f64),
             other => other.clone(),
         },
-        Function::Collated(call, collation) => collated(call, collation, &args.values()),
+        Function::Collated(call, collation) => call.apply(collation, &args.values()),
         Function::StoredAs(data_type, affinity) => {
             super::coerce::stored_form(first.clone(), data_type, affinity)
         }
@@ -480,67 +480,6 @@ fn abs(value: &Value) -> Result<Value> {
 
 /// Scalar min/max: NULL if any argument is NULL; among equal values min keeps the last
 /// and max the first, as SQLite does (which shows when 1 and 1.0 tie).
-/// A function `Function::Collated` applies under a collation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CollatedCall {
-    Min,
-    Max,
-    NullIf,
-}
-
-impl CollatedCall {
-    /// The function this applies under BINARY.
-    pub fn function(self) -> Function {
-        match self {
-            CollatedCall::Min => Function::Min,
-            CollatedCall::Max => Function::Max,
-            CollatedCall::NullIf => Function::NullIf,
-        }
-    }
-
-    /// The call of `function` under a collation (`None` for another function).
-    pub fn of(function: Function) -> Option<CollatedCall> {
-        match function {
-            Function::Min => Some(CollatedCall::Min),
-            Function::Max => Some(CollatedCall::Max),
-            Function::NullIf => Some(CollatedCall::NullIf),
-            _ => None,
-        }
-    }
-}
-
-/// `call` of `min`, `max` or `nullif` comparing under `collation` (texts by their collation
-/// keys); the value returned is the argument as given.
-fn collated(call: CollatedCall, collation: super::Collation, args: &[Value]) -> Value {
-    let compare = |a: &Value, b: &Value| {
-        compare_for_sort(&collation.key(a.clone()), &collation.key(b.clone()))
-    };
-    match call {
-        CollatedCall::NullIf => match args {
-            [left, right] if compare(left, right) == Ordering::Equal => Value::Null,
-            [left, ..] => left.clone(),
-            [] => Value::Null,
-        },
-        CollatedCall::Min | CollatedCall::Max => {
-            if args.is_empty() || args.iter().any(Value::is_null) {
-                return Value::Null;
-            }
-            let mut best = &args[0];
-            for value in &args[1..] {
-                let ordering = compare(value, best);
-                let replace = match call {
-                    CollatedCall::Min => ordering != Ordering::Greater,
-                    _ => ordering == Ordering::Greater,
-                };
-                if replace {
-                    best = value;
-                }
-            }
-            best.clone()
-        }
-    }
-}
-
 fn min_max(args: &[Value], wanted: Ordering) -> Value {
     if args.iter().any(Value::is_null) {
         return Value::Null;
@@ -604,33 +543,6 @@ mod tests {
 
     fn run(function: Function, args: &[Value]) -> Value {
         call(function, args).unwrap()
-    }
-
-    #[test]
-    fn collated_min_max_and_nullif_compare_by_the_collation_and_return_the_argument() {
-        let text = |s: &str| Value::Text(s.to_string());
-        let nocase = |call| Function::Collated(call, crate::expr::Collation::NoCase);
-        let (a, b) = (text("apple"), text("B"));
-        assert_eq!(run(Function::Max, &[a.clone(), b.clone()]), a);
-        assert_eq!(run(nocase(CollatedCall::Max), &[a.clone(), b.clone()]), b);
-        assert_eq!(run(nocase(CollatedCall::Min), &[b.clone(), a.clone()]), a);
-        assert_eq!(
-            run(nocase(CollatedCall::Min), &[a.clone(), Value::Null]),
-            Value::Null
-        );
-        // Ties keep the later argument, as SQLite's min does.
-        let upper = text("APPLE");
-        assert_eq!(
-            run(nocase(CollatedCall::Min), &[a.clone(), upper.clone()]),
-            upper
-        );
-        assert_eq!(
-            run(nocase(CollatedCall::NullIf), &[a.clone(), upper]),
-            Value::Null
-        );
-        assert_eq!(run(nocase(CollatedCall::NullIf), &[a.clone(), b]), a);
-        assert_eq!(nocase(CollatedCall::NullIf).name(), "nullif");
-        assert!(nocase(CollatedCall::Max).check_arity(1).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod arithmetic;
 mod cast;
 mod coerce;
 mod collate;
+mod collated_call;
 mod compile;
 mod concat;
 mod datetime;
@@ -55,10 +56,11 @@ pub use arithmetic::{Arithmetic, Computed};
 pub use cast::{apply_affinity, Affinity};
 pub use coerce::{coerce_to_column, fits_column, holds_as_is, numeric_text};
 pub use collate::{Collation, ColumnMeta};
+pub use collated_call::CollatedCall;
 pub use compile::{Compiled, Predicate};
 pub use datetime::DateFunction;
 pub use expiry::{expiry_ms, format_unix_ms, row_expiry_ms, TransactionTime, WallClock};
-pub use function::{CollatedCall, Function};
+pub use function::Function;
 pub use json::{
     json_quote_text, JsonFunction, TableFunction, TABLE_FUNCTION_COLUMNS,
     TABLE_FUNCTION_VISIBLE_COLUMNS,
