@@ -25,3 +25,7 @@ SELECT json_quote('he said "hi"'), json_quote(3.0), json_quote(NULL);
 SELECT user_id FROM settings WHERE json_extract(prefs, '$.n') IS NULL ORDER BY user_id;
 SELECT json_extract(prefs, '$.langs[0]', '$.theme') FROM settings WHERE user_id = 1;
 SELECT '{"x": 1}' -> 'x', '{"x": "s"}' ->> 'x', '[10,20]' -> 1;
+SELECT json_pretty('{"theme":"dark","panels":[{"id":1,"open":true},{"id":2,"tags":[]}],"extra":{}}');
+SELECT json_pretty('[1,[2,[3]]]', '--'), json_pretty('[1,2]', NULL), json_pretty('"x"'), json_pretty(NULL), json_pretty('{"a":1}', 2);
+SELECT json_array(json_pretty('[1]'), json_pretty('{}'));
+SELECT json_pretty('{bad');

@@ -169,8 +169,9 @@ fn bursts_inserted_and_deleted_again_end_as_in_sqlite() {
 }
 
 /// A source projection reading `last_insert_rowid()` sees the row before it go in when
-/// SQLite hands the rows on as they are made, and the value before the statement when
-/// SQLite makes them all first (a sort, grouping, a read of the target, a subquery).
+/// SQLite hands the rows on as they are made (a LIMIT / OFFSET over the projection
+/// included), and the value before the statement when SQLite makes them all first (a sort,
+/// grouping, a read of the target, a subquery).
 #[test]
 fn last_insert_rowid_in_a_source_row_reads_as_in_sqlite() {
     let schema = [
@@ -196,6 +197,17 @@ fn last_insert_rowid_in_a_source_row_reads_as_in_sqlite() {
         "INSERT INTO b SELECT last_insert_rowid(), 7",
         "INSERT INTO p (l, x) SELECT last_insert_rowid(), x FROM a",
         "INSERT INTO p (l, x) SELECT last_insert_rowid(), x - 20 FROM a",
+        // A LIMIT / OFFSET over the projection: SQLite counts the rows it hands on.
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM a LIMIT 2",
+        "INSERT INTO b SELECT last_insert_rowid() * 10, x FROM a LIMIT 2 OFFSET 1",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM a LIMIT 0",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM a LIMIT -1 OFFSET 2",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM a LIMIT '2'",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM a LIMIT 5 OFFSET 10",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM a ORDER BY x LIMIT 2",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM (SELECT x FROM a LIMIT 2)",
+        "INSERT INTO p (l, x) SELECT last_insert_rowid(), x FROM a LIMIT 2 OFFSET 1",
+        "INSERT INTO b SELECT last_insert_rowid(), x FROM a LIMIT 'two'",
         "INSERT INTO fires VALUES (1)",
     ];
     let (ember_db, sqlite) = super::support::both_engines(&schema);
@@ -231,7 +243,15 @@ fn explain_names_the_inserts_that_project_each_row() {
         "InsertProjected b"
     );
     assert_eq!(
+        first_line("INSERT INTO b SELECT last_insert_rowid(), x FROM a LIMIT 2 OFFSET 1"),
+        "InsertProjected b"
+    );
+    assert_eq!(
         first_line("INSERT INTO b SELECT last_insert_rowid(), x FROM a ORDER BY x"),
+        "InsertBatch b"
+    );
+    assert_eq!(
+        first_line("INSERT INTO b SELECT last_insert_rowid(), x FROM a ORDER BY x LIMIT 2"),
         "InsertBatch b"
     );
     assert_eq!(

@@ -362,6 +362,15 @@ pub(super) fn comparison_collation(left: &Expr, right: &Expr) -> Collation {
         .map_or(Collation::Binary, |(collation, _)| collation)
 }
 
+/// The collation scalar `min`, `max` and `nullif` compare their arguments under: that of
+/// the first argument with one (a column's, BINARY unless declared, or a COLLATE), as
+/// SQLite takes each argument's in turn; BINARY when none has one.
+pub(super) fn function_collation(args: &[Expr]) -> Collation {
+    args.iter()
+        .find_map(collation_of)
+        .map_or(Collation::Binary, |(collation, _)| collation)
+}
+
 /// The collation an expression sorts and groups by (ORDER BY, GROUP BY, DISTINCT, MIN/MAX).
 pub(super) fn sort_collation(expr: &Expr) -> Collation {
     collation_of(expr).map_or(Collation::Binary, |(collation, _)| collation)

@@ -5,7 +5,7 @@
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, TrimWhereField};
 
 use crate::error::{unsupported, Result};
-use crate::expr::{Affinity, BinaryOp, Expr, Function, UnaryOp};
+use crate::expr::{Affinity, BinaryOp, CollatedCall, Collation, Expr, Function, UnaryOp};
 
 use super::scope::Scope;
 use super::Binder;
@@ -120,6 +120,7 @@ impl Binder<'_> {
         let resolved = match (&user, Function::from_name(&name)) {
             (Some(_), _) => None,
             (None, Some(resolved)) => Some(self.like_as_set(resolved)),
+            (None, None) if name.eq_ignore_ascii_case("likelihood") => None,
             (None, None) if self.catalog.user_functions().has_name(&name) => {
                 return Err(crate::err!(
                     InvalidInput,
@@ -170,11 +171,16 @@ impl Binder<'_> {
             (Some(function), _) => Ok(Expr::UserFunction { function, args }),
             (None, Some(resolved)) => {
                 resolved.check_arity(args.len())?;
-                Ok(Expr::Function {
-                    function: resolved,
-                    args,
-                })
+                let function = match CollatedCall::of(resolved) {
+                    Some(call) => match super::compare::function_collation(&args) {
+                        Collation::Binary => resolved,
+                        collation => Function::Collated(call, collation),
+                    },
+                    None => resolved,
+                };
+                Ok(Expr::Function { function, args })
             }
+            (None, None) if name.eq_ignore_ascii_case("likelihood") => likelihood(args, list),
             (None, None) => Err(no_such_function(&name)),
         }
     }
@@ -363,6 +369,39 @@ pub(super) fn negate_if(negated: bool, expr: Expr) -> Expr {
     } else {
         expr
     }
+}
+
+/// `likelihood(x, p)`: `x`, as `likely(x)` (a hint to SQLite's planner), once `p` is what
+/// SQLite requires: a floating point literal from 0.0 to 1.0.
+fn likelihood(mut args: Vec<Expr>, list: &ast::FunctionArgumentList) -> Result<Expr> {
+    if args.len() != 2 {
+        return Err(crate::err!(
+            InvalidInput,
+            "wrong number of arguments to function likelihood()"
+        ));
+    }
+    let probability = match &list.args[1] {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(ast::Expr::Value(value))) => {
+            match &value.value {
+                ast::Value::Number(text, _) if text.contains(['.', 'e', 'E']) => {
+                    text.parse::<f64>().ok()
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if !probability.is_some_and(|p| (0.0..=1.0).contains(&p)) {
+        return Err(crate::err!(
+            InvalidInput,
+            "second argument to likelihood() must be a constant between 0.0 and 1.0"
+        ));
+    }
+    args.truncate(1);
+    Ok(Expr::Function {
+        function: Function::Likely,
+        args,
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! SQLite's date and time functions: `date`, `time`, `datetime`, `julianday`, `unixepoch`,
 //! `strftime`, `timediff`. A port of SQLite's date.c: a time value (ISO-8601 text, `now`, or
 //! a Julian day number) is held as milliseconds of Julian day plus lazily derived Y-M-D and h:m:s,
-//! then modifiers apply ('+N days', 'start of month', 'weekday N', 'unixepoch', ...).
+//! then modifiers apply ('+N days', 'start of month', 'weekday N', 'unixepoch', 'subsec',
+//! and the calendar shifts of `datetime_calendar.rs`: '+YYYY-MM-DD', 'floor', 'auto', ...).
 //! Invalid input gives NULL. Local time is treated as UTC ('localtime' and 'utc' are no-ops).
 
 use std::borrow::Cow;
@@ -96,6 +97,10 @@ struct DateTime {
     /// `seconds` holds a raw number not yet interpreted (for 'unixepoch').
     raw_number: bool,
     error: bool,
+    /// 'subsec': `unixepoch` gives a REAL, `datetime` and `time` milliseconds.
+    use_subsec: bool,
+    /// The days the last shift by months or years ran past its month's end ('floor').
+    floor_days: i64,
 }
 
 fn valid_julian_day(jd_ms: i64) -> bool {
@@ -479,12 +484,26 @@ const UNITS: [(&str, f64, f64); 6] = [
     ("year", 14_713.0, 31_536_000.0),
 ];
 
-fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
+/// Applies one modifier (`first`: the first of the call's) to `p`.
+fn apply_modifier(modifier: &str, p: &mut DateTime, first: bool) -> Option<()> {
     let mut buffer = [0u8; MODIFIER_ON_STACK_BYTES];
     let lower = ascii_lowercase(modifier, &mut buffer);
     let lower: &str = &lower;
     match lower {
         "localtime" | "utc" => return Some(()),
+        "subsec" | "subsecond" => {
+            p.use_subsec = true;
+            return Some(());
+        }
+        "floor" => {
+            p.floor();
+            return Some(());
+        }
+        "ceiling" => {
+            p.ceiling();
+            return Some(());
+        }
+        "auto" => return p.auto(first),
         "julianday" => return (p.valid_jd && p.raw_number).then(|| p.raw_number = false),
         "unixepoch" => {
             if !p.raw_number {
@@ -540,6 +559,9 @@ fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
     if !lower.starts_with(|c: char| c == '+' || c == '-' || c.is_ascii_digit()) {
         return None;
     }
+    if calendar::is_date_shift(lower) {
+        return calendar::shift_by_date(lower, p);
+    }
     let number_end = lower[1..]
         .find(|c: char| c == ':' || c.is_ascii_whitespace())
         .map_or(lower.len(), |at| at + 1);
@@ -547,18 +569,7 @@ fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
     if lower[number_end..].starts_with(':') {
         // (+|-)HH:MM[:SS.FFF] shifts the time.
         let time = lower.strip_prefix(['+', '-']).unwrap_or(lower);
-        let mut shift = DateTime::default();
-        parse_hh_mm_ss(time.as_bytes(), &mut shift)?;
-        shift.compute_jd();
-        let mut millis = shift.jd_ms - 43_200_000;
-        millis -= (millis / 86_400_000) * 86_400_000;
-        if lower.starts_with('-') {
-            millis = -millis;
-        }
-        p.compute_jd();
-        p.clear_ymd_hms_tz();
-        p.jd_ms = p.jd_ms.saturating_add(millis);
-        return Some(());
+        return calendar::shift_by_time(time.as_bytes(), lower.starts_with('-'), p);
     }
     let unit = lower[number_end..].trim_start();
     if unit.len() > 10 || unit.len() < 3 {
@@ -566,6 +577,7 @@ fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
     }
     let unit = unit.strip_suffix('s').unwrap_or(unit);
     p.compute_jd();
+    p.floor_days = 0;
     let rounder = if amount < 0.0 { -0.5 } else { 0.5 };
     let index = match unit {
         "second" => 0,
@@ -592,11 +604,13 @@ fn apply_modifier(modifier: &str, p: &mut DateTime) -> Option<()> {
         };
         p.year += carry;
         p.month -= carry * 12;
+        p.note_floor();
         p.valid_jd = false;
         amount -= amount.trunc();
     } else if index == 5 {
         p.compute_ymd_hms();
         p.year += amount as i64;
+        p.note_floor();
         p.valid_jd = false;
         amount -= amount.trunc();
     }
@@ -620,8 +634,11 @@ fn read_date<A: Arguments + ?Sized>(args: &A, first: usize) -> Option<DateTime> 
         Some(Value::Boolean(b)) => p.set_raw_number(f64::from(u8::from(*b))),
         Some(other) => p = parse_time_value(&text_of(other)?)?,
     }
-    for modifier in (first + 1..args.count()).filter_map(|at| args.at(at)) {
-        apply_modifier(&text_of(modifier)?, &mut p)?;
+    for at in first + 1..args.count() {
+        let Some(modifier) = args.at(at) else {
+            continue;
+        };
+        apply_modifier(&text_of(modifier)?, &mut p, at == first + 1)?;
         if p.error {
             return None;
         }
@@ -662,14 +679,24 @@ fn push_date(out: &mut String, p: &DateTime) {
     }
 }
 
-/// Appends `HH:MM:SS` (whole seconds).
+/// Appends `HH:MM:SS` (whole seconds), or `HH:MM:SS.SSS` after 'subsec'.
 fn push_time(out: &mut String, p: &DateTime) {
-    let seconds = p.seconds as i64;
+    // The seconds and milliseconds of the rounded milliseconds, as SQLite writes them.
+    let (seconds, millis) = if p.use_subsec {
+        let total = (p.seconds * 1000.0 + 0.5) as i64;
+        (total / 1000 % 100, Some(total % 1000))
+    } else {
+        (p.seconds as i64, None)
+    };
     for (position, part) in [p.hour, p.minute, seconds].into_iter().enumerate() {
         if position > 0 {
             out.push(':');
         }
         super::text::push_decimal(out, part.unsigned_abs(), 2);
+    }
+    if let Some(millis) = millis {
+        out.push('.');
+        super::text::push_decimal(out, millis.unsigned_abs(), 3);
     }
 }
 
@@ -712,6 +739,9 @@ pub(crate) fn call_into<A: Arguments + ?Sized>(
     };
     match function {
         DateFunction::JulianDay => return Some(Value::Real(p.jd_ms as f64 / 86_400_000.0)),
+        DateFunction::UnixEpoch if p.use_subsec => {
+            return Some(Value::Real((p.jd_ms - UNIX_EPOCH_JD_MS) as f64 / 1000.0))
+        }
         DateFunction::UnixEpoch => {
             return Some(Value::Integer(
                 (p.jd_ms - UNIX_EPOCH_JD_MS).div_euclid(1000),
@@ -744,6 +774,9 @@ pub(crate) fn call_into<A: Arguments + ?Sized>(
 #[path = "datetime_strftime.rs"]
 mod strftime;
 use strftime::strftime;
+
+#[path = "datetime_calendar.rs"]
+mod calendar;
 
 #[path = "datetime_timediff.rs"]
 mod timediff;

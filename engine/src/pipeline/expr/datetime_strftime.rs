@@ -74,6 +74,10 @@ pub(super) fn strftime(format: &str, mut p: DateTime, out: &mut String) -> Optio
             Some('p') => write!(out, "{}", if p.hour >= 12 { "PM" } else { "AM" }),
             Some('P') => write!(out, "{}", if p.hour >= 12 { "pm" } else { "am" }),
             Some('R') => write!(out, "{:02}:{:02}", p.hour, p.minute),
+            // After 'subsec', with its milliseconds.
+            Some('s') if p.use_subsec => {
+                write!(out, "{:.3}", (p.jd_ms - UNIX_EPOCH_JD_MS) as f64 / 1000.0)
+            }
             Some('s') => write!(out, "{}", (p.jd_ms - UNIX_EPOCH_JD_MS).div_euclid(1000)),
             Some('S') => write!(out, "{:02}", p.seconds as i64),
             Some('T') => write!(out, "{:02}:{:02}:{:02}", p.hour, p.minute, p.seconds as i64),

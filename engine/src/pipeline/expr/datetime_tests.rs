@@ -223,3 +223,84 @@ fn unit_modifiers_stop_at_their_limits() {
         Value::Null
     );
 }
+
+#[test]
+fn subsec_floor_ceiling_auto_and_date_shifts_match_sqlite() {
+    use DateFunction::*;
+    let real = |r: f64| Value::Real(r);
+    assert_eq!(
+        run(UnixEpoch, &["2024-01-01 00:00:00.5", "subsec"]),
+        real(1_704_067_200.5)
+    );
+    assert_eq!(
+        run(UnixEpoch, &["2024-01-01 00:00:00", "subsecond"]),
+        real(1_704_067_200.0)
+    );
+    assert_eq!(
+        run(DateTime, &["2024-01-01 10:11:12.345", "subsec"]),
+        text("2024-01-01 10:11:12.345")
+    );
+    assert_eq!(
+        run(Time, &["10:11:12.3456", "subsec"]),
+        text("10:11:12.346")
+    );
+    assert_eq!(
+        run(DateTime, &["2024-01-01 10:11:12", "subsec", "+1.5 seconds"]),
+        text("2024-01-01 10:11:13.500")
+    );
+    assert_eq!(
+        run(Date, &["2024-01-01 10:11:12.345", "subsec"]),
+        text("2024-01-01")
+    );
+    assert_eq!(
+        run(Strftime, &["%s", "2024-01-01 00:00:00.5", "subsec"]),
+        text("1704067200.500")
+    );
+    let cases = [
+        (["2024-01-31", "+1 month", "floor"], "2024-02-29"),
+        (["2024-01-31", "+1 month", "ceiling"], "2024-03-02"),
+        (["2024-03-31", "-1 month", "floor"], "2024-02-29"),
+        (["2024-02-29", "+1 year", "floor"], "2025-02-28"),
+        (["2024-05-31", "+1 month", "floor"], "2024-06-30"),
+        (["2024-01-31", "+1 day", "floor"], "2024-02-01"),
+        (["2024-01-31", "+13 months", "floor"], "2025-02-28"),
+        (["2024-12-31", "-10 months", "floor"], "2024-02-29"),
+        (["2024-01-15", "+0001-02-03", "ceiling"], "2025-03-18"),
+        (["2024-01-31", "+0000-01-00", "ceiling"], "2024-03-02"),
+        (["2024-01-31", "+0000-01-00", "floor"], "2024-02-29"),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(run(Date, &args), text(expected), "{args:?}");
+    }
+    assert_eq!(
+        run(Date, &["2024-01-31", "+1 month", "+1 day", "floor"]),
+        text("2024-03-03")
+    );
+    assert_eq!(
+        run(DateTime, &["2024-01-15 10:00", "-0000-00-01 01:00:00"]),
+        text("2024-01-14 09:00:00")
+    );
+    for bad in ["+0001-12-01", "+0001-01-31", "+001-01-01", "+0001-01-01x"] {
+        assert_eq!(run(Date, &["2024-01-15", bad]), Value::Null, "{bad}");
+    }
+    let number = |n: Value, modifiers: &[&str]| {
+        let mut args = vec![n];
+        args.extend(modifiers.iter().map(|m| Value::Text(m.to_string())));
+        call(DateTime, &args)
+    };
+    let unix = Value::Integer(1_704_067_200);
+    assert_eq!(number(unix.clone(), &["auto"]), text("2024-01-01 00:00:00"));
+    assert_eq!(
+        number(Value::Real(2_460_310.5), &["auto"]),
+        text("2024-01-01 00:00:00")
+    );
+    assert_eq!(number(unix.clone(), &["unixepoch", "auto"]), Value::Null);
+    assert_eq!(
+        number(Value::Real(1_704_067_200.5), &["auto", "subsec"]),
+        text("2024-01-01 00:00:00.500")
+    );
+    assert_eq!(
+        run(DateTime, &["2024-01-01", "auto"]),
+        text("2024-01-01 00:00:00")
+    );
+}

@@ -87,6 +87,10 @@ pub enum Function {
     /// (`coerce::stored_form`): what an UPDATE's generated column reads of an assigned
     /// column (`bind/generated.rs`), as SQLite converts a value before it computes them.
     StoredAs(ember_storage::DataType, super::Affinity),
+    /// Scalar `min`, `max` or `nullif` comparing text under a collation other than BINARY:
+    /// that of their first argument with one (a column's, or a COLLATE), as SQLite's do
+    /// (bound by `bind::function` for `Min`, `Max` and `NullIf`).
+    Collated(super::CollatedCall, super::Collation),
     /// Not callable from SQL: whether a row of a table with `expire_at` is visible to the
     /// statement's transaction (expiry.rs); evaluated by `Expr::eval` with the context.
     /// `unexpired(expiry)` for `expire_at`; `unexpired(expiry, written, ttl_ms)` for a
@@ -110,7 +114,7 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Glob, "glob", 2, Some(2)),
     (Function::Hex, "hex", 1, Some(1)),
     (Function::IfNull, "ifnull", 2, Some(2)),
-    (Function::Iif, "iif", 3, Some(3)),
+    (Function::Iif, "iif", 2, None),
     (Function::Instr, "instr", 2, Some(2)),
     (Function::Length, "length", 1, Some(1)),
     (Function::Like, "like", 2, Some(3)),
@@ -145,12 +149,13 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
 
 impl Function {
     /// The function called `name` (any case); `substring` is `substr`, `format` is
-    /// `printf`.
+    /// `printf`, `if` is `iif`.
     pub fn from_name(name: &str) -> Option<Function> {
         let name = name.to_ascii_lowercase();
         let name = match name.as_str() {
             "substring" => "substr",
             "format" => "printf",
+            "if" => "iif",
             other => other,
         };
         CATALOGUE
@@ -180,6 +185,7 @@ impl Function {
             Function::Sketch(sketch) => sketch.name(),
             Function::ReadAsReal(_) => "read_as_real",
             Function::StoredAs(..) => "stored_as",
+            Function::Collated(call, _) => call.function().name(),
             Function::Unexpired => "unexpired",
             Function::WriteTime => "write_time",
             Function::Raise(_) => "raise",
@@ -198,6 +204,7 @@ impl Function {
             Function::Session(session) => (session.name(), 0, Some(0)),
             Function::ReadAsReal(_) => ("read_as_real", 1, Some(1)),
             Function::StoredAs(..) => ("stored_as", 1, Some(1)),
+            Function::Collated(call, _) => return call.function().check_arity(count),
             Function::Unexpired => ("unexpired", 1, Some(3)),
             Function::WriteTime => ("write_time", 0, Some(0)),
             Function::Raise(crate::error::RaiseAction::Ignore) => ("raise", 0, Some(0)),
@@ -266,11 +273,17 @@ pub(crate) fn eval_call(
             Ok(Value::Null)
         }
         (Function::Json(json), _) => super::json::eval_call(json, args, &mut eval),
-        (Function::Iif, [condition, then, otherwise]) => {
-            if truth(&eval(condition)?) == Some(true) {
-                eval(then)
-            } else {
-                eval(otherwise)
+        (Function::Iif, _) => {
+            // iif(c1, v1, c2, v2, ..[, otherwise]): the value of the first true condition.
+            let mut pairs = args.chunks_exact(2);
+            for pair in &mut pairs {
+                if truth(&eval(&pair[0])?) == Some(true) {
+                    return eval(&pair[1]);
+                }
+            }
+            match pairs.remainder() {
+                [otherwise] => eval(otherwise),
+                _ => Ok(Value::Null),
             }
         }
         // Up to four arguments on the stack: no list is allocated per call.
@@ -353,6 +366,7 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
             Value::Integer(i) => Value::Real(*i as f64),
             other => other.clone(),
         },
+        Function::Collated(call, collation) => call.apply(collation, &args.values()),
         Function::StoredAs(data_type, affinity) => {
             super::coerce::stored_form(first.clone(), data_type, affinity)
         }
@@ -361,16 +375,17 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
             .find(|value| !value.is_null())
             .cloned()
             .unwrap_or(Value::Null),
-        Function::Iif => match (args.at(0), args.at(1), args.at(2)) {
-            (Some(condition), Some(then), Some(otherwise)) => {
-                if truth(condition) == Some(true) {
-                    then.clone()
-                } else {
-                    otherwise.clone()
-                }
-            }
-            _ => Value::Null,
-        },
+        Function::Iif => {
+            let count = args.count();
+            let chosen = (0..count / 2)
+                .find(|pair| args.at(2 * pair).and_then(truth) == Some(true))
+                .map(|pair| 2 * pair + 1)
+                .or((count % 2 == 1).then_some(count - 1));
+            chosen
+                .and_then(|at| args.at(at))
+                .cloned()
+                .unwrap_or(Value::Null)
+        }
         Function::NullIf => match (args.at(0), args.at(1)) {
             (Some(left), Some(right)) if compare_for_sort(left, right) == Ordering::Equal => {
                 Value::Null
@@ -582,6 +597,16 @@ mod tests {
         assert_eq!(run(Function::NullIf, &[int(1), int(2)]), int(1));
         assert_eq!(run(Function::Iif, &[null.clone(), int(1), int(2)]), int(2));
         assert_eq!(run(Function::Iif, &[int(5), int(1), int(2)]), int(1));
+        // As SQLite 3.48's: two arguments, and condition / value pairs.
+        assert_eq!(run(Function::Iif, &[int(0), int(1)]), null.clone());
+        assert_eq!(run(Function::Iif, &[int(1), int(1)]), int(1));
+        let pairs = [int(0), int(1), int(1), int(2), int(3)];
+        assert_eq!(run(Function::Iif, &pairs), int(2));
+        assert_eq!(run(Function::Iif, &pairs[..4]), int(2));
+        let none_true = [int(0), int(1), null.clone(), int(2), int(3)];
+        assert_eq!(run(Function::Iif, &none_true), int(3));
+        assert_eq!(run(Function::Iif, &none_true[..4]), null.clone());
+        assert_eq!(Function::from_name("IF"), Some(Function::Iif));
         assert_eq!(run(Function::TypeOf, &[real(1.0)]), text("real"));
         assert_eq!(run(Function::TypeOf, &[null]), text("null"));
     }

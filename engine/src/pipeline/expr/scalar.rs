@@ -141,21 +141,30 @@ impl Scalar {
                 operand: Box::new(Scalar::of(expr, context)?),
                 affinity: *affinity,
             },
-            // iif(c, x, y) is CASE WHEN c THEN x ELSE y END, as lazy.
+            // iif(c1, x1, c2, x2, ..[, y]) is CASE WHEN c1 THEN x1 .. ELSE y END, as lazy.
             Expr::Function {
                 function: Function::Iif,
                 args,
-            } => match args.as_slice() {
-                [condition, then, otherwise] => Scalar::Case {
+            } if args.len() >= 2 => {
+                let pairs = args.chunks_exact(2);
+                let otherwise = match pairs.remainder() {
+                    [otherwise] => Some(Box::new(Scalar::of(otherwise, context)?)),
+                    _ => None,
+                };
+                let branches = pairs
+                    .map(|pair| {
+                        Some((
+                            Scalar::of(&pair[0], context)?,
+                            Scalar::of(&pair[1], context)?,
+                        ))
+                    })
+                    .collect::<Option<Box<[_]>>>()?;
+                Scalar::Case {
                     operand: None,
-                    branches: Box::new([(
-                        Scalar::of(condition, context)?,
-                        Scalar::of(then, context)?,
-                    )]),
-                    otherwise: Some(Box::new(Scalar::of(otherwise, context)?)),
-                },
-                _ => return None,
-            },
+                    branches,
+                    otherwise,
+                }
+            }
             Expr::Function { function, args } => {
                 call_can_fail(*function)?;
                 function.check_arity(args.len()).ok()?;

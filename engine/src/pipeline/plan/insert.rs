@@ -74,16 +74,18 @@ impl Insert {
         (every_target_column && width == self.columns.len()).then_some(scan)
     }
 
-    /// The source's projection and its input when the projection reads
+    /// The source's projection, its input and the LIMIT over it, when the projection reads
     /// `last_insert_rowid()` and SQLite hands the source's rows to the insert as they are
     /// made, so each row's projection sees the row before it go in: the input reads rows
     /// as they come (scans, filters, joins, LIMIT, literal rows, table functions: no sort,
     /// grouping, DISTINCT, window or compound, which SQLite runs to the end first), never
     /// the target table, and holds no subquery (SQLite runs a source that may read the
-    /// target to the end first too). `None` for any other source (a LIMIT over the
-    /// projection included): its rows are all made first.
-    pub fn projection_each_row(&self) -> Option<(&Node, &[Expr])> {
-        let (input, exprs) = self.projected_source()?;
+    /// target to the end first too). A LIMIT / OFFSET over the projection keeps it so, as
+    /// SQLite's counts the rows it hands on. `None` for any other source: its rows are all
+    /// made first.
+    pub fn projection_each_row(&self) -> Option<ProjectedSource<'_>> {
+        let projected = self.projected_source()?;
+        let (input, exprs) = (projected.input, projected.exprs);
         let mut reads_last_rowid = false;
         let mut subquery = false;
         let mut visit = |expr: &Expr| {
@@ -111,16 +113,41 @@ impl Insert {
                 _ => false,
             };
         });
-        (reads_last_rowid && streams && !subquery).then_some((input, exprs))
+        (reads_last_rowid && streams && !subquery).then_some(projected)
     }
 
-    /// The source's projection list and its input, when the source is a projection.
-    pub fn projected_source(&self) -> Option<(&Node, &[Expr])> {
-        match &self.source {
-            Node::Project { input, exprs } => Some((input, exprs)),
+    /// The source's projection list, its input and the LIMIT / OFFSET over it, when the
+    /// source is a projection (under a LIMIT or not).
+    pub fn projected_source(&self) -> Option<ProjectedSource<'_>> {
+        let (projection, limit, offset) = match &self.source {
+            Node::Limit {
+                input,
+                limit,
+                offset,
+            } => (&**input, limit.as_ref(), offset.as_ref()),
+            source => (source, None, None),
+        };
+        match projection {
+            Node::Project { input, exprs } => Some(ProjectedSource {
+                input,
+                exprs,
+                limit,
+                offset,
+            }),
             _ => None,
         }
     }
+}
+
+/// An INSERT source that is a projection (`Insert::projected_source`): the projection's
+/// `input` rows, past the first `offset` and at most `limit` of them (each expression
+/// evaluated once, as a query's LIMIT and OFFSET are), each projected by `exprs`.
+#[derive(Clone, Copy)]
+pub struct ProjectedSource<'p> {
+    pub input: &'p Node,
+    pub exprs: &'p [Expr],
+    pub limit: Option<&'p Expr>,
+    pub offset: Option<&'p Expr>,
 }
 
 /// Whether `exprs` are the columns of their input row, each once, in order.

@@ -53,7 +53,9 @@ pub use index_group::{
 pub use index_range::{
     counts_range_rows, IndexRange, KeyOrder, KeyRange, RangeBound, CASED_LETTERS_MAX,
 };
-pub use insert::{Insert, InsertWrite, PlainRows, RowValue, PLAIN_ROW_COLUMNS_MAX};
+pub use insert::{
+    Insert, InsertWrite, PlainRows, ProjectedSource, RowValue, PLAIN_ROW_COLUMNS_MAX,
+};
 pub use join_probe::JoinProbe;
 pub use or_union::{OrBranch, OrUnion};
 pub use relation::{IndexHint, Relation, RelationSource};

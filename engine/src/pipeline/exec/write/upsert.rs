@@ -20,8 +20,11 @@ use crate::error::Result;
 use crate::expr::{
     coerce_to_column, fits_column, EvalContext, Expr, StatementEnv, SubqueryRuntime,
 };
-use crate::plan::{ConflictTarget, Insert, InsertWrite, Node, OnConflict, Upsert, UpsertAction};
+use crate::plan::{
+    ConflictTarget, Insert, InsertWrite, Node, OnConflict, ProjectedSource, Upsert, UpsertAction,
+};
 
+use super::super::query::count_of;
 use super::super::{run_query, ExecContext, Row, RowSink};
 use super::conflict::{delete_expired_holder, find_holder, insert_row};
 use super::constraint::RowGuard;
@@ -161,26 +164,36 @@ impl StatementState<'_, '_, '_, '_, '_> {
     }
 
     /// Writes the rows of a source whose projection reads `last_insert_rowid()`
-    /// (`InsertWrite::EachRowProjected`): the projection's input runs to the end first (its
-    /// rows counted against the statement's row limit by `run_query`), then each row is
-    /// projected just before it goes in, so it sees the row before it as SQLite's does.
+    /// (`InsertWrite::EachRowProjected`): the projection's input runs first (its rows
+    /// counted against the statement's row limit by `run_query`; past the OFFSET, up to the
+    /// LIMIT over the projection, which it stops at), then each row is projected just before
+    /// it goes in, so it sees the row before it as SQLite's does.
     fn write_projected(&mut self, txn: &mut Transaction) -> Result<()> {
-        let Some((input, exprs)) = self.insert.projected_source() else {
+        let Some(source) = self.insert.projected_source() else {
             return Err(crate::err!(
                 Internal,
                 "an insert projected row by row whose source is not a streamed projection"
             ));
         };
+        let exprs = source.exprs;
         let mut values = Vec::new();
         let (mut rows, mut input_width) = (0usize, 0usize);
         {
             let runtime = SubqueryRuntime::new(txn, self.env);
-            run_query(input, &ExecContext::new(&runtime), &mut |row| {
-                input_width = row.len();
-                values.append(row);
-                rows += 1;
-                Ok(true)
-            })?;
+            let context = ExecContext::new(&runtime);
+            let (mut skip, limit) = projected_limit(&source, &context)?;
+            if limit != Some(0) {
+                run_query(source.input, &context, &mut |row| {
+                    if skip > 0 {
+                        skip -= 1;
+                        return Ok(true);
+                    }
+                    input_width = row.len();
+                    values.append(row);
+                    rows += 1;
+                    Ok(limit.is_none_or(|limit| (rows as u64) < limit))
+                })?;
+            }
         }
         debug_assert_eq!(values.len(), rows * input_width);
         let width = self.insert.table.columns.len();
@@ -521,6 +534,23 @@ fn holder_still_there(txn: &Transaction, table: &TableDef, holder: RowId) -> Res
     let nothing = vec![false; table.columns.len()];
     txn.read_row_columns(&table.storage, holder, Some(&nothing), &mut scratch)
         .map_err(|e| storage_error(table, e))
+}
+
+/// The rows to skip and the most rows to take (`None`: no limit) of a projected source's
+/// OFFSET and LIMIT, as a query's `Limit` reads them (`count_of`).
+fn projected_limit(
+    source: &ProjectedSource<'_>,
+    context: &ExecContext<'_>,
+) -> Result<(u64, Option<u64>)> {
+    let limit = match source.limit {
+        Some(limit) => count_of(limit, "LIMIT", context)?,
+        None => None,
+    };
+    let offset = match source.offset {
+        Some(offset) => count_of(offset, "OFFSET", context)?.unwrap_or(0),
+        None => 0,
+    };
+    Ok((offset, limit))
 }
 
 /// Sets `slot` to the value of `expr`, which reads no row: a literal is copied into the

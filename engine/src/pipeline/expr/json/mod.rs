@@ -47,6 +47,8 @@ pub enum JsonFunction {
     Remove,
     Quote,
     Patch,
+    /// `json_pretty(json[, indent])`: the JSON text laid out one value a line.
+    Pretty,
 }
 
 /// Every JSON function with its SQL name and its (fewest, most) argument counts.
@@ -66,6 +68,7 @@ const CATALOGUE: &[(JsonFunction, &str, usize, Option<usize>)] = &[
     (JsonFunction::Remove, "json_remove", 1, None),
     (JsonFunction::Quote, "json_quote", 1, Some(1)),
     (JsonFunction::Patch, "json_patch", 2, Some(2)),
+    (JsonFunction::Pretty, "json_pretty", 1, Some(2)),
 ];
 
 impl JsonFunction {
@@ -171,11 +174,17 @@ fn eval_arg(arg: &Expr, eval: &mut dyn FnMut(&Expr) -> Result<Value>) -> Result<
         Expr::Function {
             function: Function::Iif,
             args,
-        } if args.len() == 3 => {
-            if truth(&eval(&args[0])?) == Some(true) {
-                eval_arg(&args[1], eval)
-            } else {
-                eval_arg(&args[2], eval)
+        } if args.len() >= 2 => {
+            // iif(c1, v1, c2, v2, ..[, otherwise]).
+            let mut pairs = args.chunks_exact(2);
+            for pair in &mut pairs {
+                if truth(&eval(&pair[0])?) == Some(true) {
+                    return eval_arg(&pair[1], eval);
+                }
+            }
+            match pairs.remainder() {
+                [otherwise] => eval_arg(otherwise, eval),
+                _ => Ok(JsonArg::plain(Value::Null)),
             }
         }
         Expr::Case {

@@ -148,6 +148,15 @@ pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
             Some(json) => json_result(&json),
             None => null(),
         },
+        JsonFunction::Pretty => match document(first)? {
+            // SQLite's default: four spaces a level (also for a NULL indent). Plain text, as
+            // SQLite's: another JSON function quotes it as a string.
+            Some(json) => plain(Value::Text(match second {
+                Value::Null => json.to_pretty_text("    ")?,
+                indent => json.to_pretty_text(&indent.to_string())?,
+            })),
+            None => null(),
+        },
         JsonFunction::Valid => valid(first, args.get(1).copied()),
         JsonFunction::Extract => extract(args),
         JsonFunction::Arrow | JsonFunction::LongArrow => {

@@ -60,6 +60,66 @@ impl Json {
         Ok(out)
     }
 
+    /// The text `json_pretty` gives: each array element and object member on a line of its
+    /// own, indented by `indent` once per level, a member's key followed by `": "`; an empty
+    /// array or object stays `[]` / `{}`.
+    pub fn to_pretty_text(&self, indent: &str) -> Result<String> {
+        let mut out = String::new();
+        self.write_pretty(&mut out, indent, 0)?;
+        Ok(out)
+    }
+
+    /// Appends the `to_pretty_text` of this value at nesting `level`. Fails as soon as the
+    /// text passes `JSON_TEXT_BYTES_MAX` (a long indent repeats per line and level).
+    fn write_pretty(&self, out: &mut String, indent: &str, level: usize) -> Result<()> {
+        let limit = crate::limits::JSON_TEXT_BYTES_MAX;
+        let too_long = || crate::err!(Limit, "JSON result passes {limit} bytes");
+        let new_line = |out: &mut String, level: usize| -> Result<()> {
+            if out.len().saturating_add(indent.len().saturating_mul(level)) > limit {
+                return Err(too_long());
+            }
+            out.push('\n');
+            for _ in 0..level {
+                out.push_str(indent);
+            }
+            Ok(())
+        };
+        match self {
+            Json::Array(items) if !items.is_empty() => {
+                out.push('[');
+                for (position, item) in items.iter().enumerate() {
+                    if position > 0 {
+                        out.push(',');
+                    }
+                    new_line(out, level + 1)?;
+                    item.write_pretty(out, indent, level + 1)?;
+                }
+                new_line(out, level)?;
+                out.push(']');
+            }
+            Json::Object(members) if !members.is_empty() => {
+                out.push('{');
+                for (position, (key, item)) in members.iter().enumerate() {
+                    if position > 0 {
+                        out.push(',');
+                    }
+                    new_line(out, level + 1)?;
+                    out.push('"');
+                    out.push_str(key);
+                    out.push_str("\": ");
+                    item.write_pretty(out, indent, level + 1)?;
+                }
+                new_line(out, level)?;
+                out.push('}');
+            }
+            scalar => scalar.write_to(out),
+        }
+        if out.len() > limit {
+            return Err(too_long());
+        }
+        Ok(())
+    }
+
     /// Appends the minified text to `out`. Recursion is bounded by the parser's depth limit
     /// (and by the SQL expression depth for values built by functions).
     pub fn write_to(&self, out: &mut String) {
@@ -220,6 +280,23 @@ mod tests {
         assert_eq!(unescape("\\ud800x"), "\u{fffd}x");
         assert_eq!(unescape("\\udc00"), "\u{fffd}");
         assert_eq!(unescape("\\ud800\\u0041"), "\u{fffd}A");
+    }
+
+    #[test]
+    fn pretty_text_puts_each_value_on_its_line() {
+        let json = Json::Object(vec![
+            (
+                "a".into(),
+                Json::Array(vec![Json::Number("1".into()), Json::True]),
+            ),
+            ("b".into(), Json::Object(Vec::new())),
+            ("c".into(), Json::Array(Vec::new())),
+        ]);
+        assert_eq!(
+            json.to_pretty_text("  ").unwrap(),
+            "{\n  \"a\": [\n    1,\n    true\n  ],\n  \"b\": {},\n  \"c\": []\n}"
+        );
+        assert_eq!(Json::Null.to_pretty_text("    ").unwrap(), "null");
     }
 
     #[test]

@@ -1,0 +1,28 @@
+-- A multilingual contacts list: accented, CJK and emoji text through length, case mapping (ASCII only, as SQLite), LIKE, substr, instr, trim, ordering and NOCASE.
+CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT COLLATE NOCASE);
+INSERT INTO people (name, city) VALUES ('José Álvarez', 'Málaga'), ('Zoë Ödegaard', 'ÅLESUND'), ('李小龙', '香港'), ('Ana 😀 Silva', 'Lisboa'), ('ÉMILE', 'paris'), ('émile', 'PARIS'), ('Ørjan', 'Oslo'), ('straße', 'Köln'), (' ñandú ', ' Córdoba ');
+SELECT id, length(name), length(CAST(name AS BLOB)), upper(name), lower(name) FROM people ORDER BY id;
+SELECT id, substr(name, 1, 3), substr(name, -3), substr(name, 2, 2) FROM people ORDER BY id;
+SELECT id, instr(name, 'é'), instr(name, '😀'), instr(name, '小'), replace(name, 'é', 'e') FROM people ORDER BY id;
+SELECT id, name FROM people WHERE name LIKE 'é%' ORDER BY id;
+SELECT id, name FROM people WHERE name LIKE 'e%' ORDER BY id;
+SELECT id, name FROM people WHERE name LIKE '%ö%' ORDER BY id;
+SELECT id, name FROM people WHERE name LIKE '_sé%' ORDER BY id;
+SELECT id, name FROM people WHERE name GLOB '*[éÉ]*' ORDER BY id;
+SELECT id, city FROM people WHERE city = 'PARIS' ORDER BY id;
+SELECT id, city FROM people WHERE city = 'ålesund' ORDER BY id;
+SELECT city, count(*) FROM people GROUP BY city ORDER BY city;
+SELECT name FROM people ORDER BY name;
+SELECT name FROM people ORDER BY name COLLATE NOCASE, id;
+SELECT id, '[' || trim(name) || ']', '[' || trim(city) || ']', length(trim(name)) FROM people WHERE id = 9;
+SELECT id, unicode(name), char(unicode(name)), hex(substr(name, 1, 1)) FROM people ORDER BY id;
+SELECT id, quote(name), printf('%-12s|', name), printf('%!.3s', name) FROM people ORDER BY id;
+SELECT group_concat(substr(name, 1, 1), '') FROM (SELECT name FROM people ORDER BY id);
+SELECT id, reverse_free FROM (SELECT id, substr(name, length(name), 1) AS reverse_free FROM people) ORDER BY id;
+SELECT count(DISTINCT lower(name)), count(DISTINCT upper(name)), count(DISTINCT name COLLATE NOCASE) FROM people WHERE name IN ('ÉMILE', 'émile');
+CREATE UNIQUE INDEX people_city ON people(city);
+SELECT id, name FROM people WHERE name > 'Z' ORDER BY name;
+SELECT id, length(name) - length(replace(name, ' ', '')) AS spaces FROM people ORDER BY id;
+SELECT id, max(city, 'M'), min(city, 'M'), max('M', city), nullif(city, 'paris'), nullif(name, 'émile'), max(name, 'Z' COLLATE NOCASE) FROM people ORDER BY id;
+SELECT max('a' COLLATE NOCASE, 'B'), min('a', 'B' COLLATE NOCASE), max('a', 'B'), nullif('a' COLLATE NOCASE, 'A'), nullif('a', 'A' COLLATE NOCASE), max('b' COLLATE RTRIM, 'b  ');
+SELECT json_array(iif(1, json('[1]')), iif(0, 'x', 1, json('{"a":2}'), 'z'), iif(0, json('[3]')));

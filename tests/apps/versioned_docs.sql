@@ -1,0 +1,27 @@
+-- A wiki with versioned pages: every edit a new row, the latest version per page, diffs between versions, pruning old versions.
+CREATE TABLE pages (id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE, created TEXT NOT NULL);
+CREATE TABLE revisions (page_id INTEGER NOT NULL REFERENCES pages(id), version INTEGER NOT NULL, body TEXT NOT NULL, author TEXT, edited TEXT NOT NULL, PRIMARY KEY (page_id, version)) WITHOUT ROWID;
+INSERT INTO pages (slug, created) VALUES ('home', '2024-01-01'), ('about', '2024-01-02'), ('faq', '2024-01-03');
+INSERT INTO revisions SELECT id, 1, 'first ' || slug, 'ann', created FROM pages;
+INSERT INTO revisions (page_id, version, body, author, edited) SELECT 1, coalesce(max(version), 0) + 1, 'second home', 'bo', '2024-01-05' FROM revisions WHERE page_id = 1;
+INSERT INTO revisions (page_id, version, body, author, edited) SELECT 1, coalesce(max(version), 0) + 1, 'third home', 'ann', '2024-01-09' FROM revisions WHERE page_id = 1;
+INSERT INTO revisions (page_id, version, body, author, edited) SELECT 3, coalesce(max(version), 0) + 1, 'faq v2', NULL, '2024-01-07' FROM revisions WHERE page_id = 3;
+INSERT INTO revisions (page_id, version, body, author, edited) VALUES (1, 3, 'clash', 'cy', '2024-01-10');
+SELECT p.slug, max(r.version) AS latest, r.body, r.author FROM pages p JOIN revisions r ON r.page_id = p.id GROUP BY p.id ORDER BY p.slug;
+SELECT p.slug, r.version, r.body FROM pages p JOIN revisions r ON r.page_id = p.id WHERE NOT EXISTS (SELECT 1 FROM revisions n WHERE n.page_id = r.page_id AND n.version > r.version) ORDER BY p.slug;
+SELECT page_id, version, body FROM revisions WHERE (page_id, version) IN (SELECT page_id, max(version) FROM revisions GROUP BY page_id) ORDER BY page_id;
+SELECT page_id, version, body FROM (SELECT *, row_number() OVER (PARTITION BY page_id ORDER BY version DESC) AS rn FROM revisions) WHERE rn = 1 ORDER BY page_id;
+SELECT page_id, version, body FROM revisions WHERE (page_id, version) > (1, 2) ORDER BY page_id, version;
+SELECT page_id, version, body FROM revisions WHERE (page_id, version) BETWEEN (1, 2) AND (3, 1) ORDER BY page_id, version;
+SELECT a.page_id, a.version AS from_v, b.version AS to_v, a.body AS before, b.body AS after, b.body = a.body AS same FROM revisions a JOIN revisions b ON b.page_id = a.page_id AND b.version = a.version + 1 ORDER BY a.page_id, a.version;
+SELECT author, count(*) AS edits, count(DISTINCT page_id) AS pages_touched FROM revisions GROUP BY author ORDER BY author;
+SELECT coalesce(author, '(anonymous)') AS who, group_concat(page_id || ':' || version, ',') FROM (SELECT * FROM revisions ORDER BY page_id, version) GROUP BY author ORDER BY who;
+UPDATE pages SET slug = 'start' WHERE slug = 'home' RETURNING id, slug;
+UPDATE pages SET slug = 'faq' WHERE slug = 'about';
+DELETE FROM revisions WHERE version < (SELECT max(version) FROM revisions r WHERE r.page_id = revisions.page_id) - 1 RETURNING page_id, version;
+SELECT page_id, version FROM revisions ORDER BY page_id, version;
+SELECT count(*), changes() FROM revisions;
+INSERT INTO pages (slug, created) VALUES ('start', '2024-02-01') ON CONFLICT (slug) DO UPDATE SET created = excluded.created RETURNING id, slug, created;
+SELECT p.slug, (SELECT body FROM revisions r WHERE r.page_id = p.id ORDER BY version DESC LIMIT 1) AS latest, (SELECT count(*) FROM revisions r WHERE r.page_id = p.id) AS n FROM pages p ORDER BY p.id;
+DELETE FROM pages WHERE id NOT IN (SELECT page_id FROM revisions WHERE body LIKE '%home%');
+SELECT id, slug FROM pages ORDER BY id;
