@@ -37,6 +37,25 @@ impl AggregateCollector {
     }
 }
 
+/// Refuses `select`'s HAVING, once its result columns are bound (their aggregates in
+/// `collected`), when the query is no aggregate: SQLite's rule makes a query one by its
+/// GROUP BY or an aggregate call among its result columns, not one in HAVING alone.
+pub(super) fn check_having(
+    collected: Option<&AggregateCollector>,
+    select: &ast::Select,
+) -> Result<()> {
+    let grouped =
+        !matches!(&select.group_by, ast::GroupByExpr::Expressions(terms, _) if terms.is_empty());
+    let aggregated = collected.is_some_and(|collector| !collector.calls.is_empty());
+    if select.having.is_some() && !aggregated && !grouped {
+        return Err(crate::err!(
+            InvalidInput,
+            "HAVING clause on a non-aggregate query"
+        ));
+    }
+    Ok(())
+}
+
 /// A function call's arguments: plain expressions, or `*` (COUNT(*)).
 enum Arguments<'a> {
     Star,

@@ -306,6 +306,7 @@ impl Binder<'_> {
         for item in &select.projection {
             self.bind_select_item(item, scope, &mut projection)?;
         }
+        super::aggregate::check_having(self.aggregates.as_ref(), select)?;
         self.output_aliases = output_aliases(&projection);
         self.allow_windows(false);
         let having = select
