@@ -106,11 +106,18 @@ pub(crate) fn find_text(text: &str, pattern: &str) -> Option<usize> {
 }
 
 /// instr(haystack, needle) of two texts: the 1-based character position of the first
-/// occurrence, 0 when there is none (1 for an empty needle).
+/// occurrence, 0 when there is none (1 for an empty needle). A NUL before it counts as a
+/// character, as in SQLite (length() stops at one).
 #[inline]
 pub(crate) fn instr_of_texts(haystack: &str, needle: &str) -> i64 {
     find_text(haystack, needle).map_or(0, |at| {
-        super::text_view::char_count(&haystack[..at]) as i64 + 1
+        let before = &haystack[..at];
+        let chars = if before.is_ascii() {
+            before.len()
+        } else {
+            before.chars().count()
+        };
+        chars as i64 + 1
     })
 }
 
@@ -211,7 +218,7 @@ pub(crate) fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> 
     Ok(match function {
         Function::Length => Value::Integer(match arg(0) {
             Value::Blob(bytes) => bytes.len(),
-            other => text_of(other).unwrap_or_default().chars().count(),
+            other => super::text_view::char_count(&text_of(other).unwrap_or_default()),
         } as i64),
         Function::OctetLength => Value::Integer(match arg(0) {
             Value::Blob(bytes) => bytes.len(),

@@ -174,9 +174,15 @@ pub(super) fn substr_bytes(text: &str, start: i64, length: Option<i64>) -> (usiz
     (from, to)
 }
 
-/// length() of a text: its characters (its bytes when it is ASCII).
+/// length() of a text: its characters before the first NUL, as SQLite counts them (its
+/// bytes there when it is ASCII).
 #[inline]
 pub(super) fn char_count(text: &str) -> usize {
+    let text = match memchr::memchr(0, text.as_bytes()) {
+        // A NUL is one byte of its own in UTF-8: the text before it is whole characters.
+        Some(nul) => &text[..nul],
+        None => text,
+    };
     if text.is_ascii() {
         text.len()
     } else {
