@@ -20,7 +20,7 @@ use super::super::scan::index_range::visit_range_rows_after;
 use super::super::scan::{for_each_index_row, ScanOperator};
 use super::super::{ExecContext, Row, RowSink};
 use super::key_lookup::lookup_row;
-use super::{count_of, Projection};
+use super::{skip_and_limit, Projection};
 
 /// The rows still to skip and still to return (`None`: no limit).
 struct Counts {
@@ -36,15 +36,7 @@ impl Counts {
                 left: None,
             });
         };
-        // In LimitOperator's order: LIMIT first, then OFFSET.
-        let left = match limit {
-            Some(expr) => count_of(expr, "LIMIT", context)?,
-            None => None,
-        };
-        let skip = match offset {
-            Some(expr) => count_of(expr, "OFFSET", context)?.unwrap_or(0),
-            None => 0,
-        };
+        let (skip, left) = skip_and_limit(limit.as_ref(), offset.as_ref(), context)?;
         Ok(Counts { skip, left })
     }
 

@@ -478,21 +478,29 @@ pub(super) fn count_of(expr: &Expr, what: &str, context: &ExecContext<'_>) -> Re
     }
 }
 
+/// The rows an OFFSET skips and the most a LIMIT takes (`None`: no limit), evaluated in
+/// that order of errors: LIMIT first, then OFFSET (`count_of`).
+pub(in crate::pipeline::exec) fn skip_and_limit(
+    limit: Option<&Expr>,
+    offset: Option<&Expr>,
+    context: &ExecContext<'_>,
+) -> Result<(u64, Option<u64>)> {
+    let limit = match limit {
+        Some(expr) => count_of(expr, "LIMIT", context)?,
+        None => None,
+    };
+    let skip = match offset {
+        Some(expr) => count_of(expr, "OFFSET", context)?.unwrap_or(0),
+        None => 0,
+    };
+    Ok((skip, limit))
+}
+
 impl Operator for LimitOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
         let (skip, left) = match self.remaining {
             Some(state) => state,
-            None => {
-                let limit = match self.limit {
-                    Some(expr) => count_of(expr, "LIMIT", context)?,
-                    None => None,
-                };
-                let offset = match self.offset {
-                    Some(expr) => count_of(expr, "OFFSET", context)?.unwrap_or(0),
-                    None => 0,
-                };
-                (offset, limit)
-            }
+            None => skip_and_limit(self.limit, self.offset, context)?,
         };
         let mut skip = skip;
         if left == Some(0) {

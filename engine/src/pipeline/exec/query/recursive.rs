@@ -21,7 +21,7 @@ use crate::plan::{RecursiveUnion, SortKey};
 
 use super::super::hash::key_set::KeySet;
 use super::super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row, WorkRow};
-use super::{compare_keys, count_of};
+use super::{compare_keys, skip_and_limit};
 
 /// A queued row with its ORDER BY key and arrival number (ties leave in arrival order).
 struct Ordered<'p> {
@@ -178,14 +178,11 @@ impl<'p> RecursiveUnionOperator<'p> {
 
     fn start(&mut self, context: &ExecContext<'_>) -> Result<()> {
         self.started = true;
-        self.left = match &self.union.limit {
-            Some(limit) => count_of(limit, "LIMIT", context)?,
-            None => None,
-        };
-        self.skip = match &self.union.offset {
-            Some(offset) => count_of(offset, "OFFSET", context)?.unwrap_or(0),
-            None => 0,
-        };
+        (self.skip, self.left) = skip_and_limit(
+            self.union.limit.as_ref(),
+            self.union.offset.as_ref(),
+            context,
+        )?;
         let mut initial = build(&self.union.initial);
         while let Some(row) = initial.next(context)? {
             self.enqueue(row, context)?;

@@ -20,11 +20,9 @@ use crate::error::Result;
 use crate::expr::{
     coerce_to_column, fits_column, EvalContext, Expr, StatementEnv, SubqueryRuntime,
 };
-use crate::plan::{
-    ConflictTarget, Insert, InsertWrite, Node, OnConflict, ProjectedSource, Upsert, UpsertAction,
-};
+use crate::plan::{ConflictTarget, Insert, InsertWrite, Node, OnConflict, Upsert, UpsertAction};
 
-use super::super::query::count_of;
+use super::super::query::skip_and_limit;
 use super::super::{run_query, ExecContext, Row, RowSink};
 use super::conflict::{delete_expired_holder, find_holder, insert_row};
 use super::constraint::RowGuard;
@@ -181,7 +179,7 @@ impl StatementState<'_, '_, '_, '_, '_> {
         {
             let runtime = SubqueryRuntime::new(txn, self.env);
             let context = ExecContext::new(&runtime);
-            let (mut skip, limit) = projected_limit(&source, &context)?;
+            let (mut skip, limit) = skip_and_limit(source.limit, source.offset, &context)?;
             if limit != Some(0) {
                 run_query(source.input, &context, &mut |row| {
                     if skip > 0 {
@@ -534,23 +532,6 @@ fn holder_still_there(txn: &Transaction, table: &TableDef, holder: RowId) -> Res
     let nothing = vec![false; table.columns.len()];
     txn.read_row_columns(&table.storage, holder, Some(&nothing), &mut scratch)
         .map_err(|e| storage_error(table, e))
-}
-
-/// The rows to skip and the most rows to take (`None`: no limit) of a projected source's
-/// OFFSET and LIMIT, as a query's `Limit` reads them (`count_of`).
-fn projected_limit(
-    source: &ProjectedSource<'_>,
-    context: &ExecContext<'_>,
-) -> Result<(u64, Option<u64>)> {
-    let limit = match source.limit {
-        Some(limit) => count_of(limit, "LIMIT", context)?,
-        None => None,
-    };
-    let offset = match source.offset {
-        Some(offset) => count_of(offset, "OFFSET", context)?.unwrap_or(0),
-        None => 0,
-    };
-    Ok((offset, limit))
 }
 
 /// Sets `slot` to the value of `expr`, which reads no row: a literal is copied into the
