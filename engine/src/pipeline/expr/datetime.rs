@@ -597,14 +597,7 @@ fn apply_modifier(modifier: &str, p: &mut DateTime, first: bool) -> Option<()> {
     if index == 4 {
         p.compute_ymd_hms();
         p.month += amount as i64;
-        let carry = if p.month > 0 {
-            (p.month - 1) / 12
-        } else {
-            (p.month - 12) / 12
-        };
-        p.year += carry;
-        p.month -= carry * 12;
-        p.note_floor();
+        p.carry_months();
         p.valid_jd = false;
         amount -= amount.trunc();
     } else if index == 5 {

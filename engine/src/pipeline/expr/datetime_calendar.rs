@@ -12,6 +12,19 @@ use super::{days_of_month, digits, parse_hh_mm_ss, DateTime, UNIX_EPOCH_JD_MS};
 const DAY_MS: i64 = 86_400_000;
 
 impl DateTime {
+    /// After `month` was shifted past 1..=12: the whole years carried into `year`, then the
+    /// days past the month's end noted for `floor` (`note_floor`).
+    pub(super) fn carry_months(&mut self) {
+        let carry = if self.month > 0 {
+            (self.month - 1) / 12
+        } else {
+            (self.month - 12) / 12
+        };
+        self.year += carry;
+        self.month -= carry * 12;
+        self.note_floor();
+    }
+
     /// After a shift by months or years: the days the date runs past its month's end, which
     /// `floor` takes back (SQLite's computeFloor).
     pub(super) fn note_floor(&mut self) {
@@ -102,14 +115,7 @@ pub(super) fn shift_by_date(modifier: &str, p: &mut DateTime) -> Option<()> {
     p.valid_jd = false;
     p.year += sign * years;
     p.month += sign * months;
-    let carry = if p.month > 0 {
-        (p.month - 1) / 12
-    } else {
-        (p.month - 12) / 12
-    };
-    p.year += carry;
-    p.month -= carry * 12;
-    p.note_floor();
+    p.carry_months();
     p.compute_jd();
     p.valid_hms = false;
     p.valid_ymd = false;
