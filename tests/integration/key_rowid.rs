@@ -261,10 +261,10 @@ fn rows_rowids_and_the_key_survive_the_wal_a_checkpoint_and_alter_table() {
     assert_key_works(&db);
 }
 
-/// Writes, under `DIR`, the snapshot an EmberDB from before this kind of table had a rowid
-/// wrote for `CREATE TABLE old(k TEXT PRIMARY KEY, v)` holding `rows`, stored on `k`: the
-/// rows have no rowid column.
-fn write_keyed_snapshot_from_before(vfs: &SimVfs, rows: &[(&str, i64)]) {
+/// Writes, under `DIR`, a snapshot of `CREATE TABLE old(k TEXT PRIMARY KEY, v)` holding
+/// `rows` whose stored text lacks the implicit-rowid mark, so the table is stored on `k`:
+/// the rows have no rowid column.
+fn write_keyed_snapshot_without_mark(vfs: &SimVfs, rows: &[(&str, i64)]) {
     let create = "CREATE TABLE old(k TEXT PRIMARY KEY, v)";
     super::implicit_rowid::write_old_snapshot(vfs, vec![0], create, rows);
 }
@@ -272,7 +272,7 @@ fn write_keyed_snapshot_from_before(vfs: &SimVfs, rows: &[(&str, i64)]) {
 #[test]
 fn a_keyed_table_from_before_opens_stored_on_its_key_without_a_rowid() {
     let vfs = SimVfs::new();
-    write_keyed_snapshot_from_before(&vfs, &[("x", 1), ("y", 2), ("z", 3)]);
+    write_keyed_snapshot_without_mark(&vfs, &[("x", 1), ("y", 2), ("z", 3)]);
     let check = |db: &Database, expected: &str| {
         let conn = db.connect();
         let rows = conn.query("SELECT * FROM old ORDER BY k", ()).unwrap();
