@@ -169,6 +169,10 @@ impl Binder<'_> {
         }
         match (user, resolved) {
             (Some(function), _) => Ok(Expr::UserFunction { function, args }),
+            (None, Some(Function::Iif)) => {
+                Function::Iif.check_arity(args.len())?;
+                Ok(iif_as_case(args))
+            }
             (None, Some(resolved)) => {
                 resolved.check_arity(args.len())?;
                 let function = match CollatedCall::of(resolved) {
@@ -368,6 +372,26 @@ pub(super) fn negate_if(negated: bool, expr: Expr) -> Expr {
         Expr::Unary(UnaryOp::Not, Box::new(expr))
     } else {
         expr
+    }
+}
+
+/// `iif(c1, v1, c2, v2, ..[, otherwise])` (also `if`), as SQLite evaluates it: `CASE WHEN c1
+/// THEN v1 WHEN c2 THEN v2 .. [ELSE otherwise] END`, so every evaluator runs it as a CASE
+/// (lazily, a JSON argument's flag passed on).
+fn iif_as_case(args: Vec<Expr>) -> Expr {
+    let mut args = args.into_iter();
+    let mut branches = Vec::with_capacity(args.len() / 2);
+    let mut else_result = None;
+    while let Some(condition) = args.next() {
+        match args.next() {
+            Some(value) => branches.push((condition, value)),
+            None => else_result = Some(Box::new(condition)),
+        }
+    }
+    Expr::Case {
+        operand: None,
+        branches,
+        else_result,
     }
 }
 

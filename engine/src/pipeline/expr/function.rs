@@ -15,7 +15,7 @@ use super::coerce::parse_whole_number;
 use super::datetime::DateFunction;
 use super::json::JsonFunction;
 use super::math::Math;
-use super::ops::{compare_for_sort, truth, Numeric};
+use super::ops::{compare_for_sort, Numeric};
 use super::session_values::SessionFunction;
 use super::{text, Expr};
 
@@ -254,8 +254,9 @@ impl fmt::Display for Function {
     }
 }
 
-/// Evaluates a call; `eval` evaluates one argument. COALESCE, IFNULL and IIF evaluate their
-/// arguments lazily, left to right, as SQLite does; the others evaluate all first.
+/// Evaluates a call; `eval` evaluates one argument. COALESCE and IFNULL evaluate their
+/// arguments lazily, left to right, as SQLite does (iif() is bound as a CASE); the others
+/// evaluate all first.
 pub(crate) fn eval_call(
     function: Function,
     args: &[Expr],
@@ -273,19 +274,6 @@ pub(crate) fn eval_call(
             Ok(Value::Null)
         }
         (Function::Json(json), _) => super::json::eval_call(json, args, &mut eval),
-        (Function::Iif, _) => {
-            // iif(c1, v1, c2, v2, ..[, otherwise]): the value of the first true condition.
-            let mut pairs = args.chunks_exact(2);
-            for pair in &mut pairs {
-                if truth(&eval(&pair[0])?) == Some(true) {
-                    return eval(&pair[1]);
-                }
-            }
-            match pairs.remainder() {
-                [otherwise] => eval(otherwise),
-                _ => Ok(Value::Null),
-            }
-        }
         // Up to four arguments on the stack: no list is allocated per call.
         _ if args.len() <= 4 => {
             let mut values = [Value::Null, Value::Null, Value::Null, Value::Null];
@@ -376,15 +364,10 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
             .cloned()
             .unwrap_or(Value::Null),
         Function::Iif => {
-            let count = args.count();
-            let chosen = (0..count / 2)
-                .find(|pair| args.at(2 * pair).and_then(truth) == Some(true))
-                .map(|pair| 2 * pair + 1)
-                .or((count % 2 == 1).then_some(count - 1));
-            chosen
-                .and_then(|at| args.at(at))
-                .cloned()
-                .unwrap_or(Value::Null)
+            return Err(crate::err!(
+                Internal,
+                "iif() is bound as a CASE expression (bind::function), never called"
+            ))
         }
         Function::NullIf => match (args.at(0), args.at(1)) {
             (Some(left), Some(right)) if compare_for_sort(left, right) == Ordering::Equal => {
@@ -595,20 +578,35 @@ mod tests {
         assert_eq!(run(Function::NullIf, &[int(1), real(1.0)]), null);
         assert_eq!(run(Function::NullIf, &[int(1), null.clone()]), int(1));
         assert_eq!(run(Function::NullIf, &[int(1), int(2)]), int(1));
-        assert_eq!(run(Function::Iif, &[null.clone(), int(1), int(2)]), int(2));
-        assert_eq!(run(Function::Iif, &[int(5), int(1), int(2)]), int(1));
-        // As SQLite 3.48's: two arguments, and condition / value pairs.
-        assert_eq!(run(Function::Iif, &[int(0), int(1)]), null.clone());
-        assert_eq!(run(Function::Iif, &[int(1), int(1)]), int(1));
-        let pairs = [int(0), int(1), int(1), int(2), int(3)];
-        assert_eq!(run(Function::Iif, &pairs), int(2));
-        assert_eq!(run(Function::Iif, &pairs[..4]), int(2));
-        let none_true = [int(0), int(1), null.clone(), int(2), int(3)];
-        assert_eq!(run(Function::Iif, &none_true), int(3));
-        assert_eq!(run(Function::Iif, &none_true[..4]), null.clone());
         assert_eq!(Function::from_name("IF"), Some(Function::Iif));
         assert_eq!(run(Function::TypeOf, &[real(1.0)]), text("real"));
         assert_eq!(run(Function::TypeOf, &[null]), text("null"));
+    }
+
+    /// iif() as bound (a CASE): three arguments, two, and condition / value pairs, as
+    /// SQLite 3.48's.
+    #[test]
+    fn iif_takes_the_value_of_the_first_true_condition() {
+        let db = crate::Database::in_memory();
+        let conn = db.connect();
+        let one = |sql: &str| -> Value {
+            let rows = conn.query(&format!("SELECT {sql}"), ()).unwrap();
+            rows.first().unwrap().get::<Value>(0).unwrap()
+        };
+        for (sql, want) in [
+            ("iif(NULL, 1, 2)", int(2)),
+            ("iif(5, 1, 2)", int(1)),
+            ("iif(0, 1)", Value::Null),
+            ("iif(1, 1)", int(1)),
+            ("iif(0, 1, 1, 2, 3)", int(2)),
+            ("iif(0, 1, 1, 2)", int(2)),
+            ("iif(0, 1, NULL, 2, 3)", int(3)),
+            ("iif(0, 1, NULL, 2)", Value::Null),
+            ("if(0, 1, 2)", int(2)),
+        ] {
+            assert_eq!(one(sql), want, "{sql}");
+        }
+        assert!(conn.query("SELECT iif(1)", ()).is_err());
     }
 
     #[test]

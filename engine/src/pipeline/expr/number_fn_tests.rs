@@ -145,13 +145,9 @@ fn number_shapes() -> Vec<Expr> {
             vec![(int(1), c1.clone()), (real(0.5), int(9))],
             Some(int(-1)),
         ),
-        call(
-            Function::Iif,
-            vec![
-                binary(BinaryOp::Greater, c0.clone(), int(500)),
-                c1.clone(),
-                int(0),
-            ],
+        searched(
+            vec![(binary(BinaryOp::Greater, c0.clone(), int(500)), c1.clone())],
+            Some(int(0)),
         ),
         nullif(modulo(c0.clone(), int(3)), int(0)),
         nullif(c0.clone(), c1.clone()),

@@ -141,30 +141,6 @@ impl Scalar {
                 operand: Box::new(Scalar::of(expr, context)?),
                 affinity: *affinity,
             },
-            // iif(c1, x1, c2, x2, ..[, y]) is CASE WHEN c1 THEN x1 .. ELSE y END, as lazy.
-            Expr::Function {
-                function: Function::Iif,
-                args,
-            } if args.len() >= 2 => {
-                let pairs = args.chunks_exact(2);
-                let otherwise = match pairs.remainder() {
-                    [otherwise] => Some(Box::new(Scalar::of(otherwise, context)?)),
-                    _ => None,
-                };
-                let branches = pairs
-                    .map(|pair| {
-                        Some((
-                            Scalar::of(&pair[0], context)?,
-                            Scalar::of(&pair[1], context)?,
-                        ))
-                    })
-                    .collect::<Option<Box<[_]>>>()?;
-                Scalar::Case {
-                    operand: None,
-                    branches,
-                    otherwise,
-                }
-            }
             Expr::Function { function, args } => {
                 call_can_fail(*function)?;
                 function.check_arity(args.len()).ok()?;

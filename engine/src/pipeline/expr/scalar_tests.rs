@@ -322,16 +322,18 @@ fn scalar_shapes() -> Vec<Expr> {
             )],
             else_result: Some(Box::new(int(0))),
         },
-        // iif, numeric CASEs (computed on numbers), a simple CASE over every class.
-        call(Function::Iif, vec![c0.clone(), c1.clone(), int(7)]),
-        call(
-            Function::Iif,
-            vec![
-                binary(BinaryOp::Greater, c0.clone(), int(1)),
-                c1.clone(),
-                call(Function::Abs, vec![c0.clone()]),
-            ],
-        ),
+        // iif as bound (a searched CASE), numeric CASEs (computed on numbers), a simple
+        // CASE over every class.
+        Expr::Case {
+            operand: None,
+            branches: vec![(c0.clone(), c1.clone())],
+            else_result: Some(Box::new(int(7))),
+        },
+        Expr::Case {
+            operand: None,
+            branches: vec![(binary(BinaryOp::Greater, c0.clone(), int(1)), c1.clone())],
+            else_result: Some(Box::new(call(Function::Abs, vec![c0.clone()]))),
+        },
         Expr::Case {
             operand: Some(Box::new(c0.clone())),
             branches: vec![

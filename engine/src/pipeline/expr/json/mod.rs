@@ -171,22 +171,6 @@ fn eval_arg(arg: &Expr, eval: &mut dyn FnMut(&Expr) -> Result<Value>) -> Result<
             }
             Ok(JsonArg::plain(Value::Null))
         }
-        Expr::Function {
-            function: Function::Iif,
-            args,
-        } if args.len() >= 2 => {
-            // iif(c1, v1, c2, v2, ..[, otherwise]).
-            let mut pairs = args.chunks_exact(2);
-            for pair in &mut pairs {
-                if truth(&eval(&pair[0])?) == Some(true) {
-                    return eval_arg(&pair[1], eval);
-                }
-            }
-            match pairs.remainder() {
-                [otherwise] => eval_arg(otherwise, eval),
-                _ => Ok(JsonArg::plain(Value::Null)),
-            }
-        }
         Expr::Case {
             operand,
             branches,
