@@ -137,6 +137,10 @@ pub struct Projection<'p> {
     /// For any other list: each expression, compiled when arithmetic (its constants read
     /// at the first row). Empty until then.
     computed: Vec<Computed<'p>>,
+    /// Beside `computed`: for each expression, the column it moves out of the input row
+    /// (a bare column no other expression of the list reads, `moved_columns`), else
+    /// `None`.
+    moved: Vec<Option<usize>>,
 }
 
 impl<'p> Projection<'p> {
@@ -150,6 +154,7 @@ impl<'p> Projection<'p> {
             identity,
             columns: None,
             computed: Vec::new(),
+            moved: Vec::new(),
         }
     }
 
@@ -207,9 +212,14 @@ impl<'p> Projection<'p> {
                     .iter()
                     .map(|expr| Computed::new(expr, &context.eval))
                     .collect();
+                self.moved = moved_columns(exprs);
             }
-            for computed in &mut self.computed {
-                projected.push(computed.eval(row, &context.eval)?);
+            for (computed, moved) in self.computed.iter_mut().zip(&self.moved) {
+                let value = match moved.and_then(|index| row.get_mut(index)) {
+                    Some(value) => std::mem::replace(value, Value::Null),
+                    None => computed.eval(row, &context.eval)?,
+                };
+                projected.push(value);
             }
         }
         Ok(())
@@ -257,6 +267,40 @@ fn column_map(exprs: &[Expr]) -> Option<Vec<(usize, bool)>> {
         map.push((index, !used_later));
     }
     Some(map)
+}
+
+/// For each expression of a list that is not all bare columns: the column it can move out
+/// of the input row instead of cloning, which is a bare column that no other expression of
+/// the list reads (a correlated subquery's reads of the row included: it reads the row
+/// while a later expression is evaluated, or an earlier one moved it).
+fn moved_columns(exprs: &[Expr]) -> Vec<Option<usize>> {
+    let mut reads: Vec<u32> = Vec::new();
+    for expr in exprs {
+        expr.walk(&mut |node| {
+            let mut read = |index: usize| {
+                if reads.len() <= index {
+                    reads.resize(index + 1, 0);
+                }
+                reads[index] += 1;
+            };
+            match node {
+                Expr::Column { index, .. } => read(*index),
+                Expr::Subquery(subquery) => subquery
+                    .outer_reads
+                    .iter()
+                    .filter(|outer| outer.level == 1)
+                    .for_each(|outer| read(outer.index)),
+                _ => {}
+            }
+        });
+    }
+    exprs
+        .iter()
+        .map(|expr| match expr {
+            Expr::Column { index, .. } if reads[*index] == 1 => Some(*index),
+            _ => None,
+        })
+        .collect()
 }
 
 impl<'p> ProjectOperator<'p> {
