@@ -347,6 +347,22 @@ fn runtime_of<'c>(context: &EvalContext<'c>) -> Result<&'c SubqueryRuntime<'c>> 
         .ok_or_else(|| crate::err!(Unsupported, "not supported: a subquery in this place"))
 }
 
+/// A memoized subquery's result for one outer row: shared with the memo that keeps it, or
+/// the row's own when the memo keeps nothing.
+enum Memoized {
+    Shared(Arc<SubqueryResult>),
+    Own(SubqueryResult),
+}
+
+impl Memoized {
+    fn as_ref(&self) -> &SubqueryResult {
+        match self {
+            Memoized::Shared(result) => result,
+            Memoized::Own(result) => result,
+        }
+    }
+}
+
 impl SubqueryExpr {
     /// Whether the subquery gives one value per execution, read with no row (uncorrelated,
     /// scalar or EXISTS): compiled code reads it once, as a constant (`constant_value`),
@@ -386,7 +402,7 @@ impl SubqueryExpr {
         match &self.memo_key {
             Some(reads) => {
                 let result = self.memoized(reads, runtime, &frame)?;
-                self.value_of(&result, row, context)
+                self.value_of(result.as_ref(), row, context)
             }
             // Run for this outer row and read at once: no result kept, none shared.
             None => self.value_of(&self.run(runtime, Some(&frame))?, row, context),
@@ -493,9 +509,9 @@ impl SubqueryExpr {
         reads: &[OuterRead],
         runtime: &SubqueryRuntime<'_>,
         frame: &OuterFrame<'_>,
-    ) -> Result<Arc<SubqueryResult>> {
+    ) -> Result<Memoized> {
         if self.id >= MEMOIZED_IDS_MAX {
-            return Ok(Arc::new(self.run(runtime, Some(frame))?));
+            return Ok(Memoized::Own(self.run(runtime, Some(frame))?));
         }
         let writes = runtime.txn.savepoint();
         let key = {
@@ -507,22 +523,25 @@ impl SubqueryExpr {
             let memo = memos[self.id].get_or_insert_with(|| SubqueryMemo::new(account, writes));
             match memo.in_use().then(|| MemoKey::of(reads, frame)).flatten() {
                 Some(key) => match memo.get(&key, writes) {
-                    Some(result) => return Ok(result),
+                    Some(result) => return Ok(Memoized::Shared(result)),
                     None => memo.in_use().then_some(key),
                 },
                 None => None,
             }
         };
         // Not borrowed while running: the subquery may run memoized subqueries itself.
-        let result = Arc::new(self.run(runtime, Some(frame))?);
-        if let Some(key) = key {
-            let bytes = result.bytes();
-            let mut memos = runtime.memos.borrow_mut();
-            if let Some(Some(memo)) = memos.get_mut(self.id) {
-                memo.insert(key, Arc::clone(&result), bytes, writes)?;
-            }
+        let result = self.run(runtime, Some(frame))?;
+        let Some(key) = key else {
+            // A memo given up (or a key it cannot hold) keeps nothing: no shared copy made.
+            return Ok(Memoized::Own(result));
+        };
+        let result = Arc::new(result);
+        let bytes = result.bytes();
+        let mut memos = runtime.memos.borrow_mut();
+        if let Some(Some(memo)) = memos.get_mut(self.id) {
+            memo.insert(key, Arc::clone(&result), bytes, writes)?;
         }
-        Ok(result)
+        Ok(Memoized::Shared(result))
     }
 
     /// A scalar subquery's value for the outer row `frame`, run for it.

@@ -609,12 +609,17 @@ fn binary_keyed(collations: &[KeyCollation], position: usize) -> bool {
         .is_none_or(|&collation| collation == KeyCollation::Binary)
 }
 
-/// A literal's or bound parameter's value, borrowed (`None` for any other expression, or
-/// a parameter with no value: `eval` reports that).
+/// A literal's, bound parameter's or enclosing row's column's value (constant while a
+/// correlated subquery runs for that row), borrowed (`None` for any other expression, or
+/// one with no value: `eval` reports that).
 fn constant_in_place<'e>(expr: &'e Expr, context: &'e ExecContext<'_>) -> Option<&'e Value> {
     match expr {
         Expr::Literal(value) => Some(value),
         Expr::Parameter(index) => context.eval.params.get(*index),
+        Expr::OuterColumn { level, index, .. } => {
+            let frame = context.eval.outer.and_then(|frame| frame.up(*level));
+            frame.and_then(|frame| frame.row.get(*index))
+        }
         _ => None,
     }
 }
