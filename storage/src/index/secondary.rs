@@ -21,6 +21,7 @@
 //! (`source_columns`) is what it reads. Its `columns` are then the positions of the derived
 //! key's values (`0..parts`), not the row's: no caller may take its keys for column values.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::slab::MemoryAccount;
@@ -50,6 +51,9 @@ pub struct SecondaryIndex {
     pub(crate) map: HashIndex,
     /// The entries in key order (an ordered index), or `None` (a hash index).
     ordered: Option<OrderedEntries>,
+    /// Set when the index is taken off its table's list (dropped, or its build failed):
+    /// writers no longer keep it up (`Table::attached_index`).
+    detached: AtomicBool,
 }
 
 impl std::fmt::Debug for SecondaryIndex {
@@ -125,6 +129,7 @@ impl SecondaryIndex {
             ordered: ordering
                 .map(|collations| OrderedEntries::new(collations, Some(Arc::clone(&account)))),
             map: HashIndex::with_account(Some(account)),
+            detached: AtomicBool::new(false),
         }
     }
 
@@ -242,6 +247,17 @@ impl SecondaryIndex {
     /// The id the table gave the index (stable while the table lives).
     pub fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Whether the index was taken off its table's list (see `Table::attached_index`).
+    pub(crate) fn is_detached(&self) -> bool {
+        self.detached.load(Ordering::Acquire)
+    }
+
+    /// Marks the index taken off its table's list; called before the list without it is
+    /// published.
+    pub(crate) fn detach(&self) {
+        self.detached.store(true, Ordering::Release);
     }
 
     pub fn name(&self) -> &str {

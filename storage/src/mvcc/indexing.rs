@@ -341,6 +341,26 @@ impl Table {
             .cloned()
     }
 
+    /// `index`, one of this table's indexes as `create_index` returned it, while it is on
+    /// the table's list (`None` once dropped): what `self.index(index.id())` finds, without
+    /// loading the list. Index ids are never reused within a table, and an index is marked
+    /// detached before the list without it is published.
+    #[inline]
+    pub fn attached_index<'i>(
+        &self,
+        index: &'i Arc<SecondaryIndex>,
+    ) -> Option<&'i Arc<SecondaryIndex>> {
+        debug_assert!(
+            index.is_detached()
+                || self
+                    .index(index.id())
+                    .map_or(index.is_detached(), |found| Arc::ptr_eq(&found, index)),
+            "index {} is not one of this table's",
+            index.id()
+        );
+        (!index.is_detached()).then_some(index)
+    }
+
     pub(crate) fn has_indexes(&self) -> bool {
         self.secondary_count.load(Ordering::Acquire) != 0
     }
@@ -476,6 +496,7 @@ impl Table {
             .map_err(|cause| StorageError::new(StorageErrorKind::Io, cause))
             .and_then(|()| self.populate(&index));
         if let Err(error) = populated {
+            index.detach();
             let list: Vec<_> = (*self.secondary.load_full())
                 .iter()
                 .filter(|other| other.id() != index.id())
@@ -500,6 +521,9 @@ impl Table {
             .cloned()
             .collect();
         let dropped = list.len() != current.len();
+        if let Some(index) = current.iter().find(|index| index.id() == id) {
+            index.detach();
+        }
         self.publish_indexes(list);
         dropped
     }

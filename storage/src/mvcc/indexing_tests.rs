@@ -353,6 +353,10 @@ fn creating_an_index_indexes_existing_rows_and_checks_uniqueness() {
     assert_eq!(found, 3);
     assert!(table.drop_index(index.id()));
     assert!(table.index(index.id()).is_none());
+    assert!(
+        table.attached_index(&index).is_none(),
+        "a dropped index is detached"
+    );
     // A unique index over keys that repeat only in deleted rows is fine.
     let mut txn = store.begin().unwrap();
     for id in 1000..3000 {
@@ -722,4 +726,27 @@ fn indexes_created_while_columns_are_patched_see_every_new_key() {
     for writer in writers {
         writer.join().unwrap();
     }
+}
+
+#[test]
+fn an_index_is_attached_from_its_creation_until_it_is_dropped() {
+    let store = Store::new();
+    let (table, first) = indexed(&store, false);
+    let second = table.create_index("second", vec![0], false).unwrap();
+    for index in [&first, &second] {
+        let attached = table.attached_index(index).expect("attached");
+        assert!(Arc::ptr_eq(attached, index));
+        assert!(Arc::ptr_eq(&table.index(index.id()).unwrap(), index));
+    }
+    assert!(table.drop_index(first.id()));
+    assert!(table.attached_index(&first).is_none());
+    assert!(
+        table.attached_index(&second).is_some(),
+        "the other index stays"
+    );
+    // A new index under the dropped one's name is another index, with another id.
+    let again = table.create_index("k_index", vec![1], false).unwrap();
+    assert_ne!(again.id(), first.id());
+    assert!(table.attached_index(&again).is_some());
+    assert!(table.attached_index(&first).is_none());
 }

@@ -96,3 +96,33 @@ fn views_order_as_their_texts() {
     assert_eq!(view("k5").with_case(Case::Upper).as_is(), None);
     assert!(TextView::of_value(Cow::Owned(Value::Integer(5))).is_err());
 }
+
+/// The characters before the first NUL, counted the plain way.
+fn chars_before_nul(text: &str) -> usize {
+    text.chars().take_while(|&c| c != '\0').count()
+}
+
+#[test]
+fn char_count_stops_at_the_first_nul() {
+    let pieces = ["a", "é", "\u{1F600}", "\0", "Z9", "½"];
+    // Texts of up to six pieces drawn by a fixed pseudo-random walk, short and repeated
+    // long (past the word-wide ASCII test's eight bytes).
+    let mut state = 0x2545_f491_u32;
+    for _ in 0..4000 {
+        let mut text = String::new();
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let count = 1 + state as usize % 6;
+        for at in 0..count {
+            text.push_str(pieces[(state as usize >> (3 * at)) % pieces.len()]);
+        }
+        for repeat in [1, 5, 12] {
+            let long = text.repeat(repeat);
+            assert_eq!(char_count(&long), chars_before_nul(&long), "{long:?}");
+        }
+    }
+    let ascii = "x".repeat(40);
+    assert_eq!(char_count(&ascii), 40);
+    assert_eq!(char_count(&format!("{ascii}\0y")), 40);
+}

@@ -116,7 +116,7 @@ impl<'p> JoinProber<'p> {
         let Some(index) = &self.probe.index else {
             return Ok(Target::PrimaryKey);
         };
-        if let Some(storage) = self.access.table.storage.index(index.storage.id()) {
+        if let Some(storage) = self.access.table.storage.attached_index(&index.storage) {
             let plan_decoder = self.access.read.decoder();
             let decoder = (!storage
                 .source_columns()
@@ -129,7 +129,7 @@ impl<'p> JoinProber<'p> {
                     storage.source_columns(),
                 )
             });
-            return Ok(Target::Index(storage, decoder));
+            return Ok(Target::Index(Arc::clone(storage), decoder));
         }
         let mut scan = build(&self.join.right);
         let mut rows = Vec::new();

@@ -163,9 +163,7 @@ pub(in crate::pipeline::exec) fn for_each_index_row(
         | AccessPath::OrUnion(_) => return Ok(false),
     };
     let table = &access.table;
-    let Some(storage): Option<std::sync::Arc<SecondaryIndex>> =
-        table.storage.index(index.storage.id())
-    else {
+    let Some(storage) = table.storage.attached_index(&index.storage) else {
         return Ok(false);
     };
     // The columns read above and the index's own (each row found is checked against its
@@ -197,7 +195,7 @@ pub(in crate::pipeline::exec) fn for_each_index_row(
         let mut stopped = false;
         context.txn.index_lookup_decoded(
             &table.storage,
-            &storage,
+            storage,
             key,
             decoder,
             buffer,
@@ -248,8 +246,8 @@ pub(in crate::pipeline::exec) fn for_each_index_row(
     };
     for values in keys {
         let key = match index.keys.as_ref().filter(|keys| keys.on_expressions()) {
-            Some(derived) => part_key(table, &storage, &derived.parts, values, context)?,
-            None => index_key(table, &storage, &index.columns, values, context)?,
+            Some(derived) => part_key(table, storage, &derived.parts, values, context)?,
+            None => index_key(table, storage, &index.columns, values, context)?,
         };
         let Some((key, exact)) = key else {
             continue;
@@ -295,17 +293,17 @@ pub(in crate::pipeline::exec) fn settled_key_rows(
         return Ok(None);
     }
     let table = &access.table;
-    let Some(storage) = table.storage.index(index.storage.id()) else {
+    let Some(storage) = table.storage.attached_index(&index.storage) else {
         return Ok(None);
     };
-    match index_key(table, &storage, &index.columns, values, context)? {
+    match index_key(table, storage, &index.columns, values, context)? {
         // No stored row has a NULL or unholdable key part.
         None => Ok(Some(0)),
         Some((key, true)) => {
             let mut probes = SettledProbes::default();
             let rows = context
                 .txn
-                .settled_index_rows(&table.storage, &storage, &key, &mut probes);
+                .settled_index_rows(&table.storage, storage, &key, &mut probes);
             Ok(rows.map(|rows| rows as u64))
         }
         Some((_, false)) => Ok(None),

@@ -97,7 +97,12 @@ impl RangeCursor {
         range: &IndexRange,
         context: &ExecContext<'_>,
     ) -> Result<Option<RangeCursor>> {
-        let Some(index) = access.table.storage.index(range.index.storage.id()) else {
+        let Some(index) = access
+            .table
+            .storage
+            .attached_index(&range.index.storage)
+            .cloned()
+        else {
             return Ok(None);
         };
         let mut cursor = RangeCursor {
