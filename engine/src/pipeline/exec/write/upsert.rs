@@ -266,7 +266,15 @@ impl StatementState<'_, '_, '_, '_, '_> {
                 }
             }
         }
-        match check_proposed(table, &mut self.scratch[width..]) {
+        let checked = check_proposed(table, &mut self.scratch[width..]);
+        // A key that reaches the constraint checks raises an AUTOINCREMENT table's sequence
+        // whether or not its row goes in (ignored, or settled by an upsert), as in SQLite.
+        if let Some(Value::Integer(key)) = table.rowid_column.map(|c| &self.scratch[width + c]) {
+            let key = *key;
+            self.keys
+                .attempted(txn, table, insert.sequence.as_deref(), key)?;
+        }
+        match checked {
             Err(error) if insert.on_conflict == OnConflict::Ignore && is_not_null(&error) => {
                 return Ok(())
             }
@@ -308,11 +316,8 @@ impl StatementState<'_, '_, '_, '_, '_> {
                     guard.inserted(txn, proposed)?;
                 }
                 if let Some(Value::Integer(key)) = table.rowid_column.map(|c| &proposed[c]) {
-                    let key = *key;
-                    let sequence = insert.sequence.as_deref();
-                    self.keys.inserted(txn, table, sequence, key)?;
                     if let Some(counters) = self.env.counters {
-                        counters.set_last_insert_rowid(key);
+                        counters.set_last_insert_rowid(*key);
                     }
                 }
                 if let Some(triggers) = self.triggers.filter(|triggers| triggers.has_after()) {
