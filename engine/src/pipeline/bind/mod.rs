@@ -21,6 +21,7 @@ mod generated;
 mod min_max_row;
 mod outer_join;
 pub mod parameters;
+mod query_grammar;
 mod raise;
 mod rename_column;
 mod row_value;
