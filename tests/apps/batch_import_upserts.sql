@@ -35,3 +35,4 @@ UPDATE products SET (price_cents, stock) = (SELECT price_cents + 1, stock + 1 FR
 DELETE FROM staging WHERE line IN (SELECT line FROM staging ORDER BY line DESC LIMIT 2) RETURNING line;
 SELECT count(*), sum(price_cents), max(updated) FROM products;
 INSERT INTO products (sku, name, price_cents, stock) SELECT sku, name, 100, 1 FROM staging WHERE sku IS NOT NULL ORDER BY line ON CONFLICT (sku) DO UPDATE SET stock = stock + excluded.stock ON CONFLICT (name) DO NOTHING;
+SELECT sku, name, price_cents, stock FROM products ORDER BY sku;
