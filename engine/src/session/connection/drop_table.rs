@@ -11,7 +11,8 @@
 //! temporary views and triggers that read it. And what SQLite lets ADD COLUMN do only to an
 //! empty table: add a NOT NULL column whose DEFAULT is NULL, or (with foreign keys
 //! enforced) a column under a REFERENCES constraint whose DEFAULT is not NULL (the rows
-//! already there would hold a NULL, or name a parent no one checked).
+//! already there would hold a NULL, or name a parent no one checked). And RENAME TO of an
+//! AUTOINCREMENT table renames its `sqlite_sequence` row, as SQLite does.
 
 use crate::catalog::SEQUENCE_TABLE;
 use crate::error::{unsupported, Result};
@@ -79,6 +80,7 @@ impl Connection {
             return self.change_schema(|host| crate::exec::alter_table(host, &stamped));
         }
         self.change_schema(|host| crate::exec::alter_table(host, alter))?;
+        self.rename_sequence_row(alter)?;
         if alter.rewrites_temp_schema() {
             self.open_temp_schema();
         }
@@ -123,5 +125,32 @@ impl Connection {
             return Ok(());
         }
         Err(crate::err!(Constraint, "{refusal}"))
+    }
+}
+
+impl Connection {
+    /// After RENAME TO of an AUTOINCREMENT table: its `sqlite_sequence` row takes the new
+    /// name (in the same transaction), so its keys go on above every key it held.
+    fn rename_sequence_row(&self, alter: &AlterTable) -> Result<()> {
+        let (before, after) = (&alter.before, &alter.after);
+        if !before.autoincrement || before.name == after.name {
+            return Ok(());
+        }
+        let (catalog, schema) = match self.temp_ddl.get() {
+            true => (self.temp_catalog().unwrap_or_default(), "temp"),
+            false => (self.main_catalog(), "main"),
+        };
+        if catalog.table(SEQUENCE_TABLE).is_none() {
+            return Ok(());
+        }
+        let (old, new) = (
+            before.name.replace('\'', "''"),
+            after.name.replace('\'', "''"),
+        );
+        let update =
+            format!("UPDATE {schema}.{SEQUENCE_TABLE} SET name = '{new}' WHERE name = '{old}'");
+        // Not a statement of the user's: `changes()` keeps reading the last one.
+        self.counters.uncounted(|| self.execute(&update, ()))?;
+        Ok(())
     }
 }
