@@ -4,7 +4,8 @@
 //! through `sqlite_schema`, create tables and bump the version in one transaction); the
 //! CREATE text `sqlite_schema` shows surviving reopen; `PRAGMA schema_version` advancing
 //! on DDL; `pragma_database_list` giving what `PRAGMA database_list` gives, `temp` listed
-//! once a statement opened the temporary schema, as SQLite lists it.
+//! once a statement opened the temporary schema, as SQLite lists it; a table and a view
+//! created under `main.` reopening with the text SQLite keeps.
 
 use crate::support::TempDir;
 use ember::{Connection, Database, ErrorKind};
@@ -259,5 +260,44 @@ fn database_list_lists_temp_once_a_statement_opened_it_as_sqlite() {
     ];
     for (script, expected) in scripts {
         assert_eq!(schemas_listed(script), (expected, expected), "{script}");
+    }
+}
+
+/// `CREATE TABLE main.t` and `CREATE VIEW main.v` keep no qualifier in their text, and the
+/// database reopens from the WAL and from a checkpoint with them and their rows.
+#[test]
+fn tables_and_views_created_under_main_reopen() {
+    let dir = TempDir::new("main-qualified-create");
+    let texts = |conn: &Connection| -> Vec<String> {
+        conn.query(
+            "SELECT sql FROM sqlite_schema WHERE name IN ('t', 'v') ORDER BY name",
+            (),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|row| row.get(0).unwrap())
+        .collect()
+    };
+    let expected = vec![
+        "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)".to_string(),
+        "CREATE VIEW v AS SELECT b FROM t".to_string(),
+    ];
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE main.t (a INTEGER PRIMARY KEY, b TEXT); \
+             CREATE VIEW main.v AS SELECT b FROM t; INSERT INTO main.t(b) VALUES ('x');",
+        )
+        .unwrap();
+        assert_eq!(texts(&conn), expected);
+    }
+    for reopen in ["from the WAL", "from a checkpoint"] {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        assert_eq!(texts(&conn), expected, "{reopen}");
+        let b = conn.query_value::<String>("SELECT b FROM v", ()).unwrap();
+        assert_eq!(b, "x", "{reopen}");
+        conn.execute("CHECKPOINT", ()).unwrap();
     }
 }

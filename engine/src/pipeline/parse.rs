@@ -7,7 +7,7 @@
 //! the table hints `WITH (INDEXED_BY_HINT("name"))` / `WITH (NOT_INDEXED_HINT)`
 //! (`bind/from.rs`), and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
 //! SQLite syntax it does not parse is rewritten first (parse/: frame EXCLUDE, CTE hints,
-//! `CREATE TRIGGER IF NOT EXISTS`, conflict targets of expressions).
+//! `CREATE TRIGGER IF NOT EXISTS`, several upsert clauses, conflict targets of expressions).
 
 mod conflict_target;
 mod creation_text;
@@ -18,9 +18,11 @@ mod literal_shape;
 mod token_scan;
 pub use literal_shape::{insert_shape, LiteralShape};
 mod trigger_text;
+mod upsert_chain;
 
 pub(crate) use conflict_target::{CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER};
 pub(crate) use exclude::FRAME_EXCLUDE_MARKER;
+pub(crate) use upsert_chain::UPSERT_CLAUSE_MARKER;
 
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -49,6 +51,9 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
     // `CREATE TRIGGER IF NOT EXISTS` (parse/trigger_text.rs).
     let rewritten =
         trigger_text::rewrite_if_not_exists(rewritten.as_deref().unwrap_or(sql))?.or(rewritten);
+    // Several upsert clauses on one INSERT (parse/upsert_chain.rs).
+    let rewritten =
+        upsert_chain::rewrite_upsert_chains(rewritten.as_deref().unwrap_or(sql)).or(rewritten);
     // `ON CONFLICT(expr, ..) [WHERE ..]` (parse/conflict_target.rs).
     let rewritten = conflict_target::rewrite_conflict_targets(rewritten.as_deref().unwrap_or(sql))
         .or(rewritten);

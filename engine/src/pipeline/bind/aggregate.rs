@@ -154,9 +154,15 @@ impl Binder<'_> {
         let aggregate = match &args {
             _ if user.is_some() => Some(AggregateFunction::User),
             Arguments::Star if name == "count" => Some(AggregateFunction::CountStar),
-            Arguments::Star => {
-                return Err(crate::err!(InvalidInput, "wrong use of * in {name}()"));
+            // `f(*)` is `f()` in SQLite: no aggregate but count takes no argument; another
+            // function binds as a scalar call without one.
+            Arguments::Star if super::function::AGGREGATES.contains(&name.as_str()) => {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "wrong number of arguments to function {name}()"
+                ));
             }
+            Arguments::Star => return Ok(None),
             Arguments::List(exprs) => AggregateFunction::by_name(&name, exprs.len()),
         };
         let Some(aggregate) = aggregate else {

@@ -381,12 +381,8 @@ impl Binder<'_> {
             None => Value::Null,
             Some(expr) => constant_value(expr)?,
         };
-        if definition.not_null && default.is_null() {
-            return Err(crate::err!(
-                Constraint,
-                "Cannot add a NOT NULL column with default value NULL"
-            ));
-        }
+        // A NOT NULL column whose default is NULL goes only into an empty table: the
+        // connection checks that when the statement runs (`connection/drop_table.rs`).
         let missing = crate::expr::coerce_to_column(default, &definition)?;
         Ok((definition, missing))
     }

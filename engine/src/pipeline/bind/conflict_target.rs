@@ -15,10 +15,26 @@ use sqlparser::ast;
 use crate::catalog::{column_part, TableDef};
 use crate::error::Result;
 use crate::expr::{Collation, Expr};
-use crate::parse::{parse_expression, CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER};
+use crate::parse::{
+    parse_expression, CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER, UPSERT_CLAUSE_MARKER,
+};
 use crate::plan::ConflictTarget;
 
 use super::{Binder, Scope};
+
+/// The SQL texts of the upsert clauses a target's names hold when they are marked clauses
+/// (`parse/upsert_chain.rs`), or `None`.
+pub(super) fn marked_upsert_clauses(columns: &[ast::Ident]) -> Option<Vec<String>> {
+    columns
+        .iter()
+        .map(|column| {
+            column
+                .value
+                .strip_prefix(UPSERT_CLAUSE_MARKER)
+                .map(str::to_string)
+        })
+        .collect()
+}
 
 /// Whether the target's names are marked terms (`parse/conflict_target.rs`).
 pub(super) fn is_marked(columns: &[ast::Ident]) -> bool {

@@ -117,7 +117,7 @@ impl Binder<'_> {
         if let Some(query) = &create.query {
             return self.bind_create_table_as(create, query);
         }
-        let name = super::created_name(&create.name)?;
+        let name = super::created_table_name(&create.name, create.temporary)?;
         if create.columns.is_empty() {
             return Err(crate::err!(
                 InvalidInput,

@@ -118,7 +118,10 @@ impl Binder<'_> {
             None => table.name.clone(),
         };
         let upsert = match &insert.on {
-            Some(on) => Some(self.bind_upsert(on, &table, &alias)?),
+            Some(on) => {
+                super::query_grammar::refuse_upsert_after_from(insert.source.as_deref())?;
+                Some(self.bind_upsert(on, &table, &alias)?)
+            }
             None => None,
         };
         let returning = match &insert.returning {

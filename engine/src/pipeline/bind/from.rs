@@ -339,26 +339,12 @@ impl Binder<'_> {
                 alias,
                 ..
             } => {
+                super::query_grammar::refuse_alias_columns(alias.as_ref())?;
                 let query = super::cte::table_rows(self.bind_query(subquery)?);
-                let mut names = query.columns;
-                let qualifier = match alias {
-                    Some(alias) => {
-                        if !alias.columns.is_empty() {
-                            if alias.columns.len() != names.len() {
-                                return Err(crate::err!(
-                                    InvalidInput,
-                                    "subquery {} has {} columns but {} names",
-                                    alias.name.value,
-                                    names.len(),
-                                    alias.columns.len()
-                                ));
-                            }
-                            names = alias.columns.iter().map(|c| c.name.value.clone()).collect();
-                        }
-                        alias.name.value.clone()
-                    }
-                    None => String::new(),
-                };
+                let names = query.columns;
+                let qualifier = alias
+                    .as_ref()
+                    .map_or(String::new(), |a| a.name.value.clone());
                 let mut scope = Scope::for_table(&qualifier, names);
                 super::compare::take_output_meta(&mut scope, &query.node);
                 if alias.is_none() {

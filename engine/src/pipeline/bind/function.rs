@@ -93,7 +93,17 @@ impl Binder<'_> {
                 });
             }
         }
-        let arg_count = list.map_or(0, |list| list.args.len());
+        // `f(*)` is `f()`, as in SQLite.
+        let star = list.is_some_and(|list| {
+            matches!(
+                list.args.as_slice(),
+                [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)]
+            )
+        });
+        let arg_count = match star {
+            true => 0,
+            false => list.map_or(0, |list| list.args.len()),
+        };
         let user = self.user_function(&name, arg_count);
         if let Some(user) = &user {
             if user.is_aggregate() {
@@ -151,7 +161,7 @@ impl Binder<'_> {
             return Err(unsupported(format!("clauses inside {name}(...)")));
         }
         let mut args = Vec::with_capacity(list.args.len());
-        for arg in &list.args {
+        for arg in list.args.iter().filter(|_| !star) {
             match arg {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => {
                     args.push(self.bind_expr_at(expr, scope, depth)?)

@@ -21,6 +21,7 @@ mod generated;
 mod min_max_row;
 mod outer_join;
 pub mod parameters;
+mod query_grammar;
 mod raise;
 mod rename_column;
 mod row_value;
@@ -357,8 +358,25 @@ pub(crate) fn object_name(name: &ast::ObjectName) -> Result<String> {
     }
 }
 
+/// The name of a table or view a CREATE makes: as `created_name`, and `main.name` too (a
+/// `main` object, as an unqualified name makes without TEMP; the kept CREATE text drops the
+/// qualifier, as SQLite's, `parse/creation_text.rs`). `temporary`: the CREATE says TEMP.
+pub(crate) fn created_table_name(name: &ast::ObjectName, temporary: bool) -> Result<String> {
+    match name.0.as_slice() {
+        [schema, _] if is_schema(schema, "main") => match temporary {
+            true => Err(crate::err!(
+                InvalidInput,
+                "temporary table name must be unqualified"
+            )),
+            false => object_name(name),
+        },
+        _ => created_name(name),
+    }
+}
+
 /// The name of an object a CREATE makes: unqualified, or `temp.name` (a temporary object).
-/// `main.name` is refused: the stored CREATE text would keep the qualifier.
+/// `main.name` is refused for an index or a trigger (whose table SQLite then looks up in
+/// `main` alone).
 pub(crate) fn created_name(name: &ast::ObjectName) -> Result<String> {
     match name.0.as_slice() {
         [_] => object_name(name),

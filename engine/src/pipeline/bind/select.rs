@@ -54,15 +54,7 @@ impl Binder<'_> {
     }
 
     fn bind_query_clauses(&mut self, query: &ast::Query) -> Result<Query> {
-        if query.fetch.is_some() || !query.locks.is_empty() || query.for_clause.is_some() {
-            return Err(unsupported("FETCH / FOR UPDATE clauses"));
-        }
-        if query.settings.is_some() || query.format_clause.is_some() {
-            return Err(unsupported("SETTINGS / FORMAT clauses"));
-        }
-        if !query.pipe_operators.is_empty() {
-            return Err(unsupported("pipe operators"));
-        }
+        super::query_grammar::refuse_foreign_clauses(query)?;
         let (mut node, columns) = match query.body.as_ref() {
             SetExpr::Select(select) => self.bind_select(select, query.order_by.as_ref())?,
             body => {

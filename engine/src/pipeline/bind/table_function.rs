@@ -44,6 +44,15 @@ impl Binder<'_> {
             None => return Ok(None),
         };
         let function_name = object_name(name)?;
+        if let Some(value) = header_pragma(&function_name) {
+            if !args.is_empty() {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "too many arguments on {function_name}() - max 0"
+                ));
+            }
+            return self.bind_header_pragma(value, alias.as_ref()).map(Some);
+        }
         let function = match TableFunction::from_name(&function_name) {
             Some(function) => TableFunctionKind::Json(function),
             None if function_name.eq_ignore_ascii_case("generate_series") => {
@@ -113,9 +122,9 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
-    /// Whether the bare name `name` in FROM is `pragma_database_list` or
-    /// `pragma_table_list`, the PRAGMA functions that need no argument (no table, view or
-    /// CTE of the name shadows it).
+    /// Whether the bare name `name` in FROM is `pragma_database_list`, `pragma_table_list`
+    /// or a header value's function, the PRAGMA functions that need no argument (no table,
+    /// view or CTE of the name shadows it).
     fn names_argumentless_pragma(&self, name: &sqlparser::ast::ObjectName) -> bool {
         let [part] = name.0.as_slice() else {
             return false;
@@ -125,9 +134,55 @@ impl Binder<'_> {
         };
         let plain = &ident.value;
         (plain.eq_ignore_ascii_case("pragma_database_list")
-            || plain.eq_ignore_ascii_case("pragma_table_list"))
+            || plain.eq_ignore_ascii_case("pragma_table_list")
+            || header_pragma(plain).is_some())
             && self.catalog.table(plain).is_none()
             && self.catalog.view(plain).is_none()
             && self.find_cte(plain).is_none()
+    }
+}
+
+/// The value `pragma_user_version`, `pragma_application_id` and `pragma_schema_version`
+/// read (`user_version`, ..), or `None` for another name.
+fn header_pragma(function_name: &str) -> Option<&'static str> {
+    ["user_version", "application_id", "schema_version"]
+        .into_iter()
+        .find(|value| {
+            function_name.len() == "pragma_".len() + value.len()
+                && function_name[.."pragma_".len()].eq_ignore_ascii_case("pragma_")
+                && function_name["pragma_".len()..].eq_ignore_ascii_case(value)
+        })
+}
+
+impl Binder<'_> {
+    /// `pragma_user_version` and the like: one row, one column of the value `PRAGMA
+    /// user_version` reads (`session/catalog_pragmas.rs`): a header value from the header
+    /// table (0 when never set), the schema version from the catalog the statement binds
+    /// against.
+    fn bind_header_pragma(
+        &mut self,
+        value: &str,
+        alias: Option<&sqlparser::ast::TableAlias>,
+    ) -> Result<(RelationSource, Scope)> {
+        let header = crate::catalog::HEADER_TABLE;
+        let sql = match value {
+            "schema_version" => format!("SELECT {} AS {value}", self.catalog.version()),
+            _ if self.catalog.table(header).is_some() => format!(
+                "SELECT coalesce((SELECT value FROM {header} WHERE name = '{value}'), 0) \
+                 AS {value}"
+            ),
+            _ => format!("SELECT 0 AS {value}"),
+        };
+        let parsed = crate::parse::parse_statements(&sql)?;
+        let [sqlparser::ast::Statement::Query(query)] = &parsed[..] else {
+            return Err(crate::err!(
+                Internal,
+                "a header PRAGMA made bad text: {sql}"
+            ));
+        };
+        let query = self.bind_query(query)?;
+        let qualifier = super::from::table_alias(alias, &format!("pragma_{value}"))?;
+        let scope = Scope::for_table(&qualifier, query.columns);
+        Ok((RelationSource::Node(query.node), scope))
     }
 }

@@ -39,6 +39,11 @@ impl Binder<'_> {
         let OnInsert::OnConflict(clause) = on else {
             return Err(unsupported("ON DUPLICATE KEY UPDATE"));
         };
+        if let Some(ast::ConflictTarget::Columns(columns)) = &clause.conflict_target {
+            if let Some(texts) = super::conflict_target::marked_upsert_clauses(columns) {
+                return self.bind_upsert_clauses(&texts, table, alias);
+            }
+        }
         let target = match &clause.conflict_target {
             None => None,
             Some(ast::ConflictTarget::Columns(columns)) if is_marked(columns) => {
@@ -67,7 +72,51 @@ impl Binder<'_> {
                 UpsertAction::update(assignments, filter, table.columns.len())
             }
         };
-        Ok(Box::new(Upsert { target, action }))
+        Ok(Box::new(Upsert {
+            target,
+            action,
+            next: None,
+        }))
+    }
+
+    /// Several upsert clauses, each given as its SQL text (`parse/upsert_chain.rs`): each
+    /// bound as a clause of its own and chained in order; only the last may lack a target.
+    fn bind_upsert_clauses(
+        &mut self,
+        texts: &[String],
+        table: &TableDef,
+        alias: &str,
+    ) -> Result<Box<Upsert>> {
+        let mut bound = Vec::with_capacity(texts.len());
+        for text in texts {
+            // The clause on an INSERT of its own, parsed as the statement's was.
+            let sql = format!("INSERT INTO t VALUES (NULL) {text}");
+            let parsed = crate::parse::parse_statements(&sql)?;
+            let on = match &parsed[..] {
+                [ast::Statement::Insert(ast::Insert { on: Some(on), .. })] => on,
+                _ => return Err(crate::err!(Syntax, "near \"ON\": syntax error")),
+            };
+            // The clause's own text numbers no parameter of the statement's.
+            if !super::parameters::number_parameters(&parsed[0])?
+                .names
+                .is_empty()
+            {
+                return Err(unsupported(
+                    "parameters in the ON CONFLICT clauses of an INSERT with several of them",
+                ));
+            }
+            bound.push(self.bind_upsert(on, table, alias)?);
+        }
+        let untargeted_before_last = bound.iter().rev().skip(1).any(|c| c.target.is_none());
+        if untargeted_before_last {
+            return Err(crate::err!(Syntax, "near \"ON\": syntax error"));
+        }
+        let mut chain: Option<Box<Upsert>> = None;
+        for mut clause in bound.into_iter().rev() {
+            clause.next = chain;
+            chain = Some(clause);
+        }
+        chain.ok_or_else(|| crate::err!(Internal, "no upsert clause"))
     }
 
     /// `SET col = expr, ...` over `scope`: (column position, value) pairs, a column set

@@ -20,7 +20,7 @@ impl Binder<'_> {
         if create.to.is_some() || create.params.is_some() || !create.cluster_by.is_empty() {
             return Err(unsupported("view options"));
         }
-        let name = super::created_name(&create.name)?;
+        let name = super::created_table_name(&create.name, create.temporary)?;
         let columns: Vec<String> = create
             .columns
             .iter()

@@ -89,8 +89,10 @@ pub(super) fn trigger_creation_text(text: &str, create: &CreateTrigger) -> Optio
     };
     let end = super::byte_offset(text, body.end_token.0.span.end)?;
     let kept = text.get(start..end)?;
-    // An upsert's conflict target rewritten before parsing, as written.
+    // An upsert's conflict target and a run of upsert clauses rewritten before parsing,
+    // as written.
     let kept = super::conflict_target::restore_conflict_targets(kept);
+    let kept = super::upsert_chain::restore_upsert_chains(&kept);
     Some(format!("CREATE TRIGGER {kept}"))
 }
 

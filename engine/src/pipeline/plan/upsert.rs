@@ -15,11 +15,21 @@ pub struct Returning {
     pub columns: Vec<String>,
 }
 
-/// `ON CONFLICT [target] DO NOTHING | DO UPDATE SET .. [WHERE ..]`, bound.
+/// `ON CONFLICT [target] DO NOTHING | DO UPDATE SET .. [WHERE ..]`, bound, and the
+/// clauses that follow it on the same INSERT (only the last may lack a target).
 pub struct Upsert {
     /// The uniqueness constraint the clause applies to; `None`: any of them.
     pub target: Option<ConflictTarget>,
     pub action: UpsertAction,
+    /// The next clause: a conflict this clause's target does not name goes to it.
+    pub next: Option<Box<Upsert>>,
+}
+
+impl Upsert {
+    /// This clause and the ones after it, in order.
+    pub fn clauses(&self) -> impl Iterator<Item = &Upsert> {
+        std::iter::successors(Some(self), |clause| clause.next.as_deref())
+    }
 }
 
 /// The constraint an `ON CONFLICT (columns)` names.
@@ -131,7 +141,7 @@ impl super::Insert {
     /// update set c = ..." and " returning ..." ("" for neither).
     pub(super) fn clauses_text(&self) -> String {
         let mut text = String::new();
-        if let Some(upsert) = &self.upsert {
+        for upsert in self.upsert.iter().flat_map(|upsert| upsert.clauses()) {
             let target = match &upsert.target {
                 None => "any".to_string(),
                 Some(ConflictTarget::PrimaryKey) => "PRIMARY KEY".to_string(),

@@ -8,7 +8,11 @@
 //! it cannot be staged and undone like the other schema changes). And what `ALTER TABLE ..
 //! SET (ttl = ..)` giving a table its first ttl needs at execution: the transaction's
 //! time, written in as `ttl_from`. And after a `main` table's RENAME COLUMN, the rewritten
-//! temporary views and triggers that read it.
+//! temporary views and triggers that read it. And what SQLite lets ADD COLUMN do only to an
+//! empty table: add a NOT NULL column whose DEFAULT is NULL, or (with foreign keys
+//! enforced) a column under a REFERENCES constraint whose DEFAULT is not NULL (the rows
+//! already there would hold a NULL, or name a parent no one checked). And RENAME TO of an
+//! AUTOINCREMENT table renames its `sqlite_sequence` row, as SQLite does.
 
 use crate::catalog::SEQUENCE_TABLE;
 use crate::error::{unsupported, Result};
@@ -60,6 +64,7 @@ impl Connection {
     }
 
     pub(super) fn alter_table(&self, alter: &AlterTable) -> Result<()> {
+        self.check_added_column(alter)?;
         if alter.dropped.is_some() {
             if let TransactionState::Explicit(_) = &*self.state.borrow() {
                 return Err(unsupported(format!(
@@ -75,6 +80,7 @@ impl Connection {
             return self.change_schema(|host| crate::exec::alter_table(host, &stamped));
         }
         self.change_schema(|host| crate::exec::alter_table(host, alter))?;
+        self.rename_sequence_row(alter)?;
         if alter.rewrites_temp_schema() {
             self.open_temp_schema();
         }
@@ -86,5 +92,65 @@ impl Connection {
         self.in_temp_schema(|| {
             self.change_schema(|host| crate::exec::replace_rewritten(host, views, triggers))
         })
+    }
+}
+
+impl Connection {
+    /// Refuses ADD COLUMN of a NOT NULL column defaulting to NULL, or of a REFERENCES column
+    /// with another default under enforced foreign keys, to a table that holds a row.
+    fn check_added_column(&self, alter: &AlterTable) -> Result<()> {
+        let (Some((_, missing)), Some(column)) = (&alter.added, alter.after.columns.last()) else {
+            return Ok(());
+        };
+        let added = alter.after.columns.len() - 1;
+        let referenced =
+            (alter.after.constraints.foreign_keys.iter()).any(|key| key.columns.contains(&added));
+        let refusal = if column.not_null && missing.is_null() {
+            "Cannot add a NOT NULL column with default value NULL"
+        } else if referenced && !missing.is_null() && self.foreign_keys.get() {
+            "Cannot add a REFERENCES column with non-NULL default value"
+        } else {
+            return Ok(());
+        };
+        let name = &alter.before.name;
+        let catalog = self.catalog();
+        let temp = (catalog.temp_schema().table(name))
+            .is_some_and(|table| table.storage.id() == alter.before.storage.id());
+        let schema = if temp { "temp" } else { "main" };
+        let sql = format!(
+            "SELECT 1 FROM {schema}.\"{}\" LIMIT 1",
+            name.replace('"', "\"\"")
+        );
+        if self.query(&sql, ())?.is_empty() {
+            return Ok(());
+        }
+        Err(crate::err!(Constraint, "{refusal}"))
+    }
+}
+
+impl Connection {
+    /// After RENAME TO of an AUTOINCREMENT table: its `sqlite_sequence` row takes the new
+    /// name (in the same transaction), so its keys go on above every key it held.
+    fn rename_sequence_row(&self, alter: &AlterTable) -> Result<()> {
+        let (before, after) = (&alter.before, &alter.after);
+        if !before.autoincrement || before.name == after.name {
+            return Ok(());
+        }
+        let (catalog, schema) = match self.temp_ddl.get() {
+            true => (self.temp_catalog().unwrap_or_default(), "temp"),
+            false => (self.main_catalog(), "main"),
+        };
+        if catalog.table(SEQUENCE_TABLE).is_none() {
+            return Ok(());
+        }
+        let (old, new) = (
+            before.name.replace('\'', "''"),
+            after.name.replace('\'', "''"),
+        );
+        let update =
+            format!("UPDATE {schema}.{SEQUENCE_TABLE} SET name = '{new}' WHERE name = '{old}'");
+        // Not a statement of the user's: `changes()` keeps reading the last one.
+        self.counters.uncounted(|| self.execute(&update, ()))?;
+        Ok(())
     }
 }

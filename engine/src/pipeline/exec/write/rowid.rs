@@ -1,7 +1,8 @@
 //! Keys for an INTEGER PRIMARY KEY (SQLite's rowid alias) that an INSERT leaves NULL or
 //! omits: the largest key the statement's snapshot sees plus one (1 for an empty table);
 //! after `i64::MAX` a random unused key, as SQLite. An AUTOINCREMENT table's key is also
-//! above every key it ever held, which `sqlite_sequence` remembers (one row per table,
+//! above every key it ever held or an INSERT tried (a row ignored or settled by an upsert
+//! still raises it, as in SQLite), which `sqlite_sequence` remembers (one row per table,
 //! written by the INSERT that raises it, so it commits, rolls back, and reaches the WAL and
 //! snapshots with the rows); there `i64::MAX` is the end: `database or disk is full`.
 //!
@@ -136,9 +137,9 @@ impl RowidKeys {
         }
     }
 
-    /// Records a key the statement inserted (given or assigned): an AUTOINCREMENT table's
-    /// sequence rises to it.
-    pub(super) fn inserted(
+    /// Records a key a row of the statement tried (given or assigned, whether or not the
+    /// row went in): an AUTOINCREMENT table's sequence rises to it.
+    pub(super) fn attempted(
         &mut self,
         txn: &Transaction,
         table: &TableDef,

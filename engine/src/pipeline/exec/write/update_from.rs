@@ -1,8 +1,10 @@
-//! UPDATE ... FROM: pairs each target row with the first FROM row it joins (`plan::update`)
+//! UPDATE ... FROM: pairs each target row with the last FROM row it joins (`plan::update`)
 //! and computes the new values over the joined row (the target's columns, then the FROM
 //! row's). The FROM rows are read once into memory, hashed on the equality keys when there
 //! are any (as a hash join's build side). A target row that joins no FROM row is dropped;
-//! one that joins several is updated once, from the first (SQLite leaves which unspecified).
+//! one that joins several is updated once, from the last in the FROM rows' order: SQLite
+//! leaves which unspecified, and its update of the row from each joined row in turn, each
+//! over the row as it was, leaves the last one's values.
 
 use ember_storage::{Transaction, Value};
 
@@ -39,7 +41,7 @@ pub(super) fn joined_values(
     let mut joined = Vec::new();
     for (row_id, row) in targets {
         context.check_interrupt()?;
-        if !first_match(from, &sources, &row, &context, &mut joined)? {
+        if !last_match(from, &sources, &row, &context, &mut joined)? {
             continue;
         }
         for (position, expr) in assignments {
@@ -78,8 +80,9 @@ fn load(
     Ok(SourceRows::Hashed(table))
 }
 
-/// Finds the first FROM row that `row` joins: true with the joined row in `joined`.
-fn first_match(
+/// Finds the last FROM row (in the FROM rows' order) that `row` joins: true with the
+/// joined row in `joined`.
+fn last_match(
     from: &UpdateFrom,
     sources: &SourceRows,
     row: &[Value],
@@ -97,15 +100,17 @@ fn first_match(
     };
     match sources {
         SourceRows::All(rows) => {
-            for source in rows {
+            for source in rows.iter().rev() {
                 if matches(source)? {
                     return Ok(true);
                 }
             }
         }
         SourceRows::Hashed(table) => {
+            // A chain holds its rows in the order they were read: the last match wins.
             let hash = hash_key(&from.target_keys, row, &context.eval)?;
             let mut candidate = hash.and_then(|hash| table.first(hash));
+            let mut last = None;
             while let Some(index) = candidate {
                 candidate = table.next(index);
                 let source = table.row(index);
@@ -113,8 +118,14 @@ fn first_match(
                 if keys_match(target_keys, row, source_keys, source, &context.eval)?
                     && matches(source)?
                 {
-                    return Ok(true);
+                    last = Some(index);
                 }
+            }
+            if let Some(index) = last {
+                joined.clear();
+                joined.extend_from_slice(row);
+                joined.extend_from_slice(table.row(index));
+                return Ok(true);
             }
         }
     }

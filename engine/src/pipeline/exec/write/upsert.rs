@@ -266,7 +266,15 @@ impl StatementState<'_, '_, '_, '_, '_> {
                 }
             }
         }
-        match check_proposed(table, &mut self.scratch[width..]) {
+        let checked = check_proposed(table, &mut self.scratch[width..]);
+        // A key that reaches the constraint checks raises an AUTOINCREMENT table's sequence
+        // whether or not its row goes in (ignored, or settled by an upsert), as in SQLite.
+        if let Some(Value::Integer(key)) = table.rowid_column.map(|c| &self.scratch[width + c]) {
+            let key = *key;
+            self.keys
+                .attempted(txn, table, insert.sequence.as_deref(), key)?;
+        }
+        match checked {
             Err(error) if insert.on_conflict == OnConflict::Ignore && is_not_null(&error) => {
                 return Ok(())
             }
@@ -308,11 +316,8 @@ impl StatementState<'_, '_, '_, '_, '_> {
                     guard.inserted(txn, proposed)?;
                 }
                 if let Some(Value::Integer(key)) = table.rowid_column.map(|c| &proposed[c]) {
-                    let key = *key;
-                    let sequence = insert.sequence.as_deref();
-                    self.keys.inserted(txn, table, sequence, key)?;
                     if let Some(counters) = self.env.counters {
-                        counters.set_last_insert_rowid(key);
+                        counters.set_last_insert_rowid(*key);
                     }
                 }
                 if let Some(triggers) = self.triggers.filter(|triggers| triggers.has_after()) {
@@ -338,16 +343,19 @@ impl StatementState<'_, '_, '_, '_, '_> {
         let insert = self.insert;
         let table = &*insert.table;
         let width = table.columns.len();
-        // The target's constraint is checked first, as in SQLite: a visible row holding the
-        // target key takes the action with no insert tried. (An expiring table's holder may
-        // have expired: the insert below settles that first.)
-        if let (Some(target), false) = (&upsert.target, table.expires()) {
-            let constraint = match target {
-                ConflictTarget::PrimaryKey => None,
-                ConflictTarget::Index(name) => Some(name.as_str()),
-            };
-            if let Some(holder) = find_holder(txn, table, &self.scratch[width..], constraint)? {
-                return self.act_on_holder(txn, upsert, holder);
+        // The clauses' targets are checked first, in order, as in SQLite: a visible row
+        // holding a target key takes that clause's action with no insert tried. (An
+        // expiring table's holder may have expired: the insert below settles that first.)
+        if !table.expires() {
+            for clause in upsert.clauses() {
+                let Some(target) = &clause.target else {
+                    continue;
+                };
+                let constraint = target_constraint(target);
+                let row = &self.scratch[width..];
+                if let Some(holder) = find_holder(txn, table, row, constraint)? {
+                    return self.act_on_holder(txn, clause, holder);
+                }
             }
         }
         let row = &self.scratch[width..];
@@ -374,26 +382,27 @@ impl StatementState<'_, '_, '_, '_, '_> {
                 txn.rollback_to(savepoint);
             }
         }
-        let constraint = match &upsert.target {
-            Some(ConflictTarget::PrimaryKey) => None,
-            Some(ConflictTarget::Index(name)) => Some(name.as_str()),
-            None => error.index.as_deref(),
-        };
-        let Some(holder) = find_holder(txn, table, row, constraint)? else {
-            if upsert.target.is_none() {
+        for clause in upsert.clauses() {
+            let constraint = match &clause.target {
+                Some(target) => target_constraint(target),
+                None => error.index.as_deref(),
+            };
+            if let Some(holder) = find_holder(txn, table, row, constraint)? {
+                return self.act_on_holder(txn, clause, holder);
+            }
+            if clause.target.is_none() {
                 // The key is held by a row this transaction cannot see.
                 return Err(storage_error(table, error));
             }
-            // A constraint other than the target failed: the statement's own policy.
-            let conflict = (insert.on_conflict, self.env.time);
-            let inserted = insert_row(txn, table, row, conflict, |e| storage_error(table, e))?;
-            return Ok(if inserted {
-                Written::Inserted
-            } else {
-                Written::Skipped
-            });
-        };
-        self.act_on_holder(txn, upsert, holder)
+        }
+        // A constraint no clause names failed: the statement's own policy.
+        let conflict = (insert.on_conflict, self.env.time);
+        let inserted = insert_row(txn, table, row, conflict, |e| storage_error(table, e))?;
+        Ok(if inserted {
+            Written::Inserted
+        } else {
+            Written::Skipped
+        })
     }
 
     /// The DO NOTHING or DO UPDATE of `upsert` for the row `holder`, which holds the key
@@ -610,4 +619,12 @@ pub(super) fn collect_flat(
         Ok(true)
     })?;
     Ok((values, rows))
+}
+
+/// The constraint an upsert target names: `None` for the primary key, else the index.
+fn target_constraint(target: &ConflictTarget) -> Option<&str> {
+    match target {
+        ConflictTarget::PrimaryKey => None,
+        ConflictTarget::Index(name) => Some(name.as_str()),
+    }
 }

@@ -215,8 +215,16 @@ impl<'a> ForeignKeys<'a> {
         let keys = keys_of_child(self.catalog, table, |key| {
             key.columns.iter().any(|&c| changed(c))
         })?;
-        let enforced = (&checks[..], derived.as_ref(), &keys[..]);
-        self.update_row(txn, table, row_id, &changes, enforced, depth)?;
+        let enforced = (&checks[..], derived.as_ref(), &[][..]);
+        if self.update_row(txn, table, row_id, &changes, enforced, depth)? && !keys.is_empty() {
+            // Each key the action wrote needs its parent, even one it left as it was (SET
+            // DEFAULT giving back the key of the parent going away), so the old row is not
+            // compared.
+            let mut new = Vec::new();
+            if txn.read_row(&table.storage, row_id, &mut new)? {
+                self.child_written(txn, &keys, &new, None)?;
+            }
+        }
         Ok(())
     }
 

@@ -1,0 +1,27 @@
+-- A recipe app: ingredients with quantities, scaling to servings, unit display with printf and format.
+CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT NOT NULL, serves INTEGER NOT NULL CHECK (serves > 0), minutes INTEGER);
+CREATE TABLE ingredients (recipe_id INTEGER NOT NULL REFERENCES recipes (id), pos INTEGER NOT NULL, item TEXT NOT NULL, qty REAL, unit TEXT, optional INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (recipe_id, pos));
+INSERT INTO recipes VALUES (1, 'Pancakes', 4, 20), (2, 'Pesto', 2, 10), (3, 'Bread', 8, 180), (4, 'Tea', 1, NULL);
+INSERT INTO ingredients VALUES (1, 1, 'flour', 200, 'g', 0), (1, 2, 'milk', 300, 'ml', 0), (1, 3, 'egg', 2, NULL, 0), (1, 4, 'sugar', 1.5, 'tbsp', 1), (1, 5, 'salt', NULL, 'pinch', 0), (2, 1, 'basil', 50, 'g', 0), (2, 2, 'pine nuts', 30, 'g', 0), (2, 3, 'olive oil', 0.33, 'cup', 0), (2, 4, 'parmesan', 40, 'g', 1), (3, 1, 'flour', 500, 'g', 0), (3, 2, 'water', 350, 'ml', 0), (3, 3, 'yeast', 7, 'g', 0), (3, 4, 'salt', 10, 'g', 0), (4, 1, 'tea leaves', 1, 'tsp', 0);
+SELECT r.name, i.item, printf('%g %s', i.qty * 6.0 / r.serves, coalesce(i.unit, '')) FROM recipes r JOIN ingredients i ON i.recipe_id = r.id WHERE r.id = 1 ORDER BY i.pos;
+SELECT item, printf('%6.2f|%-8s|%3d', qty * 3 / 2, unit, pos) FROM ingredients WHERE recipe_id = 2 ORDER BY pos;
+SELECT format('%s serves %d, %s', name, serves, CASE WHEN minutes IS NULL THEN 'no time given' ELSE minutes || ' min' END) FROM recipes ORDER BY id;
+SELECT printf('%05d', minutes), printf('%x', minutes), printf('%X', minutes), printf('%o', minutes), printf('%c', name), printf('%%'), printf('%5s|', 'ab'), printf('%-5s|', 'ab'), printf('%.2s', name) FROM recipes WHERE minutes IS NOT NULL ORDER BY id;
+SELECT printf('%s', NULL), printf('%d', NULL), printf('%f', 'abc'), printf('%d', '12abc'), printf(NULL), printf('%s and %s', 'one'), printf('%q', 'it''s'), printf('%Q', NULL), printf('%Q', 'o''k');
+SELECT printf('%.1f', 0.05), printf('%.1f', 0.15), printf('%.1f', 0.25), printf('%.2f', 2.675), printf('%.0f', 0.5), printf('%.0f', 1.5), printf('%10.4f', -3.14159), printf('%+d', 5), printf('% d', 5);
+SELECT item, sum(qty) AS total_g, count(*) FROM ingredients WHERE unit = 'g' GROUP BY item HAVING count(*) > 1 ORDER BY item;
+SELECT r.name, count(*) FILTER (WHERE NOT optional) AS required, count(*) FILTER (WHERE optional) AS extras, group_concat(i.item, ', ' ORDER BY i.pos) FROM recipes r JOIN ingredients i ON i.recipe_id = r.id GROUP BY r.id ORDER BY r.name;
+SELECT name, minutes / 60 || 'h ' || minutes % 60 || 'm', printf('%d:%02d', minutes / 60, minutes % 60) FROM recipes WHERE minutes IS NOT NULL ORDER BY minutes;
+SELECT item, qty, CASE WHEN qty IS NULL THEN 'to taste' WHEN qty = CAST(qty AS INTEGER) THEN CAST(CAST(qty AS INTEGER) AS TEXT) ELSE CAST(qty AS TEXT) END FROM ingredients WHERE recipe_id IN (1, 2) ORDER BY recipe_id, pos;
+SELECT item, round(qty * 2.2 / 1000, 3) AS lb FROM ingredients WHERE unit = 'g' ORDER BY lb DESC, item LIMIT 3;
+SELECT upper(substr(item, 1, 1)) || substr(item, 2) AS title FROM ingredients WHERE recipe_id = 3 ORDER BY pos;
+SELECT r.name FROM recipes r WHERE (SELECT count(*) FROM ingredients i WHERE i.recipe_id = r.id) >= 4 AND EXISTS (SELECT 1 FROM ingredients i WHERE i.recipe_id = r.id AND i.item = 'flour') ORDER BY r.name;
+SELECT name, serves, minutes, minutes * 1.0 / serves AS per_serving FROM recipes ORDER BY per_serving IS NULL, per_serving;
+UPDATE ingredients SET qty = qty * 2 WHERE recipe_id = (SELECT id FROM recipes WHERE name = 'Pesto') RETURNING item, qty, typeof(qty);
+INSERT INTO ingredients (recipe_id, pos, item, qty, unit) SELECT 4, max(pos) + 1, 'honey', 1, 'tsp' FROM ingredients WHERE recipe_id = 4 RETURNING *;
+SELECT length(printf('%.20f', 0.1)), printf('%.20f', 0.1), printf('%.15g', 0.1), printf('%!.20g', 0.1);
+SELECT printf('%s', 1e100), printf('%s', 123456789012), printf('%d', 9223372036854775807), printf('%,d', 1234567), printf('%,d', -1000);
+SELECT quote(qty), quote(item), quote(unit) FROM ingredients WHERE recipe_id = 1 ORDER BY pos;
+SELECT recipe_id, item FROM ingredients WHERE unit IS NULL OR qty IS NULL ORDER BY 1, 2;
+SELECT DISTINCT unit FROM ingredients ORDER BY unit NULLS LAST;
+SELECT typeof(qty), count(*) FROM ingredients GROUP BY typeof(qty) ORDER BY 1;

@@ -1,0 +1,26 @@
+-- Staff shift scheduling: shifts with start/end times, julianday and strftime arithmetic, weekly hours and overlaps.
+CREATE TABLE staff (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hourly_rate REAL NOT NULL, max_weekly_hours INTEGER NOT NULL DEFAULT 40);
+CREATE TABLE shifts (id INTEGER PRIMARY KEY, staff_id INTEGER NOT NULL REFERENCES staff (id), starts TEXT NOT NULL, ends TEXT NOT NULL, role TEXT NOT NULL, CHECK (julianday(ends) > julianday(starts)));
+INSERT INTO staff VALUES (1, 'Rae', 18.5, 40), (2, 'Sol', 21, 32), (3, 'Tam', 16.75, 20);
+INSERT INTO shifts (staff_id, starts, ends, role) VALUES (1, '2024-03-04 09:00', '2024-03-04 17:30', 'front'), (1, '2024-03-05 22:00', '2024-03-06 06:00', 'night'), (2, '2024-03-04 06:00', '2024-03-04 14:00', 'kitchen'), (2, '2024-03-04 13:00', '2024-03-04 20:00', 'front'), (3, '2024-03-09 10:00', '2024-03-09 16:15', 'front'), (3, '2024-03-10 10:00', '2024-03-10 18:00', 'front'), (1, '2024-03-11 09:00', '2024-03-11 17:00', 'front');
+INSERT INTO shifts (staff_id, starts, ends, role) VALUES (2, '2024-03-05 10:00', '2024-03-05 09:00', 'front');
+INSERT INTO shifts (staff_id, starts, ends, role) VALUES (2, '2024-03-05T10:00:00', '2024-03-05T12:30:00.000', 'front');
+SELECT id, round((julianday(ends) - julianday(starts)) * 24, 2) AS hours, CAST(round((julianday(ends) - julianday(starts)) * 1440) AS INTEGER) AS minutes FROM shifts ORDER BY id;
+SELECT id, (unixepoch(ends) - unixepoch(starts)) / 3600.0, unixepoch(starts), typeof(unixepoch(starts)) FROM shifts ORDER BY id;
+SELECT id, strftime('%w', starts) AS dow, strftime('%j', starts), strftime('%W', starts), strftime('%H:%M', ends), strftime('%s', starts) - strftime('%s', date(starts)) FROM shifts ORDER BY id;
+SELECT s.name, strftime('%Y-W%W', sh.starts) AS week, round(sum((julianday(sh.ends) - julianday(sh.starts)) * 24), 2) AS hours FROM shifts sh JOIN staff s ON s.id = sh.staff_id GROUP BY s.id, week ORDER BY s.name, week;
+SELECT s.name, date(sh.starts, 'weekday 1', '-7 days') AS week_start, sum((julianday(sh.ends) - julianday(sh.starts)) * 24) AS hours, s.max_weekly_hours FROM shifts sh JOIN staff s ON s.id = sh.staff_id GROUP BY s.id, week_start HAVING hours > s.max_weekly_hours / 4 ORDER BY s.name, week_start;
+SELECT a.id, b.id, max(a.starts, b.starts) AS overlap_from, min(a.ends, b.ends) AS overlap_to FROM shifts a JOIN shifts b ON a.staff_id = b.staff_id AND a.id < b.id AND a.starts < b.ends AND b.starts < a.ends ORDER BY a.id;
+SELECT id, date(starts) <> date(ends) AS overnight, time(starts), time(ends, '+30 minutes'), datetime(starts, '+8 hours', 'start of day') FROM shifts ORDER BY id;
+SELECT s.name, printf('%.2f', sum((julianday(sh.ends) - julianday(sh.starts)) * 24 * s.hourly_rate)) AS pay, sum(CASE WHEN strftime('%w', sh.starts) IN ('0', '6') THEN 1 ELSE 0 END) AS weekend_shifts FROM staff s LEFT JOIN shifts sh ON sh.staff_id = s.id GROUP BY s.id ORDER BY s.name;
+SELECT date('2024-03-31', '+1 month'), date('2024-01-31', '+1 month'), date('2024-02-29', '+1 year'), date('2024-03-04', 'start of month', '+1 month', '-1 day'), date('2024-03-04', 'weekday 0'), date('2024-03-10', 'weekday 0');
+SELECT julianday('2024-03-04 12:00') - julianday('2024-03-04'), julianday('2024-03-04'), date(2460373.5), datetime(1709510400, 'unixepoch'), strftime('%Y', 'now') > '2000';
+SELECT datetime('2024-03-04 09:00', '+90 minutes'), datetime('2024-03-04 09:00', '-1.5 hours'), datetime('2024-03-04 23:59:59', '+1 second'), time('12:00', '+13 hours'), datetime('2024-03-04', '+0.5 days');
+SELECT date('2024-13-01'), date('2024-02-30'), datetime('garbage'), julianday(''), time('25:00'), date('2024-03-04', 'bogus modifier');
+WITH RECURSIVE slots(t) AS (SELECT '2024-03-04 06:00' UNION ALL SELECT strftime('%Y-%m-%d %H:%M', t, '+2 hours') FROM slots WHERE t < '2024-03-04 20:00') SELECT t, (SELECT count(*) FROM shifts WHERE starts <= t AND ends > t) AS on_duty FROM slots ORDER BY t;
+SELECT role, count(*), min(time(starts)), max(time(ends)) FROM shifts GROUP BY role ORDER BY count(*) DESC, role;
+SELECT s.name FROM staff s WHERE NOT EXISTS (SELECT 1 FROM shifts sh WHERE sh.staff_id = s.id AND strftime('%w', sh.starts) IN ('0', '6')) ORDER BY s.name;
+UPDATE shifts SET ends = datetime(ends, '+1 hour') WHERE id IN (SELECT id FROM shifts WHERE role = 'night') RETURNING id, ends;
+SELECT id, ends, typeof(ends) FROM shifts WHERE role = 'night';
+SELECT strftime('%d/%m/%Y %I:%M %p', starts), strftime('%a', starts), strftime('%e|%k|%l', starts), strftime('%u', starts), strftime('%G-%V', starts) FROM shifts WHERE id IN (1, 2) ORDER BY id;
+SELECT name, hourly_rate * 1.05, round(hourly_rate * 1.05, 2), CAST(hourly_rate * 100 AS INTEGER) FROM staff ORDER BY id;
