@@ -142,7 +142,7 @@ pub(crate) fn restore_conflict_targets(text: &str) -> String {
 
 /// The text of a quoted identifier whose opening quote is behind (`""` is one quote), and
 /// what follows its closing quote.
-fn unquoted(text: &str) -> (String, &str) {
+pub(super) fn unquoted(text: &str) -> (String, &str) {
     let mut sql = String::new();
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {

@@ -10,6 +10,7 @@ use std::ops::Range;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::byte_offset;
+use super::conflict_target::unquoted;
 use super::token_scan::TokenScan;
 use crate::dialect::EmberDialect;
 
@@ -134,24 +135,6 @@ pub(crate) fn restore_upsert_chains(text: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// The text of a quoted identifier whose opening quote is behind (`""` is one quote), and
-/// what follows its closing quote.
-fn unquoted(text: &str) -> (String, &str) {
-    let mut sql = String::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        if c == '"' {
-            if chars.peek().is_some_and(|&(_, next)| next == '"') {
-                chars.next();
-            } else {
-                return (sql, &text[at + 1..]);
-            }
-        }
-        sql.push(c);
-    }
-    (sql, "")
 }
 
 #[cfg(test)]
