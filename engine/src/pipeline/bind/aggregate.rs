@@ -44,16 +44,19 @@ pub(super) fn check_having(
     collected: Option<&AggregateCollector>,
     select: &ast::Select,
 ) -> Result<()> {
-    let grouped =
-        !matches!(&select.group_by, ast::GroupByExpr::Expressions(terms, _) if terms.is_empty());
     let aggregated = collected.is_some_and(|collector| !collector.calls.is_empty());
-    if select.having.is_some() && !aggregated && !grouped {
+    if select.having.is_some() && !aggregated && !has_group_by(select) {
         return Err(crate::err!(
             InvalidInput,
             "HAVING clause on a non-aggregate query"
         ));
     }
     Ok(())
+}
+
+/// Whether `select` has a GROUP BY clause (`GROUP BY ALL` included).
+pub(super) fn has_group_by(select: &ast::Select) -> bool {
+    !matches!(&select.group_by, ast::GroupByExpr::Expressions(terms, _) if terms.is_empty())
 }
 
 /// A function call's arguments: plain expressions, or `*` (COUNT(*)).

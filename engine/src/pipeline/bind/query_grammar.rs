@@ -23,11 +23,7 @@ pub(super) fn refuse_foreign_clauses(query: &ast::Query) -> Result<()> {
     if !query.pipe_operators.is_empty() {
         return Err(unsupported("pipe operators"));
     }
-    let mut last_term = query.body.as_ref();
-    while let SetExpr::SetOperation { right, .. } = last_term {
-        last_term = right;
-    }
-    if matches!(last_term, SetExpr::Values(_)) {
+    if matches!(last_term(query), SetExpr::Values(_)) {
         let clause = match (&query.order_by, &query.limit_clause) {
             (Some(_), _) => Some("ORDER"),
             (None, Some(ast::LimitClause::OffsetCommaLimit { .. })) => Some("LIMIT"),
@@ -61,24 +57,28 @@ pub(super) fn refuse_upsert_after_from(source: Option<&ast::Query>) -> Result<()
     if query.order_by.is_some() || query.limit_clause.is_some() {
         return Ok(());
     }
-    let mut last_term = query.body.as_ref();
-    while let SetExpr::SetOperation { right, .. } = last_term {
-        last_term = right;
-    }
-    let SetExpr::Select(select) = last_term else {
+    let SetExpr::Select(select) = last_term(query) else {
         return Ok(());
     };
-    let grouped = !matches!(&select.group_by, ast::GroupByExpr::Expressions(terms, _)
-        if terms.is_empty());
     let ends_with_from = !select.from.is_empty()
         && select.selection.is_none()
-        && !grouped
+        && !super::aggregate::has_group_by(select)
         && select.having.is_none()
         && select.named_window.is_empty();
     match ends_with_from {
         true => Err(near_syntax_error("DO")),
         false => Ok(()),
     }
+}
+
+/// The last term of `query`'s body: the body itself, or a compound's rightmost SELECT or
+/// VALUES (the one a trailing ORDER BY or LIMIT follows in the text).
+fn last_term(query: &ast::Query) -> &SetExpr {
+    let mut term = query.body.as_ref();
+    while let SetExpr::SetOperation { right, .. } = term {
+        term = right;
+    }
+    term
 }
 
 /// SQLite's message for a token its grammar does not expect.

@@ -256,18 +256,15 @@ impl Expr {
             }
             Expr::OuterColumn {
                 level, index, name, ..
-            } => {
-                let frame = context.outer.and_then(|frame| frame.up(*level));
-                match frame.and_then(|frame| frame.row.get(*index)) {
-                    Some(value) => value.clone(),
-                    None => {
-                        return Err(crate::err!(
-                            Internal,
-                            "outer column {name} evaluated outside its query"
-                        ))
-                    }
+            } => match context.outer.and_then(|frame| frame.value(*level, *index)) {
+                Some(value) => value.clone(),
+                None => {
+                    return Err(crate::err!(
+                        Internal,
+                        "outer column {name} evaluated outside its query"
+                    ))
                 }
-            }
+            },
             Expr::Subquery(subquery) => subquery.eval(row, context)?,
             // Scalar expressions of the SQL-breadth work.
             Expr::Between {

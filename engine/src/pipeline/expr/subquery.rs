@@ -167,6 +167,12 @@ impl<'a> OuterFrame<'a> {
         }
         Some(frame)
     }
+
+    /// Column `index` of the row `level` frames out (1 = this one's), `None` past the
+    /// frames or the row there is.
+    pub fn value(&'a self, level: usize, index: usize) -> Option<&'a Value> {
+        self.up(level)?.row.get(index)
+    }
 }
 
 /// Subquery ids (a statement's subqueries are numbered from 0) past which a correlated

@@ -223,7 +223,7 @@ fn fill(
 fn outer_key(reads: &[OuterRead], frame: &OuterFrame<'_>, key: &mut Vec<KeyValue>) -> Option<bool> {
     key.clear();
     for read in reads {
-        let value = frame.up(read.level)?.row.get(read.index)?;
+        let value = frame.value(read.level, read.index)?;
         if value.is_null() {
             return Some(false);
         }

@@ -85,7 +85,7 @@ impl MemoKey {
     pub fn of(reads: &[OuterRead], frame: &OuterFrame<'_>) -> Option<MemoKey> {
         let mut values = Vec::with_capacity(reads.len());
         for read in reads {
-            let value = frame.up(read.level)?.row.get(read.index)?;
+            let value = frame.value(read.level, read.index)?;
             values.push(MemoValue::of(value));
         }
         Some(MemoKey(values.into_boxed_slice()))

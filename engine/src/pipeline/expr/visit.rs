@@ -223,6 +223,21 @@ impl Expr {
         columns
     }
 
+    /// Calls `read` with each column position of the row the expression is evaluated on
+    /// that it reads, once per reference: its own columns and its correlated subqueries'
+    /// reads of that row (`SubqueryExpr::outer_reads` at level 1).
+    pub fn for_each_row_read(&self, read: &mut dyn FnMut(usize)) {
+        self.walk(&mut |node| match node {
+            Expr::Column { index, .. } => read(*index),
+            Expr::Subquery(subquery) => subquery
+                .outer_reads
+                .iter()
+                .filter(|outer| outer.level == 1)
+                .for_each(|outer| read(outer.index)),
+            _ => {}
+        });
+    }
+
     /// Whether the expression holds a correlated subquery (whose outer references assume the
     /// row layout the expression was bound against).
     pub fn has_correlated_subquery(&self) -> bool {

@@ -39,16 +39,7 @@ impl Needed {
     /// Adds every column `expr` reads, a correlated subquery's reads of the row included.
     fn add_expr(&mut self, expr: &Expr) {
         if let Needed::Some(_) = self {
-            expr.walk(&mut |node| match node {
-                Expr::Column { index, .. } => self.add(*index),
-                Expr::Subquery(subquery) => {
-                    let row_reads = subquery.outer_reads.iter().filter(|read| read.level == 1);
-                    for read in row_reads {
-                        self.add(read.index);
-                    }
-                }
-                _ => {}
-            });
+            expr.for_each_row_read(&mut |column| self.add(column));
         }
     }
 

@@ -276,22 +276,11 @@ fn column_map(exprs: &[Expr]) -> Option<Vec<(usize, bool)>> {
 fn moved_columns(exprs: &[Expr]) -> Vec<Option<usize>> {
     let mut reads: Vec<u32> = Vec::new();
     for expr in exprs {
-        expr.walk(&mut |node| {
-            let mut read = |index: usize| {
-                if reads.len() <= index {
-                    reads.resize(index + 1, 0);
-                }
-                reads[index] += 1;
-            };
-            match node {
-                Expr::Column { index, .. } => read(*index),
-                Expr::Subquery(subquery) => subquery
-                    .outer_reads
-                    .iter()
-                    .filter(|outer| outer.level == 1)
-                    .for_each(|outer| read(outer.index)),
-                _ => {}
+        expr.for_each_row_read(&mut |index| {
+            if reads.len() <= index {
+                reads.resize(index + 1, 0);
             }
+            reads[index] += 1;
         });
     }
     exprs

@@ -616,10 +616,10 @@ fn constant_in_place<'e>(expr: &'e Expr, context: &'e ExecContext<'_>) -> Option
     match expr {
         Expr::Literal(value) => Some(value),
         Expr::Parameter(index) => context.eval.params.get(*index),
-        Expr::OuterColumn { level, index, .. } => {
-            let frame = context.eval.outer.and_then(|frame| frame.up(*level));
-            frame.and_then(|frame| frame.row.get(*index))
-        }
+        Expr::OuterColumn { level, index, .. } => context
+            .eval
+            .outer
+            .and_then(|frame| frame.value(*level, *index)),
         _ => None,
     }
 }
