@@ -174,7 +174,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
         "SELECT b, sum(a * 2) FROM t GROUP BY b",
         &[
             "Project b, sum((a * 2))",
-            "└─ Aggregate sum((a * 2)) group by b",
+            "└─ Aggregate sum((a * 2)) in column batches group by b",
             "   └─ Scan t",
         ],
     ),

@@ -45,8 +45,8 @@ fn explain_marks_aggregates_that_may_split() {
         [
             "Project flag, status, sum(qty), sum((price * (1 - disc))), avg(disc), count(*)",
             "└─ Sort flag ASC, status ASC",
-            "   └─ Aggregate sum(qty), sum((price * (1 - disc))), avg(disc), count(*) group by \
-             flag, status parallel up to 3 threads",
+            "   └─ Aggregate sum(qty), sum((price * (1 - disc))), avg(disc), count(*) in column \
+             batches group by flag, status parallel up to 3 threads",
             "      └─ Scan lineitem filter (shipdate <= $1)",
         ]
     );

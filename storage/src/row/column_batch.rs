@@ -103,6 +103,13 @@ impl ColumnVector {
         }
     }
 
+    /// The bytes of every text and blob of the batch's rows, in row order (each row's
+    /// span lies in them): a test of all of them at once holds for each.
+    #[inline]
+    pub fn all_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// The bytes of row `row`'s text or blob (a text's are UTF-8, checked when decoded);
     /// empty for a value of another kind.
     #[inline(always)]

@@ -496,6 +496,27 @@ impl RowDecoder {
         self.added.is_none()
     }
 
+    /// Decodes the payloads `rows` (each with its row id) into `batch`, emptied first, as a
+    /// scan's batch is filled (`Transaction::scan_column_batch`): for a consumer holding
+    /// payloads outside a table. At most `COLUMN_BATCH_ROWS_MAX` rows.
+    pub fn decode_batch(
+        &self,
+        rows: &[(u64, &[u8])],
+        batch: &mut ColumnBatch,
+    ) -> StorageResult<()> {
+        if !self.decodes_to_batch() || rows.len() > crate::limits::COLUMN_BATCH_ROWS_MAX {
+            return Err(invalid(
+                "a column batch holds at most COLUMN_BATCH_ROWS_MAX rows of the plain format",
+            ));
+        }
+        self.start_batch(batch, rows.len());
+        let decoded = rows
+            .iter()
+            .try_for_each(|&(row, bytes)| self.decode_to_batch(row, bytes, batch));
+        batch.finish();
+        decoded
+    }
+
     /// Empties `batch` for rows this decoder reads, room made for `rows` rows.
     pub(crate) fn start_batch(&self, batch: &mut ColumnBatch, rows: usize) {
         batch.start(&self.steps, rows);

@@ -3,6 +3,7 @@
 //! recurses over the tree, which the binder keeps within `limits::EXPR_DEPTH_MAX`.
 
 mod arithmetic;
+mod batch;
 mod cast;
 mod coerce;
 mod collate;
@@ -53,6 +54,7 @@ use ember_storage::Value;
 use crate::error::Result;
 
 pub use arithmetic::{Arithmetic, Computed};
+pub use batch::{BatchNumber, BatchPool, BatchTruth, Lane, Numbers, Truth};
 pub use cast::{apply_affinity, Affinity};
 pub use coerce::{coerce_to_column, fits_column, holds_as_is, numeric_text};
 pub use collate::{Collation, ColumnMeta};

@@ -212,6 +212,11 @@ impl Staged {
         columns
     }
 
+    /// The stages' terms (not the raw-checked ones), stage by stage.
+    pub fn stage_terms(&self) -> impl Iterator<Item = &Compiled> {
+        self.stages.iter().flatten()
+    }
+
     /// The column after which each stage runs, ascending.
     pub fn stops(&self) -> &[usize] {
         &self.stops

@@ -23,11 +23,12 @@ use ember_storage::row::{ColumnBatch, ColumnVector, Kind, RawChecks, RowDecoder,
 use ember_storage::{DataType, Value};
 
 use crate::error::{Error, Result};
-use crate::expr::{Expr, KeyRef, Predicate, Staged};
+use crate::expr::{BatchPool, BatchTruth, Expr, KeyRef, Predicate, Staged, Truth};
 use crate::plan::{AccessPath, AggregateCall, AggregateFunction, TableAccess};
 
 use super::super::hash::key_groups::{finish_key_hash, mix_key_hash};
 use super::super::ExecContext;
+use super::column_args::{batch_arg, compute_args, ArgValues, ComputedArg};
 use super::{GroupKey, Grouper};
 
 /// One aggregate call's update over a column batch.
@@ -41,6 +42,11 @@ pub(in crate::pipeline::exec) enum ColumnStep {
     Sum(usize),
     /// Any other call of one column (`Accumulator::add_value`).
     Value(usize),
+    /// SUM, TOTAL or AVG, not DISTINCT, of the computed argument of the call at this
+    /// position (`column_args.rs`).
+    SumOf(usize),
+    /// Any other call of the computed argument of the call at this position.
+    ValueOf(usize),
 }
 
 impl ColumnStep {
@@ -59,6 +65,31 @@ impl ColumnStep {
                 F::Sum | F::Total | F::Avg => ColumnStep::Sum(*index),
                 _ => ColumnStep::Value(*index),
             }),
+            _ => None,
+        }
+    }
+
+    /// The step of `call`, the call at `position`, whose one argument is computed over
+    /// column batches (`column_args::batch_arg`); no FILTER.
+    fn computed(call: &AggregateCall, position: usize) -> Option<ColumnStep> {
+        use AggregateFunction as F;
+        let [arg] = call.args.as_slice() else {
+            return None;
+        };
+        let query = |expr| {
+            super::super::query::has_subquery(expr) || super::super::query::reads_outer_row(expr)
+        };
+        if call.filter.is_some() || query(arg) || batch_arg(arg).is_none() {
+            return None;
+        }
+        if !call.order.is_empty() {
+            return None;
+        }
+        match call.function {
+            F::Sum | F::Total | F::Avg if !call.distinct => Some(ColumnStep::SumOf(position)),
+            F::Count | F::Sum | F::Total | F::Avg | F::Min | F::Max => {
+                Some(ColumnStep::ValueOf(position))
+            }
             _ => None,
         }
     }
@@ -121,7 +152,10 @@ impl ColumnShape {
         };
         let steps: Vec<ColumnStep> = aggregates
             .iter()
-            .map(ColumnStep::of)
+            .enumerate()
+            .map(|(position, call)| {
+                ColumnStep::of(call).or_else(|| ColumnStep::computed(call, position))
+            })
             .collect::<Option<_>>()?;
         // A sum or another call over a TEXT, BLOB or untyped column could copy a text per
         // row: left to the row path, which reuses its buffers.
@@ -135,6 +169,10 @@ impl ColumnShape {
             ColumnStep::CountStar => true,
             ColumnStep::Count(column) => decoder.decodes(column),
             ColumnStep::Sum(column) | ColumnStep::Value(column) => numeric(column),
+            ColumnStep::SumOf(call) | ColumnStep::ValueOf(call) => aggregates[call]
+                .args
+                .iter()
+                .all(|arg| arg.columns_read().iter().all(|&c| decoder.decodes(c))),
         });
         steps_read_decoded.then_some(ColumnShape { key, steps })
     }
@@ -168,8 +206,13 @@ pub(super) struct ColumnPlan<'e> {
     /// The filter's checks on the payload's bytes, run while a batch is read.
     raw: Option<RawChecks>,
     residual: Residual<'e>,
+    /// The residual's compiled terms over whole batches (`expr/batch.rs`), when they
+    /// cover some rows: each row they do not cover is checked on its values.
+    batch_residual: Option<BatchTruth>,
     /// The columns the residual reads (ascending, each once).
     residual_columns: Vec<usize>,
+    /// Each call's computed argument (`ColumnStep::SumOf` / `ValueOf`), by position.
+    args: Vec<Option<ComputedArg>>,
 }
 
 impl<'e> ColumnPlan<'e> {
@@ -200,12 +243,37 @@ impl<'e> ColumnPlan<'e> {
         };
         residual_columns.sort_unstable();
         residual_columns.dedup();
+        let batch_residual = match &residual {
+            Residual::Stages(staged) => Some(BatchTruth::all_of(staged.stage_terms())),
+            _ => None,
+        }
+        .filter(BatchTruth::covers_any);
+        let args = steps
+            .iter()
+            .map(|step| match *step {
+                ColumnStep::SumOf(call) | ColumnStep::ValueOf(call) => {
+                    let arg = grouper.aggregates.get(call)?.args.first()?;
+                    match ComputedArg::new(arg) {
+                        Some(arg) => Some(Ok(arg)),
+                        None => Some(Err(crate::err!(
+                            Internal,
+                            "an aggregate's argument chosen to be computed over column \
+                             batches has no batch nodes"
+                        ))),
+                    }
+                }
+                _ => None,
+            })
+            .map(Option::transpose)
+            .collect::<Result<Vec<_>>>()?;
         Ok(ColumnPlan {
             key,
             steps,
             raw,
             residual,
+            batch_residual,
             residual_columns,
+            args,
         })
     }
 
@@ -219,23 +287,50 @@ impl<'e> ColumnPlan<'e> {
         self.raw.as_ref()
     }
 
-    /// Which rows of `batch` the residual filter passes, into `kept` (`row`: the reused
-    /// row its columns' values are set in, as wide as the scan's rows). `Err` carries the
-    /// residual's error on a row and the rows before it, which are folded first.
+    /// Which rows of `batch` the residual filter passes, into `scratch.kept` (its `row`:
+    /// the reused row a row's columns' values are set in, as wide as the scan's rows).
+    /// `Err` carries the residual's error on a row and the rows before it, which are
+    /// folded first. The batch nodes answer the rows they cover; each other row is checked
+    /// on its values.
     fn select(
         &self,
         batch: &ColumnBatch,
-        row: &mut [Value],
-        kept: &mut Vec<bool>,
+        scratch: &mut BatchScratch,
         context: &ExecContext<'_>,
     ) -> std::result::Result<(), (Error, usize)> {
+        let BatchScratch {
+            row,
+            kept,
+            pool,
+            truths,
+            ..
+        } = scratch;
         kept.clear();
         let vectors: Vec<(usize, &ColumnVector)> = self
             .residual_columns
             .iter()
             .filter_map(|&column| batch.column(column).map(|vector| (column, vector)))
             .collect();
+        if let Some(node) = &self.batch_residual {
+            node.eval(batch, pool, truths);
+            debug_assert_eq!(truths.len(), batch.len());
+        }
+        let answers = match self.batch_residual {
+            Some(_) => &truths[..],
+            None => &[],
+        };
         for at in 0..batch.len() {
+            match answers.get(at) {
+                Some(Truth::True) => {
+                    kept.push(true);
+                    continue;
+                }
+                Some(Truth::False | Truth::Null) => {
+                    kept.push(false);
+                    continue;
+                }
+                Some(Truth::Uncovered) | None => {}
+            }
             for &(column, vector) in &vectors {
                 if let Some(slot) = row.get_mut(column) {
                     set_value(slot, vector.get(at));
@@ -261,7 +356,7 @@ impl<'e> ColumnPlan<'e> {
     /// position), as `Feeder::feed` does: a parallel worker measures its sums' inputs so.
     fn fold(
         &self,
-        (batch, kept): (&ColumnBatch, Option<&[bool]>),
+        (batch, kept, args): (&ColumnBatch, Option<&[bool]>, &[ArgValues]),
         grouper: &mut Grouper<'_>,
         positions: &mut Vec<u32>,
         context: &ExecContext<'_>,
@@ -269,15 +364,17 @@ impl<'e> ColumnPlan<'e> {
     ) -> Result<()> {
         // A batch whose every row is kept folds without a test per row.
         match kept {
-            None => self.fold_rows::<false>((batch, &[]), grouper, positions, context, note),
-            Some(kept) => self.fold_rows::<true>((batch, kept), grouper, positions, context, note),
+            None => self.fold_rows::<false>((batch, &[], args), grouper, positions, context, note),
+            Some(kept) => {
+                self.fold_rows::<true>((batch, kept, args), grouper, positions, context, note)
+            }
         }
     }
 
     /// `fold`; when `FILTERED`, of the rows `kept` says (a row left out is `SKIPPED`).
     fn fold_rows<const FILTERED: bool>(
         &self,
-        (batch, kept): (&ColumnBatch, &[bool]),
+        (batch, kept, args): (&ColumnBatch, &[bool], &[ArgValues]),
         grouper: &mut Grouper<'_>,
         positions: &mut Vec<u32>,
         context: &ExecContext<'_>,
@@ -430,6 +527,15 @@ impl<'e> ColumnPlan<'e> {
                         note(call, &value);
                         accumulator.add_value(&value)?
                     }
+                }
+                ColumnStep::SumOf(position) | ColumnStep::ValueOf(position) => {
+                    let sums = matches!(step, ColumnStep::SumOf(_));
+                    let kept = |position: u32| !FILTERED || position != SKIPPED;
+                    args.get(position)
+                        .ok_or_else(|| crate::err!(Internal, "a computed argument is missing"))?
+                        .fold((sums, positions, kept), (accumulators, slot), |value| {
+                            note(call, value)
+                        })?;
                 }
             }
         }
@@ -601,6 +707,11 @@ pub(super) struct BatchScratch {
     row: Vec<Value>,
     /// Which rows the residual filter passes.
     kept: Vec<bool>,
+    /// The batch nodes' vectors, and their answers for the residual filter.
+    pool: BatchPool,
+    truths: Vec<Truth>,
+    /// Each call's computed argument's values (by position; empty for other calls).
+    args: Vec<ArgValues>,
 }
 
 impl BatchScratch {
@@ -610,6 +721,9 @@ impl BatchScratch {
             positions: Vec::new(),
             row: vec![Value::Null; width],
             kept: Vec::new(),
+            pool: BatchPool::default(),
+            truths: Vec::new(),
+            args: Vec::new(),
         }
     }
 }
@@ -629,22 +743,28 @@ impl ColumnPlan<'_> {
         if batch.is_empty() {
             return Ok(0);
         }
-        let positions = &mut scratch.positions;
+        let reused = (&mut scratch.pool, &mut scratch.row[..]);
+        compute_args(&self.args, batch, reused, &mut scratch.args, context)?;
         if matches!(self.residual, Residual::None) {
-            self.fold((batch, None), grouper, positions, context, note)?;
+            let args = &scratch.args;
+            self.fold(
+                (batch, None, args),
+                grouper,
+                &mut scratch.positions,
+                context,
+                note,
+            )?;
             return Ok(batch.len() as u64);
         }
-        let failed = self
-            .select(batch, &mut scratch.row, &mut scratch.kept, context)
-            .err();
+        let failed = self.select(batch, scratch, context).err();
         if let Some((_, at)) = &failed {
             scratch.kept.truncate(*at);
             scratch.kept.resize(batch.len(), false);
         }
         self.fold(
-            (batch, Some(&scratch.kept)),
+            (batch, Some(&scratch.kept), &scratch.args),
             grouper,
-            positions,
+            &mut scratch.positions,
             context,
             note,
         )?;

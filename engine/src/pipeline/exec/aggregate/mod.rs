@@ -18,6 +18,7 @@ pub(super) mod aggregate_feed;
 pub(super) mod aggregate_input;
 pub(super) mod aggregate_order;
 pub(super) mod column_aggregate;
+pub(super) mod column_args;
 pub(super) mod compensated_sum;
 pub(crate) use column_aggregate::reads_in_column_batches;
 pub(super) mod counted;
