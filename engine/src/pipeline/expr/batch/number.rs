@@ -159,12 +159,7 @@ impl Node {
                     for (at, (&kind, &word)) in
                         vector.kinds().iter().zip(vector.words()).enumerate()
                     {
-                        out.lanes[at] = match kind {
-                            Kind::Null => Lane::Null,
-                            Kind::Integer => Lane::Integer,
-                            Kind::Real => Lane::Real,
-                            Kind::Boolean | Kind::Text | Kind::Blob => Lane::Other,
-                        };
+                        out.lanes[at] = kind_lane(kind);
                         out.words[at] = word;
                     }
                 }
@@ -174,29 +169,39 @@ impl Node {
                 out.lanes.fill(*lane);
                 out.words.fill(*word);
             }
-            Node::Arithmetic(op, left, right) => {
-                left.eval(batch, pool, out);
-                match right.as_ref() {
-                    Node::Constant(lane, word) => {
-                        for at in 0..rows {
-                            (out.lanes[at], out.words[at]) =
-                                arithmetic(*op, (out.lanes[at], out.words[at]), (*lane, *word));
+            Node::Arithmetic(op, left, right) => match (left.as_ref(), right.as_ref()) {
+                // A constant on the left (`1 - disc`): the right side computed into `out`,
+                // then each row is `constant op out[r]`.
+                (Node::Constant(lane, word), right) if !matches!(right, Node::Constant(..)) => {
+                    right.eval(batch, pool, out);
+                    arithmetic_rows(*op, out, std::iter::repeat((*lane, *word)), true);
+                }
+                (left, Node::Constant(lane, word)) => {
+                    left.eval(batch, pool, out);
+                    arithmetic_rows(*op, out, std::iter::repeat((*lane, *word)), false);
+                }
+                // A column on the right is read where it lies.
+                (left, Node::Column(column)) => {
+                    left.eval(batch, pool, out);
+                    match column_of(batch, *column) {
+                        Some(vector) => {
+                            let lanes = vector.kinds().iter().map(|&kind| kind_lane(kind));
+                            let operands = lanes.zip(vector.words().iter().copied());
+                            arithmetic_rows(*op, out, operands, false);
                         }
-                    }
-                    right => {
-                        let mut operand = pool.take_numbers();
-                        right.eval(batch, pool, &mut operand);
-                        for at in 0..rows {
-                            (out.lanes[at], out.words[at]) = arithmetic(
-                                *op,
-                                (out.lanes[at], out.words[at]),
-                                (operand.lanes[at], operand.words[at]),
-                            );
-                        }
-                        pool.give_numbers(operand);
+                        None => out.lanes.fill(Lane::Other),
                     }
                 }
-            }
+                (left, right) => {
+                    left.eval(batch, pool, out);
+                    let mut operand = pool.take_numbers();
+                    right.eval(batch, pool, &mut operand);
+                    let operands = operand.lanes.iter().copied();
+                    let operands = operands.zip(operand.words.iter().copied());
+                    arithmetic_rows(*op, out, operands, false);
+                    pool.give_numbers(operand);
+                }
+            },
             Node::Negate(operand) => {
                 operand.eval(batch, pool, out);
                 map_numbers(out, |number| Some(Some(negate(number))));
@@ -262,30 +267,110 @@ fn constant(value: &Value) -> Node {
     }
 }
 
-/// `left op right` of two lanes, as `Scalar::number`'s arithmetic: not covered when either
-/// is not, NULL when either is NULL, else `arithmetic::apply`.
+/// A column value's lane: its number, NULL, or not covered (a boolean, text, blob).
 #[inline(always)]
-fn arithmetic(op: BinaryOp, left: (Lane, u64), right: (Lane, u64)) -> (Lane, u64) {
-    match (left.0, right.0) {
+fn kind_lane(kind: Kind) -> Lane {
+    match kind {
+        Kind::Null => Lane::Null,
+        Kind::Integer => Lane::Integer,
+        Kind::Real => Lane::Real,
+        Kind::Boolean | Kind::Text | Kind::Blob => Lane::Other,
+    }
+}
+
+/// `out[r] op other[r]` for each row `r` (`other[r] op out[r]` when `reversed`), into
+/// `out`: the operator matched once, each row by `arithmetic` specialized to it.
+fn arithmetic_rows(
+    op: BinaryOp,
+    out: &mut Numbers,
+    other: impl Iterator<Item = (Lane, u64)>,
+    reversed: bool,
+) {
+    match op {
+        BinaryOp::Add => arithmetic_rows_of::<ADD>(out, other, reversed),
+        BinaryOp::Subtract => arithmetic_rows_of::<SUBTRACT>(out, other, reversed),
+        BinaryOp::Multiply => arithmetic_rows_of::<MULTIPLY>(out, other, reversed),
+        BinaryOp::Divide => arithmetic_rows_of::<DIVIDE>(out, other, reversed),
+        _ => arithmetic_rows_of::<MODULO>(out, other, reversed),
+    }
+}
+
+/// `arithmetic_rows` of the operator `OP`.
+fn arithmetic_rows_of<const OP: u8>(
+    out: &mut Numbers,
+    other: impl Iterator<Item = (Lane, u64)>,
+    reversed: bool,
+) {
+    let rows = out.lanes.iter_mut().zip(out.words.iter_mut()).zip(other);
+    if reversed {
+        rows.for_each(|((lane, word), other)| {
+            (*lane, *word) = arithmetic::<OP>(other, (*lane, *word))
+        });
+    } else {
+        rows.for_each(|((lane, word), other)| {
+            (*lane, *word) = arithmetic::<OP>((*lane, *word), other)
+        });
+    }
+}
+
+/// The arithmetic operators as `arithmetic`'s constant parameter.
+const ADD: u8 = 0;
+const SUBTRACT: u8 = 1;
+const MULTIPLY: u8 = 2;
+const DIVIDE: u8 = 3;
+const MODULO: u8 = 4;
+
+/// `left OP right` of two lanes, as `Scalar::number`'s arithmetic: not covered when either
+/// is not, NULL when either is NULL, else `arithmetic::apply`'s answer, computed inline
+/// for + - * of two integers that do not overflow and + - * / of numbers not both
+/// integers (as doubles, NaN and division by zero NULL: `ops::number_arithmetic`'s REAL
+/// arm).
+#[inline(always)]
+fn arithmetic<const OP: u8>(left: (Lane, u64), right: (Lane, u64)) -> (Lane, u64) {
+    let op = match OP {
+        ADD => BinaryOp::Add,
+        SUBTRACT => BinaryOp::Subtract,
+        MULTIPLY => BinaryOp::Multiply,
+        DIVIDE => BinaryOp::Divide,
+        _ => BinaryOp::Modulo,
+    };
+    let (x, y) = match (left.0, right.0) {
         (Lane::Integer, Lane::Integer) => {
             let (a, b) = (left.1 as i64, right.1 as i64);
-            let exact = match op {
-                BinaryOp::Add => a.checked_add(b),
-                BinaryOp::Subtract => a.checked_sub(b),
-                BinaryOp::Multiply => a.checked_mul(b),
+            let exact = match OP {
+                ADD => a.checked_add(b),
+                SUBTRACT => a.checked_sub(b),
+                MULTIPLY => a.checked_mul(b),
                 _ => None,
             };
-            match exact {
+            return match exact {
                 Some(result) => (Lane::Integer, result as u64),
                 None => applied(op, Numeric::Integer(a), Numeric::Integer(b)),
+            };
+        }
+        (Lane::Other, _) | (_, Lane::Other) => return (Lane::Other, 0),
+        (Lane::Null, _) | (_, Lane::Null) => return (Lane::Null, 0),
+        (Lane::Real, Lane::Real) => (f64::from_bits(left.1), f64::from_bits(right.1)),
+        (Lane::Real, _) => (f64::from_bits(left.1), right.1 as i64 as f64),
+        (_, Lane::Real) => (left.1 as i64 as f64, f64::from_bits(right.1)),
+    };
+    let result = match OP {
+        ADD => x + y,
+        SUBTRACT => x - y,
+        MULTIPLY => x * y,
+        DIVIDE if y == 0.0 => return (Lane::Null, 0),
+        DIVIDE => x / y,
+        _ => {
+            return match (number_of(left.0, left.1), number_of(right.0, right.1)) {
+                (Some(Some(a)), Some(Some(b))) => applied(op, a, b),
+                _ => (Lane::Other, 0),
             }
         }
-        (Lane::Other, _) | (_, Lane::Other) => (Lane::Other, 0),
-        (Lane::Null, _) | (_, Lane::Null) => (Lane::Null, 0),
-        _ => match (number_of(left.0, left.1), number_of(right.0, right.1)) {
-            (Some(Some(a)), Some(Some(b))) => applied(op, a, b),
-            _ => (Lane::Other, 0),
-        },
+    };
+    if result.is_nan() {
+        (Lane::Null, 0)
+    } else {
+        (Lane::Real, result.to_bits())
     }
 }
 

@@ -220,6 +220,7 @@ impl Node {
                 let Some(vector) = column_of(batch, *column) else {
                     return;
                 };
+                let answers = Answers::of(*op);
                 for (at, slot) in out.iter_mut().enumerate() {
                     *slot = match order_against(vector, at, constant) {
                         Some(Some(ordering)) => {
@@ -228,7 +229,7 @@ impl Node {
                             } else {
                                 ordering
                             };
-                            Truth::of(Some(compared(*op, ordering)))
+                            answers.of_order(ordering)
                         }
                         Some(None) => Truth::Null,
                         None => Truth::Uncovered,
@@ -268,13 +269,20 @@ impl Node {
                 let (mut a, mut b) = (pool.take_numbers(), pool.take_numbers());
                 left.eval(batch, pool, &mut a);
                 right.eval(batch, pool, &mut b);
+                let answers = Answers::of(*op);
                 for (at, slot) in out.iter_mut().enumerate() {
-                    *slot = match (a.number(at), b.number(at)) {
-                        (Some(Some(x)), Some(Some(y))) => {
-                            Truth::of(Some(compared(*op, compare_numbers(x, y))))
+                    *slot = match (a.lanes[at], b.lanes[at]) {
+                        // Two integers: ordered in place (`compare_numbers`' first arm).
+                        (Lane::Integer, Lane::Integer) => {
+                            answers.of_order((a.words[at] as i64).cmp(&(b.words[at] as i64)))
                         }
-                        (Some(_), Some(_)) => Truth::Null,
-                        _ => Truth::Uncovered,
+                        _ => match (a.number(at), b.number(at)) {
+                            (Some(Some(x)), Some(Some(y))) => {
+                                answers.of_order(compare_numbers(x, y))
+                            }
+                            (Some(_), Some(_)) => Truth::Null,
+                            _ => Truth::Uncovered,
+                        },
                     };
                 }
                 pool.give_numbers(a);
@@ -368,6 +376,26 @@ impl Node {
             }
             Node::Uncovered => {}
         }
+    }
+}
+
+/// A comparison operator's answer for each order of its operands (`compared`'s), looked
+/// up per row instead of matched.
+struct Answers([Truth; 3]);
+
+impl Answers {
+    fn of(op: BinaryOp) -> Answers {
+        let answer = |ordering| Truth::of(Some(compared(op, ordering)));
+        Answers([
+            answer(Ordering::Less),
+            answer(Ordering::Equal),
+            answer(Ordering::Greater),
+        ])
+    }
+
+    #[inline(always)]
+    fn of_order(&self, ordering: Ordering) -> Truth {
+        self.0[(ordering as i8 + 1) as usize]
     }
 }
 
