@@ -3,19 +3,21 @@
 //! A row is a violation when every child column of the key is non-NULL and no parent row
 //! holds the key (every such row when the parent table does not exist); `fkid` numbers the
 //! table's keys as `foreign_key_list` does (the last defined is 0). Each key is checked by
-//! one query (`NOT EXISTS` over the parent) run in the connection's transaction. Rows come
-//! table by table (by name), in rowid order, then by `fkid`. `rowid` is the INTEGER PRIMARY
-//! KEY or the implicit rowid, or NULL for a table with neither (a PRIMARY KEY that is not
-//! one INTEGER column, or a table made before the implicit rowid).
+//! one query (`NOT EXISTS` over the parent, `catalog::violations`) run in the connection's
+//! transaction. Rows come table by table (by name), in rowid order, then by `fkid`. `rowid`
+//! is the INTEGER PRIMARY KEY or the implicit rowid, or NULL for a table with neither (a
+//! PRIMARY KEY that is not one INTEGER column, or a table made before the implicit rowid).
 
 use ember_storage::Value;
 
-use crate::catalog::{Catalog, ForeignKeyDef, TableDef};
+use crate::catalog::{
+    schema_holding, violations, Catalog, ForeignKeyDef, TableDef, FOREIGN_KEY_CHECK_COLUMNS,
+};
 use crate::connection::{Connection, Outcome};
 use crate::error::Result;
 
 /// The columns of `PRAGMA foreign_key_check`, as SQLite names them.
-pub(crate) const COLUMNS: [&str; 4] = ["table", "rowid", "parent", "fkid"];
+pub(crate) const COLUMNS: [&str; 4] = FOREIGN_KEY_CHECK_COLUMNS;
 
 pub(crate) fn foreign_key_check(conn: &Connection, table: Option<&str>) -> Result<Outcome> {
     let catalog = conn.catalog();
@@ -57,62 +59,12 @@ pub(crate) fn foreign_key_check(conn: &Connection, table: Option<&str>) -> Resul
     })
 }
 
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// The query listing the rowids of `child`'s rows that break `key`.
 fn violations_query(catalog: &Catalog, child: &TableDef, key: &ForeignKeyDef) -> Result<String> {
-    // The implicit rowid is reached by the first of its names no user column has.
-    let implicit = ["rowid", "_rowid_", "oid"]
-        .into_iter()
-        .find(|name| child.column_index(name).is_none());
-    let rowid = match (child.rowid_column, implicit) {
-        (Some(_), Some(name)) if child.has_implicit_rowid() => format!("c.{name}"),
-        (Some(column), _) if !child.has_implicit_rowid() => {
-            format!("c.{}", quoted(&child.columns[column].name))
-        }
-        _ => "NULL".to_string(),
-    };
-    let child_columns: Vec<String> = key
-        .columns
-        .iter()
-        .map(|&column| format!("c.{}", quoted(&child.columns[column].name)))
-        .collect();
-    let mut conditions: Vec<String> = child_columns
-        .iter()
-        .map(|column| format!("{column} IS NOT NULL"))
-        .collect();
-    if let Some(parent) = catalog.table(&key.parent) {
-        let parent_columns = parent_key(child, key, parent)?;
-        let matches: Vec<String> = parent_columns
-            .iter()
-            .zip(&child_columns)
-            .map(|(parent, child)| format!("p.{} = {child}", quoted(parent)))
-            .collect();
-        conditions.push(format!(
-            "NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})",
-            quoted(&parent.name),
-            matches.join(" AND ")
-        ));
-    }
+    let (rowid, from) = violations(catalog, schema_holding(catalog, &child.name), child, key)?;
     let order = match rowid.as_str() {
         "NULL" => String::new(),
         _ => format!(" ORDER BY {rowid}"),
     };
-    Ok(format!(
-        "SELECT {rowid} FROM {} AS c WHERE {}{order}",
-        quoted(&child.name),
-        conditions.join(" AND ")
-    ))
-}
-
-/// The parent's key column names: the ones the key names, or the parent's PRIMARY KEY; they
-/// must be its primary key or a unique index, else SQLite's `foreign key mismatch`.
-fn parent_key(child: &TableDef, key: &ForeignKeyDef, parent: &TableDef) -> Result<Vec<String>> {
-    let (positions, _) = key.parent_key(&child.name, parent)?;
-    Ok(positions
-        .iter()
-        .map(|&column| parent.columns[column].name.clone())
-        .collect())
+    Ok(format!("SELECT {rowid} {from}{order}"))
 }

@@ -349,6 +349,7 @@ impl Binder<'_> {
                 "CREATE INDEX needs an index name"
             ));
         };
+        let index_schema = super::schema_name(name);
         let name = super::created_name(name)?;
         if name.to_ascii_lowercase().starts_with("ember_autoindex_") {
             return Err(crate::err!(
@@ -386,10 +387,23 @@ impl Binder<'_> {
         {
             return Err(unsupported("index options (INCLUDE, WITH, NULLS DISTINCT)"));
         }
+        // The table's name is unqualified (SQLite's grammar): a qualified index name looks
+        // it up in its own schema alone.
+        if let [_, part] = create.table_name.0.as_slice() {
+            return Err(crate::err!(
+                Syntax,
+                "near \".\": syntax error before {part}"
+            ));
+        }
         let (table_name, catalog) = self.schema_of(&create.table_name)?;
+        let (catalog, qualifier) = match index_schema {
+            super::SchemaName::Main => (self.catalog.main_schema(), "main."),
+            super::SchemaName::Temp => (self.catalog.temp_schema(), "temp."),
+            super::SchemaName::Any => (catalog, ""),
+        };
         let table = catalog
             .table(&table_name)
-            .ok_or_else(|| crate::err!(NotFound, "no such table: {table_name}"))?;
+            .ok_or_else(|| crate::err!(NotFound, "no such table: {qualifier}{table_name}"))?;
         // Each key part: a column, or an expression over the table's columns.
         let mut parts = Vec::with_capacity(create.columns.len());
         let mut collations = Vec::with_capacity(create.columns.len());

@@ -203,11 +203,12 @@ impl<'c> Binder<'c> {
             Statement::CreateTrigger(create) => self.bind_create_trigger(create),
             Statement::DropTrigger(drop) => self.bind_drop_trigger(drop),
             Statement::CreateIndex(create) => {
-                let temporary = create
-                    .name
-                    .as_ref()
-                    .is_some_and(|name| schema_name(name) == SchemaName::Temp)
-                    || self.names_temp_object(&create.table_name)?;
+                // In the schema the index's name gives, else in its table's.
+                let temporary = match create.name.as_ref().map(schema_name) {
+                    Some(SchemaName::Temp) => true,
+                    Some(SchemaName::Main) => false,
+                    _ => self.names_temp_object(&create.table_name)?,
+                };
                 Ok(in_schema(self.bind_create_index(create)?, temporary))
             }
             Statement::AlterTable(alter) => {
@@ -374,13 +375,14 @@ pub(crate) fn created_table_name(name: &ast::ObjectName, temporary: bool) -> Res
     }
 }
 
-/// The name of an object a CREATE makes: unqualified, or `temp.name` (a temporary object).
-/// `main.name` is refused for an index or a trigger (whose table SQLite then looks up in
-/// `main` alone).
+/// The name of an object a CREATE makes: unqualified, `temp.name` (a temporary object) or
+/// `main.name` (a `main` object; an index's or a trigger's table is then looked up in that
+/// schema alone, as SQLite does). The kept CREATE text starts at the name itself, without
+/// the qualifier, as SQLite's.
 pub(crate) fn created_name(name: &ast::ObjectName) -> Result<String> {
     match name.0.as_slice() {
         [_] => object_name(name),
-        [schema, _] if is_schema(schema, "temp") => object_name(name),
+        [schema, _] if is_schema(schema, "temp") || is_schema(schema, "main") => object_name(name),
         _ => Err(unsupported(format!(
             "schema-qualified name {name} in CREATE"
         ))),

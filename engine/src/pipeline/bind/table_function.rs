@@ -53,6 +53,9 @@ impl Binder<'_> {
             }
             return self.bind_header_pragma(value, alias.as_ref()).map(Some);
         }
+        if function_name.eq_ignore_ascii_case("pragma_foreign_key_check") {
+            return self.bind_foreign_key_check(args, alias.as_ref()).map(Some);
+        }
         let function = match TableFunction::from_name(&function_name) {
             Some(function) => TableFunctionKind::Json(function),
             None if function_name.eq_ignore_ascii_case("generate_series") => {
@@ -122,9 +125,9 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
-    /// Whether the bare name `name` in FROM is `pragma_database_list`, `pragma_table_list`
-    /// or a header value's function, the PRAGMA functions that need no argument (no table,
-    /// view or CTE of the name shadows it).
+    /// Whether the bare name `name` in FROM is `pragma_database_list`, `pragma_table_list`,
+    /// `pragma_foreign_key_check` or a header value's function, the PRAGMA functions that
+    /// need no argument (no table, view or CTE of the name shadows it).
     fn names_argumentless_pragma(&self, name: &sqlparser::ast::ObjectName) -> bool {
         let [part] = name.0.as_slice() else {
             return false;
@@ -135,6 +138,7 @@ impl Binder<'_> {
         let plain = &ident.value;
         (plain.eq_ignore_ascii_case("pragma_database_list")
             || plain.eq_ignore_ascii_case("pragma_table_list")
+            || plain.eq_ignore_ascii_case("pragma_foreign_key_check")
             || header_pragma(plain).is_some())
             && self.catalog.table(plain).is_none()
             && self.catalog.view(plain).is_none()
@@ -183,6 +187,81 @@ impl Binder<'_> {
         let query = self.bind_query(query)?;
         let qualifier = super::from::table_alias(alias, &format!("pragma_{value}"))?;
         let scope = Scope::for_table(&qualifier, query.columns);
+        Ok((RelationSource::Node(query.node), scope))
+    }
+}
+
+impl Binder<'_> {
+    /// `pragma_foreign_key_check[(table[, schema])]`: the rows `PRAGMA foreign_key_check`
+    /// gives, with the hidden columns `arg` and `schema`, read by a query over the tables
+    /// made when the statement is bound (`catalog::check_query`; a schema change binds the
+    /// statement again). The arguments are text literals.
+    fn bind_foreign_key_check(
+        &mut self,
+        args: &[FunctionArg],
+        alias: Option<&sqlparser::ast::TableAlias>,
+    ) -> Result<(RelationSource, Scope)> {
+        let mut texts = Vec::with_capacity(args.len());
+        for arg in args {
+            let FunctionArg::Unnamed(FunctionArgExpr::Expr(sqlparser::ast::Expr::Value(value))) =
+                arg
+            else {
+                return Err(unsupported(format!(
+                    "argument {arg} of pragma_foreign_key_check() (only text literals)"
+                )));
+            };
+            match &value.value {
+                sqlparser::ast::Value::SingleQuotedString(text) => texts.push(text.clone()),
+                other => {
+                    return Err(unsupported(format!(
+                        "argument {other} of pragma_foreign_key_check() (only text literals)"
+                    )))
+                }
+            }
+        }
+        let (table, schema) = match texts.as_slice() {
+            [] => (None, None),
+            [table] => (Some(table.as_str()), None),
+            [table, schema] => (Some(table.as_str()), Some(schema.as_str())),
+            _ => {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "too many arguments on pragma_foreign_key_check() - max 2"
+                ))
+            }
+        };
+        let catalog = match schema {
+            None => self.catalog,
+            Some(schema) if schema.eq_ignore_ascii_case("main") => self.catalog.main_schema(),
+            Some(schema) if schema.eq_ignore_ascii_case("temp") => self.catalog.temp_schema(),
+            Some(schema) => return Err(crate::err!(NotFound, "unknown database {schema}")),
+        };
+        let tables = match table {
+            Some(name) => match catalog.table(name) {
+                Some(table) => vec![table.as_ref()],
+                None => return Err(crate::err!(NotFound, "no such table: {name}")),
+            },
+            None => catalog
+                .tables()
+                .into_iter()
+                .map(|table| table.as_ref())
+                .collect(),
+        };
+        let sql = crate::catalog::check_query(catalog, schema, &tables, table)?;
+        let parsed = crate::parse::parse_statements(&sql)?;
+        let [sqlparser::ast::Statement::Query(query)] = &parsed[..] else {
+            return Err(crate::err!(
+                Internal,
+                "pragma_foreign_key_check made bad text: {sql}"
+            ));
+        };
+        let query = self.bind_query(query)?;
+        let qualifier = super::from::table_alias(alias, "pragma_foreign_key_check")?;
+        let mut scope = Scope::for_table(&qualifier, query.columns);
+        let visible = crate::catalog::FOREIGN_KEY_CHECK_COLUMNS.len();
+        for column in &mut scope.columns[visible..] {
+            column.hidden = true;
+        }
         Ok((RelationSource::Node(query.node), scope))
     }
 }

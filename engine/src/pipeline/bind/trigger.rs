@@ -37,11 +37,26 @@ impl Binder<'_> {
         }
         let name = super::created_name(&create.name)?;
         let table = object_name(&create.table_name)?;
-        // On a temporary table (`temp.t`, or `t` that names one), or `main.t`.
+        let main_name = super::schema_name(&create.name) == super::SchemaName::Main;
+        if main_name && create.temporary {
+            return Err(crate::err!(
+                InvalidInput,
+                "temporary trigger may not have qualified name"
+            ));
+        }
+        // On a temporary table (`temp.t`, or `t` that names one), or `main.t`; a trigger
+        // named `main.name` is on a `main` table.
         let on_temporary = match super::schema_name(&create.table_name) {
+            super::SchemaName::Temp if main_name => {
+                return Err(crate::err!(
+                    InvalidInput,
+                    "trigger {name} cannot be on table temp.{table}: a trigger named main.{name} \
+                     is on a main table"
+                ))
+            }
             super::SchemaName::Temp => true,
             super::SchemaName::Main => false,
-            super::SchemaName::Any => self.catalog.is_temp_object(&table),
+            super::SchemaName::Any => !main_name && self.catalog.is_temp_object(&table),
         };
         // A trigger on a temporary table is a temporary one, as in SQLite.
         let temporary = create.temporary

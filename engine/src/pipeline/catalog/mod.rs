@@ -8,6 +8,7 @@
 mod column_rename;
 mod column_rename_text;
 mod constraint;
+mod foreign_key_check;
 mod generated;
 mod implicit_rowid;
 mod index_keys;
@@ -28,6 +29,7 @@ use crate::error::Result;
 pub use column_rename::ColumnRename;
 pub use column_rename_text::column_renamed_in_place;
 pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
+pub use foreign_key_check::{check_query, schema_holding, violations, FOREIGN_KEY_CHECK_COLUMNS};
 pub use generated::generated_order;
 pub use implicit_rowid::{marks_implicit_rowid, IMPLICIT_ROWID_COLUMN, IMPLICIT_ROWID_MARK};
 pub use index_keys::{column_part, IndexKeys};

@@ -75,6 +75,9 @@ pub enum Function {
     TypeOf,
     Unhex,
     Unicode,
+    /// `unistr(X)`: X with its `\XXXX`, `\uXXXX`, `\+XXXXXX`, `\UXXXXXXXX` and `\\`
+    /// escapes read.
+    Unistr,
     Unlikely,
     Upper,
     ZeroBlob,
@@ -142,6 +145,7 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::TypeOf, "typeof", 1, Some(1)),
     (Function::Unhex, "unhex", 1, Some(2)),
     (Function::Unicode, "unicode", 1, Some(1)),
+    (Function::Unistr, "unistr", 1, Some(1)),
     (Function::Unlikely, "unlikely", 1, Some(1)),
     (Function::Upper, "upper", 1, Some(1)),
     (Function::ZeroBlob, "zeroblob", 1, Some(1)),
@@ -443,6 +447,7 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
         | Function::Substr
         | Function::Trim
         | Function::Unicode
+        | Function::Unistr
         | Function::Upper => text::call_with(function, args)?,
     })
 }

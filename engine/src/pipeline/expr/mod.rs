@@ -43,6 +43,7 @@ mod subquery_memo;
 mod subquery_tree;
 mod text;
 mod text_view;
+mod unistr;
 mod user;
 mod visit;
 

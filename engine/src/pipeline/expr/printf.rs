@@ -179,7 +179,7 @@ pub(crate) fn printf_into<A: Arguments + ?Sized>(args: &A, out: &mut String) -> 
             // `is_conversion` lets only the letters above through.
             _ => break,
         }
-        pad(out, &spec, &body, conversion);
+        pad(out, &spec, &body);
         check_size(0, out.len())?;
     }
     give_back(body);
@@ -312,12 +312,26 @@ fn decimal(body: &mut String, spec: &Spec, sign: &str, magnitude: u64) {
     body.push_str(sign);
     let start = body.len();
     super::text::push_decimal(body, magnitude, 0);
-    zero_extend(body, start, spec.precision);
+    zero_extend(body, start, digits_wanted(spec, sign.len()));
     if spec.thousands {
         let grouped = group_thousands(&body[start..]);
         body.truncate(start);
         body.push_str(&grouped);
     }
+}
+
+/// How many digits an integer conversion writes at least: its precision, raised by the `0`
+/// flag to the width less the sign's `sign_length` (SQLite pads with zeros this way, so
+/// the zeros come under `-` too, are grouped by `,` and go after a `#` prefix).
+fn digits_wanted(spec: &Spec, sign_length: usize) -> Option<usize> {
+    if !spec.zero_pad {
+        return spec.precision;
+    }
+    let floor = spec.width.saturating_sub(sign_length);
+    Some(
+        spec.precision
+            .map_or(floor, |precision| precision.max(floor)),
+    )
 }
 
 /// Puts zeros before the digits `body[start..]` until there are `precision` of them.
@@ -357,11 +371,12 @@ fn radix(body: &mut String, spec: &Spec, conversion: char, value: i64) {
         'X' => write!(body, "{bits:X}"),
         _ => write!(body, "{bits:o}"),
     };
-    zero_extend(body, start, spec.precision);
+    zero_extend(body, start, digits_wanted(spec, 0));
 }
 
-/// Pads `body` to the width: counted in characters under `!`, else in bytes (SQLite's).
-fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
+/// Pads `body` to the width with spaces (an integer's `0` flag made it wide enough
+/// already): counted in characters under `!`, else in bytes (SQLite's).
+fn pad(out: &mut String, spec: &Spec, body: &str) {
     let length = if spec.alternate_form2 {
         body.chars().count()
     } else {
@@ -372,19 +387,9 @@ fn pad(out: &mut String, spec: &Spec, body: &str, conversion: char) {
         return;
     }
     let fill = spec.width - length;
-    let numeric = matches!(conversion, 'd' | 'i' | 'u' | 'x' | 'X' | 'o');
     if spec.left_align {
         out.push_str(body);
         push_repeated(out, b' ', fill);
-    } else if spec.zero_pad && numeric {
-        let sign_length = body
-            .bytes()
-            .take_while(|c| matches!(c, b'-' | b'+' | b' '))
-            .count();
-        let (sign, digits) = body.split_at(sign_length);
-        out.push_str(sign);
-        push_repeated(out, b'0', fill);
-        out.push_str(digits);
     } else {
         push_repeated(out, b' ', fill);
         out.push_str(body);
@@ -466,6 +471,25 @@ mod tests {
         assert_eq!(fmt("%d|%y%d", &[int(1), int(2)]), "1|");
         assert_eq!(fmt("ab%999999999y", &[]), "ab");
         assert_eq!(fmt("%lld|%llld", &[int(1), int(2)]), "1|");
+        // The `0` flag pads an integer's digits under `-`, before `,` groups them and
+        // before a `#` prefix; it never pads text (SQLite's answers).
+        assert_eq!(
+            fmt(
+                "%-08d|%,010d|%#010x|%+06d|% 06d|%06.3d|%#08o|%-,08d|%06s|",
+                &[
+                    int(42),
+                    int(1234),
+                    int(255),
+                    int(42),
+                    int(-42),
+                    int(7),
+                    int(8),
+                    int(1234),
+                    Value::Text("ab".into())
+                ]
+            ),
+            "00000042|0,000,001,234|0x00000000ff|+00042|-00042|000007|000000010|00,001,234|    ab|"
+        );
     }
 
     #[test]

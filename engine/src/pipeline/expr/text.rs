@@ -228,6 +228,7 @@ pub(crate) fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> 
             Some(bytes) => Value::Blob(bytes),
             None => Value::Null,
         },
+        Function::Unistr => Value::Text(super::unistr::unistr(&text(0))?),
         Function::Lower => Value::Text(text(0).to_ascii_lowercase()),
         Function::Upper => Value::Text(text(0).to_ascii_uppercase()),
         // SQLite reads substr's numbers as C ints: the low 32 bits of the integer.

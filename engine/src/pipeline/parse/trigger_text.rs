@@ -82,7 +82,8 @@ pub(super) fn rewrite_if_not_exists(sql: &str) -> Result<Option<String>> {
 /// The text SQLite keeps for `create` (parsed from `text`): `CREATE TRIGGER ` and the
 /// statement from the trigger's name through its body's `END`.
 pub(super) fn trigger_creation_text(text: &str, create: &CreateTrigger) -> Option<String> {
-    let name = create.name.0.first()?.as_ident()?;
+    // The trigger's own name: SQLite keeps no `main.` or `temp.` qualifier in the text.
+    let name = create.name.0.last()?.as_ident()?;
     let start = super::byte_offset(text, name.span.start)?;
     let Some(ConditionalStatements::BeginEnd(body)) = &create.statements else {
         return None;

@@ -2,6 +2,7 @@
 //! this connection, both in one transaction: the open one, or one of its own that commits
 //! when both succeeded. So the statement is atomic, on a crash too: its table and rows are
 //! logged in one record (`durability::commit_schema`). A failed insert undoes the table.
+//! Its rows change none of the connection's change counters, as in SQLite.
 
 use super::Connection;
 use crate::error::Result;
@@ -38,8 +39,12 @@ impl Connection {
         // `temp.` or `main.`: the table just made, whatever the other schema has.
         let schema_name = if temporary { "temp" } else { "main" };
         let insert = format!("INSERT INTO {schema_name}.{quoted} {}", ctas.query);
-        // The insert's own statement: not a schema change of the temporary schema.
-        let inserted = self.outside_temp_schema(|| self.execute(&insert, ()));
+        // The insert's own statement: not a schema change of the temporary schema, and not
+        // counted by `changes()`, `total_changes()` or `last_insert_rowid()` (SQLite's
+        // CREATE TABLE .. AS SELECT counts no rows).
+        let inserted = self
+            .counters
+            .uncounted(|| self.outside_temp_schema(|| self.execute(&insert, ())));
         match inserted {
             Ok(rows) => Ok(rows),
             Err(error) if temporary => {

@@ -104,11 +104,14 @@ fn update_rows(
         None => new_values(txn, (target, assignments), env)?,
         Some(from) => super::update_from::joined_values(txn, (target, assignments), from, env)?,
     };
+    if statement.on_conflict != OnConflict::Abort || triggers.is_some() {
+        // Which rows a conflict clause keeps, and what triggers see, depend on the order
+        // the rows are written in: SQLite's is rowid order.
+        (targets, changes) = in_key_order(table, targets, changes, width);
+    }
     let mut resolution = match statement.on_conflict {
         OnConflict::Abort => None,
         on_conflict => {
-            // Which rows a conflict clause keeps depends on the order they are written in.
-            (targets, changes) = in_key_order(table, targets, changes, width);
             let from = statement.from.is_some();
             Some(Resolution::new(
                 txn,

@@ -265,6 +265,29 @@ fn is_unique(error: &Error) -> bool {
         && error.message().starts_with("UNIQUE constraint failed")
 }
 
+/// The rowid of a target row: its INTEGER PRIMARY KEY column `key` (a target that does not
+/// hold it, its column pruned, sorts first).
+fn rowid_value(row: &[Value], key: usize) -> i64 {
+    match row[key] {
+        Value::Integer(key) => key,
+        _ => i64::MIN,
+    }
+}
+
+/// Sorts `targets` (whole rows) by the table's INTEGER PRIMARY KEY, as SQLite takes the rows
+/// of an UPDATE or DELETE whose triggers fire (unchanged without one).
+pub(super) fn sort_in_key_order(table: &TableDef, targets: &mut Targets) {
+    let Some(key) = table.rowid_column else {
+        return;
+    };
+    if !targets
+        .windows(2)
+        .all(|pair| rowid_value(&pair[0].1, key) <= rowid_value(&pair[1].1, key))
+    {
+        targets.sort_by_key(|(_, row)| rowid_value(row, key));
+    }
+}
+
 /// `targets` and their `changes` (`width` per target) sorted by the table's INTEGER PRIMARY
 /// KEY (unchanged without one).
 pub(super) fn in_key_order(
@@ -277,10 +300,7 @@ pub(super) fn in_key_order(
         return (targets, changes);
     };
     debug_assert_eq!(changes.len(), targets.len() * width);
-    let integer = |row: &[Value]| match row[key] {
-        Value::Integer(key) => key,
-        _ => i64::MIN,
-    };
+    let integer = |row: &[Value]| rowid_value(row, key);
     if targets
         .windows(2)
         .all(|pair| integer(&pair[0].1) <= integer(&pair[1].1))

@@ -10,6 +10,7 @@
 //! functions, `each.rs` the rows of `json_each` / `json_tree`.
 
 mod each;
+mod error_position;
 mod locate;
 mod parse;
 mod path;
@@ -49,6 +50,8 @@ pub enum JsonFunction {
     Patch,
     /// `json_pretty(json[, indent])`: the JSON text laid out one value a line.
     Pretty,
+    /// `json_error_position(json)`: where the text stops being JSON (0 when it is).
+    ErrorPosition,
 }
 
 /// Every JSON function with its SQL name and its (fewest, most) argument counts.
@@ -69,6 +72,12 @@ const CATALOGUE: &[(JsonFunction, &str, usize, Option<usize>)] = &[
     (JsonFunction::Quote, "json_quote", 1, Some(1)),
     (JsonFunction::Patch, "json_patch", 2, Some(2)),
     (JsonFunction::Pretty, "json_pretty", 1, Some(2)),
+    (
+        JsonFunction::ErrorPosition,
+        "json_error_position",
+        1,
+        Some(1),
+    ),
 ];
 
 impl JsonFunction {

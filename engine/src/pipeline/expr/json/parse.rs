@@ -234,9 +234,19 @@ impl Parser<'_> {
                             }
                             self.at += 5;
                         }
-                        // JSON5 escapes: \' \x.. \v \0 and line continuations.
-                        Some(b'\'' | b'x' | b'v' | b'0' | b'\n' | b'\r' | 0xe2) => {
-                            return Err(self.fault(true))
+                        // JSON5 escapes: \' \xHH \v \0 and line continuations (also
+                        // U+2028 and U+2029); SQLite refuses a `\x` without two hex digits.
+                        Some(b'\'' | b'v' | b'0' | b'\n' | b'\r') => return Err(self.fault(true)),
+                        Some(b'x') => {
+                            let hex = self.bytes.get(self.at + 1..self.at + 3);
+                            let json5 =
+                                hex.is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit));
+                            return Err(self.fault(json5));
+                        }
+                        Some(0xe2) => {
+                            let rest = self.bytes.get(self.at + 1..self.at + 3);
+                            let json5 = matches!(rest, Some([0x80, 0xa8 | 0xa9]));
+                            return Err(self.fault(json5));
                         }
                         _ => return Err(malformed()),
                     }

@@ -158,6 +158,7 @@ pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
             None => null(),
         },
         JsonFunction::Valid => valid(first, args.get(1).copied()),
+        JsonFunction::ErrorPosition => plain(super::error_position::error_position(first)?),
         JsonFunction::Extract => extract(args),
         JsonFunction::Arrow | JsonFunction::LongArrow => {
             if matches!(first, Value::Null) {

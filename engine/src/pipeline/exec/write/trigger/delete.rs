@@ -1,5 +1,5 @@
 //! DELETE from a table with DELETE triggers: the target rows (every column) are collected
-//! first, then each row fires its BEFORE triggers, is deleted, and fires its AFTER
+//! first (in rowid order), then each row fires its BEFORE triggers, is deleted, and fires its AFTER
 //! triggers. A row a trigger already deleted is skipped.
 
 use ember_storage::{Transaction, Value};
@@ -12,6 +12,7 @@ use super::super::super::scan::targets::collect_targets;
 use super::super::super::{ExecContext, RowSink};
 use super::super::constraint::RowGuard;
 use super::super::returning::{written_rows_charge, WrittenRows};
+use super::super::update_or::sort_in_key_order;
 use super::RowTriggers;
 
 /// Deletes the rows `target` reaches, firing `triggers` around each; returns the count.
@@ -23,10 +24,12 @@ pub(in crate::pipeline::exec) fn delete_with_triggers(
     env: StatementEnv<'_>,
     sink: &mut RowSink<'_>,
 ) -> Result<usize> {
-    let targets = {
+    let mut targets = {
         let runtime = SubqueryRuntime::new(txn, env);
         collect_targets(target, &ExecContext::new(&runtime))?
     };
+    // What the triggers see depends on the order the rows go in: SQLite's is rowid order.
+    sort_in_key_order(&target.table, &mut targets);
     let mut written = returning.map(|_| WrittenRows::new(&env, written_rows_charge(&env)));
     let mut deleted = 0;
     for (row_id, row) in targets {

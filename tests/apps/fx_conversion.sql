@@ -1,0 +1,28 @@
+-- Multi-currency invoices converted at the rate in force on each date: as-of lookups by correlated subqueries, max() with bare columns, window-based rate validity ranges and cross rates.
+CREATE TABLE rates (currency TEXT NOT NULL, valid_from TEXT NOT NULL, per_usd REAL NOT NULL, PRIMARY KEY (currency, valid_from));
+INSERT INTO rates VALUES ('EUR', '2024-01-01', 0.91), ('EUR', '2024-02-01', 0.925), ('EUR', '2024-03-15', 0.918), ('GBP', '2024-01-01', 0.79), ('GBP', '2024-03-01', 0.785), ('JPY', '2024-01-01', 141.5), ('JPY', '2024-02-10', 149.25), ('USD', '2000-01-01', 1);
+CREATE TABLE invoices (id INTEGER PRIMARY KEY, client TEXT NOT NULL, currency TEXT NOT NULL, amount NUMERIC NOT NULL, issued TEXT NOT NULL);
+INSERT INTO invoices VALUES (1, 'Acme', 'EUR', 1200, '2024-01-15'), (2, 'Acme', 'EUR', 800.50, '2024-03-15'), (3, 'Brit Ltd', 'GBP', '450.25', '2024-02-29'), (4, 'Brit Ltd', 'GBP', 99, '2024-03-01'), (5, 'Kaisha', 'JPY', 150000, '2024-02-09'), (6, 'Kaisha', 'JPY', 98765, '2024-02-10'), (7, 'Local', 'USD', 10.1, '2024-03-31'), (8, 'Mystery', 'CHF', 500, '2024-01-20'), (9, 'Early', 'EUR', 100, '2023-12-31');
+SELECT id, amount, typeof(amount) FROM invoices ORDER BY id;
+SELECT i.id, i.currency, (SELECT r.per_usd FROM rates r WHERE r.currency = i.currency AND r.valid_from <= i.issued ORDER BY r.valid_from DESC LIMIT 1) AS rate FROM invoices i ORDER BY i.id;
+SELECT i.id, round(i.amount / (SELECT r.per_usd FROM rates r WHERE r.currency = i.currency AND r.valid_from <= i.issued ORDER BY r.valid_from DESC LIMIT 1), 2) AS usd FROM invoices i ORDER BY usd DESC NULLS LAST, i.id;
+SELECT i.id, r.valid_from, r.per_usd FROM invoices i JOIN rates r ON r.currency = i.currency AND r.valid_from = (SELECT max(valid_from) FROM rates WHERE currency = i.currency AND valid_from <= i.issued) ORDER BY i.id;
+SELECT currency, max(valid_from) AS latest, per_usd FROM rates GROUP BY currency ORDER BY currency;
+SELECT currency, min(per_usd) AS best, valid_from FROM rates GROUP BY currency ORDER BY currency;
+CREATE VIEW rate_ranges AS SELECT currency, valid_from, lead(valid_from, 1, '9999-12-31') OVER (PARTITION BY currency ORDER BY valid_from) AS valid_to, per_usd FROM rates;
+SELECT currency, valid_from, valid_to, julianday(valid_to) - julianday(valid_from) AS days FROM rate_ranges WHERE valid_to < '9999' ORDER BY currency, valid_from;
+SELECT i.id, rr.per_usd FROM invoices i LEFT JOIN rate_ranges rr ON rr.currency = i.currency AND i.issued >= rr.valid_from AND i.issued < rr.valid_to ORDER BY i.id;
+SELECT i.client, round(sum(i.amount / rr.per_usd), 2) AS usd_total, count(rr.per_usd) AS converted, count(*) AS invoices FROM invoices i LEFT JOIN rate_ranges rr ON rr.currency = i.currency AND i.issued >= rr.valid_from AND i.issued < rr.valid_to GROUP BY i.client ORDER BY usd_total DESC NULLS FIRST, i.client;
+SELECT a.currency AS base, b.currency AS quote, round(b.per_usd / a.per_usd, 4) AS cross_rate FROM (SELECT currency, per_usd FROM rate_ranges WHERE valid_to = '9999-12-31') a, (SELECT currency, per_usd FROM rate_ranges WHERE valid_to = '9999-12-31') b WHERE a.currency < b.currency ORDER BY base, quote;
+SELECT currency, valid_from, per_usd, round(100 * (per_usd / lag(per_usd) OVER (PARTITION BY currency ORDER BY valid_from) - 1), 3) AS pct_change FROM rates ORDER BY currency, valid_from;
+SELECT currency FROM invoices EXCEPT SELECT currency FROM rates;
+SELECT amount * 3, amount / 3, amount % 7, typeof(amount / 3) FROM invoices WHERE id IN (1, 2, 3) ORDER BY id;
+INSERT INTO rates VALUES ('EUR', '2024-03-15', 0.92);
+INSERT INTO rates VALUES ('EUR', '2024-03-15', 0.92) ON CONFLICT DO UPDATE SET per_usd = excluded.per_usd;
+SELECT per_usd FROM rates WHERE currency = 'EUR' AND valid_from = '2024-03-15';
+UPDATE invoices SET amount = round(amount * 1.1, 2) WHERE currency = 'GBP' RETURNING id, amount, typeof(amount);
+SELECT strftime('%Y-%m', issued) AS month, currency, sum(amount) AS total FROM invoices GROUP BY month, currency HAVING total > 500 ORDER BY month, currency;
+SELECT CAST(amount AS TEXT), CAST(amount AS REAL), CAST(amount AS INTEGER), amount = 800.5, amount = '800.5' FROM invoices WHERE id = 2;
+SELECT id FROM invoices WHERE amount > 1000 ORDER BY id;
+SELECT id FROM invoices WHERE amount BETWEEN '99' AND '500' ORDER BY id;
+SELECT count(*) FILTER (WHERE issued BETWEEN '2024-02-01' AND '2024-02-29'), sum(amount) FILTER (WHERE currency = 'JPY'), max(issued) FILTER (WHERE client LIKE 'a%') FROM invoices;

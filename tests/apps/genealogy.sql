@@ -1,0 +1,25 @@
+-- A family tree: parent links walked by recursive CTEs with depth and path strings, a cycle guard by instr, cousins by self-joins, NATURAL and USING joins.
+CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, born INTEGER, died INTEGER, sex TEXT CHECK (sex IN ('F', 'M')));
+CREATE TABLE parentage (child_id INTEGER NOT NULL REFERENCES people(id), parent_id INTEGER NOT NULL REFERENCES people(id), PRIMARY KEY (child_id, parent_id));
+INSERT INTO people VALUES (1, 'Agnes', 1901, 1980, 'F'), (2, 'Bertil', 1898, 1975, 'M'), (3, 'Clara', 1925, 2010, 'F'), (4, 'David', 1928, NULL, 'M'), (5, 'Elin', 1927, 2001, 'F'), (6, 'Frans', 1950, NULL, 'M'), (7, 'Greta', 1953, NULL, 'F'), (8, 'Hugo', 1955, 2020, 'M'), (9, 'Ines', 1980, NULL, 'F'), (10, 'Jonas', 1983, NULL, 'M'), (11, 'Karin', 1985, NULL, 'F'), (12, 'Lukas', 2010, NULL, 'M');
+INSERT INTO parentage VALUES (3, 1), (3, 2), (4, 1), (4, 2), (6, 3), (7, 3), (8, 4), (8, 5), (9, 6), (10, 6), (11, 8), (12, 9);
+WITH RECURSIVE ancestors(id, depth, path) AS (SELECT 12, 0, 'Lukas' UNION ALL SELECT p.parent_id, a.depth + 1, a.path || ' < ' || pe.name FROM ancestors a JOIN parentage p ON p.child_id = a.id JOIN people pe ON pe.id = p.parent_id) SELECT depth, path FROM ancestors ORDER BY depth, path;
+WITH RECURSIVE descendants(id, name, depth) AS (SELECT id, name, 0 FROM people WHERE name = 'Agnes' UNION ALL SELECT c.id, c.name, d.depth + 1 FROM descendants d JOIN parentage p ON p.parent_id = d.id JOIN people c ON c.id = p.child_id) SELECT substr('........', 1, depth * 2) || name AS tree, depth FROM descendants ORDER BY depth, name;
+WITH RECURSIVE descendants(id, depth) AS (SELECT 1, 0 UNION SELECT p.child_id, d.depth + 1 FROM descendants d JOIN parentage p ON p.parent_id = d.id) SELECT depth, count(*) AS n, group_concat(id) FROM (SELECT * FROM descendants ORDER BY id) GROUP BY depth ORDER BY depth;
+SELECT c.name AS child, group_concat(p.name, ' & ') AS parents FROM people c JOIN parentage pa ON pa.child_id = c.id JOIN (SELECT * FROM people ORDER BY name) p ON p.id = pa.parent_id GROUP BY c.id ORDER BY c.id;
+SELECT a.name, b.name FROM parentage x JOIN parentage y ON x.parent_id = y.parent_id AND x.child_id < y.child_id JOIN people a ON a.id = x.child_id JOIN people b ON b.id = y.child_id GROUP BY x.child_id, y.child_id ORDER BY a.name, b.name;
+SELECT DISTINCT c1.name AS cousin1, c2.name AS cousin2 FROM parentage p1 JOIN parentage p2 ON p1.parent_id <> p2.parent_id JOIN parentage g1 ON g1.child_id = p1.parent_id JOIN parentage g2 ON g2.child_id = p2.parent_id AND g2.parent_id = g1.parent_id JOIN people c1 ON c1.id = p1.child_id JOIN people c2 ON c2.id = p2.child_id WHERE c1.id < c2.id AND NOT EXISTS (SELECT 1 FROM parentage s1 JOIN parentage s2 ON s1.parent_id = s2.parent_id WHERE s1.child_id = c1.id AND s2.child_id = c2.id) ORDER BY cousin1, cousin2;
+INSERT INTO parentage VALUES (1, 12);
+WITH RECURSIVE up(id, path) AS (SELECT 12, '/12/' UNION ALL SELECT p.parent_id, up.path || p.parent_id || '/' FROM up JOIN parentage p ON p.child_id = up.id WHERE instr(up.path, '/' || p.parent_id || '/') = 0) SELECT id, path FROM up ORDER BY length(path), path;
+WITH RECURSIVE up(id, path, cycle) AS (SELECT 12, '/12/', 0 UNION ALL SELECT p.parent_id, up.path || p.parent_id || '/', instr(up.path, '/' || p.parent_id || '/') > 0 FROM up JOIN parentage p ON p.child_id = up.id WHERE NOT up.cycle) SELECT path FROM up WHERE cycle ORDER BY path;
+DELETE FROM parentage WHERE child_id = 1;
+SELECT name, born, coalesce(died, 2024) - born AS age, died IS NULL AS living FROM people ORDER BY age DESC, name;
+SELECT p.name, count(pa.child_id) AS children FROM people p LEFT JOIN parentage pa ON pa.parent_id = p.id GROUP BY p.id HAVING count(pa.child_id) = 0 ORDER BY p.name;
+CREATE TABLE spouses (id INTEGER, partner_id INTEGER, married INTEGER);
+INSERT INTO spouses VALUES (1, 2, 1924), (4, 5, 1949), (6, NULL, NULL);
+SELECT name, partner_id, married FROM people NATURAL JOIN spouses ORDER BY id;
+SELECT id, name, partner_id FROM people JOIN spouses USING (id) ORDER BY id;
+SELECT p.name, q.name AS partner FROM people p JOIN spouses USING (id) LEFT JOIN people q ON q.id = spouses.partner_id ORDER BY p.name;
+WITH RECURSIVE gen(id, g) AS (SELECT id, 1 FROM people WHERE id NOT IN (SELECT child_id FROM parentage) UNION SELECT p.child_id, gen.g + 1 FROM gen JOIN parentage p ON p.parent_id = gen.id) SELECT g, min(born), max(born), count(DISTINCT id) FROM gen JOIN people USING (id) GROUP BY g ORDER BY g;
+WITH RECURSIVE lineage(id, name, depth) AS (SELECT id, name, 0 FROM people WHERE id = 11 UNION ALL SELECT pe.id, pe.name, l.depth + 1 FROM lineage l JOIN parentage p ON p.child_id = l.id JOIN people pe ON pe.id = p.parent_id ORDER BY 3 DESC LIMIT 10) SELECT depth, name FROM lineage ORDER BY depth, name;
+SELECT (SELECT name FROM people WHERE id = (SELECT parent_id FROM parentage WHERE child_id = 12)) AS parent, (SELECT count(*) FROM parentage WHERE parent_id IN (SELECT parent_id FROM parentage WHERE child_id = 9)) AS siblings_and_self;

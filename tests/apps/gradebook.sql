@@ -1,0 +1,27 @@
+-- A school gradebook: weighted averages, rounding, letter grades by CASE, and the ranking window functions over classes.
+CREATE TABLE students (id INTEGER PRIMARY KEY, name TEXT NOT NULL, class TEXT NOT NULL);
+CREATE TABLE assessments (id INTEGER PRIMARY KEY, title TEXT NOT NULL, weight REAL NOT NULL, max_points INTEGER NOT NULL);
+CREATE TABLE scores (student_id INTEGER NOT NULL REFERENCES students, assessment_id INTEGER NOT NULL REFERENCES assessments, points REAL, PRIMARY KEY (student_id, assessment_id)) WITHOUT ROWID;
+INSERT INTO students VALUES (1, 'Ava', '7A'), (2, 'Bo', '7A'), (3, 'Cy', '7A'), (4, 'Di', '7A'), (5, 'Ed', '7B'), (6, 'Flo', '7B'), (7, 'Gil', '7B'), (8, 'Hana', '7B'), (9, 'Ivo', '7B');
+INSERT INTO assessments VALUES (1, 'Quiz 1', 0.1, 20), (2, 'Midterm', 0.35, 100), (3, 'Project', 0.2, 50), (4, 'Final', 0.35, 100);
+INSERT INTO scores VALUES (1,1,18),(1,2,91),(1,3,47),(1,4,88),(2,1,12),(2,2,64.5),(2,3,30),(2,4,71),(3,1,20),(3,2,91),(3,3,45),(3,4,90),(4,1,9),(4,2,40),(4,3,NULL),(4,4,55),(5,1,15),(5,2,78),(5,3,40),(5,4,80),(6,1,15),(6,2,78),(6,3,40),(6,4,80),(7,1,19),(7,2,99),(7,3,50),(7,4,97),(8,1,5),(8,2,30),(8,3,25),(8,4,NULL),(9,2,85),(9,3,44),(9,4,79);
+SELECT s.name, round(sum(sc.points * 100.0 / a.max_points * a.weight), 2) AS weighted FROM students s JOIN scores sc ON sc.student_id = s.id JOIN assessments a ON a.id = sc.assessment_id GROUP BY s.id ORDER BY weighted DESC, s.name;
+CREATE VIEW finals AS SELECT s.id, s.name, s.class, round(sum(coalesce(sc.points, 0) * 100.0 / a.max_points * a.weight), 1) AS pct FROM students s CROSS JOIN assessments a LEFT JOIN scores sc ON sc.student_id = s.id AND sc.assessment_id = a.id GROUP BY s.id;
+SELECT name, pct, CASE WHEN pct >= 90 THEN 'A' WHEN pct >= 80 THEN 'B' WHEN pct >= 70 THEN 'C' WHEN pct >= 60 THEN 'D' ELSE 'F' END AS letter FROM finals ORDER BY pct DESC, name;
+SELECT name, class, pct, RANK() OVER w AS rnk, DENSE_RANK() OVER w AS dense, ROW_NUMBER() OVER w AS rn FROM finals WINDOW w AS (PARTITION BY class ORDER BY pct DESC) ORDER BY class, rn;
+SELECT name, pct, NTILE(3) OVER (ORDER BY pct DESC, name) AS tercile, NTILE(4) OVER (PARTITION BY class ORDER BY pct) AS quartile FROM finals ORDER BY name;
+SELECT name, pct, round(PERCENT_RANK() OVER (ORDER BY pct), 4) AS prank, round(CUME_DIST() OVER (ORDER BY pct), 4) AS cdist FROM finals ORDER BY pct, name;
+SELECT name, PERCENT_RANK() OVER (PARTITION BY class ORDER BY pct DESC) AS p, CUME_DIST() OVER (PARTITION BY class ORDER BY pct DESC) AS c FROM finals ORDER BY class, p, name;
+SELECT a.title, count(sc.points) AS taken, count(*) AS rows_, round(avg(sc.points), 3) AS mean, min(sc.points), max(sc.points), avg(DISTINCT sc.points) AS avg_distinct FROM assessments a LEFT JOIN scores sc ON sc.assessment_id = a.id GROUP BY a.id ORDER BY a.id;
+SELECT class, round(avg(pct), 2) AS mean, max(pct) - min(pct) AS spread, sum(pct >= 60) AS passed, count(*) - sum(pct >= 60) AS failed FROM finals GROUP BY class ORDER BY class;
+SELECT round(2.5), round(3.5), round(-2.5), round(0.125, 2), round(1.005, 2), round(2.675, 2), round(-0.0001, 2), round(145.0 / 3, 1);
+SELECT s.name, a.title FROM students s CROSS JOIN assessments a WHERE NOT EXISTS (SELECT 1 FROM scores sc WHERE sc.student_id = s.id AND sc.assessment_id = a.id AND sc.points IS NOT NULL) ORDER BY s.name, a.id;
+SELECT name, pct, pct - avg(pct) OVER (PARTITION BY class) AS vs_class, pct - lag(pct) OVER (ORDER BY pct DESC, name) AS gap_to_next FROM finals ORDER BY pct DESC, name;
+SELECT class, name, pct FROM (SELECT class, name, pct, DENSE_RANK() OVER (PARTITION BY class ORDER BY pct DESC) AS d FROM finals) WHERE d <= 2 ORDER BY class, d, name;
+SELECT letter, count(*) AS n, group_concat(name, ', ') AS who FROM (SELECT name, CASE WHEN pct >= 90 THEN 'A' WHEN pct >= 80 THEN 'B' WHEN pct >= 70 THEN 'C' WHEN pct >= 60 THEN 'D' ELSE 'F' END AS letter FROM finals ORDER BY name) GROUP BY letter ORDER BY letter;
+UPDATE scores SET points = min(points + 5, (SELECT max_points FROM assessments WHERE id = scores.assessment_id)) WHERE assessment_id = 4 AND points IS NOT NULL;
+SELECT student_id, points FROM scores WHERE assessment_id = 4 ORDER BY student_id;
+SELECT name, pct, RANK() OVER (ORDER BY pct DESC) AS overall FROM finals ORDER BY overall, name;
+SELECT sc.student_id, sc.points, sum(sc.points) OVER (PARTITION BY sc.student_id ORDER BY sc.assessment_id ROWS UNBOUNDED PRECEDING) AS running FROM scores sc WHERE sc.student_id IN (1, 4, 9) ORDER BY sc.student_id, sc.assessment_id;
+SELECT total(points), sum(points), avg(points) FROM scores WHERE student_id = 8 AND assessment_id = 4;
+SELECT printf('%-5s %5.1f%%', name, pct) AS line FROM finals ORDER BY pct DESC, name LIMIT 3;

@@ -1,0 +1,24 @@
+-- A time-series downsampler: readings bucketed by integer division of epoch seconds, gaps filled from a recursive CTE, and LAG/LEAD, FIRST_VALUE, NTH_VALUE and frames with EXCLUDE.
+CREATE TABLE readings (sensor TEXT NOT NULL, ts INTEGER NOT NULL, value REAL, PRIMARY KEY (sensor, ts));
+INSERT INTO readings VALUES ('t1', 1700000000, 20.5), ('t1', 1700000030, 20.7), ('t1', 1700000065, 21.0), ('t1', 1700000110, NULL), ('t1', 1700000130, 21.4), ('t1', 1700000299, 22.0), ('t1', 1700000300, 21.8), ('t2', 1700000005, 5), ('t2', 1700000061, 7), ('t2', 1700000062, 7), ('t2', 1700000240, 3.5), ('t2', 1700000359, -1);
+SELECT sensor, ts / 60 * 60 AS bucket, count(*) AS n, count(value) AS valued, round(avg(value), 3) AS mean, min(value), max(value) FROM readings GROUP BY sensor, ts / 60 ORDER BY sensor, bucket;
+SELECT sensor, datetime(ts - ts % 120, 'unixepoch') AS bucket, sum(value) FROM readings GROUP BY 1, 2 ORDER BY 1, 2;
+WITH RECURSIVE b(bucket) AS (SELECT 1699999980 UNION ALL SELECT bucket + 60 FROM b WHERE bucket < 1700000340) SELECT b.bucket, coalesce(r.n, 0) AS n FROM b LEFT JOIN (SELECT ts / 60 * 60 AS bucket, count(*) AS n FROM readings WHERE sensor = 't1' GROUP BY 1) r USING (bucket) ORDER BY b.bucket;
+SELECT sensor, ts, value, lag(value) OVER w AS prev, lead(value, 1, -999) OVER w AS next, lag(value, 2, 0.0) OVER w AS prev2, value - lag(value) OVER w AS delta FROM readings WINDOW w AS (PARTITION BY sensor ORDER BY ts) ORDER BY sensor, ts;
+SELECT sensor, ts, first_value(value) OVER w AS first, last_value(value) OVER w AS last, nth_value(value, 2) OVER w AS second, nth_value(value, 9) OVER w AS ninth FROM readings WINDOW w AS (PARTITION BY sensor ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) ORDER BY sensor, ts;
+SELECT sensor, ts, nth_value(value, 2) OVER (PARTITION BY sensor ORDER BY ts) AS second_so_far, first_value(ts) OVER (PARTITION BY sensor ORDER BY ts DESC) AS latest FROM readings ORDER BY sensor, ts;
+SELECT ts, value, round(avg(value) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), 3) AS smooth, round(avg(value) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW), 3) AS neighbours FROM readings WHERE sensor = 't1' ORDER BY ts;
+SELECT ts, value, sum(value) OVER (ORDER BY value GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE GROUP) AS g, count(*) OVER (ORDER BY value RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE TIES) AS ties_out FROM readings WHERE sensor = 't2' ORDER BY ts;
+SELECT ts, value, count(*) OVER (ORDER BY ts RANGE BETWEEN 60 PRECEDING AND CURRENT ROW) AS last_minute, sum(value) OVER (ORDER BY ts RANGE BETWEEN 100 PRECEDING AND 100 FOLLOWING EXCLUDE NO OTHERS) AS around FROM readings WHERE sensor = 't1' ORDER BY ts;
+SELECT sensor, ts, ts - lag(ts, 1, ts) OVER (PARTITION BY sensor ORDER BY ts) AS gap FROM readings ORDER BY gap DESC, sensor, ts LIMIT 4;
+SELECT sensor, ts, value FROM (SELECT *, row_number() OVER (PARTITION BY sensor, ts / 120 ORDER BY ts DESC) AS rn FROM readings) WHERE rn = 1 ORDER BY sensor, ts;
+SELECT sensor, ts, coalesce(value, lag(value) OVER (PARTITION BY sensor ORDER BY ts)) AS filled FROM readings ORDER BY sensor, ts;
+CREATE TABLE rollup_1m (sensor TEXT, bucket INTEGER, n INTEGER, mean REAL, PRIMARY KEY (sensor, bucket));
+INSERT INTO rollup_1m SELECT sensor, ts / 60 * 60, count(*), avg(value) FROM readings WHERE ts < 1700000120 GROUP BY sensor, ts / 60;
+INSERT INTO rollup_1m SELECT sensor, ts / 60 * 60 AS b, count(*), avg(value) FROM readings WHERE true GROUP BY sensor, b ON CONFLICT (sensor, bucket) DO UPDATE SET n = excluded.n, mean = excluded.mean WHERE excluded.n <> rollup_1m.n;
+SELECT sensor, bucket, n, mean FROM rollup_1m ORDER BY sensor, bucket;
+SELECT sensor, ts, value, percent_rank() OVER (PARTITION BY sensor ORDER BY value) AS pr, ntile(2) OVER (PARTITION BY sensor ORDER BY value NULLS LAST, ts) AS half FROM readings ORDER BY sensor, ts;
+SELECT sensor, max(value) - min(value) AS range_, sum(value * value) / count(value) - avg(value) * avg(value) AS variance FROM readings GROUP BY sensor ORDER BY sensor;
+SELECT ts, value, max(value) OVER (ORDER BY ts ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING) AS prior_max, min(value) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING) AS next_min FROM readings WHERE sensor = 't2' ORDER BY ts;
+SELECT ts, group_concat(value, '|') OVER (ORDER BY ts ROWS 2 PRECEDING) AS recent FROM readings WHERE sensor = 't1' ORDER BY ts;
+SELECT (ts - 1700000000) / 100 AS hundred, -((1700000000 - ts) / 100) AS neg_div, (ts - 1700000150) % 100 AS signed_mod FROM readings WHERE sensor = 't1' ORDER BY ts;

@@ -1,0 +1,25 @@
+-- A fixed-width sales report built with printf and format: widths, precision, zero padding, left alignment, the thousands flag, hex and SQL quoting.
+CREATE TABLE sales (id INTEGER PRIMARY KEY, region TEXT NOT NULL, rep TEXT, units INTEGER NOT NULL, revenue REAL NOT NULL, note TEXT);
+INSERT INTO sales VALUES (1, 'North', 'O''Brien', 1250, 18234.5, 'big "win"'), (2, 'South', 'Lee', 7, 99.99, NULL), (3, 'North', 'Ng', 340, 5120.125, 'repeat'), (4, 'East', NULL, 1234567, 2500000.0, 'bulk'), (5, 'West', 'Ortiz', 0, 0.0, ''), (6, 'South', 'Lee', -15, -210.75, 'refund');
+SELECT printf('%-6s|%8d|%12.2f|', region, units, revenue) FROM sales ORDER BY id;
+SELECT printf('%05d %+d % d %5.1f %05.1f %-8.3f|', units, units, units, revenue, revenue, revenue) FROM sales ORDER BY id;
+SELECT printf('%,d', units), printf('%,.2f', revenue), printf('%,12d|', units) FROM sales ORDER BY id;
+SELECT printf('%x %X %o %#x %#o %08x', units, units, units, units, units, units) FROM sales WHERE units >= 0 ORDER BY id;
+SELECT printf('%x', -1), printf('%d', 9223372036854775807), printf('%u', -1), printf('%lld', 3), printf('%i', 42);
+SELECT printf('%q', rep), printf('%Q', rep), printf('%w', note), printf('''%q''', note) FROM sales ORDER BY id;
+SELECT printf('INSERT INTO t VALUES(%Q, %d, %.2f);', rep, units, revenue) FROM sales ORDER BY id;
+SELECT printf('%s', revenue), printf('%s', units), printf('%d', revenue), printf('%f', units), printf('%d', '12abc'), printf('%.3s', region) FROM sales ORDER BY id;
+SELECT printf('%e', revenue), printf('%.2e', revenue), printf('%g', revenue), printf('%.3g', revenue), printf('%G', 0.000012345) FROM sales ORDER BY id;
+SELECT printf('%10s|%-10s|%.*f|%*d|', rep, rep, 1, revenue, 6, units) FROM sales ORDER BY id;
+SELECT printf('%c%c%c', 'abc', 'x', 65), printf('%%'), printf('%5%'), printf('%z'), printf('no args %d %s'), printf(NULL), printf('%s', NULL);
+SELECT format('%-8s %6.1f%%', region, 100.0 * sum(revenue) / (SELECT sum(revenue) FROM sales)) FROM sales GROUP BY region ORDER BY sum(revenue) DESC;
+SELECT printf('%-7s %s', region || ':', group_concat(printf('%s(%d)', coalesce(rep, '?'), units), ', ')) AS line FROM (SELECT * FROM sales ORDER BY id) GROUP BY region ORDER BY region;
+SELECT printf('%.0f %.0f %.0f %.0f', 0.5, 1.5, 2.5, -0.5), printf('%.1f', 0.05), printf('%.2f', 1.005), printf('%.15g', 0.1 + 0.2), printf('%!.3g', 100.0);
+SELECT printf('%08.3f', -3.14159), printf('%-08d|', 42), printf('%+.1e', 12345.678), printf('%#.0f', 3.0), printf('%,d', -1234567), printf('%,d', 999);
+SELECT printf('%s and %s', 'one'), printf('%d%%', 50), printf('%5.2s|', 'abcdef'), printf('%-5c|', 'q'), printf('%.0s|', 'gone');
+SELECT quote(rep), quote(units), quote(revenue), quote(note), quote(x'00ff'), quote(NULL) FROM sales ORDER BY id;
+SELECT printf('%03d-%s', id, upper(substr(region, 1, 1))) AS code, length(printf('%20s', '')) FROM sales ORDER BY code;
+SELECT printf('%.2f', 2.675), printf('%.2f', 1e20), printf('%.3f', 1.0 / 3), printf('%10.4f|', -0.00005), printf('%d', 1e18), printf('%d', 1e19);
+SELECT region, printf('%7.2f', avg(revenue)) AS avg_rev, printf('%3d%%', CAST(100 * sum(units > 0) / count(*) AS INTEGER)) AS positive FROM sales GROUP BY region ORDER BY avg(revenue) DESC;
+SELECT printf('%s|%s|%s', 1e100, -0.0, 1.0), printf('%.20f', 0.1), printf('%.40f', 1.0);
+SELECT printf('%5s|%-5s|', 'αβγ', 'αβγ'), printf('%.2s', 'αβγ'), length(printf('%6s', 'é'));
