@@ -622,6 +622,11 @@ fn split_filter<'e>(
         return (None, Residual::Predicate(predicate));
     };
     let mut staged = staged.with_raw_checks(decoder);
+    // As the row scan decides (`scan_filter.rs`): raw checks that likely pass most rows
+    // would walk each row twice; their terms then join the batch nodes' residual.
+    if !staged.raw_is_selective() {
+        staged = staged.without_raw_checks();
+    }
     let raw = staged.take_raw();
     if staged.stops().is_empty() {
         return (raw, Residual::None);
