@@ -14,7 +14,7 @@
 
 use std::cmp::Ordering;
 
-use ember_storage::row::{ColumnBatch, ColumnVector, Kind};
+use ember_storage::row::{ColumnVector, Kind};
 use ember_storage::Value;
 
 mod number;
@@ -129,13 +129,6 @@ impl BatchPool {
     fn give_truths(&mut self, truths: Vec<Truth>) {
         self.truths.push(truths);
     }
-}
-
-/// Column `column` of `batch`; `None` when the batch does not hold it (then every row is
-/// not covered).
-#[inline]
-fn column_of(batch: &ColumnBatch, column: usize) -> Option<&ColumnVector> {
-    batch.column(column)
 }
 
 /// How a column's row `at` orders against a constant, as `ops::sql_compare` orders the

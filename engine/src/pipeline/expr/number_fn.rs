@@ -25,7 +25,7 @@ use super::function::Function;
 use super::ops::{compare_numbers, BinaryOp, Numeric};
 use super::scalar::Scalar;
 use super::scalar_case::taken_branch;
-use super::scalar_number::{number_of_value, round_number};
+use super::scalar_number::{abs_number, nullif_numbers, number_of_value, round_number};
 use super::text::instr_of_texts;
 use super::text_view::char_count;
 
@@ -284,8 +284,7 @@ fn call(function: Function, args: &[Scalar]) -> Option<NumberClosure> {
             Arc::new(move |row| {
                 Some(match x.number(row)? {
                     None => None,
-                    Some(Numeric::Integer(i)) => Some(Numeric::Integer(i.checked_abs()?)),
-                    Some(Numeric::Real(r)) => Some(Numeric::Real(r.abs())),
+                    Some(number) => Some(abs_number(number)?),
                 })
             })
         }
@@ -308,13 +307,7 @@ fn call(function: Function, args: &[Scalar]) -> Option<NumberClosure> {
         }
         (Function::NullIf, [x, y]) => {
             let (x, y) = (NumberFn::of(x), NumberFn::of(y));
-            Arc::new(move |row| {
-                let (x, y) = (x.number(row)?, y.number(row)?);
-                match (x, y) {
-                    (Some(a), Some(b)) if compare_numbers(a, b) == Ordering::Equal => Some(None),
-                    _ => Some(x),
-                }
-            })
+            Arc::new(move |row| Some(nullif_numbers(x.number(row)?, y.number(row)?)))
         }
         (Function::Length | Function::OctetLength, [Scalar::Column(index)]) => {
             // A column's text counted where it lies, NULL's length NULL (as `number_call`);
@@ -400,6 +393,17 @@ pub(super) fn between_numbers(
     let value = value?;
     let above_low = low.map(|low| compare_numbers(value, low) != Ordering::Less);
     let below_high = high.map(|high| compare_numbers(value, high) != Ordering::Greater);
+    between_truth(above_low, below_high, negated)
+}
+
+/// `above_low AND below_high` (three-valued: NULL for unknown), NOT of it when `negated`:
+/// BETWEEN's truth from its two comparisons.
+#[inline(always)]
+pub(super) fn between_truth(
+    above_low: Option<bool>,
+    below_high: Option<bool>,
+    negated: bool,
+) -> Option<bool> {
     let inside = match (above_low, below_high) {
         (Some(false), _) | (_, Some(false)) => Some(false),
         (Some(true), Some(true)) => Some(true),

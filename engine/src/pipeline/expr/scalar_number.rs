@@ -31,11 +31,7 @@ pub(super) fn cast_number(
     }
     // A number (or NULL) converts as a number: no value is built.
     if let Some(number) = operand.number(row) {
-        return Some(number.map(|number| match (affinity, number) {
-            (Affinity::Integer, Numeric::Real(r)) => Numeric::Integer(real_to_integer(r)),
-            (Affinity::Real, Numeric::Integer(i)) => Numeric::Real(i as f64),
-            (_, number) => number,
-        }));
+        return Some(number.map(|number| cast_numeric(number, affinity)));
     }
     if let Some(text) = operand.text_in_place(row) {
         // Text where it lies (a column, substr() of one): parsed in place.
@@ -59,6 +55,35 @@ pub(super) fn cast_number(
         Err(value) => value.into_owned(),
     };
     number_of_value(&cast(value, affinity))
+}
+
+/// CAST of a number to INTEGER (a REAL truncated) or REAL (an INTEGER widened); any other
+/// affinity leaves it as it is.
+#[inline(always)]
+pub(super) fn cast_numeric(number: Numeric, affinity: Affinity) -> Numeric {
+    match (affinity, number) {
+        (Affinity::Integer, Numeric::Real(r)) => Numeric::Integer(real_to_integer(r)),
+        (Affinity::Real, Numeric::Integer(i)) => Numeric::Real(i as f64),
+        (_, number) => number,
+    }
+}
+
+/// abs() of a number; `None` for the smallest integer, whose abs() is an error.
+#[inline(always)]
+pub(super) fn abs_number(number: Numeric) -> Option<Numeric> {
+    Some(match number {
+        Numeric::Integer(i) => Numeric::Integer(i.checked_abs()?),
+        Numeric::Real(r) => Numeric::Real(r.abs()),
+    })
+}
+
+/// nullif(x, y) of numbers or NULLs: NULL when the two are equal numbers (1 = 1.0), else x.
+#[inline(always)]
+pub(super) fn nullif_numbers(x: Option<Numeric>, y: Option<Numeric>) -> Option<Numeric> {
+    match (x, y) {
+        (Some(a), Some(b)) if compare_numbers(a, b) == Ordering::Equal => None,
+        _ => x,
+    }
 }
 
 /// A value as a number: `Some(Some(_))` for INTEGER and REAL, `Some(None)` for NULL,
@@ -105,8 +130,7 @@ pub(super) fn number_call(
     match (function, args) {
         (Function::Abs, [x]) => Some(match x.number(row)? {
             None => None,
-            Some(Numeric::Integer(i)) => Some(Numeric::Integer(i.checked_abs()?)),
-            Some(Numeric::Real(r)) => Some(Numeric::Real(r.abs())),
+            Some(number) => Some(abs_number(number)?),
         }),
         (Function::Sign, [x]) => Some(x.number(row)?.map(|number| {
             Numeric::Integer(match number {
@@ -146,13 +170,7 @@ pub(super) fn number_call(
             }
         }
         // nullif(x, y): NULL when the two are equal numbers (1 = 1.0), else x.
-        (Function::NullIf, [x, y]) => {
-            let (x, y) = (x.number(row)?, y.number(row)?);
-            match (x, y) {
-                (Some(a), Some(b)) if compare_numbers(a, b) == Ordering::Equal => Some(None),
-                _ => Some(x),
-            }
-        }
+        (Function::NullIf, [x, y]) => Some(nullif_numbers(x.number(row)?, y.number(row)?)),
         // coalesce() / ifnull(): the first argument that is not NULL, lazily; `None` (and
         // `eval` answers) at the first that is not a number or NULL.
         (Function::Coalesce | Function::IfNull, args) => {

@@ -28,7 +28,7 @@ use crate::plan::{AccessPath, AggregateCall, AggregateFunction, TableAccess};
 
 use super::super::hash::key_groups::{finish_key_hash, mix_key_hash};
 use super::super::ExecContext;
-use super::column_args::{batch_arg, compute_args, ArgValues, ComputedArg};
+use super::column_args::{compute_args, ArgValues, ComputedArg};
 use super::{GroupKey, Grouper};
 
 /// One aggregate call's update over a column batch.
@@ -70,28 +70,26 @@ impl ColumnStep {
     }
 
     /// The step of `call`, the call at `position`, whose one argument is computed over
-    /// column batches (`column_args::batch_arg`); no FILTER.
-    fn computed(call: &AggregateCall, position: usize) -> Option<ColumnStep> {
+    /// column batches, with that argument (`ComputedArg::new`); no FILTER or ORDER BY.
+    fn computed(call: &AggregateCall, position: usize) -> Option<(ColumnStep, ComputedArg)> {
         use AggregateFunction as F;
         let [arg] = call.args.as_slice() else {
             return None;
         };
+        let step = match call.function {
+            F::Sum | F::Total | F::Avg if !call.distinct => ColumnStep::SumOf(position),
+            F::Count | F::Sum | F::Total | F::Avg | F::Min | F::Max => {
+                ColumnStep::ValueOf(position)
+            }
+            _ => return None,
+        };
         let query = |expr| {
             super::super::query::has_subquery(expr) || super::super::query::reads_outer_row(expr)
         };
-        if call.filter.is_some() || query(arg) || batch_arg(arg).is_none() {
+        if call.filter.is_some() || !call.order.is_empty() || query(arg) {
             return None;
         }
-        if !call.order.is_empty() {
-            return None;
-        }
-        match call.function {
-            F::Sum | F::Total | F::Avg if !call.distinct => Some(ColumnStep::SumOf(position)),
-            F::Count | F::Sum | F::Total | F::Avg | F::Min | F::Max => {
-                Some(ColumnStep::ValueOf(position))
-            }
-            _ => None,
-        }
+        Some((step, ComputedArg::new(arg)?))
     }
 }
 
@@ -111,6 +109,8 @@ enum BatchKey {
 struct ColumnShape {
     key: BatchKey,
     steps: Vec<ColumnStep>,
+    /// Each call's computed argument (`ColumnStep::SumOf` / `ValueOf`), by position.
+    args: Vec<Option<ComputedArg>>,
 }
 
 impl ColumnShape {
@@ -150,13 +150,16 @@ impl ColumnShape {
                     .collect::<Option<_>>()?,
             ),
         };
-        let steps: Vec<ColumnStep> = aggregates
+        let (steps, args): (Vec<ColumnStep>, Vec<Option<ComputedArg>>) = aggregates
             .iter()
             .enumerate()
-            .map(|(position, call)| {
-                ColumnStep::of(call).or_else(|| ColumnStep::computed(call, position))
+            .map(|(position, call)| match ColumnStep::of(call) {
+                Some(step) => Some((step, None)),
+                None => ColumnStep::computed(call, position).map(|(step, arg)| (step, Some(arg))),
             })
-            .collect::<Option<_>>()?;
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         // A sum or another call over a TEXT, BLOB or untyped column could copy a text per
         // row: left to the row path, which reuses its buffers.
         let numeric = |column: usize| {
@@ -169,12 +172,11 @@ impl ColumnShape {
             ColumnStep::CountStar => true,
             ColumnStep::Count(column) => decoder.decodes(column),
             ColumnStep::Sum(column) | ColumnStep::Value(column) => numeric(column),
-            ColumnStep::SumOf(call) | ColumnStep::ValueOf(call) => aggregates[call]
-                .args
-                .iter()
-                .all(|arg| arg.columns_read().iter().all(|&c| decoder.decodes(c))),
+            ColumnStep::SumOf(call) | ColumnStep::ValueOf(call) => args[call]
+                .as_ref()
+                .is_some_and(|arg| arg.columns().iter().all(|&c| decoder.decodes(c))),
         });
-        steps_read_decoded.then_some(ColumnShape { key, steps })
+        steps_read_decoded.then_some(ColumnShape { key, steps, args })
     }
 }
 
@@ -223,7 +225,7 @@ impl<'e> ColumnPlan<'e> {
         grouper: &Grouper<'_>,
         context: &ExecContext<'_>,
     ) -> Result<Self> {
-        let Some(ColumnShape { key, steps }) =
+        let Some(ColumnShape { key, steps, args }) =
             ColumnShape::of(access, grouper.group_by, grouper.aggregates)
         else {
             return Err(crate::err!(
@@ -248,24 +250,6 @@ impl<'e> ColumnPlan<'e> {
             _ => None,
         }
         .filter(BatchTruth::covers_any);
-        let args = steps
-            .iter()
-            .map(|step| match *step {
-                ColumnStep::SumOf(call) | ColumnStep::ValueOf(call) => {
-                    let arg = grouper.aggregates.get(call)?.args.first()?;
-                    match ComputedArg::new(arg) {
-                        Some(arg) => Some(Ok(arg)),
-                        None => Some(Err(crate::err!(
-                            Internal,
-                            "an aggregate's argument chosen to be computed over column \
-                             batches has no batch nodes"
-                        ))),
-                    }
-                }
-                _ => None,
-            })
-            .map(Option::transpose)
-            .collect::<Result<Vec<_>>>()?;
         Ok(ColumnPlan {
             key,
             steps,

@@ -5,7 +5,7 @@
 //! do not cover from the expression tree over that row's values, as the row path
 //! computes it.
 //!
-//! Only arguments that compile, cannot fail and have batch nodes are taken (`batch_arg`),
+//! Only arguments that compile, cannot fail and have batch nodes are taken (`ComputedArg::new`),
 //! so a batch never stops on an argument's error and the rows folded are the row path's.
 
 use ember_storage::row::ColumnBatch;
@@ -17,18 +17,6 @@ use crate::expr::{BatchNumber, BatchPool, EvalContext, Expr, Lane, Numbers, Scal
 use super::super::ExecContext;
 use super::accumulator::Accumulator;
 
-/// The batch nodes of `arg`, an aggregate call's one argument, when it can be computed
-/// over column batches: it compiles with no parameter read, cannot fail, and has batch
-/// nodes.
-pub(super) fn batch_arg(arg: &Expr) -> Option<BatchNumber> {
-    let scalar = Scalar::of(arg, &EvalContext::default())?;
-    if !scalar.computes() || scalar.can_fail() {
-        return None;
-    }
-    let nodes = BatchNumber::of(&scalar);
-    nodes.covers_any().then_some(nodes)
-}
-
 /// One computed argument: its batch nodes, its tree for the rows they do not cover, and
 /// the columns the tree reads.
 pub(super) struct ComputedArg {
@@ -38,16 +26,30 @@ pub(super) struct ComputedArg {
 }
 
 impl ComputedArg {
-    /// The argument `arg` of a call the plan's shape took (`batch_arg`).
+    /// `arg`, an aggregate call's one argument, when it can be computed over column
+    /// batches: it compiles with no parameter read, cannot fail, and has batch nodes.
     pub(super) fn new(arg: &Expr) -> Option<ComputedArg> {
+        let scalar = Scalar::of(arg, &EvalContext::default())?;
+        if !scalar.computes() || scalar.can_fail() {
+            return None;
+        }
+        let nodes = BatchNumber::of(&scalar);
+        if !nodes.covers_any() {
+            return None;
+        }
         let mut columns = arg.columns_read();
         columns.sort_unstable();
         columns.dedup();
         Some(ComputedArg {
-            nodes: batch_arg(arg)?,
+            nodes,
             tree: arg.clone(),
             columns,
         })
+    }
+
+    /// The columns the argument reads, ascending, each once.
+    pub(super) fn columns(&self) -> &[usize] {
+        &self.columns
     }
 
     /// The argument's values over `batch` into `out`: its numbers, and in `out.others`

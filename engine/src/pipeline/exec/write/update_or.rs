@@ -280,12 +280,16 @@ pub(super) fn sort_in_key_order(table: &TableDef, targets: &mut Targets) {
     let Some(key) = table.rowid_column else {
         return;
     };
-    if !targets
-        .windows(2)
-        .all(|pair| rowid_value(&pair[0].1, key) <= rowid_value(&pair[1].1, key))
-    {
+    if !in_rowid_order(targets, key) {
         targets.sort_by_key(|(_, row)| rowid_value(row, key));
     }
+}
+
+/// Whether `targets` are already in the order of their INTEGER PRIMARY KEY column `key`.
+fn in_rowid_order(targets: &Targets, key: usize) -> bool {
+    targets
+        .windows(2)
+        .all(|pair| rowid_value(&pair[0].1, key) <= rowid_value(&pair[1].1, key))
 }
 
 /// `targets` and their `changes` (`width` per target) sorted by the table's INTEGER PRIMARY
@@ -300,15 +304,11 @@ pub(super) fn in_key_order(
         return (targets, changes);
     };
     debug_assert_eq!(changes.len(), targets.len() * width);
-    let integer = |row: &[Value]| rowid_value(row, key);
-    if targets
-        .windows(2)
-        .all(|pair| integer(&pair[0].1) <= integer(&pair[1].1))
-    {
+    if in_rowid_order(&targets, key) {
         return (targets, changes);
     }
     let mut rows: Vec<_> = targets.into_iter().enumerate().collect();
-    rows.sort_by_key(|(_, (_, row))| integer(row));
+    rows.sort_by_key(|(_, (_, row))| rowid_value(row, key));
     let mut chunks: Vec<Option<Vec<(usize, Value)>>> = Vec::with_capacity(rows.len());
     let mut changes = changes.into_iter();
     for _ in 0..rows.len() {

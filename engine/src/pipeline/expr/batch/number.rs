@@ -7,16 +7,16 @@ use ember_storage::row::{ColumnBatch, Kind};
 use ember_storage::Value;
 
 use super::super::arithmetic::{apply, is_arithmetic, Halt};
-use super::super::cast::{real_to_integer, Affinity};
+use super::super::cast::Affinity;
 use super::super::function::Function;
-use super::super::ops::{compare_numbers, negate, BinaryOp, Numeric, UnaryOp};
+use super::super::ops::{negate, BinaryOp, Numeric, UnaryOp};
 use super::super::scalar::Scalar;
-use super::super::scalar_number::number_of_value;
+use super::super::scalar_number::{abs_number, cast_numeric, nullif_numbers, number_of_value};
 use super::super::text::instr_of_texts;
 use super::super::text_view::char_count;
 use super::super::Expr;
 use super::truth::Node as TruthNode;
-use super::{column_of, lane_of, number_of, BatchPool, Lane, Numbers, Truth};
+use super::{lane_of, number_of, BatchPool, Lane, Numbers, Truth};
 
 /// A compiled scalar's numbers over column batches (see the module comment).
 #[derive(Debug, Clone)]
@@ -154,7 +154,7 @@ impl Node {
         let rows = batch.len();
         out.size(rows);
         match self {
-            Node::Column(column) => match column_of(batch, *column) {
+            Node::Column(column) => match batch.column(*column) {
                 Some(vector) => {
                     for (at, (&kind, &word)) in
                         vector.kinds().iter().zip(vector.words()).enumerate()
@@ -183,7 +183,7 @@ impl Node {
                 // A column on the right is read where it lies.
                 (left, Node::Column(column)) => {
                     left.eval(batch, pool, out);
-                    match column_of(batch, *column) {
+                    match batch.column(*column) {
                         Some(vector) => {
                             let lanes = vector.kinds().iter().map(|&kind| kind_lane(kind));
                             let operands = lanes.zip(vector.words().iter().copied());
@@ -209,23 +209,12 @@ impl Node {
             Node::Abs(operand) => {
                 operand.eval(batch, pool, out);
                 // abs() of the smallest integer fails: not covered (the row path says so).
-                map_numbers(out, |number| match number {
-                    Numeric::Integer(i) => Some(Some(Numeric::Integer(i.checked_abs()?))),
-                    Numeric::Real(r) => Some(Some(Numeric::Real(r.abs()))),
-                });
+                map_numbers(out, |number| Some(Some(abs_number(number)?)));
             }
             Node::Cast(operand, affinity) => {
                 operand.eval(batch, pool, out);
                 let affinity = *affinity;
-                map_numbers(out, |number| {
-                    Some(Some(match (affinity, number) {
-                        (Affinity::Integer, Numeric::Real(r)) => {
-                            Numeric::Integer(real_to_integer(r))
-                        }
-                        (Affinity::Real, Numeric::Integer(i)) => Numeric::Real(i as f64),
-                        (_, number) => number,
-                    }))
-                });
+                map_numbers(out, |number| Some(Some(cast_numeric(number, affinity))));
             }
             Node::Length { column, chars } => length(batch, *column, *chars, out),
             Node::Instr { column, needle } => instr(batch, *column, needle, out),
@@ -235,12 +224,7 @@ impl Node {
                 y.eval(batch, pool, &mut other);
                 for at in 0..rows {
                     let answer = match (out.number(at), other.number(at)) {
-                        (Some(Some(a)), Some(Some(b)))
-                            if compare_numbers(a, b) == std::cmp::Ordering::Equal =>
-                        {
-                            Some(None)
-                        }
-                        (Some(x), Some(_)) => Some(x),
+                        (Some(x), Some(y)) => Some(nullif_numbers(x, y)),
                         _ => None,
                     };
                     (out.lanes[at], out.words[at]) = lane_of(answer);
@@ -398,7 +382,7 @@ fn map_numbers(out: &mut Numbers, f: impl Fn(Numeric) -> Option<Option<Numeric>>
 /// batch whose bytes are all ASCII and free of NUL has as many characters as bytes); of
 /// NULL, NULL; a number or a blob is not covered (the row path formats or measures it).
 fn length(batch: &ColumnBatch, column: usize, chars: bool, out: &mut Numbers) {
-    let Some(vector) = column_of(batch, column) else {
+    let Some(vector) = batch.column(column) else {
         out.lanes.fill(Lane::Other);
         return;
     };
@@ -419,7 +403,7 @@ fn length(batch: &ColumnBatch, column: usize, chars: bool, out: &mut Numbers) {
 /// instr() of a column and a constant text: of text, the needle's 1-based character
 /// position (`text::instr_of_texts`); of NULL, NULL; a number or a blob is not covered.
 fn instr(batch: &ColumnBatch, column: usize, needle: &str, out: &mut Numbers) {
-    let Some(vector) = column_of(batch, column) else {
+    let Some(vector) = batch.column(column) else {
         out.lanes.fill(Lane::Other);
         return;
     };
@@ -454,7 +438,6 @@ pub(super) fn plain_ascii(bytes: &[u8]) -> bool {
 fn coalesce(args: &[Node], batch: &ColumnBatch, pool: &mut BatchPool, out: &mut Numbers) {
     let rows = batch.len();
     let Some((first, rest)) = args.split_first() else {
-        out.size(rows);
         out.lanes.fill(Lane::Null);
         return;
     };

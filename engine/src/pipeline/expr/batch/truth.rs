@@ -12,10 +12,11 @@ use ember_storage::Value;
 use super::super::compile::{compared, Compiled};
 use super::super::in_constants::InConstants;
 use super::super::like::Pattern;
+use super::super::number_fn::{between_numbers, between_truth};
 use super::super::ops::{compare_numbers, BinaryOp, Numeric};
 use super::super::scalar::Scalar;
 use super::number::Node as NumberNode;
-use super::{column_of, order_against, BatchPool, Constant, Lane, Numbers, Truth};
+use super::{order_against, BatchPool, Constant, Lane, Numbers, Truth};
 
 /// A compiled predicate's answers over column batches (see the module comment).
 #[derive(Debug, Clone)]
@@ -217,7 +218,7 @@ impl Node {
                 constant,
                 constant_first,
             } => {
-                let Some(vector) = column_of(batch, *column) else {
+                let Some(vector) = batch.column(*column) else {
                     return;
                 };
                 let answers = Answers::of(*op);
@@ -242,7 +243,7 @@ impl Node {
                 high,
                 negated,
             } => {
-                let Some(vector) = column_of(batch, *column) else {
+                let Some(vector) = batch.column(*column) else {
                     return;
                 };
                 for (at, slot) in out.iter_mut().enumerate() {
@@ -254,11 +255,11 @@ impl Node {
                     };
                     let above_low = low.map(|ordering| ordering != Ordering::Less);
                     let below_high = high.map(|ordering| ordering != Ordering::Greater);
-                    *slot = between(above_low, below_high, *negated);
+                    *slot = Truth::of(between_truth(above_low, below_high, *negated));
                 }
             }
             Node::IsNull { column, negated } => {
-                let Some(vector) = column_of(batch, *column) else {
+                let Some(vector) = batch.column(*column) else {
                     return;
                 };
                 for (slot, &kind) in out.iter_mut().zip(vector.kinds()) {
@@ -304,9 +305,7 @@ impl Node {
                     else {
                         continue;
                     };
-                    *slot = Truth::of(super::super::number_fn::between_numbers(
-                        value, low, high, *negated,
-                    ));
+                    *slot = Truth::of(between_numbers(value, low, high, *negated));
                 }
                 for numbers in values {
                     pool.give_numbers(numbers);
@@ -337,7 +336,7 @@ impl Node {
                 pool.give_numbers(numbers);
             }
             Node::Match { column, pattern } => {
-                let Some(vector) = column_of(batch, *column) else {
+                let Some(vector) = batch.column(*column) else {
                     return;
                 };
                 for (at, slot) in out.iter_mut().enumerate() {
@@ -397,17 +396,6 @@ impl Answers {
     fn of_order(&self, ordering: Ordering) -> Truth {
         self.0[(ordering as i8 + 1) as usize]
     }
-}
-
-/// `above_low AND below_high` (three-valued), NOT of it when `negated`.
-#[inline(always)]
-fn between(above_low: Option<bool>, below_high: Option<bool>, negated: bool) -> Truth {
-    let inside = match (above_low, below_high) {
-        (Some(false), _) | (_, Some(false)) => Some(false),
-        (Some(true), Some(true)) => Some(true),
-        _ => None,
-    };
-    Truth::of(inside.map(|inside| inside != negated))
 }
 
 /// AND / OR of `terms`: per row the `decisive` truth if any term has it, else not covered
