@@ -184,7 +184,7 @@ fn join_order_follows_cost_not_size_alone() {
         ),
         "Project count(*)\n\
          └─ Aggregate count(*)\n   \
-            └─ Project #6, #7, #8, #3, #4, #5, #0, #1, #2\n      \
+            └─ Project NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL\n      \
                └─ HashJoin (u.city = c.name)\n         \
                   └─ IndexJoin u using primary key (u.id = o.tid)\n            \
                      └─ Scan o\n            \

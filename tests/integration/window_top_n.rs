@@ -218,7 +218,7 @@ fn explain_shows_the_bound() {
             "tProject count(*)",
             "t└─ Aggregate count(*)",
             "t   └─ Filter (r <= 3)",
-            "t      └─ Project id, row_number()",
+            "t      └─ Project NULL, row_number()",
             "t         └─ Window row_number() partition by g order by c ASC \
              (top 3 per partition by row_number)",
             "t            └─ Scan t",

@@ -12,9 +12,10 @@
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::Predicate;
+use crate::expr::RowTest;
 use crate::plan::{AccessPath, JoinKind, Node, TableAccess};
 
+use super::query::Projection;
 use super::{build, profile, ExecContext};
 
 /// A consumer of pushed rows. It may read the row, or swap it for an empty buffer or one
@@ -31,16 +32,31 @@ pub(super) type LeftVisit<'s> = &'s mut dyn FnMut(&[Value]) -> Result<()>;
 pub(super) fn rows(node: &Node, context: &ExecContext<'_>, sink: RowSink<'_>) -> Result<()> {
     if let Node::Filter { input, predicate } = node {
         // Pushed through: a join below still runs pushed, and the rows that fail the
-        // predicate are never handed on (its test, compiled when it can be, is
-        // `FilterOperator`'s).
-        let predicate = Predicate::new(predicate, &context.eval);
+        // predicate are never handed on (its test is `FilterOperator`'s).
+        let mut test = RowTest::new(predicate);
         let mut tally = profile::Tally::of(node);
         return rows(input, context, &mut |row| {
-            if predicate.matches(row, &context.eval)? {
+            if test.matches(row, &context.eval)? {
                 tally.row();
                 sink(row)?;
             }
             Ok(())
+        });
+    }
+    if let Node::Project { input, exprs } = node {
+        // Pushed through as the filter is: a join below runs pushed, and each projected
+        // row is built in one reused buffer (its values moved out of the input row where
+        // they are last used; the producer writes every value the plan reads anew).
+        let mut projection = Projection::new(exprs);
+        let mut projected = Vec::with_capacity(exprs.len());
+        let mut tally = profile::Tally::of(node);
+        return rows(input, context, &mut |row| {
+            tally.row();
+            if projection.passes_through(row) {
+                return sink(row);
+            }
+            projection.project_into(row, &mut projected, context)?;
+            sink(&mut projected)
         });
     }
     if let Node::Scan(access) = node {

@@ -28,6 +28,7 @@ mod printf_real;
 mod round;
 mod round_decimal;
 mod row_in;
+mod row_test;
 mod scalar;
 mod scalar_case;
 mod scalar_in_place;
@@ -72,6 +73,7 @@ pub use key::{row_key, KeyLookup, KeyRef, KeyValue};
 pub use math::Math;
 pub(crate) use ops::numeric_value;
 pub use ops::{compare_for_sort, sql_compare, truth, BinaryOp, UnaryOp};
+pub use row_test::{passes, RowTest};
 pub use scalar::Scalar;
 pub use series::{Series, SERIES_COLUMNS, SERIES_VISIBLE_COLUMNS};
 pub use session_values::{ChangeCounters, SessionFunction};
@@ -361,6 +363,21 @@ impl Expr {
     /// Evaluates a predicate: only TRUE passes (NULL and FALSE do not).
     pub fn matches(&self, row: &[Value], context: &EvalContext<'_>) -> Result<bool> {
         Ok(truth(&self.eval(row, context)?) == Some(true))
+    }
+
+    /// Whether the expression holds a subquery.
+    pub fn has_subquery(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |node| found |= matches!(node, Expr::Subquery(_)));
+        found
+    }
+
+    /// Whether the expression reads a column of an enclosing query's row (which compiling
+    /// would read once, as a constant).
+    pub fn reads_outer_row(&self) -> bool {
+        let mut outer = false;
+        self.walk(&mut |e| outer |= matches!(e, Expr::OuterColumn { .. }));
+        outer
     }
 
     /// Whether the expression reads no column (so it can be evaluated once, before a scan).

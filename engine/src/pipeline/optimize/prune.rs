@@ -11,6 +11,8 @@
 //! every column: below those, every column is needed. A join splits what its parent needs
 //! between its inputs and adds the columns of its keys and condition.
 
+use ember_storage::Value;
+
 use crate::expr::Expr;
 use crate::plan::{AccessPath, ColumnsRead, Node, TableAccess};
 
@@ -132,12 +134,15 @@ fn prune(node: &mut Node, needed: Needed) {
         }
         Node::Project { input, exprs } => {
             // An output nobody reads needs nothing when it is a bare column (as in the
-            // projection that puts reordered join columns back); other expressions are
-            // still evaluated, so they keep their inputs.
+            // projection that puts reordered join columns back): it becomes NULL, so the
+            // projection copies nothing for it; other expressions are still evaluated, so
+            // they keep their inputs.
             let mut below = Needed::none();
-            for (position, expr) in exprs.iter().enumerate() {
+            for (position, expr) in exprs.iter_mut().enumerate() {
                 if needed.contains(position) || !matches!(expr, Expr::Column { .. }) {
                     below.add_expr(expr);
+                } else {
+                    *expr = Expr::Literal(Value::Null);
                 }
             }
             prune(input, below);

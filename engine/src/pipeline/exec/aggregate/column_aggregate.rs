@@ -83,9 +83,7 @@ impl ColumnStep {
             }
             _ => return None,
         };
-        let query = |expr| {
-            super::super::query::has_subquery(expr) || super::super::query::reads_outer_row(expr)
-        };
+        let query = |expr: &Expr| expr.has_subquery() || expr.reads_outer_row();
         if call.filter.is_some() || !call.order.is_empty() || query(arg) {
             return None;
         }
@@ -124,7 +122,7 @@ impl ColumnShape {
         if let Some(filter) = &access.filter {
             let decoded = filter.columns_read().iter().all(|&c| decoder.decodes(c));
             if !decoded
-                || super::super::query::has_subquery(filter)
+                || filter.has_subquery()
                 || super::super::scan::outer_probe::may_probe(filter)
             {
                 return None;

@@ -625,8 +625,7 @@ impl<'p> AggregateOperator<'p> {
         strategy: AggregateStrategy,
         bare_reads: Option<&'p [bool]>,
     ) -> Self {
-        let compiles_constants =
-            |expr: &Expr| super::query::has_subquery(expr) || super::query::reads_outer_row(expr);
+        let compiles_constants = |expr: &Expr| expr.has_subquery() || expr.reads_outer_row();
         let reuses_grouper = !group_by
             .iter()
             .chain(

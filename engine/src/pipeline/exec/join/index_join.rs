@@ -13,6 +13,7 @@
 use ember_storage::Value;
 
 use crate::error::Result;
+use crate::expr::{passes, RowTest};
 use crate::plan::{Join, JoinKind, JoinProbe};
 
 use super::super::push::{columns_read, left_rows, RowSink};
@@ -43,6 +44,8 @@ pub struct IndexJoinOperator<'p> {
     current: Option<Current>,
     /// The width of the left rows joined so far (where a joined row's right part starts).
     left_width: usize,
+    /// The join's condition, compiled at its first row.
+    condition: Option<RowTest<'p>>,
 }
 
 impl<'p> IndexJoinOperator<'p> {
@@ -56,6 +59,7 @@ impl<'p> IndexJoinOperator<'p> {
             prober: JoinProber::new(join, probe),
             current: None,
             left_width: 0,
+            condition: join.condition.as_ref().map(RowTest::new),
         }
     }
 }
@@ -101,13 +105,6 @@ fn any_joins(
     })
 }
 
-fn condition_holds(join: &Join, joined: &[Value], context: &ExecContext<'_>) -> Result<bool> {
-    match &join.condition {
-        Some(condition) => condition.matches(joined, &context.eval),
-        None => Ok(true),
-    }
-}
-
 impl Operator for IndexJoinOperator<'_> {
     /// An anti join (`unmatched_only`) asks the probe only whether some right row joins
     /// (`any_joins`); other joins walk the left row's candidates, one joined row per call.
@@ -124,7 +121,7 @@ impl Operator for IndexJoinOperator<'_> {
                         let mut joined = Vec::with_capacity(left.len() + candidate.len());
                         joined.extend_from_slice(&left);
                         joined.extend_from_slice(candidate);
-                        condition_holds(join, &joined, context)
+                        passes(&mut self.condition, &joined, &context.eval)
                     })?;
                     match join.first_match_output(matched) {
                         Some(padded) => {
@@ -174,7 +171,7 @@ impl Operator for IndexJoinOperator<'_> {
                         .iter_mut()
                         .map(|value| std::mem::replace(value, Value::Null)),
                 );
-                if condition_holds(join, &joined, context)? {
+                if passes(&mut self.condition, &joined, &context.eval)? {
                     current.matched = true;
                     if last {
                         self.current = None;
@@ -247,6 +244,7 @@ pub(in crate::pipeline::exec) fn push(
     // joining by the key alone: each left row's matches are counted, none is read.
     let count_matches = probe.right_unread && prober.may_count_rows();
     let mut joined: Row = Vec::with_capacity(width);
+    let mut condition = join.condition.as_ref().map(RowTest::new);
     let mut until_check = INTERRUPT_CHECK_ROWS;
     left_rows(&join.left, context, &mut |left: &[Value]| {
         debug_assert_eq!(left.len(), left_width);
@@ -257,12 +255,14 @@ pub(in crate::pipeline::exec) fn push(
         }
         if join.stops_at_first_match() {
             let columns = (left_columns.as_slice(), right_columns.as_slice());
-            return push_first_match(join, &mut prober, left, columns, &mut joined, context, sink);
+            let joined = (&mut joined, &mut condition);
+            return push_first_match(join, &mut prober, left, columns, joined, context, sink);
         }
         if count_matches {
             if let Some(rows) = prober.settled_rows(left, context)? {
                 let columns = (left_columns.as_slice(), right_columns.as_slice());
-                return push_counted(join, rows, left, columns, &mut joined, context, sink);
+                let joined = (&mut joined, &mut condition);
+                return push_counted(join, rows, left, columns, joined, context, sink);
             }
         }
         prober.find_candidates(left, context)?;
@@ -280,7 +280,7 @@ pub(in crate::pipeline::exec) fn push(
             for &column in &right_columns {
                 move_value(&mut right[column], &mut candidate[column]);
             }
-            if condition_holds(join, &joined, context)? {
+            if passes(&mut condition, &joined, &context.eval)? {
                 matched = true;
                 sink(&mut joined)?;
             }
@@ -305,7 +305,7 @@ fn push_counted(
     rows: usize,
     left: &[Value],
     (left_columns, right_columns): (&[usize], &[usize]),
-    joined: &mut Row,
+    (joined, condition): (&mut Row, &mut Option<RowTest<'_>>),
     context: &ExecContext<'_>,
     sink: RowSink<'_>,
 ) -> Result<()> {
@@ -316,7 +316,7 @@ fn push_counted(
         pad_right(&mut joined[left_width..], right_columns, false);
     };
     fill(joined);
-    let matched = rows > 0 && condition_holds(join, joined, context)?;
+    let matched = rows > 0 && passes(condition, joined, &context.eval)?;
     if matched {
         for emitted in 0..rows {
             if emitted % INTERRUPT_CHECK_MATCHES == INTERRUPT_CHECK_MATCHES - 1 {
@@ -344,7 +344,7 @@ fn push_first_match(
     prober: &mut JoinProber<'_>,
     left: &[Value],
     (left_columns, right_columns): (&[usize], &[usize]),
-    joined: &mut Row,
+    (joined, condition): (&mut Row, &mut Option<RowTest<'_>>),
     context: &ExecContext<'_>,
     sink: RowSink<'_>,
 ) -> Result<()> {
@@ -356,7 +356,7 @@ fn push_first_match(
         for &column in right_columns {
             copy_value(&mut right[column], &candidate[column]);
         }
-        condition_holds(join, joined, context)
+        passes(condition, joined, &context.eval)
     })?;
     match join.first_match_output(matched) {
         Some(true) => {

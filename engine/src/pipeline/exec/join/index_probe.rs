@@ -16,7 +16,7 @@ use ember_storage::row::RowDecoder;
 use ember_storage::{DataType, Value};
 
 use crate::error::Result;
-use crate::expr::{coerce_to_column, fits_column, Expr};
+use crate::expr::{coerce_to_column, fits_column, passes, Expr, RowTest};
 use crate::plan::{Join, JoinProbe, Node, TableAccess};
 
 use super::super::{build, ExecContext, Row};
@@ -64,6 +64,8 @@ pub(super) struct JoinProber<'p> {
     key_alone_joins: bool,
     /// The settled-index token across this join's probes (`settled_any`).
     settled: SettledProbes,
+    /// The right access's filter, compiled at its first row.
+    filter: Option<RowTest<'p>>,
 }
 
 impl<'p> JoinProber<'p> {
@@ -86,6 +88,7 @@ impl<'p> JoinProber<'p> {
             exact: false,
             key_alone_joins: key_alone_joins(join, probe, access),
             settled: SettledProbes::default(),
+            filter: access.filter.as_ref().map(RowTest::new),
         }
     }
 
@@ -359,11 +362,14 @@ impl<'p> JoinProber<'p> {
                     context
                         .txn
                         .read_key_decoded(storage, &key, access.read.decoder(), row)?;
-                Ok(found.is_some() && passes_filter(access, row, context)? && accept(row, exact)?)
+                Ok(found.is_some()
+                    && passes(&mut self.filter, row, &context.eval)?
+                    && accept(row, exact)?)
             }
             Target::Index(index, decoder) => {
                 let decoder = decoder.as_ref().unwrap_or(access.read.decoder());
                 let mut outcome = Ok(false);
+                let filter = &mut self.filter;
                 context.txn.index_lookup_decoded(
                     storage,
                     index,
@@ -371,7 +377,7 @@ impl<'p> JoinProber<'p> {
                     decoder,
                     &mut self.buffer,
                     |_, values| {
-                        outcome = passes_filter(access, values, context)
+                        outcome = passes(filter, values, &context.eval)
                             .and_then(|keep| Ok(keep && accept(values, exact)?));
                         // Go on while nothing was taken and nothing failed.
                         matches!(outcome, Ok(false))
@@ -421,7 +427,7 @@ impl<'p> JoinProber<'p> {
                     context
                         .txn
                         .read_key_decoded(storage, &key, access.read.decoder(), slot)?;
-                if found.is_some() && passes_filter(access, slot, context)? {
+                if found.is_some() && passes(&mut self.filter, slot, &context.eval)? {
                     self.candidate_count = 1;
                 }
             }
@@ -429,6 +435,7 @@ impl<'p> JoinProber<'p> {
                 let mut failure = None;
                 let candidates = &mut self.candidates;
                 let count = &mut self.candidate_count;
+                let filter = &mut self.filter;
                 let decoder = decoder.as_ref().unwrap_or(access.read.decoder());
                 context.txn.index_lookup_decoded(
                     storage,
@@ -437,7 +444,7 @@ impl<'p> JoinProber<'p> {
                     decoder,
                     &mut self.buffer,
                     |_, values| {
-                        match passes_filter(access, values, context).and_then(|keep| {
+                        match passes(filter, values, &context.eval).and_then(|keep| {
                             if keep {
                                 context.check_rows(*count)?;
                             }
@@ -525,11 +532,4 @@ fn key_alone_joins(join: &Join, probe: &JoinProbe, access: &TableAccess) -> bool
     integer_index_exact(join, probe, access)
         && access.filter.is_none()
         && matches!(probe.values.as_slice(), [Expr::Column { .. }])
-}
-
-fn passes_filter(access: &TableAccess, row: &[Value], context: &ExecContext<'_>) -> Result<bool> {
-    match &access.filter {
-        Some(filter) => filter.matches(row, &context.eval),
-        None => Ok(true),
-    }
 }

@@ -19,7 +19,7 @@ pub(super) mod outer_join;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::Expr;
+use crate::expr::{passes, Expr, RowTest};
 use crate::plan::{Join, JoinKind, Node};
 
 use super::push::{columns_read, RowSink};
@@ -71,6 +71,8 @@ pub struct JoinOperator<'p> {
     spare: Vec<Row>,
     /// The runtime bloom filter of the build side's keys (`Join::bloom`).
     filter: Option<ProbeFilter<'p>>,
+    /// The join's condition, compiled at its first row.
+    condition: Option<RowTest<'p>>,
 }
 
 /// Joined rows a join keeps for reuse.
@@ -93,6 +95,7 @@ impl<'p> JoinOperator<'p> {
             memory: None,
             spare: Vec::new(),
             filter: None,
+            condition: join.condition.as_ref().map(RowTest::new),
         }
     }
 
@@ -270,11 +273,8 @@ impl Operator for JoinOperator<'_> {
                     return Ok(Some(joined));
                 }
                 write_joined(&mut joined, left, right);
-                let passes = match &join.condition {
-                    Some(condition) => condition.matches(&joined, &context.eval)?,
-                    None => true,
-                };
-                if passes {
+                let kept = passes(&mut self.condition, &joined, &context.eval)?;
+                if kept {
                     current.matched = true;
                     if join.stops_at_first_match() {
                         self.spare.push(joined);
@@ -362,6 +362,7 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
     let mut until_check = INTERRUPT_CHECK_ROWS;
     let stream_keys = keys(join).0;
     let rows = stream_side(join);
+    let mut condition = join.condition.as_ref().map(RowTest::new);
     stream_rows(
         rows,
         stream_keys,
@@ -404,11 +405,8 @@ pub(super) fn push(join: &Join, context: &ExecContext<'_>, sink: RowSink<'_>) ->
                 for &column in &right_columns {
                     copy_value(&mut joined_right[column], &right[column]);
                 }
-                let passes = match &join.condition {
-                    Some(condition) => condition.matches(&joined, &context.eval)?,
-                    None => true,
-                };
-                if passes {
+                let kept = passes(&mut condition, &joined, &context.eval)?;
+                if kept {
                     matched = true;
                     if join.stops_at_first_match() {
                         break;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{EvalContext, Expr, KeyValue};
+use crate::expr::{passes, EvalContext, Expr, KeyValue, RowTest};
 use crate::plan::{Join, JoinKind};
 
 use super::super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row};
@@ -38,6 +38,8 @@ pub struct OuterJoinOperator<'p> {
     /// After the left input ended: the next right row to consider for NULL padding.
     unmatched_from: Option<usize>,
     memory: Option<MemoryCharge>,
+    /// The join's condition, compiled at its first row.
+    condition: Option<RowTest<'p>>,
 }
 
 impl<'p> OuterJoinOperator<'p> {
@@ -50,6 +52,7 @@ impl<'p> OuterJoinOperator<'p> {
             current: None,
             unmatched_from: None,
             memory: None,
+            condition: join.condition.as_ref().map(RowTest::new),
         }
     }
 
@@ -164,11 +167,7 @@ impl Operator for OuterJoinOperator<'_> {
                 };
                 current.position += 1;
                 let row = joined(&current.row, &right.rows[index]);
-                let passes = match &self.join.condition {
-                    Some(condition) => condition.matches(&row, &context.eval)?,
-                    None => true,
-                };
-                if passes {
+                if passes(&mut self.condition, &row, &context.eval)? {
                     current.matched = true;
                     right.matched[index] = true;
                     return Ok(Some(row));

@@ -130,11 +130,7 @@ impl WorkerFilter {
     ) -> Option<WorkerFilter> {
         // A subquery compiles to its value only with the statement's runtime, which
         // `explain` does not have: such a filter stays serial, as EXPLAIN says.
-        if access
-            .filter
-            .as_ref()
-            .is_some_and(super::query::has_subquery)
-        {
+        if access.filter.as_ref().is_some_and(Expr::has_subquery) {
             return None;
         }
         match RowFilter::new(access.filter.as_ref(), access, context) {

@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::{compare_for_sort, Computed, Expr, Predicate};
+use crate::expr::{compare_for_sort, Computed, Expr, RowTest};
 use crate::plan::SortKey;
 
 use super::{ExecContext, Operator, Row};
@@ -43,35 +43,23 @@ impl Operator for ValuesOperator<'_> {
 
 pub struct FilterOperator<'p> {
     input: Box<dyn Operator + 'p>,
-    predicate: &'p Expr,
-    /// The predicate compiled (when its shape allows and it reads no enclosing query's
-    /// row) at the first `next`: its constants and parameters are read in the execution's
-    /// context.
-    test: Option<Predicate<'p>>,
+    /// The predicate, compiled at the first `next` (`RowTest`).
+    test: RowTest<'p>,
 }
 
 impl<'p> FilterOperator<'p> {
     pub fn new(input: Box<dyn Operator + 'p>, predicate: &'p Expr) -> Self {
         FilterOperator {
             input,
-            predicate,
-            test: None,
+            test: RowTest::new(predicate),
         }
     }
 }
 
 impl Operator for FilterOperator<'_> {
     fn next(&mut self, context: &ExecContext<'_>) -> Result<Option<Row>> {
-        let predicate = self.predicate;
-        let test = self.test.get_or_insert_with(|| {
-            if reads_outer_row(predicate) {
-                Predicate::Tree(predicate)
-            } else {
-                Predicate::new(predicate, &context.eval)
-            }
-        });
         while let Some(row) = self.input.next(context)? {
-            if test.matches(&row, &context.eval)? {
+            if self.test.matches(&row, &context.eval)? {
                 return Ok(Some(row));
             }
             self.input.recycle(row);
@@ -90,23 +78,8 @@ impl Operator for FilterOperator<'_> {
     fn rewind(&mut self) -> bool {
         // A subquery's value is read once when the predicate compiles: a rewound filter
         // would keep it, so one with a subquery is built anew.
-        !has_subquery(self.predicate) && self.input.rewind()
+        !self.test.expr().has_subquery() && self.input.rewind()
     }
-}
-
-/// Whether `expr` holds a subquery.
-pub(super) fn has_subquery(expr: &Expr) -> bool {
-    let mut found = false;
-    expr.walk(&mut |node| found |= matches!(node, Expr::Subquery(_)));
-    found
-}
-
-/// Whether `expr` reads a column of an enclosing query's row (which compiling would read
-/// once, as a constant).
-pub(super) fn reads_outer_row(expr: &Expr) -> bool {
-    let mut outer = false;
-    expr.walk(&mut |e| outer |= matches!(e, Expr::OuterColumn { .. }));
-    outer
 }
 
 pub struct ProjectOperator<'p> {
@@ -185,6 +158,12 @@ impl<'p> Projection<'p> {
         if let Some(columns) = columns {
             if projected.len() == columns.len() {
                 for (slot, &(index, last_use)) in projected.iter_mut().zip(columns.iter()) {
+                    if index == NULL_OUTPUT {
+                        if !slot.is_null() {
+                            *slot = Value::Null;
+                        }
+                        continue;
+                    }
                     let value = &mut row[index];
                     if !last_use {
                         slot.clone_from(value);
@@ -198,6 +177,9 @@ impl<'p> Projection<'p> {
             }
             projected.clear();
             projected.extend(columns.iter().map(|&(index, last_use)| {
+                if index == NULL_OUTPUT {
+                    return Value::Null;
+                }
                 let value = &mut row[index];
                 if last_use {
                     std::mem::replace(value, Value::Null)
@@ -247,11 +229,16 @@ fn reusable_buffer(old: &Value) -> bool {
     }
 }
 
-/// For a list of bare columns: each one's index and whether it is its last use; `None` for
-/// any other list.
+/// The index `column_map` gives an output that is NULL whatever the row (an output nobody
+/// reads, which `optimize::prune_columns` made NULL).
+const NULL_OUTPUT: usize = usize::MAX;
+
+/// For a list of bare columns and NULLs: each one's index (`NULL_OUTPUT` for a NULL) and
+/// whether it is its last use; `None` for any other list.
 fn column_map(exprs: &[Expr]) -> Option<Vec<(usize, bool)>> {
     let column = |expr: &Expr| match expr {
         Expr::Column { index, .. } => Some(*index),
+        Expr::Literal(Value::Null) => Some(NULL_OUTPUT),
         _ => None,
     };
     if !exprs.iter().all(|expr| column(expr).is_some()) {
@@ -261,9 +248,10 @@ fn column_map(exprs: &[Expr]) -> Option<Vec<(usize, bool)>> {
     let mut map = Vec::with_capacity(exprs.len());
     for (at, expr) in exprs.iter().enumerate() {
         let index = column(expr)?;
-        let used_later = exprs[at + 1..]
-            .iter()
-            .any(|later| column(later) == Some(index));
+        let used_later = index != NULL_OUTPUT
+            && exprs[at + 1..]
+                .iter()
+                .any(|later| column(later) == Some(index));
         map.push((index, !used_later));
     }
     Some(map)
@@ -348,10 +336,10 @@ impl Operator for ProjectOperator<'_> {
 
     fn rewind(&mut self) -> bool {
         // As a filter's: a subquery's value is read once when the projection compiles.
-        if self.projection.exprs.iter().any(has_subquery) || !self.input.rewind() {
+        if self.projection.exprs.iter().any(Expr::has_subquery) || !self.input.rewind() {
             return false;
         }
-        if self.projection.exprs.iter().any(reads_outer_row) {
+        if self.projection.exprs.iter().any(Expr::reads_outer_row) {
             // Compiled with the enclosing row's values as constants: compiled again.
             self.projection.computed.clear();
         }

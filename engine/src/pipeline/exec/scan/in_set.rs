@@ -9,7 +9,7 @@ use ember_storage::index::IndexKey;
 use ember_storage::{RowId, Value};
 
 use crate::error::Result;
-use crate::expr::SubqueryExpr;
+use crate::expr::{passes, RowTest, SubqueryExpr};
 use crate::plan::TableAccess;
 
 use super::super::ExecContext;
@@ -52,6 +52,7 @@ pub(super) fn for_each_key_row(
     debug_assert!(members.windows(2).all(|pair| pair[0] < pair[1]));
     let storage = &access.table.storage;
     let decoder = access.read.decoder();
+    let mut filter = access.filter.as_ref().map(RowTest::new);
     for member in members {
         let key = IndexKey::Int(member);
         let Some(row_id) = context
@@ -60,10 +61,8 @@ pub(super) fn for_each_key_row(
         else {
             continue;
         };
-        if let Some(filter) = &access.filter {
-            if !filter.matches(buffer, &context.eval)? {
-                continue;
-            }
+        if !passes(&mut filter, buffer, &context.eval)? {
+            continue;
         }
         if !visit(row_id, buffer)? {
             break;

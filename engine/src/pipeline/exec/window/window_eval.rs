@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use ember_storage::Value;
 
 use crate::error::Result;
-use crate::expr::compare_for_sort;
+use crate::expr::{compare_for_sort, passes, RowTest};
 use crate::plan::{AggregateFunction, FrameExclude, SortKey, WindowCall, WindowFunction};
 
 use super::super::aggregate::accumulator::Accumulator;
@@ -235,15 +235,13 @@ impl AggregateInput {
         let arity = call.args.len();
         let mut args = Vec::with_capacity(partition.len() * arity);
         let mut included = Vec::with_capacity(partition.len());
+        let mut filter = call.filter.as_ref().map(RowTest::new);
         for (position, row) in partition.rows.iter().enumerate() {
             check_interrupt(position, context)?;
-            let passes = match &call.filter {
-                Some(filter) => filter.matches(row, &context.eval)?,
-                None => true,
-            };
-            included.push(passes);
+            let kept = passes(&mut filter, row, &context.eval)?;
+            included.push(kept);
             for expr in &call.args {
-                args.push(if passes {
+                args.push(if kept {
                     expr.eval(row, &context.eval)?
                 } else {
                     Value::Null

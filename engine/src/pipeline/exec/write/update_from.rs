@@ -9,7 +9,7 @@
 use ember_storage::{Transaction, Value};
 
 use crate::error::Result;
-use crate::expr::{Expr, StatementEnv, SubqueryRuntime};
+use crate::expr::{passes, Expr, RowTest, StatementEnv, SubqueryRuntime};
 use crate::plan::{TableAccess, UpdateFrom};
 
 use super::super::join::join_table::{hash_key, keys_match, JoinTable, ENTRY_BYTES};
@@ -39,9 +39,11 @@ pub(super) fn joined_values(
     let mut kept = Vec::with_capacity(targets.len());
     let mut changes = Vec::with_capacity(targets.len() * assignments.len());
     let mut joined = Vec::new();
+    let mut condition = from.condition.as_ref().map(RowTest::new);
     for (row_id, row) in targets {
         context.check_interrupt()?;
-        if !last_match(from, &sources, &row, &context, &mut joined)? {
+        let found = (&mut joined, &mut condition);
+        if !last_match(from, &sources, &row, &context, found)? {
             continue;
         }
         for (position, expr) in assignments {
@@ -80,23 +82,20 @@ fn load(
     Ok(SourceRows::Hashed(table))
 }
 
-/// Finds the last FROM row (in the FROM rows' order) that `row` joins: true with the
-/// joined row in `joined`.
+/// Finds the last FROM row (in the FROM rows' order) that `row` joins, `condition` holding
+/// on the joined row: true with the joined row in `joined`.
 fn last_match(
     from: &UpdateFrom,
     sources: &SourceRows,
     row: &[Value],
     context: &ExecContext<'_>,
-    joined: &mut Row,
+    (joined, condition): (&mut Row, &mut Option<RowTest<'_>>),
 ) -> Result<bool> {
     let mut matches = |source: &[Value]| -> Result<bool> {
         joined.clear();
         joined.extend_from_slice(row);
         joined.extend_from_slice(source);
-        match &from.condition {
-            Some(condition) => condition.matches(joined, &context.eval),
-            None => Ok(true),
-        }
+        passes(condition, joined, &context.eval)
     };
     match sources {
         SourceRows::All(rows) => {
