@@ -374,10 +374,17 @@ impl<'p> SortOperator<'p> {
         let mut key_values: Vec<Value> = Vec::new();
         let mut rows: Vec<Row> = Vec::new();
         let memory = self.memory.insert(context.memory_charge("a sort"));
+        // Compiled for this execution (an enclosing row's values read as constants, as
+        // a projection's are: the operator sorts once per execution).
+        let mut computed: Vec<Computed<'_>> = self
+            .keys
+            .iter()
+            .map(|key| Computed::new(&key.expr, &context.eval))
+            .collect();
         while let Some(row) = self.input.next(context)? {
             let start = key_values.len();
-            for key in self.keys {
-                key_values.push(key.expr.eval(&row, &context.eval)?);
+            for key in &mut computed {
+                key_values.push(key.eval(&row, &context.eval)?);
             }
             context.check_rows(rows.len())?;
             memory.add(super::row_bytes(&key_values[start..]) + super::row_bytes(&row))?;
