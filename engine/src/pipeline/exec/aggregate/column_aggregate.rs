@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::expr::{BatchPool, BatchTruth, Expr, KeyRef, Predicate, Staged, Truth};
 use crate::plan::{AccessPath, AggregateCall, AggregateFunction, TableAccess};
 
-use super::super::hash::key_groups::{finish_key_hash, mix_key_hash};
+use super::super::hash::key_groups::{finish_key_hash, mix_vector_hashes};
 use super::super::ExecContext;
 use super::column_args::{compute_args, ArgValues, ComputedArg};
 use super::{GroupKey, Grouper};
@@ -418,9 +418,7 @@ impl<'e> ColumnPlan<'e> {
                 // Each row's key hash, mixed one column at a time.
                 let mut hashes = vec![0u64; rows.len()];
                 for keys in &vectors {
-                    for (at, hash) in hashes.iter_mut().enumerate() {
-                        *hash = mix_key_hash(*hash, KeyRef::of_scalar(keys.get(at)));
-                    }
+                    mix_vector_hashes(&mut hashes, keys);
                 }
                 for (at, &hash) in hashes.iter().enumerate() {
                     if !keeps(at) {

@@ -11,9 +11,10 @@
 //! compares the whole key.
 
 use ember_storage::index::{fx_add, fx_finish};
+use ember_storage::row::{ColumnVector, Kind};
 use ember_storage::Value;
 
-use super::text_groups::{same_bytes, text_hash};
+use super::text_groups::{bytes_hash, same_bytes, text_hash};
 use crate::expr::KeyRef;
 
 /// A slot with no group.
@@ -123,6 +124,26 @@ pub(in crate::pipeline::exec) fn mix_key_hash(hash: u64, key: KeyRef<'_>) -> u64
     (hash.rotate_left(23) ^ value_hash(key)).wrapping_mul(MIX)
 }
 
+/// `mix_key_hash` of every entry of a column batch's vector into `hashes` (one running
+/// hash per row): integers and texts hashed from the vector as they are stored, one loop
+/// per vector, the other kinds through their `KeyRef`, so a row's hash is the one its
+/// values give `mix_key_hash`.
+pub(in crate::pipeline::exec) fn mix_vector_hashes(hashes: &mut [u64], keys: &ColumnVector) {
+    debug_assert_eq!(hashes.len(), keys.kinds().len());
+    for (at, (hash, (&kind, &word))) in hashes
+        .iter_mut()
+        .zip(keys.kinds().iter().zip(keys.words()))
+        .enumerate()
+    {
+        let value = match kind {
+            Kind::Integer => value_hash(KeyRef::Integer(word as i64)),
+            Kind::Text => bytes_hash(keys.span_bytes(at)),
+            _ => value_hash(KeyRef::of_scalar(keys.get(at))),
+        };
+        *hash = (hash.rotate_left(23) ^ value).wrapping_mul(MIX);
+    }
+}
+
 /// The key hash of a running hash of all its values (`mix_key_hash`).
 #[inline(always)]
 pub(in crate::pipeline::exec) fn finish_key_hash(hash: u64) -> u64 {
@@ -172,6 +193,41 @@ mod tests {
             Value::Blob(b"1".to_vec()),
             Value::Blob(Vec::new()),
         ]
+    }
+
+    /// A vector's hashes (`mix_vector_hashes`) are the ones `mix_key_hash` gives its values
+    /// one by one, for every storage class, mixed into a running hash.
+    #[test]
+    fn vector_hashes_are_value_hashes() {
+        use ember_storage::row::{encode_into, ColumnBatch, RowDecoder};
+        use ember_storage::DataType;
+        let rows = values();
+        let types = [DataType::Any];
+        let payloads: Vec<Vec<u8>> = rows
+            .iter()
+            .map(|value| {
+                let mut out = Vec::new();
+                encode_into(&types, std::slice::from_ref(value), &mut out).unwrap();
+                out
+            })
+            .collect();
+        let with_ids: Vec<(u64, &[u8])> = payloads
+            .iter()
+            .enumerate()
+            .map(|(id, payload)| (id as u64, payload.as_slice()))
+            .collect();
+        let mut batch = ColumnBatch::new();
+        RowDecoder::new(&types, None)
+            .decode_batch(&with_ids, &mut batch)
+            .unwrap();
+        let keys = batch.column(0).unwrap();
+        let start = |at: usize| at as u64 * 0x9e37;
+        let mut hashes: Vec<u64> = (0..rows.len()).map(start).collect();
+        mix_vector_hashes(&mut hashes, keys);
+        for (at, value) in rows.iter().enumerate() {
+            let one = mix_key_hash(start(at), KeyRef::of(value));
+            assert_eq!(hashes[at], one, "{value:?}");
+        }
     }
 
     /// `same_key` is SQL equality of group keys (as `KeyValue`), and equal keys hash alike.
