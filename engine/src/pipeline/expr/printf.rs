@@ -311,8 +311,9 @@ fn signed(body: &mut String, spec: &Spec, value: i64) {
 fn decimal(body: &mut String, spec: &Spec, sign: &str, magnitude: u64) {
     body.push_str(sign);
     let start = body.len();
+    let digits = magnitude.checked_ilog10().map_or(1, |log| log as usize + 1);
+    zero_extend(body, digits, digits_wanted(spec, sign.len()));
     super::text::push_decimal(body, magnitude, 0);
-    zero_extend(body, start, digits_wanted(spec, sign.len()));
     if spec.thousands {
         let grouped = group_thousands(&body[start..]);
         body.truncate(start);
@@ -334,13 +335,11 @@ fn digits_wanted(spec: &Spec, sign_length: usize) -> Option<usize> {
     )
 }
 
-/// Puts zeros before the digits `body[start..]` until there are `precision` of them.
-fn zero_extend(body: &mut String, start: usize, precision: Option<usize>) {
-    let digits = body.len() - start;
+/// Appends the zeros that `digits` digits, written next, need before them to make
+/// `precision` digits.
+fn zero_extend(body: &mut String, digits: usize, precision: Option<usize>) {
     if let Some(missing) = precision.and_then(|precision| precision.checked_sub(digits)) {
-        if missing > 0 {
-            body.insert_str(start, &"0".repeat(missing));
-        }
+        push_repeated(body, b'0', missing);
     }
 }
 
@@ -365,13 +364,15 @@ fn radix(body: &mut String, spec: &Spec, conversion: char, value: i64) {
             _ => "0",
         });
     }
-    let start = body.len();
+    let bits_used = (u64::BITS - bits.leading_zeros()) as usize;
+    let digit_bits = if conversion == 'o' { 3 } else { 4 };
+    let digits = bits_used.div_ceil(digit_bits).max(1);
+    zero_extend(body, digits, digits_wanted(spec, 0));
     let _ = match conversion {
         'x' => write!(body, "{bits:x}"),
         'X' => write!(body, "{bits:X}"),
         _ => write!(body, "{bits:o}"),
     };
-    zero_extend(body, start, digits_wanted(spec, 0));
 }
 
 /// Pads `body` to the width with spaces (an integer's `0` flag made it wide enough
