@@ -15,7 +15,9 @@ use ember_storage::Value;
 use sqlparser::ast::{self, ColumnOption, Statement};
 
 use crate::bind::ColumnOrigin;
-use crate::catalog::{parse_one, sqlite_indexes, Catalog, SqliteIndex, TableDef, ViewDef};
+use crate::catalog::{
+    parse_one, sqlite_indexes, Catalog, SqliteIndex, TableDef, ViewDef, HEADER_TABLE,
+};
 use crate::error::Result;
 use crate::expr::Affinity;
 
@@ -187,7 +189,8 @@ pub fn table_list_rows(schema: &Catalog, label: &str, only: Option<&str>) -> Vec
     };
     let mut rows = Vec::new();
     for table in schema.tables() {
-        if wanted(&table.name) {
+        // The header values' table is the engine's, not one SQLite would have.
+        if wanted(&table.name) && !table.name.eq_ignore_ascii_case(HEADER_TABLE) {
             let without_rowid = table.is_without_rowid();
             let columns = column_rows(table, true).len();
             rows.push(row(
