@@ -349,3 +349,56 @@ fn a_table_remake_and_a_drop_in_one_transaction_as_sqlite() {
         "COMMIT",
     ]);
 }
+
+#[test]
+fn a_checkpoint_taken_while_the_drop_is_open_replays_under_it() {
+    let vfs = SimVfs::new();
+    let expected = {
+        let db = open(&vfs);
+        let conn = ember_with(&db, &[]);
+        conn.execute_batch(
+            "BEGIN; UPDATE t SET b = -b WHERE id = 2; ALTER TABLE t DROP COLUMN a;
+             INSERT INTO t VALUES (9, 90, 'c1');",
+        )
+        .unwrap();
+        // The checkpoint holds the table as published: with the column, without the rows.
+        db.connect().execute("CHECKPOINT", ()).unwrap();
+        conn.execute("COMMIT", ()).unwrap();
+        let expected = state(&conn);
+        drop(conn);
+        db.drop_as_if_crashed();
+        expected
+    };
+    let db = open(&vfs);
+    assert!(db.durability_stats().unwrap().recovery.snapshot.is_some());
+    let conn = db.connect();
+    assert_eq!(state(&conn), expected);
+    assert_eq!(columns(&conn, "t"), ["id", "b", "c"]);
+}
+
+#[test]
+fn a_transaction_begun_before_the_commit_cannot_write_to_the_old_table() {
+    let db = Database::in_memory();
+    let conn = ember_with(&db, &[]);
+    let other = db.connect();
+    other
+        .execute_batch("BEGIN; SELECT count(*) FROM t;")
+        .unwrap();
+    conn.execute_batch("BEGIN; ALTER TABLE t DROP COLUMN a; COMMIT;")
+        .unwrap();
+    // Its snapshot still reads the table with the column; its write there is refused at
+    // COMMIT, so no row is written where no reader would find it.
+    let wrote = other.execute("UPDATE t SET a = 'late' WHERE id = 1", ());
+    let committed = wrote.and_then(|_| other.execute("COMMIT", ()));
+    let error = committed.unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::SerializationConflict | ErrorKind::Busy
+        ),
+        "{error}"
+    );
+    let _ = other.execute("ROLLBACK", ());
+    let rows = ours_as_text(&other, "SELECT * FROM t WHERE id = 1").1;
+    assert_eq!(rows, ["Integer(1)", "Integer(10)", "Text(\"c1\")"]);
+}
