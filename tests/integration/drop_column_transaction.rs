@@ -402,3 +402,77 @@ fn a_transaction_begun_before_the_commit_cannot_write_to_the_old_table() {
     let rows = ours_as_text(&other, "SELECT * FROM t WHERE id = 1").1;
     assert_eq!(rows, ["Integer(1)", "Integer(10)", "Text(\"c1\")"]);
 }
+
+/// Writers count their commits in their own row while transactions drop columns (one
+/// rolled back first): every commit a writer saw succeed is in the table afterwards.
+#[test]
+fn racing_writers_lose_no_commit_to_a_drop_in_a_transaction() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+    const WRITERS: i64 = 3;
+    let db = Database::in_memory();
+    let conn = db.connect();
+    conn.execute_batch(
+        "CREATE TABLE w(id INTEGER PRIMARY KEY, a INT, b INT, c INT);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)
+         INSERT INTO w SELECT i, i * 2, i * 3, 100 FROM n;",
+    )
+    .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (1..=WRITERS)
+        .map(|id| {
+            let (db, stop) = (db.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let conn = db.connect();
+                let mut committed = 0i64;
+                while !stop.load(Ordering::Relaxed) {
+                    let bump = format!("BEGIN; UPDATE w SET c = c + 1 WHERE id = {id}; COMMIT");
+                    match conn.execute_batch(&bump) {
+                        Ok(()) => committed += 1,
+                        Err(error) => {
+                            assert!(error.is_retryable(), "{error}");
+                            let _ = conn.execute("ROLLBACK", ());
+                        }
+                    }
+                }
+                (id, committed)
+            })
+        })
+        .collect();
+    let drop_in_transaction = |column: &str, end: &str| {
+        for _ in 0..10_000 {
+            conn.execute("BEGIN", ()).unwrap();
+            let dropped = conn.execute(&format!("ALTER TABLE w DROP COLUMN {column}"), ());
+            std::thread::sleep(Duration::from_millis(5));
+            match dropped.and_then(|_| conn.execute(end, ())) {
+                Ok(_) => return,
+                Err(error) => {
+                    assert!(error.is_retryable(), "{error}");
+                    let _ = conn.execute("ROLLBACK", ());
+                }
+            }
+        }
+        panic!("the drop of {column} never went through");
+    };
+    std::thread::sleep(Duration::from_millis(20));
+    drop_in_transaction("a", "ROLLBACK");
+    std::thread::sleep(Duration::from_millis(20));
+    drop_in_transaction("b", "COMMIT");
+    std::thread::sleep(Duration::from_millis(20));
+    drop_in_transaction("a", "COMMIT");
+    std::thread::sleep(Duration::from_millis(20));
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        let (id, committed) = writer.join().unwrap();
+        assert!(committed > 0);
+        let c: i64 = conn
+            .query_value("SELECT c FROM w WHERE id = ?", [id])
+            .unwrap();
+        assert_eq!(c, 100 + committed, "writer {id}");
+    }
+    assert_eq!(columns(&conn, "w"), ["id", "c"]);
+    let untouched: i64 = conn
+        .query_value("SELECT count(*) FROM w WHERE c = 100", ())
+        .unwrap();
+    assert_eq!(untouched, 50 - WRITERS);
+}
