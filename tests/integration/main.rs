@@ -28,6 +28,7 @@ mod dml_targets;
 mod drop_column;
 mod drop_column_concurrency;
 mod drop_column_durability;
+mod drop_column_transaction;
 mod durability;
 mod durability_damage;
 mod durability_prefix;

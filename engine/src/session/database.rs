@@ -122,6 +122,10 @@ impl crate::exec::SchemaHost for Shared {
 
     fn created_index(&self, _table: &Arc<ember_storage::Table>, _index_id: u64) {}
 
+    /// Nothing to hold: a change applied at once runs in no open transaction (a DROP
+    /// COLUMN here copies in its own, after closing the table, `drop_column.rs`).
+    fn hold_writes(&self, _table: &Arc<ember_storage::Table>) {}
+
     fn drop_table_storage(&self, table: &Arc<ember_storage::Table>) {
         table.mark_dropped();
     }

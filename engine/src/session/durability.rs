@@ -639,9 +639,12 @@ pub(crate) fn pragma_columns(statement: &Statement) -> Vec<String> {
         "threads" => vec!["threads".to_string()],
         // Both forms return the level in force (`connection/isolation.rs`).
         "isolation" => vec!["isolation".to_string()],
-        "foreign_key_check" => crate::session::foreign_key_check::COLUMNS
-            .map(String::from)
-            .to_vec(),
+        // With its schema named too (`main.foreign_key_check`).
+        name if name.rsplit('.').next() == Some("foreign_key_check") => {
+            crate::session::foreign_key_check::COLUMNS
+                .map(String::from)
+                .to_vec()
+        }
         _ => Vec::new(),
     }
 }

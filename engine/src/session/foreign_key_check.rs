@@ -19,20 +19,32 @@ use crate::error::Result;
 /// The columns of `PRAGMA foreign_key_check`, as SQLite names them.
 pub(crate) const COLUMNS: [&str; 4] = FOREIGN_KEY_CHECK_COLUMNS;
 
-pub(crate) fn foreign_key_check(conn: &Connection, table: Option<&str>) -> Result<Outcome> {
+/// The check of every table (or of `table`) the connection sees, or of schema `schema`'s
+/// alone (`main` or `temp`) when it is named.
+pub(crate) fn foreign_key_check(
+    conn: &Connection,
+    schema: Option<&str>,
+    table: Option<&str>,
+) -> Result<Outcome> {
     let catalog = conn.catalog();
+    let (scope, schema) = match schema {
+        None => (&*catalog, None),
+        Some(name) if name.eq_ignore_ascii_case("main") => (catalog.main_schema(), Some("main")),
+        Some(name) if name.eq_ignore_ascii_case("temp") => (catalog.temp_schema(), Some("temp")),
+        Some(name) => return Err(crate::err!(NotFound, "unknown database {name}")),
+    };
     let tables = match table {
-        Some(name) => match catalog.table(name) {
+        Some(name) => match scope.table(name) {
             Some(table) => vec![table],
             None => return Err(crate::err!(NotFound, "no such table: {name}")),
         },
-        None => catalog.tables(),
+        None => scope.tables(),
     };
     let mut rows = Vec::new();
     for child in tables {
         let mut violations: Vec<(Value, usize, &str)> = Vec::new();
         for (fkid, key) in child.constraints.foreign_keys.iter().rev().enumerate() {
-            let sql = violations_query(&catalog, child, key)?;
+            let sql = violations_query(scope, schema, child, key)?;
             for row in conn.query(&sql, ())?.into_values() {
                 let rowid = row.into_iter().next().unwrap_or(Value::Null);
                 violations.push((rowid, fkid, &key.parent));
@@ -59,9 +71,16 @@ pub(crate) fn foreign_key_check(conn: &Connection, table: Option<&str>) -> Resul
     })
 }
 
-/// The query listing the rowids of `child`'s rows that break `key`.
-fn violations_query(catalog: &Catalog, child: &TableDef, key: &ForeignKeyDef) -> Result<String> {
-    let (rowid, from) = violations(catalog, schema_holding(catalog, &child.name), child, key)?;
+/// The query listing the rowids of `child`'s rows that break `key` (`child` of `schema`
+/// when named, else of the schema its name finds).
+fn violations_query(
+    catalog: &Catalog,
+    schema: Option<&str>,
+    child: &TableDef,
+    key: &ForeignKeyDef,
+) -> Result<String> {
+    let schema = schema.unwrap_or_else(|| schema_holding(catalog, &child.name));
+    let (rowid, from) = violations(catalog, schema, child, key)?;
     let order = match rowid.as_str() {
         "NULL" => String::new(),
         _ => format!(" ORDER BY {rowid}"),

@@ -22,12 +22,19 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
     let Statement::Pragma { name, value, .. } = statement else {
         return None;
     };
-    if name.to_string().eq_ignore_ascii_case("foreign_key_check") {
+    let full_name = name.to_string();
+    // `PRAGMA [schema.]foreign_key_check`: the schema's tables alone when it is named.
+    let (schema, base) = match full_name.split_once('.') {
+        Some((schema, base)) => (Some(schema.trim_matches('"')), base),
+        None => (None, full_name.as_str()),
+    };
+    if base.eq_ignore_ascii_case("foreign_key_check") {
         let table = value
             .as_ref()
             .map(|t| t.to_string().trim_matches(['\'', '"']).to_string());
         return Some(crate::session::foreign_key_check::foreign_key_check(
             conn,
+            schema,
             table.as_deref(),
         ));
     }

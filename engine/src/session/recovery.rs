@@ -452,6 +452,7 @@ fn replay_catalog(
             replay_rebuild(db, op, table_id, name, sql, tables)?
         }
         CatalogOp::Truncate => replay_truncate(db, table_id, name, tables)?,
+        CatalogOp::ReplaceTable => replay_replace(db, table_id, name, sql, tables)?,
         CatalogOp::Other => {
             db.connect()
                 .execute(sql, ())
@@ -529,7 +530,8 @@ fn replay_rebuild(
     let crate::plan::Plan::AlterTable(alter) = &prepared.plan else {
         return Err(failed(&"not an ALTER TABLE"));
     };
-    let (_, copied) = crate::exec::replay_alter_table(&*db.shared, alter, Some(&order))
+    let copy = crate::exec::DropCopy::Committed(Some(&order));
+    let (_, copied) = crate::exec::replay_alter_table(&*db.shared, alter, copy)
         .map_err(|e| failed(&e))?
         .ok_or_else(|| failed(&"not a statement that copies the table"))?;
     tables.live.remove(&old_id);
@@ -543,6 +545,46 @@ fn replay_rebuild(
         Rebuilt {
             table: table_storage(db, name)?,
             rows,
+            older_types: None,
+        },
+    );
+    Ok(())
+}
+
+/// Replays a statement that gave table `name` new storage inside a transaction (DROP
+/// COLUMN): the new table is made empty and the old one dropped; the rows come with the
+/// record's commit, which names the new table by `new_id`.
+fn replay_replace(
+    db: &Database,
+    new_id: u64,
+    name: &str,
+    sql: &str,
+    tables: &mut ReplayTables,
+) -> Result<()> {
+    let failed = |e: &dyn std::fmt::Display| corrupt(format!("replaying `{sql}`: {e}"));
+    let storage = table_storage(db, name)?;
+    let old_id = tables
+        .live
+        .iter()
+        .find(|(_, rebuilt)| Arc::ptr_eq(&rebuilt.table, &storage))
+        .map(|(id, _)| *id)
+        .ok_or_else(|| failed(&format!("no replayed table is {name}")))?;
+    let prepared = db.connect().prepared(sql).map_err(|e| failed(&e))?;
+    let crate::plan::Plan::AlterTable(alter) = &prepared.plan else {
+        return Err(failed(&"not an ALTER TABLE"));
+    };
+    if alter.dropped.is_none() {
+        return Err(failed(&"not a statement that replaces the table"));
+    }
+    crate::exec::replay_alter_table(&*db.shared, alter, crate::exec::DropCopy::Replayed)
+        .map_err(|e| failed(&e))?;
+    tables.live.remove(&old_id);
+    tables.dropped.insert(old_id);
+    tables.live.insert(
+        new_id,
+        Rebuilt {
+            table: table_storage(db, name)?,
+            rows: HashMap::default(),
             older_types: None,
         },
     );

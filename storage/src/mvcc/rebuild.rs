@@ -89,6 +89,42 @@ impl Transaction {
             .any(|written| std::ptr::eq(Arc::as_ptr(written), table))
     }
 
+    /// Whether this transaction's snapshot sees every commit that wrote to `table`: no
+    /// version of any row began or ended at a commit after the snapshot was taken (a copy
+    /// of the table this transaction makes would miss such a commit). Writes not yet
+    /// committed are not commits and are passed over. A walk of every row's versions,
+    /// reading no payload.
+    pub fn sees_every_commit_to(&self, table: &Table) -> bool {
+        let read_ts = self.snapshot.read_ts;
+        let after_snapshot = |stamp: u64| stamp < TXN_ID_BASE && stamp > read_ts;
+        let guard = epoch::pin();
+        let mut seen = true;
+        for rows in table.row_ranges() {
+            table.for_each_slot(rows, &guard, |_, slot| {
+                let head = slot.head.load(Ordering::Acquire, &guard);
+                let mut next = head.version_ref();
+                while let Some(version) = next {
+                    let end = version.end.load(Ordering::Acquire);
+                    if after_snapshot(version.begin.load(Ordering::Acquire))
+                        || (!is_unended(end) && after_snapshot(end))
+                    {
+                        seen = false;
+                        break;
+                    }
+                    let older = version.older.load(Ordering::Acquire, &guard);
+                    // SAFETY: versions are destroyed only through the epoch after being
+                    // unlinked, and `guard` pins the epoch.
+                    next = unsafe { older.as_ref() };
+                }
+                seen
+            });
+            if !seen {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Ends a transaction that only inserted rows into tables nobody else can see yet (the
     /// copy of a rebuild): every version is stamped `FROZEN_BEGIN`, so every snapshot,
     /// however old, sees the rows; no commit timestamp is taken.
@@ -169,6 +205,31 @@ mod tests {
             .insert(&table, &[Value::Integer(1), Value::Null])
             .unwrap();
         writer.commit().unwrap();
+    }
+
+    #[test]
+    fn a_snapshot_sees_every_commit_to_a_table_until_one_lands_after_it() {
+        let store = Store::new();
+        let table = store.create_table(schema());
+        let mut first = store.begin().unwrap();
+        first
+            .insert(&table, &[Value::Integer(1), Value::Null])
+            .unwrap();
+        first.commit().unwrap();
+        let mut reader = store.begin().unwrap();
+        assert!(reader.sees_every_commit_to(&table));
+        // Its own write and another's uncommitted one are no commits after it.
+        reader
+            .insert(&table, &[Value::Integer(2), Value::Null])
+            .unwrap();
+        let mut other = store.begin().unwrap();
+        other
+            .insert(&table, &[Value::Integer(3), Value::Null])
+            .unwrap();
+        assert!(reader.sees_every_commit_to(&table));
+        other.commit().unwrap();
+        assert!(!reader.sees_every_commit_to(&table));
+        assert!(store.begin().unwrap().sees_every_commit_to(&table));
     }
 
     #[test]

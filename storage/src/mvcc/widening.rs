@@ -90,7 +90,7 @@ fn widened_while_writing(table_id: u64) -> StorageError {
         StorageErrorKind::Conflict,
         format!(
             "the transaction wrote to a table (id {table_id}) that a concurrent ALTER TABLE ADD \
-             COLUMN changed; nothing was committed, retry the transaction"
+             or DROP COLUMN changed; nothing was committed, retry the transaction"
         ),
     )
 }

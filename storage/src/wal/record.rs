@@ -48,6 +48,12 @@ pub enum CatalogOp {
     /// storage table, whose id is the record's (later commits name it); the rows of the
     /// old one are gone. Logs written before this kind existed never hold it.
     Truncate = 6,
+    /// A statement run inside a transaction that gave table `name` a new storage table,
+    /// whose id is the record's, with the definition its SQL gives (ALTER TABLE DROP COLUMN
+    /// inside BEGIN .. COMMIT): replaying its SQL makes the new table empty and drops the
+    /// old one; the transaction copied the rows itself, so they come with the record's
+    /// commit, naming the new id. Logs written before this kind existed never hold it.
+    ReplaceTable = 7,
 }
 
 /// One catalog change of a transaction that changed the schema (`WalRecord::SchemaCommit`).
@@ -277,6 +283,7 @@ fn decode_op(byte: u8) -> StorageResult<CatalogOp> {
         4 => CatalogOp::RebuildTable,
         5 => CatalogOp::RebuildKeepingIds,
         6 => CatalogOp::Truncate,
+        7 => CatalogOp::ReplaceTable,
         _ => return Err(damaged("bad catalog op")),
     })
 }
@@ -398,6 +405,12 @@ mod tests {
                         table_id: 5,
                         name: "u_a".into(),
                         sql: "CREATE INDEX u_a ON u(a)".into(),
+                    },
+                    CatalogChange {
+                        op: CatalogOp::ReplaceTable,
+                        table_id: 6,
+                        name: "u".into(),
+                        sql: "ALTER TABLE u DROP COLUMN b".into(),
                     },
                 ],
                 ts: 8,

@@ -63,6 +63,15 @@ pub(super) fn add_write_time_column(table: &str, columns: &mut Vec<ColumnDef>) -
     Ok(())
 }
 
+/// Whether a column's PRIMARY KEY is said DESC (`id INTEGER PRIMARY KEY DESC`): SQLite
+/// makes no rowid alias of such a key (a quirk it keeps for compatibility).
+fn key_descending(column: &ast::ColumnDef) -> bool {
+    column.options.iter().any(|option| match &option.option {
+        ColumnOption::DialectSpecific(tokens) => is_keyword(tokens, "DESC"),
+        _ => false,
+    })
+}
+
 /// Whether CREATE TABLE declares a PRIMARY KEY (on a column or as a table constraint).
 fn declares_primary_key(create: &ast::CreateTable) -> bool {
     let on_column = create.columns.iter().any(|column| {
@@ -85,7 +94,7 @@ fn declares_rowid_alias(create: &ast::CreateTable) -> bool {
         |option: &ast::ColumnOptionDef| matches!(option.option, ColumnOption::PrimaryKey(_));
     let integer = |column: &ast::ColumnDef| is_integer_type(&column.data_type.to_string());
     if let Some(column) = create.columns.iter().find(|c| c.options.iter().any(is_key)) {
-        return integer(column);
+        return integer(column) && !key_descending(column);
     }
     create
         .constraints
@@ -206,11 +215,16 @@ impl Binder<'_> {
                         definition.collation =
                             self.collation_named(&object_name(name)?, "a column definition")?;
                     }
+                    // The key's order: `PRIMARY KEY ASC` / `DESC`.
+                    ColumnOption::DialectSpecific(tokens)
+                        if primary_key == [position]
+                            && (is_keyword(tokens, "ASC") || is_keyword(tokens, "DESC")) => {}
                     ColumnOption::DialectSpecific(tokens)
                         if is_keyword(tokens, "AUTOINCREMENT") =>
                     {
                         if primary_key != [position]
                             || !is_integer_type(&column.data_type.to_string())
+                            || key_descending(column)
                         {
                             return Err(crate::err!(
                                 InvalidInput,
@@ -261,7 +275,10 @@ impl Binder<'_> {
         }
         let rowid_column = match primary_key.as_slice() {
             _ if implicit_rowid => Some(0),
-            [key] if is_integer_type(&create.columns[*key - offset].data_type.to_string()) => {
+            [key]
+                if is_integer_type(&create.columns[*key - offset].data_type.to_string())
+                    && !key_descending(&create.columns[*key - offset]) =>
+            {
                 Some(*key)
             }
             _ => None,

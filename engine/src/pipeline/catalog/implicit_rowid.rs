@@ -52,6 +52,16 @@ impl TableDef {
         }
     }
 
+    /// Whether the CREATE TABLE text says WITHOUT ROWID: the table is stored on its
+    /// PRIMARY KEY, whose columns SQLite keeps NOT NULL (`table_info` says so) and whose
+    /// automatic index is the table itself (`sqlite_schema` has no row for it).
+    pub fn is_without_rowid(&self) -> bool {
+        matches!(
+            super::parse_one(&self.sql),
+            Ok(sqlparser::ast::Statement::CreateTable(create)) if create.without_rowid
+        )
+    }
+
     /// Why `rowid` names no column of this table (it has no INTEGER PRIMARY KEY and no
     /// implicit rowid), for the error of a statement that names it.
     pub fn missing_rowid_reason(&self) -> String {

@@ -31,7 +31,9 @@ pub(crate) use aggregate::streams_union;
 pub use bounds::{format_duration, row_bytes, Deadline, MemoryCharge, StatementBounds};
 pub use query::cte::{CteRows, WorkRow};
 pub(crate) use scan::outer_probe::{may_probe, ProbeState};
-pub(crate) use schema::alter::{alter_table, replace_rewritten, replay_alter_table};
+pub(crate) use schema::alter::{
+    alter_table, alter_table_in, replace_rewritten, replay_alter_table, DropCopy,
+};
 pub(crate) use schema::ddl::{create_index, create_table, drop_index, drop_table};
 pub use schema::schema_host::SchemaHost;
 pub(crate) use schema::trigger_ddl::{create_trigger, drop_trigger};

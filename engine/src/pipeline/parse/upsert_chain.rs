@@ -21,7 +21,13 @@ pub(crate) const UPSERT_CLAUSE_MARKER: &str = "\u{1}ember-upsert-clause:";
 /// is none.
 pub(super) fn rewrite_upsert_chains(sql: &str) -> Option<String> {
     let scan = TokenScan::of_sql_containing(sql, "conflict")?;
-    let starts_clause = |at: usize| scan.word(at, "on") && scan.word(at + 1, "conflict");
+    // An upsert clause goes on with its target's parenthesis or DO; a column constraint's
+    // `ON CONFLICT REPLACE` (CREATE TABLE) with a resolution, and is none.
+    let starts_clause = |at: usize| {
+        scan.word(at, "on")
+            && scan.word(at + 1, "conflict")
+            && (scan.is(at + 2, &Token::LParen) || scan.word(at + 2, "do"))
+    };
     // Runs of clauses: each clause a range of significant positions.
     let mut chains: Vec<Vec<Range<usize>>> = Vec::new();
     let mut at = 0;
@@ -140,6 +146,13 @@ pub(crate) fn restore_upsert_chains(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_constraint_conflict_clauses_are_no_upsert_chain() {
+        let sql = "CREATE TABLE u (e TEXT UNIQUE ON CONFLICT IGNORE, \
+                   n TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'x')";
+        assert_eq!(rewrite_upsert_chains(sql), None);
+    }
 
     #[test]
     fn several_clauses_become_one_marked_clause() {

@@ -3,9 +3,8 @@
 //! AUTOINCREMENT table, the deletion of its `sqlite_sequence` row (so a table created again
 //! under the name starts its keys at 1). Both run in the open transaction, or in their own.
 //! The connection's temporary triggers on the dropped `main` table go too.
-//! And what ALTER TABLE DROP COLUMN checks first: no transaction is open (the drop copies
-//! the committed rows into a new table, which the old one's later commits never reach, so
-//! it cannot be staged and undone like the other schema changes). And what `ALTER TABLE ..
+//! And where ALTER TABLE DROP COLUMN copies the rows: inside an explicit transaction, in
+//! that transaction (`exec/schema/drop_column.rs`). And what `ALTER TABLE ..
 //! SET (ttl = ..)` giving a table its first ttl needs at execution: the transaction's
 //! time, written in as `ttl_from`. And after a `main` table's RENAME COLUMN, the rewritten
 //! temporary views and triggers that read it. And what SQLite lets ADD COLUMN do only to an
@@ -15,7 +14,7 @@
 //! AUTOINCREMENT table renames its `sqlite_sequence` row, as SQLite does.
 
 use crate::catalog::SEQUENCE_TABLE;
-use crate::error::{unsupported, Result};
+use crate::error::Result;
 use crate::plan::AlterTable;
 
 use super::{Connection, TransactionState};
@@ -65,14 +64,16 @@ impl Connection {
 
     pub(super) fn alter_table(&self, alter: &AlterTable) -> Result<()> {
         self.check_added_column(alter)?;
-        if alter.dropped.is_some() {
-            if let TransactionState::Explicit(_) = &*self.state.borrow() {
-                return Err(unsupported(format!(
-                    "ALTER TABLE DROP COLUMN inside a transaction (it copies table {} into new \
-                     storage, which a ROLLBACK cannot undo; run it outside BEGIN .. COMMIT)",
-                    alter.before.name
-                )));
-            }
+        let in_transaction = matches!(&*self.state.borrow(), TransactionState::Explicit(_));
+        if alter.dropped.is_some() && in_transaction {
+            self.change_schema(|host| match &mut *self.state.borrow_mut() {
+                TransactionState::Explicit(txn) => crate::exec::alter_table_in(host, alter, txn),
+                _ => Err(crate::err!(
+                    Internal,
+                    "the transaction ended inside ALTER TABLE"
+                )),
+            })?;
+            return self.after_alter_table(alter);
         }
         if alter.ttl_from_pending {
             // A first ttl: the rows already there count from now (the transaction's time).
@@ -80,6 +81,12 @@ impl Connection {
             return self.change_schema(|host| crate::exec::alter_table(host, &stamped));
         }
         self.change_schema(|host| crate::exec::alter_table(host, alter))?;
+        self.after_alter_table(alter)
+    }
+
+    /// What follows a change of a table's definition: its `sqlite_sequence` row renamed, the
+    /// temporary schema over it rewritten.
+    fn after_alter_table(&self, alter: &AlterTable) -> Result<()> {
         self.rename_sequence_row(alter)?;
         if alter.rewrites_temp_schema() {
             self.open_temp_schema();

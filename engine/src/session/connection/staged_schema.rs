@@ -14,20 +14,21 @@
 //! | CREATE TABLE | new storage table | marked dropped | - |
 //! | CREATE INDEX | index built and kept up | index dropped | - |
 //! | ADD COLUMN | storage schema widened | earlier schema restored (after the rows) | - |
-//!
-//! A table widened by ADD COLUMN takes no other transaction's commit until this one ends,
-//! nor that of any transaction begun before it ended (`storage/src/mvcc/widening.rs`): a
-//! row written meanwhile could have either width.
+//! | DROP COLUMN | new table, rows copied in | marked dropped | old one as DROP TABLE |
 //! | DROP TABLE | - | - | marked dropped under the commit lock |
 //! | DROP INDEX | - | - | index dropped |
 //! | RENAME, views | catalog only | - | - |
+//!
+//! A table widened by ADD COLUMN takes no other transaction's commit until this one ends,
+//! nor that of any transaction begun before it ended (`storage/src/mvcc/widening.rs`): a
+//! row written meanwhile could have either width. A table DROP COLUMN copied is held the
+//! same way (`hold_writes`): a row committed to it meanwhile would be missing from the copy.
 //!
 //! COMMIT logs the catalog records and the rows in one WAL record (`durability::commit_schema`)
 //! and publishes the catalog; a crash before it leaves no trace of the DDL. ROLLBACK, or a
 //! ROLLBACK TO a savepoint before a change, restores the catalog of that point under a
 //! catalog version past every one used since, so no cached plan of the undone schema is
-//! reused. ALTER TABLE DROP COLUMN (a copy of the table into new storage) is refused inside
-//! a transaction.
+//! reused.
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -300,12 +301,18 @@ impl crate::exec::SchemaHost for StagedSchema {
             .push(Step::DroppedIndex(Arc::clone(table), index_id));
     }
 
-    fn add_column(&self, table: &Arc<Table>, data_type: DataType, missing: Value) {
-        let before = table.schema_handle();
+    /// The table takes only this transaction's commits until it ends (a widening that
+    /// changes no schema, `storage/src/mvcc/widening.rs`).
+    fn hold_writes(&self, table: &Arc<Table>) {
         if table.widened_by() != self.owner {
             self.shared.store.begin_widening(table, self.owner);
             self.widened.borrow_mut().push(Arc::clone(table));
         }
+    }
+
+    fn add_column(&self, table: &Arc<Table>, data_type: DataType, missing: Value) {
+        let before = table.schema_handle();
+        self.hold_writes(table);
         table.add_column(data_type, missing);
         self.steps
             .borrow_mut()

@@ -141,6 +141,9 @@ impl crate::exec::SchemaHost for TempHost<'_> {
         self.record(TempStep::CreatedIndex(Arc::clone(table), index_id));
     }
 
+    /// Nothing to hold: no other connection writes to a temporary table.
+    fn hold_writes(&self, _table: &Arc<Table>) {}
+
     /// Nothing to do: no other connection writes to the table and the WAL never names it;
     /// its storage goes with the last catalog or plan that holds it (a rollback may bring
     /// it back).

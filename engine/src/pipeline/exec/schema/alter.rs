@@ -13,25 +13,36 @@
 use std::sync::Arc;
 
 use ember_storage::wal::record::CatalogOp;
-use ember_storage::RowId;
+use ember_storage::{RowId, Transaction};
 
 use crate::catalog::{Catalog, TriggerDef, ViewDef};
 use crate::error::Result;
 use crate::plan::AlterTable;
 
 use super::super::SchemaHost;
+pub(crate) use super::drop_column::DropCopy;
 
 pub(crate) fn alter_table(host: &dyn SchemaHost, alter: &AlterTable) -> Result<()> {
-    replay_alter_table(host, alter, None).map(|_| ())
+    replay_alter_table(host, alter, DropCopy::Committed(None)).map(|_| ())
 }
 
-/// `alter_table`, for recovery too: a DROP COLUMN copies the rows of `order` (the old
-/// table's rows in the order of the row ids the log knew them by) and returns the new
-/// table's id and the row ids of the copy, in copy order (see `drop_column.rs`).
+/// `alter_table` inside an explicit transaction: a DROP COLUMN copies the rows `txn` sees
+/// in `txn` itself, so its ROLLBACK undoes the copy (`drop_column.rs`).
+pub(crate) fn alter_table_in(
+    host: &dyn SchemaHost,
+    alter: &AlterTable,
+    txn: &mut Transaction,
+) -> Result<()> {
+    replay_alter_table(host, alter, DropCopy::InTransaction(txn)).map(|_| ())
+}
+
+/// `alter_table`, for recovery too: a DROP COLUMN copies the rows as `copy` says and
+/// returns the new table's id and the row ids of the copy, in copy order (none when it
+/// copied no row itself; see `drop_column.rs`).
 pub(crate) fn replay_alter_table(
     host: &dyn SchemaHost,
     alter: &AlterTable,
-    order: Option<&[RowId]>,
+    copy: DropCopy<'_>,
 ) -> Result<Option<(u64, Vec<RowId>)>> {
     let _ddl = host.lock_ddl()?;
     let catalog = host.catalog();
@@ -59,14 +70,32 @@ pub(crate) fn replay_alter_table(
     let mut next_definition = None;
     if let Some(position) = alter.dropped {
         let mut without = after.clone();
-        let rows = super::drop_column::rebuild_without_column(
-            host,
-            before,
-            &mut without,
-            position,
-            &alter.sql,
-            order,
-        )?;
+        let rows = match copy {
+            DropCopy::Committed(order) => super::drop_column::rebuild_without_column(
+                host,
+                before,
+                &mut without,
+                position,
+                &alter.sql,
+                order,
+            )?,
+            DropCopy::InTransaction(txn) => super::drop_column::replace_without_column(
+                host,
+                before,
+                &mut without,
+                position,
+                &alter.sql,
+                Some(txn),
+            )?,
+            DropCopy::Replayed => super::drop_column::replace_without_column(
+                host,
+                before,
+                &mut without,
+                position,
+                &alter.sql,
+                None,
+            )?,
+        };
         rebuilt = Some((without.storage.id(), rows));
         next_definition = Some(without);
     } else {

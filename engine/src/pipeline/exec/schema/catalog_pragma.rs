@@ -15,7 +15,9 @@ use ember_storage::Value;
 use sqlparser::ast::{self, ColumnOption, Statement};
 
 use crate::bind::ColumnOrigin;
-use crate::catalog::{parse_one, sqlite_indexes, Catalog, SqliteIndex, TableDef, ViewDef};
+use crate::catalog::{
+    parse_one, sqlite_indexes, Catalog, SqliteIndex, TableDef, ViewDef, HEADER_TABLE,
+};
 use crate::error::Result;
 use crate::expr::Affinity;
 
@@ -187,11 +189,9 @@ pub fn table_list_rows(schema: &Catalog, label: &str, only: Option<&str>) -> Vec
     };
     let mut rows = Vec::new();
     for table in schema.tables() {
-        if wanted(&table.name) {
-            let without_rowid = matches!(
-                parse_one(&table.sql),
-                Ok(Statement::CreateTable(create)) if create.without_rowid
-            );
+        // The header values' table is the engine's, not one SQLite would have.
+        if wanted(&table.name) && !table.name.eq_ignore_ascii_case(HEADER_TABLE) {
+            let without_rowid = table.is_without_rowid();
             let columns = column_rows(table, true).len();
             rows.push(row(
                 &table.name,
@@ -339,6 +339,8 @@ fn default_text(expr: &ast::Expr) -> String {
 /// `table_info` / `table_xinfo` rows.
 fn column_rows(table: &TableDef, extended: bool) -> Vec<Row> {
     let declared = declared_columns(table);
+    // A WITHOUT ROWID table's key columns are NOT NULL whatever their definition says.
+    let key_not_null = table.is_without_rowid();
     // table_info leaves generated columns out and numbers the others without them, as
     // SQLite; table_xinfo shows them (`hidden` 2 for VIRTUAL, 3 for STORED).
     // Numbered among the visible columns (the implicit rowid, first, is not one).
@@ -356,7 +358,7 @@ fn column_rows(table: &TableDef, extended: bool) -> Vec<Row> {
                 .position(|&key| key == position)
                 .map_or(0, |at| at as i64 + 1);
             let not_null = match found {
-                Some(found) => found.not_null,
+                Some(found) => found.not_null || (key_not_null && pk > 0),
                 None => column.not_null && pk == 0,
             };
             let default = match found {

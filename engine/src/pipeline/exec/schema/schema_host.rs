@@ -33,6 +33,9 @@ pub trait SchemaHost {
     fn created_table(&self, table: &Arc<Table>);
     /// Index `index_id` was made on `table` for a CREATE INDEX of this change.
     fn created_index(&self, table: &Arc<Table>, index_id: u64);
+    /// Holds every other transaction's writes to `table` from committing until the
+    /// transaction making this change ends (a copy of the table it makes would miss them).
+    fn hold_writes(&self, table: &Arc<Table>);
     /// Removes `table` (DROP TABLE): no later commit may write to it.
     fn drop_table_storage(&self, table: &Arc<Table>);
     /// Removes index `index_id` of `table` (DROP INDEX).

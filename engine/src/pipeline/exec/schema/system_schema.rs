@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use ember_storage::Value;
 
-use crate::catalog::{sqlite_indexes, TableDef, TriggerDef, ViewDef, HEADER_TABLE, SEQUENCE_TABLE};
+use crate::catalog::{
+    sqlite_indexes, IndexOrigin, TableDef, TriggerDef, ViewDef, HEADER_TABLE, SEQUENCE_TABLE,
+};
 
 use super::super::Row;
 
@@ -53,7 +55,12 @@ pub(super) fn schema_rows(
             Value::Integer(page),
             text(sql),
         ]);
+        // A WITHOUT ROWID table is its PRIMARY KEY's index: no row of its own.
+        let key_is_table = table.is_without_rowid();
         for index in sqlite_indexes(table) {
+            if key_is_table && index.origin == IndexOrigin::PrimaryKey {
+                continue;
+            }
             page += 1;
             rows.push(vec![
                 text("index"),
