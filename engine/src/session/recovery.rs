@@ -498,6 +498,17 @@ fn replay_commit(
     Ok(())
 }
 
+/// The id under which the log names the replayed storage of table `name`.
+fn live_id_of(db: &Database, name: &str, tables: &ReplayTables) -> Result<u64> {
+    let storage = table_storage(db, name)?;
+    tables
+        .live
+        .iter()
+        .find(|(_, rebuilt)| Arc::ptr_eq(&rebuilt.table, &storage))
+        .map(|(id, _)| *id)
+        .ok_or_else(|| corrupt(format!("no replayed table is {name}")))
+}
+
 /// Replays a statement that copied table `name` into a new table (DROP COLUMN): the copy is
 /// made again from the replayed table, in the order of the row ids the log used for it, so
 /// the log's names for its rows are known: 0, 1, ... in copy order (`RebuildTable`), or the
@@ -512,13 +523,7 @@ fn replay_rebuild(
     tables: &mut ReplayTables,
 ) -> Result<()> {
     let failed = |e: &dyn std::fmt::Display| corrupt(format!("replaying `{sql}`: {e}"));
-    let storage = table_storage(db, name)?;
-    let old_id = tables
-        .live
-        .iter()
-        .find(|(_, rebuilt)| Arc::ptr_eq(&rebuilt.table, &storage))
-        .map(|(id, _)| *id)
-        .ok_or_else(|| failed(&format!("no replayed table is {name}")))?;
+    let old_id = live_id_of(db, name, tables).map_err(|e| failed(&e))?;
     let mut by_log_id: Vec<(u64, u64)> = tables.live[&old_id]
         .rows
         .iter()
@@ -562,13 +567,7 @@ fn replay_replace(
     tables: &mut ReplayTables,
 ) -> Result<()> {
     let failed = |e: &dyn std::fmt::Display| corrupt(format!("replaying `{sql}`: {e}"));
-    let storage = table_storage(db, name)?;
-    let old_id = tables
-        .live
-        .iter()
-        .find(|(_, rebuilt)| Arc::ptr_eq(&rebuilt.table, &storage))
-        .map(|(id, _)| *id)
-        .ok_or_else(|| failed(&format!("no replayed table is {name}")))?;
+    let old_id = live_id_of(db, name, tables).map_err(|e| failed(&e))?;
     let prepared = db.connect().prepared(sql).map_err(|e| failed(&e))?;
     let crate::plan::Plan::AlterTable(alter) = &prepared.plan else {
         return Err(failed(&"not an ALTER TABLE"));

@@ -86,9 +86,10 @@ fn rows() -> Vec<Vec<Value>> {
         .collect()
 }
 
-/// `rows` decoded into a column batch, as a scan decodes them.
-fn batch_of(rows: &[Vec<Value>]) -> ColumnBatch {
-    let types = [DataType::Any; 3];
+/// `rows` (of one width) decoded into a column batch of untyped columns, as a scan
+/// decodes them.
+pub(crate) fn batch_of(rows: &[Vec<Value>]) -> ColumnBatch {
+    let types = vec![DataType::Any; rows.first().map_or(0, Vec::len)];
     let payloads: Vec<Vec<u8>> = rows
         .iter()
         .map(|row| {

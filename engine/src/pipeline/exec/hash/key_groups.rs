@@ -199,27 +199,9 @@ mod tests {
     /// one by one, for every storage class, mixed into a running hash.
     #[test]
     fn vector_hashes_are_value_hashes() {
-        use ember_storage::row::{encode_into, ColumnBatch, RowDecoder};
-        use ember_storage::DataType;
         let rows = values();
-        let types = [DataType::Any];
-        let payloads: Vec<Vec<u8>> = rows
-            .iter()
-            .map(|value| {
-                let mut out = Vec::new();
-                encode_into(&types, std::slice::from_ref(value), &mut out).unwrap();
-                out
-            })
-            .collect();
-        let with_ids: Vec<(u64, &[u8])> = payloads
-            .iter()
-            .enumerate()
-            .map(|(id, payload)| (id as u64, payload.as_slice()))
-            .collect();
-        let mut batch = ColumnBatch::new();
-        RowDecoder::new(&types, None)
-            .decode_batch(&with_ids, &mut batch)
-            .unwrap();
+        let one_column: Vec<Vec<Value>> = rows.iter().map(|value| vec![value.clone()]).collect();
+        let batch = crate::pipeline::expr::batch_of(&one_column);
         let keys = batch.column(0).unwrap();
         let start = |at: usize| at as u64 * 0x9e37;
         let mut hashes: Vec<u64> = (0..rows.len()).map(start).collect();
