@@ -2,7 +2,8 @@
 //! (the long run is `ember-crashtest all --cycles 200`).
 
 use ember_tests::crash::{
-    damage_modes, group_modes, prefix_modes, sim_backup, sim_evict, sim_modes, sim_ttl, Summary,
+    damage_modes, group_modes, prefix_modes, sim_backup, sim_ddl, sim_evict, sim_modes, sim_ttl,
+    Summary,
 };
 
 fn check(summary: Summary) {
@@ -64,6 +65,11 @@ fn backup_powerloss_short() {
 #[test]
 fn ttl_powerloss_short() {
     check(sim_ttl::ttl_powerloss(9, 3));
+}
+
+#[test]
+fn ddl_powerloss_short() {
+    check(sim_ddl::ddl_powerloss(11, 3));
 }
 
 #[test]

@@ -616,3 +616,34 @@ fn pragma_busy_timeout_sets_the_wait_of_a_schema_change() {
     assert!(busy.message().contains("waited 30 ms"), "{busy}");
     conn.execute("COMMIT", ()).unwrap();
 }
+
+/// A transaction whose row writes were all rolled back to a savepoint holds a transaction id
+/// but no write: its schema changes after that are still logged at COMMIT, so a crash
+/// right after keeps them (the storage commit of no rows logs nothing by itself).
+#[test]
+fn schema_changes_after_every_row_write_rolled_back_survive_a_crash() {
+    let dir = TempDir::new("transactional-ddl-after-rollback-to");
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE log(id INTEGER PRIMARY KEY, what TEXT);
+             CREATE TABLE t(id INTEGER PRIMARY KEY, a INT);
+             CREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log(what) VALUES ('t'); END;
+             INSERT INTO t VALUES (NULL, 1);
+             BEGIN; SAVEPOINT s; CREATE TABLE undone(x INT); INSERT INTO undone VALUES (1);
+             INSERT INTO t VALUES (NULL, 2); ROLLBACK TO s; RELEASE s;
+             DROP TABLE t; CREATE TABLE kept(k INT); COMMIT;",
+        )
+        .unwrap();
+        drop(conn);
+        db.drop_as_if_crashed();
+    }
+    let db = Database::open(&dir.0).unwrap();
+    let conn = db.connect();
+    assert_eq!(
+        rows(&conn, "SELECT name FROM sqlite_schema ORDER BY name"),
+        ["Text(\"kept\")", "Text(\"log\")"]
+    );
+    assert_eq!(rows(&conn, "SELECT count(*) FROM log"), ["Integer(1)"]);
+}

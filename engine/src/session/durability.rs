@@ -283,8 +283,11 @@ fn commit_schema_kept(
         catalog: &records,
         dropped: &dropped,
     };
-    let committed = if txn.is_unwritten() {
-        txn.end_unwritten();
+    let committed = if !txn.has_writes() {
+        // No row to commit: none was written, or every one was rolled back to a
+        // savepoint (the transaction then holds an id but no write). The storage commit
+        // would publish nothing and log nothing, so the records are logged alone.
+        txn.rollback_kept();
         log_schema_only(shared, &schema)
     } else {
         commit_kept_with(shared, txn, Some(&schema))

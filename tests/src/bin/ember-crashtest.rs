@@ -2,7 +2,7 @@
 //! [--cycles N]` with MODE one of kill, kill-checkpoint, powerloss, powerloss-group, ioerr,
 //! truncate, bitflip, damage, fulldisk, bank, serial-bank, serial-bank-powerloss, backup,
 //! backup-powerloss, ttl, ttl-powerloss, asof, asof-powerloss, evict, evict-powerloss,
-//! salvage-prefix, clean-tail, lost-data, all (and bank-broken, the bank mode's
+//! ddl-powerloss, salvage-prefix, clean-tail, lost-data, all (and bank-broken, the bank mode's
 //! self-check). Prints one summary per mode; exits 1 on any failure, printing each failure
 //! with the command that replays it. `ember-crashtest child-MODE DIR SEED RESUME` is the
 //! child process of the SIGKILL modes (see `crash::kill_child`). `--help` (or `-h`) prints
@@ -13,15 +13,15 @@ use std::process::ExitCode;
 
 use ember_tests::crash::{
     damage_modes, group_modes, kill_asof, kill_backup, kill_bank, kill_checkpoint, kill_evict,
-    kill_modes, kill_ttl, prefix_modes, sim_asof, sim_backup, sim_bank, sim_evict, sim_modes,
-    sim_ttl, Summary,
+    kill_modes, kill_ttl, prefix_modes, sim_asof, sim_backup, sim_bank, sim_ddl, sim_evict,
+    sim_modes, sim_ttl, Summary,
 };
 
 const USAGE: &str = "usage: ember-crashtest MODE [--seed N] [--cycles N]
        ember-crashtest --help
 modes: kill kill-checkpoint powerloss powerloss-group ioerr truncate bitflip damage fulldisk \
 bank serial-bank serial-bank-powerloss backup backup-powerloss ttl ttl-powerloss asof \
-asof-powerloss evict evict-powerloss salvage-prefix clean-tail lost-data all";
+asof-powerloss evict evict-powerloss ddl-powerloss salvage-prefix clean-tail lost-data all";
 
 fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
     Some(match mode {
@@ -38,6 +38,7 @@ fn run_mode(mode: &str, seed: u64, cycles: u64) -> Option<Summary> {
         "asof-powerloss" => sim_asof::asof_powerloss(seed, cycles),
         "evict" => kill_evict::evict(seed, cycles),
         "evict-powerloss" => sim_evict::evict_powerloss(seed, cycles),
+        "ddl-powerloss" => sim_ddl::ddl_powerloss(seed, cycles),
         // The harness's self-check: a child that acknowledges a transfer it rolled back.
         "bank-broken" => kill_bank::bank_with(seed, cycles, Some("drop-transfer")),
         "powerloss" => sim_modes::powerloss(seed, cycles),
@@ -125,6 +126,7 @@ fn main() -> ExitCode {
             "asof-powerloss",
             "evict",
             "evict-powerloss",
+            "ddl-powerloss",
             "salvage-prefix",
             "clean-tail",
             "lost-data",

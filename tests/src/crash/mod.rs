@@ -29,6 +29,7 @@ pub mod prefix_modes;
 pub mod sim_asof;
 pub mod sim_backup;
 pub mod sim_bank;
+pub mod sim_ddl;
 pub mod sim_evict;
 pub mod sim_modes;
 pub mod sim_ttl;
