@@ -577,6 +577,17 @@ fn replay_replace(
     }
     crate::exec::replay_alter_table(&*db.shared, alter, crate::exec::DropCopy::Replayed)
         .map_err(|e| failed(&e))?;
+    replace_live(db, tables, (old_id, new_id), name)
+}
+
+/// The replayed table `name` now has new, empty storage, which later commits name by
+/// `new_id`; `old_id`'s is dropped.
+fn replace_live(
+    db: &Database,
+    tables: &mut ReplayTables,
+    (old_id, new_id): (u64, u64),
+    name: &str,
+) -> Result<()> {
     tables.live.remove(&old_id);
     tables.dropped.insert(old_id);
     tables.live.insert(
@@ -614,17 +625,7 @@ fn replay_truncate(
     crate::exec::truncate_table(&*db.shared, &definition, usize::MAX, true)
         .map_err(|e| failed(&e))?
         .ok_or_else(|| failed(&"a replayed transaction holds writes to it"))?;
-    tables.live.remove(&old_id);
-    tables.dropped.insert(old_id);
-    tables.live.insert(
-        new_id,
-        Rebuilt {
-            table: table_storage(db, name)?,
-            rows: HashMap::default(),
-            older_types: None,
-        },
-    );
-    Ok(())
+    replace_live(db, tables, (old_id, new_id), name)
 }
 
 /// Replays one row change, its payload encoded in `row_format` (its segment's).
