@@ -509,6 +509,21 @@ fn live_id_of(db: &Database, name: &str, tables: &ReplayTables) -> Result<u64> {
         .ok_or_else(|| corrupt(format!("no replayed table is {name}")))
 }
 
+/// Runs `replay` on the ALTER TABLE `sql` a catalog record holds, prepared against the
+/// replayed catalog; any failure is a `Corruption` naming the statement.
+fn with_alter<T>(
+    db: &Database,
+    sql: &str,
+    replay: impl FnOnce(&crate::plan::AlterTable) -> Result<T>,
+) -> Result<T> {
+    let failed = |e: &dyn std::fmt::Display| corrupt(format!("replaying `{sql}`: {e}"));
+    let prepared = db.connect().prepared(sql).map_err(|e| failed(&e))?;
+    let crate::plan::Plan::AlterTable(alter) = &prepared.plan else {
+        return Err(failed(&"not an ALTER TABLE"));
+    };
+    replay(alter).map_err(|e| failed(&e))
+}
+
 /// Replays a statement that copied table `name` into a new table (DROP COLUMN): the copy is
 /// made again from the replayed table, in the order of the row ids the log used for it, so
 /// the log's names for its rows are known: 0, 1, ... in copy order (`RebuildTable`), or the
@@ -531,14 +546,11 @@ fn replay_rebuild(
         .collect();
     by_log_id.sort_unstable();
     let order: Vec<u64> = by_log_id.into_iter().map(|(_, row)| row).collect();
-    let prepared = db.connect().prepared(sql).map_err(|e| failed(&e))?;
-    let crate::plan::Plan::AlterTable(alter) = &prepared.plan else {
-        return Err(failed(&"not an ALTER TABLE"));
-    };
-    let copy = crate::exec::DropCopy::Committed(Some(&order));
-    let (_, copied) = crate::exec::replay_alter_table(&*db.shared, alter, copy)
-        .map_err(|e| failed(&e))?
-        .ok_or_else(|| failed(&"not a statement that copies the table"))?;
+    let (_, copied) = with_alter(db, sql, |alter| {
+        let copy = crate::exec::DropCopy::Committed(Some(&order));
+        crate::exec::replay_alter_table(&*db.shared, alter, copy)
+    })?
+    .ok_or_else(|| failed(&"not a statement that copies the table"))?;
     tables.live.remove(&old_id);
     tables.dropped.insert(old_id);
     let rows = match op {
@@ -568,19 +580,19 @@ fn replay_replace(
 ) -> Result<()> {
     let failed = |e: &dyn std::fmt::Display| corrupt(format!("replaying `{sql}`: {e}"));
     let old_id = live_id_of(db, name, tables).map_err(|e| failed(&e))?;
-    let prepared = db.connect().prepared(sql).map_err(|e| failed(&e))?;
-    let crate::plan::Plan::AlterTable(alter) = &prepared.plan else {
-        return Err(failed(&"not an ALTER TABLE"));
-    };
-    if alter.dropped.is_none() {
-        return Err(failed(&"not a statement that replaces the table"));
-    }
-    crate::exec::replay_alter_table(&*db.shared, alter, crate::exec::DropCopy::Replayed)
-        .map_err(|e| failed(&e))?;
+    with_alter(db, sql, |alter| {
+        if alter.dropped.is_none() {
+            return Err(crate::err!(
+                Internal,
+                "not a statement that replaces the table"
+            ));
+        }
+        crate::exec::replay_alter_table(&*db.shared, alter, crate::exec::DropCopy::Replayed)
+    })?;
     replace_live(db, tables, (old_id, new_id), name)
 }
 
-/// The replayed table `name` now has new, empty storage, which later commits name by
+/// Gives the replayed table `name` new, empty storage, which later commits name by
 /// `new_id`; `old_id`'s is dropped.
 fn replace_live(
     db: &Database,

@@ -177,14 +177,7 @@ impl Binder<'_> {
             ),
             _ => format!("SELECT 0 AS {value}"),
         };
-        let parsed = crate::parse::parse_statements(&sql)?;
-        let [sqlparser::ast::Statement::Query(query)] = &parsed[..] else {
-            return Err(crate::err!(
-                Internal,
-                "a header PRAGMA made bad text: {sql}"
-            ));
-        };
-        let query = self.bind_query(query)?;
+        let query = self.bind_made_query(&sql, "a header PRAGMA")?;
         let qualifier = super::from::table_alias(alias, &format!("pragma_{value}"))?;
         let scope = Scope::for_table(&qualifier, query.columns);
         Ok((RelationSource::Node(query.node), scope))
@@ -192,6 +185,16 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
+    /// Binds `sql`, a query the binder wrote itself for a table-valued function (`made_by`
+    /// names it should the text not be one query).
+    fn bind_made_query(&mut self, sql: &str, made_by: &str) -> Result<crate::plan::Query> {
+        let parsed = crate::parse::parse_statements(sql)?;
+        let [sqlparser::ast::Statement::Query(query)] = &parsed[..] else {
+            return Err(crate::err!(Internal, "{made_by} made bad text: {sql}"));
+        };
+        self.bind_query(query)
+    }
+
     /// `pragma_foreign_key_check[(table[, schema])]`: the rows `PRAGMA foreign_key_check`
     /// gives, with the hidden columns `arg` and `schema`, read by a query over the tables
     /// made when the statement is bound (`catalog::check_query`; a schema change binds the
@@ -248,14 +251,7 @@ impl Binder<'_> {
                 .collect(),
         };
         let sql = crate::catalog::check_query(catalog, schema, &tables, table)?;
-        let parsed = crate::parse::parse_statements(&sql)?;
-        let [sqlparser::ast::Statement::Query(query)] = &parsed[..] else {
-            return Err(crate::err!(
-                Internal,
-                "pragma_foreign_key_check made bad text: {sql}"
-            ));
-        };
-        let query = self.bind_query(query)?;
+        let query = self.bind_made_query(&sql, "pragma_foreign_key_check")?;
         let qualifier = super::from::table_alias(alias, "pragma_foreign_key_check")?;
         let mut scope = Scope::for_table(&qualifier, query.columns);
         let visible = crate::catalog::FOREIGN_KEY_CHECK_COLUMNS.len();
