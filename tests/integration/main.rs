@@ -137,6 +137,7 @@ mod tidy_exec;
 mod tidy_history;
 mod tidy_layers;
 mod tokio_use;
+mod top_threshold;
 mod transactional_ddl;
 mod triggers;
 mod truncate;

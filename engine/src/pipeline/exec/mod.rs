@@ -39,6 +39,7 @@ pub use schema::schema_host::SchemaHost;
 pub(crate) use schema::trigger_ddl::{create_trigger, drop_trigger};
 pub(crate) use schema::truncate::truncate_table;
 pub(crate) use schema::view::{create_view, drop_view};
+pub(crate) use sort::top_threshold::TopThreshold;
 pub use write::dml::{delete, delete_all, update, UpdateStatement};
 pub use write::foreign_key::DeferredKeys;
 pub use write::insert::insert;

@@ -259,6 +259,9 @@ pub struct SubqueryRuntime<'a> {
     /// The automatic indexes of correlated subqueries' scans, by access
     /// (`exec::scan::outer_probe`).
     pub(crate) outer_probes: RefCell<HashMap<usize, Rc<exec::ProbeState>, FastBuildHasher>>,
+    /// The thresholds top-k sorts share with the joins below them, by plan id
+    /// (`exec/sort/top_threshold.rs`).
+    top_thresholds: RefCell<HashMap<u64, Rc<exec::TopThreshold>, FastBuildHasher>>,
     /// The memoized results of correlated subqueries, by subquery id (`subquery_memo.rs`).
     /// Indexed by subquery id (`None`: not run yet, or an id past `MEMOIZED_IDS_MAX`).
     memos: RefCell<Vec<Option<SubqueryMemo<SubqueryResult>>>>,
@@ -305,6 +308,7 @@ impl<'a> SubqueryRuntime<'a> {
             cache: RefCell::new(caches.subqueries),
             cte_rows: RefCell::new(caches.cte_rows),
             outer_probes: RefCell::new(caches.outer_probes),
+            top_thresholds: RefCell::default(),
             memos: RefCell::new(caches.memos),
             trees: RefCell::new(Vec::new()),
             groups: RefCell::new(caches.groups),
@@ -324,6 +328,11 @@ impl<'a> SubqueryRuntime<'a> {
 }
 
 impl SubqueryRuntime<'_> {
+    /// The threshold `id` of this execution, made at its first use.
+    pub(crate) fn top_threshold(&self, id: u64) -> Rc<exec::TopThreshold> {
+        Rc::clone(self.top_thresholds.borrow_mut().entry(id).or_default())
+    }
+
     /// An `Interrupted` error if the statement was asked to stop.
     pub fn check_interrupt(&self) -> Result<()> {
         self.env.check_interrupt()

@@ -215,6 +215,7 @@ pub(super) fn attach(mut node: Node, width: usize, rows: u64, joins: Vec<ExistsJ
             unmatched_only: false,
             existence: Some(exists.existence),
             bloom: None,
+            top_gate: None,
         }));
     }
     node

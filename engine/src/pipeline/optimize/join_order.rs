@@ -267,6 +267,7 @@ pub fn plan_joins(relations: Vec<Relation>, mut where_terms: Vec<Expr>) -> Resul
             unmatched_only: false,
             existence: None,
             bloom: None,
+            top_gate: None,
         };
         let mut after: Vec<Expr> = after
             .into_iter()

@@ -119,6 +119,7 @@ pub fn split_min_max(node: &mut Node) {
             unmatched_only: false,
             existence: None,
             bloom: None,
+            top_gate: None,
         }));
         width += part_width;
     }

@@ -37,6 +37,7 @@ mod subquery_by_groups;
 mod subquery_memo;
 mod subquery_run;
 mod top_k;
+mod top_threshold;
 mod truncate;
 mod window_top_n;
 
@@ -66,6 +67,7 @@ pub use subquery_by_groups::decorrelate_by_groups;
 pub use subquery_memo::memo_only_repeating;
 pub use subquery_run::subquery_run;
 pub use top_k::bound_sort;
+pub use top_threshold::push_top_thresholds;
 pub use truncate::delete_whole_table;
 
 pub use window_top_n::bound_window_by_limit;
@@ -104,13 +106,15 @@ pub fn limited_level(
 /// The passes over a bound query tree that need the whole tree: the columns each scan
 /// decodes, then the strategy of each aggregate and DISTINCT (which may depend on them),
 /// then which correlated subqueries are decorrelated into groups and which are memoized,
-/// then which hash joins get a runtime bloom filter.
+/// then which hash joins get a runtime bloom filter, then which joins test their streamed
+/// rows against a top-k's threshold.
 pub fn finish_query(node: &mut crate::plan::Node) {
     prune_columns(node);
     choose_strategies(node);
     decorrelate_by_groups(node);
     memo_only_repeating(node);
     bloom_filter_joins(node);
+    push_top_thresholds(node);
 }
 
 /// Chooses how to reach the rows of `table` that pass `filter` (and, for a table with

@@ -32,6 +32,7 @@ pub fn bound_sort(node: &mut Node, limit: Option<&Expr>, offset: Option<&Expr>) 
     *top = Some(Box::new(SortTop {
         limit: limit.clone(),
         offset: offset.cloned(),
+        threshold: None,
     }));
     offset.is_some()
 }

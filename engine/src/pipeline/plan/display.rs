@@ -503,7 +503,11 @@ impl Node {
                         }
                     }
                 }
-                writeln!(out, " {}", list.join(", "))?;
+                write!(out, " {}", list.join(", "))?;
+                if top.as_ref().is_some_and(|top| top.threshold.is_some()) {
+                    out.push_str(" threshold pushed");
+                }
+                out.push('\n');
                 input.write_tree(out, depth + 1)
             }
             Node::Limit {
@@ -528,6 +532,7 @@ impl Node {
                 };
                 if let Some(probe) = &join.probe {
                     super::join_probe::write_index_join(out, join, probe)?;
+                    write_top_gate(out, join);
                     out.push('\n');
                     join.left.write_tree(out, depth + 1)?;
                     return join.right.write_tree(out, depth + 1);
@@ -552,6 +557,7 @@ impl Node {
                     Some(_) => out.push_str(" bloom filter"),
                     None => {}
                 }
+                write_top_gate(out, join);
                 out.push('\n');
                 join.left.write_tree(out, depth + 1)?;
                 join.right.write_tree(out, depth + 1)
@@ -702,5 +708,14 @@ impl fmt::Display for AggregateCall {
             write!(f, " FILTER (WHERE {filter})")?;
         }
         Ok(())
+    }
+}
+
+/// Marks a join whose streamed rows are tested against a top-k's threshold.
+fn write_top_gate(out: &mut String, join: &super::Join) {
+    match join.top_gate.as_ref().map(|gate| gate.side) {
+        Some(super::JoinSide::Left) => out.push_str(" top-k threshold on left"),
+        Some(super::JoinSide::Right) => out.push_str(" top-k threshold on right"),
+        None => {}
     }
 }

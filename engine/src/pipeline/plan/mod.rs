@@ -396,6 +396,31 @@ pub struct SortKey {
 pub struct SortTop {
     pub limit: Expr,
     pub offset: Option<Expr>,
+    /// The top-k publishes the worst key it keeps to this threshold, which a join below
+    /// tests its streamed rows against (`Join::top_gate`, `optimize/top_threshold.rs`).
+    pub threshold: Option<ThresholdId>,
+}
+
+/// Names the threshold a top-k sort shares with the join gate below it within one
+/// execution (`SortTop::threshold`, `TopGate::threshold`): unique among every plan made.
+pub type ThresholdId = u64;
+
+/// A join's streamed rows tested against the top-k threshold above it
+/// (`optimize/top_threshold.rs`): a row whose sort key does not sort before the worst
+/// key the top keeps gives only joined rows the top would refuse, so it is not joined.
+pub struct TopGate {
+    pub threshold: ThresholdId,
+    /// Which input streams and is tested.
+    pub side: JoinSide,
+    /// The top-k's sort keys over that input's rows.
+    pub keys: Vec<SortKey>,
+}
+
+/// One input of a join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinSide {
+    Left,
+    Right,
 }
 
 /// A node of a query's operator tree.
@@ -541,6 +566,9 @@ pub struct Join {
     /// A hash join whose streamed rows are first tested against a bloom filter of its
     /// build side's key hashes (`optimize/join_bloom.rs` marks it; `exec/join/bloom.rs`).
     pub bloom: Option<JoinBloom>,
+    /// The streamed rows tested against a top-k threshold above the join
+    /// (`optimize/top_threshold.rs` sets it; `exec/sort/top_threshold.rs` tests).
+    pub top_gate: Option<Box<TopGate>>,
 }
 
 /// Where a hash join's runtime bloom filter is tested (`Join::bloom`): its streamed side is

@@ -14,9 +14,10 @@ use ember_storage::Value;
 
 use crate::error::Result;
 use crate::expr::{passes, RowTest};
-use crate::plan::{Join, JoinKind, JoinProbe};
+use crate::plan::{Join, JoinKind, JoinProbe, JoinSide};
 
 use super::super::push::{columns_read, left_rows, RowSink};
+use super::super::sort::top_threshold::gated;
 use super::super::{build, ExecContext, Operator, Row};
 use super::index_probe::JoinProber;
 use super::join_table::keys_match;
@@ -51,7 +52,7 @@ pub struct IndexJoinOperator<'p> {
 impl<'p> IndexJoinOperator<'p> {
     pub fn new(join: &'p Join, probe: &'p JoinProbe) -> Self {
         debug_assert!(matches!(join.kind, JoinKind::Inner | JoinKind::Left));
-        let mut left = build(&join.left);
+        let mut left = gated(join, JoinSide::Left, build(&join.left));
         left.reserve_extra_width(join.right_width);
         IndexJoinOperator {
             join,

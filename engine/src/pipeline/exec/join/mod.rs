@@ -20,9 +20,10 @@ use ember_storage::Value;
 
 use crate::error::Result;
 use crate::expr::{passes, Expr, RowTest};
-use crate::plan::{Join, JoinKind, Node};
+use crate::plan::{Join, JoinKind, JoinSide, Node};
 
 use super::push::{columns_read, RowSink};
+use super::sort::top_threshold::gated;
 use super::{build, row_bytes, ExecContext, MemoryCharge, Operator, Row};
 use bloom::{stream_rows, ProbeFilter};
 use index_join::{copy_value, fill_left};
@@ -81,7 +82,12 @@ const JOIN_SPARE_ROWS: usize = 16;
 impl<'p> JoinOperator<'p> {
     pub fn new(join: &'p Join) -> Self {
         debug_assert!(!join.build_left || join.kind == JoinKind::Inner);
-        let mut stream = build(stream_side(join));
+        let side = if join.build_left {
+            JoinSide::Right
+        } else {
+            JoinSide::Left
+        };
+        let mut stream = gated(join, side, build(stream_side(join)));
         if !join.build_left {
             // A LEFT JOIN's unmatched left row is widened in place by the right side's
             // NULLs: room for them from the start.

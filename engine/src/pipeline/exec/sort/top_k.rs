@@ -106,10 +106,28 @@ impl TopKOperator<'_> {
                 if bound == 0 {
                     return Ok(Vec::new());
                 }
+                // The worst key kept, published to the join gate below (if the plan
+                // has one) each time a selection moves it.
+                let threshold = self
+                    .top
+                    .threshold
+                    .and_then(|id| super::top_threshold::threshold_of(id, context));
+                if let Some(threshold) = &threshold {
+                    threshold.clear();
+                }
+                let mut published = 0;
                 let mut seq = 0;
                 while let Some(row) = input.next(context)? {
                     if top.admit(&row, context)? {
                         top.push(seq, row, context, memory)?;
+                        if let Some(threshold) = &threshold {
+                            if top.selections != published {
+                                published = top.selections;
+                                if let Some(worst) = top.threshold_key() {
+                                    threshold.publish(worst);
+                                }
+                            }
+                        }
                     } else {
                         // A row that cannot enter goes back to the input, whose next row
                         // may be written over it.
@@ -260,6 +278,8 @@ pub(super) struct TopRows<'k, T> {
     /// Once a selection ran: the position in `entries` of the worst kept entry, the
     /// threshold (every entry before it sorts at or before it; entries after it came later).
     threshold: Option<usize>,
+    /// Selections run so far (each may move the threshold).
+    selections: u64,
     /// The sort key of the row being offered (reused: a row that does not enter allocates
     /// no key vector).
     scratch: Vec<Value>,
@@ -330,6 +350,7 @@ impl<'k, T: HeldBytes> TopRows<'k, T> {
             slack: bound.clamp(1, SELECTION_SLACK_MAX),
             entries: Vec::new(),
             threshold: None,
+            selections: 0,
             scratch: Vec::with_capacity(keys.len()),
             spare_keys: Vec::new(),
             held: 0,
@@ -494,6 +515,7 @@ impl<'k, T: HeldBytes> TopRows<'k, T> {
         }
         self.spare_keys.truncate(self.slack);
         self.threshold = Some(last);
+        self.selections += 1;
         debug_assert!(self.entries[..last]
             .iter()
             .all(|entry| entry <= &self.entries[last]));
