@@ -292,6 +292,28 @@ const GOLDEN: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "SELECT t.id, u.x FROM t JOIN u ON u.t_id = t.id ORDER BY t.b DESC, t.id LIMIT 3",
+        &[
+            "Limit 3",
+            "└─ Project t.id, u.x",
+            "   └─ TopK 3 t.b DESC, t.id ASC threshold pushed",
+            "      └─ IndexJoin u using u_t (u.t_id = t.id) top-k threshold on left",
+            "         └─ Scan t",
+            "         └─ Scan u",
+        ],
+    ),
+    (
+        "SELECT t.id, v.w FROM t JOIN v ON v.k = t.b ORDER BY t.a DESC, t.id LIMIT 2",
+        &[
+            "Limit 2",
+            "└─ Project t.id, v.w",
+            "   └─ TopK 2 t.a DESC, t.id ASC threshold pushed",
+            "      └─ HashJoin (t.b = v.k) top-k threshold on left",
+            "         └─ Scan t",
+            "         └─ Scan v",
+        ],
+    ),
+    (
         "SELECT id FROM t ORDER BY b, id LIMIT 5",
         &[
             "Limit 5",
