@@ -130,6 +130,7 @@ mod subquery_run;
 mod support;
 mod table_budget;
 mod text_functions_vs_sqlite;
+mod text_number_filters;
 mod text_results;
 mod tidy;
 mod tidy_choices;

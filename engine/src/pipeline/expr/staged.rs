@@ -159,6 +159,13 @@ impl Staged {
                 | Compiled::Between { negated: false, .. } => return true,
                 // A pattern a text must match (not its negation).
                 Compiled::Truth(_) => return true,
+                // An instr() test: a substring search, as a LIKE '%x%' is. (A length
+                // compared with a number often passes most rows: `length(s) = 5`.)
+                Compiled::CompareScalars { left, right, .. }
+                    if [left, right].into_iter().any(is_instr_call) =>
+                {
+                    return true
+                }
                 Compiled::Compare {
                     column,
                     op,
@@ -233,6 +240,17 @@ impl Staged {
         self.raw_terms.iter().all(|term| term.passes(row))
             && (0..self.stages.len()).all(|stage| self.check(stage, row))
     }
+}
+
+/// Whether `scalar` is an instr() call.
+fn is_instr_call(scalar: &crate::expr::scalar::Scalar) -> bool {
+    matches!(
+        scalar,
+        crate::expr::scalar::Scalar::Call {
+            function: crate::expr::function::Function::Instr,
+            ..
+        }
+    )
 }
 
 #[cfg(test)]

@@ -17,13 +17,17 @@ use std::sync::Arc;
 use ember_storage::row::{key_real, real_key, RawCheck, RawClass, RowDecoder, TextCheck, TextTest};
 use ember_storage::Value;
 
-use crate::expr::compile::Compiled;
-use crate::expr::ops::BinaryOp;
+use crate::expr::compile::{compared, Compiled};
+use crate::expr::function::Function;
+use crate::expr::ops::{compare_numbers, BinaryOp, Numeric};
 use crate::expr::scalar::Scalar;
+use crate::expr::text::instr_of_texts;
+use crate::expr::text_view::char_count;
 
 /// The test of `term` on the text of a TEXT column `decoder` decodes, when `term` is an
-/// equality or inequality of the column with a text, the column `IN` a list of texts, or
-/// `[NOT] LIKE` / GLOB of the column with a constant pattern: the answers a decoded row
+/// equality or inequality of the column with a text, the column `IN` a list of texts,
+/// `[NOT] LIKE` / GLOB of the column with a constant pattern, or a comparison of the
+/// column's `length()`, `octet_length()` or `instr(.., constant)` with a number: the answers a decoded row
 /// gets (only TRUE passes; a NULL, which the check never passes, is never TRUE for these).
 /// Probed against `Compiled::truth` on sample texts before use, and refused if any answer
 /// differs.
@@ -58,6 +62,9 @@ pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCh
                 Arc::new(move |text: &str| is_member(&members, text)),
             )
         }
+        Compiled::CompareScalars {
+            op, left, right, ..
+        } => text_number_compare(*op, left, right)?,
         Compiled::Not(inner) => match inner.as_ref() {
             Compiled::Truth(Scalar::Match { text, pattern }) => match text.as_ref() {
                 Scalar::Column(column) => {
@@ -77,10 +84,12 @@ pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCh
     if term.truth(&row) == Some(true) {
         return None;
     }
-    let mut samples: Vec<String> = ["", "a", "A", "abc", "ABC", "k1", "x99x", "é", "_%"]
-        .iter()
-        .map(|sample| sample.to_string())
-        .collect();
+    let mut samples: Vec<String> = [
+        "", "a", "A", "abc", "ABC", "k1", "x99x", "é", "_%", "abcd", "abcde", "99", "a99b99",
+    ]
+    .iter()
+    .map(|sample| sample.to_string())
+    .collect();
     let constants: Vec<String> = match term {
         Compiled::Compare {
             constant: Value::Text(constant),
@@ -104,6 +113,70 @@ pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCh
         }
     }
     Some(TextCheck { column, test })
+}
+
+/// A number of a column's text compared with a numeric constant (`length(s) = 5`,
+/// `instr(s, '@') > 0`, `3 < octet_length(s)`): the column and the test of its text.
+fn text_number_compare(op: BinaryOp, left: &Scalar, right: &Scalar) -> Option<(usize, TextTest)> {
+    let (scalar, constant, op) = match (left, right) {
+        (scalar, Scalar::Constant(constant)) => (scalar, constant, op),
+        (Scalar::Constant(constant), scalar) => (scalar, constant, mirrored(op)?),
+        _ => return None,
+    };
+    mirrored(op)?;
+    let constant = match constant {
+        Value::Integer(i) => Numeric::Integer(*i),
+        Value::Real(r) => Numeric::Real(*r),
+        _ => return None,
+    };
+    let (column, number) = text_number(scalar)?;
+    let test: TextTest = Arc::new(move |text: &str| {
+        compared(
+            op,
+            compare_numbers(Numeric::Integer(number(text)), constant),
+        )
+    });
+    Some((column, test))
+}
+
+/// `x <op> y` as `y <mirror> x`, for the ordering comparisons and (in)equality; `None` for
+/// any other operator.
+fn mirrored(op: BinaryOp) -> Option<BinaryOp> {
+    Some(match op {
+        BinaryOp::Equal | BinaryOp::NotEqual => op,
+        BinaryOp::Less => BinaryOp::Greater,
+        BinaryOp::LessOrEqual => BinaryOp::GreaterOrEqual,
+        BinaryOp::Greater => BinaryOp::Less,
+        BinaryOp::GreaterOrEqual => BinaryOp::LessOrEqual,
+        _ => return None,
+    })
+}
+
+/// A number computed from a column's text alone, as the decoded path computes it:
+/// `length()` (characters, to the first NUL), `octet_length()` (bytes) and `instr()` with
+/// a constant text needle; the column and the function.
+type TextNumber = Arc<dyn Fn(&str) -> i64 + Send + Sync>;
+
+fn text_number(scalar: &Scalar) -> Option<(usize, TextNumber)> {
+    let Scalar::Call { function, args } = scalar else {
+        return None;
+    };
+    match (function, &args[..]) {
+        (Function::Length, [Scalar::Column(column)]) => {
+            Some((*column, Arc::new(|text: &str| char_count(text) as i64)))
+        }
+        (Function::OctetLength, [Scalar::Column(column)]) => {
+            Some((*column, Arc::new(|text: &str| text.len() as i64)))
+        }
+        (Function::Instr, [Scalar::Column(column), Scalar::Constant(Value::Text(needle))]) => {
+            let needle = needle.clone();
+            Some((
+                *column,
+                Arc::new(move |text: &str| instr_of_texts(text, &needle)),
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Whether `text` is one of `members` (sorted by their bytes): in order when few, by halves

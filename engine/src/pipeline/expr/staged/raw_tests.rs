@@ -339,11 +339,12 @@ fn raw_checks_are_kept_for_selective_filters() {
 }
 
 /// Text terms on the TEXT column (equality and inequality with a text either way round,
-/// LIKE, NOT LIKE, GLOB) become text checks, and a scan with them answers as
+/// LIKE, NOT LIKE, GLOB, a length or instr() compared with a number) become text checks, and a scan with them answers as
 /// `Compiled::truth` on every text (NULL, empty, case and accent variants, pattern
 /// characters), alone and beside an interval check.
 #[test]
 fn text_checks_agree_with_truth() {
+    use crate::expr::function::Function;
     use crate::expr::like::Pattern;
     use crate::expr::scalar::Scalar;
 
@@ -361,6 +362,32 @@ fn text_checks_agree_with_truth() {
         })
     };
     let like = |text: &str| Pattern::like(text, None).unwrap();
+    // `length(s)`, `octet_length(s)` or `instr(s, 'bc')` compared with a number.
+    let text_number = |function, op, constant, constant_first: bool| {
+        let args = match function {
+            Function::Instr => vec![
+                Scalar::Column(0),
+                Scalar::Constant(Value::Text("bc".into())),
+            ],
+            _ => vec![Scalar::Column(0)],
+        };
+        let call = Scalar::Call {
+            function,
+            args: args.into(),
+        };
+        let constant = Scalar::Constant(constant);
+        let (left, right) = if constant_first {
+            (constant, call)
+        } else {
+            (call, constant)
+        };
+        Compiled::CompareScalars {
+            op,
+            left,
+            right,
+            numbers: None,
+        }
+    };
     let terms = vec![
         compare(BinaryOp::Equal, "abc", false),
         compare(BinaryOp::Equal, "abc", true),
@@ -373,6 +400,16 @@ fn text_checks_agree_with_truth() {
         matching(Pattern::like("a!%%", Some('!')).unwrap()),
         matching(Pattern::glob("a*").unwrap()),
         Compiled::Not(Box::new(matching(like("%b%")))),
+        text_number(Function::Length, BinaryOp::Equal, Value::Integer(3), false),
+        text_number(Function::Length, BinaryOp::Less, Value::Integer(3), true),
+        text_number(
+            Function::OctetLength,
+            BinaryOp::GreaterOrEqual,
+            Value::Real(2.5),
+            false,
+        ),
+        text_number(Function::Instr, BinaryOp::Greater, Value::Integer(0), false),
+        text_number(Function::Instr, BinaryOp::NotEqual, Value::Integer(2), true),
     ];
     let texts = [
         "", "a", "abc", "ABC", "abcd", "ab", "xbx", "é", "É", "a%c", "a%", "aXc", "abc ",
