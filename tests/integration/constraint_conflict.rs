@@ -20,8 +20,11 @@ const SCHEMA: &str = "CREATE TABLE settings(key TEXT PRIMARY KEY ON CONFLICT REP
 
 /// The clauses act as declared: settings replace, seen ignores a duplicate and a NULL note.
 fn check_clauses(conn: &Connection, value: &str) {
-    conn.execute("INSERT INTO settings(key, value) VALUES ('theme', ?1)", [value])
-        .unwrap();
+    conn.execute(
+        "INSERT INTO settings(key, value) VALUES ('theme', ?1)",
+        [value],
+    )
+    .unwrap();
     assert_eq!(
         rows(conn, "SELECT value FROM settings WHERE key = 'theme'"),
         vec![vec![text(value)]]

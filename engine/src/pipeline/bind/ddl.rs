@@ -172,7 +172,11 @@ fn conflict_action(keyword: &sqlparser::keywords::Keyword) -> Result<OnConflict>
         Keyword::FAIL => OnConflict::Fail,
         Keyword::IGNORE => OnConflict::Ignore,
         Keyword::REPLACE => OnConflict::Replace,
-        other => return Err(unsupported(format!("conflict clause ON CONFLICT {other:?}"))),
+        other => {
+            return Err(unsupported(format!(
+                "conflict clause ON CONFLICT {other:?}"
+            )))
+        }
     })
 }
 

@@ -58,9 +58,10 @@ fn option_used(name: &str) -> bool {
     COMPILE_OPTIONS.iter().any(|option| {
         option.len() >= name.len()
             && option.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
-            && !option.as_bytes().get(name.len()).is_some_and(|&next| {
-                next.is_ascii_alphanumeric() || next == b'_' || next >= 0x80
-            })
+            && !option
+                .as_bytes()
+                .get(name.len())
+                .is_some_and(|&next| next.is_ascii_alphanumeric() || next == b'_' || next >= 0x80)
     })
 }
 
@@ -77,7 +78,11 @@ mod tests {
         let used = |name: &str| call(BuildFunction::CompileOptionUsed, &[text(name)]);
         assert_eq!(used("SOUNDEX"), Value::Integer(1));
         assert_eq!(used("sqlite_enable_math_functions"), Value::Integer(1));
-        assert_eq!(used("ENABLE_MATH"), Value::Integer(0), "a name part is no match");
+        assert_eq!(
+            used("ENABLE_MATH"),
+            Value::Integer(0),
+            "a name part is no match"
+        );
         assert_eq!(used("ENABLE_FTS5"), Value::Integer(0));
         assert_eq!(used("THREADSAFE"), Value::Integer(0));
         assert_eq!(used(""), Value::Integer(0));

@@ -10,9 +10,9 @@ use ember_storage::Value;
 
 use crate::error::Result;
 
+use super::build_info::BuildFunction;
 use super::cast::{real_prefix, real_to_integer};
 use super::coerce::parse_whole_number;
-use super::build_info::BuildFunction;
 use super::datetime::DateFunction;
 use super::json::JsonFunction;
 use super::math::Math;
@@ -143,7 +143,12 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Sign, "sign", 1, Some(1)),
     (Function::Soundex, "soundex", 1, Some(1)),
     (Function::SqliteVersion, "sqlite_version", 0, Some(0)),
-    (Function::Build(BuildFunction::SourceId), "sqlite_source_id", 0, Some(0)),
+    (
+        Function::Build(BuildFunction::SourceId),
+        "sqlite_source_id",
+        0,
+        Some(0),
+    ),
     (
         Function::Build(BuildFunction::CompileOptionUsed),
         "sqlite_compileoption_used",

@@ -156,7 +156,9 @@ fn segment_clause(scan: &TokenScan, start: usize, end: usize) -> Option<Found> {
 pub(crate) fn declared_action(name: &str) -> Option<(&str, Option<&str>)> {
     let rest = name.strip_prefix(CONSTRAINT_CONFLICT_MARKER)?;
     let (action, written) = rest.split_once(':')?;
-    ACTIONS.contains(&action).then_some((action, Some(written).filter(|w| !w.is_empty())))
+    ACTIONS
+        .contains(&action)
+        .then_some((action, Some(written).filter(|w| !w.is_empty())))
 }
 
 /// `text` (a rewritten CREATE TABLE's kept text) with every conflict clause and constraint
@@ -239,7 +241,10 @@ mod tests {
         let rewritten = rewrite_constraint_conflicts(sql).unwrap();
         let name = format!("{CONSTRAINT_CONFLICT_MARKER}IGNORE:\"k \"\"1\"");
         assert!(rewritten.contains(&format!("\"{}\"", name.replace('"', "\"\""))));
-        assert_eq!(declared_action(&name), Some(("IGNORE", Some("\"k \"\"1\""))));
+        assert_eq!(
+            declared_action(&name),
+            Some(("IGNORE", Some("\"k \"\"1\"")))
+        );
         assert_eq!(round_trip(sql), sql);
     }
 

@@ -13,8 +13,8 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer, Whitespace};
 
 use crate::dialect::EmberDialect;
 
-use super::{CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER, CONSTRAINT_CONFLICT_MARKER};
 use super::FRAME_EXCLUDE_MARKER;
+use super::{CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER, CONSTRAINT_CONFLICT_MARKER};
 
 /// Where a statement's kept text ends.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -225,9 +225,7 @@ impl OnConflict {
         use crate::error::RaiseAction;
         match (self, resolved) {
             (OnConflict::Declared, OnConflict::Fail) => error.acting_as(RaiseAction::Fail),
-            (OnConflict::Declared, OnConflict::Rollback) => {
-                error.acting_as(RaiseAction::Rollback)
-            }
+            (OnConflict::Declared, OnConflict::Rollback) => error.acting_as(RaiseAction::Rollback),
             _ => error,
         }
     }

@@ -182,9 +182,7 @@ fn settle_conflict<V: Borrow<Value>>(
                 OnConflict::Abort
                 | OnConflict::Fail
                 | OnConflict::Rollback
-                | OnConflict::Declared => {
-                    return Err(on_conflict.mark(resolved, map_error(error)))
-                }
+                | OnConflict::Declared => return Err(on_conflict.mark(resolved, map_error(error))),
                 OnConflict::Ignore => return Ok(false),
                 OnConflict::Replace => {
                     if !delete_holder(txn, table, row, error.index.as_deref())? {

@@ -382,7 +382,10 @@ fn insert_one<'a>(
     if on_conflict == OnConflict::Declared {
         match super::dml::declared_nulls(table, |column| row[column].is_null()) {
             DeclaredNulls::Skip => return Ok(false),
-            DeclaredNulls::Write { defaults, failing: by } => {
+            DeclaredNulls::Write {
+                defaults,
+                failing: by,
+            } => {
                 failing = by;
                 for position in defaults {
                     if let Some(default) = &table.columns[position].default {

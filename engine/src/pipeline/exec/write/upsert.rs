@@ -271,7 +271,10 @@ impl StatementState<'_, '_, '_, '_, '_> {
             let proposed = &mut self.scratch[width..];
             match super::dml::declared_nulls(table, |column| proposed[column].is_null()) {
                 super::dml::DeclaredNulls::Skip => return Ok(()),
-                super::dml::DeclaredNulls::Write { defaults, failing: by } => {
+                super::dml::DeclaredNulls::Write {
+                    defaults,
+                    failing: by,
+                } => {
                     failing = by;
                     let eval = EvalContext::with_params(self.env.params);
                     for position in defaults {
@@ -294,7 +297,9 @@ impl StatementState<'_, '_, '_, '_, '_> {
             Err(error) if insert.on_conflict == OnConflict::Ignore && is_not_null(&error) => {
                 return Ok(())
             }
-            Err(error) if is_not_null(&error) => return Err(insert.on_conflict.mark(failing, error)),
+            Err(error) if is_not_null(&error) => {
+                return Err(insert.on_conflict.mark(failing, error))
+            }
             other => other?,
         }
         if let Some(column) = table.write_time_column() {
