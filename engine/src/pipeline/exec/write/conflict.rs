@@ -62,8 +62,9 @@ fn insert_resolved<V: Borrow<Value>>(
 }
 
 /// `insert_row` where each key acts by its constraint's declared clause: a row a key
-/// declaring IGNORE skips leaves nothing behind, not even the rows a key declaring REPLACE
-/// deleted for it (SQLite checks REPLACE keys last).
+/// declaring IGNORE skips, or one declaring ABORT, FAIL or ROLLBACK fails, leaves nothing
+/// behind, not even the rows a key declaring REPLACE deleted for it (SQLite checks REPLACE
+/// keys last).
 #[cold]
 #[inline(never)]
 fn insert_declared<V: Borrow<Value>>(
@@ -74,11 +75,11 @@ fn insert_declared<V: Borrow<Value>>(
     map_error: impl Fn(StorageError) -> crate::Error,
 ) -> Result<bool> {
     let start = txn.savepoint();
-    let inserted = insert_resolved(txn, table, row, (OnConflict::Declared, time), map_error)?;
-    if !inserted {
+    let inserted = insert_resolved(txn, table, row, (OnConflict::Declared, time), map_error);
+    if !matches!(inserted, Ok(true)) {
         txn.rollback_to(start);
     }
-    Ok(inserted)
+    inserted
 }
 
 /// REPLACE's first step, as SQLite checks the primary key first: the key's visible holder
