@@ -119,3 +119,29 @@ fn clauses_follow_their_columns_through_alter_table() {
         vec![vec![text("b"), Value::Integer(1), text("replaced")]]
     );
 }
+
+#[test]
+fn a_clause_added_with_a_column_survives_reopen() {
+    let dir = TempDir::new("constraint-conflict-added");
+    {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        conn.execute_batch(
+            "CREATE TABLE t(a); INSERT INTO t VALUES (1); \
+             ALTER TABLE t ADD COLUMN b INT NOT NULL ON CONFLICT IGNORE DEFAULT 0",
+        )
+        .unwrap();
+    }
+    for checkpoint in [false, true, false] {
+        let db = Database::open(&dir.0).unwrap();
+        let conn = db.connect();
+        conn.execute("INSERT INTO t VALUES (2, NULL)", ()).unwrap();
+        assert_eq!(
+            rows(&conn, "SELECT a, b FROM t"),
+            vec![vec![Value::Integer(1), Value::Integer(0)]]
+        );
+        if checkpoint {
+            conn.execute("CHECKPOINT", ()).unwrap();
+        }
+    }
+}
