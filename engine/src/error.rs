@@ -67,7 +67,8 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     message: String,
-    /// Set for the error a trigger's `RAISE(...)` made: what it undoes.
+    /// Set for the error a trigger's `RAISE(...)` made, or a constraint declaring FAIL or
+    /// ROLLBACK: what it undoes.
     raised: Option<RaiseAction>,
 }
 
@@ -108,7 +109,17 @@ impl Error {
         }
     }
 
-    /// The `RAISE` action that made this error, if a trigger raised it.
+    /// This constraint error, failing as a constraint's declared `ON CONFLICT FAIL` or
+    /// `ROLLBACK` says (`action`): the connection undoes what it undoes for a trigger's
+    /// `RAISE(FAIL | ROLLBACK, ..)`.
+    pub(crate) fn acting_as(mut self, action: RaiseAction) -> Error {
+        debug_assert!(matches!(action, RaiseAction::Fail | RaiseAction::Rollback));
+        self.raised = Some(action);
+        self
+    }
+
+    /// The `RAISE` action that made this error, if a trigger raised it (or the declared
+    /// FAIL or ROLLBACK action of the constraint it violated: `acting_as`).
     pub(crate) fn raise_action(&self) -> Option<RaiseAction> {
         self.raised
     }

@@ -13,6 +13,7 @@ mod case_sensitive_like_vs_sqlite;
 mod checked_filters;
 mod column_aggregate;
 mod concurrency;
+mod constraint_conflict;
 mod constraints;
 mod count_rows;
 mod crashtest;

@@ -7,9 +7,11 @@
 //! the table hints `WITH (INDEXED_BY_HINT("name"))` / `WITH (NOT_INDEXED_HINT)`
 //! (`bind/from.rs`), and unquoted PRAGMA values (`PRAGMA synchronous = OFF`) are quoted.
 //! SQLite syntax it does not parse is rewritten first (parse/: frame EXCLUDE, CTE hints,
-//! `CREATE TRIGGER IF NOT EXISTS`, several upsert clauses, conflict targets of expressions).
+//! `CREATE TRIGGER IF NOT EXISTS`, several upsert clauses, conflict targets of expressions,
+//! a table constraint's conflict clause).
 
 mod conflict_target;
+mod constraint_conflict;
 mod creation_text;
 mod cte_hint;
 pub(crate) use creation_text::byte_offset;
@@ -21,6 +23,7 @@ mod trigger_text;
 mod upsert_chain;
 
 pub(crate) use conflict_target::{CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER};
+pub(crate) use constraint_conflict::{declared_action, CONSTRAINT_CONFLICT_MARKER};
 pub(crate) use exclude::FRAME_EXCLUDE_MARKER;
 pub(crate) use upsert_chain::UPSERT_CLAUSE_MARKER;
 
@@ -57,6 +60,10 @@ pub fn parse_statements(sql: &str) -> Result<Parsed> {
     // `ON CONFLICT(expr, ..) [WHERE ..]` (parse/conflict_target.rs).
     let rewritten = conflict_target::rewrite_conflict_targets(rewritten.as_deref().unwrap_or(sql))
         .or(rewritten);
+    // A table constraint's `ON CONFLICT action` (parse/constraint_conflict.rs).
+    let rewritten =
+        constraint_conflict::rewrite_constraint_conflicts(rewritten.as_deref().unwrap_or(sql))
+            .or(rewritten);
     let text = rewritten.as_deref().unwrap_or(sql);
     Parser::new(&dialect)
         .with_recursion_limit(EXPR_DEPTH_MAX)

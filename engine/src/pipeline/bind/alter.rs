@@ -117,7 +117,9 @@ impl Binder<'_> {
                 let constrains = column_def.options.iter().any(|option| {
                     matches!(
                         option.option,
-                        ColumnOption::Check(_) | ColumnOption::ForeignKey(_)
+                        ColumnOption::Check(_)
+                            | ColumnOption::ForeignKey(_)
+                            | ColumnOption::OnConflict(_)
                     )
                 });
                 if constrains {
@@ -372,8 +374,11 @@ impl Binder<'_> {
                         _ => unsupported("ALTER TABLE ADD COLUMN of a generated column"),
                     })
                 }
-                // Bound with the whole table's text (`constraints_of`).
-                ColumnOption::Check(_) | ColumnOption::ForeignKey(_) => {}
+                // Bound with the whole table's text (`constraints_of`; a conflict clause
+                // where SQLite takes none fails there as in CREATE TABLE).
+                ColumnOption::Check(_)
+                | ColumnOption::ForeignKey(_)
+                | ColumnOption::OnConflict(_) => {}
                 other => return Err(unsupported(format!("column option {other}"))),
             }
         }
@@ -389,8 +394,9 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
-    /// The CHECK and FOREIGN KEY constraints of `table` as its CREATE text binds them (in
-    /// definition order, as a reopened database binds them), for a column added with one.
+    /// The CHECK and FOREIGN KEY constraints and the conflict clauses of `table` as its
+    /// CREATE text binds them (in definition order, as a reopened database binds them), for
+    /// a column added with one.
     fn constraints_of(&mut self, table: &TableDef) -> Result<crate::catalog::TableConstraints> {
         let ast::Statement::CreateTable(create) = crate::catalog::parse_one(&table.sql)? else {
             return Err(crate::err!(

@@ -11,7 +11,7 @@ use crate::catalog::{ColumnDef, WRITE_TIME_COLUMN};
 use crate::error::{unsupported, Result};
 use crate::expr::{Affinity, Collation, Expr};
 use crate::limits::COLUMNS_MAX;
-use crate::plan::{CreateIndex, CreateTable, Plan};
+use crate::plan::{CreateIndex, CreateTable, OnConflict, Plan};
 
 use super::{object_name, Binder, Scope};
 
@@ -115,6 +115,87 @@ fn declares_rowid_alias(create: &ast::CreateTable) -> bool {
         })
 }
 
+/// The constraint a column's `ON CONFLICT action` follows (the clause belongs to it).
+#[derive(Clone, Copy)]
+enum ClauseOwner {
+    /// `NULL ON CONFLICT ..`: SQLite takes the clause and ignores it.
+    Null,
+    NotNull,
+    PrimaryKey,
+    Unique,
+}
+
+/// The conflict clauses a CREATE TABLE's constraints declare, as bound.
+#[derive(Default)]
+struct DeclaredClauses {
+    not_null: Vec<(usize, OnConflict)>,
+    /// The declared PRIMARY KEY's (on a column or as a table constraint).
+    primary_key: Option<OnConflict>,
+    unique: Vec<(Vec<usize>, OnConflict)>,
+}
+
+impl DeclaredClauses {
+    fn column_clause(&mut self, owner: ClauseOwner, column: usize, clause: OnConflict) {
+        match owner {
+            ClauseOwner::Null => {}
+            ClauseOwner::NotNull => self.not_null.push((column, clause)),
+            ClauseOwner::PrimaryKey => self.primary_key = Some(clause),
+            ClauseOwner::Unique => self.unique.push((vec![column], clause)),
+        }
+    }
+
+    /// The catalog's clauses; `keyed_by_unique`: the declared PRIMARY KEY when it is kept
+    /// as a UNIQUE constraint (its clause is then that index's).
+    fn into_catalog(self, keyed_by_unique: &[usize]) -> crate::catalog::ConflictClauses {
+        let mut unique = self.unique;
+        let primary_key = match (self.primary_key, keyed_by_unique.is_empty()) {
+            (Some(clause), false) => {
+                unique.insert(0, (keyed_by_unique.to_vec(), clause));
+                None
+            }
+            (clause, _) => clause,
+        };
+        crate::catalog::ConflictClauses {
+            not_null: self.not_null,
+            primary_key,
+            unique,
+        }
+    }
+}
+
+/// A conflict clause's action keyword.
+fn conflict_action(keyword: &sqlparser::keywords::Keyword) -> Result<OnConflict> {
+    use sqlparser::keywords::Keyword;
+    Ok(match keyword {
+        Keyword::ROLLBACK => OnConflict::Rollback,
+        Keyword::ABORT => OnConflict::Abort,
+        Keyword::FAIL => OnConflict::Fail,
+        Keyword::IGNORE => OnConflict::Ignore,
+        Keyword::REPLACE => OnConflict::Replace,
+        other => {
+            return Err(unsupported(format!(
+                "conflict clause ON CONFLICT {other:?}"
+            )))
+        }
+    })
+}
+
+/// The conflict clause a table constraint's name carries (`parse/constraint_conflict.rs`):
+/// `Some(clause)` for a rewritten name, `None` for any other.
+fn declared_clause(name: &ast::Ident) -> Result<Option<OnConflict>> {
+    Ok(match crate::parse::declared_action(&name.value) {
+        None => None,
+        Some((action, _)) => Some(match action {
+            "ROLLBACK" => OnConflict::Rollback,
+            "ABORT" => OnConflict::Abort,
+            "FAIL" => OnConflict::Fail,
+            "IGNORE" => OnConflict::Ignore,
+            "REPLACE" => OnConflict::Replace,
+            other => return Err(unsupported(format!("conflict clause ON CONFLICT {other}"))),
+        }),
+    })
+}
+
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, create: &ast::CreateTable) -> Result<Plan> {
         if create.or_replace {
@@ -162,6 +243,7 @@ impl Binder<'_> {
         let mut autoincrement = false;
         let mut pending = super::constraint::PendingConstraints::default();
         let mut generated = Vec::new();
+        let mut clauses = DeclaredClauses::default();
         for (index, column) in create.columns.iter().enumerate() {
             let position = offset + index;
             if columns
@@ -193,10 +275,22 @@ impl Binder<'_> {
                 definition.affinity = affinity;
                 definition.strict = Some(strict);
             }
+            // The constraint a following `ON CONFLICT action` belongs to.
+            let mut clause_of: Option<ClauseOwner> = None;
             for option in &column.options {
+                let owner = clause_of.take();
                 match &option.option {
-                    ColumnOption::Null => {}
-                    ColumnOption::NotNull => definition.not_null = true,
+                    ColumnOption::OnConflict(keyword) => {
+                        let Some(owner) = owner else {
+                            return Err(crate::err!(Syntax, "near \"ON\": syntax error"));
+                        };
+                        clauses.column_clause(owner, position, conflict_action(keyword)?);
+                    }
+                    ColumnOption::Null => clause_of = Some(ClauseOwner::Null),
+                    ColumnOption::NotNull => {
+                        definition.not_null = true;
+                        clause_of = Some(ClauseOwner::NotNull);
+                    }
                     ColumnOption::Default(expr) => {
                         let bound = self.bind_expr(expr, &Scope::default())?;
                         definition.default = Some(bound);
@@ -209,8 +303,12 @@ impl Binder<'_> {
                             ));
                         }
                         primary_key.push(position);
+                        clause_of = Some(ClauseOwner::PrimaryKey);
                     }
-                    ColumnOption::Unique(_) => unique.push(vec![position]),
+                    ColumnOption::Unique(_) => {
+                        unique.push(vec![position]);
+                        clause_of = Some(ClauseOwner::Unique);
+                    }
                     ColumnOption::Collation(name) => {
                         definition.collation =
                             self.collation_named(&object_name(name)?, "a column definition")?;
@@ -218,7 +316,10 @@ impl Binder<'_> {
                     // The key's order: `PRIMARY KEY ASC` / `DESC`.
                     ColumnOption::DialectSpecific(tokens)
                         if primary_key == [position]
-                            && (is_keyword(tokens, "ASC") || is_keyword(tokens, "DESC")) => {}
+                            && (is_keyword(tokens, "ASC") || is_keyword(tokens, "DESC")) =>
+                    {
+                        clause_of = owner;
+                    }
                     ColumnOption::DialectSpecific(tokens)
                         if is_keyword(tokens, "AUTOINCREMENT") =>
                     {
@@ -265,9 +366,19 @@ impl Binder<'_> {
                         ));
                     }
                     primary_key = key.columns.iter().map(&find).collect::<Result<_>>()?;
+                    if let Some(clause) = key.name.as_ref().map(declared_clause).transpose()? {
+                        clauses.primary_key = clause;
+                    }
                 }
                 TableConstraint::Unique(key) => {
-                    unique.push(key.columns.iter().map(&find).collect::<Result<_>>()?);
+                    let columns: Vec<usize> =
+                        key.columns.iter().map(&find).collect::<Result<_>>()?;
+                    if let Some(Some(clause)) =
+                        key.name.as_ref().map(declared_clause).transpose()?
+                    {
+                        clauses.unique.push((columns.clone(), clause));
+                    }
+                    unique.push(columns);
                 }
                 _ if pending.table_constraint(constraint) => {}
                 other => return Err(unsupported(format!("table constraint {other}"))),
@@ -309,7 +420,8 @@ impl Binder<'_> {
             &keyed_by_unique
         };
         self.bind_generated_columns(&name, &mut columns, &generated, declared_key)?;
-        let constraints = self.bind_constraints(&name, &columns, pending)?;
+        let mut constraints = self.bind_constraints(&name, &columns, pending)?;
+        constraints.conflict = clauses.into_catalog(&keyed_by_unique);
         let options = crate::catalog::bind_table_options(&name, &create.table_options, |column| {
             columns
                 .iter()

@@ -17,6 +17,16 @@ use crate::plan::{Insert, Node, OnConflict, PlainRows, Plan, Sequence, TableAcce
 use super::upsert::target_column;
 use super::{object_name, Binder, Scope};
 
+/// The statement's conflict clause, or `Declared` when it names none (`statement` is
+/// ABORT without an `OR`) and constraints of `table` declare their own.
+fn statement_or_declared(statement: OnConflict, unnamed: bool, table: &TableDef) -> OnConflict {
+    let declared = !table.constraints.conflict.is_empty();
+    match statement {
+        OnConflict::Abort if unnamed && declared => OnConflict::Declared,
+        clause => clause,
+    }
+}
+
 impl Binder<'_> {
     /// The table `name` names (a temporary one first, or in the schema it is qualified
     /// with).
@@ -56,6 +66,7 @@ impl Binder<'_> {
             return self.bind_view_insert(insert, &view);
         }
         let table = self.table(table_name)?;
+        let on_conflict = statement_or_declared(on_conflict, insert.or.is_none(), &table);
         let columns: Vec<usize> = if insert.columns.is_empty() {
             // Not the hidden write time of a table with `ttl`: the engine sets it.
             table
@@ -278,6 +289,7 @@ impl Binder<'_> {
             return self.bind_view_update(update, &view);
         }
         let (table, scope, hint) = self.single_table(&update.table)?;
+        let on_conflict = statement_or_declared(on_conflict, update.or.is_none(), &table);
         let returning = match &update.returning {
             Some(items) => Some(self.bind_returning(items, &table)?),
             None => None,

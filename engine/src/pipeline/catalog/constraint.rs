@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::expr::Expr;
+use crate::plan::OnConflict;
 
 use super::{IndexDef, TableDef};
 
@@ -16,11 +17,67 @@ pub struct TableConstraints {
     pub checks: Vec<CheckDef>,
     /// In definition order (SQLite's `PRAGMA foreign_key_list` numbers them backwards).
     pub foreign_keys: Vec<ForeignKeyDef>,
+    /// The conflict clauses the NOT NULL, PRIMARY KEY and UNIQUE constraints declare.
+    pub conflict: ConflictClauses,
 }
 
 impl TableConstraints {
+    /// Whether there is no CHECK or FOREIGN KEY constraint (conflict clauses aside).
     pub fn is_empty(&self) -> bool {
         self.checks.is_empty() && self.foreign_keys.is_empty()
+    }
+}
+
+/// The conflict clauses a table's constraints declare (`a NOT NULL ON CONFLICT IGNORE`,
+/// `UNIQUE (a, b) ON CONFLICT REPLACE`): the action a violated constraint takes when the
+/// statement names none (`OnConflict::Declared`). A constraint without one aborts.
+#[derive(Clone, Default, Debug, PartialEq, Eq)]
+pub struct ConflictClauses {
+    /// By column position: the clause of that column's NOT NULL constraint.
+    pub not_null: Vec<(usize, OnConflict)>,
+    /// The clause of the PRIMARY KEY the table is stored on (a rowid alias, or a WITHOUT
+    /// ROWID table's key).
+    pub primary_key: Option<OnConflict>,
+    /// By the key's column positions: the clause of a UNIQUE constraint, or of a declared
+    /// PRIMARY KEY kept as one (a table with the implicit rowid).
+    pub unique: Vec<(Vec<usize>, OnConflict)>,
+}
+
+impl ConflictClauses {
+    /// Whether no constraint declares a clause.
+    pub fn is_empty(&self) -> bool {
+        self.not_null.is_empty() && self.primary_key.is_none() && self.unique.is_empty()
+    }
+
+    /// The clause of column `column`'s NOT NULL constraint.
+    pub fn of_not_null(&self, column: usize) -> Option<OnConflict> {
+        self.not_null
+            .iter()
+            .find(|(position, _)| *position == column)
+            .map(|(_, clause)| *clause)
+    }
+
+    /// The clause of the key a conflict was met in: the primary key (`index` None) or the
+    /// named unique index (the one of a UNIQUE constraint declaring a clause, by its
+    /// columns).
+    pub fn of_key(&self, table: &TableDef, index: Option<&str>) -> Option<OnConflict> {
+        match index {
+            None => self.primary_key,
+            Some(name) => {
+                let index = table.index(name)?;
+                self.unique
+                    .iter()
+                    .find(|(columns, _)| index.sql.is_none() && *columns == index.columns)
+                    .map(|(_, clause)| *clause)
+            }
+        }
+    }
+
+    /// Whether some constraint declares `clause`.
+    pub fn declares(&self, clause: OnConflict) -> bool {
+        self.primary_key == Some(clause)
+            || self.not_null.iter().any(|(_, c)| *c == clause)
+            || self.unique.iter().any(|(_, c)| *c == clause)
     }
 }
 

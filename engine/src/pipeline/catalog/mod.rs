@@ -28,7 +28,9 @@ use crate::error::Result;
 
 pub use column_rename::ColumnRename;
 pub use column_rename_text::column_renamed_in_place;
-pub use constraint::{CheckDef, ForeignKeyAction, ForeignKeyDef, TableConstraints};
+pub use constraint::{
+    CheckDef, ConflictClauses, ForeignKeyAction, ForeignKeyDef, TableConstraints,
+};
 pub use foreign_key_check::{check_query, schema_holding, violations, FOREIGN_KEY_CHECK_COLUMNS};
 pub use generated::generated_order;
 pub use implicit_rowid::{marks_implicit_rowid, IMPLICIT_ROWID_COLUMN, IMPLICIT_ROWID_MARK};

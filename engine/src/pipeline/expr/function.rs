@@ -10,6 +10,7 @@ use ember_storage::Value;
 
 use crate::error::Result;
 
+use super::build_info::BuildFunction;
 use super::cast::{real_prefix, real_to_integer};
 use super::coerce::parse_whole_number;
 use super::datetime::DateFunction;
@@ -27,6 +28,8 @@ pub const SQLITE_VERSION: &str = "3.54.1";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
     Abs,
+    /// `sqlite_source_id()`, `sqlite_compileoption_used()` / `_get()` (build_info.rs).
+    Build(super::build_info::BuildFunction),
     Char,
     Coalesce,
     Concat,
@@ -140,6 +143,24 @@ const CATALOGUE: &[(Function, &str, usize, Option<usize>)] = &[
     (Function::Sign, "sign", 1, Some(1)),
     (Function::Soundex, "soundex", 1, Some(1)),
     (Function::SqliteVersion, "sqlite_version", 0, Some(0)),
+    (
+        Function::Build(BuildFunction::SourceId),
+        "sqlite_source_id",
+        0,
+        Some(0),
+    ),
+    (
+        Function::Build(BuildFunction::CompileOptionUsed),
+        "sqlite_compileoption_used",
+        1,
+        Some(1),
+    ),
+    (
+        Function::Build(BuildFunction::CompileOptionGet),
+        "sqlite_compileoption_get",
+        1,
+        Some(1),
+    ),
     (Function::Substr, "substr", 2, Some(3)),
     (Function::Trim, "trim", 1, Some(2)),
     (Function::TypeOf, "typeof", 1, Some(1)),
@@ -392,6 +413,7 @@ fn call_with<A: Arguments + ?Sized>(function: Function, args: &A) -> Result<Valu
         Function::Printf => super::printf::printf(args)?,
         Function::Random => Value::Integer(fastrand::i64(..)),
         Function::SqliteVersion => Value::Text(SQLITE_VERSION.to_string()),
+        Function::Build(function) => super::build_info::call(function, &args.values()),
         Function::Raise(action) => {
             let message = match first {
                 Value::Text(text) => text.as_str(),

@@ -4,6 +4,7 @@
 
 mod arithmetic;
 mod batch;
+mod build_info;
 mod cast;
 mod coerce;
 mod collate;

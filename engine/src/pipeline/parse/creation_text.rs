@@ -13,7 +13,8 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer, Whitespace};
 
 use crate::dialect::EmberDialect;
 
-use super::{CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER, FRAME_EXCLUDE_MARKER};
+use super::FRAME_EXCLUDE_MARKER;
+use super::{CONFLICT_TERM_MARKER, CONFLICT_WHERE_MARKER, CONSTRAINT_CONFLICT_MARKER};
 
 /// Where a statement's kept text ends.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -91,10 +92,12 @@ pub(super) fn creation_text(
     } else {
         kept
     };
+    let kept = &super::constraint_conflict::restore_constraint_conflicts(kept);
     if [
         FRAME_EXCLUDE_MARKER,
         CONFLICT_TERM_MARKER,
         CONFLICT_WHERE_MARKER,
+        CONSTRAINT_CONFLICT_MARKER,
     ]
     .iter()
     .any(|marker| kept.contains(marker))

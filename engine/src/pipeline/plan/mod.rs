@@ -25,6 +25,7 @@ mod index_range;
 mod inputs;
 mod insert;
 mod join_probe;
+mod on_conflict;
 mod or_union;
 mod relation;
 mod strategy;
@@ -32,6 +33,8 @@ mod table_function;
 mod update;
 mod upsert;
 mod window;
+
+pub use on_conflict::OnConflict;
 
 use std::sync::Arc;
 
@@ -169,22 +172,6 @@ pub enum SavepointOp {
     Release(String),
     /// `ROLLBACK [TRANSACTION] TO [SAVEPOINT] name`: undoes the writes since it.
     RollbackTo(String),
-}
-
-/// What an INSERT or UPDATE does with a row that violates a constraint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnConflict {
-    /// Fail the statement (plain INSERT, OR ABORT).
-    Abort,
-    /// Skip the row (OR IGNORE).
-    Ignore,
-    /// Delete the rows holding its keys, then insert it (OR REPLACE, REPLACE).
-    Replace,
-    /// Fail the statement but keep the rows it already changed (OR FAIL; the session
-    /// layer skips the statement's rollback on a constraint error).
-    Fail,
-    /// Fail the statement and roll back the whole transaction (OR ROLLBACK).
-    Rollback,
 }
 
 /// CREATE TABLE, bound: column definitions checked, constraints resolved to positions.

@@ -33,7 +33,7 @@ impl OnConflict {
     /// ABORT, the default).
     pub(super) fn clause_text(self) -> &'static str {
         match self {
-            OnConflict::Abort => "",
+            OnConflict::Abort | OnConflict::Declared => "",
             OnConflict::Ignore => " or ignore",
             OnConflict::Replace => " or replace",
             OnConflict::Fail => " or fail",

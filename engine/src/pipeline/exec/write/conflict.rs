@@ -27,7 +27,22 @@ pub fn insert_row<V: Borrow<Value>>(
     (on_conflict, time): (OnConflict, Option<&TransactionTime>),
     map_error: impl Fn(StorageError) -> crate::Error,
 ) -> Result<bool> {
-    if on_conflict == OnConflict::Replace {
+    if on_conflict == OnConflict::Declared {
+        return insert_declared(txn, table, row, time, map_error);
+    }
+    insert_resolved(txn, table, row, (on_conflict, time), map_error)
+}
+
+/// `insert_row` under the statement's own clause, or `Declared` from `insert_declared`.
+#[inline]
+fn insert_resolved<V: Borrow<Value>>(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[V],
+    (on_conflict, time): (OnConflict, Option<&TransactionTime>),
+    map_error: impl Fn(StorageError) -> crate::Error,
+) -> Result<bool> {
+    if on_conflict.for_key(table, None) == OnConflict::Replace {
         delete_key_holder(txn, table, row)?;
     }
     if let Some(column) = table.write_time_column() {
@@ -44,6 +59,27 @@ pub fn insert_row<V: Borrow<Value>>(
             (savepoint, error),
         ),
     }
+}
+
+/// `insert_row` where each key acts by its constraint's declared clause: a row a key
+/// declaring IGNORE skips, or one declaring ABORT, FAIL or ROLLBACK fails, leaves nothing
+/// behind, not even the rows a key declaring REPLACE deleted for it (SQLite checks REPLACE
+/// keys last).
+#[cold]
+#[inline(never)]
+fn insert_declared<V: Borrow<Value>>(
+    txn: &mut Transaction,
+    table: &TableDef,
+    row: &[V],
+    time: Option<&TransactionTime>,
+    map_error: impl Fn(StorageError) -> crate::Error,
+) -> Result<bool> {
+    let start = txn.savepoint();
+    let inserted = insert_resolved(txn, table, row, (OnConflict::Declared, time), map_error);
+    if !matches!(inserted, Ok(true)) {
+        txn.rollback_to(start);
+    }
+    inserted
 }
 
 /// REPLACE's first step, as SQLite checks the primary key first: the key's visible holder
@@ -142,10 +178,12 @@ fn settle_conflict<V: Borrow<Value>>(
         if holder_expired {
             expired_deleted += 1;
         } else {
-            match on_conflict {
-                OnConflict::Abort | OnConflict::Fail | OnConflict::Rollback => {
-                    return Err(map_error(error))
-                }
+            let resolved = on_conflict.for_key(table, error.index.as_deref());
+            match resolved {
+                OnConflict::Abort
+                | OnConflict::Fail
+                | OnConflict::Rollback
+                | OnConflict::Declared => return Err(on_conflict.mark(resolved, map_error(error))),
                 OnConflict::Ignore => return Ok(false),
                 OnConflict::Replace => {
                     if !delete_holder(txn, table, row, error.index.as_deref())? {
@@ -212,6 +250,41 @@ fn delete_holder<V: Borrow<Value>>(
         }
         None => Ok(false),
     }
+}
+
+/// The keys (`None`: the primary key; else a unique index's name) whose visible holders a
+/// REPLACE removes before inserting `row`: under `OR REPLACE` every one; under `Declared`
+/// those whose constraint declares REPLACE, and none when a key acting otherwise is held
+/// (that settles the row first: SQLite checks REPLACE keys last).
+pub(super) fn replaced_keys<'t, V: Borrow<Value>>(
+    txn: &Transaction,
+    table: &'t TableDef,
+    row: &[V],
+    on_conflict: OnConflict,
+) -> Result<Vec<Option<&'t str>>> {
+    let mut keys: Vec<Option<&'t str>> = Vec::new();
+    if !table.primary_key.is_empty() {
+        keys.push(None);
+    }
+    keys.extend(
+        table
+            .indexes
+            .iter()
+            .filter(|index| index.unique)
+            .map(|index| Some(index.name.as_str())),
+    );
+    if on_conflict != OnConflict::Declared {
+        return Ok(keys);
+    }
+    let mut replaced = Vec::new();
+    for key in keys {
+        if on_conflict.for_key(table, key) == OnConflict::Replace {
+            replaced.push(key);
+        } else if find_holder(txn, table, row, key)?.is_some() {
+            return Ok(Vec::new());
+        }
+    }
+    Ok(replaced)
 }
 
 /// The visible row holding `row`'s key in the primary key (`index` None) or in the named

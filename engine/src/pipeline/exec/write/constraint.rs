@@ -147,30 +147,16 @@ impl<'a> RowGuard<'a> {
         let Some(foreign) = &self.foreign else {
             return Ok(());
         };
-        if on_conflict != OnConflict::Replace || !foreign.referenced {
+        let table = self.table;
+        if !on_conflict.may_act_as(table, OnConflict::Replace) || !foreign.referenced {
             return Ok(());
         }
-        let table = self.table;
         let mut holders = Vec::new();
-        let key = table
-            .storage
-            .key_from_values(table.primary_key.iter().map(|&c| row[c].borrow()));
-        if let Some(id) = key.and_then(|key| txn.find_key(&table.storage, &key)) {
-            holders.push(id);
-        }
-        let mut buffer = Vec::new();
-        for index in table.indexes.iter().filter(|index| index.unique) {
-            if let Some(key) = index.storage.key_of(row) {
-                txn.index_lookup(
-                    &table.storage,
-                    &index.storage,
-                    &key,
-                    &mut buffer,
-                    |id, _| {
-                        holders.push(id);
-                        true
-                    },
-                )?;
+        for key in super::conflict::replaced_keys(txn, table, row, on_conflict)? {
+            if let Some(id) = super::conflict::find_holder(txn, table, row, key)? {
+                if !holders.contains(&id) {
+                    holders.push(id);
+                }
             }
         }
         for id in holders {

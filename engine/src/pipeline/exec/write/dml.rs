@@ -65,13 +65,7 @@ pub(super) fn record_changes(
     done: usize,
 ) {
     match outcome {
-        Err(error)
-            if on_conflict == OnConflict::Fail
-                && error.kind() == crate::ErrorKind::Constraint
-                && !error.message().starts_with("FOREIGN KEY") =>
-        {
-            counters.statement_changed(done)
-        }
+        Err(error) if on_conflict.keeps_changes(error) => counters.statement_changed(done),
         outcome => counters.record(outcome),
     }
 }
@@ -194,7 +188,8 @@ fn update_rows(
         }
         Ok(())
     })();
-    if let (Err(_), OnConflict::Fail, Some(guard)) = (&outcome, statement.on_conflict, &guard) {
+    let keeps = matches!(&outcome, Err(error) if statement.on_conflict.keeps_changes(error));
+    if let (true, Some(guard)) = (keeps, &guard) {
         // OR FAIL keeps the rows before the failure: their foreign keys must hold (if not,
         // that error wins and the statement is undone, as in SQLite).
         guard.finish(txn)?;
@@ -621,6 +616,48 @@ pub(super) fn replace_default<'c>(
     (column.not_null && value.is_null())
         .then_some(column.default.as_ref())
         .flatten()
+}
+
+/// What the NOT NULL constraints declaring a conflict clause do with a row (under
+/// `OnConflict::Declared`): `declared_nulls`.
+pub(super) enum DeclaredNulls {
+    /// A NULL column's constraint declares IGNORE: the row is skipped.
+    Skip,
+    /// Write the row with these columns given their defaults (NULL columns whose
+    /// constraint declares REPLACE); `failing`: how the first NULL column that stays NULL
+    /// fails (the row check reports it).
+    Write {
+        defaults: Vec<usize>,
+        failing: OnConflict,
+    },
+}
+
+/// Under `Declared`, what `table`'s NOT NULL constraints do with a row whose column `c` is
+/// NULL when `is_null(c)`, column by column as SQLite checks them: a constraint declaring
+/// REPLACE puts the column's default in (without a default it fails as ABORT), IGNORE
+/// skips the row, and the first that fails stops the walk.
+pub(super) fn declared_nulls(table: &TableDef, is_null: impl Fn(usize) -> bool) -> DeclaredNulls {
+    let mut defaults = Vec::new();
+    for (position, column) in table.columns.iter().enumerate() {
+        if !column.not_null || !is_null(position) {
+            continue;
+        }
+        match OnConflict::Declared.for_not_null(table, position) {
+            OnConflict::Ignore => return DeclaredNulls::Skip,
+            OnConflict::Replace if column.default.is_some() => defaults.push(position),
+            OnConflict::Replace => {
+                return DeclaredNulls::Write {
+                    defaults,
+                    failing: OnConflict::Abort,
+                }
+            }
+            failing => return DeclaredNulls::Write { defaults, failing },
+        }
+    }
+    DeclaredNulls::Write {
+        defaults,
+        failing: OnConflict::Abort,
+    }
 }
 
 /// Whether `error` is a NOT NULL failure (which INSERT OR IGNORE skips, as SQLite does).

@@ -24,7 +24,7 @@ use crate::plan::{
 use super::super::RowSink;
 use super::conflict::insert_row;
 use super::constraint::RowGuard;
-use super::dml::{check_row, is_not_null, storage_error, NULL};
+use super::dml::{check_row, is_not_null, storage_error, DeclaredNulls, NULL};
 use super::rowid::{insert_with_implicit_key, RowidKeys};
 use super::trigger::RowTriggers;
 
@@ -62,7 +62,9 @@ fn insert_rows(
         InsertWrite::CopyRows => return super::insert_copy::insert_copied(txn, insert, env, done),
         InsertWrite::RowByRow | InsertWrite::EachRowProjected => {}
     }
-    let replace = insert.on_conflict == OnConflict::Replace;
+    let replace = insert
+        .on_conflict
+        .may_act_as(&insert.table, OnConflict::Replace);
     // INSERT triggers on the table (`None`: none, or no trigger in the catalog).
     let triggers = RowTriggers::find(&env, &insert.table, TriggerEventKind::Insert, &|_| true);
     let triggers = triggers.as_ref();
@@ -73,7 +75,7 @@ fn insert_rows(
     if let Some(guard) = RowGuard::for_insert(&insert.table, &env, replace)? {
         let guarded = (Some(&guard), done);
         let inserted = super::upsert::insert_general(txn, insert, env, sink, guarded, fired);
-        if inserted.is_err() && insert.on_conflict == OnConflict::Fail {
+        if matches!(&inserted, Err(error) if insert.on_conflict.keeps_changes(error)) {
             // OR FAIL keeps the rows before the failure: their foreign keys must hold (if
             // not, that error wins and the statement is undone, as in SQLite).
             guard.finish(txn)?;
@@ -376,8 +378,26 @@ fn insert_one<'a>(
             }
         }
     }
+    let mut failing = on_conflict;
+    if on_conflict == OnConflict::Declared {
+        match super::dml::declared_nulls(table, |column| row[column].is_null()) {
+            DeclaredNulls::Skip => return Ok(false),
+            DeclaredNulls::Write {
+                defaults,
+                failing: by,
+            } => {
+                failing = by;
+                for position in defaults {
+                    if let Some(default) = &table.columns[position].default {
+                        row[position] = Cow::Owned(default.eval(&[], eval)?);
+                    }
+                }
+            }
+        }
+    }
     match check_row(table, row) {
         Err(error) if on_conflict == OnConflict::Ignore && is_not_null(&error) => return Ok(false),
+        Err(error) if is_not_null(&error) => return Err(on_conflict.mark(failing, error)),
         other => other?,
     };
     let inserted = match implicit_key {

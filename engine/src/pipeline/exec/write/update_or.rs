@@ -9,6 +9,10 @@
 //! - FAIL and ROLLBACK fail the statement like ABORT; the session keeps the rows written
 //!   before (FAIL) or rolls back the transaction (ROLLBACK).
 //!
+//! Without a clause on the statement, on a table whose constraints declare their own
+//! (`OnConflict::Declared`), each violated constraint acts by its clause: the NOT NULL
+//! ones column by column, then the keys that do not declare REPLACE, then those that do.
+//!
 //! FOREIGN KEY failures always fail the statement, and a CHECK failure under REPLACE too.
 //! The rows are taken in INTEGER PRIMARY KEY order, SQLite's rowid order (a scan here goes
 //! in storage slot order, a FROM join in its own), since which rows a clause keeps depends
@@ -59,13 +63,14 @@ impl<'a> Resolution<'a> {
     ) -> Result<Self> {
         debug_assert!(on_conflict != OnConflict::Abort);
         let mut defaults = Vec::new();
-        if on_conflict == OnConflict::Replace {
+        if on_conflict.may_act_as(table, OnConflict::Replace) {
             let runtime = SubqueryRuntime::new(txn, env);
             let context = ExecContext::new(&runtime);
             defaults.resize(table.columns.len(), None);
             for &(position, _) in assignments {
                 let column = &table.columns[position];
-                if let (true, Some(default)) = (column.not_null, &column.default) {
+                let replaces = on_conflict.for_not_null(table, position) == OnConflict::Replace;
+                if let (true, true, Some(default)) = (column.not_null, replaces, &column.default) {
                     defaults[position] = Some(default.eval(&[], &context.eval)?);
                 }
             }
@@ -73,7 +78,7 @@ impl<'a> Resolution<'a> {
         let moves_keys = table
             .rowid_column
             .is_some_and(|key| assignments.iter().any(|(c, _)| *c == key));
-        let follows_keys = on_conflict == OnConflict::Replace && moves_keys;
+        let follows_keys = on_conflict.for_key(table, None) == OnConflict::Replace && moves_keys;
         Ok(Resolution {
             table,
             on_conflict,
@@ -149,22 +154,43 @@ impl<'a> Resolution<'a> {
         if !self.follows_keys && self.replaced.contains(&row_id) {
             return Ok(false);
         }
-        if self.on_conflict == OnConflict::Replace {
+        if !self.defaults.is_empty() {
             for (position, value) in changes.iter_mut() {
                 if let (Value::Null, Some(default)) = (&*value, &self.defaults[*position]) {
                     *value = default.clone();
                 }
             }
         }
+        let mut failing = self.on_conflict;
+        if self.on_conflict == OnConflict::Declared {
+            let is_null = |column: usize| {
+                changes
+                    .iter()
+                    .any(|(position, value)| *position == column && value.is_null())
+            };
+            match super::dml::declared_nulls(table, is_null) {
+                super::dml::DeclaredNulls::Skip => return Ok(false),
+                super::dml::DeclaredNulls::Write { failing: by, .. } => failing = by,
+            }
+        }
         match check_changes(table, changes) {
             Err(error) if self.on_conflict == OnConflict::Ignore && is_not_null(&error) => {
                 return Ok(false)
             }
+            Err(error) if is_not_null(&error) => return Err(self.on_conflict.mark(failing, error)),
             other => other?,
+        }
+        // Under `Declared`: how the first key held by another row acts, unless it replaces.
+        let held = match self.on_conflict {
+            OnConflict::Declared => self.held_key(txn, (row_id, old_row), changes)?,
+            _ => None,
+        };
+        if held == Some(OnConflict::Ignore) {
+            return Ok(false);
         }
         let savepoint = txn.savepoint();
         let written = (|| {
-            if self.on_conflict == OnConflict::Replace {
+            if self.on_conflict.may_act_as(table, OnConflict::Replace) && held.is_none() {
                 self.delete_holders(txn, guard, (row_id, old_row), changes)?;
             }
             match guard {
@@ -193,20 +219,23 @@ impl<'a> Resolution<'a> {
                 {
                     return Ok(false);
                 }
-                Err(error)
+                match held {
+                    Some(resolved) if is_unique(&error) => {
+                        Err(self.on_conflict.mark(resolved, error))
+                    }
+                    _ => Err(error),
+                }
             }
         }
     }
 
-    /// Deletes the other rows holding the row's new primary key or a new key of a unique
-    /// index (only the keys the changes touch), as a DELETE would.
-    fn delete_holders(
-        &mut self,
-        txn: &mut Transaction,
-        guard: Option<&RowGuard<'_>>,
-        (row_id, old_row): (RowId, &[Value]),
+    /// The row's new values, and the keys (`None`: the primary key; else a unique index's
+    /// name) the changes touch.
+    fn touched_keys(
+        &self,
+        old_row: &[Value],
         changes: &[(usize, Value)],
-    ) -> Result<()> {
+    ) -> (Vec<Value>, Vec<Option<&'a str>>) {
         let table = self.table;
         debug_assert_eq!(old_row.len(), table.columns.len());
         let touched = |columns: &[usize]| {
@@ -218,7 +247,7 @@ impl<'a> Resolution<'a> {
         for (position, value) in changes {
             new_row[*position] = value.clone();
         }
-        let mut keys: Vec<Option<&str>> = Vec::new();
+        let mut keys: Vec<Option<&'a str>> = Vec::new();
         if !table.primary_key.is_empty() && touched(&table.primary_key) {
             keys.push(None);
         }
@@ -227,7 +256,47 @@ impl<'a> Resolution<'a> {
                 keys.push(Some(&index.name));
             }
         }
+        (new_row, keys)
+    }
+
+    /// Under `Declared`: the action of the first key the changes touch that another row
+    /// holds and whose constraint does not declare REPLACE (SQLite checks those first).
+    fn held_key(
+        &self,
+        txn: &Transaction,
+        (row_id, old_row): (RowId, &[Value]),
+        changes: &[(usize, Value)],
+    ) -> Result<Option<OnConflict>> {
+        let table = self.table;
+        let (new_row, keys) = self.touched_keys(old_row, changes);
         for key in keys {
+            let resolved = self.on_conflict.for_key(table, key);
+            if resolved == OnConflict::Replace {
+                continue;
+            }
+            if find_holder(txn, table, &new_row, key)?.is_some_and(|holder| holder != row_id) {
+                return Ok(Some(resolved));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Deletes the other rows holding the row's new primary key or a new key of a unique
+    /// index (only the keys the changes touch and the statement replaces), as a DELETE
+    /// would.
+    fn delete_holders(
+        &mut self,
+        txn: &mut Transaction,
+        guard: Option<&RowGuard<'_>>,
+        (row_id, old_row): (RowId, &[Value]),
+        changes: &[(usize, Value)],
+    ) -> Result<()> {
+        let table = self.table;
+        let (new_row, keys) = self.touched_keys(old_row, changes);
+        let replaced = keys
+            .into_iter()
+            .filter(|&key| self.on_conflict.for_key(table, key) == OnConflict::Replace);
+        for key in replaced {
             let Some(holder) = find_holder(txn, table, &new_row, key)? else {
                 continue;
             };

@@ -266,6 +266,25 @@ impl StatementState<'_, '_, '_, '_, '_> {
                 }
             }
         }
+        let mut failing = insert.on_conflict;
+        if insert.on_conflict == OnConflict::Declared {
+            let proposed = &mut self.scratch[width..];
+            match super::dml::declared_nulls(table, |column| proposed[column].is_null()) {
+                super::dml::DeclaredNulls::Skip => return Ok(()),
+                super::dml::DeclaredNulls::Write {
+                    defaults,
+                    failing: by,
+                } => {
+                    failing = by;
+                    let eval = EvalContext::with_params(self.env.params);
+                    for position in defaults {
+                        if let Some(default) = &table.columns[position].default {
+                            assign_evaluated(&mut proposed[position], default, &eval)?;
+                        }
+                    }
+                }
+            }
+        }
         let checked = check_proposed(table, &mut self.scratch[width..]);
         // A key that reaches the constraint checks raises an AUTOINCREMENT table's sequence
         // whether or not its row goes in (ignored, or settled by an upsert), as in SQLite.
@@ -277,6 +296,9 @@ impl StatementState<'_, '_, '_, '_, '_> {
         match checked {
             Err(error) if insert.on_conflict == OnConflict::Ignore && is_not_null(&error) => {
                 return Ok(())
+            }
+            Err(error) if is_not_null(&error) => {
+                return Err(insert.on_conflict.mark(failing, error))
             }
             other => other?,
         }
@@ -291,7 +313,7 @@ impl StatementState<'_, '_, '_, '_, '_> {
         }
         if let Some(deletes) = self.delete_triggers {
             let proposed = self.scratch[width..].to_vec();
-            let target = (table, proposed.as_slice());
+            let target = (table, proposed.as_slice(), insert.on_conflict);
             super::trigger::delete_holders(txn, target, deletes, self.guard, self.env)?;
         }
         if let Some(guard) = self.guard {

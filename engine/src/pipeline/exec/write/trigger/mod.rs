@@ -70,7 +70,7 @@ impl TriggerRuntime {
             Plan::Update { on_conflict, .. } => Some(*on_conflict),
             _ => None,
         }
-        .filter(|clause| *clause != OnConflict::Abort);
+        .filter(|clause| !matches!(clause, OnConflict::Abort | OnConflict::Declared));
         catalog.has_triggers().then(|| TriggerRuntime {
             catalog,
             recursive,

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::expr::StatementEnv;
 use crate::plan::{Insert, OnConflict};
 
-use super::super::conflict::find_holder;
+use super::super::conflict::{find_holder, replaced_keys};
 use super::super::constraint::RowGuard;
 use super::RowTriggers;
 
@@ -20,28 +20,29 @@ pub(in crate::pipeline::exec) fn replace_delete_triggers<'r>(
     env: &StatementEnv<'r>,
     insert: &'r Insert,
 ) -> Option<RowTriggers<'r>> {
-    if insert.on_conflict != OnConflict::Replace || !env.triggers?.recursive {
+    let replaces = insert
+        .on_conflict
+        .may_act_as(&insert.table, OnConflict::Replace);
+    if !replaces || !env.triggers?.recursive {
         return None;
     }
     RowTriggers::find(env, &insert.table, TriggerEventKind::Delete, &|_| true)
 }
 
-/// Deletes the visible rows holding `row`'s primary key or unique keys, firing `triggers`
+/// Deletes the visible rows holding `row`'s primary key or unique keys (those `on_conflict`
+/// replaces: `conflict::replaced_keys`), firing `triggers`
 /// around each (a row a BEFORE trigger deleted, or kept by `RAISE(IGNORE)`, is skipped:
 /// the insert then settles its conflict as a plain REPLACE does).
 pub(in crate::pipeline::exec) fn delete_holders(
     txn: &mut Transaction,
-    (table, row): (&TableDef, &[Value]),
+    (table, row, on_conflict): (&TableDef, &[Value], OnConflict),
     triggers: &RowTriggers<'_>,
     guard: Option<&RowGuard<'_>>,
     env: StatementEnv<'_>,
 ) -> Result<()> {
     let mut holders: Vec<RowId> = Vec::new();
-    if !table.primary_key.is_empty() {
-        holders.extend(find_holder(txn, table, row, None)?);
-    }
-    for index in table.indexes.iter().filter(|index| index.unique) {
-        if let Some(holder) = find_holder(txn, table, row, Some(&index.name))? {
+    for key in replaced_keys(txn, table, row, on_conflict)? {
+        if let Some(holder) = find_holder(txn, table, row, key)? {
             if !holders.contains(&holder) {
                 holders.push(holder);
             }

@@ -1,0 +1,31 @@
+-- A device fleet's configuration store: settings and per-device overrides whose tables
+-- declare their own conflict clauses, so the app writes with plain INSERTs.
+CREATE TABLE settings (key TEXT PRIMARY KEY ON CONFLICT REPLACE, value TEXT NOT NULL ON CONFLICT IGNORE, updated TEXT NOT NULL DEFAULT '2024-01-01');
+CREATE TABLE devices (id INTEGER PRIMARY KEY, serial TEXT NOT NULL UNIQUE ON CONFLICT IGNORE, model TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'generic');
+CREATE TABLE overrides (device_id INTEGER NOT NULL REFERENCES devices (id), key TEXT NOT NULL, value TEXT, UNIQUE (device_id, key) ON CONFLICT REPLACE);
+INSERT INTO settings (key, value, updated) VALUES ('poll_seconds', '60', '2024-03-01'), ('log_level', 'info', '2024-03-01'), ('timezone', 'UTC', '2024-03-01');
+INSERT INTO settings (key, value, updated) VALUES ('poll_seconds', '30', '2024-03-05');
+INSERT INTO settings (key, value, updated) VALUES ('log_level', NULL, '2024-03-06');
+SELECT key, value, updated FROM settings ORDER BY key;
+SELECT changes(), total_changes() > 0;
+INSERT INTO devices (serial, model) VALUES ('SN-100', 'thermo-2'), ('SN-101', NULL), ('SN-100', 'thermo-3'), ('SN-102', 'valve-1');
+SELECT id, serial, model FROM devices ORDER BY id;
+INSERT INTO overrides VALUES (1, 'poll_seconds', '10'), (1, 'log_level', 'debug'), (2, 'poll_seconds', '120');
+INSERT INTO overrides VALUES (1, 'poll_seconds', '15');
+SELECT device_id, key, value FROM overrides ORDER BY device_id, key;
+SELECT d.serial, s.key, coalesce(o.value, s.value) AS effective, o.value IS NOT NULL AS overridden FROM devices d CROSS JOIN settings s LEFT JOIN overrides o ON o.device_id = d.id AND o.key = s.key ORDER BY d.serial, s.key;
+INSERT OR ABORT INTO settings (key, value) VALUES ('timezone', 'CET');
+INSERT OR IGNORE INTO settings (key, value) VALUES ('timezone', 'CET');
+SELECT value FROM settings WHERE key = 'timezone';
+INSERT INTO settings (key, value) VALUES ('timezone', 'CET') ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = '2024-03-09';
+SELECT key, value, updated FROM settings WHERE key = 'timezone';
+UPDATE devices SET serial = 'SN-100' WHERE serial = 'SN-102';
+SELECT serial FROM devices ORDER BY serial;
+UPDATE devices SET model = NULL WHERE id = 1;
+SELECT id, model FROM devices ORDER BY id;
+UPDATE overrides SET key = 'poll_seconds' WHERE device_id = 1 AND key = 'log_level';
+SELECT device_id, key, value FROM overrides ORDER BY device_id, key;
+SELECT sql FROM sqlite_schema WHERE name = 'overrides';
+SELECT name FROM pragma_index_list('overrides') ORDER BY name;
+SELECT count(*) FROM settings WHERE value IS NULL;
+SELECT group_concat(key || '=' || value, ';') FROM (SELECT key, value FROM settings ORDER BY key);

@@ -1,0 +1,30 @@
+-- A feed reader: feeds, entries de-duplicated by (feed, guid) with the table's own
+-- IGNORE clause, read marks, and per-feed unread counts and digests.
+CREATE TABLE feeds (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, title TEXT NOT NULL, folder TEXT);
+CREATE TABLE entries (id INTEGER PRIMARY KEY, feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE, guid TEXT NOT NULL, title TEXT NOT NULL ON CONFLICT IGNORE, published TEXT NOT NULL, UNIQUE (feed_id, guid) ON CONFLICT IGNORE);
+CREATE TABLE reads (entry_id INTEGER PRIMARY KEY ON CONFLICT IGNORE REFERENCES entries (id) ON DELETE CASCADE, read_at TEXT NOT NULL);
+CREATE INDEX entries_by_time ON entries (feed_id, published DESC);
+PRAGMA foreign_keys = ON;
+INSERT INTO feeds (url, title, folder) VALUES ('https://a.example/rss', 'Alpha Blog', 'tech'), ('https://b.example/atom', 'Beta News', 'news'), ('https://c.example/feed', 'Gamma Recipes', NULL);
+INSERT INTO entries (feed_id, guid, title, published) VALUES (1, 'a-1', 'Hello world', '2024-05-01T08:00:00Z'), (1, 'a-2', 'Second post', '2024-05-03T09:30:00Z'), (2, 'b-1', 'Markets up', '2024-05-02T07:00:00Z'), (2, 'b-2', 'Markets down', '2024-05-04T07:00:00Z'), (3, 'c-1', 'Soup', '2024-04-28T18:00:00Z');
+INSERT INTO entries (feed_id, guid, title, published) VALUES (1, 'a-2', 'Second post (edited)', '2024-05-03T10:00:00Z'), (1, 'a-3', 'Third post', '2024-05-05T11:00:00Z'), (2, 'b-3', NULL, '2024-05-05T07:00:00Z');
+SELECT changes();
+SELECT id, feed_id, guid, title FROM entries ORDER BY id;
+INSERT INTO reads VALUES (1, '2024-05-01T09:00:00Z'), (3, '2024-05-02T08:00:00Z'), (1, '2024-05-06T00:00:00Z');
+SELECT entry_id, read_at FROM reads ORDER BY entry_id;
+SELECT f.title, count(e.id) AS total, count(e.id) - count(r.entry_id) AS unread FROM feeds f LEFT JOIN entries e ON e.feed_id = f.id LEFT JOIN reads r ON r.entry_id = e.id GROUP BY f.id ORDER BY unread DESC, f.title;
+SELECT coalesce(folder, '(none)') AS folder, sum(r.entry_id IS NULL) AS unread FROM feeds f JOIN entries e ON e.feed_id = f.id LEFT JOIN reads r ON r.entry_id = e.id GROUP BY folder ORDER BY folder;
+SELECT f.title, e.title, e.published FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.published = (SELECT max(published) FROM entries WHERE feed_id = e.feed_id) ORDER BY e.published DESC;
+SELECT e.title FROM entries e WHERE NOT EXISTS (SELECT 1 FROM reads r WHERE r.entry_id = e.id) ORDER BY e.published DESC, e.id DESC LIMIT 3;
+SELECT date(substr(published, 1, 10)) AS day, count(*) FROM entries GROUP BY day ORDER BY day;
+SELECT f.title, json_group_array(e.guid ORDER BY e.guid) FROM feeds f JOIN entries e ON e.feed_id = f.id GROUP BY f.id ORDER BY f.id;
+SELECT title, instr(lower(title), 'post') > 0 AS is_post FROM entries ORDER BY id;
+SELECT id, title FROM entries WHERE title LIKE '%markets%' ORDER BY id;
+INSERT INTO reads SELECT e.id, '2024-05-06T12:00:00Z' FROM entries e WHERE e.feed_id = 2;
+SELECT count(*) FROM reads;
+UPDATE entries SET guid = 'a-1' WHERE guid = 'a-3';
+SELECT guid FROM entries WHERE feed_id = 1 ORDER BY guid;
+DELETE FROM feeds WHERE title = 'Beta News';
+SELECT count(*) FROM entries;
+SELECT count(*) FROM reads;
+SELECT f.title, printf('%d%%', CAST(round(100.0 * count(r.entry_id) / count(e.id)) AS INTEGER)) AS read_share FROM feeds f JOIN entries e ON e.feed_id = f.id LEFT JOIN reads r ON r.entry_id = e.id GROUP BY f.id ORDER BY f.title;

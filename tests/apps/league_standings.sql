@@ -1,0 +1,22 @@
+-- A sports league: fixtures and results, the standings table (points, goal difference,
+-- head-to-head order), form over the last matches, and rankings with ties.
+CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, city TEXT NOT NULL);
+CREATE TABLE matches (id INTEGER PRIMARY KEY, round INTEGER NOT NULL, played_on TEXT NOT NULL, home INTEGER NOT NULL REFERENCES teams (id), away INTEGER NOT NULL REFERENCES teams (id), home_goals INTEGER, away_goals INTEGER, CHECK (home <> away), CHECK ((home_goals IS NULL) = (away_goals IS NULL)));
+CREATE VIEW results AS SELECT id, round, played_on, home AS team, away AS opponent, home_goals AS gf, away_goals AS ga FROM matches WHERE home_goals IS NOT NULL UNION ALL SELECT id, round, played_on, away, home, away_goals, home_goals FROM matches WHERE home_goals IS NOT NULL;
+INSERT INTO teams (name, city) VALUES ('Rovers', 'Ashby'), ('United', 'Brill'), ('Athletic', 'Calne'), ('Wanderers', 'Diss');
+INSERT INTO matches (round, played_on, home, away, home_goals, away_goals) VALUES (1, '2024-08-10', 1, 2, 2, 1), (1, '2024-08-10', 3, 4, 0, 0), (2, '2024-08-17', 2, 3, 3, 3), (2, '2024-08-17', 4, 1, 1, 2), (3, '2024-08-24', 1, 3, 1, 1), (3, '2024-08-24', 2, 4, 2, 0), (4, '2024-08-31', 3, 1, 2, 1), (4, '2024-08-31', 4, 2, NULL, NULL);
+INSERT INTO matches (round, played_on, home, away, home_goals, away_goals) VALUES (5, '2024-09-07', 1, 1, 0, 0);
+INSERT INTO matches (round, played_on, home, away, home_goals, away_goals) VALUES (5, '2024-09-07', 1, 4, 3, NULL);
+SELECT t.name, count(r.id) AS played, sum(r.gf > r.ga) AS won, sum(r.gf = r.ga) AS drawn, sum(r.gf < r.ga) AS lost, sum(r.gf) AS gf, sum(r.ga) AS ga, sum(r.gf) - sum(r.ga) AS gd, sum(CASE WHEN r.gf > r.ga THEN 3 WHEN r.gf = r.ga THEN 1 ELSE 0 END) AS pts FROM teams t LEFT JOIN results r ON r.team = t.id GROUP BY t.id ORDER BY pts DESC, gd DESC, gf DESC, t.name;
+WITH table_rows AS (SELECT team, sum(CASE WHEN gf > ga THEN 3 WHEN gf = ga THEN 1 ELSE 0 END) AS pts, sum(gf - ga) AS gd FROM results GROUP BY team) SELECT t.name, pts, gd, rank() OVER (ORDER BY pts DESC) AS by_points, dense_rank() OVER (ORDER BY pts DESC, gd DESC) AS by_points_and_gd FROM table_rows JOIN teams t ON t.id = team ORDER BY by_points_and_gd, t.name;
+SELECT t.name, group_concat(CASE WHEN r.gf > r.ga THEN 'W' WHEN r.gf = r.ga THEN 'D' ELSE 'L' END, '' ORDER BY r.played_on DESC) AS form FROM teams t JOIN results r ON r.team = t.id GROUP BY t.id ORDER BY t.name;
+SELECT t.name, r.round, sum(CASE WHEN r.gf > r.ga THEN 3 WHEN r.gf = r.ga THEN 1 ELSE 0 END) OVER (PARTITION BY r.team ORDER BY r.round ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running_pts FROM results r JOIN teams t ON t.id = r.team ORDER BY t.name, r.round;
+SELECT h.name AS home, a.name AS away, m.played_on FROM matches m JOIN teams h ON h.id = m.home JOIN teams a ON a.id = m.away WHERE m.home_goals IS NULL ORDER BY m.played_on, h.name;
+SELECT played_on, max(home_goals + away_goals) AS most_goals, sum(home_goals + away_goals) AS total FROM matches WHERE home_goals IS NOT NULL GROUP BY played_on ORDER BY played_on;
+SELECT h.name || ' ' || m.home_goals || '-' || m.away_goals || ' ' || a.name AS line FROM matches m JOIN teams h ON h.id = m.home JOIN teams a ON a.id = m.away WHERE abs(m.home_goals - m.away_goals) = (SELECT max(abs(home_goals - away_goals)) FROM matches) ORDER BY m.id;
+SELECT t.name, sum(r.gf) FILTER (WHERE r.team = m.home) AS home_goals, sum(r.gf) FILTER (WHERE r.team = m.away) AS away_goals FROM teams t JOIN results r ON r.team = t.id JOIN matches m ON m.id = r.id GROUP BY t.id ORDER BY t.name;
+SELECT a.name, b.name, sum(CASE WHEN r.gf > r.ga THEN 3 WHEN r.gf = r.ga THEN 1 ELSE 0 END) AS h2h_pts FROM results r JOIN teams a ON a.id = r.team JOIN teams b ON b.id = r.opponent WHERE a.name IN ('Rovers', 'Athletic') AND b.name IN ('Rovers', 'Athletic') GROUP BY a.id, b.id ORDER BY a.name;
+UPDATE matches SET home_goals = 0, away_goals = 1 WHERE home = 4 AND away = 2 AND home_goals IS NULL;
+SELECT t.name, sum(CASE WHEN r.gf > r.ga THEN 3 WHEN r.gf = r.ga THEN 1 ELSE 0 END) AS pts FROM teams t JOIN results r ON r.team = t.id GROUP BY t.id ORDER BY pts DESC, t.name LIMIT 2;
+SELECT round(avg(home_goals + away_goals), 2) AS goals_per_match, round(100.0 * sum(home_goals > away_goals) / count(*), 1) AS home_win_pct FROM matches WHERE home_goals IS NOT NULL;
+SELECT t.city, (SELECT count(*) FROM matches m WHERE m.home = t.id) AS home_games FROM teams t ORDER BY t.city;

@@ -1,0 +1,30 @@
+-- A warehouse: bins along aisles, stock per bin, orders split into pick lists walked in
+-- aisle order, picking waves by ntile, and replenishment below a bin's minimum.
+CREATE TABLE bins (code TEXT PRIMARY KEY, aisle INTEGER NOT NULL, shelf INTEGER NOT NULL, capacity INTEGER NOT NULL CHECK (capacity > 0)) WITHOUT ROWID;
+CREATE TABLE stock (bin TEXT NOT NULL REFERENCES bins (code), sku TEXT NOT NULL, qty INTEGER NOT NULL CHECK (qty >= 0), min_qty INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bin, sku));
+CREATE TABLE order_lines (order_id INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL, PRIMARY KEY (order_id, sku));
+INSERT INTO bins VALUES ('A-01-1', 1, 1, 50), ('A-01-2', 1, 2, 50), ('B-02-1', 2, 1, 40), ('B-02-3', 2, 3, 40), ('C-03-1', 3, 1, 100), ('C-03-2', 3, 2, 100);
+INSERT INTO stock (bin, sku, qty, min_qty) VALUES ('A-01-1', 'BOLT-M4', 40, 10), ('A-01-2', 'NUT-M4', 12, 15), ('B-02-1', 'WASHER', 35, 5), ('B-02-3', 'BOLT-M4', 8, 0), ('C-03-1', 'HINGE', 60, 20), ('C-03-2', 'SCREW-3', 5, 25);
+INSERT INTO order_lines VALUES (1001, 'BOLT-M4', 45), (1001, 'NUT-M4', 10), (1002, 'HINGE', 4), (1002, 'WASHER', 20), (1003, 'SCREW-3', 8), (1003, 'BOLT-M4', 2), (1004, 'WASHER', 10);
+INSERT INTO stock (bin, sku, qty) VALUES ('Z-99-9', 'GHOST', 1);
+PRAGMA foreign_keys = ON;
+INSERT INTO stock (bin, sku, qty) VALUES ('Z-99-9', 'GHOST', 1);
+SELECT sku, sum(qty) AS on_hand, count(*) AS bins FROM stock GROUP BY sku ORDER BY sku;
+SELECT o.order_id, o.sku, o.qty, coalesce(sum(s.qty), 0) AS on_hand, o.qty <= coalesce(sum(s.qty), 0) AS can_fill FROM order_lines o LEFT JOIN stock s ON s.sku = o.sku GROUP BY o.order_id, o.sku ORDER BY o.order_id, o.sku;
+SELECT order_id FROM order_lines o GROUP BY order_id HAVING min(qty <= (SELECT coalesce(sum(qty), 0) FROM stock s WHERE s.sku = o.sku)) = 1 ORDER BY order_id;
+SELECT s.bin, b.aisle, b.shelf, s.sku, s.qty FROM stock s JOIN bins b ON b.code = s.bin WHERE s.sku IN (SELECT sku FROM order_lines WHERE order_id = 1001) ORDER BY b.aisle, CASE WHEN b.aisle % 2 = 1 THEN b.shelf ELSE -b.shelf END;
+WITH need AS (SELECT sku, qty FROM order_lines WHERE order_id = 1001), bins_in_order AS (SELECT s.bin, s.sku, s.qty, sum(s.qty) OVER (PARTITION BY s.sku ORDER BY s.qty DESC, s.bin ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running FROM stock s WHERE s.sku IN (SELECT sku FROM need)) SELECT b.bin, b.sku, min(b.qty, n.qty - (b.running - b.qty)) AS take FROM bins_in_order b JOIN need n ON n.sku = b.sku WHERE b.running - b.qty < n.qty ORDER BY b.sku, b.running;
+SELECT order_id, sum(qty) AS units, ntile(2) OVER (ORDER BY sum(qty) DESC, order_id) AS wave FROM order_lines GROUP BY order_id ORDER BY wave, order_id;
+SELECT b.aisle, count(DISTINCT s.sku) AS skus, sum(s.qty) AS units, round(100.0 * sum(s.qty) / sum(b.capacity), 1) AS fill_pct FROM bins b LEFT JOIN stock s ON s.bin = b.code GROUP BY b.aisle ORDER BY b.aisle;
+SELECT bin, sku, qty, min_qty, min_qty - qty AS short FROM stock WHERE qty < min_qty ORDER BY short DESC;
+UPDATE stock SET qty = qty - 40 WHERE bin = 'A-01-1' AND sku = 'BOLT-M4';
+UPDATE stock SET qty = qty - 5 WHERE bin = 'B-02-3' AND sku = 'BOLT-M4';
+UPDATE stock SET qty = qty - 10 WHERE bin = 'B-02-3' AND sku = 'BOLT-M4';
+SELECT bin, qty FROM stock WHERE sku = 'BOLT-M4' ORDER BY bin;
+INSERT INTO stock (bin, sku, qty, min_qty) VALUES ('A-01-1', 'BOLT-M4', 25, 10) ON CONFLICT (bin, sku) DO UPDATE SET qty = qty + excluded.qty;
+SELECT bin, sku, qty FROM stock WHERE bin = 'A-01-1';
+SELECT code FROM bins b WHERE NOT EXISTS (SELECT 1 FROM stock s WHERE s.bin = b.code AND s.qty > 0) ORDER BY code;
+SELECT sku, group_concat(bin, ',' ORDER BY bin) AS bins FROM stock GROUP BY sku HAVING count(*) > 1 ORDER BY sku;
+SELECT printf('%-8s %3d/%-3d', s.bin, s.qty, b.capacity) FROM stock s JOIN bins b ON b.code = s.bin ORDER BY s.bin;
+DELETE FROM stock WHERE qty = 0 RETURNING bin, sku;
+SELECT count(*), sum(qty) FROM stock;
