@@ -17,6 +17,9 @@ pub enum Json {
     False,
     Number(String),
     String(String),
+    /// A string held as its text, unescaped: SQLite's TEXTRAW, what `json_set` and its kin
+    /// store for an SQL text value (its JSON text is the same as `String`'s).
+    Raw(String),
     Array(Vec<Json>),
     Object(Vec<(String, Json)>),
 }
@@ -35,7 +38,7 @@ impl Json {
             Json::False => "false",
             Json::Number(text) if is_integer_text(text) => "integer",
             Json::Number(_) => "real",
-            Json::String(_) => "text",
+            Json::String(_) | Json::Raw(_) => "text",
             Json::Array(_) => "array",
             Json::Object(_) => "object",
         }
@@ -133,6 +136,11 @@ impl Json {
                 out.push_str(raw);
                 out.push('"');
             }
+            Json::Raw(text) => {
+                out.push('"');
+                out.push_str(&escape(text));
+                out.push('"');
+            }
             Json::Array(items) => {
                 out.push('[');
                 for (position, item) in items.iter().enumerate() {
@@ -169,6 +177,7 @@ impl Json {
             Json::False => Value::Integer(0),
             Json::Number(text) => number_value(text),
             Json::String(raw) => Value::Text(unescape(raw)),
+            Json::Raw(text) => Value::Text(text.clone()),
             Json::Array(_) | Json::Object(_) => Value::Text(self.to_text()?),
         })
     }
