@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::limits::{JSON_DEPTH_MAX, JSON_TEXT_BYTES_MAX};
 
 use super::parse::malformed;
-use super::value::{escape, Json};
+use super::value::{escape, Json, Key};
 
 /// The element types: the low four bits of a header byte.
 const NULL: u8 = 0;
@@ -70,7 +70,12 @@ fn append(json: &Json, out: &mut Vec<u8>) {
             let start = out.len();
             out.push(OBJECT);
             for (key, value) in members {
-                append_node(out, string_kind(key), key.as_bytes());
+                let kind = match (key.raw, key.contains('\\')) {
+                    (true, true) => TEXT5,
+                    (true, false) => TEXTRAW,
+                    (false, _) => string_kind(key),
+                };
+                append_node(out, kind, key.as_bytes());
                 append(value, out);
             }
             fix_header(out, start);
@@ -458,11 +463,13 @@ fn element(blob: &[u8], at: usize, depth: usize) -> Result<(Json, usize)> {
             let mut next = start;
             while next < end {
                 let (key, after_key) = element(blob, next, depth + 1)?;
-                let key = match key {
-                    Json::String(raw) => raw,
+                let raw = matches!(blob.get(next).map(|byte| byte & 0x0f), Some(TEXT5 | TEXTRAW));
+                let text = match key {
+                    Json::String(text) => text,
                     Json::Raw(text) => escape(&text),
                     _ => return Err(malformed()),
                 };
+                let key = Key { text, raw };
                 let (value, after) = element(blob, after_key, depth + 1)?;
                 members.push((key, value));
                 next = after;

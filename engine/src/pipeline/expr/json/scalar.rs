@@ -335,7 +335,7 @@ fn object(function: JsonFunction, args: &[JsonArg], form: Form) -> Result<JsonAr
                 function.name()
             ));
         };
-        members.push((super::value::escape(key), to_json(&pair[1])?));
+        members.push((super::value::escape(key).into(), to_json(&pair[1])?));
     }
     json_result(&Json::Object(members), form)
 }

@@ -21,7 +21,44 @@ pub enum Json {
     /// store for an SQL text value (its JSON text is the same as `String`'s).
     Raw(String),
     Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    Object(Vec<(Key, Json)>),
+}
+
+/// An object member's key: its text as written (escapes kept), read as that `str`, and
+/// whether SQLite stores it as TEXTRAW (TEXT5 when it holds a backslash) rather than as
+/// TEXT (TEXTJ): a key an edit created from its path, or one read so from JSONB. The JSON
+/// text is the same either way.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Key {
+    pub text: String,
+    pub raw: bool,
+}
+
+impl Key {
+    /// A key as SQLite stores a key an edit created from its path.
+    pub fn raw(text: String) -> Key {
+        Key { text, raw: true }
+    }
+}
+
+impl From<String> for Key {
+    fn from(text: String) -> Key {
+        Key { text, raw: false }
+    }
+}
+
+impl From<&str> for Key {
+    fn from(text: &str) -> Key {
+        Key::from(text.to_string())
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
 }
 
 impl Json {
