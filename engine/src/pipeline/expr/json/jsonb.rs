@@ -149,7 +149,10 @@ fn payload_size(blob: &[u8], at: usize) -> Option<(usize, usize)> {
     let (header, size) = match first >> 4 {
         small @ 0..=11 => (1, usize::from(small)),
         12 => (2, usize::from(*blob.get(at + 1)?)),
-        13 => (3, usize::from(u16::from_be_bytes([*blob.get(at + 1)?, *blob.get(at + 2)?]))),
+        13 => (
+            3,
+            usize::from(u16::from_be_bytes([*blob.get(at + 1)?, *blob.get(at + 2)?])),
+        ),
         14 => {
             let bytes = blob.get(at + 1..at + 5)?;
             (5, u32::from_be_bytes(bytes.try_into().ok()?) as usize)
@@ -409,9 +412,7 @@ fn json5_escape_length(text: &[u8]) -> Option<usize> {
         b'x' if text.get(2..4)?.iter().all(u8::is_ascii_hexdigit) => Some(4),
         b'\r' if text.get(2) == Some(&b'\n') => Some(3),
         b'\r' => Some(2),
-        0xe2 if text.get(2) == Some(&0x80) && matches!(text.get(3), Some(0xa8 | 0xa9)) => {
-            Some(4)
-        }
+        0xe2 if text.get(2) == Some(&0x80) && matches!(text.get(3), Some(0xa8 | 0xa9)) => Some(4),
         _ => None,
     }
 }
@@ -463,7 +464,10 @@ fn element(blob: &[u8], at: usize, depth: usize) -> Result<(Json, usize)> {
             let mut next = start;
             while next < end {
                 let (key, after_key) = element(blob, next, depth + 1)?;
-                let raw = matches!(blob.get(next).map(|byte| byte & 0x0f), Some(TEXT5 | TEXTRAW));
+                let raw = matches!(
+                    blob.get(next).map(|byte| byte & 0x0f),
+                    Some(TEXT5 | TEXTRAW)
+                );
                 let text = match key {
                     Json::String(text) => text,
                     Json::Raw(text) => escape(&text),

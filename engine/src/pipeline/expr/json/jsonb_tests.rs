@@ -38,10 +38,7 @@ fn encodes_as_sqlite_does() {
     for (text, expected) in cases {
         assert_eq!(hex(&encoded(text)), expected, "{text}");
     }
-    assert_eq!(
-        hex(&encode(&Json::Raw("x\"y".into())).unwrap()),
-        "3A782279"
-    );
+    assert_eq!(hex(&encode(&Json::Raw("x\"y".into())).unwrap()), "3A782279");
 }
 
 #[test]
@@ -100,7 +97,10 @@ fn json5_types_render_as_sqlite_renders_them() {
     assert_eq!(rendered(&node(INT5, "0x10000000000000000")), "9.0e999");
     assert_eq!(rendered(&node(FLOAT5, ".5")), "0.5");
     assert_eq!(rendered(&node(FLOAT5, "-5.e3")), "-5.0e3");
-    assert_eq!(rendered(&node(TEXT5, r"a\x41\'b\v")), r#""a\u0041'b\u000b""#);
+    assert_eq!(
+        rendered(&node(TEXT5, r"a\x41\'b\v")),
+        r#""a\u0041'b\u000b""#
+    );
     assert_eq!(rendered(&node(TEXT5, "a\"\n")), r#""a\"\n""#);
     assert_eq!(rendered(&node(TEXTRAW, "a\"\\")), r#""a\"\\""#);
     assert_eq!(rendered(&node(TEXT, "it's")), r#""it's""#);
