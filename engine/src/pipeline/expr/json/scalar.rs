@@ -76,15 +76,17 @@ pub fn to_json(arg: &JsonArg) -> Result<Json> {
         Value::Real(r) => Json::Number(ember_storage::real_text::format_real(*r)),
         Value::Text(text) if arg.is_json => parse(text)?,
         Value::Text(text) => Json::string(text),
-        Value::Blob(bytes) if jsonb::is_jsonb(bytes) => jsonb::decode(bytes)?,
+        Value::Blob(bytes) if jsonb::is_jsonb(bytes) => jsonb::decode(bytes)?.into_parsed_form(),
         Value::Blob(_) => return Err(blob_not_json()),
     })
 }
 
 /// The JSON value an edit (`json_set` and its kin) stores for an SQL argument, as SQLite
-/// stores it: text that is not JSON as TEXTRAW, an infinite REAL as `9e999`.
+/// stores it: text that is not JSON as TEXTRAW, an infinite REAL as `9e999`, JSONB as it
+/// is.
 fn edit_value(arg: &JsonArg) -> Result<Json> {
     Ok(match &arg.value {
+        Value::Blob(bytes) if jsonb::is_jsonb(bytes) => jsonb::decode(bytes)?,
         Value::Text(text) if !arg.is_json => Json::Raw(text.clone()),
         Value::Real(r) if r.is_infinite() => {
             Json::Number(if *r > 0.0 { "9e999" } else { "-9e999" }.to_string())
@@ -363,7 +365,9 @@ fn extract(args: &[&Value], form: Form) -> Result<JsonArg> {
         paths => {
             let found = paths
                 .iter()
-                .map(|path| lookup(&json, path).cloned().unwrap_or(Json::Null))
+                .map(|path| {
+                    lookup(&json, path).map_or(Json::Null, |found| found.clone().into_parsed_form())
+                })
                 .collect();
             json_result(&Json::Array(found), form)
         }

@@ -81,6 +81,25 @@ impl Json {
         }
     }
 
+    /// This value as SQLite holds it once rendered as text and parsed again (what
+    /// `json_array`, `json_object`, `json_quote` and a many-path `json_extract` build on):
+    /// raw strings and keys become plain ones. Recursion is bounded as `write_to`'s is.
+    pub fn into_parsed_form(self) -> Json {
+        match self {
+            Json::Raw(text) => Json::string(&text),
+            Json::Array(items) => {
+                Json::Array(items.into_iter().map(Json::into_parsed_form).collect())
+            }
+            Json::Object(members) => Json::Object(
+                members
+                    .into_iter()
+                    .map(|(key, value)| (Key::from(key.text), value.into_parsed_form()))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
     /// Whether this is an array or an object.
     pub fn is_container(&self) -> bool {
         matches!(self, Json::Array(_) | Json::Object(_))
@@ -343,6 +362,20 @@ mod tests {
             "{\n  \"a\": [\n    1,\n    true\n  ],\n  \"b\": {},\n  \"c\": []\n}"
         );
         assert_eq!(Json::Null.to_pretty_text("    ").unwrap(), "null");
+    }
+
+    #[test]
+    fn parsed_form_makes_raw_strings_and_keys_plain() {
+        let raw = Json::Object(vec![(
+            Key::raw("a".into()),
+            Json::Array(vec![Json::Raw("x\"\n".into())]),
+        )]);
+        let plain = Json::Object(vec![(
+            Key::from("a"),
+            Json::Array(vec![Json::String("x\\\"\\n".into())]),
+        )]);
+        assert_eq!(raw.to_text().unwrap(), plain.to_text().unwrap());
+        assert_eq!(raw.into_parsed_form(), plain);
     }
 
     #[test]
